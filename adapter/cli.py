@@ -1,0 +1,124 @@
+"""The command line: ``spinemets score FILE|-``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from typing import IO, Any, NoReturn
+
+import orjson
+
+from adapter import __version__
+from adapter.errors import InputError, MappingError
+from adapter.fhir.outcome import Issue, operation_outcome
+from adapter.fhir.source import read_input
+from adapter.fhir.timing import ClinicalTime, parse_time
+from adapter.fhir.validate import validate_r4
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import PatientResult, now_time, score_patient
+from adapter.report import text_report
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"spinemets: {message} (see spinemets --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="spinemets", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"spinemets {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    score = sub.add_parser("score", help="score a FHIR Bundle or NDJSON file ('-' for stdin)")
+    score.add_argument("file", help="a FHIR Bundle (JSON) or NDJSON of resources, or -")
+    score.add_argument("--format", choices=("json", "text"), default="json")
+    score.add_argument(
+        "--original", action="store_true", help="also compute the original 1990 Tokuhashi score"
+    )
+    score.add_argument(
+        "--now",
+        help="computation time (FHIR dateTime with zone) for Provenance.recorded and for outputs "
+        "whose inputs carry no time; default: the current time",
+    )
+    score.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="skip checking every output against the FHIR R4 models (faster for bulk runs)",
+    )
+    return parser
+
+
+def _results(args: argparse.Namespace, loose: list[Issue]) -> Iterator[PatientResult]:
+    term = default_terminology()
+    now: ClinicalTime | None = parse_time(args.now) if args.now else now_time()
+    if now is None:
+        raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
+    for data in read_input(args.file, loose):
+        yield score_patient(data, term, now=now, original=args.original)
+
+
+def _write_bundle(
+    out: IO[bytes], results: Iterator[PatientResult], loose: list[Issue], validate: bool
+) -> None:
+    issues: list[Issue] = []
+    first = True
+    out.write(b'{"resourceType":"Bundle","type":"collection","entry":[')
+    for patient in results:
+        issues.extend(Issue(i.severity, i.code, f"Patient/{patient.patient}: {i.diagnostics}",
+                            i.resource, i.expression) for i in patient.issues)  # fmt: skip
+        for built in patient.resources():
+            if validate:
+                validate_r4(built.resource)
+            entry: dict[str, Any] = {"fullUrl": built.full_url, "resource": built.resource}
+            out.write((b"" if first else b",") + orjson.dumps(entry))
+            first = False
+    outcome = operation_outcome([*loose, *issues])
+    if validate:
+        validate_r4(outcome)
+    entry = {"fullUrl": "urn:uuid:00000000-0000-5000-8000-000000000000", "resource": outcome}
+    out.write((b"" if first else b",") + orjson.dumps(entry) + b"]}\n")
+
+
+def _score(args: argparse.Namespace) -> int:
+    loose: list[Issue] = []
+    results = _results(args, loose)
+    out = sys.stdout.buffer
+    if args.format == "text":
+        # Materialise first so unusable input fails before anything is printed.
+        reports = [text_report(r) for r in results]
+        out.write(("\n\n".join(reports) + "\n").encode())
+        for issue in loose:
+            out.write(f"{issue.severity}: {issue.diagnostics}\n".encode())
+        return 0
+    first = next(results, None)
+
+    def chained() -> Iterator[PatientResult]:
+        if first is not None:
+            yield first
+        yield from results
+
+    _write_bundle(out, chained(), loose, validate=not args.no_validate)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``spinemets`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "score":
+            return _score(args)
+    except InputError as exc:
+        print(f"spinemets: unusable input: {exc}", file=sys.stderr)
+        return 2
+    except MappingError as exc:
+        print(f"spinemets: mappings: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""Output resources (contract §3): score Observations, RiskAssessments and one Provenance.
+
+Resources are built as plain JSON-shaped dicts (fast, and exactly the R4 wire format) and checked
+with the ``fhir.resources.R4B`` models by :func:`validate_r4`. Identifiers and fullUrls are derived
+from the patient, the score, the level and the content of the inputs, so the same inputs always
+give the same resources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from adapter.fhir.evidence import Basis, Evidence
+from adapter.fhir.timing import ClinicalTime
+from adapter.scoring import ComponentScore, ScoreResult, Span
+
+__all__ = [
+    "ASSESSMENT_SID",
+    "CATEGORY",
+    "SCORE",
+    "Built",
+    "ScoreDisplay",
+    "build_provenance",
+    "build_risk_assessment",
+    "build_score_observation",
+    "full_url",
+    "reference_to",
+]
+
+BASE = "http://spinemets.org/fhir"
+SCORE = f"{BASE}/CodeSystem/score"
+CATEGORY = f"{BASE}/CodeSystem/category"
+VERTEBRA = f"{BASE}/CodeSystem/vertebra"
+ASSESSMENT_SID = f"{BASE}/sid/assessment"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+_OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+_DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+_URN_NAMESPACE = uuid.UUID("5b0e7e0c-3f7a-4c52-9d0b-8f3c2a1d6e41")
+
+ScoreDisplay = Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """One output resource and the fullUrl it is known by in Bundles."""
+
+    resource: dict[str, Any]
+    full_url: str
+
+
+def full_url(resource_type: str, identifier: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_URN_NAMESPACE, f'{resource_type}|{identifier}')}"
+
+
+def reference_to(patient: str) -> dict[str, str]:
+    return {"reference": patient if patient.startswith("urn:") else f"Patient/{patient}"}
+
+
+def _coding(system: str, code: str, display: Mapping[str, str]) -> dict[str, str]:
+    coding = {"system": system, "code": code}
+    if code in display:
+        coding["display"] = display[code]
+    return coding
+
+
+def _quantity(value: int) -> dict[str, Any]:
+    return {"value": value, "system": UCUM, "code": "{score}", "unit": "score"}
+
+
+def _value(span: Span, prefix: str = "value") -> dict[str, Any]:
+    if span.certain:
+        return {f"{prefix}Integer": span.low}
+    return {f"{prefix}Range": {"low": _quantity(span.low), "high": _quantity(span.high)}}
+
+
+def _component(score: ComponentScore, display: ScoreDisplay) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": {"coding": [_coding(SCORE, score.code, display)]}}
+    if not score.known:
+        out["dataAbsentReason"] = {
+            "coding": [{"system": _DATA_ABSENT, "code": "unknown", "display": "Unknown"}]
+        }
+    else:
+        out |= _value(score.points)
+    return out
+
+
+def evidence_of(bases: Iterable[Basis]) -> list[Evidence]:
+    """Distinct evidence in first-seen order."""
+    seen: dict[tuple[str | None, str], Evidence] = {}
+    for basis in bases:
+        for ev in basis.evidence:
+            seen.setdefault((ev.ref.reference, ev.ref.resource_type), ev)
+    return list(seen.values())
+
+
+def latest_time(evidence: Iterable[Evidence], now: ClinicalTime) -> ClinicalTime:
+    """The latest clinical time among the inputs; the computation time only if none has one."""
+    times = [ev.time for ev in evidence if ev.time is not None]
+    return max(times) if times else now
+
+
+def identifier_value(
+    patient: str, result: ScoreResult, level: str | None, evidence: Sequence[Evidence]
+) -> str:
+    """Deterministic: patient, score, level, the inputs' content and the result."""
+    content = {
+        "patient": patient,
+        "score": result.code,
+        "level": level,
+        "inputs": sorted(
+            [ev.ref.reference or "", ev.time.text if ev.time else "", ev.summary] for ev in evidence
+        ),
+        "components": [[c.code, c.points.low, c.points.high, c.known] for c in result.components],
+    }
+    digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return "-".join(filter(None, [result.code, level, digest[:32]]))
+
+
+def _refs(
+    evidence: Iterable[Evidence], types: tuple[str, ...] | None = None
+) -> list[dict[str, str]]:
+    out = []
+    for ev in evidence:
+        if ev.ref.reference and (types is None or ev.ref.resource_type in types):
+            out.append({"reference": ev.ref.reference})
+    return out
+
+
+def build_score_observation(
+    *,
+    patient: str,
+    result: ScoreResult,
+    bases: Mapping[str, Basis],
+    level: str | None,
+    level_snomed: str | None,
+    now: ClinicalTime,
+    display: ScoreDisplay,
+) -> Built:
+    """The score's Observation: total or range, band, components, inputs (contract §3)."""
+    evidence = evidence_of(bases.values())
+    value = identifier_value(patient, result, level, evidence)
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "identifier": [{"system": ASSESSMENT_SID, "value": value}],
+        "status": "final",
+        "category": [
+            {"coding": [{"system": _OBS_CATEGORY, "code": "survey", "display": "Survey"}]}
+        ],
+        "code": {"coding": [_coding(SCORE, result.code, display)]},
+        "subject": reference_to(patient),
+        "effectiveDateTime": latest_time(evidence, now).text,
+        **_value(result.total),
+    }
+    if result.band is not None:
+        obs["interpretation"] = [{"coding": [_coding(CATEGORY, result.band.code, display)]}]
+    notes = [note for basis in bases.values() for note in basis.notes if "Conflicting" in note]
+    if notes:
+        obs["note"] = [{"text": note} for note in dict.fromkeys(notes)]
+    obs["method"] = {"coding": [_coding(SCORE, result.method, display)], "text": result.method}
+    if level is not None:
+        codings = [_coding(VERTEBRA, level, display)]
+        if level_snomed:
+            codings.append({"system": SNOMED, "code": level_snomed})
+        obs["bodySite"] = {"coding": codings, "text": level}
+    derived = _refs(evidence, ("Observation",))
+    if derived:
+        obs["derivedFrom"] = derived
+    obs["component"] = [_component(c, display) for c in result.components]
+    return Built(obs, full_url("Observation", value))
+
+
+def build_risk_assessment(
+    *,
+    patient: str,
+    result: ScoreResult,
+    observations: Sequence[Built],
+    evidence: Sequence[Evidence],
+    now: ClinicalTime,
+    display: ScoreDisplay,
+    identifier: str,
+) -> Built:
+    """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation."""
+    coding = _coding(SCORE, result.code, display)
+    prediction: dict[str, Any]
+    if result.band is not None:
+        prediction = {
+            "qualitativeRisk": {"coding": [_coding(CATEGORY, result.band.code, display)]},
+            "rationale": f"{result.code} total {result.total}: {result.band.label}.",
+        }
+        mitigation = result.band.recommendation
+    else:
+        labels = ", ".join(b.label for b in result.possible_bands)
+        prediction = {
+            "rationale": f"{result.code} total {result.total} spans bands ({labels}): "
+            "no category until the missing or conflicting inputs are settled."
+        }
+        mitigation = " / ".join(b.recommendation for b in result.possible_bands)
+        mitigation = f"Not settled; depending on the missing inputs: {mitigation}"
+    ra: dict[str, Any] = {
+        "resourceType": "RiskAssessment",
+        "identifier": [{"system": ASSESSMENT_SID, "value": identifier}],
+        "status": "final",
+        "method": {"coding": [coding]},
+        "code": {"coding": [coding]},
+        "subject": reference_to(patient),
+        "occurrenceDateTime": latest_time(evidence, now).text,
+        "basis": [{"reference": o.full_url} for o in observations] + _refs(evidence),
+        "prediction": [prediction],
+        "mitigation": mitigation,
+    }
+    return Built(ra, full_url("RiskAssessment", identifier))
+
+
+def build_provenance(
+    *,
+    targets: Sequence[Built],
+    evidence: Sequence[Evidence],
+    now: ClinicalTime,
+    version: str,
+) -> Built:
+    """One Provenance for a patient's computation: what was written, from which inputs, by whom."""
+    key = "|".join(t.full_url for t in targets)
+    prov: dict[str, Any] = {
+        "resourceType": "Provenance",
+        "target": [{"reference": t.full_url} for t in targets],
+        "recorded": now.text,
+        "agent": [
+            {
+                "type": {"coding": [{"system": _PARTICIPANT, "code": "assembler"}]},
+                "who": {
+                    "identifier": {"system": f"{BASE}/sid/software", "value": "spinemets"},
+                    "display": f"spinemets {version}",
+                },
+            }
+        ],
+    }
+    entities = [{"role": "source", "what": ref} for ref in _refs(evidence)]
+    if entities:
+        prov["entity"] = entities
+    return Built(prov, full_url("Provenance", key))

@@ -1,0 +1,208 @@
+"""Slim, typed views of the input resources spinemets reads (Patient, Observation, Condition).
+
+Only the elements the extraction needs are kept; everything else in the JSON is ignored. A
+structurally unusable resource (no subject, wrong shapes) becomes an :class:`Issue`, not a record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from adapter.fhir.outcome import Issue
+from adapter.fhir.timing import ClinicalTime, parse_time
+
+__all__ = [
+    "Coding",
+    "ConditionRecord",
+    "ObservationRecord",
+    "ParsedResource",
+    "ResourceRef",
+    "parse_resource",
+]
+
+RELATED_PRIMARY_URL = (
+    "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-related-primary-cancer-condition"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    system: str | None
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    """How outputs point at an input: ``Observation/123``, or its fullUrl when it has no id."""
+
+    resource_type: str
+    reference: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRecord:
+    ref: ResourceRef
+    patient: str
+    status: str
+    codes: tuple[Coding, ...]
+    value_codes: tuple[Coding, ...]
+    value_number: float | None
+    body_sites: tuple[tuple[Coding, ...], ...]
+    focus: tuple[str, ...]
+    time: ClinicalTime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionRecord:
+    ref: ResourceRef
+    patient: str
+    clinical_status: str | None
+    verification_status: str | None
+    codes: tuple[Coding, ...]
+    body_sites: tuple[tuple[Coding, ...], ...]
+    related_primaries: tuple[str, ...]
+    time: ClinicalTime | None
+
+
+ParsedResource = ObservationRecord | ConditionRecord
+
+
+def _codings(concept: Any) -> tuple[Coding, ...]:
+    if not isinstance(concept, Mapping):
+        return ()
+    out = []
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
+            system = coding.get("system")
+            out.append(Coding(system if isinstance(system, str) else None, coding["code"]))
+    return tuple(out)
+
+
+def _status_code(concept: Any) -> str | None:
+    codes = _codings(concept)
+    return codes[0].code if codes else None
+
+
+def _concepts(value: Any) -> tuple[tuple[Coding, ...], ...]:
+    if isinstance(value, Mapping):
+        value = [value]
+    if not isinstance(value, list):
+        return ()
+    return tuple(c for c in (_codings(v) for v in value) if c)
+
+
+def normalise_reference(reference: Any, aliases: Mapping[str, str]) -> str | None:
+    """``Type/id`` for relative, absolute or urn:uuid references (via the Bundle's fullUrls)."""
+    if not isinstance(reference, Mapping):
+        return None
+    ref = reference.get("reference")
+    if not isinstance(ref, str) or not ref:
+        return None
+    if ref in aliases:
+        return aliases[ref]
+    if ref.startswith(("urn:uuid:", "urn:oid:", "#")):
+        return ref
+    parts = ref.rstrip("/").split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else ref
+
+
+def _patient_of(resource: Mapping[str, Any], aliases: Mapping[str, str]) -> str | None:
+    subject = normalise_reference(resource.get("subject"), aliases)
+    if subject is None:
+        return None
+    if subject.startswith("Patient/"):
+        return subject[len("Patient/") :]
+    return subject if subject.startswith("urn:") else None
+
+
+def _ref(resource: Mapping[str, Any], full_url: str | None) -> ResourceRef:
+    rtype = str(resource.get("resourceType"))
+    rid = resource.get("id")
+    if isinstance(rid, str) and rid:
+        return ResourceRef(rtype, f"{rtype}/{rid}")
+    return ResourceRef(rtype, full_url)
+
+
+def _observation_time(resource: Mapping[str, Any]) -> ClinicalTime | None:
+    period = resource.get("effectivePeriod")
+    return (
+        parse_time(resource.get("effectiveDateTime"))
+        or parse_time(resource.get("effectiveInstant"))
+        or (parse_time(period.get("end")) if isinstance(period, Mapping) else None)
+        or parse_time(resource.get("issued"))
+    )
+
+
+def _value_number(resource: Mapping[str, Any]) -> float | None:
+    value = resource.get("valueInteger")
+    if value is None and isinstance(resource.get("valueQuantity"), Mapping):
+        value = resource["valueQuantity"].get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def parse_resource(
+    resource: Any, full_url: str | None, aliases: Mapping[str, str]
+) -> ParsedResource | Issue | None:
+    """Parse one input resource; None for resource types spinemets does not read."""
+    if not isinstance(resource, Mapping):
+        return Issue("error", "structure", "An entry is not a FHIR resource (not a JSON object).")
+    rtype = resource.get("resourceType")
+    if rtype not in ("Observation", "Condition"):
+        return None
+    ref = _ref(resource, full_url)
+    label = ref.reference or f"{rtype} without id"
+    patient = _patient_of(resource, aliases)
+    if patient is None:
+        message = f"{label} has no Patient subject; ignored."
+        return Issue("error", "required", message, ref.reference, "subject")
+    if rtype == "Observation":
+        status = resource.get("status")
+        if not isinstance(status, str):
+            return Issue("error", "required", f"{label} has no status; ignored.", ref.reference)
+        focus = tuple(
+            r
+            for r in (normalise_reference(f, aliases) for f in resource.get("focus") or ())
+            if r is not None
+        )
+        return ObservationRecord(
+            ref=ref,
+            patient=patient,
+            status=status,
+            codes=_codings(resource.get("code")),
+            value_codes=_codings(resource.get("valueCodeableConcept")),
+            value_number=_value_number(resource),
+            body_sites=_concepts(resource.get("bodySite")),
+            focus=focus,
+            time=_observation_time(resource),
+        )
+    related = tuple(
+        r
+        for r in (
+            normalise_reference(ext.get("valueReference"), aliases)
+            for ext in resource.get("extension") or ()
+            if isinstance(ext, Mapping) and ext.get("url") == RELATED_PRIMARY_URL
+        )
+        if r is not None
+    )
+    return ConditionRecord(
+        ref=ref,
+        patient=patient,
+        clinical_status=_status_code(resource.get("clinicalStatus")),
+        verification_status=_status_code(resource.get("verificationStatus")),
+        codes=_codings(resource.get("code")),
+        body_sites=_concepts(resource.get("bodySite")),
+        related_primaries=related,
+        time=parse_time(resource.get("onsetDateTime"))
+        or parse_time(resource.get("recordedDate"))
+        or (
+            parse_time(resource["onsetPeriod"].get("start"))
+            if isinstance(resource.get("onsetPeriod"), Mapping)
+            else None
+        ),
+    )

@@ -1,0 +1,210 @@
+"""Reading input: a FHIR Bundle or NDJSON of resources, grouped per patient.
+
+NDJSON from a file is read twice: the first pass notes each patient's last line, the second
+hands a patient on as soon as that line is passed, so memory stays flat when a patient's
+resources are contiguous (and results stay correct when they are not). Standard input is
+spooled to a temporary file first.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from adapter.errors import InputError
+from adapter.fhir.outcome import Issue
+from adapter.fhir.records import (
+    ConditionRecord,
+    ObservationRecord,
+    normalise_reference,
+    parse_resource,
+)
+
+__all__ = ["PatientData", "read_input", "read_resources"]
+
+
+@dataclass(slots=True)
+class PatientData:
+    """Everything one patient's input holds that spinemets reads."""
+
+    patient: str
+    observations: list[ObservationRecord] = field(default_factory=list)
+    conditions: list[ConditionRecord] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Entry:
+    resource: Any
+    full_url: str | None
+
+
+def _patient_key(resource: Any, aliases: Mapping[str, str]) -> str | None:
+    if not isinstance(resource, Mapping):
+        return None
+    if resource.get("resourceType") == "Patient":
+        rid = resource.get("id")
+        return rid if isinstance(rid, str) and rid else None
+    subject = normalise_reference(resource.get("subject"), aliases)
+    if subject is None:
+        return None
+    if subject.startswith("Patient/"):
+        return subject[len("Patient/") :]
+    return subject if subject.startswith("urn:") else None
+
+
+def _bundle_entries(bundle: Mapping[str, Any]) -> tuple[list[_Entry], dict[str, str]]:
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise InputError("Bundle.entry is not a list")
+    out: list[_Entry] = []
+    aliases: dict[str, str] = {}
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            out.append(_Entry(entry, None))
+            continue
+        resource, full_url = entry.get("resource"), entry.get("fullUrl")
+        full_url = full_url if isinstance(full_url, str) else None
+        if resource is None:
+            continue  # e.g. a DELETE in a transaction: nothing to read
+        if full_url and isinstance(resource, Mapping) and isinstance(resource.get("id"), str):
+            aliases[full_url] = f"{resource.get('resourceType')}/{resource['id']}"
+        out.append(_Entry(resource, full_url))
+    return out, aliases
+
+
+def _group(
+    entries: list[_Entry], aliases: Mapping[str, str]
+) -> tuple[list[PatientData], list[Issue]]:
+    patients: dict[str, PatientData] = {}
+    loose: list[Issue] = []
+    for entry in entries:
+        key = _patient_key(entry.resource, aliases)
+        _add(patients, loose, key, parse_resource(entry.resource, entry.full_url, aliases))
+    return list(patients.values()), loose
+
+
+def _add(
+    patients: dict[str, PatientData],
+    loose: list[Issue],
+    key: str | None,
+    parsed: ObservationRecord | ConditionRecord | Issue | None,
+) -> None:
+    data = None
+    if key is not None:
+        data = patients.get(key)
+        if data is None:
+            data = patients[key] = PatientData(key)
+    if isinstance(parsed, Issue):
+        (data.issues if data is not None else loose).append(parsed)
+    elif isinstance(parsed, ObservationRecord):
+        assert data is not None  # a parsed record always has a patient
+        data.observations.append(parsed)
+    elif isinstance(parsed, ConditionRecord):
+        assert data is not None
+        data.conditions.append(parsed)
+
+
+def _load_line(line: bytes, number: int) -> Any:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return _BadLine(number)
+
+
+@dataclass(frozen=True, slots=True)
+class _BadLine:
+    number: int
+
+
+def _ndjson_patients(stream: IO[bytes], loose: list[Issue]) -> Iterator[PatientData]:
+    last_line: dict[str, int] = {}
+    for number, line in enumerate(stream):
+        if line.strip():
+            key = _patient_key(_load_line(line, number), {})
+            if key is not None:
+                last_line[key] = number
+    stream.seek(0)
+    pending: dict[str, PatientData] = {}
+    for number, line in enumerate(stream):
+        if not line.strip():
+            continue
+        resource = _load_line(line, number)
+        if isinstance(resource, _BadLine):
+            loose.append(
+                Issue("error", "structure", f"NDJSON line {number + 1} is not JSON; ignored.")
+            )
+            continue
+        if isinstance(resource, Mapping) and resource.get("resourceType") == "Bundle":
+            entries, aliases = _bundle_entries(resource)
+            for entry in entries:
+                key = _patient_key(entry.resource, aliases)
+                _add(pending, loose, key, parse_resource(entry.resource, entry.full_url, aliases))
+        else:
+            key = _patient_key(resource, {})
+            _add(pending, loose, key, parse_resource(resource, None, {}))
+            if key is not None and last_line.get(key) == number:
+                yield pending.pop(key)
+    yield from pending.values()
+
+
+def _sniff(stream: IO[bytes]) -> str:
+    """'json' for one JSON document (a Bundle or a resource), 'ndjson' for one resource a line."""
+    first = b""
+    for line in stream:
+        if line.strip():
+            first = line
+            break
+    stream.seek(0)
+    if not first:
+        raise InputError("the input is empty")
+    if not first.lstrip().startswith(b"{"):
+        raise InputError("the input is not JSON: expected a FHIR Bundle or NDJSON of resources")
+    try:
+        orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return "json"  # a pretty-printed document spans lines
+    return "ndjson"
+
+
+def read_resources(stream: IO[bytes], loose: list[Issue]) -> Iterator[PatientData]:
+    """Patients from a seekable byte stream holding a Bundle, a resource or NDJSON."""
+    if _sniff(stream) == "ndjson":
+        yield from _ndjson_patients(stream, loose)
+        return
+    try:
+        document = orjson.loads(stream.read())
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"the input is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
+        raise InputError("the input is JSON but not a FHIR resource (no resourceType)")
+    if document["resourceType"] == "Bundle":
+        entries, aliases = _bundle_entries(document)
+    else:
+        entries, aliases = [_Entry(document, None)], {}
+    patients, issues = _group(entries, aliases)
+    loose.extend(issues)
+    yield from patients
+
+
+def read_input(path: str, loose: list[Issue]) -> Iterator[PatientData]:
+    """Patients from a file path, or from standard input when the path is ``-``."""
+    if path == "-":
+        with tempfile.TemporaryFile() as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool)
+            spool.seek(0)
+            yield from read_resources(spool, loose)
+        return
+    try:
+        handle = Path(path).open("rb")  # noqa: SIM115 - closed below, generator keeps it open
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    with handle:
+        yield from read_resources(handle, loose)

@@ -1,0 +1,54 @@
+"""FHIR date and dateTime values as comparable instants, keeping the original text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+__all__ = ["ClinicalTime", "parse_time"]
+
+_DATETIME = re.compile(
+    r"^(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2})"
+    r"(T(?P<H>\d{2}):(?P<M>\d{2})(:(?P<S>\d{2})(?P<f>\.\d+)?)?(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
+)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ClinicalTime:
+    """An instant for ordering (a partial date counts from its start), and the source text."""
+
+    instant: datetime
+    text: str = field(compare=False)
+
+
+def parse_time(text: object) -> ClinicalTime | None:
+    """Parse a FHIR date/dateTime/instant; None when absent or malformed.
+
+    A time without a zone is invalid FHIR but common in vendor data: it is read as UTC.
+    """
+    if not isinstance(text, str):
+        return None
+    match = _DATETIME.match(text)
+    if match is None:
+        return None
+    g = match.groupdict()
+    try:
+        moment = datetime(
+            int(g["y"]),
+            int(g["m"] or 1),
+            int(g["d"] or 1),
+            int(g["H"] or 0),
+            int(g["M"] or 0),
+            int(g["S"] or 0),
+            int(float(g["f"]) * 1_000_000) if g["f"] else 0,
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+    tz = g["tz"]
+    if tz and tz != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        hours, minutes = int(tz[1:3]), int(tz[4:6])
+        moment -= sign * timedelta(hours=hours, minutes=minutes)
+    return ClinicalTime(moment, text)

@@ -1,0 +1,31 @@
+"""Checking output resources against the FHIR R4 models of ``fhir.resources.R4B``.
+
+R4B is structurally identical to R4 for the resources spinemets writes; the package's default
+(R5) would accept R4 JSON silently and is banned project-wide.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.fhirresourcemodel import FHIRResourceModel
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.provenance import Provenance
+from fhir.resources.R4B.riskassessment import RiskAssessment
+
+__all__ = ["validate_r4"]
+
+_MODELS: dict[str, type[FHIRResourceModel]] = {
+    "Observation": Observation,
+    "RiskAssessment": RiskAssessment,
+    "Provenance": Provenance,
+    "OperationOutcome": OperationOutcome,
+    "Bundle": Bundle,
+}
+
+
+def validate_r4(resource: dict[str, Any]) -> None:
+    """Raise pydantic's ValidationError if the resource is not valid R4 (structure and types)."""
+    _MODELS[resource["resourceType"]].model_validate(resource)

@@ -1,0 +1,49 @@
+"""Body sites → spinal levels: the vertebra CodeSystem, and SNOMED CT through mappings/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapter.fhir.records import Coding
+from adapter.mapping.terminology import SPINEMETS, Terminology
+from adapter.scoring import LEVELS
+
+__all__ = ["VERTEBRA", "Site", "resolve_site"]
+
+VERTEBRA = f"{SPINEMETS}/CodeSystem/vertebra"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Where a lesion or finding is.
+
+    kind: ``level`` (a known spinal level), ``spinal`` (spinal, level not named), ``other``
+    (outside the spine: an extraspinal focus) or ``invalid`` (a vertebra code that does not exist).
+    """
+
+    kind: str
+    level: str | None
+    key: str
+    label: str
+
+
+def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
+    """Classify one bodySite CodeableConcept; the first coding that names a level wins."""
+    generic: Site | None = None
+    for coding in concept:
+        label = f"{coding.system}|{coding.code}"
+        if coding.system == VERTEBRA:
+            if coding.code in LEVELS:
+                return Site("level", coding.code, coding.code, coding.code)
+            return Site("invalid", None, label, f"vertebra code {coding.code!r} does not exist")
+        levels = term.translate(coding.system, coding.code, VERTEBRA)
+        if levels is None:
+            continue
+        if len(levels) == 1:
+            (level,) = levels
+            return Site("level", level, level, level)
+        generic = generic or Site("spinal", None, label, f"{coding.code} names no spinal level")
+    if generic is not None:
+        return generic
+    first = concept[0]
+    return Site("other", None, f"{first.system}|{first.code}", first.code)

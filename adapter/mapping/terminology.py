@@ -1,0 +1,179 @@
+"""The terminology in mappings/: CodeSystems, ValueSets and ConceptMaps, loaded once.
+
+ConceptMaps are indexed by (source system, target system), so a map for a new source code system
+needs no code change. ICD-10-CM is hierarchical by prefix: a code is looked up as written, then by
+ever shorter prefixes down to its category (C34.11 → C34.1 → C34), and an ``is-a`` ValueSet filter
+on ICD-10-CM matches by prefix. Other systems match exactly.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from adapter.errors import MappingError
+
+__all__ = ["ICD10CM", "LOINC", "SNOMED", "SPINEMETS", "Terminology", "load_terminology"]
+
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+SPINEMETS = "http://spinemets.org/fhir"
+_HIERARCHICAL = frozenset({ICD10CM})
+
+
+def _prefixes(system: str | None, code: str) -> Iterable[str]:
+    yield code
+    if system in _HIERARCHICAL:
+        trimmed = code.rstrip(".")
+        while len(trimmed) > 3:
+            trimmed = trimmed[:-1].rstrip(".")
+            yield trimmed
+
+
+@dataclass(frozen=True, slots=True)
+class _ValueSet:
+    exact: frozenset[tuple[str, str]]
+    descendants_of: frozenset[tuple[str, str]]
+    whole_systems: frozenset[str]
+
+    def contains(self, system: str | None, code: str) -> bool:
+        if system is None:
+            return False
+        if system in self.whole_systems or (system, code) in self.exact:
+            return True
+        return any((system, p) in self.descendants_of for p in _prefixes(system, code))
+
+
+@dataclass(slots=True, eq=False)  # hashed by identity: one instance per loaded directory
+class Terminology:
+    """Read-only lookups over the mapping files."""
+
+    code_systems: dict[str, frozenset[str]] = field(default_factory=dict)
+    value_sets: dict[str, _ValueSet] = field(default_factory=dict)
+    maps: dict[tuple[str, str], dict[str, frozenset[str]]] = field(default_factory=dict)
+    displays: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def has_code(self, system_url: str, code: str) -> bool:
+        return code in self.code_systems.get(system_url, frozenset())
+
+    def display(self, system_url: str, code: str) -> str | None:
+        return self.displays.get((system_url, code))
+
+    def in_value_set(self, value_set_id: str, system: str | None, code: str) -> bool:
+        vs = self.value_sets.get(value_set_id)
+        if vs is None:
+            raise MappingError(f"ValueSet {value_set_id!r} is not in mappings/")
+        return vs.contains(system, code)
+
+    def translate(self, system: str | None, code: str, target: str) -> frozenset[str] | None:
+        """Target codes for a source code; empty when mapped as "unmatched"; None if unmapped."""
+        if system is None:
+            return None
+        table = self.maps.get((system, target))
+        if table is None:
+            return None
+        for prefix in _prefixes(system, code):
+            if prefix in table:
+                return table[prefix]
+        return None
+
+    def sources_for(self, target: str) -> frozenset[str]:
+        """Every source system that some ConceptMap maps to ``target``."""
+        return frozenset(s for (s, t) in self.maps if t == target)
+
+
+def _add_code_system(term: Terminology, res: Mapping[str, Any]) -> None:
+    codes: set[str] = set()
+
+    def walk(concepts: Any) -> None:
+        for concept in concepts or ():
+            codes.add(concept["code"])
+            if "display" in concept:
+                term.displays[(res["url"], concept["code"])] = concept["display"]
+            walk(concept.get("concept"))
+
+    walk(res.get("concept"))
+    term.code_systems[res["url"]] = frozenset(codes)
+
+
+def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
+    exact: set[tuple[str, str]] = set()
+    descendants: set[tuple[str, str]] = set()
+    whole: set[str] = set()
+    for include in (res.get("compose") or {}).get("include", ()):
+        system = include["system"]
+        concepts, filters = include.get("concept"), include.get("filter")
+        for concept in concepts or ():
+            exact.add((system, concept["code"]))
+        for flt in filters or ():
+            if flt.get("op") not in ("is-a", "descendent-of") or flt.get("property") != "concept":
+                raise MappingError(f"ValueSet {res['id']}: unsupported filter {flt}")
+            descendants.add((system, flt["value"]))
+        if not concepts and not filters:
+            whole.add(system)
+    term.value_sets[res["id"]] = _ValueSet(
+        frozenset(exact), frozenset(descendants), frozenset(whole)
+    )
+
+
+def _add_concept_map(term: Terminology, res: Mapping[str, Any]) -> None:
+    for group in res.get("group", ()):
+        table = term.maps.setdefault((group["source"], group["target"]), {})
+        for element in group.get("element", ()):
+            targets = frozenset(
+                t["code"]
+                for t in element.get("target", ())
+                if t.get("equivalence") not in ("unmatched", "disjoint") and "code" in t
+            )
+            table[element["code"]] = table.get(element["code"], frozenset()) | targets
+
+
+_LOADERS = {
+    "CodeSystem": _add_code_system,
+    "ValueSet": _add_value_set,
+    "ConceptMap": _add_concept_map,
+}
+
+
+def default_mappings_dir() -> Path:
+    """``$SPINEMETS_MAPPINGS``, else the repository's mappings/, else the copy in the wheel."""
+    configured = os.environ.get("SPINEMETS_MAPPINGS")
+    if configured:
+        return Path(configured)
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package.parent / "mappings", package / "_mappings"):
+        if candidate.is_dir():
+            return candidate
+    raise MappingError("no mappings/ directory found (set SPINEMETS_MAPPINGS)")
+
+
+def load_terminology(directory: Path | None = None) -> Terminology:
+    """Load and check every JSON file of a mappings directory."""
+    directory = directory or default_mappings_dir()
+    term = Terminology()
+    files = sorted(directory.glob("*.json"))
+    if not files:
+        raise MappingError(f"no terminology files in {directory}")
+    for path in files:
+        try:
+            res = orjson.loads(path.read_bytes())
+            loader = _LOADERS.get(res.get("resourceType"))
+            if loader is None:
+                raise MappingError(f"{path.name}: not a CodeSystem, ValueSet or ConceptMap")
+            loader(term, res)
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise MappingError(f"{path.name}: malformed ({exc!r})") from None
+    return term
+
+
+@functools.cache
+def default_terminology() -> Terminology:
+    """The terminology of the default mappings directory, loaded once per process."""
+    return load_terminology()

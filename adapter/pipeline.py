@@ -1,0 +1,171 @@
+"""FHIR in → extract → score → build: one patient at a time."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from adapter import __version__
+from adapter.fhir.build import (
+    SCORE,
+    Built,
+    build_provenance,
+    build_risk_assessment,
+    build_score_observation,
+    evidence_of,
+)
+from adapter.fhir.evidence import Evidence
+from adapter.fhir.outcome import Issue
+from adapter.fhir.source import PatientData
+from adapter.fhir.timing import ClinicalTime
+from adapter.mapping.extract import LevelAssessment, PatientAssessment, extract_patient
+from adapter.mapping.sites import VERTEBRA
+from adapter.mapping.terminology import SNOMED, Terminology
+from adapter.scoring import (
+    ScoreResult,
+    score_sins,
+    score_tokuhashi_original,
+    score_tokuhashi_revised,
+    score_tomita,
+)
+
+__all__ = ["LevelResult", "PatientResult", "ScoreOutput", "now_time", "score_patient"]
+
+CATEGORY = "http://spinemets.org/fhir/CodeSystem/category"
+
+
+@dataclass(frozen=True, slots=True)
+class LevelResult:
+    assessment: LevelAssessment
+    result: ScoreResult
+    observation: Built
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreOutput:
+    result: ScoreResult
+    observation: Built
+    risk: Built
+
+
+@dataclass(frozen=True, slots=True)
+class PatientResult:
+    """Everything computed for one patient, in output order."""
+
+    assessment: PatientAssessment
+    levels: tuple[LevelResult, ...]
+    worst: tuple[LevelResult, ...]
+    sins_risk: Built | None
+    scores: tuple[ScoreOutput, ...]
+    provenance: Built
+
+    @property
+    def patient(self) -> str:
+        return self.assessment.patient
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        return self.assessment.issues
+
+    def resources(self) -> list[Built]:
+        out = [lv.observation for lv in self.levels]
+        if self.sins_risk is not None:
+            out.append(self.sins_risk)
+        for score in self.scores:
+            out += [score.observation, score.risk]
+        out.append(self.provenance)
+        return out
+
+
+def now_time() -> ClinicalTime:
+    moment = datetime.now(UTC).replace(microsecond=0)
+    return ClinicalTime(moment, moment.isoformat().replace("+00:00", "Z"))
+
+
+@functools.cache
+def _display(term: Terminology) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for (system, code), text in term.displays.items():
+        if system in (SCORE, CATEGORY, VERTEBRA):
+            out.setdefault(code, text)
+    return out
+
+
+@functools.cache
+def _snomed_for_level(term: Terminology) -> dict[str, str]:
+    reverse: dict[str, str] = {}
+    for code, levels in term.maps.get((SNOMED, VERTEBRA), {}).items():
+        if len(levels) == 1:
+            reverse.setdefault(next(iter(levels)), code)
+    return reverse
+
+
+def _worst(levels: list[LevelResult]) -> tuple[LevelResult, ...]:
+    """Highest total: the highest upper bound, then the highest lower bound; ties all kept."""
+    if not levels:
+        return ()
+    key = max((lv.result.total.high, lv.result.total.low) for lv in levels)
+    return tuple(lv for lv in levels if (lv.result.total.high, lv.result.total.low) == key)
+
+
+def score_patient(
+    data: PatientData, term: Terminology, *, now: ClinicalTime, original: bool = False
+) -> PatientResult:
+    """Extract, score and build every output of one patient."""
+    assessment = extract_patient(data, term)
+    display = _display(term)
+    snomed = _snomed_for_level(term)
+    patient = assessment.patient
+
+    levels: list[LevelResult] = []
+    for level in assessment.levels:
+        result = score_sins(level.inputs)
+        obs = build_score_observation(
+            patient=patient, result=result, bases=level.basis, level=level.level,
+            level_snomed=snomed.get(level.level), now=now, display=display,
+        )  # fmt: skip
+        levels.append(LevelResult(level, result, obs))
+    worst = _worst(levels)
+    all_evidence: list[Evidence] = evidence_of(
+        [b for lv in levels for b in lv.assessment.basis.values()] + list(assessment.basis.values())
+    )
+    sins_risk = None
+    if worst:
+        evidence = evidence_of([b for lv in worst for b in lv.assessment.basis.values()])
+        ident = "sins-" + "+".join(
+            lv.observation.resource["identifier"][0]["value"].rsplit("-", 1)[-1][:12]
+            for lv in worst
+        )
+        sins_risk = build_risk_assessment(
+            patient=patient, result=worst[0].result, observations=[lv.observation for lv in worst],
+            evidence=evidence, now=now, display=display,
+            identifier=f"{ident}-{worst[0].assessment.level}",
+        )  # fmt: skip
+
+    scorers = [("tomita", score_tomita(assessment.tomita))]
+    scorers.append(("tokuhashi", score_tokuhashi_revised(assessment.tokuhashi)))
+    if original:
+        scorers.append(("tokuhashi", score_tokuhashi_original(assessment.tokuhashi)))
+    scores = []
+    for prefix, result in scorers:
+        bases = {k: v for k, v in assessment.basis.items() if k.startswith(prefix)}
+        obs = build_score_observation(
+            patient=patient, result=result, bases=bases, level=None, level_snomed=None,
+            now=now, display=display,
+        )  # fmt: skip
+        risk = build_risk_assessment(
+            patient=patient, result=result, observations=[obs],
+            evidence=evidence_of(bases.values()), now=now, display=display,
+            identifier=obs.resource["identifier"][0]["value"],
+        )  # fmt: skip
+        scores.append(ScoreOutput(result, obs, risk))
+
+    targets = [lv.observation for lv in levels]
+    targets += [sins_risk] if sins_risk else []
+    for score in scores:
+        targets += [score.observation, score.risk]
+    provenance = build_provenance(
+        targets=targets, evidence=all_evidence, now=now, version=__version__
+    )
+    return PatientResult(assessment, tuple(levels), worst, sins_risk, tuple(scores), provenance)

@@ -1,0 +1,153 @@
+"""SINS, the Spinal Instability Neoplastic Score, per vertebral level.
+
+Source: Fisher CG et al., Spine 2010;35(22):E1221-9. Categories and the referral wording follow
+Fisher 2010 and Fourney DR et al., J Clin Oncol 2011;29:3072: a total of 7 or more means a surgical
+consultation is recommended; SINS never says "surgery indicated".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from adapter.scoring.levels import LEVELS
+from adapter.scoring.possible import Possible
+from adapter.scoring.result import Band, ComponentScore, ScoreResult, band_of, total_of
+
+__all__ = [
+    "SINS_BANDS",
+    "Alignment",
+    "BoneLesion",
+    "Collapse",
+    "Location",
+    "Pain",
+    "Posterolateral",
+    "SinsInput",
+    "location_of",
+    "score_sins",
+]
+
+
+class Location(Enum):
+    JUNCTIONAL = 3
+    MOBILE = 2
+    SEMI_RIGID = 1
+    RIGID = 0
+
+
+class Pain(Enum):
+    MECHANICAL = "mechanical"
+    NON_MECHANICAL = "non-mechanical"
+    PAIN_FREE = "pain-free"
+
+
+class BoneLesion(Enum):
+    LYTIC = "lytic"
+    MIXED = "mixed"
+    BLASTIC = "blastic"
+
+
+class Alignment(Enum):
+    SUBLUXATION = "subluxation"
+    DE_NOVO_DEFORMITY = "de-novo-deformity"
+    NORMAL = "normal"
+
+
+class Collapse(Enum):
+    GT_50 = "gt-50"
+    LT_50 = "lt-50"
+    NONE_GT_50_INVOLVED = "none-gt-50-involved"
+    NONE = "none"
+
+
+class Posterolateral(Enum):
+    BILATERAL = "bilateral"
+    UNILATERAL = "unilateral"
+    NONE = "none"
+
+
+_PAIN = {Pain.MECHANICAL: 3, Pain.NON_MECHANICAL: 1, Pain.PAIN_FREE: 0}
+_LESION = {BoneLesion.LYTIC: 2, BoneLesion.MIXED: 1, BoneLesion.BLASTIC: 0}
+_ALIGNMENT = {Alignment.SUBLUXATION: 4, Alignment.DE_NOVO_DEFORMITY: 2, Alignment.NORMAL: 0}
+_COLLAPSE = {
+    Collapse.GT_50: 3,
+    Collapse.LT_50: 2,
+    Collapse.NONE_GT_50_INVOLVED: 1,
+    Collapse.NONE: 0,
+}
+_POSTEROLATERAL = {
+    Posterolateral.BILATERAL: 3,
+    Posterolateral.UNILATERAL: 1,
+    Posterolateral.NONE: 0,
+}
+
+_J, _M, _S, _R = Location.JUNCTIONAL, Location.MOBILE, Location.SEMI_RIGID, Location.RIGID
+# Fisher 2010, Table 1: junctional O-C2, C7-T2, T11-L1, L5-S1; mobile C3-C6, L2-L4;
+# semi-rigid T3-T10; rigid S2-S5. The coccyx is not part of the score.
+_LOCATION: dict[str, Location] = {
+    "occiput": _J, "C1": _J, "C2": _J,
+    "C3": _M, "C4": _M, "C5": _M, "C6": _M,
+    "C7": _J, "T1": _J, "T2": _J,
+    **{f"T{n}": _S for n in range(3, 11)},
+    "T11": _J, "T12": _J, "L1": _J,
+    "L2": _M, "L3": _M, "L4": _M,
+    "L5": _J, "S1": _J,
+    "S2": _R, "S3": _R, "S4": _R, "S5": _R,
+}  # fmt: skip
+
+SINS_BANDS = (
+    Band("sins-stable", 0, 6, "stable", "Stable lesion: no surgical consultation needed for "
+         "instability (SINS 0–6)."),
+    Band("sins-potentially-unstable", 7, 12, "potentially unstable (indeterminate)",
+         "Potentially unstable: surgical consultation recommended (SINS 7–12)."),
+    Band("sins-unstable", 13, 18, "unstable",
+         "Unstable: surgical consultation recommended (SINS 13–18)."),
+)  # fmt: skip
+
+
+def location_of(level: str) -> Location | None:
+    """SINS location class of a level, or None where SINS does not define one (coccyx)."""
+    if level not in LEVELS:
+        raise ValueError(f"not a spinal level: {level!r}")
+    return _LOCATION.get(level)
+
+
+@dataclass(frozen=True, slots=True)
+class SinsInput:
+    """The findings at one scored level; each a set of possible answers."""
+
+    level: str
+    pain: Possible[Pain]
+    bone_lesion: Possible[BoneLesion]
+    alignment: Possible[Alignment]
+    collapse: Possible[Collapse]
+    posterolateral: Possible[Posterolateral]
+
+
+def score_sins(inp: SinsInput) -> ScoreResult:
+    """SINS of one level (Fisher 2010). Raises ValueError for a level SINS does not score."""
+    location = location_of(inp.level)
+    if location is None:
+        raise ValueError(f"SINS does not score level {inp.level}")
+    components = (
+        ComponentScore("sins-location", Possible.of(location).span(lambda loc: loc.value), True),
+        ComponentScore("sins-pain", inp.pain.span(_PAIN.__getitem__), inp.pain.known),
+        ComponentScore(
+            "sins-bone-lesion", inp.bone_lesion.span(_LESION.__getitem__), inp.bone_lesion.known
+        ),
+        ComponentScore(
+            "sins-alignment", inp.alignment.span(_ALIGNMENT.__getitem__), inp.alignment.known
+        ),
+        ComponentScore(
+            "sins-collapse", inp.collapse.span(_COLLAPSE.__getitem__), inp.collapse.known
+        ),
+        ComponentScore(
+            "sins-posterolateral",
+            inp.posterolateral.span(_POSTEROLATERAL.__getitem__),
+            inp.posterolateral.known,
+        ),
+    )
+    total = total_of(components)
+    return ScoreResult(
+        "sins", "sins-2010", components, total, band_of(total, SINS_BANDS), SINS_BANDS
+    )

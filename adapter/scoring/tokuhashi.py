@@ -1,0 +1,199 @@
+"""Revised (2005) and original (1990) Tokuhashi scores: preoperative prognosis.
+
+Sources: Tokuhashi Y et al., Spine 2005;30(19):2186-91 (revised, total 0-15) and
+Tokuhashi Y et al., Spine 1990;15(11):1110-3 (original, total 0-12). Both share five parameters;
+they differ in the primary-site groups and the bands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from adapter.scoring.possible import Possible
+from adapter.scoring.result import Band, ComponentScore, ScoreResult, band_of, total_of
+
+__all__ = [
+    "COUNT_CAP",
+    "KPS_VALUES",
+    "TOKUHASHI_ORIGINAL_BANDS",
+    "TOKUHASHI_REVISED_BANDS",
+    "Frankel",
+    "MajorOrgan",
+    "PrimarySite",
+    "TokuhashiInput",
+    "score_tokuhashi_original",
+    "score_tokuhashi_revised",
+]
+
+KPS_VALUES: tuple[int, ...] = tuple(range(10, 101, 10))
+COUNT_CAP = 3
+"""Counts are kept as 0, 1, 2 or 3, where 3 stands for "3 or more": no band splits above it."""
+
+
+class PrimarySite(Enum):
+    LUNG = "lung"
+    OSTEOSARCOMA = "osteosarcoma"
+    STOMACH = "stomach"
+    BLADDER = "bladder"
+    ESOPHAGUS = "esophagus"
+    PANCREAS = "pancreas"
+    LIVER = "liver"
+    GALLBLADDER = "gallbladder"
+    UNIDENTIFIED = "unidentified"
+    KIDNEY = "kidney"
+    UTERUS = "uterus"
+    RECTUM = "rectum"
+    THYROID = "thyroid"
+    BREAST = "breast"
+    PROSTATE = "prostate"
+    CARCINOID = "carcinoid"
+    COLON = "colon"
+    MYELOMA = "myeloma"
+    LYMPHOMA = "lymphoma"
+    SARCOMA = "sarcoma"
+    OTHER = "other"
+
+
+class MajorOrgan(Enum):
+    NONE = "none"
+    REMOVABLE = "removable"
+    UNREMOVABLE = "unremovable"
+
+
+class Frankel(Enum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+
+
+_S = PrimarySite
+# 2005 table: lung, osteosarcoma, stomach, bladder, oesophagus, pancreas 0; liver, gallbladder,
+# unidentified 1; others 2; kidney, uterus 3; rectum 4; thyroid, breast, prostate, carcinoid 5.
+_SITE_REVISED = {
+    _S.LUNG: 0, _S.OSTEOSARCOMA: 0, _S.STOMACH: 0, _S.BLADDER: 0, _S.ESOPHAGUS: 0, _S.PANCREAS: 0,
+    _S.LIVER: 1, _S.GALLBLADDER: 1, _S.UNIDENTIFIED: 1,
+    _S.COLON: 2, _S.MYELOMA: 2, _S.LYMPHOMA: 2, _S.SARCOMA: 2, _S.OTHER: 2,
+    _S.KIDNEY: 3, _S.UTERUS: 3,
+    _S.RECTUM: 4,
+    _S.THYROID: 5, _S.BREAST: 5, _S.PROSTATE: 5, _S.CARCINOID: 5,
+}  # fmt: skip
+# 1990 table: lung, stomach 0; kidney, liver, uterus, others, unidentified 1;
+# thyroid, prostate, breast, rectum 2.
+_SITE_ORIGINAL = {site: 1 for site in PrimarySite} | {
+    _S.LUNG: 0, _S.STOMACH: 0,
+    _S.THYROID: 2, _S.PROSTATE: 2, _S.BREAST: 2, _S.RECTUM: 2,
+}  # fmt: skip
+_MAJOR = {MajorOrgan.UNREMOVABLE: 0, MajorOrgan.REMOVABLE: 1, MajorOrgan.NONE: 2}
+_PALSY = {Frankel.A: 0, Frankel.B: 0, Frankel.C: 1, Frankel.D: 1, Frankel.E: 2}
+
+TOKUHASHI_REVISED_BANDS = (
+    Band("tokuhashi-lt-6-months", 0, 8, "predicted survival < 6 months",
+         "Predicted survival < 6 months: conservative treatment (revised Tokuhashi 0–8)."),
+    Band("tokuhashi-ge-6-months", 9, 11, "predicted survival ≥ 6 months",
+         "Predicted survival ≥ 6 months: palliative surgery; excisional surgery if a single "
+         "lesion and no metastases to major internal organs (revised Tokuhashi 9–11)."),
+    Band("tokuhashi-ge-12-months", 12, 15, "predicted survival ≥ 12 months",
+         "Predicted survival ≥ 12 months: excisional surgery (revised Tokuhashi 12–15)."),
+)  # fmt: skip
+TOKUHASHI_ORIGINAL_BANDS = (
+    Band("tokuhashi-original-le-3-months", 0, 5, "predicted survival ≤ 3 months",
+         "Predicted survival ≤ 3 months (original Tokuhashi 0–5)."),
+    Band("tokuhashi-original-variable", 6, 8, "variable survival",
+         "Survival variable (original Tokuhashi 6–8)."),
+    Band("tokuhashi-original-ge-12-months", 9, 12, "predicted survival ≥ 12 months",
+         "Predicted survival ≥ 12 months (original Tokuhashi 9–12)."),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TokuhashiInput:
+    """Karnofsky values, counts capped at COUNT_CAP, organ, site and Frankel as possible sets."""
+
+    kps: Possible[int]
+    extraspinal_count: Possible[int]
+    vertebral_count: Possible[int]
+    major_organ: Possible[MajorOrgan]
+    primary_site: Possible[PrimarySite]
+    palsy: Possible[Frankel]
+
+
+def _general_condition(kps: int) -> int:
+    if kps not in KPS_VALUES:
+        raise ValueError(f"invalid Karnofsky score {kps}")
+    return 0 if kps <= 40 else 1 if kps <= 70 else 2
+
+
+def _extraspinal(count: int) -> int:
+    if count < 0:
+        raise ValueError(f"invalid count {count}")
+    return 2 if count == 0 else 1 if count <= 2 else 0
+
+
+def _vertebral(count: int) -> int:
+    if count < 1:
+        raise ValueError(f"invalid vertebral count {count}: the index lesion counts")
+    return 2 if count == 1 else 1 if count == 2 else 0
+
+
+def _components(
+    inp: TokuhashiInput, site_points: dict[PrimarySite, int]
+) -> tuple[ComponentScore, ...]:
+    return (
+        ComponentScore(
+            "tokuhashi-general-condition", inp.kps.span(_general_condition), inp.kps.known
+        ),
+        ComponentScore(
+            "tokuhashi-extraspinal-bone-metastases",
+            inp.extraspinal_count.span(_extraspinal),
+            inp.extraspinal_count.known,
+        ),
+        ComponentScore(
+            "tokuhashi-vertebral-metastases",
+            inp.vertebral_count.span(_vertebral),
+            inp.vertebral_count.known,
+        ),
+        ComponentScore(
+            "tokuhashi-major-organ-metastases",
+            inp.major_organ.span(_MAJOR.__getitem__),
+            inp.major_organ.known,
+        ),
+        ComponentScore(
+            "tokuhashi-primary-site",
+            inp.primary_site.span(site_points.__getitem__),
+            inp.primary_site.known,
+        ),
+        ComponentScore("tokuhashi-palsy", inp.palsy.span(_PALSY.__getitem__), inp.palsy.known),
+    )
+
+
+def score_tokuhashi_revised(inp: TokuhashiInput) -> ScoreResult:
+    """Revised Tokuhashi score, total 0–15 (Tokuhashi 2005)."""
+    components = _components(inp, _SITE_REVISED)
+    total = total_of(components)
+    bands = TOKUHASHI_REVISED_BANDS
+    return ScoreResult(
+        "tokuhashi-revised",
+        "tokuhashi-revised-2005",
+        components,
+        total,
+        band_of(total, bands),
+        bands,
+    )
+
+
+def score_tokuhashi_original(inp: TokuhashiInput) -> ScoreResult:
+    """Original Tokuhashi score, total 0–12 (Tokuhashi 1990)."""
+    components = _components(inp, _SITE_ORIGINAL)
+    total = total_of(components)
+    bands = TOKUHASHI_ORIGINAL_BANDS
+    return ScoreResult(
+        "tokuhashi-original",
+        "tokuhashi-original-1990",
+        components,
+        total,
+        band_of(total, bands),
+        bands,
+    )
