@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -27,7 +27,7 @@ from adapter.fhir.records import (
     parse_resource,
 )
 
-__all__ = ["PatientData", "read_input", "read_resources"]
+__all__ = ["PatientData", "patients_from_resources", "read_input", "read_resources"]
 
 
 @dataclass(slots=True)
@@ -172,6 +172,27 @@ def _sniff(stream: IO[bytes]) -> str:
     except orjson.JSONDecodeError:
         return "json"  # a pretty-printed document spans lines
     return "ndjson"
+
+
+def patients_from_resources(
+    resources: Iterable[Any], loose: list[Issue]
+) -> list[PatientData]:
+    """Patients from resources already in memory (a CDS prefetch, a search result).
+
+    A Bundle among them contributes its entries, with its fullUrls resolving references.
+    """
+    entries: list[_Entry] = []
+    aliases: dict[str, str] = {}
+    for resource in resources:
+        if isinstance(resource, Mapping) and resource.get("resourceType") == "Bundle":
+            found, more = _bundle_entries(resource)
+            entries += found
+            aliases |= more
+        else:
+            entries.append(_Entry(resource, None))
+    patients, issues = _group(entries, aliases)
+    loose.extend(issues)
+    return patients
 
 
 def read_resources(stream: IO[bytes], loose: list[Issue]) -> Iterator[PatientData]:

@@ -1,0 +1,127 @@
+"""Every file in mappings/ is valid FHIR R4, and the loader reads what the files say."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fhir.resources.R4B.codesystem import CodeSystem
+from fhir.resources.R4B.conceptmap import ConceptMap
+from fhir.resources.R4B.valueset import ValueSet
+
+from adapter.errors import MappingError
+from adapter.mapping.terminology import ICD10CM, SNOMED, SPINEMETS, load_terminology
+
+MAPPINGS = Path(__file__).resolve().parents[3] / "mappings"
+FILES = sorted(MAPPINGS.glob("*.json"))
+MODELS = {"CodeSystem": CodeSystem, "ConceptMap": ConceptMap, "ValueSet": ValueSet}
+SITE = f"{SPINEMETS}/CodeSystem/tokuhashi-primary-site"
+FINDING = f"{SPINEMETS}/CodeSystem/finding"
+VERTEBRA = f"{SPINEMETS}/CodeSystem/vertebra"
+
+
+@pytest.fixture(scope="module")
+def term():
+    return load_terminology(MAPPINGS)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_each_file_is_a_valid_r4_resource(path):
+    data = json.loads(path.read_text())
+    MODELS[data["resourceType"]].model_validate(data)
+    assert path.name == f"{data['resourceType']}-{data['id']}.json"
+    assert data["url"] == f"{SPINEMETS}/{data['resourceType']}/{data['id']}"
+
+
+def test_concept_map_targets_exist_in_our_code_systems(term):
+    for path in FILES:
+        data = json.loads(path.read_text())
+        if data["resourceType"] != "ConceptMap":
+            continue
+        for group in data["group"]:
+            if group["target"] in term.code_systems:
+                for element in group["element"]:
+                    for target in element.get("target", []):
+                        if "code" in target:
+                            assert term.has_code(group["target"], target["code"]), (path.name, target)
+
+
+def test_contract_code_systems_are_complete(term):
+    assert {"sins", "tomita", "tokuhashi-revised", "tokuhashi-original", "sins-posterolateral",
+            "tokuhashi-palsy"} <= term.code_systems[f"{SPINEMETS}/CodeSystem/score"]  # fmt: skip
+    assert len(term.code_systems[f"{SPINEMETS}/CodeSystem/category"]) == 13
+    assert {"spinal-pain", "frankel-grade", "ais-c", "gt-50"} <= term.code_systems[FINDING]
+
+
+@pytest.mark.parametrize(
+    ("code", "sites"),
+    [
+        ("C34.90", {"lung"}), ("C34", {"lung"}), ("C50.919", {"breast"}), ("C15.9", {"esophagus"}),
+        ("C53.9", {"uterus"}), ("C90.00", {"myeloma"}), ("C20", {"rectum"}),
+        ("C19", {"colon", "rectum"}), ("C80.1", {"unidentified"}), ("C61", {"prostate"}),
+        ("C64.1", {"kidney"}), ("C7A.00", {"carcinoid"}), ("C41.2", {"osteosarcoma", "sarcoma"}),
+    ],
+)  # fmt: skip
+def test_icd10cm_primary_sites_by_longest_prefix(term, code, sites):
+    assert term.translate(ICD10CM, code, SITE) == sites
+
+
+@pytest.mark.parametrize(
+    ("site", "growth"),
+    [
+        ("breast", {"slow"}), ("kidney", {"moderate"}), ("lung", {"rapid"}),
+        ("colon", {"moderate", "rapid"}), ("myeloma", {"slow", "moderate"}),
+        ("other", {"slow", "moderate", "rapid"}), ("unidentified", {"rapid"}),
+    ],
+)  # fmt: skip
+def test_tomita_growth_only_where_sources_agree(term, site, growth):
+    assert term.translate(SITE, site, FINDING) == growth
+
+
+def test_snomed_vertebrae_and_generic_codes(term):
+    assert term.translate(SNOMED, "280849005", VERTEBRA) == {"T12"}
+    assert term.translate(SNOMED, "1172006", VERTEBRA) == {"C2"}
+    assert term.translate(SNOMED, "3572006", VERTEBRA) == frozenset()  # names no level
+    assert term.translate(SNOMED, "12345", VERTEBRA) is None
+
+
+@pytest.mark.parametrize(
+    ("value_set", "system", "code", "member"),
+    [
+        ("bone-metastasis", ICD10CM, "C79.51", True), ("bone-metastasis", ICD10CM, "C79.5", False),
+        ("bone-metastasis", SNOMED, "94222008", True),
+        ("visceral-metastasis", ICD10CM, "C78.01", True), ("visceral-metastasis", ICD10CM, "C79.72", True),
+        ("visceral-metastasis", ICD10CM, "C79.51", False),
+        ("major-organ-metastasis", ICD10CM, "C79.31", True), ("major-organ-metastasis", ICD10CM, "C79.32", False),
+        ("major-organ-metastasis", ICD10CM, "C78.7", True), ("major-organ-metastasis", ICD10CM, "C78.1", False),
+        ("primary-malignancy", ICD10CM, "C34.90", True), ("primary-malignancy", ICD10CM, "C7A.00", True),
+        ("primary-malignancy", ICD10CM, "C78.00", False), ("primary-malignancy", ICD10CM, "C7B.00", False),
+        ("primary-malignancy", ICD10CM, "C77.0", False), ("primary-malignancy", ICD10CM, "C96.9", True),
+    ],
+)  # fmt: skip
+def test_value_set_membership(term, value_set, system, code, member):
+    assert term.in_value_set(value_set, system, code) is member
+
+
+def test_a_new_concept_map_needs_no_code_change(tmp_path):
+    for path in FILES:
+        (tmp_path / path.name).write_text(path.read_text())
+    (tmp_path / "ConceptMap-icdo3-demo.json").write_text(json.dumps({
+        "resourceType": "ConceptMap", "id": "icdo3-demo", "status": "draft",
+        "group": [{"source": "http://terminology.hl7.org/CodeSystem/icd-o-3", "target": SITE,
+                   "element": [{"code": "C34.1", "target": [{"code": "lung", "equivalence": "equivalent"}]}]}],
+    }))  # fmt: skip
+    term = load_terminology(tmp_path)
+    assert term.translate("http://terminology.hl7.org/CodeSystem/icd-o-3", "C34.1", SITE) == {"lung"}
+
+
+def test_malformed_mapping_files_are_refused(tmp_path):
+    with pytest.raises(MappingError, match="no terminology files"):
+        load_terminology(tmp_path)
+    (tmp_path / "ValueSet-x.json").write_text("{not json")
+    with pytest.raises(MappingError, match="malformed"):
+        load_terminology(tmp_path)
+    (tmp_path / "ValueSet-x.json").write_text('{"resourceType": "Patient"}')
+    with pytest.raises(MappingError, match="not a CodeSystem"):
+        load_terminology(tmp_path)
