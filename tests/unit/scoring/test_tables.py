@@ -208,3 +208,48 @@ def test_invalid_raw_values_are_rejected_not_scored():
         Span(3, 2)
     with pytest.raises(ValueError, match="at least one"):
         Possible(frozenset())
+
+
+SINS_POINTS = [
+    ("pain", Pain.MECHANICAL, 3), ("pain", Pain.NON_MECHANICAL, 1), ("pain", Pain.PAIN_FREE, 0),
+    ("bone_lesion", BoneLesion.LYTIC, 2), ("bone_lesion", BoneLesion.MIXED, 1),
+    ("bone_lesion", BoneLesion.BLASTIC, 0),
+    ("alignment", Alignment.SUBLUXATION, 4), ("alignment", Alignment.DE_NOVO_DEFORMITY, 2),
+    ("alignment", Alignment.NORMAL, 0),
+    ("collapse", Collapse.GT_50, 3), ("collapse", Collapse.LT_50, 2),
+    ("collapse", Collapse.NONE_GT_50_INVOLVED, 1), ("collapse", Collapse.NONE, 0),
+    ("posterolateral", Posterolateral.BILATERAL, 3), ("posterolateral", Posterolateral.UNILATERAL, 1),
+    ("posterolateral", Posterolateral.NONE, 0),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "option", "points"), SINS_POINTS)
+def test_sins_every_option_scores_as_fisher_2010(field, option, points):
+    zero = dict(pain=P(Pain.PAIN_FREE), bone_lesion=P(BoneLesion.BLASTIC), alignment=P(Alignment.NORMAL),
+                collapse=P(Collapse.NONE), posterolateral=P(Posterolateral.NONE))  # fmt: skip
+    result = score_sins(SinsInput("S3", **{**zero, field: P(option)}))  # rigid: location 0
+    assert result.total == Span(points, points)
+
+
+@pytest.mark.parametrize(
+    ("field", "option", "points"),
+    [("growth", Growth.SLOW, 1), ("growth", Growth.MODERATE, 2), ("growth", Growth.RAPID, 4),
+     ("visceral", Visceral.NONE, 0), ("visceral", Visceral.TREATABLE, 2), ("visceral", Visceral.UNTREATABLE, 4),
+     ("bone", BoneExtent.SOLITARY, 1), ("bone", BoneExtent.MULTIPLE, 2)],
+)  # fmt: skip
+def test_tomita_every_option_scores_as_tomita_2001(field, option, points):
+    base = dict(growth=P(Growth.SLOW), visceral=P(Visceral.NONE), bone=P(BoneExtent.SOLITARY))
+    baseline = {"growth": 1, "visceral": 0, "bone": 1}
+    result = score_tomita(TomitaInput(**{**base, field: P(option)}))
+    assert result.total.low == 2 - baseline[field] + points
+
+
+@pytest.mark.parametrize(
+    ("extra", "vert", "major", "points"),
+    [(0, 1, MajorOrgan.NONE, 6), (1, 1, MajorOrgan.NONE, 5), (2, 1, MajorOrgan.NONE, 5),
+     (3, 1, MajorOrgan.NONE, 4), (0, 2, MajorOrgan.NONE, 5), (0, 3, MajorOrgan.NONE, 4),
+     (0, 1, MajorOrgan.REMOVABLE, 5), (0, 1, MajorOrgan.UNREMOVABLE, 4)],
+)  # fmt: skip
+def test_tokuhashi_counts_and_organs(extra, vert, major, points):
+    result = score_tokuhashi_revised(tok(kps=10, extra=extra, vert=vert, major=major, site=PrimarySite.LUNG, palsy=Frankel.A))
+    assert result.total == Span(points, points)
