@@ -14,7 +14,7 @@ from adapter.errors import InputError, MappingError
 from adapter.fhir.outcome import Issue, operation_outcome
 from adapter.fhir.source import read_input
 from adapter.fhir.timing import ClinicalTime, parse_time
-from adapter.fhir.validate import validate_r4
+from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, now_time, score_patient
 from adapter.report import text_report
@@ -55,24 +55,29 @@ def _results(args: argparse.Namespace, loose: list[Issue]) -> Iterator[PatientRe
     now: ClinicalTime | None = parse_time(args.now) if args.now else now_time()
     if now is None:
         raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
-    for data in read_input(args.file, loose):
+    for data in read_input(args.file, loose, read_observation):
         yield score_patient(data, term, now=now, original=args.original)
 
 
 def _write_bundle(
     out: IO[bytes], results: Iterator[PatientResult], loose: list[Issue], validate: bool
 ) -> None:
+    if validate:  # imported on demand: the R4B models take ~0.3 s to import
+        from adapter.fhir.validate import validate_r4
     issues: list[Issue] = []
     first = True
     out.write(b'{"resourceType":"Bundle","type":"collection","entry":[')
     for patient in results:
         issues.extend(Issue(i.severity, i.code, f"Patient/{patient.patient}: {i.diagnostics}",
                             i.resource, i.expression) for i in patient.issues)  # fmt: skip
+        chunk = []  # one write per patient, not per resource
         for built in patient.resources():
             if validate:
                 validate_r4(built.resource)
             entry: dict[str, Any] = {"fullUrl": built.full_url, "resource": built.resource}
-            out.write((b"" if first else b",") + orjson.dumps(entry))
+            chunk.append(orjson.dumps(entry))
+        if chunk:
+            out.write((b"" if first else b",") + b",".join(chunk))
             first = False
     outcome = operation_outcome([*loose, *issues])
     if validate:

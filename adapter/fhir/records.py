@@ -6,9 +6,9 @@ structurally unusable resource (no subject, wrong shapes) becomes an :class:`Iss
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from adapter.fhir.outcome import Issue
 from adapter.fhir.timing import ClinicalTime, parse_time
@@ -18,6 +18,7 @@ __all__ = [
     "ConditionRecord",
     "ObservationRecord",
     "ParsedResource",
+    "ObservationFilter",
     "ResourceRef",
     "parse_resource",
 ]
@@ -27,8 +28,7 @@ RELATED_PRIMARY_URL = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Coding:
+class Coding(NamedTuple):  # a NamedTuple: built tens of thousands of times per second
     system: str | None
     code: str
 
@@ -70,11 +70,11 @@ ParsedResource = ObservationRecord | ConditionRecord
 
 
 def _codings(concept: Any) -> tuple[Coding, ...]:
-    if not isinstance(concept, Mapping):
+    if not isinstance(concept, dict):
         return ()
     out = []
     for coding in concept.get("coding") or ():
-        if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
+        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
             system = coding.get("system")
             out.append(Coding(system if isinstance(system, str) else None, coding["code"]))
     return tuple(out)
@@ -86,7 +86,7 @@ def _status_code(concept: Any) -> str | None:
 
 
 def _concepts(value: Any) -> tuple[tuple[Coding, ...], ...]:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
         return ()
@@ -95,11 +95,13 @@ def _concepts(value: Any) -> tuple[tuple[Coding, ...], ...]:
 
 def normalise_reference(reference: Any, aliases: Mapping[str, str]) -> str | None:
     """``Type/id`` for relative, absolute or urn:uuid references (via the Bundle's fullUrls)."""
-    if not isinstance(reference, Mapping):
+    if not isinstance(reference, dict):
         return None
     ref = reference.get("reference")
     if not isinstance(ref, str) or not ref:
         return None
+    if ref.count("/") == 1 and not ref.startswith("urn:"):
+        return ref  # the common case, relative Type/id
     if ref in aliases:
         return aliases[ref]
     if ref.startswith(("urn:uuid:", "urn:oid:", "#")):
@@ -132,28 +134,41 @@ def _observation_time(resource: Mapping[str, Any]) -> ClinicalTime | None:
     return (
         parse_time(resource.get("effectiveDateTime"))
         or parse_time(resource.get("effectiveInstant"))
-        or (parse_time(period.get("end")) if isinstance(period, Mapping) else None)
+        or (parse_time(period.get("end")) if isinstance(period, dict) else None)
         or parse_time(resource.get("issued"))
     )
 
 
 def _value_number(resource: Mapping[str, Any]) -> float | None:
     value = resource.get("valueInteger")
-    if value is None and isinstance(resource.get("valueQuantity"), Mapping):
+    if value is None and isinstance(resource.get("valueQuantity"), dict):
         value = resource["valueQuantity"].get("value")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
 
 
+ObservationFilter = Callable[[tuple[Coding, ...]], bool]
+
+
 def parse_resource(
-    resource: Any, full_url: str | None, aliases: Mapping[str, str]
+    resource: Any,
+    full_url: str | None,
+    aliases: Mapping[str, str],
+    wanted: ObservationFilter | None = None,
 ) -> ParsedResource | Issue | None:
-    """Parse one input resource; None for resource types spinemets does not read."""
-    if not isinstance(resource, Mapping):
+    """Parse one input resource; None for resources spinemets does not read.
+
+    ``wanted`` screens Observations by code before anything else is parsed: most of a
+    patient's Observations (labs, vitals) feed no score, and parsing them dominated the cost.
+    """
+    if not isinstance(resource, dict):
         return Issue("error", "structure", "An entry is not a FHIR resource (not a JSON object).")
     rtype = resource.get("resourceType")
     if rtype not in ("Observation", "Condition"):
+        return None
+    codes = _codings(resource.get("code"))
+    if rtype == "Observation" and wanted is not None and not wanted(codes):
         return None
     ref = _ref(resource, full_url)
     label = ref.reference or f"{rtype} without id"
@@ -174,7 +189,7 @@ def parse_resource(
             ref=ref,
             patient=patient,
             status=status,
-            codes=_codings(resource.get("code")),
+            codes=codes,
             value_codes=_codings(resource.get("valueCodeableConcept")),
             value_number=_value_number(resource),
             body_sites=_concepts(resource.get("bodySite")),
@@ -186,7 +201,7 @@ def parse_resource(
         for r in (
             normalise_reference(ext.get("valueReference"), aliases)
             for ext in resource.get("extension") or ()
-            if isinstance(ext, Mapping) and ext.get("url") == RELATED_PRIMARY_URL
+            if isinstance(ext, dict) and ext.get("url") == RELATED_PRIMARY_URL
         )
         if r is not None
     )
@@ -195,14 +210,14 @@ def parse_resource(
         patient=patient,
         clinical_status=_status_code(resource.get("clinicalStatus")),
         verification_status=_status_code(resource.get("verificationStatus")),
-        codes=_codings(resource.get("code")),
+        codes=codes,
         body_sites=_concepts(resource.get("bodySite")),
         related_primaries=related,
         time=parse_time(resource.get("onsetDateTime"))
         or parse_time(resource.get("recordedDate"))
         or (
             parse_time(resource["onsetPeriod"].get("start"))
-            if isinstance(resource.get("onsetPeriod"), Mapping)
+            if isinstance(resource.get("onsetPeriod"), dict)
             else None
         ),
     )

@@ -22,6 +22,7 @@ from adapter.errors import InputError
 from adapter.fhir.outcome import Issue
 from adapter.fhir.records import (
     ConditionRecord,
+    ObservationFilter,
     ObservationRecord,
     normalise_reference,
     parse_resource,
@@ -47,7 +48,7 @@ class _Entry:
 
 
 def _patient_key(resource: Any, aliases: Mapping[str, str]) -> str | None:
-    if not isinstance(resource, Mapping):
+    if not isinstance(resource, dict):
         return None
     if resource.get("resourceType") == "Patient":
         rid = resource.get("id")
@@ -67,27 +68,28 @@ def _bundle_entries(bundle: Mapping[str, Any]) -> tuple[list[_Entry], dict[str, 
     out: list[_Entry] = []
     aliases: dict[str, str] = {}
     for entry in entries:
-        if not isinstance(entry, Mapping):
+        if not isinstance(entry, dict):
             out.append(_Entry(entry, None))
             continue
         resource, full_url = entry.get("resource"), entry.get("fullUrl")
         full_url = full_url if isinstance(full_url, str) else None
         if resource is None:
             continue  # e.g. a DELETE in a transaction: nothing to read
-        if full_url and isinstance(resource, Mapping) and isinstance(resource.get("id"), str):
+        if full_url and isinstance(resource, dict) and isinstance(resource.get("id"), str):
             aliases[full_url] = f"{resource.get('resourceType')}/{resource['id']}"
         out.append(_Entry(resource, full_url))
     return out, aliases
 
 
 def _group(
-    entries: list[_Entry], aliases: Mapping[str, str]
+    entries: list[_Entry], aliases: Mapping[str, str], wanted: ObservationFilter | None
 ) -> tuple[list[PatientData], list[Issue]]:
     patients: dict[str, PatientData] = {}
     loose: list[Issue] = []
     for entry in entries:
         key = _patient_key(entry.resource, aliases)
-        _add(patients, loose, key, parse_resource(entry.resource, entry.full_url, aliases))
+        parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
+        _add(patients, loose, key, parsed)
     return list(patients.values()), loose
 
 
@@ -124,7 +126,9 @@ class _BadLine:
     number: int
 
 
-def _ndjson_patients(stream: IO[bytes], loose: list[Issue]) -> Iterator[PatientData]:
+def _ndjson_patients(
+    stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None
+) -> Iterator[PatientData]:
     last_line: dict[str, int] = {}
     for number, line in enumerate(stream):
         if line.strip():
@@ -142,14 +146,15 @@ def _ndjson_patients(stream: IO[bytes], loose: list[Issue]) -> Iterator[PatientD
                 Issue("error", "structure", f"NDJSON line {number + 1} is not JSON; ignored.")
             )
             continue
-        if isinstance(resource, Mapping) and resource.get("resourceType") == "Bundle":
+        if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
             entries, aliases = _bundle_entries(resource)
             for entry in entries:
                 key = _patient_key(entry.resource, aliases)
-                _add(pending, loose, key, parse_resource(entry.resource, entry.full_url, aliases))
+                parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
+                _add(pending, loose, key, parsed)
         else:
             key = _patient_key(resource, {})
-            _add(pending, loose, key, parse_resource(resource, None, {}))
+            _add(pending, loose, key, parse_resource(resource, None, {}, wanted))
             if key is not None and last_line.get(key) == number:
                 yield pending.pop(key)
     yield from pending.values()
@@ -175,7 +180,7 @@ def _sniff(stream: IO[bytes]) -> str:
 
 
 def patients_from_resources(
-    resources: Iterable[Any], loose: list[Issue]
+    resources: Iterable[Any], loose: list[Issue], wanted: ObservationFilter | None = None
 ) -> list[PatientData]:
     """Patients from resources already in memory (a CDS prefetch, a search result).
 
@@ -184,21 +189,23 @@ def patients_from_resources(
     entries: list[_Entry] = []
     aliases: dict[str, str] = {}
     for resource in resources:
-        if isinstance(resource, Mapping) and resource.get("resourceType") == "Bundle":
+        if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
             found, more = _bundle_entries(resource)
             entries += found
             aliases |= more
         else:
             entries.append(_Entry(resource, None))
-    patients, issues = _group(entries, aliases)
+    patients, issues = _group(entries, aliases, wanted)
     loose.extend(issues)
     return patients
 
 
-def read_resources(stream: IO[bytes], loose: list[Issue]) -> Iterator[PatientData]:
+def read_resources(
+    stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None = None
+) -> Iterator[PatientData]:
     """Patients from a seekable byte stream holding a Bundle, a resource or NDJSON."""
     if _sniff(stream) == "ndjson":
-        yield from _ndjson_patients(stream, loose)
+        yield from _ndjson_patients(stream, loose, wanted)
         return
     try:
         document = orjson.loads(stream.read())
@@ -210,22 +217,24 @@ def read_resources(stream: IO[bytes], loose: list[Issue]) -> Iterator[PatientDat
         entries, aliases = _bundle_entries(document)
     else:
         entries, aliases = [_Entry(document, None)], {}
-    patients, issues = _group(entries, aliases)
+    patients, issues = _group(entries, aliases, wanted)
     loose.extend(issues)
     yield from patients
 
 
-def read_input(path: str, loose: list[Issue]) -> Iterator[PatientData]:
+def read_input(
+    path: str, loose: list[Issue], wanted: ObservationFilter | None = None
+) -> Iterator[PatientData]:
     """Patients from a file path, or from standard input when the path is ``-``."""
     if path == "-":
         with tempfile.TemporaryFile() as spool:
             shutil.copyfileobj(sys.stdin.buffer, spool)
             spool.seek(0)
-            yield from read_resources(spool, loose)
+            yield from read_resources(spool, loose, wanted)
         return
     try:
         handle = Path(path).open("rb")  # noqa: SIM115 - closed below, generator keeps it open
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
     with handle:
-        yield from read_resources(handle, loose)
+        yield from read_resources(handle, loose, wanted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,12 +24,13 @@ class ClinicalTime:
 
 
 def parse_time(text: object) -> ClinicalTime | None:
-    """Parse a FHIR date/dateTime/instant; None when absent or malformed.
+    """Parse a FHIR date/dateTime/instant; None when absent or malformed."""
+    return _parse(text) if isinstance(text, str) else None
 
-    A time without a zone is invalid FHIR but common in vendor data: it is read as UTC.
-    """
-    if not isinstance(text, str):
-        return None
+
+@functools.lru_cache(maxsize=4096)  # a patient's resources share a handful of timestamps
+def _parse(text: str) -> ClinicalTime | None:
+    """A time without a zone is invalid FHIR but common in vendor data: it is read as UTC."""
     match = _DATETIME.match(text)
     if match is None:
         return None

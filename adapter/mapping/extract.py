@@ -51,7 +51,7 @@ from adapter.scoring import (
     location_of,
 )
 
-__all__ = ["LevelAssessment", "PatientAssessment", "extract_patient"]
+__all__ = ["LevelAssessment", "PatientAssessment", "extract_patient", "read_observation"]
 
 KARNOFSKY = "89243-0"
 ECOG = "89247-1"
@@ -86,6 +86,13 @@ _SETTLE = {
     "tokuhashi-primary-site": "record the primary tumour Condition (ICD-10-CM or SNOMED CT)",
     "tokuhashi-palsy": "record a frankel-grade finding (frankel-a … frankel-e)",
 }
+
+
+def read_observation(codes: tuple[Coding, ...]) -> bool:
+    """Whether an Observation with these codes can feed a score (the rest are not parsed)."""
+    return any(
+        c.system == FINDING or (c.system == LOINC and c.code in (KARNOFSKY, ECOG)) for c in codes
+    )
 
 
 @dataclass(frozen=True, slots=True)

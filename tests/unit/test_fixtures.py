@@ -3,7 +3,6 @@ expectation in fixtures/expected/ (written from the spec, independently of the c
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -15,7 +14,9 @@ from adapter.scoring import LEVELS
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = sorted(
-    p for p in (ROOT / "fixtures").glob("*/*") if p.suffix in (".json", ".ndjson") and p.parent.name != "expected"
+    p
+    for p in (ROOT / "fixtures").glob("*/*")
+    if p.suffix in (".json", ".ndjson") and p.parent.name != "expected"
 )
 SCORE = "http://spinemets.org/fhir/CodeSystem/score"
 CATEGORY = "http://spinemets.org/fhir/CodeSystem/category"
@@ -38,7 +39,10 @@ def value_of(element: dict):
     if "valueInteger" in element:
         return element["valueInteger"]
     if "valueRange" in element:
-        return {"low": element["valueRange"]["low"]["value"], "high": element["valueRange"]["high"]["value"]}
+        return {
+            "low": element["valueRange"]["low"]["value"],
+            "high": element["valueRange"]["high"]["value"],
+        }
     assert element.get("dataAbsentReason", {}).get("coding", [{}])[0].get("code") == "unknown"
     return None
 
@@ -62,7 +66,9 @@ def read_back(bundle: dict) -> dict:
         score = code_of(res["code"], SCORE)
         got = {
             "total": value_of(res),
-            "category": code_of(res["interpretation"][0], CATEGORY) if "interpretation" in res else None,
+            "category": code_of(res["interpretation"][0], CATEGORY)
+            if "interpretation" in res
+            else None,
             "components": {code_of(c["code"], SCORE): value_of(c) for c in res["component"]},
         }
         patient = patients.setdefault(pid, {"sins": {}})
@@ -85,21 +91,40 @@ def test_fixture_scores_match_hand_computed_expectation(path, capsys):
         for score in ("tomita", "tokuhashi-revised", "tokuhashi-original"):
             assert mine[score] == exp[score], f"{pid} {score}"
             (risk,) = got["risks"][(pid, score)]
-            assert code_of(risk["prediction"][0].get("qualitativeRisk", {}), CATEGORY) == exp[score]["category"]
+            assert (
+                code_of(risk["prediction"][0].get("qualitativeRisk", {}), CATEGORY)
+                == exp[score]["category"]
+            )
         if exp.get("sins"):
             worst = max(exp["sins"].values(), key=lambda s: _ends(s["total"]))
             (risk,) = got["risks"][(pid, "sins")]
-            assert code_of(risk["prediction"][0].get("qualitativeRisk", {}), CATEGORY) == worst["category"]
-    outcome = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "OperationOutcome")
-    reported = {i["details"]["text"] for i in outcome["issue"] if i["severity"] == "error" and "details" in i}
+            assert (
+                code_of(risk["prediction"][0].get("qualitativeRisk", {}), CATEGORY)
+                == worst["category"]
+            )
+    outcome = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "OperationOutcome"
+    )
+    reported = {
+        i["details"]["text"]
+        for i in outcome["issue"]
+        if i["severity"] == "error" and "details" in i
+    }
     assert reported == set(expected.get("invalid_resources", [])) - {None}
     unscored = {
-        issue["diagnostics"] for issue in outcome["issue"] if "SINS not scored" in issue["diagnostics"]
+        issue["diagnostics"]
+        for issue in outcome["issue"]
+        if "SINS not scored" in issue["diagnostics"]
     }
     for pid, exp in expected["patients"].items():
         for level in exp.get("sins_unscored_levels", []):
             label = level if level in LEVELS else None
-            assert any((label or "names no spinal level") in text for text in unscored), (pid, level)
+            assert any((label or "names no spinal level") in text for text in unscored), (
+                pid,
+                level,
+            )
 
 
 def _ends(total):

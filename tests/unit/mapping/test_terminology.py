@@ -44,7 +44,10 @@ def test_concept_map_targets_exist_in_our_code_systems(term):
                 for element in group["element"]:
                     for target in element.get("target", []):
                         if "code" in target:
-                            assert term.has_code(group["target"], target["code"]), (path.name, target)
+                            assert term.has_code(group["target"], target["code"]), (
+                                path.name,
+                                target,
+                            )
 
 
 def test_contract_code_systems_are_complete(term):
@@ -113,7 +116,9 @@ def test_a_new_concept_map_needs_no_code_change(tmp_path):
                    "element": [{"code": "C34.1", "target": [{"code": "lung", "equivalence": "equivalent"}]}]}],
     }))  # fmt: skip
     term = load_terminology(tmp_path)
-    assert term.translate("http://terminology.hl7.org/CodeSystem/icd-o-3", "C34.1", SITE) == {"lung"}
+    assert term.translate("http://terminology.hl7.org/CodeSystem/icd-o-3", "C34.1", SITE) == {
+        "lung"
+    }
 
 
 def test_malformed_mapping_files_are_refused(tmp_path):

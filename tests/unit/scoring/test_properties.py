@@ -85,7 +85,9 @@ def check_exact(result: ScoreResult, totals: set[int]) -> None:
 
 
 def check_band(result: ScoreResult) -> None:
-    matching = [b for b in result.bands if b.low <= result.total.low and result.total.high <= b.high]
+    matching = [
+        b for b in result.bands if b.low <= result.total.low and result.total.high <= b.high
+    ]
     assert result.band == (matching[0] if matching else None)
     if result.band is None:
         assert len(result.possible_bands) >= 2
@@ -133,7 +135,10 @@ def test_tokuhashi_ranges_are_exact_and_bounded(inp, rnd):
         fields = [f for f in inp.__dataclass_fields__]
         for _ in range(50):
             one = type(inp)(
-                **{f: Possible.of(rnd.choice(sorted(getattr(inp, f).values, key=repr))) for f in fields}
+                **{
+                    f: Possible.of(rnd.choice(sorted(getattr(inp, f).values, key=repr)))
+                    for f in fields
+                }
             )
             assert score(one).total.low in result.total
         check_band(result)
@@ -161,7 +166,9 @@ SINS_ORDER: dict[str, list[Enum]] = {
 def test_sins_each_component_is_monotone(level, data):
     base = {f: Possible.of(data.draw(st.sampled_from(order))) for f, order in SINS_ORDER.items()}
     for field, order in SINS_ORDER.items():
-        totals = [score_sins(SinsInput(level, **{**base, field: Possible.of(o)})).total.low for o in order]
+        totals = [
+            score_sins(SinsInput(level, **{**base, field: Possible.of(o)})).total.low for o in order
+        ]
         assert totals == sorted(totals) and len(set(totals)) == len(totals)
 
 

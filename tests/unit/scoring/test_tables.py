@@ -36,7 +36,10 @@ P = Possible.of
 @pytest.mark.parametrize(
     ("levels", "location"),
     [
-        (["occiput", "C1", "C2", "C7", "T1", "T2", "T11", "T12", "L1", "L5", "S1"], Location.JUNCTIONAL),
+        (
+            ["occiput", "C1", "C2", "C7", "T1", "T2", "T11", "T12", "L1", "L5", "S1"],
+            Location.JUNCTIONAL,
+        ),
         (["C3", "C4", "C5", "C6", "L2", "L3", "L4"], Location.MOBILE),
         ([f"T{n}" for n in range(3, 11)], Location.SEMI_RIGID),
         (["S2", "S3", "S4", "S5"], Location.RIGID),
@@ -85,7 +88,12 @@ def test_sins_band_boundaries(args, total, band):
 
 
 def test_sins_recommendation_never_says_surgery_indicated():
-    for band in score_sins(SinsInput("T5", *(Possible.unknown(e) for e in (Pain, BoneLesion, Alignment, Collapse, Posterolateral)))).bands:  # noqa: E501
+    for band in score_sins(
+        SinsInput(
+            "T5",
+            *(Possible.unknown(e) for e in (Pain, BoneLesion, Alignment, Collapse, Posterolateral)),
+        )
+    ).bands:
         assert "indicated" not in band.recommendation
         if band.low >= 7:
             assert "surgical consultation recommended" in band.recommendation
@@ -119,7 +127,9 @@ def test_tomita_points_and_bands(growth, visceral, bone, total, band):
 
 
 def test_tomita_ambiguous_colorectal_is_a_range():
-    result = score_tomita(TomitaInput(P(Growth.MODERATE, Growth.RAPID), P(Visceral.NONE), P(BoneExtent.SOLITARY)))
+    result = score_tomita(
+        TomitaInput(P(Growth.MODERATE, Growth.RAPID), P(Visceral.NONE), P(BoneExtent.SOLITARY))
+    )
     assert result.total == Span(3, 5) and result.band is None
 
 
@@ -129,16 +139,17 @@ def test_tomita_ambiguous_colorectal_is_a_range():
      ((1,), (1,), {BoneExtent.MULTIPLE}), ((1, 2), (0,), {BoneExtent.SOLITARY, BoneExtent.MULTIPLE})],
 )  # fmt: skip
 def test_bone_extent_from_counts(vertebral, extraspinal, expected):
-    assert bone_extent_from_counts(Possible.among(vertebral), Possible.among(extraspinal)).values == expected
+    assert (
+        bone_extent_from_counts(Possible.among(vertebral), Possible.among(extraspinal)).values
+        == expected
+    )
 
 
 def tok(kps=80, extra=0, vert=1, major=MajorOrgan.NONE, site=PrimarySite.BREAST, palsy=Frankel.E):
     return TokuhashiInput(P(kps), P(extra), P(vert), P(major), P(site), P(palsy))
 
 
-@pytest.mark.parametrize(
-    ("kps", "points"), [(10, 0), (40, 0), (50, 1), (70, 1), (80, 2), (100, 2)]
-)
+@pytest.mark.parametrize(("kps", "points"), [(10, 0), (40, 0), (50, 1), (70, 1), (80, 2), (100, 2)])
 def test_tokuhashi_general_condition(kps, points):
     assert score_tokuhashi_revised(tok(kps=kps)).components[0].points == Span(points, points)
 
@@ -251,5 +262,7 @@ def test_tomita_every_option_scores_as_tomita_2001(field, option, points):
      (0, 1, MajorOrgan.REMOVABLE, 5), (0, 1, MajorOrgan.UNREMOVABLE, 4)],
 )  # fmt: skip
 def test_tokuhashi_counts_and_organs(extra, vert, major, points):
-    result = score_tokuhashi_revised(tok(kps=10, extra=extra, vert=vert, major=major, site=PrimarySite.LUNG, palsy=Frankel.A))
+    result = score_tokuhashi_revised(
+        tok(kps=10, extra=extra, vert=vert, major=major, site=PrimarySite.LUNG, palsy=Frankel.A)
+    )
     assert result.total == Span(points, points)

@@ -1,0 +1,218 @@
+"""A patient's scores → CDS cards (contract §4): one card per score, worst SINS level first.
+
+The wording comes from :func:`adapter.report.summarise`, shared with the text report, so a card
+and ``spinemets score --format text`` never disagree. Suggestions carry exactly the resources the
+pipeline built. Card and suggestion uuids are uuid5 of the hook instance and the score, so a
+retried call gives the same uuids and feedback can be matched to what was shown.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
+from adapter.pipeline import LevelResult, PatientResult
+from adapter.report import TITLES, ScoreSummary, summarise
+from adapter.scoring import ScoreResult
+
+__all__ = [
+    "SCORE_SYSTEM",
+    "card_uuid",
+    "has_spinal_disease",
+    "score_cards",
+    "system_actions",
+    "table_cell",
+]
+
+SCORE_SYSTEM = "http://spinemets.org/fhir/CodeSystem/score"
+_NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
+_SUMMARY_MAX = 139
+SHORT_TITLES = {
+    "sins": "SINS",
+    "tomita": "Tomita",
+    "tokuhashi-revised": "Revised Tokuhashi",
+    "tokuhashi-original": "Original Tokuhashi",
+}
+# Words short enough for a 140-character summary.
+_SHORT_COMPONENT = {
+    "sins-location": "level", "sins-pain": "pain", "sins-bone-lesion": "lesion quality",
+    "sins-alignment": "alignment", "sins-collapse": "collapse",
+    "sins-posterolateral": "posterolateral involvement",
+    "tomita-primary-tumor": "primary growth", "tomita-visceral-metastases": "visceral mets",
+    "tomita-bone-metastases": "bone mets extent",
+    "tokuhashi-general-condition": "KPS", "tokuhashi-extraspinal-bone-metastases":
+    "extraspinal count", "tokuhashi-vertebral-metastases": "vertebral count",
+    "tokuhashi-major-organ-metastases": "organ mets", "tokuhashi-primary-site": "primary site",
+    "tokuhashi-palsy": "Frankel grade",
+}  # fmt: skip
+
+Indicator = Literal["info", "warning", "critical"]
+
+
+def card_uuid(hook_instance: str, key: str) -> str:
+    """Deterministic per hook instance and card (or suggestion) key."""
+    return str(uuid.uuid5(_NAMESPACE, f"{hook_instance}|{key}"))
+
+
+def table_cell(text: str) -> str:
+    """Text safe inside a GitHub-Flavored-Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def has_spinal_disease(result: PatientResult) -> bool:
+    """Whether the record shows spinal metastasis at all: otherwise the scores say nothing.
+
+    Scoring every chart opened would put ranges like "Tomita 3–10" on patients without spinal
+    disease, so patient-view answers with no cards for them.
+    """
+    assessment = result.assessment
+    return bool(result.levels or assessment.unscored or assessment.tokuhashi.vertebral_count.known)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _SUMMARY_MAX else text[: _SUMMARY_MAX - 1].rstrip() + "…"
+
+
+def _gaps(result: ScoreResult) -> str:
+    missing = [c.code for c in result.components if not c.known]
+    uncertain = [c.code for c in result.components if c.known and not c.points.certain]
+    parts = []
+    for codes, word in ((missing, "missing"), (uncertain, "uncertain")):
+        if codes:
+            names = [_SHORT_COMPONENT.get(c, c) for c in codes[:2]]
+            more = f" +{len(codes) - 2}" if len(codes) > 2 else ""
+            parts.append(f"{', '.join(names)}{more} {word}")
+    return "; ".join(parts)
+
+
+def _advice(result: ScoreResult) -> str | None:
+    if result.code != "sins":
+        return None
+    if result.total.low >= 7:
+        return "surgical consultation recommended"
+    if result.total.high >= 7:
+        return "surgical consultation if 7 or more"
+    return None
+
+
+def headline(summary: ScoreSummary) -> str:
+    """The card summary: score, total or range, level, band or gap, advice (< 140 characters)."""
+    result = summary.result
+    at = f" at {summary.level}" if summary.level else ""
+    text = f"{SHORT_TITLES[result.code]} {result.total}{at}"
+    text += f" ({result.band.label})" if result.band else ": range spans bands"
+    advice, gaps = _advice(result), _gaps(result)
+    if result.band is not None and advice:
+        text += f": {advice}"
+    elif result.band is None:
+        text += "".join(f", {part}" for part in (gaps, advice) if part)
+    return _shorten(text)
+
+
+def indicator(result: ScoreResult) -> Indicator:
+    """SINS of 13 or more for certain is critical; a SINS range reaching 7 is a warning."""
+    if result.code != "sins":
+        return "info"
+    if result.total.low >= 13:
+        return "critical"
+    return "warning" if result.total.high >= 7 else "info"
+
+
+def _detail(
+    summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = ()
+) -> str:
+    where = f" at {summary.level}" if summary.level else ""
+    lines = [
+        f"**{summary.title}{where}: {summary.total}** ({summary.band or 'category not settled'})",
+        "",
+        summary.recommendation,
+        "",
+        "| Component | Points | Source and date |",
+        "|---|---|---|",
+    ]
+    for comp in summary.components:
+        sources = "; ".join(comp.sources) or "—"
+        lines.append(f"| {table_cell(comp.name)} | {comp.value} | {table_cell(sources)} |")
+    sections: list[tuple[str, Sequence[str]]] = [
+        ("Missing or uncertain, and what would settle it", summary.missing),
+        ("Notes", list(dict.fromkeys(n for c in summary.components for n in c.notes))),
+        *extra,
+    ]
+    for title, items in sections:
+        if items:
+            lines += ["", f"**{title}**", ""] + [f"- {item}" for item in items]
+    return "\n".join(lines)
+
+
+def _other_levels(worst: ScoreSummary, sins: Sequence[ScoreSummary], result: PatientResult) -> list[str]:
+    out = [f"{s.level}: {s.total} ({s.band or 'category not settled'})" for s in sins if s is not worst]
+    out += [f"{label}: not scored ({reason})" for label, reason in result.assessment.unscored]
+    return out
+
+
+def _card(
+    hook_instance: str,
+    summary: ScoreSummary,
+    resources: Sequence[dict[str, Any]],
+    extra: Sequence[tuple[str, Sequence[str]]] = (),
+) -> Card:
+    code = summary.result.code
+    actions = [
+        Action(type="create", description=f"Record the {resource['resourceType']} of {summary.title}",
+               resource=resource)
+        for resource in resources
+    ]  # fmt: skip
+    suggestion = Suggestion(
+        label=f"Record the {summary.title} result in the chart",
+        uuid=card_uuid(hook_instance, f"{code}:record"),
+        actions=actions,
+    )
+    return Card(
+        uuid=card_uuid(hook_instance, code),
+        summary=headline(summary),
+        detail=_detail(summary, extra),
+        indicator=indicator(summary.result),
+        source=Source(label="spinemets", topic=CodingModel(system=SCORE_SYSTEM, code=code,
+                                                            display=TITLES[code])),
+        suggestions=[suggestion] if actions else None,
+        selectionBehavior="at-most-one" if actions else None,
+    )  # fmt: skip
+
+
+def _sins_resources(levels: Sequence[LevelResult], result: PatientResult) -> list[dict[str, Any]]:
+    out = [lv.observation.resource for lv in levels]
+    if result.sins_risk is not None:
+        out.append(result.sins_risk.resource)
+    return out
+
+
+def score_cards(result: PatientResult, hook_instance: str) -> list[Card]:
+    """One card per score: SINS at its worst level, Tomita, revised (and original) Tokuhashi."""
+    summaries = summarise(result)
+    sins, others = summaries[: len(result.levels)], summaries[len(result.levels) :]
+    issues = [issue.diagnostics for issue in result.issues]
+    cards = []
+    if sins:
+        worst = sins[0]
+        extra = [("Other levels", _other_levels(worst, sins, result)), ("Input issues", issues)]
+        cards.append(_card(hook_instance, worst, _sins_resources(result.levels, result), extra))
+        issues = []
+    for summary, score in zip(others, result.scores, strict=True):
+        extra = [("Input issues", issues)] if issues else []
+        resources = [score.observation.resource, score.risk.resource]
+        cards.append(_card(hook_instance, summary, resources, extra))
+        issues = []
+    return cards
+
+
+def system_actions(result: PatientResult) -> list[Action]:
+    """Create actions for every score Observation and RiskAssessment (off unless configured)."""
+    resources = _sins_resources(result.levels, result)
+    for score in result.scores:
+        resources += [score.observation.resource, score.risk.resource]
+    return [
+        Action(type="create", description=f"Record spinemets {r['resourceType']}", resource=r)
+        for r in resources
+    ]

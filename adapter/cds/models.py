@@ -1,0 +1,193 @@
+"""CDS Hooks 2.0 wire models: service requests, discovery, cards, feedback (hand-written, pydantic v2).
+
+Requests are strict about the types the spec fixes (a string is a string, an integer an integer:
+lax coercion let a fractional ``expires_in`` through in a peer's tests) and tolerant of keys the
+spec may add (unknown request and context keys are kept, not refused). Responses are dumped with
+``exclude_none``, so an unset optional field is omitted rather than sent as ``null``; the builders
+never set empty lists.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "Action",
+    "CdsRequest",
+    "CdsResponse",
+    "Card",
+    "CodingModel",
+    "Discovery",
+    "FeedbackItem",
+    "FeedbackRequest",
+    "FhirAuthorization",
+    "HookContext",
+    "Link",
+    "OverrideReason",
+    "ServiceEntry",
+    "Source",
+    "Suggestion",
+]
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+Summary = Annotated[str, Field(min_length=1, max_length=139)]  # spec: "<140 characters"
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FhirAuthorization(_Request):
+    """The client's OAuth 2.0 access token for ``fhirServer`` (transient: never stored or logged)."""
+
+    access_token: NonEmpty = Field(repr=False)
+    token_type: Literal["Bearer"]
+    expires_in: int
+    scope: NonEmpty
+    subject: NonEmpty
+    patient: NonEmpty | None = None
+
+
+class HookContext(_Request):
+    """The context of patient-view, order-select and order-sign (other keys are kept)."""
+
+    userId: NonEmpty
+    patientId: NonEmpty
+    encounterId: NonEmpty | None = None
+    selections: list[NonEmpty] | None = None
+    draftOrders: dict[str, Any] | None = None
+
+
+class CdsRequest(_Request):
+    """A CDS service call (``POST {base}/cds-services/{id}``)."""
+
+    hook: NonEmpty
+    hookInstance: NonEmpty
+    fhirServer: NonEmpty | None = None
+    fhirAuthorization: FhirAuthorization | None = None
+    context: HookContext
+    prefetch: dict[str, dict[str, Any] | None] | None = None
+
+    @model_validator(mode="after")
+    def _server_with_token(self) -> CdsRequest:
+        # 3.0 invariant cds-r-1, implied by 2.0 ("fhirServer: REQUIRED if fhirAuthorization").
+        if self.fhirAuthorization is not None and self.fhirServer is None:
+            raise ValueError("fhirAuthorization requires fhirServer")
+        return self
+
+
+class CodingModel(_Response):
+    system: str
+    code: str
+    display: str | None = None
+
+
+class Source(_Response):
+    label: str
+    url: str | None = None
+    topic: CodingModel | None = None
+
+
+class Action(_Response):
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: dict[str, Any] | None = None
+    resourceId: str | None = None
+
+
+class Suggestion(_Response):
+    label: str
+    uuid: str | None = None
+    isRecommended: bool | None = None
+    actions: list[Action] | None = None
+
+
+class Link(_Response):
+    label: str
+    url: str
+    type: Literal["absolute", "smart"]
+
+
+class Card(_Response):
+    uuid: str | None = None
+    summary: Summary
+    detail: str | None = None
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    suggestions: list[Suggestion] | None = None
+    selectionBehavior: Literal["at-most-one", "any"] | None = None
+    links: list[Link] | None = None
+
+    @model_validator(mode="after")
+    def _selection_with_suggestions(self) -> Card:
+        if self.suggestions and self.selectionBehavior is None:
+            raise ValueError("selectionBehavior is required with suggestions")
+        return self
+
+
+class CdsResponse(_Response):
+    cards: list[Card]
+    systemActions: list[Action] | None = None
+
+
+class ServiceEntry(_Response):
+    hook: str
+    id: str
+    title: str | None = None
+    description: str
+    prefetch: dict[str, str] | None = None
+    usageRequirements: str | None = None
+
+
+class Discovery(_Response):
+    services: list[ServiceEntry]
+
+
+class _Feedback(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+class FeedbackCoding(_Feedback):
+    system: NonEmpty
+    code: NonEmpty
+    display: NonEmpty | None = None
+
+
+class OverrideReason(_Feedback):
+    reason: FeedbackCoding | None = None
+    userComment: str | None = None
+
+
+class AcceptedSuggestion(_Feedback):
+    id: NonEmpty
+
+
+class FeedbackItem(_Feedback):
+    """One card's outcome as the client reports it."""
+
+    card: NonEmpty
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[AcceptedSuggestion] | None = None
+    overrideReason: OverrideReason | None = None
+    # RFC 3339 with a zone; strict mode would refuse the JSON string, so this field is lax.
+    outcomeTimestamp: Annotated[AwareDatetime, Field(strict=False)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FeedbackItem:
+        if self.outcome == "accepted" and not self.acceptedSuggestions:
+            raise ValueError("acceptedSuggestions is required when the outcome is accepted")
+        if self.outcome == "overridden" and self.acceptedSuggestions:
+            raise ValueError("an overridden card has no accepted suggestions")
+        if self.outcome == "accepted" and self.overrideReason is not None:
+            raise ValueError("overrideReason is only for overridden cards")
+        return self
+
+
+class FeedbackRequest(_Feedback):
+    feedback: Annotated[list[FeedbackItem], Field(min_length=1)]
