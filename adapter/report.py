@@ -59,8 +59,8 @@ class ScoreSummary:
     @property
     def heading(self) -> str:
         where = f" {self.level}" if self.level else ""
-        band = self.band or "category not settled"
-        return f"{self.title}{where}: {self.total} ({band})"
+        band = self.band or "category not settled: the range spans bands"
+        return f"{self.title}{where}: {self.total} — {band}"
 
 
 def _component(score: ComponentScore, basis: Basis) -> ComponentLine:

@@ -93,12 +93,12 @@ def _component(score: ComponentScore, display: ScoreDisplay) -> dict[str, Any]:
 
 
 def evidence_of(bases: Iterable[Basis]) -> list[Evidence]:
-    """Distinct evidence in first-seen order."""
-    seen: dict[tuple[str | None, str], Evidence] = {}
+    """Distinct evidence, sorted: the same resources in any input order give the same output."""
+    seen: dict[tuple[str, str], Evidence] = {}
     for basis in bases:
         for ev in basis.evidence:
-            seen.setdefault((ev.ref.reference, ev.ref.resource_type), ev)
-    return list(seen.values())
+            seen.setdefault((ev.ref.resource_type, ev.ref.reference or ""), ev)
+    return [seen[key] for key in sorted(seen)]
 
 
 def latest_time(evidence: Iterable[Evidence], now: ClinicalTime) -> ClinicalTime:

@@ -16,9 +16,9 @@ from adapter.fhir.timing import ClinicalTime, parse_time
 __all__ = [
     "Coding",
     "ConditionRecord",
+    "ObservationFilter",
     "ObservationRecord",
     "ParsedResource",
-    "ObservationFilter",
     "ResourceRef",
     "parse_resource",
 ]

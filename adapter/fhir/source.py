@@ -130,11 +130,17 @@ def _ndjson_patients(
     stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None
 ) -> Iterator[PatientData]:
     last_line: dict[str, int] = {}
+    resources = 0
     for number, line in enumerate(stream):
         if line.strip():
-            key = _patient_key(_load_line(line, number), {})
+            resource = _load_line(line, number)
+            if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
+                resources += 1
+            key = _patient_key(resource, {})
             if key is not None:
                 last_line[key] = number
+    if not resources:
+        raise InputError("the input holds no FHIR resource (no line has a resourceType)")
     stream.seek(0)
     pending: dict[str, PatientData] = {}
     for number, line in enumerate(stream):
@@ -146,7 +152,11 @@ def _ndjson_patients(
                 Issue("error", "structure", f"NDJSON line {number + 1} is not JSON; ignored.")
             )
             continue
-        if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            message = f"NDJSON line {number + 1} is not a FHIR resource; ignored."
+            loose.append(Issue("error", "structure", message))
+            continue
+        if resource.get("resourceType") == "Bundle":
             entries, aliases = _bundle_entries(resource)
             for entry in entries:
                 key = _patient_key(entry.resource, aliases)

@@ -1,0 +1,126 @@
+"""The command line as a user meets it: exit codes, one-line errors, formats, stdin."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapter import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "fixtures" / "seed" / "seed-07.json"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b"hello", "not JSON"),
+        (b"[1, 2]", "not JSON"),
+        (b'{"a": 1}\n', "no FHIR resource"),
+        (b'{\n "resourceType": "Bundle",\n "entry": [', "not valid JSON"),
+        (b'{"resourceType": "Bundle", "entry": 5}', "Bundle.entry"),
+    ],
+)
+def test_unusable_input_exits_2_with_one_line(tmp_path, capsys, content, reason):
+    path = tmp_path / "in.json"
+    path.write_bytes(content)
+    assert cli.main(["score", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and reason in err and "Traceback" not in err
+
+
+def test_missing_file_and_bad_arguments_exit_2_with_one_line(capsys):
+    assert cli.main(["score", "/nonexistent/file.json"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["score", str(SEED), "--format", "xml"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert cli.main(["score", str(SEED), "--now", "yesterday"]) == 2
+
+
+def test_text_report_reads_like_a_clinical_summary(capsys):
+    assert cli.main(["score", str(SEED), "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    assert "SINS L4: 13 — unstable" in out
+    assert "surgical consultation recommended" in out
+    assert "Observation/seed-07-pain, 2024-05-20T09:00:00+00:00" in out
+
+
+def test_text_report_says_what_would_settle_a_range(capsys):
+    path = ROOT / "fixtures" / "edge" / "ecog-1-instead-of-kps.json"
+    assert cli.main(["score", str(path), "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    assert "ECOG 1 stands in for Karnofsky 70–80" in out
+    assert "To settle the range" in out and "Karnofsky performance status (LOINC 89243-0)" in out
+
+
+def test_ndjson_with_a_bad_line_reports_it_and_scores_the_rest(tmp_path, capsys):
+    lines = (ROOT / "fixtures" / "edge" / "two-patients.ndjson").read_bytes().splitlines()
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(b"\n".join([lines[0], b"{not json", *lines[1:]]) + b"\n")
+    assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    outcome = bundle["entry"][-1]["resource"]
+    assert any("NDJSON line 2 is not JSON" in i["diagnostics"] for i in outcome["issue"])
+    assert (
+        len(
+            {
+                e["resource"]["subject"]["reference"]
+                for e in bundle["entry"]
+                if "subject" in e["resource"]
+            }
+        )
+        == 2
+    )
+
+
+def test_interleaved_ndjson_gives_one_result_per_patient(tmp_path, capsys):
+    """Streaming must not split a patient whose resources are not contiguous."""
+    lines = (ROOT / "fixtures" / "edge" / "two-patients.ndjson").read_bytes().splitlines()
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(b"\n".join(lines[::2] + lines[1::2]) + b"\n")
+    assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    tomita = [e for e in bundle["entry"] if e["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "tomita"
+              and e["resource"]["resourceType"] == "Observation"]  # fmt: skip
+    assert len(tomita) == 2
+    ordered = ROOT / "fixtures" / "edge" / "two-patients.ndjson"
+    assert cli.main(["score", str(ordered), "--now", "2025-01-01T00:00:00Z"]) == 0
+    same = json.loads(capsys.readouterr().out)
+    assert sorted(json.dumps(e, sort_keys=True) for e in same["entry"]) == sorted(
+        json.dumps(e, sort_keys=True) for e in bundle["entry"]
+    )
+
+
+def test_stdin_and_console_script_never_show_a_traceback():
+    run = subprocess.run(
+        [sys.executable, "-m", "adapter.cli", "score", "-", "--now", "2025-01-01T00:00:00Z"],
+        input=SEED.read_bytes(), capture_output=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0 and json.loads(run.stdout)["type"] == "collection"
+    bad = subprocess.run(
+        [sys.executable, "-m", "adapter.cli", "score", "-"],
+        input=b"\x00\x01",
+        capture_output=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and bad.stderr.count(b"\n") == 1 and b"Traceback" not in bad.stderr
+
+
+def test_same_input_same_output_and_original_only_when_asked(capsys):
+    cli.main(["score", str(SEED), "--now", "2025-01-01T00:00:00Z"])
+    first = capsys.readouterr().out
+    codes = {
+        c["code"]
+        for e in json.loads(first)["entry"]
+        for c in e["resource"].get("code", {}).get("coding", [])
+    }
+    assert "tokuhashi-original" not in codes and {"sins", "tomita", "tokuhashi-revised"} <= codes
+    cli.main(["score", str(SEED), "--now", "2025-01-01T00:00:00Z"])
+    assert capsys.readouterr().out == first
