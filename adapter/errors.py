@@ -67,6 +67,9 @@ class MappingError(SpinemetsError):
 class FhirServerError(SpinemetsError):
     """A FHIR server could not be reached or answered with an error status."""
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after

@@ -39,6 +39,32 @@ def next_link(bundle: Mapping[str, Any]) -> str | None:
     return None
 
 
+_RETURN = {"Prefer": "return=representation"}
+
+
+def _diagnostics(response: httpx.Response) -> str:
+    """The first OperationOutcome diagnostics of an error answer (servers put no secrets there)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
+        for issue in body.get("issue") or ():
+            if isinstance(issue, dict) and isinstance(issue.get("diagnostics"), str):
+                return f": {issue['diagnostics'][:300]}"
+    return ""
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP-date: callers fall back to their own backoff
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
@@ -70,26 +96,42 @@ class FhirClient:
     def same_origin(self, url: str) -> bool:
         return _origin(url) == _origin(self.base_url)
 
-    async def get(self, path_or_url: str) -> dict[str, Any]:
-        """GET a resource by a path relative to the base URL, or by a same-origin absolute URL."""
+    async def _request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one request; every transport failure or error status becomes FhirServerError."""
         url = urljoin(self.base_url, path_or_url)
         if not self.same_origin(url):
             raise FhirServerError("refused to send a request outside the FHIR server's origin")
+        sent = dict(self._headers)
+        if body is not None:
+            sent["Content-Type"] = FHIR_JSON
+        sent |= headers or {}
         try:
-            response = await self._http.get(url, headers=self._headers, timeout=self._timeout)
+            response = await self._http.request(
+                method, url, headers=sent, json=body, timeout=self._timeout
+            )
         except httpx.TimeoutException:
             raise FhirServerError("the FHIR server did not answer in time") from None
-        except httpx.HTTPError as exc:
-            raise FhirServerError(f"the FHIR server could not be reached ({type(exc).__name__})") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise FhirServerError(
+                f"the FHIR server could not be reached ({type(exc).__name__})"
+            ) from None
         if response.status_code >= 400:
             raise FhirServerError(
-                f"the FHIR server answered {response.status_code}", status=response.status_code
-            )
-        if response.status_code != 200:
-            raise FhirServerError(
-                f"unexpected status {response.status_code} from the FHIR server",
+                f"the FHIR server answered {response.status_code}{_diagnostics(response)}",
                 status=response.status_code,
+                retry_after=_retry_after(response),
             )
+        return response
+
+    @staticmethod
+    def _resource(response: httpx.Response) -> dict[str, Any]:
         try:
             body = response.json()
         except ValueError:
@@ -97,6 +139,34 @@ class FhirClient:
         if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
             raise FhirServerError("the FHIR server's answer is not a FHIR resource")
         return body
+
+    async def get(self, path_or_url: str) -> dict[str, Any]:
+        """GET a resource by a path relative to the base URL, or by a same-origin absolute URL."""
+        response = await self._request("GET", path_or_url)
+        if response.status_code != 200:
+            raise FhirServerError(
+                f"unexpected status {response.status_code} from the FHIR server",
+                status=response.status_code,
+            )
+        return self._resource(response)
+
+    async def put(self, path: str, resource: Mapping[str, Any]) -> dict[str, Any]:
+        """PUT (update, or conditional update when ``path`` has a query) and return the result."""
+        return self._resource(await self._request("PUT", path, body=resource, headers=_RETURN))
+
+    async def post(
+        self, path: str, resource: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """POST a resource (a create, an operation such as $validate, or a Bundle)."""
+        sent = {**_RETURN, **(headers or {})}
+        return self._resource(await self._request("POST", path, body=resource, headers=sent))
+
+    async def transaction(self, bundle: Mapping[str, Any]) -> dict[str, Any]:
+        """POST a transaction Bundle to the base URL; the server applies it all or nothing."""
+        result = await self.post("", bundle)
+        if result.get("resourceType") != "Bundle":
+            raise FhirServerError("a transaction did not answer with a Bundle")
+        return result
 
     async def read(self, resource_type: str, resource_id: str) -> dict[str, Any]:
         """Read one resource (``GET [base]/Type/id``)."""

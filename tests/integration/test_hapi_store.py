@@ -1,0 +1,111 @@
+"""Outputs stored on a real HAPI FHIR server: found by identifier, patient and code; a repeat
+of the same transaction creates nothing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from adapter.fhir.source import read_input
+from adapter.fhir.timing import parse_time
+from adapter.fhir.transaction import transaction_bundle
+from adapter.mapping.extract import read_observation
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import score_patient
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+SID = "http://spinemets.org/fhir/sid/assessment"
+NOW = parse_time("2025-01-01T00:00:00Z")
+
+
+def fresh_copy(path: Path, tmp_path: Path, patient: str) -> tuple[Path, str]:
+    """The fixture with its patient renamed, so a reused server holds nothing of it yet."""
+    new = f"{patient}-{uuid.uuid4().hex[:8]}"
+    copy = tmp_path / path.name
+    copy.write_text(path.read_text().replace(patient, new))
+    return copy, new
+
+
+def load_inputs(base: str, path: Path) -> None:
+    """The fixture's own resources, PUT by id so their references resolve on the server."""
+    bundle = json.loads(path.read_text())
+    entries = [
+        {
+            "resource": e["resource"],
+            "request": {
+                "method": "PUT",
+                "url": f"{e['resource']['resourceType']}/{e['resource']['id']}",
+            },
+        }
+        for e in bundle["entry"]
+    ]
+    answer = httpx.post(
+        base, json={"resourceType": "Bundle", "type": "transaction", "entry": entries}, timeout=120
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def outputs(path: Path):
+    (data,) = list(read_input(str(path), [], read_observation))
+    return score_patient(data, default_terminology(), now=NOW, original=True)
+
+
+def count(base: str, query: str) -> int:
+    # httpx replaces a URL's query with `params`, so the whole query goes in the URL.
+    found = httpx.get(
+        f"{base}/{query.replace('|', '%7C')}&_summary=count",
+        headers={"Cache-Control": "no-cache"},
+        timeout=60,
+    )
+    assert found.status_code == 200, found.text
+    return found.json()["total"]
+
+
+def test_outputs_are_stored_found_and_never_duplicated(fhir_base, conformance_uploaded, tmp_path):
+    path, pid = fresh_copy(ROOT / "fixtures" / "seed" / "seed-13.json", tmp_path, "seed-13")
+    load_inputs(fhir_base, path)
+    result = outputs(path)
+    built = result.resources()
+    tx = transaction_bundle(built)
+    first = httpx.post(fhir_base, json=tx, timeout=120)
+    assert first.status_code == 200, first.text
+    assert {e["response"]["status"][:3] for e in first.json()["entry"]} == {"201"}
+
+    second = httpx.post(fhir_base, json=tx, timeout=120).json()
+    statuses = [e["response"]["status"][:3] for e in second["entry"]]
+    assert "201" not in statuses  # matched or unchanged, never created again
+
+    observations = [b.resource for b in built if b.resource["resourceType"] == "Observation"]
+    for obs in observations:
+        value = obs["identifier"][0]["value"]
+        assert count(fhir_base, f"Observation?identifier={SID}|{value}") == 1
+    assert (
+        count(
+            fhir_base,
+            f"Observation?patient={pid}&code=http://spinemets.org/fhir/CodeSystem/score|sins",
+        )
+        == 4
+    )
+    assert (
+        count(
+            fhir_base,
+            f"Observation?subject=Patient/{pid}&code=http://spinemets.org/fhir/CodeSystem/score|tomita",
+        )
+        == 1
+    )
+    assert count(fhir_base, f"RiskAssessment?patient={pid}") == 4
+    provenance_id = next(e for e in tx["entry"] if e["resource"]["resourceType"] == "Provenance")[
+        "resource"
+    ]["id"]
+    stored = httpx.get(f"{fhir_base}/Provenance/{provenance_id}", timeout=60).json()
+    assert stored["meta"]["versionId"] == "1"  # the repeat PUT changed nothing
+    assert len(stored["target"]) == len(built) - 1
+    assert all(
+        t["reference"].split("/")[0] in ("Observation", "RiskAssessment") for t in stored["target"]
+    )
