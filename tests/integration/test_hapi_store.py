@@ -100,12 +100,25 @@ def test_outputs_are_stored_found_and_never_duplicated(fhir_base, conformance_up
         == 1
     )
     assert count(fhir_base, f"RiskAssessment?patient={pid}") == 4
-    provenance_id = next(e for e in tx["entry"] if e["resource"]["resourceType"] == "Provenance")[
-        "resource"
-    ]["id"]
-    stored = httpx.get(f"{fhir_base}/Provenance/{provenance_id}", timeout=60).json()
-    assert stored["meta"]["versionId"] == "1"  # the repeat PUT changed nothing
+    tag = next(e for e in tx["entry"] if e["resource"]["resourceType"] == "Provenance")["resource"][
+        "meta"
+    ]["tag"][0]
+    assert count(fhir_base, f"Provenance?_tag={tag['system']}|{tag['code']}") == 1
+    stored = httpx.get(
+        f"{fhir_base}/Provenance?_tag={tag['system']}%7C{tag['code']}", timeout=60
+    ).json()["entry"][0]["resource"]
     assert len(stored["target"]) == len(built) - 1
     assert all(
         t["reference"].split("/")[0] in ("Observation", "RiskAssessment") for t in stored["target"]
     )
+    # A later run records a new computation time: still nothing new is written.
+    later = transaction_bundle(
+        score_patient(
+            next(iter(read_input(str(path), [], read_observation))),
+            default_terminology(),
+            now=parse_time("2026-01-01T00:00:00Z"),
+            original=True,
+        ).resources()
+    )
+    third = httpx.post(fhir_base, json=later, timeout=120).json()
+    assert "201" not in [e["response"]["status"][:3] for e in third["entry"]]
