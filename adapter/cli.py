@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, NoReturn
@@ -10,7 +11,7 @@ from typing import IO, Any, NoReturn
 import orjson
 
 from adapter import __version__
-from adapter.errors import InputError, MappingError
+from adapter.errors import ConfigurationError, FhirServerError, InputError, MappingError
 from adapter.fhir.outcome import Issue, operation_outcome
 from adapter.fhir.source import read_input
 from adapter.fhir.timing import ClinicalTime, parse_time
@@ -46,6 +47,29 @@ def _parser() -> argparse.ArgumentParser:
         "--no-validate",
         action="store_true",
         help="skip checking every output against the FHIR R4 models (faster for bulk runs)",
+    )
+    conformance = sub.add_parser("conformance", help="publish spinemets' conformance resources")
+    conformance_sub = conformance.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    upload = conformance_sub.add_parser(
+        "upload", help="create or update every CodeSystem, ValueSet, ConceptMap and profile"
+    )
+    upload.add_argument("--fhir-server", required=True, help="FHIR R4 base URL")
+    upload.add_argument(
+        "--token-env",
+        default="SPINEMETS_FHIR_TOKEN",
+        help="environment variable holding a bearer token, if the server needs one",
+    )
+    from adapter.sync.command import add_arguments as add_sync_arguments
+
+    sync = sub.add_parser("sync", help="score patients on a FHIR server and write the results back")
+    add_sync_arguments(sync)
+    serve = sub.add_parser("serve", help="run the CDS Hooks 2.0 service (settings: SPINEMETS_*)")
+    serve.add_argument("--host", help="address to bind (default SPINEMETS_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default SPINEMETS_PORT or 8080)")
+    serve.add_argument(
+        "--insecure",
+        action="store_true",
+        help="serve without client JWT checks on a non-loopback address (development only)",
     )
     return parser
 
@@ -108,17 +132,66 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _conformance(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import httpx
+
+    from adapter.fhir.client import FhirClient
+    from adapter.fhir.conformance import (
+        conformance_files,
+        default_profiles_dir,
+        upload_conformance,
+    )
+    from adapter.mapping.terminology import default_mappings_dir
+
+    resources = conformance_files([default_mappings_dir(), default_profiles_dir()])
+
+    async def run() -> None:
+        async with httpx.AsyncClient() as http:
+            token = os.environ.get(args.token_env) or None
+            client = FhirClient(http, args.fhir_server, token=token, timeout=60.0)
+            for done in await upload_conformance(client, resources):
+                version = f" (version {done.version_id})" if done.version_id else ""
+                print(f"{done.resource_type}/{done.server_id} {done.url}{version}")
+
+    asyncio.run(run())
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from adapter.cds.serve import run  # imported on demand: fastapi and uvicorn are slow to load
+
+    return run(host=args.host, port=args.port, insecure=args.insecure)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``spinemets`` console script."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "score":
             return _score(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "conformance":
+            return _conformance(args)
+        if args.command == "sync":
+            import asyncio
+
+            from adapter.sync.command import run as run_sync
+
+            return asyncio.run(run_sync(args))
     except InputError as exc:
         print(f"spinemets: unusable input: {exc}", file=sys.stderr)
         return 2
+    except ConfigurationError as exc:
+        print(f"spinemets: {exc}", file=sys.stderr)
+        return 2
     except MappingError as exc:
         print(f"spinemets: mappings: {exc}", file=sys.stderr)
+        return 1
+    except FhirServerError as exc:
+        print(f"spinemets: FHIR server: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0

@@ -72,6 +72,13 @@ class Terminology:
             raise MappingError(f"ValueSet {value_set_id!r} is not in mappings/")
         return vs.contains(system, code)
 
+    def value_set_codes(self, value_set_id: str) -> list[tuple[str, str]]:
+        """The (system, code) pairs a ValueSet lists explicitly, for building searches."""
+        vs = self.value_sets.get(value_set_id)
+        if vs is None:
+            raise MappingError(f"ValueSet {value_set_id!r} is not in mappings/")
+        return sorted(vs.exact | vs.descendants_of)
+
     def translate(self, system: str | None, code: str, target: str) -> frozenset[str] | None:
         """Target codes for a source code; empty when mapped as "unmatched"; None if unmapped."""
         if system is None:
