@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import write_ndjson  # noqa: E402
+from synth import write_ndjson
 
 BASELINE = """
 import json, sys
@@ -45,7 +45,9 @@ def run(cmd: list[str]) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=10_000)
-    parser.add_argument("--small", type=int, default=2_000, help="second size, to show memory is flat")
+    parser.add_argument(
+        "--small", type=int, default=2_000, help="second size, to show memory is flat"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         big, small = Path(tmp, "big.ndjson"), Path(tmp, "small.ndjson")
@@ -64,10 +66,14 @@ def main() -> None:
             (f"spinemets score --no-validate, {args.small} patients", run([py, *score, "--no-validate", str(small)])),
         ]  # fmt: skip
         base_s = rows[0][1][0]
-        print(f"{'variant':<48}{'seconds':>9}{'patients/s':>12}{'× baseline':>12}{'peak RSS MB':>13}")
+        print(
+            f"{'variant':<48}{'seconds':>9}{'patients/s':>12}{'× baseline':>12}{'peak RSS MB':>13}"
+        )
         for name, (secs, rss) in rows:
             n = args.small if name.endswith(f"{args.small} patients") else args.patients
-            print(f"{name:<48}{secs:>9.2f}{n / secs:>12.0f}{secs / base_s * args.patients / n:>12.2f}{rss / 1024:>13.0f}")
+            print(
+                f"{name:<48}{secs:>9.2f}{n / secs:>12.0f}{secs / base_s * args.patients / n:>12.2f}{rss / 1024:>13.0f}"
+            )
 
 
 if __name__ == "__main__":

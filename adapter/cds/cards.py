@@ -37,16 +37,22 @@ SHORT_TITLES = {
 }
 # Words short enough for a 140-character summary.
 _SHORT_COMPONENT = {
-    "sins-location": "level", "sins-pain": "pain", "sins-bone-lesion": "lesion quality",
-    "sins-alignment": "alignment", "sins-collapse": "collapse",
+    "sins-location": "level",
+    "sins-pain": "pain",
+    "sins-bone-lesion": "lesion quality",
+    "sins-alignment": "alignment",
+    "sins-collapse": "collapse",
     "sins-posterolateral": "posterolateral involvement",
-    "tomita-primary-tumor": "primary growth", "tomita-visceral-metastases": "visceral mets",
+    "tomita-primary-tumor": "primary growth",
+    "tomita-visceral-metastases": "visceral mets",
     "tomita-bone-metastases": "bone mets extent",
-    "tokuhashi-general-condition": "KPS", "tokuhashi-extraspinal-bone-metastases":
-    "extraspinal count", "tokuhashi-vertebral-metastases": "vertebral count",
-    "tokuhashi-major-organ-metastases": "organ mets", "tokuhashi-primary-site": "primary site",
+    "tokuhashi-general-condition": "KPS",
+    "tokuhashi-extraspinal-bone-metastases": "extraspinal count",
+    "tokuhashi-vertebral-metastases": "vertebral count",
+    "tokuhashi-major-organ-metastases": "organ mets",
+    "tokuhashi-primary-site": "primary site",
     "tokuhashi-palsy": "Frankel grade",
-}  # fmt: skip
+}
 
 Indicator = Literal["info", "warning", "critical"]
 
@@ -102,7 +108,8 @@ def headline(summary: ScoreSummary) -> str:
     result = summary.result
     at = f" at {summary.level}" if summary.level else ""
     text = f"{SHORT_TITLES[result.code]} {result.total}{at}"
-    text += f" ({result.band.label})" if result.band else ": range spans bands"
+    # "potentially unstable (indeterminate)" → "potentially unstable": no nested parentheses.
+    text += f" ({result.band.label.split(' (')[0]})" if result.band else ": range spans bands"
     advice, gaps = _advice(result), _gaps(result)
     if result.band is not None and advice:
         text += f": {advice}"
@@ -120,9 +127,7 @@ def indicator(result: ScoreResult) -> Indicator:
     return "warning" if result.total.high >= 7 else "info"
 
 
-def _detail(
-    summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = ()
-) -> str:
+def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = ()) -> str:
     where = f" at {summary.level}" if summary.level else ""
     lines = [
         f"**{summary.title}{where}: {summary.total}** ({summary.band or 'category not settled'})",
@@ -146,8 +151,12 @@ def _detail(
     return "\n".join(lines)
 
 
-def _other_levels(worst: ScoreSummary, sins: Sequence[ScoreSummary], result: PatientResult) -> list[str]:
-    out = [f"{s.level}: {s.total} ({s.band or 'category not settled'})" for s in sins if s is not worst]
+def _other_levels(
+    worst: ScoreSummary, sins: Sequence[ScoreSummary], result: PatientResult
+) -> list[str]:
+    out = [
+        f"{s.level}: {s.total} ({s.band or 'category not settled'})" for s in sins if s is not worst
+    ]
     out += [f"{label}: not scored ({reason})" for label, reason in result.assessment.unscored]
     return out
 
@@ -160,10 +169,13 @@ def _card(
 ) -> Card:
     code = summary.result.code
     actions = [
-        Action(type="create", description=f"Record the {resource['resourceType']} of {summary.title}",
-               resource=resource)
+        Action(
+            type="create",
+            description=f"Record the {resource['resourceType']} of {summary.title}",
+            resource=resource,
+        )
         for resource in resources
-    ]  # fmt: skip
+    ]
     suggestion = Suggestion(
         label=f"Record the {summary.title} result in the chart",
         uuid=card_uuid(hook_instance, f"{code}:record"),
@@ -174,11 +186,13 @@ def _card(
         summary=headline(summary),
         detail=_detail(summary, extra),
         indicator=indicator(summary.result),
-        source=Source(label="spinemets", topic=CodingModel(system=SCORE_SYSTEM, code=code,
-                                                            display=TITLES[code])),
+        source=Source(
+            label="spinemets",
+            topic=CodingModel(system=SCORE_SYSTEM, code=code, display=TITLES[code]),
+        ),
         suggestions=[suggestion] if actions else None,
         selectionBehavior="at-most-one" if actions else None,
-    )  # fmt: skip
+    )
 
 
 def _sins_resources(levels: Sequence[LevelResult], result: PatientResult) -> list[dict[str, Any]]:

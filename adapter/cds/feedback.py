@@ -72,13 +72,20 @@ class FeedbackStore:
         for item in items:
             reason = item.overrideReason.reason if item.overrideReason else None
             accepted = ",".join(s.id for s in item.acceptedSuggestions or ()) or None
-            rows.append((
-                service, item.card, item.outcome, accepted,
-                reason.system if reason else None, reason.code if reason else None,
-                reason.display if reason else None,
-                item.overrideReason.userComment if item.overrideReason else None,
-                item.outcomeTimestamp.isoformat(), received,
-            ))  # fmt: skip
+            rows.append(
+                (
+                    service,
+                    item.card,
+                    item.outcome,
+                    accepted,
+                    reason.system if reason else None,
+                    reason.code if reason else None,
+                    reason.display if reason else None,
+                    item.overrideReason.userComment if item.overrideReason else None,
+                    item.outcomeTimestamp.isoformat(),
+                    received,
+                )
+            )
         connection = self._connect()
         try:
             with connection:  # one transaction: a batch is stored whole or not at all

@@ -1,4 +1,4 @@
-"""CDS Hooks 2.0 wire models: service requests, discovery, cards, feedback (hand-written, pydantic v2).
+"""CDS Hooks 2.0 wire models (hand-written, pydantic v2): requests, discovery, cards, feedback.
 
 Requests are strict about the types the spec fixes (a string is a string, an integer an integer:
 lax coercion let a fractional ``expires_in`` through in a peer's tests) and tolerant of keys the
@@ -10,14 +10,22 @@ never set empty lists.
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "Action",
+    "Card",
     "CdsRequest",
     "CdsResponse",
-    "Card",
     "CodingModel",
     "Discovery",
     "FeedbackItem",
@@ -44,7 +52,7 @@ class _Response(BaseModel):
 
 
 class FhirAuthorization(_Request):
-    """The client's OAuth 2.0 access token for ``fhirServer`` (transient: never stored or logged)."""
+    """The client's OAuth 2.0 token for ``fhirServer``: transient, never stored or logged."""
 
     access_token: NonEmpty = Field(repr=False)
     token_type: Literal["Bearer"]
@@ -69,10 +77,19 @@ class CdsRequest(_Request):
 
     hook: NonEmpty
     hookInstance: NonEmpty
-    fhirServer: NonEmpty | None = None
+    fhirServer: Annotated[str, Field(pattern=r"^https?://[^/?#\s]+")] | None = None
     fhirAuthorization: FhirAuthorization | None = None
     context: HookContext
     prefetch: dict[str, dict[str, Any] | None] | None = None
+
+    @field_validator("fhirServer")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("fhirServer must be an absolute http(s) URL")
+        return value
 
     @model_validator(mode="after")
     def _server_with_token(self) -> CdsRequest:

@@ -91,9 +91,12 @@ async def gather_resources(
     if request.fhirServer is not None:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
         client = FhirClient(
-            http, request.fhirServer, token=token, timeout=limits.timeout,
+            http,
+            request.fhirServer,
+            token=token,
+            timeout=limits.timeout,
             max_pages=limits.max_pages,
-        )  # fmt: skip
+        )
     try:
         parts = await asyncio.gather(
             *(_resolve(key, template, request, client) for key, template in templates.items())

@@ -17,7 +17,7 @@ from adapter.cds.cards import card_uuid, table_cell
 from adapter.cds.models import Card, Source
 from adapter.fhir.evidence import Evidence
 from adapter.fhir.source import PatientData
-from adapter.mapping.selection import latest_escc, high_grade, neoplastic_fractures
+from adapter.mapping.selection import high_grade, latest_escc, neoplastic_fractures
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.scoring import Collapse, Frankel
@@ -96,22 +96,39 @@ def _refs(evidence: Sequence[Evidence]) -> str:
 def _fracture(result: PatientResult, data: PatientData, term: Terminology) -> Criterion:
     name = "Pathological fracture from metastasis"
     coded = neoplastic_fractures(data.conditions, term)
-    collapsed = [lv.assessment.level for lv in result.levels
-                 if lv.assessment.inputs.collapse.known
-                 and lv.assessment.inputs.collapse.values <= _FRACTURE]  # fmt: skip
+    collapsed = [
+        lv.assessment.level
+        for lv in result.levels
+        if lv.assessment.inputs.collapse.known and lv.assessment.inputs.collapse.values <= _FRACTURE
+    ]
     if coded or collapsed:
-        parts = [f"collapse of the metastatic vertebral body at {', '.join(collapsed)}"] if collapsed else []
+        parts = (
+            [f"collapse of the metastatic vertebral body at {', '.join(collapsed)}"]
+            if collapsed
+            else []
+        )
         parts += [_refs(coded)] if coded else []
         return Criterion(name, "met", "; ".join(parts))
-    possible = [lv.assessment.level for lv in result.levels
-                if not lv.assessment.inputs.collapse.known
-                or lv.assessment.inputs.collapse.values & _FRACTURE]  # fmt: skip
+    possible = [
+        lv.assessment.level
+        for lv in result.levels
+        if not lv.assessment.inputs.collapse.known
+        or lv.assessment.inputs.collapse.values & _FRACTURE
+    ]
     if possible or not result.levels:
         where = ", ".join(possible) or "any level"
-        return Criterion(name, "unknown", f"vertebral-body-collapse not recorded or not settled at "
-                         f"{where}: record it (gt-50, lt-50, none-gt-50-involved, none)")  # fmt: skip
-    return Criterion(name, "unmet", "no collapse of a metastatic vertebral body recorded and no "
-                     "pathological fracture Condition (ICD-10-CM M84.58)")  # fmt: skip
+        return Criterion(
+            name,
+            "unknown",
+            f"vertebral-body-collapse not recorded or not settled at "
+            f"{where}: record it (gt-50, lt-50, none-gt-50-involved, none)",
+        )
+    return Criterion(
+        name,
+        "unmet",
+        "no collapse of a metastatic vertebral body recorded and no "
+        "pathological fracture Condition (ICD-10-CM M84.58)",
+    )
 
 
 def _neurology(result: PatientResult) -> Criterion:
@@ -133,8 +150,12 @@ def _compression(data: PatientData) -> Criterion:
     name = "No epidural cord compression needing decompression"
     chosen = latest_escc(data.observations)
     if chosen is None:
-        return Criterion(name, "unknown", "no Bilsky ESCC grade recorded: record "
-                         "epidural-spinal-cord-compression (bilsky-0 … bilsky-3) from MRI")  # fmt: skip
+        return Criterion(
+            name,
+            "unknown",
+            "no Bilsky ESCC grade recorded: record "
+            "epidural-spinal-cord-compression (bilsky-0 to bilsky-3) from MRI",
+        )
     shown = _refs(chosen.evidence)
     if all(high_grade(g) for g in chosen.values):
         return Criterion(name, "unmet", f"high-grade compression (Bilsky 2–3): {shown}")
@@ -152,9 +173,15 @@ def _survival(result: PatientResult) -> Criterion:
     if total.low >= 9:
         return Criterion(name, "met", f"revised Tokuhashi {total}")
     if total.high <= 8:
-        return Criterion(name, "unmet", f"revised Tokuhashi {total}: predicted survival < 6 "
-                         "months, conservative treatment suggested")  # fmt: skip
-    return Criterion(name, "unknown", f"revised Tokuhashi {total} spans 8/9: settle the missing inputs")
+        return Criterion(
+            name,
+            "unmet",
+            f"revised Tokuhashi {total}: predicted survival < 6 "
+            "months, conservative treatment suggested",
+        )
+    return Criterion(
+        name, "unknown", f"revised Tokuhashi {total} spans 8/9: settle the missing inputs"
+    )
 
 
 def _instability(result: PatientResult) -> Criterion:
@@ -194,8 +221,11 @@ def order_card(order: Order, checks: Sequence[Criterion], hook_instance: str) ->
         listed = [c.name for c in checks if c.status == status]
         if listed:
             lines += ["", f"**{title}:** " + "; ".join(listed) + "."]
-    lines += ["", "Criteria of a case series of 20 patients (percutaneous pedicle screw fixation "
-              "with vertebroplasty for thoracolumbar metastases): a guide, not a rule."]  # fmt: skip
+    lines += [
+        "",
+        "Criteria of a case series of 20 patients (percutaneous pedicle screw fixation "
+        "with vertebroplasty for thoracolumbar metastases): a guide, not a rule.",
+    ]
     return Card(
         uuid=card_uuid(hook_instance, f"procedure:{order.reference}"),
         summary=summary[:139],

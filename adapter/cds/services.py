@@ -21,6 +21,7 @@ from adapter.cds.settings import Settings
 from adapter.errors import HookMismatchError, InputError, NotFoundError
 from adapter.fhir.outcome import Issue
 from adapter.fhir.source import PatientData, patients_from_resources
+from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, now_time, score_patient
 
@@ -59,7 +60,11 @@ async def _score(request: CdsRequest, deps: Deps) -> tuple[PatientResult, Patien
     resources = await gather_resources(request, SCORE_PREFETCH, deps.http, limits)
     loose: list[Issue] = []
     patient_id = request.context.patientId
-    found = [p for p in patients_from_resources(resources, loose) if p.patient == patient_id]
+    found = [
+        p
+        for p in patients_from_resources(resources, loose, read_observation)
+        if p.patient == patient_id
+    ]
     data = found[0] if found else PatientData(patient_id)
     result = score_patient(
         data, deps.term, now=now_time(), original=deps.settings.original_tokuhashi
@@ -129,9 +134,13 @@ def discovery() -> Discovery:
     return Discovery(
         services=[
             ServiceEntry(
-                hook=hook, id=s.id, title=s.title, description=s.description,
-                prefetch=dict(s.prefetch), usageRequirements=_USAGE,
-            )  # fmt: skip
+                hook=hook,
+                id=s.id,
+                title=s.title,
+                description=s.description,
+                prefetch=dict(s.prefetch),
+                usageRequirements=_USAGE,
+            )
             for s in SERVICES.values()
             for hook in s.hooks
         ]

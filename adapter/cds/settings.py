@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from adapter.errors import ConfigurationError
 
@@ -96,5 +96,7 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         raise ConfigurationError(f"SPINEMETS_ settings: {where}: {first['msg']}") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigurationError(f"SPINEMETS_ settings: not valid JSON ({exc.msg})") from None
+    except (json.JSONDecodeError, SettingsError) as exc:
+        # pydantic-settings names the field; the value itself is not repeated (it may hold URLs
+        # with credentials).
+        raise ConfigurationError(f"SPINEMETS_ settings: {exc}") from None

@@ -1,0 +1,81 @@
+"""Card rules: summary wording and length, indicators, details, suggestions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from adapter.cds.cards import headline, indicator, score_cards, table_cell
+from adapter.fhir.source import patients_from_resources
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import now_time, score_patient
+from adapter.report import summarise
+from adapter.scoring import SINS_BANDS, ComponentScore, ScoreResult, Span
+from adapter.scoring.result import band_of
+from tests.unit.cds.conftest import ROOT
+
+EDGE = ROOT / "fixtures" / "edge"
+
+
+def _result(path):
+    resources = [e["resource"] for e in json.loads(path.read_text())["entry"]]
+    (data,) = patients_from_resources(resources, [])
+    return score_patient(data, default_terminology(), now=now_time())
+
+
+def _sins(low: int, high: int) -> ScoreResult:
+    total = Span(low, high)
+    comps = (ComponentScore("sins-pain", Span(low, high), low == high),)
+    return ScoreResult("sins", "sins-2010", comps, total, band_of(total, SINS_BANDS), SINS_BANDS)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [(0, 6, "info"), (3, 7, "warning"), (7, 12, "warning"), (12, 13, "warning"),
+     (13, 13, "critical"), (13, 18, "critical")],
+)  # fmt: skip
+def test_sins_indicator(low, high, expected):
+    assert indicator(_sins(low, high)) == expected
+
+
+def test_critical_card_for_sins_13():
+    cards = score_cards(_result(EDGE / "band-sins-13.json"), "hook-1")
+    assert cards[0].indicator == "critical"
+    assert cards[0].summary.startswith("SINS 13 at ")
+    assert "(unstable): surgical consultation recommended" in cards[0].summary
+
+
+def test_range_summary_names_what_is_missing():
+    result = _result(EDGE / "missing-kps.json")
+    cards = {c.source.topic.code: c for c in score_cards(result, "h") if c.source.topic}
+    tokuhashi = cards["tokuhashi-revised"]
+    revised = next(s.result for s in result.scores if s.result.code == "tokuhashi-revised")
+    if revised.band is None:
+        assert "range spans bands" in tokuhashi.summary and "KPS missing" in tokuhashi.summary
+    assert "Karnofsky" in tokuhashi.detail  # what would settle it
+    assert tokuhashi.indicator == "info"
+
+
+@pytest.mark.parametrize("path", sorted(EDGE.glob("*.json")), ids=lambda p: p.stem)
+def test_every_edge_case_gives_valid_cards(path):
+    resources = [e["resource"] for e in json.loads(path.read_text())["entry"]]
+    for data in patients_from_resources(resources, []):
+        result = score_patient(data, default_terminology(), now=now_time())
+        for card, summary in zip(score_cards(result, "h"), summarise(result), strict=False):
+            assert 0 < len(card.summary) < 140
+            assert card.selectionBehavior == "at-most-one"
+            assert card.suggestions and card.suggestions[0].actions
+            assert headline(summary)
+
+
+def test_table_cells_escape_pipes_and_newlines():
+    assert table_cell("a|b\nc") == "a\\|b c"
+
+
+def test_suggestions_carry_exactly_the_pipeline_resources():
+    result = _result(EDGE / "band-sins-13.json")
+    cards = score_cards(result, "h")
+    tomita = next(s for s in result.scores if s.result.code == "tomita")
+    actions = cards[1].suggestions[0].actions
+    assert [a.resource for a in actions] == [tomita.observation.resource, tomita.risk.resource]

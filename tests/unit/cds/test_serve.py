@@ -1,0 +1,58 @@
+"""Start-up checks and settings from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapter.cds.serve import check_binding, is_loopback, run
+from adapter.cds.settings import Issuer, Settings, load_settings
+from adapter.errors import ConfigurationError
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("::1", True), ("localhost", True), ("127.0.0.2", True),
+     ("0.0.0.0", False), ("10.0.0.1", False), ("example.org", False)],
+)  # fmt: skip
+def test_loopback(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_unauthenticated_only_on_loopback_or_insecure():
+    assert "loopback" in check_binding(Settings(host="127.0.0.1"))
+    with pytest.raises(ConfigurationError, match="non-loopback"):
+        check_binding(Settings(host="0.0.0.0"))
+    assert "insecure" in check_binding(Settings(host="0.0.0.0", insecure=True))
+    issuer = Issuer(iss="https://ehr.example.org", jwks_url="https://ehr.example.org/jwks")
+    assert check_binding(Settings(host="0.0.0.0", issuers=(issuer,))) is None
+
+
+def test_serve_refuses_a_public_binding_with_exit_2(capsys):
+    assert run(host="0.0.0.0", port=0) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "refusing" in err
+
+
+def test_settings_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPINEMETS_CORS_ORIGINS", "https://a.example.org, https://b.example.org")
+    monkeypatch.setenv("SPINEMETS_SYSTEM_ACTIONS", "true")
+    monkeypatch.setenv("SPINEMETS_FEEDBACK_DB", str(tmp_path / "f.sqlite3"))
+    monkeypatch.setenv(
+        "SPINEMETS_ISSUERS",
+        '[{"iss": "https://ehr.example.org", "jwks_url": "https://ehr.example.org/jwks"}]',
+    )
+    settings = load_settings(port=9000)
+    assert settings.cors_origins == ("https://a.example.org", "https://b.example.org")
+    assert settings.system_actions and settings.port == 9000
+    assert settings.issuers[0].iss == "https://ehr.example.org"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("SPINEMETS_ISSUERS", "[{not json"), ("SPINEMETS_ISSUERS", '[{"iss": "x"}]'),
+     ("SPINEMETS_PORT", "seventy"), ("SPINEMETS_PUBLIC_BASE_URL", "ftp://x")],
+)  # fmt: skip
+def test_bad_settings_are_a_configuration_error(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError):
+        load_settings()
