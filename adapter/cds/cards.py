@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
+from adapter.fhir.build import logical_references
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import TITLES, ScoreSummary, summarise
 from adapter.scoring import ScoreResult
@@ -196,10 +197,10 @@ def _card(
 
 
 def _sins_resources(levels: Sequence[LevelResult], result: PatientResult) -> list[dict[str, Any]]:
-    out = [lv.observation.resource for lv in levels]
+    out = [lv.observation for lv in levels]
     if result.sins_risk is not None:
-        out.append(result.sins_risk.resource)
-    return out
+        out.append(result.sins_risk)
+    return logical_references(out)
 
 
 def score_cards(result: PatientResult, hook_instance: str) -> list[Card]:
@@ -215,7 +216,7 @@ def score_cards(result: PatientResult, hook_instance: str) -> list[Card]:
         issues = []
     for summary, score in zip(others, result.scores, strict=True):
         extra = [("Input issues", issues)] if issues else []
-        resources = [score.observation.resource, score.risk.resource]
+        resources = logical_references([score.observation, score.risk])
         cards.append(_card(hook_instance, summary, resources, extra))
         issues = []
     return cards
@@ -225,7 +226,7 @@ def system_actions(result: PatientResult) -> list[Action]:
     """Create actions for every score Observation and RiskAssessment (off unless configured)."""
     resources = _sins_resources(result.levels, result)
     for score in result.scores:
-        resources += [score.observation.resource, score.risk.resource]
+        resources += logical_references([score.observation, score.risk])
     return [
         Action(type="create", description=f"Record spinemets {r['resourceType']}", resource=r)
         for r in resources

@@ -73,9 +73,14 @@ def test_table_cells_escape_pipes_and_newlines():
     assert table_cell("a|b\nc") == "a\\|b c"
 
 
-def test_suggestions_carry_exactly_the_pipeline_resources():
+def test_suggestions_carry_the_pipeline_resources_with_resolvable_references():
     result = _result(EDGE / "band-sins-13.json")
     cards = score_cards(result, "h")
     tomita = next(s for s in result.scores if s.result.code == "tomita")
-    actions = cards[1].suggestions[0].actions
-    assert [a.resource for a in actions] == [tomita.observation.resource, tomita.risk.resource]
+    observation, risk = (a.resource for a in cards[1].suggestions[0].actions)
+    assert observation == tomita.observation.resource
+    # Outside a Bundle a urn:uuid cannot be resolved: the basis names the Observation by identifier.
+    assert risk == {**tomita.risk.resource, "basis": risk["basis"]}
+    assert risk["basis"][0] == {"type": "Observation", "identifier": tomita.observation.resource["identifier"][0]}
+    assert risk["basis"][1:] == tomita.risk.resource["basis"][1:]
+    assert not any(ref.get("reference", "").startswith("urn:") for ref in risk["basis"])
