@@ -285,9 +285,10 @@ def _enum_input(
 def _pick(found: _Findings, code: str, at: str | None = None) -> Chosen[Enum | int] | None:
     """Latest finding of a code; at a level, that level's own findings beat level-less ones."""
     items = found.values.get(code, [])
-    if at is not None:
-        own = [it for it in items if (found.levels[_key(it[0])] or frozenset()) >= {at}]
-        items = own or [it for it in items if found.levels[_key(it[0])] is None]
+    if at is not None and items:
+        levels = found.levels
+        own = [it for it in items if at in (levels[_key(it[0])] or ())]
+        items = own or [it for it in items if levels[_key(it[0])] is None]
     return choose_latest(items, code, _describe)
 
 

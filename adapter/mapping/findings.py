@@ -113,9 +113,9 @@ def choose_latest(
     """Latest item(s) by clinical time; None when there are none."""
     if not items:
         return None
-    ranked = sorted(items, key=lambda it: (it[0].time is not None, it[0].time))
-    top = ranked[-1][0].time
-    latest = [it for it in ranked if it[0].time == top]
+    timed = [it[0].time for it in items if it[0].time is not None]
+    top = max(timed) if timed else None
+    latest = [it for it in items if it[0].time == top]
     values = frozenset(v for _, v in latest)
     evidence = tuple(
         Evidence(obs.ref, obs.time, f"{name}: {describe(value)}") for obs, value in latest
