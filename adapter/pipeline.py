@@ -133,14 +133,10 @@ def score_patient(
     sins_risk = None
     if worst:
         evidence = evidence_of([b for lv in worst for b in lv.assessment.basis.values()])
-        ident = "sins-" + "+".join(
-            lv.observation.resource["identifier"][0]["value"].rsplit("-", 1)[-1][:12]
-            for lv in worst
-        )
         sins_risk = build_risk_assessment(
             patient=patient, result=worst[0].result, observations=[lv.observation for lv in worst],
-            evidence=evidence, now=now, display=display,
-            identifier=f"{ident}-{worst[0].assessment.level}",
+            evidence=evidence, display=display,
+            identifier=worst[0].observation.resource["identifier"][0]["value"],
         )  # fmt: skip
 
     scorers = [("tomita", score_tomita(assessment.tomita))]
@@ -156,7 +152,7 @@ def score_patient(
         )  # fmt: skip
         risk = build_risk_assessment(
             patient=patient, result=result, observations=[obs],
-            evidence=evidence_of(bases.values()), now=now, display=display,
+            evidence=evidence_of(bases.values()), display=display,
             identifier=obs.resource["identifier"][0]["value"],
         )  # fmt: skip
         scores.append(ScoreOutput(result, obs, risk))

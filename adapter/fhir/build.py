@@ -40,7 +40,6 @@ CATEGORY = f"{BASE}/CodeSystem/category"
 VERTEBRA = f"{BASE}/CodeSystem/vertebra"
 ASSESSMENT_SID = f"{BASE}/sid/assessment"
 SNOMED = "http://snomed.info/sct"
-UCUM = "http://unitsofmeasure.org"
 _OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 _PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
@@ -73,7 +72,8 @@ def _coding(system: str, code: str, display: Mapping[str, str]) -> dict[str, str
 
 
 def _quantity(value: int) -> dict[str, Any]:
-    return {"value": value, "system": UCUM, "code": "{score}", "unit": "score"}
+    # A plain count of points: a UCUM annotation code ({score}) only draws validator warnings.
+    return {"value": value, "unit": "points"}
 
 
 def _value(span: Span, prefix: str = "value") -> dict[str, Any]:
@@ -184,7 +184,6 @@ def build_risk_assessment(
     result: ScoreResult,
     observations: Sequence[Built],
     evidence: Sequence[Evidence],
-    now: ClinicalTime,
     display: ScoreDisplay,
     identifier: str,
 ) -> Built:
@@ -212,7 +211,8 @@ def build_risk_assessment(
         "method": {"coding": [coding]},
         "code": {"coding": [coding]},
         "subject": reference_to(patient),
-        "occurrenceDateTime": latest_time(evidence, now).text,
+        # The contract: the Observation's effective time (the first is the worst SINS level).
+        "occurrenceDateTime": observations[0].resource["effectiveDateTime"],
         "basis": [{"reference": o.full_url} for o in observations] + _refs(evidence),
         "prediction": [prediction],
         "mitigation": mitigation,
