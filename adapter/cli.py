@@ -63,6 +63,19 @@ def _parser() -> argparse.ArgumentParser:
 
     sync = sub.add_parser("sync", help="score patients on a FHIR server and write the results back")
     add_sync_arguments(sync)
+    subs = sub.add_parser("subscriptions", help="FHIR Subscriptions that re-score on new data")
+    subs_sub = subs.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    create = subs_sub.add_parser("create", help="create the rest-hook Subscriptions (idempotent)")
+    create.add_argument("--fhir-server", required=True, help="FHIR R4 base URL")
+    create.add_argument(
+        "--endpoint", required=True, help="notification URL of spinemets serve: {base}/fhir-notify"
+    )
+    create.add_argument(
+        "--secret-env",
+        default="SPINEMETS_NOTIFY_SECRET",
+        help="environment variable holding the notification secret",
+    )
+    create.add_argument("--token-env", default="SPINEMETS_FHIR_TOKEN")
     serve = sub.add_parser("serve", help="run the CDS Hooks 2.0 service (settings: SPINEMETS_*)")
     serve.add_argument("--host", help="address to bind (default SPINEMETS_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default SPINEMETS_PORT or 8080)")
@@ -159,6 +172,26 @@ def _conformance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _subscriptions(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import httpx
+
+    from adapter.fhir.client import FhirClient
+    from adapter.sync.subscriptions import create_subscriptions
+
+    async def run() -> None:
+        async with httpx.AsyncClient() as http:
+            token = os.environ.get(args.token_env) or None
+            client = FhirClient(http, args.fhir_server, token=token, timeout=60.0)
+            secret = os.environ.get(args.secret_env) or None
+            for stored in await create_subscriptions(client, args.endpoint, secret):
+                print(f"Subscription/{stored.get('id')} {stored.get('criteria')}")
+
+    asyncio.run(run())
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from adapter.cds.serve import run  # imported on demand: fastapi and uvicorn are slow to load
 
@@ -175,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "conformance":
             return _conformance(args)
+        if args.command == "subscriptions":
+            return _subscriptions(args)
         if args.command == "sync":
             import asyncio
 

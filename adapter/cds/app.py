@@ -30,6 +30,8 @@ from adapter import __version__
 from adapter.cds.auth import Verifier
 from adapter.cds.feedback import FeedbackStore
 from adapter.cds.models import CdsRequest, CdsResponse, Discovery, FeedbackRequest
+from adapter.cds.notify import Resync
+from adapter.cds.notify import router as notify_router
 from adapter.cds.services import Deps, call_service, discovery, service
 from adapter.cds.settings import Settings, load_settings
 from adapter.errors import (
@@ -235,10 +237,15 @@ def create_app(
             app.state.deps = Deps(term, http, settings)
             app.state.verifier = Verifier(settings.issuers, http, timeout=settings.jwks_timeout)
             app.state.feedback = store
+            if settings.fhir_server:
+                app.state.resync = Resync(term, http, settings)
             # Start-up objects (modules, terminology) live for ever: frozen, the collections
             # that each request's many small objects trigger no longer walk them.
             gc.freeze()
             yield
+            resync: Resync | None = getattr(app.state, "resync", None)
+            if resync is not None:
+                await resync.idle()
 
     # Swagger UI and ReDoc load their assets from a CDN: both are off; /docs is a local page.
     app = FastAPI(
@@ -263,6 +270,8 @@ def create_app(
         )
     if settings.bench:
         app.add_middleware(_ServerTiming)
+
+    app.include_router(notify_router)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -33,6 +33,15 @@ def is_loopback(host: str) -> bool:
 
 def check_binding(settings: Settings) -> str | None:
     """A warning to log, or raise when the binding is unsafe; None when JWTs are checked."""
+    if (
+        settings.fhir_server
+        and settings.notify_secret is None
+        and not (is_loopback(settings.host) or settings.insecure)
+    ):
+        raise ConfigurationError(
+            f"refusing unauthenticated FHIR notifications on non-loopback {settings.host}: "
+            "set SPINEMETS_NOTIFY_SECRET, bind to 127.0.0.1, or pass --insecure"
+        )
     if settings.issuers:
         return None
     if is_loopback(settings.host):

@@ -1,0 +1,1 @@
+"""Sync with a FHIR server: read each patient's inputs, score, write back idempotently."""

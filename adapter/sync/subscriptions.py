@@ -1,0 +1,56 @@
+"""R4 rest-hook Subscriptions for the resources that feed the scores.
+
+Each Subscription gets an id derived from its endpoint and criteria and is written with PUT, so
+creating them again changes nothing. The notification secret travels in ``channel.header``, the
+R4 way for a rest-hook to authenticate itself to its endpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import quote
+
+from adapter.fhir.client import FhirClient
+from adapter.mapping.extract import ECOG, KARNOFSKY
+from adapter.mapping.findings import FINDING
+from adapter.mapping.terminology import LOINC
+
+__all__ = ["CRITERIA", "create_subscriptions", "subscription"]
+
+_PERFORMANCE = ",".join(quote(f"{LOINC}|{code}", safe="") for code in (KARNOFSKY, ECOG))
+CRITERIA = (
+    f"Observation?code={quote(FINDING + '|', safe='')}",
+    f"Observation?code={_PERFORMANCE}",
+    "Condition?",
+)
+
+
+def subscription(endpoint: str, criteria: str, secret: str | None) -> dict[str, Any]:
+    digest = hashlib.sha256(f"{endpoint}|{criteria}".encode()).hexdigest()[:32]
+    channel: dict[str, Any] = {
+        "type": "rest-hook",
+        "endpoint": endpoint,
+        "payload": "application/fhir+json",
+    }
+    if secret:
+        channel["header"] = [f"Authorization: Bearer {secret}"]
+    return {
+        "resourceType": "Subscription",
+        "id": f"spinemets-{digest}",
+        "status": "requested",
+        "reason": "spinemets: re-score spinal metastasis patients when their inputs change",
+        "criteria": criteria,
+        "channel": channel,
+    }
+
+
+async def create_subscriptions(
+    client: FhirClient, endpoint: str, secret: str | None
+) -> list[dict[str, Any]]:
+    """Create or refresh one Subscription per criteria; the stored resources."""
+    stored = []
+    for criteria in CRITERIA:
+        resource = subscription(endpoint, criteria, secret)
+        stored.append(await client.put(f"Subscription/{resource['id']}", resource))
+    return stored

@@ -1,0 +1,141 @@
+"""New data on the FHIR server re-scores the patient by itself: HAPI rest-hook Subscriptions
+notify a running `spinemets serve`, which writes the updated scores back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.conftest import free_port
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+SCORE = "http://spinemets.org/fhir/CodeSystem/score"
+FINDING = "http://spinemets.org/fhir/CodeSystem/finding"
+SECRET = "test-" + uuid.uuid4().hex
+
+
+def wait_for(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {seconds} s waiting for {what}", pytrace=False)
+
+
+def count(base: str, query: str) -> int:
+    answer = httpx.get(
+        f"{base}/{query.replace('|', '%7C')}&_summary=count",
+        headers={"Cache-Control": "no-cache"},
+        timeout=60,
+    )
+    return answer.json()["total"]
+
+
+@pytest.fixture
+def serve(fhir_base, tmp_path):
+    port = free_port()
+    env = {**os.environ, "SPINEMETS_FHIR_SERVER": fhir_base, "SPINEMETS_NOTIFY_SECRET": SECRET,
+           "SPINEMETS_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"), "SPINEMETS_ACCESS_LOG": "false"}  # fmt: skip
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "adapter.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(f"{base}/cds-services"), 30, "spinemets serve")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_a_new_finding_updates_the_scores_without_running_sync(
+    fhir_base, conformance_uploaded, serve
+):
+    endpoint = f"{serve}/fhir-notify"
+    assert (
+        httpx.put(f"{endpoint}/Observation/x", json={"resourceType": "Observation"}).status_code
+        == 401
+    )
+    created = subprocess.run(
+        [sys.executable, "-m", "adapter.cli", "subscriptions", "create", "--fhir-server", fhir_base, "--endpoint", endpoint],
+        env={**os.environ, "SPINEMETS_NOTIFY_SECRET": SECRET}, cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    ids = [line.split()[0] for line in created.stdout.splitlines()]
+    assert len(ids) == 3
+    try:
+        wait_for(
+            lambda: all(
+                httpx.get(f"{fhir_base}/{i}", timeout=10).json()["status"] == "active" for i in ids
+            ),
+            60,
+            "active Subscriptions",
+        )
+        # A new patient arrives on the server: scored without anyone running sync.
+        pid = f"seed-03-{uuid.uuid4().hex[:8]}"
+        bundle = json.loads(
+            (ROOT / "fixtures" / "seed" / "seed-03.json").read_text().replace("seed-03", pid)
+        )
+        entries = [{"resource": e["resource"], "request": {"method": "PUT", "url": f"{e['resource']['resourceType']}/{e['resource']['id']}"}}
+                   for e in bundle["entry"]]  # fmt: skip
+        assert (
+            httpx.post(
+                fhir_base,
+                json={"resourceType": "Bundle", "type": "transaction", "entry": entries},
+                timeout=60,
+            ).status_code
+            == 200
+        )
+        wait_for(
+            lambda: (
+                count(fhir_base, f"Observation?patient={pid}&code={SCORE}|tokuhashi-revised") == 1
+            ),
+            90,
+            "first scores",
+        )
+        # A new finding: the palsy changes (Frankel C), and a new revised Tokuhashi appears.
+        finding = {"resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{pid}"},
+                   "code": {"coding": [{"system": FINDING, "code": "frankel-grade"}]},
+                   "valueCodeableConcept": {"coding": [{"system": FINDING, "code": "frankel-c"}]},
+                   "effectiveDateTime": "2030-01-01T00:00:00Z"}  # fmt: skip
+        assert httpx.post(f"{fhir_base}/Observation", json=finding, timeout=60).status_code == 201
+        wait_for(
+            lambda: (
+                count(fhir_base, f"Observation?patient={pid}&code={SCORE}|tokuhashi-revised") == 2
+            ),
+            90,
+            "updated scores",
+        )
+        newest = httpx.get(
+            f"{fhir_base}/Observation?patient={pid}&code={SCORE}%7Ctokuhashi-revised&_sort=-date&_count=1",
+            timeout=60,
+        ).json()
+        palsy = next(
+            c
+            for c in newest["entry"][0]["resource"]["component"]
+            if c["code"]["coding"][0]["code"] == "tokuhashi-palsy"
+        )
+        assert palsy["valueInteger"] == 1  # Frankel C: incomplete palsy
+    finally:
+        for sid in ids:
+            httpx.delete(f"{fhir_base}/{sid}", timeout=30)
