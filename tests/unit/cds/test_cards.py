@@ -81,6 +81,9 @@ def test_suggestions_carry_the_pipeline_resources_with_resolvable_references():
     assert observation == tomita.observation.resource
     # Outside a Bundle a urn:uuid cannot be resolved: the basis names the Observation by identifier.
     assert risk == {**tomita.risk.resource, "basis": risk["basis"]}
-    assert risk["basis"][0] == {"type": "Observation", "identifier": tomita.observation.resource["identifier"][0]}
+    assert risk["basis"][0] == {
+        "type": "Observation",
+        "identifier": tomita.observation.resource["identifier"][0],
+    }
     assert risk["basis"][1:] == tomita.risk.resource["basis"][1:]
     assert not any(ref.get("reference", "").startswith("urn:") for ref in risk["basis"])
