@@ -56,3 +56,35 @@ def conformance_uploaded(fhir_base: str) -> str:
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     return run.stdout
+
+
+def count(base: str, query: str) -> int:
+    """``_summary=count`` of a search, never from a cached result set.
+
+    The whole query goes in the URL (httpx would replace a URL's query with ``params``).
+    """
+    answer = httpx.get(
+        f"{base}/{query.replace('|', '%7C')}&_summary=count",
+        headers={"Cache-Control": "no-cache"},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["total"])
+
+
+def load_seed_copy(base: str, name: str) -> str:
+    """A seed fixture PUT on the server under a fresh patient id (so reruns start clean)."""
+    import json
+    import uuid
+
+    pid = f"{name}-{uuid.uuid4().hex[:8]}"
+    bundle = json.loads(
+        (ROOT / "fixtures" / "seed" / f"{name}.json").read_text().replace(name, pid)
+    )
+    entries = [{"resource": e["resource"], "request": {"method": "PUT", "url": f"{e['resource']['resourceType']}/{e['resource']['id']}"}}
+               for e in bundle["entry"]]  # fmt: skip
+    answer = httpx.post(
+        base, json={"resourceType": "Bundle", "type": "transaction", "entry": entries}, timeout=120
+    )
+    assert answer.status_code == 200, answer.text
+    return pid

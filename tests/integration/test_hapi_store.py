@@ -3,8 +3,6 @@ of the same transaction creates nothing."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from pathlib import Path
 
 import httpx
@@ -16,6 +14,7 @@ from adapter.fhir.transaction import transaction_bundle
 from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import score_patient
+from tests.integration.conftest import count, load_seed_copy
 
 pytestmark = pytest.mark.integration
 
@@ -24,52 +23,17 @@ SID = "http://spinemets.org/fhir/sid/assessment"
 NOW = parse_time("2025-01-01T00:00:00Z")
 
 
-def fresh_copy(path: Path, tmp_path: Path, patient: str) -> tuple[Path, str]:
-    """The fixture with its patient renamed, so a reused server holds nothing of it yet."""
-    new = f"{patient}-{uuid.uuid4().hex[:8]}"
-    copy = tmp_path / path.name
-    copy.write_text(path.read_text().replace(patient, new))
-    return copy, new
-
-
-def load_inputs(base: str, path: Path) -> None:
-    """The fixture's own resources, PUT by id so their references resolve on the server."""
-    bundle = json.loads(path.read_text())
-    entries = [
-        {
-            "resource": e["resource"],
-            "request": {
-                "method": "PUT",
-                "url": f"{e['resource']['resourceType']}/{e['resource']['id']}",
-            },
-        }
-        for e in bundle["entry"]
-    ]
-    answer = httpx.post(
-        base, json={"resourceType": "Bundle", "type": "transaction", "entry": entries}, timeout=120
-    )
-    assert answer.status_code == 200, answer.text
-
-
 def outputs(path: Path):
     (data,) = list(read_input(str(path), [], read_observation))
     return score_patient(data, default_terminology(), now=NOW, original=True)
 
 
-def count(base: str, query: str) -> int:
-    # httpx replaces a URL's query with `params`, so the whole query goes in the URL.
-    found = httpx.get(
-        f"{base}/{query.replace('|', '%7C')}&_summary=count",
-        headers={"Cache-Control": "no-cache"},
-        timeout=60,
-    )
-    assert found.status_code == 200, found.text
-    return found.json()["total"]
-
-
 def test_outputs_are_stored_found_and_never_duplicated(fhir_base, conformance_uploaded, tmp_path):
-    path, pid = fresh_copy(ROOT / "fixtures" / "seed" / "seed-13.json", tmp_path, "seed-13")
-    load_inputs(fhir_base, path)
+    pid = load_seed_copy(fhir_base, "seed-13")
+    path = tmp_path / "seed-13.json"
+    path.write_text(
+        (ROOT / "fixtures" / "seed" / "seed-13.json").read_text().replace("seed-13", pid)
+    )
     result = outputs(path)
     built = result.resources()
     tx = transaction_bundle(built)

@@ -3,7 +3,6 @@ notify a running `spinemets serve`, which writes the updated scores back."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.conftest import free_port
+from tests.integration.conftest import count, free_port, load_seed_copy
 
 pytestmark = pytest.mark.integration
 
@@ -32,15 +31,6 @@ def wait_for(check, seconds: float, what: str):
             return value
         time.sleep(0.5)
     pytest.fail(f"timed out after {seconds} s waiting for {what}", pytrace=False)
-
-
-def count(base: str, query: str) -> int:
-    answer = httpx.get(
-        f"{base}/{query.replace('|', '%7C')}&_summary=count",
-        headers={"Cache-Control": "no-cache"},
-        timeout=60,
-    )
-    return answer.json()["total"]
 
 
 @pytest.fixture
@@ -92,20 +82,7 @@ def test_a_new_finding_updates_the_scores_without_running_sync(
             "active Subscriptions",
         )
         # A new patient arrives on the server: scored without anyone running sync.
-        pid = f"seed-03-{uuid.uuid4().hex[:8]}"
-        bundle = json.loads(
-            (ROOT / "fixtures" / "seed" / "seed-03.json").read_text().replace("seed-03", pid)
-        )
-        entries = [{"resource": e["resource"], "request": {"method": "PUT", "url": f"{e['resource']['resourceType']}/{e['resource']['id']}"}}
-                   for e in bundle["entry"]]  # fmt: skip
-        assert (
-            httpx.post(
-                fhir_base,
-                json={"resourceType": "Bundle", "type": "transaction", "entry": entries},
-                timeout=60,
-            ).status_code
-            == 200
-        )
+        pid = load_seed_copy(fhir_base, "seed-03")
         wait_for(
             lambda: (
                 count(fhir_base, f"Observation?patient={pid}&code={SCORE}|tokuhashi-revised") == 1

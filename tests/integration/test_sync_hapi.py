@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ from adapter.fhir.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import sync_patients
+from tests.integration.conftest import count, load_seed_copy
 from tests.integration.faultproxy import FaultProxy
 
 pytestmark = pytest.mark.integration
@@ -27,39 +27,14 @@ NOW = parse_time("2025-01-01T00:00:00Z")
 
 
 def load_patients(base: str, names: list[str]) -> dict[str, int]:
-    """Fresh copies of seed patients on the server; returns id → number of SINS levels expected."""
+    """Fresh copies of seed patients on the server; id → number of SINS levels expected."""
     loaded = {}
     for name in names:
-        suffix = uuid.uuid4().hex[:8]
-        text = (
-            (ROOT / "fixtures" / "seed" / f"{name}.json")
-            .read_text()
-            .replace(name, f"{name}-{suffix}")
-        )
-        bundle = json.loads(text)
-        entries = [{"resource": e["resource"], "request": {"method": "PUT", "url": f"{e['resource']['resourceType']}/{e['resource']['id']}"}}
-                   for e in bundle["entry"]]  # fmt: skip
-        answer = httpx.post(
-            base,
-            json={"resourceType": "Bundle", "type": "transaction", "entry": entries},
-            timeout=120,
-        )
-        assert answer.status_code == 200, answer.text
         expected = json.loads(
             (ROOT / "fixtures" / "expected" / "seed" / f"{name}.expected.json").read_text()
         )
-        loaded[f"{name}-{suffix}"] = len(expected["patients"][name]["sins"])
+        loaded[load_seed_copy(base, name)] = len(expected["patients"][name]["sins"])
     return loaded
-
-
-def count(base: str, query: str) -> int:
-    answer = httpx.get(
-        f"{base}/{query.replace('|', '%7C')}&_summary=count",
-        headers={"Cache-Control": "no-cache"},
-        timeout=60,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()["total"]
 
 
 def run_sync(base: str, patients: list[str], policy: RetryPolicy, timeout: float = 10.0):
