@@ -1,0 +1,312 @@
+"""Score components from findings and staging: counts, presence, primary tumour, performance
+status, palsy, and the SINS inputs of each level."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from enum import Enum
+from typing import TypeVar
+
+from adapter.fhir.evidence import Basis, Evidence
+from adapter.fhir.records import ConditionRecord
+from adapter.mapping.assessment import LevelAssessment
+from adapter.mapping.context import Context, condition_evidence
+from adapter.mapping.findings import (
+    FINDING,
+    SINS_FINDINGS,
+    choose_latest,
+)
+from adapter.mapping.observations import (
+    ECOG_KPS,
+    Findings,
+    enum_input,
+    finding_key,
+    pick,
+    pick_enum,
+)
+from adapter.mapping.staging import SITE_SYSTEM, Staging
+from adapter.scoring import (
+    COUNT_CAP,
+    KPS_VALUES,
+    Alignment,
+    BoneLesion,
+    Collapse,
+    Frankel,
+    Growth,
+    Pain,
+    Possible,
+    Posterolateral,
+    PrimarySite,
+    SinsInput,
+    level_order,
+    location_of,
+)
+
+__all__ = [
+    "SETTLE",
+    "cast_possible",
+    "coded_presence",
+    "counts",
+    "kps_input",
+    "level_inputs",
+    "levels_of",
+    "palsy_input",
+    "primary",
+]
+
+E = TypeVar("E", bound=Enum)
+
+SETTLE = {
+    "sins-pain": "record a spinal-pain finding (mechanical, non-mechanical, pain-free)",
+    "sins-bone-lesion": "record bone-lesion-quality (lytic, mixed, blastic) from CT",
+    "sins-alignment": "record spinal-alignment (subluxation, de-novo-deformity, normal)",
+    "sins-collapse": "record vertebral-body-collapse (gt-50, lt-50, none-gt-50-involved, none)",
+    "sins-posterolateral": "record posterolateral-involvement (bilateral, unilateral, none)",
+    "tomita-primary-tumor": "record the primary tumour Condition, or tomita-primary-growth "
+    "(slow, moderate, rapid)",
+    "tomita-visceral-metastases": "record visceral-metastases (none, treatable, untreatable)",
+    "tomita-bone-metastases": "record bone-metastasis Conditions with their sites, or "
+    "bone-metastasis-extent (solitary, multiple)",
+    "tokuhashi-general-condition": "record a Karnofsky performance status (LOINC 89243-0)",
+    "tokuhashi-extraspinal-bone-metastases": "record extraspinal-bone-metastases-count",
+    "tokuhashi-vertebral-metastases": "record bone-metastasis Conditions with their vertebral "
+    "levels, or vertebral-metastases-count",
+    "tokuhashi-major-organ-metastases": "record major-organ-metastases (none, removable, "
+    "unremovable)",
+    "tokuhashi-primary-site": "record the primary tumour Condition (ICD-10-CM or SNOMED CT)",
+    "tokuhashi-palsy": "record a frankel-grade finding (frankel-a … frankel-e)",
+}
+
+
+def counts(found: Findings, staging: Staging) -> tuple[Possible[int], Basis, Possible[int], Basis]:
+    levels: set[str] = set()
+    extraspinal: set[str] = set()
+    unsited = unknown_level = 0
+    vertebral_ev: list[Evidence] = []
+    extra_ev: list[Evidence] = []
+    for lesion in staging.lesions:
+        cond = lesion.condition
+        if not lesion.sites:
+            unsited += 1
+            vertebral_ev.append(condition_evidence(cond, "bone metastasis, site not recorded"))
+            extra_ev.append(vertebral_ev[-1])
+        for site in lesion.sites:
+            if site.kind == "level" and site.level is not None:
+                levels.add(site.level)
+                vertebral_ev.append(condition_evidence(cond, f"vertebral lesion {site.level}"))
+            elif site.kind == "spinal":
+                unknown_level += 1
+                vertebral_ev.append(condition_evidence(cond, "spinal lesion, level unknown"))
+            else:
+                extraspinal.add(site.key)
+                extra_ev.append(condition_evidence(cond, f"extraspinal bone lesion {site.label}"))
+
+    def capped(low: int, widen: int, floor: int) -> frozenset[int]:
+        return frozenset(min(n, COUNT_CAP) for n in range(low, low + widen + 1) if n >= floor)
+
+    vertebral: Possible[int]
+    v_chosen = pick(found, "vertebral-metastases-count")
+    if v_chosen is not None:
+        vertebral = Possible(
+            frozenset(min(v, COUNT_CAP) for v in v_chosen.values if isinstance(v, int))
+        )
+        v_basis = Basis(v_chosen.evidence, tuple(filter(None, [v_chosen.conflict])))
+    else:
+        values = capped(len(levels), unsited + unknown_level, 1)
+        vertebral = Possible(values) if values else Possible.unknown(range(1, COUNT_CAP + 1))
+        notes = []
+        if unsited or unknown_level:
+            notes.append(
+                f"{unsited + unknown_level} lesion(s) without a spinal level widen the count."
+            )
+        v_basis = Basis(tuple(vertebral_ev), tuple(notes))
+    if not vertebral.known:
+        v_basis = Basis(settle=SETTLE["tokuhashi-vertebral-metastases"])
+
+    e_chosen = pick(found, "extraspinal-bone-metastases-count")
+    if e_chosen is not None:
+        extra = Possible(
+            frozenset(min(v, COUNT_CAP) for v in e_chosen.values if isinstance(v, int))
+        )
+        e_basis = Basis(e_chosen.evidence, tuple(filter(None, [e_chosen.conflict])))
+    else:
+        extra = Possible(capped(len(extraspinal), unsited, 0))
+        notes = ["Derived from bone-metastasis Conditions (none coded = none)."]
+        if unsited:
+            notes.append(f"{unsited} bone metastasis(es) without a site widen the count.")
+        e_basis = Basis(tuple(extra_ev), tuple(notes))
+    return vertebral, v_basis, extra, e_basis
+
+
+def coded_presence(
+    found: Findings,
+    code: str,
+    coded: list[ConditionRecord],
+    enum: type[E],
+    none: E,
+    present: tuple[E, E],
+    label: str,
+) -> tuple[Possible[E], Basis]:
+    chosen = pick_enum(found, code)
+    if chosen is not None:
+        return enum_input(chosen, enum, SETTLE.get(code))
+    if not coded:
+        note = f"No {label} metastasis Condition coded: none."
+        return Possible.of(none), Basis(notes=(note,))
+    evidence = tuple(condition_evidence(c, f"{label} metastasis") for c in coded)
+    note = (
+        f"{label.capitalize()} metastasis coded but not assessed: "
+        f"either {present[0].value} or {present[1].value}."
+    )
+    return Possible.of(*present), Basis(
+        evidence, (note,), f"record {code} ({', '.join(e.value for e in enum)})"
+    )
+
+
+def primary(
+    ctx: Context, found: Findings, staging: Staging
+) -> tuple[Possible[PrimarySite], Basis, Possible[Growth], Basis]:
+    candidates = staging.primaries
+    linked = {ref: v for ref, v in candidates.items() if ref in staging.linked}
+    chosen = linked or candidates
+    sites: set[PrimarySite] = set()
+    evidence = []
+    for cond, cond_sites in chosen.values():
+        sites |= cond_sites
+        shown = ", ".join(sorted(s.value for s in cond_sites))
+        evidence.append(condition_evidence(cond, f"primary tumour: {shown}"))
+    notes = []
+    if linked:
+        notes.append("Primary linked by mCODE relatedPrimaryCancerCondition.")
+    if len(chosen) > 1:
+        notes.append(f"{len(chosen)} primary tumour Conditions: the range covers each.")
+
+    site_pick = pick_enum(found, "tokuhashi-primary-site")
+    if site_pick is not None:
+        site_input, site_basis = enum_input(
+            site_pick, PrimarySite, SETTLE["tokuhashi-primary-site"]
+        )
+    elif sites:
+        site_input = Possible(frozenset(sites))
+        site_basis = Basis(tuple(evidence), tuple(notes))
+    else:
+        site_input = Possible.unknown(PrimarySite)
+        site_basis = Basis(settle=SETTLE["tokuhashi-primary-site"])
+
+    growth_pick = pick_enum(found, "tomita-primary-growth")
+    if growth_pick is not None:
+        growth_input, growth_basis = enum_input(growth_pick, Growth, SETTLE["tomita-primary-tumor"])
+    elif sites:
+        growth: set[Growth] = set()
+        for site in sites:
+            mapped = ctx.term.translate(SITE_SYSTEM, site.value, FINDING)
+            growth |= {Growth(g) for g in mapped} if mapped else set(Growth)
+        growth_input = Possible(frozenset(growth))
+        growth_notes = list(notes)
+        if len(growth) > 1:
+            growth_notes.append(
+                "Growth class not defined for this tumour by the sources: a range until "
+                "tomita-primary-growth is recorded."
+            )
+        growth_basis = Basis(
+            tuple(evidence), tuple(growth_notes),
+            "record tomita-primary-growth (slow, moderate, rapid)" if len(growth) > 1 else None,
+        )  # fmt: skip
+    else:
+        growth_input = Possible.unknown(Growth)
+        growth_basis = Basis(settle=SETTLE["tomita-primary-tumor"])
+    return site_input, site_basis, growth_input, growth_basis
+
+
+def kps_input(found: Findings) -> tuple[Possible[int], Basis]:
+    chosen = choose_latest(found.kps, "Karnofsky", str)
+    if chosen is not None:
+        conflict = (chosen.conflict,) if chosen.conflict else ()
+        return Possible(chosen.values), Basis(chosen.evidence, conflict)
+    ecog = choose_latest(found.ecog, "ECOG", str)
+    if ecog is None:
+        return Possible.unknown(KPS_VALUES), Basis(settle=SETTLE["tokuhashi-general-condition"])
+    kps: set[int] = set()
+    for grade in ecog.values:
+        low, high = ECOG_KPS[grade]
+        kps |= set(range(low, high + 1, 10))
+    grades = "/".join(str(g) for g in sorted(ecog.values))
+    note = f"ECOG {grades} stands in for Karnofsky {min(kps)}–{max(kps)}."
+    notes: tuple[str, ...] = (note, ecog.conflict) if ecog.conflict else (note,)
+    return Possible(frozenset(kps)), Basis(
+        ecog.evidence, notes, SETTLE["tokuhashi-general-condition"]
+    )
+
+
+def palsy_input(found: Findings) -> tuple[Possible[Frankel], Basis]:
+    frankel = pick_enum(found, "frankel-grade")
+    if frankel is not None:
+        return enum_input(frankel, Frankel, SETTLE["tokuhashi-palsy"])
+    ais = pick_enum(found, "asia-impairment-scale")
+    if ais is None:
+        return Possible.unknown(Frankel), Basis(settle=SETTLE["tokuhashi-palsy"])
+    palsy, basis = enum_input(ais, Frankel, SETTLE["tokuhashi-palsy"])
+    grades = "/".join(sorted(g.value for g in palsy.values))
+    return palsy, basis.plus(notes=[f"AIS grade {grades} stands in for Frankel {grades}."])
+
+
+def level_inputs(found: Findings, level: str, origin: list[Evidence]) -> LevelAssessment:
+    basis: dict[str, Basis] = {"sins-location": Basis(tuple(origin))}
+    picked: dict[str, Possible[Enum]] = {}
+    enums: dict[str, type[Enum]] = {
+        "spinal-pain": Pain,
+        "bone-lesion-quality": BoneLesion,
+        "spinal-alignment": Alignment,
+        "vertebral-body-collapse": Collapse,
+        "posterolateral-involvement": Posterolateral,
+    }
+    for finding, component in SINS_FINDINGS.items():
+        possible, basis[component] = enum_input(
+            pick_enum(found, finding, level), enums[finding], SETTLE[component]
+        )
+        picked[finding] = possible
+    inputs = SinsInput(
+        level,
+        pain=cast_possible(picked["spinal-pain"], Pain),
+        bone_lesion=cast_possible(picked["bone-lesion-quality"], BoneLesion),
+        alignment=cast_possible(picked["spinal-alignment"], Alignment),
+        collapse=cast_possible(picked["vertebral-body-collapse"], Collapse),
+        posterolateral=cast_possible(picked["posterolateral-involvement"], Posterolateral),
+    )
+    return LevelAssessment(level, inputs, basis)
+
+
+def cast_possible(possible: Possible[Enum], enum: type[E]) -> Possible[E]:
+    return Possible(frozenset(v for v in possible.values if isinstance(v, enum)), possible.known)
+
+
+def levels_of(
+    found: Findings, staging: Staging
+) -> tuple[tuple[LevelAssessment, ...], tuple[tuple[str, str], ...]]:
+
+    origin: dict[str, list[Evidence]] = defaultdict(list)
+    unscored: list[tuple[str, str]] = []
+    for lesion in staging.lesions:
+        for site in lesion.sites:
+            if site.kind == "level" and site.level is not None:
+                origin[site.level].append(
+                    condition_evidence(lesion.condition, f"lesion at {site.level}")
+                )
+            elif site.kind == "spinal":
+                unscored.append(
+                    (
+                        site.label,
+                        f"{lesion.condition.ref.reference}: {site.label}; SINS needs the level",
+                    )
+                )
+    for code in SINS_FINDINGS:
+        for obs, _ in found.values.get(code, []):
+            for level in found.levels[finding_key(obs)] or ():
+                origin.setdefault(level, [])
+    scored = []
+    for level in sorted(origin, key=level_order):
+        if location_of(level) is None:
+            unscored.append((level, f"SINS does not define a location score for the {level}"))
+            continue
+        scored.append(level_inputs(found, level, origin[level]))
+    return tuple(scored), tuple(unscored)
