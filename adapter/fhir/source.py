@@ -61,6 +61,10 @@ def _patient_key(resource: Any, aliases: Mapping[str, str]) -> str | None:
     return subject if subject.startswith("urn:") else None
 
 
+def _is_patient(resource: Any) -> bool:
+    return isinstance(resource, dict) and resource.get("resourceType") == "Patient"
+
+
 def _bundle_entries(bundle: Mapping[str, Any]) -> tuple[list[_Entry], dict[str, str]]:
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
@@ -87,8 +91,14 @@ def _group(
     patients: dict[str, PatientData] = {}
     loose: list[Issue] = []
     for entry in entries:
-        key = _patient_key(entry.resource, aliases)
         parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
+        # A parsed record knows its patient; only Patients and issues need the look-up.
+        if isinstance(parsed, ObservationRecord | ConditionRecord):
+            key: str | None = parsed.patient
+        elif isinstance(parsed, Issue) or _is_patient(entry.resource):
+            key = _patient_key(entry.resource, aliases)
+        else:
+            continue  # a resource spinemets does not read, or an Observation screened out
         _add(patients, loose, key, parsed)
     return list(patients.values()), loose
 
