@@ -71,7 +71,7 @@ def _component(score: ComponentScore, basis: Basis) -> ComponentLine:
         for ev in basis.evidence
     )
     return ComponentLine(
-        COMPONENT_NAMES.get(score.code, score.code), value, sources, basis.notes, basis.settle
+        COMPONENT_NAMES.get(score.code, score.code), value, sources, basis.all_notes, basis.settle
     )
 
 

@@ -162,7 +162,7 @@ def build_score_observation(
     }
     if result.band is not None:
         obs["interpretation"] = [{"coding": [_coding(CATEGORY, result.band.code, display)]}]
-    notes = [note for basis in bases.values() for note in basis.notes if "Conflicting" in note]
+    notes = [caveat for basis in bases.values() for caveat in basis.caveats]
     if notes:
         obs["note"] = [{"text": note} for note in dict.fromkeys(notes)]
     obs["method"] = {"coding": [_coding(SCORE, result.method, display)], "text": result.method}

@@ -22,11 +22,24 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Basis:
-    """The evidence of one component, notes on how it was read, and what would settle it."""
+    """The evidence of one component, how it was read, and what would settle it.
+
+    ``caveats`` are the notes that must travel with the result itself (conflicts, stand-ins such
+    as ECOG for Karnofsky or AIS for Frankel, ambiguity, widened counts); ``notes`` explain a
+    derivation and appear in reports only.
+    """
 
     evidence: tuple[Evidence, ...] = ()
     notes: tuple[str, ...] = ()
     settle: str | None = None
 
-    def plus(self, evidence: Iterable[Evidence] = (), notes: Iterable[str] = ()) -> Basis:
-        return Basis((*self.evidence, *evidence), (*self.notes, *notes), self.settle)
+    caveats: tuple[str, ...] = ()
+
+    def plus(self, evidence: Iterable[Evidence] = (), caveats: Iterable[str] = ()) -> Basis:
+        return Basis(
+            (*self.evidence, *evidence), self.notes, self.settle, (*self.caveats, *caveats)
+        )
+
+    @property
+    def all_notes(self) -> tuple[str, ...]:
+        return (*self.caveats, *self.notes)

@@ -110,16 +110,13 @@ def counts(found: Findings, staging: Staging) -> tuple[Possible[int], Basis, Pos
         vertebral = Possible(
             frozenset(min(v, COUNT_CAP) for v in v_chosen.values if isinstance(v, int))
         )
-        v_basis = Basis(v_chosen.evidence, tuple(filter(None, [v_chosen.conflict])))
+        v_basis = Basis(v_chosen.evidence, caveats=tuple(filter(None, [v_chosen.conflict])))
     else:
         values = capped(len(levels), unsited + unknown_level, 1)
         vertebral = Possible(values) if values else Possible.unknown(range(1, COUNT_CAP + 1))
-        notes = []
-        if unsited or unknown_level:
-            notes.append(
-                f"{unsited + unknown_level} lesion(s) without a spinal level widen the count."
-            )
-        v_basis = Basis(tuple(vertebral_ev), tuple(notes))
+        unplaced = unsited + unknown_level
+        why = (f"{unplaced} lesion(s) without a spinal level widen the count.",)
+        v_basis = Basis(tuple(vertebral_ev), caveats=why if unplaced else ())
     if not vertebral.known:
         v_basis = Basis(settle=SETTLE["tokuhashi-vertebral-metastases"])
 
@@ -128,13 +125,12 @@ def counts(found: Findings, staging: Staging) -> tuple[Possible[int], Basis, Pos
         extra = Possible(
             frozenset(min(v, COUNT_CAP) for v in e_chosen.values if isinstance(v, int))
         )
-        e_basis = Basis(e_chosen.evidence, tuple(filter(None, [e_chosen.conflict])))
+        e_basis = Basis(e_chosen.evidence, caveats=tuple(filter(None, [e_chosen.conflict])))
     else:
         extra = Possible(capped(len(extraspinal), unsited, 0))
-        notes = ["Derived from bone-metastasis Conditions (none coded = none)."]
-        if unsited:
-            notes.append(f"{unsited} bone metastasis(es) without a site widen the count.")
-        e_basis = Basis(tuple(extra_ev), tuple(notes))
+        derived = ("Derived from bone-metastasis Conditions (none coded = none).",)
+        widened = (f"{unsited} bone metastasis(es) without a site widen the count.",)
+        e_basis = Basis(tuple(extra_ev), derived, caveats=widened if unsited else ())
     return vertebral, v_basis, extra, e_basis
 
 
@@ -158,9 +154,8 @@ def coded_presence(
         f"{label.capitalize()} metastasis coded but not assessed: "
         f"either {present[0].value} or {present[1].value}."
     )
-    return Possible.of(*present), Basis(
-        evidence, (note,), f"record {code} ({', '.join(e.value for e in enum)})"
-    )
+    settle = f"record {code} ({', '.join(e.value for e in enum)})"
+    return Possible.of(*present), Basis(evidence, settle=settle, caveats=(note,))
 
 
 def primary(
@@ -175,11 +170,10 @@ def primary(
         sites |= cond_sites
         shown = ", ".join(sorted(s.value for s in cond_sites))
         evidence.append(condition_evidence(cond, f"primary tumour: {shown}"))
-    notes = []
-    if linked:
-        notes.append("Primary linked by mCODE relatedPrimaryCancerCondition.")
+    notes = ("Primary linked by mCODE relatedPrimaryCancerCondition.",) if linked else ()
+    caveats: tuple[str, ...] = ()
     if len(chosen) > 1:
-        notes.append(f"{len(chosen)} primary tumour Conditions: the range covers each.")
+        caveats = (f"{len(chosen)} primary tumour Conditions: the range covers each.",)
 
     site_pick = pick_enum(found, "tokuhashi-primary-site")
     if site_pick is not None:
@@ -188,7 +182,7 @@ def primary(
         )
     elif sites:
         site_input = Possible(frozenset(sites))
-        site_basis = Basis(tuple(evidence), tuple(notes))
+        site_basis = Basis(tuple(evidence), notes, caveats=caveats)
     else:
         site_input = Possible.unknown(PrimarySite)
         site_basis = Basis(settle=SETTLE["tokuhashi-primary-site"])
@@ -202,16 +196,14 @@ def primary(
             mapped = ctx.term.translate(SITE_SYSTEM, site.value, FINDING)
             growth |= {Growth(g) for g in mapped} if mapped else set(Growth)
         growth_input = Possible(frozenset(growth))
-        growth_notes = list(notes)
+        growth_caveats = list(caveats)
         if len(growth) > 1:
-            growth_notes.append(
+            growth_caveats.append(
                 "Growth class not defined for this tumour by the sources: a range until "
                 "tomita-primary-growth is recorded."
             )
-        growth_basis = Basis(
-            tuple(evidence), tuple(growth_notes),
-            "record tomita-primary-growth (slow, moderate, rapid)" if len(growth) > 1 else None,
-        )  # fmt: skip
+        settle = "record tomita-primary-growth (slow, moderate, rapid)" if len(growth) > 1 else None
+        growth_basis = Basis(tuple(evidence), notes, settle, tuple(growth_caveats))
     else:
         growth_input = Possible.unknown(Growth)
         growth_basis = Basis(settle=SETTLE["tomita-primary-tumor"])
@@ -222,7 +214,7 @@ def kps_input(found: Findings) -> tuple[Possible[int], Basis]:
     chosen = choose_latest(found.kps, "Karnofsky", str)
     if chosen is not None:
         conflict = (chosen.conflict,) if chosen.conflict else ()
-        return Possible(chosen.values), Basis(chosen.evidence, conflict)
+        return Possible(chosen.values), Basis(chosen.evidence, caveats=conflict)
     ecog = choose_latest(found.ecog, "ECOG", str)
     if ecog is None:
         return Possible.unknown(KPS_VALUES), Basis(settle=SETTLE["tokuhashi-general-condition"])
@@ -234,7 +226,7 @@ def kps_input(found: Findings) -> tuple[Possible[int], Basis]:
     note = f"ECOG {grades} stands in for Karnofsky {min(kps)}–{max(kps)}."
     notes: tuple[str, ...] = (note, ecog.conflict) if ecog.conflict else (note,)
     return Possible(frozenset(kps)), Basis(
-        ecog.evidence, notes, SETTLE["tokuhashi-general-condition"]
+        ecog.evidence, settle=SETTLE["tokuhashi-general-condition"], caveats=notes
     )
 
 
@@ -247,7 +239,7 @@ def palsy_input(found: Findings) -> tuple[Possible[Frankel], Basis]:
         return Possible.unknown(Frankel), Basis(settle=SETTLE["tokuhashi-palsy"])
     palsy, basis = enum_input(ais, Frankel, SETTLE["tokuhashi-palsy"])
     grades = "/".join(sorted(g.value for g in palsy.values))
-    return palsy, basis.plus(notes=[f"AIS grade {grades} stands in for Frankel {grades}."])
+    return palsy, basis.plus(caveats=[f"AIS grade {grades} stands in for Frankel {grades}."])
 
 
 def level_inputs(found: Findings, level: str, origin: list[Evidence]) -> LevelAssessment:

@@ -180,8 +180,9 @@ def enum_input(
     if chosen is None:
         return Possible.unknown(enum), Basis(settle=settle)
     values = frozenset(v for v in chosen.values if isinstance(v, enum))
-    notes = (chosen.conflict,) if chosen.conflict else ()
-    return Possible(values), Basis(chosen.evidence, notes, settle if chosen.conflict else None)
+    caveats = (chosen.conflict,) if chosen.conflict else ()
+    settles = settle if chosen.conflict else None
+    return Possible(values), Basis(chosen.evidence, (), settles, caveats)
 
 
 def pick(found: Findings, code: str, at: str | None = None) -> Chosen[Enum | int] | None:

@@ -25,3 +25,30 @@ def test_risk_assessment_identifier_is_its_observations(path, capsys):
         # Every total is valueInteger or valueRange, never both, never neither.
         assert ("valueInteger" in observation) != ("valueRange" in observation)
         assert ("qualitativeRisk" in ra["prediction"][0]) == ("interpretation" in observation)
+
+
+def _notes(path: Path, score: str, capsys) -> list[str]:
+    assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 0
+    entries = json.loads(capsys.readouterr().out)["entry"]
+    obs = next(e["resource"] for e in entries if e["resource"]["resourceType"] == "Observation" and e["resource"]["code"]["coding"][0]["code"] == score)
+    return [n["text"] for n in obs.get("note", [])]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "score", "says"),
+    [
+        ("ais-instead-of-frankel.json", "tokuhashi-revised", "AIS grade"),
+        ("ecog-1-instead-of-kps.json", "tokuhashi-revised", "ECOG 1 stands in for Karnofsky 70–80"),
+        ("conflict-equal-time.json", "sins", "Conflicting"),
+        ("visceral-coded-no-finding.json", "tomita", "not assessed"),
+        ("ambiguous-primary-colorectal.json", "tomita", "Growth class not defined"),
+    ],
+)
+def test_stand_ins_conflicts_and_ambiguities_are_said_in_the_observation(fixture, score, says, capsys):
+    notes = _notes(ROOT / "fixtures" / "edge" / fixture, score, capsys)
+    assert any(says in note for note in notes), notes
+
+
+def test_plain_derivations_do_not_clutter_the_observation(capsys):
+    notes = _notes(ROOT / "fixtures" / "seed" / "seed-07.json", "tomita", capsys)
+    assert notes == []
