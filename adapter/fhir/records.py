@@ -7,7 +7,6 @@ structurally unusable resource (no subject, wrong shapes) becomes an :class:`Iss
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from adapter.fhir.outcome import Issue
@@ -33,16 +32,14 @@ class Coding(NamedTuple):  # a NamedTuple: built tens of thousands of times per 
     code: str
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceRef:
+class ResourceRef(NamedTuple):
     """How outputs point at an input: ``Observation/123``, or its fullUrl when it has no id."""
 
     resource_type: str
     reference: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ObservationRecord:
+class ObservationRecord(NamedTuple):
     ref: ResourceRef
     patient: str
     status: str
@@ -54,8 +51,7 @@ class ObservationRecord:
     time: ClinicalTime | None
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionRecord:
+class ConditionRecord(NamedTuple):
     ref: ResourceRef
     patient: str
     clinical_status: str | None
