@@ -8,6 +8,7 @@ COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --locked --no-dev --no-install-project
 COPY adapter ./adapter
 COPY mappings ./mappings
+COPY profiles ./profiles
 RUN uv sync --locked --no-dev
 
 FROM python:3.11-slim
@@ -16,6 +17,7 @@ WORKDIR /app
 COPY --from=build --chown=spinemets:spinemets /app /app
 ENV PATH="/app/.venv/bin:$PATH" \
     SPINEMETS_MAPPINGS=/app/mappings \
+    SPINEMETS_PROFILES=/app/profiles \
     SPINEMETS_FEEDBACK_DB=/data/feedback.sqlite3
 RUN mkdir /data && chown spinemets:spinemets /data
 VOLUME /data
