@@ -30,6 +30,7 @@ from adapter.scoring import (
 )
 
 __all__ = [
+    "CURRENT_OBSERVATION",
     "ECOG",
     "ECOG_KPS",
     "KARNOFSKY",
@@ -49,7 +50,7 @@ ECOG = "89247-1"
 _ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4}
 # ECOG → KPS (Oken et al. 1982 / common oncology practice), as scores.md gives it.
 ECOG_KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
-_CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
+CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
 _EXCLUDED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
 _CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
 
@@ -135,7 +136,7 @@ def read_findings(
 ) -> Findings:
     found = Findings()
     for obs in observations:
-        if obs.status not in _CURRENT_OBSERVATION:
+        if obs.status not in CURRENT_OBSERVATION:
             continue
         performance = _loinc(obs)
         if performance is not None:

@@ -17,15 +17,14 @@ from enum import Enum
 from adapter.fhir.evidence import Evidence
 from adapter.fhir.records import ConditionRecord, ObservationRecord
 from adapter.mapping.findings import FINDING, Chosen, choose_latest
+from adapter.mapping.observations import CURRENT_OBSERVATION
+from adapter.mapping.staging import is_current_condition
 from adapter.mapping.terminology import Terminology
 
 __all__ = ["ESCC_FINDING", "Bilsky", "high_grade", "latest_escc", "neoplastic_fractures"]
 
 ESCC_FINDING = "epidural-spinal-cord-compression"
 # Contract §2: only these statuses are current (the same sets as the score extraction uses).
-_CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
-_EXCLUDED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
-_CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
 
 
 class Bilsky(Enum):
@@ -45,7 +44,7 @@ def high_grade(grade: Bilsky) -> bool:
 
 
 def _grade(obs: ObservationRecord) -> Bilsky | None:
-    if obs.status not in _CURRENT_OBSERVATION:
+    if obs.status not in CURRENT_OBSERVATION:
         return None
     if not any(c.system == FINDING and c.code == ESCC_FINDING for c in obs.codes):
         return None
@@ -68,19 +67,13 @@ def latest_escc(observations: Iterable[ObservationRecord]) -> Chosen[Bilsky] | N
     return choose_latest(graded, "Bilsky ESCC grade", lambda g: g.value)
 
 
-def _current(cond: ConditionRecord) -> bool:
-    if cond.verification_status in _EXCLUDED_VERIFICATION:
-        return False
-    return cond.clinical_status is None or cond.clinical_status in _CURRENT_CLINICAL
-
-
 def neoplastic_fractures(
     conditions: Iterable[ConditionRecord], term: Terminology
 ) -> tuple[Evidence, ...]:
     """Evidence of current Conditions coded as a pathological vertebral fracture in neoplasm."""
     found = []
     for cond in conditions:
-        if not _current(cond):
+        if not is_current_condition(cond):
             continue
         for coding in cond.codes:
             if term.in_value_set("neoplastic-vertebral-fracture", coding.system, coding.code):

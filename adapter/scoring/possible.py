@@ -14,7 +14,6 @@ from typing import Generic, TypeVar
 __all__ = ["Possible", "Span"]
 
 T = TypeVar("T")
-U = TypeVar("U")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +67,6 @@ class Possible(Generic[T]):
     @property
     def certain(self) -> bool:
         return self.known and len(self.values) == 1
-
-    def map(self, fn: Callable[[T], U]) -> Possible[U]:
-        return Possible(frozenset(fn(v) for v in self.values), self.known)
 
     def span(self, points: Callable[[T], int]) -> Span:
         scored = [points(v) for v in self.values]

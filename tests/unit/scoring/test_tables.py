@@ -215,6 +215,8 @@ def test_invalid_raw_values_are_rejected_not_scored():
         score_tokuhashi_revised(tok(kps=0))
     with pytest.raises(ValueError, match="index lesion"):
         score_tokuhashi_revised(tok(vert=0))
+    with pytest.raises(ValueError, match="invalid count"):
+        score_tokuhashi_revised(tok(extra=-1))
     with pytest.raises(ValueError, match="empty"):
         Span(3, 2)
     with pytest.raises(ValueError, match="at least one"):
