@@ -30,7 +30,12 @@ def test_risk_assessment_identifier_is_its_observations(path, capsys):
 def _notes(path: Path, score: str, capsys) -> list[str]:
     assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 0
     entries = json.loads(capsys.readouterr().out)["entry"]
-    obs = next(e["resource"] for e in entries if e["resource"]["resourceType"] == "Observation" and e["resource"]["code"]["coding"][0]["code"] == score)
+    obs = next(
+        e["resource"]
+        for e in entries
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"]["code"]["coding"][0]["code"] == score
+    )
     return [n["text"] for n in obs.get("note", [])]
 
 
@@ -44,7 +49,9 @@ def _notes(path: Path, score: str, capsys) -> list[str]:
         ("ambiguous-primary-colorectal.json", "tomita", "Growth class not defined"),
     ],
 )
-def test_stand_ins_conflicts_and_ambiguities_are_said_in_the_observation(fixture, score, says, capsys):
+def test_stand_ins_conflicts_and_ambiguities_are_said_in_the_observation(
+    fixture, score, says, capsys
+):
     notes = _notes(ROOT / "fixtures" / "edge" / fixture, score, capsys)
     assert any(says in note for note in notes), notes
 
