@@ -8,7 +8,6 @@ again changes nothing but, at most, the version history.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from urllib.parse import quote
 
 import orjson
 
+from adapter.datadirs import data_dir
 from adapter.errors import MappingError
 from adapter.fhir.client import FhirClient
 
@@ -36,14 +36,7 @@ class Uploaded:
 
 def default_profiles_dir() -> Path:
     """``$SPINEMETS_PROFILES``, else the repository's profiles/, else the copy in the wheel."""
-    configured = os.environ.get("SPINEMETS_PROFILES")
-    if configured:
-        return Path(configured)
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package.parent / "profiles", package / "_profiles"):
-        if candidate.is_dir():
-            return candidate
-    raise MappingError("no profiles/ directory found (set SPINEMETS_PROFILES)")
+    return data_dir("profiles")
 
 
 def conformance_files(directories: Iterable[Path]) -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ on ICD-10-CM matches by prefix. Other systems match exactly.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from adapter.datadirs import data_dir
 from adapter.errors import MappingError
 
 __all__ = ["ICD10CM", "LOINC", "SNOMED", "SPINEMETS", "Terminology", "load_terminology"]
@@ -151,14 +151,7 @@ _LOADERS = {
 
 def default_mappings_dir() -> Path:
     """``$SPINEMETS_MAPPINGS``, else the repository's mappings/, else the copy in the wheel."""
-    configured = os.environ.get("SPINEMETS_MAPPINGS")
-    if configured:
-        return Path(configured)
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package.parent / "mappings", package / "_mappings"):
-        if candidate.is_dir():
-            return candidate
-    raise MappingError("no mappings/ directory found (set SPINEMETS_MAPPINGS)")
+    return data_dir("mappings")
 
 
 def load_terminology(directory: Path | None = None) -> Terminology:

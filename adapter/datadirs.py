@@ -1,0 +1,23 @@
+"""Where the project's data directories (mappings/, profiles/) are found at run time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from adapter.errors import MappingError
+
+__all__ = ["data_dir"]
+
+
+def data_dir(name: str) -> Path:
+    """``$SPINEMETS_<NAME>``, else the repository's ``<name>/``, else the copy in the wheel."""
+    variable = f"SPINEMETS_{name.upper()}"
+    configured = os.environ.get(variable)
+    if configured:
+        return Path(configured)
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / name, package / f"_{name}"):
+        if candidate.is_dir():
+            return candidate
+    raise MappingError(f"no {name}/ directory found (set {variable})")
