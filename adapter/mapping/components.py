@@ -78,6 +78,15 @@ SETTLE = {
 }
 
 
+def _explicit_count(found: Findings, code: str) -> tuple[Possible[int], Basis] | None:
+    """A count finding, when one was recorded: it wins over the count derived from Conditions."""
+    chosen = pick(found, code)
+    if chosen is None:
+        return None
+    values = frozenset(min(v, COUNT_CAP) for v in chosen.values if isinstance(v, int))
+    return Possible(values), Basis(chosen.evidence, caveats=tuple(filter(None, [chosen.conflict])))
+
+
 def counts(found: Findings, staging: Staging) -> tuple[Possible[int], Basis, Possible[int], Basis]:
     levels: set[str] = set()
     extraspinal: set[str] = set()
@@ -104,13 +113,9 @@ def counts(found: Findings, staging: Staging) -> tuple[Possible[int], Basis, Pos
     def capped(low: int, widen: int, floor: int) -> frozenset[int]:
         return frozenset(min(n, COUNT_CAP) for n in range(low, low + widen + 1) if n >= floor)
 
-    vertebral: Possible[int]
-    v_chosen = pick(found, "vertebral-metastases-count")
-    if v_chosen is not None:
-        vertebral = Possible(
-            frozenset(min(v, COUNT_CAP) for v in v_chosen.values if isinstance(v, int))
-        )
-        v_basis = Basis(v_chosen.evidence, caveats=tuple(filter(None, [v_chosen.conflict])))
+    explicit_v = _explicit_count(found, "vertebral-metastases-count")
+    if explicit_v is not None:
+        vertebral, v_basis = explicit_v
     else:
         values = capped(len(levels), unsited + unknown_level, 1)
         vertebral = Possible(values) if values else Possible.unknown(range(1, COUNT_CAP + 1))
@@ -120,12 +125,9 @@ def counts(found: Findings, staging: Staging) -> tuple[Possible[int], Basis, Pos
     if not vertebral.known:
         v_basis = Basis(settle=SETTLE["tokuhashi-vertebral-metastases"])
 
-    e_chosen = pick(found, "extraspinal-bone-metastases-count")
-    if e_chosen is not None:
-        extra = Possible(
-            frozenset(min(v, COUNT_CAP) for v in e_chosen.values if isinstance(v, int))
-        )
-        e_basis = Basis(e_chosen.evidence, caveats=tuple(filter(None, [e_chosen.conflict])))
+    explicit_e = _explicit_count(found, "extraspinal-bone-metastases-count")
+    if explicit_e is not None:
+        extra, e_basis = explicit_e
     else:
         extra = Possible(capped(len(extraspinal), unsited, 0))
         derived = ("Derived from bone-metastasis Conditions (none coded = none).",)

@@ -91,10 +91,6 @@ class Terminology:
                 return table[prefix]
         return None
 
-    def sources_for(self, target: str) -> frozenset[str]:
-        """Every source system that some ConceptMap maps to ``target``."""
-        return frozenset(s for (s, t) in self.maps if t == target)
-
 
 def _add_code_system(term: Terminology, res: Mapping[str, Any]) -> None:
     codes: set[str] = set()
