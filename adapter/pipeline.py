@@ -7,7 +7,7 @@ patient's records and results here, with the same Observation screen and the sam
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from adapter.fhir.write.build import (
     build_score_observation,
     evidence_of,
 )
-from adapter.mapping.evidence import Evidence
+from adapter.mapping.evidence import Basis, Evidence
 from adapter.mapping.extract import (
     LevelAssessment,
     PatientAssessment,
@@ -35,6 +35,7 @@ from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import (
     ScoreResult,
+    Span,
     score_sins,
     score_tokuhashi_original,
     score_tokuhashi_revised,
@@ -46,6 +47,7 @@ __all__ = [
     "LevelResult",
     "PatientResult",
     "ScoreOutput",
+    "firm_total",
     "now_time",
     "patient_records",
     "read_patients",
@@ -59,10 +61,19 @@ class LevelResult:
     result: ScoreResult
     observation: Built
 
+    @property
+    def level(self) -> str:
+        return self.assessment.level
+
+    @property
+    def bases(self) -> Mapping[str, Basis]:
+        return self.assessment.basis
+
 
 @dataclass(frozen=True, slots=True)
 class ScoreOutput:
     result: ScoreResult
+    bases: Mapping[str, Basis]
     observation: Built
     risk: Built
 
@@ -77,6 +88,7 @@ class PatientResult:
     sins_risk: Built | None
     scores: tuple[ScoreOutput, ...]
     provenance: Built
+    now: ClinicalTime
 
     @property
     def patient(self) -> str:
@@ -86,6 +98,12 @@ class PatientResult:
     def issues(self) -> tuple[Issue, ...]:
         return self.assessment.issues
 
+    def score(self, code: str) -> ScoreOutput | None:
+        return next((s for s in self.scores if s.result.code == code), None)
+
+    def level(self, level: str) -> LevelResult | None:
+        return next((lv for lv in self.levels if lv.level == level), None)
+
     def resources(self) -> list[Built]:
         out = [lv.observation for lv in self.levels]
         if self.sins_risk is not None:
@@ -94,6 +112,20 @@ class PatientResult:
             out += [score.observation, score.risk]
         out.append(self.provenance)
         return out
+
+
+def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
+    """The total if every component fed by a dated input were unknown: what holds without the
+    inputs that may have changed since. Equal to the total when no input is dated."""
+    total = result.total
+    for component in result.components:
+        basis = bases.get(component.code)
+        if basis is not None and basis.dated:
+            total = Span(
+                total.low - component.points.low + component.full.low,
+                total.high - component.points.high + component.full.high,
+            )
+    return total
 
 
 def now_time() -> ClinicalTime:
@@ -186,7 +218,7 @@ def score_patient(
             patient=patient, result=result, observations=[obs],
             evidence=evidence_of(bases.values()), identifier=obs.resource["identifier"][0]["value"],
         )  # fmt: skip
-        scores.append(ScoreOutput(result, obs, risk))
+        scores.append(ScoreOutput(result, bases, obs, risk))
 
     targets = [lv.observation for lv in levels]
     targets += [sins_risk] if sins_risk else []
@@ -195,4 +227,6 @@ def score_patient(
     provenance = build_provenance(
         targets=targets, evidence=all_evidence, now=now, version=__version__
     )
-    return PatientResult(assessment, tuple(levels), worst, sins_risk, tuple(scores), provenance)
+    return PatientResult(
+        assessment, tuple(levels), worst, sins_risk, tuple(scores), provenance, now
+    )

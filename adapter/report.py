@@ -1,15 +1,36 @@
-"""Plain-language reading of a patient's scores, shared by the text report and CDS cards."""
+"""Plain-language reading of a patient's scores, shared by the text report and CDS cards.
+
+Wording rules (contract §4): SINS is a referral tool and never says "stable" without saying it
+does not assess neurology or epidural compression; Tomita's and Tokuhashi's strategies are the
+published strategy for a band, never an indication; a band that rests on a dated input says so.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adapter.mapping.evidence import Basis
-from adapter.pipeline import PatientResult
+from adapter.mapping.levels import LevelOrigin
+from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import ComponentScore, ScoreResult
+from adapter.vocabulary import SINS
 
-__all__ = ["ComponentLine", "ScoreSummary", "summarise", "text_report"]
+__all__ = [
+    "NEUROLOGY_ACTION",
+    "ComponentLine",
+    "NeurologyAlert",
+    "ScoreSummary",
+    "neurology_alert",
+    "summarise",
+    "text_report",
+]
+
+NEUROLOGY_ACTION = (
+    "Suspected metastatic spinal cord or cauda equina compression: contact the MSCC coordinator "
+    "or the acute oncology / spinal team immediately; whole-spine MRI within 24 hours if not "
+    "done (NICE NG234, 2023)."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +52,16 @@ class ScoreSummary:
     components: tuple[ComponentLine, ...]
     missing: tuple[str, ...]
     result: ScoreResult
+    dated: tuple[str, ...]  # components with a dated input the band depends on (short names)
+    cautions: tuple[str, ...]  # how the level is known; a strategy that presumes one lesion
+    origin: LevelOrigin | None = None  # SINS: how the level is known
 
     @property
     def heading(self) -> str:
         where = f" {self.level}" if self.level else ""
         band = self.band or "category not settled: the range spans bands"
-        return f"{self.title}{where}: {self.total} — {band}"
+        dated = f" (band rests on dated {', '.join(self.dated)})" if self.dated else ""
+        return f"{self.title}{where}: {self.total} — {band}{dated}"
 
 
 def _component(score: ComponentScore, basis: Basis) -> ComponentLine:
@@ -44,12 +69,44 @@ def _component(score: ComponentScore, basis: Basis) -> ComponentLine:
     sources = tuple(
         f"{ev.summary} — {ev.ref.reference or 'unreferenced'}"
         + (f", {ev.time.text}" if ev.time else "")
+        + (" (dated)" if ev.dated else "")
         for ev in basis.evidence
     )
     return ComponentLine(score.spec.title, value, sources, basis.all_notes, basis.settle)
 
 
-def _summary(result: ScoreResult, bases: Mapping[str, Basis], level: str | None) -> ScoreSummary:
+def _dated(result: ScoreResult, bases: Mapping[str, Basis]) -> tuple[str, ...]:
+    """The dated inputs the band depends on: without them, the band would not be settled."""
+    if result.band is None:
+        return ()
+    firm = firm_total(result, bases)
+    if result.spec.band_of(firm.low, firm.high) is result.band:
+        return ()
+    return tuple(
+        c.spec.short
+        for c in result.components
+        if (basis := bases.get(c.code)) is not None and basis.dated
+    )
+
+
+def _excision_caveat(result: ScoreResult, patient: PatientResult) -> tuple[str, ...]:
+    band = result.band
+    vertebral = patient.assessment.tokuhashi.vertebral_count
+    lesions = max(len(patient.levels), min(vertebral.values) if vertebral.known else 0)
+    if band is None or not band.excision or lesions < 2:
+        return ()
+    return (
+        f"The published strategy for this band presumes a single lesion: {lesions} vertebral "
+        "lesions are recorded.",
+    )
+
+
+def _summary(
+    result: ScoreResult,
+    bases: Mapping[str, Basis],
+    level: str | None,
+    cautions: tuple[str, ...] = (),
+) -> ScoreSummary:
     lines = tuple(_component(c, bases.get(c.code, Basis())) for c in result.components)
     missing = tuple(
         f"{line.name}: {line.settle}"
@@ -60,31 +117,78 @@ def _summary(result: ScoreResult, bases: Mapping[str, Basis], level: str | None)
         recommendation = result.band.wording
     else:
         recommendation = "Not settled: " + " or ".join(b.label for b in result.possible_bands)
+        if result.spec is SINS and result.total.low < SINS.bands[1].low:
+            recommendation += ". SINS does not assess neurology or epidural compression."
     return ScoreSummary(
-        result.spec.title,
-        level,
-        str(result.total),
-        result.band.label if result.band else None,
-        recommendation,
-        lines,
-        missing,
-        result,
+        title=result.spec.title,
+        level=level,
+        total=str(result.total),
+        band=result.band.label if result.band else None,
+        recommendation=recommendation,
+        components=lines,
+        missing=missing,
+        result=result,
+        dated=_dated(result, bases),
+        cautions=cautions,
     )
+
+
+def _level_summary(lv: LevelResult) -> ScoreSummary:
+    note = lv.assessment.note
+    summary = _summary(lv.result, lv.bases, lv.level, (note,) if note else ())
+    return replace(summary, origin=lv.assessment.origin)
 
 
 def summarise(patient: PatientResult) -> list[ScoreSummary]:
     """Every score of a patient, SINS levels first (worst level first), then the prognoses."""
-    worst = {lv.assessment.level for lv in patient.worst}
-    levels = sorted(patient.levels, key=lambda lv: lv.assessment.level not in worst)
-    out = [_summary(lv.result, lv.assessment.basis, lv.assessment.level) for lv in levels]
+    worst = {lv.level for lv in patient.worst}
+    levels = sorted(patient.levels, key=lambda lv: lv.level not in worst)
+    out = [_level_summary(lv) for lv in levels]
     for score in patient.scores:
-        out.append(_summary(score.result, patient.assessment.basis, None))
+        out.append(
+            _summary(score.result, score.bases, None, _excision_caveat(score.result, patient))
+        )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class NeurologyAlert:
+    """Why a patient may have spinal cord compression: the summary reasons and their sources."""
+
+    reasons: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+def neurology_alert(patient: PatientResult) -> NeurologyAlert | None:
+    """A neurological deficit (Frankel/AIS A–D) or high-grade compression (Bilsky 2–3, at any
+    level or without a level) in the latest record; None when neither is recorded."""
+    safety = patient.assessment.safety
+    reasons: list[str] = []
+    sources: list[str] = []
+    if safety.deficit and safety.palsy is not None:
+        grades = "/".join(sorted(g.value for g in safety.palsy.values if g.value != "E"))
+        reasons.append(f"Frankel/AIS {grades}")
+        sources += [ev.cited for ev in safety.palsy.evidence]
+    compression = safety.high_grade_compression
+    if compression:
+        levels = sorted(
+            {lv for lv, c in safety.compression.items() if any(g.high_grade for g in c.values)}
+        )
+        where = f" at {', '.join(levels)}" if levels else ""
+        reasons.append(f"Bilsky 2–3{where}")
+        sources += [ev.cited for ev in compression]
+    return NeurologyAlert(tuple(reasons), tuple(dict.fromkeys(sources))) if reasons else None
 
 
 def text_report(patient: PatientResult) -> str:
     """What a clinician reads: totals or ranges, bands, components with sources and gaps."""
     lines = [f"Patient {patient.patient}"]
+    if patient.assessment.deceased:
+        lines.append(f"  DECEASED: {patient.assessment.deceased}; no recommendation applies.")
+    alert = neurology_alert(patient)
+    if alert is not None:
+        lines.append(f"  ALERT ({'; '.join(alert.reasons)}): {NEUROLOGY_ACTION}")
+        lines += [f"      from {src}" for src in alert.sources]
     if not patient.levels:
         lines.append("  SINS: no spinal level recorded, nothing to score.")
     for label, reason in patient.assessment.unscored:
@@ -92,6 +196,7 @@ def text_report(patient: PatientResult) -> str:
     for summary in summarise(patient):
         lines.append(f"  {summary.heading}")
         lines.append(f"    → {summary.recommendation}")
+        lines += [f"    ! {caution}" for caution in summary.cautions]
         for comp in summary.components:
             lines.append(f"    {comp.name:<32} {comp.value:>7}")
             lines += [f"{'':8}from {src}" for src in comp.sources]

@@ -15,14 +15,22 @@ from typing import Any, Literal
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.fhir.write.build import logical_references
 from adapter.pipeline import LevelResult, PatientResult
-from adapter.report import ScoreSummary, summarise
+from adapter.report import (
+    NEUROLOGY_ACTION,
+    NeurologyAlert,
+    ScoreSummary,
+    neurology_alert,
+    summarise,
+)
 from adapter.scoring import ScoreResult
 from adapter.vocabulary import SINS
 from adapter.vocabulary.systems import SCORE
 
 __all__ = [
     "card_uuid",
+    "deceased_card",
     "has_spinal_disease",
+    "neurology_card",
     "score_cards",
     "system_actions",
     "table_cell",
@@ -33,6 +41,7 @@ _SUMMARY_MAX = 139
 # SINS cut-offs, read from its bands: consultation from the potentially unstable band up.
 _CONSULT_FROM = SINS.band("sins-potentially-unstable").low
 _UNSTABLE_FROM = SINS.band("sins-unstable").low
+_NOT_ASSESSED = "does not assess neurology or cord compression"
 
 Indicator = Literal["info", "warning", "critical"]
 
@@ -80,20 +89,34 @@ def _advice(result: ScoreResult) -> str | None:
         return "surgical consultation recommended"
     if result.total.high >= _CONSULT_FROM:
         return f"surgical consultation if {_CONSULT_FROM} or more"
-    return None
+    return _NOT_ASSESSED
+
+
+_ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
+
+
+def _where(summary: ScoreSummary) -> str:
+    if not summary.level:
+        return ""
+    return f" at {summary.level}{_ORIGIN.get(summary.origin or '', '')}"
 
 
 def headline(summary: ScoreSummary) -> str:
-    """The card summary: score, total or range, level, band or gap, advice (< 140 characters)."""
+    """The card summary: score, total or range, level, band or gap, advice (< 140 characters).
+
+    A SINS card never says "stable" without saying what SINS does not assess; a band that rests
+    on a dated input says so.
+    """
     result = summary.result
-    at = f" at {summary.level}" if summary.level else ""
-    text = f"{result.spec.short_title} {result.total}{at}"
+    text = f"{result.spec.short_title} {result.total}{_where(summary)}"
     text += f" ({result.band.short_label})" if result.band else ": range spans bands"
     advice, gaps = _advice(result), _gaps(result)
     if result.band is not None and advice:
         text += f": {advice}"
     elif result.band is None:
         text += "".join(f", {part}" for part in (gaps, advice) if part)
+    if summary.dated:
+        text += f"; rests on dated {', '.join(summary.dated)}"
     return _shorten(text)
 
 
@@ -112,6 +135,7 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
         f"**{summary.title}{where}: {summary.total}** ({summary.band or 'category not settled'})",
         "",
         summary.recommendation,
+        *(f"\n**{caution}**" for caution in summary.cautions),
         "",
         "| Component | Points | Source and date |",
         "|---|---|---|",
@@ -120,6 +144,7 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
         sources = "; ".join(comp.sources) or "—"
         lines.append(f"| {table_cell(comp.name)} | {comp.value} | {table_cell(sources)} |")
     sections: list[tuple[str, Sequence[str]]] = [
+        ("The band rests on dated inputs", [f"{name}: re-assess" for name in summary.dated]),
         ("Missing or uncertain, and what would settle it", summary.missing),
         ("Notes", list(dict.fromkeys(n for c in summary.components for n in c.notes))),
         *extra,
@@ -181,12 +206,56 @@ def _sins_resources(levels: Sequence[LevelResult], result: PatientResult) -> lis
     return logical_references(out)
 
 
+def deceased_card(result: PatientResult, hook_instance: str) -> Card:
+    """The one card for a patient the record says has died: no recommendation."""
+    why = result.assessment.deceased or "the record says the patient has died"
+    return Card(
+        uuid=card_uuid(hook_instance, "deceased"),
+        summary=_shorten(f"{why}: no score or recommendation is shown"),
+        detail=(
+            f"{why}. spinemets shows no score, strategy or recommendation for a deceased "
+            "patient. If this is wrong, correct Patient.deceased[x] in the record."
+        ),
+        indicator="info",
+        source=Source(label="spinemets"),
+    )
+
+
+def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
+    """Critical: a neurological deficit or high-grade cord compression is in the record."""
+    reasons = "; ".join(alert.reasons)
+    lines = [f"**{NEUROLOGY_ACTION}**", "", "**Recorded**", ""]
+    lines += [f"- {source}" for source in alert.sources]
+    lines += [
+        "",
+        "SINS and the prognostic scores do not assess neurology or epidural compression; a "
+        "stable SINS does not exclude compression.",
+    ]
+    return Card(
+        uuid=card_uuid(hook_instance, "neurology"),
+        summary=_shorten(
+            f"Suspected spinal cord compression ({reasons}): contact the MSCC / spinal team now"
+        ),
+        detail="\n".join(lines),
+        indicator="critical",
+        source=Source(label="spinemets"),
+    )
+
+
 def score_cards(result: PatientResult, hook_instance: str) -> list[Card]:
-    """One card per score: SINS at its worst level, Tomita, revised (and original) Tokuhashi."""
+    """The neurology card when it applies, then one card per score: SINS at its worst level,
+    Tomita, revised (and original) Tokuhashi. A deceased patient gets one info card only."""
+    alert = neurology_alert(result)
+    if alert is None and not has_spinal_disease(result):
+        return []
+    if result.assessment.deceased:
+        return [deceased_card(result, hook_instance)]
+    cards = [neurology_card(alert, hook_instance)] if alert is not None else []
+    if not has_spinal_disease(result):
+        return cards
     summaries = summarise(result)
     sins, others = summaries[: len(result.levels)], summaries[len(result.levels) :]
     issues = [issue.diagnostics for issue in result.issues]
-    cards = []
     if sins:
         worst = sins[0]
         extra = [("Other levels", _other_levels(worst, sins, result)), ("Input issues", issues)]

@@ -30,13 +30,25 @@ from adapter.cds.models import CdsRequest
 from adapter.errors import DataUnavailableError, FhirServerError
 from adapter.fhir.client import FhirClient, next_link
 
-__all__ = ["SCORE_PREFETCH", "PrefetchLimits", "gather_resources", "render"]
+__all__ = ["CHECK_PREFETCH", "SCORE_PREFETCH", "PrefetchLimits", "gather_resources", "render"]
 
-# Only CDS Hooks 2.0 tokens: {{context.patientId}} is a root-level primitive of every hook we serve.
-SCORE_PREFETCH: Mapping[str, str] = {
+# Everything each service's rules read (contract §4), with only CDS Hooks 2.0 tokens:
+# {{context.patientId}} is a root-level primitive of every hook served. Observations cover the
+# findings, performance status, labs and outcome measures.
+_CORE: Mapping[str, str] = {
     "patient": "Patient/{{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}",
     "observations": "Observation?patient={{context.patientId}}&_count=200",
+}
+SCORE_PREFETCH: Mapping[str, str] = {  # the scores, and the outcomes after a procedure (§6)
+    **_CORE,
+    "procedures": "Procedure?patient={{context.patientId}}",
+    "encounters": "Encounter?patient={{context.patientId}}",
+}
+CHECK_PREFETCH: Mapping[str, str] = {  # the procedure check: active antithrombotics (§5)
+    **_CORE,
+    "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active",
+    "medicationStatements": "MedicationStatement?patient={{context.patientId}}&status=active",
 }
 
 

@@ -13,15 +13,24 @@ from dataclasses import dataclass
 
 import httpx
 
-from adapter.cds.cards import has_spinal_disease, score_cards, system_actions
+from adapter.cds.cards import deceased_card, score_cards, system_actions
 from adapter.cds.models import CdsRequest, CdsResponse, Discovery, ServiceEntry
-from adapter.cds.prefetch import SCORE_PREFETCH, PrefetchLimits, gather_resources
-from adapter.cds.procedure import criteria, order_card, procedure_orders
+from adapter.cds.prefetch import (
+    CHECK_PREFETCH,
+    SCORE_PREFETCH,
+    PrefetchLimits,
+    gather_resources,
+)
+from adapter.cds.procedure import order_cards
 from adapter.cds.settings import Settings
 from adapter.errors import HookMismatchError, InputError, NotFoundError
+from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.source import PatientData
+from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
+from adapter.procedure.check import check_order
+from adapter.procedure.orders import procedure_orders
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
 
@@ -41,21 +50,24 @@ class Deps:
 
 
 Handler = Callable[[CdsRequest, Deps], Awaitable[CdsResponse]]
+_RULES = Rules()
 
 
 @dataclass(frozen=True, slots=True)
 class Service:
     id: str
-    hooks: tuple[str, ...]
+    hook: str
     title: str
     description: str
     prefetch: Mapping[str, str]
     handler: Handler
 
 
-async def _score(request: CdsRequest, deps: Deps) -> tuple[PatientResult, PatientData]:
+async def _score(
+    request: CdsRequest, deps: Deps, prefetch: Mapping[str, str]
+) -> tuple[PatientResult, PatientData]:
     limits = PrefetchLimits(deps.settings.fhir_timeout, deps.settings.fhir_max_pages)
-    resources = await gather_resources(request, SCORE_PREFETCH, deps.http, limits)
+    resources = await gather_resources(request, prefetch, deps.http, limits)
     patient_id = request.context.patientId
     data = patient_records(resources, patient_id) or PatientData(patient_id)
     result = score_patient(
@@ -71,11 +83,11 @@ def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> C
 
 
 async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
-    result, _ = await _score(request, deps)
-    if not has_spinal_disease(result):
-        return CdsResponse(cards=[])
-    response = CdsResponse(cards=score_cards(result, request.hookInstance))
-    return _with_actions(response, result, deps)
+    result, _ = await _score(request, deps, SCORE_PREFETCH)
+    cards = score_cards(result, request.hookInstance)
+    if not cards or result.assessment.deceased:
+        return CdsResponse(cards=cards)
+    return _with_actions(CdsResponse(cards=cards), result, deps)
 
 
 async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
@@ -86,35 +98,50 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
         raise InputError("context.selections is required for order-select")
     if context.draftOrders.get("resourceType") != "Bundle":
         raise InputError("context.draftOrders must be a Bundle")
-    orders = procedure_orders(context.draftOrders, context.selections, request.hook, deps.term)
+    records = read_orders(context.draftOrders)
+    orders = procedure_orders(records, context.selections, request.hook, deps.term)
     if not orders:
         return CdsResponse(cards=[])  # nothing this service checks: no data fetched
-    result, data = await _score(request, deps)
-    checks = criteria(result, data, deps.term)
-    cards = [order_card(order, checks, request.hookInstance) for order in orders]
-    return _with_actions(CdsResponse(cards=cards), result, deps)
+    result, _ = await _score(request, deps, CHECK_PREFETCH)
+    if result.assessment.deceased:
+        return CdsResponse(cards=[deceased_card(result, request.hookInstance)])
+    checks = [check_order(order, result, _RULES) for order in orders]
+    return CdsResponse(cards=order_cards(checks, result, request.hookInstance))
 
 
+_CHECKED = (
+    "a draft vertebroplasty or kyphoplasty (CPT 22510-22515) or pedicle screw fixation (CPT "
+    "22840, 22842-22844) order, at each ordered level, against the selection criteria of a case "
+    "series (thoracolumbar level, tumour, fracture or instability, no neurological deficit, no "
+    "high-grade epidural compression, no fracture from another cause, bleeding risk)"
+)
 SERVICES: Mapping[str, Service] = {
     s.id: s
     for s in (
         Service(
             "spinemets-scores",
-            ("patient-view",),
+            "patient-view",
             "Spinal metastasis scores",
             "SINS (worst level), Tomita and revised Tokuhashi scores from FHIR R4 data, with what "
-            "is missing and what would settle it.",
+            "is missing and what would settle it; a critical card for a neurological deficit or "
+            "high-grade cord compression.",
             SCORE_PREFETCH,
             _scores,
         ),
         Service(
             "spinemets-procedure-check",
-            ("order-select", "order-sign"),
-            "Spinal augmentation and fixation order check",
-            "Checks a draft vertebroplasty, kyphoplasty or percutaneous pedicle screw fixation "
-            "order (CPT 22510-22515, 22840-22842) against the scores and a case series' selection "
-            "criteria.",
-            SCORE_PREFETCH,
+            "order-sign",
+            "Vertebroplasty and fixation order check (signing)",
+            f"Checks {_CHECKED}.",
+            CHECK_PREFETCH,
+            _procedure,
+        ),
+        Service(
+            "spinemets-procedure-check-select",
+            "order-select",
+            "Vertebroplasty and fixation order check (selecting)",
+            f"Checks the selected orders: {_CHECKED}.",
+            CHECK_PREFETCH,
             _procedure,
         ),
     )
@@ -122,11 +149,11 @@ SERVICES: Mapping[str, Service] = {
 
 
 def discovery() -> Discovery:
-    """Discovery entries: one per hook, so a service serving two hooks is listed twice."""
+    """Discovery: each service once, under its one id and hook."""
     return Discovery(
         services=[
             ServiceEntry(
-                hook=hook,
+                hook=s.hook,
                 id=s.id,
                 title=s.title,
                 description=s.description,
@@ -134,7 +161,6 @@ def discovery() -> Discovery:
                 usageRequirements=_USAGE,
             )
             for s in SERVICES.values()
-            for hook in s.hooks
         ]
     )
 
@@ -149,8 +175,6 @@ def service(service_id: str) -> Service:
 async def call_service(service_id: str, request: CdsRequest, deps: Deps) -> CdsResponse:
     """Handle one call of a service."""
     spec = service(service_id)
-    if request.hook not in spec.hooks:
-        raise HookMismatchError(
-            f"service {service_id} serves {', '.join(spec.hooks)}, not {request.hook}"
-        )
+    if request.hook != spec.hook:
+        raise HookMismatchError(f"service {service_id} serves {spec.hook}, not {request.hook}")
     return await spec.handler(request, deps)

@@ -49,15 +49,20 @@ class _Tally:
     unsited: list[bool]  # bone metastases without a site: confirmed?
     vertebral_evidence: list[Evidence]
     extra_evidence: list[Evidence]
-    unconfirmed: list[str]
+    maybe_spinal: list[str]  # unconfirmed lesions that may add to the vertebral count
+    maybe_elsewhere: list[str]  # ... to the extraspinal count
 
 
 def _tally(lesions: Iterable[Lesion]) -> _Tally:
-    t = _Tally(set(), set(), [], set(), set(), [], [], [], [])
+    t = _Tally(set(), set(), [], set(), set(), [], [], [], [], [])
     for lesion in lesions:
         cond, certain = lesion.condition, lesion.confirmed
         if not certain:
-            t.unconfirmed.append(lesion.status)
+            kinds = {s.kind for s in lesion.sites} or {"level", "other"}
+            if kinds & {"level", "spinal"}:
+                t.maybe_spinal.append(lesion.status)
+            if "other" in kinds:
+                t.maybe_elsewhere.append(lesion.status)
         if not lesion.sites:
             t.unsited.append(certain)
             ev = condition_evidence(cond, "bone metastasis, site not recorded")
@@ -114,10 +119,10 @@ def _derived(t: _Tally) -> tuple[Possible[int], Possible[int], Pairs | None]:
 
 
 def _caveats(t: _Tally) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    shared = tuple(
-        f"{status} may or may not be present: the count spans both." for status in t.unconfirmed
-    )
-    vertebral, extra = list(shared), list(shared)
+    def maybe(statuses: list[str]) -> list[str]:
+        return [f"{status} may or may not be present: the count spans both." for status in statuses]
+
+    vertebral, extra = maybe(t.maybe_spinal), maybe(t.maybe_elsewhere)
     if t.unnamed:
         vertebral.append(f"{len(t.unnamed)} spinal lesion(s) without a level widen the count.")
     if t.unsited:
@@ -140,17 +145,24 @@ def _explicit(found: Findings, code: str) -> tuple[Possible[int], Basis] | None:
 
 
 def _bone(
-    found: Findings, vertebral: Possible[int], extra: Possible[int], pairs: Pairs | None,
-    evidence: tuple[Evidence, ...],
-) -> tuple[Possible[BoneExtent], Basis]:  # fmt: skip
-    extent = only(choose_latest(found.coded.get("bone-metastasis-extent", []),
-                                "bone-metastasis-extent"), BoneExtent)  # fmt: skip
+    found: Findings,
+    *,
+    vertebral: Possible[int],
+    extra: Possible[int],
+    pairs: Pairs | None,
+    derived: Basis,
+) -> tuple[Possible[BoneExtent], Basis]:
+    """The explicit extent finding, else the extent the counts give (``derived`` their basis)."""
+    extent = only(
+        choose_latest(found.coded.get("bone-metastasis-extent", []), "bone-metastasis-extent"),
+        BoneExtent,
+    )
     if extent is not None:
         return enum_input(extent, BoneExtent, TOMITA_BONE.settle)
     bone = bone_extent_from_counts(vertebral, extra, pairs)
     if not vertebral.known and not bone.certain:
         return Possible.unknown(BoneExtent), Basis(settle=TOMITA_BONE.settle)
-    return bone, Basis(evidence, ("Derived from the vertebral and extraspinal counts.",))
+    return bone, derived
 
 
 def count_inputs(found: Findings, staging: Staging) -> Counts:
@@ -169,7 +181,13 @@ def count_inputs(found: Findings, staging: Staging) -> Counts:
     if explicit_e is not None:
         (extra, e_basis), pairs = explicit_e, None
     if not extra.certain and e_basis.settle is None:
-        e_basis = Basis(e_basis.evidence, e_basis.notes, TOKUHASHI_EXTRASPINAL.settle,
-                        e_basis.caveats)  # fmt: skip
-    bone, bone_basis = _bone(found, vertebral, extra, pairs, (*v_basis.evidence, *e_basis.evidence))
+        e_basis = Basis(
+            e_basis.evidence, e_basis.notes, TOKUHASHI_EXTRASPINAL.settle, e_basis.caveats
+        )
+    derived = Basis(
+        (*v_basis.evidence, *e_basis.evidence),
+        ("Derived from the vertebral and extraspinal counts.",),
+        caveats=tuple(dict.fromkeys((*v_basis.caveats, *e_basis.caveats))),
+    )
+    bone, bone_basis = _bone(found, vertebral=vertebral, extra=extra, pairs=pairs, derived=derived)
     return Counts(vertebral, v_basis, extra, e_basis, pairs, bone, bone_basis)

@@ -47,6 +47,14 @@ class Safety:
             for ev in chosen.evidence
         )
 
+    def compression_at(self, level: str) -> Chosen[Bilsky] | None:
+        """The grade at a level that is not scored: its own, else a high grade without a level."""
+        own = self.compression.get(level)
+        if own is not None:
+            return own
+        loose = self.compression_unplaced
+        return loose if loose is not None and any(g.high_grade for g in loose.values) else None
+
     @property
     def deficit(self) -> bool:
         """Whether the latest palsy grade may be a neurological deficit (Frankel/AIS A–D)."""

@@ -42,6 +42,7 @@ class LevelAssessment:
 
     level: str
     origin: LevelOrigin
+    note: str | None  # how the level is known, when not from a confirmed Condition
     inputs: SinsInput
     basis: dict[str, Basis]
     compression: Chosen[Bilsky] | None
@@ -76,4 +77,6 @@ def level_assessment(found: Findings, plan: LevelPlan, level: str) -> LevelAsses
         found, "posterolateral-involvement", Posterolateral, SINS_POSTEROLATERAL, level, n
     )
     inputs = SinsInput(level, pain, lesion, alignment, collapse, posterolateral)
-    return LevelAssessment(level, plan.origin[level], inputs, basis, bilsky_at(found, level, n))
+    return LevelAssessment(
+        level, plan.origin[level], note, inputs, basis, bilsky_at(found, level, n)
+    )

@@ -226,7 +226,8 @@ SINS = ScoreSpec(
             definition="SINS total 0-6: stable.",
             label="stable",
             short_label="stable",
-            wording="Stable lesion: no surgical consultation needed for instability (SINS 0–6).",
+            wording="Stable (SINS 0–6): no surgical consultation needed for instability. SINS "
+            "does not assess neurology or epidural compression.",
         ),
         BandSpec(
             code="sins-potentially-unstable",
@@ -237,7 +238,7 @@ SINS = ScoreSpec(
             "consultation recommended.",
             label="potentially unstable (indeterminate)",
             short_label="potentially unstable",
-            wording="Potentially unstable: surgical consultation recommended (SINS 7–12).",
+            wording="Potentially unstable (SINS 7–12): surgical consultation recommended.",
         ),
         BandSpec(
             code="sins-unstable",
@@ -247,7 +248,7 @@ SINS = ScoreSpec(
             definition="SINS total 13-18: unstable; surgical consultation recommended.",
             label="unstable",
             short_label="unstable",
-            wording="Unstable: surgical consultation recommended (SINS 13–18).",
+            wording="Unstable (SINS 13–18): surgical consultation recommended.",
         ),
     ),
 )
@@ -280,8 +281,8 @@ TOMITA = ScoreSpec(
             "strategy wide or marginal excision.",
             label="long-term local control",
             short_label="long-term local control",
-            wording="Treatment goal long-term local control: wide or marginal excision "
-            "(Tomita 2–3).",
+            wording="Published strategy for this band (Tomita 2001): treatment goal long-term "
+            "local control, wide or marginal excision.",
             excision=True,
         ),
         BandSpec(
@@ -293,8 +294,8 @@ TOMITA = ScoreSpec(
             "strategy marginal or intralesional excision.",
             label="middle-term local control",
             short_label="middle-term local control",
-            wording="Treatment goal middle-term local control: marginal or intralesional "
-            "excision (Tomita 4–5).",
+            wording="Published strategy for this band (Tomita 2001): treatment goal middle-term "
+            "local control, marginal or intralesional excision.",
             excision=True,
         ),
         BandSpec(
@@ -306,7 +307,8 @@ TOMITA = ScoreSpec(
             "strategy palliative surgery.",
             label="short-term palliation",
             short_label="short-term palliation",
-            wording="Treatment goal short-term palliation: palliative surgery (Tomita 6–7).",
+            wording="Published strategy for this band (Tomita 2001): treatment goal short-term "
+            "palliation, palliative surgery.",
         ),
         BandSpec(
             code="tomita-terminal-care",
@@ -317,7 +319,8 @@ TOMITA = ScoreSpec(
             "supportive care.",
             label="terminal care",
             short_label="terminal care",
-            wording="Terminal care: non-operative supportive care (Tomita 8–10).",
+            wording="Published strategy for this band (Tomita 2001): terminal care, non-operative "
+            "supportive care.",
         ),
     ),
 )
@@ -356,8 +359,8 @@ TOKUHASHI_REVISED = ScoreSpec(
             "recommended treatment conservative.",
             label="predicted survival < 6 months",
             short_label="predicted survival < 6 months",
-            wording="Predicted survival < 6 months: conservative treatment (revised Tokuhashi "
-            "0–8).",
+            wording="Published strategy for this band (Tokuhashi 2005): conservative treatment "
+            "(predicted survival < 6 months).",
         ),
         BandSpec(
             code="tokuhashi-ge-6-months",
@@ -369,8 +372,9 @@ TOKUHASHI_REVISED = ScoreSpec(
             "and no metastases to the major internal organs.",
             label="predicted survival ≥ 6 months",
             short_label="predicted survival ≥ 6 months",
-            wording="Predicted survival ≥ 6 months: palliative surgery; excisional surgery if a "
-            "single lesion and no metastases to major internal organs (revised Tokuhashi 9–11).",
+            wording="Published strategy for this band (Tokuhashi 2005): palliative surgery; "
+            "excisional surgery if a single lesion and no metastases to major internal organs "
+            "(predicted survival ≥ 6 months).",
         ),
         BandSpec(
             code="tokuhashi-ge-12-months",
@@ -381,7 +385,8 @@ TOKUHASHI_REVISED = ScoreSpec(
             "recommended treatment excisional surgery.",
             label="predicted survival ≥ 12 months",
             short_label="predicted survival ≥ 12 months",
-            wording="Predicted survival ≥ 12 months: excisional surgery (revised Tokuhashi 12–15).",
+            wording="Published strategy for this band (Tokuhashi 2005): excisional surgery "
+            "(predicted survival ≥ 12 months).",
             excision=True,
         ),
     ),
@@ -412,7 +417,7 @@ TOKUHASHI_ORIGINAL = ScoreSpec(
             definition="Original Tokuhashi total 0-5: predicted survival 3 months or less.",
             label="predicted survival ≤ 3 months",
             short_label="predicted survival ≤ 3 months",
-            wording="Predicted survival ≤ 3 months (original Tokuhashi 0–5).",
+            wording="Predicted survival ≤ 3 months (Tokuhashi 1990).",
         ),
         BandSpec(
             code="tokuhashi-original-variable",
@@ -422,7 +427,7 @@ TOKUHASHI_ORIGINAL = ScoreSpec(
             definition="Original Tokuhashi total 6-8: predicted survival variable.",
             label="variable survival",
             short_label="variable survival",
-            wording="Survival variable (original Tokuhashi 6–8).",
+            wording="Predicted survival variable (Tokuhashi 1990).",
         ),
         BandSpec(
             code="tokuhashi-original-ge-12-months",
@@ -432,7 +437,7 @@ TOKUHASHI_ORIGINAL = ScoreSpec(
             definition="Original Tokuhashi total 9-12: predicted survival 12 months or more.",
             label="predicted survival ≥ 12 months",
             short_label="predicted survival ≥ 12 months",
-            wording="Predicted survival ≥ 12 months (original Tokuhashi 9–12).",
+            wording="Predicted survival ≥ 12 months (Tokuhashi 1990).",
         ),
     ),
 )

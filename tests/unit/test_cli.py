@@ -45,7 +45,7 @@ def test_missing_file_and_bad_arguments_exit_2_with_one_line(capsys):
 
 
 def test_text_report_reads_like_a_clinical_summary(capsys):
-    assert cli.main(["score", str(SEED), "--format", "text"]) == 0
+    assert cli.main(["score", str(SEED), "--format", "text", "--now", "2024-06-01T00:00:00Z"]) == 0
     out = capsys.readouterr().out
     assert "SINS L4: 13 — unstable" in out
     assert "surgical consultation recommended" in out

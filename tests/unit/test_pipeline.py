@@ -28,7 +28,7 @@ def test_risk_assessment_identifier_is_its_observations(path, capsys):
 
 
 def _notes(path: Path, score: str, capsys) -> list[str]:
-    assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 0
+    assert cli.main(["score", str(path), "--now", "2024-06-01T00:00:00Z"]) == 0
     entries = json.loads(capsys.readouterr().out)["entry"]
     obs = next(
         e["resource"]

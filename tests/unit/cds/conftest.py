@@ -39,14 +39,23 @@ def searchset(resources: list[dict], next_url: str | None = None) -> dict:
     return bundle
 
 
+PREFETCH_TYPES = {
+    "conditions": "Condition",
+    "observations": "Observation",
+    "procedures": "Procedure",
+    "encounters": "Encounter",
+    "medicationRequests": "MedicationRequest",
+    "medicationStatements": "MedicationStatement",
+}
+
+
 def prefetch_for(resources: list[dict]) -> dict:
-    """The three prefetch keys filled as a CDS client would fill them."""
+    """Every prefetch key of every service, filled as a CDS client would fill them."""
     patient = next(r for r in resources if r["resourceType"] == "Patient")
-    return {
-        "patient": patient,
-        "conditions": searchset([r for r in resources if r["resourceType"] == "Condition"]),
-        "observations": searchset([r for r in resources if r["resourceType"] == "Observation"]),
-    }
+    out: dict = {"patient": patient}
+    for key, rtype in PREFETCH_TYPES.items():
+        out[key] = searchset([r for r in resources if r["resourceType"] == rtype])
+    return out
 
 
 def patient_view(resources: list[dict] | None = None, **extra) -> dict:

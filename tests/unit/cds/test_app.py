@@ -26,22 +26,28 @@ def no_nulls(value) -> bool:
     return True
 
 
-async def test_discovery_lists_each_hook_with_2_0_prefetch(client):
+async def test_discovery_lists_each_service_once_with_2_0_prefetch(client):
     response = await client.get("/cds-services")
     assert response.status_code == 200
     services = response.json()["services"]
-    assert {(s["id"], s["hook"]) for s in services} == {
+    assert [(s["id"], s["hook"]) for s in services] == [
         ("spinemets-scores", "patient-view"),
-        ("spinemets-procedure-check", "order-select"),
         ("spinemets-procedure-check", "order-sign"),
+        ("spinemets-procedure-check-select", "order-select"),
+    ]
+    core = {
+        "patient": "Patient/{{context.patientId}}",
+        "conditions": "Condition?patient={{context.patientId}}",
+        "observations": "Observation?patient={{context.patientId}}&_count=200",
     }
     for s in services:
         assert s["description"] and s["title"]
-        assert s["prefetch"] == {
-            "patient": "Patient/{{context.patientId}}",
-            "conditions": "Condition?patient={{context.patientId}}",
-            "observations": "Observation?patient={{context.patientId}}&_count=200",
-        }
+        assert s["prefetch"].items() >= core.items()
+        for template in s["prefetch"].values():  # CDS Hooks 2.0: root-level context tokens only
+            assert template.count("{{") == 1 and "{{context.patientId}}" in template
+    scores, check, select = (s["prefetch"] for s in services)
+    assert {"procedures", "encounters"} <= scores.keys()
+    assert {"medicationRequests", "medicationStatements"} <= check.keys() == select.keys()
 
 
 async def test_patient_view_gives_one_card_per_score(client):
@@ -188,6 +194,8 @@ async def test_spec_patient_view_example_fetches_from_fhir_server(client, respx_
     )
     observations = respx_mock.get(f"{server}/Observation").respond(
         json=searchset([r for r in resources if r["resourceType"] == "Observation"]))  # fmt: skip
+    procedures = respx_mock.get(f"{server}/Procedure").respond(json=searchset([]))
+    encounters = respx_mock.get(f"{server}/Encounter").respond(json=searchset([]))
     body = {
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
         "fhirServer": server,
@@ -204,7 +212,7 @@ async def test_spec_patient_view_example_fetches_from_fhir_server(client, respx_
     response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.status_code == 200
     assert len(response.json()["cards"]) == 3
-    for route in (patient, conditions, observations):
+    for route in (patient, conditions, observations, procedures, encounters):
         assert route.called
         request = route.calls.last.request
         assert request.headers["authorization"] == "Bearer some-opaque-fhir-access-token"

@@ -11,8 +11,8 @@ from adapter.fhir.read.source import patients_from_resources
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import now_time, score_patient
 from adapter.report import summarise
-from adapter.scoring import ScoreResult, Span
-from adapter.scoring.result import result_of
+from adapter.scoring import Possible, ScoreResult
+from adapter.scoring.result import Part, result_of
 from adapter.vocabulary import SINS
 from tests.unit.cds.conftest import ROOT
 
@@ -26,9 +26,10 @@ def _result(path):
 
 
 def _sins(low: int, high: int) -> ScoreResult:
-    # Every component but the first certain at 0, so the total is the first's span.
-    spans = [(Span(low, high), low == high)] + [(Span(0, 0), True)] * (len(SINS.components) - 1)
-    return result_of(SINS, spans)
+    # One component spanning low..high, the others certain at 0, so the total is that span.
+    first = Part(Possible.among(range(low, high + 1)), lambda v: v, range(19))
+    zero = Part(Possible.of(0), lambda v: v, (0,))
+    return result_of(SINS, [first] + [zero] * (len(SINS.components) - 1))
 
 
 @pytest.mark.parametrize(
@@ -63,8 +64,12 @@ def test_every_edge_case_gives_valid_cards(path):
     resources = [e["resource"] for e in json.loads(path.read_text())["entry"]]
     for data in patients_from_resources(resources, []):
         result = score_patient(data, default_terminology(), now=now_time())
-        for card, summary in zip(score_cards(result, "h"), summarise(result), strict=False):
+        cards = score_cards(result, "h")
+        scored = [c for c in cards if c.source.topic is not None]
+        for card in cards:
             assert 0 < len(card.summary) < 140
+            assert "indicated" not in card.summary + (card.detail or "")
+        for card, summary in zip(scored, summarise(result), strict=False):
             assert card.selectionBehavior == "at-most-one"
             assert card.suggestions and card.suggestions[0].actions
             assert headline(summary)

@@ -1,14 +1,16 @@
-"""The procedure check: which orders get a card, and each criterion met, unmet or unknown."""
+"""The procedure-check services (contract §4, §5) through the app: two services, one hook each;
+the card per order, its indicator and wording. The criteria themselves: tests/unit/procedure."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.unit.cds.conftest import patient_view, seed_resources
+from tests.support.records import NOW, condition, default_patient, draft_orders, finding, order
+from tests.unit.cds.conftest import prefetch_for
 
 pytestmark = pytest.mark.anyio
-FINDING = "http://spinemets.org/fhir/CodeSystem/finding"
-CPT = "http://www.ama-assn.org/go/cpt"
+SIGN = "/cds-services/spinemets-procedure-check"
+SELECT = "/cds-services/spinemets-procedure-check-select"
 
 
 @pytest.fixture
@@ -16,156 +18,110 @@ def anyio_backend():
     return "asyncio"
 
 
-def order(rid: str, code: str, status: str = "draft", system: str = CPT) -> dict:
-    return {
-        "resourceType": "ServiceRequest", "id": rid, "status": status, "intent": "order",
-        "code": {"coding": [{"system": system, "code": code}], "text": f"Order {code}"},
-        "subject": {"reference": "Patient/seed-01"},
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch):
+    """The services compute at the time of the request: pin it to the records' NOW."""
+    from adapter.cds import services
+    from adapter.fhir.read.timing import parse_time
+
+    monkeypatch.setattr(services, "now_time", lambda: parse_time(NOW))
+
+
+def body(hook: str, orders, resources=None, selections=None) -> dict:
+    out = {
+        "hook": hook,
+        "hookInstance": "c7e2d1f0-2c4b-4a8e-9d5e-0f3b1a2c4d5e",
+        "context": {"userId": "Practitioner/x", "patientId": "p", "draftOrders": draft_orders(*orders)},
+        "prefetch": prefetch_for(resources if resources is not None else default_patient()),
     }  # fmt: skip
-
-
-def medication() -> dict:  # the hook page's own example order kind
-    return {
-        "resourceType": "MedicationRequest", "id": "smart-MedicationRequest-103",
-        "status": "draft", "intent": "order",
-        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
-                                                  "code": "617993"}]},
-        "subject": {"reference": "Patient/seed-01"},
-    }  # fmt: skip
-
-
-def order_request(hook: str, orders: list[dict], selections=None, resources=None) -> dict:
-    body = patient_view(resources)
-    body["hook"] = hook
-    body["context"]["draftOrders"] = {
-        "resourceType": "Bundle",
-        "entry": [{"resource": o} for o in orders],
-    }
     if selections is not None:
-        body["context"]["selections"] = selections
-    return body
+        out["context"]["selections"] = selections
+    return out
 
 
-def bilsky(grade: str, when: str = "2024-05-21T09:00:00Z", rid: str = "escc") -> dict:
-    return {
-        "resourceType": "Observation", "id": rid, "status": "final",
-        "code": {"coding": [{"system": FINDING, "code": "epidural-spinal-cord-compression"}]},
-        "valueCodeableConcept": {"coding": [{"system": FINDING, "code": grade}]},
-        "subject": {"reference": "Patient/seed-01"}, "effectiveDateTime": when,
-    }  # fmt: skip
-
-
-async def call(client, body):
-    response = await client.post("/cds-services/spinemets-procedure-check", json=body)
+async def cards(client, path: str, payload: dict) -> list[dict]:
+    response = await client.post(path, json=payload)
     assert response.status_code == 200, response.text
-    return response.json()
+    return response.json()["cards"]
 
 
-def statuses(card: dict) -> dict[str, str]:
-    rows = [
-        line.split(" | ")
-        for line in card["detail"].splitlines()
-        if line.startswith("| ") and "**" in line
-    ]
-    return {row[0].lstrip("| "): row[1].strip("*") for row in rows}
+def statuses(card: dict, level: str) -> list[str]:
+    """The status column of one level's criteria table, in criterion order."""
+    lines = card["detail"].splitlines()
+    start = lines.index(f"**{level}**")
+    rows = [ln for ln in lines[start:] if ln.startswith("| ") and "**" in ln]
+    return [row.split(" | ")[2].strip("*") for row in rows[:7]]
 
 
-async def test_order_sign_for_vertebroplasty_checks_every_criterion(client):
-    body = order_request("order-sign", [order("sr1", "22510"), medication()],
-                         resources=[*seed_resources(), bilsky("bilsky-1a")])  # fmt: skip
-    cards = (await call(client, body))["cards"]
-    assert len(cards) == 1
-    card = cards[0]
-    assert statuses(card) == {
-        "Pathological fracture from metastasis": "met",
-        "No neurological deficit": "met",
-        "No epidural cord compression needing decompression": "met",
-        "Expected survival ≥ 6 months (revised Tokuhashi ≥ 9)": "met",
-        "Instability supports stabilisation (SINS ≥ 7)": "met",
-    }
+async def test_a_vertebroplasty_meeting_every_criterion_is_info_never_indicated(client):
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511", "T12")]))
     assert card["indicator"] == "info"
-    assert card["summary"] == "Order 22510: case-series criteria 5 met"
+    assert (
+        card["summary"]
+        == "Vertebroplasty/kyphoplasty at T12: meets the case series' selection criteria"
+    )
+    assert statuses(card, "T12") == ["met"] * 7
+    detail = card["detail"]
+    assert "SINS at T12: 10 (potentially unstable (indeterminate))" in detail
+    assert "not a criterion" in detail and "revised Tokuhashi 6–13" in detail
+    assert "Not checked: infection, cardiopulmonary fitness, the patient's wishes." in detail
+    assert "indicated" not in (card["summary"] + detail).replace("not an indication", "")
 
 
-async def test_high_grade_compression_is_unmet_and_a_warning(client):
-    body = order_request("order-sign", [order("sr1", "22842", status="active")],
-                         resources=[*seed_resources(), bilsky("bilsky-2")])  # fmt: skip
-    card = (await call(client, body))["cards"][0]
-    assert statuses(card)["No epidural cord compression needing decompression"] == "unmet"
+async def test_order_select_is_its_own_service_and_checks_the_selection(client):
+    orders = [order("a", "22511", "T12"), order("b", "22513", "T12")]
+    got = await cards(client, SELECT, body("order-select", orders, selections=["ServiceRequest/b"]))
+    assert len(got) == 1
+    wrong_hook = await client.post(SELECT, json=body("order-sign", orders))
+    assert wrong_hook.status_code == 400
+
+
+async def test_compression_at_the_level_is_critical_with_what_to_do_first(client):
+    resources = default_patient(drop=("bilsky-t12",), extra=(
+        finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-3", level="T12"),
+    ))  # fmt: skip
+    (card,) = await cards(
+        client, SIGN, body("order-sign", [order("vp", "22511", "T12")], resources)
+    )
+    assert card["indicator"] == "critical"
+    assert "suspected cord compression" in card["summary"]
+    assert "decompression and radiotherapy first" in card["summary"]
+    assert len(card["summary"]) < 140
+
+
+async def test_an_order_without_a_level_asks_for_it(client):
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511")]))
     assert card["indicator"] == "warning"
-    assert "1 unmet" in card["summary"]
+    assert "no level ordered" in card["summary"] and "record the level" in card["summary"]
+    assert "**The order names no level**" in card["detail"]
 
 
-async def test_no_bilsky_grade_is_unknown(client):
-    card = (await call(client, order_request("order-sign", [order("sr1", "22514")])))["cards"][0]
-    assert statuses(card)["No epidural cord compression needing decompression"] == "unknown"
-    assert "**Unknown:**" in card["detail"]
+async def test_a_cervical_order_is_outside_the_population_studied(client):
+    resources = default_patient(extra=(condition("met-c5", "C79.51", level="C5"),))
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511", "C5")], resources))
+    assert statuses(card, "C5")[0] == "unmet" and "outside the population studied" in card["detail"]
+    assert card["indicator"] == "warning"
 
 
-async def test_a_frankel_c_deficit_is_unmet(client):
-    resources = seed_resources()
-    for r in resources:
-        if r.get("id") == "seed-01-frankel":
-            r["valueCodeableConcept"] = {"coding": [{"system": FINDING, "code": "frankel-c"}]}
-    card = (
-        await call(
-            client, order_request("order-sign", [order("sr1", "22511")], resources=resources)
-        )
-    )["cards"][0]
-    assert statuses(card)["No neurological deficit"] == "unmet"
-
-
-async def test_order_select_checks_only_the_selections(client):
-    orders = [order("sr1", "22510"), order("sr2", "22513")]
-    body = order_request("order-select", orders, selections=["ServiceRequest/sr2"])
-    cards = (await call(client, body))["cards"]
-    assert [c["summary"].split(":")[0] for c in cards] == ["Order 22513"]
-
-
-async def test_other_orders_get_no_card_and_no_data_is_needed(client):
-    body = order_request(
-        "order-sign",
-        [medication(), order("sr1", "99213"), order("sr2", "22510", status="completed")],
+async def test_a_deceased_patient_gets_one_info_card(client):
+    resources = default_patient()
+    resources[0]["deceasedDateTime"] = "2024-05-31"
+    (card,) = await cards(
+        client, SIGN, body("order-sign", [order("vp", "22511", "T12")], resources)
     )
-    body.pop("prefetch")  # nothing to check: the missing prefetch does not matter
-    assert await call(client, body) == {"cards": []}
-    body = order_request(
-        "order-select", [order("sr1", "22510")], selections=["ServiceRequest/other"]
-    )
-    assert await call(client, body) == {"cards": []}
+    assert card["indicator"] == "info" and "died 2024-05-31" in card["summary"]
+    assert "recommend" not in card["summary"].replace("no score or recommendation", "")
 
 
-@pytest.mark.parametrize(
-    ("hook", "drop"), [("order-sign", "draftOrders"), ("order-select", "selections")]
-)
-async def test_order_context_is_required(client, hook, drop):
-    body = order_request(hook, [order("sr1", "22510")], selections=["ServiceRequest/sr1"])
-    body["context"].pop(drop)
-    response = await client.post("/cds-services/spinemets-procedure-check", json=body)
-    assert response.status_code == 400
+async def test_orders_this_service_does_not_check_need_no_data(client):
+    payload = body("order-sign", [order("wiring", "22841", "T12"), order("x", "99213")])
+    payload.pop("prefetch")
+    assert await cards(client, SIGN, payload) == []
 
 
-async def test_a_neoplastic_fracture_condition_meets_the_fracture_criterion(client):
-    resources = [r for r in seed_resources() if "collapse" not in r.get("id", "")]
-    resources.append({
-        "resourceType": "Condition", "id": "fx", "code": {"coding": [
-            {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M84.58XA"}]},
-        "subject": {"reference": "Patient/seed-01"}, "recordedDate": "2024-05-10",
-    })  # fmt: skip
-    card = (
-        await call(
-            client, order_request("order-sign", [order("sr1", "22510")], resources=resources)
-        )
-    )["cards"][0]
-    assert statuses(card)["Pathological fracture from metastasis"] == "met"
-    assert "M84.58XA" in card["detail"]
-
-
-async def test_missing_collapse_leaves_the_fracture_unknown(client):
-    resources = [r for r in seed_resources() if "collapse" not in r.get("id", "")]
-    card = (
-        await call(
-            client, order_request("order-sign", [order("sr1", "22510")], resources=resources)
-        )
-    )["cards"][0]
-    assert statuses(card)["Pathological fracture from metastasis"] == "unknown"
+@pytest.mark.parametrize(("path", "hook", "drop"), [(SIGN, "order-sign", "draftOrders"),
+                                                    (SELECT, "order-select", "selections")])  # fmt: skip
+async def test_order_context_is_required(client, path, hook, drop):
+    payload = body(hook, [order("vp", "22511", "T12")], selections=["ServiceRequest/vp"])
+    payload["context"].pop(drop)
+    assert (await client.post(path, json=payload)).status_code == 400

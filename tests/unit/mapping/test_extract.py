@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapter.fhir.read.source import patients_from_resources
+from adapter.fhir.read.timing import parse_time
 from adapter.mapping.extract import extract_patient, read_observation
 from adapter.mapping.terminology import default_terminology
 from adapter.scoring import Frankel, Pain, Possible, score_tokuhashi_revised
@@ -33,7 +34,7 @@ def extract(*resources):
     (data,) = patients_from_resources(
         [{"resourceType": "Patient", "id": "p"}, *resources], loose, read_observation
     )
-    return extract_patient(data, default_terminology())
+    return extract_patient(data, default_terminology(), now=parse_time("2024-06-01T00:00:00Z"))
 
 
 def errors(assessment):

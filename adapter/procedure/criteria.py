@@ -1,0 +1,214 @@
+"""The case series' selection criteria at one level (contract §5, criteria 1–6).
+
+Each criterion is met, unmet or unknown — never guessed from missing data — with its source and
+date. Dated evidence can make a criterion unmet, never met: then it is unknown ("re-assess").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from adapter.mapping.evidence import Evidence
+from adapter.mapping.findings import Bilsky, Chosen
+from adapter.mapping.staging import Staged
+from adapter.pipeline import LevelResult, PatientResult, firm_total
+from adapter.scoring import LEVELS, Collapse, Frankel
+from adapter.vocabulary import SINS, SINS_COLLAPSE, SINS_LOCATION
+
+__all__ = ["Criterion", "Status", "level_criteria"]
+
+Status = Literal["met", "unmet", "unknown"]
+_THORACOLUMBAR = frozenset(LEVELS[LEVELS.index("T1") : LEVELS.index("L5") + 1])
+_FRACTURE = frozenset({Collapse.GT_50, Collapse.LT_50})
+_NO_FRACTURE = frozenset({Collapse.NONE, Collapse.NONE_GT_50_INVOLVED})
+_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
+REASSESS = "re-assess: the evidence is dated"
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    number: int
+    name: str
+    status: Status
+    basis: str  # what it rests on, with sources and dates
+    action: str | None = None  # what to do about it
+    finding: str | None = None  # the finding in a few words, for a card summary ("Bilsky 3")
+
+
+def cite(evidence: Iterable[Evidence]) -> str:
+    return "; ".join(ev.cited for ev in evidence)
+
+
+def _dated(evidence: Iterable[Evidence]) -> bool:
+    return any(ev.dated for ev in evidence)
+
+
+def level_criterion(level: str) -> Criterion:
+    name = "Thoracolumbar level (the case series' population)"
+    if level in _THORACOLUMBAR:
+        return Criterion(1, name, "met", f"{level} is within T1–L5")
+    return Criterion(1, name, "unmet", f"{level}: outside the population studied (T1–L5)")
+
+
+def tumour_criterion(level: str, at: LevelResult | None) -> Criterion:
+    name = "A tumour at the level"
+    if at is None:
+        return Criterion(
+            2, name, "unmet", f"no metastasis is recorded at {level}", "check the level ordered"
+        )
+    lesions = cite(at.bases[SINS_LOCATION.code].evidence)
+    if at.assessment.origin == "confirmed":
+        return Criterion(2, name, "met", lesions)
+    if at.assessment.origin == "unconfirmed":
+        return Criterion(
+            2,
+            name,
+            "unknown",
+            f"only an unconfirmed Condition: {lesions}",
+            "confirm the metastasis at this level",
+        )
+    return Criterion(
+        2,
+        name,
+        "unknown",
+        f"{level} is known from findings only",
+        "record the metastasis Condition with its bodySite",
+    )
+
+
+def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...]]:
+    collapse = at.assessment.inputs.collapse
+    evidence = at.bases[SINS_COLLAPSE.code].evidence
+    return (collapse.values if collapse.known else frozenset()), evidence
+
+
+def fracture_criterion(
+    level: str, at: LevelResult | None, fractures: Sequence[Staged], single: bool
+) -> Criterion:
+    """Met by a confirmed neoplastic fracture Condition there, an undated collapse there, or
+    SINS there certainly 7 or more without dated inputs; unmet by no collapse and SINS ≤ 6."""
+    name = "Pathological fracture or instability at the level"
+    here = [s for s in fractures if level in s.levels or (single and not s.levels)]
+    elsewhere = [s for s in fractures if not s.levels and not single]
+    if confirmed := [s for s in here if s.confirmed]:
+        return Criterion(3, name, "met", cite(_evidence(confirmed)))
+    if at is None:
+        return Criterion(
+            3,
+            name,
+            "unknown",
+            f"no scored lesion at {level}",
+            "record the metastasis and its collapse at the level",
+        )
+    collapse, evidence = _collapse(at)
+    total = at.result.total
+    if collapse and collapse <= _FRACTURE and not _dated(evidence):
+        return Criterion(3, name, "met", f"collapse at {level}: {cite(evidence)}")
+    if firm_total(at.result, at.bases).low >= _CONSULT_FROM:
+        return Criterion(3, name, "met", f"SINS {total} at {level} (≥ {_CONSULT_FROM})")
+    if collapse and collapse <= _NO_FRACTURE and total.high < _CONSULT_FROM:
+        return Criterion(
+            3, name, "unmet", f"no collapse at {level} ({cite(evidence)}) and SINS {total}"
+        )
+    why = [f"collapse at {level}: {cite(evidence) or 'not recorded'}", f"SINS {total}"]
+    if unsure := [*here, *elsewhere]:
+        why.append(f"pathological fracture not confirmed at {level}: {cite(_evidence(unsure))}")
+    action = REASSESS if _dated(evidence) else "record vertebral-body-collapse at the level"
+    return Criterion(3, name, "unknown", "; ".join(why), action)
+
+
+def _evidence(staged: Iterable[Staged]) -> list[Evidence]:
+    return [Evidence(s.condition.ref, s.condition.time, _label(s)) for s in staged]
+
+
+def _label(staged: Staged) -> str:
+    code = staged.condition.codes[0].code if staged.condition.codes else "?"
+    status = "" if staged.confirmed else f", {staged.condition.verification_status}"
+    return f"Condition {code}{status}"
+
+
+def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
+    name = "No neurological deficit"
+    if palsy is None:
+        return Criterion(
+            4,
+            name,
+            "unknown",
+            "no Frankel grade or AIS recorded",
+            "examine and record frankel-grade",
+        )
+    shown = cite(palsy.evidence)
+    if any(g is not Frankel.E for g in palsy.values):
+        grades = "/".join(sorted(g.value for g in palsy.values))
+        return Criterion(
+            4,
+            name,
+            "unmet",
+            f"Frankel/AIS {grades}: {shown}",
+            "suspected cord compression: assess for decompression and radiotherapy first",
+        )
+    if _dated(palsy.evidence):
+        return Criterion(4, name, "unknown", f"Frankel E, dated: {shown}", REASSESS)
+    return Criterion(4, name, "met", f"Frankel E: {shown}")
+
+
+def compression_criterion(level: str, grade: Chosen[Bilsky] | None) -> Criterion:
+    name = "No epidural compression needing decompression"
+    if grade is None:
+        return Criterion(
+            5,
+            name,
+            "unknown",
+            f"no Bilsky grade at {level}",
+            "record epidural-spinal-cord-compression (Bilsky) from MRI",
+        )
+    shown = cite(grade.evidence)
+    if any(g.high_grade for g in grade.values):
+        return Criterion(
+            5,
+            name,
+            "unmet",
+            f"high-grade compression (Bilsky 2–3): {shown}",
+            "assess for decompression and radiotherapy first",
+        )
+    if _dated(grade.evidence):
+        return Criterion(5, name, "unknown", f"Bilsky 0–1c, dated: {shown}", REASSESS)
+    return Criterion(5, name, "met", f"Bilsky 0–1c: {shown}")
+
+
+def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
+    name = "Fracture not from another cause"
+    relevant = [s for s in fractures if level in s.levels or not s.levels]
+    if not relevant:
+        return Criterion(6, name, "met", "no osteoporotic or traumatic vertebral fracture recorded")
+    confirmed = [s for s in relevant if s.confirmed]
+    if confirmed:
+        return Criterion(
+            6, name, "unmet", cite(_evidence(confirmed)), "confirm the tumour cause (biopsy)"
+        )
+    return Criterion(
+        6,
+        name,
+        "unknown",
+        cite(_evidence(relevant)),
+        "confirm or refute the fracture's cause (biopsy)",
+    )
+
+
+def level_criteria(level: str, result: PatientResult, *, instrumented: bool) -> list[Criterion]:
+    """Criteria 1–6 at a level; an instrumented level is not judged by 2, 3 and 5."""
+    safety = result.assessment.safety
+    at = result.level(level)
+    single = len(result.levels) == 1
+    out = [level_criterion(level)]
+    if not instrumented:
+        out.append(tumour_criterion(level, at))
+        out.append(fracture_criterion(level, at, safety.neoplastic_fractures, single))
+    out.append(neurology_criterion(safety.palsy))
+    if not instrumented:
+        grade = at.assessment.compression if at is not None else safety.compression_at(level)
+        out.append(compression_criterion(level, grade))
+    out.append(other_cause_criterion(level, safety.other_fractures))
+    return out

@@ -1,0 +1,124 @@
+"""Small FHIR resources for unit tests: one realistic patient, changed one rule at a time.
+
+The default patient has a confirmed lung primary and one confirmed bone metastasis at T12, the
+five SINS findings at T12 (mechanical, lytic, normal, collapse < 50 %, no posterolateral: SINS
+10), Frankel E, Bilsky 0 at T12, KPS 80, INR 1.1 and platelets 200 × 10⁹/L, all recorded two
+days before the computation time NOW.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FINDING = "http://spinemets.org/fhir/CodeSystem/finding"
+VERTEBRA = "http://spinemets.org/fhir/CodeSystem/vertebra"
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+CPT = "http://www.ama-assn.org/go/cpt"
+ATC = "http://www.whocc.no/atc"
+VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+NOW = "2024-06-01T09:00:00Z"
+RECENT = "2024-05-30T09:00:00Z"  # two days before NOW
+P = "p"
+
+Resource = dict[str, Any]
+
+
+def site(level: str) -> list[dict[str, Any]]:
+    return [{"coding": [{"system": VERTEBRA, "code": level}]}]
+
+
+def patient(pid: str = P, **extra: Any) -> Resource:
+    return {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1960-03-01",
+            **extra}  # fmt: skip
+
+
+def condition(cid: str, code: str, *, level: str | None = None, verification: str | None = None,
+              onset: str = "2024-05-01", system: str = ICD, **extra: Any) -> Resource:  # fmt: skip
+    res: Resource = {
+        "resourceType": "Condition", "id": cid, "subject": {"reference": f"Patient/{P}"},
+        "code": {"coding": [{"system": system, "code": code}]}, "onsetDateTime": onset, **extra,
+    }  # fmt: skip
+    if level:
+        res["bodySite"] = site(level)
+    if verification:
+        res["verificationStatus"] = {"coding": [{"system": VERIFICATION, "code": verification}]}
+    return res
+
+
+def finding(oid: str, code: str, answer: str, *, level: str | None = None, when: str = RECENT,
+            **extra: Any) -> Resource:  # fmt: skip
+    res: Resource = {
+        "resourceType": "Observation", "id": oid, "status": "final",
+        "subject": {"reference": f"Patient/{P}"},
+        "code": {"coding": [{"system": FINDING, "code": code}]},
+        "valueCodeableConcept": {"coding": [{"system": FINDING, "code": answer}]},
+        "effectiveDateTime": when, **extra,
+    }  # fmt: skip
+    if level:
+        res["bodySite"] = site(level)[0]
+    return res
+
+
+def measurement(oid: str, loinc: str, value: float, unit: str | None = None, *,
+                when: str = RECENT) -> Resource:  # fmt: skip
+    res: Resource = {
+        "resourceType": "Observation", "id": oid, "status": "final",
+        "subject": {"reference": f"Patient/{P}"},
+        "code": {"coding": [{"system": LOINC, "code": loinc}]}, "effectiveDateTime": when,
+    }  # fmt: skip
+    if unit is None and float(value).is_integer():
+        res["valueInteger"] = int(value)
+    else:
+        res["valueQuantity"] = {"value": value, **({"system": UCUM, "code": unit} if unit else {})}
+    return res
+
+
+SINS_AT_T12 = {
+    "spinal-pain": "mechanical",
+    "bone-lesion-quality": "lytic",
+    "spinal-alignment": "normal",
+    "vertebral-body-collapse": "lt-50",
+    "posterolateral-involvement": "none",
+}
+
+
+def default_patient(*, drop: tuple[str, ...] = (), sins: dict[str, str] | None = None,
+                    extra: tuple[Resource, ...] = ()) -> list[Resource]:  # fmt: skip
+    """The default patient; ``drop`` removes resources by id, ``sins`` overrides T12 findings."""
+    findings = {**SINS_AT_T12, **(sins or {})}
+    out = [
+        patient(),
+        condition("primary", "C34.90"),
+        condition("met-t12", "C79.51", level="T12"),
+        *(finding(f"t12-{code}", code, answer, level="T12") for code, answer in findings.items()),
+        finding("frankel", "frankel-grade", "frankel-e"),
+        finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-0", level="T12"),
+        measurement("kps", "89243-0", 80),
+        measurement("inr", "6301-6", 1.1),
+        measurement("platelets", "777-3", 200, "10*9/L"),
+    ]
+    return [r for r in out if r["id"] not in drop] + list(extra)
+
+
+def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),
+          status: str = "draft") -> Resource:  # fmt: skip
+    res: Resource = {
+        "resourceType": "ServiceRequest", "id": oid, "status": status, "intent": "order",
+        "code": {"coding": [{"system": CPT, "code": code}]},
+        "subject": {"reference": f"Patient/{P}"},
+    }  # fmt: skip
+    if levels:
+        res["bodySite"] = [site(level)[0] for level in levels]
+    if reasons:
+        res["reasonReference"] = [{"reference": f"Condition/{r}"} for r in reasons]
+    return res
+
+
+def draft_orders(*orders: Resource) -> Resource:
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": o} for o in orders],
+    }

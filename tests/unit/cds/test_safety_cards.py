@@ -1,0 +1,147 @@
+"""Patient-view safety (contract §4): the neurology card, the SINS caveat, strategies as published
+strategies, the deceased patient, dated and unconfirmed inputs named on the card."""
+
+from __future__ import annotations
+
+from adapter.cds.cards import score_cards
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from tests.support.records import NOW, condition, default_patient, finding, measurement
+
+STALE = "2024-04-01T09:00:00Z"
+
+
+def cards_for(resources):
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, default_terminology(), now=parse_time(NOW))
+    return score_cards(result, "hook"), result
+
+
+def by_topic(cards):
+    return {c.source.topic.code if c.source.topic else "safety": c for c in cards}
+
+
+STABLE = {
+    "spinal-pain": "pain-free",
+    "bone-lesion-quality": "blastic",
+    "vertebral-body-collapse": "none",
+}  # SINS at T12: 3 + 0 + 0 + 0 + 0 + 0 = 3
+
+
+def test_a_stable_sins_always_says_what_it_does_not_assess():
+    cards, _ = cards_for(default_patient(sins=STABLE))
+    sins = by_topic(cards)["sins"]
+    assert "(stable)" in sins.summary
+    assert "does not assess neurology or cord compression" in sins.summary
+    assert "SINS does not assess neurology or epidural compression" in sins.detail
+    assert sins.indicator == "info"
+
+
+def test_frankel_c_with_a_stable_sins_gets_a_critical_neurology_card_first():
+    resources = default_patient(
+        sins=STABLE,
+        drop=("frankel", "bilsky-t12"),
+        extra=(
+            finding("frankel", "frankel-grade", "frankel-c"),
+            finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-3", level="T12"),
+        ),
+    )
+    cards, _ = cards_for(resources)
+    first = cards[0]
+    assert first.indicator == "critical" and first.source.topic is None
+    assert "Frankel/AIS C" in first.summary and "Bilsky 2–3 at T12" in first.summary
+    assert "MSCC" in first.detail and "NICE NG234, 2023" in first.detail
+    assert "whole-spine MRI within 24 hours" in first.detail
+    assert len(first.summary) < 140
+    sins = by_topic(cards)["sins"]
+    assert "does not assess neurology" in sins.summary  # the stable SINS keeps its caveat
+
+
+def test_compression_at_a_level_without_a_metastasis_still_alerts():
+    extra = (finding("bilsky-l1", "epidural-spinal-cord-compression", "bilsky-2", level="L1"),)
+    cards, result = cards_for(default_patient(extra=extra))
+    assert cards[0].indicator == "critical" and "Bilsky 2–3 at L1" in cards[0].summary
+    assert any("where no metastasis is recorded" in i.diagnostics for i in result.issues)
+
+
+def test_a_level_less_high_grade_alerts_and_a_low_grade_does_not():
+    high = finding("bilsky-x", "epidural-spinal-cord-compression", "bilsky-2")
+    cards, _ = cards_for(default_patient(extra=(high,)))
+    assert cards[0].indicator == "critical"
+    low = finding("bilsky-x", "epidural-spinal-cord-compression", "bilsky-1c")
+    cards, _ = cards_for(default_patient(extra=(low,)))
+    assert all(c.indicator != "critical" for c in cards)
+
+
+def test_a_deceased_patient_gets_one_info_card_and_no_recommendation():
+    resources = default_patient()
+    resources[0]["deceasedBoolean"] = True
+    cards, _ = cards_for(resources)
+    assert len(cards) == 1
+    (card,) = cards
+    assert card.indicator == "info" and "deceased" in card.summary
+    assert "consultation" not in card.summary + (card.detail or "")
+
+
+def test_a_death_after_the_computation_time_is_not_used_and_reported():
+    resources = default_patient()
+    resources[0]["deceasedDateTime"] = "2030-01-01"
+    cards, result = cards_for(resources)
+    assert len(cards) == 3 and result.assessment.deceased is None
+    assert any(i.resource == "Patient/p" and "after the computation time" in i.diagnostics
+               for i in result.issues)  # fmt: skip
+
+
+def test_a_band_resting_on_a_dated_input_says_so_in_the_summary():
+    resources = default_patient(
+        drop=("kps",), extra=(measurement("kps", "89243-0", 80, when=STALE),)
+    )
+    cards, _ = cards_for(resources)
+    tokuhashi = by_topic(cards)["tokuhashi-revised"]
+    # Revised Tokuhashi 10 = KPS 2 + 2 + 2 + 2 + 0 + 2; without the KPS it would be 8–10.
+    assert tokuhashi.summary.endswith("rests on dated KPS")
+    assert "Dated input: performance status: Karnofsky 80, 61 days before" in tokuhashi.detail
+
+
+def test_an_unconfirmed_level_is_marked_on_the_card():
+    resources = default_patient(extra=(
+        condition("met-t11", "C79.51", level="T11", verification="provisional"),
+        *(finding(f"t11-{code}", code, answer, level="T11") for code, answer in (
+            ("spinal-pain", "mechanical"), ("bone-lesion-quality", "lytic"),
+            ("spinal-alignment", "subluxation"), ("vertebral-body-collapse", "gt-50"),
+            ("posterolateral-involvement", "bilateral"))),
+    ))  # fmt: skip
+    cards, result = cards_for(resources)
+    sins = by_topic(cards)["sins"]
+    assert sins.summary.startswith("SINS 18 at T11 (unconfirmed lesion) (unstable)")
+    t11 = next(lv for lv in result.levels if lv.level == "T11")
+    notes = [n["text"] for n in t11.observation.resource["note"]]
+    assert any("known only from an unconfirmed Condition" in n for n in notes)
+
+
+def test_strategies_are_published_strategies_with_their_source():
+    cards, _ = cards_for(default_patient())
+    shown = by_topic(cards)
+    assert "Published strategy for this band (Tomita 2001)" in shown["tomita"].detail
+    assert "Published strategy for this band (Tokuhashi 2005)" in shown["tokuhashi-revised"].detail
+    for card in cards:
+        assert "indicated" not in card.summary + (card.detail or "")
+
+
+def test_an_excision_strategy_for_several_lesions_is_flagged():
+    # Breast primary (Tomita slow 1, Tokuhashi 5) with three vertebral lesions: revised
+    # Tokuhashi 2 + 2 + 0 + 2 + 5 + 2 = 13, whose published strategy is excision.
+    resources = default_patient(
+        drop=("primary",),
+        extra=(
+            condition("primary", "C50.919"),
+            condition("met-l2", "C79.51", level="L2"),
+            condition("met-l3", "C79.51", level="L3"),
+        ),
+    )
+    cards, _ = cards_for(resources)
+    detail = by_topic(cards)["tokuhashi-revised"].detail
+    assert "excisional surgery" in detail
+    assert "presumes a single lesion: 3 vertebral lesions are recorded" in detail

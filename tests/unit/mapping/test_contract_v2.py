@@ -1,0 +1,263 @@
+"""Contract v2 §2 input rules, one at a time, on the default patient of tests/support/records."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.extract import extract_patient
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records
+from adapter.scoring import (
+    BoneExtent,
+    Collapse,
+    Frankel,
+    Growth,
+    MajorOrgan,
+    Pain,
+    Possible,
+    PrimarySite,
+    Visceral,
+    score_tokuhashi_revised,
+)
+from tests.support.records import (
+    ATC,
+    NOW,
+    P,
+    condition,
+    default_patient,
+    finding,
+    measurement,
+    patient,
+)
+
+LATER = "2024-07-01T09:00:00Z"  # after NOW
+STALE = "2024-04-01T09:00:00Z"  # 61 days before NOW
+
+
+def extract(resources):
+    data = patient_records(resources, P)
+    assert data is not None
+    return extract_patient(data, default_terminology(), now=parse_time(NOW))
+
+
+def issues(a, severity):
+    return {i.resource: i.diagnostics for i in a.issues if i.severity == severity}
+
+
+def level(a, name):
+    return next(lv for lv in a.levels if lv.level == name)
+
+
+def test_an_input_after_the_computation_time_is_reported_and_not_used():
+    a = extract(default_patient(extra=(measurement("kps-late", "89243-0", 30, when=LATER),)))
+    assert a.tokuhashi.kps == Possible.of(80)
+    assert "after the computation time" in issues(a, "warning")["Observation/kps-late"]
+    late_met = condition("met-l2", "C79.51", level="L2", onset="2024-07-01")
+    a = extract(default_patient(extra=(late_met,)))
+    assert [lv.level for lv in a.levels] == ["T12"]
+    assert "Condition/met-l2" in issues(a, "warning")
+
+
+def test_a_dated_input_is_used_and_named():
+    a = extract(
+        default_patient(drop=("kps",), extra=(measurement("kps", "89243-0", 60, when=STALE),))
+    )
+    assert a.tokuhashi.kps == Possible.of(60)
+    (caveat,) = a.basis["tokuhashi-general-condition"].caveats
+    assert caveat.startswith("Dated input: performance status: Karnofsky 60, 61 days before")
+    assert "(window 14 days)" in caveat
+
+
+def test_the_latest_of_kps_and_ecog_is_the_performance_status():
+    old_kps = measurement("kps", "89243-0", 90, when=STALE)
+    a = extract(default_patient(drop=("kps",), extra=(old_kps, measurement("ecog", "89247-1", 4))))
+    assert a.tokuhashi.kps == Possible.among({10, 20})
+    same_time = (measurement("kps", "89243-0", 60), measurement("ecog", "89247-1", 4))
+    a = extract(default_patient(drop=("kps",), extra=same_time))
+    assert a.tokuhashi.kps == Possible.of(60)  # Karnofsky wins at equal times
+
+
+def test_the_latest_of_frankel_and_ais_is_the_palsy_grade():
+    old = finding("frankel", "frankel-grade", "frankel-e", when=STALE)
+    a = extract(
+        default_patient(
+            drop=("frankel",), extra=(old, finding("ais", "asia-impairment-scale", "ais-c"))
+        )
+    )
+    assert a.tokuhashi.palsy == Possible.of(Frankel.C)
+    assert any("AIS grade C stands in" in c for c in a.basis["tokuhashi-palsy"].caveats)
+    same = (
+        finding("frankel", "frankel-grade", "frankel-e"),
+        finding("ais", "asia-impairment-scale", "ais-c"),
+    )
+    a = extract(default_patient(drop=("frankel",), extra=same))
+    assert a.tokuhashi.palsy == Possible.of(Frankel.E)
+
+
+@pytest.mark.parametrize(
+    ("unit", "valid"), [("%", True), ("{score}", True), (None, True), ("mg", False)]
+)
+def test_karnofsky_units(unit, valid):
+    kps = measurement("kps", "89243-0", 70.0, unit)
+    if unit is None:
+        kps["valueQuantity"] = {"value": 70}
+        kps.pop("valueInteger", None)
+    a = extract(default_patient(drop=("kps",), extra=(kps,)))
+    assert (a.tokuhashi.kps == Possible.of(70)) is valid
+    assert ("Observation/kps" in issues(a, "error")) is not valid
+
+
+@pytest.mark.parametrize(
+    ("loinc", "value", "unit", "valid"),
+    [("777-3", 150, "/uL", False), ("26515-7", 150, "10*3/uL", True), ("6301-6", 1.2, "{INR}", True),
+     ("6301-6", 1.2, "mg", False), ("6301-6", -1.0, None, False)],
+)  # fmt: skip
+def test_lab_units(loinc, value, unit, valid):
+    lab = measurement("lab", loinc, value, unit)
+    if unit is None:
+        lab["valueQuantity"] = {"value": value}
+    a = extract(default_patient(drop=("inr", "platelets"), extra=(lab,)))
+    got = a.safety.platelets if loinc in ("777-3", "26515-7") else a.safety.inr
+    assert (got is not None) is valid
+    assert ("Observation/lab" in issues(a, "error")) is not valid
+
+
+def test_an_unconfirmed_bone_metastasis_scores_its_level_and_widens_the_counts():
+    met = condition("met-l2", "C79.51", level="L2", verification="provisional")
+    a = extract(default_patient(extra=(met,)))
+    assert [(lv.level, lv.origin) for lv in a.levels] == [
+        ("T12", "confirmed"),
+        ("L2", "unconfirmed"),
+    ]
+    assert "known only from an unconfirmed Condition" in (level(a, "L2").note or "")
+    assert a.tokuhashi.vertebral_count == Possible.among({1, 2})
+    assert a.tomita.bone == Possible.among({BoneExtent.SOLITARY, BoneExtent.MULTIPLE})
+    assert any("may or may not be present" in c
+               for c in a.basis["tokuhashi-vertebral-metastases"].caveats)  # fmt: skip
+
+
+def test_refuted_and_entered_in_error_conditions_are_ignored():
+    for status in ("refuted", "entered-in-error"):
+        a = extract(
+            default_patient(extra=(condition("met-l2", "C79.51", level="L2", verification=status),))
+        )
+        assert [lv.level for lv in a.levels] == ["T12"]
+
+
+def test_an_unconfirmed_visceral_metastasis_spans_none_and_present():
+    a = extract(default_patient(extra=(condition("liver", "C78.7", verification="differential"),)))
+    assert a.tomita.visceral == Possible.among(set(Visceral))
+    assert a.tokuhashi.major_organ == Possible.among(set(MajorOrgan))
+
+
+def test_an_unconfirmed_primary_alone_makes_every_site_possible():
+    a = extract(
+        default_patient(
+            drop=("primary",), extra=(condition("primary", "C34.90", verification="provisional"),)
+        )
+    )
+    assert a.tokuhashi.primary_site == Possible.among(set(PrimarySite))
+    assert a.tokuhashi.primary_site.known
+    assert a.tomita.growth == Possible.among(set(Growth))
+    beside = (
+        condition("primary", "C34.90"),
+        condition("breast", "C50.919", verification="provisional"),
+    )
+    a = extract(default_patient(drop=("primary",), extra=beside))
+    assert a.tokuhashi.primary_site == Possible.among({PrimarySite.LUNG, PrimarySite.BREAST})
+
+
+def test_the_condition_related_extension_picks_the_primary():
+    linked = condition("met-t12", "C79.51", level="T12", extension=[{
+        "url": "http://hl7.org/fhir/StructureDefinition/condition-related",
+        "valueReference": {"reference": "Condition/breast"}}])  # fmt: skip
+    a = extract(default_patient(drop=("met-t12",), extra=(linked, condition("breast", "C50.919"))))
+    assert a.tokuhashi.primary_site == Possible.of(PrimarySite.BREAST)
+
+
+def test_a_finding_at_a_level_without_a_metastasis_is_reported_and_not_used():
+    stray = finding("l4-pain", "spinal-pain", "mechanical", level="L4")
+    a = extract(default_patient(extra=(stray,)))
+    assert [lv.level for lv in a.levels] == ["T12"]
+    assert "where no metastasis is recorded" in issues(a, "warning")["Observation/l4-pain"]
+
+
+def test_with_an_unsited_bone_metastasis_that_level_is_scored_from_findings_only():
+    stray = finding("l4-pain", "spinal-pain", "mechanical", level="L4")
+    unsited = condition("met-somewhere", "C79.51")
+    a = extract(default_patient(extra=(stray, unsited)))
+    l4 = level(a, "L4")
+    assert l4.origin == "findings" and "known from findings only" in (l4.note or "")
+    assert l4.inputs.pain == Possible.of(Pain.MECHANICAL)
+    assert not l4.inputs.collapse.known  # T12's findings stay at T12
+
+
+def test_counts_with_an_unsited_lesion_are_possible_only_together():
+    a = extract(default_patient(extra=(condition("met-somewhere", "C79.51"),)))
+    tok = a.tokuhashi
+    assert tok.vertebral_count == Possible.among({1, 2})
+    assert tok.extraspinal_count == Possible.among({0, 1})
+    assert tok.count_pairs == frozenset({(2, 0), (1, 1)})
+    # Both pairs give the vertebral and extraspinal components 3 points together.
+    result = score_tokuhashi_revised(tok)
+    assert result.total.certain
+
+
+@pytest.mark.parametrize(
+    ("answer", "applies"),
+    [("lt-50", False), ("gt-50", False), ("none-gt-50-involved", False), ("none", True)],
+)
+def test_a_level_less_collapse_with_two_levels_applies_only_as_a_whole_spine_absence(
+    answer, applies
+):
+    loose = finding("collapse", "vertebral-body-collapse", answer)
+    a = extract(default_patient(drop=("t12-vertebral-body-collapse",),
+                                extra=(loose, condition("met-l2", "C79.51", level="L2"))))  # fmt: skip
+    for name in ("T12", "L2"):
+        collapse = level(a, name).inputs.collapse
+        assert collapse.known is applies
+        if applies:
+            assert collapse == Possible.of(Collapse.NONE)
+        else:
+            basis = level(a, name).basis["sins-collapse"]
+            assert basis.settle == "record the level (bodySite) of the finding"
+            assert any("without a level" in c for c in basis.caveats)
+
+
+def test_a_level_less_finding_applies_with_one_level_and_a_levels_own_wins():
+    loose = finding("collapse", "vertebral-body-collapse", "gt-50", when=NOW)
+    a = extract(default_patient(drop=("t12-vertebral-body-collapse",), extra=(loose,)))
+    assert level(a, "T12").inputs.collapse == Possible.of(Collapse.GT_50)
+    a = extract(default_patient(extra=(loose,)))  # T12 has its own, older lt-50
+    assert level(a, "T12").inputs.collapse == Possible.of(Collapse.LT_50)
+
+
+def test_a_finding_whose_body_site_and_focus_disagree_is_invalid():
+    bad = finding("pain-l1", "spinal-pain", "mechanical", level="L1",
+                  focus=[{"reference": "Condition/met-t12"}])  # fmt: skip
+    a = extract(default_patient(extra=(bad,)))
+    assert "disagrees with its focus" in issues(a, "error")["Observation/pain-l1"]
+    agree = finding("pain-t12", "spinal-pain", "pain-free", level="T12", when=NOW,
+                    focus=[{"reference": "Condition/met-t12"}])  # fmt: skip
+    a = extract(default_patient(extra=(agree,)))
+    assert level(a, "T12").inputs.pain == Possible.of(Pain.PAIN_FREE)
+
+
+def test_a_medication_reference_is_resolved_against_the_input():
+    medication = {"resourceType": "Medication", "id": "warf",
+                  "code": {"coding": [{"system": ATC, "code": "B01AA03"}]}}  # fmt: skip
+    statement = {"resourceType": "MedicationStatement", "id": "ms", "status": "active",
+                 "subject": {"reference": f"Patient/{P}"},
+                 "medicationReference": {"reference": "Medication/warf"}}  # fmt: skip
+    a = extract(default_patient(extra=(medication, statement)))
+    assert [ev.ref.reference for ev in a.safety.antithrombotics] == ["MedicationStatement/ms"]
+    stopped = {**statement, "status": "completed"}
+    assert not extract(default_patient(extra=(medication, stopped))).safety.antithrombotics
+
+
+def test_deceased():
+    a = extract([patient(deceasedDateTime="2024-05-31T10:00:00Z")])
+    assert a.deceased == "Patient/p died 2024-05-31T10:00:00Z"
+    assert extract([patient(deceasedBoolean=True)]).deceased == "Patient/p is recorded as deceased"
+    assert extract([patient(deceasedBoolean=False)]).deceased is None

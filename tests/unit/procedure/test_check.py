@@ -1,0 +1,251 @@
+"""The procedure check (contract §5), criterion by criterion and level by level.
+
+Each case changes one thing of the default patient (tests/support/records.py), whose
+vertebroplasty at T12 meets every criterion.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from adapter.fhir.read.orders import read_orders
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import Rules
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from adapter.procedure.check import OrderCheck, check_order
+from adapter.procedure.orders import procedure_orders
+from tests.support.records import (
+    ATC,
+    NOW,
+    condition,
+    default_patient,
+    draft_orders,
+    finding,
+    measurement,
+    order,
+    patient,
+)
+
+TERM = default_terminology()
+STALE = "2024-04-01T09:00:00Z"  # 61 days before NOW: past every window but staging
+
+
+def check(resources, *orders, hook="order-sign", selections=None) -> list[OrderCheck]:
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time(NOW))
+    records = read_orders(draft_orders(*orders))
+    found = procedure_orders(records, selections, hook, TERM)
+    return [check_order(o, result, Rules()) for o in found]
+
+
+def statuses(checked: OrderCheck, level: str) -> dict[int, str]:
+    lv = next(lv for lv in checked.levels if lv.level == level)
+    return {c.number: c.status for c in lv.criteria}
+
+
+def single(resources, *levels, code="22511", **kw) -> OrderCheck:
+    (checked,) = check(resources, order("o", code, *levels, **kw))
+    return checked
+
+
+def test_the_default_patient_meets_every_criterion_at_t12():
+    checked = single(default_patient(), "T12")
+    assert statuses(checked, "T12") == dict.fromkeys(range(1, 8), "met")
+    assert checked.indicator == "info"
+
+
+def test_a_cervical_level_is_outside_the_population_studied():
+    resources = default_patient(extra=(condition("met-c5", "C79.51", level="C5"),))
+    checked = single(resources, "C5")
+    assert statuses(checked, "C5")[1] == "unmet"
+    assert checked.indicator == "warning"
+
+
+def test_an_order_at_a_level_without_a_lesion():
+    checked = single(default_patient(), "L4")
+    got = statuses(checked, "L4")
+    assert got[2] == "unmet" and got[3] == "unknown"
+    assert checked.indicator == "warning"
+
+
+def test_an_unconfirmed_lesion_at_the_level_is_unknown():
+    met = condition("met-l4", "C79.51", level="L4", verification="provisional")
+    checked = single(default_patient(extra=(met,)), "L4")
+    assert statuses(checked, "L4")[2] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("sins", "extra", "expected"),
+    [
+        # No collapse and SINS 3 (certainly ≤ 6): no fracture, no instability.
+        ({"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+          "vertebral-body-collapse": "none"}, (), "unmet"),
+        # No collapse, but SINS 9 (≥ 7): instability.
+        ({"vertebral-body-collapse": "none", "spinal-alignment": "de-novo-deformity"}, (), "met"),
+        # No collapse and SINS 3, but a pathological fracture in neoplastic disease at T12.
+        ({"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+          "vertebral-body-collapse": "none"},
+         (condition("fracture", "M84.58XA", level="T12"),), "met"),
+    ],
+)  # fmt: skip
+def test_fracture_or_instability(sins, extra, expected):
+    checked = single(default_patient(sins=sins, extra=extra), "T12")
+    assert statuses(checked, "T12")[3] == expected
+
+
+def test_a_dated_collapse_never_makes_the_criterion_met():
+    stale = finding("t12-vertebral-body-collapse", "vertebral-body-collapse", "lt-50",
+                    level="T12", when=STALE)  # fmt: skip
+    sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic"}
+    resources = [r for r in default_patient(sins=sins) if r["id"] != stale["id"]] + [stale]
+    checked = single(resources, "T12")
+    lv = checked.levels[0]
+    fracture = next(c for c in lv.criteria if c.number == 3)
+    assert fracture.status == "unknown" and fracture.action and "re-assess" in fracture.action
+
+
+@pytest.mark.parametrize(
+    ("palsy", "expected", "indicator"),
+    [
+        (finding("frankel", "frankel-grade", "frankel-c"), "unmet", "critical"),
+        (finding("frankel", "frankel-grade", "frankel-e", when=STALE), "unknown", "warning"),
+        (None, "unknown", "warning"),
+    ],
+)
+def test_neurological_deficit(palsy, expected, indicator):
+    resources = default_patient(drop=("frankel",), extra=(palsy,) if palsy else ())
+    checked = single(resources, "T12")
+    assert statuses(checked, "T12")[4] == expected
+    assert checked.indicator == indicator
+
+
+def test_a_recent_ais_c_beats_an_old_frankel_e():
+    old = finding("frankel", "frankel-grade", "frankel-e", when=STALE)
+    recent = finding("ais", "asia-impairment-scale", "ais-c")
+    resources = default_patient(drop=("frankel",), extra=(old, recent))
+    checked = single(resources, "T12")
+    assert statuses(checked, "T12")[4] == "unmet" and checked.indicator == "critical"
+
+
+@pytest.mark.parametrize(
+    ("grades", "expected"),
+    [
+        ((("bilsky-t12", "bilsky-3", "T12"),), "unmet"),
+        ((("bilsky-t12", "bilsky-1c", "T12"),), "met"),
+        ((("bilsky-loose", "bilsky-2", None),), "unmet"),  # no level: counts at every level
+        ((("bilsky-loose", "bilsky-1a", None),), "met"),  # no level, one scored level
+        ((("bilsky-l1", "bilsky-3", "L1"),), "unknown"),  # another level's grade: none here
+        ((), "unknown"),
+    ],
+)
+def test_epidural_compression_at_the_level(grades, expected):
+    extra = tuple(
+        finding(rid, "epidural-spinal-cord-compression", grade, level=level)
+        for rid, grade, level in grades
+    )
+    checked = single(default_patient(drop=("bilsky-t12",), extra=extra), "T12")
+    assert statuses(checked, "T12")[5] == expected
+    assert (checked.indicator == "critical") is (expected == "unmet")
+
+
+def test_a_level_own_low_grade_wins_over_a_level_less_high_grade():
+    loose = finding("bilsky-loose", "epidural-spinal-cord-compression", "bilsky-3")
+    checked = single(default_patient(extra=(loose,)), "T12")
+    assert statuses(checked, "T12")[5] == "met"
+
+
+@pytest.mark.parametrize(
+    ("fracture", "expected"),
+    [
+        (condition("osteo", "M80.08XA", level="T12"), "unmet"),
+        (condition("osteo", "M80.08XA", level="L3"), "met"),  # another level
+        (condition("trauma", "S32.010A"), "unmet"),  # no level: may be this one
+        (condition("osteo", "M80.08XA", level="T12", verification="provisional"), "unknown"),
+    ],
+)
+def test_fracture_from_another_cause(fracture, expected):
+    checked = single(default_patient(extra=(fracture,)), "T12")
+    assert statuses(checked, "T12")[6] == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "extra", "drop", "expected"),
+    [
+        ("22511", (measurement("inr", "6301-6", 1.8),), ("inr",), "unmet"),
+        ("22511", (measurement("platelets", "777-3", 80, "10*9/L"),), ("platelets",), "met"),
+        ("22842", (measurement("platelets", "777-3", 80, "10*9/L"),), ("platelets",), "unmet"),
+        ("22511", (measurement("platelets", "26515-7", 120, "10*3/uL"),), ("platelets",), "met"),
+        ("22511", (), ("inr",), "unknown"),
+        ("22511", (measurement("inr", "6301-6", 1.1, when=STALE),), ("inr",), "unknown"),
+        ("22511", (condition("dic", "D65"),), (), "unmet"),
+        ("22511", (condition("thrombophilia", "D68.51"),), (), "met"),  # not a bleeding risk
+    ],
+)
+def test_bleeding_risk(code, extra, drop, expected):
+    checked = single(default_patient(drop=drop, extra=extra), "T12", code=code)
+    assert statuses(checked, "T12")[7] == expected
+
+
+def test_an_active_anticoagulant_makes_bleeding_risk_unknown():
+    warfarin = {
+        "resourceType": "MedicationRequest", "id": "warfarin", "status": "active",
+        "intent": "order", "subject": {"reference": "Patient/p"},
+        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "B01AA03"}]},
+    }  # fmt: skip
+    checked = single(default_patient(extra=(warfarin,)), "T12")
+    bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
+    assert bleeding.status == "unknown" and "check when it was stopped" in bleeding.basis
+
+
+def test_fixation_treats_the_reason_level_and_lists_the_instrumented_ones():
+    checked = single(default_patient(), "T11", "T12", "L1", code="22842", reasons=("met-t12",))
+    treated = [lv.level for lv in checked.levels if not lv.instrumented]
+    instrumented = [lv.level for lv in checked.levels if lv.instrumented]
+    assert treated == ["T12"] and instrumented == ["T11", "L1"]
+    assert set(statuses(checked, "T11")) == {1, 4, 6, 7}  # not judged by 2, 3 and 5
+    assert checked.indicator == "info"
+
+
+def test_fixation_without_reason_treats_the_ordered_levels_that_carry_a_metastasis():
+    checked = single(default_patient(), "T11", "T12", "L1", code="22842")
+    assert [lv.level for lv in checked.levels if not lv.instrumented] == ["T12"]
+
+
+def test_an_order_without_a_level_checks_every_scored_level_and_asks_for_one():
+    resources = default_patient(extra=(condition("met-l2", "C79.51", level="L2"),))
+    checked = single(resources)
+    assert [lv.level for lv in checked.levels] == ["T12", "L2"]
+    assert not checked.level_named and checked.indicator == "warning"
+
+
+def test_which_orders_are_checked():
+    orders = (
+        order("vp", "22511", "T12"),
+        order("wiring", "22841", "T12"),  # wiring, not screws: not checked
+        order("old", "22511", "T12", status="completed"),
+        order("signed", "22511", "T12", status="active"),
+    )
+    assert [c.order.reference for c in check(default_patient(), *orders)] == [
+        "ServiceRequest/vp",
+        "ServiceRequest/signed",
+    ]
+    selected = check(default_patient(), *orders, hook="order-select",
+                     selections=["ServiceRequest/vp"])  # fmt: skip
+    assert [c.order.reference for c in selected] == ["ServiceRequest/vp"]
+
+
+def test_the_worst_level_decides_the_indicator():
+    resources = default_patient(extra=(
+        condition("met-l2", "C79.51", level="L2"),
+        finding("bilsky-l2", "epidural-spinal-cord-compression", "bilsky-3", level="L2"),
+    ))  # fmt: skip
+    checked = single(resources, "T12", "L2")
+    assert statuses(checked, "T12")[5] == "met" and statuses(checked, "L2")[5] == "unmet"
+    assert checked.indicator == "critical"
+
+
+def test_a_patient_without_levels_gets_a_warning():
+    checked = single([patient(), condition("primary", "C34.90")], "T12")
+    assert statuses(checked, "T12")[2] == "unmet" and checked.indicator == "warning"
