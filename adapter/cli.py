@@ -13,12 +13,10 @@ import orjson
 from adapter import __version__
 from adapter.errors import ConfigurationError, FhirServerError, InputError, MappingError
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.source import read_input
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.fhir.write.outcome import operation_outcome
-from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import PatientResult, now_time, score_patient
+from adapter.pipeline import PatientResult, now_time, read_patients, score_patient
 from adapter.report import text_report
 
 __all__ = ["main"]
@@ -93,7 +91,7 @@ def _results(args: argparse.Namespace, loose: list[Issue]) -> Iterator[PatientRe
     now: ClinicalTime | None = parse_time(args.now) if args.now else now_time()
     if now is None:
         raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
-    for data in read_input(args.file, loose, read_observation):
+    for data in read_patients(args.file, loose):
         yield score_patient(data, term, now=now, original=args.original)
 
 

@@ -1,14 +1,20 @@
-"""FHIR in → extract → score → build: one patient at a time."""
+"""FHIR in → extract → score → build: the one first hop from resources to results.
+
+Every surface (the command line, the CDS service, sync, notifications) turns resources into a
+patient's records and results here, with the same Observation screen and the same rules.
+"""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from adapter import __version__
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.source import PatientData
+from adapter.fhir.read.source import PatientData, patients_from_resources, read_input
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.build import (
     Built,
@@ -19,7 +25,13 @@ from adapter.fhir.write.build import (
     evidence_of,
 )
 from adapter.mapping.evidence import Evidence
-from adapter.mapping.extract import LevelAssessment, PatientAssessment, extract_patient
+from adapter.mapping.extract import (
+    LevelAssessment,
+    PatientAssessment,
+    extract_patient,
+    read_observation,
+)
+from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import (
     ScoreResult,
@@ -30,7 +42,15 @@ from adapter.scoring import (
 )
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
 
-__all__ = ["LevelResult", "PatientResult", "ScoreOutput", "now_time", "score_patient"]
+__all__ = [
+    "LevelResult",
+    "PatientResult",
+    "ScoreOutput",
+    "now_time",
+    "patient_records",
+    "read_patients",
+    "score_patient",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +123,34 @@ def _worst(levels: list[LevelResult]) -> tuple[LevelResult, ...]:
     return tuple(lv for lv in levels if (lv.result.total.high, lv.result.total.low) == key)
 
 
+def read_patients(path: str, loose: list[Issue]) -> Iterator[PatientData]:
+    """Each patient's records from a Bundle or NDJSON file (``-``: standard input)."""
+    return read_input(path, loose, read_observation)
+
+
+def patient_records(resources: Iterable[Any], patient: str) -> PatientData | None:
+    """One patient's records from resources in memory (a CDS prefetch, a FHIR server read);
+    None when nothing in them is about that patient."""
+    loose: list[Issue] = []
+    for data in patients_from_resources(resources, loose, read_observation):
+        if data.patient == patient:
+            return data
+    return None
+
+
+_DEFAULT_RULES = Rules()
+
+
 def score_patient(
-    data: PatientData, term: Terminology, *, now: ClinicalTime, original: bool = False
+    data: PatientData,
+    term: Terminology,
+    *,
+    now: ClinicalTime,
+    original: bool = False,
+    rules: Rules = _DEFAULT_RULES,
 ) -> PatientResult:
-    """Extract, score and build every output of one patient."""
-    assessment = extract_patient(data, term)
+    """Extract, score and build every output of one patient at computation time ``now``."""
+    assessment = extract_patient(data, term, now=now, rules=rules)
     sites = _level_sites(term)
     patient = assessment.patient
 

@@ -19,11 +19,9 @@ from adapter.cds.prefetch import SCORE_PREFETCH, PrefetchLimits, gather_resource
 from adapter.cds.procedure import criteria, order_card, procedure_orders
 from adapter.cds.settings import Settings
 from adapter.errors import HookMismatchError, InputError, NotFoundError
-from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.source import PatientData, patients_from_resources
-from adapter.mapping.extract import read_observation
+from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import PatientResult, now_time, score_patient
+from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
 
@@ -58,14 +56,8 @@ class Service:
 async def _score(request: CdsRequest, deps: Deps) -> tuple[PatientResult, PatientData]:
     limits = PrefetchLimits(deps.settings.fhir_timeout, deps.settings.fhir_max_pages)
     resources = await gather_resources(request, SCORE_PREFETCH, deps.http, limits)
-    loose: list[Issue] = []
     patient_id = request.context.patientId
-    found = [
-        p
-        for p in patients_from_resources(resources, loose, read_observation)
-        if p.patient == patient_id
-    ]
-    data = found[0] if found else PatientData(patient_id)
+    data = patient_records(resources, patient_id) or PatientData(patient_id)
     result = score_patient(
         data, deps.term, now=now_time(), original=deps.settings.original_tokuhashi
     )

@@ -1,35 +1,34 @@
-"""What extraction hands to the scores: every input of one patient, with its basis."""
+"""What extraction hands to the scores and the checks: every input of one patient and its basis."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.records import PatientRecord
 from adapter.mapping.evidence import Basis
-from adapter.scoring import (
-    SinsInput,
-    TokuhashiInput,
-    TomitaInput,
-)
+from adapter.mapping.safety import Safety
+from adapter.mapping.sins import LevelAssessment
+from adapter.scoring import TokuhashiInput, TomitaInput
 
 __all__ = ["LevelAssessment", "PatientAssessment"]
 
 
 @dataclass(frozen=True, slots=True)
-class LevelAssessment:
-    level: str
-    inputs: SinsInput
-    basis: dict[str, Basis]
-
-
-@dataclass(frozen=True, slots=True)
 class PatientAssessment:
-    """Every score input of one patient, with what each was derived from."""
+    """Every score input of one patient, with what each was derived from.
+
+    ``deceased`` is how the record says the patient had died by the computation time (None
+    when it does not).
+    """
 
     patient: str
+    record: PatientRecord | None
+    deceased: str | None
     levels: tuple[LevelAssessment, ...]
     unscored: tuple[tuple[str, str], ...]
     tomita: TomitaInput
     tokuhashi: TokuhashiInput
     basis: dict[str, Basis]
+    safety: Safety
     issues: tuple[Issue, ...]

@@ -1,12 +1,14 @@
-"""Shared state of one patient's extraction: the terminology and the issues found."""
+"""Shared state of one patient's extraction: terminology, rules, the computation time, issues."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.records import ConditionRecord
+from adapter.fhir.read.records import ConditionRecord, ResourceRef
+from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.evidence import Evidence
+from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 
 __all__ = ["Context", "condition_evidence"]
@@ -15,11 +17,37 @@ __all__ = ["Context", "condition_evidence"]
 @dataclass(slots=True)
 class Context:
     term: Terminology
+    rules: Rules
+    now: ClinicalTime
     issues: list[Issue] = field(default_factory=list)
-    conditions: dict[str, ConditionRecord] = field(default_factory=dict)
 
     def invalid(self, ref: str | None, message: str) -> None:
         self.issues.append(Issue("error", "invalid", f"{message}; resource ignored.", ref))
+
+    def warn(self, ref: str | None, message: str) -> None:
+        self.issues.append(Issue("warning", "business-rule", message, ref))
+
+    def from_future(self, ref: ResourceRef, time: ClinicalTime | None) -> bool:
+        """Whether an input is timed after the computation time: then it is reported, unused."""
+        if time is None or time <= self.now:
+            return False
+        label = ref.reference or f"{ref.resource_type} without id"
+        self.warn(
+            ref.reference,
+            f"{label} is dated {time.text}, after the computation time {self.now.text}: not "
+            "used (a data error, or a computation as of an earlier date).",
+        )
+        return True
+
+    def dated(self, time: ClinicalTime | None, window: str) -> str | None:
+        """Why an input is dated at the computation time, or None when it is current."""
+        if time is None:
+            return "recorded with no time"
+        limit = self.rules.windows.of(window)
+        age = self.now.instant - time.instant
+        if age <= limit:
+            return None
+        return f"{age.days} days before the computation time (window {limit.days} days)"
 
 
 def condition_evidence(cond: ConditionRecord, summary: str) -> Evidence:

@@ -13,32 +13,46 @@ __all__ = ["Basis", "Evidence"]
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One input resource used, with its clinical time and a one-line reading of it."""
+    """One input resource used, with its clinical time and a one-line reading of it.
+
+    ``dated`` says why the input may no longer hold at the computation time (older than its
+    freshness window, or recorded with no time); None when it is current.
+    """
 
     ref: ResourceRef
     time: ClinicalTime | None
     summary: str
+    dated: str | None = None
+
+    @property
+    def cited(self) -> str:
+        """``summary (Observation/1, 2024-05-20)`` — how reports and cards name it."""
+        when = f", {self.time.text}" if self.time else ""
+        return f"{self.summary} ({self.ref.reference or 'unreferenced'}{when})"
 
 
 @dataclass(frozen=True, slots=True)
 class Basis:
     """The evidence of one component, how it was read, and what would settle it.
 
-    ``caveats`` are the notes that must travel with the result itself (conflicts, stand-ins such
-    as ECOG for Karnofsky or AIS for Frankel, ambiguity, widened counts); ``notes`` explain a
-    derivation and appear in reports only.
+    ``caveats`` are the notes that must travel with the result itself (conflicts, stand-ins
+    such as ECOG for Karnofsky or AIS for Frankel, ambiguity, widened counts, unconfirmed or
+    dated inputs); ``notes`` explain a derivation and appear in reports only.
     """
 
     evidence: tuple[Evidence, ...] = ()
     notes: tuple[str, ...] = ()
     settle: str | None = None
-
     caveats: tuple[str, ...] = ()
 
     def plus(self, evidence: Iterable[Evidence] = (), caveats: Iterable[str] = ()) -> Basis:
         return Basis(
             (*self.evidence, *evidence), self.notes, self.settle, (*self.caveats, *caveats)
         )
+
+    @property
+    def dated(self) -> tuple[Evidence, ...]:
+        return tuple(ev for ev in self.evidence if ev.dated)
 
     @property
     def all_notes(self) -> tuple[str, ...]:

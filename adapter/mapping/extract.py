@@ -1,44 +1,31 @@
-"""One patient's FHIR records → the typed inputs of every score (contract §2).
+"""One patient's FHIR records → the typed inputs of every score and check (contract §2).
 
 Metastasis Conditions are the staging record (none coded = none); assessments are never assumed
 (missing stays missing); an explicit finding is the clinician's word and beats any derivation.
-Invalid resources are reported as issues and then left out, as if absent.
+Invalid resources are reported as issues and then left out, as if absent; inputs timed after the
+computation time are reported and not used; dated ones are used and named as dated.
 """
 
 from __future__ import annotations
 
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.records import PatientRecord
 from adapter.fhir.read.source import PatientData
+from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.assessment import LevelAssessment, PatientAssessment
-from adapter.mapping.components import (
-    coded_presence,
-    counts,
-    kps_input,
-    levels_of,
-    palsy_input,
-    primary,
-)
 from adapter.mapping.context import Context
-from adapter.mapping.evidence import Basis
-from adapter.mapping.observations import (
-    ECOG,
-    KARNOFSKY,
-    enum_input,
-    pick_enum,
-    read_findings,
-    read_observation,
-)
+from adapter.mapping.counts import count_inputs
+from adapter.mapping.findings import SINS_FINDINGS
+from adapter.mapping.levels import PLACED_FINDINGS, plan_levels
+from adapter.mapping.observations import Findings, read_findings, read_observation
+from adapter.mapping.rules import Rules
+from adapter.mapping.safety import safety_inputs
+from adapter.mapping.sins import level_assessment
 from adapter.mapping.staging import read_staging
+from adapter.mapping.status import kps_input, palsy_input
 from adapter.mapping.terminology import Terminology
-from adapter.scoring import (
-    BoneExtent,
-    MajorOrgan,
-    Possible,
-    TokuhashiInput,
-    TomitaInput,
-    Visceral,
-    bone_extent_from_counts,
-)
+from adapter.mapping.tumour import Presence, presence, primary_inputs
+from adapter.scoring import MajorOrgan, TokuhashiInput, TomitaInput, Visceral
 from adapter.vocabulary import (
     TOKUHASHI_EXTRASPINAL,
     TOKUHASHI_GENERAL,
@@ -51,87 +38,90 @@ from adapter.vocabulary import (
     TOMITA_VISCERAL,
 )
 
-__all__ = [
-    "ECOG",
-    "KARNOFSKY",
-    "LevelAssessment",
-    "PatientAssessment",
-    "extract_patient",
-    "read_observation",
-]
+__all__ = ["LevelAssessment", "PatientAssessment", "extract_patient", "read_observation"]
+
+_VISCERAL = Presence(
+    "visceral-metastases", TOMITA_VISCERAL, "visceral", Visceral, Visceral.NONE,
+    (Visceral.TREATABLE, Visceral.UNTREATABLE),
+)  # fmt: skip
+_MAJOR = Presence(
+    "major-organ-metastases", TOKUHASHI_MAJOR_ORGAN, "major-organ", MajorOrgan, MajorOrgan.NONE,
+    (MajorOrgan.REMOVABLE, MajorOrgan.UNREMOVABLE),
+)  # fmt: skip
+_DEFAULT_RULES = Rules()
 
 
-def extract_patient(data: PatientData, term: Terminology) -> PatientAssessment:
-    """All score inputs of one patient (contract §2)."""
-    ctx = Context(term, list(data.issues))
+def _deceased(ctx: Context, record: PatientRecord | None) -> str | None:
+    """How the record says the patient had died by the computation time, if it does."""
+    if record is None or not record.deceased:
+        return None
+    if record.deceased_time is None:
+        return f"{record.ref.reference} is recorded as deceased"
+    if ctx.from_future(record.ref, record.deceased_time):
+        return None
+    return f"{record.ref.reference} died {record.deceased_time.text}"
+
+
+def _warn_unplaceable(ctx: Context, found: Findings) -> None:
+    """A SINS finding whose bodySite names no spinal level applies to no level: say so."""
+    for code in SINS_FINDINGS:
+        for finding in found.coded.get(code, []):
+            if finding.levels is not None and not finding.levels:
+                ref = finding.obs.ref.reference
+                message = f"{ref}: its body site names no spinal level, so it applies to none."
+                ctx.issues.append(Issue("warning", "not-supported", message, ref))
+
+
+def extract_patient(
+    data: PatientData, term: Terminology, *, now: ClinicalTime, rules: Rules = _DEFAULT_RULES
+) -> PatientAssessment:
+    """All score and check inputs of one patient at computation time ``now`` (contract §2)."""
+    ctx = Context(term, rules, now, list(data.issues))
+    deceased = _deceased(ctx, data.record)
     staging = read_staging(ctx, data.conditions)
-    lesion_levels: dict[str, frozenset[str]] = {}
-    for lesion in staging.lesions:
-        if lesion.condition.ref.reference:
-            lesion_levels[lesion.condition.ref.reference] = frozenset(
-                s.level for s in lesion.sites if s.level is not None
-            )
+    lesion_levels = {
+        lesion.condition.ref.reference: lesion.levels
+        for lesion in staging.lesions
+        if lesion.condition.ref.reference
+    }
     found = read_findings(ctx, data.observations, lesion_levels)
-    levels, unscored = levels_of(found, staging)
+    _warn_unplaceable(ctx, found)
+    placed = [(code, f) for code in PLACED_FINDINGS for f in found.coded.get(code, []) if f.levels]
+    plan = plan_levels(ctx, staging, placed)
+    levels = tuple(level_assessment(found, plan, level) for level in plan.levels)
 
-    vertebral, v_basis, extra, e_basis = counts(found, staging)
-    site, site_basis, growth, growth_basis = primary(ctx, found, staging)
-    visceral, visceral_basis = coded_presence(
-        found,
-        finding="visceral-metastases",
-        component=TOMITA_VISCERAL,
-        coded=staging.visceral,
-        enum=Visceral,
-        none=Visceral.NONE,
-        present=(Visceral.TREATABLE, Visceral.UNTREATABLE),
-        label="visceral",
-    )
-    major, major_basis = coded_presence(
-        found,
-        finding="major-organ-metastases",
-        component=TOKUHASHI_MAJOR_ORGAN,
-        coded=staging.major,
-        enum=MajorOrgan,
-        none=MajorOrgan.NONE,
-        present=(MajorOrgan.REMOVABLE, MajorOrgan.UNREMOVABLE),
-        label="major-organ",
-    )
-    extent_pick = pick_enum(found, "bone-metastasis-extent")
-    if extent_pick is not None:
-        bone, bone_basis = enum_input(extent_pick, BoneExtent, TOMITA_BONE.settle)
-    else:
-        bone = bone_extent_from_counts(vertebral, extra)
-        if not vertebral.known and not bone.certain:
-            bone = Possible.unknown(BoneExtent)
-            bone_basis = Basis(settle=TOMITA_BONE.settle)
-        else:
-            bone_basis = Basis(
-                (*v_basis.evidence, *e_basis.evidence),
-                ("Derived from the vertebral and extraspinal counts.",),
-            )
+    counts = count_inputs(found, staging)
+    primary = primary_inputs(ctx, found, staging)
+    visceral, visceral_basis = presence(found, staging.visceral, _VISCERAL)
+    major, major_basis = presence(found, staging.major, _MAJOR)
     kps, kps_basis = kps_input(found)
     palsy, palsy_basis = palsy_input(found)
-
-    for label, reason in unscored:
+    for label, reason in plan.unscored:
         ctx.issues.append(
             Issue("warning", "not-supported", f"SINS not scored at {label}: {reason}.")
         )
+    safety = safety_inputs(ctx, found, staging, data.medications)
     return PatientAssessment(
         patient=data.patient,
+        record=data.record,
+        deceased=deceased,
         levels=levels,
-        unscored=unscored,
-        tomita=TomitaInput(growth, visceral, bone),
-        tokuhashi=TokuhashiInput(kps, extra, vertebral, major, site, palsy),
+        unscored=tuple(plan.unscored),
+        tomita=TomitaInput(primary.growth, visceral, counts.bone),
+        tokuhashi=TokuhashiInput(
+            kps, counts.extraspinal, counts.vertebral, major, primary.site, palsy, counts.pairs
+        ),
         basis={
-            TOMITA_PRIMARY.code: growth_basis,
+            TOMITA_PRIMARY.code: primary.growth_basis,
             TOMITA_VISCERAL.code: visceral_basis,
-            TOMITA_BONE.code: bone_basis,
+            TOMITA_BONE.code: counts.bone_basis,
             TOKUHASHI_GENERAL.code: kps_basis,
-            TOKUHASHI_EXTRASPINAL.code: e_basis,
-            TOKUHASHI_VERTEBRAL.code: v_basis,
+            TOKUHASHI_EXTRASPINAL.code: counts.extraspinal_basis,
+            TOKUHASHI_VERTEBRAL.code: counts.vertebral_basis,
             TOKUHASHI_MAJOR_ORGAN.code: major_basis,
-            TOKUHASHI_PRIMARY.code: site_basis,
+            TOKUHASHI_PRIMARY.code: primary.site_basis,
             TOKUHASHI_PALSY.code: palsy_basis,
         },
+        safety=safety,
         issues=tuple(ctx.issues),
     )

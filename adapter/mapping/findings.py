@@ -14,7 +14,6 @@ from typing import Generic, TypeVar
 
 from adapter.fhir.read.records import ObservationRecord
 from adapter.mapping.evidence import Evidence
-from adapter.mapping.terminology import SPINEMETS
 from adapter.scoring import (
     Alignment,
     BoneExtent,
@@ -28,19 +27,39 @@ from adapter.scoring import (
     PrimarySite,
     Visceral,
 )
+from adapter.vocabulary.systems import FINDING
 
 __all__ = [
     "COUNT_FINDINGS",
-    "FINDING",
     "FINDING_ANSWERS",
     "SINS_FINDINGS",
+    "Bilsky",
     "Chosen",
+    "Finding",
+    "Invalid",
     "choose_latest",
+    "describe",
     "read_answer",
 ]
 
-FINDING = f"{SPINEMETS}/CodeSystem/finding"
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Bilsky(Enum):
+    """Epidural spinal cord compression grade (Bilsky et al., J Neurosurg Spine 2010)."""
+
+    G0 = "bilsky-0"
+    G1A = "bilsky-1a"
+    G1B = "bilsky-1b"
+    G1C = "bilsky-1c"
+    G2 = "bilsky-2"
+    G3 = "bilsky-3"
+
+    @property
+    def high_grade(self) -> bool:
+        """Grades 2 and 3 compress the cord: the candidates for decompression."""
+        return self in (Bilsky.G2, Bilsky.G3)
 
 
 def _answers(enum: type[Enum], prefix: str = "") -> dict[str, Enum]:
@@ -60,34 +79,54 @@ FINDING_ANSWERS: dict[str, dict[str, Enum]] = {
     "frankel-grade": _answers(Frankel, "frankel-"),
     "asia-impairment-scale": _answers(Frankel, "ais-"),
     "tokuhashi-primary-site": _answers(PrimarySite),
+    "epidural-spinal-cord-compression": _answers(Bilsky),
 }
 COUNT_FINDINGS: dict[str, int] = {
     "extraspinal-bone-metastases-count": 0,
     "vertebral-metastases-count": 1,
 }
-SINS_FINDINGS: dict[str, str] = {
-    "spinal-pain": "sins-pain",
-    "bone-lesion-quality": "sins-bone-lesion",
-    "spinal-alignment": "sins-alignment",
-    "vertebral-body-collapse": "sins-collapse",
-    "posterolateral-involvement": "sins-posterolateral",
+# The SINS findings, in component order, with the enum of their answers.
+SINS_FINDINGS: dict[str, type[Enum]] = {
+    "spinal-pain": Pain,
+    "bone-lesion-quality": BoneLesion,
+    "spinal-alignment": Alignment,
+    "vertebral-body-collapse": Collapse,
+    "posterolateral-involvement": Posterolateral,
 }
 
 
-def read_answer(finding: str, obs: ObservationRecord) -> Enum | int | str:
-    """The finding's value, or a string saying why it is invalid."""
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """An input value that cannot be used, and why (reported, then left out)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(Generic[T_co]):
+    """One usable finding: its Observation, value, levels (None: recorded without a level)
+    and why it is dated (None when current)."""
+
+    obs: ObservationRecord
+    value: T_co
+    levels: frozenset[str] | None = None
+    dated: str | None = None
+
+
+def read_answer(finding: str, obs: ObservationRecord) -> Enum | int | Invalid:
+    """The finding's value, or why it is invalid."""
     if finding in COUNT_FINDINGS:
         value = obs.value_number
         minimum = COUNT_FINDINGS[finding]
         if value is None or value != int(value) or value < minimum:
-            return f"{finding} must be a whole number ≥ {minimum}, got {_show(value)}"
+            return Invalid(f"{finding} must be a whole number ≥ {minimum}, got {_show(value)}")
         return int(value)
     answers = FINDING_ANSWERS[finding]
     for coding in obs.value_codes:
         if coding.system in (FINDING, None) and coding.code.lower() in answers:
             return answers[coding.code.lower()]
     given = ", ".join(c.code for c in obs.value_codes) or "no coded value"
-    return f"{finding} answer must be one of {', '.join(answers)}; got {given}"
+    return Invalid(f"{finding} answer must be one of {', '.join(answers)}; got {given}")
 
 
 def _show(value: float | None) -> str:
@@ -96,35 +135,63 @@ def _show(value: float | None) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
+def describe(value: object) -> str:
+    if isinstance(value, Frankel):
+        return f"Frankel {value.value}"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, float):
+        return _show(value)
+    return str(value)
+
+
 @dataclass(frozen=True, slots=True)
-class Chosen(Generic[T]):
+class Chosen(Generic[T_co]):
     """The values that count (several when equal-time findings disagree) and their evidence."""
 
-    values: frozenset[T]
+    values: frozenset[T_co]
     evidence: tuple[Evidence, ...]
     conflict: str | None
 
+    @property
+    def dated(self) -> tuple[Evidence, ...]:
+        return tuple(ev for ev in self.evidence if ev.dated)
+
 
 def choose_latest(
-    items: Sequence[tuple[ObservationRecord, T]],
-    name: str,
-    describe: Callable[[T], str],
+    items: Sequence[Finding[T]],
+    name: str | Callable[[Finding[T]], str],
+    describe_value: Callable[[T], str] = describe,
+    *,
+    prefer: Callable[[Finding[T]], int] | None = None,
 ) -> Chosen[T] | None:
-    """Latest item(s) by clinical time; None when there are none."""
+    """Latest finding(s) by clinical time; None when there are none.
+
+    ``prefer`` ranks findings of equal time (the highest rank wins): how two encodings of one
+    quantity compete, e.g. Karnofsky over ECOG. ``name`` may depend on the finding.
+    """
     if not items:
         return None
-    timed = [it[0].time for it in items if it[0].time is not None]
+    timed = [f.obs.time for f in items if f.obs.time is not None]
     top = max(timed) if timed else None
-    latest = [it for it in items if it[0].time == top]
-    values = frozenset(v for _, v in latest)
+    latest = [f for f in items if f.obs.time == top]
+    if prefer is not None:
+        best = max(prefer(f) for f in latest)
+        latest = [f for f in latest if prefer(f) == best]
+
+    def named(f: Finding[T]) -> str:
+        return name(f) if callable(name) else name
+
+    values = frozenset(f.value for f in latest)
     evidence = tuple(
-        Evidence(obs.ref, obs.time, f"{name}: {describe(value)}") for obs, value in latest
+        Evidence(f.obs.ref, f.obs.time, f"{named(f)}: {describe_value(f.value)}", f.dated)
+        for f in latest
     )
     conflict = None
     if len(values) > 1:
         when = top.text if top is not None else "no recorded time"
         listed = "; ".join(
-            f"{describe(value)} ({obs.ref.reference or 'unreferenced'})" for obs, value in latest
+            f"{describe_value(f.value)} ({f.obs.ref.reference or 'unreferenced'})" for f in latest
         )
-        conflict = f"Conflicting {name} findings of equal time ({when}): {listed}."
+        conflict = f"Conflicting {named(latest[0])} findings of equal time ({when}): {listed}."
     return Chosen(values, evidence, conflict)

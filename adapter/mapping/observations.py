@@ -1,33 +1,31 @@
-"""Observations → findings: status filter, validation, level attachment, the latest that counts."""
+"""Observations → findings: status and time filters, validation, levels, age (contract §2).
+
+Only final, amended and corrected Observations count. One timed after the computation time is
+reported and not used. One older than its freshness window is used and marked dated. A value
+that is not valid (a KPS of 45, a KPS in mg, a count of −1) is reported and left out.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TypeVar
+from typing import Literal
 
-from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import Coding, ObservationRecord
 from adapter.mapping.context import Context
-from adapter.mapping.evidence import Basis
 from adapter.mapping.findings import (
     COUNT_FINDINGS,
-    FINDING,
     FINDING_ANSWERS,
     SINS_FINDINGS,
-    Chosen,
-    choose_latest,
+    Finding,
+    Invalid,
     read_answer,
 )
 from adapter.mapping.sites import resolve_site
-from adapter.mapping.terminology import LOINC
-from adapter.scoring import (
-    KPS_VALUES,
-    Frankel,
-    Possible,
-)
+from adapter.scoring import KPS_VALUES
+from adapter.vocabulary.systems import FINDING, LOINC, UCUM
 
 __all__ = [
     "CURRENT_OBSERVATION",
@@ -35,11 +33,7 @@ __all__ = [
     "ECOG_KPS",
     "KARNOFSKY",
     "Findings",
-    "describe",
-    "enum_input",
-    "finding_key",
-    "pick",
-    "pick_enum",
+    "Performance",
     "read_findings",
     "read_observation",
 ]
@@ -50,30 +44,53 @@ ECOG = "89247-1"
 _ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4}
 # ECOG → KPS (Oken et al. 1982 / common oncology practice), as scores.md gives it.
 ECOG_KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
+_LABS = {"6301-6": "inr", "34714-6": "inr", "777-3": "platelets", "26515-7": "platelets"}
+_LAB_UNITS: Mapping[str, frozenset[str | None]] = {
+    "inr": frozenset({None, "{INR}", "{ratio}", "1"}),
+    "platelets": frozenset({"10*9/L", "10*3/uL"}),  # the same number
+}
+_KPS_UNITS = frozenset({None, "%", "{score}"})
 CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
-_EXCLUDED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
-_CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
-
-E = TypeVar("E", bound=Enum)
+_WINDOW = {
+    **dict.fromkeys(SINS_FINDINGS, "sins"),
+    "epidural-spinal-cord-compression": "compression",
+    "frankel-grade": "palsy",
+    "asia-impairment-scale": "palsy",
+    **dict.fromkeys(
+        (
+            "visceral-metastases",
+            "major-organ-metastases",
+            "bone-metastasis-extent",
+            "tomita-primary-growth",
+            "tokuhashi-primary-site",
+            *COUNT_FINDINGS,
+        ),
+        "staging",
+    ),
+}
+_READ_LOINC = frozenset({KARNOFSKY, ECOG, *_LABS})
 
 
 def read_observation(codes: tuple[Coding, ...]) -> bool:
-    """Whether an Observation with these codes can feed a score (the rest are not parsed)."""
-    return any(
-        c.system == FINDING or (c.system == LOINC and c.code in (KARNOFSKY, ECOG)) for c in codes
-    )
+    """Whether an Observation with these codes feeds anything (the rest are not parsed)."""
+    return any(c.system == FINDING or (c.system == LOINC and c.code in _READ_LOINC) for c in codes)
+
+
+@dataclass(frozen=True, slots=True)
+class Performance:
+    """A performance status as recorded: Karnofsky (10–100) or ECOG (0–4)."""
+
+    scale: Literal["Karnofsky", "ECOG"]
+    value: int
 
 
 @dataclass(slots=True)
 class Findings:
-    """Valid current findings by finding code, with the levels each applies to."""
+    """Valid, current findings: coded ones by finding code, performance status, labs."""
 
-    values: dict[str, list[tuple[ObservationRecord, Enum | int]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    levels: dict[str, frozenset[str] | None] = field(default_factory=dict)  # obs ref → levels
-    kps: list[tuple[ObservationRecord, int]] = field(default_factory=list)
-    ecog: list[tuple[ObservationRecord, int]] = field(default_factory=list)
+    coded: dict[str, list[Finding[Enum | int]]] = field(default_factory=lambda: defaultdict(list))
+    performance: list[Finding[Performance]] = field(default_factory=list)
+    labs: dict[str, list[Finding[float]]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _finding_code(obs: ObservationRecord) -> str | None:
@@ -87,118 +104,128 @@ def _finding_code(obs: ObservationRecord) -> str | None:
 
 def _loinc(obs: ObservationRecord) -> str | None:
     for coding in obs.codes:
-        if coding.system == LOINC and coding.code in (KARNOFSKY, ECOG):
+        if coding.system == LOINC and coding.code in _READ_LOINC:
             return coding.code
     return None
 
 
-def _performance(ctx: Context, obs: ObservationRecord, code: str, found: Findings) -> None:
-    value = obs.value_number
-    ref = obs.ref.reference
+def _unit(obs: ObservationRecord) -> str | None:
+    """The unit as written, or None; a non-UCUM unit system makes it unreadable ('?')."""
+    quantity = obs.quantity
+    if quantity is None or quantity.unit is None:
+        return None
+    if quantity.system not in (None, UCUM):
+        return f"{quantity.unit} ({quantity.system})"
+    return quantity.unit
+
+
+def _performance(obs: ObservationRecord, code: str) -> Performance | Invalid:
+    value, ref = obs.value_number, obs.ref.reference
     if code == KARNOFSKY:
+        unit = _unit(obs)
+        if unit not in _KPS_UNITS:
+            return Invalid(f"{ref}: Karnofsky in {unit!r} is not a performance status (unit %)")
         if value is None or value != int(value) or int(value) not in KPS_VALUES:
             shown = "no value" if value is None else f"{value:g}"
-            ctx.invalid(ref, f"{ref}: Karnofsky {shown} is not 10–100 in steps of 10")
-            return
-        found.kps.append((obs, int(value)))
-        return
+            return Invalid(f"{ref}: Karnofsky {shown} is not 10–100 in steps of 10")
+        return Performance("Karnofsky", int(value))
     if value is None:
         value = next(
             (_ECOG_ANSWERS[c.code] for c in obs.value_codes if c.code in _ECOG_ANSWERS), None
         )
     if value is None or value != int(value) or int(value) not in ECOG_KPS:
         shown = "no value" if value is None else f"{value:g}"
-        ctx.invalid(ref, f"{ref}: ECOG {shown} is not a performance grade 0–4")
-        return
-    found.ecog.append((obs, int(value)))
+        return Invalid(f"{ref}: ECOG {shown} is not a performance grade 0–4")
+    return Performance("ECOG", int(value))
 
 
-def _finding_levels(
-    ctx: Context, obs: ObservationRecord, lesion_levels: dict[str, frozenset[str]]
-) -> frozenset[str] | str | None:
-    """Levels a finding belongs to; None for "every level"; a string when it is invalid."""
+def _lab(obs: ObservationRecord, lab: str) -> float | Invalid:
+    unit, ref = _unit(obs), obs.ref.reference
+    if obs.quantity is None:
+        return Invalid(f"{ref}: {lab} has no valueQuantity")
+    if unit not in _LAB_UNITS[lab]:
+        allowed = ", ".join(u for u in _LAB_UNITS[lab] if u) or "no unit"
+        return Invalid(f"{ref}: {lab} in {unit!r}; expected {allowed}")
+    if obs.quantity.value < 0:
+        return Invalid(f"{ref}: {lab} {obs.quantity.value:g} is negative")
+    return obs.quantity.value
+
+
+def _levels(
+    ctx: Context, obs: ObservationRecord, lesion_levels: Mapping[str, frozenset[str]]
+) -> frozenset[str] | Invalid | None:
+    """The levels a finding belongs to; None when recorded without a level; Invalid when its
+    bodySite does not exist or disagrees with its focus."""
+    placed: frozenset[str] | None = None
     if obs.body_sites:
         sites = [resolve_site(c, ctx.term) for c in obs.body_sites]
-        bad = [s for s in sites if s.kind == "invalid"]
-        if bad:
-            return bad[0].label
-        return frozenset(s.level for s in sites if s.level is not None)
-    levels: set[str] = set()
-    for focus in obs.focus:
-        levels |= lesion_levels.get(focus, frozenset())
-    return frozenset(levels) if obs.focus else None
+        bad = next((s for s in sites if s.kind == "invalid"), None)
+        if bad is not None:
+            return Invalid(f"{obs.ref.reference}: {bad.label}")
+        placed = frozenset(s.level for s in sites if s.level is not None)
+    focused = frozenset(lv for ref in obs.focus for lv in lesion_levels.get(ref, ()))
+    if not focused:
+        return placed
+    if placed and not placed <= focused:
+        shown = ", ".join(sorted(focused))
+        return Invalid(
+            f"{obs.ref.reference}: bodySite {', '.join(sorted(placed))} disagrees with its focus "
+            f"({shown})"
+        )
+    return placed or focused
+
+
+def _coded(
+    ctx: Context, obs: ObservationRecord, code: str, lesion_levels: Mapping[str, frozenset[str]]
+) -> Finding[Enum | int] | Invalid:
+    answer = read_answer(code, obs)
+    if isinstance(answer, Invalid):
+        return Invalid(f"{obs.ref.reference}: {answer.reason}")
+    levels = _levels(ctx, obs, lesion_levels)
+    if isinstance(levels, Invalid):
+        return levels
+    return Finding(obs, answer, levels, ctx.dated(obs.time, _WINDOW[code]))
+
+
+def _read(
+    ctx: Context,
+    obs: ObservationRecord,
+    lesion_levels: Mapping[str, frozenset[str]],
+    found: Findings,
+) -> Invalid | None:
+    """File one Observation under what it records; why it is invalid, if it is."""
+    loinc = _loinc(obs)
+    if loinc in (KARNOFSKY, ECOG):
+        status = _performance(obs, loinc)
+        if isinstance(status, Invalid):
+            return status
+        found.performance.append(Finding(obs, status, None, ctx.dated(obs.time, "performance")))
+    elif loinc is not None:
+        lab = _LABS[loinc]
+        value = _lab(obs, lab)
+        if isinstance(value, Invalid):
+            return value
+        found.labs[lab].append(Finding(obs, value, None, ctx.dated(obs.time, "labs")))
+    elif (code := _finding_code(obs)) is not None:
+        finding = _coded(ctx, obs, code, lesion_levels)
+        if isinstance(finding, Invalid):
+            return finding
+        found.coded[code].append(finding)
+    return None
 
 
 def read_findings(
     ctx: Context,
     observations: Iterable[ObservationRecord],
-    lesion_levels: dict[str, frozenset[str]],
+    lesion_levels: Mapping[str, frozenset[str]],
 ) -> Findings:
+    """Every usable finding of a patient. ``lesion_levels``: metastasis Condition → its levels
+    (for findings placed by ``focus``)."""
     found = Findings()
     for obs in observations:
-        if obs.status not in CURRENT_OBSERVATION:
+        if obs.status not in CURRENT_OBSERVATION or ctx.from_future(obs.ref, obs.time):
             continue
-        performance = _loinc(obs)
-        if performance is not None:
-            _performance(ctx, obs, performance, found)
-            continue
-        code = _finding_code(obs)
-        if code is None:
-            continue
-        ref = obs.ref.reference
-        answer = read_answer(code, obs)
-        if isinstance(answer, str):
-            ctx.invalid(ref, f"{ref}: {answer}")
-            continue
-        levels = _finding_levels(ctx, obs, lesion_levels)
-        if isinstance(levels, str):
-            ctx.invalid(ref, f"{ref}: {levels}")
-            continue
-        if code in SINS_FINDINGS and levels is not None and not levels:
-            ctx.issues.append(
-                Issue("warning", "not-supported",
-                      f"{ref}: its body site names no spinal level, so it applies to none.", ref)
-            )  # fmt: skip
-        found.values[code].append((obs, answer))
-        found.levels[finding_key(obs)] = levels
+        invalid = _read(ctx, obs, lesion_levels, found)
+        if invalid is not None:
+            ctx.invalid(obs.ref.reference, invalid.reason)
     return found
-
-
-def finding_key(obs: ObservationRecord) -> str:
-    return obs.ref.reference or str(id(obs))
-
-
-def describe(value: object) -> str:
-    if isinstance(value, Frankel):
-        return f"Frankel {value.value}"
-    return value.value if isinstance(value, Enum) else str(value)
-
-
-def enum_input(
-    chosen: Chosen[Enum] | None, enum: type[E], settle: str | None
-) -> tuple[Possible[E], Basis]:
-
-    if chosen is None:
-        return Possible.unknown(enum), Basis(settle=settle)
-    values = frozenset(v for v in chosen.values if isinstance(v, enum))
-    caveats = (chosen.conflict,) if chosen.conflict else ()
-    settles = settle if chosen.conflict else None
-    return Possible(values), Basis(chosen.evidence, (), settles, caveats)
-
-
-def pick(found: Findings, code: str, at: str | None = None) -> Chosen[Enum | int] | None:
-    """Latest finding of a code; at a level, that level's own findings beat level-less ones."""
-    items = found.values.get(code, [])
-    if at is not None and items:
-        levels = found.levels
-        own = [it for it in items if at in (levels[finding_key(it[0])] or ())]
-        items = own or [it for it in items if levels[finding_key(it[0])] is None]
-    return choose_latest(items, code, describe)
-
-
-def pick_enum(found: Findings, code: str, at: str | None = None) -> Chosen[Enum] | None:
-    chosen = pick(found, code, at)
-    if chosen is None:
-        return None
-    values = frozenset(v for v in chosen.values if isinstance(v, Enum))
-    return Chosen(values, chosen.evidence, chosen.conflict)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from adapter.fhir.read.records import Coding
-from adapter.mapping.terminology import SPINEMETS, Terminology
+from adapter.mapping.terminology import Terminology
 from adapter.scoring import LEVELS
+from adapter.vocabulary.systems import VERTEBRA
 
-__all__ = ["VERTEBRA", "Site", "resolve_site"]
+__all__ = ["Site", "SiteKind", "resolve_site"]
 
-VERTEBRA = f"{SPINEMETS}/CodeSystem/vertebra"
+SiteKind = Literal["level", "spinal", "other", "invalid"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +23,7 @@ class Site:
     (outside the spine: an extraspinal focus) or ``invalid`` (a vertebra code that does not exist).
     """
 
-    kind: str
+    kind: SiteKind
     level: str | None
     key: str
     label: str

@@ -1,80 +1,110 @@
 """Conditions → the staging record: bone lesions and their sites, visceral and major-organ
-metastases, primary tumours."""
+metastases, primary tumours, vertebral fractures and coagulation defects (contract §2, §5).
+
+A Condition counts when its clinicalStatus is absent, active, recurrence or relapse. Its
+verificationStatus decides how: absent or confirmed → present; provisional, differential or
+unconfirmed → it may or may not be present, and whatever it feeds spans both cases; refuted or
+entered-in-error → ignored. A Condition timed after the computation time is reported, unused.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from adapter.fhir.read.records import Coding, ConditionRecord, ObservationRecord
+from adapter.fhir.read.records import ConditionRecord
 from adapter.mapping.context import Context
 from adapter.mapping.sites import Site, resolve_site
-from adapter.mapping.terminology import ICD10CM, SPINEMETS
-from adapter.scoring import (
-    PrimarySite,
-)
+from adapter.scoring import PrimarySite
+from adapter.vocabulary.systems import ICD10CM, PRIMARY_SITE
 
 __all__ = [
-    "SITE_SYSTEM",
     "Lesion",
+    "Primary",
+    "Staged",
     "Staging",
-    "coded_in",
+    "confirmed",
     "is_current_condition",
     "primary_sites",
     "read_staging",
-    "sites_of",
 ]
 
-SITE_SYSTEM = f"{SPINEMETS}/CodeSystem/tokuhashi-primary-site"
-_EXCLUDED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
-_CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
-
-
-@dataclass(slots=True)
-class Lesion:
-    condition: ConditionRecord
-    sites: list[Site]
-
-
-def _codes(record: ObservationRecord | ConditionRecord) -> Iterable[Coding]:
-    return record.codes
+_IGNORED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
+_CONFIRMED = frozenset({None, "confirmed"})
+_CURRENT_CLINICAL = frozenset({None, "active", "recurrence", "relapse"})
 
 
 def is_current_condition(cond: ConditionRecord) -> bool:
-    if cond.verification_status in _EXCLUDED_VERIFICATION:
-        return False
-    return cond.clinical_status is None or cond.clinical_status in _CURRENT_CLINICAL
+    """Whether a Condition counts at all (present, or possibly present)."""
+    return (
+        cond.verification_status not in _IGNORED_VERIFICATION
+        and cond.clinical_status in _CURRENT_CLINICAL
+    )
 
 
-def coded_in(ctx: Context, value_set: str, cond: ConditionRecord) -> bool:
-    return any(ctx.term.in_value_set(value_set, c.system, c.code) for c in _codes(cond))
+def confirmed(cond: ConditionRecord) -> bool:
+    """Present for certain; otherwise (provisional, differential, unconfirmed) only possibly."""
+    return cond.verification_status in _CONFIRMED
 
 
-def sites_of(ctx: Context, cond: ConditionRecord) -> list[Site] | None:
-    sites = [resolve_site(concept, ctx.term) for concept in cond.body_sites]
-    bad = [s for s in sites if s.kind == "invalid"]
-    if bad:
-        ctx.invalid(cond.ref.reference, f"{cond.ref.reference}: {bad[0].label}")
-        return None
-    return sites
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A Condition that counts, its certainty and where it is (empty: no bodySite)."""
+
+    condition: ConditionRecord
+    confirmed: bool
+    sites: tuple[Site, ...] = ()
+
+    @property
+    def levels(self) -> frozenset[str]:
+        return frozenset(s.level for s in self.sites if s.level is not None)
+
+    @property
+    def status(self) -> str:
+        """How the output names an unconfirmed Condition: ``Condition/x (provisional)``."""
+        return f"{self.condition.ref.reference} ({self.condition.verification_status})"
+
+
+Lesion = Staged  # a bone metastasis, or a primary bone-marrow tumour at a vertebral level
+
+
+@dataclass(frozen=True, slots=True)
+class Primary:
+    condition: ConditionRecord
+    confirmed: bool
+    sites: frozenset[PrimarySite]
 
 
 @dataclass(slots=True)
 class Staging:
-    lesions: list[Lesion] = field(default_factory=list)  # bone metastases and marrow primaries
-    visceral: list[ConditionRecord] = field(default_factory=list)
-    major: list[ConditionRecord] = field(default_factory=list)
-    primaries: dict[str, tuple[ConditionRecord, frozenset[PrimarySite]]] = field(
-        default_factory=dict
-    )
-    linked: set[str] = field(default_factory=set)
+    lesions: list[Lesion] = field(default_factory=list)
+    visceral: list[Staged] = field(default_factory=list)
+    major: list[Staged] = field(default_factory=list)
+    primaries: list[Primary] = field(default_factory=list)
+    linked: set[str] = field(default_factory=set)  # primaries a metastasis names as related
+    neoplastic_fractures: list[Staged] = field(default_factory=list)
+    other_fractures: list[Staged] = field(default_factory=list)
+    coagulation: list[Staged] = field(default_factory=list)
+
+
+def _coded_in(ctx: Context, value_set: str, cond: ConditionRecord) -> bool:
+    return any(ctx.term.in_value_set(value_set, c.system, c.code) for c in cond.codes)
+
+
+def _sites(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...] | None:
+    sites = tuple(resolve_site(concept, ctx.term) for concept in cond.body_sites)
+    bad = next((s for s in sites if s.kind == "invalid"), None)
+    if bad is not None:
+        ctx.invalid(cond.ref.reference, f"{cond.ref.reference}: {bad.label}")
+        return None
+    return sites
 
 
 def primary_sites(ctx: Context, cond: ConditionRecord) -> frozenset[PrimarySite] | None:
     """Tokuhashi site groups of a primary-tumour Condition; None if it is not one."""
     per_coding: list[frozenset[str]] = []
     for coding in cond.codes:
-        mapped = ctx.term.translate(coding.system, coding.code, SITE_SYSTEM)
+        mapped = ctx.term.translate(coding.system, coding.code, PRIMARY_SITE)
         if coding.system == ICD10CM:
             if not ctx.term.in_value_set("primary-malignancy", coding.system, coding.code):
                 continue
@@ -88,30 +118,50 @@ def primary_sites(ctx: Context, cond: ConditionRecord) -> frozenset[PrimarySite]
     return frozenset(PrimarySite(c) for c in codes if c in PrimarySite._value2member_map_)
 
 
+def _stage_tumour(ctx: Context, staging: Staging, cond: ConditionRecord, certain: bool) -> None:
+    """Bone metastasis, primary tumour (with its vertebral levels if it is of the marrow)."""
+    bone = _coded_in(ctx, "bone-metastasis", cond)
+    sites = primary_sites(ctx, cond) if not bone else None
+    marrow = sites is not None and _coded_in(ctx, "bone-marrow-primary", cond)
+    if bone or marrow:
+        resolved = _sites(ctx, cond)
+        if resolved is None:
+            return
+        if bone:
+            staging.lesions.append(Lesion(cond, certain, resolved))
+            staging.linked.update(cond.related)
+        elif spinal := tuple(s for s in resolved if s.kind in ("level", "spinal")):
+            staging.lesions.append(Lesion(cond, certain, spinal))
+    if sites is not None:
+        staging.primaries.append(Primary(cond, certain, sites))
+
+
+def _stage_other(ctx: Context, staging: Staging, cond: ConditionRecord, certain: bool) -> None:
+    for value_set, found in (
+        ("visceral-metastasis", staging.visceral),
+        ("major-organ-metastasis", staging.major),
+        ("coagulation-defect", staging.coagulation),
+    ):
+        if _coded_in(ctx, value_set, cond):
+            found.append(Staged(cond, certain))
+    for value_set, fractures in (
+        ("neoplastic-vertebral-fracture", staging.neoplastic_fractures),
+        ("other-cause-vertebral-fracture", staging.other_fractures),
+    ):
+        if _coded_in(ctx, value_set, cond):
+            sites = _sites(ctx, cond)
+            if sites is not None:
+                fractures.append(Staged(cond, certain, sites))
+
+
 def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging:
     staging = Staging()
     for cond in conditions:
         if not cond.codes or not is_current_condition(cond):
             continue
-        bone = coded_in(ctx, "bone-metastasis", cond)
-        sites = primary_sites(ctx, cond)
-        marrow = sites is not None and coded_in(ctx, "bone-marrow-primary", cond)
-        if bone or marrow:
-            resolved = sites_of(ctx, cond)
-            if resolved is None:
-                continue
-            if bone:
-                staging.lesions.append(Lesion(cond, resolved))
-                staging.linked.update(cond.related_primaries)
-            elif any(s.kind in ("level", "spinal") for s in resolved):
-                spinal = [s for s in resolved if s.kind in ("level", "spinal")]
-                staging.lesions.append(Lesion(cond, spinal))
-        if coded_in(ctx, "visceral-metastasis", cond):
-            staging.visceral.append(cond)
-        if coded_in(ctx, "major-organ-metastasis", cond):
-            staging.major.append(cond)
-        if sites is not None and not bone and cond.ref.reference:
-            staging.primaries[cond.ref.reference] = (cond, sites)
-        elif sites is not None and not bone:
-            staging.primaries[str(id(cond))] = (cond, sites)
+        if ctx.from_future(cond.ref, cond.time):
+            continue
+        certain = confirmed(cond)
+        _stage_tumour(ctx, staging, cond, certain)
+        _stage_other(ctx, staging, cond, certain)
     return staging

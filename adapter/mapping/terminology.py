@@ -18,14 +18,12 @@ import orjson
 
 from adapter.datadirs import data_dir
 from adapter.errors import MappingError
+from adapter.vocabulary.systems import ATC, ICD10CM
 
-__all__ = ["ICD10CM", "LOINC", "SNOMED", "SPINEMETS", "Terminology", "load_terminology"]
+__all__ = ["Terminology", "default_terminology", "load_terminology"]
 
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-SNOMED = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
-SPINEMETS = "http://spinemets.org/fhir"
-_HIERARCHICAL = frozenset({ICD10CM})
+# Code systems whose codes name their ancestors by prefix (C34.11 → C34.1 → C34; B01AC06 → B01AC).
+_HIERARCHICAL = frozenset({ICD10CM, ATC})
 
 
 def _prefixes(system: str | None, code: str) -> Iterable[str]:
@@ -38,17 +36,28 @@ def _prefixes(system: str | None, code: str) -> Iterable[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Codes:
+    """Codes named one by one, codes named with their descendants, and whole code systems."""
+
+    exact: frozenset[tuple[str, str]] = frozenset()
+    descendants_of: frozenset[tuple[str, str]] = frozenset()
+    whole_systems: frozenset[str] = frozenset()
+
+    def contains(self, system: str, code: str) -> bool:
+        if system in self.whole_systems or (system, code) in self.exact:
+            return True
+        return any((system, p) in self.descendants_of for p in _prefixes(system, code))
+
+
+@dataclass(frozen=True, slots=True)
 class _ValueSet:
-    exact: frozenset[tuple[str, str]]
-    descendants_of: frozenset[tuple[str, str]]
-    whole_systems: frozenset[str]
+    include: _Codes
+    exclude: _Codes
 
     def contains(self, system: str | None, code: str) -> bool:
         if system is None:
             return False
-        if system in self.whole_systems or (system, code) in self.exact:
-            return True
-        return any((system, p) in self.descendants_of for p in _prefixes(system, code))
+        return self.include.contains(system, code) and not self.exclude.contains(system, code)
 
 
 @dataclass(slots=True, eq=False)  # hashed by identity: one instance per loaded directory
@@ -77,7 +86,7 @@ class Terminology:
         vs = self.value_sets.get(value_set_id)
         if vs is None:
             raise MappingError(f"ValueSet {value_set_id!r} is not in mappings/")
-        return sorted(vs.exact | vs.descendants_of)
+        return sorted(vs.include.exact | vs.include.descendants_of)
 
     def translate(self, system: str | None, code: str, target: str) -> frozenset[str] | None:
         """Target codes for a source code; empty when mapped as "unmatched"; None if unmapped."""
@@ -106,23 +115,28 @@ def _add_code_system(term: Terminology, res: Mapping[str, Any]) -> None:
     term.code_systems[res["url"]] = frozenset(codes)
 
 
-def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
+def _codes(rid: str, parts: Any) -> _Codes:
     exact: set[tuple[str, str]] = set()
     descendants: set[tuple[str, str]] = set()
     whole: set[str] = set()
-    for include in (res.get("compose") or {}).get("include", ()):
-        system = include["system"]
-        concepts, filters = include.get("concept"), include.get("filter")
+    for part in parts or ():
+        system = part["system"]
+        concepts, filters = part.get("concept"), part.get("filter")
         for concept in concepts or ():
             exact.add((system, concept["code"]))
         for flt in filters or ():
             if flt.get("op") not in ("is-a", "descendent-of") or flt.get("property") != "concept":
-                raise MappingError(f"ValueSet {res['id']}: unsupported filter {flt}")
+                raise MappingError(f"ValueSet {rid}: unsupported filter {flt}")
             descendants.add((system, flt["value"]))
         if not concepts and not filters:
             whole.add(system)
+    return _Codes(frozenset(exact), frozenset(descendants), frozenset(whole))
+
+
+def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
+    compose = res.get("compose") or {}
     term.value_sets[res["id"]] = _ValueSet(
-        frozenset(exact), frozenset(descendants), frozenset(whole)
+        _codes(res["id"], compose.get("include")), _codes(res["id"], compose.get("exclude"))
     )
 
 

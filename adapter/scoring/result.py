@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from adapter.scoring.possible import Span
+from adapter.scoring.possible import Possible, Span
 from adapter.vocabulary import BandSpec, ComponentSpec, ScoreSpec
 
-__all__ = ["ComponentScore", "ScoreResult", "result_of", "total_of"]
+__all__ = ["ComponentScore", "Part", "ScoreResult", "result_of", "total_of"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Part(Generic[T]):
+    """One component's input: its possible values, how each scores, and every value it can take."""
+
+    possible: Possible[T]
+    points: Callable[[T], int]
+    domain: Iterable[T]
 
 
 @dataclass(frozen=True, slots=True)
 class ComponentScore:
-    """Points of one component. ``known`` is False when no input fed it (dataAbsentReason)."""
+    """Points of one component. ``known`` is False when no input fed it (dataAbsentReason);
+    ``full`` is what it would span if nothing were known (to tell what a band depends on)."""
 
     spec: ComponentSpec
     points: Span
     known: bool
+    full: Span
 
     @property
     def code(self) -> str:
@@ -51,11 +65,21 @@ def total_of(components: Sequence[ComponentScore]) -> Span:
     return total
 
 
-def result_of(spec: ScoreSpec, spans: Sequence[tuple[Span, bool]]) -> ScoreResult:
-    """The result of a score whose components, in spec order, have these spans."""
+def result_of(
+    spec: ScoreSpec, parts: Sequence[Part[Any]], *, total: Span | None = None
+) -> ScoreResult:
+    """The result of a score whose components, in spec order, have these inputs.
+
+    ``total`` replaces the sum of the component spans when inputs are not independent.
+    """
     components = tuple(
-        ComponentScore(comp, points, known)
-        for comp, (points, known) in zip(spec.components, spans, strict=True)
+        ComponentScore(
+            comp,
+            part.possible.span(part.points),
+            part.possible.known,
+            Possible.among(part.domain).span(part.points),
+        )
+        for comp, part in zip(spec.components, parts, strict=True)
     )
-    total = total_of(components)
+    total = total or total_of(components)
     return ScoreResult(spec, components, total, spec.band_of(total.low, total.high))

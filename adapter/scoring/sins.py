@@ -12,7 +12,7 @@ from enum import Enum
 
 from adapter.scoring.levels import LEVELS
 from adapter.scoring.possible import Possible
-from adapter.scoring.result import ScoreResult, result_of
+from adapter.scoring.result import Part, ScoreResult, result_of
 from adapter.vocabulary import SINS
 
 __all__ = [
@@ -123,11 +123,15 @@ def score_sins(inp: SinsInput) -> ScoreResult:
     return result_of(
         SINS,
         (
-            (Possible.of(location).span(lambda loc: loc.value), True),
-            (inp.pain.span(_PAIN.__getitem__), inp.pain.known),
-            (inp.bone_lesion.span(_LESION.__getitem__), inp.bone_lesion.known),
-            (inp.alignment.span(_ALIGNMENT.__getitem__), inp.alignment.known),
-            (inp.collapse.span(_COLLAPSE.__getitem__), inp.collapse.known),
-            (inp.posterolateral.span(_POSTEROLATERAL.__getitem__), inp.posterolateral.known),
+            Part(Possible.of(location), _location_points, Location),
+            Part(inp.pain, _PAIN.__getitem__, Pain),
+            Part(inp.bone_lesion, _LESION.__getitem__, BoneLesion),
+            Part(inp.alignment, _ALIGNMENT.__getitem__, Alignment),
+            Part(inp.collapse, _COLLAPSE.__getitem__, Collapse),
+            Part(inp.posterolateral, _POSTEROLATERAL.__getitem__, Posterolateral),
         ),
     )
+
+
+def _location_points(location: Location) -> int:
+    return location.value

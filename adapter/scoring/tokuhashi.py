@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from adapter.scoring.possible import Possible, Span
-from adapter.scoring.result import ScoreResult, result_of
-from adapter.vocabulary import TOKUHASHI_ORIGINAL, TOKUHASHI_REVISED
+from adapter.scoring.result import Part, ScoreResult, result_of
+from adapter.vocabulary import TOKUHASHI_ORIGINAL, TOKUHASHI_REVISED, ScoreSpec
 
 __all__ = [
     "COUNT_CAP",
@@ -99,6 +100,9 @@ class TokuhashiInput:
     major_organ: Possible[MajorOrgan]
     primary_site: Possible[PrimarySite]
     palsy: Possible[Frankel]
+    count_pairs: frozenset[tuple[int, int]] | None = None
+    """The (vertebral, extraspinal) counts that are possible together, when the two counts are
+    not independent (a lesion of unknown site adds to one of them, not both); None otherwise."""
 
 
 def _general_condition(kps: int) -> int:
@@ -119,24 +123,43 @@ def _vertebral(count: int) -> int:
     return 2 if count == 1 else 1 if count == 2 else 0
 
 
-def _spans(
-    inp: TokuhashiInput, site_points: dict[PrimarySite, int]
-) -> tuple[tuple[Span, bool], ...]:
+_COUNTS = range(COUNT_CAP + 1)
+
+
+def _parts(inp: TokuhashiInput, site_points: dict[PrimarySite, int]) -> tuple[Part[Any], ...]:
     return (
-        (inp.kps.span(_general_condition), inp.kps.known),
-        (inp.extraspinal_count.span(_extraspinal), inp.extraspinal_count.known),
-        (inp.vertebral_count.span(_vertebral), inp.vertebral_count.known),
-        (inp.major_organ.span(_MAJOR.__getitem__), inp.major_organ.known),
-        (inp.primary_site.span(site_points.__getitem__), inp.primary_site.known),
-        (inp.palsy.span(_PALSY.__getitem__), inp.palsy.known),
+        Part(inp.kps, _general_condition, KPS_VALUES),
+        Part(inp.extraspinal_count, _extraspinal, _COUNTS),
+        Part(inp.vertebral_count, _vertebral, _COUNTS[1:]),
+        Part(inp.major_organ, _MAJOR.__getitem__, MajorOrgan),
+        Part(inp.primary_site, site_points.__getitem__, PrimarySite),
+        Part(inp.palsy, _PALSY.__getitem__, Frankel),
     )
+
+
+def _joint_total(inp: TokuhashiInput, parts: tuple[Part[Any], ...]) -> Span | None:
+    """The exact total when the two counts are possible only in pairs."""
+    if inp.count_pairs is None:
+        return None
+    pair_points = [_vertebral(v) + _extraspinal(e) for v, e in inp.count_pairs]
+    rest = [part.possible.span(part.points) for i, part in enumerate(parts) if i not in (1, 2)]
+    low = min(pair_points) + sum(s.low for s in rest)
+    high = max(pair_points) + sum(s.high for s in rest)
+    return Span(low, high)
+
+
+def _score(
+    spec: ScoreSpec, inp: TokuhashiInput, site_points: dict[PrimarySite, int]
+) -> ScoreResult:
+    parts = _parts(inp, site_points)
+    return result_of(spec, parts, total=_joint_total(inp, parts))
 
 
 def score_tokuhashi_revised(inp: TokuhashiInput) -> ScoreResult:
     """Revised Tokuhashi score, total 0–15 (Tokuhashi 2005)."""
-    return result_of(TOKUHASHI_REVISED, _spans(inp, _SITE_REVISED))
+    return _score(TOKUHASHI_REVISED, inp, _SITE_REVISED)
 
 
 def score_tokuhashi_original(inp: TokuhashiInput) -> ScoreResult:
     """Original Tokuhashi score, total 0–12 (Tokuhashi 1990)."""
-    return result_of(TOKUHASHI_ORIGINAL, _spans(inp, _SITE_ORIGINAL))
+    return _score(TOKUHASHI_ORIGINAL, inp, _SITE_ORIGINAL)

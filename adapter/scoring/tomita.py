@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from adapter.scoring.possible import Possible
-from adapter.scoring.result import ScoreResult, result_of
+from adapter.scoring.result import Part, ScoreResult, result_of
 from adapter.vocabulary import TOMITA
 
 __all__ = [
@@ -53,14 +53,18 @@ class TomitaInput:
 
 
 def bone_extent_from_counts(
-    vertebral: Possible[int], extraspinal: Possible[int]
+    vertebral: Possible[int],
+    extraspinal: Possible[int],
+    pairs: frozenset[tuple[int, int]] | None = None,
 ) -> Possible[BoneExtent]:
     """Solitary when the vertebral and extraspinal counts add up to one, else multiple.
 
-    Counts are capped at 3 ("3 or more"); a sum of 0 cannot be a bone-metastasis patient and is
-    read as solitary at least, since Tomita counts the lesion being assessed.
+    ``pairs`` are the counts possible together when they are not independent. Counts are capped
+    at 3 ("3 or more"); a sum of 0 cannot be a bone-metastasis patient and is read as solitary
+    at least, since Tomita counts the lesion being assessed.
     """
-    sums = {v + e for v in vertebral.values for e in extraspinal.values}
+    together = pairs or {(v, e) for v in vertebral.values for e in extraspinal.values}
+    sums = {v + e for v, e in together}
     extents = {BoneExtent.SOLITARY if s <= 1 else BoneExtent.MULTIPLE for s in sums}
     return Possible(frozenset(extents), vertebral.known or extraspinal.known)
 
@@ -70,8 +74,8 @@ def score_tomita(inp: TomitaInput) -> ScoreResult:
     return result_of(
         TOMITA,
         (
-            (inp.growth.span(_GROWTH.__getitem__), inp.growth.known),
-            (inp.visceral.span(_VISCERAL.__getitem__), inp.visceral.known),
-            (inp.bone.span(_BONE.__getitem__), inp.bone.known),
+            Part(inp.growth, _GROWTH.__getitem__, Growth),
+            Part(inp.visceral, _VISCERAL.__getitem__, Visceral),
+            Part(inp.bone, _BONE.__getitem__, BoneExtent),
         ),
     )

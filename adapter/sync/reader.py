@@ -7,9 +7,9 @@ from typing import Any
 from urllib.parse import quote
 
 from adapter.fhir.client import FhirClient
-from adapter.mapping.extract import ECOG, KARNOFSKY
-from adapter.mapping.findings import FINDING
-from adapter.mapping.terminology import LOINC, Terminology
+from adapter.mapping.observations import ECOG, KARNOFSKY
+from adapter.mapping.terminology import Terminology
+from adapter.vocabulary.systems import FINDING, LOINC
 
 __all__ = ["all_patients", "changed_patients", "patient_inputs"]
 

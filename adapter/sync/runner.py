@@ -13,13 +13,10 @@ from typing import Any, Literal
 
 from adapter.errors import FhirServerError
 from adapter.fhir.client import FhirClient
-from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.transaction import transaction_bundle
-from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import score_patient
+from adapter.pipeline import patient_records, score_patient
 from adapter.sync.reader import patient_inputs
 from adapter.sync.retry import RetryPolicy, with_retries
 
@@ -83,15 +80,10 @@ async def sync_patient(
         resources = await with_retries(
             lambda: patient_inputs(client, patient), policy, on_retry=on_retry
         )
-        loose: list[Issue] = []
-        mine = [
-            p
-            for p in patients_from_resources(resources, loose, read_observation)
-            if p.patient == patient
-        ]
-        if not mine:
+        records = patient_records(resources, patient)
+        if records is None:
             return Outcome(patient, "failed", "no data for this patient")
-        result = score_patient(mine[0], term, now=now, original=original)
+        result = score_patient(records, term, now=now, original=original)
         bundle = transaction_bundle(result.resources())
         response = await with_retries(lambda: client.transaction(bundle), policy, on_retry=on_retry)
         created = _created(response)

@@ -12,9 +12,8 @@ from typing import Any
 from urllib.parse import quote
 
 from adapter.fhir.client import FhirClient
-from adapter.mapping.extract import ECOG, KARNOFSKY
-from adapter.mapping.findings import FINDING
-from adapter.mapping.terminology import LOINC
+from adapter.mapping.observations import ECOG, KARNOFSKY
+from adapter.vocabulary.systems import FINDING, LOINC
 
 __all__ = ["CRITERIA", "create_subscriptions", "subscription"]
 

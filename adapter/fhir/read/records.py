@@ -1,7 +1,8 @@
-"""Slim, typed views of the input resources spinemets reads (Patient, Observation, Condition).
+"""Slim, typed views of the input resources spinemets reads.
 
 Only the elements the extraction needs are kept; everything else in the JSON is ignored. A
-structurally unusable resource (no subject, wrong shapes) becomes an :class:`Issue`, not a record.
+structurally unusable resource (no subject, wrong shapes) becomes an :class:`Issue`, not a
+record. Records are NamedTuples: tens of thousands are built per second in a bulk run.
 """
 
 from __future__ import annotations
@@ -10,24 +11,27 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.references import normalise_reference, patient_of
 from adapter.fhir.read.timing import ClinicalTime, parse_time
+from adapter.vocabulary.systems import RELATED_CONDITION_URLS
 
 __all__ = [
     "Coding",
     "ConditionRecord",
+    "MedicationRecord",
     "ObservationFilter",
     "ObservationRecord",
     "ParsedResource",
+    "PatientRecord",
+    "Quantity",
     "ResourceRef",
+    "codings",
+    "concepts",
     "parse_resource",
 ]
 
-RELATED_PRIMARY_URL = (
-    "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-related-primary-cancer-condition"
-)
 
-
-class Coding(NamedTuple):  # a NamedTuple: built tens of thousands of times per second
+class Coding(NamedTuple):
     system: str | None
     code: str
 
@@ -39,15 +43,34 @@ class ResourceRef(NamedTuple):
     reference: str | None
 
 
+class Quantity(NamedTuple):
+    """A ``valueQuantity``: its number and how its unit is written (UCUM code, else unit)."""
+
+    value: float
+    unit: str | None
+    system: str | None
+
+
+class PatientRecord(NamedTuple):
+    ref: ResourceRef
+    patient: str
+    gender: str | None
+    birth_date: ClinicalTime | None
+    deceased: bool  # deceasedBoolean true, or a deceasedDateTime
+    deceased_time: ClinicalTime | None
+
+
 class ObservationRecord(NamedTuple):
     ref: ResourceRef
     patient: str
     status: str
     codes: tuple[Coding, ...]
     value_codes: tuple[Coding, ...]
-    value_number: float | None
+    value_number: float | None  # valueInteger, or valueQuantity.value
+    quantity: Quantity | None
     body_sites: tuple[tuple[Coding, ...], ...]
     focus: tuple[str, ...]
+    part_of: tuple[str, ...]
     time: ClinicalTime | None
 
 
@@ -58,14 +81,27 @@ class ConditionRecord(NamedTuple):
     verification_status: str | None
     codes: tuple[Coding, ...]
     body_sites: tuple[tuple[Coding, ...], ...]
-    related_primaries: tuple[str, ...]
+    related: tuple[str, ...]  # conditions this one names as related (its primary tumour)
     time: ClinicalTime | None
 
 
-ParsedResource = ObservationRecord | ConditionRecord
+class MedicationRecord(NamedTuple):
+    """A MedicationRequest or MedicationStatement: what is (or was) taken."""
+
+    ref: ResourceRef
+    patient: str
+    status: str | None
+    codes: tuple[Coding, ...]  # medicationCodeableConcept, or the referenced Medication's code
+    medication: str | None  # medicationReference, resolved against the input's Medications
+    time: ClinicalTime | None
 
 
-def _codings(concept: Any) -> tuple[Coding, ...]:
+ParsedResource = PatientRecord | ObservationRecord | ConditionRecord | MedicationRecord
+ObservationFilter = Callable[[tuple[Coding, ...]], bool]
+
+
+def codings(concept: Any) -> tuple[Coding, ...]:
+    """The codings of a CodeableConcept that have a code."""
     if not isinstance(concept, dict):
         return ()
     out = []
@@ -76,45 +112,23 @@ def _codings(concept: Any) -> tuple[Coding, ...]:
     return tuple(out)
 
 
-def _status_code(concept: Any) -> str | None:
-    codes = _codings(concept)
-    return codes[0].code if codes else None
-
-
-def _concepts(value: Any) -> tuple[tuple[Coding, ...], ...]:
+def concepts(value: Any) -> tuple[tuple[Coding, ...], ...]:
+    """The coded concepts of a CodeableConcept or a list of them."""
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
         return ()
-    return tuple(c for c in (_codings(v) for v in value) if c)
+    return tuple(c for c in (codings(v) for v in value) if c)
 
 
-def normalise_reference(reference: Any, aliases: Mapping[str, str]) -> str | None:
-    """``Type/id`` for relative, absolute or urn:uuid references (via the Bundle's fullUrls)."""
-    if not isinstance(reference, dict):
-        return None
-    ref = reference.get("reference")
-    if not isinstance(ref, str) or not ref:
-        return None
-    if ref.count("/") == 1 and not ref.startswith("urn:"):
-        return ref  # the common case, relative Type/id
-    if ref in aliases:
-        return aliases[ref]
-    if ref.startswith(("urn:uuid:", "urn:oid:", "#")):
-        return ref
-    parts = ref.rstrip("/").split("/")
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
-    return "/".join(parts[-2:]) if len(parts) >= 2 else ref
+def _status_code(concept: Any) -> str | None:
+    found = codings(concept)
+    return found[0].code if found else None
 
 
-def _patient_of(resource: Mapping[str, Any], aliases: Mapping[str, str]) -> str | None:
-    subject = normalise_reference(resource.get("subject"), aliases)
-    if subject is None:
-        return None
-    if subject.startswith("Patient/"):
-        return subject[len("Patient/") :]
-    return subject if subject.startswith("urn:") else None
+def _references(value: Any, aliases: Mapping[str, str]) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else ()
+    return tuple(r for r in (normalise_reference(v, aliases) for v in items) if r is not None)
 
 
 def _ref(resource: Mapping[str, Any], full_url: str | None) -> ResourceRef:
@@ -125,26 +139,127 @@ def _ref(resource: Mapping[str, Any], full_url: str | None) -> ResourceRef:
     return ResourceRef(rtype, full_url)
 
 
+def _period_end(period: Any) -> ClinicalTime | None:
+    return parse_time(period.get("end")) if isinstance(period, dict) else None
+
+
+def _period_start(period: Any) -> ClinicalTime | None:
+    return parse_time(period.get("start")) if isinstance(period, dict) else None
+
+
 def _observation_time(resource: Mapping[str, Any]) -> ClinicalTime | None:
-    period = resource.get("effectivePeriod")
     return (
         parse_time(resource.get("effectiveDateTime"))
         or parse_time(resource.get("effectiveInstant"))
-        or (parse_time(period.get("end")) if isinstance(period, dict) else None)
+        or _period_end(resource.get("effectivePeriod"))
         or parse_time(resource.get("issued"))
     )
 
 
-def _value_number(resource: Mapping[str, Any]) -> float | None:
-    value = resource.get("valueInteger")
-    if value is None and isinstance(resource.get("valueQuantity"), dict):
-        value = resource["valueQuantity"].get("value")
+def _quantity(resource: Mapping[str, Any]) -> Quantity | None:
+    quantity = resource.get("valueQuantity")
+    if not isinstance(quantity, dict):
+        return None
+    value = quantity.get("value")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    code, unit, system = quantity.get("code"), quantity.get("unit"), quantity.get("system")
+    written = code if isinstance(code, str) and code else unit if isinstance(unit, str) else None
+    return Quantity(float(value), written or None, system if isinstance(system, str) else None)
 
 
-ObservationFilter = Callable[[tuple[Coding, ...]], bool]
+def _value_number(resource: Mapping[str, Any], quantity: Quantity | None) -> float | None:
+    value = resource.get("valueInteger")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return quantity.value if quantity is not None else None
+
+
+def _observation(
+    resource: Mapping[str, Any], ref: ResourceRef, patient: str, aliases: Mapping[str, str]
+) -> ObservationRecord | Issue:
+    status = resource.get("status")
+    if not isinstance(status, str):
+        label = ref.reference or "Observation without id"
+        return Issue("error", "required", f"{label} has no status; ignored.", ref.reference)
+    quantity = _quantity(resource)
+    return ObservationRecord(
+        ref=ref,
+        patient=patient,
+        status=status,
+        codes=codings(resource.get("code")),
+        value_codes=codings(resource.get("valueCodeableConcept")),
+        value_number=_value_number(resource, quantity),
+        quantity=quantity,
+        body_sites=concepts(resource.get("bodySite")),
+        focus=_references(resource.get("focus"), aliases),
+        part_of=_references(resource.get("partOf"), aliases),
+        time=_observation_time(resource),
+    )
+
+
+def _condition(
+    resource: Mapping[str, Any], ref: ResourceRef, patient: str, aliases: Mapping[str, str]
+) -> ConditionRecord:
+    related = tuple(
+        r
+        for r in (
+            normalise_reference(ext.get("valueReference"), aliases)
+            for ext in resource.get("extension") or ()
+            if isinstance(ext, dict) and ext.get("url") in RELATED_CONDITION_URLS
+        )
+        if r is not None
+    )
+    return ConditionRecord(
+        ref=ref,
+        patient=patient,
+        clinical_status=_status_code(resource.get("clinicalStatus")),
+        verification_status=_status_code(resource.get("verificationStatus")),
+        codes=codings(resource.get("code")),
+        body_sites=concepts(resource.get("bodySite")),
+        related=related,
+        time=parse_time(resource.get("onsetDateTime"))
+        or _period_start(resource.get("onsetPeriod"))
+        or parse_time(resource.get("recordedDate")),
+    )
+
+
+def _patient(resource: Mapping[str, Any], ref: ResourceRef, patient: str) -> PatientRecord:
+    gender = resource.get("gender")
+    deceased_time = parse_time(resource.get("deceasedDateTime"))
+    return PatientRecord(
+        ref=ref,
+        patient=patient,
+        gender=gender if isinstance(gender, str) else None,
+        birth_date=parse_time(resource.get("birthDate")),
+        deceased=resource.get("deceasedBoolean") is True or deceased_time is not None,
+        deceased_time=deceased_time,
+    )
+
+
+def _medication(
+    resource: Mapping[str, Any], ref: ResourceRef, patient: str, aliases: Mapping[str, str]
+) -> MedicationRecord:
+    status = resource.get("status")
+    time = (
+        parse_time(resource.get("authoredOn"))
+        or parse_time(resource.get("effectiveDateTime"))
+        or _period_start(resource.get("effectivePeriod"))
+        or parse_time(resource.get("dateAsserted"))
+    )
+    return MedicationRecord(
+        ref=ref,
+        patient=patient,
+        status=status if isinstance(status, str) else None,
+        codes=codings(resource.get("medicationCodeableConcept")),
+        medication=normalise_reference(resource.get("medicationReference"), aliases),
+        time=time,
+    )
+
+
+_READ = frozenset(
+    {"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"}
+)
 
 
 def parse_resource(
@@ -156,64 +271,27 @@ def parse_resource(
     """Parse one input resource; None for resources spinemets does not read.
 
     ``wanted`` screens Observations by code before anything else is parsed: most of a
-    patient's Observations (labs, vitals) feed no score, and parsing them dominated the cost.
+    patient's Observations (vitals, most labs) feed nothing, and parsing them dominated the cost.
     """
     if not isinstance(resource, dict):
         return Issue("error", "structure", "An entry is not a FHIR resource (not a JSON object).")
     rtype = resource.get("resourceType")
-    if rtype not in ("Observation", "Condition"):
+    if rtype not in _READ:
         return None
-    codes = _codings(resource.get("code"))
-    if rtype == "Observation" and wanted is not None and not wanted(codes):
+    if rtype == "Observation" and wanted is not None and not wanted(codings(resource.get("code"))):
         return None
     ref = _ref(resource, full_url)
-    label = ref.reference or f"{rtype} without id"
-    patient = _patient_of(resource, aliases)
+    patient = patient_of(resource, aliases)
     if patient is None:
+        label = ref.reference or f"{rtype} without id"
+        if rtype == "Patient":
+            return Issue("error", "required", f"{label} has no id; ignored.", ref.reference)
         message = f"{label} has no Patient subject; ignored."
         return Issue("error", "required", message, ref.reference, "subject")
     if rtype == "Observation":
-        status = resource.get("status")
-        if not isinstance(status, str):
-            return Issue("error", "required", f"{label} has no status; ignored.", ref.reference)
-        focus = tuple(
-            r
-            for r in (normalise_reference(f, aliases) for f in resource.get("focus") or ())
-            if r is not None
-        )
-        return ObservationRecord(
-            ref=ref,
-            patient=patient,
-            status=status,
-            codes=codes,
-            value_codes=_codings(resource.get("valueCodeableConcept")),
-            value_number=_value_number(resource),
-            body_sites=_concepts(resource.get("bodySite")),
-            focus=focus,
-            time=_observation_time(resource),
-        )
-    related = tuple(
-        r
-        for r in (
-            normalise_reference(ext.get("valueReference"), aliases)
-            for ext in resource.get("extension") or ()
-            if isinstance(ext, dict) and ext.get("url") == RELATED_PRIMARY_URL
-        )
-        if r is not None
-    )
-    return ConditionRecord(
-        ref=ref,
-        patient=patient,
-        clinical_status=_status_code(resource.get("clinicalStatus")),
-        verification_status=_status_code(resource.get("verificationStatus")),
-        codes=codes,
-        body_sites=_concepts(resource.get("bodySite")),
-        related_primaries=related,
-        time=parse_time(resource.get("onsetDateTime"))
-        or parse_time(resource.get("recordedDate"))
-        or (
-            parse_time(resource["onsetPeriod"].get("start"))
-            if isinstance(resource.get("onsetPeriod"), dict)
-            else None
-        ),
-    )
+        return _observation(resource, ref, patient, aliases)
+    if rtype == "Condition":
+        return _condition(resource, ref, patient, aliases)
+    if rtype == "Patient":
+        return _patient(resource, ref, patient)
+    return _medication(resource, ref, patient, aliases)

@@ -21,12 +21,17 @@ import orjson
 from adapter.errors import InputError
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import (
+    Coding,
     ConditionRecord,
+    MedicationRecord,
     ObservationFilter,
     ObservationRecord,
-    normalise_reference,
+    ParsedResource,
+    PatientRecord,
+    codings,
     parse_resource,
 )
+from adapter.fhir.read.references import patient_of
 
 __all__ = ["PatientData", "patients_from_resources", "read_input", "read_resources"]
 
@@ -36,8 +41,10 @@ class PatientData:
     """Everything one patient's input holds that spinemets reads."""
 
     patient: str
+    record: PatientRecord | None = None
     observations: list[ObservationRecord] = field(default_factory=list)
     conditions: list[ConditionRecord] = field(default_factory=list)
+    medications: list[MedicationRecord] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
 
 
@@ -45,24 +52,6 @@ class PatientData:
 class _Entry:
     resource: Any
     full_url: str | None
-
-
-def _patient_key(resource: Any, aliases: Mapping[str, str]) -> str | None:
-    if not isinstance(resource, dict):
-        return None
-    if resource.get("resourceType") == "Patient":
-        rid = resource.get("id")
-        return rid if isinstance(rid, str) and rid else None
-    subject = normalise_reference(resource.get("subject"), aliases)
-    if subject is None:
-        return None
-    if subject.startswith("Patient/"):
-        return subject[len("Patient/") :]
-    return subject if subject.startswith("urn:") else None
-
-
-def _is_patient(resource: Any) -> bool:
-    return isinstance(resource, dict) and resource.get("resourceType") == "Patient"
 
 
 def _bundle_entries(bundle: Mapping[str, Any]) -> tuple[list[_Entry], dict[str, str]]:
@@ -90,38 +79,64 @@ def _group(
 ) -> tuple[list[PatientData], list[Issue]]:
     patients: dict[str, PatientData] = {}
     loose: list[Issue] = []
+    medicines: dict[str, tuple[Coding, ...]] = {}
     for entry in entries:
         parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
-        # A parsed record knows its patient; only Patients and issues need the look-up.
-        if isinstance(parsed, ObservationRecord | ConditionRecord):
-            key: str | None = parsed.patient
-        elif isinstance(parsed, Issue) or _is_patient(entry.resource):
-            key = _patient_key(entry.resource, aliases)
-        else:
+        if parsed is None:
+            _note_medication(entry.resource, medicines)
             continue  # a resource spinemets does not read, or an Observation screened out
+        # A parsed record knows its patient; only issues need the look-up.
+        key = patient_of(entry.resource, aliases) if isinstance(parsed, Issue) else parsed.patient
         _add(patients, loose, key, parsed)
+    if medicines:
+        for data in patients.values():
+            data.medications = [_resolved(m, medicines) for m in data.medications]
     return list(patients.values()), loose
+
+
+def _note_medication(resource: Any, medicines: dict[str, tuple[Coding, ...]]) -> None:
+    """A Medication resource, for the requests and statements that reference it."""
+    if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
+        rid = resource.get("id")
+        if isinstance(rid, str):
+            medicines[f"Medication/{rid}"] = codings(resource.get("code"))
+
+
+def _resolved(
+    record: MedicationRecord, medicines: dict[str, tuple[Coding, ...]]
+) -> MedicationRecord:
+    if record.codes or record.medication not in medicines:
+        return record
+    return record._replace(codes=medicines[record.medication])
 
 
 def _add(
     patients: dict[str, PatientData],
     loose: list[Issue],
     key: str | None,
-    parsed: ObservationRecord | ConditionRecord | Issue | None,
+    parsed: ParsedResource | Issue | None,
 ) -> None:
+    if parsed is None:
+        return
     data = None
     if key is not None:
         data = patients.get(key)
         if data is None:
             data = patients[key] = PatientData(key)
-    if isinstance(parsed, Issue):
-        (data.issues if data is not None else loose).append(parsed)
-    elif isinstance(parsed, ObservationRecord):
-        assert data is not None  # a parsed record always has a patient
+    if data is None:
+        if isinstance(parsed, Issue):
+            loose.append(parsed)
+        return
+    if isinstance(parsed, ObservationRecord):
         data.observations.append(parsed)
     elif isinstance(parsed, ConditionRecord):
-        assert data is not None
         data.conditions.append(parsed)
+    elif isinstance(parsed, MedicationRecord):
+        data.medications.append(parsed)
+    elif isinstance(parsed, PatientRecord):
+        data.record = parsed
+    else:
+        data.issues.append(parsed)
 
 
 def _load_line(line: bytes, number: int) -> Any:
@@ -146,7 +161,7 @@ def _ndjson_patients(
             resource = _load_line(line, number)
             if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
                 resources += 1
-            key = _patient_key(resource, {})
+            key = patient_of(resource)
             if key is not None:
                 last_line[key] = number
     if not resources:
@@ -169,11 +184,11 @@ def _ndjson_patients(
         if resource.get("resourceType") == "Bundle":
             entries, aliases = _bundle_entries(resource)
             for entry in entries:
-                key = _patient_key(entry.resource, aliases)
+                key = patient_of(entry.resource, aliases)
                 parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
                 _add(pending, loose, key, parsed)
         else:
-            key = _patient_key(resource, {})
+            key = patient_of(resource)
             _add(pending, loose, key, parse_resource(resource, None, {}, wanted))
             if key is not None and last_line.get(key) == number:
                 yield pending.pop(key)

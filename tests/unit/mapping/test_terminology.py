@@ -11,7 +11,9 @@ from fhir.resources.R4B.conceptmap import ConceptMap
 from fhir.resources.R4B.valueset import ValueSet
 
 from adapter.errors import MappingError
-from adapter.mapping.terminology import ICD10CM, SNOMED, SPINEMETS, load_terminology
+from adapter.mapping.terminology import load_terminology
+from adapter.vocabulary.systems import BASE as SPINEMETS
+from adapter.vocabulary.systems import ICD10CM, SNOMED
 
 MAPPINGS = Path(__file__).resolve().parents[3] / "mappings"
 FILES = sorted(MAPPINGS.glob("*.json"))

@@ -1,0 +1,175 @@
+"""Lesion counts (contract §2, counts): vertebral levels and extraspinal sites, and from them
+the Tomita bone-metastasis extent.
+
+Each count spans confirmed … confirmed + unconfirmed lesions. A bone-metastasis Condition with
+no bodySite is one more site in one of the two counts, not both: the counts are then possible
+only in pairs, and the Tokuhashi total takes the joint minimum and maximum. A spinal lesion
+whose level is not named may be a level already counted, or another. Counts are kept as
+0, 1, 2 and 3 ("3 or more"). An explicit count finding is the clinician's word and wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import product
+
+from adapter.mapping.context import condition_evidence
+from adapter.mapping.evidence import Basis, Evidence
+from adapter.mapping.findings import choose_latest
+from adapter.mapping.inputs import caveats_of, enum_input, only
+from adapter.mapping.observations import Findings
+from adapter.mapping.staging import Lesion, Staging
+from adapter.scoring import COUNT_CAP, BoneExtent, Possible, bone_extent_from_counts
+from adapter.vocabulary import TOKUHASHI_EXTRASPINAL, TOKUHASHI_VERTEBRAL, TOMITA_BONE
+
+__all__ = ["Counts", "count_inputs"]
+
+Pairs = frozenset[tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    vertebral: Possible[int]
+    vertebral_basis: Basis
+    extraspinal: Possible[int]
+    extraspinal_basis: Basis
+    pairs: Pairs | None  # None: the two counts are independent
+    bone: Possible[BoneExtent]
+    bone_basis: Basis
+
+
+@dataclass(slots=True)
+class _Tally:
+    levels: set[str]
+    maybe_levels: set[str]
+    unnamed: list[bool]  # spinal lesions without a level: confirmed?
+    sites: set[str]
+    maybe_sites: set[str]
+    unsited: list[bool]  # bone metastases without a site: confirmed?
+    vertebral_evidence: list[Evidence]
+    extra_evidence: list[Evidence]
+    unconfirmed: list[str]
+
+
+def _tally(lesions: Iterable[Lesion]) -> _Tally:
+    t = _Tally(set(), set(), [], set(), set(), [], [], [], [])
+    for lesion in lesions:
+        cond, certain = lesion.condition, lesion.confirmed
+        if not certain:
+            t.unconfirmed.append(lesion.status)
+        if not lesion.sites:
+            t.unsited.append(certain)
+            ev = condition_evidence(cond, "bone metastasis, site not recorded")
+            t.vertebral_evidence.append(ev)
+            t.extra_evidence.append(ev)
+        for site in lesion.sites:
+            if site.kind == "level" and site.level is not None:
+                (t.levels if certain else t.maybe_levels).add(site.level)
+                t.vertebral_evidence.append(
+                    condition_evidence(cond, f"vertebral lesion {site.level}")
+                )
+            elif site.kind == "spinal":
+                t.unnamed.append(certain)
+                t.vertebral_evidence.append(
+                    condition_evidence(cond, "spinal lesion, level unknown")
+                )
+            else:
+                (t.sites if certain else t.maybe_sites).add(site.key)
+                t.extra_evidence.append(
+                    condition_evidence(cond, f"extraspinal bone lesion {site.label}")
+                )
+    return t
+
+
+def _pairs(t: _Tally) -> Pairs:
+    """Every (vertebral, extraspinal) count the lesions allow together, capped."""
+    known, maybe = len(t.levels), len(t.maybe_levels - t.levels)
+    unnamed_low = 1 if known == 0 and any(t.unnamed) else 0
+    vertebral = range(known + unnamed_low, known + maybe + len(t.unnamed) + 1)
+    sites = len(t.sites)
+    extraspinal = range(sites, sites + len(t.maybe_sites - t.sites) + 1)
+    # Each unsited lesion goes to the spine (1, 0) or elsewhere (0, 1); an unconfirmed one may
+    # also be absent (0, 0).
+    choices = [((1, 0), (0, 1)) if certain else ((1, 0), (0, 1), (0, 0)) for certain in t.unsited]
+    moves = {(sum(m[0] for m in ms), sum(m[1] for m in ms)) for ms in product(*choices)}
+    return frozenset(
+        (min(v + dv, COUNT_CAP), min(e + de, COUNT_CAP))
+        for v in vertebral
+        for e in extraspinal
+        for dv, de in moves
+    )
+
+
+def _derived(t: _Tally) -> tuple[Possible[int], Possible[int], Pairs | None]:
+    pairs = _pairs(t)
+    if all(v == 0 for v, _ in pairs):  # no vertebral lesion at all: the count is missing
+        extra = Possible(frozenset(e for _, e in pairs))
+        return Possible.unknown(range(1, COUNT_CAP + 1)), extra, None
+    pairs = frozenset((max(v, 1), e) for v, e in pairs)  # the lesion being assessed counts
+    vertebral = Possible(frozenset(v for v, _ in pairs))
+    extra = Possible(frozenset(e for _, e in pairs))
+    independent = len(pairs) == len(vertebral.values) * len(extra.values)
+    return vertebral, extra, None if independent else pairs
+
+
+def _caveats(t: _Tally) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    shared = tuple(
+        f"{status} may or may not be present: the count spans both." for status in t.unconfirmed
+    )
+    vertebral, extra = list(shared), list(shared)
+    if t.unnamed:
+        vertebral.append(f"{len(t.unnamed)} spinal lesion(s) without a level widen the count.")
+    if t.unsited:
+        note = (
+            f"{len(t.unsited)} bone metastasis(es) without a site: each adds one to the vertebral "
+            "or the extraspinal count, not both."
+        )
+        vertebral.append(note)
+        extra.append(note)
+    return tuple(dict.fromkeys(vertebral)), tuple(dict.fromkeys(extra))
+
+
+def _explicit(found: Findings, code: str) -> tuple[Possible[int], Basis] | None:
+    """A count finding, when one was recorded: it wins over the count derived from Conditions."""
+    chosen = choose_latest(found.coded.get(code, []), code)
+    if chosen is None:
+        return None
+    values = frozenset(min(v, COUNT_CAP) for v in chosen.values if isinstance(v, int))
+    return Possible(values), Basis(chosen.evidence, caveats=caveats_of(chosen))
+
+
+def _bone(
+    found: Findings, vertebral: Possible[int], extra: Possible[int], pairs: Pairs | None,
+    evidence: tuple[Evidence, ...],
+) -> tuple[Possible[BoneExtent], Basis]:  # fmt: skip
+    extent = only(choose_latest(found.coded.get("bone-metastasis-extent", []),
+                                "bone-metastasis-extent"), BoneExtent)  # fmt: skip
+    if extent is not None:
+        return enum_input(extent, BoneExtent, TOMITA_BONE.settle)
+    bone = bone_extent_from_counts(vertebral, extra, pairs)
+    if not vertebral.known and not bone.certain:
+        return Possible.unknown(BoneExtent), Basis(settle=TOMITA_BONE.settle)
+    return bone, Basis(evidence, ("Derived from the vertebral and extraspinal counts.",))
+
+
+def count_inputs(found: Findings, staging: Staging) -> Counts:
+    tally = _tally(staging.lesions)
+    vertebral, extra, pairs = _derived(tally)
+    v_caveats, e_caveats = _caveats(tally)
+    v_basis = Basis(tuple(tally.vertebral_evidence), caveats=v_caveats)
+    if not vertebral.known:
+        v_basis = Basis(settle=TOKUHASHI_VERTEBRAL.settle)
+    note = ("Derived from bone-metastasis Conditions (none coded = none).",)
+    e_basis = Basis(tuple(tally.extra_evidence), note, caveats=e_caveats)
+    explicit_v = _explicit(found, "vertebral-metastases-count")
+    explicit_e = _explicit(found, "extraspinal-bone-metastases-count")
+    if explicit_v is not None:
+        (vertebral, v_basis), pairs = explicit_v, None
+    if explicit_e is not None:
+        (extra, e_basis), pairs = explicit_e, None
+    if not extra.certain and e_basis.settle is None:
+        e_basis = Basis(e_basis.evidence, e_basis.notes, TOKUHASHI_EXTRASPINAL.settle,
+                        e_basis.caveats)  # fmt: skip
+    bone, bone_basis = _bone(found, vertebral, extra, pairs, (*v_basis.evidence, *e_basis.evidence))
+    return Counts(vertebral, v_basis, extra, e_basis, pairs, bone, bone_basis)

@@ -1,0 +1,48 @@
+"""Chosen findings → score inputs with their basis: the caveats that travel with every result
+(conflicts, dated inputs) are added here, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+from typing import TypeVar
+
+from adapter.mapping.evidence import Basis, Evidence
+from adapter.mapping.findings import Chosen
+from adapter.scoring import Possible
+
+__all__ = ["caveats_of", "dated_caveats", "enum_input", "only"]
+
+E = TypeVar("E", bound=Enum)
+
+
+def dated_caveats(evidence: Iterable[Evidence]) -> tuple[str, ...]:
+    """One caveat per input that may no longer hold at the computation time."""
+    return tuple(
+        f"Dated input: {ev.summary}, {ev.dated} — {ev.ref.reference or 'unreferenced'}."
+        for ev in evidence
+        if ev.dated
+    )
+
+
+def caveats_of(chosen: Chosen[object]) -> tuple[str, ...]:
+    conflict = (chosen.conflict,) if chosen.conflict else ()
+    return (*conflict, *dated_caveats(chosen.evidence))
+
+
+def only(chosen: Chosen[object] | None, kind: type[E]) -> Chosen[E] | None:
+    """The chosen values of one enum type (a finding's answers are typed by its code)."""
+    if chosen is None:
+        return None
+    values = frozenset(v for v in chosen.values if isinstance(v, kind))
+    return Chosen(values, chosen.evidence, chosen.conflict)
+
+
+def enum_input(
+    chosen: Chosen[E] | None, enum: type[E], settle: str | None
+) -> tuple[Possible[E], Basis]:
+    """The possible values of a finding-fed input; unknown (every value) when none counts."""
+    if chosen is None:
+        return Possible.unknown(enum), Basis(settle=settle)
+    settles = settle if chosen.conflict else None
+    return Possible(chosen.values), Basis(chosen.evidence, (), settles, caveats_of(chosen))

@@ -1,0 +1,102 @@
+"""Which spinal levels are scored, and what is known about each (contract §2, spinal levels).
+
+The scored levels are the levels of current bone-metastasis Conditions, unconfirmed ones
+included (marked so), and of a primary bone-marrow tumour with a vertebral bodySite. A finding
+placed at a level where no metastasis is recorded is reported and not used — unless some
+bone-metastasis Condition has no bodySite: that lesion may be there, so the level is scored and
+marked as known from findings only. SINS does not score the coccyx or a lesion whose level is
+not named; those are listed with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from adapter.mapping.context import Context, condition_evidence
+from adapter.mapping.evidence import Evidence
+from adapter.mapping.findings import SINS_FINDINGS, Finding
+from adapter.mapping.staging import Staging
+from adapter.scoring import level_order, location_of
+
+__all__ = ["PLACED_FINDINGS", "LevelOrigin", "LevelPlan", "plan_levels"]
+
+LevelOrigin = Literal["confirmed", "unconfirmed", "findings"]
+# Findings that name a level: the SINS findings and the epidural compression grade.
+PLACED_FINDINGS = (*SINS_FINDINGS, "epidural-spinal-cord-compression")
+_RANK: dict[LevelOrigin, int] = {"findings": 0, "unconfirmed": 1, "confirmed": 2}
+
+
+@dataclass(slots=True)
+class LevelPlan:
+    origin: dict[str, LevelOrigin] = field(default_factory=dict)  # scored level → origin
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+    unscored: list[tuple[str, str]] = field(default_factory=list)  # (label, reason)
+
+    @property
+    def levels(self) -> list[str]:
+        return sorted(self.origin, key=level_order)
+
+    def note(self, level: str) -> str | None:
+        """What the output says about how the level is known, when it is not for certain."""
+        if self.origin[level] == "unconfirmed":
+            return (
+                f"Level {level} is known only from an unconfirmed Condition: the lesion may or "
+                "may not be there."
+            )
+        if self.origin[level] == "findings":
+            return (
+                f"Level {level} is known from findings only: no metastasis Condition names it, "
+                "and a bone-metastasis Condition without a site may be this lesion."
+            )
+        return None
+
+    def add(self, level: str, origin: LevelOrigin, evidence: Evidence | None) -> None:
+        """A level is as certain as the most certain record of it."""
+        current = self.origin.get(level)
+        if current is None or _RANK[origin] > _RANK[current]:
+            self.origin[level] = origin
+        listed = self.evidence.setdefault(level, [])
+        if evidence is not None:
+            listed.append(evidence)
+
+
+def _from_conditions(staging: Staging, plan: LevelPlan) -> None:
+    for lesion in staging.lesions:
+        cond = lesion.condition
+        origin: LevelOrigin = "confirmed" if lesion.confirmed else "unconfirmed"
+        for site in lesion.sites:
+            if site.kind == "level" and site.level is not None:
+                plan.add(site.level, origin, condition_evidence(cond, f"lesion at {site.level}"))
+            elif site.kind == "spinal":
+                reason = f"{cond.ref.reference}: {site.label}; SINS needs the level"
+                plan.unscored.append((site.label, reason))
+
+
+def plan_levels(
+    ctx: Context, staging: Staging, placed: Iterable[tuple[str, Finding[object]]]
+) -> LevelPlan:
+    """The scored levels; ``placed`` are (finding code, finding) of the findings with a level."""
+    plan = LevelPlan()
+    _from_conditions(staging, plan)
+    unsited = any(not lesion.sites for lesion in staging.lesions)
+    for code, finding in placed:
+        for level in sorted(finding.levels or (), key=level_order):
+            if level in plan.origin:
+                continue
+            if unsited:
+                plan.add(level, "findings", None)
+            else:
+                ref = finding.obs.ref.reference
+                ctx.warn(
+                    ref,
+                    f"{ref}: {code} at {level}, where no metastasis is recorded: not used to "
+                    "score a level.",
+                )
+    for level in list(plan.origin):
+        if location_of(level) is None:
+            del plan.origin[level]
+            reason = f"SINS does not define a location score for the {level}"
+            plan.unscored.append((level, reason))
+    return plan

@@ -1,0 +1,77 @@
+"""Findings at a level: a level's own finding wins; one recorded without a level applies only
+where that is safe (contract §2, findings without a level).
+
+With one scored level, a finding without a level applies to it. With several, it applies to
+every level only when its answer states an absence that holds for the whole spine (pain-free,
+normal alignment, collapse none, posterolateral none); any other answer does not say which level
+it belongs to, so it is not used at a level without a finding of its own. The Bilsky grade is
+safety-first instead: without a level, grades 2–3 count at every level, 0–1c only with one level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from adapter.mapping.findings import Bilsky, Chosen, Finding, choose_latest
+from adapter.mapping.observations import Findings
+from adapter.scoring import Alignment, Collapse, Pain, Posterolateral
+
+__all__ = ["PLACE_IT", "Placed", "bilsky_at", "finding_at"]
+
+PLACE_IT = "record the level (bodySite) of the finding"
+_WHOLE_SPINE_ABSENCE: Mapping[str, frozenset[Enum]] = {
+    "spinal-pain": frozenset({Pain.PAIN_FREE}),
+    "spinal-alignment": frozenset({Alignment.NORMAL}),
+    "vertebral-body-collapse": frozenset({Collapse.NONE}),
+    "posterolateral-involvement": frozenset({Posterolateral.NONE}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """What counts at a level: the chosen finding(s), or why a level-less one does not apply."""
+
+    chosen: Chosen[Enum | int] | None
+    not_applied: str | None = None
+
+
+def _own_or_loose(found: Findings, code: str, level: str) -> tuple[Chosen[Enum | int] | None, bool]:
+    """The latest of the level's own findings (True), else of those without a level (False)."""
+    items: list[Finding[Enum | int]] = found.coded.get(code, [])
+    own = [f for f in items if f.levels and level in f.levels]
+    if own:
+        return choose_latest(own, code), True
+    return choose_latest([f for f in items if f.levels is None], code), False
+
+
+def finding_at(found: Findings, code: str, level: str, levels: int) -> Placed:
+    """The SINS finding that counts at ``level`` of a patient with ``levels`` scored levels."""
+    chosen, own = _own_or_loose(found, code, level)
+    if chosen is None or own or levels == 1:
+        return Placed(chosen)
+    if chosen.values <= _WHOLE_SPINE_ABSENCE.get(code, frozenset()):
+        return Placed(chosen)
+    cited = "; ".join(ev.cited for ev in chosen.evidence)
+    return Placed(
+        None,
+        f"A {code} finding without a level ({cited}) does not say which of the {levels} levels "
+        f"it belongs to: not used at {level}.",
+    )
+
+
+def bilsky_at(found: Findings, level: str, levels: int) -> Chosen[Bilsky] | None:
+    """The Bilsky grade at a level: its own latest, else a level-less high grade (or any
+    level-less grade when the patient has one scored level)."""
+    chosen, own = _own_or_loose(found, "epidural-spinal-cord-compression", level)
+    if chosen is None:
+        return None
+    grades = Chosen(
+        frozenset(v for v in chosen.values if isinstance(v, Bilsky)),
+        chosen.evidence,
+        chosen.conflict,
+    )
+    if own or levels == 1 or any(g.high_grade for g in grades.values):
+        return grades
+    return None

@@ -1,0 +1,77 @@
+"""Performance status and palsy: two encodings of one quantity each, competing by time
+(contract §2): the latest of Karnofsky and ECOG is the performance status (Karnofsky wins at
+equal times), the latest of Frankel and AIS the palsy grade (Frankel wins at equal times)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from adapter.mapping.evidence import Basis
+from adapter.mapping.findings import Chosen, Finding, choose_latest
+from adapter.mapping.inputs import caveats_of
+from adapter.mapping.observations import ECOG_KPS, Findings, Performance
+from adapter.scoring import KPS_VALUES, Frankel, Possible
+from adapter.vocabulary import TOKUHASHI_GENERAL, TOKUHASHI_PALSY
+
+__all__ = ["kps_input", "latest_palsy", "palsy_input"]
+
+
+def _performance(f: Finding[Performance]) -> int:
+    return 1 if f.value.scale == "Karnofsky" else 0
+
+
+def _shown(p: Performance) -> str:
+    return f"{p.scale} {p.value}"
+
+
+def kps_input(found: Findings) -> tuple[Possible[int], Basis]:
+    chosen = choose_latest(found.performance, "performance status", _shown, prefer=_performance)
+    if chosen is None:
+        return Possible.unknown(KPS_VALUES), Basis(settle=TOKUHASHI_GENERAL.settle)
+    caveats = caveats_of(chosen)
+    kps = {p.value for p in chosen.values if p.scale == "Karnofsky"}
+    if kps:
+        return Possible(frozenset(kps)), Basis(chosen.evidence, caveats=caveats)
+    grades = sorted(p.value for p in chosen.values)
+    for grade in grades:
+        low, high = ECOG_KPS[grade]
+        kps |= set(range(low, high + 1, 10))
+    shown = "/".join(str(g) for g in grades)
+    note = f"ECOG {shown} stands in for Karnofsky {min(kps)}–{max(kps)}."
+    return Possible(frozenset(kps)), Basis(
+        chosen.evidence, settle=TOKUHASHI_GENERAL.settle, caveats=(note, *caveats)
+    )
+
+
+def _frankel_first(f: Finding[Enum | int]) -> int:
+    return 1 if any(c.code == "frankel-grade" for c in f.obs.codes) else 0
+
+
+def _scale(f: Finding[Enum | int]) -> str:
+    return "Frankel grade" if _frankel_first(f) else "AIS grade"
+
+
+def _letter(value: Enum | int) -> str:
+    return str(value.value) if isinstance(value, Enum) else str(value)
+
+
+def latest_palsy(found: Findings) -> Chosen[Frankel] | None:
+    """The latest palsy grade, Frankel or AIS (an AIS grade read as the same Frankel letter)."""
+    items = [*found.coded.get("frankel-grade", []), *found.coded.get("asia-impairment-scale", [])]
+    chosen = choose_latest(items, _scale, _letter, prefer=_frankel_first)
+    if chosen is None:
+        return None
+    values = frozenset(v for v in chosen.values if isinstance(v, Frankel))
+    return Chosen(values, chosen.evidence, chosen.conflict)
+
+
+def palsy_input(found: Findings) -> tuple[Possible[Frankel], Basis]:
+    chosen = latest_palsy(found)
+    if chosen is None:
+        return Possible.unknown(Frankel), Basis(settle=TOKUHASHI_PALSY.settle)
+    caveats = caveats_of(chosen)
+    if any(ev.summary.startswith("AIS") for ev in chosen.evidence):
+        grades = "/".join(sorted(g.value for g in chosen.values))
+        caveats = (f"AIS grade {grades} stands in for Frankel {grades}.", *caveats)
+    settle = TOKUHASHI_PALSY.settle if chosen.conflict else None
+    return Possible(chosen.values), Basis(chosen.evidence, (), settle, caveats)

@@ -1,0 +1,141 @@
+"""The primary tumour (Tokuhashi site group, Tomita growth class) and the presence of visceral
+and major-organ metastases, from the staging record and the explicit findings (contract §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Generic, TypeVar
+
+from adapter.mapping.context import Context, condition_evidence
+from adapter.mapping.evidence import Basis
+from adapter.mapping.findings import choose_latest
+from adapter.mapping.inputs import enum_input, only
+from adapter.mapping.observations import Findings
+from adapter.mapping.staging import Primary, Staged, Staging
+from adapter.scoring import Growth, Possible, PrimarySite
+from adapter.vocabulary import TOKUHASHI_PRIMARY, TOMITA_PRIMARY, ComponentSpec
+from adapter.vocabulary.systems import FINDING, PRIMARY_SITE
+
+__all__ = ["Presence", "PrimaryInputs", "presence", "primary_inputs"]
+
+E = TypeVar("E", bound=Enum)
+
+
+@dataclass(frozen=True, slots=True)
+class Presence(Generic[E]):
+    """How one kind of metastasis is scored: the finding that assesses it, the Conditions that
+    code it, and its answers."""
+
+    finding: str
+    component: ComponentSpec
+    label: str
+    enum: type[E]
+    none: E
+    present: tuple[E, E]
+
+
+def presence(
+    found: Findings, coded: Sequence[Staged], spec: Presence[E]
+) -> tuple[Possible[E], Basis]:
+    """The finding, when recorded; else none coded → none, coded → one of the two present
+    answers, coded only as unconfirmed → any of the three."""
+    chosen = choose_latest(found.coded.get(spec.finding, []), spec.finding)
+    if chosen is not None:
+        return enum_input(only(chosen, spec.enum), spec.enum, spec.component.settle)
+    if not coded:
+        note = f"No {spec.label} metastasis Condition coded: none."
+        return Possible.of(spec.none), Basis(notes=(note,))
+    evidence = tuple(condition_evidence(s.condition, f"{spec.label} metastasis") for s in coded)
+    answers = f"either {spec.present[0].value} or {spec.present[1].value}"
+    caveats = [f"{spec.label.capitalize()} metastasis coded but not assessed: {answers}."]
+    values: set[E] = set(spec.present)
+    if not any(s.confirmed for s in coded):
+        values.add(spec.none)
+        listed = ", ".join(s.status for s in coded)
+        caveats.append(f"{listed} may or may not be present: {spec.none.value} is possible too.")
+    basis = Basis(evidence, settle=spec.component.settle, caveats=tuple(caveats))
+    return Possible.among(values), basis
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryInputs:
+    site: Possible[PrimarySite]
+    site_basis: Basis
+    growth: Possible[Growth]
+    growth_basis: Basis
+
+
+def _candidates(staging: Staging) -> tuple[list[Primary], tuple[str, ...], tuple[str, ...]]:
+    """The primaries that count, the notes and the caveats about them."""
+    linked = [p for p in staging.primaries if p.condition.ref.reference in staging.linked]
+    chosen = linked or staging.primaries
+    notes = ("Primary linked from the metastasis (condition-related extension).",) if linked else ()
+    caveats: list[str] = []
+    if len(chosen) > 1:
+        caveats.append(f"{len(chosen)} primary tumour Conditions: the range covers each.")
+    unconfirmed = [p for p in chosen if not p.confirmed]
+    if unconfirmed and len(unconfirmed) < len(chosen):
+        listed = ", ".join(Staged(p.condition, False).status for p in unconfirmed)
+        caveats.append(f"{listed} may or may not be present: the range includes it.")
+    elif unconfirmed:
+        listed = ", ".join(Staged(p.condition, False).status for p in unconfirmed)
+        caveats.append(
+            f"The primary tumour is recorded only as {listed}: it may be another, so every site "
+            "is possible until it is confirmed."
+        )
+    return chosen, notes, tuple(caveats)
+
+
+def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryInputs:
+    chosen, notes, caveats = _candidates(staging)
+    sites: set[PrimarySite] = set()
+    for p in chosen:
+        sites |= p.sites
+    if chosen and not any(p.confirmed for p in chosen):
+        sites = set(PrimarySite)  # absent or present: any site
+    evidence = tuple(
+        condition_evidence(
+            p.condition, f"primary tumour: {', '.join(sorted(s.value for s in p.sites))}"
+        )
+        for p in chosen
+    )
+    unconfirmed_settle = "confirm the primary tumour Condition, or record tokuhashi-primary-site"
+    site_pick = only(choose_latest(found.coded.get("tokuhashi-primary-site", []),
+                                   "tokuhashi-primary-site"), PrimarySite)  # fmt: skip
+    if site_pick is not None:
+        site, site_basis = enum_input(site_pick, PrimarySite, TOKUHASHI_PRIMARY.settle)
+    elif sites:
+        site = Possible(frozenset(sites))
+        settle = unconfirmed_settle if len(sites) > 1 and caveats else None
+        site_basis = Basis(evidence, notes, settle, caveats)
+    else:
+        site, site_basis = Possible.unknown(PrimarySite), Basis(settle=TOKUHASHI_PRIMARY.settle)
+
+    growth_pick = only(choose_latest(found.coded.get("tomita-primary-growth", []),
+                                     "tomita-primary-growth"), Growth)  # fmt: skip
+    if growth_pick is not None:
+        growth, growth_basis = enum_input(growth_pick, Growth, TOMITA_PRIMARY.settle)
+    elif sites:
+        classes: set[Growth] = set()
+        ambiguous = False
+        for site_group in sites:
+            mapped = ctx.term.translate(PRIMARY_SITE, site_group.value, FINDING)
+            found_classes = {Growth(g) for g in mapped} if mapped else set(Growth)
+            ambiguous = ambiguous or len(found_classes) > 1
+            classes |= found_classes
+        growth = Possible(frozenset(classes))
+        extra: tuple[str, ...] = ()
+        if ambiguous and len(chosen) == 1 and chosen[0].confirmed:
+            extra = (
+                "Growth class not defined for this tumour by the sources: a range until "
+                "tomita-primary-growth is recorded.",
+            )
+        settle = (
+            "record tomita-primary-growth (slow, moderate, rapid)" if len(classes) > 1 else None
+        )
+        growth_basis = Basis(evidence, notes, settle, (*caveats, *extra))
+    else:
+        growth, growth_basis = Possible.unknown(Growth), Basis(settle=TOMITA_PRIMARY.settle)
+    return PrimaryInputs(site, site_basis, growth, growth_basis)
