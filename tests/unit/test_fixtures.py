@@ -52,7 +52,8 @@ def code_of(concept: dict, system: str) -> str | None:
 
 
 def read_back(bundle: dict) -> dict:
-    """The output Bundle in the expectation's shape, per patient."""
+    """The output Bundle in the expectation's shape, per patient; each Observation's note texts
+    under `notes`, keyed by SINS level or score code."""
     patients: dict[str, dict] = {}
     risks: dict[tuple[str, str], list[dict]] = {}
     for entry in bundle["entry"]:
@@ -71,12 +72,28 @@ def read_back(bundle: dict) -> dict:
             else None,
             "components": {code_of(c["code"], SCORE): value_of(c) for c in res["component"]},
         }
-        patient = patients.setdefault(pid, {"sins": {}})
+        patient = patients.setdefault(pid, {"sins": {}, "notes": {}})
+        key = code_of(res["bodySite"], VERTEBRA) if score == "sins" else score
         if score == "sins":
-            patient["sins"][code_of(res["bodySite"], VERTEBRA)] = got
+            patient["sins"][key] = got
         else:
             patient[score] = got
+        patient["notes"][key] = "\n".join(n["text"] for n in res.get("note", []))
     return {"patients": patients, "risks": risks}
+
+
+def issues_of(bundle: dict, severity: str) -> set[str]:
+    """`details.text` (Type/id) of the OperationOutcome issues of one severity."""
+    outcome = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "OperationOutcome"
+    )
+    return {
+        i["details"]["text"]
+        for i in outcome["issue"]
+        if i["severity"] == severity and "details" in i
+    }
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=[f"{p.parent.name}/{p.name}" for p in FIXTURES])
@@ -102,17 +119,13 @@ def test_fixture_scores_match_hand_computed_expectation(path, capsys):
                 code_of(risk["prediction"][0].get("qualitativeRisk", {}), CATEGORY)
                 == worst["category"]
             )
+    assert issues_of(bundle, "error") == set(expected.get("invalid_resources", [])), "errors"
+    assert issues_of(bundle, "warning") == set(expected.get("warnings", [])), "warnings"
     outcome = next(
         e["resource"]
         for e in bundle["entry"]
         if e["resource"]["resourceType"] == "OperationOutcome"
     )
-    reported = {
-        i["details"]["text"]
-        for i in outcome["issue"]
-        if i["severity"] == "error" and "details" in i
-    }
-    assert reported == set(expected.get("invalid_resources", [])) - {None}
     unscored = {
         issue["diagnostics"]
         for issue in outcome["issue"]
@@ -125,6 +138,30 @@ def test_fixture_scores_match_hand_computed_expectation(path, capsys):
                 pid,
                 level,
             )
+
+
+def _names_notes(path: Path) -> bool:
+    patients = expected_for(path)["patients"].values()
+    return any("notes" in e or "notes_absent" in e for e in patients)
+
+
+NOTED = [p for p in FIXTURES if _names_notes(p)]
+
+
+@pytest.mark.parametrize("path", NOTED, ids=[f"{p.parent.name}/{p.name}" for p in NOTED])
+def test_fixture_notes_say_what_the_expectation_names(path, capsys):
+    """Observation.note carries (or leaves out) the expected wordings: a dated input, a level
+    known only from an unconfirmed Condition or from findings, a finding without a level that
+    was not used, an unconfirmed Condition that may or may not be present."""
+    got = read_back(run_score(path, capsys))
+    for pid, exp in expected_for(path)["patients"].items():
+        notes = got["patients"][pid]["notes"]
+        for key, wanted in exp.get("notes", {}).items():
+            for text in wanted:
+                assert text in notes[key], (pid, key, text, notes[key])
+        for key, unwanted in exp.get("notes_absent", {}).items():
+            for text in unwanted:
+                assert text not in notes[key], (pid, key, text, notes[key])
 
 
 def _ends(total):
