@@ -185,7 +185,7 @@ def count_inputs(found: Findings, staging: Staging) -> Counts:
             e_basis.evidence, e_basis.notes, TOKUHASHI_EXTRASPINAL.settle, e_basis.caveats
         )
     derived = Basis(
-        (*v_basis.evidence, *e_basis.evidence),
+        tuple(dict.fromkeys((*v_basis.evidence, *e_basis.evidence))),
         ("Derived from the vertebral and extraspinal counts.",),
         caveats=tuple(dict.fromkeys((*v_basis.caveats, *e_basis.caveats))),
     )

@@ -82,8 +82,8 @@ def _candidates(staging: Staging) -> tuple[list[Primary], tuple[str, ...], tuple
     elif unconfirmed:
         listed = ", ".join(Staged(p.condition, False).status for p in unconfirmed)
         caveats.append(
-            f"The primary tumour is recorded only as {listed}: it may be another, so every site "
-            "is possible until it is confirmed."
+            f"The primary tumour is recorded only as {listed}, which may or may not be present: "
+            "it may be another, so every site is possible until it is confirmed."
         )
     return chosen, notes, tuple(caveats)
 

@@ -85,13 +85,15 @@ def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...
 
 
 def fracture_criterion(
-    level: str, at: LevelResult | None, fractures: Sequence[Staged], single: bool
+    level: str, at: LevelResult | None, fractures: Sequence[Staged]
 ) -> Criterion:
     """Met by a confirmed neoplastic fracture Condition there, an undated collapse there, or
     SINS there certainly 7 or more without dated inputs; unmet by no collapse and SINS ≤ 6."""
     name = "Pathological fracture or instability at the level"
-    here = [s for s in fractures if level in s.levels or (single and not s.levels)]
-    elsewhere = [s for s in fractures if not s.levels and not single]
+    # ICD-10-CM M84.58 is "other specified site", vertebrae included: without a vertebral
+    # bodySite it cannot say the fracture is at this level.
+    here = [s for s in fractures if level in s.levels]
+    elsewhere = [s for s in fractures if not s.levels]
     if confirmed := [s for s in here if s.confirmed]:
         return Criterion(3, name, "met", cite(_evidence(confirmed)))
     if at is None:
@@ -113,8 +115,10 @@ def fracture_criterion(
             3, name, "unmet", f"no collapse at {level} ({cite(evidence)}) and SINS {total}"
         )
     why = [f"collapse at {level}: {cite(evidence) or 'not recorded'}", f"SINS {total}"]
-    if unsure := [*here, *elsewhere]:
-        why.append(f"pathological fracture not confirmed at {level}: {cite(_evidence(unsure))}")
+    if here:
+        why.append(f"unconfirmed pathological fracture at {level}: {cite(_evidence(here))}")
+    if elsewhere:
+        why.append(f"pathological fracture without a level: {cite(_evidence(elsewhere))}")
     action = REASSESS if _dated(evidence) else "record vertebral-body-collapse at the level"
     return Criterion(3, name, "unknown", "; ".join(why), action)
 
@@ -201,11 +205,10 @@ def level_criteria(level: str, result: PatientResult, *, instrumented: bool) -> 
     """Criteria 1–6 at a level; an instrumented level is not judged by 2, 3 and 5."""
     safety = result.assessment.safety
     at = result.level(level)
-    single = len(result.levels) == 1
     out = [level_criterion(level)]
     if not instrumented:
         out.append(tumour_criterion(level, at))
-        out.append(fracture_criterion(level, at, safety.neoplastic_fractures, single))
+        out.append(fracture_criterion(level, at, safety.neoplastic_fractures))
     out.append(neurology_criterion(safety.palsy))
     if not instrumented:
         grade = at.assessment.compression if at is not None else safety.compression_at(level)

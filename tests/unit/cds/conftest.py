@@ -71,6 +71,19 @@ def patient_view(resources: list[dict] | None = None, **extra) -> dict:
     return body
 
 
+SEED_NOW = "2024-06-01T00:00:00Z"  # twelve days after the seed patients' assessment
+
+
+@pytest.fixture(autouse=True)
+def seed_clock(monkeypatch):
+    """Services compute at the time of the request; pinned near the seed assessments, so the
+    fixtures' inputs are current rather than years old."""
+    from adapter.cds import services
+    from adapter.fhir.read.timing import parse_time
+
+    monkeypatch.setattr(services, "now_time", lambda: parse_time(SEED_NOW))
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(feedback_db=tmp_path / "feedback.sqlite3")

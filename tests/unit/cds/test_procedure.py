@@ -19,7 +19,7 @@ def anyio_backend():
 
 
 @pytest.fixture(autouse=True)
-def fixed_now(monkeypatch):
+def seed_clock(monkeypatch):
     """The services compute at the time of the request: pin it to the records' NOW."""
     from adapter.cds import services
     from adapter.fhir.read.timing import parse_time

@@ -95,6 +95,16 @@ def test_fracture_or_instability(sins, extra, expected):
     assert statuses(checked, "T12")[3] == expected
 
 
+def test_a_neoplastic_fracture_without_a_vertebral_level_does_not_say_it_is_here():
+    # M84.58 is "other specified site": without a vertebral bodySite it may be elsewhere.
+    sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic"}
+    fracture = condition("fracture", "M84.58XA")
+    resources = default_patient(sins=sins, drop=("t12-vertebral-body-collapse",), extra=(fracture,))
+    checked = single(resources, "T12")  # SINS 3–6, collapse not recorded at T12
+    criterion = next(c for c in checked.levels[0].criteria if c.number == 3)
+    assert criterion.status == "unknown" and "without a level" in criterion.basis
+
+
 def test_a_dated_collapse_never_makes_the_criterion_met():
     stale = finding("t12-vertebral-body-collapse", "vertebral-body-collapse", "lt-50",
                     level="T12", when=STALE)  # fmt: skip
