@@ -163,6 +163,11 @@ def _store(request: Request) -> FeedbackStore:
     return store
 
 
+def _known_service(service_id: str, _: Authenticated) -> None:
+    service(service_id)  # after authentication, before the body is read: 404 whatever the body
+
+
+KnownService = Annotated[None, Depends(_known_service)]
 DepsDep = Annotated[Deps, Depends(_deps)]
 StoreDep = Annotated[FeedbackStore, Depends(_store)]
 CdsBody = Annotated[CdsRequest, Depends(_cds_request)]
@@ -293,7 +298,9 @@ def create_app(
         responses=_responses(400, 401, 404, 412),
         openapi_extra=_body("CdsRequest"),
     )
-    async def post_service(service_id: str, body: CdsBody, deps: DepsDep) -> Response:
+    async def post_service(
+        service_id: str, _: KnownService, body: CdsBody, deps: DepsDep
+    ) -> Response:
         """Call a CDS service."""
         response = await call_service(service_id, body, deps)
         # Serialised directly: FastAPI would validate the model again and encode it twice.
@@ -304,9 +311,10 @@ def create_app(
         responses=_responses(400, 401, 404),
         openapi_extra=_body("FeedbackRequest"),
     )
-    async def post_feedback(service_id: str, body: FeedbackBody, store: StoreDep) -> dict[str, int]:
+    async def post_feedback(
+        service_id: str, _: KnownService, body: FeedbackBody, store: StoreDep
+    ) -> dict[str, int]:
         """Store card feedback (accepted or overridden)."""
-        service(service_id)
         await store.add(service_id, body.feedback)
         return {"stored": len(body.feedback)}
 

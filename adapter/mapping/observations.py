@@ -44,7 +44,12 @@ ECOG = "89247-1"
 _ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4}
 # ECOG → KPS (Oken et al. 1982 / common oncology practice), as scores.md gives it.
 ECOG_KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
-_LABS = {"6301-6": "inr", "34714-6": "inr", "777-3": "platelets", "26515-7": "platelets"}
+# The contract's INR and platelet codes, and the point-of-care INR (46418-0), the INR of
+# plasma or blood (38875-1) and the manual platelet count (778-1) of the NLM VSAC value sets.
+_LABS = {
+    **dict.fromkeys(("6301-6", "34714-6", "46418-0", "38875-1"), "inr"),
+    **dict.fromkeys(("777-3", "26515-7", "778-1"), "platelets"),
+}
 _LAB_UNITS: Mapping[str, frozenset[str | None]] = {
     "inr": frozenset({None, "{INR}", "{ratio}", "1"}),
     "platelets": frozenset({"10*9/L", "10*3/uL"}),  # the same number

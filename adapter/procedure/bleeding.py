@@ -7,12 +7,12 @@ from __future__ import annotations
 from adapter.mapping.findings import Chosen
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import Safety
-from adapter.procedure.criteria import REASSESS, Criterion, cite
+from adapter.procedure.criteria import REASSESS, Criterion, Judge, cite
 from adapter.procedure.orders import Kind
 
 __all__ = ["bleeding_criterion"]
 
-_NAME = "Bleeding risk (coagulation)"
+_JUDGE = Judge(7, "Bleeding risk (coagulation)")
 
 
 def _lab(chosen: Chosen[float] | None, label: str, ok: bool, shown: str) -> tuple[str, str]:
@@ -50,9 +50,9 @@ def bleeding_criterion(safety: Safety, kind: Kind, rules: Rules) -> Criterion:
     statuses = {status for status, _ in parts}
     basis = "; ".join(reason for _, reason in parts)
     if "unmet" in statuses:
-        return Criterion(7, _NAME, "unmet", basis, "correct the coagulation before the procedure")
+        return _JUDGE.unmet(basis, action="correct the coagulation before the procedure")
     if "unknown" in statuses:
         dated = any("dated" in reason for _, reason in parts)
         action = REASSESS if dated else "check INR, platelets and antithrombotic medication"
-        return Criterion(7, _NAME, "unknown", basis, action)
-    return Criterion(7, _NAME, "met", basis)
+        return _JUDGE.unknown(basis, action=action)
+    return _JUDGE.met(basis)

@@ -17,7 +17,7 @@ from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import LEVELS, Collapse, Frankel
 from adapter.vocabulary import SINS, SINS_COLLAPSE, SINS_LOCATION
 
-__all__ = ["Criterion", "Status", "level_criteria"]
+__all__ = ["REASSESS", "Criterion", "Judge", "Status", "cite", "level_criteria"]
 
 Status = Literal["met", "unmet", "unknown"]
 _THORACOLUMBAR = frozenset(LEVELS[LEVELS.index("T1") : LEVELS.index("L5") + 1])
@@ -25,6 +25,7 @@ _FRACTURE = frozenset({Collapse.GT_50, Collapse.LT_50})
 _NO_FRACTURE = frozenset({Collapse.NONE, Collapse.NONE_GT_50_INVOLVED})
 _CONSULT_FROM = SINS.band("sins-potentially-unstable").low
 REASSESS = "re-assess: the evidence is dated"
+_DECOMPRESSION = "suspected cord compression: assess for decompression and radiotherapy first"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,25 @@ class Criterion:
     finding: str | None = None  # the finding in a few words, for a card summary ("Bilsky 3")
 
 
+@dataclass(frozen=True, slots=True)
+class Judge:
+    """One criterion, about to be judged: ``Judge(4, name).unmet(basis, action=...)``."""
+
+    number: int
+    name: str
+
+    def met(self, basis: str) -> Criterion:
+        return Criterion(self.number, self.name, "met", basis)
+
+    def unmet(
+        self, basis: str, *, action: str | None = None, finding: str | None = None
+    ) -> Criterion:
+        return Criterion(self.number, self.name, "unmet", basis, action, finding)
+
+    def unknown(self, basis: str, *, action: str | None = None) -> Criterion:
+        return Criterion(self.number, self.name, "unknown", basis, action)
+
+
 def cite(evidence: Iterable[Evidence]) -> str:
     return "; ".join(ev.cited for ev in evidence)
 
@@ -46,35 +66,29 @@ def _dated(evidence: Iterable[Evidence]) -> bool:
 
 
 def level_criterion(level: str) -> Criterion:
-    name = "Thoracolumbar level (the case series' population)"
+    judge = Judge(1, "Thoracolumbar level (the case series' population)")
     if level in _THORACOLUMBAR:
-        return Criterion(1, name, "met", f"{level} is within T1–L5")
-    return Criterion(1, name, "unmet", f"{level}: outside the population studied (T1–L5)")
+        return judge.met(f"{level} is within T1–L5")
+    return judge.unmet(f"{level}: outside the population studied (T1–L5)")
 
 
 def tumour_criterion(level: str, at: LevelResult | None) -> Criterion:
-    name = "A tumour at the level"
+    judge = Judge(2, "A tumour at the level")
     if at is None:
-        return Criterion(
-            2, name, "unmet", f"no metastasis is recorded at {level}", "check the level ordered"
+        return judge.unmet(
+            f"no metastasis is recorded at {level}", action="check the level ordered"
         )
     lesions = cite(at.bases[SINS_LOCATION.code].evidence)
     if at.assessment.origin == "confirmed":
-        return Criterion(2, name, "met", lesions)
+        return judge.met(lesions)
     if at.assessment.origin == "unconfirmed":
-        return Criterion(
-            2,
-            name,
-            "unknown",
+        return judge.unknown(
             f"only an unconfirmed Condition: {lesions}",
-            "confirm the metastasis at this level",
+            action="confirm the metastasis at this level",
         )
-    return Criterion(
-        2,
-        name,
-        "unknown",
+    return judge.unknown(
         f"{level} is known from findings only",
-        "record the metastasis Condition with its bodySite",
+        action="record the metastasis Condition with its bodySite",
     )
 
 
@@ -82,45 +96,6 @@ def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...
     collapse = at.assessment.inputs.collapse
     evidence = at.bases[SINS_COLLAPSE.code].evidence
     return (collapse.values if collapse.known else frozenset()), evidence
-
-
-def fracture_criterion(
-    level: str, at: LevelResult | None, fractures: Sequence[Staged]
-) -> Criterion:
-    """Met by a confirmed neoplastic fracture Condition there, an undated collapse there, or
-    SINS there certainly 7 or more without dated inputs; unmet by no collapse and SINS ≤ 6."""
-    name = "Pathological fracture or instability at the level"
-    # ICD-10-CM M84.58 is "other specified site", vertebrae included: without a vertebral
-    # bodySite it cannot say the fracture is at this level.
-    here = [s for s in fractures if level in s.levels]
-    elsewhere = [s for s in fractures if not s.levels]
-    if confirmed := [s for s in here if s.confirmed]:
-        return Criterion(3, name, "met", cite(_evidence(confirmed)))
-    if at is None:
-        return Criterion(
-            3,
-            name,
-            "unknown",
-            f"no scored lesion at {level}",
-            "record the metastasis and its collapse at the level",
-        )
-    collapse, evidence = _collapse(at)
-    total = at.result.total
-    if collapse and collapse <= _FRACTURE and not _dated(evidence):
-        return Criterion(3, name, "met", f"collapse at {level}: {cite(evidence)}")
-    if firm_total(at.result, at.bases).low >= _CONSULT_FROM:
-        return Criterion(3, name, "met", f"SINS {total} at {level} (≥ {_CONSULT_FROM})")
-    if collapse and collapse <= _NO_FRACTURE and total.high < _CONSULT_FROM:
-        return Criterion(
-            3, name, "unmet", f"no collapse at {level} ({cite(evidence)}) and SINS {total}"
-        )
-    why = [f"collapse at {level}: {cite(evidence) or 'not recorded'}", f"SINS {total}"]
-    if here:
-        why.append(f"unconfirmed pathological fracture at {level}: {cite(_evidence(here))}")
-    if elsewhere:
-        why.append(f"pathological fracture without a level: {cite(_evidence(elsewhere))}")
-    action = REASSESS if _dated(evidence) else "record vertebral-body-collapse at the level"
-    return Criterion(3, name, "unknown", "; ".join(why), action)
 
 
 def _evidence(staged: Iterable[Staged]) -> list[Evidence]:
@@ -133,71 +108,84 @@ def _label(staged: Staged) -> str:
     return f"Condition {code}{status}"
 
 
+def fracture_criterion(
+    level: str, at: LevelResult | None, fractures: Sequence[Staged]
+) -> Criterion:
+    """Met by a confirmed neoplastic fracture Condition there, an undated collapse there, or
+    SINS there certainly 7 or more without dated inputs; unmet by no collapse and SINS ≤ 6."""
+    judge = Judge(3, "Pathological fracture or instability at the level")
+    # ICD-10-CM M84.58 is "other specified site", vertebrae included: without a vertebral
+    # bodySite it cannot say the fracture is at this level.
+    here = [s for s in fractures if level in s.levels]
+    elsewhere = [s for s in fractures if not s.levels]
+    if confirmed := [s for s in here if s.confirmed]:
+        return judge.met(cite(_evidence(confirmed)))
+    if at is None:
+        return judge.unknown(
+            f"no scored lesion at {level}", action="record the metastasis and its collapse"
+        )
+    collapse, evidence = _collapse(at)
+    total = at.result.total
+    if collapse and collapse <= _FRACTURE and not _dated(evidence):
+        return judge.met(f"collapse at {level}: {cite(evidence)}")
+    if firm_total(at.result, at.bases).low >= _CONSULT_FROM:
+        return judge.met(f"SINS {total} at {level} (≥ {_CONSULT_FROM})")
+    if collapse and collapse <= _NO_FRACTURE and total.high < _CONSULT_FROM:
+        return judge.unmet(f"no collapse at {level} ({cite(evidence)}) and SINS {total}")
+    why = [f"collapse at {level}: {cite(evidence) or 'not recorded'}", f"SINS {total}"]
+    if here:
+        why.append(f"unconfirmed pathological fracture at {level}: {cite(_evidence(here))}")
+    if elsewhere:
+        why.append(f"pathological fracture without a level: {cite(_evidence(elsewhere))}")
+    action = REASSESS if _dated(evidence) else "record vertebral-body-collapse at the level"
+    return judge.unknown("; ".join(why), action=action)
+
+
 def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
-    name = "No neurological deficit"
+    judge = Judge(4, "No neurological deficit")
     if palsy is None:
-        return Criterion(
-            4,
-            name,
-            "unknown",
-            "no Frankel grade or AIS recorded",
-            "examine and record frankel-grade",
+        return judge.unknown(
+            "no Frankel grade or AIS recorded", action="examine and record frankel-grade"
         )
     shown = cite(palsy.evidence)
     if any(g is not Frankel.E for g in palsy.values):
         grades = "/".join(sorted(g.value for g in palsy.values))
-        return Criterion(
-            4,
-            name,
-            "unmet",
-            f"Frankel/AIS {grades}: {shown}",
-            "suspected cord compression: assess for decompression and radiotherapy first",
+        return judge.unmet(
+            f"Frankel/AIS {grades}: {shown}", action=_DECOMPRESSION, finding=f"Frankel/AIS {grades}"
         )
     if _dated(palsy.evidence):
-        return Criterion(4, name, "unknown", f"Frankel E, dated: {shown}", REASSESS)
-    return Criterion(4, name, "met", f"Frankel E: {shown}")
+        return judge.unknown(f"Frankel E, dated: {shown}", action=REASSESS)
+    return judge.met(f"Frankel E: {shown}")
 
 
 def compression_criterion(level: str, grade: Chosen[Bilsky] | None) -> Criterion:
-    name = "No epidural compression needing decompression"
+    judge = Judge(5, "No epidural compression needing decompression")
     if grade is None:
-        return Criterion(
-            5,
-            name,
-            "unknown",
+        return judge.unknown(
             f"no Bilsky grade at {level}",
-            "record epidural-spinal-cord-compression (Bilsky) from MRI",
+            action="record epidural-spinal-cord-compression (Bilsky) from MRI",
         )
     shown = cite(grade.evidence)
-    if any(g.high_grade for g in grade.values):
-        return Criterion(
-            5,
-            name,
-            "unmet",
+    if high := sorted(g.value.removeprefix("bilsky-") for g in grade.values if g.high_grade):
+        return judge.unmet(
             f"high-grade compression (Bilsky 2–3): {shown}",
-            "assess for decompression and radiotherapy first",
+            action=_DECOMPRESSION,
+            finding=f"Bilsky {'/'.join(high)} at {level}",
         )
     if _dated(grade.evidence):
-        return Criterion(5, name, "unknown", f"Bilsky 0–1c, dated: {shown}", REASSESS)
-    return Criterion(5, name, "met", f"Bilsky 0–1c: {shown}")
+        return judge.unknown(f"Bilsky 0–1c, dated: {shown}", action=REASSESS)
+    return judge.met(f"Bilsky 0–1c: {shown}")
 
 
 def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
-    name = "Fracture not from another cause"
+    judge = Judge(6, "Fracture not from another cause")
     relevant = [s for s in fractures if level in s.levels or not s.levels]
     if not relevant:
-        return Criterion(6, name, "met", "no osteoporotic or traumatic vertebral fracture recorded")
-    confirmed = [s for s in relevant if s.confirmed]
-    if confirmed:
-        return Criterion(
-            6, name, "unmet", cite(_evidence(confirmed)), "confirm the tumour cause (biopsy)"
-        )
-    return Criterion(
-        6,
-        name,
-        "unknown",
-        cite(_evidence(relevant)),
-        "confirm or refute the fracture's cause (biopsy)",
+        return judge.met("no osteoporotic or traumatic vertebral fracture recorded")
+    if confirmed := [s for s in relevant if s.confirmed]:
+        return judge.unmet(cite(_evidence(confirmed)), action="confirm the tumour cause (biopsy)")
+    return judge.unknown(
+        cite(_evidence(relevant)), action="confirm or refute the fracture's cause (biopsy)"
     )
 
 

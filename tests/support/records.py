@@ -122,3 +122,31 @@ def draft_orders(*orders: Resource) -> Resource:
         "type": "collection",
         "entry": [{"resource": o} for o in orders],
     }
+
+
+def shifted(resources: list[Resource], now: str) -> list[Resource]:
+    """The resources with every date and time moved so that NOW becomes ``now`` (for a real
+    server, which computes at the time of the request)."""
+    from datetime import datetime
+
+    delta = datetime.fromisoformat(now.replace("Z", "+00:00")) - datetime.fromisoformat(
+        NOW.replace("Z", "+00:00")
+    )
+
+    def move(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+            try:
+                if len(value) == 10:
+                    moved = datetime.fromisoformat(value) + delta
+                    return moved.date().isoformat()
+                moved = datetime.fromisoformat(value.replace("Z", "+00:00")) + delta
+                return moved.isoformat().replace("+00:00", "Z")
+            except ValueError:
+                return value
+        return value
+
+    return [move(r) for r in resources]
