@@ -94,7 +94,7 @@ def test_a_new_finding_updates_the_scores_without_running_sync(
         finding = {"resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{pid}"},
                    "code": {"coding": [{"system": FINDING, "code": "frankel-grade"}]},
                    "valueCodeableConcept": {"coding": [{"system": FINDING, "code": "frankel-c"}]},
-                   "effectiveDateTime": "2025-06-01T00:00:00Z"}  # fmt: skip  (after the seed, before now)
+                   "effectiveDateTime": "2025-06-01T00:00:00Z"}  # fmt: skip
         assert httpx.post(f"{fhir_base}/Observation", json=finding, timeout=60).status_code == 201
         wait_for(
             lambda: (

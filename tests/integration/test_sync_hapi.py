@@ -77,7 +77,7 @@ def test_sync_command_line_all_and_since(fhir_base, conformance_uploaded):
     finding = {"resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{pid}"},
                "code": {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/finding", "code": "frankel-grade"}]},
                "valueCodeableConcept": {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/finding", "code": "frankel-c"}]},
-               "effectiveDateTime": "2025-06-01T00:00:00Z"}  # fmt: skip  (after the seed, before now)
+               "effectiveDateTime": "2025-06-01T00:00:00Z"}  # fmt: skip
     assert httpx.post(f"{fhir_base}/Observation", json=finding, timeout=60).status_code == 201
     changed = subprocess.run(
         [*cmd, "--since", since], capture_output=True, text=True, cwd=ROOT, check=False
