@@ -56,7 +56,7 @@ class Service:
 
 
 async def _score(request: CdsRequest, deps: Deps) -> tuple[PatientResult, PatientData]:
-    limits = PrefetchLimits(deps.settings.fhir_timeout, deps.settings.fhir_max_pages)
+    limits = PrefetchLimits.of(deps.settings)
     resources = await gather_resources(request, SCORE_PREFETCH, deps.http, limits)
     loose: list[Issue] = []
     patient_id = request.context.patientId

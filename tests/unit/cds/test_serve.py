@@ -24,7 +24,8 @@ def test_unauthenticated_only_on_loopback_or_insecure():
         check_binding(Settings(host="0.0.0.0"))
     assert "insecure" in check_binding(Settings(host="0.0.0.0", insecure=True))
     issuer = Issuer(iss="https://ehr.example.org", jwks_url="https://ehr.example.org/jwks")
-    assert check_binding(Settings(host="0.0.0.0", issuers=(issuer,))) is None
+    public = "https://cds.example.org"
+    assert check_binding(Settings(host="0.0.0.0", issuers=(issuer,), public_base_url=public)) is None
 
 
 def test_serve_refuses_a_public_binding_with_exit_2(capsys):
@@ -37,6 +38,7 @@ def test_settings_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SPINEMETS_CORS_ORIGINS", "https://a.example.org, https://b.example.org")
     monkeypatch.setenv("SPINEMETS_SYSTEM_ACTIONS", "true")
     monkeypatch.setenv("SPINEMETS_FEEDBACK_DB", str(tmp_path / "f.sqlite3"))
+    monkeypatch.setenv("SPINEMETS_PUBLIC_BASE_URL", "https://cds.example.org/")
     monkeypatch.setenv(
         "SPINEMETS_ISSUERS",
         '[{"iss": "https://ehr.example.org", "jwks_url": "https://ehr.example.org/jwks"}]',
@@ -45,6 +47,8 @@ def test_settings_from_the_environment(monkeypatch, tmp_path):
     assert settings.cors_origins == ("https://a.example.org", "https://b.example.org")
     assert settings.system_actions and settings.port == 9000
     assert settings.issuers[0].iss == "https://ehr.example.org"
+    assert settings.public_base_url == "https://cds.example.org"
+    assert settings.feedback_path == tmp_path / "f.sqlite3"
 
 
 @pytest.mark.parametrize(
