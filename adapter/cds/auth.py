@@ -12,6 +12,7 @@ never the token) and answers with a bare 401.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -31,10 +32,15 @@ _KEY_TYPES = {"ES384": "EC", "RS384": "RSA"}
 LEEWAY = 60  # seconds of clock skew tolerated on exp, iat and nbf
 MAX_LIFETIME = 3600  # the replay cache must outlive every accepted token; the spec suggests ≤ 1 h
 _MAX_ID = 256  # characters of a kid or jti: ids, not documents
+_LATEST = 1e11  # seconds since 1970 (year 5138): a later NumericDate is not a time
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # A NumericDate (RFC 7519 §2): finite, and a time (JSON allows 1e400 and Python's parser
+    # Infinity; neither may reach arithmetic or a store).
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return math.isfinite(value) and 0 <= value < _LATEST
 
 
 def _short_string(value: Any) -> bool:

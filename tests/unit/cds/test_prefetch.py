@@ -86,7 +86,9 @@ FAILURES = {
 
 
 @pytest.mark.parametrize("failure", list(FAILURES))
-async def test_every_fhir_server_failure_is_one_and_the_same_412(client, respx_mock, caplog, failure):
+async def test_every_fhir_server_failure_is_one_and_the_same_412(
+    client, respx_mock, caplog, failure
+):
     """Nothing the server said, and no hint of what failed (a closed port, a status), is sent
     back: only one fixed reason. The operator finds the details in the log."""
     spec = dict(FAILURES[failure])
@@ -130,7 +132,9 @@ async def test_a_complete_prefetch_needs_no_https(client, respx_mock):
      ("http://[::1]:8090/fhir", True), ("http://fhir.example.org/r4", False),
      ("http://127.0.0.1.nip.io/fhir", False)],
 )  # fmt: skip
-async def test_http_only_to_loopback_and_only_when_configured(settings, respx_mock, server, allowed):
+async def test_http_only_to_loopback_and_only_when_configured(
+    settings, respx_mock, server, allowed
+):
     from tests.unit.cds.conftest import client_for
 
     route = respx_mock.get(f"{server}/Observation").respond(json=searchset([]))
