@@ -4,8 +4,7 @@ uvicorn closes idle keep-alive connections (``timeout_keep_alive``) but waits fo
 client that sends a request head slowly (slowloris), and its httptools protocol buffers head
 fields without bound. These subclasses close a connection whose request line and headers have
 not all arrived ``header_timeout`` seconds after the connection opened or the head began, and
-refuse a head over ``max_header_bytes`` (400, connection closed). h11 caps the head itself
-(``h11_max_incomplete_event_size``).
+refuse a head over ``max_header_bytes`` (400, connection closed).
 
 uvicorn builds a protocol from its own config only, and ``--workers`` processes rebuild that
 config from a pickle, so the two limits are read from the ``SPINEMETS_*`` settings of the
@@ -39,6 +38,7 @@ class _HeadTimeout:
     loop: asyncio.AbstractEventLoop
     cycle: Any
     _head_timer: asyncio.TimerHandle | None = None
+    _head_bytes: int = 0
 
     def _waiting_for_head(self) -> bool:
         return self.cycle is None or bool(self.cycle.response_complete)
@@ -63,10 +63,15 @@ class _HeadTimeout:
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)  # type: ignore[misc]
-        if self._waiting_for_head():
-            self._arm()
-        else:
+        if not self._waiting_for_head():
             self._disarm()
+            self._head_bytes = 0
+            return
+        self._arm()
+        # Bytes that have not yet completed a head: the parsers would buffer them all.
+        self._head_bytes += len(data)
+        if self._head_bytes > _limits()[1] and not self.transport.is_closing():
+            self.send_400_response("Request head too large")  # type: ignore[attr-defined]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -79,23 +84,3 @@ class H11HeadTimeout(_HeadTimeout, H11Protocol):  # type: ignore[misc]
 
 class HttpToolsHeadTimeout(_HeadTimeout, HttpToolsProtocol):  # type: ignore[misc]
     """httptools with a request-head timeout and a head size cap."""
-
-    _head_bytes: int = 0
-
-    def on_message_begin(self) -> None:
-        self._head_bytes = 0
-        super().on_message_begin()
-
-    def on_url(self, url: bytes) -> None:
-        self._count(len(url))
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._count(len(name) + len(value) + 4)
-        super().on_header(name, value)
-
-    def _count(self, size: int) -> None:
-        self._head_bytes += size
-        if self._head_bytes > _limits()[1]:
-            # Raised inside the parser: uvicorn answers 400 and closes the connection.
-            raise ValueError("request head too large")
