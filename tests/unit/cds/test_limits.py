@@ -51,6 +51,7 @@ async def test_a_declared_body_over_the_limit_is_413_before_it_is_read(settings)
     assert response.status_code == 413
     assert _issue(response)["code"] == "too-costly"
     assert "4096 bytes" in _issue(response)["diagnostics"]
+    assert read == []  # answered on the declared length: not one byte of the body was read
 
 
 async def test_a_chunked_body_is_counted_and_cut_off_at_the_limit(settings):
