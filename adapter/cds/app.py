@@ -9,8 +9,8 @@ the typed :class:`~adapter.cds.state.AppState` that the routes reach through
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -29,7 +29,9 @@ from adapter.mapping.terminology import Terminology, default_terminology
 __all__ = ["app_from_environment", "create_app"]
 
 
-def _lifespan(settings: Settings, terminology: Terminology | None):  # type: ignore[no-untyped-def]
+def _lifespan(
+    settings: Settings, terminology: Terminology | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         term = terminology or default_terminology()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import ipaddress
 import logging
 import os
 import sys
@@ -22,7 +21,7 @@ from uvicorn.config import LOGGING_CONFIG
 from adapter.cds.feedback import FeedbackStore
 from adapter.cds.keys import read_local_keys
 from adapter.cds.protocol import HttpToolsHeadTimeout
-from adapter.cds.settings import Settings, load_settings
+from adapter.cds.settings import Settings, is_loopback, load_settings
 from adapter.cds.state import open_replay_cache
 from adapter.errors import ConfigurationError, SpinemetsError, exit_status
 from adapter.mapping.terminology import default_terminology
@@ -30,15 +29,6 @@ from adapter.mapping.terminology import default_terminology
 __all__ = ["check_binding", "is_loopback", "preflight", "run"]
 
 log = logging.getLogger("spinemets.cds")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name other than localhost may resolve anywhere
 
 
 def check_binding(settings: Settings) -> str | None:

@@ -7,6 +7,7 @@ separated. Every limit has a safe default; docs/cds-hooks.md lists them all.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from pathlib import Path
@@ -26,22 +27,29 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from adapter.errors import ConfigurationError
 
-__all__ = ["Issuer", "Settings", "is_loopback_url", "load_settings", "state_directory"]
+__all__ = [
+    "Issuer",
+    "Settings",
+    "is_loopback",
+    "is_loopback_url",
+    "load_settings",
+    "state_directory",
+]
 
-_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is ``localhost`` or a loopback address (no DNS: a name may move)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def is_loopback_url(url: str) -> bool:
-    """Whether ``url`` names a loopback host literally (no DNS lookup: a name may move)."""
-    import ipaddress
-
-    host = urlsplit(url).hostname or ""
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """Whether ``url`` names a loopback host literally."""
+    return is_loopback(urlsplit(url).hostname or "")
 
 
 def _key_url(iss: str, url: str) -> str:
