@@ -36,7 +36,7 @@ _WORDS = {
     412: "Required data unobtainable",
     413: "Request body or a list in it over a configured limit",
     415: "Request body not sent as application/json",
-    503: "Storage unavailable",
+    503: "Storage unavailable (feedback database, replay cache)",
 }
 
 

@@ -18,7 +18,7 @@ router = APIRouter()
     "/cds-services",
     response_model=Discovery,
     response_model_exclude_none=True,
-    responses=outcome_responses(401),
+    responses=outcome_responses(401, 503),
 )
 async def get_discovery(_: Authenticated) -> Discovery:
     """CDS Hooks discovery."""

@@ -15,7 +15,7 @@ router = APIRouter()
 
 @router.post(
     "/cds-services/{service_id}/feedback",
-    responses=outcome_responses(*POST_ERRORS, 503),
+    responses=outcome_responses(*POST_ERRORS),
     openapi_extra=request_body("FeedbackRequest"),
 )
 async def post_feedback(spec: KnownService, body: FeedbackBody, state: StateDep) -> dict[str, int]:

@@ -12,7 +12,7 @@ from adapter.cds.services import Deps, call_service
 __all__ = ["POST_ERRORS", "router"]
 
 router = APIRouter()
-POST_ERRORS = (400, 401, 404, 408, 413, 415)
+POST_ERRORS = (400, 401, 404, 408, 413, 415, 503)  # 503: the replay cache is down
 
 
 def request_body(model: str) -> dict[str, object]:
