@@ -18,11 +18,12 @@ COPY --from=build --chown=spinemets:spinemets /app /app
 ENV PATH="/app/.venv/bin:$PATH" \
     SPINEMETS_MAPPINGS=/app/mappings \
     SPINEMETS_PROFILES=/app/profiles \
-    SPINEMETS_FEEDBACK_DB=/data/feedback.sqlite3
+    SPINEMETS_STATE_DIR=/data
 RUN mkdir /data && chown spinemets:spinemets /data
 VOLUME /data
 USER spinemets
 EXPOSE 8080
 # Bound to all interfaces inside the container: configure SPINEMETS_ISSUERS (client JWT
-# verification) or the service refuses to start, as it should outside loopback.
+# verification) and SPINEMETS_PUBLIC_BASE_URL or the service refuses to start, as it should
+# outside loopback.
 CMD ["spinemets", "serve", "--host", "0.0.0.0", "--port", "8080"]

@@ -1,4 +1,9 @@
-"""The command line: ``spinemets score FILE|-``."""
+"""The command line: ``spinemets score FILE|-`` and the other commands.
+
+Every failure ends in one line on stderr and an exit status from
+:func:`adapter.errors.exit_status` (0 done; 1 the work failed part-way, such as an output that
+could not be written; 2 unusable input, arguments or configuration), never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import IO, Any, NoReturn
 import orjson
 
 from adapter import __version__
-from adapter.errors import ConfigurationError, FhirServerError, InputError, MappingError
+from adapter.errors import InputError, OutputError, SpinemetsError, exit_status
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.fhir.write.outcome import operation_outcome
@@ -79,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default SPINEMETS_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default SPINEMETS_PORT or 8080)")
     serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default SPINEMETS_WORKERS or 1); they share the replay cache",
+    )
+    serve.add_argument(
         "--insecure",
         action="store_true",
         help="serve without client JWT checks on a non-loopback address (development only)",
@@ -95,8 +105,23 @@ def _results(args: argparse.Namespace, loose: list[Issue]) -> Iterator[PatientRe
         yield score_patient(data, term, now=now, original=args.original)
 
 
+class _Output:
+    """Standard output whose write failures (a full disk, /dev/full) are an OutputError."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._stream.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write standard output ({exc.strerror or exc})") from None
+
+
 def _write_bundle(
-    out: IO[bytes], results: Iterator[PatientResult], loose: list[Issue], validate: bool
+    out: _Output, results: Iterator[PatientResult], loose: list[Issue], validate: bool
 ) -> None:
     if validate:  # imported on demand: the R4B models take ~0.3 s to import
         from adapter.fhir.write.validate import validate_r4
@@ -125,7 +150,7 @@ def _write_bundle(
 def _score(args: argparse.Namespace) -> int:
     loose: list[Issue] = []
     results = _results(args, loose)
-    out = sys.stdout.buffer
+    out = _Output(sys.stdout.buffer)
     if args.format == "text":
         # Materialise first so unusable input fails before anything is printed.
         reports = [text_report(r) for r in results]
@@ -194,42 +219,69 @@ def _subscriptions(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from adapter.cds.serve import run  # imported on demand: fastapi and uvicorn are slow to load
 
-    return run(host=args.host, port=args.port, insecure=args.insecure)
+    return run(host=args.host, port=args.port, insecure=args.insecure, workers=args.workers)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "score":
+        return _score(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "conformance":
+        return _conformance(args)
+    if args.command == "subscriptions":
+        return _subscriptions(args)
+    import asyncio
+
+    from adapter.sync.command import run as run_sync
+
+    return asyncio.run(run_sync(args))
+
+
+def _silence_stdout() -> None:
+    # Whatever is still buffered would fail again when the interpreter flushes at exit.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _io_error(exc: OSError) -> SpinemetsError:
+    """An OSError that escaped a command: reading input (2) or the disk under it."""
+    reason = exc.strerror or type(exc).__name__
+    where = f": {exc.filename}" if exc.filename else ""
+    return InputError(f"cannot read the input ({reason}{where})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``spinemets`` console script."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "score":
-            return _score(args)
-        if args.command == "serve":
-            return _serve(args)
-        if args.command == "conformance":
-            return _conformance(args)
-        if args.command == "subscriptions":
-            return _subscriptions(args)
-        if args.command == "sync":
-            import asyncio
-
-            from adapter.sync.command import run as run_sync
-
-            return asyncio.run(run_sync(args))
-    except InputError as exc:
-        print(f"spinemets: unusable input: {exc}", file=sys.stderr)
-        return 2
-    except ConfigurationError as exc:
-        print(f"spinemets: {exc}", file=sys.stderr)
-        return 2
-    except MappingError as exc:
-        print(f"spinemets: mappings: {exc}", file=sys.stderr)
-        return 1
-    except FhirServerError as exc:
-        print(f"spinemets: FHIR server: {exc}", file=sys.stderr)
-        return 1
+        status = _dispatch(args)
+        _flush_stdout()
+        return status
     except BrokenPipeError:
+        _silence_stdout()  # the reader went away (| head): not a failure
         return 0
-    return 2
+    except SpinemetsError as exc:
+        error = exc
+    except OSError as exc:
+        error = _io_error(exc)
+    if isinstance(error, OutputError):
+        _silence_stdout()
+    status, line = exit_status(error)
+    print(f"spinemets: {line}", file=sys.stderr)
+    return status
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write standard output ({exc.strerror or exc})") from None
 
 
 if __name__ == "__main__":

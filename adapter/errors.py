@@ -4,17 +4,24 @@
 
     SpinemetsError
     ├── InputError            unusable input as a whole (CLI exit 2, HTTP 400)
-    │   └── HookMismatchError     a CDS request whose hook the called service does not serve (400)
+    │   ├── HookMismatchError     a CDS request whose hook the called service does not serve (400)
+    │   ├── TooLargeError         a request body or list over a configured limit (HTTP 413)
+    │   ├── MediaTypeError        a body that is not sent as JSON (HTTP 415)
+    │   └── RequestTimeoutError   a request body that did not arrive in time (HTTP 408)
     ├── NotFoundError         no such CDS service (HTTP 404)
     ├── AuthenticationError   the CDS client's JWT is missing or fails a check (HTTP 401, no detail)
     ├── DataUnavailableError  the data a CDS service needs cannot be obtained (HTTP 412)
-    ├── ConfigurationError    the service's settings are unusable (``spinemets serve`` exit 2)
-    ├── MappingError          a file in mappings/ is missing or not valid FHIR terminology
-    └── FhirServerError       a FHIR server answered with an error or could not be reached
+    ├── ConfigurationError    the settings are unusable (exit 2)
+    │   └── StorageError          a database that cannot be opened or written (exit 2; HTTP 503)
+    ├── MappingError          a file in mappings/ is missing or not valid FHIR terminology (exit 2)
+    ├── FhirServerError       a FHIR server answered with an error or could not be reached (exit 1)
+    └── OutputError           an output could not be written (disk full, closed pipe) (exit 1)
 
 An invalid resource *inside* usable input is not an exception: it is reported as an issue in an
-OperationOutcome and ignored, so the rest of the input is still scored. HTTP statuses are assigned
-in exactly one place, the exception handler of :mod:`adapter.cds.app`.
+OperationOutcome and ignored, so the rest of the input is still scored. Exit statuses and HTTP
+statuses are assigned here and nowhere else: :func:`exit_status` for every command (0 done; 1 the
+work failed part-way; 2 unusable input, arguments or configuration), :func:`http_status` for the
+CDS service.
 """
 
 from __future__ import annotations
@@ -27,8 +34,15 @@ __all__ = [
     "HookMismatchError",
     "InputError",
     "MappingError",
+    "MediaTypeError",
     "NotFoundError",
+    "OutputError",
+    "RequestTimeoutError",
     "SpinemetsError",
+    "StorageError",
+    "TooLargeError",
+    "exit_status",
+    "http_status",
 ]
 
 
@@ -73,3 +87,61 @@ class FhirServerError(SpinemetsError):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+
+class TooLargeError(InputError):
+    """A request body, or a list in it, is over a configured limit."""
+
+
+class MediaTypeError(InputError):
+    """A request body is not sent with the media type the endpoint reads."""
+
+
+class RequestTimeoutError(InputError):
+    """A request body did not arrive within the configured time."""
+
+
+class StorageError(ConfigurationError):
+    """A database file cannot be created, opened or written."""
+
+
+class OutputError(SpinemetsError):
+    """An output could not be written (a full disk, an unwritable file)."""
+
+
+# Most specific class first: the first match decides. (class, exit status, message prefix)
+_EXIT: tuple[tuple[type[SpinemetsError], int, str], ...] = (
+    (InputError, 2, "unusable input: "),
+    (ConfigurationError, 2, ""),
+    (MappingError, 2, "mappings: "),
+    (FhirServerError, 1, "FHIR server: "),
+    (OutputError, 1, "output: "),
+)
+# (class, HTTP status, OperationOutcome issue code)
+_HTTP: tuple[tuple[type[SpinemetsError], int, str], ...] = (
+    (AuthenticationError, 401, "login"),
+    (TooLargeError, 413, "too-costly"),
+    (MediaTypeError, 415, "not-supported"),
+    (RequestTimeoutError, 408, "timeout"),
+    (InputError, 400, "invalid"),
+    (NotFoundError, 404, "not-found"),
+    (DataUnavailableError, 412, "incomplete"),
+    (FhirServerError, 412, "transient"),
+    (StorageError, 503, "transient"),
+)
+
+
+def exit_status(exc: SpinemetsError) -> tuple[int, str]:
+    """The exit status of a command that stopped on ``exc``, and the one line to print."""
+    for cls, status, prefix in _EXIT:
+        if isinstance(exc, cls):
+            return status, f"{prefix}{exc}"
+    return 1, str(exc)
+
+
+def http_status(exc: SpinemetsError) -> tuple[int, str] | None:
+    """The HTTP status and OperationOutcome issue code of ``exc``; None for an internal error."""
+    for cls, status, code in _HTTP:
+        if isinstance(exc, cls):
+            return status, code
+    return None

@@ -3,6 +3,8 @@
 Each write opens its own connection in a worker thread (sqlite3 blocks, and a connection must not
 cross threads); WAL mode lets a report read while the service writes. Only what the client
 reported is kept: card and suggestion uuids, outcome, override reason, times. No patient data.
+Storage that cannot be created or written fails at start-up (:meth:`FeedbackStore.initialise`),
+and a write that fails later (a full disk) raises :class:`~adapter.errors.StorageError`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adapter.cds.models import FeedbackItem
+from adapter.errors import StorageError
 
 __all__ = ["CardCount", "FeedbackStore"]
 
@@ -57,14 +60,21 @@ class FeedbackStore:
         return connection
 
     def initialise(self) -> None:
-        """Create the file and table if needed (at start-up: a bad path fails early)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = self._connect()
+        """Create the file and table if needed, and prove it writable (at start-up)."""
         try:
-            with connection:
-                connection.executescript(_SCHEMA)
-        finally:
-            connection.close()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = self._connect()
+            try:
+                with connection:
+                    connection.executescript(_SCHEMA)
+                    # A no-op write: a read-only file or directory fails here, not on first use.
+                    (version,) = connection.execute("PRAGMA user_version").fetchone()
+                    connection.execute(f"PRAGMA user_version = {int(version)}")
+            finally:
+                connection.close()
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise StorageError(f"feedback database {self.path}: {reason}") from None
 
     def _write(self, service: str, items: Sequence[FeedbackItem]) -> None:
         received = datetime.now(UTC).isoformat()
@@ -86,17 +96,20 @@ class FeedbackStore:
                     received,
                 )
             )
-        connection = self._connect()
         try:
-            with connection:  # one transaction: a batch is stored whole or not at all
-                connection.executemany(
-                    "INSERT INTO feedback (service, card, outcome, accepted_suggestions, "
-                    "override_system, override_code, override_display, user_comment, "
-                    "outcome_timestamp, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-        finally:
-            connection.close()
+            connection = self._connect()
+            try:
+                with connection:  # one transaction: a batch is stored whole or not at all
+                    connection.executemany(
+                        "INSERT INTO feedback (service, card, outcome, accepted_suggestions, "
+                        "override_system, override_code, override_display, user_comment, "
+                        "outcome_timestamp, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        rows,
+                    )
+            finally:
+                connection.close()
+        except sqlite3.Error as exc:
+            raise StorageError(f"feedback database: {exc}") from None
 
     async def add(self, service: str, items: Sequence[FeedbackItem]) -> None:
         """Store a batch of feedback without blocking the event loop."""

@@ -17,9 +17,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "Action",
@@ -40,6 +42,10 @@ __all__ = [
 ]
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+# FHIR id grammar (R4 datatypes: id); "." and ".." are refused separately (path segments).
+FhirId = Annotated[str, Field(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
+# RFC 6750 b64token, loosened to any visible ASCII: it travels in an HTTP header.
+BearerToken = Annotated[str, Field(min_length=1, pattern=r"^[\x21-\x7e]+$")]
 Summary = Annotated[str, Field(min_length=1, max_length=139)]  # spec: "<140 characters"
 
 
@@ -54,7 +60,7 @@ class _Response(BaseModel):
 class FhirAuthorization(_Request):
     """The client's OAuth 2.0 token for ``fhirServer``: transient, never stored or logged."""
 
-    access_token: NonEmpty = Field(repr=False)
+    access_token: BearerToken = Field(repr=False)
     token_type: Literal["Bearer"]
     expires_in: int
     scope: NonEmpty
@@ -66,10 +72,17 @@ class HookContext(_Request):
     """The context of patient-view, order-select and order-sign (other keys are kept)."""
 
     userId: NonEmpty
-    patientId: NonEmpty
+    patientId: FhirId
     encounterId: NonEmpty | None = None
     selections: list[NonEmpty] | None = None
     draftOrders: dict[str, Any] | None = None
+
+    @field_validator("patientId")
+    @classmethod
+    def _not_a_path_segment(cls, value: str) -> str:
+        if value in (".", ".."):
+            raise ValueError("patientId must be a FHIR id, not '.' or '..'")
+        return value
 
 
 class CdsRequest(_Request):
@@ -208,3 +221,12 @@ class FeedbackItem(_Feedback):
 
 class FeedbackRequest(_Feedback):
     feedback: Annotated[list[FeedbackItem], Field(min_length=1)]
+
+    @field_validator("feedback", mode="before")
+    @classmethod
+    def _bounded(cls, value: Any, info: ValidationInfo) -> Any:
+        # The service's limit (validation context): counted before any item is validated.
+        limit = (info.context or {}).get("max_items")
+        if isinstance(value, list) and isinstance(limit, int) and len(value) > limit:
+            raise PydanticCustomError("too_long", "more than {limit} items", {"limit": limit})
+        return value

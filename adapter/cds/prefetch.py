@@ -14,15 +14,22 @@ missing                  not provided: fetched from fhirServer
 
 Missing data with no ``fhirServer`` to ask raises :class:`~adapter.errors.DataUnavailableError`
 (412). Fetches run concurrently.
+
+The fallback carries the EHR's token, so it goes only to an ``https`` server (``http`` only to a
+loopback host, in development, when configured). Whatever goes wrong on the server's side —
+an error status, its OperationOutcome, a refused connection, a timeout, a redirect — the caller
+gets one and the same reason: the details are logged for the operator, never reflected, so the
+service cannot be used to probe a network or read another server's error pages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -30,7 +37,20 @@ from adapter.cds.models import CdsRequest
 from adapter.errors import DataUnavailableError, FhirServerError
 from adapter.fhir.client import FhirClient, next_link
 
-__all__ = ["CHECK_PREFETCH", "SCORE_PREFETCH", "PrefetchLimits", "gather_resources", "render"]
+if TYPE_CHECKING:
+    from adapter.cds.settings import Settings
+
+__all__ = [
+    "CHECK_PREFETCH",
+    "SCORE_PREFETCH",
+    "PrefetchLimits",
+    "count_entries",
+    "gather_resources",
+    "render",
+]
+
+log = logging.getLogger("spinemets.cds.prefetch")
+UNREADABLE = "the data could not be read from fhirServer"
 
 # Everything each service's rules read (contract §4), with only CDS Hooks 2.0 tokens:
 # {{context.patientId}} is a root-level primitive of every hook served. Observations cover the
@@ -56,6 +76,38 @@ CHECK_PREFETCH: Mapping[str, str] = {  # the procedure check: active antithrombo
 class PrefetchLimits:
     timeout: float = 10.0
     max_pages: int = 20
+    max_entries: int = 20_000
+    http_loopback: bool = False  # development: allow http:// to a loopback fhirServer
+
+    @classmethod
+    def of(cls, settings: Settings) -> PrefetchLimits:
+        return cls(
+            timeout=settings.fhir_timeout,
+            max_pages=settings.fhir_max_pages,
+            max_entries=settings.max_prefetch_entries,
+            http_loopback=settings.fhir_http_loopback,
+        )
+
+
+def count_entries(prefetch: Mapping[str, Any] | None) -> int:
+    """Resources in a request's prefetch (a Bundle counts its entries)."""
+    total = 0
+    for value in (prefetch or {}).values():
+        if isinstance(value, Mapping) and value.get("resourceType") == "Bundle":
+            entries = value.get("entry")
+            total += len(entries) if isinstance(entries, list) else 0
+        elif value is not None:
+            total += 1
+    return total
+
+
+def _check_server(url: str, limits: PrefetchLimits) -> None:
+    from adapter.cds.settings import is_loopback_url
+
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "https" or (scheme == "http" and limits.http_loopback and is_loopback_url(url)):
+        return
+    raise DataUnavailableError("fhirServer must be an https URL: its data was not read")
 
 
 def render(template: str, request: CdsRequest) -> str:
@@ -102,20 +154,38 @@ async def gather_resources(
     client = None
     if request.fhirServer is not None:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
-        client = FhirClient(
-            http,
-            request.fhirServer,
-            token=token,
-            timeout=limits.timeout,
-            max_pages=limits.max_pages,
-        )
+        client = _GuardedClient(http, request.fhirServer, token=token, limits=limits)
     try:
         parts = await asyncio.gather(
             *(_resolve(key, template, request, client) for key, template in templates.items())
         )
     except FhirServerError as exc:
-        raise DataUnavailableError(f"could not retrieve the data from fhirServer: {exc}") from None
+        origin = urlsplit(request.fhirServer or "")
+        log.warning("fhirServer %s://%s: %s", origin.scheme, origin.netloc, exc)
+        raise DataUnavailableError(UNREADABLE) from None
     out: list[Any] = []
     for part in parts:
         out += part
+    if len(out) > limits.max_entries:
+        raise DataUnavailableError(f"more than {limits.max_entries} resources to score")
     return out
+
+
+class _GuardedClient(FhirClient):
+    """The client for ``fhirServer``, whose scheme is checked before each request it sends.
+
+    A complete prefetch needs no request, so an ``http`` fhirServer is refused only when the
+    token would actually travel over it.
+    """
+
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, *, token: str | None, limits: PrefetchLimits
+    ) -> None:
+        super().__init__(
+            http, base_url, token=token, timeout=limits.timeout, max_pages=limits.max_pages
+        )
+        self._limits = limits
+
+    async def get(self, path_or_url: str) -> dict[str, Any]:
+        _check_server(self.base_url, self._limits)
+        return await super().get(path_or_url)

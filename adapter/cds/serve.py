@@ -1,34 +1,34 @@
-"""``spinemets serve``: start-up checks, then uvicorn.
+"""``spinemets serve``: start-up checks, then uvicorn (one process, or ``--workers N``).
 
 Without a trusted issuer the service cannot tell a CDS client from anyone else, so it then
 serves only on a loopback address (with a warning), unless explicitly told it is insecure.
+Everything that can be checked before binding is: settings, the binding, mappings/, the storage
+(feedback database, replay cache) and every local JWK Set. Any failure exits 2 with one line.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import asyncio
+import copy
 import logging
+import os
 import sys
+from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
-from adapter.cds.app import create_app
-from adapter.cds.settings import Settings, load_settings
-from adapter.errors import ConfigurationError, MappingError
+from adapter.cds.feedback import FeedbackStore
+from adapter.cds.keys import read_local_keys
+from adapter.cds.protocol import HttpToolsHeadTimeout
+from adapter.cds.settings import Settings, is_loopback, load_settings
+from adapter.cds.state import open_replay_cache
+from adapter.errors import ConfigurationError, SpinemetsError, exit_status
 from adapter.mapping.terminology import default_terminology
 
-__all__ = ["check_binding", "is_loopback", "run"]
+__all__ = ["check_binding", "is_loopback", "preflight", "run"]
 
 log = logging.getLogger("spinemets.cds")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name other than localhost may resolve anywhere
 
 
 def check_binding(settings: Settings) -> str | None:
@@ -60,8 +60,50 @@ def check_binding(settings: Settings) -> str | None:
     )
 
 
-def run(host: str | None = None, port: int | None = None, insecure: bool = False) -> int:
-    """Check the configuration, load the terminology and serve until stopped; the exit code."""
+def preflight(settings: Settings) -> None:
+    """Everything the service will need, checked now: raises the first problem found."""
+    default_terminology()  # mappings/ broken → MappingError
+    for issuer in settings.issuers:
+        read_local_keys(issuer)
+    try:
+        FeedbackStore(settings.feedback_path).initialise()
+    except RuntimeError:  # Path.home(): no home directory to put the state in
+        raise ConfigurationError("no state directory: set SPINEMETS_STATE_DIR") from None
+    if settings.issuers:
+
+        async def replay() -> None:
+            cache = await open_replay_cache(settings)
+            await cache.close()
+
+        asyncio.run(replay())
+
+
+def _log_config() -> dict[str, Any]:
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["spinemets"] = {
+        "()": "uvicorn.logging.DefaultFormatter",
+        "fmt": "%(levelprefix)s %(name)s: %(message)s",
+    }
+    config["handlers"]["spinemets"] = {
+        "formatter": "spinemets",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["spinemets"] = {
+        "handlers": ["spinemets"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
+
+
+def run(
+    host: str | None = None,
+    port: int | None = None,
+    insecure: bool = False,
+    workers: int | None = None,
+) -> int:
+    """Check the configuration, then serve until stopped; the exit code."""
     overrides: dict[str, object] = {}
     if host is not None:
         overrides["host"] = host
@@ -69,23 +111,46 @@ def run(host: str | None = None, port: int | None = None, insecure: bool = False
         overrides["port"] = port
     if insecure:
         overrides["insecure"] = True
+    if workers is not None:
+        overrides["workers"] = workers
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     try:
         settings = load_settings(**overrides)
         warning = check_binding(settings)
-        default_terminology()  # fail before binding when mappings/ is broken
-    except (ConfigurationError, MappingError) as exc:
-        print(f"spinemets: {exc}", file=sys.stderr)
-        return 2
+        preflight(settings)
+    except SpinemetsError as exc:
+        status, line = exit_status(exc)
+        print(f"spinemets: {line}", file=sys.stderr)
+        return status
     if warning:
         log.warning(warning)
+    # Worker processes build their settings from the environment: give them the overrides.
+    for name, value in overrides.items():
+        os.environ[f"SPINEMETS_{name.upper()}"] = "true" if value is True else str(value)
+    _serve(settings)
+    return 0
+
+
+def _serve(settings: Settings) -> None:
+    if settings.workers > 1:
+        target: Any = "adapter.cds.app:app_from_environment"
+    else:
+        from adapter.cds.app import create_app
+
+        target = create_app(settings)
     uvicorn.run(
-        create_app(settings),
+        target,
+        factory=settings.workers > 1,
+        workers=settings.workers,
         host=settings.host,
         port=settings.port,
+        http=HttpToolsHeadTimeout,
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        limit_concurrency=settings.max_connections,
         access_log=settings.access_log,
+        log_config=_log_config(),
         log_level="info",
         lifespan="on",
     )
-    return 0

@@ -66,7 +66,7 @@ class Service:
 async def _score(
     request: CdsRequest, deps: Deps, prefetch: Mapping[str, str]
 ) -> tuple[PatientResult, PatientData]:
-    limits = PrefetchLimits(deps.settings.fhir_timeout, deps.settings.fhir_max_pages)
+    limits = PrefetchLimits.of(deps.settings)
     resources = await gather_resources(request, prefetch, deps.http, limits)
     patient_id = request.context.patientId
     data = patient_records(resources, patient_id) or PatientData(patient_id)

@@ -2,14 +2,17 @@
 
 Settings are built by :func:`load_settings` when the service starts, never at import, so tests
 and the command line can pass their own. Lists may be given as JSON or, for plain strings, comma
-separated.
+separated. Every limit has a safe default; docs/cds-hooks.md lists them all.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -24,15 +27,48 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from adapter.errors import ConfigurationError
 
-__all__ = ["Issuer", "Settings", "load_settings"]
+__all__ = [
+    "Issuer",
+    "Settings",
+    "is_loopback",
+    "is_loopback_url",
+    "load_settings",
+    "state_directory",
+]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is ``localhost`` or a loopback address (no DNS: a name may move)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` names a loopback host literally."""
+    return is_loopback(urlsplit(url).hostname or "")
+
+
+def _key_url(iss: str, url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and is_loopback_url(url):
+        return url  # a JWK Set served on this machine (development, tests)
+    raise ValueError(f"issuer {iss}: JWK Set URL {url!r} is not https")
 
 
 class Issuer(BaseModel):
     """A CDS client allowed to call: its ``iss`` and where its public keys are.
 
-    ``jwks_url`` or ``jwks_file`` names the JWK Set; ``jku`` lists the JWK Set URLs the client may
-    name in a token's ``jku`` header (the spec lets clients publish keys either way). A ``jku``
-    outside this list is refused, so a token cannot point at keys of its own choosing.
+    Keys for tokens without a ``jku`` header come from exactly one of ``jwks_url`` (fetched),
+    ``jwks_file`` (read at start-up) or ``jwks`` (an inline JWK Set). ``jku`` lists the JWK Set
+    URLs a token may name, fetched when named; ``local_jku`` lists JWK Set URLs a token may name
+    whose keys are the issuer's local ones (``jwks_file`` or ``jwks``), so they are never
+    fetched. Any other ``jku`` is refused: a token cannot point at keys of its own choosing.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -40,16 +76,28 @@ class Issuer(BaseModel):
     iss: str = Field(min_length=1)
     jwks_url: str | None = None
     jwks_file: Path | None = None
+    jwks: dict[str, Any] | None = None
     jku: tuple[str, ...] = ()
+    local_jku: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _has_keys(self) -> Issuer:
-        if self.jwks_url is None and self.jwks_file is None and not self.jku:
-            raise ValueError(f"issuer {self.iss}: give jwks_url, jwks_file or jku")
-        for url in (self.jwks_url, *self.jku):
-            if url is not None and not url.startswith(("https://", "http://")):
-                raise ValueError(f"issuer {self.iss}: JWK Set URL {url!r} is not http(s)")
+        given = [s for s in (self.jwks_url, self.jwks_file, self.jwks) if s is not None]
+        if len(given) > 1:
+            raise ValueError(f"issuer {self.iss}: give one of jwks_url, jwks_file, jwks")
+        if not given and not self.jku:
+            raise ValueError(f"issuer {self.iss}: give jwks_url, jwks_file, jwks or jku")
+        if self.local_jku and self.jwks_file is None and self.jwks is None:
+            raise ValueError(f"issuer {self.iss}: local_jku needs jwks_file or jwks")
+        for url in (self.jwks_url, *self.jku, *self.local_jku):
+            if url is not None:
+                _key_url(self.iss, url)
         return self
+
+    @property
+    def local(self) -> bool:
+        """Whether the issuer's own keys are local (a file or inline), not fetched."""
+        return self.jwks_file is not None or self.jwks is not None
 
 
 def _split(value: Any) -> Any:
@@ -61,6 +109,18 @@ def _split(value: Any) -> Any:
     return value
 
 
+def state_directory() -> Path:
+    """The platform's state directory for spinemets: ``$XDG_STATE_HOME`` or ~/.local/state."""
+    xdg = os.environ.get("XDG_STATE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "spinemets"
+    home = Path.home()  # RuntimeError when no home can be determined
+    return home / ".local" / "state" / "spinemets"
+
+
+MiB = 1024 * 1024
+
+
 class Settings(BaseSettings):
     """Everything the service reads from its environment (prefix ``SPINEMETS_``)."""
 
@@ -68,16 +128,32 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
     public_base_url: str | None = None
     issuers: tuple[Issuer, ...] = ()
     insecure: bool = False
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
-    feedback_db: Path = Path("spinemets-feedback.sqlite3")
+    # Storage: one directory, each file overridable. Never the working directory by default.
+    state_dir: Path | None = None
+    feedback_db: Path | None = None
+    replay_db: Path | None = None
+    replay_redis_url: SecretStr | None = None
     system_actions: bool = False
     original_tokuhashi: bool = False
     fhir_timeout: float = Field(default=10.0, gt=0)
     fhir_max_pages: int = Field(default=20, ge=1)
+    fhir_http_loopback: bool = False
     jwks_timeout: float = Field(default=5.0, gt=0)
+    # Limits on what one request may cost.
+    max_body_bytes: int = Field(default=16 * MiB, ge=1024)
+    max_feedback_items: int = Field(default=1000, ge=1)
+    max_prefetch_entries: int = Field(default=20_000, ge=1)
+    body_timeout: float = Field(default=30.0, gt=0)
+    header_timeout: float = Field(default=10.0, gt=0)
+    keep_alive_timeout: int = Field(default=5, ge=1)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    max_connections: int = Field(default=1000, ge=1)
+    worker_threads: int = Field(default=4, ge=1, le=64)
     bench: bool = False
     access_log: bool = True
     # FHIR rest-hook notifications (spinemets subscriptions create): the server to re-score on,
@@ -100,6 +176,29 @@ class Settings(BaseSettings):
             raise ValueError("public_base_url must be an http(s) URL")
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _audience_is_configured(self) -> Settings:
+        # The JWT audience is the URL the client called; without a configured base URL it could
+        # only come from the request's Host header, which the caller chooses.
+        if self.issuers and self.public_base_url is None:
+            raise ValueError(
+                "SPINEMETS_PUBLIC_BASE_URL is required when SPINEMETS_ISSUERS is set "
+                "(the URL clients call: the JWT audience)"
+            )
+        return self
+
+    def state_path(self, name: str) -> Path:
+        """A file in the state directory (configured, else the platform's)."""
+        return (self.state_dir or state_directory()) / name
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.feedback_db or self.state_path("feedback.sqlite3")
+
+    @property
+    def replay_path(self) -> Path:
+        return self.replay_db or self.state_path("replay.sqlite3")
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with explicit overrides (e.g. command-line options)."""
@@ -108,7 +207,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigurationError(f"SPINEMETS_ settings: {where}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigurationError(f"SPINEMETS_ settings: {where}: {message}") from None
     except (json.JSONDecodeError, SettingsError) as exc:
         # pydantic-settings names the field; the value itself is not repeated (it may hold URLs
         # with credentials).

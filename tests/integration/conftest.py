@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,41 +90,13 @@ def load_seed_copy(base: str, name: str) -> str:
     return pid
 
 
-def spinemets_command() -> list[str]:
-    script = Path(sys.executable).with_name("spinemets")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "adapter.cli"]
-
-
 @pytest.fixture
-def server(tmp_path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """A real ``spinemets serve`` on a free loopback port, unconfigured (no issuer)."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPINEMETS_")}
-    process = subprocess.Popen(
-        [*spinemets_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                assert process.stdout is not None
-                pytest.fail(f"serve exited {process.returncode}: {process.stdout.read()}")
-            try:
-                httpx.get(f"{base}/cds-services", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("serve did not start within 30 s")
-        yield base, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real ``spinemets serve`` on a free loopback port, unconfigured (no issuer), its state
+    under the test's own directory."""
+    from tests.integration.serve_process import clean_env, serving
+
+    env = clean_env()
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    with serving(env, tmp_path) as running:
+        yield running

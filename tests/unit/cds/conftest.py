@@ -86,7 +86,7 @@ def seed_clock(monkeypatch):
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(feedback_db=tmp_path / "feedback.sqlite3")
+    return Settings(state_dir=tmp_path)
 
 
 @asynccontextmanager
@@ -135,6 +135,7 @@ def secured(tmp_path, keys) -> Settings:
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps(keys.jwks))
     return Settings(
-        feedback_db=tmp_path / "feedback.sqlite3",
+        state_dir=tmp_path,
+        public_base_url=BASE,
         issuers=(Issuer(iss=ISS, jwks_file=jwks, jku=("https://ehr.example.org/jwks.json",)),),
     )

@@ -185,7 +185,9 @@ async def test_spec_patient_view_example_fetches_from_fhir_server(client, respx_
             r["id"] = "1288992"
         elif "subject" in r:
             r["subject"] = {"reference": "Patient/1288992"}
-    server = "http://hooks.smarthealthit.org:9080"
+    # The spec's example names an http server; the token must not travel in clear, so https here
+    # (an http fhirServer is refused: tests/unit/cds/test_prefetch.py).
+    server = "https://hooks.smarthealthit.org:9080"
     patient = respx_mock.get(f"{server}/Patient/1288992").respond(
         json=next(r for r in resources if r["resourceType"] == "Patient")
     )

@@ -137,7 +137,9 @@ async def test_allowlisted_jku_and_rs384_keys_from_a_url(tmp_path, respx_mock):
     route = respx_mock.get(jku).respond(json={"keys": [{**public, "kid": "rsa-1", "alg": "RS384"}]})
     from adapter.cds.settings import Settings
 
-    settings = Settings(feedback_db=tmp_path / "f.sqlite3", issuers=(Issuer(iss=ISS, jku=(jku,)),))
+    settings = Settings(
+        state_dir=tmp_path, public_base_url=BASE, issuers=(Issuer(iss=ISS, jku=(jku,)),)
+    )
     now = int(time.time())
 
     def token(jti: str) -> str:

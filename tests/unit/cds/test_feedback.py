@@ -34,11 +34,11 @@ async def test_feedback_is_stored_and_counted(client, settings):
     response = await client.post(URL, json={"feedback": batch})
     assert response.status_code == 200
     assert response.json() == {"stored": 4}
-    counts = {c.card: c for c in FeedbackStore(settings.feedback_db).counts()}
+    counts = {c.card: c for c in FeedbackStore(settings.feedback_path).counts()}
     assert (counts["card-1"].accepted, counts["card-1"].overridden) == (1, 2)
     assert counts["card-1"].reasons == {"not-applicable": 1, "disagree": 1}
     assert counts["card-2"].service == "spinemets-scores"
-    with sqlite3.connect(settings.feedback_db) as db:
+    with sqlite3.connect(settings.feedback_path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -72,15 +72,93 @@ async def test_null_is_never_fetched(client, respx_mock):
     assert not route.called
 
 
-@pytest.mark.parametrize("status", [401, 403, 404, 500, 503])
-async def test_fhir_server_errors_are_412(client, respx_mock, status):
-    respx_mock.get(f"{FHIR}/Observation").respond(status)
+LEAK = "jdbc:postgresql://db.internal:5432/ehr?password=hunter2"
+FAILURES = {
+    **{f"status-{code}": {"status_code": code, "json": {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "exception", "diagnostics": LEAK}]}}
+       for code in (400, 401, 403, 404, 500, 503)},
+    "connection-refused": {"side_effect": httpx.ConnectError(f"refused {LEAK}")},
+    "timeout": {"side_effect": httpx.ReadTimeout("slow")},
+    "html-page": {"status_code": 200, "text": f"<html>{LEAK}</html>"},
+    "redirect": {"status_code": 302, "headers": {"Location": "https://elsewhere.example.org/"}},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("failure", list(FAILURES))
+async def test_every_fhir_server_failure_is_one_and_the_same_412(
+    client, respx_mock, caplog, failure
+):
+    """Nothing the server said, and no hint of what failed (a closed port, a status), is sent
+    back: only one fixed reason. The operator finds the details in the log."""
+    spec = dict(FAILURES[failure])
+    route = respx_mock.get(f"{FHIR}/Observation")
+    if "side_effect" in spec:
+        route.mock(side_effect=spec["side_effect"])
+    else:
+        route.respond(**spec)
     body = patient_view(fhirServer=FHIR, fhirAuthorization=TOKEN)
+    del body["prefetch"]["observations"]
+    with caplog.at_level("WARNING", logger="spinemets.cds.prefetch"):
+        response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 412
+    assert response.json()["issue"] == [{
+        "severity": "error", "code": "incomplete",
+        "diagnostics": "the data could not be read from fhirServer"}]  # fmt: skip
+    assert "hunter2" not in response.text and "secret-token-123" not in response.text
+    assert "fhirServer https://fhir.example.org" in caplog.text  # logged for the operator
+    assert "secret-token-123" not in caplog.text
+
+
+async def test_an_http_fhir_server_never_gets_the_token(client, respx_mock):
+    route = respx_mock.get("http://fhir.example.org/r4/Observation").respond(json=searchset([]))
+    body = patient_view(fhirServer="http://fhir.example.org/r4", fhirAuthorization=TOKEN)
     del body["prefetch"]["observations"]
     response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.status_code == 412
-    assert str(status) in response.json()["issue"][0]["diagnostics"]
-    assert "secret-token-123" not in response.text
+    assert "https" in response.json()["issue"][0]["diagnostics"]
+    assert not route.called
+
+
+async def test_a_complete_prefetch_needs_no_https(client, respx_mock):
+    body = patient_view(fhirServer="http://fhir.example.org/r4", fhirAuthorization=TOKEN)
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200 and response.json()["cards"]
+
+
+@pytest.mark.parametrize(
+    ("server", "allowed"),
+    [("http://127.0.0.1:8090/fhir", True), ("http://localhost:8090/fhir", True),
+     ("http://[::1]:8090/fhir", True), ("http://fhir.example.org/r4", False),
+     ("http://127.0.0.1.nip.io/fhir", False)],
+)  # fmt: skip
+async def test_http_only_to_loopback_and_only_when_configured(
+    settings, respx_mock, server, allowed
+):
+    from tests.unit.cds.conftest import client_for
+
+    route = respx_mock.get(f"{server}/Observation").respond(json=searchset([]))
+    body = patient_view(fhirServer=server)
+    del body["prefetch"]["observations"]
+    async with client_for(settings) as default:
+        assert (await default.post("/cds-services/spinemets-scores", json=body)).status_code == 412
+    assert not route.called
+    development = settings.model_copy(update={"fhir_http_loopback": True})
+    async with client_for(development) as client:
+        response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert (response.status_code == 200) is allowed
+    assert route.called is allowed
+
+
+async def test_a_non_ascii_token_is_a_400_not_a_500(client, respx_mock):
+    route = respx_mock.get(f"{FHIR}/Observation").respond(json=searchset([]))
+    body = patient_view(fhirServer=FHIR, fhirAuthorization={**TOKEN, "access_token": "tökén"})
+    del body["prefetch"]["observations"]
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 400
+    assert "access_token" in response.json()["issue"][0]["diagnostics"]
+    assert "tökén" not in response.text
+    assert not route.called
 
 
 async def test_unreachable_or_non_fhir_servers_are_412(client, respx_mock):
@@ -104,13 +182,25 @@ async def test_next_links_to_another_origin_are_not_followed(client, respx_mock)
     assert not evil.called
 
 
-async def test_patient_id_is_url_encoded_in_queries(client, respx_mock):
+@pytest.mark.parametrize(
+    "patient_id", [".", "..", "a&_include=*", "a/b", "a b", "x" * 65, "", "pätient", "a_b"]
+)
+async def test_patient_ids_outside_the_fhir_id_grammar_are_refused(client, respx_mock, patient_id):
+    route = respx_mock.route().respond(json=searchset([]))
+    body = patient_view(fhirServer=FHIR)
+    body["context"]["patientId"] = patient_id
+    del body["prefetch"]["conditions"]
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 400
+    assert "patientId" in response.json()["issue"][0]["diagnostics"]
+    assert not route.called
+
+
+async def test_a_valid_patient_id_is_used_as_is(client, respx_mock):
     route = respx_mock.get(f"{FHIR}/Condition").respond(json=searchset([]))
     body = patient_view(fhirServer=FHIR)
-    body["context"]["patientId"] = "a&_include=*"
-    body["prefetch"]["conditions"] = None
+    body["context"]["patientId"] = "A-1.b" + "x" * 59
     del body["prefetch"]["conditions"]
     body["prefetch"]["observations"] = None
     await client.post("/cds-services/spinemets-scores", json=body)
-    assert route.calls.last.request.url.params["patient"] == "a&_include=*"
-    assert "_include" not in route.calls.last.request.url.params
+    assert route.calls.last.request.url.params["patient"] == "A-1.b" + "x" * 59

@@ -24,7 +24,10 @@ def test_unauthenticated_only_on_loopback_or_insecure():
         check_binding(Settings(host="0.0.0.0"))
     assert "insecure" in check_binding(Settings(host="0.0.0.0", insecure=True))
     issuer = Issuer(iss="https://ehr.example.org", jwks_url="https://ehr.example.org/jwks")
-    assert check_binding(Settings(host="0.0.0.0", issuers=(issuer,))) is None
+    public = "https://cds.example.org"
+    assert (
+        check_binding(Settings(host="0.0.0.0", issuers=(issuer,), public_base_url=public)) is None
+    )
 
 
 def test_serve_refuses_a_public_binding_with_exit_2(capsys):
@@ -37,6 +40,7 @@ def test_settings_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SPINEMETS_CORS_ORIGINS", "https://a.example.org, https://b.example.org")
     monkeypatch.setenv("SPINEMETS_SYSTEM_ACTIONS", "true")
     monkeypatch.setenv("SPINEMETS_FEEDBACK_DB", str(tmp_path / "f.sqlite3"))
+    monkeypatch.setenv("SPINEMETS_PUBLIC_BASE_URL", "https://cds.example.org/")
     monkeypatch.setenv(
         "SPINEMETS_ISSUERS",
         '[{"iss": "https://ehr.example.org", "jwks_url": "https://ehr.example.org/jwks"}]',
@@ -45,6 +49,8 @@ def test_settings_from_the_environment(monkeypatch, tmp_path):
     assert settings.cors_origins == ("https://a.example.org", "https://b.example.org")
     assert settings.system_actions and settings.port == 9000
     assert settings.issuers[0].iss == "https://ehr.example.org"
+    assert settings.public_base_url == "https://cds.example.org"
+    assert settings.feedback_path == tmp_path / "f.sqlite3"
 
 
 @pytest.mark.parametrize(
@@ -56,3 +62,57 @@ def test_bad_settings_are_a_configuration_error(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError):
         load_settings()
+
+
+def test_storage_defaults_to_the_platform_state_directory(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    settings = Settings()
+    assert settings.feedback_path == tmp_path / "xdg" / "spinemets" / "feedback.sqlite3"
+    assert settings.replay_path == tmp_path / "xdg" / "spinemets" / "replay.sqlite3"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    expected = tmp_path / "home" / ".local" / "state" / "spinemets"
+    assert Settings().feedback_path.parent == expected
+    assert Settings(state_dir=tmp_path / "s").feedback_path == tmp_path / "s" / "feedback.sqlite3"
+
+
+def _one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("where", ["/dev/null/spinemets", "/proc/spinemets-state"])
+def test_unusable_storage_stops_start_up_with_exit_2(monkeypatch, capsys, where):
+    monkeypatch.setenv("SPINEMETS_STATE_DIR", where)
+    assert run(port=0) == 2
+    assert "feedback database" in _one_line(capsys)
+
+
+def test_an_unreachable_redis_stops_start_up_with_exit_2(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("SPINEMETS_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("SPINEMETS_PUBLIC_BASE_URL", "https://cds.example.org")
+    monkeypatch.setenv(
+        "SPINEMETS_ISSUERS", '[{"iss": "https://ehr.example.org", "jwks_url": "https://e/jwks"}]'
+    )
+    monkeypatch.setenv("SPINEMETS_REPLAY_REDIS_URL", "redis://127.0.0.1:9/0")
+    assert run(port=0) == 2
+    assert "replay cache (Redis)" in _one_line(capsys)
+
+
+def test_broken_mappings_exit_2_in_every_command(monkeypatch, capsys, tmp_path):
+    from adapter import cli
+    from adapter.mapping.terminology import default_terminology
+
+    monkeypatch.setenv("SPINEMETS_MAPPINGS", str(tmp_path / "missing"))
+    monkeypatch.setenv("SPINEMETS_STATE_DIR", str(tmp_path))
+    default_terminology.cache_clear()
+    try:
+        assert run(port=0) == 2
+        assert "mappings" in _one_line(capsys)
+        seed = "fixtures/seed/seed-07.json"
+        assert cli.main(["score", seed]) == 2
+        assert "mappings" in _one_line(capsys)
+    finally:
+        default_terminology.cache_clear()

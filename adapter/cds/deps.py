@@ -1,0 +1,131 @@
+"""Dependencies of the routes, as ``Annotated`` aliases: state, authentication, the service, bodies.
+
+The order a POST is checked in follows from how the aliases nest: the service named in the path
+(404 for an unknown one, whatever the body), the client's JWT (401), the media type (415), then
+the body itself (413 over a limit, 400 when malformed). A body is parsed only once the caller is
+known, in a worker thread (parsing a large prefetch is CPU work the event loop must not do).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from pydantic import ValidationError
+
+from adapter.cds.auth import Verifier
+from adapter.cds.models import CdsRequest, FeedbackRequest
+from adapter.cds.prefetch import count_entries
+from adapter.cds.services import Service, service
+from adapter.cds.settings import Settings
+from adapter.cds.state import AppState
+from adapter.errors import AuthenticationError, InputError, MediaTypeError, TooLargeError
+
+__all__ = [
+    "Authenticated",
+    "CdsBody",
+    "FeedbackBody",
+    "KnownService",
+    "StateDep",
+    "get_state",
+]
+
+log = logging.getLogger("spinemets.cds.auth")
+
+
+def get_state(request: Request) -> AppState:
+    """The state :func:`adapter.cds.app.create_app`'s lifespan opened."""
+    return cast(AppState, request.app.state.spinemets)
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def _known_service(service_id: str) -> Service:
+    return service(service_id)
+
+
+KnownService = Annotated[Service, Depends(_known_service)]
+
+
+def _audience(request: Request, settings: Settings) -> str:
+    """The URL the client called, as it sees it: the configured public base URL + the path."""
+    assert settings.public_base_url is not None  # settings refuse issuers without it
+    root = request.scope.get("root_path", "")
+    path = request.url.path
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return settings.public_base_url + path
+
+
+async def _authenticate(request: Request, state: StateDep) -> None:
+    verifier: Verifier = state.verifier
+    if not verifier.enabled:
+        return  # no issuer configured: serve only allows this on loopback or with --insecure
+    try:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationError("no bearer token")
+        await verifier.verify(token.strip(), _audience(request, state.settings))
+    except AuthenticationError as exc:
+        # The reason is for the operator; the client gets a bare 401. Never the token.
+        log.info("client JWT refused on %s: %s", request.url.path, exc)
+        raise
+
+
+Authenticated = Annotated[None, Depends(_authenticate)]
+
+
+async def _json_body(request: Request, _: Authenticated) -> bytes:
+    # JSON only: a text/plain or form POST is what a web page can send cross-origin without a
+    # CORS preflight, so refusing it keeps browsers from reaching a loopback service unasked.
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise MediaTypeError("the request body must be sent as application/json")
+    return await request.body()
+
+
+JsonBody = Annotated[bytes, Depends(_json_body)]
+
+
+def _invalid(exc: ValidationError) -> InputError:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ())) or "body"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return InputError("invalid request: " + "; ".join(parts))
+
+
+def _parse_cds(raw: bytes, max_entries: int) -> CdsRequest:
+    try:
+        parsed = CdsRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    if count_entries(parsed.prefetch) > max_entries:
+        raise TooLargeError(f"more than {max_entries} prefetch entries")
+    return parsed
+
+
+async def _cds_request(raw: JsonBody, state: StateDep) -> CdsRequest:
+    return await asyncio.to_thread(_parse_cds, raw, state.settings.max_prefetch_entries)
+
+
+def _parse_feedback(raw: bytes, max_items: int) -> FeedbackRequest:
+    try:
+        # Counted before the items are validated: a huge list is refused, not checked.
+        parsed = FeedbackRequest.model_validate_json(raw, context={"max_items": max_items})
+    except ValidationError as exc:
+        if any(e.get("type") == "too_long" for e in exc.errors()):
+            raise TooLargeError(f"more than {max_items} feedback items") from None
+        raise _invalid(exc) from None
+    return parsed
+
+
+async def _feedback_request(raw: JsonBody, state: StateDep) -> FeedbackRequest:
+    return await asyncio.to_thread(_parse_feedback, raw, state.settings.max_feedback_items)
+
+
+CdsBody = Annotated[CdsRequest, Depends(_cds_request)]
+FeedbackBody = Annotated[FeedbackRequest, Depends(_feedback_request)]

@@ -1,0 +1,89 @@
+"""Service calls off the event loop: a few worker threads, each running its own event loop.
+
+A CDS call is mostly CPU (reading the prefetch, scoring, building resources) with some I/O (the
+fhirServer fallback). Run on the server's event loop, a 10,000-entry prefetch would stall every
+other request until it is scored. Here each call runs as a coroutine on one of ``size`` worker
+loops, each with its own HTTP connection pool (an ``httpx.AsyncClient`` belongs to one loop), so
+the server's loop stays free to accept, authenticate and answer other requests meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import httpx
+
+__all__ = ["LoopPool"]
+
+C = TypeVar("C")
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Worker(Generic[C]):
+    loop: asyncio.AbstractEventLoop
+    thread: threading.Thread
+    http: httpx.AsyncClient | None = None
+    context: C | None = None
+    busy: int = 0
+
+
+class LoopPool(Generic[C]):
+    """``size`` threads with an event loop and an HTTP client each; jobs go to the least busy."""
+
+    def __init__(
+        self, size: int, make_context: Callable[[httpx.AsyncClient], C], *, name: str = "cds"
+    ) -> None:
+        self._size = size
+        self._make_context = make_context
+        self._name = name
+        self._workers: list[_Worker[C]] = []
+
+    def start(self) -> None:
+        for n in range(self._size):
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=loop.run_forever, name=f"spinemets-{self._name}-{n}", daemon=True
+            )
+            worker: _Worker[C] = _Worker(loop, thread)
+            thread.start()
+            asyncio.run_coroutine_threadsafe(self._open(worker), loop).result(timeout=30)
+            self._workers.append(worker)
+
+    async def _open(self, worker: _Worker[C]) -> None:
+        worker.http = httpx.AsyncClient(follow_redirects=False)
+        worker.context = self._make_context(worker.http)
+
+    async def run(self, job: Callable[[C], Awaitable[T]]) -> T:
+        """Run ``job(context)`` on the least busy worker loop and wait for its result."""
+        worker = min(self._workers, key=lambda w: w.busy)
+        assert worker.context is not None
+        worker.busy += 1
+        try:
+            coroutine = _as_coroutine(job, worker.context)
+            future = asyncio.run_coroutine_threadsafe(coroutine, worker.loop)
+            try:
+                return await asyncio.wrap_future(future)
+            except asyncio.CancelledError:
+                future.cancel()  # the client went away: stop its work too
+                raise
+        finally:
+            worker.busy -= 1
+
+    def stop(self) -> None:
+        for worker in self._workers:
+            if worker.http is not None:
+                closing = asyncio.run_coroutine_threadsafe(worker.http.aclose(), worker.loop)
+                closing.result(timeout=10)
+            worker.loop.call_soon_threadsafe(worker.loop.stop)
+            worker.thread.join(timeout=10)
+            worker.loop.close()
+        self._workers.clear()
+
+
+async def _as_coroutine(job: Callable[[C], Awaitable[T]], context: C) -> T:
+    return await job(context)

@@ -1,0 +1,86 @@
+"""uvicorn's HTTP/1.1 protocols with a request-head timeout and, for httptools, a head size cap.
+
+uvicorn closes idle keep-alive connections (``timeout_keep_alive``) but waits for ever on a
+client that sends a request head slowly (slowloris), and its httptools protocol buffers head
+fields without bound. These subclasses close a connection whose request line and headers have
+not all arrived ``header_timeout`` seconds after the connection opened or the head began, and
+refuse a head over ``max_header_bytes`` (400, connection closed).
+
+uvicorn builds a protocol from its own config only, and ``--workers`` processes rebuild that
+config from a pickle, so the two limits are read from the ``SPINEMETS_*`` settings of the
+process, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+__all__ = ["H11HeadTimeout", "HttpToolsHeadTimeout"]
+
+
+@functools.cache
+def _limits() -> tuple[float, int]:
+    from adapter.cds.settings import load_settings
+
+    settings = load_settings()
+    return settings.header_timeout, settings.max_header_bytes
+
+
+class _HeadTimeout:
+    """Mixin over a uvicorn HTTP protocol: a timer while a request head is incomplete."""
+
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    cycle: Any
+    _head_timer: asyncio.TimerHandle | None = None
+    _head_bytes: int = 0
+
+    def _waiting_for_head(self) -> bool:
+        return self.cycle is None or bool(self.cycle.response_complete)
+
+    def _arm(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(_limits()[0], self._head_timed_out)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self._waiting_for_head() and not self.transport.is_closing():
+            self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)  # type: ignore[misc]
+        if not self._waiting_for_head():
+            self._disarm()
+            self._head_bytes = 0
+            return
+        self._arm()
+        # Bytes that have not yet completed a head: the parsers would buffer them all.
+        self._head_bytes += len(data)
+        if self._head_bytes > _limits()[1] and not self.transport.is_closing():
+            self.send_400_response("Request head too large")  # type: ignore[attr-defined]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+
+class H11HeadTimeout(_HeadTimeout, H11Protocol):  # type: ignore[misc]
+    """h11 with a request-head timeout."""
+
+
+class HttpToolsHeadTimeout(_HeadTimeout, HttpToolsProtocol):  # type: ignore[misc]
+    """httptools with a request-head timeout and a head size cap."""

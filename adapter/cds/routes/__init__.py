@@ -1,0 +1,7 @@
+"""The service's routes, one module per resource: discovery, service calls, feedback, docs."""
+
+from __future__ import annotations
+
+from adapter.cds.routes import discovery, docs, feedback, services
+
+__all__ = ["discovery", "docs", "feedback", "services"]

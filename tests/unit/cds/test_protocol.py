@@ -1,0 +1,85 @@
+"""uvicorn wiring: the limits reach uvicorn, and its protocol cuts off slow and huge heads."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+
+import pytest
+import uvicorn
+
+from adapter.cds import protocol, serve
+from adapter.cds.protocol import H11HeadTimeout, HttpToolsHeadTimeout
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def test_serve_hands_the_limits_and_the_workers_to_uvicorn(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(serve.uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    monkeypatch.setenv("SPINEMETS_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("SPINEMETS_KEEP_ALIVE_TIMEOUT", "7")
+    monkeypatch.setenv("SPINEMETS_MAX_HEADER_BYTES", "4096")
+    monkeypatch.setenv("SPINEMETS_MAX_CONNECTIONS", "50")
+    # run() exports its overrides for the worker processes: recorded here, undone after the test.
+    monkeypatch.setenv("SPINEMETS_WORKERS", "1")
+    monkeypatch.setenv("SPINEMETS_PORT", "8080")
+    assert serve.run(port=0, workers=3) == 0
+    target, options = calls[0]
+    assert target == "adapter.cds.app:app_from_environment" and options["factory"] is True
+    assert options["workers"] == 3 and options["http"] is HttpToolsHeadTimeout
+    assert options["timeout_keep_alive"] == 7 and options["limit_concurrency"] == 50
+    assert options["h11_max_incomplete_event_size"] == 4096
+    assert options["log_config"]["loggers"]["spinemets"]["level"] == "INFO"
+    assert os.environ["SPINEMETS_WORKERS"] == "3"  # the workers read their settings from here
+
+
+async def _app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    headers = [(b"content-length", b"2")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def _read_all(reader: asyncio.StreamReader) -> bytes:
+    return await asyncio.wait_for(reader.read(), timeout=30)
+
+
+@pytest.mark.parametrize("protocol_class", [HttpToolsHeadTimeout, H11HeadTimeout])
+async def test_slow_and_huge_heads_are_cut_off(monkeypatch, protocol_class):
+    monkeypatch.setattr(protocol, "_limits", lambda: (0.3, 1024))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(_app, host="127.0.0.1", port=port, http=protocol_class,
+                            log_level="error", lifespan="on")  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        assert await _read_all(reader) == b""  # closed: the head never completed
+        writer.close()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 2048)
+        assert (await _read_all(reader)).startswith(b"HTTP/1.1 400")
+        writer.close()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert (await _read_all(reader)).endswith(b"ok")  # a prompt request is served
+        writer.close()
+    finally:
+        server.should_exit = True
+        await task

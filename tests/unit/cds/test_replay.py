@@ -1,0 +1,92 @@
+"""The jti replay cache is shared: a token accepted by one app is refused by every other."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+from pydantic import SecretStr
+
+from adapter.cds.replay import MemoryReplayCache, RedisReplayCache, SqliteReplayCache
+from adapter.errors import StorageError
+from tests.redis_server import redis_server
+from tests.unit.cds.conftest import BASE, client_for
+
+pytestmark = pytest.mark.anyio
+DISCOVERY = f"{BASE}/cds-services"
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    with redis_server(tmp_path) as url:
+        yield url
+
+
+async def _exercise(cache) -> None:
+    until = time.time() + 300
+    jti = str(uuid.uuid4())
+    assert await cache.first_use("https://a.example.org", jti, until) is True
+    assert await cache.first_use("https://a.example.org", jti, until) is False
+    assert await cache.first_use("https://b.example.org", jti, until) is True  # per issuer
+    # An expired record does not refuse a (necessarily new) token with the same jti.
+    old = str(uuid.uuid4())
+    assert await cache.first_use("https://a.example.org", old, time.time() - 1) is True
+    assert await cache.first_use("https://a.example.org", old, until) is True
+    await cache.close()
+
+
+async def test_memory_sqlite_and_redis_follow_one_rule(tmp_path, redis_url):
+    sqlite = SqliteReplayCache(tmp_path / "replay.sqlite3")
+    await asyncio.to_thread(sqlite.open)
+    for cache in (MemoryReplayCache(), sqlite, RedisReplayCache(redis_url)):
+        await _exercise(cache)
+
+
+async def test_concurrent_first_uses_accept_exactly_one(tmp_path):
+    paths = [tmp_path / "replay.sqlite3"] * 8
+    caches = [SqliteReplayCache(p) for p in paths]  # eight connections, as eight processes
+    for cache in caches:
+        await asyncio.to_thread(cache.open)
+    until = time.time() + 300
+    results = await asyncio.gather(*(c.first_use("iss", "same", until) for c in caches))
+    assert sorted(results) == [False] * 7 + [True]
+    for cache in caches:
+        await cache.close()
+
+
+async def test_an_unreachable_redis_fails_closed():
+    cache = RedisReplayCache("redis://127.0.0.1:9/0", timeout=0.5)
+    with pytest.raises(StorageError, match="Redis"):
+        await cache.first_use("iss", "jti", time.time() + 60)
+    with pytest.raises(StorageError):
+        await cache.ping()
+    await cache.close()
+
+
+async def test_two_apps_sharing_a_state_directory_refuse_a_replay(secured, keys):
+    token = keys.token(DISCOVERY)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with client_for(secured) as first, client_for(secured) as second:
+        assert (await first.get("/cds-services", headers=headers)).status_code == 200
+        assert (await second.get("/cds-services", headers=headers)).status_code == 401
+
+
+async def test_two_apps_sharing_redis_refuse_a_replay(secured, keys, tmp_path, redis_url):
+    token = keys.token(DISCOVERY)
+    headers = {"Authorization": f"Bearer {token}"}
+    apart = [
+        secured.model_copy(
+            update={"state_dir": tmp_path / name, "replay_redis_url": SecretStr(redis_url)}
+        )
+        for name in ("a", "b")
+    ]
+    async with client_for(apart[0]) as first, client_for(apart[1]) as second:
+        assert (await first.get("/cds-services", headers=headers)).status_code == 200
+        assert (await second.get("/cds-services", headers=headers)).status_code == 401

@@ -1,0 +1,80 @@
+"""The command line when the machine is unkind: full disks, unreadable files, closed pipes.
+
+Each case runs the real console entry point in its own process: a failed write to standard
+output surfaces when the interpreter flushes, which only a real process shows.
+"""
+
+from __future__ import annotations
+
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "fixtures" / "seed" / "seed-07.json"
+COMMAND = [sys.executable, "-m", "adapter.cli", "score"]
+
+
+def _one_line(run: subprocess.CompletedProcess[bytes]) -> str:
+    err = run.stderr.decode()
+    assert err.count("\n") == 1 and "Traceback" not in err and "Exception" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_writing_to_a_full_device_exits_1_with_one_line(fmt):
+    with open("/dev/full", "wb") as full:
+        run = subprocess.run(
+            [*COMMAND, str(SEED), "--format", fmt], stdout=full, stderr=subprocess.PIPE,
+            check=False,
+        )  # fmt: skip
+    assert run.returncode == 1
+    assert "cannot write standard output (No space left on device)" in _one_line(run)
+
+
+def _small_files() -> None:
+    # Files may not grow past 4 KiB: as a full TMPDIR would, the spool of stdin fails to grow.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+
+def test_stdin_that_cannot_be_spooled_exits_2_with_one_line(tmp_path):
+    run = subprocess.run(
+        [*COMMAND, "-"], input=SEED.read_bytes(), capture_output=True, check=False,
+        preexec_fn=_small_files,
+        # No bytecode writes: under the limit they would leave truncated .pyc files behind.
+        env={"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"},
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "cannot read the input (File too large" in _one_line(run)
+
+
+@pytest.mark.parametrize("kind", ["directory", "missing", "no-permission"])
+def test_unreadable_input_exits_2_with_one_line(tmp_path, kind):
+    import os
+
+    path = tmp_path / "input"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "no-permission":
+        path.write_bytes(b"")  # root may read it anyway: then it is empty, unusable input
+        os.chmod(path, 0)
+    run = subprocess.run([*COMMAND, str(path)], capture_output=True, check=False)
+    assert run.returncode == 2
+    assert "unusable input" in _one_line(run)
+
+
+def test_a_closed_pipe_is_not_a_failure():
+    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    run = subprocess.run(
+        [*COMMAND, str(SEED)], stdout=reader.stdin, stderr=subprocess.PIPE, check=False
+    )
+    reader.stdin.close()
+    assert len(reader.stdout.read()) == 10
+    reader.stdout.close()
+    reader.wait(10)
+    assert run.returncode == 0 and run.stderr == b""
