@@ -25,7 +25,6 @@ import org.hl7.fhir.validation.ValidatorUtils;
 import org.hl7.fhir.validation.instance.InstanceValidator;
 import org.hl7.fhir.validation.instance.advisor.BasePolicyAdvisorForFullValidation;
 import org.hl7.fhir.r5.utils.validation.constants.ReferenceValidationPolicy;
-import org.hl7.fhir.validation.service.StandAloneValidatorFetcher;
 
 /**
  * Validates a batch of FHIR R4 resources, one JSON file each, with the HL7 validation engine
@@ -58,6 +57,7 @@ public final class Validate {
 	private Validate() {}
 
 	public static void main(String[] args) throws Exception {
+		System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // progress lines off
 		Options options = Options.parse(args);
 		if (options == null) {
 			System.err.println(
@@ -145,15 +145,10 @@ public final class Validate {
 			engine.getIgLoader().loadIg(engine.getIgs(), engine.getBinaries(), folder.getAbsolutePath(), false);
 		}
 		// As validator_cli without -check-references: references are not resolved (each resource
-		// is validated alone), everything else is checked in full.
-		StandAloneValidatorFetcher fetcher =
-				new StandAloneValidatorFetcher(engine.getPcm(), engine.getContext(), engine);
-		fetcher.setReferencePolicy(ReferenceValidationPolicy.IGNORE);
-		engine.setFetcher(fetcher);
-		engine.getContext().setLocator(fetcher);
-		engine.setPolicyAdvisor(fetcher);
-		engine.getPolicyAdvisor()
-				.setPolicyAdvisor(new BasePolicyAdvisorForFullValidation(ReferenceValidationPolicy.IGNORE));
+		// is validated alone), everything else is checked in full. No resource fetcher: a
+		// canonical URL that no loaded package defines stays unknown (validator_cli would look it
+		// up on the web).
+		engine.setPolicyAdvisor(new BasePolicyAdvisorForFullValidation(ReferenceValidationPolicy.IGNORE));
 		snapshots(engine.getContext());
 		return engine;
 	}
