@@ -110,7 +110,8 @@ def _us_core_only(resource: dict, issue: dict) -> bool:
             for c in cat.get("coding", [])
         }
         return bool(
-            codes & {(CONDITION_CATEGORY, "problem-list-item"), (CONDITION_CATEGORY, "health-concern")}
+            codes
+            & {(CONDITION_CATEGORY, "problem-list-item"), (CONDITION_CATEGORY, "health-concern")}
         )
     return False
 
