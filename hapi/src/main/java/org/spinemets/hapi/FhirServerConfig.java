@@ -1,6 +1,8 @@
 package org.spinemets.hapi;
 
 import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
+import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
+import ca.uhn.fhir.batch2.maintenance.JobMaintenanceServiceImpl;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -15,6 +17,7 @@ import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
+import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
 import ca.uhn.fhir.jpa.provider.IJpaSystemProvider;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.SubscriptionTriggeringProvider;
@@ -27,6 +30,7 @@ import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.RequestValidatingInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
@@ -37,16 +41,21 @@ import org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+import org.springframework.web.cors.CorsConfiguration;
 
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 
@@ -102,6 +111,24 @@ public class FhirServerConfig {
 	@Value("${spinemets.subscription.immediately-queued:false}")
 	private boolean mySubscriptionImmediatelyQueued;
 
+	/** Comma-separated origins (patterns such as https://*.example.org allowed); empty = no CORS. */
+	@Value("${spinemets.cors.allowed-origins:*}")
+	private String myCorsAllowedOrigins;
+
+	@Value("${spinemets.bulk-export-enabled:true}")
+	private boolean myBulkExportEnabled;
+
+	/** Patient- and Group-level $export need it; it costs index rows on every write. */
+	@Value("${spinemets.index-missing-fields:false}")
+	private boolean myIndexMissingFields;
+
+	@Value("${spring.datasource.url}")
+	private String myDatasourceUrl;
+
+	/** Hibernate dialect; empty = chosen from the datasource URL (PostgreSQL or H2). */
+	@Value("${spinemets.hibernate-dialect:}")
+	private String myHibernateDialect;
+
 	@Bean
 	public JpaStorageSettings jpaStorageSettings() {
 		JpaStorageSettings s = new JpaStorageSettings();
@@ -119,6 +146,11 @@ public class FhirServerConfig {
 		}
 		// Hibernate Search is off: no fulltext / lastn indexing
 		s.setHibernateSearchIndexFullText(false);
+		s.setEnableTaskBulkExportJobExecution(myBulkExportEnabled);
+		s.setIndexMissingFields(
+				myIndexMissingFields
+						? JpaStorageSettings.IndexEnabledEnum.ENABLED
+						: JpaStorageSettings.IndexEnabledEnum.DISABLED);
 		s.setHibernateSearchIndexSearchParams(false);
 		ourLog.info(
 				"spinemets: reuseCachedSearchResultsMillis={} referentialIntegrity={} allowMultipleDelete={}"
@@ -131,6 +163,25 @@ public class FhirServerConfig {
 				myValidateRequests,
 				myRestHookEnabled);
 		return s;
+	}
+
+	/**
+	 * How often batch jobs ($export, $reindex, $expunge ...) move to their next step. HAPI's
+	 * default is once a minute (for clusters); a local server can afford a pass every 2 s, so an
+	 * $export of a test's data finishes in seconds. Set before HAPI schedules the pass.
+	 */
+	@Bean
+	public static BeanPostProcessor batchMaintenanceInterval(Environment theEnvironment) {
+		long interval = theEnvironment.getProperty("spinemets.batch-maintenance-interval-ms", Long.class, 2000L);
+		return new BeanPostProcessor() {
+			@Override
+			public Object postProcessAfterInitialization(Object theBean, String theName) {
+				if (theBean instanceof JobMaintenanceServiceImpl maintenance) {
+					maintenance.setScheduledJobFrequencyMillis(interval);
+				}
+				return theBean;
+			}
+		};
 	}
 
 	@Bean
@@ -172,8 +223,8 @@ public class FhirServerConfig {
 		emf.setPersistenceUnitName("HAPI_PU");
 		emf.setDataSource(theDataSource);
 		Map<String, Object> p = new HashMap<>();
-		p.put("hibernate.dialect", HapiFhirH2Dialect.class.getName());
-		p.put("hibernate.hbm2ddl.auto", "update"); // create the schema in the empty in-memory H2
+		p.put("hibernate.dialect", dialect());
+		p.put("hibernate.hbm2ddl.auto", "update"); // create the schema in an empty database
 		p.put("hibernate.jdbc.batch_size", "20");
 		p.put("hibernate.format_sql", "false");
 		p.put("hibernate.show_sql", "false");
@@ -185,6 +236,18 @@ public class FhirServerConfig {
 		p.put("hibernate.search.enabled", "false"); // Hibernate Search off
 		emf.setJpaPropertyMap(p);
 		return emf;
+	}
+
+	/** The configured dialect, else HAPI's dialect for the database the datasource URL names. */
+	String dialect() {
+		if (!myHibernateDialect.isBlank()) {
+			return myHibernateDialect.trim();
+		}
+		String dialect = myDatasourceUrl.startsWith("jdbc:postgresql:")
+				? HapiFhirPostgresDialect.class.getName()
+				: HapiFhirH2Dialect.class.getName();
+		ourLog.info("spinemets: database {} with dialect {}", myDatasourceUrl.replaceAll("\\?.*", ""), dialect);
+		return dialect;
 	}
 
 	@Primary
@@ -206,6 +269,7 @@ public class FhirServerConfig {
 			DatabaseBackedPagingProvider thePagingProvider,
 			ValueSetOperationProvider theValueSetOperationProvider,
 			SubscriptionTriggeringProvider theSubscriptionTriggeringProvider,
+			BulkDataExportProvider theBulkDataExportProvider,
 			IInstanceValidatorModule theInstanceValidator) {
 		FhirContext ctx = theSystemDao.getContext();
 		RestfulServer server = new RestfulServer(ctx);
@@ -213,6 +277,13 @@ public class FhirServerConfig {
 		server.registerProvider(theSystemProvider); // transaction/batch, history, $meta ...
 		server.registerProvider(theValueSetOperationProvider); // $expand, $validate-code
 		server.registerProvider(theSubscriptionTriggeringProvider); // $trigger-subscription
+		if (myBulkExportEnabled) {
+			server.registerProvider(theBulkDataExportProvider); // $export, $export-poll-status
+		}
+		CorsInterceptor cors = corsInterceptor();
+		if (cors != null) {
+			server.registerInterceptor(cors);
+		}
 		JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
 				server, theSystemDao, theStorageSettings, theSearchParamRegistry, theValidationSupport);
 		capabilities.setImplementationDescription("spinemets HAPI FHIR R4 test server");
@@ -230,6 +301,36 @@ public class FhirServerConfig {
 			ourLog.info("spinemets: request validation ON (invalid create/update bodies are rejected with 422)");
 		}
 		return server;
+	}
+
+	/**
+	 * CORS for browser clients (SMART apps, the CDS Hooks sandbox, Bulk Data clients): the
+	 * configured origins, every FHIR method, the request headers FHIR clients send and the
+	 * response headers they read (Location for creates, Content-Location, X-Progress and
+	 * Retry-After for $export polling, ETag for versioning). No credentials: tokens travel in
+	 * the Authorization header, never in cookies.
+	 */
+	CorsInterceptor corsInterceptor() {
+		List<String> origins = Arrays.stream(myCorsAllowedOrigins.split(","))
+				.map(String::trim)
+				.filter(o -> !o.isEmpty())
+				.toList();
+		if (origins.isEmpty()) {
+			ourLog.info("spinemets: CORS off");
+			return null;
+		}
+		CorsConfiguration config = new CorsConfiguration();
+		origins.forEach(config::addAllowedOriginPattern);
+		List.of("Accept", "Authorization", "Cache-Control", "Content-Type", "If-Match", "If-Modified-Since",
+						"If-None-Exist", "If-None-Match", "Origin", "Prefer", "X-Requested-With")
+				.forEach(config::addAllowedHeader);
+		List.of("Content-Location", "ETag", "Last-Modified", "Location", "Retry-After", "X-Progress")
+				.forEach(config::addExposedHeader);
+		List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS").forEach(config::addAllowedMethod);
+		config.setAllowCredentials(false);
+		config.setMaxAge(3600L);
+		ourLog.info("spinemets: CORS for origins {}", origins);
+		return new CorsInterceptor(config);
 	}
 
 	@Bean
