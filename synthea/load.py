@@ -21,8 +21,11 @@ def _bundle(entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
-def transactions(corpus: Path, *, max_entries: int = 600) -> Iterator[dict[str, Any]]:
-    """The shared resources first, then the patients, whole, about ``max_entries`` a Bundle.
+def transactions(
+    corpus: Path, *, max_entries: int = 600, patients: set[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The shared resources first, then the patients (all, or those named), about
+    ``max_entries`` a Bundle.
 
     A patient is never split: its resources refer to each other, and a server that checks
     references on write needs them in one transaction (or an earlier one).
@@ -33,7 +36,11 @@ def transactions(corpus: Path, *, max_entries: int = 600) -> Iterator[dict[str, 
     batch: list[dict[str, Any]] = []
     with (corpus / "patients.ndjson").open(encoding="utf-8") as lines:
         for line in lines:
-            entries = [_put(r) for r in literal_resources(json.loads(line), index)]
+            resources = literal_resources(json.loads(line), index)
+            patient = next(r["id"] for r in resources if r["resourceType"] == "Patient")
+            if patients is not None and patient not in patients:
+                continue
+            entries = [_put(r) for r in resources]
             if batch and len(batch) + len(entries) > max_entries:
                 yield _bundle(batch)
                 batch = []

@@ -167,3 +167,7 @@ def test_the_corpus_files_and_their_transactions(tmp_path):
     bundles = list(transactions(tmp_path, max_entries=15))
     assert [len(b["entry"]) for b in bundles] == [1, 12, 12]  # shared first; no patient split
     assert all(e["request"]["method"] == "PUT" for b in bundles for e in b["entry"])
+    (only,) = list(transactions(tmp_path, patients={"p2"}))[1:]
+    assert {
+        e["resource"]["subject"]["reference"] for e in only["entry"] if "subject" in e["resource"]
+    } == {"Patient/p2"}
