@@ -15,10 +15,16 @@ __all__ = [
     "attr_in",
     "attr_is",
     "attr_set",
-    "code",
     "complex_transition",
+    "conditional",
+    "delay",
     "distributed",
+    "encounter",
+    "encounter_end",
     "on_or_after",
+    "onset",
+    "procedure",
+    "set_attribute",
 ]
 
 State = dict[str, Any]
@@ -28,10 +34,6 @@ Weighted = Sequence[tuple[str, float]]  # (next state, probability)
 ICD10CM = "ICD10-CM"
 SNOMED = "SNOMED-CT"
 LOINC = "LOINC"
-
-
-def code(system: str, value: str, display: str) -> dict[str, str]:
-    return {"system": system, "code": value, "display": display}
 
 
 def distributed(options: Weighted) -> list[dict[str, Any]]:
@@ -70,3 +72,65 @@ def attr_in(attribute: str, values: Iterable[str]) -> dict[str, Any]:
 def on_or_after(year: int, month: int, day: int) -> dict[str, Any]:
     moment = {"year": year, "month": month, "day": day, "hour": 0, "minute": 0, "second": 0}
     return {"condition_type": "Date", "operator": ">=", "date": {**moment, "millisecond": 0}}
+
+
+def delay(low: float, high: float, unit: str, then: str) -> State:
+    """Wait a time drawn uniformly from [low, high] ``unit``."""
+    return {
+        "type": "Delay",
+        "range": {"low": low, "high": high, "unit": unit},
+        "direct_transition": then,
+    }
+
+
+def encounter(encounter_class: str, coding: dict[str, str], then: str) -> State:
+    return {
+        "type": "Encounter",
+        "encounter_class": encounter_class,
+        "codes": [coding],
+        "direct_transition": then,
+    }
+
+
+def encounter_end(then: str) -> State:
+    return {"type": "EncounterEnd", "direct_transition": then}
+
+
+def set_attribute(attribute: str, value: str, then: str) -> State:
+    return {
+        "type": "SetAttribute",
+        "attribute": attribute,
+        "value": value,
+        "direct_transition": then,
+    }
+
+
+def onset(coding: dict[str, str], then: str, *, assign: str | None = None) -> State:
+    """A Condition, diagnosed now (in the current encounter)."""
+    state: State = {"type": "ConditionOnset", "codes": [coding], "direct_transition": then}
+    if assign:
+        state["assign_to_attribute"] = assign
+    return state
+
+
+def procedure(
+    coding: dict[str, str],
+    then: str,
+    *,
+    reason: str | None = None,
+    minutes: tuple[int, int] | None = None,
+) -> State:
+    state: State = {"type": "Procedure", "codes": [coding], "direct_transition": then}
+    if reason:
+        state["reason"] = reason
+    if minutes:
+        state["duration"] = {"low": minutes[0], "high": minutes[1], "unit": "minutes"}
+    return state
+
+
+def conditional(*branches: tuple[dict[str, Any] | None, str]) -> list[dict[str, Any]]:
+    """A conditional transition: the first branch whose condition holds; None always holds."""
+    return [
+        {"transition": to} if cond is None else {"condition": cond, "transition": to}
+        for cond, to in branches
+    ]

@@ -33,71 +33,47 @@ def at(coding: dict[str, str], *sites: str, flag: str | None = None) -> dict[str
 
 def add_levels(b: Builder, *, start: str, after: str) -> None:
     """States from ``start`` (choose the first level) through every level to ``after``."""
-    first = [(f"First_{lv}", w) for lv, w in v.LEVEL_WEIGHTS.items()]
-    b.choose(start, first)
+    b.choose(start, [(f"First_{lv}", w) for lv, w in v.LEVEL_WEIGHTS.items()])
     for index, level in enumerate(v.LEVELS):
-        b.add(
-            f"First_{level}",
-            {
-                "type": "SetAttribute",
-                "attribute": "index_level",
-                "value": level,
-                "direct_transition": f"Met_{level}",
-            },
-        )
+        b.add(f"First_{level}", gmf.set_attribute("index_level", level, f"Met_{level}"))
         _metastasis(b, level, then=f"SINS_{level}_1")
         _sins(b, level, then=_bilsky(b, level, then=f"Next_After_{level}"))
         _next(b, index, level, after)
 
 
 def _metastasis(b: Builder, level: str, *, then: str) -> None:
-    confirmed = b.add(
-        f"Met_{level}_Confirmed",
-        {
-            "type": "ConditionOnset",
-            "codes": [at(v.BONE_METASTASIS, level)],
-            "assign_to_attribute": f"met_{level}",
-            "direct_transition": then,
-        },
+    """The lesion at the level: a metastasis (sometimes provisional), or the myeloma itself."""
+    met = f"met_{level}"
+    confirmed = gmf.onset(at(v.BONE_METASTASIS, level), then, assign=met)
+    provisional = gmf.onset(
+        at(v.BONE_METASTASIS_SNOMED, level, flag="provisional"), then, assign=met
     )
-    provisional = b.add(
-        f"Met_{level}_Provisional",
-        {
-            "type": "ConditionOnset",
-            "codes": [at(v.BONE_METASTASIS_SNOMED, level, flag="provisional")],
-            "assign_to_attribute": f"met_{level}",
-            "direct_transition": then,
-        },
-    )
-    myeloma = []
-    for i, (coding, weight) in enumerate(v.PRIMARIES["myeloma"][3]):
-        name = b.add(
-            f"Met_{level}_Myeloma_{i}",
-            {
-                "type": "ConditionOnset",
-                "codes": [at(coding, level, flag="merge")],
-                "assign_to_attribute": f"met_{level}",
-                "direct_transition": f"Myeloma_Primary_{level}",
-            },
-        )
-        myeloma.append((name, weight))
     # The Death state names the primary as cause: for myeloma that is this Condition.
-    b.add(
-        f"Myeloma_Primary_{level}",
-        {
-            "type": "SetAttribute",
-            "attribute": "primary_cancer",
-            "value_attribute": f"met_{level}",
-            "direct_transition": then,
-        },
-    )
+    cause = {
+        "type": "SetAttribute",
+        "attribute": "primary_cancer",
+        "value_attribute": met,
+        "direct_transition": then,
+    }
+    myeloma = b.add(f"Myeloma_Primary_{level}", cause)
+    myeloma_options = [
+        (
+            b.add(
+                f"Met_{level}_Myeloma_{i}",
+                gmf.onset(at(coding, level, flag="merge"), myeloma, assign=met),
+            ),
+            w,
+        )
+        for i, (coding, w) in enumerate(v.PRIMARIES["myeloma"][3])
+    ]
+    metastasis_options = [
+        (b.add(f"Met_{level}_Confirmed", confirmed), 1 - P_PROVISIONAL),
+        (b.add(f"Met_{level}_Provisional", provisional), P_PROVISIONAL),
+    ]
     b.simple(
         f"Met_{level}",
         complex_transition=gmf.complex_transition(
-            [
-                (gmf.attr_is("primary_site", "myeloma"), myeloma),
-                (None, [(confirmed, 1 - P_PROVISIONAL), (provisional, P_PROVISIONAL)]),
-            ]
+            [(gmf.attr_is("primary_site", "myeloma"), myeloma_options), (None, metastasis_options)]
         ),
     )
 

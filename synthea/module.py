@@ -27,8 +27,9 @@ from synthea.presentation import add_presentation
 __all__ = ["MODULE_NAME", "Builder", "build_module", "module_digest"]
 
 MODULE_NAME = "spinemets_spinal_metastases"
-# The simulation clock: diagnoses from 2021 on, the corpus ends on 2025-01-01 (the script's -e).
+# Diagnoses from 2021 on; the corpus script ends the simulation on 2025-01-01.
 WINDOW_START = (2021, 1, 1)
+P_VAS = 0.15  # patients whose pain is recorded on a visual analogue scale in mm
 
 
 class Builder:
@@ -51,8 +52,6 @@ class Builder:
 
     def maybe(self, name: str, entry: str, p: float, then: str) -> str:
         """Go through ``entry`` with probability p, else straight on to ``then``."""
-        if p >= 1:
-            return self.simple(name, direct_transition=entry)
         return self.choose(name, [(entry, p), (then, 1 - p)])
 
 
@@ -60,14 +59,8 @@ def build_module() -> dict[str, Any]:
     """The module as JSON-ready data (deterministic: same code, same module)."""
     b = Builder()
     b.add("Initial", {"type": "Initial", "direct_transition": "Adult"})
-    b.add(
-        "Adult",
-        {
-            "type": "Guard",
-            "direct_transition": "Window",
-            "allow": {"condition_type": "Age", "operator": ">=", "quantity": 40, "unit": "years"},
-        },
-    )
+    adult = {"condition_type": "Age", "operator": ">=", "quantity": 40, "unit": "years"}
+    b.add("Adult", {"type": "Guard", "allow": adult, "direct_transition": "Window"})
     b.add(
         "Window",
         {
@@ -76,24 +69,9 @@ def build_module() -> dict[str, Any]:
             "direct_transition": "Wait_For_Diagnosis",
         },
     )
-    b.add(
-        "Wait_For_Diagnosis",
-        {
-            "type": "Delay",
-            "direct_transition": "Pain_Scale",
-            "range": {"low": 0, "high": 24, "unit": "months"},
-        },
-    )
-    b.add(
-        "Pain_Scale_VAS",
-        {
-            "type": "SetAttribute",
-            "attribute": "pain_scale",
-            "value": "vas",
-            "direct_transition": "Choose_Primary",
-        },
-    )
-    b.choose("Pain_Scale", [("Pain_Scale_VAS", 0.15), ("Choose_Primary", 0.85)])
+    b.add("Wait_For_Diagnosis", gmf.delay(0, 24, "months", "Pain_Scale"))
+    b.add("Pain_Scale_VAS", gmf.set_attribute("pain_scale", "vas", "Choose_Primary"))
+    b.maybe("Pain_Scale", "Pain_Scale_VAS", P_VAS, "Choose_Primary")
     _add_primaries(b)
     add_presentation(b, then="Choose_Plan")
     add_course(b, start="Choose_Plan")
@@ -116,82 +94,39 @@ def module_digest(module: dict[str, Any]) -> str:
 
 
 def _add_primaries(b: Builder) -> None:
-    """Choose the primary by sex; diagnose it at an oncology visit (or at the presentation)."""
+    """Choose the primary by sex; diagnose it at an oncology visit (or at the presentation).
+
+    A myeloma is diagnosed level by level (``synthea.levels``), an unknown primary at the
+    presentation; the others at an oncology visit weeks to two years before it.
+    """
     women = [(f"Primary_{k}", w) for k, (w, _, _, _) in v.PRIMARIES.items() if w > 0]
     men = [(f"Primary_{k}", m) for k, (_, m, _, _) in v.PRIMARIES.items() if m > 0]
+    female = {"condition_type": "Gender", "gender": "F"}
     b.simple(
-        "Choose_Primary",
-        complex_transition=gmf.complex_transition(
-            [({"condition_type": "Gender", "gender": "F"}, women), (None, men)]
-        ),
+        "Choose_Primary", complex_transition=gmf.complex_transition([(female, women), (None, men)])
     )
     for key, (_, _, group, codings) in v.PRIMARIES.items():
-        b.add(
-            f"Primary_{key}",
-            {
-                "type": "SetAttribute",
-                "attribute": "primary_site",
-                "value": key,
-                "direct_transition": f"Group_{key}",
-            },
-        )
         then = "Spine_Presentation" if key in v.SYNCHRONOUS else "Oncology_Diagnosis"
-        b.add(
-            f"Group_{key}",
-            {
-                "type": "SetAttribute",
-                "attribute": "lesion_group",
-                "value": group,
-                "direct_transition": then,
-            },
-        )
+        b.add(f"Primary_{key}", gmf.set_attribute("primary_site", key, f"Group_{key}"))
+        b.add(f"Group_{key}", gmf.set_attribute("lesion_group", group, then))
         if key == "myeloma":
-            continue  # diagnosed level by level (synthea.levels)
-        options = []
-        for i, (coding, weight) in enumerate(codings):
-            name = b.add(
-                f"Diagnose_{key}_{i}",
-                {
-                    "type": "ConditionOnset",
-                    "codes": [coding],
-                    "assign_to_attribute": "primary_cancer",
-                    "direct_transition": "End_Oncology_Diagnosis"
-                    if key not in v.SYNCHRONOUS
-                    else "After_Primary_At_Presentation",
-                },
-            )
-            options.append((name, weight))
+            continue
+        after = "After_Primary_At_Presentation" if key == "unknown" else "End_Oncology_Diagnosis"
+        options = [
+            (b.add(f"Diagnose_{key}_{i}", gmf.onset(coding, after, assign="primary_cancer")), w)
+            for i, (coding, w) in enumerate(codings)
+        ]
         b.choose(f"Diagnose_{key}", options)
     b.add(
-        "Oncology_Diagnosis",
-        {
-            "type": "Encounter",
-            "encounter_class": "ambulatory",
-            "codes": [v.ENCOUNTER_PROBLEM],
-            "direct_transition": "Diagnose_Primary",
-        },
+        "Oncology_Diagnosis", gmf.encounter("ambulatory", v.ENCOUNTER_PROBLEM, "Diagnose_Primary")
     )
     routes = [
-        {"condition": gmf.attr_is("primary_site", k), "transition": f"Diagnose_{k}"}
+        (gmf.attr_is("primary_site", k), f"Diagnose_{k}")
         for k in v.PRIMARIES
         if k not in v.SYNCHRONOUS
     ]
-    b.simple("Diagnose_Primary", conditional_transition=routes)
-    b.add("End_Oncology_Diagnosis", {"type": "EncounterEnd", "direct_transition": "Time_To_Spine"})
-    b.add(
-        "Spine_Soon",
-        {
-            "type": "Delay",
-            "range": {"low": 1, "high": 4, "unit": "weeks"},
-            "direct_transition": "Spine_Presentation",
-        },
-    )
-    b.add(
-        "Spine_Later",
-        {
-            "type": "Delay",
-            "range": {"low": 2, "high": 24, "unit": "months"},
-            "direct_transition": "Spine_Presentation",
-        },
-    )
+    b.simple("Diagnose_Primary", conditional_transition=gmf.conditional(*routes))
+    b.add("End_Oncology_Diagnosis", gmf.encounter_end("Time_To_Spine"))
+    b.add("Spine_Soon", gmf.delay(1, 4, "weeks", "Spine_Presentation"))
+    b.add("Spine_Later", gmf.delay(2, 24, "months", "Spine_Presentation"))
     b.choose("Time_To_Spine", [("Spine_Soon", 0.2), ("Spine_Later", 0.8)])

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = ["add_presentation"]
 
+P_EMERGENCY = 0.35
 P_LEVELLESS_ALIGNMENT = 0.08  # a whole-spine "normal alignment" recorded without a level
 P_LABS = 0.7
 P_STAGING_FINDINGS = 0.5
@@ -21,99 +22,74 @@ P_STAGING_FINDINGS = 0.5
 
 def add_presentation(b: Builder, *, then: str) -> None:
     """From state ``Spine_Presentation`` to ``then``, the encounter ended."""
-    for name, cls, coding in (
-        ("Presentation_ED", "emergency", v.ENCOUNTER_ED),
-        ("Presentation_Clinic", "ambulatory", v.ENCOUNTER_PROBLEM),
-    ):
-        b.add(
-            name,
-            {
-                "type": "Encounter",
-                "encounter_class": cls,
-                "codes": [coding],
-                "direct_transition": "Presentation_Primary",
-            },
-        )
-    b.choose("Spine_Presentation", [("Presentation_ED", 0.35), ("Presentation_Clinic", 0.65)])
+    primary = "Presentation_Primary"
+    b.add("Presentation_ED", gmf.encounter("emergency", v.ENCOUNTER_ED, primary))
+    b.add("Presentation_Clinic", gmf.encounter("ambulatory", v.ENCOUNTER_PROBLEM, primary))
+    b.choose(
+        "Spine_Presentation",
+        [("Presentation_ED", P_EMERGENCY), ("Presentation_Clinic", 1 - P_EMERGENCY)],
+    )
     b.simple(
-        "Presentation_Primary",
-        conditional_transition=[
-            {"condition": gmf.attr_is("primary_site", "unknown"), "transition": "Diagnose_unknown"},
-            {"transition": "After_Primary_At_Presentation"},
-        ],
+        primary,
+        conditional_transition=gmf.conditional(
+            (gmf.attr_is("primary_site", "unknown"), "Diagnose_unknown"),
+            (None, "After_Primary_At_Presentation"),
+        ),
     )
     barthel_t0 = barthel(b, "T0", 25, 70, 0.85, then="Level_First")
     neuro = neurology(b, "T0", p_frankel=0.75, p_ais=0.1, then=barthel_t0)
     perf = performance(b, "T0", p_kps=0.45, p_ecog=0.4, kps=v.KPS_T0, then=neuro)
-    entry = pain(b, "T0", 4, 9, 0.9, then=perf)
-    b.simple("After_Primary_At_Presentation", direct_transition=entry)
+    b.simple("After_Primary_At_Presentation", direct_transition=pain(b, "T0", 4, 9, 0.9, perf))
     add_levels(b, start="Level_First", after="After_Levels")
     labs = _labs(b, then="End_Presentation")
-    levelless = b.add(
-        "Levelless_Alignment", finding("spinal-alignment", "normal", category="imaging", then=labs)
+    alignment = finding("spinal-alignment", "normal", category="imaging", then=labs)
+    levelless = b.maybe(
+        "Levelless", b.add("Levelless_Alignment", alignment), P_LEVELLESS_ALIGNMENT, labs
     )
-    staging = _staging(b, then=b.maybe("Levelless", levelless, P_LEVELLESS_ALIGNMENT, labs))
-    visceral = _visceral(b, then=staging)
+    visceral = _visceral(b, then=_staging(b, then=levelless))
     b.simple("After_Levels", direct_transition=_extraspinal(b, then=visceral))
-    b.add("End_Presentation", {"type": "EncounterEnd", "direct_transition": then})
+    b.add("End_Presentation", gmf.encounter_end(then))
 
 
 def _extraspinal(b: Builder, *, then: str) -> str:
     """Each extraspinal bone independently; returns the first chooser."""
     after = then
     for site, p in reversed(v.EXTRASPINAL.items()):
-        onset = b.add(
-            f"Extraspinal_{site}",
-            {
-                "type": "ConditionOnset",
-                "codes": [at(v.BONE_METASTASIS_SNOMED, site)],
-                "direct_transition": after,
-            },
-        )
-        after = b.maybe(f"Maybe_Extraspinal_{site}", onset, p, after)
+        lesion = b.add(f"Extraspinal_{site}", gmf.onset(at(v.BONE_METASTASIS_SNOMED, site), after))
+        after = b.maybe(f"Maybe_Extraspinal_{site}", lesion, p, after)
     return after
 
 
 def _visceral(b: Builder, *, then: str) -> str:
+    """Each visceral site independently; marks whether any is a major organ."""
     after = then
     for key, (coding, p, major) in reversed(v.VISCERAL.items()):
-        mark = b.add(
-            f"Visceral_{key}_Mark",
-            {
-                "type": "SetAttribute",
-                "attribute": "major_organ" if major else "visceral_other",
-                "value": "yes",
-                "direct_transition": after,
-            },
-        )
-        onset = b.add(
-            f"Visceral_{key}",
-            {"type": "ConditionOnset", "codes": [coding], "direct_transition": mark},
-        )
-        after = b.maybe(f"Maybe_Visceral_{key}", onset, p, after)
+        mark = gmf.set_attribute("major_organ" if major else "visceral_other", "yes", after)
+        lesion = gmf.onset(coding, b.add(f"Visceral_{key}_Mark", mark))
+        after = b.maybe(f"Maybe_Visceral_{key}", b.add(f"Visceral_{key}", lesion), p, after)
     return after
 
 
 def _staging(b: Builder, *, then: str) -> str:
     """Sometimes the clinician records the visceral and major-organ assessments explicitly."""
+    p = P_STAGING_FINDINGS
     major = [
         (
             b.add(
                 f"Major_Organ_{a}",
                 finding("major-organ-metastases", a, category="imaging", then=then),
             ),
-            P_STAGING_FINDINGS * w,
+            p * w,
         )
         for a, w in (("removable", 0.2), ("unremovable", 0.8))
     ]
+    b.choose("Major_Organ_Choice", [*major, (then, 1 - p)])
     b.simple(
         "Major_Organ_Finding",
-        conditional_transition=[
-            {"condition": gmf.attr_set("major_organ"), "transition": "Major_Organ_Choice"},
-            {"transition": then},
-        ],
+        conditional_transition=gmf.conditional(
+            (gmf.attr_set("major_organ"), "Major_Organ_Choice"), (None, then)
+        ),
     )
-    b.choose("Major_Organ_Choice", [*major, (then, 1 - P_STAGING_FINDINGS)])
     nxt = "Major_Organ_Finding"
     visceral = [
         (
@@ -121,31 +97,32 @@ def _staging(b: Builder, *, then: str) -> str:
                 f"Visceral_Finding_{a}",
                 finding("visceral-metastases", a, category="imaging", then=nxt),
             ),
-            P_STAGING_FINDINGS * w,
+            p * w,
         )
         for a, w in (("treatable", 0.35), ("untreatable", 0.65))
     ]
-    b.choose("Visceral_Finding_Choice", [*visceral, (nxt, 1 - P_STAGING_FINDINGS)])
+    b.choose("Visceral_Finding_Choice", [*visceral, (nxt, 1 - p)])
     any_visceral = {
         "condition_type": "Or",
         "conditions": [gmf.attr_set("major_organ"), gmf.attr_set("visceral_other")],
     }
     return b.simple(
         "Staging_Findings",
-        conditional_transition=[
-            {"condition": any_visceral, "transition": "Visceral_Finding_Choice"},
-            {"transition": then},
-        ],
+        conditional_transition=gmf.conditional(
+            (any_visceral, "Visceral_Finding_Choice"), (None, then)
+        ),
     )
 
 
 def _labs(b: Builder, *, then: str) -> str:
-    platelets = b.add(
-        "Platelets",
-        measured(v.PLATELETS, 60, 420, unit="10*3/uL", category="laboratory", then=then),
+    platelets = measured(v.PLATELETS, 60, 420, unit="10*3/uL", category="laboratory", then=then)
+    inr = measured(
+        v.INR,
+        0.9,
+        1.7,
+        unit="{INR}",
+        category="laboratory",
+        decimals=1,
+        then=b.add("Platelets", platelets),
     )
-    inr = b.add(
-        "INR",
-        measured(v.INR, 0.9, 1.7, unit="{INR}", category="laboratory", then=platelets, decimals=1),
-    )
-    return b.maybe("Labs", inr, P_LABS, then)
+    return b.maybe("Labs", b.add("INR", inr), P_LABS, then)
