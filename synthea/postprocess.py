@@ -55,9 +55,12 @@ class Directive:
 
 
 def parse_directive(code: str) -> Directive | None:
+    """The directive in a code; None for a plain code. A malformed directive is an error."""
+    if "@" not in code:
+        return None
     match = _DIRECTIVE.match(code)
     if match is None:
-        return None
+        raise ValueError(f"malformed site directive {code!r}")
     sites = tuple(match["sites"].split("+"))
     for site in sites:
         if site not in vertebra_levels() and site not in EXTRASPINAL:

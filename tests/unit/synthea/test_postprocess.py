@@ -84,7 +84,8 @@ def test_directives_parse_and_unknown_sites_are_refused():
     d = parse_directive("22842@T10+T11+T12")
     assert d is not None and (d.base, d.sites, d.flag) == ("22842", ("T10", "T11", "T12"), None)
     assert parse_directive("C79.51") is None
-    assert parse_directive("C79.51@T11;bogus") is None
+    with pytest.raises(ValueError, match="malformed"):
+        parse_directive("C79.51@T11;bogus")
     with pytest.raises(ValueError, match="T13"):
         parse_directive("C79.51@T13")
 
