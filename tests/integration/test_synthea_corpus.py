@@ -114,6 +114,22 @@ def test_synthea_bundles_and_flat_ndjson_score_alike(corpus, scored):
     assert identifiers(flat) == identifiers(scored)
 
 
+def test_one_synthea_bundle_file_scores_as_it_does_in_the_corpus(corpus, scored, tmp_path):
+    first = (corpus / "patients.ndjson").read_text().splitlines()[0]
+    bundle = json.loads(first)
+    (tmp_path / "patient.json").write_text(json.dumps(bundle, indent=2))  # as Synthea writes it
+    alone = score(tmp_path / "patient.json")
+    pid = next(
+        e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    )
+
+    def identifiers(outputs: list[dict[str, Any]]) -> set[str]:
+        return {r["identifier"][0]["value"] for r in outputs if r["resourceType"] == "Observation"
+                and r["subject"]["reference"] == f"Patient/{pid}"}  # fmt: skip
+
+    assert identifiers(alone) and identifiers(alone) == identifiers(scored)
+
+
 def _provisional_only(manifest: dict[str, Any]) -> list[tuple[str, str]]:
     return [(p["id"], lv) for p in manifest["patients"]
             for lv in set(p["spinal_levels"]["provisional"]) - set(p["spinal_levels"]["confirmed"])]  # fmt: skip
