@@ -5,6 +5,11 @@ variant's own. Reported as ratios against `json.loads` + `json.dumps` of the sam
 in the same run; absolute figures depend on the (shared, noisy) machine.
 
     uv run python bench/score_bench.py [--patients 10000]
+    uv run python bench/score_bench.py --synthea 2026 --patients 200 --small 50
+
+``--synthea SEED`` reads a Synthea corpus (scripts/synthea-corpus, cached) instead of the
+synthetic generator: its ``resources.ndjson`` for the larger size, its first ``--small``
+patients for the smaller one.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synth import write_ndjson
+
+from synthea.corpus import generate
 
 BASELINE = """
 import json, sys
@@ -42,19 +50,41 @@ def run(cmd: list[str]) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
+def synthea_inputs(big: Path, small: Path, patients: int, few: int, seed: int) -> int:
+    """The corpus's flat NDJSON, whole and cut after its first ``few`` patients; resources."""
+    source = generate(patients, seed) / "resources.ndjson"
+    shutil.copyfile(source, big)
+    seen = 0
+    with source.open("rb") as lines, small.open("wb") as out:
+        for line in lines:
+            if line.startswith(b'{"resourceType":"Patient"'):
+                seen += 1
+                if seen > few:
+                    break
+            out.write(line)
+    with big.open("rb") as lines:
+        return sum(1 for _ in lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument(
         "--small", type=int, default=2_000, help="second size, to show memory is flat"
     )
+    parser.add_argument("--synthea", type=int, metavar="SEED", help="a Synthea corpus instead")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         big, small = Path(tmp, "big.ndjson"), Path(tmp, "small.ndjson")
-        resources = write_ndjson(big, args.patients)
-        write_ndjson(small, args.small)
+        if args.synthea is None:
+            resources = write_ndjson(big, args.patients)
+            write_ndjson(small, args.small)
+            kind = "synthetic"
+        else:
+            resources = synthea_inputs(big, small, args.patients, args.small, args.synthea)
+            kind = f"Synthea corpus, seed {args.synthea}"
         size_mb = big.stat().st_size / 1e6
-        print(f"input: {args.patients} patients, {resources} resources "
+        print(f"input ({kind}): {args.patients} patients, {resources} resources "
               f"({resources / args.patients:.0f}/patient), {size_mb:.0f} MB NDJSON")  # fmt: skip
         py = sys.executable
         base = ["-c", "import os\n" + BASELINE]

@@ -5,6 +5,12 @@ patients/s and how the wall time splits between spinemets' own CPU (this process
 on the server. Starts its own server from hapi/ unless --fhir-server is given.
 
     uv run python bench/sync_bench.py [--patients 2000] [--concurrency 8]
+    uv run python bench/sync_bench.py --synthea 2026 --patients 100
+
+``--synthea SEED`` loads a Synthea corpus (scripts/synthea-corpus, cached) instead of the
+synthetic patients: ~160 resources a patient, most of them (immunizations, wellness
+encounters) never read by spinemets. Its ids are fixed, so against a reused server (given with
+--fhir-server) the first sync may find the outputs already there.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from adapter.fhir.client import FhirClient  # noqa: E402
 from adapter.mapping.terminology import default_terminology  # noqa: E402
 from adapter.pipeline import now_time  # noqa: E402
 from adapter.sync.runner import sync_patients  # noqa: E402
+from synthea.corpus import generate  # noqa: E402
+from synthea.load import patient_ids, transactions  # noqa: E402
 
 
 def free_port() -> int:
@@ -67,6 +75,15 @@ async def load(base: str, patients: int, tag: str) -> list[str]:
     return ids
 
 
+async def load_synthea(base: str, patients: int, seed: int) -> list[str]:
+    corpus = generate(patients, seed)
+    async with httpx.AsyncClient(timeout=600) as http:
+        for bundle in transactions(corpus):
+            answer = await http.post(base, json=bundle)
+            answer.raise_for_status()
+    return patient_ids(corpus)
+
+
 async def sync_all(base: str, ids: list[str], concurrency: int):
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=3 * concurrency)) as http:
 
@@ -83,6 +100,7 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--fhir-server")
+    parser.add_argument("--synthea", type=int, metavar="SEED", help="a Synthea corpus instead")
     args = parser.parse_args()
     port = None
     base = args.fhir_server
@@ -99,8 +117,13 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}/fhir"
     try:
         tag = format(random.randrange(16**6), "06x")
+        if args.synthea is not None:
+            generate(args.patients, args.synthea)  # outside the timing (cached after the first)
         started = time.perf_counter()
-        ids = asyncio.run(load(base, args.patients, tag))
+        if args.synthea is None:
+            ids = asyncio.run(load(base, args.patients, tag))
+        else:
+            ids = asyncio.run(load_synthea(base, args.patients, args.synthea))
         print(f"loaded {len(ids)} patients in {time.perf_counter() - started:.0f} s", flush=True)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         summary = asyncio.run(sync_all(base, ids, args.concurrency))

@@ -1,0 +1,1 @@
+"""A Synthea corpus of patients with spinal metastases (module, post-processing, cache)."""
