@@ -12,12 +12,12 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Annotated, Any, Protocol
 
 import httpx
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -30,8 +30,6 @@ from adapter import __version__
 from adapter.cds.auth import Verifier
 from adapter.cds.feedback import FeedbackStore
 from adapter.cds.models import CdsRequest, CdsResponse, Discovery, FeedbackRequest
-from adapter.cds.notify import Resync
-from adapter.cds.notify import router as notify_router
 from adapter.cds.services import Deps, call_service, discovery, service
 from adapter.cds.settings import Settings, load_settings
 from adapter.errors import (
@@ -39,22 +37,28 @@ from adapter.errors import (
     DataUnavailableError,
     FhirServerError,
     InputError,
+    MediaTypeError,
     NotFoundError,
+    OverloadedError,
     SpinemetsError,
+    StorageError,
 )
 from adapter.mapping.terminology import Terminology, default_terminology
 
-__all__ = ["STATUS", "create_app"]
+__all__ = ["STATUS", "Extension", "create_app"]
 
 log = logging.getLogger("spinemets.cds")
 
 # Most specific class first: the first match decides.
 STATUS: tuple[tuple[type[SpinemetsError], int, str], ...] = (
     (AuthenticationError, 401, "login"),
+    (MediaTypeError, 415, "not-supported"),
     (InputError, 400, "invalid"),
     (NotFoundError, 404, "not-found"),
     (DataUnavailableError, 412, "incomplete"),
     (FhirServerError, 412, "transient"),
+    (OverloadedError, 503, "transient"),
+    (StorageError, 503, "transient"),
 )
 FHIR_JSON = "application/fhir+json"
 _OUTCOME_SCHEMA = {
@@ -69,6 +73,8 @@ def _outcome(status: int, code: str, diagnostics: str | None) -> JSONResponse:
     if diagnostics:
         issue["diagnostics"] = diagnostics
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": "30"}
     body = {"resourceType": "OperationOutcome", "issue": [issue]}
     return JSONResponse(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
@@ -222,8 +228,19 @@ Discovery: <a href="cds-services">cds-services</a>.</p>
 </body></html>"""
 
 
+class Extension(Protocol):
+    """A feature mounted beside the CDS services (FHIR notifications): routes and a lifetime."""
+
+    router: APIRouter
+
+    def lifespan(self) -> AbstractAsyncContextManager[None]: ...
+
+
 def create_app(
-    settings: Settings | None = None, *, terminology: Terminology | None = None
+    settings: Settings | None = None,
+    *,
+    terminology: Terminology | None = None,
+    extensions: Sequence[Extension] = (),
 ) -> FastAPI:
     """The service, configured from ``settings`` (default: the environment)."""
     settings = settings or load_settings()
@@ -233,19 +250,16 @@ def create_app(
         term = terminology or default_terminology()
         store = FeedbackStore(settings.feedback_db)
         await asyncio.to_thread(store.initialise)
-        async with httpx.AsyncClient(follow_redirects=False) as http:
+        async with httpx.AsyncClient(follow_redirects=False) as http, AsyncExitStack() as stack:
             app.state.deps = Deps(term, http, settings)
             app.state.verifier = Verifier(settings.issuers, http, timeout=settings.jwks_timeout)
             app.state.feedback = store
-            if settings.fhir_server:
-                app.state.resync = Resync(term, http, settings)
+            for extension in extensions:
+                await stack.enter_async_context(extension.lifespan())
             # Start-up objects (modules, terminology) live for ever: frozen, the collections
             # that each request's many small objects trigger no longer walk them.
             gc.freeze()
             yield
-            resync: Resync | None = getattr(app.state, "resync", None)
-            if resync is not None:
-                await resync.idle()
 
     # Swagger UI and ReDoc load their assets from a CDN: both are off; /docs is a local page.
     app = FastAPI(
@@ -271,7 +285,8 @@ def create_app(
     if settings.bench:
         app.add_middleware(_ServerTiming)
 
-    app.include_router(notify_router)
+    for extension in extensions:
+        app.include_router(extension.router)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -90,10 +90,10 @@ async def gather_resources(
     client = None
     if request.fhirServer is not None:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
-        client = FhirClient(
+        client = FhirClient.for_cds_request(
             http,
-            request.fhirServer,
-            token=token,
+            fhir_server=request.fhirServer,
+            access_token=token,
             timeout=limits.timeout,
             max_pages=limits.max_pages,
         )

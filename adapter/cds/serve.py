@@ -9,10 +9,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import sys
+from collections.abc import Sequence
 
 import uvicorn
 
-from adapter.cds.app import create_app
+from adapter.cds.app import Extension, create_app
 from adapter.cds.settings import Settings, load_settings
 from adapter.errors import ConfigurationError, MappingError
 from adapter.mapping.terminology import default_terminology
@@ -33,15 +34,6 @@ def is_loopback(host: str) -> bool:
 
 def check_binding(settings: Settings) -> str | None:
     """A warning to log, or raise when the binding is unsafe; None when JWTs are checked."""
-    if (
-        settings.fhir_server
-        and settings.notify_secret is None
-        and not (is_loopback(settings.host) or settings.insecure)
-    ):
-        raise ConfigurationError(
-            f"refusing unauthenticated FHIR notifications on non-loopback {settings.host}: "
-            "set SPINEMETS_NOTIFY_SECRET, bind to 127.0.0.1, or pass --insecure"
-        )
     if settings.issuers:
         return None
     if is_loopback(settings.host):
@@ -60,8 +52,18 @@ def check_binding(settings: Settings) -> str | None:
     )
 
 
-def run(host: str | None = None, port: int | None = None, insecure: bool = False) -> int:
-    """Check the configuration, load the terminology and serve until stopped; the exit code."""
+def run(
+    host: str | None = None,
+    port: int | None = None,
+    insecure: bool = False,
+    *,
+    extensions: Sequence[Extension] = (),
+) -> int:
+    """Check the configuration, load the terminology and serve until stopped; the exit code.
+
+    ``extensions`` are mounted beside the CDS services (the command line passes the FHIR
+    notifications, which live in adapter.sync).
+    """
     overrides: dict[str, object] = {}
     if host is not None:
         overrides["host"] = host
@@ -81,7 +83,7 @@ def run(host: str | None = None, port: int | None = None, insecure: bool = False
     if warning:
         log.warning(warning)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, extensions=extensions),
         host=settings.host,
         port=settings.port,
         access_log=settings.access_log,

@@ -15,7 +15,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -80,11 +79,6 @@ class Settings(BaseSettings):
     jwks_timeout: float = Field(default=5.0, gt=0)
     bench: bool = False
     access_log: bool = True
-    # FHIR rest-hook notifications (spinemets subscriptions create): the server to re-score on,
-    # its bearer token if it needs one, and the secret each notification must carry.
-    fhir_server: str | None = None
-    fhir_token: SecretStr | None = None
-    notify_secret: SecretStr | None = None
 
     @field_validator("cors_origins", mode="before")
     @classmethod

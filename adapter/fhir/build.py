@@ -24,6 +24,7 @@ __all__ = [
     "ASSESSMENT_SID",
     "CATEGORY",
     "SCORE",
+    "SERIES_SID",
     "Built",
     "ScoreDisplay",
     "build_provenance",
@@ -32,6 +33,7 @@ __all__ = [
     "full_url",
     "logical_references",
     "reference_to",
+    "series_value",
 ]
 
 BASE = "http://spinemets.org/fhir"
@@ -39,6 +41,7 @@ SCORE = f"{BASE}/CodeSystem/score"
 CATEGORY = f"{BASE}/CodeSystem/category"
 VERTEBRA = f"{BASE}/CodeSystem/vertebra"
 ASSESSMENT_SID = f"{BASE}/sid/assessment"
+SERIES_SID = f"{BASE}/sid/assessment-series"
 SNOMED = "http://snomed.info/sct"
 _OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
@@ -125,6 +128,26 @@ def identifier_value(
     return "-".join(filter(None, [result.code, level, digest[:32]]))
 
 
+def series_value(resource_type: str, patient: str, score: str, level: str | None) -> str:
+    """Stable across results: the one current resource of a patient's score at a level.
+
+    A newer result of the same series replaces the older one on the FHIR server (a new version
+    of the same resource), so that exactly one looks current; ``identifier_value`` tells results
+    apart. docs/sync.md says why.
+    """
+    key = orjson.dumps([resource_type, patient, score, level])
+    return "-".join(filter(None, [score, level, hashlib.sha256(key).hexdigest()[:32]]))
+
+
+def _identifiers(
+    resource_type: str, patient: str, score: str, level: str | None, value: str
+) -> list[dict[str, str]]:
+    return [
+        {"system": ASSESSMENT_SID, "value": value},
+        {"system": SERIES_SID, "value": series_value(resource_type, patient, score, level)},
+    ]
+
+
 def _refs(
     evidence: Iterable[Evidence], types: tuple[str, ...] | None = None
 ) -> list[dict[str, str]]:
@@ -150,7 +173,7 @@ def build_score_observation(
     value = identifier_value(patient, result, level, evidence)
     obs: dict[str, Any] = {
         "resourceType": "Observation",
-        "identifier": [{"system": ASSESSMENT_SID, "value": value}],
+        "identifier": _identifiers("Observation", patient, result.code, level, value),
         "status": "final",
         "category": [
             {"coding": [{"system": _OBS_CATEGORY, "code": "survey", "display": "Survey"}]}
@@ -206,7 +229,7 @@ def build_risk_assessment(
         mitigation = f"Not settled; depending on the missing inputs: {mitigation}"
     ra: dict[str, Any] = {
         "resourceType": "RiskAssessment",
-        "identifier": [{"system": ASSESSMENT_SID, "value": identifier}],
+        "identifier": _identifiers("RiskAssessment", patient, result.code, None, identifier),
         "status": "final",
         "method": {"coding": [coding]},
         "code": {"coding": [coding]},
