@@ -8,7 +8,7 @@ import sys
 
 from adapter.errors import FhirServerError, InputError
 from adapter.fhir.client import FhirClient, add_server_arguments, server_settings
-from adapter.fhir.timing import parse_time
+from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import now_time
 from adapter.sync.reader import all_patients, changed_patients

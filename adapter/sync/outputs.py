@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adapter.fhir.build import ASSESSMENT_SID, SERIES_SID
-from adapter.fhir.transaction import Stored, identifier_of
+from adapter.fhir.write.transaction import Stored, identifier_of
+from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
 
 __all__ = ["StoredOutputs", "read_stored"]
 

@@ -11,11 +11,11 @@ import asyncio
 from typing import Any
 from urllib.parse import quote
 
-from adapter.fhir.build import ASSESSMENT_SID
 from adapter.fhir.client import FhirClient
 from adapter.mapping.extract import ECOG, KARNOFSKY
 from adapter.mapping.findings import FINDING
 from adapter.mapping.terminology import LOINC, Terminology
+from adapter.vocabulary.systems import ASSESSMENT_SID
 
 __all__ = ["all_patients", "changed_patients", "patient_inputs", "stored_outputs"]
 

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from adapter.fhir.client import FhirClient
-from adapter.fhir.transaction import PROVENANCE_TAG, Stored
+from adapter.fhir.write.transaction import PROVENANCE_TAG, Stored
 from adapter.sync.outputs import StoredOutputs, read_stored
 from adapter.sync.reader import stored_outputs
 

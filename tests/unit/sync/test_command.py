@@ -10,7 +10,7 @@ import httpx
 import respx
 
 from adapter import cli
-from adapter.fhir.build import SERIES_SID
+from adapter.vocabulary.systems import SERIES_SID
 from tests.unit.sync.fakefhir import BASE, FakeFhir
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import respx
 
-from adapter.fhir.build import SERIES_SID
 from adapter.fhir.client import FhirClient, FhirServerSettings
-from adapter.fhir.timing import parse_time
+from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.sync.repair import repair_patient
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import sync_patients
+from adapter.vocabulary.systems import SERIES_SID
 from tests.unit.sync.fakefhir import BASE, FakeFhir
 
 ROOT = Path(__file__).resolve().parents[3]

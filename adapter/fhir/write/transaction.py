@@ -1,6 +1,6 @@
 """A patient's outputs as one FHIR transaction that brings the server up to date, and only that.
 
-Every Observation and RiskAssessment carries two identifiers (adapter.fhir.build): the *series*
+Every Observation and RiskAssessment carries two identifiers (see build.py): the *series*
 (patient, score, level: stable) and the *result* (the inputs' content). The server keeps one
 resource per series, the current result; its history keeps the older ones. Given what the server
 holds (``current``: series → :class:`Stored`), each output is
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
 
-from adapter.fhir.build import ASSESSMENT_SID, SERIES_SID, Built
+from adapter.fhir.write.build import Built
+from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
 
 __all__ = [
     "PROVENANCE_TAG",
