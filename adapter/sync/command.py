@@ -7,7 +7,7 @@ import functools
 import sys
 
 from adapter.errors import FhirServerError, InputError
-from adapter.fhir.client import FhirClient, add_server_arguments, server_settings
+from adapter.fhir.client import FhirClient, add_server_arguments, is_fhir_id, server_settings
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import now_time
@@ -66,6 +66,9 @@ async def _patients(
     args: argparse.Namespace, client: FhirClient, term: Terminology, policy: RetryPolicy
 ) -> list[str]:
     if args.patient:
+        bad = next((p for p in args.patient if not is_fhir_id(p)), None)
+        if bad is not None:
+            raise InputError(f"--patient {bad[:70]!r} is not a FHIR id")
         return list(dict.fromkeys(args.patient))
     if args.all:
         return await with_retries(lambda: all_patients(client, term), policy)

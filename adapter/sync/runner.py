@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from adapter.errors import DuplicatesError, FhirServerError
-from adapter.fhir.client import FhirClient
+from adapter.fhir.client import FhirClient, is_fhir_id
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import ClinicalTime
@@ -119,6 +119,8 @@ async def sync_patient(
 ) -> Outcome:
     """Read, score and write one patient; never raises for server or data problems."""
     planned: list[bool] = []
+    if not is_fhir_id(patient):  # e.g. a subject found by --all: skip it, go on with the rest
+        return Outcome(patient, "failed", "not a FHIR id")
     try:
         resources = await with_retries(
             lambda: patient_inputs(client, patient), policy, on_retry=on_retry

@@ -2,7 +2,13 @@
 the command-line options that configure it, and the upload of spinemets' conformance resources."""
 
 from adapter.fhir.client._auth import BearerToken, PrivateKey, SmartBackendAuth, load_private_key
-from adapter.fhir.client._client import FHIR_JSON, FhirClient, bundle_resources, next_link
+from adapter.fhir.client._client import (
+    FHIR_JSON,
+    FhirClient,
+    bundle_resources,
+    is_fhir_id,
+    next_link,
+)
 from adapter.fhir.client._conformance import (
     Uploaded,
     conformance_files,
@@ -24,6 +30,7 @@ __all__ = [
     "bundle_resources",
     "conformance_files",
     "default_profiles_dir",
+    "is_fhir_id",
     "load_private_key",
     "next_link",
     "server_settings",

@@ -26,11 +26,16 @@ from adapter.errors import ConfigurationError, FhirServerError, InputError
 from adapter.fhir.client._auth import BearerToken
 from adapter.fhir.client._settings import FhirServerSettings
 
-__all__ = ["FHIR_JSON", "FhirClient", "bundle_resources", "next_link"]
+__all__ = ["FHIR_JSON", "FhirClient", "bundle_resources", "is_fhir_id", "next_link"]
 
 FHIR_JSON = "application/fhir+json"
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # the FHIR id grammar
 _RETURN = {"Prefer": "return=representation"}
+
+
+def is_fhir_id(value: str) -> bool:
+    """Whether ``value`` is a FHIR id (and not ``.`` or ``..``, which name another path)."""
+    return bool(_ID.fullmatch(value)) and value not in (".", "..")
 
 
 def bundle_resources(bundle: Mapping[str, Any]) -> list[Any]:
@@ -215,7 +220,7 @@ class FhirClient:
     async def read(self, resource_type: str, resource_id: str) -> dict[str, Any]:
         """Read one resource (``GET [base]/Type/id``); an id outside the FHIR grammar (or ``.``,
         ``..``, which would name another path) is refused before anything is sent."""
-        if not _ID.fullmatch(resource_id) or resource_id in (".", ".."):
+        if not is_fhir_id(resource_id):
             raise InputError(f"{resource_type} id {resource_id[:70]!r} is not a FHIR id")
         return await self.get(f"{resource_type}/{resource_id}")
 

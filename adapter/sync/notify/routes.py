@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,12 +24,12 @@ from adapter.errors import (
     NotFoundError,
     OverloadedError,
 )
+from adapter.fhir.client import is_fhir_id
 from adapter.sync.notify.queue import NotificationQueue
 
 __all__ = ["Active", "notification_router"]
 
 FHIR_JSON = "application/fhir+json"
-_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # the FHIR id grammar
 
 
 class Active:
@@ -62,7 +61,7 @@ def _patient_of(body: bytes) -> str | None:
         patient = None
         if isinstance(reference, str) and reference.startswith("Patient/"):
             patient = reference.removeprefix("Patient/").split("/")[0]
-    if patient is not None and (not _ID.fullmatch(patient) or patient in (".", "..")):
+    if patient is not None and not is_fhir_id(patient):
         raise InputError("the notified resource names an invalid patient id")
     return patient
 

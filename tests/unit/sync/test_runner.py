@@ -203,3 +203,16 @@ def test_observation_search_asks_only_for_score_inputs():
     assert "code=http%3A%2F%2Fspinemets.org%2Ffhir%2FCodeSystem%2Ffinding%7C" in inputs
     assert "89243-0" in inputs and "89247-1" in inputs
     assert all(c.request.headers["cache-control"] == "no-cache" for c in route.calls)
+
+
+@respx.mock
+def test_an_id_outside_the_fhir_grammar_fails_that_patient_only_and_is_never_sent():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    summary = run(["..", "a/b", "seed-03"])
+    by_patient = {o.patient: o for o in summary.outcomes}
+    assert by_patient[".."].status == by_patient["a/b"].status == "failed"
+    assert by_patient[".."].reason == "not a FHIR id"
+    assert by_patient["seed-03"].status == "written"
+    sent = [str(c.request.url) for c in respx.calls]
+    assert not any("/.." in url or "a/b" in url for url in sent)
+    assert len(fhir.transactions) == 1
