@@ -80,20 +80,29 @@ def _written(bundle: dict[str, Any], response: dict[str, Any]) -> int:
     )
 
 
-async def _write(client: FhirClient, result: PatientResult, planned: list[bool]) -> int:
-    """Read what the server holds, send what differs; the number of resources written."""
-    stored = read_stored(await stored_outputs(client, result.patient))
-    if stored.duplicates(series_only=True):
-        raise DuplicatesError(
-            f"duplicates on the server ({stored.describe_duplicates()}): run spinemets sync "
-            f"--repair-duplicates --patient {result.patient}"
-        )
-    bundle = transaction_bundle(result.resources(), stored.current)
-    if not planned:
-        planned.append(bundle is not None)  # what the first look found: written or unchanged
-    if bundle is None:
-        return 0
-    return _written(bundle, await client.transaction(bundle))
+@dataclass(slots=True)
+class _Write:
+    """The write unit, retried as a whole: read what the server holds, send what differs."""
+
+    client: FhirClient
+    result: PatientResult
+    found_work: bool | None = None  # what the first look found: written or unchanged
+
+    async def __call__(self) -> int:
+        """The number of resources written."""
+        patient = self.result.patient
+        stored = read_stored(await stored_outputs(self.client, patient))
+        if stored.duplicates(series_only=True):
+            raise DuplicatesError(
+                f"duplicates on the server ({stored.describe_duplicates()}): run spinemets sync "
+                f"--repair-duplicates --patient {patient}"
+            )
+        bundle = transaction_bundle(self.result.resources(), stored.current)
+        if self.found_work is None:
+            self.found_work = bundle is not None
+        if bundle is None:
+            return 0
+        return _written(bundle, await self.client.transaction(bundle))
 
 
 def _score(resources: list[Any], patient: str, term: Terminology, now: ClinicalTime,
@@ -118,7 +127,6 @@ async def sync_patient(
     on_retry: Callable[[FhirServerError], None] | None = None,
 ) -> Outcome:
     """Read, score and write one patient; never raises for server or data problems."""
-    planned: list[bool] = []
     if not is_fhir_id(patient):  # e.g. a subject found by --all: skip it, go on with the rest
         return Outcome(patient, "failed", "not a FHIR id")
     try:
@@ -129,14 +137,13 @@ async def sync_patient(
         result = await asyncio.to_thread(_score, resources, patient, term, now, original)
         if result is None:
             return Outcome(patient, "failed", "no data for this patient")
-        written = await with_retries(
-            lambda: _write(client, result, planned), policy, on_retry=on_retry
-        )
+        write = _Write(client, result)
+        written = await with_retries(write, policy, on_retry=on_retry)
     except FhirServerError as exc:
         if exc.diagnostics:
             log.warning("Patient/%s: %s (server said: %s)", patient, exc, exc.diagnostics)
         return Outcome(patient, "failed", str(exc))
-    status: Status = "written" if planned and planned[0] else "unchanged"
+    status: Status = "written" if write.found_work else "unchanged"
     return Outcome(patient, status, None, written, len(result.issues))
 
 
