@@ -18,7 +18,8 @@ COPY --from=build --chown=spinemets:spinemets /app /app
 ENV PATH="/app/.venv/bin:$PATH" \
     SPINEMETS_MAPPINGS=/app/mappings \
     SPINEMETS_PROFILES=/app/profiles \
-    SPINEMETS_FEEDBACK_DB=/data/feedback.sqlite3
+    SPINEMETS_FEEDBACK_DB=/data/feedback.sqlite3 \
+    SPINEMETS_NOTIFY_DB=/data/notifications.sqlite3
 RUN mkdir /data && chown spinemets:spinemets /data
 VOLUME /data
 USER spinemets
