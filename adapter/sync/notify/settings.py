@@ -30,9 +30,11 @@ class NotifySettings(BaseSettings):
     fhir_server: str | None = None
     fhir_token: SecretStr | None = None
     notify_secret: SecretStr | None = Field(default=None, min_length=16)
-    # Storage: beside the service's other databases (SPINEMETS_STATE_DIR), or a path of its own.
-    state_dir: Path | None = None
+    # Storage: a path of its own, else in the service's state directory, else beside the
+    # feedback database, else in the platform's state directory; never the working directory.
     notify_db: Path | None = None
+    state_dir: Path | None = None
+    feedback_db: Path | None = None
     notify_queue_limit: int = Field(default=10_000, ge=1)
     notify_concurrency: int = Field(default=2, ge=1, le=32)
     notify_timeout: float = Field(default=30.0, gt=0)
@@ -56,6 +58,8 @@ class NotifySettings(BaseSettings):
     def database(self) -> Path:
         if self.notify_db is not None:
             return self.notify_db
+        if self.state_dir is None and self.feedback_db is not None:
+            return self.feedback_db.parent / "notifications.sqlite3"
         try:
             return (self.state_dir or state_directory()) / "notifications.sqlite3"
         except RuntimeError:  # no home directory to find the platform's state directory in

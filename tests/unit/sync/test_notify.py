@@ -236,8 +236,12 @@ def test_serve_refuses_unusable_notification_storage_with_exit_2(monkeypatch, tm
     assert err.count("\n") == 1 and "notification queue" in err
 
 
-def test_the_queue_lives_in_the_state_directory_by_default(monkeypatch, tmp_path):
+def test_the_queue_lives_in_the_state_directory_or_beside_the_feedback_database(
+    monkeypatch, tmp_path
+):
     monkeypatch.chdir(tmp_path)
+    for name in ("SPINEMETS_NOTIFY_DB", "SPINEMETS_STATE_DIR", "SPINEMETS_FEEDBACK_DB"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     settings = NotifySettings(fhir_server=BASE, notify_secret=SECRET)
     assert settings.database == tmp_path / "state" / "spinemets" / "notifications.sqlite3"
@@ -245,3 +249,7 @@ def test_the_queue_lives_in_the_state_directory_by_default(monkeypatch, tmp_path
         NotifySettings(fhir_server=BASE, notify_secret=SECRET, state_dir=tmp_path / "s").database
         == tmp_path / "s" / "notifications.sqlite3"
     )
+    beside = NotifySettings(
+        fhir_server=BASE, notify_secret=SECRET, feedback_db=tmp_path / "d" / "f.sqlite3"
+    )
+    assert beside.database == tmp_path / "d" / "notifications.sqlite3"
