@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import orjson
 
@@ -24,7 +24,10 @@ from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, now_time, read_patients, score_patient
 from adapter.report import text_report
 
-__all__ = ["main"]
+__all__ = ["main", "worker_app"]
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +36,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from adapter.fhir.client import add_server_arguments
+
     parser = _Parser(prog="spinemets", description=__doc__)
     parser.add_argument("--version", action="version", version=f"spinemets {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -57,12 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     upload = conformance_sub.add_parser(
         "upload", help="create or update every CodeSystem, ValueSet, ConceptMap and profile"
     )
-    upload.add_argument("--fhir-server", required=True, help="FHIR R4 base URL")
-    upload.add_argument(
-        "--token-env",
-        default="SPINEMETS_FHIR_TOKEN",
-        help="environment variable holding a bearer token, if the server needs one",
-    )
+    add_server_arguments(upload)
     from adapter.sync.command import add_arguments as add_sync_arguments
 
     sync = sub.add_parser("sync", help="score patients on a FHIR server and write the results back")
@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     subs = sub.add_parser("subscriptions", help="FHIR Subscriptions that re-score on new data")
     subs_sub = subs.add_subparsers(dest="action", required=True, parser_class=_Parser)
     create = subs_sub.add_parser("create", help="create the rest-hook Subscriptions (idempotent)")
-    create.add_argument("--fhir-server", required=True, help="FHIR R4 base URL")
+    add_server_arguments(create)
     create.add_argument(
         "--endpoint", required=True, help="notification URL of spinemets serve: {base}/fhir-notify"
     )
@@ -79,7 +79,6 @@ def _parser() -> argparse.ArgumentParser:
         default="SPINEMETS_NOTIFY_SECRET",
         help="environment variable holding the notification secret",
     )
-    create.add_argument("--token-env", default="SPINEMETS_FHIR_TOKEN")
     serve = sub.add_parser("serve", help="run the CDS Hooks 2.0 service (settings: SPINEMETS_*)")
     serve.add_argument("--host", help="address to bind (default SPINEMETS_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default SPINEMETS_PORT or 8080)")
@@ -172,22 +171,20 @@ def _score(args: argparse.Namespace) -> int:
 def _conformance(args: argparse.Namespace) -> int:
     import asyncio
 
-    import httpx
-
-    from adapter.fhir.client import FhirClient
-    from adapter.fhir.conformance import (
+    from adapter.fhir.client import (
+        FhirClient,
         conformance_files,
         default_profiles_dir,
+        server_settings,
         upload_conformance,
     )
     from adapter.mapping.terminology import default_mappings_dir
 
     resources = conformance_files([default_mappings_dir(), default_profiles_dir()])
+    settings = server_settings(args, timeout=60.0)
 
     async def run() -> None:
-        async with httpx.AsyncClient() as http:
-            token = os.environ.get(args.token_env) or None
-            client = FhirClient(http, args.fhir_server, token=token, timeout=60.0)
+        async with FhirClient.connect(settings) as client:
             for done in await upload_conformance(client, resources):
                 version = f" (version {done.version_id})" if done.version_id else ""
                 print(f"{done.resource_type}/{done.server_id} {done.url}{version}")
@@ -199,16 +196,14 @@ def _conformance(args: argparse.Namespace) -> int:
 def _subscriptions(args: argparse.Namespace) -> int:
     import asyncio
 
-    import httpx
-
-    from adapter.fhir.client import FhirClient
+    from adapter.fhir.client import FhirClient, server_settings
     from adapter.sync.subscriptions import create_subscriptions
 
+    settings = server_settings(args, timeout=60.0)
+    secret = os.environ.get(args.secret_env) or None
+
     async def run() -> None:
-        async with httpx.AsyncClient() as http:
-            token = os.environ.get(args.token_env) or None
-            client = FhirClient(http, args.fhir_server, token=token, timeout=60.0)
-            secret = os.environ.get(args.secret_env) or None
+        async with FhirClient.connect(settings) as client:
             for stored in await create_subscriptions(client, args.endpoint, secret):
                 print(f"Subscription/{stored.get('id')} {stored.get('criteria')}")
 
@@ -218,8 +213,29 @@ def _subscriptions(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from adapter.cds.serve import run  # imported on demand: fastapi and uvicorn are slow to load
+    from adapter.sync.notify import Notifications
 
-    return run(host=args.host, port=args.port, insecure=args.insecure, workers=args.workers)
+    notifications = Notifications.from_env()  # unusable settings or storage: exit 2 before binding
+    return run(
+        host=args.host,
+        port=args.port,
+        insecure=args.insecure,
+        workers=args.workers,
+        extensions=[notifications],
+        factory="adapter.cli:worker_app",
+    )
+
+
+def worker_app() -> FastAPI:
+    """The app each ``serve --workers N`` process builds: the CDS service and the notifications.
+
+    It lives here because the command line is the one layer above both cds and sync.
+    """
+    from adapter.cds.app import create_app
+    from adapter.cds.settings import load_settings
+    from adapter.sync.notify import Notifications
+
+    return create_app(load_settings(), extensions=[Notifications.from_env()])
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""Where the project's data directories (mappings/, profiles/) are found at run time."""
+"""Where the project's data directories (mappings/, profiles/) are found at run time, and where
+the service keeps its state (databases)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from adapter.errors import MappingError
 
-__all__ = ["data_dir"]
+__all__ = ["data_dir", "state_directory"]
 
 
 def data_dir(name: str) -> Path:
@@ -21,3 +22,15 @@ def data_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise MappingError(f"no {name}/ directory found (set {variable})")
+
+
+def state_directory() -> Path:
+    """The platform's state directory for spinemets: ``$XDG_STATE_HOME`` or ~/.local/state.
+
+    Never the working directory: a service started from any directory keeps its state in one
+    place.
+    """
+    xdg = os.environ.get("XDG_STATE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "spinemets"
+    return Path.home() / ".local" / "state" / "spinemets"

@@ -15,6 +15,8 @@
     │   └── StorageError          a database that cannot be opened or written (exit 2; HTTP 503)
     ├── MappingError          a file in mappings/ is missing or not valid FHIR terminology (exit 2)
     ├── FhirServerError       a FHIR server answered with an error or could not be reached (exit 1)
+    │   └── DuplicatesError       the server holds several resources where there must be one
+    ├── OverloadedError       the service cannot take more work now (HTTP 503, retry later)
     └── OutputError           an output could not be written (disk full, closed pipe) (exit 1)
 
 An invalid resource *inside* usable input is not an exception: it is reported as an issue in an
@@ -30,6 +32,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "DataUnavailableError",
+    "DuplicatesError",
     "FhirServerError",
     "HookMismatchError",
     "InputError",
@@ -37,6 +40,7 @@ __all__ = [
     "MediaTypeError",
     "NotFoundError",
     "OutputError",
+    "OverloadedError",
     "RequestTimeoutError",
     "SpinemetsError",
     "StorageError",
@@ -79,14 +83,34 @@ class MappingError(SpinemetsError):
 
 
 class FhirServerError(SpinemetsError):
-    """A FHIR server could not be reached or answered with an error status."""
+    """A FHIR server could not be reached or answered with an error status.
+
+    ``diagnostics`` is the server's own error text: for the log, never for a caller (it may hold
+    anything, an internal URL or a password), so it is not part of the message.
+    """
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        diagnostics: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.diagnostics = diagnostics
+
+
+class DuplicatesError(FhirServerError):
+    """Several resources on the FHIR server where spinemets keeps one (overlapping writes made
+    them). Not transient: a repeat meets the same duplicates; ``sync --repair-duplicates`` fixes
+    it."""
+
+
+class OverloadedError(SpinemetsError):
+    """The service cannot take more work now (a full queue); the caller should retry later."""
 
 
 class TooLargeError(InputError):
@@ -128,6 +152,7 @@ _HTTP: tuple[tuple[type[SpinemetsError], int, str], ...] = (
     (DataUnavailableError, 412, "incomplete"),
     (FhirServerError, 412, "transient"),
     (StorageError, 503, "transient"),
+    (OverloadedError, 503, "transient"),
 )
 
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from synth import patient_resources  # noqa: E402
 
-from adapter.fhir.client import FhirClient  # noqa: E402
+from adapter.fhir.client import FhirClient, FhirServerSettings  # noqa: E402
 from adapter.mapping.terminology import default_terminology  # noqa: E402
 from adapter.pipeline import now_time  # noqa: E402
 from adapter.sync.runner import sync_patients  # noqa: E402
@@ -85,13 +85,10 @@ async def load_synthea(base: str, patients: int, seed: int) -> list[str]:
 
 
 async def sync_all(base: str, ids: list[str], concurrency: int):
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=3 * concurrency)) as http:
-
-        async def make_client() -> FhirClient:
-            return FhirClient(http, base, timeout=60)
-
+    settings = FhirServerSettings(base_url=base, timeout=60, max_connections=5 * concurrency)
+    async with FhirClient.connect(settings) as client:
         return await sync_patients(
-            make_client, default_terminology(), ids, now=now_time(), concurrency=concurrency
+            client, default_terminology(), ids, now=now_time(), concurrency=concurrency
         )
 
 

@@ -2,23 +2,24 @@
 
 :func:`create_app` builds an app from :class:`~adapter.cds.settings.Settings`; its lifespan opens
 the typed :class:`~adapter.cds.state.AppState` that the routes reach through
-:mod:`adapter.cds.deps`. :func:`app_from_environment` is the factory ``uvicorn --factory`` and
-``spinemets serve --workers N`` call in each worker process.
+:mod:`adapter.cds.deps`, and the lifetime of each :class:`Extension` (a feature mounted beside the
+CDS services, such as FHIR notifications, which lives in :mod:`adapter.sync`: cds never imports
+it). The worker processes of ``spinemets serve --workers N`` call the factory the command line
+names, which adds the same extensions.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Protocol
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from adapter import __version__
 from adapter.cds.middleware import BodyLimits, ServerTiming
-from adapter.cds.notify import Resync
-from adapter.cds.notify import router as notify_router
 from adapter.cds.openapi import install_openapi
 from adapter.cds.responses import install_handlers
 from adapter.cds.routes import discovery, docs, feedback, services
@@ -26,31 +27,40 @@ from adapter.cds.settings import Settings, load_settings
 from adapter.cds.state import open_state
 from adapter.mapping.terminology import Terminology, default_terminology
 
-__all__ = ["app_from_environment", "create_app"]
+__all__ = ["Extension", "app_from_environment", "create_app"]
+
+
+class Extension(Protocol):
+    """A feature mounted beside the CDS services: its routes and its lifetime."""
+
+    router: APIRouter
+
+    def lifespan(self) -> AbstractAsyncContextManager[None]: ...
 
 
 def _lifespan(
-    settings: Settings, terminology: Terminology | None
+    settings: Settings, terminology: Terminology | None, extensions: Sequence[Extension]
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         term = terminology or default_terminology()
-        async with open_state(settings, term) as state:
+        async with open_state(settings, term) as state, AsyncExitStack() as stack:
             app.state.spinemets = state
-            resync = Resync(term, state.http, settings) if settings.fhir_server else None
-            app.state.resync = resync  # read by the notifications router
+            for extension in extensions:
+                await stack.enter_async_context(extension.lifespan())
             # Start-up objects (modules, terminology) live for ever: frozen, the collections
             # that each request's many small objects trigger no longer walk them.
             gc.freeze()
             yield
-            if resync is not None:
-                await resync.idle()
 
     return lifespan
 
 
 def create_app(
-    settings: Settings | None = None, *, terminology: Terminology | None = None
+    settings: Settings | None = None,
+    *,
+    terminology: Terminology | None = None,
+    extensions: Sequence[Extension] = (),
 ) -> FastAPI:
     """The service, configured from ``settings`` (default: the environment)."""
     settings = settings or load_settings()
@@ -58,7 +68,7 @@ def create_app(
     app = FastAPI(
         title="spinemets CDS Hooks service",
         version=__version__,
-        lifespan=_lifespan(settings, terminology),
+        lifespan=_lifespan(settings, terminology, extensions),
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
@@ -76,11 +86,12 @@ def create_app(
         app.add_middleware(ServerTiming)
     for module in (docs, discovery, services, feedback):
         app.include_router(module.router)
-    app.include_router(notify_router)
+    for extension in extensions:
+        app.include_router(extension.router)
     install_openapi(app)
     return app
 
 
 def app_from_environment() -> FastAPI:
-    """The app from ``SPINEMETS_*`` settings: the factory each worker process calls."""
+    """The CDS service alone from ``SPINEMETS_*`` settings (``uvicorn --factory``)."""
     return create_app(load_settings())

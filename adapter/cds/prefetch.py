@@ -154,7 +154,14 @@ async def gather_resources(
     client = None
     if request.fhirServer is not None:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
-        client = _GuardedClient(http, request.fhirServer, token=token, limits=limits)
+        client = _GuardedClient.for_cds_request(
+            http,
+            fhir_server=request.fhirServer,
+            access_token=token,
+            timeout=limits.timeout,
+            max_pages=limits.max_pages,
+        )
+        client.limits = limits
     try:
         parts = await asyncio.gather(
             *(_resolve(key, template, request, client) for key, template in templates.items())
@@ -178,14 +185,8 @@ class _GuardedClient(FhirClient):
     token would actually travel over it.
     """
 
-    def __init__(
-        self, http: httpx.AsyncClient, base_url: str, *, token: str | None, limits: PrefetchLimits
-    ) -> None:
-        super().__init__(
-            http, base_url, token=token, timeout=limits.timeout, max_pages=limits.max_pages
-        )
-        self._limits = limits
+    limits = PrefetchLimits()
 
-    async def get(self, path_or_url: str) -> dict[str, Any]:
-        _check_server(self.base_url, self._limits)
-        return await super().get(path_or_url)
+    async def get(self, path_or_url: str, *, fresh: bool = False) -> dict[str, Any]:
+        _check_server(self.base_url, self.limits)
+        return await super().get(path_or_url, fresh=fresh)

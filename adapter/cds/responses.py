@@ -36,7 +36,7 @@ _WORDS = {
     412: "Required data unobtainable",
     413: "Request body or a list in it over a configured limit",
     415: "Request body not sent as application/json",
-    503: "Storage unavailable (feedback database, replay cache)",
+    503: "Unavailable for now (storage, or a full notification queue)",
 }
 
 
@@ -46,6 +46,8 @@ def outcome(status: int, code: str, diagnostics: str | None) -> JSONResponse:
     if diagnostics:
         issue["diagnostics"] = diagnostics
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": "30"}  # a full queue or storage: try again shortly
     body = {"resourceType": "OperationOutcome", "issue": [issue]}
     return JSONResponse(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 

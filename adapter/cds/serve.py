@@ -13,7 +13,8 @@ import copy
 import logging
 import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
@@ -26,6 +27,9 @@ from adapter.cds.state import open_replay_cache
 from adapter.errors import ConfigurationError, SpinemetsError, exit_status
 from adapter.mapping.terminology import default_terminology
 
+if TYPE_CHECKING:
+    from adapter.cds.app import Extension
+
 __all__ = ["check_binding", "is_loopback", "preflight", "run"]
 
 log = logging.getLogger("spinemets.cds")
@@ -33,15 +37,6 @@ log = logging.getLogger("spinemets.cds")
 
 def check_binding(settings: Settings) -> str | None:
     """A warning to log, or raise when the binding is unsafe; None when JWTs are checked."""
-    if (
-        settings.fhir_server
-        and settings.notify_secret is None
-        and not (is_loopback(settings.host) or settings.insecure)
-    ):
-        raise ConfigurationError(
-            f"refusing unauthenticated FHIR notifications on non-loopback {settings.host}: "
-            "set SPINEMETS_NOTIFY_SECRET, bind to 127.0.0.1, or pass --insecure"
-        )
     if settings.issuers:
         return None
     if is_loopback(settings.host):
@@ -102,8 +97,16 @@ def run(
     port: int | None = None,
     insecure: bool = False,
     workers: int | None = None,
+    *,
+    extensions: Sequence[Extension] = (),
+    factory: str = "adapter.cds.app:app_from_environment",
 ) -> int:
-    """Check the configuration, then serve until stopped; the exit code."""
+    """Check the configuration, then serve until stopped; the exit code.
+
+    ``extensions`` are mounted beside the CDS services (the command line passes the FHIR
+    notifications, which live in adapter.sync); with several workers each process calls
+    ``factory`` (``module:function``), which must mount the same extensions.
+    """
     overrides: dict[str, object] = {}
     if host is not None:
         overrides["host"] = host
@@ -128,17 +131,17 @@ def run(
     # Worker processes build their settings from the environment: give them the overrides.
     for name, value in overrides.items():
         os.environ[f"SPINEMETS_{name.upper()}"] = "true" if value is True else str(value)
-    _serve(settings)
+    _serve(settings, extensions, factory)
     return 0
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, extensions: Sequence[Extension], factory: str) -> None:
     if settings.workers > 1:
-        target: Any = "adapter.cds.app:app_from_environment"
+        target: Any = factory
     else:
         from adapter.cds.app import create_app
 
-        target = create_app(settings)
+        target = create_app(settings, extensions=extensions)
     uvicorn.run(
         target,
         factory=settings.workers > 1,

@@ -156,11 +156,6 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=4, ge=1, le=64)
     bench: bool = False
     access_log: bool = True
-    # FHIR rest-hook notifications (spinemets subscriptions create): the server to re-score on,
-    # its bearer token if it needs one, and the secret each notification must carry.
-    fhir_server: str | None = None
-    fhir_token: SecretStr | None = None
-    notify_secret: SecretStr | None = None
 
     @field_validator("cors_origins", mode="before")
     @classmethod

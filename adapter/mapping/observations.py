@@ -32,6 +32,7 @@ __all__ = [
     "ECOG",
     "ECOG_KPS",
     "KARNOFSKY",
+    "READ_LOINC",
     "Findings",
     "Performance",
     "read_findings",
@@ -73,12 +74,12 @@ _WINDOW = {
         "staging",
     ),
 }
-_READ_LOINC = frozenset({KARNOFSKY, ECOG, *_LABS})
+READ_LOINC = frozenset({KARNOFSKY, ECOG, *_LABS})  # the LOINC-coded Observations read
 
 
 def read_observation(codes: tuple[Coding, ...]) -> bool:
     """Whether an Observation with these codes feeds anything (the rest are not parsed)."""
-    return any(c.system == FINDING or (c.system == LOINC and c.code in _READ_LOINC) for c in codes)
+    return any(c.system == FINDING or (c.system == LOINC and c.code in READ_LOINC) for c in codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,7 @@ def _finding_code(obs: ObservationRecord) -> str | None:
 
 def _loinc(obs: ObservationRecord) -> str | None:
     for coding in obs.codes:
-        if coding.system == LOINC and coding.code in _READ_LOINC:
+        if coding.system == LOINC and coding.code in READ_LOINC:
             return coding.code
     return None
 

@@ -1,34 +1,26 @@
-"""``spinemets sync``: choose patients, authenticate, run, report."""
+"""``spinemets sync``: choose patients, authenticate, (repair,) run, report."""
 
 from __future__ import annotations
 
 import argparse
-import os
+import functools
 import sys
-from pathlib import Path
 
-import httpx
-
-from adapter.errors import ConfigurationError, InputError
-from adapter.fhir.client import FhirClient
+from adapter.errors import FhirServerError, InputError
+from adapter.fhir.client import FhirClient, add_server_arguments, is_fhir_id, server_settings
 from adapter.fhir.read.timing import parse_time
-from adapter.mapping.terminology import default_terminology
+from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import now_time
-from adapter.sync.auth import (
-    NoAuth,
-    SmartBackendServices,
-    StaticToken,
-    TokenSource,
-    load_private_key,
-)
 from adapter.sync.reader import all_patients, changed_patients
+from adapter.sync.repair import repair_patient
+from adapter.sync.retry import RetryPolicy, with_retries
 from adapter.sync.runner import Outcome, sync_patients
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--fhir-server", required=True, help="FHIR R4 base URL")
+    add_server_arguments(parser)
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--patient", action="append", metavar="ID", help="a patient id (repeatable)")
     who.add_argument(
@@ -44,35 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--original", action="store_true", help="also write the original 1990 Tokuhashi score"
     )
     parser.add_argument(
-        "--token-env",
-        default="SPINEMETS_FHIR_TOKEN",
-        help="environment variable holding a static bearer token (default SPINEMETS_FHIR_TOKEN)",
+        "--repair-duplicates",
+        action="store_true",
+        help="first delete duplicate outputs that overlapping writes left (keeps one of each)",
     )
-    parser.add_argument("--smart-client-id", help="SMART Backend Services client id")
-    parser.add_argument("--smart-key", type=Path, help="its private key: PEM, or a private JWK")
-    parser.add_argument("--smart-kid", help="the key's kid, when the key file does not name it")
-    parser.add_argument(
-        "--smart-token-url", help="token endpoint (default: from .well-known/smart-configuration)"
-    )
-
-
-async def _token_source(args: argparse.Namespace, http: httpx.AsyncClient) -> TokenSource:
-    if args.smart_client_id or args.smart_key:
-        if not (args.smart_client_id and args.smart_key):
-            raise ConfigurationError(
-                "SMART Backend Services needs --smart-client-id and --smart-key"
-            )
-        key = load_private_key(args.smart_key, args.smart_kid)
-        token_url = args.smart_token_url
-        if not token_url:
-            discovery = FhirClient(http, args.fhir_server)
-            config = await discovery.get(".well-known/smart-configuration")
-            token_url = config.get("token_endpoint")
-            if not isinstance(token_url, str):
-                raise ConfigurationError("the server's smart-configuration names no token_endpoint")
-        return SmartBackendServices(http, token_url, args.smart_client_id, key)
-    token = os.environ.get(args.token_env)
-    return StaticToken(token) if token else NoAuth()
 
 
 class _Progress:
@@ -95,6 +62,33 @@ class _Progress:
             sys.stderr.flush()
 
 
+async def _patients(
+    args: argparse.Namespace, client: FhirClient, term: Terminology, policy: RetryPolicy
+) -> list[str]:
+    if args.patient:
+        bad = next((p for p in args.patient if not is_fhir_id(p)), None)
+        if bad is not None:
+            raise InputError(f"--patient {bad[:70]!r} is not a FHIR id")
+        return list(dict.fromkeys(args.patient))
+    if args.all:
+        return await with_retries(lambda: all_patients(client, term), policy)
+    return await with_retries(lambda: changed_patients(client, args.since), policy)
+
+
+async def _repair(client: FhirClient, patients: list[str], policy: RetryPolicy) -> list[str]:
+    """Repair each patient; the lines to print for those that could not be repaired."""
+    failures = []
+    for patient in patients:
+        try:
+            repair = await with_retries(functools.partial(repair_patient, client, patient), policy)
+        except FhirServerError as exc:
+            failures.append(f"  repair failed Patient/{patient}: {exc}")
+        else:
+            if repair.removed:
+                print(repair.line())
+    return failures
+
+
 async def run(args: argparse.Namespace) -> int:
     """Exit 0 when every patient synced, 1 when some failed (listed), 2 for unusable arguments."""
     if args.concurrency < 1:
@@ -102,25 +96,15 @@ async def run(args: argparse.Namespace) -> int:
     if args.since and parse_time(args.since) is None:
         raise InputError(f"--since {args.since!r} is not a FHIR instant")
     term = default_terminology()
-    limits = httpx.Limits(max_connections=max(8, 3 * args.concurrency))
-    async with httpx.AsyncClient(limits=limits) as http:
-        source = await _token_source(args, http)
-        lister = FhirClient(http, args.fhir_server, token=await source.token(), max_pages=10_000)
-        if args.patient:
-            patients = list(args.patient)
-        elif args.all:
-            patients = await all_patients(lister, term)
-        else:
-            patients = await changed_patients(lister, args.since)
-
-        async def make_client() -> FhirClient:
-            return FhirClient(
-                http, args.fhir_server, token=await source.token(), timeout=30.0, max_pages=1_000
-            )
-
+    policy = RetryPolicy()
+    # Five reads per patient run in parallel: room for all of them.
+    settings = server_settings(args, timeout=30.0, max_connections=max(8, 5 * args.concurrency))
+    async with FhirClient.connect(settings) as client:
+        patients = await _patients(args, client, term, policy)
+        failures = await _repair(client, patients, policy) if args.repair_duplicates else []
         summary = await sync_patients(
-            make_client, term, patients, now=now_time(), concurrency=args.concurrency,
+            client, term, patients, now=now_time(), policy=policy, concurrency=args.concurrency,
             original=args.original, on_done=_Progress(len(patients)),
         )  # fmt: skip
-    print("\n".join(summary.lines()))
-    return 1 if summary.failed else 0
+    print("\n".join(summary.lines() + failures))
+    return 1 if summary.failed or failures else 0

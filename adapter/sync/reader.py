@@ -1,4 +1,9 @@
-"""What sync reads from a FHIR server: which patients, and each patient's score inputs."""
+"""What sync reads from a FHIR server: which patients, each patient's score inputs, and the outputs
+spinemets already wrote for that patient.
+
+Searches ask the server not to answer from a cache: a notification or a rerun comes right after a
+write, and HAPI reuses an identical search's results for a minute.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +12,23 @@ from typing import Any
 from urllib.parse import quote
 
 from adapter.fhir.client import FhirClient
-from adapter.mapping.observations import ECOG, KARNOFSKY
+from adapter.fhir.read.references import patient_of
+from adapter.mapping.observations import READ_LOINC
 from adapter.mapping.terminology import Terminology
-from adapter.vocabulary.systems import FINDING, LOINC
+from adapter.vocabulary.systems import ASSESSMENT_SID, FINDING, LOINC
 
-__all__ = ["all_patients", "changed_patients", "patient_inputs"]
+__all__ = ["all_patients", "changed_patients", "patient_inputs", "stored_outputs"]
 
-# Only Observations that can feed a score: every finding, Karnofsky and ECOG (`system|` matches
-# any code of the system).
+# Only Observations spinemets reads: every finding (`system|` matches any code of the system) and
+# the LOINC codes the extraction reads.
 _OBSERVATION_CODES = ",".join(
-    quote(c, safe="") for c in (f"{FINDING}|", f"{LOINC}|{KARNOFSKY}", f"{LOINC}|{ECOG}")
+    quote(c, safe="") for c in (f"{FINDING}|", *(f"{LOINC}|{code}" for code in sorted(READ_LOINC)))
 )
+_OURS = quote(f"{ASSESSMENT_SID}|", safe="")
 
 
 def _subjects(resources: list[Any]) -> set[str]:
-    found = set()
-    for resource in resources:
-        reference = (resource.get("subject") or {}).get("reference", "")
-        if isinstance(reference, str) and reference.startswith("Patient/"):
-            found.add(reference.removeprefix("Patient/").split("/")[0])
-    return found
+    return {p for p in (patient_of(r) for r in resources) if p and not p.startswith("urn:")}
 
 
 async def patient_inputs(client: FhirClient, patient: str) -> list[Any]:
@@ -34,16 +36,32 @@ async def patient_inputs(client: FhirClient, patient: str) -> list[Any]:
     pid = quote(patient, safe="")
     found = await asyncio.gather(
         client.read("Patient", patient),
-        client.search(f"Condition?patient={pid}&_count=200"),
-        client.search(f"Observation?patient={pid}&code={_OBSERVATION_CODES}&_count=200"),
+        client.search(f"Condition?patient={pid}&_count=200", fresh=True),
+        client.search(
+            f"Observation?patient={pid}&code={_OBSERVATION_CODES}&_count=200", fresh=True
+        ),
     )
     return [found[0], *found[1], *found[2]]
+
+
+async def stored_outputs(client: FhirClient, patient: str) -> list[Any]:
+    """The Observations and RiskAssessments spinemets wrote for the patient (every page)."""
+    pid = quote(patient, safe="")
+    found = await asyncio.gather(
+        *(
+            client.search(f"{rtype}?patient={pid}&identifier={_OURS}&_count=200", fresh=True)
+            for rtype in ("Observation", "RiskAssessment")
+        )
+    )
+    return [*found[0], *found[1]]
 
 
 async def all_patients(client: FhirClient, term: Terminology) -> list[str]:
     """Every patient with a bone-metastasis Condition."""
     codes = ",".join(quote(f"{s}|{c}", safe="") for s, c in term.value_set_codes("bone-metastasis"))
-    conditions = await client.search(f"Condition?code={codes}&_elements=subject&_count=500")
+    conditions = await client.search(
+        f"Condition?code={codes}&_elements=subject&_count=500", fresh=True
+    )
     return sorted(_subjects(conditions))
 
 
@@ -52,8 +70,9 @@ async def changed_patients(client: FhirClient, since: str) -> list[str]:
     when = quote(f"gt{since}", safe="")
     observations, conditions = await asyncio.gather(
         client.search(
-            f"Observation?_lastUpdated={when}&code={_OBSERVATION_CODES}&_elements=subject&_count=500"
+            f"Observation?_lastUpdated={when}&code={_OBSERVATION_CODES}&_elements=subject&_count=500",
+            fresh=True,
         ),
-        client.search(f"Condition?_lastUpdated={when}&_elements=subject&_count=500"),
+        client.search(f"Condition?_lastUpdated={when}&_elements=subject&_count=500", fresh=True),
     )
     return sorted(_subjects(observations) | _subjects(conditions))

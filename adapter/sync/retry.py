@@ -1,8 +1,10 @@
 """Bounded retries with exponential backoff for FHIR server calls.
 
 Retried: timeouts and dropped connections (no status), 5xx, 429 (honouring Retry-After, capped),
-and 409/412 from concurrent conditional creates. Never retried: other 4xx, which a repeat
-cannot fix. A retried write is safe because every write spinemets makes is conditional.
+and 409/412 from concurrent writers (a conditional create or a version check that lost a race).
+Never retried: other 4xx and duplicates on the server (:class:`~adapter.errors.DuplicatesError`),
+which a repeat cannot fix. A retried write is safe because every write spinemets makes is
+conditional.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from adapter.errors import FhirServerError
+from adapter.errors import DuplicatesError, FhirServerError
 
 __all__ = ["RetryPolicy", "is_transient", "with_retries"]
 
@@ -29,6 +31,8 @@ class RetryPolicy:
 
 
 def is_transient(error: FhirServerError) -> bool:
+    if isinstance(error, DuplicatesError):
+        return False
     status = error.status
     return status is None or status >= 500 or status in _TRANSIENT_4XX
 

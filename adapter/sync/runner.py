@@ -1,27 +1,34 @@
-"""Sync: for each patient, read → score → write one idempotent transaction; go on past failures.
+"""Sync: for each patient, read → score → bring the server up to date; go on past failures.
 
 Each patient is independent: a failure (after bounded retries) is recorded with its reason and
 the run continues; running sync again completes what failed, and writes nothing for the rest.
+Writing is a unit that reads what the server holds, plans the transaction and sends it; a
+conflict with a concurrent writer (409/412) repeats the unit from the read, which then sees the
+other writer's result. Duplicates on the server stop the patient at once with a clear reason:
+no repeat can fix them (``sync --repair-duplicates`` does).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from adapter.errors import FhirServerError
-from adapter.fhir.client import FhirClient
+from adapter.errors import DuplicatesError, FhirServerError
+from adapter.fhir.client import FhirClient, is_fhir_id
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.transaction import transaction_bundle
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import patient_records, score_patient
-from adapter.sync.reader import patient_inputs
+from adapter.pipeline import PatientResult, patient_records, score_patient
+from adapter.sync.outputs import read_stored
+from adapter.sync.reader import patient_inputs, stored_outputs
 from adapter.sync.retry import RetryPolicy, with_retries
 
 __all__ = ["Outcome", "Summary", "sync_patient", "sync_patients"]
 
+log = logging.getLogger("spinemets.sync")
 Status = Literal["written", "unchanged", "failed"]
 
 
@@ -30,7 +37,7 @@ class Outcome:
     patient: str
     status: Status
     reason: str | None = None
-    created: int = 0
+    created: int = 0  # resources created or updated by this run's transaction
     issues: int = 0
 
 
@@ -57,12 +64,49 @@ class Summary:
         return out
 
 
-def _created(response: dict[str, Any]) -> int:
-    statuses = [str((e.get("response") or {}).get("status", "")) for e in response.get("entry", [])]
+def _written(bundle: dict[str, Any], response: dict[str, Any]) -> int:
+    """Entries this transaction created or changed (a matched conditional create changed none)."""
+    answers = response.get("entry") or []
+    statuses = [str((e.get("response") or {}).get("status", "")) for e in answers]
     bad = [s for s in statuses if not s.startswith("2")]
-    if bad:
-        raise FhirServerError(f"transaction entry answered {bad[0]}")
-    return sum(1 for s in statuses if s.startswith("201"))
+    if bad or len(statuses) != len(bundle["entry"]):
+        raise FhirServerError(f"transaction entry answered {bad[0] if bad else 'nothing'}")
+    methods = [e["request"]["method"] for e in bundle["entry"]]
+    return sum(
+        1 for m, s in zip(methods, statuses, strict=True) if s.startswith("201") or m == "PUT"
+    )
+
+
+@dataclass(slots=True)
+class _Write:
+    """The write unit, retried as a whole: read what the server holds, send what differs."""
+
+    client: FhirClient
+    result: PatientResult
+    found_work: bool | None = None  # what the first look found: written or unchanged
+
+    async def __call__(self) -> int:
+        """The number of resources written."""
+        patient = self.result.patient
+        stored = read_stored(await stored_outputs(self.client, patient))
+        if stored.duplicates(series_only=True):
+            raise DuplicatesError(
+                f"duplicates on the server ({stored.describe_duplicates()}): run spinemets sync "
+                f"--repair-duplicates --patient {patient}"
+            )
+        bundle = transaction_bundle(self.result.resources(), stored.current)
+        if self.found_work is None:
+            self.found_work = bundle is not None
+        if bundle is None:
+            return 0
+        return _written(bundle, await self.client.transaction(bundle))
+
+
+def _score(
+    resources: list[Any], patient: str, term: Terminology, now: ClinicalTime, original: bool
+) -> PatientResult | None:
+    records = patient_records(resources, patient)
+    return score_patient(records, term, now=now, original=original) if records else None
 
 
 async def sync_patient(
@@ -76,25 +120,28 @@ async def sync_patient(
     on_retry: Callable[[FhirServerError], None] | None = None,
 ) -> Outcome:
     """Read, score and write one patient; never raises for server or data problems."""
+    if not is_fhir_id(patient):  # e.g. a subject found by --all: skip it, go on with the rest
+        return Outcome(patient, "failed", "not a FHIR id")
     try:
         resources = await with_retries(
             lambda: patient_inputs(client, patient), policy, on_retry=on_retry
         )
-        records = patient_records(resources, patient)
-        if records is None:
+        # Scoring is CPU work: off the event loop, so a running service stays responsive.
+        result = await asyncio.to_thread(_score, resources, patient, term, now, original)
+        if result is None:
             return Outcome(patient, "failed", "no data for this patient")
-        result = score_patient(records, term, now=now, original=original)
-        bundle = transaction_bundle(result.resources())
-        response = await with_retries(lambda: client.transaction(bundle), policy, on_retry=on_retry)
-        created = _created(response)
+        write = _Write(client, result)
+        written = await with_retries(write, policy, on_retry=on_retry)
     except FhirServerError as exc:
+        if exc.diagnostics:
+            log.warning("Patient/%s: %s (server said: %s)", patient, exc, exc.diagnostics)
         return Outcome(patient, "failed", str(exc))
-    status: Status = "written" if created else "unchanged"
-    return Outcome(patient, status, None, created, len(result.issues))
+    status: Status = "written" if write.found_work else "unchanged"
+    return Outcome(patient, status, None, written, len(result.issues))
 
 
 async def sync_patients(
-    make_client: Callable[[], Awaitable[FhirClient]],
+    client: FhirClient,
     term: Terminology,
     patients: Iterable[str],
     *,
@@ -114,15 +161,10 @@ async def sync_patients(
 
     async def one(patient: str) -> Outcome:
         async with limit:
-            try:
-                client = await make_client()
-            except FhirServerError as exc:
-                outcome = Outcome(patient, "failed", f"authentication: {exc}")
-            else:
-                outcome = await sync_patient(
-                    client, term, patient, now=now, policy=policy, original=original,
-                    on_retry=count_retry,
-                )  # fmt: skip
+            outcome = await sync_patient(
+                client, term, patient, now=now, policy=policy, original=original,
+                on_retry=count_retry,
+            )  # fmt: skip
         if on_done is not None:
             on_done(outcome)
         return outcome

@@ -24,6 +24,7 @@ __all__ = [
     "RELATED_CONDITION_URLS",
     "RXNORM",
     "SCORE",
+    "SERIES_SID",
     "SNOMED",
     "SOFTWARE_SID",
     "UCUM",
@@ -36,7 +37,8 @@ CATEGORY = f"{BASE}/CodeSystem/category"
 FINDING = f"{BASE}/CodeSystem/finding"
 VERTEBRA = f"{BASE}/CodeSystem/vertebra"
 PRIMARY_SITE = f"{BASE}/CodeSystem/tokuhashi-primary-site"
-ASSESSMENT_SID = f"{BASE}/sid/assessment"
+ASSESSMENT_SID = f"{BASE}/sid/assessment"  # a result: patient, score, level, inputs
+SERIES_SID = f"{BASE}/sid/assessment-series"  # its series: patient, score, level (docs/sync.md)
 SOFTWARE_SID = f"{BASE}/sid/software"
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"

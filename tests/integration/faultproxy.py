@@ -1,14 +1,18 @@
 """A small HTTP/1.1 proxy that injects faults between spinemets and a real FHIR server.
 
 One request per connection (the proxy answers with ``Connection: close``), so every fault is
-exactly one request. A schedule decides, by request number, what happens:
+exactly one request. A schedule decides, from the request's number and its bytes, what happens:
 
 * ``None``        forward and relay the answer
 * ``"drop"``      close the connection before forwarding (the server never sees it)
 * ``"lost"``      forward, let the server commit, then close without answering
 * ``"503"``/``"500"``  answer that status without forwarding
 * ``"429"``       answer 429 with ``Retry-After: 1`` without forwarding
-* ``"slow"``      wait ``slow_seconds`` (longer than the client's timeout), then forward
+* ``"slow"``      wait ``slow_seconds`` (longer than the client's timeout), then forward: the
+  server runs the request after the client gave up, beside the client's retry
+* ``"twice"``     forward the request twice at once (two transactions for the same patient in
+  flight at the server, as a client timeout, a second sync or a second replica make them) and
+  relay the answer that comes first
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-Schedule = Callable[[int, str], str | None]
+Schedule = Callable[[int, bytes], str | None]
 
 
 @dataclass
@@ -29,6 +33,7 @@ class FaultProxy:
     slow_seconds: float = 3.0
     seen: int = 0
     faults: dict[str, int] = field(default_factory=dict)
+    handlers: set[asyncio.Task[None]] = field(default_factory=set)
     _server: asyncio.base_events.Server | None = None
 
     async def start(self) -> int:
@@ -36,6 +41,9 @@ class FaultProxy:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
+        # Let every request in flight (slow ones, twins) reach the server and finish first.
+        while self.handlers:
+            await asyncio.gather(*self.handlers, return_exceptions=True)
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -68,13 +76,16 @@ class FaultProxy:
         return response
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
+        task.add_done_callback(self.handlers.discard)
         try:
             request = await self._read_request(reader)
             if request is None:
                 return
             self.seen += 1
-            line = request.split(b"\r\n", 1)[0].decode("latin-1")
-            fault = self.schedule(self.seen, line)
+            fault = self.schedule(self.seen, request)
             if fault:
                 self.faults[fault] = self.faults.get(fault, 0) + 1
             if fault == "drop":
@@ -91,7 +102,13 @@ class FaultProxy:
                 return
             if fault == "slow":
                 await asyncio.sleep(self.slow_seconds)
-            response = await self._forward(request)
+            if fault == "twice":
+                both = [asyncio.ensure_future(self._forward(request)) for _ in range(2)]
+                done, _ = await asyncio.wait(both, return_when=asyncio.FIRST_COMPLETED)
+                response = done.pop().result()
+                await asyncio.gather(*both)  # the twin runs on at the server meanwhile
+            else:
+                response = await self._forward(request)
             if fault == "lost":
                 return
             writer.write(response)

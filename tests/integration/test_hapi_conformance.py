@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from adapter import cli
-from adapter.fhir.conformance import conformance_files, default_profiles_dir
+from adapter.fhir.client import conformance_files, default_profiles_dir
 from adapter.mapping.terminology import default_mappings_dir
 
 pytestmark = pytest.mark.integration
@@ -156,5 +156,34 @@ def test_validation_bites_on_a_value_that_is_neither_integer_nor_range(
     obs.pop("valueInteger", None)
     obs.pop("valueRange", None)
     obs["valueString"] = "about nine"
+    ((_, outcome),) = asyncio.run(validate_all(fhir_base, [obs]))
+    assert errors(outcome), outcome
+
+
+def test_a_later_result_of_a_series_validates_as_amended(fhir_base, conformance_uploaded, capsys):
+    """What sync writes when a result replaces an older one: the same resource, amended."""
+    for score in ("sins", "tomita"):
+        obs = _one_output(capsys, score)
+        obs |= {"id": "x1", "status": "amended"}
+        ((_, outcome),) = asyncio.run(validate_all(fhir_base, [obs]))
+        assert errors(outcome) == [], outcome
+    risk = next(r for r in outputs_of(ROOT / "fixtures" / "seed" / "seed-01.json", capsys)
+                if r["resourceType"] == "RiskAssessment")  # fmt: skip
+    ((_, outcome),) = asyncio.run(validate_all(fhir_base, [{**risk, "status": "amended"}]))
+    assert errors(outcome) == [], outcome
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"status": "preliminary"},
+     {"identifier": [{"system": "http://spinemets.org/fhir/sid/assessment", "value": "a"}]},
+     {"identifier": [{"system": "http://spinemets.org/fhir/sid/assessment", "value": "a"},
+                     {"system": "http://spinemets.org/fhir/sid/assessment-series", "value": "b"},
+                     {"system": "http://example.org/other", "value": "c"}]}],
+)  # fmt: skip
+def test_validation_bites_on_status_and_identifiers(
+    fhir_base, conformance_uploaded, capsys, change
+):
+    obs = _one_output(capsys, "tomita") | change
     ((_, outcome),) = asyncio.run(validate_all(fhir_base, [obs]))
     assert errors(outcome), outcome

@@ -37,7 +37,8 @@ def wait_for(check, seconds: float, what: str):
 def serve(fhir_base, tmp_path):
     port = free_port()
     env = {**os.environ, "SPINEMETS_FHIR_SERVER": fhir_base, "SPINEMETS_NOTIFY_SECRET": SECRET,
-           "SPINEMETS_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"), "SPINEMETS_ACCESS_LOG": "false"}  # fmt: skip
+           "SPINEMETS_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"), "SPINEMETS_ACCESS_LOG": "false",
+           "SPINEMETS_NOTIFY_DB": str(tmp_path / "notifications.sqlite3")}  # fmt: skip
     log = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "adapter.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
@@ -62,10 +63,9 @@ def test_a_new_finding_updates_the_scores_without_running_sync(
     fhir_base, conformance_uploaded, serve
 ):
     endpoint = f"{serve}/fhir-notify"
-    assert (
-        httpx.put(f"{endpoint}/Observation/x", json={"resourceType": "Observation"}).status_code
-        == 401
-    )
+    unsigned = httpx.put(f"{endpoint}/Observation/x", json={"resourceType": "Observation"},
+                         headers={"Content-Type": "application/fhir+json"})  # fmt: skip
+    assert unsigned.status_code == 401
     created = subprocess.run(
         [sys.executable, "-m", "adapter.cli", "subscriptions", "create", "--fhir-server", fhir_base, "--endpoint", endpoint],
         env={**os.environ, "SPINEMETS_NOTIFY_SECRET": SECRET}, cwd=ROOT, capture_output=True, text=True, check=False,
@@ -90,27 +90,26 @@ def test_a_new_finding_updates_the_scores_without_running_sync(
             90,
             "first scores",
         )
-        # A new finding: the palsy changes (Frankel C), and a new revised Tokuhashi appears.
+        # A new finding: the palsy changes (Frankel C); the revised Tokuhashi is replaced by a
+        # new version of the same resource, amended.
         finding = {"resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{pid}"},
                    "code": {"coding": [{"system": FINDING, "code": "frankel-grade"}]},
                    "valueCodeableConcept": {"coding": [{"system": FINDING, "code": "frankel-c"}]},
                    "effectiveDateTime": "2025-06-01T00:00:00Z"}  # fmt: skip
         assert httpx.post(f"{fhir_base}/Observation", json=finding, timeout=60).status_code == 201
-        wait_for(
-            lambda: (
-                count(fhir_base, f"Observation?patient={pid}&code={SCORE}|tokuhashi-revised") == 2
-            ),
-            90,
-            "updated scores",
-        )
-        newest = httpx.get(
-            f"{fhir_base}/Observation?patient={pid}&code={SCORE}%7Ctokuhashi-revised&_sort=-date&_count=1",
-            timeout=60,
-        ).json()
+
+        def current():
+            found = httpx.get(
+                f"{fhir_base}/Observation?patient={pid}&code={SCORE}%7Ctokuhashi-revised",
+                headers={"Cache-Control": "no-cache"}, timeout=60,
+            ).json()  # fmt: skip
+            assert found["total"] == 1
+            resource = found["entry"][0]["resource"]
+            return resource if resource["status"] == "amended" else None
+
+        newest = wait_for(current, 90, "updated scores")
         palsy = next(
-            c
-            for c in newest["entry"][0]["resource"]["component"]
-            if c["code"]["coding"][0]["code"] == "tokuhashi-palsy"
+            c for c in newest["component"] if c["code"]["coding"][0]["code"] == "tokuhashi-palsy"
         )
         assert palsy["valueInteger"] == 1  # Frankel C: incomplete palsy
     finally:

@@ -1,8 +1,10 @@
-"""spinemets sync against a real HAPI FHIR server, directly and through injected faults."""
+"""spinemets sync against a real HAPI FHIR server: directly, through injected faults, with
+overlapping writers, with duplicates left on the server, and with a corrected input."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -11,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from adapter.fhir.client import FhirClient
+from adapter.fhir.client import FhirClient, FhirServerSettings
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.sync.retry import RetryPolicy
@@ -23,7 +25,9 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 SCORE = "http://spinemets.org/fhir/CodeSystem/score"
+FINDING = "http://spinemets.org/fhir/CodeSystem/finding"
 NOW = parse_time("2025-01-01T00:00:00Z")
+CLI = ["uv", "run", "--locked", "spinemets", "sync", "--fhir-server"]
 
 
 def load_patients(base: str, names: list[str]) -> dict[str, int]:
@@ -37,103 +41,173 @@ def load_patients(base: str, names: list[str]) -> dict[str, int]:
     return loaded
 
 
-def run_sync(base: str, patients: list[str], policy: RetryPolicy, timeout: float = 10.0):
-    async def go():
-        async with httpx.AsyncClient() as http:
+async def sync(base: str, patients: list[str], policy: RetryPolicy, timeout: float = 30.0):
+    async with FhirClient.connect(FhirServerSettings(base_url=base, timeout=timeout)) as client:
+        return await sync_patients(
+            client, default_terminology(), patients, now=NOW, policy=policy, concurrency=3
+        )
 
-            async def make_client() -> FhirClient:
-                return FhirClient(http, base, timeout=timeout)
 
-            return await sync_patients(
-                make_client, default_terminology(), patients, now=NOW, policy=policy, concurrency=3
-            )
+def run_sync(base: str, patients: list[str], policy: RetryPolicy | None = None):
+    return asyncio.run(sync(base, patients, policy or RetryPolicy()))
 
-    return asyncio.run(go())
+
+def assert_one_current_set(base: str, patients: dict[str, int]) -> None:
+    """Exactly one resource per series, and one Provenance naming it."""
+    for pid, levels in patients.items():
+        assert count(base, f"Observation?patient={pid}&code={SCORE}|sins") == levels, pid
+        for score in ("tomita", "tokuhashi-revised"):
+            assert count(base, f"Observation?patient={pid}&code={SCORE}|{score}") == 1, (pid, score)
+        assert count(base, f"RiskAssessment?patient={pid}") == 3, pid
+        tomita = httpx.get(f"{base}/Observation?patient={pid}&code={SCORE}%7Ctomita",
+                           headers={"Cache-Control": "no-cache"}, timeout=60).json()["entry"][0]["resource"]  # fmt: skip
+        assert count(base, f"Provenance?target=Observation/{tomita['id']}") == 1, pid
 
 
 def test_sync_twice_creates_nothing_the_second_time(fhir_base, conformance_uploaded):
     patients = load_patients(fhir_base, ["seed-02", "seed-10", "seed-19"])
-    first = run_sync(fhir_base, list(patients), RetryPolicy())
-    assert (first.count("written"), first.count("failed")) == (3, 0)
-    second = run_sync(fhir_base, list(patients), RetryPolicy())
-    assert (second.count("unchanged"), second.count("written")) == (3, 0)
+    first = run_sync(fhir_base, list(patients))
+    assert [o.status for o in first.outcomes] == ["written"] * 3
+    second = run_sync(fhir_base, list(patients))
+    assert [o.status for o in second.outcomes] == ["unchanged"] * 3
     assert all(o.created == 0 for o in second.outcomes)
-    for pid, levels in patients.items():
-        assert count(fhir_base, f"Observation?patient={pid}&code={SCORE}|sins") == levels
-        assert count(fhir_base, f"RiskAssessment?patient={pid}") == 3
+    assert_one_current_set(fhir_base, patients)
 
 
-def test_sync_command_line_all_and_since(fhir_base, conformance_uploaded):
+def test_a_corrected_input_supersedes_the_older_result(fhir_base, conformance_uploaded):
     patients = load_patients(fhir_base, ["seed-05"])
     (pid,) = patients
     since = httpx.get(f"{fhir_base}/Patient/{pid}", timeout=60).json()["meta"]["lastUpdated"]
-    cmd = ["uv", "run", "--locked", "spinemets", "sync", "--fhir-server", fhir_base]
-    first = subprocess.run([*cmd, "--all"], capture_output=True, text=True, cwd=ROOT, check=False)
+    first = subprocess.run(
+        [*CLI, fhir_base, "--all"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
     assert first.returncode == 0, first.stderr
     assert "failed 0" in first.stdout
-    again = subprocess.run([*cmd, "--all"], capture_output=True, text=True, cwd=ROOT, check=False)
-    assert "written 0" in again.stdout and again.returncode == 0
-    # A new finding for this patient: --since picks the patient up, and the scores change.
-    finding = {"resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{pid}"},
-               "code": {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/finding", "code": "frankel-grade"}]},
-               "valueCodeableConcept": {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/finding", "code": "frankel-c"}]},
-               "effectiveDateTime": "2025-06-01T00:00:00Z"}  # fmt: skip
-    assert httpx.post(f"{fhir_base}/Observation", json=finding, timeout=60).status_code == 201
-    changed = subprocess.run(
-        [*cmd, "--since", since], capture_output=True, text=True, cwd=ROOT, check=False
+    again = subprocess.run(
+        [*CLI, fhir_base, "--all"], capture_output=True, text=True, cwd=ROOT, check=False
     )
+    assert "written 0" in again.stdout and again.returncode == 0
+    # A new finding: --since picks the patient up; the score changes and replaces the older one.
+    finding = {"resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{pid}"},
+               "code": {"coding": [{"system": FINDING, "code": "frankel-grade"}]},
+               "valueCodeableConcept": {"coding": [{"system": FINDING, "code": "frankel-c"}]},
+               "effectiveDateTime": "2024-12-30T00:00:00Z"}  # fmt: skip
+    assert httpx.post(f"{fhir_base}/Observation", json=finding, timeout=60).status_code == 201
+    changed = subprocess.run([*CLI, fhir_base, "--since", since], capture_output=True, text=True,
+                             cwd=ROOT, check=False)  # fmt: skip
     assert changed.returncode == 0, changed.stderr
     assert "written 1" in changed.stdout, changed.stdout
-    assert count(fhir_base, f"Observation?patient={pid}&code={SCORE}|tokuhashi-revised") == 2
-    bad = subprocess.run(
-        [*cmd, "--since", "last tuesday"], capture_output=True, text=True, cwd=ROOT, check=False
+    assert count(fhir_base, f"Observation?patient={pid}&code={SCORE}|tokuhashi-revised") == 1
+    current = httpx.get(f"{fhir_base}/Observation?patient={pid}&code={SCORE}%7Ctokuhashi-revised",
+                        headers={"Cache-Control": "no-cache"}, timeout=60).json()["entry"][0]["resource"]  # fmt: skip
+    assert current["status"] == "amended" and current["meta"]["versionId"] == "2"
+    palsy = next(
+        c for c in current["component"] if c["code"]["coding"][0]["code"] == "tokuhashi-palsy"
     )
+    assert palsy["valueInteger"] == 1  # Frankel C
+    history = httpx.get(f"{fhir_base}/Observation/{current['id']}/_history", timeout=60).json()
+    assert sorted(e["resource"]["status"] for e in history["entry"]) == ["amended", "final"]
+    # The change has its own Provenance, naming what changed; the first one stays.
+    assert count(fhir_base, f"Provenance?target=Observation/{current['id']}") == 2
+    bad = subprocess.run([*CLI, fhir_base, "--since", "last tuesday"], capture_output=True,
+                         text=True, cwd=ROOT, check=False)  # fmt: skip
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
 
 
-def test_sync_through_faults_loses_nothing_and_duplicates_nothing(fhir_base, conformance_uploaded):
-    patients = load_patients(
-        fhir_base, ["seed-01", "seed-04", "seed-07", "seed-12", "seed-15", "seed-17"]
-    )
-    upstream = urlsplit(fhir_base)
-    kinds = ["lost", "503", "drop", "429", "slow", "500"]
+def first_time_faults(kinds: list[str]):
+    """Fault every other distinct request once (by request line and body), cycling the kinds.
 
-    def schedule(n: int, line: str) -> str | None:
-        return kinds[(n // 2) % len(kinds)] if n % 2 == 0 else None  # every other request fails
+    A repeated request passes, so every run can finish within its retries: the test can assert
+    each run's outcome, not only the state after a clean rerun.
+    """
+    seen: dict[str, int] = {}
+
+    def schedule(n: int, request: bytes) -> str | None:
+        head, _, body = request.partition(b"\r\n\r\n")
+        key = hashlib.sha256(head.split(b"\r\n", 1)[0] + body).hexdigest()
+        if key in seen:
+            return None
+        seen[key] = index = len(seen)
+        return kinds[(index // 2) % len(kinds)] if index % 2 == 0 else None
+
+    return schedule
+
+
+def through_proxy(fhir_base: str, schedule, work):
+    upstream = urlsplit(fhir_base)
 
     async def go():
         proxy = FaultProxy(upstream.hostname, upstream.port, schedule, slow_seconds=2.5)
         port = await proxy.start()
-        base = f"http://127.0.0.1:{port}{upstream.path}"
         try:
-            async with httpx.AsyncClient() as http:
-
-                async def make_client() -> FhirClient:
-                    return FhirClient(http, base, timeout=1.5)
-
-                faulty = await sync_patients(make_client, default_terminology(), list(patients), now=NOW,
-                                             policy=RetryPolicy(attempts=3, base_delay=0.05, max_delay=1.5), concurrency=3)  # fmt: skip
+            return await work(f"http://127.0.0.1:{port}{upstream.path}"), proxy
         finally:
             await proxy.stop()
-        return faulty, proxy.faults
 
-    faulty, faults = asyncio.run(go())
-    assert set(faults) == set(kinds), faults  # every kind of fault happened
+    return asyncio.run(go())
+
+
+def test_sync_through_faults_and_overlapping_transactions(fhir_base, conformance_uploaded):
+    patients = load_patients(
+        fhir_base, ["seed-01", "seed-04", "seed-07", "seed-12", "seed-15", "seed-17"]
+    )
+    kinds = ["twice", "lost", "503", "drop", "429", "slow", "500"]
+    policy = RetryPolicy(attempts=5, base_delay=0.05, max_delay=1.5)
+    faulty, proxy = through_proxy(
+        fhir_base,
+        first_time_faults(kinds),
+        lambda base: sync(base, list(patients), policy, timeout=1.5),
+    )
+    assert set(proxy.faults) == set(kinds), proxy.faults  # every kind of fault happened
     assert faulty.retries > 0
-    # After recovery (a clean re-run, as an operator would), every patient has exactly one set.
-    recovered = run_sync(fhir_base, list(patients), RetryPolicy())
-    assert recovered.count("failed") == 0
-    for pid, levels in patients.items():
-        assert count(fhir_base, f"Observation?patient={pid}&code={SCORE}|sins") == levels, pid
-        for score in ("tomita", "tokuhashi-revised"):
-            assert count(fhir_base, f"Observation?patient={pid}&code={SCORE}|{score}") == 1, (
-                pid,
-                score,
-            )
-        assert count(fhir_base, f"RiskAssessment?patient={pid}") == 3, pid
-        tomita = httpx.get(
-            f"{fhir_base}/Observation?patient={pid}&code={SCORE}%7Ctomita", timeout=60
-        ).json()["entry"][0]["resource"]
-        assert count(fhir_base, f"Provenance?target=Observation/{tomita['id']}") == 1, pid
-    # A third run writes nothing at all.
-    assert run_sync(fhir_base, list(patients), RetryPolicy()).count("written") == 0
+    # The faulty run itself brought every patient up to date: nothing failed, nothing twice.
+    assert [o.status for o in faulty.outcomes] == ["written"] * len(patients), faulty.lines()
+    assert_one_current_set(fhir_base, patients)
+    # A rerun finds everything current and sends no write at all.
+    posts = []
+    rerun, _ = through_proxy(
+        fhir_base, lambda n, request: posts.append(request[:4]) if request.startswith(b"POST") else None,
+        lambda base: sync(base, list(patients), RetryPolicy()),
+    )  # fmt: skip
+    assert [o.status for o in rerun.outcomes] == ["unchanged"] * len(patients) and posts == []
+
+
+def test_two_syncs_at_once_each_finish_and_write_one_set(fhir_base, conformance_uploaded):
+    """A command-line sync beside the service's re-sync, or two replicas: same patients, same time."""
+    patients = load_patients(fhir_base, ["seed-06", "seed-09", "seed-11", "seed-14"])
+
+    async def both():
+        return await asyncio.gather(
+            *(sync(fhir_base, list(patients), RetryPolicy()) for _ in range(2))
+        )
+
+    one, two = asyncio.run(both())
+    for pid in patients:
+        statuses = sorted(s.status for s in (*one.outcomes, *two.outcomes) if s.patient == pid)
+        assert statuses in (["unchanged", "written"], ["written", "written"]), (
+            pid,
+            one.lines(),
+            two.lines(),
+        )
+    assert_one_current_set(fhir_base, patients)
+
+
+def test_duplicates_are_reported_at_once_and_repaired(fhir_base, conformance_uploaded):
+    patients = load_patients(fhir_base, ["seed-08"])
+    (pid,) = patients
+    run_sync(fhir_base, [pid])
+    # What a server that does not serialise conditional creates leaves behind: a second copy.
+    stored = httpx.get(f"{fhir_base}/Observation?patient={pid}&code={SCORE}%7Ctomita",
+                       headers={"Cache-Control": "no-cache"}, timeout=60).json()["entry"][0]["resource"]  # fmt: skip
+    copy = {k: v for k, v in stored.items() if k not in ("id", "meta")}
+    assert httpx.post(f"{fhir_base}/Observation", json=copy, timeout=60).status_code == 201
+    blocked = run_sync(fhir_base, [pid])
+    (outcome,) = blocked.outcomes
+    assert outcome.status == "failed" and "--repair-duplicates" in outcome.reason
+    assert blocked.retries == 0  # permanent: not retried
+    repaired = subprocess.run([*CLI, fhir_base, "--patient", pid, "--repair-duplicates"],
+                              capture_output=True, text=True, cwd=ROOT, check=False)  # fmt: skip
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert f"Patient/{pid}: removed 1 duplicates (1 Observation)" in repaired.stdout
+    assert_one_current_set(fhir_base, patients)
+    assert [o.status for o in run_sync(fhir_base, [pid]).outcomes] == ["unchanged"]

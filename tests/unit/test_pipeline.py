@@ -20,7 +20,10 @@ def test_risk_assessment_identifier_is_its_observations(path, capsys):
     by_url = {e["fullUrl"]: e["resource"] for e in entries}
     for ra in (e["resource"] for e in entries if e["resource"]["resourceType"] == "RiskAssessment"):
         observation = by_url[ra["basis"][0]["reference"]]
-        assert ra["identifier"] == observation["identifier"]
+        # The same result (its first identifier); each its own series (the second).
+        assert ra["identifier"][0] == observation["identifier"][0]
+        assert ra["identifier"][1]["system"] == observation["identifier"][1]["system"]
+        assert ra["identifier"][1]["value"] != observation["identifier"][1]["value"]
         assert ra["occurrenceDateTime"] == observation["effectiveDateTime"]
         # Every total is valueInteger or valueRange, never both, never neither.
         assert ("valueInteger" in observation) != ("valueRange" in observation)

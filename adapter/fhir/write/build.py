@@ -26,6 +26,7 @@ from adapter.vocabulary.systems import (
     OBSERVATION_CATEGORY,
     PROVENANCE_PARTICIPANT,
     SCORE,
+    SERIES_SID,
     SNOMED,
     SOFTWARE_SID,
     VERTEBRA,
@@ -40,6 +41,7 @@ __all__ = [
     "full_url",
     "logical_references",
     "reference_to",
+    "series_value",
 ]
 
 _URN_NAMESPACE = uuid.UUID("5b0e7e0c-3f7a-4c52-9d0b-8f3c2a1d6e41")
@@ -131,6 +133,26 @@ def identifier_value(
     return "-".join(filter(None, [result.code, level, digest[:32]]))
 
 
+def series_value(resource_type: str, patient: str, score: str, level: str | None) -> str:
+    """Stable across results: the one current resource of a patient's score at a level.
+
+    A newer result of the same series replaces the older one on the FHIR server (a new version
+    of the same resource), so that exactly one looks current; ``identifier_value`` tells results
+    apart. docs/sync.md says why.
+    """
+    key = orjson.dumps([resource_type, patient, score, level])
+    return "-".join(filter(None, [score, level, hashlib.sha256(key).hexdigest()[:32]]))
+
+
+def _identifiers(
+    resource_type: str, patient: str, score: str, level: str | None, value: str
+) -> list[dict[str, str]]:
+    return [
+        {"system": ASSESSMENT_SID, "value": value},
+        {"system": SERIES_SID, "value": series_value(resource_type, patient, score, level)},
+    ]
+
+
 def _refs(
     evidence: Iterable[Evidence], types: tuple[str, ...] | None = None
 ) -> list[dict[str, str]]:
@@ -154,7 +176,9 @@ def build_score_observation(
     value = identifier_value(patient, result, level.code if level else None, evidence)
     obs: dict[str, Any] = {
         "resourceType": "Observation",
-        "identifier": [{"system": ASSESSMENT_SID, "value": value}],
+        "identifier": _identifiers(
+            "Observation", patient, result.code, level.code if level else None, value
+        ),
         "status": "final",
         "category": [
             {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
@@ -212,7 +236,7 @@ def build_risk_assessment(
         mitigation = f"Not settled; depending on the missing inputs: {mitigation}"
     ra: dict[str, Any] = {
         "resourceType": "RiskAssessment",
-        "identifier": [{"system": ASSESSMENT_SID, "value": identifier}],
+        "identifier": _identifiers("RiskAssessment", patient, result.code, None, identifier),
         "status": "final",
         "method": {"coding": [coding]},
         "code": {"coding": [coding]},

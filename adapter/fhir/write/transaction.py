@@ -1,47 +1,115 @@
-"""A patient's outputs as one FHIR transaction that can be sent any number of times.
+"""A patient's outputs as one FHIR transaction that brings the server up to date, and only that.
 
-Every entry is a conditional create, so a repeat matches what is there and creates nothing:
-Observations and RiskAssessments on their deterministic identifier; the Provenance, which has no
-identifier in R4, on a deterministic ``meta.tag`` derived from what it targets (``_tag`` is a
-search parameter of every resource). ``Provenance.recorded`` can then stay the real computation
-time without making a repeat differ. References between the outputs are the entries' urn:uuid
-fullUrls, which the server rewrites to the ids it created or matched.
+Every Observation and RiskAssessment carries two identifiers (see build.py): the *series*
+(patient, score, level: stable) and the *result* (the inputs' content). The server keeps one
+resource per series, the current result; its history keeps the older ones. Given what the server
+holds (``current``: series → :class:`Stored`), each output is
+
+* absent from the server → a conditional create on its series identifier (``ifNoneExist``), so
+  that a write racing another one matches it instead of creating a second resource;
+* there with the same result → left out: nothing is written (writing the same outputs again
+  creates nothing, not even a new version);
+* there with another result → an update of that resource (``PUT Type/id`` with ``If-Match`` on
+  the version read), status ``amended``: the older result stops looking current but stays in the
+  resource's history, and a concurrent writer's change is never overwritten unseen (409/412).
+
+The Provenance, which has no identifier in R4, names what this transaction wrote and is a
+conditional create on a deterministic ``meta.tag`` derived from those outputs' results, so a
+repeat of a lost answer matches it. Without anything to write there is no transaction at all.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 from urllib.parse import quote
 
 from adapter.fhir.write.build import Built
+from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
 
-__all__ = ["PROVENANCE_TAG", "provenance_tag", "transaction_bundle"]
+__all__ = [
+    "PROVENANCE_TAG",
+    "Stored",
+    "Write",
+    "identifier_of",
+    "provenance_tag",
+    "transaction_bundle",
+]
 
 PROVENANCE_TAG = "http://spinemets.org/fhir/sid/provenance"
+Write = Literal["create", "update"]
 
 
-def provenance_tag(provenance: Built) -> str:
-    """A hash of the Provenance's targets, whose fullUrls derive from the outputs' identifiers."""
-    targets = "|".join(t["reference"] for t in provenance.resource.get("target", []))
-    return hashlib.sha256(targets.encode()).hexdigest()[:40]
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """One output resource as the FHIR server holds it."""
+
+    resource_type: str
+    id: str
+    version: str | None
+    result: str | None  # its identifier in ASSESSMENT_SID
+    series: str | None  # its identifier in SERIES_SID
+    updated: str = ""  # meta.lastUpdated
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+
+def identifier_of(resource: Mapping[str, Any], system: str) -> str | None:
+    for identifier in resource.get("identifier") or ():
+        if isinstance(identifier, Mapping) and identifier.get("system") == system:
+            value = identifier.get("value")
+            return value if isinstance(value, str) else None
+    return None
+
+
+def provenance_tag(targets: Sequence[str]) -> str:
+    """A hash of what a Provenance targets (fullUrls derived from the outputs' results)."""
+    return hashlib.sha256("|".join(targets).encode()).hexdigest()[:40]
 
 
 def _condition(system: str, value: str, parameter: str) -> str:
     return f"{parameter}={quote(f'{system}|{value}', safe='')}"
 
 
-def _entry(built: Built) -> dict[str, Any]:
+def _plan(built: Built, current: Mapping[tuple[str, str], Stored]) -> Write | Stored:
+    """What to do with one output: write it, or the stored resource that already holds it."""
     resource = built.resource
+    series = identifier_of(resource, SERIES_SID)
+    stored = current.get((resource["resourceType"], series or ""))
+    if stored is None:
+        return "create"
+    if stored.result == identifier_of(resource, ASSESSMENT_SID):
+        return stored
+    return "update"
+
+
+def _swap(resource: dict[str, Any], refs: Mapping[str, str]) -> dict[str, Any]:
+    out = dict(resource)
+    for element in ("basis", "derivedFrom"):
+        if element in out:
+            out[element] = [
+                {"reference": refs.get(r["reference"], r["reference"])} for r in out[element]
+            ]
+    return out
+
+
+def _entry(
+    built: Built, write: Write, stored: Stored | None, refs: Mapping[str, str]
+) -> dict[str, Any]:
+    resource = _swap(built.resource, refs)
     rtype = resource["resourceType"]
-    if rtype == "Provenance":
-        tag = provenance_tag(built)
-        resource = {**resource, "meta": {"tag": [{"system": PROVENANCE_TAG, "code": tag}]}}
-        condition = _condition(PROVENANCE_TAG, tag, "_tag")
-    else:
-        identifier = resource["identifier"][0]
-        condition = _condition(identifier["system"], identifier["value"], "identifier")
+    if write == "update" and stored is not None:
+        resource |= {"id": stored.id, "status": "amended"}
+        request = {"method": "PUT", "url": stored.reference}
+        if stored.version:
+            request["ifMatch"] = f'W/"{stored.version}"'
+        return {"resource": resource, "request": request}
+    series = identifier_of(resource, SERIES_SID) or ""
+    condition = _condition(SERIES_SID, series, "identifier")
     return {
         "fullUrl": built.full_url,
         "resource": resource,
@@ -49,6 +117,52 @@ def _entry(built: Built) -> dict[str, Any]:
     }
 
 
-def transaction_bundle(outputs: Sequence[Built]) -> dict[str, Any]:
-    """One transaction holding every output of a patient."""
-    return {"resourceType": "Bundle", "type": "transaction", "entry": [_entry(b) for b in outputs]}
+def _provenance(
+    provenance: Built, written: Sequence[str], refs: Mapping[str, str]
+) -> dict[str, Any]:
+    tag = provenance_tag(written)
+    resource = dict(provenance.resource)
+    resource["target"] = [{"reference": refs.get(url, url)} for url in written]
+    resource["meta"] = {"tag": [{"system": PROVENANCE_TAG, "code": tag}]}
+    return {
+        "fullUrl": provenance.full_url,
+        "resource": resource,
+        "request": {
+            "method": "POST",
+            "url": "Provenance",
+            "ifNoneExist": _condition(PROVENANCE_TAG, tag, "_tag"),
+        },
+    }
+
+
+def transaction_bundle(
+    outputs: Sequence[Built], current: Mapping[tuple[str, str], Stored] | None = None
+) -> dict[str, Any] | None:
+    """The transaction that makes the server hold ``outputs``; None when it already does.
+
+    ``current`` maps (resource type, series identifier) to what the server holds; without it,
+    every output is a conditional create.
+    """
+    current = current or {}
+    plans = [(b, _plan(b, current)) for b in outputs if b.resource["resourceType"] != "Provenance"]
+    # References to an output that is not sent, or is sent as an update, name the stored resource.
+    refs: dict[str, str] = {}
+    for built, plan in plans:
+        if plan != "create":
+            stored = plan if isinstance(plan, Stored) else current[_key(built)]
+            refs[built.full_url] = stored.reference
+    entries, written = [], []
+    for built, plan in plans:
+        if isinstance(plan, Stored):
+            continue
+        entries.append(_entry(built, plan, current.get(_key(built)), refs))
+        written.append(built.full_url)
+    if not entries:
+        return None
+    provenance = [b for b in outputs if b.resource["resourceType"] == "Provenance"]
+    entries += [_provenance(p, written, refs) for p in provenance]
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+def _key(built: Built) -> tuple[str, str]:
+    return built.resource["resourceType"], identifier_of(built.resource, SERIES_SID) or ""

@@ -1,22 +1,27 @@
-"""The runner against a mocked FHIR server: a failing patient does not stop the run."""
+"""The runner against an in-memory FHIR server: what it writes, when it writes nothing, how it
+supersedes an older result, and how it treats duplicates and failures."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from pathlib import Path
 
 import httpx
 import respx
 
-from adapter.fhir.client import FhirClient
+from adapter.fhir.client import FhirClient, FhirServerSettings
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import sync_patients
+from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
+from tests.unit.sync.fakefhir import BASE, FakeFhir, searchset
 
-BASE = "https://fhir.example.org/r4"
 ROOT = Path(__file__).resolve().parents[3]
+NOW = parse_time("2025-01-01T00:00:00Z")
+FAST = RetryPolicy(attempts=5, base_delay=0, max_delay=0)
 
 
 def seed_resources(name: str) -> list[dict]:
@@ -26,77 +31,157 @@ def seed_resources(name: str) -> list[dict]:
     ]
 
 
-def searchset(resources):
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "entry": [{"resource": r} for r in resources],
-    }
+def run(patients, policy=FAST, now=NOW):
+    async def go():
+        async with FhirClient.connect(FhirServerSettings(base_url=BASE)) as client:
+            return await sync_patients(
+                client, default_terminology(), patients, now=now, policy=policy
+            )
+
+    return asyncio.run(go())
+
+
+def ours(fhir: FakeFhir, rtype: str) -> list[dict]:
+    return [
+        r
+        for r in fhir.of_type(rtype)
+        if any(i["system"] == SERIES_SID for i in r.get("identifier", []))
+    ]
+
+
+def code(resource: dict) -> str:
+    return resource["code"]["coding"][0]["code"]
+
+
+def series(resource: dict) -> str:
+    return next(i["value"] for i in resource["identifier"] if i["system"] == SERIES_SID)
+
+
+def result(resource: dict) -> str:
+    return next(i["value"] for i in resource["identifier"] if i["system"] == ASSESSMENT_SID)
+
+
+@respx.mock
+def test_first_sync_creates_one_resource_per_series_and_a_repeat_writes_nothing():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    first = run(["seed-03"])
+    assert [o.status for o in first.outcomes] == ["written"]
+    (tx,) = fhir.transactions
+    for entry in tx["entry"]:
+        request = entry["request"]
+        assert request["method"] == "POST"
+        if entry["resource"]["resourceType"] == "Provenance":
+            assert request["ifNoneExist"].startswith("_tag=")
+        else:
+            assert (
+                request["ifNoneExist"]
+                == f"identifier={SERIES_SID.replace(':', '%3A').replace('/', '%2F')}%7C{series(entry['resource'])}"
+            )
+    written = ours(fhir, "Observation") + ours(fhir, "RiskAssessment")
+    assert first.outcomes[0].created == len(tx["entry"]) == len(written) + 1  # and a Provenance
+    assert len({(r["resourceType"], series(r)) for r in written}) == len(written)
+    # Again, even with a later computation time: nothing is sent at all.
+    again = run(["seed-03"], now=parse_time("2026-01-01T00:00:00Z"))
+    assert [o.status for o in again.outcomes] == ["unchanged"] and again.outcomes[0].created == 0
+    assert len(fhir.transactions) == 1
+
+
+@respx.mock
+def test_a_newer_result_replaces_the_older_one_as_an_amended_version():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    tokuhashi = next(o for o in ours(fhir, "Observation") if code(o) == "tokuhashi-revised")
+    before = copy.deepcopy(tokuhashi)
+    fhir.store["Observation/new-palsy"] = {
+        "resourceType": "Observation", "id": "new-palsy", "status": "final", "subject": {"reference": "Patient/seed-03"},
+        "code": {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/finding", "code": "frankel-grade"}]},
+        "valueCodeableConcept": {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/finding", "code": "frankel-c"}]},
+        "effectiveDateTime": "2024-12-31T00:00:00Z"}  # fmt: skip
+    second = run(["seed-03"])
+    assert [o.status for o in second.outcomes] == ["written"]
+    tx = fhir.transactions[-1]
+    methods = {e["request"]["method"] for e in tx["entry"]}
+    assert methods == {"PUT", "POST"}  # updates, and the Provenance of this computation
+    after = fhir.store[f"Observation/{before['id']}"]
+    assert series(after) == series(before) and result(after) != result(before)
+    assert after["status"] == "amended" and after["meta"]["versionId"] == "2"
+    # Still exactly one current revised Tokuhashi, and nothing else was created.
+    assert sum(code(o) == "tokuhashi-revised" for o in ours(fhir, "Observation")) == 1
+    put = next(e for e in tx["entry"] if e["request"]["url"] == f"Observation/{before['id']}")
+    assert put["request"]["ifMatch"] == 'W/"1"'
+    provenance = fhir.of_type("Provenance")[-1]
+    targets = {t["reference"] for t in provenance["target"]}
+    assert f"Observation/{before['id']}" in targets
+    assert all(not t.startswith("urn:") for t in targets) and len(targets) == len(tx["entry"]) - 1
+    # References between the outputs name the stored resources.
+    for ra in fhir.of_type("RiskAssessment"):
+        assert all(not b["reference"].startswith("urn:") for b in ra["basis"])
+
+
+@respx.mock
+def test_duplicates_on_the_server_fail_the_patient_at_once_with_the_repair_command():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    copy_of = copy.deepcopy(ours(fhir, "Observation")[0])
+    fhir.add(copy_of)
+    sent = len(fhir.transactions)
+    summary = run(["seed-03"])
+    (outcome,) = summary.outcomes
+    assert outcome.status == "failed"
+    assert (
+        "duplicates" in outcome.reason and "--repair-duplicates --patient seed-03" in outcome.reason
+    )
+    assert summary.retries == 0 and len(fhir.transactions) == sent
+
+
+@respx.mock
+def test_a_412_is_retried_once_then_reported_as_duplicates_when_the_server_holds_two():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    # Another writer created a copy of every output between our read and our write.
+    original_transaction = fhir.transaction
+
+    def racing(bundle):
+        if len(fhir.transactions) == 0:
+            original_transaction(copy.deepcopy(bundle))
+            fhir.transactions.clear()
+            for resource in ours(fhir, "Observation"):
+                fhir.add(resource)
+        return original_transaction(bundle)
+
+    fhir.transaction = racing
+    summary = run(["seed-03"])
+    (outcome,) = summary.outcomes
+    assert outcome.status == "failed" and "duplicates" in outcome.reason
+    assert summary.retries == 1  # the 412, then the read that found the duplicates
+
+
+@respx.mock
+def test_a_conflict_with_a_concurrent_writer_rereads_and_settles():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    fhir.fail_next = [409, 412]
+    summary = run(["seed-03"])
+    assert [o.status for o in summary.outcomes] == ["written"] and summary.retries == 2
 
 
 @respx.mock
 def test_one_patient_failing_does_not_stop_the_others():
-    good = seed_resources("seed-03")
-    respx.get(f"{BASE}/Patient/seed-03").mock(return_value=httpx.Response(200, json=good[0]))
-    respx.get(f"{BASE}/Patient/gone").mock(
-        return_value=httpx.Response(404, json={"resourceType": "OperationOutcome", "issue": []})
-    )
-    respx.get(url__regex=rf"{BASE}/Condition\?patient=seed-03.*").mock(
-        return_value=httpx.Response(
-            200, json=searchset([r for r in good if r["resourceType"] == "Condition"])
-        )
-    )
-    respx.get(url__regex=rf"{BASE}/Observation\?patient=seed-03.*").mock(
-        return_value=httpx.Response(
-            200, json=searchset([r for r in good if r["resourceType"] == "Observation"])
-        )
-    )
-    respx.get(url__regex=rf"{BASE}/(Condition|Observation)\?patient=gone.*").mock(
-        return_value=httpx.Response(200, json=searchset([]))
-    )
-    posted = []
-
-    def answer(request):
-        bundle = json.loads(request.content)
-        posted.append(bundle)
-        return httpx.Response(
-            200,
-            json={
-                "resourceType": "Bundle",
-                "type": "transaction-response",
-                "entry": [{"response": {"status": "201 Created"}} for _ in bundle["entry"]],
-            },
-        )
-
-    respx.post(f"{BASE}/").mock(side_effect=answer)
-
-    async def go():
-        async with httpx.AsyncClient() as http:
-
-            async def make_client():
-                return FhirClient(http, BASE)
-
-            return await sync_patients(
-                make_client,
-                default_terminology(),
-                ["gone", "seed-03"],
-                now=parse_time("2025-01-01T00:00:00Z"),
-                policy=RetryPolicy(attempts=2, base_delay=0),
-            )
-
-    summary = asyncio.run(go())
+    FakeFhir(respx.mock, seed_resources("seed-03"))
+    summary = run(["gone", "seed-03"], policy=RetryPolicy(attempts=2, base_delay=0))
     by_patient = {o.patient: o for o in summary.outcomes}
     assert by_patient["gone"].status == "failed" and "404" in by_patient["gone"].reason
-    assert by_patient["seed-03"].status == "written" and by_patient["seed-03"].created == len(
-        posted[0]["entry"]
-    )
-    assert posted[0]["type"] == "transaction"
-    assert all(
-        e["request"]["method"] == "POST" and "ifNoneExist" in e["request"]
-        for e in posted[0]["entry"]
-    )
+    assert by_patient["seed-03"].status == "written"
     lines = summary.lines()
     assert "written 1" in lines[0] and "failed 1" in lines[0] and "Patient/gone" in lines[1]
+
+
+@respx.mock
+def test_the_server_error_text_is_kept_out_of_the_reason(caplog):
+    respx.get(url__regex=rf"{BASE}/.*").mock(return_value=httpx.Response(
+        400, json={"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid",
+                   "diagnostics": "jdbc:postgresql://db:5432/fhir?password=hunter2"}]}))  # fmt: skip
+    summary = run(["p1"])
+    assert "hunter2" not in summary.outcomes[0].reason and "400" in summary.outcomes[0].reason
+    assert "hunter2" in caplog.text  # for the operator's log
 
 
 @respx.mock
@@ -104,7 +189,7 @@ def test_observation_search_asks_only_for_score_inputs():
     route = respx.get(url__regex=rf"{BASE}/Observation\?.*").mock(
         return_value=httpx.Response(200, json=searchset([]))
     )
-    respx.get(url__regex=rf"{BASE}/Condition\?.*").mock(
+    respx.get(url__regex=rf"{BASE}/(Condition|RiskAssessment)\?.*").mock(
         return_value=httpx.Response(200, json=searchset([]))
     )
     respx.get(f"{BASE}/Patient/p").mock(
@@ -113,18 +198,21 @@ def test_observation_search_asks_only_for_score_inputs():
     respx.post(f"{BASE}/").mock(
         return_value=httpx.Response(200, json={"resourceType": "Bundle", "entry": []})
     )
+    run(["p"])
+    inputs = next(str(c.request.url) for c in route.calls if "code=" in str(c.request.url))
+    assert "code=http%3A%2F%2Fspinemets.org%2Ffhir%2FCodeSystem%2Ffinding%7C" in inputs
+    assert "89243-0" in inputs and "89247-1" in inputs
+    assert all(c.request.headers["cache-control"] == "no-cache" for c in route.calls)
 
-    async def go():
-        async with httpx.AsyncClient() as http:
 
-            async def make_client():
-                return FhirClient(http, BASE)
-
-            return await sync_patients(
-                make_client, default_terminology(), ["p"], now=parse_time("2025-01-01T00:00:00Z")
-            )
-
-    asyncio.run(go())
-    query = str(route.calls[0].request.url)
-    assert "code=http%3A%2F%2Fspinemets.org%2Ffhir%2FCodeSystem%2Ffinding%7C" in query
-    assert "89243-0" in query and "89247-1" in query
+@respx.mock
+def test_an_id_outside_the_fhir_grammar_fails_that_patient_only_and_is_never_sent():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    summary = run(["..", "a/b", "seed-03"])
+    by_patient = {o.patient: o for o in summary.outcomes}
+    assert by_patient[".."].status == by_patient["a/b"].status == "failed"
+    assert by_patient[".."].reason == "not a FHIR id"
+    assert by_patient["seed-03"].status == "written"
+    sent = [str(c.request.url) for c in respx.calls]
+    assert not any("/.." in url or "a/b" in url for url in sent)
+    assert len(fhir.transactions) == 1

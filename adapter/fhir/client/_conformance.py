@@ -18,7 +18,7 @@ import orjson
 
 from adapter.datadirs import data_dir
 from adapter.errors import MappingError
-from adapter.fhir.client import FhirClient
+from adapter.fhir.client._client import FhirClient
 
 __all__ = ["Uploaded", "conformance_files", "default_profiles_dir", "upload_conformance"]
 

@@ -1,25 +1,41 @@
-"""A small async FHIR R4 client over one shared ``httpx.AsyncClient``.
+"""The one async FHIR R4 client of spinemets.
 
-The client object is cheap (a base URL and an optional bearer token over a shared connection
-pool), so one is made per CDS request. Every HTTP status and transport failure becomes a
-:class:`~adapter.errors.FhirServerError` here and nowhere else. Paging follows ``next`` links only
-while they stay on the FHIR server's origin, so the bearer token is never sent anywhere else.
-Messages never contain the token.
+A :class:`FhirClient` is cheap: :class:`FhirServerSettings` over an ``httpx.AsyncClient`` (its
+connection pool). Built in exactly three ways: :meth:`FhirClient.connect` opens a client with its
+own pool (sync, notifications, the command line); :meth:`FhirClient.for_cds_request` makes one per
+CDS request over the service's shared pool, with the request's own ``fhirServer`` and token; the
+constructor is for callers that already hold a pool (tests).
+
+Every HTTP status and transport failure becomes a :class:`~adapter.errors.FhirServerError` here
+and nowhere else. Its message never contains the server's error text, which may hold anything
+(an internal URL, a password): that text is kept in ``diagnostics`` for the log. Paging follows
+``next`` links only while they stay on the server's origin, so credentials go nowhere else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from adapter.errors import FhirServerError
+from adapter.errors import ConfigurationError, FhirServerError, InputError
+from adapter.fhir.client._auth import BearerToken
+from adapter.fhir.client._settings import FhirServerSettings
 
-__all__ = ["FHIR_JSON", "FhirClient", "bundle_resources", "next_link"]
+__all__ = ["FHIR_JSON", "FhirClient", "bundle_resources", "is_fhir_id", "next_link"]
 
 FHIR_JSON = "application/fhir+json"
+_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # the FHIR id grammar
+_RETURN = {"Prefer": "return=representation"}
+
+
+def is_fhir_id(value: str) -> bool:
+    """Whether ``value`` is a FHIR id (and not ``.`` or ``..``, which name another path)."""
+    return bool(_ID.fullmatch(value)) and value not in (".", "..")
 
 
 def bundle_resources(bundle: Mapping[str, Any]) -> list[Any]:
@@ -39,20 +55,17 @@ def next_link(bundle: Mapping[str, Any]) -> str | None:
     return None
 
 
-_RETURN = {"Prefer": "return=representation"}
-
-
-def _diagnostics(response: httpx.Response) -> str:
-    """The first OperationOutcome diagnostics of an error answer (servers put no secrets there)."""
+def _diagnostics(response: httpx.Response) -> str | None:
+    """The first OperationOutcome diagnostics of an error answer, for the log only."""
     try:
         body = response.json()
     except ValueError:
-        return ""
+        return None
     if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
         for issue in body.get("issue") or ():
             if isinstance(issue, dict) and isinstance(issue.get("diagnostics"), str):
-                return f": {issue['diagnostics'][:300]}"
-    return ""
+                return str(issue["diagnostics"])[:500]
+    return None
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -71,24 +84,45 @@ def _origin(url: str) -> tuple[str, str]:
 
 
 class FhirClient:
-    """Reads and searches on one FHIR server, optionally with a bearer token."""
+    """Reads, searches and writes on one FHIR server."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        base_url: str,
-        *,
-        token: str | None = None,
-        timeout: float = 10.0,
-        max_pages: int = 20,
-    ) -> None:
+    def __init__(self, http: httpx.AsyncClient, settings: FhirServerSettings) -> None:
         self._http = http
-        self.base_url = base_url.rstrip("/") + "/"
-        self._headers = {"Accept": FHIR_JSON}
-        if token:
-            self._headers["Authorization"] = f"Bearer {token}"
-        self._timeout = timeout
-        self._max_pages = max_pages
+        self.settings = settings
+        self.base_url = settings.base_url.rstrip("/") + "/"
+
+    @classmethod
+    @asynccontextmanager
+    async def connect(cls, settings: FhirServerSettings) -> AsyncIterator[FhirClient]:
+        """A client with its own connection pool (at most ``settings.max_connections``)."""
+        limits = httpx.Limits(
+            max_connections=settings.max_connections,
+            max_keepalive_connections=settings.max_connections,
+        )
+        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as http:
+            yield cls(http, settings)
+
+    @classmethod
+    def for_cds_request(
+        cls,
+        http: httpx.AsyncClient,
+        *,
+        fhir_server: str,
+        access_token: str | None,
+        timeout: float,
+        max_pages: int,
+    ) -> Self:
+        """A client for one CDS request: its ``fhirServer`` and token over a shared pool."""
+        try:
+            settings = FhirServerSettings(
+                base_url=fhir_server,
+                auth=BearerToken(access_token) if access_token else None,
+                timeout=timeout,
+                max_pages=max_pages,
+            )
+        except ConfigurationError as exc:
+            raise InputError(f"fhirServer: {exc}") from None
+        return cls(http, settings)
 
     def __repr__(self) -> str:  # never show the token
         return f"FhirClient({self.base_url!r})"
@@ -108,13 +142,14 @@ class FhirClient:
         url = urljoin(self.base_url, path_or_url)
         if not self.same_origin(url):
             raise FhirServerError("refused to send a request outside the FHIR server's origin")
-        sent = dict(self._headers)
+        sent = {"Accept": FHIR_JSON}
         if body is not None:
             sent["Content-Type"] = FHIR_JSON
         sent |= headers or {}
+        auth = self.settings.auth or httpx.USE_CLIENT_DEFAULT
         try:
             response = await self._http.request(
-                method, url, headers=sent, json=body, timeout=self._timeout
+                method, url, headers=sent, json=body, timeout=self.settings.timeout, auth=auth
             )
         except httpx.TimeoutException:
             raise FhirServerError("the FHIR server did not answer in time") from None
@@ -124,9 +159,10 @@ class FhirClient:
             ) from None
         if response.status_code >= 400:
             raise FhirServerError(
-                f"the FHIR server answered {response.status_code}{_diagnostics(response)}",
+                f"the FHIR server answered {response.status_code}",
                 status=response.status_code,
                 retry_after=_retry_after(response),
+                diagnostics=_diagnostics(response),
             )
         return response
 
@@ -140,9 +176,14 @@ class FhirClient:
             raise FhirServerError("the FHIR server's answer is not a FHIR resource")
         return body
 
-    async def get(self, path_or_url: str) -> dict[str, Any]:
-        """GET a resource by a path relative to the base URL, or by a same-origin absolute URL."""
-        response = await self._request("GET", path_or_url)
+    async def get(self, path_or_url: str, *, fresh: bool = False) -> dict[str, Any]:
+        """GET by a path relative to the base URL, or by a same-origin absolute URL.
+
+        ``fresh`` asks the server not to answer from a cache (``Cache-Control: no-cache``; HAPI
+        otherwise reuses an identical search's results for a minute, missing recent writes).
+        """
+        headers = {"Cache-Control": "no-cache"} if fresh else None
+        response = await self._request("GET", path_or_url, headers=headers)
         if response.status_code != 200:
             raise FhirServerError(
                 f"unexpected status {response.status_code} from the FHIR server",
@@ -161,6 +202,14 @@ class FhirClient:
         sent = {**_RETURN, **(headers or {})}
         return self._resource(await self._request("POST", path, body=resource, headers=sent))
 
+    async def delete(self, path: str) -> None:
+        """DELETE a resource (``Type/id``); deleting what is already gone is not an error."""
+        try:
+            await self._request("DELETE", path)
+        except FhirServerError as exc:
+            if exc.status not in (404, 410):
+                raise
+
     async def transaction(self, bundle: Mapping[str, Any]) -> dict[str, Any]:
         """POST a transaction Bundle to the base URL; the server applies it all or nothing."""
         result = await self.post("", bundle)
@@ -169,12 +218,15 @@ class FhirClient:
         return result
 
     async def read(self, resource_type: str, resource_id: str) -> dict[str, Any]:
-        """Read one resource (``GET [base]/Type/id``)."""
+        """Read one resource (``GET [base]/Type/id``); an id outside the FHIR grammar (or ``.``,
+        ``..``, which would name another path) is refused before anything is sent."""
+        if not is_fhir_id(resource_id):
+            raise InputError(f"{resource_type} id {resource_id[:70]!r} is not a FHIR id")
         return await self.get(f"{resource_type}/{resource_id}")
 
-    async def search(self, query: str) -> list[Any]:
+    async def search(self, query: str, *, fresh: bool = False) -> list[Any]:
         """Run a search (``Type?params``) and return the resources of every page."""
-        first = await self.get(query)
+        first = await self.get(query, fresh=fresh)
         if first.get("resourceType") != "Bundle":
             raise FhirServerError("a FHIR search did not answer with a Bundle")
         return await self.rest_of(first)
@@ -188,8 +240,10 @@ class FhirClient:
         while url is not None:
             if url in seen:
                 break  # a server that links a page to itself would otherwise loop for ever
-            if pages >= self._max_pages:
-                raise FhirServerError(f"more than {self._max_pages} pages of search results")
+            if pages >= self.settings.max_pages:
+                raise FhirServerError(
+                    f"more than {self.settings.max_pages} pages of search results"
+                )
             seen.add(url)
             page = await self.get(url)
             if page.get("resourceType") != "Bundle":

@@ -1,0 +1,38 @@
+"""The FHIR server client: one async client, its settings, authentication as ``httpx.Auth``,
+the command-line options that configure it, and the upload of spinemets' conformance resources."""
+
+from adapter.fhir.client._auth import BearerToken, PrivateKey, SmartBackendAuth, load_private_key
+from adapter.fhir.client._client import (
+    FHIR_JSON,
+    FhirClient,
+    bundle_resources,
+    is_fhir_id,
+    next_link,
+)
+from adapter.fhir.client._conformance import (
+    Uploaded,
+    conformance_files,
+    default_profiles_dir,
+    upload_conformance,
+)
+from adapter.fhir.client._options import add_server_arguments, server_settings
+from adapter.fhir.client._settings import FhirServerSettings
+
+__all__ = [
+    "FHIR_JSON",
+    "BearerToken",
+    "FhirClient",
+    "FhirServerSettings",
+    "PrivateKey",
+    "SmartBackendAuth",
+    "Uploaded",
+    "add_server_arguments",
+    "bundle_resources",
+    "conformance_files",
+    "default_profiles_dir",
+    "is_fhir_id",
+    "load_private_key",
+    "next_link",
+    "server_settings",
+    "upload_conformance",
+]

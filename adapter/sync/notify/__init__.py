@@ -1,0 +1,77 @@
+"""FHIR rest-hook notifications: new score inputs on the FHIR server re-score that patient.
+
+``spinemets subscriptions create`` registers R4 Subscriptions whose channel points at
+``{base}/fhir-notify`` (:mod:`.routes`); each notification queues its patient in a bounded,
+persisted queue (:mod:`.queue`) that a few workers drain (:mod:`.worker`), each re-sync reading,
+scoring and writing one patient as ``spinemets sync`` does. The CDS app mounts
+:attr:`Notifications.router` and runs :meth:`Notifications.lifespan`; nothing else is shared
+with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter
+
+from adapter.fhir.client import FhirClient
+from adapter.mapping.terminology import Terminology, default_terminology
+from adapter.sync.notify.queue import NotificationQueue
+from adapter.sync.notify.routes import Active, notification_router
+from adapter.sync.notify.settings import NotifySettings, load_notify_settings
+from adapter.sync.notify.worker import Workers
+
+__all__ = ["NotificationQueue", "Notifications", "NotifySettings", "load_notify_settings"]
+
+
+class Notifications:
+    """The notification endpoint and its queue, as one feature the service mounts."""
+
+    def __init__(self, settings: NotifySettings, *, terminology: Terminology | None = None) -> None:
+        self.settings = settings
+        self._term = terminology
+        self._active: Active | None = None
+        self.workers: Workers | None = None
+        self.router: APIRouter = notification_router(lambda: self._active)
+
+    @classmethod
+    def from_env(cls) -> Notifications:
+        """From ``SPINEMETS_*``; refuses unusable settings or storage at once (exit 2)."""
+        settings = load_notify_settings()
+        if settings.enabled:
+            probe = NotificationQueue(settings.database, limit=settings.notify_queue_limit)
+            probe.open()
+            probe.close()
+        return cls(settings)
+
+    @asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        """Open the queue and start the workers (what is queued from before is drained now)."""
+        settings = self.settings
+        if not settings.enabled or settings.notify_secret is None:
+            yield
+            return
+        queue = NotificationQueue(settings.database, limit=settings.notify_queue_limit)
+        await asyncio.to_thread(queue.open)
+        term = self._term or default_terminology()
+        try:
+            async with FhirClient.connect(settings.fhir()) as client:
+                workers = Workers(
+                    queue, client, term, concurrency=settings.notify_concurrency,
+                    attempts=settings.notify_attempts, lease=settings.notify_lease,
+                    original=settings.original_tokuhashi,
+                )  # fmt: skip
+                workers.start()
+                self.workers = workers
+                self._active = Active(
+                    queue, settings.notify_secret.get_secret_value(), workers.wake
+                )
+                try:
+                    yield
+                finally:
+                    self._active = None
+                    await workers.stop()
+        finally:
+            await asyncio.to_thread(queue.close)

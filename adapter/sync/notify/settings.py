@@ -1,0 +1,95 @@
+"""Settings of FHIR rest-hook notifications, from ``SPINEMETS_*`` environment variables.
+
+Notifications are on only when both the FHIR server to re-score on and the secret every
+notification must carry are set: never unauthenticated, not even on loopback (any local process
+or web page could otherwise make the service hammer the FHIR server). One without the other is a
+configuration error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from adapter.datadirs import state_directory
+from adapter.errors import ConfigurationError
+from adapter.fhir.client import BearerToken, FhirServerSettings
+
+__all__ = ["NotifySettings", "load_notify_settings"]
+
+
+class NotifySettings(BaseSettings):
+    """What the notification queue and its re-syncs read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="SPINEMETS_", extra="ignore", frozen=True)
+
+    fhir_server: str | None = None
+    fhir_token: SecretStr | None = None
+    notify_secret: SecretStr | None = Field(default=None, min_length=16)
+    # Storage: a path of its own, else in the service's state directory, else beside the
+    # feedback database, else in the platform's state directory; never the working directory.
+    notify_db: Path | None = None
+    state_dir: Path | None = None
+    feedback_db: Path | None = None
+    notify_queue_limit: int = Field(default=10_000, ge=1)
+    notify_concurrency: int = Field(default=2, ge=1, le=32)
+    notify_timeout: float = Field(default=30.0, gt=0)
+    notify_attempts: int = Field(default=5, ge=1)
+    notify_lease: float = Field(default=600.0, ge=10)
+    original_tokuhashi: bool = False
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> NotifySettings:
+        if (self.fhir_server is None) != (self.notify_secret is None):
+            raise ValueError(
+                "FHIR notifications need both SPINEMETS_FHIR_SERVER and SPINEMETS_NOTIFY_SECRET"
+            )
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.fhir_server is not None and self.notify_secret is not None
+
+    @property
+    def database(self) -> Path:
+        if self.notify_db is not None:
+            return self.notify_db
+        if self.state_dir is None and self.feedback_db is not None:
+            return self.feedback_db.parent / "notifications.sqlite3"
+        try:
+            return (self.state_dir or state_directory()) / "notifications.sqlite3"
+        except RuntimeError:  # no home directory to find the platform's state directory in
+            raise ConfigurationError(
+                "no state directory: set SPINEMETS_STATE_DIR or SPINEMETS_NOTIFY_DB"
+            ) from None
+
+    def fhir(self) -> FhirServerSettings:
+        """The FHIR server re-syncs read from and write to: a pool of its own, bounded."""
+        assert self.fhir_server is not None
+        token = self.fhir_token.get_secret_value() if self.fhir_token else None
+        return FhirServerSettings(
+            base_url=self.fhir_server,
+            auth=BearerToken(token) if token else None,
+            timeout=self.notify_timeout,
+            # Five reads per patient in parallel, for each patient in flight.
+            max_connections=5 * self.notify_concurrency,
+        )
+
+
+def load_notify_settings(**overrides: Any) -> NotifySettings:
+    """Settings from the environment; ConfigurationError (one line) when unusable."""
+    try:
+        return NotifySettings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigurationError(
+            f"SPINEMETS_ settings: {where}: {message}" if where else message
+        ) from None
+    except (json.JSONDecodeError, SettingsError) as exc:
+        raise ConfigurationError(f"SPINEMETS_ settings: {exc}") from None

@@ -1,0 +1,119 @@
+"""The workers that drain the notification queue: re-sync one patient each, at most
+``concurrency`` at a time, over the FHIR client's own bounded connection pool.
+
+Nothing here shares anything with the CDS calls: a FHIR server that hangs holds at most
+``concurrency`` re-syncs (and their connections), while the queue absorbs the rest up to its
+bound. Stopping cancels the runs in flight and gives their leases back, so shutdown never waits
+for a FHIR server; the next start re-syncs those patients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+
+from adapter.errors import InputError, StorageError
+from adapter.fhir.client import FhirClient
+from adapter.mapping.terminology import Terminology
+from adapter.pipeline import now_time
+from adapter.sync.notify.queue import Claim, NotificationQueue
+from adapter.sync.retry import RetryPolicy
+from adapter.sync.runner import Outcome, sync_patient
+
+__all__ = ["Workers"]
+
+log = logging.getLogger("spinemets.notify")
+_POLL = 1.0  # seconds: how soon work queued by another process is seen
+_BACKOFF = (30.0, 120.0, 600.0, 1800.0)  # seconds before retrying a failed re-sync
+
+
+class Workers:
+    """``concurrency`` tasks, each claiming a patient, re-syncing it, and reporting back."""
+
+    def __init__(
+        self,
+        queue: NotificationQueue,
+        client: FhirClient,
+        term: Terminology,
+        *,
+        concurrency: int,
+        attempts: int,
+        lease: float,
+        original: bool = False,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.queue, self.client, self.term = queue, client, term
+        self.concurrency, self.attempts, self.lease = concurrency, attempts, lease
+        self.original, self.policy = original, policy or RetryPolicy()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._loop()) for _ in range(self.concurrency)]
+
+    def wake(self) -> None:
+        """New work was queued (by this process)."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Cancel the runs in flight (never wait for the FHIR server); give their leases back."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        with contextlib.suppress(StorageError):
+            await asyncio.to_thread(self.queue.release, self.owner)
+
+    async def _loop(self) -> None:
+        while True:
+            self._wake.clear()  # before looking: a wake-up during the look is not lost
+            try:
+                claim = await asyncio.to_thread(
+                    self.queue.claim, self.owner, time.time(), self.lease
+                )
+            except StorageError as exc:
+                log.error("%s", exc)
+                claim = None
+            if claim is None:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(_POLL):
+                        await self._wake.wait()
+                continue
+            await self._run(claim)
+
+    async def _run(self, claim: Claim) -> None:
+        try:
+            # Within the lease: past it, another worker may take the patient.
+            async with asyncio.timeout(self.lease * 0.9):
+                outcome = await sync_patient(
+                    self.client, self.term, claim.patient, now=now_time(), policy=self.policy,
+                    original=self.original,
+                )  # fmt: skip
+        except TimeoutError:
+            outcome = Outcome(claim.patient, "failed", "the re-sync took longer than its lease")
+        except InputError as exc:  # an id the server refuses to read: no retry can help
+            outcome = Outcome(claim.patient, "failed", str(exc))
+        try:
+            await self._report(claim, outcome)
+        except StorageError as exc:
+            log.error("%s", exc)  # the lease runs out and the patient is re-synced then
+
+    async def _report(self, claim: Claim, outcome: Outcome) -> None:
+        if outcome.status != "failed":
+            log.info("re-scored Patient/%s: %s", claim.patient, outcome.status)
+            await asyncio.to_thread(self.queue.done, claim)
+            return
+        delay = _BACKOFF[min(claim.attempts, len(_BACKOFF) - 1)]
+        kept = await asyncio.to_thread(self.queue.failed, claim, time.time() + delay, self.attempts)
+        if kept:
+            log.warning("re-sync of Patient/%s failed (%s); retry in %.0f s", claim.patient,
+                        outcome.reason, delay)  # fmt: skip
+        else:
+            log.error("re-sync of Patient/%s failed %d times (%s); given up until it is "
+                      "notified again", claim.patient, self.attempts, outcome.reason)  # fmt: skip

@@ -1,0 +1,150 @@
+"""A small in-memory FHIR server behind respx: reads, the searches sync makes, and transactions
+with conditional creates (ifNoneExist), version-checked updates (ifMatch) and deletes."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import httpx
+import respx
+
+BASE = "https://fhir.example.org/r4"
+
+
+def searchset(resources):
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": r} for r in resources],
+    }
+
+
+def _matches(resource: dict, parameter: str, value: str) -> bool:
+    if parameter == "identifier":
+        system, _, code = value.partition("|")
+        return any(i.get("system") == system and (not code or i.get("value") == code)
+                   for i in resource.get("identifier", []))  # fmt: skip
+    if parameter == "_tag":
+        system, _, code = value.partition("|")
+        return any(t.get("system") == system and t.get("code") == code
+                   for t in resource.get("meta", {}).get("tag", []))  # fmt: skip
+    if parameter in ("patient", "subject"):
+        return (
+            resource.get("subject", {}).get("reference")
+            == f"Patient/{value.removeprefix('Patient/')}"
+        )
+    if parameter == "target":
+        refs = {t["reference"] for t in resource.get("target", [])}
+        return bool(refs & set(value.split(",")))
+    return True  # code, _count, _elements: not modelled
+
+
+class FakeFhir:
+    def __init__(self, router: respx.Router, inputs: list[dict]) -> None:
+        self.store: dict[str, dict] = {}  # Type/id -> resource
+        self.ids = itertools.count(1)
+        self.transactions: list[dict] = []
+        self.fail_next: list[int] = []  # statuses to answer the next transactions with
+        for resource in inputs:
+            self.store[f"{resource['resourceType']}/{resource['id']}"] = resource
+        router.route(host="fhir.example.org").mock(side_effect=self.handle)
+
+    def of_type(self, rtype: str) -> list[dict]:
+        return [r for r in self.store.values() if r["resourceType"] == rtype]
+
+    def add(self, resource: dict) -> dict:
+        resource = copy.deepcopy(resource)
+        rid = str(next(self.ids))
+        resource["id"] = rid
+        resource["meta"] = {
+            **resource.get("meta", {}),
+            "versionId": "1",
+            "lastUpdated": f"2025-01-01T00:00:{int(rid):02d}Z",
+        }
+        self.store[f"{resource['resourceType']}/{rid}"] = resource
+        return resource
+
+    def replay_unserialised(self, bundle: dict) -> None:
+        """Apply a transaction's creates again as a server that does not serialise conditional
+        creates would for a second writer at the same moment: every output a second time."""
+        urls = {}
+        for entry in bundle["entry"]:
+            created = self.add(entry["resource"])
+            urls[entry["fullUrl"]] = f"{created['resourceType']}/{created['id']}"
+        for key in urls.values():
+            self.store[key] = json.loads(_rewrite(self.store[key], urls))
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = urlsplit(str(request.url)).path.removeprefix(urlsplit(BASE).path).strip("/")
+        if request.method == "POST" and path == "":
+            return self.transaction(json.loads(request.content))
+        if "?" not in str(request.url) and request.method == "GET":
+            found = self.store.get(path)
+            return (
+                httpx.Response(200, json=found)
+                if found
+                else httpx.Response(404, json={"resourceType": "OperationOutcome", "issue": []})
+            )
+        query = parse_qs(urlsplit(str(request.url)).query)
+        hits = [r for r in self.of_type(path)
+                if all(_matches(r, k, unquote(v[0])) for k, v in query.items())]  # fmt: skip
+        return httpx.Response(200, json=searchset(hits))
+
+    def _find(self, rtype: str, condition: str) -> list[dict]:
+        parameter, _, value = condition.partition("=")
+        return [r for r in self.of_type(rtype) if _matches(r, parameter, unquote(value))]
+
+    def transaction(self, bundle: dict) -> httpx.Response:
+        self.transactions.append(bundle)
+        if self.fail_next:
+            return httpx.Response(
+                self.fail_next.pop(0), json={"resourceType": "OperationOutcome", "issue": []}
+            )
+        before = copy.deepcopy(self.store)
+        urls, answers = {}, []
+        for entry in bundle["entry"]:
+            request, resource = entry["request"], entry.get("resource")
+            if request["method"] == "DELETE":
+                self.store.pop(request["url"], None)
+                answers.append("204 No Content")
+            elif request["method"] == "POST":
+                matches = self._find(request["url"], request["ifNoneExist"])
+                if len(matches) > 1:
+                    self.store = before
+                    return httpx.Response(
+                        412, json={"resourceType": "OperationOutcome", "issue": []}
+                    )
+                if matches:
+                    urls[entry["fullUrl"]] = f"{request['url']}/{matches[0]['id']}"
+                    answers.append("200 OK")
+                else:
+                    created = self.add(resource)
+                    urls[entry["fullUrl"]] = f"{request['url']}/{created['id']}"
+                    answers.append("201 Created")
+            else:  # PUT Type/id with ifMatch
+                stored = self.store.get(request["url"])
+                if stored is None or request.get("ifMatch") != f'W/"{stored["meta"]["versionId"]}"':
+                    self.store = before
+                    return httpx.Response(
+                        409, json={"resourceType": "OperationOutcome", "issue": []}
+                    )
+                version = str(int(stored["meta"]["versionId"]) + 1)
+                self.store[request["url"]] = {
+                    **copy.deepcopy(resource),
+                    "meta": {"versionId": version, "lastUpdated": "2025-01-02T00:00:00Z"},
+                }
+                answers.append("200 OK")
+        for key, resource in self.store.items():  # urn:uuid references → the ids given
+            self.store[key] = json.loads(_rewrite(resource, urls))
+        return httpx.Response(200, json={"resourceType": "Bundle", "type": "transaction-response",
+                                         "entry": [{"response": {"status": s}} for s in answers]})  # fmt: skip
+
+
+def _rewrite(resource: dict, urls: dict[str, str]) -> str:
+    text = json.dumps(resource)
+    for urn, ref in urls.items():
+        text = text.replace(f'"{urn}"', f'"{ref}"')
+    return text

@@ -1,0 +1,79 @@
+"""``spinemets sync`` end to end against an in-memory FHIR server: listing, repair, exit codes."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import httpx
+import respx
+
+from adapter import cli
+from adapter.vocabulary.systems import SERIES_SID
+from tests.unit.sync.fakefhir import BASE, FakeFhir
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def seed_resources(name: str) -> list[dict]:
+    return [
+        e["resource"]
+        for e in json.loads((ROOT / "fixtures" / "seed" / f"{name}.json").read_text())["entry"]
+    ]
+
+
+def sync(*argv: str) -> int:
+    return cli.main(["sync", "--fhir-server", BASE, *argv])
+
+
+@respx.mock
+def test_listing_patients_is_retried(capsys, monkeypatch):
+    monkeypatch.setattr("adapter.sync.retry.random.uniform", lambda a, b: 0.0)
+    answers = iter([httpx.Response(503), None])
+
+    def flaky(request):
+        answer = next(answers, None)
+        return answer if answer is not None else fhir.handle(request)
+
+    listing = respx.get(url__regex=rf"{BASE}/Condition\?code=.*").mock(side_effect=flaky)
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))  # after: the listing route comes first
+    assert sync("--all") == 0
+    assert listing.call_count == 2
+    assert "written 1" in capsys.readouterr().out
+
+
+@respx.mock
+def test_listing_that_keeps_failing_is_exit_1_with_one_line(capsys, monkeypatch):
+    monkeypatch.setattr("adapter.sync.retry.random.uniform", lambda a, b: 0.0)
+    respx.get(url__regex=rf"{BASE}/.*").mock(return_value=httpx.Response(503))
+    assert sync("--since", "2025-01-01T00:00:00Z") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "503" in err
+
+
+@respx.mock
+def test_duplicates_fail_then_repair_duplicates_fixes_them(capsys):
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    assert sync("--patient", "seed-03") == 0
+    duplicate = next(r for r in fhir.of_type("Observation")
+                     if any(i["system"] == SERIES_SID for i in r.get("identifier", [])))  # fmt: skip
+    fhir.add(copy.deepcopy(duplicate))
+    capsys.readouterr()
+    assert sync("--patient", "seed-03") == 1
+    out = capsys.readouterr().out
+    assert (
+        "failed Patient/seed-03: duplicates on the server" in out and "--repair-duplicates" in out
+    )
+    assert sync("--patient", "seed-03", "--repair-duplicates") == 0
+    out = capsys.readouterr().out
+    assert "Patient/seed-03: removed 1 duplicates (1 Observation)" in out
+    assert "failed 0" in out
+
+
+@respx.mock
+def test_invalid_patient_ids_are_unusable_input(capsys):
+    FakeFhir(respx.mock, [])
+    assert sync("--patient", "..") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a FHIR id" in err
