@@ -47,8 +47,9 @@ def _primary_sites(outcomes: Sequence[PatientOutcome], issues: list[str]) -> dic
     for o in outcomes:
         found = sorted(set(o.primary_sites)) or ["unknown"]
         if len(found) > 1:
+            listed = ", ".join(found)
             issues.append(
-                f"Patient/{o.patient}: several primary sites ({', '.join(found)}); counted under each."
+                f"Patient/{o.patient}: several primary sites ({listed}); counted under each."
             )
         sites += found
     return _counts(sites)
@@ -75,8 +76,7 @@ def at_risk_table(times: Sequence[float], every: int = 6) -> list[dict[str, int]
         return []
     last = int(max(times) // every) * every
     return [
-        {"months": m, "at_risk": sum(1 for t in times if t >= m)}
-        for m in range(0, last + 1, every)
+        {"months": m, "at_risk": sum(1 for t in times if t >= m)} for m in range(0, last + 1, every)
     ]
 
 
@@ -94,10 +94,14 @@ def _survival(outcomes: Sequence[PatientOutcome], issues: list[str]) -> dict[str
         "median_reached": km.median_reached,
         "patients": km.patients,
         "curve": [
-            {"months": _r(p.months), "survival": _r(p.survival), "at_risk": p.at_risk,
-             "events": p.events}
+            {
+                "months": _r(p.months),
+                "survival": _r(p.survival),
+                "at_risk": p.at_risk,
+                "events": p.events,
+            }
             for p in km.curve
-        ],  # fmt: skip
+        ],
         "at_risk_table": at_risk_table(times),
     }
 
@@ -146,9 +150,11 @@ def cohort_summary(
         "primary_sites": _primary_sites(outcomes, notes),
         "levels_treated": _levels(outcomes),
         "cement_ml": {
-            "median": _r(cement.median), "min": _r(cement.minimum), "max": _r(cement.maximum),
+            "median": _r(cement.median),
+            "min": _r(cement.minimum),
+            "max": _r(cement.maximum),
             "patients": cement.n,
-        },  # fmt: skip
+        },
         "follow_up_months": {**_stats(follow, median=True), "patients": follow.n},
         "deaths": sum(1 for o in outcomes if o.died),
         "survival": _survival(outcomes, notes),
