@@ -39,8 +39,7 @@ def _score(code: str, value) -> ScoreAtIndex:
     return ScoreAtIndex(code, low, high)
 
 
-@pytest.fixture(scope="session")
-def seed_records() -> list[PatientOutcome]:
+def build_seed_records() -> list[PatientOutcome]:
     values = seed.synthetic_values()
     out = []
     for n, (levels, pmma, months, died) in seed.TABLE4.items():
@@ -57,6 +56,11 @@ def seed_records() -> list[PatientOutcome]:
             )
         )  # fmt: skip
     return out
+
+
+@pytest.fixture(scope="session")
+def seed_records() -> list[PatientOutcome]:
+    return build_seed_records()
 
 
 @pytest.fixture(scope="session")
