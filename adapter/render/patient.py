@@ -22,8 +22,21 @@ def _band_class(summary: ScoreSummary) -> str:
     return f"band band-{band.code}" if band is not None else "band"
 
 
+def _key(summary: ScoreSummary) -> str:
+    return summary.result.code + (f"-{summary.level}" if summary.level else "")
+
+
+def _glance(summaries: Sequence[ScoreSummary]) -> str:
+    items = "".join(
+        f'<li><a href="#score-{escape(_key(s))}">{escape(s.heading)}</a><br>'
+        f'<span class="muted">{escape(s.recommendation)}</span></li>'
+        for s in summaries
+    )
+    return f"<ul>{items}</ul>"
+
+
 def _score(summary: ScoreSummary) -> str:
-    key = summary.result.code + (f"-{summary.level}" if summary.level else "")
+    key = _key(summary)
     band = summary.band or "category not settled: the range spans bands"
     rows = []
     for comp in summary.components:
@@ -131,12 +144,14 @@ def patient_page(result: PatientResult, outcome: PatientOutcome | None, *, compu
         spine_svg(scored, treated),
         "<figcaption>SINS per level (colour and words give the band)"
         + ("; ● treated level" if treated else "")
-        + "</figcaption></figure><div>",
-        "<h2>Scores</h2>" if summaries else "<p>No spinal level recorded: nothing to score.</p>",
+        + "</figcaption></figure><div><h2>At a glance</h2>",
+        _glance(summaries) if summaries else "<p>No spinal level recorded: nothing to score.</p>",
     ]
     if unscored:
         body.append(f"<ul>{unscored}</ul>")
     body.append("</div></div>")
+    if summaries:
+        body.append("<h2>Scores, with their inputs</h2>")
     body += [_score(s) for s in summaries]
     if outcome is not None:
         body.append(_outcomes(outcome))
