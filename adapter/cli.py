@@ -12,9 +12,10 @@ import orjson
 
 from adapter import __version__
 from adapter.errors import ConfigurationError, FhirServerError, InputError, MappingError
-from adapter.fhir.outcome import Issue, operation_outcome
-from adapter.fhir.source import read_input
-from adapter.fhir.timing import ClinicalTime, parse_time
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.source import read_input
+from adapter.fhir.read.timing import ClinicalTime, parse_time
+from adapter.fhir.write.outcome import operation_outcome
 from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, now_time, score_patient
@@ -100,7 +101,7 @@ def _write_bundle(
     out: IO[bytes], results: Iterator[PatientResult], loose: list[Issue], validate: bool
 ) -> None:
     if validate:  # imported on demand: the R4B models take ~0.3 s to import
-        from adapter.fhir.validate import validate_r4
+        from adapter.fhir.write.validate import validate_r4
     issues: list[Issue] = []
     first = True
     out.write(b'{"resourceType":"Bundle","type":"collection","entry":[')

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from adapter import __version__
-from adapter.fhir.build import (
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.source import PatientData
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.write.build import (
     SCORE,
     Built,
     build_provenance,
@@ -15,10 +18,7 @@ from adapter.fhir.build import (
     build_score_observation,
     evidence_of,
 )
-from adapter.fhir.evidence import Evidence
-from adapter.fhir.outcome import Issue
-from adapter.fhir.source import PatientData
-from adapter.fhir.timing import ClinicalTime
+from adapter.mapping.evidence import Evidence
 from adapter.mapping.extract import LevelAssessment, PatientAssessment, extract_patient
 from adapter.mapping.sites import VERTEBRA
 from adapter.mapping.terminology import SNOMED, Terminology

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from adapter.fhir.evidence import Basis
+from adapter.mapping.evidence import Basis
 from adapter.pipeline import PatientResult
 from adapter.scoring import ComponentScore, ScoreResult
 

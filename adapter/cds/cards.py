@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
-from adapter.fhir.build import logical_references
+from adapter.fhir.write.build import logical_references
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import TITLES, ScoreSummary, summarise
 from adapter.scoring import ScoreResult

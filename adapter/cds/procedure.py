@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from adapter.cds.cards import card_uuid, table_cell
 from adapter.cds.models import Card, Source
-from adapter.fhir.evidence import Evidence
-from adapter.fhir.source import PatientData
+from adapter.fhir.read.source import PatientData
+from adapter.mapping.evidence import Evidence
 from adapter.mapping.selection import high_grade, latest_escc, neoplastic_fractures
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult

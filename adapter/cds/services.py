@@ -19,8 +19,8 @@ from adapter.cds.prefetch import SCORE_PREFETCH, PrefetchLimits, gather_resource
 from adapter.cds.procedure import criteria, order_card, procedure_orders
 from adapter.cds.settings import Settings
 from adapter.errors import HookMismatchError, InputError, NotFoundError
-from adapter.fhir.outcome import Issue
-from adapter.fhir.source import PatientData, patients_from_resources
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.source import PatientData, patients_from_resources
 from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, now_time, score_patient

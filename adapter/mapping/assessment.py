@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapter.fhir.evidence import Basis
-from adapter.fhir.outcome import Issue
+from adapter.fhir.read.issues import Issue
+from adapter.mapping.evidence import Basis
 from adapter.scoring import (
     SinsInput,
     TokuhashiInput,

@@ -7,10 +7,10 @@ from collections import defaultdict
 from enum import Enum
 from typing import TypeVar
 
-from adapter.fhir.evidence import Basis, Evidence
-from adapter.fhir.records import ConditionRecord
+from adapter.fhir.read.records import ConditionRecord
 from adapter.mapping.assessment import LevelAssessment
 from adapter.mapping.context import Context, condition_evidence
+from adapter.mapping.evidence import Basis, Evidence
 from adapter.mapping.findings import (
     FINDING,
     SINS_FINDINGS,

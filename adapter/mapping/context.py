@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from adapter.fhir.evidence import Evidence
-from adapter.fhir.outcome import Issue
-from adapter.fhir.records import ConditionRecord
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.records import ConditionRecord
+from adapter.mapping.evidence import Evidence
 from adapter.mapping.terminology import Terminology
 
 __all__ = ["Context", "condition_evidence"]

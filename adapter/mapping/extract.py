@@ -7,9 +7,8 @@ Invalid resources are reported as issues and then left out, as if absent.
 
 from __future__ import annotations
 
-from adapter.fhir.evidence import Basis
-from adapter.fhir.outcome import Issue
-from adapter.fhir.source import PatientData
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.source import PatientData
 from adapter.mapping.assessment import LevelAssessment, PatientAssessment
 from adapter.mapping.components import (
     SETTLE,
@@ -21,6 +20,7 @@ from adapter.mapping.components import (
     primary,
 )
 from adapter.mapping.context import Context
+from adapter.mapping.evidence import Basis
 from adapter.mapping.observations import (
     ECOG,
     KARNOFSKY,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
-from adapter.fhir.evidence import Evidence
-from adapter.fhir.records import ObservationRecord
+from adapter.fhir.read.records import ObservationRecord
+from adapter.mapping.evidence import Evidence
 from adapter.mapping.terminology import SPINEMETS
 from adapter.scoring import (
     Alignment,

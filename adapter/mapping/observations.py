@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TypeVar
 
-from adapter.fhir.evidence import Basis
-from adapter.fhir.outcome import Issue
-from adapter.fhir.records import Coding, ObservationRecord
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.records import Coding, ObservationRecord
 from adapter.mapping.context import Context
+from adapter.mapping.evidence import Basis
 from adapter.mapping.findings import (
     COUNT_FINDINGS,
     FINDING,

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
-from adapter.fhir.evidence import Evidence
-from adapter.fhir.records import ConditionRecord, ObservationRecord
+from adapter.fhir.read.records import ConditionRecord, ObservationRecord
+from adapter.mapping.evidence import Evidence
 from adapter.mapping.findings import FINDING, Chosen, choose_latest
 from adapter.mapping.observations import CURRENT_OBSERVATION
 from adapter.mapping.staging import is_current_condition

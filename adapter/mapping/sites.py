@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapter.fhir.records import Coding
+from adapter.fhir.read.records import Coding
 from adapter.mapping.terminology import SPINEMETS, Terminology
 from adapter.scoring import LEVELS
 

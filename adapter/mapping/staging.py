@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from adapter.fhir.records import Coding, ConditionRecord, ObservationRecord
+from adapter.fhir.read.records import Coding, ConditionRecord, ObservationRecord
 from adapter.mapping.context import Context
 from adapter.mapping.sites import Site, resolve_site
 from adapter.mapping.terminology import ICD10CM, SPINEMETS

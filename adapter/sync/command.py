@@ -11,7 +11,7 @@ import httpx
 
 from adapter.errors import ConfigurationError, InputError
 from adapter.fhir.client import FhirClient
-from adapter.fhir.timing import parse_time
+from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import now_time
 from adapter.sync.auth import (

@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 from adapter.errors import FhirServerError
 from adapter.fhir.client import FhirClient
-from adapter.fhir.outcome import Issue
-from adapter.fhir.source import patients_from_resources
-from adapter.fhir.timing import ClinicalTime
-from adapter.fhir.transaction import transaction_bundle
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.source import patients_from_resources
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.write.transaction import transaction_bundle
 from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import score_patient

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapter.fhir.source import read_input
-from adapter.fhir.timing import parse_time
-from adapter.fhir.transaction import transaction_bundle
+from adapter.fhir.read.source import read_input
+from adapter.fhir.read.timing import parse_time
+from adapter.fhir.write.transaction import transaction_bundle
 from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import score_patient

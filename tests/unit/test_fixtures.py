@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapter import cli
-from adapter.fhir.validate import validate_r4
+from adapter.fhir.write.validate import validate_r4
 from adapter.scoring import LEVELS
 
 ROOT = Path(__file__).resolve().parents[2]

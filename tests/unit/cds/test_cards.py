@@ -7,7 +7,7 @@ import json
 import pytest
 
 from adapter.cds.cards import headline, indicator, score_cards, table_cell
-from adapter.fhir.source import patients_from_resources
+from adapter.fhir.read.source import patients_from_resources
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import now_time, score_patient
 from adapter.report import summarise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapter.fhir.source import patients_from_resources
+from adapter.fhir.read.source import patients_from_resources
 from adapter.mapping.extract import extract_patient, read_observation
 from adapter.mapping.terminology import default_terminology
 from adapter.scoring import Frankel, Pain, Possible, score_tokuhashi_revised

@@ -10,7 +10,7 @@ import httpx
 import respx
 
 from adapter.fhir.client import FhirClient
-from adapter.fhir.timing import parse_time
+from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import sync_patients

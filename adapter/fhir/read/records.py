@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from adapter.fhir.outcome import Issue
-from adapter.fhir.timing import ClinicalTime, parse_time
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.timing import ClinicalTime, parse_time
 
 __all__ = [
     "Coding",

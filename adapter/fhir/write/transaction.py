@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from adapter.fhir.build import Built
+from adapter.fhir.write.build import Built
 
 __all__ = ["PROVENANCE_TAG", "provenance_tag", "transaction_bundle"]
 

@@ -19,8 +19,8 @@ from typing import IO, Any
 import orjson
 
 from adapter.errors import InputError
-from adapter.fhir.outcome import Issue
-from adapter.fhir.records import (
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.records import (
     ConditionRecord,
     ObservationFilter,
     ObservationRecord,

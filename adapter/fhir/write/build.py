@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from adapter.fhir.evidence import Basis, Evidence
-from adapter.fhir.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.evidence import Basis, Evidence
 from adapter.scoring import ComponentScore, ScoreResult, Span
 
 __all__ = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from adapter.fhir.records import ResourceRef
-from adapter.fhir.timing import ClinicalTime
+from adapter.fhir.read.records import ResourceRef
+from adapter.fhir.read.timing import ClinicalTime
 
 __all__ = ["Basis", "Evidence"]
 
