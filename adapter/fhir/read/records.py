@@ -7,10 +7,13 @@ structurally unusable resource (no subject, wrong shapes) becomes an :class:`Iss
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime, parse_time
+
+if TYPE_CHECKING:
+    from adapter.fhir.read.followup import FollowUpRecord
 
 __all__ = [
     "Coding",
@@ -49,6 +52,8 @@ class ObservationRecord(NamedTuple):
     body_sites: tuple[tuple[Coding, ...], ...]
     focus: tuple[str, ...]
     time: ClinicalTime | None
+    unit: str | None = None  # valueQuantity's code, else its unit (pain in mm, cement in mL)
+    part_of: tuple[str, ...] = ()
 
 
 class ConditionRecord(NamedTuple):
@@ -135,6 +140,20 @@ def _observation_time(resource: Mapping[str, Any]) -> ClinicalTime | None:
     )
 
 
+def _unit(resource: Mapping[str, Any]) -> str | None:
+    quantity = resource.get("valueQuantity")
+    if not isinstance(quantity, dict):
+        return None
+    unit = quantity.get("code") or quantity.get("unit")
+    return unit if isinstance(unit, str) else None
+
+
+def _references(value: Any, aliases: Mapping[str, str]) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(r for r in (normalise_reference(v, aliases) for v in value) if r is not None)
+
+
 def _value_number(resource: Mapping[str, Any]) -> float | None:
     value = resource.get("valueInteger")
     if value is None and isinstance(resource.get("valueQuantity"), dict):
@@ -152,7 +171,7 @@ def parse_resource(
     full_url: str | None,
     aliases: Mapping[str, str],
     wanted: ObservationFilter | None = None,
-) -> ParsedResource | Issue | None:
+) -> ParsedResource | FollowUpRecord | Issue | None:
     """Parse one input resource; None for resources spinemets does not read.
 
     ``wanted`` screens Observations by code before anything else is parsed: most of a
@@ -162,7 +181,10 @@ def parse_resource(
         return Issue("error", "structure", "An entry is not a FHIR resource (not a JSON object).")
     rtype = resource.get("resourceType")
     if rtype not in ("Observation", "Condition"):
-        return None
+        # Patient, Procedure, Encounter, AdverseEvent: the follow-up of contract §6.
+        from adapter.fhir.read.followup import parse_follow_up
+
+        return parse_follow_up(resource, full_url, aliases)
     codes = _codings(resource.get("code"))
     if rtype == "Observation" and wanted is not None and not wanted(codes):
         return None
@@ -176,11 +198,7 @@ def parse_resource(
         status = resource.get("status")
         if not isinstance(status, str):
             return Issue("error", "required", f"{label} has no status; ignored.", ref.reference)
-        focus = tuple(
-            r
-            for r in (normalise_reference(f, aliases) for f in resource.get("focus") or ())
-            if r is not None
-        )
+        focus = _references(resource.get("focus"), aliases)
         return ObservationRecord(
             ref=ref,
             patient=patient,
@@ -191,6 +209,8 @@ def parse_resource(
             body_sites=_concepts(resource.get("bodySite")),
             focus=focus,
             time=_observation_time(resource),
+            unit=_unit(resource),
+            part_of=_references(resource.get("partOf"), aliases),
         )
     related = tuple(
         r

@@ -19,6 +19,13 @@ from typing import IO, Any
 import orjson
 
 from adapter.errors import InputError
+from adapter.fhir.read.followup import (
+    AdverseEventRecord,
+    EncounterRecord,
+    FollowUpRecord,
+    PatientRecord,
+    ProcedureRecord,
+)
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import (
     ConditionRecord,
@@ -39,6 +46,11 @@ class PatientData:
     observations: list[ObservationRecord] = field(default_factory=list)
     conditions: list[ConditionRecord] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # The follow-up of contract §6.
+    record: PatientRecord | None = None
+    procedures: list[ProcedureRecord] = field(default_factory=list)
+    encounters: list[EncounterRecord] = field(default_factory=list)
+    adverse_events: list[AdverseEventRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -93,7 +105,7 @@ def _group(
     for entry in entries:
         parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
         # A parsed record knows its patient; only Patients and issues need the look-up.
-        if isinstance(parsed, ObservationRecord | ConditionRecord):
+        if parsed is not None and not isinstance(parsed, Issue):
             key: str | None = parsed.patient
         elif isinstance(parsed, Issue) or _is_patient(entry.resource):
             key = _patient_key(entry.resource, aliases)
@@ -107,7 +119,7 @@ def _add(
     patients: dict[str, PatientData],
     loose: list[Issue],
     key: str | None,
-    parsed: ObservationRecord | ConditionRecord | Issue | None,
+    parsed: ObservationRecord | ConditionRecord | FollowUpRecord | Issue | None,
 ) -> None:
     data = None
     if key is not None:
@@ -122,6 +134,20 @@ def _add(
     elif isinstance(parsed, ConditionRecord):
         assert data is not None
         data.conditions.append(parsed)
+    elif parsed is not None:
+        assert data is not None
+        _add_follow_up(data, parsed)
+
+
+def _add_follow_up(data: PatientData, parsed: FollowUpRecord) -> None:
+    if isinstance(parsed, PatientRecord):
+        data.record = parsed
+    elif isinstance(parsed, ProcedureRecord):
+        data.procedures.append(parsed)
+    elif isinstance(parsed, EncounterRecord):
+        data.encounters.append(parsed)
+    else:
+        data.adverse_events.append(parsed)
 
 
 def _load_line(line: bytes, number: int) -> Any:
