@@ -21,6 +21,7 @@ from adapter.mapping.findings import (
     choose_latest,
     read_answer,
 )
+from adapter.mapping.outcomes import OUTCOME_LOINC
 from adapter.mapping.sites import resolve_site
 from adapter.mapping.terminology import LOINC
 from adapter.scoring import (
@@ -50,6 +51,8 @@ ECOG = "89247-1"
 _ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4}
 # ECOG → KPS (Oken et al. 1982 / common oncology practice), as scores.md gives it.
 ECOG_KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
+# Karnofsky and ECOG feed the scores; pain and Barthel the outcomes (contract §6).
+_READ_LOINC = frozenset({KARNOFSKY, ECOG, *OUTCOME_LOINC})
 CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
 _EXCLUDED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
 _CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
@@ -58,10 +61,9 @@ E = TypeVar("E", bound=Enum)
 
 
 def read_observation(codes: tuple[Coding, ...]) -> bool:
-    """Whether an Observation with these codes can feed a score (the rest are not parsed)."""
-    return any(
-        c.system == FINDING or (c.system == LOINC and c.code in (KARNOFSKY, ECOG)) for c in codes
-    )
+    """Whether an Observation with these codes feeds a score or an outcome (the rest are not
+    parsed)."""
+    return any(c.system == FINDING or (c.system == LOINC and c.code in _READ_LOINC) for c in codes)
 
 
 @dataclass(slots=True)

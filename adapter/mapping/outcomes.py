@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 __all__ = [
+    "BARTHEL",
     "DAYS_PER_MONTH",
     "MEASURES",
+    "OUTCOME_LOINC",
+    "PAIN_RANK",
     "TIME_POINTS",
     "WINDOWS",
     "Complication",
@@ -29,6 +32,10 @@ __all__ = [
 
 DAYS_PER_MONTH = 30.4375  # the contract's month: 365.25 / 12 days
 MEASURES = ("pain", "barthel")
+# Pain (0–10 numeric rating, pain severity, visual analogue scale) and Barthel Index (LOINC).
+PAIN_RANK = {"72514-3": 0, "38208-5": 1, "38214-3": 2}
+BARTHEL = "96761-2"
+OUTCOME_LOINC = frozenset({*PAIN_RANK, BARTHEL})
 
 
 @dataclass(frozen=True, slots=True)
