@@ -18,8 +18,11 @@ from adapter.fhir.write.build import (
     build_score_observation,
     evidence_of,
 )
-from adapter.mapping.evidence import Evidence
+from adapter.fhir.write.trajectory import build_outcome_observation
+from adapter.mapping.evidence import Basis, Evidence
 from adapter.mapping.extract import LevelAssessment, PatientAssessment, extract_patient
+from adapter.mapping.followup import extract_follow_up
+from adapter.mapping.outcomes import PatientOutcome
 from adapter.mapping.sites import VERTEBRA
 from adapter.mapping.terminology import SNOMED, Terminology
 from adapter.scoring import (
@@ -30,7 +33,7 @@ from adapter.scoring import (
     score_tomita,
 )
 
-__all__ = ["LevelResult", "PatientResult", "ScoreOutput", "now_time", "score_patient"]
+__all__ = ["LevelResult", "PatientResult", "ScoreOutput", "now_time", "primary_sites", "score_patient"]
 
 CATEGORY = "http://spinemets.org/fhir/CodeSystem/category"
 
@@ -59,6 +62,10 @@ class PatientResult:
     sins_risk: Built | None
     scores: tuple[ScoreOutput, ...]
     provenance: Built
+    # After an index procedure (contract §6): the outcome record and its summary Observation.
+    outcome: PatientOutcome | None = None
+    outcome_observation: Built | None = None
+    outcome_issues: tuple[Issue, ...] = ()
 
     @property
     def patient(self) -> str:
@@ -66,7 +73,7 @@ class PatientResult:
 
     @property
     def issues(self) -> tuple[Issue, ...]:
-        return self.assessment.issues
+        return self.assessment.issues + self.outcome_issues
 
     def resources(self) -> list[Built]:
         out = [lv.observation for lv in self.levels]
@@ -74,6 +81,8 @@ class PatientResult:
             out.append(self.sins_risk)
         for score in self.scores:
             out += [score.observation, score.risk]
+        if self.outcome_observation is not None:
+            out.append(self.outcome_observation)
         out.append(self.provenance)
         return out
 
@@ -161,7 +170,24 @@ def score_patient(
     targets += [sins_risk] if sins_risk else []
     for score in scores:
         targets += [score.observation, score.risk]
+    follow = extract_follow_up(data, term, now=now, primary_sites=primary_sites(assessment))
+    outcome_obs = None
+    if follow.outcome is not None:
+        outcome_obs = build_outcome_observation(
+            follow.outcome, evidence=follow.evidence, now=now, display=display
+        )
+        targets.append(outcome_obs)
+        all_evidence = evidence_of([Basis(tuple(all_evidence)), Basis(follow.evidence)])
     provenance = build_provenance(
         targets=targets, evidence=all_evidence, now=now, version=__version__
     )
-    return PatientResult(assessment, tuple(levels), worst, sins_risk, tuple(scores), provenance)
+    return PatientResult(
+        assessment, tuple(levels), worst, sins_risk, tuple(scores), provenance,
+        follow.outcome, outcome_obs, follow.issues,
+    )  # fmt: skip
+
+
+def primary_sites(assessment: PatientAssessment) -> tuple[str, ...]:
+    """The Tokuhashi primary-site codes of the patient; () when no primary is coded."""
+    site = assessment.tokuhashi.primary_site
+    return tuple(sorted(s.value for s in site.values)) if site.known else ()
