@@ -33,7 +33,14 @@ from adapter.scoring import (
     score_tomita,
 )
 
-__all__ = ["LevelResult", "PatientResult", "ScoreOutput", "now_time", "primary_sites", "score_patient"]
+__all__ = [
+    "LevelResult",
+    "PatientResult",
+    "ScoreOutput",
+    "now_time",
+    "primary_sites",
+    "score_patient",
+]
 
 CATEGORY = "http://spinemets.org/fhir/CodeSystem/category"
 

@@ -9,14 +9,21 @@ from urllib.parse import quote
 from adapter.fhir.client import FhirClient
 from adapter.mapping.extract import ECOG, KARNOFSKY
 from adapter.mapping.findings import FINDING
+from adapter.mapping.outcomes import OUTCOME_LOINC
 from adapter.mapping.terminology import LOINC, Terminology
 
 __all__ = ["all_patients", "changed_patients", "patient_inputs"]
 
-# Only Observations that can feed a score: every finding, Karnofsky and ECOG (`system|` matches
-# any code of the system).
+# Only Observations that feed a score or an outcome: every finding (cement volume included),
+# Karnofsky, ECOG, pain and Barthel (`system|` matches any code of the system).
 _OBSERVATION_CODES = ",".join(
-    quote(c, safe="") for c in (f"{FINDING}|", f"{LOINC}|{KARNOFSKY}", f"{LOINC}|{ECOG}")
+    quote(c, safe="")
+    for c in (
+        f"{FINDING}|",
+        f"{LOINC}|{KARNOFSKY}",
+        f"{LOINC}|{ECOG}",
+        *(f"{LOINC}|{code}" for code in sorted(OUTCOME_LOINC)),
+    )
 )
 
 
@@ -30,14 +37,18 @@ def _subjects(resources: list[Any]) -> set[str]:
 
 
 async def patient_inputs(client: FhirClient, patient: str) -> list[Any]:
-    """The Patient, its Conditions and its score-relevant Observations (every page)."""
+    """The Patient, its Conditions, its score- and outcome-relevant Observations, and what the
+    follow-up reads: Procedures, Encounters, AdverseEvents (every page)."""
     pid = quote(patient, safe="")
-    found = await asyncio.gather(
+    record, *found = await asyncio.gather(
         client.read("Patient", patient),
         client.search(f"Condition?patient={pid}&_count=200"),
         client.search(f"Observation?patient={pid}&code={_OBSERVATION_CODES}&_count=200"),
+        client.search(f"Procedure?patient={pid}&_count=200"),
+        client.search(f"Encounter?patient={pid}&_count=200"),
+        client.search(f"AdverseEvent?subject={quote(f'Patient/{patient}', safe='')}&_count=200"),
     )
-    return [found[0], *found[1], *found[2]]
+    return [record, *(resource for group in found for resource in group)]
 
 
 async def all_patients(client: FhirClient, term: Terminology) -> list[str]:

@@ -51,7 +51,19 @@ def test_one_patient_failing_does_not_stop_the_others():
             200, json=searchset([r for r in good if r["resourceType"] == "Observation"])
         )
     )
-    respx.get(url__regex=rf"{BASE}/(Condition|Observation)\?patient=gone.*").mock(
+    for rtype in ("Procedure", "Encounter"):
+        respx.get(url__regex=rf"{BASE}/{rtype}\?patient=seed-03.*").mock(
+            return_value=httpx.Response(
+                200, json=searchset([r for r in good if r["resourceType"] == rtype])
+            )
+        )
+    respx.get(url__regex=rf"{BASE}/AdverseEvent\?subject=Patient%2Fseed-03.*").mock(
+        return_value=httpx.Response(200, json=searchset([]))
+    )
+    respx.get(
+        url__regex=rf"{BASE}/(Condition|Observation|Procedure|Encounter)\?patient=gone.*"
+    ).mock(return_value=httpx.Response(200, json=searchset([])))
+    respx.get(url__regex=rf"{BASE}/AdverseEvent\?subject=Patient%2Fgone.*").mock(
         return_value=httpx.Response(200, json=searchset([]))
     )
     posted = []
@@ -90,6 +102,9 @@ def test_one_patient_failing_does_not_stop_the_others():
     assert by_patient["seed-03"].status == "written" and by_patient["seed-03"].created == len(
         posted[0]["entry"]
     )
+    written = [e["resource"] for e in posted[0]["entry"]]
+    assert any(r.get("code", {}).get("coding", [{}])[0].get("code") == "outcome-trajectory"
+               for r in written)  # fmt: skip
     assert posted[0]["type"] == "transaction"
     assert all(
         e["request"]["method"] == "POST" and "ifNoneExist" in e["request"]
@@ -100,11 +115,11 @@ def test_one_patient_failing_does_not_stop_the_others():
 
 
 @respx.mock
-def test_observation_search_asks_only_for_score_inputs():
+def test_observation_search_asks_only_for_score_and_outcome_inputs():
     route = respx.get(url__regex=rf"{BASE}/Observation\?.*").mock(
         return_value=httpx.Response(200, json=searchset([]))
     )
-    respx.get(url__regex=rf"{BASE}/Condition\?.*").mock(
+    respx.get(url__regex=rf"{BASE}/(Condition|Procedure|Encounter|AdverseEvent)\?.*").mock(
         return_value=httpx.Response(200, json=searchset([]))
     )
     respx.get(f"{BASE}/Patient/p").mock(
@@ -128,3 +143,4 @@ def test_observation_search_asks_only_for_score_inputs():
     query = str(route.calls[0].request.url)
     assert "code=http%3A%2F%2Fspinemets.org%2Ffhir%2FCodeSystem%2Ffinding%7C" in query
     assert "89243-0" in query and "89247-1" in query
+    assert all(code in query for code in ("72514-3", "38208-5", "38214-3", "96761-2"))
