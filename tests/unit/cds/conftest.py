@@ -40,12 +40,14 @@ def searchset(resources: list[dict], next_url: str | None = None) -> dict:
 
 
 def prefetch_for(resources: list[dict]) -> dict:
-    """The three prefetch keys filled as a CDS client would fill them."""
+    """The prefetch keys filled as a CDS client would fill them."""
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     return {
         "patient": patient,
         "conditions": searchset([r for r in resources if r["resourceType"] == "Condition"]),
         "observations": searchset([r for r in resources if r["resourceType"] == "Observation"]),
+        "procedures": searchset([r for r in resources if r["resourceType"] == "Procedure"]),
+        "encounters": searchset([r for r in resources if r["resourceType"] == "Encounter"]),
     }
 
 

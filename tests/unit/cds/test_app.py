@@ -41,6 +41,8 @@ async def test_discovery_lists_each_hook_with_2_0_prefetch(client):
             "patient": "Patient/{{context.patientId}}",
             "conditions": "Condition?patient={{context.patientId}}",
             "observations": "Observation?patient={{context.patientId}}&_count=200",
+            "procedures": "Procedure?patient={{context.patientId}}",
+            "encounters": "Encounter?patient={{context.patientId}}",
         }
 
 
@@ -188,6 +190,11 @@ async def test_spec_patient_view_example_fetches_from_fhir_server(client, respx_
     )
     observations = respx_mock.get(f"{server}/Observation").respond(
         json=searchset([r for r in resources if r["resourceType"] == "Observation"]))  # fmt: skip
+    follow_up = [
+        respx_mock.get(f"{server}/{rtype}", params={"patient": "1288992"}).respond(
+            json=searchset([r for r in resources if r["resourceType"] == rtype]))
+        for rtype in ("Procedure", "Encounter")
+    ]  # fmt: skip
     body = {
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
         "fhirServer": server,
@@ -204,7 +211,7 @@ async def test_spec_patient_view_example_fetches_from_fhir_server(client, respx_
     response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.status_code == 200
     assert len(response.json()["cards"]) == 3
-    for route in (patient, conditions, observations):
+    for route in (patient, conditions, observations, *follow_up):
         assert route.called
         request = route.calls.last.request
         assert request.headers["authorization"] == "Bearer some-opaque-fhir-access-token"
