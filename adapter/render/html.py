@@ -61,7 +61,9 @@ def table(
     row_headers: bool = True,
 ) -> str:
     """An HTML table of already-escaped cells (a cell may carry its own ``<td …>``)."""
-    out = ['<div class="scroll"><table>']
+    # A region that may scroll sideways on a phone must be reachable by keyboard, and named.
+    name = caption or "Table: " + ", ".join(h for h in headers if h)
+    out = [f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(name)}"><table>']
     if caption:
         out.append(f"<caption>{escape(caption)}</caption>")
     out.append("<thead><tr>")
