@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -29,7 +28,12 @@ def seed_on_server(fhir_base: str) -> tuple[str, list[str]]:
         text = path.read_text().replace(f"{name}", f"{name}-{run}")
         for entry in json.loads(text)["entry"]:
             res = entry["resource"]
-            entries.append({"resource": res, "request": {"method": "PUT", "url": f"{res['resourceType']}/{res['id']}"}})
+            entries.append(
+                {
+                    "resource": res,
+                    "request": {"method": "PUT", "url": f"{res['resourceType']}/{res['id']}"},
+                }
+            )
         ids.append(f"{name}-{run}")
     for start in range(0, len(entries), 200):
         answer = httpx.post(fhir_base, json={"resourceType": "Bundle", "type": "transaction",
@@ -37,18 +41,25 @@ def seed_on_server(fhir_base: str) -> tuple[str, list[str]]:
         assert answer.status_code == 200, answer.text
     group = {"resourceType": "Group", "id": f"cohort-{run}", "type": "person", "actual": True,
              "member": [{"entity": {"reference": f"Patient/{pid}"}} for pid in ids]}  # fmt: skip
-    assert httpx.put(f"{fhir_base}/Group/{group['id']}", json=group, timeout=60).status_code in (200, 201)
+    assert httpx.put(f"{fhir_base}/Group/{group['id']}", json=group, timeout=60).status_code in (
+        200,
+        201,
+    )
     return group["id"], ids
 
 
 def test_cohort_of_a_group_equals_the_oracle(fhir_base, seed_on_server, capsys, tmp_path):
     group, _ = seed_on_server
     page = tmp_path / "cohort.html"
-    code = cli.main(["cohort", "--fhir-server", fhir_base, "--group", group, "--now", NOW, "--html", str(page)])
+    code = cli.main(
+        ["cohort", "--fhir-server", fhir_base, "--group", group, "--now", NOW, "--html", str(page)]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     got = json.loads(captured.out)
-    oracle = json.loads((ROOT / "fixtures" / "expected" / "cohort" / "seed.expected.json").read_text())
+    oracle = json.loads(
+        (ROOT / "fixtures" / "expected" / "cohort" / "seed.expected.json").read_text()
+    )
     close(got, oracle)
     assert page.read_text().startswith("<!DOCTYPE html>")
 
@@ -62,6 +73,8 @@ def test_every_patient_with_an_index_procedure(fhir_base, seed_on_server, capsys
 
 
 def test_a_missing_group_exits_2(fhir_base, capsys):
-    assert cli.main(["cohort", "--fhir-server", fhir_base, "--group", f"none-{uuid.uuid4().hex}"]) == 2
+    assert (
+        cli.main(["cohort", "--fhir-server", fhir_base, "--group", f"none-{uuid.uuid4().hex}"]) == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no Group/" in err
