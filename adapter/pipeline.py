@@ -11,8 +11,8 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.build import (
-    SCORE,
     Built,
+    LevelSite,
     build_provenance,
     build_risk_assessment,
     build_score_observation,
@@ -23,8 +23,7 @@ from adapter.mapping.evidence import Basis, Evidence
 from adapter.mapping.extract import LevelAssessment, PatientAssessment, extract_patient
 from adapter.mapping.followup import extract_follow_up
 from adapter.mapping.outcomes import PatientOutcome
-from adapter.mapping.sites import VERTEBRA
-from adapter.mapping.terminology import SNOMED, Terminology
+from adapter.mapping.terminology import Terminology
 from adapter.scoring import (
     ScoreResult,
     score_sins,
@@ -32,6 +31,7 @@ from adapter.scoring import (
     score_tokuhashi_revised,
     score_tomita,
 )
+from adapter.vocabulary.systems import SNOMED, VERTEBRA
 
 __all__ = [
     "LevelResult",
@@ -41,8 +41,6 @@ __all__ = [
     "primary_sites",
     "score_patient",
 ]
-
-CATEGORY = "http://spinemets.org/fhir/CodeSystem/category"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,21 +98,17 @@ def now_time() -> ClinicalTime:
 
 
 @functools.cache
-def _display(term: Terminology) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for (system, code), text in term.displays.items():
-        if system in (SCORE, CATEGORY, VERTEBRA):
-            out.setdefault(code, text)
-    return out
-
-
-@functools.cache
-def _snomed_for_level(term: Terminology) -> dict[str, str]:
-    reverse: dict[str, str] = {}
+def _level_sites(term: Terminology) -> dict[str, LevelSite]:
+    """Each level's output bodySite: the vertebra code and display, SNOMED CT where one code
+    names exactly that level."""
+    snomed: dict[str, str] = {}
     for code, levels in term.maps.get((SNOMED, VERTEBRA), {}).items():
         if len(levels) == 1:
-            reverse.setdefault(next(iter(levels)), code)
-    return reverse
+            snomed.setdefault(next(iter(levels)), code)
+    return {
+        level: LevelSite(level, term.display(VERTEBRA, level), snomed.get(level))
+        for level in term.code_systems.get(VERTEBRA, ())
+    }
 
 
 def _worst(levels: list[LevelResult]) -> tuple[LevelResult, ...]:
@@ -130,17 +124,15 @@ def score_patient(
 ) -> PatientResult:
     """Extract, score and build every output of one patient."""
     assessment = extract_patient(data, term)
-    display = _display(term)
-    snomed = _snomed_for_level(term)
+    sites = _level_sites(term)
     patient = assessment.patient
 
     levels: list[LevelResult] = []
     for level in assessment.levels:
         result = score_sins(level.inputs)
         obs = build_score_observation(
-            patient=patient, result=result, bases=level.basis, level=level.level,
-            level_snomed=snomed.get(level.level), now=now, display=display,
-        )  # fmt: skip
+            patient=patient, result=result, bases=level.basis, level=sites[level.level], now=now
+        )
         levels.append(LevelResult(level, result, obs))
     worst = _worst(levels)
     all_evidence: list[Evidence] = evidence_of(
@@ -151,25 +143,21 @@ def score_patient(
         evidence = evidence_of([b for lv in worst for b in lv.assessment.basis.values()])
         sins_risk = build_risk_assessment(
             patient=patient, result=worst[0].result, observations=[lv.observation for lv in worst],
-            evidence=evidence, display=display,
-            identifier=worst[0].observation.resource["identifier"][0]["value"],
+            evidence=evidence, identifier=worst[0].observation.resource["identifier"][0]["value"],
         )  # fmt: skip
 
-    scorers = [("tomita", score_tomita(assessment.tomita))]
-    scorers.append(("tokuhashi", score_tokuhashi_revised(assessment.tokuhashi)))
+    results = [score_tomita(assessment.tomita), score_tokuhashi_revised(assessment.tokuhashi)]
     if original:
-        scorers.append(("tokuhashi", score_tokuhashi_original(assessment.tokuhashi)))
+        results.append(score_tokuhashi_original(assessment.tokuhashi))
     scores = []
-    for prefix, result in scorers:
-        bases = {k: v for k, v in assessment.basis.items() if k.startswith(prefix)}
+    for result in results:
+        bases = {c.code: assessment.basis[c.code] for c in result.components}
         obs = build_score_observation(
-            patient=patient, result=result, bases=bases, level=None, level_snomed=None,
-            now=now, display=display,
-        )  # fmt: skip
+            patient=patient, result=result, bases=bases, level=None, now=now
+        )
         risk = build_risk_assessment(
             patient=patient, result=result, observations=[obs],
-            evidence=evidence_of(bases.values()), display=display,
-            identifier=obs.resource["identifier"][0]["value"],
+            evidence=evidence_of(bases.values()), identifier=obs.resource["identifier"][0]["value"],
         )  # fmt: skip
         scores.append(ScoreOutput(result, obs, risk))
 
@@ -180,9 +168,7 @@ def score_patient(
     follow = extract_follow_up(data, term, now=now, primary_sites=primary_sites(assessment))
     outcome_obs = None
     if follow.outcome is not None:
-        outcome_obs = build_outcome_observation(
-            follow.outcome, evidence=follow.evidence, now=now, display=display
-        )
+        outcome_obs = build_outcome_observation(follow.outcome, evidence=follow.evidence, now=now)
         targets.append(outcome_obs)
         all_evidence = evidence_of([Basis(tuple(all_evidence)), Basis(follow.evidence)])
     provenance = build_provenance(

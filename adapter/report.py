@@ -11,30 +11,6 @@ from adapter.scoring import ComponentScore, ScoreResult
 
 __all__ = ["ComponentLine", "ScoreSummary", "summarise", "text_report"]
 
-TITLES = {
-    "sins": "SINS",
-    "tomita": "Tomita",
-    "tokuhashi-revised": "Revised Tokuhashi (2005)",
-    "tokuhashi-original": "Original Tokuhashi (1990)",
-}
-COMPONENT_NAMES = {
-    "sins-location": "Location",
-    "sins-pain": "Pain",
-    "sins-bone-lesion": "Bone lesion",
-    "sins-alignment": "Alignment",
-    "sins-collapse": "Vertebral body collapse",
-    "sins-posterolateral": "Posterolateral involvement",
-    "tomita-primary-tumor": "Primary tumour growth",
-    "tomita-visceral-metastases": "Visceral metastases",
-    "tomita-bone-metastases": "Bone metastases",
-    "tokuhashi-general-condition": "General condition (KPS)",
-    "tokuhashi-extraspinal-bone-metastases": "Extraspinal bone metastases",
-    "tokuhashi-vertebral-metastases": "Vertebral body metastases",
-    "tokuhashi-major-organ-metastases": "Major internal organ metastases",
-    "tokuhashi-primary-site": "Primary site",
-    "tokuhashi-palsy": "Palsy (Frankel)",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class ComponentLine:
@@ -70,9 +46,7 @@ def _component(score: ComponentScore, basis: Basis) -> ComponentLine:
         + (f", {ev.time.text}" if ev.time else "")
         for ev in basis.evidence
     )
-    return ComponentLine(
-        COMPONENT_NAMES.get(score.code, score.code), value, sources, basis.all_notes, basis.settle
-    )
+    return ComponentLine(score.spec.title, value, sources, basis.all_notes, basis.settle)
 
 
 def _summary(result: ScoreResult, bases: Mapping[str, Basis], level: str | None) -> ScoreSummary:
@@ -83,11 +57,11 @@ def _summary(result: ScoreResult, bases: Mapping[str, Basis], level: str | None)
         if line.settle and not comp.points.certain
     )
     if result.band is not None:
-        recommendation = result.band.recommendation
+        recommendation = result.band.wording
     else:
         recommendation = "Not settled: " + " or ".join(b.label for b in result.possible_bands)
     return ScoreSummary(
-        TITLES[result.code],
+        result.spec.title,
         level,
         str(result.total),
         result.band.label if result.band else None,

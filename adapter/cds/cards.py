@@ -16,11 +16,12 @@ from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cohort.lines import outcome_lines
 from adapter.fhir.write.build import logical_references
 from adapter.pipeline import LevelResult, PatientResult
-from adapter.report import TITLES, ScoreSummary, summarise
+from adapter.report import ScoreSummary, summarise
 from adapter.scoring import ScoreResult
+from adapter.vocabulary import SINS
+from adapter.vocabulary.systems import SCORE
 
 __all__ = [
-    "SCORE_SYSTEM",
     "card_uuid",
     "has_spinal_disease",
     "score_cards",
@@ -28,33 +29,11 @@ __all__ = [
     "table_cell",
 ]
 
-SCORE_SYSTEM = "http://spinemets.org/fhir/CodeSystem/score"
 _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
 _SUMMARY_MAX = 139
-SHORT_TITLES = {
-    "sins": "SINS",
-    "tomita": "Tomita",
-    "tokuhashi-revised": "Revised Tokuhashi",
-    "tokuhashi-original": "Original Tokuhashi",
-}
-# Words short enough for a 140-character summary.
-_SHORT_COMPONENT = {
-    "sins-location": "level",
-    "sins-pain": "pain",
-    "sins-bone-lesion": "lesion quality",
-    "sins-alignment": "alignment",
-    "sins-collapse": "collapse",
-    "sins-posterolateral": "posterolateral involvement",
-    "tomita-primary-tumor": "primary growth",
-    "tomita-visceral-metastases": "visceral mets",
-    "tomita-bone-metastases": "bone mets extent",
-    "tokuhashi-general-condition": "KPS",
-    "tokuhashi-extraspinal-bone-metastases": "extraspinal count",
-    "tokuhashi-vertebral-metastases": "vertebral count",
-    "tokuhashi-major-organ-metastases": "organ mets",
-    "tokuhashi-primary-site": "primary site",
-    "tokuhashi-palsy": "Frankel grade",
-}
+# SINS cut-offs, read from its bands: consultation from the potentially unstable band up.
+_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
+_UNSTABLE_FROM = SINS.band("sins-unstable").low
 
 Indicator = Literal["info", "warning", "critical"]
 
@@ -84,24 +63,24 @@ def _shorten(text: str) -> str:
 
 
 def _gaps(result: ScoreResult) -> str:
-    missing = [c.code for c in result.components if not c.known]
-    uncertain = [c.code for c in result.components if c.known and not c.points.certain]
+    missing = [c for c in result.components if not c.known]
+    uncertain = [c for c in result.components if c.known and not c.points.certain]
     parts = []
     for codes, word in ((missing, "missing"), (uncertain, "uncertain")):
         if codes:
-            names = [_SHORT_COMPONENT.get(c, c) for c in codes[:2]]
+            names = [c.spec.short for c in codes[:2]]
             more = f" +{len(codes) - 2}" if len(codes) > 2 else ""
             parts.append(f"{', '.join(names)}{more} {word}")
     return "; ".join(parts)
 
 
 def _advice(result: ScoreResult) -> str | None:
-    if result.code != "sins":
+    if result.spec is not SINS:
         return None
-    if result.total.low >= 7:
+    if result.total.low >= _CONSULT_FROM:
         return "surgical consultation recommended"
-    if result.total.high >= 7:
-        return "surgical consultation if 7 or more"
+    if result.total.high >= _CONSULT_FROM:
+        return f"surgical consultation if {_CONSULT_FROM} or more"
     return None
 
 
@@ -109,9 +88,8 @@ def headline(summary: ScoreSummary) -> str:
     """The card summary: score, total or range, level, band or gap, advice (< 140 characters)."""
     result = summary.result
     at = f" at {summary.level}" if summary.level else ""
-    text = f"{SHORT_TITLES[result.code]} {result.total}{at}"
-    # "potentially unstable (indeterminate)" → "potentially unstable": no nested parentheses.
-    text += f" ({result.band.label.split(' (')[0]})" if result.band else ": range spans bands"
+    text = f"{result.spec.short_title} {result.total}{at}"
+    text += f" ({result.band.short_label})" if result.band else ": range spans bands"
     advice, gaps = _advice(result), _gaps(result)
     if result.band is not None and advice:
         text += f": {advice}"
@@ -121,12 +99,12 @@ def headline(summary: ScoreSummary) -> str:
 
 
 def indicator(result: ScoreResult) -> Indicator:
-    """SINS of 13 or more for certain is critical; a SINS range reaching 7 is a warning."""
-    if result.code != "sins":
+    """SINS certainly unstable is critical; a SINS range reaching consultation is a warning."""
+    if result.spec is not SINS:
         return "info"
-    if result.total.low >= 13:
+    if result.total.low >= _UNSTABLE_FROM:
         return "critical"
-    return "warning" if result.total.high >= 7 else "info"
+    return "warning" if result.total.high >= _CONSULT_FROM else "info"
 
 
 def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = ()) -> str:
@@ -190,7 +168,7 @@ def _card(
         indicator=indicator(summary.result),
         source=Source(
             label="spinemets",
-            topic=CodingModel(system=SCORE_SYSTEM, code=code, display=TITLES[code]),
+            topic=CodingModel(system=SCORE, code=code, display=summary.result.spec.title),
         ),
         suggestions=[suggestion] if actions else None,
         selectionBehavior="at-most-one" if actions else None,

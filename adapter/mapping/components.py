@@ -41,9 +41,18 @@ from adapter.scoring import (
     level_order,
     location_of,
 )
+from adapter.vocabulary import (
+    COMPONENTS,
+    SINS_LOCATION,
+    TOKUHASHI_GENERAL,
+    TOKUHASHI_PALSY,
+    TOKUHASHI_PRIMARY,
+    TOKUHASHI_VERTEBRAL,
+    TOMITA_PRIMARY,
+    ComponentSpec,
+)
 
 __all__ = [
-    "SETTLE",
     "cast_possible",
     "coded_presence",
     "counts",
@@ -55,27 +64,6 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=Enum)
-
-SETTLE = {
-    "sins-pain": "record a spinal-pain finding (mechanical, non-mechanical, pain-free)",
-    "sins-bone-lesion": "record bone-lesion-quality (lytic, mixed, blastic) from CT",
-    "sins-alignment": "record spinal-alignment (subluxation, de-novo-deformity, normal)",
-    "sins-collapse": "record vertebral-body-collapse (gt-50, lt-50, none-gt-50-involved, none)",
-    "sins-posterolateral": "record posterolateral-involvement (bilateral, unilateral, none)",
-    "tomita-primary-tumor": "record the primary tumour Condition, or tomita-primary-growth "
-    "(slow, moderate, rapid)",
-    "tomita-visceral-metastases": "record visceral-metastases (none, treatable, untreatable)",
-    "tomita-bone-metastases": "record bone-metastasis Conditions with their sites, or "
-    "bone-metastasis-extent (solitary, multiple)",
-    "tokuhashi-general-condition": "record a Karnofsky performance status (LOINC 89243-0)",
-    "tokuhashi-extraspinal-bone-metastases": "record extraspinal-bone-metastases-count",
-    "tokuhashi-vertebral-metastases": "record bone-metastasis Conditions with their vertebral "
-    "levels, or vertebral-metastases-count",
-    "tokuhashi-major-organ-metastases": "record major-organ-metastases (none, removable, "
-    "unremovable)",
-    "tokuhashi-primary-site": "record the primary tumour Condition (ICD-10-CM or SNOMED CT)",
-    "tokuhashi-palsy": "record a frankel-grade finding (frankel-a … frankel-e)",
-}
 
 
 def _explicit_count(found: Findings, code: str) -> tuple[Possible[int], Basis] | None:
@@ -123,7 +111,7 @@ def counts(found: Findings, staging: Staging) -> tuple[Possible[int], Basis, Pos
         why = (f"{unplaced} lesion(s) without a spinal level widen the count.",)
         v_basis = Basis(tuple(vertebral_ev), caveats=why if unplaced else ())
     if not vertebral.known:
-        v_basis = Basis(settle=SETTLE["tokuhashi-vertebral-metastases"])
+        v_basis = Basis(settle=TOKUHASHI_VERTEBRAL.settle)
 
     explicit_e = _explicit_count(found, "extraspinal-bone-metastases-count")
     if explicit_e is not None:
@@ -138,16 +126,20 @@ def counts(found: Findings, staging: Staging) -> tuple[Possible[int], Basis, Pos
 
 def coded_presence(
     found: Findings,
-    code: str,
+    *,
+    finding: str,
+    component: ComponentSpec,
     coded: list[ConditionRecord],
     enum: type[E],
     none: E,
     present: tuple[E, E],
     label: str,
 ) -> tuple[Possible[E], Basis]:
-    chosen = pick_enum(found, code)
+    """Presence from metastasis Conditions (none coded = none; coded = one of the two present
+    answers), unless the finding that assesses it was recorded."""
+    chosen = pick_enum(found, finding)
     if chosen is not None:
-        return enum_input(chosen, enum, SETTLE.get(code))
+        return enum_input(chosen, enum, component.settle)
     if not coded:
         note = f"No {label} metastasis Condition coded: none."
         return Possible.of(none), Basis(notes=(note,))
@@ -156,8 +148,7 @@ def coded_presence(
         f"{label.capitalize()} metastasis coded but not assessed: "
         f"either {present[0].value} or {present[1].value}."
     )
-    settle = f"record {code} ({', '.join(e.value for e in enum)})"
-    return Possible.of(*present), Basis(evidence, settle=settle, caveats=(note,))
+    return Possible.of(*present), Basis(evidence, settle=component.settle, caveats=(note,))
 
 
 def primary(
@@ -179,19 +170,17 @@ def primary(
 
     site_pick = pick_enum(found, "tokuhashi-primary-site")
     if site_pick is not None:
-        site_input, site_basis = enum_input(
-            site_pick, PrimarySite, SETTLE["tokuhashi-primary-site"]
-        )
+        site_input, site_basis = enum_input(site_pick, PrimarySite, TOKUHASHI_PRIMARY.settle)
     elif sites:
         site_input = Possible(frozenset(sites))
         site_basis = Basis(tuple(evidence), notes, caveats=caveats)
     else:
         site_input = Possible.unknown(PrimarySite)
-        site_basis = Basis(settle=SETTLE["tokuhashi-primary-site"])
+        site_basis = Basis(settle=TOKUHASHI_PRIMARY.settle)
 
     growth_pick = pick_enum(found, "tomita-primary-growth")
     if growth_pick is not None:
-        growth_input, growth_basis = enum_input(growth_pick, Growth, SETTLE["tomita-primary-tumor"])
+        growth_input, growth_basis = enum_input(growth_pick, Growth, TOMITA_PRIMARY.settle)
     elif sites:
         growth: set[Growth] = set()
         for site in sites:
@@ -208,7 +197,7 @@ def primary(
         growth_basis = Basis(tuple(evidence), notes, settle, tuple(growth_caveats))
     else:
         growth_input = Possible.unknown(Growth)
-        growth_basis = Basis(settle=SETTLE["tomita-primary-tumor"])
+        growth_basis = Basis(settle=TOMITA_PRIMARY.settle)
     return site_input, site_basis, growth_input, growth_basis
 
 
@@ -219,7 +208,7 @@ def kps_input(found: Findings) -> tuple[Possible[int], Basis]:
         return Possible(chosen.values), Basis(chosen.evidence, caveats=conflict)
     ecog = choose_latest(found.ecog, "ECOG", str)
     if ecog is None:
-        return Possible.unknown(KPS_VALUES), Basis(settle=SETTLE["tokuhashi-general-condition"])
+        return Possible.unknown(KPS_VALUES), Basis(settle=TOKUHASHI_GENERAL.settle)
     kps: set[int] = set()
     for grade in ecog.values:
         low, high = ECOG_KPS[grade]
@@ -228,24 +217,24 @@ def kps_input(found: Findings) -> tuple[Possible[int], Basis]:
     note = f"ECOG {grades} stands in for Karnofsky {min(kps)}–{max(kps)}."
     notes: tuple[str, ...] = (note, ecog.conflict) if ecog.conflict else (note,)
     return Possible(frozenset(kps)), Basis(
-        ecog.evidence, settle=SETTLE["tokuhashi-general-condition"], caveats=notes
+        ecog.evidence, settle=TOKUHASHI_GENERAL.settle, caveats=notes
     )
 
 
 def palsy_input(found: Findings) -> tuple[Possible[Frankel], Basis]:
     frankel = pick_enum(found, "frankel-grade")
     if frankel is not None:
-        return enum_input(frankel, Frankel, SETTLE["tokuhashi-palsy"])
+        return enum_input(frankel, Frankel, TOKUHASHI_PALSY.settle)
     ais = pick_enum(found, "asia-impairment-scale")
     if ais is None:
-        return Possible.unknown(Frankel), Basis(settle=SETTLE["tokuhashi-palsy"])
-    palsy, basis = enum_input(ais, Frankel, SETTLE["tokuhashi-palsy"])
+        return Possible.unknown(Frankel), Basis(settle=TOKUHASHI_PALSY.settle)
+    palsy, basis = enum_input(ais, Frankel, TOKUHASHI_PALSY.settle)
     grades = "/".join(sorted(g.value for g in palsy.values))
     return palsy, basis.plus(caveats=[f"AIS grade {grades} stands in for Frankel {grades}."])
 
 
 def level_inputs(found: Findings, level: str, origin: list[Evidence]) -> LevelAssessment:
-    basis: dict[str, Basis] = {"sins-location": Basis(tuple(origin))}
+    basis: dict[str, Basis] = {SINS_LOCATION.code: Basis(tuple(origin))}
     picked: dict[str, Possible[Enum]] = {}
     enums: dict[str, type[Enum]] = {
         "spinal-pain": Pain,
@@ -256,7 +245,7 @@ def level_inputs(found: Findings, level: str, origin: list[Evidence]) -> LevelAs
     }
     for finding, component in SINS_FINDINGS.items():
         possible, basis[component] = enum_input(
-            pick_enum(found, finding, level), enums[finding], SETTLE[component]
+            pick_enum(found, finding, level), enums[finding], COMPONENTS[component].settle
         )
         picked[finding] = possible
     inputs = SinsInput(

@@ -11,7 +11,6 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
 from adapter.mapping.assessment import LevelAssessment, PatientAssessment
 from adapter.mapping.components import (
-    SETTLE,
     coded_presence,
     counts,
     kps_input,
@@ -40,6 +39,17 @@ from adapter.scoring import (
     Visceral,
     bone_extent_from_counts,
 )
+from adapter.vocabulary import (
+    TOKUHASHI_EXTRASPINAL,
+    TOKUHASHI_GENERAL,
+    TOKUHASHI_MAJOR_ORGAN,
+    TOKUHASHI_PALSY,
+    TOKUHASHI_PRIMARY,
+    TOKUHASHI_VERTEBRAL,
+    TOMITA_BONE,
+    TOMITA_PRIMARY,
+    TOMITA_VISCERAL,
+)
 
 __all__ = [
     "ECOG",
@@ -67,21 +77,33 @@ def extract_patient(data: PatientData, term: Terminology) -> PatientAssessment:
     vertebral, v_basis, extra, e_basis = counts(found, staging)
     site, site_basis, growth, growth_basis = primary(ctx, found, staging)
     visceral, visceral_basis = coded_presence(
-        found, "visceral-metastases", staging.visceral, Visceral, Visceral.NONE,
-        (Visceral.TREATABLE, Visceral.UNTREATABLE), "visceral",
-    )  # fmt: skip
+        found,
+        finding="visceral-metastases",
+        component=TOMITA_VISCERAL,
+        coded=staging.visceral,
+        enum=Visceral,
+        none=Visceral.NONE,
+        present=(Visceral.TREATABLE, Visceral.UNTREATABLE),
+        label="visceral",
+    )
     major, major_basis = coded_presence(
-        found, "major-organ-metastases", staging.major, MajorOrgan, MajorOrgan.NONE,
-        (MajorOrgan.REMOVABLE, MajorOrgan.UNREMOVABLE), "major-organ",
-    )  # fmt: skip
+        found,
+        finding="major-organ-metastases",
+        component=TOKUHASHI_MAJOR_ORGAN,
+        coded=staging.major,
+        enum=MajorOrgan,
+        none=MajorOrgan.NONE,
+        present=(MajorOrgan.REMOVABLE, MajorOrgan.UNREMOVABLE),
+        label="major-organ",
+    )
     extent_pick = pick_enum(found, "bone-metastasis-extent")
     if extent_pick is not None:
-        bone, bone_basis = enum_input(extent_pick, BoneExtent, SETTLE["tomita-bone-metastases"])
+        bone, bone_basis = enum_input(extent_pick, BoneExtent, TOMITA_BONE.settle)
     else:
         bone = bone_extent_from_counts(vertebral, extra)
         if not vertebral.known and not bone.certain:
             bone = Possible.unknown(BoneExtent)
-            bone_basis = Basis(settle=SETTLE["tomita-bone-metastases"])
+            bone_basis = Basis(settle=TOMITA_BONE.settle)
         else:
             bone_basis = Basis(
                 (*v_basis.evidence, *e_basis.evidence),
@@ -101,15 +123,15 @@ def extract_patient(data: PatientData, term: Terminology) -> PatientAssessment:
         tomita=TomitaInput(growth, visceral, bone),
         tokuhashi=TokuhashiInput(kps, extra, vertebral, major, site, palsy),
         basis={
-            "tomita-primary-tumor": growth_basis,
-            "tomita-visceral-metastases": visceral_basis,
-            "tomita-bone-metastases": bone_basis,
-            "tokuhashi-general-condition": kps_basis,
-            "tokuhashi-extraspinal-bone-metastases": e_basis,
-            "tokuhashi-vertebral-metastases": v_basis,
-            "tokuhashi-major-organ-metastases": major_basis,
-            "tokuhashi-primary-site": site_basis,
-            "tokuhashi-palsy": palsy_basis,
+            TOMITA_PRIMARY.code: growth_basis,
+            TOMITA_VISCERAL.code: visceral_basis,
+            TOMITA_BONE.code: bone_basis,
+            TOKUHASHI_GENERAL.code: kps_basis,
+            TOKUHASHI_EXTRASPINAL.code: e_basis,
+            TOKUHASHI_VERTEBRAL.code: v_basis,
+            TOKUHASHI_MAJOR_ORGAN.code: major_basis,
+            TOKUHASHI_PRIMARY.code: site_basis,
+            TOKUHASHI_PALSY.code: palsy_basis,
         },
         issues=tuple(ctx.issues),
     )

@@ -6,9 +6,8 @@ exact range, and a category exists only when the whole range lies in one band.
 
 from adapter.scoring.levels import LEVELS, level_order
 from adapter.scoring.possible import Possible, Span
-from adapter.scoring.result import Band, ComponentScore, ScoreResult
+from adapter.scoring.result import ComponentScore, ScoreResult
 from adapter.scoring.sins import (
-    SINS_BANDS,
     Alignment,
     BoneLesion,
     Collapse,
@@ -22,8 +21,6 @@ from adapter.scoring.sins import (
 from adapter.scoring.tokuhashi import (
     COUNT_CAP,
     KPS_VALUES,
-    TOKUHASHI_ORIGINAL_BANDS,
-    TOKUHASHI_REVISED_BANDS,
     Frankel,
     MajorOrgan,
     PrimarySite,
@@ -32,7 +29,6 @@ from adapter.scoring.tokuhashi import (
     score_tokuhashi_revised,
 )
 from adapter.scoring.tomita import (
-    TOMITA_BANDS,
     BoneExtent,
     Growth,
     TomitaInput,
@@ -45,12 +41,7 @@ __all__ = [
     "COUNT_CAP",
     "KPS_VALUES",
     "LEVELS",
-    "SINS_BANDS",
-    "TOKUHASHI_ORIGINAL_BANDS",
-    "TOKUHASHI_REVISED_BANDS",
-    "TOMITA_BANDS",
     "Alignment",
-    "Band",
     "BoneExtent",
     "BoneLesion",
     "Collapse",

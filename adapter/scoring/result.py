@@ -6,45 +6,41 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapter.scoring.possible import Span
+from adapter.vocabulary import BandSpec, ComponentSpec, ScoreSpec
 
-__all__ = ["Band", "ComponentScore", "ScoreResult", "band_of", "total_of"]
-
-
-@dataclass(frozen=True, slots=True)
-class Band:
-    """A result category: the contract's category code, its total range and what it means."""
-
-    code: str
-    low: int
-    high: int
-    label: str
-    recommendation: str
+__all__ = ["ComponentScore", "ScoreResult", "result_of", "total_of"]
 
 
 @dataclass(frozen=True, slots=True)
 class ComponentScore:
     """Points of one component. ``known`` is False when no input fed it (dataAbsentReason)."""
 
-    code: str
+    spec: ComponentSpec
     points: Span
     known: bool
+
+    @property
+    def code(self) -> str:
+        return self.spec.code
 
 
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
-    """A whole score: its code and method, components, the exact total range, the band if any."""
+    """A whole score: its spec, components, the exact total range and the band if settled."""
 
-    code: str
-    method: str
+    spec: ScoreSpec
     components: tuple[ComponentScore, ...]
     total: Span
-    band: Band | None
-    bands: tuple[Band, ...]
+    band: BandSpec | None
 
     @property
-    def possible_bands(self) -> tuple[Band, ...]:
+    def code(self) -> str:
+        return self.spec.code
+
+    @property
+    def possible_bands(self) -> tuple[BandSpec, ...]:
         """Every band some total in the range falls into (one when the category is settled)."""
-        return tuple(b for b in self.bands if b.low <= self.total.high and self.total.low <= b.high)
+        return self.spec.bands_within(self.total.low, self.total.high)
 
 
 def total_of(components: Sequence[ComponentScore]) -> Span:
@@ -55,9 +51,11 @@ def total_of(components: Sequence[ComponentScore]) -> Span:
     return total
 
 
-def band_of(total: Span, bands: Sequence[Band]) -> Band | None:
-    """The band holding every total of the range, or None when the range spans bands."""
-    for band in bands:
-        if band.low <= total.low and total.high <= band.high:
-            return band
-    return None
+def result_of(spec: ScoreSpec, spans: Sequence[tuple[Span, bool]]) -> ScoreResult:
+    """The result of a score whose components, in spec order, have these spans."""
+    components = tuple(
+        ComponentScore(comp, points, known)
+        for comp, (points, known) in zip(spec.components, spans, strict=True)
+    )
+    total = total_of(components)
+    return ScoreResult(spec, components, total, spec.band_of(total.low, total.high))

@@ -12,10 +12,10 @@ from enum import Enum
 
 from adapter.scoring.levels import LEVELS
 from adapter.scoring.possible import Possible
-from adapter.scoring.result import Band, ComponentScore, ScoreResult, band_of, total_of
+from adapter.scoring.result import ScoreResult, result_of
+from adapter.vocabulary import SINS
 
 __all__ = [
-    "SINS_BANDS",
     "Alignment",
     "BoneLesion",
     "Collapse",
@@ -95,15 +95,6 @@ _LOCATION: dict[str, Location] = {
     "S2": _R, "S3": _R, "S4": _R, "S5": _R,
 }  # fmt: skip
 
-SINS_BANDS = (
-    Band("sins-stable", 0, 6, "stable", "Stable lesion: no surgical consultation needed for "
-         "instability (SINS 0–6)."),
-    Band("sins-potentially-unstable", 7, 12, "potentially unstable (indeterminate)",
-         "Potentially unstable: surgical consultation recommended (SINS 7–12)."),
-    Band("sins-unstable", 13, 18, "unstable",
-         "Unstable: surgical consultation recommended (SINS 13–18)."),
-)  # fmt: skip
-
 
 def location_of(level: str) -> Location | None:
     """SINS location class of a level, or None where SINS does not define one (coccyx)."""
@@ -129,25 +120,14 @@ def score_sins(inp: SinsInput) -> ScoreResult:
     location = location_of(inp.level)
     if location is None:
         raise ValueError(f"SINS does not score level {inp.level}")
-    components = (
-        ComponentScore("sins-location", Possible.of(location).span(lambda loc: loc.value), True),
-        ComponentScore("sins-pain", inp.pain.span(_PAIN.__getitem__), inp.pain.known),
-        ComponentScore(
-            "sins-bone-lesion", inp.bone_lesion.span(_LESION.__getitem__), inp.bone_lesion.known
+    return result_of(
+        SINS,
+        (
+            (Possible.of(location).span(lambda loc: loc.value), True),
+            (inp.pain.span(_PAIN.__getitem__), inp.pain.known),
+            (inp.bone_lesion.span(_LESION.__getitem__), inp.bone_lesion.known),
+            (inp.alignment.span(_ALIGNMENT.__getitem__), inp.alignment.known),
+            (inp.collapse.span(_COLLAPSE.__getitem__), inp.collapse.known),
+            (inp.posterolateral.span(_POSTEROLATERAL.__getitem__), inp.posterolateral.known),
         ),
-        ComponentScore(
-            "sins-alignment", inp.alignment.span(_ALIGNMENT.__getitem__), inp.alignment.known
-        ),
-        ComponentScore(
-            "sins-collapse", inp.collapse.span(_COLLAPSE.__getitem__), inp.collapse.known
-        ),
-        ComponentScore(
-            "sins-posterolateral",
-            inp.posterolateral.span(_POSTEROLATERAL.__getitem__),
-            inp.posterolateral.known,
-        ),
-    )
-    total = total_of(components)
-    return ScoreResult(
-        "sins", "sins-2010", components, total, band_of(total, SINS_BANDS), SINS_BANDS
     )

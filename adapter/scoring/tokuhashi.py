@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from adapter.scoring.possible import Possible
-from adapter.scoring.result import Band, ComponentScore, ScoreResult, band_of, total_of
+from adapter.scoring.possible import Possible, Span
+from adapter.scoring.result import ScoreResult, result_of
+from adapter.vocabulary import TOKUHASHI_ORIGINAL, TOKUHASHI_REVISED
 
 __all__ = [
     "COUNT_CAP",
     "KPS_VALUES",
-    "TOKUHASHI_ORIGINAL_BANDS",
-    "TOKUHASHI_REVISED_BANDS",
     "Frankel",
     "MajorOrgan",
     "PrimarySite",
@@ -89,24 +88,6 @@ _SITE_ORIGINAL = {site: 1 for site in PrimarySite} | {
 _MAJOR = {MajorOrgan.UNREMOVABLE: 0, MajorOrgan.REMOVABLE: 1, MajorOrgan.NONE: 2}
 _PALSY = {Frankel.A: 0, Frankel.B: 0, Frankel.C: 1, Frankel.D: 1, Frankel.E: 2}
 
-TOKUHASHI_REVISED_BANDS = (
-    Band("tokuhashi-lt-6-months", 0, 8, "predicted survival < 6 months",
-         "Predicted survival < 6 months: conservative treatment (revised Tokuhashi 0–8)."),
-    Band("tokuhashi-ge-6-months", 9, 11, "predicted survival ≥ 6 months",
-         "Predicted survival ≥ 6 months: palliative surgery; excisional surgery if a single "
-         "lesion and no metastases to major internal organs (revised Tokuhashi 9–11)."),
-    Band("tokuhashi-ge-12-months", 12, 15, "predicted survival ≥ 12 months",
-         "Predicted survival ≥ 12 months: excisional surgery (revised Tokuhashi 12–15)."),
-)  # fmt: skip
-TOKUHASHI_ORIGINAL_BANDS = (
-    Band("tokuhashi-original-le-3-months", 0, 5, "predicted survival ≤ 3 months",
-         "Predicted survival ≤ 3 months (original Tokuhashi 0–5)."),
-    Band("tokuhashi-original-variable", 6, 8, "variable survival",
-         "Survival variable (original Tokuhashi 6–8)."),
-    Band("tokuhashi-original-ge-12-months", 9, 12, "predicted survival ≥ 12 months",
-         "Predicted survival ≥ 12 months (original Tokuhashi 9–12)."),
-)  # fmt: skip
-
 
 @dataclass(frozen=True, slots=True)
 class TokuhashiInput:
@@ -138,62 +119,24 @@ def _vertebral(count: int) -> int:
     return 2 if count == 1 else 1 if count == 2 else 0
 
 
-def _components(
+def _spans(
     inp: TokuhashiInput, site_points: dict[PrimarySite, int]
-) -> tuple[ComponentScore, ...]:
+) -> tuple[tuple[Span, bool], ...]:
     return (
-        ComponentScore(
-            "tokuhashi-general-condition", inp.kps.span(_general_condition), inp.kps.known
-        ),
-        ComponentScore(
-            "tokuhashi-extraspinal-bone-metastases",
-            inp.extraspinal_count.span(_extraspinal),
-            inp.extraspinal_count.known,
-        ),
-        ComponentScore(
-            "tokuhashi-vertebral-metastases",
-            inp.vertebral_count.span(_vertebral),
-            inp.vertebral_count.known,
-        ),
-        ComponentScore(
-            "tokuhashi-major-organ-metastases",
-            inp.major_organ.span(_MAJOR.__getitem__),
-            inp.major_organ.known,
-        ),
-        ComponentScore(
-            "tokuhashi-primary-site",
-            inp.primary_site.span(site_points.__getitem__),
-            inp.primary_site.known,
-        ),
-        ComponentScore("tokuhashi-palsy", inp.palsy.span(_PALSY.__getitem__), inp.palsy.known),
+        (inp.kps.span(_general_condition), inp.kps.known),
+        (inp.extraspinal_count.span(_extraspinal), inp.extraspinal_count.known),
+        (inp.vertebral_count.span(_vertebral), inp.vertebral_count.known),
+        (inp.major_organ.span(_MAJOR.__getitem__), inp.major_organ.known),
+        (inp.primary_site.span(site_points.__getitem__), inp.primary_site.known),
+        (inp.palsy.span(_PALSY.__getitem__), inp.palsy.known),
     )
 
 
 def score_tokuhashi_revised(inp: TokuhashiInput) -> ScoreResult:
     """Revised Tokuhashi score, total 0–15 (Tokuhashi 2005)."""
-    components = _components(inp, _SITE_REVISED)
-    total = total_of(components)
-    bands = TOKUHASHI_REVISED_BANDS
-    return ScoreResult(
-        "tokuhashi-revised",
-        "tokuhashi-revised-2005",
-        components,
-        total,
-        band_of(total, bands),
-        bands,
-    )
+    return result_of(TOKUHASHI_REVISED, _spans(inp, _SITE_REVISED))
 
 
 def score_tokuhashi_original(inp: TokuhashiInput) -> ScoreResult:
     """Original Tokuhashi score, total 0–12 (Tokuhashi 1990)."""
-    components = _components(inp, _SITE_ORIGINAL)
-    total = total_of(components)
-    bands = TOKUHASHI_ORIGINAL_BANDS
-    return ScoreResult(
-        "tokuhashi-original",
-        "tokuhashi-original-1990",
-        components,
-        total,
-        band_of(total, bands),
-        bands,
-    )
+    return result_of(TOKUHASHI_ORIGINAL, _spans(inp, _SITE_ORIGINAL))

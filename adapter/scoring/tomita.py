@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from enum import Enum
 
 from adapter.scoring.possible import Possible
-from adapter.scoring.result import Band, ComponentScore, ScoreResult, band_of, total_of
+from adapter.scoring.result import ScoreResult, result_of
+from adapter.vocabulary import TOMITA
 
 __all__ = [
-    "TOMITA_BANDS",
     "BoneExtent",
     "Growth",
     "TomitaInput",
@@ -44,18 +44,6 @@ _GROWTH = {Growth.SLOW: 1, Growth.MODERATE: 2, Growth.RAPID: 4}
 _VISCERAL = {Visceral.NONE: 0, Visceral.TREATABLE: 2, Visceral.UNTREATABLE: 4}
 _BONE = {BoneExtent.SOLITARY: 1, BoneExtent.MULTIPLE: 2}
 
-TOMITA_BANDS = (
-    Band("tomita-long-term-control", 2, 3, "long-term local control",
-         "Treatment goal long-term local control: wide or marginal excision (Tomita 2–3)."),
-    Band("tomita-middle-term-control", 4, 5, "middle-term local control",
-         "Treatment goal middle-term local control: marginal or intralesional excision "
-         "(Tomita 4–5)."),
-    Band("tomita-short-term-palliation", 6, 7, "short-term palliation",
-         "Treatment goal short-term palliation: palliative surgery (Tomita 6–7)."),
-    Band("tomita-terminal-care", 8, 10, "terminal care",
-         "Terminal care: non-operative supportive care (Tomita 8–10)."),
-)  # fmt: skip
-
 
 @dataclass(frozen=True, slots=True)
 class TomitaInput:
@@ -79,18 +67,11 @@ def bone_extent_from_counts(
 
 def score_tomita(inp: TomitaInput) -> ScoreResult:
     """Tomita score, total 2–10 (Tomita 2001)."""
-    components = (
-        ComponentScore(
-            "tomita-primary-tumor", inp.growth.span(_GROWTH.__getitem__), inp.growth.known
+    return result_of(
+        TOMITA,
+        (
+            (inp.growth.span(_GROWTH.__getitem__), inp.growth.known),
+            (inp.visceral.span(_VISCERAL.__getitem__), inp.visceral.known),
+            (inp.bone.span(_BONE.__getitem__), inp.bone.known),
         ),
-        ComponentScore(
-            "tomita-visceral-metastases",
-            inp.visceral.span(_VISCERAL.__getitem__),
-            inp.visceral.known,
-        ),
-        ComponentScore("tomita-bone-metastases", inp.bone.span(_BONE.__getitem__), inp.bone.known),
-    )
-    total = total_of(components)
-    return ScoreResult(
-        "tomita", "tomita-2001", components, total, band_of(total, TOMITA_BANDS), TOMITA_BANDS
     )

@@ -19,13 +19,21 @@ import orjson
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.evidence import Basis, Evidence
 from adapter.scoring import ComponentScore, ScoreResult, Span
+from adapter.vocabulary.systems import (
+    ASSESSMENT_SID,
+    CATEGORY,
+    DATA_ABSENT_REASON,
+    OBSERVATION_CATEGORY,
+    PROVENANCE_PARTICIPANT,
+    SCORE,
+    SNOMED,
+    SOFTWARE_SID,
+    VERTEBRA,
+)
 
 __all__ = [
-    "ASSESSMENT_SID",
-    "CATEGORY",
-    "SCORE",
     "Built",
-    "ScoreDisplay",
+    "LevelSite",
     "build_provenance",
     "build_risk_assessment",
     "build_score_observation",
@@ -34,18 +42,16 @@ __all__ = [
     "reference_to",
 ]
 
-BASE = "http://spinemets.org/fhir"
-SCORE = f"{BASE}/CodeSystem/score"
-CATEGORY = f"{BASE}/CodeSystem/category"
-VERTEBRA = f"{BASE}/CodeSystem/vertebra"
-ASSESSMENT_SID = f"{BASE}/sid/assessment"
-SNOMED = "http://snomed.info/sct"
-_OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-_DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
-_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 _URN_NAMESPACE = uuid.UUID("5b0e7e0c-3f7a-4c52-9d0b-8f3c2a1d6e41")
 
-ScoreDisplay = Mapping[str, str]
+
+@dataclass(frozen=True, slots=True)
+class LevelSite:
+    """The spinal level an output is about: vertebra code, its display, SNOMED CT where known."""
+
+    code: str
+    display: str | None
+    snomed: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +70,10 @@ def reference_to(patient: str) -> dict[str, str]:
     return {"reference": patient if patient.startswith("urn:") else f"Patient/{patient}"}
 
 
-def _coding(system: str, code: str, display: Mapping[str, str]) -> dict[str, str]:
+def _coding(system: str, code: str, display: str | None) -> dict[str, str]:
     coding = {"system": system, "code": code}
-    if code in display:
-        coding["display"] = display[code]
+    if display:
+        coding["display"] = display
     return coding
 
 
@@ -82,11 +88,11 @@ def _value(span: Span, prefix: str = "value") -> dict[str, Any]:
     return {f"{prefix}Range": {"low": _quantity(span.low), "high": _quantity(span.high)}}
 
 
-def _component(score: ComponentScore, display: ScoreDisplay) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": {"coding": [_coding(SCORE, score.code, display)]}}
+def _component(score: ComponentScore) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": {"coding": [_coding(SCORE, score.code, score.spec.display)]}}
     if not score.known:
         out["dataAbsentReason"] = {
-            "coding": [{"system": _DATA_ABSENT, "code": "unknown", "display": "Unknown"}]
+            "coding": [{"system": DATA_ABSENT_REASON, "code": "unknown", "display": "Unknown"}]
         }
     else:
         out |= _value(score.points)
@@ -140,41 +146,41 @@ def build_score_observation(
     patient: str,
     result: ScoreResult,
     bases: Mapping[str, Basis],
-    level: str | None,
-    level_snomed: str | None,
+    level: LevelSite | None,
     now: ClinicalTime,
-    display: ScoreDisplay,
 ) -> Built:
     """The score's Observation: total or range, band, components, inputs (contract §3)."""
     evidence = evidence_of(bases.values())
-    value = identifier_value(patient, result, level, evidence)
+    value = identifier_value(patient, result, level.code if level else None, evidence)
     obs: dict[str, Any] = {
         "resourceType": "Observation",
         "identifier": [{"system": ASSESSMENT_SID, "value": value}],
         "status": "final",
         "category": [
-            {"coding": [{"system": _OBS_CATEGORY, "code": "survey", "display": "Survey"}]}
+            {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
         ],
-        "code": {"coding": [_coding(SCORE, result.code, display)]},
+        "code": {"coding": [_coding(SCORE, result.code, result.spec.display)]},
         "subject": reference_to(patient),
         "effectiveDateTime": latest_time(evidence, now).text,
         **_value(result.total),
     }
     if result.band is not None:
-        obs["interpretation"] = [{"coding": [_coding(CATEGORY, result.band.code, display)]}]
+        band = result.band
+        obs["interpretation"] = [{"coding": [_coding(CATEGORY, band.code, band.display)]}]
     notes = [caveat for basis in bases.values() for caveat in basis.caveats]
     if notes:
         obs["note"] = [{"text": note} for note in dict.fromkeys(notes)]
-    obs["method"] = {"coding": [_coding(SCORE, result.method, display)], "text": result.method}
+    method = result.spec.method
+    obs["method"] = {"coding": [_coding(SCORE, method.code, method.display)], "text": method.code}
     if level is not None:
-        codings = [_coding(VERTEBRA, level, display)]
-        if level_snomed:
-            codings.append({"system": SNOMED, "code": level_snomed})
-        obs["bodySite"] = {"coding": codings, "text": level}
+        codings = [_coding(VERTEBRA, level.code, level.display)]
+        if level.snomed:
+            codings.append({"system": SNOMED, "code": level.snomed})
+        obs["bodySite"] = {"coding": codings, "text": level.code}
     derived = _refs(evidence, ("Observation",))
     if derived:
         obs["derivedFrom"] = derived
-    obs["component"] = [_component(c, display) for c in result.components]
+    obs["component"] = [_component(c) for c in result.components]
     return Built(obs, full_url("Observation", value))
 
 
@@ -184,25 +190,25 @@ def build_risk_assessment(
     result: ScoreResult,
     observations: Sequence[Built],
     evidence: Sequence[Evidence],
-    display: ScoreDisplay,
     identifier: str,
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation."""
-    coding = _coding(SCORE, result.code, display)
+    coding = _coding(SCORE, result.code, result.spec.display)
     prediction: dict[str, Any]
     if result.band is not None:
+        band = result.band
         prediction = {
-            "qualitativeRisk": {"coding": [_coding(CATEGORY, result.band.code, display)]},
-            "rationale": f"{result.code} total {result.total}: {result.band.label}.",
+            "qualitativeRisk": {"coding": [_coding(CATEGORY, band.code, band.display)]},
+            "rationale": f"{result.code} total {result.total}: {band.label}.",
         }
-        mitigation = result.band.recommendation
+        mitigation = band.wording
     else:
         labels = ", ".join(b.label for b in result.possible_bands)
         prediction = {
             "rationale": f"{result.code} total {result.total} spans bands ({labels}): "
             "no category until the missing or conflicting inputs are settled."
         }
-        mitigation = " / ".join(b.recommendation for b in result.possible_bands)
+        mitigation = " / ".join(b.wording for b in result.possible_bands)
         mitigation = f"Not settled; depending on the missing inputs: {mitigation}"
     ra: dict[str, Any] = {
         "resourceType": "RiskAssessment",
@@ -235,9 +241,9 @@ def build_provenance(
         "recorded": now.text,
         "agent": [
             {
-                "type": {"coding": [{"system": _PARTICIPANT, "code": "assembler"}]},
+                "type": {"coding": [{"system": PROVENANCE_PARTICIPANT, "code": "assembler"}]},
                 "who": {
-                    "identifier": {"system": f"{BASE}/sid/software", "value": "spinemets"},
+                    "identifier": {"system": SOFTWARE_SID, "value": "spinemets"},
                     "display": f"spinemets {version}",
                 },
             }

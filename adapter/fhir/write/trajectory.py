@@ -4,28 +4,27 @@ the index procedure, with the change from baseline, written back like the scores
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.fhir.write.build import (
-    ASSESSMENT_SID,
-    SCORE,
-    Built,
-    full_url,
-    latest_time,
-    reference_to,
-)
+from adapter.fhir.write.build import Built, full_url, latest_time, reference_to
 from adapter.mapping.evidence import Evidence
 from adapter.mapping.outcomes import MEASURES, TIME_POINTS, PatientOutcome, Trajectory
+from adapter.vocabulary.outcomes import OUTCOME, OUTCOME_COMPONENTS
+from adapter.vocabulary.systems import (
+    ASSESSMENT_SID,
+    DATA_ABSENT_REASON,
+    OBSERVATION_CATEGORY,
+    SCORE,
+)
 
 __all__ = ["OUTCOME_CODE", "build_outcome_observation", "outcome_component_codes"]
 
-OUTCOME_CODE = "outcome-trajectory"
-_OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-_DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+OUTCOME_CODE = OUTCOME.code
+_DISPLAY = {c.code: c.display for c in (OUTCOME, *OUTCOME_COMPONENTS)}
 
 
 def outcome_component_codes() -> list[str]:
@@ -41,14 +40,12 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def _component(code: str, value: float | None, display: Mapping[str, str]) -> dict[str, Any]:
-    coding = {"system": SCORE, "code": code}
-    if code in display:
-        coding["display"] = display[code]
+def _component(code: str, value: float | None) -> dict[str, Any]:
+    coding = {"system": SCORE, "code": code, "display": _DISPLAY[code]}
     out: dict[str, Any] = {"code": {"coding": [coding]}}
     if value is None:
         out["dataAbsentReason"] = {
-            "coding": [{"system": _DATA_ABSENT, "code": "unknown", "display": "Unknown"}]
+            "coding": [{"system": DATA_ABSENT_REASON, "code": "unknown", "display": "Unknown"}]
         }
     else:
         out["valueQuantity"] = {"value": _number(value), "unit": "points"}
@@ -67,7 +64,6 @@ def build_outcome_observation(
     *,
     evidence: Sequence[Evidence],
     now: ClinicalTime,
-    display: Mapping[str, str],
 ) -> Built:
     """The outcome Observation: a value per time point, or dataAbsentReason when it is empty."""
     values = [v for m in MEASURES for v in _values(outcome.trajectory(m), m)]
@@ -82,15 +78,13 @@ def build_outcome_observation(
     identifier = f"{OUTCOME_CODE}-{digest[:32]}"
     sources = sorted({p.source for p in chosen if p.source})
     timed = [e for e in evidence if e.ref.reference in set(sources) | set(outcome.procedures)]
-    code = {"system": SCORE, "code": OUTCOME_CODE}
-    if OUTCOME_CODE in display:
-        code["display"] = display[OUTCOME_CODE]
+    code = {"system": SCORE, "code": OUTCOME_CODE, "display": OUTCOME.display}
     obs: dict[str, Any] = {
         "resourceType": "Observation",
         "identifier": [{"system": ASSESSMENT_SID, "value": identifier}],
         "status": "final",
         "category": [
-            {"coding": [{"system": _OBS_CATEGORY, "code": "survey", "display": "Survey"}]}
+            {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
         ],
         "code": {"coding": [code], "text": "Pain and Barthel Index after the index procedure"},
         "subject": reference_to(outcome.patient),
@@ -102,5 +96,5 @@ def build_outcome_observation(
         obs["note"] = [{"text": f"Left empty, equal candidates disagree: {', '.join(conflicts)}."}]
     if sources:
         obs["derivedFrom"] = [{"reference": ref} for ref in sources]
-    obs["component"] = [_component(c, v, display) for c, v in values]
+    obs["component"] = [_component(c, v) for c, v in values]
     return Built(obs, full_url("Observation", identifier))

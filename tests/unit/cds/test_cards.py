@@ -11,8 +11,9 @@ from adapter.fhir.read.source import patients_from_resources
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import now_time, score_patient
 from adapter.report import summarise
-from adapter.scoring import SINS_BANDS, ComponentScore, ScoreResult, Span
-from adapter.scoring.result import band_of
+from adapter.scoring import ScoreResult, Span
+from adapter.scoring.result import result_of
+from adapter.vocabulary import SINS
 from tests.unit.cds.conftest import ROOT
 
 EDGE = ROOT / "fixtures" / "edge"
@@ -25,9 +26,9 @@ def _result(path):
 
 
 def _sins(low: int, high: int) -> ScoreResult:
-    total = Span(low, high)
-    comps = (ComponentScore("sins-pain", Span(low, high), low == high),)
-    return ScoreResult("sins", "sins-2010", comps, total, band_of(total, SINS_BANDS), SINS_BANDS)
+    # Every component but the first certain at 0, so the total is the first's span.
+    spans = [(Span(low, high), low == high)] + [(Span(0, 0), True)] * (len(SINS.components) - 1)
+    return result_of(SINS, spans)
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ def components(obs: dict) -> dict:
 
 def test_values_changes_and_absent_windows():
     pain = Trajectory((m(-2, 8, "Observation/a"), m(7, 3.5, "Observation/b"), None, None), ("3mo",))
-    built = build_outcome_observation(outcome(pain, Trajectory()), evidence=[], now=NOW, display={})
+    built = build_outcome_observation(outcome(pain, Trajectory()), evidence=[], now=NOW)
     obs = built.resource
     validate_r4(obs)
     got = components(obs)
@@ -47,13 +47,14 @@ def test_values_changes_and_absent_windows():
     assert obs["derivedFrom"] == [{"reference": "Observation/a"}, {"reference": "Observation/b"}]
     assert "pain 3mo" in obs["note"][0]["text"]
     assert obs["effectiveDateTime"] == NOW.text  # no timed evidence given: the computation time
-    again = build_outcome_observation(outcome(pain, Trajectory()), evidence=[], now=NOW, display={})
+    again = build_outcome_observation(outcome(pain, Trajectory()), evidence=[], now=NOW)
     assert again == built
 
 
 def test_nothing_measured_still_names_the_procedure():
-    obs = build_outcome_observation(outcome(Trajectory(), Trajectory()), evidence=[], now=NOW,
-                                    display={"outcome-trajectory": "Outcome", "pain-7d": "Pain at 7 days"}).resource  # fmt: skip
+    obs = build_outcome_observation(
+        outcome(Trajectory(), Trajectory()), evidence=[], now=NOW
+    ).resource
     validate_r4(obs)
     assert "derivedFrom" not in obs and all(v is None for v in components(obs).values())
-    assert obs["code"]["coding"][0]["display"] == "Outcome"
+    assert obs["code"]["coding"][0]["display"] == "Outcome after the index procedure"

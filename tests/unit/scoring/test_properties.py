@@ -86,7 +86,7 @@ def check_exact(result: ScoreResult, totals: set[int]) -> None:
 
 def check_band(result: ScoreResult) -> None:
     matching = [
-        b for b in result.bands if b.low <= result.total.low and result.total.high <= b.high
+        b for b in result.spec.bands if b.low <= result.total.low and result.total.high <= b.high
     ]
     assert result.band == (matching[0] if matching else None)
     if result.band is None:

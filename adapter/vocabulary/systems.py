@@ -1,0 +1,64 @@
+"""Canonical URLs: the project's own namespaces and the external code systems it reads.
+
+Every module that names a system or a canonical URL imports it from here, so a URL is written
+once. Contract §1 fixes the project's namespaces.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ASSESSMENT_SID",
+    "ATC",
+    "BASE",
+    "CATEGORY",
+    "CONDITION_CLINICAL",
+    "CONDITION_VERIFICATION",
+    "CPT",
+    "DATA_ABSENT_REASON",
+    "FINDING",
+    "ICD10CM",
+    "LOINC",
+    "OBSERVATION_CATEGORY",
+    "PRIMARY_SITE",
+    "PROVENANCE_PARTICIPANT",
+    "RELATED_CONDITION_URLS",
+    "RXNORM",
+    "SCORE",
+    "SNOMED",
+    "SOFTWARE_SID",
+    "UCUM",
+    "VERTEBRA",
+]
+
+BASE = "http://spinemets.org/fhir"
+SCORE = f"{BASE}/CodeSystem/score"
+CATEGORY = f"{BASE}/CodeSystem/category"
+FINDING = f"{BASE}/CodeSystem/finding"
+VERTEBRA = f"{BASE}/CodeSystem/vertebra"
+PRIMARY_SITE = f"{BASE}/CodeSystem/tokuhashi-primary-site"
+ASSESSMENT_SID = f"{BASE}/sid/assessment"
+SOFTWARE_SID = f"{BASE}/sid/software"
+
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+CPT = "http://www.ama-assn.org/go/cpt"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ATC = "http://www.whocc.no/atc"
+
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+PROVENANCE_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+
+# Extensions linking a metastasis Condition to its primary tumour (contract §2): the core
+# extension mCODE uses since STU2.1, and the two older mCODE ones.
+RELATED_CONDITION_URLS = frozenset(
+    {
+        "http://hl7.org/fhir/StructureDefinition/condition-related",
+        "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-related-primary-cancer-condition",
+        "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-related-condition",
+    }
+)
