@@ -182,7 +182,7 @@ def cohort_page(
         + "<h2>Pain and independence over time</h2>"
         + _measure(summary, "pain", "Pain (0–10)", (0.0, 10.5))
         + _measure(summary, "barthel", "Barthel Index (0–100)", (0.0, 105.0))
-        + f"<h2>Complications</h2><p>{listed or 'None recorded after the index dates.'}</p>"
+        + f"<h2>Complications</h2><p>{listed or 'None recorded since the index procedures.'}</p>"
         + (f"<h2>Issues</h2><ul>{issues}</ul>" if issues else "")
     )
     return page(

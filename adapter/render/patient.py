@@ -123,7 +123,7 @@ def _outcomes(outcome: PatientOutcome) -> str:
         )
         parts.append(f"<h3>Complications</h3><ul>{items}</ul>")
     else:
-        parts.append("<p>No complication recorded after the index date.</p>")
+        parts.append("<p>No complication recorded since the index procedure.</p>")
     return "".join(parts)
 
 
