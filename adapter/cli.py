@@ -43,7 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     score = sub.add_parser("score", help="score a FHIR Bundle or NDJSON file ('-' for stdin)")
     score.add_argument("file", help="a FHIR Bundle (JSON) or NDJSON of resources, or -")
-    score.add_argument("--format", choices=("json", "text"), default="json")
+    score.add_argument(
+        "--format",
+        choices=("json", "text", "html"),
+        default="json",
+        help="json: a Bundle; text: a report; html: one self-contained page per patient",
+    )
+    score.add_argument(
+        "--output",
+        metavar="PATH",
+        help="with --format html: the page's file (one patient) or a directory (one page each)",
+    )
     score.add_argument(
         "--original", action="store_true", help="also compute the original 1990 Tokuhashi score"
     )
@@ -56,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-validate",
         action="store_true",
         help="skip checking every output against the FHIR R4 models (faster for bulk runs)",
+    )
+    from adapter.sync.cohort import add_arguments as add_cohort_arguments
+
+    add_cohort_arguments(
+        sub.add_parser("cohort", help="the cohort report: Table 4, survival, pain and Barthel")
     )
     conformance = sub.add_parser("conformance", help="publish spinemets' conformance resources")
     conformance_sub = conformance.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -150,6 +165,12 @@ def _score(args: argparse.Namespace) -> int:
     loose: list[Issue] = []
     results = _results(args, loose)
     out = _Output(sys.stdout.buffer)
+    if args.format == "html":
+        from adapter.render.command import write_pages  # matplotlib: only on this path
+
+        return write_pages(results, args.output, computed=args.now or "now", out=out)
+    if args.output:
+        raise InputError("--output is for --format html")
     if args.format == "text":
         # Materialise first so unusable input fails before anything is printed.
         reports = [text_report(r) for r in results]
@@ -247,6 +268,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _conformance(args)
     if args.command == "subscriptions":
         return _subscriptions(args)
+    if args.command == "cohort":
+        from adapter.sync.cohort import run as run_cohort
+
+        return run_cohort(args)
     import asyncio
 
     from adapter.sync.command import run as run_sync

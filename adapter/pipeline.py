@@ -24,6 +24,7 @@ from adapter.fhir.write.build import (
     build_score_observation,
     evidence_of,
 )
+from adapter.fhir.write.trajectory import build_outcome_observation
 from adapter.mapping.evidence import Basis, Evidence
 from adapter.mapping.extract import (
     LevelAssessment,
@@ -31,6 +32,8 @@ from adapter.mapping.extract import (
     extract_patient,
     read_observation,
 )
+from adapter.mapping.followup import extract_follow_up
+from adapter.mapping.outcomes import PatientOutcome
 from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import (
@@ -50,6 +53,7 @@ __all__ = [
     "firm_total",
     "now_time",
     "patient_records",
+    "primary_sites",
     "read_patients",
     "score_patient",
 ]
@@ -89,6 +93,10 @@ class PatientResult:
     scores: tuple[ScoreOutput, ...]
     provenance: Built
     now: ClinicalTime
+    # After an index procedure (contract §6): the outcome record and its summary Observation.
+    outcome: PatientOutcome | None = None
+    outcome_observation: Built | None = None
+    outcome_issues: tuple[Issue, ...] = ()
 
     @property
     def patient(self) -> str:
@@ -96,7 +104,8 @@ class PatientResult:
 
     @property
     def issues(self) -> tuple[Issue, ...]:
-        return self.assessment.issues
+        # The scores and the follow-up read some of the same inputs: each problem once.
+        return tuple(dict.fromkeys((*self.assessment.issues, *self.outcome_issues)))
 
     def score(self, code: str) -> ScoreOutput | None:
         return next((s for s in self.scores if s.result.code == code), None)
@@ -110,6 +119,8 @@ class PatientResult:
             out.append(self.sins_risk)
         for score in self.scores:
             out += [score.observation, score.risk]
+        if self.outcome_observation is not None:
+            out.append(self.outcome_observation)
         out.append(self.provenance)
         return out
 
@@ -224,9 +235,22 @@ def score_patient(
     targets += [sins_risk] if sins_risk else []
     for score in scores:
         targets += [score.observation, score.risk]
+    follow = extract_follow_up(data, term, now=now, primary_sites=primary_sites(assessment))
+    outcome_obs = None
+    if follow.outcome is not None:
+        outcome_obs = build_outcome_observation(follow.outcome, evidence=follow.evidence, now=now)
+        targets.append(outcome_obs)
+        all_evidence = evidence_of([Basis(tuple(all_evidence)), Basis(follow.evidence)])
     provenance = build_provenance(
         targets=targets, evidence=all_evidence, now=now, version=__version__
     )
     return PatientResult(
-        assessment, tuple(levels), worst, sins_risk, tuple(scores), provenance, now
-    )
+        assessment, tuple(levels), worst, sins_risk, tuple(scores), provenance, now,
+        follow.outcome, outcome_obs, follow.issues,
+    )  # fmt: skip
+
+
+def primary_sites(assessment: PatientAssessment) -> tuple[str, ...]:
+    """The Tokuhashi primary-site codes of the patient; () when no primary is coded."""
+    site = assessment.tokuhashi.primary_site
+    return tuple(sorted(s.value for s in site.values)) if site.known else ()

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
+from adapter.cohort.lines import outcome_lines
 from adapter.fhir.write.build import logical_references
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import (
@@ -256,16 +257,21 @@ def score_cards(result: PatientResult, hook_instance: str) -> list[Card]:
     summaries = summarise(result)
     sins, others = summaries[: len(result.levels)], summaries[len(result.levels) :]
     issues = [issue.diagnostics for issue in result.issues]
+    after = [("After the procedure", outcome_lines(result.outcome))] if result.outcome else []
     if sins:
         worst = sins[0]
-        extra = [("Other levels", _other_levels(worst, sins, result)), ("Input issues", issues)]
+        extra = [
+            ("Other levels", _other_levels(worst, sins, result)),
+            *after,
+            ("Input issues", issues),
+        ]
         cards.append(_card(hook_instance, worst, _sins_resources(result.levels, result), extra))
-        issues = []
+        issues, after = [], []
     for summary, score in zip(others, result.scores, strict=True):
-        extra = [("Input issues", issues)] if issues else []
+        extra = [*after, ("Input issues", issues)] if issues or after else []
         resources = logical_references([score.observation, score.risk])
         cards.append(_card(hook_instance, summary, resources, extra))
-        issues = []
+        issues, after = [], []
     return cards
 
 

@@ -59,6 +59,9 @@ _CORE: Mapping[str, str] = {
     "patient": "Patient/{{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}",
     "observations": "Observation?patient={{context.patientId}}&_count=200",
+    # The follow-up after an index procedure (contract §6).
+    "procedures": "Procedure?patient={{context.patientId}}",
+    "encounters": "Encounter?patient={{context.patientId}}",
 }
 SCORE_PREFETCH: Mapping[str, str] = {  # the scores, and the outcomes after a procedure (§6)
     **_CORE,

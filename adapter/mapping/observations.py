@@ -23,6 +23,7 @@ from adapter.mapping.findings import (
     Invalid,
     read_answer,
 )
+from adapter.mapping.outcomes import OUTCOME_LOINC
 from adapter.mapping.sites import resolve_site
 from adapter.scoring import KPS_VALUES
 from adapter.vocabulary.systems import FINDING, LOINC, UCUM
@@ -74,11 +75,14 @@ _WINDOW = {
         "staging",
     ),
 }
-READ_LOINC = frozenset({KARNOFSKY, ECOG, *_LABS})  # the LOINC-coded Observations read
+# The LOINC-coded Observations read: Karnofsky, ECOG and the labs feed the scores and the
+# procedure check; pain and Barthel the outcomes (contract §6).
+READ_LOINC = frozenset({KARNOFSKY, ECOG, *_LABS, *OUTCOME_LOINC})
 
 
 def read_observation(codes: tuple[Coding, ...]) -> bool:
-    """Whether an Observation with these codes feeds anything (the rest are not parsed)."""
+    """Whether an Observation with these codes feeds a score, a check or an outcome (the rest
+    are not parsed)."""
     return any(c.system == FINDING or (c.system == LOINC and c.code in READ_LOINC) for c in codes)
 
 
@@ -109,8 +113,9 @@ def _finding_code(obs: ObservationRecord) -> str | None:
 
 
 def _loinc(obs: ObservationRecord) -> str | None:
+    """The LOINC code of a performance status or a lab (outcome measures are read elsewhere)."""
     for coding in obs.codes:
-        if coding.system == LOINC and coding.code in READ_LOINC:
+        if coding.system == LOINC and (coding.code in _LABS or coding.code in (KARNOFSKY, ECOG)):
             return coding.code
     return None
 

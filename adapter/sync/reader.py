@@ -32,16 +32,22 @@ def _subjects(resources: list[Any]) -> set[str]:
 
 
 async def patient_inputs(client: FhirClient, patient: str) -> list[Any]:
-    """The Patient, its Conditions and its score-relevant Observations (every page)."""
+    """The Patient, its Conditions, its score- and outcome-relevant Observations, and what the
+    follow-up reads: Procedures, Encounters, AdverseEvents (every page)."""
     pid = quote(patient, safe="")
-    found = await asyncio.gather(
+    record, *found = await asyncio.gather(
         client.read("Patient", patient),
         client.search(f"Condition?patient={pid}&_count=200", fresh=True),
         client.search(
             f"Observation?patient={pid}&code={_OBSERVATION_CODES}&_count=200", fresh=True
         ),
+        client.search(f"Procedure?patient={pid}&_count=200", fresh=True),
+        client.search(f"Encounter?patient={pid}&_count=200", fresh=True),
+        client.search(
+            f"AdverseEvent?subject={quote(f'Patient/{patient}', safe='')}&_count=200", fresh=True
+        ),
     )
-    return [found[0], *found[1], *found[2]]
+    return [record, *(resource for group in found for resource in group)]
 
 
 async def stored_outputs(client: FhirClient, patient: str) -> list[Any]:

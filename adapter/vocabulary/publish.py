@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapter.vocabulary.outcomes import OUTCOME, OUTCOME_COMPONENTS
 from adapter.vocabulary.scores import SCORES
 from adapter.vocabulary.specs import ScoreSpec
 from adapter.vocabulary.systems import BASE, CATEGORY, SCORE
@@ -16,8 +17,9 @@ from adapter.vocabulary.systems import BASE, CATEGORY, SCORE
 __all__ = ["published"]
 
 _VERSION = "0.1.0"
-_KIND = "What the code names: 'total' (a score's total), 'component' (one of its items) or "
-_KIND += "'method' (the published version a total is computed by)."
+_KIND = "What the code names: 'total' (a score's total), 'component' (one of its items, or of "
+_KIND += "the outcome summary), 'method' (the published version a total is computed by) or "
+_KIND += "'outcome' (the per-patient outcome summary)."
 
 
 def _header(
@@ -61,6 +63,10 @@ def _score_concepts() -> list[dict[str, Any]]:
     for spec in SCORES.values():
         m = spec.method
         concepts.append(_concept(m.code, m.display, m.definition, kind="method"))
+    concepts.append(_concept(OUTCOME.code, OUTCOME.display, OUTCOME.definition, kind="outcome"))
+    concepts += [
+        _concept(c.code, c.display, c.definition, kind="component") for c in OUTCOME_COMPONENTS
+    ]
     return concepts
 
 
@@ -70,7 +76,9 @@ def score_code_system() -> dict[str, Any]:
         "CodeSystem", "score", "Score", "spinemets score and component codes",
         "Codes for the totals and components of the scores the spinemets adapter computes "
         "(SINS, Tomita, revised and original Tokuhashi), and for the published versions "
-        "(methods) they follow. Used as Observation.code, Observation.component.code, "
+        "(methods) they follow; and the per-patient outcome summary after an index procedure "
+        "(outcome-trajectory) with its components. Used as Observation.code, "
+        "Observation.component.code, "
         "Observation.method and RiskAssessment.code/method.",
     )  # fmt: skip
     out |= {"caseSensitive": True, "content": "complete", "count": len(concepts)}
@@ -151,4 +159,12 @@ def published() -> dict[str, dict[str, Any]]:
     pairs = {c.code: c.display for s in SCORES.values() for c in s.components}
     components["compose"] = _enumerated(SCORE, list(pairs.items()))
     out["ValueSet-score-component.json"] = components
+    outcome = _header(
+        "ValueSet", "outcome-component", "OutcomeComponent", "Outcome summary components",
+        "The component codes of the per-patient outcome summary Observation (code "
+        "outcome-trajectory): pain and Barthel Index at each contract §6 time point, and their "
+        "change from baseline.",
+    )  # fmt: skip
+    outcome["compose"] = _enumerated(SCORE, [(c.code, c.display) for c in OUTCOME_COMPONENTS])
+    out["ValueSet-outcome-component.json"] = outcome
     return out

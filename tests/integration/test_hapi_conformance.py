@@ -24,6 +24,7 @@ PROFILES = {
     "tomita": f"{BASE}/tomita-observation",
     "tokuhashi-revised": f"{BASE}/tokuhashi-revised-observation",
     "tokuhashi-original": f"{BASE}/tokuhashi-original-observation",
+    "outcome-trajectory": f"{BASE}/outcome-trajectory-observation",
 }
 RISK_PROFILE = f"{BASE}/spinemets-risk-assessment"
 SCORE = "http://spinemets.org/fhir/CodeSystem/score"

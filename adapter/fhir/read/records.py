@@ -8,12 +8,15 @@ record. Records are NamedTuples: tens of thousands are built per second in a bul
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.references import normalise_reference, patient_of
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.vocabulary.systems import RELATED_CONDITION_URLS
+
+if TYPE_CHECKING:
+    from adapter.fhir.read.followup import FollowUpRecord
 
 __all__ = [
     "Coding",
@@ -28,6 +31,8 @@ __all__ = [
     "codings",
     "concepts",
     "parse_resource",
+    "references",
+    "resource_ref",
 ]
 
 
@@ -73,6 +78,11 @@ class ObservationRecord(NamedTuple):
     part_of: tuple[str, ...]
     time: ClinicalTime | None
 
+    @property
+    def unit(self) -> str | None:
+        """The valueQuantity's unit as written (UCUM code, else unit)."""
+        return self.quantity.unit if self.quantity is not None else None
+
 
 class ConditionRecord(NamedTuple):
     ref: ResourceRef
@@ -96,7 +106,9 @@ class MedicationRecord(NamedTuple):
     time: ClinicalTime | None
 
 
-ParsedResource = PatientRecord | ObservationRecord | ConditionRecord | MedicationRecord
+ParsedResource: TypeAlias = (
+    "PatientRecord | ObservationRecord | ConditionRecord | MedicationRecord | FollowUpRecord"
+)
 ObservationFilter = Callable[[tuple[Coding, ...]], bool]
 
 
@@ -126,12 +138,12 @@ def _status_code(concept: Any) -> str | None:
     return found[0].code if found else None
 
 
-def _references(value: Any, aliases: Mapping[str, str]) -> tuple[str, ...]:
+def references(value: Any, aliases: Mapping[str, str]) -> tuple[str, ...]:
     items = value if isinstance(value, list) else ()
     return tuple(r for r in (normalise_reference(v, aliases) for v in items) if r is not None)
 
 
-def _ref(resource: Mapping[str, Any], full_url: str | None) -> ResourceRef:
+def resource_ref(resource: Mapping[str, Any], full_url: str | None) -> ResourceRef:
     rtype = str(resource.get("resourceType"))
     rid = resource.get("id")
     if isinstance(rid, str) and rid:
@@ -192,8 +204,8 @@ def _observation(
         value_number=_value_number(resource, quantity),
         quantity=quantity,
         body_sites=concepts(resource.get("bodySite")),
-        focus=_references(resource.get("focus"), aliases),
-        part_of=_references(resource.get("partOf"), aliases),
+        focus=references(resource.get("focus"), aliases),
+        part_of=references(resource.get("partOf"), aliases),
         time=_observation_time(resource),
     )
 
@@ -260,6 +272,7 @@ def _medication(
 _READ = frozenset(
     {"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"}
 )
+_FOLLOW_UP = frozenset({"Procedure", "Encounter", "AdverseEvent"})
 
 
 def parse_resource(
@@ -276,11 +289,15 @@ def parse_resource(
     if not isinstance(resource, dict):
         return Issue("error", "structure", "An entry is not a FHIR resource (not a JSON object).")
     rtype = resource.get("resourceType")
+    if rtype in _FOLLOW_UP:  # the follow-up of contract §6, in its own module
+        from adapter.fhir.read.followup import parse_follow_up
+
+        return parse_follow_up(resource, full_url, aliases)
     if rtype not in _READ:
         return None
     if rtype == "Observation" and wanted is not None and not wanted(codings(resource.get("code"))):
         return None
-    ref = _ref(resource, full_url)
+    ref = resource_ref(resource, full_url)
     patient = patient_of(resource, aliases)
     if patient is None:
         label = ref.reference or f"{rtype} without id"

@@ -19,6 +19,7 @@ from typing import IO, Any
 import orjson
 
 from adapter.errors import InputError
+from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import (
     Coding,
@@ -46,6 +47,10 @@ class PatientData:
     conditions: list[ConditionRecord] = field(default_factory=list)
     medications: list[MedicationRecord] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # The follow-up of contract §6.
+    procedures: list[ProcedureRecord] = field(default_factory=list)
+    encounters: list[EncounterRecord] = field(default_factory=list)
+    adverse_events: list[AdverseEventRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -135,6 +140,12 @@ def _add(
         data.medications.append(parsed)
     elif isinstance(parsed, PatientRecord):
         data.record = parsed
+    elif isinstance(parsed, ProcedureRecord):
+        data.procedures.append(parsed)
+    elif isinstance(parsed, EncounterRecord):
+        data.encounters.append(parsed)
+    elif isinstance(parsed, AdverseEventRecord):
+        data.adverse_events.append(parsed)
     else:
         data.issues.append(parsed)
 

@@ -185,13 +185,13 @@ def test_the_server_error_text_is_kept_out_of_the_reason(caplog):
 
 
 @respx.mock
-def test_observation_search_asks_only_for_score_inputs():
+def test_observation_search_asks_only_for_score_and_outcome_inputs():
     route = respx.get(url__regex=rf"{BASE}/Observation\?.*").mock(
         return_value=httpx.Response(200, json=searchset([]))
     )
-    respx.get(url__regex=rf"{BASE}/(Condition|RiskAssessment)\?.*").mock(
-        return_value=httpx.Response(200, json=searchset([]))
-    )
+    respx.get(
+        url__regex=rf"{BASE}/(Condition|RiskAssessment|Procedure|Encounter|AdverseEvent)\?.*"
+    ).mock(return_value=httpx.Response(200, json=searchset([])))
     respx.get(f"{BASE}/Patient/p").mock(
         return_value=httpx.Response(200, json={"resourceType": "Patient", "id": "p"})
     )
@@ -202,6 +202,7 @@ def test_observation_search_asks_only_for_score_inputs():
     inputs = next(str(c.request.url) for c in route.calls if "code=" in str(c.request.url))
     assert "code=http%3A%2F%2Fspinemets.org%2Ffhir%2FCodeSystem%2Ffinding%7C" in inputs
     assert "89243-0" in inputs and "89247-1" in inputs
+    assert all(code in inputs for code in ("72514-3", "38208-5", "38214-3", "96761-2"))
     assert all(c.request.headers["cache-control"] == "no-cache" for c in route.calls)
 
 

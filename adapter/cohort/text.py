@@ -1,0 +1,72 @@
+"""The cohort report as plain text (``spinemets cohort --format text``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["cohort_text"]
+
+_LABELS = {"baseline": "before", "7d": "7 days", "3mo": "3 months", "6mo": "6 months"}
+
+
+def _f(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+
+
+def _outcome_lines(s: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for measure, title in (("pain", "Pain (0–10)"), ("barthel", "Barthel Index (0–100)")):
+        shown = " → ".join(
+            f"{_LABELS[r['time_point']]} {_f(r['mean'])} ± {_f(r['sd'])} (n {r['n']})"
+            for r in s["outcomes"][measure]
+        )
+        lines.append(f"  {title}: {shown}")
+        test = s["outcomes"][f"{measure}_test"]
+        if test:
+            lines.append(
+                f"    {test['test']}, {test['n']} complete patients: "
+                f"F = {test['statistic']:.2f}, p = {test['p']:.2g}"
+            )
+        else:
+            lines.append("    no repeated-measures test: too few complete patients")
+    return lines
+
+
+def cohort_text(s: Mapping[str, Any]) -> str:
+    """What a surgeon reads: the Table 4 summary, survival, scores and outcomes."""
+    age, cement, follow, surv = s["age_years"], s["cement_ml"], s["follow_up_months"], s["survival"]
+    median = f"{_f(surv['median_months'])} months" if surv["median_reached"] else "not reached"
+    lines = [
+        f"Cohort: {s['n']} patients with an index procedure",
+        f"  Sex: {_counts(s['sex'])}",
+        f"  Age: {_f(age['mean'])} ± {_f(age['sd'])} years (range {_f(age['min'])}–"
+        f"{_f(age['max'])})",
+        f"  Primary sites: {_counts(s['primary_sites'])}",
+        f"  Treated levels (patients): {_counts(s['levels_treated'])}",
+        f"  Cement: median {_f(cement['median'])} mL (range {_f(cement['min'])}–"
+        f"{_f(cement['max'])}, {cement['patients']} patients)",
+        f"  Follow-up: mean {_f(follow['mean'])} months (range {_f(follow['min'])}–"
+        f"{_f(follow['max'])})",
+        f"  Deaths: {s['deaths']}",
+        f"  Kaplan–Meier median survival: {median}",
+    ]
+    lines += [
+        f"    {_f(p['months'])} months: survival {_f(p['survival'])}, at risk {p['at_risk']}, "
+        f"deaths {p['events']}"
+        for p in surv["curve"]
+    ]
+    lines.append("  Scores at the index date (certain totals):")
+    for code, d in s["scores"].items():
+        lines.append(
+            f"    {code}: {_f(d['mean'])} ± {_f(d['sd'])} (range {_f(d['min'])}–{_f(d['max'])}; "
+            f"{d['n_certain']} of {d['n']} certain)"
+        )
+    lines += _outcome_lines(s)
+    lines.append(f"  Complications: {_counts(s['complications'])}")
+    lines += [f"  issue: {i}" for i in s["issues"]]
+    return "\n".join(lines)

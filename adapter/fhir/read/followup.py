@@ -1,0 +1,105 @@
+"""Slim views of what the follow-up of contract §6 reads: Procedure, Encounter and AdverseEvent
+(the Patient, pain, Barthel and cement are read with the other records)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.records import (
+    Coding,
+    ResourceRef,
+    codings,
+    concepts,
+    references,
+    resource_ref,
+)
+from adapter.fhir.read.references import patient_of
+from adapter.fhir.read.timing import ClinicalTime, parse_time
+
+__all__ = [
+    "AdverseEventRecord",
+    "EncounterRecord",
+    "FollowUpRecord",
+    "ProcedureRecord",
+    "parse_follow_up",
+]
+
+
+class ProcedureRecord(NamedTuple):
+    ref: ResourceRef
+    patient: str
+    status: str | None
+    codes: tuple[Coding, ...]
+    time: ClinicalTime | None  # performedDateTime, else performedPeriod.start
+    body_sites: tuple[tuple[Coding, ...], ...]
+    reasons: tuple[str, ...]  # reasonReference
+
+
+class EncounterRecord(NamedTuple):
+    ref: ResourceRef
+    patient: str
+    status: str | None
+    time: ClinicalTime | None  # period.end, else period.start
+
+
+class AdverseEventRecord(NamedTuple):
+    ref: ResourceRef
+    patient: str
+    actuality: str | None
+    codes: tuple[Coding, ...]  # event
+    time: ClinicalTime | None  # date, else detected, else recordedDate
+
+
+FollowUpRecord = ProcedureRecord | EncounterRecord | AdverseEventRecord
+
+
+def _period(value: Any, end_first: bool) -> ClinicalTime | None:
+    if not isinstance(value, dict):
+        return None
+    if end_first:
+        return parse_time(value.get("end")) or parse_time(value.get("start"))
+    return parse_time(value.get("start"))
+
+
+def parse_follow_up(
+    resource: Mapping[str, Any], full_url: str | None, aliases: Mapping[str, str]
+) -> FollowUpRecord | Issue | None:
+    """One Procedure, Encounter or AdverseEvent; None for any other type."""
+    rtype = resource.get("resourceType")
+    if rtype not in ("Procedure", "Encounter", "AdverseEvent"):
+        return None
+    ref = resource_ref(resource, full_url)
+    patient = patient_of(resource, aliases)
+    if patient is None:
+        if rtype == "Encounter":
+            return None  # an Encounter may have no subject: it is then about no patient
+        label = ref.reference or f"{rtype} without id"
+        return Issue("error", "required", f"{label} has no Patient subject; ignored.",
+                     ref.reference, "subject")  # fmt: skip
+    status = resource.get("status")
+    status = status if isinstance(status, str) else None
+    if rtype == "Procedure":
+        return ProcedureRecord(
+            ref=ref,
+            patient=patient,
+            status=status,
+            codes=codings(resource.get("code")),
+            time=parse_time(resource.get("performedDateTime"))
+            or _period(resource.get("performedPeriod"), end_first=False),
+            body_sites=concepts(resource.get("bodySite")),
+            reasons=references(resource.get("reasonReference"), aliases),
+        )
+    if rtype == "Encounter":
+        return EncounterRecord(ref, patient, status, _period(resource.get("period"), True))
+    actuality = resource.get("actuality")
+    return AdverseEventRecord(
+        ref=ref,
+        patient=patient,
+        actuality=actuality if isinstance(actuality, str) else None,
+        codes=codings(resource.get("event")),
+        time=parse_time(resource.get("date"))
+        or parse_time(resource.get("detected"))
+        or parse_time(resource.get("recordedDate")),
+    )

@@ -1,0 +1,200 @@
+"""One patient's records → the outcome record of contract §6 (no index procedure → none).
+
+The index event is every completed vertebroplasty, kyphoplasty or fixation Procedure (the
+procedure ValueSets) on the first day such a procedure was performed, up to the computation time.
+Data later than the computation time is not used (§2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from adapter.fhir.read.followup import AdverseEventRecord, ProcedureRecord
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.records import Coding, ConditionRecord
+from adapter.fhir.read.source import PatientData
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.context import Context
+from adapter.mapping.evidence import Evidence
+from adapter.mapping.measures import calendar_day, read_cement, read_measurements
+from adapter.mapping.outcomes import (
+    Complication,
+    PatientOutcome,
+    age_at,
+    select_time_points,
+)
+from adapter.mapping.rules import Rules
+from adapter.mapping.sites import resolve_site
+from adapter.mapping.staging import Staging, read_staging
+from adapter.mapping.terminology import Terminology
+from adapter.scoring import level_order
+
+__all__ = [
+    "AUGMENTATION",
+    "COMPLICATIONS",
+    "FIXATION",
+    "FollowUp",
+    "extract_follow_up",
+    "index_event",
+]
+
+AUGMENTATION = "vertebral-augmentation-procedure"
+FIXATION = "spinal-fixation-procedure"
+COMPLICATIONS = (
+    "cement-leakage",
+    "pulmonary-cement-embolism",
+    "surgical-site-infection",
+    "screw-loosening",
+)
+_NOT_A_CONDITION = frozenset({"entered-in-error", "refuted"})
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """The outcome record (None without an index procedure), its inputs and the issues."""
+
+    outcome: PatientOutcome | None
+    evidence: tuple[Evidence, ...]
+    issues: tuple[Issue, ...]
+
+
+def _in(term: Terminology, value_set: str, proc: ProcedureRecord) -> bool:
+    return any(term.in_value_set(value_set, c.system, c.code) for c in proc.codes)
+
+
+def index_event(
+    term: Terminology, procedures: list[ProcedureRecord], now: ClinicalTime
+) -> list[ProcedureRecord]:
+    """The completed index procedures of the first day one was performed (none: [])."""
+    candidates = [
+        p for p in procedures
+        if p.status == "completed" and p.time is not None and p.time <= now
+        and (_in(term, AUGMENTATION, p) or _in(term, FIXATION, p))
+    ]  # fmt: skip
+    if not candidates:
+        return []
+    first = min(calendar_day(p.time) for p in candidates if p.time is not None)
+    return [p for p in candidates if p.time is not None and calendar_day(p.time) == first]
+
+
+def _levels_of(ctx: Context, sites: tuple[tuple[Coding, ...], ...]) -> set[str]:
+    return {s.level for s in (resolve_site(c, ctx.term) for c in sites) if s.level is not None}
+
+
+def _treated(ctx: Context, event: list[ProcedureRecord], staging: Staging) -> tuple[str, ...]:
+    augmented = [p for p in event if _in(ctx.term, AUGMENTATION, p)]
+    levels: set[str] = set()
+    if augmented:
+        for proc in augmented:
+            levels |= _levels_of(ctx, proc.body_sites)
+    else:  # fixation only: the levels of its reasons, else the ordered levels with a lesion
+        lesions = {les.condition.ref.reference: les for les in staging.lesions}
+        lesion_levels = {s.level for les in staging.lesions for s in les.sites if s.level}
+        for proc in event:
+            reasons = [lesions[r] for r in proc.reasons if r in lesions]
+            if reasons:
+                levels |= {s.level for les in reasons for s in les.sites if s.level}
+            else:
+                levels |= _levels_of(ctx, proc.body_sites) & lesion_levels
+    return tuple(sorted(levels, key=level_order))
+
+
+def _death(ctx: Context, data: PatientData, now: ClinicalTime) -> tuple[bool, ClinicalTime | None]:
+    record = data.record
+    if record is None or not record.deceased:
+        return False, None
+    if record.deceased_time is None:
+        return True, None
+    if ctx.from_future(record.ref, record.deceased_time):
+        return False, None
+    return True, record.deceased_time
+
+
+def _last_contact(data: PatientData, now: ClinicalTime) -> ClinicalTime | None:
+    times = [
+        t
+        for t in (
+            *(e.time for e in data.encounters),
+            *(o.time for o in data.observations),
+            *(p.time for p in data.procedures),
+            *(c.time for c in data.conditions),
+        )
+        if t is not None and t <= now
+    ]
+    return max(times, default=None)
+
+
+def _complications(
+    ctx: Context, data: PatientData, start: ClinicalTime, now: ClinicalTime
+) -> list[tuple[Complication, Evidence]]:
+    found = []
+    records: list[ConditionRecord | AdverseEventRecord] = [
+        *(c for c in data.conditions if c.verification_status not in _NOT_A_CONDITION),
+        *(a for a in data.adverse_events if a.actuality in (None, "actual")),
+    ]
+    for rec in records:
+        kinds = [
+            k for k in COMPLICATIONS
+            if any(ctx.term.in_value_set(f"complication-{k}", c.system, c.code) for c in rec.codes)
+        ]  # fmt: skip
+        if not kinds or rec.time is None or not start.instant <= rec.time.instant <= now.instant:
+            continue  # a complication is one after the start of the index procedure
+        for kind in kinds:
+            text = rec.time.text
+            evidence = Evidence(rec.ref, rec.time, f"complication: {kind}")
+            found.append((Complication(kind, rec.ref.reference, text), evidence))
+    return found
+
+
+_RULES = Rules()
+
+
+def extract_follow_up(
+    data: PatientData, term: Terminology, *, now: ClinicalTime, primary_sites: tuple[str, ...]
+) -> FollowUp:
+    """The outcome record of one patient, without the scores at the index date."""
+    ctx = Context(term, _RULES, now)
+    event = index_event(term, data.procedures, now)
+    if not event:
+        return FollowUp(None, (), ())
+    start = min(p.time for p in event if p.time is not None)
+    index_day: date = calendar_day(start)
+    # The staging is read for the treated levels only: its issues are the scores' to report.
+    staging = read_staging(Context(term, _RULES, now), data.conditions)
+    refs = frozenset(p.ref.reference for p in event if p.ref.reference)
+    cement = read_cement(ctx, data.observations, refs, now)
+    measures = read_measurements(ctx, data.observations, now)
+    pain = select_time_points(measures["pain"], index_day=index_day, index_start=start.instant)
+    barthel = select_time_points(
+        measures["barthel"], index_day=index_day, index_start=start.instant
+    )
+    died, death = _death(ctx, data, now)
+    last = _last_contact(data, now)
+    complications = _complications(ctx, data, start, now)
+    record = data.record
+    birth = record.birth_date if record else None
+    for measure, trajectory in (("pain", pain), ("Barthel Index", barthel)):
+        for tp in trajectory.conflicts:
+            message = f"Patient/{data.patient}: {measure} at {tp}: equal candidates disagree."
+            ctx.issues.append(Issue("warning", "business-rule", message))
+    outcome = PatientOutcome(
+        patient=data.patient, index_day=index_day, index_start=start.instant,
+        procedures=tuple(sorted(refs)), treated_levels=_treated(ctx, event, staging),
+        cement_ml=cement.total_ml, sex=record.gender if record else None,
+        age_years=age_at(calendar_day(birth), index_day) if birth else None,
+        primary_sites=primary_sites, died=died, death=death.instant if death else None,
+        last_follow_up=last.instant if last else None, pain=pain, barthel=barthel,
+        complications=tuple(c for c, _ in complications),
+    )  # fmt: skip
+    evidence = [Evidence(p.ref, p.time, "index procedure") for p in event]
+    evidence += [Evidence(o.ref, o.time, "cement volume") for o in cement.used]
+    chosen = [m for t in (pain, barthel) for m in t.points if m is not None]
+    by_ref = {o.ref.reference: o for o in data.observations}
+    evidence += [
+        Evidence(by_ref[m.source].ref, by_ref[m.source].time, "outcome measurement")
+        for m in chosen
+        if m.source in by_ref
+    ]
+    evidence += [e for _, e in complications]
+    return FollowUp(outcome, tuple(evidence), tuple(ctx.issues))

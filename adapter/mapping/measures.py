@@ -1,0 +1,156 @@
+"""Pain, Barthel Index and cement volume Observations → valid values (contract §6).
+
+Pain: LOINC 72514-3 (0–10 numeric rating), 38208-5 (pain severity, 0–10) or 38214-3 (visual
+analogue scale: 0–10 cm, or 0–100 mm when the unit says mm or a unitless value exceeds 10),
+normalised to 0–10; at equal distance from a nominal day they are preferred in that order.
+Barthel Index: LOINC 96761-2, 0–100. Anything else in those codes is reported and not used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.records import ObservationRecord
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.context import Context
+from adapter.mapping.observations import CURRENT_OBSERVATION
+from adapter.mapping.outcomes import BARTHEL, OUTCOME_LOINC, PAIN_RANK, Measurement
+from adapter.vocabulary.systems import FINDING, LOINC
+
+__all__ = [
+    "PMMA",
+    "Cement",
+    "calendar_day",
+    "is_outcome_observation",
+    "read_cement",
+    "read_measurements",
+]
+
+VAS = "38214-3"
+PMMA = "pmma-volume"
+_SCORE_UNITS = frozenset({"{score}", "1", "{#}", "score", "points", "{points}"})
+_ML = frozenset({"mL", "ml", "cm3"})
+
+
+def calendar_day(time: ClinicalTime) -> date:
+    """The day as it was recorded (the local date of the text), not the UTC date."""
+    try:
+        return date.fromisoformat(time.text[:10])
+    except ValueError:  # a partial date (2024-05): its start
+        return time.instant.date()
+
+
+def is_outcome_observation(obs: ObservationRecord) -> bool:
+    return any(
+        (c.system == LOINC and c.code in OUTCOME_LOINC) or (c.system == FINDING and c.code == PMMA)
+        for c in obs.codes
+    )
+
+
+def _loinc(obs: ObservationRecord) -> str | None:
+    return next((c.code for c in obs.codes if c.system == LOINC and c.code in OUTCOME_LOINC), None)
+
+
+def _usable(ctx: Context, obs: ObservationRecord, now: ClinicalTime, what: str) -> bool:
+    ref = obs.ref.reference
+    if obs.status not in CURRENT_OBSERVATION:
+        return False
+    if obs.time is None:
+        ctx.invalid(ref, f"{ref}: {what} without an effective time cannot be placed in time")
+        return False
+    return not ctx.from_future(obs.ref, obs.time)
+
+
+def _pain(obs: ObservationRecord, code: str) -> float | str:
+    value, unit = obs.value_number, obs.unit
+    if value is None:
+        return "no numeric value"
+    if code == VAS:
+        millimetres = unit == "mm" or (unit in (None, *_SCORE_UNITS) and value > 10)
+        if unit not in (None, "mm", "cm", *_SCORE_UNITS):
+            return f"a visual analogue scale in {unit!r} (cm or mm expected)"
+        if millimetres:
+            value = value / 10
+    elif unit not in (None, *_SCORE_UNITS):
+        return f"a 0–10 pain score in {unit!r}"
+    if not 0 <= value <= 10:
+        return f"pain {obs.value_number:g} is outside its scale"
+    return value
+
+
+def _barthel(obs: ObservationRecord) -> float | str:
+    value = obs.value_number
+    if value is None:
+        return "no numeric value"
+    if obs.unit not in (None, *_SCORE_UNITS):
+        return f"a Barthel Index in {obs.unit!r}"
+    if not 0 <= value <= 100:
+        return f"Barthel Index {value:g} is not 0–100"
+    return value
+
+
+def read_measurements(
+    ctx: Context, observations: Iterable[ObservationRecord], now: ClinicalTime
+) -> dict[str, list[Measurement]]:
+    """Valid pain and Barthel readings, by measure ('pain', 'barthel')."""
+    out: dict[str, list[Measurement]] = {"pain": [], "barthel": []}
+    for obs in observations:
+        code = _loinc(obs)
+        if code is None:
+            continue
+        measure = "barthel" if code == BARTHEL else "pain"
+        if not _usable(
+            ctx, obs, now, "a Barthel Index" if measure == "barthel" else "a pain score"
+        ):
+            continue
+        value = _barthel(obs) if measure == "barthel" else _pain(obs, code)
+        if isinstance(value, str):
+            ctx.invalid(obs.ref.reference, f"{obs.ref.reference}: {value}")
+            continue
+        assert obs.time is not None
+        out[measure].append(
+            Measurement(
+                value=value, instant=obs.time.instant, day=calendar_day(obs.time),
+                timed="T" in obs.time.text, rank=PAIN_RANK.get(code, 0),
+                source=obs.ref.reference, text=obs.time.text,
+            )
+        )  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Cement:
+    total_ml: float | None
+    used: tuple[ObservationRecord, ...]
+
+
+def read_cement(
+    ctx: Context, observations: Iterable[ObservationRecord], event: frozenset[str],
+    now: ClinicalTime,
+) -> Cement:  # fmt: skip
+    """The sum of the cement volumes recorded for the index event's procedures."""
+    used: list[ObservationRecord] = []
+    total = 0.0
+    for obs in observations:
+        if not any(c.system == FINDING and c.code == PMMA for c in obs.codes):
+            continue
+        ref = obs.ref.reference
+        if obs.status not in CURRENT_OBSERVATION or (obs.time is not None and obs.time > now):
+            continue
+        if not event & {*obs.part_of, *obs.focus}:
+            message = (
+                f"{ref}: cement volume not linked (partOf or focus) to a procedure of the index "
+                "event; not counted."
+            )
+            ctx.issues.append(Issue("warning", "business-rule", message, ref))
+            continue
+        value = obs.value_number
+        if value is None or value < 0 or obs.unit not in _ML:
+            ctx.invalid(ref, f"{ref}: cement volume must be a quantity ≥ 0 in mL")
+            continue
+        total += value
+        used.append(obs)
+    return Cement(total if used else None, tuple(used))

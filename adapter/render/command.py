@@ -1,0 +1,50 @@
+"""``spinemets score --format html``: one self-contained page per patient."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from adapter.errors import InputError
+from adapter.pipeline import PatientResult
+from adapter.render.patient import patient_page
+
+__all__ = ["write_pages"]
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-._" else "_" for c in name) or "patient"
+
+
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+def write_pages(
+    results: Iterable[PatientResult], output: str | None, *, computed: str, out: Writable
+) -> int:
+    """The page on standard output (one patient), to a file, or one file each into a directory."""
+    target = Path(output) if output else None
+    pages = [(r.patient, patient_page(r, r.outcome, computed=computed)) for r in results]
+    if not pages:
+        raise InputError("the input holds no patient to show")
+    if target is not None and target.is_dir():
+        for patient, html in pages:
+            _write(target / f"{_safe(patient)}.html", html)
+        return 0
+    if len(pages) > 1:
+        raise InputError(f"{len(pages)} patients: give --output DIRECTORY for one page each")
+    html = pages[0][1]
+    if target is None:
+        out.write(html.encode())
+        return 0
+    _write(target, html)
+    return 0
+
+
+def _write(path: Path, html: str) -> None:
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None

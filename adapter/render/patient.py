@@ -1,0 +1,165 @@
+"""One patient's page (``spinemets score --format html``): the spine, each score, the outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from adapter.mapping.outcomes import TIME_POINTS, PatientOutcome
+from adapter.pipeline import PatientResult
+from adapter.render.html import fmt, page, table
+from adapter.render.plots import Series, series_svg
+from adapter.render.spine import spine_svg
+from adapter.report import ScoreSummary, summarise
+
+__all__ = ["TIME_POINT_LABELS", "patient_page"]
+
+TIME_POINT_LABELS = {"baseline": "Before", "7d": "7 days", "3mo": "3 months", "6mo": "6 months"}
+
+
+def _band_class(summary: ScoreSummary) -> str:
+    band = summary.result.band
+    return f"band band-{band.code}" if band is not None else "band"
+
+
+def _key(summary: ScoreSummary) -> str:
+    return summary.result.code + (f"-{summary.level}" if summary.level else "")
+
+
+def _glance(summaries: Sequence[ScoreSummary]) -> str:
+    items = "".join(
+        f'<li><a href="#score-{escape(_key(s))}">{escape(s.heading)}</a><br>'
+        f'<span class="muted">{escape(s.recommendation)}</span></li>'
+        for s in summaries
+    )
+    return f"<ul>{items}</ul>"
+
+
+def _score(summary: ScoreSummary) -> str:
+    key = _key(summary)
+    band = summary.band or "category not settled: the range spans bands"
+    rows = []
+    for comp in summary.components:
+        sources = "".join(f"<li>{escape(s)}</li>" for s in comp.sources)
+        notes = "".join(f"<li><em>{escape(n)}</em></li>" for n in comp.notes)
+        listed = f'<ul class="sources">{sources}{notes}</ul>' if sources or notes else "—"
+        rows.append((escape(comp.name), f'<td class="num">{escape(comp.value)}</td>', listed))
+    missing = ""
+    if summary.missing:
+        items = "".join(f"<li>{escape(m)}</li>" for m in summary.missing)
+        missing = f"<h4>Missing, and what would settle it</h4><ul>{items}</ul>"
+    return (
+        f'<section class="score" id="score-{escape(key)}"><h3>{escape(summary.title)}'
+        f"{' ' + escape(summary.level) if summary.level else ''}: "
+        f'<span data-score="{escape(key)}">{escape(summary.total)}</span> '
+        f'<span class="{_band_class(summary)}">{escape(band)}</span></h3>'
+        f"<p>{escape(summary.recommendation)}</p>"
+        + table(("Component", "Points", "Source and date"), rows)
+        + missing
+        + "</section>"
+    )
+
+
+def _outcome_rows(outcome: PatientOutcome, measure: str, unit: str) -> list[tuple[str, ...]]:
+    trajectory = outcome.trajectory(measure)
+    rows: list[tuple[str, ...]] = []
+    for tp in TIME_POINTS:
+        chosen = trajectory.at(tp)
+        change = trajectory.change(tp) if tp != "baseline" else None
+        when = escape(chosen.text) if chosen else "no measurement in the window"
+        source = escape(chosen.source or "") if chosen else ""
+        rows.append(
+            (
+                TIME_POINT_LABELS[tp],
+                f'<td class="num" data-outcome="{measure}-{tp}">'
+                f"{fmt(chosen.value if chosen else None, 1)}</td>",
+                f'<td class="num">{fmt(change, 1) if change is not None else "–"}</td>',
+                f"{when}<br><span class='muted'>{source}</span>" if chosen else when,
+            )
+        )
+    return rows
+
+
+def _outcomes(outcome: PatientOutcome) -> str:
+    levels = ", ".join(outcome.treated_levels) or "not recorded"
+    cement = f"{fmt(outcome.cement_ml, 1)} mL" if outcome.cement_ml is not None else "not recorded"
+    months = outcome.follow_up_months
+    if outcome.died:
+        end = "died" + (f" at {fmt(months, 1)} months" if months is not None else " (date unknown)")
+    else:
+        end = f"followed for {fmt(months, 1)} months" if months is not None else "no follow-up"
+    parts = [
+        "<h2>After the procedure</h2>",
+        f"<p>Index procedure on <strong>{outcome.index_day.isoformat()}</strong> "
+        f"({escape(', '.join(outcome.procedures))}); treated levels {escape(levels)}; "
+        f"cement {escape(cement)}; {escape(end)}.</p>",
+    ]
+    x = list(range(len(TIME_POINTS)))
+    ticks = [TIME_POINT_LABELS[tp] for tp in TIME_POINTS]
+    for measure, title, unit, y_range in (
+        ("pain", "Pain (0–10)", "points", (0.0, 10.5)),
+        ("barthel", "Barthel Index (0–100)", "points", (0.0, 105.0)),
+    ):
+        values = [outcome.trajectory(measure).value(tp) for tp in TIME_POINTS]
+        svg = series_svg(
+            [Series(title, x, values)], label=f"{title} of {outcome.patient} over time",
+            ticks=ticks, y_label=title, y_range=y_range,
+        )  # fmt: skip
+        parts.append('<div class="layout">')
+        parts.append(f"<figure>{svg}<figcaption>{escape(title)}</figcaption></figure>")
+        parts.append(
+            "<div>"
+            + table(
+                ("Time point", title, "Change from before", "Measured"),
+                _outcome_rows(outcome, measure, unit),
+            )
+            + "</div></div>"
+        )
+    if outcome.complications:
+        items = "".join(
+            f"<li>{escape(c.kind.replace('-', ' '))} — {escape(c.source or '')}"
+            f"{', ' + escape(c.when) if c.when else ''}</li>"
+            for c in outcome.complications
+        )
+        parts.append(f"<h3>Complications</h3><ul>{items}</ul>")
+    else:
+        parts.append("<p>No complication recorded since the index procedure.</p>")
+    return "".join(parts)
+
+
+def patient_page(result: PatientResult, outcome: PatientOutcome | None, *, computed: str) -> str:
+    """The whole page of one patient, as a self-contained HTML document."""
+    summaries: Sequence[ScoreSummary] = summarise(result)
+    scored = {
+        lv.assessment.level: (str(lv.result.total), lv.result.band.code if lv.result.band else None)
+        for lv in result.levels
+    }
+    treated = outcome.treated_levels if outcome else ()
+    unscored = "".join(
+        f"<li>SINS not scored at {escape(label)}: {escape(reason)}.</li>"
+        for label, reason in result.assessment.unscored
+    )
+    body = [
+        '<div class="layout"><figure>',
+        spine_svg(scored, treated),
+        "<figcaption>SINS per level (colour and words give the band)"
+        + ("; ● treated level" if treated else "")
+        + "</figcaption></figure><div><h2>At a glance</h2>",
+        _glance(summaries) if summaries else "<p>No spinal level recorded: nothing to score.</p>",
+    ]
+    if unscored:
+        body.append(f"<ul>{unscored}</ul>")
+    body.append("</div></div>")
+    if summaries:
+        body.append("<h2>Scores, with their inputs</h2>")
+    body += [_score(s) for s in summaries]
+    if outcome is not None:
+        body.append(_outcomes(outcome))
+    if result.issues:
+        items = "".join(
+            f"<li>{escape(i.severity)}: {escape(i.diagnostics)}</li>" for i in result.issues
+        )
+        body.append(f"<h2>Issues in the input</h2><ul>{items}</ul>")
+    return page(
+        f"Patient {result.patient}", "".join(body), subtitle=f"Computed {computed} by spinemets."
+    )

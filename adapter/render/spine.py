@@ -1,0 +1,76 @@
+"""The spine as an inline SVG: each scored level drawn in its SINS band's colour, with its total.
+
+A plain drawing (no library): one rounded box per vertebra from C1 to L5 and one for the sacrum.
+The band is written out beside the box as well, so the figure never relies on colour alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from html import escape
+
+__all__ = ["BAND_COLOURS", "spine_svg"]
+
+BAND_COLOURS = {
+    "sins-stable": "#8fd19e",
+    "sins-potentially-unstable": "#ffd45c",
+    "sins-unstable": "#ef8a84",
+    None: "#c7b8e6",  # a range that spans bands
+}
+BAND_WORDS = {
+    "sins-stable": "stable",
+    "sins-potentially-unstable": "potentially unstable",
+    "sins-unstable": "unstable",
+    None: "band not settled",
+}
+_DRAWN = (*(f"C{n}" for n in range(1, 8)), *(f"T{n}" for n in range(1, 13)),
+          *(f"L{n}" for n in range(1, 6)), "S1")  # fmt: skip
+_ROW, _GAP, _TOP, _LEFT = 17, 3, 8, 44
+
+
+def _width(level: str) -> int:
+    # Vertebral bodies grow from the neck down: a hint of anatomy, no more.
+    index = _DRAWN.index(level)
+    return 34 + int(index * 1.4)
+
+
+def spine_svg(scored: Mapping[str, tuple[str, str | None]], treated: Collection[str] = ()) -> str:
+    """``scored`` maps a level to (total as shown, SINS band code or None when unsettled)."""
+    height = _TOP * 2 + len(_DRAWN) * (_ROW + _GAP)
+    described = "; ".join(
+        f"{lv} SINS {total} ({BAND_WORDS[band]})" for lv, (total, band) in scored.items()
+    )
+    label = f"Spine from C1 to the sacrum. Scored levels: {described or 'none'}."
+    if treated:
+        label += f" Treated: {', '.join(treated)}."
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 {height}" role="img" '
+        f'aria-label="{escape(label)}" class="spine" style="max-width:300px">'
+    ]
+    for i, level in enumerate(_DRAWN):
+        y = _TOP + i * (_ROW + _GAP)
+        width = _width(level)
+        x = _LEFT + (60 - width) / 2
+        total, band = scored.get(level, ("", None))
+        fill = BAND_COLOURS[band] if level in scored else "#f2f2f2"
+        stroke = "#1b1f24" if level in scored else "#9aa1aa"
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y}" width="{width}" height="{_ROW}" rx="4" '
+            f'fill="{fill}" stroke="{stroke}" stroke-width="{1.6 if level in scored else 1}"/>'
+        )
+        parts.append(
+            f'<text x="{_LEFT - 8}" y="{y + 13}" font-size="11" text-anchor="end" '
+            f'fill="#1b1f24">{level}</text>'
+        )
+        if level in treated:
+            parts.append(
+                f'<circle cx="{_LEFT + 30}" cy="{y + _ROW / 2}" r="4" fill="#1b1f24">'
+                "<title>treated (vertebroplasty)</title></circle>"
+            )
+        if level in scored:
+            parts.append(
+                f'<text x="{_LEFT + 72}" y="{y + 13}" font-size="12" fill="#1b1f24">'
+                f"SINS {escape(total)} · {BAND_WORDS[band]}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)

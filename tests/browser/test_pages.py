@@ -1,0 +1,86 @@
+"""The patient page and the cohort report in a real headless Chromium.
+
+Each page: no console error, nothing fetched (self-contained), no sideways scrolling on a phone,
+no serious or critical axe-core violation, screenshots as artefacts; and every number it shows
+equals the JSON the same command prints.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from adapter import cli
+from tests.browser.conftest import ROOT
+from tests.browser.pages import open_page, text_of
+
+pytestmark = pytest.mark.browser
+NOW = "2026-11-26T00:00:00Z"
+SEED = sorted(str(p) for p in (ROOT / "fixtures" / "seed").glob("seed-*.json"))
+
+
+def _json_at(obj, dotted: str):
+    for part in dotted.split("."):
+        obj = obj[int(part)] if isinstance(obj, list) else obj[part]
+    return obj
+
+
+def shown(value) -> str:
+    if value is None:
+        return "–"
+    return str(value) if isinstance(value, int) else f"{value:.2f}"
+
+
+def test_cohort_report_shows_the_json_numbers(browser, tmp_path, capsys):
+    page = tmp_path / "cohort.html"
+    assert cli.main(["cohort", *SEED, "--now", NOW, "--html", str(page)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    shots = open_page(browser, page, "cohort")
+    cells = text_of(browser, "[data-key]")
+    assert len(cells) > 40
+    for key, text in cells.items():
+        value = _json_at(summary, key)
+        if key == "survival.median_months" and not summary["survival"]["median_reached"]:
+            assert text == "not reached"
+        else:
+            assert text == shown(value), (key, text, value)
+    assert all(p.stat().st_size > 10_000 for p in shots)
+
+
+@pytest.mark.parametrize("name", ["seed-07", "seed-15"])
+def test_patient_page_shows_the_json_numbers(browser, tmp_path, capsys, name):
+    path = ROOT / "fixtures" / "seed" / f"{name}.json"
+    page = tmp_path / f"{name}.html"
+    assert (
+        cli.main(["score", str(path), "--now", NOW, "--format", "html", "--output", str(page)]) == 0
+    )
+    capsys.readouterr()
+    assert cli.main(["score", str(path), "--now", NOW]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    open_page(browser, page, name)
+    totals = text_of(browser, "[data-score]")
+    observations = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+    ]
+    scores = [o for o in observations if o["code"]["coding"][0]["code"] != "outcome-trajectory"]
+    assert len(totals) == len(scores)
+    for obs in scores:
+        code = obs["code"]["coding"][0]["code"]
+        key = code + (f"-{obs['bodySite']['coding'][0]['code']}" if "bodySite" in obs else "")
+        want = (
+            str(obs["valueInteger"])
+            if "valueInteger" in obs
+            else (f"{obs['valueRange']['low']['value']}–{obs['valueRange']['high']['value']}")
+        )
+        assert totals[key] == want, key
+    outcome = next(
+        o for o in observations if o["code"]["coding"][0]["code"] == "outcome-trajectory"
+    )
+    shown_outcomes = text_of(browser, "[data-outcome]")
+    for component in outcome["component"]:
+        code = component["code"]["coding"][0]["code"]
+        if code.endswith("-change"):
+            continue
+        value = component.get("valueQuantity", {}).get("value")
+        assert shown_outcomes[code] == ("–" if value is None else f"{value:.1f}"), code

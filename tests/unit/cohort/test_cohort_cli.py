@@ -1,0 +1,79 @@
+"""``spinemets cohort`` on the seed fixtures, compared with the oracle written from Table 4."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adapter import cli
+from tests.unit.cohort.test_summary import CONTRACT_KEYS, close
+
+ROOT = Path(__file__).resolve().parents[3]
+SEED = sorted(str(p) for p in (ROOT / "fixtures" / "seed").glob("seed-*.json"))
+NOW = "2026-11-26T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def seed_json(tmp_path_factory) -> dict:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    page = tmp_path_factory.mktemp("cohort") / "cohort.html"
+    with contextlib.redirect_stdout(io.TextIOWrapper(io.BytesIO(), write_through=True)) as std:
+        code = cli.main(["cohort", *SEED, "--now", NOW, "--html", str(page)])
+        std.seek(0)
+        out.write(std.buffer.read().decode())
+    assert code == 0
+    assert page.read_text().startswith("<!DOCTYPE html>")
+    return json.loads(out.getvalue())
+
+
+def test_seed_cohort_from_fhir_equals_the_oracle(seed_json, oracle):
+    assert set(seed_json) >= CONTRACT_KEYS
+    close(seed_json, oracle)
+    assert seed_json["issues"] == []
+    for measure in ("pain", "barthel"):
+        test = seed_json["outcomes"][f"{measure}_test"]
+        assert test["test"] == "repeated-measures ANOVA" and test["p"] < 0.01
+
+
+def test_a_cohort_as_of_an_earlier_date_sees_less(capsys):
+    assert cli.main(["cohort", *SEED, "--now", "2025-03-01T00:00:00Z"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["deaths"] == 1  # only patient 4 (9 months) had died by then
+    assert got["follow_up_months"]["max"] < 9.5
+
+
+def test_text_format_and_patients_without_a_procedure(capsys):
+    edge = str(ROOT / "fixtures" / "edge" / "band-sins-07.json")
+    assert cli.main(["cohort", SEED[0], edge, "--now", NOW, "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    assert "Cohort: 1 patients" in out and "median survival: not reached" in out
+    assert "Patient/band-sins-07: no index procedure; left out." in out
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        ([], "one of the two"),
+        ([SEED[0], "--fhir-server", "http://127.0.0.1:9"], "one of the two"),
+        ([SEED[0], "--group", "g"], "--group needs --fhir-server"),
+        ([SEED[0], "--now", "soon"], "not a FHIR dateTime"),
+        (["/nonexistent.json"], "cannot read"),
+        ([SEED[0], "--html", "/nonexistent/dir/x.html"], "cannot write"),
+        (["-", "-"], "once"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(capsys, args, reason):
+    assert cli.main(["cohort", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and reason in err and "Traceback" not in err
+
+
+def test_an_unreachable_server_exits_1_with_one_line(capsys):
+    assert cli.main(["cohort", "--fhir-server", "http://127.0.0.1:9/fhir"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err

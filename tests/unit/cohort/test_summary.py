@@ -1,0 +1,88 @@
+"""The cohort object against the oracle written from Table 4 (fixtures/expected/cohort/)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from adapter.cohort.summary import at_risk_table, cohort_summary
+from adapter.mapping.outcomes import Complication
+
+CONTRACT_KEYS = {
+    "n", "sex", "age_years", "primary_sites", "levels_treated", "cement_ml", "follow_up_months",
+    "deaths", "survival", "scores", "outcomes", "complications", "issues",
+}  # fmt: skip
+
+
+def close(got, want, path=""):
+    """Every number of the oracle equals spinemets' to two decimals; keys of `_…` explain."""
+    if isinstance(want, dict):
+        for key, value in want.items():
+            if key.startswith("_") or key == "p_below":
+                continue
+            assert key in got, f"{path}.{key} missing"
+            close(got[key], value, f"{path}.{key}")
+    elif isinstance(want, list):
+        assert len(got) == len(want), path
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            close(g, w, f"{path}[{i}]")
+    elif isinstance(want, float | int) and not isinstance(want, bool):
+        assert round(got, 2) == round(want, 2), f"{path}: {got} != {want}"
+    else:
+        assert got == want, f"{path}: {got} != {want}"
+
+
+def test_seed_cohort_equals_the_oracle(seed_records, oracle):
+    got = cohort_summary(seed_records)
+    assert set(got) >= CONTRACT_KEYS
+    close(got, oracle)
+    for measure in ("pain", "barthel"):
+        assert (
+            got["outcomes"][f"{measure}_test"]["p"]
+            < oracle["outcomes"][f"{measure}_test"]["p_below"]
+        )
+
+
+def test_deceased_without_a_date_counts_as_a_death_only(seed_records):
+    records = [dataclasses.replace(seed_records[0], died=True, death=None), *seed_records[1:]]
+    got = cohort_summary(records)
+    assert got["deaths"] == 5 and got["survival"]["patients"] == 19
+    assert got["follow_up_months"]["patients"] == 19
+    assert any("deceased without a date" in i for i in got["issues"])
+
+
+def test_several_or_no_primaries_and_complications(seed_records):
+    records = [
+        dataclasses.replace(seed_records[0], primary_sites=("lung", "breast")),
+        dataclasses.replace(seed_records[1], primary_sites=(), sex=None,
+                            complications=(Complication("cement-leakage", "Condition/c", None),) * 2),
+        *seed_records[2:],
+    ]  # fmt: skip
+    got = cohort_summary(records, ["Patient/x: no index procedure; left out."])
+    assert got["primary_sites"]["unknown"] == 1 and got["primary_sites"]["lung"] == 13
+    assert sum(got["primary_sites"].values()) == 21  # patient 1 under lung and breast
+    assert got["sex"]["unknown"] == 1
+    assert got["complications"] == {"cement-leakage": 1}
+    assert got["issues"][0].startswith("Patient/x") and "several primary sites" in got["issues"][1]
+
+
+def test_a_death_reaching_half_gives_the_median(seed_records):
+    start = seed_records[0].index_start
+    records = [
+        dataclasses.replace(
+            r, died=True, death=start + timedelta(days=30.4375 * 4), last_follow_up=None
+        )
+        for r in seed_records[:10]
+    ] + list(seed_records[10:])
+    got = cohort_summary(records)["survival"]
+    assert got["median_reached"] and got["median_months"] == pytest.approx(4.0)
+
+
+def test_empty_cohort_and_at_risk_table():
+    got = cohort_summary([])
+    assert got["n"] == 0 and got["survival"]["curve"] == [] and got["outcomes"]["pain_test"] is None
+    assert at_risk_table([0.5, 6.0, 13.0]) == [
+        {"months": 0, "at_risk": 3}, {"months": 6, "at_risk": 2}, {"months": 12, "at_risk": 1},
+    ]  # fmt: skip

@@ -1,0 +1,235 @@
+"""FHIR records → the outcome record of contract §6, one rule at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adapter.fhir.read.source import patients_from_resources
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.extract import read_observation
+from adapter.mapping.followup import extract_follow_up
+from adapter.mapping.terminology import default_terminology
+
+P = "p1"
+CPT = "http://www.ama-assn.org/go/cpt"
+LOINC = "http://loinc.org"
+FINDING = "http://spinemets.org/fhir/CodeSystem/finding"
+VERTEBRA = "http://spinemets.org/fhir/CodeSystem/vertebra"
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+START = "2024-05-22T08:00:00+00:00"
+NOW = parse_time("2026-01-01T00:00:00Z")
+
+
+def level(code: str) -> dict:
+    return {"coding": [{"system": VERTEBRA, "code": code}]}
+
+
+def procedure(pid: str, code: str, *, when: str = START, status: str = "completed",
+              levels=(), reasons=(), period: bool = False) -> dict:  # fmt: skip
+    res: dict[str, Any] = {
+        "resourceType": "Procedure", "id": pid, "status": status, "subject": {"reference": f"Patient/{P}"},
+        "code": {"coding": [{"system": CPT, "code": code}]}, "bodySite": [level(lv) for lv in levels],
+        "reasonReference": [{"reference": f"Condition/{r}"} for r in reasons],
+    }  # fmt: skip
+    if period:
+        res["performedPeriod"] = {"start": when}
+    elif when:
+        res["performedDateTime"] = when
+    return res
+
+
+def obs(oid: str, system: str, code: str, when: str | None, **value) -> dict:
+    res = {"resourceType": "Observation", "id": oid, "status": value.pop("status", "final"),
+           "subject": {"reference": f"Patient/{P}"}, "code": {"coding": [{"system": system, "code": code}]}, **value}  # fmt: skip
+    if when:
+        res["effectiveDateTime"] = when
+    return res
+
+
+def pain(oid, when, value, code="72514-3", unit=None):
+    if unit is None and isinstance(value, int):
+        return obs(oid, LOINC, code, when, valueInteger=value)
+    quantity = {"value": value} | ({"unit": unit, "code": unit} if unit else {})
+    return obs(oid, LOINC, code, when, valueQuantity=quantity)
+
+
+def cement(oid, ml, *, link="partOf", target="pvp", unit="mL", **kw):
+    return obs(oid, FINDING, "pmma-volume", START, valueQuantity={"value": ml, "code": unit},
+               **{link: [{"reference": f"Procedure/{target}"}]}, **kw)  # fmt: skip
+
+
+def condition(cid, code, when, system=ICD, levels=(), verification="confirmed"):
+    return {"resourceType": "Condition", "id": cid, "subject": {"reference": f"Patient/{P}"},
+            "verificationStatus": {"coding": [{"code": verification}]},
+            "code": {"coding": [{"system": system, "code": code}]}, "onsetDateTime": when,
+            "bodySite": [level(lv) for lv in levels]}  # fmt: skip
+
+
+PATIENT = {"resourceType": "Patient", "id": P, "gender": "female", "birthDate": "1960-05-23"}
+
+
+def follow(*resources, now=NOW, sites=("lung",)):
+    loose: list = []
+    (data,) = patients_from_resources([PATIENT, *resources], loose, read_observation)
+    return extract_follow_up(data, default_terminology(), now=now, primary_sites=sites)
+
+
+def test_no_index_procedure_no_outcome():
+    assert follow().outcome is None
+    not_done = procedure("x", "22510", status="in-progress", levels=["T12"])
+    other = procedure("y", "22841", levels=["T12"])  # wiring is not screw fixation
+    undated = procedure("z", "22510", when="", levels=["T12"])
+    later = procedure("w", "22510", when="2026-02-01T00:00:00Z", levels=["T12"])
+    assert follow(not_done, other, undated, later).outcome is None
+
+
+def test_the_first_day_is_the_index_event():
+    got = follow(
+        procedure("pvp", "22510", levels=["T12", "L2"]),
+        procedure("ppsf", "22842", when="2024-05-22T09:10:00+00:00", levels=["T11", "T12", "L1"], period=True),
+        procedure("again", "22511", when="2024-07-01T08:00:00+00:00", levels=["L4"]),
+    ).outcome  # fmt: skip
+    assert got is not None and got.procedures == ("Procedure/ppsf", "Procedure/pvp")
+    assert got.treated_levels == ("T12", "L2") and str(got.index_day) == "2024-05-22"
+    assert got.index_start == parse_time(START).instant
+    assert got.sex == "female" and got.age_years == 63 and got.primary_sites == ("lung",)
+
+
+def test_fixation_only_treats_its_reasons_else_ordered_levels_with_a_lesion():
+    mets = [condition("m1", "C79.51", "2024-05-01", levels=["T12"]),
+            condition("m2", "C79.51", "2024-05-01", levels=["L2"])]  # fmt: skip
+    by_reason = follow(*mets, procedure("f", "22842", levels=["T11", "T12", "L1"], reasons=["m2"]))
+    assert by_reason.outcome.treated_levels == ("L2",)
+    by_site = follow(*mets, procedure("f", "22842", levels=["T11", "T12", "L1"]))
+    assert by_site.outcome.treated_levels == ("T12",)
+
+
+def test_cement_is_summed_over_the_event_and_checked():
+    got = follow(
+        procedure("pvp", "22510", levels=["T12", "L2"]),
+        cement("c1", 1.5), cement("c2", 2.0, link="focus"),
+        cement("c3", 9.0, target="elsewhere"), cement("c4", 2, unit="g"), cement("c5", -1),
+        cement("c6", 4.0, status="preliminary"),
+    )  # fmt: skip
+    assert got.outcome.cement_ml == 3.5
+    text = " ".join(i.diagnostics for i in got.issues)
+    assert "c3: cement volume not linked" in text and text.count("quantity ≥ 0 in mL") == 2
+    assert follow(procedure("pvp", "22510", levels=["T12"])).outcome.cement_ml is None
+
+
+@pytest.mark.parametrize(
+    ("observation", "value"),
+    [
+        (pain("a", "2024-05-20T09:00:00Z", 7), 7),
+        (pain("a", "2024-05-20T09:00:00Z", 7.0, unit="{score}"), 7),
+        (pain("a", "2024-05-20T09:00:00Z", 65, code="38214-3", unit="mm"), 6.5),
+        (pain("a", "2024-05-20T09:00:00Z", 65, code="38214-3"), 6.5),
+        (pain("a", "2024-05-20T09:00:00Z", 6.5, code="38214-3", unit="cm"), 6.5),
+        (pain("a", "2024-05-20T09:00:00Z", 4, code="38208-5"), 4),
+        (obs("a", LOINC, "96761-2", "2024-05-20T09:00:00Z", valueInteger=45), 45),
+    ],
+)
+def test_pain_and_barthel_encodings(observation, value):
+    got = follow(procedure("pvp", "22510", levels=["T12"]), observation).outcome
+    measure = "barthel" if observation["code"]["coding"][0]["code"] == "96761-2" else "pain"
+    assert got.trajectory(measure).value("baseline") == value
+
+
+@pytest.mark.parametrize(
+    ("observation", "said"),
+    [
+        (pain("a", "2024-05-20T09:00:00Z", 11), "outside its scale"),
+        (pain("a", "2024-05-20T09:00:00Z", 5, unit="mg"), "0–10 pain score in 'mg'"),
+        (
+            pain("a", "2024-05-20T09:00:00Z", 5, code="38214-3", unit="in"),
+            "visual analogue scale in 'in'",
+        ),
+        (pain("a", "2024-05-20T09:00:00Z", 120, code="38214-3", unit="mm"), "outside its scale"),
+        (obs("a", LOINC, "72514-3", "2024-05-20T09:00:00Z"), "no numeric value"),
+        (obs("a", LOINC, "96761-2", "2024-05-20T09:00:00Z"), "no numeric value"),
+        (obs("a", LOINC, "96761-2", "2024-05-20T09:00:00Z", valueInteger=105), "is not 0–100"),
+        (
+            obs(
+                "a",
+                LOINC,
+                "96761-2",
+                "2024-05-20T09:00:00Z",
+                valueQuantity={"value": 5, "code": "kg"},
+            ),
+            "Barthel Index in 'kg'",
+        ),
+        (pain("a", None, 5), "without an effective time"),
+        (pain("a", "2026-02-01T00:00:00Z", 5), "after the computation time"),
+    ],
+)
+def test_invalid_measurements_are_reported_and_not_used(observation, said):
+    got = follow(procedure("pvp", "22510", levels=["T12"]), observation)
+    assert not any(t.value("baseline") for t in (got.outcome.pain, got.outcome.barthel))
+    assert said in " ".join(i.diagnostics for i in got.issues)
+
+
+def test_preliminary_measurements_are_silently_left_out():
+    got = follow(
+        procedure("pvp", "22510", levels=["T12"]),
+        pain("a", "2024-05-20T09:00:00Z", 5) | {"status": "preliminary"},
+    )
+    assert got.outcome.pain.value("baseline") is None and got.issues == ()
+
+
+def test_conflicting_equal_candidates_are_reported():
+    got = follow(procedure("pvp", "22510", levels=["T12"]),
+                 pain("a", "2024-05-29T10:00:00Z", 3), pain("b", "2024-05-29T10:00:00Z", 5))  # fmt: skip
+    assert got.outcome.pain.value("7d") is None
+    assert any("pain at 7d: equal candidates disagree" in i.diagnostics for i in got.issues)
+
+
+def test_death_and_last_follow_up():
+    enc = {"resourceType": "Encounter", "id": "e1", "status": "finished", "subject": {"reference": f"Patient/{P}"},
+           "period": {"start": "2025-01-10T09:00:00Z", "end": "2025-01-10T10:00:00Z"}}  # fmt: skip
+    enc2 = enc | {"id": "e2", "period": {"start": "2025-03-01T09:00:00Z"}}
+    late = enc | {"id": "e3", "period": {"end": "2026-06-01T00:00:00Z"}}
+    alive = follow(procedure("pvp", "22510", levels=["T12"]), enc, enc2, late).outcome
+    assert not alive.died and alive.last_follow_up == parse_time("2025-03-01T09:00:00Z").instant
+    PATIENT["deceasedDateTime"] = "2025-02-20"
+    try:
+        dead = follow(procedure("pvp", "22510", levels=["T12"]), enc).outcome
+        assert dead.died and dead.death == parse_time("2025-02-20").instant
+        not_yet = follow(
+            procedure("pvp", "22510", levels=["T12"]), now=parse_time("2025-01-01T00:00:00Z")
+        )
+        assert not not_yet.outcome.died
+        assert "after the computation time" in not_yet.issues[0].diagnostics
+        PATIENT.pop("deceasedDateTime")
+        PATIENT["deceasedBoolean"] = True
+        unknown = follow(procedure("pvp", "22510", levels=["T12"])).outcome
+        assert unknown.died and unknown.death is None and unknown.survival is None
+    finally:
+        PATIENT.pop("deceasedDateTime", None)
+        PATIENT.pop("deceasedBoolean", None)
+
+
+def test_complications_after_the_start_of_the_index_procedure():
+    adverse = {"resourceType": "AdverseEvent", "id": "ae", "actuality": "actual", "subject": {"reference": f"Patient/{P}"},
+               "event": {"coding": [{"system": FINDING, "code": "cement-leakage"}]}, "date": "2024-05-22T10:00:00Z"}  # fmt: skip
+    got = follow(
+        procedure("pvp", "22510", levels=["T12"]),
+        condition("ssi", "T81.41XA", "2024-06-05"),
+        condition("old", "T81.41XA", "2024-01-05"),
+        condition("refuted", "T84.226A", "2024-06-05", verification="refuted"),
+        condition("screws", "T84.226A", "2024-09-01"),
+        adverse, adverse | {"id": "ae2", "actuality": "potential"},
+    ).outcome  # fmt: skip
+    kinds = sorted((c.kind, c.source) for c in got.complications)
+    assert kinds == [("cement-leakage", "AdverseEvent/ae"), ("screw-loosening", "Condition/screws"),
+                     ("surgical-site-infection", "Condition/ssi")]  # fmt: skip
+
+
+def test_without_a_patient_resource_sex_and_age_are_unknown():
+    loose: list = []
+    (data,) = patients_from_resources(
+        [procedure("pvp", "22510", levels=["T12"])], loose, read_observation
+    )
+    got = extract_follow_up(data, default_terminology(), now=NOW, primary_sites=()).outcome
+    assert got.sex is None and got.age_years is None and got.primary_sites == ()

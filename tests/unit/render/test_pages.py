@@ -1,0 +1,105 @@
+"""The HTML pages as files: self-contained, what they show, and the command line around them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapter import cli
+from adapter.render.html import fmt, table
+from adapter.render.spine import spine_svg
+
+ROOT = Path(__file__).resolve().parents[3]
+SEED = ROOT / "fixtures" / "seed"
+NOW = "2026-11-26T00:00:00Z"
+
+
+def page_of(path: Path, capsys, *args: str) -> str:
+    assert cli.main(["score", str(path), "--now", NOW, "--format", "html", *args]) == 0
+    return capsys.readouterr().out
+
+
+def assert_self_contained(html: str) -> None:
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "no external resource"
+    assert "<script" not in html and "@import" not in html
+    assert '<meta name="viewport"' in html and "@media print" in html
+
+
+def test_patient_page_draws_the_spine_scores_and_outcomes(capsys):
+    html = page_of(SEED / "seed-07.json", capsys)
+    assert_self_contained(html)
+    assert "SINS 13 · unstable" in html and "SINS 9 · potentially unstable" in html
+    assert 'data-score="sins-L4">13<' in html and 'data-score="tomita">6<' in html
+    assert "Observation/seed-07-spinal-pain-l4, 2024-05-20T09:00:00+00:00" in html
+    assert "After the procedure" in html and 'data-outcome="pain-7d"' in html
+    assert "Index procedure on <strong>2024-05-22</strong>" in html
+    assert html.count('<svg role="img"') == 2  # pain and Barthel plots
+
+
+def test_patient_page_says_what_would_settle_a_range(capsys):
+    html = page_of(ROOT / "fixtures" / "edge" / "ecog-1-instead-of-kps.json", capsys)
+    assert "Missing, and what would settle it" in html and "89243-0" in html
+    assert "After the procedure" not in html  # no index procedure, no outcome section
+
+
+def test_pages_to_a_directory_and_the_errors(tmp_path, capsys):
+    two = ROOT / "fixtures" / "edge" / "two-patients-one-bundle.json"
+    assert cli.main(["score", str(two), "--format", "html", "--output", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two-a.html", "two-b.html"]
+    assert cli.main(["score", str(two), "--format", "html"]) == 2
+    assert "--output DIRECTORY" in capsys.readouterr().err
+    assert cli.main(["score", str(two), "--output", str(tmp_path)]) == 2
+    one = tmp_path / "one.html"
+    assert (
+        cli.main(["score", str(SEED / "seed-01.json"), "--format", "html", "--output", str(one)])
+        == 0
+    )
+    assert one.read_text().startswith("<!DOCTYPE html>")
+    assert (
+        cli.main(
+            [
+                "score",
+                str(SEED / "seed-01.json"),
+                "--format",
+                "html",
+                "--output",
+                "/nonexistent/x.html",
+            ]
+        )
+        == 2
+    )
+
+
+def test_score_does_not_load_the_plotting_and_statistics_libraries():
+    code = (
+        "import sys; from adapter import cli; "
+        f"cli.main(['score', {str(SEED / 'seed-03.json')!r}, '--no-validate']); "
+        "heavy = [m for m in ('matplotlib', 'scipy', 'statsmodels', 'pandas', 'numpy') if m in sys.modules]; "
+        "sys.stderr.write(repr(heavy))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stderr.strip() == "[]"
+
+
+def test_spine_and_helpers():
+    svg = spine_svg({"T12": ("11", "sins-potentially-unstable"), "L1": ("7–13", None)}, ["T12"])
+    assert "T12 SINS 11 (potentially unstable)" in svg and "band not settled" in svg
+    assert "Treated: T12" in svg and svg.count("<circle") == 1
+    assert "Scored levels: none" in spine_svg({})
+    assert fmt(None) == "–" and fmt(3) == "3" and fmt(2.5) == "2.50"
+    assert '<th scope="row">a</th>' in table(("x", "y"), [("a", "b")], caption="c")
+
+
+@pytest.mark.parametrize("name", ["seed-15", "seed-19"])
+def test_outcome_numbers_on_the_page(capsys, name):
+    html = page_of(SEED / f"{name}.json", capsys)
+    values = dict(re.findall(r'data-outcome="([a-z0-9-]+)">([^<]+)<', html))
+    assert set(values) == {
+        f"{m}-{t}" for m in ("pain", "barthel") for t in ("baseline", "7d", "3mo", "6mo")
+    }
+    assert all(re.fullmatch(r"\d+\.\d", v) for v in values.values())
