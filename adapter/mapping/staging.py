@@ -154,6 +154,29 @@ def _stage_other(ctx: Context, staging: Staging, cond: ConditionRecord, certain:
                 fractures.append(Staged(cond, certain, sites))
 
 
+_CANCER_PROFILES = frozenset(
+    f"http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-{kind}-cancer-condition"
+    for kind in ("primary", "secondary")
+)
+
+
+def _cancer(cond: ConditionRecord) -> bool:
+    """A Condition that says it is a cancer: an mCODE cancer profile, or ICD-10-CM chapter C."""
+    return bool(_CANCER_PROFILES & set(cond.profiles)) or any(
+        c.system == ICD10CM and c.code.upper().startswith("C") for c in cond.codes
+    )
+
+
+def _used(staging: Staging) -> int:
+    return sum(
+        len(found)
+        for found in (
+            staging.lesions, staging.visceral, staging.major, staging.primaries,
+            staging.neoplastic_fractures, staging.other_fractures, staging.coagulation,
+        )
+    )  # fmt: skip
+
+
 def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging:
     staging = Staging()
     for cond in conditions:
@@ -162,6 +185,14 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
         if ctx.from_future(cond.ref, cond.time):
             continue
         certain = confirmed(cond)
+        before = _used(staging)
         _stage_tumour(ctx, staging, cond, certain)
         _stage_other(ctx, staging, cond, certain)
+        reported = any(i.resource == cond.ref.reference for i in ctx.issues)
+        if _used(staging) == before and _cancer(cond) and not reported:
+            # Said, so that a cancer the maps do not know is never silently left out.
+            codes = ", ".join(c.code for c in cond.codes)
+            ref = cond.ref.reference
+            ctx.warn(ref, f"{ref}: cancer code {codes} names no primary site or metastasis "
+                          "spinemets maps: not used.")  # fmt: skip
     return staging

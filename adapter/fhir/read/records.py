@@ -93,6 +93,7 @@ class ConditionRecord(NamedTuple):
     body_sites: tuple[tuple[Coding, ...], ...]
     related: tuple[str, ...]  # conditions this one names as related (its primary tumour)
     time: ClinicalTime | None
+    profiles: tuple[str, ...] = ()  # meta.profile: the profiles the Condition claims
 
 
 class MedicationRecord(NamedTuple):
@@ -233,7 +234,14 @@ def _condition(
         time=parse_time(resource.get("onsetDateTime"))
         or _period_start(resource.get("onsetPeriod"))
         or parse_time(resource.get("recordedDate")),
+        profiles=_profiles(resource),
     )
+
+
+def _profiles(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    meta = resource.get("meta")
+    listed = meta.get("profile") if isinstance(meta, dict) else None
+    return tuple(p for p in listed if isinstance(p, str)) if isinstance(listed, list) else ()
 
 
 def _patient(resource: Mapping[str, Any], ref: ResourceRef, patient: str) -> PatientRecord:

@@ -261,3 +261,15 @@ def test_deceased():
     assert a.deceased == "Patient/p died 2024-05-31T10:00:00Z"
     assert extract([patient(deceasedBoolean=True)]).deceased == "Patient/p is recorded as deceased"
     assert extract([patient(deceasedBoolean=False)]).deceased is None
+
+
+def test_a_cancer_condition_no_map_knows_is_reported_not_dropped():
+    mcode = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition"
+    unknown = condition("cancer", "363346000", system="http://snomed.info/sct",
+                        meta={"profile": [mcode]})  # fmt: skip
+    nodes = condition("nodes", "C77.0")  # secondary of lymph nodes: no score reads it
+    a = extract(default_patient(extra=(unknown, nodes)))
+    warned = issues(a, "warning")
+    assert "names no primary site or metastasis" in warned["Condition/cancer"]
+    assert "Condition/nodes" in warned
+    assert "Condition/primary" not in warned and "Condition/met-t12" not in warned
