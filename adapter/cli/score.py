@@ -1,0 +1,133 @@
+"""``spinemets score``: a Bundle or NDJSON in, a Bundle, a text report or pages out.
+
+The output is streamed patient by patient; only ``--format text`` materialises first so that
+unusable input fails before anything is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+
+from adapter.errors import InputError, OutputError
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.timing import ClinicalTime, parse_time
+from adapter.fhir.write.outcome import operation_outcome
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import PatientResult, now_time, read_patients, score_patient
+from adapter.report import text_report
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(score: argparse.ArgumentParser) -> None:
+    """The arguments of ``spinemets score``."""
+    score.add_argument("file", help="a FHIR Bundle (JSON) or NDJSON of resources, or -")
+    score.add_argument(
+        "--format",
+        choices=("json", "text", "html"),
+        default="json",
+        help="json: a Bundle; text: a report; html: one self-contained page per patient",
+    )
+    score.add_argument(
+        "--output",
+        metavar="PATH",
+        help="with --format html: the page's file (one patient) or a directory (one page each)",
+    )
+    score.add_argument(
+        "--original", action="store_true", help="also compute the original 1990 Tokuhashi score"
+    )
+    score.add_argument(
+        "--now",
+        help="computation time (FHIR dateTime with zone) for Provenance.recorded and for outputs "
+        "whose inputs carry no time; default: the current time",
+    )
+    score.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="skip checking every output against the FHIR R4 models (faster for bulk runs)",
+    )
+
+
+def _results(args: argparse.Namespace, loose: list[Issue]) -> Iterator[PatientResult]:
+    term = default_terminology()
+    now: ClinicalTime | None = parse_time(args.now) if args.now else now_time()
+    if now is None:
+        raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
+    for data in read_patients(args.file, loose):
+        yield score_patient(data, term, now=now, original=args.original)
+
+
+class _Output:
+    """Standard output whose write failures (a full disk, /dev/full) are an OutputError."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._stream.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write standard output ({exc.strerror or exc})") from None
+
+
+def _write_bundle(
+    out: _Output, results: Iterator[PatientResult], loose: list[Issue], validate: bool
+) -> None:
+    if validate:  # imported on demand: the R4B models take ~0.3 s to import
+        from adapter.fhir.write.validate import validate_r4
+    issues: list[Issue] = []
+    first = True
+    out.write(b'{"resourceType":"Bundle","type":"collection","entry":[')
+    for patient in results:
+        issues.extend(Issue(i.severity, i.code, f"Patient/{patient.patient}: {i.diagnostics}",
+                            i.resource, i.expression) for i in patient.issues)  # fmt: skip
+        chunk = []  # one write per patient, not per resource
+        for built in patient.resources():
+            if validate:
+                validate_r4(built.resource)
+            entry: dict[str, Any] = {"fullUrl": built.full_url, "resource": built.resource}
+            chunk.append(orjson.dumps(entry))
+        if chunk:
+            out.write((b"" if first else b",") + b",".join(chunk))
+            first = False
+    outcome = operation_outcome([*loose, *issues])
+    if validate:
+        validate_r4(outcome)
+    entry = {"fullUrl": "urn:uuid:00000000-0000-5000-8000-000000000000", "resource": outcome}
+    out.write((b"" if first else b",") + orjson.dumps(entry) + b"]}\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Score the file in ``args`` and write the chosen format to standard output."""
+    loose: list[Issue] = []
+    results = _results(args, loose)
+    out = _Output(sys.stdout.buffer)
+    if args.format == "html":
+        from adapter.render.command import write_pages  # matplotlib: only on this path
+
+        return write_pages(results, args.output, computed=args.now or "now", out=out)
+    if args.output:
+        raise InputError("--output is for --format html")
+    if args.format == "text":
+        # Materialise first so unusable input fails before anything is printed.
+        reports = [text_report(r) for r in results]
+        out.write(("\n\n".join(reports) + "\n").encode())
+        for issue in loose:
+            out.write(f"{issue.severity}: {issue.diagnostics}\n".encode())
+        return 0
+    first = next(results, None)
+
+    def chained() -> Iterator[PatientResult]:
+        if first is not None:
+            yield first
+        yield from results
+
+    _write_bundle(out, chained(), loose, validate=not args.no_validate)
+    return 0
