@@ -1,4 +1,8 @@
-"""Deterministic synthetic patients as NDJSON, about 60 resources each (bench input)."""
+"""Deterministic synthetic patients as NDJSON (bench input).
+
+Two sizes: ``large`` (about 60 resources: three levels, two rounds of imaging findings, labs)
+and ``small`` (12 resources: one level, one round of findings, KPS, Frankel, two labs).
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,10 @@ def _obs(pid: str, oid: str, code: dict, when: str, **value) -> dict:
             "subject": {"reference": f"Patient/{pid}"}, "effectiveDateTime": when, **value}  # fmt: skip
 
 
-def patient_resources(n: int, rnd: random.Random) -> Iterator[dict]:
+def patient_resources(n: int, rnd: random.Random, size: str = "large") -> Iterator[dict]:
+    if size == "small":
+        yield from _small_patient(n, rnd)
+        return
     pid = f"bench-{n}"
     yield {"resourceType": "Patient", "id": pid, "gender": rnd.choice(["male", "female"])}
     yield {"resourceType": "Condition", "id": f"{pid}-prim", "subject": {"reference": f"Patient/{pid}"},
@@ -58,12 +65,35 @@ def patient_resources(n: int, rnd: random.Random) -> Iterator[dict]:
                    valueQuantity={"value": round(rnd.uniform(70, 140), 1), "unit": "mg/dL"})  # fmt: skip
 
 
-def write_ndjson(path: Path, patients: int, seed: int = 7) -> int:
+def _small_patient(n: int, rnd: random.Random) -> Iterator[dict]:
+    pid = f"bench-{n}"
+    yield {"resourceType": "Patient", "id": pid, "gender": rnd.choice(["male", "female"])}
+    yield {"resourceType": "Condition", "id": f"{pid}-prim", "subject": {"reference": f"Patient/{pid}"},
+           "clinicalStatus": {"coding": [{"code": "active"}]},
+           "code": {"coding": [{"system": ICD, "code": rnd.choice(PRIMARIES)}]}, "recordedDate": "2024-01-10"}  # fmt: skip
+    level = rnd.choice(LEVELS)
+    yield {"resourceType": "Condition", "id": f"{pid}-met0", "subject": {"reference": f"Patient/{pid}"},
+           "code": {"coding": [{"system": ICD, "code": "C79.51"}]},
+           "bodySite": [{"coding": [{"system": VERTEBRA, "code": level}]}], "onsetDateTime": "2024-03-01"}  # fmt: skip
+    for k, (code, answers) in enumerate(SINS.items()):
+        yield _obs(pid, f"{pid}-f{k}", {"system": FINDING, "code": code}, "2024-04-05T10:00:00Z",
+                   bodySite={"coding": [{"system": VERTEBRA, "code": level}]},
+                   valueCodeableConcept={"coding": [{"system": FINDING, "code": rnd.choice(answers)}]})  # fmt: skip
+    yield _obs(pid, f"{pid}-kps0", {"system": "http://loinc.org", "code": "89243-0"}, "2024-04-01",
+               valueInteger=rnd.choice(range(30, 101, 10)))  # fmt: skip
+    yield _obs(pid, f"{pid}-frankel", {"system": FINDING, "code": "frankel-grade"}, "2024-04-01",
+               valueCodeableConcept={"coding": [{"system": FINDING, "code": rnd.choice(["frankel-d", "frankel-e"])}]})  # fmt: skip
+    for j in range(2):
+        yield _obs(pid, f"{pid}-lab{j}", {"system": "http://loinc.org", "code": "2345-7"}, "2024-04-02",
+                   valueQuantity={"value": round(rnd.uniform(70, 140), 1), "unit": "mg/dL"})  # fmt: skip
+
+
+def write_ndjson(path: Path, patients: int, seed: int = 7, size: str = "large") -> int:
     rnd = random.Random(seed)
     count = 0
     with path.open("w") as out:
         for n in range(patients):
-            for resource in patient_resources(n, rnd):
+            for resource in patient_resources(n, rnd, size):
                 out.write(json.dumps(resource, separators=(",", ":")) + "\n")
                 count += 1
     return count

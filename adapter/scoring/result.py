@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import functools
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -74,12 +75,26 @@ def result_of(
     """
     components = tuple(
         ComponentScore(
-            comp,
-            part.possible.span(part.points),
-            part.possible.known,
-            Possible.among(part.domain).span(part.points),
+            comp, part.possible.span(part.points), part.possible.known, _full_span(part)
         )
         for comp, part in zip(spec.components, parts, strict=True)
     )
     total = total or total_of(components)
     return ScoreResult(spec, components, total, spec.band_of(total.low, total.high))
+
+
+def _full_span(part: Part[Any]) -> Span:
+    """What the component spans over its whole domain: the same for every patient."""
+    if isinstance(part.domain, Hashable):
+        try:
+            return _cached_full_span(part.points, part.domain)
+        except TypeError:  # a tuple holding something unhashable
+            pass
+    return Possible.among(part.domain).span(part.points)
+
+
+# Keyed on the points function (module-level functions and bound methods of module-level
+# tables: a handful of keys) and the domain; bounded all the same.
+@functools.lru_cache(maxsize=256)
+def _cached_full_span(points: Callable[[Any], int], domain: Iterable[Any]) -> Span:
+    return Possible.among(domain).span(points)
