@@ -124,3 +124,38 @@ def test_same_input_same_output_and_original_only_when_asked(capsys):
     assert "tokuhashi-original" not in codes and {"sins", "tomita", "tokuhashi-revised"} <= codes
     cli.main(["score", str(SEED), "--now", "2025-01-01T00:00:00Z"])
     assert capsys.readouterr().out == first
+
+
+def _broken_provenance(**kwargs):
+    from adapter.fhir.write.build import Built, build_provenance
+
+    built = build_provenance(**kwargs)
+    return Built({**built.resource, "recorded": "yesterday"}, built.full_url)
+
+
+def test_validate_checks_every_output_and_fails_with_one_line(capsys, monkeypatch):
+    now = "2025-01-01T00:00:00Z"
+    assert cli.main(["score", str(SEED), "--now", now, "--validate"]) == 0
+    valid = capsys.readouterr().out
+    assert cli.main(["score", str(SEED), "--now", now]) == 0
+    assert capsys.readouterr().out == valid  # checking changes nothing in what is written
+
+    monkeypatch.setattr("adapter.pipeline.build_provenance", _broken_provenance)
+    assert cli.main(["score", str(SEED), "--now", now, "--validate"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Provenance is not valid R4 (recorded:" in err
+    assert "yesterday" not in err  # the element's name, never its value
+    # Without --validate the builders are trusted: the same defect is written as built.
+    assert cli.main(["score", str(SEED), "--now", now]) == 0
+    assert '"recorded":"yesterday"' in capsys.readouterr().out
+
+
+def test_no_validate_is_a_deprecated_alias_of_the_default(capsys):
+    now = "2025-01-01T00:00:00Z"
+    assert cli.main(["score", str(SEED), "--now", now]) == 0
+    default = capsys.readouterr().out
+    assert cli.main(["score", str(SEED), "--now", now, "--no-validate"]) == 0
+    assert capsys.readouterr().out == default
+    with pytest.raises(SystemExit) as both:
+        cli.main(["score", str(SEED), "--validate", "--no-validate"])
+    assert both.value.code == 2 and "not allowed with" in capsys.readouterr().err

@@ -24,7 +24,9 @@ VERTEBRA = "http://spinemets.org/fhir/CodeSystem/vertebra"
 
 
 def run_score(path: Path, capsys, *args: str) -> dict:
-    code = cli.main(["score", str(path), "--original", "--now", "2025-01-01T00:00:00Z", *args])
+    code = cli.main(
+        ["score", str(path), "--original", "--validate", "--now", "2025-01-01T00:00:00Z", *args]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     return json.loads(captured.out)

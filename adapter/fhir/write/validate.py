@@ -14,8 +14,11 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.provenance import Provenance
 from fhir.resources.R4B.riskassessment import RiskAssessment
+from pydantic import ValidationError
 
-__all__ = ["validate_r4"]
+from adapter.errors import OutputError
+
+__all__ = ["validate_output", "validate_r4"]
 
 _MODELS: dict[str, type[FHIRResourceModel]] = {
     "Observation": Observation,
@@ -29,3 +32,18 @@ _MODELS: dict[str, type[FHIRResourceModel]] = {
 def validate_r4(resource: dict[str, Any]) -> None:
     """Raise pydantic's ValidationError if the resource is not valid R4 (structure and types)."""
     _MODELS[resource["resourceType"]].model_validate(resource)
+
+
+def validate_output(resource: dict[str, Any]) -> None:
+    """:func:`validate_r4` for an output about to be written: an OutputError naming the
+    resource type and the failing elements (never their values, which may be patient data)."""
+    try:
+        validate_r4(resource)
+    except ValidationError as exc:
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['type']}"
+            for e in exc.errors()[:3]
+        )
+        raise OutputError(
+            f"an output {resource.get('resourceType')} is not valid R4 ({where})"
+        ) from None
