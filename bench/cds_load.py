@@ -1,13 +1,15 @@
-"""Load benchmark of the CDS service: patient-view at a fixed rate against `spinemets serve`.
+"""Load benchmark of the CDS service (issue 13, part 1): patient-view under an open-loop load.
 
-The service runs in its own process on loopback (SPINEMETS_BENCH=1 makes it report its own time
-per request in a Server-Timing header; access log off). This process is the load generator: an
-open loop that starts one request every 1/rate seconds whatever the previous ones are doing, so a
-slow service cannot slow the offered load (latency counts from the intended start). Each body
-carries a realistic prefetch (~60 resources, bench/synth.py). The service's own time is compared
-with `json.loads` of the same bodies, measured in this run.
+``spinemets serve`` runs as documented for production (uvicorn with uvloop and httptools, one
+worker process per core, client JWTs verified against a trusted issuer, the SQLite replay cache
+the workers share), on loopback. ``vegeta`` (bench/tools.py) offers calls at a constant rate
+whatever the service answers; each call carries a fresh signed JWT (every ``jti`` is accepted
+once) and a ~60-resource prefetch (bench/synth.py). Reported: p50/p99/max latency, errors, the
+service's own time per call (``Server-Timing``, SPINEMETS_BENCH=1) and the server's RSS before
+and after the run; then the same calls in-process, without HTTP. Both own times are compared
+with ``json.loads`` of the same bodies, measured in this run.
 
-    uv run python bench/cds_load.py [--rate 100] [--seconds 20]
+    uv run python bench/cds_load.py [--rate 200] [--seconds 30] [--alg RS384|ES384]
 """
 
 from __future__ import annotations
@@ -17,24 +19,30 @@ import asyncio
 import json
 import os
 import random
-import socket
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synth import patient_resources
+from tools import free_port, tree_rss_mb, vegeta
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+ISS = "https://ehr.bench.invalid"
+KID = "bench-key"
+SERVICE = "/cds-services/spinemets-scores"
 
 
 def _searchset(resources: list[dict]) -> dict:
@@ -43,37 +51,72 @@ def _searchset(resources: list[dict]) -> dict:
 
 
 def bodies(count: int) -> list[bytes]:
+    """patient-view requests, each with every prefetch key the service declares."""
     rnd = random.Random(11)
     out = []
     for n in range(count):
         resources = list(patient_resources(n, rnd))
         patient = next(r for r in resources if r["resourceType"] == "Patient")
+        by_type = {t: [r for r in resources if r["resourceType"] == t]
+                   for t in ("Condition", "Observation")}  # fmt: skip
         body = {
             "hook": "patient-view",
             "hookInstance": f"00000000-0000-4000-8000-{n:012d}",
             "context": {"userId": "Practitioner/bench", "patientId": patient["id"]},
             "prefetch": {
                 "patient": patient,
-                "conditions": _searchset(
-                    [r for r in resources if r["resourceType"] == "Condition"]
-                ),
-                "observations": _searchset(
-                    [r for r in resources if r["resourceType"] == "Observation"]
-                ),
+                "conditions": _searchset(by_type["Condition"]),
+                "observations": _searchset(by_type["Observation"]),
+                "procedures": _searchset([]),  # known empty: nothing to fetch
+                "encounters": _searchset([]),
             },
         }
         out.append(json.dumps(body).encode())
     return out
 
 
-def loads_time(body: bytes, repeat: int = 200) -> float:
-    """Median seconds of json.loads on one body."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        json.loads(body)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+@dataclass(frozen=True)
+class Signer:
+    """The bench's EHR: its private key, its JWK Set, and a fresh token per call."""
+
+    alg: str
+    key: Any
+
+    @classmethod
+    def new(cls, alg: str) -> Signer:
+        if alg == "ES384":
+            return cls(alg, ec.generate_private_key(ec.SECP384R1()))
+        return cls(alg, rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+    def jwks(self) -> dict[str, Any]:
+        algorithm = (
+            jwt.algorithms.ECAlgorithm if self.alg == "ES384" else jwt.algorithms.RSAAlgorithm
+        )
+        jwk = json.loads(algorithm.to_jwk(self.key.public_key()))
+        return {"keys": [jwk | {"kid": KID, "alg": self.alg, "use": "sig"}]}
+
+    def tokens(self, audience: str, count: int, lifetime: int) -> list[str]:
+        now = int(time.time())
+        claims = {"iss": ISS, "sub": "bench-client", "aud": audience, "iat": now,
+                  "exp": now + lifetime}  # fmt: skip
+        headers = {"kid": KID, "typ": "JWT"}
+        return [
+            jwt.encode(
+                claims | {"jti": str(uuid.uuid4())}, self.key, algorithm=self.alg, headers=headers
+            )  # fmt: skip
+            for _ in range(count)
+        ]
+
+
+def server_env(signer: Signer, base: str, state: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPINEMETS_")}
+    return env | {
+        "SPINEMETS_ISSUERS": json.dumps([{"iss": ISS, "jwks": signer.jwks()}]),
+        "SPINEMETS_PUBLIC_BASE_URL": base,
+        "SPINEMETS_STATE_DIR": str(state),
+        "SPINEMETS_BENCH": "1",
+        "SPINEMETS_ACCESS_LOG": "false",
+    }
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -81,94 +124,199 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def load(base: str, payloads: list[bytes], rate: float, seconds: float) -> dict:
-    total = int(rate * seconds)
-    latencies: list[float] = []
-    own: list[float] = []
-    errors: list[str] = []
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as client:
-        # Warm up: first calls pay lazy imports and connection set-up.
-        for payload in payloads[:20]:
-            await client.post("/cds-services/spinemets-scores", content=payload,
-                              headers={"content-type": "application/json"})  # fmt: skip
-        t0 = time.perf_counter() + 0.1
+def loads_median(payloads: list[bytes], repeat: int = 50) -> float:
+    """Median over the bodies of the least time ``json.loads`` takes on each."""
+    per_body = []
+    for body in payloads:
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            json.loads(body)
+            times.append(time.perf_counter() - start)
+        per_body.append(min(times))
+    return statistics.median(per_body)
 
-        async def one(i: int) -> None:
-            due = t0 + i / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            try:
-                response = await client.post(
-                    "/cds-services/spinemets-scores", content=payloads[i % len(payloads)],
-                    headers={"content-type": "application/json"},
-                )  # fmt: skip
-            except httpx.HTTPError as exc:
-                errors.append(type(exc).__name__)
-                return
-            latencies.append(time.perf_counter() - due)
-            if response.status_code != 200 or not response.json()["cards"]:
-                errors.append(str(response.status_code))
-            timing = response.headers.get("server-timing", "")
-            if "dur=" in timing:
-                own.append(float(timing.split("dur=")[1]) / 1000)
 
-        await asyncio.gather(*(one(i) for i in range(total)))
-        elapsed = time.perf_counter() - t0
-    return {"sent": total, "ok": len(latencies) - len(errors), "errors": errors,
-            "elapsed": elapsed, "latencies": latencies, "own": own}  # fmt: skip
+def write_targets(path: Path, base: str, tokens: list[str], files: list[Path]) -> None:
+    with path.open("w") as out:
+        for i, token in enumerate(tokens):
+            out.write(f"POST {base}{SERVICE}\nAuthorization: Bearer {token}\n"
+                      f"Content-Type: application/json\n@{files[i % len(files)]}\n\n")  # fmt: skip
+
+
+def attack(targets: Path, rate: float, seconds: float, results: Path) -> list[dict[str, Any]]:
+    """vegeta at a constant rate; each result as vegeta encodes it (latency in ns)."""
+    binary = str(vegeta())
+    subprocess.run(
+        [binary, "attack", f"-targets={targets}", "-lazy", f"-rate={rate:g}/1s",
+         f"-duration={seconds:g}s", "-max-body=0", "-timeout=30s", f"-output={results}"],
+        check=True,
+    )  # fmt: skip
+    encoded = subprocess.run(
+        [binary, "encode", "--to=json", str(results)], check=True, capture_output=True
+    ).stdout
+    return [json.loads(line) for line in encoded.splitlines() if line.strip()]
+
+
+def _server_ms(result: dict[str, Any]) -> float | None:
+    headers = result.get("headers") or {}
+    for name, values in headers.items():
+        if name.lower() == "server-timing" and values and "dur=" in values[0]:
+            return float(values[0].split("dur=")[1])
+    return None
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    sent: int
+    errors: int
+    p50: float  # ms, from vegeta's send to the end of the response
+    p99: float
+    max: float
+    own_p50: float  # ms, Server-Timing
+    own_p99: float
+    rss_before: float  # MB, the server and its workers, after the warm-up
+    rss_after: float
+
+
+def run_http(
+    *, signer: Signer, payloads: list[bytes], rate: float, seconds: float, workers: int,
+    tmp: Path, progress: Callable[[str], None] = print,
+) -> HttpResult:  # fmt: skip
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    files = []
+    for n, body in enumerate(payloads):
+        files.append(tmp / f"body-{n}.json")
+        files[-1].write_bytes(body)
+    warm = max(200, int(rate * 2))
+    count = int(rate * seconds) + 10
+    progress(f"signing {warm + count} tokens ({signer.alg}) ...")
+    tokens = signer.tokens(base + SERVICE, warm + count, lifetime=int(seconds) + 900)
+    write_targets(tmp / "warm.txt", base, tokens[:warm], files)
+    write_targets(tmp / "targets.txt", base, tokens[warm:], files)
+    script = Path(sys.executable).with_name("spinemets")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "adapter.cli"]
+    (tmp / "state").mkdir()
+    server = subprocess.Popen(
+        [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=server_env(signer, base, tmp / "state"), cwd=tmp, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=(tmp / "server.log").open("wb"),
+    )  # fmt: skip
+    try:
+        _wait_up(base, server)
+        attack(tmp / "warm.txt", min(rate, 100), warm / min(rate, 100), tmp / "warm.bin")
+        rss_before = tree_rss_mb(server.pid)
+        progress(f"offering {rate:g} calls/s for {seconds:g} s ({workers} workers) ...")
+        results = attack(tmp / "targets.txt", rate, seconds, tmp / "results.bin")
+        rss_after = tree_rss_mb(server.pid)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(10)
+    latencies = [r["latency"] / 1e6 for r in results]
+    own = [ms for ms in map(_server_ms, results) if ms is not None]
+    errors = sum(1 for r in results if r.get("code") != 200)
+    return HttpResult(len(results), errors, _pct(latencies, 0.5), _pct(latencies, 0.99),
+                      max(latencies), _pct(own, 0.5) if own else float("nan"),
+                      _pct(own, 0.99) if own else float("nan"), rss_before, rss_after)  # fmt: skip
+
+
+def _wait_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(600):
+        if server.poll() is not None:
+            raise SystemExit("bench: spinemets serve exited at start-up (see its log)")
+        try:
+            httpx.get(f"{base}/cds-services", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise SystemExit("bench: spinemets serve did not start")
+
+
+@dataclass(frozen=True)
+class InProcess:
+    verify: float  # ms, medians per step
+    parse: float
+    call: float
+    serialise: float
+    total: float
+
+
+def run_in_process(signer: Signer, payloads: list[bytes], calls: int, tmp: Path) -> InProcess:
+    """The route's own steps without HTTP: verify the JWT, parse, call, serialise."""
+    base = "http://127.0.0.1:1"
+    os.environ.update(server_env(signer, base, tmp / "inproc-state"))
+    from adapter.cds.deps import _parse_cds
+    from adapter.cds.services import Deps, call_service
+    from adapter.cds.settings import load_settings
+    from adapter.cds.state import open_state
+    from adapter.mapping.terminology import default_terminology
+
+    tokens = signer.tokens(base + SERVICE, calls, lifetime=900)
+
+    async def measure() -> list[tuple[float, ...]]:
+        settings = load_settings()
+        steps = []
+        async with open_state(settings, default_terminology()) as state:
+            deps = Deps(state.term, state.http, settings)
+            for i, token in enumerate(tokens):
+                raw = payloads[i % len(payloads)]
+                t0 = time.perf_counter()
+                await state.verifier.verify(token, base + SERVICE)
+                t1 = time.perf_counter()
+                request = _parse_cds(raw, settings.max_prefetch_entries)
+                t2 = time.perf_counter()
+                response = await call_service("spinemets-scores", request, deps)
+                t3 = time.perf_counter()
+                response.model_dump_json(exclude_none=True)
+                t4 = time.perf_counter()
+                steps.append((t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0))
+        return steps[len(steps) // 5 :]  # the first calls pay lazy imports and caches
+
+    steps = asyncio.run(measure())
+    med = [statistics.median(s[i] for s in steps) * 1000 for i in range(5)]
+    return InProcess(*med)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--alg", choices=("RS384", "ES384"), default="RS384")
     parser.add_argument("--patients", type=int, default=50)
     args = parser.parse_args()
-
     payloads = bodies(args.patients)
-    prefetches = [json.loads(p)["prefetch"] for p in payloads]
-    sizes = [
-        1 + len(f["conditions"]["entry"]) + len(f["observations"]["entry"]) for f in prefetches
-    ]
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPINEMETS_")}
-    env |= {"SPINEMETS_BENCH": "1", "SPINEMETS_ACCESS_LOG": "false"}
-    script = Path(sys.executable).with_name("spinemets")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "adapter.cli"]
-    with tempfile.TemporaryDirectory() as tmp:
-        server = subprocess.Popen(
-            [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    httpx.get(f"{base}/cds-services", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            result = asyncio.run(load(base, payloads, args.rate, args.seconds))
-        finally:
-            server.terminate()
-            server.wait(10)
-
-    baseline = statistics.median(loads_time(p) for p in payloads)
-    lat, own = result["latencies"], result["own"]
-    own_median = statistics.median(own)
-    print(f"prefetch: {statistics.mean(sizes):.0f} resources, "
-          f"{statistics.mean(len(p) for p in payloads) / 1024:.0f} KiB per request")  # fmt: skip
-    print(f"offered: {args.rate:.0f} req/s for {args.seconds:.0f} s = {result['sent']} requests")
-    throughput = result["ok"] / result["elapsed"]
-    print(f"throughput: {throughput:.1f} req/s, errors: {len(result['errors'])}")
-    print(f"latency (from intended start): p50 {_pct(lat, 0.5) * 1000:.2f} ms, "
-          f"p99 {_pct(lat, 0.99) * 1000:.2f} ms, max {max(lat) * 1000:.2f} ms")  # fmt: skip
-    print(f"service own time: p50 {own_median * 1000:.2f} ms, "
-          f"p99 {_pct(own, 0.99) * 1000:.2f} ms")  # fmt: skip
-    print(f"json.loads of the same body: {baseline * 1000:.3f} ms (median)")
-    print(f"ratio own time / json.loads: {own_median / baseline:.1f}x (target <= 10x)")
-    print(f"target p99 < 50 ms: {'met' if _pct(lat, 0.99) < 0.05 else 'NOT met'}")
+    signer = Signer.new(args.alg)
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        http = run_http(signer=signer, payloads=payloads, rate=args.rate, seconds=args.seconds,
+                        workers=args.workers, tmp=tmp)  # fmt: skip
+        local = run_in_process(signer, payloads, 600, tmp)
+    base = loads_median(payloads) * 1000
+    print(report(http, local, base, payloads, args))
     return 0
+
+
+def report(
+    http: HttpResult, local: InProcess, base: float, payloads: list[bytes], args: Any
+) -> str:
+    size = statistics.mean(len(p) for p in payloads) / 1024
+    return "\n".join([
+        f"body: ~60 resources, {size:.0f} KiB; JWT {args.alg}; {args.workers} workers",
+        f"offered {args.rate:g}/s for {args.seconds:g} s: {http.sent} calls, {http.errors} errors",
+        f"latency: p50 {http.p50:.2f} ms, p99 {http.p99:.2f} ms, max {http.max:.2f} ms",
+        f"own time (Server-Timing): p50 {http.own_p50:.2f} ms, p99 {http.own_p99:.2f} ms "
+        f"= {http.own_p50 / base:.1f}× json.loads ({base:.3f} ms)",
+        f"in-process: {local.total:.2f} ms = {local.total / base:.1f}× json.loads (verify "
+        f"{local.verify:.2f}, parse {local.parse:.2f}, call {local.call:.2f}, "
+        f"serialise {local.serialise:.2f})",
+        f"server RSS: {http.rss_before:.0f} MB before, {http.rss_after:.0f} MB after",
+    ])  # fmt: skip
 
 
 if __name__ == "__main__":
