@@ -103,7 +103,7 @@ class Signer:
         return [
             jwt.encode(
                 claims | {"jti": str(uuid.uuid4())}, self.key, algorithm=self.alg, headers=headers
-            )  # fmt: skip
+            )
             for _ in range(count)
         ]
 

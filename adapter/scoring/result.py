@@ -74,9 +74,7 @@ def result_of(
     ``total`` replaces the sum of the component spans when inputs are not independent.
     """
     components = tuple(
-        ComponentScore(
-            comp, part.possible.span(part.points), part.possible.known, _full_span(part)
-        )
+        ComponentScore(comp, part.possible.span(part.points), part.possible.known, _full_span(part))
         for comp, part in zip(spec.components, parts, strict=True)
     )
     total = total or total_of(components)
