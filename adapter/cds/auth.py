@@ -109,10 +109,11 @@ class Verifier:
     async def verify(self, token: str, audience: str) -> dict[str, Any]:
         """The token's claims, if every check passes."""
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            # Header and claims in one parse; the signature is checked below, once the key is.
+            parsed = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
         except (jwt.PyJWTError, ValueError, TypeError):
             raise AuthenticationError("not a JWS") from None
+        header, unverified = parsed["header"], parsed["payload"]
         alg, kid, jku = _check_header(header)
         _check_claim_types(unverified)
         issuer = self._issuers.get(unverified["iss"])
