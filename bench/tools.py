@@ -37,9 +37,11 @@ def vegeta() -> Path:
     return binary
 
 
-def free_port() -> int:
+def free_port(exclude: int | None = None) -> int:
     """A free loopback port in the benchmarks' range."""
     for port in PORTS:
+        if port == exclude:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))

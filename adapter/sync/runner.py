@@ -1,6 +1,7 @@
 """Sync: for each patient, read → score → bring the server up to date; go on past failures.
 
-Each patient is independent: a failure (after bounded retries) is recorded with its reason and
+A patient's inputs and the outputs already on the server are read in one batch request. Each
+patient is independent: a failure (after bounded retries) is recorded with its reason and
 the run continues; running sync again completes what failed, and writes nothing for the rest.
 Writing is a unit that reads what the server holds, plans the transaction and sends it; a
 conflict with a concurrent writer (409/412) repeats the unit from the read, which then sees the
@@ -23,7 +24,7 @@ from adapter.fhir.write.transaction import transaction_bundle
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, patient_records, score_patient
 from adapter.sync.outputs import read_stored
-from adapter.sync.reader import patient_inputs, stored_outputs
+from adapter.sync.reader import patient_snapshot, stored_outputs
 from adapter.sync.retry import RetryPolicy, with_retries
 
 __all__ = ["Outcome", "Summary", "sync_patient", "sync_patients"]
@@ -84,11 +85,18 @@ class _Write:
     client: FhirClient
     result: PatientResult
     found_work: bool | None = None  # what the first look found: written or unchanged
+    # What the server held when the inputs were read (the same batch): the first attempt's
+    # look; a repeat after a conflict reads again.
+    first_look: list[Any] | None = None
 
     async def __call__(self) -> int:
         """The number of resources written."""
         patient = self.result.patient
-        stored = read_stored(await stored_outputs(self.client, patient))
+        if self.first_look is not None:
+            raw, self.first_look = self.first_look, None
+        else:
+            raw = await stored_outputs(self.client, patient)
+        stored = read_stored(raw)
         if stored.duplicates(series_only=True):
             raise DuplicatesError(
                 f"duplicates on the server ({stored.describe_duplicates()}): run spinemets sync "
@@ -123,14 +131,14 @@ async def sync_patient(
     if not is_fhir_id(patient):  # e.g. a subject found by --all: skip it, go on with the rest
         return Outcome(patient, "failed", "not a FHIR id")
     try:
-        resources = await with_retries(
-            lambda: patient_inputs(client, patient), policy, on_retry=on_retry
+        resources, stored = await with_retries(
+            lambda: patient_snapshot(client, patient), policy, on_retry=on_retry
         )
         # Scoring is CPU work: off the event loop, so a running service stays responsive.
         result = await asyncio.to_thread(_score, resources, patient, term, now, original)
         if result is None:
             return Outcome(patient, "failed", "no data for this patient")
-        write = _Write(client, result)
+        write = _Write(client, result, first_look=stored)
         written = await with_retries(write, policy, on_retry=on_retry)
     except FhirServerError as exc:
         if exc.diagnostics:

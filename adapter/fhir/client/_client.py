@@ -15,12 +15,13 @@ and nowhere else. Its message never contains the server's error text, which may 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+import orjson
 
 from adapter.errors import ConfigurationError, FhirServerError, InputError
 from adapter.fhir.client._auth import BearerToken
@@ -58,9 +59,13 @@ def next_link(bundle: Mapping[str, Any]) -> str | None:
 def _diagnostics(response: httpx.Response) -> str | None:
     """The first OperationOutcome diagnostics of an error answer, for the log only."""
     try:
-        body = response.json()
-    except ValueError:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         return None
+    return _outcome_diagnostics(body)
+
+
+def _outcome_diagnostics(body: Any) -> str | None:
     if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
         for issue in body.get("issue") or ():
             if isinstance(issue, dict) and isinstance(issue.get("diagnostics"), str):
@@ -147,9 +152,11 @@ class FhirClient:
             sent["Content-Type"] = FHIR_JSON
         sent |= headers or {}
         auth = self.settings.auth or httpx.USE_CLIENT_DEFAULT
+        # orjson: a few times faster than the standard library on FHIR Bundles, both ways.
+        content = orjson.dumps(body) if body is not None else None
         try:
             response = await self._http.request(
-                method, url, headers=sent, json=body, timeout=self.settings.timeout, auth=auth
+                method, url, headers=sent, content=content, timeout=self.settings.timeout, auth=auth
             )
         except httpx.TimeoutException:
             raise FhirServerError("the FHIR server did not answer in time") from None
@@ -169,8 +176,8 @@ class FhirClient:
     @staticmethod
     def _resource(response: httpx.Response) -> dict[str, Any]:
         try:
-            body = response.json()
-        except ValueError:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
             raise FhirServerError("the FHIR server's answer is not JSON") from None
         if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
             raise FhirServerError("the FHIR server's answer is not a FHIR resource")
@@ -216,6 +223,42 @@ class FhirClient:
         if result.get("resourceType") != "Bundle":
             raise FhirServerError("a transaction did not answer with a Bundle")
         return result
+
+    async def batch_get(self, urls: Sequence[str], *, fresh: bool = False) -> list[dict[str, Any]]:
+        """Several GETs (reads or searches, paths relative to the base) in one ``batch``
+        request; each answer's resource, in order. One request instead of many: on a busy
+        client, the HTTP machinery costs more than parsing the answers. A failed entry raises
+        FhirServerError with that entry's status; a search's further pages are the caller's
+        (:meth:`rest_of`). ``fresh`` is sent on the batch, which HAPI applies to each entry.
+        """
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "batch",
+            "entry": [{"request": {"method": "GET", "url": url}} for url in urls],
+        }
+        headers = {"Cache-Control": "no-cache"} if fresh else None
+        answer = self._resource(await self._request("POST", "", body=bundle, headers=headers))
+        entries = answer.get("entry")
+        if answer.get("resourceType") != "Bundle" or not isinstance(entries, list):
+            raise FhirServerError("a batch did not answer with a Bundle")
+        if len(entries) != len(urls):
+            raise FhirServerError("a batch answered a different number of entries")
+        out = []
+        for item in entries:
+            entry = item if isinstance(item, dict) else {}
+            response = entry.get("response")
+            status = str(response.get("status", "")) if isinstance(response, dict) else ""
+            code = status.split(" ", 1)[0]
+            resource = entry.get("resource") if code == "200" else None
+            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+                outcome = response.get("outcome") if isinstance(response, dict) else None
+                raise FhirServerError(
+                    f"the FHIR server answered {code or 'nothing'}",
+                    status=int(code) if code.isdigit() else None,
+                    diagnostics=_outcome_diagnostics(outcome or entry.get("resource")),
+                )
+            out.append(resource)
+        return out
 
     async def read(self, resource_type: str, resource_id: str) -> dict[str, Any]:
         """Read one resource (``GET [base]/Type/id``); an id outside the FHIR grammar (or ``.``,

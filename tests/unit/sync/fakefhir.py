@@ -22,6 +22,18 @@ def searchset(resources):
     }
 
 
+def reads_patient(request: httpx.Request, patient: str) -> bool:
+    """Whether a request reads the Patient resource: a GET of it, or a batch with that GET."""
+    if request.method == "GET":
+        return request.url.path.endswith(f"/Patient/{patient}")
+    if request.method == "POST" and request.content.startswith(b"{"):
+        bundle = json.loads(request.content)
+        return bundle.get("type") == "batch" and any(
+            e["request"]["url"] == f"Patient/{patient}" for e in bundle.get("entry", [])
+        )
+    return False
+
+
 def _matches(resource: dict, parameter: str, value: str) -> bool:
     if parameter == "identifier":
         system, _, code = value.partition("|")
@@ -47,6 +59,7 @@ class FakeFhir:
         self.store: dict[str, dict] = {}  # Type/id -> resource
         self.ids = itertools.count(1)
         self.transactions: list[dict] = []
+        self.batches: list[dict] = []  # batch Bundles of reads
         self.fail_next: list[int] = []  # statuses to answer the next transactions with
         for resource in inputs:
             self.store[f"{resource['resourceType']}/{resource['id']}"] = resource
@@ -80,7 +93,10 @@ class FakeFhir:
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = urlsplit(str(request.url)).path.removeprefix(urlsplit(BASE).path).strip("/")
         if request.method == "POST" and path == "":
-            return self.transaction(json.loads(request.content))
+            bundle = json.loads(request.content)
+            if bundle.get("type") == "batch":
+                return self.batch(bundle, request.headers)
+            return self.transaction(bundle)
         if "?" not in str(request.url) and request.method == "GET":
             found = self.store.get(path)
             return (
@@ -92,6 +108,18 @@ class FakeFhir:
         hits = [r for r in self.of_type(path)
                 if all(_matches(r, k, unquote(v[0])) for k, v in query.items())]  # fmt: skip
         return httpx.Response(200, json=searchset(hits))
+
+    def batch(self, bundle: dict, headers: httpx.Headers) -> httpx.Response:
+        """Each GET entry answered as its own request would be (with the batch's headers)."""
+        self.batches.append(bundle)
+        entries = []
+        for entry in bundle["entry"]:
+            url = f"{BASE}/{entry['request']['url']}"
+            answer = self.handle(httpx.Request("GET", url, headers=headers))
+            entries.append({"resource": answer.json(),
+                            "response": {"status": f"{answer.status_code} {answer.reason_phrase}"}})  # fmt: skip
+        return httpx.Response(200, json={"resourceType": "Bundle", "type": "batch-response",
+                                         "entry": entries})  # fmt: skip
 
     def _find(self, rtype: str, condition: str) -> list[dict]:
         parameter, _, value = condition.partition("=")

@@ -18,7 +18,7 @@ from adapter.errors import ConfigurationError
 from adapter.mapping.terminology import default_terminology
 from adapter.sync.notify import NotificationQueue, Notifications, NotifySettings
 from adapter.sync.notify.settings import load_notify_settings
-from tests.unit.sync.fakefhir import BASE, FakeFhir
+from tests.unit.sync.fakefhir import BASE, FakeFhir, reads_patient
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[3]
@@ -158,7 +158,7 @@ async def test_the_patient_is_rescored_and_a_burst_costs_at_most_two_runs(tmp_pa
         original = fhir.handle
 
         async def gated(request):
-            if request.url.path.endswith("/Patient/seed-03"):
+            if reads_patient(request, "seed-03"):
                 reads.append(1)
                 await gate.wait()
             return original(request)

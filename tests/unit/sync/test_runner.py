@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 import respx
 
 from adapter.fhir.client import FhirClient, FhirServerSettings
@@ -174,11 +175,21 @@ def test_one_patient_failing_does_not_stop_the_others():
     assert "written 1" in lines[0] and "failed 1" in lines[0] and "Patient/gone" in lines[1]
 
 
+LEAKY = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid",
+         "diagnostics": "jdbc:postgresql://db:5432/fhir?password=hunter2"}]}  # fmt: skip
+
+
+@pytest.mark.parametrize("where", ["the request", "one entry of the batch"])
 @respx.mock
-def test_the_server_error_text_is_kept_out_of_the_reason(caplog):
-    respx.get(url__regex=rf"{BASE}/.*").mock(return_value=httpx.Response(
-        400, json={"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid",
-                   "diagnostics": "jdbc:postgresql://db:5432/fhir?password=hunter2"}]}))  # fmt: skip
+def test_the_server_error_text_is_kept_out_of_the_reason(caplog, where):
+    if where == "the request":
+        answer = httpx.Response(400, json=LEAKY)
+    else:
+        ok = {"resource": searchset([]), "response": {"status": "200 OK"}}
+        failed = {"response": {"status": "400 Bad Request", "outcome": LEAKY}}
+        answer = httpx.Response(200, json={"resourceType": "Bundle", "type": "batch-response",
+                                           "entry": [failed] + [ok] * 7})  # fmt: skip
+    respx.route(url__regex=rf"{BASE}/.*").mock(return_value=answer)
     summary = run(["p1"])
     assert "hunter2" not in summary.outcomes[0].reason and "400" in summary.outcomes[0].reason
     assert "hunter2" in caplog.text  # for the operator's log
@@ -186,24 +197,18 @@ def test_the_server_error_text_is_kept_out_of_the_reason(caplog):
 
 @respx.mock
 def test_observation_search_asks_only_for_score_and_outcome_inputs():
-    route = respx.get(url__regex=rf"{BASE}/Observation\?.*").mock(
-        return_value=httpx.Response(200, json=searchset([]))
-    )
-    respx.get(
-        url__regex=rf"{BASE}/(Condition|RiskAssessment|Procedure|Encounter|AdverseEvent)\?.*"
-    ).mock(return_value=httpx.Response(200, json=searchset([])))
-    respx.get(f"{BASE}/Patient/p").mock(
-        return_value=httpx.Response(200, json={"resourceType": "Patient", "id": "p"})
-    )
-    respx.post(f"{BASE}/").mock(
-        return_value=httpx.Response(200, json={"resourceType": "Bundle", "entry": []})
-    )
-    run(["p"])
-    inputs = next(str(c.request.url) for c in route.calls if "code=" in str(c.request.url))
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    (batch,) = fhir.batches  # inputs and stored outputs in one request; the write used it
+    urls = [e["request"]["url"] for e in batch["entry"]]
+    inputs = next(u for u in urls if u.startswith("Observation?") and "code=" in u)
     assert "code=http%3A%2F%2Fspinemets.org%2Ffhir%2FCodeSystem%2Ffinding%7C" in inputs
     assert "89243-0" in inputs and "89247-1" in inputs
     assert all(code in inputs for code in ("72514-3", "38208-5", "38214-3", "96761-2"))
-    assert all(c.request.headers["cache-control"] == "no-cache" for c in route.calls)
+    assert urls[0] == "Patient/seed-03" and len(fhir.transactions) == 1
+    reads = [c.request for c in respx.calls
+             if c.request.method == "GET" or b'"batch"' in c.request.content]  # fmt: skip
+    assert reads and all(r.headers["cache-control"] == "no-cache" for r in reads)
 
 
 @respx.mock
