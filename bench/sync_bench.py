@@ -73,7 +73,9 @@ async def load(base: str, patients: list[list[dict]]) -> list[str]:
 
 
 async def sync_all(base: str, ids: list[str], concurrency: int) -> Summary:
-    settings = FhirServerSettings(base_url=base, timeout=120, max_connections=int(__import__("os").environ.get("MAXC", 5 * concurrency)))
+    settings = FhirServerSettings(
+        base_url=base, timeout=120, max_connections=max(8, 5 * concurrency)
+    )
     now = parse_time(NOW)
     assert now is not None
     async with FhirClient.connect(settings) as client:
@@ -176,7 +178,7 @@ def run_db(db: str, patients: list[list[dict]], concurrency: int, log=print) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4, help="as spinemets sync's default")
     parser.add_argument("--db", choices=("postgres", "h2", "both"), default="both")
     parser.add_argument("--fhir-server", help="an already running server (loaded here)")
     args = parser.parse_args()
@@ -191,7 +193,7 @@ def main() -> None:
         results.append(DbResult("given", load_s, timed_sync(args.fhir_server, ids, args.concurrency),
                                 timed_sync(args.fhir_server, ids, args.concurrency)))  # fmt: skip
     else:
-        for db in (("postgres", "h2") if args.db == "both" else (args.db,)):
+        for db in ("postgres", "h2") if args.db == "both" else (args.db,):
             results.append(run_db(db, patients, args.concurrency))
     print(table(results, score_ms, args.patients))
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from adapter.cds.auth import Verifier
 from adapter.cds.models import CdsRequest, FeedbackRequest
+from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.prefetch import count_entries
 from adapter.cds.services import Service, service
 from adapter.cds.settings import Settings
@@ -27,6 +28,7 @@ __all__ = [
     "Authenticated",
     "CdsBody",
     "FeedbackBody",
+    "JsonBody",
     "KnownService",
     "StateDep",
     "get_state",
@@ -35,7 +37,11 @@ __all__ = [
 log = logging.getLogger("spinemets.cds.auth")
 
 
-def get_state(request: Request) -> AppState:
+# Dependencies are ``async def`` even where they do not await: FastAPI runs a plain ``def``
+# dependency on its thread pool, and those hops cost more than the work.
+
+
+async def get_state(request: Request) -> AppState:
     """The state :func:`adapter.cds.app.create_app`'s lifespan opened."""
     return cast(AppState, request.app.state.spinemets)
 
@@ -43,7 +49,7 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def _known_service(service_id: str) -> Service:
+async def _known_service(service_id: str) -> Service:
     return service(service_id)
 
 
@@ -109,6 +115,8 @@ def _parse_cds(raw: bytes, max_entries: int) -> CdsRequest:
 
 
 async def _cds_request(raw: JsonBody, state: StateDep) -> CdsRequest:
+    if len(raw) <= INLINE_MAX_BYTES:  # parsed here sooner than a thread could take it
+        return _parse_cds(raw, state.settings.max_prefetch_entries)
     return await asyncio.to_thread(_parse_cds, raw, state.settings.max_prefetch_entries)
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "PrefetchLimits",
     "count_entries",
     "gather_resources",
+    "is_complete",
     "render",
 ]
 
@@ -102,6 +103,23 @@ def count_entries(prefetch: Mapping[str, Any] | None) -> int:
         elif value is not None:
             total += 1
     return total
+
+
+def is_complete(request: CdsRequest, templates: Mapping[str, str]) -> bool:
+    """True when the prefetch holds every key as usable data: nothing would be fetched."""
+    prefetch = request.prefetch or {}
+    for key in templates:
+        if key not in prefetch or _needs_fetch(prefetch[key]):
+            return False
+        value = prefetch[key]
+        if (
+            isinstance(value, Mapping)
+            and value.get("resourceType") == "Bundle"
+            and request.fhirServer is not None
+            and next_link(value) is not None
+        ):
+            return False  # the rest of its pages would be read
+    return True
 
 
 def _check_server(url: str, limits: PrefetchLimits) -> None:

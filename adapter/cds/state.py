@@ -34,6 +34,7 @@ class AppState:
     verifier: Verifier
     feedback: FeedbackStore
     pool: LoopPool[Deps]  # service calls, each worker with its own client
+    inline: Deps  # small calls with nothing to fetch, on the server's loop (no client used)
 
 
 async def open_replay_cache(settings: Settings) -> ReplayCache:
@@ -66,4 +67,4 @@ async def open_state(settings: Settings, term: Terminology) -> AsyncIterator[App
         )
         await asyncio.to_thread(pool.start)
         stack.push_async_callback(asyncio.to_thread, pool.stop)
-        yield AppState(settings, term, http, verifier, feedback, pool)
+        yield AppState(settings, term, http, verifier, feedback, pool, Deps(term, http, settings))

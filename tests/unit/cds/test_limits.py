@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 import adapter.cds.services as services_module
+from adapter.cds.offload import INLINE_MAX_BYTES
 from tests.unit.cds.conftest import client_for, patient_view, searchset
 
 pytestmark = pytest.mark.anyio
@@ -149,9 +150,25 @@ async def test_an_unknown_service_is_404_whatever_the_body(client, content, cont
         assert _issue(response)["code"] == "not-found"
 
 
+def large_patient_view() -> dict:
+    """A patient-view whose prefetch is over what is served on the server's loop: the seed
+    patient and a year of daily labs the scores do not read."""
+    body = patient_view()
+    subject = body["prefetch"]["patient"]["id"]
+    labs = [{"resourceType": "Observation", "id": f"lab{n}", "status": "final",
+             "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]},
+             "subject": {"reference": f"Patient/{subject}"}, "effectiveDateTime": "2024-01-01",
+             "valueQuantity": {"value": 90 + n % 40, "unit": "mg/dL"}} for n in range(365)]  # fmt: skip
+    body["prefetch"]["observations"]["entry"] += [{"resource": lab} for lab in labs]
+    assert len(json.dumps(body)) > INLINE_MAX_BYTES
+    return body
+
+
 async def test_a_call_being_scored_does_not_hold_up_other_requests(client, monkeypatch):
-    """While one call is inside scoring (held there by a gate), discovery is answered: the
-    scoring runs off the event loop. On the loop, discovery could not run until it finished."""
+    """While one call with a large prefetch is inside scoring (held there by a gate), discovery
+    is answered: the scoring runs off the event loop. On the loop, discovery could not run
+    until it finished. (A small call with nothing to fetch is served on the loop: a few
+    milliseconds, less than the hand-over to a worker.)"""
     inside, gate = threading.Event(), threading.Event()
     real = services_module.score_patient
 
@@ -161,7 +178,7 @@ async def test_a_call_being_scored_does_not_hold_up_other_requests(client, monke
         return real(*args, **kwargs)
 
     monkeypatch.setattr(services_module, "score_patient", held)
-    call = asyncio.ensure_future(client.post(SCORES, json=patient_view()))
+    call = asyncio.ensure_future(client.post(SCORES, json=large_patient_view()))
     assert await asyncio.to_thread(inside.wait, 30)
     discovery = await client.get("/cds-services")
     answered_while_scoring = not gate.is_set() and not call.done()
