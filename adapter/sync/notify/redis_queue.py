@@ -21,6 +21,7 @@ Cluster. Errors are reported by type only: the URL may hold a password.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from adapter.errors import StorageError
@@ -202,7 +203,7 @@ class RedisNotificationQueue:
             self._redis.close()
             self._redis = None
 
-    def _run(self, name: str, keys: list[str], args: list[str | int | float]) -> Any:
+    def _run(self, name: str, keys: list[str], args: Sequence[str | int | float]) -> Any:
         import redis
 
         if self._redis is None:
@@ -216,11 +217,11 @@ class RedisNotificationQueue:
         return [*self._sets, f"{self._entries}{patient}"]
 
     def put(self, patient: str, now: float) -> bool:
-        args = [self._entries, patient, repr(now), self.limit]
+        args = (self._entries, patient, repr(now), self.limit)
         return bool(self._run("put", self._keys(patient), args))
 
     def claim(self, owner: str, now: float, lease: float) -> Claim | None:
-        args = [self._entries, repr(now), owner, repr(now + lease)]
+        args = (self._entries, repr(now), owner, repr(now + lease))
         found = self._run("claim", self._sets, args)
         if not found:
             return None
@@ -228,19 +229,19 @@ class RedisNotificationQueue:
         return Claim(str(patient), int(generation), int(attempts), owner)
 
     def done(self, claim: Claim) -> None:
-        args = [self._entries, claim.patient, claim.owner, claim.generation]
+        args = (self._entries, claim.patient, claim.owner, claim.generation)
         self._run("done", self._keys(claim.patient), args)
 
     def failed(self, claim: Claim, retry_at: float, attempts: int) -> bool:
-        args = [self._entries, claim.patient, claim.owner, claim.generation, claim.attempts,
-                attempts, repr(retry_at)]  # fmt: skip
+        args = (self._entries, claim.patient, claim.owner, claim.generation, claim.attempts,
+                attempts, repr(retry_at))  # fmt: skip
         return bool(self._run("failed", self._keys(claim.patient), args))
 
     def release(self, owner: str) -> None:
-        self._run("release", self._sets, [self._entries, owner])
+        self._run("release", self._sets, (self._entries, owner))
 
     def size(self) -> int:
-        return int(self._run("size", self._sets, []))
+        return int(self._run("size", self._sets, ()))
 
 
 _SCRIPTS = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
+import time
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from adapter.errors import ConfigurationError
 from adapter.mapping.terminology import default_terminology
 from adapter.sync.notify import Notifications, NotifySettings
 from adapter.sync.notify.settings import load_notify_settings
+from adapter.sync.notify.worker import Workers
 from tests.redis_server import redis_server
 from tests.unit.sync.conftest import Backend
 from tests.unit.sync.fakefhir import BASE, FakeFhir
@@ -289,3 +292,39 @@ def test_the_queue_lives_in_the_state_directory_or_beside_the_feedback_database(
         fhir_server=BASE, notify_secret=SECRET, feedback_db=tmp_path / "d" / "f.sqlite3"
     )
     assert beside.database == tmp_path / "d" / "notifications.sqlite3"
+
+
+class SlowClaims:
+    """A queue whose claims wait for ``proceed``: a claim still in flight when shutdown begins."""
+
+    def __init__(self, queue) -> None:
+        self.queue = queue
+        self.entered = threading.Event()
+        self.proceed = threading.Event()
+        self.finished = threading.Event()
+
+    def claim(self, owner, now, lease):
+        self.entered.set()
+        self.proceed.wait(10)
+        try:
+            return self.queue.claim(owner, now, lease)
+        finally:
+            self.finished.set()
+
+    def __getattr__(self, name):
+        return getattr(self.queue, name)
+
+
+async def test_a_claim_in_flight_at_shutdown_is_given_back_too(backend):
+    queue = backend.open(limit=10)
+    queue.put("p1", time.time())
+    slow = SlowClaims(queue)
+    workers = Workers(slow, None, default_terminology(), concurrency=1, attempts=5, lease=600)
+    workers.start()
+    await asyncio.to_thread(slow.entered.wait, 10)
+    # The claim completes only after shutdown began: its lease must be given back all the same.
+    asyncio.get_running_loop().call_later(0.2, slow.proceed.set)
+    await workers.stop()
+    await asyncio.to_thread(slow.finished.wait, 10)
+    claim = backend.open(limit=10).claim("next", time.time(), 60)
+    assert claim is not None and claim.patient == "p1"
