@@ -140,7 +140,10 @@ def test_concurrent_claims_lease_each_patient_to_exactly_one_worker(backend):
 
     def drain(owner: str) -> None:
         queue = backend.open(limit=200)  # a connection of its own, as another process has
-        while (claim := queue.claim(owner, 1000.0, 60)) is not None:
+        for _ in range(250):  # bounded: a queue that hands out leased entries never runs dry
+            claim = queue.claim(owner, 1000.0, 60)
+            if claim is None:
+                break
             with lock:
                 claimed[claim.patient] += 1
         queue.close()
