@@ -23,7 +23,7 @@ import pytest
 from adapter.cds.app import create_app
 from adapter.cds.settings import Settings
 from adapter.mapping.terminology import default_terminology
-from adapter.sync.notify import NotificationQueue, Notifications, NotifySettings
+from adapter.sync.notify import Notifications, NotifySettings, SqliteNotificationQueue
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration
@@ -172,7 +172,7 @@ def test_sigterm_returns_promptly_while_re_syncs_hang_and_the_queue_survives(tmp
         hang.close()
     # Nothing acknowledged was lost, and nothing stays leased (the shutdown gave the leases
     # back rather than dying with them): the next start drains it all at once.
-    queue = NotificationQueue(tmp_path / "n.sqlite3", limit=100)
+    queue = SqliteNotificationQueue(tmp_path / "n.sqlite3", limit=100)
     queue.open()
     assert queue.size() == 100
     claimed = [queue.claim("next", time.time(), 60) for _ in range(100)]
