@@ -99,7 +99,7 @@ async def scenario(tmp_path: Path) -> None:
     settings = NotifySettings(fhir_server=stuck_url, notify_secret=SECRET, notify_db=tmp_path / "n.sqlite3",
                               notify_concurrency=2, notify_queue_limit=50, notify_timeout=3600)  # fmt: skip
     notifications = Notifications(settings, terminology=default_terminology())
-    app = create_app(Settings(feedback_db=tmp_path / "f.sqlite3", fhir_timeout=5),
+    app = create_app(Settings(feedback_db=tmp_path / "f.sqlite3", fhir_timeout=5, fhir_http_loopback=True),
                      terminology=default_terminology(), extensions=[notifications])  # fmt: skip
     async with asyncio.timeout(60):  # the shutdown at the end must not wait for the hanging server
         async with app.router.lifespan_context(app):

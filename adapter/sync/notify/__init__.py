@@ -12,13 +12,16 @@ with it.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter
 
 from adapter.fhir.client import FhirClient
+from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import Terminology, default_terminology
+from adapter.pipeline import Scoring
 from adapter.sync.notify.queue import Claim, NotificationQueue
 from adapter.sync.notify.redis_queue import RedisNotificationQueue
 from adapter.sync.notify.routes import Active, notification_router
@@ -72,7 +75,7 @@ class Notifications:
                 workers = Workers(
                     queue, client, term, concurrency=settings.notify_concurrency,
                     attempts=settings.notify_attempts, lease=settings.notify_lease,
-                    original=settings.original_tokuhashi,
+                    scoring=Scoring(settings.original_tokuhashi, rules_from(os.environ)),
                 )  # fmt: skip
                 workers.start()
                 self.workers = workers

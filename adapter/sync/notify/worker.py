@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from adapter.errors import InputError, StorageError
 from adapter.fhir.client import FhirClient
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import now_time
+from adapter.pipeline import Scoring, now_time
 from adapter.sync.notify.queue import Claim, NotificationQueue
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import Outcome, sync_patient
@@ -33,6 +33,7 @@ __all__ = ["Workers"]
 
 log = logging.getLogger("spinemets.notify")
 T = TypeVar("T")
+_DEFAULT = Scoring()
 _POLL = 1.0  # seconds: how soon work queued by another process is seen
 _BACKOFF = (30.0, 120.0, 600.0, 1800.0)  # seconds before retrying a failed re-sync
 
@@ -49,12 +50,12 @@ class Workers:
         concurrency: int,
         attempts: int,
         lease: float,
-        original: bool = False,
+        scoring: Scoring = _DEFAULT,
         policy: RetryPolicy | None = None,
     ) -> None:
         self.queue, self.client, self.term = queue, client, term
         self.concurrency, self.attempts, self.lease = concurrency, attempts, lease
-        self.original, self.policy = original, policy or RetryPolicy()
+        self.scoring, self.policy = scoring, policy or RetryPolicy()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -107,7 +108,7 @@ class Workers:
             async with asyncio.timeout(self.lease * 0.9):
                 outcome = await sync_patient(
                     self.client, self.term, claim.patient, now=now_time(), policy=self.policy,
-                    original=self.original,
+                    scoring=self.scoring,
                 )  # fmt: skip
         except TimeoutError:
             outcome = Outcome(claim.patient, "failed", "the re-sync took longer than its lease")
