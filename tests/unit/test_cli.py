@@ -159,3 +159,17 @@ def test_no_validate_is_a_deprecated_alias_of_the_default(capsys):
     with pytest.raises(SystemExit) as both:
         cli.main(["score", str(SEED), "--validate", "--no-validate"])
     assert both.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
+def test_the_rules_come_from_the_environment(monkeypatch, capsys):
+    args = ["score", str(SEED), "--format", "text", "--now", "2025-06-01T00:00:00Z"]
+    assert cli.main(args) == 0
+    assert "dated" in capsys.readouterr().out  # a year after the seed's records
+    for kind in ("PERFORMANCE", "PALSY", "SINS", "COMPRESSION", "LABS", "STAGING"):
+        monkeypatch.setenv(f"SPINEMETS_WINDOW_{kind}_DAYS", "3650")
+    assert cli.main(args) == 0
+    assert "dated" not in capsys.readouterr().out
+    monkeypatch.setenv("SPINEMETS_WINDOW_SINS_DAYS", "a month")
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SPINEMETS_WINDOW_SINS_DAYS" in err
