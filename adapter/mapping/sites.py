@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,6 +30,9 @@ class Site:
     label: str
 
 
+# The same few dozen bodySite codings recur in every patient: each is classified once (keyed
+# on the codings and the Terminology, which hashes by identity).
+@functools.lru_cache(maxsize=4096)
 def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
     """Classify one bodySite CodeableConcept; the first coding that names a level wins."""
     generic: Site | None = None

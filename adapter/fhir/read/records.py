@@ -119,9 +119,11 @@ def codings(concept: Any) -> tuple[Coding, ...]:
         return ()
     out = []
     for coding in concept.get("coding") or ():
-        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
-            system = coding.get("system")
-            out.append(Coding(system if isinstance(system, str) else None, coding["code"]))
+        if isinstance(coding, dict):
+            code = coding.get("code")
+            if isinstance(code, str):
+                system = coding.get("system")
+                out.append(Coding(system if isinstance(system, str) else None, code))
     return tuple(out)
 
 
@@ -189,7 +191,11 @@ def _value_number(resource: Mapping[str, Any], quantity: Quantity | None) -> flo
 
 
 def _observation(
-    resource: Mapping[str, Any], ref: ResourceRef, patient: str, aliases: Mapping[str, str]
+    resource: Mapping[str, Any],
+    ref: ResourceRef,
+    patient: str,
+    aliases: Mapping[str, str],
+    codes: tuple[Coding, ...],
 ) -> ObservationRecord | Issue:
     status = resource.get("status")
     if not isinstance(status, str):
@@ -200,7 +206,7 @@ def _observation(
         ref=ref,
         patient=patient,
         status=status,
-        codes=codings(resource.get("code")),
+        codes=codes,
         value_codes=codings(resource.get("valueCodeableConcept")),
         value_number=_value_number(resource, quantity),
         quantity=quantity,
@@ -303,7 +309,8 @@ def parse_resource(
         return parse_follow_up(resource, full_url, aliases)
     if rtype not in _READ:
         return None
-    if rtype == "Observation" and wanted is not None and not wanted(codings(resource.get("code"))):
+    codes = codings(resource.get("code")) if rtype == "Observation" else ()
+    if rtype == "Observation" and wanted is not None and not wanted(codes):
         return None
     ref = resource_ref(resource, full_url)
     patient = patient_of(resource, aliases)
@@ -314,7 +321,7 @@ def parse_resource(
         message = f"{label} has no Patient subject; ignored."
         return Issue("error", "required", message, ref.reference, "subject")
     if rtype == "Observation":
-        return _observation(resource, ref, patient, aliases)
+        return _observation(resource, ref, patient, aliases, codes)
     if rtype == "Condition":
         return _condition(resource, ref, patient, aliases)
     if rtype == "Patient":

@@ -199,8 +199,14 @@ def _ndjson_patients(
                 parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
                 _add(pending, loose, key, parsed)
         else:
-            key = patient_of(resource)
-            _add(pending, loose, key, parse_resource(resource, None, {}, wanted))
+            parsed = parse_resource(resource, None, {}, wanted)
+            # A parsed record knows its patient; only the rest need the look-up.
+            key = (
+                patient_of(resource)
+                if parsed is None or isinstance(parsed, Issue)
+                else parsed.patient
+            )
+            _add(pending, loose, key, parsed)
             if key is not None and last_line.get(key) == number:
                 yield pending.pop(key)
     yield from pending.values()
