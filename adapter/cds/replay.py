@@ -33,6 +33,12 @@ __all__ = [
 ]
 
 _PURGE_EVERY = 500  # inserts between two sweeps of expired records
+# How a write waits while another process writes (SQLITE_BUSY): SQLite's own busy handler sleeps
+# 1, 2, 5, 10 … 100 ms, far longer than a write holds the lock, and under load every call of
+# every worker queued behind those sleeps. Short pauses instead, for as long in all.
+_BUSY_PAUSES = (0.0001, 0.0002, 0.0005, 0.001)
+_BUSY_PAUSE = 0.002  # after those
+_BUSY_DEADLINE = 10.0  # seconds; then the cache counts as down (503)
 
 
 class ReplayCache(Protocol):
@@ -92,9 +98,25 @@ class SqliteReplayCache:
             connection.execute("PRAGMA synchronous=NORMAL")
             with connection:
                 connection.executescript(_SCHEMA)
+            connection.execute("PRAGMA busy_timeout=0")  # writes wait in _write, not in SQLite
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"replay cache {self.path}: {exc}") from None
         self._connection = connection
+
+    @staticmethod
+    def _write(connection: sqlite3.Connection, sql: str, args: tuple[object, ...]) -> int:
+        """Run one write in its own transaction; its row count. Waits out other writers."""
+        pauses = iter(_BUSY_PAUSES)
+        deadline = time.monotonic() + _BUSY_DEADLINE
+        while True:
+            try:
+                with connection:
+                    return connection.execute(sql, args).rowcount
+            except sqlite3.OperationalError as exc:
+                busy = exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+                if not busy or time.monotonic() > deadline:
+                    raise
+            time.sleep(next(pauses, _BUSY_PAUSE))
 
     def _insert(self, iss: str, jti: str, until: float) -> bool:
         with self._lock:
@@ -103,29 +125,30 @@ class SqliteReplayCache:
             connection = self._connection
             assert connection is not None
             try:
-                with connection:
-                    cursor = connection.execute(
-                        "INSERT OR IGNORE INTO seen (iss, jti, until) VALUES (?, ?, ?)",
-                        (iss, jti, until),
+                inserted = self._write(
+                    connection,
+                    "INSERT OR IGNORE INTO seen (iss, jti, until) VALUES (?, ?, ?)",
+                    (iss, jti, until),
+                )
+                self._inserts += 1
+                if self._inserts % _PURGE_EVERY == 0:
+                    self._write(connection, "DELETE FROM seen WHERE until < ?", (time.time(),))
+                if inserted == 1:
+                    return True
+                # Present: a replay, unless it is an expired record not yet swept.
+                row = connection.execute(
+                    "SELECT until FROM seen WHERE iss = ? AND jti = ?", (iss, jti)
+                ).fetchone()
+                if row is not None and row[0] < time.time():
+                    self._write(
+                        connection,
+                        "UPDATE seen SET until = ? WHERE iss = ? AND jti = ?",
+                        (until, iss, jti),
                     )
-                    self._inserts += 1
-                    if self._inserts % _PURGE_EVERY == 0:
-                        connection.execute("DELETE FROM seen WHERE until < ?", (time.time(),))
+                    return True
+                return False
             except sqlite3.Error as exc:
                 raise StorageError(f"replay cache: {exc}") from None
-            if cursor.rowcount == 1:
-                return True
-            # Present: a replay, unless it is an expired record not yet swept.
-            row = connection.execute(
-                "SELECT until FROM seen WHERE iss = ? AND jti = ?", (iss, jti)
-            ).fetchone()
-            if row is not None and row[0] < time.time():
-                with connection:
-                    connection.execute(
-                        "UPDATE seen SET until = ? WHERE iss = ? AND jti = ?", (until, iss, jti)
-                    )
-                return True
-            return False
 
     async def first_use(self, iss: str, jti: str, until: float) -> bool:
         return await asyncio.to_thread(self._insert, iss, jti, until)

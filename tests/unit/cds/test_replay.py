@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 import uuid
 
 import pytest
 from pydantic import SecretStr
 
+import adapter.cds.replay as replay_module
 from adapter.cds.replay import MemoryReplayCache, RedisReplayCache, SqliteReplayCache
 from adapter.errors import StorageError
 from tests.redis_server import redis_server
@@ -59,6 +61,39 @@ async def test_concurrent_first_uses_accept_exactly_one(tmp_path):
     assert sorted(results) == [False] * 7 + [True]
     for cache in caches:
         await cache.close()
+
+
+def _hold_write_lock(path, seconds: float) -> None:
+    """Another process's write in progress: the database's write lock, held for a while."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    time.sleep(seconds)
+    other.execute("ROLLBACK")
+    other.close()
+
+
+async def test_a_write_waits_for_another_processs_write_then_succeeds(tmp_path):
+    cache = SqliteReplayCache(tmp_path / "replay.sqlite3")
+    await asyncio.to_thread(cache.open)
+    holder = asyncio.create_task(asyncio.to_thread(_hold_write_lock, cache.path, 0.3))
+    await asyncio.sleep(0.1)  # the lock is taken
+    assert await cache.first_use("iss", "waited", time.time() + 60) is True
+    assert holder.done()  # it could only succeed after the other write ended
+    await holder
+    assert await cache.first_use("iss", "waited", time.time() + 60) is False
+    await cache.close()
+
+
+async def test_a_write_lock_held_past_the_deadline_is_a_storage_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(replay_module, "_BUSY_DEADLINE", 0.05)
+    cache = SqliteReplayCache(tmp_path / "replay.sqlite3")
+    await asyncio.to_thread(cache.open)
+    holder = asyncio.create_task(asyncio.to_thread(_hold_write_lock, cache.path, 1.0))
+    await asyncio.sleep(0.1)
+    with pytest.raises(StorageError, match="locked"):
+        await cache.first_use("iss", "refused", time.time() + 60)  # fails closed: never accepted
+    await holder
+    await cache.close()
 
 
 async def test_an_unreachable_redis_fails_closed():
