@@ -4,7 +4,8 @@
     uv run python -m bench ...
 
 ``--quick`` shortens every part (a 20 s load instead of 5 minutes, fewer patients, PostgreSQL
-only) for iterating; the figures in README.md come from a full run. ``--write-readme`` puts the
+only) for iterating; the figures in README.md come from a full run. Each part's rows are kept in
+``bench/out/<part>.json``; the table shows every part's latest run, so ``--only`` redoes one part. ``--write-readme`` puts the
 table between the ``bench:start`` and ``bench:end`` markers of README.md. Servers (spinemets
 serve, HAPI, PostgreSQL) are started and stopped by each part; ports are in 56000-56999.
 """
@@ -12,6 +13,7 @@ serve, HAPI, PostgreSQL) are started and stopped by each part; ports are in 5600
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -129,16 +131,18 @@ def main() -> int:
     unknown = [p for p in chosen if p not in parts]
     if unknown:
         parser.error(f"unknown part(s): {', '.join(unknown)}")
-    rows: list[Row] = []
+    out = HERE / "out"
+    out.mkdir(exist_ok=True)
     for part in chosen:
         print(f"bench: {part} ...", flush=True)
         started = time.perf_counter()
-        rows += parts[part](args.quick)
+        rows = parts[part](args.quick)
+        (out / f"{part}.json").write_text(json.dumps(rows))
         print(f"bench: {part} done in {time.perf_counter() - started:.0f} s", flush=True)
-    table = markdown(rows)
+    # The table: each part's rows from its latest run (this one, or an earlier --only run).
+    latest = [out / f"{p}.json" for p in parts if (out / f"{p}.json").exists()]
+    table = markdown([tuple(row) for path in latest for row in json.loads(path.read_text())])
     print(table)
-    out = HERE / "out"
-    out.mkdir(exist_ok=True)
     (out / "results.md").write_text(table + "\n")
     if args.write_readme:
         write_readme(table)

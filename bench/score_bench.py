@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,15 +63,35 @@ class Row:
 
 
 def run(cmd: list[str], stdout: Path | None = None) -> Run:
-    """CPU seconds and peak RSS of one child process (pinned to one core when possible)."""
+    """CPU seconds and peak RSS of one child process (pinned to one core when possible).
+
+    The peak is the process's VmHWM, read until it exits: ``ru_maxrss`` would also count the
+    moment between fork and exec, when the child is a copy of this (larger) process.
+    """
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", "0", *cmd]
+    peak_kib = 0
     with open(stdout or os.devnull, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while True:
+            peak_kib = _high_water(proc.pid) or peak_kib  # the last reading: the final image's
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.02)
     if status != 0:
         raise SystemExit(f"{cmd} failed with status {status}")
-    return Run(usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Run(usage.ru_utime + usage.ru_stime, peak_kib / 1024)
+
+
+def _high_water(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
 
 
 def best(cmd: list[str], repeat: int, stdout: Path | None = None) -> Run:
