@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
         "upload", help="create or update every CodeSystem, ValueSet, ConceptMap and profile"
     )
     add_server_arguments(upload)
+    from adapter.cli.batch import add_arguments as add_batch_arguments
+
+    add_batch_arguments(
+        sub.add_parser("batch", help="score a whole Bulk Data export, in partitions by patient")
+    )
     from adapter.sync.command import add_arguments as add_sync_arguments
 
     sync = sub.add_parser("sync", help="score patients on a FHIR server and write the results back")
@@ -87,6 +92,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return server.conformance(args)
     if args.command == "subscriptions":
         return server.subscriptions(args)
+    if args.command == "batch":
+        from adapter.cli.batch import run as run_batch
+
+        return run_batch(args)
     if args.command == "cohort":
         from adapter.sync.cohort import run as run_cohort
 
