@@ -86,13 +86,15 @@ def _source(args: argparse.Namespace, output: Path) -> Path:
 
 
 def _report(summary: Summary, output: Path, engine: Engine) -> str:
-    made = ", ".join(f"{n} {rtype}" for rtype, n in sorted(summary.resources().items()))
-    skipped = sum(summary.not_read.values())
+    made = summary.resources()
+    outcomes = made.pop("OperationOutcome", 0)
+    listed = ", ".join(f"{n} {rtype}" for rtype, n in sorted(made.items()))
     return (
         f"{summary.patients} patients in {summary.partitions} partitions on "
-        f"{engine.description}: {made or 'no results'}\n"
+        f"{engine.description}: {listed or 'no results'}; {summary.issues} issues "
+        f"in {outcomes} OperationOutcome\n"
         f"{summary.lines} resources read: {summary.kept} about a patient, "
-        f"{summary.unassigned} about none, {skipped} of no use to a score\n"
+        f"{summary.unassigned} about none, {sum(summary.not_read.values())} of no use to a score\n"
         f"{output / 'manifest.json'}\n"
     )
 
