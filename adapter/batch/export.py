@@ -28,6 +28,7 @@ from adapter.fhir.client import FHIR_JSON, FhirClient, FhirServerSettings
 __all__ = ["Downloaded", "base_of", "download_export", "is_url"]
 
 _NDJSON = {"Accept": "application/fhir+ndjson"}
+_sleep, _clock = asyncio.sleep, time.monotonic  # replaced in tests
 _TRANSIENT = frozenset({429, 502, 503, 504})
 
 
@@ -73,7 +74,7 @@ def _wait(seconds: float | None) -> float:
 
 
 async def _manifest(client: FhirClient, status_url: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+    deadline = _clock() + timeout
     while True:
         try:
             answer = await client.send("GET", status_url, headers={"Accept": "application/json"})
@@ -86,9 +87,9 @@ async def _manifest(client: FhirClient, status_url: str, timeout: float) -> dict
             return _parse_manifest(answer.content)
         if answer is not None and answer.status_code != 202:
             raise FhirServerError(f"the export status answered {answer.status_code}")
-        if time.monotonic() + pause > deadline:
+        if _clock() + pause > deadline:
             raise FhirServerError(f"the export did not complete within {timeout:.0f} s")
-        await asyncio.sleep(pause)
+        await _sleep(pause)
 
 
 def _seconds(value: str | None) -> float | None:
