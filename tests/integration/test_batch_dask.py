@@ -1,0 +1,98 @@
+"""``spinemets batch --scheduler``: the same partitions on a real two-worker Dask cluster give
+the results of one process and of ``spinemets score``; a worker killed while it holds tasks
+loses no patient and duplicates none (Dask runs its tasks again; they are idempotent)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from adapter import cli
+from tests.integration.dask_cluster import dask_cluster
+from tests.support.bulk import NOW, batch_results, score_results, write_export
+
+pytestmark = pytest.mark.integration
+SYNTHETIC = 150
+PARTITIONS = "24"
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    with dask_cluster(tmp_path_factory.mktemp("dask")) as address:
+        yield address
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("export")
+    return directory, write_export(directory, synthetic=SYNTHETIC, per_file=1000)
+
+
+@pytest.fixture(scope="module")
+def one_process(export, tmp_path_factory):
+    """The files of a run in this one process."""
+    output = tmp_path_factory.mktemp("one")
+    assert _batch(export[0], output, "--workers", "1") == 0
+    return output
+
+
+def _batch(source, output, *extra):
+    return cli.main(
+        ["batch", str(source), "--output", str(output), "--now", NOW, "--partitions", PARTITIONS, *extra]
+    )
+
+
+def _files(directory):
+    return {p.name: p.read_bytes() for p in directory.glob("*.ndjson")}
+
+
+def test_a_dask_cluster_gives_what_one_process_and_score_give(
+    scheduler, export, one_process, tmp_path, capsys
+):
+    assert _batch(export[0], tmp_path / "dask", "--scheduler", scheduler) == 0
+    assert f"on the Dask cluster at {scheduler}" in capsys.readouterr().out
+    assert _files(tmp_path / "dask") == _files(one_process)
+    joined = tmp_path / "all.ndjson"
+    joined.write_bytes(b"".join(p.read_bytes() for p in export[1]))
+    with open(tmp_path / "bundle.json", "w") as out, pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stdout", out)
+        assert cli.main(["score", str(joined), "--now", NOW]) == 0
+    expected = score_results(json.loads((tmp_path / "bundle.json").read_text()))
+    assert batch_results(tmp_path / "dask") == expected
+
+
+def _kill_a_busy_worker(client, run, stage):
+    """SIGKILL the process of a worker that holds tasks of ``stage``, while ``run`` runs."""
+    while run.poll() is None:
+        for worker, tasks in client.processing().items():
+            if any(f"spinemets-{stage}-" in str(key) for key in tasks):
+                os.kill(client.run(os.getpid, workers=[worker])[worker], signal.SIGKILL)
+                return worker
+        time.sleep(0.01)
+    return None
+
+
+def test_a_worker_killed_mid_run_loses_and_duplicates_no_patient(
+    scheduler, export, one_process, tmp_path
+):
+    from distributed import Client
+
+    output = tmp_path / "dask"
+    command = [sys.executable, "-m", "adapter.cli", "batch", str(export[0]), "--output", str(output),
+               "--now", NOW, "--scheduler", scheduler, "--partitions", PARTITIONS]  # fmt: skip
+    with Client(scheduler, set_as_default=False) as client:
+        run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        killed = _kill_a_busy_worker(client, run, "score")
+        _, err = run.communicate(timeout=300)
+        assert killed is not None, "the run ended before a worker could be killed"
+        assert run.returncode == 0, err.decode()
+        client.wait_for_workers(2, timeout=60)  # its nanny started it again
+    assert batch_results(output) == batch_results(one_process)
+    assert _files(output) == _files(one_process)
+    assert not (output / "_work").exists()
