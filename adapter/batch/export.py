@@ -2,10 +2,11 @@
 
 SOURCE is the export's status URL (``Content-Location`` of the kick-off), or a kick-off URL
 ending in ``$export`` (``[base]/$export?_type=…``, ``[base]/Group/ID/$export``), which is sent
-first with ``Prefer: respond-async``. The status is polled (``Retry-After`` respected, 1 s to
-60 s) until the manifest arrives; each output file is streamed to disk under a temporary name
-and renamed. Requests go through the one FHIR client with its authentication; a file on another
-origin is fetched without credentials, and only if the manifest says it needs no access token.
+first with ``Prefer: respond-async``. The status is polled until the manifest arrives, every
+``Retry-After`` seconds within bounds (below); each output file is streamed to disk under a
+temporary name and renamed. Requests go through the one FHIR client with its authentication; a
+file on another origin is fetched without credentials, and only if the manifest says it needs no
+access token.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ __all__ = ["Downloaded", "base_of", "download_export", "is_url"]
 _NDJSON = {"Accept": "application/fhir+ndjson"}
 _sleep, _clock = asyncio.sleep, time.monotonic  # replaced in tests
 _TRANSIENT = frozenset({429, 502, 503, 504})
+# A busy server's Retry-After is followed (up to 2 minutes); one sent with progress (202) is
+# taken as a hint, up to 10 s: HAPI sends 120 s whatever the export, even one done in seconds.
+_BUSY_WAIT, _PROGRESS_WAIT = 120.0, 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +73,8 @@ async def _kick_off(client: FhirClient, url: str) -> str:
     return location
 
 
-def _wait(seconds: float | None) -> float:
-    return min(60.0, max(1.0, seconds if seconds is not None else 2.0))
+def _wait(seconds: float | None, longest: float) -> float:
+    return min(longest, max(1.0, seconds if seconds is not None else 2.0))
 
 
 async def _manifest(client: FhirClient, status_url: str, timeout: float) -> dict[str, Any]:
@@ -78,11 +82,11 @@ async def _manifest(client: FhirClient, status_url: str, timeout: float) -> dict
     while True:
         try:
             answer = await client.send("GET", status_url, headers={"Accept": "application/json"})
-            pause = _wait(_seconds(answer.headers.get("Retry-After")))
+            pause = _wait(_seconds(answer.headers.get("Retry-After")), _PROGRESS_WAIT)
         except FhirServerError as exc:
             if exc.status not in _TRANSIENT:
                 raise
-            answer, pause = None, _wait(exc.retry_after)
+            answer, pause = None, _wait(exc.retry_after, _BUSY_WAIT)
         if answer is not None and answer.status_code == 200:
             return _parse_manifest(answer.content)
         if answer is not None and answer.status_code != 202:

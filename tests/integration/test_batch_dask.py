@@ -44,7 +44,17 @@ def one_process(export, tmp_path_factory):
 
 def _batch(source, output, *extra):
     return cli.main(
-        ["batch", str(source), "--output", str(output), "--now", NOW, "--partitions", PARTITIONS, *extra]
+        [
+            "batch",
+            str(source),
+            "--output",
+            str(output),
+            "--now",
+            NOW,
+            "--partitions",
+            PARTITIONS,
+            *extra,
+        ]
     )
 
 

@@ -65,8 +65,8 @@ def test_kick_off_poll_and_download_with_the_token(tmp_path, pauses, monkeypatch
     )
     status = respx.get(STATUS).mock(side_effect=[
         httpx.Response(202, headers={"X-Progress": "10 %", "Retry-After": "5"}),
-        httpx.Response(503, headers={"Retry-After": "120"}),
-        httpx.Response(202),
+        httpx.Response(503, headers={"Retry-After": "600"}),
+        httpx.Response(202, headers={"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}),
         _manifest([("Patient", f"{B}/Binary/1"), ("Observation", f"{B}/Binary/2")], errors=[
             {"type": "OperationOutcome", "url": f"{B}/Binary/3"}]),
     ])  # fmt: skip
@@ -75,7 +75,7 @@ def test_kick_off_poll_and_download_with_the_token(tmp_path, pauses, monkeypatch
     assert _batch(KICK_OFF, tmp_path) == 0
     assert kick.calls.last.request.headers["prefer"] == "respond-async"
     assert kick.calls.last.request.url.params["_type"] == "Patient,Observation"
-    assert pauses == [5.0, 60.0, 2.0]
+    assert pauses == [5.0, 120.0, 2.0]
     for route in (kick, status, *files):
         assert route.calls.last.request.headers["authorization"] == "Bearer t0ken"
     assert files[0].calls.last.request.headers["accept"] == "application/fhir+ndjson"
