@@ -23,6 +23,7 @@ from adapter.errors import ClusterError, ConfigurationError
 
 __all__ = ["DaskEngine", "Engine", "LocalEngine", "local_cores"]
 
+_TIMEOUT = 30.0  # seconds to reach the scheduler, and for a first worker to be there
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -97,7 +98,8 @@ def _distributed(name: str = "distributed") -> Any:
 class DaskEngine:
     """The workers of a running Dask distributed scheduler (``tcp://host:port``)."""
 
-    def __init__(self, address: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, address: str, *, timeout: float | None = None) -> None:
+        timeout = timeout or _TIMEOUT
         self.description = f"the Dask cluster at {address}"
         self._run = uuid.uuid4().hex[:12]
         try:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from adapter import cli
+from adapter import __version__, cli
 from tests.integration.dask_cluster import dask_cluster
 from tests.support.bulk import NOW, batch_results, score_results, write_export
 
@@ -106,3 +106,24 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_no_patient(
     assert batch_results(output) == batch_results(one_process)
     assert _files(output) == _files(one_process)
     assert not (output / "_work").exists()
+
+
+def test_a_cluster_that_cannot_be_used_fails_in_one_line(
+    scheduler, export, tmp_path, capsys, monkeypatch
+):
+    from tests.integration.dask_cluster import free_ports
+
+    nowhere = f"tcp://127.0.0.1:{free_ports(1)}"
+    monkeypatch.setattr("adapter.batch.engines._TIMEOUT", 2.0)
+    assert _batch(export[0], tmp_path, "--scheduler", nowhere) == 1
+    assert f"cluster: cannot reach the Dask scheduler at {nowhere}" in _one_line(capsys)
+    monkeypatch.setattr("adapter.batch.engines.__version__", "0.0.1")
+    assert _batch(export[0], tmp_path, "--scheduler", scheduler) == 2
+    assert f"the Dask workers run spinemets {__version__}, this command 0.0.1" in _one_line(capsys)
+    assert not list(tmp_path.iterdir())
+
+
+def _one_line(capsys):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err

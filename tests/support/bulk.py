@@ -47,10 +47,12 @@ def fixture_resources() -> list[dict[str, Any]]:
     return out
 
 
-def write_export(directory: Path, synthetic: int = 30, per_file: int = 400) -> list[Path]:
+def write_export(
+    directory: Path, synthetic: int = 30, per_file: int = 400, *, fixtures: bool = True
+) -> list[Path]:
     """The export's files, by type, at most ``per_file`` lines each; their paths in order."""
     rnd = random.Random(11)
-    resources = fixture_resources()
+    resources = fixture_resources() if fixtures else []
     for n in range(synthetic):
         resources += patient_resources(n, rnd)
     resources += EXTRA

@@ -66,13 +66,17 @@ def test_two_processes_write_the_same_files_as_one(export, tmp_path):
     assert "OperationOutcome.unassigned.ndjson" in files
 
 
-def test_a_rerun_replaces_its_files_and_another_partition_count_leaves_no_stale_one(
-    export, expected, tmp_path
-):
+def test_a_rerun_replaces_its_files_and_another_partition_count_leaves_no_stale_one(tmp_path):
+    source = tmp_path / "export"
+    write_export(source, synthetic=40, fixtures=False)
+    output = tmp_path / "out"
+    results = []
     for partitions in ("7", "7", "3"):
-        assert _batch(export[0], tmp_path, "--workers", "1", "--partitions", partitions) == 0
-        assert batch_results(tmp_path) == expected  # no patient twice, none missing
-    assert {p.name.split(".")[1] for p in tmp_path.glob("*.ndjson")} == {
+        assert _batch(source, output, "--workers", "1", "--partitions", partitions) == 0
+        results.append(batch_results(output))
+    assert len(results[0][0]) == 40 * 9  # no patient twice, none missing
+    assert results[0] == results[1] == results[2]
+    assert {p.name.split(".")[1] for p in output.glob("*.ndjson")} == {
         "p00000", "p00001", "p00002", "unassigned"}  # fmt: skip
 
 
@@ -120,3 +124,21 @@ def test_unusable_arguments_exit_2_with_one_line(export, tmp_path, capsys):
         _batch(export[0], tmp_path, "--workers", "2", "--scheduler", "tcp://127.0.0.1:1")
     assert exc.value.code == 2
     _error(capsys)
+
+
+def test_validate_checks_every_output_and_changes_none(tmp_path):
+    source = tmp_path / "export"
+    write_export(source, synthetic=6, fixtures=False)
+    assert _batch(source, tmp_path / "plain", "--workers", "1") == 0
+    assert _batch(source, tmp_path / "checked", "--workers", "1", "--validate") == 0
+    files = {p.name: p.read_bytes() for p in (tmp_path / "plain").glob("*.ndjson")}
+    assert {p.name: p.read_bytes() for p in (tmp_path / "checked").glob("*.ndjson")} == files
+
+
+def test_a_second_run_into_the_same_directory_is_refused(export, tmp_path, capsys):
+    import fcntl
+
+    with (tmp_path / ".spinemets-batch.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert _batch(export[0], tmp_path, "--workers", "1") == 2
+    assert f"another batch run is writing {tmp_path}" in _error(capsys)
