@@ -12,6 +12,7 @@ access token.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 import uuid
 from collections.abc import Mapping
@@ -167,8 +168,10 @@ async def _download(
 async def download_export(
     url: str, settings: FhirServerSettings, directory: Path, *, timeout: float = 3600.0
 ) -> Downloaded:
-    """Kick off (for a kick-off URL), wait for and download an export into ``directory``."""
+    """Kick off (for a kick-off URL), wait for and download an export into ``directory``
+    (emptied first: files of an earlier export must not join this one)."""
     try:
+        shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot write {directory} ({exc.strerror})") from None

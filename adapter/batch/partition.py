@@ -73,6 +73,7 @@ class ShardCounts:
     lines: int = 0
     kept: int = 0
     unassigned: int = 0
+    shuffled: int = 0  # bytes written to the shard
     not_read: Counter[str] = field(default_factory=Counter)
 
 
@@ -119,7 +120,7 @@ def _route(chunk: Chunk, counts: ShardCounts, partitions: int) -> list[list[byte
     return groups
 
 
-def _write(data_path: Path, index_path: Path, groups: list[list[bytes]]) -> None:
+def _write(data_path: Path, index_path: Path, groups: list[list[bytes]]) -> int:
     offsets = [0]
     tag = uuid.uuid4().hex
     data_tmp = data_path.with_name(f"{data_path.name}.tmp-{tag}")
@@ -132,6 +133,7 @@ def _write(data_path: Path, index_path: Path, groups: list[list[bytes]]) -> None
         index_tmp.write_bytes(struct.pack(f"<{len(offsets)}Q", *offsets))
         os.replace(data_tmp, data_path)
         os.replace(index_tmp, index_path)  # last: the index says the chunk is complete
+        return offsets[-1]
     finally:
         data_tmp.unlink(missing_ok=True)
         index_tmp.unlink(missing_ok=True)
@@ -147,7 +149,7 @@ def shard_chunk(chunk: Chunk, *, work: Path, partitions: int) -> ShardCounts:
         raise InputError(f"cannot read {chunk.name} ({exc.strerror})") from None
     try:
         data_path.parent.mkdir(parents=True, exist_ok=True)
-        _write(data_path, index_path, groups)
+        counts.shuffled = _write(data_path, index_path, groups)
     except OSError as exc:
         raise OutputError(f"cannot write the shard of {chunk.name} ({exc.strerror})") from None
     return counts

@@ -30,10 +30,11 @@ from adapter.batch.source import export_files, split
 from adapter.errors import ConfigurationError, InputError, OutputError
 from adapter.fhir.read.timing import ClinicalTime
 
-__all__ = ["Options", "Summary", "default_partitions", "run_batch"]
+__all__ = ["Options", "Summary", "chunk_size", "default_partitions", "run_batch"]
 
 _PARTITION_BYTES = 16 << 20
 _MIN_PARTITIONS = 16
+_CHUNK_MIN, _CHUNK_MAX = 1 << 20, 32 << 20
 WORK = "_work"
 
 
@@ -43,7 +44,7 @@ class Options:
     original: bool = False
     validate: bool = False
     partitions: int | None = None  # default: from the export's size (default_partitions)
-    chunk_bytes: int = 32 << 20
+    chunk_bytes: int | None = None  # default: chunk_size
 
 
 @dataclass(slots=True)
@@ -53,6 +54,7 @@ class Summary:
     lines: int = 0
     kept: int = 0
     unassigned: int = 0
+    shuffled: int = 0
     not_read: Counter[str] = field(default_factory=Counter)
     patients: int = 0
     issues: int = 0
@@ -69,6 +71,12 @@ def default_partitions(export_bytes: int) -> int:
     """One partition per 16 MiB of export, at least 16: the same for every engine, so the files
     do not depend on where the run happens; many more tasks than workers balance the load."""
     return max(_MIN_PARTITIONS, math.ceil(export_bytes / _PARTITION_BYTES))
+
+
+def chunk_size(export_bytes: int, partitions: int) -> int:
+    """About as many chunks as partitions, so both passes spread over as many workers; each
+    between 1 MiB (fewer, larger reads) and 32 MiB (a first-pass task holds its chunk's lines)."""
+    return min(_CHUNK_MAX, max(_CHUNK_MIN, math.ceil(export_bytes / partitions)))
 
 
 @contextmanager
@@ -115,6 +123,7 @@ def _add_counts(summary: Summary, counts: ShardCounts) -> None:
     summary.lines += counts.lines
     summary.kept += counts.kept
     summary.unassigned += counts.unassigned
+    summary.shuffled += counts.shuffled
     summary.not_read.update(counts.not_read)
 
 
@@ -129,8 +138,9 @@ def run_batch(source: Path, output: Path, *, engine: Engine, options: Options) -
     files = export_files(source)
     if output.resolve() == source.resolve():
         raise InputError("--output must be another directory than the export")
-    partitions = options.partitions or default_partitions(sum(f.size for f in files))
-    chunks = split(files, options.chunk_bytes)
+    size = sum(f.size for f in files)
+    partitions = options.partitions or default_partitions(size)
+    chunks = split(files, options.chunk_bytes or chunk_size(size, partitions))
     summary = Summary(partitions, len(chunks))
     with _locked(output):
         work = output / WORK

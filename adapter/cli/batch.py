@@ -89,12 +89,13 @@ def _report(summary: Summary, output: Path, engine: Engine) -> str:
     made = summary.resources()
     outcomes = made.pop("OperationOutcome", 0)
     listed = ", ".join(f"{n} {rtype}" for rtype, n in sorted(made.items()))
+    issues = f"{summary.issues} issues in {outcomes} OperationOutcome" if outcomes else "no issues"
     return (
         f"{summary.patients} patients in {summary.partitions} partitions on "
-        f"{engine.description}: {listed or 'no results'}; {summary.issues} issues "
-        f"in {outcomes} OperationOutcome\n"
+        f"{engine.description}: {listed or 'no results'}; {issues}\n"
         f"{summary.lines} resources read: {summary.kept} about a patient, "
-        f"{summary.unassigned} about none, {sum(summary.not_read.values())} of no use to a score\n"
+        f"{summary.unassigned} about none, {sum(summary.not_read.values())} of no use to a score; "
+        f"{summary.shuffled / 1e6:.1f} MB through {summary.chunks} shards\n"
         f"{output / 'manifest.json'}\n"
     )
 
