@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from adapter.errors import OutputError
 from adapter.fhir.write.build import Built, full_url
 from adapter.fhir.write.transaction import identifier_of
@@ -82,15 +80,15 @@ def replace_file(path: Path, data: bytes) -> None:
 
 
 def write_partition(
-    directory: Path, partition: str, resources: Mapping[str, Iterable[Mapping[str, Any]]]
+    directory: Path, partition: str, lines: Mapping[str, Sequence[bytes]]
 ) -> dict[str, int]:
-    """Replace a partition's files with one per resource type; the count written of each."""
+    """Replace a partition's files with one per resource type (``lines``: its resources, one
+    JSON line each); the count written of each."""
     counts: dict[str, int] = {}
-    for rtype, items in sorted(resources.items()):
-        lines = [orjson.dumps(item) + b"\n" for item in items]
-        if lines:
-            replace_file(directory / f"{rtype}.{partition}.ndjson", b"".join(lines))
-            counts[rtype] = len(lines)
+    for rtype, items in sorted(lines.items()):
+        if items:
+            replace_file(directory / f"{rtype}.{partition}.ndjson", b"".join(items))
+            counts[rtype] = len(items)
     for path, (rtype, part) in output_files(directory).items():
         if part == partition and rtype not in counts:
             path.unlink(missing_ok=True)  # a type this partition produced before, not now

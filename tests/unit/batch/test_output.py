@@ -63,8 +63,11 @@ def test_a_new_result_of_the_same_series_keeps_its_id():
 
 
 def test_a_partition_is_replaced_whole_and_other_partitions_untouched(tmp_path):
-    obs = [{"resourceType": "Observation", "id": "a"}, {"resourceType": "Observation", "id": "b"}]
-    outcome = [{"resourceType": "OperationOutcome", "issue": []}]
+    obs = [
+        b'{"resourceType":"Observation","id":"a"}\n',
+        b'{"resourceType":"Observation","id":"b"}\n',
+    ]
+    outcome = [b'{"resourceType":"OperationOutcome","issue":[]}\n']
     assert write_partition(tmp_path, "p00001", {"Observation": obs, "OperationOutcome": outcome}) == {
         "Observation": 2, "OperationOutcome": 1}  # fmt: skip
     write_partition(tmp_path, "p00002", {"Observation": obs[:1]})
