@@ -50,6 +50,7 @@ __all__ = [
     "LevelResult",
     "PatientResult",
     "ScoreOutput",
+    "Scoring",
     "firm_total",
     "now_time",
     "patient_records",
@@ -182,6 +183,15 @@ def patient_records(resources: Iterable[Any], patient: str) -> PatientData | Non
 
 
 _DEFAULT_RULES = Rules()
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """What a deployment chooses about scoring, carried by the surfaces that score many
+    patients: whether the original 1990 Tokuhashi score is written too, and the rules."""
+
+    original: bool = False
+    rules: Rules = _DEFAULT_RULES
 
 
 def score_patient(

@@ -26,7 +26,6 @@ from adapter.cds.settings import Settings
 from adapter.errors import HookMismatchError, InputError, NotFoundError
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.source import PatientData
-from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
 from adapter.procedure.check import check_order
@@ -50,7 +49,6 @@ class Deps:
 
 
 Handler = Callable[[CdsRequest, Deps], Awaitable[CdsResponse]]
-_RULES = Rules()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +68,13 @@ async def _score(
     resources = await gather_resources(request, prefetch, deps.http, limits)
     patient_id = request.context.patientId
     data = patient_records(resources, patient_id) or PatientData(patient_id)
+    settings = deps.settings
     result = score_patient(
-        data, deps.term, now=now_time(), original=deps.settings.original_tokuhashi
+        data,
+        deps.term,
+        now=now_time(),
+        original=settings.original_tokuhashi,
+        rules=settings.rules,
     )
     return result, data
 
@@ -105,7 +108,7 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, CHECK_PREFETCH)
     if result.assessment.deceased:
         return CdsResponse(cards=[deceased_card(result, request.hookInstance)])
-    checks = [check_order(order, result, _RULES) for order in orders]
+    checks = [check_order(order, result, deps.settings.rules) for order in orders]
     return CdsResponse(cards=order_cards(checks, result, request.hookInstance))
 
 

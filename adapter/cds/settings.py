@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from adapter.errors import ConfigurationError
+from adapter.mapping.rules import Rules, rules_from
 
 __all__ = [
     "Issuer",
@@ -124,7 +125,9 @@ MiB = 1024 * 1024
 class Settings(BaseSettings):
     """Everything the service reads from its environment (prefix ``SPINEMETS_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="SPINEMETS_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="SPINEMETS_", extra="ignore", frozen=True, arbitrary_types_allowed=True
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -156,6 +159,8 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=4, ge=1, le=64)
     bench: bool = False
     access_log: bool = True
+    # Freshness windows and bleeding-risk thresholds: read by rules_from, shared with the CLI.
+    rules: Rules = Field(default_factory=Rules, exclude=True)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -197,6 +202,7 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with explicit overrides (e.g. command-line options)."""
+    overrides.setdefault("rules", rules_from(os.environ))
     try:
         return Settings(**overrides)
     except ValidationError as exc:

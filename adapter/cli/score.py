@@ -7,6 +7,7 @@ unusable input fails before anything is printed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from typing import IO, Any
@@ -17,6 +18,7 @@ from adapter.errors import InputError, OutputError
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.fhir.write.outcome import operation_outcome
+from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, now_time, read_patients, score_patient
 from adapter.report import text_report
@@ -55,11 +57,12 @@ def add_arguments(score: argparse.ArgumentParser) -> None:
 
 def _results(args: argparse.Namespace, loose: list[Issue]) -> Iterator[PatientResult]:
     term = default_terminology()
+    rules = rules_from(os.environ)
     now: ClinicalTime | None = parse_time(args.now) if args.now else now_time()
     if now is None:
         raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
     for data in read_patients(args.file, loose):
-        yield score_patient(data, term, now=now, original=args.original)
+        yield score_patient(data, term, now=now, original=args.original, rules=rules)
 
 
 class _Output:

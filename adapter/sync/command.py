@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 
 from adapter.errors import FhirServerError, InputError
 from adapter.fhir.client import FhirClient, add_server_arguments, is_fhir_id, server_settings
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import Terminology, default_terminology
-from adapter.pipeline import now_time
+from adapter.pipeline import Scoring, now_time
 from adapter.sync.reader import all_patients, changed_patients
 from adapter.sync.repair import repair_patient
 from adapter.sync.retry import RetryPolicy, with_retries
@@ -103,8 +105,14 @@ async def run(args: argparse.Namespace) -> int:
         patients = await _patients(args, client, term, policy)
         failures = await _repair(client, patients, policy) if args.repair_duplicates else []
         summary = await sync_patients(
-            client, term, patients, now=now_time(), policy=policy, concurrency=args.concurrency,
-            original=args.original, on_done=_Progress(len(patients)),
-        )  # fmt: skip
+            client,
+            term,
+            patients,
+            now=now_time(),
+            policy=policy,
+            concurrency=args.concurrency,
+            scoring=Scoring(args.original, rules_from(os.environ)),
+            on_done=_Progress(len(patients)),
+        )
     print("\n".join(summary.lines() + failures))
     return 1 if summary.failed or failures else 0

@@ -21,7 +21,7 @@ from adapter.fhir.client import FhirClient, is_fhir_id
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.transaction import transaction_bundle
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import PatientResult, patient_records, score_patient
+from adapter.pipeline import PatientResult, Scoring, patient_records, score_patient
 from adapter.sync.outputs import read_stored
 from adapter.sync.reader import patient_inputs, stored_outputs
 from adapter.sync.retry import RetryPolicy, with_retries
@@ -29,6 +29,7 @@ from adapter.sync.retry import RetryPolicy, with_retries
 __all__ = ["Outcome", "Summary", "sync_patient", "sync_patients"]
 
 log = logging.getLogger("spinemets.sync")
+_DEFAULT = Scoring()
 Status = Literal["written", "unchanged", "failed"]
 
 
@@ -103,10 +104,12 @@ class _Write:
 
 
 def _score(
-    resources: list[Any], patient: str, term: Terminology, now: ClinicalTime, original: bool
+    resources: list[Any], patient: str, term: Terminology, now: ClinicalTime, scoring: Scoring
 ) -> PatientResult | None:
     records = patient_records(resources, patient)
-    return score_patient(records, term, now=now, original=original) if records else None
+    if not records:
+        return None
+    return score_patient(records, term, now=now, original=scoring.original, rules=scoring.rules)
 
 
 async def sync_patient(
@@ -116,7 +119,7 @@ async def sync_patient(
     *,
     now: ClinicalTime,
     policy: RetryPolicy,
-    original: bool = False,
+    scoring: Scoring = _DEFAULT,
     on_retry: Callable[[FhirServerError], None] | None = None,
 ) -> Outcome:
     """Read, score and write one patient; never raises for server or data problems."""
@@ -127,7 +130,7 @@ async def sync_patient(
             lambda: patient_inputs(client, patient), policy, on_retry=on_retry
         )
         # Scoring is CPU work: off the event loop, so a running service stays responsive.
-        result = await asyncio.to_thread(_score, resources, patient, term, now, original)
+        result = await asyncio.to_thread(_score, resources, patient, term, now, scoring)
         if result is None:
             return Outcome(patient, "failed", "no data for this patient")
         write = _Write(client, result)
@@ -148,7 +151,7 @@ async def sync_patients(
     now: ClinicalTime,
     policy: RetryPolicy | None = None,
     concurrency: int = 4,
-    original: bool = False,
+    scoring: Scoring = _DEFAULT,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> Summary:
     """Sync many patients, ``concurrency`` at a time, in a stable order of results."""
@@ -162,7 +165,7 @@ async def sync_patients(
     async def one(patient: str) -> Outcome:
         async with limit:
             outcome = await sync_patient(
-                client, term, patient, now=now, policy=policy, original=original,
+                client, term, patient, now=now, policy=policy, scoring=scoring,
                 on_retry=count_retry,
             )  # fmt: skip
         if on_done is not None:

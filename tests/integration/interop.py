@@ -56,6 +56,8 @@ def output_profiles(resource: dict) -> list[str]:
     kind = resource["resourceType"]
     if kind == "Observation":
         code = resource["code"]["coding"][0]["code"]
+        if code == "outcome-trajectory":  # contract §6: not a score, its own profile only
+            return [f"{PROFILE}outcome-trajectory-observation"]
         return [f"{PROFILE}{code}-observation", f"{PROFILE}spinemets-score-observation"]
     if kind == "RiskAssessment":
         return [f"{PROFILE}spinemets-risk-assessment"]

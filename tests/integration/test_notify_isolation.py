@@ -23,7 +23,7 @@ import pytest
 from adapter.cds.app import create_app
 from adapter.cds.settings import Settings
 from adapter.mapping.terminology import default_terminology
-from adapter.sync.notify import NotificationQueue, Notifications, NotifySettings
+from adapter.sync.notify import Notifications, NotifySettings, SqliteNotificationQueue
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration
@@ -99,7 +99,7 @@ async def scenario(tmp_path: Path) -> None:
     settings = NotifySettings(fhir_server=stuck_url, notify_secret=SECRET, notify_db=tmp_path / "n.sqlite3",
                               notify_concurrency=2, notify_queue_limit=50, notify_timeout=3600)  # fmt: skip
     notifications = Notifications(settings, terminology=default_terminology())
-    app = create_app(Settings(feedback_db=tmp_path / "f.sqlite3", fhir_timeout=5),
+    app = create_app(Settings(feedback_db=tmp_path / "f.sqlite3", fhir_timeout=5, fhir_http_loopback=True),
                      terminology=default_terminology(), extensions=[notifications])  # fmt: skip
     async with asyncio.timeout(60):  # the shutdown at the end must not wait for the hanging server
         async with app.router.lifespan_context(app):
@@ -172,7 +172,7 @@ def test_sigterm_returns_promptly_while_re_syncs_hang_and_the_queue_survives(tmp
         hang.close()
     # Nothing acknowledged was lost, and nothing stays leased (the shutdown gave the leases
     # back rather than dying with them): the next start drains it all at once.
-    queue = NotificationQueue(tmp_path / "n.sqlite3", limit=100)
+    queue = SqliteNotificationQueue(tmp_path / "n.sqlite3", limit=100)
     queue.open()
     assert queue.size() == 100
     claimed = [queue.claim("next", time.time(), 60) for _ in range(100)]

@@ -45,9 +45,15 @@ def _call(base, path, hook, orders, resources, selections=None) -> list[dict]:
 
 
 def _statuses(card: dict, level: str) -> list[str]:
+    """The status column of one level's criteria table: up to the next level's heading."""
     lines = card["detail"].splitlines()
     start = lines.index(next(ln for ln in lines if ln.startswith(f"**{level}")))
-    rows = [ln for ln in lines[start:] if ln.startswith("| ") and "**" in ln]
+    rows = []
+    for ln in lines[start + 1 :]:
+        if ln.startswith("**"):
+            break
+        if ln.startswith("| ") and "**" in ln:
+            rows.append(ln)
     return [row.split(" | ")[2].strip("*") for row in rows]
 
 

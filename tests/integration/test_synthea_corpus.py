@@ -143,18 +143,32 @@ def test_a_level_known_only_from_a_provisional_condition_is_marked_unconfirmed(s
         assert "unconfirmed" in json.dumps(obs).lower(), (pid, level)
 
 
+def _vertebral(scored: list[dict[str, Any]], pid: str) -> dict[str, Any]:
+    (obs,) = of(scored, pid, "tokuhashi-revised")
+    (vertebral,) = [c for c in obs["component"]
+                    if c["code"]["coding"][0]["code"] == "tokuhashi-vertebral-metastases"]  # fmt: skip
+    return vertebral
+
+
 def test_a_provisional_level_makes_the_vertebral_count_a_range(scored, manifest):
-    # A provisional lesion at a level of its own (not also confirmed), with fewer than three
-    # confirmed levels: the count is confirmed … confirmed + unconfirmed, a range.
+    # A provisional lesion at a level of its own (not also confirmed), with one or two confirmed
+    # levels: the count is confirmed … confirmed + unconfirmed, a range.
+    def extra(p: dict[str, Any]) -> set[str]:
+        return set(p["spinal_levels"]["provisional"]) - set(p["spinal_levels"]["confirmed"])
+
     cases = [p for p in manifest["patients"]
-             if set(p["spinal_levels"]["provisional"]) - set(p["spinal_levels"]["confirmed"])
-             and len(set(p["spinal_levels"]["confirmed"])) < 3]  # fmt: skip
-    assert cases
+             if extra(p) and 1 <= len(set(p["spinal_levels"]["confirmed"])) < 3]  # fmt: skip
+    only_provisional = [p for p in manifest["patients"]
+                        if extra(p) and not p["spinal_levels"]["confirmed"]]  # fmt: skip
+    assert cases or only_provisional
     for patient in cases:
-        (obs,) = of(scored, patient["id"], "tokuhashi-revised")
-        (vertebral,) = [c for c in obs["component"]
-                        if c["code"]["coding"][0]["code"] == "tokuhashi-vertebral-metastases"]  # fmt: skip
-        assert "valueRange" in vertebral, patient["id"]
+        assert "valueRange" in _vertebral(scored, patient["id"]), patient["id"]
+    # With no confirmed level, the count is the lesion assessed, 1 (Tokuhashi has no 0): certain
+    # as a count, and the level is marked unconfirmed instead.
+    for patient in only_provisional:
+        assert _vertebral(scored, patient["id"])["valueInteger"] == 2, patient["id"]
+        sins = of(scored, patient["id"], "sins")
+        assert sins and all("unconfirmed" in json.dumps(o).lower() for o in sins)
 
 
 def for_sync(manifest: dict[str, Any], size: int = 8) -> list[dict[str, Any]]:

@@ -124,3 +124,17 @@ def test_same_input_same_output_and_original_only_when_asked(capsys):
     assert "tokuhashi-original" not in codes and {"sins", "tomita", "tokuhashi-revised"} <= codes
     cli.main(["score", str(SEED), "--now", "2025-01-01T00:00:00Z"])
     assert capsys.readouterr().out == first
+
+
+def test_the_rules_come_from_the_environment(monkeypatch, capsys):
+    args = ["score", str(SEED), "--format", "text", "--now", "2025-06-01T00:00:00Z"]
+    assert cli.main(args) == 0
+    assert "dated" in capsys.readouterr().out  # a year after the seed's records
+    for kind in ("PERFORMANCE", "PALSY", "SINS", "COMPRESSION", "LABS", "STAGING"):
+        monkeypatch.setenv(f"SPINEMETS_WINDOW_{kind}_DAYS", "3650")
+    assert cli.main(args) == 0
+    assert "dated" not in capsys.readouterr().out
+    monkeypatch.setenv("SPINEMETS_WINDOW_SINS_DAYS", "a month")
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SPINEMETS_WINDOW_SINS_DAYS" in err

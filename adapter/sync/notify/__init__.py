@@ -2,7 +2,8 @@
 
 ``spinemets subscriptions create`` registers R4 Subscriptions whose channel points at
 ``{base}/fhir-notify`` (:mod:`.routes`); each notification queues its patient in a bounded,
-persisted queue (:mod:`.queue`) that a few workers drain (:mod:`.worker`), each re-sync reading,
+persisted queue (:mod:`.queue`: SQLite on one host, :mod:`.sqlite_queue`; Redis for several,
+:mod:`.redis_queue`) that a few workers drain (:mod:`.worker`), each re-sync reading,
 scoring and writing one patient as ``spinemets sync`` does. The CDS app mounts
 :attr:`Notifications.router` and runs :meth:`Notifications.lifespan`; nothing else is shared
 with it.
@@ -11,19 +12,32 @@ with it.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter
 
 from adapter.fhir.client import FhirClient
+from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import Terminology, default_terminology
-from adapter.sync.notify.queue import NotificationQueue
+from adapter.pipeline import Scoring
+from adapter.sync.notify.queue import Claim, NotificationQueue
+from adapter.sync.notify.redis_queue import RedisNotificationQueue
 from adapter.sync.notify.routes import Active, notification_router
 from adapter.sync.notify.settings import NotifySettings, load_notify_settings
+from adapter.sync.notify.sqlite_queue import SqliteNotificationQueue
 from adapter.sync.notify.worker import Workers
 
-__all__ = ["NotificationQueue", "Notifications", "NotifySettings", "load_notify_settings"]
+__all__ = [
+    "Claim",
+    "NotificationQueue",
+    "Notifications",
+    "NotifySettings",
+    "RedisNotificationQueue",
+    "SqliteNotificationQueue",
+    "load_notify_settings",
+]
 
 
 class Notifications:
@@ -41,7 +55,7 @@ class Notifications:
         """From ``SPINEMETS_*``; refuses unusable settings or storage at once (exit 2)."""
         settings = load_notify_settings()
         if settings.enabled:
-            probe = NotificationQueue(settings.database, limit=settings.notify_queue_limit)
+            probe = settings.queue()
             probe.open()
             probe.close()
         return cls(settings)
@@ -53,7 +67,7 @@ class Notifications:
         if not settings.enabled or settings.notify_secret is None:
             yield
             return
-        queue = NotificationQueue(settings.database, limit=settings.notify_queue_limit)
+        queue = settings.queue()
         await asyncio.to_thread(queue.open)
         term = self._term or default_terminology()
         try:
@@ -61,7 +75,7 @@ class Notifications:
                 workers = Workers(
                     queue, client, term, concurrency=settings.notify_concurrency,
                     attempts=settings.notify_attempts, lease=settings.notify_lease,
-                    original=settings.original_tokuhashi,
+                    scoring=Scoring(settings.original_tokuhashi, rules_from(os.environ)),
                 )  # fmt: skip
                 workers.start()
                 self.workers = workers

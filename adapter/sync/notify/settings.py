@@ -4,6 +4,10 @@ Notifications are on only when both the FHIR server to re-score on and the secre
 notification must carry are set: never unauthenticated, not even on loopback (any local process
 or web page could otherwise make the service hammer the FHIR server). One without the other is a
 configuration error.
+
+The queue is a SQLite file for every process on one host, or a Redis server
+(``SPINEMETS_NOTIFY_REDIS_URL``, as ``SPINEMETS_REPLAY_REDIS_URL`` for the replay cache) for
+replicas on several hosts.
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from adapter.datadirs import state_directory
 from adapter.errors import ConfigurationError
 from adapter.fhir.client import BearerToken, FhirServerSettings
+from adapter.sync.notify.queue import NotificationQueue
 
 __all__ = ["NotifySettings", "load_notify_settings"]
+
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class NotifySettings(BaseSettings):
@@ -33,6 +40,7 @@ class NotifySettings(BaseSettings):
     # Storage: a path of its own, else in the service's state directory, else beside the
     # feedback database, else in the platform's state directory; never the working directory.
     notify_db: Path | None = None
+    notify_redis_url: SecretStr | None = None  # replicas on several hosts share the queue there
     state_dir: Path | None = None
     feedback_db: Path | None = None
     notify_queue_limit: int = Field(default=10_000, ge=1)
@@ -48,6 +56,15 @@ class NotifySettings(BaseSettings):
             raise ValueError(
                 "FHIR notifications need both SPINEMETS_FHIR_SERVER and SPINEMETS_NOTIFY_SECRET"
             )
+        if self.notify_redis_url is not None:
+            if self.notify_db is not None:
+                raise ValueError(
+                    "set one of SPINEMETS_NOTIFY_DB and SPINEMETS_NOTIFY_REDIS_URL, not both"
+                )
+            if not self.notify_redis_url.get_secret_value().startswith(_REDIS_SCHEMES):
+                raise ValueError(
+                    "SPINEMETS_NOTIFY_REDIS_URL must be a redis://, rediss:// or unix:// URL"
+                )
         return self
 
     @property
@@ -66,6 +83,17 @@ class NotifySettings(BaseSettings):
             raise ConfigurationError(
                 "no state directory: set SPINEMETS_STATE_DIR or SPINEMETS_NOTIFY_DB"
             ) from None
+
+    def queue(self) -> NotificationQueue:
+        """The queue these settings name (not yet open): Redis when a URL is set, else SQLite."""
+        if self.notify_redis_url is not None:
+            from adapter.sync.notify.redis_queue import RedisNotificationQueue
+
+            url = self.notify_redis_url.get_secret_value()
+            return RedisNotificationQueue(url, limit=self.notify_queue_limit)
+        from adapter.sync.notify.sqlite_queue import SqliteNotificationQueue
+
+        return SqliteNotificationQueue(self.database, limit=self.notify_queue_limit)
 
     def fhir(self) -> FhirServerSettings:
         """The FHIR server re-syncs read from and write to: a pool of its own, bounded."""

@@ -4,7 +4,9 @@
 Nothing here shares anything with the CDS calls: a FHIR server that hangs holds at most
 ``concurrency`` re-syncs (and their connections), while the queue absorbs the rest up to its
 bound. Stopping cancels the runs in flight and gives their leases back, so shutdown never waits
-for a FHIR server; the next start re-syncs those patients.
+for a FHIR server; the next start re-syncs those patients. It does wait for the queue calls in
+flight (bounded by the store's own timeout): a claim that lands after the leases were given back
+would hold its patient until the lease ends.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from adapter.errors import InputError, StorageError
 from adapter.fhir.client import FhirClient
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import now_time
+from adapter.pipeline import Scoring, now_time
 from adapter.sync.notify.queue import Claim, NotificationQueue
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import Outcome, sync_patient
@@ -28,6 +32,8 @@ from adapter.sync.runner import Outcome, sync_patient
 __all__ = ["Workers"]
 
 log = logging.getLogger("spinemets.notify")
+T = TypeVar("T")
+_DEFAULT = Scoring()
 _POLL = 1.0  # seconds: how soon work queued by another process is seen
 _BACKOFF = (30.0, 120.0, 600.0, 1800.0)  # seconds before retrying a failed re-sync
 
@@ -44,15 +50,16 @@ class Workers:
         concurrency: int,
         attempts: int,
         lease: float,
-        original: bool = False,
+        scoring: Scoring = _DEFAULT,
         policy: RetryPolicy | None = None,
     ) -> None:
         self.queue, self.client, self.term = queue, client, term
         self.concurrency, self.attempts, self.lease = concurrency, attempts, lease
-        self.original, self.policy = original, policy or RetryPolicy()
+        self.scoring, self.policy = scoring, policy or RetryPolicy()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._calls: set[asyncio.Future[Any]] = set()
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._loop()) for _ in range(self.concurrency)]
@@ -67,16 +74,24 @@ class Workers:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        # A thread is not cancelled with its task: let its call land before giving leases back.
+        await asyncio.gather(*self._calls, return_exceptions=True)
         with contextlib.suppress(StorageError):
             await asyncio.to_thread(self.queue.release, self.owner)
+
+    async def _call(self, method: Callable[..., T], *args: object) -> T:
+        """``method(*args)`` in a thread, tracked until it returns even if the caller is
+        cancelled (:meth:`stop` waits for it)."""
+        future = asyncio.ensure_future(asyncio.to_thread(method, *args))
+        self._calls.add(future)
+        future.add_done_callback(self._calls.discard)
+        return await asyncio.shield(future)
 
     async def _loop(self) -> None:
         while True:
             self._wake.clear()  # before looking: a wake-up during the look is not lost
             try:
-                claim = await asyncio.to_thread(
-                    self.queue.claim, self.owner, time.time(), self.lease
-                )
+                claim = await self._call(self.queue.claim, self.owner, time.time(), self.lease)
             except StorageError as exc:
                 log.error("%s", exc)
                 claim = None
@@ -93,7 +108,7 @@ class Workers:
             async with asyncio.timeout(self.lease * 0.9):
                 outcome = await sync_patient(
                     self.client, self.term, claim.patient, now=now_time(), policy=self.policy,
-                    original=self.original,
+                    scoring=self.scoring,
                 )  # fmt: skip
         except TimeoutError:
             outcome = Outcome(claim.patient, "failed", "the re-sync took longer than its lease")
@@ -107,10 +122,10 @@ class Workers:
     async def _report(self, claim: Claim, outcome: Outcome) -> None:
         if outcome.status != "failed":
             log.info("re-scored Patient/%s: %s", claim.patient, outcome.status)
-            await asyncio.to_thread(self.queue.done, claim)
+            await self._call(self.queue.done, claim)
             return
         delay = _BACKOFF[min(claim.attempts, len(_BACKOFF) - 1)]
-        kept = await asyncio.to_thread(self.queue.failed, claim, time.time() + delay, self.attempts)
+        kept = await self._call(self.queue.failed, claim, time.time() + delay, self.attempts)
         if kept:
             log.warning("re-sync of Patient/%s failed (%s); retry in %.0f s", claim.patient,
                         outcome.reason, delay)  # fmt: skip

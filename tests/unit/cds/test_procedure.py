@@ -125,3 +125,25 @@ async def test_order_context_is_required(client, path, hook, drop):
     payload = body(hook, [order("vp", "22511", "T12")], selections=["ServiceRequest/vp"])
     payload["context"].pop(drop)
     assert (await client.post(path, json=payload)).status_code == 400
+
+
+async def test_local_thresholds_from_the_environment_apply_to_the_check(monkeypatch, tmp_path):
+    """Platelets 200 × 10⁹/L meet the consensus threshold (50) but not a local one of 250."""
+    from adapter.cds.settings import load_settings
+    from tests.unit.cds.conftest import client_for
+
+    payload = body("order-sign", [order("vp", "22511", "T12")])
+    monkeypatch.setenv("SPINEMETS_PLATELETS_MIN_AUGMENTATION", "250")
+    async with client_for(load_settings(state_dir=tmp_path)) as local:
+        (card,) = await cards(local, SIGN, payload)
+    assert statuses(card, "T12")[-1] == "unmet"
+    assert "(≥ 250)" in card["detail"] and card["indicator"] == "warning"
+
+
+def test_an_unusable_threshold_stops_the_service_before_it_starts(monkeypatch):
+    from adapter.cds.settings import load_settings
+    from adapter.errors import ConfigurationError
+
+    monkeypatch.setenv("SPINEMETS_INR_MAX", "high")
+    with pytest.raises(ConfigurationError, match="SPINEMETS_INR_MAX"):
+        load_settings()

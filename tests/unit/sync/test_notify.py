@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from contextlib import asynccontextmanager
+import logging
+import threading
+import time
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -16,8 +19,11 @@ from adapter.cds.app import create_app
 from adapter.cds.settings import Settings
 from adapter.errors import ConfigurationError
 from adapter.mapping.terminology import default_terminology
-from adapter.sync.notify import NotificationQueue, Notifications, NotifySettings
+from adapter.sync.notify import Notifications, NotifySettings
 from adapter.sync.notify.settings import load_notify_settings
+from adapter.sync.notify.worker import Workers
+from tests.redis_server import redis_server
+from tests.unit.sync.conftest import Backend
 from tests.unit.sync.fakefhir import BASE, FakeFhir
 
 pytestmark = pytest.mark.anyio
@@ -46,14 +52,8 @@ def finding(patient: str) -> dict:
     }
 
 
-def notify_settings(tmp_path, **extra) -> NotifySettings:
-    values = {
-        "fhir_server": BASE,
-        "notify_secret": SECRET,
-        "notify_db": tmp_path / "n.sqlite3",
-        **extra,
-    }
-    return NotifySettings(**values)
+def notify_settings(backend: Backend, **extra) -> NotifySettings:
+    return NotifySettings(fhir_server=BASE, notify_secret=SECRET, **backend.settings, **extra)
 
 
 @asynccontextmanager
@@ -73,9 +73,9 @@ async def until(check, what: str, seconds: float = 10.0):
             await asyncio.sleep(0.02)
 
 
-def rows(tmp_path) -> int:
-    queue = NotificationQueue(tmp_path / "n.sqlite3", limit=10)
-    queue.open()
+def rows(backend: Backend) -> int:
+    """Patients in the queue, seen through a connection of its own."""
+    queue = backend.open(limit=10)
     try:
         return queue.size()
     finally:
@@ -96,38 +96,39 @@ async def test_notifications_are_off_without_a_secret_even_on_loopback(tmp_path)
     [({"Authorization": "Bearer wrong-secret-wrong-secret"}, 401), ({"Authorization": ""}, 401),
      ({"Content-Type": "application/json"}, 415), ({"Content-Type": "text/plain"}, 415)],
 )  # fmt: skip
-async def test_refused_notifications_store_nothing(tmp_path, overrides, status):
+async def test_refused_notifications_store_nothing(tmp_path, backend, overrides, status):
     with respx.mock:
         FakeFhir(respx.mock, [])
-        async with service(tmp_path, notify_settings(tmp_path)) as client:
+        async with service(tmp_path, notify_settings(backend)) as client:
             answer = await client.put("/fhir-notify/Observation/x1", json=finding("p"),
                                       headers={**AUTH, **overrides})  # fmt: skip
             assert answer.status_code == status
             assert answer.json()["resourceType"] == "OperationOutcome"
-            assert rows(tmp_path) == 0
+            assert rows(backend) == 0
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1]", json.dumps(finding("..")).encode()])
 async def test_unusable_bodies_are_400(tmp_path, body):
     with respx.mock:
         FakeFhir(respx.mock, [])
-        async with service(tmp_path, notify_settings(tmp_path)) as client:
+        settings = notify_settings(Backend("sqlite", path=tmp_path / "n.sqlite3"))
+        async with service(tmp_path, settings) as client:
             answer = await client.post("/fhir-notify", content=body, headers=AUTH)
             assert answer.status_code == 400
 
 
-async def test_a_notification_is_stored_before_it_is_acknowledged(tmp_path):
+async def test_a_notification_is_stored_before_it_is_acknowledged(tmp_path, backend):
     with respx.mock:
         respx.route(host="fhir.example.org").mock(side_effect=httpx.ConnectError("down"))
-        async with service(tmp_path, notify_settings(tmp_path)) as client:
+        async with service(tmp_path, notify_settings(backend)) as client:
             answer = await client.put(
                 "/fhir-notify/Observation/x1", json=finding("p1"), headers=AUTH
             )
             assert answer.status_code == 200
-            assert rows(tmp_path) == 1  # on disk, seen by another connection
+            assert rows(backend) == 1  # stored, seen by another connection
 
 
-async def test_a_full_queue_answers_503_and_the_bound_holds(tmp_path):
+async def test_a_full_queue_answers_503_and_the_bound_holds(tmp_path, backend):
     with respx.mock:
         gate = asyncio.Event()
 
@@ -135,7 +136,7 @@ async def test_a_full_queue_answers_503_and_the_bound_holds(tmp_path):
             await gate.wait()
 
         respx.route(host="fhir.example.org").mock(side_effect=hang)
-        settings = notify_settings(tmp_path, notify_queue_limit=5, notify_concurrency=1)
+        settings = notify_settings(backend, notify_queue_limit=5, notify_concurrency=1)
         async with service(tmp_path, settings) as client:
             statuses = []
             for n in range(20):
@@ -144,13 +145,13 @@ async def test_a_full_queue_answers_503_and_the_bound_holds(tmp_path):
             assert statuses[:5] == [200] * 5 and set(statuses[5:]) == {503}
             refused = await client.post("/fhir-notify", json=finding("p19"), headers=AUTH)
             assert refused.headers["retry-after"] == "30"
-            assert rows(tmp_path) == 5
+            assert rows(backend) == 5
             # Already queued: coalesced, accepted even when full.
             again = await client.post("/fhir-notify", json=finding("p4"), headers=AUTH)
             assert again.status_code == 200
 
 
-async def test_the_patient_is_rescored_and_a_burst_costs_at_most_two_runs(tmp_path):
+async def test_the_patient_is_rescored_and_a_burst_costs_at_most_two_runs(tmp_path, backend):
     with respx.mock:
         fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
         gate = asyncio.Event()
@@ -165,7 +166,7 @@ async def test_the_patient_is_rescored_and_a_burst_costs_at_most_two_runs(tmp_pa
 
         respx.mock.routes.clear()
         respx.route(host="fhir.example.org").mock(side_effect=gated)
-        async with service(tmp_path, notify_settings(tmp_path)) as client:
+        async with service(tmp_path, notify_settings(backend)) as client:
             for _ in range(10):
                 answer = await client.put(
                     "/fhir-notify/Observation/x1", json=finding("seed-03"), headers=AUTH
@@ -174,27 +175,26 @@ async def test_the_patient_is_rescored_and_a_burst_costs_at_most_two_runs(tmp_pa
                 await asyncio.sleep(0)
             await until(lambda: reads, "the first re-sync")
             gate.set()
-            await until(lambda: rows(tmp_path) == 0, "the queue to drain")
+            await until(lambda: rows(backend) == 0, "the queue to drain")
         assert len(reads) == 2  # the run in flight, then one more for everything after it
         assert len(fhir.transactions) == 1  # the second run found nothing new to write
 
 
-async def test_what_was_queued_before_a_restart_is_drained_at_start(tmp_path):
-    queue = NotificationQueue(tmp_path / "n.sqlite3", limit=10)
-    queue.open()
+async def test_what_was_queued_before_a_restart_is_drained_at_start(tmp_path, backend):
+    queue = backend.open(limit=10)
     queue.put("seed-03", 1.0)
     queue.put("seed-05", 2.0)
     queue.close()
     with respx.mock:
         fhir = FakeFhir(respx.mock, seed_resources("seed-03") + seed_resources("seed-05"))
-        async with service(tmp_path, notify_settings(tmp_path)):
-            await until(lambda: rows(tmp_path) == 0, "the queue to drain")
+        async with service(tmp_path, notify_settings(backend)):
+            await until(lambda: rows(backend) == 0, "the queue to drain")
         subjects = {e["resource"]["subject"]["reference"] for t in fhir.transactions for e in t["entry"]
                     if "subject" in e["resource"]}  # fmt: skip
         assert subjects == {"Patient/seed-03", "Patient/seed-05"}
 
 
-async def test_shutdown_does_not_wait_for_a_hanging_fhir_server(tmp_path):
+async def test_shutdown_does_not_wait_for_a_hanging_fhir_server(tmp_path, backend):
     with respx.mock:
         started = asyncio.Event()
 
@@ -203,15 +203,34 @@ async def test_shutdown_does_not_wait_for_a_hanging_fhir_server(tmp_path):
             await asyncio.Event().wait()  # never answers
 
         respx.route(host="fhir.example.org").mock(side_effect=hang)
-        settings = notify_settings(tmp_path, notify_timeout=3600)
+        settings = notify_settings(backend, notify_timeout=3600)
         async with asyncio.timeout(10):  # the shutdown below would otherwise wait an hour
             async with service(tmp_path, settings) as client:
                 await client.put("/fhir-notify/Observation/x1", json=finding("p1"), headers=AUTH)
                 await started.wait()
     # The lease was given back: the next start re-syncs the patient at once.
-    queue = NotificationQueue(tmp_path / "n.sqlite3", limit=10)
-    queue.open()
+    queue = backend.open(limit=10)
     assert queue.claim("next", 0.0, 60).patient == "p1"
+
+
+async def test_redis_going_away_answers_503_and_logs_no_patient(tmp_path, caplog):
+    with ExitStack() as redis_running, respx.mock:
+        url = redis_running.enter_context(redis_server(tmp_path))
+        FakeFhir(respx.mock, [])
+        backend = Backend("redis", url=url)
+        async with service(tmp_path, notify_settings(backend)) as client:
+            redis_running.close()  # Redis stops while the service runs
+            with caplog.at_level(logging.ERROR, logger="spinemets"):
+                answer = await client.put(
+                    "/fhir-notify/Observation/x1", json=finding("p-secret-id"), headers=AUTH
+                )
+            assert answer.status_code == 503 and answer.headers["retry-after"] == "30"
+            outcome = answer.json()
+            assert outcome["resourceType"] == "OperationOutcome"
+            assert outcome["issue"][0]["code"] == "transient"
+            assert "Redis" not in answer.text  # the cause is for the log, not the caller
+    assert "notification queue (Redis): ConnectionError" in caplog.text
+    assert "p-secret-id" not in caplog.text and "127.0.0.1" not in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -236,6 +255,26 @@ def test_serve_refuses_unusable_notification_storage_with_exit_2(monkeypatch, tm
     assert err.count("\n") == 1 and "notification queue" in err
 
 
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [({"notify_redis_url": "http://redis.example.org"}, "redis://"),
+     ({"notify_redis_url": "redis://127.0.0.1/0", "notify_db": "/tmp/n.sqlite3"}, "not both")],
+)  # fmt: skip
+def test_unusable_redis_settings_are_refused(extra, says):
+    with pytest.raises(ConfigurationError, match=says):
+        load_notify_settings(fhir_server=BASE, notify_secret=SECRET, **extra)
+
+
+def test_serve_refuses_an_unreachable_redis_queue_with_exit_2(monkeypatch, capsys):
+    monkeypatch.delenv("SPINEMETS_NOTIFY_DB", raising=False)
+    monkeypatch.setenv("SPINEMETS_FHIR_SERVER", BASE)
+    monkeypatch.setenv("SPINEMETS_NOTIFY_SECRET", SECRET)
+    monkeypatch.setenv("SPINEMETS_NOTIFY_REDIS_URL", "redis://:hunter2@127.0.0.1:9/0")
+    assert cli.main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err == "spinemets: notification queue (Redis): ConnectionError\n"
+
+
 def test_the_queue_lives_in_the_state_directory_or_beside_the_feedback_database(
     monkeypatch, tmp_path
 ):
@@ -253,3 +292,39 @@ def test_the_queue_lives_in_the_state_directory_or_beside_the_feedback_database(
         fhir_server=BASE, notify_secret=SECRET, feedback_db=tmp_path / "d" / "f.sqlite3"
     )
     assert beside.database == tmp_path / "d" / "notifications.sqlite3"
+
+
+class SlowClaims:
+    """A queue whose claims wait for ``proceed``: a claim still in flight when shutdown begins."""
+
+    def __init__(self, queue) -> None:
+        self.queue = queue
+        self.entered = threading.Event()
+        self.proceed = threading.Event()
+        self.finished = threading.Event()
+
+    def claim(self, owner, now, lease):
+        self.entered.set()
+        self.proceed.wait(10)
+        try:
+            return self.queue.claim(owner, now, lease)
+        finally:
+            self.finished.set()
+
+    def __getattr__(self, name):
+        return getattr(self.queue, name)
+
+
+async def test_a_claim_in_flight_at_shutdown_is_given_back_too(backend):
+    queue = backend.open(limit=10)
+    queue.put("p1", time.time())
+    slow = SlowClaims(queue)
+    workers = Workers(slow, None, default_terminology(), concurrency=1, attempts=5, lease=600)
+    workers.start()
+    await asyncio.to_thread(slow.entered.wait, 10)
+    # The claim completes only after shutdown began: its lease must be given back all the same.
+    asyncio.get_running_loop().call_later(0.2, slow.proceed.set)
+    await workers.stop()
+    await asyncio.to_thread(slow.finished.wait, 10)
+    claim = backend.open(limit=10).claim("next", time.time(), 60)
+    assert claim is not None and claim.patient == "p1"

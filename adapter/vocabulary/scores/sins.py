@@ -1,0 +1,138 @@
+"""SINS, the Spinal Instability Neoplastic Score: Fisher CG et al., Spine 2010;35(22):E1221;
+referral wording after Fourney DR et al., J Clin Oncol 2011;29:3072."""
+
+from __future__ import annotations
+
+from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
+
+__all__ = [
+    "SINS",
+    "SINS_ALIGNMENT",
+    "SINS_BONE_LESION",
+    "SINS_COLLAPSE",
+    "SINS_LOCATION",
+    "SINS_PAIN",
+    "SINS_POSTEROLATERAL",
+]
+
+SINS_LOCATION = ComponentSpec(
+    code="sins-location",
+    display="SINS location",
+    definition="SINS component location of the lesion: junctional (occiput-C2, C7-T2, "
+    "T11-L1, L5-S1) 3; mobile (C3-C6, L2-L4) 2; semi-rigid (T3-T10) 1; rigid (S2-S5) 0.",
+    title="Location",
+    short="level",
+    settle=None,
+)
+
+SINS_PAIN = ComponentSpec(
+    code="sins-pain",
+    display="SINS pain",
+    definition="SINS component pain: mechanical pain (relief with recumbency and/or "
+    "pain with movement or loading of the spine) 3; occasional pain, not mechanical 1; "
+    "pain-free lesion 0.",
+    title="Pain",
+    short="pain",
+    settle="record a spinal-pain finding (mechanical, non-mechanical, pain-free)",
+)
+
+SINS_BONE_LESION = ComponentSpec(
+    code="sins-bone-lesion",
+    display="SINS bone lesion",
+    definition="SINS component bone lesion quality: lytic 2; mixed lytic/blastic 1; blastic 0.",
+    title="Bone lesion",
+    short="lesion quality",
+    settle="record bone-lesion-quality (lytic, mixed, blastic) from CT",
+)
+
+SINS_ALIGNMENT = ComponentSpec(
+    code="sins-alignment",
+    display="SINS radiographic spinal alignment",
+    definition="SINS component radiographic spinal alignment: subluxation/translation "
+    "present 4; de novo deformity (kyphosis/scoliosis) 2; normal alignment 0.",
+    title="Alignment",
+    short="alignment",
+    settle="record spinal-alignment (subluxation, de-novo-deformity, normal)",
+)
+
+SINS_COLLAPSE = ComponentSpec(
+    code="sins-collapse",
+    display="SINS vertebral body collapse",
+    definition="SINS component vertebral body collapse: more than 50% collapse 3; less "
+    "than 50% collapse 2; no collapse with more than 50% of the body involved 1; none of "
+    "the above 0.",
+    title="Vertebral body collapse",
+    short="collapse",
+    settle="record vertebral-body-collapse (gt-50, lt-50, none-gt-50-involved, none)",
+)
+
+SINS_POSTEROLATERAL = ComponentSpec(
+    code="sins-posterolateral",
+    display="SINS posterolateral involvement",
+    definition="SINS component posterolateral involvement of spinal elements (facet, "
+    "pedicle or costovertebral joint fracture or replacement by tumour): bilateral 3; "
+    "unilateral 1; none 0.",
+    title="Posterolateral involvement",
+    short="posterolateral involvement",
+    settle="record posterolateral-involvement (bilateral, unilateral, none)",
+)
+
+
+SINS = ScoreSpec(
+    code="sins",
+    display="Spinal Instability Neoplastic Score (SINS) total",
+    definition="Total of the Spinal Instability Neoplastic Score (Fisher et al., Spine "
+    "2010;35:E1221): 0-18, scored per vertebral level as the sum of location, pain, bone "
+    "lesion, alignment, vertebral body collapse and posterolateral involvement.",
+    title="SINS",
+    short_title="SINS",
+    source="Fisher 2010",
+    method=MethodSpec(
+        "sins-2010",
+        "SINS, Fisher et al. 2010",
+        "Method: the Spinal Instability Neoplastic Score as published by Fisher et al., Spine "
+        "2010;35:E1221.",
+    ),
+    components=(
+        SINS_LOCATION,
+        SINS_PAIN,
+        SINS_BONE_LESION,
+        SINS_ALIGNMENT,
+        SINS_COLLAPSE,
+        SINS_POSTEROLATERAL,
+    ),
+    bands=(
+        BandSpec(
+            code="sins-stable",
+            low=0,
+            high=6,
+            display="SINS 0-6: stable",
+            definition="SINS total 0-6: stable.",
+            label="stable",
+            short_label="stable",
+            wording="Stable (SINS 0–6): no surgical consultation needed for instability. SINS "
+            "does not assess neurology or epidural compression.",
+        ),
+        BandSpec(
+            code="sins-potentially-unstable",
+            low=7,
+            high=12,
+            display="SINS 7-12: potentially unstable",
+            definition="SINS total 7-12: potentially unstable (indeterminate); surgical "
+            "consultation recommended.",
+            label="potentially unstable (indeterminate)",
+            short_label="potentially unstable",
+            wording="Potentially unstable (SINS 7–12): surgical consultation recommended.",
+        ),
+        BandSpec(
+            code="sins-unstable",
+            low=13,
+            high=18,
+            display="SINS 13-18: unstable",
+            definition="SINS total 13-18: unstable; surgical consultation recommended.",
+            label="unstable",
+            short_label="unstable",
+            wording="Unstable (SINS 13–18): surgical consultation recommended.",
+        ),
+    ),
+)
