@@ -24,7 +24,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.outcome import operation_outcome
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import PatientResult, read_patients, score_patient
+from adapter.pipeline import PatientResult, Scoring, read_patients, score_patient
 
 __all__ = ["Job", "PartitionSummary", "score_partition"]
 
@@ -38,7 +38,7 @@ class Job:
     chunks: int
     partitions: int
     now: ClinicalTime
-    original: bool = False
+    scoring: Scoring  # read where the command runs: every worker applies its rules
     validate: bool = False
 
 
@@ -116,9 +116,12 @@ def score_partition(job: Job, partition: int) -> PartitionSummary:
     if joined is not None:
         results, loose = _Lines(job.validate), list[Issue]()
         try:
-            term = default_terminology()
+            term, scoring = default_terminology(), job.scoring
             for data in read_patients(str(joined), loose):
-                results.add(score_patient(data, term, now=job.now, original=job.original))
+                results.add(
+                    score_patient(data, term, now=job.now, original=scoring.original,
+                                  rules=scoring.rules)
+                )  # fmt: skip
         finally:
             joined.unlink(missing_ok=True)
         lines, summary.issues = results.by_type(loose)

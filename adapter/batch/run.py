@@ -29,6 +29,7 @@ from adapter.batch.results import Job, PartitionSummary, score_partition
 from adapter.batch.source import export_files, split
 from adapter.errors import ConfigurationError, InputError, OutputError
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.pipeline import Scoring
 
 __all__ = ["Options", "Summary", "chunk_size", "default_partitions", "run_batch"]
 
@@ -41,7 +42,7 @@ WORK = "_work"
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Options:
     now: ClinicalTime
-    original: bool = False
+    scoring: Scoring = field(default_factory=Scoring)
     validate: bool = False
     partitions: int | None = None  # default: from the export's size (default_partitions)
     chunk_bytes: int | None = None  # default: chunk_size
@@ -151,7 +152,7 @@ def run_batch(source: Path, output: Path, *, engine: Engine, options: Options) -
             _add_counts(summary, counts)
         job = Job(
             output=output, work=work, chunks=len(chunks), partitions=partitions,
-            now=options.now, original=options.original, validate=options.validate,
+            now=options.now, scoring=options.scoring, validate=options.validate,
         )  # fmt: skip
         # The extra last partition holds the resources with no patient, when there are some.
         indexes = list(range(partitions + (summary.unassigned > 0)))

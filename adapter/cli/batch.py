@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ from adapter.batch.run import Options, Summary, run_batch
 from adapter.errors import InputError
 from adapter.fhir.client import add_server_arguments, server_settings
 from adapter.fhir.read.timing import ClinicalTime, parse_time
-from adapter.pipeline import now_time
+from adapter.mapping.rules import rules_from
+from adapter.pipeline import Scoring, now_time
 
 __all__ = ["add_arguments", "run"]
 
@@ -106,8 +108,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--partitions must be at least 1")
     output = Path(args.output)
     options = Options(
-        now=_now(args.now), original=args.original, validate=args.validate,
-        partitions=args.partitions,
+        now=_now(args.now), scoring=Scoring(args.original, rules_from(os.environ)),
+        validate=args.validate, partitions=args.partitions,
     )  # fmt: skip
     engine = _engine(args)  # first: an unreachable cluster fails before a long export
     try:

@@ -77,6 +77,22 @@ def test_a_dask_cluster_gives_what_one_process_and_score_give(
     assert batch_results(tmp_path / "dask") == expected
 
 
+def test_the_commands_rules_apply_on_workers_that_do_not_have_them(
+    scheduler, tmp_path, monkeypatch
+):
+    """The workers were started without SPINEMETS_WINDOW_PERFORMANCE_DAYS: the rules travel
+    with the tasks, read where the command runs, as ``spinemets score`` reads them."""
+    source = tmp_path / "export"
+    write_export(source, synthetic=10, fixtures=False)
+    monkeypatch.setenv("SPINEMETS_WINDOW_PERFORMANCE_DAYS", "3650")
+    assert _batch(source, tmp_path / "dask", "--scheduler", scheduler) == 0
+    assert _batch(source, tmp_path / "one", "--workers", "1") == 0
+    assert _files(tmp_path / "dask") == _files(tmp_path / "one")
+    monkeypatch.delenv("SPINEMETS_WINDOW_PERFORMANCE_DAYS")
+    assert _batch(source, tmp_path / "default", "--workers", "1") == 0
+    assert _files(tmp_path / "default") != _files(tmp_path / "one")
+
+
 def _kill_a_busy_worker(client, run, stage):
     """SIGKILL the process of a worker that holds tasks of ``stage``, while ``run`` runs."""
     while run.poll() is None:

@@ -142,3 +142,21 @@ def test_a_second_run_into_the_same_directory_is_refused(export, tmp_path, capsy
         fcntl.flock(held, fcntl.LOCK_EX)
         assert _batch(export[0], tmp_path, "--workers", "1") == 2
     assert f"another batch run is writing {tmp_path}" in _error(capsys)
+
+
+def _score(source, tmp_path, name):
+    joined = tmp_path / f"{name}.ndjson"
+    joined.write_bytes(b"".join(p.read_bytes() for p in sorted(source.glob("*.ndjson"))))
+    with open(tmp_path / f"{name}.json", "w") as out, pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stdout", out)
+        assert cli.main(["score", str(joined), "--now", NOW]) == 0
+    return score_results(json.loads((tmp_path / f"{name}.json").read_text()))
+
+
+def test_the_rules_set_in_the_environment_apply_as_for_score(tmp_path, monkeypatch):
+    source = tmp_path / "export"
+    write_export(source, synthetic=10, fixtures=False)
+    default = _score(source, tmp_path, "default")
+    monkeypatch.setenv("SPINEMETS_WINDOW_PERFORMANCE_DAYS", "3650")
+    assert _batch(source, tmp_path / "out", "--workers", "1") == 0
+    assert batch_results(tmp_path / "out") == _score(source, tmp_path, "set") != default
