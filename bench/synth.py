@@ -93,3 +93,13 @@ def write_export(directory: Path, patients: int, seed: int = 7, per_file: int = 
         for _, _, handle in files.values():
             handle.close()
     return count
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="synthetic patients as a Bulk Data export")
+    parser.add_argument("--export", type=Path, required=True, help="directory to write")
+    parser.add_argument("--patients", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"{write_export(args.export, args.patients)} resources in {args.export}")
