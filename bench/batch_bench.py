@@ -180,42 +180,39 @@ def task_overhead(engine: DaskEngine, tasks: int = 2000) -> float:
 
 
 def estimate(
-    one: dict, export_bytes: int, workers: int, partitions: int, overhead: float, fs_mb_s: float
+    one: dict,
+    dask: dict,
+    export_bytes: int,
+    workers: int,
+    partitions: int,
+    overhead: float,
+    fs_mb_s: float,
 ) -> tuple[float, float, float]:
     """(compute, I/O, scheduling) seconds on ``workers`` Dask workers of one core each, for the
     same export cut in ``partitions``.
 
-    Compute: the CPU seconds of the one-process run's two passes, each split over
-    min(workers, its tasks). I/O: the time past that compute to read the export once, and to write
-    and read the shuffle once, through a shared filesystem of ``fs_mb_s`` MB/s in all. Scheduling:
-    ``overhead`` per task, serial on the scheduler."""
+    Compute: the CPU seconds the 2-worker Dask run spent (Dask workers spend more per patient
+    than a plain process), shared between the passes as in the one-process run, each pass split
+    over min(workers, its tasks). I/O: the time past that compute to read the export once, and to
+    write and read the shuffle once, through a shared filesystem of ``fs_mb_s`` MB/s in all.
+    Scheduling: ``overhead`` per task, serial on the scheduler."""
     chunks = max(1, math.ceil(export_bytes / min(32 * MIB, max(MIB, export_bytes / partitions))))
-    cpu_share = one["worker_cpu_s"] / one["wall_s"]  # the one-process run's own CPU, not others'
-    shard_cpu = one["shard_s"] * cpu_share / min(workers, chunks)
-    score_cpu = one["score_s"] * cpu_share / min(workers, partitions)
+    shard_part = one["shard_s"] / (one["shard_s"] + one["score_s"])
+    shard_cpu = dask["worker_cpu_s"] * shard_part / min(workers, chunks)
+    score_cpu = dask["worker_cpu_s"] * (1 - shard_part) / min(workers, partitions)
     shard = max(shard_cpu, export_bytes / 1e6 / fs_mb_s)
     score = max(score_cpu, 2 * one["shuffle_mb"] / fs_mb_s)
     return (
         shard_cpu + score_cpu,
-        shard + score - shard_cpu - score_cpu,
+        max(0.0, shard + score - shard_cpu - score_cpu),
         overhead * (chunks + partitions),
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--patients", type=int, default=20_000)
-    parser.add_argument("--export", type=Path, help="keep the export here (reused if it matches)")
-    parser.add_argument("--partitions", type=int, help="default: from the export's size")
-    parser.add_argument(
-        "--fs-mb-s", type=float, default=500.0, help="shared filesystem for the estimate"
-    )
-    args = parser.parse_args()
+def run_engines(args: argparse.Namespace) -> tuple[list[dict], int, float]:
     export, size = export_for(args.patients, args.export)
     print(f"export: {size / 1e6:.0f} MB in {len(list(export.glob('*.ndjson')))} files", flush=True)
-    rows = []
-    one = LocalEngine(1)
-    rows.append(measure("1 process", one, lambda _: [], export, args.partitions))
+    rows = [measure("1 process", LocalEngine(1), lambda _: [], export, args.partitions)]
     cores = local_cores()
     pool = LocalEngine(cores)
     rows.append(measure(f"{cores} local processes", pool, pool_workers, export, args.partitions))
@@ -223,37 +220,69 @@ def main() -> None:
         engine = DaskEngine(cluster.scheduler_address)
         pids = list(engine._client.run(os.getpid).values())
         overhead = task_overhead(engine)
+        print(json.dumps({"export_bytes": size, "task_overhead_s": overhead}), flush=True)
         rows.append(measure("Dask, 2 workers", engine, lambda _: pids, export, args.partitions))
+    return rows, size, overhead
+
+
+def from_log(path: Path) -> tuple[list[dict], int, float]:
+    """The rows of an earlier run, from its log (its JSON lines)."""
+    rows, size, overhead = [], 0, 0.0
+    for line in path.read_text().splitlines():
+        if line.startswith("{"):
+            item = json.loads(line)
+            if "engine" in item:
+                rows.append(item)
+            else:
+                size, overhead = item["export_bytes"], item["task_overhead_s"]
+    return rows, size, overhead
+
+
+def report(rows: list[dict], size: int, overhead: float, fs_mb_s: float) -> None:
     base = rows[0]["patients_per_s"]
     print(
-        "\n| Engine | Workers | Wall s | Shard s | Score s | Patients/s | Efficiency | Worker CPU s | Peak RSS/worker MiB | Load |"
+        "\n| Engine | Workers | Wall s | Shard s | Score s | Patients/s | Efficiency | CPU ms/patient | Peak RSS/worker MiB | Load |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         eff = r["patients_per_s"] / base / r["workers"]
         print(
             f"| {r['engine']} | {r['workers']} | {r['wall_s']:.1f} | {r['shard_s']:.1f} | {r['score_s']:.1f} | "
-            f"{r['patients_per_s']:.0f} | {eff:.0%} | {r['worker_cpu_s']:.0f} | {r['peak_worker_mib']:.0f} | {r['load_1min']:.1f} |"
+            f"{r['patients_per_s']:.0f} | {eff:.0%} | {r['worker_cpu_s'] / r['patients'] * 1000:.2f} | "
+            f"{r['peak_worker_mib']:.0f} | {r['load_1min']:.1f} |"
         )
-    one = rows[0]
+    one, dask = rows[0], rows[-1]
     print(
         f"\nshuffle: {one['shuffle_mb']:.0f} MB of {size / 1e6:.0f} MB exported; {one['partitions']} partitions, "
-        f"{one['chunks']} chunks; Dask overhead {overhead * 1000:.1f} ms a task; "
-        f"CPU: {one['worker_cpu_s'] / one['patients'] * 1000:.2f} ms a patient"
+        f"{one['chunks']} chunks; Dask overhead {overhead * 1000:.1f} ms a task"
     )
     print(
-        f"\n| Workers | Partitions | Compute s | I/O wait s ({args.fs_mb_s:.0f} MB/s) | Scheduling s | Wall s | Patients/s | Efficiency |"
+        f"\n| Workers | Partitions | Compute s | I/O wait s ({fs_mb_s:.0f} MB/s) | Scheduling s | Wall s | Patients/s | Efficiency |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    rate_1 = one["patients"] / sum(estimate(one, size, 1, one["partitions"], 0.0, args.fs_mb_s))
+    rate_1 = one["patients"] / sum(
+        estimate(one, dask, size, 1, one["partitions"], overhead, fs_mb_s)
+    )
     for workers in (1, 2, 10, 100):
         partitions = max(one["partitions"], 4 * workers)
-        parts = estimate(one, size, workers, partitions, overhead, args.fs_mb_s)
+        parts = estimate(one, dask, size, workers, partitions, overhead, fs_mb_s)
         rate = one["patients"] / sum(parts)
         print(
             f"| {workers} | {partitions} | {parts[0]:.1f} | {parts[1]:.1f} | {parts[2]:.1f} | {sum(parts):.1f} | "
             f"{rate:.0f} | {rate / rate_1 / workers:.0%} |"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=20_000)
+    parser.add_argument("--export", type=Path, help="keep the export here (reused if it matches)")
+    parser.add_argument("--partitions", type=int, help="default: from the export's size")
+    parser.add_argument("--fs-mb-s", type=float, default=500.0, help="shared filesystem (estimate)")
+    parser.add_argument("--from-log", type=Path, help="the tables of an earlier run's log")
+    args = parser.parse_args()
+    rows, size, overhead = from_log(args.from_log) if args.from_log else run_engines(args)
+    report(rows, size, overhead, args.fs_mb_s)
 
 
 if __name__ == "__main__":
