@@ -194,6 +194,59 @@ class Scoring:
     rules: Rules = _DEFAULT_RULES
 
 
+def _sins(
+    assessment: PatientAssessment, term: Terminology, now: ClinicalTime
+) -> tuple[list[LevelResult], tuple[LevelResult, ...], Built | None]:
+    """SINS at every scored level, the worst level(s), and their RiskAssessment."""
+    sites = _level_sites(term)
+    levels: list[LevelResult] = []
+    for level in assessment.levels:
+        result = score_sins(level.inputs)
+        obs = build_score_observation(
+            patient=assessment.patient,
+            result=result,
+            bases=level.basis,
+            level=sites[level.level],
+            now=now,
+        )
+        levels.append(LevelResult(level, result, obs))
+    worst = _worst(levels)
+    if not worst:
+        return levels, worst, None
+    risk = build_risk_assessment(
+        patient=assessment.patient,
+        result=worst[0].result,
+        observations=[lv.observation for lv in worst],
+        evidence=evidence_of([b for lv in worst for b in lv.assessment.basis.values()]),
+        identifier=worst[0].observation.resource["identifier"][0]["value"],
+    )
+    return levels, worst, risk
+
+
+def _prognosis(
+    assessment: PatientAssessment, now: ClinicalTime, *, original: bool
+) -> list[ScoreOutput]:
+    """Tomita and the revised (and on request the original) Tokuhashi score, with outputs."""
+    results = [score_tomita(assessment.tomita), score_tokuhashi_revised(assessment.tokuhashi)]
+    if original:
+        results.append(score_tokuhashi_original(assessment.tokuhashi))
+    scores = []
+    for result in results:
+        bases = {c.code: assessment.basis[c.code] for c in result.components}
+        obs = build_score_observation(
+            patient=assessment.patient, result=result, bases=bases, level=None, now=now
+        )
+        risk = build_risk_assessment(
+            patient=assessment.patient,
+            result=result,
+            observations=[obs],
+            evidence=evidence_of(bases.values()),
+            identifier=obs.resource["identifier"][0]["value"],
+        )
+        scores.append(ScoreOutput(result, bases, obs, risk))
+    return scores
+
+
 def score_patient(
     data: PatientData,
     term: Terminology,
@@ -204,43 +257,11 @@ def score_patient(
 ) -> PatientResult:
     """Extract, score and build every output of one patient at computation time ``now``."""
     assessment = extract_patient(data, term, now=now, rules=rules)
-    sites = _level_sites(term)
-    patient = assessment.patient
-
-    levels: list[LevelResult] = []
-    for level in assessment.levels:
-        result = score_sins(level.inputs)
-        obs = build_score_observation(
-            patient=patient, result=result, bases=level.basis, level=sites[level.level], now=now
-        )
-        levels.append(LevelResult(level, result, obs))
-    worst = _worst(levels)
+    levels, worst, sins_risk = _sins(assessment, term, now)
+    scores = _prognosis(assessment, now, original=original)
     all_evidence: list[Evidence] = evidence_of(
         [b for lv in levels for b in lv.assessment.basis.values()] + list(assessment.basis.values())
     )
-    sins_risk = None
-    if worst:
-        evidence = evidence_of([b for lv in worst for b in lv.assessment.basis.values()])
-        sins_risk = build_risk_assessment(
-            patient=patient, result=worst[0].result, observations=[lv.observation for lv in worst],
-            evidence=evidence, identifier=worst[0].observation.resource["identifier"][0]["value"],
-        )  # fmt: skip
-
-    results = [score_tomita(assessment.tomita), score_tokuhashi_revised(assessment.tokuhashi)]
-    if original:
-        results.append(score_tokuhashi_original(assessment.tokuhashi))
-    scores = []
-    for result in results:
-        bases = {c.code: assessment.basis[c.code] for c in result.components}
-        obs = build_score_observation(
-            patient=patient, result=result, bases=bases, level=None, now=now
-        )
-        risk = build_risk_assessment(
-            patient=patient, result=result, observations=[obs],
-            evidence=evidence_of(bases.values()), identifier=obs.resource["identifier"][0]["value"],
-        )  # fmt: skip
-        scores.append(ScoreOutput(result, bases, obs, risk))
-
     targets = [lv.observation for lv in levels]
     targets += [sins_risk] if sins_risk else []
     for score in scores:
@@ -255,9 +276,17 @@ def score_patient(
         targets=targets, evidence=all_evidence, now=now, version=__version__
     )
     return PatientResult(
-        assessment, tuple(levels), worst, sins_risk, tuple(scores), provenance, now,
-        follow.outcome, outcome_obs, follow.issues,
-    )  # fmt: skip
+        assessment=assessment,
+        levels=tuple(levels),
+        worst=worst,
+        sins_risk=sins_risk,
+        scores=tuple(scores),
+        provenance=provenance,
+        now=now,
+        outcome=follow.outcome,
+        outcome_observation=outcome_obs,
+        outcome_issues=follow.issues,
+    )
 
 
 def primary_sites(assessment: PatientAssessment) -> tuple[str, ...]:

@@ -16,12 +16,12 @@ from adapter.mapping.assessment import LevelAssessment, PatientAssessment
 from adapter.mapping.context import Context
 from adapter.mapping.counts import count_inputs
 from adapter.mapping.findings import SINS_FINDINGS
-from adapter.mapping.levels import PLACED_FINDINGS, plan_levels
+from adapter.mapping.levels import PLACED_FINDINGS, LevelPlan, plan_levels
 from adapter.mapping.observations import Findings, read_findings, read_observation
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import safety_inputs
 from adapter.mapping.sins import level_assessment
-from adapter.mapping.staging import read_staging
+from adapter.mapping.staging import Staging, read_staging
 from adapter.mapping.status import kps_input, palsy_input
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.tumour import Presence, presence, primary_inputs
@@ -72,13 +72,10 @@ def _warn_unplaceable(ctx: Context, found: Findings) -> None:
                 ctx.issues.append(Issue("warning", "not-supported", message, ref))
 
 
-def extract_patient(
-    data: PatientData, term: Terminology, *, now: ClinicalTime, rules: Rules = _DEFAULT_RULES
-) -> PatientAssessment:
-    """All score and check inputs of one patient at computation time ``now`` (contract §2)."""
-    ctx = Context(term, rules, now, list(data.issues))
-    deceased = _deceased(ctx, data.record)
-    staging = read_staging(ctx, data.conditions)
+def _findings_and_levels(
+    ctx: Context, data: PatientData, staging: Staging
+) -> tuple[Findings, LevelPlan]:
+    """The findings, each placed at its levels, and the levels SINS is scored at (contract §2)."""
     lesion_levels = {
         lesion.condition.ref.reference: lesion.levels
         for lesion in staging.lesions
@@ -88,18 +85,27 @@ def extract_patient(
     _warn_unplaceable(ctx, found)
     placed = [(code, f) for code in PLACED_FINDINGS for f in found.coded.get(code, []) if f.levels]
     plan = plan_levels(ctx, staging, placed)
-    levels = tuple(level_assessment(found, plan, level) for level in plan.levels)
+    for label, reason in plan.unscored:
+        message = f"SINS not scored at {label}: {reason}."
+        ctx.issues.append(Issue("warning", "not-supported", message))
+    return found, plan
 
+
+def extract_patient(
+    data: PatientData, term: Terminology, *, now: ClinicalTime, rules: Rules = _DEFAULT_RULES
+) -> PatientAssessment:
+    """All score and check inputs of one patient at computation time ``now`` (contract §2)."""
+    ctx = Context(term, rules, now, list(data.issues))
+    deceased = _deceased(ctx, data.record)
+    staging = read_staging(ctx, data.conditions)
+    found, plan = _findings_and_levels(ctx, data, staging)
+    levels = tuple(level_assessment(found, plan, level) for level in plan.levels)
     counts = count_inputs(found, staging)
     primary = primary_inputs(ctx, found, staging)
     visceral, visceral_basis = presence(found, staging.visceral, _VISCERAL)
     major, major_basis = presence(found, staging.major, _MAJOR)
     kps, kps_basis = kps_input(found)
     palsy, palsy_basis = palsy_input(found)
-    for label, reason in plan.unscored:
-        ctx.issues.append(
-            Issue("warning", "not-supported", f"SINS not scored at {label}: {reason}.")
-        )
     safety = safety_inputs(ctx, found, staging, data.medications)
     return PatientAssessment(
         patient=data.patient,

@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 
 from adapter.mapping.context import Context, condition_evidence
 from adapter.mapping.evidence import Basis
-from adapter.mapping.findings import choose_latest
+from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.observations import Findings
 from adapter.mapping.staging import Primary, Staged, Staging
@@ -88,6 +88,23 @@ def _candidates(staging: Staging) -> tuple[list[Primary], tuple[str, ...], tuple
     return chosen, notes, tuple(caveats)
 
 
+def _explicit(found: Findings, code: str, kind: type[E]) -> Chosen[E] | None:
+    """The clinician's explicit finding for the primary, when one was recorded: it wins."""
+    return only(choose_latest(found.coded.get(code, []), code), kind)
+
+
+def _growth_classes(ctx: Context, sites: set[PrimarySite]) -> tuple[set[Growth], bool]:
+    """The Tomita growth classes the primary sites map to; whether one site maps to several."""
+    classes: set[Growth] = set()
+    ambiguous = False
+    for site_group in sites:
+        mapped = ctx.term.translate(PRIMARY_SITE, site_group.value, FINDING)
+        found_classes = {Growth(g) for g in mapped} if mapped else set(Growth)
+        ambiguous = ambiguous or len(found_classes) > 1
+        classes |= found_classes
+    return classes, ambiguous
+
+
 def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryInputs:
     chosen, notes, caveats = _candidates(staging)
     sites: set[PrimarySite] = set()
@@ -102,8 +119,7 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
         for p in chosen
     )
     unconfirmed_settle = "confirm the primary tumour Condition, or record tokuhashi-primary-site"
-    site_pick = only(choose_latest(found.coded.get("tokuhashi-primary-site", []),
-                                   "tokuhashi-primary-site"), PrimarySite)  # fmt: skip
+    site_pick = _explicit(found, "tokuhashi-primary-site", PrimarySite)
     if site_pick is not None:
         site, site_basis = enum_input(site_pick, PrimarySite, TOKUHASHI_PRIMARY.settle)
     elif sites:
@@ -113,18 +129,11 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
     else:
         site, site_basis = Possible.unknown(PrimarySite), Basis(settle=TOKUHASHI_PRIMARY.settle)
 
-    growth_pick = only(choose_latest(found.coded.get("tomita-primary-growth", []),
-                                     "tomita-primary-growth"), Growth)  # fmt: skip
+    growth_pick = _explicit(found, "tomita-primary-growth", Growth)
     if growth_pick is not None:
         growth, growth_basis = enum_input(growth_pick, Growth, TOMITA_PRIMARY.settle)
     elif sites:
-        classes: set[Growth] = set()
-        ambiguous = False
-        for site_group in sites:
-            mapped = ctx.term.translate(PRIMARY_SITE, site_group.value, FINDING)
-            found_classes = {Growth(g) for g in mapped} if mapped else set(Growth)
-            ambiguous = ambiguous or len(found_classes) > 1
-            classes |= found_classes
+        classes, ambiguous = _growth_classes(ctx, sites)
         growth = Possible(frozenset(classes))
         extra: tuple[str, ...] = ()
         if ambiguous and len(chosen) == 1 and chosen[0].confirmed:
