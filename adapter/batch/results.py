@@ -97,10 +97,15 @@ class _Lines:
             for rtype, line in lines:
                 out[rtype].append(line)
             issues += [
-                Issue(i.severity, i.code, f"Patient/{patient}: {i.diagnostics}", i.resource,
-                      i.expression)
+                Issue(
+                    i.severity,
+                    i.code,
+                    f"Patient/{patient}: {i.diagnostics}",
+                    i.resource,
+                    i.expression,
+                )
                 for i in found
-            ]  # fmt: skip
+            ]
         if issues:
             out["OperationOutcome"].append(self._line(operation_outcome(issues))[1])
         return out, len(issues)
@@ -119,9 +124,10 @@ def score_partition(job: Job, partition: int) -> PartitionSummary:
             term, scoring = default_terminology(), job.scoring
             for data in read_patients(str(joined), loose):
                 results.add(
-                    score_patient(data, term, now=job.now, original=scoring.original,
-                                  rules=scoring.rules)
-                )  # fmt: skip
+                    score_patient(
+                        data, term, now=job.now, original=scoring.original, rules=scoring.rules
+                    )
+                )
         finally:
             joined.unlink(missing_ok=True)
         lines, summary.issues = results.by_type(loose)

@@ -151,9 +151,14 @@ def run_batch(source: Path, output: Path, *, engine: Engine, options: Options) -
         for counts in engine.map(shard, chunks, stage="shard"):
             _add_counts(summary, counts)
         job = Job(
-            output=output, work=work, chunks=len(chunks), partitions=partitions,
-            now=options.now, scoring=options.scoring, validate=options.validate,
-        )  # fmt: skip
+            output=output,
+            work=work,
+            chunks=len(chunks),
+            partitions=partitions,
+            now=options.now,
+            scoring=options.scoring,
+            validate=options.validate,
+        )
         # The extra last partition holds the resources with no patient, when there are some.
         indexes = list(range(partitions + (summary.unassigned > 0)))
         for done in engine.map(functools.partial(score_partition, job), indexes, stage="score"):

@@ -25,9 +25,10 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``spinemets batch``."""
     parser.add_argument(
-        "source", help="a Bulk Data export: a directory of NDJSON files, or a $export status "
+        "source",
+        help="a Bulk Data export: a directory of NDJSON files, or a $export status "
         "or kick-off URL on a FHIR server",
-    )  # fmt: skip
+    )
     parser.add_argument("--output", required=True, metavar="DIR", help="directory of the results")
     parser.add_argument(
         "--now", help="computation time (FHIR dateTime with zone); default: the current time"
@@ -46,13 +47,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:PORT) to run on"
     )
     parser.add_argument(
-        "--partitions", type=int, metavar="N",
+        "--partitions",
+        type=int,
+        metavar="N",
         help="patient partitions (default: one per 16 MiB of export, at least 16)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--export-timeout", type=float, default=3600.0, metavar="SECONDS",
+        "--export-timeout",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
         help="how long to wait for a server's export to complete (default 3600)",
-    )  # fmt: skip
+    )
     add_server_arguments(
         parser, server_help="FHIR base URL for a SOURCE URL's authentication (default: from it)"
     )
@@ -108,9 +114,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--partitions must be at least 1")
     output = Path(args.output)
     options = Options(
-        now=_now(args.now), scoring=Scoring(args.original, rules_from(os.environ)),
-        validate=args.validate, partitions=args.partitions,
-    )  # fmt: skip
+        now=_now(args.now),
+        scoring=Scoring(args.original, rules_from(os.environ)),
+        validate=args.validate,
+        partitions=args.partitions,
+    )
     engine = _engine(args)  # first: an unreachable cluster fails before a long export
     try:
         source = _source(args, output)
