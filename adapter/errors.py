@@ -17,6 +17,7 @@
     ├── FhirServerError       a FHIR server answered with an error or could not be reached (exit 1)
     │   └── DuplicatesError       the server holds several resources where there must be one
     ├── OverloadedError       the service cannot take more work now (HTTP 503, retry later)
+    ├── ClusterError          the Dask cluster or a worker process could not do the work (exit 1)
     └── OutputError           an output could not be written (disk full, closed pipe) (exit 1)
 
 An invalid resource *inside* usable input is not an exception: it is reported as an issue in an
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
+    "ClusterError",
     "ConfigurationError",
     "DataUnavailableError",
     "DuplicatesError",
@@ -113,6 +115,11 @@ class OverloadedError(SpinemetsError):
     """The service cannot take more work now (a full queue); the caller should retry later."""
 
 
+class ClusterError(SpinemetsError):
+    """The engine running a batch failed: the Dask scheduler cannot be reached, a task was lost
+    on too many workers, or a worker process died."""
+
+
 class TooLargeError(InputError):
     """A request body, or a list in it, is over a configured limit."""
 
@@ -140,6 +147,7 @@ _EXIT: tuple[tuple[type[SpinemetsError], int, str], ...] = (
     (MappingError, 2, "mappings: "),
     (FhirServerError, 1, "FHIR server: "),
     (OutputError, 1, "output: "),
+    (ClusterError, 1, "cluster: "),
 )
 # (class, HTTP status, OperationOutcome issue code)
 _HTTP: tuple[tuple[type[SpinemetsError], int, str], ...] = (

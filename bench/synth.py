@@ -97,3 +97,39 @@ def write_ndjson(path: Path, patients: int, seed: int = 7, size: str = "large") 
                 out.write(json.dumps(resource, separators=(",", ":")) + "\n")
                 count += 1
     return count
+
+
+def write_export(directory: Path, patients: int, seed: int = 7, per_file: int = 100_000) -> int:
+    """The same patients as a Bulk Data export: NDJSON files per resource type
+    (``Patient.000.ndjson``, ``Observation.003.ndjson``…), at most ``per_file`` lines each."""
+    rnd = random.Random(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    files: dict[str, tuple[int, int, object]] = {}  # type → (file number, lines in it, handle)
+    count = 0
+    try:
+        for n in range(patients):
+            for resource in patient_resources(n, rnd):
+                rtype = resource["resourceType"]
+                number, lines, handle = files.get(rtype, (-1, per_file, None))
+                if lines >= per_file:
+                    if handle is not None:
+                        handle.close()
+                    number, lines = number + 1, 0
+                    handle = (directory / f"{rtype}.{number:03d}.ndjson").open("w")
+                handle.write(json.dumps(resource, separators=(",", ":")) + "\n")
+                files[rtype] = (number, lines + 1, handle)
+                count += 1
+    finally:
+        for _, _, handle in files.values():
+            handle.close()
+    return count
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="synthetic patients as a Bulk Data export")
+    parser.add_argument("--export", type=Path, required=True, help="directory to write")
+    parser.add_argument("--patients", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"{write_export(args.export, args.patients)} resources in {args.export}")

@@ -44,9 +44,11 @@ def _summary(check: OrderCheck) -> str:
     where = f" at {', '.join(treated)}" if check.level_named and treated else ""
     if check.compression:
         found = dict.fromkeys(
-            c.finding for lv in check.levels for c in lv.criteria
+            c.finding
+            for lv in check.levels
+            for c in lv.criteria
             if c.number in (4, 5) and c.status == "unmet" and c.finding
-        )  # fmt: skip
+        )
         text = (
             f"{order.display}{where}: suspected cord compression ({'; '.join(found)}) — assess "
             "for decompression and radiotherapy first"

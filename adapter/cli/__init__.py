@@ -27,53 +27,39 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from adapter.fhir.client import add_server_arguments
+    from adapter.cli.batch import add_arguments as add_batch_arguments
+    from adapter.sync.cohort import add_arguments as add_cohort_arguments
+    from adapter.sync.command import add_arguments as add_sync_arguments
 
-    parser = _Parser(prog="spinemets", description=__doc__)
+    parser = _Parser(
+        prog="spinemets",
+        description="Spinal-metastasis scores (SINS, Tomita, revised Tokuhashi) from FHIR R4: "
+        "score files and exports, serve CDS Hooks, sync with a FHIR server. Exit status: 0 done, "
+        "1 failed part-way, 2 unusable input, arguments or configuration.",
+    )
     parser.add_argument("--version", action="version", version=f"spinemets {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     add_score_arguments(
         sub.add_parser("score", help="score a FHIR Bundle or NDJSON file ('-' for stdin)")
     )
-    from adapter.sync.cohort import add_arguments as add_cohort_arguments
-
     add_cohort_arguments(
         sub.add_parser("cohort", help="the cohort report: Table 4, survival, pain and Barthel")
     )
-    conformance = sub.add_parser("conformance", help="publish spinemets' conformance resources")
-    conformance_sub = conformance.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    upload = conformance_sub.add_parser(
-        "upload", help="create or update every CodeSystem, ValueSet, ConceptMap and profile"
+    server.add_conformance_arguments(
+        sub.add_parser("conformance", help="publish spinemets' conformance resources"), _Parser
     )
-    add_server_arguments(upload)
-    from adapter.sync.command import add_arguments as add_sync_arguments
-
-    sync = sub.add_parser("sync", help="score patients on a FHIR server and write the results back")
-    add_sync_arguments(sync)
-    subs = sub.add_parser("subscriptions", help="FHIR Subscriptions that re-score on new data")
-    subs_sub = subs.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    create = subs_sub.add_parser("create", help="create the rest-hook Subscriptions (idempotent)")
-    add_server_arguments(create)
-    create.add_argument(
-        "--endpoint", required=True, help="notification URL of spinemets serve: {base}/fhir-notify"
+    add_batch_arguments(
+        sub.add_parser("batch", help="score a whole Bulk Data export, in partitions by patient")
     )
-    create.add_argument(
-        "--secret-env",
-        default="SPINEMETS_NOTIFY_SECRET",
-        help="environment variable holding the notification secret",
+    add_sync_arguments(
+        sub.add_parser("sync", help="score patients on a FHIR server and write the results back")
     )
-    serve = sub.add_parser("serve", help="run the CDS Hooks 2.0 service (settings: SPINEMETS_*)")
-    serve.add_argument("--host", help="address to bind (default SPINEMETS_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default SPINEMETS_PORT or 8080)")
-    serve.add_argument(
-        "--workers",
-        type=int,
-        help="worker processes (default SPINEMETS_WORKERS or 1); they share the replay cache",
+    server.add_subscriptions_arguments(
+        sub.add_parser("subscriptions", help="FHIR Subscriptions that re-score on new data"),
+        _Parser,
     )
-    serve.add_argument(
-        "--insecure",
-        action="store_true",
-        help="serve without client JWT checks on a non-loopback address (development only)",
+    server.add_serve_arguments(
+        sub.add_parser("serve", help="run the CDS Hooks 2.0 service (settings: SPINEMETS_*)")
     )
     return parser
 
@@ -87,6 +73,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return server.conformance(args)
     if args.command == "subscriptions":
         return server.subscriptions(args)
+    if args.command == "batch":
+        from adapter.cli.batch import run as run_batch
+
+        return run_batch(args)
     if args.command == "cohort":
         from adapter.sync.cohort import run as run_cohort
 

@@ -13,7 +13,63 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["conformance", "serve", "subscriptions", "worker_app"]
+__all__ = [
+    "add_conformance_arguments",
+    "add_serve_arguments",
+    "add_subscriptions_arguments",
+    "conformance",
+    "serve",
+    "subscriptions",
+    "worker_app",
+]
+
+
+def add_conformance_arguments(
+    conformance: argparse.ArgumentParser, parser_class: type[argparse.ArgumentParser]
+) -> None:
+    """``spinemets conformance upload`` and its server options."""
+    from adapter.fhir.client import add_server_arguments
+
+    actions = conformance.add_subparsers(dest="action", required=True, parser_class=parser_class)
+    upload = actions.add_parser(
+        "upload", help="create or update every CodeSystem, ValueSet, ConceptMap and profile"
+    )
+    add_server_arguments(upload)
+
+
+def add_subscriptions_arguments(
+    subs: argparse.ArgumentParser, parser_class: type[argparse.ArgumentParser]
+) -> None:
+    """``spinemets subscriptions create``: the server, the endpoint and the secret's variable."""
+    from adapter.fhir.client import add_server_arguments
+
+    actions = subs.add_subparsers(dest="action", required=True, parser_class=parser_class)
+    create = actions.add_parser("create", help="create the rest-hook Subscriptions (idempotent)")
+    add_server_arguments(create)
+    create.add_argument(
+        "--endpoint", required=True, help="notification URL of spinemets serve: {base}/fhir-notify"
+    )
+    create.add_argument(
+        "--secret-env",
+        default="SPINEMETS_NOTIFY_SECRET",
+        help="environment variable holding the notification secret",
+    )
+
+
+def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
+    """``spinemets serve``: options that override the SPINEMETS_* settings."""
+    serve.add_argument("--host", help="address to bind (default SPINEMETS_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default SPINEMETS_PORT or 8080)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default SPINEMETS_WORKERS or 1); they share the replay cache",
+    )
+    serve.add_argument(
+        "--insecure",
+        action="store_true",
+        help="serve without client JWT checks on a non-loopback address (development only)",
+    )
 
 
 def conformance(args: argparse.Namespace) -> int:

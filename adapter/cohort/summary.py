@@ -129,9 +129,14 @@ def _outcomes(outcomes: Sequence[PatientOutcome]) -> dict[str, Any]:
         out[f"{measure}_test"] = (
             None
             if test is None
-            else {"test": test.test, "n": test.n, "statistic": _r(test.statistic),
-                  "p": float(f"{test.p:.4g}"), "df": [test.df_num, test.df_den]}
-        )  # fmt: skip
+            else {
+                "test": test.test,
+                "n": test.n,
+                "statistic": _r(test.statistic),
+                "p": float(f"{test.p:.4g}"),
+                "df": [test.df_num, test.df_den],
+            }
+        )
     return out
 
 

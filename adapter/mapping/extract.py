@@ -41,13 +41,21 @@ from adapter.vocabulary import (
 __all__ = ["LevelAssessment", "PatientAssessment", "extract_patient", "read_observation"]
 
 _VISCERAL = Presence(
-    "visceral-metastases", TOMITA_VISCERAL, "visceral", Visceral, Visceral.NONE,
+    "visceral-metastases",
+    TOMITA_VISCERAL,
+    "visceral",
+    Visceral,
+    Visceral.NONE,
     (Visceral.TREATABLE, Visceral.UNTREATABLE),
-)  # fmt: skip
+)
 _MAJOR = Presence(
-    "major-organ-metastases", TOKUHASHI_MAJOR_ORGAN, "major-organ", MajorOrgan, MajorOrgan.NONE,
+    "major-organ-metastases",
+    TOKUHASHI_MAJOR_ORGAN,
+    "major-organ",
+    MajorOrgan,
+    MajorOrgan.NONE,
     (MajorOrgan.REMOVABLE, MajorOrgan.UNREMOVABLE),
-)  # fmt: skip
+)
 _DEFAULT_RULES = Rules()
 
 

@@ -21,6 +21,7 @@ from adapter.mapping.measures import calendar_day, read_cement, read_measurement
 from adapter.mapping.outcomes import (
     Complication,
     PatientOutcome,
+    Trajectory,
     age_at,
     select_time_points,
 )
@@ -68,10 +69,13 @@ def index_event(
 ) -> list[ProcedureRecord]:
     """The completed index procedures of the first day one was performed (none: [])."""
     candidates = [
-        p for p in procedures
-        if p.status == "completed" and p.time is not None and p.time <= now
+        p
+        for p in procedures
+        if p.status == "completed"
+        and p.time is not None
+        and p.time <= now
         and (_in(term, AUGMENTATION, p) or _in(term, FIXATION, p))
-    ]  # fmt: skip
+    ]
     if not candidates:
         return []
     first = min(calendar_day(p.time) for p in candidates if p.time is not None)
@@ -135,9 +139,10 @@ def _complications(
     ]
     for rec in records:
         kinds = [
-            k for k in COMPLICATIONS
+            k
+            for k in COMPLICATIONS
             if any(ctx.term.in_value_set(f"complication-{k}", c.system, c.code) for c in rec.codes)
-        ]  # fmt: skip
+        ]
         if not kinds or rec.time is None or not start.instant <= rec.time.instant <= now.instant:
             continue  # a complication is one after the start of the index procedure
         for kind in kinds:
@@ -148,6 +153,24 @@ def _complications(
 
 
 _RULES = Rules()
+
+
+def _warn_conflicts(ctx: Context, patient: str, pain: Trajectory, barthel: Trajectory) -> None:
+    for measure, trajectory in (("pain", pain), ("Barthel Index", barthel)):
+        for tp in trajectory.conflicts:
+            message = f"Patient/{patient}: {measure} at {tp}: equal candidates disagree."
+            ctx.issues.append(Issue("warning", "business-rule", message))
+
+
+def _measure_evidence(data: PatientData, pain: Trajectory, barthel: Trajectory) -> list[Evidence]:
+    """The Observations chosen at the time points: evidence of the outcome."""
+    chosen = [m for t in (pain, barthel) for m in t.points if m is not None]
+    by_ref = {o.ref.reference: o for o in data.observations}
+    return [
+        Evidence(by_ref[m.source].ref, by_ref[m.source].time, "outcome measurement")
+        for m in chosen
+        if m.source in by_ref
+    ]
 
 
 def extract_follow_up(
@@ -174,27 +197,26 @@ def extract_follow_up(
     complications = _complications(ctx, data, start, now)
     record = data.record
     birth = record.birth_date if record else None
-    for measure, trajectory in (("pain", pain), ("Barthel Index", barthel)):
-        for tp in trajectory.conflicts:
-            message = f"Patient/{data.patient}: {measure} at {tp}: equal candidates disagree."
-            ctx.issues.append(Issue("warning", "business-rule", message))
+    _warn_conflicts(ctx, data.patient, pain, barthel)
     outcome = PatientOutcome(
-        patient=data.patient, index_day=index_day, index_start=start.instant,
-        procedures=tuple(sorted(refs)), treated_levels=_treated(ctx, event, staging),
-        cement_ml=cement.total_ml, sex=record.gender if record else None,
+        patient=data.patient,
+        index_day=index_day,
+        index_start=start.instant,
+        procedures=tuple(sorted(refs)),
+        treated_levels=_treated(ctx, event, staging),
+        cement_ml=cement.total_ml,
+        sex=record.gender if record else None,
         age_years=age_at(calendar_day(birth), index_day) if birth else None,
-        primary_sites=primary_sites, died=died, death=death.instant if death else None,
-        last_follow_up=last.instant if last else None, pain=pain, barthel=barthel,
+        primary_sites=primary_sites,
+        died=died,
+        death=death.instant if death else None,
+        last_follow_up=last.instant if last else None,
+        pain=pain,
+        barthel=barthel,
         complications=tuple(c for c, _ in complications),
-    )  # fmt: skip
+    )
     evidence = [Evidence(p.ref, p.time, "index procedure") for p in event]
     evidence += [Evidence(o.ref, o.time, "cement volume") for o in cement.used]
-    chosen = [m for t in (pain, barthel) for m in t.points if m is not None]
-    by_ref = {o.ref.reference: o for o in data.observations}
-    evidence += [
-        Evidence(by_ref[m.source].ref, by_ref[m.source].time, "outcome measurement")
-        for m in chosen
-        if m.source in by_ref
-    ]
+    evidence += _measure_evidence(data, pain, barthel)
     evidence += [e for _, e in complications]
     return FollowUp(outcome, tuple(evidence), tuple(ctx.issues))

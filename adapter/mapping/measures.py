@@ -113,11 +113,15 @@ def read_measurements(
         assert obs.time is not None
         out[measure].append(
             Measurement(
-                value=value, instant=obs.time.instant, day=calendar_day(obs.time),
-                timed="T" in obs.time.text, rank=PAIN_RANK.get(code, 0),
-                source=obs.ref.reference, text=obs.time.text,
+                value=value,
+                instant=obs.time.instant,
+                day=calendar_day(obs.time),
+                timed="T" in obs.time.text,
+                rank=PAIN_RANK.get(code, 0),
+                source=obs.ref.reference,
+                text=obs.time.text,
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -128,9 +132,11 @@ class Cement:
 
 
 def read_cement(
-    ctx: Context, observations: Iterable[ObservationRecord], event: frozenset[str],
+    ctx: Context,
+    observations: Iterable[ObservationRecord],
+    event: frozenset[str],
     now: ClinicalTime,
-) -> Cement:  # fmt: skip
+) -> Cement:
     """The sum of the cement volumes recorded for the index event's procedures."""
     used: list[ObservationRecord] = []
     total = 0.0

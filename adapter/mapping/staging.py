@@ -171,10 +171,15 @@ def _used(staging: Staging) -> int:
     return sum(
         len(found)
         for found in (
-            staging.lesions, staging.visceral, staging.major, staging.primaries,
-            staging.neoplastic_fractures, staging.other_fractures, staging.coagulation,
+            staging.lesions,
+            staging.visceral,
+            staging.major,
+            staging.primaries,
+            staging.neoplastic_fractures,
+            staging.other_fractures,
+            staging.coagulation,
         )
-    )  # fmt: skip
+    )
 
 
 def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging:
@@ -193,6 +198,9 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
             # Said, so that a cancer the maps do not know is never silently left out.
             codes = ", ".join(c.code for c in cond.codes)
             ref = cond.ref.reference
-            ctx.warn(ref, f"{ref}: cancer code {codes} names no primary site or metastasis "
-                          "spinemets maps: not used.")  # fmt: skip
+            ctx.warn(
+                ref,
+                f"{ref}: cancer code {codes} names no primary site or metastasis "
+                "spinemets maps: not used.",
+            )
     return staging

@@ -18,8 +18,11 @@ from adapter.render.plots import Series, km_svg, series_svg
 
 __all__ = ["cohort_page"]
 
-_SCORE_TITLES = {"sins": "SINS (worst level)", "tomita": "Tomita", "tokuhashi-revised":
-                 "Revised Tokuhashi"}  # fmt: skip
+_SCORE_TITLES = {
+    "sins": "SINS (worst level)",
+    "tomita": "Tomita",
+    "tokuhashi-revised": "Revised Tokuhashi",
+}
 _PLAIN = {"esophagus": "oesophagus", "uterus": "uterus (cervix, corpus)"}
 
 
@@ -35,22 +38,31 @@ def _table4(s: Mapping[str, Any]) -> str:
             (f"Sex: {escape(sex)}", _num(f"sex.{sex}", count), "")
             for sex, count in s["sex"].items()
         ),
-        ("Age, years (mean ± SD)", _num("age_years.mean", age["mean"]),
-         f'± <span data-key="age_years.sd">{fmt(age["sd"])}</span>; range '
-         f'{fmt(age["min"])}–{fmt(age["max"])}'),
+        (
+            "Age, years (mean ± SD)",
+            _num("age_years.mean", age["mean"]),
+            f'± <span data-key="age_years.sd">{fmt(age["sd"])}</span>; range '
+            f"{fmt(age['min'])}–{fmt(age['max'])}",
+        ),
         *(
             (f"Primary: {escape(_PLAIN.get(site, site))}", _num(f"primary_sites.{site}", count), "")
             for site, count in s["primary_sites"].items()
         ),
-        ("Cement (PMMA), mL, median", _num("cement_ml.median", cement["median"]),
-         f'range <span data-key="cement_ml.min">{fmt(cement["min"])}</span>–'
-         f'<span data-key="cement_ml.max">{fmt(cement["max"])}</span>; '
-         f"{cement['patients']} patients"),
-        ("Follow-up, months (mean)", _num("follow_up_months.mean", follow["mean"]),
-         f'range <span data-key="follow_up_months.min">{fmt(follow["min"])}</span>–'
-         f'<span data-key="follow_up_months.max">{fmt(follow["max"])}</span>'),
+        (
+            "Cement (PMMA), mL, median",
+            _num("cement_ml.median", cement["median"]),
+            f'range <span data-key="cement_ml.min">{fmt(cement["min"])}</span>–'
+            f'<span data-key="cement_ml.max">{fmt(cement["max"])}</span>; '
+            f"{cement['patients']} patients",
+        ),
+        (
+            "Follow-up, months (mean)",
+            _num("follow_up_months.mean", follow["mean"]),
+            f'range <span data-key="follow_up_months.min">{fmt(follow["min"])}</span>–'
+            f'<span data-key="follow_up_months.max">{fmt(follow["max"])}</span>',
+        ),
         ("Deaths", _num("deaths", s["deaths"]), ""),
-    ]  # fmt: skip
+    ]
     levels = ", ".join(
         f'{escape(lv)} <span data-key="levels_treated.{escape(lv)}">{n}</span>'
         for lv, n in s["levels_treated"].items()
@@ -139,9 +151,12 @@ def _measure(s: Mapping[str, Any], measure: str, title: str, y_range: tuple[floa
     )
     label = f"{title}, mean ± SD at each time point"
     svg = series_svg(
-        [series], label=label, ticks=[TIME_POINT_LABELS[r["time_point"]] for r in rows],
-        y_label=title, y_range=y_range,
-    )  # fmt: skip
+        [series],
+        label=label,
+        ticks=[TIME_POINT_LABELS[r["time_point"]] for r in rows],
+        y_label=title,
+        y_range=y_range,
+    )
     body = table(
         ("Time point", "Patients", "Mean", "SD"),
         [

@@ -102,9 +102,12 @@ def _outcomes(outcome: PatientOutcome) -> str:
     ):
         values = [outcome.trajectory(measure).value(tp) for tp in TIME_POINTS]
         svg = series_svg(
-            [Series(title, x, values)], label=f"{title} of {outcome.patient} over time",
-            ticks=ticks, y_label=title, y_range=y_range,
-        )  # fmt: skip
+            [Series(title, x, values)],
+            label=f"{title} of {outcome.patient} over time",
+            ticks=ticks,
+            y_label=title,
+            y_range=y_range,
+        )
         parts.append('<div class="layout">')
         parts.append(f"<figure>{svg}<figcaption>{escape(title)}</figcaption></figure>")
         parts.append(

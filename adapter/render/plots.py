@@ -36,9 +36,13 @@ def _figure(width: float, height: float) -> Any:
     from matplotlib.figure import Figure
 
     matplotlib.rcParams.update(
-        {"svg.fonttype": "none", "svg.hashsalt": "spinemets", "font.size": 10,
-         "font.family": "DejaVu Sans"}
-    )  # fmt: skip
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "spinemets",
+            "font.size": 10,
+            "font.family": "DejaVu Sans",
+        }
+    )
     return Figure(figsize=(width, height), layout="constrained")
 
 
@@ -68,9 +72,14 @@ def km_svg(
     ax.step(xs, ys, where="post", color=_COLOURS[0], linewidth=2, label="Survival")
     if censored:
         ax.plot(
-            [t for t, _ in censored], [s for _, s in censored], linestyle="none", marker="|",
-            markersize=9, color=_COLOURS[0], label="Censored",
-        )  # fmt: skip
+            [t for t, _ in censored],
+            [s for _, s in censored],
+            linestyle="none",
+            marker="|",
+            markersize=9,
+            color=_COLOURS[0],
+            label="Censored",
+        )
     ax.axhline(0.5, color="#666666", linestyle=":", linewidth=1)
     ax.set_ylim(0, 1.05)
     ax.set_xlim(0, max(xs) * 1.02 or 1)
@@ -100,9 +109,15 @@ def series_svg(
         if s.error is not None:
             errs = [e or 0.0 for x, e in zip(s.x, s.error, strict=True) if x in dict(points)]
         ax.errorbar(
-            [x for x, _ in points], [y for _, y in points], yerr=errs, marker="o", capsize=4,
-            color=_COLOURS[i % len(_COLOURS)], linewidth=2, label=s.label,
-        )  # fmt: skip
+            [x for x, _ in points],
+            [y for _, y in points],
+            yerr=errs,
+            marker="o",
+            capsize=4,
+            color=_COLOURS[i % len(_COLOURS)],
+            linewidth=2,
+            label=s.label,
+        )
     ax.set_xticks(range(len(ticks)), list(ticks))
     ax.set_xlim(-0.3, len(ticks) - 0.7)
     ax.set_ylim(*y_range)

@@ -46,10 +46,13 @@ def _components() -> tuple[Concept, ...]:
             out.append(Concept(f"{measure}-{tp}", f"{title} {when}", definition))
         for tp, when, window in OUTCOME_TIME_POINTS[1:]:
             out.append(
-                Concept(f"{measure}-{tp}-change", f"{title} change from baseline {when}",
-                        f"{title} {when} ({window}) minus {title} before the procedure "
-                        "(negative = lower).")
-            )  # fmt: skip
+                Concept(
+                    f"{measure}-{tp}-change",
+                    f"{title} change from baseline {when}",
+                    f"{title} {when} ({window}) minus {title} before the procedure "
+                    "(negative = lower).",
+                )
+            )
     return tuple(out)
 
 

@@ -73,14 +73,17 @@ def _score_concepts() -> list[dict[str, Any]]:
 def score_code_system() -> dict[str, Any]:
     concepts = _score_concepts()
     out = _header(
-        "CodeSystem", "score", "Score", "spinemets score and component codes",
+        "CodeSystem",
+        "score",
+        "Score",
+        "spinemets score and component codes",
         "Codes for the totals and components of the scores the spinemets adapter computes "
         "(SINS, Tomita, revised and original Tokuhashi), and for the published versions "
         "(methods) they follow; and the per-patient outcome summary after an index procedure "
         "(outcome-trajectory) with its components. Used as Observation.code, "
         "Observation.component.code, "
         "Observation.method and RiskAssessment.code/method.",
-    )  # fmt: skip
+    )
     out |= {"caseSensitive": True, "content": "complete", "count": len(concepts)}
     out["property"] = [
         {"code": "kind", "uri": f"{SCORE}#kind", "description": _KIND, "type": "code"}
@@ -96,20 +99,35 @@ def category_code_system() -> dict[str, Any]:
         for b in s.bands
     ]
     out = _header(
-        "CodeSystem", "category", "Category", "spinemets result categories",
+        "CodeSystem",
+        "category",
+        "Category",
+        "spinemets result categories",
         "Result categories (bands of the total) of the scores the spinemets adapter computes, "
         "used as Observation.interpretation and RiskAssessment.prediction.qualitativeRisk. Each "
         "concept carries the total it belongs to and its inclusive range.",
-    )  # fmt: skip
+    )
     out |= {"caseSensitive": True, "content": "complete", "count": len(concepts)}
     out["property"] = [
-        {"code": "score", "uri": f"{CATEGORY}#score",
-         "description": "The total code (CodeSystem score) the band belongs to.", "type": "code"},
-        {"code": "low", "uri": f"{CATEGORY}#low",
-         "description": "Lowest total in the band (inclusive).", "type": "integer"},
-        {"code": "high", "uri": f"{CATEGORY}#high",
-         "description": "Highest total in the band (inclusive).", "type": "integer"},
-    ]  # fmt: skip
+        {
+            "code": "score",
+            "uri": f"{CATEGORY}#score",
+            "description": "The total code (CodeSystem score) the band belongs to.",
+            "type": "code",
+        },
+        {
+            "code": "low",
+            "uri": f"{CATEGORY}#low",
+            "description": "Lowest total in the band (inclusive).",
+            "type": "integer",
+        },
+        {
+            "code": "high",
+            "uri": f"{CATEGORY}#high",
+            "description": "Highest total in the band (inclusive).",
+            "type": "integer",
+        },
+    ]
     out["concept"] = concepts
     return out
 
@@ -123,9 +141,12 @@ def _category_value_set(spec: ScoreSpec) -> dict[str, Any]:
     label = spec.title.split(" (")[0]
     name = "".join(part.capitalize() for part in spec.code.split("-"))
     out = _header(
-        "ValueSet", f"category-{spec.code}", f"Category{name}", f"{label} categories",
+        "ValueSet",
+        f"category-{spec.code}",
+        f"Category{name}",
+        f"{label} categories",
         f"The result categories (bands) of the {label} score total '{spec.code}'.",
-    )  # fmt: skip
+    )
     out["compose"] = _enumerated(CATEGORY, [(b.code, b.display) for b in spec.bands])
     return out
 
@@ -140,31 +161,43 @@ def published() -> dict[str, dict[str, Any]]:
         vs = _category_value_set(spec)
         out[f"ValueSet-{vs['id']}.json"] = vs
     category = _header(
-        "ValueSet", "category", "Category", "Result categories",
+        "ValueSet",
+        "category",
+        "Category",
+        "Result categories",
         "Every result category (band) of every score in the spinemets category CodeSystem "
         "(RiskAssessment.prediction.qualitativeRisk).",
-    )  # fmt: skip
+    )
     category["compose"] = {"include": [{"system": CATEGORY}]}
     out["ValueSet-category.json"] = category
     totals = _header(
-        "ValueSet", "score-total", "ScoreTotal", "Score totals",
+        "ValueSet",
+        "score-total",
+        "ScoreTotal",
+        "Score totals",
         "The total codes of the scores (Observation.code of a score).",
-    )  # fmt: skip
+    )
     totals["compose"] = _enumerated(SCORE, [(s.code, s.display) for s in SCORES.values()])
     out["ValueSet-score-total.json"] = totals
     components = _header(
-        "ValueSet", "score-component", "ScoreComponent", "Score components",
+        "ValueSet",
+        "score-component",
+        "ScoreComponent",
+        "Score components",
         "The component codes of the scores (Observation.component.code).",
-    )  # fmt: skip
+    )
     pairs = {c.code: c.display for s in SCORES.values() for c in s.components}
     components["compose"] = _enumerated(SCORE, list(pairs.items()))
     out["ValueSet-score-component.json"] = components
     outcome = _header(
-        "ValueSet", "outcome-component", "OutcomeComponent", "Outcome summary components",
+        "ValueSet",
+        "outcome-component",
+        "OutcomeComponent",
+        "Outcome summary components",
         "The component codes of the per-patient outcome summary Observation (code "
         "outcome-trajectory): pain and Barthel Index at each contract §6 time point, and their "
         "change from baseline.",
-    )  # fmt: skip
+    )
     outcome["compose"] = _enumerated(SCORE, [(c.code, c.display) for c in OUTCOME_COMPONENTS])
     out["ValueSet-outcome-component.json"] = outcome
     return out

@@ -134,9 +134,13 @@ class SmartBackendAuth(httpx.Auth):
     def assertion(self, now: float, audience: str) -> str:
         """The signed client assertion (RFC 7523) for the token endpoint ``audience``."""
         claims = {
-            "iss": self.client_id, "sub": self.client_id, "aud": audience,
-            "exp": int(now) + 300, "iat": int(now), "jti": str(uuid.uuid4()),
-        }  # fmt: skip
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": audience,
+            "exp": int(now) + 300,
+            "iat": int(now),
+            "jti": str(uuid.uuid4()),
+        }
         headers = {"kid": self._key.kid, "typ": "JWT"}
         return jwt.encode(claims, self._key.key, algorithm=self._key.algorithm, headers=headers)
 
@@ -163,9 +167,11 @@ class SmartBackendAuth(httpx.Auth):
                 if self._token_url is None:
                     url = f"{self._fhir_base}/.well-known/smart-configuration"
                     found = yield httpx.Request(
-                        "GET", url, headers={"Accept": "application/json"},
+                        "GET",
+                        url,
+                        headers={"Accept": "application/json"},
                         extensions={"timeout": timeout} if timeout else {},
-                    )  # fmt: skip
+                    )
                     await found.aread()
                     endpoint = _json(found, "the smart-configuration").get("token_endpoint")
                     if not isinstance(endpoint, str) or not endpoint.startswith("https://"):
@@ -181,9 +187,11 @@ class SmartBackendAuth(httpx.Auth):
                     "client_assertion": self.assertion(now, self._token_url),
                 }
                 answer = yield httpx.Request(
-                    "POST", self._token_url, data=form,
+                    "POST",
+                    self._token_url,
+                    data=form,
                     extensions={"timeout": timeout} if timeout else {},
-                )  # fmt: skip
+                )
                 await answer.aread()
                 body = _json(answer, "the token endpoint")
                 access, lifetime = body.get("access_token"), body.get("expires_in", 300)

@@ -142,8 +142,10 @@ class FhirClient:
         *,
         body: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
-        """Send one request; every transport failure or error status becomes FhirServerError."""
+        """Send one request; every transport failure or error status becomes FhirServerError.
+        With ``stream`` the body of a success is left unread (the caller closes the response)."""
         url = urljoin(self.base_url, path_or_url)
         if not self.same_origin(url):
             raise FhirServerError("refused to send a request outside the FHIR server's origin")
@@ -154,10 +156,11 @@ class FhirClient:
         auth = self.settings.auth or httpx.USE_CLIENT_DEFAULT
         # orjson: a few times faster than the standard library on FHIR Bundles, both ways.
         content = orjson.dumps(body) if body is not None else None
+        request = self._http.build_request(
+            method, url, headers=sent, content=content, timeout=self.settings.timeout
+        )
         try:
-            response = await self._http.request(
-                method, url, headers=sent, content=content, timeout=self.settings.timeout, auth=auth
-            )
+            response = await self._http.send(request, auth=auth, stream=stream)
         except httpx.TimeoutException:
             raise FhirServerError("the FHIR server did not answer in time") from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
@@ -165,6 +168,9 @@ class FhirClient:
                 f"the FHIR server could not be reached ({type(exc).__name__})"
             ) from None
         if response.status_code >= 400:
+            if stream:
+                await response.aread()  # the diagnostics below
+                await response.aclose()
             raise FhirServerError(
                 f"the FHIR server answered {response.status_code}",
                 status=response.status_code,
@@ -172,6 +178,24 @@ class FhirClient:
                 diagnostics=_diagnostics(response),
             )
         return response
+
+    async def send(
+        self, method: str, path_or_url: str, *, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """One request and its answer as it is (status, headers, body), for exchanges beyond
+        reads and writes: the kick-off and status of an asynchronous request (Bulk Data)."""
+        return await self._request(method, path_or_url, headers=headers)
+
+    @asynccontextmanager
+    async def stream(
+        self, path_or_url: str, *, headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """GET whose body is read piece by piece (``aiter_bytes``): a Bulk Data file."""
+        response = await self._request("GET", path_or_url, headers=headers, stream=True)
+        try:
+            yield response
+        finally:
+            await response.aclose()
 
     @staticmethod
     def _resource(response: httpx.Response) -> dict[str, Any]:

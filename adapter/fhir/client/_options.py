@@ -16,9 +16,14 @@ from adapter.fhir.client._settings import FhirServerSettings
 __all__ = ["add_server_arguments", "server_settings"]
 
 
-def add_server_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--fhir-server`` and the authentication options."""
-    parser.add_argument("--fhir-server", required=True, help="FHIR R4 base URL")
+def add_server_arguments(
+    parser: argparse.ArgumentParser, *, server_help: str | None = None
+) -> None:
+    """``--fhir-server`` (required unless ``server_help`` says where it comes from otherwise)
+    and the authentication options."""
+    parser.add_argument(
+        "--fhir-server", required=server_help is None, help=server_help or "FHIR R4 base URL"
+    )
     parser.add_argument(
         "--token-env",
         default="SPINEMETS_FHIR_TOKEN",

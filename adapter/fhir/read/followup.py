@@ -76,8 +76,13 @@ def parse_follow_up(
         if rtype == "Encounter":
             return None  # an Encounter may have no subject: it is then about no patient
         label = ref.reference or f"{rtype} without id"
-        return Issue("error", "required", f"{label} has no Patient subject; ignored.",
-                     ref.reference, "subject")  # fmt: skip
+        return Issue(
+            "error",
+            "required",
+            f"{label} has no Patient subject; ignored.",
+            ref.reference,
+            "subject",
+        )
     status = resource.get("status")
     status = status if isinstance(status, str) else None
     if rtype == "Procedure":

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from adapter.fhir.read.followup import FollowUpRecord
 
 __all__ = [
+    "READ_TYPES",
     "Coding",
     "ConditionRecord",
     "MedicationRecord",
@@ -287,6 +288,8 @@ _READ = frozenset(
     {"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"}
 )
 _FOLLOW_UP = frozenset({"Procedure", "Encounter", "AdverseEvent"})
+# Every resource type parse_resource reads; the rest of an input is never looked at.
+READ_TYPES = _READ | _FOLLOW_UP
 
 
 def parse_resource(

@@ -54,8 +54,9 @@ def _component(code: str, value: float | None) -> dict[str, Any]:
 
 
 def _values(trajectory: Trajectory, measure: str) -> list[tuple[str, float | None]]:
-    out: list[tuple[str, float | None]] = [(f"{measure}-{tp}", trajectory.value(tp))
-                                          for tp in TIME_POINTS]  # fmt: skip
+    out: list[tuple[str, float | None]] = [
+        (f"{measure}-{tp}", trajectory.value(tp)) for tp in TIME_POINTS
+    ]
     out += [(f"{measure}-{tp}-change", trajectory.change(tp)) for tp in TIME_POINTS[1:]]
     return out
 

@@ -73,10 +73,14 @@ class Notifications:
         try:
             async with FhirClient.connect(settings.fhir()) as client:
                 workers = Workers(
-                    queue, client, term, concurrency=settings.notify_concurrency,
-                    attempts=settings.notify_attempts, lease=settings.notify_lease,
+                    queue,
+                    client,
+                    term,
+                    concurrency=settings.notify_concurrency,
+                    attempts=settings.notify_attempts,
+                    lease=settings.notify_lease,
                     scoring=Scoring(settings.original_tokuhashi, rules_from(os.environ)),
-                )  # fmt: skip
+                )
                 workers.start()
                 self.workers = workers
                 self._active = Active(

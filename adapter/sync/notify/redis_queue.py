@@ -169,13 +169,18 @@ class RedisNotificationQueue:
 
         try:
             client = redis.Redis.from_url(
-                self.url, decode_responses=True, socket_timeout=self.timeout,
+                self.url,
+                decode_responses=True,
+                socket_timeout=self.timeout,
                 socket_connect_timeout=self.timeout,
                 # Once, on a dropped connection (a Redis restart), never on a timeout: a script
                 # may have run, and running it twice could lease a second patient.
-                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 1,
-                            supported_errors=(redis.ConnectionError,)),
-            )  # fmt: skip
+                retry=Retry(
+                    ExponentialBackoff(cap=0.5, base=0.05),
+                    1,
+                    supported_errors=(redis.ConnectionError,),
+                ),
+            )
             scripts = {name: client.register_script(lua) for name, lua in _SCRIPTS.items()}
             client.set(f"{self.prefix}probe", "1", px=10_000)  # a read-only replica fails here
             for script in scripts.values():
@@ -195,8 +200,11 @@ class RedisNotificationQueue:
         except redis.RedisError:  # INFO may be forbidden by an ACL: nothing to say then
             return
         if policy.startswith("allkeys"):
-            log.warning("Redis maxmemory-policy is %s: queued notifications may be evicted "
-                        "(use noeviction)", policy)  # fmt: skip
+            log.warning(
+                "Redis maxmemory-policy is %s: queued notifications may be evicted "
+                "(use noeviction)",
+                policy,
+            )
 
     def close(self) -> None:
         if self._redis is not None:
@@ -233,8 +241,15 @@ class RedisNotificationQueue:
         self._run("done", self._keys(claim.patient), args)
 
     def failed(self, claim: Claim, retry_at: float, attempts: int) -> bool:
-        args = (self._entries, claim.patient, claim.owner, claim.generation, claim.attempts,
-                attempts, repr(retry_at))  # fmt: skip
+        args = (
+            self._entries,
+            claim.patient,
+            claim.owner,
+            claim.generation,
+            claim.attempts,
+            attempts,
+            repr(retry_at),
+        )
         return bool(self._run("failed", self._keys(claim.patient), args))
 
     def release(self, owner: str) -> None:

@@ -107,9 +107,13 @@ class Workers:
             # Within the lease: past it, another worker may take the patient.
             async with asyncio.timeout(self.lease * 0.9):
                 outcome = await sync_patient(
-                    self.client, self.term, claim.patient, now=now_time(), policy=self.policy,
+                    self.client,
+                    self.term,
+                    claim.patient,
+                    now=now_time(),
+                    policy=self.policy,
                     scoring=self.scoring,
-                )  # fmt: skip
+                )
         except TimeoutError:
             outcome = Outcome(claim.patient, "failed", "the re-sync took longer than its lease")
         except InputError as exc:  # an id the server refuses to read: no retry can help
@@ -127,8 +131,16 @@ class Workers:
         delay = _BACKOFF[min(claim.attempts, len(_BACKOFF) - 1)]
         kept = await self._call(self.queue.failed, claim, time.time() + delay, self.attempts)
         if kept:
-            log.warning("re-sync of Patient/%s failed (%s); retry in %.0f s", claim.patient,
-                        outcome.reason, delay)  # fmt: skip
+            log.warning(
+                "re-sync of Patient/%s failed (%s); retry in %.0f s",
+                claim.patient,
+                outcome.reason,
+                delay,
+            )
         else:
-            log.error("re-sync of Patient/%s failed %d times (%s); given up until it is "
-                      "notified again", claim.patient, self.attempts, outcome.reason)  # fmt: skip
+            log.error(
+                "re-sync of Patient/%s failed %d times (%s); given up until it is notified again",
+                claim.patient,
+                self.attempts,
+                outcome.reason,
+            )

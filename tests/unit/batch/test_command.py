@@ -1,0 +1,162 @@
+"""``spinemets batch`` on a directory export: the results of ``spinemets score``, whatever the
+number of processes, re-runs that replace and never duplicate, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from adapter import cli
+from adapter.batch.engines import LocalEngine
+from adapter.errors import ClusterError
+from tests.support.bulk import NOW, batch_results, score_results, write_export
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("export")
+    paths = write_export(directory)
+    return directory, paths
+
+
+@pytest.fixture(scope="module")
+def expected(export, tmp_path_factory):
+    """What `spinemets score` makes of the whole export as one NDJSON file."""
+    _, paths = export
+    joined = tmp_path_factory.mktemp("joined") / "all.ndjson"
+    joined.write_bytes(b"".join(p.read_bytes() for p in paths))
+    out = tmp_path_factory.mktemp("score") / "bundle.json"
+    with open(out, "w") as handle, pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stdout", handle)
+        assert cli.main(["score", str(joined), "--now", NOW]) == 0
+    return score_results(json.loads(out.read_text()))
+
+
+def _batch(source, output, *extra):
+    return cli.main(["batch", str(source), "--output", str(output), "--now", NOW, *extra])
+
+
+def test_one_process_gives_what_score_gives(export, expected, tmp_path, capsys):
+    assert _batch(export[0], tmp_path, "--workers", "1") == 0
+    resources, issues = batch_results(tmp_path)
+    assert len(resources) > 1000
+    assert (resources, issues) == expected
+    assert "Condition/orphan has no Patient subject; ignored." in {i["diagnostics"] for i in issues}
+    out = capsys.readouterr().out
+    assert out.startswith("127 patients in 16 partitions on 1 local process: ")
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    listed = {o["url"] for o in manifest["output"] + manifest["error"]}
+    assert listed == {p.name for p in tmp_path.glob("*.ndjson")}
+    assert sum(o["count"] for o in manifest["output"]) == len(resources)
+    assert manifest["transactionTime"] == NOW and manifest["extension"]["patients"] == 127
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("_", "."))) == [
+        ".spinemets-batch.lock"]  # fmt: skip
+
+
+def test_two_processes_write_the_same_files_as_one(export, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert _batch(export[0], one, "--workers", "1", "--partitions", "5") == 0
+    assert _batch(export[0], two, "--workers", "2", "--partitions", "5") == 0
+    files = {p.name: p.read_bytes() for p in one.iterdir()}
+    assert {p.name: p.read_bytes() for p in two.iterdir()} == files
+    results = [n for n in files if n.endswith(".ndjson") and not n.startswith("OperationOutcome")]
+    assert len(results) == 5 * 3  # Observation, RiskAssessment, Provenance in each partition
+    assert "OperationOutcome.unassigned.ndjson" in files
+
+
+def test_a_rerun_replaces_its_files_and_another_partition_count_leaves_no_stale_one(tmp_path):
+    source = tmp_path / "export"
+    write_export(source, synthetic=40, fixtures=False)
+    output = tmp_path / "out"
+    results = []
+    for partitions in ("7", "7", "3"):
+        assert _batch(source, output, "--workers", "1", "--partitions", partitions) == 0
+        results.append(batch_results(output))
+    assert len(results[0][0]) == 40 * 9  # no patient twice, none missing
+    assert results[0] == results[1] == results[2]
+    assert {p.name.split(".")[1] for p in output.glob("*.ndjson")} == {
+        "p00000", "p00001", "p00002", "unassigned"}  # fmt: skip
+
+
+def test_a_worker_process_that_dies_fails_the_run_in_one_line(tmp_path):
+    engine = LocalEngine(2)
+    try:
+        with pytest.raises(ClusterError, match="worker process died during the test pass"):
+            list(engine.map(os._exit, [3, 4], stage="test"))
+    finally:
+        engine.close()
+
+
+def _error(capsys):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_unusable_exports_exit_2_with_one_line(export, tmp_path, capsys):
+    assert _batch(tmp_path / "missing", tmp_path / "out") == 2
+    assert "missing is not a directory" in _error(capsys)
+    source = tmp_path / "export"
+    source.mkdir()
+    (source / "Observation.ndjson").write_text('{"resourceType":"Observation"}\n')
+    assert _batch(source, tmp_path / "out") == 2
+    assert "no Patient file" in _error(capsys)
+    (source / "Patient.ndjson").write_text(
+        '{"resourceType":"Patient","id":"a"}\n{"resourceType":\n'
+    )
+    assert _batch(source, tmp_path / "out", "--workers", "2") == 2
+    assert _error(capsys) == "spinemets: unusable input: Patient.ndjson line 2 is not JSON\n"
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_unusable_arguments_exit_2_with_one_line(export, tmp_path, capsys):
+    assert _batch(export[0], tmp_path, "--now", "yesterday") == 2
+    assert "--now 'yesterday' is not a FHIR dateTime" in _error(capsys)
+    assert _batch(export[0], tmp_path, "--partitions", "0") == 2
+    assert "--partitions must be at least 1" in _error(capsys)
+    assert _batch(export[0], tmp_path, "--workers", "0") == 2
+    assert "--workers must be at least 1" in _error(capsys)
+    assert _batch(export[0], export[0]) == 2
+    assert "--output must be another directory" in _error(capsys)
+    with pytest.raises(SystemExit) as exc:
+        _batch(export[0], tmp_path, "--workers", "2", "--scheduler", "tcp://127.0.0.1:1")
+    assert exc.value.code == 2
+    _error(capsys)
+
+
+def test_validate_checks_every_output_and_changes_none(tmp_path):
+    source = tmp_path / "export"
+    write_export(source, synthetic=6, fixtures=False)
+    assert _batch(source, tmp_path / "plain", "--workers", "1") == 0
+    assert _batch(source, tmp_path / "checked", "--workers", "1", "--validate") == 0
+    files = {p.name: p.read_bytes() for p in (tmp_path / "plain").glob("*.ndjson")}
+    assert {p.name: p.read_bytes() for p in (tmp_path / "checked").glob("*.ndjson")} == files
+
+
+def test_a_second_run_into_the_same_directory_is_refused(export, tmp_path, capsys):
+    import fcntl
+
+    with (tmp_path / ".spinemets-batch.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert _batch(export[0], tmp_path, "--workers", "1") == 2
+    assert f"another batch run is writing {tmp_path}" in _error(capsys)
+
+
+def _score(source, tmp_path, name):
+    joined = tmp_path / f"{name}.ndjson"
+    joined.write_bytes(b"".join(p.read_bytes() for p in sorted(source.glob("*.ndjson"))))
+    with open(tmp_path / f"{name}.json", "w") as out, pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stdout", out)
+        assert cli.main(["score", str(joined), "--now", NOW]) == 0
+    return score_results(json.loads((tmp_path / f"{name}.json").read_text()))
+
+
+def test_the_rules_set_in_the_environment_apply_as_for_score(tmp_path, monkeypatch):
+    source = tmp_path / "export"
+    write_export(source, synthetic=10, fixtures=False)
+    default = _score(source, tmp_path, "default")
+    monkeypatch.setenv("SPINEMETS_WINDOW_PERFORMANCE_DAYS", "3650")
+    assert _batch(source, tmp_path / "out", "--workers", "1") == 0
+    assert batch_results(tmp_path / "out") == _score(source, tmp_path, "set") != default
