@@ -83,12 +83,9 @@ def result_of(
 
 def _full_span(part: Part[Any]) -> Span:
     """What the component spans over its whole domain: the same for every patient."""
-    if isinstance(part.domain, Hashable):
-        try:
-            return _cached_full_span(part.points, part.domain)
-        except TypeError:  # a tuple holding something unhashable
-            pass
-    return Possible.among(part.domain).span(part.points)
+    if isinstance(part.domain, Hashable):  # an enum, a range, a tuple: cached
+        return _cached_full_span(part.points, part.domain)
+    return Possible.among(part.domain).span(part.points)  # e.g. a list
 
 
 # Keyed on the points function (module-level functions and bound methods of module-level

@@ -268,3 +268,20 @@ def test_tokuhashi_counts_and_organs(extra, vert, major, points):
         tok(kps=10, extra=extra, vert=vert, major=major, site=PrimarySite.LUNG, palsy=Frankel.A)
     )
     assert result.total == Span(points, points)
+
+
+def test_a_components_full_span_is_the_same_over_any_kind_of_domain():
+    """The span a component could take with nothing known, whatever the domain is given as: an
+    enum or a tuple (computed once and reused) or a list (computed each time)."""
+    from adapter.scoring.result import Part, result_of
+    from adapter.vocabulary import TOMITA
+
+    points = {Growth.SLOW: 1, Growth.MODERATE: 2, Growth.RAPID: 4}.__getitem__
+    known = Possible.of(Growth.MODERATE)
+    fulls = set()
+    for domain in (Growth, tuple(Growth), list(Growth)):
+        parts = [Part(known, points, domain)] * len(TOMITA.components)
+        result = result_of(TOMITA, parts)
+        fulls |= {c.full for c in result.components}
+        assert {c.points for c in result.components} == {Span(2, 2)}
+    assert fulls == {Span(1, 4)}
