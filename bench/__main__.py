@@ -60,7 +60,7 @@ def cds_rows(quick: bool) -> list[Row]:
          f"{http.own_p50:.2f} / {http.own_p99:.2f} ms = {own:.1f}× json.loads", "≤ 10×", _met(own <= 10)),
         (f"CDS HTTP at 200 calls/s for {seconds:g} s (vegeta, {WORKERS} workers)",
          f"p50 {http.p50:.1f} ms, p99 {http.p99:.1f} ms, max {http.max:.0f} ms; {http.sent} calls, "
-         f"{http.errors} errors", "p99 ≤ 10 ms", _met(http.p99 <= 10 and http.errors == 0)),
+         f"{http.errors} errors {http.failures or ''}".rstrip(), "p99 ≤ 10 ms", _met(http.p99 <= 10 and http.errors == 0)),
         ("CDS server RSS before / after the run",
          f"{http.rss_before:.0f} / {http.rss_after:.0f} MB", "flat", _met(growth <= 0.1 * http.rss_before)),
     ]  # fmt: skip

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,6 +178,7 @@ class HttpResult:
     own_p99: float
     rss_before: float  # MB, the server and its workers, after the warm-up
     rss_after: float
+    failures: dict[str, int]  # status (or vegeta's error) → calls
 
 
 def run_http(
@@ -219,10 +221,14 @@ def run_http(
             server.wait(10)
     latencies = [r["latency"] / 1e6 for r in results]
     own = [ms for ms in map(_server_ms, results) if ms is not None]
-    errors = sum(1 for r in results if r.get("code") != 200)
+    failed = Counter(
+        str(r.get("code") or r.get("error") or "?") for r in results if r.get("code") != 200
+    )
+    errors = sum(failed.values())
     return HttpResult(len(results), errors, _pct(latencies, 0.5), _pct(latencies, 0.99),
                       max(latencies), _pct(own, 0.5) if own else float("nan"),
-                      _pct(own, 0.99) if own else float("nan"), rss_before, rss_after)  # fmt: skip
+                      _pct(own, 0.99) if own else float("nan"), rss_before, rss_after,
+                      dict(failed))  # fmt: skip
 
 
 def _wait_up(base: str, server: subprocess.Popen[bytes]) -> None:
@@ -308,7 +314,8 @@ def report(
     size = statistics.mean(len(p) for p in payloads) / 1024
     return "\n".join([
         f"body: ~60 resources, {size:.0f} KiB; JWT {args.alg}; {args.workers} workers",
-        f"offered {args.rate:g}/s for {args.seconds:g} s: {http.sent} calls, {http.errors} errors",
+        f"offered {args.rate:g}/s for {args.seconds:g} s: {http.sent} calls, {http.errors} errors "
+        f"{http.failures or ''}",
         f"latency: p50 {http.p50:.2f} ms, p99 {http.p99:.2f} ms, max {http.max:.2f} ms",
         f"own time (Server-Timing): p50 {http.own_p50:.2f} ms, p99 {http.own_p99:.2f} ms "
         f"= {http.own_p50 / base:.1f}× json.loads ({base:.3f} ms)",
