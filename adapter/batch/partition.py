@@ -30,7 +30,8 @@ import orjson
 
 from adapter.batch.source import Chunk, chunk_lines, line_number
 from adapter.errors import InputError, OutputError
-from adapter.fhir.read.records import READ_TYPES, codings
+from adapter.fhir.read.parse import READ_TYPES
+from adapter.fhir.read.records import codings
 from adapter.fhir.read.references import patient_of
 from adapter.mapping.extract import read_observation
 

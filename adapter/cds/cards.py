@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cohort.lines import outcome_lines
-from adapter.fhir.write.build import logical_references
+from adapter.fhir.write.references import logical_references
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import (
     NEUROLOGY_ACTION,

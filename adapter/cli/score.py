@@ -96,8 +96,16 @@ def _write_bundle(
     first = True
     out.write(b'{"resourceType":"Bundle","type":"collection","entry":[')
     for patient in results:
-        issues.extend(Issue(i.severity, i.code, f"Patient/{patient.patient}: {i.diagnostics}",
-                            i.resource, i.expression) for i in patient.issues)  # fmt: skip
+        issues.extend(
+            Issue(
+                i.severity,
+                i.code,
+                f"Patient/{patient.patient}: {i.diagnostics}",
+                i.resource,
+                i.expression,
+            )
+            for i in patient.issues
+        )
         chunk = []  # one write per patient, not per resource
         for built in patient.resources():
             if validate:

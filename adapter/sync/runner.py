@@ -173,9 +173,14 @@ async def sync_patients(
     async def one(patient: str) -> Outcome:
         async with limit:
             outcome = await sync_patient(
-                client, term, patient, now=now, policy=policy, scoring=scoring,
+                client,
+                term,
+                patient,
+                now=now,
+                policy=policy,
+                scoring=scoring,
                 on_retry=count_retry,
-            )  # fmt: skip
+            )
         if on_done is not None:
             on_done(outcome)
         return outcome

@@ -1,14 +1,9 @@
 """The FHIR server client: one async client, its settings, authentication as ``httpx.Auth``,
 the command-line options that configure it, and the upload of spinemets' conformance resources."""
 
+from adapter.fhir.client._answers import FHIR_JSON, bundle_resources, is_fhir_id, next_link
 from adapter.fhir.client._auth import BearerToken, PrivateKey, SmartBackendAuth, load_private_key
-from adapter.fhir.client._client import (
-    FHIR_JSON,
-    FhirClient,
-    bundle_resources,
-    is_fhir_id,
-    next_link,
-)
+from adapter.fhir.client._client import FhirClient
 from adapter.fhir.client._conformance import (
     Uploaded,
     conformance_files,

@@ -14,78 +14,31 @@ and nowhere else. Its message never contains the server's error text, which may 
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Self
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 import orjson
 
 from adapter.errors import ConfigurationError, FhirServerError, InputError
+from adapter.fhir.client._answers import (
+    FHIR_JSON,
+    bundle_resources,
+    diagnostics,
+    is_fhir_id,
+    next_link,
+    origin,
+    outcome_diagnostics,
+    retry_after,
+)
 from adapter.fhir.client._auth import BearerToken
 from adapter.fhir.client._settings import FhirServerSettings
 
 __all__ = ["FHIR_JSON", "FhirClient", "bundle_resources", "is_fhir_id", "next_link"]
 
-FHIR_JSON = "application/fhir+json"
-_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # the FHIR id grammar
 _RETURN = {"Prefer": "return=representation"}
-
-
-def is_fhir_id(value: str) -> bool:
-    """Whether ``value`` is a FHIR id (and not ``.`` or ``..``, which name another path)."""
-    return bool(_ID.fullmatch(value)) and value not in (".", "..")
-
-
-def bundle_resources(bundle: Mapping[str, Any]) -> list[Any]:
-    """The resources of a Bundle's entries (entries without a resource are skipped)."""
-    entries = bundle.get("entry") or []
-    if not isinstance(entries, list):
-        return []
-    return [e["resource"] for e in entries if isinstance(e, Mapping) and "resource" in e]
-
-
-def next_link(bundle: Mapping[str, Any]) -> str | None:
-    """The URL of a Bundle's ``next`` link, if it has one."""
-    for link in bundle.get("link") or ():
-        if isinstance(link, Mapping) and link.get("relation") == "next":
-            url = link.get("url")
-            return url if isinstance(url, str) and url else None
-    return None
-
-
-def _diagnostics(response: httpx.Response) -> str | None:
-    """The first OperationOutcome diagnostics of an error answer, for the log only."""
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return None
-    return _outcome_diagnostics(body)
-
-
-def _outcome_diagnostics(body: Any) -> str | None:
-    if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
-        for issue in body.get("issue") or ():
-            if isinstance(issue, dict) and isinstance(issue.get("diagnostics"), str):
-                return str(issue["diagnostics"])[:500]
-    return None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP-date: callers fall back to their own backoff
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
 
 
 class FhirClient:
@@ -133,7 +86,7 @@ class FhirClient:
         return f"FhirClient({self.base_url!r})"
 
     def same_origin(self, url: str) -> bool:
-        return _origin(url) == _origin(self.base_url)
+        return origin(url) == origin(self.base_url)
 
     async def _request(
         self,
@@ -174,8 +127,8 @@ class FhirClient:
             raise FhirServerError(
                 f"the FHIR server answered {response.status_code}",
                 status=response.status_code,
-                retry_after=_retry_after(response),
-                diagnostics=_diagnostics(response),
+                retry_after=retry_after(response),
+                diagnostics=diagnostics(response),
             )
         return response
 
@@ -279,7 +232,7 @@ class FhirClient:
                 raise FhirServerError(
                     f"the FHIR server answered {code or 'nothing'}",
                     status=int(code) if code.isdigit() else None,
-                    diagnostics=_outcome_diagnostics(outcome or entry.get("resource")),
+                    diagnostics=outcome_diagnostics(outcome or entry.get("resource")),
                 )
             out.append(resource)
         return out

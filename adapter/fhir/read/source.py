@@ -21,6 +21,7 @@ import orjson
 from adapter.errors import InputError
 from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.parse import parse_resource
 from adapter.fhir.read.records import (
     Coding,
     ConditionRecord,
@@ -30,7 +31,6 @@ from adapter.fhir.read.records import (
     ParsedResource,
     PatientRecord,
     codings,
-    parse_resource,
 )
 from adapter.fhir.read.references import patient_of
 

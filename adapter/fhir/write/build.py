@@ -39,7 +39,6 @@ __all__ = [
     "build_risk_assessment",
     "build_score_observation",
     "full_url",
-    "logical_references",
     "reference_to",
     "series_value",
 ]
@@ -71,9 +70,11 @@ def full_url(resource_type: str, identifier: str) -> str:
     Computed here from the SHA-1 digest: ``uuid.UUID`` objects cost a tenth of a bulk run's
     build step, and only their text is used.
     """
-    digest = bytearray(hashlib.sha1(  # noqa: S324 - UUIDv5 is defined on SHA-1
-        _NAMESPACE_BYTES + f"{resource_type}|{identifier}".encode()
-    ).digest()[:16])  # fmt: skip
+    digest = bytearray(
+        hashlib.sha1(  # noqa: S324 - UUIDv5 is defined on SHA-1
+            _NAMESPACE_BYTES + f"{resource_type}|{identifier}".encode()
+        ).digest()[:16]
+    )
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = digest.hex()
@@ -289,28 +290,3 @@ def build_provenance(
     if entities:
         prov["entity"] = entities
     return Built(prov, full_url("Provenance", key))
-
-
-def logical_references(outputs: Sequence[Built]) -> list[dict[str, Any]]:
-    """The outputs with references to each other's urn:uuid fullUrls made logical.
-
-    Inside a Bundle the server resolves those urns; a channel without one (CDS Hooks actions,
-    created one by one by the EHR) gets ``{type, identifier}`` instead, which any reader resolves.
-    """
-    by_url = {
-        b.full_url: {"type": b.resource["resourceType"], "identifier": b.resource["identifier"][0]}
-        for b in outputs
-        if "identifier" in b.resource
-    }
-
-    def swap(ref: dict[str, Any]) -> dict[str, Any]:
-        return by_url.get(ref.get("reference", ""), ref)
-
-    out = []
-    for built in outputs:
-        resource = dict(built.resource)
-        for element in ("basis", "derivedFrom", "target"):
-            if element in resource:
-                resource[element] = [swap(ref) for ref in resource[element]]
-        out.append(resource)
-    return out

@@ -9,7 +9,8 @@ from adapter.fhir.read.followup import (
     parse_follow_up,
 )
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.records import PatientRecord, parse_resource
+from adapter.fhir.read.parse import parse_resource
+from adapter.fhir.read.records import PatientRecord
 from adapter.fhir.read.source import patients_from_resources
 
 

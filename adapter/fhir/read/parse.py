@@ -1,0 +1,209 @@
+"""Input resources → records: one function per resource type spinemets reads.
+
+A structurally unusable resource (no subject, wrong shapes) becomes an :class:`Issue`, not a
+record; a resource type nothing reads is skipped without being looked at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from adapter.fhir.read.followup import parse_follow_up
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.records import (
+    Coding,
+    ConditionRecord,
+    MedicationRecord,
+    ObservationFilter,
+    ObservationRecord,
+    ParsedResource,
+    PatientRecord,
+    Quantity,
+    ResourceRef,
+    codings,
+    concepts,
+    references,
+    resource_ref,
+    status_code,
+)
+from adapter.fhir.read.references import normalise_reference, patient_of
+from adapter.fhir.read.timing import ClinicalTime, parse_time
+from adapter.vocabulary.systems import RELATED_CONDITION_URLS
+
+__all__ = ["READ_TYPES", "parse_resource"]
+
+
+def _period_end(period: Any) -> ClinicalTime | None:
+    return parse_time(period.get("end")) if isinstance(period, dict) else None
+
+
+def _period_start(period: Any) -> ClinicalTime | None:
+    return parse_time(period.get("start")) if isinstance(period, dict) else None
+
+
+def _observation_time(resource: Mapping[str, Any]) -> ClinicalTime | None:
+    return (
+        parse_time(resource.get("effectiveDateTime"))
+        or parse_time(resource.get("effectiveInstant"))
+        or _period_end(resource.get("effectivePeriod"))
+        or parse_time(resource.get("issued"))
+    )
+
+
+def _quantity(resource: Mapping[str, Any]) -> Quantity | None:
+    quantity = resource.get("valueQuantity")
+    if not isinstance(quantity, dict):
+        return None
+    value = quantity.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    code, unit, system = quantity.get("code"), quantity.get("unit"), quantity.get("system")
+    written = code if isinstance(code, str) and code else unit if isinstance(unit, str) else None
+    return Quantity(float(value), written or None, system if isinstance(system, str) else None)
+
+
+def _value_number(resource: Mapping[str, Any], quantity: Quantity | None) -> float | None:
+    value = resource.get("valueInteger")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return quantity.value if quantity is not None else None
+
+
+def _observation(
+    resource: Mapping[str, Any],
+    ref: ResourceRef,
+    patient: str,
+    aliases: Mapping[str, str],
+    codes: tuple[Coding, ...],
+) -> ObservationRecord | Issue:
+    status = resource.get("status")
+    if not isinstance(status, str):
+        label = ref.reference or "Observation without id"
+        return Issue("error", "required", f"{label} has no status; ignored.", ref.reference)
+    quantity = _quantity(resource)
+    return ObservationRecord(
+        ref=ref,
+        patient=patient,
+        status=status,
+        codes=codes,
+        value_codes=codings(resource.get("valueCodeableConcept")),
+        value_number=_value_number(resource, quantity),
+        quantity=quantity,
+        body_sites=concepts(resource.get("bodySite")),
+        focus=references(resource.get("focus"), aliases),
+        part_of=references(resource.get("partOf"), aliases),
+        time=_observation_time(resource),
+    )
+
+
+def _condition(
+    resource: Mapping[str, Any], ref: ResourceRef, patient: str, aliases: Mapping[str, str]
+) -> ConditionRecord:
+    related = tuple(
+        r
+        for r in (
+            normalise_reference(ext.get("valueReference"), aliases)
+            for ext in resource.get("extension") or ()
+            if isinstance(ext, dict) and ext.get("url") in RELATED_CONDITION_URLS
+        )
+        if r is not None
+    )
+    return ConditionRecord(
+        ref=ref,
+        patient=patient,
+        clinical_status=status_code(resource.get("clinicalStatus")),
+        verification_status=status_code(resource.get("verificationStatus")),
+        codes=codings(resource.get("code")),
+        body_sites=concepts(resource.get("bodySite")),
+        related=related,
+        time=parse_time(resource.get("onsetDateTime"))
+        or _period_start(resource.get("onsetPeriod"))
+        or parse_time(resource.get("recordedDate")),
+        profiles=_profiles(resource),
+    )
+
+
+def _profiles(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    meta = resource.get("meta")
+    listed = meta.get("profile") if isinstance(meta, dict) else None
+    return tuple(p for p in listed if isinstance(p, str)) if isinstance(listed, list) else ()
+
+
+def _patient(resource: Mapping[str, Any], ref: ResourceRef, patient: str) -> PatientRecord:
+    gender = resource.get("gender")
+    deceased_time = parse_time(resource.get("deceasedDateTime"))
+    return PatientRecord(
+        ref=ref,
+        patient=patient,
+        gender=gender if isinstance(gender, str) else None,
+        birth_date=parse_time(resource.get("birthDate")),
+        deceased=resource.get("deceasedBoolean") is True or deceased_time is not None,
+        deceased_time=deceased_time,
+    )
+
+
+def _medication(
+    resource: Mapping[str, Any], ref: ResourceRef, patient: str, aliases: Mapping[str, str]
+) -> MedicationRecord:
+    status = resource.get("status")
+    time = (
+        parse_time(resource.get("authoredOn"))
+        or parse_time(resource.get("effectiveDateTime"))
+        or _period_start(resource.get("effectivePeriod"))
+        or parse_time(resource.get("dateAsserted"))
+    )
+    return MedicationRecord(
+        ref=ref,
+        patient=patient,
+        status=status if isinstance(status, str) else None,
+        codes=codings(resource.get("medicationCodeableConcept")),
+        medication=normalise_reference(resource.get("medicationReference"), aliases),
+        time=time,
+    )
+
+
+_READ = frozenset(
+    {"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"}
+)
+_FOLLOW_UP = frozenset({"Procedure", "Encounter", "AdverseEvent"})
+# Every resource type parse_resource reads; the rest of an input is never looked at.
+READ_TYPES = _READ | _FOLLOW_UP
+
+
+def parse_resource(
+    resource: Any,
+    full_url: str | None,
+    aliases: Mapping[str, str],
+    wanted: ObservationFilter | None = None,
+) -> ParsedResource | Issue | None:
+    """Parse one input resource; None for resources spinemets does not read.
+
+    ``wanted`` screens Observations by code before anything else is parsed: most of a
+    patient's Observations (vitals, most labs) feed nothing, and parsing them dominated the cost.
+    """
+    if not isinstance(resource, dict):
+        return Issue("error", "structure", "An entry is not a FHIR resource (not a JSON object).")
+    rtype = resource.get("resourceType")
+    if rtype in _FOLLOW_UP:  # the follow-up of contract §6, in its own module
+        return parse_follow_up(resource, full_url, aliases)
+    if rtype not in _READ:
+        return None
+    codes = codings(resource.get("code")) if rtype == "Observation" else ()
+    if rtype == "Observation" and wanted is not None and not wanted(codes):
+        return None
+    ref = resource_ref(resource, full_url)
+    patient = patient_of(resource, aliases)
+    if patient is None:
+        label = ref.reference or f"{rtype} without id"
+        if rtype == "Patient":
+            return Issue("error", "required", f"{label} has no id; ignored.", ref.reference)
+        message = f"{label} has no Patient subject; ignored."
+        return Issue("error", "required", message, ref.reference, "subject")
+    if rtype == "Observation":
+        return _observation(resource, ref, patient, aliases, codes)
+    if rtype == "Condition":
+        return _condition(resource, ref, patient, aliases)
+    if rtype == "Patient":
+        return _patient(resource, ref, patient)
+    return _medication(resource, ref, patient, aliases)
