@@ -1,55 +1,8 @@
 """The bottom floor: canonical URLs and the score vocabulary (specs of scores, components,
 bands and their wording). Pure data; every other layer reads it instead of restating it."""
 
-from adapter.vocabulary.scores import (
-    COMPONENTS,
-    SCORES,
-    SINS,
-    SINS_ALIGNMENT,
-    SINS_BONE_LESION,
-    SINS_COLLAPSE,
-    SINS_LOCATION,
-    SINS_PAIN,
-    SINS_POSTEROLATERAL,
-    TOKUHASHI_EXTRASPINAL,
-    TOKUHASHI_GENERAL,
-    TOKUHASHI_MAJOR_ORGAN,
-    TOKUHASHI_ORIGINAL,
-    TOKUHASHI_PALSY,
-    TOKUHASHI_PRIMARY,
-    TOKUHASHI_REVISED,
-    TOKUHASHI_VERTEBRAL,
-    TOMITA,
-    TOMITA_BONE,
-    TOMITA_PRIMARY,
-    TOMITA_VISCERAL,
-)
+from adapter.vocabulary import scores as _scores
+from adapter.vocabulary.scores import *  # noqa: F403  (the score vocabulary, re-exported whole)
 from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
 
-__all__ = [
-    "COMPONENTS",
-    "SCORES",
-    "SINS",
-    "SINS_ALIGNMENT",
-    "SINS_BONE_LESION",
-    "SINS_COLLAPSE",
-    "SINS_LOCATION",
-    "SINS_PAIN",
-    "SINS_POSTEROLATERAL",
-    "TOKUHASHI_EXTRASPINAL",
-    "TOKUHASHI_GENERAL",
-    "TOKUHASHI_MAJOR_ORGAN",
-    "TOKUHASHI_ORIGINAL",
-    "TOKUHASHI_PALSY",
-    "TOKUHASHI_PRIMARY",
-    "TOKUHASHI_REVISED",
-    "TOKUHASHI_VERTEBRAL",
-    "TOMITA",
-    "TOMITA_BONE",
-    "TOMITA_PRIMARY",
-    "TOMITA_VISCERAL",
-    "BandSpec",
-    "ComponentSpec",
-    "MethodSpec",
-    "ScoreSpec",
-]
+__all__ = [*_scores.__all__, "BandSpec", "ComponentSpec", "MethodSpec", "ScoreSpec"]
