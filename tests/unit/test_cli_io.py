@@ -78,3 +78,16 @@ def test_a_closed_pipe_is_not_a_failure():
     reader.stdout.close()
     reader.wait(10)
     assert run.returncode == 0 and run.stderr == b""
+
+
+def test_the_wrapper_reads_and_writes_relative_to_the_callers_directory(tmp_path):
+    # scripts/spinemets is the README's way in; a path the caller types is the caller's, not the
+    # repository's: an input next to the caller is found and nothing lands in the repository.
+    (tmp_path / "mine.json").write_bytes(SEED.read_bytes())
+    run = subprocess.run(
+        [str(ROOT / "scripts" / "spinemets"), "score", "mine.json", "--format", "html", "--output", "out.html"],
+        cwd=tmp_path, capture_output=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr.decode()
+    assert (tmp_path / "out.html").stat().st_size > 0
+    assert not (ROOT / "out.html").exists()
