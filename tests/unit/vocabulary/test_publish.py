@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,14 @@ def test_band_lookup_is_by_whole_range():
         sins.band("tomita-terminal-care")
     with pytest.raises(KeyError):
         sins.component("tokuhashi-palsy")
+
+
+@pytest.mark.parametrize("score", sorted(SCORES))
+def test_each_band_text_names_the_cut_offs_it_is_built_on(score):
+    # A cut-off lives in low/high; the texts that restate it must follow, so changing a cut-off
+    # without its wording fails here instead of reaching a card.
+    for band in SCORES[score].bands:
+        span = f"{band.low}-{band.high}"
+        assert span in band.display and span in band.definition, band.code
+        stated = re.findall(r"\b(\d+)[–-](\d+)\b", band.wording)
+        assert all((int(a), int(b)) == (band.low, band.high) for a, b in stated), band.code
