@@ -4,17 +4,13 @@ response to fixture requests (validator/ CdsHooksCheck), and fail on anything th
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.conftest import free_port
 from tests.integration.interop import ROOT
+from tests.integration.serve_process import clean_env, serving
 from tests.unit.cds.conftest import patient_view, seed_resources
 
 pytestmark = pytest.mark.integration
@@ -25,33 +21,8 @@ VERTEBRA = "http://spinemets.org/fhir/CodeSystem/vertebra"
 
 @pytest.fixture
 def serve(tmp_path):
-    port = free_port()
-    script = Path(sys.executable).with_name("spinemets")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "adapter.cli"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPINEMETS_")}
-    process = subprocess.Popen(
-        [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"serve exited {process.returncode}"
-            try:
-                httpx.get(f"{base}/cds-services", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "serve did not start within 30 s"
-                time.sleep(0.1)
+    with serving(clean_env(), tmp_path) as (base, _):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _order(rid: str, code: str, pid: str, level: str) -> dict:
