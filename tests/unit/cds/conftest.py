@@ -74,6 +74,14 @@ def patient_view(resources: list[dict] | None = None, **extra) -> dict:
 SEED_NOW = "2024-06-01T00:00:00Z"  # twelve days after the seed patients' assessment
 
 
+async def call_scores(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    """One patient-view call of spinemets-scores with ``token`` as the bearer."""
+    return await client.post(
+        "/cds-services/spinemets-scores", json=patient_view(),
+        headers={"Authorization": f"Bearer {token}"},
+    )  # fmt: skip
+
+
 @pytest.fixture(autouse=True)
 def seed_clock(monkeypatch):
     """Services compute at the time of the request; pinned near the seed assessments, so the

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapter.cds.settings import Issuer
-from tests.unit.cds.conftest import BASE, ISS, Keys, client_for, patient_view
+from tests.unit.cds.conftest import BASE, ISS, Keys, call_scores, client_for, patient_view
 
 pytestmark = pytest.mark.anyio
 SCORES = f"{BASE}/cds-services/spinemets-scores"
@@ -84,10 +84,7 @@ ATTACKS = {
 async def test_attacks_get_a_bare_401(secured, keys, attack):
     token = ATTACKS[attack](keys)
     async with client_for(secured) as client:
-        response = await client.post(
-            "/cds-services/spinemets-scores", json=patient_view(),
-            headers={"Authorization": f"Bearer {token}"},
-        )  # fmt: skip
+        response = await call_scores(client, token)
     assert response.status_code == 401
     body = response.json()
     assert body == {
@@ -161,10 +158,7 @@ async def test_an_rs384_header_on_an_ec_key_is_refused(secured, keys):
     _header, payload, signature = token.split(".")
     forged = f"{_b64({'alg': 'RS384', 'typ': 'JWT', 'kid': keys.kid})}.{payload}.{signature}"
     async with client_for(secured) as client:
-        response = await client.post(
-            "/cds-services/spinemets-scores", json=patient_view(),
-            headers={"Authorization": f"Bearer {forged}"},
-        )  # fmt: skip
+        response = await call_scores(client, forged)
     assert response.status_code == 401
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from adapter.cds.auth import Verifier
 from adapter.cds.settings import Issuer, Settings
 from adapter.errors import AuthenticationError, ConfigurationError
-from tests.unit.cds.conftest import BASE, ISS, Keys, client_for, patient_view
+from tests.unit.cds.conftest import BASE, ISS, Keys, call_scores, client_for
 
 pytestmark = pytest.mark.anyio
 SCORES = f"{BASE}/cds-services/spinemets-scores"
@@ -56,10 +56,7 @@ async def test_unsigned_tokens_with_claims_of_any_type_get_a_bare_401(secured, c
     token = _unsigned(UNSIGNED[case])
     with caplog.at_level("INFO", logger="spinemets.cds.auth"):
         async with client_for(secured) as client:
-            response = await client.post(
-                "/cds-services/spinemets-scores", json=patient_view(),
-                headers={"Authorization": f"Bearer {token}"},
-            )  # fmt: skip
+            response = await call_scores(client, token)
     assert response.status_code == 401
     assert response.json() == BARE
     assert "client JWT refused" in caplog.text  # the reason is logged …
@@ -122,10 +119,7 @@ async def test_nbf_is_verified_as_rfc_7519_says(secured, keys):
         skewed = keys.token(SCORES, nbf=now + 30)  # within the 60 s leeway
         statuses = []
         for token in (later, earlier, skewed):
-            response = await client.post(
-                "/cds-services/spinemets-scores", json=patient_view(),
-                headers={"Authorization": f"Bearer {token}"},
-            )  # fmt: skip
+            response = await call_scores(client, token)
             statuses.append(response.status_code)
     assert statuses == [401, 200, 200]
 

@@ -16,7 +16,7 @@ from adapter.cds.keys import REFRESH_COOLDOWN, KeyStore
 from adapter.cds.serve import preflight
 from adapter.cds.settings import Issuer, Settings, load_settings
 from adapter.errors import AuthenticationError, ConfigurationError
-from tests.unit.cds.conftest import Keys, client_for, patient_view
+from tests.unit.cds.conftest import Keys, call_scores, client_for
 
 pytestmark = pytest.mark.anyio
 JWKS_URL = "https://ehr.example.org/.well-known/jwks.json"
@@ -140,10 +140,7 @@ async def test_keys_from_a_file_with_a_mapped_jku(tmp_path, respx_mock):
     async with client_for(_settings(tmp_path, issuer)) as client:
         for jku in (SANDBOX_JKU, None):
             token = _token(keys, iss=SANDBOX, jku=jku, aud=f"{AUD}/spinemets-scores")
-            response = await client.post(
-                "/cds-services/spinemets-scores", json=patient_view(),
-                headers={"Authorization": f"Bearer {token}"},
-            )  # fmt: skip
+            response = await call_scores(client, token)
             assert response.status_code == 200
     assert not respx_mock.calls
 
