@@ -17,20 +17,10 @@ from adapter.scoring import ComponentScore, ScoreResult
 from adapter.vocabulary import SINS
 
 __all__ = [
-    "NEUROLOGY_ACTION",
     "ComponentLine",
-    "NeurologyAlert",
     "ScoreSummary",
-    "neurology_alert",
     "summarise",
-    "text_report",
 ]
-
-NEUROLOGY_ACTION = (
-    "Suspected metastatic spinal cord or cauda equina compression: contact the MSCC coordinator "
-    "or the acute oncology / spinal team immediately; whole-spine MRI within 24 hours if not "
-    "done (NICE NG234, 2023)."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,61 +139,3 @@ def summarise(patient: PatientResult) -> list[ScoreSummary]:
             _summary(score.result, score.bases, None, _excision_caveat(score.result, patient))
         )
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class NeurologyAlert:
-    """Why a patient may have spinal cord compression: the summary reasons and their sources."""
-
-    reasons: tuple[str, ...]
-    sources: tuple[str, ...]
-
-
-def neurology_alert(patient: PatientResult) -> NeurologyAlert | None:
-    """A neurological deficit (Frankel/AIS A–D) or high-grade compression (Bilsky 2–3, at any
-    level or without a level) in the latest record; None when neither is recorded."""
-    safety = patient.assessment.safety
-    reasons: list[str] = []
-    sources: list[str] = []
-    if safety.deficit and safety.palsy is not None:
-        grades = "/".join(sorted(g.value for g in safety.palsy.values if g.value != "E"))
-        reasons.append(f"Frankel/AIS {grades}")
-        sources += [ev.cited for ev in safety.palsy.evidence]
-    compression = safety.high_grade_compression
-    if compression:
-        levels = sorted(
-            {lv for lv, c in safety.compression.items() if any(g.high_grade for g in c.values)}
-        )
-        where = f" at {', '.join(levels)}" if levels else ""
-        reasons.append(f"Bilsky 2–3{where}")
-        sources += [ev.cited for ev in compression]
-    return NeurologyAlert(tuple(reasons), tuple(dict.fromkeys(sources))) if reasons else None
-
-
-def text_report(patient: PatientResult) -> str:
-    """What a clinician reads: totals or ranges, bands, components with sources and gaps."""
-    lines = [f"Patient {patient.patient}"]
-    if patient.assessment.deceased:
-        lines.append(f"  DECEASED: {patient.assessment.deceased}; no recommendation applies.")
-    alert = neurology_alert(patient)
-    if alert is not None:
-        lines.append(f"  ALERT ({'; '.join(alert.reasons)}): {NEUROLOGY_ACTION}")
-        lines += [f"      from {src}" for src in alert.sources]
-    if not patient.levels:
-        lines.append("  SINS: no spinal level recorded, nothing to score.")
-    for label, reason in patient.assessment.unscored:
-        lines.append(f"  SINS not scored at {label}: {reason}.")
-    for summary in summarise(patient):
-        lines.append(f"  {summary.heading}")
-        lines.append(f"    → {summary.recommendation}")
-        lines += [f"    ! {caution}" for caution in summary.cautions]
-        for comp in summary.components:
-            lines.append(f"    {comp.name:<32} {comp.value:>7}")
-            lines += [f"{'':8}from {src}" for src in comp.sources]
-            lines += [f"{'':8}note: {note}" for note in comp.notes]
-        if summary.missing:
-            lines.append("    To settle the range:")
-            lines += [f"      - {m}" for m in summary.missing]
-    for issue in patient.issues:
-        lines.append(f"  {issue.severity}: {issue.diagnostics}")
-    return "\n".join(lines)

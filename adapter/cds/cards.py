@@ -14,15 +14,10 @@ from typing import Any, Literal
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cohort.lines import outcome_lines
+from adapter.decision import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
 from adapter.fhir.write.references import logical_references
 from adapter.pipeline import LevelResult, PatientResult
-from adapter.report import (
-    NEUROLOGY_ACTION,
-    NeurologyAlert,
-    ScoreSummary,
-    neurology_alert,
-    summarise,
-)
+from adapter.report import ScoreSummary, summarise
 from adapter.scoring import ScoreResult
 from adapter.vocabulary import SINS
 from adapter.vocabulary.systems import SCORE

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import orjson
 
+from adapter.decision import decide
 from adapter.errors import InputError, OutputError
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime, parse_time
@@ -21,7 +22,7 @@ from adapter.fhir.write.outcome import operation_outcome
 from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, now_time, read_patients, score_patient
-from adapter.report import text_report
+from adapter.render.text import text_report
 
 __all__ = ["add_arguments", "run"]
 
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--output is for --format html")
     if args.format == "text":
         # Materialise first so unusable input fails before anything is printed.
-        reports = [text_report(r) for r in results]
+        reports = [text_report(decide(r)) for r in results]
         out.write(("\n\n".join(reports) + "\n").encode())
         for issue in loose:
             out.write(f"{issue.severity}: {issue.diagnostics}\n".encode())

@@ -9,6 +9,7 @@ from adapter.fhir.read.records import PatientRecord
 from adapter.mapping.evidence import Basis
 from adapter.mapping.safety import Safety
 from adapter.mapping.sins import LevelAssessment
+from adapter.mapping.treatments import Treatment
 from adapter.scoring import TokuhashiInput, TomitaInput
 
 __all__ = ["LevelAssessment", "PatientAssessment"]
@@ -32,3 +33,5 @@ class PatientAssessment:
     basis: dict[str, Basis]
     safety: Safety
     issues: tuple[Issue, ...]
+    # Completed spinal treatments, oldest first (contract §5 v3, §6 v3).
+    treatments: tuple[Treatment, ...] = ()

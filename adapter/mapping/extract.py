@@ -24,6 +24,7 @@ from adapter.mapping.sins import level_assessment
 from adapter.mapping.staging import Staging, read_staging
 from adapter.mapping.status import kps_input, palsy_input
 from adapter.mapping.terminology import Terminology
+from adapter.mapping.treatments import read_treatments
 from adapter.mapping.tumour import Presence, presence, primary_inputs
 from adapter.scoring import MajorOrgan, TokuhashiInput, TomitaInput, Visceral
 from adapter.vocabulary import (
@@ -115,6 +116,7 @@ def extract_patient(
     kps, kps_basis = kps_input(found)
     palsy, palsy_basis = palsy_input(found)
     safety = safety_inputs(ctx, found, staging, data.medications)
+    treatments = read_treatments(ctx, data.procedures)
     return PatientAssessment(
         patient=data.patient,
         record=data.record,
@@ -138,4 +140,5 @@ def extract_patient(
         },
         safety=safety,
         issues=tuple(ctx.issues),
+        treatments=treatments,
     )

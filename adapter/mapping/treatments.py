@@ -1,0 +1,89 @@
+"""Completed spinal treatments, level by level (contract §5 v3, §6 v3).
+
+One reading of the patient's Procedures serves every rule that asks what was done to a level:
+cement augmentation and screw fixation stabilise a level (its SINS is then shown as
+pre-treatment), decompression supersedes a Bilsky grade recorded before it, and radiotherapy is
+named beside an order at its level but decompresses nothing at once. The codes are data: the
+four procedure ValueSets in mappings/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from adapter.fhir.read.followup import ProcedureRecord
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.context import Context
+from adapter.mapping.evidence import Evidence
+from adapter.mapping.sites import resolve_site
+from adapter.scoring import level_order
+
+__all__ = ["TREATMENT_VALUE_SETS", "Treatment", "TreatmentKind", "read_treatments"]
+
+TreatmentKind = Literal["augmentation", "fixation", "decompression", "radiotherapy"]
+
+# Which ValueSet names each kind of treatment; one procedure code may be in several.
+TREATMENT_VALUE_SETS: tuple[tuple[TreatmentKind, str], ...] = (
+    ("augmentation", "vertebral-augmentation-procedure"),
+    ("fixation", "spinal-fixation-procedure"),
+    ("decompression", "spinal-decompression-procedure"),
+    ("radiotherapy", "spinal-radiotherapy-procedure"),
+)
+
+_NAMES: dict[TreatmentKind, str] = {
+    "augmentation": "vertebroplasty/kyphoplasty",
+    "fixation": "fixation",
+    "decompression": "decompression",
+    "radiotherapy": "radiotherapy",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Treatment:
+    """One completed Procedure at spinal levels: what it was, where, when, and its source."""
+
+    kinds: frozenset[TreatmentKind]
+    levels: tuple[str, ...]  # anatomical order; () when its bodySite names no level
+    time: ClinicalTime
+    evidence: Evidence
+
+    @property
+    def stabilises(self) -> bool:
+        return bool(self.kinds & {"augmentation", "fixation"})
+
+    @property
+    def name(self) -> str:
+        """How a clinician names it: "vertebroplasty/kyphoplasty", "fixation", …"""
+        return " and ".join(_NAMES[k] for k, _ in TREATMENT_VALUE_SETS if k in self.kinds)
+
+    def at(self, level: str) -> bool:
+        return level in self.levels
+
+
+def _kinds(ctx: Context, proc: ProcedureRecord) -> frozenset[TreatmentKind]:
+    return frozenset(
+        kind
+        for kind, value_set in TREATMENT_VALUE_SETS
+        if any(ctx.term.in_value_set(value_set, c.system, c.code) for c in proc.codes)
+    )
+
+
+def read_treatments(ctx: Context, procedures: Iterable[ProcedureRecord]) -> tuple[Treatment, ...]:
+    """Completed, timed spinal treatments up to the computation time, oldest first."""
+    out: list[Treatment] = []
+    for proc in procedures:
+        if proc.status != "completed" or proc.time is None:
+            continue
+        kinds = _kinds(ctx, proc)
+        if not kinds or ctx.from_future(proc.ref, proc.time):
+            continue
+        sites = [resolve_site(concept, ctx.term) for concept in proc.body_sites]
+        levels = tuple(sorted({s.level for s in sites if s.level}, key=level_order))
+        summary = " and ".join(_NAMES[k] for k, _ in TREATMENT_VALUE_SETS if k in kinds)
+        where = f" at {', '.join(levels)}" if levels else ", level not recorded"
+        out.append(
+            Treatment(kinds, levels, proc.time, Evidence(proc.ref, proc.time, summary + where))
+        )
+    return tuple(sorted(out, key=lambda t: t.time.instant))
