@@ -22,6 +22,16 @@ class ClinicalTime:
     instant: datetime
     text: str = field(compare=False)
 
+    @property
+    def day(self) -> str:
+        """The date as clinicians read it: "3 Dec 2026" (a year or a month alone as written)."""
+        precision = len(self.text)
+        if precision <= 4:
+            return self.text
+        if precision <= 7:
+            return f"{self.instant:%b} {self.instant.year}"
+        return f"{self.instant.day} {self.instant:%b} {self.instant.year}"
+
 
 def parse_time(text: object) -> ClinicalTime | None:
     """Parse a FHIR date/dateTime/instant; None when absent or malformed."""

@@ -55,3 +55,17 @@ def test_a_procedure_without_a_patient_is_an_issue_and_records_group_by_patient(
     )  # fmt: skip
     assert data.record.patient == "a" and len(data.procedures) == len(data.encounters) == 1
     assert len(data.adverse_events) == 1 and loose == []
+
+
+def test_a_clinical_time_reads_as_a_day_clinicians_use():
+    from adapter.fhir.read.timing import parse_time
+
+    shown = {
+        t: parse_time(t).day for t in ("2026-12-03T14:00:00Z", "2026-12-03", "2026-12", "2026")
+    }
+    assert shown == {
+        "2026-12-03T14:00:00Z": "3 Dec 2026",
+        "2026-12-03": "3 Dec 2026",
+        "2026-12": "Dec 2026",
+        "2026": "2026",
+    }
