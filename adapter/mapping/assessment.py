@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import PatientRecord
 from adapter.mapping.evidence import Basis
+from adapter.mapping.findings import Chosen
 from adapter.mapping.safety import Safety
 from adapter.mapping.sins import LevelAssessment
 from adapter.mapping.treatments import Treatment
@@ -20,7 +21,8 @@ class PatientAssessment:
     """Every score input of one patient, with what each was derived from.
 
     ``deceased`` is how the record says the patient had died by the computation time (None
-    when it does not).
+    when it does not). ``albumin`` is the latest serum albumin in g/L (contract §1 v3), for the
+    prognosis tools that use it; None when none was recorded.
     """
 
     patient: str
@@ -35,3 +37,4 @@ class PatientAssessment:
     issues: tuple[Issue, ...]
     # Completed spinal treatments, oldest first (contract §5 v3, §6 v3).
     treatments: tuple[Treatment, ...] = ()
+    albumin: Chosen[float] | None = None

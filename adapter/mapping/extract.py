@@ -15,7 +15,7 @@ from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.assessment import LevelAssessment, PatientAssessment
 from adapter.mapping.context import Context
 from adapter.mapping.counts import count_inputs
-from adapter.mapping.findings import SINS_FINDINGS
+from adapter.mapping.findings import SINS_FINDINGS, choose_latest
 from adapter.mapping.levels import PLACED_FINDINGS, LevelPlan, plan_levels
 from adapter.mapping.observations import Findings, read_findings, read_observation
 from adapter.mapping.rules import Rules
@@ -141,4 +141,9 @@ def extract_patient(
         safety=safety,
         issues=tuple(ctx.issues),
         treatments=treatments,
+        albumin=choose_latest(found.labs.get("albumin", []), "albumin", _grams_per_litre),
     )
+
+
+def _grams_per_litre(value: float) -> str:
+    return f"{value:g} g/L"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import Enum
 from typing import Literal
 
@@ -33,6 +34,7 @@ __all__ = [
     "ECOG",
     "ECOG_KPS",
     "KARNOFSKY",
+    "LAB_UNITS",
     "READ_LOINC",
     "Findings",
     "Performance",
@@ -47,15 +49,16 @@ _ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA
 # ECOG → KPS (Oken et al. 1982 / common oncology practice), as scores.md gives it.
 ECOG_KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
 # The contract's INR and platelet codes, and the point-of-care INR (46418-0), the INR of
-# plasma or blood (38875-1) and the manual platelet count (778-1) of the NLM VSAC value sets.
+# plasma or blood (38875-1) and the manual platelet count (778-1) of the NLM VSAC value sets;
+# serum albumin (contract §1 v3: 1751-7, 61151-7, 61152-5), kept for the prognosis tools.
 _LABS = {
     **dict.fromkeys(("6301-6", "34714-6", "46418-0", "38875-1"), "inr"),
     **dict.fromkeys(("777-3", "26515-7", "778-1"), "platelets"),
+    **dict.fromkeys(("1751-7", "61151-7", "61152-5"), "albumin"),
 }
-_LAB_UNITS: Mapping[str, frozenset[str | None]] = {
-    "inr": frozenset({None, "{INR}", "{ratio}", "1"}),
-    "platelets": frozenset({"10*9/L", "10*3/uL"}),  # the same number
-}
+# The UCUM unit each lab is computed in; what converts to it, and by what factor, is the data
+# of mappings/ConceptMap-ucum-lab-unit-conversion.json (a value without a unit is UCUM "1").
+LAB_UNITS: Mapping[str, str] = {"inr": "1", "platelets": "10*9/L", "albumin": "g/L"}
 _KPS_UNITS = frozenset({None, "%", "{score}"})
 CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
 _WINDOW = {
@@ -101,6 +104,9 @@ class Findings:
     coded: dict[str, list[Finding[Enum | int]]] = field(default_factory=lambda: defaultdict(list))
     performance: list[Finding[Performance]] = field(default_factory=list)
     labs: dict[str, list[Finding[float]]] = field(default_factory=lambda: defaultdict(list))
+    # Lab Observations that could not be read (a unit that does not convert), by lab: the
+    # value is why, in a few words ("unit 'g' not understood").
+    unread: dict[str, list[Finding[str]]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _finding_code(obs: ObservationRecord) -> str | None:
@@ -150,16 +156,21 @@ def _performance(obs: ObservationRecord, code: str) -> Performance | Invalid:
     return Performance("ECOG", int(value))
 
 
-def _lab(obs: ObservationRecord, lab: str) -> float | Invalid:
+def _lab(ctx: Context, obs: ObservationRecord, lab: str) -> float | tuple[str, str]:
+    """The value in the lab's unit (LAB_UNITS), converted by the factor the maps give; else
+    (the issue's message, why in a few words for a card)."""
     unit, ref = _unit(obs), obs.ref.reference
     if obs.quantity is None:
-        return Invalid(f"{ref}: {lab} has no valueQuantity")
-    if unit not in _LAB_UNITS[lab]:
-        allowed = ", ".join(u for u in _LAB_UNITS[lab] if u) or "no unit"
-        return Invalid(f"{ref}: {lab} in {unit!r}; expected {allowed}")
+        return f"{ref}: {lab} has no valueQuantity", "no value with a unit"
+    target = LAB_UNITS[lab]
+    factor = ctx.term.factor(UCUM, unit or "1", UCUM, target)
+    if factor is None:
+        shown = "no unit" if unit is None else f"unit {unit!r}"
+        why = "no unit" if unit is None else f"unit {unit!r} not understood"
+        return f"{ref}: {lab} in {shown}, which does not convert to {target}", why
     if obs.quantity.value < 0:
-        return Invalid(f"{ref}: {lab} {obs.quantity.value:g} is negative")
-    return obs.quantity.value
+        return f"{ref}: {lab} {obs.quantity.value:g} is negative", "a negative value"
+    return float(Decimal(repr(obs.quantity.value)) * factor)
 
 
 def _levels(
@@ -213,9 +224,11 @@ def _read(
         found.performance.append(Finding(obs, status, None, ctx.dated(obs.time, "performance")))
     elif loinc is not None:
         lab = _LABS[loinc]
-        value = _lab(obs, lab)
-        if isinstance(value, Invalid):
-            return value
+        value = _lab(ctx, obs, lab)
+        if isinstance(value, tuple):
+            message, why = value
+            found.unread[lab].append(Finding(obs, why, None, ctx.dated(obs.time, "labs")))
+            return Invalid(message)
         found.labs[lab].append(Finding(obs, value, None, ctx.dated(obs.time, "labs")))
     elif (code := _finding_code(obs)) is not None:
         finding = _coded(ctx, obs, code, lesion_levels)

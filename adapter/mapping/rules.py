@@ -28,7 +28,7 @@ class Windows:
     palsy: int = 14  # Frankel grade, AIS
     sins: int = 30  # the five SINS findings
     compression: int = 30  # Bilsky epidural spinal cord compression grade
-    labs: int = 30  # INR, platelets
+    labs: int = 30  # INR, platelets, serum albumin
     staging: int = 90  # visceral, major-organ, extent, counts, primary growth and site
 
     def of(self, kind: str) -> timedelta:

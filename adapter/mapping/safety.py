@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from adapter.fhir.read.records import MedicationRecord
 from adapter.mapping.context import Context
 from adapter.mapping.evidence import Evidence
-from adapter.mapping.findings import Bilsky, Chosen, choose_latest
+from adapter.mapping.findings import Bilsky, Chosen, Finding, choose_latest
 from adapter.mapping.observations import Findings
 from adapter.mapping.staging import Staged, Staging
 from adapter.mapping.status import latest_palsy
@@ -33,6 +34,11 @@ class Safety:
     antithrombotics: tuple[Evidence, ...]
     inr: Chosen[float] | None
     platelets: Chosen[float] | None
+    # The latest INR or platelet Observation that could not be read (contract §2 v3: a unit
+    # that does not convert), when it is at least as recent as the value read: the check names
+    # it ("platelets 3 Dec 2026: unit 'g' not understood") rather than "no platelets recorded".
+    inr_unread: Finding[str] | None = None
+    platelets_unread: Finding[str] | None = None
 
     @property
     def high_grade_compression(self) -> tuple[Evidence, ...]:
@@ -95,6 +101,22 @@ def _lab(found: Findings, lab: str) -> Chosen[float] | None:
     return choose_latest(found.labs.get(lab, []), lab)
 
 
+def _when(finding: Finding[object]) -> datetime:
+    """A finding's instant for ordering; one with no time ranks below every timed one."""
+    time = finding.obs.time
+    return time.instant if time is not None else datetime.min.replace(tzinfo=UTC)
+
+
+def _unread(found: Findings, lab: str) -> Finding[str] | None:
+    """The latest unreadable record of a lab, unless a value read is more recent."""
+    unread = found.unread.get(lab, [])
+    if not unread:
+        return None
+    latest = max(unread, key=_when)
+    read = [_when(f) for f in found.labs.get(lab, [])]
+    return None if read and max(read) > _when(latest) else latest
+
+
 def safety_inputs(
     ctx: Context, found: Findings, staging: Staging, medications: Iterable[MedicationRecord]
 ) -> Safety:
@@ -109,4 +131,6 @@ def safety_inputs(
         antithrombotics=_antithrombotics(ctx, medications),
         inr=_lab(found, "inr"),
         platelets=_lab(found, "platelets"),
+        inr_unread=_unread(found, "inr"),
+        platelets_unread=_unread(found, "platelets"),
     )

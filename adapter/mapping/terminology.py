@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import orjson
 
 from adapter.datadirs import data_dir
 from adapter.errors import MappingError
-from adapter.vocabulary.systems import ATC, ICD10CM
+from adapter.vocabulary.systems import ATC, CONVERSION_FACTOR, ICD10CM
 
 __all__ = ["Terminology", "default_terminology", "load_terminology"]
 
@@ -68,6 +69,9 @@ class Terminology:
     value_sets: dict[str, _ValueSet] = field(default_factory=dict)
     maps: dict[tuple[str, str], dict[str, frozenset[str]]] = field(default_factory=dict)
     displays: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (source system, source code, target system, target code) → the factor a value is
+    # multiplied by: a ConceptMap target's product with property CONVERSION_FACTOR.
+    factors: dict[tuple[str, str, str, str], Decimal] = field(default_factory=dict)
 
     def has_code(self, system_url: str, code: str) -> bool:
         return code in self.code_systems.get(system_url, frozenset())
@@ -99,6 +103,11 @@ class Terminology:
             if prefix in table:
                 return table[prefix]
         return None
+
+    def factor(self, system: str, code: str, target: str, target_code: str) -> Decimal | None:
+        """The factor converting a value in ``code`` to ``target_code`` (e.g. UCUM ``/uL`` to
+        ``10*9/L``: 0.001); None when the maps hold no such conversion."""
+        return self.factors.get((system, code, target, target_code))
 
 
 def _add_code_system(term: Terminology, res: Mapping[str, Any]) -> None:
@@ -150,6 +159,20 @@ def _add_concept_map(term: Terminology, res: Mapping[str, Any]) -> None:
                 if t.get("equivalence") not in ("unmatched", "disjoint") and "code" in t
             )
             table[element["code"]] = table.get(element["code"], frozenset()) | targets
+            for target in element.get("target", ()):
+                _add_factor(term, group, element["code"], target)
+
+
+def _add_factor(term: Terminology, group: Any, code: str, target: Any) -> None:
+    for product in target.get("product") or ():
+        if product.get("property") != CONVERSION_FACTOR:
+            continue
+        try:
+            factor = Decimal(product["value"])
+        except InvalidOperation:
+            raise MappingError(f"conversion factor {product['value']!r} is not a number") from None
+        key = (group["source"], code, group["target"], target["code"])
+        term.factors[key] = factor
 
 
 _LOADERS = {

@@ -4,7 +4,7 @@ after the SIR 2019 consensus for high-bleeding-risk procedures, as settings)."""
 
 from __future__ import annotations
 
-from adapter.mapping.findings import Chosen
+from adapter.mapping.findings import Chosen, Finding
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import Safety
 from adapter.procedure.criteria import REASSESS, Criterion, Judge, cite
@@ -15,8 +15,14 @@ __all__ = ["bleeding_criterion"]
 _JUDGE = Judge(7, "Bleeding risk (coagulation)")
 
 
-def _lab(chosen: Chosen[float] | None, label: str, ok: bool, shown: str) -> tuple[str, str]:
-    """(met | unmet | unknown, reason) for one lab value."""
+def _lab(
+    chosen: Chosen[float] | None, label: str, ok: bool, shown: str, unread: Finding[str] | None
+) -> tuple[str, str]:
+    """(met | unmet | unknown, reason) for one lab value; a later record that could not be read
+    makes it unknown, named (contract §2 v3), never "no … recorded"."""
+    if unread is not None:
+        when = unread.obs.time.day if unread.obs.time else "date not recorded"
+        return "unknown", f"{label} {when}: {unread.value}"
     if chosen is None:
         return "unknown", f"no {label} recorded"
     if not ok:
@@ -40,12 +46,24 @@ def bleeding_criterion(safety: Safety, kind: Kind, rules: Rules) -> Criterion:
     inr = safety.inr
     worst_inr = max(inr.values) if inr else 0.0
     parts.append(
-        _lab(inr, "INR", worst_inr <= rules.inr_max, f"{worst_inr:g} (≤ {rules.inr_max:g})")
+        _lab(
+            inr,
+            "INR",
+            worst_inr <= rules.inr_max,
+            f"{worst_inr:g} (≤ {rules.inr_max:g})",
+            safety.inr_unread,
+        )
     )
     plt = safety.platelets
     worst_plt = min(plt.values) if plt else 0.0
     parts.append(
-        _lab(plt, "platelets", worst_plt >= minimum, f"{worst_plt:g} × 10⁹/L (≥ {minimum:g})")
+        _lab(
+            plt,
+            "platelets",
+            worst_plt >= minimum,
+            f"{worst_plt:g} × 10⁹/L (≥ {minimum:g})",
+            safety.platelets_unread,
+        )
     )
     statuses = {status for status, _ in parts}
     basis = "; ".join(reason for _, reason in parts)

@@ -13,6 +13,7 @@ __all__ = [
     "CATEGORY",
     "CONDITION_CLINICAL",
     "CONDITION_VERIFICATION",
+    "CONVERSION_FACTOR",
     "CPT",
     "DATA_ABSENT_REASON",
     "FINDING",
@@ -40,6 +41,8 @@ PRIMARY_SITE = f"{BASE}/CodeSystem/tokuhashi-primary-site"
 ASSESSMENT_SID = f"{BASE}/sid/assessment"  # a result: patient, score, level, inputs
 SERIES_SID = f"{BASE}/sid/assessment-series"  # its series: patient, score, level (docs/sync.md)
 SOFTWARE_SID = f"{BASE}/sid/software"
+# The ConceptMap.group.element.target.product property that carries a unit conversion factor.
+CONVERSION_FACTOR = f"{BASE}/ConceptMap/ucum-lab-unit-conversion#factor"
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 SNOMED = "http://snomed.info/sct"

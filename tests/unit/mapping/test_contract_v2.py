@@ -110,7 +110,7 @@ def test_karnofsky_units(unit, valid):
 
 @pytest.mark.parametrize(
     ("loinc", "value", "unit", "valid"),
-    [("777-3", 150, "/uL", False), ("26515-7", 150, "10*3/uL", True), ("6301-6", 1.2, "{INR}", True),
+    [("777-3", 150, "g", False), ("26515-7", 150, "10*3/uL", True), ("6301-6", 1.2, "{INR}", True),
      ("6301-6", 1.2, "mg", False), ("6301-6", -1.0, None, False)],
 )  # fmt: skip
 def test_lab_units(loinc, value, unit, valid):
