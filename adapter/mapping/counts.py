@@ -51,12 +51,15 @@ class _Tally:
     extra_evidence: list[Evidence]
     maybe_spinal: list[str]  # unconfirmed lesions that may add to the vertebral count
     maybe_elsewhere: list[str]  # ... to the extraspinal count
+    remission: list[str]  # lesions in remission: still counted (contract §2 v3)
 
 
 def _tally(lesions: Iterable[Lesion]) -> _Tally:
-    t = _Tally(set(), set(), [], set(), set(), [], [], [], [], [])
+    t = _Tally(set(), set(), [], set(), set(), [], [], [], [], [], [])
     for lesion in lesions:
         cond, certain = lesion.condition, lesion.confirmed
+        if lesion.remission:
+            t.remission.append(str(cond.ref.reference))
         if not certain:
             kinds = {s.kind for s in lesion.sites} or {"level", "other"}
             if kinds & {"level", "spinal"}:
@@ -165,14 +168,22 @@ def _bone(
     return bone, derived
 
 
+def _remission_note(t: _Tally) -> tuple[str, ...]:
+    if not t.remission:
+        return ()
+    listed = ", ".join(t.remission)
+    return (f"In remission and still counted (a treated lesion is still there): {listed}.",)
+
+
 def count_inputs(found: Findings, staging: Staging) -> Counts:
     tally = _tally(staging.lesions)
     vertebral, extra, pairs = _derived(tally)
     v_caveats, e_caveats = _caveats(tally)
-    v_basis = Basis(tuple(tally.vertebral_evidence), caveats=v_caveats)
+    remission = _remission_note(tally)
+    v_basis = Basis(tuple(tally.vertebral_evidence), remission, caveats=v_caveats)
     if not vertebral.known:
         v_basis = Basis(settle=TOKUHASHI_VERTEBRAL.settle)
-    note = ("Derived from bone-metastasis Conditions (none coded = none).",)
+    note = ("Derived from bone-metastasis Conditions (none coded = none).", *remission)
     e_basis = Basis(tuple(tally.extra_evidence), note, caveats=e_caveats)
     explicit_v = _explicit(found, "vertebral-metastases-count")
     explicit_e = _explicit(found, "extraspinal-bone-metastases-count")

@@ -4,7 +4,9 @@ The scored levels are the levels of current bone-metastasis Conditions, unconfir
 included (marked so), and of a primary bone-marrow tumour with a vertebral bodySite. A finding
 placed at a level where no metastasis is recorded is reported and not used — unless some
 bone-metastasis Condition has no bodySite: that lesion may be there, so the level is scored and
-marked as known from findings only. SINS does not score the coccyx or a lesion whose level is
+marked as known from findings only. A level whose every metastasis Condition is in remission or
+inactive is still scored (a treated lesion is still there) and marked "in remission" (contract
+§2 v3). SINS does not score the coccyx or a lesion whose level is
 not named; those are listed with the reason.
 """
 
@@ -33,13 +35,33 @@ class LevelPlan:
     origin: dict[str, LevelOrigin] = field(default_factory=dict)  # scored level → origin
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
     unscored: list[tuple[str, str]] = field(default_factory=list)  # (label, reason)
+    active: set[str] = field(default_factory=set)  # levels with a lesion not in remission
+    remission: dict[str, list[str]] = field(default_factory=dict)  # level → Conditions
+
+    def in_remission(self, level: str) -> tuple[str, ...]:
+        """The Conditions in remission at a level where no other lesion is current; () else."""
+        if level in self.active:
+            return ()
+        return tuple(self.remission.get(level, ()))
 
     @property
     def levels(self) -> list[str]:
         return sorted(self.origin, key=level_order)
 
     def note(self, level: str) -> str | None:
-        """What the output says about how the level is known, when it is not for certain."""
+        """What the output says about how the level is known, when it is not for certain or
+        its lesion is in remission."""
+        known = self._known(level)
+        remitted = self.in_remission(level)
+        if not remitted:
+            return known
+        remission = (
+            f"Level {level}: bone metastasis in remission ({', '.join(remitted)}): still a "
+            "lesion (a treated lesion is still there), so the level is scored."
+        )
+        return f"{known} {remission}" if known else remission
+
+    def _known(self, level: str) -> str | None:
         if self.origin[level] == "unconfirmed":
             return (
                 f"Level {level} is known only from an unconfirmed Condition: the lesion may or "
@@ -69,6 +91,10 @@ def _from_conditions(staging: Staging, plan: LevelPlan) -> None:
         for site in lesion.sites:
             if site.kind == "level" and site.level is not None:
                 plan.add(site.level, origin, condition_evidence(cond, f"lesion at {site.level}"))
+                if lesion.remission:
+                    plan.remission.setdefault(site.level, []).append(str(cond.ref.reference))
+                else:
+                    plan.active.add(site.level)
             elif site.kind == "spinal":
                 reason = f"{cond.ref.reference}: {site.label}; SINS needs the level"
                 plan.unscored.append((site.label, reason))

@@ -46,6 +46,7 @@ class LevelAssessment:
     inputs: SinsInput
     basis: dict[str, Basis]
     compression: Chosen[Bilsky] | None
+    in_remission: bool = False  # every metastasis Condition at the level is in remission
 
 
 def _component(
@@ -78,5 +79,11 @@ def level_assessment(found: Findings, plan: LevelPlan, level: str) -> LevelAsses
     )
     inputs = SinsInput(level, pain, lesion, alignment, collapse, posterolateral)
     return LevelAssessment(
-        level, plan.origin[level], note, inputs, basis, bilsky_at(found, level, n)
+        level,
+        plan.origin[level],
+        note,
+        inputs,
+        basis,
+        bilsky_at(found, level, n),
+        bool(plan.in_remission(level)),
     )

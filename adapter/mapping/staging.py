@@ -5,6 +5,12 @@ A Condition counts when its clinicalStatus is absent, active, recurrence or rela
 verificationStatus decides how: absent or confirmed → present; provisional, differential or
 unconfirmed → it may or may not be present, and whatever it feeds spans both cases; refuted or
 entered-in-error → ignored. A Condition timed after the computation time is reported, unused.
+
+A tumour Condition in ``remission`` or ``inactive`` (contract §2 v3) still counts, marked: a
+primary in remission is still the primary, a bone metastasis in remission is still a lesion (a
+treated lesion is still there), a visceral or major-organ one may or may not still be there.
+Only ``resolved`` removes them. Nothing is dropped silently: a Condition coded in one of the
+staging ValueSets, or a neoplasm, that is read but not used is reported with the reason.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass, field
 from adapter.fhir.read.records import ConditionRecord
 from adapter.mapping.context import Context
 from adapter.mapping.sites import Site, resolve_site
+from adapter.mapping.unused import neoplasm, not_current, relevant, unused
 from adapter.scoring import PrimarySite
 from adapter.vocabulary.systems import ICD10CM, PRIMARY_SITE
 
@@ -32,6 +39,7 @@ __all__ = [
 _IGNORED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
 _CONFIRMED = frozenset({None, "confirmed"})
 _CURRENT_CLINICAL = frozenset({None, "active", "recurrence", "relapse"})
+_REMISSION = frozenset({"remission", "inactive"})  # a tumour that is treated, not gone
 
 
 def is_current_condition(cond: ConditionRecord) -> bool:
@@ -54,6 +62,7 @@ class Staged:
     condition: ConditionRecord
     confirmed: bool
     sites: tuple[Site, ...] = ()
+    remission: bool = False  # clinicalStatus remission or inactive: treated, still there
 
     @property
     def levels(self) -> frozenset[str]:
@@ -73,6 +82,7 @@ class Primary:
     condition: ConditionRecord
     confirmed: bool
     sites: frozenset[PrimarySite]
+    remission: bool = False
 
 
 @dataclass(slots=True)
@@ -118,7 +128,9 @@ def primary_sites(ctx: Context, cond: ConditionRecord) -> frozenset[PrimarySite]
     return frozenset(PrimarySite(c) for c in codes if c in PrimarySite._value2member_map_)
 
 
-def _stage_tumour(ctx: Context, staging: Staging, cond: ConditionRecord, certain: bool) -> None:
+def _stage_tumour(
+    ctx: Context, staging: Staging, cond: ConditionRecord, certain: bool, remission: bool
+) -> None:
     """Bone metastasis, primary tumour (with its vertebral levels if it is of the marrow)."""
     bone = _coded_in(ctx, "bone-metastasis", cond)
     sites = primary_sites(ctx, cond) if not bone else None
@@ -128,22 +140,27 @@ def _stage_tumour(ctx: Context, staging: Staging, cond: ConditionRecord, certain
         if resolved is None:
             return
         if bone:
-            staging.lesions.append(Lesion(cond, certain, resolved))
+            staging.lesions.append(Lesion(cond, certain, resolved, remission))
             staging.linked.update(cond.related)
         elif spinal := tuple(s for s in resolved if s.kind in ("level", "spinal")):
-            staging.lesions.append(Lesion(cond, certain, spinal))
+            staging.lesions.append(Lesion(cond, certain, spinal, remission))
     if sites is not None:
-        staging.primaries.append(Primary(cond, certain, sites))
+        staging.primaries.append(Primary(cond, certain, sites, remission))
 
 
-def _stage_other(ctx: Context, staging: Staging, cond: ConditionRecord, certain: bool) -> None:
+def _stage_other(
+    ctx: Context, staging: Staging, cond: ConditionRecord, certain: bool, remission: bool
+) -> None:
     for value_set, found in (
         ("visceral-metastasis", staging.visceral),
         ("major-organ-metastasis", staging.major),
-        ("coagulation-defect", staging.coagulation),
     ):
         if _coded_in(ctx, value_set, cond):
-            found.append(Staged(cond, certain))
+            found.append(Staged(cond, certain, remission=remission))
+    if remission:
+        return  # a coagulation defect or a fracture counts only while current
+    if _coded_in(ctx, "coagulation-defect", cond):
+        staging.coagulation.append(Staged(cond, certain))
     for value_set, fractures in (
         ("neoplastic-vertebral-fracture", staging.neoplastic_fractures),
         ("other-cause-vertebral-fracture", staging.other_fractures),
@@ -152,19 +169,6 @@ def _stage_other(ctx: Context, staging: Staging, cond: ConditionRecord, certain:
             sites = _sites(ctx, cond)
             if sites is not None:
                 fractures.append(Staged(cond, certain, sites))
-
-
-_CANCER_PROFILES = frozenset(
-    f"http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-{kind}-cancer-condition"
-    for kind in ("primary", "secondary")
-)
-
-
-def _cancer(cond: ConditionRecord) -> bool:
-    """A Condition that says it is a cancer: an mCODE cancer profile, or ICD-10-CM chapter C."""
-    return bool(_CANCER_PROFILES & set(cond.profiles)) or any(
-        c.system == ICD10CM and c.code.upper().startswith("C") for c in cond.codes
-    )
 
 
 def _used(staging: Staging) -> int:
@@ -182,25 +186,35 @@ def _used(staging: Staging) -> int:
     )
 
 
+def _counts(cond: ConditionRecord) -> bool | None:
+    """None when the Condition is left out; else whether it is in remission."""
+    if cond.verification_status in _IGNORED_VERIFICATION:
+        return None
+    if cond.clinical_status in _CURRENT_CLINICAL:
+        return False
+    return True if cond.clinical_status in _REMISSION else None
+
+
 def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging:
     staging = Staging()
     for cond in conditions:
-        if not cond.codes or not is_current_condition(cond):
+        if not cond.codes:
+            continue
+        remission = _counts(cond)
+        if remission is None:
+            not_current(ctx, cond)
             continue
         if ctx.from_future(cond.ref, cond.time):
             continue
         certain = confirmed(cond)
         before = _used(staging)
-        _stage_tumour(ctx, staging, cond, certain)
-        _stage_other(ctx, staging, cond, certain)
+        _stage_tumour(ctx, staging, cond, certain, remission)
+        _stage_other(ctx, staging, cond, certain, remission)
         reported = any(i.resource == cond.ref.reference for i in ctx.issues)
-        if _used(staging) == before and _cancer(cond) and not reported:
-            # Said, so that a cancer the maps do not know is never silently left out.
-            codes = ", ".join(c.code for c in cond.codes)
-            ref = cond.ref.reference
-            ctx.warn(
-                ref,
-                f"{ref}: cancer code {codes} names no primary site or metastasis "
-                "spinemets maps: not used.",
-            )
+        if (
+            _used(staging) == before
+            and not reported
+            and (neoplasm(cond) or (remission and relevant(ctx, cond)))
+        ):
+            unused(ctx, cond)
     return staging

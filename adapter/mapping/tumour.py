@@ -40,7 +40,8 @@ def presence(
     found: Findings, coded: Sequence[Staged], spec: Presence[E]
 ) -> tuple[Possible[E], Basis]:
     """The finding, when recorded; else none coded → none, coded → one of the two present
-    answers, coded only as unconfirmed → any of the three."""
+    answers, coded only as unconfirmed → any of the three, coded only in remission (contract
+    §2 v3) → none or the lesser present answer ("in remission — confirm")."""
     chosen = choose_latest(found.coded.get(spec.finding, []), spec.finding)
     if chosen is not None:
         return enum_input(only(chosen, spec.enum), spec.enum, spec.component.settle)
@@ -48,13 +49,27 @@ def presence(
         note = f"No {spec.label} metastasis Condition coded: none."
         return Possible.of(spec.none), Basis(notes=(note,))
     evidence = tuple(condition_evidence(s.condition, f"{spec.label} metastasis") for s in coded)
-    answers = f"either {spec.present[0].value} or {spec.present[1].value}"
-    caveats = [f"{spec.label.capitalize()} metastasis coded but not assessed: {answers}."]
-    values: set[E] = set(spec.present)
-    if not any(s.confirmed for s in coded):
-        values.add(spec.none)
-        listed = ", ".join(s.status for s in coded)
-        caveats.append(f"{listed} may or may not be present: {spec.none.value} is possible too.")
+    active = [s for s in coded if not s.remission]
+    caveats: list[str] = []
+    values: set[E] = set()
+    if active:
+        answers = f"either {spec.present[0].value} or {spec.present[1].value}"
+        caveats.append(f"{spec.label.capitalize()} metastasis coded but not assessed: {answers}.")
+        values |= set(spec.present)
+        if not any(s.confirmed for s in active):
+            values.add(spec.none)
+            listed = ", ".join(s.status for s in active)
+            caveats.append(
+                f"{listed} may or may not be present: {spec.none.value} is possible too."
+            )
+    if remitted := [s.condition.ref.reference for s in coded if s.remission]:
+        caveats.append(
+            f"{spec.label.capitalize()} metastasis in remission — confirm "
+            f"({', '.join(str(r) for r in remitted)}): {spec.none.value} or "
+            f"{spec.present[0].value} until {spec.finding} is recorded."
+        )
+        if not any(s.confirmed for s in active):
+            values |= {spec.none, spec.present[0]}
     basis = Basis(evidence, settle=spec.component.settle, caveats=tuple(caveats))
     return Possible.among(values), basis
 
@@ -105,8 +120,17 @@ def _growth_classes(ctx: Context, sites: set[PrimarySite]) -> tuple[set[Growth],
     return classes, ambiguous
 
 
+def _in_remission(chosen: Sequence[Primary]) -> tuple[str, ...]:
+    """The caveat that names a primary in remission (contract §2 v3): still the primary."""
+    refs = [str(p.condition.ref.reference) for p in chosen if p.remission]
+    if not refs:
+        return ()
+    return (f"Primary in remission ({', '.join(refs)}): still the patient's primary tumour.",)
+
+
 def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryInputs:
     chosen, notes, caveats = _candidates(staging)
+    remission = _in_remission(chosen)
     sites: set[PrimarySite] = set()
     for p in chosen:
         sites |= p.sites
@@ -125,7 +149,7 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
     elif sites:
         site = Possible(frozenset(sites))
         settle = unconfirmed_settle if len(sites) > 1 and caveats else None
-        site_basis = Basis(evidence, notes, settle, caveats)
+        site_basis = Basis(evidence, notes, settle, (*caveats, *remission))
     else:
         site, site_basis = Possible.unknown(PrimarySite), Basis(settle=TOKUHASHI_PRIMARY.settle)
 
@@ -144,7 +168,7 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
         settle = (
             "record tomita-primary-growth (slow, moderate, rapid)" if len(classes) > 1 else None
         )
-        growth_basis = Basis(evidence, notes, settle, (*caveats, *extra))
+        growth_basis = Basis(evidence, notes, settle, (*caveats, *extra, *remission))
     else:
         growth, growth_basis = Possible.unknown(Growth), Basis(settle=TOMITA_PRIMARY.settle)
     return PrimaryInputs(site, site_basis, growth, growth_basis)

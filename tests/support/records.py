@@ -150,3 +150,18 @@ def shifted(resources: list[Resource], now: str) -> list[Resource]:
         return value
 
     return [move(r) for r in resources]
+
+
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+def clinical(status: str) -> dict[str, Any]:
+    """``condition(..., **clinical("remission"))``: a Condition's clinicalStatus."""
+    return {"clinicalStatus": {"coding": [{"system": CLINICAL, "code": status}]}}
+
+
+def bundle(resources: list[Resource]) -> Resource:
+    """The resources as a collection Bundle, as ``spinemets score`` reads a file."""
+    entries = [{"fullUrl": f"urn:test:{r['resourceType']}/{r['id']}", "resource": r}
+               for r in resources]  # fmt: skip
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}

@@ -1,0 +1,182 @@
+"""Contract v3 §2 "remission": a primary tumour or a metastasis in remission or inactive still
+counts (marked), only resolved removes it, and nothing read is dropped silently.
+
+Hand-computed on the default patient of tests/support/records.py (lung primary, T12 metastasis,
+KPS 80, Frankel E): Tomita = growth rapid 4 + visceral none 0 + bone solitary 1 = 5; revised
+Tokuhashi = general 2 + extraspinal 0 → 2 + vertebral 1 → 2 + major organs none 2 + lung 0 +
+Frankel E 2 = 10.
+"""
+
+from __future__ import annotations
+
+import json
+
+from adapter import cli
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from adapter.scoring import BoneExtent, Growth, MajorOrgan, Possible, PrimarySite, Span, Visceral
+from adapter.vocabulary import TOKUHASHI_PRIMARY, TOMITA_PRIMARY, TOMITA_VISCERAL
+from tests.support.records import (
+    NOW,
+    P,
+    bundle,
+    clinical,
+    condition,
+    default_patient,
+    finding,
+)
+
+TERM = default_terminology()
+
+
+def score(resources):
+    data = patient_records(resources, P)
+    assert data is not None
+    return score_patient(data, TERM, now=parse_time(NOW))
+
+
+def total(result, code):
+    found = result.score(code)
+    assert found is not None
+    return found.result.total
+
+
+def issue(result, ref):
+    return next((i for i in result.issues if i.resource == ref), None)
+
+
+def with_primary(status):
+    return default_patient(
+        drop=("primary",), extra=(condition("primary", "C34.90", **clinical(status)),)
+    )
+
+
+def test_a_primary_in_remission_is_still_the_primary_and_says_so():
+    result = score(with_primary("remission"))
+    a = result.assessment
+    assert a.tokuhashi.primary_site == Possible.of(PrimarySite.LUNG)
+    assert a.tomita.growth == Possible.of(Growth.RAPID)
+    assert total(result, "tomita") == Span(5, 5)
+    assert total(result, "tokuhashi-revised") == Span(10, 10)
+    for code in (TOKUHASHI_PRIMARY.code, TOMITA_PRIMARY.code):
+        assert "Primary in remission (Condition/primary)" in " ".join(a.basis[code].caveats)
+    assert issue(result, "Condition/primary") is None
+
+
+def test_an_inactive_primary_counts_like_one_in_remission():
+    a = score(with_primary("inactive")).assessment
+    assert a.tokuhashi.primary_site == Possible.of(PrimarySite.LUNG)
+    assert "Primary in remission" in " ".join(a.basis[TOMITA_PRIMARY.code].caveats)
+
+
+def test_a_resolved_primary_is_not_used_and_is_named():
+    result = score(with_primary("resolved"))
+    assert not result.assessment.tokuhashi.primary_site.certain  # no primary: missing
+    found = issue(result, "Condition/primary")
+    assert found is not None and found.severity == "information"
+    assert (
+        found.diagnostics
+        == "Condition/primary (C34.90): clinicalStatus resolved, so it is not used."
+    )
+
+
+def test_a_bone_metastasis_in_remission_is_counted_and_scored_marked():
+    met = condition("met-l2", "C79.51", level="L2", **clinical("remission"))
+    result = score(default_patient(extra=(met,)))
+    a = result.assessment
+    assert [lv.level for lv in a.levels] == ["T12", "L2"]
+    l2 = a.levels[1]
+    assert l2.in_remission and l2.origin == "confirmed"
+    assert "bone metastasis in remission (Condition/met-l2)" in (l2.note or "")
+    assert not a.levels[0].in_remission
+    assert a.tokuhashi.vertebral_count == Possible.of(2)
+    assert a.tomita.bone == Possible.of(BoneExtent.MULTIPLE)
+    # Tomita: 4 + 0 + multiple 2 = 6; Tokuhashi: vertebral 2 levels → 1, so 10 − 1 = 9.
+    assert total(result, "tomita") == Span(6, 6)
+    assert total(result, "tokuhashi-revised") == Span(9, 9)
+    assert result.level("L2") is not None
+
+
+def test_a_level_with_an_active_and_a_remitted_lesion_is_not_marked():
+    old = condition("met-t12-old", "C79.51", level="T12", **clinical("inactive"))
+    a = score(default_patient(extra=(old,))).assessment
+    assert [lv.level for lv in a.levels] == ["T12"]
+    assert not a.levels[0].in_remission
+    assert a.tokuhashi.vertebral_count == Possible.of(1)
+
+
+def test_a_resolved_bone_metastasis_is_removed_and_named():
+    met = condition("met-l2", "C79.51", level="L2", **clinical("resolved"))
+    result = score(default_patient(extra=(met,)))
+    assert [lv.level for lv in result.assessment.levels] == ["T12"]
+    assert result.assessment.tokuhashi.vertebral_count == Possible.of(1)
+    assert "clinicalStatus resolved" in issue(result, "Condition/met-l2").diagnostics
+
+
+def test_a_visceral_metastasis_in_remission_ranges_over_none_and_treatable():
+    liver = condition("liver", "C78.7", **clinical("remission"))  # liver: visceral and major
+    result = score(default_patient(extra=(liver,)))
+    a = result.assessment
+    assert a.tomita.visceral == Possible.among({Visceral.NONE, Visceral.TREATABLE})
+    assert a.tokuhashi.major_organ == Possible.among({MajorOrgan.NONE, MajorOrgan.REMOVABLE})
+    caveats = " ".join(a.basis[TOMITA_VISCERAL.code].caveats)
+    assert "in remission — confirm (Condition/liver): none or treatable" in caveats
+    # Tomita 5 + (0 or 2) = 5–7; Tokuhashi 10 − (0 or 1) = 9–10.
+    assert total(result, "tomita") == Span(5, 7)
+    assert total(result, "tokuhashi-revised") == Span(9, 10)
+
+
+def test_an_explicit_finding_settles_a_metastasis_in_remission():
+    liver = condition("liver", "C78.7", **clinical("remission"))
+    none = finding("visc", "visceral-metastases", "none", when="2024-05-30T09:00:00Z")
+    a = score(default_patient(extra=(liver, none))).assessment
+    assert a.tomita.visceral == Possible.of(Visceral.NONE)
+
+
+def test_a_current_visceral_metastasis_beside_one_in_remission_is_present():
+    lung_met = condition("lung-met", "C78.00")
+    liver = condition("liver", "C78.7", **clinical("remission"))
+    a = score(default_patient(extra=(lung_met, liver))).assessment
+    assert a.tomita.visceral == Possible.among({Visceral.TREATABLE, Visceral.UNTREATABLE})
+
+
+def test_a_resolved_visceral_metastasis_is_none_and_named():
+    liver = condition("liver", "C78.7", **clinical("resolved"))
+    result = score(default_patient(extra=(liver,)))
+    assert result.assessment.tomita.visceral == Possible.of(Visceral.NONE)
+    assert issue(result, "Condition/liver") is not None
+
+
+def test_conditions_read_but_not_used_are_named_with_the_reason():
+    extra = (
+        condition("refuted", "C79.51", level="L3", verification="refuted"),
+        condition("in-situ", "D05.10"),  # a neoplasm no map places
+        condition("coag", "D68.9", **clinical("inactive")),  # counts only while current
+        condition("bp", "I10", **clinical("inactive")),  # nothing of ours: not named
+    )
+    result = score(default_patient(extra=extra))
+    assert issue(result, "Condition/refuted").diagnostics == (
+        "Condition/refuted (C79.51): verificationStatus refuted, so it is not used."
+    )
+    assert issue(result, "Condition/in-situ").diagnostics == (
+        "Condition/in-situ: neoplasm code D05.10 names no primary site or metastasis spinemets "
+        "maps: not used."
+    )
+    assert issue(result, "Condition/coag").diagnostics == (
+        "Condition/coag (D68.9): clinicalStatus inactive; only a current one is used."
+    )
+    assert issue(result, "Condition/bp") is None
+    assert result.assessment.safety.coagulation == ()
+
+
+def test_the_text_report_says_primary_and_level_in_remission(tmp_path, capsys):
+    met = condition("met-l2", "C79.51", level="L2", **clinical("remission"))
+    resources = default_patient(drop=("primary",), extra=(
+        condition("primary", "C34.90", **clinical("remission")), met))  # fmt: skip
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(bundle(resources)))
+    assert cli.main(["score", str(path), "--format", "text", "--now", NOW]) == 0
+    out = capsys.readouterr().out
+    assert "Primary in remission (Condition/primary)" in out
+    assert "bone metastasis in remission (Condition/met-l2)" in out
