@@ -41,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synth import patient_resources
 from tools import free_port, tree_rss_mb, vegeta
 
+from adapter.fhir.read.record_list import RECORD_LIST
+
 ISS = "https://ehr.bench.invalid"
 KID = "bench-key"
 SERVICE = "/cds-services/spinemets-scores"
@@ -58,19 +60,17 @@ def bodies(count: int) -> list[bytes]:
     for n in range(count):
         resources = list(patient_resources(n, rnd))
         patient = next(r for r in resources if r["resourceType"] == "Patient")
-        by_type = {t: [r for r in resources if r["resourceType"] == t]
-                   for t in ("Condition", "Observation")}  # fmt: skip
+        prefetch: dict[str, Any] = {"patient": patient}
+        for search in RECORD_LIST:  # every key; the types the bench does not make: empty
+            if search.params:
+                prefetch[search.prefetch_key] = _searchset(
+                    [r for r in resources if r["resourceType"] == search.resource_type]
+                )
         body = {
             "hook": "patient-view",
             "hookInstance": f"00000000-0000-4000-8000-{n:012d}",
             "context": {"userId": "Practitioner/bench", "patientId": patient["id"]},
-            "prefetch": {
-                "patient": patient,
-                "conditions": _searchset(by_type["Condition"]),
-                "observations": _searchset(by_type["Observation"]),
-                "procedures": _searchset([]),  # known empty: nothing to fetch
-                "encounters": _searchset([]),
-            },
+            "prefetch": prefetch,
         }
         out.append(json.dumps(body).encode())
     return out

@@ -36,12 +36,14 @@ import httpx
 from adapter.cds.models import CdsRequest
 from adapter.errors import DataUnavailableError, FhirServerError
 from adapter.fhir.client import FhirClient, next_link
+from adapter.fhir.read.record_list import RECORD_LIST
 
 if TYPE_CHECKING:
     from adapter.cds.settings import Settings
 
 __all__ = [
     "CHECK_PREFETCH",
+    "RECORD_PREFETCH",
     "SCORE_PREFETCH",
     "PrefetchLimits",
     "count_entries",
@@ -53,27 +55,14 @@ __all__ = [
 log = logging.getLogger("spinemets.cds.prefetch")
 UNREADABLE = "the data could not be read from fhirServer"
 
-# Everything each service's rules read (contract §4), with only CDS Hooks 2.0 tokens:
-# {{context.patientId}} is a root-level primitive of every hook served. Observations cover the
-# findings, performance status, labs and outcome measures.
-_CORE: Mapping[str, str] = {
-    "patient": "Patient/{{context.patientId}}",
-    "conditions": "Condition?patient={{context.patientId}}",
-    "observations": "Observation?patient={{context.patientId}}&_count=200",
-    # The follow-up after an index procedure (contract §6).
-    "procedures": "Procedure?patient={{context.patientId}}",
-    "encounters": "Encounter?patient={{context.patientId}}",
+# Everything the services' rules read (contract §2 v3, §4): the one record list, with only CDS
+# Hooks 2.0 tokens ({{context.patientId}} is a root-level primitive of every hook served). Both
+# services ask for the whole record: a rule that reads a type on one surface reads it on all.
+RECORD_PREFETCH: Mapping[str, str] = {
+    s.prefetch_key: s.query("{{context.patientId}}") for s in RECORD_LIST
 }
-SCORE_PREFETCH: Mapping[str, str] = {  # the scores, and the outcomes after a procedure (§6)
-    **_CORE,
-    "procedures": "Procedure?patient={{context.patientId}}",
-    "encounters": "Encounter?patient={{context.patientId}}",
-}
-CHECK_PREFETCH: Mapping[str, str] = {  # the procedure check: active antithrombotics (§5)
-    **_CORE,
-    "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active",
-    "medicationStatements": "MedicationStatement?patient={{context.patientId}}&status=active",
-}
+SCORE_PREFETCH: Mapping[str, str] = RECORD_PREFETCH  # the scores, neurology, outcomes (§4, §6)
+CHECK_PREFETCH: Mapping[str, str] = RECORD_PREFETCH  # the procedure check (§5)
 
 
 @dataclass(frozen=True, slots=True)

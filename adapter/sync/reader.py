@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from adapter.errors import FhirServerError, InputError
 from adapter.fhir.client import FhirClient, is_fhir_id
+from adapter.fhir.read.record_list import RECORD_LIST, search_of
 from adapter.fhir.read.references import patient_of
 from adapter.mapping.observations import READ_LOINC
 from adapter.mapping.terminology import Terminology
@@ -38,15 +39,23 @@ def _subjects(resources: list[Any]) -> set[str]:
     return {p for p in (patient_of(r) for r in resources) if p and not p.startswith("urn:")}
 
 
+def _paged(query: str) -> str:
+    return query if "_count=" in query else f"{query}&_count=200"
+
+
 def _input_searches(patient: str) -> list[str]:
+    """The searches of the record list (adapter.fhir.read.record_list), for one patient: the
+    Observation search narrowed to the codes spinemets reads, every search paged by 200."""
     pid = quote(patient, safe="")
-    return [
-        f"Condition?patient={pid}&_count=200",
-        f"Observation?patient={pid}&code={_OBSERVATION_CODES}&_count=200",
-        f"Procedure?patient={pid}&_count=200",
-        f"Encounter?patient={pid}&_count=200",
-        f"AdverseEvent?subject={quote(f'Patient/{patient}', safe='')}&_count=200",
-    ]
+    searches = []
+    for entry in RECORD_LIST:
+        if not entry.params:
+            continue  # the Patient: a read, made beside the searches
+        query = entry.query(pid)
+        if entry.resource_type == "Observation":
+            query = f"{query}&code={_OBSERVATION_CODES}"
+        searches.append(_paged(query))
+    return searches
 
 
 def _output_searches(patient: str) -> list[str]:
@@ -58,8 +67,8 @@ def _output_searches(patient: str) -> list[str]:
 
 
 async def patient_inputs(client: FhirClient, patient: str) -> list[Any]:
-    """The Patient, its Conditions, its score- and outcome-relevant Observations, and what the
-    follow-up reads: Procedures, Encounters, AdverseEvents (every page)."""
+    """The patient's record as the record list declares it: the Patient and every search of
+    the list (every page; Observations only those spinemets reads)."""
     record, *found = await asyncio.gather(
         client.read("Patient", patient),
         *(client.search(query, fresh=True) for query in _input_searches(patient)),
@@ -82,7 +91,7 @@ async def patient_snapshot(client: FhirClient, patient: str) -> tuple[list[Any],
         raise InputError(f"Patient id {patient[:70]!r} is not a FHIR id")
     inputs, outputs = _input_searches(patient), _output_searches(patient)
     record, *found = await client.batch_get(
-        [f"Patient/{quote(patient, safe='')}", *inputs, *outputs], fresh=True
+        [search_of("Patient").query(quote(patient, safe="")), *inputs, *outputs], fresh=True
     )
     if record.get("resourceType") != "Patient":
         raise FhirServerError("a Patient read answered another resource")

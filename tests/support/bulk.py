@@ -88,7 +88,7 @@ def score_results(bundle: dict[str, Any]) -> tuple[list[Any], list[Any]]:
     outputs = [Built(e["resource"], e["fullUrl"]) for e in entries
                if e["resource"]["resourceType"] != "OperationOutcome"]  # fmt: skip
     issues = [i for e in entries if e["resource"]["resourceType"] == "OperationOutcome"
-              for i in e["resource"]["issue"] if i["severity"] != "information"]  # fmt: skip
+              for i in e["resource"]["issue"] if i["diagnostics"] != "No issues."]  # fmt: skip
     return _sorted(stored(outputs)), _sorted(issues)
 
 

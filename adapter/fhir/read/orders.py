@@ -1,4 +1,6 @@
-"""Draft orders (ServiceRequests in a CDS order-select or order-sign context), slim and typed."""
+"""Orders, slim and typed: the draft ServiceRequests of a CDS order-select or order-sign context,
+and the draft or active ServiceRequests of a patient's record (contract §2 v3: the text report
+and the page show the procedure check of each)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ from typing import Any, NamedTuple
 from adapter.fhir.read.records import Coding, codings, concepts
 from adapter.fhir.read.references import normalise_reference
 
-__all__ = ["OrderRecord", "read_orders"]
+__all__ = ["RECORD_ORDER_STATUSES", "OrderRecord", "order_of_record", "read_orders"]
+
+# The ServiceRequests a patient's record holds as orders to check: not yet signed, or current.
+RECORD_ORDER_STATUSES = frozenset({"draft", "active"})
 
 
 class OrderRecord(NamedTuple):
@@ -18,6 +23,7 @@ class OrderRecord(NamedTuple):
     text: str | None  # code.text, how the ordering clinician named it
     body_sites: tuple[tuple[Coding, ...], ...]
     reasons: tuple[str, ...]  # reasonReference, normalised
+    patient: str | None = None  # the patient's id, when read from a patient's record
 
 
 def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
@@ -42,6 +48,14 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
             if r is not None
         ),
     )
+
+
+def order_of_record(resource: Mapping[str, Any], patient: str) -> OrderRecord | None:
+    """A ServiceRequest of a patient's record, when it is draft or active; None otherwise."""
+    order = _order(resource)
+    if order is None or order.status not in RECORD_ORDER_STATUSES:
+        return None
+    return order._replace(patient=patient)
 
 
 def read_orders(draft_orders: Mapping[str, Any] | None) -> Sequence[OrderRecord]:

@@ -11,6 +11,8 @@ from typing import Any
 
 from adapter.fhir.read.followup import parse_follow_up
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.orders import order_of_record
+from adapter.fhir.read.record_list import READ_TYPES
 from adapter.fhir.read.records import (
     Coding,
     ConditionRecord,
@@ -167,8 +169,8 @@ _READ = frozenset(
     {"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"}
 )
 _FOLLOW_UP = frozenset({"Procedure", "Encounter", "AdverseEvent"})
-# Every resource type parse_resource reads; the rest of an input is never looked at.
-READ_TYPES = _READ | _FOLLOW_UP
+# READ_TYPES, every type of the record list (adapter.fhir.read.record_list), is what an input is
+# read for; the rest is never looked at. Each is parsed here, or left to its own reader.
 
 
 def parse_resource(
@@ -187,7 +189,7 @@ def parse_resource(
     rtype = resource.get("resourceType")
     if rtype in _FOLLOW_UP:  # the follow-up of contract §6, in its own module
         return parse_follow_up(resource, full_url, aliases)
-    if rtype not in _READ:
+    if rtype not in _READ and rtype != "ServiceRequest":
         return None
     codes = codings(resource.get("code")) if rtype == "Observation" else ()
     if rtype == "Observation" and wanted is not None and not wanted(codes):
@@ -206,4 +208,6 @@ def parse_resource(
         return _condition(resource, ref, patient, aliases)
     if rtype == "Patient":
         return _patient(resource, ref, patient)
+    if rtype == "ServiceRequest":
+        return order_of_record(resource, patient)
     return _medication(resource, ref, patient, aliases)

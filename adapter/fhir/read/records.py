@@ -15,6 +15,7 @@ from adapter.fhir.read.timing import ClinicalTime
 
 if TYPE_CHECKING:
     from adapter.fhir.read.followup import FollowUpRecord
+    from adapter.fhir.read.orders import OrderRecord
 
 __all__ = [
     "Coding",
@@ -107,6 +108,7 @@ class MedicationRecord(NamedTuple):
 
 ParsedResource: TypeAlias = (
     "PatientRecord | ObservationRecord | ConditionRecord | MedicationRecord | FollowUpRecord"
+    " | OrderRecord"
 )
 ObservationFilter = Callable[[tuple[Coding, ...]], bool]
 

@@ -21,6 +21,7 @@ import orjson
 from adapter.errors import InputError
 from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.orders import OrderRecord
 from adapter.fhir.read.parse import parse_resource
 from adapter.fhir.read.records import (
     Coding,
@@ -51,6 +52,9 @@ class PatientData:
     procedures: list[ProcedureRecord] = field(default_factory=list)
     encounters: list[EncounterRecord] = field(default_factory=list)
     adverse_events: list[AdverseEventRecord] = field(default_factory=list)
+    # The draft or active ServiceRequests of the record (contract §2 v3): orders whose
+    # procedure check the text report and the page show.
+    orders: list[OrderRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -146,6 +150,8 @@ def _add(
         data.encounters.append(parsed)
     elif isinstance(parsed, AdverseEventRecord):
         data.adverse_events.append(parsed)
+    elif isinstance(parsed, OrderRecord):
+        data.orders.append(parsed)
     else:
         data.issues.append(parsed)
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from adapter.cds.app import create_app
 from adapter.cds.settings import Issuer, Settings
+from adapter.fhir.read.record_list import RECORD_LIST
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT / "fixtures" / "seed"
@@ -39,14 +40,8 @@ def searchset(resources: list[dict], next_url: str | None = None) -> dict:
     return bundle
 
 
-PREFETCH_TYPES = {
-    "conditions": "Condition",
-    "observations": "Observation",
-    "procedures": "Procedure",
-    "encounters": "Encounter",
-    "medicationRequests": "MedicationRequest",
-    "medicationStatements": "MedicationStatement",
-}
+# Every search of the record list, by prefetch key (the Patient is filled on its own).
+PREFETCH_TYPES = {s.prefetch_key: s.resource_type for s in RECORD_LIST if s.params}
 
 
 def prefetch_for(resources: list[dict]) -> dict:

@@ -7,6 +7,7 @@ import json
 import httpx
 import pytest
 
+from adapter.fhir.read.record_list import RECORD_LIST
 from tests.unit.cds.conftest import FHIR, client_for, patient_view, searchset, seed_resources
 
 pytestmark = pytest.mark.anyio
@@ -198,6 +199,11 @@ async def test_spec_patient_view_example_fetches_from_fhir_server(client, respx_
         json=searchset([r for r in resources if r["resourceType"] == "Observation"]))  # fmt: skip
     procedures = respx_mock.get(f"{server}/Procedure").respond(json=searchset([]))
     encounters = respx_mock.get(f"{server}/Encounter").respond(json=searchset([]))
+    others = [  # the rest of the record list, empty here
+        respx_mock.get(f"{server}/{s.resource_type}").respond(json=searchset([]))
+        for s in RECORD_LIST
+        if s.resource_type not in ("Patient", "Condition", "Observation", "Procedure", "Encounter")
+    ]
     body = {
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
         "fhirServer": server,
@@ -214,7 +220,7 @@ async def test_spec_patient_view_example_fetches_from_fhir_server(client, respx_
     response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.status_code == 200
     assert len(response.json()["cards"]) == 3
-    for route in (patient, conditions, observations, procedures, encounters):
+    for route in (patient, conditions, observations, procedures, encounters, *others):
         assert route.called
         request = route.calls.last.request
         assert request.headers["authorization"] == "Bearer some-opaque-fhir-access-token"

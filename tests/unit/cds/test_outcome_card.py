@@ -32,3 +32,40 @@ async def test_no_procedure_no_outcome_lines(client):
     resources = [r for r in seed_resources() if r["resourceType"] != "Procedure"]
     response = await client.post("/cds-services/spinemets-scores", json=patient_view(resources))
     assert all("After the procedure" not in c["detail"] for c in response.json()["cards"])
+
+
+def _leak(patient: str) -> dict:
+    return {"resourceType": "AdverseEvent", "id": "leak", "actuality": "actual",
+            "subject": {"reference": f"Patient/{patient}"}, "date": "2024-05-23",
+            "event": {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/finding",
+                                  "code": "cement-leakage"}]}}  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["prefetch", "fhirServer"])
+async def test_the_card_names_a_complication_recorded_as_an_adverse_event(
+    client, monkeypatch, respx_mock, source
+):
+    """Contract §2 v3: AdverseEvent is part of the record on every surface, so the card no
+    longer says "none recorded" where sync names a cement leakage."""
+    from adapter.cds import services
+    from adapter.fhir.read.timing import parse_time
+    from tests.unit.cds.conftest import FHIR, searchset
+
+    monkeypatch.setattr(services, "now_time", lambda: parse_time("2026-11-26T00:00:00Z"))
+    resources = seed_resources()
+    patient = next(r for r in resources if r["resourceType"] == "Patient")["id"]
+    if source == "prefetch":
+        body = patient_view([*resources, _leak(patient)])
+    else:
+        body = patient_view(resources, fhirServer=FHIR)
+        del body["prefetch"]["adverseEvents"]
+        route = respx_mock.get(
+            f"{FHIR}/AdverseEvent", params={"subject": f"Patient/{patient}"}
+        ).respond(json=searchset([_leak(patient)]))
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200, response.text
+    detail = response.json()["cards"][0]["detail"]
+    assert "- Complications: none recorded" not in detail
+    assert "Complications: cement leakage" in detail
+    if source == "fhirServer":
+        assert route.called

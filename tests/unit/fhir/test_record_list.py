@@ -1,0 +1,132 @@
+"""Contract §2 v3, one list of what a patient's record is: declared once
+(adapter/fhir/read/record_list.py), and every surface reads every type of it — the CDS prefetch
+templates and their fallback, sync and the cohort on a server, files and Bulk Data exports."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import unquote
+
+import pytest
+
+from adapter.batch import partition
+from adapter.cds.services import SERVICES, discovery
+from adapter.fhir.read import parse
+from adapter.fhir.read.parse import parse_resource
+from adapter.fhir.read.record_list import READ_TYPES, RECORD_LIST, search_of
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from adapter.sync import cohort, reader
+from tests.support.records import NOW, P, default_patient, order
+
+EXPECTED = {
+    "Patient", "Condition", "Observation", "Procedure", "MedicationRequest",
+    "MedicationStatement", "AdverseEvent", "Encounter", "QuestionnaireResponse", "ServiceRequest",
+}  # fmt: skip
+# What a CDS client already relies on (discovery): these keys are never renamed or dropped.
+V2_KEYS = {
+    "patient", "conditions", "observations", "procedures", "encounters", "medicationRequests",
+    "medicationStatements",
+}  # fmt: skip
+
+
+def test_the_record_list_names_each_type_of_the_contract_once():
+    types = [s.resource_type for s in RECORD_LIST]
+    assert sorted(types) == sorted(EXPECTED)
+    keys = [s.prefetch_key for s in RECORD_LIST]
+    assert len(set(keys)) == len(keys) and set(keys) >= V2_KEYS
+    assert search_of("ServiceRequest").params.endswith("status=draft,active")
+    assert search_of("AdverseEvent").query("42") == "AdverseEvent?subject=Patient/42"
+    assert search_of("Patient").query("42") == "Patient/42"
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+def test_every_cds_service_prefetches_the_whole_record(service):
+    entry = next(s for s in discovery().services if s.id == service)
+    assert entry.prefetch == {s.prefetch_key: s.query("{{context.patientId}}") for s in RECORD_LIST}
+    # The bug this closes: patient-view did not ask for AdverseEvent, while sync read it.
+    assert entry.prefetch["adverseEvents"] == "AdverseEvent?subject=Patient/{{context.patientId}}"
+    # Unchanged for clients that rely on them.
+    assert entry.prefetch["conditions"] == "Condition?patient={{context.patientId}}"
+    assert entry.prefetch["observations"] == "Observation?patient={{context.patientId}}&_count=200"
+
+
+def test_sync_and_the_cohort_search_every_type_of_the_record_list():
+    searched = {unquote(q).split("?")[0] for q in reader._input_searches("p-1")}
+    assert searched | {"Patient"} == EXPECTED
+    queries = {unquote(q).split("?")[0]: unquote(q) for q in reader._input_searches("p-1")}
+    assert queries["ServiceRequest"] == "ServiceRequest?patient=p-1&status=draft,active&_count=200"
+    assert queries["AdverseEvent"] == "AdverseEvent?subject=Patient/p-1&_count=200"
+    assert "&code=" in queries["Observation"]  # narrowed to what spinemets reads
+    assert cohort.patient_inputs is reader.patient_inputs  # the cohort reads what sync reads
+
+
+def test_files_and_exports_are_read_for_every_type_of_the_record_list():
+    assert parse.READ_TYPES is READ_TYPES is partition.READ_TYPES
+    assert READ_TYPES == EXPECTED
+
+
+@pytest.mark.parametrize(
+    "rtype",
+    ["Patient", "Condition", "Observation", "Procedure", "Encounter", "MedicationRequest",
+     "MedicationStatement", "AdverseEvent", "ServiceRequest", "QuestionnaireResponse",
+     "Immunization", "DiagnosticReport", "CarePlan", "AllergyIntolerance", "Medication"],
+)  # fmt: skip
+def test_no_type_outside_the_record_list_is_read(rtype):
+    resource = {"resourceType": rtype, "id": "x", "status": "draft",
+                "subject": {"reference": f"Patient/{P}"},
+                "code": {"coding": [{"system": "http://loinc.org", "code": "89243-0"}]}}  # fmt: skip
+    if parse_resource(resource, None, {}) is not None:
+        assert rtype in READ_TYPES
+
+
+def _data(resources):
+    data = patient_records(resources, P)
+    assert data is not None
+    return data
+
+
+def test_the_records_draft_and_active_service_requests_are_kept_for_the_report():
+    orders = (
+        order("sr-draft", "22511", "T12"),
+        order("sr-active", "22842", "T11", "T12", "L1", status="active", reasons=("met-t12",)),
+        order("sr-done", "22511", "T12", status="completed"),
+        order("sr-revoked", "22511", "T12", status="revoked"),
+    )
+    data = _data(default_patient(extra=orders))
+    assert [o.reference for o in data.orders] == [
+        "ServiceRequest/sr-draft",
+        "ServiceRequest/sr-active",
+    ]
+    active = data.orders[1]
+    assert active.patient == P and active.status == "active"
+    assert [c.code for c in active.codes] == ["22842"]
+    assert len(active.body_sites) == 3 and active.reasons == ("Condition/met-t12",)
+    # Keeping them changes no score.
+    term, now = default_terminology(), parse_time(NOW)
+    with_orders = score_patient(data, term, now=now)
+    without = score_patient(_data(default_patient()), term, now=now)
+    assert [r.resource for r in with_orders.resources()] == [
+        r.resource for r in without.resources()
+    ]
+
+
+def test_sync_reads_service_requests_of_the_record(monkeypatch):
+    class Client:
+        def __init__(self):
+            self.queries: list[str] = []
+
+        async def read(self, rtype, rid):
+            return {"resourceType": rtype, "id": rid}
+
+        async def search(self, query, fresh=False):
+            self.queries.append(unquote(query))
+            if query.startswith("ServiceRequest?"):
+                return [order("sr", "22511", "T12")]
+            return []
+
+    client = Client()
+    resources = asyncio.run(reader.patient_inputs(client, P))  # type: ignore[arg-type]
+    assert {q.split("?")[0] for q in client.queries} | {"Patient"} == EXPECTED
+    assert [o.reference for o in _data(resources).orders] == ["ServiceRequest/sr"]
