@@ -111,14 +111,22 @@ async def all_patients(client: FhirClient, term: Terminology) -> list[str]:
     return sorted(_subjects(conditions))
 
 
-async def changed_patients(client: FhirClient, since: str) -> list[str]:
-    """Patients whose score-relevant Observations or Conditions changed after ``since``."""
+def _changed_searches(since: str) -> list[str]:
+    """One search per type of the record list for what changed after ``since`` (Observations
+    only those spinemets reads): a change to any part of the record can change an output."""
     when = quote(f"gt{since}", safe="")
-    observations, conditions = await asyncio.gather(
-        client.search(
-            f"Observation?_lastUpdated={when}&code={_OBSERVATION_CODES}&_elements=subject&_count=500",
-            fresh=True,
-        ),
-        client.search(f"Condition?_lastUpdated={when}&_elements=subject&_count=500", fresh=True),
+    searches = []
+    for entry in RECORD_LIST:
+        rtype = entry.resource_type
+        narrow = f"&code={_OBSERVATION_CODES}" if rtype == "Observation" else ""
+        elements = "id" if rtype == "Patient" else "subject"
+        searches.append(f"{rtype}?_lastUpdated={when}{narrow}&_elements={elements}&_count=500")
+    return searches
+
+
+async def changed_patients(client: FhirClient, since: str) -> list[str]:
+    """Patients any part of whose record (the record list) changed after ``since``."""
+    found = await asyncio.gather(
+        *(client.search(query, fresh=True) for query in _changed_searches(since))
     )
-    return sorted(_subjects(observations) | _subjects(conditions))
+    return sorted({p for group in found for p in _subjects(group)})

@@ -130,3 +130,23 @@ def test_sync_reads_service_requests_of_the_record(monkeypatch):
     resources = asyncio.run(reader.patient_inputs(client, P))  # type: ignore[arg-type]
     assert {q.split("?")[0] for q in client.queries} | {"Patient"} == EXPECTED
     assert [o.reference for o in _data(resources).orders] == ["ServiceRequest/sr"]
+
+
+def test_an_incremental_sync_looks_for_changes_in_every_type_of_the_record_list():
+    class Client:
+        def __init__(self):
+            self.queries: list[str] = []
+
+        async def search(self, query, fresh=False):
+            self.queries.append(query)
+            if query.startswith("AdverseEvent?"):
+                return [{"resourceType": "AdverseEvent", "subject": {"reference": "Patient/a"}}]
+            if query.startswith("Patient?"):
+                return [{"resourceType": "Patient", "id": "b"}]
+            return []
+
+    client = Client()
+    changed = asyncio.run(reader.changed_patients(client, "2025-01-01T00:00:00Z"))  # type: ignore[arg-type]
+    assert changed == ["a", "b"]
+    assert {q.split("?")[0] for q in client.queries} == EXPECTED
+    assert all("_lastUpdated=gt2025-01-01T00%3A00%3A00Z" in q for q in client.queries)
