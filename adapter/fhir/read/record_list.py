@@ -53,12 +53,9 @@ RECORD_LIST: tuple[RecordSearch, ...] = (
     ),
     # Complications after a procedure (§6). AdverseEvent has no ``patient`` search parameter.
     RecordSearch("AdverseEvent", "subject=Patient/{patient}", "adverseEvents"),
-    # Answers to the project's SINS, neurology and staging Questionnaires (§2 v3, §7).
-    RecordSearch(
-        "QuestionnaireResponse",
-        "patient={patient}&status=completed,amended",
-        "questionnaireResponses",
-    ),
+    # Answers to the project's SINS, neurology and staging Questionnaires (§2 v3, §7); every
+    # status, so that a response that is not used can be said to be so.
+    RecordSearch("QuestionnaireResponse", "patient={patient}", "questionnaireResponses"),
     # Orders in the record: the text report and the page show the procedure check of each
     # draft or active spine order (§2 v3).
     RecordSearch("ServiceRequest", "patient={patient}&status=draft,active", "serviceRequests"),
