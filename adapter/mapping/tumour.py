@@ -62,14 +62,13 @@ def presence(
             caveats.append(
                 f"{listed} may or may not be present: {spec.none.value} is possible too."
             )
-    if remitted := [s.condition.ref.reference for s in coded if s.remission]:
+    remitted = ", ".join(str(s.condition.ref.reference) for s in coded if s.remission)
+    if remitted and not any(s.confirmed for s in active):
         caveats.append(
-            f"{spec.label.capitalize()} metastasis in remission — confirm "
-            f"({', '.join(str(r) for r in remitted)}): {spec.none.value} or "
-            f"{spec.present[0].value} until {spec.finding} is recorded."
+            f"{spec.label.capitalize()} metastasis in remission — confirm ({remitted}): "
+            f"{spec.none.value} or {spec.present[0].value} until {spec.finding} is recorded."
         )
-        if not any(s.confirmed for s in active):
-            values |= {spec.none, spec.present[0]}
+        values |= {spec.none, spec.present[0]}
     basis = Basis(evidence, settle=spec.component.settle, caveats=tuple(caveats))
     return Possible.among(values), basis
 

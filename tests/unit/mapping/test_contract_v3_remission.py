@@ -139,6 +139,7 @@ def test_a_current_visceral_metastasis_beside_one_in_remission_is_present():
     liver = condition("liver", "C78.7", **clinical("remission"))
     a = score(default_patient(extra=(lung_met, liver))).assessment
     assert a.tomita.visceral == Possible.among({Visceral.TREATABLE, Visceral.UNTREATABLE})
+    assert "in remission" not in " ".join(a.basis[TOMITA_VISCERAL.code].caveats)
 
 
 def test_a_resolved_visceral_metastasis_is_none_and_named():
