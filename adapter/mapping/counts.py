@@ -51,15 +51,19 @@ class _Tally:
     extra_evidence: list[Evidence]
     maybe_spinal: list[str]  # unconfirmed lesions that may add to the vertebral count
     maybe_elsewhere: list[str]  # ... to the extraspinal count
-    remission: list[str]  # lesions in remission: still counted (contract §2 v3)
+    # Lesions in remission, still counted (contract §2 v3): in the vertebral, extraspinal count.
+    remission: tuple[list[str], list[str]]
 
 
 def _tally(lesions: Iterable[Lesion]) -> _Tally:
-    t = _Tally(set(), set(), [], set(), set(), [], [], [], [], [], [])
+    t = _Tally(set(), set(), [], set(), set(), [], [], [], [], [], ([], []))
     for lesion in lesions:
         cond, certain = lesion.condition, lesion.confirmed
         if lesion.remission:
-            t.remission.append(str(cond.ref.reference))
+            kinds = {s.kind for s in lesion.sites} or {"level", "other"}
+            for i, counted in enumerate((bool(kinds & {"level", "spinal"}), "other" in kinds)):
+                if counted:
+                    t.remission[i].append(str(cond.ref.reference))
         if not certain:
             kinds = {s.kind for s in lesion.sites} or {"level", "other"}
             if kinds & {"level", "spinal"}:
@@ -168,22 +172,25 @@ def _bone(
     return bone, derived
 
 
-def _remission_note(t: _Tally) -> tuple[str, ...]:
-    if not t.remission:
+def _remission_note(listed: list[str]) -> tuple[str, ...]:
+    if not listed:
         return ()
-    listed = ", ".join(t.remission)
-    return (f"In remission and still counted (a treated lesion is still there): {listed}.",)
+    shown = ", ".join(dict.fromkeys(listed))
+    return (f"In remission and still counted (a treated lesion is still there): {shown}.",)
 
 
 def count_inputs(found: Findings, staging: Staging) -> Counts:
     tally = _tally(staging.lesions)
     vertebral, extra, pairs = _derived(tally)
     v_caveats, e_caveats = _caveats(tally)
-    remission = _remission_note(tally)
-    v_basis = Basis(tuple(tally.vertebral_evidence), remission, caveats=v_caveats)
+    v_remission = _remission_note(tally.remission[0])
+    v_basis = Basis(tuple(tally.vertebral_evidence), v_remission, caveats=v_caveats)
     if not vertebral.known:
         v_basis = Basis(settle=TOKUHASHI_VERTEBRAL.settle)
-    note = ("Derived from bone-metastasis Conditions (none coded = none).", *remission)
+    note = (
+        "Derived from bone-metastasis Conditions (none coded = none).",
+        *_remission_note(tally.remission[1]),
+    )
     e_basis = Basis(tuple(tally.extra_evidence), note, caveats=e_caveats)
     explicit_v = _explicit(found, "vertebral-metastases-count")
     explicit_e = _explicit(found, "extraspinal-bone-metastases-count")

@@ -16,7 +16,13 @@ from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.scoring import BoneExtent, Growth, MajorOrgan, Possible, PrimarySite, Span, Visceral
-from adapter.vocabulary import TOKUHASHI_PRIMARY, TOMITA_PRIMARY, TOMITA_VISCERAL
+from adapter.vocabulary import (
+    TOKUHASHI_EXTRASPINAL,
+    TOKUHASHI_PRIMARY,
+    TOKUHASHI_VERTEBRAL,
+    TOMITA_PRIMARY,
+    TOMITA_VISCERAL,
+)
 from tests.support.records import (
     NOW,
     P,
@@ -181,3 +187,19 @@ def test_the_text_report_says_primary_and_level_in_remission(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Primary in remission (Condition/primary)" in out
     assert "bone metastasis in remission (Condition/met-l2)" in out
+
+
+def test_an_extraspinal_metastasis_in_remission_is_counted_where_it_is():
+    femur = condition("met-femur", "C79.51", **clinical("remission"),
+                      bodySite=[{"coding": [{"system": "http://snomed.info/sct",
+                                             "code": "71341001", "display": "Femur"}]}])  # fmt: skip
+    result = score(default_patient(extra=(femur,)))
+    a = result.assessment
+    assert a.tokuhashi.extraspinal_count == Possible.of(1)
+    assert a.tokuhashi.vertebral_count == Possible.of(1)
+    # Tokuhashi: extraspinal 1–2 → 1, so 10 − 1 = 9; Tomita: bone multiple 2, so 4 + 0 + 2 = 6.
+    assert total(result, "tokuhashi-revised") == Span(9, 9)
+    assert total(result, "tomita") == Span(6, 6)
+    extra = a.basis[TOKUHASHI_EXTRASPINAL.code].notes
+    assert any("In remission and still counted" in n and "met-femur" in n for n in extra)
+    assert not any("met-femur" in n for n in a.basis[TOKUHASHI_VERTEBRAL.code].notes)
