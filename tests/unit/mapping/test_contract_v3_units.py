@@ -140,3 +140,18 @@ def test_the_conversion_table_is_data():
     assert (
         TERM.factor("http://unitsofmeasure.org", "g", "http://unitsofmeasure.org", "10*9/L") is None
     )
+
+
+def test_an_inr_in_seconds_is_named_by_the_check_and_unknown():
+    bad = measurement("inr-s", "6301-6", 12.5, "s", when=MAY_30)
+    criterion = bleeding(default_patient(drop=("inr",), extra=(bad,)))
+    assert criterion.status == "unknown"
+    assert "INR 30 May 2024: unit 's' not understood" in criterion.basis
+    assert "no INR recorded" not in criterion.basis
+
+
+def test_a_platelet_count_without_a_unit_is_not_guessed():
+    bare = measurement("plt", "777-3", 200.5, None, when=MAY_30)  # a number with no unit
+    resources = default_patient(drop=("platelets",), extra=(bare,))
+    assert extract(resources).safety.platelets is None
+    assert "platelets 30 May 2024: no unit" in bleeding(resources).basis
