@@ -63,6 +63,8 @@ _CORE: Mapping[str, str] = {
     # The follow-up after an index procedure (contract §6).
     "procedures": "Procedure?patient={{context.patientId}}",
     "encounters": "Encounter?patient={{context.patientId}}",
+    # The findings recorded on spinemets' forms (contract §2 v3, §7).
+    "questionnaireResponses": "QuestionnaireResponse?patient={{context.patientId}}",
 }
 SCORE_PREFETCH: Mapping[str, str] = {  # the scores, and the outcomes after a procedure (§6)
     **_CORE,

@@ -46,6 +46,7 @@ def _input_searches(patient: str) -> list[str]:
         f"Procedure?patient={pid}&_count=200",
         f"Encounter?patient={pid}&_count=200",
         f"AdverseEvent?subject={quote(f'Patient/{patient}', safe='')}&_count=200",
+        f"QuestionnaireResponse?patient={pid}&_count=200",  # findings recorded on the forms
     ]
 
 
@@ -103,13 +104,17 @@ async def all_patients(client: FhirClient, term: Terminology) -> list[str]:
 
 
 async def changed_patients(client: FhirClient, since: str) -> list[str]:
-    """Patients whose score-relevant Observations or Conditions changed after ``since``."""
+    """Patients whose score-relevant Observations, Conditions or form responses changed after
+    ``since``."""
     when = quote(f"gt{since}", safe="")
-    observations, conditions = await asyncio.gather(
+    observations, conditions, responses = await asyncio.gather(
         client.search(
             f"Observation?_lastUpdated={when}&code={_OBSERVATION_CODES}&_elements=subject&_count=500",
             fresh=True,
         ),
         client.search(f"Condition?_lastUpdated={when}&_elements=subject&_count=500", fresh=True),
+        client.search(
+            f"QuestionnaireResponse?_lastUpdated={when}&_elements=subject&_count=500", fresh=True
+        ),
     )
-    return sorted(_subjects(observations) | _subjects(conditions))
+    return sorted(_subjects(observations) | _subjects(conditions) | _subjects(responses))

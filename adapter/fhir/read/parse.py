@@ -28,6 +28,7 @@ from adapter.fhir.read.records import (
     status_code,
 )
 from adapter.fhir.read.references import normalise_reference, patient_of
+from adapter.fhir.read.responses import parse_response
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.vocabulary.systems import RELATED_CONDITION_URLS
 
@@ -94,6 +95,7 @@ def _observation(
         focus=references(resource.get("focus"), aliases),
         part_of=references(resource.get("partOf"), aliases),
         time=_observation_time(resource),
+        derived_from=references(resource.get("derivedFrom"), aliases),
     )
 
 
@@ -164,7 +166,14 @@ def _medication(
 
 
 _READ = frozenset(
-    {"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"}
+    {
+        "Patient",
+        "Observation",
+        "Condition",
+        "MedicationRequest",
+        "MedicationStatement",
+        "QuestionnaireResponse",  # the findings a form records (contract §2 v3)
+    }
 )
 _FOLLOW_UP = frozenset({"Procedure", "Encounter", "AdverseEvent"})
 # Every resource type parse_resource reads; the rest of an input is never looked at.
@@ -206,4 +215,6 @@ def parse_resource(
         return _condition(resource, ref, patient, aliases)
     if rtype == "Patient":
         return _patient(resource, ref, patient)
+    if rtype == "QuestionnaireResponse":
+        return parse_response(resource, ref, patient)
     return _medication(resource, ref, patient, aliases)

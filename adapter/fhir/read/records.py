@@ -15,6 +15,7 @@ from adapter.fhir.read.timing import ClinicalTime
 
 if TYPE_CHECKING:
     from adapter.fhir.read.followup import FollowUpRecord
+    from adapter.fhir.read.responses import ResponseRecord
 
 __all__ = [
     "Coding",
@@ -75,6 +76,7 @@ class ObservationRecord(NamedTuple):
     focus: tuple[str, ...]
     part_of: tuple[str, ...]
     time: ClinicalTime | None
+    derived_from: tuple[str, ...] = ()  # a response it was extracted from is not counted twice
 
     @property
     def unit(self) -> str | None:
@@ -107,6 +109,7 @@ class MedicationRecord(NamedTuple):
 
 ParsedResource: TypeAlias = (
     "PatientRecord | ObservationRecord | ConditionRecord | MedicationRecord | FollowUpRecord"
+    " | ResponseRecord"
 )
 ObservationFilter = Callable[[tuple[Coding, ...]], bool]
 

@@ -44,6 +44,7 @@ PREFETCH_TYPES = {
     "observations": "Observation",
     "procedures": "Procedure",
     "encounters": "Encounter",
+    "questionnaireResponses": "QuestionnaireResponse",
     "medicationRequests": "MedicationRequest",
     "medicationStatements": "MedicationStatement",
 }

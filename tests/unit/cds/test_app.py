@@ -198,6 +198,7 @@ async def test_spec_patient_view_example_fetches_from_fhir_server(client, respx_
         json=searchset([r for r in resources if r["resourceType"] == "Observation"]))  # fmt: skip
     procedures = respx_mock.get(f"{server}/Procedure").respond(json=searchset([]))
     encounters = respx_mock.get(f"{server}/Encounter").respond(json=searchset([]))
+    respx_mock.get(f"{server}/QuestionnaireResponse").respond(json=searchset([]))
     body = {
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
         "fhirServer": server,

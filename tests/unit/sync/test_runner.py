@@ -188,7 +188,7 @@ def test_the_server_error_text_is_kept_out_of_the_reason(caplog, where):
         ok = {"resource": searchset([]), "response": {"status": "200 OK"}}
         failed = {"response": {"status": "400 Bad Request", "outcome": LEAKY}}
         answer = httpx.Response(200, json={"resourceType": "Bundle", "type": "batch-response",
-                                           "entry": [failed] + [ok] * 7})  # fmt: skip
+                                           "entry": [failed] + [ok] * 8})  # fmt: skip
     respx.route(url__regex=rf"{BASE}/.*").mock(return_value=answer)
     summary = run(["p1"])
     assert "hunter2" not in summary.outcomes[0].reason and "400" in summary.outcomes[0].reason
