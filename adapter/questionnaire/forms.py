@@ -32,6 +32,10 @@ OBSERVATION_EXTRACT = (
 _ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 _MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 _TOTAL = "sins-total"
+_VERSION_ALGORITHM = (
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-Questionnaire.versionAlgorithm[x]"
+)
+_SEMVER = {"system": "http://hl7.org/fhir/version-algorithm", "code": "semver"}
 
 
 @functools.cache
@@ -177,6 +181,8 @@ def build_questionnaire(form: FormSpec, directory: Path | None = None) -> dict[s
     return {
         "resourceType": "Questionnaire",
         "id": form.name,
+        # SDC (sdc-2): a version says how versions compare; R4 has no versionAlgorithm element.
+        "extension": [{"url": _VERSION_ALGORITHM, "valueCoding": _SEMVER}],
         "url": questionnaire_url(form.name),
         "version": _VERSION,
         "name": "".join(part.capitalize() for part in form.name.split("-")),
