@@ -2,7 +2,9 @@
 
 - ``POST /fhir/Questionnaire/{name}/$populate``: SDC Parameters whose ``context`` (or any)
   parameter holds the patient's record as a Bundle, and ``subject`` the Patient when the Bundle
-  holds several; answers Parameters with the prefilled ``response``.
+  holds several; or, without a Bundle, ``fhirServer`` (and ``access_token``) to read the
+  ``subject``'s record from, as the CDS services read it (same searches, same guards); answers
+  Parameters with the prefilled ``response``.
 - ``POST /fhir/QuestionnaireResponse/$extract``: SDC Parameters with a ``questionnaire-response``
   (or the response itself); answers Parameters whose ``return`` is the transaction Bundle.
 
@@ -12,13 +14,17 @@ Bad input answers 4xx with an OperationOutcome naming the item, never 500.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
 
 from adapter.cds.deps import Authenticated, StateDep
+from adapter.cds.models import CdsRequest
+from adapter.cds.prefetch import SCORE_PREFETCH, PrefetchLimits, gather_resources
 from adapter.cds.responses import outcome_responses
 from adapter.errors import InputError, MediaTypeError, NotFoundError
 from adapter.fhir.client import FHIR_JSON
@@ -69,19 +75,57 @@ def _answer(name: str, resource: dict[str, Any]) -> Response:
     return Response(orjson.dumps(parameters), media_type=FHIR_JSON)
 
 
-def _populated(name: str, body: dict[str, Any], term: Terminology) -> dict[str, Any]:
-    params = list(_parameters(body))
+def _value(param: dict[str, Any]) -> str | None:
+    for key in ("valueUrl", "valueUri", "valueString"):
+        if isinstance(param.get(key), str):
+            return str(param[key])
+    return None
+
+
+def _server_request(params: list[tuple[str, dict[str, Any]]], subject: str | None) -> Any:
+    """A patient-view style request for reading the record from the ``fhirServer`` parameter
+    with the ``access_token`` given (the CDS fallback reads, with their guards)."""
+    server = next((_value(p) for n, p in params if n == "fhirServer"), None)
+    if server is None:
+        return None
+    if subject is None or not subject.startswith("Patient/"):
+        raise InputError("parameter subject: the Patient to read from fhirServer is missing")
+    body: dict[str, Any] = {
+        "hook": "patient-view",
+        "hookInstance": f"populate-{uuid.uuid4()}",
+        "fhirServer": server,
+        "context": {"userId": "spinemets-populate", "patientId": subject.split("/", 1)[1]},
+    }
+    token = next((_value(p) for n, p in params if n == "access_token"), None)
+    if token is not None:
+        body["fhirAuthorization"] = {"access_token": token, "token_type": "Bearer",
+                                     "expires_in": 300, "scope": "patient/*.read",
+                                     "subject": "spinemets-populate"}  # fmt: skip
+    try:
+        return CdsRequest.model_validate(body)
+    except ValidationError as exc:
+        where = ".".join(str(p) for p in exc.errors()[0].get("loc", ()))
+        raise InputError(f"parameter fhirServer: not usable ({where})") from None
+
+
+def _record(
+    params: list[tuple[str, dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], str | None]:
     bundles = [
         p["resource"]
         for _, p in params
         if isinstance(p.get("resource"), dict) and p["resource"].get("resourceType") == "Bundle"
     ]
-    if not bundles:
-        raise InputError("parameter context: no Bundle with the patient's record")
     subject = next((normalise_reference(p.get("valueReference")) for n, p in params
                     if n == "subject"), None)  # fmt: skip
+    return bundles, subject
+
+
+def _populated(
+    name: str, resources: list[Any], subject: str | None, term: Terminology
+) -> dict[str, Any]:
     loose: list[Issue] = []
-    patients = patients_from_resources(bundles, loose)
+    patients = patients_from_resources(resources, loose)
     if subject is not None:
         patients = [p for p in patients if f"Patient/{p.patient}" == subject]
     if len(patients) != 1:
@@ -98,7 +142,15 @@ async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
     """SDC ``$populate``: a QuestionnaireResponse prefilled from the patient's record."""
     if name not in FORMS:
         raise NotFoundError(f"no Questionnaire {name!r}: spinemets has {', '.join(FORMS)}")
-    response = await asyncio.to_thread(_populated, name, body, state.term)
+    params = list(_parameters(body))
+    resources, subject = _record(params)
+    if not resources:
+        request = _server_request(params, subject)
+        if request is None:
+            raise InputError("parameter context: no Bundle with the patient's record")
+        limits = PrefetchLimits.of(state.settings)
+        resources = await gather_resources(request, SCORE_PREFETCH, state.http, limits)
+    response = await asyncio.to_thread(_populated, name, resources, subject, state.term)
     return _answer("response", response)
 
 

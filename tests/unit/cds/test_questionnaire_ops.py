@@ -130,3 +130,32 @@ async def test_unusable_requests_get_4xx_never_500(client, path, body, headers, 
 async def test_a_body_that_is_not_json_is_400(client):
     answer = await client.post(EXTRACT, content=b"{not json", headers=FHIR_JSON)
     assert answer.status_code == 400
+
+
+async def test_populate_reads_the_record_from_the_fhir_server_named(client, respx_mock):
+    from tests.unit.cds.conftest import searchset
+
+    server = "https://fhir.example.org/r4"
+    record = default_patient()
+    respx_mock.get(f"{server}/Patient/p").respond(json=record[0])
+    for rtype in ("Condition", "Observation", "Procedure", "Encounter", "QuestionnaireResponse"):
+        found = [r for r in record if r["resourceType"] == rtype]
+        respx_mock.get(f"{server}/{rtype}").respond(json=searchset(found))
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "subject", "valueReference": {"reference": "Patient/p"}},
+        {"name": "fhirServer", "valueUrl": server},
+        {"name": "access_token", "valueString": "opaque-token"}]}  # fmt: skip
+    answer = await client.post(POPULATE, json=body, headers=FHIR_JSON)
+    assert answer.status_code == 200, answer.text
+    response = answer.json()["parameter"][0]["resource"]
+    group = response["item"][0]["item"]
+    assert {i["linkId"]: i.get("answer") for i in group}["sins-total"] == [{"valueString": "10"}]
+    sent = respx_mock.calls[0].request.headers["authorization"]
+    assert sent == "Bearer opaque-token"
+
+
+async def test_populate_from_a_server_needs_the_subject(client):
+    body = {"resourceType": "Parameters",
+            "parameter": [{"name": "fhirServer", "valueUrl": "https://fhir.example.org/r4"}]}  # fmt: skip
+    answer = await client.post(POPULATE, json=body, headers=FHIR_JSON)
+    assert answer.status_code == 400 and "subject" in answer.json()["issue"][0]["diagnostics"]
