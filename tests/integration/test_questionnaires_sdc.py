@@ -53,15 +53,33 @@ def _broken() -> dict:
     return form
 
 
+def _response() -> dict:
+    """A response populated from seed-01 and filled by item code, as a client would store it."""
+    from adapter.fhir.read.source import patients_from_resources
+    from adapter.fhir.read.timing import parse_time
+    from adapter.mapping.terminology import default_terminology
+    from adapter.questionnaire.populate import populate
+    from tests.support.forms import fill
+
+    bundle = json.loads((ROOT / "fixtures" / "seed" / "seed-01.json").read_text(encoding="utf-8"))
+    [data] = patients_from_resources([bundle], [])
+    now = "2025-01-01T00:00:00Z"
+    response = populate("sins", data, default_terminology(), parse_time(now))
+    level = response["item"][0]["item"][0]["answer"][0]["valueCoding"]["code"]
+    return fill(response, {(level, "spinal-pain"): "mechanical"}, authored=now)
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict[str, dict]:
     entries = [(_form(n), _profiles(n)) for n in FORMS] + [(_broken(), _profiles("staging"))]
+    entries.append((_response(), []))
     found = validate(
         entries,
         tmp_path_factory.mktemp("sdc"),
         packages=[THO_PACKAGE, EXTENSIONS_PACKAGE, SDC_PACKAGE],
+        igs=[ROOT / "questionnaires"],
     )
-    return dict(zip([*FORMS, "broken"], found, strict=True))
+    return dict(zip([*FORMS, "broken", "response"], found, strict=True))
 
 
 @pytest.mark.parametrize("name", FORMS)
@@ -82,3 +100,8 @@ def test_each_questionnaire_validates_against_sdc(results, name, capsys):
 
 def test_the_validator_catches_a_broken_form(results):
     assert _checked_errors(results["broken"]), results["broken"]["issues"]
+
+
+def test_a_populated_and_filled_response_validates_against_its_questionnaire(results):
+    found = _checked_errors(results["response"])
+    assert found == [], [(i["messageId"], i["message"]) for i in found]

@@ -57,7 +57,18 @@ def fill(response: dict[str, Any], answers: Answers, *, authored: str, rid: str 
         question = inner[code]
         target["item"] = [i for i in target["item"] if i["linkId"] != question["linkId"]]
         target["item"].append({"linkId": question["linkId"], "answer": _answer(question, value)})
+    _in_order(items, q["item"])
     return out
+
+
+def _in_order(items: list[dict[str, Any]], questions: list[dict[str, Any]]) -> None:
+    """Items in the Questionnaire's order (SDC: a response keeps its form's order)."""
+    order = {question["linkId"]: n for n, question in enumerate(questions)}
+    items.sort(key=lambda i: order[i["linkId"]])  # stable: repeated groups keep their order
+    for item in items:
+        inner = next(qn for qn in questions if qn["linkId"] == item["linkId"]).get("item")
+        if inner and "item" in item:
+            _in_order(item["item"], inner)
 
 
 def sins_by_level(resources: list[dict[str, Any]], now: str, patient: str = "p") -> dict[str, Any]:
