@@ -30,6 +30,7 @@ from adapter.fhir.read.records import (
 from adapter.fhir.read.references import normalise_reference, patient_of
 from adapter.fhir.read.responses import parse_response
 from adapter.fhir.read.timing import ClinicalTime, parse_time
+from adapter.vocabulary.forms import form_of_canonical
 from adapter.vocabulary.systems import RELATED_CONDITION_URLS
 
 __all__ = ["READ_TYPES", "parse_resource"]
@@ -198,6 +199,11 @@ def parse_resource(
         return parse_follow_up(resource, full_url, aliases)
     if rtype not in _READ:
         return None
+    if (
+        rtype == "QuestionnaireResponse"
+        and form_of_canonical(resource.get("questionnaire")) is None
+    ):
+        return None  # a response to some other form: nothing spinemets reads
     codes = codings(resource.get("code")) if rtype == "Observation" else ()
     if rtype == "Observation" and wanted is not None and not wanted(codes):
         return None

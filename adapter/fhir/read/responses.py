@@ -33,7 +33,8 @@ class ResponseRecord(NamedTuple):
 def _answers(item: Mapping[str, Any]) -> tuple[tuple[Coding, ...], float | None]:
     codes: list[Coding] = []
     number: float | None = None
-    for answer in item.get("answer") or ():
+    answers = item.get("answer")
+    for answer in answers if isinstance(answers, list) else ():
         if not isinstance(answer, dict):
             continue
         coding = answer.get("valueCoding")

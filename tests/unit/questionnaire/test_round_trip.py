@@ -151,3 +151,37 @@ def _set(response, link_id, answer):
         if item["linkId"] == link_id:
             item["answer"] = [answer]
     return response
+
+
+def test_responses_are_read_only_as_what_they_are():
+    from adapter.fhir.read.issues import Issue
+
+    record = default_patient(drop=("t12-spinal-pain",))
+    base = fill(_populate("sins", record), {("T12", "spinal-pain"): "pain-free"}, authored=LATER)
+    other = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "phq",
+        "status": "completed",
+        "questionnaire": "http://example.org/Questionnaire/phq9",
+    }  # no subject: not ours
+    hostile = {
+        **base,
+        "id": "h",
+        "item": [
+            {
+                "linkId": "level",
+                "item": [
+                    {"linkId": "vertebra", "answer": 5},
+                    {"linkId": "spinal-pain", "answer": "x"},
+                ],
+            }
+        ],
+    }
+    in_progress = {**base, "id": "draft", "status": "in-progress"}
+    loose: list[Issue] = []
+    [data] = patients_from_resources([*record, other, hostile], loose)
+    assert loose == [] and data.issues == []
+    # 3 + pain missing (0–3) + 2 + 0 + 2 + 0: neither the other form nor the hostile one adds
+    assert sins_by_level([*record, other, hostile], NOW) == {"T12": (7, 10)}
+    assert sins_by_level([*record, in_progress], NOW) == {"T12": (7, 10)}  # preliminary
+    assert sins_by_level([*record, base], NOW) == {"T12": 7}
