@@ -185,3 +185,25 @@ def test_responses_are_read_only_as_what_they_are():
     assert sins_by_level([*record, other, hostile], NOW) == {"T12": (7, 10)}
     assert sins_by_level([*record, in_progress], NOW) == {"T12": (7, 10)}  # preliminary
     assert sins_by_level([*record, base], NOW) == {"T12": 7}
+
+
+def _component(resources, score, code):
+    from adapter.pipeline import patient_records, score_patient
+
+    data = patient_records(resources, "p")
+    result = score_patient(data, TERM, now=parse_time(NOW)).score(score).result
+    points = next(c for c in result.components if c.code == code).points
+    return (points.low, points.high)
+
+
+def test_neurology_and_staging_responses_feed_tokuhashi_and_tomita():
+    record = default_patient(drop=("frankel",))
+    assert _component(record, "tokuhashi-revised", "tokuhashi-palsy") == (0, 2)  # missing
+    neurology = fill(_populate("neurology", record), {(None, "frankel-grade"): "frankel-c"},
+                     authored=LATER)  # fmt: skip
+    # Tokuhashi palsy: Frankel A–B 0, C–D 1, E 2
+    assert _component([*record, neurology], "tokuhashi-revised", "tokuhashi-palsy") == (1, 1)
+    staging = fill(_populate("staging", record), {(None, "visceral-metastases"): "untreatable"},
+                   authored=LATER)  # fmt: skip
+    # Tomita visceral: none 0, treatable 2, untreatable 4
+    assert _component([*record, staging], "tomita", "tomita-visceral-metastases") == (4, 4)
