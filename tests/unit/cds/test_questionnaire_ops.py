@@ -159,3 +159,18 @@ async def test_populate_from_a_server_needs_the_subject(client):
             "parameter": [{"name": "fhirServer", "valueUrl": "https://fhir.example.org/r4"}]}  # fmt: skip
     answer = await client.post(POPULATE, json=body, headers=FHIR_JSON)
     assert answer.status_code == 400 and "subject" in answer.json()["issue"][0]["diagnostics"]
+
+
+async def test_a_completed_response_in_the_prefetch_is_read_by_the_scores_service(client):
+    from tests.unit.cds.conftest import patient_view, searchset
+
+    record = default_patient(drop=("t12-spinal-pain",))
+    response = fill(await _populated(client), {("T12", "spinal-pain"): "non-mechanical"},
+                    authored=LATER)  # fmt: skip
+    body = patient_view(record)
+    body["prefetch"]["questionnaireResponses"] = searchset([response])
+    answer = await client.post("/cds-services/spinemets-scores", json=body)
+    assert answer.status_code == 200, answer.text
+    summaries = [c["summary"] for c in answer.json()["cards"]]
+    # 3 location + 1 non-mechanical + 2 lytic + 0 normal + 2 collapse < 50 % + 0 = 8
+    assert any(s.startswith("SINS 8 at T12") for s in summaries), summaries
