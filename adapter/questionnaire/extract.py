@@ -110,6 +110,10 @@ def _answers(
         elif link == LEVEL_GROUP and form.per_level:
             children = _items(item.get("item"), f"item {LEVEL_GROUP}")
             level = _level(children, form, term)
+            if level is None and any(
+                _one_answer(c) for c in children if c["linkId"] in form.per_level
+            ):
+                raise _fail(f"item {LEVEL_ITEM}: a level group with answers names no level")
             if level is not None and level in seen:
                 raise _fail(f"item {LEVEL_ITEM}: level {level} is answered twice")
             seen.add(level)

@@ -135,6 +135,7 @@ def test_an_observation_derived_from_the_response_is_not_a_conflict_with_it():
          "item mood: not a question"),
         (lambda r: r | {"item": [*r["item"], r["item"][0]]}, "level T12 is answered twice"),
         (lambda r: {k: v for k, v in r.items() if k != "subject"}, "subject"),
+        (lambda r: _set(r, "vertebra", None), "a level group with answers names no level"),
     ],
 )  # fmt: skip
 def test_bad_responses_are_refused_naming_the_item(change, says):
@@ -149,7 +150,7 @@ def test_bad_responses_are_refused_naming_the_item(change, says):
 def _set(response, link_id, answer):
     for item in response["item"][0]["item"]:
         if item["linkId"] == link_id:
-            item["answer"] = [answer]
+            item["answer"] = [answer] if answer is not None else []
     return response
 
 
