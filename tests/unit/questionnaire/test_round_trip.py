@@ -208,3 +208,19 @@ def test_neurology_and_staging_responses_feed_tokuhashi_and_tomita():
                    authored=LATER)  # fmt: skip
     # Tomita visceral: none 0, treatable 2, untreatable 4
     assert _component([*record, staging], "tomita", "tomita-visceral-metastases") == (4, 4)
+
+
+def test_the_response_is_the_source_in_the_outputs():
+    from adapter.pipeline import patient_records, score_patient
+
+    record = default_patient(drop=("t12-spinal-pain",))
+    response = fill(_populate("sins", record), {("T12", "spinal-pain"): "pain-free"},
+                    authored=LATER)  # fmt: skip
+    result = score_patient(patient_records([*record, response], "p"), TERM, now=parse_time(NOW))
+    source = {"reference": "QuestionnaireResponse/qr1"}
+    provenance = result.provenance.resource
+    assert {"what": source, "role": "source"} in provenance["entity"]
+    assert source in result.sins_risk.resource["basis"]
+    sins = result.levels[0].observation.resource
+    assert sins["effectiveDateTime"] == LATER  # the latest input: the response's authored time
+    assert source not in sins.get("derivedFrom", [])  # the score profiles keep it for Observations
