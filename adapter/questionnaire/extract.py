@@ -135,8 +135,9 @@ def _check(response: Any) -> tuple[FormSpec, str]:
     if form is None:
         named = response.get("questionnaire")
         raise _fail(f"questionnaire: {named!r} is not a spinemets Questionnaire")
-    if response.get("status") not in RESPONSE_STATUS:
-        raise _fail(f"status: {response.get('status')!r} records no findings")
+    status = response.get("status")
+    if not isinstance(status, str) or status not in RESPONSE_STATUS:
+        raise _fail(f"status: {status!r} records no findings")
     subject = response.get("subject")
     reference = subject.get("reference") if isinstance(subject, dict) else None
     if not isinstance(reference, str) or "Patient/" not in reference:

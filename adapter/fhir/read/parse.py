@@ -195,6 +195,8 @@ def parse_resource(
     if not isinstance(resource, dict):
         return Issue("error", "structure", "An entry is not a FHIR resource (not a JSON object).")
     rtype = resource.get("resourceType")
+    if not isinstance(rtype, str):
+        return None  # not a resource type spinemets reads (a list here used to raise TypeError)
     if rtype in _FOLLOW_UP:  # the follow-up of contract §6, in its own module
         return parse_follow_up(resource, full_url, aliases)
     if rtype not in _READ:
