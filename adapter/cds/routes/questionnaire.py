@@ -63,11 +63,15 @@ def _parameters(body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(name, parameter) of every parameter and part of a Parameters resource."""
     if body.get("resourceType") != "Parameters":
         raise InputError("the body is not a Parameters resource")
-    stack = [p for p in body.get("parameter") or () if isinstance(p, dict)]
+    stack = _dicts(body.get("parameter"))
     while stack:
         param = stack.pop(0)
         yield str(param.get("name")), param
-        stack += [p for p in param.get("part") or () if isinstance(p, dict)]
+        stack += _dicts(param.get("part"))
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [p for p in value if isinstance(p, dict)] if isinstance(value, list) else []
 
 
 def _answer(name: str, resource: dict[str, Any]) -> Response:

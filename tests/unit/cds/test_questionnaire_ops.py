@@ -174,3 +174,22 @@ async def test_a_completed_response_in_the_prefetch_is_read_by_the_scores_servic
     summaries = [c["summary"] for c in answer.json()["cards"]]
     # 3 location + 1 non-mechanical + 2 lytic + 0 normal + 2 collapse < 50 % + 0 = 8
     assert any(s.startswith("SINS 8 at T12") for s in summaries), summaries
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"resourceType": "Parameters", "parameter": 5},
+        {"resourceType": "Parameters", "parameter": [{"name": "context", "part": 5}]},
+        {"resourceType": "Parameters", "parameter": [{"name": "subject", "valueReference": 5},
+                                                     {"name": "fhirServer", "valueUrl": 5}]},
+        {"resourceType": "Parameters", "parameter": [
+            {"name": "subject", "valueReference": {"reference": "Patient/p"}},
+            {"name": "fhirServer", "valueUrl": "ftp://x"}]},
+        {"resourceType": "Parameters", "parameter": [
+            {"name": "x", "resource": {"resourceType": "Bundle", "entry": 7}}]},
+    ],
+)  # fmt: skip
+async def test_malformed_parameters_are_400(client, body):
+    answer = await client.post(POPULATE, json=body, headers=FHIR_JSON)
+    assert answer.status_code == 400, answer.text
