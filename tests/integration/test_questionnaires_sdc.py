@@ -15,7 +15,13 @@ import json
 
 import pytest
 
+from adapter.fhir.read.source import patients_from_resources
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.terminology import default_terminology
+from adapter.questionnaire.extract import extract
+from adapter.questionnaire.populate import populate
 from tests.integration.interop import ROOT, THO_PACKAGE, errors, validate
+from tests.support.forms import fill
 
 pytestmark = pytest.mark.integration
 
@@ -55,11 +61,6 @@ def _broken() -> dict:
 
 def _response() -> dict:
     """A response populated from seed-01 and filled by item code, as a client would store it."""
-    from adapter.fhir.read.source import patients_from_resources
-    from adapter.fhir.read.timing import parse_time
-    from adapter.mapping.terminology import default_terminology
-    from adapter.questionnaire.populate import populate
-    from tests.support.forms import fill
 
     bundle = json.loads((ROOT / "fixtures" / "seed" / "seed-01.json").read_text(encoding="utf-8"))
     [data] = patients_from_resources([bundle], [])
@@ -72,14 +73,18 @@ def _response() -> dict:
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict[str, dict]:
     entries = [(_form(n), _profiles(n)) for n in FORMS] + [(_broken(), _profiles("staging"))]
-    entries.append((_response(), []))
+    response = _response()
+    entries.append((response, []))
+    extracted = [e["resource"] for e in extract(response, default_terminology())["entry"]]
+    entries += [(o, []) for o in extracted]
     found = validate(
         entries,
         tmp_path_factory.mktemp("sdc"),
         packages=[THO_PACKAGE, EXTENSIONS_PACKAGE, SDC_PACKAGE],
         igs=[ROOT / "questionnaires"],
     )
-    return dict(zip([*FORMS, "broken", "response"], found, strict=True))
+    names = [*FORMS, "broken", "response", *(f"extracted-{n}" for n in range(len(extracted)))]
+    return dict(zip(names, found, strict=True))
 
 
 @pytest.mark.parametrize("name", FORMS)
@@ -105,3 +110,10 @@ def test_the_validator_catches_a_broken_form(results):
 def test_a_populated_and_filled_response_validates_against_its_questionnaire(results):
     found = _checked_errors(results["response"])
     assert found == [], [(i["messageId"], i["message"]) for i in found]
+
+
+def test_the_extracted_observations_validate(results):
+    extracted = [r for name, r in results.items() if name.startswith("extracted-")]
+    assert extracted and len(extracted) % 5 == 0  # the five SINS findings at each level
+    found = [(i["messageId"], i["message"]) for r in extracted for i in errors(r)]
+    assert found == []
