@@ -128,7 +128,7 @@ def _answers(
             raise _fail(f"item {link}: not a question of Questionnaire/{form.name}")
 
 
-def _check(response: Any) -> tuple[FormSpec, str]:
+def _check(response: Any) -> FormSpec:
     if not isinstance(response, dict) or response.get("resourceType") != "QuestionnaireResponse":
         raise _fail("the input is not a QuestionnaireResponse")
     form = form_of_canonical(response.get("questionnaire"))
@@ -142,7 +142,7 @@ def _check(response: Any) -> tuple[FormSpec, str]:
     reference = subject.get("reference") if isinstance(subject, dict) else None
     if not isinstance(reference, str) or "Patient/" not in reference:
         raise _fail("subject: the response names no Patient")
-    return form, reference
+    return form
 
 
 def _coded(term: Terminology, system: str, code: str) -> dict[str, Any]:
@@ -165,7 +165,8 @@ def _observation(
         obs["effectiveDateTime"] = response["authored"]
     author = response.get("author")
     reference = author.get("reference") if isinstance(author, dict) else None
-    if isinstance(reference, str) and reference.split("/")[-2:-1] in ([t] for t in _PERFORMERS):
+    parts = reference.split("/") if isinstance(reference, str) else []
+    if len(parts) >= 2 and parts[-2] in _PERFORMERS:  # a Device may author, never perform
         obs["performer"] = [{"reference": reference}]
     if level is not None:
         obs["bodySite"] = {"coding": [_coded(term, VERTEBRA, level)], "text": level}
@@ -184,7 +185,7 @@ def _entry(resource: dict[str, Any], key: str, method: str, url: str) -> dict[st
 
 def extract(response: Any, term: Terminology) -> dict[str, Any]:
     """A transaction Bundle of the finding Observations a completed response records."""
-    form, _subject = _check(response)
+    form = _check(response)
     questionnaire(form.name)  # the published form must exist
     answers = list(_answers(response, form, term))
     entries: list[dict[str, Any]] = []
