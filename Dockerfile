@@ -9,6 +9,7 @@ RUN uv sync --locked --no-dev --no-install-project
 COPY adapter ./adapter
 COPY mappings ./mappings
 COPY profiles ./profiles
+COPY questionnaires ./questionnaires
 RUN uv sync --locked --no-dev
 
 FROM python:3.11-slim
@@ -18,6 +19,7 @@ COPY --from=build --chown=spinemets:spinemets /app /app
 ENV PATH="/app/.venv/bin:$PATH" \
     SPINEMETS_MAPPINGS=/app/mappings \
     SPINEMETS_PROFILES=/app/profiles \
+    SPINEMETS_QUESTIONNAIRES=/app/questionnaires \
     SPINEMETS_STATE_DIR=/data
 RUN mkdir /data && chown spinemets:spinemets /data
 VOLUME /data

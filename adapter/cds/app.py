@@ -22,7 +22,7 @@ from adapter import __version__
 from adapter.cds.middleware import BodyLimits, ServerTiming
 from adapter.cds.openapi import install_openapi
 from adapter.cds.responses import install_handlers
-from adapter.cds.routes import discovery, docs, feedback, services
+from adapter.cds.routes import discovery, docs, feedback, questionnaire, services
 from adapter.cds.settings import Settings, load_settings
 from adapter.cds.state import open_state
 from adapter.mapping.terminology import Terminology, default_terminology
@@ -84,7 +84,7 @@ def create_app(
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     if settings.bench:
         app.add_middleware(ServerTiming)
-    for module in (docs, discovery, services, feedback):
+    for module in (docs, discovery, services, feedback, questionnaire):
         app.include_router(module.router)
     for extension in extensions:
         app.include_router(extension.router)

@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_parser("subscriptions", help="FHIR Subscriptions that re-score on new data"),
         _Parser,
     )
+    from adapter.cli import questionnaire
+
+    questionnaire.add_arguments(
+        sub.add_parser("questionnaire", help="the SDC forms: populate a response, extract one"),
+        _Parser,
+    )
     server.add_serve_arguments(
         sub.add_parser("serve", help="run the CDS Hooks 2.0 service (settings: SPINEMETS_*)")
     )
@@ -73,6 +79,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return server.conformance(args)
     if args.command == "subscriptions":
         return server.subscriptions(args)
+    if args.command == "questionnaire":
+        from adapter.cli.questionnaire import run as run_questionnaire
+
+        return run_questionnaire(args)
     if args.command == "batch":
         from adapter.cli.batch import run as run_batch
 

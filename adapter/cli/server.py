@@ -80,12 +80,14 @@ def conformance(args: argparse.Namespace) -> int:
         FhirClient,
         conformance_files,
         default_profiles_dir,
+        default_questionnaires_dir,
         server_settings,
         upload_conformance,
     )
     from adapter.mapping.terminology import default_mappings_dir
 
-    resources = conformance_files([default_mappings_dir(), default_profiles_dir()])
+    directories = [default_mappings_dir(), default_profiles_dir(), default_questionnaires_dir()]
+    resources = conformance_files(directories)
     settings = server_settings(args, timeout=60.0)
 
     async def run() -> None:

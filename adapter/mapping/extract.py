@@ -18,6 +18,7 @@ from adapter.mapping.counts import count_inputs
 from adapter.mapping.findings import SINS_FINDINGS, choose_latest
 from adapter.mapping.levels import PLACED_FINDINGS, LevelPlan, plan_levels
 from adapter.mapping.observations import Findings, read_findings, read_observation
+from adapter.mapping.responses import counted_once
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import safety_inputs
 from adapter.mapping.sins import level_assessment
@@ -39,7 +40,13 @@ from adapter.vocabulary import (
     TOMITA_VISCERAL,
 )
 
-__all__ = ["LevelAssessment", "PatientAssessment", "extract_patient", "read_observation"]
+__all__ = [
+    "LevelAssessment",
+    "PatientAssessment",
+    "extract_patient",
+    "findings_and_levels",
+    "read_observation",
+]
 
 _VISCERAL = Presence(
     "visceral-metastases",
@@ -81,7 +88,7 @@ def _warn_unplaceable(ctx: Context, found: Findings) -> None:
                 ctx.issues.append(Issue("warning", "not-supported", message, ref))
 
 
-def _findings_and_levels(
+def findings_and_levels(
     ctx: Context, data: PatientData, staging: Staging
 ) -> tuple[Findings, LevelPlan]:
     """The findings, each placed at its levels, and the levels SINS is scored at (contract §2)."""
@@ -90,7 +97,7 @@ def _findings_and_levels(
         for lesion in staging.lesions
         if lesion.condition.ref.reference
     }
-    found = read_findings(ctx, data.observations, lesion_levels)
+    found = read_findings(ctx, counted_once(data.observations), lesion_levels)
     _warn_unplaceable(ctx, found)
     placed = [(code, f) for code in PLACED_FINDINGS for f in found.coded.get(code, []) if f.levels]
     plan = plan_levels(ctx, staging, placed)
@@ -107,7 +114,7 @@ def extract_patient(
     ctx = Context(term, rules, now, list(data.issues))
     deceased = _deceased(ctx, data.record)
     staging = read_staging(ctx, data.conditions)
-    found, plan = _findings_and_levels(ctx, data, staging)
+    found, plan = findings_and_levels(ctx, data, staging)
     levels = tuple(level_assessment(found, plan, level) for level in plan.levels)
     counts = count_inputs(found, staging)
     primary = primary_inputs(ctx, found, staging)

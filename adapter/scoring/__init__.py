@@ -15,6 +15,7 @@ from adapter.scoring.sins import (
     Pain,
     Posterolateral,
     SinsInput,
+    answer_points,
     location_of,
     score_sins,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "TokuhashiInput",
     "TomitaInput",
     "Visceral",
+    "answer_points",
     "bone_extent_from_counts",
     "level_order",
     "location_of",

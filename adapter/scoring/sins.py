@@ -7,8 +7,10 @@ consultation is recommended; SINS never says "surgery indicated".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from adapter.scoring.levels import LEVELS
 from adapter.scoring.possible import Possible
@@ -23,6 +25,7 @@ __all__ = [
     "Pain",
     "Posterolateral",
     "SinsInput",
+    "answer_points",
     "location_of",
     "score_sins",
 ]
@@ -80,6 +83,15 @@ _POSTEROLATERAL = {
     Posterolateral.UNILATERAL: 1,
     Posterolateral.NONE: 0,
 }
+
+_TABLES: tuple[Mapping[Any, int], ...] = (_PAIN, _LESION, _ALIGNMENT, _COLLAPSE, _POSTEROLATERAL)
+_POINTS: dict[Enum, int] = {answer: points for t in _TABLES for answer, points in t.items()}
+
+
+def answer_points(answer: Pain | BoneLesion | Alignment | Collapse | Posterolateral) -> int:
+    """The SINS points of one finding's answer (Fisher 2010, Table 1)."""
+    return _POINTS[answer]
+
 
 _J, _M, _S, _R = Location.JUNCTIONAL, Location.MOBILE, Location.SEMI_RIGID, Location.RIGID
 # Fisher 2010, Table 1: junctional O-C2, C7-T2, T11-L1, L5-S1; mobile C3-C6, L2-L4;

@@ -22,6 +22,7 @@ CRITERIA = (
     f"Observation?code={quote(FINDING + '|', safe='')}",
     f"Observation?code={_PERFORMANCE}",
     "Condition?",
+    "QuestionnaireResponse?status=completed,amended",  # a form submitted (contract §7)
 )
 
 

@@ -67,7 +67,11 @@ def output_profiles(resource: dict) -> list[str]:
 
 
 def validate(
-    entries: Iterable[tuple[dict, list[str]]], workdir: Path, *, packages: Iterable[str] = ()
+    entries: Iterable[tuple[dict, list[str]]],
+    workdir: Path,
+    *,
+    packages: Iterable[str] = (),
+    igs: Iterable[Path] = (),
 ) -> list[dict]:
     """Every resource through the HL7 validation engine, one file each, in one JVM.
 
@@ -84,6 +88,8 @@ def validate(
     for package in packages:
         args += ["--package", package]
     args += ["--ig", str(ROOT / "profiles"), "--ig", str(ROOT / "mappings")]
+    for ig in igs:
+        args += ["--ig", str(ig)]
     args += ["--manifest", str(workdir / "manifest.json"), "--report", str(workdir / "report.json")]
     run = subprocess.run(args, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr[-4000:]

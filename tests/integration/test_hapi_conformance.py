@@ -11,7 +11,11 @@ import httpx
 import pytest
 
 from adapter import cli
-from adapter.fhir.client import conformance_files, default_profiles_dir
+from adapter.fhir.client import (
+    conformance_files,
+    default_profiles_dir,
+    default_questionnaires_dir,
+)
 from adapter.mapping.terminology import default_mappings_dir
 
 pytestmark = pytest.mark.integration
@@ -83,7 +87,8 @@ def errors(outcome: dict) -> list[str]:
 
 
 def test_conformance_upload_is_idempotent(fhir_base, conformance_uploaded):
-    files = conformance_files([default_mappings_dir(), default_profiles_dir()])
+    directories = [default_mappings_dir(), default_profiles_dir(), default_questionnaires_dir()]
+    files = conformance_files(directories)
     assert len(conformance_uploaded.splitlines()) == len(files)
     again = subprocess.run(
         ["uv", "run", "--locked", "spinemets", "conformance", "upload", "--fhir-server", fhir_base],
@@ -188,3 +193,49 @@ def test_validation_bites_on_status_and_identifiers(
     obs = _one_output(capsys, "tomita") | change
     ((_, outcome),) = asyncio.run(validate_all(fhir_base, [obs]))
     assert errors(outcome), outcome
+
+
+def _extracted_findings(capsys, tmp_path: Path) -> list[dict]:
+    """The finding Observations extracted from each form, filled for seed-01 (contract §7)."""
+    from tests.support.forms import fill
+
+    path = ROOT / "fixtures" / "seed" / "seed-01.json"
+    answers = {
+        "sins": {},  # populated with seed-01's findings at its levels
+        "neurology": {(None, "frankel-grade"): "frankel-d"},
+        "staging": {(None, "visceral-metastases"): "treatable",
+                    (None, "extraspinal-bone-metastases-count"): 2},
+    }  # fmt: skip
+    out = []
+    for name, given in answers.items():
+        assert cli.main(["questionnaire", "populate", name, str(path), "--now", "2025-01-01"]) == 0
+        response = json.loads(capsys.readouterr().out)
+        if name != "staging":
+            level = response["item"][-1]["item"][0]["answer"][0]["valueCoding"]["code"]
+            code = "spinal-pain" if name == "sins" else "epidural-spinal-cord-compression"
+            given = {**given, (level, code): "pain-free" if name == "sins" else "bilsky-1a"}
+        completed = fill(response, given, authored="2025-01-01T00:00:00Z", rid=f"qr-{name}")
+        completed_path = tmp_path / f"{name}.json"
+        completed_path.write_text(json.dumps(completed))
+        assert cli.main(["questionnaire", "extract", str(completed_path)]) == 0
+        out += [e["resource"] for e in json.loads(capsys.readouterr().out)["entry"]]
+    return out
+
+
+def test_extracted_finding_observations_validate(fhir_base, conformance_uploaded, capsys, tmp_path):
+    observations = _extracted_findings(capsys, tmp_path)
+    assert {o["code"]["coding"][0]["code"] for o in observations} >= {
+        "spinal-pain", "frankel-grade", "epidural-spinal-cord-compression",
+        "visceral-metastases", "extraspinal-bone-metastases-count",
+    }  # fmt: skip
+
+    async def run() -> list[tuple[dict, dict]]:
+        async with httpx.AsyncClient(timeout=120) as http:
+            answers = [
+                await http.post(f"{fhir_base}/Observation/$validate", json=o) for o in observations
+            ]
+        return [(o, a.json()) for o, a in zip(observations, answers, strict=True)]
+
+    failures = [(o["code"]["coding"][0]["code"], errors(r)) for o, r in asyncio.run(run())
+                if errors(r)]  # fmt: skip
+    assert failures == []

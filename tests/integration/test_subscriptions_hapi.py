@@ -72,7 +72,7 @@ def test_a_new_finding_updates_the_scores_without_running_sync(
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     ids = [line.split()[0] for line in created.stdout.splitlines()]
-    assert len(ids) == 3
+    assert len(ids) == 4  # findings, performance status, Conditions, form responses
     try:
         wait_for(
             lambda: all(

@@ -8,6 +8,7 @@ from adapter.fhir.client._conformance import (
     Uploaded,
     conformance_files,
     default_profiles_dir,
+    default_questionnaires_dir,
     upload_conformance,
 )
 from adapter.fhir.client._options import add_server_arguments, server_settings
@@ -25,6 +26,7 @@ __all__ = [
     "bundle_resources",
     "conformance_files",
     "default_profiles_dir",
+    "default_questionnaires_dir",
     "is_fhir_id",
     "load_private_key",
     "next_link",

@@ -1,5 +1,5 @@
 """Publishing spinemets' conformance resources (CodeSystems, ValueSets, ConceptMaps,
-StructureDefinitions) on a FHIR server, idempotently by canonical URL.
+StructureDefinitions, Questionnaires) on a FHIR server, idempotently by canonical URL.
 
 Each resource is written with a conditional update, ``PUT [type]?url=[canonical]``: the server
 creates it when no resource has that URL and updates the one that has, so running the upload
@@ -20,10 +20,22 @@ from adapter.datadirs import data_dir
 from adapter.errors import MappingError
 from adapter.fhir.client._client import FhirClient
 
-__all__ = ["Uploaded", "conformance_files", "default_profiles_dir", "upload_conformance"]
+__all__ = [
+    "Uploaded",
+    "conformance_files",
+    "default_profiles_dir",
+    "default_questionnaires_dir",
+    "upload_conformance",
+]
 
-# Terminology before profiles: a server may check a profile's bindings when it stores it.
-_ORDER = {"CodeSystem": 0, "ValueSet": 1, "ConceptMap": 2, "StructureDefinition": 3}
+# Terminology before profiles and forms: a server may check bindings when it stores them.
+_ORDER = {
+    "CodeSystem": 0,
+    "ValueSet": 1,
+    "ConceptMap": 2,
+    "StructureDefinition": 3,
+    "Questionnaire": 4,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +49,11 @@ class Uploaded:
 def default_profiles_dir() -> Path:
     """``$SPINEMETS_PROFILES``, else the repository's profiles/, else the copy in the wheel."""
     return data_dir("profiles")
+
+
+def default_questionnaires_dir() -> Path:
+    """``$SPINEMETS_QUESTIONNAIRES``, else the repository's questionnaires/, else the wheel's."""
+    return data_dir("questionnaires")
 
 
 def conformance_files(directories: Iterable[Path]) -> list[dict[str, Any]]:

@@ -30,7 +30,9 @@ from adapter.fhir.read.records import (
     status_code,
 )
 from adapter.fhir.read.references import normalise_reference, patient_of
+from adapter.fhir.read.responses import parse_response
 from adapter.fhir.read.timing import ClinicalTime, parse_time
+from adapter.vocabulary.forms import form_of_canonical
 from adapter.vocabulary.systems import RELATED_CONDITION_URLS
 
 __all__ = ["READ_TYPES", "parse_resource"]
@@ -96,6 +98,7 @@ def _observation(
         focus=references(resource.get("focus"), aliases),
         part_of=references(resource.get("partOf"), aliases),
         time=_observation_time(resource),
+        derived_from=references(resource.get("derivedFrom"), aliases),
     )
 
 
@@ -166,7 +169,14 @@ def _medication(
 
 
 _READ = frozenset(
-    {"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"}
+    {
+        "Patient",
+        "Observation",
+        "Condition",
+        "MedicationRequest",
+        "MedicationStatement",
+        "QuestionnaireResponse",  # the findings a form records (contract §2 v3)
+    }
 )
 _FOLLOW_UP = frozenset({"Procedure", "Encounter", "AdverseEvent"})
 # READ_TYPES, every type of the record list (adapter.fhir.read.record_list), is what an input is
@@ -187,10 +197,17 @@ def parse_resource(
     if not isinstance(resource, dict):
         return Issue("error", "structure", "An entry is not a FHIR resource (not a JSON object).")
     rtype = resource.get("resourceType")
+    if not isinstance(rtype, str):
+        return None  # not a resource type spinemets reads (a list here used to raise TypeError)
     if rtype in _FOLLOW_UP:  # the follow-up of contract §6, in its own module
         return parse_follow_up(resource, full_url, aliases)
     if rtype not in _READ and rtype != "ServiceRequest":
         return None
+    if (
+        rtype == "QuestionnaireResponse"
+        and form_of_canonical(resource.get("questionnaire")) is None
+    ):
+        return None  # a response to some other form: nothing spinemets reads
     codes = codings(resource.get("code")) if rtype == "Observation" else ()
     if rtype == "Observation" and wanted is not None and not wanted(codes):
         return None
@@ -210,4 +227,6 @@ def parse_resource(
         return _patient(resource, ref, patient)
     if rtype == "ServiceRequest":
         return order_of_record(resource, patient)
+    if rtype == "QuestionnaireResponse":
+        return parse_response(resource, ref, patient)
     return _medication(resource, ref, patient, aliases)

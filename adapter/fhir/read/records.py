@@ -16,6 +16,7 @@ from adapter.fhir.read.timing import ClinicalTime
 if TYPE_CHECKING:
     from adapter.fhir.read.followup import FollowUpRecord
     from adapter.fhir.read.orders import OrderRecord
+    from adapter.fhir.read.responses import ResponseRecord
 
 __all__ = [
     "Coding",
@@ -76,6 +77,7 @@ class ObservationRecord(NamedTuple):
     focus: tuple[str, ...]
     part_of: tuple[str, ...]
     time: ClinicalTime | None
+    derived_from: tuple[str, ...] = ()  # a response it was extracted from is not counted twice
 
     @property
     def unit(self) -> str | None:
@@ -109,6 +111,7 @@ class MedicationRecord(NamedTuple):
 ParsedResource: TypeAlias = (
     "PatientRecord | ObservationRecord | ConditionRecord | MedicationRecord | FollowUpRecord"
     " | OrderRecord"
+    " | ResponseRecord"
 )
 ObservationFilter = Callable[[tuple[Coding, ...]], bool]
 

@@ -34,6 +34,7 @@ from adapter.fhir.read.records import (
     codings,
 )
 from adapter.fhir.read.references import patient_of
+from adapter.fhir.read.responses import ResponseRecord
 
 __all__ = ["PatientData", "patients_from_resources", "read_input", "read_resources"]
 
@@ -138,6 +139,8 @@ def _add(
         return
     if isinstance(parsed, ObservationRecord):
         data.observations.append(parsed)
+    elif isinstance(parsed, ResponseRecord):
+        data.observations.extend(parsed.findings)
     elif isinstance(parsed, ConditionRecord):
         data.conditions.append(parsed)
     elif isinstance(parsed, MedicationRecord):

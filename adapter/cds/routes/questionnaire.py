@@ -1,0 +1,177 @@
+"""The forms' FHIR operations (contract §7), beside the CDS services and authenticated like them:
+
+- ``POST /fhir/Questionnaire/{name}/$populate``: SDC Parameters whose ``context`` (or any)
+  parameter holds the patient's record as a Bundle, and ``subject`` the Patient when the Bundle
+  holds several; or, without a Bundle, ``fhirServer`` (and ``access_token``) to read the
+  ``subject``'s record from, as the CDS services read it (same searches, same guards); answers
+  Parameters with the prefilled ``response``.
+- ``POST /fhir/QuestionnaireResponse/$extract``: SDC Parameters with a ``questionnaire-response``
+  (or the response itself); answers Parameters whose ``return`` is the transaction Bundle.
+
+Bad input answers 4xx with an OperationOutcome naming the item, never 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
+
+from adapter.cds.deps import Authenticated, StateDep
+from adapter.cds.models import CdsRequest
+from adapter.cds.prefetch import SCORE_PREFETCH, PrefetchLimits, gather_resources
+from adapter.cds.responses import outcome_responses
+from adapter.errors import InputError, MediaTypeError, NotFoundError
+from adapter.fhir.client import FHIR_JSON
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.references import normalise_reference
+from adapter.fhir.read.source import patients_from_resources
+from adapter.mapping.terminology import Terminology
+from adapter.pipeline import now_time
+from adapter.questionnaire.extract import extract
+from adapter.questionnaire.populate import populate
+from adapter.vocabulary.forms import FORMS
+
+__all__ = ["router"]
+
+router = APIRouter()
+_MEDIA = ("application/json", "application/fhir+json")
+
+
+async def _body(request: Request, _: Authenticated) -> Any:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type not in _MEDIA:
+        raise MediaTypeError("the request body must be sent as application/fhir+json")
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"the body is not JSON ({exc.msg})") from None
+    if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
+        raise InputError("the body is not a FHIR resource")
+    return body
+
+
+FhirBody = Annotated[Any, Depends(_body)]
+
+
+def _parameters(body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, parameter) of every parameter and part of a Parameters resource."""
+    if body.get("resourceType") != "Parameters":
+        raise InputError("the body is not a Parameters resource")
+    stack = _dicts(body.get("parameter"))
+    while stack:
+        param = stack.pop(0)
+        yield str(param.get("name")), param
+        stack += _dicts(param.get("part"))
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [p for p in value if isinstance(p, dict)] if isinstance(value, list) else []
+
+
+def _answer(name: str, resource: dict[str, Any]) -> Response:
+    parameters = {"resourceType": "Parameters", "parameter": [{"name": name, "resource": resource}]}
+    return Response(orjson.dumps(parameters), media_type=FHIR_JSON)
+
+
+def _value(param: dict[str, Any]) -> str | None:
+    for key in ("valueUrl", "valueUri", "valueString"):
+        if isinstance(param.get(key), str):
+            return str(param[key])
+    return None
+
+
+def _server_request(params: list[tuple[str, dict[str, Any]]], subject: str | None) -> Any:
+    """A patient-view style request for reading the record from the ``fhirServer`` parameter
+    with the ``access_token`` given (the CDS fallback reads, with their guards)."""
+    server = next((_value(p) for n, p in params if n == "fhirServer"), None)
+    if server is None:
+        return None
+    if subject is None or not subject.startswith("Patient/"):
+        raise InputError("parameter subject: the Patient to read from fhirServer is missing")
+    body: dict[str, Any] = {
+        "hook": "patient-view",
+        "hookInstance": f"populate-{uuid.uuid4()}",
+        "fhirServer": server,
+        "context": {"userId": "spinemets-populate", "patientId": subject.split("/", 1)[1]},
+    }
+    token = next((_value(p) for n, p in params if n == "access_token"), None)
+    if token is not None:
+        body["fhirAuthorization"] = {"access_token": token, "token_type": "Bearer",
+                                     "expires_in": 300, "scope": "patient/*.read",
+                                     "subject": "spinemets-populate"}  # fmt: skip
+    try:
+        return CdsRequest.model_validate(body)
+    except ValidationError as exc:
+        where = ".".join(str(p) for p in exc.errors()[0].get("loc", ()))
+        raise InputError(f"parameter fhirServer: not usable ({where})") from None
+
+
+def _record(
+    params: list[tuple[str, dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], str | None]:
+    bundles = [
+        p["resource"]
+        for _, p in params
+        if isinstance(p.get("resource"), dict) and p["resource"].get("resourceType") == "Bundle"
+    ]
+    subject = next((normalise_reference(p.get("valueReference")) for n, p in params
+                    if n == "subject"), None)  # fmt: skip
+    return bundles, subject
+
+
+def _populated(
+    name: str, resources: list[Any], subject: str | None, term: Terminology
+) -> dict[str, Any]:
+    loose: list[Issue] = []
+    patients = patients_from_resources(resources, loose)
+    if subject is not None:
+        patients = [p for p in patients if f"Patient/{p.patient}" == subject]
+    if len(patients) != 1:
+        found = ", ".join(sorted(p.patient for p in patients)) or "none"
+        raise InputError(f"parameter subject: one patient needed in the record; found {found}")
+    return populate(name, patients[0], term, now_time())
+
+
+@router.post(
+    "/fhir/Questionnaire/{name}/$populate",
+    responses=outcome_responses(400, 401, 404, 413, 415),
+)
+async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
+    """SDC ``$populate``: a QuestionnaireResponse prefilled from the patient's record."""
+    if name not in FORMS:
+        raise NotFoundError(f"no Questionnaire {name!r}: spinemets has {', '.join(FORMS)}")
+    params = list(_parameters(body))
+    resources, subject = _record(params)
+    if not resources:
+        request = _server_request(params, subject)
+        if request is None:
+            raise InputError("parameter context: no Bundle with the patient's record")
+        limits = PrefetchLimits.of(state.settings)
+        resources = await gather_resources(request, SCORE_PREFETCH, state.http, limits)
+    response = await asyncio.to_thread(_populated, name, resources, subject, state.term)
+    return _answer("response", response)
+
+
+def _extracted(body: dict[str, Any], term: Terminology) -> dict[str, Any]:
+    if body.get("resourceType") == "QuestionnaireResponse":
+        return extract(body, term)
+    for name, param in _parameters(body):
+        if name == "questionnaire-response":
+            return extract(param.get("resource"), term)
+    raise InputError("parameter questionnaire-response: missing")
+
+
+@router.post(
+    "/fhir/QuestionnaireResponse/$extract",
+    responses=outcome_responses(400, 401, 413, 415),
+)
+async def post_extract(body: FhirBody, state: StateDep) -> Response:
+    """SDC ``$extract``: the finding Observations of a completed response (a transaction)."""
+    bundle = await asyncio.to_thread(_extracted, body, state.term)
+    return _answer("return", bundle)

@@ -1,0 +1,105 @@
+"""A QuestionnaireResponse to one of spinemets' forms, read as the findings it records (contract
+§2 v3): each answered question becomes an observation record with the finding code of its
+``linkId``, the response as its source and the response's ``authored`` as its clinical time; an
+answer in a ``level`` group takes the group's ``vertebra`` answer as its body site.
+
+The answers are not judged here: an answer outside the finding CodeSystem or a level that does
+not exist is reported by the extraction, by the rules every finding is read by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+from adapter.fhir.read.records import Coding, ObservationRecord, ResourceRef
+from adapter.fhir.read.timing import parse_time
+from adapter.vocabulary.forms import LEVEL_GROUP, LEVEL_ITEM, FormSpec, form_of_canonical
+from adapter.vocabulary.systems import FINDING, VERTEBRA
+
+__all__ = ["RESPONSE_STATUS", "ResponseRecord", "parse_response"]
+
+# A response's status → the status of the findings it records. An in-progress form is a
+# preliminary report; a stopped or erroneous one records nothing.
+RESPONSE_STATUS = {"completed": "final", "amended": "amended", "in-progress": "preliminary"}
+
+
+class ResponseRecord(NamedTuple):
+    ref: ResourceRef
+    patient: str
+    findings: tuple[ObservationRecord, ...]
+
+
+def _answers(item: Mapping[str, Any]) -> tuple[tuple[Coding, ...], float | None]:
+    codes: list[Coding] = []
+    number: float | None = None
+    answers = item.get("answer")
+    for answer in answers if isinstance(answers, list) else ():
+        if not isinstance(answer, dict):
+            continue
+        coding = answer.get("valueCoding")
+        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+            system = coding.get("system")
+            codes.append(Coding(system if isinstance(system, str) else None, coding["code"]))
+        value = answer.get("valueInteger")
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = float(value)
+    return tuple(codes), number
+
+
+def _items(value: Any) -> Iterator[Mapping[str, Any]]:
+    for item in value if isinstance(value, list) else ():
+        if isinstance(item, dict) and isinstance(item.get("linkId"), str):
+            yield item
+
+
+def _questions(
+    form: FormSpec, resource: Mapping[str, Any]
+) -> Iterator[tuple[Mapping[str, Any], tuple[tuple[Coding, ...], ...]]]:
+    """(answered question, body sites) for every finding the form asks."""
+    for item in _items(resource.get("item")):
+        if item["linkId"] in form.whole:
+            yield item, ()
+        elif item["linkId"] == LEVEL_GROUP:
+            children = list(_items(item.get("item")))
+            sites = tuple(
+                (Coding(VERTEBRA, c.code),)
+                for child in children
+                if child["linkId"] == LEVEL_ITEM
+                for c in _answers(child)[0][:1]
+            )
+            for child in children:
+                if child["linkId"] in form.per_level:
+                    yield child, sites
+
+
+def parse_response(
+    resource: Mapping[str, Any], ref: ResourceRef, patient: str
+) -> ResponseRecord | None:
+    """The findings of a response to one of spinemets' forms; None for any other response."""
+    form = form_of_canonical(resource.get("questionnaire"))
+    status = RESPONSE_STATUS.get(str(resource.get("status")))
+    if form is None or status is None:
+        return None
+    time = parse_time(resource.get("authored"))
+    findings = []
+    for item, sites in _questions(form, resource):
+        codes, number = _answers(item)
+        if not codes and number is None:
+            continue  # an unanswered question records nothing
+        findings.append(
+            ObservationRecord(
+                ref=ref,
+                patient=patient,
+                status=status,
+                codes=(Coding(FINDING, item["linkId"]),),
+                value_codes=codes,
+                value_number=number,
+                quantity=None,
+                body_sites=sites,
+                focus=(),
+                part_of=(),
+                time=time,
+            )
+        )
+    return ResponseRecord(ref, patient, tuple(findings))

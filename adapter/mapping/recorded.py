@@ -1,0 +1,83 @@
+"""What a patient's record holds for the forms (contract §7, ``$populate``): the scored levels and
+the finding that counts for each question, read by the same rules as the scores.
+
+A question is prefilled only when one answer counts (never a conflict of equal-time findings);
+the finding's clinical time travels with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from adapter.fhir.read.source import PatientData
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.context import Context
+from adapter.mapping.extract import findings_and_levels
+from adapter.mapping.findings import FINDING_ANSWERS, SINS_FINDINGS, Chosen, choose_latest
+from adapter.mapping.placement import bilsky_at, finding_at
+from adapter.mapping.rules import Rules
+from adapter.mapping.staging import read_staging
+from adapter.mapping.terminology import Terminology
+
+__all__ = ["Answer", "Recorded", "recorded_findings"]
+
+_BILSKY = "epidural-spinal-cord-compression"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer that counts for one question: a finding answer code or a count, and its time."""
+
+    value: str | int
+    time: ClinicalTime | None
+
+
+@dataclass(slots=True)
+class Recorded:
+    levels: tuple[str, ...]
+    whole: dict[str, Answer] = field(default_factory=dict)  # finding → answer
+    at_level: dict[tuple[str, str], Answer] = field(default_factory=dict)  # (level, finding)
+
+
+def _answer(finding: str, chosen: Chosen[object] | None) -> Answer | None:
+    if chosen is None or len(chosen.values) != 1:
+        return None
+    (value,) = chosen.values
+    time = max((ev.time for ev in chosen.evidence if ev.time), default=None)
+    if isinstance(value, Enum):
+        codes = {member: code for code, member in FINDING_ANSWERS[finding].items()}
+        return Answer(codes[value], time)
+    return Answer(value, time) if isinstance(value, int) else None
+
+
+def recorded_findings(
+    data: PatientData,
+    term: Terminology,
+    now: ClinicalTime,
+    findings: Iterable[str],
+    rules: Rules | None = None,
+) -> Recorded:
+    """The scored levels and, for each of ``findings``, the answer that counts (per level for
+    the SINS findings and the Bilsky grade, else for the patient)."""
+    ctx = Context(term, rules or Rules(), now, [])
+    found, plan = findings_and_levels(ctx, data, read_staging(ctx, data.conditions))
+    recorded = Recorded(tuple(plan.levels))
+    n = len(plan.levels)
+    for finding in findings:
+        if finding in SINS_FINDINGS or finding == _BILSKY:
+            for level in plan.levels:
+                chosen = (
+                    bilsky_at(found, level, n)
+                    if finding == _BILSKY
+                    else finding_at(found, finding, level, n).chosen
+                )
+                answer = _answer(finding, chosen)
+                if answer is not None:
+                    recorded.at_level[(level, finding)] = answer
+            continue
+        answer = _answer(finding, choose_latest(found.coded.get(finding, []), finding))
+        if answer is not None:
+            recorded.whole[finding] = answer
+    return recorded

@@ -1,0 +1,26 @@
+"""A finding read from a QuestionnaireResponse is counted once (contract §2 v3): an Observation
+``derivedFrom`` a response that is itself in the input is left out, since the response is the
+source of both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from adapter.fhir.read.records import ObservationRecord
+
+__all__ = ["counted_once"]
+
+_RESPONSE = "QuestionnaireResponse"
+
+
+def counted_once(observations: Iterable[ObservationRecord]) -> list[ObservationRecord]:
+    """The observations without those derived from a response that is itself in the input."""
+    items = list(observations)
+    responses = {o.ref.reference for o in items if o.ref.resource_type == _RESPONSE}
+    if not responses:
+        return items
+    return [
+        o
+        for o in items
+        if o.ref.resource_type == _RESPONSE or not responses.intersection(o.derived_from)
+    ]

@@ -1,0 +1,205 @@
+"""``$extract``: a completed response → a transaction Bundle of finding Observations (contract
+§7): codes of §1, ``bodySite`` the level of the group, ``derivedFrom`` the response,
+``performer`` its author, ``effective`` its ``authored`` time.
+
+A response that cannot be read as the form it names is refused as a whole, with one line naming
+the item: a response to another Questionnaire, an item the form does not ask, an answer outside
+the finding CodeSystem, a level that does not exist or appears twice. Each Observation is
+written by a conditional update on an identifier made from the response and the item, so
+extracting the same response again creates nothing new. A response without an id travels in the
+transaction itself, so the Observations can point at it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from adapter.fhir.read.responses import RESPONSE_STATUS
+from adapter.mapping.findings import COUNT_FINDINGS, FINDING_ANSWERS
+from adapter.mapping.terminology import Terminology
+from adapter.questionnaire.populate import QuestionnaireError, questionnaire
+from adapter.scoring import location_of
+from adapter.vocabulary.forms import LEVEL_GROUP, LEVEL_ITEM, FormSpec, form_of_canonical
+from adapter.vocabulary.systems import BASE, FINDING, OBSERVATION_CATEGORY, VERTEBRA
+
+__all__ = ["ITEM_SID", "extract"]
+
+ITEM_SID = f"{BASE}/sid/response-item"  # an Observation extracted from one answered item
+_PERFORMERS = ("Practitioner", "PractitionerRole", "Organization", "CareTeam", "Patient",
+               "RelatedPerson")  # fmt: skip
+_CALCULATED = ("sins-location", "sins-total")  # the form's own arithmetic: never extracted
+
+
+def _fail(message: str) -> QuestionnaireError:
+    return QuestionnaireError(message)
+
+
+def _items(value: Any, where: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("linkId"), str) for i in value
+    ):
+        raise _fail(f"{where}: every item needs a linkId")
+    return value
+
+
+def _one_answer(item: dict[str, Any]) -> dict[str, Any] | None:
+    answers = item.get("answer")
+    if answers is None or answers == []:
+        return None
+    if not isinstance(answers, list) or len(answers) != 1 or not isinstance(answers[0], dict):
+        raise _fail(f"item {item['linkId']}: exactly one answer expected")
+    answer: dict[str, Any] = answers[0]
+    return answer
+
+
+def _value(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The Observation value of an answered question (checked), None when unanswered."""
+    finding, answer = item["linkId"], _one_answer(item)
+    if answer is None:
+        return None
+    if finding in COUNT_FINDINGS:
+        number = answer.get("valueInteger")
+        least = COUNT_FINDINGS[finding]
+        if not isinstance(number, int) or isinstance(number, bool) or number < least:
+            raise _fail(f"item {finding}: answer must be a whole number ≥ {least}")
+        return {"valueInteger": number}
+    coding = answer.get("valueCoding")
+    allowed = FINDING_ANSWERS[finding]
+    code = coding.get("code") if isinstance(coding, dict) else None
+    system = coding.get("system", FINDING) if isinstance(coding, dict) else None
+    if system != FINDING or not isinstance(code, str) or code not in allowed:
+        given = f"{system}|{code}" if system not in (FINDING, None) else repr(code)
+        raise _fail(f"item {finding}: answer {given} is not one of {', '.join(allowed)}")
+    return {"valueCodeableConcept": {"coding": [{"system": FINDING, "code": code}]}}
+
+
+def _level(group: list[dict[str, Any]], form: FormSpec, term: Terminology) -> str | None:
+    firsts = [i for i in group if i["linkId"] == LEVEL_ITEM]
+    answer = _one_answer(firsts[0]) if firsts else None
+    if answer is None:
+        return None
+    coding = answer.get("valueCoding")
+    code = coding.get("code") if isinstance(coding, dict) else None
+    system = coding.get("system", VERTEBRA) if isinstance(coding, dict) else None
+    if system != VERTEBRA or not isinstance(code, str) or not term.has_code(VERTEBRA, code):
+        raise _fail(f"item {LEVEL_ITEM}: {code!r} is not a spinal level of {VERTEBRA}")
+    if form.sins_levels_only and location_of(code) is None:
+        raise _fail(f"item {LEVEL_ITEM}: SINS does not score {code}")
+    return code
+
+
+def _answers(
+    response: dict[str, Any], form: FormSpec, term: Terminology
+) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+    """(finding, level, Observation value) of every answered question, checked."""
+    seen: set[str | None] = set()
+    for item in _items(response.get("item"), "QuestionnaireResponse"):
+        link = item["linkId"]
+        if link in form.whole:
+            value = _value(item)
+            if value is not None:
+                yield link, None, value
+        elif link == LEVEL_GROUP and form.per_level:
+            children = _items(item.get("item"), f"item {LEVEL_GROUP}")
+            level = _level(children, form, term)
+            if level is None and any(
+                _one_answer(c) for c in children if c["linkId"] in form.per_level
+            ):
+                raise _fail(f"item {LEVEL_ITEM}: a level group with answers names no level")
+            if level is not None and level in seen:
+                raise _fail(f"item {LEVEL_ITEM}: level {level} is answered twice")
+            seen.add(level)
+            for child in children:
+                if child["linkId"] in form.per_level:
+                    value = _value(child)
+                    if value is not None:
+                        yield child["linkId"], level, value
+                elif child["linkId"] not in (LEVEL_ITEM, *_CALCULATED):
+                    raise _fail(f"item {child['linkId']}: not a question of {form.name}")
+        else:
+            raise _fail(f"item {link}: not a question of Questionnaire/{form.name}")
+
+
+def _check(response: Any) -> FormSpec:
+    if not isinstance(response, dict) or response.get("resourceType") != "QuestionnaireResponse":
+        raise _fail("the input is not a QuestionnaireResponse")
+    form = form_of_canonical(response.get("questionnaire"))
+    if form is None:
+        named = response.get("questionnaire")
+        raise _fail(f"questionnaire: {named!r} is not a spinemets Questionnaire")
+    status = response.get("status")
+    if not isinstance(status, str) or status not in RESPONSE_STATUS:
+        raise _fail(f"status: {status!r} records no findings")
+    subject = response.get("subject")
+    reference = subject.get("reference") if isinstance(subject, dict) else None
+    if not isinstance(reference, str) or "Patient/" not in reference:
+        raise _fail("subject: the response names no Patient")
+    return form
+
+
+def _coded(term: Terminology, system: str, code: str) -> dict[str, Any]:
+    display = term.display(system, code)
+    return {"system": system, "code": code, **({"display": display} if display else {})}
+
+
+def _observation(
+    finding: str, level: str | None, value: dict[str, Any], response: dict[str, Any],
+    source: str, term: Terminology,
+) -> dict[str, Any]:  # fmt: skip
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "status": RESPONSE_STATUS[response["status"]],
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}],
+        "code": {"coding": [_coded(term, FINDING, finding)]},
+        "subject": {"reference": response["subject"]["reference"]},
+    }
+    if isinstance(response.get("authored"), str):
+        obs["effectiveDateTime"] = response["authored"]
+    author = response.get("author")
+    reference = author.get("reference") if isinstance(author, dict) else None
+    parts = reference.split("/") if isinstance(reference, str) else []
+    if len(parts) >= 2 and parts[-2] in _PERFORMERS:  # a Device may author, never perform
+        obs["performer"] = [{"reference": reference}]
+    if level is not None:
+        obs["bodySite"] = {"coding": [_coded(term, VERTEBRA, level)], "text": level}
+    if "valueCodeableConcept" in value:
+        code = value["valueCodeableConcept"]["coding"][0]["code"]
+        value = {"valueCodeableConcept": {"coding": [_coded(term, FINDING, code)]}}
+    obs.update(value)
+    obs["derivedFrom"] = [{"reference": source}]
+    return obs
+
+
+def _entry(resource: dict[str, Any], key: str, method: str, url: str) -> dict[str, Any]:
+    full_url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
+    return {"fullUrl": full_url, "resource": resource, "request": {"method": method, "url": url}}
+
+
+def extract(response: Any, term: Terminology) -> dict[str, Any]:
+    """A transaction Bundle of the finding Observations a completed response records."""
+    form = _check(response)
+    questionnaire(form.name)  # the published form must exist
+    answers = list(_answers(response, form, term))
+    entries: list[dict[str, Any]] = []
+    rid = response.get("id")
+    if isinstance(rid, str) and rid:
+        key = source = f"QuestionnaireResponse/{rid}"
+    else:
+        key = hashlib.sha256(orjson.dumps(response, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        entries.append(_entry(response, key, "POST", "QuestionnaireResponse"))
+        source = entries[0]["fullUrl"]
+    for finding, level, value in answers:
+        obs = _observation(finding, level, value, response, source, term)
+        ident = f"{key}#{level or 'patient'}/{finding}"
+        obs["identifier"] = [{"system": ITEM_SID, "value": ident}]
+        url = f"Observation?identifier={quote(f'{ITEM_SID}|{ident}', safe='')}"
+        entries.append(_entry(obs, f"{ITEM_SID}|{ident}", "PUT", url))
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}

@@ -1,0 +1,101 @@
+"""The three forms that record what an EHR does not hold (contract §7): which findings each asks,
+and which of them are asked per spinal level.
+
+The Questionnaires in questionnaires/ are built from this and from the finding CodeSystem
+(``scripts/generate-questionnaires``); reading a QuestionnaireResponse as findings (contract §2)
+reads the same shape back. An item's ``linkId`` is its finding code, so a response can be read
+without its Questionnaire; per-level findings sit in a repeating group ``level`` whose first
+item ``vertebra`` holds the level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapter.vocabulary.systems import BASE
+
+__all__ = [
+    "FORMS",
+    "LEVEL_GROUP",
+    "LEVEL_ITEM",
+    "FormSpec",
+    "form_of_canonical",
+    "questionnaire_url",
+]
+
+LEVEL_GROUP = "level"  # linkId of the repeating group of per-level questions
+LEVEL_ITEM = "vertebra"  # linkId (and finding code) of the group's first item: the level
+
+
+@dataclass(frozen=True, slots=True)
+class FormSpec:
+    """One form: its name (the Questionnaire's id), title, purpose and the findings it asks."""
+
+    name: str
+    title: str
+    description: str
+    whole: tuple[str, ...]  # findings about the patient as a whole
+    per_level: tuple[str, ...]  # findings asked once per spinal level
+    sins_levels_only: bool = False  # offer only the levels SINS scores (not the coccyx)
+
+    @property
+    def findings(self) -> tuple[str, ...]:
+        return self.whole + self.per_level
+
+
+SINS_FORM = FormSpec(
+    name="sins",
+    title="Spinal Instability Neoplastic Score (SINS) findings",
+    description="The five SINS findings a radiologist or spine surgeon reads off the imaging and "
+    "the history, per spinal level with a metastasis, beside the level's location points; the "
+    "running total shows what is certain and how many findings are missing.",
+    whole=(),
+    per_level=(
+        "spinal-pain",
+        "bone-lesion-quality",
+        "spinal-alignment",
+        "vertebral-body-collapse",
+        "posterolateral-involvement",
+    ),
+    sins_levels_only=True,
+)
+NEUROLOGY_FORM = FormSpec(
+    name="neurology",
+    title="Neurology and epidural compression",
+    description="The neurological grade (Frankel, or the ASIA impairment scale when Frankel is "
+    "not used) and, per spinal level, the Bilsky grade of epidural spinal cord compression.",
+    whole=("frankel-grade", "asia-impairment-scale"),
+    per_level=("epidural-spinal-cord-compression",),
+)
+STAGING_FORM = FormSpec(
+    name="staging",
+    title="Staging findings for Tomita and Tokuhashi",
+    description="Visceral and major-organ metastases, the primary tumour's growth class, the "
+    "extent of bone metastases and the counts of vertebral and extraspinal bone metastases, as "
+    "the clinician assesses them (each overrides what spinemets derives from the Conditions).",
+    whole=(
+        "visceral-metastases",
+        "major-organ-metastases",
+        "tomita-primary-growth",
+        "bone-metastasis-extent",
+        "vertebral-metastases-count",
+        "extraspinal-bone-metastases-count",
+    ),
+    per_level=(),
+)
+FORMS: dict[str, FormSpec] = {f.name: f for f in (SINS_FORM, NEUROLOGY_FORM, STAGING_FORM)}
+
+
+def questionnaire_url(name: str) -> str:
+    return f"{BASE}/Questionnaire/{name}"
+
+
+def form_of_canonical(canonical: object) -> FormSpec | None:
+    """The form a QuestionnaireResponse.questionnaire names (a ``|version`` is ignored)."""
+    if not isinstance(canonical, str):
+        return None
+    url = canonical.split("|", 1)[0]
+    for form in FORMS.values():
+        if url == questionnaire_url(form.name):
+            return form
+    return None

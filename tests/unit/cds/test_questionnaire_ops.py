@@ -1,0 +1,196 @@
+"""``$populate`` and ``$extract`` on serve (contract §7): SDC Parameters in and out, the CDS
+clients' JWTs, and a 4xx OperationOutcome naming the item for bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapter.cds.routes import questionnaire as route
+from adapter.fhir.read.timing import parse_time
+from tests.support.forms import fill
+from tests.support.records import NOW, default_patient
+from tests.unit.cds.conftest import BASE, client_for
+
+POPULATE = "/fhir/Questionnaire/sins/$populate"
+EXTRACT = "/fhir/QuestionnaireResponse/$extract"
+LATER = "2024-05-31T10:00:00Z"
+FHIR_JSON = {"Content-Type": "application/fhir+json"}
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(route, "now_time", lambda: parse_time(NOW))
+
+
+def _record(resources=None):
+    entries = [{"resource": r} for r in (default_patient() if resources is None else resources)]
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    return {"resourceType": "Parameters", "parameter": [
+        {"name": "subject", "valueReference": {"reference": "Patient/p"}},
+        {"name": "context", "part": [{"name": "name", "valueString": "patient"},
+                                     {"name": "content", "resource": bundle}]}]}  # fmt: skip
+
+
+def _response_in(parameters):
+    return {"resourceType": "Parameters",
+            "parameter": [{"name": "questionnaire-response", "resource": parameters}]}  # fmt: skip
+
+
+async def _populated(client, headers=None):
+    answer = await client.post(POPULATE, json=_record(), headers={**FHIR_JSON, **(headers or {})})
+    assert answer.status_code == 200, answer.text
+    (param,) = answer.json()["parameter"]
+    assert param["name"] == "response"
+    return param["resource"]
+
+
+async def test_populate_and_extract_round_trip(client):
+    response = await _populated(client)
+    assert response["item"][0]["item"][0]["answer"][0]["valueCoding"]["code"] == "T12"
+    completed = fill(response, {("T12", "spinal-pain"): "pain-free"}, authored=LATER)
+    answer = await client.post(EXTRACT, json=_response_in(completed), headers=FHIR_JSON)
+    assert answer.status_code == 200, answer.text
+    (param,) = answer.json()["parameter"]
+    assert param["name"] == "return" and param["resource"]["type"] == "transaction"
+    codes = {e["resource"]["code"]["coding"][0]["code"] for e in param["resource"]["entry"]}
+    assert "spinal-pain" in codes and len(codes) == 5
+    bare = await client.post(EXTRACT, json=completed, headers=FHIR_JSON)  # the response alone
+    assert bare.json() == answer.json()
+
+
+async def test_the_operations_need_a_clients_jwt(secured, keys):
+    async with client_for(secured) as client:
+        refused = await client.post(POPULATE, json=_record(), headers=FHIR_JSON)
+        assert refused.status_code == 401
+        token = keys.token(BASE + POPULATE)
+        response = await _populated(client, {"Authorization": f"Bearer {token}"})
+        completed = fill(response, {}, authored=LATER)
+        refused = await client.post(EXTRACT, json=completed, headers=FHIR_JSON)
+        assert refused.status_code == 401
+        token = keys.token(BASE + EXTRACT)
+        answer = await client.post(
+            EXTRACT, json=completed, headers={**FHIR_JSON, "Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 200
+
+
+def _bad_answer(response):
+    response["item"][0]["item"][2]["answer"] = [{"valueCoding": {"code": "agonising"}}]
+    return response
+
+
+def _bad_level(response):
+    response["item"][0]["item"][0]["answer"] = [{"valueCoding": {"code": "T13"}}]
+    return response
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda r: r | {"questionnaire": "http://example.org/Questionnaire/x"}, "questionnaire"),
+        (_bad_answer, "item spinal-pain: answer 'agonising'"),
+        (_bad_level, "item vertebra: 'T13' is not a spinal level"),
+    ],
+)
+async def test_bad_responses_get_an_outcome_naming_the_item(client, change, says):
+    completed = fill(await _populated(client), {}, authored=LATER)
+    answer = await client.post(EXTRACT, json=_response_in(change(completed)), headers=FHIR_JSON)
+    assert answer.status_code == 400
+    outcome = answer.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert says in outcome["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "status"),
+    [
+        ("/fhir/Questionnaire/phq9/$populate", _record(), FHIR_JSON, 404),
+        (POPULATE, {"resourceType": "Parameters"}, FHIR_JSON, 400),  # no record
+        (POPULATE, {"resourceType": "Patient", "id": "p"}, FHIR_JSON, 400),
+        (POPULATE, _record([]), FHIR_JSON, 400),  # no patient in the record
+        (EXTRACT, {"resourceType": "Parameters", "parameter": []}, FHIR_JSON, 400),
+        (EXTRACT, {"resourceType": "Parameters", "parameter": [
+            {"name": "questionnaire-response", "valueString": "x"}]}, FHIR_JSON, 400),
+        (EXTRACT, "not a resource", FHIR_JSON, 400),
+        (EXTRACT, {"resourceType": "Parameters"}, {"Content-Type": "text/plain"}, 415),
+    ],
+)  # fmt: skip
+async def test_unusable_requests_get_4xx_never_500(client, path, body, headers, status):
+    answer = await client.post(path, json=body, headers=headers)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["resourceType"] == "OperationOutcome"
+
+
+async def test_a_body_that_is_not_json_is_400(client):
+    answer = await client.post(EXTRACT, content=b"{not json", headers=FHIR_JSON)
+    assert answer.status_code == 400
+
+
+async def test_populate_reads_the_record_from_the_fhir_server_named(client, respx_mock):
+    from adapter.fhir.read.record_list import RECORD_LIST
+    from tests.unit.cds.conftest import searchset
+
+    server = "https://fhir.example.org/r4"
+    record = default_patient()
+    respx_mock.get(f"{server}/Patient/p").respond(json=record[0])
+    for rtype in {s.resource_type for s in RECORD_LIST if s.params}:
+        found = [r for r in record if r["resourceType"] == rtype]
+        respx_mock.get(f"{server}/{rtype}").respond(json=searchset(found))
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "subject", "valueReference": {"reference": "Patient/p"}},
+        {"name": "fhirServer", "valueUrl": server},
+        {"name": "access_token", "valueString": "opaque-token"}]}  # fmt: skip
+    answer = await client.post(POPULATE, json=body, headers=FHIR_JSON)
+    assert answer.status_code == 200, answer.text
+    response = answer.json()["parameter"][0]["resource"]
+    group = response["item"][0]["item"]
+    assert {i["linkId"]: i.get("answer") for i in group}["sins-total"] == [{"valueString": "10"}]
+    sent = respx_mock.calls[0].request.headers["authorization"]
+    assert sent == "Bearer opaque-token"
+
+
+async def test_populate_from_a_server_needs_the_subject(client):
+    body = {"resourceType": "Parameters",
+            "parameter": [{"name": "fhirServer", "valueUrl": "https://fhir.example.org/r4"}]}  # fmt: skip
+    answer = await client.post(POPULATE, json=body, headers=FHIR_JSON)
+    assert answer.status_code == 400 and "subject" in answer.json()["issue"][0]["diagnostics"]
+
+
+async def test_a_completed_response_in_the_prefetch_is_read_by_the_scores_service(client):
+    from tests.unit.cds.conftest import patient_view, searchset
+
+    record = default_patient(drop=("t12-spinal-pain",))
+    response = fill(await _populated(client), {("T12", "spinal-pain"): "non-mechanical"},
+                    authored=LATER)  # fmt: skip
+    body = patient_view(record)
+    body["prefetch"]["questionnaireResponses"] = searchset([response])
+    answer = await client.post("/cds-services/spinemets-scores", json=body)
+    assert answer.status_code == 200, answer.text
+    summaries = [c["summary"] for c in answer.json()["cards"]]
+    # 3 location + 1 non-mechanical + 2 lytic + 0 normal + 2 collapse < 50 % + 0 = 8
+    assert any(s.startswith("SINS 8 at T12") for s in summaries), summaries
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"resourceType": "Parameters", "parameter": 5},
+        {"resourceType": "Parameters", "parameter": [{"name": "context", "part": 5}]},
+        {"resourceType": "Parameters", "parameter": [{"name": "subject", "valueReference": 5},
+                                                     {"name": "fhirServer", "valueUrl": 5}]},
+        {"resourceType": "Parameters", "parameter": [
+            {"name": "subject", "valueReference": {"reference": "Patient/p"}},
+            {"name": "fhirServer", "valueUrl": "ftp://x"}]},
+        {"resourceType": "Parameters", "parameter": [
+            {"name": "x", "resource": {"resourceType": "Bundle", "entry": 7}}]},
+    ],
+)  # fmt: skip
+async def test_malformed_parameters_are_400(client, body):
+    answer = await client.post(POPULATE, json=body, headers=FHIR_JSON)
+    assert answer.status_code == 400, answer.text

@@ -1,0 +1,226 @@
+"""$populate, a fill by item code, $extract, and the response read as findings (contract §2, §7)."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapter.fhir.read.source import patients_from_resources
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.terminology import default_terminology
+from adapter.questionnaire.extract import ITEM_SID, extract
+from adapter.questionnaire.populate import populate
+from tests.support.forms import fill, sins_by_level
+from tests.support.records import NOW, condition, default_patient, finding
+
+TERM = default_terminology()
+LATER = "2024-05-31T10:00:00Z"  # after the record's findings, before NOW
+
+
+def _populate(name, resources):
+    [data] = patients_from_resources(resources, [])
+    return populate(name, data, TERM, parse_time(NOW))
+
+
+def _answers(response, level=None):
+    items = response.get("item", [])
+    if level is not None:
+        groups = [i for i in items if i["linkId"] == "level"]
+        group = next(g for g in groups if g["item"][0]["answer"][0]["valueCoding"]["code"] == level)
+        items = group["item"]
+    return {i["linkId"]: i["answer"][0] for i in items if "answer" in i}
+
+
+def test_populate_prefills_each_scored_level_with_its_findings_and_their_dates():
+    record = default_patient(extra=(condition("met-l3", "C79.51", level="L3"),))
+    response = _populate("sins", record)
+    assert response["status"] == "in-progress" and response["subject"] == {"reference": "Patient/p"}
+    t12 = _answers(response, "T12")
+    assert t12["spinal-pain"]["valueCoding"]["code"] == "mechanical"
+    assert t12["spinal-pain"]["extension"][0]["valueDateTime"] == "2024-05-30T09:00:00Z"
+    assert t12["sins-location"] == {"valueInteger": 3}
+    assert t12["sins-total"] == {"valueString": "10"}
+    l3 = _answers(response, "L3")  # a level with no findings of its own: only its location
+    assert set(l3) == {"vertebra", "sins-location", "sins-total"}
+    assert l3["sins-total"] == {"valueString": "2–17 (5 missing)"}
+
+
+def test_populate_neurology_and_staging_take_the_latest_finding():
+    record = default_patient(
+        extra=(finding("frankel-new", "frankel-grade", "frankel-d", when=LATER),
+               finding("visceral", "visceral-metastases", "treatable"))
+    )  # fmt: skip
+    neurology = _populate("neurology", record)
+    assert _answers(neurology)["frankel-grade"]["valueCoding"]["code"] == "frankel-d"
+    assert (
+        _answers(neurology, "T12")["epidural-spinal-cord-compression"]["valueCoding"]["code"]
+        == "bilsky-0"
+    )
+    staging = _answers(_populate("staging", record))
+    assert staging["visceral-metastases"]["valueCoding"]["code"] == "treatable"
+    assert "major-organ-metastases" not in staging  # never assessed: left open
+
+
+def test_a_conflict_is_left_open():
+    record = default_patient(
+        extra=(finding("t12-pain-2", "spinal-pain", "pain-free", level="T12",
+                       when="2024-05-30T09:00:00Z"),)
+    )  # fmt: skip
+    assert "spinal-pain" not in _answers(_populate("sins", record), "T12")
+
+
+def test_extract_writes_one_finding_observation_per_answer():
+    record = default_patient(drop=("t12-spinal-pain",))
+    response = fill(_populate("sins", record), {("T12", "spinal-pain"): "non-mechanical"},
+                    authored=LATER)  # fmt: skip
+    bundle = extract(response, TERM)
+    assert bundle["type"] == "transaction"
+    observations = [e["resource"] for e in bundle["entry"]]
+    assert len(observations) == 5  # the four prefilled and the new one; never the totals
+    pain = next(o for o in observations if o["code"]["coding"][0]["code"] == "spinal-pain")
+    assert pain["valueCodeableConcept"]["coding"][0]["code"] == "non-mechanical"
+    assert pain["bodySite"]["coding"][0]["code"] == "T12"
+    assert pain["derivedFrom"] == [{"reference": "QuestionnaireResponse/qr1"}]
+    assert pain["performer"] == [{"reference": "Practitioner/dr"}]
+    assert pain["effectiveDateTime"] == LATER and pain["status"] == "final"
+    assert pain["identifier"][0]["system"] == ITEM_SID
+    assert bundle["entry"][0]["request"]["method"] == "PUT"
+    assert extract(response, TERM) == bundle  # the same response, the same writes
+
+
+def test_a_response_without_id_travels_in_the_transaction():
+    response = fill(_populate("staging", default_patient()),
+                    {(None, "vertebral-metastases-count"): 2}, authored=LATER)  # fmt: skip
+    del response["id"]
+    entries = extract(response, TERM)["entry"]
+    assert entries[0]["request"] == {"method": "POST", "url": "QuestionnaireResponse"}
+    assert entries[1]["resource"]["derivedFrom"] == [{"reference": entries[0]["fullUrl"]}]
+    assert entries[1]["resource"]["valueInteger"] == 2
+
+
+def test_the_response_is_read_as_the_findings_it_records_and_counted_once():
+    record = default_patient(drop=("t12-spinal-pain", "t12-spinal-alignment"))
+    assert sins_by_level(record, NOW) == {"T12": (7, 14)}  # pain and alignment missing
+    answers = {("T12", "spinal-pain"): "pain-free", ("T12", "spinal-alignment"): "subluxation"}
+    response = fill(_populate("sins", record), answers, authored=LATER)
+    extracted = [e["resource"] for e in extract(response, TERM)["entry"]]
+    for i, obs in enumerate(extracted):
+        obs["id"] = f"x{i}"
+    # 3 location + 0 pain + 2 lytic + 4 subluxation + 2 collapse < 50 % + 0 posterolateral
+    assert sins_by_level([*record, response], NOW) == {"T12": 11}
+    assert sins_by_level([*record, *extracted], NOW) == {"T12": 11}
+    assert sins_by_level([*record, response, *extracted], NOW) == {"T12": 11}
+
+
+def test_an_observation_derived_from_the_response_is_not_a_conflict_with_it():
+    record = default_patient()
+    response = fill(_populate("sins", record), {("T12", "spinal-pain"): "pain-free"},
+                    authored=LATER)  # fmt: skip
+    extracted = [e["resource"] for e in extract(response, TERM)["entry"]]
+    stale = {**extracted[1], "id": "stale", "valueCodeableConcept": {"coding": [
+        {"system": "http://spinemets.org/fhir/CodeSystem/finding", "code": "mechanical"}]}}  # fmt: skip
+    # Edited after extraction, it would conflict at equal time if it were counted.
+    assert sins_by_level([*record, response, stale], NOW) == {"T12": 7}
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda r: r | {"questionnaire": "http://example.org/Questionnaire/phq9"}, "questionnaire"),
+        (lambda r: _set(r, "spinal-pain", {"valueCoding": {"code": "agonising"}}),
+         "item spinal-pain: answer 'agonising' is not one of"),
+        (lambda r: _set(r, "vertebra", {"valueCoding": {
+            "system": "http://spinemets.org/fhir/CodeSystem/vertebra", "code": "T13"}}),
+         "item vertebra: 'T13' is not a spinal level"),
+        (lambda r: r | {"item": [*r["item"], {"linkId": "mood", "answer": [{"valueString": "x"}]}]},
+         "item mood: not a question"),
+        (lambda r: r | {"item": [*r["item"], r["item"][0]]}, "level T12 is answered twice"),
+        (lambda r: {k: v for k, v in r.items() if k != "subject"}, "subject"),
+        (lambda r: _set(r, "vertebra", None), "a level group with answers names no level"),
+    ],
+)  # fmt: skip
+def test_bad_responses_are_refused_naming_the_item(change, says):
+    from adapter.questionnaire.populate import QuestionnaireError
+
+    response = fill(_populate("sins", default_patient()), {}, authored=LATER)
+    with pytest.raises(QuestionnaireError, match=None) as caught:
+        extract(change(response), TERM)
+    assert says in str(caught.value)
+
+
+def _set(response, link_id, answer):
+    for item in response["item"][0]["item"]:
+        if item["linkId"] == link_id:
+            item["answer"] = [answer] if answer is not None else []
+    return response
+
+
+def test_responses_are_read_only_as_what_they_are():
+    from adapter.fhir.read.issues import Issue
+
+    record = default_patient(drop=("t12-spinal-pain",))
+    base = fill(_populate("sins", record), {("T12", "spinal-pain"): "pain-free"}, authored=LATER)
+    other = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "phq",
+        "status": "completed",
+        "questionnaire": "http://example.org/Questionnaire/phq9",
+    }  # no subject: not ours
+    hostile = {
+        **base,
+        "id": "h",
+        "item": [
+            {
+                "linkId": "level",
+                "item": [
+                    {"linkId": "vertebra", "answer": 5},
+                    {"linkId": "spinal-pain", "answer": "x"},
+                ],
+            }
+        ],
+    }
+    in_progress = {**base, "id": "draft", "status": "in-progress"}
+    loose: list[Issue] = []
+    [data] = patients_from_resources([*record, other, hostile], loose)
+    assert loose == [] and data.issues == []
+    # 3 + pain missing (0–3) + 2 + 0 + 2 + 0: neither the other form nor the hostile one adds
+    assert sins_by_level([*record, other, hostile], NOW) == {"T12": (7, 10)}
+    assert sins_by_level([*record, in_progress], NOW) == {"T12": (7, 10)}  # preliminary
+    assert sins_by_level([*record, base], NOW) == {"T12": 7}
+
+
+def _component(resources, score, code):
+    from adapter.pipeline import patient_records, score_patient
+
+    data = patient_records(resources, "p")
+    result = score_patient(data, TERM, now=parse_time(NOW)).score(score).result
+    points = next(c for c in result.components if c.code == code).points
+    return (points.low, points.high)
+
+
+def test_neurology_and_staging_responses_feed_tokuhashi_and_tomita():
+    record = default_patient(drop=("frankel",))
+    assert _component(record, "tokuhashi-revised", "tokuhashi-palsy") == (0, 2)  # missing
+    neurology = fill(_populate("neurology", record), {(None, "frankel-grade"): "frankel-c"},
+                     authored=LATER)  # fmt: skip
+    # Tokuhashi palsy: Frankel A–B 0, C–D 1, E 2
+    assert _component([*record, neurology], "tokuhashi-revised", "tokuhashi-palsy") == (1, 1)
+    staging = fill(_populate("staging", record), {(None, "visceral-metastases"): "untreatable"},
+                   authored=LATER)  # fmt: skip
+    # Tomita visceral: none 0, treatable 2, untreatable 4
+    assert _component([*record, staging], "tomita", "tomita-visceral-metastases") == (4, 4)
+
+
+def test_the_response_is_the_source_in_the_outputs():
+    from adapter.pipeline import patient_records, score_patient
+
+    record = default_patient(drop=("t12-spinal-pain",))
+    response = fill(_populate("sins", record), {("T12", "spinal-pain"): "pain-free"},
+                    authored=LATER)  # fmt: skip
+    result = score_patient(patient_records([*record, response], "p"), TERM, now=parse_time(NOW))
+    source = {"reference": "QuestionnaireResponse/qr1"}
+    provenance = result.provenance.resource
+    assert {"what": source, "role": "source"} in provenance["entity"]
+    assert source in result.sins_risk.resource["basis"]
+    sins = result.levels[0].observation.resource
+    assert sins["effectiveDateTime"] == LATER  # the latest input: the response's authored time
+    assert source not in sins.get("derivedFrom", [])  # the score profiles keep it for Observations
