@@ -1,6 +1,6 @@
 """Inputs beyond the scores that safety depends on (contract §4 neurology card, §5 procedure
 check): palsy, epidural compression at every level, vertebral fractures by cause, coagulation
-defects, antithrombotic medication and the latest INR and platelet count."""
+defects, antithrombotic medication, the latest INR and platelet count, and active infections."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class Safety:
     antithrombotics: tuple[Evidence, ...]
     inr: Chosen[float] | None
     platelets: Chosen[float] | None
+    infections: tuple[Staged, ...] = ()  # sepsis, bacteraemia, spinal infection (criterion 9)
 
     @property
     def high_grade_compression(self) -> tuple[Evidence, ...]:
@@ -109,4 +110,5 @@ def safety_inputs(
         antithrombotics=_antithrombotics(ctx, medications),
         inr=_lab(found, "inr"),
         platelets=_lab(found, "platelets"),
+        infections=tuple(staging.infections),
     )

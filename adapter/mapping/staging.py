@@ -1,5 +1,6 @@
 """Conditions → the staging record: bone lesions and their sites, visceral and major-organ
-metastases, primary tumours, vertebral fractures and coagulation defects (contract §2, §5).
+metastases, primary tumours, vertebral fractures, coagulation defects and active infections
+(contract §2, §5).
 
 A Condition counts when its clinicalStatus is absent, active, recurrence or relapse. Its
 verificationStatus decides how: absent or confirmed → present; provisional, differential or
@@ -85,6 +86,7 @@ class Staging:
     neoplastic_fractures: list[Staged] = field(default_factory=list)
     other_fractures: list[Staged] = field(default_factory=list)
     coagulation: list[Staged] = field(default_factory=list)
+    infections: list[Staged] = field(default_factory=list)  # sepsis, spinal infection (§5 v3)
 
 
 def _coded_in(ctx: Context, value_set: str, cond: ConditionRecord) -> bool:
@@ -141,6 +143,7 @@ def _stage_other(ctx: Context, staging: Staging, cond: ConditionRecord, certain:
         ("visceral-metastasis", staging.visceral),
         ("major-organ-metastasis", staging.major),
         ("coagulation-defect", staging.coagulation),
+        ("active-infection", staging.infections),
     ):
         if _coded_in(ctx, value_set, cond):
             found.append(Staged(cond, certain))
@@ -178,6 +181,7 @@ def _used(staging: Staging) -> int:
             staging.neoplastic_fractures,
             staging.other_fractures,
             staging.coagulation,
+            staging.infections,
         )
     )
 

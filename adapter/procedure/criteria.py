@@ -1,7 +1,10 @@
-"""The case series' selection criteria at one level (contract §5, criteria 1–6).
+"""The case series' selection criteria at one level (contract §5, criteria 1, 2, 3, 5 and 6) and
+the palsy criterion 4, which is patient-wide.
 
 Each criterion is met, unmet or unknown — never guessed from missing data — with its source and
 date. Dated evidence can make a criterion unmet, never met: then it is unknown ("re-assess").
+A criterion that is not met carries its ``finding``: the problem in a few words, for a summary
+("No metastasis recorded at L1 (metastases: T6, T8) — check the level"), never "criterion 2 unmet".
 """
 
 from __future__ import annotations
@@ -14,10 +17,19 @@ from adapter.mapping.evidence import Evidence
 from adapter.mapping.findings import Bilsky, Chosen
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, PatientResult, firm_total
-from adapter.scoring import LEVELS, Collapse, Frankel
+from adapter.scoring import LEVELS, Collapse, Frankel, level_order
 from adapter.vocabulary import SINS, SINS_COLLAPSE, SINS_LOCATION
 
-__all__ = ["REASSESS", "Criterion", "Judge", "Status", "cite", "level_criteria"]
+__all__ = [
+    "REASSESS",
+    "Criterion",
+    "Judge",
+    "Status",
+    "cite",
+    "level_criteria",
+    "metastasis_levels",
+    "neurology_criterion",
+]
 
 Status = Literal["met", "unmet", "unknown"]
 _THORACOLUMBAR = frozenset(LEVELS[LEVELS.index("T1") : LEVELS.index("L5") + 1])
@@ -26,6 +38,7 @@ _NO_FRACTURE = frozenset({Collapse.NONE, Collapse.NONE_GT_50_INVOLVED})
 _CONSULT_FROM = SINS.band("sins-potentially-unstable").low
 REASSESS = "re-assess: the evidence is dated"
 _DECOMPRESSION = "suspected cord compression: assess for decompression and radiotherapy first"
+_EPIDURAL = frozenset({Bilsky.G1B, Bilsky.G1C})  # epidural tumour touching the dura or the cord
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +66,10 @@ class Judge:
     ) -> Criterion:
         return Criterion(self.number, self.name, "unmet", basis, action, finding)
 
-    def unknown(self, basis: str, *, action: str | None = None) -> Criterion:
-        return Criterion(self.number, self.name, "unknown", basis, action)
+    def unknown(
+        self, basis: str, *, action: str | None = None, finding: str | None = None
+    ) -> Criterion:
+        return Criterion(self.number, self.name, "unknown", basis, action, finding)
 
 
 def cite(evidence: Iterable[Evidence]) -> str:
@@ -69,14 +84,26 @@ def level_criterion(level: str) -> Criterion:
     judge = Judge(1, "Thoracolumbar level (the case series' population)")
     if level in _THORACOLUMBAR:
         return judge.met(f"{level} is within T1–L5")
-    return judge.unmet(f"{level}: outside the population studied (T1–L5)")
+    return judge.unmet(
+        f"{level}: outside the population studied (T1–L5)",
+        finding=f"{level} is outside the population studied (T1–L5)",
+    )
 
 
-def tumour_criterion(level: str, at: LevelResult | None) -> Criterion:
+def _no_metastasis(level: str, metastases: Sequence[str]) -> str:
+    where = (
+        f"metastases: {', '.join(metastases)}" if metastases else "no spinal metastasis recorded"
+    )
+    return f"No metastasis recorded at {level} ({where}) — check the level"
+
+
+def tumour_criterion(level: str, at: LevelResult | None, metastases: Sequence[str]) -> Criterion:
     judge = Judge(2, "A tumour at the level")
     if at is None:
         return judge.unmet(
-            f"no metastasis is recorded at {level}", action="check the level ordered"
+            f"no metastasis is recorded at {level}",
+            action="check the level ordered",
+            finding=_no_metastasis(level, metastases),
         )
     lesions = cite(at.bases[SINS_LOCATION.code].evidence)
     if at.assessment.origin == "confirmed":
@@ -85,10 +112,12 @@ def tumour_criterion(level: str, at: LevelResult | None) -> Criterion:
         return judge.unknown(
             f"only an unconfirmed Condition: {lesions}",
             action="confirm the metastasis at this level",
+            finding=f"metastasis at {level} not confirmed",
         )
     return judge.unknown(
         f"{level} is known from findings only",
         action="record the metastasis Condition with its bodySite",
+        finding=f"no metastasis Condition at {level}",
     )
 
 
@@ -122,7 +151,9 @@ def fracture_criterion(
         return judge.met(cite(_evidence(confirmed)))
     if at is None:
         return judge.unknown(
-            f"no scored lesion at {level}", action="record the metastasis and its collapse"
+            f"no scored lesion at {level}",
+            action="record the metastasis and its collapse",
+            finding=f"no fracture or instability recorded at {level}",
         )
     collapse, evidence = _collapse(at)
     total = at.result.total
@@ -131,49 +162,81 @@ def fracture_criterion(
     if firm_total(at.result, at.bases).low >= _CONSULT_FROM:
         return judge.met(f"SINS {total} at {level} (≥ {_CONSULT_FROM})")
     if collapse and collapse <= _NO_FRACTURE and total.high < _CONSULT_FROM:
-        return judge.unmet(f"no collapse at {level} ({cite(evidence)}) and SINS {total}")
+        return judge.unmet(
+            f"no collapse at {level} ({cite(evidence)}) and SINS {total}",
+            finding=f"no fracture or instability at {level} (no collapse, SINS {total})",
+        )
     why = [f"collapse at {level}: {cite(evidence) or 'not recorded'}", f"SINS {total}"]
     if here:
         why.append(f"unconfirmed pathological fracture at {level}: {cite(_evidence(here))}")
     if elsewhere:
         why.append(f"pathological fracture without a level: {cite(_evidence(elsewhere))}")
-    action = REASSESS if _dated(evidence) else "record vertebral-body-collapse at the level"
-    return judge.unknown("; ".join(why), action=action)
+    dated = _dated(evidence)
+    action = REASSESS if dated else "record vertebral-body-collapse at the level"
+    finding = f"collapse at {level} dated" if dated else f"collapse at {level} not recorded"
+    return judge.unknown("; ".join(why), action=action, finding=finding)
 
 
 def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
     judge = Judge(4, "No neurological deficit")
     if palsy is None:
         return judge.unknown(
-            "no Frankel grade or AIS recorded", action="examine and record frankel-grade"
+            "no Frankel grade or AIS recorded",
+            action="examine and record frankel-grade",
+            finding="no Frankel/AIS grade recorded",
         )
     shown = cite(palsy.evidence)
     if any(g is not Frankel.E for g in palsy.values):
         grades = "/".join(sorted(g.value for g in palsy.values))
         return judge.unmet(
-            f"Frankel/AIS {grades}: {shown}", action=_DECOMPRESSION, finding=f"Frankel/AIS {grades}"
+            f"Frankel/AIS {grades}: {shown}",
+            action=_DECOMPRESSION,
+            finding=f"Frankel/AIS {grades}{_on(palsy.evidence)}",
         )
     if _dated(palsy.evidence):
-        return judge.unknown(f"Frankel E, dated: {shown}", action=REASSESS)
+        return judge.unknown(
+            f"Frankel E, dated: {shown}",
+            action=REASSESS,
+            finding=f"Frankel E{_on(palsy.evidence)} dated",
+        )
     return judge.met(f"Frankel E: {shown}")
 
 
-def compression_criterion(level: str, grade: Chosen[Bilsky] | None) -> Criterion:
+def _on(evidence: Sequence[Evidence]) -> str:
+    """ " (3 Dec 2026)": the latest date among the evidence, for a summary."""
+    times = [ev.time for ev in evidence if ev.time is not None]
+    return f" ({max(times, key=lambda t: t.instant).day})" if times else ""
+
+
+def compression_criterion(
+    level: str, grade: Chosen[Bilsky] | None, *, cement: bool = False
+) -> Criterion:
+    """Unmet by Bilsky 2–3 at the level; for cement, Bilsky 1b–1c there is unknown (an epidural
+    tumour against the dura or the cord: cement may leak into the canal)."""
     judge = Judge(5, "No epidural compression needing decompression")
     if grade is None:
         return judge.unknown(
             f"no Bilsky grade at {level}",
             action="record epidural-spinal-cord-compression (Bilsky) from MRI",
+            finding=f"no Bilsky grade at {level}",
         )
     shown = cite(grade.evidence)
     if high := sorted(g.value.removeprefix("bilsky-") for g in grade.values if g.high_grade):
         return judge.unmet(
             f"high-grade compression (Bilsky 2–3): {shown}",
             action=_DECOMPRESSION,
-            finding=f"Bilsky {'/'.join(high)} at {level}",
+            finding=f"Bilsky {'/'.join(high)} at {level}{_on(grade.evidence)}",
+        )
+    if cement and grade.values & _EPIDURAL:
+        return judge.unknown(
+            f"epidural tumour (Bilsky 1b–1c) at a cemented level: {shown}",
+            action="spine team review before cement",
+            finding=f"epidural tumour at {level}: cement-leak risk — spine team review",
         )
     if _dated(grade.evidence):
-        return judge.unknown(f"Bilsky 0–1c, dated: {shown}", action=REASSESS)
+        return judge.unknown(
+            f"Bilsky 0–1c, dated: {shown}", action=REASSESS, finding=f"Bilsky at {level} dated"
+        )
     return judge.met(f"Bilsky 0–1c: {shown}")
 
 
@@ -183,23 +246,37 @@ def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
     if not relevant:
         return judge.met("no osteoporotic or traumatic vertebral fracture recorded")
     if confirmed := [s for s in relevant if s.confirmed]:
-        return judge.unmet(cite(_evidence(confirmed)), action="confirm the tumour cause (biopsy)")
+        return judge.unmet(
+            cite(_evidence(confirmed)),
+            action="confirm the tumour cause (biopsy)",
+            finding="osteoporotic or traumatic fracture recorded — confirm tumour cause (biopsy)",
+        )
     return judge.unknown(
-        cite(_evidence(relevant)), action="confirm or refute the fracture's cause (biopsy)"
+        cite(_evidence(relevant)),
+        action="confirm or refute the fracture's cause (biopsy)",
+        finding="possible osteoporotic or traumatic fracture — confirm its cause",
     )
 
 
-def level_criteria(level: str, result: PatientResult, *, instrumented: bool) -> list[Criterion]:
-    """Criteria 1–6 at a level; an instrumented level is not judged by 2, 3 and 5."""
+def metastasis_levels(result: PatientResult) -> list[str]:
+    """Every level a metastasis is recorded at, scored or not, in anatomical order."""
+    levels = {lv.level for lv in result.levels} | {
+        lv for lv, _ in result.assessment.unscored if lv in LEVELS
+    }
+    return sorted(levels, key=level_order)
+
+
+def level_criteria(
+    level: str, result: PatientResult, *, instrumented: bool, cement: bool = False
+) -> list[Criterion]:
+    """Criteria 1, 2, 3, 5 and 6 at a level; an instrumented level is not judged by 2, 3 and 5."""
     safety = result.assessment.safety
     at = result.level(level)
     out = [level_criterion(level)]
     if not instrumented:
-        out.append(tumour_criterion(level, at))
+        out.append(tumour_criterion(level, at, metastasis_levels(result)))
         out.append(fracture_criterion(level, at, safety.neoplastic_fractures))
-    out.append(neurology_criterion(safety.palsy))
-    if not instrumented:
         grade = at.assessment.compression if at is not None else safety.compression_at(level)
-        out.append(compression_criterion(level, grade))
+        out.append(compression_criterion(level, grade, cement=cement))
     out.append(other_cause_criterion(level, safety.other_fractures))
     return out

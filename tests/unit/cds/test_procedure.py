@@ -50,21 +50,19 @@ def statuses(card: dict, level: str) -> list[str]:
     lines = card["detail"].splitlines()
     start = lines.index(f"**{level}**")
     rows = [ln for ln in lines[start:] if ln.startswith("| ") and "**" in ln]
-    return [row.split(" | ")[2].strip("*") for row in rows[:7]]
+    return [row.split(" | ")[2].strip("*") for row in rows[:8]]
 
 
 async def test_a_vertebroplasty_meeting_every_criterion_is_info_never_indicated(client):
     (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511", "T12")]))
     assert card["indicator"] == "info"
-    assert (
-        card["summary"]
-        == "Vertebroplasty/kyphoplasty at T12: meets the case series' selection criteria"
-    )
-    assert statuses(card, "T12") == ["met"] * 7
+    assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+    assert statuses(card, "T12") == ["met"] * 8
     detail = card["detail"]
     assert "SINS at T12: 10 (potentially unstable (indeterminate))" in detail
     assert "not a criterion" in detail and "revised Tokuhashi 6–13" in detail
-    assert "Not checked: infection, cardiopulmonary fitness, the patient's wishes." in detail
+    assert "Not checked: cardiopulmonary fitness, the patient's wishes." in detail
+    assert "infection" not in detail.split("Not checked:")[1]
     assert "indicated" not in (card["summary"] + detail).replace("not an indication", "")
 
 
@@ -103,14 +101,17 @@ async def test_a_cervical_order_is_outside_the_population_studied(client):
     assert card["indicator"] == "warning"
 
 
-async def test_a_deceased_patient_gets_one_info_card(client):
+@pytest.mark.parametrize(("path", "hook"), [(SIGN, "order-sign"), (SELECT, "order-select")])
+async def test_a_deceased_patient_s_spine_order_warns_to_check_the_identity(client, path, hook):
     resources = default_patient()
     resources[0]["deceasedDateTime"] = "2024-05-31"
-    (card,) = await cards(
-        client, SIGN, body("order-sign", [order("vp", "22511", "T12")], resources)
+    payload = body(hook, [order("vp", "22511", "T12")], resources, selections=["ServiceRequest/vp"])
+    (card,) = await cards(client, path, payload)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == (
+        "Vertebroplasty T12: recorded as deceased on 31 May 2024 — check the patient's identity"
     )
-    assert card["indicator"] == "info" and "died 2024-05-31" in card["summary"]
-    assert "recommend" not in card["summary"].replace("no score or recommendation", "")
+    assert "| 1 |" not in card["detail"]  # no criterion judged: no recommendation
 
 
 async def test_orders_this_service_does_not_check_need_no_data(client):
@@ -136,7 +137,7 @@ async def test_local_thresholds_from_the_environment_apply_to_the_check(monkeypa
     monkeypatch.setenv("SPINEMETS_PLATELETS_MIN_AUGMENTATION", "250")
     async with client_for(load_settings(state_dir=tmp_path)) as local:
         (card,) = await cards(local, SIGN, payload)
-    assert statuses(card, "T12")[-1] == "unmet"
+    assert statuses(card, "T12")[6] == "unmet"  # criterion 7
     assert "(≥ 250)" in card["detail"] and card["indicator"] == "warning"
 
 
