@@ -51,8 +51,11 @@ def _in(term: Terminology, value_set: str, codes: Iterable[Coding]) -> bool:
 
 
 def _words(record: OrderRecord, term: Terminology) -> list[str]:
-    """Every name the order goes by: its text, the EHR's displays, our displays of its codes."""
-    ours = [term.display(c.system, c.code) for c in record.codes if c.system is not None]
+    """Every name the order goes by: its text, the EHR's displays, our displays of its codes
+    (and of the codes a local code maps to)."""
+    pairs = [(c.system, c.code) for c in record.codes if c.system is not None]
+    pairs += [alias for pair in pairs for alias in term.local.get(pair, ())]
+    ours = [term.display(system, code) for system, code in pairs]
     return [w for w in (record.text, *record.displays, *ours) if w]
 
 
