@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.records import NOW, condition, default_patient, draft_orders, finding, order
+from tests.support.records import (
+    CPT,
+    ICD10PCS,
+    NOW,
+    OPCS4,
+    SNOMED,
+    condition,
+    default_patient,
+    draft_orders,
+    finding,
+    order,
+)
 from tests.unit.cds.conftest import prefetch_for
 
 pytestmark = pytest.mark.anyio
@@ -148,3 +159,88 @@ def test_an_unusable_threshold_stops_the_service_before_it_starts(monkeypatch):
     monkeypatch.setenv("SPINEMETS_INR_MAX", "high")
     with pytest.raises(ConfigurationError, match="SPINEMETS_INR_MAX"):
         load_settings()
+
+
+# --- contract §5 v3: every order, named ---
+
+REASONS = "http://spinemets.org/fhir/CodeSystem/override-reason"
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "name"),
+    [(CPT, "22523", "Kyphoplasty"), (SNOMED, "392010000", "Vertebroplasty"),
+     (ICD10PCS, "0PU43JZ", "Vertebroplasty/kyphoplasty"), (OPCS4, "V44.4", "Vertebroplasty")],
+)  # fmt: skip
+async def test_an_order_in_any_code_system_gets_its_card(client, system, code, name):
+    payload = body("order-sign", [order("o", code, "T12", system=system)])
+    (card,) = await cards(client, SIGN, payload)
+    assert card["summary"] == f"{name} T12: meets the case series' selection criteria"
+
+
+async def test_two_orders_in_one_request_get_two_named_cards(client):
+    resources = default_patient(extra=(condition("met-l2", "C79.51", level="L2"),))
+    orders = [order("a", "22511", "T12"), order("b", "22511", "L1")]
+    a, b = await cards(client, SIGN, body("order-sign", orders, resources))
+    assert a["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+    assert b["summary"].startswith(
+        "Vertebroplasty L1: No metastasis recorded at L1 (metastases: T12, L2) — check the level"
+    )
+    assert a["uuid"] != b["uuid"]
+
+
+async def test_two_identical_orders_are_told_apart(client):
+    orders = [order("a", "22511", "T12"), order("b", "22511", "T12")]
+    a, b = await cards(client, SIGN, body("order-sign", orders))
+    assert a["summary"].startswith("Duplicate order 1 of 2 — Vertebroplasty T12: ")
+    assert b["summary"].startswith("Duplicate order 2 of 2 — Vertebroplasty T12: ")
+
+
+async def test_an_unrecognised_spine_order_is_never_silent(client):
+    spinal = order("f", "LOC-77", "L2", system="http://hospital.example/codes",
+                   text="Posterior lumbar interbody fusion with cage and bone graft, two levels")  # fmt: skip
+    (card,) = await cards(client, SIGN, body("order-sign", [spinal]))
+    assert card["indicator"] == "info"
+    summary = card["summary"]
+    assert len(summary) < 140 and summary.endswith("…")
+    assert summary.startswith("Posterior lumbar interbody fusion")
+    assert summary[:-1].endswith("spine procedure not recognised — level criteria not checked")
+    assert (
+        "**Patient-wide criteria**" in card["detail"]
+        and "| 9 | No active infection" in card["detail"]
+    )
+
+
+async def test_a_local_code_is_checked_with_the_site_s_map(tmp_path):
+    from adapter.cds.settings import load_settings
+    from adapter.mapping.terminology import load_terminology
+    from tests.unit.cds.conftest import client_for
+    from tests.unit.procedure.test_recognition import LOCAL, local_map
+
+    term = load_terminology(local_map=local_map(tmp_path, {"VP": (CPT, "22511")}))
+    payload = body("order-sign", [order("o", "VP", "T12", system=LOCAL)])
+    async with client_for(load_settings(state_dir=tmp_path), terminology=term) as local:
+        (card,) = await cards(local, SIGN, payload)
+    assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+
+
+async def test_cards_offer_override_reasons_and_feedback_takes_them(client, settings):
+    from adapter.cds.feedback import FeedbackStore
+
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511", "T12")]))
+    offered = card["overrideReasons"]
+    assert [r["display"] for r in offered] == [
+        "Criteria reviewed by the spine team",
+        "Patient informed and consents to the risk",
+        "Data in the record are wrong",
+    ]
+    assert {r["system"] for r in offered} == {REASONS}
+    item = {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2024-06-01T09:05:00Z",
+            "overrideReason": {"reason": offered[0], "userComment": "MDT 31 May"}}  # fmt: skip
+    response = await client.post(f"{SIGN}/feedback", json={"feedback": [item]})
+    assert response.status_code == 200
+    (count,) = FeedbackStore(settings.feedback_path).counts()
+    assert (count.card, count.overridden, count.reasons) == (
+        card["uuid"],
+        1,
+        {"spine-team-reviewed": 1},
+    )
