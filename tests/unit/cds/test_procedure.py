@@ -244,3 +244,19 @@ async def test_cards_offer_override_reasons_and_feedback_takes_them(client, sett
         1,
         {"spine-team-reviewed": 1},
     )
+
+
+async def test_the_check_reads_completed_treatments_radiotherapy_and_fixation(client):
+    """Procedures are in the check's prefetch: a fixation done at T12 means cement is not alone,
+    and radiotherapy to T12 within 90 days is named."""
+    from tests.support.records import procedure
+    from tests.unit.procedure.test_verdicts import SINS_14
+
+    done = (procedure("psf", "22842", "T11", "T12", "L1", when="2024-04-01T09:00:00Z"),
+            procedure("sbrt", "77373", "T12", when="2024-04-20T09:00:00Z"))  # fmt: skip
+    resources = default_patient(sins=SINS_14, extra=done)
+    (card,) = await cards(
+        client, SIGN, body("order-sign", [order("vp", "22511", "T12")], resources)
+    )
+    assert "unstable" not in card["summary"]
+    assert "Radiotherapy T12 on 20 Apr 2024 — wound and fracture risk." in card["detail"]
