@@ -29,7 +29,7 @@ from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
 from adapter.procedure.check import check_orders
-from adapter.procedure.orders import procedure_orders
+from adapter.procedure.orders import decompressed_levels, procedure_orders
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
 
@@ -107,7 +107,8 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
         return CdsResponse(cards=[])  # nothing this service checks: no data fetched
     result, _ = await _score(request, deps, CHECK_PREFETCH)
     # A deceased patient's order is a warning per order ("check the patient's identity").
-    checks = check_orders(orders, result, deps.settings.rules)
+    decompressed = decompressed_levels(records, deps.term)
+    checks = check_orders(orders, result, deps.settings.rules, decompressed)
     reasons = override_reasons(deps.term)
     return CdsResponse(cards=order_cards(checks, result, request.hookInstance, reasons))
 

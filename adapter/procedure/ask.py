@@ -4,7 +4,7 @@ with, the patient's result and the rules in force."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
@@ -19,6 +19,9 @@ class Ask:
     request: Sequence[Order]  # every order checked in the same call, this one included
     result: PatientResult
     rules: Rules
+    # Levels a decompression order of the same request decompresses (criterion 8: a Bilsky 2–3
+    # there is being treated by this request).
+    decompressed: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def others(self) -> list[Order]:

@@ -95,12 +95,17 @@ def _deceased(result: PatientResult) -> str | None:
 
 
 def check_order(
-    order: Order, result: PatientResult, rules: Rules, request: Sequence[Order] = ()
+    order: Order,
+    result: PatientResult,
+    rules: Rules,
+    request: Sequence[Order] = (),
+    decompressed: frozenset[str] = frozenset(),
 ) -> OrderCheck:
-    """Check one order; ``request`` is every order of the same call (for "cement alone")."""
+    """Check one order; ``request`` is every order of the same call (for "cement alone"),
+    ``decompressed`` the levels the call's decompression orders decompress."""
     if (deceased := _deceased(result)) is not None:
         return OrderCheck(order, (), bool(order.levels), deceased=deceased)
-    ask = Ask(order, request or (order,), result, rules)
+    ask = Ask(order, request or (order,), result, rules, decompressed)
     treated, instrumented = treated_levels(order, result)
     patient = tuple(judge(ask) for judge in PATIENT_WIDE)
     checks = []
@@ -121,6 +126,11 @@ def check_order(
     )
 
 
-def check_orders(orders: Sequence[Order], result: PatientResult, rules: Rules) -> list[OrderCheck]:
+def check_orders(
+    orders: Sequence[Order],
+    result: PatientResult,
+    rules: Rules,
+    decompressed: frozenset[str] = frozenset(),
+) -> list[OrderCheck]:
     """Every order of one request, each knowing the others."""
-    return [check_order(order, result, rules, orders) for order in orders]
+    return [check_order(order, result, rules, orders, decompressed) for order in orders]

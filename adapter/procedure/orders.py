@@ -17,11 +17,11 @@ from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.sites import resolve_site
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
-from adapter.procedure.recognise import Kind, order_kind, order_name
+from adapter.procedure.recognise import Kind, decompression, order_kind, order_name
 from adapter.scoring import level_order
 from adapter.vocabulary import SINS_LOCATION
 
-__all__ = ["Kind", "Order", "procedure_orders", "treated_levels"]
+__all__ = ["Kind", "Order", "decompressed_levels", "procedure_orders", "treated_levels"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,16 @@ def procedure_orders(
         name = order_name(record, kind, term)
         orders.append(Order(record, kind, tuple(levels), unplaced, name))
     return orders
+
+
+def decompressed_levels(records: Sequence[OrderRecord], term: Terminology) -> frozenset[str]:
+    """The levels a request's draft decompression orders decompress (for criterion 8)."""
+    levels: set[str] = set()
+    for record in records:
+        if record.status in ("draft", "active") and decompression(record, term):
+            sites = (resolve_site(concept, term) for concept in record.body_sites)
+            levels |= {s.level for s in sites if s.level is not None}
+    return frozenset(levels)
 
 
 def treated_levels(order: Order, result: PatientResult) -> tuple[list[str], list[str]]:

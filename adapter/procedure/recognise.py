@@ -7,6 +7,8 @@ code's display or its text names one (vertebroplasty, kyphoplasty, cement or ver
 augmentation, pedicle screws, spinal fixation, or "fusion" as a whole word beside spine, spinal,
 cervical, thoracic or lumbar), or when its category is a surgical procedure and its bodySite a
 vertebra. An imaging order (category imaging) is never one: "MRI after lumbar fusion" is not.
+A decompression order gets no card of its own (the case series' criteria are not about it); the
+levels it decompresses are known to the check of the other orders of the same request.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from adapter.fhir.read.records import Coding
 from adapter.mapping.sites import resolve_site
 from adapter.mapping.terminology import Terminology
 
-__all__ = ["Kind", "order_kind", "order_name"]
+__all__ = ["Kind", "decompression", "order_kind", "order_name"]
 
 Kind = Literal["augmentation", "fixation", "unrecognised"]
 _VALUE_SETS: tuple[tuple[str, Kind], ...] = (
@@ -65,9 +67,14 @@ def _looks_spinal(record: OrderRecord, term: Terminology) -> bool:
     if any(_SPINE_WORDS.search(w) for w in (record.text, *record.displays) if w):
         return True
     surgical = any(_in(term, "surgical-order-category", cat) for cat in record.categories)
-    return surgical and any(
-        resolve_site(site, term).level is not None for site in record.body_sites
-    )
+    if not surgical or decompression(record, term):
+        return False  # a decompression is not the case series' procedure (criterion 8 reads it)
+    return any(resolve_site(site, term).level is not None for site in record.body_sites)
+
+
+def decompression(record: OrderRecord, term: Terminology) -> bool:
+    """A decompression, separation surgery or corpectomy order (ValueSet in mappings/)."""
+    return _in(term, "spinal-decompression-procedure", record.codes)
 
 
 def order_kind(record: OrderRecord, term: Terminology) -> Kind | None:

@@ -173,3 +173,15 @@ def test_the_index_procedure_is_recognised_in_every_code_system(tmp_path, system
     assert data is not None
     got = extract_follow_up(data, term if local else TERM, now=parse_time(NOW), primary_sites=())
     assert got.outcome is not None and got.outcome.treated_levels == ("L1",)
+
+
+def test_a_decompression_order_gets_no_card_but_its_levels_are_known_to_the_request():
+    from adapter.procedure.orders import decompressed_levels
+
+    laminectomy = order("lam", "63003", "T6", category=SURGICAL)  # CPT thoracic laminectomy
+    assert kinds(laminectomy) == []  # not the case series' procedure, not "not recognised"
+    records = read_orders(draft_orders(laminectomy, order("vp", "22511", "T12")))
+    assert decompressed_levels(records, TERM) == {"T6"}
+    # a decompression that also names screws is a spine order the check must speak about
+    screws = order("x", "63003", "T6", text="Laminectomy and pedicle screws T5-T7")
+    assert kinds(screws) == [("unrecognised", "Laminectomy and pedicle screws T5-T7")]
