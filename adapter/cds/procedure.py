@@ -107,8 +107,9 @@ def _head(check: OrderCheck) -> list[str]:
         lines += [f"Ordered sites that name no level: {', '.join(check.order.unplaced)}.", ""]
     if check.order.recognised and not check.levels:
         lines += ["No spinal level is recorded for this patient, so no level could be checked.", ""]
-    lines += [f"**Warning**: {concern.detail}" for concern in check.concerns]
-    return [*lines, ""] if check.concerns else lines
+    for concern in check.concerns:
+        lines += [f"**Warning**: {concern.detail}", ""]
+    return lines
 
 
 def _detail(check: OrderCheck, result: PatientResult) -> str:
@@ -124,7 +125,7 @@ def _detail(check: OrderCheck, result: PatientResult) -> str:
     if not check.levels and check.patient:
         lines += ["**Patient-wide criteria**", "", *_TABLE, *(_row(c) for c in check.patient), ""]
     if check.context:
-        lines += [*check.context, ""]
+        lines += ["**Context**", "", *(f"- {line}" for line in check.context), ""]
     lines += [*_prognosis(result), "", _NOT_CHECKED, "", _GUIDE]
     return "\n".join(lines)
 
