@@ -2,9 +2,10 @@
 serious finding first, never "criteria 1 unmet" — what is wrong, in words.
 
 Seriousness, highest first: the patient recorded as deceased; suspected cord compression
-(criteria 4, 5, 8 unmet); an active infection (9); no metastasis at the ordered level (2); the
-warnings that are not criteria (cement alone at an unstable level, screws in tumour); the other
-unmet criteria; the unknown ones; no level ordered. Every surface renders this same line.
+(criteria 4, 5, 8 unmet: the card is critical); no metastasis at the ordered level (2: a wrong
+level is a wrong-site procedure); an active infection (9); the warnings that are not criteria
+(cement alone at an unstable level, screws in tumour); the other unmet criteria; no level
+ordered; the unknown criteria. Every surface renders this same line.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _COMPRESSION = "suspected cord compression — assess for decompression and radi
 _NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked (code {code})"
 _NO_LEVEL = "no level ordered — record the level"
 # Unmet criteria that lead before the warnings, in this order.
-_LEADING = (9, 2)
+_LEADING = (2, 9)
 
 
 def order_label(check: OrderCheck) -> str:
@@ -53,9 +54,9 @@ def findings(check: OrderCheck) -> list[str]:
     out += [concern.finding for concern in check.concerns]
     done = COMPRESSION | set(_LEADING)
     out += [_said(c) for c in unmet if c.number not in done]
-    out += [_said(c) for c in criteria if c.status == "unknown"]
     if check.order.recognised and not check.level_named:
         out.append(_NO_LEVEL)
+    out += [_said(c) for c in criteria if c.status == "unknown"]
     return _unique(out)
 
 

@@ -197,3 +197,15 @@ def test_an_unrecognised_spine_order_is_judged_by_the_patient_wide_criteria():
     assert headline(checked).startswith(
         "Lumbar fusion L2, L3: Frankel/AIS B (30 May 2024): suspected"
     )
+
+
+def test_a_wrong_level_leads_over_an_infection_and_no_level_over_what_is_unknown():
+    resources = default_patient(drop=("inr",), extra=(condition("sepsis", "A41.9"),))
+    assert headline(single(resources, "L1")).startswith(
+        "Vertebroplasty L1: No metastasis recorded at L1 (metastases: T12) — check the level; "
+        f"{INFECTION}; "
+    )
+    # no level ordered: every scored level is a candidate; the missing INR is only unknown
+    assert headline(single(resources)) == (
+        f"Vertebroplasty: {INFECTION}; no level ordered — record the level; no INR recorded"
+    )
