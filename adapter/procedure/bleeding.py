@@ -37,7 +37,7 @@ def _parts(safety: Safety, minimum: float, rules: Rules) -> list[_Part]:
         label = "coagulation defect" + ("" if staged.confirmed else " (unconfirmed)")
         parts.append((status, f"coagulation defect {staged.condition.ref.reference}", label))
     for ev in safety.antithrombotics:
-        reason = f"antithrombotic {ev.cited}: check when it was stopped"
+        reason = f"antithrombotic {cite([ev])}: check when it was stopped"
         parts.append(("unknown", reason, "antithrombotic active — check when it was stopped"))
     inr = safety.inr
     worst_inr = max(inr.values) if inr else 0.0

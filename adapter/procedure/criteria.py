@@ -73,7 +73,9 @@ class Judge:
 
 
 def cite(evidence: Iterable[Evidence]) -> str:
-    return "; ".join(ev.cited for ev in evidence)
+    """ "Frankel grade: E (30 May 2024)": what each input says and its day, as a clinician reads
+    it — no resource ids, no ISO timestamps (contract §4 v3)."""
+    return "; ".join(f"{ev.summary} ({ev.time.day})" if ev.time else ev.summary for ev in evidence)
 
 
 def _dated(evidence: Iterable[Evidence]) -> bool:

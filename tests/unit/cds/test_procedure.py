@@ -75,6 +75,9 @@ async def test_a_vertebroplasty_meeting_every_criterion_is_info_never_indicated(
     assert "Not checked: cardiopulmonary fitness, the patient's wishes." in detail
     assert "infection" not in detail.split("Not checked:")[1]
     assert "indicated" not in (card["summary"] + detail).replace("not an indication", "")
+    # dates as clinicians read them, no resource ids (contract §4 v3)
+    assert "Frankel grade: E (30 May 2024)" in detail
+    assert "Observation/" not in detail and "T09:00" not in detail
 
 
 async def test_order_select_is_its_own_service_and_checks_the_selection(client):
