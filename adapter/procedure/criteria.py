@@ -205,9 +205,17 @@ def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
 
 
 def _on(evidence: Sequence[Evidence]) -> str:
-    """ " (3 Dec 2026)": the latest date among the evidence, for a summary."""
-    times = [ev.time for ev in evidence if ev.time is not None]
-    return f" ({max(times, key=lambda t: t.instant).day})" if times else ""
+    """ " (3 Dec)" for a summary: the latest input's day, without the year when it is current
+    (within its window, so this year's); " (3 Mar 2026, dated)" when it is not."""
+    timed = [(ev.time, ev) for ev in evidence if ev.time is not None]
+    if not timed:
+        return ""
+    time, latest = max(timed, key=lambda pair: pair[0].instant)
+    day = time.day
+    parts = day.split(" ")
+    if latest.dated:
+        return f" ({day}, dated)"
+    return f" ({' '.join(parts[:2])})" if len(parts) == 3 else f" ({day})"
 
 
 def compression_criterion(

@@ -18,6 +18,8 @@ __all__ = ["IDENTITY", "findings", "headline", "order_label"]
 IDENTITY = "check the patient's identity"
 MEETS = "meets the case series' selection criteria"
 _COMPRESSION = "suspected cord compression — assess for decompression and radiotherapy first"
+_COMPRESSION_SHORT = "suspected cord compression — decompression and radiotherapy first"
+_FITS = 139  # a CDS Hooks summary is under 140 characters
 _NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked (code {code})"
 _NO_LEVEL = "no level ordered — record the level"
 # Unmet criteria that lead before the warnings, in this order.
@@ -46,7 +48,8 @@ def findings(check: OrderCheck) -> list[str]:
     criteria = check.criteria
     unmet = [c for c in criteria if c.status == "unmet"]
     out: list[str] = []
-    compression = [_said(c) for c in unmet if c.number in COMPRESSION]
+    pressing = sorted((c for c in unmet if c.number in COMPRESSION), key=lambda c: c.number)
+    compression = [_said(c) for c in pressing]
     if compression:
         out.append(f"{'; '.join(_unique(compression))}: {_COMPRESSION}")
     for number in _LEADING:
@@ -68,4 +71,7 @@ def headline(check: OrderCheck) -> str:
         if not check.compression:  # the order itself leads unless the cord is at risk
             found = [found[1], found[0], *found[2:]] if len(found) > 1 else found
     text = "; ".join(found) if found else MEETS
-    return f"{order_label(check)}: {text}"
+    line = f"{order_label(check)}: {text}"
+    if len(line) > _FITS:  # keep what to do in view rather than lose it to the cut
+        line = line.replace(_COMPRESSION, _COMPRESSION_SHORT)
+    return line

@@ -62,7 +62,7 @@ def test_compression_leads_as_suspected_cord_compression():
     resources = default_patient(drop=("frankel",), extra=(
         finding("frankel", "frankel-grade", "frankel-c"),))  # fmt: skip
     assert headline(single(resources, "T12")) == (
-        "Vertebroplasty T12: Frankel/AIS C (30 May 2024): suspected cord compression — assess "
+        "Vertebroplasty T12: Frankel/AIS C (30 May): suspected cord compression — assess "
         "for decompression and radiotherapy first"
     )
 
@@ -194,9 +194,7 @@ def test_an_unrecognised_spine_order_is_judged_by_the_patient_wide_criteria():
     )
     (checked,) = check(palsy, spinal)
     assert checked.indicator == "critical"
-    assert headline(checked).startswith(
-        "Lumbar fusion L2, L3: Frankel/AIS B (30 May 2024): suspected"
-    )
+    assert headline(checked).startswith("Lumbar fusion L2, L3: Frankel/AIS B (30 May): suspected")
 
 
 def test_a_wrong_level_leads_over_an_infection_and_no_level_over_what_is_unknown():
@@ -209,3 +207,21 @@ def test_a_wrong_level_leads_over_an_infection_and_no_level_over_what_is_unknown
     assert headline(single(resources)) == (
         f"Vertebroplasty: {INFECTION}; no level ordered — record the level; no INR recorded"
     )
+
+
+def test_a_deficit_and_compression_are_named_together_and_a_dated_grade_says_so():
+    resources = default_patient(drop=("frankel", "bilsky-t12"), extra=(
+        finding("frankel", "frankel-grade", "frankel-c"),
+        finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-3", level="T12"),
+    ))  # fmt: skip
+    line = headline(single(resources, "T12"))
+    assert line == (  # too long with "assess for": the action is kept, shorter
+        "Vertebroplasty T12: Frankel/AIS C (30 May); Bilsky 3 at T12 (30 May): suspected cord "
+        "compression — decompression and radiotherapy first"
+    )
+    assert len(line) < 140
+    old = finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-3", level="T12",
+                  when="2024-04-01T09:00:00Z")  # fmt: skip
+    checked = single(default_patient(drop=("bilsky-t12",), extra=(old,)), "T12")
+    assert checked.indicator == "critical"  # dated evidence may raise an alarm
+    assert headline(checked).startswith("Vertebroplasty T12: Bilsky 3 at T12 (1 Apr 2024, dated):")
