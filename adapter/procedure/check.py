@@ -19,9 +19,10 @@ from adapter.procedure.ask import Ask
 from adapter.procedure.bleeding import bleeding_criterion
 from adapter.procedure.concerns import Concern, order_concerns
 from adapter.procedure.context import order_context
-from adapter.procedure.criteria import Criterion, level_criteria, neurology_criterion
+from adapter.procedure.criteria import Criterion, level_criteria
 from adapter.procedure.infection import infection_criterion
 from adapter.procedure.orders import Order, treated_levels
+from adapter.procedure.palsy import neurology_criterion
 
 __all__ = ["PATIENT_WIDE", "LevelCheck", "OrderCheck", "check_order", "check_orders"]
 

@@ -1,5 +1,4 @@
-"""The case series' selection criteria at one level (contract §5, criteria 1, 2, 3, 5 and 6) and
-the palsy criterion 4, which is patient-wide.
+"""The case series' selection criteria at one level (contract §5, criteria 1, 2, 3, 5 and 6).
 
 Each criterion is met, unmet or unknown — never guessed from missing data — with its source and
 date. Dated evidence can make a criterion unmet, never met: then it is unknown ("re-assess").
@@ -17,18 +16,20 @@ from adapter.mapping.evidence import Evidence
 from adapter.mapping.findings import Bilsky, Chosen
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, PatientResult, firm_total
-from adapter.scoring import LEVELS, Collapse, Frankel, level_order
+from adapter.scoring import LEVELS, Collapse, level_order
 from adapter.vocabulary import SINS, SINS_COLLAPSE, SINS_LOCATION
 
 __all__ = [
+    "DECOMPRESSION",
     "REASSESS",
     "Criterion",
     "Judge",
     "Status",
     "cite",
+    "dated",
     "level_criteria",
     "metastasis_levels",
-    "neurology_criterion",
+    "on_day",
 ]
 
 Status = Literal["met", "unmet", "unknown"]
@@ -37,7 +38,7 @@ _FRACTURE = frozenset({Collapse.GT_50, Collapse.LT_50})
 _NO_FRACTURE = frozenset({Collapse.NONE, Collapse.NONE_GT_50_INVOLVED})
 _CONSULT_FROM = SINS.band("sins-potentially-unstable").low
 REASSESS = "re-assess: the evidence is dated"
-_DECOMPRESSION = "suspected cord compression: assess for decompression and radiotherapy first"
+DECOMPRESSION = "suspected cord compression: assess for decompression and radiotherapy first"
 _EPIDURAL = frozenset({Bilsky.G1B, Bilsky.G1C})  # epidural tumour touching the dura or the cord
 
 
@@ -78,8 +79,22 @@ def cite(evidence: Iterable[Evidence]) -> str:
     return "; ".join(f"{ev.summary} ({ev.time.day})" if ev.time else ev.summary for ev in evidence)
 
 
-def _dated(evidence: Iterable[Evidence]) -> bool:
+def dated(evidence: Iterable[Evidence]) -> bool:
     return any(ev.dated for ev in evidence)
+
+
+def on_day(evidence: Sequence[Evidence]) -> str:
+    """ " (3 Dec)" for a summary: the latest input's day, without the year when it is current
+    (within its window, so this year's); " (3 Mar 2026, dated)" when it is not."""
+    timed = [(ev.time, ev) for ev in evidence if ev.time is not None]
+    if not timed:
+        return ""
+    time, latest = max(timed, key=lambda pair: pair[0].instant)
+    day = time.day
+    parts = day.split(" ")
+    if latest.dated:
+        return f" ({day}, dated)"
+    return f" ({' '.join(parts[:2])})" if len(parts) == 3 else f" ({day})"
 
 
 def level_criterion(level: str) -> Criterion:
@@ -129,14 +144,20 @@ def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...
     return (collapse.values if collapse.known else frozenset()), evidence
 
 
-def _evidence(staged: Iterable[Staged]) -> list[Evidence]:
-    return [Evidence(s.condition.ref, s.condition.time, _label(s)) for s in staged]
+_NEOPLASTIC = "pathological fracture in neoplastic disease"
+_OTHER_CAUSE = "osteoporotic or traumatic vertebral fracture"
 
 
-def _label(staged: Staged) -> str:
-    code = staged.condition.codes[0].code if staged.condition.codes else "?"
-    status = "" if staged.confirmed else f", {staged.condition.verification_status}"
-    return f"Condition {code}{status}"
+def _evidence(staged: Iterable[Staged], what: str) -> list[Evidence]:
+    return [Evidence(s.condition.ref, s.condition.time, _label(s, what)) for s in staged]
+
+
+def _label(staged: Staged, what: str) -> str:
+    """ "osteoporotic or traumatic vertebral fracture at T12 (provisional)": words, not codes."""
+    levels = sorted(staged.levels, key=level_order)
+    where = f" at {', '.join(levels)}" if levels else ", level not recorded"
+    status = "" if staged.confirmed else f" ({staged.condition.verification_status})"
+    return f"{what}{where}{status}"
 
 
 def fracture_criterion(
@@ -150,7 +171,7 @@ def fracture_criterion(
     here = [s for s in fractures if level in s.levels]
     elsewhere = [s for s in fractures if not s.levels]
     if confirmed := [s for s in here if s.confirmed]:
-        return judge.met(cite(_evidence(confirmed)))
+        return judge.met(cite(_evidence(confirmed, _NEOPLASTIC)))
     if at is None:
         return judge.unknown(
             f"no scored lesion at {level}",
@@ -159,7 +180,7 @@ def fracture_criterion(
         )
     collapse, evidence = _collapse(at)
     total = at.result.total
-    if collapse and collapse <= _FRACTURE and not _dated(evidence):
+    if collapse and collapse <= _FRACTURE and not dated(evidence):
         return judge.met(f"collapse at {level}: {cite(evidence)}")
     if firm_total(at.result, at.bases).low >= _CONSULT_FROM:
         return judge.met(f"SINS {total} at {level} (≥ {_CONSULT_FROM})")
@@ -170,52 +191,17 @@ def fracture_criterion(
         )
     why = [f"collapse at {level}: {cite(evidence) or 'not recorded'}", f"SINS {total}"]
     if here:
-        why.append(f"unconfirmed pathological fracture at {level}: {cite(_evidence(here))}")
+        why.append(
+            f"unconfirmed pathological fracture at {level}: {cite(_evidence(here, _NEOPLASTIC))}"
+        )
     if elsewhere:
-        why.append(f"pathological fracture without a level: {cite(_evidence(elsewhere))}")
-    dated = _dated(evidence)
-    action = REASSESS if dated else "record vertebral-body-collapse at the level"
-    finding = f"collapse at {level} dated" if dated else f"collapse at {level} not recorded"
+        why.append(
+            f"pathological fracture without a level: {cite(_evidence(elsewhere, _NEOPLASTIC))}"
+        )
+    stale = dated(evidence)
+    action = REASSESS if stale else "record vertebral-body-collapse at the level"
+    finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"
     return judge.unknown("; ".join(why), action=action, finding=finding)
-
-
-def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
-    judge = Judge(4, "No neurological deficit")
-    if palsy is None:
-        return judge.unknown(
-            "no Frankel grade or AIS recorded",
-            action="examine and record frankel-grade",
-            finding="no Frankel/AIS grade recorded",
-        )
-    shown = cite(palsy.evidence)
-    if any(g is not Frankel.E for g in palsy.values):
-        grades = "/".join(sorted(g.value for g in palsy.values))
-        return judge.unmet(
-            f"Frankel/AIS {grades}: {shown}",
-            action=_DECOMPRESSION,
-            finding=f"Frankel/AIS {grades}{_on(palsy.evidence)}",
-        )
-    if _dated(palsy.evidence):
-        return judge.unknown(
-            f"Frankel E, dated: {shown}",
-            action=REASSESS,
-            finding=f"Frankel E{_on(palsy.evidence)} dated",
-        )
-    return judge.met(f"Frankel E: {shown}")
-
-
-def _on(evidence: Sequence[Evidence]) -> str:
-    """ " (3 Dec)" for a summary: the latest input's day, without the year when it is current
-    (within its window, so this year's); " (3 Mar 2026, dated)" when it is not."""
-    timed = [(ev.time, ev) for ev in evidence if ev.time is not None]
-    if not timed:
-        return ""
-    time, latest = max(timed, key=lambda pair: pair[0].instant)
-    day = time.day
-    parts = day.split(" ")
-    if latest.dated:
-        return f" ({day}, dated)"
-    return f" ({' '.join(parts[:2])})" if len(parts) == 3 else f" ({day})"
 
 
 def compression_criterion(
@@ -234,8 +220,8 @@ def compression_criterion(
     if high := sorted(g.value.removeprefix("bilsky-") for g in grade.values if g.high_grade):
         return judge.unmet(
             f"high-grade compression (Bilsky 2–3): {shown}",
-            action=_DECOMPRESSION,
-            finding=f"Bilsky {'/'.join(high)} at {level}{_on(grade.evidence)}",
+            action=DECOMPRESSION,
+            finding=f"Bilsky {'/'.join(high)} at {level}{on_day(grade.evidence)}",
         )
     if cement and grade.values & _EPIDURAL:
         return judge.unknown(
@@ -243,7 +229,7 @@ def compression_criterion(
             action="spine team review before cement",
             finding=f"epidural tumour at {level}: cement-leak risk — spine team review",
         )
-    if _dated(grade.evidence):
+    if dated(grade.evidence):
         return judge.unknown(
             f"Bilsky 0–1c, dated: {shown}", action=REASSESS, finding=f"Bilsky at {level} dated"
         )
@@ -257,12 +243,12 @@ def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
         return judge.met("no osteoporotic or traumatic vertebral fracture recorded")
     if confirmed := [s for s in relevant if s.confirmed]:
         return judge.unmet(
-            cite(_evidence(confirmed)),
+            cite(_evidence(confirmed, _OTHER_CAUSE)),
             action="confirm the tumour cause (biopsy)",
             finding="osteoporotic or traumatic fracture recorded — confirm tumour cause (biopsy)",
         )
     return judge.unknown(
-        cite(_evidence(relevant)),
+        cite(_evidence(relevant, _OTHER_CAUSE)),
         action="confirm or refute the fracture's cause (biopsy)",
         finding="possible osteoporotic or traumatic fracture — confirm its cause",
     )
