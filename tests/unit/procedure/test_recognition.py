@@ -185,3 +185,18 @@ def test_a_decompression_order_gets_no_card_but_its_levels_are_known_to_the_requ
     # a decompression that also names screws is a spine order the check must speak about
     screws = order("x", "63003", "T6", text="Laminectomy and pedicle screws T5-T7")
     assert kinds(screws) == [("unrecognised", "Laminectomy and pedicle screws T5-T7")]
+
+
+def test_the_service_refuses_to_start_with_an_unusable_local_map(tmp_path, monkeypatch):
+    from adapter.cds.serve import preflight
+    from adapter.cds.settings import load_settings
+    from adapter.errors import exit_status
+
+    monkeypatch.setenv("SPINEMETS_LOCAL_PROCEDURE_MAP", str(tmp_path / "missing.json"))
+    terminology.default_terminology.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match="SPINEMETS_LOCAL_PROCEDURE_MAP") as raised:
+            preflight(load_settings(state_dir=tmp_path))
+    finally:
+        terminology.default_terminology.cache_clear()
+    assert exit_status(raised.value)[0] == 2
