@@ -205,11 +205,13 @@ def fracture_criterion(
 
 
 def compression_criterion(
-    level: str, grade: Chosen[Bilsky] | None, *, cement: bool = False
+    level: str, grade: Chosen[Bilsky] | None, *, cement: bool = False, placed: bool = True
 ) -> Criterion:
     """Unmet by Bilsky 2–3 at the level; for cement, Bilsky 1b–1c there is unknown (an epidural
-    tumour against the dura or the cord: cement may leak into the canal)."""
+    tumour against the dura or the cord: cement may leak into the canal). A grade recorded
+    without a level (``placed`` False) counts here but is said as "level not recorded"."""
     judge = Judge(5, "No epidural compression needing decompression")
+    where = f"at {level}" if placed else "(level not recorded)"
     if grade is None:
         return judge.unknown(
             f"no Bilsky grade at {level}",
@@ -221,17 +223,17 @@ def compression_criterion(
         return judge.unmet(
             f"high-grade compression (Bilsky 2–3): {shown}",
             action=DECOMPRESSION,
-            finding=f"Bilsky {'/'.join(high)} at {level}{on_day(grade.evidence)}",
+            finding=f"Bilsky {'/'.join(high)} {where}{on_day(grade.evidence)}",
         )
     if cement and grade.values & _EPIDURAL:
         return judge.unknown(
             f"epidural tumour (Bilsky 1b–1c) at a cemented level: {shown}",
             action="spine team review before cement",
-            finding=f"epidural tumour at {level}: cement-leak risk — spine team review",
+            finding=f"epidural tumour {where}: cement-leak risk — spine team review",
         )
     if dated(grade.evidence):
         return judge.unknown(
-            f"Bilsky 0–1c, dated: {shown}", action=REASSESS, finding=f"Bilsky at {level} dated"
+            f"Bilsky 0–1c, dated: {shown}", action=REASSESS, finding=f"Bilsky {where} dated"
         )
     return judge.met(f"Bilsky 0–1c: {shown}")
 
@@ -273,6 +275,10 @@ def level_criteria(
         out.append(tumour_criterion(level, at, metastasis_levels(result)))
         out.append(fracture_criterion(level, at, safety.neoplastic_fractures))
         grade = at.assessment.compression if at is not None else safety.compression_at(level)
-        out.append(compression_criterion(level, grade, cement=cement))
+        own = safety.compression.get(level)
+        placed = grade is None or (
+            own is not None and {ev.ref for ev in grade.evidence} <= {ev.ref for ev in own.evidence}
+        )
+        out.append(compression_criterion(level, grade, cement=cement, placed=placed))
     out.append(other_cause_criterion(level, safety.other_fractures))
     return out

@@ -225,3 +225,12 @@ def test_a_deficit_and_compression_are_named_together_and_a_dated_grade_says_so(
     checked = single(default_patient(drop=("bilsky-t12",), extra=(old,)), "T12")
     assert checked.indicator == "critical"  # dated evidence may raise an alarm
     assert headline(checked).startswith("Vertebroplasty T12: Bilsky 3 at T12 (1 Apr 2024, dated):")
+
+
+def test_a_bilsky_grade_without_a_level_is_never_said_to_be_at_the_ordered_level():
+    loose = finding("bilsky-loose", "epidural-spinal-cord-compression", "bilsky-2")
+    checked = single(default_patient(drop=("bilsky-t12",), extra=(loose,)), "T12")
+    assert checked.indicator == "critical"
+    assert headline(checked).startswith(
+        "Vertebroplasty T12: Bilsky 2 (level not recorded) (30 May): suspected cord compression"
+    )
