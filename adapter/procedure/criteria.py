@@ -211,7 +211,7 @@ def compression_criterion(
     tumour against the dura or the cord: cement may leak into the canal). A grade recorded
     without a level (``placed`` False) counts here but is said as "level not recorded"."""
     judge = Judge(5, "No epidural compression needing decompression")
-    where = f"at {level}" if placed else "(level not recorded)"
+    where = f" at {level}" if placed else ", level not recorded"
     if grade is None:
         return judge.unknown(
             f"no Bilsky grade at {level}",
@@ -223,17 +223,17 @@ def compression_criterion(
         return judge.unmet(
             f"high-grade compression (Bilsky 2–3): {shown}",
             action=DECOMPRESSION,
-            finding=f"Bilsky {'/'.join(high)} {where}{on_day(grade.evidence)}",
+            finding=f"Bilsky {'/'.join(high)}{where}{on_day(grade.evidence)}",
         )
     if cement and grade.values & _EPIDURAL:
         return judge.unknown(
             f"epidural tumour (Bilsky 1b–1c) at a cemented level: {shown}",
             action="spine team review before cement",
-            finding=f"epidural tumour {where}: cement-leak risk — spine team review",
+            finding=f"epidural tumour{where}: cement-leak risk — spine team review",
         )
     if dated(grade.evidence):
         return judge.unknown(
-            f"Bilsky 0–1c, dated: {shown}", action=REASSESS, finding=f"Bilsky {where} dated"
+            f"Bilsky 0–1c, dated: {shown}", action=REASSESS, finding=f"Bilsky{where}, dated"
         )
     return judge.met(f"Bilsky 0–1c: {shown}")
 

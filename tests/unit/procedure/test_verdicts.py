@@ -232,5 +232,5 @@ def test_a_bilsky_grade_without_a_level_is_never_said_to_be_at_the_ordered_level
     checked = single(default_patient(drop=("bilsky-t12",), extra=(loose,)), "T12")
     assert checked.indicator == "critical"
     assert headline(checked).startswith(
-        "Vertebroplasty T12: Bilsky 2 (level not recorded) (30 May): suspected cord compression"
+        "Vertebroplasty T12: Bilsky 2, level not recorded (30 May): suspected cord compression"
     )
