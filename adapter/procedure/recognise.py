@@ -44,7 +44,7 @@ _NAMES: tuple[tuple[str, str], ...] = (  # (word in a display or text, how the c
 _KIND_NAMES: dict[Kind, str] = {
     "augmentation": "Vertebroplasty/kyphoplasty",
     "fixation": "Pedicle screw fixation",
-    "unrecognised": "Spine procedure",
+    "unrecognised": "Surgical order",
 }
 
 

@@ -67,7 +67,7 @@ def test_orders_are_recognised_in_every_code_system(system, code, kind, name):
         ({"text": "Posterior spinal fixation"}, "Posterior spinal fixation"),
         ({"text": "Lumbar interbody fusion"}, "Lumbar interbody fusion"),
         ({"text": "Fusion of the lumbar spine"}, "Fusion of the lumbar spine"),
-        ({"category": SURGICAL}, "Spine procedure"),  # surgical, at a vertebra
+        ({"category": SURGICAL}, "Surgical order"),  # surgical, at a vertebra
     ],
 )
 def test_an_unrecognised_order_that_looks_like_a_spine_procedure_is_checked(extra, expected):
