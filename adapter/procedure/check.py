@@ -24,7 +24,15 @@ from adapter.procedure.infection import infection_criterion
 from adapter.procedure.orders import Order, treated_levels
 from adapter.procedure.palsy import neurology_criterion
 
-__all__ = ["PATIENT_WIDE", "LevelCheck", "OrderCheck", "check_order", "check_orders"]
+__all__ = [
+    "COMPRESSION",
+    "PATIENT_WIDE",
+    "LevelCheck",
+    "OrderCheck",
+    "PatientCriterion",
+    "check_order",
+    "check_orders",
+]
 
 Indicator = Literal["info", "warning", "critical"]
 PatientCriterion = Callable[[Ask], Criterion]
@@ -40,8 +48,8 @@ def _bleeding(ask: Ask) -> Criterion:
     return bleeding_criterion(ask.result.assessment.safety, ask.order.kind, ask.rules)
 
 
-# The patient-wide criteria, in the order a card lists them. Criterion 8 (cord compression
-# elsewhere) joins this tuple as one more entry.
+# The patient-wide criteria, each judged once per order (a callable of the Ask). Criterion 8
+# (cord compression elsewhere) joins this tuple as one more entry; cards list by number.
 PATIENT_WIDE: tuple[PatientCriterion, ...] = (_palsy, _bleeding, infection_criterion)
 
 
@@ -108,7 +116,7 @@ def check_order(
         return OrderCheck(order, (), bool(order.levels), deceased=deceased)
     ask = Ask(order, request or (order,), result, rules, decompressed)
     treated, instrumented = treated_levels(order, result)
-    patient = tuple(judge(ask) for judge in PATIENT_WIDE)
+    patient = tuple(sorted((judge(ask) for judge in PATIENT_WIDE), key=lambda c: c.number))
     checks = []
     for level, is_instrumented in [
         *((lv, False) for lv in treated),
