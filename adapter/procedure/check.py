@@ -131,7 +131,7 @@ def check_order(
         bool(order.levels),
         patient=patient,
         concerns=order_concerns(ask, treated, instrumented),
-        context=order_context(ask, [*treated, *instrumented]),
+        context=order_context(ask, [*treated, *instrumented] or list(order.levels)),
     )
 
 

@@ -234,3 +234,10 @@ def test_a_bilsky_grade_without_a_level_is_never_said_to_be_at_the_ordered_level
     assert headline(checked).startswith(
         "Vertebroplasty T12: Bilsky 2, level not recorded (30 May): suspected cord compression"
     )
+
+
+def test_radiotherapy_at_an_unrecognised_order_s_level_is_named_too():
+    rt = procedure("sbrt", "77373", "L2", when="2024-05-01T09:00:00Z")
+    spinal = order("f", "X-1", "L2", system="http://hospital.example/codes", text="Lumbar fusion")
+    (checked,) = check(default_patient(extra=(rt,)), spinal)
+    assert checked.context == ("Radiotherapy L2 on 1 May 2024 — wound and fracture risk.",)
