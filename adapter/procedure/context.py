@@ -26,7 +26,9 @@ def _radiotherapy(ask: Ask, levels: list[str]) -> list[str]:
         if "radiotherapy" not in t.kinds or not here:
             continue
         if timedelta(0) <= now - t.time.instant <= RADIOTHERAPY_WINDOW:
-            out.append(f"Radiotherapy {', '.join(here)} on {t.time.day} — wound and fracture risk.")
+            stereotactic = any("stereotactic" in d.lower() for d in t.displays)
+            name = "SBRT" if stereotactic else "Radiotherapy"
+            out.append(f"{name} {', '.join(here)} on {t.time.day} — wound and fracture risk.")
     return out
 
 

@@ -262,4 +262,4 @@ async def test_the_check_reads_completed_treatments_radiotherapy_and_fixation(cl
         client, SIGN, body("order-sign", [order("vp", "22511", "T12")], resources)
     )
     assert "unstable" not in card["summary"]
-    assert "- Radiotherapy T12 on 20 Apr 2024 — wound and fracture risk." in card["detail"]
+    assert "- SBRT T12 on 20 Apr 2024 — wound and fracture risk." in card["detail"]

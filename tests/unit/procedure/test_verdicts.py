@@ -147,7 +147,7 @@ def test_radiotherapy_to_the_level_within_90_days_is_named():
     old = procedure("rt-old", "77373", "T12", when="2024-02-01T09:00:00Z")
     elsewhere = procedure("rt-l4", "77373", "L4", when="2024-05-01T09:00:00Z")
     checked = single(default_patient(extra=(recent, old, elsewhere)), "T12")
-    assert checked.context == ("Radiotherapy T12 on 5 Mar 2024 — wound and fracture risk.",)
+    assert checked.context == ("SBRT T12 on 5 Mar 2024 — wound and fracture risk.",)
     assert checked.indicator == "info"  # context, not a verdict
 
 
@@ -237,7 +237,7 @@ def test_a_bilsky_grade_without_a_level_is_never_said_to_be_at_the_ordered_level
 
 
 def test_radiotherapy_at_an_unrecognised_order_s_level_is_named_too():
-    rt = procedure("sbrt", "77373", "L2", when="2024-05-01T09:00:00Z")
+    rt = procedure("ebrt", "77402", "L2", when="2024-05-01T09:00:00Z")  # external beam
     spinal = order("f", "X-1", "L2", system="http://hospital.example/codes", text="Lumbar fusion")
     (checked,) = check(default_patient(extra=(rt,)), spinal)
     assert checked.context == ("Radiotherapy L2 on 1 May 2024 — wound and fracture risk.",)
