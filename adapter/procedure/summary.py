@@ -10,6 +10,8 @@ ordered; the unknown criteria. Every surface renders this same line.
 
 from __future__ import annotations
 
+import re
+
 from adapter.procedure.check import COMPRESSION, OrderCheck
 from adapter.procedure.criteria import Criterion
 
@@ -29,7 +31,8 @@ _LEADING = (2, 9)
 def order_label(check: OrderCheck) -> str:
     """ "Vertebroplasty L1", "Pedicle screw fixation T11, T12, L1"."""
     order = check.order
-    levels = order.levels
+    named = set(re.findall(r"\b[CTLS]\d{1,2}\b", order.display))  # "Cement augmentation T12"
+    levels = [lv for lv in order.levels if lv not in named]
     return f"{order.display} {', '.join(levels)}" if levels else order.display
 
 

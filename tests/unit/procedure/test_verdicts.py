@@ -241,3 +241,10 @@ def test_radiotherapy_at_an_unrecognised_order_s_level_is_named_too():
     spinal = order("f", "X-1", "L2", system="http://hospital.example/codes", text="Lumbar fusion")
     (checked,) = check(default_patient(extra=(rt,)), spinal)
     assert checked.context == ("Radiotherapy L2 on 1 May 2024 — wound and fracture risk.",)
+
+
+def test_an_order_whose_own_name_gives_the_level_is_not_named_twice():
+    spinal = order("c", "X-1", "T12", system="http://hospital.example/codes",
+                   text="Cement augmentation T12")  # fmt: skip
+    (checked,) = check(default_patient(), spinal)
+    assert headline(checked).startswith("Cement augmentation T12: spine procedure not recognised")
