@@ -152,6 +152,7 @@ class Card(_Response):
     source: Source
     suggestions: list[Suggestion] | None = None
     selectionBehavior: Literal["at-most-one", "any"] | None = None
+    overrideReasons: list[CodingModel] | None = None
     links: list[Link] | None = None
 
     @model_validator(mode="after")

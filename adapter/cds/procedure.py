@@ -1,10 +1,14 @@
-"""The procedure check as a card (contract §5): one card per draft order, its indicator the worst
-over its levels.
+"""The procedure check as a card (contract §5): one card per spine order, its indicator the worst
+over its levels and the patient-wide criteria.
 
-Critical when a neurological deficit or high-grade compression is recorded at a treated level
-(the card says to assess for decompression and radiotherapy first); a warning when any criterion
-is unmet or unknown, or the order names no level; otherwise info: "meets the case series'
-selection criteria" — never "indicated". Prognosis is shown as context, not as a criterion.
+The summary names the order and its level and leads with the most serious finding
+(adapter/procedure/summary.py); it never says "criteria 1 unmet", never "indicated". Critical
+when a neurological deficit or high-grade compression is recorded (assess for decompression and
+radiotherapy first); a warning when any criterion is unmet or unknown, a warning that is not a
+criterion applies, or the order names no level; otherwise info. An order the mappings do not
+recognise still gets a card, judged by the patient-wide criteria. A deceased patient's order gets
+a warning to check the patient's identity. Every card offers the override reasons of
+CodeSystem override-reason (mappings/), which feedback accepts.
 """
 
 from __future__ import annotations
@@ -12,54 +16,46 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapter.cds.cards import card_uuid, table_cell
-from adapter.cds.models import Card, Source
+from adapter.cds.models import Card, CodingModel, Source
+from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.procedure.check import LevelCheck, OrderCheck
 from adapter.procedure.criteria import Criterion
+from adapter.procedure.summary import headline
+from adapter.vocabulary.systems import BASE
 
-__all__ = ["order_card"]
+__all__ = ["OVERRIDE_REASONS", "order_card", "order_cards", "override_reasons"]
 
+OVERRIDE_REASONS = f"{BASE}/CodeSystem/override-reason"
+_OFFERED = ("spine-team-reviewed", "patient-consents", "record-wrong")  # in this order
 _SUMMARY_MAX = 139
 _SEED_TOKUHASHI = "6–13"  # the case series' patients (revised Tokuhashi, the seed's own reading)
 _GUIDE = (
     "Criteria of one case series (20 patients, percutaneous pedicle screw fixation with "
     "vertebroplasty for thoracolumbar metastases): a guide to selection, not an indication."
 )
-_NOT_CHECKED = "Not checked: infection, cardiopulmonary fitness, the patient's wishes."
+_NOT_CHECKED = "Not checked: cardiopulmonary fitness, the patient's wishes."
+_TABLE = ["| # | Criterion | Status | Source and date | What to do |", "|---|---|---|---|---|"]
+
+
+def override_reasons(term: Terminology) -> list[CodingModel]:
+    """The reasons a clinician may give for overriding a procedure-check card."""
+    return [
+        CodingModel(
+            system=OVERRIDE_REASONS, code=code, display=term.display(OVERRIDE_REASONS, code)
+        )
+        for code in _OFFERED
+        if term.has_code(OVERRIDE_REASONS, code)
+    ]
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= _SUMMARY_MAX else text[: _SUMMARY_MAX - 1].rstrip() + "…"
-
-
-def _tally(check: OrderCheck) -> str:
-    statuses = [c.status for lv in check.levels for c in lv.criteria]
-    counts = [(statuses.count(s), s) for s in ("unmet", "unknown")]
-    return ", ".join(f"{n} {s}" for n, s in counts if n)
-
-
-def _summary(check: OrderCheck) -> str:
-    order = check.order
-    treated = [lv.level for lv in check.levels if not lv.instrumented]
-    where = f" at {', '.join(treated)}" if check.level_named and treated else ""
-    if check.compression:
-        found = dict.fromkeys(
-            c.finding
-            for lv in check.levels
-            for c in lv.criteria
-            if c.number in (4, 5) and c.status == "unmet" and c.finding
-        )
-        text = (
-            f"{order.display}{where}: suspected cord compression ({'; '.join(found)}) — assess "
-            "for decompression and radiotherapy first"
-        )
-    elif not check.level_named:
-        text = f"{order.display}: no level ordered — record the level; criteria {_tally(check)}"
-    elif check.indicator == "warning":
-        text = f"{order.display}{where}: case-series criteria {_tally(check)}"
-    else:
-        text = f"{order.display}{where}: meets the case series' selection criteria"
-    return _short(text)
+    """At most 139 characters, cut at a word boundary with "…", never mid-word."""
+    if len(text) <= _SUMMARY_MAX:
+        return text
+    cut = text[: _SUMMARY_MAX - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > 0 else cut).rstrip(" ;,:—") + "…"
 
 
 def _row(c: Criterion) -> str:
@@ -77,9 +73,7 @@ def _level_section(lv: LevelCheck, result: PatientResult) -> list[str]:
     if scored is not None and not lv.instrumented:
         band = scored.result.band.label if scored.result.band else "category not settled"
         lines += [f"SINS at {lv.level}: {scored.result.total} ({band})", ""]
-    lines += ["| # | Criterion | Status | Source and date | What to do |", "|---|---|---|---|---|"]
-    lines += [_row(c) for c in lv.criteria]
-    return [*lines, ""]
+    return [*lines, *_TABLE, *(_row(c) for c in lv.criteria), ""]
 
 
 def _prognosis(result: PatientResult) -> list[str]:
@@ -95,9 +89,15 @@ def _prognosis(result: PatientResult) -> list[str]:
     ]
 
 
-def _detail(check: OrderCheck, result: PatientResult) -> str:
+def _head(check: OrderCheck) -> list[str]:
     lines: list[str] = []
-    if not check.level_named:
+    if not check.order.recognised:
+        lines += [
+            f"**Spine procedure not recognised** (code {check.order.code}): the level criteria "
+            "(1, 2, 3, 5, 6) were not checked; the patient-wide criteria below were.",
+            "",
+        ]
+    elif not check.level_named:
         lines += [
             "**The order names no level**: every scored level is checked as a candidate. "
             "Record the level to treat (ServiceRequest.bodySite).",
@@ -105,26 +105,62 @@ def _detail(check: OrderCheck, result: PatientResult) -> str:
         ]
     if check.order.unplaced:
         lines += [f"Ordered sites that name no level: {', '.join(check.order.unplaced)}.", ""]
-    if not check.levels:
+    if check.order.recognised and not check.levels:
         lines += ["No spinal level is recorded for this patient, so no level could be checked.", ""]
+    for concern in check.concerns:
+        lines += [f"**Warning**: {concern.detail}", ""]
+    return lines
+
+
+def _detail(check: OrderCheck, result: PatientResult) -> str:
+    if check.deceased is not None:
+        return (
+            f"The record says the patient is {check.deceased}, yet a spine procedure is being "
+            "ordered: check the patient's identity and the record before going on. No criterion "
+            "was judged."
+        )
+    lines = _head(check)
     for lv in check.levels:
         lines += _level_section(lv, result)
+    if not check.levels and check.patient:
+        lines += ["**Patient-wide criteria**", "", *_TABLE, *(_row(c) for c in check.patient), ""]
+    if check.context:
+        lines += ["**Context**", "", *(f"- {line}" for line in check.context), ""]
     lines += [*_prognosis(result), "", _NOT_CHECKED, "", _GUIDE]
     return "\n".join(lines)
 
 
-def order_card(check: OrderCheck, result: PatientResult, hook_instance: str) -> Card:
+def order_card(
+    check: OrderCheck,
+    result: PatientResult,
+    hook_instance: str,
+    reasons: Sequence[CodingModel] = (),
+    summary: str | None = None,
+) -> Card:
     """One card per checked order."""
     return Card(
         uuid=card_uuid(hook_instance, f"procedure:{check.order.reference}"),
-        summary=_summary(check),
+        summary=summary or _short(headline(check)),
         detail=_detail(check, result),
         indicator=check.indicator,
         source=Source(label="spinemets"),
+        overrideReasons=list(reasons) or None,
     )
 
 
 def order_cards(
-    checks: Sequence[OrderCheck], result: PatientResult, hook_instance: str
+    checks: Sequence[OrderCheck],
+    result: PatientResult,
+    hook_instance: str,
+    reasons: Sequence[CodingModel] = (),
 ) -> list[Card]:
-    return [order_card(check, result, hook_instance) for check in checks]
+    """One card per order; two orders that would read the same are told apart."""
+    lines = [headline(check) for check in checks]
+    seen: dict[str, int] = {}
+    cards = []
+    for check, line in zip(checks, lines, strict=True):
+        seen[line] = seen.get(line, 0) + 1
+        if (copies := lines.count(line)) > 1:  # first, so that the cut never hides it
+            line = f"Duplicate order {seen[line]} of {copies} — {line}"
+        cards.append(order_card(check, result, hook_instance, reasons, _short(line)))
+    return cards

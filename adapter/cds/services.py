@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from adapter.cds.cards import deceased_card, score_cards, system_actions
+from adapter.cds.cards import score_cards, system_actions
 from adapter.cds.models import CdsRequest, CdsResponse, Discovery, ServiceEntry
 from adapter.cds.prefetch import (
     CHECK_PREFETCH,
@@ -21,15 +21,15 @@ from adapter.cds.prefetch import (
     PrefetchLimits,
     gather_resources,
 )
-from adapter.cds.procedure import order_cards
+from adapter.cds.procedure import order_cards, override_reasons
 from adapter.cds.settings import Settings
 from adapter.errors import HookMismatchError, InputError, NotFoundError
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
-from adapter.procedure.check import check_order
-from adapter.procedure.orders import procedure_orders
+from adapter.procedure.check import check_orders
+from adapter.procedure.orders import decompressed_levels, procedure_orders
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
 
@@ -106,17 +106,20 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     if not orders:
         return CdsResponse(cards=[])  # nothing this service checks: no data fetched
     result, _ = await _score(request, deps, CHECK_PREFETCH)
-    if result.assessment.deceased:
-        return CdsResponse(cards=[deceased_card(result, request.hookInstance)])
-    checks = [check_order(order, result, deps.settings.rules) for order in orders]
-    return CdsResponse(cards=order_cards(checks, result, request.hookInstance))
+    # A deceased patient's order is a warning per order ("check the patient's identity").
+    decompressed = decompressed_levels(records, deps.term)
+    checks = check_orders(orders, result, deps.settings.rules, decompressed)
+    reasons = override_reasons(deps.term)
+    return CdsResponse(cards=order_cards(checks, result, request.hookInstance, reasons))
 
 
 _CHECKED = (
     "a draft vertebroplasty or kyphoplasty (CPT 22510-22515) or pedicle screw fixation (CPT "
-    "22840, 22842-22844) order, at each ordered level, against the selection criteria of a case "
-    "series (thoracolumbar level, tumour, fracture or instability, no neurological deficit, no "
-    "high-grade epidural compression, no fracture from another cause, bleeding risk)"
+    "22840, 22842-22844) order, or the same in SNOMED CT, ICD-10-PCS, OPCS-4 or a local code, at "
+    "each ordered level, against the selection criteria of a case series (thoracolumbar level, "
+    "tumour, fracture or instability, no neurological deficit, no high-grade epidural "
+    "compression, no fracture from another cause, bleeding risk, no active infection); a spine "
+    "order that is not recognised is checked against the patient-wide criteria"
 )
 SERVICES: Mapping[str, Service] = {
     s.id: s

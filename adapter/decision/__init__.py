@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from adapter.decision.neurology import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
-from adapter.procedure.check import OrderCheck, check_order
+from adapter.procedure.check import OrderCheck, check_orders
 from adapter.procedure.orders import Order
 
 __all__ = ["NEUROLOGY_ACTION", "Decisions", "NeurologyAlert", "decide", "neurology_alert"]
@@ -39,5 +39,5 @@ def decide(
         result=result,
         deceased=result.assessment.deceased,
         neurology=neurology_alert(result),
-        orders=tuple(check_order(order, result, rules) for order in orders),
+        orders=tuple(check_orders(orders, result, rules)),
     )

@@ -1,6 +1,6 @@
 """Inputs beyond the scores that safety depends on (contract §4 neurology card, §5 procedure
 check): palsy, epidural compression at every level, vertebral fractures by cause, coagulation
-defects, antithrombotic medication and the latest INR and platelet count."""
+defects, antithrombotic medication, the latest INR and platelet count, and active infections."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ class Safety:
     # it ("platelets 3 Dec 2026: unit 'g' not understood") rather than "no platelets recorded".
     inr_unread: Finding[str] | None = None
     platelets_unread: Finding[str] | None = None
+    infections: tuple[Staged, ...] = ()  # sepsis, bacteraemia, spinal infection (criterion 9)
 
     @property
     def high_grade_compression(self) -> tuple[Evidence, ...]:
@@ -133,4 +134,5 @@ def safety_inputs(
         platelets=_lab(found, "platelets"),
         inr_unread=_unread(found, "inr"),
         platelets_unread=_unread(found, "platelets"),
+        infections=tuple(staging.infections),
     )

@@ -1,5 +1,6 @@
 """Conditions → the staging record: bone lesions and their sites, visceral and major-organ
-metastases, primary tumours, vertebral fractures and coagulation defects (contract §2, §5).
+metastases, primary tumours, vertebral fractures, coagulation defects and active infections
+(contract §2, §5).
 
 A Condition counts when its clinicalStatus is absent, active, recurrence or relapse. Its
 verificationStatus decides how: absent or confirmed → present; provisional, differential or
@@ -95,6 +96,7 @@ class Staging:
     neoplastic_fractures: list[Staged] = field(default_factory=list)
     other_fractures: list[Staged] = field(default_factory=list)
     coagulation: list[Staged] = field(default_factory=list)
+    infections: list[Staged] = field(default_factory=list)  # sepsis, spinal infection (§5 v3)
 
 
 def _coded_in(ctx: Context, value_set: str, cond: ConditionRecord) -> bool:
@@ -161,6 +163,8 @@ def _stage_other(
         return  # a coagulation defect or a fracture counts only while current
     if _coded_in(ctx, "coagulation-defect", cond):
         staging.coagulation.append(Staged(cond, certain))
+    if _coded_in(ctx, "active-infection", cond):
+        staging.infections.append(Staged(cond, certain))
     for value_set, fractures in (
         ("neoplastic-vertebral-fracture", staging.neoplastic_fractures),
         ("other-cause-vertebral-fracture", staging.other_fractures),
@@ -182,6 +186,7 @@ def _used(staging: Staging) -> int:
             staging.neoplastic_fractures,
             staging.other_fractures,
             staging.coagulation,
+            staging.infections,
         )
     )
 

@@ -4,11 +4,17 @@ ConceptMaps are indexed by (source system, target system), so a map for a new so
 needs no code change. ICD-10-CM is hierarchical by prefix: a code is looked up as written, then by
 ever shorter prefixes down to its category (C34.11 → C34.1 → C34), and an ``is-a`` ValueSet filter
 on ICD-10-CM matches by prefix. Other systems match exactly.
+
+A site's local procedure codes come through a ConceptMap file named by the setting
+``SPINEMETS_LOCAL_PROCEDURE_MAP`` (contract §5 v3): each local code maps to codes of the procedure
+ValueSets (e.g. CPT 22511), and a local code is then in every ValueSet its targets are in — for
+orders, completed treatments and the index procedure alike, with no code change.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,10 +24,14 @@ from typing import Any
 import orjson
 
 from adapter.datadirs import data_dir
-from adapter.errors import MappingError
+from adapter.errors import ConfigurationError, MappingError
 from adapter.vocabulary.systems import ATC, CONVERSION_FACTOR, ICD10CM
 
-__all__ = ["Terminology", "default_terminology", "load_terminology"]
+__all__ = ["LOCAL_PROCEDURE_MAP", "Terminology", "default_terminology", "load_terminology"]
+
+LOCAL_PROCEDURE_MAP = "SPINEMETS_LOCAL_PROCEDURE_MAP"
+# The ValueSets a local procedure code may be mapped into: the procedure ValueSets (ids ending so).
+_PROCEDURE_VALUE_SET_SUFFIX = "-procedure"
 
 # Code systems whose codes name their ancestors by prefix (C34.11 → C34.1 → C34; B01AC06 → B01AC).
 _HIERARCHICAL = frozenset({ICD10CM, ATC})
@@ -72,6 +82,8 @@ class Terminology:
     # (source system, source code, target system, target code) → the factor a value is
     # multiplied by: a ConceptMap target's product with property CONVERSION_FACTOR.
     factors: dict[tuple[str, str, str, str], Decimal] = field(default_factory=dict)
+    # A site's local code → the codes it stands for (SPINEMETS_LOCAL_PROCEDURE_MAP).
+    local: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
 
     def has_code(self, system_url: str, code: str) -> bool:
         return code in self.code_systems.get(system_url, frozenset())
@@ -83,7 +95,10 @@ class Terminology:
         vs = self.value_sets.get(value_set_id)
         if vs is None:
             raise MappingError(f"ValueSet {value_set_id!r} is not in mappings/")
-        return vs.contains(system, code)
+        if vs.contains(system, code):
+            return True
+        aliases = self.local.get((system, code)) if system is not None else None
+        return any(vs.contains(s, c) for s, c in aliases or ())
 
     def value_set_codes(self, value_set_id: str) -> list[tuple[str, str]]:
         """The (system, code) pairs a ValueSet lists explicitly, for building searches."""
@@ -144,6 +159,10 @@ def _codes(rid: str, parts: Any) -> _Codes:
 
 def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
     compose = res.get("compose") or {}
+    for part in compose.get("include") or ():
+        for concept in part.get("concept") or ():
+            if "display" in concept:  # a code system's own display wins over a ValueSet's
+                term.displays.setdefault((part["system"], concept["code"]), concept["display"])
     term.value_sets[res["id"]] = _ValueSet(
         _codes(res["id"], compose.get("include")), _codes(res["id"], compose.get("exclude"))
     )
@@ -182,13 +201,48 @@ _LOADERS = {
 }
 
 
+def _add_local_map(term: Terminology, path: Path) -> None:
+    """A site's ConceptMap from local procedure codes to codes of the procedure ValueSets."""
+    name = f"{LOCAL_PROCEDURE_MAP} {path}"
+    try:
+        res = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        raise ConfigurationError(f"{name}: {exc.strerror or exc}") from None
+    except orjson.JSONDecodeError:
+        raise ConfigurationError(f"{name}: not JSON") from None
+    if not isinstance(res, dict) or res.get("resourceType") != "ConceptMap":
+        raise ConfigurationError(f"{name}: not a ConceptMap")
+    procedure_sets = [
+        v for k, v in term.value_sets.items() if k.endswith(_PROCEDURE_VALUE_SET_SUFFIX)
+    ]
+    try:
+        for group in res.get("group") or ():
+            source, target = group["source"], group["target"]
+            for element in group.get("element") or ():
+                codes = frozenset(
+                    (target, t["code"])
+                    for t in element.get("target") or ()
+                    if t.get("equivalence") not in ("unmatched", "disjoint") and "code" in t
+                )
+                for system, code in codes:
+                    if not any(vs.contains(system, code) for vs in procedure_sets):
+                        raise ConfigurationError(
+                            f"{name}: {element['code']} maps to {system}|{code}, "
+                            "which is in no procedure ValueSet"
+                        )
+                key = (source, element["code"])
+                term.local[key] = term.local.get(key, frozenset()) | codes
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ConfigurationError(f"{name}: malformed ({exc!r})") from None
+
+
 def default_mappings_dir() -> Path:
     """``$SPINEMETS_MAPPINGS``, else the repository's mappings/, else the copy in the wheel."""
     return data_dir("mappings")
 
 
-def load_terminology(directory: Path | None = None) -> Terminology:
-    """Load and check every JSON file of a mappings directory."""
+def load_terminology(directory: Path | None = None, local_map: Path | None = None) -> Terminology:
+    """Load and check every JSON file of a mappings directory, and a site's local procedure map."""
     directory = directory or default_mappings_dir()
     term = Terminology()
     files = sorted(directory.glob("*.json"))
@@ -203,10 +257,14 @@ def load_terminology(directory: Path | None = None) -> Terminology:
             loader(term, res)
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise MappingError(f"{path.name}: malformed ({exc!r})") from None
+    if local_map is not None:
+        _add_local_map(term, local_map)
     return term
 
 
 @functools.cache
 def default_terminology() -> Terminology:
-    """The terminology of the default mappings directory, loaded once per process."""
-    return load_terminology()
+    """The terminology of the default mappings directory and the local procedure map of the
+    environment, loaded once per process."""
+    local = os.environ.get(LOCAL_PROCEDURE_MAP, "").strip()
+    return load_terminology(local_map=Path(local) if local else None)

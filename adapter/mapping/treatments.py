@@ -48,6 +48,7 @@ class Treatment:
     levels: tuple[str, ...]  # anatomical order; () when its bodySite names no level
     time: ClinicalTime
     evidence: Evidence
+    displays: tuple[str, ...] = ()  # the mappings' displays of its codes ("Stereotactic body …")
 
     @property
     def stabilises(self) -> bool:
@@ -83,7 +84,9 @@ def read_treatments(ctx: Context, procedures: Iterable[ProcedureRecord]) -> tupl
         levels = tuple(sorted({s.level for s in sites if s.level}, key=level_order))
         summary = " and ".join(_NAMES[k] for k, _ in TREATMENT_VALUE_SETS if k in kinds)
         where = f" at {', '.join(levels)}" if levels else ", level not recorded"
-        out.append(
-            Treatment(kinds, levels, proc.time, Evidence(proc.ref, proc.time, summary + where))
+        displays = tuple(
+            d for c in proc.codes if c.system and (d := ctx.term.display(c.system, c.code))
         )
+        evidence = Evidence(proc.ref, proc.time, summary + where)
+        out.append(Treatment(kinds, levels, proc.time, evidence, displays))
     return tuple(sorted(out, key=lambda t: t.time.instant))

@@ -15,62 +15,74 @@ __all__ = ["bleeding_criterion"]
 _JUDGE = Judge(7, "Bleeding risk (coagulation)")
 
 
+# (met | unmet | unknown, the reason with its sources, the finding in a few words)
+_Part = tuple[str, str, str]
+
+
 def _lab(
-    chosen: Chosen[float] | None, label: str, ok: bool, shown: str, unread: Finding[str] | None
-) -> tuple[str, str]:
-    """(met | unmet | unknown, reason) for one lab value; a later record that could not be read
-    makes it unknown, named (contract §2 v3), never "no … recorded"."""
+    chosen: Chosen[float] | None,
+    label: str,
+    ok: bool,
+    shown: str,
+    limit: str,
+    unread: Finding[str] | None = None,
+) -> _Part:
+    """One lab value against its limit; a later record that could not be read makes it unknown,
+    named (contract §2 v3), never "no … recorded"."""
     if unread is not None:
         when = unread.obs.time.day if unread.obs.time else "date not recorded"
-        return "unknown", f"{label} {when}: {unread.value}"
+        said = f"{label} {when}: {unread.value}"
+        return "unknown", said, said
     if chosen is None:
-        return "unknown", f"no {label} recorded"
+        return "unknown", f"no {label} recorded", f"no {label} recorded"
     if not ok:
-        return "unmet", f"{label} {shown}: {cite(chosen.evidence)}"
+        return "unmet", f"{label} {shown}: {cite(chosen.evidence)}", f"{label} {limit}"
     if any(ev.dated for ev in chosen.evidence):
-        return "unknown", f"{label} {shown}, dated: {cite(chosen.evidence)}"
-    return "met", f"{label} {shown}: {cite(chosen.evidence)}"
+        return "unknown", f"{label} {shown}, dated: {cite(chosen.evidence)}", f"{label} dated"
+    return "met", f"{label} {shown}: {cite(chosen.evidence)}", ""
+
+
+def _parts(safety: Safety, minimum: float, rules: Rules) -> list[_Part]:
+    parts: list[_Part] = []
+    for staged in safety.coagulation:
+        status = "unmet" if staged.confirmed else "unknown"
+        label = "coagulation defect" + ("" if staged.confirmed else " (unconfirmed)")
+        parts.append((status, f"coagulation defect {staged.condition.ref.reference}", label))
+    for ev in safety.antithrombotics:
+        reason = f"antithrombotic {cite([ev])}: check when it was stopped"
+        parts.append(("unknown", reason, "antithrombotic active — check when it was stopped"))
+    inr = safety.inr
+    worst_inr = max(inr.values) if inr else 0.0
+    ok = worst_inr <= rules.inr_max
+    shown = f"{worst_inr:g} (≤ {rules.inr_max:g})"
+    above = f"{worst_inr:g} (above {rules.inr_max:g})"
+    parts.append(_lab(inr, "INR", ok, shown, above, safety.inr_unread))
+    plt = safety.platelets
+    worst = min(plt.values) if plt else 0.0
+    shown = f"{worst:g} × 10⁹/L (≥ {minimum:g})"
+    limit = f"{worst:g} × 10⁹/L (below {minimum:g})"
+    parts.append(_lab(plt, "platelets", worst >= minimum, shown, limit, safety.platelets_unread))
+    return parts
 
 
 def bleeding_criterion(safety: Safety, kind: Kind, rules: Rules) -> Criterion:
-    """Met only when nothing raises the risk and both labs are recent and in range."""
+    """Met only when nothing raises the risk and both labs are recent and in range. Any order
+    but cement alone takes fixation's platelet threshold (an unrecognised spine procedure may be
+    open surgery)."""
     minimum = (
-        rules.platelets_min_fixation if kind == "fixation" else rules.platelets_min_augmentation
+        rules.platelets_min_augmentation if kind == "augmentation" else rules.platelets_min_fixation
     )
-    parts: list[tuple[str, str]] = []
-    for staged in safety.coagulation:
-        status = "unmet" if staged.confirmed else "unknown"
-        parts.append((status, f"coagulation defect {staged.condition.ref.reference}"))
-    for ev in safety.antithrombotics:
-        parts.append(("unknown", f"antithrombotic {ev.cited}: check when it was stopped"))
-    inr = safety.inr
-    worst_inr = max(inr.values) if inr else 0.0
-    parts.append(
-        _lab(
-            inr,
-            "INR",
-            worst_inr <= rules.inr_max,
-            f"{worst_inr:g} (≤ {rules.inr_max:g})",
-            safety.inr_unread,
-        )
-    )
-    plt = safety.platelets
-    worst_plt = min(plt.values) if plt else 0.0
-    parts.append(
-        _lab(
-            plt,
-            "platelets",
-            worst_plt >= minimum,
-            f"{worst_plt:g} × 10⁹/L (≥ {minimum:g})",
-            safety.platelets_unread,
-        )
-    )
-    statuses = {status for status, _ in parts}
-    basis = "; ".join(reason for _, reason in parts)
+    parts = _parts(safety, minimum, rules)
+    statuses = {status for status, _, _ in parts}
+    basis = "; ".join(reason for _, reason, _ in parts)
     if "unmet" in statuses:
-        return _JUDGE.unmet(basis, action="correct the coagulation before the procedure")
+        finding = "; ".join(f for st, _, f in parts if st == "unmet")
+        return _JUDGE.unmet(
+            basis, action="correct the coagulation before the procedure", finding=finding
+        )
     if "unknown" in statuses:
-        dated = any("dated" in reason for _, reason in parts)
+        dated = any("dated" in reason for _, reason, _ in parts)
         action = REASSESS if dated else "check INR, platelets and antithrombotic medication"
-        return _JUDGE.unknown(basis, action=action)
+        finding = "; ".join(f for st, _, f in parts if st == "unknown")
+        return _JUDGE.unknown(basis, action=action, finding=finding)
     return _JUDGE.met(basis)

@@ -1,27 +1,63 @@
-"""One draft order checked at each of its levels: the criteria, their worst status, the context
-(SINS at the level, Tomita and revised Tokuhashi as prognosis — information, not criteria)."""
+"""One draft order checked at each of its levels and for the whole patient: the criteria, their
+worst status, the warnings that are not criteria, the context (SINS at the level, Tomita and
+revised Tokuhashi as prognosis — information, not criteria).
+
+Level criteria (1, 2, 3, 5, 6) are judged at each treated level; patient-wide ones (4, 7, 9, and
+later 8) once per order, and shown beside each level. A spine order the mappings do not recognise
+is judged by the patient-wide criteria only. A deceased patient's order is not judged at all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
+from adapter.procedure.ask import Ask
 from adapter.procedure.bleeding import bleeding_criterion
+from adapter.procedure.concerns import Concern, order_concerns
+from adapter.procedure.context import order_context
 from adapter.procedure.criteria import Criterion, level_criteria
+from adapter.procedure.infection import infection_criterion
 from adapter.procedure.orders import Order, treated_levels
+from adapter.procedure.palsy import neurology_criterion
 
-__all__ = ["LevelCheck", "OrderCheck", "check_order"]
+__all__ = [
+    "COMPRESSION",
+    "PATIENT_WIDE",
+    "LevelCheck",
+    "OrderCheck",
+    "PatientCriterion",
+    "check_order",
+    "check_orders",
+]
 
 Indicator = Literal["info", "warning", "critical"]
+PatientCriterion = Callable[[Ask], Criterion]
+# Unmet, these mean suspected spinal cord compression: the card is critical.
+COMPRESSION = frozenset({4, 5, 8})
+
+
+def _palsy(ask: Ask) -> Criterion:
+    return neurology_criterion(ask.result.assessment.safety.palsy)
+
+
+def _bleeding(ask: Ask) -> Criterion:
+    return bleeding_criterion(ask.result.assessment.safety, ask.order.kind, ask.rules)
+
+
+# The patient-wide criteria, each judged once per order (a callable of the Ask). Criterion 8
+# (cord compression elsewhere) joins this tuple as one more entry; cards list by number.
+PATIENT_WIDE: tuple[PatientCriterion, ...] = (_palsy, _bleeding, infection_criterion)
 
 
 @dataclass(frozen=True, slots=True)
 class LevelCheck:
     level: str
     instrumented: bool
-    criteria: tuple[Criterion, ...]
+    criteria: tuple[Criterion, ...]  # the level's own and the patient-wide ones, by number
 
     def status(self, number: int) -> str | None:
         return next((c.status for c in self.criteria if c.number == number), None)
@@ -32,28 +68,78 @@ class OrderCheck:
     order: Order
     levels: tuple[LevelCheck, ...]
     level_named: bool  # False: the order names no level; every scored level is a candidate
+    patient: tuple[Criterion, ...] = ()  # the patient-wide criteria
+    concerns: tuple[Concern, ...] = ()  # warnings that are not criteria
+    context: tuple[str, ...] = ()  # information for the surgeon, no verdict
+    deceased: str | None = None  # "recorded as deceased on 3 Dec 2026": nothing else is judged
+
+    @property
+    def criteria(self) -> tuple[Criterion, ...]:
+        """Every criterion judged, level by level and then patient-wide, each once."""
+        per_level = tuple(c for lv in self.levels for c in lv.criteria if c not in self.patient)
+        return (*per_level, *self.patient)
 
     @property
     def compression(self) -> bool:
-        """Criterion 4 or 5 unmet somewhere: suspected spinal cord compression."""
-        return any(lv.status(n) == "unmet" for lv in self.levels for n in (4, 5))
+        """Criterion 4, 5 or 8 unmet: suspected spinal cord compression."""
+        return any(c.status == "unmet" and c.number in COMPRESSION for c in self.criteria)
 
     @property
     def indicator(self) -> Indicator:
+        if self.deceased is not None:
+            return "warning"
         if self.compression:
             return "critical"
-        doubtful = any(c.status != "met" for lv in self.levels for c in lv.criteria)
-        return "warning" if doubtful or not self.level_named or not self.levels else "info"
+        doubtful = any(c.status != "met" for c in self.criteria) or bool(self.concerns)
+        unplaced = self.order.recognised and (not self.level_named or not self.levels)
+        return "warning" if doubtful or unplaced else "info"
 
 
-def check_order(order: Order, result: PatientResult, rules: Rules) -> OrderCheck:
+def _deceased(result: PatientResult) -> str | None:
+    if result.assessment.deceased is None:
+        return None
+    record = result.assessment.record
+    when = record.deceased_time if record is not None else None
+    return f"recorded as deceased{f' on {when.day}' if when else ''}"
+
+
+def check_order(
+    order: Order,
+    result: PatientResult,
+    rules: Rules,
+    request: Sequence[Order] = (),
+    decompressed: frozenset[str] = frozenset(),
+) -> OrderCheck:
+    """Check one order; ``request`` is every order of the same call (for "cement alone"),
+    ``decompressed`` the levels the call's decompression orders decompress."""
+    if (deceased := _deceased(result)) is not None:
+        return OrderCheck(order, (), bool(order.levels), deceased=deceased)
+    ask = Ask(order, request or (order,), result, rules, decompressed)
     treated, instrumented = treated_levels(order, result)
-    bleeding = bleeding_criterion(result.assessment.safety, order.kind, rules)
+    patient = tuple(sorted((judge(ask) for judge in PATIENT_WIDE), key=lambda c: c.number))
     checks = []
     for level, is_instrumented in [
         *((lv, False) for lv in treated),
         *((lv, True) for lv in instrumented),
     ]:
-        criteria = level_criteria(level, result, instrumented=is_instrumented)
-        checks.append(LevelCheck(level, is_instrumented, (*criteria, bleeding)))
-    return OrderCheck(order, tuple(checks), bool(order.levels))
+        own = level_criteria(level, result, instrumented=is_instrumented, cement=order.cement)
+        criteria = sorted((*own, *patient), key=lambda c: c.number)
+        checks.append(LevelCheck(level, is_instrumented, tuple(criteria)))
+    return OrderCheck(
+        order,
+        tuple(checks),
+        bool(order.levels),
+        patient=patient,
+        concerns=order_concerns(ask, treated, instrumented),
+        context=order_context(ask, [*treated, *instrumented] or list(order.levels)),
+    )
+
+
+def check_orders(
+    orders: Sequence[Order],
+    result: PatientResult,
+    rules: Rules,
+    decompressed: frozenset[str] = frozenset(),
+) -> list[OrderCheck]:
+    """Every order of one request, each knowing the others."""
+    return [check_order(order, result, rules, orders, decompressed) for order in orders]

@@ -1,7 +1,9 @@
-"""The case series' selection criteria at one level (contract §5, criteria 1–6).
+"""The case series' selection criteria at one level (contract §5, criteria 1, 2, 3, 5 and 6).
 
 Each criterion is met, unmet or unknown — never guessed from missing data — with its source and
 date. Dated evidence can make a criterion unmet, never met: then it is unknown ("re-assess").
+A criterion that is not met carries its ``finding``: the problem in a few words, for a summary
+("No metastasis recorded at L1 (metastases: T6, T8) — check the level"), never "criterion 2 unmet".
 """
 
 from __future__ import annotations
@@ -14,10 +16,21 @@ from adapter.mapping.evidence import Evidence
 from adapter.mapping.findings import Bilsky, Chosen
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, PatientResult, firm_total
-from adapter.scoring import LEVELS, Collapse, Frankel
+from adapter.scoring import LEVELS, Collapse, level_order
 from adapter.vocabulary import SINS, SINS_COLLAPSE, SINS_LOCATION
 
-__all__ = ["REASSESS", "Criterion", "Judge", "Status", "cite", "level_criteria"]
+__all__ = [
+    "DECOMPRESSION",
+    "REASSESS",
+    "Criterion",
+    "Judge",
+    "Status",
+    "cite",
+    "dated",
+    "level_criteria",
+    "metastasis_levels",
+    "on_day",
+]
 
 Status = Literal["met", "unmet", "unknown"]
 _THORACOLUMBAR = frozenset(LEVELS[LEVELS.index("T1") : LEVELS.index("L5") + 1])
@@ -25,7 +38,8 @@ _FRACTURE = frozenset({Collapse.GT_50, Collapse.LT_50})
 _NO_FRACTURE = frozenset({Collapse.NONE, Collapse.NONE_GT_50_INVOLVED})
 _CONSULT_FROM = SINS.band("sins-potentially-unstable").low
 REASSESS = "re-assess: the evidence is dated"
-_DECOMPRESSION = "suspected cord compression: assess for decompression and radiotherapy first"
+DECOMPRESSION = "suspected cord compression: assess for decompression and radiotherapy first"
+_EPIDURAL = frozenset({Bilsky.G1B, Bilsky.G1C})  # epidural tumour touching the dura or the cord
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,30 +67,60 @@ class Judge:
     ) -> Criterion:
         return Criterion(self.number, self.name, "unmet", basis, action, finding)
 
-    def unknown(self, basis: str, *, action: str | None = None) -> Criterion:
-        return Criterion(self.number, self.name, "unknown", basis, action)
+    def unknown(
+        self, basis: str, *, action: str | None = None, finding: str | None = None
+    ) -> Criterion:
+        return Criterion(self.number, self.name, "unknown", basis, action, finding)
 
 
 def cite(evidence: Iterable[Evidence]) -> str:
-    return "; ".join(ev.cited for ev in evidence)
+    """ "Frankel grade: E (30 May 2024)": what each input says and its day, as a clinician reads
+    it — no resource ids, no ISO timestamps (contract §4 v3)."""
+    return "; ".join(f"{ev.summary} ({ev.time.day})" if ev.time else ev.summary for ev in evidence)
 
 
-def _dated(evidence: Iterable[Evidence]) -> bool:
+def dated(evidence: Iterable[Evidence]) -> bool:
     return any(ev.dated for ev in evidence)
+
+
+def on_day(evidence: Sequence[Evidence]) -> str:
+    """ " (3 Dec)" for a summary: the latest input's day, without the year when it is current
+    (within its window, so this year's); " (3 Mar 2026, dated)" when it is not."""
+    timed = [(ev.time, ev) for ev in evidence if ev.time is not None]
+    if not timed:
+        return ""
+    time, latest = max(timed, key=lambda pair: pair[0].instant)
+    day = time.day
+    parts = day.split(" ")
+    if latest.dated:
+        return f" ({day}, dated)"
+    return f" ({' '.join(parts[:2])})" if len(parts) == 3 else f" ({day})"
 
 
 def level_criterion(level: str) -> Criterion:
     judge = Judge(1, "Thoracolumbar level (the case series' population)")
     if level in _THORACOLUMBAR:
         return judge.met(f"{level} is within T1–L5")
-    return judge.unmet(f"{level}: outside the population studied (T1–L5)")
+    return judge.unmet(
+        f"{level}: outside the population studied (T1–L5)",
+        finding=f"{level} is outside the population studied (T1–L5)",
+    )
 
 
-def tumour_criterion(level: str, at: LevelResult | None) -> Criterion:
+def _no_metastasis(level: str, metastases: Sequence[str]) -> str:
+    where = (
+        f"metastases: {', '.join(metastases)}" if metastases else "no spinal metastasis recorded"
+    )
+    return f"No metastasis recorded at {level} ({where}) — check the level"
+
+
+def tumour_criterion(level: str, at: LevelResult | None, metastases: Sequence[str]) -> Criterion:
     judge = Judge(2, "A tumour at the level")
     if at is None:
         return judge.unmet(
-            f"no metastasis is recorded at {level}", action="check the level ordered"
+            f"no metastasis is recorded at {level}",
+            action="check the level ordered",
+            finding=_no_metastasis(level, metastases),
         )
     lesions = cite(at.bases[SINS_LOCATION.code].evidence)
     if at.assessment.origin == "confirmed":
@@ -85,10 +129,12 @@ def tumour_criterion(level: str, at: LevelResult | None) -> Criterion:
         return judge.unknown(
             f"only an unconfirmed Condition: {lesions}",
             action="confirm the metastasis at this level",
+            finding=f"metastasis at {level} not confirmed",
         )
     return judge.unknown(
         f"{level} is known from findings only",
         action="record the metastasis Condition with its bodySite",
+        finding=f"no metastasis Condition at {level}",
     )
 
 
@@ -98,14 +144,20 @@ def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...
     return (collapse.values if collapse.known else frozenset()), evidence
 
 
-def _evidence(staged: Iterable[Staged]) -> list[Evidence]:
-    return [Evidence(s.condition.ref, s.condition.time, _label(s)) for s in staged]
+_NEOPLASTIC = "pathological fracture in neoplastic disease"
+_OTHER_CAUSE = "osteoporotic or traumatic vertebral fracture"
 
 
-def _label(staged: Staged) -> str:
-    code = staged.condition.codes[0].code if staged.condition.codes else "?"
-    status = "" if staged.confirmed else f", {staged.condition.verification_status}"
-    return f"Condition {code}{status}"
+def _evidence(staged: Iterable[Staged], what: str) -> list[Evidence]:
+    return [Evidence(s.condition.ref, s.condition.time, _label(s, what)) for s in staged]
+
+
+def _label(staged: Staged, what: str) -> str:
+    """ "osteoporotic or traumatic vertebral fracture at T12 (provisional)": words, not codes."""
+    levels = sorted(staged.levels, key=level_order)
+    where = f" at {', '.join(levels)}" if levels else ", level not recorded"
+    status = "" if staged.confirmed else f" ({staged.condition.verification_status})"
+    return f"{what}{where}{status}"
 
 
 def fracture_criterion(
@@ -119,61 +171,70 @@ def fracture_criterion(
     here = [s for s in fractures if level in s.levels]
     elsewhere = [s for s in fractures if not s.levels]
     if confirmed := [s for s in here if s.confirmed]:
-        return judge.met(cite(_evidence(confirmed)))
+        return judge.met(cite(_evidence(confirmed, _NEOPLASTIC)))
     if at is None:
         return judge.unknown(
-            f"no scored lesion at {level}", action="record the metastasis and its collapse"
+            f"no scored lesion at {level}",
+            action="record the metastasis and its collapse",
+            finding=f"no fracture or instability recorded at {level}",
         )
     collapse, evidence = _collapse(at)
     total = at.result.total
-    if collapse and collapse <= _FRACTURE and not _dated(evidence):
+    if collapse and collapse <= _FRACTURE and not dated(evidence):
         return judge.met(f"collapse at {level}: {cite(evidence)}")
     if firm_total(at.result, at.bases).low >= _CONSULT_FROM:
         return judge.met(f"SINS {total} at {level} (≥ {_CONSULT_FROM})")
     if collapse and collapse <= _NO_FRACTURE and total.high < _CONSULT_FROM:
-        return judge.unmet(f"no collapse at {level} ({cite(evidence)}) and SINS {total}")
+        return judge.unmet(
+            f"no collapse at {level} ({cite(evidence)}) and SINS {total}",
+            finding=f"no fracture or instability at {level} (no collapse, SINS {total})",
+        )
     why = [f"collapse at {level}: {cite(evidence) or 'not recorded'}", f"SINS {total}"]
     if here:
-        why.append(f"unconfirmed pathological fracture at {level}: {cite(_evidence(here))}")
+        why.append(
+            f"unconfirmed pathological fracture at {level}: {cite(_evidence(here, _NEOPLASTIC))}"
+        )
     if elsewhere:
-        why.append(f"pathological fracture without a level: {cite(_evidence(elsewhere))}")
-    action = REASSESS if _dated(evidence) else "record vertebral-body-collapse at the level"
-    return judge.unknown("; ".join(why), action=action)
-
-
-def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
-    judge = Judge(4, "No neurological deficit")
-    if palsy is None:
-        return judge.unknown(
-            "no Frankel grade or AIS recorded", action="examine and record frankel-grade"
+        why.append(
+            f"pathological fracture without a level: {cite(_evidence(elsewhere, _NEOPLASTIC))}"
         )
-    shown = cite(palsy.evidence)
-    if any(g is not Frankel.E for g in palsy.values):
-        grades = "/".join(sorted(g.value for g in palsy.values))
-        return judge.unmet(
-            f"Frankel/AIS {grades}: {shown}", action=_DECOMPRESSION, finding=f"Frankel/AIS {grades}"
-        )
-    if _dated(palsy.evidence):
-        return judge.unknown(f"Frankel E, dated: {shown}", action=REASSESS)
-    return judge.met(f"Frankel E: {shown}")
+    stale = dated(evidence)
+    action = REASSESS if stale else "record vertebral-body-collapse at the level"
+    finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"
+    return judge.unknown("; ".join(why), action=action, finding=finding)
 
 
-def compression_criterion(level: str, grade: Chosen[Bilsky] | None) -> Criterion:
+def compression_criterion(
+    level: str, grade: Chosen[Bilsky] | None, *, cement: bool = False, placed: bool = True
+) -> Criterion:
+    """Unmet by Bilsky 2–3 at the level; for cement, Bilsky 1b–1c there is unknown (an epidural
+    tumour against the dura or the cord: cement may leak into the canal). A grade recorded
+    without a level (``placed`` False) counts here but is said as "level not recorded"."""
     judge = Judge(5, "No epidural compression needing decompression")
+    where = f" at {level}" if placed else ", level not recorded"
     if grade is None:
         return judge.unknown(
             f"no Bilsky grade at {level}",
             action="record epidural-spinal-cord-compression (Bilsky) from MRI",
+            finding=f"no Bilsky grade at {level}",
         )
     shown = cite(grade.evidence)
     if high := sorted(g.value.removeprefix("bilsky-") for g in grade.values if g.high_grade):
         return judge.unmet(
             f"high-grade compression (Bilsky 2–3): {shown}",
-            action=_DECOMPRESSION,
-            finding=f"Bilsky {'/'.join(high)} at {level}",
+            action=DECOMPRESSION,
+            finding=f"Bilsky {'/'.join(high)}{where}{on_day(grade.evidence)}",
         )
-    if _dated(grade.evidence):
-        return judge.unknown(f"Bilsky 0–1c, dated: {shown}", action=REASSESS)
+    if cement and grade.values & _EPIDURAL:
+        return judge.unknown(
+            f"epidural tumour (Bilsky 1b–1c) at a cemented level: {shown}",
+            action="spine team review before cement",
+            finding=f"epidural tumour{where}: cement-leak risk — spine team review",
+        )
+    if dated(grade.evidence):
+        return judge.unknown(
+            f"Bilsky 0–1c, dated: {shown}", action=REASSESS, finding=f"Bilsky{where}, dated"
+        )
     return judge.met(f"Bilsky 0–1c: {shown}")
 
 
@@ -183,23 +244,41 @@ def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
     if not relevant:
         return judge.met("no osteoporotic or traumatic vertebral fracture recorded")
     if confirmed := [s for s in relevant if s.confirmed]:
-        return judge.unmet(cite(_evidence(confirmed)), action="confirm the tumour cause (biopsy)")
+        return judge.unmet(
+            cite(_evidence(confirmed, _OTHER_CAUSE)),
+            action="confirm the tumour cause (biopsy)",
+            finding="osteoporotic or traumatic fracture recorded — confirm tumour cause (biopsy)",
+        )
     return judge.unknown(
-        cite(_evidence(relevant)), action="confirm or refute the fracture's cause (biopsy)"
+        cite(_evidence(relevant, _OTHER_CAUSE)),
+        action="confirm or refute the fracture's cause (biopsy)",
+        finding="possible osteoporotic or traumatic fracture — confirm its cause",
     )
 
 
-def level_criteria(level: str, result: PatientResult, *, instrumented: bool) -> list[Criterion]:
-    """Criteria 1–6 at a level; an instrumented level is not judged by 2, 3 and 5."""
+def metastasis_levels(result: PatientResult) -> list[str]:
+    """Every level a metastasis is recorded at, scored or not, in anatomical order."""
+    levels = {lv.level for lv in result.levels} | {
+        lv for lv, _ in result.assessment.unscored if lv in LEVELS
+    }
+    return sorted(levels, key=level_order)
+
+
+def level_criteria(
+    level: str, result: PatientResult, *, instrumented: bool, cement: bool = False
+) -> list[Criterion]:
+    """Criteria 1, 2, 3, 5 and 6 at a level; an instrumented level is not judged by 2, 3 and 5."""
     safety = result.assessment.safety
     at = result.level(level)
     out = [level_criterion(level)]
     if not instrumented:
-        out.append(tumour_criterion(level, at))
+        out.append(tumour_criterion(level, at, metastasis_levels(result)))
         out.append(fracture_criterion(level, at, safety.neoplastic_fractures))
-    out.append(neurology_criterion(safety.palsy))
-    if not instrumented:
         grade = at.assessment.compression if at is not None else safety.compression_at(level)
-        out.append(compression_criterion(level, grade))
+        own = safety.compression.get(level)
+        placed = grade is None or (
+            own is not None and {ev.ref for ev in grade.evidence} <= {ev.ref for ev in own.evidence}
+        )
+        out.append(compression_criterion(level, grade, cement=cement, placed=placed))
     out.append(other_cause_criterion(level, safety.other_fractures))
     return out

@@ -4,30 +4,24 @@ The ordered levels are the ServiceRequest's bodySite. For a vertebroplasty or ky
 ordered level is treated. For a fixation the treated levels are those of the metastasis
 Conditions named by ``reasonReference``, else the ordered levels that carry a metastasis; the
 other ordered levels are instrumented (the screws go into the neighbouring vertebrae). With no
-level ordered, every scored level is a candidate and the card asks to record the level.
+level ordered, every scored level is a candidate and the card asks to record the level. A spine
+order the mappings do not recognise is checked by the patient-wide criteria only (recognise.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.sites import resolve_site
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
+from adapter.procedure.recognise import Kind, decompression, order_kind, order_name
 from adapter.scoring import level_order
 from adapter.vocabulary import SINS_LOCATION
 
-__all__ = ["Kind", "Order", "procedure_orders", "treated_levels"]
-
-Kind = Literal["augmentation", "fixation"]
-_VALUE_SETS: tuple[tuple[str, Kind], ...] = (
-    ("spinal-fixation-procedure", "fixation"),  # first: a combined order takes fixation's rules
-    ("vertebral-augmentation-procedure", "augmentation"),
-)
-_NAMES: dict[Kind, str] = {"augmentation": "Vertebroplasty/kyphoplasty", "fixation": "Fixation"}
+__all__ = ["Kind", "Order", "decompressed_levels", "procedure_orders", "treated_levels"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +32,7 @@ class Order:
     kind: Kind
     levels: tuple[str, ...]  # the ordered levels (bodySite), anatomical order
     unplaced: tuple[str, ...]  # ordered bodySites that name no level
+    name: str = ""  # how a card names it: "Vertebroplasty", "Pedicle screw fixation", …
 
     @property
     def reference(self) -> str:
@@ -45,39 +40,60 @@ class Order:
 
     @property
     def display(self) -> str:
-        return self.record.text or _NAMES[self.kind]
+        return self.name or self.record.text or "Spine procedure"
 
+    @property
+    def recognised(self) -> bool:
+        return self.kind != "unrecognised"
 
-def _kind(record: OrderRecord, term: Terminology) -> Kind | None:
-    for value_set, kind in _VALUE_SETS:
-        if any(term.in_value_set(value_set, c.system, c.code) for c in record.codes):
-            return kind
-    return None
+    @property
+    def cement(self) -> bool:
+        return self.kind == "augmentation"
+
+    @property
+    def code(self) -> str:
+        """The order's codes as sent, for "not recognised (code …)"."""
+        return ", ".join(c.code for c in self.record.codes) or "none"
 
 
 def procedure_orders(
     records: Sequence[OrderRecord], selections: Sequence[str] | None, hook: str, term: Terminology
 ) -> list[Order]:
-    """The orders to check: draft ServiceRequests in the procedure ValueSets (order-sign: also
-    active, for revised orders being re-signed); for order-select only the selected ones."""
+    """The orders to check: draft ServiceRequests that are spine procedures, recognised or not
+    (order-sign: also active, for revised orders being re-signed); for order-select only the
+    selected ones."""
     statuses = {"draft", "active"} if hook == "order-sign" else {"draft"}
     wanted = set(selections or ()) if hook == "order-select" else None
     orders = []
     for record in records:
         if record.status not in statuses or (wanted is not None and record.reference not in wanted):
             continue
-        kind = _kind(record, term)
+        kind = order_kind(record, term)
         if kind is None:
             continue
         sites = [resolve_site(concept, term) for concept in record.body_sites]
         levels = sorted({s.level for s in sites if s.level is not None}, key=level_order)
         unplaced = tuple(s.label for s in sites if s.level is None)
-        orders.append(Order(record, kind, tuple(levels), unplaced))
+        name = order_name(record, kind, term)
+        orders.append(Order(record, kind, tuple(levels), unplaced, name))
     return orders
 
 
+def decompressed_levels(records: Sequence[OrderRecord], term: Terminology) -> frozenset[str]:
+    """The levels a request's draft decompression orders decompress (for criterion 8)."""
+    levels: set[str] = set()
+    for record in records:
+        if record.status in ("draft", "active") and decompression(record, term):
+            sites = (resolve_site(concept, term) for concept in record.body_sites)
+            levels |= {s.level for s in sites if s.level is not None}
+    return frozenset(levels)
+
+
 def treated_levels(order: Order, result: PatientResult) -> tuple[list[str], list[str]]:
-    """(treated levels, instrumented levels) of an order for this patient."""
+    """(treated levels, instrumented levels) of an order for this patient; an unrecognised order
+    is judged at no level."""
+    if not order.recognised:
+        return [], []
     scored = [lv.level for lv in result.levels]
     if order.kind == "augmentation" or not order.levels:
         reasons = _reason_levels(order, result) if order.kind == "fixation" else []

@@ -16,6 +16,9 @@ ICD = "http://hl7.org/fhir/sid/icd-10-cm"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 CPT = "http://www.ama-assn.org/go/cpt"
+SNOMED = "http://snomed.info/sct"
+ICD10PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
+OPCS4 = "https://fhir.hl7.org.uk/Id/opcs-4"
 ATC = "http://www.whocc.no/atc"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 NOW = "2024-06-01T09:00:00Z"
@@ -103,17 +106,33 @@ def default_patient(*, drop: tuple[str, ...] = (), sins: dict[str, str] | None =
 
 
 def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),
-          status: str = "draft") -> Resource:  # fmt: skip
+          status: str = "draft", system: str = CPT, text: str | None = None,
+          display: str | None = None, category: str | None = None) -> Resource:  # fmt: skip
+    """A ServiceRequest; ``category`` a SNOMED CT code (387713003 surgical, 363679005 imaging)."""
+    coding = {"system": system, "code": code, **({"display": display} if display else {})}
     res: Resource = {
         "resourceType": "ServiceRequest", "id": oid, "status": status, "intent": "order",
-        "code": {"coding": [{"system": CPT, "code": code}]},
+        "code": {"coding": [coding], **({"text": text} if text else {})},
         "subject": {"reference": f"Patient/{P}"},
     }  # fmt: skip
+    if category:
+        res["category"] = [{"coding": [{"system": SNOMED, "code": category}]}]
     if levels:
         res["bodySite"] = [site(level)[0] for level in levels]
     if reasons:
         res["reasonReference"] = [{"reference": f"Condition/{r}"} for r in reasons]
     return res
+
+
+def procedure(pid: str, code: str, *levels: str, when: str = RECENT, system: str = CPT,
+              status: str = "completed") -> Resource:  # fmt: skip
+    """A Procedure done at these levels (a completed treatment by default)."""
+    return {
+        "resourceType": "Procedure", "id": pid, "status": status,
+        "subject": {"reference": f"Patient/{P}"},
+        "code": {"coding": [{"system": system, "code": code}]},
+        "bodySite": [site(level)[0] for level in levels], "performedDateTime": when,
+    }  # fmt: skip
 
 
 def draft_orders(*orders: Resource) -> Resource:

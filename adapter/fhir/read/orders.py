@@ -24,6 +24,17 @@ class OrderRecord(NamedTuple):
     body_sites: tuple[tuple[Coding, ...], ...]
     reasons: tuple[str, ...]  # reasonReference, normalised
     patient: str | None = None  # the patient's id, when read from a patient's record
+    displays: tuple[str, ...] = ()  # code.coding[].display, as the EHR sent them
+    categories: tuple[tuple[Coding, ...], ...] = ()  # category, one tuple per CodeableConcept
+
+
+def _displays(concept: Any) -> tuple[str, ...]:
+    codings_ = concept.get("coding") if isinstance(concept, Mapping) else None
+    return tuple(
+        c["display"]
+        for c in (codings_ if isinstance(codings_, list) else ())
+        if isinstance(c, Mapping) and isinstance(c.get("display"), str) and c["display"]
+    )
 
 
 def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
@@ -47,6 +58,8 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
             )
             if r is not None
         ),
+        displays=_displays(concept),
+        categories=concepts(resource.get("category")),
     )
 
 

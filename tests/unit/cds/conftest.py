@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from adapter.cds.app import create_app
 from adapter.cds.settings import Issuer, Settings
 from adapter.fhir.read.record_list import RECORD_LIST
+from adapter.mapping.terminology import Terminology
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT / "fixtures" / "seed"
@@ -93,8 +94,8 @@ def settings(tmp_path) -> Settings:
 
 
 @asynccontextmanager
-async def client_for(settings: Settings):
-    app = create_app(settings)
+async def client_for(settings: Settings, terminology: Terminology | None = None):
+    app = create_app(settings, terminology=terminology)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.records import NOW, condition, default_patient, draft_orders, finding, order
+from tests.support.records import (
+    CPT,
+    ICD10PCS,
+    NOW,
+    OPCS4,
+    SNOMED,
+    condition,
+    default_patient,
+    draft_orders,
+    finding,
+    order,
+)
 from tests.unit.cds.conftest import prefetch_for
 
 pytestmark = pytest.mark.anyio
@@ -50,22 +61,23 @@ def statuses(card: dict, level: str) -> list[str]:
     lines = card["detail"].splitlines()
     start = lines.index(f"**{level}**")
     rows = [ln for ln in lines[start:] if ln.startswith("| ") and "**" in ln]
-    return [row.split(" | ")[2].strip("*") for row in rows[:7]]
+    return [row.split(" | ")[2].strip("*") for row in rows[:8]]
 
 
 async def test_a_vertebroplasty_meeting_every_criterion_is_info_never_indicated(client):
     (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511", "T12")]))
     assert card["indicator"] == "info"
-    assert (
-        card["summary"]
-        == "Vertebroplasty/kyphoplasty at T12: meets the case series' selection criteria"
-    )
-    assert statuses(card, "T12") == ["met"] * 7
+    assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+    assert statuses(card, "T12") == ["met"] * 8
     detail = card["detail"]
     assert "SINS at T12: 10 (potentially unstable (indeterminate))" in detail
     assert "not a criterion" in detail and "revised Tokuhashi 6–13" in detail
-    assert "Not checked: infection, cardiopulmonary fitness, the patient's wishes." in detail
+    assert "Not checked: cardiopulmonary fitness, the patient's wishes." in detail
+    assert "infection" not in detail.split("Not checked:")[1]
     assert "indicated" not in (card["summary"] + detail).replace("not an indication", "")
+    # dates as clinicians read them, no resource ids (contract §4 v3)
+    assert "Frankel grade: E (30 May 2024)" in detail
+    assert "Observation/" not in detail and "T09:00" not in detail
 
 
 async def test_order_select_is_its_own_service_and_checks_the_selection(client):
@@ -103,14 +115,17 @@ async def test_a_cervical_order_is_outside_the_population_studied(client):
     assert card["indicator"] == "warning"
 
 
-async def test_a_deceased_patient_gets_one_info_card(client):
+@pytest.mark.parametrize(("path", "hook"), [(SIGN, "order-sign"), (SELECT, "order-select")])
+async def test_a_deceased_patient_s_spine_order_warns_to_check_the_identity(client, path, hook):
     resources = default_patient()
     resources[0]["deceasedDateTime"] = "2024-05-31"
-    (card,) = await cards(
-        client, SIGN, body("order-sign", [order("vp", "22511", "T12")], resources)
+    payload = body(hook, [order("vp", "22511", "T12")], resources, selections=["ServiceRequest/vp"])
+    (card,) = await cards(client, path, payload)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == (
+        "Vertebroplasty T12: recorded as deceased on 31 May 2024 — check the patient's identity"
     )
-    assert card["indicator"] == "info" and "died 2024-05-31" in card["summary"]
-    assert "recommend" not in card["summary"].replace("no score or recommendation", "")
+    assert "| 1 |" not in card["detail"]  # no criterion judged: no recommendation
 
 
 async def test_orders_this_service_does_not_check_need_no_data(client):
@@ -136,7 +151,7 @@ async def test_local_thresholds_from_the_environment_apply_to_the_check(monkeypa
     monkeypatch.setenv("SPINEMETS_PLATELETS_MIN_AUGMENTATION", "250")
     async with client_for(load_settings(state_dir=tmp_path)) as local:
         (card,) = await cards(local, SIGN, payload)
-    assert statuses(card, "T12")[-1] == "unmet"
+    assert statuses(card, "T12")[6] == "unmet"  # criterion 7
     assert "(≥ 250)" in card["detail"] and card["indicator"] == "warning"
 
 
@@ -147,3 +162,104 @@ def test_an_unusable_threshold_stops_the_service_before_it_starts(monkeypatch):
     monkeypatch.setenv("SPINEMETS_INR_MAX", "high")
     with pytest.raises(ConfigurationError, match="SPINEMETS_INR_MAX"):
         load_settings()
+
+
+# --- contract §5 v3: every order, named ---
+
+REASONS = "http://spinemets.org/fhir/CodeSystem/override-reason"
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "name"),
+    [(CPT, "22523", "Kyphoplasty"), (SNOMED, "392010000", "Vertebroplasty"),
+     (ICD10PCS, "0PU43JZ", "Vertebroplasty/kyphoplasty"), (OPCS4, "V44.4", "Vertebroplasty")],
+)  # fmt: skip
+async def test_an_order_in_any_code_system_gets_its_card(client, system, code, name):
+    payload = body("order-sign", [order("o", code, "T12", system=system)])
+    (card,) = await cards(client, SIGN, payload)
+    assert card["summary"] == f"{name} T12: meets the case series' selection criteria"
+
+
+async def test_two_orders_in_one_request_get_two_named_cards(client):
+    resources = default_patient(extra=(condition("met-l2", "C79.51", level="L2"),))
+    orders = [order("a", "22511", "T12"), order("b", "22511", "L1")]
+    a, b = await cards(client, SIGN, body("order-sign", orders, resources))
+    assert a["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+    assert b["summary"].startswith(
+        "Vertebroplasty L1: No metastasis recorded at L1 (metastases: T12, L2) — check the level"
+    )
+    assert a["uuid"] != b["uuid"]
+
+
+async def test_two_identical_orders_are_told_apart(client):
+    orders = [order("a", "22511", "T12"), order("b", "22511", "T12")]
+    a, b = await cards(client, SIGN, body("order-sign", orders))
+    assert a["summary"].startswith("Duplicate order 1 of 2 — Vertebroplasty T12: ")
+    assert b["summary"].startswith("Duplicate order 2 of 2 — Vertebroplasty T12: ")
+
+
+async def test_an_unrecognised_spine_order_is_never_silent(client):
+    spinal = order("f", "LOC-77", "L2", system="http://hospital.example/codes",
+                   text="Posterior lumbar interbody fusion with cage and bone graft, two levels")  # fmt: skip
+    (card,) = await cards(client, SIGN, body("order-sign", [spinal]))
+    assert card["indicator"] == "info"
+    summary = card["summary"]
+    assert len(summary) < 140 and summary.endswith("…")
+    assert summary.startswith("Posterior lumbar interbody fusion")
+    assert summary[:-1].endswith("spine procedure not recognised — level criteria not checked")
+    assert (
+        "**Patient-wide criteria**" in card["detail"]
+        and "| 9 | No active infection" in card["detail"]
+    )
+
+
+async def test_a_local_code_is_checked_with_the_site_s_map(tmp_path):
+    from adapter.cds.settings import load_settings
+    from adapter.mapping.terminology import load_terminology
+    from tests.unit.cds.conftest import client_for
+    from tests.unit.procedure.test_recognition import LOCAL, local_map
+
+    term = load_terminology(local_map=local_map(tmp_path, {"VP": (CPT, "22511")}))
+    payload = body("order-sign", [order("o", "VP", "T12", system=LOCAL)])
+    async with client_for(load_settings(state_dir=tmp_path), terminology=term) as local:
+        (card,) = await cards(local, SIGN, payload)
+    assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+
+
+async def test_cards_offer_override_reasons_and_feedback_takes_them(client, settings):
+    from adapter.cds.feedback import FeedbackStore
+
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511", "T12")]))
+    offered = card["overrideReasons"]
+    assert [r["display"] for r in offered] == [
+        "Criteria reviewed by the spine team",
+        "Patient informed and consents to the risk",
+        "Data in the record are wrong",
+    ]
+    assert {r["system"] for r in offered} == {REASONS}
+    item = {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2024-06-01T09:05:00Z",
+            "overrideReason": {"reason": offered[0], "userComment": "MDT 31 May"}}  # fmt: skip
+    response = await client.post(f"{SIGN}/feedback", json={"feedback": [item]})
+    assert response.status_code == 200
+    (count,) = FeedbackStore(settings.feedback_path).counts()
+    assert (count.card, count.overridden, count.reasons) == (
+        card["uuid"],
+        1,
+        {"spine-team-reviewed": 1},
+    )
+
+
+async def test_the_check_reads_completed_treatments_radiotherapy_and_fixation(client):
+    """Procedures are in the check's prefetch: a fixation done at T12 means cement is not alone,
+    and radiotherapy to T12 within 90 days is named."""
+    from tests.support.records import procedure
+    from tests.unit.procedure.test_verdicts import SINS_14
+
+    done = (procedure("psf", "22842", "T11", "T12", "L1", when="2024-04-01T09:00:00Z"),
+            procedure("sbrt", "77373", "T12", when="2024-04-20T09:00:00Z"))  # fmt: skip
+    resources = default_patient(sins=SINS_14, extra=done)
+    (card,) = await cards(
+        client, SIGN, body("order-sign", [order("vp", "22511", "T12")], resources)
+    )
+    assert "unstable" not in card["summary"]
+    assert "- SBRT T12 on 20 Apr 2024 — wound and fracture risk." in card["detail"]

@@ -1,0 +1,93 @@
+"""Warnings about an order that are not selection criteria (contract §5 v3): cement alone at an
+unstable level, and a fixation whose screws go into tumour.
+
+"Alone" means no fixation order at that level in the same request and no completed fixation
+there (PatientAssessment.treatments). Unstable means SINS certainly 13 or more (dated findings
+may raise this alarm, as §4 allows, and the text says so), or alignment ``subluxation``, or
+posterolateral involvement ``bilateral`` whatever the total: cement cannot treat translation or
+posterior destruction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapter.pipeline import LevelResult, firm_total
+from adapter.procedure.ask import Ask
+from adapter.procedure.criteria import metastasis_levels
+from adapter.scoring import Alignment, Posterolateral
+from adapter.vocabulary import SINS
+
+__all__ = ["Concern", "order_concerns"]
+
+_UNSTABLE_FROM = SINS.band("sins-unstable").low
+_COMBINED = "the case series combined cement with pedicle screw fixation"
+
+
+@dataclass(frozen=True, slots=True)
+class Concern:
+    """A warning about the order: the finding for a summary, the detail for the card."""
+
+    finding: str
+    detail: str
+
+
+def _fixed(ask: Ask, level: str) -> bool:
+    """A fixation at the level: ordered in the same request, or completed before."""
+    ordered = any(o.kind == "fixation" and level in o.levels for o in ask.others)
+    done = any("fixation" in t.kinds and t.at(level) for t in ask.result.assessment.treatments)
+    return ordered or done
+
+
+def _unstable(at: LevelResult) -> str | None:
+    """Why the level is too unstable for cement alone, in a few words; None when it is not."""
+    inputs = at.assessment.inputs
+    total = at.result.total
+    if total.low >= _UNSTABLE_FROM:
+        dated = firm_total(at.result, at.bases).low < _UNSTABLE_FROM
+        return f"SINS {total}{' (dated)' if dated else ''}, unstable"
+    if inputs.alignment.known and inputs.alignment.values == {Alignment.SUBLUXATION}:
+        return f"subluxation at {at.level}"
+    if inputs.posterolateral.known and inputs.posterolateral.values == {Posterolateral.BILATERAL}:
+        return f"bilateral posterolateral involvement at {at.level}"
+    return None
+
+
+def _cement_alone(ask: Ask, levels: list[str]) -> list[Concern]:
+    out = []
+    for level in levels:
+        at = ask.result.level(level)
+        why = _unstable(at) if at is not None else None
+        if why is None or _fixed(ask, level):
+            continue
+        prefix = f"{level}: " if len(levels) > 1 and why.startswith("SINS") else ""
+        out.append(
+            Concern(
+                f"{prefix}{why}: {_COMBINED}",
+                f"Cement alone at {level} ({why}): no fixation ordered or recorded there; "
+                f"{_COMBINED} — consider surgical review.",
+            )
+        )
+    return out
+
+
+def _screws_in_tumour(ask: Ask, instrumented: list[str]) -> list[Concern]:
+    tumour = [lv for lv in instrumented if lv in set(metastasis_levels(ask.result))]
+    if not tumour:
+        return []
+    named = ", ".join(tumour)
+    return [
+        Concern(
+            f"metastasis at instrumented level {named}: screw purchase in tumour",
+            f"The screws go into {named}, which carries a metastasis: screw purchase in tumour "
+            "— review the construct (levels to instrument, cement augmentation of the screws).",
+        )
+    ]
+
+
+def order_concerns(ask: Ask, treated: list[str], instrumented: list[str]) -> tuple[Concern, ...]:
+    if ask.order.cement:
+        return tuple(_cement_alone(ask, treated))
+    if ask.order.kind == "fixation":
+        return tuple(_screws_in_tumour(ask, instrumented))
+    return ()

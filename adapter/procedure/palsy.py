@@ -1,0 +1,43 @@
+"""Criterion 4, no neurological deficit (contract §5): patient-wide, from the latest Frankel grade
+or AIS. A–D is unmet (suspected cord compression: the card is critical); a dated E is unknown."""
+
+from __future__ import annotations
+
+from adapter.mapping.findings import Chosen
+from adapter.procedure.criteria import (
+    DECOMPRESSION,
+    REASSESS,
+    Criterion,
+    Judge,
+    cite,
+    dated,
+    on_day,
+)
+from adapter.scoring import Frankel
+
+__all__ = ["neurology_criterion"]
+
+
+def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
+    judge = Judge(4, "No neurological deficit")
+    if palsy is None:
+        return judge.unknown(
+            "no Frankel grade or AIS recorded",
+            action="examine and record frankel-grade",
+            finding="no Frankel/AIS grade recorded",
+        )
+    shown = cite(palsy.evidence)
+    if any(g is not Frankel.E for g in palsy.values):
+        grades = "/".join(sorted(g.value for g in palsy.values))
+        return judge.unmet(
+            f"Frankel/AIS {grades}: {shown}",
+            action=DECOMPRESSION,
+            finding=f"Frankel/AIS {grades}{on_day(palsy.evidence)}",
+        )
+    if dated(palsy.evidence):
+        return judge.unknown(
+            f"Frankel E, dated: {shown}",
+            action=REASSESS,
+            finding=f"Frankel E{on_day(palsy.evidence)}",  # " (3 Mar 2026, dated)"
+        )
+    return judge.met(f"Frankel E: {shown}")

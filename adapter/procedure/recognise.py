@@ -1,0 +1,99 @@
+"""What a draft order is (contract §5 v3): a vertebroplasty or kyphoplasty, a fixation, a spine
+procedure the mappings do not know, or none of these — and how a card names it.
+
+Recognition is by the procedure ValueSets (CPT, SNOMED CT, ICD-10-PCS, OPCS-4 and a site's local
+map, all data in mappings/). An order they do not hold still counts as a spine procedure when its
+code's display or its text names one (vertebroplasty, kyphoplasty, cement or vertebral
+augmentation, pedicle screws, spinal fixation, or "fusion" as a whole word beside spine, spinal,
+cervical, thoracic or lumbar), or when its category is a surgical procedure and its bodySite a
+vertebra. An imaging order (category imaging) is never one: "MRI after lumbar fusion" is not.
+A decompression order gets no card of its own (the case series' criteria are not about it); the
+levels it decompresses are known to the check of the other orders of the same request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+from adapter.fhir.read.orders import OrderRecord
+from adapter.fhir.read.records import Coding
+from adapter.mapping.sites import resolve_site
+from adapter.mapping.terminology import Terminology
+
+__all__ = ["Kind", "decompression", "order_kind", "order_name"]
+
+Kind = Literal["augmentation", "fixation", "unrecognised"]
+_VALUE_SETS: tuple[tuple[str, Kind], ...] = (
+    ("spinal-fixation-procedure", "fixation"),  # first: a combined order takes fixation's rules
+    ("vertebral-augmentation-procedure", "augmentation"),
+)
+_SPINE = r"(?:spine|spinal|cervical|thoracic|lumbar)"
+_NEAR = r"(?:\W+\w+){0,2}?\W+"  # beside: at most two words between
+_SPINE_WORDS = re.compile(
+    r"\b(?:vertebroplast\w*|kyphoplast\w*|cement\s+augmentation|vertebral(?:\s+body)?\s+"
+    r"augmentation|pedicle\s+screws?|spinal\s+fixation|fixation\s+of\s+(?:the\s+)?spine|"
+    rf"{_SPINE}{_NEAR}fusion|fusion{_NEAR}{_SPINE})\b",
+    re.IGNORECASE,
+)
+_NAMES: tuple[tuple[str, str], ...] = (  # (word in a display or text, how the card names it)
+    ("kyphoplasty", "Kyphoplasty"),
+    ("vertebroplasty", "Vertebroplasty"),
+)
+_KIND_NAMES: dict[Kind, str] = {
+    "augmentation": "Vertebroplasty/kyphoplasty",
+    "fixation": "Pedicle screw fixation",
+    "unrecognised": "Surgical order",
+}
+
+
+def _in(term: Terminology, value_set: str, codes: Iterable[Coding]) -> bool:
+    return any(term.in_value_set(value_set, c.system, c.code) for c in codes)
+
+
+def _words(record: OrderRecord, term: Terminology) -> list[str]:
+    """Every name the order goes by: its text, the EHR's displays, our displays of its codes
+    (and of the codes a local code maps to)."""
+    pairs = [(c.system, c.code) for c in record.codes if c.system is not None]
+    pairs += [alias for pair in pairs for alias in term.local.get(pair, ())]
+    ours = [term.display(system, code) for system, code in pairs]
+    return [w for w in (record.text, *record.displays, *ours) if w]
+
+
+def _looks_spinal(record: OrderRecord, term: Terminology) -> bool:
+    if any(_in(term, "imaging-order-category", cat) for cat in record.categories):
+        return False
+    if any(_SPINE_WORDS.search(w) for w in (record.text, *record.displays) if w):
+        return True
+    surgical = any(_in(term, "surgical-order-category", cat) for cat in record.categories)
+    if not surgical or decompression(record, term):
+        return False  # a decompression is not the case series' procedure (criterion 8 reads it)
+    return any(resolve_site(site, term).level is not None for site in record.body_sites)
+
+
+def decompression(record: OrderRecord, term: Terminology) -> bool:
+    """A decompression, separation surgery or corpectomy order (ValueSet in mappings/)."""
+    return _in(term, "spinal-decompression-procedure", record.codes)
+
+
+def order_kind(record: OrderRecord, term: Terminology) -> Kind | None:
+    """What the order is, or None when it is no spine procedure at all."""
+    for value_set, kind in _VALUE_SETS:
+        if _in(term, value_set, record.codes):
+            return kind
+    return "unrecognised" if _looks_spinal(record, term) else None
+
+
+def order_name(record: OrderRecord, kind: Kind, term: Terminology) -> str:
+    """How a card names the order: "Vertebroplasty", "Kyphoplasty", "Pedicle screw fixation";
+    an unrecognised order by its own text or display."""
+    words = _words(record, term)
+    if kind == "unrecognised":
+        return words[0] if words else _KIND_NAMES[kind]
+    if kind == "augmentation":
+        lowered = " ".join(words).lower()
+        named = [name for word, name in _NAMES if word in lowered]
+        if len(named) == 1:
+            return named[0]
+    return _KIND_NAMES[kind]

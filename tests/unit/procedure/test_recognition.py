@@ -1,0 +1,202 @@
+"""Order recognition (contract §5 v3): the procedure ValueSets in CPT (current and deleted codes),
+SNOMED CT, ICD-10-PCS and OPCS-4, a site's local ConceptMap, and spine orders that are not
+recognised but look like one. The index procedure of §6 is recognised the same way."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from adapter.errors import ConfigurationError
+from adapter.fhir.read.orders import read_orders
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping import terminology
+from adapter.mapping.followup import extract_follow_up
+from adapter.mapping.terminology import default_terminology, load_terminology
+from adapter.pipeline import patient_records
+from adapter.procedure.orders import procedure_orders
+from tests.support.records import (
+    CPT,
+    ICD10PCS,
+    NOW,
+    OPCS4,
+    SNOMED,
+    default_patient,
+    draft_orders,
+    order,
+    procedure,
+)
+
+TERM = default_terminology()
+LOCAL = "http://hospital.example/procedure-codes"
+SURGICAL, IMAGING = "387713003", "363679005"
+
+
+def kinds(*orders, term=TERM) -> list[tuple[str, str]]:
+    found = procedure_orders(read_orders(draft_orders(*orders)), None, "order-sign", term)
+    return [(o.kind, o.name) for o in found]
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "kind", "name"),
+    [
+        (CPT, "22511", "augmentation", "Vertebroplasty"),
+        (CPT, "22513", "augmentation", "Kyphoplasty"),
+        (CPT, "22523", "augmentation", "Kyphoplasty"),  # deleted in 2015, still in records
+        (CPT, "22520", "augmentation", "Vertebroplasty"),
+        (CPT, "22842", "fixation", "Pedicle screw fixation"),
+        (SNOMED, "392010000", "augmentation", "Vertebroplasty"),
+        (ICD10PCS, "0QU03JZ", "augmentation", "Vertebroplasty/kyphoplasty"),  # PCS: either
+        (ICD10PCS, "0PH434Z", "fixation", "Pedicle screw fixation"),
+        (OPCS4, "V44.4", "augmentation", "Vertebroplasty"),
+        (OPCS4, "V44.5", "augmentation", "Kyphoplasty"),
+    ],
+)
+def test_orders_are_recognised_in_every_code_system(system, code, kind, name):
+    assert kinds(order("o", code, "T12", system=system)) == [(kind, name)]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"text": "Percutaneous vertebroplasty"}, "Percutaneous vertebroplasty"),
+        ({"display": "Balloon kyphoplasty"}, "Balloon kyphoplasty"),
+        ({"text": "Cement augmentation T12"}, "Cement augmentation T12"),
+        ({"text": "Insert pedicle screws"}, "Insert pedicle screws"),
+        ({"text": "Posterior spinal fixation"}, "Posterior spinal fixation"),
+        ({"text": "Lumbar interbody fusion"}, "Lumbar interbody fusion"),
+        ({"text": "Fusion of the lumbar spine"}, "Fusion of the lumbar spine"),
+        ({"category": SURGICAL}, "Surgical order"),  # surgical, at a vertebra
+    ],
+)
+def test_an_unrecognised_order_that_looks_like_a_spine_procedure_is_checked(extra, expected):
+    assert kinds(order("o", "X-1", "T12", system=LOCAL, **extra)) == [("unrecognised", expected)]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"text": "Blood transfusion"},  # "fusion" inside a word
+        {"text": "Fusion of ankle joint"},  # not beside a spinal word
+        {"text": "Breast augmentation"},
+        {"text": "MRI lumbar spine after fusion", "category": IMAGING},  # imaging never counts
+        {"text": "Vertebroplasty planning CT", "category": IMAGING},
+        {"category": IMAGING},
+        {"text": "Physiotherapy"},  # at a vertebra, but not surgical
+    ],
+)
+def test_what_is_not_a_spine_procedure_gets_no_card(extra):
+    assert kinds(order("o", "X-1", "T12", system=LOCAL, **extra)) == []
+
+
+def test_a_surgical_order_that_names_no_vertebra_is_not_taken_for_a_spine_procedure():
+    assert kinds(order("o", "X-1", system=LOCAL, category=SURGICAL)) == []
+
+
+def local_map(tmp_path, targets: dict[str, tuple[str, str]]):
+    """A site's ConceptMap: local code → (system, code)."""
+    groups: dict[str, list] = {}
+    for local, (system, code) in targets.items():
+        element = {"code": local, "target": [{"code": code, "equivalence": "equivalent"}]}
+        groups.setdefault(system, []).append(element)
+    res = {
+        "resourceType": "ConceptMap", "id": "local", "status": "active",
+        "group": [{"source": LOCAL, "target": s, "element": e} for s, e in groups.items()],
+    }  # fmt: skip
+    path = tmp_path / "local-procedures.json"
+    path.write_text(json.dumps(res))
+    return path
+
+
+def test_a_site_s_local_codes_are_recognised_through_its_concept_map(tmp_path):
+    path = local_map(tmp_path, {"VP-LUMB": (CPT, "22511"), "PSF": (CPT, "22842")})
+    term = load_terminology(local_map=path)
+    got = kinds(order("a", "VP-LUMB", "L1", system=LOCAL), order("b", "PSF", "T12", system=LOCAL),
+                term=term)  # fmt: skip
+    assert got == [("augmentation", "Vertebroplasty"), ("fixation", "Pedicle screw fixation")]
+    assert kinds(order("a", "VP-LUMB", "L1", system=LOCAL)) == []  # without the map: unknown
+
+
+def test_the_setting_names_the_local_map(tmp_path, monkeypatch):
+    path = local_map(tmp_path, {"VP-LUMB": (CPT, "22511")})
+    monkeypatch.setenv("SPINEMETS_LOCAL_PROCEDURE_MAP", str(path))
+    term = terminology.default_terminology.__wrapped__()  # the cached one is the suite's
+    assert term.in_value_set("vertebral-augmentation-procedure", LOCAL, "VP-LUMB")
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "No such file"),
+        ("not json", "not JSON"),
+        ({"resourceType": "ValueSet"}, "not a ConceptMap"),
+        # A target outside the procedure ValueSets is a typo, not a local choice.
+        ({"resourceType": "ConceptMap", "group": [{"source": LOCAL, "target": CPT,
+          "element": [{"code": "X", "target": [{"code": "99213"}]}]}]}, "in no procedure ValueSet"),
+        ({"resourceType": "ConceptMap", "group": [{"target": CPT}]}, "malformed"),
+    ],
+)  # fmt: skip
+def test_an_unusable_local_map_stops_the_start_naming_the_setting(tmp_path, content, said):
+    path = tmp_path / "map.json"
+    if content is not None:
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+    with pytest.raises(ConfigurationError, match=f"SPINEMETS_LOCAL_PROCEDURE_MAP.*{said}"):
+        load_terminology(local_map=path)
+
+
+def test_an_unusable_local_map_is_exit_2_on_the_command_line(tmp_path, monkeypatch, capsys):
+    from adapter.cli import main
+
+    bundle = tmp_path / "in.json"
+    bundle.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": []}))
+    monkeypatch.setenv("SPINEMETS_LOCAL_PROCEDURE_MAP", str(tmp_path / "missing.json"))
+    terminology.default_terminology.cache_clear()
+    try:
+        assert main(["score", str(bundle)]) == 2
+    finally:
+        terminology.default_terminology.cache_clear()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "SPINEMETS_LOCAL_PROCEDURE_MAP" in err[0]
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "local"),
+    [(ICD10PCS, "0QU03JZ", False), (OPCS4, "V44.4", False), (SNOMED, "392010000", False),
+     (CPT, "22523", False), (LOCAL, "VP-LUMB", True)],
+)  # fmt: skip
+def test_the_index_procedure_is_recognised_in_every_code_system(tmp_path, system, code, local):
+    term = load_terminology(local_map=local_map(tmp_path, {"VP-LUMB": (CPT, "22511")}))
+    done = procedure("pvp", code, "L1", system=system, when="2024-05-01T09:00:00Z")
+    resources = [*default_patient(), done]
+    data = patient_records(resources, "p")
+    assert data is not None
+    got = extract_follow_up(data, term if local else TERM, now=parse_time(NOW), primary_sites=())
+    assert got.outcome is not None and got.outcome.treated_levels == ("L1",)
+
+
+def test_a_decompression_order_gets_no_card_but_its_levels_are_known_to_the_request():
+    from adapter.procedure.orders import decompressed_levels
+
+    laminectomy = order("lam", "63003", "T6", category=SURGICAL)  # CPT thoracic laminectomy
+    assert kinds(laminectomy) == []  # not the case series' procedure, not "not recognised"
+    records = read_orders(draft_orders(laminectomy, order("vp", "22511", "T12")))
+    assert decompressed_levels(records, TERM) == {"T6"}
+    # a decompression that also names screws is a spine order the check must speak about
+    screws = order("x", "63003", "T6", text="Laminectomy and pedicle screws T5-T7")
+    assert kinds(screws) == [("unrecognised", "Laminectomy and pedicle screws T5-T7")]
+
+
+def test_the_service_refuses_to_start_with_an_unusable_local_map(tmp_path, monkeypatch):
+    from adapter.cds.serve import preflight
+    from adapter.cds.settings import load_settings
+    from adapter.errors import exit_status
+
+    monkeypatch.setenv("SPINEMETS_LOCAL_PROCEDURE_MAP", str(tmp_path / "missing.json"))
+    terminology.default_terminology.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match="SPINEMETS_LOCAL_PROCEDURE_MAP") as raised:
+            preflight(load_settings(state_dir=tmp_path))
+    finally:
+        terminology.default_terminology.cache_clear()
+    assert exit_status(raised.value)[0] == 2

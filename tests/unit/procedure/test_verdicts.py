@@ -1,0 +1,250 @@
+"""What the procedure check says about an order (contract §5 v3): named orders and problems, the
+most serious first; cement alone at an unstable level; screws in tumour; an epidural tumour at a
+cemented level; criterion 9 (active infection); the context lines; a deceased patient's order;
+an order that is not recognised. Each case changes one thing of the default patient
+(tests/support/records.py: T12 metastasis, SINS 10, Frankel E and Bilsky 0 two days before NOW).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from adapter.procedure.summary import headline
+from tests.support.records import (
+    SNOMED,
+    condition,
+    default_patient,
+    finding,
+    measurement,
+    order,
+    procedure,
+)
+from tests.unit.procedure.test_check import check, single, statuses
+
+UNSTABLE = "SINS 14, unstable: the case series combined cement with pedicle screw fixation"
+# T12 (junctional 3) + mechanical 3 + lytic 2 + de novo deformity 2 + collapse > 50 % 3
+# + unilateral posterolateral 1 = 14.
+SINS_14 = {"spinal-alignment": "de-novo-deformity", "vertebral-body-collapse": "gt-50",
+           "posterolateral-involvement": "unilateral"}  # fmt: skip
+INFECTION = "active infection — cement or implant contraindicated"
+
+
+def test_an_order_at_a_level_without_metastasis_leads_with_it():
+    resources = default_patient(extra=(condition("met-t6", "C79.51", level="T6"),
+                                       condition("met-t8", "C79.51", level="T8")))  # fmt: skip
+    checked = single(resources, "L1")
+    assert headline(checked).startswith(
+        "Vertebroplasty L1: No metastasis recorded at L1 (metastases: T6, T8, T12) — check the level"
+    )
+
+
+def test_the_most_serious_finding_leads_and_the_others_follow_by_name():
+    resources = default_patient(drop=("inr",), extra=(measurement("inr", "6301-6", 1.8),))
+    line = headline(single(resources, "L1"))
+    # no metastasis at L1 first; then the INR (unmet); then what is unknown, by criterion
+    assert line == (
+        "Vertebroplasty L1: No metastasis recorded at L1 (metastases: T12) — check the level; "
+        "INR 1.8 (above 1.5); no fracture or instability recorded at L1; no Bilsky grade at L1"
+    )
+    assert not re.search(r"criteri\w* \d", line)  # never "criteria 1 unmet"
+
+
+def test_two_orders_are_named_apart():
+    resources = default_patient(extra=(condition("met-l2", "C79.51", level="L2"),))
+    a, b = check(resources, order("a", "22511", "T12"), order("b", "22511", "L2"))
+    assert headline(a).startswith("Vertebroplasty T12: ")
+    assert headline(b).startswith("Vertebroplasty L2: ")
+
+
+def test_compression_leads_as_suspected_cord_compression():
+    resources = default_patient(drop=("frankel",), extra=(
+        finding("frankel", "frankel-grade", "frankel-c"),))  # fmt: skip
+    assert headline(single(resources, "T12")) == (
+        "Vertebroplasty T12: Frankel/AIS C (30 May): suspected cord compression — assess "
+        "for decompression and radiotherapy first"
+    )
+
+
+def test_cement_alone_at_sins_14_warns_that_the_case_series_added_screws():
+    checked = single(default_patient(sins=SINS_14), "T12")
+    assert checked.indicator == "warning"
+    assert headline(checked) == f"Vertebroplasty T12: {UNSTABLE}"
+
+
+@pytest.mark.parametrize(
+    ("sins", "said"),
+    [
+        # 3 + 3 + 2 + subluxation 4 + 2 + 0 = 14: both the total and the alignment
+        ({"spinal-alignment": "subluxation"}, "SINS 14, unstable"),
+        # 3 + pain-free 0 + blastic 0 + 0 + 2 + bilateral 3 = 8: bilateral whatever the total
+        ({"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+          "posterolateral-involvement": "bilateral"}, "bilateral posterolateral involvement at T12"),
+    ],
+)  # fmt: skip
+def test_cement_alone_cannot_treat_translation_or_posterior_destruction(sins, said):
+    checked = single(default_patient(sins=sins), "T12")
+    assert [c.finding for c in checked.concerns] == [
+        f"{said}: the case series combined cement with pedicle screw fixation"
+    ]
+
+
+def test_cement_with_a_fixation_in_the_same_request_or_done_before_is_not_alone():
+    resources = default_patient(sins=SINS_14)
+    cement, screws = check(resources, order("vp", "22511", "T12"),
+                           order("psf", "22842", "T11", "T12", "L1"))  # fmt: skip
+    assert cement.concerns == () and screws.concerns == ()
+    fixed = default_patient(sins=SINS_14, extra=(procedure("done", "22842", "T11", "T12", "L1"),))
+    assert single(fixed, "T12").concerns == ()
+
+
+def test_a_fixation_whose_screws_go_into_tumour_names_the_levels():
+    resources = default_patient(extra=(condition("met-l1", "C79.51", level="L1"),))
+    checked = single(resources, "T11", "T12", "L1", code="22842", reasons=("met-t12",))
+    assert [lv.level for lv in checked.levels if lv.instrumented] == ["T11", "L1"]
+    assert [c.finding for c in checked.concerns] == [
+        "metastasis at instrumented level L1: screw purchase in tumour"
+    ]
+    assert checked.indicator == "warning"
+
+
+@pytest.mark.parametrize(("code", "expected"), [("22511", "unknown"), ("22842", "met")])
+def test_an_epidural_tumour_at_a_cemented_level_needs_the_spine_team(code, expected):
+    grade = finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-1c", level="T12")
+    checked = single(default_patient(drop=("bilsky-t12",), extra=(grade,)), "T12", code=code)
+    assert statuses(checked, "T12")[5] == expected
+    if code == "22511":
+        assert headline(checked) == (
+            "Vertebroplasty T12: epidural tumour at T12: cement-leak risk — spine team review"
+        )
+
+
+@pytest.mark.parametrize(
+    ("infection", "expected"),
+    [
+        (condition("sepsis", "A41.9"), "unmet"),
+        (condition("sepsis", "91302008", system=SNOMED), "unmet"),
+        (condition("osteo", "M46.26", level="L2"), "unmet"),  # vertebral osteomyelitis
+        (condition("disc", "M46.46"), "unmet"),  # discitis
+        (condition("wound", "T81.41XA"), "unmet"),  # surgical-site infection
+        (condition("sepsis", "A41.9", verification="provisional"), "unknown"),
+        (condition("sepsis", "A41.9", clinicalStatus={"coding": [{"code": "resolved"}]}), "met"),
+        (condition("uti", "N39.0"), "met"),  # not in the ValueSet
+    ],
+)
+def test_criterion_9_active_infection(infection, expected):
+    checked = single(default_patient(extra=(infection,)), "T12")
+    assert statuses(checked, "T12")[9] == expected
+    if expected == "unmet":
+        assert headline(checked) == f"Vertebroplasty T12: {INFECTION}"
+        assert checked.indicator == "warning"
+
+
+def test_radiotherapy_to_the_level_within_90_days_is_named():
+    # NOW is 1 Jun 2024: 5 Mar is 88 days before, 1 Feb 121 days.
+    recent = procedure("sbrt", "77373", "T12", when="2024-03-05T09:00:00Z")
+    old = procedure("rt-old", "77373", "T12", when="2024-02-01T09:00:00Z")
+    elsewhere = procedure("rt-l4", "77373", "L4", when="2024-05-01T09:00:00Z")
+    checked = single(default_patient(extra=(recent, old, elsewhere)), "T12")
+    assert checked.context == ("SBRT T12 on 5 Mar 2024 — wound and fracture risk.",)
+    assert checked.indicator == "info"  # context, not a verdict
+
+
+def test_a_fixation_plans_postoperative_radiotherapy():
+    checked = single(default_patient(), "T11", "T12", "L1", code="22842")
+    assert checked.context == (
+        "Plan postoperative radiotherapy once the wound has healed (usually 1–3 weeks).",
+    )
+
+
+def test_a_frankel_e_older_than_72_hours_is_re_examined_but_still_met():
+    four_days = finding("frankel", "frankel-grade", "frankel-e", when="2024-05-28T09:00:00Z")
+    checked = single(default_patient(drop=("frankel",), extra=(four_days,)), "T12")
+    assert statuses(checked, "T12")[4] == "met"
+    assert checked.context == ("Frankel/AIS E on 28 May 2024: re-examine before the procedure.",)
+    assert single(default_patient(), "T12").context == ()  # two days old: within 72 hours
+
+
+def test_a_deceased_patient_s_order_is_a_warning_to_check_the_identity():
+    resources = default_patient()
+    resources[0]["deceasedDateTime"] = "2024-05-31"
+    checked = single(resources, "T12")
+    assert checked.indicator == "warning" and checked.criteria == ()
+    assert headline(checked) == (
+        "Vertebroplasty T12: recorded as deceased on 31 May 2024 — check the patient's identity"
+    )
+
+
+def test_an_unrecognised_spine_order_is_judged_by_the_patient_wide_criteria():
+    spinal = order("f", "X-1", "L2", "L3", system="http://hospital.example/codes",
+                   text="Lumbar fusion")  # fmt: skip
+    (checked,) = check(default_patient(), spinal)
+    assert checked.levels == () and [c.number for c in checked.patient] == [4, 7, 9]
+    assert checked.indicator == "info"
+    assert headline(checked) == (
+        "Lumbar fusion L2, L3: spine procedure not recognised — level criteria not checked "
+        "(code X-1)"
+    )
+    septic = default_patient(extra=(condition("sepsis", "A41.9"),))
+    (checked,) = check(septic, spinal)
+    assert checked.indicator == "warning" and headline(checked).endswith(INFECTION)
+    palsy = default_patient(
+        drop=("frankel",), extra=(finding("frankel", "frankel-grade", "frankel-b"),)
+    )
+    (checked,) = check(palsy, spinal)
+    assert checked.indicator == "critical"
+    assert headline(checked).startswith("Lumbar fusion L2, L3: Frankel/AIS B (30 May): suspected")
+
+
+def test_a_wrong_level_leads_over_an_infection_and_no_level_over_what_is_unknown():
+    resources = default_patient(drop=("inr",), extra=(condition("sepsis", "A41.9"),))
+    assert headline(single(resources, "L1")).startswith(
+        "Vertebroplasty L1: No metastasis recorded at L1 (metastases: T12) — check the level; "
+        f"{INFECTION}; "
+    )
+    # no level ordered: every scored level is a candidate; the missing INR is only unknown
+    assert headline(single(resources)) == (
+        f"Vertebroplasty: {INFECTION}; no level ordered — record the level; no INR recorded"
+    )
+
+
+def test_a_deficit_and_compression_are_named_together_and_a_dated_grade_says_so():
+    resources = default_patient(drop=("frankel", "bilsky-t12"), extra=(
+        finding("frankel", "frankel-grade", "frankel-c"),
+        finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-3", level="T12"),
+    ))  # fmt: skip
+    line = headline(single(resources, "T12"))
+    assert line == (  # too long with "assess for": the action is kept, shorter
+        "Vertebroplasty T12: Frankel/AIS C (30 May); Bilsky 3 at T12 (30 May): suspected cord "
+        "compression — decompression and radiotherapy first"
+    )
+    assert len(line) < 140
+    old = finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-3", level="T12",
+                  when="2024-04-01T09:00:00Z")  # fmt: skip
+    checked = single(default_patient(drop=("bilsky-t12",), extra=(old,)), "T12")
+    assert checked.indicator == "critical"  # dated evidence may raise an alarm
+    assert headline(checked).startswith("Vertebroplasty T12: Bilsky 3 at T12 (1 Apr 2024, dated):")
+
+
+def test_a_bilsky_grade_without_a_level_is_never_said_to_be_at_the_ordered_level():
+    loose = finding("bilsky-loose", "epidural-spinal-cord-compression", "bilsky-2")
+    checked = single(default_patient(drop=("bilsky-t12",), extra=(loose,)), "T12")
+    assert checked.indicator == "critical"
+    assert headline(checked).startswith(
+        "Vertebroplasty T12: Bilsky 2, level not recorded (30 May): suspected cord compression"
+    )
+
+
+def test_radiotherapy_at_an_unrecognised_order_s_level_is_named_too():
+    rt = procedure("ebrt", "77402", "L2", when="2024-05-01T09:00:00Z")  # external beam
+    spinal = order("f", "X-1", "L2", system="http://hospital.example/codes", text="Lumbar fusion")
+    (checked,) = check(default_patient(extra=(rt,)), spinal)
+    assert checked.context == ("Radiotherapy L2 on 1 May 2024 — wound and fracture risk.",)
+
+
+def test_an_order_whose_own_name_gives_the_level_is_not_named_twice():
+    spinal = order("c", "X-1", "T12", system="http://hospital.example/codes",
+                   text="Cement augmentation T12")  # fmt: skip
+    (checked,) = check(default_patient(), spinal)
+    assert headline(checked).startswith("Cement augmentation T12: spine procedure not recognised")
