@@ -218,10 +218,16 @@ def deceased_card(result: PatientResult, hook_instance: str) -> Card:
 
 
 def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
-    """Critical: a neurological deficit or high-grade cord compression is in the record."""
-    reasons = "; ".join(alert.reasons)
-    lines = [f"**{NEUROLOGY_ACTION}**", "", "**Recorded**", ""]
-    lines += [f"- {source}" for source in alert.sources]
+    """Critical for a new or worse deficit or current high-grade compression (the MSCC action,
+    and the steroid prompt for a deficit); a warning or info card for what only needs review."""
+    lines = [f"**{NEUROLOGY_ACTION}**", ""] if alert.critical else []
+    if alert.steroid:
+        lines += [f"**{alert.steroid}**", ""]
+    lines += ["**Recorded**", ""]
+    for item in alert.items:
+        mark = f"{item.indicator}: " if item.indicator else "listed: "
+        lines.append(f"- {mark}{item.text}")
+        lines += [f"  - {source}" for source in item.sources]
     lines += [
         "",
         "SINS and the prognostic scores do not assess neurology or epidural compression; a "
@@ -229,11 +235,9 @@ def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
     ]
     return Card(
         uuid=card_uuid(hook_instance, "neurology"),
-        summary=_shorten(
-            f"Suspected spinal cord compression ({reasons}): contact the MSCC / spinal team now"
-        ),
+        summary=_shorten(alert.summary),
         detail="\n".join(lines),
-        indicator="critical",
+        indicator=alert.indicator,
         source=Source(label="spinemets"),
     )
 

@@ -10,13 +10,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from adapter.decision.neurology import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
+from adapter.decision.neurology import (
+    NEUROLOGY_ACTION,
+    STEROID_PROMPT,
+    NeurologyAlert,
+    NeurologyItem,
+    neurology_alert,
+)
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
 from adapter.procedure.check import OrderCheck, check_order
 from adapter.procedure.orders import Order
 
-__all__ = ["NEUROLOGY_ACTION", "Decisions", "NeurologyAlert", "decide", "neurology_alert"]
+__all__ = [
+    "NEUROLOGY_ACTION",
+    "STEROID_PROMPT",
+    "Decisions",
+    "NeurologyAlert",
+    "NeurologyItem",
+    "decide",
+    "neurology_alert",
+]
 
 _DEFAULT_RULES = Rules()
 
@@ -38,6 +52,6 @@ def decide(
     return Decisions(
         result=result,
         deceased=result.assessment.deceased,
-        neurology=neurology_alert(result),
+        neurology=neurology_alert(result, rules),
         orders=tuple(check_order(order, result, rules) for order in orders),
     )
