@@ -38,21 +38,32 @@ def _tally(check: OrderCheck) -> str:
     return ", ".join(f"{n} {s}" for n, s in counts if n)
 
 
+def _unmet_findings(check: OrderCheck, numbers: tuple[int, ...]) -> list[str]:
+    return list(
+        dict.fromkeys(
+            c.finding
+            for lv in check.levels
+            for c in lv.criteria
+            if c.number in numbers and c.status == "unmet" and c.finding
+        )
+    )
+
+
 def _summary(check: OrderCheck) -> str:
     order = check.order
     treated = [lv.level for lv in check.levels if not lv.instrumented]
     where = f" at {', '.join(treated)}" if check.level_named and treated else ""
     if check.compression:
-        found = dict.fromkeys(
-            c.finding
-            for lv in check.levels
-            for c in lv.criteria
-            if c.number in (4, 5) and c.status == "unmet" and c.finding
-        )
+        found = _unmet_findings(check, (4, 5))
         text = (
             f"{order.display}{where}: suspected cord compression ({'; '.join(found)}) — assess "
             "for decompression and radiotherapy first"
         )
+        if not found:  # only elsewhere (criterion 8)
+            text = (
+                f"{order.display}{where}: {'; '.join(_unmet_findings(check, (8,)))}: suspected "
+                "cord compression elsewhere — assess for decompression and radiotherapy first"
+            )
     elif not check.level_named:
         text = f"{order.display}: no level ordered — record the level; criteria {_tally(check)}"
     elif check.indicator == "warning":

@@ -29,6 +29,7 @@ from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
 from adapter.procedure.check import check_order
+from adapter.procedure.elsewhere import decompressing_levels
 from adapter.procedure.orders import procedure_orders
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
@@ -108,7 +109,8 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, CHECK_PREFETCH)
     if result.assessment.deceased:
         return CdsResponse(cards=[deceased_card(result, request.hookInstance)])
-    checks = [check_order(order, result, deps.settings.rules) for order in orders]
+    decompressing = decompressing_levels(records, deps.term)
+    checks = [check_order(order, result, deps.settings.rules, decompressing) for order in orders]
     return CdsResponse(cards=order_cards(checks, result, request.hookInstance))
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,6 +11,7 @@ from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
 from adapter.procedure.bleeding import bleeding_criterion
 from adapter.procedure.criteria import Criterion, level_criteria
+from adapter.procedure.elsewhere import elsewhere_criterion
 from adapter.procedure.orders import Order, treated_levels
 
 __all__ = ["LevelCheck", "OrderCheck", "check_order"]
@@ -35,8 +37,8 @@ class OrderCheck:
 
     @property
     def compression(self) -> bool:
-        """Criterion 4 or 5 unmet somewhere: suspected spinal cord compression."""
-        return any(lv.status(n) == "unmet" for lv in self.levels for n in (4, 5))
+        """Criterion 4, 5 or 8 unmet: suspected spinal cord compression, here or elsewhere."""
+        return any(lv.status(n) == "unmet" for lv in self.levels for n in (4, 5, 8))
 
     @property
     def indicator(self) -> Indicator:
@@ -46,14 +48,18 @@ class OrderCheck:
         return "warning" if doubtful or not self.level_named or not self.levels else "info"
 
 
-def check_order(order: Order, result: PatientResult, rules: Rules) -> OrderCheck:
+def check_order(
+    order: Order, result: PatientResult, rules: Rules, decompressing: Collection[str] = ()
+) -> OrderCheck:
+    """``decompressing``: the levels a decompression order of the same request names."""
     treated, instrumented = treated_levels(order, result)
     bleeding = bleeding_criterion(result.assessment.safety, order.kind, rules)
+    elsewhere = elsewhere_criterion(result, treated, rules, decompressing)
     checks = []
     for level, is_instrumented in [
         *((lv, False) for lv in treated),
         *((lv, True) for lv in instrumented),
     ]:
         criteria = level_criteria(level, result, instrumented=is_instrumented)
-        checks.append(LevelCheck(level, is_instrumented, (*criteria, bleeding)))
+        checks.append(LevelCheck(level, is_instrumented, (*criteria, bleeding, elsewhere)))
     return OrderCheck(order, tuple(checks), bool(order.levels))

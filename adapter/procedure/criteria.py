@@ -10,8 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from adapter.mapping.compression import Grade, compression_grades, grade_at
 from adapter.mapping.evidence import Evidence
-from adapter.mapping.findings import Bilsky, Chosen
+from adapter.mapping.findings import Chosen
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import LEVELS, Collapse, Frankel
@@ -141,8 +142,18 @@ def fracture_criterion(
     return judge.unknown("; ".join(why), action=action)
 
 
-def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
+def neurology_criterion(
+    palsy: Chosen[Frankel] | None, preliminary: Chosen[Frankel] | None = None
+) -> Criterion:
+    """A later preliminary Frankel/AIS A–D makes it unmet ("preliminary — confirm")."""
     judge = Judge(4, "No neurological deficit")
+    if preliminary is not None:
+        grades = "/".join(sorted(g.value for g in preliminary.values))
+        return judge.unmet(
+            f"Frankel/AIS {grades}, preliminary — confirm: {cite(preliminary.evidence)}",
+            action=_DECOMPRESSION,
+            finding=f"Frankel/AIS {grades} (preliminary — confirm)",
+        )
     if palsy is None:
         return judge.unknown(
             "no Frankel grade or AIS recorded", action="examine and record frankel-grade"
@@ -158,19 +169,32 @@ def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
     return judge.met(f"Frankel E: {shown}")
 
 
-def compression_criterion(level: str, grade: Chosen[Bilsky] | None) -> Criterion:
+def compression_criterion(level: str, standing: Grade | None) -> Criterion:
+    """Bilsky 2–3 at the level is unmet (a preliminary report too, "preliminary — confirm"; an
+    irradiated grade still compresses); a grade recorded before a completed decompression there
+    is unknown until re-imaged."""
     judge = Judge(5, "No epidural compression needing decompression")
-    if grade is None:
+    if standing is None:
         return judge.unknown(
             f"no Bilsky grade at {level}",
             action="record epidural-spinal-cord-compression (Bilsky) from MRI",
         )
+    grade = standing.chosen
     shown = cite(grade.evidence)
-    if high := sorted(g.value.removeprefix("bilsky-") for g in grade.values if g.high_grade):
+    if standing.high_grade and standing.decompressed is not None:
+        on = standing.decompressed.time.day
+        return judge.unknown(
+            f"{standing.named} before decompression on {on}: {shown}",
+            action="re-image before the procedure",
+        )
+    if standing.high_grade:
+        mark = " (preliminary — confirm)" if standing.preliminary else ""
+        irradiated = standing.irradiated
+        after = f", irradiated on {irradiated.time.day}, not decompressed" if irradiated else ""
         return judge.unmet(
-            f"high-grade compression (Bilsky 2–3): {shown}",
+            f"high-grade compression (Bilsky 2–3){after}: {shown}",
             action=_DECOMPRESSION,
-            finding=f"Bilsky {'/'.join(high)} at {level}",
+            finding=f"{standing.named}{mark}",
         )
     if _dated(grade.evidence):
         return judge.unknown(f"Bilsky 0–1c, dated: {shown}", action=REASSESS)
@@ -197,9 +221,10 @@ def level_criteria(level: str, result: PatientResult, *, instrumented: bool) -> 
     if not instrumented:
         out.append(tumour_criterion(level, at))
         out.append(fracture_criterion(level, at, safety.neoplastic_fractures))
-    out.append(neurology_criterion(safety.palsy))
+    out.append(neurology_criterion(safety.palsy, safety.preliminary_palsy))
     if not instrumented:
-        grade = at.assessment.compression if at is not None else safety.compression_at(level)
-        out.append(compression_criterion(level, grade))
+        grades = compression_grades(safety, result.assessment.treatments)
+        standing = grade_at(grades, level, len(result.levels) if at is not None else 0)
+        out.append(compression_criterion(level, standing))
     out.append(other_cause_criterion(level, safety.other_fractures))
     return out
