@@ -16,6 +16,7 @@ from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cohort.lines import outcome_lines
 from adapter.decision import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
 from adapter.fhir.write.references import logical_references
+from adapter.mapping.rules import Rules
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import ScoreSummary, summarise
 from adapter.scoring import ScoreResult
@@ -32,6 +33,7 @@ __all__ = [
     "table_cell",
 ]
 
+_DEFAULT_RULES = Rules()
 _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
 _SUMMARY_MAX = 139
 # SINS cut-offs, read from its bands: consultation from the potentially unstable band up.
@@ -242,10 +244,12 @@ def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
     )
 
 
-def score_cards(result: PatientResult, hook_instance: str) -> list[Card]:
+def score_cards(
+    result: PatientResult, hook_instance: str, rules: Rules = _DEFAULT_RULES
+) -> list[Card]:
     """The neurology card when it applies, then one card per score: SINS at its worst level,
     Tomita, revised (and original) Tokuhashi. A deceased patient gets one info card only."""
-    alert = neurology_alert(result)
+    alert = neurology_alert(result, rules)
     if alert is None and not has_spinal_disease(result):
         return []
     if result.assessment.deceased:

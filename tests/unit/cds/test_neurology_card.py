@@ -136,8 +136,10 @@ def test_the_days_are_settings():
     _, alert, _ = neurology(superseded("2024-05-01", "2024-05-10"), rules)  # day 22
     assert alert is None
     rules = Rules(reimage_from_days=10, reimage_until_days=30)
-    _, alert, _ = neurology(superseded("2024-05-01", "2024-05-10"), rules)
+    _, alert, result = neurology(superseded("2024-05-01", "2024-05-10"), rules)
     assert alert is not None and alert.indicator == "warning"
+    first = score_cards(result, "hook", rules)[0]  # the service passes its settings
+    assert first.indicator == "warning" and first.summary.endswith("re-image due")
 
 
 def test_radiotherapy_alone_leaves_a_warning_to_re_image():
