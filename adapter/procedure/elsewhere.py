@@ -110,7 +110,7 @@ def elsewhere_criterion(
     grades = compression_grades(safety, result.assessment.treatments)
     # A grade without a level counts at the treated levels (criterion 5) when there are some.
     others = [g for g in grades if g.level not in treated and (g.level or not treated)]
-    clear, whole = _whole_spine(result, others)
+    clear, whole = _whole_spine(result, grades)
     if whole is not None and whole.status == "unmet":
         return _JUDGE.unmet(whole.basis, action=whole.action, finding=whole.finding)
     # A clear whole-spine MRI settles every grade recorded before it.

@@ -118,6 +118,14 @@ def test_a_whole_spine_mri_with_high_grade_compression_at_no_level_is_unmet():
     assert eight.basis == "whole-spine MRI (30 May 2024): Bilsky 2–3, level not recorded"
 
 
+def test_a_high_grade_whole_spine_mri_the_ordered_level_accounts_for_is_not_elsewhere():
+    high = finding("wsm", "whole-spine-escc", "high-grade")
+    here = bilsky("bilsky-t12", "bilsky-3", "T12")  # same time: the MRI's high grade is T12's
+    checked = single(with_t8(high, here, bilsky("b8", "bilsky-1a", "T8"), drop=("bilsky-t12",)),
+                     "T12")  # fmt: skip
+    assert criterion(checked, 8).status == "met" and criterion(checked, 5).status == "unmet"
+
+
 def test_a_preliminary_bilsky_3_elsewhere_is_unmet_never_met():
     checked = single(with_t8(preliminary(bilsky("b8", "bilsky-3", "T8"))), "T12")
     eight = criterion(checked, 8)
