@@ -7,7 +7,7 @@ changed here changes every surface.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from adapter.decision.neurology import (
@@ -46,12 +46,16 @@ class Decisions:
 
 
 def decide(
-    result: PatientResult, orders: Sequence[Order] = (), rules: Rules = _DEFAULT_RULES
+    result: PatientResult,
+    orders: Sequence[Order] = (),
+    rules: Rules = _DEFAULT_RULES,
+    decompressing: Collection[str] = (),
 ) -> Decisions:
-    """The decisions of one patient: the neurology alert, the deceased rule, each order's check."""
+    """The decisions of one patient: the neurology alert, the deceased rule, each order's check
+    (``decompressing``: the levels a decompression order of the same request names)."""
     return Decisions(
         result=result,
         deceased=result.assessment.deceased,
         neurology=neurology_alert(result, rules),
-        orders=tuple(check_order(order, result, rules) for order in orders),
+        orders=tuple(check_order(order, result, rules, decompressing) for order in orders),
     )
