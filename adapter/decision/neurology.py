@@ -93,7 +93,7 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
     safety = patient.assessment.safety
     grades = "/".join(sorted(g.value for g in deficit.chosen.values if g.value != "E"))
     sources = tuple(ev.cited for ev in deficit.chosen.evidence)
-    mark = f" ({PRELIMINARY})" if deficit.preliminary else ""
+    mark = f", {PRELIMINARY}" if deficit.preliminary else ""
     before = established_deficit(deficit, safety.palsy_history, patient.assessment.treatments)
     if before is not None and before.time is not None:
         text = (
@@ -102,7 +102,7 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
         )
         return NeurologyItem("warning", text, sources)
     when = deficit.time.day if deficit.time else "no date recorded"
-    text = f"{deficit.scale} {grades} ({when}){mark}"
+    text = f"{deficit.scale} {grades} ({when}{mark})"
     return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
 
 
@@ -114,10 +114,10 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
     if what == "low":
         return None
     if what in ("compression", "preliminary"):
-        mark = f" ({PRELIMINARY})" if what == "preliminary" else ""
+        mark = f", {PRELIMINARY}" if what == "preliminary" else ""
         reason = f"Bilsky 2–3{grade.where}{mark}"
         level = grade.level if what == "compression" else None
-        text = f"{named} ({grade.day}){mark}"
+        text = f"{named} ({grade.day}{mark})"
         return NeurologyItem("critical", text, sources, reason, level=level)
     texts: dict[str, tuple[Indicator | None, str]] = {
         "decompressed": ("info", f"{named} ({grade.day}) before decompression on {on}"),

@@ -55,8 +55,11 @@ def test_a_preliminary_bilsky_3_raises_the_card_marked_confirm():
     extra = (preliminary("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-31T09:00:00Z"),)
     card, alert, _ = neurology(default_patient(extra=extra))
     assert card is not None and card.indicator == "critical"
-    assert "Bilsky 2–3 at T12 (preliminary report — confirm)" in card.summary
-    assert "Bilsky 3 at T12 (31 May 2024) (preliminary report — confirm)" in card.detail
+    assert card.summary == (
+        "Suspected spinal cord compression (Bilsky 2–3 at T12, preliminary report — confirm): "
+        "contact the MSCC / spinal team now"
+    )
+    assert "Bilsky 3 at T12 (31 May 2024, preliminary report — confirm)" in card.detail
     assert alert is not None and alert.steroid is None  # compression alone: no steroid prompt
 
 
@@ -80,7 +83,7 @@ def test_a_preliminary_frankel_c_is_critical_with_the_steroid_prompt_and_never_s
     extra = (preliminary("exam", "frankel-grade", "frankel-c", when="2024-05-31T09:00:00Z"),)
     card, alert, result = neurology(default_patient(extra=extra))
     assert card is not None and card.indicator == "critical"
-    assert "Frankel/AIS C (preliminary report — confirm)" in card.summary
+    assert "(Frankel/AIS C, preliminary report — confirm)" in card.summary
     assert alert is not None and alert.steroid == STEROID_PROMPT
     assert "dexamethasone 16 mg now (NICE NG234)" in card.detail
     # Tokuhashi palsy stays Frankel E (2 points): the preliminary report is not scored.
