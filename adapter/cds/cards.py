@@ -226,10 +226,8 @@ def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
     if alert.steroid:
         lines += [f"**{alert.steroid}**", ""]
     lines += ["**Recorded**", ""]
-    for item in alert.items:
-        mark = f"{item.indicator}: " if item.indicator else "listed: "
-        lines.append(f"- {mark}{item.text}")
-        lines += [f"  - {source}" for source in item.sources]
+    # Each item names its finding, level and date; card text carries no resource ids.
+    lines += [f"- {item.indicator or 'listed'}: {item.text}" for item in alert.items]
     lines += [
         "",
         "SINS and the prognostic scores do not assess neurology or epidural compression; a "
