@@ -203,16 +203,16 @@ def established_deficit(
     """
     timed = [g for g in history if g.time is not None]
     done = [t for t in treatments if t.kinds & {"decompression", "radiotherapy"}]
-    for treatment in reversed(done):
-        before = [g for g in timed if g.time is not None and g.time <= treatment.time]
-        if not before:
-            continue
-        last = before[-1].time
-        reference = min((g for g in before if g.time == last), key=lambda g: g.grade.value)
-        since = [g for g in timed if g.time is not None and last is not None and g.time > last]
-        if deficit.worst.value < reference.grade.value:
-            return None  # worse than before the treatment
-        if any(g.grade.value > deficit.worst.value for g in since):
-            return None  # better since, worse again now
-        return reference
-    return None
+    if not done:
+        return None
+    before = [g for g in timed if g.time is not None and g.time <= done[-1].time]
+    if not before:
+        return None  # no grade before the latest treatment: nothing to compare with
+    last = before[-1].time
+    reference = min((g for g in before if g.time == last), key=lambda g: g.grade.value)
+    since = [g for g in timed if g.time is not None and last is not None and g.time > last]
+    if deficit.worst.value < reference.grade.value:
+        return None  # worse than before the treatment
+    if any(g.grade.value > deficit.worst.value for g in since):
+        return None  # better since, worse again now
+    return reference

@@ -58,32 +58,6 @@ class Safety:
     whole_spine: Chosen[WholeSpine] | None = None
     corticosteroids: tuple[Evidence, ...] = ()
 
-    @property
-    def high_grade_compression(self) -> tuple[Evidence, ...]:
-        """Evidence of Bilsky 2–3 at any level or without a level (the neurology card)."""
-        grades = [*self.compression.values()]
-        if self.compression_unplaced is not None:
-            grades.append(self.compression_unplaced)
-        return tuple(
-            ev
-            for chosen in grades
-            if any(g.high_grade for g in chosen.values)
-            for ev in chosen.evidence
-        )
-
-    def compression_at(self, level: str) -> Chosen[Bilsky] | None:
-        """The grade at a level that is not scored: its own, else a high grade without a level."""
-        own = self.compression.get(level)
-        if own is not None:
-            return own
-        loose = self.compression_unplaced
-        return loose if loose is not None and any(g.high_grade for g in loose.values) else None
-
-    @property
-    def deficit(self) -> bool:
-        """Whether the latest palsy grade may be a neurological deficit (Frankel/AIS A–D)."""
-        return self.palsy is not None and any(g is not Frankel.E for g in self.palsy.values)
-
 
 def _compression(
     items: list[Finding[Enum | int]], name: str = "Bilsky"

@@ -263,3 +263,75 @@ def test_the_text_report_shows_a_warning_without_the_mscc_action():
     text = text_report(decide(result))
     assert "Neurology (warning): Bilsky 3 at T12 before decompression on 10 Apr 2024" in text
     assert "MSCC" not in text
+
+
+def test_a_deficit_with_no_grade_before_the_treatment_is_new():
+    resources = default_patient(
+        drop=("frankel",),
+        extra=(
+            finding("frankel", "frankel-grade", "frankel-c"),
+            procedure("surgery", "63003", "T12", when="2024-04-10T09:00:00Z"),
+        ),
+    )
+    card, _, _ = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+    assert "Frankel C (30 May 2024)" in card.detail
+
+
+def test_a_stopped_corticosteroid_leaves_the_steroid_prompt():
+    resources = default_patient(
+        drop=("frankel",),
+        extra=(
+            finding("frankel", "frankel-grade", "frankel-c"),
+            medication("dex", "3264", status="stopped"),
+        ),
+    )
+    _, alert, _ = neurology(resources)
+    assert alert is not None and alert.steroid == STEROID_PROMPT
+
+
+def test_an_old_grade_without_any_palsy_grade_stays_critical():
+    resources = default_patient(
+        drop=("bilsky-t12", "frankel"),
+        extra=(finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01T09:00:00Z"),),
+    )
+    card, _, _ = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+
+
+def test_a_whole_spine_mri_with_high_grade_compression_is_critical():
+    high = finding("wsm", "whole-spine-escc", "high-grade")
+    card, _, _ = neurology(default_patient(extra=(high,)))
+    assert card is not None and card.indicator == "critical"
+    assert "(Bilsky 2–3 on whole-spine MRI, level not recorded)" in card.summary
+    # A Bilsky 2–3 at a level of the same time accounts for it: named once, at its level.
+    here = finding("bilsky-t12", BILSKY, "bilsky-3", level="T12")
+    card, alert, _ = neurology(default_patient(drop=("bilsky-t12",), extra=(high, here)))
+    assert alert is not None and alert.reasons == ("Bilsky 2–3 at T12",)
+    # A clear one raises nothing.
+    clear = finding("wsm", "whole-spine-escc", "no-high-grade")
+    card, _, _ = neurology(default_patient(extra=(clear,)))
+    assert card is None
+
+
+def test_a_preliminary_grade_without_a_level_is_replaced_by_a_final_one():
+    when = "2024-05-31T09:00:00Z"
+    early = preliminary("mri", BILSKY, "bilsky-3", when=when)
+    card, _, _ = neurology(default_patient(extra=(early,)))
+    assert card is not None and "Bilsky 2–3, level not recorded, preliminary" in card.summary
+    final = finding("mri-final", BILSKY, "bilsky-1a", when=when)
+    card, _, _ = neurology(default_patient(extra=(early, final)))
+    assert card is None
+    low = preliminary("mri", BILSKY, "bilsky-1a", when=when)
+    card, _, _ = neurology(default_patient(extra=(low,)))
+    assert card is None
+
+
+def test_other_preliminary_reports_are_not_used_and_a_bad_one_is_reported():
+    pain = preliminary("pain", "spinal-pain", "pain-free", level="T12", when="2024-05-31T09:00:00Z")
+    bad = preliminary("mri", BILSKY, "bilsky-9", level="T12", when="2024-05-31T09:00:00Z")
+    _, alert, result = neurology(default_patient(extra=(pain, bad)))
+    assert alert is None
+    baseline = result_of(default_patient())
+    assert result.levels[0].result.total == baseline.levels[0].result.total  # SINS 10
+    assert any(i.resource == "Observation/mri" for i in result.issues)

@@ -170,7 +170,8 @@ def test_compression_at_an_instrumented_level_is_compression_elsewhere():
 
 
 def test_a_level_the_same_request_decompresses_is_info_not_critical():
-    records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8")))
+    done = order("done", "63003", "T6", status="completed")  # not part of this request's plan
+    records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8"), done))
     levels = decompressing_levels(records, default_terminology())
     assert levels == {"T8"}
     result = _result(with_t8(bilsky("b8", "bilsky-3", "T8")))
@@ -211,6 +212,12 @@ def test_an_old_grade_at_the_ordered_level_stays_critical_after_frankel_e():
     grade = bilsky("bilsky-t12", "bilsky-3", "T12", when=STALE)
     checked = single(default_patient(drop=("bilsky-t12",), extra=(grade,)), "T12")
     assert criterion(checked, 5).status == "unmet" and checked.indicator == "critical"
+
+
+def test_a_dated_low_grade_at_the_ordered_level_is_unknown():
+    grade = bilsky("bilsky-t12", "bilsky-0", "T12", when=STALE)
+    checked = single(default_patient(drop=("bilsky-t12",), extra=(grade,)), "T12")
+    assert criterion(checked, 5).status == "unknown"
 
 
 def test_a_preliminary_bilsky_3_at_the_ordered_level_is_unmet():
