@@ -16,6 +16,7 @@ from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cohort.lines import outcome_lines
 from adapter.decision import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
 from adapter.fhir.write.references import logical_references
+from adapter.mapping.rules import Rules
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import ScoreSummary, summarise
 from adapter.scoring import ScoreResult
@@ -32,6 +33,7 @@ __all__ = [
     "table_cell",
 ]
 
+_DEFAULT_RULES = Rules()
 _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
 _SUMMARY_MAX = 139
 # SINS cut-offs, read from its bands: consultation from the potentially unstable band up.
@@ -218,10 +220,14 @@ def deceased_card(result: PatientResult, hook_instance: str) -> Card:
 
 
 def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
-    """Critical: a neurological deficit or high-grade cord compression is in the record."""
-    reasons = "; ".join(alert.reasons)
-    lines = [f"**{NEUROLOGY_ACTION}**", "", "**Recorded**", ""]
-    lines += [f"- {source}" for source in alert.sources]
+    """Critical for a new or worse deficit or current high-grade compression (the MSCC action,
+    and the steroid prompt for a deficit); a warning or info card for what only needs review."""
+    lines = [f"**{NEUROLOGY_ACTION}**", ""] if alert.critical else []
+    if alert.steroid:
+        lines += [f"**{alert.steroid}**", ""]
+    lines += ["**Recorded**", ""]
+    # Each item names its finding, level and date; card text carries no resource ids.
+    lines += [f"- {item.indicator or 'listed'}: {item.text}" for item in alert.items]
     lines += [
         "",
         "SINS and the prognostic scores do not assess neurology or epidural compression; a "
@@ -229,19 +235,19 @@ def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
     ]
     return Card(
         uuid=card_uuid(hook_instance, "neurology"),
-        summary=_shorten(
-            f"Suspected spinal cord compression ({reasons}): contact the MSCC / spinal team now"
-        ),
+        summary=_shorten(alert.summary),
         detail="\n".join(lines),
-        indicator="critical",
+        indicator=alert.indicator,
         source=Source(label="spinemets"),
     )
 
 
-def score_cards(result: PatientResult, hook_instance: str) -> list[Card]:
+def score_cards(
+    result: PatientResult, hook_instance: str, rules: Rules = _DEFAULT_RULES
+) -> list[Card]:
     """The neurology card when it applies, then one card per score: SINS at its worst level,
     Tomita, revised (and original) Tokuhashi. A deceased patient gets one info card only."""
-    alert = neurology_alert(result)
+    alert = neurology_alert(result, rules)
     if alert is None and not has_spinal_disease(result):
         return []
     if result.assessment.deceased:

@@ -87,7 +87,7 @@ def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> C
 
 async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, SCORE_PREFETCH)
-    cards = score_cards(result, request.hookInstance)
+    cards = score_cards(result, request.hookInstance, deps.settings.rules)
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=cards)
     return _with_actions(CdsResponse(cards=cards), result, deps)
@@ -118,7 +118,8 @@ _CHECKED = (
     "22840, 22842-22844) order, or the same in SNOMED CT, ICD-10-PCS, OPCS-4 or a local code, at "
     "each ordered level, against the selection criteria of a case series (thoracolumbar level, "
     "tumour, fracture or instability, no neurological deficit, no high-grade epidural "
-    "compression, no fracture from another cause, bleeding risk, no active infection); a spine "
+    "compression, no fracture from another cause, bleeding risk, no untreated cord compression "
+    "elsewhere, no active infection); a spine "
     "order that is not recognised is checked against the patient-wide criteria"
 )
 SERVICES: Mapping[str, Service] = {

@@ -7,16 +7,30 @@ changed here changes every surface.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from adapter.decision.neurology import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
+from adapter.decision.neurology import (
+    NEUROLOGY_ACTION,
+    STEROID_PROMPT,
+    NeurologyAlert,
+    NeurologyItem,
+    neurology_alert,
+)
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
 from adapter.procedure.check import OrderCheck, check_orders
 from adapter.procedure.orders import Order
 
-__all__ = ["NEUROLOGY_ACTION", "Decisions", "NeurologyAlert", "decide", "neurology_alert"]
+__all__ = [
+    "NEUROLOGY_ACTION",
+    "STEROID_PROMPT",
+    "Decisions",
+    "NeurologyAlert",
+    "NeurologyItem",
+    "decide",
+    "neurology_alert",
+]
 
 _DEFAULT_RULES = Rules()
 
@@ -32,12 +46,16 @@ class Decisions:
 
 
 def decide(
-    result: PatientResult, orders: Sequence[Order] = (), rules: Rules = _DEFAULT_RULES
+    result: PatientResult,
+    orders: Sequence[Order] = (),
+    rules: Rules = _DEFAULT_RULES,
+    decompressing: Collection[str] = (),
 ) -> Decisions:
-    """The decisions of one patient: the neurology alert, the deceased rule, each order's check."""
+    """The decisions of one patient: the neurology alert, the deceased rule, each order's check
+    (``decompressing``: the levels a decompression order of the same request names)."""
     return Decisions(
         result=result,
         deceased=result.assessment.deceased,
-        neurology=neurology_alert(result),
-        orders=tuple(check_orders(orders, result, rules)),
+        neurology=neurology_alert(result, rules),
+        orders=tuple(check_orders(orders, result, rules, frozenset(decompressing))),
     )

@@ -1,47 +1,190 @@
-"""The neurology alert (contract §4): suspected spinal cord or cauda equina compression.
+"""The neurology alert (contract §4 v3): suspected spinal cord or cauda equina compression.
 
-Computed once per patient and rendered by the cards, the text report and the page alike.
+Computed once per patient and rendered by the cards, the text report and the page alike. Each
+item has its own indicator and wording:
+
+- **critical**: a new or worse Frankel/AIS A–D; a current Bilsky 2–3 at any level or without
+  one; a preliminary report of either ("preliminary report — confirm"). A deficit adds the steroid
+  prompt when no corticosteroid is active.
+- **warning**: an established deficit (no worse than before a completed decompression or
+  radiotherapy) — "new or worse?"; a grade recorded before a decompression from day 42 to day 120
+  after it ("re-image due"); a grade irradiated but not decompressed; an old grade a later
+  Frankel/AIS E questions ("re-image").
+- **info**: a grade recorded before a decompression, until day 42 after it.
+- listed only (raises no card): a grade recorded before a decompression, after day 120.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from adapter.mapping.compression import (
+    PRELIMINARY,
+    Deficit,
+    Grade,
+    compression_grades,
+    concern,
+    established_deficit,
+    latest_deficit,
+)
+from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
 
-__all__ = ["NEUROLOGY_ACTION", "NeurologyAlert", "neurology_alert"]
+__all__ = [
+    "NEUROLOGY_ACTION",
+    "STEROID_PROMPT",
+    "NeurologyAlert",
+    "NeurologyItem",
+    "neurology_alert",
+]
 
 NEUROLOGY_ACTION = (
     "Suspected metastatic spinal cord or cauda equina compression: contact the MSCC coordinator "
     "or the acute oncology / spinal team immediately; whole-spine MRI within 24 hours if not "
     "done (NICE NG234, 2023)."
 )
+STEROID_PROMPT = (
+    "Consider dexamethasone 16 mg now (NICE NG234) unless lymphoma is suspected and not yet "
+    "biopsied."
+)
+_DEFAULT_RULES = Rules()
+Indicator = Literal["info", "warning", "critical"]
+_RANK: dict[Indicator | None, int] = {None: 0, "info": 1, "warning": 2, "critical": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class NeurologyItem:
+    """One finding on the card: its indicator (None: listed only), wording and sources."""
+
+    indicator: Indicator | None
+    text: str
+    sources: tuple[str, ...]
+    reason: str | None = None  # how a critical finding is named in the summary
+    deficit: bool = False
+    level: str | None = None  # a final Bilsky 2–3 at this level (the summary lists them together)
 
 
 @dataclass(frozen=True, slots=True)
 class NeurologyAlert:
-    """Why a patient may have spinal cord compression: the summary reasons and their sources."""
+    """Why a patient may have spinal cord compression, item by item, and what to do."""
 
-    reasons: tuple[str, ...]
+    indicator: Indicator
+    reasons: tuple[str, ...]  # the findings the summary names
     sources: tuple[str, ...]
+    items: tuple[NeurologyItem, ...] = ()
+    steroid: str | None = None  # the dexamethasone prompt, when it applies
+
+    @property
+    def critical(self) -> bool:
+        return self.indicator == "critical"
+
+    @property
+    def summary(self) -> str:
+        reasons = "; ".join(self.reasons)
+        if self.critical:
+            return (
+                f"Suspected spinal cord compression ({reasons}): contact the MSCC / spinal team now"
+            )
+        return reasons
 
 
-def neurology_alert(patient: PatientResult) -> NeurologyAlert | None:
-    """A neurological deficit (Frankel/AIS A–D) or high-grade compression (Bilsky 2–3, at any
-    level or without a level) in the latest record; None when neither is recorded."""
+def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
     safety = patient.assessment.safety
-    reasons: list[str] = []
-    sources: list[str] = []
-    if safety.deficit and safety.palsy is not None:
-        grades = "/".join(sorted(g.value for g in safety.palsy.values if g.value != "E"))
-        reasons.append(f"Frankel/AIS {grades}")
-        sources += [ev.cited for ev in safety.palsy.evidence]
-    compression = safety.high_grade_compression
-    if compression:
-        levels = sorted(
-            {lv for lv, c in safety.compression.items() if any(g.high_grade for g in c.values)}
+    grades = "/".join(sorted(g.value for g in deficit.chosen.values if g.value != "E"))
+    sources = tuple(ev.cited for ev in deficit.chosen.evidence)
+    mark = f", {PRELIMINARY}" if deficit.preliminary else ""
+    before = established_deficit(deficit, safety.palsy_history, patient.assessment.treatments)
+    if before is not None and before.time is not None:
+        text = (
+            f"established deficit ({deficit.scale} {deficit.worst.value} since "
+            f"{before.time.day}{mark}) — new or worse?"
         )
-        where = f" at {', '.join(levels)}" if levels else ""
-        reasons.append(f"Bilsky 2–3{where}")
-        sources += [ev.cited for ev in compression]
-    return NeurologyAlert(tuple(reasons), tuple(dict.fromkeys(sources))) if reasons else None
+        return NeurologyItem("warning", text, sources)
+    when = deficit.time.day if deficit.time else "no date recorded"
+    text = f"{deficit.scale} {grades} ({when}{mark})"
+    return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
+
+
+def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> NeurologyItem | None:
+    what = concern(grade, patient.assessment.safety, patient.now, rules)
+    named, sources = grade.named, grade.sources
+    done = grade.decompressed or grade.irradiated
+    on = done.time.day if done is not None else ""
+    if what == "low":
+        return None
+    if what in ("compression", "preliminary"):
+        mark = f", {PRELIMINARY}" if what == "preliminary" else ""
+        reason = f"Bilsky 2–3{grade.where}{mark}"
+        level = grade.level if what == "compression" else None
+        text = f"{named} ({grade.day}{mark})"
+        return NeurologyItem("critical", text, sources, reason, level=level)
+    texts: dict[str, tuple[Indicator | None, str]] = {
+        "decompressed": ("info", f"{named} ({grade.day}) before decompression on {on}"),
+        "reimage-due": ("warning", f"{named} before decompression on {on} — re-image due"),
+        "listed": (None, f"{named} ({grade.day}) before decompression on {on}"),
+        "irradiated": (
+            "warning",
+            f"{named} irradiated on {on}, not decompressed — re-image before any procedure",
+        ),
+        "reimage": ("warning", f"{named} ({grade.day}), Frankel/AIS E since — re-image"),
+    }
+    indicator, text = texts[what]
+    return NeurologyItem(indicator, text, sources)
+
+
+def _whole_spine_item(patient: PatientResult, grades: tuple[Grade, ...]) -> NeurologyItem | None:
+    """A final whole-spine MRI verdict of high-grade compression that no grade at a level of the
+    same or a later time accounts for: a Bilsky 2–3 whose level is not recorded."""
+    verdict = patient.assessment.safety.whole_spine
+    if verdict is None or all(v.value != "high-grade" for v in verdict.values):
+        return None
+    when = next((ev.time for ev in verdict.evidence if ev.time), None)
+    if any(g.high_grade and g.level and g.time and when and g.time >= when for g in grades):
+        return None
+    day = when.day if when else "no date recorded"
+    text = f"whole-spine MRI ({day}): Bilsky 2–3, level not recorded"
+    sources = tuple(ev.cited for ev in verdict.evidence)
+    return NeurologyItem(
+        "critical", text, sources, "Bilsky 2–3 on whole-spine MRI, level not recorded"
+    )
+
+
+def _items(patient: PatientResult, rules: Rules) -> list[NeurologyItem]:
+    safety = patient.assessment.safety
+    items: list[NeurologyItem] = []
+    deficit = latest_deficit(safety)
+    if deficit is not None:
+        items.append(_deficit_item(deficit, patient))
+    grades = compression_grades(safety, patient.assessment.treatments)
+    items += [item for g in grades if (item := _grade_item(g, patient, rules)) is not None]
+    whole = _whole_spine_item(patient, grades)
+    return [*items, whole] if whole is not None else items
+
+
+def _reasons(items: list[NeurologyItem], indicator: Indicator) -> tuple[str, ...]:
+    if indicator != "critical":
+        return tuple(i.text for i in items if i.indicator == indicator)
+    reasons = [i.reason for i in items if i.reason and i.deficit]
+    levels = [i.level for i in items if i.level]
+    if levels:  # final grades at levels, named together: "Bilsky 2–3 at T8, T12"
+        reasons.append(f"Bilsky 2–3 at {', '.join(levels)}")
+    reasons += [i.reason for i in items if i.reason and not i.deficit and not i.level]
+    return tuple(dict.fromkeys(reasons))
+
+
+def neurology_alert(patient: PatientResult, rules: Rules = _DEFAULT_RULES) -> NeurologyAlert | None:
+    """The neurology alert; None when nothing raises a card (only listed items, or none)."""
+    items = _items(patient, rules)
+    top = max((i.indicator for i in items), key=lambda i: _RANK[i], default=None)
+    if top is None:
+        return None
+    sources = tuple(dict.fromkeys(s for i in items if i.indicator == top for s in i.sources))
+    safety = patient.assessment.safety
+    steroid = (
+        STEROID_PROMPT
+        if any(i.deficit and i.indicator == "critical" for i in items)
+        and not safety.corticosteroids
+        else None
+    )
+    return NeurologyAlert(top, _reasons(items, top), sources, tuple(items), steroid)

@@ -37,6 +37,7 @@ __all__ = [
     "Chosen",
     "Finding",
     "Invalid",
+    "WholeSpine",
     "choose_latest",
     "describe",
     "read_answer",
@@ -62,6 +63,13 @@ class Bilsky(Enum):
         return self in (Bilsky.G2, Bilsky.G3)
 
 
+class WholeSpine(Enum):
+    """A whole-spine MRI's verdict on epidural compression (contract §5 v3, criterion 8)."""
+
+    NO_HIGH_GRADE = "no-high-grade"  # no level is Bilsky 2–3
+    HIGH_GRADE = "high-grade"  # some level is Bilsky 2–3
+
+
 def _answers(enum: type[Enum], prefix: str = "") -> dict[str, Enum]:
     return {f"{prefix}{member.value}".lower(): member for member in enum}
 
@@ -80,6 +88,7 @@ FINDING_ANSWERS: dict[str, dict[str, Enum]] = {
     "asia-impairment-scale": _answers(Frankel, "ais-"),
     "tokuhashi-primary-site": _answers(PrimarySite),
     "epidural-spinal-cord-compression": _answers(Bilsky),
+    "whole-spine-escc": _answers(WholeSpine),
 }
 COUNT_FINDINGS: dict[str, int] = {
     "extraspinal-bone-metastases-count": 0,

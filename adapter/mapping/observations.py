@@ -1,8 +1,10 @@
 """Observations → findings: status and time filters, validation, levels, age (contract §2).
 
-Only final, amended and corrected Observations count. One timed after the computation time is
-reported and not used. One older than its freshness window is used and marked dated. A value
-that is not valid (a KPS of 45, a KPS in mg, a count of −1) is reported and left out.
+Only final, amended and corrected Observations count; a preliminary palsy or Bilsky grade is kept
+apart, for the neurology card and the procedure check only (contract §2 v3). One timed after the
+computation time is reported and not used. One older than its freshness window is used and
+marked dated. A value that is not valid (a KPS of 45, a KPS in mg, a count of −1) is reported
+and left out.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ __all__ = [
     "ECOG_KPS",
     "KARNOFSKY",
     "LAB_UNITS",
+    "PRELIMINARY_FINDINGS",
     "READ_LOINC",
     "Findings",
     "Performance",
@@ -61,9 +64,14 @@ _LABS = {
 LAB_UNITS: Mapping[str, str] = {"inr": "1", "platelets": "10*9/L", "albumin": "g/L"}
 _KPS_UNITS = frozenset({None, "%", "{score}"})
 CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
+# The findings a preliminary report may alarm with (never score with): palsy and Bilsky grade.
+PRELIMINARY_FINDINGS = frozenset(
+    {"frankel-grade", "asia-impairment-scale", "epidural-spinal-cord-compression"}
+)
 _WINDOW = {
     **dict.fromkeys(SINS_FINDINGS, "sins"),
     "epidural-spinal-cord-compression": "compression",
+    "whole-spine-escc": "compression",
     "frankel-grade": "palsy",
     "asia-impairment-scale": "palsy",
     **dict.fromkeys(
@@ -107,6 +115,10 @@ class Findings:
     # Lab Observations that could not be read (a unit that does not convert), by lab: the
     # value is why, in a few words ("unit 'g' not understood").
     unread: dict[str, list[Finding[str]]] = field(default_factory=lambda: defaultdict(list))
+    # Preliminary palsy and Bilsky grades, by finding code: never scored (contract §2 v3).
+    preliminary: dict[str, list[Finding[Enum | int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
 
 def _finding_code(obs: ObservationRecord) -> str | None:
@@ -238,6 +250,23 @@ def _read(
     return None
 
 
+def _preliminary(
+    ctx: Context,
+    obs: ObservationRecord,
+    lesion_levels: Mapping[str, frozenset[str]],
+    found: Findings,
+) -> Invalid | None:
+    """File a preliminary palsy or Bilsky grade apart; any other preliminary report is unused."""
+    code = _finding_code(obs)
+    if code is None or code not in PRELIMINARY_FINDINGS or ctx.from_future(obs.ref, obs.time):
+        return None
+    finding = _coded(ctx, obs, code, lesion_levels)
+    if isinstance(finding, Invalid):
+        return finding
+    found.preliminary[code].append(finding)
+    return None
+
+
 def read_findings(
     ctx: Context,
     observations: Iterable[ObservationRecord],
@@ -247,9 +276,12 @@ def read_findings(
     (for findings placed by ``focus``)."""
     found = Findings()
     for obs in observations:
-        if obs.status not in CURRENT_OBSERVATION or ctx.from_future(obs.ref, obs.time):
+        if obs.status == "preliminary":
+            invalid = _preliminary(ctx, obs, lesion_levels, found)
+        elif obs.status not in CURRENT_OBSERVATION or ctx.from_future(obs.ref, obs.time):
             continue
-        invalid = _read(ctx, obs, lesion_levels, found)
+        else:
+            invalid = _read(ctx, obs, lesion_levels, found)
         if invalid is not None:
             ctx.invalid(obs.ref.reference, invalid.reason)
     return found

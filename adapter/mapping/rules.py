@@ -1,5 +1,7 @@
-"""The clinical rules that are settings rather than definitions: freshness windows (contract §2)
-and the bleeding-risk thresholds of the procedure check (contract §5, SIR 2019 consensus).
+"""The clinical rules that are settings rather than definitions: freshness windows (contract §2),
+the bleeding-risk thresholds of the procedure check (contract §5, SIR 2019 consensus) and how long
+a Bilsky grade recorded before a decompression is shown as info, then as "re-image due"
+(contract §5 v3).
 
 Defaults are the contract's; every surface (``score``, ``sync``, ``serve``, ``batch``) reads the
 same overrides from the environment through :func:`rules_from`, so one deployment applies one set
@@ -14,6 +16,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
+from typing import Any
 
 from adapter.errors import ConfigurationError
 
@@ -41,6 +44,10 @@ class Rules:
     inr_max: float = 1.5
     platelets_min_augmentation: float = 50.0  # × 10⁹/L, vertebroplasty and kyphoplasty
     platelets_min_fixation: float = 100.0  # × 10⁹/L, pedicle screw fixation
+    # Days after a decompression until a grade recorded before it is "re-image due" (a warning),
+    # and until it is only listed.
+    reimage_from_days: int = 42
+    reimage_until_days: int = 120
 
 
 # (variable, attribute of Rules, lowest, highest): the bounds refuse typos such as a window in
@@ -52,9 +59,11 @@ _NUMBERS = (
     ("PLATELETS_MIN_AUGMENTATION", "platelets_min_augmentation", 1.0, 1000.0),
     ("PLATELETS_MIN_FIXATION", "platelets_min_fixation", 1.0, 1000.0),
 )
+_DAYS = (("REIMAGE_FROM_DAYS", "reimage_from_days"), ("REIMAGE_UNTIL_DAYS", "reimage_until_days"))
 RULE_VARIABLES: tuple[str, ...] = (
     *(f"{_PREFIX}WINDOW_{f.name.upper()}_DAYS" for f in fields(Windows)),
     *(f"{_PREFIX}{name}" for name, *_ in _NUMBERS),
+    *(f"{_PREFIX}{name}" for name, _ in _DAYS),
 )
 
 
@@ -71,22 +80,36 @@ def _number(env: Mapping[str, str], name: str, low: float, high: float) -> float
     return value
 
 
+def _days(env: Mapping[str, str], name: str) -> int | None:
+    days = _number(env, name, *_WINDOW_BOUNDS)
+    if days is not None and days != int(days):
+        raise ConfigurationError(f"{name} must be a whole number of days")
+    return None if days is None else int(days)
+
+
 def rules_from(env: Mapping[str, str]) -> Rules:
     """The contract's rules with the overrides set in ``env`` (``SPINEMETS_WINDOW_<KIND>_DAYS``,
     ``SPINEMETS_INR_MAX``, ``SPINEMETS_PLATELETS_MIN_AUGMENTATION``,
-    ``SPINEMETS_PLATELETS_MIN_FIXATION``); an unusable value is a :class:`ConfigurationError`
+    ``SPINEMETS_PLATELETS_MIN_FIXATION``, ``SPINEMETS_REIMAGE_FROM_DAYS``,
+    ``SPINEMETS_REIMAGE_UNTIL_DAYS``); an unusable value is a :class:`ConfigurationError`
     naming the variable."""
     windows: dict[str, int] = {}
     for f in fields(Windows):
-        name = f"{_PREFIX}WINDOW_{f.name.upper()}_DAYS"
-        days = _number(env, name, *_WINDOW_BOUNDS)
+        days = _days(env, f"{_PREFIX}WINDOW_{f.name.upper()}_DAYS")
         if days is not None:
-            if days != int(days):
-                raise ConfigurationError(f"{name} must be a whole number of days")
-            windows[f.name] = int(days)
-    numbers: dict[str, float] = {}
+            windows[f.name] = days
+    numbers: dict[str, Any] = {}
     for name, attribute, low, high in _NUMBERS:
         value = _number(env, _PREFIX + name, low, high)
         if value is not None:
             numbers[attribute] = value
-    return replace(Rules(), windows=replace(Windows(), **windows), **numbers)
+    for name, attribute in _DAYS:
+        days = _days(env, _PREFIX + name)
+        if days is not None:
+            numbers[attribute] = days
+    rules = replace(Rules(), windows=replace(Windows(), **windows), **numbers)
+    if rules.reimage_until_days < rules.reimage_from_days:
+        raise ConfigurationError(
+            f"{_PREFIX}REIMAGE_UNTIL_DAYS must not be less than {_PREFIX}REIMAGE_FROM_DAYS"
+        )
+    return rules

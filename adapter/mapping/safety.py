@@ -1,26 +1,41 @@
 """Inputs beyond the scores that safety depends on (contract §4 neurology card, §5 procedure
 check): palsy, epidural compression at every level, vertebral fractures by cause, coagulation
-defects, antithrombotic medication, the latest INR and platelet count, and active infections."""
+defects, antithrombotic medication, the latest INR and platelet count, and active infections.
+
+A preliminary palsy or Bilsky grade (contract §2 v3) is carried apart, and only when it could
+raise an alarm: Frankel/AIS A–D or Bilsky 2–3, later than every final grade of its kind (a final
+grade of the same or a later time replaces it)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 
 from adapter.fhir.read.records import MedicationRecord
+from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
 from adapter.mapping.evidence import Evidence
-from adapter.mapping.findings import Bilsky, Chosen, Finding, choose_latest
+from adapter.mapping.findings import Bilsky, Chosen, Finding, WholeSpine, choose_latest
 from adapter.mapping.observations import Findings
 from adapter.mapping.staging import Staged, Staging
 from adapter.mapping.status import latest_palsy
 from adapter.scoring import Frankel, level_order
 
-__all__ = ["Safety", "safety_inputs"]
+__all__ = ["PalsyGrade", "Safety", "safety_inputs"]
 
 # Requests and statements of a drug the patient takes or is about to take (paused included).
 _ACTIVE_MEDICATION = frozenset({"active", "on-hold", "intended"})
+
+
+@dataclass(frozen=True, slots=True)
+class PalsyGrade:
+    """One final Frankel or AIS grade as recorded (the history an established deficit needs)."""
+
+    grade: Frankel
+    time: ClinicalTime | None
+    scale: str  # "Frankel" or "AIS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +55,15 @@ class Safety:
     inr_unread: Finding[str] | None = None
     platelets_unread: Finding[str] | None = None
     infections: tuple[Staged, ...] = ()  # sepsis, bacteraemia, spinal infection (criterion 9)
+    # Every final palsy grade, oldest first.
+    palsy_history: tuple[PalsyGrade, ...] = ()
+    # Preliminary reports that may alarm (A–D, Bilsky 2–3) and no final grade replaces.
+    preliminary_palsy: Chosen[Frankel] | None = None
+    preliminary_compression: dict[str, Chosen[Bilsky]] = field(default_factory=dict)
+    preliminary_unplaced: Chosen[Bilsky] | None = None
+    # The latest final whole-spine MRI verdict (criterion 8).
+    whole_spine: Chosen[WholeSpine] | None = None
+    corticosteroids: tuple[Evidence, ...] = ()
 
     @property
     def high_grade_compression(self) -> tuple[Evidence, ...]:
@@ -68,16 +92,75 @@ class Safety:
         return self.palsy is not None and any(g is not Frankel.E for g in self.palsy.values)
 
 
-def _compression(found: Findings) -> tuple[dict[str, Chosen[Bilsky]], Chosen[Bilsky] | None]:
-    items = found.coded.get("epidural-spinal-cord-compression", [])
+def _compression(
+    items: list[Finding[Enum | int]], name: str = "Bilsky"
+) -> tuple[dict[str, Chosen[Bilsky]], Chosen[Bilsky] | None]:
     levels = sorted({lv for f in items for lv in f.levels or ()}, key=level_order)
     by_level: dict[str, Chosen[Bilsky]] = {}
     for level in levels:
-        chosen = choose_latest([f for f in items if f.levels and level in f.levels], "Bilsky")
+        chosen = choose_latest([f for f in items if f.levels and level in f.levels], name)
         if chosen is not None:
             by_level[level] = _grades(chosen)
-    loose = choose_latest([f for f in items if f.levels is None], "Bilsky")
+    loose = choose_latest([f for f in items if f.levels is None], name)
     return by_level, _grades(loose) if loose is not None else None
+
+
+def _time(chosen: Chosen[object] | None) -> ClinicalTime | None:
+    return next((ev.time for ev in chosen.evidence if ev.time), None) if chosen else None
+
+
+def _replaced(preliminary: Chosen[object], final: Chosen[object] | None) -> bool:
+    """Whether a final grade of the same or a later time replaces a preliminary one."""
+    if final is None:
+        return False
+    mine, theirs = _time(preliminary), _time(final)
+    return mine is None or (theirs is not None and theirs >= mine)
+
+
+def _preliminary_compression(
+    found: Findings, by_level: dict[str, Chosen[Bilsky]], loose: Chosen[Bilsky] | None
+) -> tuple[dict[str, Chosen[Bilsky]], Chosen[Bilsky] | None]:
+    items = found.preliminary.get("epidural-spinal-cord-compression", [])
+    levels, unplaced = _compression(items, "Bilsky (preliminary report)")
+    kept = {
+        level: chosen
+        for level, chosen in levels.items()
+        if any(g.high_grade for g in chosen.values) and not _replaced(chosen, by_level.get(level))
+    }
+    if unplaced is not None and (
+        not any(g.high_grade for g in unplaced.values) or _replaced(unplaced, loose)
+    ):
+        unplaced = None
+    return kept, unplaced
+
+
+def _preliminary_palsy(found: Findings, final: Chosen[Frankel] | None) -> Chosen[Frankel] | None:
+    chosen = latest_palsy(Findings(coded=found.preliminary))
+    if chosen is None or all(g is Frankel.E for g in chosen.values) or _replaced(chosen, final):
+        return None
+    evidence = tuple(
+        Evidence(ev.ref, ev.time, f"{ev.summary} (preliminary report)", ev.dated)
+        for ev in chosen.evidence
+    )
+    return Chosen(chosen.values, evidence, chosen.conflict)
+
+
+def _palsy_history(found: Findings) -> tuple[PalsyGrade, ...]:
+    grades = [
+        PalsyGrade(f.value, f.obs.time, "Frankel" if code == "frankel-grade" else "AIS")
+        for code in ("frankel-grade", "asia-impairment-scale")
+        for f in found.coded.get(code, [])
+        if isinstance(f.value, Frankel)
+    ]
+    return tuple(sorted(grades, key=lambda g: (g.time is not None, g.time)))
+
+
+def _whole_spine(found: Findings) -> Chosen[WholeSpine] | None:
+    chosen = choose_latest(found.coded.get("whole-spine-escc", []), "whole-spine MRI")
+    if chosen is None:
+        return None
+    values = frozenset(v for v in chosen.values if isinstance(v, WholeSpine))
+    return Chosen(values, chosen.evidence, chosen.conflict)
 
 
 def _grades(chosen: Chosen[object]) -> Chosen[Bilsky]:
@@ -85,13 +168,16 @@ def _grades(chosen: Chosen[object]) -> Chosen[Bilsky]:
     return Chosen(values, chosen.evidence, chosen.conflict)
 
 
-def _antithrombotics(ctx: Context, medications: Iterable[MedicationRecord]) -> tuple[Evidence, ...]:
+def _active(
+    ctx: Context, medications: Iterable[MedicationRecord], value_set: str
+) -> tuple[Evidence, ...]:
+    """Active requests and statements of a drug in ``value_set``."""
     found = []
     for med in medications:
         if med.status not in _ACTIVE_MEDICATION or ctx.from_future(med.ref, med.time):
             continue
         for coding in med.codes:
-            if ctx.term.in_value_set("antithrombotic-medication", coding.system, coding.code):
+            if ctx.term.in_value_set(value_set, coding.system, coding.code):
                 summary = f"{med.ref.resource_type} {med.status}: {coding.code}"
                 found.append(Evidence(med.ref, med.time, summary))
                 break
@@ -121,18 +207,27 @@ def _unread(found: Findings, lab: str) -> Finding[str] | None:
 def safety_inputs(
     ctx: Context, found: Findings, staging: Staging, medications: Iterable[MedicationRecord]
 ) -> Safety:
-    by_level, unplaced = _compression(found)
+    medications = tuple(medications)
+    by_level, unplaced = _compression(found.coded.get("epidural-spinal-cord-compression", []))
+    palsy = latest_palsy(found)
+    early_levels, early_unplaced = _preliminary_compression(found, by_level, unplaced)
     return Safety(
-        palsy=latest_palsy(found),
+        palsy=palsy,
         compression=by_level,
         compression_unplaced=unplaced,
         neoplastic_fractures=tuple(staging.neoplastic_fractures),
         other_fractures=tuple(staging.other_fractures),
         coagulation=tuple(staging.coagulation),
-        antithrombotics=_antithrombotics(ctx, medications),
+        antithrombotics=_active(ctx, medications, "antithrombotic-medication"),
         inr=_lab(found, "inr"),
         platelets=_lab(found, "platelets"),
         inr_unread=_unread(found, "inr"),
         platelets_unread=_unread(found, "platelets"),
         infections=tuple(staging.infections),
+        palsy_history=_palsy_history(found),
+        preliminary_palsy=_preliminary_palsy(found, palsy),
+        preliminary_compression=early_levels,
+        preliminary_unplaced=early_unplaced,
+        whole_spine=_whole_spine(found),
+        corticosteroids=_active(ctx, medications, "corticosteroid-medication"),
     )

@@ -20,6 +20,7 @@ from adapter.procedure.bleeding import bleeding_criterion
 from adapter.procedure.concerns import Concern, order_concerns
 from adapter.procedure.context import order_context
 from adapter.procedure.criteria import Criterion, level_criteria
+from adapter.procedure.elsewhere import elsewhere_criterion
 from adapter.procedure.infection import infection_criterion
 from adapter.procedure.orders import Order, treated_levels
 from adapter.procedure.palsy import neurology_criterion
@@ -41,7 +42,13 @@ COMPRESSION = frozenset({4, 5, 8})
 
 
 def _palsy(ask: Ask) -> Criterion:
-    return neurology_criterion(ask.result.assessment.safety.palsy)
+    safety = ask.result.assessment.safety
+    return neurology_criterion(safety.palsy, safety.preliminary_palsy)
+
+
+def _elsewhere(ask: Ask) -> Criterion:
+    treated, _ = treated_levels(ask.order, ask.result)
+    return elsewhere_criterion(ask.result, treated, ask.rules, ask.decompressed)
 
 
 def _bleeding(ask: Ask) -> Criterion:
@@ -49,8 +56,8 @@ def _bleeding(ask: Ask) -> Criterion:
 
 
 # The patient-wide criteria, each judged once per order (a callable of the Ask). Criterion 8
-# (cord compression elsewhere) joins this tuple as one more entry; cards list by number.
-PATIENT_WIDE: tuple[PatientCriterion, ...] = (_palsy, _bleeding, infection_criterion)
+# (cord compression elsewhere) is judged at the whole patient too; cards list by number.
+PATIENT_WIDE: tuple[PatientCriterion, ...] = (_palsy, _bleeding, _elsewhere, infection_criterion)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from adapter.mapping.compression import Grade, compression_grades, grade_at
 from adapter.mapping.evidence import Evidence
-from adapter.mapping.findings import Bilsky, Chosen
+from adapter.mapping.findings import Bilsky
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import LEVELS, Collapse, level_order
@@ -204,26 +205,37 @@ def fracture_criterion(
     return judge.unknown("; ".join(why), action=action, finding=finding)
 
 
-def compression_criterion(
-    level: str, grade: Chosen[Bilsky] | None, *, cement: bool = False, placed: bool = True
-) -> Criterion:
-    """Unmet by Bilsky 2–3 at the level; for cement, Bilsky 1b–1c there is unknown (an epidural
-    tumour against the dura or the cord: cement may leak into the canal). A grade recorded
-    without a level (``placed`` False) counts here but is said as "level not recorded"."""
+def compression_criterion(level: str, standing: Grade | None, *, cement: bool = False) -> Criterion:
+    """Unmet by Bilsky 2–3 at the level (a preliminary report too, "preliminary — confirm"; an
+    irradiated grade still compresses); a grade recorded before a completed decompression there
+    is unknown until re-imaged; for cement, Bilsky 1b–1c there is unknown (an epidural tumour
+    against the dura or the cord: cement may leak into the canal). A grade recorded without a
+    level counts here but is said as "level not recorded"."""
     judge = Judge(5, "No epidural compression needing decompression")
-    where = f" at {level}" if placed else ", level not recorded"
-    if grade is None:
+    where = standing.where if standing is not None else f" at {level}"
+    if standing is None:
         return judge.unknown(
             f"no Bilsky grade at {level}",
             action="record epidural-spinal-cord-compression (Bilsky) from MRI",
             finding=f"no Bilsky grade at {level}",
         )
+    grade = standing.chosen
     shown = cite(grade.evidence)
-    if high := sorted(g.value.removeprefix("bilsky-") for g in grade.values if g.high_grade):
+    if standing.high_grade and standing.decompressed is not None:
+        on = standing.decompressed.time.day
+        return judge.unknown(
+            f"{standing.named} before decompression on {on}: {shown}",
+            action="re-image before the procedure",
+            finding=f"{standing.named} before decompression on {on} — re-image",
+        )
+    if standing.high_grade:
+        mark = " (preliminary — confirm)" if standing.preliminary else ""
+        irradiated = standing.irradiated
+        after = f", irradiated on {irradiated.time.day}, not decompressed" if irradiated else ""
         return judge.unmet(
-            f"high-grade compression (Bilsky 2–3): {shown}",
+            f"high-grade compression (Bilsky 2–3){after}: {shown}",
             action=DECOMPRESSION,
-            finding=f"Bilsky {'/'.join(high)}{where}{on_day(grade.evidence)}",
+            finding=_with_day(standing.named, on_day(grade.evidence), mark),
         )
     if cement and grade.values & _EPIDURAL:
         return judge.unknown(
@@ -236,6 +248,13 @@ def compression_criterion(
             f"Bilsky 0–1c, dated: {shown}", action=REASSESS, finding=f"Bilsky{where}, dated"
         )
     return judge.met(f"Bilsky 0–1c: {shown}")
+
+
+def _with_day(named: str, day: str, mark: str) -> str:
+    """ "Bilsky 3 at T8 (2 Dec)", "Bilsky 3 at T8 (2 Dec, preliminary — confirm)"."""
+    if not mark:
+        return f"{named}{day}"
+    return f"{named}{day[:-1]}, preliminary — confirm)" if day else f"{named}{mark}"
 
 
 def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
@@ -274,11 +293,8 @@ def level_criteria(
     if not instrumented:
         out.append(tumour_criterion(level, at, metastasis_levels(result)))
         out.append(fracture_criterion(level, at, safety.neoplastic_fractures))
-        grade = at.assessment.compression if at is not None else safety.compression_at(level)
-        own = safety.compression.get(level)
-        placed = grade is None or (
-            own is not None and {ev.ref for ev in grade.evidence} <= {ev.ref for ev in own.evidence}
-        )
-        out.append(compression_criterion(level, grade, cement=cement, placed=placed))
+        grades = compression_grades(safety, result.assessment.treatments)
+        standing = grade_at(grades, level, len(result.levels) if at is not None else 0)
+        out.append(compression_criterion(level, standing, cement=cement))
     out.append(other_cause_criterion(level, safety.other_fractures))
     return out

@@ -18,8 +18,18 @@ from adapter.scoring import Frankel
 __all__ = ["neurology_criterion"]
 
 
-def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
+def neurology_criterion(
+    palsy: Chosen[Frankel] | None, preliminary: Chosen[Frankel] | None = None
+) -> Criterion:
+    """A later preliminary Frankel/AIS A–D makes it unmet ("preliminary — confirm"), never met."""
     judge = Judge(4, "No neurological deficit")
+    if preliminary is not None:
+        grades = "/".join(sorted(g.value for g in preliminary.values))
+        return judge.unmet(
+            f"Frankel/AIS {grades}, preliminary — confirm: {cite(preliminary.evidence)}",
+            action=DECOMPRESSION,
+            finding=f"Frankel/AIS {grades} (preliminary — confirm)",
+        )
     if palsy is None:
         return judge.unknown(
             "no Frankel grade or AIS recorded",

@@ -21,6 +21,9 @@ IDENTITY = "check the patient's identity"
 MEETS = "meets the case series' selection criteria"
 _COMPRESSION = "suspected cord compression — assess for decompression and radiotherapy first"
 _COMPRESSION_SHORT = "suspected cord compression — decompression and radiotherapy first"
+# Criterion 8 alone: the compression is at another level than the one ordered.
+_ELSEWHERE = _COMPRESSION.replace("compression", "compression elsewhere", 1)
+_ELSEWHERE_SHORT = _COMPRESSION_SHORT.replace("compression", "compression elsewhere", 1)
 _FITS = 139  # a CDS Hooks summary is under 140 characters
 _NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked (code {code})"
 _NO_LEVEL = "no level ordered — record the level"
@@ -54,7 +57,10 @@ def findings(check: OrderCheck) -> list[str]:
     pressing = sorted((c for c in unmet if c.number in COMPRESSION), key=lambda c: c.number)
     compression = [_said(c) for c in pressing]
     if compression:
-        out.append(f"{'; '.join(_unique(compression))}: {_COMPRESSION}")
+        elsewhere = all(c.number == 8 for c in pressing)
+        out.append(
+            f"{'; '.join(_unique(compression))}: {_ELSEWHERE if elsewhere else _COMPRESSION}"
+        )
     for number in _LEADING:
         out += [_said(c) for c in unmet if c.number == number]
     out += [concern.finding for concern in check.concerns]
@@ -76,5 +82,5 @@ def headline(check: OrderCheck) -> str:
     text = "; ".join(found) if found else MEETS
     line = f"{order_label(check)}: {text}"
     if len(line) > _FITS:  # keep what to do in view rather than lose it to the cut
-        line = line.replace(_COMPRESSION, _COMPRESSION_SHORT)
+        line = line.replace(_ELSEWHERE, _ELSEWHERE_SHORT).replace(_COMPRESSION, _COMPRESSION_SHORT)
     return line

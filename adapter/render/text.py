@@ -16,8 +16,12 @@ def text_report(decisions: Decisions) -> str:
     if decisions.deceased:
         lines.append(f"  DECEASED: {decisions.deceased}; no recommendation applies.")
     alert = decisions.neurology
-    if alert is not None:
+    if alert is not None and alert.critical:
         lines.append(f"  ALERT ({'; '.join(alert.reasons)}): {NEUROLOGY_ACTION}")
+        lines += [f"    → {alert.steroid}"] if alert.steroid else []
+        lines += [f"      from {src}" for src in alert.sources]
+    elif alert is not None:
+        lines.append(f"  Neurology ({alert.indicator}): {alert.summary}")
         lines += [f"      from {src}" for src in alert.sources]
     if not patient.levels:
         lines.append("  SINS: no spinal level recorded, nothing to score.")

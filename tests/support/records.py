@@ -105,6 +105,32 @@ def default_patient(*, drop: tuple[str, ...] = (), sins: dict[str, str] | None =
     return [r for r in out if r["id"] not in drop] + list(extra)
 
 
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def procedure(pid: str, code: str, *levels: str, when: str = RECENT, system: str = CPT,
+              status: str = "completed") -> Resource:  # fmt: skip
+    """A Procedure (e.g. CPT 63003 a thoracic decompression, 77373 SBRT) at ``levels``."""
+    res: Resource = {
+        "resourceType": "Procedure", "id": pid, "status": status,
+        "subject": {"reference": f"Patient/{P}"},
+        "code": {"coding": [{"system": system, "code": code}]}, "performedDateTime": when,
+    }  # fmt: skip
+    if levels:
+        res["bodySite"] = [site(level)[0] for level in levels]
+    return res
+
+
+def medication(mid: str, code: str, *, system: str = RXNORM, status: str = "active") -> Resource:
+    """An active MedicationRequest (e.g. RxNorm 3264 dexamethasone)."""
+    return {
+        "resourceType": "MedicationRequest", "id": mid, "status": status, "intent": "order",
+        "subject": {"reference": f"Patient/{P}"},
+        "medicationCodeableConcept": {"coding": [{"system": system, "code": code}]},
+        "authoredOn": RECENT,
+    }  # fmt: skip
+
+
 def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),
           status: str = "draft", system: str = CPT, text: str | None = None,
           display: str | None = None, category: str | None = None) -> Resource:  # fmt: skip
@@ -122,17 +148,6 @@ def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),
     if reasons:
         res["reasonReference"] = [{"reference": f"Condition/{r}"} for r in reasons]
     return res
-
-
-def procedure(pid: str, code: str, *levels: str, when: str = RECENT, system: str = CPT,
-              status: str = "completed") -> Resource:  # fmt: skip
-    """A Procedure done at these levels (a completed treatment by default)."""
-    return {
-        "resourceType": "Procedure", "id": pid, "status": status,
-        "subject": {"reference": f"Patient/{P}"},
-        "code": {"coding": [{"system": system, "code": code}]},
-        "bodySite": [site(level)[0] for level in levels], "performedDateTime": when,
-    }  # fmt: skip
 
 
 def draft_orders(*orders: Resource) -> Resource:

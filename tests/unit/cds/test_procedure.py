@@ -181,7 +181,10 @@ async def test_an_order_in_any_code_system_gets_its_card(client, system, code, n
 
 
 async def test_two_orders_in_one_request_get_two_named_cards(client):
-    resources = default_patient(extra=(condition("met-l2", "C79.51", level="L2"),))
+    resources = default_patient(extra=(
+        condition("met-l2", "C79.51", level="L2"),
+        finding("bilsky-l2", "epidural-spinal-cord-compression", "bilsky-0", level="L2"),
+    ))  # fmt: skip
     orders = [order("a", "22511", "T12"), order("b", "22511", "L1")]
     a, b = await cards(client, SIGN, body("order-sign", orders, resources))
     assert a["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"

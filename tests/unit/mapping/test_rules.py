@@ -48,6 +48,15 @@ def test_every_variable_is_read():
         2.0,
         2.0,
     )
+    assert (rules.reimage_from_days, rules.reimage_until_days) == (2, 2)
+
+
+def test_re_imaging_after_a_decompression_is_due_from_day_42_to_day_120_by_default():
+    rules = rules_from({})
+    assert (rules.reimage_from_days, rules.reimage_until_days) == (42, 120)
+    with pytest.raises(ConfigurationError) as caught:
+        rules_from({"SPINEMETS_REIMAGE_FROM_DAYS": "60", "SPINEMETS_REIMAGE_UNTIL_DAYS": "50"})
+    assert str(caught.value).startswith("SPINEMETS_REIMAGE_UNTIL_DAYS")
 
 
 @pytest.mark.parametrize(

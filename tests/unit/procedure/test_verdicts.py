@@ -180,7 +180,7 @@ def test_an_unrecognised_spine_order_is_judged_by_the_patient_wide_criteria():
     spinal = order("f", "X-1", "L2", "L3", system="http://hospital.example/codes",
                    text="Lumbar fusion")  # fmt: skip
     (checked,) = check(default_patient(), spinal)
-    assert checked.levels == () and [c.number for c in checked.patient] == [4, 7, 9]
+    assert checked.levels == () and [c.number for c in checked.patient] == [4, 7, 8, 9]
     assert checked.indicator == "info"
     assert headline(checked) == (
         "Lumbar fusion L2, L3: spine procedure not recognised — level criteria not checked "

@@ -1,0 +1,218 @@
+"""Epidural compression and palsy as they stand at the computation time (contract §5 v3).
+
+Each level's latest Bilsky grade is read with what happened after it: a completed decompression
+at its level supersedes it until a later grade exists; radiotherapy alone does not (it does not
+decompress at once). A preliminary report of Bilsky 2–3 stands in for a grade until a final one
+of the same or a later time replaces it. A Frankel/AIS grade A–D no worse than the one recorded
+before a completed decompression or radiotherapy is an established deficit, not a new one.
+
+The neurology card (adapter/decision) and criteria 5 and 8 of the procedure check
+(adapter/procedure) read the same :class:`Grade` and :func:`concern`, so they never disagree on
+what a grade means today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.findings import Bilsky, Chosen
+from adapter.mapping.rules import Rules
+from adapter.mapping.safety import PalsyGrade, Safety
+from adapter.mapping.treatments import Treatment
+from adapter.scoring import Frankel, level_order
+
+__all__ = [
+    "Concern",
+    "Deficit",
+    "Grade",
+    "compression_grades",
+    "concern",
+    "established_deficit",
+    "grade_at",
+    "latest_deficit",
+]
+
+# What a Bilsky grade means today: "compression" and "preliminary" are suspected compression;
+# "decompressed" (info), "reimage-due" (warning) and "listed" follow a decompression after it;
+# "irradiated" is radiotherapy alone after it; "reimage" an old grade a later Frankel/AIS E
+# questions; "low" is Bilsky 0–1c.
+Concern = Literal[
+    "compression", "preliminary", "decompressed", "reimage-due", "listed", "irradiated",
+    "reimage", "low",
+]  # fmt: skip
+PRELIMINARY = "preliminary report — confirm"
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """The Bilsky grade that counts at one level (or without a level) and what came after it."""
+
+    level: str | None  # None: recorded without a level
+    chosen: Chosen[Bilsky]
+    preliminary: bool
+    decompressed: Treatment | None  # the latest completed decompression at its level after it
+    irradiated: Treatment | None  # radiotherapy at its level after it, none decompressing
+
+    @property
+    def high_grade(self) -> bool:
+        return any(g.high_grade for g in self.chosen.values)
+
+    @property
+    def time(self) -> ClinicalTime | None:
+        return next((ev.time for ev in self.chosen.evidence if ev.time), None)
+
+    @property
+    def dated(self) -> bool:
+        return any(ev.dated for ev in self.chosen.evidence)
+
+    @property
+    def where(self) -> str:
+        """ " at T8", or ", level not recorded" — never a level the grade was copied to."""
+        return f" at {self.level}" if self.level else ", level not recorded"
+
+    @property
+    def named(self) -> str:
+        """ "Bilsky 3 at T8", "Bilsky 2/3, level not recorded"."""
+        grades = sorted(g.value.removeprefix("bilsky-") for g in self.chosen.values)
+        return f"Bilsky {'/'.join(grades)}{self.where}"
+
+    @property
+    def day(self) -> str:
+        return self.time.day if self.time else "no date recorded"
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(ev.cited for ev in self.chosen.evidence)
+
+
+def _after(
+    treatments: Sequence[Treatment], level: str | None, time: ClinicalTime | None, kind: str
+) -> Treatment | None:
+    """The latest completed treatment of ``kind`` at ``level`` on or after ``time``."""
+    if level is None or time is None:
+        return None
+    done = [t for t in treatments if kind in t.kinds and t.at(level) and t.time >= time]
+    return done[-1] if done else None
+
+
+def _grade(
+    level: str | None, chosen: Chosen[Bilsky], preliminary: bool, treatments: Sequence[Treatment]
+) -> Grade:
+    time = next((ev.time for ev in chosen.evidence if ev.time), None)
+    decompressed = _after(treatments, level, time, "decompression")
+    irradiated = None if decompressed else _after(treatments, level, time, "radiotherapy")
+    return Grade(level, chosen, preliminary, decompressed, irradiated)
+
+
+def _pick(
+    level: str | None,
+    final: Chosen[Bilsky] | None,
+    early: Chosen[Bilsky] | None,
+    treatments: Sequence[Treatment],
+) -> Grade | None:
+    """A final grade of current compression wins; else a later preliminary Bilsky 2–3."""
+    graded = _grade(level, final, False, treatments) if final is not None else None
+    if early is None or (graded and graded.high_grade and not graded.decompressed):
+        return graded
+    return _grade(level, early, True, treatments)
+
+
+def compression_grades(safety: Safety, treatments: Sequence[Treatment]) -> tuple[Grade, ...]:
+    """The grade of each level with one (anatomical order), then the one without a level."""
+    levels = sorted({*safety.compression, *safety.preliminary_compression}, key=level_order)
+    early = safety.preliminary_compression
+    out = [_pick(lv, safety.compression.get(lv), early.get(lv), treatments) for lv in levels]
+    out.append(_pick(None, safety.compression_unplaced, safety.preliminary_unplaced, treatments))
+    return tuple(g for g in out if g is not None)
+
+
+def grade_at(grades: Sequence[Grade], level: str, scored: int) -> Grade | None:
+    """The grade at a level: its own, else one without a level when it is Bilsky 2–3 or the
+    patient has one scored level (contract §2: safety-first for a grade without a level)."""
+    own = next((g for g in grades if g.level == level), None)
+    if own is not None:
+        return own
+    loose = next((g for g in grades if g.level is None), None)
+    return loose if loose is not None and (loose.high_grade or scored == 1) else None
+
+
+def _reassured(grade: Grade, palsy: Chosen[Frankel] | None, safety: Safety) -> bool:
+    """A later final Frankel/AIS E (and no preliminary deficit since) after a dated grade."""
+    if palsy is None or safety.preliminary_palsy is not None or grade.time is None:
+        return False
+    when = next((ev.time for ev in palsy.evidence if ev.time), None)
+    return palsy.values == {Frankel.E} and when is not None and when > grade.time
+
+
+def concern(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> Concern:
+    """What a grade means today (see :data:`Concern`)."""
+    if not grade.high_grade:
+        return "low"
+    if grade.decompressed is not None:
+        days = (now.instant - grade.decompressed.time.instant).days
+        if days < rules.reimage_from_days:
+            return "decompressed"
+        return "reimage-due" if days < rules.reimage_until_days else "listed"
+    if grade.irradiated is not None:
+        return "irradiated"
+    if grade.preliminary:
+        return "preliminary"
+    if grade.dated and _reassured(grade, safety.palsy, safety):
+        return "reimage"
+    return "compression"
+
+
+@dataclass(frozen=True, slots=True)
+class Deficit:
+    """The latest Frankel/AIS grade A–D (final, or a later preliminary one)."""
+
+    worst: Frankel
+    chosen: Chosen[Frankel]
+    preliminary: bool
+
+    @property
+    def scale(self) -> str:
+        return (
+            "AIS" if all(ev.summary.startswith("AIS") for ev in self.chosen.evidence) else "Frankel"
+        )
+
+    @property
+    def time(self) -> ClinicalTime | None:
+        return next((ev.time for ev in self.chosen.evidence if ev.time), None)
+
+
+def latest_deficit(safety: Safety) -> Deficit | None:
+    """The latest palsy grade when it may be a deficit; a later preliminary A–D wins."""
+    chosen, preliminary = safety.palsy, False
+    if safety.preliminary_palsy is not None:
+        chosen, preliminary = safety.preliminary_palsy, True
+    if chosen is None or chosen.values <= {Frankel.E}:
+        return None
+    worst = min((g for g in chosen.values if g is not Frankel.E), key=lambda g: g.value)
+    return Deficit(worst, chosen, preliminary)
+
+
+def established_deficit(
+    deficit: Deficit, history: Sequence[PalsyGrade], treatments: Sequence[Treatment]
+) -> PalsyGrade | None:
+    """The grade recorded before the latest completed decompression or radiotherapy that the
+    deficit is no worse than, with no better grade since; None when the deficit is new or worse.
+    """
+    timed = [g for g in history if g.time is not None]
+    done = [t for t in treatments if t.kinds & {"decompression", "radiotherapy"}]
+    if not done:
+        return None
+    before = [g for g in timed if g.time is not None and g.time <= done[-1].time]
+    if not before:
+        return None  # no grade before the latest treatment: nothing to compare with
+    last = before[-1].time
+    reference = min((g for g in before if g.time == last), key=lambda g: g.grade.value)
+    since = [g for g in timed if g.time is not None and last is not None and g.time > last]
+    if deficit.worst.value < reference.grade.value:
+        return None  # worse than before the treatment
+    if any(g.grade.value > deficit.worst.value for g in since):
+        return None  # better since, worse again now
+    return reference

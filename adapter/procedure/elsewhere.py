@@ -1,0 +1,154 @@
+"""Criterion 8, no untreated cord compression elsewhere (contract §5 v3), patient-wide.
+
+A Bilsky 2–3 at any level the order does not treat (each level's latest grade, not superseded by
+a decompression), or a preliminary report of one, is unmet: suspected cord compression
+elsewhere comes first. Met when every other scored level has a current grade 0–1c, or a final
+whole-spine MRI within the compression window says no level is Bilsky 2–3; unknown otherwise,
+naming the levels without a grade. A grade before a decompression, an irradiated grade and an
+old grade a later Frankel/AIS E questions are unknown: re-image. A Bilsky 2–3 at a level the same
+request decompresses is named, not held against the order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from adapter.fhir.read.orders import OrderRecord
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.compression import Grade, compression_grades, concern
+from adapter.mapping.findings import WholeSpine
+from adapter.mapping.rules import Rules
+from adapter.mapping.sites import resolve_site
+from adapter.mapping.terminology import Terminology
+from adapter.pipeline import PatientResult
+from adapter.procedure.criteria import Criterion, Judge
+
+__all__ = ["decompressing_levels", "elsewhere_criterion"]
+
+_JUDGE = Judge(8, "No untreated cord compression elsewhere")
+_FIRST = "assess for decompression and radiotherapy first"
+_RECORD = "record the Bilsky grade at each level, or a whole-spine MRI verdict (whole-spine-escc)"
+
+
+def decompressing_levels(records: Sequence[OrderRecord], term: Terminology) -> frozenset[str]:
+    """The levels a draft or active decompression order in the same request names."""
+    levels: set[str] = set()
+    for record in records:
+        if record.status not in ("draft", "active"):
+            continue
+        if any(term.in_value_set("spinal-decompression-procedure", c.system, c.code)
+               for c in record.codes):  # fmt: skip
+            sites = [resolve_site(concept, term) for concept in record.body_sites]
+            levels |= {s.level for s in sites if s.level is not None}
+    return frozenset(levels)
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    status: str  # unmet | unknown | met
+    basis: str
+    action: str | None = None
+    finding: str | None = None
+
+
+def _judge_grade(grade: Grade, result: PatientResult, rules: Rules) -> _Verdict | None:
+    """What one grade elsewhere says; None when it is a current Bilsky 0–1c."""
+    what = concern(grade, result.assessment.safety, result.now, rules)
+    named = f"{grade.named} ({grade.day})"
+    if what == "low":
+        return (
+            _Verdict("unknown", f"{named}, dated", "re-assess: re-image") if grade.dated else None
+        )
+    if what in ("compression", "preliminary"):
+        mark = ", preliminary — confirm" if what == "preliminary" else ""
+        finding = f"{grade.named} ({grade.day}{mark})"
+        return _Verdict(
+            "unmet", f"{finding}: suspected cord compression elsewhere", _FIRST, finding
+        )
+    done = grade.decompressed or grade.irradiated
+    on = done.time.day if done is not None else ""
+    if what == "irradiated":
+        basis = f"{named} irradiated on {on}, not decompressed"
+        return _Verdict("unknown", basis, "re-image before any procedure")
+    if what == "reimage":
+        return _Verdict("unknown", f"{named}, Frankel/AIS E since", "re-image")
+    return _Verdict(
+        "unknown", f"{named} before decompression on {on}", "re-image before the procedure"
+    )
+
+
+def _whole_spine(
+    result: PatientResult, grades: Sequence[Grade]
+) -> tuple[ClinicalTime | None, _Verdict | None]:
+    """(the time before which the levels are settled by a clear whole-spine MRI, a verdict of
+    high-grade compression that no grade at a level accounts for)."""
+    verdict = result.assessment.safety.whole_spine
+    if verdict is None:
+        return None, None
+    when = next((ev.time for ev in verdict.evidence if ev.time), None)
+    day = when.day if when else "no date recorded"
+    if WholeSpine.HIGH_GRADE in verdict.values:
+        if any(g.high_grade and g.level and g.time and when and g.time >= when for g in grades):
+            return None, None
+        finding = f"whole-spine MRI ({day}): Bilsky 2–3, level not recorded"
+        return None, _Verdict("unmet", finding, _FIRST, finding)
+    if when is None or any(ev.dated for ev in verdict.evidence):
+        return None, None
+    return when, _Verdict("met", f"whole-spine MRI ({day}): no level Bilsky 2–3")
+
+
+def elsewhere_criterion(
+    result: PatientResult,
+    treated: Collection[str],
+    rules: Rules,
+    decompressing: Collection[str] = (),
+) -> Criterion:
+    """Criterion 8 for an order treating ``treated``; ``decompressing``: the levels a
+    decompression order of the same request names."""
+    safety = result.assessment.safety
+    grades = compression_grades(safety, result.assessment.treatments)
+    # A grade without a level counts at the treated levels (criterion 5) when there are some.
+    others = [g for g in grades if g.level not in treated and (g.level or not treated)]
+    clear, whole = _whole_spine(result, grades)
+    if whole is not None and whole.status == "unmet":
+        return _JUDGE.unmet(whole.basis, action=whole.action, finding=whole.finding)
+    # A clear whole-spine MRI settles every grade recorded before it.
+    recent = [g for g in others if clear is None or g.time is None or g.time >= clear]
+    notes: list[str] = []
+    verdicts: list[_Verdict] = []
+    for grade in recent:
+        if grade.high_grade and grade.level in decompressing:
+            notes.append(f"{grade.named} ({grade.day}): decompression ordered in this request")
+            continue
+        verdict = _judge_grade(grade, result, rules)
+        if verdict is not None:
+            verdicts.append(verdict)
+    if unmet := [v for v in verdicts if v.status == "unmet"]:
+        basis = "; ".join([*(v.basis for v in unmet), *notes])
+        return _JUDGE.unmet(basis, action=_FIRST, finding=unmet[0].finding)
+    graded = {g.level for g in others}
+    missing = [
+        lv.level for lv in result.levels if lv.level not in treated and lv.level not in graded
+    ]
+    if whole is not None:  # a clear whole-spine MRI settles every level graded before it
+        missing = []
+    unknown = [v.basis for v in verdicts]
+    if missing:
+        unknown.append(f"no Bilsky grade at {', '.join(missing)}")
+    if unknown:
+        action = _RECORD if missing else next((v.action for v in verdicts if v.action), None)
+        said = f"no Bilsky grade at {', '.join(missing)}" if missing else unknown[0]
+        return _JUDGE.unknown(
+            "; ".join([*unknown, *notes]), action=action, finding=f"{said} — compression elsewhere?"
+        )
+    return _JUDGE.met("; ".join([_met_basis(whole, others), *notes]))
+
+
+def _met_basis(whole: _Verdict | None, others: Sequence[Grade]) -> str:
+    if whole is not None:
+        return whole.basis
+    levels = [g.level for g in others if g.level]
+    if not levels:
+        return "no other level recorded"
+    return f"Bilsky 0–1c at every other level ({', '.join(levels)})"

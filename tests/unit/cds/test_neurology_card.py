@@ -1,0 +1,337 @@
+"""The neurology card, contract v3 (§2 preliminary reports, §4 the neurology card, §5 a Bilsky
+grade superseded by surgery, radiotherapy does not decompress at once).
+
+The computation time is NOW = 1 Jun 2024, 09:00; each case changes the default patient (T12,
+Frankel E and Bilsky 0 on 30 May 2024) one thing at a time. CPT 63003 is a thoracic
+decompression (ValueSet spinal-decompression-procedure), CPT 77373 SBRT
+(spinal-radiotherapy-procedure), RxNorm 3264 dexamethasone (corticosteroid-medication).
+"""
+
+from __future__ import annotations
+
+from adapter.cds.cards import score_cards
+from adapter.decision import STEROID_PROMPT, decide, neurology_alert
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import Rules
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from adapter.render.text import text_report
+from tests.support.records import (
+    NOW,
+    condition,
+    default_patient,
+    finding,
+    medication,
+    procedure,
+)
+
+BILSKY = "epidural-spinal-cord-compression"
+
+
+def result_of(resources):
+    data = patient_records(resources, "p")
+    assert data is not None
+    return score_patient(data, default_terminology(), now=parse_time(NOW))
+
+
+RULES = Rules()
+
+
+def neurology(resources, rules=RULES):
+    result = result_of(resources)
+    cards = score_cards(result, "hook")
+    card = next((c for c in cards if c.uuid and c.source.topic is None), None)
+    return card, neurology_alert(result, rules), result
+
+
+def preliminary(oid, code, answer, **kw):
+    return finding(oid, code, answer, **kw) | {"status": "preliminary"}
+
+
+# --- preliminary reports (§2 v3) -------------------------------------------------------------
+
+
+def test_a_preliminary_bilsky_3_raises_the_card_marked_confirm():
+    extra = (preliminary("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-31T09:00:00Z"),)
+    card, alert, _ = neurology(default_patient(extra=extra))
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        "Suspected spinal cord compression (Bilsky 2–3 at T12, preliminary report — confirm): "
+        "contact the MSCC / spinal team now"
+    )
+    assert "Bilsky 3 at T12 (31 May 2024, preliminary report — confirm)" in card.detail
+    assert alert is not None and alert.steroid is None  # compression alone: no steroid prompt
+
+
+def test_a_final_grade_of_the_same_time_replaces_a_preliminary_one():
+    when = "2024-05-31T09:00:00Z"
+    extra = (
+        preliminary("mri", BILSKY, "bilsky-3", level="T12", when=when),
+        finding("mri-final", BILSKY, "bilsky-1a", level="T12", when=when),
+    )
+    card, alert, _ = neurology(default_patient(drop=("bilsky-t12",), extra=extra))
+    assert card is None and alert is None
+
+
+def test_a_preliminary_report_older_than_the_final_grade_is_not_used():
+    extra = (preliminary("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-29T09:00:00Z"),)
+    card, _, _ = neurology(default_patient(extra=extra))  # the final Bilsky 0 is of 30 May
+    assert card is None
+
+
+def test_a_preliminary_frankel_c_is_critical_with_the_steroid_prompt_and_never_scored():
+    extra = (preliminary("exam", "frankel-grade", "frankel-c", when="2024-05-31T09:00:00Z"),)
+    card, alert, result = neurology(default_patient(extra=extra))
+    assert card is not None and card.indicator == "critical"
+    assert "(Frankel/AIS C, preliminary report — confirm)" in card.summary
+    assert alert is not None and alert.steroid == STEROID_PROMPT
+    assert "dexamethasone 16 mg now (NICE NG234)" in card.detail
+    # Tokuhashi palsy stays Frankel E (2 points): the preliminary report is not scored.
+    baseline = result_of(default_patient())
+    assert (
+        result.score("tokuhashi-revised").result.total
+        == baseline.score("tokuhashi-revised").result.total
+    )
+
+
+def test_a_preliminary_frankel_e_raises_nothing():
+    extra = (preliminary("exam", "frankel-grade", "frankel-e", when="2024-05-31T09:00:00Z"),)
+    card, _, _ = neurology(default_patient(extra=extra))
+    assert card is None
+
+
+# --- a grade superseded by surgery, radiotherapy that does not decompress (§5 v3) ------------
+
+
+def superseded(grade_day, surgery_day, code="63003"):
+    return default_patient(
+        drop=("bilsky-t12",),
+        extra=(
+            finding("mri", BILSKY, "bilsky-3", level="T12", when=f"{grade_day}T09:00:00Z"),
+            procedure("surgery", code, "T12", when=f"{surgery_day}T09:00:00Z"),
+        ),
+    )
+
+
+def test_a_grade_before_a_decompression_is_info_until_day_42():
+    # Decompression 10 May 2024: 22 days before NOW.
+    card, _, _ = neurology(superseded("2024-05-01", "2024-05-10"))
+    assert card is not None and card.indicator == "info"
+    assert card.summary == "Bilsky 3 at T12 (1 May 2024) before decompression on 10 May 2024"
+    assert "MSCC" not in card.detail
+
+
+def test_a_grade_before_a_decompression_warns_re_image_due_from_day_42():
+    # Decompression 10 Apr 2024: 52 days before NOW (42 ≤ 52 < 120).
+    card, _, _ = neurology(superseded("2024-04-01", "2024-04-10"))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == "Bilsky 3 at T12 before decompression on 10 Apr 2024 — re-image due"
+
+
+def test_a_grade_before_a_decompression_is_only_listed_after_day_120():
+    # Decompression 20 Jan 2024: 133 days before NOW.
+    card, alert, _ = neurology(superseded("2024-01-10", "2024-01-20"))
+    assert card is None and alert is None
+
+
+def test_the_days_are_settings():
+    rules = Rules(reimage_from_days=10, reimage_until_days=20)
+    _, alert, _ = neurology(superseded("2024-05-01", "2024-05-10"), rules)  # day 22
+    assert alert is None
+    rules = Rules(reimage_from_days=10, reimage_until_days=30)
+    _, alert, result = neurology(superseded("2024-05-01", "2024-05-10"), rules)
+    assert alert is not None and alert.indicator == "warning"
+    first = score_cards(result, "hook", rules)[0]  # the service passes its settings
+    assert first.indicator == "warning" and first.summary.endswith("re-image due")
+
+
+def test_radiotherapy_alone_leaves_a_warning_to_re_image():
+    card, _, _ = neurology(superseded("2024-05-20", "2024-05-25", code="77373"))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        "Bilsky 3 at T12 irradiated on 25 May 2024, not decompressed — re-image before any "
+        "procedure"
+    )
+
+
+def test_a_decompression_at_another_level_supersedes_nothing():
+    resources = default_patient(
+        drop=("bilsky-t12",),
+        extra=(
+            finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-15T09:00:00Z"),
+            procedure("surgery", "63003", "T8", when="2024-05-20T09:00:00Z"),
+        ),
+    )
+    card, _, _ = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+
+
+def test_an_old_grade_followed_by_frankel_e_is_a_warning_to_re_image():
+    # Bilsky 3 of 1 Apr 2024 (61 days: dated), Frankel E of 30 May 2024.
+    resources = default_patient(
+        drop=("bilsky-t12",),
+        extra=(finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01T09:00:00Z"),),
+    )
+    card, _, _ = neurology(resources)
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == "Bilsky 3 at T12 (1 Apr 2024), Frankel/AIS E since — re-image"
+
+
+def test_a_recent_grade_with_frankel_e_stays_critical():
+    resources = default_patient(
+        drop=("bilsky-t12",),
+        extra=(finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-20T09:00:00Z"),),
+    )
+    card, _, _ = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+    assert "Bilsky 2–3 at T12" in card.summary
+
+
+# --- established deficits, the steroid prompt (§4 v3) ----------------------------------------
+
+
+def deficit(before, after=(), now="frankel-c", treatment="63003"):
+    """Palsy grades before a decompression at T12 on 5 May 2024, after it, and on 30 May."""
+    extra = [finding("before", "frankel-grade", before, when="2024-05-01T09:00:00Z")]
+    extra += [
+        finding(f"after-{i}", "frankel-grade", grade, when=f"2024-05-{10 + i}T09:00:00Z")
+        for i, grade in enumerate(after)
+    ]
+    extra += [
+        finding("frankel", "frankel-grade", now),
+        procedure("surgery", treatment, "T12", when="2024-05-05T09:00:00Z"),
+    ]
+    return default_patient(drop=("frankel",), extra=tuple(extra))
+
+
+def test_a_deficit_no_worse_than_before_a_decompression_is_established():
+    card, alert, _ = neurology(deficit("frankel-c"))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == "established deficit (Frankel C since 1 May 2024) — new or worse?"
+    assert alert is not None and alert.steroid is None
+
+
+def test_a_deficit_no_worse_than_before_radiotherapy_is_established_too():
+    card, _, _ = neurology(deficit("frankel-b", treatment="77373"))  # B before, C now: better
+    assert card is not None and card.indicator == "warning"
+
+
+def test_a_worse_deficit_is_critical_with_the_steroid_prompt():
+    card, _, _ = neurology(deficit("frankel-d"))
+    assert card is not None and card.indicator == "critical"
+    assert "Frankel/AIS C" in card.summary
+    assert STEROID_PROMPT in card.detail
+
+
+def test_a_deficit_back_after_a_recovery_is_new():
+    card, _, _ = neurology(deficit("frankel-c", after=("frankel-e",)))
+    assert card is not None and card.indicator == "critical"
+
+
+def test_an_active_corticosteroid_silences_the_steroid_prompt():
+    resources = default_patient(
+        drop=("frankel",),
+        extra=(finding("frankel", "frankel-grade", "frankel-c"), medication("dex", "3264")),
+    )
+    card, alert, _ = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+    assert alert is not None and alert.steroid is None
+    assert "dexamethasone" not in card.detail
+
+
+# --- a grade without a level (§4 v3) ---------------------------------------------------------
+
+
+def test_a_grade_without_a_level_says_level_not_recorded():
+    resources = default_patient(
+        extra=(
+            condition("met-t8", "C79.51", level="T8"),
+            finding("mri", BILSKY, "bilsky-3"),
+        )
+    )
+    card, _, result = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+    assert "Bilsky 2–3, level not recorded" in card.summary
+    assert "at T8" not in card.summary and "at T12" not in card.summary
+    assert "Bilsky 3, level not recorded (30 May 2024)" in card.detail
+    text = text_report(decide(result))
+    assert "ALERT (Bilsky 2–3, level not recorded)" in text
+
+
+def test_the_text_report_shows_a_warning_without_the_mscc_action():
+    result = result_of(superseded("2024-04-01", "2024-04-10"))
+    text = text_report(decide(result))
+    assert "Neurology (warning): Bilsky 3 at T12 before decompression on 10 Apr 2024" in text
+    assert "MSCC" not in text
+
+
+def test_a_deficit_with_no_grade_before_the_treatment_is_new():
+    resources = default_patient(
+        drop=("frankel",),
+        extra=(
+            finding("frankel", "frankel-grade", "frankel-c"),
+            procedure("surgery", "63003", "T12", when="2024-04-10T09:00:00Z"),
+        ),
+    )
+    card, _, _ = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+    assert "Frankel C (30 May 2024)" in card.detail
+
+
+def test_a_stopped_corticosteroid_leaves_the_steroid_prompt():
+    resources = default_patient(
+        drop=("frankel",),
+        extra=(
+            finding("frankel", "frankel-grade", "frankel-c"),
+            medication("dex", "3264", status="stopped"),
+        ),
+    )
+    _, alert, _ = neurology(resources)
+    assert alert is not None and alert.steroid == STEROID_PROMPT
+
+
+def test_an_old_grade_without_any_palsy_grade_stays_critical():
+    resources = default_patient(
+        drop=("bilsky-t12", "frankel"),
+        extra=(finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01T09:00:00Z"),),
+    )
+    card, _, _ = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+
+
+def test_a_whole_spine_mri_with_high_grade_compression_is_critical():
+    high = finding("wsm", "whole-spine-escc", "high-grade")
+    card, _, _ = neurology(default_patient(extra=(high,)))
+    assert card is not None and card.indicator == "critical"
+    assert "(Bilsky 2–3 on whole-spine MRI, level not recorded)" in card.summary
+    # A Bilsky 2–3 at a level of the same time accounts for it: named once, at its level.
+    here = finding("bilsky-t12", BILSKY, "bilsky-3", level="T12")
+    card, alert, _ = neurology(default_patient(drop=("bilsky-t12",), extra=(high, here)))
+    assert alert is not None and alert.reasons == ("Bilsky 2–3 at T12",)
+    # A clear one raises nothing.
+    clear = finding("wsm", "whole-spine-escc", "no-high-grade")
+    card, _, _ = neurology(default_patient(extra=(clear,)))
+    assert card is None
+
+
+def test_a_preliminary_grade_without_a_level_is_replaced_by_a_final_one():
+    when = "2024-05-31T09:00:00Z"
+    early = preliminary("mri", BILSKY, "bilsky-3", when=when)
+    card, _, _ = neurology(default_patient(extra=(early,)))
+    assert card is not None and "Bilsky 2–3, level not recorded, preliminary" in card.summary
+    final = finding("mri-final", BILSKY, "bilsky-1a", when=when)
+    card, _, _ = neurology(default_patient(extra=(early, final)))
+    assert card is None
+    low = preliminary("mri", BILSKY, "bilsky-1a", when=when)
+    card, _, _ = neurology(default_patient(extra=(low,)))
+    assert card is None
+
+
+def test_other_preliminary_reports_are_not_used_and_a_bad_one_is_reported():
+    pain = preliminary("pain", "spinal-pain", "pain-free", level="T12", when="2024-05-31T09:00:00Z")
+    bad = preliminary("mri", BILSKY, "bilsky-9", level="T12", when="2024-05-31T09:00:00Z")
+    _, alert, result = neurology(default_patient(extra=(pain, bad)))
+    assert alert is None
+    baseline = result_of(default_patient())
+    assert result.levels[0].result.total == baseline.levels[0].result.total  # SINS 10
+    assert any(i.resource == "Observation/mri" for i in result.issues)

@@ -1,0 +1,245 @@
+"""Criterion 8 (no untreated cord compression elsewhere), and criteria 4 and 5 with preliminary
+reports and treated levels (contract §5 v3).
+
+The default patient (T12, Frankel E and Bilsky 0 at T12 on 30 May 2024; NOW is 1 Jun 2024) gets
+a second metastasis at T8; the order is a vertebroplasty at T12 (CPT 22511). CPT 63003 is a
+thoracic decompression, CPT 77373 SBRT.
+"""
+
+from __future__ import annotations
+
+from adapter.cds.procedure import order_card
+from adapter.fhir.read.orders import read_orders
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import Rules
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from adapter.procedure.check import check_order
+from adapter.procedure.elsewhere import decompressing_levels
+from adapter.procedure.orders import procedure_orders
+from tests.support.records import (
+    NOW,
+    condition,
+    default_patient,
+    draft_orders,
+    finding,
+    order,
+    procedure,
+)
+from tests.unit.procedure.test_check import check, single, statuses
+
+BILSKY = "epidural-spinal-cord-compression"
+T8 = condition("met-t8", "C79.51", level="T8")
+STALE = "2024-04-01T09:00:00Z"  # 61 days before NOW: past the 30-day compression window
+
+
+def bilsky(oid, answer, level, when="2024-05-30T09:00:00Z", **extra):
+    return finding(oid, BILSKY, answer, level=level, when=when, **extra)
+
+
+def preliminary(resource):
+    return resource | {"status": "preliminary"}
+
+
+def criterion(checked, number, level="T12"):
+    lv = next(lv for lv in checked.levels if lv.level == level)
+    return next(c for c in lv.criteria if c.number == number)
+
+
+def with_t8(*extra, drop=()):
+    return default_patient(drop=drop, extra=(T8, *extra))
+
+
+def test_bilsky_3_at_another_level_is_critical_and_named():
+    checked = single(with_t8(bilsky("b8", "bilsky-3", "T8")), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unmet" and statuses(checked, "T12")[5] == "met"
+    assert eight.basis == ("Bilsky 3 at T8 (30 May 2024): suspected cord compression elsewhere")
+    assert eight.action == "assess for decompression and radiotherapy first"
+    assert checked.compression and checked.indicator == "critical"
+    card = order_card(checked, _result(with_t8(bilsky("b8", "bilsky-3", "T8"))), "hook")
+    assert "Bilsky 3 at T8 (30 May 2024): suspected cord compression elsewhere" in card.summary
+
+
+def _result(resources):
+    data = patient_records(resources, "p")
+    assert data is not None
+    return score_patient(data, default_terminology(), now=parse_time(NOW))
+
+
+def test_a_current_low_grade_at_every_other_level_is_met():
+    checked = single(with_t8(bilsky("b8", "bilsky-1b", "T8")), "T12")
+    assert criterion(checked, 8).status == "met"
+    assert criterion(checked, 8).basis == "Bilsky 0–1c at every other level (T8)"
+    assert checked.indicator == "info"
+
+
+def test_a_level_without_a_grade_is_unknown_and_named():
+    checked = single(with_t8(), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unknown" and eight.basis == "no Bilsky grade at T8"
+    assert "whole-spine-escc" in (eight.action or "")
+    assert checked.indicator == "warning"
+
+
+def test_a_patient_with_one_level_has_nothing_elsewhere():
+    checked = single(default_patient(), "T12")
+    assert criterion(checked, 8).status == "met"
+    assert criterion(checked, 8).basis == "no other level recorded"
+
+
+def test_a_recent_clear_whole_spine_mri_settles_the_other_levels():
+    clear = finding("wsm", "whole-spine-escc", "no-high-grade")
+    checked = single(with_t8(clear), "T12")
+    assert criterion(checked, 8).status == "met"
+    assert criterion(checked, 8).basis == "whole-spine MRI (30 May 2024): no level Bilsky 2–3"
+
+
+def test_a_dated_clear_whole_spine_mri_settles_nothing():
+    clear = finding("wsm", "whole-spine-escc", "no-high-grade", when=STALE)
+    checked = single(with_t8(clear), "T12")
+    assert criterion(checked, 8).status == "unknown"
+
+
+def test_a_clear_whole_spine_mri_settles_only_the_grades_before_it():
+    clear = finding("wsm", "whole-spine-escc", "no-high-grade")  # 30 May
+    before = bilsky("b8", "bilsky-3", "T8", when="2024-05-20T09:00:00Z")
+    assert criterion(single(with_t8(clear, before), "T12"), 8).status == "met"
+    clear = finding("wsm", "whole-spine-escc", "no-high-grade", when="2024-05-20T09:00:00Z")
+    after = bilsky("b8", "bilsky-3", "T8")
+    assert criterion(single(with_t8(clear, after), "T12"), 8).status == "unmet"
+
+
+def test_a_whole_spine_mri_with_high_grade_compression_at_no_level_is_unmet():
+    high = finding("wsm", "whole-spine-escc", "high-grade")
+    checked = single(with_t8(high), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unmet" and checked.indicator == "critical"
+    assert eight.basis == "whole-spine MRI (30 May 2024): Bilsky 2–3, level not recorded"
+
+
+def test_a_high_grade_whole_spine_mri_the_ordered_level_accounts_for_is_not_elsewhere():
+    high = finding("wsm", "whole-spine-escc", "high-grade")
+    here = bilsky("bilsky-t12", "bilsky-3", "T12")  # same time: the MRI's high grade is T12's
+    checked = single(with_t8(high, here, bilsky("b8", "bilsky-1a", "T8"), drop=("bilsky-t12",)),
+                     "T12")  # fmt: skip
+    assert criterion(checked, 8).status == "met" and criterion(checked, 5).status == "unmet"
+
+
+def test_a_preliminary_bilsky_3_elsewhere_is_unmet_never_met():
+    checked = single(with_t8(preliminary(bilsky("b8", "bilsky-3", "T8"))), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unmet" and checked.indicator == "critical"
+    assert eight.finding == "Bilsky 3 at T8 (30 May 2024, preliminary — confirm)"
+    # A preliminary low grade settles nothing: T8 still has no grade.
+    checked = single(with_t8(preliminary(bilsky("b8", "bilsky-0", "T8"))), "T12")
+    assert criterion(checked, 8).status == "unknown"
+
+
+def test_a_grade_elsewhere_before_a_decompression_there_asks_to_re_image():
+    grade = bilsky("b8", "bilsky-3", "T8", when="2024-05-10T09:00:00Z")
+    surgery = procedure("surgery", "63003", "T8", when="2024-05-12T09:00:00Z")
+    checked = single(with_t8(grade, surgery), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unknown" and checked.indicator == "warning"
+    assert eight.basis == "Bilsky 3 at T8 (10 May 2024) before decompression on 12 May 2024"
+    assert eight.action == "re-image before the procedure"
+
+
+def test_a_grade_elsewhere_irradiated_but_not_decompressed_is_a_warning():
+    grade = bilsky("b8", "bilsky-3", "T8", when="2024-05-10T09:00:00Z")
+    sbrt = procedure("sbrt", "77373", "T8", when="2024-05-12T09:00:00Z")
+    checked = single(with_t8(grade, sbrt), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unknown" and checked.indicator == "warning"
+    assert eight.basis == "Bilsky 3 at T8 (10 May 2024) irradiated on 12 May 2024, not decompressed"
+    assert eight.action == "re-image before any procedure"
+
+
+def test_an_old_grade_elsewhere_with_a_later_frankel_e_asks_to_re_image():
+    checked = single(with_t8(bilsky("b8", "bilsky-3", "T8", when=STALE)), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unknown" and eight.action == "re-image"
+    assert checked.indicator == "warning"
+
+
+def test_compression_at_an_instrumented_level_is_compression_elsewhere():
+    resources = default_patient(extra=(bilsky("b-l1", "bilsky-3", "L1"),))
+    checked = single(resources, "T11", "T12", "L1", code="22842", reasons=("met-t12",))
+    assert criterion(checked, 8).status == "unmet" and checked.indicator == "critical"
+
+
+def test_a_level_the_same_request_decompresses_is_info_not_critical():
+    done = order("done", "63003", "T6", status="completed")  # not part of this request's plan
+    records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8"), done))
+    levels = decompressing_levels(records, default_terminology())
+    assert levels == {"T8"}
+    result = _result(with_t8(bilsky("b8", "bilsky-3", "T8")))
+    (vertebroplasty,) = procedure_orders(records, None, "order-sign", default_terminology())
+    checked = check_order(vertebroplasty, result, Rules(), decompressed=frozenset(levels))
+    eight = criterion(checked, 8)
+    assert eight.status == "met" and checked.indicator == "info"
+    assert "decompression ordered in this request" in eight.basis
+
+
+def test_the_request_s_decompression_order_is_not_itself_checked():
+    (checked,) = check(with_t8(), order("o", "22511", "T12"), order("d", "63003", "T8"))
+    assert checked.order.reference == "ServiceRequest/o"
+
+
+# --- criteria 4 and 5 at the ordered level ---------------------------------------------------
+
+
+def test_a_grade_before_a_decompression_at_the_ordered_level_is_unknown():
+    grade = bilsky("bilsky-t12", "bilsky-3", "T12", when="2024-05-10T09:00:00Z")
+    surgery = procedure("surgery", "63003", "T12", when="2024-05-12T09:00:00Z")
+    checked = single(default_patient(drop=("bilsky-t12",), extra=(grade, surgery)), "T12")
+    five = criterion(checked, 5)
+    assert five.status == "unknown" and five.action == "re-image before the procedure"
+    assert checked.indicator == "warning"
+
+
+def test_radiotherapy_alone_at_the_ordered_level_leaves_it_unmet():
+    grade = bilsky("bilsky-t12", "bilsky-3", "T12", when="2024-05-10T09:00:00Z")
+    sbrt = procedure("sbrt", "77373", "T12", when="2024-05-12T09:00:00Z")
+    checked = single(default_patient(drop=("bilsky-t12",), extra=(grade, sbrt)), "T12")
+    five = criterion(checked, 5)
+    assert five.status == "unmet" and checked.indicator == "critical"
+    assert "irradiated on 12 May 2024, not decompressed" in five.basis
+
+
+def test_an_old_grade_at_the_ordered_level_stays_critical_after_frankel_e():
+    grade = bilsky("bilsky-t12", "bilsky-3", "T12", when=STALE)
+    checked = single(default_patient(drop=("bilsky-t12",), extra=(grade,)), "T12")
+    assert criterion(checked, 5).status == "unmet" and checked.indicator == "critical"
+
+
+def test_a_dated_low_grade_at_the_ordered_level_is_unknown():
+    grade = bilsky("bilsky-t12", "bilsky-0", "T12", when=STALE)
+    checked = single(default_patient(drop=("bilsky-t12",), extra=(grade,)), "T12")
+    assert criterion(checked, 5).status == "unknown"
+
+
+def test_a_preliminary_bilsky_3_at_the_ordered_level_is_unmet():
+    grade = preliminary(bilsky("mri", "bilsky-3", "T12", when="2024-05-31T09:00:00Z"))
+    checked = single(default_patient(extra=(grade,)), "T12")
+    five = criterion(checked, 5)
+    assert five.status == "unmet" and five.finding == "Bilsky 3 at T12 (31 May, preliminary — confirm)"
+
+
+def test_a_grade_without_a_level_is_never_named_at_the_ordered_level():
+    loose = finding("mri", BILSKY, "bilsky-3")
+    checked = single(with_t8(loose, drop=("bilsky-t12",)), "T12")
+    assert criterion(checked, 5).finding == "Bilsky 3, level not recorded (30 May)"
+    assert checked.indicator == "critical"
+
+
+def test_a_preliminary_frankel_c_makes_criterion_4_unmet():
+    exam = preliminary(finding("exam", "frankel-grade", "frankel-c", when="2024-05-31T09:00:00Z"))
+    checked = single(default_patient(extra=(exam,)), "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unmet" and four.finding == "Frankel/AIS C (preliminary — confirm)"
+    # A final Frankel E of the same time replaces it.
+    same = finding("frankel", "frankel-grade", "frankel-e", when="2024-05-31T09:00:00Z")
+    checked = single(default_patient(drop=("frankel",), extra=(exam, same)), "T12")
+    assert criterion(checked, 4).status == "met"
