@@ -116,6 +116,19 @@ def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),
     return res
 
 
+def procedure(pid: str, code: str, *levels: str, when: str = "2024-05-22T10:00:00Z",
+              status: str = "completed", system: str = CPT) -> Resource:  # fmt: skip
+    """A Procedure done at ``levels`` (CPT 22511: vertebroplasty; 22842: screw fixation)."""
+    res: Resource = {
+        "resourceType": "Procedure", "id": pid, "status": status,
+        "code": {"coding": [{"system": system, "code": code}]},
+        "subject": {"reference": f"Patient/{P}"}, "performedDateTime": when,
+    }  # fmt: skip
+    if levels:
+        res["bodySite"] = [site(level)[0] for level in levels]
+    return res
+
+
 def draft_orders(*orders: Resource) -> Resource:
     return {
         "resourceType": "Bundle",
