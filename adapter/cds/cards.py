@@ -18,6 +18,7 @@ from adapter.cds.outcome import outcome_card
 from adapter.decision import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
 from adapter.decision.outcome import outcome_view
 from adapter.decision.sins import SinsDecision, recommendation, sins_decision
+from adapter.decision.words import shorten
 from adapter.fhir.write.references import logical_references
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import ScoreSummary, summarise
@@ -66,7 +67,7 @@ def has_spinal_disease(result: PatientResult) -> bool:
 
 
 def _shorten(text: str) -> str:
-    return text if len(text) <= _SUMMARY_MAX else text[: _SUMMARY_MAX - 1].rstrip() + "…"
+    return shorten(text, _SUMMARY_MAX)
 
 
 def _gaps(result: ScoreResult) -> str:

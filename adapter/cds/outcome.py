@@ -7,19 +7,12 @@ from typing import Any
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.decision.outcome import OutcomeView, day_text
+from adapter.decision.words import shorten
 from adapter.vocabulary.systems import SCORE
 
 __all__ = ["outcome_card"]
 
-_SUMMARY_MAX = 139
 _CODE = "outcome-trajectory"
-
-
-def _shorten(text: str) -> str:
-    """Under 140 characters, cut at a word boundary with "…"."""
-    if len(text) <= _SUMMARY_MAX:
-        return text
-    return text[: _SUMMARY_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:—") + "…"
 
 
 def _detail(view: OutcomeView) -> str:
@@ -60,7 +53,7 @@ def outcome_card(
     )
     return Card(
         uuid=uuid,
-        summary=_shorten(view.headline),
+        summary=shorten(view.headline),
         detail=_detail(view),
         indicator="info",
         source=Source(

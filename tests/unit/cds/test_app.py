@@ -101,6 +101,11 @@ async def test_null_prefetch_means_known_empty_and_no_spinal_disease_means_no_ca
     body["prefetch"]["observations"] = None
     response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.status_code == 200
+    # The index procedure is still in the record: its outcome card alone (contract §6 v3).
+    (card,) = response.json()["cards"]
+    assert card["source"]["topic"]["code"] == "outcome-trajectory"
+    body["prefetch"]["procedures"] = None
+    response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.json() == {"cards": []}
 
 
@@ -108,6 +113,7 @@ async def test_empty_searchset_is_empty(client):
     body = patient_view()
     body["prefetch"]["conditions"] = searchset([])
     body["prefetch"]["observations"] = searchset([])
+    body["prefetch"]["procedures"] = searchset([])
     assert (await client.post("/cds-services/spinemets-scores", json=body)).json() == {"cards": []}
 
 
