@@ -48,6 +48,8 @@ class Treatment:
     levels: tuple[str, ...]  # anatomical order; () when its bodySite names no level
     time: ClinicalTime
     evidence: Evidence
+    # "vertebroplasty" or "kyphoplasty" when the record's own name of the procedure says which.
+    augmentation: str | None = None
 
     @property
     def stabilises(self) -> bool:
@@ -55,11 +57,22 @@ class Treatment:
 
     @property
     def name(self) -> str:
-        """How a clinician names it: "vertebroplasty/kyphoplasty", "fixation", …"""
-        return " and ".join(_NAMES[k] for k, _ in TREATMENT_VALUE_SETS if k in self.kinds)
+        """How a clinician names it: "vertebroplasty", "vertebroplasty/kyphoplasty", …"""
+        return _name(self.kinds, self.augmentation)
 
     def at(self, level: str) -> bool:
         return level in self.levels
+
+
+def _name(kinds: frozenset[TreatmentKind], augmentation: str | None) -> str:
+    names = {**_NAMES, "augmentation": augmentation} if augmentation else _NAMES
+    return " and ".join(names[k] for k, _ in TREATMENT_VALUE_SETS if k in kinds)
+
+
+def _augmentation(proc: ProcedureRecord) -> str | None:
+    """Which cement augmentation the record names (its text or displays), when exactly one."""
+    named = [word for word in ("vertebroplasty", "kyphoplasty") if word in proc.words]
+    return named[0] if len(named) == 1 else None
 
 
 def _kinds(ctx: Context, proc: ProcedureRecord) -> frozenset[TreatmentKind]:
@@ -81,9 +94,9 @@ def read_treatments(ctx: Context, procedures: Iterable[ProcedureRecord]) -> tupl
             continue
         sites = [resolve_site(concept, ctx.term) for concept in proc.body_sites]
         levels = tuple(sorted({s.level for s in sites if s.level}, key=level_order))
-        summary = " and ".join(_NAMES[k] for k, _ in TREATMENT_VALUE_SETS if k in kinds)
+        augmentation = _augmentation(proc) if "augmentation" in kinds else None
+        summary = _name(kinds, augmentation)
         where = f" at {', '.join(levels)}" if levels else ", level not recorded"
-        out.append(
-            Treatment(kinds, levels, proc.time, Evidence(proc.ref, proc.time, summary + where))
-        )
+        evidence = Evidence(proc.ref, proc.time, summary + where)
+        out.append(Treatment(kinds, levels, proc.time, evidence, augmentation))
     return tuple(sorted(out, key=lambda t: t.time.instant))

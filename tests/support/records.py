@@ -117,7 +117,8 @@ def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),
 
 
 def procedure(pid: str, code: str, *levels: str, when: str = "2024-05-22T10:00:00Z",
-              status: str = "completed", system: str = CPT) -> Resource:  # fmt: skip
+              status: str = "completed", system: str = CPT,
+              text: str | None = None) -> Resource:  # fmt: skip
     """A Procedure done at ``levels`` (CPT 22511: vertebroplasty; 22842: screw fixation)."""
     res: Resource = {
         "resourceType": "Procedure", "id": pid, "status": status,
@@ -126,6 +127,8 @@ def procedure(pid: str, code: str, *levels: str, when: str = "2024-05-22T10:00:0
     }  # fmt: skip
     if levels:
         res["bodySite"] = [site(level)[0] for level in levels]
+    if text:
+        res["code"]["text"] = text
     return res
 
 

@@ -107,8 +107,8 @@ async def test_the_seed_patient_gets_its_outcome_card(client, monkeypatch):
     card = response.json()["cards"][-1]
     assert card["source"]["topic"]["code"] == "outcome-trajectory"
     assert card["summary"] == (
-        "After vertebroplasty/kyphoplasty and fixation at T12, L2, L3 on 22 May 2024: pain 8 → 0 "
-        "at 6 months; Barthel 40 → 95 at 6 months"
+        "After vertebroplasty and fixation at T12, L2, L3 on 22 May 2024: pain 8 → 0 at 6 months; "
+        "Barthel 40 → 95 at 6 months"
     )
     detail = card["detail"]
     assert "; cement 6 mL**" in detail

@@ -221,3 +221,15 @@ def test_every_level_treated_gives_an_info_card():
     assert "- L1 before vertebroplasty/kyphoplasty on 31 May 2024: SINS not assessed" in (
         card.detail or ""
     )
+
+
+def test_the_treatment_is_named_as_the_record_names_it():
+    named = procedure("vp", VERTEBROPLASTY, "T12", when=AFTER, text="Percutaneous vertebroplasty")
+    lv = first(default_patient(extra=(named,)))
+    assert lv.headline == "T12 before vertebroplasty on 31 May 2024: SINS 10"
+    kypho = procedure("kp", "22513", "T12", when=AFTER, text="Balloon kyphoplasty T12")
+    lv = first(default_patient(extra=(kypho,)))
+    assert lv.headline == "T12 before kyphoplasty on 31 May 2024: SINS 10"
+    both = procedure("x", "22513", "T12", when=AFTER, text="Vertebroplasty or kyphoplasty")
+    lv = first(default_patient(extra=(both,)))
+    assert lv.headline == "T12 before vertebroplasty/kyphoplasty on 31 May 2024: SINS 10"
