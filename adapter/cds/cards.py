@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
-from adapter.cohort.lines import outcome_lines
+from adapter.cds.outcome import outcome_card
 from adapter.decision import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
+from adapter.decision.outcome import outcome_view
+from adapter.decision.sins import SinsDecision, recommendation, sins_decision
+from adapter.decision.words import shorten
 from adapter.fhir.write.references import logical_references
 from adapter.mapping.rules import Rules
 from adapter.pipeline import LevelResult, PatientResult
@@ -65,7 +69,7 @@ def has_spinal_disease(result: PatientResult) -> bool:
 
 
 def _shorten(text: str) -> str:
-    return text if len(text) <= _SUMMARY_MAX else text[: _SUMMARY_MAX - 1].rstrip() + "…"
+    return shorten(text, _SUMMARY_MAX)
 
 
 def _gaps(result: ScoreResult) -> str:
@@ -90,15 +94,6 @@ def _advice(result: ScoreResult) -> str | None:
     return _NOT_ASSESSED
 
 
-_ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
-
-
-def _where(summary: ScoreSummary) -> str:
-    if not summary.level:
-        return ""
-    return f" at {summary.level}{_ORIGIN.get(summary.origin or '', '')}"
-
-
 def headline(summary: ScoreSummary) -> str:
     """The card summary: score, total or range, level, band or gap, advice (< 140 characters).
 
@@ -106,7 +101,8 @@ def headline(summary: ScoreSummary) -> str:
     on a dated input says so.
     """
     result = summary.result
-    text = f"{result.spec.short_title} {result.total}{_where(summary)}"
+    where = f" at {summary.level}" if summary.level else ""
+    text = f"{result.spec.short_title} {result.total}{where}"
     text += f" ({result.band.short_label})" if result.band else ": range spans bands"
     advice, gaps = _advice(result), _gaps(result)
     if result.band is not None and advice:
@@ -119,12 +115,13 @@ def headline(summary: ScoreSummary) -> str:
 
 
 def indicator(result: ScoreResult) -> Indicator:
-    """SINS certainly unstable is critical; a SINS range reaching consultation is a warning."""
+    """SINS certainly unstable is critical, certainly 7 or more a warning (contract §4 v3); the
+    SINS card adds what the level's state changes (adapter.decision.sins)."""
     if result.spec is not SINS:
         return "info"
     if result.total.low >= _UNSTABLE_FROM:
         return "critical"
-    return "warning" if result.total.high >= _CONSULT_FROM else "info"
+    return "warning" if result.total.low >= _CONSULT_FROM else "info"
 
 
 def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = ()) -> str:
@@ -153,12 +150,8 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
     return "\n".join(lines)
 
 
-def _other_levels(
-    worst: ScoreSummary, sins: Sequence[ScoreSummary], result: PatientResult
-) -> list[str]:
-    out = [
-        f"{s.level}: {s.total} ({s.band or 'category not settled'})" for s in sins if s is not worst
-    ]
+def _other_levels(decision: SinsDecision, result: PatientResult) -> list[str]:
+    out = [lv.headline for lv in decision.levels[1:]]
     out += [f"{label}: not scored ({reason})" for label, reason in result.assessment.unscored]
     return out
 
@@ -246,34 +239,61 @@ def score_cards(
     result: PatientResult, hook_instance: str, rules: Rules = _DEFAULT_RULES
 ) -> list[Card]:
     """The neurology card when it applies, then one card per score: SINS at its worst level,
-    Tomita, revised (and original) Tokuhashi. A deceased patient gets one info card only."""
+    Tomita, revised (and original) Tokuhashi; after an index procedure, the outcome card. A
+    deceased patient gets one info card only."""
     alert = neurology_alert(result, rules)
-    if alert is None and not has_spinal_disease(result):
+    if alert is None and not has_spinal_disease(result) and result.outcome is None:
         return []
     if result.assessment.deceased:
         return [deceased_card(result, hook_instance)]
     cards = [neurology_card(alert, hook_instance)] if alert is not None else []
-    if not has_spinal_disease(result):
-        return cards
+    if has_spinal_disease(result):
+        cards += _scores(result, hook_instance)
+    view = outcome_view(result)
+    if view is not None:
+        built = result.outcome_observation
+        resources = logical_references([built]) if built is not None else []
+        ids = card_uuid(hook_instance, "outcome"), card_uuid(hook_instance, "outcome:record")
+        cards.append(outcome_card(view, resources, *ids))
+    return cards
+
+
+def _scores(result: PatientResult, hook_instance: str) -> list[Card]:
     summaries = summarise(result)
     sins, others = summaries[: len(result.levels)], summaries[len(result.levels) :]
     issues = [issue.diagnostics for issue in result.issues]
-    after = [("After the procedure", outcome_lines(result.outcome))] if result.outcome else []
-    if sins:
-        worst = sins[0]
-        extra = [
-            ("Other levels", _other_levels(worst, sins, result)),
-            *after,
-            ("Input issues", issues),
-        ]
-        cards.append(_card(hook_instance, worst, _sins_resources(result.levels, result), extra))
-        issues, after = [], []
+    cards = []
+    decision = sins_decision(result)
+    if decision.first is not None:
+        cards.append(_sins_card(hook_instance, decision, sins, result, issues))
+        issues = []
     for summary, score in zip(others, result.scores, strict=True):
-        extra = [*after, ("Input issues", issues)] if issues or after else []
+        extra = [("Input issues", issues)] if issues else []
         resources = logical_references([score.observation, score.risk])
         cards.append(_card(hook_instance, summary, resources, extra))
-        issues, after = [], []
+        issues = []
     return cards
+
+
+def _sins_card(
+    hook_instance: str,
+    decision: SinsDecision,
+    summaries: Sequence[ScoreSummary],
+    result: PatientResult,
+    issues: Sequence[str],
+) -> Card:
+    """One SINS card: the worst level's words and indicator (contract §4 v3), the others listed."""
+    first = decision.levels[0]
+    summary = next(s for s in summaries if s.level == first.name)
+    summary = replace(summary, recommendation=recommendation(first, summary.recommendation))
+    if first.treatment is not None and not first.in_worst_choice:
+        done = first.treatment
+        summary = replace(summary, band=f"as recorded before the {done.name} on {done.time.day}")
+    extra = [("Other levels", _other_levels(decision, result)), ("Input issues", issues)]
+    card = _card(hook_instance, summary, _sins_resources(result.levels, result), extra)
+    return card.model_copy(
+        update={"summary": _shorten(first.headline), "indicator": decision.indicator}
+    )
 
 
 def system_actions(result: PatientResult) -> list[Action]:

@@ -115,7 +115,8 @@ def extract_patient(
     deceased = _deceased(ctx, data.record)
     staging = read_staging(ctx, data.conditions)
     found, plan = findings_and_levels(ctx, data, staging)
-    levels = tuple(level_assessment(found, plan, level) for level in plan.levels)
+    treatments = read_treatments(ctx, data.procedures)
+    levels = tuple(level_assessment(found, plan, level, treatments) for level in plan.levels)
     counts = count_inputs(found, staging)
     primary = primary_inputs(ctx, found, staging)
     visceral, visceral_basis = presence(found, staging.visceral, _VISCERAL)
@@ -123,7 +124,6 @@ def extract_patient(
     kps, kps_basis = kps_input(found)
     palsy, palsy_basis = palsy_input(found)
     safety = safety_inputs(ctx, found, staging, data.medications)
-    treatments = read_treatments(ctx, data.procedures)
     return PatientAssessment(
         patient=data.patient,
         record=data.record,

@@ -1,17 +1,26 @@
-"""The SINS inputs of one scored level: the five findings placed at it, and its location."""
+"""The SINS inputs of one scored level: the five findings placed at it, and its location.
+
+A level stabilised by cement or screws (contract §6 v3) is scored from the findings after the
+latest such treatment once any of them counts there: the earlier ones are listed, not used, and
+what has no later finding is missing. Until then the findings are used as they are, and the
+surfaces show the level as it was before the treatment.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TypeVar
 
+from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.evidence import Basis
-from adapter.mapping.findings import Bilsky, Chosen
+from adapter.mapping.findings import SINS_FINDINGS, Bilsky, Chosen
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.levels import LevelOrigin, LevelPlan
 from adapter.mapping.observations import Findings
 from adapter.mapping.placement import PLACE_IT, bilsky_at, finding_at
+from adapter.mapping.treatments import Treatment
 from adapter.scoring import (
     Alignment,
     BoneLesion,
@@ -47,43 +56,87 @@ class LevelAssessment:
     basis: dict[str, Basis]
     compression: Chosen[Bilsky] | None
     in_remission: bool = False  # every metastasis Condition at the level is in remission
+    # The stabilising treatment after which the SINS findings were taken (None: all were used).
+    after: Treatment | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Sources:
+    """The findings a level is scored from, and those set aside as older than its treatment."""
+
+    found: Findings
+    before: Findings | None = None
+    treatment: Treatment | None = None
 
 
 def _component(
-    found: Findings, finding: str, enum: type[E], spec: ComponentSpec, level: str, levels: int
+    src: _Sources, finding: str, enum: type[E], spec: ComponentSpec, level: str, levels: int
 ) -> tuple[Possible[E], Basis]:
-    placed = finding_at(found, finding, level, levels)
+    placed = finding_at(src.found, finding, level, levels)
     if placed.not_applied is not None:
         return Possible.unknown(enum), Basis(settle=PLACE_IT, caveats=(placed.not_applied,))
-    return enum_input(only(placed.chosen, enum), enum, spec.settle)
+    value, basis = enum_input(only(placed.chosen, enum), enum, spec.settle)
+    if src.before is not None and src.treatment is not None:
+        earlier = finding_at(src.before, finding, level, levels).chosen
+        if earlier is not None:
+            cited = "; ".join(ev.cited for ev in earlier.evidence)
+            when = f"{src.treatment.name} on {src.treatment.time.day}"
+            basis = basis.plus(caveats=(f"Recorded before the {when}, not used: {cited}.",))
+    return value, basis
 
 
-def level_assessment(found: Findings, plan: LevelPlan, level: str) -> LevelAssessment:
+def _split(found: Findings, time: ClinicalTime) -> tuple[Findings, Findings]:
+    """The SINS findings later than ``time``, and the others (other findings in both)."""
+    later, earlier = dict(found.coded), dict(found.coded)
+    for code in SINS_FINDINGS:
+        items = found.coded.get(code, [])
+        later[code] = [f for f in items if f.obs.time is not None and f.obs.time > time]
+        earlier[code] = [f for f in items if f not in later[code]]
+    return replace(found, coded=later), replace(found, coded=earlier)
+
+
+def _sources(found: Findings, level: str, levels: int, treatments: Sequence[Treatment]) -> _Sources:
+    """After the latest stabilising treatment at the level, once a later finding counts there."""
+    done = [t for t in treatments if t.stabilises and t.at(level)]
+    if not done:
+        return _Sources(found)
+    later, earlier = _split(found, done[-1].time)
+    if all(finding_at(later, code, level, levels).chosen is None for code in SINS_FINDINGS):
+        return _Sources(found)
+    return _Sources(later, earlier, done[-1])
+
+
+def level_assessment(
+    found: Findings, plan: LevelPlan, level: str, treatments: Sequence[Treatment] = ()
+) -> LevelAssessment:
     n = len(plan.origin)
+    src = _sources(found, level, n, treatments)
     note = plan.note(level)
     basis = {
         SINS_LOCATION.code: Basis(tuple(plan.evidence[level]), caveats=(note,) if note else ())
     }
-    pain, basis[SINS_PAIN.code] = _component(found, "spinal-pain", Pain, SINS_PAIN, level, n)
+    pain, basis[SINS_PAIN.code] = _component(src, "spinal-pain", Pain, SINS_PAIN, level, n)
     lesion, basis[SINS_BONE_LESION.code] = _component(
-        found, "bone-lesion-quality", BoneLesion, SINS_BONE_LESION, level, n
+        src, "bone-lesion-quality", BoneLesion, SINS_BONE_LESION, level, n
     )
     alignment, basis[SINS_ALIGNMENT.code] = _component(
-        found, "spinal-alignment", Alignment, SINS_ALIGNMENT, level, n
+        src, "spinal-alignment", Alignment, SINS_ALIGNMENT, level, n
     )
     collapse, basis[SINS_COLLAPSE.code] = _component(
-        found, "vertebral-body-collapse", Collapse, SINS_COLLAPSE, level, n
+        src, "vertebral-body-collapse", Collapse, SINS_COLLAPSE, level, n
     )
     posterolateral, basis[SINS_POSTEROLATERAL.code] = _component(
-        found, "posterolateral-involvement", Posterolateral, SINS_POSTEROLATERAL, level, n
+        src, "posterolateral-involvement", Posterolateral, SINS_POSTEROLATERAL, level, n
     )
     inputs = SinsInput(level, pain, lesion, alignment, collapse, posterolateral)
+    compression = bilsky_at(found, level, n)
     return LevelAssessment(
         level,
         plan.origin[level],
         note,
         inputs,
         basis,
-        bilsky_at(found, level, n),
+        compression,
         bool(plan.in_remission(level)),
+        src.treatment,
     )

@@ -49,6 +49,8 @@ class Treatment:
     time: ClinicalTime
     evidence: Evidence
     displays: tuple[str, ...] = ()  # the mappings' displays of its codes ("Stereotactic body …")
+    # "vertebroplasty" or "kyphoplasty" when the record's own name of the procedure says which.
+    augmentation: str | None = None
 
     @property
     def stabilises(self) -> bool:
@@ -56,11 +58,22 @@ class Treatment:
 
     @property
     def name(self) -> str:
-        """How a clinician names it: "vertebroplasty/kyphoplasty", "fixation", …"""
-        return " and ".join(_NAMES[k] for k, _ in TREATMENT_VALUE_SETS if k in self.kinds)
+        """How a clinician names it: "vertebroplasty", "vertebroplasty/kyphoplasty", …"""
+        return _name(self.kinds, self.augmentation)
 
     def at(self, level: str) -> bool:
         return level in self.levels
+
+
+def _name(kinds: frozenset[TreatmentKind], augmentation: str | None) -> str:
+    names = {**_NAMES, "augmentation": augmentation} if augmentation else _NAMES
+    return " and ".join(names[k] for k, _ in TREATMENT_VALUE_SETS if k in kinds)
+
+
+def _augmentation(proc: ProcedureRecord) -> str | None:
+    """Which cement augmentation the record names (its text or displays), when exactly one."""
+    named = [word for word in ("vertebroplasty", "kyphoplasty") if word in proc.words]
+    return named[0] if len(named) == 1 else None
 
 
 def _kinds(ctx: Context, proc: ProcedureRecord) -> frozenset[TreatmentKind]:
@@ -82,11 +95,12 @@ def read_treatments(ctx: Context, procedures: Iterable[ProcedureRecord]) -> tupl
             continue
         sites = [resolve_site(concept, ctx.term) for concept in proc.body_sites]
         levels = tuple(sorted({s.level for s in sites if s.level}, key=level_order))
-        summary = " and ".join(_NAMES[k] for k, _ in TREATMENT_VALUE_SETS if k in kinds)
+        augmentation = _augmentation(proc) if "augmentation" in kinds else None
+        summary = _name(kinds, augmentation)
         where = f" at {', '.join(levels)}" if levels else ", level not recorded"
         displays = tuple(
             d for c in proc.codes if c.system and (d := ctx.term.display(c.system, c.code))
         )
         evidence = Evidence(proc.ref, proc.time, summary + where)
-        out.append(Treatment(kinds, levels, proc.time, evidence, displays))
+        out.append(Treatment(kinds, levels, proc.time, evidence, displays, augmentation))
     return tuple(sorted(out, key=lambda t: t.time.instant))

@@ -36,7 +36,7 @@ def test_discovery_and_patient_view_keeping_state_out_of_the_working_directory(t
         ]
         response = client.post("/cds-services/spinemets-scores", json=patient_view())
         assert response.status_code == 200
-        assert response.json()["cards"][0]["summary"].startswith("SINS 11 at T12")
+        assert response.json()["cards"][0]["summary"].startswith("T12 fixed on 22 May 2024")
     assert "no trusted CDS client issuer configured" in log.read_text()  # the start-up warning
     assert list(work.iterdir()) == []  # nothing written where the service was started
     assert (tmp_path / "state" / "spinemets" / "feedback.sqlite3").exists()

@@ -108,19 +108,6 @@ def default_patient(*, drop: tuple[str, ...] = (), sins: dict[str, str] | None =
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
-def procedure(pid: str, code: str, *levels: str, when: str = RECENT, system: str = CPT,
-              status: str = "completed") -> Resource:  # fmt: skip
-    """A Procedure (e.g. CPT 63003 a thoracic decompression, 77373 SBRT) at ``levels``."""
-    res: Resource = {
-        "resourceType": "Procedure", "id": pid, "status": status,
-        "subject": {"reference": f"Patient/{P}"},
-        "code": {"coding": [{"system": system, "code": code}]}, "performedDateTime": when,
-    }  # fmt: skip
-    if levels:
-        res["bodySite"] = [site(level)[0] for level in levels]
-    return res
-
-
 def medication(mid: str, code: str, *, system: str = RXNORM, status: str = "active") -> Resource:
     """An active MedicationRequest (e.g. RxNorm 3264 dexamethasone)."""
     return {
@@ -147,6 +134,22 @@ def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),
         res["bodySite"] = [site(level)[0] for level in levels]
     if reasons:
         res["reasonReference"] = [{"reference": f"Condition/{r}"} for r in reasons]
+    return res
+
+
+def procedure(pid: str, code: str, *levels: str, when: str = "2024-05-22T10:00:00Z",
+              status: str = "completed", system: str = CPT,
+              text: str | None = None) -> Resource:  # fmt: skip
+    """A Procedure done at ``levels`` (CPT 22511: vertebroplasty; 22842: screw fixation)."""
+    res: Resource = {
+        "resourceType": "Procedure", "id": pid, "status": status,
+        "code": {"coding": [{"system": system, "code": code}]},
+        "subject": {"reference": f"Patient/{P}"}, "performedDateTime": when,
+    }  # fmt: skip
+    if levels:
+        res["bodySite"] = [site(level)[0] for level in levels]
+    if text:
+        res["code"]["text"] = text
     return res
 
 

@@ -35,6 +35,7 @@ class ProcedureRecord(NamedTuple):
     time: ClinicalTime | None  # performedDateTime, else performedPeriod.start
     body_sites: tuple[tuple[Coding, ...], ...]
     reasons: tuple[str, ...]  # reasonReference
+    words: str = ""  # code.text and the codings' displays, lower case: how the record names it
 
 
 class EncounterRecord(NamedTuple):
@@ -61,6 +62,14 @@ def _period(value: Any, end_first: bool) -> ClinicalTime | None:
     if end_first:
         return parse_time(value.get("end")) or parse_time(value.get("start"))
     return parse_time(value.get("start"))
+
+
+def _words(concept: Any) -> str:
+    if not isinstance(concept, dict):
+        return ""
+    texts = [concept.get("text")]
+    texts += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
+    return " ".join(t for t in texts if isinstance(t, str)).lower()
 
 
 def parse_follow_up(
@@ -95,6 +104,7 @@ def parse_follow_up(
             or _period(resource.get("performedPeriod"), end_first=False),
             body_sites=concepts(resource.get("bodySite")),
             reasons=references(resource.get("reasonReference"), aliases),
+            words=_words(resource.get("code")),
         )
     if rtype == "Encounter":
         return EncounterRecord(ref, patient, status, _period(resource.get("period"), True))

@@ -57,15 +57,14 @@ async def test_patient_view_gives_one_card_per_score(client):
     body = response.json()
     assert no_nulls(body)
     cards = body["cards"]
-    assert [c["source"]["topic"]["code"] for c in cards] == ["sins", "tomita", "tokuhashi-revised"]
+    topics = [c["source"]["topic"]["code"] for c in cards]
+    assert topics == ["sins", "tomita", "tokuhashi-revised", "outcome-trajectory"]
     sins = cards[0]
-    assert (
-        sins["summary"]
-        == "SINS 11 at T12 (potentially unstable): surgical consultation recommended"
-    )
-    assert sins["indicator"] == "warning"
+    # The seed patient's levels were fixed with screws (contract §6 v3): SINS no longer applies.
+    assert sins["summary"] == "T12 fixed on 22 May 2024: SINS not applicable"
+    assert sins["indicator"] == "info"
     assert "| Component | Points | Source and date |" in sins["detail"]
-    assert "L2: 7" in sins["detail"]  # the other levels are named
+    assert "- L2 fixed on 22 May 2024: SINS not applicable" in sins["detail"]
     assert sins["selectionBehavior"] == "at-most-one"
     created = [a["resource"]["resourceType"] for a in sins["suggestions"][0]["actions"]]
     assert created == ["Observation", "Observation", "Observation", "RiskAssessment"]
@@ -73,7 +72,7 @@ async def test_patient_view_gives_one_card_per_score(client):
         assert len(card["summary"]) < 140
         assert card["uuid"] and card["suggestions"][0]["uuid"]
         assert card["source"]["label"] == "spinemets"
-    assert len({c["uuid"] for c in cards}) == 3
+    assert len({c["uuid"] for c in cards}) == 4
     assert "systemActions" not in body
 
 
@@ -81,7 +80,7 @@ async def test_original_tokuhashi_and_system_actions_on_request(settings):
     configured = settings.model_copy(update={"original_tokuhashi": True, "system_actions": True})
     async with client_for(configured) as client:
         body = (await client.post("/cds-services/spinemets-scores", json=patient_view())).json()
-    assert [c["source"]["topic"]["code"] for c in body["cards"]][-1] == "tokuhashi-original"
+    assert [c["source"]["topic"]["code"] for c in body["cards"]][-2] == "tokuhashi-original"
     kinds = {a["resource"]["resourceType"] for a in body["systemActions"]}
     assert kinds == {"Observation", "RiskAssessment"}
     assert all(a["type"] == "create" and a["description"] for a in body["systemActions"])
@@ -103,6 +102,11 @@ async def test_null_prefetch_means_known_empty_and_no_spinal_disease_means_no_ca
     body["prefetch"]["observations"] = None
     response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.status_code == 200
+    # The index procedure is still in the record: its outcome card alone (contract §6 v3).
+    (card,) = response.json()["cards"]
+    assert card["source"]["topic"]["code"] == "outcome-trajectory"
+    body["prefetch"]["procedures"] = None
+    response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.json() == {"cards": []}
 
 
@@ -110,6 +114,7 @@ async def test_empty_searchset_is_empty(client):
     body = patient_view()
     body["prefetch"]["conditions"] = searchset([])
     body["prefetch"]["observations"] = searchset([])
+    body["prefetch"]["procedures"] = searchset([])
     assert (await client.post("/cds-services/spinemets-scores", json=body)).json() == {"cards": []}
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from adapter.cds.cards import headline, indicator, score_cards, table_cell
 from adapter.fhir.read.source import patients_from_resources
+from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import now_time, score_patient
 from adapter.report import summarise
@@ -19,10 +20,10 @@ from tests.unit.cds.conftest import ROOT
 EDGE = ROOT / "fixtures" / "edge"
 
 
-def _result(path):
+def _result(path, now=None):
     resources = [e["resource"] for e in json.loads(path.read_text())["entry"]]
     (data,) = patients_from_resources(resources, [])
-    return score_patient(data, default_terminology(), now=now_time())
+    return score_patient(data, default_terminology(), now=now or now_time())
 
 
 def _sins(low: int, high: int) -> ScoreResult:
@@ -34,7 +35,7 @@ def _sins(low: int, high: int) -> ScoreResult:
 
 @pytest.mark.parametrize(
     ("low", "high", "expected"),
-    [(0, 6, "info"), (3, 7, "warning"), (7, 12, "warning"), (12, 13, "warning"),
+    [(0, 6, "info"), (3, 7, "info"), (6, 12, "info"), (7, 12, "warning"), (12, 13, "warning"),
      (13, 13, "critical"), (13, 18, "critical")],
 )  # fmt: skip
 def test_sins_indicator(low, high, expected):
@@ -42,10 +43,14 @@ def test_sins_indicator(low, high, expected):
 
 
 def test_critical_card_for_sins_13():
-    cards = score_cards(_result(EDGE / "band-sins-13.json"), "hook-1")
+    # Findings of 20 May 2024: current twelve days later, dated (30-day window) today.
+    current = _result(EDGE / "band-sins-13.json", parse_time("2024-06-01T00:00:00Z"))
+    cards = score_cards(current, "hook-1")
     assert cards[0].indicator == "critical"
-    assert cards[0].summary.startswith("SINS 13 at ")
-    assert "(unstable): surgical consultation recommended" in cards[0].summary
+    assert cards[0].summary == "SINS 13 at L2 (unstable): surgical consultation recommended"
+    (dated, *_) = score_cards(_result(EDGE / "band-sins-13.json"), "hook-1")
+    assert dated.indicator == "warning"
+    assert dated.summary == "SINS 13 at L2 on 20 May 2024 (dated) — re-assess"
 
 
 def test_range_summary_names_what_is_missing():

@@ -113,7 +113,7 @@ async def test_a_10000_entry_prefetch_is_served_with_the_default_limits(client):
     body["prefetch"]["observations"]["entry"] = observations + filler
     response = await client.post(SCORES, content=orjson.dumps(body), headers=JSON)
     assert response.status_code == 200
-    assert response.json()["cards"][0]["summary"].startswith("SINS 11 at T12")
+    assert response.json()["cards"][0]["summary"].startswith("T12 fixed on 22 May 2024")
 
 
 @pytest.mark.parametrize(

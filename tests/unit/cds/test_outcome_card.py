@@ -1,12 +1,24 @@
-"""After an index procedure the patient-view card shows the outcome so far."""
+"""After an index procedure the patient-view card set holds an outcome card (contract §6 v3).
+
+It was missing: the outcome rode as lines in the detail of the first score card, so no card
+said what happened after the procedure, and an empty window read "no measurement" before it
+had opened.
+"""
 
 from __future__ import annotations
 
 import pytest
 
+from adapter.cds.cards import score_cards
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from tests.support.records import default_patient, measurement, procedure
 from tests.unit.cds.conftest import patient_view, seed_resources
 
 pytestmark = pytest.mark.anyio
+TERM = default_terminology()
+PAIN, BARTHEL = "72514-3", "96761-2"
 
 
 @pytest.fixture
@@ -14,24 +26,115 @@ def anyio_backend():
     return "asyncio"
 
 
-async def test_the_card_shows_the_outcome_after_a_procedure(client, monkeypatch):
+def outcome_card(now: str, *extra):
+    # Vertebroplasty at T12 on 22 May 2024; windows: 7 days 25 May–5 Jun, 3 months
+    # 21 Jul–19 Sep, 6 months 19 Oct 2024–17 Jan 2025.
+    resources = default_patient(extra=(procedure("vp", "22511", "T12"), *extra))
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time(now))
+    cards = [c for c in score_cards(result, "h") if c.source.topic]
+    outcome = [c for c in cards if c.source.topic.code == "outcome-trajectory"]
+    assert len(outcome) == 1
+    return outcome[0]
+
+
+def row(card, label: str) -> str:
+    return next(
+        line for line in (card.detail or "").splitlines() if line.startswith(f"| {label} |")
+    )
+
+
+def test_an_index_procedure_gives_an_outcome_card():
+    card = outcome_card("2024-06-01T09:00:00Z")
+    assert card.indicator == "info"
+    assert card.summary == (
+        "After vertebroplasty/kyphoplasty at T12 on 22 May 2024: pain not recorded; "
+        "Barthel not recorded"
+    )
+    assert card.suggestions and card.suggestions[0].actions
+    assert card.suggestions[0].actions[0].resource["resourceType"] == "Observation"
+
+
+def test_windows_say_what_can_be_known_at_the_computation_time():
+    baseline = (
+        measurement("pain-0", PAIN, 8, when="2024-05-20T09:00:00Z"),
+        measurement("barthel-0", BARTHEL, 40, when="2024-05-20T09:00:00Z"),
+    )
+    seven = measurement("pain-7", PAIN, 4, when="2024-05-29T09:00:00Z")
+    # Day 10: the 7-day window is open, the later ones have not opened.
+    card = outcome_card("2024-06-01T09:00:00Z", *baseline, seven)
+    assert card.summary == (
+        "After vertebroplasty/kyphoplasty at T12 on 22 May 2024: pain 8 → 4 at 7 days; "
+        "Barthel 40 before"
+    )
+    assert row(card, "Baseline") == (
+        "| Baseline | 22 Apr 2024 – 22 May 2024 | 8 (20 May 2024) | — | 40 (20 May 2024) | — | — |"
+    )
+    assert row(card, "7 days") == (
+        "| 7 days | 25 May 2024 – 5 Jun 2024 | 4 (29 May 2024) | −4 | "
+        "no measurement yet (window until 5 Jun 2024) | — | — |"
+    )
+    assert "| due from 21 Jul 2024 | — | due from 21 Jul 2024 |" in row(card, "3 months")
+    assert "| due from 19 Oct 2024 |" in row(card, "6 months")
+    # 1 Aug (day 71): the 7-day window closed without a Barthel; the 3-month one is open.
+    card = outcome_card("2024-08-01T09:00:00Z", *baseline, seven)
+    assert "| −4 | no measurement | — |" in row(card, "7 days")
+    assert "no measurement yet (window until 19 Sep 2024)" in row(card, "3 months")
+
+
+def test_a_dated_baseline_and_a_later_procedure_in_a_window_are_named():
+    # Baseline 21 days before the procedure; a vertebroplasty at L1 on day 8 (in the 7-day
+    # window); radiotherapy (CPT 77373) on day 95 (in the 3-month window).
+    card = outcome_card(
+        "2024-09-01T09:00:00Z",
+        measurement("pain-0", PAIN, 7, when="2024-05-01T09:00:00Z"),
+        procedure("vp-l1", "22511", "L1", when="2024-05-30T10:00:00Z"),
+        procedure("sbrt", "77373", "T12", when="2024-08-25T10:00:00Z"),
+    )
+    assert "| 7 (1 May 2024), dated baseline |" in row(card, "Baseline")
+    assert row(card, "7 days").endswith("| vertebroplasty/kyphoplasty at L1 on 30 May 2024 |")
+    assert row(card, "3 months").endswith("| radiotherapy at T12 on 25 Aug 2024 |")
+    assert row(card, "6 months").endswith("| — |")
+
+
+async def test_the_seed_patient_gets_its_outcome_card(client, monkeypatch):
     from adapter.cds import services
-    from adapter.fhir.read.timing import parse_time
 
     # Computed after the 6-month visit: the follow-up is in the past.
     monkeypatch.setattr(services, "now_time", lambda: parse_time("2026-11-26T00:00:00Z"))
     response = await client.post("/cds-services/spinemets-scores", json=patient_view())
-    detail = response.json()["cards"][0]["detail"]
-    assert "**After the procedure**" in detail
-    assert "- Index procedure 2024-05-22 (T12, L2, L3; cement 6 mL)" in detail
-    assert "- Pain 0–10: 8 (before) → 4 (7 days) → 0 (3 months) → 0 (6 months)" in detail
-    assert "- Complications: none recorded" in detail
+    card = response.json()["cards"][-1]
+    assert card["source"]["topic"]["code"] == "outcome-trajectory"
+    assert card["summary"] == (
+        "After vertebroplasty and fixation at T12, L2, L3 on 22 May 2024: pain 8 → 0 at 6 months; "
+        "Barthel 40 → 95 at 6 months"
+    )
+    detail = card["detail"]
+    assert "; cement 6 mL**" in detail
+    assert "| 6 months | 19 Oct 2024 – 17 Jan 2025 | 0 (20 Nov 2024) | −8 | 95 (20 Nov 2024) |" in (
+        detail
+    )
+    assert "Complications: none recorded." in detail
 
 
-async def test_no_procedure_no_outcome_lines(client):
+async def test_no_procedure_no_outcome_card(client):
     resources = [r for r in seed_resources() if r["resourceType"] != "Procedure"]
     response = await client.post("/cds-services/spinemets-scores", json=patient_view(resources))
-    assert all("After the procedure" not in c["detail"] for c in response.json()["cards"])
+    cards = response.json()["cards"]
+    assert all(c["source"]["topic"]["code"] != "outcome-trajectory" for c in cards)
+    assert all("Index procedure" not in c["detail"] for c in cards)
+
+
+def test_the_outcome_card_stands_without_a_scored_spinal_lesion():
+    # The metastasis Condition is gone from the record (resolved, or never coded): no score
+    # card, but the procedure was done and its outcome is still shown.
+    resources = default_patient(drop=("met-t12",), extra=(procedure("vp", "22511", "T12"),))
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-06-01T09:00:00Z"))
+    topics = [c.source.topic.code for c in score_cards(result, "h") if c.source.topic]
+    assert topics[-1] == "outcome-trajectory"
 
 
 def _leak(patient: str) -> dict:
@@ -64,8 +167,9 @@ async def test_the_card_names_a_complication_recorded_as_an_adverse_event(
         ).respond(json=searchset([_leak(patient)]))
     response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.status_code == 200, response.text
-    detail = response.json()["cards"][0]["detail"]
-    assert "- Complications: none recorded" not in detail
-    assert "Complications: cement leakage" in detail
+    card = response.json()["cards"][-1]
+    assert card["source"]["topic"]["code"] == "outcome-trajectory"
+    assert "Complications: none recorded" not in card["detail"]
+    assert "cement leakage" in card["detail"]
     if source == "fhirServer":
         assert route.called

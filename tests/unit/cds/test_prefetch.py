@@ -38,7 +38,7 @@ async def test_missing_keys_are_searched_with_paging_and_the_token(client, respx
     assert response.status_code == 200, response.text
     assert first.called and second.called
     assert second.calls.last.request.headers["authorization"] == "Bearer secret-token-123"
-    assert response.json()["cards"][0]["summary"].startswith("SINS 11 at T12")
+    assert response.json()["cards"][0]["summary"].startswith("T12 fixed on 22 May 2024")
     assert "secret-token-123" not in response.text
 
 
@@ -50,7 +50,7 @@ async def test_a_paged_prefetch_bundle_is_completed_from_the_server(client, resp
     body = patient_view(fhirServer=FHIR)
     body["prefetch"]["observations"] = searchset(observations[:3], next_url=page2)
     response = await client.post("/cds-services/spinemets-scores", json=body)
-    assert response.json()["cards"][0]["summary"].startswith("SINS 11 at T12")
+    assert response.json()["cards"][0]["summary"].startswith("T12 fixed on 22 May 2024")
 
 
 async def test_operation_outcome_is_fetched_again(client, respx_mock):

@@ -224,7 +224,9 @@ def test_a_preliminary_bilsky_3_at_the_ordered_level_is_unmet():
     grade = preliminary(bilsky("mri", "bilsky-3", "T12", when="2024-05-31T09:00:00Z"))
     checked = single(default_patient(extra=(grade,)), "T12")
     five = criterion(checked, 5)
-    assert five.status == "unmet" and five.finding == "Bilsky 3 at T12 (31 May, preliminary — confirm)"
+    assert (
+        five.status == "unmet" and five.finding == "Bilsky 3 at T12 (31 May, preliminary — confirm)"
+    )
 
 
 def test_a_grade_without_a_level_is_never_named_at_the_ordered_level():

@@ -1,0 +1,65 @@
+"""The outcome card after the index procedure (contract §6 v3): pain and Barthel so far."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
+from adapter.decision.outcome import OutcomeView, day_text
+from adapter.decision.words import shorten
+from adapter.vocabulary.systems import SCORE
+
+__all__ = ["outcome_card"]
+
+_CODE = "outcome-trajectory"
+
+
+def _detail(view: OutcomeView) -> str:
+    outcome = view.outcome
+    cement = f"; cement {outcome.cement_ml:g} mL" if outcome.cement_ml is not None else ""
+    lines = [
+        f"**Index procedure: {view.procedure}{cement}**",
+        "",
+        "| Time point | Window | Pain 0–10 | Change | Barthel Index | Change | Also then |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in view.points:
+        window = f"{day_text(p.first)} – {day_text(p.last)}"
+        lines.append(
+            f"| {p.label} | {window} | {p.pain.text} | {p.pain.change or '—'} | "
+            f"{p.barthel.text} | {p.barthel.change or '—'} | {'; '.join(p.beside) or '—'} |"
+        )
+    kinds = sorted({c.kind.replace("-", " ") for c in outcome.complications})
+    lines += [
+        "",
+        "Changes are from the baseline. Complications: "
+        + (", ".join(kinds) if kinds else "none recorded")
+        + ".",
+    ]
+    return "\n".join(lines)
+
+
+def outcome_card(
+    view: OutcomeView, resources: Sequence[dict[str, Any]], uuid: str, record_uuid: str
+) -> Card:
+    """Info: the outcome so far, with a suggestion to record its summary Observation."""
+    actions = [
+        Action(type="create", description="Record the outcome summary Observation", resource=r)
+        for r in resources
+    ]
+    suggestion = Suggestion(
+        label="Record the outcome in the chart", uuid=record_uuid, actions=actions
+    )
+    return Card(
+        uuid=uuid,
+        summary=shorten(view.headline),
+        detail=_detail(view),
+        indicator="info",
+        source=Source(
+            label="spinemets",
+            topic=CodingModel(system=SCORE, code=_CODE, display="Outcome after the procedure"),
+        ),
+        suggestions=[suggestion] if actions else None,
+        selectionBehavior="at-most-one" if actions else None,
+    )

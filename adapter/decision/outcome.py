@@ -1,0 +1,152 @@
+"""The outcome after the index procedure as the surfaces show it (contract §6 v3).
+
+Pain and Barthel at baseline and at each time point, with the change from baseline. A window is
+shown by what can be known at the computation time: not opened yet ("due from 4 May 2027", its
+first day), open with nothing yet ("no measurement yet (window until …)"), or closed and empty
+("no measurement"). A baseline taken more than 14 days before the procedure is a dated baseline;
+a later spinal procedure or radiotherapy inside a window is named beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from adapter.mapping.measures import calendar_day
+from adapter.mapping.outcomes import WINDOWS, Measurement, PatientOutcome, Trajectory, Window
+from adapter.mapping.treatments import Treatment
+from adapter.pipeline import PatientResult
+
+__all__ = [
+    "DATED_BASELINE_DAYS",
+    "OutcomeCell",
+    "OutcomePoint",
+    "OutcomeView",
+    "day_text",
+    "outcome_view",
+]
+
+DATED_BASELINE_DAYS = 14  # a baseline older than this before the procedure is "dated"
+WindowState = Literal["due", "open", "closed"]
+_LABEL = {"baseline": "Baseline", "7d": "7 days", "3mo": "3 months", "6mo": "6 months"}
+_MEASURES = (("pain", "pain"), ("barthel", "Barthel"))
+
+
+def day_text(day: date) -> str:
+    """A calendar day as clinicians read it: "4 May 2027"."""
+    return f"{day.day} {day:%b} {day.year}"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeCell:
+    """One measure at one time point: the value (or why there is none) and the change."""
+
+    text: str
+    change: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomePoint:
+    time_point: str
+    label: str
+    first: date
+    last: date
+    state: WindowState
+    pain: OutcomeCell
+    barthel: OutcomeCell
+    beside: tuple[str, ...]  # later spinal procedures or radiotherapy inside the window
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeView:
+    outcome: PatientOutcome
+    headline: str
+    procedure: str  # "vertebroplasty/kyphoplasty at T12 on 22 May 2024"
+    points: tuple[OutcomePoint, ...]
+
+
+def _state(window: Window, first: date, last: date, today: date) -> WindowState:
+    if window.name == "baseline" or today > last:
+        return "closed"
+    return "due" if today < first else "open"
+
+
+def _cell(
+    trajectory: Trajectory, window: Window, state: WindowState, index_day: date, last: date
+) -> OutcomeCell:
+    chosen: Measurement | None = trajectory.at(window.name)
+    if chosen is None:
+        if window.name in trajectory.conflicts:
+            return OutcomeCell("conflicting measurements")
+        if state == "open":
+            return OutcomeCell(f"no measurement yet (window until {day_text(last)})")
+        return OutcomeCell("no measurement")
+    text = f"{_number(chosen.value)} ({day_text(chosen.day)})"
+    if window.name == "baseline" and (index_day - chosen.day).days > DATED_BASELINE_DAYS:
+        text += ", dated baseline"
+    change = trajectory.change(window.name) if window.name != "baseline" else None
+    shown = None if change is None else f"{change:+g}".replace("-", "−")
+    return OutcomeCell(text, shown)
+
+
+def _beside(treatments: Sequence[Treatment], index_day: date, first: date, last: date) -> list[str]:
+    out = []
+    for t in treatments:
+        day = calendar_day(t.time)
+        if day > index_day and first <= day <= last:
+            where = f" at {', '.join(t.levels)}" if t.levels else ""
+            out.append(f"{t.name}{where} on {day_text(day)}")
+    return out
+
+
+def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> OutcomePoint:
+    index_day = outcome.index_day
+    first = index_day + timedelta(days=window.first)
+    last = index_day + timedelta(days=window.last)
+    state = _state(window, first, last, calendar_day(result.now))
+    if state == "due":
+        pain = barthel = OutcomeCell(f"due from {day_text(first)}")
+    else:
+        pain = _cell(outcome.pain, window, state, index_day, last)
+        barthel = _cell(outcome.barthel, window, state, index_day, last)
+    beside: tuple[str, ...] = ()
+    if window.name != "baseline":
+        beside = tuple(_beside(result.assessment.treatments, index_day, first, last))
+    return OutcomePoint(window.name, _LABEL[window.name], first, last, state, pain, barthel, beside)
+
+
+def _measure_words(trajectory: Trajectory, name: str) -> str:
+    before = trajectory.value("baseline")
+    after = [(w.name, v) for w in WINDOWS[1:] if (v := trajectory.value(w.name)) is not None]
+    if after:
+        tp, value = after[-1]
+        start = f"{_number(before)} → " if before is not None else ""
+        return f"{name} {start}{_number(value)} at {_LABEL[tp]}"
+    if before is not None:
+        return f"{name} {_number(before)} before"
+    return f"{name} not recorded"
+
+
+def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> str:
+    names = [t.name for t in treatments if calendar_day(t.time) == outcome.index_day]
+    what = " and ".join(dict.fromkeys(names)) or "index procedure"
+    levels = ", ".join(outcome.treated_levels) or "levels not recorded"
+    return f"{what} at {levels} on {day_text(outcome.index_day)}"
+
+
+def outcome_view(result: PatientResult) -> OutcomeView | None:
+    """The outcome so far after the index procedure; None without one."""
+    outcome = result.outcome
+    if outcome is None:
+        return None
+    points = tuple(_point(window, outcome, result) for window in WINDOWS)
+    procedure = _procedure(outcome, result.assessment.treatments)
+    measures = "; ".join(_measure_words(outcome.trajectory(m), name) for m, name in _MEASURES)
+    headline = f"After {procedure}: {measures}"
+    return OutcomeView(outcome, headline, procedure, points)

@@ -1,0 +1,265 @@
+"""SINS per level as every surface shows it (contract §4 v3, §6 v3).
+
+Pure over a :class:`PatientResult`: for each scored level an indicator, the words of its
+headline, whether SINS was assessed there, its treated state, and the order in which the levels
+are shown. The indicator follows what is *certain*: critical when the level is certainly 13 or
+more, warning when certainly 7 or more, otherwise info; a range that merely could reach a higher
+band says so and names the findings to record. Current mechanical pain at an untreated level is
+at least a warning; an unstable total that rests on dated findings is a warning to re-assess.
+A level stabilised by cement or screws is shown as it was before the treatment (or "not
+applicable" once screws are in), info, and left out of the worst-level choice; cement alone at a
+level that was unstable stays a warning. The outputs (Observations, the RiskAssessment of the
+worst level by ``scores.md``) are not changed here: this is presentation only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from adapter.mapping.treatments import Treatment
+from adapter.pipeline import LevelResult, PatientResult, firm_total
+from adapter.scoring import Alignment, Pain, Posterolateral, level_order
+from adapter.vocabulary import SINS, SINS_LOCATION, SINS_PAIN
+
+__all__ = [
+    "CONSULT",
+    "Indicator",
+    "LevelState",
+    "SinsDecision",
+    "SinsLevel",
+    "recommendation",
+    "sins_decision",
+    "worse",
+]
+
+Indicator = Literal["info", "warning", "critical"]
+LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-treatment", "fixed"]
+
+CONSULT = "surgical consultation recommended"
+CEMENT_ALONE = "unstable before cement alone; no fixation recorded — consider surgical review"
+_RANK: dict[Indicator, int] = {"info": 0, "warning": 1, "critical": 2}
+_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
+_UNSTABLE_FROM = SINS.band("sins-unstable").low
+_NOT_ASSESSED = "does not assess neurology or cord compression"
+_ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
+# Shown first: the worst-level candidates, then treated levels, then levels never assessed.
+_GROUP: dict[LevelState, int] = {
+    "assessed": 0,
+    "after-treatment": 0,
+    "before-treatment": 1,
+    "fixed": 1,
+    "not-assessed": 2,
+}
+
+
+def worse(a: Indicator, b: Indicator) -> Indicator:
+    return a if _RANK[a] >= _RANK[b] else b
+
+
+@dataclass(frozen=True, slots=True)
+class SinsLevel:
+    """One level as the surfaces show it.
+
+    ``treatment`` is the stabilising treatment the level is shown against (before it, fixed by
+    it, or re-assessed after it); ``consult`` whether the surgical-consultation recommendation
+    applies to this level.
+    """
+
+    level: LevelResult
+    state: LevelState
+    indicator: Indicator
+    headline: str
+    treatment: Treatment | None = None
+    consult: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.level.level
+
+    @property
+    def assessed(self) -> bool:
+        """Whether any SINS finding of the level's own (beyond its location) is used."""
+        return _assessed(self.level)
+
+    @property
+    def in_worst_choice(self) -> bool:
+        return _GROUP[self.state] == 0
+
+
+@dataclass(frozen=True, slots=True)
+class SinsDecision:
+    """Every scored level, in the order shown: the worst first."""
+
+    levels: tuple[SinsLevel, ...]
+
+    @property
+    def first(self) -> SinsLevel | None:
+        return self.levels[0] if self.levels else None
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.levels[0].indicator if self.levels else "info"
+
+    def at(self, level: str) -> SinsLevel | None:
+        return next((lv for lv in self.levels if lv.name == level), None)
+
+
+def _assessed(lv: LevelResult) -> bool:
+    return any(c.known for c in lv.result.components if c.code != SINS_LOCATION.code)
+
+
+def _shorts(lv: LevelResult) -> str:
+    """What would narrow the range: the findings to record, else the ones in conflict."""
+    parts = [c for c in lv.result.components if c.code != SINS_LOCATION.code]
+    missing = [c.spec.short for c in parts if not c.known]
+    if missing:
+        return "record " + ", ".join(missing)
+    uncertain = [c.spec.short for c in parts if not c.points.certain]
+    return "settle the conflicting " + ", ".join(uncertain)
+
+
+def _dated_day(lv: LevelResult) -> str:
+    times = [ev.time for b in lv.bases.values() for ev in b.dated if ev.time is not None]
+    return f" on {max(times).day}" if times else ""
+
+
+def _mechanical_now(lv: LevelResult) -> bool:
+    pain = lv.assessment.inputs.pain
+    basis = lv.bases.get(SINS_PAIN.code)
+    return pain.certain and Pain.MECHANICAL in pain.values and not (basis and basis.dated)
+
+
+def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | None) -> SinsLevel:
+    total = lv.result.total
+    where = f"SINS {total} at {lv.level}{_ORIGIN.get(lv.assessment.origin, '')}"
+    band = lv.result.band
+    top = SINS.bands_within(total.low, total.high)[-1]
+    pain = _mechanical_now(lv)
+    indicator: Indicator = "info"
+    if total.low >= _UNSTABLE_FROM:
+        indicator = "critical"
+    elif total.low >= _CONSULT_FROM or pain:
+        indicator = "warning"
+    firm = firm_total(lv.result, lv.bases)
+    if indicator == "critical" and firm.low < _UNSTABLE_FROM:
+        words = f"SINS {total} at {lv.level}{_dated_day(lv)} (dated) — re-assess"
+        return SinsLevel(lv, state, "warning", words, treatment, consult=True)
+    if pain and total.low < _CONSULT_FROM:
+        words = (
+            f"{where} with mechanical pain (a sign of instability): consider surgical consultation"
+        )
+        if band is None:
+            words = f"{where} with mechanical pain (a sign of instability): could be up to "
+            words += f"{total.high} ({top.short_label}) — {_shorts(lv)}"
+        return SinsLevel(lv, state, indicator, words, treatment, consult=True)
+    if band is not None:
+        advice = CONSULT if total.low >= _CONSULT_FROM else _NOT_ASSESSED
+        words = f"{where} ({band.short_label}): {advice}"
+        if SINS.band_of(firm.low, firm.high) is not band:
+            dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].dated]
+            words += f"; rests on dated {', '.join(dated)}"
+    elif total.low >= _CONSULT_FROM:
+        words = (
+            f"{where}: {CONSULT}; could be up to {total.high} ({top.short_label}) — {_shorts(lv)}"
+        )
+    else:
+        words = f"{where}: could be up to {total.high} ({top.short_label}) — {_shorts(lv)}"
+    return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= _CONSULT_FROM)
+
+
+def _cement_alone_unstable(lv: LevelResult) -> bool:
+    """Cement cannot hold an unstable level, translation or posterior destruction (§6 v3)."""
+    inputs = lv.assessment.inputs
+    return (
+        lv.result.total.low >= _UNSTABLE_FROM
+        or (inputs.alignment.known and Alignment.SUBLUXATION in inputs.alignment.values)
+        or (
+            inputs.posterolateral.known and Posterolateral.BILATERAL in inputs.posterolateral.values
+        )
+    )
+
+
+def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | None:
+    """A level stabilised by cement or screws, unless re-assessed after the latest of them."""
+    if not done:
+        return None
+    fixed = [t for t in done if "fixation" in t.kinds]
+    if fixed:
+        words = f"{lv.level} fixed on {fixed[-1].time.day}: SINS not applicable"
+        return SinsLevel(lv, "fixed", "info", words, fixed[-1])
+    latest = done[-1]
+    after = lv.assessment.after
+    if after is not None and after.time >= latest.time:
+        return _assessed_level(lv, "after-treatment", latest)
+    before = f"{lv.level} before {latest.name} on {latest.time.day}"
+    if not _assessed(lv):
+        return SinsLevel(lv, "before-treatment", "info", f"{before}: SINS not assessed", latest)
+    if _cement_alone_unstable(lv):
+        words = f"{lv.level} SINS {lv.result.total} before cement on {latest.time.day}: "
+        return SinsLevel(lv, "before-treatment", "warning", words + CEMENT_ALONE, latest)
+    words = f"{before}: SINS {lv.result.total}"
+    return SinsLevel(lv, "before-treatment", "info", words, latest)
+
+
+def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
+    done = [t for t in result.assessment.treatments if t.stabilises and t.at(lv.level)]
+    treated = _treated_level(lv, done)
+    if treated is not None:
+        return treated
+    if not _assessed(lv):
+        return SinsLevel(lv, "not-assessed", "info", f"SINS not assessed at {lv.level}")
+    return _assessed_level(lv, "assessed", None)
+
+
+def _order(lv: SinsLevel) -> tuple[int, int, int, int, int]:
+    total = lv.level.result.total
+    return (
+        -_RANK[lv.indicator],
+        _GROUP[lv.state],
+        -total.low,
+        -total.high,
+        level_order(lv.name),
+    )
+
+
+def sins_decision(result: PatientResult) -> SinsDecision:
+    """Each scored level's SINS as shown: the most serious first, then by the highest certain
+    total (the range's low bound, then its high bound); treated and unassessed levels after."""
+    return SinsDecision(tuple(sorted((_level(lv, result) for lv in result.levels), key=_order)))
+
+
+def recommendation(lv: SinsLevel, default: str) -> str:
+    """The recommendation of a level's detail: ``default`` (the band's wording) for a level
+    scored as it is, otherwise what its treated or unassessed state means."""
+    t = lv.treatment
+    if lv.state == "fixed" and t is not None:
+        return (
+            f"{lv.name} was fixed with screws on {t.time.day}: SINS is not applicable to an "
+            "instrumented level and is not re-scored."
+        )
+    if lv.state == "before-treatment" and t is not None:
+        text = (
+            f"SINS as recorded before the {t.name} on {t.time.day}: not re-scored from findings "
+            "older than the treatment; record new findings to re-assess the level."
+        )
+        return text + (f" {CEMENT_ALONE.capitalize()}." if lv.indicator == "warning" else "")
+    if lv.state == "not-assessed":
+        findings = ", ".join(c.short for c in SINS.components if c is not SINS_LOCATION)
+        return (
+            f"No SINS finding is recorded at {lv.name}, only its location: record {findings} "
+            f"to score it. SINS does not assess neurology or epidural compression."
+        )
+    text = default
+    if lv.state == "after-treatment" and t is not None:
+        text += (
+            f" Scored from the findings after the {t.name} on {t.time.day}; earlier ones are "
+            "listed, not used."
+        )
+    if _mechanical_now(lv.level) and lv.level.result.total.low < _CONSULT_FROM:
+        text += (
+            " Mechanical pain is the clinical sign of instability, whatever the total: consider "
+            "surgical consultation."
+        )
+    return text

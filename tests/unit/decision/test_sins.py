@@ -1,0 +1,235 @@
+"""The SINS decision per level (contract §4 v3, §6 v3), on the default patient changed one rule
+at a time. SINS at T12 (junctional, 3) of the default patient: mechanical pain 3, lytic 2,
+normal alignment 0, collapse < 50 % 2, no posterolateral involvement 0 → 10.
+"""
+
+from __future__ import annotations
+
+from adapter.cds.cards import score_cards
+from adapter.decision.sins import sins_decision
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import PatientResult, patient_records, score_patient
+from tests.support.records import (
+    NOW,
+    SINS_AT_T12,
+    condition,
+    default_patient,
+    finding,
+    procedure,
+)
+
+TERM = default_terminology()
+T12_FINDINGS = tuple(f"t12-{code}" for code in SINS_AT_T12)
+DATED = "2024-03-03T09:00:00Z"  # 90 days before NOW: past the 30-day window of SINS findings
+
+
+def result_of(resources, now: str = NOW) -> PatientResult:
+    data = patient_records(resources, "p")
+    assert data is not None
+    return score_patient(data, TERM, now=parse_time(now))
+
+
+def first(resources):
+    decision = sins_decision(result_of(resources))
+    assert decision.first is not None
+    return decision.first
+
+
+def t12(when: str, **answers: str) -> tuple[dict, ...]:
+    findings = {**SINS_AT_T12, **answers}
+    return tuple(
+        finding(f"t12-{code}-{when[:10]}", code, answer, level="T12", when=when)
+        for code, answer in findings.items()
+    )
+
+
+def test_certainly_unstable_is_critical():
+    # Subluxation 4 instead of normal 0: 14.
+    lv = first(default_patient(sins={"spinal-alignment": "subluxation"}))
+    assert lv.indicator == "critical"
+    assert lv.headline == "SINS 14 at T12 (unstable): surgical consultation recommended"
+
+
+def test_certainly_potentially_unstable_is_a_warning():
+    lv = first(default_patient())
+    assert lv.indicator == "warning"
+    assert lv.headline == "SINS 10 at T12 (potentially unstable): surgical consultation recommended"
+
+
+def test_a_range_that_could_reach_a_band_stays_info_and_names_what_to_record():
+    # Pain and alignment missing; blastic 0, collapse none 0: 3 + 0–3 + 0 + 0–4 + 0 + 0 = 3–10.
+    resources = default_patient(
+        drop=("t12-spinal-pain", "t12-spinal-alignment"),
+        sins={"bone-lesion-quality": "blastic", "vertebral-body-collapse": "none"},
+    )
+    lv = first(resources)
+    assert lv.indicator == "info"
+    assert lv.headline == (
+        "SINS 3–10 at T12: could be up to 10 (potentially unstable) — record pain, alignment"
+    )
+
+
+def test_certainly_seven_or_more_reaching_unstable_is_a_warning():
+    # Alignment and posterolateral missing: 3 + 3 + 2 + 0–4 + 2 + 0–3 = 10–17.
+    lv = first(default_patient(drop=("t12-spinal-alignment", "t12-posterolateral-involvement")))
+    assert lv.indicator == "warning"
+    assert lv.headline == (
+        "SINS 10–17 at T12: surgical consultation recommended; could be up to 17 (unstable) — "
+        "record alignment, posterolateral involvement"
+    )
+
+
+def test_current_mechanical_pain_is_at_least_a_warning():
+    # 3 + mechanical 3 + blastic 0 + normal 0 + none 0 + none 0 = 6, certainly stable.
+    quiet = {"bone-lesion-quality": "blastic", "vertebral-body-collapse": "none"}
+    lv = first(default_patient(sins=quiet))
+    assert lv.indicator == "warning"
+    assert lv.headline == (
+        "SINS 6 at T12 with mechanical pain (a sign of instability): consider surgical consultation"
+    )
+    # Alignment missing: 6–10, info by the total, a warning by the pain.
+    lv = first(default_patient(sins=quiet, drop=("t12-spinal-alignment",)))
+    assert lv.indicator == "warning"
+    assert "could be up to 10 (potentially unstable) — record alignment" in lv.headline
+
+
+def test_dated_mechanical_pain_does_not_raise_the_indicator():
+    quiet = {"bone-lesion-quality": "blastic", "vertebral-body-collapse": "none"}
+    pain = finding("old-pain", "spinal-pain", "mechanical", level="T12", when=DATED)
+    lv = first(default_patient(sins=quiet, drop=("t12-spinal-pain",), extra=(pain,)))
+    assert lv.indicator == "info"
+
+
+def test_unstable_on_dated_findings_is_a_warning_to_re_assess():
+    resources = default_patient(
+        drop=T12_FINDINGS, extra=t12(DATED, **{"spinal-alignment": "subluxation"})
+    )
+    lv = first(resources)
+    assert lv.indicator == "warning"
+    assert lv.headline == "SINS 14 at T12 on 3 Mar 2024 (dated) — re-assess"
+
+
+def test_a_level_with_location_only_is_not_assessed_and_info():
+    lv = first(default_patient(drop=T12_FINDINGS))
+    assert (lv.state, lv.indicator, lv.assessed) == ("not-assessed", "info", False)
+    assert lv.headline == "SINS not assessed at T12"
+
+
+def test_the_level_certainly_worst_comes_first_and_unassessed_levels_follow():
+    # T8 (semi-rigid 1) has no finding: 1–16. T12 is certainly 10. The RiskAssessment still
+    # describes T8 by scores.md's order (highest upper bound); the cards lead with T12.
+    result = result_of(default_patient(extra=(condition("met-t8", "C79.51", level="T8"),)))
+    assert result.worst[0].level == "T8"
+    decision = sins_decision(result)
+    assert [lv.name for lv in decision.levels] == ["T12", "T8"]
+    assert decision.indicator == "warning"
+    (card, *_) = score_cards(result, "h")
+    assert card.summary.startswith("SINS 10 at T12")
+    assert "- SINS not assessed at T8" in (card.detail or "")
+
+
+def test_the_highest_certain_total_comes_first():
+    # L1 (junctional 3): mechanical 3, lytic 2, collapse none 0, alignment and posterolateral
+    # missing: 8–15. T12 is certainly 10: T12 first although L1 could be higher.
+    extra = (
+        condition("met-l1", "C79.51", level="L1"),
+        finding("l1-pain", "spinal-pain", "mechanical", level="L1"),
+        finding("l1-lesion", "bone-lesion-quality", "lytic", level="L1"),
+        finding("l1-collapse", "vertebral-body-collapse", "none", level="L1"),
+    )
+    decision = sins_decision(result_of(default_patient(extra=extra)))
+    assert [lv.name for lv in decision.levels] == ["T12", "L1"]
+    assert [lv.indicator for lv in decision.levels] == ["warning", "warning"]
+
+
+VERTEBROPLASTY = "22511"
+FIXATION = "22842"
+AFTER = "2024-05-31T10:00:00Z"  # the day after the findings (RECENT), the day before NOW
+
+
+def test_a_level_treated_with_cement_is_shown_before_the_treatment_as_info():
+    result = result_of(default_patient(extra=(procedure("vp", VERTEBROPLASTY, "T12", when=AFTER),)))
+    lv = sins_decision(result).levels[0]
+    assert (lv.state, lv.indicator, lv.consult) == ("before-treatment", "info", False)
+    assert lv.headline == "T12 before vertebroplasty/kyphoplasty on 31 May 2024: SINS 10"
+    sins_card = score_cards(result, "h")[0]
+    assert sins_card.indicator == "info"
+    assert "surgical consultation recommended" not in sins_card.summary + (sins_card.detail or "")
+    # The outputs are unchanged: the level's Observation is still written from its findings.
+    assert result.levels[0].observation.resource["valueInteger"] == 10
+
+
+def test_cement_alone_at_an_unstable_level_stays_a_warning():
+    cement = (procedure("vp", VERTEBROPLASTY, "T12", when=AFTER),)
+    lv = first(default_patient(sins={"spinal-alignment": "subluxation"}, extra=cement))
+    assert lv.indicator == "warning"
+    assert lv.headline == (
+        "T12 SINS 14 before cement on 31 May 2024: unstable before cement alone; no fixation "
+        "recorded — consider surgical review"
+    )
+    assert len(lv.headline) < 140
+    # Bilateral posterolateral involvement, blastic: 3 + 3 + 0 + 0 + 2 + 3 = 11, still a warning.
+    bilateral = {"posterolateral-involvement": "bilateral", "bone-lesion-quality": "blastic"}
+    lv = first(default_patient(sins=bilateral, extra=cement))
+    assert lv.indicator == "warning" and lv.headline.startswith("T12 SINS 11 before cement")
+
+
+def test_a_level_fixed_with_screws_is_never_re_scored():
+    later = finding("later-pain", "spinal-pain", "pain-free", level="T12", when=NOW)
+    fixed = procedure("ppsf", FIXATION, "T11", "T12", "L1", when=AFTER)
+    for extra in ((fixed,), (fixed, later)):
+        lv = first(default_patient(sins={"spinal-alignment": "subluxation"}, extra=extra))
+        assert (lv.state, lv.indicator) == ("fixed", "info")
+        assert lv.headline == "T12 fixed on 31 May 2024: SINS not applicable"
+
+
+def test_a_treated_level_is_left_out_of_the_worst_level_choice():
+    # L1: non-mechanical 1, blastic, normal, none, none: 3 + 1 = 4, certainly stable.
+    extra = (
+        condition("met-l1", "C79.51", level="L1"),
+        *(
+            finding(f"l1-{code}", code, answer, level="L1")
+            for code, answer in {
+                "spinal-pain": "non-mechanical",
+                "bone-lesion-quality": "blastic",
+                "spinal-alignment": "normal",
+                "vertebral-body-collapse": "none",
+                "posterolateral-involvement": "none",
+            }.items()
+        ),
+        procedure("vp", VERTEBROPLASTY, "T12", when=AFTER),
+    )
+    result = result_of(default_patient(extra=extra))
+    assert result.worst[0].level == "T12"  # the RiskAssessment: scores.md's order, unchanged
+    decision = sins_decision(result)
+    assert [lv.name for lv in decision.levels] == ["L1", "T12"]
+    assert decision.first is not None
+    assert decision.first.headline.startswith("SINS 4 at L1 (stable)")
+
+
+def test_every_level_treated_gives_an_info_card():
+    extra = (
+        condition("met-l1", "C79.51", level="L1"),
+        procedure("vp", VERTEBROPLASTY, "T12", "L1", when=AFTER),
+    )
+    result = result_of(default_patient(extra=extra))
+    card = score_cards(result, "h")[0]
+    assert card.indicator == "info"
+    assert card.summary == "T12 before vertebroplasty/kyphoplasty on 31 May 2024: SINS 10"
+    assert "- L1 treated" not in (card.detail or "")
+    assert "- L1 before vertebroplasty/kyphoplasty on 31 May 2024: SINS not assessed" in (
+        card.detail or ""
+    )
+
+
+def test_the_treatment_is_named_as_the_record_names_it():
+    named = procedure("vp", VERTEBROPLASTY, "T12", when=AFTER, text="Percutaneous vertebroplasty")
+    lv = first(default_patient(extra=(named,)))
+    assert lv.headline == "T12 before vertebroplasty on 31 May 2024: SINS 10"
+    kypho = procedure("kp", "22513", "T12", when=AFTER, text="Balloon kyphoplasty T12")
+    lv = first(default_patient(extra=(kypho,)))
+    assert lv.headline == "T12 before kyphoplasty on 31 May 2024: SINS 10"
+    both = procedure("x", "22513", "T12", when=AFTER, text="Vertebroplasty or kyphoplasty")
+    lv = first(default_patient(extra=(both,)))
+    assert lv.headline == "T12 before vertebroplasty/kyphoplasty on 31 May 2024: SINS 10"
