@@ -12,13 +12,12 @@ no repeat can fix them (``sync --repair-duplicates`` does).
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from adapter.errors import DuplicatesError, FhirServerError
-from adapter.fhir.client import FhirClient, is_fhir_id
+from adapter.fhir.client import FhirClient, is_fhir_id, status_code
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.transaction import transaction_bundle
 from adapter.mapping.terminology import Terminology
@@ -29,7 +28,6 @@ from adapter.sync.retry import RetryPolicy, with_retries
 
 __all__ = ["Outcome", "Summary", "sync_patient", "sync_patients"]
 
-log = logging.getLogger("spinemets.sync")
 _DEFAULT = Scoring()
 Status = Literal["written", "unchanged", "failed"]
 
@@ -68,15 +66,18 @@ class Summary:
 
 def _written(bundle: dict[str, Any], response: dict[str, Any]) -> int:
     """Entries this transaction created or changed (a matched conditional create changed none)."""
-    answers = response.get("entry") or []
-    statuses = [str((e.get("response") or {}).get("status", "")) for e in answers]
-    bad = [s for s in statuses if not s.startswith("2")]
-    if bad or len(statuses) != len(bundle["entry"]):
+    answers = response.get("entry")
+    entries = answers if isinstance(answers, list) else []
+    # Only the status code: the rest of the status line is the server's own words.
+    codes = [
+        status_code((e.get("response") or {}).get("status")) if isinstance(e, dict) else None
+        for e in entries
+    ]
+    bad = [c or "no status" for c in codes if not (c or "").startswith("2")]
+    if bad or len(codes) != len(bundle["entry"]):
         raise FhirServerError(f"transaction entry answered {bad[0] if bad else 'nothing'}")
     methods = [e["request"]["method"] for e in bundle["entry"]]
-    return sum(
-        1 for m, s in zip(methods, statuses, strict=True) if s.startswith("201") or m == "PUT"
-    )
+    return sum(1 for m, c in zip(methods, codes, strict=True) if c == "201" or m == "PUT")
 
 
 @dataclass(slots=True)
@@ -144,8 +145,8 @@ async def sync_patient(
         write = _Write(client, result, first_look=stored)
         written = await with_retries(write, policy, on_retry=on_retry)
     except FhirServerError as exc:
-        if exc.diagnostics:
-            log.warning("Patient/%s: %s (server said: %s)", patient, exc, exc.diagnostics)
+        # Our own words only: the server's error text (exc.diagnostics) is never printed or
+        # logged, it may hold anything (an internal URL, a password).
         return Outcome(patient, "failed", str(exc))
     status: Status = "written" if write.found_work else "unchanged"
     return Outcome(patient, status, None, written, len(result.issues))
