@@ -115,6 +115,17 @@ class SqliteNotificationQueue:
             ).fetchone()
         return Claim(row[0], row[1], row[2], owner) if row else None
 
+    def renew(self, claim: Claim, now: float, lease: float) -> bool:
+        """Extend a lease still held to ``now + lease``; False when it has ended or passed on."""
+        with self._use() as db:
+            return bool(
+                db.execute(
+                    "UPDATE notification SET not_before = ?"
+                    " WHERE patient = ? AND owner = ? AND not_before > ?",
+                    (now + lease, claim.patient, claim.owner, now),
+                ).rowcount
+            )
+
     def done(self, claim: Claim) -> None:
         """The re-sync finished: forget the patient, unless notified again meanwhile."""
         with self._use() as db:
