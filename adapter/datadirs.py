@@ -1,14 +1,33 @@
-"""Where the project's data directories (mappings/, profiles/) are found at run time, and where
-the service keeps its state (databases)."""
+"""Where the project's data directories (mappings/, profiles/) are found at run time, where the
+service keeps its state (databases), and how every file spinemets creates is made private.
+
+Every file spinemets creates (stores, caches, leases, the audit trail, batch outputs) is mode
+0600 and every directory it creates 0700, whatever the umask (which can only make them
+stricter). A directory that exists already is left as its owner made it; a store file of ours
+that exists already is tightened to 0600.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from pathlib import Path
 
 from adapter.errors import MappingError
 
-__all__ = ["data_dir", "state_directory"]
+__all__ = [
+    "PRIVATE_DIR",
+    "PRIVATE_FILE",
+    "data_dir",
+    "private_dir",
+    "private_file",
+    "private_opener",
+    "state_directory",
+]
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
 
 
 def data_dir(name: str) -> Path:
@@ -34,3 +53,39 @@ def state_directory() -> Path:
     if os.path.isabs(xdg):
         return Path(xdg) / "spinemets"
     return Path.home() / ".local" / "state" / "spinemets"
+
+
+def private_dir(path: Path) -> Path:
+    """``path``, its missing directories (parents too) created 0700; OSError if it cannot be."""
+    missing = []
+    here = path
+    while not here.exists() and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            directory.mkdir(mode=PRIVATE_DIR)
+    if not path.is_dir():
+        raise NotADirectoryError(20, "Not a directory", str(path))
+    return path
+
+
+def private_opener(path: str, flags: int) -> int:
+    """An ``opener`` for :func:`open`: a file it creates is 0600."""
+    return os.open(path, flags, PRIVATE_FILE)
+
+
+def private_file(path: Path) -> Path:
+    """Make sure ``path`` exists, 0600, in a private directory, before a library (SQLite) opens
+    it: SQLite gives its ``-wal`` and ``-shm`` files the database file's mode. A file that
+    exists with more open bits (made by an older version) is tightened when it is ours."""
+    private_dir(path.parent)
+    descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE)
+    try:
+        mode = stat.S_IMODE(os.fstat(descriptor).st_mode)
+        if mode & 0o077:
+            with contextlib.suppress(PermissionError):  # not ours: its owner decides
+                os.fchmod(descriptor, mode & ~0o077)
+    finally:
+        os.close(descriptor)
+    return path

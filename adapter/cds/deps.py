@@ -120,19 +120,24 @@ async def _cds_request(raw: JsonBody, state: StateDep) -> CdsRequest:
     return await asyncio.to_thread(_parse_cds, raw, state.settings.max_prefetch_entries)
 
 
-def _parse_feedback(raw: bytes, max_items: int) -> FeedbackRequest:
+def _parse_feedback(raw: bytes, max_items: int, max_text: int) -> FeedbackRequest:
+    limits = {"max_items": max_items, "max_text": max_text}
     try:
-        # Counted before the items are validated: a huge list is refused, not checked.
-        parsed = FeedbackRequest.model_validate_json(raw, context={"max_items": max_items})
+        # Counted before the items are validated: a huge list or text is refused, not checked.
+        parsed = FeedbackRequest.model_validate_json(raw, context=limits)
     except ValidationError as exc:
-        if any(e.get("type") == "too_long" for e in exc.errors()):
-            raise TooLargeError(f"more than {max_items} feedback items") from None
+        too_long = next((e for e in exc.errors() if e.get("type") == "too_long"), None)
+        if too_long is not None:
+            raise TooLargeError(str(too_long["msg"])) from None
         raise _invalid(exc) from None
     return parsed
 
 
 async def _feedback_request(raw: JsonBody, state: StateDep) -> FeedbackRequest:
-    return await asyncio.to_thread(_parse_feedback, raw, state.settings.max_feedback_items)
+    settings = state.settings
+    return await asyncio.to_thread(
+        _parse_feedback, raw, settings.max_feedback_items, settings.max_feedback_text
+    )
 
 
 CdsBody = Annotated[CdsRequest, Depends(_cds_request)]

@@ -150,6 +150,7 @@ class Settings(BaseSettings):
     # Limits on what one request may cost.
     max_body_bytes: int = Field(default=16 * MiB, ge=1024)
     max_feedback_items: int = Field(default=1000, ge=1)
+    max_feedback_text: int = Field(default=2000, ge=1)  # characters of any one feedback text
     max_prefetch_entries: int = Field(default=20_000, ge=1)
     body_timeout: float = Field(default=30.0, gt=0)
     header_timeout: float = Field(default=10.0, gt=0)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from adapter.datadirs import private_file
 from adapter.errors import StorageError
 from adapter.sync.notify.queue import Claim
 
@@ -45,7 +46,7 @@ class SqliteNotificationQueue:
     def open(self) -> None:
         """Create or open the database and prove it writable; StorageError (one line) if not."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
             db = sqlite3.connect(
                 self.path, timeout=5.0, isolation_level=None, check_same_thread=False
             )
