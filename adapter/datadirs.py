@@ -10,6 +10,7 @@ that exists already is tightened to 0600.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import stat
 from pathlib import Path
@@ -19,6 +20,8 @@ from adapter.errors import MappingError
 __all__ = [
     "PRIVATE_DIR",
     "PRIVATE_FILE",
+    "append_private",
+    "audit_file",
     "data_dir",
     "private_dir",
     "private_file",
@@ -89,3 +92,26 @@ def private_file(path: Path) -> Path:
     finally:
         os.close(descriptor)
     return path
+
+
+def audit_file(configured: Path | None, state_dir: Path | None) -> Path:
+    """The audit trail (``SPINEMETS_AUDIT_FILE``), else ``audit.ndjson`` in the state directory
+    (``SPINEMETS_STATE_DIR``, else the platform's)."""
+    return configured or (state_dir or state_directory()) / "audit.ndjson"
+
+
+def append_private(path: Path, line: bytes) -> None:
+    """Append one line to ``path`` (made 0600 in a private directory if new), whole: one
+    ``write`` under an exclusive lock, so the lines of several processes never interleave.
+    An empty ``line`` appends nothing: it proves the file writable."""
+    if b"\n" in line:
+        raise ValueError("one line at a time")
+    private_dir(path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        data = line + b"\n" if line else b""
+        while data:
+            data = data[os.write(descriptor, data) :]
+    finally:
+        os.close(descriptor)  # releases the lock

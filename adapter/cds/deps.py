@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from pydantic import ValidationError
@@ -66,22 +66,23 @@ def _audience(request: Request, settings: Settings) -> str:
     return settings.public_base_url + path
 
 
-async def _authenticate(request: Request, state: StateDep) -> None:
+async def _authenticate(request: Request, state: StateDep) -> dict[str, Any] | None:
+    """The client's verified claims; None when no issuer is configured."""
     verifier: Verifier = state.verifier
     if not verifier.enabled:
-        return  # no issuer configured: serve only allows this on loopback or with --insecure
+        return None  # no issuer configured: serve only allows this on loopback or --insecure
     try:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError("no bearer token")
-        await verifier.verify(token.strip(), _audience(request, state.settings))
+        return await verifier.verify(token.strip(), _audience(request, state.settings))
     except AuthenticationError as exc:
         # The reason is for the operator; the client gets a bare 401. Never the token.
         log.info("client JWT refused on %s: %s", request.url.path, exc)
         raise
 
 
-Authenticated = Annotated[None, Depends(_authenticate)]
+Authenticated = Annotated[dict[str, Any] | None, Depends(_authenticate)]
 
 
 async def _json_body(request: Request, _: Authenticated) -> bytes:

@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from adapter.datadirs import audit_file
 from adapter.errors import ConfigurationError
 from adapter.mapping.rules import Rules, rules_from
 
@@ -141,6 +142,7 @@ class Settings(BaseSettings):
     feedback_db: Path | None = None
     replay_db: Path | None = None
     replay_redis_url: SecretStr | None = None
+    audit_file: Path | None = None  # default: audit.ndjson in the state directory
     system_actions: bool = False
     original_tokuhashi: bool = False
     fhir_timeout: float = Field(default=10.0, gt=0)
@@ -199,6 +201,10 @@ class Settings(BaseSettings):
     @property
     def replay_path(self) -> Path:
         return self.replay_db or self.state_path("replay.sqlite3")
+
+    @property
+    def audit_path(self) -> Path:
+        return audit_file(self.audit_file, self.state_dir)
 
 
 def load_settings(**overrides: Any) -> Settings:

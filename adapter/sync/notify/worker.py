@@ -31,7 +31,7 @@ from adapter.mapping.terminology import Terminology
 from adapter.pipeline import Scoring, now_time
 from adapter.sync.notify.queue import Claim, NotificationQueue
 from adapter.sync.retry import RetryPolicy
-from adapter.sync.runner import Outcome, sync_patient
+from adapter.sync.runner import Audit, Outcome, sync_patient
 
 __all__ = ["Workers"]
 
@@ -57,10 +57,12 @@ class Workers:
         lease: float,
         scoring: Scoring = _DEFAULT,
         policy: RetryPolicy | None = None,
+        audit: Audit | None = None,
     ) -> None:
         self.queue, self.client, self.term = queue, client, term
         self.concurrency, self.attempts, self.lease = concurrency, attempts, lease
         self.scoring, self.policy = scoring, policy or RetryPolicy()
+        self.audit = audit
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -130,6 +132,7 @@ class Workers:
                 now=now_time(),
                 policy=self.policy,
                 scoring=self.scoring,
+                audit=self.audit,
             )
         )
         holder = asyncio.create_task(self._hold(claim, held))
