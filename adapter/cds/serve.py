@@ -12,6 +12,7 @@ import asyncio
 import copy
 import logging
 import os
+import ssl
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -55,8 +56,26 @@ def check_binding(settings: Settings) -> str | None:
     )
 
 
+def check_tls(settings: Settings) -> None:
+    """The certificate and key load and belong together; ConfigurationError (one line) if not."""
+    if settings.ssl_certfile is None or settings.ssl_keyfile is None:
+        return
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(settings.ssl_certfile, settings.ssl_keyfile)
+    except OSError as exc:  # ssl.SSLError is one too
+        if isinstance(exc, ssl.SSLError):
+            reason = f"not a usable certificate and key ({exc.reason or 'unreadable'})"
+        else:
+            reason = exc.strerror or type(exc).__name__
+        raise ConfigurationError(
+            f"TLS certificate {settings.ssl_certfile} and key {settings.ssl_keyfile}: {reason}"
+        ) from None
+
+
 def preflight(settings: Settings) -> None:
     """Everything the service will need, checked now: raises the first problem found."""
+    check_tls(settings)
     default_terminology()  # mappings/ broken → MappingError
     for issuer in settings.issuers:
         read_local_keys(issuer)
@@ -98,6 +117,8 @@ def run(
     insecure: bool = False,
     workers: int | None = None,
     *,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
     extensions: Sequence[Extension] = (),
     factory: str = "adapter.cds.app:app_from_environment",
 ) -> int:
@@ -116,6 +137,10 @@ def run(
         overrides["insecure"] = True
     if workers is not None:
         overrides["workers"] = workers
+    if ssl_certfile is not None:
+        overrides["ssl_certfile"] = ssl_certfile
+    if ssl_keyfile is not None:
+        overrides["ssl_keyfile"] = ssl_keyfile
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     try:
@@ -152,6 +177,8 @@ def _serve(settings: Settings, extensions: Sequence[Extension], factory: str) ->
         h11_max_incomplete_event_size=settings.max_header_bytes,
         timeout_keep_alive=settings.keep_alive_timeout,
         limit_concurrency=settings.max_connections,
+        ssl_certfile=settings.ssl_certfile,
+        ssl_keyfile=settings.ssl_keyfile,
         access_log=settings.access_log,
         log_config=_log_config(),
         log_level="info",

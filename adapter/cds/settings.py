@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    # TLS: serve HTTPS itself with this certificate (chain) and key; both or neither.
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
     public_base_url: str | None = None
     issuers: tuple[Issuer, ...] = ()
     insecure: bool = False
@@ -187,6 +190,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SPINEMETS_PUBLIC_BASE_URL is required when SPINEMETS_ISSUERS is set "
                 "(the URL clients call: the JWT audience)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _certificate_with_key(self) -> Settings:
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError(
+                "give both SPINEMETS_SSL_CERTFILE and SPINEMETS_SSL_KEYFILE, or neither"
             )
         return self
 
