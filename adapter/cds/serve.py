@@ -3,7 +3,8 @@
 Without a trusted issuer the service cannot tell a CDS client from anyone else, so it then
 serves only on a loopback address (with a warning), unless explicitly told it is insecure.
 Everything that can be checked before binding is: settings, the binding, mappings/, the storage
-(feedback database, replay cache) and every local JWK Set. Any failure exits 2 with one line.
+(feedback database, replay cache, audit trail), a TLS certificate and key, and every local JWK
+Set. Any failure exits 2 with one line.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from adapter.cds.audit import CdsAudit
 from adapter.cds.feedback import FeedbackStore
 from adapter.cds.keys import read_local_keys
 from adapter.cds.protocol import HttpToolsHeadTimeout
@@ -81,6 +83,7 @@ def preflight(settings: Settings) -> None:
         read_local_keys(issuer)
     try:
         FeedbackStore(settings.feedback_path).initialise()
+        CdsAudit(settings.audit_path, settings.public_base_url).check()
     except RuntimeError:  # Path.home(): no home directory to put the state in
         raise ConfigurationError("no state directory: set SPINEMETS_STATE_DIR") from None
     if settings.issuers:
