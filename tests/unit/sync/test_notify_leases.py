@@ -32,6 +32,7 @@ class FakeSync:
         self.running = 0
         self.most = 0
         self.runs: list[tuple[float, float | None]] = []  # start, end (None: cut off)
+        self.cut_at: float | None = None
 
     async def __call__(self, client, term, patient, **_) -> Outcome:
         self.running += 1
@@ -39,6 +40,9 @@ class FakeSync:
         self.runs.append((time.time(), None))
         try:
             await asyncio.sleep(self.seconds)
+        except asyncio.CancelledError:
+            self.cut_at = time.time()
+            raise
         finally:
             self.running -= 1
         self.runs[-1] = (self.runs[-1][0], time.time())
@@ -62,11 +66,12 @@ def test_the_default_lease_is_well_under_a_minute():
 async def test_a_run_longer_than_its_lease_keeps_it_and_no_one_else_runs_the_patient(
     backend, monkeypatch
 ):
-    fake = FakeSync(seconds=4 * LEASE)
+    lease = 1.2  # renewed every 0.4 s, with 0.12 s to spare: room for a busy machine
+    fake = FakeSync(seconds=3 * lease)
     monkeypatch.setattr("adapter.sync.notify.worker.sync_patient", fake)
     store = backend.open(limit=10)
     store.put("p1", time.time())
-    one, two = workers(backend.open(limit=10), lease=LEASE), workers(store, lease=LEASE)
+    one, two = workers(backend.open(limit=10), lease=lease), workers(store, lease=lease)
     one.start()
     two.start()
     try:
@@ -91,7 +96,7 @@ async def test_a_crashed_workers_lease_ends_on_its_own_within_one_lease(backend,
     finally:
         await alive.stop()
     (start, _), poll = fake.runs[0], 1.0
-    assert crashed + LEASE <= start < crashed + LEASE + poll + 0.5
+    assert crashed + LEASE <= start < crashed + LEASE + poll + 2.0  # 2 s: a busy machine
 
 
 class Renewals:
@@ -113,18 +118,19 @@ class Renewals:
 async def test_a_run_whose_lease_cannot_be_kept_stops_before_the_lease_ends(
     backend, monkeypatch, caplog, fail
 ):
-    fake = FakeSync(seconds=10 * LEASE)
+    lease = 3.0  # its tenth, the margin before the lease ends, is well above a busy loop's lag
+    fake = FakeSync(seconds=10 * lease)
     monkeypatch.setattr("adapter.sync.notify.worker.sync_patient", fake)
     store = backend.open(limit=10)
-    store.put("p1", time.time())
+    claimed = time.time()
+    store.put("p1", claimed)
     caplog.set_level(logging.WARNING, "spinemets.notify")
-    worker = workers(Renewals(store, fail=fail), lease=LEASE)
+    worker = workers(Renewals(store, fail=fail), lease=lease)
     worker.start()
     try:
         await until(lambda: "lost its lease" in caplog.text)
-        stopped = time.time()
     finally:
         await worker.stop()
-    ((start, end),) = fake.runs
-    assert end is None  # cut off, never finished
-    assert stopped < start + LEASE  # before any other worker could have claimed it
+    ((_, end),) = fake.runs
+    assert end is None and fake.cut_at is not None  # cut off, never finished
+    assert fake.cut_at < claimed + lease  # before any other worker could have claimed it
