@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Response
 
 from adapter.cds.audit import outputs_of
@@ -56,6 +58,9 @@ async def post_service(
         status = 200
     except SpinemetsError as exc:
         status = (http_status(exc) or (500, ""))[0]
+        raise
+    except asyncio.CancelledError:
+        status = 499  # the client went away: recorded as a request withdrawn (outcome 4)
         raise
     finally:
         # Every call, answered or failed, before its answer goes out (contract §8).

@@ -4,6 +4,7 @@ the token."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import stat
@@ -87,3 +88,16 @@ async def test_an_unwritable_audit_trail_refuses_to_start(tmp_path):
     with pytest.raises(StorageError, match="audit trail"):
         async with client_for(settings):
             pass
+
+
+async def test_a_call_whose_client_went_away_is_recorded_as_withdrawn(secured, keys, monkeypatch):
+    async def gone(*_args, **_kwargs):
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr("adapter.cds.routes.services.call_service", gone)
+    async with client_for(secured) as client:
+        with pytest.raises(asyncio.CancelledError):
+            await call_scores(client, keys.token(SCORES))
+    (event,) = events(secured)
+    validate_r4(event)
+    assert event["outcome"] == "4"
