@@ -101,3 +101,14 @@ async def test_a_call_whose_client_went_away_is_recorded_as_withdrawn(secured, k
     (event,) = events(secured)
     validate_r4(event)
     assert event["outcome"] == "4"
+
+
+async def test_a_call_whose_event_cannot_be_appended_is_not_answered(secured, keys, monkeypatch):
+    def full_disk(path, line):
+        if line:
+            raise OSError(28, "No space left on device")
+
+    async with client_for(secured) as client:
+        monkeypatch.setattr("adapter.cds.audit.append_private", full_disk)
+        response = await call_scores(client, keys.token(SCORES))
+    assert response.status_code == 503 and "cards" not in response.json()
