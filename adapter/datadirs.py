@@ -1,14 +1,36 @@
-"""Where the project's data directories (mappings/, profiles/) are found at run time, and where
-the service keeps its state (databases)."""
+"""Where the project's data directories (mappings/, profiles/) are found at run time, where the
+service keeps its state (databases), and how every file spinemets creates is made private.
+
+Every file spinemets creates (stores, caches, leases, the audit trail, batch outputs) is mode
+0600 and every directory it creates 0700, whatever the umask (which can only make them
+stricter). A directory that exists already is left as its owner made it; a store file of ours
+that exists already is tightened to 0600.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import stat
 from pathlib import Path
 
 from adapter.errors import MappingError
 
-__all__ = ["data_dir", "state_directory"]
+__all__ = [
+    "PRIVATE_DIR",
+    "PRIVATE_FILE",
+    "append_private",
+    "audit_file",
+    "data_dir",
+    "private_dir",
+    "private_file",
+    "private_opener",
+    "state_directory",
+]
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
 
 
 def data_dir(name: str) -> Path:
@@ -34,3 +56,62 @@ def state_directory() -> Path:
     if os.path.isabs(xdg):
         return Path(xdg) / "spinemets"
     return Path.home() / ".local" / "state" / "spinemets"
+
+
+def private_dir(path: Path) -> Path:
+    """``path``, its missing directories (parents too) created 0700; OSError if it cannot be."""
+    missing = []
+    here = path
+    while not here.exists() and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            directory.mkdir(mode=PRIVATE_DIR)
+    if not path.is_dir():
+        raise NotADirectoryError(20, "Not a directory", str(path))
+    return path
+
+
+def private_opener(path: str, flags: int) -> int:
+    """An ``opener`` for :func:`open`: a file it creates is 0600."""
+    return os.open(path, flags, PRIVATE_FILE)
+
+
+def private_file(path: Path) -> Path:
+    """Make sure ``path`` exists, 0600, in a private directory, before a library (SQLite) opens
+    it: SQLite gives its ``-wal`` and ``-shm`` files the database file's mode. A file that
+    exists with more open bits (made by an older version) is tightened when it is ours."""
+    private_dir(path.parent)
+    descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE)
+    try:
+        mode = stat.S_IMODE(os.fstat(descriptor).st_mode)
+        if mode & 0o077:
+            with contextlib.suppress(PermissionError):  # not ours: its owner decides
+                os.fchmod(descriptor, mode & ~0o077)
+    finally:
+        os.close(descriptor)
+    return path
+
+
+def audit_file(configured: Path | None, state_dir: Path | None) -> Path:
+    """The audit trail (``SPINEMETS_AUDIT_FILE``), else ``audit.ndjson`` in the state directory
+    (``SPINEMETS_STATE_DIR``, else the platform's)."""
+    return configured or (state_dir or state_directory()) / "audit.ndjson"
+
+
+def append_private(path: Path, line: bytes) -> None:
+    """Append one line to ``path`` (made 0600 in a private directory if new), whole: one
+    ``write`` under an exclusive lock, so the lines of several processes never interleave.
+    An empty ``line`` appends nothing: it proves the file writable."""
+    if b"\n" in line:
+        raise ValueError("one line at a time")
+    private_dir(path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        data = line + b"\n" if line else b""
+        while data:
+            data = data[os.write(descriptor, data) :]
+    finally:
+        os.close(descriptor)  # releases the lock

@@ -87,8 +87,9 @@ class MappingError(SpinemetsError):
 class FhirServerError(SpinemetsError):
     """A FHIR server could not be reached or answered with an error status.
 
-    ``diagnostics`` is the server's own error text: for the log, never for a caller (it may hold
-    anything, an internal URL or a password), so it is not part of the message.
+    ``diagnostics`` is the server's own error text, kept for a debugger and for tests: it is never
+    printed, logged or returned (it may hold anything, an internal URL or a password), so it is
+    not part of the message.
     """
 
     def __init__(

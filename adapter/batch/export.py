@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import orjson
 
+from adapter.datadirs import private_dir, private_opener
 from adapter.errors import FhirServerError, InputError, OutputError
 from adapter.fhir.client import FHIR_JSON, FhirClient, FhirServerSettings
 
@@ -130,7 +131,7 @@ def _outputs(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
 async def _save(response: httpx.Response, path: Path) -> None:
     temporary = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
     try:
-        with temporary.open("wb") as out:
+        with open(temporary, "wb", opener=private_opener) as out:
             async for block in response.aiter_bytes():
                 out.write(block)
         temporary.rename(path)
@@ -172,7 +173,7 @@ async def download_export(
     (emptied first: files of an earlier export must not join this one)."""
     try:
         shutil.rmtree(directory, ignore_errors=True)
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
     except OSError as exc:
         raise OutputError(f"cannot write {directory} ({exc.strerror})") from None
     async with FhirClient.connect(settings) as client:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from adapter.datadirs import private_opener
 from adapter.errors import OutputError
 from adapter.fhir.write.build import Built, full_url
 from adapter.fhir.write.transaction import identifier_of
@@ -72,7 +73,8 @@ def replace_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename: never half a file."""
     temporary = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
     try:
-        temporary.write_bytes(data)
+        with open(temporary, "wb", opener=private_opener) as out:
+            out.write(data)
         os.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)

@@ -29,6 +29,7 @@ from pathlib import Path
 import orjson
 
 from adapter.batch.source import Chunk, chunk_lines, line_number
+from adapter.datadirs import private_dir, private_opener
 from adapter.errors import InputError, OutputError
 from adapter.fhir.read.parse import READ_TYPES
 from adapter.fhir.read.records import codings
@@ -127,11 +128,12 @@ def _write(data_path: Path, index_path: Path, groups: list[list[bytes]]) -> int:
     data_tmp = data_path.with_name(f"{data_path.name}.tmp-{tag}")
     index_tmp = index_path.with_name(f"{index_path.name}.tmp-{tag}")
     try:
-        with data_tmp.open("wb") as out:
+        with open(data_tmp, "wb", opener=private_opener) as out:
             for lines in groups:
                 out.write(b"".join(lines))
                 offsets.append(out.tell())
-        index_tmp.write_bytes(struct.pack(f"<{len(offsets)}Q", *offsets))
+        with open(index_tmp, "wb", opener=private_opener) as index:
+            index.write(struct.pack(f"<{len(offsets)}Q", *offsets))
         os.replace(data_tmp, data_path)
         os.replace(index_tmp, index_path)  # last: the index says the chunk is complete
         return offsets[-1]
@@ -149,7 +151,7 @@ def shard_chunk(chunk: Chunk, *, work: Path, partitions: int) -> ShardCounts:
     except OSError as exc:
         raise InputError(f"cannot read {chunk.name} ({exc.strerror})") from None
     try:
-        data_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(data_path.parent)
         counts.shuffled = _write(data_path, index_path, groups)
     except OSError as exc:
         raise OutputError(f"cannot write the shard of {chunk.name} ({exc.strerror})") from None

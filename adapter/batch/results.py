@@ -19,6 +19,7 @@ import orjson
 
 from adapter.batch.output import stored, write_partition
 from adapter.batch.partition import partition_name, read_shard
+from adapter.datadirs import private_dir, private_opener
 from adapter.errors import OutputError
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
@@ -55,8 +56,8 @@ def _join_shards(job: Job, partition: int) -> Path | None:
     joined = job.work / "joined" / f"{partition}.{uuid.uuid4().hex}.ndjson"
     size = 0
     try:
-        joined.parent.mkdir(parents=True, exist_ok=True)
-        with joined.open("wb") as out:
+        private_dir(joined.parent)
+        with open(joined, "wb", opener=private_opener) as out:
             for chunk in range(job.chunks):
                 size += out.write(read_shard(job.work, chunk, partition))
     except OSError as exc:

@@ -27,6 +27,7 @@ from adapter.batch.output import MANIFEST, remove_stale, replace_file
 from adapter.batch.partition import ShardCounts, shard_chunk
 from adapter.batch.results import Job, PartitionSummary, score_partition
 from adapter.batch.source import export_files, split
+from adapter.datadirs import private_dir, private_opener
 from adapter.errors import ConfigurationError, InputError, OutputError
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.pipeline import Scoring
@@ -84,8 +85,9 @@ def chunk_size(export_bytes: int, partitions: int) -> int:
 def _locked(output: Path) -> Iterator[None]:
     """One run at a time in a directory (a second one would delete the first one's work)."""
     try:
-        output.mkdir(parents=True, exist_ok=True)
-        handle = (output / ".spinemets-batch.lock").open("w")
+        private_dir(output)
+        # Closed by the ``with handle`` below, once the lock is taken or refused.
+        handle = open(output / ".spinemets-batch.lock", "w", opener=private_opener)  # noqa: SIM115
     except OSError as exc:
         raise OutputError(f"cannot write {output} ({exc.strerror})") from None
     with handle:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from pydantic import ValidationError
@@ -66,22 +66,23 @@ def _audience(request: Request, settings: Settings) -> str:
     return settings.public_base_url + path
 
 
-async def _authenticate(request: Request, state: StateDep) -> None:
+async def _authenticate(request: Request, state: StateDep) -> dict[str, Any] | None:
+    """The client's verified claims; None when no issuer is configured."""
     verifier: Verifier = state.verifier
     if not verifier.enabled:
-        return  # no issuer configured: serve only allows this on loopback or with --insecure
+        return None  # no issuer configured: serve only allows this on loopback or --insecure
     try:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError("no bearer token")
-        await verifier.verify(token.strip(), _audience(request, state.settings))
+        return await verifier.verify(token.strip(), _audience(request, state.settings))
     except AuthenticationError as exc:
         # The reason is for the operator; the client gets a bare 401. Never the token.
         log.info("client JWT refused on %s: %s", request.url.path, exc)
         raise
 
 
-Authenticated = Annotated[None, Depends(_authenticate)]
+Authenticated = Annotated[dict[str, Any] | None, Depends(_authenticate)]
 
 
 async def _json_body(request: Request, _: Authenticated) -> bytes:
@@ -120,19 +121,24 @@ async def _cds_request(raw: JsonBody, state: StateDep) -> CdsRequest:
     return await asyncio.to_thread(_parse_cds, raw, state.settings.max_prefetch_entries)
 
 
-def _parse_feedback(raw: bytes, max_items: int) -> FeedbackRequest:
+def _parse_feedback(raw: bytes, max_items: int, max_text: int) -> FeedbackRequest:
+    limits = {"max_items": max_items, "max_text": max_text}
     try:
-        # Counted before the items are validated: a huge list is refused, not checked.
-        parsed = FeedbackRequest.model_validate_json(raw, context={"max_items": max_items})
+        # Counted before the items are validated: a huge list or text is refused, not checked.
+        parsed = FeedbackRequest.model_validate_json(raw, context=limits)
     except ValidationError as exc:
-        if any(e.get("type") == "too_long" for e in exc.errors()):
-            raise TooLargeError(f"more than {max_items} feedback items") from None
+        too_long = next((e for e in exc.errors() if e.get("type") == "too_long"), None)
+        if too_long is not None:
+            raise TooLargeError(str(too_long["msg"])) from None
         raise _invalid(exc) from None
     return parsed
 
 
 async def _feedback_request(raw: JsonBody, state: StateDep) -> FeedbackRequest:
-    return await asyncio.to_thread(_parse_feedback, raw, state.settings.max_feedback_items)
+    settings = state.settings
+    return await asyncio.to_thread(
+        _parse_feedback, raw, settings.max_feedback_items, settings.max_feedback_text
+    )
 
 
 CdsBody = Annotated[CdsRequest, Depends(_cds_request)]

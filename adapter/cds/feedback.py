@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adapter.cds.models import FeedbackItem
+from adapter.datadirs import private_file
 from adapter.errors import StorageError
 
 __all__ = ["CardCount", "FeedbackStore"]
@@ -62,7 +63,7 @@ class FeedbackStore:
     def initialise(self) -> None:
         """Create the file and table if needed, and prove it writable (at start-up)."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
             connection = self._connect()
             try:
                 with connection:

@@ -226,8 +226,28 @@ class FeedbackRequest(_Feedback):
     @field_validator("feedback", mode="before")
     @classmethod
     def _bounded(cls, value: Any, info: ValidationInfo) -> Any:
-        # The service's limit (validation context): counted before any item is validated.
+        # The service's limits (validation context): checked before any item is validated.
         limit = (info.context or {}).get("max_items")
         if isinstance(value, list) and isinstance(limit, int) and len(value) > limit:
-            raise PydanticCustomError("too_long", "more than {limit} items", {"limit": limit})
+            message = "more than {limit} feedback items"
+            raise PydanticCustomError("too_long", message, {"limit": limit})
+        text = (info.context or {}).get("max_text")
+        if isinstance(text, int) and _longest_text(value) > text:
+            message = "a feedback text over {limit} characters"
+            raise PydanticCustomError("too_long", message, {"limit": text})
         return value
+
+
+def _longest_text(value: Any) -> int:
+    """The longest string anywhere in ``value`` (keys too), without recursion."""
+    longest, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            longest = max(longest, len(item))
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return longest

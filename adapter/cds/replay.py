@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from adapter.datadirs import private_file
 from adapter.errors import StorageError
 
 __all__ = [
@@ -92,7 +93,7 @@ class SqliteReplayCache:
     def open(self) -> None:
         """Create the file and table (at start-up: unusable storage fails early)."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
             connection = sqlite3.connect(self.path, timeout=10.0, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")

@@ -3,7 +3,8 @@
 Without a trusted issuer the service cannot tell a CDS client from anyone else, so it then
 serves only on a loopback address (with a warning), unless explicitly told it is insecure.
 Everything that can be checked before binding is: settings, the binding, mappings/, the storage
-(feedback database, replay cache) and every local JWK Set. Any failure exits 2 with one line.
+(feedback database, replay cache, audit trail), a TLS certificate and key, and every local JWK
+Set. Any failure exits 2 with one line.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import copy
 import logging
 import os
+import ssl
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from adapter.cds.audit import CdsAudit
 from adapter.cds.feedback import FeedbackStore
 from adapter.cds.keys import read_local_keys
 from adapter.cds.protocol import HttpToolsHeadTimeout
@@ -55,13 +58,32 @@ def check_binding(settings: Settings) -> str | None:
     )
 
 
+def check_tls(settings: Settings) -> None:
+    """The certificate and key load and belong together; ConfigurationError (one line) if not."""
+    if settings.ssl_certfile is None or settings.ssl_keyfile is None:
+        return
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(settings.ssl_certfile, settings.ssl_keyfile)
+    except OSError as exc:  # ssl.SSLError is one too
+        if isinstance(exc, ssl.SSLError):
+            reason = f"not a usable certificate and key ({exc.reason or 'unreadable'})"
+        else:
+            reason = exc.strerror or type(exc).__name__
+        raise ConfigurationError(
+            f"TLS certificate {settings.ssl_certfile} and key {settings.ssl_keyfile}: {reason}"
+        ) from None
+
+
 def preflight(settings: Settings) -> None:
     """Everything the service will need, checked now: raises the first problem found."""
+    check_tls(settings)
     default_terminology()  # mappings/ broken → MappingError
     for issuer in settings.issuers:
         read_local_keys(issuer)
     try:
         FeedbackStore(settings.feedback_path).initialise()
+        CdsAudit(settings.audit_path, settings.public_base_url).check()
     except RuntimeError:  # Path.home(): no home directory to put the state in
         raise ConfigurationError("no state directory: set SPINEMETS_STATE_DIR") from None
     if settings.issuers:
@@ -98,6 +120,8 @@ def run(
     insecure: bool = False,
     workers: int | None = None,
     *,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
     extensions: Sequence[Extension] = (),
     factory: str = "adapter.cds.app:app_from_environment",
 ) -> int:
@@ -116,6 +140,10 @@ def run(
         overrides["insecure"] = True
     if workers is not None:
         overrides["workers"] = workers
+    if ssl_certfile is not None:
+        overrides["ssl_certfile"] = ssl_certfile
+    if ssl_keyfile is not None:
+        overrides["ssl_keyfile"] = ssl_keyfile
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     try:
@@ -152,6 +180,8 @@ def _serve(settings: Settings, extensions: Sequence[Extension], factory: str) ->
         h11_max_incomplete_event_size=settings.max_header_bytes,
         timeout_keep_alive=settings.keep_alive_timeout,
         limit_concurrency=settings.max_connections,
+        ssl_certfile=settings.ssl_certfile,
+        ssl_keyfile=settings.ssl_keyfile,
         access_log=settings.access_log,
         log_config=_log_config(),
         log_level="info",

@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from adapter.datadirs import audit_file
 from adapter.errors import ConfigurationError
 from adapter.mapping.rules import Rules, rules_from
 
@@ -132,6 +133,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    # TLS: serve HTTPS itself with this certificate (chain) and key; both or neither.
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
     public_base_url: str | None = None
     issuers: tuple[Issuer, ...] = ()
     insecure: bool = False
@@ -141,6 +145,7 @@ class Settings(BaseSettings):
     feedback_db: Path | None = None
     replay_db: Path | None = None
     replay_redis_url: SecretStr | None = None
+    audit_file: Path | None = None  # default: audit.ndjson in the state directory
     system_actions: bool = False
     original_tokuhashi: bool = False
     fhir_timeout: float = Field(default=10.0, gt=0)
@@ -150,6 +155,7 @@ class Settings(BaseSettings):
     # Limits on what one request may cost.
     max_body_bytes: int = Field(default=16 * MiB, ge=1024)
     max_feedback_items: int = Field(default=1000, ge=1)
+    max_feedback_text: int = Field(default=2000, ge=1)  # characters of any one feedback text
     max_prefetch_entries: int = Field(default=20_000, ge=1)
     body_timeout: float = Field(default=30.0, gt=0)
     header_timeout: float = Field(default=10.0, gt=0)
@@ -187,6 +193,14 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _certificate_with_key(self) -> Settings:
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError(
+                "give both SPINEMETS_SSL_CERTFILE and SPINEMETS_SSL_KEYFILE, or neither"
+            )
+        return self
+
     def state_path(self, name: str) -> Path:
         """A file in the state directory (configured, else the platform's)."""
         return (self.state_dir or state_directory()) / name
@@ -198,6 +212,10 @@ class Settings(BaseSettings):
     @property
     def replay_path(self) -> Path:
         return self.replay_db or self.state_path("replay.sqlite3")
+
+    @property
+    def audit_path(self) -> Path:
+        return audit_file(self.audit_file, self.state_dir)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from adapter.cds.audit import CdsAudit
 from adapter.cds.auth import Verifier
 from adapter.cds.feedback import FeedbackStore
 from adapter.cds.keys import KeyStore
@@ -35,6 +36,7 @@ class AppState:
     feedback: FeedbackStore
     pool: LoopPool[Deps]  # service calls, each worker with its own client
     inline: Deps  # small calls with nothing to fetch, on the server's loop (no client used)
+    audit: CdsAudit
 
 
 async def open_replay_cache(settings: Settings) -> ReplayCache:
@@ -54,6 +56,8 @@ async def open_state(settings: Settings, term: Terminology) -> AsyncIterator[App
     async with AsyncExitStack() as stack:
         feedback = FeedbackStore(settings.feedback_path)
         await asyncio.to_thread(feedback.initialise)
+        audit = CdsAudit(settings.audit_path, settings.public_base_url)
+        await asyncio.to_thread(audit.check)
         http = await stack.enter_async_context(httpx.AsyncClient(follow_redirects=False))
         keys = KeyStore(settings.issuers, http, timeout=settings.jwks_timeout)
         keys.load_local()
@@ -67,4 +71,5 @@ async def open_state(settings: Settings, term: Terminology) -> AsyncIterator[App
         )
         await asyncio.to_thread(pool.start)
         stack.push_async_callback(asyncio.to_thread, pool.stop)
-        yield AppState(settings, term, http, verifier, feedback, pool, Deps(term, http, settings))
+        inline = Deps(term, http, settings)
+        yield AppState(settings, term, http, verifier, feedback, pool, inline, audit)

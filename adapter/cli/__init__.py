@@ -115,7 +115,16 @@ def _io_error(exc: OSError) -> SpinemetsError:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``spinemets`` console script."""
+    """Entry point of the ``spinemets`` console script. Whatever a command creates, a library's
+    files too (Dask's scratch space), is private: umask 077 while it runs."""
+    previous = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         status = _dispatch(args)

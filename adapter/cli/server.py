@@ -66,6 +66,16 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         help="worker processes (default SPINEMETS_WORKERS or 1); they share the replay cache",
     )
     serve.add_argument(
+        "--ssl-certfile",
+        metavar="PEM",
+        help="serve HTTPS with this certificate (chain) (default SPINEMETS_SSL_CERTFILE)",
+    )
+    serve.add_argument(
+        "--ssl-keyfile",
+        metavar="PEM",
+        help="the certificate's private key (default SPINEMETS_SSL_KEYFILE)",
+    )
+    serve.add_argument(
         "--insecure",
         action="store_true",
         help="serve without client JWT checks on a non-loopback address (development only)",
@@ -130,6 +140,8 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         insecure=args.insecure,
         workers=args.workers,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
         extensions=[notifications],
         factory="adapter.cli.server:worker_app",
     )

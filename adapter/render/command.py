@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
+from adapter.datadirs import private_opener
 from adapter.errors import InputError
 from adapter.pipeline import PatientResult
 from adapter.render.patient import patient_page
@@ -45,6 +46,7 @@ def write_pages(
 
 def _write(path: Path, html: str) -> None:
     try:
-        path.write_text(html, encoding="utf-8")
+        with open(path, "w", encoding="utf-8", opener=private_opener) as out:
+            out.write(html)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror}") from None

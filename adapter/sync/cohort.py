@@ -12,13 +12,13 @@ import asyncio
 import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 
 from adapter.cohort.records import cohort_records
+from adapter.datadirs import private_opener
 from adapter.errors import FhirServerError, InputError
 from adapter.fhir.client import BearerToken, FhirClient, FhirServerSettings
 from adapter.fhir.read.issues import Issue
@@ -151,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
         times, died = survival_input(found.outcomes)
         html = cohort_page(summary, list(zip(times, died, strict=True)), computed=now.text)
         try:
-            Path(args.html).write_text(html, encoding="utf-8")
+            with open(args.html, "w", encoding="utf-8", opener=private_opener) as out:
+                out.write(html)
         except OSError as exc:
             raise InputError(f"cannot write {args.html}: {exc.strerror}") from None
     if args.format == "text":

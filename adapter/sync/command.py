@@ -13,6 +13,7 @@ from adapter.fhir.read.timing import parse_time
 from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import Scoring, now_time
+from adapter.sync.audit import AuditSettings, SyncAudit
 from adapter.sync.reader import all_patients, changed_patients
 from adapter.sync.repair import repair_patient
 from adapter.sync.retry import RetryPolicy, with_retries
@@ -102,6 +103,9 @@ async def run(args: argparse.Namespace) -> int:
     # Five reads per patient run in parallel: room for all of them.
     settings = server_settings(args, timeout=30.0, max_connections=max(8, 5 * args.concurrency))
     async with FhirClient.connect(settings) as client:
+        audited = AuditSettings()
+        audit = SyncAudit(audited.path, client, send=audited.audit_send)
+        audit.check()  # an audit trail that cannot be written stops the run before any write
         patients = await _patients(args, client, term, policy)
         failures = await _repair(client, patients, policy) if args.repair_duplicates else []
         summary = await sync_patients(
@@ -113,6 +117,7 @@ async def run(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             scoring=Scoring(args.original, rules_from(os.environ)),
             on_done=_Progress(len(patients)),
+            audit=audit,
         )
     print("\n".join(summary.lines() + failures))
     return 1 if summary.failed or failures else 0

@@ -54,6 +54,8 @@ async def with_retries(
             if on_retry is not None:
                 on_retry(exc)
             backoff = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-            delay = exc.retry_after if exc.retry_after is not None else random.uniform(0, backoff)  # noqa: S311 - jitter, not crypto
+            # Jitter spreads retries of many clients; nothing about it is secret.
+            jitter = random.uniform(0, backoff)  # noqa: S311  # nosec B311
+            delay = exc.retry_after if exc.retry_after is not None else jitter
             await sleep(min(delay, policy.max_delay))
     raise AssertionError("unreachable: the last attempt returns or raises")

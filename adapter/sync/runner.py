@@ -12,14 +12,14 @@ no repeat can fix them (``sync --repair-duplicates`` does).
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from adapter.errors import DuplicatesError, FhirServerError
-from adapter.fhir.client import FhirClient, is_fhir_id
+from adapter.errors import DuplicatesError, FhirServerError, StorageError
+from adapter.fhir.client import FhirClient, is_fhir_id, status_code
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.write.audit import Output, reference_in
 from adapter.fhir.write.transaction import transaction_bundle
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, Scoring, patient_records, score_patient
@@ -27,9 +27,8 @@ from adapter.sync.outputs import read_stored
 from adapter.sync.reader import patient_snapshot, stored_outputs
 from adapter.sync.retry import RetryPolicy, with_retries
 
-__all__ = ["Outcome", "Summary", "sync_patient", "sync_patients"]
+__all__ = ["Audit", "Outcome", "Summary", "sync_patient", "sync_patients"]
 
-log = logging.getLogger("spinemets.sync")
 _DEFAULT = Scoring()
 Status = Literal["written", "unchanged", "failed"]
 
@@ -41,6 +40,7 @@ class Outcome:
     reason: str | None = None
     created: int = 0  # resources created or updated by this run's transaction
     issues: int = 0
+    outputs: tuple[Output, ...] = ()  # what it created or updated, for the audit trail
 
 
 @dataclass(slots=True)
@@ -66,16 +66,30 @@ class Summary:
         return out
 
 
-def _written(bundle: dict[str, Any], response: dict[str, Any]) -> int:
+def _location(entry: Any, sent: dict[str, Any]) -> str:
+    """``Type/id/_history/v`` of an entry written: from the answer's location, else as sent."""
+    answer = entry.get("response") if isinstance(entry, dict) else None
+    location = answer.get("location") if isinstance(answer, dict) else None
+    found = reference_in(location) if isinstance(location, str) else None
+    return found or str(sent["request"]["url"])
+
+
+def _written(bundle: dict[str, Any], response: dict[str, Any]) -> tuple[Output, ...]:
     """Entries this transaction created or changed (a matched conditional create changed none)."""
-    answers = response.get("entry") or []
-    statuses = [str((e.get("response") or {}).get("status", "")) for e in answers]
-    bad = [s for s in statuses if not s.startswith("2")]
-    if bad or len(statuses) != len(bundle["entry"]):
+    answers = response.get("entry")
+    entries = answers if isinstance(answers, list) else []
+    # Only the status code: the rest of the status line is the server's own words.
+    codes = [
+        status_code((e.get("response") or {}).get("status")) if isinstance(e, dict) else None
+        for e in entries
+    ]
+    bad = [c or "no status" for c in codes if not (c or "").startswith("2")]
+    if bad or len(codes) != len(bundle["entry"]):
         raise FhirServerError(f"transaction entry answered {bad[0] if bad else 'nothing'}")
-    methods = [e["request"]["method"] for e in bundle["entry"]]
-    return sum(
-        1 for m, s in zip(methods, statuses, strict=True) if s.startswith("201") or m == "PUT"
+    return tuple(
+        Output("resource", _location(answer, sent), "created" if code == "201" else "updated")
+        for sent, answer, code in zip(bundle["entry"], entries, codes, strict=True)
+        if code == "201" or sent["request"]["method"] == "PUT"
     )
 
 
@@ -90,8 +104,8 @@ class _Write:
     # look; a repeat after a conflict reads again.
     first_look: list[Any] | None = None
 
-    async def __call__(self) -> int:
-        """The number of resources written."""
+    async def __call__(self) -> tuple[Output, ...]:
+        """What was written."""
         patient = self.result.patient
         if self.first_look is not None:
             raw, self.first_look = self.first_look, None
@@ -107,7 +121,7 @@ class _Write:
         if self.found_work is None:
             self.found_work = bundle is not None
         if bundle is None:
-            return 0
+            return ()
         return _written(bundle, await self.client.transaction(bundle))
 
 
@@ -120,6 +134,9 @@ def _score(
     return score_patient(records, term, now=now, original=scoring.original, rules=scoring.rules)
 
 
+Audit = Callable[[Outcome], Awaitable[None]]
+
+
 async def sync_patient(
     client: FhirClient,
     term: Terminology,
@@ -129,10 +146,30 @@ async def sync_patient(
     policy: RetryPolicy,
     scoring: Scoring = _DEFAULT,
     on_retry: Callable[[FhirServerError], None] | None = None,
+    audit: Audit | None = None,
 ) -> Outcome:
-    """Read, score and write one patient; never raises for server or data problems."""
+    """Read, score and write one patient; never raises for server or data problems. ``audit``
+    records the outcome (adapter.sync.audit); one it cannot record fails the patient."""
     if not is_fhir_id(patient):  # e.g. a subject found by --all: skip it, go on with the rest
         return Outcome(patient, "failed", "not a FHIR id")
+    outcome = await _sync_patient(client, term, patient, now, policy, scoring, on_retry)
+    if audit is not None:
+        try:
+            await audit(outcome)
+        except StorageError as exc:
+            return replace(outcome, status="failed", reason=str(exc))
+    return outcome
+
+
+async def _sync_patient(
+    client: FhirClient,
+    term: Terminology,
+    patient: str,
+    now: ClinicalTime,
+    policy: RetryPolicy,
+    scoring: Scoring,
+    on_retry: Callable[[FhirServerError], None] | None,
+) -> Outcome:
     try:
         resources, stored = await with_retries(
             lambda: patient_snapshot(client, patient), policy, on_retry=on_retry
@@ -144,11 +181,11 @@ async def sync_patient(
         write = _Write(client, result, first_look=stored)
         written = await with_retries(write, policy, on_retry=on_retry)
     except FhirServerError as exc:
-        if exc.diagnostics:
-            log.warning("Patient/%s: %s (server said: %s)", patient, exc, exc.diagnostics)
+        # Our own words only: the server's error text (exc.diagnostics) is never printed or
+        # logged, it may hold anything (an internal URL, a password).
         return Outcome(patient, "failed", str(exc))
     status: Status = "written" if write.found_work else "unchanged"
-    return Outcome(patient, status, None, written, len(result.issues))
+    return Outcome(patient, status, None, len(written), len(result.issues), written)
 
 
 async def sync_patients(
@@ -161,6 +198,7 @@ async def sync_patients(
     concurrency: int = 4,
     scoring: Scoring = _DEFAULT,
     on_done: Callable[[Outcome], None] | None = None,
+    audit: Audit | None = None,
 ) -> Summary:
     """Sync many patients, ``concurrency`` at a time, in a stable order of results."""
     summary = Summary()
@@ -180,6 +218,7 @@ async def sync_patients(
                 policy=policy,
                 scoring=scoring,
                 on_retry=count_retry,
+                audit=audit,
             )
         if on_done is not None:
             on_done(outcome)

@@ -9,6 +9,10 @@ from __future__ import annotations
 __all__ = [
     "ASSESSMENT_SID",
     "ATC",
+    "AUDIT_ENTITY_TYPE",
+    "AUDIT_EVENT_TYPE",
+    "AUDIT_OBJECT_ROLE",
+    "AUDIT_SOURCE_TYPE",
     "BASE",
     "CATEGORY",
     "CONDITION_CLINICAL",
@@ -16,19 +20,23 @@ __all__ = [
     "CONVERSION_FACTOR",
     "CPT",
     "DATA_ABSENT_REASON",
+    "DICOM_DCM",
     "FINDING",
     "ICD10CM",
     "LOINC",
     "OBSERVATION_CATEGORY",
+    "PARTICIPATION_TYPE",
     "PRIMARY_SITE",
     "PROVENANCE_PARTICIPANT",
     "RELATED_CONDITION_URLS",
+    "RESTFUL_INTERACTION",
     "RXNORM",
     "SCORE",
     "SERIES_SID",
     "SNOMED",
     "SOFTWARE_SID",
     "UCUM",
+    "URI",
     "VERTEBRA",
 ]
 
@@ -57,6 +65,16 @@ DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 PROVENANCE_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+
+# AuditEvent (IHE Basic Audit Log Patterns style; mappings/README.md lists the codes used).
+AUDIT_EVENT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type"
+RESTFUL_INTERACTION = "http://hl7.org/fhir/restful-interaction"
+AUDIT_ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
+AUDIT_OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role"
+AUDIT_SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
+PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+DICOM_DCM = "http://dicom.nema.org/resources/ontology/DCM"
+URI = "urn:ietf:rfc:3986"
 
 # Extensions linking a metastasis Condition to its primary tumour (contract §2): the core
 # extension mCODE uses since STU2.1, and the two older mCODE ones.

@@ -1,7 +1,13 @@
 """The FHIR server client: one async client, its settings, authentication as ``httpx.Auth``,
 the command-line options that configure it, and the upload of spinemets' conformance resources."""
 
-from adapter.fhir.client._answers import FHIR_JSON, bundle_resources, is_fhir_id, next_link
+from adapter.fhir.client._answers import (
+    FHIR_JSON,
+    bundle_resources,
+    is_fhir_id,
+    next_link,
+    status_code,
+)
 from adapter.fhir.client._auth import BearerToken, PrivateKey, SmartBackendAuth, load_private_key
 from adapter.fhir.client._client import FhirClient
 from adapter.fhir.client._conformance import (
@@ -31,5 +37,6 @@ __all__ = [
     "load_private_key",
     "next_link",
     "server_settings",
+    "status_code",
     "upload_conformance",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "origin",
     "outcome_diagnostics",
     "retry_after",
+    "status_code",
 ]
 
 FHIR_JSON = "application/fhir+json"
@@ -48,7 +49,7 @@ def next_link(bundle: Mapping[str, Any]) -> str | None:
 
 
 def diagnostics(response: httpx.Response) -> str | None:
-    """The first OperationOutcome diagnostics of an error answer, for the log only."""
+    """The first OperationOutcome diagnostics of an error answer: never printed or logged."""
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
@@ -62,6 +63,15 @@ def outcome_diagnostics(body: Any) -> str | None:
             if isinstance(issue, dict) and isinstance(issue.get("diagnostics"), str):
                 return str(issue["diagnostics"])[:500]
     return None
+
+
+def status_code(status: object) -> str | None:
+    """The three-digit code that starts a Bundle entry's ``response.status``, else None.
+
+    The rest of that line is the server's own words, which are never repeated.
+    """
+    code = status.split(" ", 1)[0] if isinstance(status, str) else ""
+    return code if len(code) == 3 and code.isascii() and code.isdigit() else None
 
 
 def retry_after(response: httpx.Response) -> float | None:

@@ -8,8 +8,9 @@ constructor is for callers that already hold a pool (tests).
 
 Every HTTP status and transport failure becomes a :class:`~adapter.errors.FhirServerError` here
 and nowhere else. Its message never contains the server's error text, which may hold anything
-(an internal URL, a password): that text is kept in ``diagnostics`` for the log. Paging follows
-``next`` links only while they stay on the server's origin, so credentials go nowhere else.
+(an internal URL, a password): that text is kept in ``diagnostics``, never printed or logged.
+Paging follows ``next`` links only while they stay on the server's origin, so credentials go
+nowhere else.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from adapter.fhir.client._answers import (
     origin,
     outcome_diagnostics,
     retry_after,
+    status_code,
 )
 from adapter.fhir.client._auth import BearerToken
 from adapter.fhir.client._settings import FhirServerSettings
@@ -224,14 +226,13 @@ class FhirClient:
         for item in entries:
             entry = item if isinstance(item, dict) else {}
             response = entry.get("response")
-            status = str(response.get("status", "")) if isinstance(response, dict) else ""
-            code = status.split(" ", 1)[0]
+            code = status_code(response.get("status")) if isinstance(response, dict) else None
             resource = entry.get("resource") if code == "200" else None
             if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
                 outcome = response.get("outcome") if isinstance(response, dict) else None
                 raise FhirServerError(
-                    f"the FHIR server answered {code or 'nothing'}",
-                    status=int(code) if code.isdigit() else None,
+                    f"the FHIR server answered {code or 'no status'}",
+                    status=int(code) if code else None,
                     diagnostics=outcome_diagnostics(outcome or entry.get("resource")),
                 )
             out.append(resource)

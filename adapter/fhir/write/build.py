@@ -71,8 +71,8 @@ def full_url(resource_type: str, identifier: str) -> str:
     build step, and only their text is used.
     """
     digest = bytearray(
-        hashlib.sha1(  # noqa: S324 - UUIDv5 is defined on SHA-1
-            _NAMESPACE_BYTES + f"{resource_type}|{identifier}".encode()
+        hashlib.sha1(  # UUIDv5 is defined on SHA-1: an id, not a security use
+            _NAMESPACE_BYTES + f"{resource_type}|{identifier}".encode(), usedforsecurity=False
         ).digest()[:16]
     )
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fhir.resources.R4B.auditevent import AuditEvent
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.fhirresourcemodel import FHIRResourceModel
 from fhir.resources.R4B.observation import Observation
@@ -26,6 +27,7 @@ _MODELS: dict[str, type[FHIRResourceModel]] = {
     "Provenance": Provenance,
     "OperationOutcome": OperationOutcome,
     "Bundle": Bundle,
+    "AuditEvent": AuditEvent,
 }
 
 

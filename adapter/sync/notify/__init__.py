@@ -22,6 +22,7 @@ from adapter.fhir.client import FhirClient
 from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import Scoring
+from adapter.sync.audit import AuditSettings, SyncAudit
 from adapter.sync.notify.queue import Claim, NotificationQueue
 from adapter.sync.notify.redis_queue import RedisNotificationQueue
 from adapter.sync.notify.routes import Active, notification_router
@@ -60,6 +61,11 @@ class Notifications:
             probe.close()
         return cls(settings)
 
+    def _audit(self, client: FhirClient) -> SyncAudit:
+        """Re-syncs are sync writes: recorded in the service's audit trail."""
+        audited = AuditSettings()
+        return SyncAudit(audited.path, client, send=audited.audit_send)
+
     @asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
         """Open the queue and start the workers (what is queued from before is drained now)."""
@@ -80,6 +86,7 @@ class Notifications:
                     attempts=settings.notify_attempts,
                     lease=settings.notify_lease,
                     scoring=Scoring(settings.original_tokuhashi, rules_from(os.environ)),
+                    audit=self._audit(client),
                 )
                 workers.start()
                 self.workers = workers

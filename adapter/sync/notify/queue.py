@@ -8,9 +8,10 @@
 Either way the queue holds at most ``limit`` patients, one entry per patient (a notification for
 a patient already queued raises its generation instead: a run that finds it changed runs once
 more); an entry is claimed by one worker at a time, under a lease, and a worker that dies with a
-claim loses nothing: the entry is due again when the lease ends. Every time is the caller's
-(epoch seconds), so every method can be tested without a clock. Every method blocks: call it from
-a worker thread (``asyncio.to_thread``). A store that fails raises
+claim loses nothing: the entry is due again when the lease ends. A lease is short (seconds) and
+renewed while its run goes on, so a crash holds its patient for at most one lease. Every time is
+the caller's (epoch seconds), so every method can be tested without a clock. Every method
+blocks: call it from a worker thread (``asyncio.to_thread``). A store that fails raises
 :class:`~adapter.errors.StorageError` (exit 2 at start-up, 503 on the endpoint).
 """
 
@@ -47,6 +48,9 @@ class NotificationQueue(Protocol):
 
     def claim(self, owner: str, now: float, lease: float) -> Claim | None:
         """The oldest patient due for a re-sync, leased to ``owner`` until ``now + lease``."""
+
+    def renew(self, claim: Claim, now: float, lease: float) -> bool:
+        """Extend a lease still held to ``now + lease``; False when it has ended or passed on."""
 
     def done(self, claim: Claim) -> None:
         """The re-sync finished: forget the patient, unless notified again meanwhile."""

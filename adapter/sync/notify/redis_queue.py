@@ -80,6 +80,18 @@ redis.call('HSET', entry, 'o', ARGV[3])
 return {best, redis.call('HGET', entry, 'g'), redis.call('HGET', entry, 'a')}
 """  # ARGV: prefix, now, owner, lease end
 
+_RENEW = """
+local ends = redis.call('ZSCORE', KEYS[3], ARGV[2])
+if redis.call('HGET', KEYS[4], 'o') ~= ARGV[3] or not ends then
+  return 0
+end
+if tonumber(ends) <= tonumber(ARGV[4]) then
+  return 0  -- ended: another worker may have it already
+end
+redis.call('ZADD', KEYS[3], 'XX', ARGV[5], ARGV[2])
+return 1
+"""  # ARGV: prefix, patient, owner, now, lease end
+
 # Shared by done and failed (ARGV: prefix, patient, owner, generation, ...).
 _AGAIN = """
 local entry = KEYS[4]
@@ -236,6 +248,10 @@ class RedisNotificationQueue:
         patient, generation, attempts = found
         return Claim(str(patient), int(generation), int(attempts), owner)
 
+    def renew(self, claim: Claim, now: float, lease: float) -> bool:
+        args = (self._entries, claim.patient, claim.owner, repr(now), repr(now + lease))
+        return bool(self._run("renew", self._keys(claim.patient), args))
+
     def done(self, claim: Claim) -> None:
         args = (self._entries, claim.patient, claim.owner, claim.generation)
         self._run("done", self._keys(claim.patient), args)
@@ -262,6 +278,7 @@ class RedisNotificationQueue:
 _SCRIPTS = {
     "put": _PUT,
     "claim": _CLAIM,
+    "renew": _RENEW,
     "done": _DONE,
     "failed": _FAILED,
     "release": _RELEASE,

@@ -47,7 +47,7 @@ class NotifySettings(BaseSettings):
     notify_concurrency: int = Field(default=2, ge=1, le=32)
     notify_timeout: float = Field(default=30.0, gt=0)
     notify_attempts: int = Field(default=5, ge=1)
-    notify_lease: float = Field(default=600.0, ge=10)
+    notify_lease: float = Field(default=30.0, ge=10, le=600)
     original_tokuhashi: bool = False
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from adapter.datadirs import private_file
 from adapter.errors import StorageError
 from adapter.sync.notify.queue import Claim
 
@@ -45,7 +46,7 @@ class SqliteNotificationQueue:
     def open(self) -> None:
         """Create or open the database and prove it writable; StorageError (one line) if not."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
             db = sqlite3.connect(
                 self.path, timeout=5.0, isolation_level=None, check_same_thread=False
             )
@@ -114,6 +115,17 @@ class SqliteNotificationQueue:
                 (owner, now + lease, now),
             ).fetchone()
         return Claim(row[0], row[1], row[2], owner) if row else None
+
+    def renew(self, claim: Claim, now: float, lease: float) -> bool:
+        """Extend a lease still held to ``now + lease``; False when it has ended or passed on."""
+        with self._use() as db:
+            return bool(
+                db.execute(
+                    "UPDATE notification SET not_before = ?"
+                    " WHERE patient = ? AND owner = ? AND not_before > ?",
+                    (now + lease, claim.patient, claim.owner, now),
+                ).rowcount
+            )
 
     def done(self, claim: Claim) -> None:
         """The re-sync finished: forget the patient, unless notified again meanwhile."""

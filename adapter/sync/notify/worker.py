@@ -7,6 +7,10 @@ bound. Stopping cancels the runs in flight and gives their leases back, so shutd
 for a FHIR server; the next start re-syncs those patients. It does wait for the queue calls in
 flight (bounded by the store's own timeout): a claim that lands after the leases were given back
 would hold its patient until the lease ends.
+
+A lease is short (``SPINEMETS_NOTIFY_LEASE``, 30 s) and renewed every third of it while its run
+goes on: a worker that crashed (``kill -9``) holds its patient for at most one lease, and a run
+whose renewals do not land stops before its lease could end, so two workers never run one patient.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from adapter.mapping.terminology import Terminology
 from adapter.pipeline import Scoring, now_time
 from adapter.sync.notify.queue import Claim, NotificationQueue
 from adapter.sync.retry import RetryPolicy
-from adapter.sync.runner import Outcome, sync_patient
+from adapter.sync.runner import Audit, Outcome, sync_patient
 
 __all__ = ["Workers"]
 
@@ -35,6 +39,7 @@ log = logging.getLogger("spinemets.notify")
 T = TypeVar("T")
 _DEFAULT = Scoring()
 _POLL = 1.0  # seconds: how soon work queued by another process is seen
+_MARGIN = 0.1  # of the lease: a run stops this much before its lease could end
 _BACKOFF = (30.0, 120.0, 600.0, 1800.0)  # seconds before retrying a failed re-sync
 
 
@@ -52,10 +57,12 @@ class Workers:
         lease: float,
         scoring: Scoring = _DEFAULT,
         policy: RetryPolicy | None = None,
+        audit: Audit | None = None,
     ) -> None:
         self.queue, self.client, self.term = queue, client, term
         self.concurrency, self.attempts, self.lease = concurrency, attempts, lease
         self.scoring, self.policy = scoring, policy or RetryPolicy()
+        self.audit = audit
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -90,8 +97,9 @@ class Workers:
     async def _loop(self) -> None:
         while True:
             self._wake.clear()  # before looking: a wake-up during the look is not lost
+            claimed = time.time()
             try:
-                claim = await self._call(self.queue.claim, self.owner, time.time(), self.lease)
+                claim = await self._call(self.queue.claim, self.owner, claimed, self.lease)
             except StorageError as exc:
                 log.error("%s", exc)
                 claim = None
@@ -100,28 +108,62 @@ class Workers:
                     async with asyncio.timeout(_POLL):
                         await self._wake.wait()
                 continue
-            await self._run(claim)
+            await self._run(claim, claimed)
 
-    async def _run(self, claim: Claim) -> None:
+    async def _run(self, claim: Claim, claimed: float) -> None:
         try:
-            # Within the lease: past it, another worker may take the patient.
-            async with asyncio.timeout(self.lease * 0.9):
-                outcome = await sync_patient(
-                    self.client,
-                    self.term,
-                    claim.patient,
-                    now=now_time(),
-                    policy=self.policy,
-                    scoring=self.scoring,
-                )
-        except TimeoutError:
-            outcome = Outcome(claim.patient, "failed", "the re-sync took longer than its lease")
+            outcome = await self._leased(claim, claimed)
         except InputError as exc:  # an id the server refuses to read: no retry can help
             outcome = Outcome(claim.patient, "failed", str(exc))
         try:
             await self._report(claim, outcome)
         except StorageError as exc:
             log.error("%s", exc)  # the lease runs out and the patient is re-synced then
+
+    async def _leased(self, claim: Claim, claimed: float) -> Outcome:
+        """The re-sync, while the lease is renewed every third of it; cut off before the lease
+        could end (a tenth of it early, for clocks), so no two workers ever run one patient."""
+        held = [claimed + self.lease]
+        run = asyncio.create_task(
+            sync_patient(
+                self.client,
+                self.term,
+                claim.patient,
+                now=now_time(),
+                policy=self.policy,
+                scoring=self.scoring,
+                audit=self.audit,
+            )
+        )
+        holder = asyncio.create_task(self._hold(claim, held))
+        try:
+            while not run.done():
+                left = held[0] - self.lease * _MARGIN - time.time()
+                if left <= 0 or holder.done():
+                    return Outcome(claim.patient, "failed", "the re-sync lost its lease")
+                await asyncio.wait(
+                    {run, holder},
+                    timeout=min(left, self.lease / 3),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            return run.result()
+        finally:
+            for task in (run, holder):
+                task.cancel()
+            await asyncio.gather(run, holder, return_exceptions=True)
+
+    async def _hold(self, claim: Claim, held: list[float]) -> None:
+        """Renew the lease every third of it; return when it is lost (another holds it)."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            asked = time.time()
+            try:
+                if not await self._call(self.queue.renew, claim, asked, self.lease):
+                    return
+            except StorageError as exc:
+                log.error("%s", exc)  # the run is cut off if no renewal lands in time
+                continue
+            held[0] = asked + self.lease
 
     async def _report(self, claim: Claim, outcome: Outcome) -> None:
         if outcome.status != "failed":

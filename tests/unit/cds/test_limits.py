@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 import adapter.cds.services as services_module
+from adapter.cds.feedback import FeedbackStore
 from adapter.cds.offload import INLINE_MAX_BYTES
 from tests.unit.cds.conftest import client_for, patient_view, searchset
 
@@ -91,6 +92,28 @@ async def test_too_many_feedback_items_is_413(settings):
         at = await client.post(FEEDBACK, json={"feedback": [_item(n) for n in range(10)]})
     assert over.status_code == 413 and "10 feedback items" in _issue(over)["diagnostics"]
     assert at.status_code == 200 and at.json() == {"stored": 10}
+
+
+@pytest.mark.parametrize("where", ["userComment", "display", "an extension of the client's"])
+async def test_a_feedback_text_over_the_limit_is_413_and_nothing_is_stored(settings, where):
+    capped = settings.model_copy(update={"max_feedback_text": 50})
+    reason = {"reason": {"system": "http://example.org/r", "code": "c", "display": "x"}}
+    item = {"card": "c1", "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:00:00Z",
+            "overrideReason": reason}  # fmt: skip
+    long = "w" * 51
+    if where == "userComment":
+        reason["userComment"] = long
+    elif where == "display":
+        reason["reason"]["display"] = long
+    else:
+        item["extension"] = [{"deep": [{"valueString": long}]}]
+    async with client_for(capped) as client:
+        over = await client.post(FEEDBACK, json={"feedback": [item]})
+        item = json.loads(json.dumps(item).replace(long, "w" * 50))
+        at = await client.post(FEEDBACK, json={"feedback": [item]})
+    assert over.status_code == 413 and "over 50 characters" in _issue(over)["diagnostics"]
+    assert at.status_code == 200 and at.json() == {"stored": 1}
+    assert FeedbackStore(settings.feedback_path).counts()[0].overridden == 1
 
 
 async def test_too_many_prefetch_entries_is_413(settings):

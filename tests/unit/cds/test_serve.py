@@ -90,6 +90,13 @@ def test_unusable_storage_stops_start_up_with_exit_2(monkeypatch, capsys, where)
     assert "feedback database" in _one_line(capsys)
 
 
+def test_an_unwritable_audit_trail_stops_start_up_with_exit_2(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("SPINEMETS_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("SPINEMETS_AUDIT_FILE", str(tmp_path))  # a directory
+    assert run(port=0) == 2
+    assert "audit trail" in _one_line(capsys)
+
+
 def test_an_unreachable_redis_stops_start_up_with_exit_2(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("SPINEMETS_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("SPINEMETS_PUBLIC_BASE_URL", "https://cds.example.org")

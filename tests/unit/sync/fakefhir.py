@@ -132,9 +132,10 @@ class FakeFhir:
                 self.fail_next.pop(0), json={"resourceType": "OperationOutcome", "issue": []}
             )
         before = copy.deepcopy(self.store)
-        urls, answers = {}, []
+        urls, answers, locations = {}, [], []
         for entry in bundle["entry"]:
             request, resource = entry["request"], entry.get("resource")
+            locations.append(None)
             if request["method"] == "DELETE":
                 self.store.pop(request["url"], None)
                 answers.append("204 No Content")
@@ -152,6 +153,7 @@ class FakeFhir:
                     created = self.add(resource)
                     urls[entry["fullUrl"]] = f"{request['url']}/{created['id']}"
                     answers.append("201 Created")
+                    locations[-1] = f"{BASE}/{request['url']}/{created['id']}/_history/1"
             else:  # PUT Type/id with ifMatch
                 stored = self.store.get(request["url"])
                 if stored is None or request.get("ifMatch") != f'W/"{stored["meta"]["versionId"]}"':
@@ -165,10 +167,13 @@ class FakeFhir:
                     "meta": {"versionId": version, "lastUpdated": "2025-01-02T00:00:00Z"},
                 }
                 answers.append("200 OK")
+                locations[-1] = f"{request['url']}/_history/{version}"
         for key, resource in self.store.items():  # urn:uuid references → the ids given
             self.store[key] = json.loads(_rewrite(resource, urls))
+        entries = [{"response": {"status": s, **({"location": at} if at else {})}}
+                   for s, at in zip(answers, locations, strict=True)]  # fmt: skip
         return httpx.Response(200, json={"resourceType": "Bundle", "type": "transaction-response",
-                                         "entry": [{"response": {"status": s}} for s in answers]})  # fmt: skip
+                                         "entry": entries})  # fmt: skip
 
 
 def _rewrite(resource: dict, urls: dict[str, str]) -> str:

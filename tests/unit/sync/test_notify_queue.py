@@ -221,3 +221,16 @@ def test_redis_going_away_is_a_storage_error_by_type_only(tmp_path):
         queue.put("p", 2.0)
     with pytest.raises(StorageError):
         queue.claim("w", 3.0, 60)
+
+
+def test_a_lease_held_is_renewed_and_one_ended_or_taken_over_is_not(backend):
+    one, two = backend.open(), backend.open()
+    one.put("p", 1.0)
+    claim = one.claim("w", 2.0, 30)
+    assert one.renew(claim, 20.0, 30)  # now held until 50
+    assert two.claim("other", 45.0, 30) is None  # the renewal kept it: past the first end
+    assert not one.renew(claim, 50.0, 30)  # ended: no renewing it back
+    taken = two.claim("other", 51.0, 30)
+    assert taken.patient == "p"
+    assert not one.renew(claim, 52.0, 30)  # another worker holds it now
+    assert two.renew(taken, 60.0, 30) and one.claim("third", 85.0, 30) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 from pathlib import Path
 
 import httpx
@@ -191,9 +192,21 @@ def test_the_server_error_text_is_kept_out_of_the_reason(caplog, where):
         answer = httpx.Response(200, json={"resourceType": "Bundle", "type": "batch-response",
                                            "entry": [failed] + [ok] * (len(RECORD_LIST) + 1)})  # fmt: skip
     respx.route(url__regex=rf"{BASE}/.*").mock(return_value=answer)
+    caplog.set_level(logging.DEBUG)
     summary = run(["p1"])
     assert "hunter2" not in summary.outcomes[0].reason and "400" in summary.outcomes[0].reason
-    assert "hunter2" in caplog.text  # for the operator's log
+    assert "hunter2" not in caplog.text  # nowhere a caller or an operator sees: not the log
+
+
+@pytest.mark.parametrize("status", ["400 password=hunter2", "password=hunter2 x"])
+@respx.mock
+def test_a_status_line_of_the_servers_own_words_is_not_repeated(caplog, status):
+    failed = {"response": {"status": status}}
+    answer = {"resourceType": "Bundle", "type": "batch-response", "entry": [failed] * 8}
+    respx.route(url__regex=rf"{BASE}/.*").mock(return_value=httpx.Response(200, json=answer))
+    summary = run(["p1"], policy=RetryPolicy(attempts=1))
+    assert summary.outcomes[0].status == "failed"
+    assert "hunter2" not in summary.outcomes[0].reason and "hunter2" not in caplog.text
 
 
 @respx.mock
@@ -223,3 +236,18 @@ def test_an_id_outside_the_fhir_grammar_fails_that_patient_only_and_is_never_sen
     sent = [str(c.request.url) for c in respx.calls]
     assert not any("/.." in url or "a/b" in url for url in sent)
     assert len(fhir.transactions) == 1
+
+
+@respx.mock
+def test_a_transaction_entry_status_in_the_servers_own_words_is_not_repeated(caplog):
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+
+    def leaky(bundle):
+        entries = [{"response": {"status": "422 password=hunter2"}} for _ in bundle["entry"]]
+        return httpx.Response(200, json={"resourceType": "Bundle", "entry": entries})
+
+    fhir.transaction = leaky
+    summary = run(["seed-03"], policy=RetryPolicy(attempts=1))
+    (outcome,) = summary.outcomes
+    assert outcome.status == "failed" and "422" in outcome.reason
+    assert "hunter2" not in outcome.reason and "hunter2" not in caplog.text

@@ -1,0 +1,108 @@
+"""The audit trail of sync writes: a valid AuditEvent per patient written or failed, naming the
+Patient and each resource written; none for a patient found unchanged; never the server's words."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+
+import httpx
+import respx
+
+from adapter.errors import StorageError
+from adapter.fhir.client import FhirClient, FhirServerSettings
+from adapter.fhir.write.validate import validate_r4
+from adapter.mapping.terminology import default_terminology
+from adapter.sync.audit import SyncAudit
+from adapter.sync.runner import sync_patients
+from tests.unit.sync import test_runner
+from tests.unit.sync.fakefhir import BASE, FakeFhir
+from tests.unit.sync.test_runner import FAST, NOW, seed_resources
+
+
+def run(patients, path, *, send=False):
+    async def go():
+        async with FhirClient.connect(FhirServerSettings(base_url=BASE)) as client:
+            audit = SyncAudit(path, client, send=send)
+            audit.check()
+            return await sync_patients(
+                client, default_terminology(), patients, now=NOW, policy=FAST, audit=audit
+            )
+
+    return asyncio.run(go())
+
+
+def events(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@respx.mock
+def test_a_sync_write_appends_one_valid_audit_event_naming_what_it_wrote(tmp_path):
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    path = tmp_path / "audit" / "audit.ndjson"
+    summary = run(["seed-03"], path, send=True)
+    assert summary.outcomes[0].status == "written"
+    (event,) = events(path)
+    validate_r4(event)
+    assert event["subtype"][0]["code"] == "transaction" and event["action"] == "C"
+    assert event["outcome"] == "0"
+    own, server = event["agent"]
+    assert own["requestor"] is True and own["who"]["identifier"]["value"] == "spinemets"
+    assert server["network"]["address"] == BASE
+    patient, *outputs = event["entity"]
+    assert patient["what"] == {"reference": "Patient/seed-03"}
+    ours = [*fhir.of_type("Provenance"), *test_runner.ours(fhir, "Observation"),
+            *test_runner.ours(fhir, "RiskAssessment")]  # fmt: skip
+    written = {f"{r['resourceType']}/{r['id']}/_history/1" for r in ours}
+    assert {o["what"]["reference"] for o in outputs} == written
+    assert all(o["role"]["code"] == "4" and o["description"] == "created" for o in outputs)
+    sent = [c.request for c in respx.calls if c.request.url.path.endswith("/AuditEvent")]
+    assert len(sent) == 1 and json.loads(sent[0].content) == event
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    run(["seed-03"], path)  # unchanged: no write, no event
+    assert len(events(path)) == 1
+
+
+@respx.mock
+def test_a_failed_write_is_recorded_in_spinemets_words(tmp_path):
+    leaky = {"resourceType": "OperationOutcome",
+             "issue": [{"severity": "error", "code": "invalid", "diagnostics": "password=hunter2"}]}  # fmt: skip
+    respx.route(host="fhir.example.org").mock(return_value=httpx.Response(400, json=leaky))
+    path = tmp_path / "audit.ndjson"
+    summary = run(["p1"], path)
+    assert summary.outcomes[0].status == "failed"
+    (event,) = events(path)
+    validate_r4(event)
+    assert event["outcome"] == "8" and "400" in event["outcomeDesc"]
+    assert "hunter2" not in path.read_text()
+
+
+@respx.mock
+def test_a_write_that_cannot_be_recorded_fails_the_patient(tmp_path, monkeypatch):
+    FakeFhir(respx.mock, seed_resources("seed-03"))
+
+    def broken(path, line):
+        if line:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("adapter.sync.audit.append_private", broken)
+    summary = run(["seed-03"], tmp_path / "audit.ndjson")
+    (outcome,) = summary.outcomes
+    assert outcome.status == "failed" and "No space left on device" in outcome.reason
+
+
+def test_an_unwritable_audit_trail_is_refused_before_any_write(tmp_path):
+    (tmp_path / "audit.ndjson").mkdir()
+
+    async def go():
+        async with FhirClient.connect(FhirServerSettings(base_url=BASE)) as client:
+            SyncAudit(tmp_path / "audit.ndjson", client).check()
+
+    try:
+        asyncio.run(go())
+    except StorageError as exc:
+        assert "audit trail" in str(exc)
+    else:
+        raise AssertionError("an unwritable audit trail was accepted")
