@@ -122,7 +122,7 @@ async def scenario(tmp_path: Path) -> None:
                         "fhirServer": good_url, "context": {"userId": "Practitioner/x", "patientId": "seed-01"}}  # fmt: skip
                 called = await client.post("/cds-services/spinemets-scores", json=body)
                 assert called.status_code == 200, called.text
-                assert len(called.json()["cards"]) == 3
+                assert len(called.json()["cards"]) == 4  # with the outcome card (§6 v3)
                 # At most `concurrency` re-syncs, each with its five reads, hold connections.
                 assert hanging.most <= 2 * 5
     for writer in hanging.writers:

@@ -86,7 +86,7 @@ def test_each_criterion_through_the_service(
     )
     got = _statuses(card, levels[0])
     if number is None:
-        assert got == ["met"] * 7
+        assert got == ["met"] * 9
     else:
         assert got[number - 1] == status, card["detail"]
     assert card["indicator"] == indicator
@@ -108,9 +108,9 @@ def test_fixation_judges_the_treated_level_and_lists_the_instrumented(server):
     base, _ = server
     orders = [order("ppsf", "22842", "T11", "T12", "L1", reasons=("met-t12",))]
     (card,) = _call(base, SIGN, "order-sign", orders, default_patient())
-    assert _statuses(card, "T12") == ["met"] * 7
+    assert _statuses(card, "T12") == ["met"] * 9
     assert "**T11 (instrumented: criteria 2, 3 and 5 not judged)**" in card["detail"]
-    assert len(_statuses(card, "T11")) == 4
+    assert len(_statuses(card, "T11")) == 6  # 1, 4, 6, 7, 8, 9: not 2, 3 and 5
 
 
 def test_order_select_is_served_under_its_own_id(server):
