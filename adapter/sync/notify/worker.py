@@ -91,8 +91,15 @@ class Workers:
         cancelled (:meth:`stop` waits for it)."""
         future = asyncio.ensure_future(asyncio.to_thread(method, *args))
         self._calls.add(future)
-        future.add_done_callback(self._calls.discard)
+        future.add_done_callback(self._settled)
         return await asyncio.shield(future)
+
+    def _settled(self, future: asyncio.Future[Any]) -> None:
+        # A call whose caller was cancelled still ends; its failure (a store gone away at
+        # shutdown) is marked seen here, so it never surfaces as an unretrieved exception.
+        self._calls.discard(future)
+        if not future.cancelled():
+            future.exception()
 
     async def _loop(self) -> None:
         while True:
