@@ -1,7 +1,9 @@
 """A patient's scores → CDS cards (contract §4): one card per score, worst SINS level first.
 
-The wording comes from :func:`adapter.report.summarise`, shared with the text report, so a card
-and ``spinemets score --format text`` never disagree. Suggestions carry exactly the resources the
+Every card renders a :class:`adapter.decision.Decisions`, the one set of decisions the text report
+and the page render too, so a card and ``spinemets score --format text`` never disagree. Card text
+follows the wording rules of :mod:`adapter.decision.wording`: summaries cut at a word boundary,
+evidence cited by reading and day, never by resource id. Suggestions carry exactly the resources the
 pipeline built. Card and suggestion uuids are uuid5 of the hook instance and the score, so a
 retried call gives the same uuids and feedback can be matched to what was shown.
 """
@@ -14,10 +16,17 @@ from typing import Any, Literal
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cohort.lines import outcome_lines
-from adapter.decision import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
+from adapter.decision import (
+    NEUROLOGY_ACTION,
+    Deceased,
+    Decisions,
+    NeurologyAlert,
+    has_spinal_disease,
+)
+from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, said_all, shorten, without_ids
 from adapter.fhir.write.references import logical_references
 from adapter.pipeline import LevelResult, PatientResult
-from adapter.report import ScoreSummary, summarise
+from adapter.report import ScoreSummary
 from adapter.scoring import ScoreResult
 from adapter.vocabulary import SINS
 from adapter.vocabulary.systems import SCORE
@@ -33,7 +42,6 @@ __all__ = [
 ]
 
 _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
-_SUMMARY_MAX = 139
 # SINS cut-offs, read from its bands: consultation from the potentially unstable band up.
 _CONSULT_FROM = SINS.band("sins-potentially-unstable").low
 _UNSTABLE_FROM = SINS.band("sins-unstable").low
@@ -50,20 +58,6 @@ def card_uuid(hook_instance: str, key: str) -> str:
 def table_cell(text: str) -> str:
     """Text safe inside a GitHub-Flavored-Markdown table cell."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def has_spinal_disease(result: PatientResult) -> bool:
-    """Whether the record shows spinal metastasis at all: otherwise the scores say nothing.
-
-    Scoring every chart opened would put ranges like "Tomita 3–10" on patients without spinal
-    disease, so patient-view answers with no cards for them.
-    """
-    assessment = result.assessment
-    return bool(result.levels or assessment.unscored or assessment.tokuhashi.vertebral_count.known)
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= _SUMMARY_MAX else text[: _SUMMARY_MAX - 1].rstrip() + "…"
 
 
 def _gaps(result: ScoreResult) -> str:
@@ -105,6 +99,8 @@ def headline(summary: ScoreSummary) -> str:
     """
     result = summary.result
     text = f"{result.spec.short_title} {result.total}{_where(summary)}"
+    if HAEMATOLOGICAL_CAVEAT in summary.title:
+        text += f" ({HAEMATOLOGICAL_CAVEAT})"
     text += f" ({result.band.short_label})" if result.band else ": range spans bands"
     advice, gaps = _advice(result), _gaps(result)
     if result.band is not None and advice:
@@ -113,7 +109,7 @@ def headline(summary: ScoreSummary) -> str:
         text += "".join(f", {part}" for part in (gaps, advice) if part)
     if summary.dated:
         text += f"; rests on dated {', '.join(summary.dated)}"
-    return _shorten(text)
+    return shorten(text)
 
 
 def indicator(result: ScoreResult) -> Indicator:
@@ -137,12 +133,13 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
         "|---|---|---|",
     ]
     for comp in summary.components:
-        sources = "; ".join(comp.sources) or "—"
+        sources = "; ".join(comp.said) or "—"
         lines.append(f"| {table_cell(comp.name)} | {comp.value} | {table_cell(sources)} |")
+    notes = dict.fromkeys(without_ids(n) for c in summary.components for n in c.notes)
     sections: list[tuple[str, Sequence[str]]] = [
         ("The band rests on dated inputs", [f"{name}: re-assess" for name in summary.dated]),
         ("Missing or uncertain, and what would settle it", summary.missing),
-        ("Notes", list(dict.fromkeys(n for c in summary.components for n in c.notes))),
+        ("Notes", list(notes)),
         *extra,
     ]
     for title, items in sections:
@@ -202,12 +199,12 @@ def _sins_resources(levels: Sequence[LevelResult], result: PatientResult) -> lis
     return logical_references(out)
 
 
-def deceased_card(result: PatientResult, hook_instance: str) -> Card:
+def deceased_card(deceased: Deceased, hook_instance: str) -> Card:
     """The one card for a patient the record says has died: no recommendation."""
-    why = result.assessment.deceased or "the record says the patient has died"
+    why = deceased.heading
     return Card(
         uuid=card_uuid(hook_instance, "deceased"),
-        summary=_shorten(f"{why}: no score or recommendation is shown"),
+        summary=shorten(f"{why}: no score or recommendation is shown"),
         detail=(
             f"{why}. spinemets shows no score, strategy or recommendation for a deceased "
             "patient. If this is wrong, correct Patient.deceased[x] in the record."
@@ -219,9 +216,8 @@ def deceased_card(result: PatientResult, hook_instance: str) -> Card:
 
 def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
     """Critical: a neurological deficit or high-grade cord compression is in the record."""
-    reasons = "; ".join(alert.reasons)
     lines = [f"**{NEUROLOGY_ACTION}**", "", "**Recorded**", ""]
-    lines += [f"- {source}" for source in alert.sources]
+    lines += [f"- {source}" for source in said_all(alert.evidence)]
     lines += [
         "",
         "SINS and the prognostic scores do not assess neurology or epidural compression; a "
@@ -229,29 +225,27 @@ def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
     ]
     return Card(
         uuid=card_uuid(hook_instance, "neurology"),
-        summary=_shorten(
-            f"Suspected spinal cord compression ({reasons}): contact the MSCC / spinal team now"
-        ),
+        summary=shorten(alert.summary),
         detail="\n".join(lines),
-        indicator="critical",
+        indicator=alert.indicator,
         source=Source(label="spinemets"),
     )
 
 
-def score_cards(result: PatientResult, hook_instance: str) -> list[Card]:
+def score_cards(decisions: Decisions, hook_instance: str) -> list[Card]:
     """The neurology card when it applies, then one card per score: SINS at its worst level,
     Tomita, revised (and original) Tokuhashi. A deceased patient gets one info card only."""
-    alert = neurology_alert(result)
-    if alert is None and not has_spinal_disease(result):
+    result = decisions.result
+    alert = decisions.neurology
+    if not decisions.spinal:
         return []
-    if result.assessment.deceased:
-        return [deceased_card(result, hook_instance)]
+    if decisions.deceased is not None:
+        return [deceased_card(decisions.deceased, hook_instance)]
     cards = [neurology_card(alert, hook_instance)] if alert is not None else []
     if not has_spinal_disease(result):
         return cards
-    summaries = summarise(result)
-    sins, others = summaries[: len(result.levels)], summaries[len(result.levels) :]
-    issues = [issue.diagnostics for issue in result.issues]
+    sins, others = decisions.sins, decisions.prognosis
+    issues = [without_ids(issue.diagnostics) for issue in result.issues]
     after = [("After the procedure", outcome_lines(result.outcome))] if result.outcome else []
     if sins:
         worst = sins[0]

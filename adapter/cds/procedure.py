@@ -1,5 +1,6 @@
-"""The procedure check as a card (contract §5): one card per draft order, its indicator the worst
-over its levels.
+"""The procedure check as a card (contract §5): one card per draft order, rendering the verdict
+decided once in :mod:`adapter.decision.orders` (indicator and summary, the same on the text
+report and the page); the detail lists each level's criteria.
 
 Critical when a neurological deficit or high-grade compression is recorded at a treated level
 (the card says to assess for decompression and radiotherapy first); a warning when any criterion
@@ -9,57 +10,22 @@ selection criteria" — never "indicated". Prognosis is shown as context, not as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from adapter.cds.cards import card_uuid, table_cell
 from adapter.cds.models import Card, Source
+from adapter.decision import Decisions, OrderDecision
+from adapter.decision.wording import unvalidated
 from adapter.pipeline import PatientResult
 from adapter.procedure.check import LevelCheck, OrderCheck
 from adapter.procedure.criteria import Criterion
 
-__all__ = ["order_card"]
+__all__ = ["order_card", "order_cards"]
 
-_SUMMARY_MAX = 139
 _SEED_TOKUHASHI = "6–13"  # the case series' patients (revised Tokuhashi, the seed's own reading)
 _GUIDE = (
     "Criteria of one case series (20 patients, percutaneous pedicle screw fixation with "
     "vertebroplasty for thoracolumbar metastases): a guide to selection, not an indication."
 )
 _NOT_CHECKED = "Not checked: infection, cardiopulmonary fitness, the patient's wishes."
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= _SUMMARY_MAX else text[: _SUMMARY_MAX - 1].rstrip() + "…"
-
-
-def _tally(check: OrderCheck) -> str:
-    statuses = [c.status for lv in check.levels for c in lv.criteria]
-    counts = [(statuses.count(s), s) for s in ("unmet", "unknown")]
-    return ", ".join(f"{n} {s}" for n, s in counts if n)
-
-
-def _summary(check: OrderCheck) -> str:
-    order = check.order
-    treated = [lv.level for lv in check.levels if not lv.instrumented]
-    where = f" at {', '.join(treated)}" if check.level_named and treated else ""
-    if check.compression:
-        found = dict.fromkeys(
-            c.finding
-            for lv in check.levels
-            for c in lv.criteria
-            if c.number in (4, 5) and c.status == "unmet" and c.finding
-        )
-        text = (
-            f"{order.display}{where}: suspected cord compression ({'; '.join(found)}) — assess "
-            "for decompression and radiotherapy first"
-        )
-    elif not check.level_named:
-        text = f"{order.display}: no level ordered — record the level; criteria {_tally(check)}"
-    elif check.indicator == "warning":
-        text = f"{order.display}{where}: case-series criteria {_tally(check)}"
-    else:
-        text = f"{order.display}{where}: meets the case series' selection criteria"
-    return _short(text)
 
 
 def _row(c: Criterion) -> str:
@@ -82,20 +48,22 @@ def _level_section(lv: LevelCheck, result: PatientResult) -> list[str]:
     return [*lines, ""]
 
 
-def _prognosis(result: PatientResult) -> list[str]:
+def _prognosis(result: PatientResult, haematological: bool) -> list[str]:
     out = []
     for code in ("tomita", "tokuhashi-revised"):
         score = result.score(code)
         if score is not None:
             band = score.result.band.label if score.result.band else "category not settled"
-            out.append(f"{score.result.spec.title} {score.result.total} ({band})")
+            title = unvalidated(score.result.spec.title, haematological)
+            out.append(f"{title} {score.result.total} ({band})")
     seed = f"the case series' patients had revised Tokuhashi {_SEED_TOKUHASHI}"
     return [
         f"Prognosis, as information for the decision (not a criterion): {'; '.join(out)}; {seed}."
     ]
 
 
-def _detail(check: OrderCheck, result: PatientResult) -> str:
+def _detail(check: OrderCheck, decisions: Decisions) -> str:
+    result = decisions.result
     lines: list[str] = []
     if not check.level_named:
         lines += [
@@ -109,22 +77,32 @@ def _detail(check: OrderCheck, result: PatientResult) -> str:
         lines += ["No spinal level is recorded for this patient, so no level could be checked.", ""]
     for lv in check.levels:
         lines += _level_section(lv, result)
-    lines += [*_prognosis(result), "", _NOT_CHECKED, "", _GUIDE]
+    lines += [*_prognosis(result, decisions.haematological), "", _NOT_CHECKED, "", _GUIDE]
     return "\n".join(lines)
 
 
-def order_card(check: OrderCheck, result: PatientResult, hook_instance: str) -> Card:
-    """One card per checked order."""
+def _deceased_detail(decisions: Decisions) -> str:
+    heading = decisions.deceased.heading if decisions.deceased else "Recorded as deceased"
+    return (
+        f"{heading} in the record: check the patient's identity before this order. No "
+        "criterion was checked and no recommendation is given for a deceased patient; if the "
+        "record is wrong, correct Patient.deceased[x]."
+    )
+
+
+def order_card(decision: OrderDecision, decisions: Decisions, hook_instance: str) -> Card:
+    """One card per order, rendering its verdict."""
+    check = decision.check
+    detail = _detail(check, decisions) if decision.checked else _deceased_detail(decisions)
     return Card(
         uuid=card_uuid(hook_instance, f"procedure:{check.order.reference}"),
-        summary=_summary(check),
-        detail=_detail(check, result),
-        indicator=check.indicator,
+        summary=decision.summary,
+        detail=detail,
+        indicator=decision.indicator,
         source=Source(label="spinemets"),
     )
 
 
-def order_cards(
-    checks: Sequence[OrderCheck], result: PatientResult, hook_instance: str
-) -> list[Card]:
-    return [order_card(check, result, hook_instance) for check in checks]
+def order_cards(decisions: Decisions, hook_instance: str) -> list[Card]:
+    """The cards of every order the decisions hold, in order."""
+    return [order_card(decision, decisions, hook_instance) for decision in decisions.orders]

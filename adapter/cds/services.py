@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from adapter.cds.cards import deceased_card, score_cards, system_actions
+from adapter.cds.cards import score_cards, system_actions
 from adapter.cds.models import CdsRequest, CdsResponse, Discovery, ServiceEntry
 from adapter.cds.prefetch import (
     CHECK_PREFETCH,
@@ -23,12 +23,12 @@ from adapter.cds.prefetch import (
 )
 from adapter.cds.procedure import order_cards
 from adapter.cds.settings import Settings
+from adapter.decision import decide
 from adapter.errors import HookMismatchError, InputError, NotFoundError
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
-from adapter.procedure.check import check_order
 from adapter.procedure.orders import procedure_orders
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
@@ -87,7 +87,7 @@ def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> C
 
 async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, SCORE_PREFETCH)
-    cards = score_cards(result, request.hookInstance)
+    cards = score_cards(decide(result, (), deps.settings.rules), request.hookInstance)
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=cards)
     return _with_actions(CdsResponse(cards=cards), result, deps)
@@ -106,10 +106,8 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     if not orders:
         return CdsResponse(cards=[])  # nothing this service checks: no data fetched
     result, _ = await _score(request, deps, CHECK_PREFETCH)
-    if result.assessment.deceased:
-        return CdsResponse(cards=[deceased_card(result, request.hookInstance)])
-    checks = [check_order(order, result, deps.settings.rules) for order in orders]
-    return CdsResponse(cards=order_cards(checks, result, request.hookInstance))
+    decisions = decide(result, orders, deps.settings.rules)
+    return CdsResponse(cards=order_cards(decisions, request.hookInstance))
 
 
 _CHECKED = (

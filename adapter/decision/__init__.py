@@ -1,24 +1,56 @@
 """One set of decisions per patient (contract §4 v3 "one decision, every surface").
 
-The neurology alert, the deceased rule and the procedure-check verdicts are computed here once,
-from the pipeline's result, and the cards, the text report and the page render them: a rule
-changed here changes every surface.
+The neurology alert, the deceased rule, the procedure-check verdicts and the texts of the score
+summaries are computed here once, from the pipeline's result, and the cards, the text report and
+the page render them — nothing else: a rule changed here changes every surface.
+
+Each concern is one field of :class:`Decisions`, so a rule plugs in where it belongs:
+``neurology`` (adapter/decision/neurology.py), ``orders`` (adapter/decision/orders.py over
+adapter/procedure/), ``sins`` (the per-level SINS readings, worst level first) and ``deceased``.
+A deceased patient gets no recommendation anywhere: no neurology alert, no order judged against
+the criteria (each order is a warning to check the patient's identity).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adapter.decision.neurology import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
+from adapter.decision.orders import Indicator, OrderDecision, order_decision
+from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, unvalidated
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
-from adapter.procedure.check import OrderCheck, check_order
+from adapter.procedure.check import check_order
 from adapter.procedure.orders import Order
+from adapter.report import ScoreSummary, summarise
 
-__all__ = ["NEUROLOGY_ACTION", "Decisions", "NeurologyAlert", "decide", "neurology_alert"]
+__all__ = [
+    "HAEMATOLOGICAL_CAVEAT",
+    "NEUROLOGY_ACTION",
+    "Deceased",
+    "Decisions",
+    "Indicator",
+    "NeurologyAlert",
+    "OrderDecision",
+    "decide",
+    "has_spinal_disease",
+    "neurology_alert",
+]
 
 _DEFAULT_RULES = Rules()
+
+
+@dataclass(frozen=True, slots=True)
+class Deceased:
+    """The record says the patient had died by the computation time."""
+
+    day: str | None  # "3 Dec 2026"; None when the record gives no date
+
+    @property
+    def heading(self) -> str:
+        """How every surface says it: "Deceased 3 Dec 2026"."""
+        return f"Deceased {self.day}" if self.day else "Recorded as deceased (date not recorded)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,18 +58,59 @@ class Decisions:
     """What every surface shows about one patient, decided once."""
 
     result: PatientResult
-    deceased: str | None  # how the record says the patient died; None when alive
-    neurology: NeurologyAlert | None
-    orders: tuple[OrderCheck, ...]
+    deceased: Deceased | None
+    neurology: NeurologyAlert | None  # None for a deceased patient: no recommendation
+    orders: tuple[OrderDecision, ...]
+    sins: tuple[ScoreSummary, ...]  # one per scored level, worst level first
+    prognosis: tuple[ScoreSummary, ...]  # Tomita, revised (and original) Tokuhashi
+    haematological: bool  # myeloma, plasmacytoma, lymphoma or leukaemia: prognosis not validated
+    # The record shows a spinal lesion or a neurology alert (deceased or not): otherwise the
+    # services stay silent, as scoring every chart opened would put ranges on everyone.
+    spinal: bool = True
+
+    @property
+    def summaries(self) -> tuple[ScoreSummary, ...]:
+        return (*self.sins, *self.prognosis)
+
+
+def _deceased(result: PatientResult) -> Deceased | None:
+    if result.assessment.deceased is None:
+        return None
+    record = result.assessment.record
+    time = record.deceased_time if record is not None else None
+    return Deceased(time.day if time is not None else None)
+
+
+def _prognosis(summaries: Sequence[ScoreSummary], haematological: bool) -> tuple[ScoreSummary, ...]:
+    if not haematological:
+        return tuple(summaries)
+    return tuple(replace(s, title=unvalidated(s.title, True)) for s in summaries)
 
 
 def decide(
     result: PatientResult, orders: Sequence[Order] = (), rules: Rules = _DEFAULT_RULES
 ) -> Decisions:
-    """The decisions of one patient: the neurology alert, the deceased rule, each order's check."""
+    """The decisions of one patient: the neurology alert, the deceased rule, each order's verdict
+    and the score summaries."""
+    deceased = _deceased(result)
+    alert = neurology_alert(result)
+    summaries = summarise(result)
+    count = len(result.levels)
+    haematological = result.assessment.haematological
+    died = None if deceased is None else (deceased.day or "")
     return Decisions(
         result=result,
-        deceased=result.assessment.deceased,
-        neurology=neurology_alert(result),
-        orders=tuple(check_order(order, result, rules) for order in orders),
+        deceased=deceased,
+        neurology=alert if deceased is None else None,
+        orders=tuple(order_decision(check_order(o, result, rules), died) for o in orders),
+        sins=tuple(summaries[:count]),
+        prognosis=_prognosis(summaries[count:], haematological),
+        haematological=haematological,
+        spinal=alert is not None or has_spinal_disease(result),
     )
+
+
+def has_spinal_disease(result: PatientResult) -> bool:
+    """Whether the record shows spinal metastasis at all: otherwise the scores say nothing."""
+    assessment = result.assessment
+    return bool(result.levels or assessment.unscored or assessment.tokuhashi.vertebral_count.known)

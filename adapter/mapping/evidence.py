@@ -30,6 +30,13 @@ class Evidence:
         when = f", {self.time.text}" if self.time else ""
         return f"{self.summary} ({self.ref.reference or 'unreferenced'}{when})"
 
+    @property
+    def said(self) -> str:
+        """``summary (20 May 2024)`` — how card text names it: the day, never a resource id
+        (contract §4 v3); "(dated)" when it may no longer hold."""
+        when = f" ({self.time.day})" if self.time else " (no date recorded)"
+        return self.summary + when + (" (dated)" if self.dated else "")
+
 
 @dataclass(frozen=True, slots=True)
 class Basis:

@@ -8,8 +8,10 @@ computation time are reported and not used; dated ones are used and named as dat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.records import PatientRecord
+from adapter.fhir.read.records import ConditionRecord, PatientRecord
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.assessment import LevelAssessment, PatientAssessment
@@ -21,7 +23,7 @@ from adapter.mapping.observations import Findings, read_findings, read_observati
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import safety_inputs
 from adapter.mapping.sins import level_assessment
-from adapter.mapping.staging import Staging, read_staging
+from adapter.mapping.staging import Staging, is_current_condition, read_staging
 from adapter.mapping.status import kps_input, palsy_input
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import read_treatments
@@ -69,6 +71,18 @@ def _deceased(ctx: Context, record: PatientRecord | None) -> str | None:
     if ctx.from_future(record.ref, record.deceased_time):
         return None
     return f"{record.ref.reference} died {record.deceased_time.text}"
+
+
+def _haematological(ctx: Context, conditions: Iterable[ConditionRecord]) -> bool:
+    """Whether a current Condition is a haematological malignancy (its ValueSet in mappings/)."""
+    return any(
+        is_current_condition(cond)
+        and not ctx.from_future(cond.ref, cond.time)
+        and any(
+            ctx.term.in_value_set("haematological-malignancy", c.system, c.code) for c in cond.codes
+        )
+        for cond in conditions
+    )
 
 
 def _warn_unplaceable(ctx: Context, found: Findings) -> None:
@@ -141,4 +155,5 @@ def extract_patient(
         safety=safety,
         issues=tuple(ctx.issues),
         treatments=treatments,
+        haematological=_haematological(ctx, data.conditions),
     )

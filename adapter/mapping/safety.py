@@ -85,7 +85,8 @@ def _antithrombotics(ctx: Context, medications: Iterable[MedicationRecord]) -> t
             continue
         for coding in med.codes:
             if ctx.term.in_value_set("antithrombotic-medication", coding.system, coding.code):
-                summary = f"{med.ref.resource_type} {med.status}: {coding.code}"
+                drug = med.name or ctx.term.display(coding.system or "", coding.code)
+                summary = f"{drug or 'an antithrombotic (no name recorded)'}, {med.status}"
                 found.append(Evidence(med.ref, med.time, summary))
                 break
     return tuple(found)

@@ -36,7 +36,7 @@ def bleeding_criterion(safety: Safety, kind: Kind, rules: Rules) -> Criterion:
         status = "unmet" if staged.confirmed else "unknown"
         parts.append((status, f"coagulation defect {staged.condition.ref.reference}"))
     for ev in safety.antithrombotics:
-        parts.append(("unknown", f"antithrombotic {ev.cited}: check when it was stopped"))
+        parts.append(("unknown", f"antithrombotic {ev.said}: check when it was stopped"))
     inr = safety.inr
     worst_inr = max(inr.values) if inr else 0.0
     parts.append(

@@ -58,7 +58,7 @@ class Judge:
 
 
 def cite(evidence: Iterable[Evidence]) -> str:
-    return "; ".join(ev.cited for ev in evidence)
+    return "; ".join(ev.said for ev in evidence)
 
 
 def _dated(evidence: Iterable[Evidence]) -> bool:

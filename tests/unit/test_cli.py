@@ -49,7 +49,7 @@ def test_text_report_reads_like_a_clinical_summary(capsys):
     out = capsys.readouterr().out
     assert "SINS L4: 13 — unstable" in out
     assert "surgical consultation recommended" in out
-    assert "Observation/seed-07-spinal-pain-l4, 2024-05-20T09:00:00+00:00" in out
+    assert "Observation/seed-07-spinal-pain-l4, 20 May 2024" in out
 
 
 def test_text_report_says_what_would_settle_a_range(capsys):

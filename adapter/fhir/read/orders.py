@@ -1,4 +1,6 @@
-"""Draft orders (ServiceRequests in a CDS order-select or order-sign context), slim and typed."""
+"""Orders (ServiceRequests), slim and typed: the drafts of a CDS order-select or order-sign
+context, and the ServiceRequests of a ``spinemets score`` input (kept per patient, so the text
+report and the page show each spine order's verdict)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from adapter.fhir.read.records import Coding, codings, concepts
-from adapter.fhir.read.references import normalise_reference
+from adapter.fhir.read.references import normalise_reference, patient_of
 
-__all__ = ["OrderRecord", "read_orders"]
+__all__ = ["OrderRecord", "parse_order", "read_orders"]
 
 
 class OrderRecord(NamedTuple):
@@ -18,6 +20,14 @@ class OrderRecord(NamedTuple):
     text: str | None  # code.text, how the ordering clinician named it
     body_sites: tuple[tuple[Coding, ...], ...]
     reasons: tuple[str, ...]  # reasonReference, normalised
+    patient: str | None = None  # the subject's id, when the order came in a patient's record
+
+
+def parse_order(resource: Mapping[str, Any], aliases: Mapping[str, str]) -> OrderRecord | None:
+    """A ServiceRequest of a patient's record, with its subject; None without a Patient subject."""
+    order = _order(resource)
+    patient = patient_of(resource, aliases)
+    return order._replace(patient=patient) if order is not None and patient else None
 
 
 def _order(resource: Mapping[str, Any]) -> OrderRecord | None:

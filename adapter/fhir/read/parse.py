@@ -11,6 +11,7 @@ from typing import Any
 
 from adapter.fhir.read.followup import parse_follow_up
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.orders import OrderRecord, parse_order
 from adapter.fhir.read.records import (
     Coding,
     ConditionRecord,
@@ -22,6 +23,7 @@ from adapter.fhir.read.records import (
     Quantity,
     ResourceRef,
     codings,
+    concept_name,
     concepts,
     references,
     resource_ref,
@@ -160,6 +162,7 @@ def _medication(
         codes=codings(resource.get("medicationCodeableConcept")),
         medication=normalise_reference(resource.get("medicationReference"), aliases),
         time=time,
+        name=concept_name(resource.get("medicationCodeableConcept")),
     )
 
 
@@ -168,7 +171,7 @@ _READ = frozenset(
 )
 _FOLLOW_UP = frozenset({"Procedure", "Encounter", "AdverseEvent"})
 # Every resource type parse_resource reads; the rest of an input is never looked at.
-READ_TYPES = _READ | _FOLLOW_UP
+READ_TYPES = _READ | _FOLLOW_UP | {"ServiceRequest"}
 
 
 def parse_resource(
@@ -176,7 +179,7 @@ def parse_resource(
     full_url: str | None,
     aliases: Mapping[str, str],
     wanted: ObservationFilter | None = None,
-) -> ParsedResource | Issue | None:
+) -> ParsedResource | OrderRecord | Issue | None:
     """Parse one input resource; None for resources spinemets does not read.
 
     ``wanted`` screens Observations by code before anything else is parsed: most of a
@@ -187,6 +190,8 @@ def parse_resource(
     rtype = resource.get("resourceType")
     if rtype in _FOLLOW_UP:  # the follow-up of contract §6, in its own module
         return parse_follow_up(resource, full_url, aliases)
+    if rtype == "ServiceRequest":  # an order: its verdict on the text report and the page
+        return parse_order(resource, aliases)
     if rtype not in _READ:
         return None
     codes = codings(resource.get("code")) if rtype == "Observation" else ()

@@ -27,6 +27,7 @@ __all__ = [
     "Quantity",
     "ResourceRef",
     "codings",
+    "concept_name",
     "concepts",
     "references",
     "resource_ref",
@@ -103,12 +104,27 @@ class MedicationRecord(NamedTuple):
     codes: tuple[Coding, ...]  # medicationCodeableConcept, or the referenced Medication's code
     medication: str | None  # medicationReference, resolved against the input's Medications
     time: ClinicalTime | None
+    name: str | None = None  # the drug as people read it: the concept's text or a display
 
 
 ParsedResource: TypeAlias = (
     "PatientRecord | ObservationRecord | ConditionRecord | MedicationRecord | FollowUpRecord"
 )
 ObservationFilter = Callable[[tuple[Coding, ...]], bool]
+
+
+def concept_name(concept: Any) -> str | None:
+    """A CodeableConcept as people read it: its text, else its first coding's display."""
+    if not isinstance(concept, dict):
+        return None
+    text = concept.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    for coding in concept.get("coding") or ():
+        display = coding.get("display") if isinstance(coding, dict) else None
+        if isinstance(display, str) and display.strip():
+            return display.strip()
+    return None
 
 
 def codings(concept: Any) -> tuple[Coding, ...]:

@@ -21,6 +21,7 @@ import orjson
 from adapter.errors import InputError
 from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.orders import OrderRecord
 from adapter.fhir.read.parse import parse_resource
 from adapter.fhir.read.records import (
     Coding,
@@ -31,6 +32,7 @@ from adapter.fhir.read.records import (
     ParsedResource,
     PatientRecord,
     codings,
+    concept_name,
 )
 from adapter.fhir.read.references import patient_of
 
@@ -51,6 +53,8 @@ class PatientData:
     procedures: list[ProcedureRecord] = field(default_factory=list)
     encounters: list[EncounterRecord] = field(default_factory=list)
     adverse_events: list[AdverseEventRecord] = field(default_factory=list)
+    # ServiceRequests in the input: the text report and the page show each spine order's verdict.
+    orders: list[OrderRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -84,7 +88,7 @@ def _group(
 ) -> tuple[list[PatientData], list[Issue]]:
     patients: dict[str, PatientData] = {}
     loose: list[Issue] = []
-    medicines: dict[str, tuple[Coding, ...]] = {}
+    medicines: dict[str, tuple[tuple[Coding, ...], str | None]] = {}
     for entry in entries:
         parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
         if parsed is None:
@@ -99,27 +103,31 @@ def _group(
     return list(patients.values()), loose
 
 
-def _note_medication(resource: Any, medicines: dict[str, tuple[Coding, ...]]) -> None:
+def _note_medication(
+    resource: Any, medicines: dict[str, tuple[tuple[Coding, ...], str | None]]
+) -> None:
     """A Medication resource, for the requests and statements that reference it."""
     if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
         rid = resource.get("id")
         if isinstance(rid, str):
-            medicines[f"Medication/{rid}"] = codings(resource.get("code"))
+            code = resource.get("code")
+            medicines[f"Medication/{rid}"] = (codings(code), concept_name(code))
 
 
 def _resolved(
-    record: MedicationRecord, medicines: dict[str, tuple[Coding, ...]]
+    record: MedicationRecord, medicines: dict[str, tuple[tuple[Coding, ...], str | None]]
 ) -> MedicationRecord:
     if record.codes or record.medication not in medicines:
         return record
-    return record._replace(codes=medicines[record.medication])
+    codes, name = medicines[record.medication]
+    return record._replace(codes=codes, name=record.name or name)
 
 
 def _add(
     patients: dict[str, PatientData],
     loose: list[Issue],
     key: str | None,
-    parsed: ParsedResource | Issue | None,
+    parsed: ParsedResource | OrderRecord | Issue | None,
 ) -> None:
     if parsed is None:
         return
@@ -146,6 +154,8 @@ def _add(
         data.encounters.append(parsed)
     elif isinstance(parsed, AdverseEventRecord):
         data.adverse_events.append(parsed)
+    elif isinstance(parsed, OrderRecord):
+        data.orders.append(parsed)
     else:
         data.issues.append(parsed)
 

@@ -23,7 +23,7 @@ async def test_the_card_shows_the_outcome_after_a_procedure(client, monkeypatch)
     response = await client.post("/cds-services/spinemets-scores", json=patient_view())
     detail = response.json()["cards"][0]["detail"]
     assert "**After the procedure**" in detail
-    assert "- Index procedure 2024-05-22 (T12, L2, L3; cement 6 mL)" in detail
+    assert "- Index procedure 22 May 2024 (T12, L2, L3; cement 6 mL)" in detail
     assert "- Pain 0–10: 8 (before) → 4 (7 days) → 0 (3 months) → 0 (6 months)" in detail
     assert "- Complications: none recorded" in detail
 

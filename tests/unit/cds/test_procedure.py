@@ -103,14 +103,17 @@ async def test_a_cervical_order_is_outside_the_population_studied(client):
     assert card["indicator"] == "warning"
 
 
-async def test_a_deceased_patient_gets_one_info_card(client):
+async def test_a_deceased_patients_order_is_a_warning_to_check_identity(client):
+    # contract §4 v3: "recorded as deceased on 3 Dec 2026 — check the patient's identity"
     resources = default_patient()
     resources[0]["deceasedDateTime"] = "2024-05-31"
     (card,) = await cards(
         client, SIGN, body("order-sign", [order("vp", "22511", "T12")], resources)
     )
-    assert card["indicator"] == "info" and "died 2024-05-31" in card["summary"]
-    assert "recommend" not in card["summary"].replace("no score or recommendation", "")
+    assert card["indicator"] == "warning"
+    assert "recorded as deceased on 31 May 2024 — check the patient's identity" in card["summary"]
+    assert "recommend" not in card["summary"] and "criteria" not in card["summary"]
+    assert card["uuid"]
 
 
 async def test_orders_this_service_does_not_check_need_no_data(client):
