@@ -57,12 +57,7 @@ class ScoreSummary:
 
 def _component(score: ComponentScore, basis: Basis) -> ComponentLine:
     value = str(score.points) if score.known else "missing"
-    sources = tuple(
-        f"{ev.summary} — {ev.ref.reference or 'unreferenced'}"
-        + (f", {ev.time.day}" if ev.time else "")
-        + (" (dated)" if ev.dated else "")
-        for ev in basis.evidence
-    )
+    sources = tuple(ev.listed for ev in basis.evidence)
     said = tuple(ev.said for ev in basis.evidence)
     return ComponentLine(score.spec.title, value, sources, basis.all_notes, basis.settle, said)
 

@@ -48,8 +48,12 @@ class Deceased:
     day: str | None  # "3 Dec 2026"; None when the record gives no date
 
     @property
+    def when(self) -> str:
+        return self.day or "date not recorded"
+
+    @property
     def heading(self) -> str:
-        """How every surface says it: "Deceased 3 Dec 2026"."""
+        """How the cards and the page say it: "Deceased 3 Dec 2026"."""
         return f"Deceased {self.day}" if self.day else "Recorded as deceased (date not recorded)"
 
 

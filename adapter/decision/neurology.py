@@ -60,4 +60,4 @@ def neurology_alert(patient: PatientResult) -> NeurologyAlert | None:
     if not reasons:
         return None
     unique = tuple(dict.fromkeys(evidence))
-    return NeurologyAlert(tuple(reasons), tuple(dict.fromkeys(ev.cited for ev in unique)), unique)
+    return NeurologyAlert(tuple(reasons), tuple(dict.fromkeys(ev.listed for ev in unique)), unique)

@@ -31,6 +31,14 @@ class Evidence:
         return f"{self.summary} ({self.ref.reference or 'unreferenced'}{when})"
 
     @property
+    def listed(self) -> str:
+        """``summary — Observation/1, 20 May 2024`` — how the text report and the page list an
+        input: a full record listing names the resource."""
+        when = f", {self.time.day}" if self.time else ""
+        dated = " (dated)" if self.dated else ""
+        return f"{self.summary} — {self.ref.reference or 'unreferenced'}{when}{dated}"
+
+    @property
     def said(self) -> str:
         """``summary (20 May 2024)`` — how card text names it: the day, never a resource id
         (contract §4 v3); "(dated)" when it may no longer hold."""

@@ -103,11 +103,11 @@ def default_patient(*, drop: tuple[str, ...] = (), sins: dict[str, str] | None =
 
 
 def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),
-          status: str = "draft") -> Resource:  # fmt: skip
+          status: str = "draft", subject: str = P) -> Resource:  # fmt: skip
     res: Resource = {
         "resourceType": "ServiceRequest", "id": oid, "status": status, "intent": "order",
         "code": {"coding": [{"system": CPT, "code": code}]},
-        "subject": {"reference": f"Patient/{P}"},
+        "subject": {"reference": f"Patient/{subject}"},
     }  # fmt: skip
     if levels:
         res["bodySite"] = [site(level)[0] for level in levels]
