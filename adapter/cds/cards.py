@@ -154,7 +154,8 @@ def _other_levels(
     out = [
         f"{s.level}: {s.total} ({s.band or 'category not settled'})" for s in sins if s is not worst
     ]
-    out += [f"{label}: not scored ({reason})" for label, reason in result.assessment.unscored]
+    unscored = result.assessment.unscored
+    out += [f"{label}: not scored ({without_ids(reason)})" for label, reason in unscored]
     return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from adapter.cds.cards import card_uuid, table_cell
 from adapter.cds.models import Card, Source
 from adapter.decision import Decisions, OrderDecision
-from adapter.decision.wording import unvalidated
+from adapter.decision.wording import unvalidated, without_ids
 from adapter.pipeline import PatientResult
 from adapter.procedure.check import LevelCheck, OrderCheck
 from adapter.procedure.criteria import Criterion
@@ -30,8 +30,9 @@ _NOT_CHECKED = "Not checked: infection, cardiopulmonary fitness, the patient's w
 
 def _row(c: Criterion) -> str:
     action = c.action or ""
+    basis = without_ids(c.basis)
     return (
-        f"| {c.number} | {table_cell(c.name)} | **{c.status}** | {table_cell(c.basis)} "
+        f"| {c.number} | {table_cell(c.name)} | **{c.status}** | {table_cell(basis)} "
         f"| {table_cell(action)} |"
     )
 

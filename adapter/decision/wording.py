@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from adapter.fhir.read.timing import parse_time
 from adapter.mapping.evidence import Evidence
 
 __all__ = [
@@ -28,6 +29,9 @@ _ELLIPSIS = "…"
 _TYPES = (
     "AdverseEvent|Condition|DiagnosticReport|Encounter|Medication|MedicationRequest|"
     "MedicationStatement|Observation|Patient|Procedure|QuestionnaireResponse|ServiceRequest"
+)
+_ISO = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?"
 )
 _REFERENCE = re.compile(rf"\b({_TYPES})/[A-Za-z0-9\-.]{{1,64}}(?:/_history/[A-Za-z0-9\-.]+)?")
 
@@ -53,8 +57,14 @@ def said_all(evidence: Iterable[Evidence]) -> list[str]:
 
 
 def without_ids(text: str) -> str:
-    """A diagnostic line fit for a card: "Observation/x1: …" becomes "Observation: …"."""
-    return _REFERENCE.sub(r"\1", text)
+    """A diagnostic line fit for a card: "Observation/x1: …" becomes "Observation: …", and an
+    ISO date or time "2024-05-20T09:00:00Z" becomes "20 May 2024"."""
+    return _ISO.sub(_day, _REFERENCE.sub(r"\1", text))
+
+
+def _day(match: re.Match[str]) -> str:
+    time = parse_time(match[0])
+    return time.day if time is not None else match[0]
 
 
 def unvalidated(title: str, haematological: bool) -> str:

@@ -133,8 +133,18 @@ def _codes(rid: str, parts: Any) -> _Codes:
     return _Codes(frozenset(exact), frozenset(descendants), frozenset(whole))
 
 
+def _note_displays(term: Terminology, system: str, concepts: Any) -> None:
+    """The displays a ValueSet or ConceptMap gives its codes: how text names a code the input
+    did not name (a code system's own display wins)."""
+    for concept in concepts or ():
+        if "display" in concept:
+            term.displays.setdefault((system, concept["code"]), concept["display"])
+
+
 def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
     compose = res.get("compose") or {}
+    for part in compose.get("include") or ():
+        _note_displays(term, part["system"], part.get("concept"))
     term.value_sets[res["id"]] = _ValueSet(
         _codes(res["id"], compose.get("include")), _codes(res["id"], compose.get("exclude"))
     )
@@ -143,6 +153,7 @@ def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
 def _add_concept_map(term: Terminology, res: Mapping[str, Any]) -> None:
     for group in res.get("group", ()):
         table = term.maps.setdefault((group["source"], group["target"]), {})
+        _note_displays(term, group["source"], group.get("element"))
         for element in group.get("element", ()):
             targets = frozenset(
                 t["code"]

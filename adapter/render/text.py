@@ -20,7 +20,7 @@ def _head(decisions: Decisions) -> list[str]:
     lines = []
     if decisions.deceased is not None:
         lines.append(
-            f"  {decisions.deceased.heading.upper()}: no score, strategy or recommendation "
+            f"  DECEASED ({decisions.deceased.when}): no score, strategy or recommendation "
             "applies; if this is wrong, correct the record."
         )
     alert = decisions.neurology

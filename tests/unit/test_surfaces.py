@@ -47,6 +47,11 @@ PREFETCH = {
     "adverseEvents": "AdverseEvent",
 }
 NOT_SETTLED = "category not settled"
+RESOURCE_ID = re.compile(
+    r"\b(Patient|Observation|Condition|Procedure|Encounter|AdverseEvent|Medication\w*|"
+    r"ServiceRequest)/[A-Za-z0-9]"
+)
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 @dataclass
@@ -138,6 +143,9 @@ async def _call(
     for card in cards:
         assert card.get("uuid"), card  # contract §4 v3: every card carries a uuid
         assert len(card["summary"]) < 140
+        text = card["summary"] + "\n" + (card.get("detail") or "")
+        assert not RESOURCE_ID.search(text), RESOURCE_ID.search(text)  # no resource ids
+        assert not ISO_DATE.search(text), ISO_DATE.search(text)  # dates read "3 Dec 2026"
     return cards
 
 
