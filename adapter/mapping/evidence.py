@@ -23,6 +23,7 @@ class Evidence:
     time: ClinicalTime | None
     summary: str
     dated: str | None = None
+    shown: str | None = None  # the summary with displays for codes, for card text (not hashed)
 
     @property
     def cited(self) -> str:
@@ -43,7 +44,7 @@ class Evidence:
         """``summary (20 May 2024)`` — how card text names it: the day, never a resource id
         (contract §4 v3); "(dated)" when it may no longer hold."""
         when = f" ({self.time.day})" if self.time else " (no date recorded)"
-        return self.summary + when + (" (dated)" if self.dated else "")
+        return (self.shown or self.summary) + when + (" (dated)" if self.dated else "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,7 +105,7 @@ def _evidence(staged: Iterable[Staged]) -> list[Evidence]:
 def _label(staged: Staged) -> str:
     code = staged.condition.codes[0].code if staged.condition.codes else "?"
     status = "" if staged.confirmed else f", {staged.condition.verification_status}"
-    return f"Condition {code}{status}"
+    return f"{staged.condition.name or 'Condition ' + code}{status}"
 
 
 def fracture_criterion(

@@ -123,6 +123,7 @@ def _condition(
         or _period_start(resource.get("onsetPeriod"))
         or parse_time(resource.get("recordedDate")),
         profiles=_profiles(resource),
+        name=concept_name(resource.get("code")),
     )
 
 

@@ -93,6 +93,7 @@ class ConditionRecord(NamedTuple):
     related: tuple[str, ...]  # conditions this one names as related (its primary tumour)
     time: ClinicalTime | None
     profiles: tuple[str, ...] = ()  # meta.profile: the profiles the Condition claims
+    name: str | None = None  # the diagnosis as people read it: the code's text or a display
 
 
 class MedicationRecord(NamedTuple):

@@ -139,3 +139,13 @@ def test_suspected_compression_heads_the_text_report_and_the_page():
     assert lines[1].startswith("  ALERT [critical] Suspected spinal cord compression (Frankel")
     assert page.index('data-neurology="critical"') < page.index("<figure>")
     assert "Frankel/AIS C" in page[: page.index("<figure>")]
+
+
+def test_a_condition_is_named_by_its_display_on_cards_and_its_code_stays_in_the_report():
+    resources = default_patient()
+    met = next(r for r in resources if r["id"] == "met-t12")
+    met["code"]["coding"][0]["display"] = "Secondary malignant neoplasm of bone"
+    cards, card_text, text, _ = surfaces(decisions_for(resources))
+    assert "lesion at T12 (Secondary malignant neoplasm of bone) (1 May 2024)" in card_text
+    assert "(C79.51)" not in card_text
+    assert "lesion at T12 (C79.51) — Condition/met-t12, 1 May 2024" in text
