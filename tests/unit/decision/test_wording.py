@@ -145,7 +145,7 @@ def test_a_condition_is_named_by_its_display_on_cards_and_its_code_stays_in_the_
     resources = default_patient()
     met = next(r for r in resources if r["id"] == "met-t12")
     met["code"]["coding"][0]["display"] = "Secondary malignant neoplasm of bone"
-    cards, card_text, text, _ = surfaces(decisions_for(resources))
+    _, card_text, text, _ = surfaces(decisions_for(resources))
     assert "lesion at T12 (Secondary malignant neoplasm of bone) (1 May 2024)" in card_text
     assert "(C79.51)" not in card_text
     assert "lesion at T12 (C79.51) — Condition/met-t12, 1 May 2024" in text
