@@ -158,7 +158,11 @@ def neurology_criterion(palsy: Chosen[Frankel] | None) -> Criterion:
     return judge.met(f"Frankel E: {shown}")
 
 
-def compression_criterion(level: str, grade: Chosen[Bilsky] | None) -> Criterion:
+def compression_criterion(
+    level: str, grade: Chosen[Bilsky] | None, *, placed: bool = True
+) -> Criterion:
+    """Criterion 5 at a level; ``placed`` False when the grade was recorded without a level (it
+    is then named "level not recorded", never the level it was applied to)."""
     judge = Judge(5, "No epidural compression needing decompression")
     if grade is None:
         return judge.unknown(
@@ -170,7 +174,8 @@ def compression_criterion(level: str, grade: Chosen[Bilsky] | None) -> Criterion
         return judge.unmet(
             f"high-grade compression (Bilsky 2–3): {shown}",
             action=_DECOMPRESSION,
-            finding=f"Bilsky {'/'.join(high)} at {level}",
+            finding=f"Bilsky {'/'.join(high)} "
+            + (f"at {level}" if placed else "(level not recorded)"),
         )
     if _dated(grade.evidence):
         return judge.unknown(f"Bilsky 0–1c, dated: {shown}", action=REASSESS)
@@ -200,6 +205,7 @@ def level_criteria(level: str, result: PatientResult, *, instrumented: bool) -> 
     out.append(neurology_criterion(safety.palsy))
     if not instrumented:
         grade = at.assessment.compression if at is not None else safety.compression_at(level)
-        out.append(compression_criterion(level, grade))
+        placed = level in safety.compression  # else the grade was recorded without a level
+        out.append(compression_criterion(level, grade, placed=placed))
     out.append(other_cause_criterion(level, safety.other_fractures))
     return out

@@ -149,3 +149,16 @@ def test_a_condition_is_named_by_its_display_on_cards_and_its_code_stays_in_the_
     assert "lesion at T12 (Secondary malignant neoplasm of bone) (1 May 2024)" in card_text
     assert "(C79.51)" not in card_text
     assert "lesion at T12 (C79.51) — Condition/met-t12, 1 May 2024" in text
+
+
+def test_an_order_at_a_level_never_borrows_a_level_less_bilsky_as_its_own():
+    resources = default_patient(
+        drop=("bilsky-t12",),
+        extra=(finding("bilsky-x", "epidural-spinal-cord-compression", "bilsky-3"),),
+    )
+    decisions = decisions_for(resources, [order("vp", "22511", "T12")])
+    (verdict,) = decisions.orders
+    cards, _, text, page = surfaces(decisions)
+    assert "Bilsky 3 (level not recorded)" in verdict.summary
+    assert "Bilsky 3 at T12" not in text + page
+    assert cards[-1].summary == verdict.summary
