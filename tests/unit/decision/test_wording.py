@@ -77,6 +77,18 @@ def test_cards_cite_the_reading_and_day_never_the_resource_id():
     assert "30 May 2024" in card_text
 
 
+def test_an_antithrombotic_without_a_name_in_the_record_takes_the_mappings_display():
+    bare = {
+        "resourceType": "MedicationStatement", "id": "apx", "status": "active",
+        "subject": {"reference": "Patient/p"}, "dateAsserted": "2024-05-20",
+        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "1364430"}]},
+    }  # fmt: skip
+    decisions = decisions_for(default_patient(extra=(bare,)), [order("vp", "22511", "T12")])
+    _, card_text, _, _ = surfaces(decisions)
+    assert "antithrombotic apixaban, active (20 May 2024)" in card_text
+    assert "1364430" not in card_text
+
+
 def test_an_antithrombotic_is_named_by_its_drug_not_its_rxnorm_number():
     apixaban = {
         "resourceType": "MedicationRequest", "id": "apx", "status": "active", "intent": "order",
