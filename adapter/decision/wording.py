@@ -16,6 +16,7 @@ from adapter.mapping.evidence import Evidence
 __all__ = [
     "HAEMATOLOGICAL_CAVEAT",
     "SUMMARY_MAX",
+    "readable_dates",
     "said_all",
     "shorten",
     "unvalidated",
@@ -59,7 +60,13 @@ def said_all(evidence: Iterable[Evidence]) -> list[str]:
 def without_ids(text: str) -> str:
     """A diagnostic line fit for a card: "Observation/x1: …" becomes "Observation: …", and an
     ISO date or time "2024-05-20T09:00:00Z" becomes "20 May 2024"."""
-    return _ISO.sub(_day, _REFERENCE.sub(r"\1", text))
+    return readable_dates(_REFERENCE.sub(r"\1", text))
+
+
+def readable_dates(text: str) -> str:
+    """Every ISO date or time in ``text`` as "20 May 2024" (the text report and the page keep
+    resource ids, not ISO dates)."""
+    return _ISO.sub(_day, text)
 
 
 def _day(match: re.Match[str]) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from html import escape
 
 from adapter.decision import NEUROLOGY_ACTION, Decisions
+from adapter.decision.wording import readable_dates
 from adapter.fhir.read.timing import day_text
 from adapter.mapping.outcomes import TIME_POINTS, PatientOutcome
 from adapter.render.html import fmt, page, table
@@ -83,7 +84,7 @@ def _score(summary: ScoreSummary, advise: bool) -> str:
     rows = []
     for comp in summary.components:
         sources = "".join(f"<li>{escape(s)}</li>" for s in comp.sources)
-        notes = "".join(f"<li><em>{escape(n)}</em></li>" for n in comp.notes)
+        notes = "".join(f"<li><em>{escape(readable_dates(n))}</em></li>" for n in comp.notes)
         listed = f'<ul class="sources">{sources}{notes}</ul>' if sources or notes else "—"
         rows.append((escape(comp.name), f'<td class="num">{escape(comp.value)}</td>', listed))
     missing = ""
@@ -110,7 +111,7 @@ def _outcome_rows(outcome: PatientOutcome, measure: str, unit: str) -> list[tupl
     for tp in TIME_POINTS:
         chosen = trajectory.at(tp)
         change = trajectory.change(tp) if tp != "baseline" else None
-        when = escape(chosen.text) if chosen else "no measurement in the window"
+        when = escape(readable_dates(chosen.text)) if chosen else "no measurement in the window"
         source = escape(chosen.source or "") if chosen else ""
         rows.append(
             (
@@ -165,7 +166,7 @@ def _outcomes(outcome: PatientOutcome) -> str:
     if outcome.complications:
         items = "".join(
             f"<li>{escape(c.kind.replace('-', ' '))} — {escape(c.source or '')}"
-            f"{', ' + escape(c.when) if c.when else ''}</li>"
+            f"{', ' + escape(readable_dates(c.when)) if c.when else ''}</li>"
             for c in outcome.complications
         )
         parts.append(f"<h3>Complications</h3><ul>{items}</ul>")
@@ -209,7 +210,8 @@ def patient_page(decisions: Decisions, *, computed: str) -> str:
         body.append(_outcomes(outcome))
     if result.issues:
         items = "".join(
-            f"<li>{escape(i.severity)}: {escape(i.diagnostics)}</li>" for i in result.issues
+            f"<li>{escape(i.severity)}: {escape(readable_dates(i.diagnostics))}</li>"
+            for i in result.issues
         )
         body.append(f"<h2>Issues in the input</h2><ul>{items}</ul>")
     return page(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from adapter.decision import NEUROLOGY_ACTION, Decisions
 from adapter.decision.orders import OrderDecision
+from adapter.decision.wording import readable_dates
 from adapter.report import ScoreSummary
 
 __all__ = ["text_report"]
@@ -44,7 +45,7 @@ def _summary(summary: ScoreSummary, advise: bool) -> list[str]:
     for comp in summary.components:
         lines.append(f"    {comp.name:<32} {comp.value:>7}")
         lines += [f"{'':8}from {src}" for src in comp.sources]
-        lines += [f"{'':8}note: {note}" for note in comp.notes]
+        lines += [f"{'':8}note: {readable_dates(note)}" for note in comp.notes]
     if summary.missing:
         lines.append("    To settle the range:")
         lines += [f"      - {m}" for m in summary.missing]
@@ -63,5 +64,5 @@ def text_report(decisions: Decisions) -> str:
     for summary in decisions.summaries:
         lines += _summary(summary, advise=decisions.deceased is None)
     for issue in patient.issues:
-        lines.append(f"  {issue.severity}: {issue.diagnostics}")
+        lines.append(f"  {issue.severity}: {readable_dates(issue.diagnostics)}")
     return "\n".join(lines)
