@@ -53,8 +53,7 @@ class PatientData:
     procedures: list[ProcedureRecord] = field(default_factory=list)
     encounters: list[EncounterRecord] = field(default_factory=list)
     adverse_events: list[AdverseEventRecord] = field(default_factory=list)
-    # ServiceRequests in the input: the text report and the page show each spine order's verdict.
-    orders: list[OrderRecord] = field(default_factory=list)
+    orders: list[OrderRecord] = field(default_factory=list)  # ServiceRequests: the orders' verdicts
 
 
 @dataclass(slots=True)
@@ -88,7 +87,7 @@ def _group(
 ) -> tuple[list[PatientData], list[Issue]]:
     patients: dict[str, PatientData] = {}
     loose: list[Issue] = []
-    medicines: dict[str, tuple[tuple[Coding, ...], str | None]] = {}
+    medicines: _Medicines = {}
     for entry in entries:
         parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
         if parsed is None:
@@ -103,20 +102,18 @@ def _group(
     return list(patients.values()), loose
 
 
-def _note_medication(
-    resource: Any, medicines: dict[str, tuple[tuple[Coding, ...], str | None]]
-) -> None:
+_Medicines = dict[str, tuple[tuple[Coding, ...], str | None]]  # reference → (codes, name)
+
+
+def _note_medication(resource: Any, medicines: _Medicines) -> None:
     """A Medication resource, for the requests and statements that reference it."""
     if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
-        rid = resource.get("id")
+        rid, code = resource.get("id"), resource.get("code")
         if isinstance(rid, str):
-            code = resource.get("code")
             medicines[f"Medication/{rid}"] = (codings(code), concept_name(code))
 
 
-def _resolved(
-    record: MedicationRecord, medicines: dict[str, tuple[tuple[Coding, ...], str | None]]
-) -> MedicationRecord:
+def _resolved(record: MedicationRecord, medicines: _Medicines) -> MedicationRecord:
     if record.codes or record.medication not in medicines:
         return record
     codes, name = medicines[record.medication]
