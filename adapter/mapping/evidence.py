@@ -37,7 +37,7 @@ class Evidence:
         input: a full record listing names the resource."""
         when = f", {self.time.day}" if self.time else ""
         dated = " (dated)" if self.dated else ""
-        return f"{self.summary} — {self.ref.reference or 'unreferenced'}{when}{dated}"
+        return f"{self.shown or self.summary} — {self.ref.reference or 'unreferenced'}{when}{dated}"
 
     @property
     def said(self) -> str:

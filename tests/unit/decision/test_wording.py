@@ -153,14 +153,27 @@ def test_suspected_compression_heads_the_text_report_and_the_page():
     assert "Frankel/AIS C" in page[: page.index("<figure>")]
 
 
-def test_a_condition_is_named_by_its_display_on_cards_and_its_code_stays_in_the_report():
+def test_a_condition_is_named_by_its_display_on_every_surface():
     resources = default_patient()
     met = next(r for r in resources if r["id"] == "met-t12")
     met["code"]["coding"][0]["display"] = "Secondary malignant neoplasm of bone"
     _, card_text, text, _ = surfaces(decisions_for(resources))
     assert "lesion at T12 (Secondary malignant neoplasm of bone) (1 May 2024)" in card_text
     assert "(C79.51)" not in card_text
-    assert "lesion at T12 (C79.51) — Condition/met-t12, 1 May 2024" in text
+    assert (
+        "lesion at T12 (Secondary malignant neoplasm of bone) — Condition/met-t12, 1 May 2024"
+        in text
+    )
+
+
+def test_a_level_less_sins_finding_used_at_the_only_level_says_level_not_recorded():
+    resources = default_patient()
+    pain = next(r for r in resources if r["id"] == "t12-spinal-pain")
+    del pain["bodySite"]
+    _, card_text, text, page = surfaces(decisions_for(resources))
+    assert "spinal-pain: mechanical, level not recorded (30 May 2024)" in card_text
+    assert "spinal-pain: mechanical, level not recorded — Observation/t12-spinal-pain" in text
+    assert "spinal-pain: mechanical, level not recorded — Observation/t12-spinal-pain" in page
 
 
 def test_an_order_at_a_level_never_borrows_a_level_less_bilsky_as_its_own():
