@@ -73,6 +73,14 @@ def _deceased(ctx: Context, record: PatientRecord | None) -> str | None:
     return f"{record.ref.reference} died {record.deceased_time.text}"
 
 
+def _named(cond: ConditionRecord, term: Terminology) -> ConditionRecord:
+    """The Condition with a name for card text: the record's own, else our mappings' display."""
+    if cond.name or not cond.codes:
+        return cond
+    first = cond.codes[0]
+    return cond._replace(name=term.display(first.system or "", first.code, broader=True))
+
+
 def _haematological(ctx: Context, conditions: Iterable[ConditionRecord]) -> bool:
     """Whether a current Condition is a haematological malignancy (its ValueSet in mappings/)."""
     return any(
@@ -120,7 +128,8 @@ def extract_patient(
     """All score and check inputs of one patient at computation time ``now`` (contract §2)."""
     ctx = Context(term, rules, now, list(data.issues))
     deceased = _deceased(ctx, data.record)
-    staging = read_staging(ctx, data.conditions)
+    conditions = [_named(c, term) for c in data.conditions]
+    staging = read_staging(ctx, conditions)
     found, plan = _findings_and_levels(ctx, data, staging)
     levels = tuple(level_assessment(found, plan, level) for level in plan.levels)
     counts = count_inputs(found, staging)
@@ -155,5 +164,5 @@ def extract_patient(
         safety=safety,
         issues=tuple(ctx.issues),
         treatments=treatments,
-        haematological=_haematological(ctx, data.conditions),
+        haematological=_haematological(ctx, conditions),
     )

@@ -72,8 +72,13 @@ class Terminology:
     def has_code(self, system_url: str, code: str) -> bool:
         return code in self.code_systems.get(system_url, frozenset())
 
-    def display(self, system_url: str, code: str) -> str | None:
-        return self.displays.get((system_url, code))
+    def display(self, system_url: str, code: str, *, broader: bool = False) -> str | None:
+        """The code's display in the mappings; with ``broader``, else its nearest ancestor's in a
+        hierarchical code system (C34.90 → C34's)."""
+        if not broader:
+            return self.displays.get((system_url, code))
+        found = (self.displays.get((system_url, p)) for p in _prefixes(system_url, code))
+        return next((d for d in found if d), None)
 
     def in_value_set(self, value_set_id: str, system: str | None, code: str) -> bool:
         vs = self.value_sets.get(value_set_id)

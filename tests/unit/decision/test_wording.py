@@ -187,3 +187,11 @@ def test_an_order_at_a_level_never_borrows_a_level_less_bilsky_as_its_own():
     assert "Bilsky 3 (level not recorded)" in verdict.summary
     assert "Bilsky 3 at T12" not in text + page
     assert cards[-1].summary == verdict.summary
+
+
+def test_a_condition_the_record_does_not_name_takes_the_mappings_display_not_its_code():
+    _, card_text, _, _ = surfaces(decisions_for(default_patient()))
+    assert "lesion at T12 (Secondary malignant neoplasm of bone) (1 May 2024)" in card_text
+    # C34.90 itself has no display in the mappings: its category C34's is shown
+    assert "primary tumour: lung (Malignant neoplasm of bronchus and lung)" in card_text
+    assert "C79.51" not in card_text and "C34.90" not in card_text
