@@ -47,7 +47,9 @@ def _own_or_loose(found: Findings, code: str, level: str) -> tuple[Chosen[Enum |
     loose = choose_latest([f for f in items if f.levels is None], code)
     if loose is None:
         return None, False
-    marked = tuple(replace(ev, shown=f"{ev.summary}, level not recorded") for ev in loose.evidence)
+    marked = tuple(
+        replace(ev, shown=f"{ev.shown or ev.summary}, level not recorded") for ev in loose.evidence
+    )
     return Chosen(loose.values, marked, loose.conflict), False
 
 

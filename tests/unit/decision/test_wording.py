@@ -171,9 +171,10 @@ def test_a_level_less_sins_finding_used_at_the_only_level_says_level_not_recorde
     pain = next(r for r in resources if r["id"] == "t12-spinal-pain")
     del pain["bodySite"]
     _, card_text, text, page = surfaces(decisions_for(resources))
-    assert "spinal-pain: mechanical, level not recorded (30 May 2024)" in card_text
-    assert "spinal-pain: mechanical, level not recorded — Observation/t12-spinal-pain" in text
-    assert "spinal-pain: mechanical, level not recorded — Observation/t12-spinal-pain" in page
+    shown = "Spinal pain character: Mechanical pain, level not recorded"
+    assert f"{shown} (30 May 2024)" in card_text
+    assert f"{shown} — Observation/t12-spinal-pain" in text
+    assert f"{shown} — Observation/t12-spinal-pain" in page
 
 
 def test_an_order_at_a_level_never_borrows_a_level_less_bilsky_as_its_own():
@@ -189,9 +190,11 @@ def test_an_order_at_a_level_never_borrows_a_level_less_bilsky_as_its_own():
     assert cards[-1].summary == verdict.summary
 
 
-def test_a_condition_the_record_does_not_name_takes_the_mappings_display_not_its_code():
+def test_findings_and_conditions_the_record_does_not_name_take_the_mappings_displays():
     _, card_text, _, _ = surfaces(decisions_for(default_patient()))
     assert "lesion at T12 (Secondary malignant neoplasm of bone) (1 May 2024)" in card_text
     # C34.90 itself has no display in the mappings: its category C34's is shown
     assert "primary tumour: lung (Malignant neoplasm of bronchus and lung)" in card_text
     assert "C79.51" not in card_text and "C34.90" not in card_text
+    assert "Vertebral body collapse: Less than 50% collapse (30 May 2024)" in card_text
+    assert "vertebral-body-collapse" not in card_text and "lt-50" not in card_text
