@@ -115,8 +115,9 @@ def codings(concept: Any) -> tuple[Coding, ...]:
     """The codings of a CodeableConcept that have a code."""
     if not isinstance(concept, dict):
         return ()
+    listed = concept.get("coding")
     out = []
-    for coding in concept.get("coding") or ():
+    for coding in listed if isinstance(listed, list) else ():
         if isinstance(coding, dict):
             code = coding.get("code")
             if isinstance(code, str):
