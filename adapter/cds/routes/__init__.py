@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from adapter.cds.routes import discovery, docs, feedback, services
+from adapter.cds.routes import discovery, docs, feedback, health, services
 
-__all__ = ["discovery", "docs", "feedback", "services"]
+__all__ = ["discovery", "docs", "feedback", "health", "services"]
