@@ -144,8 +144,8 @@ async def sync_patient(
         write = _Write(client, result, first_look=stored)
         written = await with_retries(write, policy, on_retry=on_retry)
     except FhirServerError as exc:
-        if exc.diagnostics:
-            log.warning("Patient/%s: %s (server said: %s)", patient, exc, exc.diagnostics)
+        if exc.diagnostics:  # the server's own text: for debugging only (contract §8)
+            log.debug("Patient/%s: %s (server said: %s)", patient, exc, exc.diagnostics)
         return Outcome(patient, "failed", str(exc))
     status: Status = "written" if write.found_work else "unchanged"
     return Outcome(patient, status, None, written, len(result.issues))
