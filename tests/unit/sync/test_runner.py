@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 from pathlib import Path
 
 import httpx
@@ -192,7 +193,10 @@ def test_the_server_error_text_is_kept_out_of_the_reason(caplog, where):
     respx.route(url__regex=rf"{BASE}/.*").mock(return_value=answer)
     summary = run(["p1"])
     assert "hunter2" not in summary.outcomes[0].reason and "400" in summary.outcomes[0].reason
-    assert "hunter2" in caplog.text  # for the operator's log
+    assert "hunter2" not in caplog.text  # nor in the log at the default level (contract §8)
+    with caplog.at_level(logging.DEBUG, logger="spinemets"):
+        run(["p1"])
+    assert "hunter2" in caplog.text  # only when an operator asks for debugging
 
 
 @respx.mock
