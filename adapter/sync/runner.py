@@ -147,6 +147,10 @@ async def sync_patient(
         if exc.diagnostics:  # the server's own text: for debugging only (contract §8)
             log.debug("Patient/%s: %s (server said: %s)", patient, exc, exc.diagnostics)
         return Outcome(patient, "failed", str(exc))
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        # What the server holds has a shape nothing expected: this patient fails, the run goes on.
+        log.error("Patient/%s: internal error (%s)", patient, type(exc).__name__)
+        return Outcome(patient, "failed", f"internal error ({type(exc).__name__})")
     status: Status = "written" if write.found_work else "unchanged"
     return Outcome(patient, status, None, written, len(result.issues))
 

@@ -226,3 +226,23 @@ def test_an_id_outside_the_fhir_grammar_fails_that_patient_only_and_is_never_sen
     sent = [str(c.request.url) for c in respx.calls]
     assert not any("/.." in url or "a/b" in url for url in sent)
     assert len(fhir.transactions) == 1
+
+
+@respx.mock
+def test_a_patient_that_breaks_the_reader_fails_alone_and_the_run_goes_on(monkeypatch):
+    import adapter.sync.runner as runner_module
+
+    FakeFhir(respx.mock, seed_resources("seed-03") + seed_resources("seed-05"))
+    real = runner_module.score_patient
+
+    def fragile(records, *args, **kwargs):
+        if records.patient == "seed-03":
+            raise TypeError("a record of an unexpected shape")
+        return real(records, *args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "score_patient", fragile)
+    summary = run(["seed-03", "seed-05"])
+    by_patient = {o.patient: o for o in summary.outcomes}
+    assert by_patient["seed-03"].status == "failed"
+    assert by_patient["seed-03"].reason == "internal error (TypeError)"
+    assert by_patient["seed-05"].status == "written"
