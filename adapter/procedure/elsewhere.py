@@ -14,34 +14,18 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from adapter.fhir.read.orders import OrderRecord
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.compression import Grade, compression_grades, concern
 from adapter.mapping.findings import WholeSpine
 from adapter.mapping.rules import Rules
-from adapter.mapping.sites import resolve_site
-from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.procedure.criteria import Criterion, Judge
 
-__all__ = ["decompressing_levels", "elsewhere_criterion"]
+__all__ = ["elsewhere_criterion"]
 
 _JUDGE = Judge(8, "No untreated cord compression elsewhere")
 _FIRST = "assess for decompression and radiotherapy first"
 _RECORD = "record the Bilsky grade at each level, or a whole-spine MRI verdict (whole-spine-escc)"
-
-
-def decompressing_levels(records: Sequence[OrderRecord], term: Terminology) -> frozenset[str]:
-    """The levels a draft or active decompression order in the same request names."""
-    levels: set[str] = set()
-    for record in records:
-        if record.status not in ("draft", "active"):
-            continue
-        if any(term.in_value_set("spinal-decompression-procedure", c.system, c.code)
-               for c in record.codes):  # fmt: skip
-            sites = [resolve_site(concept, term) for concept in record.body_sites]
-            levels |= {s.level for s in sites if s.level is not None}
-    return frozenset(levels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,7 @@ from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.procedure.check import check_order
-from adapter.procedure.elsewhere import decompressing_levels
-from adapter.procedure.orders import procedure_orders
+from adapter.procedure.orders import decompressed_levels, procedure_orders
 from tests.support.records import (
     NOW,
     condition,
@@ -172,7 +171,7 @@ def test_compression_at_an_instrumented_level_is_compression_elsewhere():
 def test_a_level_the_same_request_decompresses_is_info_not_critical():
     done = order("done", "63003", "T6", status="completed")  # not part of this request's plan
     records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8"), done))
-    levels = decompressing_levels(records, default_terminology())
+    levels = decompressed_levels(records, default_terminology())
     assert levels == {"T8"}
     result = _result(with_t8(bilsky("b8", "bilsky-3", "T8")))
     (vertebroplasty,) = procedure_orders(records, None, "order-sign", default_terminology())
