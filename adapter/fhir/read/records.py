@@ -120,8 +120,9 @@ def codings(concept: Any) -> tuple[Coding, ...]:
     """The codings of a CodeableConcept that have a code."""
     if not isinstance(concept, dict):
         return ()
+    found = concept.get("coding")
     out = []
-    for coding in concept.get("coding") or ():
+    for coding in found if isinstance(found, list) else ():  # wrong JSON types: no coding
         if isinstance(coding, dict):
             code = coding.get("code")
             if isinstance(code, str):

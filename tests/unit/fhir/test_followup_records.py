@@ -69,3 +69,10 @@ def test_a_clinical_time_reads_as_a_day_clinicians_use():
         "2026-12": "Dec 2026",
         "2026": "2026",
     }
+
+
+def test_a_coding_of_the_wrong_json_type_is_read_as_no_coding():
+    from adapter.fhir.read.records import codings
+
+    assert codings({"coding": 5}) == ()
+    assert codings({"coding": {"system": "s", "code": "c"}}) == ()  # an object, not a list
