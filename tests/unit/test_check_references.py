@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "check-references"
 S = "\N{SECTION SIGN}"  # spelt out, so that this file's own text holds no reference
+D = "docs"  # likewise for the pages
 
 CONTRACT = """# Interface
 
@@ -74,10 +75,10 @@ GOOD = {
         f'"""Inputs (contract {S}2), time (contract {S}2.1), the card (contract.md {S}4.2)."""\n'
         f"X = 1  # surfaces ({S}4 v3), codes ({S}1); JWT claims (RFC 7519 {S}4.1.5)\n"
         f"# another document's numbering is its own: notes.md {S}9, `other.md` {S}7\n"
-        "# see docs/guide.md#score-cards-patient-view and docs/guide.md#errors-1\n"
+        f"# see {D}/guide.md#score-cards-patient-view and {D}/guide.md#errors-1\n"
     ),
     "README.md": (
-        "[cards](docs/guide.md#score-cards-patient-view), [guide](docs/guide.md), "
+        f"[cards]({D}/guide.md#score-cards-patient-view), [guide](docs/guide.md), "
         "[site](https://example.org/x.md#nope), [top](#readme)\n"
         '<a id="readme"></a>\n'
         "```\n[inside a fence](missing.md)\n```\n"
@@ -100,7 +101,7 @@ def test_each_broken_reference_is_one_line_with_path_and_line(tmp_path):
             "X = 1\n"
             f"# moved: contract {S}9, and (contract {S}2.4)\n"
             f"Y = 2  # ({S}3 v3) is not on the page; {S}4.2 is\n"
-            "# docs/guide.md#no-such-heading, docs/gone.md#errors\n"
+            f"# {D}/guide.md#no-such-heading, {D}/gone.md#errors\n"
         ),
         "docs/README.md": (
             "[a](guide.md#errors), [b](guide.md#inside-a-fence), [c](absent.md), [d](#nowhere)\n"
@@ -112,8 +113,8 @@ def test_each_broken_reference_is_one_line_with_path_and_line(tmp_path):
         f"adapter/b.py:2: {S}9",
         f"adapter/b.py:2: {S}2.4",
         f"adapter/b.py:3: {S}3",
-        "adapter/b.py:4: docs/guide.md#no-such-heading",
-        "adapter/b.py:4: docs/gone.md#errors",
+        f"adapter/b.py:4: {D}/guide.md#no-such-heading",
+        f"adapter/b.py:4: {D}/gone.md#errors",
         "docs/README.md:1: guide.md#inside-a-fence",
         "docs/README.md:1: absent.md",
         "docs/README.md:1: #nowhere",
