@@ -75,6 +75,7 @@ GOOD = {
         f'"""Inputs (contract {S}2), time (contract {S}2.1), the card (contract.md {S}4.2)."""\n'
         f"X = 1  # surfaces ({S}4 v3), codes ({S}1); JWT claims (RFC 7519 {S}4.1.5)\n"
         f"# another document's numbering is its own: notes.md {S}9, `other.md` {S}7\n"
+        f"# and a standard's: SMART App Launch 2.2 {S}9.1, CDS Hooks 2.0 {S}Prefetch\n"
         f"# see {D}/guide.md#score-cards-patient-view and {D}/guide.md#errors-1\n"
     ),
     "README.md": (
@@ -100,7 +101,7 @@ def test_each_broken_reference_is_one_line_with_path_and_line(tmp_path):
         "adapter/b.py": (
             "X = 1\n"
             f"# moved: contract {S}9, and (contract {S}2.4)\n"
-            f"Y = 2  # ({S}3 v3) is not on the page; {S}4.2 is\n"
+            f"Y = 2  # ({S}3 v3) is not on the page; {S}4.2 is; nor `{D}/contract.md` {S}7\n"
             f"# {D}/guide.md#no-such-heading, {D}/gone.md#errors\n"
         ),
         "docs/README.md": (
@@ -113,6 +114,7 @@ def test_each_broken_reference_is_one_line_with_path_and_line(tmp_path):
         f"adapter/b.py:2: {S}9",
         f"adapter/b.py:2: {S}2.4",
         f"adapter/b.py:3: {S}3",
+        f"adapter/b.py:3: {S}7",
         f"adapter/b.py:4: {D}/guide.md#no-such-heading",
         f"adapter/b.py:4: {D}/gone.md#errors",
         "docs/README.md:1: guide.md#inside-a-fence",
