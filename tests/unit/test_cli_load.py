@@ -35,7 +35,9 @@ def test_ndjson_is_read_and_a_resource_without_id_is_refused(tmp_path, respx_moc
     good.write_text(
         '{"resourceType": "Patient", "id": "a"}\n\n{"resourceType": "Patient", "id": "b"}\n'
     )
-    respx_mock.post(f"{FHIR}/").mock(return_value=httpx.Response(200, json={"resourceType": "Bundle"}))
+    respx_mock.post(f"{FHIR}/").mock(
+        return_value=httpx.Response(200, json={"resourceType": "Bundle"})
+    )
     assert cli.main(["load", str(good), "--fhir-server", FHIR]) == 0
     capsys.readouterr()
     bad = tmp_path / "bad.ndjson"
