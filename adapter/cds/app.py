@@ -73,6 +73,9 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    # A trailing slash is answered 404, not redirected: the redirect's Location would be built
+    # from the Host header, which the caller chooses.
+    app.router.redirect_slashes = False
     install_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

@@ -114,6 +114,19 @@ def _io_error(exc: OSError) -> SpinemetsError:
     return InputError(f"cannot read the input ({reason}{where})")
 
 
+def _standard_streams() -> None:
+    """A closed standard stream becomes /dev/null: output goes nowhere, quietly, and no file the
+    command opens later can take the descriptor and receive what was meant for the terminal."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        if getattr(sys, name) is not None:
+            continue
+        null = os.open(os.devnull, os.O_RDWR)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+        setattr(sys, name, open(fd, mode, closefd=False))  # noqa: SIM115 - for the process
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``spinemets`` console script. Whatever a command creates, a library's
     files too (Dask's scratch space), is private: umask 077 while it runs."""
@@ -125,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    _standard_streams()
     args = _parser().parse_args(argv)
     try:
         status = _dispatch(args)
