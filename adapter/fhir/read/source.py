@@ -20,6 +20,7 @@ import orjson
 from adapter.errors import InputError
 from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.lines import bounded_lines, sniff, spool_input, too_long
 from adapter.fhir.read.orders import OrderRecord
 from adapter.fhir.read.parse import parse_resource
 from adapter.fhir.read.records import (
@@ -171,35 +172,13 @@ class _BadLine:
     number: int
 
 
-def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
-    """Numbered lines, each at most ``limit`` bytes; None for a longer one (never held whole)."""
-    number = 0
-    while True:
-        line = stream.readline(limit + 1)
-        if not line:
-            return
-        if len(line) > limit and not line.endswith(b"\n"):
-            rest = line
-            while rest and not rest.endswith(b"\n"):  # skipped, a limit's worth at a time
-                rest = stream.readline(limit)
-            yield number, None
-        else:
-            yield number, line
-        number += 1
-
-
-def _too_long(number: int, limit: int) -> Issue:
-    message = f"NDJSON line {number + 1} is longer than {limit} bytes (SPINEMETS_MAX_LINE_BYTES)"
-    return Issue("error", "structure", message + "; ignored.")
-
-
 def _ndjson_patients(
     stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None
 ) -> Iterator[PatientData]:
     limit = input_limits().max_line_bytes
     last_line: dict[str, int] = {}
     resources = 0
-    for number, line in _lines(stream, limit):
+    for number, line in bounded_lines(stream, limit):
         if line is not None and line.strip():
             resource = _load_line(line, number)
             if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
@@ -211,9 +190,9 @@ def _ndjson_patients(
         raise InputError("the input holds no FHIR resource (no line has a resourceType)")
     stream.seek(0)
     pending: dict[str, PatientData] = {}
-    for number, line in _lines(stream, limit):
+    for number, line in bounded_lines(stream, limit):
         if line is None:
-            loose.append(_too_long(number, limit))
+            loose.append(too_long(number, limit))
             continue
         if not line.strip():
             continue
@@ -247,32 +226,6 @@ def _ndjson_patients(
     yield from pending.values()
 
 
-def _sniff(stream: IO[bytes]) -> str:
-    """'json' for one JSON document (a Bundle or a resource), 'ndjson' for one resource a line."""
-    start = stream.read(64 * 1024).lstrip()
-    stream.seek(0)
-    if not start:
-        raise InputError("the input is empty")
-    if not start.startswith(b"{"):  # /dev/zero, a binary file: refused without reading on
-        raise InputError("the input is not JSON: expected a FHIR Bundle or NDJSON of resources")
-    limit = input_limits().max_line_bytes
-    first = b""
-    for number, line in _lines(stream, limit):
-        if line is None:
-            raise InputError(
-                f"line {number + 1} is longer than {limit} bytes (SPINEMETS_MAX_LINE_BYTES)"
-            )
-        if line.strip():
-            first = line
-            break
-    stream.seek(0)
-    try:
-        orjson.loads(first)
-    except orjson.JSONDecodeError:
-        return "json"  # a pretty-printed document spans lines
-    return "ndjson"
-
-
 def patients_from_resources(
     resources: Iterable[Any], loose: list[Issue], wanted: ObservationFilter | None = None
 ) -> list[PatientData]:
@@ -298,7 +251,7 @@ def read_resources(
     stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None = None
 ) -> Iterator[PatientData]:
     """Patients from a seekable byte stream holding a Bundle, a resource or NDJSON."""
-    if _sniff(stream) == "ndjson":
+    if sniff(stream, input_limits().max_line_bytes) == "ndjson":
         yield from _ndjson_patients(stream, loose, wanted)
         return
     try:
@@ -316,26 +269,6 @@ def read_resources(
     yield from patients
 
 
-def _spool(source: IO[bytes], spool: IO[bytes], limit: int) -> None:
-    """Copy standard input, refusing at once what cannot be JSON or has a line over ``limit``
-    (an endless stream such as /dev/zero would otherwise fill the disk first)."""
-    started = False
-    run = 0  # bytes since the last newline
-    while chunk := source.read(1024 * 1024):
-        if not started:
-            text = chunk.lstrip()
-            if text and not text.startswith(b"{"):
-                raise InputError(
-                    "the input is not JSON: expected a FHIR Bundle or NDJSON of resources"
-                )
-            started = bool(text)
-        newline = chunk.rfind(b"\n")
-        run = run + len(chunk) if newline < 0 else len(chunk) - newline - 1
-        if run > limit:
-            raise InputError(f"a line is longer than {limit} bytes (SPINEMETS_MAX_LINE_BYTES)")
-        spool.write(chunk)
-
-
 def read_input(
     path: str, loose: list[Issue], wanted: ObservationFilter | None = None
 ) -> Iterator[PatientData]:
@@ -344,7 +277,7 @@ def read_input(
         if sys.stdin is None:
             raise InputError("standard input is closed")
         with tempfile.TemporaryFile() as spool:
-            _spool(sys.stdin.buffer, spool, input_limits().max_line_bytes)
+            spool_input(sys.stdin.buffer, spool, input_limits().max_line_bytes)
             spool.seek(0)
             yield from read_resources(spool, loose, wanted)
         return
