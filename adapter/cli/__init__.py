@@ -8,6 +8,7 @@ could not be written; 2 unusable input, arguments or configuration), never a tra
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -127,6 +128,30 @@ def _standard_streams() -> None:
         setattr(sys, name, open(fd, mode, closefd=False))  # noqa: SIM115 - for the process
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.setStream(sys.stderr)
+        super().emit(record)
+
+
+def _logging() -> None:
+    """Warnings and errors as JSON lines on stderr, redacted (adapter.cds.logs); the HTTP
+    client's request lines, which carry full URLs, never. ``serve`` sets its own."""
+    root = logging.getLogger()
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if root.handlers:
+        return  # configured by the caller (a test, an embedding program)
+    from adapter.cds.logs import JsonFormatter
+
+    handler = _Stderr()
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``spinemets`` console script. Whatever a command creates, a library's
     files too (Dask's scratch space), is private: umask 077 while it runs."""
@@ -139,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     _standard_streams()
+    _logging()
     args = _parser().parse_args(argv)
     try:
         status = _dispatch(args)

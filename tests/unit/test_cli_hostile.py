@@ -126,3 +126,16 @@ def test_a_closed_standard_input_exits_2_with_one_line():
                          preexec_fn=lambda: __import__("os").close(0))  # fmt: skip
     assert run.returncode == 2
     assert "unusable input" in _one_line(run)
+
+
+def test_command_logs_are_json_lines_without_secrets():
+    program = (
+        "import logging; from adapter.cli import _logging; _logging(); "
+        "logging.getLogger('httpx').info('HTTP Request: GET https://u:hunter2@h/r4/Patient/1'); "
+        "logging.getLogger('spinemets.sync').warning('read https://u:hunter2@h/r4/Condition?patient=1')"
+    )
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, check=True)
+    lines = run.stderr.decode().splitlines()
+    assert len(lines) == 1  # the HTTP client's request line stays below the level
+    entry = json.loads(lines[0])
+    assert entry["level"] == "warning" and entry["message"] == "read https://***@h/r4/Condition?…"
