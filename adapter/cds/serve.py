@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import logging.config
 import os
 import socket
 import ssl
@@ -24,6 +23,7 @@ import uvicorn
 from adapter.cds.audit import CdsAudit
 from adapter.cds.feedback import FeedbackStore
 from adapter.cds.keys import read_local_keys
+from adapter.cds.logs import JsonFormatter
 from adapter.cds.protocol import HttpToolsHeadTimeout
 from adapter.cds.settings import Settings, is_loopback, load_settings
 from adapter.cds.state import open_replay_cache
@@ -129,6 +129,7 @@ def _log_config() -> dict[str, Any]:
         "handlers": {"json": handler},
         "root": {"handlers": ["json"], "level": "INFO"},
         "loggers": {
+            "spinemets": {"level": "INFO"},
             "uvicorn": {"level": "INFO"},
             "uvicorn.error": {"level": "INFO"},
             "uvicorn.access": {"level": "WARNING"},
@@ -176,9 +177,10 @@ def run(
         status, line = exit_status(exc)
         print(f"spinemets: {line}", file=sys.stderr)
         return status
-    logging.config.dictConfig(_log_config())  # from here on, JSON lines
     if warning:
-        log.warning(warning)
+        # As a JSON line like the rest; uvicorn installs the logging configuration itself.
+        record = log.makeRecord(log.name, logging.WARNING, __file__, 0, warning, (), None)
+        print(JsonFormatter().format(record), file=sys.stderr)
     # Worker processes build their settings from the environment: give them the overrides.
     for name, value in overrides.items():
         os.environ[f"SPINEMETS_{name.upper()}"] = "true" if value is True else str(value)
