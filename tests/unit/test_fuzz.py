@@ -13,6 +13,7 @@ import copy
 import json
 import logging
 import threading
+from unittest.mock import patch
 
 import httpx
 import pytest
@@ -21,8 +22,10 @@ from hypothesis import strategies as st
 
 from adapter.cds.app import create_app
 from adapter.cds.settings import Settings
+from adapter.fhir.read import shape
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.parse import parse_resource
+from adapter.fhir.read.shape import InputLimits, _well_formed
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
@@ -74,6 +77,13 @@ def mutated(draw):
 
 
 TERM = default_terminology()
+LIMITS = InputLimits()
+
+
+def _named(resource, limits):
+    """malformed() without its fast path."""
+    with patch.object(shape, "_well_formed", lambda *_: False):
+        return shape.malformed(resource, limits)
 
 
 @given(mutated())
@@ -82,6 +92,9 @@ def test_reading_and_scoring_never_raise(resources):
     for resource in resources:
         parsed = parse_resource(resource, None, {})
         assert parsed is None or isinstance(parsed, Issue) or parsed.patient
+        if isinstance(resource, dict):  # the fast check and the one that names the path agree
+            fast = _well_formed(resource, LIMITS.max_depth)
+            assert fast == (_named(resource, LIMITS) is None)
     data = patient_records(resources, "p")
     if data is not None:
         score_patient(data, TERM, now=parse_time(NOW))

@@ -114,7 +114,6 @@ _EXACT: dict[str, str] = {
 }
 
 
-@functools.cache
 def _expected(key: str) -> str | None:
     found = _EXACT.get(key)
     if found is not None:
@@ -161,8 +160,42 @@ def _bad_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT_LIMIT
 
 
+def _well_formed(resource: Mapping[str, Any], max_depth: int) -> bool:
+    """The check of :func:`malformed` without the bookkeeping of paths (most resources pass)."""
+    kinds = _KINDS
+    stack: list[tuple[Any, int]] = [(resource, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            return False
+        is_dict = type(node) is dict
+        for key, value in node.items() if is_dict else enumerate(node):
+            kind = None
+            if is_dict:
+                kind = kinds.get(key, _UNKNOWN)
+                if kind is _UNKNOWN:
+                    kind = kinds[key] = _expected(key) if isinstance(key, str) else None
+            if kind is not None and not _fits(value, kind):
+                return False
+            kind_of_value = type(value)
+            if kind_of_value is dict or kind_of_value is list:
+                stack.append((value, depth + 1))
+            elif kind_of_value is float:
+                if value - value != 0.0:  # NaN or an infinity
+                    return False
+            elif kind_of_value is int and not -_INT_LIMIT < value < _INT_LIMIT:
+                return False
+    return True
+
+
+_UNKNOWN = object()
+_KINDS: dict[Any, Any] = {}  # key → its expected JSON kind (None: any), filled as keys are met
+
+
 def malformed(resource: Mapping[str, Any], limits: InputLimits) -> str | None:
     """Why ``resource`` is malformed (the element's path and the reason), or None."""
+    if type(resource) is dict and _well_formed(resource, limits.max_depth):
+        return None
     stack: list[tuple[Any, str, int]] = [(resource, "", 1)]
     while stack:
         node, path, depth = stack.pop()
