@@ -228,6 +228,9 @@ async def test_no_password_token_or_patient_search_reaches_the_log(settings, res
             assert (await client.post(SCORES, json=body)).status_code == 412
     logged = lines.stream.getvalue()
     assert "fhir.example.org" in logged
+    # Logged on a worker loop's thread, still with the call's request id.
+    warning = next(e for e in lines.entries() if e["logger"] == "spinemets.cds.prefetch")
+    assert warning["request_id"] == HOOK_INSTANCE
     for secret in ("hunter2", "secret-token", "patient=seed-01", "user:"):
         assert secret not in logged
 
