@@ -152,6 +152,11 @@ def _logging() -> None:
     root.setLevel(logging.WARNING)
 
 
+def _internal(exc: Exception) -> SpinemetsError:
+    """A failure nothing expected (a bug, memory exhausted): exit 1, named by its type only."""
+    return SpinemetsError(f"internal error ({type(exc).__name__}); the run stopped here")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``spinemets`` console script. Whatever a command creates, a library's
     files too (Dask's scratch space), is private: umask 077 while it runs."""
@@ -177,6 +182,11 @@ def _main(argv: Sequence[str] | None) -> int:
         error = exc
     except OSError as exc:
         error = _io_error(exc)
+    except KeyboardInterrupt:
+        print("spinemets: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
+        error = _internal(exc)
     if isinstance(error, OutputError):
         _silence_stdout()
     status, line = exit_status(error)

@@ -184,6 +184,10 @@ async def _sync_patient(
         # Our own words only: the server's error text (exc.diagnostics) is never printed or
         # logged, it may hold anything (an internal URL, a password).
         return Outcome(patient, "failed", str(exc))
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        # What the server holds has a shape nothing expected: this patient fails, the run goes on.
+        log.error("Patient/%s: internal error (%s)", patient, type(exc).__name__)
+        return Outcome(patient, "failed", f"internal error ({type(exc).__name__})")
     status: Status = "written" if write.found_work else "unchanged"
     return Outcome(patient, status, None, len(written), len(result.issues), written)
 

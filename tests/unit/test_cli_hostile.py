@@ -139,3 +139,16 @@ def test_command_logs_are_json_lines_without_secrets():
     assert len(lines) == 1  # the HTTP client's request line stays below the level
     entry = json.loads(lines[0])
     assert entry["level"] == "warning" and entry["message"] == "read https://***@h/r4/Condition?…"
+
+
+def test_an_internal_error_is_one_line_and_exit_1(monkeypatch, capsys):
+    from adapter import cli
+    from adapter.cli import score
+
+    def broken(args):
+        raise MemoryError
+
+    monkeypatch.setattr(score, "run", broken)
+    assert cli.main(["score", str(SEED)]) == 1
+    err = capsys.readouterr().err
+    assert err == "spinemets: internal error (MemoryError); the run stopped here\n"
