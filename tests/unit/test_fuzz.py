@@ -29,7 +29,7 @@ from adapter.fhir.read.shape import InputLimits, _well_formed
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
-from tests.support.records import NOW, default_patient
+from tests.support.records import NOW, default_patient, draft_orders, order
 
 KEYS = st.sampled_from([
     "resourceType", "id", "code", "coding", "system", "subject", "reference", "status",
@@ -180,4 +180,38 @@ def test_the_service_never_answers_5xx(service, caplog, resources, extra):
         ))  # fmt: skip
     assert response.status_code < 500, response.text
     assert "Traceback" not in caplog.text
+    caplog.clear()
+
+
+ORDER = order("vp", "22510", "T12")
+
+
+@st.composite
+def mutated_order(draw):
+    """A vertebroplasty order at T12 with one element replaced by arbitrary JSON."""
+    resource = copy.deepcopy(ORDER)
+    path = draw(st.sampled_from([p for p in _paths(resource) if p]))
+    node = resource
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = draw(JSON)
+    return resource
+
+
+@given(mutated(), mutated_order(), st.sampled_from(["order-sign", "order-select"]))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_procedure_check_never_answers_5xx(service, caplog, resources, draft, hook):
+    body = _request(resources, {})
+    body["hook"] = hook
+    body["context"]["draftOrders"] = draft_orders(draft)
+    if hook == "order-select":
+        body["context"]["selections"] = ["ServiceRequest/vp"]
+    body["prefetch"] |= {"medicationRequests": None, "medicationStatements": None}
+    path = "/cds-services/spinemets-procedure-check" + ("-select" if hook == "order-select" else "")
+    with caplog.at_level(logging.INFO):
+        response = service.run(service.client.post(
+            path, content=json.dumps(body).encode(), headers={"content-type": "application/json"},
+        ))  # fmt: skip
+    assert response.status_code < 500, response.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     caplog.clear()
