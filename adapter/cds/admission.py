@@ -103,8 +103,9 @@ class Observed:
             await self.app(scope, receive, observed)
         except ClientDisconnect:
             self.metrics.hangups.inc()
-            log.info("the client hung up before its request was read")
             status = status or 499  # nginx's word for it; nothing is sent
+            if not self.access_log:  # else the access line below is the one line it costs
+                log.info("the client hung up before its request was read")
         except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
             log.error("internal error: %s", type(exc).__name__)
             if status == 0:
@@ -117,4 +118,7 @@ class Observed:
         if self.access_log:
             fields = {"method": scope["method"], "path": path, "status": status,
                       "ms": round(seconds * 1000, 1)}  # fmt: skip
-            access.info("%s %s %d", scope["method"], path, status, extra={"fields": fields})
+            hung_up = " (the client hung up)" if status == 499 else ""
+            access.info(
+                "%s %s %d%s", scope["method"], path, status, hung_up, extra={"fields": fields}
+            )

@@ -141,28 +141,39 @@ async def test_each_log_line_is_one_json_object_with_the_hook_instance(client):
     assert access[0]["service"] == "spinemets-scores"
 
 
+_SCOPE = {
+    "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+    "scheme": "http", "path": SCORES, "raw_path": SCORES.encode(), "query_string": b"",
+    "root_path": "", "headers": [(b"content-type", b"application/json"), (b"host", b"test")],
+    "client": ("127.0.0.1", 1), "server": ("test", 80),
+}  # fmt: skip
+
+
+async def _disconnected():
+    return {"type": "http.disconnect"}
+
+
+async def _discard(message):
+    pass
+
+
 async def test_a_client_that_hangs_up_costs_one_line(client):
-    app = client.app
-    sent: list[dict] = []
-
-    async def receive():
-        return {"type": "http.disconnect"}
-
-    async def send(message):
-        sent.append(message)
-
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-        "scheme": "http", "path": SCORES, "raw_path": SCORES.encode(), "query_string": b"",
-        "root_path": "", "headers": [(b"content-type", b"application/json"),
-                                     (b"host", b"test")],
-        "client": ("127.0.0.1", 1), "server": ("test", 80), "state": {},
-    }  # fmt: skip
     with _Lines() as lines:
-        await app(scope, receive, send)
-    entries = [e for e in lines.entries() if e["logger"] != "spinemets.access"]
-    assert [e["message"] for e in entries] == ["the client hung up before its request was read"]
+        await client.app({**_SCOPE, "state": {}}, _disconnected, _discard)
+    assert [e["message"] for e in lines.entries()] == [
+        "POST /cds-services/spinemets-scores 499 (the client hung up)"
+    ]
     assert "spinemets_client_hangups_total 1.0" in (await client.get("/metrics")).text
+
+
+async def test_without_access_lines_a_hang_up_still_costs_one_line(settings):
+    quiet = settings.model_copy(update={"access_log": False})
+    async with client_for(quiet) as client:
+        with _Lines() as lines:
+            await client.app({**_SCOPE, "state": {}}, _disconnected, _discard)
+    assert [e["message"] for e in lines.entries()] == [
+        "the client hung up before its request was read"
+    ]
 
 
 async def test_an_internal_error_is_a_500_outcome_and_one_line(client, monkeypatch):
