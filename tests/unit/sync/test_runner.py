@@ -271,3 +271,22 @@ def test_a_patient_that_breaks_the_reader_fails_alone_and_the_run_goes_on(monkey
     assert by_patient["seed-03"].status == "failed"
     assert by_patient["seed-03"].reason == "internal error (TypeError)"
     assert by_patient["seed-05"].status == "written"
+
+
+@respx.mock
+def test_a_malformed_resource_on_the_server_is_an_issue_and_the_patient_is_still_written():
+    broken = {"resourceType": "Observation", "id": "broken", "status": "final",
+              "subject": {"reference": "Patient/seed-03"}, "code": {"coding": 5},
+              "valueInteger": "80"}  # fmt: skip
+    FakeFhir(respx.mock, [*seed_resources("seed-03"), broken])
+    summary = run(["seed-03"])
+    (outcome,) = summary.outcomes
+    assert outcome.status == "written"
+    clean = run_fresh(["seed-03"])
+    assert outcome.issues == clean.outcomes[0].issues + 1
+
+
+def run_fresh(patients):
+    with respx.mock:
+        FakeFhir(respx.mock, seed_resources("seed-03"))
+        return run(patients)
