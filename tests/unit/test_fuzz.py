@@ -47,7 +47,17 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
     max_leaves=12,
 )
-RESOURCES = default_patient()
+# The default patient with a completed vertebroplasty at T12 and its admission: the follow-up.
+RESOURCES = default_patient(extra=(
+    {"resourceType": "Procedure", "id": "vp-done", "status": "completed",
+     "subject": {"reference": "Patient/p"}, "performedDateTime": "2024-05-20",
+     "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "22510"}]},
+     "bodySite": [{"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/vertebra",
+                               "code": "T12"}]}]},
+    {"resourceType": "Encounter", "id": "stay", "status": "finished",
+     "subject": {"reference": "Patient/p"},
+     "period": {"start": "2024-05-20", "end": "2024-05-22"}},
+))  # fmt: skip
 
 
 def _paths(node, prefix=()):
