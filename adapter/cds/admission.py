@@ -46,31 +46,66 @@ def service_label(path: str, services: Collection[str]) -> str:
     return "other"
 
 
+class _Shed(Exception):
+    """Raised from ``receive`` when a body completes with the limit already in flight."""
+
+
 class Admission:
-    """At most ``limit`` CDS calls, and ``limit`` other requests, in flight; beyond that, 503."""
+    """At most ``limit`` CDS calls, and ``limit`` other requests, in flight; beyond that, 503.
+
+    A request with a body is admitted when its body has arrived, not when it begins: a client
+    that trickles its body (bounded by ``SPINEMETS_BODY_TIMEOUT``) holds a connection, never a
+    place among the calls being worked on.
+    """
 
     def __init__(self, app: ASGIApp, *, limit: int, metrics: Metrics) -> None:
         self.app, self.limit, self.metrics = app, limit, metrics
         self.in_flight = {"cds": 0, "other": 0}
+
+    def _admit(self, kind: str) -> bool:
+        if self.in_flight[kind] >= self.limit:
+            self.metrics.shed.inc()
+            return False
+        self.in_flight[kind] += 1
+        self.metrics.in_flight.inc()
+        return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNSHED:
             await self.app(scope, receive, send)
             return
         kind = "cds" if scope["path"].startswith("/cds-services") else "other"
-        if self.in_flight[kind] >= self.limit:
-            self.metrics.shed.inc()
-            response = outcome(503, "throttled", "too many calls in flight: retry shortly")
-            response.headers["Retry-After"] = RETRY_AFTER
-            await response(scope, receive, send)
-            return
-        self.in_flight[kind] += 1
-        self.metrics.in_flight.inc()
+        admitted = False
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            if not self._admit(kind):
+                await _shed_response(scope, receive, send)
+                return
+            admitted = True
+
+        async def admitting() -> Message:
+            nonlocal admitted
+            message = await receive()
+            complete = message["type"] == "http.request" and not message.get("more_body")
+            if complete and not admitted:
+                if not self._admit(kind):
+                    raise _Shed
+                admitted = True
+            return message
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, admitting, send)
+        except _Shed:
+            await _shed_response(scope, receive, send)
         finally:
-            self.in_flight[kind] -= 1
-            self.metrics.in_flight.dec()
+            if admitted:
+                self.in_flight[kind] -= 1
+                self.metrics.in_flight.dec()
+
+
+async def _shed_response(scope: Scope, receive: Receive, send: Send) -> None:
+    response = outcome(503, "throttled", "too many calls in flight: retry shortly")
+    response.headers["Retry-After"] = RETRY_AFTER
+    await response(scope, receive, send)
 
 
 class Observed:

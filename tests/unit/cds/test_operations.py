@@ -254,3 +254,22 @@ def test_redaction():
     assert redact("sent Bearer abc.def.ghi") == "sent Bearer ***"
     assert redact("searched Observation?patient=7&_count=200") == "searched Observation?…"
     assert redact('{"access_token": "abc"}') == '{"access_token": "***"}'
+
+
+async def test_a_body_still_arriving_holds_no_place_in_flight(settings):
+    finish = asyncio.Event()
+    raw = json.dumps(patient_view()).encode()
+
+    async def trickle():
+        yield raw[:10]
+        await finish.wait()
+        yield raw[10:]
+
+    async with client_for(settings.model_copy(update={"max_in_flight": 1})) as client:
+        slow = asyncio.create_task(client.post(SCORES, content=trickle(), headers={
+            "content-type": "application/json", "content-length": str(len(raw))}))  # fmt: skip
+        await asyncio.sleep(0.1)
+        assert _in_flight(client) == 0
+        assert (await client.post(SCORES, json=patient_view())).status_code == 200
+        finish.set()
+        assert (await slow).status_code == 200
