@@ -59,7 +59,14 @@ def test_the_log_configuration_writes_json_and_keeps_full_urls_out(monkeypatch):
     finally:
         root.handlers, _ = saved
         root.setLevel(saved[1])
-        for name in ("httpx", "httpcore", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        for name in (
+            "spinemets",
+            "httpx",
+            "httpcore",
+            "uvicorn",
+            "uvicorn.error",
+            "uvicorn.access",
+        ):
             logging.getLogger(name).setLevel(logging.NOTSET)
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1  # the HTTP client's and uvicorn's access lines are below the level
