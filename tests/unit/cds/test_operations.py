@@ -119,12 +119,14 @@ class _Lines:
         for name in ("spinemets", "httpx"):
             logger = logging.getLogger(name)
             logger.addHandler(self.handler)
+        self.level = logging.getLogger("spinemets").level
         logging.getLogger("spinemets").setLevel(logging.INFO)
         return self
 
     def __exit__(self, *exc) -> None:
         for name in ("spinemets", "httpx"):
             logging.getLogger(name).removeHandler(self.handler)
+        logging.getLogger("spinemets").setLevel(self.level)
 
     def entries(self) -> list[dict]:
         return [json.loads(line) for line in self.stream.getvalue().splitlines()]
