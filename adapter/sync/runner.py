@@ -12,6 +12,7 @@ no repeat can fix them (``sync --repair-duplicates`` does).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -26,6 +27,8 @@ from adapter.pipeline import PatientResult, Scoring, patient_records, score_pati
 from adapter.sync.outputs import read_stored
 from adapter.sync.reader import patient_snapshot, stored_outputs
 from adapter.sync.retry import RetryPolicy, with_retries
+
+log = logging.getLogger("spinemets.sync")
 
 __all__ = ["Audit", "Outcome", "Summary", "sync_patient", "sync_patients"]
 
