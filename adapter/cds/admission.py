@@ -1,9 +1,10 @@
 """Admission control and the record of every request: ASGI middleware, outermost in the app.
 
 :class:`Admission` lets at most ``limit`` calls be in flight in this worker and answers the next
-one at once with 503 and ``Retry-After`` (a queue would only make everyone wait); CDS calls and
-everything else (notifications, docs) have separate counts, so a notification storm never takes
-the CDS calls' capacity. Health and metrics are never shed.
+one at once with 503 and ``Retry-After`` (a queue would only make everyone wait); interactive
+calls (CDS, and the SDC ``$populate``/``$extract`` a form calls) and everything else
+(notifications, docs) have separate counts, so a notification storm never takes the interactive
+calls' capacity. Health and metrics are never shed.
 
 :class:`Observed` opens each request's log context, counts it in the metrics, writes one access
 line, and turns what escapes the app into one line: a client that hung up is logged once, an
@@ -23,12 +24,14 @@ from adapter.cds.logs import new_request
 from adapter.cds.metrics import Metrics
 from adapter.cds.responses import outcome
 
-__all__ = ["UNSHED", "Admission", "Observed", "service_label"]
+__all__ = ["UNSHED", "Admission", "Observed", "interactive", "service_label"]
 
 log = logging.getLogger("spinemets.cds")
 access = logging.getLogger("spinemets.access")
 UNSHED = frozenset({"/healthz", "/readyz", "/metrics"})
 RETRY_AFTER = "1"  # seconds: a shed call is worth retrying almost at once
+_SDC = "/fhir/"  # the SDC operations (adapter.cds.routes.questionnaire); not /fhir-notify
+_SDC_LABELS = {"$populate": "populate", "$extract": "extract"}
 
 
 def service_label(path: str, services: Collection[str]) -> str:
@@ -43,7 +46,14 @@ def service_label(path: str, services: Collection[str]) -> str:
         return "unknown"
     if path.startswith("/fhir-notify"):
         return "notification"
+    if path.startswith(_SDC):
+        return _SDC_LABELS.get(path.rpartition("/")[2], "unknown")
     return "other"
+
+
+def interactive(path: str) -> bool:
+    """A call a clinician waits for: a CDS call, or an SDC $populate/$extract of a form."""
+    return path.startswith(("/cds-services", _SDC))
 
 
 class _Shed(Exception):
@@ -74,7 +84,7 @@ class Admission:
         if scope["type"] != "http" or scope["path"] in UNSHED:
             await self.app(scope, receive, send)
             return
-        kind = "cds" if scope["path"].startswith("/cds-services") else "other"
+        kind = "cds" if interactive(scope["path"]) else "other"
         admitted = False
         if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             if not self._admit(kind):

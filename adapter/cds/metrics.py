@@ -52,13 +52,13 @@ class Metrics:
         self.registry = registry = CollectorRegistry(auto_describe=True)
         self.calls = Counter(
             "spinemets_cds_calls",
-            "CDS Hooks calls answered, by service and HTTP status",
+            "CDS Hooks and SDC calls answered, by service and HTTP status",
             ["service", "status"],
             registry=registry,
         )
         self.latency = Histogram(
             "spinemets_cds_call_seconds",
-            "Time to answer a CDS Hooks call, by service",
+            "Time to answer a CDS Hooks or SDC call, by service",
             ["service"],
             buckets=_BUCKETS,
             registry=registry,

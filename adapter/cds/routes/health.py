@@ -1,10 +1,10 @@
 """``GET /healthz``, ``GET /readyz``, ``GET /metrics``: for the load balancer and the monitoring.
 
 ``/healthz`` says the process answers. ``/readyz`` says whether it can serve: its stores usable
-(the feedback database, a Redis replay cache), its keys loaded, its worker loops and the workers
-of every mounted feature alive; 503 otherwise, naming what is not. It looks at local state only
-(never a CDS client's FHIR server or a JWK Set URL), so an outage elsewhere never takes the
-service out of rotation. Admission control never sheds these three.
+(the feedback database, the audit trail, a Redis replay cache), its keys loaded, its worker
+loops and the workers of every mounted feature alive; 503 otherwise, naming what is not. It
+looks at local state only (never a CDS client's FHIR server or a JWK Set URL), so an outage
+elsewhere never takes the service out of rotation. Admission control never sheds these three.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ async def _stores(state: AppState) -> str:
     try:
         async with asyncio.timeout(_CHECK_SECONDS):
             await asyncio.to_thread(state.feedback.initialise)
+            await asyncio.to_thread(state.audit.check)  # a call is not answered unaudited
             ping = getattr(state.replay, "ping", None)
             if ping is not None:
                 await ping()
