@@ -80,7 +80,9 @@ def outcome_of(result: dict[str, Any]) -> str:
         return "admitted"
     if code == 503:
         body = base64.b64decode(result.get("body") or b"").decode("utf-8", "replace")
-        return "shed: throttled" if "throttled" in body else "shed: connection limit"
+        # The connection limit's refusal names connections (adapter/cds/protocol.py).
+        limited = "too many connections" in body or "throttled" not in body
+        return "shed: connection limit" if limited else "shed: throttled"
     return f"failed: {code or short_error(result.get('error') or '?')}"
 
 
