@@ -90,7 +90,11 @@ def check_cards(cards: list[Json], want: Json, where: str) -> None:
         whole = card["summary"] + "\n" + (card.get("detail") or "")
         label = (where, item.get("topic") or item["match"])
         if "indicator" in item:
-            assert card["indicator"] == item["indicator"], (*label, card["indicator"], card["summary"])
+            assert card["indicator"] == item["indicator"], (
+                *label,
+                card["indicator"],
+                card["summary"],
+            )
         if "starts" in item:
             assert card["summary"].startswith(item["starts"]), (*label, card["summary"])
         for text in item.get("summary_has", []):

@@ -27,7 +27,10 @@ def _tables():
     if str(FIXTURES_DIR) not in sys.path:
         sys.path.insert(0, str(FIXTURES_DIR))
     lib_v3 = importlib.import_module("lib.v3")
-    cases = [*importlib.import_module("cases.v3_a").CASES, *importlib.import_module("cases.v3_b").CASES]
+    cases = [
+        *importlib.import_module("cases.v3_a").CASES,
+        *importlib.import_module("cases.v3_b").CASES,
+    ]
     return lib_v3, cases
 
 
@@ -36,7 +39,10 @@ def test_files_on_disk_are_the_tables_built():
     built = lib_v3.v3_files(cases)
     on_disk = {
         str(p.relative_to(FIXTURES_DIR))
-        for p in [*(FIXTURES_DIR / "v3").rglob("*.json"), *(FIXTURES_DIR / "expected" / "v3").glob("*")]
+        for p in [
+            *(FIXTURES_DIR / "v3").rglob("*.json"),
+            *(FIXTURES_DIR / "expected" / "v3").glob("*"),
+        ]
     }
     assert on_disk == set(built), "fixtures/v3 drifted: run python fixtures/build.py"
     for path, obj in built.items():
