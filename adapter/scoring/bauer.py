@@ -95,7 +95,9 @@ def _solitary(value: BoneExtent) -> int:
     return 1 if value is BoneExtent.SOLITARY else 0
 
 
-def _shared_parts(inp: BauerInput) -> tuple[Part[Visceral], Part[BauerPrimary], ...]:
+def _shared_parts(
+    inp: BauerInput,
+) -> tuple[Part[Visceral], Part[BauerPrimary], Part[BauerPrimary], Part[BoneExtent]]:
     # Both primary items read one input; their points rise together (lung 0+0, other 1+0,
     # favourable 1+1), so the sum of their spans is the exact range of their sum.
     primary = expand(inp.primary, _PRIMARY)

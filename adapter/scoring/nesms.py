@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any
 
 from adapter.scoring.bauer import BauerInput, expand, score_bauer_modified
 from adapter.scoring.possible import Possible, Span
@@ -68,7 +69,7 @@ def score_nesms(inp: NesmsInput) -> ScoreResult:
         frozenset(range(bauer.total.low, bauer.total.high + 1)),
         any(c.known for c in bauer.components),
     )
-    parts = (
+    parts: tuple[Part[Any], ...] = (
         Part(totals, _bauer_points, range(5)),
         Part(expand(inp.ambulation, _AMBULATORY), _points, (0, 1)),
         Part(inp.albumin, _albumin_points, ALBUMIN_DOMAIN),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from adapter.scoring.possible import Possible
 from adapter.vocabulary.noms import NOMS_PATHS, NomsPath
@@ -82,7 +83,7 @@ def _row(n: Compression, o: Radiosensitivity, m: Stability, s: Tolerance) -> str
 
 def noms_paths(inp: NomsInput) -> NomsResult:
     """Every path the framework gives for the possible values of the four inputs."""
-    inputs = {
+    inputs: dict[str, Possible[Any]] = {
         "neurological (Bilsky grade)": inp.compression,
         "oncological (radiosensitivity)": inp.radiosensitivity,
         "mechanical (stability)": inp.stability,
