@@ -15,15 +15,21 @@ from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.assessment import LevelAssessment, PatientAssessment
 from adapter.mapping.context import Context
 from adapter.mapping.counts import count_inputs
-from adapter.mapping.findings import SINS_FINDINGS, choose_latest
+from adapter.mapping.findings import SINS_FINDINGS, Finding, choose_latest
 from adapter.mapping.levels import PLACED_FINDINGS, LevelPlan, plan_levels
-from adapter.mapping.observations import Findings, read_findings, read_observation
+from adapter.mapping.more import more_inputs
+from adapter.mapping.observations import (
+    ALBUMIN_LOINC,
+    Findings,
+    read_findings,
+    read_observation,
+)
 from adapter.mapping.responses import counted_once
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import safety_inputs
 from adapter.mapping.sins import level_assessment
 from adapter.mapping.staging import Staging, read_staging
-from adapter.mapping.status import kps_input, palsy_input
+from adapter.mapping.status import kps_input, latest_palsy, palsy_input
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import read_treatments
 from adapter.mapping.tumour import Presence, presence, primary_inputs
@@ -123,6 +129,19 @@ def extract_patient(
     major, major_basis = presence(found, staging.major, _MAJOR)
     kps, kps_basis = kps_input(found)
     palsy, palsy_basis = palsy_input(found)
+    albumin = choose_latest(found.labs.get("albumin", []), _albumin_method, _grams_per_litre)
+    more = more_inputs(
+        ctx,
+        found,
+        staging,
+        levels,
+        tomita_visceral=(visceral, visceral_basis),
+        bone=(counts.bone, counts.bone_basis),
+        site=(primary.site, primary.site_basis),
+        kps=(kps, kps_basis),
+        palsy=latest_palsy(found),
+        albumin=albumin,
+    )
     safety = safety_inputs(ctx, found, staging, data.medications)
     return PatientAssessment(
         patient=data.patient,
@@ -148,9 +167,16 @@ def extract_patient(
         safety=safety,
         issues=tuple(ctx.issues),
         treatments=treatments,
-        albumin=choose_latest(found.labs.get("albumin", []), "albumin", _grams_per_litre),
+        albumin=albumin,
+        more=more,
     )
 
 
 def _grams_per_litre(value: float) -> str:
     return f"{value:g} g/L"
+
+
+def _albumin_method(finding: Finding[float]) -> str:
+    """ "albumin", or "albumin (bromocresol green)": the method is named, never adjusted for."""
+    method = next((ALBUMIN_LOINC[c.code] for c in finding.obs.codes if c.code in ALBUMIN_LOINC), "")
+    return f"albumin ({method})" if method else "albumin"

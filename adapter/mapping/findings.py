@@ -16,15 +16,20 @@ from adapter.fhir.read.records import ObservationRecord
 from adapter.mapping.evidence import Evidence
 from adapter.scoring import (
     Alignment,
+    Ambulation,
     BoneExtent,
     BoneLesion,
     Collapse,
+    Fracture,
     Frankel,
     Growth,
     MajorOrgan,
     Pain,
     Posterolateral,
     PrimarySite,
+    Radiosensitivity,
+    Stability,
+    Tolerance,
     Visceral,
 )
 from adapter.vocabulary.systems import FINDING
@@ -89,6 +94,12 @@ FINDING_ANSWERS: dict[str, dict[str, Enum]] = {
     "tokuhashi-primary-site": _answers(PrimarySite),
     "epidural-spinal-cord-compression": _answers(Bilsky),
     "whole-spine-escc": _answers(WholeSpine),
+    # The inputs of Bauer, NESMS and NOMS (contract §1 v3, scores-more.md).
+    "pathological-fracture": _answers(Fracture),
+    "ambulatory-status": _answers(Ambulation),
+    "radiosensitivity": _answers(Radiosensitivity),
+    "surgery-tolerance": _answers(Tolerance),
+    "spinal-stability": _answers(Stability),
 }
 COUNT_FINDINGS: dict[str, int] = {
     "extraspinal-bone-metastases-count": 0,

@@ -32,6 +32,7 @@ from adapter.scoring import KPS_VALUES
 from adapter.vocabulary.systems import FINDING, LOINC, UCUM
 
 __all__ = [
+    "ALBUMIN_LOINC",
     "CURRENT_OBSERVATION",
     "ECOG",
     "ECOG_KPS",
@@ -53,11 +54,12 @@ _ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA
 ECOG_KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
 # The contract's INR and platelet codes, and the point-of-care INR (46418-0), the INR of
 # plasma or blood (38875-1) and the manual platelet count (778-1) of the NLM VSAC value sets;
-# serum albumin (contract §1 v3: 1751-7, 61151-7, 61152-5), kept for the prognosis tools.
+# serum albumin (contract §1 v3; mappings/ValueSet-serum-albumin.json), for NESMS.
+ALBUMIN_LOINC = {"1751-7": "", "61151-7": "bromocresol green", "61152-5": "bromocresol purple"}
 _LABS = {
     **dict.fromkeys(("6301-6", "34714-6", "46418-0", "38875-1"), "inr"),
     **dict.fromkeys(("777-3", "26515-7", "778-1"), "platelets"),
-    **dict.fromkeys(("1751-7", "61151-7", "61152-5"), "albumin"),
+    **dict.fromkeys(ALBUMIN_LOINC, "albumin"),
 }
 # The UCUM unit each lab is computed in; what converts to it, and by what factor, is the data
 # of mappings/ConceptMap-ucum-lab-unit-conversion.json (a value without a unit is UCUM "1").
@@ -74,6 +76,13 @@ _WINDOW = {
     "whole-spine-escc": "compression",
     "frankel-grade": "palsy",
     "asia-impairment-scale": "palsy",
+    # Walking changes with the palsy; fitness for surgery with the performance status;
+    # stability with the SINS findings; a fracture and the histology are staging facts.
+    "ambulatory-status": "palsy",
+    "surgery-tolerance": "performance",
+    "spinal-stability": "sins",
+    "pathological-fracture": "staging",
+    "radiosensitivity": "staging",
     **dict.fromkeys(
         (
             "visceral-metastases",
@@ -237,11 +246,12 @@ def _read(
     elif loinc is not None:
         lab = _LABS[loinc]
         value = _lab(ctx, obs, lab)
+        window = "albumin" if lab == "albumin" else "labs"
         if isinstance(value, tuple):
             message, why = value
-            found.unread[lab].append(Finding(obs, why, None, ctx.dated(obs.time, "labs")))
+            found.unread[lab].append(Finding(obs, why, None, ctx.dated(obs.time, window)))
             return Invalid(message)
-        found.labs[lab].append(Finding(obs, value, None, ctx.dated(obs.time, "labs")))
+        found.labs[lab].append(Finding(obs, value, None, ctx.dated(obs.time, window)))
     elif (code := _finding_code(obs)) is not None:
         finding = _coded(ctx, obs, code, lesion_levels)
         if isinstance(finding, Invalid):
