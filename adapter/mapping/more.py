@@ -8,7 +8,7 @@ derivation is used only where scores-more.md gives one, and anything else stays 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapter.mapping.context import Context, condition_evidence
 from adapter.mapping.evidence import Basis, Evidence
@@ -28,9 +28,10 @@ from adapter.scoring import (
     LindenInput,
     NesmsInput,
     Possible,
-    ScoreResult,
     PrimarySite,
     Radiosensitivity,
+    ScoreResult,
+    Stability,
     Tolerance,
     Visceral,
     score_bauer_modified,
@@ -68,6 +69,8 @@ class MoreInputs:
     radiosensitivity: Possible[Radiosensitivity]
     tolerance: Possible[Tolerance]
     basis: dict[str, Basis]  # by component code, and "noms-o", "noms-s"
+    # A recorded spinal-stability verdict per scored level (NOMS M), where there is one.
+    stability: dict[str, tuple[Possible[Stability], Basis]] = field(default_factory=dict)
 
 
 def _fracture(
@@ -188,13 +191,29 @@ def _radiosensitivity(ctx: Context, found: Findings, staging: Staging) -> tuple[
             if any(ctx.term.in_value_set(vs, c.system, c.code) for c in p.condition.codes)
         }
         values |= kinds or set(Radiosensitivity)
-        evidence.append(condition_evidence(p.condition, "primary tumour"))
+        word = next(iter(kinds)).value if len(kinds) == 1 else "not classified (UNCONFIRMED)"
+        evidence.append(condition_evidence(p.condition, f"primary tumour, {word}"))
     if not values:
         return Possible.unknown(Radiosensitivity), Basis(settle=settle)
     if not all(p.confirmed for p in staging.primaries):
         values |= set(Radiosensitivity)  # an unconfirmed primary may be another tumour
     settles = None if len(values) == 1 else settle
     return Possible(frozenset(values)), Basis(tuple(evidence), settle=settles)
+
+
+def _stability(
+    found: Findings, levels: Sequence[LevelAssessment]
+) -> dict[str, tuple[Possible[Stability], Basis]]:
+    """Each level's own verdict; one without a level only when a single level is scored."""
+    items = found.coded.get("spinal-stability", [])
+    out: dict[str, tuple[Possible[Stability], Basis]] = {}
+    for lv in levels:
+        own = [f for f in items if f.levels and lv.level in f.levels]
+        loose = [f for f in items if f.levels is None] if len(levels) == 1 else []
+        chosen = only(choose_latest(own or loose, "spinal stability"), Stability)
+        if chosen is not None:
+            out[lv.level] = enum_input(chosen, Stability, None)
+    return out
 
 
 def _merged(bases: Sequence[Basis], settle: str | None) -> Basis:
@@ -236,6 +255,7 @@ def more_inputs(
         linden=LindenInput(kps[0], primary, tomita_visceral[0]),
         radiosensitivity=sensitivity,
         tolerance=tolerance,
+        stability=_stability(found, levels),
         basis={
             BAUER_NO_FRACTURE.code: fracture_basis,
             BAUER_NO_VISCERAL.code: tomita_visceral[1],
