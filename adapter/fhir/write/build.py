@@ -238,10 +238,10 @@ def build_risk_assessment(
             "qualitativeRisk": {"coding": [_coding(CATEGORY, band.code, band.display)]},
             "rationale": f"{result.code} total {result.total}: {band.label}.",
         }
-        mitigation: str | None = band.wording
+        mitigation = band.wording
     elif result.unlabelled is not None:  # no band is given for this total, whatever its range
         prediction = {"rationale": f"{result.code} total {result.total}: {result.unlabelled}"}
-        mitigation = None
+        mitigation = f"No published strategy for this total: {result.unlabelled}"
     else:
         labels = ", ".join(b.label for b in result.possible_bands)
         prediction = {
@@ -261,9 +261,8 @@ def build_risk_assessment(
         "occurrenceDateTime": observations[0].resource["effectiveDateTime"],
         "basis": [{"reference": o.full_url} for o in observations] + _refs(evidence),
         "prediction": [prediction],
+        "mitigation": mitigation,
     }
-    if mitigation:
-        ra["mitigation"] = mitigation
     return Built(ra, full_url("RiskAssessment", identifier))
 
 
