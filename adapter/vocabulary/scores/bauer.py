@@ -48,7 +48,7 @@ BAUER_FAVOURABLE = ComponentSpec(
     display="Bauer primary tumour breast, kidney, lymphoma or myeloma",
     definition="Bauer factor: the primary tumour is breast, kidney, lymphoma or myeloma 1; "
     "any other 0.",
-    title="Primary breast, kidney, lymphoma or myeloma",
+    title="Breast/kidney/lymphoma/myeloma",
     short="primary",
     settle="record the primary tumour Condition",
 )
@@ -96,8 +96,8 @@ BAUER_ORIGINAL = ScoreSpec(
             display="Bauer 0-1",
             definition="Bauer total 0-1: in the derivation series (241 operated patients) all "
             "died within 6 months.",
-            label="0–1",
-            short_label="0–1",
+            label="group 0–1: all died within 6 months",
+            short_label="all died < 6 months",
             wording="Reported for this group (Bauer 1995): all patients died within 6 months.",
         ),
         BandSpec(
@@ -106,8 +106,8 @@ BAUER_ORIGINAL = ScoreSpec(
             high=3,
             display="Bauer 2-3",
             definition="Bauer total 2-3: 1-year survival 0.25 in the derivation series.",
-            label="2–3",
-            short_label="2–3",
+            label="group 2–3: 1-year survival 25 %",
+            short_label="1-year survival 25 %",
             wording="Reported for this group (Bauer 1995): 1-year survival 25 %.",
         ),
         BandSpec(
@@ -116,8 +116,8 @@ BAUER_ORIGINAL = ScoreSpec(
             high=5,
             display="Bauer 4-5",
             definition="Bauer total 4-5: 1-year survival 0.50 in the derivation series.",
-            label="4–5",
-            short_label="4–5",
+            label="group 4–5: 1-year survival 50 %",
+            short_label="1-year survival 50 %",
             wording="Reported for this group (Bauer 1995): 1-year survival 50 %.",
         ),
     ),
