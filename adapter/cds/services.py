@@ -15,6 +15,7 @@ import httpx
 
 from adapter.cds.cards import score_cards, system_actions
 from adapter.cds.models import CdsRequest, CdsResponse, Discovery, ServiceEntry
+from adapter.cds.more_cards import with_cards_shown
 from adapter.cds.prefetch import (
     CHECK_PREFETCH,
     SCORE_PREFETCH,
@@ -87,7 +88,8 @@ def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> C
 
 async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, SCORE_PREFETCH)
-    cards = score_cards(result, request.hookInstance, deps.settings.rules)
+    shown = with_cards_shown(result, deps.settings.hidden_cards())
+    cards = score_cards(shown, request.hookInstance, deps.settings.rules)
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=cards)
     return _with_actions(CdsResponse(cards=cards), result, deps)
