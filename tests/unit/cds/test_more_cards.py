@@ -15,6 +15,7 @@ pytestmark = pytest.mark.anyio
 def anyio_backend():
     return "asyncio"
 
+
 TITLES = {
     "bauer-original": "Bauer (1995)",
     "bauer-modified": "Modified Bauer (2008)",
