@@ -9,7 +9,7 @@ from html import escape
 from adapter.decision.noms import NomsLevel, NomsView
 from adapter.render.html import table
 
-__all__ = ["noms_section", "noms_text"]
+__all__ = ["noms_context", "noms_section", "noms_text"]
 
 
 def _paths(level: NomsLevel) -> list[str]:
@@ -63,3 +63,14 @@ def noms_section(view: NomsView | None) -> str:
         + table(("Level", "The framework's path", "How the inputs were read"), rows)
         + f'<h4>Sources</h4><ul class="sources">{sources}</ul></section>'
     )
+
+
+def noms_context(view: NomsView | None, level: str) -> str | None:
+    """One line for the procedure-check card at an ordered level: the framework's path(s) there,
+    as context for the decision, never a criterion or an order."""
+    found = view.at(level) if view is not None else None
+    if view is None or found is None:
+        return None
+    paths = " / ".join(_paths(found))
+    open_inputs = f" ({_open(found)})" if not found.result.settled else ""
+    return f"{view.title} at {level}, the framework's path{open_inputs}: {paths}."
