@@ -1,19 +1,59 @@
-"""Which score cards a patient-view response carries: the v3 prognosis tools (Bauer, modified
-Bauer, NESMS, van der Linden) only when their setting switches them on (contract §1 v3). Their
-results are still computed, written, shown on the page and in the text report."""
+"""The v3 prognosis tools on the patient-view cards (contract §1 v3, §4 v3): their own cards only
+when a setting switches each on (four more prognosis cards on every patient would drown the ones
+that matter), and one line naming their results on the Tokuhashi card. Their results are computed,
+written, and shown on the page and in the text report whatever the settings say."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import replace
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
-from adapter.pipeline import PatientResult
+from adapter.cds.models import Card
+from adapter.decision import Decisions
+from adapter.fhir.write.references import logical_references
+from adapter.report import ScoreSummary
+from adapter.vocabulary import MORE_SCORES
 
-__all__ = ["with_cards_shown"]
+__all__ = ["MORE_CARDS", "card_shown", "other_tools", "prognosis_cards"]
+
+Extra = Sequence[tuple[str, Sequence[str]]]
+MakeCard = Callable[[ScoreSummary, Sequence[dict[str, Any]], Extra], Card]
+
+MORE_CARDS = frozenset(spec.code for spec in MORE_SCORES)
+_WITH_OTHER_TOOLS = "tokuhashi-revised"
 
 
-def with_cards_shown(result: PatientResult, hidden: Collection[str]) -> PatientResult:
-    """The result as the cards see it: the scores whose card is switched off left out."""
-    if not hidden:
-        return result
-    return replace(result, scores=tuple(s for s in result.scores if s.result.code not in hidden))
+def card_shown(code: str, shown: Collection[str]) -> bool:
+    """Whether a score's card is given: always for the first scores, when switched on for the v3
+    tools."""
+    return code not in MORE_CARDS or code in shown
+
+
+def other_tools(decisions: Decisions, code: str) -> list[tuple[str, list[str]]]:
+    """The Tokuhashi card's line naming the other prognosis tools' results ("Other tools:
+    NESMS 2, modified Bauer 2–3 — see the page"); nothing on any other card."""
+    if code != _WITH_OTHER_TOOLS:
+        return []
+    named = [
+        f"{s.result.spec.short_title} {s.total}"
+        for s in decisions.prognosis
+        if s.result.code in MORE_CARDS
+    ]
+    if not named:
+        return []
+    return [("Other tools", [f"Other tools: {', '.join(named)} — see the page"])]
+
+
+def prognosis_cards(
+    decisions: Decisions, shown: Collection[str], issues: Sequence[str], card: MakeCard
+) -> list[Card]:
+    """One card per prognosis score whose card is given, the input issues on the first."""
+    out = []
+    for summary, score in zip(decisions.prognosis, decisions.result.scores, strict=True):
+        if not card_shown(score.result.code, shown):
+            continue
+        extra: list[tuple[str, Sequence[str]]] = [("Input issues", issues)] if issues else []
+        extra += other_tools(decisions, score.result.code)
+        out.append(card(summary, logical_references([score.observation, score.risk]), extra))
+        issues = []
+    return out

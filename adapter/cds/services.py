@@ -15,7 +15,6 @@ import httpx
 
 from adapter.cds.cards import score_cards, system_actions
 from adapter.cds.models import CdsRequest, CdsResponse, Discovery, ServiceEntry
-from adapter.cds.more_cards import with_cards_shown
 from adapter.cds.prefetch import (
     CHECK_PREFETCH,
     SCORE_PREFETCH,
@@ -24,12 +23,12 @@ from adapter.cds.prefetch import (
 )
 from adapter.cds.procedure import order_cards, override_reasons
 from adapter.cds.settings import Settings
+from adapter.decision import decide
 from adapter.errors import HookMismatchError, InputError, NotFoundError
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
-from adapter.procedure.check import check_orders
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
@@ -88,8 +87,8 @@ def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> C
 
 async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, SCORE_PREFETCH)
-    shown = with_cards_shown(result, deps.settings.hidden_cards())
-    cards = score_cards(shown, request.hookInstance, deps.settings.rules)
+    decisions = decide(result, (), deps.settings.rules)
+    cards = score_cards(decisions, request.hookInstance, deps.settings.shown_cards())
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=cards)
     return _with_actions(CdsResponse(cards=cards), result, deps)
@@ -109,10 +108,10 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
         return CdsResponse(cards=[])  # nothing this service checks: no data fetched
     result, _ = await _score(request, deps, CHECK_PREFETCH)
     # A deceased patient's order is a warning per order ("check the patient's identity").
-    decompressed = decompressed_levels(records, deps.term)
-    checks = check_orders(orders, result, deps.settings.rules, decompressed)
+    decompressing = decompressed_levels(records, deps.term)
+    decisions = decide(result, orders, deps.settings.rules, decompressing)
     reasons = override_reasons(deps.term)
-    return CdsResponse(cards=order_cards(checks, result, request.hookInstance, reasons))
+    return CdsResponse(cards=order_cards(decisions, request.hookInstance, reasons))
 
 
 _CHECKED = (

@@ -207,15 +207,15 @@ class Settings(BaseSettings):
             )
         return self
 
-    def hidden_cards(self) -> frozenset[str]:
-        """The score codes whose patient-view card is switched off."""
+    def shown_cards(self) -> frozenset[str]:
+        """The v3 prognosis tools whose patient-view card is switched on."""
         switches = {
             "bauer-original": self.card_bauer_original,
             "bauer-modified": self.card_bauer_modified,
             "nesms": self.card_nesms,
             "van-der-linden": self.card_van_der_linden,
         }
-        return frozenset(code for code, on in switches.items() if not on)
+        return frozenset(code for code, on in switches.items() if on)
 
     def state_path(self, name: str) -> Path:
         """A file in the state directory (configured, else the platform's)."""

@@ -41,3 +41,6 @@ class PatientAssessment:
     albumin: Chosen[float] | None = None
     # The inputs of Bauer, NESMS, van der Linden and NOMS (contract §1 v3).
     more: MoreInputs | None = None
+    # A current myeloma, plasmacytoma, lymphoma or leukaemia (contract §4 v3): the prognosis
+    # tools were not validated for it.
+    haematological: bool = False

@@ -37,6 +37,12 @@ figure svg { max-width: 100%; height: auto; }
 .layout { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
 .layout > * { flex: 1 1 18rem; }
 ul.sources { margin: 0; padding-left: 1.1rem; font-size: .9rem; }
+.decision { border: 2px solid var(--line); border-left-width: .6rem; border-radius: .4rem;
+  padding: .25rem .9rem .6rem; margin: .75rem 0; break-inside: avoid; }
+.decision h2 { border: 0; margin-top: .5rem; }
+.decision-critical { border-color: #b3261e; } .decision-warning { border-color: #b26a00; }
+.decision-deceased { border-color: var(--muted); }
+.verdict { font-weight: 600; text-transform: uppercase; font-size: .85rem; }
 a { color: var(--accent); }
 @media print { body { max-width: none; padding: 0; font-size: 11pt; }
   .band, th { background: none !important; } .scroll { overflow: visible; }

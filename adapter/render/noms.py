@@ -7,6 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from adapter.decision.noms import NomsLevel, NomsView
+from adapter.decision.wording import readable_dates
 from adapter.render.html import table
 
 __all__ = ["noms_context", "noms_section", "noms_text"]
@@ -35,7 +36,7 @@ def noms_text(view: NomsView | None) -> list[str]:
         else:
             lines.append(f"    {level.level}: one of these paths ({_open(level)})")
             lines += [f"      - {path}" for path in paths]
-        lines += [f"{'':8}{reading}" for reading in level.readings]
+        lines += [f"{'':8}{readable_dates(reading)}" for reading in level.readings]
     lines.append("    Sources: " + "; ".join(view.sources))
     return lines
 
@@ -48,7 +49,7 @@ def noms_section(view: NomsView | None) -> str:
     for level in view.levels:
         paths = "".join(f"<li>{escape(p)}</li>" for p in _paths(level))
         note = f'<p class="muted">{escape(_open(level))}</p>' if _open(level) else ""
-        readings = "".join(f"<li>{escape(r)}</li>" for r in level.readings)
+        readings = "".join(f"<li>{escape(readable_dates(r))}</li>" for r in level.readings)
         rows.append(
             (
                 escape(level.level),

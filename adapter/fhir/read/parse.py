@@ -7,11 +7,11 @@ record; a resource type nothing reads is skipped without being looked at.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
-from adapter.fhir.read.followup import parse_follow_up
+from adapter.fhir.read.followup import FollowUpRecord, parse_follow_up
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.orders import order_of_record
+from adapter.fhir.read.orders import OrderRecord, order_of_record
 from adapter.fhir.read.record_list import READ_TYPES
 from adapter.fhir.read.records import (
     Coding,
@@ -19,23 +19,34 @@ from adapter.fhir.read.records import (
     MedicationRecord,
     ObservationFilter,
     ObservationRecord,
-    ParsedResource,
     PatientRecord,
     Quantity,
     ResourceRef,
     codings,
+    concept_name,
     concepts,
     references,
     resource_ref,
     status_code,
 )
 from adapter.fhir.read.references import normalise_reference, patient_of
-from adapter.fhir.read.responses import parse_response
+from adapter.fhir.read.responses import ResponseRecord, parse_response
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.vocabulary.forms import form_of_canonical
 from adapter.vocabulary.systems import RELATED_CONDITION_URLS
 
-__all__ = ["READ_TYPES", "parse_resource"]
+# Every record parse_resource returns (the record types live beside their readers).
+ParsedResource: TypeAlias = (
+    PatientRecord
+    | ObservationRecord
+    | ConditionRecord
+    | MedicationRecord
+    | FollowUpRecord
+    | OrderRecord
+    | ResponseRecord
+)
+
+__all__ = ["READ_TYPES", "ParsedResource", "parse_resource"]
 
 
 def _period_end(period: Any) -> ClinicalTime | None:
@@ -126,6 +137,7 @@ def _condition(
         or _period_start(resource.get("onsetPeriod"))
         or parse_time(resource.get("recordedDate")),
         profiles=_profiles(resource),
+        name=concept_name(resource.get("code")),
     )
 
 
@@ -165,6 +177,7 @@ def _medication(
         codes=codings(resource.get("medicationCodeableConcept")),
         medication=normalise_reference(resource.get("medicationReference"), aliases),
         time=time,
+        name=concept_name(resource.get("medicationCodeableConcept")),
     )
 
 
@@ -188,7 +201,7 @@ def parse_resource(
     full_url: str | None,
     aliases: Mapping[str, str],
     wanted: ObservationFilter | None = None,
-) -> ParsedResource | Issue | None:
+) -> ParsedResource | OrderRecord | Issue | None:
     """Parse one input resource; None for resources spinemets does not read.
 
     ``wanted`` screens Observations by code before anything else is parsed: most of a

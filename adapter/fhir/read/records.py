@@ -8,15 +8,10 @@ built by :mod:`adapter.fhir.read.parse`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
+from typing import Any, NamedTuple
 
 from adapter.fhir.read.references import normalise_reference
 from adapter.fhir.read.timing import ClinicalTime
-
-if TYPE_CHECKING:
-    from adapter.fhir.read.followup import FollowUpRecord
-    from adapter.fhir.read.orders import OrderRecord
-    from adapter.fhir.read.responses import ResponseRecord
 
 __all__ = [
     "Coding",
@@ -24,11 +19,11 @@ __all__ = [
     "MedicationRecord",
     "ObservationFilter",
     "ObservationRecord",
-    "ParsedResource",
     "PatientRecord",
     "Quantity",
     "ResourceRef",
     "codings",
+    "concept_name",
     "concepts",
     "references",
     "resource_ref",
@@ -95,6 +90,7 @@ class ConditionRecord(NamedTuple):
     related: tuple[str, ...]  # conditions this one names as related (its primary tumour)
     time: ClinicalTime | None
     profiles: tuple[str, ...] = ()  # meta.profile: the profiles the Condition claims
+    name: str | None = None  # the diagnosis as people read it: the code's text or a display
 
 
 class MedicationRecord(NamedTuple):
@@ -106,14 +102,24 @@ class MedicationRecord(NamedTuple):
     codes: tuple[Coding, ...]  # medicationCodeableConcept, or the referenced Medication's code
     medication: str | None  # medicationReference, resolved against the input's Medications
     time: ClinicalTime | None
+    name: str | None = None  # the drug as people read it: the concept's text or a display
 
 
-ParsedResource: TypeAlias = (
-    "PatientRecord | ObservationRecord | ConditionRecord | MedicationRecord | FollowUpRecord"
-    " | OrderRecord"
-    " | ResponseRecord"
-)
 ObservationFilter = Callable[[tuple[Coding, ...]], bool]
+
+
+def concept_name(concept: Any) -> str | None:
+    """A CodeableConcept as people read it: its text, else its first coding's display."""
+    if not isinstance(concept, dict):
+        return None
+    text = concept.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    for coding in concept.get("coding") or ():
+        display = coding.get("display") if isinstance(coding, dict) else None
+        if isinstance(display, str) and display.strip():
+            return display.strip()
+    return None
 
 
 def codings(concept: Any) -> tuple[Coding, ...]:

@@ -42,7 +42,7 @@ async def test_no_card_of_the_new_tools_by_default(tmp_path):
 async def test_each_setting_switches_on_its_own_card_only(tmp_path, monkeypatch, code):
     monkeypatch.setenv(f"SPINEMETS_CARD_{code.upper().replace('-', '_')}", "true")
     settings = load_settings(state_dir=tmp_path)
-    assert settings.hidden_cards() == frozenset(TITLES) - {code}
+    assert settings.shown_cards() == {code}
     summaries = await _summaries(settings)
     shown = [t for c, t in TITLES.items() if any(s.startswith(t.split(" (")[0] + " ") or
              s.startswith(t) for s in summaries)]  # fmt: skip
