@@ -10,6 +10,7 @@ from typing import Any
 
 from adapter.cds.models import Card
 from adapter.decision import Decisions
+from adapter.decision.wording import unvalidated
 from adapter.fhir.write.references import logical_references
 from adapter.report import ScoreSummary
 from adapter.vocabulary import MORE_SCORES
@@ -35,7 +36,7 @@ def other_tools(decisions: Decisions, code: str) -> list[tuple[str, list[str]]]:
     if code != _WITH_OTHER_TOOLS:
         return []
     named = [
-        f"{s.result.spec.short_title} {s.total}"
+        f"{unvalidated(s.result.spec.short_title, decisions.haematological)} {s.total}"
         for s in decisions.prognosis
         if s.result.code in MORE_CARDS
     ]
