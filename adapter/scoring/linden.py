@@ -67,7 +67,7 @@ def _no_visceral(value: Visceral) -> int:
 
 
 def score_linden(inp: LindenInput) -> ScoreResult:
-    """van der Linden score, total 0–6; no group when the total may rest on KPS 10."""
+    """van der Linden score, total 0–6; no group when the total may rest on a recorded KPS 10."""
     result = result_of(
         LINDEN,
         (
@@ -76,6 +76,8 @@ def score_linden(inp: LindenInput) -> ScoreResult:
             Part(inp.visceral, _no_visceral, Visceral),
         ),
     )
-    if KPS_UNCONFIRMED in inp.kps.values:
+    # A recorded KPS 10 (or ECOG 4, KPS 10–20): the total rests on the UNCONFIRMED extension.
+    # A missing KPS contributes its whole point range like any missing input.
+    if inp.kps.known and KPS_UNCONFIRMED in inp.kps.values:
         return replace(result, band=None, unlabelled=LINDEN_KPS_UNCONFIRMED)
     return result

@@ -9,8 +9,8 @@ from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreS
 __all__ = ["LINDEN", "LINDEN_KPS", "LINDEN_KPS_UNCONFIRMED", "LINDEN_PRIMARY", "LINDEN_VISCERAL"]
 
 LINDEN_KPS_UNCONFIRMED = (
-    "Karnofsky 10 is possible, and the published table's lowest band reads 20-40 (KPS 10 scored "
-    "0 is UNCONFIRMED): no group is given until a Karnofsky of 20 or more is recorded."
+    "The recorded performance status may be Karnofsky 10, and the published table's lowest band "
+    "reads 20-40 (KPS 10 scored 0 is UNCONFIRMED): no group is given."
 )
 
 LINDEN_KPS = ComponentSpec(

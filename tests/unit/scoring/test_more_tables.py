@@ -199,6 +199,14 @@ def test_kps_10_scores_0_but_gives_no_group():
     assert result.band is None and "UNCONFIRMED" in result.unlabelled
 
 
+def test_ecog_4_may_be_kps_10_so_no_group_but_a_missing_kps_is_its_whole_range():
+    ecog4 = Possible.among((10, 20))  # ECOG 4 → KPS 10–20 (scores.md)
+    result = score_linden(LindenInput(ecog4, P(S.COLON), P(TREAT)))
+    assert span(result) == (0, 0) and result.band is None
+    missing = score_linden(LindenInput(U(range(10, 101, 10)), P(S.COLON), P(TREAT)))
+    assert span(missing) == (0, 2) and missing.band.code == "van-der-linden-a"
+
+
 def test_ecog_as_a_kps_range_and_an_unidentified_primary_are_ranges():
     ecog1 = Possible.among((70, 80))  # ECOG 1 → KPS 70–80 (scores.md)
     result = score_linden(LindenInput(ecog1, P(S.BREAST), P(NONE)))
