@@ -9,6 +9,7 @@ computation time are reported and not used; dated ones are used and named as dat
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord, PatientRecord
@@ -152,21 +153,8 @@ def extract_patient(
     major, major_basis = presence(found, staging.major, _MAJOR)
     kps, kps_basis = kps_input(found)
     palsy, palsy_basis = palsy_input(found)
-    albumin = choose_latest(found.labs.get("albumin", []), _albumin_method, _grams_per_litre)
-    more = more_inputs(
-        ctx,
-        found,
-        staging,
-        levels,
-        tomita_visceral=(visceral, visceral_basis),
-        bone=(counts.bone, counts.bone_basis),
-        site=(primary.site, primary.site_basis),
-        kps=(kps, kps_basis),
-        palsy=latest_palsy(found),
-        albumin=albumin,
-    )
     safety = safety_inputs(ctx, found, staging, data.medications)
-    return PatientAssessment(
+    assessment = PatientAssessment(
         patient=data.patient,
         record=data.record,
         deceased=deceased,
@@ -190,10 +178,29 @@ def extract_patient(
         safety=safety,
         issues=tuple(ctx.issues),
         treatments=treatments,
-        albumin=albumin,
-        more=more,
+        albumin=choose_latest(found.labs.get("albumin", []), _albumin_method, _grams_per_litre),
         haematological=_haematological(ctx, conditions),
     )
+    return _with_more(ctx, found, staging, assessment)
+
+
+def _with_more(
+    ctx: Context, found: Findings, staging: Staging, a: PatientAssessment
+) -> PatientAssessment:
+    """The inputs of the v3 tools, from what the assessment has read (contract §1 v3)."""
+    more = more_inputs(
+        ctx,
+        found,
+        staging,
+        a.levels,
+        tomita_visceral=(a.tomita.visceral, a.basis[TOMITA_VISCERAL.code]),
+        bone=(a.tomita.bone, a.basis[TOMITA_BONE.code]),
+        site=(a.tokuhashi.primary_site, a.basis[TOKUHASHI_PRIMARY.code]),
+        kps=(a.tokuhashi.kps, a.basis[TOKUHASHI_GENERAL.code]),
+        palsy=latest_palsy(found),
+        albumin=a.albumin,
+    )
+    return replace(a, more=more)
 
 
 def _grams_per_litre(value: float) -> str:

@@ -201,6 +201,12 @@ def _radiosensitivity(ctx: Context, found: Findings, staging: Staging) -> tuple[
     return Possible(frozenset(values)), Basis(tuple(evidence), settle=settles)
 
 
+def _tolerance(found: Findings) -> tuple[Possible[Tolerance], Basis]:
+    """NOMS S: the clinician's word only, never derived."""
+    said = choose_latest(found.coded.get("surgery-tolerance", []), "tolerates surgery")
+    return enum_input(only(said, Tolerance), Tolerance, "record surgery-tolerance (able, unable)")
+
+
 def _stability(
     found: Findings, levels: Sequence[LevelAssessment]
 ) -> dict[str, tuple[Possible[Stability], Basis]]:
@@ -242,11 +248,11 @@ def more_inputs(
     ambulation, ambulation_basis = _ambulation(found, palsy)
     albumin_value, albumin_basis = _albumin(albumin)
     sensitivity, sensitivity_basis = _radiosensitivity(ctx, found, staging)
-    tolerance_chosen = only(
+    fit = only(
         choose_latest(found.coded.get("surgery-tolerance", []), "tolerates surgery"), Tolerance
     )
     tolerance, tolerance_basis = enum_input(
-        tolerance_chosen, Tolerance, "record surgery-tolerance (able, unable)"
+        fit, Tolerance, "record surgery-tolerance (able, unable)"
     )
     bauer = BauerInput(fracture, tomita_visceral[0], primary, bone[0])
     return MoreInputs(

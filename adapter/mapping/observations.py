@@ -21,7 +21,7 @@ from adapter.mapping.context import Context
 from adapter.mapping.findings import (
     COUNT_FINDINGS,
     FINDING_ANSWERS,
-    SINS_FINDINGS,
+    FINDING_WINDOW,
     Finding,
     Invalid,
     read_answer,
@@ -70,31 +70,6 @@ CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
 PRELIMINARY_FINDINGS = frozenset(
     {"frankel-grade", "asia-impairment-scale", "epidural-spinal-cord-compression"}
 )
-_WINDOW = {
-    **dict.fromkeys(SINS_FINDINGS, "sins"),
-    "epidural-spinal-cord-compression": "compression",
-    "whole-spine-escc": "compression",
-    "frankel-grade": "palsy",
-    "asia-impairment-scale": "palsy",
-    # Walking changes with the palsy; fitness for surgery with the performance status;
-    # stability with the SINS findings; a fracture and the histology are staging facts.
-    "ambulatory-status": "palsy",
-    "surgery-tolerance": "performance",
-    "spinal-stability": "sins",
-    "pathological-fracture": "staging",
-    "radiosensitivity": "staging",
-    **dict.fromkeys(
-        (
-            "visceral-metastases",
-            "major-organ-metastases",
-            "bone-metastasis-extent",
-            "tomita-primary-growth",
-            "tokuhashi-primary-site",
-            *COUNT_FINDINGS,
-        ),
-        "staging",
-    ),
-}
 # The LOINC-coded Observations read: Karnofsky, ECOG and the labs feed the scores and the
 # procedure check; pain and Barthel the outcomes (contract §6).
 READ_LOINC = frozenset({KARNOFSKY, ECOG, *_LABS, *OUTCOME_LOINC})
@@ -227,7 +202,7 @@ def _coded(
     levels = _levels(ctx, obs, lesion_levels)
     if isinstance(levels, Invalid):
         return levels
-    dated = ctx.dated(obs.time, _WINDOW[code])
+    dated = ctx.dated(obs.time, FINDING_WINDOW[code])
     return Finding(obs, answer, levels, dated, _displayed(ctx, code, answer))
 
 

@@ -159,9 +159,7 @@ def published() -> dict[str, dict[str, Any]]:
         "CodeSystem-score.json": score_code_system(),
         "CodeSystem-category.json": category_code_system(),
     }
-    for spec in SCORES.values():
-        if not spec.bands:  # NESMS: no published label per value, so no categories
-            continue
+    for spec in (s for s in SCORES.values() if s.bands):  # NESMS has no categories
         vs = _category_value_set(spec)
         out[f"ValueSet-{vs['id']}.json"] = vs
     category = _header(
