@@ -27,7 +27,7 @@ def test_the_serum_albumin_value_set_is_what_the_reader_reads():
     ("value_set", "inside", "outside"),
     [
         ("pathological-fracture-neoplastic", ["M84.58XA", "M84.550A", "M84.50XA"], ["M80.08XA", "M84.48XA"]),
-        ("primary-prognosis-uncertain", ["C65.1", "C90.20", "C90.30", "C33", "C88.0"], ["C64.1", "C90.00", "C34.90"]),
+        ("primary-prognosis-uncertain", ["C65.1", "C90.10", "C90.20", "C90.30", "C33", "C88.0"], ["C64.1", "C90.00", "C34.90"]),
         ("radiosensitive-primary", ["C83.30", "C90.00", "C81.10"], ["C90.20", "C50.911", "C62.90"]),
         ("radioresistant-primary", ["C64.1", "C43.9", "C73", "C18.7", "C19", "C20"], ["C65.1", "C61", "C34.90"]),
     ],
