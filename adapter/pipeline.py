@@ -234,12 +234,9 @@ def _prognosis(
     results = [score_tomita(assessment.tomita), score_tokuhashi_revised(assessment.tokuhashi)]
     if original:
         results.append(score_tokuhashi_original(assessment.tokuhashi))
-    basis = dict(assessment.basis)
-    if assessment.more is not None:  # Bauer, NESMS, van der Linden (contract §1 v3)
-        results += more_results(assessment.more)
-        basis |= assessment.more.basis
+    more, basis = more_results(assessment.more, assessment.basis)  # Bauer, NESMS, van der Linden
     scores = []
-    for result in results:
+    for result in [*results, *more]:
         bases = {c.code: basis[c.code] for c in result.components}
         obs = build_score_observation(
             patient=assessment.patient, result=result, bases=bases, level=None, now=now

@@ -43,8 +43,7 @@ def scores_at_index(assessment: PatientAssessment) -> tuple[ScoreAtIndex, ...]:
         ("tomita", score_tomita(assessment.tomita)),
         ("tokuhashi-revised", score_tokuhashi_revised(assessment.tokuhashi)),
     ]
-    if assessment.more is not None:
-        results += [(r.code, r) for r in more_results(assessment.more)]
+    results += [(r.code, r) for r in more_results(assessment.more, {})[0]]
     return tuple(
         ScoreAtIndex(code, result.total.low, result.total.high)
         for code, result in results

@@ -7,7 +7,7 @@ derivation is used only where scores-more.md gives one, and anything else stays 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from adapter.mapping.context import Context, condition_evidence
@@ -282,11 +282,17 @@ def more_inputs(
     )
 
 
-def more_results(more: MoreInputs) -> list[ScoreResult]:
-    """Bauer, modified Bauer, NESMS and van der Linden, in output order (contract §1 v3)."""
-    return [
+def more_results(
+    more: MoreInputs | None, basis: Mapping[str, Basis]
+) -> tuple[list[ScoreResult], dict[str, Basis]]:
+    """Bauer, modified Bauer, NESMS and van der Linden in output order (contract §1 v3), and
+    ``basis`` with the bases of their components added."""
+    if more is None:
+        return [], dict(basis)
+    results = [
         score_bauer_original(more.bauer),
         score_bauer_modified(more.bauer),
         score_nesms(more.nesms),
         score_linden(more.linden),
     ]
+    return results, {**basis, **more.basis}
