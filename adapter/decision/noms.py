@@ -3,8 +3,9 @@ for the page, the text report and the procedure-check card.
 
 N is the level's current Bilsky grade (1c contested: both; a grade superseded by a
 decompression, or only preliminary, does not settle it); O the recorded radiosensitivity or the
-primary's; M the surgeon's recorded stability verdict, else SINS (13–18 unstable, 0–6 stable,
-7–12 either); S the recorded surgery tolerance, never derived. What is missing lists every path.
+primary's; M the surgeon's recorded stability verdict, else stable at a level fixed with screws,
+else SINS (13–18 unstable, 0–6 stable, 7–12 either); S the recorded surgery tolerance, never
+derived. What is missing lists every path.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from adapter.mapping.compression import Grade, compression_grades, grade_at
 from adapter.mapping.evidence import Basis
 from adapter.mapping.findings import Bilsky
+from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.scoring import (
     Compression,
@@ -75,12 +77,16 @@ def _compression(grade: Grade | None) -> tuple[Possible[Compression], str]:
     return Possible(frozenset(values)), f"N: {grade.named} ({grade.day}){contested}"
 
 
-def _stability(lv: LevelResult, recorded: tuple[Possible[Stability], Basis] | None) -> tuple[
-    Possible[Stability], str
-]:  # fmt: skip
+def _stability(
+    lv: LevelResult, recorded: tuple[Possible[Stability], Basis] | None, fixed: Treatment | None
+) -> tuple[Possible[Stability], str]:
     if recorded is not None:
         shown = "; ".join(ev.cited for ev in recorded[1].evidence)
         return recorded[0], f"M: {shown}"
+    if fixed is not None:  # a level fixed with screws is never re-scored (contract §6 v3)
+        return Possible.of(
+            Stability.STABLE
+        ), f"M: {lv.level} fixed ({fixed.name}, {fixed.time.day})"
     total = lv.result.total
     values = set()
     if total.high >= _UNSTABLE_FROM:
@@ -104,13 +110,15 @@ def noms_view(result: PatientResult) -> NomsView | None:
     more = result.assessment.more
     if more is None or not result.levels:
         return None
-    grades = compression_grades(result.assessment.safety, result.assessment.treatments)
+    done = result.assessment.treatments
+    grades = compression_grades(result.assessment.safety, done)
     o_text = _reading("O", more.basis["noms-o"], "radiosensitivity not known — either")
     s_text = _reading("S", more.basis["noms-s"], "tolerance of surgery not recorded — either")
     levels = []
     for lv in result.levels:
         n, n_text = _compression(grade_at(grades, lv.level, len(result.levels)))
-        m, m_text = _stability(lv, more.stability.get(lv.level))
+        fixed = next((t for t in reversed(done) if "fixation" in t.kinds and t.at(lv.level)), None)
+        m, m_text = _stability(lv, more.stability.get(lv.level), fixed)
         decided = noms_paths(NomsInput(lv.level, n, more.radiosensitivity, m, more.tolerance))
         levels.append(NomsLevel(decided, (n_text, o_text, m_text, s_text)))
     cited = sorted({key for lv in levels for path in lv.result.paths for key in path.sources})

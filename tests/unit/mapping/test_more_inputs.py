@@ -176,3 +176,17 @@ def test_noms_lung_primary_is_unconfirmed_so_both_oncological_rows():
     assert [
         p.code for p in noms_view(scored(default_patient(extra=recorded))).levels[0].result.paths
     ] == ["cebrt-low"]
+
+
+def test_noms_reads_a_level_fixed_with_screws_as_stable():
+    from tests.support.records import procedure
+
+    # Pedicle screw fixation at T12 (CPT 22842) after the findings: M stable whatever the SINS.
+    extra = (
+        procedure("fix", "22842", "T12", when="2024-05-31T10:00:00Z"),
+        finding("rs", "radiosensitivity", "radiosensitive"),
+    )
+    view = noms_view(scored(default_patient(extra=extra)))
+    (t12,) = view.levels
+    assert [p.code for p in t12.result.paths] == ["cebrt-low"]  # Bilsky 0, radiosensitive, stable
+    assert any(r.startswith("M: T12 fixed (") for r in t12.readings)
