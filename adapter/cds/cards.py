@@ -98,7 +98,8 @@ def headline(summary: ScoreSummary) -> str:
     text = f"{result.spec.short_title} {result.total}{where}"
     if HAEMATOLOGICAL_CAVEAT in summary.title:
         text += f" ({HAEMATOLOGICAL_CAVEAT})"
-    text += f" ({result.band.short_label})" if result.band else ": range spans bands"
+    gap = ": no label" if result.unlabelled else ": range spans bands"  # NESMS has none
+    text += f" ({result.band.short_label})" if result.band else gap
     advice, gaps = _advice(result), _gaps(result)
     if result.band is not None and advice:
         text += f": {advice}"

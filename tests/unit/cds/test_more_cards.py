@@ -47,3 +47,20 @@ async def test_each_setting_switches_on_its_own_card_only(tmp_path, monkeypatch,
     shown = [t for c, t in TITLES.items() if any(s.startswith(t.split(" (")[0] + " ") or
              s.startswith(t) for s in summaries)]  # fmt: skip
     assert shown == [TITLES[code]]
+
+
+def test_a_nesms_card_says_it_has_no_label_not_that_a_range_spans_bands():
+    from pathlib import Path
+
+    from adapter.cds.cards import score_cards
+    from adapter.decision import decide
+    from adapter.fhir.read.timing import parse_time
+    from adapter.mapping.terminology import default_terminology
+    from adapter.pipeline import read_patients, score_patient
+
+    more = Path(__file__).resolve().parents[3] / "fixtures" / "more"
+    (data,) = read_patients(str(more / "everything-recorded.json"), [])
+    result = score_patient(data, default_terminology(), now=parse_time("2025-01-01T00:00:00Z"))
+    cards = score_cards(decide(result), "hook", {"nesms"})
+    (nesms,) = [c for c in cards if c.source.topic is not None and c.source.topic.code == "nesms"]
+    assert nesms.summary == "NESMS 3: no label" and nesms.indicator == "info"
