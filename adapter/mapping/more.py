@@ -248,12 +248,7 @@ def more_inputs(
     ambulation, ambulation_basis = _ambulation(found, palsy)
     albumin_value, albumin_basis = _albumin(albumin)
     sensitivity, sensitivity_basis = _radiosensitivity(ctx, found, staging)
-    fit = only(
-        choose_latest(found.coded.get("surgery-tolerance", []), "tolerates surgery"), Tolerance
-    )
-    tolerance, tolerance_basis = enum_input(
-        fit, Tolerance, "record surgery-tolerance (able, unable)"
-    )
+    tolerance, tolerance_basis = _tolerance(found)
     bauer = BauerInput(fracture, tomita_visceral[0], primary, bone[0])
     return MoreInputs(
         bauer=bauer,
