@@ -8,12 +8,10 @@ import time
 import uuid
 
 import pytest
-from pydantic import SecretStr
 
 import adapter.cds.replay as replay_module
 from adapter.cds.replay import MemoryReplayCache, RedisReplayCache, SqliteReplayCache
 from adapter.errors import StorageError
-from tests.redis_server import redis_server
 from tests.unit.cds.conftest import BASE, client_for
 
 pytestmark = pytest.mark.anyio
@@ -25,13 +23,8 @@ def anyio_backend():
     return "asyncio"
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    with redis_server(tmp_path) as url:
-        yield url
-
-
-async def _exercise(cache) -> None:
+async def exercise(cache) -> None:
+    """The one rule every replay cache follows (Redis's in tests/integration/test_replay_redis.py)."""
     until = time.time() + 300
     jti = str(uuid.uuid4())
     assert await cache.first_use("https://a.example.org", jti, until) is True
@@ -44,11 +37,11 @@ async def _exercise(cache) -> None:
     await cache.close()
 
 
-async def test_memory_sqlite_and_redis_follow_one_rule(tmp_path, redis_url):
+async def test_memory_and_sqlite_follow_one_rule(tmp_path):
     sqlite = SqliteReplayCache(tmp_path / "replay.sqlite3")
     await asyncio.to_thread(sqlite.open)
-    for cache in (MemoryReplayCache(), sqlite, RedisReplayCache(redis_url)):
-        await _exercise(cache)
+    for cache in (MemoryReplayCache(), sqlite):
+        await exercise(cache)
 
 
 async def test_concurrent_first_uses_accept_exactly_one(tmp_path):
@@ -109,19 +102,5 @@ async def test_two_apps_sharing_a_state_directory_refuse_a_replay(secured, keys)
     token = keys.token(DISCOVERY)
     headers = {"Authorization": f"Bearer {token}"}
     async with client_for(secured) as first, client_for(secured) as second:
-        assert (await first.get("/cds-services", headers=headers)).status_code == 200
-        assert (await second.get("/cds-services", headers=headers)).status_code == 401
-
-
-async def test_two_apps_sharing_redis_refuse_a_replay(secured, keys, tmp_path, redis_url):
-    token = keys.token(DISCOVERY)
-    headers = {"Authorization": f"Bearer {token}"}
-    apart = [
-        secured.model_copy(
-            update={"state_dir": tmp_path / name, "replay_redis_url": SecretStr(redis_url)}
-        )
-        for name in ("a", "b")
-    ]
-    async with client_for(apart[0]) as first, client_for(apart[1]) as second:
         assert (await first.get("/cds-services", headers=headers)).status_code == 200
         assert (await second.get("/cds-services", headers=headers)).status_code == 401

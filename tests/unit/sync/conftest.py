@@ -1,24 +1,15 @@
-"""The notification queue's two stores as one fixture: every contract test runs on both."""
+"""The notification queue's store as a fixture. Here it is SQLite; the integration tier runs every
+test that takes ``backend`` once more on a real Redis server (tests/integration/test_notify_redis.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 from adapter.sync.notify import NotificationQueue, RedisNotificationQueue, SqliteNotificationQueue
-from tests.redis_server import redis_server
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory) -> Iterator[str]:
-    """One throw-away redis-server per test module (no persistence), emptied before each use."""
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @dataclass
@@ -47,11 +38,6 @@ class Backend:
         return {"notify_db": self.path}
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def backend(request, tmp_path) -> Backend:
-    if request.param == "sqlite":
-        return Backend("sqlite", path=tmp_path / "n.sqlite3")
-    url = request.getfixturevalue("redis_url")
-    with redis.Redis.from_url(url) as client:
-        client.flushdb()
-    return Backend("redis", url=url)
+@pytest.fixture
+def backend(tmp_path) -> Backend:
+    return Backend("sqlite", path=tmp_path / "n.sqlite3")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import threading
 import time
-from contextlib import ExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -22,7 +21,6 @@ from adapter.mapping.terminology import default_terminology
 from adapter.sync.notify import Notifications, NotifySettings
 from adapter.sync.notify.settings import load_notify_settings
 from adapter.sync.notify.worker import Workers
-from tests.redis_server import redis_server
 from tests.unit.sync.conftest import Backend
 from tests.unit.sync.fakefhir import BASE, FakeFhir, reads_patient
 
@@ -211,26 +209,6 @@ async def test_shutdown_does_not_wait_for_a_hanging_fhir_server(tmp_path, backen
     # The lease was given back: the next start re-syncs the patient at once.
     queue = backend.open(limit=10)
     assert queue.claim("next", 0.0, 60).patient == "p1"
-
-
-async def test_redis_going_away_answers_503_and_logs_no_patient(tmp_path, caplog):
-    with ExitStack() as redis_running, respx.mock:
-        url = redis_running.enter_context(redis_server(tmp_path))
-        FakeFhir(respx.mock, [])
-        backend = Backend("redis", url=url)
-        async with service(tmp_path, notify_settings(backend)) as client:
-            redis_running.close()  # Redis stops while the service runs
-            with caplog.at_level(logging.ERROR, logger="spinemets"):
-                answer = await client.put(
-                    "/fhir-notify/Observation/x1", json=finding("p-secret-id"), headers=AUTH
-                )
-            assert answer.status_code == 503 and answer.headers["retry-after"] == "30"
-            outcome = answer.json()
-            assert outcome["resourceType"] == "OperationOutcome"
-            assert outcome["issue"][0]["code"] == "transient"
-            assert "Redis" not in answer.text  # the cause is for the log, not the caller
-    assert "notification queue (Redis): ConnectionError" in caplog.text
-    assert "p-secret-id" not in caplog.text and "127.0.0.1" not in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -3,18 +3,15 @@ shared between processes (each handle here stands for a process of its own)."""
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 import threading
 from collections import Counter
 
 import pytest
-import redis
 
 from adapter.errors import StorageError
 from adapter.sync.notify import RedisNotificationQueue, SqliteNotificationQueue
-from tests.redis_server import redis_server
 
 
 def test_bounded_but_a_queued_patient_is_always_accepted(backend):
@@ -189,38 +186,6 @@ def test_an_unusable_redis_is_refused_at_open_without_its_password(url):
     with pytest.raises(StorageError, match=r"notification queue \(Redis\)") as caught:
         RedisNotificationQueue(url, limit=3, timeout=1.0).open()
     assert "hunter2" not in str(caught.value)
-
-
-def test_a_read_only_redis_replica_is_refused_at_open(redis_url):
-    with redis.Redis.from_url(redis_url) as admin:
-        admin.replicaof("127.0.0.1", 9)  # a replica refuses writes, primary or not reachable
-        try:
-            with pytest.raises(StorageError, match="ReadOnlyError"):
-                RedisNotificationQueue(redis_url, limit=3).open()
-        finally:
-            admin.replicaof("NO", "ONE")
-
-
-def test_an_eviction_policy_that_may_drop_entries_is_warned_about(redis_url, caplog):
-    with redis.Redis.from_url(redis_url) as admin:
-        admin.config_set("maxmemory-policy", "allkeys-lru")
-        try:
-            with caplog.at_level(logging.WARNING, logger="spinemets.notify"):
-                RedisNotificationQueue(redis_url, limit=3).open()
-        finally:
-            admin.config_set("maxmemory-policy", "noeviction")
-    assert "allkeys-lru" in caplog.text
-
-
-def test_redis_going_away_is_a_storage_error_by_type_only(tmp_path):
-    with redis_server(tmp_path) as url:
-        queue = RedisNotificationQueue(url, limit=3, timeout=1.0)
-        queue.open()
-        queue.put("p", 1.0)
-    with pytest.raises(StorageError, match=r"^notification queue \(Redis\): \w+$"):
-        queue.put("p", 2.0)
-    with pytest.raises(StorageError):
-        queue.claim("w", 3.0, 60)
 
 
 def test_a_lease_held_is_renewed_and_one_ended_or_taken_over_is_not(backend):
