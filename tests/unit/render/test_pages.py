@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -73,17 +71,6 @@ def test_pages_to_a_directory_and_the_errors(tmp_path, capsys):
         )
         == 2
     )
-
-
-def test_score_does_not_load_the_plotting_and_statistics_libraries():
-    code = (
-        "import sys; from adapter import cli; "
-        f"cli.main(['score', {str(SEED / 'seed-03.json')!r}, '--no-validate']); "
-        "heavy = [m for m in ('matplotlib', 'scipy', 'statsmodels', 'pandas', 'numpy') if m in sys.modules]; "
-        "sys.stderr.write(repr(heavy))"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert run.stderr.strip() == "[]"
 
 
 def test_spine_and_helpers():

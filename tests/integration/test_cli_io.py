@@ -6,6 +6,7 @@ output surfaces when the interpreter flushes, which only a real process shows.
 
 from __future__ import annotations
 
+import json
 import resource
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.integration  # each case starts a process of its own
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "fixtures" / "seed" / "seed-07.json"
 COMMAND = [sys.executable, "-m", "adapter.cli", "score"]
@@ -91,3 +93,29 @@ def test_the_wrapper_reads_and_writes_relative_to_the_callers_directory(tmp_path
     assert run.returncode == 0, run.stderr.decode()
     assert (tmp_path / "out.html").stat().st_size > 0
     assert not (ROOT / "out.html").exists()
+
+
+def test_stdin_and_console_script_never_show_a_traceback():
+    run = subprocess.run(
+        [sys.executable, "-m", "adapter.cli", "score", "-", "--now", "2025-01-01T00:00:00Z"],
+        input=SEED.read_bytes(), capture_output=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0 and json.loads(run.stdout)["type"] == "collection"
+    bad = subprocess.run(
+        [sys.executable, "-m", "adapter.cli", "score", "-"],
+        input=b"\x00\x01",
+        capture_output=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and bad.stderr.count(b"\n") == 1 and b"Traceback" not in bad.stderr
+
+
+def test_score_does_not_load_the_plotting_and_statistics_libraries():
+    code = (
+        "import sys; from adapter import cli; "
+        f"cli.main(['score', {str(SEED.parent / 'seed-03.json')!r}, '--no-validate']); "
+        "heavy = [m for m in ('matplotlib', 'scipy', 'statsmodels', 'pandas', 'numpy') if m in sys.modules]; "
+        "sys.stderr.write(repr(heavy))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stderr.strip() == "[]"

@@ -13,8 +13,11 @@ import sys
 from pathlib import Path
 
 import orjson
+import pytest
 
 from tests.support.records import default_patient, measurement
+
+pytestmark = pytest.mark.integration  # each case starts a process of its own
 
 COMMAND = [sys.executable, "-m", "adapter.cli", "score"]
 SEED = Path(__file__).resolve().parents[2] / "fixtures" / "seed" / "seed-07.json"

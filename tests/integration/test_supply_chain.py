@@ -8,6 +8,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.integration  # each case starts a process of its own
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
