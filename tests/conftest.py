@@ -1,3 +1,10 @@
+import functools
+import os
+import ssl
+from collections.abc import Iterator
+
+import httpx
+import httpx._transports.default as httpx_transports
 import pytest
 from hypothesis import settings
 
@@ -14,3 +21,26 @@ def _private_state(tmp_path_factory, monkeypatch):
     """Every test's state (audit trail, databases) in a directory of its own, never in the
     home directory of whoever runs the tests."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+@functools.cache
+def _default_tls() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
+
+
+def _shared_default_tls(
+    verify: ssl.SSLContext | str | bool = True, cert: object = None, trust_env: bool = True
+) -> ssl.SSLContext:
+    """httpx's default TLS context, built once: loading the CA bundle costs ~50 ms a client, and
+    every in-process app opens several. Any other TLS setting is built as httpx builds it."""
+    from_env = trust_env and (os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"))
+    if verify is True and cert is None and not from_env:
+        return _default_tls()
+    return httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_default_tls_context() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx_transports, "create_ssl_context", _shared_default_tls)
+        yield

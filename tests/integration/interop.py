@@ -48,7 +48,7 @@ def score(path: Path, *args: str) -> dict:
         code = cli.main(["score", str(path), *args])
     assert code == 0, err.getvalue()
     out.flush()
-    return json.loads(out.buffer.getvalue())  # type: ignore[attr-defined]
+    return json.loads(out.buffer.getvalue())
 
 
 def output_profiles(resource: dict) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -39,7 +40,7 @@ def seed_on_server(fhir_base: str) -> tuple[str, list[str]]:
         answer = httpx.post(fhir_base, json={"resourceType": "Bundle", "type": "transaction",
                                              "entry": entries[start : start + 200]}, timeout=300)  # fmt: skip
         assert answer.status_code == 200, answer.text
-    group = {"resourceType": "Group", "id": f"cohort-{run}", "type": "person", "actual": True,
+    group: dict[str, Any] = {"resourceType": "Group", "id": f"cohort-{run}", "type": "person", "actual": True,
              "member": [{"entity": {"reference": f"Patient/{pid}"}} for pid in ids]}  # fmt: skip
     assert httpx.put(f"{fhir_base}/Group/{group['id']}", json=group, timeout=60).status_code in (
         200,

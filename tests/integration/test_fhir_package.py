@@ -37,7 +37,9 @@ def test_the_package_and_outputs_validate_with_the_package_alone(package, tmp_pa
     own = _resources(package)
     assert {r["resourceType"] for r in own} >= {"CodeSystem", "ValueSet", "ConceptMap"}
     outputs = [e["resource"] for e in score(ROOT / "fixtures" / "seed" / "seed-07.json")["entry"]]
-    entries = [(r, []) for r in own] + [(r, output_profiles(r)) for r in outputs]
+    entries: list[tuple[dict, list[str]]] = [(r, []) for r in own] + [
+        (r, output_profiles(r)) for r in outputs
+    ]
     packages = [THO_PACKAGE, EXTENSIONS_PACKAGE, SDC_PACKAGE]  # the forms' SDC profiles
     results = validate(entries, tmp_path, packages=packages, igs=[package], own=False)
     # What the SDC set-up cannot evaluate offline is set apart as in test_questionnaires_sdc.

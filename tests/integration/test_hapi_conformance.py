@@ -205,7 +205,7 @@ def _extracted_findings(capsys, tmp_path: Path) -> list[dict]:
     from tests.support.forms import fill
 
     path = ROOT / "fixtures" / "seed" / "seed-01.json"
-    answers = {
+    answers: dict[str, dict[tuple[str | None, str], str | int]] = {
         "sins": {},  # populated with seed-01's findings at its levels
         "neurology": {(None, "frankel-grade"): "frankel-d"},
         "staging": {(None, "visceral-metastases"): "treatable",

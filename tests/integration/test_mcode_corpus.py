@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,7 +44,7 @@ SCORE = "http://spinemets.org/fhir/CodeSystem/score"
 SNOMED = "http://snomed.info/sct"
 M = None  # a component with nothing known: dataAbsentReason
 
-EXPECTED = {
+EXPECTED: dict[str, dict[str, Any]] = {
     "cancer-patient-john-anyperson": {
         "tomita": ((7, 10), {"tomita-primary-tumor": 4, "tomita-visceral-metastases": (2, 4), "tomita-bone-metastases": M}),
         "tokuhashi-revised": ((4, 9), {"tokuhashi-general-condition": 2, "tokuhashi-extraspinal-bone-metastases": 2, "tokuhashi-vertebral-metastases": M, "tokuhashi-major-organ-metastases": (0, 1), "tokuhashi-primary-site": 0, "tokuhashi-palsy": M}),

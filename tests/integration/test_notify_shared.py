@@ -25,7 +25,7 @@ import httpx
 import pytest
 import respx
 
-from adapter.sync.notify import RedisNotificationQueue, SqliteNotificationQueue
+from adapter.sync.notify import NotificationQueue, RedisNotificationQueue, SqliteNotificationQueue
 from adapter.vocabulary.systems import ASSESSMENT_SID
 from tests.integration.serve_process import clean_env, serving
 from tests.redis_server import redis_server
@@ -171,7 +171,7 @@ def test_two_processes_share_the_queue_and_a_killed_one_loses_nothing(tmp_path, 
         if store == "redis":
             url = stack.enter_context(redis_server(tmp_path))
             where = {"notify_redis_url": url}
-            queue = RedisNotificationQueue(url, limit=100)
+            queue: NotificationQueue = RedisNotificationQueue(url, limit=100)
         else:
             where = {"notify_db": str(tmp_path / "shared.sqlite3")}
             queue = SqliteNotificationQueue(tmp_path / "shared.sqlite3", limit=100)

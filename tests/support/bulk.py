@@ -21,7 +21,7 @@ from bench.synth import patient_resources
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2025-01-01T00:00:00Z"
 
-EXTRA = [
+EXTRA: list[dict[str, Any]] = [
     {"resourceType": "Condition", "id": "orphan", "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C79.51"}]}},
     {"resourceType": "Observation", "id": "group-kps", "status": "final", "subject": {"reference": "Group/g1"},
      "code": {"coding": [{"system": "http://loinc.org", "code": "89243-0"}]}, "valueInteger": 70},

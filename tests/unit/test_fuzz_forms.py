@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -52,7 +53,7 @@ def _post(service, caplog, path: str, body) -> None:
 def test_populate_never_answers_5xx(service, caplog, resources, form, subject):
     bundle = {"resourceType": "Bundle", "type": "collection",
               "entry": [{"resource": r} for r in resources]}  # fmt: skip
-    parameter = [{"name": "context", "part": [{"name": "name", "valueString": "patient"},
+    parameter: list[dict[str, Any]] = [{"name": "context", "part": [{"name": "name", "valueString": "patient"},
                                               {"name": "content", "resource": bundle}]}]  # fmt: skip
     if subject:
         parameter.append({"name": "subject", "valueReference": {"reference": "Patient/p"}})

@@ -6,6 +6,7 @@ import base64
 import contextlib
 import json
 import time
+from typing import Any
 
 import httpx
 import jwt
@@ -63,7 +64,7 @@ async def test_unsigned_tokens_with_claims_of_any_type_get_a_bare_401(secured, c
     assert token not in caplog.text  # … never the token
 
 
-HEADERS = {
+HEADERS: dict[str, dict[str, Any]] = {
     "alg-list": {"alg": ["ES384"], "typ": "JWT", "kid": "key-1"},
     "kid-int": {"alg": "ES384", "typ": "JWT", "kid": 1},
     "kid-object": {"alg": "ES384", "typ": "JWT", "kid": {"k": 1}},

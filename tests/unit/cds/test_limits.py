@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from typing import Any
 
 import orjson
 import pytest
@@ -97,8 +98,10 @@ async def test_too_many_feedback_items_is_413(settings):
 @pytest.mark.parametrize("where", ["userComment", "display", "an extension of the client's"])
 async def test_a_feedback_text_over_the_limit_is_413_and_nothing_is_stored(settings, where):
     capped = settings.model_copy(update={"max_feedback_text": 50})
-    reason = {"reason": {"system": "http://example.org/r", "code": "c", "display": "x"}}
-    item = {"card": "c1", "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:00:00Z",
+    reason: dict[str, Any] = {
+        "reason": {"system": "http://example.org/r", "code": "c", "display": "x"}
+    }
+    item: dict[str, Any] = {"card": "c1", "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:00:00Z",
             "overrideReason": reason}  # fmt: skip
     long = "w" * 51
     if where == "userComment":
@@ -193,7 +196,7 @@ async def test_a_call_being_scored_does_not_hold_up_other_requests(client, monke
     until it finished. (A small call with nothing to fetch is served on the loop: a few
     milliseconds, less than the hand-over to a worker.)"""
     inside, gate = threading.Event(), threading.Event()
-    real = services_module.score_patient
+    from adapter.pipeline import score_patient as real  # what the services imported
 
     def held(*args, **kwargs):
         inside.set()

@@ -13,6 +13,7 @@ import pytest
 
 import adapter.cds.routes.services as routes
 from adapter.cds.logs import JsonFormatter, redact
+from adapter.cds.services import call_service
 from adapter.errors import StorageError
 from tests.unit.cds.conftest import FHIR, client_for, patient_view, searchset, seed_resources
 
@@ -30,7 +31,7 @@ def anyio_backend():
 def gate(monkeypatch):
     """Service calls wait until the gate opens."""
     opened = asyncio.Event()
-    real = routes.call_service
+    real = call_service  # what the routes imported
 
     async def gated(*args):
         await opened.wait()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -73,7 +75,7 @@ async def test_null_is_never_fetched(client, respx_mock):
 
 
 LEAK = "jdbc:postgresql://db.internal:5432/ehr?password=hunter2"
-FAILURES = {
+FAILURES: dict[str, dict[str, Any]] = {
     **{f"status-{code}": {"status_code": code, "json": {
         "resourceType": "OperationOutcome",
         "issue": [{"severity": "error", "code": "exception", "diagnostics": LEAK}]}}

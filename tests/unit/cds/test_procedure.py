@@ -3,6 +3,8 @@ the card per order, its indicator and wording. The criteria themselves: tests/un
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.support.records import (
@@ -39,7 +41,7 @@ def seed_clock(monkeypatch):
 
 
 def body(hook: str, orders, resources=None, selections=None) -> dict:
-    out = {
+    out: dict[str, Any] = {
         "hook": hook,
         "hookInstance": "c7e2d1f0-2c4b-4a8e-9d5e-0f3b1a2c4d5e",
         "context": {"userId": "Practitioner/x", "patientId": "p", "draftOrders": draft_orders(*orders)},

@@ -22,7 +22,7 @@ def anyio_backend():
 
 def test_serve_hands_the_limits_and_the_workers_to_uvicorn(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(serve.uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
     monkeypatch.setenv("SPINEMETS_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("SPINEMETS_KEEP_ALIVE_TIMEOUT", "7")
     monkeypatch.setenv("SPINEMETS_MAX_HEADER_BYTES", "4096")

@@ -19,7 +19,7 @@ from adapter.mapping.outcomes import (
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "fixtures"))
-import outcomes as seed  # noqa: E402
+import outcomes as seed  # type: ignore[import-not-found]  # noqa: E402  # fixtures/outcomes.py
 
 DAYS = {"baseline": -2, "7d": 7, "3mo": 91, "6mo": 182}
 

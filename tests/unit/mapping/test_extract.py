@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.extract import extract_patient, read_observation
@@ -30,7 +31,7 @@ def met(cid, level, system=VERTEBRA):
 
 
 def extract(*resources):
-    loose = []
+    loose: list[Issue] = []
     (data,) = patients_from_resources(
         [{"resourceType": "Patient", "id": "p"}, *resources], loose, read_observation
     )

@@ -67,7 +67,12 @@ def condition(cid, code, when, system=ICD, levels=(), verification="confirmed"):
             "bodySite": [level(lv) for lv in levels]}  # fmt: skip
 
 
-PATIENT = {"resourceType": "Patient", "id": P, "gender": "female", "birthDate": "1960-05-23"}
+PATIENT: dict[str, Any] = {
+    "resourceType": "Patient",
+    "id": P,
+    "gender": "female",
+    "birthDate": "1960-05-23",
+}
 
 
 def follow(*resources, now=NOW, sites=("lung",)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -94,7 +95,7 @@ def test_months_and_age():
 
 
 def outcome(**kw) -> PatientOutcome:
-    base = dict(
+    base: dict[str, Any] = dict(
         patient="p", index_day=INDEX_DAY, index_start=START, procedures=("Procedure/x",),
         treated_levels=("T12",), cement_ml=3.0, sex="female", age_years=60,
         primary_sites=("lung",), died=False, death=None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fhir.resources.R4B.codesystem import CodeSystem
@@ -17,7 +18,7 @@ from adapter.vocabulary.systems import ICD10CM, SNOMED
 
 MAPPINGS = Path(__file__).resolve().parents[3] / "mappings"
 FILES = sorted(MAPPINGS.glob("*.json"))
-MODELS = {"CodeSystem": CodeSystem, "ConceptMap": ConceptMap, "ValueSet": ValueSet}
+MODELS: dict[str, Any] = {"CodeSystem": CodeSystem, "ConceptMap": ConceptMap, "ValueSet": ValueSet}
 SITE = f"{SPINEMETS}/CodeSystem/tokuhashi-primary-site"
 FINDING = f"{SPINEMETS}/CodeSystem/finding"
 VERTEBRA = f"{SPINEMETS}/CodeSystem/vertebra"

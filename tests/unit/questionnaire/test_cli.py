@@ -84,6 +84,7 @@ def test_unusable_input_is_one_line_and_exit_2(tmp_path, capsys, argv):
     notjson.write_text("not json")
     paths = {"record": str(_record(tmp_path)), "missing": str(tmp_path / "none.json"),
              "notjson": str(notjson)}  # fmt: skip
+    status: int | str | None
     try:
         status = cli.main([a.format(**paths) for a in argv])
     except SystemExit as exc:  # argparse: an unknown form name

@@ -58,7 +58,8 @@ def test_populate_fill_extract_score(path):
     choices = itertools.cycle(list(itertools.product(*(list(p) for p in POINTS.values()))))
     for data in patients_from_resources(resources, []):
         response = populate("sins", data, TERM, parse_time(NOW))
-        answers, implied = {}, {}
+        answers: dict[tuple[str | None, str], str | int] = {}
+        implied: dict[str, int] = {}
         for level in _levels(response):
             picked = dict(zip(POINTS, next(choices), strict=True))
             answers |= {(level, finding): answer for finding, answer in picked.items()}

@@ -100,7 +100,10 @@ def test_a_response_without_id_travels_in_the_transaction():
 def test_the_response_is_read_as_the_findings_it_records_and_counted_once():
     record = default_patient(drop=("t12-spinal-pain", "t12-spinal-alignment"))
     assert sins_by_level(record, NOW) == {"T12": (7, 14)}  # pain and alignment missing
-    answers = {("T12", "spinal-pain"): "pain-free", ("T12", "spinal-alignment"): "subluxation"}
+    answers: dict[tuple[str | None, str], str | int] = {
+        ("T12", "spinal-pain"): "pain-free",
+        ("T12", "spinal-alignment"): "subluxation",
+    }
     response = fill(_populate("sins", record), answers, authored=LATER)
     extracted = [e["resource"] for e in extract(response, TERM)["entry"]]
     for i, obs in enumerate(extracted):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from enum import Enum
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -164,7 +165,9 @@ SINS_ORDER: dict[str, list[Enum]] = {
 
 @given(st.sampled_from(SCORED_LEVELS), st.data())
 def test_sins_each_component_is_monotone(level, data):
-    base = {f: Possible.of(data.draw(st.sampled_from(order))) for f, order in SINS_ORDER.items()}
+    base: dict[str, Any] = {
+        f: Possible.of(data.draw(st.sampled_from(order))) for f, order in SINS_ORDER.items()
+    }
     for field, order in SINS_ORDER.items():
         totals = [
             score_sins(SinsInput(level, **{**base, field: Possible.of(o)})).total.low for o in order
@@ -174,7 +177,7 @@ def test_sins_each_component_is_monotone(level, data):
 
 @given(st.data())
 def test_tokuhashi_monotone_in_kps_and_counts(data):
-    fixed = dict(
+    fixed: dict[str, Any] = dict(
         major_organ=Possible.of(data.draw(st.sampled_from(list(MajorOrgan)))),
         primary_site=Possible.of(data.draw(st.sampled_from(list(PrimarySite)))),
         palsy=Possible.of(data.draw(st.sampled_from(list(Frankel)))),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from adapter.scoring import (
@@ -91,7 +93,11 @@ def test_sins_recommendation_never_says_surgery_indicated():
     for band in score_sins(
         SinsInput(
             "T5",
-            *(Possible.unknown(e) for e in (Pain, BoneLesion, Alignment, Collapse, Posterolateral)),
+            Possible.unknown(Pain),
+            Possible.unknown(BoneLesion),
+            Possible.unknown(Alignment),
+            Possible.unknown(Collapse),
+            Possible.unknown(Posterolateral),
         )
     ).possible_bands:
         assert "indicated" not in band.wording
@@ -238,7 +244,7 @@ SINS_POINTS = [
 
 @pytest.mark.parametrize(("field", "option", "points"), SINS_POINTS)
 def test_sins_every_option_scores_as_fisher_2010(field, option, points):
-    zero = dict(pain=P(Pain.PAIN_FREE), bone_lesion=P(BoneLesion.BLASTIC), alignment=P(Alignment.NORMAL),
+    zero: dict[str, Any] = dict(pain=P(Pain.PAIN_FREE), bone_lesion=P(BoneLesion.BLASTIC), alignment=P(Alignment.NORMAL),
                 collapse=P(Collapse.NONE), posterolateral=P(Posterolateral.NONE))  # fmt: skip
     result = score_sins(SinsInput("S3", **{**zero, field: P(option)}))  # rigid: location 0
     assert result.total == Span(points, points)
@@ -251,7 +257,9 @@ def test_sins_every_option_scores_as_fisher_2010(field, option, points):
      ("bone", BoneExtent.SOLITARY, 1), ("bone", BoneExtent.MULTIPLE, 2)],
 )  # fmt: skip
 def test_tomita_every_option_scores_as_tomita_2001(field, option, points):
-    base = dict(growth=P(Growth.SLOW), visceral=P(Visceral.NONE), bone=P(BoneExtent.SOLITARY))
+    base: dict[str, Any] = dict(
+        growth=P(Growth.SLOW), visceral=P(Visceral.NONE), bone=P(BoneExtent.SOLITARY)
+    )
     baseline = {"growth": 1, "visceral": 0, "bone": 1}
     result = score_tomita(TomitaInput(**{**base, field: P(option)}))
     assert result.total.low == 2 - baseline[field] + points

@@ -132,7 +132,9 @@ class FakeFhir:
                 self.fail_next.pop(0), json={"resourceType": "OperationOutcome", "issue": []}
             )
         before = copy.deepcopy(self.store)
-        urls, answers, locations = {}, [], []
+        urls: dict[str, str] = {}
+        answers: list[str] = []
+        locations: list[str | None] = []
         for entry in bundle["entry"]:
             request, resource = entry["request"], entry.get("resource")
             locations.append(None)

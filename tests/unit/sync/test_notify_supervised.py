@@ -10,6 +10,7 @@ import pytest
 import respx
 
 import adapter.sync.notify.worker as worker_module
+from adapter.sync.runner import sync_patient
 from tests.unit.sync.conftest import Backend
 from tests.unit.sync.fakefhir import FakeFhir
 from tests.unit.sync.test_notify import (
@@ -32,7 +33,7 @@ def anyio_backend():
 
 async def test_a_poison_patient_fails_alone_and_the_worker_carries_on(tmp_path, monkeypatch,
                                                                       caplog):  # fmt: skip
-    real = worker_module.sync_patient
+    real = sync_patient  # what the worker imported
 
     async def poisoned(client, term, patient, **kwargs):
         if patient == "poison":

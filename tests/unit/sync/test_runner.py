@@ -151,7 +151,7 @@ def test_a_412_is_retried_once_then_reported_as_duplicates_when_the_server_holds
                 fhir.add(resource)
         return original_transaction(bundle)
 
-    fhir.transaction = racing
+    fhir.transaction = racing  # type: ignore[method-assign]
     summary = run(["seed-03"])
     (outcome,) = summary.outcomes
     assert outcome.status == "failed" and "duplicates" in outcome.reason
@@ -246,7 +246,7 @@ def test_a_transaction_entry_status_in_the_servers_own_words_is_not_repeated(cap
         entries = [{"response": {"status": "422 password=hunter2"}} for _ in bundle["entry"]]
         return httpx.Response(200, json={"resourceType": "Bundle", "entry": entries})
 
-    fhir.transaction = leaky
+    fhir.transaction = leaky  # type: ignore[method-assign]
     summary = run(["seed-03"], policy=RetryPolicy(attempts=1))
     (outcome,) = summary.outcomes
     assert outcome.status == "failed" and "422" in outcome.reason
@@ -258,7 +258,7 @@ def test_a_patient_that_breaks_the_reader_fails_alone_and_the_run_goes_on(monkey
     import adapter.sync.runner as runner_module
 
     FakeFhir(respx.mock, seed_resources("seed-03") + seed_resources("seed-05"))
-    real = runner_module.score_patient
+    from adapter.pipeline import score_patient as real  # what the runner imported
 
     def fragile(records, *args, **kwargs):
         if records.patient == "seed-03":

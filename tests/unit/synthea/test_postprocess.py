@@ -34,7 +34,7 @@ def condition(rid: str, system: str, code: str, onset: str = "2024-01-02") -> di
 
 
 def synthea_bundle(patient_id: str = "p1") -> dict[str, Any]:
-    resources = [
+    resources: list[dict[str, Any]] = [
         {"resourceType": "Patient", "id": patient_id, "gender": "female", "birthDate": "1950-01-01"},
         {"resourceType": "Encounter", "id": "e1", "subject": {"reference": "urn:uuid:p1"},
          "participant": [{"individual": {"reference": NPI}}]},
