@@ -14,7 +14,6 @@ the places that ask often.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -33,7 +32,6 @@ __all__ = [
     "PREFIX",
     "Issuer",
     "SpinemetsSettings",
-    "current",
     "from_mapping",
     "load",
     "variable",
@@ -116,9 +114,3 @@ def from_mapping(cls: type[S], env: Mapping[str, str]) -> S:
         return cls.model_validate(values)
     except ValidationError as exc:
         raise _one_line(exc) from None
-
-
-@functools.cache
-def current() -> SpinemetsSettings:
-    """The settings of this process, read from its environment once."""
-    return load(SpinemetsSettings)
