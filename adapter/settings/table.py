@@ -72,7 +72,12 @@ def settings_table() -> str:
     fields = SpinemetsSettings.model_fields
     lines: list[str] = []
     for heading, area in AREAS:
-        lines += [f"### {heading}", "", "| Variable | Type | Default | Meaning |", "|---|---|---|---|"]
+        lines += [
+            f"### {heading}",
+            "",
+            "| Variable | Type | Default | Meaning |",
+            "|---|---|---|---|",
+        ]
         lines += [_row(name, fields[name]) for name in area.model_fields]
         lines.append("")
     lines += [
