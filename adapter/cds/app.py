@@ -26,6 +26,7 @@ from adapter.cds.routes import discovery, docs, feedback, questionnaire, service
 from adapter.cds.settings import Settings, load_settings
 from adapter.cds.state import open_state
 from adapter.mapping.terminology import Terminology, default_terminology
+from adapter.smart.routes import router as smart_router
 
 __all__ = ["Extension", "app_from_environment", "create_app"]
 
@@ -86,6 +87,7 @@ def create_app(
         app.add_middleware(ServerTiming)
     for module in (docs, discovery, services, feedback, questionnaire):
         app.include_router(module.router)
+    app.include_router(smart_router)  # the patient page as a SMART app (contract §7)
     for extension in extensions:
         app.include_router(extension.router)
     install_openapi(app)

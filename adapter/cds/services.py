@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from adapter.cds.cards import score_cards, system_actions
+from adapter.cds.links import with_links
 from adapter.cds.models import CdsRequest, CdsResponse, Discovery, ServiceEntry
 from adapter.cds.prefetch import (
     CHECK_PREFETCH,
@@ -88,6 +89,7 @@ def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> C
 async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, SCORE_PREFETCH)
     cards = score_cards(result, request.hookInstance, deps.settings.rules)
+    cards = with_links(cards, result, deps.settings.public_base_url)
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=cards)
     return _with_actions(CdsResponse(cards=cards), result, deps)

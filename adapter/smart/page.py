@@ -1,0 +1,124 @@
+"""The SMART app's pages: the patient's header, the page of contract §4, the forms.
+
+The body of the patient's page is the static page's (adapter.render.patient), so the app and
+``spinemets score --format html`` show one page; the app adds the header that names the patient
+from the record, the forms and what a save did.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from html import escape
+from typing import Any
+
+from adapter.pipeline import PatientResult
+from adapter.render.html import page
+from adapter.render.patient import patient_page
+from adapter.vocabulary.forms import FORMS
+
+__all__ = ["app_page", "message_page", "patient_header"]
+
+_MAIN = re.compile(r"<main>(.*)</main>", re.DOTALL)
+_MRN = "http://terminology.hl7.org/CodeSystem/v2-0203"
+_CSS = (
+    "<style>nav ul{display:flex;flex-wrap:wrap;gap:.5rem 1rem;list-style:none;padding:0}"
+    "fieldset{border:1px solid var(--line);border-radius:.4rem;margin:.6rem 0;min-width:0}"
+    "fieldset.level>legend{font-weight:600;font-size:1.1rem}"
+    "label.opt{display:block;padding:.2rem 0}"
+    "input[type=radio]{width:1.1rem;height:1.1rem;vertical-align:-.15rem}"
+    "button{font:inherit;padding:.45rem 1.1rem;border-radius:.4rem;border:1px solid var(--accent);"
+    "background:var(--accent);color:#fff}"
+    ":focus-visible{outline:3px solid #b35c00;outline-offset:2px}"
+    ".notice{border-left:4px solid var(--accent);padding:.4rem .8rem;background:#eef4fb}"
+    ".notice.error{border-color:#a4262c;background:#fbeeee}dl.who{display:grid;"
+    "grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.25rem 0}dl.who dd{margin:0}"
+    "</style>"
+)
+
+
+def _name(patient: Mapping[str, Any]) -> str:
+    names = [n for n in patient.get("name") or () if isinstance(n, dict)]
+    official = next((n for n in names if n.get("use") == "official"), names[0] if names else None)
+    if official is None:
+        return "name not recorded"
+    if isinstance(official.get("text"), str):
+        return str(official["text"])
+    given = " ".join(g for g in official.get("given") or () if isinstance(g, str))
+    family = official.get("family") if isinstance(official.get("family"), str) else ""
+    return f"{given} {family}".strip() or "name not recorded"
+
+
+def _record_number(patient: Mapping[str, Any]) -> str:
+    idents = [i for i in patient.get("identifier") or () if isinstance(i, dict) and i.get("value")]
+    for ident in idents:
+        codes = (c.get("code") for c in (ident.get("type") or {}).get("coding") or ())
+        if "MR" in codes:
+            return str(ident["value"])
+    return str(idents[0]["value"]) if idents else "not recorded"
+
+
+def _birth(patient: Mapping[str, Any]) -> str:
+    text = patient.get("birthDate")
+    if not isinstance(text, str):
+        return "not recorded"
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return text  # a year or a month alone, as written
+    return f"{day.day} {day:%b %Y}"
+
+
+def patient_header(patient: Mapping[str, Any]) -> str:
+    """Name, birth date and record number, as the record has them."""
+    return (
+        f'<section aria-label="Patient"><dl class="who"><dt>Name</dt><dd data-patient="name">'
+        f"{escape(_name(patient))}</dd><dt>Born</dt><dd>{escape(_birth(patient))}</dd>"
+        f"<dt>Record number</dt><dd>{escape(_record_number(patient))}</dd></dl></section>"
+    )
+
+
+def _nav(current: str | None) -> str:
+    links = [("/smart/", "Scores", current is None)]
+    links += [(f"/smart/form/{n}", f.title, current == n) for n, f in FORMS.items()]
+    here_mark = ' aria-current="page"'
+    items = "".join(
+        f'<li><a href="{href}"{here_mark if here else ""}>{escape(text)}</a></li>'
+        for href, text, here in links
+    )
+    return f'<nav aria-label="Pages"><ul>{items}</ul></nav>'
+
+
+def _notice(message: str | None, error: bool) -> str:
+    if not message:
+        return ""
+    role = "alert" if error else "status"
+    kind = "notice error" if error else "notice"
+    return f'<p class="{kind}" role="{role}">{escape(message)}</p>'
+
+
+def app_page(
+    patient: Mapping[str, Any], result: PatientResult, *, computed: str, form: str | None = None,
+    form_html: str = "", message: str | None = None, error: bool = False,
+) -> str:  # fmt: skip
+    """The app's page: the header, the pages, what happened, then a form or the scores."""
+    if form is not None:
+        title = FORMS[form].title
+        body = f"<h2>{escape(title)}</h2><p>{escape(FORMS[form].description)}</p>{form_html}"
+    else:
+        static = patient_page(result, result.outcome, computed=computed)
+        found = _MAIN.search(static)
+        body = found.group(1) if found else ""
+    head = patient_header(patient) + _nav(form) + _notice(message, error)
+    return page(
+        f"Spinal metastases: {_name(patient)}", _CSS + head + body,
+        subtitle=f"Computed {computed} by spinemets, from the record as it was then.",
+    )  # fmt: skip
+
+
+def message_page(title: str, message: str) -> str:
+    """A page that only says what went wrong and what to do."""
+    return page(
+        title, _CSS + _notice(message, True) + '<p><a href="/smart/launch">Start again</a></p>'
+    )
