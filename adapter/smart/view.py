@@ -81,7 +81,7 @@ def _sins(result: PatientResult, level: str) -> str | None:
     total = found.result.total
     text = str(total.low) if total.low == total.high else f"{total.low}–{total.high}"
     band = found.result.band.label if found.result.band is not None else None
-    return f"{text} ({band})" if band else text
+    return f"{text}, {band}" if band else text
 
 
 def saved_message(before: View, after: View, levels: Sequence[str]) -> str:
