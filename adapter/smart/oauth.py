@@ -58,9 +58,10 @@ async def discover(iss: str, settings: SmartSettings, transport: Any = None) -> 
 
 
 def _client(settings: SmartSettings, scope: str | None = None, transport: Any = None) -> Any:
+    # A public client: PKCE instead of a secret, so the auth method is "none" (not a password).
     return AsyncOAuth2Client(
         client_id=settings.smart_client_id,
-        token_endpoint_auth_method="none",  # noqa: S106  # nosec B106 - public client: no secret
+        token_endpoint_auth_method="none",  # noqa: S106  # nosec B106
         redirect_uri=settings.redirect_uri,
         scope=scope,
         code_challenge_method="S256",
