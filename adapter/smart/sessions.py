@@ -43,7 +43,6 @@ class Session:
     token_expires: float = 0.0
     scope: str = ""
     patient: str | None = None
-    user: str | None = None
     app_context: dict[str, Any] = field(default_factory=dict)
 
     @property

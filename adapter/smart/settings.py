@@ -52,7 +52,7 @@ class SmartSettings(BaseSettings):
     public_base_url: str | None = None
     smart_client_id: str = "spinemets"
     smart_fhir_servers: Annotated[tuple[str, ...], NoDecode] = ()
-    smart_scope: str = f"openid fhirUser {READ_WRITE}"
+    smart_scope: str = READ_WRITE
     smart_session_minutes: int = Field(default=60, ge=1, le=24 * 60)
     smart_max_sessions: int = Field(default=10_000, ge=1)
     smart_timeout: float = Field(default=10.0, gt=0)

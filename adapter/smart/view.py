@@ -67,9 +67,8 @@ async def save(
     """The form's response and the Observations extracted from it, in one transaction."""
     assert session.patient is not None
     response = response_from(
-        name, fields, levels, patient=session.patient, authored=now_time().text,
-        author=session.user,
-    )  # fmt: skip
+        name, fields, levels, patient=session.patient, authored=now_time().text, author=None
+    )
     bundle = await asyncio.to_thread(extract, response, default_terminology())
     await write_transaction(session, bundle, timeout)
 
