@@ -99,13 +99,13 @@ def _group(group: Mapping[str, Any], answered: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def form_html(name: str, populated: Mapping[str, Any], csrf: str) -> str:
+def form_html(name: str, populated: Mapping[str, Any], csrf: str, root: str = "/smart") -> str:
     """The form ``name`` prefilled with ``populated`` (a ``$populate`` response)."""
     q = questionnaire(name)
     items = populated.get("item", ())
     whole = _answers(items)
     parts = [
-        f'<form method="post" action="/smart/form/{escape(name)}" class="form" '
+        f'<form method="post" action="{escape(root)}/form/{escape(name)}" class="form" '
         f'aria-label="{escape(q["title"])}">'
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
     ]

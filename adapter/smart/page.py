@@ -79,12 +79,12 @@ def patient_header(patient: Mapping[str, Any]) -> str:
     )
 
 
-def _nav(current: str | None) -> str:
-    links = [("/smart/", "Scores", current is None)]
-    links += [(f"/smart/form/{n}", f.title, current == n) for n, f in FORMS.items()]
+def _nav(current: str | None, root: str) -> str:
+    links = [(f"{root}/", "Scores", current is None)]
+    links += [(f"{root}/form/{n}", f.title, current == n) for n, f in FORMS.items()]
     here_mark = ' aria-current="page"'
     items = "".join(
-        f'<li><a href="{href}"{here_mark if here else ""}>{escape(text)}</a></li>'
+        f'<li><a href="{escape(href)}"{here_mark if here else ""}>{escape(text)}</a></li>'
         for href, text, here in links
     )
     return f'<nav aria-label="Pages"><ul>{items}</ul></nav>'
@@ -100,7 +100,7 @@ def _notice(message: str | None, error: bool) -> str:
 
 def app_page(
     patient: Mapping[str, Any], result: PatientResult, *, computed: str, form: str | None = None,
-    form_html: str = "", message: str | None = None, error: bool = False,
+    form_html: str = "", message: str | None = None, error: bool = False, root: str = "/smart",
 ) -> str:  # fmt: skip
     """The app's page: the header, the pages, what happened, then a form or the scores."""
     if form is not None:
@@ -110,15 +110,16 @@ def app_page(
         static = patient_page(result, result.outcome, computed=computed)
         found = _MAIN.search(static)
         body = found.group(1) if found else ""
-    head = patient_header(patient) + _nav(form) + _notice(message, error)
+    head = patient_header(patient) + _nav(form, root) + _notice(message, error)
     return page(
         f"Spinal metastases: {_name(patient)}", _CSS + head + body,
         subtitle=f"Computed {computed} by spinemets, from the record as it was then.",
     )  # fmt: skip
 
 
-def message_page(title: str, message: str) -> str:
+def message_page(title: str, message: str, root: str = "/smart") -> str:
     """A page that only says what went wrong and what to do."""
     return page(
-        title, _CSS + _notice(message, True) + '<p><a href="/smart/launch">Start again</a></p>'
+        title,
+        _CSS + _notice(message, True) + f'<p><a href="{escape(root)}/launch">Start again</a></p>',
     )

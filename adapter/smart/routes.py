@@ -58,7 +58,7 @@ class _QueryRedaction(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and str(args[2]).startswith("/smart/"):
+        if isinstance(args, tuple) and len(args) >= 3 and "/smart/" in str(args[2]):
             record.args = (*args[:2], str(args[2]).split("?", 1)[0], *args[3:])
         return True
 
@@ -78,8 +78,13 @@ def _html(text: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(text, status_code=status, headers=_HEADERS)
 
 
-def _problem(status: int, title: str, message: str) -> HTMLResponse:
-    return _html(message_page(title, message), status)
+def _problem(root: str, status: int, title: str, message: str) -> HTMLResponse:
+    return _html(message_page(title, message, root), status)
+
+
+def _cookie(response: Response, session: Session, settings: SmartSettings) -> None:
+    seconds = settings.smart_session_minutes * 60
+    set_cookie(response, session, seconds, settings.secure_cookies, settings.root)
 
 
 def _session(request: Request, state: SmartState) -> Session | None:
@@ -93,7 +98,10 @@ async def launch(request: Request, state: StateDep) -> Response:
     settings = state.settings
     if not settings.enabled:
         return _problem(
-            404, "Not configured", "The app is off: SPINEMETS_PUBLIC_BASE_URL is not set."
+            state.settings.root,
+            404,
+            "Not configured",
+            "The app is off: SPINEMETS_PUBLIC_BASE_URL is not set.",
         )
     iss = request.query_params.get("iss", "").rstrip("/")
     launch_id = request.query_params.get("launch")
@@ -101,20 +109,23 @@ async def launch(request: Request, state: StateDep) -> Response:
         iss = settings.smart_fhir_servers[0]  # standalone launch: the configured server
     if iss not in settings.smart_fhir_servers:
         return _problem(
+            state.settings.root,
             400,
             "Unknown FHIR server",
             "This launch names a FHIR server the app is not registered with.",
         )
     if launch_id is not None and not launch_id.strip():
-        return _problem(400, "Launch refused", "The launch parameter is empty.")
+        return _problem(
+            state.settings.root, 400, "Launch refused", "The launch parameter is empty."
+        )
     try:
         endpoints = await discover(iss, settings, state.transport)
     except LaunchError as exc:
-        return _problem(502, "Launch failed", str(exc))
+        return _problem(state.settings.root, 502, "Launch failed", str(exc))
     session = state.sessions.new()
     url = authorization_url(session, settings, iss, endpoints, launch_id)
     response = RedirectResponse(url, status_code=302, headers=_HEADERS)
-    set_cookie(response, session, settings.smart_session_minutes * 60, settings.secure_cookies)
+    _cookie(response, session, settings)
     return response
 
 
@@ -126,6 +137,7 @@ async def callback(request: Request, state: StateDep) -> Response:
     session = state.sessions.get(request.cookies.get(COOKIE))
     if session is None:
         return _problem(
+            state.settings.root,
             401,
             "Sign-in expired",
             "This browser has no launch under way: launch again from the record.",
@@ -133,55 +145,64 @@ async def callback(request: Request, state: StateDep) -> Response:
     if "error" in query or "code" not in query:
         session.pending = None
         return _problem(
-            403, "Not authorised", "The authorization server did not authorise the app."
+            state.settings.root,
+            403,
+            "Not authorised",
+            "The authorization server did not authorise the app.",
         )
     try:
         await exchange(
             session, state.settings, query["code"], query.get("state", ""), state.transport
         )
     except LaunchError as exc:
-        return _problem(403, "Not authorised", str(exc))
+        return _problem(state.settings.root, 403, "Not authorised", str(exc))
     session = state.sessions.rotate(session)
     log.info("SMART launch for Patient/%s", session.patient)
-    target = _target(session.app_context)
+    target = _target(session.app_context, state.settings.root)
     response = RedirectResponse(target, status_code=303, headers=_HEADERS)
-    set_cookie(
-        response, session, state.settings.smart_session_minutes * 60, state.settings.secure_cookies
-    )
+    _cookie(response, session, state.settings)
     return response
 
 
-def _target(context: dict[str, Any]) -> str:
+def _target(context: dict[str, Any], root: str) -> str:
     form, level = context.get("form"), context.get("level")
     if not isinstance(form, str) or form not in FORMS:
-        return "/smart/"
+        return f"{root}/"
     anchor = f"#level-{level}" if isinstance(level, str) and level.isalnum() else ""
-    return f"/smart/form/{form}{anchor}"
+    return f"{root}/form/{form}{anchor}"
 
 
 async def _view(request: Request, state: SmartState, form: str | None) -> Response:
     session = _session(request, state)
     if session is None:
-        return _problem(401, "Not signed in", "Launch the app from the patient's record.")
+        return _problem(
+            state.settings.root, 401, "Not signed in", "Launch the app from the patient's record."
+        )
     if form is not None and form not in FORMS:
-        return _problem(404, "No such form", f"spinemets has the forms {', '.join(FORMS)}.")
+        return _problem(
+            state.settings.root, 404, "No such form", f"spinemets has the forms {', '.join(FORMS)}."
+        )
     try:
         view = await View.read(session, state.settings.smart_timeout)
     except FhirServerError as exc:
-        return _fhir_problem(exc)
-    return _html(await asyncio.to_thread(show, view, session, form))
+        return _fhir_problem(exc, state.settings.root)
+    return _html(await asyncio.to_thread(show, view, session, form, None, state.settings.root))
 
 
-def _fhir_problem(exc: FhirServerError) -> Response:
+def _fhir_problem(exc: FhirServerError, root: str) -> Response:
     if exc.status == 401:
         return _problem(
-            401, "Sign-in expired", "The FHIR server no longer accepts this sign-in: launch again."
+            root,
+            401,
+            "Sign-in expired",
+            "The FHIR server no longer accepts this sign-in: launch again.",
         )
     if exc.status == 403:
         return _problem(
-            403, "Not allowed", "The FHIR server refused: the granted scopes do not allow it."
+            root, 403, "Not allowed", "The FHIR server refused: the granted scopes do not allow it."
         )
     return _problem(
+        root,
         502,
         "FHIR server unavailable",
         "The patient's record could not be read or written: try again.",
@@ -203,27 +224,39 @@ async def submit(name: str, request: Request, state: StateDep) -> Response:
     """Save a form: the response and its findings in one transaction, then the new scores."""
     session = _session(request, state)
     if session is None:
-        return _problem(401, "Not signed in", "Launch the app from the patient's record.")
+        return _problem(
+            state.settings.root, 401, "Not signed in", "Launch the app from the patient's record."
+        )
     if name not in FORMS:
-        return _problem(404, "No such form", f"spinemets has the forms {', '.join(FORMS)}.")
+        return _problem(
+            state.settings.root, 404, "No such form", f"spinemets has the forms {', '.join(FORMS)}."
+        )
     pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
     fields = dict(pairs)
     if not secrets.compare_digest(fields.get("csrf", ""), session.csrf):
         return _problem(
-            403, "Form expired", "This form does not belong to this session: open it again."
+            state.settings.root,
+            403,
+            "Form expired",
+            "This form does not belong to this session: open it again.",
         )
     missing = missing_writes(session.scope)
     if missing:
-        return _problem(403, "Not allowed", "The granted scopes do not allow saving a form "
-                        f"(missing {', '.join(missing)}): nothing was written.")  # fmt: skip
+        why = f"(missing {', '.join(missing)}): nothing was written."
+        return _problem(
+            state.settings.root,
+            403,
+            "Not allowed",
+            f"The granted scopes do not allow saving a form {why}",
+        )
     levels = [v for k, v in pairs if k == "level"]
     try:
         before = await View.read(session, state.settings.smart_timeout)
         await save(session, name, fields, levels, state.settings.smart_timeout)
         after = await View.read(session, state.settings.smart_timeout)
     except InputError as exc:
-        return _problem(400, "Not saved", f"Nothing was written: {exc}")
+        return _problem(state.settings.root, 400, "Not saved", f"Nothing was written: {exc}")
     except FhirServerError as exc:
-        return _fhir_problem(exc)
+        return _fhir_problem(exc, state.settings.root)
     message = saved_message(before, after, levels)
-    return _html(await asyncio.to_thread(show, after, session, None, message))
+    return _html(await asyncio.to_thread(show, after, session, None, message, state.settings.root))

@@ -90,8 +90,10 @@ class SessionStore:
             del self._sessions[sid]
 
 
-def set_cookie(response: Response, session: Session, seconds: int, secure: bool) -> None:
+def set_cookie(
+    response: Response, session: Session, seconds: int, secure: bool, path: str = "/smart"
+) -> None:
     response.set_cookie(
-        COOKIE, session.id, max_age=seconds, path="/smart", secure=secure, httponly=True,
+        COOKIE, session.id, max_age=seconds, path=path, secure=secure, httponly=True,
         samesite="lax",
     )  # fmt: skip

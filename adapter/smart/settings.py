@@ -80,6 +80,11 @@ class SmartSettings(BaseSettings):
         return f"{self.public_base_url}/smart/callback"
 
     @property
+    def root(self) -> str:
+        """The app's URL path as the browser sees it (behind a proxy, with its prefix)."""
+        return urlsplit(self.public_base_url or "").path.rstrip("/") + "/smart"
+
+    @property
     def launch_url(self) -> str:
         return f"{self.public_base_url}/smart/launch"
 

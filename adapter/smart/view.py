@@ -49,15 +49,17 @@ def _computed(result: PatientResult) -> str:
     return f"{moment.day} {moment:%b %Y}, {moment:%H:%M:%S} UTC"
 
 
-def show(view: View, session: Session, form: str | None, message: str | None = None) -> str:
+def show(
+    view: View, session: Session, form: str | None, message: str | None = None, root: str = "/smart"
+) -> str:
     """The page, or a form prefilled from the record by ``$populate``."""
     html = ""
     if form is not None:
         populated = populate(form, view.data, default_terminology(), view.result.now)
-        html = form_html(form, populated, session.csrf)
+        html = form_html(form, populated, session.csrf, root)
     return app_page(
         view.patient, view.result, computed=_computed(view.result), form=form, form_html=html,
-        message=message,
+        message=message, root=root,
     )  # fmt: skip
 
 
