@@ -1,27 +1,24 @@
 """The SMART app's pages: the patient's header, the page of contract §4, the forms.
 
 The body of the patient's page is the static page's (adapter.render.patient), so the app and
-``spinemets score --format html`` show one page; the app adds the header that names the patient
-from the record, the forms and what a save did.
+``spinemets score --format html`` show one page; the app adds its navigation, the forms and what
+a save did.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import date
 from html import escape
-from typing import Any
 
 from adapter.pipeline import PatientResult
+from adapter.render.header import HEADER_CSS, patient_header
 from adapter.render.html import page
 from adapter.render.patient import patient_page
 from adapter.vocabulary.forms import FORMS
 
-__all__ = ["app_page", "message_page", "patient_header"]
+__all__ = ["app_page", "message_page"]
 
 _MAIN = re.compile(r"<main>(.*)</main>", re.DOTALL)
-_MRN = "http://terminology.hl7.org/CodeSystem/v2-0203"
 _CSS = (
     "<style>nav ul{display:flex;flex-wrap:wrap;gap:.5rem 1rem;list-style:none;padding:0}"
     "fieldset{border:1px solid var(--line);border-radius:.4rem;margin:.6rem 0;min-width:0}"
@@ -32,51 +29,8 @@ _CSS = (
     "background:var(--accent);color:#fff}"
     ":focus-visible{outline:3px solid #b35c00;outline-offset:2px}"
     ".notice{border-left:4px solid var(--accent);padding:.4rem .8rem;background:#eef4fb}"
-    ".notice.error{border-color:#a4262c;background:#fbeeee}dl.who{display:grid;"
-    "grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.25rem 0}dl.who dd{margin:0}"
-    "</style>"
+    ".notice.error{border-color:#a4262c;background:#fbeeee}" + HEADER_CSS + "</style>"
 )
-
-
-def _name(patient: Mapping[str, Any]) -> str:
-    names = [n for n in patient.get("name") or () if isinstance(n, dict)]
-    official = next((n for n in names if n.get("use") == "official"), names[0] if names else None)
-    if official is None:
-        return "name not recorded"
-    if isinstance(official.get("text"), str):
-        return str(official["text"])
-    given = " ".join(g for g in official.get("given") or () if isinstance(g, str))
-    family = official.get("family") if isinstance(official.get("family"), str) else ""
-    return f"{given} {family}".strip() or "name not recorded"
-
-
-def _record_number(patient: Mapping[str, Any]) -> str:
-    idents = [i for i in patient.get("identifier") or () if isinstance(i, dict) and i.get("value")]
-    for ident in idents:
-        codes = (c.get("code") for c in (ident.get("type") or {}).get("coding") or ())
-        if "MR" in codes:
-            return str(ident["value"])
-    return str(idents[0]["value"]) if idents else "not recorded"
-
-
-def _birth(patient: Mapping[str, Any]) -> str:
-    text = patient.get("birthDate")
-    if not isinstance(text, str):
-        return "not recorded"
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        return text  # a year or a month alone, as written
-    return f"{day.day} {day:%b %Y}"
-
-
-def patient_header(patient: Mapping[str, Any]) -> str:
-    """Name, birth date and record number, as the record has them."""
-    return (
-        f'<section aria-label="Patient"><dl class="who"><dt>Name</dt><dd data-patient="name">'
-        f"{escape(_name(patient))}</dd><dt>Born</dt><dd>{escape(_birth(patient))}</dd>"
-        f"<dt>Record number</dt><dd>{escape(_record_number(patient))}</dd></dl></section>"
-    )
 
 
 def _nav(current: str | None, root: str) -> str:
@@ -99,7 +53,7 @@ def _notice(message: str | None, error: bool) -> str:
 
 
 def app_page(
-    patient: Mapping[str, Any], result: PatientResult, *, computed: str, form: str | None = None,
+    result: PatientResult, *, computed: str, form: str | None = None,
     form_html: str = "", message: str | None = None, error: bool = False, root: str = "/smart",
 ) -> str:  # fmt: skip
     """The app's page: the header, the pages, what happened, then a form or the scores."""
@@ -110,9 +64,11 @@ def app_page(
         static = patient_page(result, result.outcome, computed=computed)
         found = _MAIN.search(static)
         body = found.group(1) if found else ""
-    head = patient_header(patient) + _nav(form, root) + _notice(message, error)
+    record = result.assessment.record
+    head = patient_header(record, result.patient) + _nav(form, root) + _notice(message, error)
+    name = (record.name if record else None) or f"Patient {result.patient}"
     return page(
-        f"Spinal metastases: {_name(patient)}", _CSS + head + body,
+        f"Spinal metastases: {name}", _CSS + head + body,
         subtitle=f"Computed {computed} by spinemets, from the record as it was then.",
     )  # fmt: skip
 

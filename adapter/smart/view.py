@@ -58,7 +58,7 @@ def show(
         populated = populate(form, view.data, default_terminology(), view.result.now)
         html = form_html(form, populated, session.csrf, root)
     return app_page(
-        view.patient, view.result, computed=_computed(view.result), form=form, form_html=html,
+        view.result, computed=_computed(view.result), form=form, form_html=html,
         message=message, root=root,
     )  # fmt: skip
 
