@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -89,7 +90,9 @@ def _cookie(response: Response, session: Session, settings: SmartSettings) -> No
 
 def _session(request: Request, state: SmartState) -> Session | None:
     session = state.sessions.get(request.cookies.get(COOKIE))
-    return session if session is not None and session.authorised else None
+    if session is None or not session.authorised or session.token_expires < time.monotonic():
+        return None  # an expired token: launch again rather than fail at the FHIR server
+    return session
 
 
 @router.get("/launch")
@@ -186,6 +189,8 @@ async def _view(request: Request, state: SmartState, form: str | None) -> Respon
         view = await View.read(session, state.settings.smart_timeout)
     except FhirServerError as exc:
         return _fhir_problem(exc, state.settings.root)
+    except InputError as exc:
+        return _problem(state.settings.root, 400, "Record not readable", str(exc))
     return _html(await asyncio.to_thread(show, view, session, form, None, state.settings.root))
 
 

@@ -182,3 +182,12 @@ async def test_the_test_server_checks_the_verifier_and_the_token_expiry(smart):
         read = await auth.get("/fhir/Patient/p1",
                               headers={"Authorization": f"Bearer {token['access_token']}"})  # fmt: skip
     assert read.status_code == 401
+
+
+async def test_an_expired_token_asks_to_launch_again(app, smart):
+    client, _ = await _authorised(app, smart)
+    [session] = app.state.smart.sessions._sessions.values()
+    session.token_expires = 0
+    answer = await client.get("/smart/")
+    await client.aclose()
+    assert answer.status_code == 401 and "Launch the app" in answer.text
