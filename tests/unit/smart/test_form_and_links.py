@@ -108,3 +108,27 @@ def test_cards_link_to_the_app_only_when_the_public_base_url_is_set():
     assert link.type == "smart" and link.url == "https://cds.example.org/smart/launch"
     assert json.loads(link.appContext or "") == {"form": "sins", "level": "T8"}
     assert [(lk.label, lk.appContext) for lk in tomita.links or []] == [(PAGE_LABEL, None)]
+
+
+@pytest.mark.parametrize("name", ["neurology", "staging"])
+def test_the_other_forms_render_and_come_back_as_responses(name):
+    data, _ = _result()
+    populated = populate(name, data, default_terminology(), parse_time(NOW))
+    html = form_html(name, populated, "tok", "/prefix/smart")
+    assert 'action="/prefix/smart/form/' + name + '"' in html
+    if name == "neurology":
+        fields = {"patient|frankel-grade": "frankel-e", "T8|epidural-spinal-cord-compression": ""}
+        levels = ["T8"]
+    else:
+        fields = {"patient|vertebral-metastases-count": "2", "patient|visceral-metastases": ""}
+        levels = []
+    response = response_from(name, fields, levels, patient="p", authored=NOW, author=None)
+    observations = [e for e in extract(response, default_terminology())["entry"]
+                    if e["resource"]["resourceType"] == "Observation"]  # fmt: skip
+    assert len(observations) == 1
+
+
+def test_a_count_that_is_not_a_whole_number_is_refused():
+    with pytest.raises(InputError, match="whole number"):
+        response_from("staging", {"patient|vertebral-metastases-count": "-1"}, [], patient="p",
+                      authored=NOW, author=None)  # fmt: skip
