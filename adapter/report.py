@@ -27,9 +27,10 @@ __all__ = [
 class ComponentLine:
     name: str
     value: str
-    sources: tuple[str, ...]
+    sources: tuple[str, ...]  # with resource ids: the text report and the page list the record
     notes: tuple[str, ...]
     settle: str | None
+    said: tuple[str, ...] = ()  # the same inputs as cards cite them: no resource id
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +57,9 @@ class ScoreSummary:
 
 def _component(score: ComponentScore, basis: Basis) -> ComponentLine:
     value = str(score.points) if score.known else "missing"
-    sources = tuple(
-        f"{ev.summary} — {ev.ref.reference or 'unreferenced'}"
-        + (f", {ev.time.text}" if ev.time else "")
-        + (" (dated)" if ev.dated else "")
-        for ev in basis.evidence
-    )
-    return ComponentLine(score.spec.title, value, sources, basis.all_notes, basis.settle)
+    sources = tuple(ev.listed for ev in basis.evidence)
+    said = tuple(ev.said for ev in basis.evidence)
+    return ComponentLine(score.spec.title, value, sources, basis.all_notes, basis.settle, said)
 
 
 def _dated(result: ScoreResult, bases: Mapping[str, Basis]) -> tuple[str, ...]:

@@ -1,7 +1,9 @@
 """A patient's scores → CDS cards (contract §4): one card per score, worst SINS level first.
 
-The wording comes from :func:`adapter.report.summarise`, shared with the text report, so a card
-and ``spinemets score --format text`` never disagree. Suggestions carry exactly the resources the
+Every card renders a :class:`adapter.decision.Decisions`, the one set of decisions the text report
+and the page render too, so a card and ``spinemets score --format text`` never disagree. Card text
+follows the wording rules of :mod:`adapter.decision.wording`: summaries cut at a word boundary,
+evidence cited by reading and day, never by resource id. Suggestions carry exactly the resources the
 pipeline built. Card and suggestion uuids are uuid5 of the hook instance and the score, so a
 retried call gives the same uuids and feedback can be matched to what was shown.
 """
@@ -15,14 +17,19 @@ from typing import Any, Literal
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cds.outcome import outcome_card
-from adapter.decision import NEUROLOGY_ACTION, NeurologyAlert, neurology_alert
+from adapter.decision import (
+    NEUROLOGY_ACTION,
+    Deceased,
+    Decisions,
+    NeurologyAlert,
+    has_spinal_disease,
+)
 from adapter.decision.outcome import outcome_view
-from adapter.decision.sins import SinsDecision, recommendation, sins_decision
-from adapter.decision.words import shorten
+from adapter.decision.sins import SinsDecision, recommendation
+from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, shorten, without_ids
 from adapter.fhir.write.references import logical_references
-from adapter.mapping.rules import Rules
 from adapter.pipeline import LevelResult, PatientResult
-from adapter.report import ScoreSummary, summarise
+from adapter.report import ScoreSummary
 from adapter.scoring import ScoreResult
 from adapter.vocabulary import SINS
 from adapter.vocabulary.systems import SCORE
@@ -37,9 +44,7 @@ __all__ = [
     "table_cell",
 ]
 
-_DEFAULT_RULES = Rules()
 _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
-_SUMMARY_MAX = 139
 # SINS cut-offs, read from its bands: consultation from the potentially unstable band up.
 _CONSULT_FROM = SINS.band("sins-potentially-unstable").low
 _UNSTABLE_FROM = SINS.band("sins-unstable").low
@@ -56,20 +61,6 @@ def card_uuid(hook_instance: str, key: str) -> str:
 def table_cell(text: str) -> str:
     """Text safe inside a GitHub-Flavored-Markdown table cell."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def has_spinal_disease(result: PatientResult) -> bool:
-    """Whether the record shows spinal metastasis at all: otherwise the scores say nothing.
-
-    Scoring every chart opened would put ranges like "Tomita 3–10" on patients without spinal
-    disease, so patient-view answers with no cards for them.
-    """
-    assessment = result.assessment
-    return bool(result.levels or assessment.unscored or assessment.tokuhashi.vertebral_count.known)
-
-
-def _shorten(text: str) -> str:
-    return shorten(text, _SUMMARY_MAX)
 
 
 def _gaps(result: ScoreResult) -> str:
@@ -103,6 +94,8 @@ def headline(summary: ScoreSummary) -> str:
     result = summary.result
     where = f" at {summary.level}" if summary.level else ""
     text = f"{result.spec.short_title} {result.total}{where}"
+    if HAEMATOLOGICAL_CAVEAT in summary.title:
+        text += f" ({HAEMATOLOGICAL_CAVEAT})"
     text += f" ({result.band.short_label})" if result.band else ": range spans bands"
     advice, gaps = _advice(result), _gaps(result)
     if result.band is not None and advice:
@@ -111,7 +104,7 @@ def headline(summary: ScoreSummary) -> str:
         text += "".join(f", {part}" for part in (gaps, advice) if part)
     if summary.dated:
         text += f"; rests on dated {', '.join(summary.dated)}"
-    return _shorten(text)
+    return shorten(text)
 
 
 def indicator(result: ScoreResult) -> Indicator:
@@ -136,12 +129,13 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
         "|---|---|---|",
     ]
     for comp in summary.components:
-        sources = "; ".join(comp.sources) or "—"
+        sources = "; ".join(comp.said) or "—"
         lines.append(f"| {table_cell(comp.name)} | {comp.value} | {table_cell(sources)} |")
+    notes = dict.fromkeys(without_ids(n) for c in summary.components for n in c.notes)
     sections: list[tuple[str, Sequence[str]]] = [
         ("The band rests on dated inputs", [f"{name}: re-assess" for name in summary.dated]),
         ("Missing or uncertain, and what would settle it", summary.missing),
-        ("Notes", list(dict.fromkeys(n for c in summary.components for n in c.notes))),
+        ("Notes", list(notes)),
         *extra,
     ]
     for title, items in sections:
@@ -152,7 +146,8 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
 
 def _other_levels(decision: SinsDecision, result: PatientResult) -> list[str]:
     out = [lv.headline for lv in decision.levels[1:]]
-    out += [f"{label}: not scored ({reason})" for label, reason in result.assessment.unscored]
+    unscored = result.assessment.unscored
+    out += [f"{label}: not scored ({without_ids(reason)})" for label, reason in unscored]
     return out
 
 
@@ -197,12 +192,12 @@ def _sins_resources(levels: Sequence[LevelResult], result: PatientResult) -> lis
     return logical_references(out)
 
 
-def deceased_card(result: PatientResult, hook_instance: str) -> Card:
+def deceased_card(deceased: Deceased, hook_instance: str) -> Card:
     """The one card for a patient the record says has died: no recommendation."""
-    why = result.assessment.deceased or "the record says the patient has died"
+    why = deceased.heading
     return Card(
         uuid=card_uuid(hook_instance, "deceased"),
-        summary=_shorten(f"{why}: no score or recommendation is shown"),
+        summary=shorten(f"{why}: no score or recommendation is shown"),
         detail=(
             f"{why}. spinemets shows no score, strategy or recommendation for a deceased "
             "patient. If this is wrong, correct Patient.deceased[x] in the record."
@@ -228,27 +223,26 @@ def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
     ]
     return Card(
         uuid=card_uuid(hook_instance, "neurology"),
-        summary=_shorten(alert.summary),
+        summary=shorten(alert.summary),
         detail="\n".join(lines),
         indicator=alert.indicator,
         source=Source(label="spinemets"),
     )
 
 
-def score_cards(
-    result: PatientResult, hook_instance: str, rules: Rules = _DEFAULT_RULES
-) -> list[Card]:
+def score_cards(decisions: Decisions, hook_instance: str) -> list[Card]:
     """The neurology card when it applies, then one card per score: SINS at its worst level,
     Tomita, revised (and original) Tokuhashi; after an index procedure, the outcome card. A
     deceased patient gets one info card only."""
-    alert = neurology_alert(result, rules)
-    if alert is None and not has_spinal_disease(result) and result.outcome is None:
+    result = decisions.result
+    alert = decisions.neurology
+    if not decisions.spinal and result.outcome is None:
         return []
-    if result.assessment.deceased:
-        return [deceased_card(result, hook_instance)]
+    if decisions.deceased is not None:
+        return [deceased_card(decisions.deceased, hook_instance)]
     cards = [neurology_card(alert, hook_instance)] if alert is not None else []
     if has_spinal_disease(result):
-        cards += _scores(result, hook_instance)
+        cards += _scores(decisions, hook_instance)
     view = outcome_view(result)
     if view is not None:
         built = result.outcome_observation
@@ -258,12 +252,12 @@ def score_cards(
     return cards
 
 
-def _scores(result: PatientResult, hook_instance: str) -> list[Card]:
-    summaries = summarise(result)
-    sins, others = summaries[: len(result.levels)], summaries[len(result.levels) :]
-    issues = [issue.diagnostics for issue in result.issues]
+def _scores(decisions: Decisions, hook_instance: str) -> list[Card]:
+    result = decisions.result
+    sins, others = decisions.sins, decisions.prognosis
+    issues = [without_ids(issue.diagnostics) for issue in result.issues]
     cards = []
-    decision = sins_decision(result)
+    decision = decisions.levels
     if decision.first is not None:
         cards.append(_sins_card(hook_instance, decision, sins, result, issues))
         issues = []
@@ -286,13 +280,10 @@ def _sins_card(
     first = decision.levels[0]
     summary = next(s for s in summaries if s.level == first.name)
     summary = replace(summary, recommendation=recommendation(first, summary.recommendation))
-    if first.treatment is not None and not first.in_worst_choice:
-        done = first.treatment
-        summary = replace(summary, band=f"as recorded before the {done.name} on {done.time.day}")
     extra = [("Other levels", _other_levels(decision, result)), ("Input issues", issues)]
     card = _card(hook_instance, summary, _sins_resources(result.levels, result), extra)
     return card.model_copy(
-        update={"summary": _shorten(first.headline), "indicator": decision.indicator}
+        update={"summary": shorten(first.headline), "indicator": decision.indicator}
     )
 
 

@@ -146,7 +146,7 @@ class Link(_Response):
 
 
 class Card(_Response):
-    uuid: str | None = None
+    uuid: str  # contract §4 v3: every card carries one (feedback names it)
     summary: Summary
     detail: str | None = None
     indicator: Literal["info", "warning", "critical"]

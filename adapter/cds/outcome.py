@@ -7,7 +7,7 @@ from typing import Any
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.decision.outcome import OutcomeView, day_text
-from adapter.decision.words import shorten
+from adapter.decision.wording import shorten
 from adapter.vocabulary.systems import SCORE
 
 __all__ = ["outcome_card"]

@@ -17,18 +17,18 @@ from collections.abc import Sequence
 
 from adapter.cds.cards import card_uuid, table_cell
 from adapter.cds.models import Card, CodingModel, Source
+from adapter.decision import Decisions, OrderDecision
+from adapter.decision.wording import unvalidated, without_ids
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.procedure.check import LevelCheck, OrderCheck
 from adapter.procedure.criteria import Criterion
-from adapter.procedure.summary import headline
 from adapter.vocabulary.systems import BASE
 
 __all__ = ["OVERRIDE_REASONS", "order_card", "order_cards", "override_reasons"]
 
 OVERRIDE_REASONS = f"{BASE}/CodeSystem/override-reason"
 _OFFERED = ("spine-team-reviewed", "patient-consents", "record-wrong")  # in this order
-_SUMMARY_MAX = 139
 _SEED_TOKUHASHI = "6–13"  # the case series' patients (revised Tokuhashi, the seed's own reading)
 _GUIDE = (
     "Criteria of one case series (20 patients, percutaneous pedicle screw fixation with "
@@ -49,19 +49,11 @@ def override_reasons(term: Terminology) -> list[CodingModel]:
     ]
 
 
-def _short(text: str) -> str:
-    """At most 139 characters, cut at a word boundary with "…", never mid-word."""
-    if len(text) <= _SUMMARY_MAX:
-        return text
-    cut = text[: _SUMMARY_MAX - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > 0 else cut).rstrip(" ;,:—") + "…"
-
-
 def _row(c: Criterion) -> str:
     action = c.action or ""
+    basis = without_ids(c.basis)
     return (
-        f"| {c.number} | {table_cell(c.name)} | **{c.status}** | {table_cell(c.basis)} "
+        f"| {c.number} | {table_cell(c.name)} | **{c.status}** | {table_cell(basis)} "
         f"| {table_cell(action)} |"
     )
 
@@ -76,13 +68,14 @@ def _level_section(lv: LevelCheck, result: PatientResult) -> list[str]:
     return [*lines, *_TABLE, *(_row(c) for c in lv.criteria), ""]
 
 
-def _prognosis(result: PatientResult) -> list[str]:
+def _prognosis(result: PatientResult, haematological: bool) -> list[str]:
     out = []
     for code in ("tomita", "tokuhashi-revised"):
         score = result.score(code)
         if score is not None:
             band = score.result.band.label if score.result.band else "category not settled"
-            out.append(f"{score.result.spec.title} {score.result.total} ({band})")
+            title = unvalidated(score.result.spec.title, haematological)
+            out.append(f"{title} {score.result.total} ({band})")
     seed = f"the case series' patients had revised Tokuhashi {_SEED_TOKUHASHI}"
     return [
         f"Prognosis, as information for the decision (not a criterion): {'; '.join(out)}; {seed}."
@@ -112,13 +105,8 @@ def _head(check: OrderCheck) -> list[str]:
     return lines
 
 
-def _detail(check: OrderCheck, result: PatientResult) -> str:
-    if check.deceased is not None:
-        return (
-            f"The record says the patient is {check.deceased}, yet a spine procedure is being "
-            "ordered: check the patient's identity and the record before going on. No criterion "
-            "was judged."
-        )
+def _detail(check: OrderCheck, decisions: Decisions) -> str:
+    result = decisions.result
     lines = _head(check)
     for lv in check.levels:
         lines += _level_section(lv, result)
@@ -126,41 +114,40 @@ def _detail(check: OrderCheck, result: PatientResult) -> str:
         lines += ["**Patient-wide criteria**", "", *_TABLE, *(_row(c) for c in check.patient), ""]
     if check.context:
         lines += ["**Context**", "", *(f"- {line}" for line in check.context), ""]
-    lines += [*_prognosis(result), "", _NOT_CHECKED, "", _GUIDE]
+    lines += [*_prognosis(result, decisions.haematological), "", _NOT_CHECKED, "", _GUIDE]
     return "\n".join(lines)
 
 
+def _deceased_detail(check: OrderCheck) -> str:
+    return (
+        f"The record says the patient is {check.deceased}, yet a spine procedure is being "
+        "ordered: check the patient's identity and the record before going on. No criterion "
+        "was judged and no recommendation is given for a deceased patient; if the record is "
+        "wrong, correct Patient.deceased[x]."
+    )
+
+
 def order_card(
-    check: OrderCheck,
-    result: PatientResult,
+    decision: OrderDecision,
+    decisions: Decisions,
     hook_instance: str,
     reasons: Sequence[CodingModel] = (),
-    summary: str | None = None,
 ) -> Card:
-    """One card per checked order."""
+    """One card per order, rendering its verdict."""
+    check = decision.check
+    detail = _detail(check, decisions) if decision.checked else _deceased_detail(check)
     return Card(
         uuid=card_uuid(hook_instance, f"procedure:{check.order.reference}"),
-        summary=summary or _short(headline(check)),
-        detail=_detail(check, result),
-        indicator=check.indicator,
+        summary=decision.summary,
+        detail=detail,
+        indicator=decision.indicator,
         source=Source(label="spinemets"),
         overrideReasons=list(reasons) or None,
     )
 
 
 def order_cards(
-    checks: Sequence[OrderCheck],
-    result: PatientResult,
-    hook_instance: str,
-    reasons: Sequence[CodingModel] = (),
+    decisions: Decisions, hook_instance: str, reasons: Sequence[CodingModel] = ()
 ) -> list[Card]:
-    """One card per order; two orders that would read the same are told apart."""
-    lines = [headline(check) for check in checks]
-    seen: dict[str, int] = {}
-    cards = []
-    for check, line in zip(checks, lines, strict=True):
-        seen[line] = seen.get(line, 0) + 1
-        if (copies := lines.count(line)) > 1:  # first, so that the cut never hides it
-            line = f"Duplicate order {seen[line]} of {copies} — {line}"
-        cards.append(order_card(check, result, hook_instance, reasons, _short(line)))
-    return cards
+    """The cards of every order the decisions hold, in order."""
+    return [order_card(d, decisions, hook_instance, reasons) for d in decisions.orders]

@@ -24,12 +24,12 @@ from adapter.cds.prefetch import (
 )
 from adapter.cds.procedure import order_cards, override_reasons
 from adapter.cds.settings import Settings
+from adapter.decision import decide
 from adapter.errors import HookMismatchError, InputError, NotFoundError
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
-from adapter.procedure.check import check_orders
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
@@ -88,7 +88,7 @@ def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> C
 
 async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, SCORE_PREFETCH)
-    cards = score_cards(result, request.hookInstance, deps.settings.rules)
+    cards = score_cards(decide(result, (), deps.settings.rules), request.hookInstance)
     cards = with_links(cards, result, deps.settings.public_base_url)
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=cards)
@@ -109,10 +109,10 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
         return CdsResponse(cards=[])  # nothing this service checks: no data fetched
     result, _ = await _score(request, deps, CHECK_PREFETCH)
     # A deceased patient's order is a warning per order ("check the patient's identity").
-    decompressed = decompressed_levels(records, deps.term)
-    checks = check_orders(orders, result, deps.settings.rules, decompressed)
+    decompressing = decompressed_levels(records, deps.term)
+    decisions = decide(result, orders, deps.settings.rules, decompressing)
     reasons = override_reasons(deps.term)
-    return CdsResponse(cards=order_cards(checks, result, request.hookInstance, reasons))
+    return CdsResponse(cards=order_cards(decisions, request.hookInstance, reasons))
 
 
 _CHECKED = (

@@ -14,14 +14,16 @@ from typing import IO, Any
 
 import orjson
 
-from adapter.decision import decide
+from adapter.decision import Decisions, decide
 from adapter.errors import InputError, OutputError
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.fhir.write.outcome import operation_outcome
 from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, now_time, read_patients, score_patient
+from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.render.text import text_report
 
 __all__ = ["add_arguments", "run"]
@@ -63,14 +65,30 @@ def add_arguments(score: argparse.ArgumentParser) -> None:
     )
 
 
-def _results(args: argparse.Namespace, loose: list[Issue]) -> Iterator[PatientResult]:
+def _scored(
+    args: argparse.Namespace, loose: list[Issue]
+) -> Iterator[tuple[PatientData, PatientResult]]:
     term = default_terminology()
     rules = rules_from(os.environ)
     now: ClinicalTime | None = parse_time(args.now) if args.now else now_time()
     if now is None:
         raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
     for data in read_patients(args.file, loose):
-        yield score_patient(data, term, now=now, original=args.original, rules=rules)
+        yield data, score_patient(data, term, now=now, original=args.original, rules=rules)
+
+
+def _results(args: argparse.Namespace, loose: list[Issue]) -> Iterator[PatientResult]:
+    return (result for _, result in _scored(args, loose))
+
+
+def _decisions(args: argparse.Namespace, loose: list[Issue]) -> Iterator[Decisions]:
+    """Each patient's decisions, with the verdict on each draft or active spine order
+    (ServiceRequest) in the input, as order-sign would check it."""
+    term = default_terminology()
+    rules = rules_from(os.environ)
+    for data, result in _scored(args, loose):
+        orders = procedure_orders(data.orders, None, "order-sign", term)
+        yield decide(result, orders, rules, decompressed_levels(data.orders, term))
 
 
 class _Output:
@@ -126,21 +144,22 @@ def _write_bundle(
 def run(args: argparse.Namespace) -> int:
     """Score the file in ``args`` and write the chosen format to standard output."""
     loose: list[Issue] = []
-    results = _results(args, loose)
     out = _Output(sys.stdout.buffer)
     if args.format == "html":
         from adapter.render.command import write_pages  # matplotlib: only on this path
 
-        return write_pages(results, args.output, computed=args.now or "now", out=out)
+        decided = _decisions(args, loose)
+        return write_pages(decided, args.output, out=out)
     if args.output:
         raise InputError("--output is for --format html")
     if args.format == "text":
         # Materialise first so unusable input fails before anything is printed.
-        reports = [text_report(decide(r)) for r in results]
+        reports = [text_report(d) for d in _decisions(args, loose)]
         out.write(("\n\n".join(reports) + "\n").encode())
         for issue in loose:
             out.write(f"{issue.severity}: {issue.diagnostics}\n".encode())
         return 0
+    results = _results(args, loose)
     first = next(results, None)
 
     def chained() -> Iterator[PatientResult]:

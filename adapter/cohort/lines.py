@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapter.fhir.read.timing import day_text
 from adapter.mapping.outcomes import TIME_POINTS, PatientOutcome
 
 __all__ = ["outcome_lines"]
@@ -29,7 +30,7 @@ def outcome_lines(outcome: PatientOutcome) -> list[str]:
     cement = f"; cement {_number(outcome.cement_ml)} mL" if outcome.cement_ml is not None else ""
     complications = sorted({c.kind.replace("-", " ") for c in outcome.complications})
     return [
-        f"Index procedure {outcome.index_day.isoformat()} ({levels}{cement})",
+        f"Index procedure {day_text(outcome.index_day)} ({levels}{cement})",
         _trajectory(outcome, "pain", "Pain 0–10"),
         _trajectory(outcome, "barthel", "Barthel Index"),
         "Complications: " + (", ".join(complications) if complications else "none recorded"),

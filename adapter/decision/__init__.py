@@ -1,14 +1,21 @@
 """One set of decisions per patient (contract §4 v3 "one decision, every surface").
 
-The neurology alert, the deceased rule and the procedure-check verdicts are computed here once,
-from the pipeline's result, and the cards, the text report and the page render them: a rule
-changed here changes every surface.
+The neurology alert, the deceased rule, the procedure-check verdicts and the texts of the score
+summaries are computed here once, from the pipeline's result, and the cards, the text report and
+the page render them — nothing else: a rule changed here changes every surface.
+
+Each concern is one field of :class:`Decisions`, so a rule plugs in where it belongs:
+``neurology`` (adapter/decision/neurology.py), ``orders`` (adapter/decision/orders.py over
+adapter/procedure/), ``sins`` and ``levels`` (the per-level SINS readings and their treated
+state, most serious first) and ``deceased``.
+A deceased patient gets no recommendation anywhere: no neurology alert, no order judged against
+the criteria (each order is a warning to check the patient's identity).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adapter.decision.neurology import (
     NEUROLOGY_ACTION,
@@ -17,18 +24,27 @@ from adapter.decision.neurology import (
     NeurologyItem,
     neurology_alert,
 )
+from adapter.decision.orders import Indicator, OrderDecision, order_decisions
+from adapter.decision.sins import SinsDecision, recommendation, sins_decision
+from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, unvalidated
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
-from adapter.procedure.check import OrderCheck, check_orders
+from adapter.procedure.check import check_orders
 from adapter.procedure.orders import Order
+from adapter.report import ScoreSummary, summarise
 
 __all__ = [
+    "HAEMATOLOGICAL_CAVEAT",
     "NEUROLOGY_ACTION",
     "STEROID_PROMPT",
+    "Deceased",
     "Decisions",
+    "Indicator",
     "NeurologyAlert",
     "NeurologyItem",
+    "OrderDecision",
     "decide",
+    "has_spinal_disease",
     "neurology_alert",
 ]
 
@@ -36,13 +52,69 @@ _DEFAULT_RULES = Rules()
 
 
 @dataclass(frozen=True, slots=True)
+class Deceased:
+    """The record says the patient had died by the computation time."""
+
+    day: str | None  # "3 Dec 2026"; None when the record gives no date
+
+    @property
+    def when(self) -> str:
+        return self.day or "date not recorded"
+
+    @property
+    def heading(self) -> str:
+        """How every surface says it: "Deceased 3 Dec 2026"."""
+        return f"Deceased {self.day}" if self.day else "Recorded as deceased (date not recorded)"
+
+
+@dataclass(frozen=True, slots=True)
 class Decisions:
     """What every surface shows about one patient, decided once."""
 
     result: PatientResult
-    deceased: str | None  # how the record says the patient died; None when alive
-    neurology: NeurologyAlert | None
-    orders: tuple[OrderCheck, ...]
+    deceased: Deceased | None
+    neurology: NeurologyAlert | None  # None for a deceased patient: no recommendation
+    orders: tuple[OrderDecision, ...]
+    sins: tuple[ScoreSummary, ...]  # one per scored level, in the order of ``levels``
+    prognosis: tuple[ScoreSummary, ...]  # Tomita, revised (and original) Tokuhashi
+    haematological: bool  # myeloma, plasmacytoma, lymphoma or leukaemia: prognosis not validated
+    levels: SinsDecision  # each level's indicator, headline and treated state (decision/sins.py)
+    # The record shows a spinal lesion or a neurology alert (deceased or not): otherwise the
+    # services stay silent, as scoring every chart opened would put ranges on everyone.
+    spinal: bool = True
+
+    @property
+    def summaries(self) -> tuple[ScoreSummary, ...]:
+        return (*self.sins, *self.prognosis)
+
+    def advice(self, summary: ScoreSummary) -> str:
+        """What a score's detail recommends: for a SINS level, what its treated or unassessed
+        state means (a treated level is never re-scored into a consultation)."""
+        level = self.levels.at(summary.level) if summary.level else None
+        return recommendation(level, summary.recommendation) if level else summary.recommendation
+
+
+def _deceased(result: PatientResult) -> Deceased | None:
+    if result.assessment.deceased is None:
+        return None
+    record = result.assessment.record
+    time = record.deceased_time if record is not None else None
+    return Deceased(time.day if time is not None else None)
+
+
+def _prognosis(summaries: Sequence[ScoreSummary], haematological: bool) -> tuple[ScoreSummary, ...]:
+    if not haematological:
+        return tuple(summaries)
+    return tuple(replace(s, title=unvalidated(s.title, True)) for s in summaries)
+
+
+def _as_shown(summary: ScoreSummary, view: SinsDecision) -> ScoreSummary:
+    """A treated level's band, as every surface says it: as recorded before the treatment."""
+    level = view.at(summary.level) if summary.level else None
+    if level is None or level.treatment is None or level.in_worst_choice:
+        return summary
+    done = level.treatment
+    return replace(summary, band=f"as recorded before the {done.name} on {done.time.day}")
 
 
 def decide(
@@ -51,11 +123,31 @@ def decide(
     rules: Rules = _DEFAULT_RULES,
     decompressing: Collection[str] = (),
 ) -> Decisions:
-    """The decisions of one patient: the neurology alert, the deceased rule, each order's check
-    (``decompressing``: the levels a decompression order of the same request names)."""
+    """The decisions of one patient: the neurology alert, the deceased rule, each order's verdict
+    (``decompressing``: the levels a decompression order of the same request names) and the score
+    summaries."""
+    deceased = _deceased(result)
+    alert = neurology_alert(result, rules)
+    summaries = summarise(result)
+    count = len(result.levels)
+    haematological = result.assessment.haematological
+    view = sins_decision(result)
+    by_level = {s.level: _as_shown(s, view) for s in summaries[:count]}
+    checks = check_orders(orders, result, rules, frozenset(decompressing))
     return Decisions(
         result=result,
-        deceased=result.assessment.deceased,
-        neurology=neurology_alert(result, rules),
-        orders=tuple(check_orders(orders, result, rules, frozenset(decompressing))),
+        deceased=deceased,
+        neurology=alert if deceased is None else None,
+        orders=order_decisions(checks),
+        sins=tuple(by_level[lv.name] for lv in view.levels if lv.name in by_level),
+        prognosis=_prognosis(summaries[count:], haematological),
+        haematological=haematological,
+        levels=view,
+        spinal=alert is not None or has_spinal_disease(result),
     )
+
+
+def has_spinal_disease(result: PatientResult) -> bool:
+    """Whether the record shows spinal metastasis at all: otherwise the scores say nothing."""
+    assessment = result.assessment
+    return bool(result.levels or assessment.unscored or assessment.tokuhashi.vertebral_count.known)

@@ -38,3 +38,6 @@ class PatientAssessment:
     # Completed spinal treatments, oldest first (contract §5 v3, §6 v3).
     treatments: tuple[Treatment, ...] = ()
     albumin: Chosen[float] | None = None
+    # A current myeloma, plasmacytoma, lymphoma or leukaemia (contract §4 v3): the prognosis
+    # tools were not validated for it.
+    haematological: bool = False

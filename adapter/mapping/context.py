@@ -51,5 +51,7 @@ class Context:
 
 
 def condition_evidence(cond: ConditionRecord, summary: str) -> Evidence:
+    """A Condition as evidence: its code in the summary (outputs hash it), its display for cards."""
     code = cond.codes[0].code if cond.codes else "?"
-    return Evidence(cond.ref, cond.time, f"{summary} ({code})")
+    shown = f"{summary} ({cond.name})" if cond.name else None
+    return Evidence(cond.ref, cond.time, f"{summary} ({code})", shown=shown)

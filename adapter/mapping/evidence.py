@@ -23,12 +23,28 @@ class Evidence:
     time: ClinicalTime | None
     summary: str
     dated: str | None = None
+    shown: str | None = None  # the summary with displays for codes, for card text (not hashed)
 
     @property
     def cited(self) -> str:
         """``summary (Observation/1, 2024-05-20)`` — how reports and cards name it."""
         when = f", {self.time.text}" if self.time else ""
         return f"{self.summary} ({self.ref.reference or 'unreferenced'}{when})"
+
+    @property
+    def listed(self) -> str:
+        """``summary — Observation/1, 20 May 2024`` — how the text report and the page list an
+        input: a full record listing names the resource."""
+        when = f", {self.time.day}" if self.time else ""
+        dated = " (dated)" if self.dated else ""
+        return f"{self.shown or self.summary} — {self.ref.reference or 'unreferenced'}{when}{dated}"
+
+    @property
+    def said(self) -> str:
+        """``summary (20 May 2024)`` — how card text names it: the day, never a resource id
+        (contract §4 v3); "(dated)" when it may no longer hold."""
+        when = f" ({self.time.day})" if self.time else " (no date recorded)"
+        return (self.shown or self.summary) + when + (" (dated)" if self.dated else "")
 
 
 @dataclass(frozen=True, slots=True)

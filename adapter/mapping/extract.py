@@ -8,8 +8,10 @@ computation time are reported and not used; dated ones are used and named as dat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.records import PatientRecord
+from adapter.fhir.read.records import ConditionRecord, PatientRecord
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.assessment import LevelAssessment, PatientAssessment
@@ -22,7 +24,7 @@ from adapter.mapping.responses import counted_once
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import safety_inputs
 from adapter.mapping.sins import level_assessment
-from adapter.mapping.staging import Staging, read_staging
+from adapter.mapping.staging import Staging, is_current_condition, read_staging
 from adapter.mapping.status import kps_input, palsy_input
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import read_treatments
@@ -78,6 +80,26 @@ def _deceased(ctx: Context, record: PatientRecord | None) -> str | None:
     return f"{record.ref.reference} died {record.deceased_time.text}"
 
 
+def _named(cond: ConditionRecord, term: Terminology) -> ConditionRecord:
+    """The Condition with a name for card text: the record's own, else our mappings' display."""
+    if cond.name or not cond.codes:
+        return cond
+    first = cond.codes[0]
+    return cond._replace(name=term.display(first.system or "", first.code, broader=True))
+
+
+def _haematological(ctx: Context, conditions: Iterable[ConditionRecord]) -> bool:
+    """Whether a current Condition is a haematological malignancy (its ValueSet in mappings/)."""
+    return any(
+        is_current_condition(cond)
+        and not ctx.from_future(cond.ref, cond.time)
+        and any(
+            ctx.term.in_value_set("haematological-malignancy", c.system, c.code) for c in cond.codes
+        )
+        for cond in conditions
+    )
+
+
 def _warn_unplaceable(ctx: Context, found: Findings) -> None:
     """A SINS finding whose bodySite names no spinal level applies to no level: say so."""
     for code in SINS_FINDINGS:
@@ -113,7 +135,8 @@ def extract_patient(
     """All score and check inputs of one patient at computation time ``now`` (contract §2)."""
     ctx = Context(term, rules, now, list(data.issues))
     deceased = _deceased(ctx, data.record)
-    staging = read_staging(ctx, data.conditions)
+    conditions = [_named(c, term) for c in data.conditions]
+    staging = read_staging(ctx, conditions)
     found, plan = findings_and_levels(ctx, data, staging)
     treatments = read_treatments(ctx, data.procedures)
     levels = tuple(level_assessment(found, plan, level, treatments) for level in plan.levels)
@@ -149,6 +172,7 @@ def extract_patient(
         issues=tuple(ctx.issues),
         treatments=treatments,
         albumin=choose_latest(found.labs.get("albumin", []), "albumin", _grams_per_litre),
+        haematological=_haematological(ctx, conditions),
     )
 
 

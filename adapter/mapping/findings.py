@@ -120,6 +120,7 @@ class Finding(Generic[T_co]):
     value: T_co
     levels: frozenset[str] | None = None
     dated: str | None = None
+    shown: str | None = None  # finding and answer by their displays, for card text
 
 
 def read_answer(finding: str, obs: ObservationRecord) -> Enum | int | Invalid:
@@ -193,7 +194,7 @@ def choose_latest(
 
     values = frozenset(f.value for f in latest)
     evidence = tuple(
-        Evidence(f.obs.ref, f.obs.time, f"{named(f)}: {describe_value(f.value)}", f.dated)
+        Evidence(f.obs.ref, f.obs.time, f"{named(f)}: {describe_value(f.value)}", f.dated, f.shown)
         for f in latest
     )
     conflict = None

@@ -218,7 +218,19 @@ def _coded(
     levels = _levels(ctx, obs, lesion_levels)
     if isinstance(levels, Invalid):
         return levels
-    return Finding(obs, answer, levels, ctx.dated(obs.time, _WINDOW[code]))
+    dated = ctx.dated(obs.time, _WINDOW[code])
+    return Finding(obs, answer, levels, dated, _displayed(ctx, code, answer))
+
+
+def _displayed(ctx: Context, code: str, answer: Enum | int) -> str | None:
+    """ "Spinal pain character: Mechanical pain" — the finding as the mappings name it."""
+    name = ctx.term.display(FINDING, code)
+    if name is None:
+        return None
+    if not isinstance(answer, Enum):
+        return f"{name}: {answer}"
+    key = next((k for k, v in FINDING_ANSWERS.get(code, {}).items() if v is answer), None)
+    return f"{name}: {(key and ctx.term.display(FINDING, key)) or answer.value}"
 
 
 def _read(

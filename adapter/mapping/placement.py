@@ -11,7 +11,7 @@ safety-first instead: without a level, grades 2–3 count at every level, 0–1c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from adapter.mapping.findings import Bilsky, Chosen, Finding, choose_latest
@@ -38,12 +38,19 @@ class Placed:
 
 
 def _own_or_loose(found: Findings, code: str, level: str) -> tuple[Chosen[Enum | int] | None, bool]:
-    """The latest of the level's own findings (True), else of those without a level (False)."""
+    """The latest of the level's own findings (True), else of those without a level (False),
+    whose evidence then says "level not recorded" wherever it is shown (contract §4 v3)."""
     items: list[Finding[Enum | int]] = found.coded.get(code, [])
     own = [f for f in items if f.levels and level in f.levels]
     if own:
         return choose_latest(own, code), True
-    return choose_latest([f for f in items if f.levels is None], code), False
+    loose = choose_latest([f for f in items if f.levels is None], code)
+    if loose is None:
+        return None, False
+    marked = tuple(
+        replace(ev, shown=f"{ev.shown or ev.summary}, level not recorded") for ev in loose.evidence
+    )
+    return Chosen(loose.values, marked, loose.conflict), False
 
 
 def finding_at(found: Findings, code: str, level: str, levels: int) -> Placed:

@@ -168,6 +168,13 @@ def _grades(chosen: Chosen[object]) -> Chosen[Bilsky]:
     return Chosen(values, chosen.evidence, chosen.conflict)
 
 
+# How a drug whose record and our mappings give no name is said, per ValueSet.
+_UNNAMED = {
+    "antithrombotic-medication": "an antithrombotic (no name recorded)",
+    "corticosteroid-medication": "a corticosteroid (no name recorded)",
+}
+
+
 def _active(
     ctx: Context, medications: Iterable[MedicationRecord], value_set: str
 ) -> tuple[Evidence, ...]:
@@ -178,7 +185,8 @@ def _active(
             continue
         for coding in med.codes:
             if ctx.term.in_value_set(value_set, coding.system, coding.code):
-                summary = f"{med.ref.resource_type} {med.status}: {coding.code}"
+                drug = med.name or ctx.term.display(coding.system or "", coding.code)
+                summary = f"{drug or _UNNAMED[value_set]}, {med.status}"
                 found.append(Evidence(med.ref, med.time, summary))
                 break
     return tuple(found)

@@ -48,7 +48,8 @@ def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
         if len(levels) == 1:
             (level,) = levels
             return Site("level", level, level, level)
-        generic = generic or Site("spinal", None, label, f"{coding.code} names no spinal level")
+        named = term.display(coding.system or "", coding.code) or coding.code
+        generic = generic or Site("spinal", None, label, f"{named} names no spinal level")
     if generic is not None:
         return generic
     first = concept[0]

@@ -88,8 +88,13 @@ class Terminology:
     def has_code(self, system_url: str, code: str) -> bool:
         return code in self.code_systems.get(system_url, frozenset())
 
-    def display(self, system_url: str, code: str) -> str | None:
-        return self.displays.get((system_url, code))
+    def display(self, system_url: str, code: str, *, broader: bool = False) -> str | None:
+        """The code's display in the mappings; with ``broader``, else its nearest ancestor's in a
+        hierarchical code system (C34.90 → C34's)."""
+        if not broader:
+            return self.displays.get((system_url, code))
+        found = (self.displays.get((system_url, p)) for p in _prefixes(system_url, code))
+        return next((d for d in found if d), None)
 
     def in_value_set(self, value_set_id: str, system: str | None, code: str) -> bool:
         vs = self.value_sets.get(value_set_id)
@@ -157,12 +162,18 @@ def _codes(rid: str, parts: Any) -> _Codes:
     return _Codes(frozenset(exact), frozenset(descendants), frozenset(whole))
 
 
+def _note_displays(term: Terminology, system: str, concepts: Any) -> None:
+    """The displays a ValueSet or ConceptMap gives its codes: how text names a code the input
+    did not name (a code system's own display wins)."""
+    for concept in concepts or ():
+        if "display" in concept:
+            term.displays.setdefault((system, concept["code"]), concept["display"])
+
+
 def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
     compose = res.get("compose") or {}
     for part in compose.get("include") or ():
-        for concept in part.get("concept") or ():
-            if "display" in concept:  # a code system's own display wins over a ValueSet's
-                term.displays.setdefault((part["system"], concept["code"]), concept["display"])
+        _note_displays(term, part["system"], part.get("concept"))
     term.value_sets[res["id"]] = _ValueSet(
         _codes(res["id"], compose.get("include")), _codes(res["id"], compose.get("exclude"))
     )
@@ -171,6 +182,7 @@ def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
 def _add_concept_map(term: Terminology, res: Mapping[str, Any]) -> None:
     for group in res.get("group", ()):
         table = term.maps.setdefault((group["source"], group["target"]), {})
+        _note_displays(term, group["source"], group.get("element"))
         for element in group.get("element", ()):
             targets = frozenset(
                 t["code"]

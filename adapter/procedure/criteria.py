@@ -75,9 +75,7 @@ class Judge:
 
 
 def cite(evidence: Iterable[Evidence]) -> str:
-    """ "Frankel grade: E (30 May 2024)": what each input says and its day, as a clinician reads
-    it — no resource ids, no ISO timestamps (contract §4 v3)."""
-    return "; ".join(f"{ev.summary} ({ev.time.day})" if ev.time else ev.summary for ev in evidence)
+    return "; ".join(ev.said for ev in evidence)
 
 
 def dated(evidence: Iterable[Evidence]) -> bool:

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Protocol
 
 from adapter.datadirs import private_opener
+from adapter.decision import Decisions
 from adapter.errors import InputError
-from adapter.pipeline import PatientResult
 from adapter.render.patient import patient_page
 
 __all__ = ["write_pages"]
@@ -22,12 +22,10 @@ class Writable(Protocol):
     def write(self, data: bytes, /) -> int: ...
 
 
-def write_pages(
-    results: Iterable[PatientResult], output: str | None, *, computed: str, out: Writable
-) -> int:
+def write_pages(decided: Iterable[Decisions], output: str | None, *, out: Writable) -> int:
     """The page on standard output (one patient), to a file, or one file each into a directory."""
     target = Path(output) if output else None
-    pages = [(r.patient, patient_page(r, r.outcome, computed=computed)) for r in results]
+    pages = [(d.result.patient, patient_page(d)) for d in decided]
     if not pages:
         raise InputError("the input holds no patient to show")
     if target is not None and target.is_dir():

@@ -7,17 +7,21 @@ the record has none.
 
 from __future__ import annotations
 
+from datetime import UTC
 from html import escape
 
 from adapter.fhir.read.records import PatientRecord
+from adapter.fhir.read.timing import ClinicalTime
 
-__all__ = ["HEADER_CSS", "patient_header"]
+__all__ = ["computed_text", "patient_header"]
 
-HEADER_CSS = (
-    "dl.who{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.25rem 0}"
-    "dl.who dd{margin:0;overflow-wrap:anywhere}"
-)
 _NONE = "not recorded"
+
+
+def computed_text(now: ClinicalTime) -> str:
+    """When the page was computed, as it was: "4 Dec 2026, 13:18:20 UTC" (never "now")."""
+    moment = now.instant.astimezone(UTC) if now.instant.tzinfo else now.instant
+    return f"{moment.day} {moment:%b %Y}, {moment:%H:%M:%S} UTC"
 
 
 def patient_header(record: PatientRecord | None, patient: str) -> str:

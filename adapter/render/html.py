@@ -37,6 +37,14 @@ figure svg { max-width: 100%; height: auto; }
 .layout { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
 .layout > * { flex: 1 1 18rem; }
 ul.sources { margin: 0; padding-left: 1.1rem; font-size: .9rem; }
+.decision { border: 2px solid var(--line); border-left-width: .6rem; border-radius: .4rem;
+  padding: .25rem .9rem .6rem; margin: .75rem 0; break-inside: avoid; }
+.decision h2 { border: 0; margin-top: .5rem; }
+.decision-critical { border-color: #b3261e; } .decision-warning { border-color: #b26a00; }
+.decision-deceased { border-color: var(--muted); }
+.verdict { font-weight: 600; text-transform: uppercase; font-size: .85rem; }
+dl.who { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8rem;
+  margin: .25rem 0 .75rem; } dl.who dd { margin: 0; overflow-wrap: anywhere; }
 a { color: var(--accent); }
 @media print { body { max-width: none; padding: 0; font-size: 11pt; }
   .band, th { background: none !important; } .scroll { overflow: visible; }
@@ -59,10 +67,13 @@ def table(
     *,
     caption: str | None = None,
     row_headers: bool = True,
+    label: str | None = None,
 ) -> str:
-    """An HTML table of already-escaped cells (a cell may carry its own ``<td …>``)."""
-    # A region that may scroll sideways on a phone must be reachable by keyboard, and named.
-    name = caption or "Table: " + ", ".join(h for h in headers if h)
+    """An HTML table of already-escaped cells (a cell may carry its own ``<td …>``); ``label``
+    names its region when the page has several tables with the same headers."""
+    # A region that may scroll sideways on a phone must be reachable by keyboard, and named
+    # (uniquely: two regions of one name are one landmark too many for a screen reader).
+    name = label or caption or "Table: " + ", ".join(h for h in headers if h)
     out = [f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(name)}"><table>']
     if caption:
         out.append(f"<caption>{escape(caption)}</caption>")

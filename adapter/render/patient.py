@@ -1,18 +1,27 @@
-"""One patient's page (``spinemets score --format html``): the spine, each score, the outcomes."""
+"""One patient's page (``spinemets score --format html``, and the SMART app's): the header that
+names the patient (render.header), the decisions first (deceased,
+suspected cord compression, each spine order's verdict, as the cards and the text report show
+them), then the spine, each score, the outcomes.
+
+Like the text report, the page is a full listing of the record and names the resource each input
+came from; every date reads "3 Dec 2026". A deceased patient's page shows no recommendation.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from html import escape
 
+from adapter.decision import NEUROLOGY_ACTION, Decisions
+from adapter.decision.wording import readable_dates
+from adapter.fhir.read.timing import day_text
 from adapter.mapping.outcomes import TIME_POINTS, PatientOutcome
-from adapter.pipeline import PatientResult
+from adapter.render.header import computed_text, patient_header
 from adapter.render.html import fmt, page, table
 from adapter.render.plots import Series, series_svg
 from adapter.render.spine import spine_svg
-from adapter.report import ScoreSummary, summarise
+from adapter.report import ScoreSummary
 
-__all__ = ["TIME_POINT_LABELS", "patient_page"]
+__all__ = ["TIME_POINT_LABELS", "patient_body", "patient_page"]
 
 TIME_POINT_LABELS = {"baseline": "Before", "7d": "7 days", "3mo": "3 months", "6mo": "6 months"}
 
@@ -26,35 +35,87 @@ def _key(summary: ScoreSummary) -> str:
     return summary.result.code + (f"-{summary.level}" if summary.level else "")
 
 
-def _glance(summaries: Sequence[ScoreSummary]) -> str:
+def _advice(decisions: Decisions, summary: ScoreSummary) -> str | None:
+    """What the score recommends (a treated level's state included); None when deceased."""
+    return decisions.advice(summary) if decisions.deceased is None else None
+
+
+def _glance(decisions: Decisions) -> str:
     items = "".join(
-        f'<li><a href="#score-{escape(_key(s))}">{escape(s.heading)}</a><br>'
-        f'<span class="muted">{escape(s.recommendation)}</span></li>'
-        for s in summaries
+        f'<li><a href="#score-{escape(_key(s))}">{escape(s.heading)}</a>'
+        + (f'<br><span class="muted">{escape(a)}</span>' if (a := _advice(decisions, s)) else "")
+        + "</li>"
+        for s in decisions.summaries
     )
     return f"<ul>{items}</ul>"
 
 
-def _score(summary: ScoreSummary) -> str:
+def _decisions(decisions: Decisions) -> str:
+    """What heads the page, as it heads the cards: deceased, cord compression, the orders."""
+    parts = []
+    if decisions.deceased is not None:
+        parts.append(
+            f'<section class="decision decision-deceased" id="deceased" '
+            f'data-deceased="{escape(decisions.deceased.day or "")}">'
+            f"<h2>{escape(decisions.deceased.heading)}</h2><p>No score, strategy or "
+            "recommendation applies to a deceased patient; if this is wrong, correct the "
+            "record.</p></section>"
+        )
+    alert = decisions.neurology
+    if alert is not None:
+        sources = "".join(f"<li>{escape(src)}</li>" for src in alert.sources)
+        items = "".join(
+            f"<li>{escape(item.indicator or 'listed')}: {escape(item.text)}</li>"
+            for item in alert.items
+        )
+        action = f"<p><strong>{escape(NEUROLOGY_ACTION)}</strong></p>" if alert.critical else ""
+        steroid = f"<p><strong>{escape(alert.steroid)}</strong></p>" if alert.steroid else ""
+        parts.append(
+            f'<section class="decision decision-{alert.indicator}" id="neurology" role="alert" '
+            f'data-neurology="{alert.indicator}"><h2>{escape(alert.summary)}</h2>'
+            f"{action}{steroid}<ul>{items}</ul>"
+            f'<ul class="sources">{sources}</ul></section>'
+        )
+    if decisions.orders:
+        items = "".join(
+            f'<li data-order="{escape(o.reference)}" data-verdict="{o.indicator}">'
+            f'<span class="verdict verdict-{o.indicator}">{o.indicator}</span> '
+            f"{escape(o.summary)}</li>"
+            for o in decisions.orders
+        )
+        parts.append(
+            f'<section class="decision" id="orders"><h2>Spine orders checked</h2>'
+            f"<ul>{items}</ul></section>"
+        )
+    return "".join(parts)
+
+
+def _score(summary: ScoreSummary, recommendation: str | None) -> str:
     key = _key(summary)
     band = summary.band or "category not settled: the range spans bands"
     rows = []
     for comp in summary.components:
         sources = "".join(f"<li>{escape(s)}</li>" for s in comp.sources)
-        notes = "".join(f"<li><em>{escape(n)}</em></li>" for n in comp.notes)
+        notes = "".join(f"<li><em>{escape(readable_dates(n))}</em></li>" for n in comp.notes)
         listed = f'<ul class="sources">{sources}{notes}</ul>' if sources or notes else "—"
         rows.append((escape(comp.name), f'<td class="num">{escape(comp.value)}</td>', listed))
     missing = ""
     if summary.missing:
         items = "".join(f"<li>{escape(m)}</li>" for m in summary.missing)
         missing = f"<h4>Missing, and what would settle it</h4><ul>{items}</ul>"
+    code = summary.result.band.code if summary.result.band else ""
+    advice = f"<p>{escape(recommendation)}</p>" if recommendation else ""
     return (
         f'<section class="score" id="score-{escape(key)}"><h3>{escape(summary.title)}'
         f"{' ' + escape(summary.level) if summary.level else ''}: "
         f'<span data-score="{escape(key)}">{escape(summary.total)}</span> '
-        f'<span class="{_band_class(summary)}">{escape(band)}</span></h3>'
-        f"<p>{escape(summary.recommendation)}</p>"
-        + table(("Component", "Points", "Source and date"), rows)
+        f'<span class="{_band_class(summary)}" data-band="{escape(code)}">{escape(band)}</span>'
+        f"</h3>{advice}"
+        + table(
+            ("Component", "Points", "Source and date"),
+            rows,
+            label=f"{summary.title}{' ' + summary.level if summary.level else ''}: its inputs",
+        )
         + missing
         + "</section>"
     )
@@ -66,7 +127,7 @@ def _outcome_rows(outcome: PatientOutcome, measure: str, unit: str) -> list[tupl
     for tp in TIME_POINTS:
         chosen = trajectory.at(tp)
         change = trajectory.change(tp) if tp != "baseline" else None
-        when = escape(chosen.text) if chosen else "no measurement in the window"
+        when = escape(readable_dates(chosen.text)) if chosen else "no measurement in the window"
         source = escape(chosen.source or "") if chosen else ""
         rows.append(
             (
@@ -90,7 +151,7 @@ def _outcomes(outcome: PatientOutcome) -> str:
         end = f"followed for {fmt(months, 1)} months" if months is not None else "no follow-up"
     parts = [
         "<h2>After the procedure</h2>",
-        f"<p>Index procedure on <strong>{outcome.index_day.isoformat()}</strong> "
+        f"<p>Index procedure on <strong>{day_text(outcome.index_day)}</strong> "
         f"({escape(', '.join(outcome.procedures))}); treated levels {escape(levels)}; "
         f"cement {escape(cement)}; {escape(end)}.</p>",
     ]
@@ -121,7 +182,7 @@ def _outcomes(outcome: PatientOutcome) -> str:
     if outcome.complications:
         items = "".join(
             f"<li>{escape(c.kind.replace('-', ' '))} — {escape(c.source or '')}"
-            f"{', ' + escape(c.when) if c.when else ''}</li>"
+            f"{', ' + escape(readable_dates(c.when)) if c.when else ''}</li>"
             for c in outcome.complications
         )
         parts.append(f"<h3>Complications</h3><ul>{items}</ul>")
@@ -130,9 +191,23 @@ def _outcomes(outcome: PatientOutcome) -> str:
     return "".join(parts)
 
 
-def patient_page(result: PatientResult, outcome: PatientOutcome | None, *, computed: str) -> str:
-    """The whole page of one patient, as a self-contained HTML document."""
-    summaries: Sequence[ScoreSummary] = summarise(result)
+def patient_page(decisions: Decisions) -> str:
+    """The whole page of one patient, as a self-contained HTML document: the header that names
+    the patient, then the body (:func:`patient_body`)."""
+    result = decisions.result
+    header = patient_header(result.assessment.record, result.patient)
+    return page(
+        f"Patient {result.patient}",
+        header + patient_body(decisions),
+        subtitle=f"Computed {computed_text(result.now)} by spinemets.",
+    )
+
+
+def patient_body(decisions: Decisions) -> str:
+    """The page without its header: decisions, the spine, the scores, outcomes, issues (the
+    SMART app shows it under its own header and navigation)."""
+    result, outcome = decisions.result, decisions.result.outcome
+    summaries = decisions.summaries
     scored = {
         lv.assessment.level: (str(lv.result.total), lv.result.band.code if lv.result.band else None)
         for lv in result.levels
@@ -143,26 +218,26 @@ def patient_page(result: PatientResult, outcome: PatientOutcome | None, *, compu
         for label, reason in result.assessment.unscored
     )
     body = [
+        _decisions(decisions),
         '<div class="layout"><figure>',
         spine_svg(scored, treated),
         "<figcaption>SINS per level (colour and words give the band)"
         + ("; ● treated level" if treated else "")
         + "</figcaption></figure><div><h2>At a glance</h2>",
-        _glance(summaries) if summaries else "<p>No spinal level recorded: nothing to score.</p>",
+        _glance(decisions) if summaries else "<p>No spinal level recorded: nothing to score.</p>",
     ]
     if unscored:
         body.append(f"<ul>{unscored}</ul>")
     body.append("</div></div>")
     if summaries:
         body.append("<h2>Scores, with their inputs</h2>")
-    body += [_score(s) for s in summaries]
+    body += [_score(s, _advice(decisions, s)) for s in summaries]
     if outcome is not None:
         body.append(_outcomes(outcome))
     if result.issues:
         items = "".join(
-            f"<li>{escape(i.severity)}: {escape(i.diagnostics)}</li>" for i in result.issues
+            f"<li>{escape(i.severity)}: {escape(readable_dates(i.diagnostics))}</li>"
+            for i in result.issues
         )
         body.append(f"<h2>Issues in the input</h2><ul>{items}</ul>")
-    return page(
-        f"Patient {result.patient}", "".join(body), subtitle=f"Computed {computed} by spinemets."
-    )
+    return "".join(body)

@@ -1,43 +1,72 @@
 """The text report (``spinemets score --format text``): what a clinician reads, rendered from the
-same decisions as the cards and the page."""
+same decisions as the cards and the page.
+
+Order of a patient's section, most serious first: a deceased patient's line (then no
+recommendation anywhere below), the neurology alert, each spine order's verdict, then the scores.
+The report is a full listing of the record, so it cites resource ids beside each input (cards
+never do); every date reads "3 Dec 2026".
+"""
 
 from __future__ import annotations
 
 from adapter.decision import NEUROLOGY_ACTION, Decisions
-from adapter.report import summarise
+from adapter.decision.orders import OrderDecision
+from adapter.decision.wording import readable_dates
+from adapter.report import ScoreSummary
 
 __all__ = ["text_report"]
 
 
-def text_report(decisions: Decisions) -> str:
-    """What a clinician reads: totals or ranges, bands, components with sources and gaps."""
-    patient = decisions.result
-    lines = [f"Patient {patient.patient}"]
-    if decisions.deceased:
-        lines.append(f"  DECEASED: {decisions.deceased}; no recommendation applies.")
+def _head(decisions: Decisions) -> list[str]:
+    lines = []
+    if decisions.deceased is not None:
+        lines.append(
+            f"  DECEASED ({decisions.deceased.when}): no score, strategy or recommendation "
+            "applies; if this is wrong, correct the record."
+        )
     alert = decisions.neurology
-    if alert is not None and alert.critical:
-        lines.append(f"  ALERT ({'; '.join(alert.reasons)}): {NEUROLOGY_ACTION}")
+    if alert is not None:
+        lines.append(f"  ALERT [{alert.indicator}] {alert.summary}")
+        if alert.critical:
+            lines.append(f"    → {NEUROLOGY_ACTION}")
         lines += [f"    → {alert.steroid}"] if alert.steroid else []
+        lines += [f"    - {item.indicator or 'listed'}: {item.text}" for item in alert.items]
         lines += [f"      from {src}" for src in alert.sources]
-    elif alert is not None:
-        lines.append(f"  Neurology ({alert.indicator}): {alert.summary}")
-        lines += [f"      from {src}" for src in alert.sources]
+    lines += [_order(order) for order in decisions.orders]
+    return lines
+
+
+def _order(order: OrderDecision) -> str:
+    return f"  ORDER {order.reference} [{order.indicator}] {order.summary}"
+
+
+def _summary(summary: ScoreSummary, advice: str | None) -> list[str]:
+    lines = [f"  {summary.heading}"]
+    if advice is not None:
+        lines.append(f"    → {advice}")
+        lines += [f"    ! {caution}" for caution in summary.cautions]
+    for comp in summary.components:
+        lines.append(f"    {comp.name:<32} {comp.value:>7}")
+        lines += [f"{'':8}from {src}" for src in comp.sources]
+        lines += [f"{'':8}note: {readable_dates(note)}" for note in comp.notes]
+    if summary.missing:
+        lines.append("    To settle the range:")
+        lines += [f"      - {m}" for m in summary.missing]
+    return lines
+
+
+def text_report(decisions: Decisions) -> str:
+    """What a clinician reads: the decisions first, then totals or ranges, bands, components with
+    sources and gaps."""
+    patient = decisions.result
+    lines = [f"Patient {patient.patient}", *_head(decisions)]
     if not patient.levels:
         lines.append("  SINS: no spinal level recorded, nothing to score.")
     for label, reason in patient.assessment.unscored:
         lines.append(f"  SINS not scored at {label}: {reason}.")
-    for summary in summarise(patient):
-        lines.append(f"  {summary.heading}")
-        lines.append(f"    → {summary.recommendation}")
-        lines += [f"    ! {caution}" for caution in summary.cautions]
-        for comp in summary.components:
-            lines.append(f"    {comp.name:<32} {comp.value:>7}")
-            lines += [f"{'':8}from {src}" for src in comp.sources]
-            lines += [f"{'':8}note: {note}" for note in comp.notes]
-        if summary.missing:
-            lines.append("    To settle the range:")
-            lines += [f"      - {m}" for m in summary.missing]
+    alive = decisions.deceased is None
+    for summary in decisions.summaries:
+        lines += _summary(summary, decisions.advice(summary) if alive else None)
     for issue in patient.issues:
-        lines.append(f"  {issue.severity}: {issue.diagnostics}")
+        lines.append(f"  {issue.severity}: {readable_dates(issue.diagnostics)}")
     return "\n".join(lines)

@@ -7,18 +7,16 @@ a save did.
 
 from __future__ import annotations
 
-import re
 from html import escape
 
-from adapter.pipeline import PatientResult
-from adapter.render.header import HEADER_CSS, patient_header
+from adapter.decision import Decisions
+from adapter.render.header import computed_text, patient_header
 from adapter.render.html import page
-from adapter.render.patient import patient_page
+from adapter.render.patient import patient_body
 from adapter.vocabulary.forms import FORMS
 
 __all__ = ["app_page", "message_page"]
 
-_MAIN = re.compile(r"<main>(.*)</main>", re.DOTALL)
 _CSS = (
     "<style>nav ul{display:flex;flex-wrap:wrap;gap:.5rem 1rem;list-style:none;padding:0}"
     "fieldset{border:1px solid var(--line);border-radius:.4rem;margin:.6rem 0;min-width:0}"
@@ -29,7 +27,7 @@ _CSS = (
     "background:var(--accent);color:#fff}"
     ":focus-visible{outline:3px solid #b35c00;outline-offset:2px}"
     ".notice{border-left:4px solid var(--accent);padding:.4rem .8rem;background:#eef4fb}"
-    ".notice.error{border-color:#a4262c;background:#fbeeee}" + HEADER_CSS + "</style>"
+    ".notice.error{border-color:#a4262c;background:#fbeeee}</style>"
 )
 
 
@@ -53,23 +51,22 @@ def _notice(message: str | None, error: bool) -> str:
 
 
 def app_page(
-    result: PatientResult, *, computed: str, form: str | None = None,
-    form_html: str = "", message: str | None = None, error: bool = False, root: str = "/smart",
+    decisions: Decisions, *, form: str | None = None, form_html: str = "",
+    message: str | None = None, error: bool = False, root: str = "/smart",
 ) -> str:  # fmt: skip
     """The app's page: the header, the pages, what happened, then a form or the scores."""
+    result = decisions.result
     if form is not None:
         title = FORMS[form].title
         body = f"<h2>{escape(title)}</h2><p>{escape(FORMS[form].description)}</p>{form_html}"
     else:
-        static = patient_page(result, result.outcome, computed=computed)
-        found = _MAIN.search(static)
-        body = found.group(1) if found else ""
+        body = patient_body(decisions)
     record = result.assessment.record
     head = patient_header(record, result.patient) + _nav(form, root) + _notice(message, error)
     name = (record.name if record else None) or f"Patient {result.patient}"
     return page(
         f"Spinal metastases: {name}", _CSS + head + body,
-        subtitle=f"Computed {computed} by spinemets, from the record as it was then.",
+        subtitle=f"Computed {computed_text(result.now)} by spinemets, from the record as it was.",
     )  # fmt: skip
 
 

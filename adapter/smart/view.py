@@ -4,14 +4,19 @@ scored as ``spinemets score`` scores it, and a submitted form written back."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from adapter.decision import Decisions, decide
 from adapter.errors import FhirServerError
 from adapter.fhir.read.source import PatientData
+from adapter.mapping.rules import Rules, rules_from
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
+from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate
 from adapter.smart.form import form_html, response_from
@@ -20,6 +25,12 @@ from adapter.smart.record import read_record, write_transaction
 from adapter.smart.sessions import Session
 
 __all__ = ["View", "save", "saved_message", "show"]
+
+
+@functools.cache
+def _rules() -> Rules:
+    """The freshness windows and thresholds the service was started with (as its cards use)."""
+    return rules_from(os.environ)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +51,14 @@ class View:
         if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
             raise FhirServerError("the FHIR server did not answer with the Patient")
         data = patient_records(resources, session.patient) or PatientData(session.patient)
-        result = score_patient(data, default_terminology(), now=now_time())
+        result = score_patient(data, default_terminology(), now=now_time(), rules=_rules())
         return cls(patient, data, result)
 
-
-def _computed(result: PatientResult) -> str:
-    moment = result.now.instant
-    return f"{moment.day} {moment:%b %Y}, {moment:%H:%M:%S} UTC"
+    def decisions(self) -> Decisions:
+        """The decisions the static page and the cards show (the record's spine orders too)."""
+        term = default_terminology()
+        orders = procedure_orders(self.data.orders, None, "order-sign", term)
+        return decide(self.result, orders, _rules(), decompressed_levels(self.data.orders, term))
 
 
 def show(
@@ -57,10 +69,7 @@ def show(
     if form is not None:
         populated = populate(form, view.data, default_terminology(), view.result.now)
         html = form_html(form, populated, session.csrf, root)
-    return app_page(
-        view.result, computed=_computed(view.result), form=form, form_html=html,
-        message=message, root=root,
-    )  # fmt: skip
+    return app_page(view.decisions(), form=form, form_html=html, message=message, root=root)
 
 
 async def save(

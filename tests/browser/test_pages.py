@@ -84,3 +84,54 @@ def test_patient_page_shows_the_json_numbers(browser, tmp_path, capsys, name):
             continue
         value = component.get("valueQuantity", {}).get("value")
         assert shown_outcomes[code] == ("–" if value is None else f"{value:.1f}"), code
+
+
+def _patient_page(tmp_path, capsys, resources, name: str):
+    from tests.support.records import NOW as RECORDS_NOW
+
+    source = tmp_path / f"{name}.json"
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": r} for r in resources]}  # fmt: skip
+    source.write_text(json.dumps(bundle))
+    page = tmp_path / f"{name}.html"
+    args = ["score", str(source), "--now", RECORDS_NOW, "--format", "html", "--output", str(page)]
+    assert cli.main(args) == 0
+    capsys.readouterr()
+    return page
+
+
+def test_the_page_heads_with_compression_and_the_orders_verdict(browser, tmp_path, capsys):
+    from tests.support.records import default_patient, finding, order
+
+    frankel = finding("frankel", "frankel-grade", "frankel-c")
+    resources = [*default_patient(drop=("frankel",), extra=(frankel,)), order("vp", "22511", "T12")]
+    open_page(browser, _patient_page(tmp_path, capsys, resources, "compression"), "compression")
+    alert = text_of(browser, "[data-neurology]")
+    assert list(alert) == ["critical"]
+    assert "Frankel/AIS C" in alert["critical"] and "MSCC" in alert["critical"]
+    assert (
+        browser.execute_script(
+            "return document.querySelector('[data-neurology]').getAttribute('role')"
+        )
+        == "alert"
+    )
+    verdicts = text_of(browser, "[data-verdict]")
+    assert list(verdicts) == ["critical"] and "suspected cord compression" in verdicts["critical"]
+    above = browser.execute_script(
+        "const top = s => document.querySelector(s).getBoundingClientRect().top;"
+        "return top('[data-neurology]') < top('[data-order]') && top('[data-order]') < top('figure');"
+    )
+    assert above, "compression, then the orders, head the page above the scores"
+
+
+def test_a_deceased_patients_page_says_so_and_recommends_nothing(browser, tmp_path, capsys):
+    from tests.support.records import default_patient, finding
+
+    frankel = finding("frankel", "frankel-grade", "frankel-c")
+    resources = default_patient(drop=("frankel",), extra=(frankel,))
+    resources[0]["deceasedDateTime"] = "2024-05-31"
+    open_page(browser, _patient_page(tmp_path, capsys, resources, "deceased"), "deceased")
+    assert text_of(browser, "[data-deceased]")["31 May 2024"].startswith("Deceased 31 May 2024")
+    assert text_of(browser, "[data-neurology]") == {}
+    body = browser.execute_script("return document.body.innerText")
+    assert "recommended" not in body and "MSCC" not in body and "Published strategy" not in body

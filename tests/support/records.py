@@ -120,13 +120,14 @@ def medication(mid: str, code: str, *, system: str = RXNORM, status: str = "acti
 
 def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),
           status: str = "draft", system: str = CPT, text: str | None = None,
-          display: str | None = None, category: str | None = None) -> Resource:  # fmt: skip
+          display: str | None = None, category: str | None = None,
+          subject: str = P) -> Resource:  # fmt: skip
     """A ServiceRequest; ``category`` a SNOMED CT code (387713003 surgical, 363679005 imaging)."""
     coding = {"system": system, "code": code, **({"display": display} if display else {})}
     res: Resource = {
         "resourceType": "ServiceRequest", "id": oid, "status": status, "intent": "order",
         "code": {"coding": [coding], **({"text": text} if text else {})},
-        "subject": {"reference": f"Patient/{P}"},
+        "subject": {"reference": f"Patient/{subject}"},
     }  # fmt: skip
     if category:
         res["category"] = [{"coding": [{"system": SNOMED, "code": category}]}]

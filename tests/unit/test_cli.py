@@ -47,9 +47,12 @@ def test_missing_file_and_bad_arguments_exit_2_with_one_line(capsys):
 def test_text_report_reads_like_a_clinical_summary(capsys):
     assert cli.main(["score", str(SEED), "--format", "text", "--now", "2024-06-01T00:00:00Z"]) == 0
     out = capsys.readouterr().out
-    assert "SINS L4: 13 — unstable" in out
-    assert "surgical consultation recommended" in out
-    assert "Observation/seed-07-spinal-pain-l4, 2024-05-20T09:00:00+00:00" in out
+    # L4 was fixed on 22 May 2024: its SINS is shown as it was, never re-scored into a
+    # recommendation (contract §6 v3)
+    assert "SINS L4: 13 — as recorded before the fixation on 22 May 2024" in out
+    assert "L4 was fixed with screws on 22 May 2024: SINS is not applicable" in out
+    assert "surgical consultation recommended" not in out
+    assert "Observation/seed-07-spinal-pain-l4, 20 May 2024" in out
 
 
 def test_text_report_says_what_would_settle_a_range(capsys):

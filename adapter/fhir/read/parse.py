@@ -12,7 +12,7 @@ from typing import Any
 from adapter.fhir.read.followup import parse_follow_up
 from adapter.fhir.read.identity import patient_name, record_number
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.orders import order_of_record
+from adapter.fhir.read.orders import OrderRecord, order_of_record
 from adapter.fhir.read.record_list import READ_TYPES
 from adapter.fhir.read.records import (
     Coding,
@@ -25,6 +25,7 @@ from adapter.fhir.read.records import (
     Quantity,
     ResourceRef,
     codings,
+    concept_name,
     concepts,
     references,
     resource_ref,
@@ -127,6 +128,7 @@ def _condition(
         or _period_start(resource.get("onsetPeriod"))
         or parse_time(resource.get("recordedDate")),
         profiles=_profiles(resource),
+        name=concept_name(resource.get("code")),
     )
 
 
@@ -168,6 +170,7 @@ def _medication(
         codes=codings(resource.get("medicationCodeableConcept")),
         medication=normalise_reference(resource.get("medicationReference"), aliases),
         time=time,
+        name=concept_name(resource.get("medicationCodeableConcept")),
     )
 
 
@@ -191,7 +194,7 @@ def parse_resource(
     full_url: str | None,
     aliases: Mapping[str, str],
     wanted: ObservationFilter | None = None,
-) -> ParsedResource | Issue | None:
+) -> ParsedResource | OrderRecord | Issue | None:
     """Parse one input resource; None for resources spinemets does not read.
 
     ``wanted`` screens Observations by code before anything else is parsed: most of a

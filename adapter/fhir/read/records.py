@@ -29,6 +29,7 @@ __all__ = [
     "Quantity",
     "ResourceRef",
     "codings",
+    "concept_name",
     "concepts",
     "references",
     "resource_ref",
@@ -98,6 +99,7 @@ class ConditionRecord(NamedTuple):
     related: tuple[str, ...]  # conditions this one names as related (its primary tumour)
     time: ClinicalTime | None
     profiles: tuple[str, ...] = ()  # meta.profile: the profiles the Condition claims
+    name: str | None = None  # the diagnosis as people read it: the code's text or a display
 
 
 class MedicationRecord(NamedTuple):
@@ -109,6 +111,7 @@ class MedicationRecord(NamedTuple):
     codes: tuple[Coding, ...]  # medicationCodeableConcept, or the referenced Medication's code
     medication: str | None  # medicationReference, resolved against the input's Medications
     time: ClinicalTime | None
+    name: str | None = None  # the drug as people read it: the concept's text or a display
 
 
 ParsedResource: TypeAlias = (
@@ -117,6 +120,20 @@ ParsedResource: TypeAlias = (
     " | ResponseRecord"
 )
 ObservationFilter = Callable[[tuple[Coding, ...]], bool]
+
+
+def concept_name(concept: Any) -> str | None:
+    """A CodeableConcept as people read it: its text, else its first coding's display."""
+    if not isinstance(concept, dict):
+        return None
+    text = concept.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    for coding in concept.get("coding") or ():
+        display = coding.get("display") if isinstance(coding, dict) else None
+        if isinstance(display, str) and display.strip():
+            return display.strip()
+    return None
 
 
 def codings(concept: Any) -> tuple[Coding, ...]:

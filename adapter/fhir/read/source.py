@@ -32,6 +32,7 @@ from adapter.fhir.read.records import (
     ParsedResource,
     PatientRecord,
     codings,
+    concept_name,
 )
 from adapter.fhir.read.references import patient_of
 from adapter.fhir.read.responses import ResponseRecord
@@ -89,7 +90,7 @@ def _group(
 ) -> tuple[list[PatientData], list[Issue]]:
     patients: dict[str, PatientData] = {}
     loose: list[Issue] = []
-    medicines: dict[str, tuple[Coding, ...]] = {}
+    medicines: _Medicines = {}
     for entry in entries:
         parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
         if parsed is None:
@@ -104,27 +105,29 @@ def _group(
     return list(patients.values()), loose
 
 
-def _note_medication(resource: Any, medicines: dict[str, tuple[Coding, ...]]) -> None:
+_Medicines = dict[str, tuple[tuple[Coding, ...], str | None]]  # reference → (codes, name)
+
+
+def _note_medication(resource: Any, medicines: _Medicines) -> None:
     """A Medication resource, for the requests and statements that reference it."""
     if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
-        rid = resource.get("id")
+        rid, code = resource.get("id"), resource.get("code")
         if isinstance(rid, str):
-            medicines[f"Medication/{rid}"] = codings(resource.get("code"))
+            medicines[f"Medication/{rid}"] = (codings(code), concept_name(code))
 
 
-def _resolved(
-    record: MedicationRecord, medicines: dict[str, tuple[Coding, ...]]
-) -> MedicationRecord:
+def _resolved(record: MedicationRecord, medicines: _Medicines) -> MedicationRecord:
     if record.codes or record.medication not in medicines:
         return record
-    return record._replace(codes=medicines[record.medication])
+    codes, name = medicines[record.medication]
+    return record._replace(codes=codes, name=record.name or name)
 
 
 def _add(
     patients: dict[str, PatientData],
     loose: list[Issue],
     key: str | None,
-    parsed: ParsedResource | Issue | None,
+    parsed: ParsedResource | OrderRecord | Issue | None,
 ) -> None:
     if parsed is None:
         return

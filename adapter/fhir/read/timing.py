@@ -5,9 +5,15 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-__all__ = ["ClinicalTime", "parse_time"]
+__all__ = ["ClinicalTime", "day_text", "parse_time"]
+
+
+def day_text(day: date) -> str:
+    """A date as clinicians read it: "3 Dec 2026"."""
+    return f"{day.day} {day:%b} {day.year}"
+
 
 _DATETIME = re.compile(
     r"^(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2})"
@@ -30,7 +36,7 @@ class ClinicalTime:
             return self.text
         if precision <= 7:
             return f"{self.instant:%b} {self.instant.year}"
-        return f"{self.instant.day} {self.instant:%b} {self.instant.year}"
+        return day_text(self.instant.date())
 
 
 def parse_time(text: object) -> ClinicalTime | None:

@@ -264,9 +264,9 @@ async def test_server_timing_only_in_bench_mode(settings, client):
 def test_responses_serialise_without_nulls():
     from adapter.cds.models import Card, Source
 
-    card = Card(summary="s", indicator="info", source=Source(label="spinemets"))
+    card = Card(uuid="u", summary="s", indicator="info", source=Source(label="spinemets"))
     assert json.loads(card.model_dump_json(exclude_none=True)) == {
-        "summary": "s", "indicator": "info", "source": {"label": "spinemets"}}  # fmt: skip
+        "uuid": "u", "summary": "s", "indicator": "info", "source": {"label": "spinemets"}}  # fmt: skip
 
 
 def test_httpx_is_the_transport():  # respx patches httpx; keep the import honest

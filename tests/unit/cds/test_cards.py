@@ -7,6 +7,7 @@ import json
 import pytest
 
 from adapter.cds.cards import headline, indicator, score_cards, table_cell
+from adapter.decision import decide
 from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
@@ -23,7 +24,7 @@ EDGE = ROOT / "fixtures" / "edge"
 def _result(path, now=None):
     resources = [e["resource"] for e in json.loads(path.read_text())["entry"]]
     (data,) = patients_from_resources(resources, [])
-    return score_patient(data, default_terminology(), now=now or now_time())
+    return decide(score_patient(data, default_terminology(), now=now or now_time()))
 
 
 def _sins(low: int, high: int) -> ScoreResult:
@@ -54,10 +55,11 @@ def test_critical_card_for_sins_13():
 
 
 def test_range_summary_names_what_is_missing():
-    result = _result(EDGE / "missing-kps.json")
-    cards = {c.source.topic.code: c for c in score_cards(result, "h") if c.source.topic}
+    decisions = _result(EDGE / "missing-kps.json")
+    cards = {c.source.topic.code: c for c in score_cards(decisions, "h") if c.source.topic}
     tokuhashi = cards["tokuhashi-revised"]
-    revised = next(s.result for s in result.scores if s.result.code == "tokuhashi-revised")
+    scores = decisions.result.scores
+    revised = next(s.result for s in scores if s.result.code == "tokuhashi-revised")
     if revised.band is None:
         assert "range spans bands" in tokuhashi.summary and "KPS missing" in tokuhashi.summary
     assert "Karnofsky" in tokuhashi.detail  # what would settle it
@@ -69,7 +71,7 @@ def test_every_edge_case_gives_valid_cards(path):
     resources = [e["resource"] for e in json.loads(path.read_text())["entry"]]
     for data in patients_from_resources(resources, []):
         result = score_patient(data, default_terminology(), now=now_time())
-        cards = score_cards(result, "h")
+        cards = score_cards(decide(result), "h")
         scored = [c for c in cards if c.source.topic is not None]
         for card in cards:
             assert 0 < len(card.summary) < 140
@@ -85,8 +87,9 @@ def test_table_cells_escape_pipes_and_newlines():
 
 
 def test_suggestions_carry_the_pipeline_resources_with_resolvable_references():
-    result = _result(EDGE / "band-sins-13.json")
-    cards = score_cards(result, "h")
+    decisions = _result(EDGE / "band-sins-13.json")
+    result = decisions.result
+    cards = score_cards(decisions, "h")
     tomita = next(s for s in result.scores if s.result.code == "tomita")
     observation, risk = (a.resource for a in cards[1].suggestions[0].actions)
     assert observation == tomita.observation.resource

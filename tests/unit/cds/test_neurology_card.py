@@ -39,7 +39,7 @@ RULES = Rules()
 
 def neurology(resources, rules=RULES):
     result = result_of(resources)
-    cards = score_cards(result, "hook")
+    cards = score_cards(decide(result), "hook")
     card = next((c for c in cards if c.uuid and c.source.topic is None), None)
     return card, neurology_alert(result, rules), result
 
@@ -141,7 +141,7 @@ def test_the_days_are_settings():
     rules = Rules(reimage_from_days=10, reimage_until_days=30)
     _, alert, result = neurology(superseded("2024-05-01", "2024-05-10"), rules)
     assert alert is not None and alert.indicator == "warning"
-    first = score_cards(result, "hook", rules)[0]  # the service passes its settings
+    first = score_cards(decide(result, rules=rules), "hook")[0]  # the service passes its settings
     assert first.indicator == "warning" and first.summary.endswith("re-image due")
 
 
@@ -255,13 +255,16 @@ def test_a_grade_without_a_level_says_level_not_recorded():
     assert "at T8" not in card.summary and "at T12" not in card.summary
     assert "Bilsky 3, level not recorded (30 May 2024)" in card.detail
     text = text_report(decide(result))
-    assert "ALERT (Bilsky 2–3, level not recorded)" in text
+    assert (
+        "ALERT [critical] Suspected spinal cord compression (Bilsky 2–3, level not recorded)"
+        in text
+    )
 
 
 def test_the_text_report_shows_a_warning_without_the_mscc_action():
     result = result_of(superseded("2024-04-01", "2024-04-10"))
     text = text_report(decide(result))
-    assert "Neurology (warning): Bilsky 3 at T12 before decompression on 10 Apr 2024" in text
+    assert "ALERT [warning] Bilsky 3 at T12 before decompression on 10 Apr 2024" in text
     assert "MSCC" not in text
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from adapter.cds.cards import score_cards
+from adapter.decision import decide
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
@@ -33,7 +34,7 @@ def outcome_card(now: str, *extra):
     data = patient_records(resources, "p")
     assert data is not None
     result = score_patient(data, TERM, now=parse_time(now))
-    cards = [c for c in score_cards(result, "h") if c.source.topic]
+    cards = [c for c in score_cards(decide(result), "h") if c.source.topic]
     outcome = [c for c in cards if c.source.topic.code == "outcome-trajectory"]
     assert len(outcome) == 1
     return outcome[0]
@@ -133,7 +134,7 @@ def test_the_outcome_card_stands_without_a_scored_spinal_lesion():
     data = patient_records(resources, "p")
     assert data is not None
     result = score_patient(data, TERM, now=parse_time("2024-06-01T09:00:00Z"))
-    topics = [c.source.topic.code for c in score_cards(result, "h") if c.source.topic]
+    topics = [c.source.topic.code for c in score_cards(decide(result), "h") if c.source.topic]
     assert topics[-1] == "outcome-trajectory"
 
 

@@ -76,7 +76,7 @@ async def test_a_vertebroplasty_meeting_every_criterion_is_info_never_indicated(
     assert "infection" not in detail.split("Not checked:")[1]
     assert "indicated" not in (card["summary"] + detail).replace("not an indication", "")
     # dates as clinicians read them, no resource ids (contract §4 v3)
-    assert "Frankel grade: E (30 May 2024)" in detail
+    assert "Frankel grade: Frankel E: normal (30 May 2024)" in detail
     assert "Observation/" not in detail and "T09:00" not in detail
 
 
@@ -126,6 +126,8 @@ async def test_a_deceased_patient_s_spine_order_warns_to_check_the_identity(clie
         "Vertebroplasty T12: recorded as deceased on 31 May 2024 — check the patient's identity"
     )
     assert "| 1 |" not in card["detail"]  # no criterion judged: no recommendation
+    assert "recommend" not in card["summary"] and "criteria" not in card["summary"]
+    assert card["uuid"]
 
 
 async def test_orders_this_service_does_not_check_need_no_data(client):

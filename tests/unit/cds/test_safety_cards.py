@@ -4,6 +4,7 @@ strategies, the deceased patient, dated and unconfirmed inputs named on the card
 from __future__ import annotations
 
 from adapter.cds.cards import score_cards
+from adapter.decision import decide
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
@@ -16,7 +17,7 @@ def cards_for(resources):
     data = patient_records(resources, "p")
     assert data is not None
     result = score_patient(data, default_terminology(), now=parse_time(NOW))
-    return score_cards(result, "hook"), result
+    return score_cards(decide(result), "hook"), result
 
 
 def by_topic(cards):

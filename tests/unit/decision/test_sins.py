@@ -6,6 +6,7 @@ normal alignment 0, collapse < 50 % 2, no posterolateral involvement 0 → 10.
 from __future__ import annotations
 
 from adapter.cds.cards import score_cards
+from adapter.decision import decide
 from adapter.decision.sins import sins_decision
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
@@ -124,7 +125,7 @@ def test_the_level_certainly_worst_comes_first_and_unassessed_levels_follow():
     decision = sins_decision(result)
     assert [lv.name for lv in decision.levels] == ["T12", "T8"]
     assert decision.indicator == "warning"
-    (card, *_) = score_cards(result, "h")
+    (card, *_) = score_cards(decide(result), "h")
     assert card.summary.startswith("SINS 10 at T12")
     assert "- SINS not assessed at T8" in (card.detail or "")
 
@@ -153,7 +154,7 @@ def test_a_level_treated_with_cement_is_shown_before_the_treatment_as_info():
     lv = sins_decision(result).levels[0]
     assert (lv.state, lv.indicator, lv.consult) == ("before-treatment", "info", False)
     assert lv.headline == "T12 before vertebroplasty/kyphoplasty on 31 May 2024: SINS 10"
-    sins_card = score_cards(result, "h")[0]
+    sins_card = score_cards(decide(result), "h")[0]
     assert sins_card.indicator == "info"
     assert "surgical consultation recommended" not in sins_card.summary + (sins_card.detail or "")
     # The outputs are unchanged: the level's Observation is still written from its findings.
@@ -214,7 +215,7 @@ def test_every_level_treated_gives_an_info_card():
         procedure("vp", VERTEBROPLASTY, "T12", "L1", when=AFTER),
     )
     result = result_of(default_patient(extra=extra))
-    card = score_cards(result, "h")[0]
+    card = score_cards(decide(result), "h")[0]
     assert card.indicator == "info"
     assert card.summary == "T12 before vertebroplasty/kyphoplasty on 31 May 2024: SINS 10"
     assert "- L1 treated" not in (card.detail or "")

@@ -9,6 +9,8 @@ thoracic decompression, CPT 77373 SBRT.
 from __future__ import annotations
 
 from adapter.cds.procedure import order_card
+from adapter.decision import decide
+from adapter.decision.orders import order_decisions
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.rules import Rules
@@ -56,7 +58,8 @@ def test_bilsky_3_at_another_level_is_critical_and_named():
     assert eight.basis == ("Bilsky 3 at T8 (30 May 2024): suspected cord compression elsewhere")
     assert eight.action == "assess for decompression and radiotherapy first"
     assert checked.compression and checked.indicator == "critical"
-    card = order_card(checked, _result(with_t8(bilsky("b8", "bilsky-3", "T8"))), "hook")
+    decisions = decide(_result(with_t8(bilsky("b8", "bilsky-3", "T8"))))
+    card = order_card(order_decisions([checked])[0], decisions, "hook")
     assert "Bilsky 3 at T8 (30 May 2024): suspected cord compression elsewhere" in card.summary
 
 

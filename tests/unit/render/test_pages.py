@@ -35,9 +35,9 @@ def test_patient_page_draws_the_spine_scores_and_outcomes(capsys):
     assert_self_contained(html)
     assert "SINS 13 · unstable" in html and "SINS 9 · potentially unstable" in html
     assert 'data-score="sins-L4">13<' in html and 'data-score="tomita">6<' in html
-    assert "Observation/seed-07-spinal-pain-l4, 2024-05-20T09:00:00+00:00" in html
+    assert "Observation/seed-07-spinal-pain-l4, 20 May 2024" in html
     assert "After the procedure" in html and 'data-outcome="pain-7d"' in html
-    assert "Index procedure on <strong>2024-05-22</strong>" in html
+    assert "Index procedure on <strong>22 May 2024</strong>" in html
     assert html.count('<svg role="img"') == 2  # pain and Barthel plots
 
 

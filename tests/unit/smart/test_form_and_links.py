@@ -95,7 +95,8 @@ def _cards() -> list[Card]:
 
     def card(code: str) -> Card:
         topic = CodingModel(system="http://spinemets.org/fhir/CodeSystem/score", code=code)
-        return Card(summary=code, indicator="info", source=Source(label="s", topic=topic))
+        source = Source(label="s", topic=topic)
+        return Card(uuid=code, summary=code, indicator="info", source=source)
 
     return [card("sins"), card("tomita")]
 

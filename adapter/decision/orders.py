@@ -1,0 +1,56 @@
+"""Each spine order's verdict (contract §5): its indicator and its one-line summary, decided once
+and rendered by the procedure-check card, the text report and the page.
+
+The line itself is adapter/procedure/summary.py's (the order named, the most serious finding
+first); a deceased patient's order is not judged against the case series: it is a warning that
+asks to check the patient's identity (contract §4 v3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from adapter.decision.wording import shorten
+from adapter.procedure.check import OrderCheck
+from adapter.procedure.summary import headline
+
+__all__ = ["Indicator", "OrderDecision", "order_decisions"]
+
+Indicator = Literal["info", "warning", "critical"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDecision:
+    """One order's verdict: the check and what every surface says of it."""
+
+    check: OrderCheck
+    indicator: Indicator
+    summary: str  # < 140 characters, cut at a word boundary
+    checked: bool = True  # False: not judged against the criteria (a deceased patient)
+
+    @property
+    def reference(self) -> str:
+        return self.check.order.reference
+
+    @property
+    def where(self) -> str:
+        """The ordered levels, or "level not recorded"."""
+        return ", ".join(self.check.order.levels) or "level not recorded"
+
+
+def order_decisions(checks: Sequence[OrderCheck]) -> tuple[OrderDecision, ...]:
+    """The verdict on each checked order of one request; two orders that would read the same are
+    told apart ("Duplicate order 1 of 2 — …", first, so that the cut never hides it)."""
+    lines = [headline(check) for check in checks]
+    seen: dict[str, int] = {}
+    out = []
+    for check, line in zip(checks, lines, strict=True):
+        seen[line] = seen.get(line, 0) + 1
+        if (copies := lines.count(line)) > 1:
+            line = f"Duplicate order {seen[line]} of {copies} — {line}"
+        out.append(
+            OrderDecision(check, check.indicator, shorten(line), checked=check.deceased is None)
+        )
+    return tuple(out)

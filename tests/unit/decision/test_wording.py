@@ -1,0 +1,200 @@
+"""The wording rules of contract §4 v3 ("cards a clinician reads") on the cards, the text report
+and the page: summaries cut at a word boundary, citations without resource ids, drug names not
+RxNorm numbers, "level not recorded", the haematological caveat, the deceased patient."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from adapter.cds.cards import score_cards
+from adapter.cds.procedure import order_cards
+from adapter.decision import decide
+from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, shorten, without_ids
+from adapter.fhir.read.orders import read_orders
+from adapter.fhir.read.records import ResourceRef
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.evidence import Evidence
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from adapter.procedure.orders import procedure_orders
+from adapter.render.patient import patient_page
+from adapter.render.text import text_report
+from tests.support.records import NOW, condition, default_patient, draft_orders, finding, order
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def decisions_for(resources, orders=()):
+    data = patient_records(resources, "p")
+    assert data is not None
+    term = default_terminology()
+    result = score_patient(data, term, now=parse_time(NOW))
+    found = procedure_orders(read_orders(draft_orders(*orders)), None, "order-sign", term)
+    return decide(result, found)
+
+
+def surfaces(decisions):
+    cards = score_cards(decisions, "h") + order_cards(decisions, "h")
+    card_text = "\n".join(c.summary + "\n" + (c.detail or "") for c in cards)
+    return cards, card_text, text_report(decisions), patient_page(decisions, computed="now")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("short enough", "short enough"),
+        ("word " * 30, ("word " * 27).strip() + "…"),  # 27 × 5 − 1 = 134 characters, then "…"
+        ("x" * 150, "x" * 138 + "…"),  # one word longer than a summary: nothing else to cut at
+    ],
+)
+def test_shorten_cuts_at_a_word_boundary(text, expected):
+    assert shorten(text) == expected and len(shorten(text)) < 140
+
+
+def test_shorten_never_cuts_mid_word():
+    text = "Vertebroplasty T12: " + " ".join(f"finding{i}" for i in range(30))
+    cut = shorten(text)
+    assert cut.endswith("…") and len(cut) < 140
+    kept = cut[:-1]
+    assert text.startswith(kept) and text[len(kept)] == " "  # the cut falls between two words
+
+
+def test_cards_cite_the_reading_and_day_never_the_resource_id():
+    ev = Evidence(
+        ResourceRef("Observation", "Observation/o1"), parse_time("2024-05-20T09:00:00Z"), "KPS: 80"
+    )
+    assert ev.said == "KPS: 80 (20 May 2024)"
+    assert ev.listed == "KPS: 80 — Observation/o1, 20 May 2024"  # the text report and the page
+    assert (
+        without_ids("Observation/o-1: dated 2024-05-20T09:00:00Z")
+        == "Observation: dated 20 May 2024"
+    )
+    _, card_text, _, _ = surfaces(decisions_for(default_patient(), [order("vp", "22511", "T12")]))
+    assert not re.search(r"(Observation|Condition|Patient)/\w", card_text)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", card_text)
+    assert "30 May 2024" in card_text
+
+
+def test_an_antithrombotic_without_a_name_in_the_record_takes_the_mappings_display():
+    bare = {
+        "resourceType": "MedicationStatement", "id": "apx", "status": "active",
+        "subject": {"reference": "Patient/p"}, "dateAsserted": "2024-05-20",
+        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "1364430"}]},
+    }  # fmt: skip
+    decisions = decisions_for(default_patient(extra=(bare,)), [order("vp", "22511", "T12")])
+    _, card_text, _, _ = surfaces(decisions)
+    assert "antithrombotic apixaban, active (20 May 2024)" in card_text
+    assert "1364430" not in card_text
+
+
+def test_an_antithrombotic_is_named_by_its_drug_not_its_rxnorm_number():
+    apixaban = {
+        "resourceType": "MedicationRequest", "id": "apx", "status": "active", "intent": "order",
+        "subject": {"reference": "Patient/p"}, "authoredOn": "2024-05-20",
+        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "1364430",
+                                                  "display": "apixaban 5 MG Oral Tablet"}]},
+    }  # fmt: skip
+    decisions = decisions_for(default_patient(extra=(apixaban,)), [order("vp", "22511", "T12")])
+    _, card_text, _, _ = surfaces(decisions)
+    assert "apixaban 5 MG Oral Tablet, active (20 May 2024)" in card_text
+    assert "1364430" not in card_text
+
+
+def test_a_bilsky_without_a_level_says_level_not_recorded_on_every_surface():
+    loose = finding("bilsky-x", "epidural-spinal-cord-compression", "bilsky-3")
+    decisions = decisions_for(default_patient(extra=(loose,)))
+    cards, _, text, page = surfaces(decisions)
+    assert cards[0].summary.startswith("Suspected spinal cord compression (Bilsky 2–3, level not")
+    assert "Bilsky 2–3, level not recorded" in text and "Bilsky 2–3, level not recorded" in page
+    assert "at T12" not in cards[0].summary  # never the level it might have been copied to
+
+
+def test_myeloma_marks_tomita_and_tokuhashi_not_validated_wherever_they_appear():
+    resources = default_patient(drop=("primary",), extra=(condition("myeloma", "C90.00"),))
+    decisions = decisions_for(resources, [order("vp", "22511", "T12")])
+    cards, _, text, page = surfaces(decisions)
+    prognosis = [c for c in cards if c.source.topic and c.source.topic.code != "sins"]
+    assert prognosis and all(HAEMATOLOGICAL_CAVEAT in c.summary for c in prognosis)
+    procedure = cards[-1]
+    assert f"Tomita ({HAEMATOLOGICAL_CAVEAT}) 2–3" in procedure.detail
+    assert f"Revised Tokuhashi (2005) ({HAEMATOLOGICAL_CAVEAT}) 12" in procedure.detail
+    for surface in (text, page):
+        assert surface.count(HAEMATOLOGICAL_CAVEAT) >= 2  # Tomita and revised Tokuhashi
+    lung = decisions_for(default_patient())
+    assert HAEMATOLOGICAL_CAVEAT not in "".join(surfaces(lung)[1:3])
+
+
+def test_a_deceased_patient_gets_no_recommendation_anywhere():
+    resources = default_patient(
+        extra=(finding("frankel-c", "frankel-grade", "frankel-c", when="2024-05-31T09:00:00Z"),)
+    )
+    resources[0]["deceasedDateTime"] = "2024-05-31"
+    decisions = decisions_for(resources, [order("vp", "22511", "T12")])
+    cards, card_text, text, page = surfaces(decisions)
+    assert [c.indicator for c in cards] == ["info", "warning"]
+    assert cards[0].summary.startswith("Deceased 31 May 2024")
+    assert "recorded as deceased on 31 May 2024 — check the patient's identity" in cards[1].summary
+    for surface in (text, page, card_text):
+        assert "consultation" not in surface and "MSCC" not in surface
+        assert "Published strategy" not in surface
+    assert "DECEASED (31 May 2024)" in text and "<h2>Deceased 31 May 2024</h2>" in page
+
+
+def test_suspected_compression_heads_the_text_report_and_the_page():
+    frankel = finding("frankel", "frankel-grade", "frankel-c")
+    decisions = decisions_for(default_patient(drop=("frankel",), extra=(frankel,)))
+    cards, _, text, page = surfaces(decisions)
+    assert cards[0].indicator == "critical"
+    lines = text.splitlines()
+    assert lines[1].startswith("  ALERT [critical] Suspected spinal cord compression (Frankel")
+    assert page.index('data-neurology="critical"') < page.index("<figure>")
+    assert "Frankel/AIS C" in page[: page.index("<figure>")]
+
+
+def test_a_condition_is_named_by_its_display_on_every_surface():
+    resources = default_patient()
+    met = next(r for r in resources if r["id"] == "met-t12")
+    met["code"]["coding"][0]["display"] = "Secondary malignant neoplasm of bone"
+    _, card_text, text, _ = surfaces(decisions_for(resources))
+    assert "lesion at T12 (Secondary malignant neoplasm of bone) (1 May 2024)" in card_text
+    assert "(C79.51)" not in card_text
+    assert (
+        "lesion at T12 (Secondary malignant neoplasm of bone) — Condition/met-t12, 1 May 2024"
+        in text
+    )
+
+
+def test_a_level_less_sins_finding_used_at_the_only_level_says_level_not_recorded():
+    resources = default_patient()
+    pain = next(r for r in resources if r["id"] == "t12-spinal-pain")
+    del pain["bodySite"]
+    _, card_text, text, page = surfaces(decisions_for(resources))
+    shown = "Spinal pain character: Mechanical pain, level not recorded"
+    assert f"{shown} (30 May 2024)" in card_text
+    assert f"{shown} — Observation/t12-spinal-pain" in text
+    assert f"{shown} — Observation/t12-spinal-pain" in page
+
+
+def test_an_order_at_a_level_never_borrows_a_level_less_bilsky_as_its_own():
+    resources = default_patient(
+        drop=("bilsky-t12",),
+        extra=(finding("bilsky-x", "epidural-spinal-cord-compression", "bilsky-3"),),
+    )
+    decisions = decisions_for(resources, [order("vp", "22511", "T12")])
+    (verdict,) = decisions.orders
+    cards, _, text, page = surfaces(decisions)
+    assert "Bilsky 3, level not recorded" in verdict.summary
+    assert "Bilsky 3 at T12" not in text + page
+    assert cards[-1].summary == verdict.summary
+
+
+def test_findings_and_conditions_the_record_does_not_name_take_the_mappings_displays():
+    _, card_text, _, _ = surfaces(decisions_for(default_patient()))
+    assert "lesion at T12 (Secondary malignant neoplasm of bone) (1 May 2024)" in card_text
+    # C34.90 itself has no display in the mappings: its category C34's is shown
+    assert "primary tumour: lung (Malignant neoplasm of bronchus and lung)" in card_text
+    assert "C79.51" not in card_text and "C34.90" not in card_text
+    assert "Vertebral body collapse: Less than 50% collapse (30 May 2024)" in card_text
+    assert "vertebral-body-collapse" not in card_text and "lt-50" not in card_text
