@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from synthea import gmf
 from synthea import vocabulary as v
+from synthea.builder import Builder
 from synthea.levels import at
 from synthea.observations import barthel, measured, pain, performance
-
-if TYPE_CHECKING:
-    from synthea.module import Builder
 
 __all__ = ["add_course"]
 

@@ -8,14 +8,10 @@ where a procedure, if any, is done.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from synthea import gmf
 from synthea import vocabulary as v
+from synthea.builder import Builder
 from synthea.observations import finding
-
-if TYPE_CHECKING:
-    from synthea.module import Builder
 
 __all__ = ["add_levels", "at"]
 

@@ -20,39 +20,16 @@ from typing import Any
 
 from synthea import gmf
 from synthea import vocabulary as v
+from synthea.builder import Builder
 from synthea.course import add_course
-from synthea.gmf import State
 from synthea.presentation import add_presentation
 
-__all__ = ["MODULE_NAME", "Builder", "build_module", "module_digest"]
+__all__ = ["MODULE_NAME", "build_module", "module_digest"]
 
 MODULE_NAME = "spinemets_spinal_metastases"
 # Diagnoses from 2021 on; the corpus script ends the simulation on 2025-01-01.
 WINDOW_START = (2021, 1, 1)
 P_VAS = 0.15  # patients whose pain is recorded on a visual analogue scale in mm
-
-
-class Builder:
-    """Collects named states; a name can be added once."""
-
-    def __init__(self) -> None:
-        self.states: dict[str, State] = {}
-
-    def add(self, name: str, state: State) -> str:
-        if name in self.states:
-            raise ValueError(f"state {name} added twice")
-        self.states[name] = state
-        return name
-
-    def simple(self, name: str, **transition: Any) -> str:
-        return self.add(name, {"type": "Simple", **transition})
-
-    def choose(self, name: str, options: gmf.Weighted) -> str:
-        return self.simple(name, distributed_transition=gmf.distributed(options))
-
-    def maybe(self, name: str, entry: str, p: float, then: str) -> str:
-        """Go through ``entry`` with probability p, else straight on to ``then``."""
-        return self.choose(name, [(entry, p), (then, 1 - p)])
 
 
 def build_module() -> dict[str, Any]:

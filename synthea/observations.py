@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from synthea import gmf
 from synthea import vocabulary as v
-
-if TYPE_CHECKING:
-    from synthea.module import Builder
+from synthea.builder import Builder
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from adapter import __version__
 from adapter.mapping.findings import SINS_FINDINGS
 from adapter.mapping.terminology import default_mappings_dir
 from adapter.questionnaire.expressions import CALCULATED, points_variable, total_expression
@@ -25,7 +26,7 @@ from adapter.vocabulary.systems import FINDING, SCORE, VERTEBRA
 
 __all__ = ["OBSERVATION_EXTRACT", "build_questionnaire", "published_questionnaires"]
 
-_VERSION = "0.1.0"
+_VERSION = __version__  # the conformance resources are versioned with the package
 OBSERVATION_EXTRACT = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observationExtract"
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapter import __version__
 from adapter.vocabulary.outcomes import OUTCOME, OUTCOME_COMPONENTS
 from adapter.vocabulary.scores import SCORES
 from adapter.vocabulary.specs import ScoreSpec
@@ -16,7 +17,7 @@ from adapter.vocabulary.systems import BASE, CATEGORY, SCORE
 
 __all__ = ["published"]
 
-_VERSION = "0.1.0"
+_VERSION = __version__  # the conformance resources are versioned with the package
 _KIND = "What the code names: 'total' (a score's total), 'component' (one of its items, or of "
 _KIND += "the outcome summary), 'method' (the published version a total is computed by) or "
 _KIND += "'outcome' (the per-patient outcome summary)."

@@ -7,9 +7,9 @@ record; a resource type nothing reads is skipped without being looked at.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
-from adapter.fhir.read.followup import parse_follow_up
+from adapter.fhir.read.followup import FollowUpRecord, parse_follow_up
 from adapter.fhir.read.identity import patient_name, record_number
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.orders import OrderRecord, order_of_record
@@ -20,7 +20,6 @@ from adapter.fhir.read.records import (
     MedicationRecord,
     ObservationFilter,
     ObservationRecord,
-    ParsedResource,
     PatientRecord,
     Quantity,
     ResourceRef,
@@ -32,12 +31,23 @@ from adapter.fhir.read.records import (
     status_code,
 )
 from adapter.fhir.read.references import normalise_reference, patient_of
-from adapter.fhir.read.responses import parse_response
+from adapter.fhir.read.responses import ResponseRecord, parse_response
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.vocabulary.forms import form_of_canonical
 from adapter.vocabulary.systems import RELATED_CONDITION_URLS
 
-__all__ = ["READ_TYPES", "parse_resource"]
+# Every record parse_resource returns (the record types live beside their readers).
+ParsedResource: TypeAlias = (
+    PatientRecord
+    | ObservationRecord
+    | ConditionRecord
+    | MedicationRecord
+    | FollowUpRecord
+    | OrderRecord
+    | ResponseRecord
+)
+
+__all__ = ["READ_TYPES", "ParsedResource", "parse_resource"]
 
 
 def _period_end(period: Any) -> ClinicalTime | None:

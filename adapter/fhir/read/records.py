@@ -8,15 +8,10 @@ built by :mod:`adapter.fhir.read.parse`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
+from typing import Any, NamedTuple
 
 from adapter.fhir.read.references import normalise_reference
 from adapter.fhir.read.timing import ClinicalTime
-
-if TYPE_CHECKING:
-    from adapter.fhir.read.followup import FollowUpRecord
-    from adapter.fhir.read.orders import OrderRecord
-    from adapter.fhir.read.responses import ResponseRecord
 
 __all__ = [
     "Coding",
@@ -24,7 +19,6 @@ __all__ = [
     "MedicationRecord",
     "ObservationFilter",
     "ObservationRecord",
-    "ParsedResource",
     "PatientRecord",
     "Quantity",
     "ResourceRef",
@@ -114,11 +108,6 @@ class MedicationRecord(NamedTuple):
     name: str | None = None  # the drug as people read it: the concept's text or a display
 
 
-ParsedResource: TypeAlias = (
-    "PatientRecord | ObservationRecord | ConditionRecord | MedicationRecord | FollowUpRecord"
-    " | OrderRecord"
-    " | ResponseRecord"
-)
 ObservationFilter = Callable[[tuple[Coding, ...]], bool]
 
 

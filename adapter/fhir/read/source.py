@@ -22,14 +22,13 @@ from adapter.errors import InputError
 from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.orders import OrderRecord
-from adapter.fhir.read.parse import parse_resource
+from adapter.fhir.read.parse import ParsedResource, parse_resource
 from adapter.fhir.read.records import (
     Coding,
     ConditionRecord,
     MedicationRecord,
     ObservationFilter,
     ObservationRecord,
-    ParsedResource,
     PatientRecord,
     codings,
     concept_name,
