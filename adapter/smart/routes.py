@@ -68,6 +68,8 @@ def _state(request: Request) -> SmartState:
     state: SmartState | None = getattr(request.app.state, "smart", None)
     if state is None:
         logging.getLogger("uvicorn.access").addFilter(_QueryRedaction())
+        # Authlib's HTTP client logs each request's URL at INFO: the app's own lines suffice.
+        logging.getLogger("httpx2").setLevel(logging.WARNING)
         state = request.app.state.smart = SmartState(smart_settings())
     return state
 

@@ -5,12 +5,13 @@ authorization server (and the guard in front of HAPI), and a real headless Chrom
 An mCODE example patient (jenny-m, breast cancer) with a bone metastasis at T8 added and no
 finding of ours: the SINS card says "not assessed at T8" and links to the sins form at T8; the
 EHR launches the link, the form is filled with the keyboard and saved; the Observations are on
-HAPI and the next card shows the new, certain SINS. Screenshots go to the test's directory.
+HAPI and the next card shows the new, certain SINS. Screenshots go to build/test-artifacts/.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 import uuid
@@ -30,12 +31,17 @@ from tests.browser.conftest import (
     screenshot,
 )
 from tests.browser.pages import AXE_RUN
-from tests.integration.conftest import count, free_port
+from tests.integration.conftest import ROOT, count, free_port
 from tests.integration.interop import mcode_examples
 from tests.integration.serve_process import clean_env, command
 from tests.support.smart_server import Running, SmartServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
+# Screenshots of the card, the form and the result: kept after the run (build/ is git-ignored).
+SHOTS = (
+    Path(os.environ.get("SPINEMETS_TEST_ARTIFACTS", ROOT / "build" / "test-artifacts"))
+    / "smart-app"
+)
 
 SOURCE = "cancer-patient-jenny-m"
 FINDING = "http://spinemets.org/fhir/CodeSystem/finding"
@@ -162,7 +168,7 @@ def test_launch_from_the_card_fill_the_sins_form_and_see_the_new_sins(
 ):
     from tests.browser import conftest as shots_dir
 
-    monkeypatch.setattr(shots_dir, "ARTIFACTS", tmp_path / "screenshots")
+    monkeypatch.setattr(shots_dir, "ARTIFACTS", SHOTS)
     pid = _load_patient(fhir_base)
     port = free_port()
     smart = SmartServer(fhir_base, "spinemets", f"http://127.0.0.1:{port}/smart/callback")
@@ -176,6 +182,9 @@ def test_launch_from_the_card_fill_the_sins_form_and_see_the_new_sins(
     log = (tmp_path / "serve.log").read_text()
     for token in smart.tokens:
         assert token not in log
+    assert "/smart/callback" in log, (
+        "the access log is on: the callback is logged, without its query"
+    )
     assert "code=" not in log and "launch=" not in log, "a code or launch id was logged"
     for shot in shots:
         print(f"screenshot: {shot}")
