@@ -18,7 +18,7 @@ from adapter.vocabulary.forms import FORMS
 __all__ = ["app_page", "message_page"]
 
 _CSS = (
-    "<style>nav ul{display:flex;flex-wrap:wrap;gap:.5rem 1rem;list-style:none;padding:0}"
+    "nav ul{display:flex;flex-wrap:wrap;gap:.5rem 1rem;list-style:none;padding:0}"
     "fieldset{border:1px solid var(--line);border-radius:.4rem;margin:.6rem 0;min-width:0}"
     "fieldset.level>legend{font-weight:600;font-size:1.1rem}"
     "label.opt{display:block;padding:.2rem 0}"
@@ -27,7 +27,7 @@ _CSS = (
     "background:var(--accent);color:#fff}"
     ":focus-visible{outline:3px solid #b35c00;outline-offset:2px}"
     ".notice{border-left:4px solid var(--accent);padding:.4rem .8rem;background:#eef4fb}"
-    ".notice.error{border-color:#a4262c;background:#fbeeee}</style>"
+    ".notice.error{border-color:#a4262c;background:#fbeeee}"
 )
 
 
@@ -65,7 +65,7 @@ def app_page(
     head = patient_header(record, result.patient) + _nav(form, root) + _notice(message, error)
     name = (record.name if record else None) or f"Patient {result.patient}"
     return page(
-        f"Spinal metastases: {name}", _CSS + head + body,
+        f"Spinal metastases: {name}", head + body, css=_CSS,
         subtitle=f"Computed {computed_text(result.now)} by spinemets, from the record as it was.",
     )  # fmt: skip
 
@@ -74,5 +74,6 @@ def message_page(title: str, message: str, root: str = "/smart") -> str:
     """A page that only says what went wrong and what to do."""
     return page(
         title,
-        _CSS + _notice(message, True) + f'<p><a href="{escape(root)}/launch">Start again</a></p>',
+        _notice(message, True) + f'<p><a href="{escape(root)}/launch">Start again</a></p>',
+        css=_CSS,
     )

@@ -191,3 +191,15 @@ async def test_an_expired_token_asks_to_launch_again(app, smart):
     answer = await client.get("/smart/")
     await client.aclose()
     assert answer.status_code == 401 and "Launch the app" in answer.text
+
+
+async def test_a_standalone_launch_gets_its_patient_from_the_token_response(app, smart):
+    client = _client(app)
+    answer = await _launch(client)
+    async with _as(smart) as auth:
+        back = await auth.get(answer.headers["location"])
+    opened = await client.get(back.headers["location"])
+    await client.aclose()
+    assert opened.status_code == 303 and opened.headers["location"] == "/smart/"
+    [session] = app.state.smart.sessions._sessions.values()
+    assert session.patient == "p1" and session.app_context == {}
