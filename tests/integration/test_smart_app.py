@@ -161,8 +161,8 @@ def _tab_to(driver: Any, name: str) -> None:
 
 
 def test_launch_from_the_card_fill_the_sins_form_and_see_the_new_sins(
+    fhir_base,  # first: HAPI starts before the browser opens ports of its own
     browser,  # noqa: F811  (the fixture imported above)
-    fhir_base,
     tmp_path,
     monkeypatch,
 ):
