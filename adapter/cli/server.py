@@ -35,6 +35,12 @@ def add_conformance_arguments(
         "upload", help="create or update every CodeSystem, ValueSet, ConceptMap and profile"
     )
     add_server_arguments(upload)
+    package = actions.add_parser(
+        "package", help="write them as a FHIR package (package.tgz, with narratives)"
+    )
+    package.add_argument(
+        "--output", required=True, metavar="FILE", help="the package file to write (.tgz)"
+    )
 
 
 def add_subscriptions_arguments(
@@ -83,7 +89,7 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
 
 
 def conformance(args: argparse.Namespace) -> int:
-    """Create or update every conformance resource on the server."""
+    """Create or update every conformance resource on the server, or write them as a package."""
     import asyncio
 
     from adapter.fhir.client import (
@@ -94,10 +100,13 @@ def conformance(args: argparse.Namespace) -> int:
         server_settings,
         upload_conformance,
     )
+    from adapter.fhir.write.package import build_package, conformance_narrative
     from adapter.mapping.terminology import default_mappings_dir
 
     directories = [default_mappings_dir(), default_profiles_dir(), default_questionnaires_dir()]
-    resources = conformance_files(directories)
+    resources = [conformance_narrative(r) for r in conformance_files(directories)]
+    if args.action == "package":
+        return _write_package(args.output, build_package(resources))
     settings = server_settings(args, timeout=60.0)
 
     async def run() -> None:
@@ -107,6 +116,19 @@ def conformance(args: argparse.Namespace) -> int:
                 print(f"{done.resource_type}/{done.server_id} {done.url}{version}")
 
     asyncio.run(run())
+    return 0
+
+
+def _write_package(output: str, data: bytes) -> int:
+    from pathlib import Path
+
+    from adapter.errors import OutputError
+
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror}") from None
+    print(f"{output}: {len(data)} bytes")
     return 0
 
 

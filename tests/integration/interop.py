@@ -72,10 +72,12 @@ def validate(
     *,
     packages: Iterable[str] = (),
     igs: Iterable[Path] = (),
+    own: bool = True,
 ) -> list[dict]:
     """Every resource through the HL7 validation engine, one file each, in one JVM.
 
     Returns the report's results in the order given: ``{"file", "profiles", "issues"}``.
+    ``own``: load the repository's profiles/ and mappings/ folders (else ``igs`` hold them).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     manifest = []
@@ -87,7 +89,8 @@ def validate(
     args = [str(ROOT / "scripts" / "validator"), "validate"]
     for package in packages:
         args += ["--package", package]
-    args += ["--ig", str(ROOT / "profiles"), "--ig", str(ROOT / "mappings")]
+    if own:  # the repository's folders; False when a package of them is given in ``igs``
+        args += ["--ig", str(ROOT / "profiles"), "--ig", str(ROOT / "mappings")]
     for ig in igs:
         args += ["--ig", str(ig)]
     args += ["--manifest", str(workdir / "manifest.json"), "--report", str(workdir / "report.json")]

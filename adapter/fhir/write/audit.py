@@ -24,6 +24,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from adapter import __version__
+from adapter.fhir.write.narrative import with_narrative
 from adapter.vocabulary.systems import (
     AUDIT_ENTITY_TYPE,
     AUDIT_EVENT_TYPE,
@@ -244,7 +245,9 @@ def cds_call_event(
     event["agent"] = [*_caller(caller), server]
     event["source"] = _source(site)
     event["entity"] = [*_patient(call.patient), request, *_outputs(outputs)]
-    return event
+    who = f" for Patient/{call.patient}" if call.patient else ""
+    said = f"spinemets {call.service} ({call.hook}){who}: HTTP {call.status}"
+    return with_narrative(event, [said, f"{len(outputs)} cards or resources returned"])
 
 
 def sync_write_event(
@@ -270,4 +273,5 @@ def sync_write_event(
     event["agent"] = [own, fhir_server]
     event["source"] = _source(site)
     event["entity"] = [*_patient(patient), *_outputs(outputs)]
-    return event
+    said = f"spinemets sync wrote {len(outputs)} resources for Patient/{patient}"
+    return with_narrative(event, [said + (" (failed)" if failure else "")])

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.write.narrative import score_lines, with_narrative
 from adapter.mapping.evidence import Basis, Evidence
 from adapter.scoring import ComponentScore, ScoreResult, Span
 from adapter.vocabulary.systems import (
@@ -218,7 +219,8 @@ def build_score_observation(
     if derived:
         obs["derivedFrom"] = derived
     obs["component"] = [_component(c) for c in result.components]
-    return Built(obs, full_url("Observation", value))
+    lines = score_lines(result, level.code if level else None)
+    return Built(with_narrative(obs, lines), full_url("Observation", value))
 
 
 def build_risk_assessment(
@@ -260,7 +262,8 @@ def build_risk_assessment(
         "prediction": [prediction],
         "mitigation": mitigation,
     }
-    return Built(ra, full_url("RiskAssessment", identifier))
+    lines = [*score_lines(result, None)[:1], mitigation]
+    return Built(with_narrative(ra, lines), full_url("RiskAssessment", identifier))
 
 
 def build_provenance(
@@ -289,4 +292,6 @@ def build_provenance(
     entities = [{"role": "source", "what": ref} for ref in _refs(evidence)]
     if entities:
         prov["entity"] = entities
-    return Built(prov, full_url("Provenance", key))
+    said = f"Computed by spinemets {version} at {now.text}: {len(targets)} outputs"
+    lines = [said + (f" from {len(entities)} inputs" if entities else "")]
+    return Built(with_narrative(prov, lines), full_url("Provenance", key))

@@ -6,8 +6,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.write.narrative import with_narrative
 
 __all__ = ["issue_json", "operation_outcome"]
+
+_SHOWN = 20  # issues repeated in the narrative; the rest are counted
 
 
 def issue_json(issue: Issue) -> dict[str, Any]:
@@ -31,4 +34,7 @@ def operation_outcome(issues: Iterable[Issue]) -> dict[str, Any]:
     listed = [issue_json(i) for i in issues]
     if not listed:
         listed = [{"severity": "information", "code": "informational", "diagnostics": "No issues."}]
-    return {"resourceType": "OperationOutcome", "issue": listed}
+    lines = [f"{i['severity']}: {i['diagnostics']}" for i in listed[:_SHOWN]]
+    if len(listed) > _SHOWN:
+        lines.append(f"and {len(listed) - _SHOWN} more issues")
+    return with_narrative({"resourceType": "OperationOutcome", "issue": listed}, lines)

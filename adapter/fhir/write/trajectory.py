@@ -11,6 +11,7 @@ import orjson
 
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.build import Built, full_url, latest_time, reference_to, series_value
+from adapter.fhir.write.narrative import with_narrative
 from adapter.mapping.evidence import Evidence
 from adapter.mapping.outcomes import MEASURES, TIME_POINTS, PatientOutcome, Trajectory
 from adapter.vocabulary.outcomes import OUTCOME, OUTCOME_COMPONENTS
@@ -105,4 +106,6 @@ def build_outcome_observation(
     if sources:
         obs["derivedFrom"] = [{"reference": ref} for ref in sources]
     obs["component"] = [_component(c, v) for c, v in values]
-    return Built(obs, full_url("Observation", identifier))
+    shown = "; ".join(f"{_DISPLAY[c]} {'—' if v is None else _number(v)}" for c, v in values)
+    lines = [f"{code['display']}: {shown or 'no measurement yet'}"]
+    return Built(with_narrative(obs, lines), full_url("Observation", identifier))

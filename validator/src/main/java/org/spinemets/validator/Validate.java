@@ -41,7 +41,8 @@ import org.hl7.fhir.r5.utils.validation.constants.ReferenceValidationPolicy;
  *       the user's home, so this becomes the home of this JVM; network access is prohibited.
  *   <li>{@code --package}: a further package of that cache, loaded without its dependencies (a
  *       package's exact dependency versions may not be published where we can install them).
- *   <li>{@code --ig}: a folder of conformance resources (our profiles/ and mappings/).
+ *   <li>{@code --ig}: a folder of conformance resources (our profiles/ and mappings/), or a FHIR
+ *       package file (package.tgz, as {@code spinemets conformance package} writes).
  *   <li>{@code --manifest}: JSON {@code [{"file": PATH, "profiles": [URL, ...]}, ...]}. Each
  *       file is validated against R4 core and the profiles it names.
  *   <li>{@code --report}: JSON written here, one entry per file with its issues.
@@ -139,8 +140,9 @@ public final class Validate {
 		}
 		for (String ig : options.igs) {
 			File folder = ManagedFileAccess.file(ig);
-			if (!folder.isDirectory()) {
-				throw new IllegalArgumentException("not a folder: " + ig);
+			boolean pkg = folder.isFile() && ig.endsWith(".tgz"); // a FHIR package (package.tgz)
+			if (!folder.isDirectory() && !pkg) {
+				throw new IllegalArgumentException("not a folder or a package.tgz: " + ig);
 			}
 			engine.getIgLoader().loadIg(engine.getIgs(), engine.getBinaries(), folder.getAbsolutePath(), false);
 		}
