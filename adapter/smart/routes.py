@@ -15,6 +15,8 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -33,7 +35,6 @@ from adapter.vocabulary.forms import FORMS
 __all__ = ["SmartState", "router"]
 
 log = logging.getLogger("spinemets.smart")
-router = APIRouter(prefix="/smart", include_in_schema=False)
 _HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",  # the callback's URL carries the code
@@ -64,14 +65,28 @@ class _QueryRedaction(logging.Filter):
         return True
 
 
-def _state(request: Request) -> SmartState:
-    state: SmartState | None = getattr(request.app.state, "smart", None)
+def _open(app: Any) -> SmartState:
+    """The app's state, made once (from the environment unless a test put its own)."""
+    state: SmartState | None = getattr(app.state, "smart", None)
     if state is None:
         logging.getLogger("uvicorn.access").addFilter(_QueryRedaction())
         # Authlib's HTTP client logs each request's URL at INFO: the app's own lines suffice.
         logging.getLogger("httpx2").setLevel(logging.WARNING)
-        state = request.app.state.smart = SmartState(smart_settings())
+        state = app.state.smart = SmartState(smart_settings())
     return state
+
+
+@asynccontextmanager
+async def _lifespan(app: Any) -> AsyncIterator[None]:
+    _open(app)  # unusable settings stop the start, not a user's first request
+    yield
+
+
+router = APIRouter(prefix="/smart", include_in_schema=False, lifespan=_lifespan)
+
+
+def _state(request: Request) -> SmartState:
+    return _open(request.app)
 
 
 StateDep = Annotated[SmartState, Depends(_state)]
