@@ -7,18 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from adapter.fhir.write.load import put_entry, transaction_of
 from synthea.outputs import literal_resources, shared_index
 
 __all__ = ["patient_ids", "transactions"]
-
-
-def _put(resource: dict[str, Any]) -> dict[str, Any]:
-    url = f"{resource['resourceType']}/{resource['id']}"
-    return {"fullUrl": url, "resource": resource, "request": {"method": "PUT", "url": url}}
-
-
-def _bundle(entries: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
 def transactions(
@@ -31,7 +23,7 @@ def transactions(
     references on write needs them in one transaction (or an earlier one).
     """
     shared = [e["resource"] for e in json.loads((corpus / "shared.json").read_text())["entry"]]
-    yield _bundle([_put(r) for r in shared])
+    yield transaction_of([put_entry(r) for r in shared])
     index = shared_index(shared)
     batch: list[dict[str, Any]] = []
     with (corpus / "patients.ndjson").open(encoding="utf-8") as lines:
@@ -40,13 +32,13 @@ def transactions(
             patient = next(r["id"] for r in resources if r["resourceType"] == "Patient")
             if patients is not None and patient not in patients:
                 continue
-            entries = [_put(r) for r in resources]
+            entries = [put_entry(r) for r in resources]
             if batch and len(batch) + len(entries) > max_entries:
-                yield _bundle(batch)
+                yield transaction_of(batch)
                 batch = []
             batch += entries
     if batch:
-        yield _bundle(batch)
+        yield transaction_of(batch)
 
 
 def patient_ids(corpus: Path) -> list[str]:

@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_parser("questionnaire", help="the SDC forms: populate a response, extract one"),
         _Parser,
     )
+    from adapter.cli import load
+
+    load.add_arguments(
+        sub.add_parser("load", help="PUT records (fixtures, exports) into a FHIR server, ids kept")
+    )
     server.add_serve_arguments(
         sub.add_parser("serve", help="run the CDS Hooks 2.0 service (settings: SPINEMETS_*)")
     )
@@ -83,6 +88,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from adapter.cli.questionnaire import run as run_questionnaire
 
         return run_questionnaire(args)
+    if args.command == "load":
+        from adapter.cli.load import run as run_load
+
+        return run_load(args)
     if args.command == "batch":
         from adapter.cli.batch import run as run_batch
 

@@ -9,7 +9,7 @@ at least a warning; an unstable total that rests on dated findings is a warning 
 A level stabilised by cement or screws is shown as it was before the treatment (or "not
 applicable" once screws are in), info, and left out of the worst-level choice; cement alone at a
 level that was unstable stays a warning. The outputs (Observations, the RiskAssessment of the
-worst level by ``scores.md``) are not changed here: this is presentation only.
+worst level by docs/scores.md) are not changed here: this is presentation only.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ KARNOFSKY = "89243-0"
 ECOG = "89247-1"
 # LOINC answer list LL529-9 (ECOG performance status).
 _ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4}
-# ECOG → KPS (Oken et al. 1982 / common oncology practice), as scores.md gives it.
+# ECOG → KPS (Oken et al. 1982 / common oncology practice), as docs/scores.md gives it.
 ECOG_KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
 # The contract's INR and platelet codes, and the point-of-care INR (46418-0), the INR of
 # plasma or blood (38875-1) and the manual platelet count (778-1) of the NLM VSAC value sets;

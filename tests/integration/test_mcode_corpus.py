@@ -1,5 +1,5 @@
 """The HL7 mCODE 4.0.0 examples (npm package, pinned) as a corpus: every example patient scored by
-``spinemets score``. Expected values are worked out by hand from contract v2 §2 and scores.md.
+``spinemets score``. Expected values are worked out by hand from contract v2 §2 and docs/scores.md.
 
 None of the seven mCODE patients has a bone metastasis, so none has a spinal level (no SINS) and
 every Tomita bone and Tokuhashi vertebral component is missing. Hand computation (T = 2025-03-01):

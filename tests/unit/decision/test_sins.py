@@ -119,7 +119,7 @@ def test_a_level_with_location_only_is_not_assessed_and_info():
 
 def test_the_level_certainly_worst_comes_first_and_unassessed_levels_follow():
     # T8 (semi-rigid 1) has no finding: 1–16. T12 is certainly 10. The RiskAssessment still
-    # describes T8 by scores.md's order (highest upper bound); the cards lead with T12.
+    # describes T8 by docs/scores.md's order (highest upper bound); the cards lead with T12.
     result = result_of(default_patient(extra=(condition("met-t8", "C79.51", level="T8"),)))
     assert result.worst[0].level == "T8"
     decision = sins_decision(result)
@@ -202,7 +202,7 @@ def test_a_treated_level_is_left_out_of_the_worst_level_choice():
         procedure("vp", VERTEBROPLASTY, "T12", when=AFTER),
     )
     result = result_of(default_patient(extra=extra))
-    assert result.worst[0].level == "T12"  # the RiskAssessment: scores.md's order, unchanged
+    assert result.worst[0].level == "T12"  # the RiskAssessment: docs/scores.md's order, unchanged
     decision = sins_decision(result)
     assert [lv.name for lv in decision.levels] == ["L1", "T12"]
     assert decision.first is not None

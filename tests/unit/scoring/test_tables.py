@@ -1,4 +1,4 @@
-"""Point tables and bands exactly as the primary publications give them (scores.md)."""
+"""Point tables and bands exactly as the primary publications give them (docs/scores.md)."""
 
 from __future__ import annotations
 
