@@ -160,11 +160,14 @@ def _level_sites(term: Terminology) -> dict[str, LevelSite]:
 
 
 def _worst(levels: list[LevelResult]) -> tuple[LevelResult, ...]:
-    """Highest total: the highest upper bound, then the highest lower bound; ties all kept."""
+    """Highest total by what is certain (scores.md v3): the highest lower bound, then the highest
+    upper bound, so an unassessed level's 3–18 never stands in front of a certain 14; ties all
+    kept. Every level counts here, treated or not (contract §6 v3: only the cards, the text and the
+    page present treated levels as before their treatment)."""
     if not levels:
         return ()
-    key = max((lv.result.total.high, lv.result.total.low) for lv in levels)
-    return tuple(lv for lv in levels if (lv.result.total.high, lv.result.total.low) == key)
+    key = max((lv.result.total.low, lv.result.total.high) for lv in levels)
+    return tuple(lv for lv in levels if (lv.result.total.low, lv.result.total.high) == key)
 
 
 def read_patients(path: str, loose: list[Issue]) -> Iterator[PatientData]:

@@ -28,12 +28,13 @@ from pathlib import Path
 
 import orjson
 
-from adapter.batch.source import Chunk, chunk_lines, line_number
+from adapter.batch.source import Chunk, chunk_lines
 from adapter.datadirs import private_dir, private_opener
 from adapter.errors import InputError, OutputError
 from adapter.fhir.read.parse import READ_TYPES
 from adapter.fhir.read.records import codings
 from adapter.fhir.read.references import patient_of
+from adapter.fhir.read.shape import input_limits
 from adapter.mapping.extract import read_observation
 
 __all__ = [
@@ -79,31 +80,37 @@ class ShardCounts:
     not_read: Counter[str] = field(default_factory=Counter)
 
 
-def _resource(chunk: Chunk, offset: int, line: bytes) -> dict[str, object]:
+UNUSABLE = "unusable line (not JSON, not a FHIR resource, or over SPINEMETS_MAX_LINE_BYTES)"
+
+
+def _resource(line: bytes | None) -> dict[str, object] | None:
+    """The line's resource; None for a line that is none (counted, the run goes on)."""
+    if line is None:
+        return None
     try:
         resource = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        resource = None
-        problem = "is not JSON"
-    else:
-        problem = "is not a FHIR resource (no resourceType)"
+    except orjson.JSONDecodeError:  # NaN and numbers beyond binary64 too
+        return None
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-        raise InputError(f"{chunk.name} line {line_number(chunk.path, offset)} {problem}")
+        return None
     return resource
 
 
 def _route(chunk: Chunk, counts: ShardCounts, partitions: int) -> list[list[bytes]]:
     """The chunk's lines to keep, grouped by partition (the last group: unassigned)."""
     groups: list[list[bytes]] = [[] for _ in range(partitions + 1)]
-    for offset, line in chunk_lines(chunk):
-        if not line.strip():
+    for _, line in chunk_lines(chunk, input_limits().max_line_bytes):
+        if line is not None and not line.strip():
             continue
         counts.lines += 1
-        prefix = _TYPE_PREFIX.match(line)
+        prefix = _TYPE_PREFIX.match(line) if line is not None else None
         if prefix is not None and prefix.group(1).decode() not in READ_TYPES:
             counts.not_read[prefix.group(1).decode()] += 1
             continue
-        resource = _resource(chunk, offset, line)
+        resource = _resource(line)
+        if resource is None or line is None:
+            counts.not_read[UNUSABLE] += 1
+            continue
         rtype = str(resource["resourceType"])
         if rtype not in READ_TYPES:
             counts.not_read[rtype] += 1

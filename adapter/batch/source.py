@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from adapter.errors import InputError
 
@@ -69,8 +70,9 @@ def split(files: Sequence[ExportFile], chunk_bytes: int) -> list[Chunk]:
     return chunks
 
 
-def chunk_lines(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
-    """(byte offset, line) of every line that starts inside the chunk.
+def chunk_lines(chunk: Chunk, limit: int = 2**62) -> Iterator[tuple[int, bytes | None]]:
+    """(byte offset, line) of every line that starts inside the chunk; None for a line over
+    ``limit`` bytes, which is skipped without being held.
 
     A line belongs to the chunk holding its first byte, so neighbouring chunks never share or
     split one.
@@ -79,13 +81,27 @@ def chunk_lines(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
         pos = chunk.start
         if pos > 0:
             handle.seek(pos - 1)
-            pos += len(handle.readline()) - 1  # the rest of a line begun in the previous chunk
+            pos += _skip_line(handle, limit) - 1  # the rest of a line begun in the last chunk
         while pos < chunk.end:
-            line = handle.readline()
+            line = handle.readline(limit + 1)
             if not line:
                 break
+            if len(line) > limit and not line.endswith(b"\n"):
+                yield pos, None
+                pos += len(line) + _skip_line(handle, limit)
+                continue
             yield pos, line
             pos += len(line)
+
+
+def _skip_line(handle: IO[bytes], limit: int) -> int:
+    """Read to the end of the current line, a limit's worth at a time; the bytes skipped."""
+    skipped = 0
+    while True:
+        part = handle.readline(limit)
+        skipped += len(part)
+        if not part or part.endswith(b"\n"):
+            return skipped
 
 
 def line_number(path: str, offset: int) -> int:

@@ -11,7 +11,7 @@ names, which adds the same extensions.
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Protocol
 
@@ -19,10 +19,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from adapter import __version__
+from adapter.cds.admission import Admission, Observed
+from adapter.cds.metrics import Metrics
 from adapter.cds.middleware import BodyLimits, ServerTiming
 from adapter.cds.openapi import install_openapi
 from adapter.cds.responses import install_handlers
-from adapter.cds.routes import discovery, docs, feedback, questionnaire, services
+from adapter.cds.routes import discovery, docs, feedback, health, questionnaire, services
+from adapter.cds.services import SERVICES
 from adapter.cds.settings import Settings, load_settings
 from adapter.cds.state import open_state
 from adapter.mapping.terminology import Terminology, default_terminology
@@ -38,6 +41,14 @@ class Extension(Protocol):
 
     def lifespan(self) -> AbstractAsyncContextManager[None]: ...
 
+    def alive(self) -> bool:
+        """Its workers are running (``/readyz``)."""
+        ...
+
+    def stats(self) -> Mapping[str, float]:
+        """Its counters for ``/metrics`` (``spinemets_notifications_total{event=…}``)."""
+        ...
+
 
 def _lifespan(
     settings: Settings, terminology: Terminology | None, extensions: Sequence[Extension]
@@ -45,7 +56,8 @@ def _lifespan(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         term = terminology or default_terminology()
-        async with open_state(settings, term) as state, AsyncExitStack() as stack:
+        metrics = app.state.metrics
+        async with open_state(settings, term, metrics) as state, AsyncExitStack() as stack:
             app.state.spinemets = state
             for extension in extensions:
                 await stack.enter_async_context(extension.lifespan())
@@ -74,6 +86,9 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    # A trailing slash is answered 404, not redirected: the redirect's Location would be built
+    # from the Host header, which the caller chooses.
+    app.router.redirect_slashes = False
     install_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -85,11 +100,19 @@ def create_app(
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     if settings.bench:
         app.add_middleware(ServerTiming)
-    for module in (docs, discovery, services, feedback, questionnaire):
+    metrics = app.state.metrics = Metrics()
+    app.state.extensions = tuple(extensions)
+    app.add_middleware(Admission, limit=settings.max_in_flight, metrics=metrics)
+    # Outermost: every request, shed or not, has its id, its count and its one access line.
+    app.add_middleware(
+        Observed, metrics=metrics, services=tuple(SERVICES), access_log=settings.access_log
+    )
+    for module in (health, docs, discovery, services, feedback, questionnaire):
         app.include_router(module.router)
     app.include_router(smart_router)  # the patient page as a SMART app (contract §7)
     for extension in extensions:
         app.include_router(extension.router)
+        metrics.add_source("spinemets_notifications", extension.stats)
     install_openapi(app)
     return app
 

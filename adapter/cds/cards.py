@@ -123,7 +123,7 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
         f"**{summary.title}{where}: {summary.total}** ({summary.band or 'category not settled'})",
         "",
         summary.recommendation,
-        *(f"\n**{caution}**" for caution in summary.cautions),
+        *(f"\n**{without_ids(caution)}**" for caution in summary.cautions),
         "",
         "| Component | Points | Source and date |",
         "|---|---|---|",

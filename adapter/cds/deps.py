@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from pydantic import ValidationError
 
 from adapter.cds.auth import Verifier
+from adapter.cds.logs import current_request
 from adapter.cds.models import CdsRequest, FeedbackRequest
 from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.prefetch import count_entries
@@ -117,8 +118,13 @@ def _parse_cds(raw: bytes, max_entries: int) -> CdsRequest:
 
 async def _cds_request(raw: JsonBody, state: StateDep) -> CdsRequest:
     if len(raw) <= INLINE_MAX_BYTES:  # parsed here sooner than a thread could take it
-        return _parse_cds(raw, state.settings.max_prefetch_entries)
-    return await asyncio.to_thread(_parse_cds, raw, state.settings.max_prefetch_entries)
+        parsed = _parse_cds(raw, state.settings.max_prefetch_entries)
+    else:
+        parsed = await asyncio.to_thread(_parse_cds, raw, state.settings.max_prefetch_entries)
+    info = current_request()
+    if info is not None:  # the log lines of this call carry its hookInstance from here on
+        info.id = parsed.hookInstance[:128]
+    return parsed
 
 
 def _parse_feedback(raw: bytes, max_items: int, max_text: int) -> FeedbackRequest:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -102,6 +103,11 @@ class CdsRequest(_Request):
             parts = urlsplit(value)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError("fhirServer must be an absolute http(s) URL")
+            try:  # what the HTTP client will make of it: an invalid IDNA host, a bad port
+                httpx.URL(value).host  # noqa: B018 - decoding the host is the check
+                _ = parts.port
+            except (httpx.InvalidURL, UnicodeError, ValueError):
+                raise ValueError("fhirServer is not a usable URL (host or port)") from None
         return value
 
     @model_validator(mode="after")

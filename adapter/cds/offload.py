@@ -79,6 +79,10 @@ class LoopPool(Generic[C]):
         finally:
             worker.busy -= 1
 
+    def alive(self) -> bool:
+        """Every worker thread is running (a dead one would take its share of calls down)."""
+        return bool(self._workers) and all(w.thread.is_alive() for w in self._workers)
+
     def stop(self) -> None:
         for worker in self._workers:
             if worker.http is not None:

@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+import orjson
 
+from adapter.cds.metrics import Metrics
 from adapter.cds.models import CdsRequest
 from adapter.errors import DataUnavailableError, FhirServerError
 from adapter.fhir.client import FhirClient, next_link
@@ -71,6 +73,8 @@ class PrefetchLimits:
     max_pages: int = 20
     max_entries: int = 20_000
     http_loopback: bool = False  # development: allow http:// to a loopback fhirServer
+    deadline: float = 30.0  # seconds for all the reads of one call together
+    max_bytes: int = 32 * 1024 * 1024  # bytes read from fhirServer for one call, all together
 
     @classmethod
     def of(cls, settings: Settings) -> PrefetchLimits:
@@ -79,6 +83,8 @@ class PrefetchLimits:
             max_pages=settings.fhir_max_pages,
             max_entries=settings.max_prefetch_entries,
             http_loopback=settings.fhir_http_loopback,
+            deadline=settings.fhir_deadline,
+            max_bytes=settings.fhir_max_bytes,
         )
 
 
@@ -159,8 +165,13 @@ async def gather_resources(
     templates: Mapping[str, str],
     http: httpx.AsyncClient,
     limits: PrefetchLimits,
+    metrics: Metrics | None = None,
 ) -> list[Any]:
-    """Every resource the templates ask for, from the prefetch or the client's FHIR server."""
+    """Every resource the templates ask for, from the prefetch or the client's FHIR server.
+
+    The reads from fhirServer share one deadline and one byte budget (``limits``): a server
+    that trickles or sends a huge answer costs this call a bounded time and memory, then 412.
+    """
     client = None
     if request.fhirServer is not None:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
@@ -171,14 +182,18 @@ async def gather_resources(
             timeout=limits.timeout,
             max_pages=limits.max_pages,
         )
-        client.limits = limits
+        client.limits, client.metrics = limits, metrics
     try:
-        parts = await asyncio.gather(
-            *(_resolve(key, template, request, client) for key, template in templates.items())
-        )
-    except FhirServerError as exc:
+        async with asyncio.timeout(limits.deadline):
+            parts = await asyncio.gather(
+                *(_resolve(key, template, request, client) for key, template in templates.items())
+            )
+    except (FhirServerError, TimeoutError) as exc:
+        reason = exc if isinstance(exc, FhirServerError) else f"over {limits.deadline:g} s"
+        # The origin without userinfo: a URL's password never reaches the log.
         origin = urlsplit(request.fhirServer or "")
-        log.warning("fhirServer %s://%s: %s", origin.scheme, origin.netloc, exc)
+        port = f":{origin.port}" if origin.port else ""
+        log.warning("fhirServer %s://%s%s: %s", origin.scheme, origin.hostname, port, reason)
         raise DataUnavailableError(UNREADABLE) from None
     out: list[Any] = []
     for part in parts:
@@ -196,7 +211,37 @@ class _GuardedClient(FhirClient):
     """
 
     limits = PrefetchLimits()
+    metrics: Metrics | None = None
+    read_bytes = 0  # over every answer of this call
 
     async def get(self, path_or_url: str, *, fresh: bool = False) -> dict[str, Any]:
         _check_server(self.base_url, self.limits)
-        return await super().get(path_or_url, fresh=fresh)
+        try:
+            resource = await self._read(path_or_url, fresh)
+        except BaseException:
+            if self.metrics is not None:
+                self.metrics.fallback.labels("failed").inc()
+            raise
+        if self.metrics is not None:
+            self.metrics.fallback.labels("ok").inc()
+        return resource
+
+    async def _read(self, path_or_url: str, fresh: bool) -> dict[str, Any]:
+        """One GET, its body counted against the call's byte budget as it arrives."""
+        headers = {"Cache-Control": "no-cache"} if fresh else None
+        chunks: list[bytes] = []
+        async with self.stream(path_or_url, headers=headers) as response:
+            if response.status_code != 200:
+                raise FhirServerError(f"unexpected status {response.status_code}")
+            async for chunk in response.aiter_bytes():
+                self.read_bytes += len(chunk)
+                if self.read_bytes > self.limits.max_bytes:
+                    raise FhirServerError(f"answers over {self.limits.max_bytes} bytes")
+                chunks.append(chunk)
+        try:
+            body = orjson.loads(b"".join(chunks))
+        except orjson.JSONDecodeError:
+            raise FhirServerError("the FHIR server's answer is not JSON") from None
+        if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
+            raise FhirServerError("the FHIR server's answer is not a FHIR resource")
+        return body

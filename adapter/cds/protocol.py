@@ -6,6 +6,12 @@ fields without bound. These subclasses close a connection whose request line and
 not all arrived ``header_timeout`` seconds after the connection opened or the head began, and
 refuse a head over ``max_header_bytes`` (400, connection closed).
 
+uvicorn's own connection limit (``limit_concurrency``, ``SPINEMETS_MAX_CONNECTIONS``) answers a
+request beyond it with a plain-text 503 whatever its path. The httptools protocol here answers it
+as admission control does (an OperationOutcome ``throttled``, ``Retry-After: 1``) and lets
+``/healthz``, ``/readyz`` and ``/metrics`` through: slow clients holding every connection must not
+take the instance out of its load balancer's rotation.
+
 uvicorn builds a protocol from its own config only, and ``--workers`` processes rebuild that
 config from a pickle, so the two limits are read from the ``SPINEMETS_*`` settings of the
 process, once.
@@ -17,8 +23,13 @@ import asyncio
 import functools
 from typing import Any
 
+import httptools
+from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from adapter.cds.admission import RETRY_AFTER, UNSHED
+from adapter.cds.responses import outcome
 
 __all__ = ["H11HeadTimeout", "HttpToolsHeadTimeout"]
 
@@ -82,5 +93,32 @@ class H11HeadTimeout(_HeadTimeout, H11Protocol):  # type: ignore[misc]
     """h11 with a request-head timeout."""
 
 
+async def _too_many_connections(scope: Scope, receive: Receive, send: Send) -> None:
+    response = outcome(503, "throttled", "too many connections: retry shortly")
+    response.headers["Retry-After"] = RETRY_AFTER
+    response.headers["Connection"] = "close"
+    await response(scope, receive, send)
+
+
+def _unshed(url: bytes) -> bool:
+    try:
+        return httptools.parse_url(url).path.decode("ascii") in UNSHED
+    except (httptools.HttpParserInvalidURLError, UnicodeDecodeError):
+        return False
+
+
 class HttpToolsHeadTimeout(_HeadTimeout, HttpToolsProtocol):  # type: ignore[misc]
-    """httptools with a request-head timeout and a head size cap."""
+    """httptools with a request-head timeout, a head size cap, and the connection limit's 503
+    as an OperationOutcome that health and metrics bypass."""
+
+    def on_headers_complete(self) -> None:
+        limit, app = self.limit_concurrency, self.app
+        over = limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit)
+        # uvicorn decides inside this method; it is given the decision already taken instead.
+        self.limit_concurrency = None
+        if over and not _unshed(self.url):
+            self.app = _too_many_connections
+        try:
+            super().on_headers_complete()
+        finally:
+            self.limit_concurrency, self.app = limit, app

@@ -10,30 +10,32 @@ Set. Any failure exits 2 with one line.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import os
+import socket
 import ssl
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
-from uvicorn.config import LOGGING_CONFIG
 
 from adapter.cds.audit import CdsAudit
 from adapter.cds.feedback import FeedbackStore
 from adapter.cds.keys import read_local_keys
+from adapter.cds.logs import JsonFormatter
 from adapter.cds.protocol import HttpToolsHeadTimeout
 from adapter.cds.settings import Settings, is_loopback, load_settings
 from adapter.cds.state import open_replay_cache
 from adapter.errors import ConfigurationError, SpinemetsError, exit_status
+from adapter.fhir.read.shape import input_limits
 from adapter.mapping.terminology import default_terminology
+from adapter.smart.settings import smart_settings
 
 if TYPE_CHECKING:
     from adapter.cds.app import Extension
 
-__all__ = ["check_binding", "is_loopback", "preflight", "run"]
+__all__ = ["check_binding", "check_port", "is_loopback", "preflight", "run"]
 
 log = logging.getLogger("spinemets.cds")
 
@@ -75,10 +77,28 @@ def check_tls(settings: Settings) -> None:
         ) from None
 
 
+def check_port(host: str, port: int) -> None:
+    """The address can be bound now (a busy port, an unknown host: one line, exit 2)."""
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:  # socket.gaierror included
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigurationError(f"cannot listen on {where}: {reason}") from None
+
+
 def preflight(settings: Settings) -> None:
     """Everything the service will need, checked now: raises the first problem found."""
     check_tls(settings)
+    input_limits()  # SPINEMETS_MAX_JSON_DEPTH, SPINEMETS_MAX_LINE_BYTES
+    check_port(settings.host, settings.port)
     default_terminology()  # mappings/ broken → MappingError
+    smart_settings()  # the SMART app's settings (SPINEMETS_SMART_*)
     for issuer in settings.issuers:
         read_local_keys(issuer)
     try:
@@ -96,22 +116,29 @@ def preflight(settings: Settings) -> None:
 
 
 def _log_config() -> dict[str, Any]:
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["spinemets"] = {
-        "()": "uvicorn.logging.DefaultFormatter",
-        "fmt": "%(levelprefix)s %(name)s: %(message)s",
+    """Every line one JSON object (:mod:`adapter.cds.logs`): uvicorn's, spinemets', the rest.
+
+    uvicorn's access lines are replaced by the service's own (method, path without query,
+    status, time, request id); the HTTP client's request lines, which carry full URLs, stay
+    below the default level.
+    """
+    formatter = {"()": "adapter.cds.logs.JsonFormatter"}
+    handler = {"formatter": "json", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": formatter},
+        "handlers": {"json": handler},
+        "root": {"handlers": ["json"], "level": "INFO"},
+        "loggers": {
+            "spinemets": {"level": "INFO"},
+            "uvicorn": {"level": "INFO"},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"level": "WARNING"},
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
+        },
     }
-    config["handlers"]["spinemets"] = {
-        "formatter": "spinemets",
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stderr",
-    }
-    config["loggers"]["spinemets"] = {
-        "handlers": ["spinemets"],
-        "level": "INFO",
-        "propagate": False,
-    }
-    return config
 
 
 def run(
@@ -144,8 +171,6 @@ def run(
         overrides["ssl_certfile"] = ssl_certfile
     if ssl_keyfile is not None:
         overrides["ssl_keyfile"] = ssl_keyfile
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     try:
         settings = load_settings(**overrides)
         warning = check_binding(settings)
@@ -155,7 +180,9 @@ def run(
         print(f"spinemets: {line}", file=sys.stderr)
         return status
     if warning:
-        log.warning(warning)
+        # As a JSON line like the rest; uvicorn installs the logging configuration itself.
+        record = log.makeRecord(log.name, logging.WARNING, __file__, 0, warning, (), None)
+        print(JsonFormatter().format(record), file=sys.stderr)
     # Worker processes build their settings from the environment: give them the overrides.
     for name, value in overrides.items():
         os.environ[f"SPINEMETS_{name.upper()}"] = "true" if value is True else str(value)
@@ -182,7 +209,7 @@ def _serve(settings: Settings, extensions: Sequence[Extension], factory: str) ->
         limit_concurrency=settings.max_connections,
         ssl_certfile=settings.ssl_certfile,
         ssl_keyfile=settings.ssl_keyfile,
-        access_log=settings.access_log,
+        access_log=False,  # the service writes its own access line (adapter.cds.admission)
         log_config=_log_config(),
         log_level="info",
         lifespan="on",

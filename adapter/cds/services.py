@@ -15,6 +15,7 @@ import httpx
 
 from adapter.cds.cards import score_cards, system_actions
 from adapter.cds.links import with_links
+from adapter.cds.metrics import Metrics
 from adapter.cds.models import CdsRequest, CdsResponse, Discovery, ServiceEntry
 from adapter.cds.prefetch import (
     CHECK_PREFETCH,
@@ -47,6 +48,7 @@ class Deps:
     term: Terminology
     http: httpx.AsyncClient
     settings: Settings
+    metrics: Metrics | None = None  # counts the fallback reads
 
 
 Handler = Callable[[CdsRequest, Deps], Awaitable[CdsResponse]]
@@ -66,7 +68,7 @@ async def _score(
     request: CdsRequest, deps: Deps, prefetch: Mapping[str, str]
 ) -> tuple[PatientResult, PatientData]:
     limits = PrefetchLimits.of(deps.settings)
-    resources = await gather_resources(request, prefetch, deps.http, limits)
+    resources = await gather_resources(request, prefetch, deps.http, limits, deps.metrics)
     patient_id = request.context.patientId
     data = patient_records(resources, patient_id) or PatientData(patient_id)
     settings = deps.settings

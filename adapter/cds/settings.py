@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     fhir_timeout: float = Field(default=10.0, gt=0)
     fhir_max_pages: int = Field(default=20, ge=1)
     fhir_http_loopback: bool = False
+    fhir_deadline: float = Field(default=30.0, gt=0)  # all the fallback reads of one call
+    fhir_max_bytes: int = Field(default=32 * MiB, ge=1024)  # read from fhirServer per call
+    max_in_flight: int = Field(default=32, ge=1, le=10_000)  # per worker process; beyond: 503
     jwks_timeout: float = Field(default=5.0, gt=0)
     # Limits on what one request may cost.
     max_body_bytes: int = Field(default=16 * MiB, ge=1024)

@@ -18,6 +18,7 @@ from adapter.cds.audit import CdsAudit
 from adapter.cds.auth import Verifier
 from adapter.cds.feedback import FeedbackStore
 from adapter.cds.keys import KeyStore
+from adapter.cds.metrics import Metrics
 from adapter.cds.offload import LoopPool
 from adapter.cds.replay import RedisReplayCache, ReplayCache, SqliteReplayCache
 from adapter.cds.services import Deps
@@ -37,6 +38,7 @@ class AppState:
     pool: LoopPool[Deps]  # service calls, each worker with its own client
     inline: Deps  # small calls with nothing to fetch, on the server's loop (no client used)
     audit: CdsAudit
+    replay: ReplayCache | None = None  # shared with the verifier; /readyz pings a Redis one
 
 
 async def open_replay_cache(settings: Settings) -> ReplayCache:
@@ -51,7 +53,9 @@ async def open_replay_cache(settings: Settings) -> ReplayCache:
 
 
 @asynccontextmanager
-async def open_state(settings: Settings, term: Terminology) -> AsyncIterator[AppState]:
+async def open_state(
+    settings: Settings, term: Terminology, metrics: Metrics | None = None
+) -> AsyncIterator[AppState]:
     """Open storage, keys, clients and worker loops; close them all on the way out."""
     async with AsyncExitStack() as stack:
         feedback = FeedbackStore(settings.feedback_path)
@@ -67,9 +71,9 @@ async def open_state(settings: Settings, term: Terminology) -> AsyncIterator[App
             stack.push_async_callback(replay.close)
         verifier = Verifier(settings.issuers, http, replay=replay, keys=keys)
         pool: LoopPool[Deps] = LoopPool(
-            settings.worker_threads, lambda client: Deps(term, client, settings)
+            settings.worker_threads, lambda client: Deps(term, client, settings, metrics)
         )
         await asyncio.to_thread(pool.start)
         stack.push_async_callback(asyncio.to_thread, pool.stop)
-        inline = Deps(term, http, settings)
-        yield AppState(settings, term, http, verifier, feedback, pool, inline, audit)
+        inline = Deps(term, http, settings, metrics)
+        yield AppState(settings, term, http, verifier, feedback, pool, inline, audit, replay)

@@ -8,6 +8,7 @@ could not be written; 2 unusable input, arguments or configuration), never a tra
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -123,6 +124,48 @@ def _io_error(exc: OSError) -> SpinemetsError:
     return InputError(f"cannot read the input ({reason}{where})")
 
 
+def _standard_streams() -> None:
+    """A closed standard stream becomes /dev/null: output goes nowhere, quietly, and no file the
+    command opens later can take the descriptor and receive what was meant for the terminal."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        if getattr(sys, name) is not None:
+            continue
+        null = os.open(os.devnull, os.O_RDWR)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+        setattr(sys, name, open(fd, mode, closefd=False))  # noqa: SIM115 - for the process
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.setStream(sys.stderr)
+        super().emit(record)
+
+
+def _logging() -> None:
+    """Warnings and errors as JSON lines on stderr, redacted (adapter.cds.logs); the HTTP
+    client's request lines, which carry full URLs, never. ``serve`` sets its own."""
+    root = logging.getLogger()
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if root.handlers:
+        return  # configured by the caller (a test, an embedding program)
+    from adapter.cds.logs import JsonFormatter
+
+    handler = _Stderr()
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+def _internal(exc: Exception) -> SpinemetsError:
+    """A failure nothing expected (a bug, memory exhausted): exit 1, named by its type only."""
+    return SpinemetsError(f"internal error ({type(exc).__name__}); the run stopped here")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``spinemets`` console script. Whatever a command creates, a library's
     files too (Dask's scratch space), is private: umask 077 while it runs."""
@@ -134,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    _standard_streams()
+    _logging()
     args = _parser().parse_args(argv)
     try:
         status = _dispatch(args)
@@ -146,6 +191,11 @@ def _main(argv: Sequence[str] | None) -> int:
         error = exc
     except OSError as exc:
         error = _io_error(exc)
+    except KeyboardInterrupt:
+        print("spinemets: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
+        error = _internal(exc)
     if isinstance(error, OutputError):
         _silence_stdout()
     status, line = exit_status(error)

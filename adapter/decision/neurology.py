@@ -92,7 +92,7 @@ class NeurologyAlert:
 def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
     safety = patient.assessment.safety
     grades = "/".join(sorted(g.value for g in deficit.chosen.values if g.value != "E"))
-    sources = tuple(ev.cited for ev in deficit.chosen.evidence)
+    sources = tuple(ev.listed for ev in deficit.chosen.evidence)
     mark = f", {PRELIMINARY}" if deficit.preliminary else ""
     before = established_deficit(deficit, safety.palsy_history, patient.assessment.treatments)
     if before is not None and before.time is not None:
@@ -144,7 +144,7 @@ def _whole_spine_item(patient: PatientResult, grades: tuple[Grade, ...]) -> Neur
         return None
     day = when.day if when else "no date recorded"
     text = f"whole-spine MRI ({day}): Bilsky 2–3, level not recorded"
-    sources = tuple(ev.cited for ev in verdict.evidence)
+    sources = tuple(ev.listed for ev in verdict.evidence)
     return NeurologyItem(
         "critical", text, sources, "Bilsky 2–3 on whole-spine MRI, level not recorded"
     )

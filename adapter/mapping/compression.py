@@ -85,7 +85,7 @@ class Grade:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        return tuple(ev.cited for ev in self.chosen.evidence)
+        return tuple(ev.listed for ev in self.chosen.evidence)
 
 
 def _after(

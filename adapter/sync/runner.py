@@ -12,6 +12,7 @@ no repeat can fix them (``sync --repair-duplicates`` does).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -26,6 +27,8 @@ from adapter.pipeline import PatientResult, Scoring, patient_records, score_pati
 from adapter.sync.outputs import read_stored
 from adapter.sync.reader import patient_snapshot, stored_outputs
 from adapter.sync.retry import RetryPolicy, with_retries
+
+log = logging.getLogger("spinemets.sync")
 
 __all__ = ["Audit", "Outcome", "Summary", "sync_patient", "sync_patients"]
 
@@ -184,6 +187,10 @@ async def _sync_patient(
         # Our own words only: the server's error text (exc.diagnostics) is never printed or
         # logged, it may hold anything (an internal URL, a password).
         return Outcome(patient, "failed", str(exc))
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        # What the server holds has a shape nothing expected: this patient fails, the run goes on.
+        log.error("Patient/%s: internal error (%s)", patient, type(exc).__name__)
+        return Outcome(patient, "failed", f"internal error ({type(exc).__name__})")
     status: Status = "written" if write.found_work else "unchanged"
     return Outcome(patient, status, None, len(written), len(result.issues), written)
 

@@ -135,3 +135,47 @@ def test_a_deceased_patients_page_says_so_and_recommends_nothing(browser, tmp_pa
     assert text_of(browser, "[data-neurology]") == {}
     body = browser.execute_script("return document.body.innerText")
     assert "recommended" not in body and "MSCC" not in body and "Published strategy" not in body
+
+
+# The contract v3 fixtures whose Why bullet is about the page (fixtures/v3/, issue 19): bullet 9
+# (a neurology alert, a deceased patient), bullet 1 (compression elsewhere), bullet 2 (an old grade
+# is no critical alert), bullet 10 (a grade without a level).
+V3_PAGES = [
+    "v3-b9-frankel-c",
+    "v3-b9-deceased-frankel-c",
+    "v3-b1-cord-elsewhere",
+    "v3-b2-decompressed-80d",
+    "v3-b10-level-not-recorded",
+]
+
+
+@pytest.mark.parametrize("name", V3_PAGES)
+def test_v3_fixture_pages_show_what_is_expected(browser, tmp_path, capsys, name):
+    from tests.support import v3_fixtures as v3
+
+    want = v3.expected(name)
+    source = tmp_path / f"{name}.json"
+    entries = [{"resource": r} for r in [*v3.resources(name), *v3.orders(name)]]
+    source.write_text(
+        json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    )
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    args = ["score", str(source), "--now", v3.NOW, "--format", "html", "--output", str(pages)]
+    assert cli.main(args) == 0
+    capsys.readouterr()
+    open_page(browser, pages / f"{want['patient']}.html", name)
+    markup = browser.execute_script("return document.documentElement.outerHTML")
+    shown = browser.execute_script("return document.body.innerText")
+    for text in want["page"]["has"]:  # attributes in the markup, words where a reader sees them
+        assert text in (markup if text.startswith("data-") else shown), text
+    for text in want["page"]["lacks"]:
+        assert text not in (markup if text.startswith("data-") else shown), text
+    alert = text_of(browser, "[data-neurology]")
+    if "deceased" in name:
+        assert alert == {} and "recommended" not in shown and "MSCC" not in shown
+        assert list(text_of(browser, "[data-deceased]")) == [want["page"]["has"][0].split('"')[1]]
+    elif alert.get("critical"):
+        role = "return document.querySelector('[data-neurology]').getAttribute('role')"
+        assert browser.execute_script(role) == "alert"
+        assert "MSCC" in alert["critical"]

@@ -8,6 +8,8 @@ this machine.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -25,11 +27,12 @@ def live_schema(tmp_path_factory):
     env |= {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
     env.pop("NO_PROXY", None)
     env.pop("no_proxy", None)
-    with serving(env, directory) as (base, _):
-        yield schemathesis.openapi.from_url(f"{base}/openapi.json")
+    with serving(env, directory, log=directory / "serve.log") as (base, _):
+        yield schemathesis.openapi.from_url(f"{base}/openapi.json"), directory / "serve.log"
 
 
 def test_no_server_errors_over_http(live_schema):
+    live_schema, log = live_schema
     # Each operation's strategy driven by hypothesis directly (schemathesis' pytest fixture
     # loader does not run under this pytest).
     operations = [result.ok() for result in live_schema.get_all_operations()]
@@ -45,3 +48,8 @@ def test_no_server_errors_over_http(live_schema):
             case.validate_response(response, excluded_checks=[positive_data_acceptance])
 
         check()
+    # Nor a traceback or an internal error behind the answers: every log line one JSON object.
+    lines = log.read_text().splitlines()
+    assert lines
+    entries = [json.loads(line) for line in lines]
+    assert not [e for e in entries if e["level"] in ("error", "critical")]

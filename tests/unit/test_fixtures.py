@@ -169,7 +169,8 @@ def test_fixture_notes_say_what_the_expectation_names(path, capsys):
 
 
 def _ends(total):
-    return (total["high"], total["low"]) if isinstance(total, dict) else (total, total)
+    """The worst-level order of docs/scores.md (v3): what is certain first, the lower bound."""
+    return (total["low"], total["high"]) if isinstance(total, dict) else (total, total)
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=[f"{p.parent.name}/{p.name}" for p in FIXTURES])

@@ -153,7 +153,9 @@ _SINS_TREATED = re.compile(
     r"^- (?P<level>[CTLS]\d{1,2}) (?:before|fixed) .*?(?:: SINS (?P<total>\S+))?"
 )
 _SHORT = {b.short_label: b.label for b in SINS.bands}
-ANY = "any band"  # the card names the level's total but words its band otherwise (treated, dated)
+ANY = "any band"
+# Every neurology card ends with this caveat, whatever its indicator (adapter/cds/cards.py).
+_NEUROLOGY_DETAIL = "SINS and the prognostic scores do not assess neurology or epidural compression"  # the card names the level's total but words its band otherwise (treated, dated)
 
 
 def _band(label: str) -> str | None:
@@ -202,7 +204,9 @@ async def read_cards(
         topic = (card["source"].get("topic") or {}).get("code")
         if topic == "sins":
             reading.sins = _sins_card(card["detail"])
-        elif card["summary"].startswith("Suspected spinal cord compression"):
+        elif card["summary"].startswith("Suspected spinal cord compression") or (
+            _NEUROLOGY_DETAIL in (card.get("detail") or "")
+        ):  # a critical alert, or one that only needs review (info, warning: contract §5 v3)
             reading.neurology = (card["indicator"], card["summary"])
         elif "no score or recommendation is shown" in card["summary"]:
             found = re.match(r"Deceased (.+?): no score", card["summary"])

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from adapter.cds.routes import discovery, docs, feedback, questionnaire, services
+from adapter.cds.routes import discovery, docs, feedback, health, questionnaire, services
 
-__all__ = ["discovery", "docs", "feedback", "questionnaire", "services"]
+__all__ = ["discovery", "docs", "feedback", "health", "questionnaire", "services"]

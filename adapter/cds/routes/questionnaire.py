@@ -154,7 +154,8 @@ async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
         if request is None:
             raise InputError("parameter context: no Bundle with the patient's record")
         limits = PrefetchLimits.of(state.settings)
-        resources = await gather_resources(request, SCORE_PREFETCH, state.http, limits)
+        metrics = state.inline.metrics  # its fallback reads are counted like a CDS call's
+        resources = await gather_resources(request, SCORE_PREFETCH, state.http, limits, metrics)
     response = await asyncio.to_thread(_populated, name, resources, subject, state.term)
     return _answer("response", response)
 

@@ -32,6 +32,7 @@ from adapter.fhir.read.records import (
 )
 from adapter.fhir.read.references import normalise_reference, patient_of
 from adapter.fhir.read.responses import ResponseRecord, parse_response
+from adapter.fhir.read.shape import input_limits, malformed
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.vocabulary.forms import form_of_canonical
 from adapter.vocabulary.systems import RELATED_CONDITION_URLS
@@ -184,16 +185,6 @@ def _medication(
     )
 
 
-_READ = frozenset(
-    {
-        "Patient",
-        "Observation",
-        "Condition",
-        "MedicationRequest",
-        "MedicationStatement",
-        "QuestionnaireResponse",  # the findings a form records (contract §2 v3)
-    }
-)
 _FOLLOW_UP = frozenset({"Procedure", "Encounter", "AdverseEvent"})
 # READ_TYPES, every type of the record list (adapter.fhir.read.record_list), is what an input is
 # read for; the rest is never looked at. Each is parsed here, or left to its own reader.
@@ -214,19 +205,39 @@ def parse_resource(
         return Issue("error", "structure", "An entry is not a FHIR resource (not a JSON object).")
     rtype = resource.get("resourceType")
     if not isinstance(rtype, str):
-        return None  # not a resource type spinemets reads (a list here used to raise TypeError)
-    if rtype in _FOLLOW_UP:  # the follow-up of contract §6, in its own module
-        return parse_follow_up(resource, full_url, aliases)
-    if rtype not in _READ and rtype != "ServiceRequest":
+        return Issue("error", "structure", "An entry's resourceType is not a string; ignored.")
+    if rtype not in READ_TYPES:
         return None
     if (
         rtype == "QuestionnaireResponse"
         and form_of_canonical(resource.get("questionnaire")) is None
     ):
         return None  # a response to some other form: nothing spinemets reads
+    limits = input_limits()
+    if rtype == "Observation" and wanted is not None:
+        codes = codings(resource.get("code"))
+        if codes and not wanted(codes):
+            return None  # nothing reads it: not looked at further
+        if not codes and malformed(resource, limits) is None:
+            return None  # no code at all: nothing to read either
+    reason = malformed(resource, limits)
+    if reason is None:
+        try:
+            return _parse(resource, rtype, full_url, aliases)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+            # A shape the checks above do not know: still one invalid resource, not a failed run.
+            reason = f"an element of an unexpected type ({type(exc).__name__})"
+    ref = resource_ref(resource, full_url)
+    label = ref.reference or f"{rtype} without id"
+    return Issue("error", "structure", f"{label} is malformed ({reason}); ignored.", ref.reference)
+
+
+def _parse(
+    resource: dict[str, Any], rtype: str, full_url: str | None, aliases: Mapping[str, str]
+) -> ParsedResource | Issue | None:
+    if rtype in _FOLLOW_UP:  # the follow-up of contract §6, in its own module
+        return parse_follow_up(resource, full_url, aliases)
     codes = codings(resource.get("code")) if rtype == "Observation" else ()
-    if rtype == "Observation" and wanted is not None and not wanted(codes):
-        return None
     ref = resource_ref(resource, full_url)
     patient = patient_of(resource, aliases)
     if patient is None:

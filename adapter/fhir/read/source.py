@@ -8,7 +8,6 @@ spooled to a temporary file first.
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,6 +20,7 @@ import orjson
 from adapter.errors import InputError
 from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.lines import bounded_lines, sniff, spool_input, too_long
 from adapter.fhir.read.orders import OrderRecord
 from adapter.fhir.read.parse import ParsedResource, parse_resource
 from adapter.fhir.read.records import (
@@ -35,6 +35,7 @@ from adapter.fhir.read.records import (
 )
 from adapter.fhir.read.references import patient_of
 from adapter.fhir.read.responses import ResponseRecord
+from adapter.fhir.read.shape import input_limits
 
 __all__ = ["PatientData", "patients_from_resources", "read_input", "read_resources"]
 
@@ -176,10 +177,11 @@ class _BadLine:
 def _ndjson_patients(
     stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None
 ) -> Iterator[PatientData]:
+    limit = input_limits().max_line_bytes
     last_line: dict[str, int] = {}
     resources = 0
-    for number, line in enumerate(stream):
-        if line.strip():
+    for number, line in bounded_lines(stream, limit):
+        if line is not None and line.strip():
             resource = _load_line(line, number)
             if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
                 resources += 1
@@ -190,7 +192,10 @@ def _ndjson_patients(
         raise InputError("the input holds no FHIR resource (no line has a resourceType)")
     stream.seek(0)
     pending: dict[str, PatientData] = {}
-    for number, line in enumerate(stream):
+    for number, line in bounded_lines(stream, limit):
+        if line is None:
+            loose.append(too_long(number, limit))
+            continue
         if not line.strip():
             continue
         resource = _load_line(line, number)
@@ -223,25 +228,6 @@ def _ndjson_patients(
     yield from pending.values()
 
 
-def _sniff(stream: IO[bytes]) -> str:
-    """'json' for one JSON document (a Bundle or a resource), 'ndjson' for one resource a line."""
-    first = b""
-    for line in stream:
-        if line.strip():
-            first = line
-            break
-    stream.seek(0)
-    if not first:
-        raise InputError("the input is empty")
-    if not first.lstrip().startswith(b"{"):
-        raise InputError("the input is not JSON: expected a FHIR Bundle or NDJSON of resources")
-    try:
-        orjson.loads(first)
-    except orjson.JSONDecodeError:
-        return "json"  # a pretty-printed document spans lines
-    return "ndjson"
-
-
 def patients_from_resources(
     resources: Iterable[Any], loose: list[Issue], wanted: ObservationFilter | None = None
 ) -> list[PatientData]:
@@ -267,7 +253,7 @@ def read_resources(
     stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None = None
 ) -> Iterator[PatientData]:
     """Patients from a seekable byte stream holding a Bundle, a resource or NDJSON."""
-    if _sniff(stream) == "ndjson":
+    if sniff(stream, input_limits().max_line_bytes) == "ndjson":
         yield from _ndjson_patients(stream, loose, wanted)
         return
     try:
@@ -290,8 +276,10 @@ def read_input(
 ) -> Iterator[PatientData]:
     """Patients from a file path, or from standard input when the path is ``-``."""
     if path == "-":
+        if sys.stdin is None:
+            raise InputError("standard input is closed")
         with tempfile.TemporaryFile() as spool:
-            shutil.copyfileobj(sys.stdin.buffer, spool)
+            spool_input(sys.stdin.buffer, spool, input_limits().max_line_bytes)
             spool.seek(0)
             yield from read_resources(spool, loose, wanted)
         return

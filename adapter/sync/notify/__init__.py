@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter
@@ -50,6 +50,19 @@ class Notifications:
         self._active: Active | None = None
         self.workers: Workers | None = None
         self.router: APIRouter = notification_router(lambda: self._active)
+
+    def alive(self) -> bool:
+        """The workers run (or notifications are off: nothing to be dead)."""
+        return self.workers is None or self.workers.alive()
+
+    def stats(self) -> Mapping[str, float]:
+        """Notifications queued, refused (queue full), re-syncs done, failed, given up."""
+        out: dict[str, float] = {}
+        if self._active is not None:
+            out |= self._active.counts
+        if self.workers is not None:
+            out |= self.workers.counts
+        return out
 
     @classmethod
     def from_env(cls) -> Notifications:
@@ -98,5 +111,6 @@ class Notifications:
                 finally:
                     self._active = None
                     await workers.stop()
+                    self.workers = None
         finally:
             await asyncio.to_thread(queue.close)

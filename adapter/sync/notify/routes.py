@@ -38,6 +38,7 @@ class Active:
 
     def __init__(self, queue: NotificationQueue, secret: str, wake: Callable[[], None]) -> None:
         self.queue, self._secret, self.wake = queue, secret.encode(), wake
+        self.counts = {"queued": 0, "refused_full": 0}  # for /metrics
 
     def check(self, authorization: str) -> None:
         scheme, _, token = authorization.partition(" ")
@@ -85,7 +86,9 @@ def notification_router(active: Callable[[], Active | None]) -> APIRouter:
         if patient is not None:
             stored = await asyncio.to_thread(running.queue.put, patient, time.time())
             if not stored:
+                running.counts["refused_full"] += 1
                 raise OverloadedError("the notification queue is full")
+            running.counts["queued"] += 1
             running.wake()
         return Response(status_code=200)
 

@@ -66,10 +66,26 @@ class Workers:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # What /metrics reports: re-syncs done, failed (retried or given up), workers restarted.
+        self.counts = {"done": 0, "failed": 0, "given_up": 0, "restarted": 0}
         self._calls: set[asyncio.Future[Any]] = set()
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._loop()) for _ in range(self.concurrency)]
+        self._tasks = [asyncio.create_task(self._supervised()) for _ in range(self.concurrency)]
+
+    def alive(self) -> bool:
+        """Every worker task is running."""
+        return bool(self._tasks) and not any(task.done() for task in self._tasks)
+
+    async def _supervised(self) -> None:
+        """:meth:`_loop`, restarted after anything it did not expect: never a silent death."""
+        while True:
+            try:
+                await self._loop()
+            except Exception as exc:  # noqa: BLE001 - the supervisor: logged, counted, restarted
+                self.counts["restarted"] += 1
+                log.error("notification worker restarted after %s", type(exc).__name__)
+                await asyncio.sleep(_POLL)  # a failing store is not hammered
 
     def wake(self) -> None:
         """New work was queued (by this process)."""
@@ -122,6 +138,8 @@ class Workers:
             outcome = await self._leased(claim, claimed)
         except InputError as exc:  # an id the server refuses to read: no retry can help
             outcome = Outcome(claim.patient, "failed", str(exc))
+        except Exception as exc:  # noqa: BLE001 - a poison patient fails alone, with its retries
+            outcome = Outcome(claim.patient, "failed", f"internal error ({type(exc).__name__})")
         try:
             await self._report(claim, outcome)
         except StorageError as exc:
@@ -176,9 +194,11 @@ class Workers:
         if outcome.status != "failed":
             log.info("re-scored Patient/%s: %s", claim.patient, outcome.status)
             await self._call(self.queue.done, claim)
+            self.counts["done"] += 1
             return
         delay = _BACKOFF[min(claim.attempts, len(_BACKOFF) - 1)]
         kept = await self._call(self.queue.failed, claim, time.time() + delay, self.attempts)
+        self.counts["failed" if kept else "given_up"] += 1
         if kept:
             log.warning(
                 "re-sync of Patient/%s failed (%s); retry in %.0f s",

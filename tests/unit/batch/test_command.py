@@ -103,12 +103,19 @@ def test_unusable_exports_exit_2_with_one_line(export, tmp_path, capsys):
     (source / "Observation.ndjson").write_text('{"resourceType":"Observation"}\n')
     assert _batch(source, tmp_path / "out") == 2
     assert "no Patient file" in _error(capsys)
+
+
+def test_an_unusable_line_is_counted_and_the_run_goes_on(tmp_path, capsys):
+    # Contract §8: one broken line (not JSON, NaN, over the line limit) never ends a run.
+    source = tmp_path / "export"
+    source.mkdir()
     (source / "Patient.ndjson").write_text(
         '{"resourceType":"Patient","id":"a"}\n{"resourceType":\n'
+        '{"resourceType":"Patient","id":"b","x":NaN}\n{"resourceType":"Patient","id":"c"}\n'
     )
-    assert _batch(source, tmp_path / "out", "--workers", "2") == 2
-    assert _error(capsys) == "spinemets: unusable input: Patient.ndjson line 2 is not JSON\n"
-    assert not (tmp_path / "out" / "manifest.json").exists()
+    assert _batch(source, tmp_path / "out", "--workers", "2") == 0
+    assert (tmp_path / "out" / "manifest.json").exists()
+    assert "2 of no use to a score" in capsys.readouterr().out
 
 
 def test_unusable_arguments_exit_2_with_one_line(export, tmp_path, capsys):

@@ -10,9 +10,16 @@ from collections import Counter
 
 import pytest
 
-from adapter.batch.partition import partition_name, partition_of, read_shard, shard_chunk
+import adapter.batch.partition as partition_module
+from adapter.batch.partition import (
+    UNUSABLE,
+    partition_name,
+    partition_of,
+    read_shard,
+    shard_chunk,
+)
 from adapter.batch.source import export_files, split
-from adapter.errors import InputError
+from adapter.fhir.read.shape import InputLimits
 
 KPS = {"coding": [{"system": "http://loinc.org", "code": "89243-0"}]}
 LAB = {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]}
@@ -115,11 +122,12 @@ def test_running_a_chunk_again_replaces_its_shard_with_the_same_bytes(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("line", "problem"),
-    [("{not json\n", "is not JSON"), ("[1, 2]\n", "is not a FHIR resource"),
-     ('{"id": "x"}\n', "is not a FHIR resource")],
+    "line",
+    ["{not json\n", "[1, 2]\n", '{"id": "x"}\n', '{"resourceType": "Observation", "v": NaN}\n',
+     '{"resourceType": "Observation", "v": 1e400}\n', "{" + "x" * 5000 + "\n"],
 )  # fmt: skip
-def test_a_malformed_line_names_its_file_and_line(tmp_path, line, problem):
+def test_a_malformed_line_is_counted_and_the_rest_kept(tmp_path, monkeypatch, line):
+    monkeypatch.setattr(partition_module, "input_limits", lambda: InputLimits(max_line_bytes=4096))
     source = tmp_path / "export"
     source.mkdir()
     _write(source, "Patient.ndjson", [{"resourceType": "Patient", "id": f"p{n}"} for n in range(5)])
@@ -128,10 +136,7 @@ def test_a_malformed_line_names_its_file_and_line(tmp_path, line, problem):
     )
     chunks = split(export_files(source), 100)  # the bad line is not in the file's first chunk
     work = tmp_path / "work"
-    with pytest.raises(InputError) as caught:
-        for chunk in chunks:
-            shard_chunk(chunk, work=work, partitions=2)
-    assert str(caught.value) == f"Observation.ndjson line 4 {problem}" + (
-        " (no resourceType)" if problem != "is not JSON" else ""
-    )
+    counts = [shard_chunk(chunk, work=work, partitions=2) for chunk in chunks]
+    assert sum(c.not_read[UNUSABLE] for c in counts) == 1
+    assert sum(c.kept for c in counts) == 7  # five patients, two observations
     assert not [p for p in (work / "shards").iterdir() if ".tmp-" in p.name]

@@ -83,3 +83,34 @@ async def test_slow_and_huge_heads_are_cut_off(monkeypatch, protocol_class):
     finally:
         server.should_exit = True
         await task
+
+
+async def test_the_connection_limit_answers_an_outcome_and_lets_health_through():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(_app, host="127.0.0.1", port=port, http=HttpToolsHeadTimeout,
+                            log_level="error", lifespan="on", limit_concurrency=2)  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        _, held = await asyncio.open_connection("127.0.0.1", port)  # a slow client, say
+        held.write(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        await asyncio.sleep(0.1)
+        answers = {}
+        for path in ("/cds-services/spinemets-scores", "/healthz", "/readyz", "/metrics"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            answers[path] = await _read_all(reader)
+            writer.close()
+        refused = answers.pop("/cds-services/spinemets-scores")
+        head, _, body = refused.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 1" in head.lower()
+        assert b'"code":"throttled"' in body.replace(b" ", b"")
+        assert all(answer.startswith(b"HTTP/1.1 200") for answer in answers.values())
+        held.close()
+    finally:
+        server.should_exit = True
+        await task

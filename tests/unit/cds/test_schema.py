@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 
 import pytest
@@ -65,9 +66,12 @@ def no_network():
 
 @schema.parametrize()
 @settings(max_examples=40, suppress_health_check=list(HealthCheck), deadline=None)
-def test_no_server_errors(case):
+def test_no_server_errors(case, caplog):
+    caplog.clear()
     response = case.call(app=APP)
     assert response.status_code < 500, response.text
+    # Nor an internal error hidden behind a 4xx: nothing logged at error level, no traceback.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     # Model validators (fhirAuthorization needs fhirServer, accepted feedback needs suggestions,
     # a hook must match its service) are beyond JSON Schema: their 400s are expected, so the
     # "schema-valid data must be accepted" check is off; every other check runs.

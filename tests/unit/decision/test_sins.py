@@ -118,10 +118,14 @@ def test_a_level_with_location_only_is_not_assessed_and_info():
 
 
 def test_the_level_certainly_worst_comes_first_and_unassessed_levels_follow():
-    # T8 (semi-rigid 1) has no finding: 1–16. T12 is certainly 10. The RiskAssessment still
-    # describes T8 by docs/scores.md's order (highest upper bound); the cards lead with T12.
+    # T8 (semi-rigid 1) has no finding: 1–16. T12 is certainly 10. The RiskAssessment describes
+    # T12 by docs/scores.md's v3 order (highest lower bound first), and the cards lead with it.
     result = result_of(default_patient(extra=(condition("met-t8", "C79.51", level="T8"),)))
-    assert result.worst[0].level == "T8"
+    assert result.worst[0].level == "T12"
+    assert result.sins_risk is not None
+    assert (
+        result.sins_risk.resource["basis"][0]["reference"] == result.worst[0].observation.full_url
+    )
     decision = sins_decision(result)
     assert [lv.name for lv in decision.levels] == ["T12", "T8"]
     assert decision.indicator == "warning"

@@ -251,3 +251,42 @@ def test_a_transaction_entry_status_in_the_servers_own_words_is_not_repeated(cap
     (outcome,) = summary.outcomes
     assert outcome.status == "failed" and "422" in outcome.reason
     assert "hunter2" not in outcome.reason and "hunter2" not in caplog.text
+
+
+@respx.mock
+def test_a_patient_that_breaks_the_reader_fails_alone_and_the_run_goes_on(monkeypatch):
+    import adapter.sync.runner as runner_module
+
+    FakeFhir(respx.mock, seed_resources("seed-03") + seed_resources("seed-05"))
+    real = runner_module.score_patient
+
+    def fragile(records, *args, **kwargs):
+        if records.patient == "seed-03":
+            raise TypeError("a record of an unexpected shape")
+        return real(records, *args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "score_patient", fragile)
+    summary = run(["seed-03", "seed-05"])
+    by_patient = {o.patient: o for o in summary.outcomes}
+    assert by_patient["seed-03"].status == "failed"
+    assert by_patient["seed-03"].reason == "internal error (TypeError)"
+    assert by_patient["seed-05"].status == "written"
+
+
+@respx.mock
+def test_a_malformed_resource_on_the_server_is_an_issue_and_the_patient_is_still_written():
+    broken = {"resourceType": "Observation", "id": "broken", "status": "final",
+              "subject": {"reference": "Patient/seed-03"}, "code": {"coding": 5},
+              "valueInteger": "80"}  # fmt: skip
+    FakeFhir(respx.mock, [*seed_resources("seed-03"), broken])
+    summary = run(["seed-03"])
+    (outcome,) = summary.outcomes
+    assert outcome.status == "written"
+    clean = run_fresh(["seed-03"])
+    assert outcome.issues == clean.outcomes[0].issues + 1
+
+
+def run_fresh(patients):
+    with respx.mock:
+        FakeFhir(respx.mock, seed_resources("seed-03"))
+        return run(patients)

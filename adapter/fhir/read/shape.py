@@ -1,0 +1,221 @@
+"""Is a resource well-formed JSON for FHIR? The checks every input resource passes before parsing.
+
+A resource is malformed when it nests deeper than a limit, holds a number that is not finite or
+beyond what FHIR can carry (a 64-bit integer, a decimal of the binary64 range), or gives an
+element a JSON type FHIR never allows for it: ``coding`` that is not a list of objects, a
+``reference`` or ``system`` that is not a string, a choice element whose type suffix says one
+type and whose value is another (``valueInteger: "80"``, ``effectiveDateTime: 5``), a
+``resourceType`` that is not a string. A malformed resource is an invalid resource (contract §2,
+§8): reported and ignored, the rest of the input scored.
+
+The limits are settings (``SPINEMETS_MAX_JSON_DEPTH``, ``SPINEMETS_MAX_LINE_BYTES``), shared by
+every surface like the rules.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from adapter.errors import ConfigurationError
+
+__all__ = ["InputLimits", "input_limits", "limits_from", "malformed"]
+
+MiB = 1024 * 1024
+_INT_LIMIT = 2**63  # FHIR integer64; integer is 32-bit, checked where it is read
+
+
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    max_depth: int = 64  # FHIR resources nest ~10 levels; contained resources a few more
+    max_line_bytes: int = 64 * MiB  # an NDJSON line, or a JSON document written on one line
+
+
+_BOUNDS = {"max_depth": (8, 1000), "max_line_bytes": (1024, 2**40)}
+
+
+def limits_from(environ: Mapping[str, str]) -> InputLimits:
+    """The limits from ``SPINEMETS_MAX_JSON_DEPTH`` and ``SPINEMETS_MAX_LINE_BYTES``."""
+    values: dict[str, int] = {}
+    for field, name in (
+        ("max_depth", "SPINEMETS_MAX_JSON_DEPTH"),
+        ("max_line_bytes", "SPINEMETS_MAX_LINE_BYTES"),
+    ):
+        text = environ.get(name)
+        if text is None or not text.strip():
+            continue
+        low, high = _BOUNDS[field]
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise ConfigurationError(f"{name}: not a whole number") from None
+        if not low <= value <= high:
+            raise ConfigurationError(f"{name}: must be between {low} and {high}")
+        values[field] = value
+    return InputLimits(**values)
+
+
+@functools.cache
+def input_limits() -> InputLimits:
+    """The limits of this process, read from its environment once."""
+    return limits_from(os.environ)
+
+
+# The JSON type of a choice element (``value[x]``, ``effective[x]`` …) by its type suffix, FHIR R4.
+_SUFFIX: dict[str, str] = {
+    **dict.fromkeys(
+        ("DateTime", "Instant", "Date", "Time", "String", "Code", "Uri", "Url", "Canonical"),
+        "string",
+    ),
+    **dict.fromkeys(("Integer", "PositiveInt", "UnsignedInt"), "integer"),
+    "Boolean": "boolean",
+    "Decimal": "number",
+    **dict.fromkeys(
+        ("CodeableConcept", "Coding", "Quantity", "Period", "Range", "Ratio", "Reference",
+         "Identifier", "Age", "Duration", "SampledData", "Attachment", "Annotation", "Timing"),
+        "object",
+    ),
+}  # fmt: skip
+_CHOICES = (
+    "value", "effective", "onset", "abatement", "deceased", "performed", "occurrence",
+    "medication", "multipleBirth", "born", "asNeeded", "reported",
+)  # fmt: skip
+# Elements whose type is the same wherever they occur.
+_EXACT: dict[str, str] = {
+    "resourceType": "string",
+    "id": "string",
+    "reference": "string",
+    "system": "string",
+    "status": "string",
+    "url": "string",
+    "fullUrl": "string",
+    "issued": "string",
+    "birthDate": "string",
+    "recordedDate": "string",
+    "authoredOn": "string",
+    "coding": "objects",
+    "extension": "objects",
+    "modifierExtension": "objects",
+    "contained": "objects",
+    "entry": "objects",
+    "subject": "object",
+    "meta": "object",
+    "clinicalStatus": "object",
+    "verificationStatus": "object",
+    "code": "code",  # Coding.code is a string, Observation.code a CodeableConcept
+    # Single in some resources, repeated in others: an object or a list of objects.
+    **dict.fromkeys(
+        ("bodySite", "category", "focus", "partOf", "reasonCode", "reasonReference"), "some"
+    ),
+}
+
+
+def _expected(key: str) -> str | None:
+    found = _EXACT.get(key)
+    if found is not None:
+        return found
+    for prefix in _CHOICES:
+        if key.startswith(prefix):
+            return _SUFFIX.get(key[len(prefix) :])
+    return None
+
+
+_WRONG = {
+    "string": "not a string",
+    "object": "not a JSON object",
+    "objects": "not a list of JSON objects",
+    "some": "not a JSON object or a list of them",
+    "code": "neither a string nor a JSON object",
+    "integer": "not an integer",
+    "boolean": "not true or false",
+    "number": "not a number",
+}
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "object":
+        return isinstance(value, dict)
+    if kind == "objects":
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    if kind == "some":
+        return isinstance(value, dict) or _fits(value, "objects")
+    if kind == "code":
+        return isinstance(value, str | dict)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool)  # number
+
+
+def _bad_number(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT_LIMIT
+
+
+def _well_formed(resource: Mapping[str, Any], max_depth: int) -> bool:
+    """The check of :func:`malformed` without the bookkeeping of paths (most resources pass)."""
+    kinds = _KINDS
+    stack: list[tuple[Any, int]] = [(resource, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            return False
+        is_dict = type(node) is dict
+        for key, value in node.items() if is_dict else enumerate(node):
+            kind = None
+            if is_dict:
+                kind = kinds.get(key, _UNKNOWN)
+                if kind is _UNKNOWN:
+                    kind = kinds[key] = _expected(key) if isinstance(key, str) else None
+            if kind is not None and not _fits(value, kind):
+                return False
+            kind_of_value = type(value)
+            if kind_of_value is dict or kind_of_value is list:
+                stack.append((value, depth + 1))
+            elif kind_of_value is float:
+                if value - value != 0.0:  # NaN or an infinity
+                    return False
+            elif kind_of_value is int and not -_INT_LIMIT < value < _INT_LIMIT:
+                return False
+    return True
+
+
+_UNKNOWN = object()
+_KINDS: dict[Any, Any] = {}  # key → its expected JSON kind (None: any), filled as keys are met
+
+
+def malformed(resource: Mapping[str, Any], limits: InputLimits) -> str | None:
+    """Why ``resource`` is malformed (the element's path and the reason), or None."""
+    if type(resource) is dict and _well_formed(resource, limits.max_depth):
+        return None
+    stack: list[tuple[Any, str, int]] = [(resource, "", 1)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > limits.max_depth:
+            return f"{path or 'the resource'}: nested deeper than {limits.max_depth} levels"
+        if isinstance(node, dict):
+            items: Any = node.items()
+        elif isinstance(node, list):
+            items = ((f"[{n}]", v) for n, v in enumerate(node))
+        else:
+            continue
+        for key, value in items:
+            if not isinstance(key, str):
+                continue
+            where = f"{path}{key}" if key.startswith("[") or not path else f"{path}.{key}"
+            if _bad_number(value):
+                return f"{where}: a number that is not finite or is out of range"
+            kind = _expected(key) if isinstance(node, dict) else None
+            if kind is not None and not _fits(value, kind):
+                return f"{where}: {_WRONG[kind]}"
+            if isinstance(value, dict | list):
+                stack.append((value, where, depth + 1))
+    return None

@@ -1,0 +1,110 @@
+"""A resource malformed in any way is an invalid resource: reported, ignored, the rest scored.
+
+Contract §8: wrong JSON types, numbers that are not finite or out of range, nesting deeper than
+the limit. Each case below broke a whole run (a 500 in the service, a traceback on the command
+line) before it was an issue of its own.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+
+from adapter.errors import ConfigurationError
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.parse import parse_resource
+from adapter.fhir.read.records import ObservationRecord
+from adapter.fhir.read.shape import InputLimits, limits_from, malformed
+from adapter.pipeline import patient_records
+from tests.support.records import default_patient, measurement
+
+KPS = measurement("kps-bad", "89243-0", 80)
+
+
+def _with(resource: dict, path: tuple, value) -> dict:
+    out = copy.deepcopy(resource)
+    node = out
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return out
+
+
+BROKEN = {
+    "coding is a number": _with(KPS, ("code", "coding"), 5),
+    "resourceType is an object": _with(KPS, ("resourceType",), {"x": 1}),
+    "KPS is NaN": _with(KPS, ("valueInteger",), math.nan),
+    "KPS is infinite": _with(KPS, ("valueInteger",), math.inf),
+    "a quantity of 1e400": {**_with(KPS, ("valueQuantity",), {"value": math.inf})},
+    "an integer beyond 64 bits": _with(KPS, ("valueInteger",), 10**30),
+    "valueInteger is a string": _with(KPS, ("valueInteger",), "80"),
+    "effectiveDateTime is a number": _with(KPS, ("effectiveDateTime",), 5),
+    "subject is a string": _with(KPS, ("subject",), "Patient/p"),
+    "reference is a list": _with(KPS, ("subject", "reference"), ["Patient/p"]),
+    "a coding is a string": _with(KPS, ("code", "coding"), ["89243-0"]),
+    "system is a number": _with(KPS, ("code", "coding", 0, "system"), 5),
+    "status is an object": _with(KPS, ("status",), {"code": "final"}),
+    "bodySite is a number": _with(KPS, ("bodySite",), 5),
+    "extension is an object": _with(KPS, ("extension",), {"url": "x"}),
+}
+
+
+@pytest.mark.parametrize("resource", BROKEN.values(), ids=BROKEN.keys())
+def test_a_malformed_resource_is_one_issue_not_an_exception(resource):
+    parsed = parse_resource(resource, None, {})
+    assert isinstance(parsed, Issue)
+    assert parsed.severity == "error"
+    assert "ignored" in parsed.diagnostics
+
+
+@pytest.mark.parametrize("resource", BROKEN.values(), ids=BROKEN.keys())
+def test_the_rest_of_the_patient_is_still_scored(resource):
+    data = patient_records([*default_patient(drop=("kps",)), resource], "p")
+    assert data is not None
+    assert len(data.conditions) == 2  # the primary and the metastasis: still read
+    assert not any(o.ref.reference == "Observation/kps-bad" for o in data.observations)
+
+
+def test_the_issue_names_the_element_and_the_reason():
+    parsed = parse_resource(BROKEN["coding is a number"], None, {})
+    assert isinstance(parsed, Issue)
+    assert parsed.diagnostics == (
+        "Observation/kps-bad is malformed (code.coding: not a list of JSON objects); ignored."
+    )
+    nan = parse_resource(BROKEN["KPS is NaN"], None, {})
+    assert isinstance(nan, Issue)
+    assert "valueInteger" in nan.diagnostics and "not finite" in nan.diagnostics
+
+
+def test_a_well_formed_resource_is_read_as_before():
+    assert isinstance(parse_resource(KPS, None, {}), ObservationRecord)
+    # Elements repeated in one resource type and single in another are both well formed.
+    single = _with(KPS, ("bodySite",), {"coding": [{"code": "T12"}]})
+    assert isinstance(parse_resource(single, None, {}), ObservationRecord)
+    assert isinstance(parse_resource(_with(KPS, ("valueInteger",), 2**62), None, {}), object)
+
+
+def test_nesting_deeper_than_the_limit_is_malformed():
+    deep: dict = {"url": "x"}
+    for _ in range(70):
+        deep = {"url": "x", "extension": [deep]}
+    resource = {**KPS, "extension": [deep]}
+    assert malformed(resource, InputLimits(max_depth=64)) is not None
+    assert "nested deeper than 64" in (malformed(resource, InputLimits(max_depth=64)) or "")
+    assert malformed(resource, InputLimits(max_depth=200)) is None
+    assert isinstance(parse_resource(resource, None, {}), Issue)  # default limit: 64
+
+
+def test_the_limits_are_settings_with_bounds():
+    assert limits_from({}) == InputLimits()
+    assert limits_from({"SPINEMETS_MAX_JSON_DEPTH": "20"}).max_depth == 20
+    assert limits_from({"SPINEMETS_MAX_LINE_BYTES": "4096"}).max_line_bytes == 4096
+    for name, value in (
+        ("SPINEMETS_MAX_JSON_DEPTH", "deep"),
+        ("SPINEMETS_MAX_JSON_DEPTH", "2"),
+        ("SPINEMETS_MAX_LINE_BYTES", "-1"),
+    ):
+        with pytest.raises(ConfigurationError, match=name):
+            limits_from({name: value})
