@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 
 from adapter import __version__
 from adapter.errors import ClusterError, ConfigurationError
+from adapter.extras import require
 
 __all__ = ["DaskEngine", "Engine", "LocalEngine", "local_cores"]
 
@@ -99,6 +100,7 @@ class DaskEngine:
     """The workers of a running Dask distributed scheduler (``tcp://host:port``)."""
 
     def __init__(self, address: str, *, timeout: float | None = None) -> None:
+        require("batch", "batch --scheduler (a Dask cluster)")
         timeout = timeout or _TIMEOUT
         self.description = f"the Dask cluster at {address}"
         self._run = uuid.uuid4().hex[:12]

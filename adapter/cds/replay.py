@@ -25,6 +25,7 @@ from typing import Protocol
 
 from adapter.datadirs import private_file
 from adapter.errors import StorageError
+from adapter.extras import require
 
 __all__ = [
     "MemoryReplayCache",
@@ -165,6 +166,7 @@ class RedisReplayCache:
     """The replay cache of every process on every host: one Redis server."""
 
     def __init__(self, url: str, *, timeout: float = 2.0) -> None:
+        require("redis", "a Redis replay cache (SPINEMETS_REPLAY_REDIS_URL)")
         import redis.asyncio as redis  # imported on demand: only replicas need it
 
         self._redis = redis.Redis.from_url(

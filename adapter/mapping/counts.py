@@ -55,6 +55,19 @@ class _Tally:
     remission: tuple[list[str], list[str]]
 
 
+def _where(lesion: Lesion, reference: str | None) -> str:
+    """ "the lesion at L2 (Condition/x)": where it is first, so a card that drops the id still
+    says which lesion."""
+    named = {"spinal": "in the spine, level not recorded", "other": "outside the spine"}
+    parts = [
+        f"at {s.level}" if s.level else named[s.kind]
+        for s in lesion.sites
+        if s.kind in ("level", *named)
+    ]
+    where = f"the lesion {', '.join(dict.fromkeys(parts))}" if parts else "a lesion"
+    return f"{where} ({reference})"
+
+
 def _tally(lesions: Iterable[Lesion]) -> _Tally:
     t = _Tally(set(), set(), [], set(), set(), [], [], [], [], [], ([], []))
     for lesion in lesions:
@@ -63,7 +76,7 @@ def _tally(lesions: Iterable[Lesion]) -> _Tally:
             kinds = {s.kind for s in lesion.sites} or {"level", "other"}
             for i, counted in enumerate((bool(kinds & {"level", "spinal"}), "other" in kinds)):
                 if counted:
-                    t.remission[i].append(str(cond.ref.reference))
+                    t.remission[i].append(_where(lesion, cond.ref.reference))
         if not certain:
             kinds = {s.kind for s in lesion.sites} or {"level", "other"}
             if kinds & {"level", "spinal"}:

@@ -70,9 +70,11 @@ def _name(kinds: frozenset[TreatmentKind], augmentation: str | None) -> str:
     return " and ".join(names[k] for k, _ in TREATMENT_VALUE_SETS if k in kinds)
 
 
-def _augmentation(proc: ProcedureRecord) -> str | None:
-    """Which cement augmentation the record names (its text or displays), when exactly one."""
-    named = [word for word in ("vertebroplasty", "kyphoplasty") if word in proc.words]
+def _augmentation(proc: ProcedureRecord, displays: tuple[str, ...]) -> str | None:
+    """Which cement augmentation the record names (its text or displays) or its codes mean (our
+    mappings' displays: CPT 22511 is a vertebroplasty), when exactly one."""
+    words = " ".join((proc.words, *displays)).lower()
+    named = [word for word in ("vertebroplasty", "kyphoplasty") if word in words]
     return named[0] if len(named) == 1 else None
 
 
@@ -95,12 +97,12 @@ def read_treatments(ctx: Context, procedures: Iterable[ProcedureRecord]) -> tupl
             continue
         sites = [resolve_site(concept, ctx.term) for concept in proc.body_sites]
         levels = tuple(sorted({s.level for s in sites if s.level}, key=level_order))
-        augmentation = _augmentation(proc) if "augmentation" in kinds else None
-        summary = _name(kinds, augmentation)
-        where = f" at {', '.join(levels)}" if levels else ", level not recorded"
         displays = tuple(
             d for c in proc.codes if c.system and (d := ctx.term.display(c.system, c.code))
         )
+        augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
+        summary = _name(kinds, augmentation)
+        where = f" at {', '.join(levels)}" if levels else ", level not recorded"
         evidence = Evidence(proc.ref, proc.time, summary + where)
         out.append(Treatment(kinds, levels, proc.time, evidence, displays, augmentation))
     return tuple(sorted(out, key=lambda t: t.time.instant))

@@ -20,6 +20,7 @@ import orjson
 from adapter.cohort.records import cohort_records
 from adapter.datadirs import private_opener
 from adapter.errors import FhirServerError, InputError
+from adapter.extras import require
 from adapter.fhir.client import BearerToken, FhirClient, FhirServerSettings
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData, patients_from_resources, read_input
@@ -129,6 +130,7 @@ def _now(text: str | None) -> ClinicalTime:
 
 def run(args: argparse.Namespace) -> int:
     """Build, print and optionally render the cohort report; exit status of the command."""
+    require("cohort", "spinemets cohort")
     if bool(args.file) == bool(args.fhir_server):
         raise InputError("give input FILEs or --fhir-server URL (one of the two)")
     if args.group and not args.fhir_server:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from adapter.errors import StorageError
+from adapter.extras import require
 from adapter.sync.notify.queue import Claim
 
 if TYPE_CHECKING:
@@ -175,6 +176,7 @@ class RedisNotificationQueue:
 
     def open(self) -> None:
         """Connect, prove the server takes writes and runs scripts; StorageError if not."""
+        require("redis", "a Redis notification queue")
         import redis  # imported on demand: only replicas on several hosts need it
         from redis.backoff import ExponentialBackoff
         from redis.retry import Retry

@@ -157,7 +157,7 @@ def test_a_level_treated_with_cement_is_shown_before_the_treatment_as_info():
     result = result_of(default_patient(extra=(procedure("vp", VERTEBROPLASTY, "T12", when=AFTER),)))
     lv = sins_decision(result).levels[0]
     assert (lv.state, lv.indicator, lv.consult) == ("before-treatment", "info", False)
-    assert lv.headline == "T12 before vertebroplasty/kyphoplasty on 31 May 2024: SINS 10"
+    assert lv.headline == "T12 before vertebroplasty on 31 May 2024: SINS 10"  # CPT 22511
     sins_card = score_cards(decide(result), "h")[0]
     assert sins_card.indicator == "info"
     assert "surgical consultation recommended" not in sins_card.summary + (sins_card.detail or "")
@@ -221,11 +221,9 @@ def test_every_level_treated_gives_an_info_card():
     result = result_of(default_patient(extra=extra))
     card = score_cards(decide(result), "h")[0]
     assert card.indicator == "info"
-    assert card.summary == "T12 before vertebroplasty/kyphoplasty on 31 May 2024: SINS 10"
+    assert card.summary == "T12 before vertebroplasty on 31 May 2024: SINS 10"
     assert "- L1 treated" not in (card.detail or "")
-    assert "- L1 before vertebroplasty/kyphoplasty on 31 May 2024: SINS not assessed" in (
-        card.detail or ""
-    )
+    assert "- L1 before vertebroplasty on 31 May 2024: SINS not assessed" in (card.detail or "")
 
 
 def test_the_treatment_is_named_as_the_record_names_it():

@@ -202,4 +202,6 @@ def test_an_extraspinal_metastasis_in_remission_is_counted_where_it_is():
     assert total(result, "tomita") == Span(6, 6)
     extra = a.basis[TOKUHASHI_EXTRASPINAL.code].notes
     assert any("In remission and still counted" in n and "met-femur" in n for n in extra)
+    # The lesion is named by where it is, so a card (which drops resource ids) still says which.
+    assert any("the lesion outside the spine (Condition/met-femur)" in n for n in extra)
     assert not any("met-femur" in n for n in a.basis[TOKUHASHI_VERTEBRAL.code].notes)
