@@ -114,7 +114,8 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     decompressing = decompressed_levels(records, deps.term)
     decisions = decide(result, orders, deps.settings.rules, decompressing)
     reasons = override_reasons(deps.term)
-    return CdsResponse(cards=order_cards(decisions, request.hookInstance, reasons))
+    cards = order_cards(decisions, request.hookInstance, reasons)
+    return CdsResponse(cards=with_links(cards, result, deps.settings.public_base_url))
 
 
 _CHECKED = (

@@ -109,6 +109,9 @@ def test_cards_link_to_the_app_only_when_the_public_base_url_is_set():
     assert link.type == "smart" and link.url == "https://cds.example.org/smart/launch"
     assert json.loads(link.appContext or "") == {"form": "sins", "level": "T8"}
     assert [(lk.label, lk.appContext) for lk in tomita.links or []] == [(PAGE_LABEL, None)]
+    order = Card(uuid="o", summary="order", indicator="warning", source=Source(label="s"))
+    [checked] = with_links([order], result, "https://cds.example.org")
+    assert [lk.label for lk in checked.links or []] == [PAGE_LABEL]  # a procedure-check card
 
 
 @pytest.mark.parametrize("name", ["neurology", "staging"])
