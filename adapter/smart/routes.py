@@ -69,7 +69,9 @@ def _open(app: Any) -> SmartState:
     """The app's state, made once (from the environment unless a test put its own)."""
     state: SmartState | None = getattr(app.state, "smart", None)
     if state is None:
-        logging.getLogger("uvicorn.access").addFilter(_QueryRedaction())
+        access = logging.getLogger("uvicorn.access")
+        if not any(isinstance(f, _QueryRedaction) for f in access.filters):
+            access.addFilter(_QueryRedaction())
         # Authlib's HTTP client logs each request's URL at INFO: the app's own lines suffice.
         logging.getLogger("httpx2").setLevel(logging.WARNING)
         state = app.state.smart = SmartState(smart_settings())
