@@ -33,6 +33,7 @@ from adapter.mapping.extract import (
     read_observation,
 )
 from adapter.mapping.followup import extract_follow_up
+from adapter.mapping.more import more_results
 from adapter.mapping.outcomes import PatientOutcome
 from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
@@ -229,13 +230,14 @@ def _sins(
 def _prognosis(
     assessment: PatientAssessment, now: ClinicalTime, *, original: bool
 ) -> list[ScoreOutput]:
-    """Tomita and the revised (and on request the original) Tokuhashi score, with outputs."""
+    """Tomita, the revised (on request the original) Tokuhashi score and the v3 tools."""
     results = [score_tomita(assessment.tomita), score_tokuhashi_revised(assessment.tokuhashi)]
     if original:
         results.append(score_tokuhashi_original(assessment.tokuhashi))
+    more, basis = more_results(assessment.more, assessment.basis)  # Bauer, NESMS, van der Linden
     scores = []
-    for result in results:
-        bases = {c.code: assessment.basis[c.code] for c in result.components}
+    for result in [*results, *more]:
+        bases = {c.code: basis[c.code] for c in result.components}
         obs = build_score_observation(
             patient=assessment.patient, result=result, bases=bases, level=None, now=now
         )

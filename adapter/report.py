@@ -50,7 +50,9 @@ class ScoreSummary:
     @property
     def heading(self) -> str:
         where = f" {self.level}" if self.level else ""
-        band = self.band or "category not settled: the range spans bands"
+        band = self.band or (
+            "no label" if self.result.unlabelled else "category not settled: the range spans bands"
+        )
         dated = f" (band rests on dated {', '.join(self.dated)})" if self.dated else ""
         return f"{self.title}{where}: {self.total} — {band}{dated}"
 
@@ -102,6 +104,8 @@ def _summary(
     )
     if result.band is not None:
         recommendation = result.band.wording
+    elif result.unlabelled is not None:  # no label for this total, whatever its range
+        recommendation = result.unlabelled
     else:
         recommendation = "Not settled: " + " or ".join(b.label for b in result.possible_bands)
         if result.spec is SINS and result.total.low < SINS.bands[1].low:

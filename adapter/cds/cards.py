@@ -10,12 +10,14 @@ retried call gives the same uuids and feedback can be matched to what was shown.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
+from adapter.cds.more_cards import prognosis_cards
 from adapter.cds.outcome import outcome_card
 from adapter.decision import (
     NEUROLOGY_ACTION,
@@ -96,7 +98,8 @@ def headline(summary: ScoreSummary) -> str:
     text = f"{result.spec.short_title} {result.total}{where}"
     if HAEMATOLOGICAL_CAVEAT in summary.title:
         text += f" ({HAEMATOLOGICAL_CAVEAT})"
-    text += f" ({result.band.short_label})" if result.band else ": range spans bands"
+    gap = ": no label" if result.unlabelled else ": range spans bands"  # NESMS has none
+    text += f" ({result.band.short_label})" if result.band else gap
     advice, gaps = _advice(result), _gaps(result)
     if result.band is not None and advice:
         text += f": {advice}"
@@ -230,9 +233,11 @@ def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
     )
 
 
-def score_cards(decisions: Decisions, hook_instance: str) -> list[Card]:
-    """The neurology card when it applies, then one card per score: SINS at its worst level,
-    Tomita, revised (and original) Tokuhashi; after an index procedure, the outcome card. A
+def score_cards(
+    decisions: Decisions, hook_instance: str, shown: Collection[str] = ()
+) -> list[Card]:
+    """The neurology card when it applies, then one card per score (SINS at its worst level, Tomita,
+    Tokuhashi, the v3 tools named in ``shown``); after an index procedure, the outcome card. A
     deceased patient gets one info card only."""
     result = decisions.result
     alert = decisions.neurology
@@ -242,7 +247,7 @@ def score_cards(decisions: Decisions, hook_instance: str) -> list[Card]:
         return [deceased_card(decisions.deceased, hook_instance)]
     cards = [neurology_card(alert, hook_instance)] if alert is not None else []
     if has_spinal_disease(result):
-        cards += _scores(decisions, hook_instance)
+        cards += _scores(decisions, hook_instance, shown)
     view = outcome_view(result)
     if view is not None:
         built = result.outcome_observation
@@ -252,20 +257,16 @@ def score_cards(decisions: Decisions, hook_instance: str) -> list[Card]:
     return cards
 
 
-def _scores(decisions: Decisions, hook_instance: str) -> list[Card]:
+def _scores(decisions: Decisions, hook_instance: str, shown: Collection[str]) -> list[Card]:
     result = decisions.result
-    sins, others = decisions.sins, decisions.prognosis
+    sins = decisions.sins
     issues = [without_ids(issue.diagnostics) for issue in result.issues]
     cards = []
     decision = decisions.levels
     if decision.first is not None:
         cards.append(_sins_card(hook_instance, decision, sins, result, issues))
         issues = []
-    for summary, score in zip(others, result.scores, strict=True):
-        extra = [("Input issues", issues)] if issues else []
-        resources = logical_references([score.observation, score.risk])
-        cards.append(_card(hook_instance, summary, resources, extra))
-        issues = []
+    cards += prognosis_cards(decisions, shown, issues, functools.partial(_card, hook_instance))
     return cards
 
 

@@ -18,11 +18,13 @@ from collections.abc import Sequence
 from adapter.cds.cards import card_uuid, table_cell
 from adapter.cds.models import Card, CodingModel, Source
 from adapter.decision import Decisions, OrderDecision
+from adapter.decision.noms import noms_view
 from adapter.decision.wording import unvalidated, without_ids
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.procedure.check import LevelCheck, OrderCheck
 from adapter.procedure.criteria import Criterion
+from adapter.render.noms import noms_context
 from adapter.vocabulary.systems import BASE
 
 __all__ = ["OVERRIDE_REASONS", "order_card", "order_cards", "override_reasons"]
@@ -108,8 +110,11 @@ def _head(check: OrderCheck) -> list[str]:
 def _detail(check: OrderCheck, decisions: Decisions) -> str:
     result = decisions.result
     lines = _head(check)
+    view = noms_view(result)  # the framework's path at a treated level: context, not a criterion
     for lv in check.levels:
         lines += _level_section(lv, result)
+        context = None if lv.instrumented else noms_context(view, lv.level)
+        lines += [context, ""] if context else []
     if not check.levels and check.patient:
         lines += ["**Patient-wide criteria**", "", *_TABLE, *(_row(c) for c in check.patient), ""]
     if check.context:

@@ -90,7 +90,8 @@ def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> C
 
 async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, SCORE_PREFETCH)
-    cards = score_cards(decide(result, (), deps.settings.rules), request.hookInstance)
+    decisions = decide(result, (), deps.settings.rules)
+    cards = score_cards(decisions, request.hookInstance, deps.settings.shown_cards())
     cards = with_links(cards, result, deps.settings.public_base_url)
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=cards)

@@ -148,6 +148,12 @@ class Settings(BaseSettings):
     audit_file: Path | None = None  # default: audit.ndjson in the state directory
     system_actions: bool = False
     original_tokuhashi: bool = False
+    # Patient-view cards of the v3 prognosis tools, one setting each, off by default (contract
+    # §1 v3: four more prognosis cards on every patient would drown the ones that matter).
+    card_bauer_original: bool = False
+    card_bauer_modified: bool = False
+    card_nesms: bool = False
+    card_van_der_linden: bool = False
     fhir_timeout: float = Field(default=10.0, gt=0)
     fhir_max_pages: int = Field(default=20, ge=1)
     fhir_http_loopback: bool = False
@@ -203,6 +209,16 @@ class Settings(BaseSettings):
                 "give both SPINEMETS_SSL_CERTFILE and SPINEMETS_SSL_KEYFILE, or neither"
             )
         return self
+
+    def shown_cards(self) -> frozenset[str]:
+        """The v3 prognosis tools whose patient-view card is switched on."""
+        switches = {
+            "bauer-original": self.card_bauer_original,
+            "bauer-modified": self.card_bauer_modified,
+            "nesms": self.card_nesms,
+            "van-der-linden": self.card_van_der_linden,
+        }
+        return frozenset(code for code, on in switches.items() if on)
 
     def state_path(self, name: str) -> Path:
         """A file in the state directory (configured, else the platform's)."""

@@ -14,6 +14,7 @@ from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.extract import PatientAssessment, extract_patient
 from adapter.mapping.followup import extract_follow_up, index_event
+from adapter.mapping.more import more_results
 from adapter.mapping.outcomes import PatientOutcome, ScoreAtIndex
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import primary_sites
@@ -36,12 +37,13 @@ def _worst(results: Iterable[ScoreResult]) -> ScoreResult | None:
 
 
 def scores_at_index(assessment: PatientAssessment) -> tuple[ScoreAtIndex, ...]:
-    """Worst-level SINS, Tomita and revised Tokuhashi totals (low, high)."""
-    results = [
+    """Worst-level SINS, Tomita, revised Tokuhashi and the v3 tools' totals (low, high)."""
+    results: list[tuple[str, ScoreResult | None]] = [
         ("sins", _worst(score_sins(level.inputs) for level in assessment.levels)),
         ("tomita", score_tomita(assessment.tomita)),
         ("tokuhashi-revised", score_tokuhashi_revised(assessment.tokuhashi)),
     ]
+    results += [(r.code, r) for r in more_results(assessment.more, {})[0]]
     return tuple(
         ScoreAtIndex(code, result.total.low, result.total.high)
         for code, result in results

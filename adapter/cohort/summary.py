@@ -22,7 +22,15 @@ from adapter.scoring import level_order
 
 __all__ = ["COHORT_SCORES", "at_risk_table", "cohort_summary", "survival_input"]
 
-COHORT_SCORES = ("sins", "tomita", "tokuhashi-revised")
+COHORT_SCORES = (
+    "sins",
+    "tomita",
+    "tokuhashi-revised",
+    "bauer-original",
+    "bauer-modified",
+    "nesms",
+    "van-der-linden",
+)
 _DECIMALS = 4
 
 

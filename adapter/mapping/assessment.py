@@ -8,6 +8,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import PatientRecord
 from adapter.mapping.evidence import Basis
 from adapter.mapping.findings import Chosen
+from adapter.mapping.more import MoreInputs
 from adapter.mapping.safety import Safety
 from adapter.mapping.sins import LevelAssessment
 from adapter.mapping.treatments import Treatment
@@ -38,6 +39,8 @@ class PatientAssessment:
     # Completed spinal treatments, oldest first (contract §5 v3, §6 v3).
     treatments: tuple[Treatment, ...] = ()
     albumin: Chosen[float] | None = None
+    # The inputs of Bauer, NESMS, van der Linden and NOMS (contract §1 v3).
+    more: MoreInputs | None = None
     # A current myeloma, plasmacytoma, lymphoma or leukaemia (contract §4 v3): the prognosis
     # tools were not validated for it.
     haematological: bool = False

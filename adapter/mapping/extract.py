@@ -9,6 +9,7 @@ computation time are reported and not used; dated ones are used and named as dat
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord, PatientRecord
@@ -17,15 +18,21 @@ from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.assessment import LevelAssessment, PatientAssessment
 from adapter.mapping.context import Context
 from adapter.mapping.counts import count_inputs
-from adapter.mapping.findings import SINS_FINDINGS, choose_latest
+from adapter.mapping.findings import SINS_FINDINGS, Finding, choose_latest
 from adapter.mapping.levels import PLACED_FINDINGS, LevelPlan, plan_levels
-from adapter.mapping.observations import Findings, read_findings, read_observation
+from adapter.mapping.more import more_inputs
+from adapter.mapping.observations import (
+    ALBUMIN_LOINC,
+    Findings,
+    read_findings,
+    read_observation,
+)
 from adapter.mapping.responses import counted_once
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import safety_inputs
 from adapter.mapping.sins import level_assessment
 from adapter.mapping.staging import Staging, is_current_condition, read_staging
-from adapter.mapping.status import kps_input, palsy_input
+from adapter.mapping.status import kps_input, latest_palsy, palsy_input
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import read_treatments
 from adapter.mapping.tumour import Presence, presence, primary_inputs
@@ -147,7 +154,7 @@ def extract_patient(
     kps, kps_basis = kps_input(found)
     palsy, palsy_basis = palsy_input(found)
     safety = safety_inputs(ctx, found, staging, data.medications)
-    return PatientAssessment(
+    assessment = PatientAssessment(
         patient=data.patient,
         record=data.record,
         deceased=deceased,
@@ -171,10 +178,36 @@ def extract_patient(
         safety=safety,
         issues=tuple(ctx.issues),
         treatments=treatments,
-        albumin=choose_latest(found.labs.get("albumin", []), "albumin", _grams_per_litre),
+        albumin=choose_latest(found.labs.get("albumin", []), _albumin_method, _grams_per_litre),
         haematological=_haematological(ctx, conditions),
     )
+    return _with_more(ctx, found, staging, assessment)
+
+
+def _with_more(
+    ctx: Context, found: Findings, staging: Staging, a: PatientAssessment
+) -> PatientAssessment:
+    """The inputs of the v3 tools, from what the assessment has read (contract §1 v3)."""
+    more = more_inputs(
+        ctx,
+        found,
+        staging,
+        a.levels,
+        tomita_visceral=(a.tomita.visceral, a.basis[TOMITA_VISCERAL.code]),
+        bone=(a.tomita.bone, a.basis[TOMITA_BONE.code]),
+        site=(a.tokuhashi.primary_site, a.basis[TOKUHASHI_PRIMARY.code]),
+        kps=(a.tokuhashi.kps, a.basis[TOKUHASHI_GENERAL.code]),
+        palsy=latest_palsy(found),
+        albumin=a.albumin,
+    )
+    return replace(a, more=more)
 
 
 def _grams_per_litre(value: float) -> str:
     return f"{value:g} g/L"
+
+
+def _albumin_method(finding: Finding[float]) -> str:
+    """ "albumin", or "albumin (bromocresol green)": the method is named, never adjusted for."""
+    method = next((ALBUMIN_LOINC[c.code] for c in finding.obs.codes if c.code in ALBUMIN_LOINC), "")
+    return f"albumin ({method})" if method else "albumin"

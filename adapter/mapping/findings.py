@@ -16,15 +16,20 @@ from adapter.fhir.read.records import ObservationRecord
 from adapter.mapping.evidence import Evidence
 from adapter.scoring import (
     Alignment,
+    Ambulation,
     BoneExtent,
     BoneLesion,
     Collapse,
+    Fracture,
     Frankel,
     Growth,
     MajorOrgan,
     Pain,
     Posterolateral,
     PrimarySite,
+    Radiosensitivity,
+    Stability,
+    Tolerance,
     Visceral,
 )
 from adapter.vocabulary.systems import FINDING
@@ -32,6 +37,7 @@ from adapter.vocabulary.systems import FINDING
 __all__ = [
     "COUNT_FINDINGS",
     "FINDING_ANSWERS",
+    "FINDING_WINDOW",
     "SINS_FINDINGS",
     "Bilsky",
     "Chosen",
@@ -89,6 +95,12 @@ FINDING_ANSWERS: dict[str, dict[str, Enum]] = {
     "tokuhashi-primary-site": _answers(PrimarySite),
     "epidural-spinal-cord-compression": _answers(Bilsky),
     "whole-spine-escc": _answers(WholeSpine),
+    # The inputs of Bauer, NESMS and NOMS (contract §1 v3, scores-more.md).
+    "pathological-fracture": _answers(Fracture),
+    "ambulatory-status": _answers(Ambulation),
+    "radiosensitivity": _answers(Radiosensitivity),
+    "surgery-tolerance": _answers(Tolerance),
+    "spinal-stability": _answers(Stability),
 }
 COUNT_FINDINGS: dict[str, int] = {
     "extraspinal-bone-metastases-count": 0,
@@ -101,6 +113,33 @@ SINS_FINDINGS: dict[str, type[Enum]] = {
     "spinal-alignment": Alignment,
     "vertebral-body-collapse": Collapse,
     "posterolateral-involvement": Posterolateral,
+}
+
+# The freshness window (a field of rules.Windows) each finding is dated by (contract §2).
+FINDING_WINDOW: dict[str, str] = {
+    **dict.fromkeys(SINS_FINDINGS, "sins"),
+    "epidural-spinal-cord-compression": "compression",
+    "whole-spine-escc": "compression",
+    "frankel-grade": "palsy",
+    "asia-impairment-scale": "palsy",
+    # Walking changes with the palsy; fitness for surgery with the performance status;
+    # stability with the SINS findings; a fracture and the histology are staging facts.
+    "ambulatory-status": "palsy",
+    "surgery-tolerance": "performance",
+    "spinal-stability": "sins",
+    "pathological-fracture": "staging",
+    "radiosensitivity": "staging",
+    **dict.fromkeys(
+        (
+            "visceral-metastases",
+            "major-organ-metastases",
+            "bone-metastasis-extent",
+            "tomita-primary-growth",
+            "tokuhashi-primary-site",
+            *COUNT_FINDINGS,
+        ),
+        "staging",
+    ),
 }
 
 

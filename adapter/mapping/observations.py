@@ -21,7 +21,7 @@ from adapter.mapping.context import Context
 from adapter.mapping.findings import (
     COUNT_FINDINGS,
     FINDING_ANSWERS,
-    SINS_FINDINGS,
+    FINDING_WINDOW,
     Finding,
     Invalid,
     read_answer,
@@ -32,6 +32,7 @@ from adapter.scoring import KPS_VALUES
 from adapter.vocabulary.systems import FINDING, LOINC, UCUM
 
 __all__ = [
+    "ALBUMIN_LOINC",
     "CURRENT_OBSERVATION",
     "ECOG",
     "ECOG_KPS",
@@ -53,11 +54,12 @@ _ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA
 ECOG_KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
 # The contract's INR and platelet codes, and the point-of-care INR (46418-0), the INR of
 # plasma or blood (38875-1) and the manual platelet count (778-1) of the NLM VSAC value sets;
-# serum albumin (contract §1 v3: 1751-7, 61151-7, 61152-5), kept for the prognosis tools.
+# serum albumin (contract §1 v3; mappings/ValueSet-serum-albumin.json), for NESMS.
+ALBUMIN_LOINC = {"1751-7": "", "61151-7": "bromocresol green", "61152-5": "bromocresol purple"}
 _LABS = {
     **dict.fromkeys(("6301-6", "34714-6", "46418-0", "38875-1"), "inr"),
     **dict.fromkeys(("777-3", "26515-7", "778-1"), "platelets"),
-    **dict.fromkeys(("1751-7", "61151-7", "61152-5"), "albumin"),
+    **dict.fromkeys(ALBUMIN_LOINC, "albumin"),
 }
 # The UCUM unit each lab is computed in; what converts to it, and by what factor, is the data
 # of mappings/ConceptMap-ucum-lab-unit-conversion.json (a value without a unit is UCUM "1").
@@ -68,24 +70,6 @@ CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
 PRELIMINARY_FINDINGS = frozenset(
     {"frankel-grade", "asia-impairment-scale", "epidural-spinal-cord-compression"}
 )
-_WINDOW = {
-    **dict.fromkeys(SINS_FINDINGS, "sins"),
-    "epidural-spinal-cord-compression": "compression",
-    "whole-spine-escc": "compression",
-    "frankel-grade": "palsy",
-    "asia-impairment-scale": "palsy",
-    **dict.fromkeys(
-        (
-            "visceral-metastases",
-            "major-organ-metastases",
-            "bone-metastasis-extent",
-            "tomita-primary-growth",
-            "tokuhashi-primary-site",
-            *COUNT_FINDINGS,
-        ),
-        "staging",
-    ),
-}
 # The LOINC-coded Observations read: Karnofsky, ECOG and the labs feed the scores and the
 # procedure check; pain and Barthel the outcomes (contract §6).
 READ_LOINC = frozenset({KARNOFSKY, ECOG, *_LABS, *OUTCOME_LOINC})
@@ -218,7 +202,7 @@ def _coded(
     levels = _levels(ctx, obs, lesion_levels)
     if isinstance(levels, Invalid):
         return levels
-    dated = ctx.dated(obs.time, _WINDOW[code])
+    dated = ctx.dated(obs.time, FINDING_WINDOW[code])
     return Finding(obs, answer, levels, dated, _displayed(ctx, code, answer))
 
 
@@ -249,11 +233,12 @@ def _read(
     elif loinc is not None:
         lab = _LABS[loinc]
         value = _lab(ctx, obs, lab)
+        window = "albumin" if lab == "albumin" else "labs"
         if isinstance(value, tuple):
             message, why = value
-            found.unread[lab].append(Finding(obs, why, None, ctx.dated(obs.time, "labs")))
+            found.unread[lab].append(Finding(obs, why, None, ctx.dated(obs.time, window)))
             return Invalid(message)
-        found.labs[lab].append(Finding(obs, value, None, ctx.dated(obs.time, "labs")))
+        found.labs[lab].append(Finding(obs, value, None, ctx.dated(obs.time, window)))
     elif (code := _finding_code(obs)) is not None:
         finding = _coded(ctx, obs, code, lesion_levels)
         if isinstance(finding, Invalid):

@@ -20,10 +20,13 @@ from adapter.mapping.placement import bilsky_at, finding_at
 from adapter.mapping.rules import Rules
 from adapter.mapping.staging import read_staging
 from adapter.mapping.terminology import Terminology
+from adapter.vocabulary.forms import FORMS
 
 __all__ = ["Answer", "Recorded", "recorded_findings"]
 
 _BILSKY = "epidural-spinal-cord-compression"
+# Asked once per level on the forms: the SINS findings, the Bilsky grade, the spinal stability.
+_PER_LEVEL = frozenset(f for form in FORMS.values() for f in form.per_level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +63,13 @@ def recorded_findings(
     rules: Rules | None = None,
 ) -> Recorded:
     """The scored levels and, for each of ``findings``, the answer that counts (per level for
-    the SINS findings and the Bilsky grade, else for the patient)."""
+    the findings the forms ask per level, else for the patient)."""
     ctx = Context(term, rules or Rules(), now, [])
     found, plan = findings_and_levels(ctx, data, read_staging(ctx, data.conditions))
     recorded = Recorded(tuple(plan.levels))
     n = len(plan.levels)
     for finding in findings:
-        if finding in SINS_FINDINGS or finding == _BILSKY:
+        if finding in SINS_FINDINGS or finding in _PER_LEVEL:
             for level in plan.levels:
                 chosen = (
                     bilsky_at(found, level, n)

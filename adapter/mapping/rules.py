@@ -31,8 +31,9 @@ class Windows:
     palsy: int = 14  # Frankel grade, AIS
     sins: int = 30  # the five SINS findings
     compression: int = 30  # Bilsky epidural spinal cord compression grade
-    labs: int = 30  # INR, platelets, serum albumin
+    labs: int = 30  # INR, platelets
     staging: int = 90  # visceral, major-organ, extent, counts, primary growth and site
+    albumin: int = 30  # serum albumin for NESMS (scores-more.md: 30 days, UNCONFIRMED)
 
     def of(self, kind: str) -> timedelta:
         return timedelta(days=getattr(self, kind))

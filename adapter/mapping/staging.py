@@ -95,6 +95,8 @@ class Staging:
     linked: set[str] = field(default_factory=set)  # primaries a metastasis names as related
     neoplastic_fractures: list[Staged] = field(default_factory=list)
     other_fractures: list[Staged] = field(default_factory=list)
+    # A pathological fracture in neoplastic disease at any site (M84.5-): Bauer's fracture item.
+    pathological_fractures: list[Staged] = field(default_factory=list)
     coagulation: list[Staged] = field(default_factory=list)
     infections: list[Staged] = field(default_factory=list)  # sepsis, spinal infection (§5 v3)
 
@@ -165,6 +167,8 @@ def _stage_other(
         staging.coagulation.append(Staged(cond, certain))
     if _coded_in(ctx, "active-infection", cond):
         staging.infections.append(Staged(cond, certain))
+    if _coded_in(ctx, "pathological-fracture-neoplastic", cond):
+        staging.pathological_fractures.append(Staged(cond, certain))
     for value_set, fractures in (
         ("neoplastic-vertebral-fracture", staging.neoplastic_fractures),
         ("other-cause-vertebral-fracture", staging.other_fractures),
@@ -185,6 +189,7 @@ def _used(staging: Staging) -> int:
             staging.primaries,
             staging.neoplastic_fractures,
             staging.other_fractures,
+            staging.pathological_fractures,
             staging.coagulation,
             staging.infections,
         )

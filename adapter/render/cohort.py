@@ -15,6 +15,7 @@ from adapter.mapping.outcomes import TIME_POINTS
 from adapter.render.html import fmt, page, table
 from adapter.render.patient import TIME_POINT_LABELS
 from adapter.render.plots import Series, km_svg, series_svg
+from adapter.vocabulary import MORE_SCORES
 
 __all__ = ["cohort_page"]
 
@@ -22,6 +23,7 @@ _SCORE_TITLES = {
     "sins": "SINS (worst level)",
     "tomita": "Tomita",
     "tokuhashi-revised": "Revised Tokuhashi",
+    **{spec.code: spec.title for spec in MORE_SCORES},
 }
 _PLAIN = {"esophagus": "oesophagus", "uterus": "uterus (cervix, corpus)"}
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 from html import escape
 
 from adapter.decision import NEUROLOGY_ACTION, Decisions
+from adapter.decision.noms import noms_view
 from adapter.decision.wording import readable_dates
 from adapter.fhir.read.timing import day_text
 from adapter.mapping.outcomes import TIME_POINTS, PatientOutcome
 from adapter.render.header import computed_text, patient_header
 from adapter.render.html import fmt, page, table
+from adapter.render.noms import noms_section
 from adapter.render.plots import Series, series_svg
 from adapter.render.spine import spine_svg
 from adapter.report import ScoreSummary
@@ -232,6 +234,7 @@ def patient_body(decisions: Decisions) -> str:
     if summaries:
         body.append("<h2>Scores, with their inputs</h2>")
     body += [_score(s, _advice(decisions, s)) for s in summaries]
+    body.append(noms_section(noms_view(result)) if decisions.deceased is None else "")
     if outcome is not None:
         body.append(_outcomes(outcome))
     if result.issues:

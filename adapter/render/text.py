@@ -10,8 +10,10 @@ never do); every date reads "3 Dec 2026".
 from __future__ import annotations
 
 from adapter.decision import NEUROLOGY_ACTION, Decisions
+from adapter.decision.noms import noms_view
 from adapter.decision.orders import OrderDecision
 from adapter.decision.wording import readable_dates
+from adapter.render.noms import noms_text
 from adapter.report import ScoreSummary
 
 __all__ = ["text_report"]
@@ -67,6 +69,7 @@ def text_report(decisions: Decisions) -> str:
     alive = decisions.deceased is None
     for summary in decisions.summaries:
         lines += _summary(summary, decisions.advice(summary) if alive else None)
+    lines += noms_text(noms_view(patient)) if alive else []
     for issue in patient.issues:
         lines.append(f"  {issue.severity}: {readable_dates(issue.diagnostics)}")
     return "\n".join(lines)

@@ -41,12 +41,16 @@ class ComponentScore:
 
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
-    """A whole score: its spec, components, the exact total range and the band if settled."""
+    """A whole score: its spec, components, the exact total range and the band if settled.
+
+    ``unlabelled`` says why a total carries no band at all, whatever its range (no label is
+    published per value, or the total may rest on an UNCONFIRMED item); None otherwise."""
 
     spec: ScoreSpec
     components: tuple[ComponentScore, ...]
     total: Span
     band: BandSpec | None
+    unlabelled: str | None = None
 
     @property
     def code(self) -> str:

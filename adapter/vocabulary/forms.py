@@ -56,6 +56,7 @@ SINS_FORM = FormSpec(
         "spinal-alignment",
         "vertebral-body-collapse",
         "posterolateral-involvement",
+        "spinal-stability",  # the surgeon's verdict, NOMS's mechanical input (not a SINS item)
     ),
     sins_levels_only=True,
 )
@@ -63,16 +64,19 @@ NEUROLOGY_FORM = FormSpec(
     name="neurology",
     title="Neurology and epidural compression",
     description="The neurological grade (Frankel, or the ASIA impairment scale when Frankel is "
-    "not used) and, per spinal level, the Bilsky grade of epidural spinal cord compression.",
-    whole=("frankel-grade", "asia-impairment-scale"),
+    "not used), ambulatory status (NESMS) and, per spinal level, the Bilsky grade of epidural "
+    "spinal cord compression.",
+    whole=("frankel-grade", "asia-impairment-scale", "ambulatory-status"),
     per_level=("epidural-spinal-cord-compression",),
 )
 STAGING_FORM = FormSpec(
     name="staging",
-    title="Staging findings for Tomita and Tokuhashi",
+    title="Staging findings for the prognosis tools",
     description="Visceral and major-organ metastases, the primary tumour's growth class, the "
-    "extent of bone metastases and the counts of vertebral and extraspinal bone metastases, as "
-    "the clinician assesses them (each overrides what spinemets derives from the Conditions).",
+    "extent of bone metastases and the counts of vertebral and extraspinal bone metastases, a "
+    "pathological fracture (Bauer), the tumour's radiosensitivity and whether the patient "
+    "tolerates surgery (NOMS), as the clinician assesses them (each overrides what spinemets "
+    "derives from the Conditions).",
     whole=(
         "visceral-metastases",
         "major-organ-metastases",
@@ -80,6 +84,9 @@ STAGING_FORM = FormSpec(
         "bone-metastasis-extent",
         "vertebral-metastases-count",
         "extraspinal-bone-metastases-count",
+        "pathological-fracture",
+        "radiosensitivity",
+        "surgery-tolerance",
     ),
     per_level=(),
 )

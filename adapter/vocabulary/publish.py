@@ -79,7 +79,8 @@ def score_code_system() -> dict[str, Any]:
         "Score",
         "spinemets score and component codes",
         "Codes for the totals and components of the scores the spinemets adapter computes "
-        "(SINS, Tomita, revised and original Tokuhashi), and for the published versions "
+        "(SINS, Tomita, revised and original Tokuhashi, original and modified Bauer, NESMS, "
+        "van der Linden), and for the published versions "
         "(methods) they follow; and the per-patient outcome summary after an index procedure "
         "(outcome-trajectory) with its components. Used as Observation.code, "
         "Observation.component.code, "
@@ -158,7 +159,7 @@ def published() -> dict[str, dict[str, Any]]:
         "CodeSystem-score.json": score_code_system(),
         "CodeSystem-category.json": category_code_system(),
     }
-    for spec in SCORES.values():
+    for spec in (s for s in SCORES.values() if s.bands):  # NESMS has no categories
         vs = _category_value_set(spec)
         out[f"ValueSet-{vs['id']}.json"] = vs
     category = _header(

@@ -29,6 +29,11 @@ PROFILES = {
     "tokuhashi-revised": f"{BASE}/tokuhashi-revised-observation",
     "tokuhashi-original": f"{BASE}/tokuhashi-original-observation",
     "outcome-trajectory": f"{BASE}/outcome-trajectory-observation",
+    # contract v3: the more prognosis tools (scores-more.md)
+    **{
+        code: f"{BASE}/{code}-observation"
+        for code in ("bauer-original", "bauer-modified", "nesms", "van-der-linden")
+    },
 }
 RISK_PROFILE = f"{BASE}/spinemets-risk-assessment"
 SCORE = "http://spinemets.org/fhir/CodeSystem/score"

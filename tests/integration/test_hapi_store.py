@@ -63,7 +63,8 @@ def test_outputs_are_stored_found_and_never_duplicated(fhir_base, conformance_up
         )
         == 1
     )
-    assert count(fhir_base, f"RiskAssessment?patient={pid}") == 4
+    # SINS, Tomita, the Tokuhashi scores and (contract v3) Bauer, modified Bauer, NESMS, van der Linden
+    assert count(fhir_base, f"RiskAssessment?patient={pid}") == 4 + 4
     tag = next(e for e in tx["entry"] if e["resource"]["resourceType"] == "Provenance")["resource"][
         "meta"
     ]["tag"][0]

@@ -48,6 +48,10 @@ async def sync(base: str, patients: list[str], policy: RetryPolicy, timeout: flo
         )
 
 
+# contract v3: the more prognosis tools, written by sync by default (scores-more.md).
+MORE = ("bauer-original", "bauer-modified", "nesms", "van-der-linden")
+
+
 def run_sync(base: str, patients: list[str], policy: RetryPolicy | None = None):
     return asyncio.run(sync(base, patients, policy or RetryPolicy()))
 
@@ -56,9 +60,9 @@ def assert_one_current_set(base: str, patients: dict[str, int]) -> None:
     """Exactly one resource per series, and one Provenance naming it."""
     for pid, levels in patients.items():
         assert count(base, f"Observation?patient={pid}&code={SCORE}|sins") == levels, pid
-        for score in ("tomita", "tokuhashi-revised"):
+        for score in ("tomita", "tokuhashi-revised", *MORE):
             assert count(base, f"Observation?patient={pid}&code={SCORE}|{score}") == 1, (pid, score)
-        assert count(base, f"RiskAssessment?patient={pid}") == 3, pid
+        assert count(base, f"RiskAssessment?patient={pid}") == 3 + len(MORE), pid
         tomita = httpx.get(f"{base}/Observation?patient={pid}&code={SCORE}%7Ctomita",
                            headers={"Cache-Control": "no-cache"}, timeout=60).json()["entry"][0]["resource"]  # fmt: skip
         assert count(base, f"Provenance?target=Observation/{tomita['id']}") == 1, pid

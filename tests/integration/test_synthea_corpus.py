@@ -204,7 +204,8 @@ def test_sync_into_hapi_writes_each_patient_once(fhir_base, conformance_uploaded
         assert count(fhir_base, f"Observation?patient={pid}&code={SCORE}|sins") == len(
             levels(patient)
         )
-        assert count(fhir_base, f"RiskAssessment?patient={pid}") == 3
+        # SINS, Tomita, revised Tokuhashi and (contract v3) the four more prognosis tools
+        assert count(fhir_base, f"RiskAssessment?patient={pid}") == 3 + 4
     again = spinemets(*args)
     assert again.returncode == 0, again.stderr
     assert "written 0" in again.stdout and f"unchanged {n}" in again.stdout

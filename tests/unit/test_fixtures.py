@@ -21,6 +21,7 @@ FIXTURES = sorted(
 SCORE = "http://spinemets.org/fhir/CodeSystem/score"
 CATEGORY = "http://spinemets.org/fhir/CodeSystem/category"
 VERTEBRA = "http://spinemets.org/fhir/CodeSystem/vertebra"
+MORE_SCORES = ("bauer-original", "bauer-modified", "nesms", "van-der-linden")
 
 
 def run_score(path: Path, capsys, *args: str) -> dict:
@@ -116,6 +117,14 @@ def test_fixture_scores_match_hand_computed_expectation(path, capsys):
                 code_of(risk["prediction"][0].get("qualitativeRisk", {}), CATEGORY)
                 == exp[score]["category"]
             )
+        for score in MORE_SCORES:  # contract v3: where the expectation names them
+            if score in exp:
+                assert mine[score] == exp[score], f"{pid} {score}"
+                (risk,) = got["risks"][(pid, score)]
+                assert (
+                    code_of(risk["prediction"][0].get("qualitativeRisk", {}), CATEGORY)
+                    == exp[score]["category"]
+                )
         if exp.get("sins"):
             worst = max(exp["sins"].values(), key=lambda s: _ends(s["total"]))
             (risk,) = got["risks"][(pid, "sins")]
@@ -179,3 +188,23 @@ def test_fixture_outputs_are_valid_r4_and_deterministic(path, capsys):
     validate_r4(first)
     second = run_score(path, capsys)
     assert first == second
+
+
+MORE = [p for p in FIXTURES if any("noms" in e for e in expected_for(p)["patients"].values())]
+
+
+@pytest.mark.parametrize("path", MORE, ids=[f"{p.parent.name}/{p.name}" for p in MORE])
+def test_fixture_noms_paths_match_hand_derived_expectation(path):
+    """The NOMS framework's paths per level (scores-more.md), as the page and report show them."""
+    from adapter.decision.noms import noms_view
+    from adapter.fhir.read.timing import parse_time
+    from adapter.mapping.terminology import default_terminology
+    from adapter.pipeline import read_patients, score_patient
+
+    now = parse_time("2025-01-01T00:00:00Z")
+    expected = expected_for(path)["patients"]
+    for data in read_patients(str(path), []):
+        view = noms_view(score_patient(data, default_terminology(), now=now))
+        assert view is not None
+        got = {lv.level: [p.code for p in lv.result.paths] for lv in view.levels}
+        assert got == expected[data.patient]["noms"]

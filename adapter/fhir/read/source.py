@@ -174,10 +174,8 @@ class _BadLine:
     number: int
 
 
-def _ndjson_patients(
-    stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None
-) -> Iterator[PatientData]:
-    limit = input_limits().max_line_bytes
+def _last_lines(stream: IO[bytes], limit: int) -> dict[str, int]:
+    """Each patient's last line: a patient is complete, and handed on, once that line is read."""
     last_line: dict[str, int] = {}
     resources = 0
     for number, line in bounded_lines(stream, limit):
@@ -190,6 +188,14 @@ def _ndjson_patients(
                 last_line[key] = number
     if not resources:
         raise InputError("the input holds no FHIR resource (no line has a resourceType)")
+    return last_line
+
+
+def _ndjson_patients(
+    stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None
+) -> Iterator[PatientData]:
+    limit = input_limits().max_line_bytes
+    last_line = _last_lines(stream, limit)
     stream.seek(0)
     pending: dict[str, PatientData] = {}
     for number, line in bounded_lines(stream, limit):

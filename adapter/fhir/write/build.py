@@ -241,6 +241,9 @@ def build_risk_assessment(
             "rationale": f"{result.code} total {result.total}: {band.label}.",
         }
         mitigation = band.wording
+    elif result.unlabelled is not None:  # no band is given for this total, whatever its range
+        prediction = {"rationale": f"{result.code} total {result.total}: {result.unlabelled}"}
+        mitigation = result.unlabelled
     else:
         labels = ", ".join(b.label for b in result.possible_bands)
         prediction = {

@@ -36,6 +36,7 @@ def score_lines(result: ScoreResult, level: str | None) -> list[str]:
     """A score as its narrative says it: the total or range with its band, then the components."""
     where = f" at {level}" if level else ""
     shown = result.band.display if result.band else "category not settled: the range spans bands"
+    shown = "no label" if result.band is None and result.unlabelled else shown
     parts = "; ".join(
         f"{c.spec.display} {c.points if c.known else 'missing'}" for c in result.components
     )

@@ -74,7 +74,9 @@ def test_a_rerun_replaces_its_files_and_another_partition_count_leaves_no_stale_
     for partitions in ("7", "7", "3"):
         assert _batch(source, output, "--workers", "1", "--partitions", partitions) == 0
         results.append(batch_results(output))
-    assert len(results[0][0]) == 40 * 9  # no patient twice, none missing
+    # no patient twice, none missing: 9 resources each, and an Observation and a RiskAssessment
+    # for each of the four v3 prognosis tools
+    assert len(results[0][0]) == 40 * (9 + 4 * 2)
     assert results[0] == results[1] == results[2]
     assert {p.name.split(".")[1] for p in output.glob("*.ndjson")} == {
         "p00000", "p00001", "p00002", "unassigned"}  # fmt: skip

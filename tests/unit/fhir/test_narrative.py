@@ -56,6 +56,8 @@ def test_a_range_says_its_band_or_that_none_is_settled(capsys):
         assert f"{low}–{high}" in said
         if "interpretation" in resource:  # a range within one band has that band
             assert resource["interpretation"][0]["coding"][0]["display"] in said
+        elif resource["code"]["coding"][0]["code"] == "nesms":  # no label is published per value
+            assert "(no label)" in said
         else:
             assert "category not settled" in said
 

@@ -69,18 +69,20 @@ def test_inr_is_unitless_or_annotated(unit, valid):
 # Hand-computed: 1 dL = 0.1 L, so 3.4 g/dL = 34 g/L (exact decimal arithmetic, not 33.99…).
 @pytest.mark.parametrize(
     ("loinc", "value", "unit", "expected"),
-    [("1751-7", 3.4, "g/dL", 34.0), ("61151-7", 41, "g/L", 41.0), ("61152-5", 3.5, "g/dL", 35.0),
-     ("1751-7", 3500, "mg/dL", 35.0)],
+    [("1751-7", 3.4, "g/dL", 34.0), ("61151-7", 41, "g/L", 41.0), ("61152-5", 3.5, "g/dL", 35.0)],
 )  # fmt: skip
 def test_serum_albumin_is_read_in_grams_per_litre(loinc, value, unit, expected):
     a = extract(default_patient(extra=(measurement("alb", loinc, value, unit),)))
     assert a.albumin is not None
     assert a.albumin.values == frozenset({expected})
-    assert a.albumin.evidence[0].summary == f"albumin: {expected:g} g/L"
+    method = {"61151-7": " (bromocresol green)", "61152-5": " (bromocresol purple)"}.get(loinc, "")
+    assert a.albumin.evidence[0].summary == f"albumin{method}: {expected:g} g/L"
 
 
-def test_albumin_in_a_unit_that_does_not_convert_is_invalid():
-    a = extract(default_patient(extra=(measurement("alb", "1751-7", 520, "umol/L"),)))
+@pytest.mark.parametrize(("value", "unit"), [(520, "umol/L"), (3500, "mg/dL"), (35, "mg/mL")])
+def test_albumin_in_a_unit_that_does_not_convert_is_invalid(value, unit):
+    # scores-more.md: albumin in g/dL or g/L only; any other unit is invalid.
+    a = extract(default_patient(extra=(measurement("alb", "1751-7", value, unit),)))
     assert a.albumin is None
     assert "does not convert to g/L" in errors(a)["Observation/alb"]
 

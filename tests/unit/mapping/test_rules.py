@@ -19,7 +19,7 @@ STALE = "2024-04-01T09:00:00Z"  # 61 days before NOW
 def test_no_variables_give_the_contract_defaults():
     assert rules_from({}) == Rules()
     assert rules_from({"SPINEMETS_WINDOW_PERFORMANCE_DAYS": " "}) == Rules()
-    assert Rules().windows == Windows(14, 14, 30, 30, 30, 90)
+    assert Rules().windows == Windows(14, 14, 30, 30, 30, 90, 30)
     assert (Rules().inr_max, Rules().platelets_min_augmentation) == (1.5, 50.0)
     assert Rules().platelets_min_fixation == 100.0
 
@@ -42,7 +42,7 @@ def test_each_variable_overrides_its_rule_only():
 def test_every_variable_is_read():
     values = {name: "2" for name in RULE_VARIABLES}
     rules = rules_from(values)
-    assert rules.windows == Windows(2, 2, 2, 2, 2, 2)
+    assert rules.windows == Windows(2, 2, 2, 2, 2, 2, 2)
     assert (rules.inr_max, rules.platelets_min_augmentation, rules.platelets_min_fixation) == (
         2.0,
         2.0,

@@ -55,7 +55,8 @@ def test_concept_map_targets_exist_in_our_code_systems(term):
 def test_contract_code_systems_are_complete(term):
     assert {"sins", "tomita", "tokuhashi-revised", "tokuhashi-original", "sins-posterolateral",
             "tokuhashi-palsy"} <= term.code_systems[f"{SPINEMETS}/CodeSystem/score"]  # fmt: skip
-    assert len(term.code_systems[f"{SPINEMETS}/CodeSystem/category"]) == 13
+    # contract v3 adds the Bauer (3 + 3) and van der Linden (3) bands; NESMS has none.
+    assert len(term.code_systems[f"{SPINEMETS}/CodeSystem/category"]) == 22
     assert {"spinal-pain", "frankel-grade", "ais-c", "gt-50"} <= term.code_systems[FINDING]
 
 

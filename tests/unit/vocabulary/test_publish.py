@@ -43,7 +43,7 @@ def test_each_band_text_names_the_cut_offs_it_is_built_on(score):
     # A cut-off lives in low/high; the texts that restate it must follow, so changing a cut-off
     # without its wording fails here instead of reaching a card.
     for band in SCORES[score].bands:
-        span = f"{band.low}-{band.high}"
+        span = str(band.low) if band.low == band.high else f"{band.low}-{band.high}"
         assert span in band.display and span in band.definition, band.code
         stated = re.findall(r"\b(\d+)[–-](\d+)\b", band.wording)
         assert all((int(a), int(b)) == (band.low, band.high) for a, b in stated), band.code

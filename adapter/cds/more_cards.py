@@ -1,0 +1,60 @@
+"""The v3 prognosis tools on the patient-view cards (contract §1 v3, §4 v3): their own cards only
+when a setting switches each on (four more prognosis cards on every patient would drown the ones
+that matter), and one line naming their results on the Tokuhashi card. Their results are computed,
+written, and shown on the page and in the text report whatever the settings say."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+from adapter.cds.models import Card
+from adapter.decision import Decisions
+from adapter.decision.wording import unvalidated
+from adapter.fhir.write.references import logical_references
+from adapter.report import ScoreSummary
+from adapter.vocabulary import MORE_SCORES
+
+__all__ = ["MORE_CARDS", "card_shown", "other_tools", "prognosis_cards"]
+
+Extra = Sequence[tuple[str, Sequence[str]]]
+MakeCard = Callable[[ScoreSummary, Sequence[dict[str, Any]], Extra], Card]
+
+MORE_CARDS = frozenset(spec.code for spec in MORE_SCORES)
+_WITH_OTHER_TOOLS = "tokuhashi-revised"
+
+
+def card_shown(code: str, shown: Collection[str]) -> bool:
+    """Whether a score's card is given: always for the first scores, when switched on for the v3
+    tools."""
+    return code not in MORE_CARDS or code in shown
+
+
+def other_tools(decisions: Decisions, code: str) -> list[tuple[str, list[str]]]:
+    """The Tokuhashi card's line naming the other prognosis tools' results ("Other tools:
+    NESMS 2, modified Bauer 2–3 — see the page"); nothing on any other card."""
+    if code != _WITH_OTHER_TOOLS:
+        return []
+    named = [
+        f"{unvalidated(s.result.spec.short_title, decisions.haematological)} {s.total}"
+        for s in decisions.prognosis
+        if s.result.code in MORE_CARDS
+    ]
+    if not named:
+        return []
+    return [("Other tools", [f"Other tools: {', '.join(named)} — see the page"])]
+
+
+def prognosis_cards(
+    decisions: Decisions, shown: Collection[str], issues: Sequence[str], card: MakeCard
+) -> list[Card]:
+    """One card per prognosis score whose card is given, the input issues on the first."""
+    out = []
+    for summary, score in zip(decisions.prognosis, decisions.result.scores, strict=True):
+        if not card_shown(score.result.code, shown):
+            continue
+        extra: list[tuple[str, Sequence[str]]] = [("Input issues", issues)] if issues else []
+        extra += other_tools(decisions, score.result.code)
+        out.append(card(summary, logical_references([score.observation, score.risk]), extra))
+        issues = []
+    return out

@@ -1,0 +1,126 @@
+"""The NOMS framework's paths at each scored level (contract §1 v3, scores-more.md), decided once
+for the page, the text report and the procedure-check card.
+
+N is the level's current Bilsky grade (1c contested: both; a grade superseded by a
+decompression, or only preliminary, does not settle it); O the recorded radiosensitivity or the
+primary's; M the surgeon's recorded stability verdict, else stable at a level fixed with screws,
+else SINS (13–18 unstable, 0–6 stable, 7–12 either); S the recorded surgery tolerance, never
+derived. What is missing lists every path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapter.mapping.compression import Grade, compression_grades, grade_at
+from adapter.mapping.evidence import Basis
+from adapter.mapping.findings import Bilsky
+from adapter.mapping.treatments import Treatment
+from adapter.pipeline import LevelResult, PatientResult
+from adapter.scoring import (
+    Compression,
+    NomsInput,
+    NomsResult,
+    Possible,
+    Stability,
+    noms_paths,
+)
+from adapter.vocabulary import SINS
+from adapter.vocabulary.noms import NOMS_SOURCES, NOMS_TITLE, NOMS_WORDING
+
+__all__ = ["NomsLevel", "NomsView", "noms_view"]
+
+_LOW = frozenset({Bilsky.G0, Bilsky.G1A, Bilsky.G1B})
+_HIGH = frozenset({Bilsky.G2, Bilsky.G3})
+_UNSTABLE_FROM = SINS.band("sins-unstable").low
+_STABLE_UNTIL = SINS.band("sins-stable").high
+
+
+@dataclass(frozen=True, slots=True)
+class NomsLevel:
+    """The framework's paths at one level and how each of the four inputs was read."""
+
+    result: NomsResult
+    readings: tuple[str, ...]  # N, O, M, S in words, with their sources
+
+    @property
+    def level(self) -> str:
+        return self.result.level
+
+
+@dataclass(frozen=True, slots=True)
+class NomsView:
+    title: str
+    wording: str
+    levels: tuple[NomsLevel, ...]
+    sources: tuple[str, ...]  # "KEY: citation" for every source a listed path cites
+
+    def at(self, level: str) -> NomsLevel | None:
+        return next((lv for lv in self.levels if lv.level == level), None)
+
+
+def _compression(grade: Grade | None) -> tuple[Possible[Compression], str]:
+    if grade is None:
+        return Possible.unknown(Compression), "N: Bilsky grade not recorded — either"
+    if grade.preliminary or grade.decompressed is not None:
+        why = "preliminary" if grade.preliminary else "before a decompression"
+        return Possible.unknown(Compression), f"N: {grade.named} ({grade.day}), {why} — either"
+    values: set[Compression] = set()
+    for g in grade.chosen.values:
+        if g in _LOW or g is Bilsky.G1C:
+            values.add(Compression.LOW)
+        if g in _HIGH or g is Bilsky.G1C:
+            values.add(Compression.HIGH)
+    contested = (
+        " (1c is contested: low and high grade)" if Bilsky.G1C in grade.chosen.values else ""
+    )
+    return Possible(frozenset(values)), f"N: {grade.named} ({grade.day}){contested}"
+
+
+def _stability(
+    lv: LevelResult, recorded: tuple[Possible[Stability], Basis] | None, fixed: Treatment | None
+) -> tuple[Possible[Stability], str]:
+    if recorded is not None:
+        shown = "; ".join(ev.cited for ev in recorded[1].evidence)
+        return recorded[0], f"M: {shown}"
+    if fixed is not None:  # a level fixed with screws is never re-scored (contract §6 v3)
+        return Possible.of(
+            Stability.STABLE
+        ), f"M: {lv.level} fixed ({fixed.name}, {fixed.time.day})"
+    total = lv.result.total
+    values = set()
+    if total.high >= _UNSTABLE_FROM:
+        values.add(Stability.UNSTABLE)
+    if total.low <= _STABLE_UNTIL:
+        values.add(Stability.STABLE)
+    if total.low < _UNSTABLE_FROM and total.high > _STABLE_UNTIL:
+        values |= set(Stability)  # 7–12 (potentially unstable): either
+    read = " or ".join(v.value for v in sorted(values, key=lambda v: v.value))
+    return Possible(frozenset(values)), f"M: SINS {total} at {lv.level} — {read}"
+
+
+def _reading(letter: str, basis: Basis, absent: str) -> str:
+    if not basis.evidence:
+        return f"{letter}: {absent}"
+    return f"{letter}: " + "; ".join(ev.cited for ev in basis.evidence)
+
+
+def noms_view(result: PatientResult) -> NomsView | None:
+    """The framework's paths at every scored level; None when no level is scored."""
+    more = result.assessment.more
+    if more is None or not result.levels:
+        return None
+    done = result.assessment.treatments
+    grades = compression_grades(result.assessment.safety, done)
+    o_text = _reading("O", more.basis["noms-o"], "radiosensitivity not known — either")
+    s_text = _reading("S", more.basis["noms-s"], "tolerance of surgery not recorded — either")
+    levels = []
+    for lv in result.levels:
+        n, n_text = _compression(grade_at(grades, lv.level, len(result.levels)))
+        fixed = next((t for t in reversed(done) if "fixation" in t.kinds and t.at(lv.level)), None)
+        m, m_text = _stability(lv, more.stability.get(lv.level), fixed)
+        decided = noms_paths(NomsInput(lv.level, n, more.radiosensitivity, m, more.tolerance))
+        levels.append(NomsLevel(decided, (n_text, o_text, m_text, s_text)))
+    cited = sorted({key for lv in levels for path in lv.result.paths for key in path.sources})
+    sources = tuple(f"{key}: {NOMS_SOURCES[key]}" for key in cited)
+    return NomsView(NOMS_TITLE, NOMS_WORDING, tuple(levels), sources)

@@ -1,0 +1,192 @@
+"""The inputs of Bauer, NESMS, van der Linden and NOMS read from a record (scores-more.md): each
+derivation the spec gives, and a range wherever it gives none. Expected totals worked by hand.
+
+The default patient (tests/support/records.py): lung primary C34.90, one metastasis at T12 (one
+bone site: solitary), no visceral metastasis coded (none), SINS collapse lt-50 at T12, Frankel E,
+Karnofsky 80, Bilsky 0 at T12, no albumin.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from adapter.decision.noms import noms_view
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import rules_from
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from tests.support.records import NOW, P, condition, default_patient, finding, measurement
+
+TERM = default_terminology()
+
+
+def scored(resources, rules=None):
+    data = patient_records(resources, P)
+    assert data is not None
+    kwargs = {"rules": rules} if rules is not None else {}
+    return score_patient(data, TERM, now=parse_time(NOW), **kwargs)
+
+
+def total(result, code):
+    out = result.score(code)
+    assert out is not None
+    return out.result.total.low, out.result.total.high
+
+
+def component(result, score, code):
+    out = result.score(score)
+    assert out is not None
+    points = next(c.points for c in out.result.components if c.code == code)
+    return points.low, points.high
+
+
+def test_the_default_patient_by_hand():
+    r = scored(default_patient())
+    # Bauer: fracture (collapse lt-50 at T12) 0, no visceral 1, lung 0, not favourable 0,
+    # solitary 1 → 2; modified 2; NESMS 0 + (Frankel E: 0–1) + (no albumin: 0–1) → 0–2;
+    # van der Linden KPS 80 2 + lung 1 + no visceral 1 → 4 (B).
+    assert total(r, "bauer-original") == (2, 2)
+    assert r.score("bauer-original").result.band.code == "bauer-original-2-3"
+    assert total(r, "bauer-modified") == (2, 2)
+    assert r.score("bauer-modified").result.band.code == "bauer-modified-2"
+    assert total(r, "nesms") == (0, 2)
+    assert total(r, "van-der-linden") == (4, 4)
+    assert r.score("van-der-linden").result.band.code == "van-der-linden-b"
+    basis = r.score("bauer-original").bases["bauer-no-pathological-fracture"]
+    assert [ev.ref.reference for ev in basis.evidence] == [
+        "Observation/t12-vertebral-body-collapse"
+    ]
+
+
+def test_no_collapse_and_no_fracture_recorded_is_a_range():
+    r = scored(default_patient(sins={"vertebral-body-collapse": "none"}))
+    assert component(r, "bauer-original", "bauer-no-pathological-fracture") == (0, 1)
+    assert total(r, "bauer-original") == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("extra", "points"),
+    [
+        (condition("fx", "M84.58XA"), (0, 0)),  # pathological vertebral fracture, neoplastic
+        (condition("fx", "M84.550A"), (0, 0)),  # M84.5- at the pelvis: any site counts
+        (condition("fx", "M84.58XA", verification="provisional"), (0, 1)),  # may or may not
+        (condition("fx", "M80.08XA"), (0, 1)),  # osteoporotic: does not settle it
+        (finding("pf", "pathological-fracture", "absent"), (1, 1)),  # the finding wins
+    ],
+)
+def test_fracture_from_conditions_and_the_finding(extra, points):
+    r = scored(default_patient(sins={"vertebral-body-collapse": "none"}, extra=(extra,)))
+    assert component(r, "bauer-original", "bauer-no-pathological-fracture") == points
+
+
+def test_an_explicit_absent_fracture_wins_over_the_collapse():
+    r = scored(default_patient(extra=(finding("pf", "pathological-fracture", "absent"),)))
+    assert total(r, "bauer-original") == (3, 3)
+
+
+@pytest.mark.parametrize(
+    ("drop", "extra", "points"),
+    [
+        (("frankel",), (finding("f", "frankel-grade", "frankel-c"),), (0, 0)),
+        (("frankel",), (finding("f", "asia-impairment-scale", "ais-b"),), (0, 0)),
+        (("frankel",), (finding("f", "frankel-grade", "frankel-d"),), (0, 1)),
+        (("kps",), (measurement("ecog", "89247-1", 4),), (0, 0)),  # ECOG 4: bed or chair
+        ((), (finding("w", "ambulatory-status", "independent"),), (1, 1)),
+        ((), (finding("w", "ambulatory-status", "with-aid"),), (0, 1)),  # UNCONFIRMED
+        ((), (finding("w", "ambulatory-status", "non-ambulatory"),), (0, 0)),
+        (("frankel",), (), (0, 1)),
+    ],
+)
+def test_ambulation(drop, extra, points):
+    r = scored(default_patient(drop=drop, extra=extra))
+    assert component(r, "nesms", "nesms-ambulatory") == points
+
+
+@pytest.mark.parametrize(
+    ("loinc", "value", "unit", "points"),
+    [("1751-7", 3.5, "g/dL", 1), ("1751-7", 3.4, "g/dL", 0), ("61151-7", 35, "g/L", 1),
+     ("61152-5", 34.9, "g/L", 0)],
+)  # fmt: skip
+def test_albumin_at_the_cut_off(loinc, value, unit, points):
+    r = scored(default_patient(extra=(measurement("alb", loinc, value, unit),)))
+    assert component(r, "nesms", "nesms-albumin") == (points, points)
+
+
+def test_albumin_older_than_its_window_is_used_and_named_dated():
+    old = measurement("alb", "1751-7", 40, "g/L", when="2024-04-01T09:00:00Z")  # 61 days
+    r = scored(default_patient(extra=(old,)))
+    assert component(r, "nesms", "nesms-albumin") == (1, 1)
+    notes = r.score("nesms").observation.resource["note"]
+    assert any("albumin: 40 g/L" in n["text"] and "window 30 days" in n["text"] for n in notes)
+    longer = scored(
+        default_patient(extra=(old,)), rules_from({"SPINEMETS_WINDOW_ALBUMIN_DAYS": "90"})
+    )
+    assert "note" not in longer.score("nesms").observation.resource or not any(
+        "albumin" in n["text"] for n in longer.score("nesms").observation.resource["note"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "not_lung", "favourable", "linden"),
+    [
+        ("C50.911", (1, 1), (1, 1), (3, 3)),  # breast
+        ("C61", (1, 1), (0, 0), (2, 2)),  # prostate
+        ("C64.1", (1, 1), (1, 1), (0, 0)),  # kidney
+        ("C65.1", (1, 1), (0, 1), (0, 0)),  # renal pelvis: kidney or not
+        ("C90.00", (1, 1), (1, 1), (0, 0)),  # myeloma
+        ("C90.20", (1, 1), (0, 1), (0, 0)),  # extramedullary plasmacytoma: a range
+        ("C83.30", (1, 1), (1, 1), (0, 0)),  # lymphoma
+        ("C80.1", (0, 1), (0, 0), (0, 1)),  # unidentified: not lung 0–1, favourable 0
+        ("C18.7", (1, 1), (0, 0), (0, 0)),  # colon: other
+    ],
+)
+def test_primary_site(code, not_lung, favourable, linden):
+    r = scored(default_patient(drop=("primary",), extra=(condition("primary", code),)))
+    assert component(r, "bauer-original", "bauer-primary-not-lung") == not_lung
+    assert component(r, "bauer-original", "bauer-primary-favourable") == favourable
+    assert component(r, "van-der-linden", "van-der-linden-primary") == linden
+
+
+def test_noms_paths_at_a_level_from_the_record():
+    # Kidney (radioresistant), Bilsky 2 at T12, surgeon: stable, fit for surgery → row 5.
+    extra = (
+        condition("primary", "C64.1"),
+        finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-2", level="T12"),
+        finding("stab", "spinal-stability", "stable", level="T12"),
+        finding("fit", "surgery-tolerance", "able"),
+    )
+    view = noms_view(scored(default_patient(drop=("primary", "bilsky-t12"), extra=extra)))
+    assert view is not None
+    (t12,) = view.levels
+    assert [p.code for p in t12.result.paths] == ["separation-srs"]
+    assert any("radioresistant" in text for text in t12.readings)
+    # The surgeon's stability verdict missing: SINS 10 at T12 (7–12) is either → rows 1 and 5.
+    view = noms_view(
+        scored(default_patient(drop=("primary", "bilsky-t12"), extra=extra[:2] + extra[3:]))
+    )
+    assert [p.code for p in view.levels[0].result.paths] == ["stabilise", "separation-srs"]
+
+
+def test_noms_lung_primary_is_unconfirmed_so_both_oncological_rows():
+    extra = (finding("stab", "spinal-stability", "stable", level="T12"),)
+    view = noms_view(scored(default_patient(extra=extra)))
+    # Bilsky 0 (low), stable, lung (radiosensitivity UNCONFIRMED): cEBRT or SRS.
+    assert [p.code for p in view.levels[0].result.paths] == ["cebrt-low", "srs"]
+    recorded = (*extra, finding("rs", "radiosensitivity", "radiosensitive"))
+    assert [
+        p.code for p in noms_view(scored(default_patient(extra=recorded))).levels[0].result.paths
+    ] == ["cebrt-low"]
+
+
+def test_noms_reads_a_level_fixed_with_screws_as_stable():
+    from tests.support.records import procedure
+
+    # Pedicle screw fixation at T12 (CPT 22842) after the findings: M stable whatever the SINS.
+    extra = (
+        procedure("fix", "22842", "T12", when="2024-05-31T10:00:00Z"),
+        finding("rs", "radiosensitivity", "radiosensitive"),
+    )
+    view = noms_view(scored(default_patient(extra=extra)))
+    (t12,) = view.levels
+    assert [p.code for p in t12.result.paths] == ["cebrt-low"]  # Bilsky 0, radiosensitive, stable
+    assert any(r.startswith("M: T12 fixed (") for r in t12.readings)

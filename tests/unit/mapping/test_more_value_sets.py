@@ -1,0 +1,37 @@
+"""The ValueSets in mappings/ that the v3 tools read, and the codes the reader accepts, cannot
+drift apart (scores-more.md, contract §1 v3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adapter.mapping.observations import ALBUMIN_LOINC, READ_LOINC
+from adapter.mapping.terminology import default_terminology
+
+MAPPINGS = Path(__file__).resolve().parents[3] / "mappings"
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+TERM = default_terminology()
+
+
+def test_the_serum_albumin_value_set_is_what_the_reader_reads():
+    vs = json.loads((MAPPINGS / "ValueSet-serum-albumin.json").read_text())
+    codes = {c["code"] for part in vs["compose"]["include"] for c in part["concept"]}
+    assert codes == set(ALBUMIN_LOINC) == {"1751-7", "61151-7", "61152-5"}
+    assert codes <= READ_LOINC
+
+
+@pytest.mark.parametrize(
+    ("value_set", "inside", "outside"),
+    [
+        ("pathological-fracture-neoplastic", ["M84.58XA", "M84.550A", "M84.50XA"], ["M80.08XA", "M84.48XA"]),
+        ("primary-prognosis-uncertain", ["C65.1", "C90.10", "C90.20", "C90.30", "C33", "C88.0"], ["C64.1", "C90.00", "C34.90"]),
+        ("radiosensitive-primary", ["C83.30", "C90.00", "C81.10"], ["C90.20", "C50.911", "C62.90"]),
+        ("radioresistant-primary", ["C64.1", "C43.9", "C73", "C18.7", "C19", "C20"], ["C65.1", "C61", "C34.90"]),
+    ],
+)  # fmt: skip
+def test_value_sets_hold_the_codes_scores_more_names(value_set, inside, outside):
+    assert all(TERM.in_value_set(value_set, ICD, code) for code in inside), value_set
+    assert not any(TERM.in_value_set(value_set, ICD, code) for code in outside), value_set
