@@ -214,7 +214,10 @@ def _flow(
         _tab_to(driver, f"T8|{finding}")
         for _ in range(presses):
             driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
-    driver.switch_to.active_element.send_keys(Keys.TAB)
+    for _ in range(5):  # past the questions left unanswered ("not known"), to the button
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        if driver.switch_to.active_element.tag_name == "button":
+            break
     assert driver.switch_to.active_element.tag_name == "button"
     driver.switch_to.active_element.send_keys(Keys.ENTER)
     _wait_for(driver, "Saved to the record")
