@@ -1,15 +1,15 @@
 """Every setting of spinemets, in one model read from ``SPINEMETS_*`` environment variables.
 
 :class:`SpinemetsSettings` is composed of one field set per area (the service, its limits and
-cards, storage and notifications, the clinical rules, input limits, data directories); every
-field has a description, and docs/settings.md is generated from them
-(``scripts/generate-settings-docs``). The module sits beside :mod:`adapter.errors`, below every
+cards, storage and notifications, the clinical rules, input limits, data directories, the SMART
+app); every field has a description, and docs/settings.md is generated from them
+(``scripts/generate-settings-docs``). The package sits beside :mod:`adapter.errors`, below every
 layer, so the mapping and FHIR-reading layers read their settings here as the surfaces do.
 
 An unusable value is a :class:`~adapter.errors.ConfigurationError` of one line naming the
 variable: the command line exits 2, the service refuses to start. Settings are read when a
-command or the service starts, never at import; :func:`current` reads them once per process for
-the places that ask often.
+command or the service starts, never at import; the places that ask on every input or connection
+keep what they read (``input_limits``, ``default_terminology``, the HTTP protocol's limits).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from adapter.errors import ConfigurationError
 from adapter.settings.clinical import DataFields, InputFields, RuleFields
 from adapter.settings.issuers import Issuer
 from adapter.settings.service import CardFields, LimitFields, ServiceFields
+from adapter.settings.smart import SmartFields
 from adapter.settings.storage import NotifyFields, StorageFields
 
 __all__ = [
@@ -60,6 +61,7 @@ class SpinemetsSettings(
     RuleFields,
     InputFields,
     DataFields,
+    SmartFields,
 ):
     """Everything spinemets reads from its environment (prefix ``SPINEMETS_``)."""
 

@@ -44,7 +44,8 @@ class ServiceFields(BaseModel):
     )
     public_base_url: str | None = Field(
         default=None,
-        description="the base URL clients call (the JWT audience); required with issuers",
+        description="the base URL clients call (the JWT audience; required with issuers); also "
+        "turns on the SMART app and the cards' links to it",
     )
     issuers: tuple[Issuer, ...] = Field(
         default=(), description="JSON list of trusted CDS clients (`iss` and where its keys are)"

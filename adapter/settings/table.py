@@ -14,6 +14,7 @@ from pydantic.fields import FieldInfo
 from adapter.settings import NOT_SETTINGS, SpinemetsSettings, variable
 from adapter.settings.clinical import DataFields, InputFields, RuleFields
 from adapter.settings.service import CardFields, LimitFields, ServiceFields
+from adapter.settings.smart import SmartFields
 from adapter.settings.storage import NotifyFields, StorageFields
 
 __all__ = ["BEGIN", "END", "settings_table", "with_table"]
@@ -31,6 +32,7 @@ AREAS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("Rules: windows and thresholds", RuleFields),
     ("Input", InputFields),
     ("Data directories", DataFields),
+    ("SMART app", SmartFields),
 )
 
 _NAMES = {bool: "boolean", int: "integer", float: "number", str: "text", Path: "path"}
