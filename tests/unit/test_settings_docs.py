@@ -58,7 +58,7 @@ def test_every_documented_name_is_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("SPINEMETS_MAX_LINE_BYTES", "4096")
     monkeypatch.setenv("SPINEMETS_NOTIFY_LEASE", "60")
     monkeypatch.setenv("SPINEMETS_CORS_ORIGINS", "https://a.example, https://b.example")
-    settings = load()
+    settings = load(SpinemetsSettings)
     assert settings.window_labs_days == 45 and settings.card_nesms
     assert settings.max_line_bytes == 4096 and settings.notify_lease == 60
     assert settings.cors_origins == ("https://a.example", "https://b.example")
