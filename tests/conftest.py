@@ -24,18 +24,20 @@ def _private_state(tmp_path_factory, monkeypatch):
 
 
 @functools.cache
-def _default_tls() -> ssl.SSLContext:
-    return httpx.create_ssl_context()
+def _default_tls(trust_env: bool, cafile: str | None, capath: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context(trust_env=trust_env)  # reads the same two variables
 
 
 def _shared_default_tls(
     verify: ssl.SSLContext | str | bool = True, cert: object = None, trust_env: bool = True
 ) -> ssl.SSLContext:
-    """httpx's default TLS context, built once: loading the CA bundle costs ~50 ms a client, and
-    every in-process app opens several. Any other TLS setting is built as httpx builds it."""
-    from_env = trust_env and (os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"))
-    if verify is True and cert is None and not from_env:
-        return _default_tls()
+    """httpx's default TLS context, built once for each CA setting (SSL_CERT_FILE, SSL_CERT_DIR):
+    loading the CA bundle costs ~20-50 ms a client, and every in-process app opens several. Any
+    other TLS setting is built as httpx builds it."""
+    if verify is True and cert is None:
+        return _default_tls(
+            trust_env, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+        )
     return httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)  # type: ignore[arg-type]
 
 
