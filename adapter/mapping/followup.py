@@ -25,7 +25,7 @@ from adapter.mapping.outcomes import (
     age_at,
     select_time_points,
 )
-from adapter.mapping.rules import Rules
+from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.mapping.sites import resolve_site
 from adapter.mapping.staging import Staging, read_staging
 from adapter.mapping.terminology import Terminology
@@ -152,9 +152,6 @@ def _complications(
     return found
 
 
-_RULES = Rules()
-
-
 def _warn_conflicts(ctx: Context, patient: str, pain: Trajectory, barthel: Trajectory) -> None:
     for measure, trajectory in (("pain", pain), ("Barthel Index", barthel)):
         for tp in trajectory.conflicts:
@@ -174,17 +171,22 @@ def _measure_evidence(data: PatientData, pain: Trajectory, barthel: Trajectory) 
 
 
 def extract_follow_up(
-    data: PatientData, term: Terminology, *, now: ClinicalTime, primary_sites: tuple[str, ...]
+    data: PatientData,
+    term: Terminology,
+    *,
+    now: ClinicalTime,
+    primary_sites: tuple[str, ...],
+    rules: Rules = DEFAULT_RULES,
 ) -> FollowUp:
     """The outcome record of one patient, without the scores at the index date."""
-    ctx = Context(term, _RULES, now)
+    ctx = Context(term, rules, now)
     event = index_event(term, data.procedures, now)
     if not event:
         return FollowUp(None, (), ())
     start = min(p.time for p in event if p.time is not None)
     index_day: date = calendar_day(start)
     # The staging is read for the treated levels only: its issues are the scores' to report.
-    staging = read_staging(Context(term, _RULES, now), data.conditions)
+    staging = read_staging(Context(term, rules, now), data.conditions)
     refs = frozenset(p.ref.reference for p in event if p.ref.reference)
     cement = read_cement(ctx, data.observations, refs, now)
     measures = read_measurements(ctx, data.observations, now)

@@ -20,7 +20,7 @@ from typing import Any
 
 from adapter.errors import ConfigurationError
 
-__all__ = ["RULE_VARIABLES", "Rules", "Windows", "rules_from"]
+__all__ = ["DEFAULT_RULES", "RULE_VARIABLES", "Rules", "Windows", "rules_from"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,9 @@ class Rules:
     reimage_from_days: int = 42
     reimage_until_days: int = 120
 
+
+# The rules when a deployment sets none: the one default every layer falls back to.
+DEFAULT_RULES = Rules()
 
 # (variable, attribute of Rules, lowest, highest): the bounds refuse typos such as a window in
 # hours or platelets in cells/µL, not local choices.
