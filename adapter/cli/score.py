@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     loose: list[Issue] = []
     out = _Output(sys.stdout.buffer)
     if args.format == "html":
-        from adapter.render.command import write_pages  # matplotlib: only on this path
+        from adapter.cli.pages import write_pages  # the page templates: only on this path
 
         decided = _decisions(args, loose)
         return write_pages(decided, args.output, computed=args.now or "now", out=out)
