@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.mapping.outcomes import PatientOutcome
 from adapter.mapping.terminology import Terminology
+from adapter.outcomes import PatientOutcome
 from adapter.pipeline import DEFAULT_SCORING, Scoring, index_outcome
 
 __all__ = ["CohortInput", "cohort_records"]

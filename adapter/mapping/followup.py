@@ -10,25 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.followup import AdverseEventRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import Coding, ConditionRecord
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
-from adapter.mapping.evidence import Evidence
 from adapter.mapping.measures import calendar_day, read_cement, read_measurements
-from adapter.mapping.outcomes import (
+from adapter.mapping.rules import DEFAULT_RULES, Rules
+from adapter.mapping.sites import resolve_site
+from adapter.mapping.staging import Staging, read_staging
+from adapter.mapping.terminology import Terminology
+from adapter.outcomes import (
     Complication,
     PatientOutcome,
     Trajectory,
     age_at,
     select_time_points,
 )
-from adapter.mapping.rules import DEFAULT_RULES, Rules
-from adapter.mapping.sites import resolve_site
-from adapter.mapping.staging import Staging, read_staging
-from adapter.mapping.terminology import Terminology
 from adapter.scoring import level_order
 
 __all__ = [

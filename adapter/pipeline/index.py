@@ -14,8 +14,8 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.followup import extract_follow_up, index_event
-from adapter.mapping.outcomes import PatientOutcome, ScoreAtIndex
 from adapter.mapping.terminology import Terminology
+from adapter.outcomes import PatientOutcome, ScoreAtIndex
 from adapter.pipeline.results import DEFAULT_SCORING, PatientResult, Scoring
 from adapter.pipeline.score import primary_sites, score_patient
 from adapter.vocabulary import TOKUHASHI_ORIGINAL

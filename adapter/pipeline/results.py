@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.build import Built
-from adapter.mapping.evidence import Basis
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
-from adapter.mapping.outcomes import PatientOutcome
 from adapter.mapping.rules import DEFAULT_RULES, Rules
+from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span
 
 __all__ = [

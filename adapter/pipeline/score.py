@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapter import __version__
+from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData, patients_from_resources, read_input
 from adapter.fhir.read.timing import ClinicalTime
@@ -20,7 +21,6 @@ from adapter.fhir.write.build import (
     evidence_of,
 )
 from adapter.fhir.write.trajectory import build_outcome_observation
-from adapter.mapping.evidence import Basis, Evidence
 from adapter.mapping.extract import PatientAssessment, extract_patient, read_observation
 from adapter.mapping.followup import extract_follow_up
 from adapter.mapping.more import more_results

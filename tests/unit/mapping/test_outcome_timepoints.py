@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from adapter.mapping.outcomes import (
+from adapter.outcomes import (
     Measurement,
     PatientOutcome,
     ScoreAtIndex,
