@@ -170,6 +170,18 @@ def _measure_evidence(data: PatientData, pain: Trajectory, barthel: Trajectory) 
     ]
 
 
+def _trajectories(
+    ctx: Context, data: PatientData, now: ClinicalTime, index_day: date, start: ClinicalTime
+) -> tuple[Trajectory, Trajectory]:
+    """Pain and Barthel at the contract's time points."""
+    measures = read_measurements(ctx, data.observations, now)
+    pain = select_time_points(measures["pain"], index_day=index_day, index_start=start.instant)
+    barthel = select_time_points(
+        measures["barthel"], index_day=index_day, index_start=start.instant
+    )
+    return pain, barthel
+
+
 def extract_follow_up(
     data: PatientData,
     term: Terminology,
@@ -189,11 +201,7 @@ def extract_follow_up(
     staging = read_staging(Context(term, rules, now), data.conditions)
     refs = frozenset(p.ref.reference for p in event if p.ref.reference)
     cement = read_cement(ctx, data.observations, refs, now)
-    measures = read_measurements(ctx, data.observations, now)
-    pain = select_time_points(measures["pain"], index_day=index_day, index_start=start.instant)
-    barthel = select_time_points(
-        measures["barthel"], index_day=index_day, index_start=start.instant
-    )
+    pain, barthel = _trajectories(ctx, data, now, index_day, start)
     died, death = _death(ctx, data, now)
     last = _last_contact(data, now)
     complications = _complications(ctx, data, start, now)
