@@ -15,7 +15,9 @@ from adapter.pipeline import Scoring, read_patients, score_patient
 
 ROOT = Path(__file__).resolve().parents[3]
 TERM = default_terminology()
-NOW = parse_time("2026-11-26T00:00:00Z")
+_NOW = parse_time("2026-11-26T00:00:00Z")
+assert _NOW is not None
+NOW = _NOW
 
 
 def _patients(name: str) -> list[PatientData]:
