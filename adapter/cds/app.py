@@ -29,6 +29,7 @@ from adapter.cds.services import SERVICES
 from adapter.cds.settings import Settings, load_settings
 from adapter.cds.state import open_state
 from adapter.mapping.terminology import Terminology, default_terminology
+from adapter.smart.routes import router as smart_router
 
 __all__ = ["Extension", "app_from_environment", "create_app"]
 
@@ -108,6 +109,7 @@ def create_app(
     )
     for module in (health, docs, discovery, services, feedback, questionnaire):
         app.include_router(module.router)
+    app.include_router(smart_router)  # the patient page as a SMART app (contract §7)
     for extension in extensions:
         app.include_router(extension.router)
         metrics.add_source("spinemets_notifications", extension.stats)

@@ -148,6 +148,7 @@ class Link(_Response):
     label: str
     url: str
     type: Literal["absolute", "smart"]
+    appContext: str | None = None  # only with type smart (CDS Hooks 2.0)
 
 
 class Card(_Response):

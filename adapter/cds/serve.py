@@ -30,6 +30,7 @@ from adapter.cds.state import open_replay_cache
 from adapter.errors import ConfigurationError, SpinemetsError, exit_status
 from adapter.fhir.read.shape import input_limits
 from adapter.mapping.terminology import default_terminology
+from adapter.smart.settings import smart_settings
 
 if TYPE_CHECKING:
     from adapter.cds.app import Extension
@@ -97,6 +98,7 @@ def preflight(settings: Settings) -> None:
     input_limits()  # SPINEMETS_MAX_JSON_DEPTH, SPINEMETS_MAX_LINE_BYTES
     check_port(settings.host, settings.port)
     default_terminology()  # mappings/ broken → MappingError
+    smart_settings()  # the SMART app's settings (SPINEMETS_SMART_*)
     for issuer in settings.issuers:
         read_local_keys(issuer)
     try:

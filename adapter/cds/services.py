@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from adapter.cds.cards import score_cards, system_actions
+from adapter.cds.links import with_links
 from adapter.cds.metrics import Metrics
 from adapter.cds.models import CdsRequest, CdsResponse, Discovery, ServiceEntry
 from adapter.cds.prefetch import (
@@ -85,6 +86,7 @@ async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, SCORE_PREFETCH)
     decisions = decide(result, (), deps.settings.rules)
     cards = score_cards(decisions, request.hookInstance, deps.settings.shown_cards())
+    cards = with_links(cards, result, deps.settings.public_base_url)
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=cards)
     return _with_actions(CdsResponse(cards=cards), result, deps)
@@ -107,7 +109,8 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     decompressing = decompressed_levels(records, deps.term)
     decisions = decide(result, orders, deps.settings.rules, decompressing)
     reasons = override_reasons(deps.term)
-    return CdsResponse(cards=order_cards(decisions, request.hookInstance, reasons))
+    cards = order_cards(decisions, request.hookInstance, reasons)
+    return CdsResponse(cards=with_links(cards, result, deps.settings.public_base_url))
 
 
 _CHECKED = (

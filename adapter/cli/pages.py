@@ -22,12 +22,10 @@ class Writable(Protocol):
     def write(self, data: bytes, /) -> int: ...
 
 
-def write_pages(
-    decided: Iterable[Decisions], output: str | None, *, computed: str, out: Writable
-) -> int:
+def write_pages(decided: Iterable[Decisions], output: str | None, *, out: Writable) -> int:
     """The page on standard output (one patient), to a file, or one file each into a directory."""
     target = Path(output) if output else None
-    pages = [(d.result.patient, patient_page(d, computed=computed)) for d in decided]
+    pages = [(d.result.patient, patient_page(d)) for d in decided]
     if not pages:
         raise InputError("the input holds no patient to show")
     if target is not None and target.is_dir():

@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         from adapter.cli.pages import write_pages  # the page templates: only on this path
 
         decided = _decisions(args, loose)
-        return write_pages(decided, args.output, computed=args.now or "now", out=out)
+        return write_pages(decided, args.output, out=out)
     if args.output:
         raise InputError("--output is for --format html")
     if args.format == "text":

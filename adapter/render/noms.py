@@ -62,7 +62,7 @@ def noms_section(view: NomsView | None) -> str:
         f'<section class="score" id="noms"><h2>{escape(view.title)}</h2>'
         f"<p>{escape(view.wording)}</p>"
         + table(("Level", "The framework's path", "How the inputs were read"), rows)
-        + f'<h4>Sources</h4><ul class="sources">{sources}</ul></section>'
+        + f'<h3>Sources</h3><ul class="sources">{sources}</ul></section>'
     )
 
 

@@ -1,4 +1,5 @@
-"""One patient's page (``spinemets score --format html``): the decisions first (deceased,
+"""One patient's page (``spinemets score --format html``, and the SMART app's): the header that
+names the patient (render.header), the decisions first (deceased,
 suspected cord compression, each spine order's verdict, as the cards and the text report show
 them), then the spine, each score, the outcomes.
 
@@ -15,13 +16,14 @@ from adapter.decision.noms import noms_view
 from adapter.decision.wording import readable_dates
 from adapter.fhir.read.timing import day_text
 from adapter.outcomes import TIME_POINTS, PatientOutcome
+from adapter.render.header import computed_text, patient_header
 from adapter.render.html import fmt, page, table
 from adapter.render.noms import noms_section
 from adapter.render.plots import Series, series_svg
 from adapter.render.spine import spine_svg
 from adapter.report import ScoreSummary
 
-__all__ = ["TIME_POINT_LABELS", "patient_page"]
+__all__ = ["TIME_POINT_LABELS", "patient_body", "patient_page"]
 
 TIME_POINT_LABELS = {"baseline": "Before", "7d": "7 days", "3mo": "3 months", "6mo": "6 months"}
 
@@ -111,7 +113,11 @@ def _score(summary: ScoreSummary, recommendation: str | None) -> str:
         f'<span data-score="{escape(key)}">{escape(summary.total)}</span> '
         f'<span class="{_band_class(summary)}" data-band="{escape(code)}">{escape(band)}</span>'
         f"</h3>{advice}"
-        + table(("Component", "Points", "Source and date"), rows)
+        + table(
+            ("Component", "Points", "Source and date"),
+            rows,
+            label=f"{summary.title}{' ' + summary.level if summary.level else ''}: its inputs",
+        )
         + missing
         + "</section>"
     )
@@ -187,8 +193,21 @@ def _outcomes(outcome: PatientOutcome) -> str:
     return "".join(parts)
 
 
-def patient_page(decisions: Decisions, *, computed: str) -> str:
-    """The whole page of one patient, as a self-contained HTML document."""
+def patient_page(decisions: Decisions) -> str:
+    """The whole page of one patient, as a self-contained HTML document: the header that names
+    the patient, then the body (:func:`patient_body`)."""
+    result = decisions.result
+    header = patient_header(result.assessment.record, result.patient)
+    return page(
+        f"Patient {result.patient}",
+        header + patient_body(decisions),
+        subtitle=f"Computed {computed_text(result.now)} by spinemets.",
+    )
+
+
+def patient_body(decisions: Decisions) -> str:
+    """The page without its header: decisions, the spine, the scores, outcomes, issues (the
+    SMART app shows it under its own header and navigation)."""
     result, outcome = decisions.result, decisions.result.outcome
     summaries = decisions.summaries
     scored = {
@@ -224,6 +243,4 @@ def patient_page(decisions: Decisions, *, computed: str) -> str:
             for i in result.issues
         )
         body.append(f"<h2>Issues in the input</h2><ul>{items}</ul>")
-    return page(
-        f"Patient {result.patient}", "".join(body), subtitle=f"Computed {computed} by spinemets."
-    )
+    return "".join(body)

@@ -1,7 +1,8 @@
 """The spine as an inline SVG: each scored level drawn in its SINS band's colour, with its total.
 
-A plain drawing (no library): one rounded box per vertebra from C1 to L5 and one for the sacrum.
-The band is written out beside the box as well, so the figure never relies on colour alone.
+A plain drawing (no library): one rounded box per level of the whole spine, C1 to S5 (the sacral
+segments narrowing as the sacrum does). The band is written out beside the box as well, so the
+figure never relies on colour alone.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ BAND_WORDS = {
     None: "band not settled",
 }
 _DRAWN = (*(f"C{n}" for n in range(1, 8)), *(f"T{n}" for n in range(1, 13)),
-          *(f"L{n}" for n in range(1, 6)), "S1")  # fmt: skip
+          *(f"L{n}" for n in range(1, 6)), *(f"S{n}" for n in range(1, 6)))  # fmt: skip
 _ROW, _GAP, _TOP, _LEFT = 17, 3, 8, 44
 
 
 def _width(level: str) -> int:
-    # Vertebral bodies grow from the neck down: a hint of anatomy, no more.
+    # Vertebral bodies grow from the neck down, the sacrum narrows: a hint of anatomy, no more.
+    if level.startswith("S"):
+        return 58 - 8 * (int(level[1:]) - 1)
     index = _DRAWN.index(level)
     return 34 + int(index * 1.4)
 
@@ -40,7 +43,7 @@ def spine_svg(scored: Mapping[str, tuple[str, str | None]], treated: Collection[
     described = "; ".join(
         f"{lv} SINS {total} ({BAND_WORDS[band]})" for lv, (total, band) in scored.items()
     )
-    label = f"Spine from C1 to the sacrum. Scored levels: {described or 'none'}."
+    label = f"Spine from C1 to S5. Scored levels: {described or 'none'}."
     if treated:
         label += f" Treated: {', '.join(treated)}."
     parts = [

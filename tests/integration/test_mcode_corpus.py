@@ -109,6 +109,10 @@ def _value(element: dict):
 MORE = {"bauer-original", "bauer-modified", "nesms", "van-der-linden"}
 
 
+def _without_more(scores: dict[str, tuple]) -> dict[str, tuple]:
+    return {code: value for code, value in scores.items() if code not in MORE}
+
+
 def _scores(bundle: dict) -> dict[str, tuple]:
     out = {}
     for entry in bundle["entry"]:
@@ -185,12 +189,15 @@ def test_expected_scores(corpus, pid):
     expected = {
         score: (*value, CATEGORY.get((pid, score))) for score, value in EXPECTED[pid].items()
     }
-    assert _scores(score(corpus[pid], "--now", NOW)) == expected
+    # The hand-computed expectations are the three original tools'; the v3 tools have their own
+    # fixtures (fixtures/more), and their presence is checked above.
+    assert _without_more(_scores(score(corpus[pid], "--now", NOW))) == expected
 
 
 def test_a_metastasis_recorded_after_the_computation_time_is_not_used(corpus):
     bundle = score(corpus["cancer-patient-john-anyperson"], "--now", "2019-04-15T00:00:00Z")
-    assert _scores(bundle) == {score: (*value, None) for score, value in JOHN_2019_04_15.items()}
+    expected = {score: (*value, None) for score, value in JOHN_2019_04_15.items()}
+    assert _without_more(_scores(bundle)) == expected
     later = "Condition/secondary-cancer-condition-brain-mets"
     assert later not in _used(bundle)
     assert any(later in i.get("expression", []) for i in _issues(bundle))

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 from adapter.fhir.read.followup import FollowUpRecord, parse_follow_up
+from adapter.fhir.read.identity import patient_name, record_number
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.orders import OrderRecord, order_of_record
 from adapter.fhir.read.record_list import READ_TYPES
@@ -158,6 +159,8 @@ def _patient(resource: Mapping[str, Any], ref: ResourceRef, patient: str) -> Pat
         birth_date=parse_time(resource.get("birthDate")),
         deceased=resource.get("deceasedBoolean") is True or deceased_time is not None,
         deceased_time=deceased_time,
+        name=patient_name(resource),
+        record_number=record_number(resource),
     )
 
 

@@ -58,6 +58,9 @@ class PatientRecord(NamedTuple):
     birth_date: ClinicalTime | None
     deceased: bool  # deceasedBoolean true, or a deceasedDateTime
     deceased_time: ClinicalTime | None
+    # Who the page is about, as the record names them (the header of the page, contract §7).
+    name: str | None = None
+    record_number: str | None = None
 
 
 class ObservationRecord(NamedTuple):

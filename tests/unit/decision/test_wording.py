@@ -38,7 +38,7 @@ def decisions_for(resources, orders=()):
 def surfaces(decisions):
     cards = score_cards(decisions, "h") + order_cards(decisions, "h")
     card_text = "\n".join(c.summary + "\n" + (c.detail or "") for c in cards)
-    return cards, card_text, text_report(decisions), patient_page(decisions, computed="now")
+    return cards, card_text, text_report(decisions), patient_page(decisions)
 
 
 @pytest.mark.parametrize(

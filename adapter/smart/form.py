@@ -1,0 +1,190 @@
+"""A spinemets Questionnaire as a plain HTML form, prefilled from ``$populate``, and the form's
+answers back as a QuestionnaireResponse.
+
+Native controls only (fieldsets of radio buttons, number fields), so the form works with the
+keyboard and a screen reader without a script. Each question offers "not known" beside its
+answers: a radio group cannot otherwise be emptied from the keyboard, and an unknown finding must
+stay unanswered rather than guessed. A prefilled answer says when the record has it from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+from adapter.errors import InputError
+from adapter.questionnaire.expressions import calculate
+from adapter.questionnaire.populate import RECORDED_AT, form_named, questionnaire
+from adapter.vocabulary.forms import LEVEL_GROUP, LEVEL_ITEM, questionnaire_url
+from adapter.vocabulary.systems import VERTEBRA
+
+__all__ = ["form_html", "response_from"]
+
+WHOLE = "patient"  # the field-name prefix of questions about the patient as a whole
+
+
+def _answers(items: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {i["linkId"]: i["answer"][0] for i in items if i.get("answer")}
+
+
+def _recorded(answer: Mapping[str, Any] | None) -> str:
+    for ext in (answer or {}).get("extension", ()):
+        if ext.get("url") == RECORDED_AT:
+            return (
+                f' <span class="muted">(in the record, {escape(_day(ext["valueDateTime"]))})</span>'
+            )
+    return ""
+
+
+def _day(when: str) -> str:
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(when[:10])
+    except ValueError:
+        return when
+    return f"{day.day} {day:%b %Y}"
+
+
+def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any] | None) -> str:
+    name = f"{prefix}|{question['linkId']}"
+    ident = name.replace("|", "-")
+    title = escape(question["text"])
+    if question["type"] == "integer":
+        value = answer.get("valueInteger", "") if answer else ""
+        return (
+            f'<p class="q"><label for="{ident}">{title}</label>{_recorded(answer)}<br>'
+            f'<input type="number" min="0" step="1" id="{ident}" name="{escape(name)}" '
+            f'value="{value}"></p>'
+        )
+    chosen = (answer or {}).get("valueCoding", {}).get("code")
+    options = [
+        (o["valueCoding"]["code"], o["valueCoding"]["display"]) for o in question["answerOption"]
+    ]
+    rows = []
+    for n, (code, display) in enumerate([("", "not known"), *options]):
+        checked = " checked" if code == (chosen or "") else ""
+        rows.append(
+            f'<label class="opt"><input type="radio" name="{escape(name)}" id="{ident}-{n}" '
+            f'value="{escape(code)}"{checked}> {escape(display)}</label>'
+        )
+    return (
+        f'<fieldset class="q" data-question="{escape(name)}"><legend>{title}'
+        f"{_recorded(answer)}</legend>{''.join(rows)}</fieldset>"
+    )
+
+
+def _group(group: Mapping[str, Any], answered: Mapping[str, Any]) -> str:
+    items = answered.get("item", ())
+    level = _answers(items)[LEVEL_ITEM]["valueCoding"]
+    by_link = _answers(items)
+    parts = [
+        f'<fieldset class="level" id="level-{escape(level["code"])}"><legend>Level '
+        f"{escape(level.get('display') or level['code'])}</legend>"
+        f'<input type="hidden" name="level" value="{escape(level["code"])}">'
+    ]
+    for question in group["item"][1:]:
+        if question.get("readOnly"):
+            value = by_link.get(question["linkId"], {})
+            shown = value.get("valueString", value.get("valueInteger", "–"))
+            parts.append(
+                f'<p class="calc">{escape(question["text"])}: <strong '
+                f'data-calculated="{escape(level["code"])}-{escape(question["linkId"])}">'
+                f"{escape(str(shown))}</strong></p>"
+            )
+        else:
+            parts.append(_question(question, level["code"], by_link.get(question["linkId"])))
+    parts.append("</fieldset>")
+    return "".join(parts)
+
+
+def form_html(name: str, populated: Mapping[str, Any], csrf: str, root: str = "/smart") -> str:
+    """The form ``name`` prefilled with ``populated`` (a ``$populate`` response)."""
+    q = questionnaire(name)
+    items = populated.get("item", ())
+    whole = _answers(items)
+    parts = [
+        f'<form method="post" action="{escape(root)}/form/{escape(name)}" class="form" '
+        f'aria-label="{escape(q["title"])}">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+    ]
+    groups = [i for i in items if i["linkId"] == LEVEL_GROUP]
+    for question in q["item"]:
+        if question["linkId"] != LEVEL_GROUP:
+            parts.append(_question(question, WHOLE, whole.get(question["linkId"])))
+        elif groups:
+            parts += [_group(question, g) for g in groups]
+        else:
+            parts.append("<p>No spinal level with a metastasis in the record: nothing to ask.</p>")
+    parts.append('<p><button type="submit">Save to the record</button></p></form>')
+    return "".join(parts)
+
+
+def _value(question: Mapping[str, Any], raw: str) -> dict[str, Any] | None:
+    if raw.strip() == "":
+        return None
+    if question["type"] == "integer":
+        if not raw.strip().isdigit():
+            raise InputError(f"{question['text']}: a whole number is needed")
+        return {"valueInteger": int(raw)}
+    for option in question["answerOption"]:
+        if option["valueCoding"]["code"] == raw:
+            return {"valueCoding": dict(option["valueCoding"])}
+    raise InputError(f"{question['text']}: {raw[:40]!r} is not one of its answers")
+
+
+def _answered(question: Mapping[str, Any], raw: str | None) -> list[dict[str, Any]]:
+    value = _value(question, raw or "")
+    return (
+        [{"linkId": question["linkId"], "text": question["text"], "answer": [value]}]
+        if value
+        else []
+    )
+
+
+def _level_item(group: Mapping[str, Any], level: str, fields: Mapping[str, str]) -> dict[str, Any]:
+    first, *questions = group["item"]
+    coding = next((o["valueCoding"] for o in first["answerOption"]
+                   if o["valueCoding"]["code"] == level), None)  # fmt: skip
+    if coding is None or coding.get("system") != VERTEBRA:
+        raise InputError(f"level {level[:10]!r}: not a level this form asks about")
+    items = [
+        {"linkId": LEVEL_ITEM, "text": first["text"], "answer": [{"valueCoding": dict(coding)}]}
+    ]
+    for question in questions:
+        if not question.get("readOnly"):
+            items += _answered(question, fields.get(f"{level}|{question['linkId']}"))
+    answers = {"linkId": LEVEL_GROUP, "text": group["text"], "item": items}
+    calculate(group, answers, {})
+    order = [q["linkId"] for q in group["item"]]
+    answers["item"].sort(key=lambda i: order.index(i["linkId"]))
+    return answers
+
+
+def response_from(
+    name: str, fields: Mapping[str, str], levels: Sequence[str], *, patient: str, authored: str,
+    author: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The completed QuestionnaireResponse of a submitted form; InputError naming the question."""
+    form, q = form_named(name), questionnaire(name)
+    items: list[dict[str, Any]] = []
+    for question in q["item"]:
+        if question["linkId"] != LEVEL_GROUP:
+            items += _answered(question, fields.get(f"{WHOLE}|{question['linkId']}"))
+            continue
+        if len(set(levels)) != len(levels):
+            raise InputError("a level appears twice in the form")
+        items += [_level_item(question, level, fields) for level in levels]
+    response: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{questionnaire_url(form.name)}|{q['version']}",
+        "status": "completed",
+        "subject": {"reference": f"Patient/{patient}"},
+        "authored": authored,
+    }
+    if author:
+        response["author"] = {"reference": author}
+    if items:
+        response["item"] = items
+    return response

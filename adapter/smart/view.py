@@ -1,0 +1,109 @@
+"""What the app shows and saves for one session's patient: the record read with the user's token,
+scored as ``spinemets score`` scores it, and a submitted form written back."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from adapter.decision import Decisions, decide
+from adapter.errors import FhirServerError
+from adapter.fhir.read.source import PatientData
+from adapter.mapping.rules import Rules, rules_from
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import PatientResult, Scoring, now_time, patient_records, score_patient
+from adapter.procedure.orders import decompressed_levels, procedure_orders
+from adapter.questionnaire.extract import extract
+from adapter.questionnaire.populate import populate
+from adapter.smart.form import form_html, response_from
+from adapter.smart.page import app_page
+from adapter.smart.record import read_record, write_transaction
+from adapter.smart.sessions import Session
+
+__all__ = ["View", "save", "saved_message", "show"]
+
+
+@functools.cache
+def _rules() -> Rules:
+    """The freshness windows and thresholds the service was started with (as its cards use)."""
+    return rules_from(os.environ)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    patient: Mapping[str, Any]
+    data: PatientData
+    result: PatientResult
+
+    @classmethod
+    async def read(cls, session: Session, timeout: float) -> View:
+        resources = await read_record(session, timeout)
+        return await asyncio.to_thread(cls._scored, session, resources)
+
+    @classmethod
+    def _scored(cls, session: Session, resources: list[Any]) -> View:
+        assert session.patient is not None
+        patient = resources[0]
+        if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
+            raise FhirServerError("the FHIR server did not answer with the Patient")
+        data = patient_records(resources, session.patient) or PatientData(session.patient)
+        scoring = Scoring(rules=_rules())
+        result = score_patient(data, default_terminology(), now=now_time(), scoring=scoring)
+        return cls(patient, data, result)
+
+    def decisions(self) -> Decisions:
+        """The decisions the static page and the cards show (the record's spine orders too)."""
+        term = default_terminology()
+        orders = procedure_orders(self.data.orders, None, "order-sign", term)
+        return decide(self.result, orders, _rules(), decompressed_levels(self.data.orders, term))
+
+
+def show(
+    view: View, session: Session, form: str | None, message: str | None = None, root: str = "/smart"
+) -> str:
+    """The page, or a form prefilled from the record by ``$populate``."""
+    html = ""
+    if form is not None:
+        populated = populate(form, view.data, default_terminology(), view.result.now)
+        html = form_html(form, populated, session.csrf, root)
+    return app_page(view.decisions(), form=form, form_html=html, message=message, root=root)
+
+
+async def save(
+    session: Session, name: str, fields: Mapping[str, str], levels: Sequence[str], timeout: float
+) -> None:
+    """The form's response and the Observations extracted from it, in one transaction."""
+    assert session.patient is not None
+    response = response_from(
+        name, fields, levels, patient=session.patient, authored=now_time().text, author=None
+    )
+    bundle = await asyncio.to_thread(extract, response, default_terminology())
+    await write_transaction(session, bundle, timeout)
+
+
+def _sins(result: PatientResult, level: str) -> str | None:
+    found = result.level(level)
+    if found is None:
+        return None
+    total = found.result.total
+    text = str(total.low) if total.low == total.high else f"{total.low}–{total.high}"
+    band = found.result.band.label if found.result.band is not None else None
+    return f"{text}, {band}" if band else text
+
+
+def saved_message(before: View, after: View, levels: Sequence[str]) -> str:
+    """What the save changed, in words: each level's SINS, then and now."""
+    changes = []
+    for level in levels:
+        old, new = _sins(before.result, level), _sins(after.result, level)
+        if new is not None:
+            changes.append(
+                f"SINS at {level} is now {new}" + (f" (was {old})" if old != new else "")
+            )
+    return "Saved to the record. " + (
+        "; ".join(changes) + "." if changes else "The scores below are recomputed."
+    )

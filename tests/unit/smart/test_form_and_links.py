@@ -1,0 +1,138 @@
+"""The form as HTML and back, the scopes a save needs, and the cards' links to the app."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from adapter.cds.links import PAGE_LABEL, with_links
+from adapter.cds.models import Card, Source
+from adapter.errors import InputError
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from adapter.questionnaire.extract import extract
+from adapter.questionnaire.populate import populate
+from adapter.smart.form import form_html, response_from
+from adapter.smart.record import missing_writes
+from adapter.vocabulary.systems import FINDING
+
+NOW = "2026-12-01T00:00:00Z"
+SNOMED = "http://snomed.info/sct"
+
+
+def _record() -> list[dict]:
+    """A patient with a bone metastasis at T8 (SNOMED body site) and no finding of ours."""
+    return [
+        {"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"},
+        {"resourceType": "Condition", "id": "m", "subject": {"reference": "Patient/p"},
+         "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+         "code": {"coding": [{"system": SNOMED, "code": "94222008"}]},
+         "bodySite": [{"coding": [{"system": SNOMED, "code": "77435000"}]}],
+         "onsetDateTime": "2026-10-01"},
+    ]  # fmt: skip
+
+
+def _result():
+    data = patient_records(_record(), "p")
+    assert data is not None
+    return data, score_patient(data, default_terminology(), now=parse_time(NOW))
+
+
+def test_the_form_offers_each_answer_and_not_known_prechecked():
+    data, _ = _result()
+    populated = populate("sins", data, default_terminology(), parse_time(NOW))
+    html = form_html("sins", populated, "tok")
+    assert 'id="level-T8"' in html and 'name="csrf" value="tok"' in html
+    assert html.count('type="radio" name="T8|spinal-pain"') == 4
+    assert 'name="T8|spinal-pain" id="T8-spinal-pain-0" value="" checked' in html
+
+
+def test_a_submitted_form_is_a_response_extract_reads():
+    fields = {"T8|spinal-pain": "mechanical", "T8|bone-lesion-quality": "lytic",
+              "T8|spinal-alignment": ""}  # fmt: skip
+    response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None)
+    [group] = response["item"]
+    total = next(i for i in group["item"] if i["linkId"] == "sins-total")
+    # T8 1 + mechanical 3 + lytic 2 = 6; at most alignment 4, collapse 3, posterolateral 3 more
+    assert total["answer"] == [{"valueString": "6–16 (3 missing)"}]
+    found = extract(response, default_terminology())
+    codes = sorted(
+        e["resource"]["valueCodeableConcept"]["coding"][0]["code"]
+        for e in found["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+    )
+    assert codes == ["lytic", "mechanical"]
+    assert found["entry"][1]["resource"]["code"]["coding"][0]["system"] == FINDING
+
+
+@pytest.mark.parametrize(
+    ("fields", "levels", "says"),
+    [
+        ({"T8|spinal-pain": "severe"}, ["T8"], "not one of its answers"),
+        ({}, ["Co1"], "not a level"),
+        ({}, ["T8", "T8"], "twice"),
+    ],
+)
+def test_a_form_with_answers_it_does_not_offer_is_refused(fields, levels, says):
+    with pytest.raises(InputError, match=says):
+        response_from("sins", fields, levels, patient="p", authored=NOW, author=None)
+
+
+def test_the_writes_a_save_needs_are_read_from_the_scopes():
+    assert missing_writes("patient/*.rs") == ["QuestionnaireResponse.c", "Observation.cu"]
+    assert missing_writes("patient/*.cruds") == []
+    assert missing_writes("patient/QuestionnaireResponse.c patient/Observation.cu") == []
+    assert missing_writes("user/*.write") == []  # SMART v1
+    assert missing_writes("patient/Observation.c patient/QuestionnaireResponse.c") == [
+        "Observation.cu"
+    ]
+
+
+def _cards() -> list[Card]:
+    from adapter.cds.models import CodingModel
+
+    def card(code: str) -> Card:
+        topic = CodingModel(system="http://spinemets.org/fhir/CodeSystem/score", code=code)
+        source = Source(label="s", topic=topic)
+        return Card(uuid=code, summary=code, indicator="info", source=source)
+
+    return [card("sins"), card("tomita")]
+
+
+def test_cards_link_to_the_app_only_when_the_public_base_url_is_set():
+    _, result = _result()
+    assert all(c.links is None for c in with_links(_cards(), result, None))
+    sins, tomita = with_links(_cards(), result, "https://cds.example.org")
+    [link] = sins.links or []
+    assert link.type == "smart" and link.url == "https://cds.example.org/smart/launch"
+    assert json.loads(link.appContext or "") == {"form": "sins", "level": "T8"}
+    assert [(lk.label, lk.appContext) for lk in tomita.links or []] == [(PAGE_LABEL, None)]
+    order = Card(uuid="o", summary="order", indicator="warning", source=Source(label="s"))
+    [checked] = with_links([order], result, "https://cds.example.org")
+    assert [lk.label for lk in checked.links or []] == [PAGE_LABEL]  # a procedure-check card
+
+
+@pytest.mark.parametrize("name", ["neurology", "staging"])
+def test_the_other_forms_render_and_come_back_as_responses(name):
+    data, _ = _result()
+    populated = populate(name, data, default_terminology(), parse_time(NOW))
+    html = form_html(name, populated, "tok", "/prefix/smart")
+    assert 'action="/prefix/smart/form/' + name + '"' in html
+    if name == "neurology":
+        fields = {"patient|frankel-grade": "frankel-e", "T8|epidural-spinal-cord-compression": ""}
+        levels = ["T8"]
+    else:
+        fields = {"patient|vertebral-metastases-count": "2", "patient|visceral-metastases": ""}
+        levels = []
+    response = response_from(name, fields, levels, patient="p", authored=NOW, author=None)
+    observations = [e for e in extract(response, default_terminology())["entry"]
+                    if e["resource"]["resourceType"] == "Observation"]  # fmt: skip
+    assert len(observations) == 1
+
+
+def test_a_count_that_is_not_a_whole_number_is_refused():
+    with pytest.raises(InputError, match="whole number"):
+        response_from("staging", {"patient|vertebral-metastases-count": "-1"}, [], patient="p",
+                      authored=NOW, author=None)  # fmt: skip
