@@ -16,6 +16,8 @@ import stat
 from pathlib import Path
 
 from adapter.errors import MappingError
+from adapter.settings import from_mapping, variable
+from adapter.settings.clinical import DataFields
 
 __all__ = [
     "PRIVATE_DIR",
@@ -35,15 +37,14 @@ PRIVATE_DIR = 0o700
 
 def data_dir(name: str) -> Path:
     """``$SPINEMETS_<NAME>``, else the repository's ``<name>/``, else the copy in the wheel."""
-    variable = f"SPINEMETS_{name.upper()}"
-    configured = os.environ.get(variable)
-    if configured:
+    configured = getattr(from_mapping(DataFields, os.environ), name)
+    if configured is not None:
         return Path(configured)
     package = Path(__file__).resolve().parent
     for candidate in (package.parent / name, package / f"_{name}"):
         if candidate.is_dir():
             return candidate
-    raise MappingError(f"no {name}/ directory found (set {variable})")
+    raise MappingError(f"no {name}/ directory found (set {variable(name)})")
 
 
 def state_directory() -> Path:

@@ -5,6 +5,15 @@ fhirServer fallback). Run on the server's event loop, a 10,000-entry prefetch wo
 other request until it is scored. Here each call runs as a coroutine on one of ``size`` worker
 loops, each with its own HTTP connection pool (an ``httpx.AsyncClient`` belongs to one loop), so
 the server's loop stays free to accept, authenticate and answer other requests meanwhile.
+
+Why not ``concurrent.futures.ThreadPoolExecutor`` or ``asyncio.to_thread``: they run one job per
+thread to its end. A call waiting on a slow fhirServer (up to ``SPINEMETS_FHIR_DEADLINE``) would
+hold a thread, so with ``SPINEMETS_WORKER_THREADS`` such calls every other admitted call would
+wait in the executor's unbounded queue: admission control (:mod:`adapter.cds.admission`) promises
+that up to ``SPINEMETS_MAX_IN_FLIGHT`` calls are worked on at once and the next one is refused,
+never queued. Nor can an executor stop a job once it runs, while a call here is cancelled on its
+worker loop when the client hangs up. The standard library has no pool of event loops; this
+class is that, and nothing more (the threads and loops are the standard library's).
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ take the instance out of its load balancer's rotation.
 uvicorn builds a protocol from its own config only, and ``--workers`` processes rebuild that
 config from a pickle, so the two limits are read from the ``SPINEMETS_*`` settings of the
 process, once.
+
+These are private classes of uvicorn: pyproject.toml pins uvicorn to one minor version, and
+tests/unit/cds/test_uvicorn_api.py fails when the methods and attributes used here change.
 """
 
 from __future__ import annotations

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import os
 import sys
 
 from adapter.errors import FhirServerError, InputError
 from adapter.fhir.client import FhirClient, add_server_arguments, is_fhir_id, server_settings
 from adapter.fhir.read.timing import parse_time
-from adapter.mapping.rules import rules_from
+from adapter.mapping.rules import rules_of
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import Scoring, now_time
+from adapter.settings import load
 from adapter.sync.audit import AuditSettings, SyncAudit
 from adapter.sync.reader import all_patients, changed_patients
 from adapter.sync.repair import repair_patient
@@ -108,7 +108,7 @@ async def _run(args: argparse.Namespace) -> int:
     # Five reads per patient run in parallel: room for all of them.
     settings = server_settings(args, timeout=30.0, max_connections=max(8, 5 * args.concurrency))
     async with FhirClient.connect(settings) as client:
-        audited = AuditSettings()
+        audited = load(AuditSettings)
         audit = SyncAudit(audited.path, client, send=audited.audit_send)
         audit.check()  # an audit trail that cannot be written stops the run before any write
         patients = await _patients(args, client, term, policy)
@@ -120,7 +120,7 @@ async def _run(args: argparse.Namespace) -> int:
             now=now_time(),
             policy=policy,
             concurrency=args.concurrency,
-            scoring=Scoring(args.original, rules_from(os.environ)),
+            scoring=Scoring(args.original, rules_of(audited)),
             on_done=_Progress(len(patients)),
             audit=audit,
         )

@@ -25,6 +25,8 @@ import orjson
 
 from adapter.datadirs import data_dir
 from adapter.errors import ConfigurationError, MappingError
+from adapter.settings import from_mapping
+from adapter.settings.clinical import DataFields
 from adapter.vocabulary.systems import ATC, CONVERSION_FACTOR, ICD10CM
 
 __all__ = ["LOCAL_PROCEDURE_MAP", "Terminology", "default_terminology", "load_terminology"]
@@ -278,5 +280,4 @@ def load_terminology(directory: Path | None = None, local_map: Path | None = Non
 def default_terminology() -> Terminology:
     """The terminology of the default mappings directory and the local procedure map of the
     environment, loaded once per process."""
-    local = os.environ.get(LOCAL_PROCEDURE_MAP, "").strip()
-    return load_terminology(local_map=Path(local) if local else None)
+    return load_terminology(local_map=from_mapping(DataFields, os.environ).local_procedure_map)

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.datadirs import append_private, audit_file
 from adapter.errors import FhirServerError, StorageError
 from adapter.fhir.client import FhirClient
 from adapter.fhir.write.audit import sync_write_event
+from adapter.settings import SpinemetsSettings
 from adapter.sync.runner import Outcome
 
 __all__ = ["AuditSettings", "SyncAudit"]
@@ -28,14 +28,9 @@ __all__ = ["AuditSettings", "SyncAudit"]
 log = logging.getLogger("spinemets.audit")
 
 
-class AuditSettings(BaseSettings):
-    """``SPINEMETS_AUDIT_FILE``, ``SPINEMETS_AUDIT_SEND`` (and the state directory)."""
-
-    model_config = SettingsConfigDict(env_prefix="SPINEMETS_", extra="ignore", frozen=True)
-
-    audit_file: Path | None = None
-    audit_send: bool = False
-    state_dir: Path | None = None
+class AuditSettings(SpinemetsSettings):
+    """The settings, with the audit trail's path: ``SPINEMETS_AUDIT_FILE``, else in the state
+    directory; ``SPINEMETS_AUDIT_SEND``."""
 
     @property
     def path(self) -> Path:

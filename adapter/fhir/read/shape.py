@@ -8,8 +8,8 @@ type and whose value is another (``valueInteger: "80"``, ``effectiveDateTime: 5`
 ``resourceType`` that is not a string. A malformed resource is an invalid resource (contract §2,
 §8): reported and ignored, the rest of the input scored.
 
-The limits are settings (``SPINEMETS_MAX_JSON_DEPTH``, ``SPINEMETS_MAX_LINE_BYTES``), shared by
-every surface like the rules.
+The limits are settings (``SPINEMETS_MAX_JSON_DEPTH``, ``SPINEMETS_MAX_LINE_BYTES``, fields of
+:class:`adapter.settings.clinical.InputFields`), shared by every surface like the rules.
 """
 
 from __future__ import annotations
@@ -21,42 +21,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adapter.errors import ConfigurationError
+from adapter.settings import from_mapping
+from adapter.settings.clinical import InputFields
 
 __all__ = ["InputLimits", "input_limits", "limits_from", "malformed"]
 
-MiB = 1024 * 1024
 _INT_LIMIT = 2**63  # FHIR integer64; integer is 32-bit, checked where it is read
+
+
+_DEFAULT = InputFields()
 
 
 @dataclass(frozen=True, slots=True)
 class InputLimits:
-    max_depth: int = 64  # FHIR resources nest ~10 levels; contained resources a few more
-    max_line_bytes: int = 64 * MiB  # an NDJSON line, or a JSON document written on one line
-
-
-_BOUNDS = {"max_depth": (8, 1000), "max_line_bytes": (1024, 2**40)}
+    max_depth: int = _DEFAULT.max_json_depth  # FHIR resources nest ~10 levels
+    max_line_bytes: int = _DEFAULT.max_line_bytes  # an NDJSON line, or a one-line document
 
 
 def limits_from(environ: Mapping[str, str]) -> InputLimits:
-    """The limits from ``SPINEMETS_MAX_JSON_DEPTH`` and ``SPINEMETS_MAX_LINE_BYTES``."""
-    values: dict[str, int] = {}
-    for field, name in (
-        ("max_depth", "SPINEMETS_MAX_JSON_DEPTH"),
-        ("max_line_bytes", "SPINEMETS_MAX_LINE_BYTES"),
-    ):
-        text = environ.get(name)
-        if text is None or not text.strip():
-            continue
-        low, high = _BOUNDS[field]
-        try:
-            value = int(text.strip())
-        except ValueError:
-            raise ConfigurationError(f"{name}: not a whole number") from None
-        if not low <= value <= high:
-            raise ConfigurationError(f"{name}: must be between {low} and {high}")
-        values[field] = value
-    return InputLimits(**values)
+    """The limits from ``SPINEMETS_MAX_JSON_DEPTH`` and ``SPINEMETS_MAX_LINE_BYTES``; an
+    unusable value is a ConfigurationError naming the variable."""
+    settings = from_mapping(InputFields, environ)
+    return InputLimits(settings.max_json_depth, settings.max_line_bytes)
 
 
 @functools.cache

@@ -12,17 +12,17 @@ with it.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter
 
+from adapter.datadirs import audit_file
 from adapter.fhir.client import FhirClient
-from adapter.mapping.rules import rules_from
+from adapter.mapping.rules import rules_of
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import Scoring
-from adapter.sync.audit import AuditSettings, SyncAudit
+from adapter.sync.audit import SyncAudit
 from adapter.sync.notify.queue import Claim, NotificationQueue
 from adapter.sync.notify.redis_queue import RedisNotificationQueue
 from adapter.sync.notify.routes import Active, notification_router
@@ -76,8 +76,9 @@ class Notifications:
 
     def _audit(self, client: FhirClient) -> SyncAudit:
         """Re-syncs are sync writes: recorded in the service's audit trail."""
-        audited = AuditSettings()
-        return SyncAudit(audited.path, client, send=audited.audit_send)
+        settings = self.settings
+        path = audit_file(settings.audit_file, settings.state_dir)
+        return SyncAudit(path, client, send=settings.audit_send)
 
     @asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
@@ -98,7 +99,7 @@ class Notifications:
                     concurrency=settings.notify_concurrency,
                     attempts=settings.notify_attempts,
                     lease=settings.notify_lease,
-                    scoring=Scoring(settings.original_tokuhashi, rules_from(os.environ)),
+                    scoring=Scoring(settings.original_tokuhashi, rules_of(settings)),
                     audit=self._audit(client),
                 )
                 workers.start()

@@ -1,4 +1,4 @@
-"""Settings of FHIR rest-hook notifications, from ``SPINEMETS_*`` environment variables.
+"""FHIR rest-hook notifications' view of the settings (:mod:`adapter.settings`).
 
 Notifications are on only when both the FHIR server to re-score on and the secret every
 notification must carry are set: never unauthenticated, not even on loopback (any local process
@@ -12,16 +12,15 @@ replicas on several hosts.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic import model_validator
 
 from adapter.datadirs import state_directory
 from adapter.errors import ConfigurationError
 from adapter.fhir.client import BearerToken, FhirServerSettings
+from adapter.settings import SpinemetsSettings, load
 from adapter.sync.notify.queue import NotificationQueue
 
 __all__ = ["NotifySettings", "load_notify_settings"]
@@ -29,26 +28,11 @@ __all__ = ["NotifySettings", "load_notify_settings"]
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
-class NotifySettings(BaseSettings):
+class NotifySettings(SpinemetsSettings):
     """What the notification queue and its re-syncs read from the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="SPINEMETS_", extra="ignore", frozen=True)
-
-    fhir_server: str | None = None
-    fhir_token: SecretStr | None = None
-    notify_secret: SecretStr | None = Field(default=None, min_length=16)
     # Storage: a path of its own, else in the service's state directory, else beside the
     # feedback database, else in the platform's state directory; never the working directory.
-    notify_db: Path | None = None
-    notify_redis_url: SecretStr | None = None  # replicas on several hosts share the queue there
-    state_dir: Path | None = None
-    feedback_db: Path | None = None
-    notify_queue_limit: int = Field(default=10_000, ge=1)
-    notify_concurrency: int = Field(default=2, ge=1, le=32)
-    notify_timeout: float = Field(default=30.0, gt=0)
-    notify_attempts: int = Field(default=5, ge=1)
-    notify_lease: float = Field(default=30.0, ge=10, le=600)
-    original_tokuhashi: bool = False
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> NotifySettings:
@@ -110,14 +94,4 @@ class NotifySettings(BaseSettings):
 
 def load_notify_settings(**overrides: Any) -> NotifySettings:
     """Settings from the environment; ConfigurationError (one line) when unusable."""
-    try:
-        return NotifySettings(**overrides)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigurationError(
-            f"SPINEMETS_ settings: {where}: {message}" if where else message
-        ) from None
-    except (json.JSONDecodeError, SettingsError) as exc:
-        raise ConfigurationError(f"SPINEMETS_ settings: {exc}") from None
+    return load(NotifySettings, **overrides)

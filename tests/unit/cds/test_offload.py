@@ -1,0 +1,64 @@
+"""The worker loops (adapter.cds.offload): what admission control relies on, and why an
+executor of the standard library would not do (it runs one job per thread to its end)."""
+
+import asyncio
+
+import pytest
+
+from adapter.cds.offload import LoopPool
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"  # the pool's loops are asyncio loops
+
+
+async def test_more_calls_than_threads_are_worked_on_at_once():
+    """Calls waiting on I/O do not hold a thread: with one thread, three waiting calls are all
+    in progress together, none queued behind another (admission control's limit is the queue)."""
+    pool: LoopPool[str] = LoopPool(1, lambda http: "context")
+    await asyncio.to_thread(pool.start)
+    started = 0
+
+    async def job(context: str) -> str:
+        nonlocal started
+        started += 1
+        while started < 3:
+            await asyncio.sleep(0.01)
+        return context
+
+    try:
+        results = await asyncio.wait_for(asyncio.gather(*(pool.run(job) for _ in range(3))), 10)
+    finally:
+        await asyncio.to_thread(pool.stop)
+    assert results == ["context"] * 3
+
+
+async def test_a_withdrawn_call_is_cancelled_on_its_worker_loop():
+    pool: LoopPool[str] = LoopPool(1, lambda http: "context")
+    await asyncio.to_thread(pool.start)
+    running, cancelled = asyncio.Event(), []
+    here = asyncio.get_running_loop()
+
+    async def job(context: str) -> None:
+        here.call_soon_threadsafe(running.set)
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    try:
+        call = asyncio.ensure_future(pool.run(job))
+        await asyncio.wait_for(running.wait(), 10)
+        call.cancel()
+        await asyncio.gather(call, return_exceptions=True)
+        for _ in range(100):
+            if cancelled:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await asyncio.to_thread(pool.stop)
+    assert cancelled == [True]
