@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from adapter.mapping.evidence import Basis
+from adapter.fhir.read.evidence import Basis
 from adapter.mapping.levels import LevelOrigin
 from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import ComponentScore, ScoreResult

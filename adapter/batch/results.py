@@ -122,13 +122,9 @@ def score_partition(job: Job, partition: int) -> PartitionSummary:
     if joined is not None:
         results, loose = _Lines(job.validate), list[Issue]()
         try:
-            term, scoring = default_terminology(), job.scoring
+            term = default_terminology()
             for data in read_patients(str(joined), loose):
-                results.add(
-                    score_patient(
-                        data, term, now=job.now, original=scoring.original, rules=scoring.rules
-                    )
-                )
+                results.add(score_patient(data, term, now=job.now, scoring=job.scoring))
         finally:
             joined.unlink(missing_ok=True)
         lines, summary.issues = results.by_type(loose)

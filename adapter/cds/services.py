@@ -30,7 +30,7 @@ from adapter.errors import HookMismatchError, InputError, NotFoundError
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
+from adapter.pipeline import PatientResult, Scoring, now_time, patient_records, score_patient
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
@@ -71,14 +71,8 @@ async def _score(
     resources = await gather_resources(request, prefetch, deps.http, limits, deps.metrics)
     patient_id = request.context.patientId
     data = patient_records(resources, patient_id) or PatientData(patient_id)
-    settings = deps.settings
-    result = score_patient(
-        data,
-        deps.term,
-        now=now_time(),
-        original=settings.original_tokuhashi,
-        rules=settings.rules,
-    )
+    scoring = Scoring(deps.settings.original_tokuhashi, deps.settings.rules)
+    result = score_patient(data, deps.term, now=now_time(), scoring=scoring)
     return result, data
 
 

@@ -8,15 +8,15 @@ could not be written; 2 unusable input, arguments or configuration), never a tra
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 from typing import NoReturn
 
 from adapter import __version__
-from adapter.cli import score, server
-from adapter.cli.score import add_arguments as add_score_arguments
 from adapter.errors import InputError, OutputError, SpinemetsError, exit_status
 
 __all__ = ["main"]
@@ -27,11 +27,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"spinemets: {message} (see spinemets --help)\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    from adapter.cli.batch import add_arguments as add_batch_arguments
-    from adapter.sync.cohort import add_arguments as add_cohort_arguments
-    from adapter.sync.command import add_arguments as add_sync_arguments
+# Each command, in --help order, and its help: adapter.cli.<command> holds its add_arguments
+# and run, imported when the parser is built (every heavy import waits inside run).
+_COMMANDS = (
+    ("score", "score a FHIR Bundle or NDJSON file ('-' for stdin)"),
+    ("cohort", "the cohort report: Table 4, survival, pain and Barthel"),
+    ("conformance", "publish spinemets' conformance resources"),
+    ("batch", "score a whole Bulk Data export, in partitions by patient"),
+    ("sync", "score patients on a FHIR server and write the results back"),
+    ("subscriptions", "FHIR Subscriptions that re-score on new data"),
+    ("questionnaire", "the SDC forms: populate a response, extract one"),
+    ("load", "PUT records (fixtures, exports) into a FHIR server, ids kept"),
+    ("serve", "run the CDS Hooks 2.0 service (settings: SPINEMETS_*)"),
+)
 
+
+def _command(name: str) -> ModuleType:
+    return importlib.import_module(f"adapter.cli.{name}")
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="spinemets",
         description="Spinal-metastasis scores (SINS, Tomita, revised Tokuhashi) from FHIR R4: "
@@ -40,72 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"spinemets {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    add_score_arguments(
-        sub.add_parser("score", help="score a FHIR Bundle or NDJSON file ('-' for stdin)")
-    )
-    add_cohort_arguments(
-        sub.add_parser("cohort", help="the cohort report: Table 4, survival, pain and Barthel")
-    )
-    server.add_conformance_arguments(
-        sub.add_parser("conformance", help="publish spinemets' conformance resources"), _Parser
-    )
-    add_batch_arguments(
-        sub.add_parser("batch", help="score a whole Bulk Data export, in partitions by patient")
-    )
-    add_sync_arguments(
-        sub.add_parser("sync", help="score patients on a FHIR server and write the results back")
-    )
-    server.add_subscriptions_arguments(
-        sub.add_parser("subscriptions", help="FHIR Subscriptions that re-score on new data"),
-        _Parser,
-    )
-    from adapter.cli import questionnaire
-
-    questionnaire.add_arguments(
-        sub.add_parser("questionnaire", help="the SDC forms: populate a response, extract one"),
-        _Parser,
-    )
-    from adapter.cli import load
-
-    load.add_arguments(
-        sub.add_parser("load", help="PUT records (fixtures, exports) into a FHIR server, ids kept")
-    )
-    server.add_serve_arguments(
-        sub.add_parser("serve", help="run the CDS Hooks 2.0 service (settings: SPINEMETS_*)")
-    )
+    for name, help_text in _COMMANDS:
+        _command(name).add_arguments(sub.add_parser(name, help=help_text))
     return parser
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command == "score":
-        return score.run(args)
-    if args.command == "serve":
-        return server.serve(args)
-    if args.command == "conformance":
-        return server.conformance(args)
-    if args.command == "subscriptions":
-        return server.subscriptions(args)
-    if args.command == "questionnaire":
-        from adapter.cli.questionnaire import run as run_questionnaire
-
-        return run_questionnaire(args)
-    if args.command == "load":
-        from adapter.cli.load import run as run_load
-
-        return run_load(args)
-    if args.command == "batch":
-        from adapter.cli.batch import run as run_batch
-
-        return run_batch(args)
-    if args.command == "cohort":
-        from adapter.sync.cohort import run as run_cohort
-
-        return run_cohort(args)
-    import asyncio
-
-    from adapter.sync.command import run as run_sync
-
-    return asyncio.run(run_sync(args))
+    status: int = _command(args.command).run(args)
+    return status
 
 
 def _silence_stdout() -> None:

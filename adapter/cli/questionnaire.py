@@ -27,10 +27,9 @@ from adapter.vocabulary.forms import FORMS
 __all__ = ["add_arguments", "run"]
 
 
-def add_arguments(
-    command: argparse.ArgumentParser, parser_class: type[argparse.ArgumentParser]
-) -> None:
-    actions = command.add_subparsers(dest="action", required=True, parser_class=parser_class)
+def add_arguments(command: argparse.ArgumentParser) -> None:
+    # Subcommands are of the command's own parser class: its one-line errors.
+    actions = command.add_subparsers(dest="action", required=True)
     pop = actions.add_parser("populate", help="a response prefilled from the patient's record")
     pop.add_argument("name", choices=tuple(FORMS), help="the form")
     pop.add_argument("file", help="the patient's record: a FHIR Bundle or NDJSON, or -")

@@ -22,7 +22,7 @@ from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.fhir.write.outcome import operation_outcome
 from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import PatientResult, now_time, read_patients, score_patient
+from adapter.pipeline import PatientResult, Scoring, now_time, read_patients, score_patient
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.render.text import text_report
 
@@ -69,12 +69,12 @@ def _scored(
     args: argparse.Namespace, loose: list[Issue]
 ) -> Iterator[tuple[PatientData, PatientResult]]:
     term = default_terminology()
-    rules = rules_from(os.environ)
+    scoring = Scoring(args.original, rules_from(os.environ))
     now: ClinicalTime | None = parse_time(args.now) if args.now else now_time()
     if now is None:
         raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
     for data in read_patients(args.file, loose):
-        yield data, score_patient(data, term, now=now, original=args.original, rules=rules)
+        yield data, score_patient(data, term, now=now, scoring=scoring)
 
 
 def _results(args: argparse.Namespace, loose: list[Issue]) -> Iterator[PatientResult]:
@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     loose: list[Issue] = []
     out = _Output(sys.stdout.buffer)
     if args.format == "html":
-        from adapter.render.command import write_pages  # matplotlib: only on this path
+        from adapter.cli.pages import write_pages  # the page templates: only on this path
 
         decided = _decisions(args, loose)
         return write_pages(decided, args.output, out=out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapter.fhir.read.timing import day_text
-from adapter.mapping.outcomes import TIME_POINTS, PatientOutcome
+from adapter.outcomes import TIME_POINTS, PatientOutcome
 
 __all__ = ["outcome_lines"]
 

@@ -17,7 +17,7 @@ from adapter.cohort.stats import (
     kaplan_meier,
     repeated_measures,
 )
-from adapter.mapping.outcomes import MEASURES, TIME_POINTS, PatientOutcome
+from adapter.outcomes import MEASURES, TIME_POINTS, PatientOutcome
 from adapter.scoring import level_order
 
 __all__ = ["COHORT_SCORES", "at_risk_table", "cohort_summary", "survival_input"]

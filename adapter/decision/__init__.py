@@ -27,7 +27,7 @@ from adapter.decision.neurology import (
 from adapter.decision.orders import Indicator, OrderDecision, order_decisions
 from adapter.decision.sins import SinsDecision, recommendation, sins_decision
 from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, unvalidated
-from adapter.mapping.rules import Rules
+from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import PatientResult
 from adapter.procedure.check import check_orders
 from adapter.procedure.orders import Order
@@ -47,8 +47,6 @@ __all__ = [
     "has_spinal_disease",
     "neurology_alert",
 ]
-
-_DEFAULT_RULES = Rules()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +118,7 @@ def _as_shown(summary: ScoreSummary, view: SinsDecision) -> ScoreSummary:
 def decide(
     result: PatientResult,
     orders: Sequence[Order] = (),
-    rules: Rules = _DEFAULT_RULES,
+    rules: Rules = DEFAULT_RULES,
     decompressing: Collection[str] = (),
 ) -> Decisions:
     """The decisions of one patient: the neurology alert, the deceased rule, each order's verdict

@@ -28,7 +28,7 @@ from adapter.mapping.compression import (
     established_deficit,
     latest_deficit,
 )
-from adapter.mapping.rules import Rules
+from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import PatientResult
 
 __all__ = [
@@ -48,7 +48,6 @@ STEROID_PROMPT = (
     "Consider dexamethasone 16 mg now (NICE NG234) unless lymphoma is suspected and not yet "
     "biopsied."
 )
-_DEFAULT_RULES = Rules()
 Indicator = Literal["info", "warning", "critical"]
 _RANK: dict[Indicator | None, int] = {None: 0, "info": 1, "warning": 2, "critical": 3}
 
@@ -173,7 +172,7 @@ def _reasons(items: list[NeurologyItem], indicator: Indicator) -> tuple[str, ...
     return tuple(dict.fromkeys(reasons))
 
 
-def neurology_alert(patient: PatientResult, rules: Rules = _DEFAULT_RULES) -> NeurologyAlert | None:
+def neurology_alert(patient: PatientResult, rules: Rules = DEFAULT_RULES) -> NeurologyAlert | None:
     """The neurology alert; None when nothing raises a card (only listed items, or none)."""
     items = _items(patient, rules)
     top = max((i.indicator for i in items), key=lambda i: _RANK[i], default=None)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapter.fhir.read.evidence import Basis
 from adapter.mapping.compression import Grade, compression_grades, grade_at
-from adapter.mapping.evidence import Basis
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from typing import Literal
 
 from adapter.mapping.measures import calendar_day
-from adapter.mapping.outcomes import WINDOWS, Measurement, PatientOutcome, Trajectory, Window
 from adapter.mapping.treatments import Treatment
+from adapter.outcomes import WINDOWS, Measurement, PatientOutcome, Trajectory, Window
 from adapter.pipeline import PatientResult
 
 __all__ = [

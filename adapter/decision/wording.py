@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import parse_time
-from adapter.mapping.evidence import Evidence
 
 __all__ = [
     "HAEMATOLOGICAL_CAVEAT",

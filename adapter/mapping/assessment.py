@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import PatientRecord
-from adapter.mapping.evidence import Basis
 from adapter.mapping.findings import Chosen
 from adapter.mapping.more import MoreInputs
 from adapter.mapping.safety import Safety

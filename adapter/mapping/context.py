@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord, ResourceRef
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.mapping.evidence import Evidence
 from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 

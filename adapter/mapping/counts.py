@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import product
 
+from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.mapping.context import condition_evidence
-from adapter.mapping.evidence import Basis, Evidence
 from adapter.mapping.findings import choose_latest
 from adapter.mapping.inputs import caveats_of, enum_input, only
 from adapter.mapping.observations import Findings

@@ -28,7 +28,7 @@ from adapter.mapping.observations import (
     read_observation,
 )
 from adapter.mapping.responses import counted_once
-from adapter.mapping.rules import Rules
+from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.mapping.safety import safety_inputs
 from adapter.mapping.sins import level_assessment
 from adapter.mapping.staging import Staging, is_current_condition, read_staging
@@ -73,7 +73,6 @@ _MAJOR = Presence(
     MajorOrgan.NONE,
     (MajorOrgan.REMOVABLE, MajorOrgan.UNREMOVABLE),
 )
-_DEFAULT_RULES = Rules()
 
 
 def _deceased(ctx: Context, record: PatientRecord | None) -> str | None:
@@ -137,7 +136,7 @@ def findings_and_levels(
 
 
 def extract_patient(
-    data: PatientData, term: Terminology, *, now: ClinicalTime, rules: Rules = _DEFAULT_RULES
+    data: PatientData, term: Terminology, *, now: ClinicalTime, rules: Rules = DEFAULT_RULES
 ) -> PatientAssessment:
     """All score and check inputs of one patient at computation time ``now`` (contract §2)."""
     ctx = Context(term, rules, now, list(data.issues))

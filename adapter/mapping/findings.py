@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.records import ObservationRecord
-from adapter.mapping.evidence import Evidence
 from adapter.scoring import (
     Alignment,
     Ambulation,

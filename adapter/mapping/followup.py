@@ -10,25 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.followup import AdverseEventRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import Coding, ConditionRecord
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
-from adapter.mapping.evidence import Evidence
 from adapter.mapping.measures import calendar_day, read_cement, read_measurements
-from adapter.mapping.outcomes import (
+from adapter.mapping.rules import DEFAULT_RULES, Rules
+from adapter.mapping.sites import resolve_site
+from adapter.mapping.staging import Staging, read_staging
+from adapter.mapping.terminology import Terminology
+from adapter.outcomes import (
     Complication,
     PatientOutcome,
     Trajectory,
     age_at,
     select_time_points,
 )
-from adapter.mapping.rules import Rules
-from adapter.mapping.sites import resolve_site
-from adapter.mapping.staging import Staging, read_staging
-from adapter.mapping.terminology import Terminology
 from adapter.scoring import level_order
 
 __all__ = [
@@ -152,9 +152,6 @@ def _complications(
     return found
 
 
-_RULES = Rules()
-
-
 def _warn_conflicts(ctx: Context, patient: str, pain: Trajectory, barthel: Trajectory) -> None:
     for measure, trajectory in (("pain", pain), ("Barthel Index", barthel)):
         for tp in trajectory.conflicts:
@@ -173,25 +170,38 @@ def _measure_evidence(data: PatientData, pain: Trajectory, barthel: Trajectory) 
     ]
 
 
+def _trajectories(
+    ctx: Context, data: PatientData, now: ClinicalTime, index_day: date, start: ClinicalTime
+) -> tuple[Trajectory, Trajectory]:
+    """Pain and Barthel at the contract's time points."""
+    measures = read_measurements(ctx, data.observations, now)
+    pain = select_time_points(measures["pain"], index_day=index_day, index_start=start.instant)
+    barthel = select_time_points(
+        measures["barthel"], index_day=index_day, index_start=start.instant
+    )
+    return pain, barthel
+
+
 def extract_follow_up(
-    data: PatientData, term: Terminology, *, now: ClinicalTime, primary_sites: tuple[str, ...]
+    data: PatientData,
+    term: Terminology,
+    *,
+    now: ClinicalTime,
+    primary_sites: tuple[str, ...],
+    rules: Rules = DEFAULT_RULES,
 ) -> FollowUp:
     """The outcome record of one patient, without the scores at the index date."""
-    ctx = Context(term, _RULES, now)
+    ctx = Context(term, rules, now)
     event = index_event(term, data.procedures, now)
     if not event:
         return FollowUp(None, (), ())
     start = min(p.time for p in event if p.time is not None)
     index_day: date = calendar_day(start)
     # The staging is read for the treated levels only: its issues are the scores' to report.
-    staging = read_staging(Context(term, _RULES, now), data.conditions)
+    staging = read_staging(Context(term, rules, now), data.conditions)
     refs = frozenset(p.ref.reference for p in event if p.ref.reference)
     cement = read_cement(ctx, data.observations, refs, now)
-    measures = read_measurements(ctx, data.observations, now)
-    pain = select_time_points(measures["pain"], index_day=index_day, index_start=start.instant)
-    barthel = select_time_points(
-        measures["barthel"], index_day=index_day, index_start=start.instant
-    )
+    pain, barthel = _trajectories(ctx, data, now, index_day, start)
     died, death = _death(ctx, data, now)
     last = _last_contact(data, now)
     complications = _complications(ctx, data, start, now)

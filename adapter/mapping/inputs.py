@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import TypeVar
 
-from adapter.mapping.evidence import Basis, Evidence
+from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.mapping.findings import Chosen
 from adapter.scoring import Possible
 

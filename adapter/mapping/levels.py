@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.mapping.context import Context, condition_evidence
-from adapter.mapping.evidence import Evidence
 from adapter.mapping.findings import SINS_FINDINGS, Finding
 from adapter.mapping.staging import Staging
 from adapter.scoring import level_order, location_of

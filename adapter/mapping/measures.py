@@ -17,7 +17,7 @@ from adapter.fhir.read.records import ObservationRecord
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
 from adapter.mapping.observations import CURRENT_OBSERVATION
-from adapter.mapping.outcomes import BARTHEL, OUTCOME_LOINC, PAIN_RANK, Measurement
+from adapter.outcomes import BARTHEL, OUTCOME_LOINC, PAIN_RANK, Measurement
 from adapter.vocabulary.systems import FINDING, LOINC
 
 __all__ = [

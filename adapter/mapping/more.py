@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.mapping.context import Context, condition_evidence
-from adapter.mapping.evidence import Basis, Evidence
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import caveats_of, enum_input, only
 from adapter.mapping.observations import Findings, Performance

@@ -26,8 +26,8 @@ from adapter.mapping.findings import (
     Invalid,
     read_answer,
 )
-from adapter.mapping.outcomes import OUTCOME_LOINC
 from adapter.mapping.sites import resolve_site
+from adapter.outcomes import OUTCOME_LOINC
 from adapter.scoring import KPS_VALUES
 from adapter.vocabulary.systems import FINDING, LOINC, UCUM
 

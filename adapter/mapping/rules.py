@@ -4,9 +4,9 @@ a Bilsky grade recorded before a decompression is shown as info, then as "re-ima
 (contract §5 v3).
 
 Defaults are the contract's, and with their bounds they are fields of the one settings model
-(:class:`adapter.settings.clinical.RuleFields`); every surface (``score``, ``sync``, ``serve``,
-``batch``) reads the same overrides from the environment through :func:`rules_from`, so one
-deployment applies one set of rules whichever way a patient is scored. Every value here is a
+(:class:`adapter.settings.clinical.RuleFields`); every surface (``score``, ``cohort``, ``sync``,
+``serve``, ``batch``) reads the same overrides from the environment through :func:`rules_from`, so
+one deployment applies one set of rules whichever way a patient is scored. Every value here is a
 number a local guideline may set differently; nothing here changes a score, only whether an input
 counts as current and whether an order meets the bleeding-risk criterion.
 """
@@ -21,7 +21,7 @@ from adapter.errors import ConfigurationError
 from adapter.settings import from_mapping, variable
 from adapter.settings.clinical import RuleFields
 
-__all__ = ["RULE_VARIABLES", "Rules", "Windows", "rules_from", "rules_of"]
+__all__ = ["DEFAULT_RULES", "RULE_VARIABLES", "Rules", "Windows", "rules_from", "rules_of"]
 
 _DEFAULT = RuleFields()
 
@@ -53,6 +53,9 @@ class Rules:
     reimage_from_days: int = _DEFAULT.reimage_from_days
     reimage_until_days: int = _DEFAULT.reimage_until_days
 
+
+# The rules when a deployment sets none: the one default every layer falls back to.
+DEFAULT_RULES = Rules()
 
 RULE_VARIABLES: tuple[str, ...] = tuple(variable(name) for name in RuleFields.model_fields)
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.records import MedicationRecord
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
-from adapter.mapping.evidence import Evidence
 from adapter.mapping.findings import Bilsky, Chosen, Finding, WholeSpine, choose_latest
 from adapter.mapping.observations import Findings
 from adapter.mapping.staging import Staged, Staging

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TypeVar
 
+from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.mapping.evidence import Basis
 from adapter.mapping.findings import SINS_FINDINGS, Bilsky, Chosen
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.levels import LevelOrigin, LevelPlan

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from adapter.mapping.evidence import Basis
+from adapter.fhir.read.evidence import Basis
 from adapter.mapping.findings import Chosen, Finding, choose_latest
 from adapter.mapping.inputs import caveats_of
 from adapter.mapping.observations import ECOG_KPS, Findings, Performance

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.followup import ProcedureRecord
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
-from adapter.mapping.evidence import Evidence
 from adapter.mapping.sites import resolve_site
 from adapter.scoring import level_order
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
+from adapter.fhir.read.evidence import Basis
 from adapter.mapping.context import Context, condition_evidence
-from adapter.mapping.evidence import Basis
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.observations import Findings

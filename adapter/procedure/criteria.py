@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.mapping.compression import Grade, compression_grades, grade_at
-from adapter.mapping.evidence import Evidence
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, PatientResult, firm_total

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from adapter.mapping.outcomes import TIME_POINTS
+from adapter.outcomes import TIME_POINTS
 from adapter.render.html import fmt, page, table
 from adapter.render.patient import TIME_POINT_LABELS
 from adapter.render.plots import Series, km_svg, series_svg

@@ -15,7 +15,7 @@ from adapter.decision import NEUROLOGY_ACTION, Decisions
 from adapter.decision.noms import noms_view
 from adapter.decision.wording import readable_dates
 from adapter.fhir.read.timing import day_text
-from adapter.mapping.outcomes import TIME_POINTS, PatientOutcome
+from adapter.outcomes import TIME_POINTS, PatientOutcome
 from adapter.render.header import computed_text, patient_header
 from adapter.render.html import fmt, page, table
 from adapter.render.noms import noms_section

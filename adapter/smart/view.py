@@ -15,7 +15,7 @@ from adapter.errors import FhirServerError
 from adapter.fhir.read.source import PatientData
 from adapter.mapping.rules import Rules, rules_from
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import PatientResult, now_time, patient_records, score_patient
+from adapter.pipeline import PatientResult, Scoring, now_time, patient_records, score_patient
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate
@@ -51,7 +51,8 @@ class View:
         if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
             raise FhirServerError("the FHIR server did not answer with the Patient")
         data = patient_records(resources, session.patient) or PatientData(session.patient)
-        result = score_patient(data, default_terminology(), now=now_time(), rules=_rules())
+        scoring = Scoring(rules=_rules())
+        result = score_patient(data, default_terminology(), now=now_time(), scoring=scoring)
         return cls(patient, data, result)
 
     def decisions(self) -> Decisions:

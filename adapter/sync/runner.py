@@ -23,7 +23,7 @@ from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.audit import Output, reference_in
 from adapter.fhir.write.transaction import transaction_bundle
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import PatientResult, Scoring, patient_records, score_patient
+from adapter.pipeline import DEFAULT_SCORING, PatientResult, Scoring, patient_records, score_patient
 from adapter.sync.outputs import read_stored
 from adapter.sync.reader import patient_snapshot, stored_outputs
 from adapter.sync.retry import RetryPolicy, with_retries
@@ -32,7 +32,6 @@ log = logging.getLogger("spinemets.sync")
 
 __all__ = ["Audit", "Outcome", "Summary", "sync_patient", "sync_patients"]
 
-_DEFAULT = Scoring()
 Status = Literal["written", "unchanged", "failed"]
 
 
@@ -134,7 +133,7 @@ def _score(
     records = patient_records(resources, patient)
     if not records:
         return None
-    return score_patient(records, term, now=now, original=scoring.original, rules=scoring.rules)
+    return score_patient(records, term, now=now, scoring=scoring)
 
 
 Audit = Callable[[Outcome], Awaitable[None]]
@@ -147,7 +146,7 @@ async def sync_patient(
     *,
     now: ClinicalTime,
     policy: RetryPolicy,
-    scoring: Scoring = _DEFAULT,
+    scoring: Scoring = DEFAULT_SCORING,
     on_retry: Callable[[FhirServerError], None] | None = None,
     audit: Audit | None = None,
 ) -> Outcome:
@@ -203,7 +202,7 @@ async def sync_patients(
     now: ClinicalTime,
     policy: RetryPolicy | None = None,
     concurrency: int = 4,
-    scoring: Scoring = _DEFAULT,
+    scoring: Scoring = DEFAULT_SCORING,
     on_done: Callable[[Outcome], None] | None = None,
     audit: Audit | None = None,
 ) -> Summary:

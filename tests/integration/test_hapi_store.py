@@ -13,7 +13,7 @@ from adapter.fhir.read.timing import parse_time
 from adapter.fhir.write.transaction import transaction_bundle
 from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import score_patient
+from adapter.pipeline import Scoring, score_patient
 from tests.integration.conftest import count, load_seed_copy
 
 pytestmark = pytest.mark.integration
@@ -25,7 +25,7 @@ NOW = parse_time("2025-01-01T00:00:00Z")
 
 def outputs(path: Path):
     (data,) = list(read_input(str(path), [], read_observation))
-    return score_patient(data, default_terminology(), now=NOW, original=True)
+    return score_patient(data, default_terminology(), now=NOW, scoring=Scoring(original=True))
 
 
 def test_outputs_are_stored_found_and_never_duplicated(fhir_base, conformance_uploaded, tmp_path):
@@ -82,7 +82,7 @@ def test_outputs_are_stored_found_and_never_duplicated(fhir_base, conformance_up
             next(iter(read_input(str(path), [], read_observation))),
             default_terminology(),
             now=parse_time("2026-01-01T00:00:00Z"),
-            original=True,
+            scoring=Scoring(original=True),
         ).resources()
     )
     third = httpx.post(fhir_base, json=later, timeout=120).json()

@@ -126,7 +126,7 @@ def test_validate_checks_every_output_and_fails_with_one_line(capsys, monkeypatc
     assert cli.main(["score", str(SEED), "--now", now]) == 0
     assert capsys.readouterr().out == valid  # checking changes nothing in what is written
 
-    monkeypatch.setattr("adapter.pipeline.build_provenance", _broken_provenance)
+    monkeypatch.setattr("adapter.pipeline.score.build_provenance", _broken_provenance)
     assert cli.main(["score", str(SEED), "--now", now, "--validate"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Provenance is not valid R4 (recorded:" in err

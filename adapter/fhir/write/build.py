@@ -16,9 +16,9 @@ from typing import Any
 
 import orjson
 
+from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.narrative import score_lines, with_narrative
-from adapter.mapping.evidence import Basis, Evidence
 from adapter.scoring import ComponentScore, ScoreResult, Span
 from adapter.vocabulary.systems import (
     ASSESSMENT_SID,

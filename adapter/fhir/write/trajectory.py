@@ -9,11 +9,11 @@ from typing import Any
 
 import orjson
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.build import Built, full_url, latest_time, reference_to, series_value
 from adapter.fhir.write.narrative import with_narrative
-from adapter.mapping.evidence import Evidence
-from adapter.mapping.outcomes import MEASURES, TIME_POINTS, PatientOutcome, Trajectory
+from adapter.outcomes import MEASURES, TIME_POINTS, PatientOutcome, Trajectory
 from adapter.vocabulary.outcomes import OUTCOME, OUTCOME_COMPONENTS
 from adapter.vocabulary.systems import (
     ASSESSMENT_SID,

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from adapter.errors import InputError, StorageError
 from adapter.fhir.client import FhirClient
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import Scoring, now_time
+from adapter.pipeline import DEFAULT_SCORING, Scoring, now_time
 from adapter.sync.notify.queue import Claim, NotificationQueue
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import Audit, Outcome, sync_patient
@@ -37,7 +37,6 @@ __all__ = ["Workers"]
 
 log = logging.getLogger("spinemets.notify")
 T = TypeVar("T")
-_DEFAULT = Scoring()
 _POLL = 1.0  # seconds: how soon work queued by another process is seen
 _MARGIN = 0.1  # of the lease: a run stops this much before its lease could end
 _BACKOFF = (30.0, 120.0, 600.0, 1800.0)  # seconds before retrying a failed re-sync
@@ -55,7 +54,7 @@ class Workers:
         concurrency: int,
         attempts: int,
         lease: float,
-        scoring: Scoring = _DEFAULT,
+        scoring: Scoring = DEFAULT_SCORING,
         policy: RetryPolicy | None = None,
         audit: Audit | None = None,
     ) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.mapping.outcomes import (
+from adapter.outcomes import (
     TIME_POINTS,
     Measurement,
     PatientOutcome,

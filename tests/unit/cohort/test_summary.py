@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from adapter.cohort.summary import at_risk_table, cohort_summary
-from adapter.mapping.outcomes import Complication
+from adapter.outcomes import Complication
 
 CONTRACT_KEYS = {
     "n", "sex", "age_years", "primary_sites", "levels_treated", "cement_ml", "follow_up_months",

@@ -12,10 +12,10 @@ from adapter.cds.cards import score_cards
 from adapter.cds.procedure import order_cards
 from adapter.decision import decide
 from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, shorten, without_ids
+from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.records import ResourceRef
 from adapter.fhir.read.timing import parse_time
-from adapter.mapping.evidence import Evidence
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.procedure.orders import procedure_orders

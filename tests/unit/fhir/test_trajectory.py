@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from adapter.fhir.read.timing import parse_time
 from adapter.fhir.write.trajectory import build_outcome_observation, outcome_component_codes
 from adapter.fhir.write.validate import validate_r4
-from adapter.mapping.outcomes import Measurement, PatientOutcome, Trajectory
+from adapter.outcomes import Measurement, PatientOutcome, Trajectory
 
 START = datetime(2024, 5, 22, 8, tzinfo=UTC)
 NOW = parse_time("2026-01-01T00:00:00Z")

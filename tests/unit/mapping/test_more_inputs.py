@@ -14,7 +14,7 @@ from adapter.decision.noms import noms_view
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import patient_records, score_patient
+from adapter.pipeline import Scoring, patient_records, score_patient
 from tests.support.records import NOW, P, condition, default_patient, finding, measurement
 
 TERM = default_terminology()
@@ -23,7 +23,7 @@ TERM = default_terminology()
 def scored(resources, rules=None):
     data = patient_records(resources, P)
     assert data is not None
-    kwargs = {"rules": rules} if rules is not None else {}
+    kwargs = {"scoring": Scoring(rules=rules)} if rules is not None else {}
     return score_patient(data, TERM, now=parse_time(NOW), **kwargs)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapter.mapping.outcomes import (
+from adapter.outcomes import (
     Measurement,
     PatientOutcome,
     ScoreAtIndex,

@@ -260,3 +260,9 @@ def test_a_missing_input_lists_every_row_it_could_match():
     # SINS 7–12 (either) with a radiosensitive low-grade tumour, fit: stabilise or cEBRT.
     either = noms_paths(NomsInput("T8", P(LOW), P(SENS), U(Stability), P(ABLE)))
     assert [p.code for p in either.paths] == ["stabilise", "cebrt-low"]
+
+
+def test_an_invalid_karnofsky_value_is_rejected_not_scored():
+    # KPS moves in steps of 10: 45 is no Karnofsky score (as for Tokuhashi).
+    with pytest.raises(ValueError, match="Karnofsky"):
+        score_linden(LindenInput(P(45), P(S.BREAST), P(NONE)))

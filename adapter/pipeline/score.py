@@ -1,18 +1,14 @@
-"""FHIR in → extract → score → build: the one first hop from resources to results.
-
-Every surface (the command line, the CDS service, sync, notifications) turns resources into a
-patient's records and results here, with the same Observation screen and the same rules.
-"""
+"""FHIR in → extract → score → build: one patient's resources to every result and output."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from adapter import __version__
+from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData, patients_from_resources, read_input
 from adapter.fhir.read.timing import ClinicalTime
@@ -25,21 +21,19 @@ from adapter.fhir.write.build import (
     evidence_of,
 )
 from adapter.fhir.write.trajectory import build_outcome_observation
-from adapter.mapping.evidence import Basis, Evidence
-from adapter.mapping.extract import (
-    LevelAssessment,
-    PatientAssessment,
-    extract_patient,
-    read_observation,
-)
+from adapter.mapping.extract import PatientAssessment, extract_patient, read_observation
 from adapter.mapping.followup import extract_follow_up
 from adapter.mapping.more import more_results
-from adapter.mapping.outcomes import PatientOutcome
-from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
+from adapter.pipeline.results import (
+    DEFAULT_SCORING,
+    LevelResult,
+    PatientResult,
+    ScoreOutput,
+    Scoring,
+    worst_levels,
+)
 from adapter.scoring import (
-    ScoreResult,
-    Span,
     score_sins,
     score_tokuhashi_original,
     score_tokuhashi_revised,
@@ -47,98 +41,7 @@ from adapter.scoring import (
 )
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
 
-__all__ = [
-    "LevelResult",
-    "PatientResult",
-    "ScoreOutput",
-    "Scoring",
-    "firm_total",
-    "now_time",
-    "patient_records",
-    "primary_sites",
-    "read_patients",
-    "score_patient",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class LevelResult:
-    assessment: LevelAssessment
-    result: ScoreResult
-    observation: Built
-
-    @property
-    def level(self) -> str:
-        return self.assessment.level
-
-    @property
-    def bases(self) -> Mapping[str, Basis]:
-        return self.assessment.basis
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreOutput:
-    result: ScoreResult
-    bases: Mapping[str, Basis]
-    observation: Built
-    risk: Built
-
-
-@dataclass(frozen=True, slots=True)
-class PatientResult:
-    """Everything computed for one patient, in output order."""
-
-    assessment: PatientAssessment
-    levels: tuple[LevelResult, ...]
-    worst: tuple[LevelResult, ...]
-    sins_risk: Built | None
-    scores: tuple[ScoreOutput, ...]
-    provenance: Built
-    now: ClinicalTime
-    # After an index procedure (contract §6): the outcome record and its summary Observation.
-    outcome: PatientOutcome | None = None
-    outcome_observation: Built | None = None
-    outcome_issues: tuple[Issue, ...] = ()
-
-    @property
-    def patient(self) -> str:
-        return self.assessment.patient
-
-    @property
-    def issues(self) -> tuple[Issue, ...]:
-        # The scores and the follow-up read some of the same inputs: each problem once.
-        return tuple(dict.fromkeys((*self.assessment.issues, *self.outcome_issues)))
-
-    def score(self, code: str) -> ScoreOutput | None:
-        return next((s for s in self.scores if s.result.code == code), None)
-
-    def level(self, level: str) -> LevelResult | None:
-        return next((lv for lv in self.levels if lv.level == level), None)
-
-    def resources(self) -> list[Built]:
-        out = [lv.observation for lv in self.levels]
-        if self.sins_risk is not None:
-            out.append(self.sins_risk)
-        for score in self.scores:
-            out += [score.observation, score.risk]
-        if self.outcome_observation is not None:
-            out.append(self.outcome_observation)
-        out.append(self.provenance)
-        return out
-
-
-def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
-    """The total if every component fed by a dated input were unknown: what holds without the
-    inputs that may have changed since. Equal to the total when no input is dated."""
-    total = result.total
-    for component in result.components:
-        basis = bases.get(component.code)
-        if basis is not None and basis.dated:
-            total = Span(
-                total.low - component.points.low + component.full.low,
-                total.high - component.points.high + component.full.high,
-            )
-    return total
+__all__ = ["now_time", "patient_records", "primary_sites", "read_patients", "score_patient"]
 
 
 def now_time() -> ClinicalTime:
@@ -160,17 +63,6 @@ def _level_sites(term: Terminology) -> dict[str, LevelSite]:
     }
 
 
-def _worst(levels: list[LevelResult]) -> tuple[LevelResult, ...]:
-    """Highest total by what is certain (scores.md v3): the highest lower bound, then the highest
-    upper bound, so an unassessed level's 3–18 never stands in front of a certain 14; ties all
-    kept. Every level counts here, treated or not (contract §6 v3: only the cards, the text and the
-    page present treated levels as before their treatment)."""
-    if not levels:
-        return ()
-    key = max((lv.result.total.low, lv.result.total.high) for lv in levels)
-    return tuple(lv for lv in levels if (lv.result.total.low, lv.result.total.high) == key)
-
-
 def read_patients(path: str, loose: list[Issue]) -> Iterator[PatientData]:
     """Each patient's records from a Bundle or NDJSON file (``-``: standard input)."""
     return read_input(path, loose, read_observation)
@@ -184,18 +76,6 @@ def patient_records(resources: Iterable[Any], patient: str) -> PatientData | Non
         if data.patient == patient:
             return data
     return None
-
-
-_DEFAULT_RULES = Rules()
-
-
-@dataclass(frozen=True, slots=True)
-class Scoring:
-    """What a deployment chooses about scoring, carried by the surfaces that score many
-    patients: whether the original 1990 Tokuhashi score is written too, and the rules."""
-
-    original: bool = False
-    rules: Rules = _DEFAULT_RULES
 
 
 def _sins(
@@ -214,7 +94,7 @@ def _sins(
             now=now,
         )
         levels.append(LevelResult(level, result, obs))
-    worst = _worst(levels)
+    worst = worst_levels(levels)
     if not worst:
         return levels, worst, None
     risk = build_risk_assessment(
@@ -257,13 +137,12 @@ def score_patient(
     term: Terminology,
     *,
     now: ClinicalTime,
-    original: bool = False,
-    rules: Rules = _DEFAULT_RULES,
+    scoring: Scoring = DEFAULT_SCORING,
 ) -> PatientResult:
     """Extract, score and build every output of one patient at computation time ``now``."""
-    assessment = extract_patient(data, term, now=now, rules=rules)
+    assessment = extract_patient(data, term, now=now, rules=scoring.rules)
     levels, worst, sins_risk = _sins(assessment, term, now)
-    scores = _prognosis(assessment, now, original=original)
+    scores = _prognosis(assessment, now, original=scoring.original)
     all_evidence: list[Evidence] = evidence_of(
         [b for lv in levels for b in lv.assessment.basis.values()] + list(assessment.basis.values())
     )
@@ -271,7 +150,9 @@ def score_patient(
     targets += [sins_risk] if sins_risk else []
     for score in scores:
         targets += [score.observation, score.risk]
-    follow = extract_follow_up(data, term, now=now, primary_sites=primary_sites(assessment))
+    follow = extract_follow_up(
+        data, term, now=now, primary_sites=primary_sites(assessment), rules=scoring.rules
+    )
     outcome_obs = None
     if follow.outcome is not None:
         outcome_obs = build_outcome_observation(follow.outcome, evidence=follow.evidence, now=now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import functools
 import sys
 
@@ -92,8 +93,12 @@ async def _repair(client: FhirClient, patients: list[str], policy: RetryPolicy) 
     return failures
 
 
-async def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Exit 0 when every patient synced, 1 when some failed (listed), 2 for unusable arguments."""
+    return asyncio.run(_run(args))
+
+
+async def _run(args: argparse.Namespace) -> int:
     if args.concurrency < 1:
         raise InputError("--concurrency must be at least 1")
     if args.since and parse_time(args.since) is None:

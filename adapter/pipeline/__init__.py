@@ -1,0 +1,44 @@
+"""FHIR in → extract → score → build: the one path from a patient's resources to results.
+
+Every surface (the command line, the CDS service, sync, batch, notifications, the cohort report)
+turns resources into a patient's records and results here, with the same Observation screen, the
+same rules, the same worst-level choice and the same firm total. ``results`` holds what is handed
+on, ``score`` one patient at one time, ``index`` the cohort's record after an index procedure.
+"""
+
+from __future__ import annotations
+
+from adapter.pipeline.index import index_outcome, scores_at_index
+from adapter.pipeline.results import (
+    DEFAULT_SCORING,
+    LevelResult,
+    PatientResult,
+    ScoreOutput,
+    Scoring,
+    firm_total,
+    worst_levels,
+)
+from adapter.pipeline.score import (
+    now_time,
+    patient_records,
+    primary_sites,
+    read_patients,
+    score_patient,
+)
+
+__all__ = [
+    "DEFAULT_SCORING",
+    "LevelResult",
+    "PatientResult",
+    "ScoreOutput",
+    "Scoring",
+    "firm_total",
+    "index_outcome",
+    "now_time",
+    "patient_records",
+    "primary_sites",
+    "read_patients",
+    "score_patient",
+    "scores_at_index",
+    "worst_levels",
+]

@@ -1,0 +1,129 @@
+"""What the pipeline hands every surface: one patient's results, the worst level(s), the firm
+total, and the deployment's scoring choices. Each of these rules is stated here once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from adapter.fhir.read.evidence import Basis
+from adapter.fhir.read.issues import Issue
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.write.build import Built
+from adapter.mapping.extract import LevelAssessment, PatientAssessment
+from adapter.mapping.rules import DEFAULT_RULES, Rules
+from adapter.outcomes import PatientOutcome
+from adapter.scoring import ScoreResult, Span
+
+__all__ = [
+    "DEFAULT_SCORING",
+    "LevelResult",
+    "PatientResult",
+    "ScoreOutput",
+    "Scoring",
+    "firm_total",
+    "worst_levels",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class LevelResult:
+    assessment: LevelAssessment
+    result: ScoreResult
+    observation: Built
+
+    @property
+    def level(self) -> str:
+        return self.assessment.level
+
+    @property
+    def bases(self) -> Mapping[str, Basis]:
+        return self.assessment.basis
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreOutput:
+    result: ScoreResult
+    bases: Mapping[str, Basis]
+    observation: Built
+    risk: Built
+
+
+@dataclass(frozen=True, slots=True)
+class PatientResult:
+    """Everything computed for one patient, in output order."""
+
+    assessment: PatientAssessment
+    levels: tuple[LevelResult, ...]
+    worst: tuple[LevelResult, ...]
+    sins_risk: Built | None
+    scores: tuple[ScoreOutput, ...]
+    provenance: Built
+    now: ClinicalTime
+    # After an index procedure (contract §6): the outcome record and its summary Observation.
+    outcome: PatientOutcome | None = None
+    outcome_observation: Built | None = None
+    outcome_issues: tuple[Issue, ...] = ()
+
+    @property
+    def patient(self) -> str:
+        return self.assessment.patient
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        # The scores and the follow-up read some of the same inputs: each problem once.
+        return tuple(dict.fromkeys((*self.assessment.issues, *self.outcome_issues)))
+
+    def score(self, code: str) -> ScoreOutput | None:
+        return next((s for s in self.scores if s.result.code == code), None)
+
+    def level(self, level: str) -> LevelResult | None:
+        return next((lv for lv in self.levels if lv.level == level), None)
+
+    def resources(self) -> list[Built]:
+        out = [lv.observation for lv in self.levels]
+        if self.sins_risk is not None:
+            out.append(self.sins_risk)
+        for score in self.scores:
+            out += [score.observation, score.risk]
+        if self.outcome_observation is not None:
+            out.append(self.outcome_observation)
+        out.append(self.provenance)
+        return out
+
+
+def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
+    """The total if every component fed by a dated input were unknown: what holds without the
+    inputs that may have changed since. Equal to the total when no input is dated."""
+    total = result.total
+    for component in result.components:
+        basis = bases.get(component.code)
+        if basis is not None and basis.dated:
+            total = Span(
+                total.low - component.points.low + component.full.low,
+                total.high - component.points.high + component.full.high,
+            )
+    return total
+
+
+def worst_levels(levels: list[LevelResult]) -> tuple[LevelResult, ...]:
+    """Highest total by what is certain (scores.md v3): the highest lower bound, then the highest
+    upper bound, so an unassessed level's 3–18 never stands in front of a certain 14; ties all
+    kept. Every level counts here, treated or not (contract §6 v3: only the cards, the text and the
+    page present treated levels as before their treatment)."""
+    if not levels:
+        return ()
+    key = max((lv.result.total.low, lv.result.total.high) for lv in levels)
+    return tuple(lv for lv in levels if (lv.result.total.low, lv.result.total.high) == key)
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """What a deployment chooses about scoring, carried by every surface into the pipeline:
+    whether the original 1990 Tokuhashi score is written too, and the rules."""
+
+    original: bool = False
+    rules: Rules = DEFAULT_RULES
+
+
+DEFAULT_SCORING = Scoring()
