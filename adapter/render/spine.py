@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from html import escape
 
+from adapter.vocabulary import SINS
+
 __all__ = ["BAND_COLOURS", "spine_svg"]
 
 BAND_COLOURS = {
@@ -18,10 +20,9 @@ BAND_COLOURS = {
     "sins-unstable": "#ef8a84",
     None: "#c7b8e6",  # a range that spans bands
 }
-BAND_WORDS = {
-    "sins-stable": "stable",
-    "sins-potentially-unstable": "potentially unstable",
-    "sins-unstable": "unstable",
+# The words are the vocabulary's (one place); only the colours are the drawing's own.
+BAND_WORDS: dict[str | None, str] = {
+    **{band.code: band.short_label for band in SINS.bands},
     None: "band not settled",
 }
 _DRAWN = (*(f"C{n}" for n in range(1, 8)), *(f"T{n}" for n in range(1, 13)),
