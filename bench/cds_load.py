@@ -145,12 +145,15 @@ def write_targets(path: Path, base: str, tokens: list[str], files: list[Path]) -
                       f"Content-Type: application/json\n@{files[i % len(files)]}\n\n")  # fmt: skip
 
 
-def attack(targets: Path, rate: float, seconds: float, results: Path) -> list[dict[str, Any]]:
-    """vegeta at a constant rate; each result as vegeta encodes it (latency in ns)."""
+def attack(
+    targets: Path, rate: float, seconds: float, results: Path, *, max_body: int = 0
+) -> list[dict[str, Any]]:
+    """vegeta at a constant rate; each result as vegeta encodes it (latency in ns), with the
+    first ``max_body`` bytes of each answer."""
     binary = str(vegeta())
     subprocess.run(
         [binary, "attack", f"-targets={targets}", "-lazy", f"-rate={rate:g}/1s",
-         f"-duration={seconds:g}s", "-max-body=0", "-timeout=30s", f"-output={results}"],
+         f"-duration={seconds:g}s", f"-max-body={max_body}", "-timeout=30s", f"-output={results}"],
         check=True,
     )  # fmt: skip
     encoded = subprocess.run(

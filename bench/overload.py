@@ -43,6 +43,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cds_load import SERVICE, Signer, _pct, _wait_up, bodies, server_env, write_targets
+from cds_load import attack as cds_attack
 from pressure import Pressure
 from tools import free_port, tree_rss_mb, vegeta
 
@@ -51,16 +52,7 @@ SECRET = "bench-notify-secret-0123456789"
 
 def attack(targets: Path, rate: float, seconds: float, results: Path) -> list[dict[str, Any]]:
     """vegeta at a constant rate, keeping the start of each body (whose 503 it was)."""
-    binary = str(vegeta())
-    subprocess.run(
-        [binary, "attack", f"-targets={targets}", "-lazy", f"-rate={rate:g}/1s",
-         f"-duration={seconds:g}s", "-max-body=512", "-timeout=30s", f"-output={results}"],
-        check=True,
-    )  # fmt: skip
-    encoded = subprocess.run(
-        [binary, "encode", "--to=json", str(results)], check=True, capture_output=True
-    ).stdout
-    return [json.loads(line) for line in encoded.splitlines() if line.strip()]
+    return cds_attack(targets, rate, seconds, results, max_body=512)
 
 
 def short_error(error: str) -> str:
