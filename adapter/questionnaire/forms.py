@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from adapter import __version__
+from adapter.fhir.write.package import conformance_narrative
 from adapter.mapping.findings import SINS_FINDINGS
 from adapter.mapping.terminology import default_mappings_dir
 from adapter.questionnaire.expressions import CALCULATED, points_variable, total_expression
@@ -199,7 +200,8 @@ def build_questionnaire(form: FormSpec, directory: Path | None = None) -> dict[s
 
 def published_questionnaires(directory: Path | None = None) -> Mapping[str, dict[str, Any]]:
     """File name in questionnaires/ → Questionnaire, for every form."""
+    # Each with its generated narrative (title, description, items), as the package has it.
     return {
-        f"Questionnaire-{name}.json": build_questionnaire(form, directory)
+        f"Questionnaire-{name}.json": conformance_narrative(build_questionnaire(form, directory))
         for name, form in FORMS.items()
     }
