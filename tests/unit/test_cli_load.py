@@ -45,3 +45,15 @@ def test_ndjson_is_read_and_a_resource_without_id_is_refused(tmp_path, respx_moc
     assert cli.main(["load", str(bad), "--fhir-server", FHIR]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "resource 1 has no resourceType or id" in err
+
+
+def test_a_bundle_with_malformed_entries_exits_2_with_one_line(tmp_path, capsys):
+    for body in (
+        '{"resourceType": "Bundle", "entry": 5}',
+        '{"resourceType": "Bundle", "entry": [7]}',
+    ):
+        path = tmp_path / "bad.json"
+        path.write_text(body)
+        assert cli.main(["load", str(path), "--fhir-server", FHIR]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "unusable input" in err
