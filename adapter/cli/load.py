@@ -29,7 +29,7 @@ def _resources(path: Path) -> Iterator[dict[str, Any]]:
     text = path.read_bytes()
     try:
         first = orjson.loads(text)
-        found = [e.get("resource") for e in first.get("entry") or ()] if _bundle(first) else [first]
+        found = _entries(first, path) if _bundle(first) else [first]
     except orjson.JSONDecodeError:
         try:
             found = [orjson.loads(line) for line in text.splitlines() if line.strip()]
@@ -39,6 +39,14 @@ def _resources(path: Path) -> Iterator[dict[str, Any]]:
         if not (isinstance(resource, dict) and resource.get("resourceType") and resource.get("id")):
             raise InputError(f"{path}: resource {n} has no resourceType or id, nothing to PUT")
         yield resource
+
+
+def _entries(bundle: dict[str, Any], path: Path) -> list[Any]:
+    """A Bundle's resources; an entry that is not an object stands as a resource-less entry."""
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise InputError(f"{path}: the Bundle's entry is not a list")
+    return [e.get("resource") if isinstance(e, dict) else None for e in entries]
 
 
 def _bundle(value: Any) -> bool:
