@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synth import patient_resources
-from tools import free_port, tree_rss_mb, vegeta
+from tools import free_port, stop_group, tree_rss_mb, vegeta
 
 from adapter.fhir.read.record_list import RECORD_LIST
 
@@ -216,12 +215,7 @@ def run_http(
         results = attack(tmp / "targets.txt", rate, seconds, tmp / "results.bin")
         rss_after = tree_rss_mb(server.pid)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(10)
+        stop_group(server)
     latencies = [r["latency"] / 1e6 for r in results]
     own = [ms for ms in map(_server_ms, results) if ms is not None]
     failed = Counter(

@@ -32,7 +32,6 @@ import argparse
 import base64
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cds_load import SERVICE, Signer, _pct, _wait_up, bodies, server_env, write_targets
 from cds_load import attack as cds_attack
 from pressure import Pressure
-from tools import free_port, tree_rss_mb, vegeta
+from tools import free_port, stop_group, tree_rss_mb, vegeta
 
 SECRET = "bench-notify-secret-0123456789"
 
@@ -172,12 +171,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         rss_after = tree_rss_mb(server.pid)
         seen["storm"] = storm_outcomes(tmp / "storm.bin") if storming else Counter()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(10)
+        stop_group(server)
     errors = sum(1 for line in (tmp / "server.log").read_text().splitlines() if '"error"' in line)
     return {"results": results, "pressure": seen, "rss": (rss_before, rss_after),
             "server_errors": errors}  # fmt: skip
