@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import parse_time
+from adapter.vocabulary.cards import SUMMARY_MAX
 
 __all__ = [
     "HAEMATOLOGICAL_CAVEAT",
@@ -23,8 +24,6 @@ __all__ = [
     "without_ids",
 ]
 
-# CDS Hooks: a summary is "<140 characters".
-SUMMARY_MAX = 139
 HAEMATOLOGICAL_CAVEAT = "not validated in haematological malignancy"
 _ELLIPSIS = "…"
 _TYPES = (

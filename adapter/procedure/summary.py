@@ -14,6 +14,7 @@ import re
 
 from adapter.procedure.check import COMPRESSION, OrderCheck
 from adapter.procedure.criteria import Criterion
+from adapter.vocabulary.cards import SUMMARY_MAX
 
 __all__ = ["IDENTITY", "findings", "headline", "order_label"]
 
@@ -24,7 +25,6 @@ _COMPRESSION_SHORT = "suspected cord compression — decompression and radiother
 # Criterion 8 alone: the compression is at another level than the one ordered.
 _ELSEWHERE = _COMPRESSION.replace("compression", "compression elsewhere", 1)
 _ELSEWHERE_SHORT = _COMPRESSION_SHORT.replace("compression", "compression elsewhere", 1)
-_FITS = 139  # a CDS Hooks summary is under 140 characters
 _NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked (code {code})"
 _NO_LEVEL = "no level ordered — record the level"
 # Unmet criteria that lead before the warnings, in this order.
@@ -81,6 +81,6 @@ def headline(check: OrderCheck) -> str:
             found = [found[1], found[0], *found[2:]] if len(found) > 1 else found
     text = "; ".join(found) if found else MEETS
     line = f"{order_label(check)}: {text}"
-    if len(line) > _FITS:  # keep what to do in view rather than lose it to the cut
+    if len(line) > SUMMARY_MAX:  # keep what to do in view rather than lose it to the cut
         line = line.replace(_ELSEWHERE, _ELSEWHERE_SHORT).replace(_COMPRESSION, _COMPRESSION_SHORT)
     return line
