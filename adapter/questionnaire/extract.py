@@ -183,6 +183,14 @@ def _entry(resource: dict[str, Any], key: str, method: str, url: str) -> dict[st
     return {"fullUrl": full_url, "resource": resource, "request": {"method": method, "url": url}}
 
 
+def _content_key(response: dict[str, Any]) -> str:
+    """The response's content hash (its entry's key when it has no id)."""
+    try:
+        return hashlib.sha256(orjson.dumps(response, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    except TypeError:  # JSON allows integers orjson cannot hold (beyond 64 bits)
+        raise QuestionnaireError("the response holds a number out of range") from None
+
+
 def extract(response: Any, term: Terminology) -> dict[str, Any]:
     """A transaction Bundle of the finding Observations a completed response records."""
     form = _check(response)
@@ -193,7 +201,7 @@ def extract(response: Any, term: Terminology) -> dict[str, Any]:
     if isinstance(rid, str) and rid:
         key = source = f"QuestionnaireResponse/{rid}"
     else:
-        key = hashlib.sha256(orjson.dumps(response, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        key = _content_key(response)
         entries.append(_entry(response, key, "POST", "QuestionnaireResponse"))
         source = entries[0]["fullUrl"]
     for finding, level, value in answers:
