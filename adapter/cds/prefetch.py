@@ -135,21 +135,27 @@ def _needs_fetch(value: Any) -> bool:
     return isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
 
 
+def _paged(value: Mapping[str, Any]) -> bool:
+    return value.get("resourceType") == "Bundle" and next_link(value) is not None
+
+
+def _prefetched(prefetch: Mapping[str, Any], key: str) -> list[Any]:
+    """A usable prefetch entry as resources: nothing for null, a resource as itself, a Bundle
+    whole (its fullUrls still resolve references; paged with nowhere to get the rest from, the
+    client chose to send a page: used rather than refused)."""
+    value = prefetch[key]
+    return [] if value is None else [value]
+
+
 async def _resolve(
     key: str, template: str, request: CdsRequest, client: FhirClient | None
 ) -> list[Any]:
     prefetch = request.prefetch or {}
     if key in prefetch and not _needs_fetch(prefetch[key]):
         value = prefetch[key]
-        if value is None:
-            return []
-        if value.get("resourceType") != "Bundle":
-            return [value]
-        if next_link(value) is None or client is None:
-            # Kept whole so its fullUrls still resolve references. Paged with nowhere to get
-            # the rest from: the client chose to send a page; use it rather than refuse.
-            return [value]
-        return await client.rest_of(value)
+        if value is not None and client is not None and _paged(value):
+            return await client.rest_of(value)
+        return _prefetched(prefetch, key)
     if client is None:
         raise DataUnavailableError(
             f"prefetch {key!r} is missing or failed and the request names no fhirServer"
@@ -172,6 +178,11 @@ async def gather_resources(
     The reads from fhirServer share one deadline and one byte budget (``limits``): a server
     that trickles or sends a huge answer costs this call a bounded time and memory, then 412.
     """
+    if request.fhirServer is None and is_complete(request, templates):
+        # Everything is in the prefetch: read it in place, without a task per key.
+        return _bounded(
+            [r for key in templates for r in _prefetched(request.prefetch or {}, key)], limits
+        )
     client = None
     if request.fhirServer is not None:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
@@ -195,12 +206,13 @@ async def gather_resources(
         port = f":{origin.port}" if origin.port else ""
         log.warning("fhirServer %s://%s%s: %s", origin.scheme, origin.hostname, port, reason)
         raise DataUnavailableError(UNREADABLE) from None
-    out: list[Any] = []
-    for part in parts:
-        out += part
-    if len(out) > limits.max_entries:
+    return _bounded([r for part in parts for r in part], limits)
+
+
+def _bounded(resources: list[Any], limits: PrefetchLimits) -> list[Any]:
+    if len(resources) > limits.max_entries:
         raise DataUnavailableError(f"more than {limits.max_entries} resources to score")
-    return out
+    return resources
 
 
 class _GuardedClient(FhirClient):

@@ -152,7 +152,35 @@ class SqliteReplayCache:
             except sqlite3.Error as exc:
                 raise StorageError(f"replay cache: {exc}") from None
 
+    def _insert_at_once(self, iss: str, jti: str, until: float) -> bool | None:
+        """The common case without a thread hop: the lock free, no other process writing, a new
+        pair, no sweep due. True when recorded; None for anything else (:meth:`_insert` decides,
+        waiting if it must)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            connection = self._connection
+            if connection is None or (self._inserts + 1) % _PURGE_EVERY == 0:
+                return None
+            with connection:
+                cursor = connection.execute(
+                    "INSERT OR IGNORE INTO seen (iss, jti, until) VALUES (?, ?, ?)",
+                    (iss, jti, until),
+                )
+            if cursor.rowcount != 1:
+                return None  # present: a replay or an expired record, which _insert tells apart
+            self._inserts += 1
+            return True
+        except sqlite3.Error:
+            return None  # busy (another process writes) or failing: _insert waits or reports
+        finally:
+            self._lock.release()
+
     async def first_use(self, iss: str, jti: str, until: float) -> bool:
+        # An insert into a WAL file costs tens of microseconds, less than the hop to a thread;
+        # only a write that must wait for another process goes to one (the loop never sleeps).
+        if self._insert_at_once(iss, jti, until):
+            return True
         return await asyncio.to_thread(self._insert, iss, jti, until)
 
     async def close(self) -> None:

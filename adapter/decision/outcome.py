@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from adapter.fhir.read.timing import day_text
 from adapter.mapping.measures import calendar_day
 from adapter.mapping.treatments import Treatment
 from adapter.outcomes import WINDOWS, Measurement, PatientOutcome, Trajectory, Window
@@ -32,11 +33,6 @@ DATED_BASELINE_DAYS = 14  # a baseline older than this before the procedure is "
 WindowState = Literal["due", "open", "closed"]
 _LABEL = {"baseline": "Baseline", "7d": "7 days", "3mo": "3 months", "6mo": "6 months"}
 _MEASURES = (("pain", "pain"), ("barthel", "Barthel"))
-
-
-def day_text(day: date) -> str:
-    """A calendar day as clinicians read it: "4 May 2027"."""
-    return f"{day.day} {day:%b} {day.year}"
 
 
 def _number(value: float) -> str:

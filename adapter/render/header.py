@@ -11,7 +11,7 @@ from datetime import UTC
 from html import escape
 
 from adapter.fhir.read.records import PatientRecord
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, day_text
 
 __all__ = ["computed_text", "patient_header"]
 
@@ -21,7 +21,7 @@ _NONE = "not recorded"
 def computed_text(now: ClinicalTime) -> str:
     """When the page was computed, as it was: "4 Dec 2026, 13:18:20 UTC" (never "now")."""
     moment = now.instant.astimezone(UTC) if now.instant.tzinfo else now.instant
-    return f"{moment.day} {moment:%b %Y}, {moment:%H:%M:%S} UTC"
+    return f"{day_text(moment.date())}, {moment:%H:%M:%S} UTC"
 
 
 def patient_header(record: PatientRecord | None, patient: str) -> str:

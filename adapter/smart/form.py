@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 from adapter.errors import InputError
+from adapter.fhir.read.timing import day_text
 from adapter.questionnaire.expressions import calculate
 from adapter.questionnaire.populate import RECORDED_AT, form_named, questionnaire
 from adapter.vocabulary.forms import LEVEL_GROUP, LEVEL_ITEM, questionnaire_url
@@ -44,7 +45,7 @@ def _day(when: str) -> str:
         day = date.fromisoformat(when[:10])
     except ValueError:
         return when
-    return f"{day.day} {day:%b %Y}"
+    return day_text(day)
 
 
 def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any] | None) -> str:

@@ -7,12 +7,21 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-__all__ = ["ClinicalTime", "day_text", "parse_time"]
+__all__ = ["ClinicalTime", "day_text", "month_text", "parse_time"]
+
+
+# English month abbreviations whatever the process's locale (strftime's %b follows LC_TIME).
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_text(day: date) -> str:
+    """A month as clinicians read it: "Dec 2026"."""
+    return f"{_MONTHS[day.month - 1]} {day.year}"
 
 
 def day_text(day: date) -> str:
     """A date as clinicians read it: "3 Dec 2026"."""
-    return f"{day.day} {day:%b} {day.year}"
+    return f"{day.day} {month_text(day)}"
 
 
 _DATETIME = re.compile(
@@ -35,7 +44,7 @@ class ClinicalTime:
         if precision <= 4:
             return self.text
         if precision <= 7:
-            return f"{self.instant:%b} {self.instant.year}"
+            return month_text(self.instant)
         return day_text(self.instant.date())
 
 

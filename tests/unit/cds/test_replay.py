@@ -104,3 +104,24 @@ async def test_two_apps_sharing_a_state_directory_refuse_a_replay(secured, keys)
     async with client_for(secured) as first, client_for(secured) as second:
         assert (await first.get("/cds-services", headers=headers)).status_code == 200
         assert (await second.get("/cds-services", headers=headers)).status_code == 401
+
+
+async def test_a_new_token_is_recorded_without_a_thread_and_a_replay_still_refused(
+    tmp_path, monkeypatch
+):
+    cache = SqliteReplayCache(tmp_path / "replay.sqlite3")
+    await asyncio.to_thread(cache.open)
+    hops: list[str] = []
+    real = asyncio.to_thread
+
+    async def counted(func, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        hops.append(func.__name__)
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(replay_module.asyncio, "to_thread", counted)
+    until = time.time() + 60
+    assert await cache.first_use("iss", "fresh", until) is True
+    assert hops == []  # recorded on the loop: an insert into the WAL file, no waiting
+    assert await cache.first_use("iss", "fresh", until) is False  # the replay, decided by _insert
+    assert hops == ["_insert"]
+    await cache.close()
