@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ from adapter.pipeline.results import (
     worst_levels,
 )
 from adapter.scoring import (
+    ScoreResult,
     score_sins,
     score_tokuhashi_original,
     score_tokuhashi_revised,
@@ -86,25 +87,61 @@ def _sins(
     levels: list[LevelResult] = []
     for level in assessment.levels:
         result = score_sins(level.inputs)
-        obs = build_score_observation(
-            patient=assessment.patient,
-            result=result,
-            bases=level.basis,
-            level=sites[level.level],
-            now=now,
+        obs = Built.later(
+            functools.partial(
+                build_score_observation,
+                patient=assessment.patient,
+                result=result,
+                bases=level.basis,
+                level=sites[level.level],
+                now=now,
+            )
         )
         levels.append(LevelResult(level, result, obs))
     worst = worst_levels(levels)
     if not worst:
         return levels, worst, None
-    risk = build_risk_assessment(
-        patient=assessment.patient,
-        result=worst[0].result,
-        observations=[lv.observation for lv in worst],
-        evidence=evidence_of([b for lv in worst for b in lv.assessment.basis.values()]),
-        identifier=worst[0].observation.resource["identifier"][0]["value"],
+    risk = Built.later(
+        lambda: build_risk_assessment(
+            patient=assessment.patient,
+            result=worst[0].result,
+            observations=[lv.observation for lv in worst],
+            evidence=evidence_of([b for lv in worst for b in lv.assessment.basis.values()]),
+            identifier=_identifier(worst[0].observation),
+        )
     )
     return levels, worst, risk
+
+
+def _identifier(built: Built) -> str:
+    value: str = built.resource["identifier"][0]["value"]
+    return value
+
+
+def _score_outputs(
+    patient: str, result: ScoreResult, bases: Mapping[str, Basis], now: ClinicalTime
+) -> tuple[Built, Built]:
+    """A prognosis score's Observation and RiskAssessment, each built when first read."""
+    obs = Built.later(
+        functools.partial(
+            build_score_observation,
+            patient=patient,
+            result=result,
+            bases=bases,
+            level=None,
+            now=now,
+        )
+    )
+    risk = Built.later(
+        lambda: build_risk_assessment(
+            patient=patient,
+            result=result,
+            observations=[obs],
+            evidence=evidence_of(bases.values()),
+            identifier=_identifier(obs),
+        )
+    )
+    return obs, risk
 
 
 def _prognosis(
@@ -118,16 +155,7 @@ def _prognosis(
     scores = []
     for result in [*results, *more]:
         bases = {c.code: basis[c.code] for c in result.components}
-        obs = build_score_observation(
-            patient=assessment.patient, result=result, bases=bases, level=None, now=now
-        )
-        risk = build_risk_assessment(
-            patient=assessment.patient,
-            result=result,
-            observations=[obs],
-            evidence=evidence_of(bases.values()),
-            identifier=obs.resource["identifier"][0]["value"],
-        )
+        obs, risk = _score_outputs(assessment.patient, result, bases, now)
         scores.append(ScoreOutput(result, bases, obs, risk))
     return scores
 
@@ -158,8 +186,10 @@ def score_patient(
         outcome_obs = build_outcome_observation(follow.outcome, evidence=follow.evidence, now=now)
         targets.append(outcome_obs)
         all_evidence = evidence_of([Basis(tuple(all_evidence)), Basis(follow.evidence)])
-    provenance = build_provenance(
-        targets=targets, evidence=all_evidence, now=now, version=__version__
+    provenance = Built.later(
+        functools.partial(
+            build_provenance, targets=targets, evidence=all_evidence, now=now, version=__version__
+        )
     )
     return PatientResult(
         assessment=assessment,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,12 +57,49 @@ class LevelSite:
     snomed: str | None
 
 
-@dataclass(frozen=True, slots=True)
 class Built:
-    """One output resource and the fullUrl it is known by in Bundles."""
+    """One output resource and the fullUrl it is known by in Bundles.
 
-    resource: dict[str, Any]
-    full_url: str
+    :meth:`later` builds it when first read: a CDS call shows a few of the outputs the pipeline
+    can give (the cards of hidden tools and the Provenance are never read there), while ``score``
+    and ``sync`` write them all. The builders are pure, so when it is built changes nothing.
+    """
+
+    __slots__ = ("_made", "_make")
+
+    def __init__(self, resource: dict[str, Any], full_url: str) -> None:
+        self._made: tuple[dict[str, Any], str] | None = (resource, full_url)
+        self._make: Callable[[], Built] | None = None
+
+    @classmethod
+    def later(cls, make: Callable[[], Built]) -> Built:
+        built = cls.__new__(cls)
+        built._made, built._make = None, make
+        return built
+
+    def _get(self) -> tuple[dict[str, Any], str]:
+        made = self._made
+        if made is None:
+            assert self._make is not None  # one of the two is always set
+            made = self._made = self._make()._get()
+            self._make = None
+        return made
+
+    @property
+    def resource(self) -> dict[str, Any]:
+        return self._get()[0]
+
+    @property
+    def full_url(self) -> str:
+        return self._get()[1]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Built) and self._get() == other._get()
+
+    __hash__ = None  # type: ignore[assignment]  # holds a dict: as unhashable as the dataclass was
+
+    def __repr__(self) -> str:
+        return f"Built({self.full_url!r})" if self._made else "Built(not yet built)"
 
 
 def full_url(resource_type: str, identifier: str) -> str:
