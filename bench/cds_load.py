@@ -28,6 +28,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from math import nan
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from adapter.fhir.read.record_list import RECORD_LIST
 ISS = "https://ehr.bench.invalid"
 KID = "bench-key"
 SERVICE = "/cds-services/spinemets-scores"
+SERIAL = 300  # calls sent one at a time: the latency the load's p99 is compared with
 
 
 def _searchset(resources: list[dict]) -> dict:
@@ -145,14 +147,18 @@ def write_targets(path: Path, base: str, tokens: list[str], files: list[Path]) -
 
 
 def attack(
-    targets: Path, rate: float, seconds: float, results: Path, *, max_body: int = 0
-) -> list[dict[str, Any]]:
+    targets: Path, rate: float, seconds: float, results: Path, *, max_body: int = 0,
+    one_at_a_time: bool = False,
+) -> list[dict[str, Any]]:  # fmt: skip
     """vegeta at a constant rate; each result as vegeta encodes it (latency in ns), with the
-    first ``max_body`` bytes of each answer."""
+    first ``max_body`` bytes of each answer. ``one_at_a_time``: one worker, so a call is sent
+    only after the one before it is answered."""
     binary = str(vegeta())
+    serial = ["-workers=1", "-max-workers=1"] if one_at_a_time else []
     subprocess.run(
         [binary, "attack", f"-targets={targets}", "-lazy", f"-rate={rate:g}/1s",
-         f"-duration={seconds:g}s", f"-max-body={max_body}", "-timeout=30s", f"-output={results}"],
+         f"-duration={seconds:g}s", f"-max-body={max_body}", "-timeout=30s", f"-output={results}",
+         *serial],
         check=True,
     )  # fmt: skip
     encoded = subprocess.run(
@@ -181,6 +187,13 @@ class HttpResult:
     rss_before: float  # MB, the server and its workers, after the warm-up
     rss_after: float
     failures: dict[str, int]  # status (or vegeta's error) → calls
+    serial_p50: float  # ms, the same calls sent one at a time, just before the load
+    serial_own_p50: float  # ms, their Server-Timing: the service's own time, undisturbed
+
+    @property
+    def p99_over_serial(self) -> float:
+        """Issue 25's load target: the p99 under load against the median of single calls."""
+        return self.p99 / self.serial_p50
 
 
 def run_http(
@@ -195,10 +208,11 @@ def run_http(
         files[-1].write_bytes(body)
     warm = max(200, int(rate * 2))
     count = int(rate * seconds) + 10
-    progress(f"signing {warm + count} tokens ({signer.alg}) ...")
-    tokens = signer.tokens(base + SERVICE, warm + count, lifetime=int(seconds) + 900)
+    progress(f"signing {warm + SERIAL + count} tokens ({signer.alg}) ...")
+    tokens = signer.tokens(base + SERVICE, warm + SERIAL + count, lifetime=int(seconds) + 900)
     write_targets(tmp / "warm.txt", base, tokens[:warm], files)
-    write_targets(tmp / "targets.txt", base, tokens[warm:], files)
+    write_targets(tmp / "serial.txt", base, tokens[warm : warm + SERIAL], files)
+    write_targets(tmp / "targets.txt", base, tokens[warm + SERIAL :], files)
     script = Path(sys.executable).with_name("spinemets")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "adapter.cli"]
     (tmp / "state").mkdir()
@@ -211,6 +225,9 @@ def run_http(
         _wait_up(base, server)
         attack(tmp / "warm.txt", min(rate, 100), warm / min(rate, 100), tmp / "warm.bin")
         rss_before = tree_rss_mb(server.pid)
+        progress(f"{SERIAL} calls one at a time ...")
+        # 50/s with one vegeta worker: each call leaves when the one before it is answered.
+        single = attack(tmp / "serial.txt", 50, SERIAL / 50, tmp / "serial.bin", one_at_a_time=True)
         progress(f"offering {rate:g} calls/s for {seconds:g} s ({workers} workers) ...")
         results = attack(tmp / "targets.txt", rate, seconds, tmp / "results.bin")
         rss_after = tree_rss_mb(server.pid)
@@ -225,7 +242,8 @@ def run_http(
     return HttpResult(len(results), errors, _pct(latencies, 0.5), _pct(latencies, 0.99),
                       max(latencies), _pct(own, 0.5) if own else float("nan"),
                       _pct(own, 0.99) if own else float("nan"), rss_before, rss_after,
-                      dict(failed))  # fmt: skip
+                      dict(failed), _pct([r["latency"] / 1e6 for r in single], 0.5),
+                      _pct([ms for ms in map(_server_ms, single) if ms is not None] or [nan], 0.5))  # fmt: skip
 
 
 def _wait_up(base: str, server: subprocess.Popen[bytes]) -> None:
@@ -313,9 +331,11 @@ def report(
         f"body: ~60 resources, {size:.0f} KiB; JWT {args.alg}; {args.workers} workers",
         f"offered {args.rate:g}/s for {args.seconds:g} s: {http.sent} calls, {http.errors} errors "
         f"{http.failures or ''}",
-        f"latency: p50 {http.p50:.2f} ms, p99 {http.p99:.2f} ms, max {http.max:.2f} ms",
-        f"own time (Server-Timing): p50 {http.own_p50:.2f} ms, p99 {http.own_p99:.2f} ms "
-        f"= {http.own_p50 / base:.1f}× json.loads ({base:.3f} ms)",
+        f"latency: p50 {http.p50:.2f} ms, p99 {http.p99:.2f} ms, max {http.max:.2f} ms; one "
+        f"call at a time: p50 {http.serial_p50:.2f} ms (p99 = {http.p99_over_serial:.1f}×)",
+        f"own time (Server-Timing), one at a time: p50 {http.serial_own_p50:.2f} ms = "
+        f"{http.serial_own_p50 / base:.1f}× json.loads ({base:.3f} ms); under load p50 "
+        f"{http.own_p50:.2f} ms, p99 {http.own_p99:.2f} ms",
         f"in-process: {local.total:.2f} ms = {local.total / base:.1f}× json.loads (verify "
         f"{local.verify:.2f}, parse {local.parse:.2f}, call {local.call:.2f}, "
         f"serialise {local.serialise:.2f})",

@@ -1,8 +1,8 @@
 """Benchmark of `spinemets score` against the JSON floor (issue 13, part 2).
 
 The floor is what any program that reads the input and writes the output must at least do in
-Python: stdlib ``json.loads`` + ``json.dumps`` of every input line, and of the output Bundle
-spinemets wrote, measured in the same run. Every variant runs in its own process on one core
+Python: ``orjson.loads`` + ``orjson.dumps`` (issue 25; stdlib ``json`` in issue 13, still shown)
+of every input line, and of the output Bundle spinemets wrote, measured in the same run. Every variant runs in its own process on one core
 (taskset when available); a variant's cost is the CPU time of that process (user + system,
 from ``wait4``, so the other work on a shared machine does not count) minus the same command's
 start-up, measured on a one-patient input. Each is repeated and the least kept. Peak RSS is the
@@ -31,13 +31,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synth import write_ndjson
 
+# The floor of issue 25: orjson, the fastest JSON in Python, reading every input line and the
+# output written and writing them again; "json" is the stdlib floor of the earlier round, kept
+# beside it for comparison.
 FLOOR = """
-import json, os, sys
-with open(sys.argv[1], "rb") as lines, open(os.devnull, "w") as out:
+import os, sys
+if sys.argv[3] == "orjson":
+    import orjson
+    loads, dumps = orjson.loads, orjson.dumps
+    out = open(os.devnull, "wb")
+else:
+    import json
+    loads, dumps = json.loads, json.dumps
+    out = open(os.devnull, "w")
+with open(sys.argv[1], "rb") as lines:
     for line in lines:
-        out.write(json.dumps(json.loads(line)))
+        out.write(dumps(loads(line)))
     with open(sys.argv[2], "rb") as written:
-        out.write(json.dumps(json.loads(written.read())))
+        out.write(dumps(loads(written.read())))
 """
 NOW = "2025-01-01T00:00:00Z"
 
@@ -54,8 +65,9 @@ class Row:
     patients: int
     resources: int
     seconds: float  # CPU, start-up taken off
-    floor: float  # the JSON floor's CPU for the same input and output, start-up taken off
+    floor: float  # the orjson floor's CPU for the same input and output, start-up taken off
     rss_mb: float
+    stdlib_floor: float = float("nan")  # the same with the stdlib json module
 
     @property
     def ratio(self) -> float:
@@ -103,8 +115,8 @@ def score_cmd(path: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "adapter.cli", "score", "--now", NOW, *extra, str(path)]
 
 
-def floor_cmd(path: Path, output: Path) -> list[str]:
-    return [sys.executable, "-c", FLOOR, str(path), str(output)]
+def floor_cmd(path: Path, output: Path, parser: str = "orjson") -> list[str]:
+    return [sys.executable, "-c", FLOOR, str(path), str(output), parser]
 
 
 def lines(path: Path) -> int:
@@ -134,8 +146,15 @@ def measure_size(
     start = best(score_cmd(one), repeat, out_one).cpu
     default = best(score_cmd(path), repeat, out)
     floor = best(floor_cmd(path, out), repeat).cpu - best(floor_cmd(one, out_one), repeat).cpu
+    stdlib = (
+        best(floor_cmd(path, out, "json"), repeat).cpu
+        - best(floor_cmd(one, out_one, "json"), repeat).cpu
+    )
     resources = lines(path)
-    rows = [Row(f"score, {label}", patients, resources, default.cpu - start, floor, default.rss_mb)]
+    rows = [
+        Row(f"score, {label}", patients, resources, default.cpu - start, floor, default.rss_mb,
+            stdlib)
+    ]  # fmt: skip
     if validate:
         checked = run(score_cmd(path, "--validate"))
         start_checked = best(score_cmd(one, "--validate"), repeat).cpu
