@@ -146,36 +146,62 @@ def _bad_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT_LIMIT
 
 
+_SIMPLE: dict[str, type] = {"string": str, "object": dict, "boolean": bool}
+
+
+def _check_of(key: Any) -> Any:
+    """What a key's value must be: None (anything), a Python type (one JSON type), or a kind
+    for :func:`_fits`. Learned once per key name."""
+    kind = _expected(key) if isinstance(key, str) else None
+    return _SIMPLE.get(kind, kind) if kind is not None else None
+
+
 def _well_formed(resource: Mapping[str, Any], max_depth: int) -> bool:
-    """The check of :func:`malformed` without the bookkeeping of paths (most resources pass)."""
-    kinds = _KINDS
+    """The check of :func:`malformed` without the bookkeeping of paths (most resources pass).
+    Every input resource goes through it, so the loop is written for speed: one pass, objects
+    and arrays apart, the common checks inline."""
+    checks = _CHECKS
     stack: list[tuple[Any, int]] = [(resource, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
         if depth > max_depth:
             return False
-        is_dict = type(node) is dict
-        for key, value in node.items() if is_dict else enumerate(node):
-            kind = None
-            if is_dict:
-                kind = kinds.get(key, _UNKNOWN)
-                if kind is _UNKNOWN:
-                    kind = kinds[key] = _expected(key) if isinstance(key, str) else None
-            if kind is not None and not _fits(value, kind):
-                return False
-            kind_of_value = type(value)
-            if kind_of_value is dict or kind_of_value is list:
-                stack.append((value, depth + 1))
-            elif kind_of_value is float:
-                if value - value != 0.0:  # NaN or an infinity
+        deeper = depth + 1
+        if type(node) is dict:
+            for key, value in node.items():
+                check = checks.get(key, _UNKNOWN)
+                if check is _UNKNOWN:
+                    check = checks[key] = _check_of(key)
+                if check is not None:
+                    if type(check) is type:
+                        if not isinstance(value, check):
+                            return False
+                    elif not _fits(value, check):
+                        return False
+                kind = type(value)
+                if kind is dict or kind is list:
+                    push((value, deeper))
+                elif kind is float:
+                    if value - value != 0.0:  # NaN or an infinity
+                        return False
+                elif kind is int and not -_INT_LIMIT < value < _INT_LIMIT:
                     return False
-            elif kind_of_value is int and not -_INT_LIMIT < value < _INT_LIMIT:
-                return False
+        else:
+            for value in node:
+                kind = type(value)
+                if kind is dict or kind is list:
+                    push((value, deeper))
+                elif kind is float:
+                    if value - value != 0.0:
+                        return False
+                elif kind is int and not -_INT_LIMIT < value < _INT_LIMIT:
+                    return False
     return True
 
 
 _UNKNOWN = object()
-_KINDS: dict[Any, Any] = {}  # key → its expected JSON kind (None: any), filled as keys are met
+_CHECKS: dict[Any, Any] = {}  # key → what its value must be (see _check_of), filled as met
 
 
 def malformed(resource: Mapping[str, Any], limits: InputLimits) -> str | None:
