@@ -39,6 +39,9 @@ _PROCEDURE_VALUE_SET_SUFFIX = "-procedure"
 _HIERARCHICAL = frozenset({ICD10CM, ATC})
 
 
+_MAX_ANSWERS = 65_536  # remembered in_value_set answers (a few MB at most)
+
+
 def _prefixes(system: str | None, code: str) -> Iterable[str]:
     yield code
     if system in _HIERARCHICAL:
@@ -86,6 +89,11 @@ class Terminology:
     factors: dict[tuple[str, str, str, str], Decimal] = field(default_factory=dict)
     # A site's local code → the codes it stands for (SPINEMETS_LOCAL_PROCEDURE_MAP).
     local: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
+    # in_value_set's answers: every record asks about the same few hundred codes, and an answer
+    # walks prefixes and aliases. Bounded, since the codes come from the input.
+    _answers: dict[tuple[str, str | None, str], bool] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def has_code(self, system_url: str, code: str) -> bool:
         return code in self.code_systems.get(system_url, frozenset())
@@ -99,13 +107,19 @@ class Terminology:
         return next((d for d in found if d), None)
 
     def in_value_set(self, value_set_id: str, system: str | None, code: str) -> bool:
+        key = (value_set_id, system, code)
+        known = self._answers.get(key)
+        if known is not None:
+            return known
         vs = self.value_sets.get(value_set_id)
         if vs is None:
             raise MappingError(f"ValueSet {value_set_id!r} is not in mappings/")
-        if vs.contains(system, code):
-            return True
         aliases = self.local.get((system, code)) if system is not None else None
-        return any(vs.contains(s, c) for s, c in aliases or ())
+        answer = vs.contains(system, code) or any(vs.contains(s, c) for s, c in aliases or ())
+        if len(self._answers) >= _MAX_ANSWERS:
+            self._answers.clear()
+        self._answers[key] = answer
+        return answer
 
     def value_set_codes(self, value_set_id: str) -> list[tuple[str, str]]:
         """The (system, code) pairs a ValueSet lists explicitly, for building searches."""

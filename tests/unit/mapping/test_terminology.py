@@ -134,3 +134,18 @@ def test_malformed_mapping_files_are_refused(tmp_path):
     (tmp_path / "ValueSet-x.json").write_text('{"resourceType": "Patient"}')
     with pytest.raises(MappingError, match="not a CodeSystem"):
         load_terminology(tmp_path)
+
+
+def test_remembered_answers_stay_right_and_bounded(monkeypatch):
+    import adapter.mapping.terminology as terminology
+
+    monkeypatch.setattr(terminology, "_MAX_ANSWERS", 4)
+    term = load_terminology()  # its own instance: answers are remembered per terminology
+    for _ in range(3):  # asked again, answered the same
+        assert term.in_value_set("bone-metastasis", ICD10CM, "C79.51")
+        assert not term.in_value_set("bone-metastasis", ICD10CM, "C79.31")
+    for n in range(20):  # codes from the input are many: what is remembered is not
+        term.in_value_set("bone-metastasis", ICD10CM, f"Z{n:02d}")
+        assert len(term._answers) <= 4
+    with pytest.raises(MappingError):
+        term.in_value_set("no-such-set", ICD10CM, "C79.51")
