@@ -6,6 +6,8 @@ import asyncio
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -114,11 +116,11 @@ async def test_a_new_token_is_recorded_without_a_thread_and_a_replay_still_refus
     hops: list[str] = []
     real = asyncio.to_thread
 
-    async def counted(func, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+    async def counted(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         hops.append(func.__name__)
         return await real(func, *args, **kwargs)
 
-    monkeypatch.setattr(replay_module.asyncio, "to_thread", counted)
+    monkeypatch.setattr(asyncio, "to_thread", counted)
     until = time.time() + 60
     assert await cache.first_use("iss", "fresh", until) is True
     assert hops == []  # recorded on the loop: an insert into the WAL file, no waiting
