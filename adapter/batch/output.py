@@ -17,7 +17,7 @@ from typing import Any
 
 from adapter.datadirs import private_opener
 from adapter.errors import OutputError
-from adapter.fhir.write.build import Built, full_url
+from adapter.fhir.write.built import Built, full_url
 from adapter.fhir.write.transaction import identifier_of
 from adapter.vocabulary.systems import SERIES_SID
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.fhir.write.build import Built
+from adapter.fhir.write.built import Built
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.outcomes import PatientOutcome

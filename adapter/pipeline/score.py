@@ -13,13 +13,13 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData, patients_from_resources, read_input
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.build import (
-    Built,
     LevelSite,
     build_provenance,
     build_risk_assessment,
     build_score_observation,
     evidence_of,
 )
+from adapter.fhir.write.built import Built
 from adapter.fhir.write.trajectory import build_outcome_observation
 from adapter.mapping.extract import PatientAssessment, extract_patient, read_observation
 from adapter.mapping.followup import extract_follow_up

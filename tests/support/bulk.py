@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from adapter.batch.output import stored
-from adapter.fhir.write.build import Built
+from adapter.fhir.write.built import Built
 from bench.synth import patient_resources
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -113,7 +113,8 @@ def test_same_input_same_output_and_original_only_when_asked(capsys):
 
 
 def _broken_provenance(**kwargs):
-    from adapter.fhir.write.build import Built, build_provenance
+    from adapter.fhir.write.build import build_provenance
+    from adapter.fhir.write.built import Built
 
     built = build_provenance(**kwargs)
     return Built({**built.resource, "recorded": "yesterday"}, built.full_url)

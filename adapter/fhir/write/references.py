@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from adapter.fhir.write.build import Built
+from adapter.fhir.write.built import Built
 
 __all__ = ["logical_references"]
 

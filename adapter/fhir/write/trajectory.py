@@ -11,7 +11,8 @@ import orjson
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.fhir.write.build import Built, full_url, latest_time, reference_to, series_value
+from adapter.fhir.write.build import latest_time, reference_to, series_value
+from adapter.fhir.write.built import Built, full_url
 from adapter.fhir.write.narrative import with_narrative
 from adapter.outcomes import MEASURES, TIME_POINTS, PatientOutcome, Trajectory
 from adapter.vocabulary.outcomes import OUTCOME, OUTCOME_COMPONENTS

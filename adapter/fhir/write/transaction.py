@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
 
-from adapter.fhir.write.build import Built
+from adapter.fhir.write.built import Built
 from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
 
 __all__ = [
