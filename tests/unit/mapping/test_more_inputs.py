@@ -15,7 +15,8 @@ from adapter.fhir.read.timing import parse_time
 from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import Scoring, patient_records, score_patient
-from tests.support.records import NOW, P, condition, default_patient, finding, measurement
+from adapter.vocabulary.systems import SNOMED
+from tests.support.records import ICD, NOW, P, condition, default_patient, finding, measurement
 
 TERM = default_terminology()
 
@@ -145,6 +146,44 @@ def test_primary_site(code, not_lung, favourable, linden):
     assert component(r, "bauer-original", "bauer-primary-not-lung") == not_lung
     assert component(r, "bauer-original", "bauer-primary-favourable") == favourable
     assert component(r, "van-der-linden", "van-der-linden-primary") == linden
+
+
+@pytest.mark.parametrize(
+    ("code", "not_lung", "favourable", "linden"),
+    [
+        ("109989006", (1, 1), (1, 1), (0, 0)),  # multiple myeloma
+        ("415112005", (1, 1), (0, 1), (0, 0)),  # plasmacytoma: a range, as C90.2
+        ("188718006", (1, 1), (0, 1), (0, 0)),  # extramedullary plasmacytoma
+        ("93985007", (1, 1), (0, 1), (0, 0)),  # renal pelvis: kidney or not, as C65
+        ("702391001", (1, 1), (1, 1), (0, 0)),  # renal cell carcinoma
+    ],
+)
+def test_primary_site_in_snomed_ct_as_in_icd10(code, not_lung, favourable, linden):
+    primary = condition("primary", code, system=SNOMED)
+    r = scored(default_patient(drop=("primary",), extra=(primary,)))
+    assert component(r, "bauer-original", "bauer-primary-not-lung") == not_lung
+    assert component(r, "bauer-original", "bauer-primary-favourable") == favourable
+    assert component(r, "van-der-linden", "van-der-linden-primary") == linden
+
+
+@pytest.mark.parametrize(
+    ("code", "system", "paths"),
+    [
+        ("C64.1", ICD, ["srs"]),  # kidney: radioresistant
+        ("702391001", SNOMED, ["srs"]),  # renal cell carcinoma
+        ("372244006", SNOMED, ["srs"]),  # melanoma
+        ("C83.30", ICD, ["cebrt-low"]),  # lymphoma: radiosensitive
+        ("118601006", SNOMED, ["cebrt-low"]),  # non-Hodgkin lymphoma
+        ("109989006", SNOMED, ["cebrt-low"]),  # multiple myeloma
+        ("415112005", SNOMED, ["cebrt-low", "srs"]),  # plasmacytoma: not in the AO list, both
+    ],
+)
+def test_noms_radiosensitivity_of_a_snomed_ct_primary_as_of_its_icd10_code(code, system, paths):
+    extra = (condition("primary", code, system=system),
+             finding("stab", "spinal-stability", "stable", level="T12"))  # fmt: skip
+    view = noms_view(scored(default_patient(drop=("primary",), extra=extra)))
+    assert view is not None
+    assert [p.code for p in view.levels[0].result.paths] == paths
 
 
 def test_noms_paths_at_a_level_from_the_record():
