@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -16,8 +15,8 @@ from adapter.batch.run import Options, Summary, run_batch
 from adapter.errors import InputError
 from adapter.fhir.client import add_server_arguments, server_settings
 from adapter.fhir.read.timing import ClinicalTime, parse_time
-from adapter.mapping.rules import rules_from
 from adapter.pipeline import Scoring, now_time
+from adapter.settings import load
 
 __all__ = ["add_arguments", "run"]
 
@@ -115,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     options = Options(
         now=_now(args.now),
-        scoring=Scoring(args.original, rules_from(os.environ)),
+        scoring=Scoring.of(load(), original=args.original),
         validate=args.validate,
         partitions=args.partitions,
     )

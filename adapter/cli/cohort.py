@@ -24,9 +24,9 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData, read_input
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.mapping.extract import read_observation
-from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import Scoring, now_time
+from adapter.settings import load
 from adapter.sync.cohort import cohort_from_server
 
 __all__ = ["add_arguments", "run"]
@@ -90,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give input FILEs or --fhir-server URL (one of the two)")
     if args.group and not args.fhir_server:
         raise InputError("--group needs --fhir-server")
+    # The deployment's rules, as every other command scores with them.
+    scoring = Scoring.of(load())
     now, term = _now(args.now), default_terminology()
     loose: list[Issue] = []
     notes: list[str] = []
@@ -97,8 +99,6 @@ def run(args: argparse.Namespace) -> int:
         patients: Any = _from_server(args, term, loose, notes)
     else:
         patients = _from_files(args.file, loose)
-    # The deployment's rules, as every other command scores with them.
-    scoring = Scoring(rules=rules_from(os.environ))
     found = cohort_records(patients, term, now=now, scoring=scoring)
     from adapter.cohort.summary import cohort_summary, survival_input
 

@@ -11,9 +11,10 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.build import Built
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
-from adapter.mapping.rules import DEFAULT_RULES, Rules
+from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span
+from adapter.settings.clinical import RuleFields
 
 __all__ = [
     "DEFAULT_SCORING",
@@ -124,6 +125,11 @@ class Scoring:
 
     original: bool = False
     rules: Rules = DEFAULT_RULES
+
+    @classmethod
+    def of(cls, settings: RuleFields, *, original: bool = False) -> Scoring:
+        """The scoring of a deployment's settings (the one model of :mod:`adapter.settings`)."""
+        return cls(original, rules_of(settings))
 
 
 DEFAULT_SCORING = Scoring()
