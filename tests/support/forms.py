@@ -81,3 +81,18 @@ def sins_by_level(resources: list[dict[str, Any]], now: str, patient: str = "p")
         span = lv.result.total
         out[lv.level] = span.low if span.low == span.high else (span.low, span.high)
     return out
+
+
+def populate_rules(monkeypatch: Any) -> list[Any]:
+    """The rules each later ``$populate`` reads the record by, as they are used."""
+    import adapter.questionnaire.populate as module
+
+    used: list[Any] = []
+    real = module.recorded_findings
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        used.append(kwargs.get("rules"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "recorded_findings", spy)
+    return used
