@@ -62,7 +62,9 @@ def show(
     """The page, or a form prefilled from the record by ``$populate``."""
     html = ""
     if form is not None:
-        populated = populate(form, view.data, default_terminology(), view.result.now)
+        populated = populate(
+            form, view.data, default_terminology(), view.result.now, rules=view.rules
+        )
         html = form_html(form, populated, session.csrf, root)
     return app_page(view.decisions(), form=form, form_html=html, message=message, root=root)
 

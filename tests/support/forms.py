@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.recorded import recorded_findings
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.questionnaire.populate import questionnaire
@@ -85,14 +86,11 @@ def sins_by_level(resources: list[dict[str, Any]], now: str, patient: str = "p")
 
 def populate_rules(monkeypatch: Any) -> list[Any]:
     """The rules each later ``$populate`` reads the record by, as they are used."""
-    import adapter.questionnaire.populate as module
-
     used: list[Any] = []
-    real = module.recorded_findings
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         used.append(kwargs.get("rules"))
-        return real(*args, **kwargs)
+        return recorded_findings(*args, **kwargs)
 
-    monkeypatch.setattr(module, "recorded_findings", spy)
+    monkeypatch.setattr("adapter.questionnaire.populate.recorded_findings", spy)
     return used
