@@ -20,7 +20,7 @@ from typing import Literal
 
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total
-from adapter.scoring import Alignment, Pain, Posterolateral, level_order
+from adapter.scoring import Alignment, Pain, Posterolateral, level_order, worst_first
 from adapter.vocabulary import SINS, SINS_LOCATION, SINS_PAIN
 
 __all__ = [
@@ -214,19 +214,22 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
 
 
 def _order(lv: SinsLevel) -> tuple[int, int, int, int, int]:
-    total = lv.level.result.total
+    # The worst-level choice's own key (adapter.scoring.worst_first), after two that the
+    # presentation puts first by design: the indicator, which follows what is certain without the
+    # dated findings (contract §4 v3: a dated 15 is a warning and follows a certain 13), and the
+    # group, since the surfaces leave treated and unassessed levels out of their worst-level
+    # choice (contract §6 v3). The outputs' RiskAssessment keeps the plain choice (pipeline).
     return (
         -_RANK[lv.indicator],
         _GROUP[lv.state],
-        -total.low,
-        -total.high,
+        *worst_first(lv.level.result.total),
         level_order(lv.name),
     )
 
 
 def sins_decision(result: PatientResult) -> SinsDecision:
-    """Each scored level's SINS as shown: the most serious first, then by the highest certain
-    total (the range's low bound, then its high bound); treated and unassessed levels after."""
+    """Each scored level's SINS as shown: the most serious first, then the worst by what is
+    certain (as the pipeline chooses the worst level); treated and unassessed levels after."""
     return SinsDecision(tuple(sorted((_level(lv, result) for lv in result.levels), key=_order)))
 
 
