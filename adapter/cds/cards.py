@@ -33,7 +33,7 @@ from adapter.fhir.write.references import logical_references
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import ScoreSummary
 from adapter.scoring import ScoreResult
-from adapter.vocabulary import SINS
+from adapter.vocabulary import SINS, SINS_CONSULT_FROM, SINS_UNSTABLE_FROM
 from adapter.vocabulary.systems import SCORE
 
 __all__ = [
@@ -47,9 +47,6 @@ __all__ = [
 ]
 
 _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
-# SINS cut-offs, read from its bands: consultation from the potentially unstable band up.
-_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
-_UNSTABLE_FROM = SINS.band("sins-unstable").low
 _NOT_ASSESSED = "does not assess neurology or cord compression"
 
 Indicator = Literal["info", "warning", "critical"]
@@ -80,10 +77,10 @@ def _gaps(result: ScoreResult) -> str:
 def _advice(result: ScoreResult) -> str | None:
     if result.spec is not SINS:
         return None
-    if result.total.low >= _CONSULT_FROM:
+    if result.total.low >= SINS_CONSULT_FROM:
         return "surgical consultation recommended"
-    if result.total.high >= _CONSULT_FROM:
-        return f"surgical consultation if {_CONSULT_FROM} or more"
+    if result.total.high >= SINS_CONSULT_FROM:
+        return f"surgical consultation if {SINS_CONSULT_FROM} or more"
     return _NOT_ASSESSED
 
 
@@ -115,9 +112,9 @@ def indicator(result: ScoreResult) -> Indicator:
     SINS card adds what the level's state changes (adapter.decision.sins)."""
     if result.spec is not SINS:
         return "info"
-    if result.total.low >= _UNSTABLE_FROM:
+    if result.total.low >= SINS_UNSTABLE_FROM:
         return "critical"
-    return "warning" if result.total.low >= _CONSULT_FROM else "info"
+    return "warning" if result.total.low >= SINS_CONSULT_FROM else "info"
 
 
 def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = ()) -> str:

@@ -21,7 +21,7 @@ from typing import Literal
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import Alignment, Pain, Posterolateral, level_order, worst_first
-from adapter.vocabulary import SINS, SINS_LOCATION, SINS_PAIN
+from adapter.vocabulary import SINS, SINS_CONSULT_FROM, SINS_LOCATION, SINS_PAIN, SINS_UNSTABLE_FROM
 
 __all__ = [
     "CONSULT",
@@ -40,8 +40,6 @@ LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-trea
 CONSULT = "surgical consultation recommended"
 CEMENT_ALONE = "unstable before cement alone; no fixation recorded — consider surgical review"
 _RANK: dict[Indicator, int] = {"info": 0, "warning": 1, "critical": 2}
-_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
-_UNSTABLE_FROM = SINS.band("sins-unstable").low
 _NOT_ASSESSED = "does not assess neurology or cord compression"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
@@ -138,15 +136,15 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     top = SINS.bands_within(total.low, total.high)[-1]
     pain = _mechanical_now(lv)
     indicator: Indicator = "info"
-    if total.low >= _UNSTABLE_FROM:
+    if total.low >= SINS_UNSTABLE_FROM:
         indicator = "critical"
-    elif total.low >= _CONSULT_FROM or pain:
+    elif total.low >= SINS_CONSULT_FROM or pain:
         indicator = "warning"
     firm = firm_total(lv.result, lv.bases)
-    if indicator == "critical" and firm.low < _UNSTABLE_FROM:
+    if indicator == "critical" and firm.low < SINS_UNSTABLE_FROM:
         words = f"SINS {total} at {lv.level}{_dated_day(lv)} (dated) — re-assess"
         return SinsLevel(lv, state, "warning", words, treatment, consult=True)
-    if pain and total.low < _CONSULT_FROM:
+    if pain and total.low < SINS_CONSULT_FROM:
         words = (
             f"{where} with mechanical pain (a sign of instability): consider surgical consultation"
         )
@@ -155,25 +153,25 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
             words += f"{total.high} ({top.short_label}) — {_shorts(lv)}"
         return SinsLevel(lv, state, indicator, words, treatment, consult=True)
     if band is not None:
-        advice = CONSULT if total.low >= _CONSULT_FROM else _NOT_ASSESSED
+        advice = CONSULT if total.low >= SINS_CONSULT_FROM else _NOT_ASSESSED
         words = f"{where} ({band.short_label}): {advice}"
         if SINS.band_of(firm.low, firm.high) is not band:
             dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].dated]
             words += f"; rests on dated {', '.join(dated)}"
-    elif total.low >= _CONSULT_FROM:
+    elif total.low >= SINS_CONSULT_FROM:
         words = (
             f"{where}: {CONSULT}; could be up to {total.high} ({top.short_label}) — {_shorts(lv)}"
         )
     else:
         words = f"{where}: could be up to {total.high} ({top.short_label}) — {_shorts(lv)}"
-    return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= _CONSULT_FROM)
+    return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
 def _cement_alone_unstable(lv: LevelResult) -> bool:
     """Cement cannot hold an unstable level, translation or posterior destruction (§6 v3)."""
     inputs = lv.assessment.inputs
     return (
-        lv.result.total.low >= _UNSTABLE_FROM
+        lv.result.total.low >= SINS_UNSTABLE_FROM
         or (inputs.alignment.known and Alignment.SUBLUXATION in inputs.alignment.values)
         or (
             inputs.posterolateral.known and Posterolateral.BILATERAL in inputs.posterolateral.values
@@ -260,7 +258,7 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f" Scored from the findings after the {t.name} on {t.time.day}; earlier ones are "
             "listed, not used."
         )
-    if _mechanical_now(lv.level) and lv.level.result.total.low < _CONSULT_FROM:
+    if _mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
         text += (
             " Mechanical pain is the clinical sign of instability, whatever the total: consider "
             "surgical consultation."

@@ -10,9 +10,12 @@ __all__ = [
     "SINS_ALIGNMENT",
     "SINS_BONE_LESION",
     "SINS_COLLAPSE",
+    "SINS_CONSULT_FROM",
     "SINS_LOCATION",
     "SINS_PAIN",
     "SINS_POSTEROLATERAL",
+    "SINS_STABLE_UNTIL",
+    "SINS_UNSTABLE_FROM",
 ]
 
 SINS_LOCATION = ComponentSpec(
@@ -136,3 +139,9 @@ SINS = ScoreSpec(
         ),
     ),
 )
+
+# The cut-offs every rule reads from the bands: surgical consultation is recommended from the
+# potentially unstable band up (Fourney 2011), a level is unstable from the unstable band's low end.
+SINS_STABLE_UNTIL = SINS.band("sins-stable").high
+SINS_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
+SINS_UNSTABLE_FROM = SINS.band("sins-unstable").low
