@@ -33,7 +33,13 @@ from adapter.fhir.write.references import logical_references
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import ScoreSummary
 from adapter.scoring import ScoreResult
-from adapter.vocabulary import SINS, SINS_CONSULT_FROM, SINS_UNSTABLE_FROM
+from adapter.vocabulary import (
+    SINS,
+    SINS_CONSULT,
+    SINS_CONSULT_FROM,
+    SINS_SCOPE_SHORT,
+    SINS_UNSTABLE_FROM,
+)
 from adapter.vocabulary.systems import SCORE
 
 __all__ = [
@@ -47,7 +53,6 @@ __all__ = [
 ]
 
 _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
-_NOT_ASSESSED = "does not assess neurology or cord compression"
 
 Indicator = Literal["info", "warning", "critical"]
 
@@ -78,10 +83,10 @@ def _advice(result: ScoreResult) -> str | None:
     if result.spec is not SINS:
         return None
     if result.total.low >= SINS_CONSULT_FROM:
-        return "surgical consultation recommended"
+        return SINS_CONSULT
     if result.total.high >= SINS_CONSULT_FROM:
         return f"surgical consultation if {SINS_CONSULT_FROM} or more"
-    return _NOT_ASSESSED
+    return SINS_SCOPE_SHORT
 
 
 def headline(summary: ScoreSummary) -> str:

@@ -21,7 +21,16 @@ from typing import Literal
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import Alignment, Pain, Posterolateral, level_order, worst_first
-from adapter.vocabulary import SINS, SINS_CONSULT_FROM, SINS_LOCATION, SINS_PAIN, SINS_UNSTABLE_FROM
+from adapter.vocabulary import (
+    SINS,
+    SINS_CONSULT,
+    SINS_CONSULT_FROM,
+    SINS_LOCATION,
+    SINS_PAIN,
+    SINS_SCOPE,
+    SINS_SCOPE_SHORT,
+    SINS_UNSTABLE_FROM,
+)
 
 __all__ = [
     "CONSULT",
@@ -37,10 +46,9 @@ __all__ = [
 Indicator = Literal["info", "warning", "critical"]
 LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-treatment", "fixed"]
 
-CONSULT = "surgical consultation recommended"
+CONSULT = SINS_CONSULT  # re-exported: the surfaces word it as the vocabulary does
 CEMENT_ALONE = "unstable before cement alone; no fixation recorded — consider surgical review"
 _RANK: dict[Indicator, int] = {"info": 0, "warning": 1, "critical": 2}
-_NOT_ASSESSED = "does not assess neurology or cord compression"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
 _GROUP: dict[LevelState, int] = {
@@ -153,7 +161,7 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
             words += f"{total.high} ({top.short_label}) — {_shorts(lv)}"
         return SinsLevel(lv, state, indicator, words, treatment, consult=True)
     if band is not None:
-        advice = CONSULT if total.low >= SINS_CONSULT_FROM else _NOT_ASSESSED
+        advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
         words = f"{where} ({band.short_label}): {advice}"
         if SINS.band_of(firm.low, firm.high) is not band:
             dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].dated]
@@ -250,7 +258,7 @@ def recommendation(lv: SinsLevel, default: str) -> str:
         findings = ", ".join(c.short for c in SINS.components if c is not SINS_LOCATION)
         return (
             f"No SINS finding is recorded at {lv.name}, only its location: record {findings} "
-            f"to score it. SINS does not assess neurology or epidural compression."
+            f"to score it. {SINS_SCOPE}."
         )
     text = default
     if lv.state == "after-treatment" and t is not None:

@@ -22,6 +22,7 @@ from adapter.render.noms import noms_section
 from adapter.render.plots import Series, series_svg
 from adapter.render.spine import spine_svg
 from adapter.report import ScoreSummary
+from adapter.vocabulary.specs import NOT_SETTLED
 
 __all__ = ["TIME_POINT_LABELS", "patient_body", "patient_page"]
 
@@ -94,7 +95,7 @@ def _decisions(decisions: Decisions) -> str:
 
 def _score(summary: ScoreSummary, recommendation: str | None) -> str:
     key = _key(summary)
-    band = summary.band or "category not settled: the range spans bands"
+    band = summary.band or NOT_SETTLED
     rows = []
     for comp in summary.components:
         sources = "".join(f"<li>{escape(s)}</li>" for s in comp.sources)

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BandSpec", "ComponentSpec", "MethodSpec", "ScoreSpec"]
+__all__ = ["NOT_SETTLED", "NO_LABEL", "BandSpec", "ComponentSpec", "MethodSpec", "ScoreSpec"]
+
+# What every output says in place of a band: for a range that spans bands, and for a total the
+# publication gives no label.
+NOT_SETTLED = "category not settled: the range spans bands"
+NO_LABEL = "no label"
 
 
 @dataclass(frozen=True, slots=True)
