@@ -219,11 +219,10 @@ def compression_criterion(level: str, standing: Grade | None, *, cement: bool = 
     grade = standing.chosen
     shown = cite(grade.evidence)
     if standing.high_grade and standing.decompressed is not None:
-        on = standing.decompressed.time.day
         return judge.unknown(
-            f"{standing.named} before decompression on {on}: {shown}",
+            f"{standing.named}{standing.treated}: {shown}",
             action="re-image before the procedure",
-            finding=f"{standing.named} before decompression on {on} — re-image",
+            finding=f"{standing.named}{standing.treated} — re-image",
         )
     if standing.high_grade:
         mark = " (preliminary — confirm)" if standing.preliminary else ""
