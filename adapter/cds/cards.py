@@ -40,6 +40,7 @@ from adapter.vocabulary import (
     SINS_SCOPE_SHORT,
     SINS_UNSTABLE_FROM,
 )
+from adapter.vocabulary.specs import NOT_SETTLED_SHORT
 from adapter.vocabulary.systems import SCORE
 
 __all__ = [
@@ -125,7 +126,7 @@ def indicator(result: ScoreResult) -> Indicator:
 def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = ()) -> str:
     where = f" at {summary.level}" if summary.level else ""
     lines = [
-        f"**{summary.title}{where}: {summary.total}** ({summary.band or 'category not settled'})",
+        f"**{summary.title}{where}: {summary.total}** ({summary.band or NOT_SETTLED_SHORT})",
         "",
         summary.recommendation,
         *(f"\n**{without_ids(caution)}**" for caution in summary.cautions),

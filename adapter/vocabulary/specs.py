@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["NOT_SETTLED", "NO_LABEL", "BandSpec", "ComponentSpec", "MethodSpec", "ScoreSpec"]
+__all__ = [
+    "NOT_SETTLED",
+    "NOT_SETTLED_SHORT",
+    "NO_LABEL",
+    "BandSpec",
+    "ComponentSpec",
+    "MethodSpec",
+    "ScoreSpec",
+]
 
 # What every output says in place of a band: for a range that spans bands, and for a total the
-# publication gives no label.
-NOT_SETTLED = "category not settled: the range spans bands"
+# publication gives no label (the short form where a line has little room: cards).
+NOT_SETTLED_SHORT = "category not settled"
+NOT_SETTLED = f"{NOT_SETTLED_SHORT}: the range spans bands"
 NO_LABEL = "no label"
 
 
