@@ -14,7 +14,7 @@ import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cds.more_cards import prognosis_cards
@@ -27,7 +27,7 @@ from adapter.decision import (
     has_spinal_disease,
 )
 from adapter.decision.outcome import outcome_view
-from adapter.decision.sins import SinsDecision, recommendation
+from adapter.decision.sins import SinsDecision, certain_indicator, recommendation
 from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, shorten, without_ids
 from adapter.fhir.write.references import logical_references
 from adapter.pipeline import LevelResult, PatientResult
@@ -38,8 +38,8 @@ from adapter.vocabulary import (
     SINS_CONSULT,
     SINS_CONSULT_FROM,
     SINS_SCOPE_SHORT,
-    SINS_UNSTABLE_FROM,
 )
+from adapter.vocabulary.cards import Indicator
 from adapter.vocabulary.specs import NOT_SETTLED_SHORT
 from adapter.vocabulary.systems import SCORE
 
@@ -54,8 +54,6 @@ __all__ = [
 ]
 
 _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
-
-Indicator = Literal["info", "warning", "critical"]
 
 
 def card_uuid(hook_instance: str, key: str) -> str:
@@ -116,11 +114,7 @@ def headline(summary: ScoreSummary) -> str:
 def indicator(result: ScoreResult) -> Indicator:
     """SINS certainly unstable is critical, certainly 7 or more a warning (contract §4 v3); the
     SINS card adds what the level's state changes (adapter.decision.sins)."""
-    if result.spec is not SINS:
-        return "info"
-    if result.total.low >= SINS_UNSTABLE_FROM:
-        return "critical"
-    return "warning" if result.total.low >= SINS_CONSULT_FROM else "info"
+    return certain_indicator(result.total) if result.spec is SINS else "info"
 
 
 def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = ()) -> str:

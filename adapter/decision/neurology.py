@@ -17,7 +17,6 @@ item has its own indicator and wording:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from adapter.mapping.compression import (
     PRELIMINARY,
@@ -32,6 +31,7 @@ from adapter.mapping.compression import (
 )
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import PatientResult
+from adapter.vocabulary.cards import URGENCY, Indicator
 
 __all__ = [
     "NEUROLOGY_ACTION",
@@ -50,8 +50,6 @@ STEROID_PROMPT = (
     "Consider dexamethasone 16 mg now (NICE NG234) unless lymphoma is suspected and not yet "
     "biopsied."
 )
-Indicator = Literal["info", "warning", "critical"]
-_RANK: dict[Indicator | None, int] = {None: 0, "info": 1, "warning": 2, "critical": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +165,11 @@ def _reasons(items: list[NeurologyItem], indicator: Indicator) -> tuple[str, ...
 def neurology_alert(patient: PatientResult, rules: Rules = DEFAULT_RULES) -> NeurologyAlert | None:
     """The neurology alert; None when nothing raises a card (only listed items, or none)."""
     items = _items(patient, rules)
-    top = max((i.indicator for i in items), key=lambda i: _RANK[i], default=None)
+    top = max(
+        (i.indicator for i in items),
+        key=lambda i: -1 if i is None else URGENCY[i],
+        default=None,
+    )
     if top is None:
         return None
     sources = tuple(dict.fromkeys(s for i in items if i.indicator == top for s in i.sources))

@@ -20,7 +20,7 @@ from typing import Literal
 
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total
-from adapter.scoring import Alignment, Pain, Posterolateral, level_order, worst_first
+from adapter.scoring import Alignment, Pain, Posterolateral, Span, level_order, worst_first
 from adapter.vocabulary import (
     SINS,
     SINS_CONSULT,
@@ -31,6 +31,7 @@ from adapter.vocabulary import (
     SINS_SCOPE_SHORT,
     SINS_UNSTABLE_FROM,
 )
+from adapter.vocabulary.cards import URGENCY, Indicator
 
 __all__ = [
     "CONSULT",
@@ -38,17 +39,16 @@ __all__ = [
     "LevelState",
     "SinsDecision",
     "SinsLevel",
+    "certain_indicator",
     "recommendation",
     "sins_decision",
     "worse",
 ]
 
-Indicator = Literal["info", "warning", "critical"]
 LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-treatment", "fixed"]
 
 CONSULT = SINS_CONSULT  # re-exported: the surfaces word it as the vocabulary does
 CEMENT_ALONE = "unstable before cement alone; no fixation recorded — consider surgical review"
-_RANK: dict[Indicator, int] = {"info": 0, "warning": 1, "critical": 2}
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
 _GROUP: dict[LevelState, int] = {
@@ -60,8 +60,16 @@ _GROUP: dict[LevelState, int] = {
 }
 
 
+def certain_indicator(total: Span) -> Indicator:
+    """What a SINS total certainly is (contract §4 v3): critical when certainly 13 or more, a
+    warning when certainly 7 or more, otherwise info; a level's state may raise or lower it."""
+    if total.low >= SINS_UNSTABLE_FROM:
+        return "critical"
+    return "warning" if total.low >= SINS_CONSULT_FROM else "info"
+
+
 def worse(a: Indicator, b: Indicator) -> Indicator:
-    return a if _RANK[a] >= _RANK[b] else b
+    return a if URGENCY[a] >= URGENCY[b] else b
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +151,7 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     band = lv.result.band
     top = SINS.bands_within(total.low, total.high)[-1]
     pain = _mechanical_now(lv)
-    indicator: Indicator = "info"
-    if total.low >= SINS_UNSTABLE_FROM:
-        indicator = "critical"
-    elif total.low >= SINS_CONSULT_FROM or pain:
-        indicator = "warning"
+    indicator = worse(certain_indicator(total), "warning" if pain else "info")
     firm = firm_total(lv.result, lv.bases)
     if indicator == "critical" and firm.low < SINS_UNSTABLE_FROM:
         words = f"SINS {total} at {lv.level}{_dated_day(lv)} (dated) — re-assess"
@@ -226,7 +230,7 @@ def _order(lv: SinsLevel) -> tuple[int, int, int, int, int]:
     # group, since the surfaces leave treated and unassessed levels out of their worst-level
     # choice (contract §6 v3). The outputs' RiskAssessment keeps the plain choice (pipeline).
     return (
-        -_RANK[lv.indicator],
+        -URGENCY[lv.indicator],
         _GROUP[lv.state],
         *worst_first(lv.level.result.total),
         level_order(lv.name),
