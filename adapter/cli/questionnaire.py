@@ -15,12 +15,12 @@ from typing import Any
 
 import orjson
 
+from adapter.cli.options import computation_time
 from adapter.errors import InputError
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.timing import parse_time
 from adapter.mapping.rules import rules_of
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import now_time, read_patients
+from adapter.pipeline import read_patients
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate
 from adapter.settings import load
@@ -47,9 +47,7 @@ def _print(resource: dict[str, Any]) -> None:
 
 def _populate(args: argparse.Namespace) -> int:
     rules = rules_of(load())  # the deployment's, as ``score`` reads the record
-    now = parse_time(args.now) if args.now else now_time()
-    if now is None:
-        raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
+    now = computation_time(args.now)
     loose: list[Issue] = []
     patients = [
         data

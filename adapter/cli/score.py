@@ -13,14 +13,14 @@ from typing import IO, Any
 
 import orjson
 
+from adapter.cli.options import computation_time
 from adapter.decision import Decisions, decide
 from adapter.errors import InputError, OutputError
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
-from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.fhir.write.outcome import operation_outcome
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import PatientResult, Scoring, now_time, read_patients, score_patient
+from adapter.pipeline import PatientResult, Scoring, read_patients, score_patient
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.render.text import text_report
 from adapter.settings import load
@@ -68,9 +68,7 @@ def _scored(
     args: argparse.Namespace, loose: list[Issue], scoring: Scoring
 ) -> Iterator[tuple[PatientData, PatientResult]]:
     term = default_terminology()
-    now: ClinicalTime | None = parse_time(args.now) if args.now else now_time()
-    if now is None:
-        raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
+    now = computation_time(args.now)
     for data in read_patients(args.file, loose):
         yield data, score_patient(data, term, now=now, scoring=scoring)
 
