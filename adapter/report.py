@@ -14,7 +14,8 @@ from adapter.fhir.read.evidence import Basis
 from adapter.mapping.levels import LevelOrigin
 from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import ComponentScore, ScoreResult
-from adapter.vocabulary import SINS
+from adapter.vocabulary import SINS, SINS_CONSULT_FROM, SINS_SCOPE
+from adapter.vocabulary.specs import NO_LABEL, NOT_SETTLED
 
 __all__ = [
     "ComponentLine",
@@ -50,9 +51,7 @@ class ScoreSummary:
     @property
     def heading(self) -> str:
         where = f" {self.level}" if self.level else ""
-        band = self.band or (
-            "no label" if self.result.unlabelled else "category not settled: the range spans bands"
-        )
+        band = self.band or (NO_LABEL if self.result.unlabelled else NOT_SETTLED)
         dated = f" (band rests on dated {', '.join(self.dated)})" if self.dated else ""
         return f"{self.title}{where}: {self.total} — {band}{dated}"
 
@@ -108,8 +107,8 @@ def _summary(
         recommendation = result.unlabelled
     else:
         recommendation = "Not settled: " + " or ".join(b.label for b in result.possible_bands)
-        if result.spec is SINS and result.total.low < SINS.bands[1].low:
-            recommendation += ". SINS does not assess neurology or epidural compression."
+        if result.spec is SINS and result.total.low < SINS_CONSULT_FROM:
+            recommendation += f". {SINS_SCOPE}."
     return ScoreSummary(
         title=result.spec.title,
         level=level,

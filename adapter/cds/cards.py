@@ -14,7 +14,7 @@ import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cds.more_cards import prognosis_cards
@@ -27,13 +27,20 @@ from adapter.decision import (
     has_spinal_disease,
 )
 from adapter.decision.outcome import outcome_view
-from adapter.decision.sins import SinsDecision, recommendation
+from adapter.decision.sins import SinsDecision, certain_indicator, recommendation
 from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, shorten, without_ids
 from adapter.fhir.write.references import logical_references
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import ScoreSummary
 from adapter.scoring import ScoreResult
-from adapter.vocabulary import SINS
+from adapter.vocabulary import (
+    SINS,
+    SINS_CONSULT,
+    SINS_CONSULT_FROM,
+    SINS_SCOPE_SHORT,
+)
+from adapter.vocabulary.cards import Indicator
+from adapter.vocabulary.specs import NOT_SETTLED_SHORT
 from adapter.vocabulary.systems import SCORE
 
 __all__ = [
@@ -47,12 +54,6 @@ __all__ = [
 ]
 
 _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
-# SINS cut-offs, read from its bands: consultation from the potentially unstable band up.
-_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
-_UNSTABLE_FROM = SINS.band("sins-unstable").low
-_NOT_ASSESSED = "does not assess neurology or cord compression"
-
-Indicator = Literal["info", "warning", "critical"]
 
 
 def card_uuid(hook_instance: str, key: str) -> str:
@@ -80,11 +81,11 @@ def _gaps(result: ScoreResult) -> str:
 def _advice(result: ScoreResult) -> str | None:
     if result.spec is not SINS:
         return None
-    if result.total.low >= _CONSULT_FROM:
-        return "surgical consultation recommended"
-    if result.total.high >= _CONSULT_FROM:
-        return f"surgical consultation if {_CONSULT_FROM} or more"
-    return _NOT_ASSESSED
+    if result.total.low >= SINS_CONSULT_FROM:
+        return SINS_CONSULT
+    if result.total.high >= SINS_CONSULT_FROM:
+        return f"surgical consultation if {SINS_CONSULT_FROM} or more"
+    return SINS_SCOPE_SHORT
 
 
 def headline(summary: ScoreSummary) -> str:
@@ -113,17 +114,13 @@ def headline(summary: ScoreSummary) -> str:
 def indicator(result: ScoreResult) -> Indicator:
     """SINS certainly unstable is critical, certainly 7 or more a warning (contract §4 v3); the
     SINS card adds what the level's state changes (adapter.decision.sins)."""
-    if result.spec is not SINS:
-        return "info"
-    if result.total.low >= _UNSTABLE_FROM:
-        return "critical"
-    return "warning" if result.total.low >= _CONSULT_FROM else "info"
+    return certain_indicator(result.total) if result.spec is SINS else "info"
 
 
 def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = ()) -> str:
     where = f" at {summary.level}" if summary.level else ""
     lines = [
-        f"**{summary.title}{where}: {summary.total}** ({summary.band or 'category not settled'})",
+        f"**{summary.title}{where}: {summary.total}** ({summary.band or NOT_SETTLED_SHORT})",
         "",
         summary.recommendation,
         *(f"\n**{without_ids(caution)}**" for caution in summary.cautions),

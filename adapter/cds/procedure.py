@@ -25,6 +25,7 @@ from adapter.pipeline import PatientResult
 from adapter.procedure.check import LevelCheck, OrderCheck
 from adapter.procedure.criteria import Criterion
 from adapter.render.noms import noms_context
+from adapter.vocabulary.specs import NOT_SETTLED_SHORT
 from adapter.vocabulary.systems import BASE
 
 __all__ = ["OVERRIDE_REASONS", "order_card", "order_cards", "override_reasons"]
@@ -65,7 +66,7 @@ def _level_section(lv: LevelCheck, result: PatientResult) -> list[str]:
     lines = [f"**{lv.level}{role}**", ""]
     scored = result.level(lv.level)
     if scored is not None and not lv.instrumented:
-        band = scored.result.band.label if scored.result.band else "category not settled"
+        band = scored.result.band.label if scored.result.band else NOT_SETTLED_SHORT
         lines += [f"SINS at {lv.level}: {scored.result.total} ({band})", ""]
     return [*lines, *_TABLE, *(_row(c) for c in lv.criteria), ""]
 
@@ -75,7 +76,7 @@ def _prognosis(result: PatientResult, haematological: bool) -> list[str]:
     for code in ("tomita", "tokuhashi-revised"):
         score = result.score(code)
         if score is not None:
-            band = score.result.band.label if score.result.band else "category not settled"
+            band = score.result.band.label if score.result.band else NOT_SETTLED_SHORT
             title = unvalidated(score.result.spec.title, haematological)
             out.append(f"{title} {score.result.total} ({band})")
     seed = f"the case series' patients had revised Tokuhashi {_SEED_TOKUHASHI}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -13,11 +12,11 @@ from pathlib import Path
 from adapter.batch.engines import DaskEngine, Engine, LocalEngine, local_cores
 from adapter.batch.export import base_of, download_export, is_url
 from adapter.batch.run import Options, Summary, run_batch
+from adapter.cli.options import computation_time
 from adapter.errors import InputError
 from adapter.fhir.client import add_server_arguments, server_settings
-from adapter.fhir.read.timing import ClinicalTime, parse_time
-from adapter.mapping.rules import rules_from
-from adapter.pipeline import Scoring, now_time
+from adapter.pipeline import Scoring
+from adapter.settings import load
 
 __all__ = ["add_arguments", "run"]
 
@@ -64,15 +63,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _now(text: str | None) -> ClinicalTime:
-    if text is None:
-        return now_time()
-    now = parse_time(text)
-    if now is None:
-        raise InputError(f"--now {text!r} is not a FHIR dateTime")
-    return now
-
-
 def _engine(args: argparse.Namespace) -> Engine:
     if args.scheduler:
         return DaskEngine(args.scheduler)
@@ -114,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--partitions must be at least 1")
     output = Path(args.output)
     options = Options(
-        now=_now(args.now),
-        scoring=Scoring(args.original, rules_from(os.environ)),
+        now=computation_time(args.now),
+        scoring=Scoring.of(load(), original=args.original),
         validate=args.validate,
         partitions=args.partitions,
     )

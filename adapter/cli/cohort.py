@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from adapter.cli.options import computation_time
 from adapter.cohort.records import cohort_records
 from adapter.datadirs import private_opener
 from adapter.errors import InputError
@@ -22,11 +23,11 @@ from adapter.extras import require
 from adapter.fhir.client import BearerToken, FhirServerSettings
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData, read_input
-from adapter.fhir.read.timing import ClinicalTime, parse_time
+from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.extract import read_observation
-from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import Terminology, default_terminology
-from adapter.pipeline import Scoring, now_time
+from adapter.pipeline import Scoring
+from adapter.settings import load
 from adapter.sync.cohort import cohort_from_server
 
 __all__ = ["add_arguments", "run"]
@@ -63,13 +64,6 @@ def _from_server(
     return asyncio.run(cohort_from_server(settings, term, args.group, loose, notes))
 
 
-def _now(text: str | None) -> ClinicalTime:
-    now = parse_time(text) if text else now_time()
-    if now is None:
-        raise InputError(f"--now {text!r} is not a FHIR dateTime")
-    return now
-
-
 def _write_page(
     path: str, summary: dict[str, Any], survival: list[tuple[float, bool]], now: ClinicalTime
 ) -> None:
@@ -90,15 +84,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give input FILEs or --fhir-server URL (one of the two)")
     if args.group and not args.fhir_server:
         raise InputError("--group needs --fhir-server")
-    now, term = _now(args.now), default_terminology()
+    # The deployment's rules, as every other command scores with them.
+    scoring = Scoring.of(load())
+    now, term = computation_time(args.now), default_terminology()
     loose: list[Issue] = []
     notes: list[str] = []
     if args.fhir_server:
         patients: Any = _from_server(args, term, loose, notes)
     else:
         patients = _from_files(args.file, loose)
-    # The deployment's rules, as every other command scores with them.
-    scoring = Scoring(rules=rules_from(os.environ))
     found = cohort_records(patients, term, now=now, scoring=scoring)
     from adapter.cohort.summary import cohort_summary, survival_input
 

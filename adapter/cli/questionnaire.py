@@ -15,13 +15,15 @@ from typing import Any
 
 import orjson
 
+from adapter.cli.options import computation_time
 from adapter.errors import InputError
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import rules_of
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import now_time, read_patients
+from adapter.pipeline import read_patients
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate
+from adapter.settings import load
 from adapter.vocabulary.forms import FORMS
 
 __all__ = ["add_arguments", "run"]
@@ -44,9 +46,8 @@ def _print(resource: dict[str, Any]) -> None:
 
 
 def _populate(args: argparse.Namespace) -> int:
-    now = parse_time(args.now) if args.now else now_time()
-    if now is None:
-        raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
+    rules = rules_of(load())  # the deployment's, as ``score`` reads the record
+    now = computation_time(args.now)
     loose: list[Issue] = []
     patients = [
         data
@@ -57,7 +58,7 @@ def _populate(args: argparse.Namespace) -> int:
         which = f"patient {args.patient!r}" if args.patient else "one patient"
         found = ", ".join(sorted(p.patient for p in patients)) or "none"
         raise InputError(f"populate needs {which} in the input; found: {found}")
-    _print(populate(args.name, patients[0], default_terminology(), now))
+    _print(populate(args.name, patients[0], default_terminology(), now, rules=rules))
     return 0
 
 

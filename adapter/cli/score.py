@@ -7,24 +7,23 @@ unusable input fails before anything is printed.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
 import orjson
 
+from adapter.cli.options import computation_time
 from adapter.decision import Decisions, decide
 from adapter.errors import InputError, OutputError
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
-from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.fhir.write.outcome import operation_outcome
-from adapter.mapping.rules import rules_from
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import PatientResult, Scoring, now_time, read_patients, score_patient
+from adapter.pipeline import PatientResult, Scoring, read_patients, score_patient
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.render.text import text_report
+from adapter.settings import load
 
 __all__ = ["add_arguments", "run"]
 
@@ -66,29 +65,29 @@ def add_arguments(score: argparse.ArgumentParser) -> None:
 
 
 def _scored(
-    args: argparse.Namespace, loose: list[Issue]
+    args: argparse.Namespace, loose: list[Issue], scoring: Scoring
 ) -> Iterator[tuple[PatientData, PatientResult]]:
     term = default_terminology()
-    scoring = Scoring(args.original, rules_from(os.environ))
-    now: ClinicalTime | None = parse_time(args.now) if args.now else now_time()
-    if now is None:
-        raise InputError(f"--now {args.now!r} is not a FHIR dateTime")
+    now = computation_time(args.now)
     for data in read_patients(args.file, loose):
         yield data, score_patient(data, term, now=now, scoring=scoring)
 
 
-def _results(args: argparse.Namespace, loose: list[Issue]) -> Iterator[PatientResult]:
-    return (result for _, result in _scored(args, loose))
+def _results(
+    args: argparse.Namespace, loose: list[Issue], scoring: Scoring
+) -> Iterator[PatientResult]:
+    return (result for _, result in _scored(args, loose, scoring))
 
 
-def _decisions(args: argparse.Namespace, loose: list[Issue]) -> Iterator[Decisions]:
+def _decisions(
+    args: argparse.Namespace, loose: list[Issue], scoring: Scoring
+) -> Iterator[Decisions]:
     """Each patient's decisions, with the verdict on each draft or active spine order
     (ServiceRequest) in the input, as order-sign would check it."""
     term = default_terminology()
-    rules = rules_from(os.environ)
-    for data, result in _scored(args, loose):
+    for data, result in _scored(args, loose, scoring):
         orders = procedure_orders(data.orders, None, "order-sign", term)
-        yield decide(result, orders, rules, decompressed_levels(data.orders, term))
+        yield decide(result, orders, scoring.rules, decompressed_levels(data.orders, term))
 
 
 class _Output:
@@ -144,22 +143,24 @@ def _write_bundle(
 def run(args: argparse.Namespace) -> int:
     """Score the file in ``args`` and write the chosen format to standard output."""
     loose: list[Issue] = []
+    # The deployment's settings, read before any input: an unusable value fails first.
+    scoring = Scoring.of(load(), original=args.original)
     out = _Output(sys.stdout.buffer)
     if args.format == "html":
         from adapter.cli.pages import write_pages  # the page templates: only on this path
 
-        decided = _decisions(args, loose)
+        decided = _decisions(args, loose, scoring)
         return write_pages(decided, args.output, out=out)
     if args.output:
         raise InputError("--output is for --format html")
     if args.format == "text":
         # Materialise first so unusable input fails before anything is printed.
-        reports = [text_report(d) for d in _decisions(args, loose)]
+        reports = [text_report(d) for d in _decisions(args, loose, scoring)]
         out.write(("\n\n".join(reports) + "\n").encode())
         for issue in loose:
             out.write(f"{issue.severity}: {issue.diagnostics}\n".encode())
         return 0
-    results = _results(args, loose)
+    results = _results(args, loose, scoring)
     first = next(results, None)
 
     def chained() -> Iterator[PatientResult]:

@@ -10,7 +10,6 @@ import sys
 from adapter.errors import FhirServerError, InputError
 from adapter.fhir.client import FhirClient, add_server_arguments, is_fhir_id, server_settings
 from adapter.fhir.read.timing import parse_time
-from adapter.mapping.rules import rules_of
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import Scoring, now_time
 from adapter.settings import load
@@ -120,7 +119,7 @@ async def _run(args: argparse.Namespace) -> int:
             now=now_time(),
             policy=policy,
             concurrency=args.concurrency,
-            scoring=Scoring(args.original, rules_of(audited)),
+            scoring=Scoring.of(audited, original=args.original),
             on_done=_Progress(len(patients)),
             audit=audit,
         )

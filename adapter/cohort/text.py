@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adapter.vocabulary.outcomes import MEASURE_TITLES
+
 __all__ = ["cohort_text"]
 
 _LABELS = {"baseline": "before", "7d": "7 days", "3mo": "3 months", "6mo": "6 months"}
@@ -20,7 +22,7 @@ def _counts(counts: Mapping[str, int]) -> str:
 
 def _outcome_lines(s: Mapping[str, Any]) -> list[str]:
     lines = []
-    for measure, title in (("pain", "Pain (0–10)"), ("barthel", "Barthel Index (0–100)")):
+    for measure, title in MEASURE_TITLES.items():
         shown = " → ".join(
             f"{_LABELS[r['time_point']]} {_f(r['mean'])} ± {_f(r['sd'])} (n {r['n']})"
             for r in s["outcomes"][measure]

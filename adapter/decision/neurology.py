@@ -17,7 +17,6 @@ item has its own indicator and wording:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from adapter.mapping.compression import (
     PRELIMINARY,
@@ -25,11 +24,14 @@ from adapter.mapping.compression import (
     Grade,
     compression_grades,
     concern,
+    day_of,
     established_deficit,
     latest_deficit,
+    unplaced_compression,
 )
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import PatientResult
+from adapter.vocabulary.cards import URGENCY, Indicator
 
 __all__ = [
     "NEUROLOGY_ACTION",
@@ -48,8 +50,6 @@ STEROID_PROMPT = (
     "Consider dexamethasone 16 mg now (NICE NG234) unless lymphoma is suspected and not yet "
     "biopsied."
 )
-Indicator = Literal["info", "warning", "critical"]
-_RANK: dict[Indicator | None, int] = {None: 0, "info": 1, "warning": 2, "critical": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,16 +100,13 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
             f"{before.time.day}{mark}) — new or worse?"
         )
         return NeurologyItem("warning", text, sources)
-    when = deficit.time.day if deficit.time else "no date recorded"
-    text = f"{deficit.scale} {grades} ({when}{mark})"
+    text = f"{deficit.scale} {grades} ({day_of(deficit.time)}{mark})"
     return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
 
 
 def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> NeurologyItem | None:
     what = concern(grade, patient.assessment.safety, patient.now, rules)
-    named, sources = grade.named, grade.sources
-    done = grade.decompressed or grade.irradiated
-    on = done.time.day if done is not None else ""
+    named, sources, treated = grade.named, grade.sources, grade.treated
     if what == "low":
         return None
     if what in ("compression", "preliminary"):
@@ -119,13 +116,10 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
         text = f"{named} ({grade.day}{mark})"
         return NeurologyItem("critical", text, sources, reason, level=level)
     texts: dict[str, tuple[Indicator | None, str]] = {
-        "decompressed": ("info", f"{named} ({grade.day}) before decompression on {on}"),
-        "reimage-due": ("warning", f"{named} before decompression on {on} — re-image due"),
-        "listed": (None, f"{named} ({grade.day}) before decompression on {on}"),
-        "irradiated": (
-            "warning",
-            f"{named} irradiated on {on}, not decompressed — re-image before any procedure",
-        ),
+        "decompressed": ("info", f"{named} ({grade.day}){treated}"),
+        "reimage-due": ("warning", f"{named}{treated} — re-image due"),
+        "listed": (None, f"{named} ({grade.day}){treated}"),
+        "irradiated": ("warning", f"{named}{treated} — re-image before any procedure"),
         "reimage": ("warning", f"{named} ({grade.day}), Frankel/AIS E since — re-image"),
     }
     indicator, text = texts[what]
@@ -136,13 +130,9 @@ def _whole_spine_item(patient: PatientResult, grades: tuple[Grade, ...]) -> Neur
     """A final whole-spine MRI verdict of high-grade compression that no grade at a level of the
     same or a later time accounts for: a Bilsky 2–3 whose level is not recorded."""
     verdict = patient.assessment.safety.whole_spine
-    if verdict is None or all(v.value != "high-grade" for v in verdict.values):
+    text = unplaced_compression(verdict, grades)
+    if verdict is None or text is None:
         return None
-    when = next((ev.time for ev in verdict.evidence if ev.time), None)
-    if any(g.high_grade and g.level and g.time and when and g.time >= when for g in grades):
-        return None
-    day = when.day if when else "no date recorded"
-    text = f"whole-spine MRI ({day}): Bilsky 2–3, level not recorded"
     sources = tuple(ev.listed for ev in verdict.evidence)
     return NeurologyItem(
         "critical", text, sources, "Bilsky 2–3 on whole-spine MRI, level not recorded"
@@ -175,7 +165,11 @@ def _reasons(items: list[NeurologyItem], indicator: Indicator) -> tuple[str, ...
 def neurology_alert(patient: PatientResult, rules: Rules = DEFAULT_RULES) -> NeurologyAlert | None:
     """The neurology alert; None when nothing raises a card (only listed items, or none)."""
     items = _items(patient, rules)
-    top = max((i.indicator for i in items), key=lambda i: _RANK[i], default=None)
+    top = max(
+        (i.indicator for i in items),
+        key=lambda i: -1 if i is None else URGENCY[i],
+        default=None,
+    )
     if top is None:
         return None
     sources = tuple(dict.fromkeys(s for i in items if i.indicator == top for s in i.sources))

@@ -25,15 +25,13 @@ from adapter.scoring import (
     Stability,
     noms_paths,
 )
-from adapter.vocabulary import SINS
+from adapter.vocabulary import SINS_STABLE_UNTIL, SINS_UNSTABLE_FROM
 from adapter.vocabulary.noms import NOMS_SOURCES, NOMS_TITLE, NOMS_WORDING
 
 __all__ = ["NomsLevel", "NomsView", "noms_view"]
 
 _LOW = frozenset({Bilsky.G0, Bilsky.G1A, Bilsky.G1B})
 _HIGH = frozenset({Bilsky.G2, Bilsky.G3})
-_UNSTABLE_FROM = SINS.band("sins-unstable").low
-_STABLE_UNTIL = SINS.band("sins-stable").high
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +87,11 @@ def _stability(
         ), f"M: {lv.level} fixed ({fixed.name}, {fixed.time.day})"
     total = lv.result.total
     values = set()
-    if total.high >= _UNSTABLE_FROM:
+    if total.high >= SINS_UNSTABLE_FROM:
         values.add(Stability.UNSTABLE)
-    if total.low <= _STABLE_UNTIL:
+    if total.low <= SINS_STABLE_UNTIL:
         values.add(Stability.STABLE)
-    if total.low < _UNSTABLE_FROM and total.high > _STABLE_UNTIL:
+    if total.low < SINS_UNSTABLE_FROM and total.high > SINS_STABLE_UNTIL:
         values |= set(Stability)  # 7–12 (potentially unstable): either
     read = " or ".join(v.value for v in sorted(values, key=lambda v: v.value))
     return Possible(frozenset(values)), f"M: SINS {total} at {lv.level} — {read}"

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from adapter.decision.wording import shorten
 from adapter.procedure.check import OrderCheck
 from adapter.procedure.summary import headline
+from adapter.vocabulary.cards import Indicator
 
 __all__ = ["Indicator", "OrderDecision", "order_decisions"]
-
-Indicator = Literal["info", "warning", "critical"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,18 @@ from typing import Literal
 
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total
-from adapter.scoring import Alignment, Pain, Posterolateral, level_order
-from adapter.vocabulary import SINS, SINS_LOCATION, SINS_PAIN
+from adapter.scoring import Alignment, Pain, Posterolateral, Span, level_order, worst_first
+from adapter.vocabulary import (
+    SINS,
+    SINS_CONSULT,
+    SINS_CONSULT_FROM,
+    SINS_LOCATION,
+    SINS_PAIN,
+    SINS_SCOPE,
+    SINS_SCOPE_SHORT,
+    SINS_UNSTABLE_FROM,
+)
+from adapter.vocabulary.cards import URGENCY, Indicator
 
 __all__ = [
     "CONSULT",
@@ -29,20 +39,16 @@ __all__ = [
     "LevelState",
     "SinsDecision",
     "SinsLevel",
+    "certain_indicator",
     "recommendation",
     "sins_decision",
     "worse",
 ]
 
-Indicator = Literal["info", "warning", "critical"]
 LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-treatment", "fixed"]
 
-CONSULT = "surgical consultation recommended"
+CONSULT = SINS_CONSULT  # re-exported: the surfaces word it as the vocabulary does
 CEMENT_ALONE = "unstable before cement alone; no fixation recorded — consider surgical review"
-_RANK: dict[Indicator, int] = {"info": 0, "warning": 1, "critical": 2}
-_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
-_UNSTABLE_FROM = SINS.band("sins-unstable").low
-_NOT_ASSESSED = "does not assess neurology or cord compression"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
 _GROUP: dict[LevelState, int] = {
@@ -54,8 +60,16 @@ _GROUP: dict[LevelState, int] = {
 }
 
 
+def certain_indicator(total: Span) -> Indicator:
+    """What a SINS total certainly is (contract §4 v3): critical when certainly 13 or more, a
+    warning when certainly 7 or more, otherwise info; a level's state may raise or lower it."""
+    if total.low >= SINS_UNSTABLE_FROM:
+        return "critical"
+    return "warning" if total.low >= SINS_CONSULT_FROM else "info"
+
+
 def worse(a: Indicator, b: Indicator) -> Indicator:
-    return a if _RANK[a] >= _RANK[b] else b
+    return a if URGENCY[a] >= URGENCY[b] else b
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,16 +151,12 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     band = lv.result.band
     top = SINS.bands_within(total.low, total.high)[-1]
     pain = _mechanical_now(lv)
-    indicator: Indicator = "info"
-    if total.low >= _UNSTABLE_FROM:
-        indicator = "critical"
-    elif total.low >= _CONSULT_FROM or pain:
-        indicator = "warning"
+    indicator = worse(certain_indicator(total), "warning" if pain else "info")
     firm = firm_total(lv.result, lv.bases)
-    if indicator == "critical" and firm.low < _UNSTABLE_FROM:
+    if indicator == "critical" and firm.low < SINS_UNSTABLE_FROM:
         words = f"SINS {total} at {lv.level}{_dated_day(lv)} (dated) — re-assess"
         return SinsLevel(lv, state, "warning", words, treatment, consult=True)
-    if pain and total.low < _CONSULT_FROM:
+    if pain and total.low < SINS_CONSULT_FROM:
         words = (
             f"{where} with mechanical pain (a sign of instability): consider surgical consultation"
         )
@@ -155,25 +165,25 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
             words += f"{total.high} ({top.short_label}) — {_shorts(lv)}"
         return SinsLevel(lv, state, indicator, words, treatment, consult=True)
     if band is not None:
-        advice = CONSULT if total.low >= _CONSULT_FROM else _NOT_ASSESSED
+        advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
         words = f"{where} ({band.short_label}): {advice}"
         if SINS.band_of(firm.low, firm.high) is not band:
             dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].dated]
             words += f"; rests on dated {', '.join(dated)}"
-    elif total.low >= _CONSULT_FROM:
+    elif total.low >= SINS_CONSULT_FROM:
         words = (
             f"{where}: {CONSULT}; could be up to {total.high} ({top.short_label}) — {_shorts(lv)}"
         )
     else:
         words = f"{where}: could be up to {total.high} ({top.short_label}) — {_shorts(lv)}"
-    return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= _CONSULT_FROM)
+    return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
 def _cement_alone_unstable(lv: LevelResult) -> bool:
     """Cement cannot hold an unstable level, translation or posterior destruction (§6 v3)."""
     inputs = lv.assessment.inputs
     return (
-        lv.result.total.low >= _UNSTABLE_FROM
+        lv.result.total.low >= SINS_UNSTABLE_FROM
         or (inputs.alignment.known and Alignment.SUBLUXATION in inputs.alignment.values)
         or (
             inputs.posterolateral.known and Posterolateral.BILATERAL in inputs.posterolateral.values
@@ -214,19 +224,22 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
 
 
 def _order(lv: SinsLevel) -> tuple[int, int, int, int, int]:
-    total = lv.level.result.total
+    # The worst-level choice's own key (adapter.scoring.worst_first), after two that the
+    # presentation puts first by design: the indicator, which follows what is certain without the
+    # dated findings (contract §4 v3: a dated 15 is a warning and follows a certain 13), and the
+    # group, since the surfaces leave treated and unassessed levels out of their worst-level
+    # choice (contract §6 v3). The outputs' RiskAssessment keeps the plain choice (pipeline).
     return (
-        -_RANK[lv.indicator],
+        -URGENCY[lv.indicator],
         _GROUP[lv.state],
-        -total.low,
-        -total.high,
+        *worst_first(lv.level.result.total),
         level_order(lv.name),
     )
 
 
 def sins_decision(result: PatientResult) -> SinsDecision:
-    """Each scored level's SINS as shown: the most serious first, then by the highest certain
-    total (the range's low bound, then its high bound); treated and unassessed levels after."""
+    """Each scored level's SINS as shown: the most serious first, then the worst by what is
+    certain (as the pipeline chooses the worst level); treated and unassessed levels after."""
     return SinsDecision(tuple(sorted((_level(lv, result) for lv in result.levels), key=_order)))
 
 
@@ -249,7 +262,7 @@ def recommendation(lv: SinsLevel, default: str) -> str:
         findings = ", ".join(c.short for c in SINS.components if c is not SINS_LOCATION)
         return (
             f"No SINS finding is recorded at {lv.name}, only its location: record {findings} "
-            f"to score it. SINS does not assess neurology or epidural compression."
+            f"to score it. {SINS_SCOPE}."
         )
     text = default
     if lv.state == "after-treatment" and t is not None:
@@ -257,7 +270,7 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f" Scored from the findings after the {t.name} on {t.time.day}; earlier ones are "
             "listed, not used."
         )
-    if _mechanical_now(lv.level) and lv.level.result.total.low < _CONSULT_FROM:
+    if _mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
         text += (
             " Mechanical pain is the clinical sign of instability, whatever the total: consider "
             "surgical consultation."

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.mapping.findings import Bilsky, Chosen
+from adapter.mapping.findings import Bilsky, Chosen, WholeSpine
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import PalsyGrade, Safety
 from adapter.mapping.treatments import Treatment
@@ -30,9 +30,12 @@ __all__ = [
     "Grade",
     "compression_grades",
     "concern",
+    "day_of",
     "established_deficit",
     "grade_at",
     "latest_deficit",
+    "unplaced_compression",
+    "whole_spine_time",
 ]
 
 # What a Bilsky grade means today: "compression" and "preliminary" are suspected compression;
@@ -44,6 +47,11 @@ Concern = Literal[
     "reimage", "low",
 ]  # fmt: skip
 PRELIMINARY = "preliminary report — confirm"
+
+
+def day_of(time: ClinicalTime | None) -> str:
+    """A finding's day as every output names it, or that it has none."""
+    return time.day if time else "no date recorded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +89,17 @@ class Grade:
 
     @property
     def day(self) -> str:
-        return self.time.day if self.time else "no date recorded"
+        return day_of(self.time)
+
+    @property
+    def treated(self) -> str:
+        """What came after the grade, as the card and the procedure check say it: " before
+        decompression on 5 Nov", " irradiated on 5 Nov, not decompressed", or nothing."""
+        if self.decompressed is not None:
+            return f" before decompression on {self.decompressed.time.day}"
+        if self.irradiated is not None:
+            return f" irradiated on {self.irradiated.time.day}, not decompressed"
+        return ""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -216,3 +234,19 @@ def established_deficit(
     if any(g.grade.value > deficit.worst.value for g in since):
         return None  # better since, worse again now
     return reference
+
+
+def whole_spine_time(verdict: Chosen[WholeSpine]) -> ClinicalTime | None:
+    return next((ev.time for ev in verdict.evidence if ev.time), None)
+
+
+def unplaced_compression(verdict: Chosen[WholeSpine] | None, grades: Sequence[Grade]) -> str | None:
+    """A whole-spine MRI verdict of high-grade compression that no grade at a level of the same or
+    a later time accounts for, in words: "whole-spine MRI (3 Mar): Bilsky 2–3, level not
+    recorded"; None when there is none."""
+    if verdict is None or WholeSpine.HIGH_GRADE not in verdict.values:
+        return None
+    when = whole_spine_time(verdict)
+    if any(g.high_grade and g.level and g.time and when and g.time >= when for g in grades):
+        return None
+    return f"whole-spine MRI ({day_of(when)}): Bilsky 2–3, level not recorded"

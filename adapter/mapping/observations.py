@@ -193,9 +193,14 @@ def _levels(
     return placed or focused
 
 
-def _coded(
-    ctx: Context, obs: ObservationRecord, code: str, lesion_levels: Mapping[str, frozenset[str]]
-) -> Finding[Enum | int] | Invalid:
+def _file_coded(
+    ctx: Context,
+    obs: ObservationRecord,
+    code: str,
+    lesion_levels: Mapping[str, frozenset[str]],
+    into: dict[str, list[Finding[Enum | int]]],
+) -> Invalid | None:
+    """File a coded finding under its code in ``into``; why it is invalid, if it is."""
     answer = read_answer(code, obs)
     if isinstance(answer, Invalid):
         return Invalid(f"{obs.ref.reference}: {answer.reason}")
@@ -203,7 +208,8 @@ def _coded(
     if isinstance(levels, Invalid):
         return levels
     dated = ctx.dated(obs.time, FINDING_WINDOW[code])
-    return Finding(obs, answer, levels, dated, _displayed(ctx, code, answer))
+    into[code].append(Finding(obs, answer, levels, dated, _displayed(ctx, code, answer)))
+    return None
 
 
 def _displayed(ctx: Context, code: str, answer: Enum | int) -> str | None:
@@ -240,10 +246,7 @@ def _read(
             return Invalid(message)
         found.labs[lab].append(Finding(obs, value, None, ctx.dated(obs.time, window)))
     elif (code := _finding_code(obs)) is not None:
-        finding = _coded(ctx, obs, code, lesion_levels)
-        if isinstance(finding, Invalid):
-            return finding
-        found.coded[code].append(finding)
+        return _file_coded(ctx, obs, code, lesion_levels, found.coded)
     return None
 
 
@@ -257,11 +260,7 @@ def _preliminary(
     code = _finding_code(obs)
     if code is None or code not in PRELIMINARY_FINDINGS or ctx.from_future(obs.ref, obs.time):
         return None
-    finding = _coded(ctx, obs, code, lesion_levels)
-    if isinstance(finding, Invalid):
-        return finding
-    found.preliminary[code].append(finding)
-    return None
+    return _file_coded(ctx, obs, code, lesion_levels, found.preliminary)
 
 
 def read_findings(

@@ -17,7 +17,7 @@ from adapter.mapping.context import Context
 from adapter.mapping.extract import findings_and_levels
 from adapter.mapping.findings import FINDING_ANSWERS, SINS_FINDINGS, Chosen, choose_latest
 from adapter.mapping.placement import bilsky_at, finding_at
-from adapter.mapping.rules import DEFAULT_RULES, Rules
+from adapter.mapping.rules import Rules
 from adapter.mapping.staging import read_staging
 from adapter.mapping.terminology import Terminology
 from adapter.vocabulary.forms import FORMS
@@ -60,7 +60,8 @@ def recorded_findings(
     term: Terminology,
     now: ClinicalTime,
     findings: Iterable[str],
-    rules: Rules = DEFAULT_RULES,
+    *,
+    rules: Rules,
 ) -> Recorded:
     """The scored levels and, for each of ``findings``, the answer that counts (per level for
     the findings the forms ask per level, else for the patient)."""

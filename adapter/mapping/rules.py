@@ -4,24 +4,22 @@ a Bilsky grade recorded before a decompression is shown as info, then as "re-ima
 (contract §5 v3).
 
 Defaults are the contract's, and with their bounds they are fields of the one settings model
-(:class:`adapter.settings.clinical.RuleFields`); every surface (``score``, ``cohort``, ``sync``,
-``serve``, ``batch``) reads the same overrides from the environment through :func:`rules_from`, so
-one deployment applies one set of rules whichever way a patient is scored. Every value here is a
-number a local guideline may set differently; nothing here changes a score, only whether an input
-counts as current and whether an order meets the bleeding-risk criterion.
+(:class:`adapter.settings.clinical.RuleFields`); every surface (``score``, ``cohort``, ``batch``,
+``sync``, ``serve``, the SMART app, ``$populate``) takes them from that model through
+:func:`rules_of`, so one deployment applies one set of rules whichever way a patient is scored.
+Every value here is a number a local guideline may set differently; nothing here changes a score,
+only whether an input counts as current and whether an order meets the bleeding-risk criterion.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 
-from adapter.errors import ConfigurationError
-from adapter.settings import from_mapping, variable
+from adapter.settings import variable
 from adapter.settings.clinical import RuleFields
 
-__all__ = ["DEFAULT_RULES", "RULE_VARIABLES", "Rules", "Windows", "rules_from", "rules_of"]
+__all__ = ["DEFAULT_RULES", "RULE_VARIABLES", "Rules", "Windows", "rules_of"]
 
 _DEFAULT = RuleFields()
 
@@ -66,17 +64,3 @@ def rules_of(settings: RuleFields) -> Rules:
     names = [f.name for f in fields(Rules) if f.name != "windows"]
     numbers = {name: getattr(settings, name) for name in names}
     return replace(Rules(), windows=Windows(**windows), **numbers)
-
-
-def rules_from(env: Mapping[str, str]) -> Rules:
-    """The contract's rules with the overrides set in ``env`` (``SPINEMETS_WINDOW_<KIND>_DAYS``,
-    ``SPINEMETS_INR_MAX``, ``SPINEMETS_PLATELETS_MIN_AUGMENTATION``,
-    ``SPINEMETS_PLATELETS_MIN_FIXATION``, ``SPINEMETS_REIMAGE_FROM_DAYS``,
-    ``SPINEMETS_REIMAGE_UNTIL_DAYS``); an unusable value is a :class:`ConfigurationError`
-    naming the variable."""
-    settings = from_mapping(RuleFields, env)
-    try:
-        settings.check_rules()
-    except ValueError as exc:
-        raise ConfigurationError(str(exc)) from None
-    return rules_of(settings)

@@ -11,9 +11,10 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.built import Built
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
-from adapter.mapping.rules import DEFAULT_RULES, Rules
+from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.outcomes import PatientOutcome
-from adapter.scoring import ScoreResult, Span
+from adapter.scoring import ScoreResult, Span, level_order, worst_first
+from adapter.settings.clinical import RuleFields
 
 __all__ = [
     "DEFAULT_SCORING",
@@ -107,14 +108,14 @@ def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
 
 
 def worst_levels(levels: list[LevelResult]) -> tuple[LevelResult, ...]:
-    """Highest total by what is certain (scores.md v3): the highest lower bound, then the highest
-    upper bound, so an unassessed level's 3–18 never stands in front of a certain 14; ties all
-    kept. Every level counts here, treated or not (contract §6 v3: only the cards, the text and the
-    page present treated levels as before their treatment)."""
-    if not levels:
+    """The worst level(s) by :func:`~adapter.scoring.worst_first` (what is certain first), ties
+    all kept, from the skull down. Every level counts here, treated or not (contract §6 v3: only
+    the cards, the text and the page present treated levels as before their treatment)."""
+    ranked = sorted(levels, key=lambda lv: (worst_first(lv.result.total), level_order(lv.level)))
+    if not ranked:
         return ()
-    key = max((lv.result.total.low, lv.result.total.high) for lv in levels)
-    return tuple(lv for lv in levels if (lv.result.total.low, lv.result.total.high) == key)
+    top = worst_first(ranked[0].result.total)
+    return tuple(lv for lv in ranked if worst_first(lv.result.total) == top)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,11 @@ class Scoring:
 
     original: bool = False
     rules: Rules = DEFAULT_RULES
+
+    @classmethod
+    def of(cls, settings: RuleFields, *, original: bool = False) -> Scoring:
+        """The scoring of a deployment's settings (the one model of :mod:`adapter.settings`)."""
+        return cls(original, rules_of(settings))
 
 
 DEFAULT_SCORING = Scoring()

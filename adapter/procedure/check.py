@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
@@ -24,6 +23,7 @@ from adapter.procedure.elsewhere import elsewhere_criterion
 from adapter.procedure.infection import infection_criterion
 from adapter.procedure.orders import Order, treated_levels
 from adapter.procedure.palsy import neurology_criterion
+from adapter.vocabulary.cards import Indicator
 
 __all__ = [
     "COMPRESSION",
@@ -35,7 +35,6 @@ __all__ = [
     "check_orders",
 ]
 
-Indicator = Literal["info", "warning", "critical"]
 PatientCriterion = Callable[[Ask], Criterion]
 # Unmet, these mean suspected spinal cord compression: the card is critical.
 COMPRESSION = frozenset({4, 5, 8})

@@ -16,11 +16,10 @@ from adapter.pipeline import LevelResult, firm_total
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import metastasis_levels
 from adapter.scoring import Alignment, Posterolateral
-from adapter.vocabulary import SINS
+from adapter.vocabulary import SINS_UNSTABLE_FROM
 
 __all__ = ["Concern", "order_concerns"]
 
-_UNSTABLE_FROM = SINS.band("sins-unstable").low
 _COMBINED = "the case series combined cement with pedicle screw fixation"
 
 
@@ -43,8 +42,8 @@ def _unstable(at: LevelResult) -> str | None:
     """Why the level is too unstable for cement alone, in a few words; None when it is not."""
     inputs = at.assessment.inputs
     total = at.result.total
-    if total.low >= _UNSTABLE_FROM:
-        dated = firm_total(at.result, at.bases).low < _UNSTABLE_FROM
+    if total.low >= SINS_UNSTABLE_FROM:
+        dated = firm_total(at.result, at.bases).low < SINS_UNSTABLE_FROM
         return f"SINS {total}{' (dated)' if dated else ''}, unstable"
     if inputs.alignment.known and inputs.alignment.values == {Alignment.SUBLUXATION}:
         return f"subluxation at {at.level}"

@@ -18,7 +18,7 @@ from adapter.mapping.findings import Bilsky
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import LEVELS, Collapse, level_order
-from adapter.vocabulary import SINS, SINS_COLLAPSE, SINS_LOCATION
+from adapter.vocabulary import SINS_COLLAPSE, SINS_CONSULT_FROM, SINS_LOCATION
 
 __all__ = [
     "DECOMPRESSION",
@@ -37,7 +37,6 @@ Status = Literal["met", "unmet", "unknown"]
 _THORACOLUMBAR = frozenset(LEVELS[LEVELS.index("T1") : LEVELS.index("L5") + 1])
 _FRACTURE = frozenset({Collapse.GT_50, Collapse.LT_50})
 _NO_FRACTURE = frozenset({Collapse.NONE, Collapse.NONE_GT_50_INVOLVED})
-_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
 REASSESS = "re-assess: the evidence is dated"
 DECOMPRESSION = "suspected cord compression: assess for decompression and radiotherapy first"
 _EPIDURAL = frozenset({Bilsky.G1B, Bilsky.G1C})  # epidural tumour touching the dura or the cord
@@ -181,9 +180,9 @@ def fracture_criterion(
     total = at.result.total
     if collapse and collapse <= _FRACTURE and not dated(evidence):
         return judge.met(f"collapse at {level}: {cite(evidence)}")
-    if firm_total(at.result, at.bases).low >= _CONSULT_FROM:
-        return judge.met(f"SINS {total} at {level} (≥ {_CONSULT_FROM})")
-    if collapse and collapse <= _NO_FRACTURE and total.high < _CONSULT_FROM:
+    if firm_total(at.result, at.bases).low >= SINS_CONSULT_FROM:
+        return judge.met(f"SINS {total} at {level} (≥ {SINS_CONSULT_FROM})")
+    if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM:
         return judge.unmet(
             f"no collapse at {level} ({cite(evidence)}) and SINS {total}",
             finding=f"no fracture or instability at {level} (no collapse, SINS {total})",
@@ -220,11 +219,10 @@ def compression_criterion(level: str, standing: Grade | None, *, cement: bool = 
     grade = standing.chosen
     shown = cite(grade.evidence)
     if standing.high_grade and standing.decompressed is not None:
-        on = standing.decompressed.time.day
         return judge.unknown(
-            f"{standing.named} before decompression on {on}: {shown}",
+            f"{standing.named}{standing.treated}: {shown}",
             action="re-image before the procedure",
-            finding=f"{standing.named} before decompression on {on} — re-image",
+            finding=f"{standing.named}{standing.treated} — re-image",
         )
     if standing.high_grade:
         mark = " (preliminary — confirm)" if standing.preliminary else ""

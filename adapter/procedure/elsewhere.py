@@ -15,7 +15,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.mapping.compression import Grade, compression_grades, concern
+from adapter.mapping.compression import (
+    Grade,
+    compression_grades,
+    concern,
+    day_of,
+    unplaced_compression,
+    whole_spine_time,
+)
 from adapter.mapping.findings import WholeSpine
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
@@ -50,16 +57,11 @@ def _judge_grade(grade: Grade, result: PatientResult, rules: Rules) -> _Verdict 
         return _Verdict(
             "unmet", f"{finding}: suspected cord compression elsewhere", _FIRST, finding
         )
-    done = grade.decompressed or grade.irradiated
-    on = done.time.day if done is not None else ""
     if what == "irradiated":
-        basis = f"{named} irradiated on {on}, not decompressed"
-        return _Verdict("unknown", basis, "re-image before any procedure")
+        return _Verdict("unknown", f"{named}{grade.treated}", "re-image before any procedure")
     if what == "reimage":
         return _Verdict("unknown", f"{named}, Frankel/AIS E since", "re-image")
-    return _Verdict(
-        "unknown", f"{named} before decompression on {on}", "re-image before the procedure"
-    )
+    return _Verdict("unknown", f"{named}{grade.treated}", "re-image before the procedure")
 
 
 def _whole_spine(
@@ -70,16 +72,13 @@ def _whole_spine(
     verdict = result.assessment.safety.whole_spine
     if verdict is None:
         return None, None
-    when = next((ev.time for ev in verdict.evidence if ev.time), None)
-    day = when.day if when else "no date recorded"
     if WholeSpine.HIGH_GRADE in verdict.values:
-        if any(g.high_grade and g.level and g.time and when and g.time >= when for g in grades):
-            return None, None
-        finding = f"whole-spine MRI ({day}): Bilsky 2–3, level not recorded"
-        return None, _Verdict("unmet", finding, _FIRST, finding)
+        finding = unplaced_compression(verdict, grades)
+        return None, (_Verdict("unmet", finding, _FIRST, finding) if finding else None)
+    when = whole_spine_time(verdict)
     if when is None or any(ev.dated for ev in verdict.evidence):
         return None, None
-    return when, _Verdict("met", f"whole-spine MRI ({day}): no level Bilsky 2–3")
+    return when, _Verdict("met", f"whole-spine MRI ({day_of(when)}): no level Bilsky 2–3")
 
 
 def elsewhere_criterion(

@@ -17,6 +17,7 @@ from adapter.errors import InputError
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.recorded import Answer, Recorded, recorded_findings
+from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 from adapter.questionnaire.expressions import calculate
 from adapter.scoring import location_of
@@ -84,11 +85,15 @@ def _subject(data: PatientData) -> dict[str, str]:
     return {"reference": ref or f"Patient/{data.patient}"}
 
 
-def populate(name: str, data: PatientData, term: Terminology, now: ClinicalTime) -> dict[str, Any]:
-    """The form ``name`` for the patient of ``data``, prefilled as of ``now`` (in progress)."""
+def populate(
+    name: str, data: PatientData, term: Terminology, now: ClinicalTime, *, rules: Rules
+) -> dict[str, Any]:
+    """The form ``name`` for the patient of ``data``, prefilled as of ``now`` (in progress),
+    the record read by the deployment's ``rules`` as its scores are (no default: a surface that
+    forgot them would read by other rules than its cards)."""
     form = form_named(name)
     q = questionnaire(name)
-    recorded = recorded_findings(data, term, now, form.findings)
+    recorded = recorded_findings(data, term, now, form.findings, rules=rules)
     items: list[dict[str, Any]] = []
     for item in q["item"]:
         if item["linkId"] != LEVEL_GROUP:

@@ -16,6 +16,7 @@ from adapter.render.html import fmt, page, table
 from adapter.render.patient import TIME_POINT_LABELS
 from adapter.render.plots import Series, km_svg, series_svg
 from adapter.vocabulary import MORE_SCORES
+from adapter.vocabulary.outcomes import MEASURE_TITLES
 
 __all__ = ["cohort_page"]
 
@@ -197,8 +198,8 @@ def cohort_page(
         + _scores(summary)
         + _survival(summary, survival_times)
         + "<h2>Pain and independence over time</h2>"
-        + _measure(summary, "pain", "Pain (0–10)", (0.0, 10.5))
-        + _measure(summary, "barthel", "Barthel Index (0–100)", (0.0, 105.0))
+        + _measure(summary, "pain", MEASURE_TITLES["pain"], (0.0, 10.5))
+        + _measure(summary, "barthel", MEASURE_TITLES["barthel"], (0.0, 105.0))
         + f"<h2>Complications</h2><p>{listed or 'None recorded since the index procedures.'}</p>"
         + (f"<h2>Issues</h2><ul>{issues}</ul>" if issues else "")
     )

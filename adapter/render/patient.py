@@ -22,6 +22,8 @@ from adapter.render.noms import noms_section
 from adapter.render.plots import Series, series_svg
 from adapter.render.spine import spine_svg
 from adapter.report import ScoreSummary
+from adapter.vocabulary.outcomes import MEASURE_TITLES
+from adapter.vocabulary.specs import NOT_SETTLED
 
 __all__ = ["TIME_POINT_LABELS", "patient_body", "patient_page"]
 
@@ -94,7 +96,7 @@ def _decisions(decisions: Decisions) -> str:
 
 def _score(summary: ScoreSummary, recommendation: str | None) -> str:
     key = _key(summary)
-    band = summary.band or "category not settled: the range spans bands"
+    band = summary.band or NOT_SETTLED
     rows = []
     for comp in summary.components:
         sources = "".join(f"<li>{escape(s)}</li>" for s in comp.sources)
@@ -160,8 +162,8 @@ def _outcomes(outcome: PatientOutcome) -> str:
     x = list(range(len(TIME_POINTS)))
     ticks = [TIME_POINT_LABELS[tp] for tp in TIME_POINTS]
     for measure, title, unit, y_range in (
-        ("pain", "Pain (0–10)", "points", (0.0, 10.5)),
-        ("barthel", "Barthel Index (0–100)", "points", (0.0, 105.0)),
+        ("pain", MEASURE_TITLES["pain"], "points", (0.0, 10.5)),
+        ("barthel", MEASURE_TITLES["barthel"], "points", (0.0, 105.0)),
     ):
         values = [outcome.trajectory(measure).value(tp) for tp in TIME_POINTS]
         svg = series_svg(

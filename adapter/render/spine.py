@@ -14,10 +14,10 @@ from adapter.vocabulary import SINS
 
 __all__ = ["BAND_COLOURS", "spine_svg"]
 
-BAND_COLOURS = {
-    "sins-stable": "#8fd19e",
-    "sins-potentially-unstable": "#ffd45c",
-    "sins-unstable": "#ef8a84",
+# One colour per SINS band, from stable to unstable: the band codes are the vocabulary's.
+_COLOURS = ("#8fd19e", "#ffd45c", "#ef8a84")
+BAND_COLOURS: dict[str | None, str] = {
+    **{band.code: colour for band, colour in zip(SINS.bands, _COLOURS, strict=True)},
     None: "#c7b8e6",  # a range that spans bands
 }
 # The words are the vocabulary's (one place); only the colours are the drawing's own.

@@ -12,7 +12,7 @@ from adapter.scoring.bauer import (
     score_bauer_modified,
     score_bauer_original,
 )
-from adapter.scoring.levels import LEVELS, level_order
+from adapter.scoring.levels import LEVELS, level_order, worst_first
 from adapter.scoring.linden import KPS_UNCONFIRMED, LindenInput, LindenPrimary, score_linden
 from adapter.scoring.nesms import (
     ALBUMIN_CUTOFF,
@@ -118,4 +118,5 @@ __all__ = [
     "score_tokuhashi_original",
     "score_tokuhashi_revised",
     "score_tomita",
+    "worst_first",
 ]

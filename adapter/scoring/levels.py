@@ -1,8 +1,11 @@
-"""The spinal levels of the vertebra CodeSystem, in anatomical order."""
+"""The spinal levels of the vertebra CodeSystem, in anatomical order, and which of a patient's
+scored levels counts as the worst."""
 
 from __future__ import annotations
 
-__all__ = ["LEVELS", "level_order"]
+from adapter.scoring.possible import Span
+
+__all__ = ["LEVELS", "level_order", "worst_first"]
 
 LEVELS: tuple[str, ...] = (
     "occiput",
@@ -19,3 +22,10 @@ _ORDER = {level: i for i, level in enumerate(LEVELS)}
 def level_order(level: str) -> int:
     """Position of a level from the skull down, for stable sorting of outputs."""
     return _ORDER[level]
+
+
+def worst_first(total: Span) -> tuple[int, int]:
+    """Sort key of level totals, the worst first by what is certain (scores.md v3): the highest
+    lower bound, then the highest upper bound, so an unassessed level's 3–18 never stands in front
+    of a certain 14. Levels of equal key are equally worst; :func:`level_order` lists them."""
+    return (-total.low, -total.high)

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from adapter.errors import FhirServerError, InputError
+from adapter.mapping.rules import rules_of
 from adapter.smart.oauth import LaunchError, authorization_url, discover, exchange
 from adapter.smart.page import message_page
 from adapter.smart.record import missing_writes
@@ -49,6 +50,7 @@ class SmartState:
 
     def __init__(self, settings: SmartSettings, transport: Any = None) -> None:
         self.settings = settings
+        self.rules = rules_of(settings)  # as the service's cards score
         self.sessions = SessionStore(
             settings.smart_session_minutes * 60, settings.smart_max_sessions
         )
@@ -205,7 +207,7 @@ async def _view(request: Request, state: SmartState, form: str | None) -> Respon
             state.settings.root, 404, "No such form", f"spinemets has the forms {', '.join(FORMS)}."
         )
     try:
-        view = await View.read(session, state.settings.smart_timeout)
+        view = await View.read(session, state.settings.smart_timeout, state.rules)
     except FhirServerError as exc:
         return _fhir_problem(exc, state.settings.root)
     except InputError as exc:
@@ -275,9 +277,9 @@ async def submit(name: str, request: Request, state: StateDep) -> Response:
         )
     levels = [v for k, v in pairs if k == "level"]
     try:
-        before = await View.read(session, state.settings.smart_timeout)
+        before = await View.read(session, state.settings.smart_timeout, state.rules)
         await save(session, name, fields, levels, state.settings.smart_timeout)
-        after = await View.read(session, state.settings.smart_timeout)
+        after = await View.read(session, state.settings.smart_timeout, state.rules)
     except InputError as exc:
         return _problem(state.settings.root, 400, "Not saved", f"Nothing was written: {exc}")
     except FhirServerError as exc:

@@ -4,8 +4,6 @@ scored as ``spinemets score`` scores it, and a submitted form written back."""
 from __future__ import annotations
 
 import asyncio
-import functools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +11,7 @@ from typing import Any
 from adapter.decision import Decisions, decide
 from adapter.errors import FhirServerError
 from adapter.fhir.read.source import PatientData
-from adapter.mapping.rules import Rules, rules_from
+from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, Scoring, now_time, patient_records, score_patient
 from adapter.procedure.orders import decompressed_levels, procedure_orders
@@ -27,39 +25,35 @@ from adapter.smart.sessions import Session
 __all__ = ["View", "save", "saved_message", "show"]
 
 
-@functools.cache
-def _rules() -> Rules:
-    """The freshness windows and thresholds the service was started with (as its cards use)."""
-    return rules_from(os.environ)
-
-
 @dataclass(frozen=True, slots=True)
 class View:
     patient: Mapping[str, Any]
     data: PatientData
     result: PatientResult
+    rules: Rules
 
     @classmethod
-    async def read(cls, session: Session, timeout: float) -> View:
+    async def read(cls, session: Session, timeout: float, rules: Rules) -> View:
+        """The session's patient, scored by ``rules`` (the service's settings, as its cards)."""
         resources = await read_record(session, timeout)
-        return await asyncio.to_thread(cls._scored, session, resources)
+        return await asyncio.to_thread(cls._scored, session, resources, rules)
 
     @classmethod
-    def _scored(cls, session: Session, resources: list[Any]) -> View:
+    def _scored(cls, session: Session, resources: list[Any], rules: Rules) -> View:
         assert session.patient is not None
         patient = resources[0]
         if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
             raise FhirServerError("the FHIR server did not answer with the Patient")
         data = patient_records(resources, session.patient) or PatientData(session.patient)
-        scoring = Scoring(rules=_rules())
+        scoring = Scoring(rules=rules)
         result = score_patient(data, default_terminology(), now=now_time(), scoring=scoring)
-        return cls(patient, data, result)
+        return cls(patient, data, result, rules)
 
     def decisions(self) -> Decisions:
         """The decisions the static page and the cards show (the record's spine orders too)."""
         term = default_terminology()
         orders = procedure_orders(self.data.orders, None, "order-sign", term)
-        return decide(self.result, orders, _rules(), decompressed_levels(self.data.orders, term))
+        return decide(self.result, orders, self.rules, decompressed_levels(self.data.orders, term))
 
 
 def show(
@@ -68,7 +62,9 @@ def show(
     """The page, or a form prefilled from the record by ``$populate``."""
     html = ""
     if form is not None:
-        populated = populate(form, view.data, default_terminology(), view.result.now)
+        populated = populate(
+            form, view.data, default_terminology(), view.result.now, rules=view.rules
+        )
         html = form_html(form, populated, session.csrf, root)
     return app_page(view.decisions(), form=form, form_html=html, message=message, root=root)
 

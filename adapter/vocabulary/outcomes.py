@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["OUTCOME", "OUTCOME_COMPONENTS", "OUTCOME_MEASURES", "OUTCOME_TIME_POINTS", "Concept"]
+__all__ = [
+    "MEASURE_TITLES",
+    "OUTCOME",
+    "OUTCOME_COMPONENTS",
+    "OUTCOME_MEASURES",
+    "OUTCOME_TIME_POINTS",
+    "Concept",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +34,8 @@ OUTCOME_MEASURES = (
     ("pain", "Pain", "0-10, higher is worse"),
     ("barthel", "Barthel Index", "0-100, higher is more independent"),
 )
+# Each measure as the reports and pages title it, with its range.
+MEASURE_TITLES = {"pain": "Pain (0–10)", "barthel": "Barthel Index (0–100)"}
 OUTCOME = Concept(
     "outcome-trajectory",
     "Outcome after the index procedure",

@@ -9,7 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BandSpec", "ComponentSpec", "MethodSpec", "ScoreSpec"]
+__all__ = [
+    "NOT_SETTLED",
+    "NOT_SETTLED_SHORT",
+    "NO_LABEL",
+    "BandSpec",
+    "ComponentSpec",
+    "MethodSpec",
+    "ScoreSpec",
+]
+
+# What every output says in place of a band: for a range that spans bands, and for a total the
+# publication gives no label (the short form where a line has little room: cards).
+NOT_SETTLED_SHORT = "category not settled"
+NOT_SETTLED = f"{NOT_SETTLED_SHORT}: the range spans bands"
+NO_LABEL = "no label"
 
 
 @dataclass(frozen=True, slots=True)

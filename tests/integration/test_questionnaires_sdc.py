@@ -17,6 +17,7 @@ import pytest
 
 from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import DEFAULT_RULES
 from adapter.mapping.terminology import default_terminology
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate
@@ -65,7 +66,7 @@ def _response() -> dict:
     bundle = json.loads((ROOT / "fixtures" / "seed" / "seed-01.json").read_text(encoding="utf-8"))
     [data] = patients_from_resources([bundle], [])
     now = "2025-01-01T00:00:00Z"
-    response = populate("sins", data, default_terminology(), parse_time(now))
+    response = populate("sins", data, default_terminology(), parse_time(now), rules=DEFAULT_RULES)
     level = response["item"][0]["item"][0]["answer"][0]["valueCoding"]["code"]
     return fill(response, {(level, "spinal-pain"): "mechanical"}, authored=now)
 

@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.recorded import recorded_findings
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.questionnaire.populate import questionnaire
@@ -81,3 +82,15 @@ def sins_by_level(resources: list[dict[str, Any]], now: str, patient: str = "p")
         span = lv.result.total
         out[lv.level] = span.low if span.low == span.high else (span.low, span.high)
     return out
+
+
+def populate_rules(monkeypatch: Any) -> list[Any]:
+    """The rules each later ``$populate`` reads the record by, as they are used."""
+    used: list[Any] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        used.append(kwargs.get("rules"))
+        return recorded_findings(*args, **kwargs)
+
+    monkeypatch.setattr("adapter.questionnaire.populate.recorded_findings", spy)
+    return used

@@ -17,6 +17,7 @@ from adapter.cds.app import create_app
 from adapter.cds.settings import Settings
 from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import DEFAULT_RULES
 from adapter.mapping.terminology import default_terminology
 from adapter.questionnaire.populate import populate
 from tests.support.forms import fill
@@ -25,7 +26,11 @@ from tests.unit.test_fuzz import JSON, _paths, _Running, mutated
 
 FHIR_JSON = {"content-type": "application/fhir+json"}
 [_DATA] = patients_from_resources(default_patient(), [])
-COMPLETED = fill(populate("sins", _DATA, default_terminology(), parse_time(NOW)), {}, authored=NOW)
+COMPLETED = fill(
+    populate("sins", _DATA, default_terminology(), parse_time(NOW), rules=DEFAULT_RULES),
+    {},
+    authored=NOW,
+)
 PATHS = [p for p in _paths(COMPLETED) if p]
 
 

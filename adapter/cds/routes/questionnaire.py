@@ -31,6 +31,7 @@ from adapter.fhir.client import FHIR_JSON
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.references import normalise_reference
 from adapter.fhir.read.source import patients_from_resources
+from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import now_time
 from adapter.questionnaire.extract import extract
@@ -127,7 +128,7 @@ def _record(
 
 
 def _populated(
-    name: str, resources: list[Any], subject: str | None, term: Terminology
+    name: str, resources: list[Any], subject: str | None, term: Terminology, rules: Rules
 ) -> dict[str, Any]:
     loose: list[Issue] = []
     patients = patients_from_resources(resources, loose)
@@ -136,7 +137,7 @@ def _populated(
     if len(patients) != 1:
         found = ", ".join(sorted(p.patient for p in patients)) or "none"
         raise InputError(f"parameter subject: one patient needed in the record; found {found}")
-    return populate(name, patients[0], term, now_time())
+    return populate(name, patients[0], term, now_time(), rules=rules)
 
 
 @router.post(
@@ -156,7 +157,9 @@ async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
         limits = PrefetchLimits.of(state.settings)
         metrics = state.inline.metrics  # its fallback reads are counted like a CDS call's
         resources = await gather_resources(request, SCORE_PREFETCH, state.http, limits, metrics)
-    response = await asyncio.to_thread(_populated, name, resources, subject, state.term)
+    response = await asyncio.to_thread(
+        _populated, name, resources, subject, state.term, state.settings.rules
+    )
     return _answer("response", response)
 
 

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from adapter.scoring import ScoreResult
+from adapter.vocabulary.specs import NO_LABEL, NOT_SETTLED
 
 __all__ = ["XHTML", "narrative", "score_lines", "with_narrative"]
 
@@ -35,8 +36,8 @@ def with_narrative(resource: dict[str, Any], lines: Sequence[str]) -> dict[str, 
 def score_lines(result: ScoreResult, level: str | None) -> list[str]:
     """A score as its narrative says it: the total or range with its band, then the components."""
     where = f" at {level}" if level else ""
-    shown = result.band.display if result.band else "category not settled: the range spans bands"
-    shown = "no label" if result.band is None and result.unlabelled else shown
+    shown = result.band.display if result.band else NOT_SETTLED
+    shown = NO_LABEL if result.band is None and result.unlabelled else shown
     parts = "; ".join(
         f"{c.spec.display} {c.points if c.known else 'missing'}" for c in result.components
     )

@@ -19,7 +19,6 @@ from fastapi import APIRouter
 
 from adapter.datadirs import audit_file
 from adapter.fhir.client import FhirClient
-from adapter.mapping.rules import rules_of
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import Scoring
 from adapter.sync.audit import SyncAudit
@@ -99,7 +98,7 @@ class Notifications:
                     concurrency=settings.notify_concurrency,
                     attempts=settings.notify_attempts,
                     lease=settings.notify_lease,
-                    scoring=Scoring(settings.original_tokuhashi, rules_of(settings)),
+                    scoring=Scoring.of(settings, original=settings.original_tokuhashi),
                     audit=self._audit(client),
                 )
                 workers.start()

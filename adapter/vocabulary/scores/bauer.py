@@ -5,6 +5,13 @@ drops the pathological-fracture item. Per-group survival of the modified score i
 
 from __future__ import annotations
 
+from adapter.vocabulary.scores.inputs import (
+    SETTLE_BONE_EXTENT,
+    SETTLE_PRIMARY,
+    SETTLE_VISCERAL,
+    SHORT_BONE_EXTENT,
+    SHORT_VISCERAL,
+)
 from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
 
 __all__ = [
@@ -32,8 +39,8 @@ BAUER_NO_VISCERAL = ComponentSpec(
     definition="Bauer factor: no visceral metastases 1 (original score: no visceral or brain "
     "metastases); present 0.",
     title="No visceral metastases",
-    short="visceral mets",
-    settle="record visceral-metastases (none, treatable, untreatable)",
+    short=SHORT_VISCERAL,
+    settle=SETTLE_VISCERAL,
 )
 BAUER_NOT_LUNG = ComponentSpec(
     code="bauer-primary-not-lung",
@@ -41,7 +48,7 @@ BAUER_NOT_LUNG = ComponentSpec(
     definition="Bauer factor: the primary tumour is not lung cancer 1; lung cancer 0.",
     title="Primary not lung cancer",
     short="primary",
-    settle="record the primary tumour Condition",
+    settle=SETTLE_PRIMARY,
 )
 BAUER_FAVOURABLE = ComponentSpec(
     code="bauer-primary-favourable",
@@ -50,7 +57,7 @@ BAUER_FAVOURABLE = ComponentSpec(
     "any other 0.",
     title="Breast/kidney/lymphoma/myeloma",
     short="primary",
-    settle="record the primary tumour Condition",
+    settle=SETTLE_PRIMARY,
 )
 BAUER_SOLITARY = ComponentSpec(
     code="bauer-solitary-skeletal-metastasis",
@@ -58,9 +65,8 @@ BAUER_SOLITARY = ComponentSpec(
     definition="Bauer factor: a solitary skeletal metastasis (one bone site in all) 1; more "
     "than one 0.",
     title="Solitary skeletal metastasis",
-    short="bone mets extent",
-    settle="record bone-metastasis Conditions with their sites, or "
-    "bone-metastasis-extent (solitary, multiple)",
+    short=SHORT_BONE_EXTENT,
+    settle=SETTLE_BONE_EXTENT,
 )
 
 _ORIGINAL_SOURCE = "Bauer 1995"

@@ -4,6 +4,12 @@ PubMed 15593360). Point values and cut-offs from a tertiary source consistent wi
 
 from __future__ import annotations
 
+from adapter.vocabulary.scores.inputs import (
+    SETTLE_KPS,
+    SETTLE_PRIMARY,
+    SETTLE_VISCERAL,
+    SHORT_VISCERAL,
+)
 from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
 
 __all__ = ["LINDEN", "LINDEN_KPS", "LINDEN_KPS_UNCONFIRMED", "LINDEN_PRIMARY", "LINDEN_VISCERAL"]
@@ -20,7 +26,7 @@ LINDEN_KPS = ComponentSpec(
     "20-40 0 (KPS 10: UNCONFIRMED).",
     title="Karnofsky performance status",
     short="KPS",
-    settle="record a Karnofsky performance status (LOINC 89243-0)",
+    settle=SETTLE_KPS,
 )
 LINDEN_PRIMARY = ComponentSpec(
     code="van-der-linden-primary",
@@ -28,15 +34,15 @@ LINDEN_PRIMARY = ComponentSpec(
     definition="van der Linden factor primary tumour: breast 3; prostate 2; lung 1; other 0.",
     title="Primary tumour",
     short="primary",
-    settle="record the primary tumour Condition",
+    settle=SETTLE_PRIMARY,
 )
 LINDEN_VISCERAL = ComponentSpec(
     code="van-der-linden-visceral-metastases",
     display="van der Linden visceral metastases",
     definition="van der Linden factor visceral metastases: absent 1; present 0.",
     title="No visceral metastases",
-    short="visceral mets",
-    settle="record visceral-metastases (none, treatable, untreatable)",
+    short=SHORT_VISCERAL,
+    settle=SETTLE_VISCERAL,
 )
 
 _SOURCE = "van der Linden 2005"

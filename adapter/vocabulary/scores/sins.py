@@ -10,9 +10,15 @@ __all__ = [
     "SINS_ALIGNMENT",
     "SINS_BONE_LESION",
     "SINS_COLLAPSE",
+    "SINS_CONSULT",
+    "SINS_CONSULT_FROM",
     "SINS_LOCATION",
     "SINS_PAIN",
     "SINS_POSTEROLATERAL",
+    "SINS_SCOPE",
+    "SINS_SCOPE_SHORT",
+    "SINS_STABLE_UNTIL",
+    "SINS_UNSTABLE_FROM",
 ]
 
 SINS_LOCATION = ComponentSpec(
@@ -78,6 +84,12 @@ SINS_POSTEROLATERAL = ComponentSpec(
 )
 
 
+# SINS is a referral tool (Fourney 2011): what a total of 7 or more recommends, and what SINS
+# does not assess, in full and as the card summaries say it.
+SINS_CONSULT = "surgical consultation recommended"
+SINS_SCOPE = "SINS does not assess neurology or epidural compression"
+SINS_SCOPE_SHORT = "does not assess neurology or cord compression"
+
 SINS = ScoreSpec(
     code="sins",
     display="Spinal Instability Neoplastic Score (SINS) total",
@@ -110,8 +122,8 @@ SINS = ScoreSpec(
             definition="SINS total 0-6: stable.",
             label="stable",
             short_label="stable",
-            wording="Stable (SINS 0–6): no surgical consultation needed for instability. SINS "
-            "does not assess neurology or epidural compression.",
+            wording=f"Stable (SINS 0–6): no surgical consultation needed for instability. "
+            f"{SINS_SCOPE}.",
         ),
         BandSpec(
             code="sins-potentially-unstable",
@@ -122,7 +134,7 @@ SINS = ScoreSpec(
             "consultation recommended.",
             label="potentially unstable (indeterminate)",
             short_label="potentially unstable",
-            wording="Potentially unstable (SINS 7–12): surgical consultation recommended.",
+            wording=f"Potentially unstable (SINS 7–12): {SINS_CONSULT}.",
         ),
         BandSpec(
             code="sins-unstable",
@@ -132,7 +144,13 @@ SINS = ScoreSpec(
             definition="SINS total 13-18: unstable; surgical consultation recommended.",
             label="unstable",
             short_label="unstable",
-            wording="Unstable (SINS 13–18): surgical consultation recommended.",
+            wording=f"Unstable (SINS 13–18): {SINS_CONSULT}.",
         ),
     ),
 )
+
+# The cut-offs every rule reads from the bands: surgical consultation is recommended from the
+# potentially unstable band up (Fourney 2011), a level is unstable from the unstable band's low end.
+SINS_STABLE_UNTIL = SINS.band("sins-stable").high
+SINS_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
+SINS_UNSTABLE_FROM = SINS.band("sins-unstable").low

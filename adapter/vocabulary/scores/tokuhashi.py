@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from adapter.vocabulary.scores.inputs import SETTLE_KPS
 from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
 
 __all__ = [
@@ -25,7 +26,7 @@ TOKUHASHI_GENERAL = ComponentSpec(
     f"poor (KPS 10-40) 0; moderate (KPS 50-70) 1; good (KPS 80-100) 2. {_TOKUHASHI_BOTH}",
     title="General condition (KPS)",
     short="KPS",
-    settle="record a Karnofsky performance status (LOINC 89243-0)",
+    settle=SETTLE_KPS,
 )
 
 TOKUHASHI_EXTRASPINAL = ComponentSpec(

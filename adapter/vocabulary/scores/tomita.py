@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from adapter.vocabulary.scores.inputs import (
+    SETTLE_BONE_EXTENT,
+    SETTLE_VISCERAL,
+    SHORT_BONE_EXTENT,
+    SHORT_VISCERAL,
+)
 from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
 
 __all__ = ["TOMITA", "TOMITA_BONE", "TOMITA_PRIMARY", "TOMITA_VISCERAL"]
@@ -21,8 +27,8 @@ TOMITA_VISCERAL = ComponentSpec(
     display="Tomita visceral metastases",
     definition="Tomita factor visceral metastases: none 0; treatable 2; untreatable 4.",
     title="Visceral metastases",
-    short="visceral mets",
-    settle="record visceral-metastases (none, treatable, untreatable)",
+    short=SHORT_VISCERAL,
+    settle=SETTLE_VISCERAL,
 )
 
 TOMITA_BONE = ComponentSpec(
@@ -31,9 +37,8 @@ TOMITA_BONE = ComponentSpec(
     definition="Tomita factor bone metastases, spinal ones included: solitary or "
     "isolated 1; multiple 2.",
     title="Bone metastases",
-    short="bone mets extent",
-    settle="record bone-metastasis Conditions with their sites, or "
-    "bone-metastasis-extent (solitary, multiple)",
+    short=SHORT_BONE_EXTENT,
+    settle=SETTLE_BONE_EXTENT,
 )
 
 

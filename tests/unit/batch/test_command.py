@@ -107,6 +107,15 @@ def test_unusable_exports_exit_2_with_one_line(export, tmp_path, capsys):
     assert "no Patient file" in _error(capsys)
 
 
+def test_an_unusable_rule_setting_exits_2_with_one_line_naming_it(
+    export, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("SPINEMETS_INR_MAX", "high")
+    assert _batch(export[0], tmp_path / "out", "--workers", "1") == 2
+    assert "SPINEMETS_INR_MAX" in _error(capsys)
+    assert not (tmp_path / "out").exists()  # refused before anything is written
+
+
 def test_an_unusable_line_is_counted_and_the_run_goes_on(tmp_path, capsys):
     # Contract §8: one broken line (not JSON, NaN, over the line limit) never ends a run.
     source = tmp_path / "export"

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from adapter.cds.routes import questionnaire as route
+from adapter.cds.settings import Settings
 from adapter.fhir.read.timing import parse_time
-from tests.support.forms import fill
+from tests.support.forms import fill, populate_rules
 from tests.support.records import NOW, default_patient
 from tests.unit.cds.conftest import BASE, client_for
 
@@ -62,6 +63,15 @@ async def test_populate_and_extract_round_trip(client):
     assert "spinal-pain" in codes and len(codes) == 5
     bare = await client.post(EXTRACT, json=completed, headers=FHIR_JSON)  # the response alone
     assert bare.json() == answer.json()
+
+
+async def test_populate_reads_the_record_by_the_services_rules(tmp_path, monkeypatch):
+    """serve hands $populate its settings' rules, as its cards score with them."""
+    used = populate_rules(monkeypatch)
+    settings = Settings(state_dir=tmp_path, window_sins_days=90, inr_max=2.0)
+    async with client_for(settings) as client:
+        await _populated(client)
+    assert used == [settings.rules]
 
 
 async def test_the_operations_need_a_clients_jwt(secured, keys):

@@ -73,6 +73,14 @@ def test_bad_arguments_exit_2_with_one_line(capsys, args, reason):
     assert err.count("\n") == 1 and reason in err and "Traceback" not in err
 
 
+def test_an_unusable_rule_setting_exits_2_with_one_line_naming_it(capsys, monkeypatch):
+    monkeypatch.setenv("SPINEMETS_WINDOW_STAGING_DAYS", "a quarter")
+    assert cli.main(["cohort", SEED[0], "--now", NOW]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SPINEMETS_WINDOW_STAGING_DAYS" in err
+    assert "Traceback" not in err
+
+
 def test_an_unreachable_server_exits_1_with_one_line(capsys):
     assert cli.main(["cohort", "--fhir-server", "http://127.0.0.1:9/fhir"]) == 1
     err = capsys.readouterr().err

@@ -12,7 +12,7 @@ import pytest
 
 from adapter.decision.noms import noms_view
 from adapter.fhir.read.timing import parse_time
-from adapter.mapping.rules import rules_from
+from adapter.mapping.rules import Rules, Windows
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import Scoring, patient_records, score_patient
 from adapter.vocabulary.systems import SNOMED
@@ -119,9 +119,7 @@ def test_albumin_older_than_its_window_is_used_and_named_dated():
     assert component(r, "nesms", "nesms-albumin") == (1, 1)
     notes = r.score("nesms").observation.resource["note"]
     assert any("albumin: 40 g/L" in n["text"] and "window 30 days" in n["text"] for n in notes)
-    longer = scored(
-        default_patient(extra=(old,)), rules_from({"SPINEMETS_WINDOW_ALBUMIN_DAYS": "90"})
-    )
+    longer = scored(default_patient(extra=(old,)), Rules(Windows(albumin=90)))
     assert "note" not in longer.score("nesms").observation.resource or not any(
         "albumin" in n["text"] for n in longer.score("nesms").observation.resource["note"]
     )

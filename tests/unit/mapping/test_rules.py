@@ -1,5 +1,6 @@
 """The rules a deployment may set (contract §2 windows, §5 thresholds): read from the
-environment by every surface, refused with one line naming the variable when unusable."""
+environment through the one settings model by every surface, refused with one line naming the
+variable when unusable."""
 
 from __future__ import annotations
 
@@ -8,15 +9,30 @@ import pytest
 from adapter.errors import ConfigurationError
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.extract import extract_patient
-from adapter.mapping.rules import RULE_VARIABLES, Rules, Windows, rules_from
+from adapter.mapping.rules import RULE_VARIABLES, Rules, Windows, rules_of
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records
+from adapter.settings import load
 from tests.support.records import NOW, default_patient, measurement
 
 STALE = "2024-04-01T09:00:00Z"  # 61 days before NOW
 
 
-def test_no_variables_give_the_contract_defaults():
+@pytest.fixture
+def rules_from(monkeypatch):
+    """The rules of the settings read from an environment holding only ``env``'s rules."""
+
+    def read(env):
+        for name in RULE_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return rules_of(load())
+
+    return read
+
+
+def test_no_variables_give_the_contract_defaults(rules_from):
     assert rules_from({}) == Rules()
     assert rules_from({"SPINEMETS_WINDOW_PERFORMANCE_DAYS": " "}) == Rules()
     assert Rules().windows == Windows(14, 14, 30, 30, 30, 90, 30)
@@ -24,7 +40,7 @@ def test_no_variables_give_the_contract_defaults():
     assert Rules().platelets_min_fixation == 100.0
 
 
-def test_each_variable_overrides_its_rule_only():
+def test_each_variable_overrides_its_rule_only(rules_from):
     rules = rules_from(
         {
             "SPINEMETS_WINDOW_PERFORMANCE_DAYS": "90",
@@ -39,7 +55,7 @@ def test_each_variable_overrides_its_rule_only():
     assert rules.platelets_min_augmentation == 50.0
 
 
-def test_every_variable_is_read():
+def test_every_variable_is_read(rules_from):
     values = {name: "2" for name in RULE_VARIABLES}
     rules = rules_from(values)
     assert rules.windows == Windows(2, 2, 2, 2, 2, 2, 2)
@@ -51,7 +67,7 @@ def test_every_variable_is_read():
     assert (rules.reimage_from_days, rules.reimage_until_days) == (2, 2)
 
 
-def test_re_imaging_after_a_decompression_is_due_from_day_42_to_day_120_by_default():
+def test_re_imaging_after_a_decompression_is_due_from_day_42_to_day_120_by_default(rules_from):
     rules = rules_from({})
     assert (rules.reimage_from_days, rules.reimage_until_days) == (42, 120)
     with pytest.raises(ConfigurationError) as caught:
@@ -69,13 +85,13 @@ def test_re_imaging_after_a_decompression_is_due_from_day_42_to_day_120_by_defau
         ("SPINEMETS_PLATELETS_MIN_AUGMENTATION", "50000", "from 1 to 1000"),
     ],
 )
-def test_an_unusable_value_names_its_variable(name, value, says):
+def test_an_unusable_value_names_its_variable(name, value, says, rules_from):
     with pytest.raises(ConfigurationError) as caught:
         rules_from({name: value})
     assert str(caught.value).startswith(name) and says in str(caught.value)
 
 
-def test_a_longer_window_makes_an_older_input_current():
+def test_a_longer_window_makes_an_older_input_current(rules_from):
     resources = default_patient(
         drop=("kps",), extra=(measurement("kps", "89243-0", 60, when=STALE),)
     )

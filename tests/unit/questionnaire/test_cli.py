@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from adapter import cli
-from tests.support.forms import fill
+from tests.support.forms import fill, populate_rules
 from tests.support.records import NOW, default_patient
 
 LATER = "2024-05-31T10:00:00Z"
@@ -92,3 +92,17 @@ def test_unusable_input_is_one_line_and_exit_2(tmp_path, capsys, argv):
     assert status == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_populate_reads_the_rules_of_the_settings(tmp_path, capsys, monkeypatch):
+    """$populate reads the record by the deployment's rules, as ``score`` does: a window set in
+    the environment reaches it, and an unusable one is refused in one line."""
+    used = populate_rules(monkeypatch)
+    monkeypatch.setenv("SPINEMETS_WINDOW_SINS_DAYS", "90")
+    _populate(tmp_path, capsys)
+    assert used and used[-1] is not None and used[-1].windows.sins == 90
+    monkeypatch.setenv("SPINEMETS_WINDOW_SINS_DAYS", "a month")
+    argv = ["questionnaire", "populate", "sins", str(_record(tmp_path)), "--now", NOW]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SPINEMETS_WINDOW_SINS_DAYS" in err

@@ -11,6 +11,7 @@ import pytest
 
 from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import DEFAULT_RULES
 from adapter.mapping.terminology import default_terminology
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate
@@ -57,7 +58,7 @@ def test_populate_fill_extract_score(path):
     resources = _resources(path)
     choices = itertools.cycle(list(itertools.product(*(list(p) for p in POINTS.values()))))
     for data in patients_from_resources(resources, []):
-        response = populate("sins", data, TERM, parse_time(NOW))
+        response = populate("sins", data, TERM, parse_time(NOW), rules=DEFAULT_RULES)
         answers: dict[tuple[str | None, str], str | int] = {}
         implied: dict[str, int] = {}
         for level in _levels(response):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import DEFAULT_RULES
 from adapter.mapping.terminology import default_terminology
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import QuestionnaireError, populate
@@ -20,7 +21,7 @@ from tests.support.records import NOW, default_patient
 
 TERM = default_terminology()
 [_DATA] = patients_from_resources(default_patient(), [])
-VALID = fill(populate("sins", _DATA, TERM, parse_time(NOW)), {}, authored=NOW)
+VALID = fill(populate("sins", _DATA, TERM, parse_time(NOW), rules=DEFAULT_RULES), {}, authored=NOW)
 KEYS = ["item", "answer", "linkId", "valueCoding", "valueInteger", "code", "system", "status",
         "subject", "reference", "questionnaire", "authored", "author"]  # fmt: skip
 json_values = st.recursive(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from adapter.decision.noms import noms_view
 from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import DEFAULT_RULES
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import score_patient
 from adapter.questionnaire.extract import extract
@@ -20,7 +21,7 @@ LATER = "2024-05-31T10:00:00Z"
 
 def _populate(name, resources):
     [data] = patients_from_resources(resources, [])
-    return populate(name, data, TERM, parse_time(NOW))
+    return populate(name, data, TERM, parse_time(NOW), rules=DEFAULT_RULES)
 
 
 def _answers(response, level=None):

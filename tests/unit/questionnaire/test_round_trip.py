@@ -6,6 +6,7 @@ import pytest
 
 from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import DEFAULT_RULES
 from adapter.mapping.terminology import default_terminology
 from adapter.questionnaire.extract import ITEM_SID, extract
 from adapter.questionnaire.populate import populate
@@ -18,7 +19,7 @@ LATER = "2024-05-31T10:00:00Z"  # after the record's findings, before NOW
 
 def _populate(name, resources):
     [data] = patients_from_resources(resources, [])
-    return populate(name, data, TERM, parse_time(NOW))
+    return populate(name, data, TERM, parse_time(NOW), rules=DEFAULT_RULES)
 
 
 def _answers(response, level=None):

@@ -10,6 +10,7 @@ from adapter.cds.links import PAGE_LABEL, with_links
 from adapter.cds.models import Card, Source
 from adapter.errors import InputError
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import DEFAULT_RULES
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.questionnaire.extract import extract
@@ -42,7 +43,7 @@ def _result():
 
 def test_the_form_offers_each_answer_and_not_known_prechecked():
     data, _ = _result()
-    populated = populate("sins", data, default_terminology(), parse_time(NOW))
+    populated = populate("sins", data, default_terminology(), parse_time(NOW), rules=DEFAULT_RULES)
     html = form_html("sins", populated, "tok")
     assert 'id="level-T8"' in html and 'name="csrf" value="tok"' in html
     assert html.count('type="radio" name="T8|spinal-pain"') == 4
@@ -117,7 +118,7 @@ def test_cards_link_to_the_app_only_when_the_public_base_url_is_set():
 @pytest.mark.parametrize("name", ["neurology", "staging"])
 def test_the_other_forms_render_and_come_back_as_responses(name):
     data, _ = _result()
-    populated = populate(name, data, default_terminology(), parse_time(NOW))
+    populated = populate(name, data, default_terminology(), parse_time(NOW), rules=DEFAULT_RULES)
     html = form_html(name, populated, "tok", "/prefix/smart")
     assert 'action="/prefix/smart/form/' + name + '"' in html
     if name == "neurology":
