@@ -22,6 +22,11 @@ from adapter.mapping.observations import Findings
 from adapter.mapping.staging import Lesion, Staging
 from adapter.scoring import COUNT_CAP, BoneExtent, Possible, bone_extent_from_counts
 from adapter.vocabulary import TOKUHASHI_EXTRASPINAL, TOKUHASHI_VERTEBRAL, TOMITA_BONE
+from adapter.vocabulary.findings import (
+    BONE_METASTASIS_EXTENT,
+    EXTRASPINAL_BONE_METASTASES_COUNT,
+    VERTEBRAL_METASTASES_COUNT,
+)
 
 __all__ = ["Counts", "count_inputs"]
 
@@ -174,7 +179,7 @@ def _bone(
 ) -> tuple[Possible[BoneExtent], Basis]:
     """The explicit extent finding, else the extent the counts give (``derived`` their basis)."""
     extent = only(
-        choose_latest(found.coded.get("bone-metastasis-extent", []), "bone-metastasis-extent"),
+        choose_latest(found.coded.get(BONE_METASTASIS_EXTENT, []), BONE_METASTASIS_EXTENT),
         BoneExtent,
     )
     if extent is not None:
@@ -205,8 +210,8 @@ def count_inputs(found: Findings, staging: Staging) -> Counts:
         *_remission_note(tally.remission[1]),
     )
     e_basis = Basis(tuple(tally.extra_evidence), note, caveats=e_caveats)
-    explicit_v = _explicit(found, "vertebral-metastases-count")
-    explicit_e = _explicit(found, "extraspinal-bone-metastases-count")
+    explicit_v = _explicit(found, VERTEBRAL_METASTASES_COUNT)
+    explicit_e = _explicit(found, EXTRASPINAL_BONE_METASTASES_COUNT)
     if explicit_v is not None:
         (vertebral, v_basis), pairs = explicit_v, None
     if explicit_e is not None:

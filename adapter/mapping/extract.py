@@ -48,6 +48,7 @@ from adapter.vocabulary import (
     TOMITA_PRIMARY,
     TOMITA_VISCERAL,
 )
+from adapter.vocabulary.findings import MAJOR_ORGAN_METASTASES, VISCERAL_METASTASES
 
 __all__ = [
     "LevelAssessment",
@@ -58,7 +59,7 @@ __all__ = [
 ]
 
 _VISCERAL = Presence(
-    "visceral-metastases",
+    VISCERAL_METASTASES,
     TOMITA_VISCERAL,
     "visceral",
     Visceral,
@@ -66,7 +67,7 @@ _VISCERAL = Presence(
     (Visceral.TREATABLE, Visceral.UNTREATABLE),
 )
 _MAJOR = Presence(
-    "major-organ-metastases",
+    MAJOR_ORGAN_METASTASES,
     TOKUHASHI_MAJOR_ORGAN,
     "major-organ",
     MajorOrgan,

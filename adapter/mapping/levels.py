@@ -21,12 +21,13 @@ from adapter.mapping.context import Context, condition_evidence
 from adapter.mapping.findings import SINS_FINDINGS, Finding
 from adapter.mapping.staging import Staging
 from adapter.scoring import level_order, location_of
+from adapter.vocabulary.findings import EPIDURAL_SPINAL_CORD_COMPRESSION
 
 __all__ = ["PLACED_FINDINGS", "LevelOrigin", "LevelPlan", "plan_levels"]
 
 LevelOrigin = Literal["confirmed", "unconfirmed", "findings"]
 # Findings that name a level: the SINS findings and the epidural compression grade.
-PLACED_FINDINGS = (*SINS_FINDINGS, "epidural-spinal-cord-compression")
+PLACED_FINDINGS = (*SINS_FINDINGS, EPIDURAL_SPINAL_CORD_COMPRESSION)
 _RANK: dict[LevelOrigin, int] = {"findings": 0, "unconfirmed": 1, "confirmed": 2}
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from adapter.fhir.read.evidence import Basis, Evidence
+from adapter.fhir.read.evidence import Basis
 from adapter.mapping.context import Context, condition_evidence
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import caveats_of, enum_input, only
+from adapter.mapping.noms import radiosensitivity_input, stability_inputs, tolerance_input
 from adapter.mapping.observations import Findings, Performance
 from adapter.mapping.sins import LevelAssessment
 from adapter.mapping.staging import Staged, Staging
@@ -52,6 +53,11 @@ from adapter.vocabulary import (
     NESMS_AMBULATORY,
     NESMS_BAUER,
 )
+from adapter.vocabulary.findings import (
+    AMBULATORY_STATUS,
+    PATHOLOGICAL_FRACTURE,
+    TOKUHASHI_PRIMARY_SITE,
+)
 
 __all__ = ["MoreInputs", "more_inputs", "more_results"]
 
@@ -69,16 +75,16 @@ class MoreInputs:
     radiosensitivity: Possible[Radiosensitivity]
     tolerance: Possible[Tolerance]
     basis: dict[str, Basis]  # by component code, and "noms-o", "noms-s"
-    # A recorded spinal-stability verdict per scored level (NOMS M), where there is one.
+    # A recorded spinal-stability verdict per scored level (NOMS M) where there is one.
     stability: dict[str, tuple[Possible[Stability], Basis]] = field(default_factory=dict)
 
 
 def _fracture(
     found: Findings, staging: Staging, levels: Sequence[LevelAssessment]
 ) -> tuple[Possible[Fracture], Basis]:
-    """The finding; else a confirmed M84.5- Condition or a SINS collapse at a metastatic level
-    → present; else a range (an osteoporotic or traumatic fracture does not settle it)."""
-    chosen = only(choose_latest(found.coded.get("pathological-fracture", []), "fracture"), Fracture)
+    """The finding; else a confirmed M84.5- Condition or a SINS collapse at a metastatic level:
+    present; else a range (an osteoporotic or traumatic fracture does not settle it)."""
+    chosen = only(choose_latest(found.coded.get(PATHOLOGICAL_FRACTURE, []), "fracture"), Fracture)
     if chosen is not None:
         return enum_input(chosen, Fracture, BAUER_NO_FRACTURE.settle)
     coded = [s for s in staging.pathological_fractures if s.confirmed]
@@ -109,7 +115,7 @@ def _ambulation(
 ) -> tuple[Possible[Ambulation], Basis]:
     """The finding; else Frankel/AIS A–C or ECOG 4 → non-ambulatory; Frankel/AIS D–E → 0–1."""
     chosen = only(
-        choose_latest(found.coded.get("ambulatory-status", []), "ambulatory status"), Ambulation
+        choose_latest(found.coded.get(AMBULATORY_STATUS, []), "ambulatory status"), Ambulation
     )
     if chosen is not None:
         return enum_input(chosen, Ambulation, NESMS_AMBULATORY.settle)
@@ -149,7 +155,7 @@ def _primary(ctx: Context, staging: Staging, found: Findings, site: Possible[Pri
              basis: Basis) -> tuple[Possible[PrimarySite], Basis]:  # fmt: skip
     """The Tokuhashi site groups, widened by 'other' for a code the Bauer and van der Linden
     tables may not mean (renal pelvis, plasmacytoma, trachea, C88): a range, not a guess."""
-    if found.coded.get("tokuhashi-primary-site") or not site.known:
+    if found.coded.get(TOKUHASHI_PRIMARY_SITE) or not site.known:
         return site, basis
     uncertain = [
         p.condition
@@ -166,60 +172,6 @@ def _primary(ctx: Context, staging: Staging, found: Findings, site: Possible[Pri
     )
     widened = Possible(site.values | {PrimarySite.OTHER})
     return widened, basis.plus(caveats=(caveat,))
-
-
-def _radiosensitivity(ctx: Context, found: Findings, staging: Staging) -> tuple[
-    Possible[Radiosensitivity], Basis
-]:  # fmt: skip
-    """The finding; else each primary by the two ValueSets (neither → both); none → both."""
-    chosen = only(
-        choose_latest(found.coded.get("radiosensitivity", []), "radiosensitivity"),
-        Radiosensitivity,
-    )
-    settle = "record radiosensitivity (radiosensitive, radioresistant)"
-    if chosen is not None:
-        return enum_input(chosen, Radiosensitivity, settle)
-    values: set[Radiosensitivity] = set()
-    evidence: list[Evidence] = []
-    for p in staging.primaries:
-        kinds = {
-            kind
-            for kind, vs in (
-                (Radiosensitivity.RADIOSENSITIVE, "radiosensitive-primary"),
-                (Radiosensitivity.RADIORESISTANT, "radioresistant-primary"),
-            )
-            if any(ctx.term.in_value_set(vs, c.system, c.code) for c in p.condition.codes)
-        }
-        values |= kinds or set(Radiosensitivity)
-        word = next(iter(kinds)).value if len(kinds) == 1 else "not classified (UNCONFIRMED)"
-        evidence.append(condition_evidence(p.condition, f"primary tumour, {word}"))
-    if not values:
-        return Possible.unknown(Radiosensitivity), Basis(settle=settle)
-    if not all(p.confirmed for p in staging.primaries):
-        values |= set(Radiosensitivity)  # an unconfirmed primary may be another tumour
-    settles = None if len(values) == 1 else settle
-    return Possible(frozenset(values)), Basis(tuple(evidence), settle=settles)
-
-
-def _tolerance(found: Findings) -> tuple[Possible[Tolerance], Basis]:
-    """NOMS S: the clinician's word only, never derived."""
-    said = choose_latest(found.coded.get("surgery-tolerance", []), "tolerates surgery")
-    return enum_input(only(said, Tolerance), Tolerance, "record surgery-tolerance (able, unable)")
-
-
-def _stability(
-    found: Findings, levels: Sequence[LevelAssessment]
-) -> dict[str, tuple[Possible[Stability], Basis]]:
-    """Each level's own verdict; one without a level only when a single level is scored."""
-    items = found.coded.get("spinal-stability", [])
-    out: dict[str, tuple[Possible[Stability], Basis]] = {}
-    for lv in levels:
-        own = [f for f in items if f.levels and lv.level in f.levels]
-        loose = [f for f in items if f.levels is None] if len(levels) == 1 else []
-        chosen = only(choose_latest(own or loose, "spinal stability"), Stability)
-        if chosen is not None:
-            out[lv.level] = enum_input(chosen, Stability, None)
-    return out
 
 
 def _merged(bases: Sequence[Basis], settle: str | None) -> Basis:
@@ -247,8 +199,8 @@ def more_inputs(
     primary, primary_basis = _primary(ctx, staging, found, *site)
     ambulation, ambulation_basis = _ambulation(found, palsy)
     albumin_value, albumin_basis = _albumin(albumin)
-    sensitivity, sensitivity_basis = _radiosensitivity(ctx, found, staging)
-    tolerance, tolerance_basis = _tolerance(found)
+    sensitivity, sensitivity_basis = radiosensitivity_input(ctx, found, staging)
+    tolerance, tolerance_basis = tolerance_input(found)
     bauer = BauerInput(fracture, tomita_visceral[0], primary, bone[0])
     return MoreInputs(
         bauer=bauer,
@@ -256,7 +208,7 @@ def more_inputs(
         linden=LindenInput(kps[0], primary, tomita_visceral[0]),
         radiosensitivity=sensitivity,
         tolerance=tolerance,
-        stability=_stability(found, levels),
+        stability=stability_inputs(found, levels),
         basis={
             BAUER_NO_FRACTURE.code: fracture_basis,
             BAUER_NO_VISCERAL.code: tomita_visceral[1],

@@ -29,6 +29,11 @@ from adapter.mapping.findings import (
 from adapter.mapping.sites import resolve_site
 from adapter.outcomes import OUTCOME_LOINC
 from adapter.scoring import KPS_VALUES
+from adapter.vocabulary.findings import (
+    ASIA_IMPAIRMENT_SCALE,
+    EPIDURAL_SPINAL_CORD_COMPRESSION,
+    FRANKEL_GRADE,
+)
 from adapter.vocabulary.systems import FINDING, LOINC, UCUM
 
 __all__ = [
@@ -68,7 +73,7 @@ _KPS_UNITS = frozenset({None, "%", "{score}"})
 CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
 # The findings a preliminary report may alarm with (never score with): palsy and Bilsky grade.
 PRELIMINARY_FINDINGS = frozenset(
-    {"frankel-grade", "asia-impairment-scale", "epidural-spinal-cord-compression"}
+    {FRANKEL_GRADE, ASIA_IMPAIRMENT_SCALE, EPIDURAL_SPINAL_CORD_COMPRESSION}
 )
 # The LOINC-coded Observations read: Karnofsky, ECOG and the labs feed the scores and the
 # procedure check; pain and Barthel the outcomes (contract §6).

@@ -17,15 +17,22 @@ from enum import Enum
 from adapter.mapping.findings import Bilsky, Chosen, Finding, choose_latest
 from adapter.mapping.observations import Findings
 from adapter.scoring import Alignment, Collapse, Pain, Posterolateral
+from adapter.vocabulary.findings import (
+    EPIDURAL_SPINAL_CORD_COMPRESSION,
+    POSTEROLATERAL_INVOLVEMENT,
+    SPINAL_ALIGNMENT,
+    SPINAL_PAIN,
+    VERTEBRAL_BODY_COLLAPSE,
+)
 
 __all__ = ["PLACE_IT", "Placed", "bilsky_at", "finding_at"]
 
 PLACE_IT = "record the level (bodySite) of the finding"
 _WHOLE_SPINE_ABSENCE: Mapping[str, frozenset[Enum]] = {
-    "spinal-pain": frozenset({Pain.PAIN_FREE}),
-    "spinal-alignment": frozenset({Alignment.NORMAL}),
-    "vertebral-body-collapse": frozenset({Collapse.NONE}),
-    "posterolateral-involvement": frozenset({Posterolateral.NONE}),
+    SPINAL_PAIN: frozenset({Pain.PAIN_FREE}),
+    SPINAL_ALIGNMENT: frozenset({Alignment.NORMAL}),
+    VERTEBRAL_BODY_COLLAPSE: frozenset({Collapse.NONE}),
+    POSTEROLATERAL_INVOLVEMENT: frozenset({Posterolateral.NONE}),
 }
 
 
@@ -71,7 +78,7 @@ def finding_at(found: Findings, code: str, level: str, levels: int) -> Placed:
 def bilsky_at(found: Findings, level: str, levels: int) -> Chosen[Bilsky] | None:
     """The Bilsky grade at a level: its own latest, else a level-less high grade (or any
     level-less grade when the patient has one scored level)."""
-    chosen, own = _own_or_loose(found, "epidural-spinal-cord-compression", level)
+    chosen, own = _own_or_loose(found, EPIDURAL_SPINAL_CORD_COMPRESSION, level)
     if chosen is None:
         return None
     grades = Chosen(

@@ -20,11 +20,12 @@ from adapter.mapping.placement import bilsky_at, finding_at
 from adapter.mapping.rules import Rules
 from adapter.mapping.staging import read_staging
 from adapter.mapping.terminology import Terminology
+from adapter.vocabulary.findings import EPIDURAL_SPINAL_CORD_COMPRESSION
 from adapter.vocabulary.forms import FORMS
 
 __all__ = ["Answer", "Recorded", "recorded_findings"]
 
-_BILSKY = "epidural-spinal-cord-compression"
+_BILSKY = EPIDURAL_SPINAL_CORD_COMPRESSION
 # Asked once per level on the forms: the SINS findings, the Bilsky grade, the spinal stability.
 _PER_LEVEL = frozenset(f for form in FORMS.values() for f in form.per_level)
 

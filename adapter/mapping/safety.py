@@ -22,6 +22,12 @@ from adapter.mapping.observations import Findings
 from adapter.mapping.staging import Staged, Staging
 from adapter.mapping.status import latest_palsy
 from adapter.scoring import Frankel, level_order
+from adapter.vocabulary.findings import (
+    ASIA_IMPAIRMENT_SCALE,
+    EPIDURAL_SPINAL_CORD_COMPRESSION,
+    FRANKEL_GRADE,
+    WHOLE_SPINE_ESCC,
+)
 
 __all__ = ["PalsyGrade", "Safety", "safety_inputs"]
 
@@ -120,7 +126,7 @@ def _replaced(preliminary: Chosen[object], final: Chosen[object] | None) -> bool
 def _preliminary_compression(
     found: Findings, by_level: dict[str, Chosen[Bilsky]], loose: Chosen[Bilsky] | None
 ) -> tuple[dict[str, Chosen[Bilsky]], Chosen[Bilsky] | None]:
-    items = found.preliminary.get("epidural-spinal-cord-compression", [])
+    items = found.preliminary.get(EPIDURAL_SPINAL_CORD_COMPRESSION, [])
     levels, unplaced = _compression(items, "Bilsky (preliminary report)")
     kept = {
         level: chosen
@@ -147,8 +153,8 @@ def _preliminary_palsy(found: Findings, final: Chosen[Frankel] | None) -> Chosen
 
 def _palsy_history(found: Findings) -> tuple[PalsyGrade, ...]:
     grades = [
-        PalsyGrade(f.value, f.obs.time, "Frankel" if code == "frankel-grade" else "AIS")
-        for code in ("frankel-grade", "asia-impairment-scale")
+        PalsyGrade(f.value, f.obs.time, "Frankel" if code == FRANKEL_GRADE else "AIS")
+        for code in (FRANKEL_GRADE, ASIA_IMPAIRMENT_SCALE)
         for f in found.coded.get(code, [])
         if isinstance(f.value, Frankel)
     ]
@@ -156,7 +162,7 @@ def _palsy_history(found: Findings) -> tuple[PalsyGrade, ...]:
 
 
 def _whole_spine(found: Findings) -> Chosen[WholeSpine] | None:
-    chosen = choose_latest(found.coded.get("whole-spine-escc", []), "whole-spine MRI")
+    chosen = choose_latest(found.coded.get(WHOLE_SPINE_ESCC, []), "whole-spine MRI")
     if chosen is None:
         return None
     values = frozenset(v for v in chosen.values if isinstance(v, WholeSpine))
@@ -216,7 +222,7 @@ def safety_inputs(
     ctx: Context, found: Findings, staging: Staging, medications: Iterable[MedicationRecord]
 ) -> Safety:
     medications = tuple(medications)
-    by_level, unplaced = _compression(found.coded.get("epidural-spinal-cord-compression", []))
+    by_level, unplaced = _compression(found.coded.get(EPIDURAL_SPINAL_CORD_COMPRESSION, []))
     palsy = latest_palsy(found)
     early_levels, early_unplaced = _preliminary_compression(found, by_level, unplaced)
     return Safety(

@@ -39,6 +39,13 @@ from adapter.vocabulary import (
     SINS_POSTEROLATERAL,
     ComponentSpec,
 )
+from adapter.vocabulary.findings import (
+    BONE_LESION_QUALITY,
+    POSTEROLATERAL_INVOLVEMENT,
+    SPINAL_ALIGNMENT,
+    SPINAL_PAIN,
+    VERTEBRAL_BODY_COLLAPSE,
+)
 
 __all__ = ["LevelAssessment", "level_assessment"]
 
@@ -115,18 +122,18 @@ def level_assessment(
     basis = {
         SINS_LOCATION.code: Basis(tuple(plan.evidence[level]), caveats=(note,) if note else ())
     }
-    pain, basis[SINS_PAIN.code] = _component(src, "spinal-pain", Pain, SINS_PAIN, level, n)
+    pain, basis[SINS_PAIN.code] = _component(src, SPINAL_PAIN, Pain, SINS_PAIN, level, n)
     lesion, basis[SINS_BONE_LESION.code] = _component(
-        src, "bone-lesion-quality", BoneLesion, SINS_BONE_LESION, level, n
+        src, BONE_LESION_QUALITY, BoneLesion, SINS_BONE_LESION, level, n
     )
     alignment, basis[SINS_ALIGNMENT.code] = _component(
-        src, "spinal-alignment", Alignment, SINS_ALIGNMENT, level, n
+        src, SPINAL_ALIGNMENT, Alignment, SINS_ALIGNMENT, level, n
     )
     collapse, basis[SINS_COLLAPSE.code] = _component(
-        src, "vertebral-body-collapse", Collapse, SINS_COLLAPSE, level, n
+        src, VERTEBRAL_BODY_COLLAPSE, Collapse, SINS_COLLAPSE, level, n
     )
     posterolateral, basis[SINS_POSTEROLATERAL.code] = _component(
-        src, "posterolateral-involvement", Posterolateral, SINS_POSTEROLATERAL, level, n
+        src, POSTEROLATERAL_INVOLVEMENT, Posterolateral, SINS_POSTEROLATERAL, level, n
     )
     inputs = SinsInput(level, pain, lesion, alignment, collapse, posterolateral)
     compression = bilsky_at(found, level, n)

@@ -12,6 +12,7 @@ from adapter.mapping.inputs import caveats_of
 from adapter.mapping.observations import ECOG_KPS, Findings, Performance
 from adapter.scoring import KPS_VALUES, Frankel, Possible
 from adapter.vocabulary import TOKUHASHI_GENERAL, TOKUHASHI_PALSY
+from adapter.vocabulary.findings import ASIA_IMPAIRMENT_SCALE, FRANKEL_GRADE
 
 __all__ = ["kps_input", "latest_palsy", "palsy_input"]
 
@@ -44,7 +45,7 @@ def kps_input(found: Findings) -> tuple[Possible[int], Basis]:
 
 
 def _frankel_first(f: Finding[Enum | int]) -> int:
-    return 1 if any(c.code == "frankel-grade" for c in f.obs.codes) else 0
+    return 1 if any(c.code == FRANKEL_GRADE for c in f.obs.codes) else 0
 
 
 def _scale(f: Finding[Enum | int]) -> str:
@@ -57,7 +58,7 @@ def _letter(value: Enum | int) -> str:
 
 def latest_palsy(found: Findings) -> Chosen[Frankel] | None:
     """The latest palsy grade, Frankel or AIS (an AIS grade read as the same Frankel letter)."""
-    items = [*found.coded.get("frankel-grade", []), *found.coded.get("asia-impairment-scale", [])]
+    items = [*found.coded.get(FRANKEL_GRADE, []), *found.coded.get(ASIA_IMPAIRMENT_SCALE, [])]
     chosen = choose_latest(items, _scale, _letter, prefer=_frankel_first)
     if chosen is None:
         return None

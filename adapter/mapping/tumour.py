@@ -16,6 +16,7 @@ from adapter.mapping.observations import Findings
 from adapter.mapping.staging import Primary, Staged, Staging
 from adapter.scoring import Growth, Possible, PrimarySite
 from adapter.vocabulary import TOKUHASHI_PRIMARY, TOMITA_PRIMARY, ComponentSpec
+from adapter.vocabulary.findings import TOKUHASHI_PRIMARY_SITE, TOMITA_PRIMARY_GROWTH
 from adapter.vocabulary.systems import FINDING, PRIMARY_SITE
 
 __all__ = ["Presence", "PrimaryInputs", "presence", "primary_inputs"]
@@ -142,7 +143,7 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
         for p in chosen
     )
     unconfirmed_settle = "confirm the primary tumour Condition, or record tokuhashi-primary-site"
-    site_pick = _explicit(found, "tokuhashi-primary-site", PrimarySite)
+    site_pick = _explicit(found, TOKUHASHI_PRIMARY_SITE, PrimarySite)
     if site_pick is not None:
         site, site_basis = enum_input(site_pick, PrimarySite, TOKUHASHI_PRIMARY.settle)
     elif sites:
@@ -152,7 +153,7 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
     else:
         site, site_basis = Possible.unknown(PrimarySite), Basis(settle=TOKUHASHI_PRIMARY.settle)
 
-    growth_pick = _explicit(found, "tomita-primary-growth", Growth)
+    growth_pick = _explicit(found, TOMITA_PRIMARY_GROWTH, Growth)
     if growth_pick is not None:
         growth, growth_basis = enum_input(growth_pick, Growth, TOMITA_PRIMARY.settle)
     elif sites:

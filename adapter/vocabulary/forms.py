@@ -12,6 +12,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapter.vocabulary.findings import (
+    AMBULATORY_STATUS,
+    ASIA_IMPAIRMENT_SCALE,
+    BONE_LESION_QUALITY,
+    BONE_METASTASIS_EXTENT,
+    EPIDURAL_SPINAL_CORD_COMPRESSION,
+    EXTRASPINAL_BONE_METASTASES_COUNT,
+    FRANKEL_GRADE,
+    MAJOR_ORGAN_METASTASES,
+    PATHOLOGICAL_FRACTURE,
+    POSTEROLATERAL_INVOLVEMENT,
+    RADIOSENSITIVITY,
+    SPINAL_ALIGNMENT,
+    SPINAL_PAIN,
+    SPINAL_STABILITY,
+    SURGERY_TOLERANCE,
+    TOMITA_PRIMARY_GROWTH,
+    VERTEBRAL_BODY_COLLAPSE,
+    VERTEBRAL_METASTASES_COUNT,
+    VISCERAL_METASTASES,
+)
 from adapter.vocabulary.systems import BASE
 
 __all__ = [
@@ -51,12 +72,12 @@ SINS_FORM = FormSpec(
     "running total shows what is certain and how many findings are missing.",
     whole=(),
     per_level=(
-        "spinal-pain",
-        "bone-lesion-quality",
-        "spinal-alignment",
-        "vertebral-body-collapse",
-        "posterolateral-involvement",
-        "spinal-stability",  # the surgeon's verdict, NOMS's mechanical input (not a SINS item)
+        SPINAL_PAIN,
+        BONE_LESION_QUALITY,
+        SPINAL_ALIGNMENT,
+        VERTEBRAL_BODY_COLLAPSE,
+        POSTEROLATERAL_INVOLVEMENT,
+        SPINAL_STABILITY,  # the surgeon's verdict, NOMS's mechanical input (not a SINS item)
     ),
     sins_levels_only=True,
 )
@@ -66,8 +87,8 @@ NEUROLOGY_FORM = FormSpec(
     description="The neurological grade (Frankel, or the ASIA impairment scale when Frankel is "
     "not used), ambulatory status (NESMS) and, per spinal level, the Bilsky grade of epidural "
     "spinal cord compression.",
-    whole=("frankel-grade", "asia-impairment-scale", "ambulatory-status"),
-    per_level=("epidural-spinal-cord-compression",),
+    whole=(FRANKEL_GRADE, ASIA_IMPAIRMENT_SCALE, AMBULATORY_STATUS),
+    per_level=(EPIDURAL_SPINAL_CORD_COMPRESSION,),
 )
 STAGING_FORM = FormSpec(
     name="staging",
@@ -78,15 +99,15 @@ STAGING_FORM = FormSpec(
     "tolerates surgery (NOMS), as the clinician assesses them (each overrides what spinemets "
     "derives from the Conditions).",
     whole=(
-        "visceral-metastases",
-        "major-organ-metastases",
-        "tomita-primary-growth",
-        "bone-metastasis-extent",
-        "vertebral-metastases-count",
-        "extraspinal-bone-metastases-count",
-        "pathological-fracture",
-        "radiosensitivity",
-        "surgery-tolerance",
+        VISCERAL_METASTASES,
+        MAJOR_ORGAN_METASTASES,
+        TOMITA_PRIMARY_GROWTH,
+        BONE_METASTASIS_EXTENT,
+        VERTEBRAL_METASTASES_COUNT,
+        EXTRASPINAL_BONE_METASTASES_COUNT,
+        PATHOLOGICAL_FRACTURE,
+        RADIOSENSITIVITY,
+        SURGERY_TOLERANCE,
     ),
     per_level=(),
 )

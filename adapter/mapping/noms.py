@@ -1,0 +1,73 @@
+"""The patient-wide and per-level inputs of the NOMS framework (scores-more.md): the tumour's
+radiosensitivity (O), the clinician's word on surgery (S) and each level's recorded stability (M).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adapter.fhir.read.evidence import Basis, Evidence
+from adapter.mapping.context import Context, condition_evidence
+from adapter.mapping.findings import choose_latest
+from adapter.mapping.inputs import enum_input, only
+from adapter.mapping.observations import Findings
+from adapter.mapping.sins import LevelAssessment
+from adapter.mapping.staging import Staging
+from adapter.scoring import Possible, Radiosensitivity, Stability, Tolerance
+from adapter.vocabulary.findings import RADIOSENSITIVITY, SPINAL_STABILITY, SURGERY_TOLERANCE
+
+__all__ = ["radiosensitivity_input", "stability_inputs", "tolerance_input"]
+
+
+def radiosensitivity_input(ctx: Context, found: Findings, staging: Staging) -> tuple[
+    Possible[Radiosensitivity], Basis
+]:  # fmt: skip
+    """The finding; else each primary by the two ValueSets (neither → both); none → both."""
+    chosen = only(
+        choose_latest(found.coded.get(RADIOSENSITIVITY, []), RADIOSENSITIVITY),
+        Radiosensitivity,
+    )
+    settle = "record radiosensitivity (radiosensitive, radioresistant)"
+    if chosen is not None:
+        return enum_input(chosen, Radiosensitivity, settle)
+    values: set[Radiosensitivity] = set()
+    evidence: list[Evidence] = []
+    for p in staging.primaries:
+        kinds = {
+            kind
+            for kind, vs in (
+                (Radiosensitivity.RADIOSENSITIVE, "radiosensitive-primary"),
+                (Radiosensitivity.RADIORESISTANT, "radioresistant-primary"),
+            )
+            if any(ctx.term.in_value_set(vs, c.system, c.code) for c in p.condition.codes)
+        }
+        values |= kinds or set(Radiosensitivity)
+        word = next(iter(kinds)).value if len(kinds) == 1 else "not classified (UNCONFIRMED)"
+        evidence.append(condition_evidence(p.condition, f"primary tumour, {word}"))
+    if not values:
+        return Possible.unknown(Radiosensitivity), Basis(settle=settle)
+    if not all(p.confirmed for p in staging.primaries):
+        values |= set(Radiosensitivity)  # an unconfirmed primary may be another tumour
+    settles = None if len(values) == 1 else settle
+    return Possible(frozenset(values)), Basis(tuple(evidence), settle=settles)
+
+
+def tolerance_input(found: Findings) -> tuple[Possible[Tolerance], Basis]:
+    """NOMS S: the clinician's word only, never derived."""
+    said = choose_latest(found.coded.get(SURGERY_TOLERANCE, []), "tolerates surgery")
+    return enum_input(only(said, Tolerance), Tolerance, "record surgery-tolerance (able, unable)")
+
+
+def stability_inputs(
+    found: Findings, levels: Sequence[LevelAssessment]
+) -> dict[str, tuple[Possible[Stability], Basis]]:
+    """Each level's own verdict; one without a level only when a single level is scored."""
+    items = found.coded.get(SPINAL_STABILITY, [])
+    out: dict[str, tuple[Possible[Stability], Basis]] = {}
+    for lv in levels:
+        own = [f for f in items if f.levels and lv.level in f.levels]
+        loose = [f for f in items if f.levels is None] if len(levels) == 1 else []
+        chosen = only(choose_latest(own or loose, "spinal stability"), Stability)
+        if chosen is not None:
+            out[lv.level] = enum_input(chosen, Stability, None)
+    return out
