@@ -12,27 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapter.vocabulary.findings import (
-    AMBULATORY_STATUS,
-    ASIA_IMPAIRMENT_SCALE,
-    BONE_LESION_QUALITY,
-    BONE_METASTASIS_EXTENT,
-    EPIDURAL_SPINAL_CORD_COMPRESSION,
-    EXTRASPINAL_BONE_METASTASES_COUNT,
-    FRANKEL_GRADE,
-    MAJOR_ORGAN_METASTASES,
-    PATHOLOGICAL_FRACTURE,
-    POSTEROLATERAL_INVOLVEMENT,
-    RADIOSENSITIVITY,
-    SPINAL_ALIGNMENT,
-    SPINAL_PAIN,
-    SPINAL_STABILITY,
-    SURGERY_TOLERANCE,
-    TOMITA_PRIMARY_GROWTH,
-    VERTEBRAL_BODY_COLLAPSE,
-    VERTEBRAL_METASTASES_COUNT,
-    VISCERAL_METASTASES,
-)
+from adapter.vocabulary import findings as finding
 from adapter.vocabulary.systems import BASE
 
 __all__ = [
@@ -72,12 +52,12 @@ SINS_FORM = FormSpec(
     "running total shows what is certain and how many findings are missing.",
     whole=(),
     per_level=(
-        SPINAL_PAIN,
-        BONE_LESION_QUALITY,
-        SPINAL_ALIGNMENT,
-        VERTEBRAL_BODY_COLLAPSE,
-        POSTEROLATERAL_INVOLVEMENT,
-        SPINAL_STABILITY,  # the surgeon's verdict, NOMS's mechanical input (not a SINS item)
+        finding.SPINAL_PAIN,
+        finding.BONE_LESION_QUALITY,
+        finding.SPINAL_ALIGNMENT,
+        finding.VERTEBRAL_BODY_COLLAPSE,
+        finding.POSTEROLATERAL_INVOLVEMENT,
+        finding.SPINAL_STABILITY,  # the surgeon's verdict: NOMS's mechanical input, not SINS
     ),
     sins_levels_only=True,
 )
@@ -87,8 +67,8 @@ NEUROLOGY_FORM = FormSpec(
     description="The neurological grade (Frankel, or the ASIA impairment scale when Frankel is "
     "not used), ambulatory status (NESMS) and, per spinal level, the Bilsky grade of epidural "
     "spinal cord compression.",
-    whole=(FRANKEL_GRADE, ASIA_IMPAIRMENT_SCALE, AMBULATORY_STATUS),
-    per_level=(EPIDURAL_SPINAL_CORD_COMPRESSION,),
+    whole=(finding.FRANKEL_GRADE, finding.ASIA_IMPAIRMENT_SCALE, finding.AMBULATORY_STATUS),
+    per_level=(finding.EPIDURAL_SPINAL_CORD_COMPRESSION,),
 )
 STAGING_FORM = FormSpec(
     name="staging",
@@ -99,15 +79,15 @@ STAGING_FORM = FormSpec(
     "tolerates surgery (NOMS), as the clinician assesses them (each overrides what spinemets "
     "derives from the Conditions).",
     whole=(
-        VISCERAL_METASTASES,
-        MAJOR_ORGAN_METASTASES,
-        TOMITA_PRIMARY_GROWTH,
-        BONE_METASTASIS_EXTENT,
-        VERTEBRAL_METASTASES_COUNT,
-        EXTRASPINAL_BONE_METASTASES_COUNT,
-        PATHOLOGICAL_FRACTURE,
-        RADIOSENSITIVITY,
-        SURGERY_TOLERANCE,
+        finding.VISCERAL_METASTASES,
+        finding.MAJOR_ORGAN_METASTASES,
+        finding.TOMITA_PRIMARY_GROWTH,
+        finding.BONE_METASTASIS_EXTENT,
+        finding.VERTEBRAL_METASTASES_COUNT,
+        finding.EXTRASPINAL_BONE_METASTASES_COUNT,
+        finding.PATHOLOGICAL_FRACTURE,
+        finding.RADIOSENSITIVITY,
+        finding.SURGERY_TOLERANCE,
     ),
     per_level=(),
 )
