@@ -18,13 +18,11 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,110 +31,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from synth import patient_resources
+from cds_calls import SERVICE, Signer, bodies, loads_median, server_env
 from tools import free_port, stop_group, tree_rss_mb, vegeta
 
-from adapter.fhir.read.record_list import RECORD_LIST
-
-ISS = "https://ehr.bench.invalid"
-KID = "bench-key"
-SERVICE = "/cds-services/spinemets-scores"
 SERIAL = 300  # calls sent one at a time: the latency the load's p99 is compared with
-
-
-def _searchset(resources: list[dict]) -> dict:
-    return {"resourceType": "Bundle", "type": "searchset",
-            "entry": [{"resource": r} for r in resources]}  # fmt: skip
-
-
-def bodies(count: int) -> list[bytes]:
-    """patient-view requests, each with every prefetch key the service declares."""
-    rnd = random.Random(11)
-    out = []
-    for n in range(count):
-        resources = list(patient_resources(n, rnd))
-        patient = next(r for r in resources if r["resourceType"] == "Patient")
-        prefetch: dict[str, Any] = {"patient": patient}
-        for search in RECORD_LIST:  # every key; the types the bench does not make: empty
-            if search.params:
-                prefetch[search.prefetch_key] = _searchset(
-                    [r for r in resources if r["resourceType"] == search.resource_type]
-                )
-        body = {
-            "hook": "patient-view",
-            "hookInstance": f"00000000-0000-4000-8000-{n:012d}",
-            "context": {"userId": "Practitioner/bench", "patientId": patient["id"]},
-            "prefetch": prefetch,
-        }
-        out.append(json.dumps(body).encode())
-    return out
-
-
-@dataclass(frozen=True)
-class Signer:
-    """The bench's EHR: its private key, its JWK Set, and a fresh token per call."""
-
-    alg: str
-    key: Any
-
-    @classmethod
-    def new(cls, alg: str) -> Signer:
-        if alg == "ES384":
-            return cls(alg, ec.generate_private_key(ec.SECP384R1()))
-        return cls(alg, rsa.generate_private_key(public_exponent=65537, key_size=2048))
-
-    def jwks(self) -> dict[str, Any]:
-        algorithm = (
-            jwt.algorithms.ECAlgorithm if self.alg == "ES384" else jwt.algorithms.RSAAlgorithm
-        )
-        jwk = json.loads(algorithm.to_jwk(self.key.public_key()))
-        return {"keys": [jwk | {"kid": KID, "alg": self.alg, "use": "sig"}]}
-
-    def tokens(self, audience: str, count: int, lifetime: int) -> list[str]:
-        now = int(time.time())
-        claims = {"iss": ISS, "sub": "bench-client", "aud": audience, "iat": now,
-                  "exp": now + lifetime}  # fmt: skip
-        headers = {"kid": KID, "typ": "JWT"}
-        return [
-            jwt.encode(
-                claims | {"jti": str(uuid.uuid4())}, self.key, algorithm=self.alg, headers=headers
-            )
-            for _ in range(count)
-        ]
-
-
-def server_env(signer: Signer, base: str, state: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPINEMETS_")}
-    return env | {
-        "SPINEMETS_ISSUERS": json.dumps([{"iss": ISS, "jwks": signer.jwks()}]),
-        "SPINEMETS_PUBLIC_BASE_URL": base,
-        "SPINEMETS_STATE_DIR": str(state),
-        "SPINEMETS_BENCH": "1",
-        "SPINEMETS_ACCESS_LOG": "false",
-    }
 
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def loads_median(payloads: list[bytes], repeat: int = 50) -> float:
-    """Median over the bodies of the least time ``json.loads`` takes on each."""
-    per_body = []
-    for body in payloads:
-        times = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            json.loads(body)
-            times.append(time.perf_counter() - start)
-        per_body.append(min(times))
-    return statistics.median(per_body)
 
 
 def write_targets(path: Path, base: str, tokens: list[str], files: list[Path]) -> None:
@@ -202,10 +108,7 @@ def run_http(
 ) -> HttpResult:  # fmt: skip
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    files = []
-    for n, body in enumerate(payloads):
-        files.append(tmp / f"body-{n}.json")
-        files[-1].write_bytes(body)
+    files = write_bodies(tmp, payloads)
     warm = max(200, int(rate * 2))
     count = int(rate * seconds) + 10
     progress(f"signing {warm + SERIAL + count} tokens ({signer.alg}) ...")
@@ -213,14 +116,8 @@ def run_http(
     write_targets(tmp / "warm.txt", base, tokens[:warm], files)
     write_targets(tmp / "serial.txt", base, tokens[warm : warm + SERIAL], files)
     write_targets(tmp / "targets.txt", base, tokens[warm + SERIAL :], files)
-    script = Path(sys.executable).with_name("spinemets")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "adapter.cli"]
     (tmp / "state").mkdir()
-    server = subprocess.Popen(
-        [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env=server_env(signer, base, tmp / "state"), cwd=tmp, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=(tmp / "server.log").open("wb"),
-    )  # fmt: skip
+    server = start_serve(port, workers, server_env(signer, base, tmp / "state"), tmp)
     try:
         _wait_up(base, server)
         attack(tmp / "warm.txt", min(rate, 100), warm / min(rate, 100), tmp / "warm.bin")
@@ -244,6 +141,25 @@ def run_http(
                       _pct(own, 0.99) if own else float("nan"), rss_before, rss_after,
                       dict(failed), _pct([r["latency"] / 1e6 for r in single], 0.5),
                       _pct([ms for ms in map(_server_ms, single) if ms is not None] or [nan], 0.5))  # fmt: skip
+
+
+def write_bodies(tmp: Path, payloads: list[bytes]) -> list[Path]:
+    """Each body in a file of its own, as vegeta's targets name them."""
+    files = [tmp / f"body-{n}.json" for n in range(len(payloads))]
+    for path, body in zip(files, payloads, strict=True):
+        path.write_bytes(body)
+    return files
+
+
+def start_serve(port: int, workers: int, env: dict[str, str], tmp: Path) -> subprocess.Popen[bytes]:
+    """``spinemets serve`` on loopback in a process group of its own, its log in ``tmp``."""
+    script = Path(sys.executable).with_name("spinemets")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "adapter.cli"]
+    return subprocess.Popen(
+        [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=env, cwd=tmp, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=(tmp / "server.log").open("wb"),
+    )  # fmt: skip
 
 
 def _wait_up(base: str, server: subprocess.Popen[bytes]) -> None:

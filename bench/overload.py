@@ -41,7 +41,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cds_load import SERVICE, Signer, _pct, _wait_up, bodies, server_env, write_targets
+from cds_calls import SERVICE, Signer, bodies, server_env
+from cds_load import _pct, _wait_up, start_serve, write_bodies, write_targets
 from cds_load import attack as cds_attack
 from pressure import Pressure
 from tools import free_port, stop_group, tree_rss_mb, vegeta
@@ -124,10 +125,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     signer = Signer.new(args.alg)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    files = []
-    for n, body in enumerate(payloads):
-        files.append(tmp / f"body-{n}.json")
-        files[-1].write_bytes(body)
+    files = write_bodies(tmp, payloads)
     warm, count = 200, int(args.rate * args.seconds) + 10
     print(f"signing {warm + count} tokens ({args.alg}) ...", flush=True)
     tokens = signer.tokens(base + SERVICE, warm + count, lifetime=int(args.seconds) + 900)
@@ -139,15 +137,8 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         args.slow // 2 * int(args.seconds / 30 + 3),
         lifetime=int(args.seconds) + 900,
     )
-    script = Path(sys.executable).with_name("spinemets")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "adapter.cli"]
     (tmp / "state").mkdir()
-    server = subprocess.Popen(
-        [*command, "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(args.workers)],
-        env=environment(args, signer, base, tmp), cwd=tmp, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=(tmp / "server.log").open("wb"),
-    )  # fmt: skip
+    server = start_serve(port, args.workers, environment(args, signer, base, tmp), tmp)
     try:
         _wait_up(base, server)
         attack(tmp / "warm.txt", 100, warm / 100, tmp / "warm.bin")
