@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from adapter.errors import FhirServerError, InputError
-from adapter.fhir.client import FhirClient, is_fhir_id
+from adapter.fhir.client import FhirClient, bundle_resources, is_fhir_id, next_link
 from adapter.fhir.read.record_list import RECORD_LIST, search_of
 from adapter.fhir.read.references import patient_of
 from adapter.mapping.observations import READ_LOINC
@@ -105,7 +105,10 @@ async def _snapshot_of(client: FhirClient, answers: list[Any], inputs: int) -> S
         raise FhirServerError("a Patient read answered another resource")
     if any(bundle.get("resourceType") != "Bundle" for bundle in found):
         raise FhirServerError("a FHIR search did not answer with a Bundle")
-    pages = await asyncio.gather(*(client.rest_of(bundle) for bundle in found))
+    # Only a search with a further page (rare) needs a request, and a task, of its own.
+    more = {n: client.rest_of(b) for n, b in enumerate(found) if next_link(b) is not None}
+    rest = dict(zip(more, await asyncio.gather(*more.values()), strict=True)) if more else {}
+    pages = [rest[n] if n in rest else bundle_resources(b) for n, b in enumerate(found)]
     read = [record, *(r for group in pages[: inputs - 1] for r in group)]
     return read, [r for group in pages[inputs - 1 :] for r in group]
 
