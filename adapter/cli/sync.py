@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import sys
 
 from adapter.errors import FhirServerError, InputError
@@ -122,6 +123,9 @@ async def _run(args: argparse.Namespace) -> int:
         audited = load(AuditSettings)
         audit = SyncAudit(audited.path, client, send=audited.audit_send)
         audit.check()  # an audit trail that cannot be written stops the run before any write
+        # Start-up objects (modules, terminology, settings) live for the whole run: frozen, the
+        # collections that reading and scoring each group trigger no longer walk them.
+        gc.freeze()
         patients = await _patients(args, client, term, policy)
         failures = await _repair(client, patients, policy) if args.repair_duplicates else []
         summary = await sync_patients(
