@@ -41,6 +41,7 @@ from adapter.fhir.client._settings import FhirServerSettings
 __all__ = ["FHIR_JSON", "FhirClient", "bundle_resources", "is_fhir_id", "next_link"]
 
 _RETURN = {"Prefer": "return=representation"}
+_MINIMAL = {"Prefer": "return=minimal"}
 
 
 class FhirClient:
@@ -197,8 +198,10 @@ class FhirClient:
                 raise
 
     async def transaction(self, bundle: Mapping[str, Any]) -> dict[str, Any]:
-        """POST a transaction Bundle to the base URL; the server applies it all or nothing."""
-        result = await self.post("", bundle)
+        """POST a transaction Bundle to the base URL; the server applies it all or nothing.
+        The answer's entries hold each status and location, not the resources written: no
+        caller reads them back, and parsing them was a good part of a write's cost."""
+        result = await self.post("", bundle, headers=_MINIMAL)
         if result.get("resourceType") != "Bundle":
             raise FhirServerError("a transaction did not answer with a Bundle")
         return result

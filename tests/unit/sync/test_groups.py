@@ -225,3 +225,11 @@ def test_order_and_summary_stay_with_ids_that_are_not_sent_and_repeats():
     assert sorted(o.patient for o in seen) == sorted(o.patient for o in summary.outcomes)
     assert summary.lines()[0].startswith("patients: 4 · scored 3 · written 3")
     assert sum(len(read_in(b)) for b in fhir.batches) == 3
+
+
+@respx.mock
+def test_transactions_ask_for_no_resources_back():
+    FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    (tx,) = [c.request for c in respx.calls if b'"transaction"' in c.request.content]
+    assert tx.headers["prefer"] == "return=minimal"  # statuses and locations only
