@@ -124,23 +124,24 @@ async def patient_snapshot(client: FhirClient, patient: str) -> Snapshot:
 
 async def _part_of(
     client: FhirClient, answers: list[dict[str, Any] | FhirServerError], inputs: int
-) -> Snapshot | FhirServerError:
+) -> Snapshot | Exception:
     failed = next((a for a in answers if isinstance(a, FhirServerError)), None)
     if failed is not None:
         return failed
     try:
         return await _snapshot_of(client, answers, inputs)
-    except FhirServerError as exc:
+    # An answer of a shape nothing expected is that patient's failure, not the group's.
+    except (FhirServerError, TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
         return exc
 
 
 async def group_snapshots(
     client: FhirClient, patients: Sequence[str]
-) -> list[Snapshot | FhirServerError]:
+) -> list[Snapshot | Exception]:
     """The snapshots of several patients (FHIR ids) in one batch request: each patient's
     searches as entries of their own, so that paging and failures stay per patient. A patient
-    whose part failed (an entry's status, a further page) has that error in its place; the
-    request itself failing raises, for the whole group."""
+    whose part failed (an entry's status, a further page, an answer of another shape) has that
+    error in its place; the request itself failing raises, for the whole group."""
     planned = [_snapshot_urls(p) for p in patients]
     answers = await client.batch_get_each([u for urls, _ in planned for u in urls], fresh=True)
     parts, at = [], 0

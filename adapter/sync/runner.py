@@ -158,7 +158,7 @@ class _Run:
         except (FhirServerError, *_INTERNAL) as exc:
             return exc
 
-    async def alone(self, patient: str, part: Snapshot | FhirServerError) -> Snapshot | Exception:
+    async def alone(self, patient: str, part: Snapshot | Exception) -> Snapshot | Exception:
         """A patient's part of a group read; one that failed for a reason a repeat may fix
         (a 5xx entry, a further page) is read again on its own, with the retries of one."""
         if not isinstance(part, FhirServerError) or not is_transient(part):

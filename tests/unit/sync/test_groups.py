@@ -233,3 +233,25 @@ def test_transactions_ask_for_no_resources_back():
     run(["seed-03"])
     (tx,) = [c.request for c in respx.calls if b'"transaction"' in c.request.content]
     assert tx.headers["prefer"] == "return=minimal"  # statuses and locations only
+
+
+@respx.mock
+def test_a_patient_whose_searches_answer_another_shape_fails_alone():
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
+    batch = fhir.batch
+
+    def seed_05_answers_oddly(bundle, headers):
+        answer = batch(bundle, headers)
+        body = answer.json()
+        for n, entry in enumerate(bundle["entry"]):
+            if entry["request"]["url"].startswith("Observation?patient=seed-05&_count"):
+                body["entry"][n]["resource"] = {"resourceType": "OperationOutcome", "issue": []}
+        return type(answer)(200, json=body)
+
+    fhir.batch = seed_05_answers_oddly  # type: ignore[method-assign]
+    summary = run(SEEDS[:3], read_group=3, policy=RetryPolicy(attempts=2, base_delay=0))
+    assert [(o.status, o.reason) for o in summary.outcomes] == [
+        ("written", None), ("failed", "a FHIR search did not answer with a Bundle"),
+        ("written", None)]  # fmt: skip
+    # The group once, then seed-05 alone, twice (its retries).
+    assert [read_in(b) for b in fhir.batches] == [SEEDS[:3], ["seed-05"], ["seed-05"]]
