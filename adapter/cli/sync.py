@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import sys
 
 from adapter.errors import FhirServerError, InputError
@@ -33,7 +34,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--since", metavar="TIME", help="patients whose inputs changed after TIME (FHIR instant)"
     )
     parser.add_argument(
-        "--concurrency", type=int, default=4, help="patients in flight at once (default 4)"
+        "--concurrency",
+        type=int,
+        default=4,
+        help="groups of patients in flight at once (default 4)",
+    )
+    parser.add_argument(
+        "--read-group",
+        type=int,
+        metavar="N",
+        help="patients read in one batch request (default SPINEMETS_SYNC_READ_GROUP, 20)",
     )
     parser.add_argument(
         "--original", action="store_true", help="also write the original 1990 Tokuhashi score"
@@ -102,14 +112,19 @@ async def _run(args: argparse.Namespace) -> int:
         raise InputError("--concurrency must be at least 1")
     if args.since and parse_time(args.since) is None:
         raise InputError(f"--since {args.since!r} is not a FHIR instant")
+    if args.read_group is not None and not 1 <= args.read_group <= 100:
+        raise InputError("--read-group must be from 1 to 100")
     term = default_terminology()
     policy = RetryPolicy()
-    # Five reads per patient run in parallel: room for all of them.
+    # A group's read is one request, but a patient's further pages run in parallel: room.
     settings = server_settings(args, timeout=30.0, max_connections=max(8, 5 * args.concurrency))
     async with FhirClient.connect(settings) as client:
         audited = load(AuditSettings)
         audit = SyncAudit(audited.path, client, send=audited.audit_send)
         audit.check()  # an audit trail that cannot be written stops the run before any write
+        # Start-up objects (modules, terminology, settings) live for the whole run: frozen, the
+        # collections that reading and scoring each group trigger no longer walk them.
+        gc.freeze()
         patients = await _patients(args, client, term, policy)
         failures = await _repair(client, patients, policy) if args.repair_duplicates else []
         summary = await sync_patients(
@@ -119,6 +134,7 @@ async def _run(args: argparse.Namespace) -> int:
             now=now_time(),
             policy=policy,
             concurrency=args.concurrency,
+            read_group=args.read_group or audited.sync_read_group,
             scoring=Scoring.of(audited, original=args.original),
             on_done=_Progress(len(patients)),
             audit=audit,

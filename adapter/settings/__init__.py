@@ -1,8 +1,8 @@
 """Every setting of spinemets, in one model read from ``SPINEMETS_*`` environment variables.
 
 :class:`SpinemetsSettings` is composed of one field set per area (the service, its limits and
-cards, storage and notifications, the clinical rules, input limits, data directories, the SMART
-app); every field has a description, and docs/settings.md is generated from them
+cards, storage and notifications, sync, the clinical rules, input limits, data directories, the
+SMART app); every field has a description, and docs/settings.md is generated from them
 (``scripts/generate-settings-docs``). The package sits beside :mod:`adapter.errors`, below every
 layer, so the mapping and FHIR-reading layers read their settings here as the surfaces do.
 
@@ -26,7 +26,7 @@ from adapter.settings.clinical import DataFields, InputFields, RuleFields
 from adapter.settings.issuers import Issuer
 from adapter.settings.service import CardFields, LimitFields, ServiceFields
 from adapter.settings.smart import SmartFields
-from adapter.settings.storage import NotifyFields, StorageFields
+from adapter.settings.storage import NotifyFields, StorageFields, SyncFields
 
 __all__ = [
     "NOT_SETTINGS",
@@ -58,6 +58,7 @@ class SpinemetsSettings(
     LimitFields,
     StorageFields,
     NotifyFields,
+    SyncFields,
     RuleFields,
     InputFields,
     DataFields,

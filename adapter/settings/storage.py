@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
 
-__all__ = ["NotifyFields", "StorageFields"]
+__all__ = ["NotifyFields", "StorageFields", "SyncFields"]
 
 
 class StorageFields(BaseModel):
@@ -78,4 +78,14 @@ class NotifyFields(BaseModel):
     notify_lease: float = Field(
         default=30.0, ge=10, le=600,
         description="seconds a worker holds a patient without renewing it",
+    )  # fmt: skip
+
+
+class SyncFields(BaseModel):
+    """How ``spinemets sync`` reads a FHIR server."""
+
+    sync_read_group: int = Field(
+        default=20, ge=1, le=100,
+        description="patients whose records `spinemets sync` reads in one batch request "
+        "(`--read-group`); each is still written with a transaction of its own",
     )  # fmt: skip

@@ -15,7 +15,7 @@ from adapter.settings import NOT_SETTINGS, SpinemetsSettings, variable
 from adapter.settings.clinical import DataFields, InputFields, RuleFields
 from adapter.settings.service import CardFields, LimitFields, ServiceFields
 from adapter.settings.smart import SmartFields
-from adapter.settings.storage import NotifyFields, StorageFields
+from adapter.settings.storage import NotifyFields, StorageFields, SyncFields
 
 __all__ = ["BEGIN", "END", "settings_table", "with_table"]
 
@@ -29,6 +29,7 @@ AREAS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("Prognosis cards", CardFields),
     ("Storage and audit", StorageFields),
     ("Notifications", NotifyFields),
+    ("Sync", SyncFields),
     ("Rules: windows and thresholds", RuleFields),
     ("Input", InputFields),
     ("Data directories", DataFields),

@@ -8,11 +8,12 @@ write, and HAPI reuses an identical search's results for a minute.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 from adapter.errors import FhirServerError, InputError
-from adapter.fhir.client import FhirClient, is_fhir_id
+from adapter.fhir.client import FhirClient, bundle_resources, is_fhir_id, next_link
 from adapter.fhir.read.record_list import RECORD_LIST, search_of
 from adapter.fhir.read.references import patient_of
 from adapter.mapping.observations import READ_LOINC
@@ -20,8 +21,10 @@ from adapter.mapping.terminology import Terminology
 from adapter.vocabulary.systems import ASSESSMENT_SID, FINDING, LOINC
 
 __all__ = [
+    "Snapshot",
     "all_patients",
     "changed_patients",
+    "group_snapshots",
     "patient_inputs",
     "patient_snapshot",
     "stored_outputs",
@@ -84,22 +87,68 @@ async def stored_outputs(client: FhirClient, patient: str) -> list[Any]:
     return [*found[0], *found[1]]
 
 
-async def patient_snapshot(client: FhirClient, patient: str) -> tuple[list[Any], list[Any]]:
-    """:func:`patient_inputs` and :func:`stored_outputs` in one batch request (their further
-    pages, rare, as searches of their own): a patient's reads in one round trip."""
-    if not is_fhir_id(patient):  # never sent, as read() refuses it
-        raise InputError(f"Patient id {patient[:70]!r} is not a FHIR id")
-    inputs, outputs = _input_searches(patient), _output_searches(patient)
-    record, *found = await client.batch_get(
-        [search_of("Patient").query(quote(patient, safe="")), *inputs, *outputs], fresh=True
-    )
+Snapshot = tuple[list[Any], list[Any]]  # a patient's inputs, the outputs stored for them
+
+
+def _snapshot_urls(patient: str) -> tuple[list[str], int]:
+    """The Patient read and the searches of a snapshot; how many of them are inputs."""
+    inputs = _input_searches(patient)
+    urls = [search_of("Patient").query(quote(patient, safe="")), *inputs]
+    return [*urls, *_output_searches(patient)], len(urls)
+
+
+async def _snapshot_of(client: FhirClient, answers: list[Any], inputs: int) -> Snapshot:
+    """A snapshot from its batch answers (the Patient, then the searches), with the further
+    pages of each search (rare) as requests of their own."""
+    record, *found = answers
     if record.get("resourceType") != "Patient":
         raise FhirServerError("a Patient read answered another resource")
     if any(bundle.get("resourceType") != "Bundle" for bundle in found):
         raise FhirServerError("a FHIR search did not answer with a Bundle")
-    pages = await asyncio.gather(*(client.rest_of(bundle) for bundle in found))
-    read = [record, *(r for group in pages[: len(inputs)] for r in group)]
-    return read, [r for group in pages[len(inputs) :] for r in group]
+    # Only a search with a further page (rare) needs a request, and a task, of its own.
+    more = {n: client.rest_of(b) for n, b in enumerate(found) if next_link(b) is not None}
+    rest = dict(zip(more, await asyncio.gather(*more.values()), strict=True)) if more else {}
+    pages = [rest[n] if n in rest else bundle_resources(b) for n, b in enumerate(found)]
+    read = [record, *(r for group in pages[: inputs - 1] for r in group)]
+    return read, [r for group in pages[inputs - 1 :] for r in group]
+
+
+async def patient_snapshot(client: FhirClient, patient: str) -> Snapshot:
+    """:func:`patient_inputs` and :func:`stored_outputs` in one batch request (their further
+    pages, rare, as searches of their own): a patient's reads in one round trip."""
+    if not is_fhir_id(patient):  # never sent, as read() refuses it
+        raise InputError(f"Patient id {patient[:70]!r} is not a FHIR id")
+    urls, inputs = _snapshot_urls(patient)
+    return await _snapshot_of(client, await client.batch_get(urls, fresh=True), inputs)
+
+
+async def _part_of(
+    client: FhirClient, answers: list[dict[str, Any] | FhirServerError], inputs: int
+) -> Snapshot | Exception:
+    failed = next((a for a in answers if isinstance(a, FhirServerError)), None)
+    if failed is not None:
+        return failed
+    try:
+        return await _snapshot_of(client, answers, inputs)
+    # An answer of a shape nothing expected is that patient's failure, not the group's.
+    except (FhirServerError, TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        return exc
+
+
+async def group_snapshots(
+    client: FhirClient, patients: Sequence[str]
+) -> list[Snapshot | Exception]:
+    """The snapshots of several patients (FHIR ids) in one batch request: each patient's
+    searches as entries of their own, so that paging and failures stay per patient. A patient
+    whose part failed (an entry's status, a further page, an answer of another shape) has that
+    error in its place; the request itself failing raises, for the whole group."""
+    planned = [_snapshot_urls(p) for p in patients]
+    answers = await client.batch_get_each([u for urls, _ in planned for u in urls], fresh=True)
+    parts, at = [], 0
+    for urls, inputs in planned:
+        parts.append(_part_of(client, answers[at : at + len(urls)], inputs))
+        at += len(urls)
+    return list(await asyncio.gather(*parts))
 
 
 async def all_patients(client: FhirClient, term: Terminology) -> list[str]:

@@ -1,12 +1,14 @@
-"""Sync: for each patient, read → score → bring the server up to date; go on past failures.
+"""Sync: read → score → bring the server up to date, patient by patient; go on past failures.
 
-A patient's inputs and the outputs already on the server are read in one batch request. Each
-patient is independent: a failure (after bounded retries) is recorded with its reason and
-the run continues; running sync again completes what failed, and writes nothing for the rest.
-Writing is a unit that reads what the server holds, plans the transaction and sends it; a
-conflict with a concurrent writer (409/412) repeats the unit from the read, which then sees the
-other writer's result. Duplicates on the server stop the patient at once with a clear reason:
-no repeat can fix them (``sync --repair-duplicates`` does).
+Patients are read in groups: every search of up to ``read_group`` patients (their inputs and the
+outputs already on the server) as the entries of one batch request, retried as a whole; a
+patient whose own part failed is read again alone. A group is scored in one hop off the event
+loop, then each patient is written with a transaction of its own (atomic per patient). Each
+patient is independent: a failure (after bounded retries) is recorded with its reason and the
+run continues; running sync again completes what failed, and writes nothing for the rest. The
+write unit (:mod:`adapter.sync.write`) repeats from a fresh read after a conflict with a
+concurrent writer. Duplicates on the server stop the patient at once with a clear reason: no
+repeat can fix them (``sync --repair-duplicates`` does).
 """
 
 from __future__ import annotations
@@ -17,16 +19,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from adapter.errors import DuplicatesError, FhirServerError, StorageError
-from adapter.fhir.client import FhirClient, is_fhir_id, status_code
+from adapter.errors import FhirServerError, StorageError
+from adapter.fhir.client import FhirClient, is_fhir_id
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.fhir.write.audit import Output, reference_in
-from adapter.fhir.write.transaction import transaction_bundle
+from adapter.fhir.write.audit import Output
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import DEFAULT_SCORING, PatientResult, Scoring, patient_records, score_patient
-from adapter.sync.outputs import read_stored
-from adapter.sync.reader import patient_snapshot, stored_outputs
-from adapter.sync.retry import RetryPolicy, with_retries
+from adapter.sync.reader import Snapshot, group_snapshots, patient_snapshot
+from adapter.sync.retry import RetryPolicy, is_transient, with_retries
+from adapter.sync.write import Write
 
 log = logging.getLogger("spinemets.sync")
 
@@ -68,65 +69,6 @@ class Summary:
         return out
 
 
-def _location(entry: Any, sent: dict[str, Any]) -> str:
-    """``Type/id/_history/v`` of an entry written: from the answer's location, else as sent."""
-    answer = entry.get("response") if isinstance(entry, dict) else None
-    location = answer.get("location") if isinstance(answer, dict) else None
-    found = reference_in(location) if isinstance(location, str) else None
-    return found or str(sent["request"]["url"])
-
-
-def _written(bundle: dict[str, Any], response: dict[str, Any]) -> tuple[Output, ...]:
-    """Entries this transaction created or changed (a matched conditional create changed none)."""
-    answers = response.get("entry")
-    entries = answers if isinstance(answers, list) else []
-    # Only the status code: the rest of the status line is the server's own words.
-    codes = [
-        status_code((e.get("response") or {}).get("status")) if isinstance(e, dict) else None
-        for e in entries
-    ]
-    bad = [c or "no status" for c in codes if not (c or "").startswith("2")]
-    if bad or len(codes) != len(bundle["entry"]):
-        raise FhirServerError(f"transaction entry answered {bad[0] if bad else 'nothing'}")
-    return tuple(
-        Output("resource", _location(answer, sent), "created" if code == "201" else "updated")
-        for sent, answer, code in zip(bundle["entry"], entries, codes, strict=True)
-        if code == "201" or sent["request"]["method"] == "PUT"
-    )
-
-
-@dataclass(slots=True)
-class _Write:
-    """The write unit, retried as a whole: read what the server holds, send what differs."""
-
-    client: FhirClient
-    result: PatientResult
-    found_work: bool | None = None  # what the first look found: written or unchanged
-    # What the server held when the inputs were read (the same batch): the first attempt's
-    # look; a repeat after a conflict reads again.
-    first_look: list[Any] | None = None
-
-    async def __call__(self) -> tuple[Output, ...]:
-        """What was written."""
-        patient = self.result.patient
-        if self.first_look is not None:
-            raw, self.first_look = self.first_look, None
-        else:
-            raw = await stored_outputs(self.client, patient)
-        stored = read_stored(raw)
-        if stored.duplicates(series_only=True):
-            raise DuplicatesError(
-                f"duplicates on the server ({stored.describe_duplicates()}): run spinemets sync "
-                f"--repair-duplicates --patient {patient}"
-            )
-        bundle = transaction_bundle(self.result.resources(), stored.current)
-        if self.found_work is None:
-            self.found_work = bundle is not None
-        if bundle is None:
-            return ()
-        return _written(bundle, await self.client.transaction(bundle))
-
-
 def _score(
     resources: list[Any], patient: str, term: Terminology, now: ClinicalTime, scoring: Scoring
 ) -> PatientResult | None:
@@ -136,7 +78,130 @@ def _score(
     return score_patient(records, term, now=now, scoring=scoring)
 
 
+Scored = PatientResult | None | Exception
+_INTERNAL = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+
+
+def _score_all(
+    read: list[tuple[str, list[Any]]], term: Terminology, now: ClinicalTime, scoring: Scoring
+) -> list[Scored]:
+    """Score several patients in one hop off the event loop; what one patient raises is handed
+    back in its place, to that patient's accounting (:meth:`_Run.write`)."""
+    out: list[Scored] = []
+    for patient, resources in read:
+        try:
+            out.append(_score(resources, patient, term, now, scoring))
+        except Exception as exc:  # noqa: BLE001  # raised again in the patient's own unit
+            out.append(exc)
+    return out
+
+
+def _reason(exc: Exception, patient: str) -> str:
+    if isinstance(exc, FhirServerError):
+        # Our own words only: the server's error text (exc.diagnostics) is never printed or
+        # logged, it may hold anything (an internal URL, a password).
+        return str(exc)
+    # What the server holds has a shape nothing expected: this patient fails, the run goes on.
+    log.error("Patient/%s: internal error (%s)", patient, type(exc).__name__)
+    return f"internal error ({type(exc).__name__})"
+
+
 Audit = Callable[[Outcome], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every patient of a run shares."""
+
+    client: FhirClient
+    term: Terminology
+    now: ClinicalTime
+    policy: RetryPolicy
+    scoring: Scoring
+    on_retry: Callable[[FhirServerError], None] | None = None
+    audit: Audit | None = None
+
+    async def score(self, read: list[tuple[str, list[Any]]]) -> list[Scored]:
+        if not read:
+            return []
+        # Scoring is CPU work: off the event loop, so a running service stays responsive.
+        return await asyncio.to_thread(_score_all, read, self.term, self.now, self.scoring)
+
+    async def write(self, patient: str, scored: Scored, stored: list[Any]) -> Outcome:
+        """Bring the server up to date with one patient's result (one transaction)."""
+        try:
+            if isinstance(scored, Exception):
+                raise scored
+            if scored is None:
+                return Outcome(patient, "failed", "no data for this patient")
+            write = Write(self.client, scored, first_look=stored)
+            written = await with_retries(write, self.policy, on_retry=self.on_retry)
+        except (FhirServerError, *_INTERNAL) as exc:
+            return Outcome(patient, "failed", _reason(exc, patient))
+        status: Status = "written" if write.found_work else "unchanged"
+        return Outcome(patient, status, None, len(written), len(scored.issues), written)
+
+    async def recorded(self, outcome: Outcome) -> Outcome:
+        """The outcome, once the audit trail holds it; one it cannot record fails the patient."""
+        if self.audit is not None:
+            try:
+                await self.audit(outcome)
+            except StorageError as exc:
+                return replace(outcome, status="failed", reason=str(exc))
+        return outcome
+
+    async def read(self, patient: str) -> Snapshot | Exception:
+        try:
+            return await with_retries(
+                lambda: patient_snapshot(self.client, patient), self.policy, on_retry=self.on_retry
+            )
+        except (FhirServerError, *_INTERNAL) as exc:
+            return exc
+
+    async def alone(self, patient: str, part: Snapshot | Exception) -> Snapshot | Exception:
+        """A patient's part of a group read; one that failed for a reason a repeat may fix
+        (a 5xx entry, a further page) is read again on its own, with the retries of one."""
+        if not isinstance(part, FhirServerError) or not is_transient(part):
+            return part
+        if self.on_retry is not None:
+            self.on_retry(part)
+        return await self.read(patient)
+
+    async def read_group(self, patients: list[str]) -> tuple[list[Snapshot | Exception], str]:
+        """Each patient's snapshot or why it could not be read; what a failed reason adds."""
+        try:
+            parts = await with_retries(
+                lambda: group_snapshots(self.client, patients), self.policy, on_retry=self.on_retry
+            )
+        except (FhirServerError, *_INTERNAL) as exc:
+            # The request for all of them failed, every repeat too: each fails with that.
+            note = f" (reading its group of {len(patients)} patients)" if len(patients) > 1 else ""
+            return [exc] * len(patients), note
+        alone = (self.alone(p, part) for p, part in zip(patients, parts, strict=True))
+        return list(await asyncio.gather(*alone)), ""
+
+    async def finish(
+        self,
+        patients: list[str],
+        snapshots: list[Snapshot | Exception],
+        note: str = "",
+        on_done: Callable[[Outcome], None] | None = None,
+    ) -> list[Outcome]:
+        """Score the patients read in one hop, then write each in turn (a transaction each:
+        atomic per patient) and record its outcome."""
+        read = [(p, s[0]) for p, s in zip(patients, snapshots, strict=True) if isinstance(s, tuple)]
+        scored = iter(await self.score(read))
+        outcomes = []
+        for patient, snapshot in zip(patients, snapshots, strict=True):
+            if isinstance(snapshot, tuple):
+                outcome = await self.write(patient, next(scored), snapshot[1])
+            else:
+                outcome = Outcome(patient, "failed", _reason(snapshot, patient) + note)
+            outcome = await self.recorded(outcome)
+            if on_done is not None:
+                on_done(outcome)
+            outcomes.append(outcome)
+        return outcomes
 
 
 async def sync_patient(
@@ -154,44 +219,16 @@ async def sync_patient(
     records the outcome (adapter.sync.audit); one it cannot record fails the patient."""
     if not is_fhir_id(patient):  # e.g. a subject found by --all: skip it, go on with the rest
         return Outcome(patient, "failed", "not a FHIR id")
-    outcome = await _sync_patient(client, term, patient, now, policy, scoring, on_retry)
-    if audit is not None:
-        try:
-            await audit(outcome)
-        except StorageError as exc:
-            return replace(outcome, status="failed", reason=str(exc))
+    run = _Run(client, term, now, policy, scoring, on_retry, audit)
+    (outcome,) = await run.finish([patient], [await run.read(patient)])
     return outcome
 
 
-async def _sync_patient(
-    client: FhirClient,
-    term: Terminology,
-    patient: str,
-    now: ClinicalTime,
-    policy: RetryPolicy,
-    scoring: Scoring,
-    on_retry: Callable[[FhirServerError], None] | None,
-) -> Outcome:
-    try:
-        resources, stored = await with_retries(
-            lambda: patient_snapshot(client, patient), policy, on_retry=on_retry
-        )
-        # Scoring is CPU work: off the event loop, so a running service stays responsive.
-        result = await asyncio.to_thread(_score, resources, patient, term, now, scoring)
-        if result is None:
-            return Outcome(patient, "failed", "no data for this patient")
-        write = _Write(client, result, first_look=stored)
-        written = await with_retries(write, policy, on_retry=on_retry)
-    except FhirServerError as exc:
-        # Our own words only: the server's error text (exc.diagnostics) is never printed or
-        # logged, it may hold anything (an internal URL, a password).
-        return Outcome(patient, "failed", str(exc))
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-        # What the server holds has a shape nothing expected: this patient fails, the run goes on.
-        log.error("Patient/%s: internal error (%s)", patient, type(exc).__name__)
-        return Outcome(patient, "failed", f"internal error ({type(exc).__name__})")
-    status: Status = "written" if write.found_work else "unchanged"
-    return Outcome(patient, status, None, len(written), len(result.issues), written)
+def _groups(patients: list[str], concurrency: int, size: int) -> list[list[str]]:
+    """Groups of at most ``size`` patients, smaller when that keeps ``concurrency`` groups busy
+    (a short list still runs its patients side by side)."""
+    size = max(1, min(size, -(-len(patients) // concurrency)))
+    return [patients[at : at + size] for at in range(0, len(patients), size)]
 
 
 async def sync_patients(
@@ -202,33 +239,35 @@ async def sync_patients(
     now: ClinicalTime,
     policy: RetryPolicy | None = None,
     concurrency: int = 4,
+    read_group: int = 20,
     scoring: Scoring = DEFAULT_SCORING,
     on_done: Callable[[Outcome], None] | None = None,
     audit: Audit | None = None,
 ) -> Summary:
-    """Sync many patients, ``concurrency`` at a time, in a stable order of results."""
+    """Sync many patients in a stable order of results: groups of up to ``read_group`` read in
+    one request each, ``concurrency`` groups at a time; within a group, writes one at a time."""
     summary = Summary()
-    policy = policy or RetryPolicy()
-    limit = asyncio.Semaphore(concurrency)
 
     def count_retry(_: FhirServerError) -> None:
         summary.retries += 1
 
-    async def one(patient: str) -> Outcome:
-        async with limit:
-            outcome = await sync_patient(
-                client,
-                term,
-                patient,
-                now=now,
-                policy=policy,
-                scoring=scoring,
-                on_retry=count_retry,
-                audit=audit,
-            )
-        if on_done is not None:
-            on_done(outcome)
-        return outcome
+    run = _Run(client, term, now, policy or RetryPolicy(), scoring, count_retry, audit)
+    limit = asyncio.Semaphore(concurrency)
+    unique = list(dict.fromkeys(patients))
+    outcomes: dict[str, Outcome] = {}
+    for patient in unique:
+        if not is_fhir_id(patient):  # e.g. a subject found by --all: skip it, go on
+            outcomes[patient] = Outcome(patient, "failed", "not a FHIR id")
+            if on_done is not None:
+                on_done(outcomes[patient])
 
-    summary.outcomes = list(await asyncio.gather(*(one(p) for p in dict.fromkeys(patients))))
+    async def one(group: list[str]) -> list[Outcome]:
+        async with limit:
+            snapshots, note = await run.read_group(group)
+            return await run.finish(group, snapshots, note, on_done)
+
+    valid = [p for p in unique if p not in outcomes]
+    for done in await asyncio.gather(*(one(g) for g in _groups(valid, concurrency, read_group))):
+        outcomes |= {o.patient: o for o in done}
+    summary.outcomes = [outcomes[p] for p in unique]
     return summary

@@ -41,11 +41,18 @@ def load_patients(base: str, names: list[str]) -> dict[str, int]:
     return loaded
 
 
-async def sync(base: str, patients: list[str], policy: RetryPolicy, timeout: float = 30.0):
+async def sync(
+    base: str,
+    patients: list[str],
+    policy: RetryPolicy,
+    timeout: float = 30.0,
+    concurrency: int = 3,
+):
     async with FhirClient.connect(FhirServerSettings(base_url=base, timeout=timeout)) as client:
         return await sync_patients(
-            client, default_terminology(), patients, now=NOW, policy=policy, concurrency=3
-        )
+            client, default_terminology(), patients, now=NOW, policy=policy,
+            concurrency=concurrency,
+        )  # fmt: skip
 
 
 # contract v3: the more prognosis tools, written by sync by default (scores-more.md).
@@ -76,6 +83,22 @@ def test_sync_twice_creates_nothing_the_second_time(fhir_base, conformance_uploa
     assert [o.status for o in second.outcomes] == ["unchanged"] * 3
     assert all(o.created == 0 for o in second.outcomes)
     assert_one_current_set(fhir_base, patients)
+
+
+def test_a_group_read_in_one_request_with_a_patient_missing_from_the_server(
+    fhir_base, conformance_uploaded
+):
+    patients = load_patients(fhir_base, ["seed-03", "seed-05", "seed-13"])
+    ids = list(patients)
+    wanted = [ids[0], "spinemets-missing-patient", *ids[1:]]
+    summary = asyncio.run(sync(fhir_base, wanted, RetryPolicy(), concurrency=1))  # one group
+    assert [(o.patient, o.status) for o in summary.outcomes] == [
+        (ids[0], "written"), ("spinemets-missing-patient", "failed"),
+        (ids[1], "written"), (ids[2], "written")]  # fmt: skip
+    assert "404" in (summary.outcomes[1].reason or "") and summary.retries == 0
+    assert_one_current_set(fhir_base, patients)
+    again = asyncio.run(sync(fhir_base, ids, RetryPolicy(), concurrency=1))
+    assert [o.status for o in again.outcomes] == ["unchanged"] * 3
 
 
 def test_a_corrected_input_supersedes_the_older_result(fhir_base, conformance_uploaded):

@@ -41,6 +41,7 @@ from adapter.fhir.client._settings import FhirServerSettings
 __all__ = ["FHIR_JSON", "FhirClient", "bundle_resources", "is_fhir_id", "next_link"]
 
 _RETURN = {"Prefer": "return=representation"}
+_MINIMAL = {"Prefer": "return=minimal"}
 
 
 class FhirClient:
@@ -197,8 +198,10 @@ class FhirClient:
                 raise
 
     async def transaction(self, bundle: Mapping[str, Any]) -> dict[str, Any]:
-        """POST a transaction Bundle to the base URL; the server applies it all or nothing."""
-        result = await self.post("", bundle)
+        """POST a transaction Bundle to the base URL; the server applies it all or nothing.
+        The answer's entries hold each status and location, not the resources written: no
+        caller reads them back, and parsing them was a good part of a write's cost."""
+        result = await self.post("", bundle, headers=_MINIMAL)
         if result.get("resourceType") != "Bundle":
             raise FhirServerError("a transaction did not answer with a Bundle")
         return result
@@ -210,6 +213,19 @@ class FhirClient:
         FhirServerError with that entry's status; a search's further pages are the caller's
         (:meth:`rest_of`). ``fresh`` is sent on the batch, which HAPI applies to each entry.
         """
+        out = []
+        for answer in await self.batch_get_each(urls, fresh=fresh):
+            if isinstance(answer, FhirServerError):
+                raise answer
+            out.append(answer)
+        return out
+
+    async def batch_get_each(
+        self, urls: Sequence[str], *, fresh: bool = False
+    ) -> list[dict[str, Any] | FhirServerError]:
+        """:meth:`batch_get`, with a failed entry's FhirServerError in its place instead of
+        raised: the entries of many patients in one request, where one entry's failure is its
+        patient's alone. The request itself failing still raises."""
         bundle = {
             "resourceType": "Bundle",
             "type": "batch",
@@ -222,21 +238,7 @@ class FhirClient:
             raise FhirServerError("a batch did not answer with a Bundle")
         if len(entries) != len(urls):
             raise FhirServerError("a batch answered a different number of entries")
-        out = []
-        for item in entries:
-            entry = item if isinstance(item, dict) else {}
-            response = entry.get("response")
-            code = status_code(response.get("status")) if isinstance(response, dict) else None
-            resource = entry.get("resource") if code == "200" else None
-            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-                outcome = response.get("outcome") if isinstance(response, dict) else None
-                raise FhirServerError(
-                    f"the FHIR server answered {code or 'no status'}",
-                    status=int(code) if code else None,
-                    diagnostics=outcome_diagnostics(outcome or entry.get("resource")),
-                )
-            out.append(resource)
-        return out
+        return [_entry_answer(item) for item in entries]
 
     async def read(self, resource_type: str, resource_id: str) -> dict[str, Any]:
         """Read one resource (``GET [base]/Type/id``); an id outside the FHIR grammar (or ``.``,
@@ -273,3 +275,20 @@ class FhirClient:
             url = next_link(page)
             pages += 1
         return resources
+
+
+def _entry_answer(item: Any) -> dict[str, Any] | FhirServerError:
+    """One batch entry's resource, or the error its status says (our words; the server's
+    text only as diagnostics, never shown)."""
+    entry = item if isinstance(item, dict) else {}
+    response = entry.get("response")
+    code = status_code(response.get("status")) if isinstance(response, dict) else None
+    resource = entry.get("resource") if code == "200" else None
+    if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
+        return resource
+    outcome = response.get("outcome") if isinstance(response, dict) else None
+    return FhirServerError(
+        f"the FHIR server answered {code or 'no status'}",
+        status=int(code) if code else None,
+        diagnostics=outcome_diagnostics(outcome or entry.get("resource")),
+    )

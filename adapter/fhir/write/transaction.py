@@ -20,6 +20,7 @@ repeat of a lost answer matches it. Without anything to write there is no transa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,8 +72,15 @@ def provenance_tag(targets: Sequence[str]) -> str:
     return hashlib.sha256("|".join(targets).encode()).hexdigest()[:40]
 
 
+@functools.lru_cache(maxsize=64)
+def _quoted_system(system: str) -> str:
+    return quote(system, safe="")
+
+
 def _condition(system: str, value: str, parameter: str) -> str:
-    return f"{parameter}={quote(f'{system}|{value}', safe='')}"
+    # Quoting is per character, so the parts may be quoted apart: the system, the same for
+    # every output, once (quoting is a loop in Python over every character).
+    return f"{parameter}={_quoted_system(system)}%7C{quote(value, safe='')}"
 
 
 def _plan(built: Built, current: Mapping[tuple[str, str], Stored]) -> Write | Stored:

@@ -1,12 +1,13 @@
-"""A small in-memory FHIR server behind respx: reads, the searches sync makes, and transactions
-with conditional creates (ifNoneExist), version-checked updates (ifMatch) and deletes."""
+"""A small in-memory FHIR server behind respx: reads, the searches sync makes (paged by ``_count``
+with ``next`` links), batches of them, and transactions with conditional creates (ifNoneExist),
+version-checked updates (ifMatch) and deletes."""
 
 from __future__ import annotations
 
 import copy
 import itertools
 import json
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import httpx
 import respx
@@ -51,7 +52,7 @@ def _matches(resource: dict, parameter: str, value: str) -> bool:
     if parameter == "target":
         refs = {t["reference"] for t in resource.get("target", [])}
         return bool(refs & set(value.split(",")))
-    return True  # code, _count, _elements: not modelled
+    return True  # code, _elements: not modelled; _count, _offset: paging
 
 
 class FakeFhir:
@@ -61,6 +62,8 @@ class FakeFhir:
         self.transactions: list[dict] = []
         self.batches: list[dict] = []  # batch Bundles of reads
         self.fail_next: list[int] = []  # statuses to answer the next transactions with
+        self.fail_batches: list[int] = []  # statuses to answer the next batches of reads with
+        self.pages: list[str] = []  # the further pages asked for (``next`` links followed)
         for resource in inputs:
             self.store[f"{resource['resourceType']}/{resource['id']}"] = resource
         router.route(host="fhir.example.org").mock(side_effect=self.handle)
@@ -95,6 +98,9 @@ class FakeFhir:
         if request.method == "POST" and path == "":
             bundle = json.loads(request.content)
             if bundle.get("type") == "batch":
+                if self.fail_batches:
+                    self.batches.append(bundle)
+                    return httpx.Response(self.fail_batches.pop(0), json=_LEAKY)
                 return self.batch(bundle, request.headers)
             return self.transaction(bundle)
         if "?" not in str(request.url) and request.method == "GET":
@@ -107,7 +113,21 @@ class FakeFhir:
         query = parse_qs(urlsplit(str(request.url)).query)
         hits = [r for r in self.of_type(path)
                 if all(_matches(r, k, unquote(v[0])) for k, v in query.items())]  # fmt: skip
-        return httpx.Response(200, json=searchset(hits))
+        return httpx.Response(200, json=self.page(path, query, hits))
+
+    def page(self, path: str, query: dict[str, list[str]], hits: list[dict]) -> dict:
+        """One page of ``_count`` results (all when not given), linking the next page."""
+        start = int(query.get("_offset", ["0"])[0])
+        if start:
+            self.pages.append(f"{path}?{query}")
+        count = int(query.get("_count", [str(len(hits) or 1)])[0])
+        bundle = searchset(hits[start : start + count])
+        if start + count < len(hits):
+            params = {k: v[0] for k, v in query.items() if k != "_offset"}
+            params["_offset"] = str(start + count)
+            rest = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+            bundle["link"] = [{"relation": "next", "url": f"{BASE}/{path}?{rest}"}]
+        return bundle
 
     def batch(self, bundle: dict, headers: httpx.Headers) -> httpx.Response:
         """Each GET entry answered as its own request would be (with the batch's headers)."""
@@ -176,6 +196,10 @@ class FakeFhir:
                    for s, at in zip(answers, locations, strict=True)]  # fmt: skip
         return httpx.Response(200, json={"resourceType": "Bundle", "type": "transaction-response",
                                          "entry": entries})  # fmt: skip
+
+
+_LEAKY = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception",
+          "diagnostics": "jdbc:postgresql://db:5432/fhir?password=hunter2"}]}  # fmt: skip
 
 
 def _rewrite(resource: dict, urls: dict[str, str]) -> str:

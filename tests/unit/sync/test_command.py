@@ -77,3 +77,27 @@ def test_invalid_patient_ids_are_unusable_input(capsys):
     assert sync("--patient", "..") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a FHIR id" in err
+
+
+@respx.mock
+def test_read_group_sets_how_many_patients_one_request_reads(capsys, monkeypatch):
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03") + seed_resources("seed-05"))
+    assert sync("--patient", "seed-03", "--patient", "seed-05", "--concurrency", "1",
+                "--read-group", "2") == 0  # fmt: skip
+    assert len(fhir.batches) == 1 and len(fhir.transactions) == 2
+    monkeypatch.setenv("SPINEMETS_SYNC_READ_GROUP", "1")
+    assert sync("--patient", "seed-03", "--patient", "seed-05", "--concurrency", "1") == 0
+    assert len(fhir.batches) == 3
+    assert "unchanged 2" in capsys.readouterr().out
+
+
+@respx.mock
+def test_a_read_group_out_of_bounds_is_unusable_input(capsys, monkeypatch):
+    FakeFhir(respx.mock, [])
+    assert sync("--patient", "p", "--read-group", "0") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--read-group" in err
+    monkeypatch.setenv("SPINEMETS_SYNC_READ_GROUP", "500")
+    assert sync("--patient", "p") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SPINEMETS_SYNC_READ_GROUP" in err

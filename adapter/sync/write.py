@@ -1,0 +1,77 @@
+"""The write unit of sync: read what the server holds for a patient, plan the transaction and
+send it; retried as a whole (adapter.sync.retry), so that a repeat after a conflict with a
+concurrent writer (409/412) sees the other writer's result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from adapter.errors import DuplicatesError, FhirServerError
+from adapter.fhir.client import FhirClient, status_code
+from adapter.fhir.write.audit import Output, reference_in
+from adapter.fhir.write.transaction import transaction_bundle
+from adapter.pipeline import PatientResult
+from adapter.sync.outputs import read_stored
+from adapter.sync.reader import stored_outputs
+
+__all__ = ["Write"]
+
+
+def _location(entry: Any, sent: dict[str, Any]) -> str:
+    """``Type/id/_history/v`` of an entry written: from the answer's location, else as sent."""
+    answer = entry.get("response") if isinstance(entry, dict) else None
+    location = answer.get("location") if isinstance(answer, dict) else None
+    found = reference_in(location) if isinstance(location, str) else None
+    return found or str(sent["request"]["url"])
+
+
+def _written(bundle: dict[str, Any], response: dict[str, Any]) -> tuple[Output, ...]:
+    """Entries this transaction created or changed (a matched conditional create changed none)."""
+    answers = response.get("entry")
+    entries = answers if isinstance(answers, list) else []
+    # Only the status code: the rest of the status line is the server's own words.
+    codes = [
+        status_code((e.get("response") or {}).get("status")) if isinstance(e, dict) else None
+        for e in entries
+    ]
+    bad = [c or "no status" for c in codes if not (c or "").startswith("2")]
+    if bad or len(codes) != len(bundle["entry"]):
+        raise FhirServerError(f"transaction entry answered {bad[0] if bad else 'nothing'}")
+    return tuple(
+        Output("resource", _location(answer, sent), "created" if code == "201" else "updated")
+        for sent, answer, code in zip(bundle["entry"], entries, codes, strict=True)
+        if code == "201" or sent["request"]["method"] == "PUT"
+    )
+
+
+@dataclass(slots=True)
+class Write:
+    """The write unit, retried as a whole: read what the server holds, send what differs."""
+
+    client: FhirClient
+    result: PatientResult
+    found_work: bool | None = None  # what the first look found: written or unchanged
+    # What the server held when the inputs were read (the same batch): the first attempt's
+    # look; a repeat after a conflict reads again.
+    first_look: list[Any] | None = None
+
+    async def __call__(self) -> tuple[Output, ...]:
+        """What was written."""
+        patient = self.result.patient
+        if self.first_look is not None:
+            raw, self.first_look = self.first_look, None
+        else:
+            raw = await stored_outputs(self.client, patient)
+        stored = read_stored(raw)
+        if stored.duplicates(series_only=True):
+            raise DuplicatesError(
+                f"duplicates on the server ({stored.describe_duplicates()}): run spinemets sync "
+                f"--repair-duplicates --patient {patient}"
+            )
+        bundle = transaction_bundle(self.result.resources(), stored.current)
+        if self.found_work is None:
+            self.found_work = bundle is not None
+        if bundle is None:
+            return ()
+        return _written(bundle, await self.client.transaction(bundle))
