@@ -8,6 +8,7 @@ could not be written; 2 unusable input, arguments or configuration), never a tra
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import logging
 import os
@@ -46,7 +47,10 @@ def _command(name: str) -> ModuleType:
     return importlib.import_module(f"adapter.cli.{name}")
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
+    """Built once a process (~10 ms: every command's options): parsing leaves it as it was, and
+    every default is a constant, none read from the environment."""
     parser = _Parser(
         prog="spinemets",
         description="Spinal-metastasis scores (SINS, Tomita, revised Tokuhashi) from FHIR R4: "

@@ -103,19 +103,22 @@ def variant(resources: list[dict[str, Any]], deceased: bool) -> list[dict[str, A
 # --- the cards ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def anyio_backend():
     return "asyncio"
 
 
-@pytest.fixture
-async def cds(tmp_path, monkeypatch):
-    """The real CDS app in-process, computing at NOW as ``spinemets score --now NOW`` does."""
+@pytest.fixture(scope="module")
+async def cds(tmp_path_factory):
+    """The real CDS app in-process, computing at NOW as ``spinemets score --now NOW`` does. One
+    for the module: starting it costs more than the calls of a test, and a call without auth
+    leaves nothing behind that a later one reads (its audit line only)."""
     from adapter.cds import services
 
-    monkeypatch.setattr(services, "now_time", lambda: parse_time(NOW))
-    async with client_for(Settings(state_dir=tmp_path / "state")) as client:
-        yield client
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "now_time", lambda: parse_time(NOW))
+        async with client_for(Settings(state_dir=tmp_path_factory.mktemp("cds"))) as client:
+            yield client
 
 
 def _prefetch(resources: list[dict[str, Any]], pid: str) -> dict[str, Any]:

@@ -1,16 +1,14 @@
-"""``spinemets batch`` on a directory export: the results of ``spinemets score``, whatever the
-number of processes, re-runs that replace and never duplicate, and one-line errors."""
+"""``spinemets batch`` on a directory export, in one process: the results of ``spinemets score``,
+re-runs that replace and never duplicate, and one-line errors. Over several worker processes
+(spawned interpreters): tests/integration/test_batch_processes.py."""
 
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from adapter import cli
-from adapter.batch.engines import LocalEngine
-from adapter.errors import ClusterError
 from tests.support.bulk import NOW, batch_results, score_results, write_export
 
 
@@ -55,17 +53,6 @@ def test_one_process_gives_what_score_gives(export, expected, tmp_path, capsys):
         ".spinemets-batch.lock"]  # fmt: skip
 
 
-def test_two_processes_write_the_same_files_as_one(export, tmp_path):
-    one, two = tmp_path / "one", tmp_path / "two"
-    assert _batch(export[0], one, "--workers", "1", "--partitions", "5") == 0
-    assert _batch(export[0], two, "--workers", "2", "--partitions", "5") == 0
-    files = {p.name: p.read_bytes() for p in one.iterdir()}
-    assert {p.name: p.read_bytes() for p in two.iterdir()} == files
-    results = [n for n in files if n.endswith(".ndjson") and not n.startswith("OperationOutcome")]
-    assert len(results) == 5 * 3  # Observation, RiskAssessment, Provenance in each partition
-    assert "OperationOutcome.unassigned.ndjson" in files
-
-
 def test_a_rerun_replaces_its_files_and_another_partition_count_leaves_no_stale_one(tmp_path):
     source = tmp_path / "export"
     write_export(source, synthetic=40, fixtures=False)
@@ -80,15 +67,6 @@ def test_a_rerun_replaces_its_files_and_another_partition_count_leaves_no_stale_
     assert results[0] == results[1] == results[2]
     assert {p.name.split(".")[1] for p in output.glob("*.ndjson")} == {
         "p00000", "p00001", "p00002", "unassigned"}  # fmt: skip
-
-
-def test_a_worker_process_that_dies_fails_the_run_in_one_line(tmp_path):
-    engine = LocalEngine(2)
-    try:
-        with pytest.raises(ClusterError, match="worker process died during the test pass"):
-            list(engine.map(os._exit, [3, 4], stage="test"))
-    finally:
-        engine.close()
 
 
 def _error(capsys):
@@ -114,19 +92,6 @@ def test_an_unusable_rule_setting_exits_2_with_one_line_naming_it(
     assert _batch(export[0], tmp_path / "out", "--workers", "1") == 2
     assert "SPINEMETS_INR_MAX" in _error(capsys)
     assert not (tmp_path / "out").exists()  # refused before anything is written
-
-
-def test_an_unusable_line_is_counted_and_the_run_goes_on(tmp_path, capsys):
-    # Contract §8: one broken line (not JSON, NaN, over the line limit) never ends a run.
-    source = tmp_path / "export"
-    source.mkdir()
-    (source / "Patient.ndjson").write_text(
-        '{"resourceType":"Patient","id":"a"}\n{"resourceType":\n'
-        '{"resourceType":"Patient","id":"b","x":NaN}\n{"resourceType":"Patient","id":"c"}\n'
-    )
-    assert _batch(source, tmp_path / "out", "--workers", "2") == 0
-    assert (tmp_path / "out" / "manifest.json").exists()
-    assert "2 of no use to a score" in capsys.readouterr().out
 
 
 def test_unusable_arguments_exit_2_with_one_line(export, tmp_path, capsys):

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -44,16 +41,10 @@ def _shards(work, chunks, partitions):
     ]  # fmt: skip
 
 
-def test_partition_is_stable_across_processes_and_spread_evenly():
+def test_partition_is_spread_evenly():
+    # The same in every interpreter whatever its string hashing:
+    # tests/integration/test_batch_processes.py (it starts two).
     ids = [f"patient-{n}" for n in range(8000)]
-    here = [partition_of(i, 16) for i in ids[:50]]
-    code = "from adapter.batch.partition import partition_of; print([partition_of(f'patient-{n}', 16) for n in range(50)])"
-    for seed in ("1", "2"):  # str hashing differs between these interpreters; ours must not
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-        )
-        assert json.loads(out.stdout) == here
     sizes = Counter(partition_of(i, 16) for i in ids)
     assert set(sizes) == set(range(16))
     assert max(sizes.values()) < 1.25 * 8000 / 16 < 1.25 * 1.25 * min(sizes.values())
