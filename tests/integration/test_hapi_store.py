@@ -65,6 +65,11 @@ def test_outputs_are_stored_found_and_never_duplicated(fhir_base, conformance_up
     )
     # SINS, Tomita, the Tokuhashi scores and (contract v3) Bauer, modified Bauer, NESMS, van der Linden
     assert count(fhir_base, f"RiskAssessment?patient={pid}") == 4 + 4
+    _one_provenance_naming_every_output(fhir_base, tx, built)
+    _a_later_run_writes_nothing(fhir_base, path)
+
+
+def _one_provenance_naming_every_output(fhir_base: str, tx: dict, built: list) -> None:
     tag = next(e for e in tx["entry"] if e["resource"]["resourceType"] == "Provenance")["resource"][
         "meta"
     ]["tag"][0]
@@ -76,7 +81,10 @@ def test_outputs_are_stored_found_and_never_duplicated(fhir_base, conformance_up
     assert all(
         t["reference"].split("/")[0] in ("Observation", "RiskAssessment") for t in stored["target"]
     )
-    # A later run records a new computation time: still nothing new is written.
+
+
+def _a_later_run_writes_nothing(fhir_base: str, path: Path) -> None:
+    """A later run records a new computation time: still nothing new is written."""
     later = transaction_bundle(
         score_patient(
             next(iter(read_input(str(path), [], read_observation))),

@@ -90,28 +90,32 @@ def test_a_new_finding_updates_the_scores_without_running_sync(
             90,
             "first scores",
         )
-        # A new finding: the palsy changes (Frankel C); the revised Tokuhashi is replaced by a
-        # new version of the same resource, amended.
-        finding = {"resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{pid}"},
-                   "code": {"coding": [{"system": FINDING, "code": "frankel-grade"}]},
-                   "valueCodeableConcept": {"coding": [{"system": FINDING, "code": "frankel-c"}]},
-                   "effectiveDateTime": "2025-06-01T00:00:00Z"}  # fmt: skip
-        assert httpx.post(f"{fhir_base}/Observation", json=finding, timeout=60).status_code == 201
-
-        def current():
-            found = httpx.get(
-                f"{fhir_base}/Observation?patient={pid}&code={SCORE}%7Ctokuhashi-revised",
-                headers={"Cache-Control": "no-cache"}, timeout=60,
-            ).json()  # fmt: skip
-            assert found["total"] == 1
-            resource = found["entry"][0]["resource"]
-            return resource if resource["status"] == "amended" else None
-
-        newest = wait_for(current, 90, "updated scores")
-        palsy = next(
-            c for c in newest["component"] if c["code"]["coding"][0]["code"] == "tokuhashi-palsy"
-        )
-        assert palsy["valueInteger"] == 1  # Frankel C: incomplete palsy
+        _a_new_palsy_grade_amends_the_tokuhashi_score(fhir_base, pid)
     finally:
         for sid in ids:
             httpx.delete(f"{fhir_base}/{sid}", timeout=30)
+
+
+def _a_new_palsy_grade_amends_the_tokuhashi_score(fhir_base: str, pid: str) -> None:
+    # A new finding: the palsy changes (Frankel C); the revised Tokuhashi is replaced by a
+    # new version of the same resource, amended.
+    finding = {"resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{pid}"},
+               "code": {"coding": [{"system": FINDING, "code": "frankel-grade"}]},
+               "valueCodeableConcept": {"coding": [{"system": FINDING, "code": "frankel-c"}]},
+               "effectiveDateTime": "2025-06-01T00:00:00Z"}  # fmt: skip
+    assert httpx.post(f"{fhir_base}/Observation", json=finding, timeout=60).status_code == 201
+
+    def current():
+        found = httpx.get(
+            f"{fhir_base}/Observation?patient={pid}&code={SCORE}%7Ctokuhashi-revised",
+            headers={"Cache-Control": "no-cache"}, timeout=60,
+        ).json()  # fmt: skip
+        assert found["total"] == 1
+        resource = found["entry"][0]["resource"]
+        return resource if resource["status"] == "amended" else None
+
+    newest = wait_for(current, 90, "updated scores")
+    palsy = next(
+        c for c in newest["component"] if c["code"]["coding"][0]["code"] == "tokuhashi-palsy"
+    )
+    assert palsy["valueInteger"] == 1  # Frankel C: incomplete palsy

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from adapter.fhir.read.timing import parse_time
 from adapter.vocabulary import SINS
 from tests.support.records import draft_orders, order
 from tests.unit.cds.conftest import PREFETCH_TYPES, client_for
+from tests.unit.surface_readers import Reading, band_of, read_page, read_text, text_sections
 
 pytestmark = pytest.mark.anyio
 
@@ -38,24 +37,11 @@ FIXTURES = sorted(
 NOW = "2025-01-01T00:00:00Z"
 DIED = "2024-12-03"  # before NOW: the record says the patient has died
 HOOK = "5b0f8a56-3a57-4b8e-9a65-1c1f1d2e3a4b"
-NOT_SETTLED = "category not settled"
 RESOURCE_ID = re.compile(
     r"\b(Patient|Observation|Condition|Procedure|Encounter|AdverseEvent|Medication\w*|"
     r"ServiceRequest)/[A-Za-z0-9]"
 )
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-
-
-@dataclass
-class Reading:
-    """What one surface says about one patient."""
-
-    deceased: str | None = None  # the day as shown, "" without a date
-    neurology: tuple[str, str] | None = None  # (indicator, summary)
-    orders: list[tuple[str, str]] = field(default_factory=list)  # (indicator, summary), in order
-    # level → (total, band); a card's total is None where it says "SINS not applicable", its band
-    # ANY where it words the band otherwise
-    sins: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 # --- inputs -----------------------------------------------------------------------------------
@@ -161,10 +147,6 @@ ANY = "any band"
 _NEUROLOGY_DETAIL = "SINS and the prognostic scores do not assess neurology or epidural compression"  # the card names the level's total but words its band otherwise (treated, dated)
 
 
-def _band(label: str) -> str | None:
-    return None if label.startswith(NOT_SETTLED) else label
-
-
 def _other(line: str) -> tuple[str, tuple[str | None, str | None]] | None:
     if m := _SINS_OTHER.match(line):
         rest = m["rest"]
@@ -183,7 +165,7 @@ def _sins_card(detail: str) -> dict[str, tuple[str | None, str | None]]:
     head = _SINS_HEAD.match(lines[0])
     assert head, lines[0]
     band = head[3]
-    out = {head[1]: (head[2], ANY if band.startswith("as recorded before") else _band(band))}
+    out = {head[1]: (head[2], ANY if band.startswith("as recorded before") else band_of(band))}
     if "**Other levels**" in lines:
         for line in lines[lines.index("**Other levels**") + 2 :]:
             if not line.startswith("- "):
@@ -219,55 +201,6 @@ async def read_cards(
             "context": {**context, "draftOrders": drafts}}  # fmt: skip
     signed = await _call(client, "spinemets-procedure-check", sign)
     reading.orders = [(c["indicator"], c["summary"]) for c in signed]
-    return reading
-
-
-# --- the text report and the page ---------------------------------------------------------------
-
-_ORDER_LINE = re.compile(r"^  ORDER \S+ \[(\w+)\] (.*)$")
-_ALERT_LINE = re.compile(r"^  ALERT \[(\w+)\] (.*)$")
-_DECEASED_LINE = re.compile(r"^  DECEASED \((.*?)\): ")
-_SINS_LINE = re.compile(r"^  SINS (\S+): (\S+) — (.*?)(?: \(band rests on dated .*\))?$")
-
-
-def read_text(section: str) -> Reading:
-    reading = Reading()
-    for line in section.splitlines():
-        if m := _DECEASED_LINE.match(line):
-            reading.deceased = "" if m[1] == "date not recorded" else m[1]
-        elif m := _ALERT_LINE.match(line):
-            reading.neurology = (m[1], m[2])
-        elif m := _ORDER_LINE.match(line):
-            reading.orders.append((m[1], m[2]))
-        elif m := _SINS_LINE.match(line):
-            reading.sins[m[1]] = (m[2], _band(m[3]))
-    return reading
-
-
-def text_sections(text: str) -> dict[str, str]:
-    parts = re.split(r"^Patient (\S+)\n", text, flags=re.MULTILINE)
-    return dict(zip(parts[1::2], parts[2::2], strict=True))
-
-
-_PAGE_DECEASED = re.compile(r'data-deceased="([^"]*)"')
-_PAGE_ALERT = re.compile(r'data-neurology="(\w+)"><h2>(.*?)</h2>')
-_PAGE_ORDER = re.compile(
-    r'<li data-order="[^"]*" data-verdict="(\w+)"><span[^>]*>\w+</span> (.*?)</li>'
-)
-_PAGE_SINS = re.compile(
-    r'<span data-score="sins-([^"]+)">([^<]*)</span> <span class="[^"]*" data-band="[^"]*">([^<]*)</span>'
-)
-
-
-def read_page(html: str) -> Reading:
-    reading = Reading()
-    if m := _PAGE_DECEASED.search(html):
-        reading.deceased = unescape(m[1])
-    if m := _PAGE_ALERT.search(html):
-        reading.neurology = (m[1], unescape(m[2]))
-    reading.orders = [(m[1], unescape(m[2])) for m in _PAGE_ORDER.finditer(html)]
-    for m in _PAGE_SINS.finditer(html):
-        reading.sins[unescape(m[1])] = (unescape(m[2]), _band(unescape(m[3])))
     return reading
 
 

@@ -17,7 +17,7 @@ from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import LOCAL_PROCEDURE_MAP, default_terminology
 from tests.support import v3_fixtures as v3
 from tests.unit.cds.conftest import PREFETCH_TYPES, client_for
-from tests.unit.test_surfaces import text_sections
+from tests.unit.surface_readers import text_sections
 
 FIXTURES_DIR = v3.ROOT / "fixtures"
 

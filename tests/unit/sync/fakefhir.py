@@ -148,54 +148,56 @@ class FakeFhir:
     def transaction(self, bundle: dict) -> httpx.Response:
         self.transactions.append(bundle)
         if self.fail_next:
-            return httpx.Response(
-                self.fail_next.pop(0), json={"resourceType": "OperationOutcome", "issue": []}
-            )
+            return _outcome(self.fail_next.pop(0))
         before = copy.deepcopy(self.store)
         urls: dict[str, str] = {}
-        answers: list[str] = []
-        locations: list[str | None] = []
-        for entry in bundle["entry"]:
-            request, resource = entry["request"], entry.get("resource")
-            locations.append(None)
-            if request["method"] == "DELETE":
-                self.store.pop(request["url"], None)
-                answers.append("204 No Content")
-            elif request["method"] == "POST":
-                matches = self._find(request["url"], request["ifNoneExist"])
-                if len(matches) > 1:
-                    self.store = before
-                    return httpx.Response(
-                        412, json={"resourceType": "OperationOutcome", "issue": []}
-                    )
-                if matches:
-                    urls[entry["fullUrl"]] = f"{request['url']}/{matches[0]['id']}"
-                    answers.append("200 OK")
-                else:
-                    created = self.add(resource)
-                    urls[entry["fullUrl"]] = f"{request['url']}/{created['id']}"
-                    answers.append("201 Created")
-                    locations[-1] = f"{BASE}/{request['url']}/{created['id']}/_history/1"
-            else:  # PUT Type/id with ifMatch
-                stored = self.store.get(request["url"])
-                if stored is None or request.get("ifMatch") != f'W/"{stored["meta"]["versionId"]}"':
-                    self.store = before
-                    return httpx.Response(
-                        409, json={"resourceType": "OperationOutcome", "issue": []}
-                    )
-                version = str(int(stored["meta"]["versionId"]) + 1)
-                self.store[request["url"]] = {
-                    **copy.deepcopy(resource),
-                    "meta": {"versionId": version, "lastUpdated": "2025-01-02T00:00:00Z"},
-                }
-                answers.append("200 OK")
-                locations[-1] = f"{request['url']}/_history/{version}"
+        try:
+            results = [self._entry(entry, urls) for entry in bundle["entry"]]
+        except _Refused as refused:  # all or nothing, as a transaction is
+            self.store = before
+            return _outcome(refused.status)
         for key, resource in self.store.items():  # urn:uuid references → the ids given
             self.store[key] = json.loads(_rewrite(resource, urls))
         entries = [{"response": {"status": s, **({"location": at} if at else {})}}
-                   for s, at in zip(answers, locations, strict=True)]  # fmt: skip
+                   for s, at in results]  # fmt: skip
         return httpx.Response(200, json={"resourceType": "Bundle", "type": "transaction-response",
                                          "entry": entries})  # fmt: skip
+
+    def _entry(self, entry: dict, urls: dict[str, str]) -> tuple[str, str | None]:
+        """One transaction entry: its status and location; _Refused undoes the transaction."""
+        request, resource = entry["request"], entry.get("resource")
+        if request["method"] == "DELETE":
+            self.store.pop(request["url"], None)
+            return "204 No Content", None
+        if request["method"] == "POST":
+            matches = self._find(request["url"], request["ifNoneExist"])
+            if len(matches) > 1:
+                raise _Refused(412)
+            if matches:
+                urls[entry["fullUrl"]] = f"{request['url']}/{matches[0]['id']}"
+                return "200 OK", None
+            created = self.add(resource)
+            urls[entry["fullUrl"]] = f"{request['url']}/{created['id']}"
+            return "201 Created", f"{BASE}/{request['url']}/{created['id']}/_history/1"
+        stored = self.store.get(request["url"])  # PUT Type/id with ifMatch
+        if stored is None or request.get("ifMatch") != f'W/"{stored["meta"]["versionId"]}"':
+            raise _Refused(409)
+        version = str(int(stored["meta"]["versionId"]) + 1)
+        self.store[request["url"]] = {
+            **copy.deepcopy(resource),
+            "meta": {"versionId": version, "lastUpdated": "2025-01-02T00:00:00Z"},
+        }
+        return "200 OK", f"{request['url']}/_history/{version}"
+
+
+class _Refused(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _outcome(status: int) -> httpx.Response:
+    return httpx.Response(status, json={"resourceType": "OperationOutcome", "issue": []})
 
 
 _LEAKY = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception",
