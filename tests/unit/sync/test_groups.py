@@ -8,6 +8,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import httpx
 import respx
 
 import adapter.sync.runner as runner_module
@@ -139,22 +140,33 @@ def test_a_patient_missing_from_the_server_fails_alone_without_another_read():
     assert len(fhir.batches) == 1 and summary.retries == 0  # a 404 is not read again
 
 
+def edit_batch_answers(fhir: FakeFhir, edit) -> None:
+    """The fake server's batch answers, changed by ``edit(bundle, entries)`` before they go out
+    (``entries``: the answer's entries, in the bundle's order)."""
+    batch = fhir.batch
+
+    def edited(bundle, headers):
+        body = batch(bundle, headers).json()
+        edit(bundle, body["entry"])
+        return httpx.Response(200, json=body)
+
+    fhir.batch = edited  # type: ignore[method-assign]
+
+
+def entries_for(bundle: dict, prefix: str) -> list[int]:
+    return [n for n, e in enumerate(bundle["entry"]) if e["request"]["url"].startswith(prefix)]
+
+
 @respx.mock
 def test_a_patient_whose_part_failed_for_a_transient_reason_is_read_again_alone():
     fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
-    batch = fhir.batch
 
-    def one_entry_fails(bundle, headers):
-        answer = batch(bundle, headers)
+    def one_entry_fails(bundle, entries):
         if len(fhir.batches) == 1:  # the group's read: seed-05's Condition search answers 500
-            body = answer.json()
-            at = next(n for n, e in enumerate(bundle["entry"])
-                      if e["request"]["url"].startswith("Condition?patient=seed-05"))  # fmt: skip
-            body["entry"][at] = {"response": {"status": "500 Internal Server Error"}}
-            answer = type(answer)(200, json=body)
-        return answer
+            (at,) = entries_for(bundle, "Condition?patient=seed-05")
+            entries[at] = {"response": {"status": "500 Internal Server Error"}}
 
-    fhir.batch = one_entry_fails  # type: ignore[method-assign]
+    edit_batch_answers(fhir, one_entry_fails)
     summary = run(SEEDS[:3], read_group=3)
     assert [o.status for o in summary.outcomes] == ["written"] * 3 and summary.retries == 1
     assert [read_in(b) for b in fhir.batches] == [SEEDS[:3], ["seed-05"]]
@@ -238,17 +250,12 @@ def test_transactions_ask_for_no_resources_back():
 @respx.mock
 def test_a_patient_whose_searches_answer_another_shape_fails_alone():
     fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
-    batch = fhir.batch
 
-    def seed_05_answers_oddly(bundle, headers):
-        answer = batch(bundle, headers)
-        body = answer.json()
-        for n, entry in enumerate(bundle["entry"]):
-            if entry["request"]["url"].startswith("Observation?patient=seed-05&_count"):
-                body["entry"][n]["resource"] = {"resourceType": "OperationOutcome", "issue": []}
-        return type(answer)(200, json=body)
+    def seed_05_answers_oddly(bundle, entries):
+        for n in entries_for(bundle, "Observation?patient=seed-05&_count"):
+            entries[n]["resource"] = {"resourceType": "OperationOutcome", "issue": []}
 
-    fhir.batch = seed_05_answers_oddly  # type: ignore[method-assign]
+    edit_batch_answers(fhir, seed_05_answers_oddly)
     summary = run(SEEDS[:3], read_group=3, policy=RetryPolicy(attempts=2, base_delay=0))
     assert [(o.status, o.reason) for o in summary.outcomes] == [
         ("written", None), ("failed", "a FHIR search did not answer with a Bundle"),
