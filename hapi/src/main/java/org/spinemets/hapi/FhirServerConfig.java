@@ -13,11 +13,8 @@ import ca.uhn.fhir.jpa.binary.api.IBinaryStorageSvc;
 import ca.uhn.fhir.jpa.binstore.MemoryBinaryStorageSvcImpl;
 import ca.uhn.fhir.jpa.config.HapiJpaConfig;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
-import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
-import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
-import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
 import ca.uhn.fhir.jpa.provider.IJpaSystemProvider;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.SubscriptionTriggeringProvider;
@@ -36,28 +33,20 @@ import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.validation.IInstanceValidatorModule;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
-import jakarta.persistence.EntityManagerFactory;
 import org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
-import org.springframework.orm.jpa.JpaTransactionManager;
-import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 import org.springframework.web.cors.CorsConfiguration;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import javax.sql.DataSource;
 
 /**
  * The whole server: HAPI's own R4 JPA configuration plus the handful of beans
@@ -79,6 +68,7 @@ import javax.sql.DataSource;
 	SubscriptionSubmitterConfig.class, // subscriptions: activation/registration on write
 	SubscriptionProcessorConfig.class, // subscriptions: matching + delivery
 	SubscriptionChannelConfig.class, // subscriptions: in-memory channels
+	PersistenceConfig.class, // the database: entity manager factory, dialect, transactions
 })
 public class FhirServerConfig {
 
@@ -121,13 +111,6 @@ public class FhirServerConfig {
 	/** Patient- and Group-level $export need it; it costs index rows on every write. */
 	@Value("${spinemets.index-missing-fields:false}")
 	private boolean myIndexMissingFields;
-
-	@Value("${spring.datasource.url}")
-	private String myDatasourceUrl;
-
-	/** Hibernate dialect; empty = chosen from the datasource URL (PostgreSQL or H2). */
-	@Value("${spinemets.hibernate-dialect:}")
-	private String myHibernateDialect;
 
 	@Bean
 	public JpaStorageSettings jpaStorageSettings() {
@@ -209,53 +192,6 @@ public class FhirServerConfig {
 	@Bean
 	public IBinaryStorageSvc binaryStorage() {
 		return new MemoryBinaryStorageSvcImpl();
-	}
-
-	@Primary
-	@Bean
-	public LocalContainerEntityManagerFactoryBean entityManagerFactory(
-			ConfigurableListableBeanFactory theBeanFactory,
-			FhirContext theFhirContext,
-			JpaStorageSettings theStorageSettings,
-			DataSource theDataSource) {
-		LocalContainerEntityManagerFactoryBean emf =
-				HapiEntityManagerFactoryUtil.newEntityManagerFactory(theBeanFactory, theFhirContext, theStorageSettings);
-		emf.setPersistenceUnitName("HAPI_PU");
-		emf.setDataSource(theDataSource);
-		Map<String, Object> p = new HashMap<>();
-		p.put("hibernate.dialect", dialect());
-		p.put("hibernate.hbm2ddl.auto", "update"); // create the schema in an empty database
-		p.put("hibernate.jdbc.batch_size", "20");
-		p.put("hibernate.format_sql", "false");
-		p.put("hibernate.show_sql", "false");
-		p.put("hibernate.cache.use_query_cache", "false");
-		p.put("hibernate.cache.use_second_level_cache", "false");
-		p.put("hibernate.cache.use_structured_entries", "false");
-		p.put("hibernate.cache.use_minimal_puts", "false");
-		p.put("hibernate.archive.scanner", "org.hibernate.boot.archive.scan.internal.DisabledScanner");
-		p.put("hibernate.search.enabled", "false"); // Hibernate Search off
-		emf.setJpaPropertyMap(p);
-		return emf;
-	}
-
-	/** The configured dialect, else HAPI's dialect for the database the datasource URL names. */
-	String dialect() {
-		if (!myHibernateDialect.isBlank()) {
-			return myHibernateDialect.trim();
-		}
-		String dialect = myDatasourceUrl.startsWith("jdbc:postgresql:")
-				? HapiFhirPostgresDialect.class.getName()
-				: HapiFhirH2Dialect.class.getName();
-		ourLog.info("spinemets: database {} with dialect {}", myDatasourceUrl.replaceAll("\\?.*", ""), dialect);
-		return dialect;
-	}
-
-	@Primary
-	@Bean
-	public JpaTransactionManager transactionManager(EntityManagerFactory theEntityManagerFactory) {
-		JpaTransactionManager tm = new JpaTransactionManager();
-		tm.setEntityManagerFactory(theEntityManagerFactory);
-		return tm;
 	}
 
 	@Bean
