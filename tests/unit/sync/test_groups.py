@@ -262,3 +262,25 @@ def test_a_patient_whose_searches_answer_another_shape_fails_alone():
         ("written", None)]  # fmt: skip
     # The group once, then seed-05 alone, twice (its retries).
     assert [read_in(b) for b in fhir.batches] == [SEEDS[:3], ["seed-05"], ["seed-05"]]
+
+
+@respx.mock
+def test_the_outputs_are_built_off_the_event_loop_with_the_scores(monkeypatch):
+    # Outputs are built when first read (adapter/fhir/write/built.py); sync must not leave that
+    # CPU work to the writes, which run on the event loop a running service answers from.
+    import threading
+
+    import adapter.pipeline.score as pipeline_score
+
+    FakeFhir(respx.mock, seed_resources("seed-03"))
+    threads: set[str] = set()
+    real = pipeline_score.build_score_observation
+
+    def recorded(**kwargs):
+        threads.add(threading.current_thread().name)
+        return real(**kwargs)
+
+    monkeypatch.setattr(pipeline_score, "build_score_observation", recorded)
+    summary = run(["seed-03"])
+    assert [o.status for o in summary.outcomes] == ["written"]
+    assert threads and threading.main_thread().name not in threads
