@@ -90,7 +90,12 @@ def _score_all(
     out: list[Scored] = []
     for patient, resources in read:
         try:
-            out.append(_score(resources, patient, term, now, scoring))
+            result = _score(resources, patient, term, now, scoring)
+            if result is not None:
+                # Built here, in the thread: the writes that read them run on the event loop.
+                for output in result.resources():
+                    output.build()
+            out.append(result)
         except Exception as exc:  # noqa: BLE001  # raised again in the patient's own unit
             out.append(exc)
     return out

@@ -41,6 +41,11 @@ class Built:
             self._make = None
         return made
 
+    def build(self) -> Built:
+        """Itself, built now: for a caller that must pay the cost where it stands (a thread)."""
+        self._get()
+        return self
+
     @property
     def resource(self) -> dict[str, Any]:
         return self._get()[0]
