@@ -34,6 +34,7 @@ __all__ = [
     "SqliteReplayCache",
 ]
 
+_INSERT = "INSERT OR IGNORE INTO seen (iss, jti, until) VALUES (?, ?, ?)"
 _PURGE_EVERY = 500  # inserts between two sweeps of expired records
 # How a write waits while another process writes (SQLITE_BUSY): SQLite's own busy handler sleeps
 # 1, 2, 5, 10 … 100 ms, far longer than a write holds the lock, and under load every call of
@@ -129,7 +130,7 @@ class SqliteReplayCache:
             try:
                 inserted = self._write(
                     connection,
-                    "INSERT OR IGNORE INTO seen (iss, jti, until) VALUES (?, ?, ?)",
+                    _INSERT,
                     (iss, jti, until),
                 )
                 self._inserts += 1
@@ -164,7 +165,7 @@ class SqliteReplayCache:
                 return None
             with connection:
                 cursor = connection.execute(
-                    "INSERT OR IGNORE INTO seen (iss, jti, until) VALUES (?, ?, ?)",
+                    _INSERT,
                     (iss, jti, until),
                 )
             if cursor.rowcount != 1:
