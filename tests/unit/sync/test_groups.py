@@ -270,17 +270,16 @@ def test_the_outputs_are_built_off_the_event_loop_with_the_scores(monkeypatch):
     # CPU work to the writes, which run on the event loop a running service answers from.
     import threading
 
-    import adapter.pipeline.score as pipeline_score
+    from adapter.fhir.write.build import build_score_observation as real
 
     FakeFhir(respx.mock, seed_resources("seed-03"))
     threads: set[str] = set()
-    real = pipeline_score.build_score_observation
 
     def recorded(**kwargs):
         threads.add(threading.current_thread().name)
         return real(**kwargs)
 
-    monkeypatch.setattr(pipeline_score, "build_score_observation", recorded)
+    monkeypatch.setattr("adapter.pipeline.score.build_score_observation", recorded)
     summary = run(["seed-03"])
     assert [o.status for o in summary.outcomes] == ["written"]
     assert threads and threading.main_thread().name not in threads
