@@ -18,6 +18,7 @@ from tests.support.records import (
     draft_orders,
     finding,
     order,
+    site,
 )
 from tests.unit.cds.conftest import prefetch_for
 
@@ -108,6 +109,27 @@ async def test_an_order_without_a_level_asks_for_it(client):
     assert card["indicator"] == "warning"
     assert "no level ordered" in card["summary"] and "record the level" in card["summary"]
     assert "**The order names no level**" in card["detail"]
+
+
+async def test_an_order_whose_site_is_not_read_as_a_level_says_so_not_that_none_was_ordered(client):
+    vp = order("vp", "22511")  # a SNOMED CT code outside the vertebra map, and its text
+    vp["bodySite"] = [{"coding": [{"system": SNOMED, "code": "123037004"}], "text": "T8"}]
+    (card,) = await cards(client, SIGN, body("order-sign", [vp]))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == (
+        "Vertebroplasty: ordered site not read as a level (T8) — record the level as a vertebra code"
+    )
+    detail = card["detail"]
+    assert "no level ordered" not in detail and "names no level" not in detail
+    assert detail.startswith(
+        "**The ordered site was not read as a level** (T8): every scored level is checked as a "
+        "candidate. Record the level to treat as a vertebra code (ServiceRequest.bodySite)."
+    )
+    assert detail.count("T8") == 1  # named once, never read as the level T8
+    # beside a level that is read, the other site is listed, in the same words
+    vp["bodySite"].append(site("T12")[0])
+    (card,) = await cards(client, SIGN, body("order-sign", [vp]))
+    assert "Ordered sites not read as a level: T8." in card["detail"]
 
 
 async def test_a_cervical_order_is_outside_the_population_studied(client):

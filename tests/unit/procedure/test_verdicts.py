@@ -248,3 +248,42 @@ def test_an_order_whose_own_name_gives_the_level_is_not_named_twice():
                    text="Cement augmentation T12")  # fmt: skip
     (checked,) = check(default_patient(), spinal)
     assert headline(checked).startswith("Cement augmentation T12: spine procedure not recognised")
+
+
+# A SNOMED CT code outside the vertebra map: the site is ordered, we cannot read it as a level.
+UNMAPPED = {"system": SNOMED, "code": "123037004"}
+NOT_READ = "ordered site{s} not read as a level ({sites}) — record the level as a vertebra code"
+
+
+def sited(*sites):
+    """A vertebroplasty whose bodySites are given as they are."""
+    vp = order("o", "22511")
+    vp["bodySite"] = list(sites)
+    (checked,) = check(default_patient(), vp)
+    return checked
+
+
+@pytest.mark.parametrize(
+    ("sites", "named"),
+    [
+        ([{"coding": [UNMAPPED], "text": "T8"}], "T8"),  # its text, never read as T8
+        ([{"coding": [{**UNMAPPED, "display": "Eighth thoracic"}]}], "Eighth thoracic"),
+        ([{"coding": [UNMAPPED]}], "SNOMED CT 123037004"),  # no words: the code, its system named
+        ([{"text": "T8"}], "T8"),  # text only, no coding
+        ([{"text": "T8"}, {"text": "T9"}], "T8, T9"),
+    ],
+)
+def test_an_ordered_site_not_read_as_a_level_is_named_not_said_missing(sites, named):
+    checked = sited(*sites)
+    assert checked.order.levels == () and not checked.level_named
+    assert [lv.level for lv in checked.levels] == ["T12"]  # every scored level a candidate
+    assert checked.indicator == "warning"
+    s = "s" if len(sites) > 1 else ""
+    assert headline(checked) == f"Vertebroplasty: {NOT_READ.format(s=s, sites=named)}"
+
+
+def test_a_site_named_too_long_for_the_summary_keeps_what_to_do():
+    line = headline(sited({"coding": [UNMAPPED], "text": "thoracic spine, " * 8}))
+    assert line == (
+        "Vertebroplasty: ordered site not read as a level — record the level as a vertebra code"
+    )
