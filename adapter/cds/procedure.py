@@ -5,10 +5,11 @@ The summary names the order and its level and leads with the most serious findin
 (adapter/procedure/summary.py); it never says "criteria 1 unmet", never "indicated". Critical
 when a neurological deficit or high-grade compression is recorded (assess for decompression and
 radiotherapy first); a warning when any criterion is unmet or unknown, a warning that is not a
-criterion applies, or the order names no level; otherwise info. An order the mappings do not
-recognise still gets a card, judged by the patient-wide criteria. A deceased patient's order gets
-a warning to check the patient's identity. Every card offers the override reasons of
-CodeSystem override-reason (mappings/), which feedback accepts.
+criterion applies, or no ordered level is read (none ordered, or the ordered sites, named, not
+read as a level); otherwise info. An order the mappings do not recognise still gets a card,
+judged by the patient-wide criteria. A deceased patient's order gets a warning to check the
+patient's identity. Every card offers the override reasons of CodeSystem override-reason
+(mappings/), which feedback accepts.
 """
 
 from __future__ import annotations
@@ -85,6 +86,22 @@ def _prognosis(result: PatientResult, haematological: bool) -> list[str]:
     ]
 
 
+def _no_level(unplaced: Sequence[str]) -> str:
+    """No level read: none ordered, or sites ordered that were not read as one (named as the order
+    names them, never read as a level from their words)."""
+    if not unplaced:
+        return (
+            "**The order names no level**: every scored level is checked as a candidate. "
+            "Record the level to treat (ServiceRequest.bodySite)."
+        )
+    site = "sites were" if len(unplaced) > 1 else "site was"
+    return (
+        f"**The ordered {site} not read as a level** ({', '.join(unplaced)}): every scored "
+        "level is checked as a candidate. Record the level to treat as a vertebra code "
+        "(ServiceRequest.bodySite)."
+    )
+
+
 def _head(check: OrderCheck) -> list[str]:
     lines: list[str] = []
     if not check.order.recognised:
@@ -94,13 +111,9 @@ def _head(check: OrderCheck) -> list[str]:
             "",
         ]
     elif not check.level_named:
-        lines += [
-            "**The order names no level**: every scored level is checked as a candidate. "
-            "Record the level to treat (ServiceRequest.bodySite).",
-            "",
-        ]
-    if check.order.unplaced:
-        lines += [f"Ordered sites that name no level: {', '.join(check.order.unplaced)}.", ""]
+        lines += [_no_level(check.order.unplaced), ""]
+    if check.order.unplaced and check.level_named:
+        lines += [f"Ordered sites not read as a level: {', '.join(check.order.unplaced)}.", ""]
     if check.order.recognised and not check.levels:
         lines += ["No spinal level is recorded for this patient, so no level could be checked.", ""]
     for concern in check.concerns:

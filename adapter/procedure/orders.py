@@ -4,8 +4,9 @@ The ordered levels are the ServiceRequest's bodySite. For a vertebroplasty or ky
 ordered level is treated. For a fixation the treated levels are those of the metastasis
 Conditions named by ``reasonReference``, else the ordered levels that carry a metastasis; the
 other ordered levels are instrumented (the screws go into the neighbouring vertebrae). With no
-level ordered, every scored level is a candidate and the card asks to record the level. A spine
-order the mappings do not recognise is checked by the patient-wide criteria only (recognise.py).
+level read (no bodySite, or sites not read as a level: those are named), every scored level is a
+candidate and the card asks to record the level. A spine order the mappings do not recognise is
+checked by the patient-wide criteria only (recognise.py).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapter.fhir.read.orders import OrderRecord
-from adapter.mapping.sites import resolve_site
+from adapter.mapping.sites import Site, resolve_site
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.procedure.recognise import Kind, decompression, order_kind, order_name
 from adapter.scoring import level_order
 from adapter.vocabulary import SINS_LOCATION
+from adapter.vocabulary.systems import code_label
 
 __all__ = ["Kind", "Order", "decompressed_levels", "procedure_orders", "treated_levels"]
 
@@ -31,7 +33,7 @@ class Order:
     record: OrderRecord
     kind: Kind
     levels: tuple[str, ...]  # the ordered levels (bodySite), anatomical order
-    unplaced: tuple[str, ...]  # ordered bodySites that name no level
+    unplaced: tuple[str, ...]  # ordered bodySites not read as a level, as the order names them
     name: str = ""  # how a card names it: "Vertebroplasty", "Pedicle screw fixation", …
 
     @property
@@ -73,10 +75,23 @@ def procedure_orders(
             continue
         sites = [resolve_site(concept, term) for concept in record.body_sites]
         levels = sorted({s.level for s in sites if s.level is not None}, key=level_order)
-        unplaced = tuple(s.label for s in sites if s.level is None)
         name = order_name(record, kind, term)
-        orders.append(Order(record, kind, tuple(levels), unplaced, name))
+        orders.append(Order(record, kind, tuple(levels), _unplaced(record, sites), name))
     return orders
+
+
+def _unplaced(record: OrderRecord, sites: Sequence[Site]) -> tuple[str, ...]:
+    """The ordered sites not read as a level, as the order names them (its words are shown, never
+    read as a level: "T8" in free text is not the level T8); with no words, what the code is."""
+    names = record.site_names or (None,) * len(sites)
+    out = []
+    for concept, site, named in zip(record.body_sites, sites, names, strict=True):
+        if site.level is not None:
+            continue
+        first = concept[0]  # a code the mappings do not know ("other"): say which code it is
+        said = code_label(first.system, first.code) if site.kind == "other" else site.label
+        out.append(named or said)
+    return (*out, *record.uncoded_sites)
 
 
 def decompressed_levels(records: Sequence[OrderRecord], term: Terminology) -> frozenset[str]:

@@ -5,7 +5,8 @@ Seriousness, highest first: the patient recorded as deceased; suspected cord com
 (criteria 4, 5, 8 unmet: the card is critical); no metastasis at the ordered level (2: a wrong
 level is a wrong-site procedure); an active infection (9); the warnings that are not criteria
 (cement alone at an unstable level, screws in tumour); the other unmet criteria; no level
-ordered; the unknown criteria. Every surface renders this same line.
+ordered, or the ordered sites not read as a level (named as the order names them); the unknown
+criteria. Every surface renders this same line.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ _ELSEWHERE = _COMPRESSION.replace("compression", "compression elsewhere", 1)
 _ELSEWHERE_SHORT = _COMPRESSION_SHORT.replace("compression", "compression elsewhere", 1)
 _NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked (code {code})"
 _NO_LEVEL = "no level ordered — record the level"
+# A bodySite was ordered but not read as a level: named as the order names it, never "no level".
+_NOT_READ = "ordered site{s} not read as a level"
+_RECORD_CODE = "record the level as a vertebra code"
 # Unmet criteria that lead before the warnings, in this order.
 _LEADING = (2, 9)
 
@@ -45,6 +49,14 @@ def _said(c: Criterion) -> str:
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
+
+
+def _no_level(unplaced: tuple[str, ...], *, named: bool = True) -> str:
+    """No level read: none ordered, or the ordered sites (named) not read as a level."""
+    if not unplaced:
+        return _NO_LEVEL
+    sites = f" ({', '.join(unplaced)})" if named else ""
+    return f"{_NOT_READ.format(s='s' if len(unplaced) > 1 else '')}{sites} — {_RECORD_CODE}"
 
 
 def findings(check: OrderCheck) -> list[str]:
@@ -67,7 +79,7 @@ def findings(check: OrderCheck) -> list[str]:
     done = COMPRESSION | set(_LEADING)
     out += [_said(c) for c in unmet if c.number not in done]
     if check.order.recognised and not check.level_named:
-        out.append(_NO_LEVEL)
+        out.append(_no_level(check.order.unplaced))
     out += [_said(c) for c in criteria if c.status == "unknown"]
     return _unique(out)
 
@@ -83,4 +95,7 @@ def headline(check: OrderCheck) -> str:
     line = f"{order_label(check)}: {text}"
     if len(line) > SUMMARY_MAX:  # keep what to do in view rather than lose it to the cut
         line = line.replace(_ELSEWHERE, _ELSEWHERE_SHORT).replace(_COMPRESSION, _COMPRESSION_SHORT)
+    unplaced = check.order.unplaced
+    if len(line) > SUMMARY_MAX and unplaced:  # the sites' names stay in the card's detail
+        line = line.replace(_no_level(unplaced), _no_level(unplaced, named=False))
     return line

@@ -1,4 +1,5 @@
-"""Canonical URLs: the project's own namespaces and the external code systems it reads.
+"""Canonical URLs: the project's own namespaces and the external code systems it reads, and how
+people name those systems beside a code.
 
 Every module that names a system or a canonical URL imports it from here, so a URL is written
 once. Contract §1 fixes the project's namespaces.
@@ -38,6 +39,7 @@ __all__ = [
     "UCUM",
     "URI",
     "VERTEBRA",
+    "code_label",
 ]
 
 BASE = "http://spinemets.org/fhir"
@@ -59,6 +61,17 @@ UCUM = "http://unitsofmeasure.org"
 CPT = "http://www.ama-assn.org/go/cpt"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC = "http://www.whocc.no/atc"
+
+# How people name the external systems when a code is shown to them: "SNOMED CT 415112005".
+_SYSTEM_NAMES = {
+    ICD10CM: "ICD-10-CM",
+    SNOMED: "SNOMED CT",
+    LOINC: "LOINC",
+    UCUM: "UCUM",
+    CPT: "CPT",
+    RXNORM: "RxNorm",
+    ATC: "ATC",
+}
 
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
@@ -85,3 +98,10 @@ RELATED_CONDITION_URLS = frozenset(
         "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-related-condition",
     }
 )
+
+
+def code_label(system: str | None, code: str) -> str:
+    """A code as people read it, its system named when it is one they know: "SNOMED CT 415112005";
+    a local or unknown system's code alone."""
+    name = _SYSTEM_NAMES.get(system or "")
+    return f"{name} {code}" if name else code

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from adapter.fhir.read.records import Coding, codings, concepts
+from adapter.fhir.read.records import Coding, codings, concept_name, concepts
 from adapter.fhir.read.references import normalise_reference
 
 __all__ = ["RECORD_ORDER_STATUSES", "OrderRecord", "order_of_record", "read_orders"]
@@ -26,6 +26,10 @@ class OrderRecord(NamedTuple):
     patient: str | None = None  # the patient's id, when read from a patient's record
     displays: tuple[str, ...] = ()  # code.coding[].display, as the EHR sent them
     categories: tuple[tuple[Coding, ...], ...] = ()  # category, one tuple per CodeableConcept
+    # How the order names each coded bodySite (its text, else a display), beside body_sites; and
+    # the bodySites that carry words but no code: ordered sites all the same.
+    site_names: tuple[str | None, ...] = ()
+    uncoded_sites: tuple[str, ...] = ()
 
 
 def _displays(concept: Any) -> tuple[str, ...]:
@@ -37,6 +41,14 @@ def _displays(concept: Any) -> tuple[str, ...]:
     )
 
 
+def _site_names(value: Any) -> tuple[tuple[str | None, ...], tuple[str, ...]]:
+    """(the name of each coded bodySite, in the order of ``concepts``; the uncoded ones' names)."""
+    items = [value] if isinstance(value, dict) else value if isinstance(value, list) else []
+    coded = tuple(concept_name(v) for v in items if codings(v))
+    uncoded = tuple(n for v in items if not codings(v) and (n := concept_name(v)) is not None)
+    return coded, uncoded
+
+
 def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
     if resource.get("resourceType") != "ServiceRequest":
         return None
@@ -45,6 +57,7 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
     text = concept.get("text") if isinstance(concept, Mapping) else None
     status = resource.get("status")
     reasons = resource.get("reasonReference")
+    site_names, uncoded_sites = _site_names(resource.get("bodySite"))
     return OrderRecord(
         reference=f"ServiceRequest/{rid}" if isinstance(rid, str) else "ServiceRequest",
         status=status if isinstance(status, str) else None,
@@ -60,6 +73,8 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
         ),
         displays=_displays(concept),
         categories=concepts(resource.get("category")),
+        site_names=site_names,
+        uncoded_sites=uncoded_sites,
     )
 
 
