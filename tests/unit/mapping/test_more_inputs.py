@@ -164,6 +164,40 @@ def test_primary_site_in_snomed_ct_as_in_icd10(code, not_lung, favourable, linde
     assert component(r, "van-der-linden", "van-der-linden-primary") == linden
 
 
+UNCERTAIN = (
+    ": grouped with a named tumour by Tokuhashi, but not certainly the tumour Bauer and van der "
+    "Linden name — both are possible."
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "system", "words", "named"),
+    [
+        ("415112005", SNOMED, {}, "Plasmacytoma (SNOMED CT 415112005)"),  # the mappings' display
+        ("415112005", SNOMED, {"display": "Plasmacytoma of bone"},
+         "Plasmacytoma of bone (SNOMED CT 415112005)"),  # the record's display first
+        ("415112005", SNOMED, {"text": "Solitary plasmacytoma, T12"},
+         "Solitary plasmacytoma, T12 (SNOMED CT 415112005)"),  # its text before any display
+        ("C65.1", ICD, {}, "Malignant neoplasm of renal pelvis (ICD-10-CM C65.1)"),
+    ],
+)  # fmt: skip
+def test_a_primary_bauer_and_van_der_linden_may_not_mean_is_named_in_words(
+    code, system, words, named
+):
+    primary = condition("primary", code, system=system)
+    if "display" in words:
+        primary["code"]["coding"][0]["display"] = words["display"]
+    if "text" in words:
+        primary["code"]["text"] = words["text"]
+    r = scored(default_patient(drop=("primary",), extra=(primary,)))
+    caveat = f"Primary {named}{UNCERTAIN}"
+    for score, item in (("bauer-original", "bauer-primary-not-lung"),
+                        ("van-der-linden", "van-der-linden-primary")):  # fmt: skip
+        out = r.score(score)
+        assert out is not None
+        assert caveat in out.bases[item].caveats
+
+
 @pytest.mark.parametrize(
     ("code", "system", "paths"),
     [
