@@ -10,8 +10,9 @@ from adapter.fhir.read.records import ConditionRecord, ResourceRef
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
+from adapter.vocabulary.systems import code_label
 
-__all__ = ["Context", "condition_evidence"]
+__all__ = ["Context", "condition_evidence", "condition_label"]
 
 
 @dataclass(slots=True)
@@ -55,3 +56,14 @@ def condition_evidence(cond: ConditionRecord, summary: str) -> Evidence:
     code = cond.codes[0].code if cond.codes else "?"
     shown = f"{summary} ({cond.name})" if cond.name else None
     return Evidence(cond.ref, cond.time, f"{summary} ({code})", shown=shown)
+
+
+def condition_label(cond: ConditionRecord) -> str:
+    """A Condition as a clinician reads it in a caveat: its name (the record's words, else the
+    mappings' display) with its code, "Plasmacytoma (SNOMED CT 415112005)"; the code alone when
+    nothing names it."""
+    if not cond.codes:
+        return cond.name or cond.ref.reference or "a Condition without a code"
+    first = cond.codes[0]
+    code = code_label(first.system, first.code)
+    return f"{cond.name} ({code})" if cond.name else code

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from adapter.fhir.read.evidence import Basis
-from adapter.mapping.context import Context, condition_evidence
+from adapter.mapping.context import Context, condition_evidence, condition_label
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import caveats_of, enum_input, only
 from adapter.mapping.noms import radiosensitivity_input, stability_inputs, tolerance_input
@@ -165,9 +165,9 @@ def _primary(ctx: Context, staging: Staging, found: Findings, site: Possible[Pri
     ]  # fmt: skip
     if not uncertain:
         return site, basis
-    codes = ", ".join(c.codes[0].code for c in uncertain)
+    named = ", ".join(condition_label(c) for c in uncertain)
     caveat = (
-        f"Primary {codes}: grouped with a named tumour by Tokuhashi, but not certainly the "
+        f"Primary {named}: grouped with a named tumour by Tokuhashi, but not certainly the "
         "tumour Bauer and van der Linden name — both are possible."
     )
     widened = Possible(site.values | {PrimarySite.OTHER})

@@ -11,7 +11,9 @@ from __future__ import annotations
 import pytest
 
 from adapter.decision.noms import noms_view
+from adapter.fhir.read.records import Coding, ConditionRecord, ResourceRef
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.context import condition_label
 from adapter.mapping.rules import Rules, Windows
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import Scoring, patient_records, score_patient
@@ -196,6 +198,20 @@ def test_a_primary_bauer_and_van_der_linden_may_not_mean_is_named_in_words(
         out = r.score(score)
         assert out is not None
         assert caveat in out.bases[item].caveats
+
+
+@pytest.mark.parametrize(
+    ("coding", "name", "label"),
+    [
+        (Coding(SNOMED, "415112005"), None, "SNOMED CT 415112005"),  # nothing names it: the code
+        (Coding("http://hospital.example/dx", "PC-1"), None, "PC-1"),  # a local system unnamed
+        (Coding("http://hospital.example/dx", "PC-1"), "Plasmacytoma", "Plasmacytoma (PC-1)"),
+    ],
+)
+def test_a_condition_without_words_is_labelled_by_its_code(coding, name, label):
+    cond = ConditionRecord(ResourceRef("Condition", "Condition/x"), P, "active", "confirmed",
+                           (coding,), (), (), None, name=name)  # fmt: skip
+    assert condition_label(cond) == label
 
 
 @pytest.mark.parametrize(
