@@ -112,7 +112,7 @@ def _head(check: OrderCheck) -> list[str]:
         ]
     elif not check.level_named:
         lines += [_no_level(check.order.unplaced), ""]
-    if check.order.unplaced and check.level_named:
+    if check.order.unplaced and (check.level_named or not check.order.recognised):
         lines += [f"Ordered sites not read as a level: {', '.join(check.order.unplaced)}.", ""]
     if check.order.recognised and not check.levels:
         lines += ["No spinal level is recorded for this patient, so no level could be checked.", ""]

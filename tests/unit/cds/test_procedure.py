@@ -130,6 +130,11 @@ async def test_an_order_whose_site_is_not_read_as_a_level_says_so_not_that_none_
     vp["bodySite"].append(site("T12")[0])
     (card,) = await cards(client, SIGN, body("order-sign", [vp]))
     assert "Ordered sites not read as a level: T8." in card["detail"]
+    # an order not recognised names its sites all the same
+    spinal = order("f", "X-1", system="http://hospital.example/codes", text="Lumbar fusion")
+    spinal["bodySite"] = [{"text": "L2-L3"}]
+    (card,) = await cards(client, SIGN, body("order-sign", [spinal]))
+    assert "Ordered sites not read as a level: L2-L3." in card["detail"]
 
 
 async def test_a_cervical_order_is_outside_the_population_studied(client):
