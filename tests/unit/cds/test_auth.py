@@ -77,6 +77,12 @@ ATTACKS = {
     "other-key-same-kid": lambda k: Keys(k.kid).token(SCORES),
     "lifetime-over-an-hour": lambda k: k.token(SCORES, exp=int(time.time()) + 7200),
     "garbage": lambda k: "not.a.jwt",
+    # The header and claims are read before the signature is checked: each must be base64url of a
+    # JSON object, or the token is not a JWS.
+    "header-a-list": lambda k: f"{base64.urlsafe_b64encode(b'[1]').decode()}.{_b64(_claims())}.c2ln",
+    "header-not-base64url": lambda k: f"e30*.{_b64(_claims())}.c2ln",
+    "claims-not-json": lambda k: f"{_b64({'alg': 'ES384'})}.bm90IGpzb24.c2ln",
+    "four-segments": lambda k: f"{k.token(SCORES)}.c2ln",
 }  # fmt: skip
 
 
@@ -168,6 +174,8 @@ REASONS = {
     "expired": "Expired", "iat-in-future": "Immature", "tampered-payload": "Signature",
     "missing-typ": "typ", "missing-kid": "kid", "other-service": "Audience", "no-jti": "Missing",
     "other-key-same-kid": "Signature", "lifetime-over-an-hour": "lifetime", "garbage": "JWS",
+    "header-a-list": "JWS", "header-not-base64url": "JWS", "claims-not-json": "JWS",
+    "four-segments": "JWS",
 }  # fmt: skip
 
 
