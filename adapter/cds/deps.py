@@ -4,12 +4,16 @@ The order a POST is checked in follows from how the aliases nest: the service na
 (404 for an unknown one, whatever the body), the client's JWT (401), the media type (415), then
 the body itself (413 over a limit, 400 when malformed). A body is parsed only once the caller is
 known, in a worker thread (parsing a large prefetch is CPU work the event loop must not do).
+
+A service call, the hot path, takes one dependency (:data:`ServiceCallDep`) that makes the same
+checks in the same order: FastAPI resolving a tree of small dependencies cost more than the checks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
@@ -27,10 +31,11 @@ from adapter.errors import AuthenticationError, InputError, MediaTypeError, TooL
 
 __all__ = [
     "Authenticated",
-    "CdsBody",
     "FeedbackBody",
     "JsonBody",
     "KnownService",
+    "ServiceCall",
+    "ServiceCallDep",
     "StateDep",
     "get_state",
 ]
@@ -87,15 +92,19 @@ Authenticated = Annotated[dict[str, Any] | None, Depends(_authenticate)]
 
 
 async def _json_body(request: Request, _: Authenticated) -> bytes:
+    return await _read_json(request)
+
+
+JsonBody = Annotated[bytes, Depends(_json_body)]
+
+
+async def _read_json(request: Request) -> bytes:
     # JSON only: a text/plain or form POST is what a web page can send cross-origin without a
     # CORS preflight, so refusing it keeps browsers from reaching a loopback service unasked.
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
         raise MediaTypeError("the request body must be sent as application/json")
     return await request.body()
-
-
-JsonBody = Annotated[bytes, Depends(_json_body)]
 
 
 def _invalid(exc: ValidationError) -> InputError:
@@ -116,7 +125,7 @@ def _parse_cds(raw: bytes, max_entries: int) -> CdsRequest:
     return parsed
 
 
-async def _cds_request(raw: JsonBody, state: StateDep) -> CdsRequest:
+async def _cds_request(raw: bytes, state: AppState) -> CdsRequest:
     if len(raw) <= INLINE_MAX_BYTES:  # parsed here sooner than a thread could take it
         parsed = _parse_cds(raw, state.settings.max_prefetch_entries)
     else:
@@ -147,5 +156,24 @@ async def _feedback_request(raw: JsonBody, state: StateDep) -> FeedbackRequest:
     )
 
 
-CdsBody = Annotated[CdsRequest, Depends(_cds_request)]
+@dataclass(frozen=True, slots=True)
+class ServiceCall:
+    """What a service call's route needs, checked in the order of the module's docstring."""
+
+    spec: Service
+    claims: dict[str, Any] | None
+    raw: bytes
+    body: CdsRequest
+    state: AppState
+
+
+async def _service_call(service_id: str, request: Request) -> ServiceCall:
+    spec = service(service_id)
+    state = await get_state(request)
+    claims = await _authenticate(request, state)
+    raw = await _read_json(request)
+    return ServiceCall(spec, claims, raw, await _cds_request(raw, state), state)
+
+
+ServiceCallDep = Annotated[ServiceCall, Depends(_service_call)]
 FeedbackBody = Annotated[FeedbackRequest, Depends(_feedback_request)]

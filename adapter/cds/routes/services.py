@@ -7,7 +7,7 @@ import asyncio
 from fastapi import APIRouter, Response
 
 from adapter.cds.audit import outputs_of
-from adapter.cds.deps import Authenticated, CdsBody, JsonBody, KnownService, StateDep
+from adapter.cds.deps import ServiceCallDep
 from adapter.cds.models import CdsResponse
 from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.prefetch import is_complete
@@ -34,10 +34,9 @@ def request_body(model: str) -> dict[str, object]:
     responses=outcome_responses(*POST_ERRORS, 412),
     openapi_extra=request_body("CdsRequest"),
 )
-async def post_service(
-    spec: KnownService, body: CdsBody, raw: JsonBody, state: StateDep, claims: Authenticated
-) -> Response:
+async def post_service(checked: ServiceCallDep) -> Response:
     """Call a CDS service."""
+    spec, body, raw, state = checked.spec, checked.body, checked.raw, checked.state
     outputs: list[Output] = []
 
     async def call(deps: Deps) -> bytes:
@@ -64,5 +63,5 @@ async def post_service(
         raise
     finally:
         # Every call, answered or failed, before its answer goes out (contract §8).
-        state.audit.record(spec.id, body, claims, outputs, status)
+        state.audit.record(spec.id, body, checked.claims, outputs, status)
     return Response(payload, media_type="application/json")
