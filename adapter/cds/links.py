@@ -13,8 +13,7 @@ from collections.abc import Sequence
 import orjson
 
 from adapter.cds.models import Card, Link
-from adapter.decision.sins import sins_decision
-from adapter.pipeline import PatientResult
+from adapter.decision.sins import SinsDecision
 from adapter.vocabulary import SINS
 
 __all__ = ["PAGE_LABEL", "with_links"]
@@ -22,8 +21,8 @@ __all__ = ["PAGE_LABEL", "with_links"]
 PAGE_LABEL = "Open the spinal metastasis page"
 
 
-def _sins_links(result: PatientResult, launch: str) -> list[Link]:
-    unassessed = [lv.name for lv in sins_decision(result).levels if not lv.assessed]
+def _sins_links(view: SinsDecision, launch: str) -> list[Link]:
+    unassessed = [lv.name for lv in view.levels if not lv.assessed]
     return [
         Link(
             label=f"Record the SINS findings at {level}",
@@ -35,8 +34,9 @@ def _sins_links(result: PatientResult, launch: str) -> list[Link]:
     ]
 
 
-def with_links(cards: Sequence[Card], result: PatientResult, base_url: str | None) -> list[Card]:
-    """The cards with their links; unchanged when no public base URL is configured."""
+def with_links(cards: Sequence[Card], view: SinsDecision, base_url: str | None) -> list[Card]:
+    """The cards with their links; unchanged when no public base URL is configured. ``view``: the
+    decision's levels (``Decisions.levels``), read rather than decided again."""
     if base_url is None:
         return list(cards)
     launch = f"{base_url}/smart/launch"
@@ -44,6 +44,6 @@ def with_links(cards: Sequence[Card], result: PatientResult, base_url: str | Non
     out = []
     for card in cards:
         topic = card.source.topic.code if card.source.topic is not None else None
-        links = _sins_links(result, launch) if topic == SINS.code else []
+        links = _sins_links(view, launch) if topic == SINS.code else []
         out.append(card.model_copy(update={"links": [*(card.links or ()), *(links or [page])]}))
     return out

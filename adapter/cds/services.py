@@ -86,7 +86,7 @@ async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, _ = await _score(request, deps, SCORE_PREFETCH)
     decisions = decide(result, (), deps.settings.rules)
     cards = score_cards(decisions, request.hookInstance, deps.settings.shown_cards())
-    cards = with_links(cards, result, deps.settings.public_base_url)
+    cards = with_links(cards, decisions.levels, deps.settings.public_base_url)
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=cards)
     return _with_actions(CdsResponse(cards=cards), result, deps)
@@ -110,7 +110,7 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     decisions = decide(result, orders, deps.settings.rules, decompressing)
     reasons = override_reasons(deps.term)
     cards = order_cards(decisions, request.hookInstance, reasons)
-    return CdsResponse(cards=with_links(cards, result, deps.settings.public_base_url))
+    return CdsResponse(cards=with_links(cards, decisions.levels, deps.settings.public_base_url))
 
 
 _CHECKED = (

@@ -8,6 +8,7 @@ import pytest
 
 from adapter.cds.links import PAGE_LABEL, with_links
 from adapter.cds.models import Card, Source
+from adapter.decision import decide
 from adapter.errors import InputError
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.rules import DEFAULT_RULES
@@ -104,14 +105,15 @@ def _cards() -> list[Card]:
 
 def test_cards_link_to_the_app_only_when_the_public_base_url_is_set():
     _, result = _result()
-    assert all(c.links is None for c in with_links(_cards(), result, None))
-    sins, tomita = with_links(_cards(), result, "https://cds.example.org")
+    view = decide(result).levels
+    assert all(c.links is None for c in with_links(_cards(), view, None))
+    sins, tomita = with_links(_cards(), view, "https://cds.example.org")
     [link] = sins.links or []
     assert link.type == "smart" and link.url == "https://cds.example.org/smart/launch"
     assert json.loads(link.appContext or "") == {"form": "sins", "level": "T8"}
     assert [(lk.label, lk.appContext) for lk in tomita.links or []] == [(PAGE_LABEL, None)]
     order = Card(uuid="o", summary="order", indicator="warning", source=Source(label="s"))
-    [checked] = with_links([order], result, "https://cds.example.org")
+    [checked] = with_links([order], view, "https://cds.example.org")
     assert [lk.label for lk in checked.links or []] == [PAGE_LABEL]  # a procedure-check card
 
 
