@@ -36,16 +36,19 @@ class ClinicalTime:
 
     instant: datetime
     text: str = field(compare=False)
+    # The date as clinicians read it: "3 Dec 2026" (a year or a month alone as written). Worked
+    # out once: a time is shared through parse_time's cache and named on every card and line.
+    day: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def day(self) -> str:
-        """The date as clinicians read it: "3 Dec 2026" (a year or a month alone as written)."""
+    def __post_init__(self) -> None:
         precision = len(self.text)
         if precision <= 4:
-            return self.text
-        if precision <= 7:
-            return month_text(self.instant)
-        return day_text(self.instant.date())
+            day = self.text
+        elif precision <= 7:
+            day = month_text(self.instant)
+        else:
+            day = day_text(self.instant.date())
+        object.__setattr__(self, "day", day)
 
 
 def parse_time(text: object) -> ClinicalTime | None:
