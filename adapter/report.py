@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from adapter.fhir.read.evidence import Basis
+from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.mapping.levels import LevelOrigin
 from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import ComponentScore, ScoreResult
@@ -28,10 +28,20 @@ __all__ = [
 class ComponentLine:
     name: str
     value: str
-    sources: tuple[str, ...]  # with resource ids: the text report and the page list the record
+    evidence: tuple[Evidence, ...]
     notes: tuple[str, ...]
     settle: str | None
-    said: tuple[str, ...] = ()  # the same inputs as cards cite them: no resource id
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The inputs with resource ids: the text report and the page list the record."""
+        return tuple(ev.listed for ev in self.evidence)
+
+    @property
+    def said(self) -> tuple[str, ...]:
+        """The same inputs as cards cite them: no resource id. Worded when read: a card reads
+        only its own score's lines."""
+        return tuple(ev.said for ev in self.evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +68,7 @@ class ScoreSummary:
 
 def _component(score: ComponentScore, basis: Basis) -> ComponentLine:
     value = str(score.points) if score.known else "missing"
-    sources = tuple(ev.listed for ev in basis.evidence)
-    said = tuple(ev.said for ev in basis.evidence)
-    return ComponentLine(score.spec.title, value, sources, basis.all_notes, basis.settle, said)
+    return ComponentLine(score.spec.title, value, basis.evidence, basis.all_notes, basis.settle)
 
 
 def _dated(result: ScoreResult, bases: Mapping[str, Basis]) -> tuple[str, ...]:
