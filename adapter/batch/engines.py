@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 from adapter import __version__
 from adapter.errors import ClusterError, ConfigurationError
 from adapter.extras import require
+from adapter.heap import settle
 
 __all__ = ["DaskEngine", "Engine", "LocalEngine", "local_cores"]
 
@@ -62,7 +63,8 @@ class LocalEngine:
         if self._pool is None:
             # spawn: a fresh interpreter per worker, whatever threads this process holds
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            # settle: the collector set for many short-lived objects (adapter/heap.py)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=settle)
         futures = [self._pool.submit(fn, item) for item in items]
         try:
             yield from _as_completed(futures)

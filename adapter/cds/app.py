@@ -10,7 +10,6 @@ names, which adds the same extensions.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Protocol
@@ -28,6 +27,7 @@ from adapter.cds.routes import discovery, docs, feedback, health, questionnaire,
 from adapter.cds.services import SERVICES
 from adapter.cds.settings import Settings, load_settings
 from adapter.cds.state import open_state
+from adapter.heap import settle
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.smart.routes import router as smart_router
 
@@ -61,9 +61,7 @@ def _lifespan(
             app.state.spinemets = state
             for extension in extensions:
                 await stack.enter_async_context(extension.lifespan())
-            # Start-up objects (modules, terminology) live for ever: frozen, the collections
-            # that each request's many small objects trigger no longer walk them.
-            gc.freeze()
+            settle()  # start-up objects out of the collector's walks (adapter/heap.py)
             yield
 
     return lifespan

@@ -19,6 +19,7 @@ from adapter.errors import InputError, OutputError
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.write.outcome import operation_outcome
+from adapter.heap import settle
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, Scoring, read_patients, score_patient
 from adapter.procedure.orders import decompressed_levels, procedure_orders
@@ -145,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
     loose: list[Issue] = []
     # The deployment's settings, read before any input: an unusable value fails first.
     scoring = Scoring.of(load(), original=args.original)
+    default_terminology()
+    settle()  # start-up done: its objects out of the collector's walks (adapter/heap.py)
     out = _Output(sys.stdout.buffer)
     if args.format == "html":
         from adapter.cli.pages import write_pages  # the page templates: only on this path

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import gc
 import sys
 
 from adapter.errors import FhirServerError, InputError
 from adapter.fhir.client import FhirClient, add_server_arguments, is_fhir_id, server_settings
 from adapter.fhir.read.timing import parse_time
+from adapter.heap import settle
 from adapter.mapping.terminology import Terminology, default_terminology
 from adapter.pipeline import Scoring, now_time
 from adapter.settings import load
@@ -122,9 +122,7 @@ async def _run(args: argparse.Namespace) -> int:
         audited = load(AuditSettings)
         audit = SyncAudit(audited.path, client, send=audited.audit_send)
         audit.check()  # an audit trail that cannot be written stops the run before any write
-        # Start-up objects (modules, terminology, settings) live for the whole run: frozen, the
-        # collections that reading and scoring each group trigger no longer walk them.
-        gc.freeze()
+        settle()  # start-up objects out of the collector's walks (adapter/heap.py)
         patients = await _patients(args, client, term, policy)
         failures = await _repair(client, patients, policy) if args.repair_duplicates else []
         summary = await sync_patients(
