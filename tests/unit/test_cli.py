@@ -81,6 +81,27 @@ def test_ndjson_with_a_bad_line_reports_it_and_scores_the_rest(tmp_path, capsys)
     )
 
 
+def test_a_patient_with_only_observations_nothing_reads_is_not_a_crash(tmp_path, capsys):
+    """Bulk exports hold patients with nothing but vital signs: their last line is one nothing
+    reads, and the run goes on to the next patient."""
+    lines = (ROOT / "fixtures" / "edge" / "two-patients.ndjson").read_bytes().splitlines()
+    vitals = {
+        "resourceType": "Observation",
+        "id": "hr-1",
+        "status": "final",
+        "subject": {"reference": "Patient/vitals-only"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+        "valueQuantity": {"value": 80, "unit": "/min"},
+    }
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(b"\n".join([*lines, json.dumps(vitals).encode()]) + b"\n")
+    assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    subjects = {e["resource"]["subject"]["reference"] for e in bundle["entry"]
+                if "subject" in e["resource"]}  # fmt: skip
+    assert len(subjects) == 2 and "Patient/vitals-only" not in subjects
+
+
 def test_interleaved_ndjson_gives_one_result_per_patient(tmp_path, capsys):
     """Streaming must not split a patient whose resources are not contiguous."""
     lines = (ROOT / "fixtures" / "edge" / "two-patients.ndjson").read_bytes().splitlines()
