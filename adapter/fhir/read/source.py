@@ -230,7 +230,9 @@ def _ndjson_patients(
             )
             _add(pending, loose, key, parsed)
             if key is not None and last_line.get(key) == number:
-                yield pending.pop(key)
+                done = pending.pop(key, None)  # None: every line of it was one nothing reads
+                if done is not None:
+                    yield done
     yield from pending.values()
 
 
