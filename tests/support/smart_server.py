@@ -13,6 +13,8 @@ enforces what SMART 2.2 asks of an authorization server and of the FHIR endpoint
 - ``/token``: the code once, within a minute, with the same client and redirect URI, and a
   ``code_verifier`` whose S256 hash is the challenge; the answer carries ``patient``, the scopes
   granted (requested, narrowed by ``grant``), ``expires_in`` and the launch's ``appContext``;
+  with ``openid fhirUser`` granted, an OpenID Connect ``id_token`` (RS256, a throwaway key) whose
+  ``fhirUser`` is the signed-in ``user``;
 - ``/fhir/...``: proxied to the real FHIR server only with a token that has not expired, whose
   scopes allow the interaction on that resource type (transaction entries each checked), and for
   that patient's compartment only.
@@ -21,6 +23,7 @@ enforces what SMART 2.2 asks of an authorization server and of the FHIR endpoint
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import secrets
@@ -31,13 +34,21 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import httpx
+import jwt
 import orjson
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 _OPS = {"GET": "r", "POST": "c", "PUT": "u", "PATCH": "u", "DELETE": "d"}
 _SCOPE = re.compile(r"^patient/(\*|[A-Za-z]+)\.([cruds]+)$")
+
+
+@functools.cache
+def _signing_key() -> rsa.RSAPrivateKey:
+    """One throwaway key per test process: the app checks the claims, not the signature."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def s256(verifier: str) -> str:
@@ -78,8 +89,14 @@ class SmartServer:
 
     def __init__(self, upstream: str, client_id: str, redirect_uri: str, *,
                  patient: str | None = None, token_seconds: int = 300,
-                 grant: str | None = None) -> None:  # fmt: skip
+                 grant: str | None = None, user: str | None = "Practitioner/dr-1",
+                 ) -> None:  # fmt: skip
         self.upstream = upstream.rstrip("/")
+        # the signed-in user (relative to the FHIR base); ``claims`` overrides the id_token's
+        # claims (None drops one), ``raw_id_token`` replaces the whole id_token: for the tests
+        self.user = user
+        self.claims: dict[str, Any] = {}
+        self.raw_id_token: str | None = None
         self.client_id, self.redirect_uri = client_id, redirect_uri
         self.patient, self.token_seconds, self.grant = patient, token_seconds, grant
         self.launches: dict[str, tuple[str, str | None]] = {}
@@ -135,6 +152,7 @@ class SmartServer:
                 "context-standalone-patient",
                 "permission-v2",
                 "permission-patient",
+                "sso-openid-connect",
             ],
         }
 
@@ -192,7 +210,22 @@ class SmartServer:
                                 "patient": grant.patient, "need_patient_banner": True}  # fmt: skip
         if grant.app_context is not None:
             body["appContext"] = grant.app_context
+        if {"openid", "fhirUser"} <= set(grant.scope.split()) and self.user:
+            body["id_token"] = self.raw_id_token or self._id_token()
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def _id_token(self) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.base,
+            "sub": self.user,
+            "aud": self.client_id,
+            "iat": now,
+            "exp": now + self.token_seconds,
+            "fhirUser": f"{self.fhir_base}/{self.user}",
+        }
+        claims = {k: v for k, v in (claims | self.claims).items() if v is not None}  # fmt: skip
+        return jwt.encode(claims, _signing_key(), algorithm="RS256")
 
     def _check(self, token: Token, method: str, path: str, body: bytes) -> str | None:
         """Why the request is not allowed, or None."""
