@@ -2,8 +2,9 @@
 
 The OAuth 2 protocol is Authlib's (``AsyncOAuth2Client``, a public client with PKCE S256); this
 module adds what SMART asks beyond OAuth 2: the ``.well-known/smart-configuration`` of the FHIR
-server, the ``launch`` and ``aud`` parameters, and the launch context (``patient``,
-``appContext``) in the token response. Tokens and codes are never logged.
+server, the ``launch`` and ``aud`` parameters, the launch context (``patient``, ``appContext``)
+in the token response, and the signed-in user (``openid fhirUser``, :mod:`.identity`). Tokens
+and codes are never logged.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from adapter.errors import SpinemetsError
+from adapter.smart.identity import IDENTITY_SCOPES, user_of
 from adapter.smart.sessions import Pending, Session
 from adapter.smart.settings import SmartSettings, is_loopback_url
 
@@ -32,6 +34,7 @@ class LaunchError(SpinemetsError):
 class Endpoints:
     authorize: str
     token: str
+    issuer: str | None = None  # the id_token's ``iss``, when the configuration names it
 
 
 def _usable(url: Any) -> bool:
@@ -54,7 +57,8 @@ async def discover(iss: str, settings: SmartSettings, transport: Any = None) -> 
         raise LaunchError("the FHIR server's SMART configuration names no https endpoints")
     if "S256" not in config.get("code_challenge_methods_supported", ()):
         raise LaunchError("the authorization server does not offer PKCE with S256")
-    return Endpoints(str(authorize), str(token))
+    issuer = config.get("issuer")
+    return Endpoints(str(authorize), str(token), issuer if isinstance(issuer, str) else None)
 
 
 def _client(settings: SmartSettings, scope: str | None = None, transport: Any = None) -> Any:
@@ -70,18 +74,24 @@ def _client(settings: SmartSettings, scope: str | None = None, transport: Any = 
     )
 
 
+def _scope(configured: str, launch: str | None) -> str:
+    # EHR launch: the EHR's context comes with ``launch``; standalone: ask for a patient. Who
+    # the user is is asked whatever the configured scopes: it makes the author of a saved form.
+    scopes = ["launch" if launch else "launch/patient", *configured.split()]
+    return " ".join(scopes + [s for s in IDENTITY_SCOPES if s not in scopes])
+
+
 def authorization_url(
     session: Session, settings: SmartSettings, iss: str, endpoints: Endpoints, launch: str | None
 ) -> str:
     """Where to send the browser; the session remembers the state and the PKCE verifier."""
-    # EHR launch: the EHR's context comes with ``launch``; standalone: ask for a patient.
-    scope = f"launch {settings.smart_scope}" if launch else f"launch/patient {settings.smart_scope}"
+    scope = _scope(settings.smart_scope, launch)
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(64)
     extra = {"aud": iss} | ({"launch": launch} if launch else {})
     url, _ = _client(settings, scope).create_authorization_url(
         endpoints.authorize, state=state, code_verifier=verifier, **extra
     )
-    session.pending = Pending(state, verifier, iss, endpoints.token)
+    session.pending = Pending(state, verifier, iss, endpoints.token, endpoints.issuer)
     return str(url)
 
 
@@ -108,6 +118,7 @@ async def exchange(
     session.scope = str(token.get("scope") or "")
     session.patient = patient
     session.app_context = _app_context(token.get("appContext"))
+    session.user = user_of(token, settings.smart_client_id, pending.issuer, pending.fhir_server)
 
 
 def _app_context(value: Any) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class Pending:
     verifier: str = field(repr=False)
     fhir_server: str
     token_endpoint: str
+    issuer: str | None = None
 
 
 @dataclass(slots=True)
@@ -44,6 +45,7 @@ class Session:
     scope: str = ""
     patient: str | None = None
     app_context: dict[str, Any] = field(default_factory=dict)
+    user: str | None = None  # who signed in (``fhirUser``), when the id_token said so
 
     @property
     def authorised(self) -> bool:

@@ -115,7 +115,12 @@ async def test_an_unusable_id_token_gives_no_author_and_one_line(monkeypatch, ca
     smart.claims, smart.raw_id_token = claims, raw
     issued: list[str] = []
     original = smart._id_token
-    smart._id_token = lambda: issued.append(original()) or issued[-1]  # type: ignore[method-assign]
+
+    def kept() -> str:  # the id_tokens issued, to look for them in the log
+        issued.append(original())
+        return issued[-1]
+
+    monkeypatch.setattr(smart, "_id_token", kept)
     with caplog.at_level(logging.INFO, "spinemets"):
         session, response, findings = await _save(smart, monkeypatch)
     assert session.user is None
