@@ -14,7 +14,9 @@ enforces what SMART 2.2 asks of an authorization server and of the FHIR endpoint
   ``code_verifier`` whose S256 hash is the challenge; the answer carries ``patient``, the scopes
   granted (requested, narrowed by ``grant``), ``expires_in`` and the launch's ``appContext``;
   with ``openid fhirUser`` granted, an OpenID Connect ``id_token`` (RS256, a throwaway key) whose
-  ``fhirUser`` is the signed-in ``user``;
+  ``fhirUser`` is the signed-in ``user``; with ``online_access`` or ``offline_access`` granted,
+  a ``refresh_token``, which ``grant_type=refresh_token`` (same client) spends once for a new
+  access token and a new refresh token (rotation); an unknown or spent one is refused;
 - ``/fhir/...``: proxied to the real FHIR server only with a token that has not expired, whose
   scopes allow the interaction on that resource type (transaction entries each checked), and for
   that patient's compartment only.
@@ -27,7 +29,6 @@ import functools
 import hashlib
 import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,10 +37,13 @@ from urllib.parse import parse_qs, urlencode
 import httpx
 import jwt
 import orjson
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from tests.support.serving import Running
+
+__all__ = ["Running", "SmartServer", "allows", "s256"]
 
 _OPS = {"GET": "r", "POST": "c", "PUT": "u", "PATCH": "u", "DELETE": "d"}
 _SCOPE = re.compile(r"^patient/(\*|[A-Za-z]+)\.([cruds]+)$")
@@ -102,6 +106,7 @@ class SmartServer:
         self.launches: dict[str, tuple[str, str | None]] = {}
         self.codes: dict[str, Grant] = {}
         self.tokens: dict[str, Token] = {}
+        self.refresh_tokens: dict[str, Token] = {}  # ``expires``: unused (while online)
         self.refusals: list[str] = []  # why each refused request was refused, for the tests
         self.base = ""
         self.app = self._build()
@@ -133,27 +138,15 @@ class SmartServer:
             "issuer": self.base,
             "authorization_endpoint": f"{self.base}/authorize",
             "token_endpoint": f"{self.base}/token",
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["none"],
-            "scopes_supported": [
-                "launch",
-                "launch/patient",
-                "patient/*.cruds",
-                "openid",
-                "fhirUser",
-            ],
+            "scopes_supported": "launch launch/patient patient/*.cruds openid fhirUser "
+            "online_access offline_access".split(),
             "response_types_supported": ["code"],
-            "capabilities": [
-                "launch-ehr",
-                "launch-standalone",
-                "client-public",
-                "context-ehr-patient",
-                "context-standalone-patient",
-                "permission-v2",
-                "permission-patient",
-                "sso-openid-connect",
-            ],
+            "capabilities": "launch-ehr launch-standalone client-public context-ehr-patient "
+            "context-standalone-patient permission-v2 permission-patient sso-openid-connect "
+            "permission-online permission-offline".split(),
         }
 
     def _context(self, q: dict[str, str], scopes: list[str]) -> tuple[str, str | None] | str:
@@ -190,6 +183,8 @@ class SmartServer:
 
     async def _token(self, request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        if form.get("grant_type") == "refresh_token":
+            return self._refresh(form)
         grant = self.codes.pop(form.get("code", ""), None)  # a code is used once
         if form.get("grant_type") != "authorization_code" or grant is None:
             return self._refuse("unknown, used or missing code", error="invalid_grant")
@@ -202,17 +197,36 @@ class SmartServer:
             return self._refuse("client_id or redirect_uri differ", error="invalid_grant")
         if s256(form.get("code_verifier", "")) != grant.challenge:
             return self._refuse("code_verifier does not match the challenge", error="invalid_grant")
-        token = secrets.token_urlsafe(32)
-        expires = time.monotonic() + self.token_seconds
-        self.tokens[token] = Token(grant.scope, grant.patient, expires)
-        body: dict[str, Any] = {"access_token": token, "token_type": "Bearer",
-                                "expires_in": self.token_seconds, "scope": grant.scope,
-                                "patient": grant.patient, "need_patient_banner": True}  # fmt: skip
+        body = self._issue(grant.scope, grant.patient)
+        body["need_patient_banner"] = True
         if grant.app_context is not None:
             body["appContext"] = grant.app_context
         if {"openid", "fhirUser"} <= set(grant.scope.split()) and self.user:
             body["id_token"] = self.raw_id_token or self._id_token()
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def _refresh(self, form: dict[str, str]) -> Response:
+        if form.get("client_id") != self.client_id:
+            return self._refuse("refresh: client_id not registered", error="invalid_client")
+        kept = self.refresh_tokens.pop(form.get("refresh_token", ""), None)  # rotated: once
+        if kept is None:
+            return self._refuse("unknown or spent refresh_token", error="invalid_grant")
+        body = self._issue(kept.scope, kept.patient)
+        return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def _issue(self, scope: str, patient: str) -> dict[str, Any]:
+        """A new access token (and refresh token, when online or offline access was granted)."""
+        token = secrets.token_urlsafe(32)
+        expires = time.monotonic() + self.token_seconds
+        self.tokens[token] = Token(scope, patient, expires)
+        body: dict[str, Any] = {"access_token": token, "token_type": "Bearer",
+                                "expires_in": self.token_seconds, "scope": scope,
+                                "patient": patient}  # fmt: skip
+        if {"online_access", "offline_access"} & set(scope.split()):
+            refresh = secrets.token_urlsafe(32)
+            self.refresh_tokens[refresh] = Token(scope, patient, 0.0)
+            body["refresh_token"] = refresh
+        return body
 
     def _id_token(self) -> str:
         now = int(time.time())
@@ -275,27 +289,3 @@ class SmartServer:
                                         content=body, headers=headers)  # fmt: skip
         return Response(answer.content, status_code=answer.status_code,
                         media_type=answer.headers.get("content-type"))  # fmt: skip
-
-
-class Running:
-    """The server on a free loopback port, in a thread of the test process."""
-
-    def __init__(self, server: SmartServer, port: int) -> None:
-        config = uvicorn.Config(server.app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="off")  # fmt: skip
-        self.uvicorn = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.uvicorn.run, daemon=True)
-        server.base = f"http://127.0.0.1:{port}"
-
-    def __enter__(self) -> Running:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.uvicorn.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the SMART test server did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.uvicorn.should_exit = True
-        self.thread.join(10)
