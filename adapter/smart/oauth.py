@@ -9,6 +9,7 @@ and codes are never logged.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -23,7 +24,13 @@ from adapter.smart.identity import IDENTITY_SCOPES, user_of
 from adapter.smart.sessions import Pending, Session
 from adapter.smart.settings import SmartSettings, is_loopback_url
 
-__all__ = ["Endpoints", "LaunchError", "authorization_url", "discover", "exchange"]
+__all__ = ["Endpoints", "LaunchError", "authorization_url", "discover", "exchange", "refresh"]
+
+log = logging.getLogger("spinemets.smart")
+# Asked whatever the configured scopes: who the user is (the author of a saved form), and a
+# refresh token for as long as the user is online (SMART 2.x), so an access token that expires
+# while a form is being filled in is renewed instead of losing the form.
+_ALWAYS = (*IDENTITY_SCOPES, "online_access")
 
 
 class LaunchError(SpinemetsError):
@@ -75,10 +82,9 @@ def _client(settings: SmartSettings, scope: str | None = None, transport: Any = 
 
 
 def _scope(configured: str, launch: str | None) -> str:
-    # EHR launch: the EHR's context comes with ``launch``; standalone: ask for a patient. Who
-    # the user is is asked whatever the configured scopes: it makes the author of a saved form.
+    # EHR launch: the EHR's context comes with ``launch``; standalone: ask for a patient.
     scopes = ["launch" if launch else "launch/patient", *configured.split()]
-    return " ".join(scopes + [s for s in IDENTITY_SCOPES if s not in scopes])
+    return " ".join(scopes + [s for s in _ALWAYS if s not in scopes])
 
 
 def authorization_url(
@@ -112,13 +118,41 @@ async def exchange(
     patient = token.get("patient")
     if not isinstance(patient, str) or not patient:
         raise LaunchError("the authorization server named no patient (launch context)")
-    session.fhir_server = pending.fhir_server
-    session.access_token = str(token["access_token"])
-    session.token_expires = time.monotonic() + float(token.get("expires_in") or 300)
-    session.scope = str(token.get("scope") or "")
+    session.fhir_server, session.token_endpoint = pending.fhir_server, pending.token_endpoint
+    session.scope = ""
+    _keep(session, token)
     session.patient = patient
     session.app_context = _app_context(token.get("appContext"))
     session.user = user_of(token, settings.smart_client_id, pending.issuer, pending.fhir_server)
+
+
+def _keep(session: Session, token: Any) -> None:
+    """The tokens of a token response; the scopes granted unless it leaves them unsaid."""
+    session.access_token = str(token["access_token"])
+    session.token_expires = time.monotonic() + float(token.get("expires_in") or 300)
+    session.scope = str(token.get("scope") or session.scope)
+    refresh_token = token.get("refresh_token")
+    session.refresh_token = refresh_token if isinstance(refresh_token, str) else None
+
+
+async def refresh(session: Session, settings: SmartSettings, transport: Any = None) -> bool:
+    """A new access token for the session from its refresh token (``grant_type=refresh_token``
+    at the token endpoint of the launch); False, and the refresh token dropped, when refused."""
+    if session.refresh_token is None or session.token_endpoint is None:
+        return False
+    try:
+        async with _client(settings, transport=transport) as client:
+            token = await client.refresh_token(
+                session.token_endpoint, refresh_token=session.refresh_token
+            )
+        if not isinstance(token.get("access_token"), str):
+            raise ValueError("no access token")
+    except (AuthlibBaseError, httpx2.HTTPError, ValueError):
+        session.refresh_token = None  # refused once: launch again, no retry on every request
+        log.warning("SMART session for Patient/%s: the token was not refreshed", session.patient)
+        return False
+    _keep(session, token)  # the launch context (patient, user) stays the launch's
+    return True
 
 
 def _app_context(value: Any) -> dict[str, Any]:

@@ -141,13 +141,14 @@ class SmartServer:
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["none"],
-            "scopes_supported": "launch launch/patient patient/*.cruds openid fhirUser "
-            "online_access offline_access".split(),
+            "scopes_supported": ["launch", "launch/patient", "patient/*.cruds", "openid",
+                                 "fhirUser", "online_access", "offline_access"],
             "response_types_supported": ["code"],
-            "capabilities": "launch-ehr launch-standalone client-public context-ehr-patient "
-            "context-standalone-patient permission-v2 permission-patient sso-openid-connect "
-            "permission-online permission-offline".split(),
-        }
+            "capabilities": ["launch-ehr", "launch-standalone", "client-public",
+                             "context-ehr-patient", "context-standalone-patient", "permission-v2",
+                             "permission-patient", "sso-openid-connect", "permission-online",
+                             "permission-offline"],
+        }  # fmt: skip
 
     def _context(self, q: dict[str, str], scopes: list[str]) -> tuple[str, str | None] | str:
         if "launch" in scopes:
