@@ -129,10 +129,19 @@ async def exchange(
 def _keep(session: Session, token: Any) -> None:
     """The tokens of a token response; the scopes granted unless it leaves them unsaid."""
     session.access_token = str(token["access_token"])
-    session.token_expires = time.monotonic() + float(token.get("expires_in") or 300)
+    session.token_expires = time.monotonic() + _seconds(token.get("expires_in"))
     session.scope = str(token.get("scope") or session.scope)
     refresh_token = token.get("refresh_token")
     session.refresh_token = refresh_token if isinstance(refresh_token, str) else None
+
+
+def _seconds(value: Any) -> float:
+    # expires_in is RECOMMENDED only; an unreadable one counts as the five minutes SMART suggests
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return 300.0
+    return seconds if 0 < seconds < 10**7 else 300.0
 
 
 async def refresh(session: Session, settings: SmartSettings, transport: Any = None) -> bool:
