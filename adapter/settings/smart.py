@@ -40,7 +40,8 @@ class SmartFields(BaseModel):
     )
     smart_scope: str = Field(
         default=READ_WRITE,
-        description="the scopes asked for besides `launch` / `launch/patient`",
+        description="the scopes asked for besides `launch` / `launch/patient` and "
+        "`openid fhirUser online_access` (always asked for)",
     )
     smart_session_minutes: int = Field(
         default=60, ge=1, le=24 * 60, description="how long a browser session lasts (1–1440)"

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from adapter.errors import FhirServerError, InputError
 from adapter.mapping.rules import rules_of
-from adapter.smart.oauth import LaunchError, authorization_url, discover, exchange
+from adapter.smart.oauth import LaunchError, authorization_url, discover, exchange, refresh
 from adapter.smart.page import message_page
 from adapter.smart.record import missing_writes
 from adapter.smart.sessions import COOKIE, Session, SessionStore, set_cookie
@@ -36,6 +36,7 @@ from adapter.vocabulary.forms import FORMS
 __all__ = ["SmartState", "router"]
 
 log = logging.getLogger("spinemets.smart")
+_SOON = 30.0  # seconds: a token this close to expiring is refreshed before a read or a save
 _HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",  # the callback's URL carries the code
@@ -109,9 +110,17 @@ def _cookie(response: Response, session: Session, settings: SmartSettings) -> No
     set_cookie(response, session, seconds, settings.secure_cookies, settings.root)
 
 
-def _session(request: Request, state: SmartState) -> Session | None:
+async def _session(request: Request, state: SmartState) -> Session | None:
+    """The signed-in session, its access token refreshed when it has expired (or is about to)
+    and a refresh token was granted; None when there is no usable token."""
     session = state.sessions.get(request.cookies.get(COOKIE))
-    if session is None or not session.authorised or session.token_expires < time.monotonic():
+    if session is None or not session.authorised:
+        return None
+    if session.refresh_token is not None and session.token_expires < time.monotonic() + _SOON:
+        async with session.refreshing:
+            if session.token_expires < time.monotonic() + _SOON:  # not done while waiting
+                await refresh(session, state.settings, state.transport)
+    if session.token_expires < time.monotonic():
         return None  # an expired token: launch again rather than fail at the FHIR server
     return session
 
@@ -197,7 +206,7 @@ def _target(context: dict[str, Any], root: str) -> str:
 
 
 async def _view(request: Request, state: SmartState, form: str | None) -> Response:
-    session = _session(request, state)
+    session = await _session(request, state)
     if session is None:
         return _problem(
             state.settings.root, 401, "Not signed in", "Launch the app from the patient's record."
@@ -248,7 +257,7 @@ async def form(name: str, request: Request, state: StateDep) -> Response:
 @router.post("/form/{name}")
 async def submit(name: str, request: Request, state: StateDep) -> Response:
     """Save a form: the response and its findings in one transaction, then the new scores."""
-    session = _session(request, state)
+    session = await _session(request, state)
     if session is None:
         return _problem(
             state.settings.root, 401, "Not signed in", "Launch the app from the patient's record."

@@ -1,14 +1,15 @@
 """Server-side sessions of the SMART app: the browser holds only a random id in a cookie.
 
-The access token never leaves the server (nor its logs: :class:`Session` leaves it out of its
-``repr``). The cookie is ``HttpOnly``, ``SameSite=Lax`` (the authorization server's redirect back
-is a top-level GET, which Lax lets through; a cross-site POST is not) and ``Secure`` whenever the
-public base URL is https or loopback. Sessions live in the serving process's memory: behind
-several workers, route a user to one worker (docs/smart-app.md).
+The access and refresh tokens never leave the server (nor its logs: :class:`Session` leaves
+them out of its ``repr``). The cookie is ``HttpOnly``, ``SameSite=Lax`` (the authorization
+server's redirect back is a top-level GET, which Lax lets through; a cross-site POST is not) and
+``Secure`` whenever the public base URL is https or loopback. Sessions live in the serving
+process's memory: behind several workers, route a user to one worker (docs/smart-app.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections import OrderedDict
@@ -30,6 +31,7 @@ class Pending:
     verifier: str = field(repr=False)
     fhir_server: str
     token_endpoint: str
+    issuer: str | None = None
 
 
 @dataclass(slots=True)
@@ -41,9 +43,14 @@ class Session:
     fhir_server: str | None = None
     access_token: str | None = field(default=None, repr=False)
     token_expires: float = 0.0
+    refresh_token: str | None = field(default=None, repr=False)
+    token_endpoint: str | None = None  # where the refresh token is spent
+    # one refresh at a time: a rotated refresh token spent twice would end the session
+    refreshing: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
     scope: str = ""
     patient: str | None = None
     app_context: dict[str, Any] = field(default_factory=dict)
+    user: str | None = None  # who signed in (``fhirUser``), when the id_token said so
 
     @property
     def authorised(self) -> bool:

@@ -18,6 +18,7 @@ from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate
 from adapter.smart.form import form_html, response_from
+from adapter.smart.identity import author_of
 from adapter.smart.page import app_page
 from adapter.smart.record import read_record, write_transaction
 from adapter.smart.sessions import Session
@@ -72,10 +73,12 @@ def show(
 async def save(
     session: Session, name: str, fields: Mapping[str, str], levels: Sequence[str], timeout: float
 ) -> None:
-    """The form's response and the Observations extracted from it, in one transaction."""
+    """The form's response and the Observations extracted from it, in one transaction; the
+    signed-in user, when known, is the response's author and so the findings' performer."""
     assert session.patient is not None
+    author = author_of(session.user)
     response = response_from(
-        name, fields, levels, patient=session.patient, authored=now_time().text, author=None
+        name, fields, levels, patient=session.patient, authored=now_time().text, author=author
     )
     bundle = await asyncio.to_thread(extract, response, default_terminology())
     await write_transaction(session, bundle, timeout)

@@ -5,7 +5,8 @@ authorization server (and the guard in front of HAPI), and a real headless Chrom
 An mCODE example patient (jenny-m, breast cancer) with a bone metastasis at T8 added and no
 finding of ours: the SINS card says "not assessed at T8" and links to the sins form at T8; the
 EHR launches the link, the form is filled with the keyboard and saved; the Observations are on
-HAPI and the next card shows the new, certain SINS. Screenshots go to build/test-artifacts/.
+HAPI, recorded by the signed-in practitioner (the id_token's fhirUser), and the next card shows
+the new, certain SINS. Screenshots go to build/test-artifacts/.
 """
 
 from __future__ import annotations
@@ -171,7 +172,11 @@ def test_launch_from_the_card_fill_the_sins_form_and_see_the_new_sins(
     monkeypatch.setattr(shots_dir, "ARTIFACTS", SHOTS)
     pid = _load_patient(fhir_base)
     port = free_port()
-    smart = SmartServer(fhir_base, "spinemets", f"http://127.0.0.1:{port}/smart/callback")
+    user = f"Practitioner/{pid}-dr"  # the signed-in clinician, a Practitioner of the record
+    practitioner = {"resourceType": "Practitioner", "id": f"{pid}-dr", "active": True}
+    assert httpx.put(f"{fhir_base}/{user}", json=practitioner, timeout=60).is_success
+    smart = SmartServer(fhir_base, "spinemets", f"http://127.0.0.1:{port}/smart/callback",
+                        user=user)  # fmt: skip
     with Running(smart, free_port()), (tmp_path / "serve.log").open("wb") as log:
         serve = _start_serve(tmp_path, port, smart, log)
         try:
@@ -180,7 +185,7 @@ def test_launch_from_the_card_fill_the_sins_form_and_see_the_new_sins(
             serve.terminate()
             serve.wait(20)
     log = (tmp_path / "serve.log").read_text()
-    for token in smart.tokens:
+    for token in [*smart.tokens, *smart.refresh_tokens]:
         assert token not in log
     assert "/smart/callback" in log, (
         "the access log is on: the callback is logged, without its query"
@@ -228,6 +233,9 @@ def _flow(
     shots += _accessible(driver, "result")
     assert count(fhir, f"Observation?patient={pid}&code={FINDING}|") == 5
     assert count(fhir, f"QuestionnaireResponse?patient={pid}") == 1
+    user = f"Practitioner/{pid}-dr"
+    assert count(fhir, f"QuestionnaireResponse?patient={pid}&author={user}") == 1
+    assert count(fhir, f"Observation?patient={pid}&code={FINDING}|&performer={user}") == 5
     after = _sins_card(serve, fhir, pid)
     assert "SINS 9" in after["summary"] and "T8" in after["summary"], after["summary"]
     assert all("appContext" not in link for link in after["links"])

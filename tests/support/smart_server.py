@@ -13,6 +13,10 @@ enforces what SMART 2.2 asks of an authorization server and of the FHIR endpoint
 - ``/token``: the code once, within a minute, with the same client and redirect URI, and a
   ``code_verifier`` whose S256 hash is the challenge; the answer carries ``patient``, the scopes
   granted (requested, narrowed by ``grant``), ``expires_in`` and the launch's ``appContext``;
+  with ``openid fhirUser`` granted, an OpenID Connect ``id_token`` (RS256, a throwaway key) whose
+  ``fhirUser`` is the signed-in ``user``; with ``online_access`` or ``offline_access`` granted,
+  a ``refresh_token``, which ``grant_type=refresh_token`` (same client) spends once for a new
+  access token and a new refresh token (rotation); an unknown or spent one is refused;
 - ``/fhir/...``: proxied to the real FHIR server only with a token that has not expired, whose
   scopes allow the interaction on that resource type (transaction entries each checked), and for
   that patient's compartment only.
@@ -21,23 +25,34 @@ enforces what SMART 2.2 asks of an authorization server and of the FHIR endpoint
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import httpx
+import jwt
 import orjson
-import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from tests.support.serving import Running
+
+__all__ = ["Running", "SmartServer", "allows", "s256"]
+
 _OPS = {"GET": "r", "POST": "c", "PUT": "u", "PATCH": "u", "DELETE": "d"}
 _SCOPE = re.compile(r"^patient/(\*|[A-Za-z]+)\.([cruds]+)$")
+
+
+@functools.cache
+def _signing_key() -> rsa.RSAPrivateKey:
+    """One throwaway key per test process: the app checks the claims, not the signature."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def s256(verifier: str) -> str:
@@ -78,13 +93,20 @@ class SmartServer:
 
     def __init__(self, upstream: str, client_id: str, redirect_uri: str, *,
                  patient: str | None = None, token_seconds: int = 300,
-                 grant: str | None = None) -> None:  # fmt: skip
+                 grant: str | None = None, user: str | None = "Practitioner/dr-1",
+                 ) -> None:  # fmt: skip
         self.upstream = upstream.rstrip("/")
+        # the signed-in user (relative to the FHIR base); ``claims`` overrides the id_token's
+        # claims (None drops one), ``raw_id_token`` replaces the whole id_token: for the tests
+        self.user = user
+        self.claims: dict[str, Any] = {}
+        self.raw_id_token: str | None = None
         self.client_id, self.redirect_uri = client_id, redirect_uri
         self.patient, self.token_seconds, self.grant = patient, token_seconds, grant
         self.launches: dict[str, tuple[str, str | None]] = {}
         self.codes: dict[str, Grant] = {}
         self.tokens: dict[str, Token] = {}
+        self.refresh_tokens: dict[str, Token] = {}  # ``expires``: unused (while online)
         self.refusals: list[str] = []  # why each refused request was refused, for the tests
         self.base = ""
         self.app = self._build()
@@ -116,27 +138,17 @@ class SmartServer:
             "issuer": self.base,
             "authorization_endpoint": f"{self.base}/authorize",
             "token_endpoint": f"{self.base}/token",
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["none"],
-            "scopes_supported": [
-                "launch",
-                "launch/patient",
-                "patient/*.cruds",
-                "openid",
-                "fhirUser",
-            ],
+            "scopes_supported": ["launch", "launch/patient", "patient/*.cruds", "openid",
+                                 "fhirUser", "online_access", "offline_access"],
             "response_types_supported": ["code"],
-            "capabilities": [
-                "launch-ehr",
-                "launch-standalone",
-                "client-public",
-                "context-ehr-patient",
-                "context-standalone-patient",
-                "permission-v2",
-                "permission-patient",
-            ],
-        }
+            "capabilities": ["launch-ehr", "launch-standalone", "client-public",
+                             "context-ehr-patient", "context-standalone-patient", "permission-v2",
+                             "permission-patient", "sso-openid-connect", "permission-online",
+                             "permission-offline"],
+        }  # fmt: skip
 
     def _context(self, q: dict[str, str], scopes: list[str]) -> tuple[str, str | None] | str:
         if "launch" in scopes:
@@ -172,6 +184,8 @@ class SmartServer:
 
     async def _token(self, request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        if form.get("grant_type") == "refresh_token":
+            return self._refresh(form)
         grant = self.codes.pop(form.get("code", ""), None)  # a code is used once
         if form.get("grant_type") != "authorization_code" or grant is None:
             return self._refuse("unknown, used or missing code", error="invalid_grant")
@@ -184,15 +198,49 @@ class SmartServer:
             return self._refuse("client_id or redirect_uri differ", error="invalid_grant")
         if s256(form.get("code_verifier", "")) != grant.challenge:
             return self._refuse("code_verifier does not match the challenge", error="invalid_grant")
-        token = secrets.token_urlsafe(32)
-        expires = time.monotonic() + self.token_seconds
-        self.tokens[token] = Token(grant.scope, grant.patient, expires)
-        body: dict[str, Any] = {"access_token": token, "token_type": "Bearer",
-                                "expires_in": self.token_seconds, "scope": grant.scope,
-                                "patient": grant.patient, "need_patient_banner": True}  # fmt: skip
+        body = self._issue(grant.scope, grant.patient)
+        body["need_patient_banner"] = True
         if grant.app_context is not None:
             body["appContext"] = grant.app_context
+        if {"openid", "fhirUser"} <= set(grant.scope.split()) and self.user:
+            body["id_token"] = self.raw_id_token or self._id_token()
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def _refresh(self, form: dict[str, str]) -> Response:
+        if form.get("client_id") != self.client_id:
+            return self._refuse("refresh: client_id not registered", error="invalid_client")
+        kept = self.refresh_tokens.pop(form.get("refresh_token", ""), None)  # rotated: once
+        if kept is None:
+            return self._refuse("unknown or spent refresh_token", error="invalid_grant")
+        body = self._issue(kept.scope, kept.patient)
+        return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def _issue(self, scope: str, patient: str) -> dict[str, Any]:
+        """A new access token (and refresh token, when online or offline access was granted)."""
+        token = secrets.token_urlsafe(32)
+        expires = time.monotonic() + self.token_seconds
+        self.tokens[token] = Token(scope, patient, expires)
+        body: dict[str, Any] = {"access_token": token, "token_type": "Bearer",
+                                "expires_in": self.token_seconds, "scope": scope,
+                                "patient": patient}  # fmt: skip
+        if {"online_access", "offline_access"} & set(scope.split()):
+            refresh = secrets.token_urlsafe(32)
+            self.refresh_tokens[refresh] = Token(scope, patient, 0.0)
+            body["refresh_token"] = refresh
+        return body
+
+    def _id_token(self) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.base,
+            "sub": self.user,
+            "aud": self.client_id,
+            "iat": now,
+            "exp": now + self.token_seconds,
+            "fhirUser": f"{self.fhir_base}/{self.user}",
+        }
+        claims = {k: v for k, v in (claims | self.claims).items() if v is not None}  # fmt: skip
+        return jwt.encode(claims, _signing_key(), algorithm="RS256")
 
     def _check(self, token: Token, method: str, path: str, body: bytes) -> str | None:
         """Why the request is not allowed, or None."""
@@ -242,27 +290,3 @@ class SmartServer:
                                         content=body, headers=headers)  # fmt: skip
         return Response(answer.content, status_code=answer.status_code,
                         media_type=answer.headers.get("content-type"))  # fmt: skip
-
-
-class Running:
-    """The server on a free loopback port, in a thread of the test process."""
-
-    def __init__(self, server: SmartServer, port: int) -> None:
-        config = uvicorn.Config(server.app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="off")  # fmt: skip
-        self.uvicorn = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.uvicorn.run, daemon=True)
-        server.base = f"http://127.0.0.1:{port}"
-
-    def __enter__(self) -> Running:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.uvicorn.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the SMART test server did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.uvicorn.should_exit = True
-        self.thread.join(10)

@@ -188,6 +188,7 @@ async def test_an_expired_token_asks_to_launch_again(app, smart):
     client, _ = await _authorised(app, smart)
     [session] = app.state.smart.sessions._sessions.values()
     session.token_expires = 0
+    session.refresh_token = None  # nothing to refresh it with (tests/unit/smart/test_refresh.py)
     answer = await client.get("/smart/")
     await client.aclose()
     assert answer.status_code == 401 and "Launch the app" in answer.text
