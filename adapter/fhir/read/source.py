@@ -19,7 +19,6 @@ import orjson
 
 from adapter.errors import InputError
 from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
-from adapter.fhir.read.heads import BAD_LINE, last_lines, load_line, unread_observation
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.lines import bounded_lines, sniff, spool_input, too_long
 from adapter.fhir.read.orders import OrderRecord
@@ -163,59 +162,78 @@ def _add(
         data.issues.append(parsed)
 
 
+def _load_line(line: bytes, number: int) -> Any:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return _BadLine(number)
+
+
+@dataclass(frozen=True, slots=True)
+class _BadLine:
+    number: int
+
+
+def _last_lines(stream: IO[bytes], limit: int) -> dict[str, int]:
+    """Each patient's last line: a patient is complete, and handed on, once that line is read."""
+    last_line: dict[str, int] = {}
+    resources = 0
+    for number, line in bounded_lines(stream, limit):
+        if line is not None and line.strip():
+            resource = _load_line(line, number)
+            if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
+                resources += 1
+            key = patient_of(resource)
+            if key is not None:
+                last_line[key] = number
+    if not resources:
+        raise InputError("the input holds no FHIR resource (no line has a resourceType)")
+    return last_line
+
+
 def _ndjson_patients(
     stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None
 ) -> Iterator[PatientData]:
     limit = input_limits().max_line_bytes
-    last_line = last_lines(stream, limit)
+    last_line = _last_lines(stream, limit)
     stream.seek(0)
     pending: dict[str, PatientData] = {}
     for number, line in bounded_lines(stream, limit):
-        key = _read_line(line, number, limit, pending, loose, wanted)
-        if key is not None and last_line.get(key) == number:
-            done = pending.pop(key, None)  # None: every line of it was one nothing reads
-            if done is not None:
-                yield done
-    yield from pending.values()
-
-
-def _read_line(
-    line: bytes | None,
-    number: int,
-    limit: int,
-    pending: dict[str, PatientData],
-    loose: list[Issue],
-    wanted: ObservationFilter | None,
-) -> str | None:
-    """Read one line into ``pending``; the patient whose last line it may be."""
-    if line is None:
-        loose.append(too_long(number, limit))
-        return None
-    if not line.strip():
-        return None
-    unread = unread_observation(line, wanted) if wanted is not None else None
-    if unread is not None:  # nothing reads it: not parsed (heads.py)
-        return unread.patient
-    resource = load_line(line)
-    if resource is BAD_LINE:
-        loose.append(Issue("error", "structure", f"NDJSON line {number + 1} is not JSON; ignored."))
-        return None
-    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-        message = f"NDJSON line {number + 1} is not a FHIR resource; ignored."
-        loose.append(Issue("error", "structure", message))
-        return None
-    if resource.get("resourceType") == "Bundle":
-        entries, aliases = _bundle_entries(resource)
-        for entry in entries:
-            key = patient_of(entry.resource, aliases)
-            parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
+        if line is None:
+            loose.append(too_long(number, limit))
+            continue
+        if not line.strip():
+            continue
+        resource = _load_line(line, number)
+        if isinstance(resource, _BadLine):
+            loose.append(
+                Issue("error", "structure", f"NDJSON line {number + 1} is not JSON; ignored.")
+            )
+            continue
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            message = f"NDJSON line {number + 1} is not a FHIR resource; ignored."
+            loose.append(Issue("error", "structure", message))
+            continue
+        if resource.get("resourceType") == "Bundle":
+            entries, aliases = _bundle_entries(resource)
+            for entry in entries:
+                key = patient_of(entry.resource, aliases)
+                parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
+                _add(pending, loose, key, parsed)
+        else:
+            parsed = parse_resource(resource, None, {}, wanted)
+            # A parsed record knows its patient; only the rest need the look-up.
+            key = (
+                patient_of(resource)
+                if parsed is None or isinstance(parsed, Issue)
+                else parsed.patient
+            )
             _add(pending, loose, key, parsed)
-        return None  # a Bundle's patients are complete only at the end
-    parsed = parse_resource(resource, None, {}, wanted)
-    # A parsed record knows its patient; only the rest need the look-up.
-    key = patient_of(resource) if parsed is None or isinstance(parsed, Issue) else parsed.patient
-    _add(pending, loose, key, parsed)
-    return key
+            if key is not None and last_line.get(key) == number:
+                done = pending.pop(key, None)  # None: every line of it was one nothing reads
+                if done is not None:
+                    yield done
+    yield from pending.values()
 
 
 def patients_from_resources(
