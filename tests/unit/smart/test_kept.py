@@ -1,0 +1,64 @@
+"""A form the FHIR server does not take is not lost: the page comes back with the clinician's
+entries in the form, says it was not saved and why, and nothing is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adapter.errors import FhirServerError
+from tests.support.smart_app import app_of, launch_server, save_sins, session_of, signed_in
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def _refusing(monkeypatch: Any, status: int | None) -> list[dict[str, Any]]:
+    from tests.support.records import default_patient
+
+    tried: list[dict[str, Any]] = []
+
+    async def record(session: Any, timeout: float) -> list[Any]:
+        return default_patient()
+
+    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> None:
+        tried.append(bundle)
+        raise FhirServerError("the transaction failed", status=status, diagnostics="secret-db-url")
+
+    monkeypatch.setattr("adapter.smart.view.read_record", record)
+    monkeypatch.setattr("adapter.smart.view.write_transaction", write)
+    return tried
+
+
+@pytest.mark.parametrize(
+    ("status", "answered", "why"),
+    [
+        (500, 502, "could not be written"),
+        (None, 502, "could not be written"),  # not reached at all
+        (403, 403, "granted scopes"),
+        (401, 401, "sign-in"),
+    ],
+)
+async def test_a_refused_save_gives_the_form_back_with_the_entries(
+    monkeypatch, status, answered, why
+):
+    smart = launch_server()
+    app = app_of(smart)
+    tried = _refusing(monkeypatch, status)
+    client, _ = await signed_in(app, smart)
+    page = await save_sins(client, session_of(app))
+    await client.aclose()
+    assert len(tried) == 1  # one transaction tried, which the server refused
+    assert page.status_code == answered
+    text = page.text
+    assert "Not saved" in text and why in text and "kept below" in text
+    assert "secret-db-url" not in text  # the server's own error text never reaches the page
+    # the form again, at the level entered, with the entered answers chosen
+    assert '<form method="post"' in text and 'name="level" value="T8"' in text
+    assert 'name="T8|spinal-pain" id="T8-spinal-pain-' in text
+    assert 'value="mechanical" checked' in text and 'value="lytic" checked' in text
