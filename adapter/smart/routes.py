@@ -21,29 +21,22 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from adapter.errors import FhirServerError, InputError
 from adapter.mapping.rules import rules_of
+from adapter.smart.answers import HEADERS, fhir_problem, html, problem, refusal
 from adapter.smart.oauth import LaunchError, authorization_url, discover, exchange, refresh
-from adapter.smart.page import message_page
 from adapter.smart.record import missing_writes
 from adapter.smart.sessions import COOKIE, Session, SessionStore, set_cookie
 from adapter.smart.settings import SmartSettings, smart_settings
-from adapter.smart.view import View, save, saved_message, show
+from adapter.smart.view import View, completed, save, saved_message, show
 from adapter.vocabulary.forms import FORMS
 
 __all__ = ["SmartState", "router"]
 
 log = logging.getLogger("spinemets.smart")
 _SOON = 30.0  # seconds: a token this close to expiring is refreshed before a read or a save
-_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",  # the callback's URL carries the code
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "form-action 'self'; base-uri 'none'",
-}
 
 
 class SmartState:
@@ -97,14 +90,6 @@ def _state(request: Request) -> SmartState:
 StateDep = Annotated[SmartState, Depends(_state)]
 
 
-def _html(text: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(text, status_code=status, headers=_HEADERS)
-
-
-def _problem(root: str, status: int, title: str, message: str) -> HTMLResponse:
-    return _html(message_page(title, message, root), status)
-
-
 def _cookie(response: Response, session: Session, settings: SmartSettings) -> None:
     seconds = settings.smart_session_minutes * 60
     set_cookie(response, session, seconds, settings.secure_cookies, settings.root)
@@ -130,7 +115,7 @@ async def launch(request: Request, state: StateDep) -> Response:
     """Start a launch: discovery, then the browser goes to the authorization server."""
     settings = state.settings
     if not settings.enabled:
-        return _problem(
+        return problem(
             state.settings.root,
             404,
             "Not configured",
@@ -141,23 +126,21 @@ async def launch(request: Request, state: StateDep) -> Response:
     if not iss and not launch_id and settings.smart_fhir_servers:
         iss = settings.smart_fhir_servers[0]  # standalone launch: the configured server
     if iss not in settings.smart_fhir_servers:
-        return _problem(
+        return problem(
             state.settings.root,
             400,
             "Unknown FHIR server",
             "This launch names a FHIR server the app is not registered with.",
         )
     if launch_id is not None and not launch_id.strip():
-        return _problem(
-            state.settings.root, 400, "Launch refused", "The launch parameter is empty."
-        )
+        return problem(state.settings.root, 400, "Launch refused", "The launch parameter is empty.")
     try:
         endpoints = await discover(iss, settings, state.transport)
     except LaunchError as exc:
-        return _problem(state.settings.root, 502, "Launch failed", str(exc))
+        return problem(state.settings.root, 502, "Launch failed", str(exc))
     session = state.sessions.new()
     url = authorization_url(session, settings, iss, endpoints, launch_id)
-    response = RedirectResponse(url, status_code=302, headers=_HEADERS)
+    response = RedirectResponse(url, status_code=302, headers=HEADERS)
     _cookie(response, session, settings)
     return response
 
@@ -169,7 +152,7 @@ async def callback(request: Request, state: StateDep) -> Response:
     query = request.query_params
     session = state.sessions.get(request.cookies.get(COOKIE))
     if session is None:
-        return _problem(
+        return problem(
             state.settings.root,
             401,
             "Sign-in expired",
@@ -177,7 +160,7 @@ async def callback(request: Request, state: StateDep) -> Response:
         )
     if "error" in query or "code" not in query:
         session.pending = None
-        return _problem(
+        return problem(
             state.settings.root,
             403,
             "Not authorised",
@@ -188,11 +171,11 @@ async def callback(request: Request, state: StateDep) -> Response:
             session, state.settings, query["code"], query.get("state", ""), state.transport
         )
     except LaunchError as exc:
-        return _problem(state.settings.root, 403, "Not authorised", str(exc))
+        return problem(state.settings.root, 403, "Not authorised", str(exc))
     session = state.sessions.rotate(session)
     log.info("SMART launch for Patient/%s", session.patient)
     target = _target(session.app_context, state.settings.root)
-    response = RedirectResponse(target, status_code=303, headers=_HEADERS)
+    response = RedirectResponse(target, status_code=303, headers=HEADERS)
     _cookie(response, session, state.settings)
     return response
 
@@ -208,40 +191,20 @@ def _target(context: dict[str, Any], root: str) -> str:
 async def _view(request: Request, state: SmartState, form: str | None) -> Response:
     session = await _session(request, state)
     if session is None:
-        return _problem(
+        return problem(
             state.settings.root, 401, "Not signed in", "Launch the app from the patient's record."
         )
     if form is not None and form not in FORMS:
-        return _problem(
+        return problem(
             state.settings.root, 404, "No such form", f"spinemets has the forms {', '.join(FORMS)}."
         )
     try:
         view = await View.read(session, state.settings.smart_timeout, state.rules)
     except FhirServerError as exc:
-        return _fhir_problem(exc, state.settings.root)
+        return fhir_problem(exc, state.settings.root)
     except InputError as exc:
-        return _problem(state.settings.root, 400, "Record not readable", str(exc))
-    return _html(await asyncio.to_thread(show, view, session, form, None, state.settings.root))
-
-
-def _fhir_problem(exc: FhirServerError, root: str) -> Response:
-    if exc.status == 401:
-        return _problem(
-            root,
-            401,
-            "Sign-in expired",
-            "The FHIR server no longer accepts this sign-in: launch again.",
-        )
-    if exc.status == 403:
-        return _problem(
-            root, 403, "Not allowed", "The FHIR server refused: the granted scopes do not allow it."
-        )
-    return _problem(
-        root,
-        502,
-        "FHIR server unavailable",
-        "The patient's record could not be read or written: try again.",
-    )
+        return problem(state.settings.root, 400, "Record not readable", str(exc))
+    return html(await asyncio.to_thread(show, view, session, form, None, state.settings.root))
 
 
 @router.get("/")
@@ -259,17 +222,17 @@ async def submit(name: str, request: Request, state: StateDep) -> Response:
     """Save a form: the response and its findings in one transaction, then the new scores."""
     session = await _session(request, state)
     if session is None:
-        return _problem(
+        return problem(
             state.settings.root, 401, "Not signed in", "Launch the app from the patient's record."
         )
     if name not in FORMS:
-        return _problem(
+        return problem(
             state.settings.root, 404, "No such form", f"spinemets has the forms {', '.join(FORMS)}."
         )
     pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
     fields = dict(pairs)
     if not secrets.compare_digest(fields.get("csrf", ""), session.csrf):
-        return _problem(
+        return problem(
             state.settings.root,
             403,
             "Form expired",
@@ -278,20 +241,43 @@ async def submit(name: str, request: Request, state: StateDep) -> Response:
     missing = missing_writes(session.scope)
     if missing:
         why = f"(missing {', '.join(missing)}): nothing was written."
-        return _problem(
+        return problem(
             state.settings.root,
             403,
             "Not allowed",
             f"The granted scopes do not allow saving a form {why}",
         )
     levels = [v for k, v in pairs if k == "level"]
+    return await _save(session, name, fields, levels, state)
+
+
+async def _save(
+    session: Session, name: str, fields: dict[str, str], levels: list[str], state: SmartState
+) -> Response:
+    """Write the form, then show the new scores. A form the FHIR server does not take comes
+    back with the entries in it (nothing accepted is lost); a record that cannot be read again
+    after the save says it was saved, so the form is not sent twice."""
+    root, timeout = state.settings.root, state.settings.smart_timeout
     try:
-        before = await View.read(session, state.settings.smart_timeout, state.rules)
-        await save(session, name, fields, levels, state.settings.smart_timeout)
-        after = await View.read(session, state.settings.smart_timeout, state.rules)
+        before = await View.read(session, timeout, state.rules)
+        response = completed(session, name, fields, levels)
     except InputError as exc:
-        return _problem(state.settings.root, 400, "Not saved", f"Nothing was written: {exc}")
+        return problem(root, 400, "Not saved", f"Nothing was written: {exc}")
     except FhirServerError as exc:
-        return _fhir_problem(exc, state.settings.root)
+        return fhir_problem(exc, root)
+    try:
+        await save(session, response, timeout)
+    except FhirServerError as exc:
+        status, _, what = refusal(exc)
+        message = f"Not saved: {what} Your entries are kept below."
+        page = await asyncio.to_thread(show, before, session, name, message, root, entries=response)
+        return html(page, status)
+    try:
+        after = await View.read(session, timeout, state.rules)
+    except FhirServerError:
+        message = (
+            "Saved. The record could not be read again to show the new scores: reload the page."
+        )
+        return html(await asyncio.to_thread(show, before, session, None, message, root))
     message = saved_message(before, after, levels)
-    return _html(await asyncio.to_thread(show, after, session, None, message, state.settings.root))
+    return html(await asyncio.to_thread(show, after, session, None, message, root))

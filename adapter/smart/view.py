@@ -23,7 +23,7 @@ from adapter.smart.page import app_page
 from adapter.smart.record import read_record, write_transaction
 from adapter.smart.sessions import Session
 
-__all__ = ["View", "save", "saved_message", "show"]
+__all__ = ["View", "completed", "save", "saved_message", "show"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,28 +58,50 @@ class View:
 
 
 def show(
-    view: View, session: Session, form: str | None, message: str | None = None, root: str = "/smart"
+    view: View,
+    session: Session,
+    form: str | None,
+    message: str | None = None,
+    root: str = "/smart",
+    *,
+    entries: Mapping[str, Any] | None = None,
 ) -> str:
-    """The page, or a form prefilled from the record by ``$populate``."""
+    """The page, or a form prefilled from the record by ``$populate``; ``entries`` (a response
+    that was not saved) fill the form instead, and ``message`` then says why."""
     html = ""
     if form is not None:
-        populated = populate(
+        populated = entries or populate(
             form, view.data, default_terminology(), view.result.now, rules=view.rules
         )
         html = form_html(form, populated, session.csrf, root)
-    return app_page(view.decisions(), form=form, form_html=html, message=message, root=root)
-
-
-async def save(
-    session: Session, name: str, fields: Mapping[str, str], levels: Sequence[str], timeout: float
-) -> None:
-    """The form's response and the Observations extracted from it, in one transaction; the
-    signed-in user, when known, is the response's author and so the findings' performer."""
-    assert session.patient is not None
-    author = author_of(session.user)
-    response = response_from(
-        name, fields, levels, patient=session.patient, authored=now_time().text, author=author
+    return app_page(
+        view.decisions(),
+        form=form,
+        form_html=html,
+        message=message,
+        error=entries is not None,
+        root=root,
     )
+
+
+def completed(
+    session: Session, name: str, fields: Mapping[str, str], levels: Sequence[str]
+) -> dict[str, Any]:
+    """The submitted form as a QuestionnaireResponse (InputError naming the question); the
+    signed-in user, when known, is its author and so the findings' performer."""
+    assert session.patient is not None
+    return response_from(
+        name,
+        fields,
+        levels,
+        patient=session.patient,
+        authored=now_time().text,
+        author=author_of(session.user),
+    )
+
+
+async def save(session: Session, response: Mapping[str, Any], timeout: float) -> None:
+    """The response and the Observations extracted from it, in one transaction."""
     bundle = await asyncio.to_thread(extract, response, default_terminology())
     await write_transaction(session, bundle, timeout)
 

@@ -38,10 +38,10 @@ def _refusing(monkeypatch: Any, status: int | None) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     ("status", "answered", "why"),
     [
-        (500, 502, "could not be written"),
-        (None, 502, "could not be written"),  # not reached at all
+        (500, 502, "try again"),
+        (None, 502, "try again"),  # not reached at all
         (403, 403, "granted scopes"),
-        (401, 401, "sign-in"),
+        (401, 401, "launch again"),
     ],
 )
 async def test_a_refused_save_gives_the_form_back_with_the_entries(
@@ -62,3 +62,32 @@ async def test_a_refused_save_gives_the_form_back_with_the_entries(
     assert '<form method="post"' in text and 'name="level" value="T8"' in text
     assert 'name="T8|spinal-pain" id="T8-spinal-pain-' in text
     assert 'value="mechanical" checked' in text and 'value="lytic" checked' in text
+
+
+async def test_a_saved_form_whose_record_cannot_be_read_again_says_it_was_saved(monkeypatch):
+    """Not "try again": the form was written, and sending it twice would record it twice."""
+    from tests.support.records import default_patient
+
+    reads: list[int] = []
+    written: list[dict[str, Any]] = []
+
+    async def record(session: Any, timeout: float) -> list[Any]:
+        reads.append(1)
+        if len(reads) > 1:
+            raise FhirServerError("gone", status=503)
+        return default_patient()
+
+    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> None:
+        written.append(bundle)
+
+    monkeypatch.setattr("adapter.smart.view.read_record", record)
+    monkeypatch.setattr("adapter.smart.view.write_transaction", write)
+    smart = launch_server()
+    app = app_of(smart)
+    client, _ = await signed_in(app, smart)
+    reads.clear()
+    page = await save_sins(client, session_of(app))
+    await client.aclose()
+    assert len(written) == 1 and len(reads) == 2
+    assert page.status_code == 200
+    assert "Saved." in page.text and "reload the page" in page.text and "try again" not in page.text
