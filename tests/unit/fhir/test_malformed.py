@@ -108,3 +108,25 @@ def test_the_limits_are_settings_with_bounds():
     ):
         with pytest.raises(ConfigurationError, match=name):
             limits_from({name: value})
+
+
+@pytest.mark.parametrize(
+    "site",
+    [
+        {"coding": 5},
+        {"coding": "T8", "text": "T8"},
+        {"coding": {"code": "T8"}, "text": "T8"},
+        [{"coding": 5}, {"text": "T8"}],
+    ],
+)
+def test_an_order_site_with_coding_of_the_wrong_type_is_read_without_its_codes(site):
+    """Draft orders come straight from the EHR's request, without the shape check: a bodySite
+    whose coding is not a list has no codes, and its words are kept as an ordered site."""
+    from adapter.fhir.read.orders import read_orders
+    from tests.support.records import draft_orders, order
+
+    draft = order("vp", "22510")
+    draft["bodySite"] = site
+    [record] = read_orders(draft_orders(draft))
+    assert record.body_sites == ()
+    assert record.uncoded_sites == (("T8",) if "T8" in str(site) else ())
