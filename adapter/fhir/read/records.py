@@ -118,7 +118,8 @@ def concept_name(concept: Any) -> str | None:
     text = concept.get("text")
     if isinstance(text, str) and text.strip():
         return text.strip()
-    for coding in concept.get("coding") or ():
+    found = concept.get("coding")
+    for coding in found if isinstance(found, list) else ():  # wrong JSON types: no display
         display = coding.get("display") if isinstance(coding, dict) else None
         if isinstance(display, str) and display.strip():
             return display.strip()
