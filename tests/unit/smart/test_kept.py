@@ -13,11 +13,6 @@ from tests.support.smart_app import app_of, launch_server, save_sins, session_of
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 def _refusing(monkeypatch: Any, status: int | None) -> list[dict[str, Any]]:
     from tests.support.records import default_patient
 

@@ -7,45 +7,28 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import httpx2
 import pytest
 from fastapi import FastAPI
 
-from adapter.smart.routes import SmartState, router
 from adapter.smart.sessions import COOKIE
-from adapter.smart.settings import SmartSettings
+from tests.support.smart_app import AS, CALLBACK, FHIR, app_of, client_of, launch_server
 from tests.support.smart_server import SmartServer, s256
 
-APP = "https://spinemets.example"  # https: the test client keeps Secure cookies
-AS = "http://127.0.0.1:9000"
-FHIR = f"{AS}/fhir"
-CALLBACK = f"{APP}/smart/callback"
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
 def smart() -> SmartServer:
-    server = SmartServer("http://127.0.0.1:1/fhir", "spinemets", CALLBACK, patient="p1")
-    server.base = AS
-    return server
+    return launch_server()
 
 
 @pytest.fixture
 def app(smart: SmartServer) -> FastAPI:
-    settings = SmartSettings(public_base_url=APP, smart_fhir_servers=(FHIR,))
-    app = FastAPI()
-    app.include_router(router)
-    app.state.smart = SmartState(settings, transport=httpx2.ASGITransport(app=smart.app))
-    return app
+    return app_of(smart)
 
 
 def _client(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=APP)
+    return client_of(app)
 
 
 def _as(smart: SmartServer) -> httpx.AsyncClient:

@@ -27,11 +27,6 @@ from tests.support.smart_server import s256
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 async def test_the_launch_asks_for_online_access():
     async with client_of(app_of(launch_server())) as client:
         answer = await client.get("/smart/launch", params={"iss": FHIR, "launch": "L1"})

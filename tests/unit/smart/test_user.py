@@ -27,11 +27,6 @@ from tests.support.smart_app import (
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 def _saved(bundle: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     resources = [e["resource"] for e in bundle["entry"]]
     [response] = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
