@@ -126,13 +126,15 @@ async def exchange(
     session.user = user_of(token, settings.smart_client_id, pending.issuer, pending.fhir_server)
 
 
-def _keep(session: Session, token: Any) -> None:
-    """The tokens of a token response; the scopes granted unless it leaves them unsaid."""
+def _keep(session: Session, token: Any, refreshed: str | None = None) -> None:
+    """The tokens of a token response; the scopes granted unless it leaves them unsaid.
+    ``refreshed``: the refresh token just spent, used again when the server issues no new one
+    (RFC 6749 §6: issuing a new one is the server's choice)."""
     session.access_token = str(token["access_token"])
     session.token_expires = time.monotonic() + _seconds(token.get("expires_in"))
     session.scope = str(token.get("scope") or session.scope)
     refresh_token = token.get("refresh_token")
-    session.refresh_token = refresh_token if isinstance(refresh_token, str) else None
+    session.refresh_token = refresh_token if isinstance(refresh_token, str) else refreshed
 
 
 def _seconds(value: Any) -> float:
@@ -160,7 +162,7 @@ async def refresh(session: Session, settings: SmartSettings, transport: Any = No
         session.refresh_token = None  # refused once: launch again, no retry on every request
         log.warning("SMART session for Patient/%s: the token was not refreshed", session.patient)
         return False
-    _keep(session, token)  # the launch context (patient, user) stays the launch's
+    _keep(session, token, session.refresh_token)  # patient and user stay the launch's
     return True
 
 

@@ -107,6 +107,7 @@ class SmartServer:
         self.codes: dict[str, Grant] = {}
         self.tokens: dict[str, Token] = {}
         self.refresh_tokens: dict[str, Token] = {}  # ``expires``: unused (while online)
+        self.rotate = True  # False: a refresh token is kept and used again (RFC 6749 §6 allows)
         self.refusals: list[str] = []  # why each refused request was refused, for the tests
         self.base = ""
         self.app = self._build()
@@ -209,13 +210,15 @@ class SmartServer:
     def _refresh(self, form: dict[str, str]) -> Response:
         if form.get("client_id") != self.client_id:
             return self._refuse("refresh: client_id not registered", error="invalid_client")
-        kept = self.refresh_tokens.pop(form.get("refresh_token", ""), None)  # rotated: once
+        presented = form.get("refresh_token", "")
+        tokens = self.refresh_tokens
+        kept = tokens.pop(presented, None) if self.rotate else tokens.get(presented)
         if kept is None:
             return self._refuse("unknown or spent refresh_token", error="invalid_grant")
-        body = self._issue(kept.scope, kept.patient)
+        body = self._issue(kept.scope, kept.patient, refresh=self.rotate)
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
-    def _issue(self, scope: str, patient: str) -> dict[str, Any]:
+    def _issue(self, scope: str, patient: str, refresh: bool = True) -> dict[str, Any]:
         """A new access token (and refresh token, when online or offline access was granted)."""
         token = secrets.token_urlsafe(32)
         expires = time.monotonic() + self.token_seconds
@@ -223,10 +226,10 @@ class SmartServer:
         body: dict[str, Any] = {"access_token": token, "token_type": "Bearer",
                                 "expires_in": self.token_seconds, "scope": scope,
                                 "patient": patient}  # fmt: skip
-        if {"online_access", "offline_access"} & set(scope.split()):
-            refresh = secrets.token_urlsafe(32)
-            self.refresh_tokens[refresh] = Token(scope, patient, 0.0)
-            body["refresh_token"] = refresh
+        if refresh and {"online_access", "offline_access"} & set(scope.split()):
+            new = secrets.token_urlsafe(32)
+            self.refresh_tokens[new] = Token(scope, patient, 0.0)
+            body["refresh_token"] = new
         return body
 
     def _id_token(self) -> str:

@@ -109,3 +109,22 @@ async def test_the_test_server_rotates_refresh_tokens_and_refuses_unknown_ones()
     assert body["refresh_token"] != first["refresh_token"] and body["patient"] == "p1"
     assert again.status_code == 400 and unknown.status_code == 400
     assert again.json()["error"] == "invalid_grant"
+
+
+async def test_a_refresh_token_the_server_does_not_rotate_is_kept_for_the_next_refresh(monkeypatch):
+    """RFC 6749 §6: the server MAY issue a new refresh token; when it does not, the client goes
+    on using the one it has."""
+    smart = launch_server()
+    smart.rotate = False
+    app = app_of(smart)
+    written = kept_writes(monkeypatch)
+    client, _ = await signed_in(app, smart)
+    session = session_of(app)
+    first = session.refresh_token
+    for _ in range(2):  # the token expires twice while forms are filled in
+        session.token_expires = 0
+        saved = await save_sins(client, session)
+        assert saved.status_code == 200, saved.text
+        assert session.refresh_token == first
+    await client.aclose()
+    assert len(written) == 2
