@@ -1,7 +1,9 @@
 """Admission control and the record of every request: ASGI middleware, outermost in the app.
 
 :class:`Admission` lets at most ``limit`` calls be in flight in this worker and answers the next
-one at once with 503 and ``Retry-After`` (a queue would only make everyone wait); interactive
+one at once with 503 and ``Retry-After`` (a queue would only make everyone wait); it answers so
+too while the worker's event loop runs more than ``max_queue`` seconds behind (:mod:`.lag`): an
+overloaded worker's requests wait in that queue, not among the calls in flight. Interactive
 calls (CDS, and the SDC ``$populate``/``$extract`` a form calls) and everything else
 (notifications, docs) have separate counts, so a notification storm never takes the interactive
 calls' capacity. Health and metrics are never shed.
@@ -20,6 +22,7 @@ from collections.abc import Collection
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapter.cds.lag import LoopLag
 from adapter.cds.logs import new_request
 from adapter.cds.metrics import Metrics
 from adapter.cds.responses import outcome
@@ -68,8 +71,11 @@ class Admission:
     place among the calls being worked on.
     """
 
-    def __init__(self, app: ASGIApp, *, limit: int, metrics: Metrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, limit: int, metrics: Metrics, max_queue: float = float("inf")
+    ) -> None:
         self.app, self.limit, self.metrics = app, limit, metrics
+        self.max_queue, self.lag = max_queue, LoopLag()
         self.in_flight = {"cds": 0, "other": 0}
 
     def _admit(self, kind: str) -> bool:
@@ -85,6 +91,10 @@ class Admission:
             await self.app(scope, receive, send)
             return
         kind = "cds" if interactive(scope["path"]) else "other"
+        if self.lag.seconds() > self.max_queue:  # before its body is read: a cheap refusal
+            self.metrics.shed.inc()
+            await _shed_response(scope, receive, send, "the service is behind")
+            return
         admitted = False
         if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             if not self._admit(kind):
@@ -112,8 +122,10 @@ class Admission:
                 self.metrics.in_flight.dec()
 
 
-async def _shed_response(scope: Scope, receive: Receive, send: Send) -> None:
-    response = outcome(503, "throttled", "too many calls in flight: retry shortly")
+async def _shed_response(
+    scope: Scope, receive: Receive, send: Send, why: str = "too many calls in flight"
+) -> None:
+    response = outcome(503, "throttled", f"{why}: retry shortly")
     response.headers["Retry-After"] = RETRY_AFTER
     await response(scope, receive, send)
 

@@ -100,7 +100,12 @@ def create_app(
         app.add_middleware(ServerTiming)
     metrics = app.state.metrics = Metrics()
     app.state.extensions = tuple(extensions)
-    app.add_middleware(Admission, limit=settings.max_in_flight, metrics=metrics)
+    app.add_middleware(
+        Admission,
+        limit=settings.max_in_flight,
+        metrics=metrics,
+        max_queue=settings.max_queue_ms / 1000,
+    )
     # Outermost: every request, shed or not, has its id, its count and its one access line.
     app.add_middleware(
         Observed, metrics=metrics, services=tuple(SERVICES), access_log=settings.access_log

@@ -65,7 +65,7 @@ class Metrics:
         )
         self.shed = Counter(
             "spinemets_calls_shed",
-            "Calls answered 503 at once because the worker had its limit in flight",
+            "Calls answered 503 at once: the worker had its limit in flight, or ran behind",
             registry=registry,
         )
         self.in_flight = Gauge(

@@ -117,6 +117,10 @@ class LimitFields(BaseModel):
         default=32, ge=1, le=10_000,
         description="interactive calls in flight per worker process; the next one → 503",
     )  # fmt: skip
+    max_queue_ms: float = Field(
+        default=50.0, gt=0, le=60_000,
+        description="milliseconds a worker's event loop may run behind before new calls → 503",
+    )  # fmt: skip
     jwks_timeout: float = Field(
         default=5.0, gt=0, description="seconds to fetch a client's JWK Set"
     )

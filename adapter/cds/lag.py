@@ -1,0 +1,47 @@
+"""How far behind a worker's event loop runs: the wait a request meets before it is worked on.
+
+A call is worked on inline, a few milliseconds of CPU each, so an overloaded worker's requests
+do not wait among the calls in flight (admission control's count stays low) but in the loop's
+queue of ready work, and before that in the socket's buffers. A timer due every
+:data:`PERIOD` fires that much late when the loop has that much ready work ahead of it:
+:class:`LoopLag` keeps the last such lateness, which :class:`adapter.cds.admission.Admission`
+compares with ``SPINEMETS_MAX_QUEUE_MS`` to shed new calls at once (503) rather than let every
+call wait seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+__all__ = ["PERIOD", "LoopLag"]
+
+PERIOD = 0.01  # seconds between samples: ~100 timer callbacks a second, negligible
+
+
+class LoopLag:
+    """The lateness of the last sample on the running loop (seconds), sampled from the first
+    :meth:`seconds` call on a loop; a new loop (tests open many) starts its own samples."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._due = 0.0
+        self.last = 0.0
+
+    def seconds(self) -> float:
+        """How far behind the loop runs: the last sample's lateness, or the pending sample's
+        if it is overdue already (work holding the loop now shows at once)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self.last = loop, 0.0
+            self._schedule(loop)
+        return max(self.last, loop.time() - self._due)
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._due = loop.time() + PERIOD
+        loop.call_at(self._due, self._sample, loop)
+
+    def _sample(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not self._loop or loop.is_closed():
+            return  # a loop this monitor no longer follows
+        self.last = max(0.0, loop.time() - self._due)
+        self._schedule(loop)
