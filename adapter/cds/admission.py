@@ -78,27 +78,29 @@ class Admission:
         self.max_queue, self.lag = max_queue, LoopLag()
         self.in_flight = {"cds": 0, "other": 0}
 
-    def _admit(self, kind: str) -> bool:
+    def _refusal(self, kind: str) -> str | None:
+        """Why the call cannot be admitted now; None: admitted, and counted in flight."""
         if self.in_flight[kind] >= self.limit:
-            self.metrics.shed.inc()
-            return False
-        self.in_flight[kind] += 1
-        self.metrics.in_flight.inc()
-        return True
+            why = "too many calls in flight"
+        elif self.lag.seconds() > self.max_queue:
+            why = "the service is behind"
+        else:
+            self.in_flight[kind] += 1
+            self.metrics.in_flight.inc()
+            return None
+        self.metrics.shed.inc()
+        return why
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNSHED:
             await self.app(scope, receive, send)
             return
         kind = "cds" if interactive(scope["path"]) else "other"
-        if self.lag.seconds() > self.max_queue:  # before its body is read: a cheap refusal
-            self.metrics.shed.inc()
-            await _shed_response(scope, receive, send, "the service is behind")
-            return
         admitted = False
         if scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            if not self._admit(kind):
-                await _shed_response(scope, receive, send)
+            why = self._refusal(kind)
+            if why is not None:
+                await _shed_response(scope, receive, send, why)
                 return
             admitted = True
 
@@ -107,24 +109,23 @@ class Admission:
             message = await receive()
             complete = message["type"] == "http.request" and not message.get("more_body")
             if complete and not admitted:
-                if not self._admit(kind):
-                    raise _Shed
+                why = self._refusal(kind)
+                if why is not None:
+                    raise _Shed(why)
                 admitted = True
             return message
 
         try:
             await self.app(scope, admitting, send)
-        except _Shed:
-            await _shed_response(scope, receive, send)
+        except _Shed as shed:
+            await _shed_response(scope, receive, send, str(shed))
         finally:
             if admitted:
                 self.in_flight[kind] -= 1
                 self.metrics.in_flight.dec()
 
 
-async def _shed_response(
-    scope: Scope, receive: Receive, send: Send, why: str = "too many calls in flight"
-) -> None:
+async def _shed_response(scope: Scope, receive: Receive, send: Send, why: str) -> None:
     response = outcome(503, "throttled", f"{why}: retry shortly")
     response.headers["Retry-After"] = RETRY_AFTER
     await response(scope, receive, send)
