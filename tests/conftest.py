@@ -15,6 +15,11 @@ settings.register_profile("full", deadline=None, max_examples=150)
 settings.register_profile("quick", deadline=None, max_examples=40)
 settings.load_profile("quick")  # pytest --hypothesis-profile=full overrides this
 
+# An app in process shares its event loop with the test's own synchronous work (scoring,
+# rendering, generating examples), which admission would read as a worker running behind; set
+# before any fixture builds an app. tests/unit/cds/test_lag.py sets the bound it tests.
+os.environ["SPINEMETS_MAX_QUEUE_MS"] = "60000"
+
 
 @pytest.fixture(autouse=True)
 def _private_state(tmp_path_factory, monkeypatch):

@@ -4,9 +4,11 @@ A call is worked on inline, a few milliseconds of CPU each, so an overloaded wor
 do not wait among the calls in flight (admission control's count stays low) but in the loop's
 queue of ready work, and before that in the socket's buffers. A timer due every
 :data:`PERIOD` fires that much late when the loop has that much ready work ahead of it:
-:class:`LoopLag` keeps the last such lateness, which :class:`adapter.cds.admission.Admission`
-compares with ``SPINEMETS_MAX_QUEUE_MS`` to shed new calls at once (503) rather than let every
-call wait seconds.
+:class:`LoopLag` keeps the last two samples' lateness; the smaller of the two is what
+:class:`adapter.cds.admission.Admission` compares with ``SPINEMETS_MAX_QUEUE_MS`` to shed new
+calls at once (503) rather than let every call wait seconds. Two samples, because one long piece
+of work (a large record, a slow form) makes one sample late without any queue behind it: only a
+loop that is still behind at the next sample has work waiting.
 """
 
 from __future__ import annotations
@@ -19,22 +21,21 @@ PERIOD = 0.01  # seconds between samples: ~100 timer callbacks a second, negligi
 
 
 class LoopLag:
-    """The lateness of the last sample on the running loop (seconds), sampled from the first
-    :meth:`seconds` call on a loop; a new loop (tests open many) starts its own samples."""
+    """Samples of the running loop's lateness, from the first :meth:`seconds` call on a loop;
+    a new loop (tests open many) starts its own samples."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._due = 0.0
-        self.last = 0.0
+        self.samples = (0.0, 0.0)  # the lateness of the two latest samples, seconds
 
     def seconds(self) -> float:
-        """How far behind the loop runs: the last sample's lateness, or the pending sample's
-        if it is overdue already (work holding the loop now shows at once)."""
+        """How far behind the loop has run at both of the latest samples."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
-            self._loop, self.last = loop, 0.0
+            self._loop, self.samples = loop, (0.0, 0.0)
             self._schedule(loop)
-        return max(self.last, loop.time() - self._due)
+        return min(self.samples)
 
     def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
         self._due = loop.time() + PERIOD
@@ -43,5 +44,5 @@ class LoopLag:
     def _sample(self, loop: asyncio.AbstractEventLoop) -> None:
         if loop is not self._loop or loop.is_closed():
             return  # a loop this monitor no longer follows
-        self.last = max(0.0, loop.time() - self._due)
+        self.samples = (self.samples[1], max(0.0, loop.time() - self._due))
         self._schedule(loop)
