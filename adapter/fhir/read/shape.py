@@ -146,20 +146,35 @@ def _bad_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT_LIMIT
 
 
-_SIMPLE: dict[str, type] = {"string": str, "object": dict, "boolean": bool}
+# What a key's value may be, for :func:`_well_formed`: its JSON types as the exact Python types
+# a JSON parser gives, or one of the two kinds that look inside a list.
+_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "object": frozenset({dict}),
+    "boolean": frozenset({bool}),  # True is an int to isinstance, not to type()
+    "code": frozenset({str, dict}),
+    "integer": frozenset({int}),
+    "number": frozenset({int, float}),
+}
+_OBJECTS = object()  # a list of JSON objects
+_SOME = object()  # a JSON object or a list of them
+_UNKNOWN = object()
 
 
 def _check_of(key: Any) -> Any:
-    """What a key's value must be: None (anything), a Python type (one JSON type), or a kind
-    for :func:`_fits`. Learned once per key name."""
+    """What a key's value must be: None (anything), a set of exact types, :data:`_OBJECTS` or
+    :data:`_SOME`. Learned once per key name."""
     kind = _expected(key) if isinstance(key, str) else None
-    return _SIMPLE.get(kind, kind) if kind is not None else None
+    if kind is None:
+        return None
+    return {"objects": _OBJECTS, "some": _SOME}.get(kind) or _TYPES[kind]
 
 
 def _well_formed(resource: Mapping[str, Any], max_depth: int) -> bool:
     """The check of :func:`malformed` without the bookkeeping of paths (most resources pass).
     Every input resource goes through it, so the loop is written for speed: one pass, objects
-    and arrays apart, the common checks inline."""
+    and arrays apart, exact types (what a JSON parser gives: anything else fails here and is
+    judged by :func:`malformed`'s own walk), strings, the commonest leaf, first out."""
     checks = _CHECKS
     stack: list[tuple[Any, int]] = [(resource, 1)]
     pop, push = stack.pop, stack.append
@@ -170,16 +185,22 @@ def _well_formed(resource: Mapping[str, Any], max_depth: int) -> bool:
         deeper = depth + 1
         if type(node) is dict:
             for key, value in node.items():
+                kind = type(value)
                 check = checks.get(key, _UNKNOWN)
                 if check is _UNKNOWN:
                     check = checks[key] = _check_of(key)
                 if check is not None:
-                    if type(check) is type:
-                        if not isinstance(value, check):
+                    if check is _OBJECTS or check is _SOME:
+                        if kind is list:
+                            for member in value:
+                                if type(member) is not dict:
+                                    return False
+                        elif check is _OBJECTS or kind is not dict:
                             return False
-                    elif not _fits(value, check):
+                    elif kind not in check:
                         return False
-                kind = type(value)
+                if kind is str:
+                    continue
                 if kind is dict or kind is list:
                     push((value, deeper))
                 elif kind is float:
@@ -200,7 +221,6 @@ def _well_formed(resource: Mapping[str, Any], max_depth: int) -> bool:
     return True
 
 
-_UNKNOWN = object()
 _CHECKS: dict[Any, Any] = {}  # key → what its value must be (see _check_of), filled as met
 
 
