@@ -36,6 +36,7 @@ async def test_a_read_refused_401_is_read_again_after_one_refresh(monkeypatch, c
     old, old_refresh = session.access_token, session.refresh_token
     _revoke(smart, old)
     exchanged = token_requests(signed.app)
+    caplog.clear()  # the launch's own lines
     with caplog.at_level(logging.INFO, "spinemets"):
         page = await signed.client.get("/smart/")
     await signed.client.aclose()
@@ -80,6 +81,7 @@ async def test_a_refused_refresh_after_a_401_gives_the_401_page(monkeypatch, cap
     _revoke(smart, old)
     smart.refresh_tokens.clear()  # the user signed out of the EHR
     exchanged = token_requests(signed.app)
+    caplog.clear()  # the launch's own lines
     with caplog.at_level(logging.INFO, "spinemets"):
         page = await signed.client.get("/smart/")
     again = await signed.client.get("/smart/")
