@@ -26,17 +26,17 @@ from fastapi.responses import RedirectResponse, Response
 from adapter.errors import FhirServerError, InputError
 from adapter.mapping.rules import rules_of
 from adapter.smart.answers import HEADERS, fhir_problem, html, problem, refusal
-from adapter.smart.oauth import LaunchError, authorization_url, discover, exchange, refresh
+from adapter.smart.oauth import LaunchError, authorization_url, discover, exchange
 from adapter.smart.record import missing_writes
 from adapter.smart.sessions import COOKIE, Session, SessionStore, set_cookie
 from adapter.smart.settings import SmartSettings, smart_settings
+from adapter.smart.tokens import Renewal, refresh_if_expiring
 from adapter.smart.view import View, completed, save, saved_message, show
 from adapter.vocabulary.forms import FORMS
 
 __all__ = ["SmartState", "router"]
 
 log = logging.getLogger("spinemets.smart")
-_SOON = 30.0  # seconds: a token this close to expiring is refreshed before a read or a save
 
 
 class SmartState:
@@ -101,10 +101,7 @@ async def _session(request: Request, state: SmartState) -> Session | None:
     session = state.sessions.get(request.cookies.get(COOKIE))
     if session is None or not session.authorised:
         return None
-    if session.refresh_token is not None and session.token_expires < time.monotonic() + _SOON:
-        async with session.refreshing:
-            if session.token_expires < time.monotonic() + _SOON:  # not done while waiting
-                await refresh(session, state.settings, state.transport)
+    await refresh_if_expiring(session, state.settings, state.transport)
     if session.token_expires < time.monotonic():
         return None  # an expired token: launch again rather than fail at the FHIR server
     return session
@@ -198,8 +195,11 @@ async def _view(request: Request, state: SmartState, form: str | None) -> Respon
         return problem(
             state.settings.root, 404, "No such form", f"spinemets has the forms {', '.join(FORMS)}."
         )
+    renewal = Renewal(session, state.settings, state.transport)
     try:
-        view = await View.read(session, state.settings.smart_timeout, state.rules)
+        view = await renewal.call(
+            lambda: View.read(session, state.settings.smart_timeout, state.rules)
+        )
     except FhirServerError as exc:
         return fhir_problem(exc, state.settings.root)
     except InputError as exc:
@@ -256,24 +256,26 @@ async def _save(
 ) -> Response:
     """Write the form, then show the new scores. A form the FHIR server does not take comes
     back with the entries in it (nothing accepted is lost); a record that cannot be read again
-    after the save says it was saved, so the form is not sent twice."""
+    after the save says it was saved, so the form is not sent twice. A call the server refuses
+    with 401 is sent again after a refresh (:class:`Renewal`: it stored nothing)."""
     root, timeout = state.settings.root, state.settings.smart_timeout
+    renewal = Renewal(session, state.settings, state.transport)
     try:
-        before = await View.read(session, timeout, state.rules)
+        before = await renewal.call(lambda: View.read(session, timeout, state.rules))
         response = completed(session, name, fields, levels)
     except InputError as exc:
         return problem(root, 400, "Not saved", f"Nothing was written: {exc}")
     except FhirServerError as exc:
         return fhir_problem(exc, root)
     try:
-        await save(session, response, timeout)
+        await renewal.call(lambda: save(session, response, timeout))
     except FhirServerError as exc:
         status, _, what = refusal(exc)
         message = f"Not saved: {what} Your entries are kept below."
         page = await asyncio.to_thread(show, before, session, name, message, root, entries=response)
         return html(page, status)
     try:
-        after = await View.read(session, timeout, state.rules)
+        after = await renewal.call(lambda: View.read(session, timeout, state.rules))
     except FhirServerError:
         message = (
             "Saved. The record could not be read again to show the new scores: reload the page."

@@ -3,12 +3,16 @@ through to a signed-in session, and a save whose transaction is kept instead of 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import httpx2
 from fastapi import FastAPI
 
+from adapter.errors import FhirServerError
 from adapter.smart.routes import SmartState, router
 from adapter.smart.sessions import Session
 from adapter.smart.settings import SmartSettings
@@ -28,12 +32,31 @@ def launch_server(**options: Any) -> SmartServer:
     return server
 
 
+class Counted(httpx2.AsyncBaseTransport):
+    """The app's transport to the authorization server, keeping the path of each request."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        self.paths.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+
 def app_of(smart: SmartServer) -> FastAPI:
     settings = SmartSettings(public_base_url=APP, smart_fhir_servers=(FHIR,))
     app = FastAPI()
     app.include_router(router)
-    app.state.smart = SmartState(settings, transport=httpx2.ASGITransport(app=smart.app))
+    transport = Counted(httpx2.ASGITransport(app=smart.app))
+    app.state.smart = SmartState(settings, transport=transport)
     return app
+
+
+def token_requests(app: FastAPI) -> int:
+    """How many times the app has called the token endpoint (the code's exchange included)."""
+    transport: Counted = app.state.smart.transport
+    return transport.paths.count("/token")
 
 
 def client_of(app: FastAPI) -> httpx.AsyncClient:
@@ -55,20 +78,79 @@ async def signed_in(app: FastAPI, smart: SmartServer) -> tuple[httpx.AsyncClient
     return client, await client.get(back.headers["location"])
 
 
+Hook = Callable[[str, str | None], Awaitable[None]]
+
+
+@dataclass
+class KeptFhir:
+    """The FHIR server the app reads and writes, in place of one: the record read is the default
+    patient's, each transaction is kept (with the access token it was sent with). With ``smart``
+    it answers 401 to a token the launch server has not issued, has revoked or has let expire,
+    as the launch server's own FHIR proxy does; ``before`` runs before each call (``"read"`` or
+    ``"write"``, the token), for a test to revoke a token or hold calls back."""
+
+    smart: SmartServer | None = None
+    before: Hook | None = None
+    reads: list[str | None] = field(default_factory=list)  # the token of each read tried
+    written: list[tuple[str | None, dict[str, Any]]] = field(default_factory=list)
+    refused: list[tuple[str, str | None]] = field(default_factory=list)  # 401s: call, token
+
+    async def _check(self, call: str, token: str | None) -> None:
+        if self.before is not None:
+            await self.before(call, token)
+        if self.smart is None:
+            return
+        issued = self.smart.tokens.get(token or "")
+        if issued is None or issued.expires < time.monotonic():
+            self.refused.append((call, token))
+            raise FhirServerError("the FHIR server answered 401", status=401)
+
+    async def read(self, session: Session, timeout: float) -> list[Any]:
+        self.reads.append(session.access_token)
+        await self._check("read", session.access_token)
+        return default_patient()
+
+    async def write(self, session: Session, bundle: dict[str, Any], timeout: float) -> None:
+        await self._check("write", session.access_token)
+        self.written.append((session.access_token, bundle))
+
+
+def kept_fhir(monkeypatch: Any, smart: SmartServer | None = None) -> KeptFhir:
+    fhir = KeptFhir(smart)
+    monkeypatch.setattr("adapter.smart.view.read_record", fhir.read)
+    monkeypatch.setattr("adapter.smart.view.write_transaction", fhir.write)
+    return fhir
+
+
 def kept_writes(monkeypatch: Any) -> list[tuple[str | None, dict[str, Any]]]:
     """The record read is the default patient's; each transaction is kept (with the access token
     it was sent with) instead of reaching a FHIR server."""
-    written: list[tuple[str | None, dict[str, Any]]] = []
+    return kept_fhir(monkeypatch).written
 
-    async def record(session: Session, timeout: float) -> list[Any]:
-        return default_patient()
 
-    async def write(session: Session, bundle: dict[str, Any], timeout: float) -> None:
-        written.append((session.access_token, bundle))
+@dataclass
+class Launched:
+    """A signed-in browser after an EHR launch, and what the app sent on its behalf."""
 
-    monkeypatch.setattr("adapter.smart.view.read_record", record)
-    monkeypatch.setattr("adapter.smart.view.write_transaction", write)
-    return written
+    smart: SmartServer
+    app: FastAPI
+    client: httpx.AsyncClient  # to close
+    answer: httpx.Response  # the callback's
+    session: Session
+    fhir: KeptFhir
+
+    @property
+    def written(self) -> list[tuple[str | None, dict[str, Any]]]:
+        return self.fhir.written
+
+
+async def launched(smart: SmartServer, monkeypatch: Any) -> Launched:
+    """The arrange steps of most SMART tests: the app against ``smart``, a FHIR server kept in
+    process that accepts only the tokens ``smart`` holds, and an EHR launch signed in."""
+    app = app_of(smart)
+    fhir = kept_fhir(monkeypatch, smart)
+    client, answer = await signed_in(app, smart)
+    return Launched(smart, app, client, answer, session_of(app), fhir)
 
 
 async def save_sins(client: httpx.AsyncClient, session: Session) -> httpx.Response:

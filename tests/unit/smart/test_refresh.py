@@ -16,11 +16,9 @@ from tests.support.smart_app import (
     FHIR,
     app_of,
     client_of,
-    kept_writes,
     launch_server,
+    launched,
     save_sins,
-    session_of,
-    signed_in,
 )
 from tests.support.smart_server import s256
 
@@ -36,10 +34,8 @@ async def test_the_launch_asks_for_online_access():
 
 async def test_an_expired_session_with_a_refresh_token_saves_the_form(monkeypatch):
     smart = launch_server()
-    app = app_of(smart)
-    written = kept_writes(monkeypatch)
-    client, _ = await signed_in(app, smart)
-    session = session_of(app)
+    signed = await launched(smart, monkeypatch)
+    client, session, written = signed.client, signed.session, signed.written
     old_access, old_refresh = session.access_token, session.refresh_token
     assert old_refresh in smart.refresh_tokens
     assert "refresh_token" not in repr(session) and old_refresh not in repr(session)
@@ -57,10 +53,8 @@ async def test_an_expired_session_with_a_refresh_token_saves_the_form(monkeypatc
 
 async def test_a_failed_refresh_refuses_as_before_and_writes_nothing(monkeypatch):
     smart = launch_server()
-    app = app_of(smart)
-    written = kept_writes(monkeypatch)
-    client, _ = await signed_in(app, smart)
-    session = session_of(app)
+    signed = await launched(smart, monkeypatch)
+    client, session, written = signed.client, signed.session, signed.written
     smart.refresh_tokens.clear()  # revoked, or the user signed out of the EHR
     session.token_expires = 0
     refused = await save_sins(client, session)
@@ -75,10 +69,8 @@ async def test_a_failed_refresh_refuses_as_before_and_writes_nothing(monkeypatch
 async def test_without_online_access_no_refresh_is_tried(monkeypatch):
     smart = launch_server()
     smart.grant = "patient/*.rs patient/QuestionnaireResponse.c patient/Observation.cu"
-    app = app_of(smart)
-    written = kept_writes(monkeypatch)
-    client, _ = await signed_in(app, smart)
-    session = session_of(app)
+    signed = await launched(smart, monkeypatch)
+    client, session, written = signed.client, signed.session, signed.written
     assert session.refresh_token is None
     session.token_expires = 0
     refused = await save_sins(client, session)
@@ -116,10 +108,8 @@ async def test_a_refresh_token_the_server_does_not_rotate_is_kept_for_the_next_r
     on using the one it has."""
     smart = launch_server()
     smart.rotate = False
-    app = app_of(smart)
-    written = kept_writes(monkeypatch)
-    client, _ = await signed_in(app, smart)
-    session = session_of(app)
+    signed = await launched(smart, monkeypatch)
+    client, session, written = signed.client, signed.session, signed.written
     first = session.refresh_token
     for _ in range(2):  # the token expires twice while forms are filled in
         session.token_expires = 0

@@ -13,16 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support.smart_app import (
-    FHIR,
-    app_of,
-    client_of,
-    kept_writes,
-    launch_server,
-    save_sins,
-    session_of,
-    signed_in,
-)
+from tests.support.smart_app import FHIR, app_of, client_of, launch_server, launched, save_sins
 
 pytestmark = pytest.mark.anyio
 
@@ -37,16 +28,13 @@ def _saved(bundle: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]
 
 async def _save(smart, monkeypatch) -> tuple[Any, dict[str, Any], list[dict[str, Any]]]:
     """Launch, sign in, save the SINS form at T8: the session, the response and its findings."""
-    app = app_of(smart)
-    written = kept_writes(monkeypatch)
-    client, answer = await signed_in(app, smart)
-    assert answer.status_code == 303, answer.text
-    session = session_of(app)
-    saved = await save_sins(client, session)
-    await client.aclose()
+    signed = await launched(smart, monkeypatch)
+    assert signed.answer.status_code == 303, signed.answer.text
+    saved = await save_sins(signed.client, signed.session)
+    await signed.client.aclose()
     assert saved.status_code == 200, saved.text
-    [(_, bundle)] = written
-    return session, *_saved(bundle)
+    [(_, bundle)] = signed.written
+    return signed.session, *_saved(bundle)
 
 
 async def test_the_launch_asks_who_the_user_is():
