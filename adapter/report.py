@@ -81,7 +81,7 @@ def _dated(result: ScoreResult, bases: Mapping[str, Basis]) -> tuple[str, ...]:
     return tuple(
         c.spec.short
         for c in result.components
-        if (basis := bases.get(c.code)) is not None and basis.dated
+        if (basis := bases.get(c.code)) is not None and basis.any_dated
     )
 
 

@@ -29,6 +29,7 @@ from adapter.decision import (
 from adapter.decision.outcome import outcome_view
 from adapter.decision.sins import SinsDecision, certain_indicator, recommendation
 from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, shorten, without_ids
+from adapter.fhir.write.built import uuid5_text
 from adapter.fhir.write.references import logical_references
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.report import ScoreSummary
@@ -53,12 +54,12 @@ __all__ = [
     "table_cell",
 ]
 
-_NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93")
+_NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93").bytes
 
 
 def card_uuid(hook_instance: str, key: str) -> str:
     """Deterministic per hook instance and card (or suggestion) key."""
-    return str(uuid.uuid5(_NAMESPACE, f"{hook_instance}|{key}"))
+    return uuid5_text(_NAMESPACE, f"{hook_instance}|{key}")
 
 
 def table_cell(text: str) -> str:

@@ -142,7 +142,7 @@ def _dated_day(lv: LevelResult) -> str:
 def _mechanical_now(lv: LevelResult) -> bool:
     pain = lv.assessment.inputs.pain
     basis = lv.bases.get(SINS_PAIN.code)
-    return pain.certain and Pain.MECHANICAL in pain.values and not (basis and basis.dated)
+    return pain.certain and Pain.MECHANICAL in pain.values and not (basis and basis.any_dated)
 
 
 def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | None) -> SinsLevel:
@@ -168,7 +168,7 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
         words = f"{where} ({band.short_label}): {advice}"
         if SINS.band_of(firm.low, firm.high) is not band:
-            dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].dated]
+            dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].any_dated]
             words += f"; rests on dated {', '.join(dated)}"
     elif total.low >= SINS_CONSULT_FROM:
         words = (

@@ -244,12 +244,15 @@ def choose_latest(
     """
     if not items:
         return None
-    timed = [f.obs.time for f in items if f.obs.time is not None]
-    top = max(timed) if timed else None
-    latest = [f for f in items if f.obs.time == top]
-    if prefer is not None:
-        best = max(prefer(f) for f in latest)
-        latest = [f for f in latest if prefer(f) == best]
+    if len(items) == 1:  # most findings are recorded once: nothing to compare
+        latest, top = [items[0]], items[0].obs.time
+    else:
+        timed = [f.obs.time for f in items if f.obs.time is not None]
+        top = max(timed) if timed else None
+        latest = [f for f in items if f.obs.time == top]
+        if prefer is not None:
+            best = max(prefer(f) for f in latest)
+            latest = [f for f in latest if prefer(f) == best]
 
     def named(f: Finding[T]) -> str:
         return name(f) if callable(name) else name

@@ -99,7 +99,7 @@ def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
     total = result.total
     for component in result.components:
         basis = bases.get(component.code)
-        if basis is not None and basis.dated:
+        if basis is not None and basis.any_dated:
             total = Span(
                 total.low - component.points.low + component.full.low,
                 total.high - component.points.high + component.full.high,

@@ -71,5 +71,14 @@ class Basis:
         return tuple(ev for ev in self.evidence if ev.dated)
 
     @property
+    def any_dated(self) -> bool:
+        """Whether some of the evidence is dated: asked of every component of every result,
+        so it stops at the first and builds nothing."""
+        for ev in self.evidence:
+            if ev.dated:
+                return True
+        return False
+
+    @property
     def all_notes(self) -> tuple[str, ...]:
         return (*self.caveats, *self.notes)

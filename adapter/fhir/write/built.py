@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Built", "full_url"]
+__all__ = ["Built", "full_url", "uuid5_text"]
 
 _URN_NAMESPACE = uuid.UUID("5b0e7e0c-3f7a-4c52-9d0b-8f3c2a1d6e41")
 _NAMESPACE_BYTES = _URN_NAMESPACE.bytes
@@ -64,17 +64,19 @@ class Built:
 
 
 def full_url(resource_type: str, identifier: str) -> str:
-    """``urn:uuid:`` + the UUIDv5 of type and identifier (RFC 4122 §4.3, as ``uuid.uuid5``).
+    """``urn:uuid:`` + the UUIDv5 of type and identifier (RFC 4122 §4.3, as ``uuid.uuid5``)."""
+    return "urn:uuid:" + uuid5_text(_NAMESPACE_BYTES, f"{resource_type}|{identifier}")
 
-    Computed here from the SHA-1 digest: ``uuid.UUID`` objects cost a tenth of a bulk run's
-    build step, and only their text is used.
-    """
+
+def uuid5_text(namespace: bytes, name: str) -> str:
+    """The text of ``uuid.uuid5(UUID(bytes=namespace), name)``, computed from the SHA-1 digest:
+    ``uuid.UUID`` objects cost a tenth of a bulk run's build step, and only their text is used."""
     digest = bytearray(
         hashlib.sha1(  # UUIDv5 is defined on SHA-1: an id, not a security use
-            _NAMESPACE_BYTES + f"{resource_type}|{identifier}".encode(), usedforsecurity=False
+            namespace + name.encode(), usedforsecurity=False
         ).digest()[:16]
     )
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = digest.hex()
-    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

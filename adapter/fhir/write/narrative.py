@@ -28,9 +28,10 @@ def narrative(lines: Sequence[str]) -> dict[str, str]:
 
 def with_narrative(resource: dict[str, Any], lines: Sequence[str]) -> dict[str, Any]:
     """``resource`` with its narrative placed after ``resourceType`` (FHIR's element order)."""
-    rtype = resource["resourceType"]
-    rest = {k: v for k, v in resource.items() if k not in ("resourceType", "text")}
-    return {"resourceType": rtype, "text": narrative(lines), **rest}
+    out: dict[str, Any] = {"resourceType": resource["resourceType"], "text": None}
+    out.update(resource)  # both keys keep their places, the rest follow in their order
+    out["text"] = narrative(lines)
+    return out
 
 
 def score_lines(result: ScoreResult, level: str | None) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapter import cli
-from adapter.fhir.write.narrative import XHTML, narrative
+from adapter.fhir.write.narrative import XHTML, narrative, with_narrative
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = "2026-11-26T00:00:00Z"  # after the seed's 6-month visits: the outcome Observation is full
@@ -66,3 +66,11 @@ def test_text_is_escaped():
     div = narrative(["Tokuhashi < 6 months & <b>not</b> bold"])["div"]
     assert "&lt;b&gt;" in div and "&amp;" in div
     assert ET.fromstring(div)[0].text == "Tokuhashi < 6 months & <b>not</b> bold"
+
+
+def test_the_narrative_follows_resource_type_and_replaces_an_old_one():
+    old = {"status": "final", "resourceType": "Observation", "text": {"div": "old"}, "id": "x"}
+    out = with_narrative(old, ["new"])
+    assert list(out) == ["resourceType", "text", "status", "id"]
+    assert "new" in out["text"]["div"] and "old" not in out["text"]["div"]
+    assert old["text"] == {"div": "old"}  # the input is left as it was
