@@ -57,7 +57,9 @@ async def test_a_malformed_resource_in_the_prefetch_is_ignored(client, resource)
     assert response.json()["cards"]  # the rest of the patient is scored
 
 
-@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+@pytest.mark.parametrize(
+    "number", ["NaN", "Infinity", "-Infinity", "1e400", "123456789012345678901234567890"]
+)
 async def test_a_number_json_cannot_hold_is_an_invalid_resource(client, number):
     plain = await client.post(SCORES, json=patient_view())
     raw = json.dumps(patient_view()).replace('"valueInteger": 80', f'"valueInteger": {number}', 1)
