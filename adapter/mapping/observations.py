@@ -9,6 +9,7 @@ and left out.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from adapter.mapping.findings import (
     read_answer,
 )
 from adapter.mapping.sites import resolve_site
+from adapter.mapping.terminology import Terminology
 from adapter.outcomes import OUTCOME_LOINC
 from adapter.scoring import KPS_VALUES
 from adapter.vocabulary.findings import (
@@ -219,13 +221,21 @@ def _file_coded(
 
 def _displayed(ctx: Context, code: str, answer: Enum | int) -> str | None:
     """ "Spinal pain character: Mechanical pain" — the finding as the mappings name it."""
+    if isinstance(answer, Enum):
+        return _answer_displayed(ctx.term, code, answer)
     name = ctx.term.display(FINDING, code)
+    return None if name is None else f"{name}: {answer}"
+
+
+# Findings and their coded answers are a few dozen pairs per set of mappings, asked of every
+# finding read: worded once. (A count's answer comes from the input: never kept here.)
+@functools.lru_cache(maxsize=512)
+def _answer_displayed(term: Terminology, code: str, answer: Enum) -> str | None:
+    name = term.display(FINDING, code)
     if name is None:
         return None
-    if not isinstance(answer, Enum):
-        return f"{name}: {answer}"
     key = next((k for k, v in FINDING_ANSWERS.get(code, {}).items() if v is answer), None)
-    return f"{name}: {(key and ctx.term.display(FINDING, key)) or answer.value}"
+    return f"{name}: {(key and term.display(FINDING, key)) or answer.value}"
 
 
 def _read(
