@@ -59,13 +59,15 @@ def said_all(evidence: Iterable[Evidence]) -> list[str]:
 def without_ids(text: str) -> str:
     """A diagnostic line fit for a card: "Observation/x1: …" becomes "Observation: …", and an
     ISO date or time "2024-05-20T09:00:00Z" becomes "20 May 2024"."""
-    return readable_dates(_REFERENCE.sub(r"\1", text))
+    if "/" in text:  # every reference has one: most lines go by without a regular expression
+        text = _REFERENCE.sub(r"\1", text)
+    return readable_dates(text)
 
 
 def readable_dates(text: str) -> str:
     """Every ISO date or time in ``text`` as "20 May 2024" (the text report and the page keep
     resource ids, not ISO dates)."""
-    return _ISO.sub(_day, text)
+    return _ISO.sub(_day, text) if "-" in text else text  # every ISO date has a "-"
 
 
 def _day(match: re.Match[str]) -> str:

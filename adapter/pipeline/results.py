@@ -96,15 +96,14 @@ class PatientResult:
 def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
     """The total if every component fed by a dated input were unknown: what holds without the
     inputs that may have changed since. Equal to the total when no input is dated."""
-    total = result.total
+    low, high, changed = result.total.low, result.total.high, False
     for component in result.components:
         basis = bases.get(component.code)
         if basis is not None and basis.any_dated:
-            total = Span(
-                total.low - component.points.low + component.full.low,
-                total.high - component.points.high + component.full.high,
-            )
-    return total
+            low += component.full.low - component.points.low
+            high += component.full.high - component.points.high
+            changed = True
+    return Span(low, high) if changed else result.total
 
 
 def worst_levels(levels: list[LevelResult]) -> tuple[LevelResult, ...]:

@@ -62,3 +62,27 @@ def test_stand_ins_conflicts_and_ambiguities_are_said_in_the_observation(
 def test_plain_derivations_do_not_clutter_the_observation(capsys):
     notes = _notes(ROOT / "fixtures" / "seed" / "seed-07.json", "tomita", capsys)
     assert notes == []
+
+
+def test_the_firm_total_widens_by_each_dated_component_alone():
+    """What holds without the inputs that may have changed: each dated component takes its full
+    span, the others keep their points; no dated input leaves the total as it is."""
+    from adapter.fhir.read.evidence import Basis, Evidence
+    from adapter.fhir.read.records import ResourceRef
+    from adapter.pipeline.results import firm_total
+    from adapter.scoring import Possible, Span
+    from adapter.scoring.result import Part, result_of
+    from adapter.vocabulary import TOMITA
+
+    points = {1: 1, 2: 2, 4: 4}.__getitem__
+    parts = [Part(Possible.of(2), points, (1, 2, 4))] * len(TOMITA.components)
+    result = result_of(TOMITA, parts)
+    ref = ResourceRef("Observation", "Observation/o")
+    dated = Basis((Evidence(ref, None, "old", dated="older than 90 days"),))
+    current = Basis((Evidence(ref, None, "new"),))
+    codes = [c.code for c in result.components]
+    assert firm_total(result, {code: current for code in codes}) == result.total
+    one = firm_total(result, {codes[0]: dated, codes[1]: current})
+    assert one == Span(result.total.low - 1, result.total.high + 2)
+    both = firm_total(result, {codes[0]: dated, codes[1]: dated})
+    assert both == Span(result.total.low - 2, result.total.high + 4)
