@@ -74,10 +74,7 @@ class Basis:
     def any_dated(self) -> bool:
         """Whether some of the evidence is dated: asked of every component of every result,
         so it stops at the first and builds nothing."""
-        for ev in self.evidence:
-            if ev.dated:
-                return True
-        return False
+        return any(ev.dated for ev in self.evidence)
 
     @property
     def all_notes(self) -> tuple[str, ...]:
