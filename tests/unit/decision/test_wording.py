@@ -21,7 +21,16 @@ from adapter.pipeline import patient_records, score_patient
 from adapter.procedure.orders import procedure_orders
 from adapter.render.patient import patient_page
 from adapter.render.text import text_report
-from tests.support.records import NOW, condition, default_patient, draft_orders, finding, order
+from tests.support.records import (
+    NOW,
+    SINS_AT_T12,
+    condition,
+    default_patient,
+    draft_orders,
+    finding,
+    order,
+    site,
+)
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
@@ -188,6 +197,31 @@ def test_an_order_at_a_level_never_borrows_a_level_less_bilsky_as_its_own():
     assert "Bilsky 3, level not recorded" in verdict.summary
     assert "Bilsky 3 at T12" not in text + page
     assert cards[-1].summary == verdict.summary
+
+
+def test_findings_focused_on_a_lesion_at_several_levels_count_at_none_of_them():
+    multi = condition("met-multi", "C79.51")
+    multi["bodySite"] = [*site("T6"), *site("T12")]
+    on_multi = {"focus": [{"reference": "Condition/met-multi"}]}
+    resources = default_patient(
+        drop=("met-t12", "bilsky-t12", *(f"t12-{code}" for code in SINS_AT_T12)),
+        extra=(multi, finding("bilsky", "epidural-spinal-cord-compression", "bilsky-1a",
+                              **on_multi),
+               *(finding(code, code, answer, **on_multi) for code, answer in (
+                   ("spinal-pain", "mechanical"), ("bone-lesion-quality", "lytic"),
+                   ("spinal-alignment", "subluxation"), ("vertebral-body-collapse", "gt-50"),
+                   ("posterolateral-involvement", "bilateral")))),
+    )  # fmt: skip
+    decisions = decisions_for(resources, [order("vp", "22511", "T6")])
+    _, card_text, text, _ = surfaces(decisions)
+    assert sorted(s.level or "" for s in decisions.sins) == ["T12", "T6"]
+    assert not any(s.result.total.certain for s in decisions.sins)  # one decision, every surface
+    assert "SINS 18" not in card_text and "SINS T12: 18" not in text and "SINS T6: 16" not in text
+    assert "record the level (bodySite) of the finding" in text
+    (verdict,) = decisions.orders
+    t6 = verdict.check.levels[0]
+    assert t6.level == "T6" and t6.status(5) == "unknown" and t6.status(8) != "met"
+    assert "Bilsky 1a" not in next(c.basis for c in t6.criteria if c.number == 5)
 
 
 def test_findings_and_conditions_the_record_does_not_name_take_the_mappings_displays():

@@ -16,6 +16,7 @@ from adapter.scoring import (
     MajorOrgan,
     Pain,
     Possible,
+    Posterolateral,
     PrimarySite,
     Visceral,
     score_tokuhashi_revised,
@@ -23,12 +24,14 @@ from adapter.scoring import (
 from tests.support.records import (
     ATC,
     NOW,
+    SINS_AT_T12,
     P,
     condition,
     default_patient,
     finding,
     measurement,
     patient,
+    site,
 )
 
 LATER = "2024-07-01T09:00:00Z"  # after NOW
@@ -242,6 +245,50 @@ def test_a_finding_whose_body_site_and_focus_disagree_is_invalid():
                     focus=[{"reference": "Condition/met-t12"}])  # fmt: skip
     a = extract(default_patient(extra=(agree,)))
     assert level(a, "T12").inputs.pain == Possible.of(Pain.PAIN_FREE)
+
+
+def _multi_level(*findings):
+    """No T12-only lesion: one metastasis Condition at T6 and T12, and ``findings``."""
+    multi = condition("met-multi", "C79.51")
+    multi["bodySite"] = [*site("T6"), *site("T12")]
+    return default_patient(drop=("met-t12", "bilsky-t12", *(f"t12-{c}" for c in SINS_AT_T12)),
+                           extra=(multi, *findings))  # fmt: skip
+
+
+def _on_multi(oid, code, answer, **kw):
+    return finding(oid, code, answer, focus=[{"reference": "Condition/met-multi"}], **kw)
+
+
+def test_a_focus_on_a_condition_with_several_levels_places_the_finding_at_none_of_them():
+    a = extract(_multi_level(_on_multi("pain", "spinal-pain", "mechanical"),
+                             _on_multi("collapse", "vertebral-body-collapse", "gt-50"),
+                             _on_multi("post", "posterolateral-involvement", "none")))  # fmt: skip
+    assert [lv.level for lv in a.levels] == ["T6", "T12"]
+    for name in ("T6", "T12"):
+        assert not level(a, name).inputs.pain.known
+        assert not level(a, name).inputs.collapse.known
+        basis = level(a, name).basis["sins-collapse"]
+        assert basis.settle == "record the level (bodySite) of the finding"
+        # a whole-spine absence still applies everywhere, as one recorded without a level
+        assert level(a, name).inputs.posterolateral == Possible.of(Posterolateral.NONE)
+
+
+def test_a_body_site_inside_a_multi_level_focus_places_the_finding_there_and_outside_is_invalid():
+    inside = _on_multi("pain-t12", "spinal-pain", "mechanical", level="T12")
+    outside = _on_multi("pain-l1", "spinal-pain", "mechanical", level="L1")
+    a = extract(_multi_level(inside, outside))
+    assert level(a, "T12").inputs.pain == Possible.of(Pain.MECHANICAL)
+    assert not level(a, "T6").inputs.pain.known
+    assert "disagrees with its focus" in issues(a, "error")["Observation/pain-l1"]
+
+
+@pytest.mark.parametrize(("grade", "everywhere"), [("bilsky-1a", False), ("bilsky-3", True)])
+def test_a_bilsky_focused_on_several_levels_follows_the_safety_first_rule(grade, everywhere):
+    a = extract(_multi_level(_on_multi("b", "epidural-spinal-cord-compression", grade)))
+    assert a.safety.compression == {}  # not the own grade of any level
+    assert a.safety.compression_unplaced is not None
+    for name in ("T6", "T12"):
+        assert (level(a, name).compression is not None) is everywhere
 
 
 def test_a_medication_reference_is_resolved_against_the_input():
