@@ -179,8 +179,9 @@ def _lab(ctx: Context, obs: ObservationRecord, lab: str) -> float | tuple[str, s
 def _levels(
     ctx: Context, obs: ObservationRecord, lesion_levels: Mapping[str, frozenset[str]]
 ) -> frozenset[str] | Invalid | None:
-    """The levels a finding belongs to; None when recorded without a level; Invalid when its
-    bodySite does not exist or disagrees with its focus."""
+    """The levels a finding belongs to; None when recorded without a level (a focus on a lesion
+    at several levels does not say which: contract §2); Invalid when its bodySite does not
+    exist or disagrees with its focus."""
     placed: frozenset[str] | None = None
     if obs.body_sites:
         sites = [resolve_site(c, ctx.term) for c in obs.body_sites]
@@ -197,7 +198,7 @@ def _levels(
             f"{obs.ref.reference}: bodySite {', '.join(sorted(placed))} disagrees with its focus "
             f"({shown})"
         )
-    return placed or focused
+    return placed or (focused if len(focused) == 1 else None)
 
 
 def _file_coded(
