@@ -18,7 +18,16 @@ from adapter.mapping.rules import Rules, Windows
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import Scoring, patient_records, score_patient
 from adapter.vocabulary.systems import SNOMED
-from tests.support.records import ICD, NOW, P, condition, default_patient, finding, measurement
+from tests.support.records import (
+    ICD,
+    NOW,
+    P,
+    condition,
+    default_patient,
+    finding,
+    measurement,
+    site,
+)
 
 TERM = default_terminology()
 
@@ -80,6 +89,24 @@ def test_no_collapse_and_no_fracture_recorded_is_a_range():
 def test_fracture_from_conditions_and_the_finding(extra, points):
     r = scored(default_patient(sins={"vertebral-body-collapse": "none"}, extra=(extra,)))
     assert component(r, "bauer-original", "bauer-no-pathological-fracture") == points
+
+
+@pytest.mark.parametrize(("answer", "points"), [("gt-50", (0, 0)), ("none", (0, 1))])
+def test_a_collapse_focused_on_a_lesion_at_several_levels_is_at_a_metastatic_level(answer, points):
+    # at none of its levels for SINS (contract §2), but at one of them: a pathological fracture
+    multi = condition("met-multi", "C79.51")
+    multi["bodySite"] = [*site("T6"), *site("T12")]
+    collapse = finding("c", "vertebral-body-collapse", answer,
+                       focus=[{"reference": "Condition/met-multi"}])  # fmt: skip
+    r = scored(default_patient(drop=("met-t12", "t12-vertebral-body-collapse"),
+                               extra=(multi, collapse)))  # fmt: skip
+    assert component(r, "bauer-original", "bauer-no-pathological-fracture") == points
+    # a collapse of its own at each of the lesion's levels decides instead
+    own = (finding("c6", "vertebral-body-collapse", "none", level="T6"),
+           finding("c12", "vertebral-body-collapse", "none", level="T12"))  # fmt: skip
+    r = scored(default_patient(drop=("met-t12", "t12-vertebral-body-collapse"),
+                               extra=(multi, collapse, *own)))  # fmt: skip
+    assert component(r, "bauer-original", "bauer-no-pathological-fracture") == (0, 1)
 
 
 def test_an_explicit_absent_fracture_wins_over_the_collapse():
