@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from adapter.fhir.read.evidence import Basis
+from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.mapping.context import Context, condition_evidence, condition_label
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import caveats_of, enum_input, only
@@ -57,6 +57,7 @@ from adapter.vocabulary.findings import (
     AMBULATORY_STATUS,
     PATHOLOGICAL_FRACTURE,
     TOKUHASHI_PRIMARY_SITE,
+    VERTEBRAL_BODY_COLLAPSE,
 )
 
 __all__ = ["MoreInputs", "more_inputs", "more_results"]
@@ -93,11 +94,27 @@ def _fracture(
         collapse = lv.inputs.collapse
         if collapse.known and collapse.values <= _PRESENT_COLLAPSE:
             evidence += lv.basis["sins-collapse"].evidence
+    evidence += [ev for ev in _focused_collapse(found, staging) if ev not in evidence]
     if evidence:
         note = "A pathological fracture is recorded (fracture Condition or vertebral collapse)."
         return Possible.of(Fracture.PRESENT), Basis(tuple(evidence), (note,))
     caveats = _fracture_caveats(staging.pathological_fractures, staging.other_fractures)
     return Possible.unknown(Fracture), Basis(settle=BAUER_NO_FRACTURE.settle, caveats=caveats)
+
+
+def _focused_collapse(found: Findings, staging: Staging) -> tuple[Evidence, ...]:
+    """A collapse focused on a lesion at several levels is at none of them for SINS (contract
+    §2) but is at one of them: a metastatic level. Its latest, where none of those levels has a
+    collapse of its own (which then decides there), is a fracture if it says one."""
+    lesions = {s.condition.ref.reference: s.levels for s in staging.lesions}
+    items = found.coded.get(VERTEBRAL_BODY_COLLAPSE, [])
+    own = {lv for f in items for lv in f.levels or ()}
+    spans = [frozenset(lv for ref in f.obs.focus for lv in lesions.get(ref, ())) for f in items]
+    focused = [f for f, span in zip(items, spans, strict=True) if f.levels is None and span - own]
+    chosen = choose_latest(focused, "vertebral collapse")
+    if chosen is None or not chosen.values <= _PRESENT_COLLAPSE:
+        return ()
+    return chosen.evidence
 
 
 def _fracture_caveats(unconfirmed: Iterable[Staged], other: Iterable[Staged]) -> tuple[str, ...]:
