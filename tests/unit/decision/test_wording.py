@@ -202,12 +202,12 @@ def test_an_order_at_a_level_never_borrows_a_level_less_bilsky_as_its_own():
 def test_findings_focused_on_a_lesion_at_several_levels_count_at_none_of_them():
     multi = condition("met-multi", "C79.51")
     multi["bodySite"] = [*site("T6"), *site("T12")]
-    on_multi = {"focus": [{"reference": "Condition/met-multi"}]}
+    on_multi = [{"reference": "Condition/met-multi"}]
     resources = default_patient(
         drop=("met-t12", "bilsky-t12", *(f"t12-{code}" for code in SINS_AT_T12)),
         extra=(multi, finding("bilsky", "epidural-spinal-cord-compression", "bilsky-1a",
-                              **on_multi),
-               *(finding(code, code, answer, **on_multi) for code, answer in (
+                              focus=on_multi),
+               *(finding(code, code, answer, focus=on_multi) for code, answer in (
                    ("spinal-pain", "mechanical"), ("bone-lesion-quality", "lytic"),
                    ("spinal-alignment", "subluxation"), ("vertebral-body-collapse", "gt-50"),
                    ("posterolateral-involvement", "bilateral")))),
