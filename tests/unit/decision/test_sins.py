@@ -117,6 +117,29 @@ def test_a_level_with_location_only_is_not_assessed_and_info():
     assert lv.headline == "SINS not assessed at T12"
 
 
+def test_findings_without_a_level_are_named_not_called_absent():
+    # Two scored levels (T8, T12); the T12 findings lose their level: they exist, but do not say
+    # which level they belong to. The level must not read as if nothing were recorded.
+    answers = {
+        **SINS_AT_T12,  # none of these answers is an absence that holds for the whole spine
+        "spinal-alignment": "subluxation",
+        "vertebral-body-collapse": "gt-50",
+        "posterolateral-involvement": "bilateral",
+    }
+    unplaced = tuple(finding(f"loose-{code}", code, answer) for code, answer in answers.items())
+    resources = default_patient(
+        drop=T12_FINDINGS, extra=(condition("met-t8", "C79.51", level="T8"), *unplaced)
+    )
+    result = result_of(resources)
+    decision = sins_decision(result)
+    for lv in decision.levels:
+        assert lv.headline == f"SINS not assessed at {lv.name}: findings recorded without a level"
+    (card, *_) = score_cards(decide(result), "h")
+    assert "No SINS finding is recorded" not in (card.detail or "")
+    assert "recorded without a level" in (card.detail or "")
+    assert "record the level (bodySite)" in (card.detail or "")
+
+
 def test_the_level_certainly_worst_comes_first_and_unassessed_levels_follow():
     # T8 (semi-rigid 1) has no finding: 1–16. T12 is certainly 10. The RiskAssessment describes
     # T12 by docs/scores.md's v3 order (highest lower bound first), and the cards lead with it.
