@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from adapter.mapping.placement import PLACE_IT
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total
 from adapter.scoring import Alignment, Pain, Posterolateral, Span, level_order, worst_first
@@ -219,8 +220,15 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
     if treated is not None:
         return treated
     if not _assessed(lv):
-        return SinsLevel(lv, "not-assessed", "info", f"SINS not assessed at {lv.level}")
+        why = ": findings recorded without a level" if _unplaced(lv) else ""
+        return SinsLevel(lv, "not-assessed", "info", f"SINS not assessed at {lv.level}{why}")
     return _assessed_level(lv, "assessed", None)
+
+
+def _unplaced(lv: LevelResult) -> bool:
+    """Whether findings exist that do not say which level they belong to (contract §2): the
+    level is unassessed for want of a bodySite, not of findings."""
+    return any(basis.settle == PLACE_IT for basis in lv.bases.values())
 
 
 def _order(lv: SinsLevel) -> tuple[int, int, int, int, int]:
@@ -258,6 +266,12 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             "older than the treatment; record new findings to re-assess the level."
         )
         return text + (f" {CEMENT_ALONE.capitalize()}." if lv.indicator == "warning" else "")
+    if lv.state == "not-assessed" and _unplaced(lv.level):
+        return (
+            f"SINS findings are recorded without a level, and {lv.name} is one of several scored "
+            f"levels: they do not say which level they belong to. To score {lv.name}, "
+            f"{PLACE_IT} (the components below name them). {SINS_SCOPE}."
+        )
     if lv.state == "not-assessed":
         findings = ", ".join(c.short for c in SINS.components if c is not SINS_LOCATION)
         return (
