@@ -47,9 +47,7 @@ def absent_metastasis(level: str, result: PatientResult) -> Absent:
         where = named[0] if named else "no spinal metastasis recorded"
         finding = f"No metastasis recorded at {level} ({where}) — check the level"
         return Absent(False, basis, "check the level ordered", finding)
-    cited = "; ".join(
-        condition_evidence(s.condition, "bone metastasis without a level").said for s in unsited
-    )
+    cited = "; ".join(condition_evidence(s.condition, "bone metastasis").said for s in unsited)
     where = f"{named[0]}, and one without a level" if named else _UNSITED
     return Absent(
         True,
