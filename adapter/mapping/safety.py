@@ -70,6 +70,8 @@ class Safety:
     # The latest final whole-spine MRI verdict (criterion 8).
     whole_spine: Chosen[WholeSpine] | None = None
     corticosteroids: tuple[Evidence, ...] = ()
+    # Bone metastases without a bodySite: one may be at any level (criterion 2 there is unknown).
+    unsited_lesions: tuple[Staged, ...] = ()
 
     @property
     def high_grade_compression(self) -> tuple[Evidence, ...]:
@@ -244,4 +246,5 @@ def safety_inputs(
         preliminary_unplaced=early_unplaced,
         whole_spine=_whole_spine(found),
         corticosteroids=_active(ctx, medications, "corticosteroid-medication"),
+        unsited_lesions=tuple(lesion for lesion in staging.lesions if not lesion.sites),
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from adapter.pipeline import LevelResult, firm_total
 from adapter.procedure.ask import Ask
-from adapter.procedure.criteria import metastasis_levels
+from adapter.procedure.tumour import metastasis_levels
 from adapter.scoring import Alignment, Posterolateral
 from adapter.vocabulary import SINS_UNSTABLE_FROM
 

@@ -17,6 +17,7 @@ from adapter.mapping.compression import Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, PatientResult, firm_total
+from adapter.procedure.tumour import absent_metastasis
 from adapter.scoring import LEVELS, Collapse, level_order
 from adapter.vocabulary import SINS_COLLAPSE, SINS_CONSULT_FROM, SINS_LOCATION
 
@@ -29,7 +30,6 @@ __all__ = [
     "cite",
     "dated",
     "level_criteria",
-    "metastasis_levels",
     "on_day",
 ]
 
@@ -105,21 +105,13 @@ def level_criterion(level: str) -> Criterion:
     )
 
 
-def _no_metastasis(level: str, metastases: Sequence[str]) -> str:
-    where = (
-        f"metastases: {', '.join(metastases)}" if metastases else "no spinal metastasis recorded"
-    )
-    return f"No metastasis recorded at {level} ({where}) — check the level"
-
-
-def tumour_criterion(level: str, at: LevelResult | None, metastases: Sequence[str]) -> Criterion:
+def tumour_criterion(level: str, result: PatientResult) -> Criterion:
     judge = Judge(2, "A tumour at the level")
+    at = result.level(level)
     if at is None:
-        return judge.unmet(
-            f"no metastasis is recorded at {level}",
-            action="check the level ordered",
-            finding=_no_metastasis(level, metastases),
-        )
+        absent = absent_metastasis(level, result)
+        verdict = judge.unknown if absent.unsited else judge.unmet
+        return verdict(absent.basis, action=absent.action, finding=absent.finding)
     lesions = cite(at.bases[SINS_LOCATION.code].evidence)
     if at.assessment.origin == "confirmed":
         return judge.met(lesions)
@@ -271,14 +263,6 @@ def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
     )
 
 
-def metastasis_levels(result: PatientResult) -> list[str]:
-    """Every level a metastasis is recorded at, scored or not, in anatomical order."""
-    levels = {lv.level for lv in result.levels} | {
-        lv for lv, _ in result.assessment.unscored if lv in LEVELS
-    }
-    return sorted(levels, key=level_order)
-
-
 def level_criteria(
     level: str, result: PatientResult, *, instrumented: bool, cement: bool = False
 ) -> list[Criterion]:
@@ -287,7 +271,7 @@ def level_criteria(
     at = result.level(level)
     out = [level_criterion(level)]
     if not instrumented:
-        out.append(tumour_criterion(level, at, metastasis_levels(result)))
+        out.append(tumour_criterion(level, result))
         out.append(fracture_criterion(level, at, safety.neoplastic_fractures))
         grades = compression_grades(safety, result.assessment.treatments)
         standing = grade_at(grades, level, len(result.levels) if at is not None else 0)

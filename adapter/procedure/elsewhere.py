@@ -6,7 +6,8 @@ elsewhere comes first. Met when every other scored level has a current grade 0�
 whole-spine MRI within the compression window says no level is Bilsky 2–3; unknown otherwise,
 naming the levels without a grade. A grade before a decompression, an irradiated grade and an
 old grade a later Frankel/AIS E questions are unknown: re-image. A Bilsky 2–3 at a level the same
-request decompresses is named, not held against the order.
+request decompresses is named, not held against the order. A grade without a level counts at
+every other scored level without its own grade when it is Bilsky 2–3 (contract §2), and says so.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from adapter.mapping.compression import (
     compression_grades,
     concern,
     day_of,
+    grade_at,
     unplaced_compression,
     whole_spine_time,
 )
@@ -27,6 +29,7 @@ from adapter.mapping.findings import WholeSpine
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
 from adapter.procedure.criteria import Criterion, Judge
+from adapter.scoring import level_order
 
 __all__ = ["elsewhere_criterion"]
 
@@ -81,6 +84,33 @@ def _whole_spine(
     return when, _Verdict("met", f"whole-spine MRI ({day_of(when)}): no level Bilsky 2–3")
 
 
+def _loose_at(
+    grades: Sequence[Grade], result: PatientResult, treated: Collection[str]
+) -> list[str] | None:
+    """Where the grade without a level counts outside the treated levels (contract §2: a Bilsky
+    2–3 at every scored level without its own grade; 0–1c only with one scored level): those
+    levels, [] when the patient has no level at all (it is the whole patient's), None when it
+    counts nowhere else (at the treated levels it is criterion 5's)."""
+    loose = next((g for g in grades if g.level is None), None)
+    if loose is None:
+        return None
+    scored = [lv.level for lv in result.levels]
+    if not scored and not treated:
+        return []
+    count = len(scored)
+    at = [lv for lv in scored if lv not in treated and grade_at(grades, lv, count) is loose]
+    return at or None
+
+
+def _placed(verdict: _Verdict, grade: Grade, at: Sequence[str]) -> _Verdict:
+    """A grade without a level says where it counts."""
+    if grade.level or not at:
+        return verdict
+    which = "which has no grade of its own" if len(at) == 1 else "which have no grade of their own"
+    basis = f"{verdict.basis} (counts at {', '.join(at)}, {which})"
+    return _Verdict(verdict.status, basis, verdict.action, verdict.finding)
+
+
 def elsewhere_criterion(
     result: PatientResult,
     treated: Collection[str],
@@ -89,10 +119,10 @@ def elsewhere_criterion(
 ) -> Criterion:
     """Criterion 8 for an order treating ``treated``; ``decompressing``: the levels a
     decompression order of the same request names."""
-    safety = result.assessment.safety
-    grades = compression_grades(safety, result.assessment.treatments)
-    # A grade without a level counts at the treated levels (criterion 5) when there are some.
-    others = [g for g in grades if g.level not in treated and (g.level or not treated)]
+    grades = compression_grades(result.assessment.safety, result.assessment.treatments)
+    loose = _loose_at(grades, result, treated)
+    others = [g for g in grades if g.level is not None and g.level not in treated]
+    others += [g for g in grades if g.level is None and loose is not None]
     clear, whole = _whole_spine(result, grades)
     if whole is not None and whole.status == "unmet":
         return _JUDGE.unmet(whole.basis, action=whole.action, finding=whole.finding)
@@ -101,16 +131,17 @@ def elsewhere_criterion(
     notes: list[str] = []
     verdicts: list[_Verdict] = []
     for grade in recent:
-        if grade.high_grade and grade.level in decompressing:
+        at = [grade.level] if grade.level else (loose or [])
+        if grade.high_grade and at and set(at) <= set(decompressing):
             notes.append(f"{grade.named} ({grade.day}): decompression ordered in this request")
             continue
         verdict = _judge_grade(grade, result, rules)
         if verdict is not None:
-            verdicts.append(verdict)
+            verdicts.append(_placed(verdict, grade, at))
     if unmet := [v for v in verdicts if v.status == "unmet"]:
         basis = "; ".join([*(v.basis for v in unmet), *notes])
         return _JUDGE.unmet(basis, action=_FIRST, finding=unmet[0].finding)
-    graded = {g.level for g in others}
+    graded = {g.level for g in others} | set(loose or [])
     missing = [
         lv.level for lv in result.levels if lv.level not in treated and lv.level not in graded
     ]
@@ -125,13 +156,13 @@ def elsewhere_criterion(
         return _JUDGE.unknown(
             "; ".join([*unknown, *notes]), action=action, finding=f"{said} — compression elsewhere?"
         )
-    return _JUDGE.met("; ".join([_met_basis(whole, others), *notes]))
+    return _JUDGE.met("; ".join([_met_basis(whole, graded), *notes]))
 
 
-def _met_basis(whole: _Verdict | None, others: Sequence[Grade]) -> str:
+def _met_basis(whole: _Verdict | None, graded: Collection[str | None]) -> str:
     if whole is not None:
         return whole.basis
-    levels = [g.level for g in others if g.level]
+    levels = sorted((lv for lv in graded if lv), key=level_order)
     if not levels:
         return "no other level recorded"
     return f"Bilsky 0–1c at every other level ({', '.join(levels)})"

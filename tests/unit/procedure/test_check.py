@@ -18,6 +18,7 @@ from adapter.procedure.orders import procedure_orders
 from tests.support.records import (
     ATC,
     NOW,
+    SNOMED,
     condition,
     default_patient,
     draft_orders,
@@ -26,6 +27,7 @@ from tests.support.records import (
     order,
     patient,
 )
+from tests.unit.decision.test_wording import decisions_for, surfaces
 
 TERM = default_terminology()
 STALE = "2024-04-01T09:00:00Z"  # 61 days before NOW: past every window but staging
@@ -74,6 +76,31 @@ def test_an_unconfirmed_lesion_at_the_level_is_unknown():
     met = condition("met-l4", "C79.51", level="L4", verification="provisional")
     checked = single(default_patient(extra=(met,)), "L4")
     assert statuses(checked, "L4")[2] == "unknown"
+
+
+UNSITED = "a bone metastasis is recorded without a level"
+
+
+@pytest.mark.parametrize(
+    ("resources", "level", "lead"),
+    [  # Synthea's bone metastasis (SNOMED 94222008) has no bodySite: it may be at the level.
+        ([patient(), condition("met", "94222008", system=SNOMED)], "T12",
+         f"No metastasis recorded at T12 ({UNSITED}) — record its level (bodySite)"),
+        (default_patient(extra=(condition("met", "C79.51"),)), "L1",
+         "No metastasis recorded at L1 (metastases: T12, and one without a level) — record its level "
+         "(bodySite)"),
+    ],
+)  # fmt: skip
+def test_a_bone_metastasis_without_a_level_may_be_at_the_ordered_level(resources, level, lead):
+    checked = single(resources, level)
+    two = next(c for c in checked.levels[0].criteria if c.number == 2)
+    assert two.status == "unknown" and checked.indicator == "warning"
+    assert two.basis.startswith(f"no metastasis is recorded at {level}; {UNSITED}: ")
+    assert two.action == "record the bone metastasis's level (bodySite), then check the level"
+    _, card_text, text, _ = surfaces(decisions_for(resources, [order("o", "22511", level)]))
+    assert f"ORDER ServiceRequest/o [warning] Vertebroplasty {level}: {lead}" in text
+    assert f"Vertebroplasty {level}: {lead}" in card_text
+    assert "no spinal metastasis" not in card_text + text
 
 
 @pytest.mark.parametrize(

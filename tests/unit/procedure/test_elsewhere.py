@@ -27,6 +27,7 @@ from tests.support.records import (
     order,
     procedure,
 )
+from tests.unit.decision.test_wording import decisions_for, surfaces
 from tests.unit.procedure.test_check import check, single, statuses
 
 BILSKY = "epidural-spinal-cord-compression"
@@ -236,6 +237,39 @@ def test_a_grade_without_a_level_is_never_named_at_the_ordered_level():
     checked = single(with_t8(loose, drop=("bilsky-t12",)), "T12")
     assert criterion(checked, 5).finding == "Bilsky 3, level not recorded (30 May)"
     assert checked.indicator == "critical"
+
+
+def test_a_grade_without_a_level_counts_at_another_level_without_its_own_grade():
+    # T12 keeps its own Bilsky 0 (criterion 5 met there); T8 has none: the Bilsky 2 counts at T8.
+    resources = with_t8(finding("mri", BILSKY, "bilsky-2"))
+    checked = single(resources, "T12")
+    eight = criterion(checked, 8)
+    assert statuses(checked, "T12")[5] == "met"
+    assert eight.status == "unmet" and checked.indicator == "critical"
+    assert eight.finding == "Bilsky 2, level not recorded (30 May 2024)"
+    assert eight.basis == (
+        "Bilsky 2, level not recorded (30 May 2024): suspected cord compression elsewhere "
+        "(counts at T8, which has no grade of its own)"
+    )
+    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
+    assert card.indicator == "critical" and "compression elsewhere?" not in card.summary
+    assert card.summary.startswith(
+        "Vertebroplasty T12: Bilsky 2, level not recorded (30 May 2024): suspected cord "
+        "compression elsewhere"
+    )
+    assert f"ORDER ServiceRequest/o [critical] {card.summary}" in text
+
+
+def test_a_grade_without_a_level_yields_to_every_other_level_s_own_grade():
+    resources = with_t8(finding("mri", BILSKY, "bilsky-2"), bilsky("b8", "bilsky-0", "T8"))
+    assert criterion(single(resources, "T12"), 8).status == "met"
+    # ... and at a level the same request decompresses it is named, not held against the order.
+    records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8")))
+    (vertebroplasty,) = procedure_orders(records, None, "order-sign", default_terminology())
+    result = _result(with_t8(finding("mri", BILSKY, "bilsky-2")))
+    checked = check_order(vertebroplasty, result, Rules(), decompressed=frozenset({"T8"}))
+    assert criterion(checked, 8).status == "met" and checked.indicator == "info"
 
 
 def test_a_preliminary_frankel_c_makes_criterion_4_unmet():
