@@ -43,7 +43,8 @@ def patient_before(*extra: dict) -> list[dict]:
     """Every T12 finding and the Bilsky grade on 20 May, then ``extra``."""
     dropped = (*(f"t12-{code}" for code in SINS_AT_T12), "bilsky-t12")
     findings = tuple(
-        finding(f"t12-{code}", code, answer, level="T12", when=BEFORE) for code, answer in PRE.items()
+        finding(f"t12-{code}", code, answer, level="T12", when=BEFORE)
+        for code, answer in PRE.items()
     )
     bilsky = finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-0", level="T12",
                      when=BEFORE)  # fmt: skip
@@ -80,7 +81,7 @@ def test_a_repeat_vertebroplasty_names_the_cement_and_words_its_sins_as_before_i
     checked = single(patient_before(VP_DONE), "T12")
     assert criterion_3(checked).status == "unknown"
     assert [c.finding for c in checked.concerns] == [
-        "T12: vertebroplasty on 22 May 2024 already recorded",
+        "vertebroplasty at T12 on 22 May 2024 already recorded",
         "SINS 14 before the vertebroplasty on 22 May 2024, unstable: the case series combined "
         "cement with pedicle screw fixation",
     ]
@@ -100,7 +101,7 @@ def test_findings_after_the_treatment_judge_the_level_and_the_treatment_is_still
     checked = single(patient_before(VP_DONE, again), "T12")
     c3 = criterion_3(checked)
     assert c3.status == "met" and "30 May 2024" in c3.basis
-    assert checked.concerns[0].finding == "T12: vertebroplasty on 22 May 2024 already recorded"
+    assert checked.concerns[0].finding == "vertebroplasty at T12 on 22 May 2024 already recorded"
     assert checked.indicator == "warning"
 
 
@@ -129,7 +130,7 @@ def test_the_card_shows_the_level_as_the_patient_view_does_and_the_text_agrees()
     detail = card.detail or ""
     assert "T12 fixed on 22 May 2024: SINS not applicable" in detail
     assert "SINS at T12: 14" not in detail
-    assert f"ORDER vp [warning] {card.summary}" in text
+    assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
     assert "T12 was fixed with screws on 22 May 2024" in text
     assert decisions.orders[0].summary == card.summary
 
@@ -140,5 +141,5 @@ def test_the_card_of_a_repeat_vertebroplasty_shows_sins_before_the_cement():
     assert card.indicator == "warning"
     assert "T12 SINS 14 before cement on 22 May 2024" in detail
     assert "SINS at T12: 14 (unstable)" not in detail
-    assert "vertebroplasty on 22 May 2024 already recorded" in detail
-    assert f"ORDER vp [warning] {card.summary}" in text
+    assert "Vertebroplasty at T12 on 22 May 2024 already recorded" in detail
+    assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
