@@ -62,13 +62,28 @@ def _row(c: Criterion) -> str:
     )
 
 
-def _level_section(lv: LevelCheck, result: PatientResult) -> list[str]:
+def _sins_line(level: str, decisions: Decisions) -> str | None:
+    """The level's SINS as the patient-view card shows it: a level stabilised by cement or screws
+    as before the treatment, or not applicable once fixed (contract §6 v3)."""
+    shown = decisions.levels.at(level)
+    if shown is None:
+        return None
+    if not shown.in_worst_choice and shown.treatment is not None:
+        return shown.headline
+    scored = shown.level.result
+    band = scored.band.label if scored.band else NOT_SETTLED_SHORT
+    line = f"SINS at {level}: {scored.total} ({band})"
+    if shown.state == "after-treatment" and shown.treatment is not None:
+        t = shown.treatment
+        line += f", from the findings after the {t.name} on {t.time.day}"
+    return line
+
+
+def _level_section(lv: LevelCheck, decisions: Decisions) -> list[str]:
     role = " (instrumented: criteria 2, 3 and 5 not judged)" if lv.instrumented else ""
     lines = [f"**{lv.level}{role}**", ""]
-    scored = result.level(lv.level)
-    if scored is not None and not lv.instrumented:
-        band = scored.result.band.label if scored.result.band else NOT_SETTLED_SHORT
-        lines += [f"SINS at {lv.level}: {scored.result.total} ({band})", ""]
+    sins = None if lv.instrumented else _sins_line(lv.level, decisions)
+    lines += [sins, ""] if sins else []
     return [*lines, *_TABLE, *(_row(c) for c in lv.criteria), ""]
 
 
@@ -126,7 +141,7 @@ def _detail(check: OrderCheck, decisions: Decisions) -> str:
     lines = _head(check)
     view = noms_view(result)  # the framework's path at a treated level: context, not a criterion
     for lv in check.levels:
-        lines += _level_section(lv, result)
+        lines += _level_section(lv, decisions)
         context = None if lv.instrumented else noms_context(view, lv.level)
         lines += [context, ""] if context else []
     if not check.levels and check.patient:

@@ -12,17 +12,26 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from adapter.mapping.compression import compression_grades, grade_at
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
 from adapter.procedure.ask import Ask
 from adapter.procedure.bleeding import bleeding_criterion
 from adapter.procedure.concerns import Concern, order_concerns
 from adapter.procedure.context import order_context
-from adapter.procedure.criteria import Criterion, level_criteria
+from adapter.procedure.criteria import (
+    Criterion,
+    compression_criterion,
+    level_criterion,
+    other_cause_criterion,
+    tumour_criterion,
+)
 from adapter.procedure.elsewhere import elsewhere_criterion
+from adapter.procedure.fracture import fracture_criterion
 from adapter.procedure.infection import infection_criterion
 from adapter.procedure.orders import Order, treated_levels
 from adapter.procedure.palsy import neurology_criterion
+from adapter.procedure.treated import prior_treatment
 from adapter.vocabulary.cards import Indicator
 
 __all__ = [
@@ -33,6 +42,7 @@ __all__ = [
     "PatientCriterion",
     "check_order",
     "check_orders",
+    "level_criteria",
 ]
 
 PatientCriterion = Callable[[Ask], Criterion]
@@ -57,6 +67,25 @@ def _bleeding(ask: Ask) -> Criterion:
 # The patient-wide criteria, each judged once per order (a callable of the Ask). Criterion 8
 # (cord compression elsewhere) is judged at the whole patient too; cards list by number.
 PATIENT_WIDE: tuple[PatientCriterion, ...] = (_palsy, _bleeding, _elsewhere, infection_criterion)
+
+
+def level_criteria(
+    level: str, result: PatientResult, *, instrumented: bool, cement: bool = False
+) -> list[Criterion]:
+    """Criteria 1, 2, 3, 5 and 6 at a level; an instrumented level is not judged by 2, 3 and 5.
+    A level stabilised before is judged by what is known since the treatment (criterion 3)."""
+    safety = result.assessment.safety
+    at = result.level(level)
+    out = [level_criterion(level)]
+    if not instrumented:
+        out.append(tumour_criterion(level, result))
+        prior = prior_treatment(level, result)
+        out.append(fracture_criterion(level, at, safety.neoplastic_fractures, prior))
+        grades = compression_grades(safety, result.assessment.treatments)
+        standing = grade_at(grades, level, len(result.levels) if at is not None else 0)
+        out.append(compression_criterion(level, standing, cement=cement))
+    out.append(other_cause_criterion(level, safety.other_fractures))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,13 @@
-"""Warnings about an order that are not selection criteria (contract §5 v3): cement alone at an
-unstable level, and a fixation whose screws go into tumour.
+"""Warnings about an order that are not selection criteria (contract §5 v3): a level already
+stabilised by cement or screws (§6 v3), cement alone at an unstable level, and a fixation whose
+screws go into tumour.
 
 "Alone" means no fixation order at that level in the same request and no completed fixation
 there (PatientAssessment.treatments). Unstable means SINS certainly 13 or more (dated findings
 may raise this alarm, as §4 allows, and the text says so), or alignment ``subluxation``, or
 posterolateral involvement ``bilateral`` whatever the total: cement cannot treat translation or
-posterior destruction.
+posterior destruction. At a level cemented before and not re-imaged since, the findings are
+said as before that treatment.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from adapter.pipeline import LevelResult, firm_total
 from adapter.procedure.ask import Ask
+from adapter.procedure.treated import Prior, prior_treatment
 from adapter.procedure.tumour import metastasis_levels
 from adapter.scoring import Alignment, Posterolateral
 from adapter.vocabulary import SINS_UNSTABLE_FROM
@@ -38,17 +41,18 @@ def _fixed(ask: Ask, level: str) -> bool:
     return ordered or done
 
 
-def _unstable(at: LevelResult) -> str | None:
+def _unstable(at: LevelResult, prior: Prior | None) -> str | None:
     """Why the level is too unstable for cement alone, in a few words; None when it is not."""
     inputs = at.assessment.inputs
     total = at.result.total
+    before = f" {prior.before}" if prior is not None and prior.stale else ""
     if total.low >= SINS_UNSTABLE_FROM:
         dated = firm_total(at.result, at.bases).low < SINS_UNSTABLE_FROM
-        return f"SINS {total}{' (dated)' if dated else ''}, unstable"
+        return f"SINS {total}{' (dated)' if dated else ''}{before}, unstable"
     if inputs.alignment.known and inputs.alignment.values == {Alignment.SUBLUXATION}:
-        return f"subluxation at {at.level}"
+        return f"subluxation at {at.level}{before}"
     if inputs.posterolateral.known and inputs.posterolateral.values == {Posterolateral.BILATERAL}:
-        return f"bilateral posterolateral involvement at {at.level}"
+        return f"bilateral posterolateral involvement at {at.level}{before}"
     return None
 
 
@@ -56,7 +60,7 @@ def _cement_alone(ask: Ask, levels: list[str]) -> list[Concern]:
     out = []
     for level in levels:
         at = ask.result.level(level)
-        why = _unstable(at) if at is not None else None
+        why = _unstable(at, prior_treatment(level, ask.result)) if at is not None else None
         if why is None or _fixed(ask, level):
             continue
         prefix = f"{level}: " if len(levels) > 1 and why.startswith("SINS") else ""
@@ -84,9 +88,16 @@ def _screws_in_tumour(ask: Ask, instrumented: list[str]) -> list[Concern]:
     ]
 
 
+def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
+    """A treated level ordered again: a repeat, or the wrong level."""
+    priors = [p for level in treated if (p := prior_treatment(level, ask.result)) is not None]
+    return [Concern(p.named, p.detail) for p in priors]
+
+
 def order_concerns(ask: Ask, treated: list[str], instrumented: list[str]) -> tuple[Concern, ...]:
+    done = _already_treated(ask, treated) if ask.order.recognised else []
     if ask.order.cement:
-        return tuple(_cement_alone(ask, treated))
+        return (*done, *_cement_alone(ask, treated))
     if ask.order.kind == "fixation":
-        return tuple(_screws_in_tumour(ask, instrumented))
-    return ()
+        return (*done, *_screws_in_tumour(ask, instrumented))
+    return tuple(done)

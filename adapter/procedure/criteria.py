@@ -1,4 +1,5 @@
-"""The case series' selection criteria at one level (contract §5, criteria 1, 2, 3, 5 and 6).
+"""The case series' selection criteria at one level (contract §5, criteria 1, 2, 5 and 6; 3 is
+adapter/procedure/fracture.py's, and check.py judges them together).
 
 Each criterion is met, unmet or unknown — never guessed from missing data — with its source and
 date. Dated evidence can make a criterion unmet, never met: then it is unknown ("re-assess").
@@ -13,31 +14,35 @@ from dataclasses import dataclass
 from typing import Literal
 
 from adapter.fhir.read.evidence import Evidence
-from adapter.mapping.compression import Grade, compression_grades, grade_at
+from adapter.mapping.compression import Grade
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.staging import Staged
-from adapter.pipeline import LevelResult, PatientResult, firm_total
+from adapter.pipeline import PatientResult
 from adapter.procedure.tumour import absent_metastasis
-from adapter.scoring import LEVELS, Collapse, level_order
-from adapter.vocabulary import SINS_COLLAPSE, SINS_CONSULT_FROM, SINS_LOCATION
+from adapter.scoring import LEVELS, level_order
+from adapter.vocabulary import SINS_LOCATION
 
 __all__ = [
     "DECOMPRESSION",
     "REASSESS",
+    "REIMAGE",
     "Criterion",
     "Judge",
     "Status",
     "cite",
+    "compression_criterion",
     "dated",
-    "level_criteria",
+    "level_criterion",
     "on_day",
+    "other_cause_criterion",
+    "staged_evidence",
+    "tumour_criterion",
 ]
 
 Status = Literal["met", "unmet", "unknown"]
 _THORACOLUMBAR = frozenset(LEVELS[LEVELS.index("T1") : LEVELS.index("L5") + 1])
-_FRACTURE = frozenset({Collapse.GT_50, Collapse.LT_50})
-_NO_FRACTURE = frozenset({Collapse.NONE, Collapse.NONE_GT_50_INVOLVED})
 REASSESS = "re-assess: the evidence is dated"
+REIMAGE = "re-image the level before the procedure"
 DECOMPRESSION = "suspected cord compression: assess for decompression and radiotherapy first"
 _EPIDURAL = frozenset({Bilsky.G1B, Bilsky.G1C})  # epidural tumour touching the dura or the cord
 
@@ -128,17 +133,10 @@ def tumour_criterion(level: str, result: PatientResult) -> Criterion:
     )
 
 
-def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...]]:
-    collapse = at.assessment.inputs.collapse
-    evidence = at.bases[SINS_COLLAPSE.code].evidence
-    return (collapse.values if collapse.known else frozenset()), evidence
-
-
-_NEOPLASTIC = "pathological fracture in neoplastic disease"
 _OTHER_CAUSE = "osteoporotic or traumatic vertebral fracture"
 
 
-def _evidence(staged: Iterable[Staged], what: str) -> list[Evidence]:
+def staged_evidence(staged: Iterable[Staged], what: str) -> list[Evidence]:
     return [Evidence(s.condition.ref, s.condition.time, _label(s, what)) for s in staged]
 
 
@@ -148,50 +146,6 @@ def _label(staged: Staged, what: str) -> str:
     where = f" at {', '.join(levels)}" if levels else ", level not recorded"
     status = "" if staged.confirmed else f" ({staged.condition.verification_status})"
     return f"{what}{where}{status}"
-
-
-def fracture_criterion(
-    level: str, at: LevelResult | None, fractures: Sequence[Staged]
-) -> Criterion:
-    """Met by a confirmed neoplastic fracture Condition there, an undated collapse there, or
-    SINS there certainly 7 or more without dated inputs; unmet by no collapse and SINS ≤ 6."""
-    judge = Judge(3, "Pathological fracture or instability at the level")
-    # ICD-10-CM M84.58 is "other specified site", vertebrae included: without a vertebral
-    # bodySite it cannot say the fracture is at this level.
-    here = [s for s in fractures if level in s.levels]
-    elsewhere = [s for s in fractures if not s.levels]
-    if confirmed := [s for s in here if s.confirmed]:
-        return judge.met(cite(_evidence(confirmed, _NEOPLASTIC)))
-    if at is None:
-        return judge.unknown(
-            f"no scored lesion at {level}",
-            action="record the metastasis and its collapse",
-            finding=f"no fracture or instability recorded at {level}",
-        )
-    collapse, evidence = _collapse(at)
-    total = at.result.total
-    if collapse and collapse <= _FRACTURE and not dated(evidence):
-        return judge.met(f"collapse at {level}: {cite(evidence)}")
-    if firm_total(at.result, at.bases).low >= SINS_CONSULT_FROM:
-        return judge.met(f"SINS {total} at {level} (≥ {SINS_CONSULT_FROM})")
-    if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM:
-        return judge.unmet(
-            f"no collapse at {level} ({cite(evidence)}) and SINS {total}",
-            finding=f"no fracture or instability at {level} (no collapse, SINS {total})",
-        )
-    why = [f"collapse at {level}: {cite(evidence) or 'not recorded'}", f"SINS {total}"]
-    if here:
-        why.append(
-            f"unconfirmed pathological fracture at {level}: {cite(_evidence(here, _NEOPLASTIC))}"
-        )
-    if elsewhere:
-        why.append(
-            f"pathological fracture without a level: {cite(_evidence(elsewhere, _NEOPLASTIC))}"
-        )
-    stale = dated(evidence)
-    action = REASSESS if stale else "record vertebral-body-collapse at the level"
-    finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"
-    return judge.unknown("; ".join(why), action=action, finding=finding)
 
 
 def compression_criterion(level: str, standing: Grade | None, *, cement: bool = False) -> Criterion:
@@ -252,29 +206,12 @@ def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
         return judge.met("no osteoporotic or traumatic vertebral fracture recorded")
     if confirmed := [s for s in relevant if s.confirmed]:
         return judge.unmet(
-            cite(_evidence(confirmed, _OTHER_CAUSE)),
+            cite(staged_evidence(confirmed, _OTHER_CAUSE)),
             action="confirm the tumour cause (biopsy)",
             finding="osteoporotic or traumatic fracture recorded — confirm tumour cause (biopsy)",
         )
     return judge.unknown(
-        cite(_evidence(relevant, _OTHER_CAUSE)),
+        cite(staged_evidence(relevant, _OTHER_CAUSE)),
         action="confirm or refute the fracture's cause (biopsy)",
         finding="possible osteoporotic or traumatic fracture — confirm its cause",
     )
-
-
-def level_criteria(
-    level: str, result: PatientResult, *, instrumented: bool, cement: bool = False
-) -> list[Criterion]:
-    """Criteria 1, 2, 3, 5 and 6 at a level; an instrumented level is not judged by 2, 3 and 5."""
-    safety = result.assessment.safety
-    at = result.level(level)
-    out = [level_criterion(level)]
-    if not instrumented:
-        out.append(tumour_criterion(level, result))
-        out.append(fracture_criterion(level, at, safety.neoplastic_fractures))
-        grades = compression_grades(safety, result.assessment.treatments)
-        standing = grade_at(grades, level, len(result.levels) if at is not None else 0)
-        out.append(compression_criterion(level, standing, cement=cement))
-    out.append(other_cause_criterion(level, safety.other_fractures))
-    return out

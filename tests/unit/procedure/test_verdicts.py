@@ -96,7 +96,10 @@ def test_cement_with_a_fixation_in_the_same_request_or_done_before_is_not_alone(
                            order("psf", "22842", "T11", "T12", "L1"))  # fmt: skip
     assert cement.concerns == () and screws.concerns == ()
     fixed = default_patient(sins=SINS_14, extra=(procedure("done", "22842", "T11", "T12", "L1"),))
-    assert single(fixed, "T12").concerns == ()
+    # Not alone; the fixation itself is named (contract §6 v3: tests/unit/procedure/test_treated.py)
+    assert [c.finding for c in single(fixed, "T12").concerns] == [
+        "T12 already fixed on 22 May 2024"
+    ]
 
 
 def test_a_fixation_whose_screws_go_into_tumour_names_the_levels():

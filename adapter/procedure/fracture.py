@@ -1,0 +1,114 @@
+"""Criterion 3 of the procedure check (contract §5): a pathological fracture or instability at
+the level — and at a level already stabilised, what is known since (§6 v3 "after the procedure").
+
+Dated evidence can make it unmet, never met. A level treated with cement or screws is not judged
+from findings older than the treatment: they described the level the treatment changed, so the
+criterion is unknown until the level is re-imaged; a level fixed with screws is never re-scored
+(SINS does not apply to an instrumented level), only a later collapse counts there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adapter.fhir.read.evidence import Evidence
+from adapter.mapping.staging import Staged
+from adapter.pipeline import LevelResult, firm_total
+from adapter.procedure.criteria import (
+    REASSESS,
+    REIMAGE,
+    Criterion,
+    Judge,
+    cite,
+    dated,
+    staged_evidence,
+)
+from adapter.procedure.treated import Prior
+from adapter.scoring import Collapse
+from adapter.vocabulary import SINS_COLLAPSE, SINS_CONSULT_FROM
+
+__all__ = ["fracture_criterion"]
+
+_FRACTURE = frozenset({Collapse.GT_50, Collapse.LT_50})
+_NO_FRACTURE = frozenset({Collapse.NONE, Collapse.NONE_GT_50_INVOLVED})
+_NEOPLASTIC = "pathological fracture in neoplastic disease"
+_JUDGE = Judge(3, "Pathological fracture or instability at the level")
+
+
+def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...]]:
+    collapse = at.assessment.inputs.collapse
+    evidence = at.bases[SINS_COLLAPSE.code].evidence
+    return (collapse.values if collapse.known else frozenset()), evidence
+
+
+def _since(fractures: Sequence[Staged], prior: Prior | None) -> list[Staged]:
+    """The fracture Conditions recorded after the treatment: an earlier one is the fracture the
+    treatment treated."""
+    if prior is None:
+        return list(fractures)
+    after = prior.treatment.time
+    return [s for s in fractures if s.condition.time is not None and s.condition.time > after]
+
+
+def _after_treatment(at: LevelResult, prior: Prior) -> Criterion:
+    level = at.level
+    collapse, evidence = _collapse(at)
+    shown = f"collapse at {level}: {cite(evidence) or 'not recorded'}"
+    if prior.stale:
+        sins = "SINS not applicable (fixed)" if prior.fixed else f"SINS {at.result.total}"
+        return _JUDGE.unknown(
+            f"recorded {prior.before}, not re-scored: {shown}; {sins}",
+            action=REIMAGE,
+            finding=f"findings at {level} before the treatment on {prior.day} — re-image",
+        )
+    if collapse and collapse <= _FRACTURE and not dated(evidence):
+        return _JUDGE.met(f"{shown}, after the {prior.treatment.name} on {prior.day}")
+    return _JUDGE.unknown(
+        f"{shown}; SINS is not applicable to a level fixed with screws on {prior.day}",
+        action=REASSESS if dated(evidence) else REIMAGE,
+        finding=f"no fracture recorded at {level} since the fixation on {prior.day}",
+    )
+
+
+def fracture_criterion(
+    level: str, at: LevelResult | None, fractures: Sequence[Staged], prior: Prior | None = None
+) -> Criterion:
+    """Met by a confirmed neoplastic fracture Condition there, an undated collapse there, or
+    SINS there certainly 7 or more without dated inputs; unmet by no collapse and SINS ≤ 6. At a
+    level stabilised before (``prior``), nothing older than the treatment makes it met."""
+    # ICD-10-CM M84.58 is "other specified site", vertebrae included: without a vertebral
+    # bodySite it cannot say the fracture is at this level.
+    here = _since([s for s in fractures if level in s.levels], prior)
+    elsewhere = [s for s in fractures if not s.levels]
+    if confirmed := [s for s in here if s.confirmed]:
+        return _JUDGE.met(cite(staged_evidence(confirmed, _NEOPLASTIC)))
+    if at is None:
+        return _JUDGE.unknown(
+            f"no scored lesion at {level}",
+            action="record the metastasis and its collapse",
+            finding=f"no fracture or instability recorded at {level}",
+        )
+    if prior is not None and (prior.stale or prior.fixed):
+        return _after_treatment(at, prior)
+    collapse, evidence = _collapse(at)
+    total = at.result.total
+    if collapse and collapse <= _FRACTURE and not dated(evidence):
+        return _JUDGE.met(f"collapse at {level}: {cite(evidence)}")
+    if firm_total(at.result, at.bases).low >= SINS_CONSULT_FROM:
+        return _JUDGE.met(f"SINS {total} at {level} (≥ {SINS_CONSULT_FROM})")
+    if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM:
+        return _JUDGE.unmet(
+            f"no collapse at {level} ({cite(evidence)}) and SINS {total}",
+            finding=f"no fracture or instability at {level} (no collapse, SINS {total})",
+        )
+    why = [f"collapse at {level}: {cite(evidence) or 'not recorded'}", f"SINS {total}"]
+    if here:
+        shown = cite(staged_evidence(here, _NEOPLASTIC))
+        why.append(f"unconfirmed pathological fracture at {level}: {shown}")
+    if elsewhere:
+        shown = cite(staged_evidence(elsewhere, _NEOPLASTIC))
+        why.append(f"pathological fracture without a level: {shown}")
+    stale = dated(evidence)
+    action = REASSESS if stale else "record vertebral-body-collapse at the level"
+    finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"
+    return _JUDGE.unknown("; ".join(why), action=action, finding=finding)

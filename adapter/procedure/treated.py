@@ -1,0 +1,74 @@
+"""A level already stabilised when it is ordered again (contract §5, §6 v3 "after the procedure").
+
+A completed cement augmentation or fixation at the level is named on the order's card, and the
+level is not judged from findings older than it: criterion 3 is not met from them ("re-image"),
+and a level fixed with screws is never re-scored (SINS does not apply to an instrumented level).
+Once a SINS finding there is later than the treatment, the pipeline scores the level from the
+later findings only (adapter/mapping/sins.py), and those judge it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapter.mapping.treatments import Treatment
+from adapter.pipeline import PatientResult
+
+__all__ = ["Prior", "prior_treatment"]
+
+
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """The stabilising treatment an ordered level had, as the patient-view card shows it: the
+    latest fixation when there is one (never re-scored), else the latest cement augmentation."""
+
+    level: str
+    treatment: Treatment
+    stale: bool  # every SINS finding used at the level predates the treatment
+
+    @property
+    def fixed(self) -> bool:
+        return "fixation" in self.treatment.kinds
+
+    @property
+    def day(self) -> str:
+        return self.treatment.time.day
+
+    @property
+    def before(self) -> str:
+        """ "before the vertebroplasty on 22 May 2024"."""
+        return f"before the {self.treatment.name} on {self.day}"
+
+    @property
+    def named(self) -> str:
+        """The treatment in a few words, for a summary."""
+        if self.fixed:
+            return f"{self.level} already fixed on {self.day}"
+        return f"{self.treatment.name} at {self.level} on {self.day} already recorded"
+
+    @property
+    def detail(self) -> str:
+        """What the card says of it."""
+        if self.fixed:
+            return (
+                f"{self.named} ({self.treatment.evidence.summary}): SINS is not applicable to an "
+                "instrumented level — check the level ordered and the construct before further "
+                "cement or screws."
+            )
+        seen = "not re-imaged since" if self.stale else "re-imaged since"
+        named = f"{self.named[:1].upper()}{self.named[1:]}"
+        return f"{named}, {seen}: check the level ordered and what a repeat procedure would treat."
+
+
+def prior_treatment(level: str, result: PatientResult) -> Prior | None:
+    """The completed cement augmentation or fixation at ``level`` up to the computation time."""
+    done = [t for t in result.assessment.treatments if t.stabilises and t.at(level)]
+    if not done:
+        return None
+    fixed = [t for t in done if "fixation" in t.kinds]
+    shown = fixed[-1] if fixed else done[-1]
+    at = result.level(level)
+    # The pipeline sets ``after`` only when a SINS finding there is later than the latest
+    # stabilising treatment; otherwise the level's inputs are all from before it.
+    stale = at is None or at.assessment.after is None or at.assessment.after.time < shown.time
+    return Prior(level, shown, stale)

@@ -1,0 +1,145 @@
+"""An order at a level already stabilised (contract §5, §6 v3 "after the procedure"): a level
+treated with cement or screws is not re-scored from findings older than the treatment. The
+order names the treatment, shows the level's SINS as the patient-view card does, and criterion 3
+is not met from the findings before it ("re-image"): at least a warning, never "meets". The
+card and the text report render one decision.
+
+The patient: the default one (tests/support/records.py) with its T12 findings and Bilsky grade
+taken on 20 May (SINS 14: subluxation), before a completed treatment on 22 May.
+"""
+
+from __future__ import annotations
+
+from adapter.cds.procedure import order_cards
+from adapter.decision import decide
+from adapter.fhir.read.orders import read_orders
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import Rules
+from adapter.pipeline import patient_records, score_patient
+from adapter.procedure.orders import procedure_orders
+from adapter.procedure.summary import MEETS, headline
+from adapter.render.text import text_report
+from tests.support.records import (
+    NOW,
+    SINS_AT_T12,
+    condition,
+    default_patient,
+    draft_orders,
+    finding,
+    order,
+    procedure,
+)
+from tests.unit.procedure.test_check import TERM, single, statuses
+
+BEFORE = "2024-05-20T09:00:00Z"  # the findings, two days before the treatment (22 May)
+LATER = "2024-05-30T09:00:00Z"  # a re-imaging after it
+PRE = {**SINS_AT_T12, "spinal-alignment": "subluxation"}  # 3 + 3 + 2 + 4 + 2 + 0 = 14
+VP_DONE = procedure("vp-done", "22511", "T12")
+FIXED = procedure("fx-done", "22842", "T11", "T12", "L1")
+REIMAGE = "findings at T12 before the treatment on 22 May 2024 — re-image"
+
+
+def patient_before(*extra: dict) -> list[dict]:
+    """Every T12 finding and the Bilsky grade on 20 May, then ``extra``."""
+    dropped = (*(f"t12-{code}" for code in SINS_AT_T12), "bilsky-t12")
+    findings = tuple(
+        finding(f"t12-{code}", code, answer, level="T12", when=BEFORE)
+        for code, answer in PRE.items()
+    )
+    bilsky = finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-0", level="T12",
+                     when=BEFORE)  # fmt: skip
+    return default_patient(drop=dropped, extra=(*findings, bilsky, *extra))
+
+
+def criterion_3(checked):
+    (lv,) = [lv for lv in checked.levels if lv.level == "T12"]
+    return next(c for c in lv.criteria if c.number == 3)
+
+
+def surfaces(resources, *orders):
+    """The decisions, the procedure-check cards and the text report of one request."""
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time(NOW))
+    found = procedure_orders(read_orders(draft_orders(*orders)), None, "order-sign", TERM)
+    decisions = decide(result, found, Rules())
+    return decisions, order_cards(decisions, "h"), text_report(decisions)
+
+
+def test_a_vertebroplasty_at_a_level_fixed_after_its_findings_is_not_met_from_them():
+    checked = single(patient_before(FIXED), "T12")
+    c3 = criterion_3(checked)
+    assert c3.status == "unknown"
+    assert c3.finding == REIMAGE
+    assert "before the fixation on 22 May 2024" in c3.basis
+    assert [c.finding for c in checked.concerns] == ["T12 already fixed on 22 May 2024"]
+    assert checked.indicator == "warning"
+    assert MEETS not in headline(checked)
+
+
+def test_a_repeat_vertebroplasty_names_the_cement_and_words_its_sins_as_before_it():
+    checked = single(patient_before(VP_DONE), "T12")
+    assert criterion_3(checked).status == "unknown"
+    assert [c.finding for c in checked.concerns] == [
+        "vertebroplasty at T12 on 22 May 2024 already recorded",
+        "SINS 14 before the vertebroplasty on 22 May 2024, unstable: the case series combined "
+        "cement with pedicle screw fixation",
+    ]
+    assert checked.indicator == "warning"
+
+
+def test_a_fracture_condition_older_than_the_treatment_does_not_meet_criterion_3():
+    fracture = condition("fracture", "M84.58XA", level="T12", onset="2024-05-19")
+    assert criterion_3(single(patient_before(VP_DONE, fracture), "T12")).status == "unknown"
+    later = condition("fracture", "M84.58XA", level="T12", onset="2024-05-25")
+    assert criterion_3(single(patient_before(VP_DONE, later), "T12")).status == "met"
+
+
+def test_findings_after_the_treatment_judge_the_level_and_the_treatment_is_still_named():
+    again = finding("t12-collapse-again", "vertebral-body-collapse", "gt-50", level="T12",
+                    when=LATER)  # fmt: skip
+    checked = single(patient_before(VP_DONE, again), "T12")
+    c3 = criterion_3(checked)
+    assert c3.status == "met" and "30 May 2024" in c3.basis
+    assert checked.concerns[0].finding == "vertebroplasty at T12 on 22 May 2024 already recorded"
+    assert checked.indicator == "warning"
+
+
+def test_a_fixed_level_is_never_re_scored_into_criterion_3():
+    # Re-imaged after the screws: no collapse, the rest as before; SINS does not apply there.
+    again = finding("t12-collapse-again", "vertebral-body-collapse", "none", level="T12",
+                    when=LATER)  # fmt: skip
+    checked = single(patient_before(FIXED, again), "T12")
+    c3 = criterion_3(checked)
+    assert c3.status == "unknown"
+    assert "SINS" not in (c3.finding or "")
+    assert "SINS is not applicable" in c3.basis
+
+
+def test_the_untreated_default_patient_still_meets_every_criterion():
+    checked = single(default_patient(), "T12")
+    assert statuses(checked, "T12") == dict.fromkeys(range(1, 10), "met")
+    assert checked.concerns == ()
+
+
+def test_the_card_shows_the_level_as_the_patient_view_does_and_the_text_agrees():
+    decisions, (card,), text = surfaces(patient_before(FIXED), order("vp", "22511", "T12"))
+    assert card.indicator == "warning"
+    assert MEETS not in card.summary
+    assert card.summary.startswith("Vertebroplasty T12: T12 already fixed on 22 May 2024")
+    detail = card.detail or ""
+    assert "T12 fixed on 22 May 2024: SINS not applicable" in detail
+    assert "SINS at T12: 14" not in detail
+    assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
+    assert "T12 was fixed with screws on 22 May 2024" in text
+    assert decisions.orders[0].summary == card.summary
+
+
+def test_the_card_of_a_repeat_vertebroplasty_shows_sins_before_the_cement():
+    _, (card,), text = surfaces(patient_before(VP_DONE), order("vp", "22511", "T12"))
+    detail = card.detail or ""
+    assert card.indicator == "warning"
+    assert "T12 SINS 14 before cement on 22 May 2024" in detail
+    assert "SINS at T12: 14 (unstable)" not in detail
+    assert "Vertebroplasty at T12 on 22 May 2024 already recorded" in detail
+    assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
