@@ -262,7 +262,7 @@ def test_an_untimed_frankel_c_makes_criterion_4_unknown_never_met():
     four = criterion(checked, 4)
     assert four.status == "unknown" and checked.indicator == "warning"
     assert four.finding == "Frankel C (no recorded time — confirm)"
-    assert "Frankel E" in four.basis  # the timed grade it is weighed against is named
+    assert "latest timed grade: Frankel grade: Frankel E" in four.basis
     assert four.action == "confirm the current Frankel/AIS grade and record it with its time"
 
 
