@@ -58,8 +58,11 @@ CONFIRM_BILSKY = "confirm the current Bilsky grade from the MRI report"
 
 
 def untimed_alarm(hidden: str, timed: str, day: str) -> str:
-    """ "Frankel C with no recorded time: confirm the current grade (Frankel E on 30 May 2024)"."""
-    return f"{hidden} with no recorded time: confirm the current grade ({timed} on {day})"
+    """ "Frankel C with no recorded time: confirm the current grade (Frankel E on 30 May 2024)";
+    a name ending in ", level not recorded" takes a comma before what follows."""
+    after, before = (", " if "," in name else " " for name in (hidden, timed))
+    confirm = f"confirm the current grade ({timed}{before}on {day})"
+    return f"{hidden}{after}with no recorded time: {confirm}"
 
 
 def day_of(time: ClinicalTime | None) -> str:

@@ -296,3 +296,13 @@ def test_untimed_normal_grades_and_an_untimed_grade_alone_are_read_as_before():
     )
     card, _, _ = neurology(default_patient(extra=both))
     assert card is not None and card.indicator == "critical"
+
+
+def test_an_untimed_bilsky_3_without_a_level_behind_a_timed_bilsky_0_without_one_warns():
+    extra = (untimed("mri", BILSKY, "bilsky-3"), finding("mri-0", BILSKY, "bilsky-0"))
+    card, _, _ = neurology(default_patient(extra=extra))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        "Bilsky 3, level not recorded, with no recorded time: confirm the current grade "
+        "(Bilsky 0, level not recorded, on 30 May 2024)"
+    )
