@@ -9,7 +9,9 @@ item has its own indicator and wording:
 - **warning**: an established deficit (no worse than before a completed decompression or
   radiotherapy) — "new or worse?"; a grade recorded before a decompression from day 42 to day 120
   after it ("re-image due"); a grade irradiated but not decompressed; an old grade a later
-  Frankel/AIS E questions ("re-image").
+  Frankel/AIS E questions ("re-image"); a final Frankel/AIS A–D or Bilsky 2–3 with no recorded
+  time that a timed normal grade outranks ("Frankel C with no recorded time: confirm the current
+  grade") — of uncertain age, it raises an alarm but does not settle one, so it is not critical.
 - **info**: a grade recorded before a decompression, until day 42 after it.
 - listed only (raises no card): a grade recorded before a decompression, after day 120.
 """
@@ -27,7 +29,9 @@ from adapter.mapping.compression import (
     day_of,
     established_deficit,
     latest_deficit,
+    palsy_named,
     unplaced_compression,
+    untimed_alarm,
 )
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import PatientResult
@@ -109,6 +113,10 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
     named, sources, treated = grade.named, grade.sources, grade.treated
     if what == "low":
         return None
+    if what == "untimed" and grade.untimed is not None:
+        text = untimed_alarm(grade.untimed_named, named, grade.day)
+        hidden = tuple(ev.listed for ev in grade.untimed.evidence)
+        return NeurologyItem("warning", text, (*hidden, *sources))
     if what in ("compression", "preliminary"):
         mark = f", {PRELIMINARY}" if what == "preliminary" else ""
         reason = f"Bilsky 2–3{grade.where}{mark}"
@@ -124,6 +132,18 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
     }
     indicator, text = texts[what]
     return NeurologyItem(indicator, text, sources)
+
+
+def _untimed_palsy_item(patient: PatientResult) -> NeurologyItem | None:
+    """A final Frankel/AIS A–D with no recorded time that a timed E outranks."""
+    safety = patient.assessment.safety
+    hidden, timed = safety.untimed_palsy, safety.palsy
+    if hidden is None or timed is None:
+        return None
+    day = day_of(next((ev.time for ev in timed.evidence if ev.time), None))
+    text = untimed_alarm(palsy_named(hidden), palsy_named(timed), day)
+    sources = tuple(ev.listed for ev in (*hidden.evidence, *timed.evidence))
+    return NeurologyItem("warning", text, sources)
 
 
 def _whole_spine_item(patient: PatientResult, grades: tuple[Grade, ...]) -> NeurologyItem | None:
@@ -145,6 +165,8 @@ def _items(patient: PatientResult, rules: Rules) -> list[NeurologyItem]:
     deficit = latest_deficit(safety)
     if deficit is not None:
         items.append(_deficit_item(deficit, patient))
+    elif (untimed := _untimed_palsy_item(patient)) is not None:
+        items.append(untimed)
     grades = compression_grades(safety, patient.assessment.treatments)
     items += [item for g in grades if (item := _grade_item(g, patient, rules)) is not None]
     whole = _whole_spine_item(patient, grades)

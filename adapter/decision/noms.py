@@ -2,10 +2,11 @@
 for the page, the text report and the procedure-check card.
 
 N is the level's current Bilsky grade (1c contested: both; a grade superseded by a
-decompression, or only preliminary, does not settle it); O the recorded radiosensitivity or the
-primary's; M the surgeon's recorded stability verdict, else stable at a level fixed with screws,
-else SINS (13–18 unstable, 0–6 stable, 7–12 either); S the recorded surgery tolerance, never
-derived. What is missing lists every path.
+decompression, or only preliminary, does not settle it; a Bilsky 2–3 with no recorded time that
+a timed 0–1c outranks is named beside it, to be confirmed, but does not change it); O the
+recorded radiosensitivity or the primary's; M the surgeon's recorded stability verdict, else
+stable at a level fixed with screws, else SINS (13–18 unstable, 0–6 stable, 7–12 either); S the
+recorded surgery tolerance, never derived. What is missing lists every path.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapter.fhir.read.evidence import Basis
-from adapter.mapping.compression import Grade, compression_grades, grade_at
+from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult
@@ -72,7 +73,8 @@ def _compression(grade: Grade | None) -> tuple[Possible[Compression], str]:
     contested = (
         " (1c is contested: low and high grade)" if Bilsky.G1C in grade.chosen.values else ""
     )
-    return Possible(frozenset(values)), f"N: {grade.named} ({grade.day}){contested}"
+    untimed = f"; {grade.untimed_named} with {UNTIMED}" if grade.untimed is not None else ""
+    return Possible(frozenset(values)), f"N: {grade.named} ({grade.day}){contested}{untimed}"
 
 
 def _stability(

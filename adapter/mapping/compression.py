@@ -3,8 +3,11 @@
 Each level's latest Bilsky grade is read with what happened after it: a completed decompression
 at its level supersedes it until a later grade exists; radiotherapy alone does not (it does not
 decompress at once). A preliminary report of Bilsky 2–3 stands in for a grade until a final one
-of the same or a later time replaces it. A Frankel/AIS grade A–D no worse than the one recorded
-before a completed decompression or radiotherapy is an established deficit, not a new one.
+of the same or a later time replaces it; a final Bilsky 2–3 with no recorded time that the
+level's timed 0–1c outranks rides on that grade, to be confirmed (contract §4 v3: evidence of
+uncertain age raises an alarm, never settles one). A Frankel/AIS grade A–D no worse than the
+one recorded before a completed decompression or radiotherapy is an established deficit, not a
+new one.
 
 The neurology card (adapter/decision) and criteria 5 and 8 of the procedure check
 (adapter/procedure) read the same :class:`Grade` and :func:`concern`, so they never disagree on
@@ -14,7 +17,7 @@ what a grade means today.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from adapter.fhir.read.timing import ClinicalTime
@@ -34,19 +37,32 @@ __all__ = [
     "established_deficit",
     "grade_at",
     "latest_deficit",
+    "palsy_named",
     "unplaced_compression",
+    "untimed_alarm",
     "whole_spine_time",
 ]
 
 # What a Bilsky grade means today: "compression" and "preliminary" are suspected compression;
 # "decompressed" (info), "reimage-due" (warning) and "listed" follow a decompression after it;
 # "irradiated" is radiotherapy alone after it; "reimage" an old grade a later Frankel/AIS E
-# questions; "low" is Bilsky 0–1c.
+# questions; "untimed" is Bilsky 0–1c behind which a Bilsky 2–3 with no recorded time waits to be
+# confirmed; "low" is Bilsky 0–1c.
 Concern = Literal[
     "compression", "preliminary", "decompressed", "reimage-due", "listed", "irradiated",
-    "reimage", "low",
+    "reimage", "untimed", "low",
 ]  # fmt: skip
 PRELIMINARY = "preliminary report — confirm"
+UNTIMED = "no recorded time — confirm"
+CONFIRM_BILSKY = "confirm the current Bilsky grade from the MRI report"
+
+
+def untimed_alarm(hidden: str, timed: str, day: str) -> str:
+    """ "Frankel C with no recorded time: confirm the current grade (Frankel E on 30 May 2024)";
+    a name ending in ", level not recorded" takes a comma before what follows."""
+    after, before = (", " if "," in name else " " for name in (hidden, timed))
+    confirm = f"confirm the current grade ({timed}{before}on {day})"
+    return f"{hidden}{after}with no recorded time: {confirm}"
 
 
 def day_of(time: ClinicalTime | None) -> str:
@@ -63,6 +79,8 @@ class Grade:
     preliminary: bool
     decompressed: Treatment | None  # the latest completed decompression at its level after it
     irradiated: Treatment | None  # radiotherapy at its level after it, none decompressing
+    # A final Bilsky 2–3 with no recorded time that this timed 0–1c outranks.
+    untimed: Chosen[Bilsky] | None = None
 
     @property
     def high_grade(self) -> bool:
@@ -84,7 +102,15 @@ class Grade:
     @property
     def named(self) -> str:
         """ "Bilsky 3 at T8", "Bilsky 2/3, level not recorded"."""
-        grades = sorted(g.value.removeprefix("bilsky-") for g in self.chosen.values)
+        return self._named(self.chosen)
+
+    @property
+    def untimed_named(self) -> str:
+        """The untimed grade behind this one, named as :attr:`named` is ("" when none)."""
+        return self._named(self.untimed) if self.untimed is not None else ""
+
+    def _named(self, chosen: Chosen[Bilsky]) -> str:
+        grades = sorted(g.value.removeprefix("bilsky-") for g in chosen.values)
         return f"Bilsky {'/'.join(grades)}{self.where}"
 
     @property
@@ -129,21 +155,27 @@ def _pick(
     level: str | None,
     final: Chosen[Bilsky] | None,
     early: Chosen[Bilsky] | None,
+    untimed: Chosen[Bilsky] | None,
     treatments: Sequence[Treatment],
 ) -> Grade | None:
-    """A final grade of current compression wins; else a later preliminary Bilsky 2–3."""
+    """A final grade of current compression wins; else a later preliminary Bilsky 2–3; else
+    the final grade, carrying any untimed Bilsky 2–3 it outranks."""
     graded = _grade(level, final, False, treatments) if final is not None else None
     if early is None or (graded and graded.high_grade and not graded.decompressed):
-        return graded
+        return replace(graded, untimed=untimed) if graded and untimed else graded
     return _grade(level, early, True, treatments)
 
 
 def compression_grades(safety: Safety, treatments: Sequence[Treatment]) -> tuple[Grade, ...]:
     """The grade of each level with one (anatomical order), then the one without a level."""
     levels = sorted({*safety.compression, *safety.preliminary_compression}, key=level_order)
-    early = safety.preliminary_compression
-    out = [_pick(lv, safety.compression.get(lv), early.get(lv), treatments) for lv in levels]
-    out.append(_pick(None, safety.compression_unplaced, safety.preliminary_unplaced, treatments))
+    early, hidden = safety.preliminary_compression, safety.untimed_compression
+    out = [
+        _pick(lv, safety.compression.get(lv), early.get(lv), hidden.get(lv), treatments)
+        for lv in levels
+    ]
+    unplaced = (safety.compression_unplaced, safety.preliminary_unplaced, safety.untimed_unplaced)
+    out.append(_pick(None, *unplaced, treatments))
     return tuple(g for g in out if g is not None)
 
 
@@ -168,7 +200,7 @@ def _reassured(grade: Grade, palsy: Chosen[Frankel] | None, safety: Safety) -> b
 def concern(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> Concern:
     """What a grade means today (see :data:`Concern`)."""
     if not grade.high_grade:
-        return "low"
+        return "untimed" if grade.untimed is not None else "low"
     if grade.decompressed is not None:
         days = (now.instant - grade.decompressed.time.instant).days
         if days < rules.reimage_from_days:
@@ -211,6 +243,12 @@ def latest_deficit(safety: Safety) -> Deficit | None:
         return None
     worst = min((g for g in chosen.values if g is not Frankel.E), key=lambda g: g.value)
     return Deficit(worst, chosen, preliminary)
+
+
+def palsy_named(chosen: Chosen[Frankel]) -> str:
+    """ "Frankel C", "AIS B/C": the scale as recorded (AIS only when every grade is AIS)."""
+    scale = "AIS" if all(ev.summary.startswith("AIS") for ev in chosen.evidence) else "Frankel"
+    return f"{scale} {'/'.join(sorted(g.value for g in chosen.values))}"
 
 
 def established_deficit(

@@ -4,7 +4,10 @@ defects, antithrombotic medication, the latest INR and platelet count, and activ
 
 A preliminary palsy or Bilsky grade (contract §2 v3) is carried apart, and only when it could
 raise an alarm: Frankel/AIS A–D or Bilsky 2–3, later than every final grade of its kind (a final
-grade of the same or a later time replaces it)."""
+grade of the same or a later time replaces it). So is a final grade with no recorded time that a
+timed normal grade outranks (Frankel/AIS A–D behind E, Bilsky 2–3 behind 0–1c at its level): of
+uncertain age, it may raise an alarm but never settle one (contract §4 v3); scores read the
+timed grade."""
 
 from __future__ import annotations
 
@@ -67,6 +70,11 @@ class Safety:
     preliminary_palsy: Chosen[Frankel] | None = None
     preliminary_compression: dict[str, Chosen[Bilsky]] = field(default_factory=dict)
     preliminary_unplaced: Chosen[Bilsky] | None = None
+    # Final grades with no recorded time that may alarm (A–D, Bilsky 2–3) and a timed normal
+    # grade of their kind outranks: asked to be confirmed, never used to settle.
+    untimed_palsy: Chosen[Frankel] | None = None
+    untimed_compression: dict[str, Chosen[Bilsky]] = field(default_factory=dict)
+    untimed_unplaced: Chosen[Bilsky] | None = None
     # The latest final whole-spine MRI verdict (criterion 8).
     whole_spine: Chosen[WholeSpine] | None = None
     corticosteroids: tuple[Evidence, ...] = ()
@@ -153,6 +161,38 @@ def _preliminary_palsy(found: Findings, final: Chosen[Frankel] | None) -> Chosen
     return Chosen(chosen.values, evidence, chosen.conflict)
 
 
+def _untimed_palsy(found: Findings, final: Chosen[Frankel] | None) -> Chosen[Frankel] | None:
+    if final is None or _time(final) is None or not final.values <= {Frankel.E}:
+        return None
+    codes = (FRANKEL_GRADE, ASIA_IMPAIRMENT_SCALE)
+    alarming = {
+        code: [f for f in found.coded.get(code, []) if f.obs.time is None and f.value != Frankel.E]
+        for code in codes
+    }
+    return latest_palsy(Findings(coded=alarming))
+
+
+def _untimed_compression(
+    found: Findings, by_level: dict[str, Chosen[Bilsky]], loose: Chosen[Bilsky] | None
+) -> tuple[dict[str, Chosen[Bilsky]], Chosen[Bilsky] | None]:
+    items = found.coded.get(EPIDURAL_SPINAL_CORD_COMPRESSION, [])
+    levels, unplaced = _compression(
+        [
+            f
+            for f in items
+            if f.obs.time is None and isinstance(f.value, Bilsky) and f.value.high_grade
+        ]
+    )
+
+    def outranked(final: Chosen[Bilsky] | None) -> bool:
+        if final is None or _time(final) is None:
+            return False
+        return not any(g.high_grade for g in final.values)
+
+    kept = {level: chosen for level, chosen in levels.items() if outranked(by_level.get(level))}
+    return kept, unplaced if outranked(loose) else None
+
+
 def _palsy_history(found: Findings) -> tuple[PalsyGrade, ...]:
     grades = [
         PalsyGrade(f.value, f.obs.time, "Frankel" if code == FRANKEL_GRADE else "AIS")
@@ -227,6 +267,7 @@ def safety_inputs(
     by_level, unplaced = _compression(found.coded.get(EPIDURAL_SPINAL_CORD_COMPRESSION, []))
     palsy = latest_palsy(found)
     early_levels, early_unplaced = _preliminary_compression(found, by_level, unplaced)
+    hidden_levels, hidden_unplaced = _untimed_compression(found, by_level, unplaced)
     return Safety(
         palsy=palsy,
         compression=by_level,
@@ -244,6 +285,9 @@ def safety_inputs(
         preliminary_palsy=_preliminary_palsy(found, palsy),
         preliminary_compression=early_levels,
         preliminary_unplaced=early_unplaced,
+        untimed_palsy=_untimed_palsy(found, palsy),
+        untimed_compression=hidden_levels,
+        untimed_unplaced=hidden_unplaced,
         whole_spine=_whole_spine(found),
         corticosteroids=_active(ctx, medications, "corticosteroid-medication"),
         unsited_lesions=tuple(lesion for lesion in staging.lesions if not lesion.sites),

@@ -52,7 +52,7 @@ COMPRESSION = frozenset({4, 5, 8})
 
 def _palsy(ask: Ask) -> Criterion:
     safety = ask.result.assessment.safety
-    return neurology_criterion(safety.palsy, safety.preliminary_palsy)
+    return neurology_criterion(safety.palsy, safety.preliminary_palsy, safety.untimed_palsy)
 
 
 def _elsewhere(ask: Ask) -> Criterion:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from adapter.fhir.read.evidence import Evidence
-from adapter.mapping.compression import Grade
+from adapter.mapping.compression import CONFIRM_BILSKY, UNTIMED, Grade
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.staging import Staged
 from adapter.pipeline import PatientResult
@@ -150,10 +150,10 @@ def _label(staged: Staged, what: str) -> str:
 
 def compression_criterion(level: str, standing: Grade | None, *, cement: bool = False) -> Criterion:
     """Unmet by Bilsky 2–3 at the level (a preliminary report too, "preliminary — confirm"; an
-    irradiated grade still compresses); a grade recorded before a completed decompression there
-    is unknown until re-imaged; for cement, Bilsky 1b–1c there is unknown (an epidural tumour
-    against the dura or the cord: cement may leak into the canal). A grade recorded without a
-    level counts here but is said as "level not recorded"."""
+    irradiated grade still compresses); a 0–1c with an untimed 2–3 behind it, or a grade before
+    a decompression there, is unknown (confirm; re-image); for cement, Bilsky 1b–1c there is
+    unknown (epidural tumour: cement may leak into the canal). A grade recorded without a level
+    counts here but is said as "level not recorded"."""
     judge = Judge(5, "No epidural compression needing decompression")
     where = standing.where if standing is not None else f" at {level}"
     if standing is None:
@@ -179,6 +179,10 @@ def compression_criterion(level: str, standing: Grade | None, *, cement: bool = 
             action=DECOMPRESSION,
             finding=_with_day(standing.named, on_day(grade.evidence), mark),
         )
+    if standing.untimed is not None:
+        hidden = f"{standing.untimed_named} ({UNTIMED})"
+        basis = f"{hidden}: {cite(standing.untimed.evidence)}; latest timed grade: {shown}"
+        return judge.unknown(basis, action=CONFIRM_BILSKY, finding=hidden)
     if cement and grade.values & _EPIDURAL:
         return judge.unknown(
             f"epidural tumour (Bilsky 1b–1c) at a cemented level: {shown}",

@@ -5,9 +5,12 @@ a decompression), or a preliminary report of one, is unmet: suspected cord compr
 elsewhere comes first. Met when every other scored level has a current grade 0–1c, or a final
 whole-spine MRI within the compression window says no level is Bilsky 2–3; unknown otherwise,
 naming the levels without a grade. A grade before a decompression, an irradiated grade and an
-old grade a later Frankel/AIS E questions are unknown: re-image. A Bilsky 2–3 at a level the same
-request decompresses is named, not held against the order. A grade without a level counts at
-every other scored level without its own grade when it is Bilsky 2–3 (contract §2), and says so.
+old grade a later Frankel/AIS E questions are unknown: re-image. So is a 0–1c that outranks a
+Bilsky 2–3 with no recorded time ("no recorded time — confirm"): of uncertain age, the untimed
+grade keeps the criterion from being met but does not make it unmet. A Bilsky 2–3 at a level
+the same request decompresses is named, not held against the order. A grade without a level
+counts at every other scored level without its own grade when it is Bilsky 2–3 (contract §2),
+and says so.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from dataclasses import dataclass
 
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.compression import (
+    CONFIRM_BILSKY,
+    UNTIMED,
     Grade,
     compression_grades,
     concern,
@@ -50,6 +55,9 @@ def _judge_grade(grade: Grade, result: PatientResult, rules: Rules) -> _Verdict 
     """What one grade elsewhere says; None when it is a current Bilsky 0–1c."""
     what = concern(grade, result.assessment.safety, result.now, rules)
     named = f"{grade.named} ({grade.day})"
+    if what == "untimed":
+        hidden = f"{grade.untimed_named} ({UNTIMED})"
+        return _Verdict("unknown", f"{hidden}; latest timed grade {named}", CONFIRM_BILSKY, hidden)
     if what == "low":
         return (
             _Verdict("unknown", f"{named}, dated", "re-assess: re-image") if grade.dated else None

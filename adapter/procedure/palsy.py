@@ -1,8 +1,11 @@
 """Criterion 4, no neurological deficit (contract §5): patient-wide, from the latest Frankel grade
-or AIS. A–D is unmet (suspected cord compression: the card is critical); a dated E is unknown."""
+or AIS. A–D is unmet (suspected cord compression: the card is critical); a dated E is unknown,
+and so is an E that a final A–D with no recorded time may contradict ("no recorded time —
+confirm": of uncertain age, it keeps the criterion from being met but does not make it unmet)."""
 
 from __future__ import annotations
 
+from adapter.mapping.compression import UNTIMED, palsy_named
 from adapter.mapping.findings import Chosen
 from adapter.procedure.criteria import (
     DECOMPRESSION,
@@ -19,7 +22,9 @@ __all__ = ["neurology_criterion"]
 
 
 def neurology_criterion(
-    palsy: Chosen[Frankel] | None, preliminary: Chosen[Frankel] | None = None
+    palsy: Chosen[Frankel] | None,
+    preliminary: Chosen[Frankel] | None = None,
+    untimed: Chosen[Frankel] | None = None,
 ) -> Criterion:
     """A later preliminary Frankel/AIS A–D makes it unmet ("preliminary — confirm"), never met."""
     judge = Judge(4, "No neurological deficit")
@@ -37,6 +42,13 @@ def neurology_criterion(
             finding="no Frankel/AIS grade recorded",
         )
     shown = cite(palsy.evidence)
+    if untimed is not None:
+        hidden = f"{palsy_named(untimed)} ({UNTIMED})"
+        return judge.unknown(
+            f"{hidden}: {cite(untimed.evidence)}; latest timed grade: {shown}",
+            action="confirm the current Frankel/AIS grade and record it with its time",
+            finding=hidden,
+        )
     if any(g is not Frankel.E for g in palsy.values):
         grades = "/".join(sorted(g.value for g in palsy.values))
         return judge.unmet(

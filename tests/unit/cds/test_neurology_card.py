@@ -15,6 +15,7 @@ from adapter.fhir.read.timing import parse_time
 from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
+from adapter.render.text import text_report
 from tests.support.records import (
     NOW,
     default_patient,
@@ -229,3 +230,79 @@ def test_other_preliminary_reports_are_not_used_and_a_bad_one_is_reported():
     baseline = result_of(default_patient())
     assert result.levels[0].result.total == baseline.levels[0].result.total  # SINS 10
     assert any(i.resource == "Observation/mri" for i in result.issues)
+
+
+# --- a final grade with no recorded time that a timed normal grade outranks (§2, §4 v3) -------
+
+
+def untimed(oid, code, answer, **kw):
+    res = finding(oid, code, answer, **kw)
+    del res["effectiveDateTime"]
+    return res
+
+
+def test_an_untimed_frankel_c_behind_a_timed_frankel_e_warns_to_confirm():
+    extra = (untimed("exam", "frankel-grade", "frankel-c"),)
+    card, alert, result = neurology(default_patient(extra=extra))
+    # Of uncertain age, it may raise an alarm but not settle one: a warning, not silence.
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        "Frankel C with no recorded time: confirm the current grade (Frankel E on 30 May 2024)"
+    )
+    assert "MSCC" not in card.summary
+    assert alert is not None and alert.steroid is None
+    # The text report renders the same decision.
+    text = text_report(decide(result))
+    assert f"ALERT [warning] {card.summary}" in text
+    # The timed grade still settles the score: Tokuhashi palsy stays Frankel E.
+    baseline = result_of(default_patient())
+    assert (
+        result.score("tokuhashi-revised").result.total
+        == baseline.score("tokuhashi-revised").result.total
+    )
+
+
+def test_an_untimed_bilsky_3_behind_a_timed_bilsky_0_warns_to_confirm():
+    extra = (untimed("mri", BILSKY, "bilsky-3", level="T12"),)
+    card, _, result = neurology(default_patient(extra=extra))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        "Bilsky 3 at T12 with no recorded time: confirm the current grade "
+        "(Bilsky 0 at T12 on 30 May 2024)"
+    )
+    text = text_report(decide(result))
+    assert f"ALERT [warning] {card.summary}" in text
+    # NOMS N still reads the timed grade, and names the untimed one beside it.
+    assert "N: Bilsky 0 at T12 (30 May 2024); Bilsky 3 at T12 with no recorded time — confirm" in (
+        text
+    )
+
+
+def test_untimed_normal_grades_and_an_untimed_grade_alone_are_read_as_before():
+    normal = (
+        untimed("exam", "frankel-grade", "frankel-e"),
+        untimed("mri", BILSKY, "bilsky-1a", level="T12"),
+    )
+    card, _, _ = neurology(default_patient(extra=normal))
+    assert card is None
+    # With no timed grade to outrank it, an untimed Bilsky 3 is the level's grade: critical.
+    alone = (untimed("mri", BILSKY, "bilsky-3", level="T12"),)
+    card, _, _ = neurology(default_patient(drop=("bilsky-t12",), extra=alone))
+    assert card is not None and card.indicator == "critical"
+    # A timed deficit is critical whatever untimed grades say.
+    both = (
+        untimed("exam0", "frankel-grade", "frankel-b"),
+        finding("exam", "frankel-grade", "frankel-c", when="2024-05-31T09:00:00Z"),
+    )
+    card, _, _ = neurology(default_patient(extra=both))
+    assert card is not None and card.indicator == "critical"
+
+
+def test_an_untimed_bilsky_3_without_a_level_behind_a_timed_bilsky_0_without_one_warns():
+    extra = (untimed("mri", BILSKY, "bilsky-3"), finding("mri-0", BILSKY, "bilsky-0"))
+    card, _, _ = neurology(default_patient(extra=extra))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        "Bilsky 3, level not recorded, with no recorded time: confirm the current grade "
+        "(Bilsky 0, level not recorded, on 30 May 2024)"
+    )

@@ -281,3 +281,41 @@ def test_a_preliminary_frankel_c_makes_criterion_4_unmet():
     same = finding("frankel", "frankel-grade", "frankel-e", when="2024-05-31T09:00:00Z")
     checked = single(default_patient(drop=("frankel",), extra=(exam, same)), "T12")
     assert criterion(checked, 4).status == "met"
+
+
+# --- final grades with no recorded time behind a timed normal grade (§2, §5 v3) ---------------
+
+
+def untimed(resource):
+    return {k: v for k, v in resource.items() if k != "effectiveDateTime"}
+
+
+def test_an_untimed_frankel_c_makes_criterion_4_unknown_never_met():
+    exam = untimed(finding("exam", "frankel-grade", "frankel-c"))
+    checked = single(default_patient(extra=(exam,)), "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unknown" and checked.indicator == "warning"
+    assert four.finding == "Frankel C (no recorded time — confirm)"
+    assert "latest timed grade: Frankel grade: Frankel E" in four.basis
+    assert four.action == "confirm the current Frankel/AIS grade and record it with its time"
+
+
+def test_an_untimed_bilsky_3_at_the_ordered_level_makes_criterion_5_unknown():
+    mri = untimed(bilsky("mri", "bilsky-3", "T12"))
+    checked = single(default_patient(extra=(mri,)), "T12")
+    five = criterion(checked, 5)
+    assert five.status == "unknown" and checked.indicator == "warning"
+    assert five.finding == "Bilsky 3 at T12 (no recorded time — confirm)"
+    assert "Bilsky 0" in five.basis
+
+
+def test_an_untimed_bilsky_3_elsewhere_makes_criterion_8_unknown():
+    grades = (bilsky("b8", "bilsky-0", "T8"), untimed(bilsky("b8-old", "bilsky-3", "T8")))
+    checked = single(with_t8(*grades), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unknown" and checked.indicator == "warning"
+    assert "Bilsky 3 at T8 (no recorded time — confirm)" in eight.basis
+    assert eight.action == "confirm the current Bilsky grade from the MRI report"
+    # Without the untimed grade, T8's timed Bilsky 0 meets it.
+    checked = single(with_t8(bilsky("b8", "bilsky-0", "T8")), "T12")
+    assert criterion(checked, 8).status == "met"
