@@ -202,8 +202,8 @@ async def test_a_valid_patient_id_is_used_as_is(client, respx_mock):
     route = respx_mock.get(f"{FHIR}/Condition").respond(json=searchset([]))
     body = patient_view(fhirServer=FHIR)
     body["context"]["patientId"] = "A-1.b" + "x" * 59
+    body["prefetch"] = dict.fromkeys(body["prefetch"])  # the seed patient's data is not this one's
     del body["prefetch"]["conditions"]
-    body["prefetch"]["observations"] = None
     await client.post("/cds-services/spinemets-scores", json=body)
     assert route.calls.last.request.url.params["patient"] == "A-1.b" + "x" * 59
 

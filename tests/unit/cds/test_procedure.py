@@ -367,6 +367,8 @@ async def test_an_unreadable_order_outside_the_selection_stays_silent(client):
 
 
 async def test_a_partly_malformed_code_that_still_names_a_spine_procedure_is_checked(client):
-    payload = body("order-sign", [_malformed({"coding": ["22511", {"system": CPT, "code": "22511"}]})])
+    payload = body(
+        "order-sign", [_malformed({"coding": ["22511", {"system": CPT, "code": "22511"}]})]
+    )
     (card,) = await cards(client, SIGN, payload)
     assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
