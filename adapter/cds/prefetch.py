@@ -36,10 +36,9 @@ import orjson
 
 from adapter.cds.metrics import Metrics
 from adapter.cds.models import CdsRequest
-from adapter.errors import DataUnavailableError, FhirServerError, InputError
+from adapter.errors import DataUnavailableError, FhirServerError
 from adapter.fhir.client import FhirClient, next_link
 from adapter.fhir.read.record_list import RECORD_LIST
-from adapter.fhir.read.references import patient_of
 
 if TYPE_CHECKING:
     from adapter.cds.settings import Settings
@@ -49,7 +48,6 @@ __all__ = [
     "RECORD_PREFETCH",
     "SCORE_PREFETCH",
     "PrefetchLimits",
-    "check_patient",
     "count_entries",
     "gather_resources",
     "is_complete",
@@ -117,62 +115,6 @@ def is_complete(request: CdsRequest, templates: Mapping[str, str]) -> bool:
         ):
             return False  # the rest of its pages would be read
     return True
-
-
-def _resources_of(value: Any) -> list[tuple[Any, Mapping[str, str]]]:
-    """A prefetch value's resources, each with the fullUrl aliases its references resolve by."""
-    if not isinstance(value, Mapping) or value.get("resourceType") != "Bundle":
-        return [(value, {})]
-    entries = value.get("entry")
-    items = [e for e in (entries if isinstance(entries, list) else ()) if isinstance(e, Mapping)]
-    aliases = {
-        e["fullUrl"]: f"{r.get('resourceType')}/{r['id']}"
-        for e in items
-        if isinstance(e.get("fullUrl"), str)
-        and isinstance(r := e.get("resource"), Mapping)
-        and isinstance(r.get("id"), str)
-    }
-    return [(e.get("resource"), aliases) for e in items]
-
-
-def _stranger(resource: Any, aliases: Mapping[str, str], patient: str) -> str | None:
-    """The patient a resource is about when that is not ``patient`` (a urn that names no id is
-    not read as anyone: it is never scored either)."""
-    about = patient_of(resource, aliases)
-    return about if about is not None and about != patient and ":" not in about else None
-
-
-def check_patient(request: CdsRequest, templates: Mapping[str, str]) -> None:
-    """Refuse a prefetch (or draftOrders) holding a resource about a patient other than
-    context.patientId.
-
-    CDS Hooks fills every template with the patient in context, and the order hooks' draft orders
-    are that patient's; another patient's Patient, finding or order is an integration error in
-    the client, and which of the two the clinician is looking at cannot be told. Scoring either
-    would risk showing one patient's data as another's, and dropping the stranger's resources
-    silently could score an incomplete record: the call is a 400 naming the key and the resource
-    ids, never their data.
-    """
-    prefetch = request.prefetch or {}
-    for key in templates:
-        _refuse_strangers(f"prefetch {key!r}", prefetch.get(key), request.context.patientId)
-    orders = request.context.draftOrders
-    if orders is not None:
-        _refuse_strangers("context.draftOrders", orders, request.context.patientId)
-
-
-def _refuse_strangers(where: str, value: Any, patient: str) -> None:
-    for resource, aliases in _resources_of(value):
-        other = _stranger(resource, aliases, patient)
-        if other is None:
-            continue
-        rtype, rid = resource.get("resourceType"), resource.get("id")
-        what = f"{rtype}/{rid}" if isinstance(rid, str) else f"a {rtype}"
-        about = "is" if rtype == "Patient" else f"holds {what} about"
-        raise InputError(
-            f"{where} {about} Patient/{other}, not the patient in context.patientId: the "
-            "request must be about the patient in context"
-        )
 
 
 def _check_server(url: str, limits: PrefetchLimits) -> None:

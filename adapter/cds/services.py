@@ -21,10 +21,10 @@ from adapter.cds.prefetch import (
     CHECK_PREFETCH,
     SCORE_PREFETCH,
     PrefetchLimits,
-    check_patient,
     gather_resources,
 )
 from adapter.cds.procedure import order_cards, override_reasons, unreadable_cards
+from adapter.cds.same_patient import check_patient
 from adapter.cds.settings import Settings
 from adapter.decision import decide
 from adapter.errors import HookMismatchError, InputError, NotFoundError
