@@ -175,7 +175,7 @@ def order_cards(
 
 def _unreadable_detail(record: OrderRecord) -> str:
     said = (
-        [f"As sent: {table_cell(without_ids(shorten(record.sent_as, 80)))}."]
+        [f"As sent: “{table_cell(without_ids(shorten(record.sent_as, 80)))}”."]
         if record.sent_as
         else []
     )

@@ -247,6 +247,15 @@ async def test_a_prefetch_resource_about_another_patient_is_refused(client, key)
     assert "Patient/q" in said
 
 
+async def test_a_subject_written_as_an_absolute_url_is_read_as_the_record_reads_it(client):
+    body = patient_view()
+    entry = body["prefetch"]["conditions"]["entry"][0]
+    entry["resource"]["subject"] = {"reference": "https://fhir.example.org/r4/Patient/q"}
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 400
+    assert "about Patient/q" in response.json()["issue"][0]["diagnostics"]
+
+
 async def test_a_prefetch_about_the_patient_in_context_is_scored(client):
     body = patient_view()
     body["prefetch"]["conditions"]["entry"][0]["resource"]["subject"] = {
