@@ -20,7 +20,8 @@ from adapter.cds.cards import card_uuid, table_cell
 from adapter.cds.models import Card, CodingModel, Source
 from adapter.decision import Decisions, OrderDecision
 from adapter.decision.noms import noms_view
-from adapter.decision.wording import unvalidated, without_ids
+from adapter.decision.wording import shorten, unvalidated, without_ids
+from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.procedure.check import LevelCheck, OrderCheck
@@ -29,7 +30,7 @@ from adapter.render.noms import noms_context
 from adapter.vocabulary.specs import NOT_SETTLED_SHORT
 from adapter.vocabulary.systems import BASE
 
-__all__ = ["OVERRIDE_REASONS", "order_card", "order_cards", "override_reasons"]
+__all__ = ["OVERRIDE_REASONS", "order_card", "order_cards", "override_reasons", "unreadable_cards"]
 
 OVERRIDE_REASONS = f"{BASE}/CodeSystem/override-reason"
 _OFFERED = ("spine-team-reviewed", "patient-consents", "record-wrong")  # in this order
@@ -185,3 +186,41 @@ def order_cards(
 ) -> list[Card]:
     """The cards of every order the decisions hold, in order."""
     return [order_card(d, decisions, hook_instance, reasons) for d in decisions.orders]
+
+
+def _unreadable_detail(record: OrderRecord) -> str:
+    said = (
+        [f"As sent: “{table_cell(without_ids(shorten(record.sent_as, 80)))}”."]
+        if record.sent_as
+        else []
+    )
+    sites = [n for n in record.site_names if n] + list(record.uncoded_sites)
+    said += [f"Ordered site: {table_cell(', '.join(sites))}."] if sites else []
+    return "\n\n".join([
+        f"**A draft order could not be read**: {record.unreadable}. Whether it is a spine "
+        "procedure cannot be told, so no criterion of the case series was judged for it.",
+        *said,
+        "If it is a vertebroplasty, kyphoplasty or spinal fixation, correct its code "
+        "(ServiceRequest.code, a coded concept) and sign it again to have it checked; "
+        "otherwise nothing needs doing.",
+    ])  # fmt: skip
+
+
+def unreadable_cards(
+    records: Sequence[OrderRecord], hook_instance: str, reasons: Sequence[CodingModel] = ()
+) -> list[Card]:
+    """A warning per draft order that could not be read: silence would read as "nothing to
+    check" (contract §5 v3: silence is never the answer to a spine order, and this one may be)."""
+    return [
+        Card(
+            uuid=card_uuid(hook_instance, f"unreadable:{n}:{record.reference}"),
+            summary=shorten(
+                f"Draft order not read ({record.unreadable}) — not checked as a spine procedure"
+            ),
+            detail=_unreadable_detail(record),
+            indicator="warning",
+            source=Source(label="spinemets"),
+            overrideReasons=list(reasons) or None,
+        )
+        for n, record in enumerate(records)
+    ]

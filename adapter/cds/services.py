@@ -23,7 +23,8 @@ from adapter.cds.prefetch import (
     PrefetchLimits,
     gather_resources,
 )
-from adapter.cds.procedure import order_cards, override_reasons
+from adapter.cds.procedure import order_cards, override_reasons, unreadable_cards
+from adapter.cds.same_patient import check_patient
 from adapter.cds.settings import Settings
 from adapter.decision import decide
 from adapter.errors import HookMismatchError, InputError, NotFoundError
@@ -31,7 +32,7 @@ from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, Scoring, now_time, patient_records, score_patient
-from adapter.procedure.orders import decompressed_levels, procedure_orders
+from adapter.procedure.orders import decompressed_levels, procedure_orders, unreadable_orders
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
 
@@ -67,6 +68,7 @@ class Service:
 async def _score(
     request: CdsRequest, deps: Deps, prefetch: Mapping[str, str]
 ) -> tuple[PatientResult, PatientData]:
+    check_patient(request, prefetch)  # before anything is read or fetched
     limits = PrefetchLimits.of(deps.settings)
     resources = await gather_resources(request, prefetch, deps.http, limits, deps.metrics)
     patient_id = request.context.patientId
@@ -102,15 +104,21 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
         raise InputError("context.draftOrders must be a Bundle")
     records = read_orders(context.draftOrders)
     orders = procedure_orders(records, context.selections, request.hook, deps.term)
-    if not orders:
+    unread = unreadable_orders(records, context.selections, request.hook, deps.term)
+    if not orders and not unread:
         return CdsResponse(cards=[])  # nothing this service checks: no data fetched
+    reasons = override_reasons(deps.term)
+    unread_cards = unreadable_cards(unread, request.hookInstance, reasons)
+    if not orders:
+        check_patient(request, {})  # the orders are about the patient in context
+        return CdsResponse(cards=unread_cards)  # named, not checked: no data needed
     result, _ = await _score(request, deps, CHECK_PREFETCH)
     # A deceased patient's order is a warning per order ("check the patient's identity").
     decompressing = decompressed_levels(records, deps.term)
     decisions = decide(result, orders, deps.settings.rules, decompressing)
-    reasons = override_reasons(deps.term)
     cards = order_cards(decisions, request.hookInstance, reasons)
-    return CdsResponse(cards=with_links(cards, decisions.levels, deps.settings.public_base_url))
+    cards = with_links(cards, decisions.levels, deps.settings.public_base_url)
+    return CdsResponse(cards=[*cards, *unread_cards])
 
 
 _CHECKED = (

@@ -23,7 +23,14 @@ from adapter.scoring import level_order
 from adapter.vocabulary import SINS_LOCATION
 from adapter.vocabulary.systems import code_label
 
-__all__ = ["Kind", "Order", "decompressed_levels", "procedure_orders", "treated_levels"]
+__all__ = [
+    "Kind",
+    "Order",
+    "decompressed_levels",
+    "procedure_orders",
+    "treated_levels",
+    "unreadable_orders",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +65,25 @@ class Order:
         return ", ".join(c.code for c in self.record.codes) or "none"
 
 
+def _in_scope(
+    records: Sequence[OrderRecord], selections: Sequence[str] | None, hook: str
+) -> list[OrderRecord]:
+    """The draft orders a hook asks about (order-sign: also active, for revised orders being
+    re-signed); for order-select only the selected ones."""
+    statuses = {"draft", "active"} if hook == "order-sign" else {"draft"}
+    wanted = set(selections or ()) if hook == "order-select" else None
+    return [
+        r for r in records if r.status in statuses and (wanted is None or r.reference in wanted)
+    ]
+
+
 def procedure_orders(
     records: Sequence[OrderRecord], selections: Sequence[str] | None, hook: str, term: Terminology
 ) -> list[Order]:
-    """The orders to check: draft ServiceRequests that are spine procedures, recognised or not
-    (order-sign: also active, for revised orders being re-signed); for order-select only the
-    selected ones."""
-    statuses = {"draft", "active"} if hook == "order-sign" else {"draft"}
-    wanted = set(selections or ()) if hook == "order-select" else None
+    """The orders to check: the orders asked about that are spine procedures, recognised or
+    not."""
     orders = []
-    for record in records:
-        if record.status not in statuses or (wanted is not None and record.reference not in wanted):
-            continue
+    for record in _in_scope(records, selections, hook):
         kind = order_kind(record, term)
         if kind is None:
             continue
@@ -78,6 +92,19 @@ def procedure_orders(
         name = order_name(record, kind, term)
         orders.append(Order(record, kind, tuple(levels), _unplaced(record, sites), name))
     return orders
+
+
+def unreadable_orders(
+    records: Sequence[OrderRecord], selections: Sequence[str] | None, hook: str, term: Terminology
+) -> list[OrderRecord]:
+    """The orders asked about whose code cannot be read and that nothing else shows to be a spine
+    procedure: whether they are cannot be told, so they are named rather than passed over (an
+    order whose readable parts are recognised is checked as such)."""
+    return [
+        r
+        for r in _in_scope(records, selections, hook)
+        if r.unreadable is not None and order_kind(r, term) is None
+    ]
 
 
 def _unplaced(record: OrderRecord, sites: Sequence[Site]) -> tuple[str, ...]:

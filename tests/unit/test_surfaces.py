@@ -20,6 +20,7 @@ import pytest
 
 from adapter import cli
 from adapter.cds.settings import Settings
+from adapter.fhir.read.references import patient_of
 from adapter.fhir.read.timing import parse_time
 from adapter.vocabulary import SINS
 from tests.support.records import draft_orders, order
@@ -111,7 +112,10 @@ def _prefetch(resources: list[dict[str, Any]], pid: str) -> dict[str, Any]:
     patient = next(r for r in resources if r.get("resourceType") == "Patient" and r["id"] == pid)
     out: dict[str, Any] = {"patient": patient}
     for key, rtype in PREFETCH_TYPES.items():
-        found = [r for r in resources if r.get("resourceType") == rtype]
+        # As a client fills `{rtype}?patient={pid}`: this patient's resources only (a prefetch
+        # about another patient is refused, docs/cds-hooks.md).
+        found = [r for r in resources if r.get("resourceType") == rtype
+                 and patient_of(r) in (pid, None)]  # fmt: skip
         out[key] = {"resourceType": "Bundle", "type": "searchset",
                     "entry": [{"resource": r} for r in found]}  # fmt: skip
     return out

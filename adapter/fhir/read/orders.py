@@ -10,7 +10,13 @@ from typing import Any, NamedTuple
 from adapter.fhir.read.records import Coding, codings, concept_name, concepts
 from adapter.fhir.read.references import normalise_reference
 
-__all__ = ["RECORD_ORDER_STATUSES", "OrderRecord", "order_of_record", "read_orders"]
+__all__ = [
+    "RECORD_ORDER_STATUSES",
+    "OrderRecord",
+    "code_problem",
+    "order_of_record",
+    "read_orders",
+]
 
 # The ServiceRequests a patient's record holds as orders to check: not yet signed, or current.
 RECORD_ORDER_STATUSES = frozenset({"draft", "active"})
@@ -30,6 +36,47 @@ class OrderRecord(NamedTuple):
     # the bodySites that carry words but no code: ordered sites all the same.
     site_names: tuple[str | None, ...] = ()
     uncoded_sites: tuple[str, ...] = ()
+    # Why the order's code could not be read (a JSON type FHIR does not allow there), and the
+    # code as sent when it is plain text: what it orders cannot be told (contract §5 v3).
+    unreadable: str | None = None
+    sent_as: str | None = None
+
+
+_KINDS = {str: "a string", list: "a list", dict: "an object", bool: "true or false",
+          int: "a number", float: "a number"}  # fmt: skip
+
+
+def _kind(value: Any) -> str:
+    return _KINDS.get(type(value), "null")
+
+
+def _coding_problem(coding: Any) -> str | None:
+    if not isinstance(coding, dict):
+        return f"a code.coding entry is {_kind(coding)}, not a Coding"
+    for field in ("system", "code", "display"):
+        if field in coding and not isinstance(coding[field], str):
+            return f"a code.coding entry's {field} is {_kind(coding[field])}, not a string"
+    return None
+
+
+def code_problem(concept: Any) -> str | None:
+    """Why an order's ``code`` cannot be read as a CodeableConcept; None when it can (or is
+    absent: FHIR allows that, and the order is then read by its other elements)."""
+    if concept is None:
+        return None
+    if not isinstance(concept, dict):
+        return f"its code is {_kind(concept)}, not a CodeableConcept"
+    found, text = concept.get("coding"), concept.get("text")
+    if text is not None and not isinstance(text, str):
+        return f"its code.text is {_kind(text)}, not a string"
+    if found is not None and not isinstance(found, list):
+        return f"its code.coding is {_kind(found)}, not a list"
+    problems = [p for p in map(_coding_problem, found or ()) if p is not None]
+    if problems:
+        return problems[0]
+    if not codings(concept) and concept_name(concept) is None:
+        return "its code holds no coding and no text"
+    return None
 
 
 def _displays(concept: Any) -> tuple[str, ...]:
@@ -75,6 +122,8 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
         categories=concepts(resource.get("category")),
         site_names=site_names,
         uncoded_sites=uncoded_sites,
+        unreadable=code_problem(concept),
+        sent_as=concept.strip() if isinstance(concept, str) and concept.strip() else None,
     )
 
 

@@ -202,7 +202,64 @@ async def test_a_valid_patient_id_is_used_as_is(client, respx_mock):
     route = respx_mock.get(f"{FHIR}/Condition").respond(json=searchset([]))
     body = patient_view(fhirServer=FHIR)
     body["context"]["patientId"] = "A-1.b" + "x" * 59
+    body["prefetch"] = dict.fromkeys(body["prefetch"])  # the seed patient's data is not this one's
     del body["prefetch"]["conditions"]
-    body["prefetch"]["observations"] = None
     await client.post("/cds-services/spinemets-scores", json=body)
     assert route.calls.last.request.url.params["patient"] == "A-1.b" + "x" * 59
+
+
+# --- a prefetch about another patient (CDS Hooks 2.0: the prefetch is for the patient in context)
+
+
+def _about(resource: dict, patient: str) -> dict:
+    return {**resource, "subject": {"reference": f"Patient/{patient}"}}
+
+
+async def test_a_prefetch_patient_other_than_context_patient_id_is_refused(client, respx_mock):
+    """Which of the two is on the clinician's screen cannot be told: nothing is scored, and the
+    answer names the mismatch by key and resource id, never a patient's data."""
+    route = respx_mock.route().respond(json=searchset([]))
+    body = patient_view(fhirServer=FHIR)
+    body["context"]["patientId"] = "other"
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    (issue,) = response.json()["issue"]
+    assert issue["code"] == "invalid"
+    said = issue["diagnostics"]
+    assert "prefetch 'patient'" in said and "context.patientId" in said
+    assert "Patient/seed-01" in said and "other" not in said.replace("another", "")
+    assert "cards" not in response.json() and not route.called
+
+
+@pytest.mark.parametrize("key", ["conditions", "observations"])
+async def test_a_prefetch_resource_about_another_patient_is_refused(client, key):
+    """Another patient's finding is never scored as this patient's, and never dropped silently
+    either: a search for this patient that returns another's resources is an integration error."""
+    body = patient_view()
+    bundle = body["prefetch"][key]
+    first = bundle["entry"][0]["resource"]
+    bundle["entry"][0]["resource"] = _about(first, "q")
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 400
+    said = response.json()["issue"][0]["diagnostics"]
+    assert f"prefetch {key!r}" in said and f"{first['resourceType']}/{first['id']}" in said
+    assert "Patient/q" in said
+
+
+async def test_a_subject_written_as_an_absolute_url_is_read_as_the_record_reads_it(client):
+    body = patient_view()
+    entry = body["prefetch"]["conditions"]["entry"][0]
+    entry["resource"]["subject"] = {"reference": "https://fhir.example.org/r4/Patient/q"}
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 400
+    assert "about Patient/q" in response.json()["issue"][0]["diagnostics"]
+
+
+async def test_a_prefetch_about_the_patient_in_context_is_scored(client):
+    body = patient_view()
+    body["prefetch"]["conditions"]["entry"][0]["resource"]["subject"] = {
+        "reference": "https://fhir.example.org/r4/Patient/seed-01"  # absolute: the same patient
+    }
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200 and response.json()["cards"]

@@ -297,3 +297,78 @@ async def test_the_check_reads_completed_treatments_radiotherapy_and_fixation(cl
     )
     assert "unstable" not in card["summary"]
     assert "- SBRT T12 on 20 Apr 2024 — wound and fracture risk." in card["detail"]
+
+
+# --- requests the check cannot read: refused or named, never silence
+
+
+async def test_an_order_check_on_a_prefetch_about_another_patient_is_refused(client):
+    payload = body("order-sign", [order("vp", "22511", "T12")])
+    payload["context"]["patientId"] = "other"
+    payload["context"]["draftOrders"] = draft_orders(order("vp", "22511", "T12", subject="other"))
+    response = await client.post(SIGN, json=payload)
+    assert response.status_code == 400
+    said = response.json()["issue"][0]["diagnostics"]
+    assert "prefetch 'patient'" in said and "context.patientId" in said
+
+
+async def test_a_draft_order_about_another_patient_is_refused(client):
+    """An order for one patient is never checked against another's record."""
+    payload = body("order-sign", [order("vp", "22511", "T12", subject="q")])
+    response = await client.post(SIGN, json=payload)
+    assert response.status_code == 400
+    said = response.json()["issue"][0]["diagnostics"]
+    assert "context.draftOrders" in said and "ServiceRequest/vp" in said
+    assert "Patient/q" in said and "context.patientId" in said
+
+
+def _malformed(code: Any) -> dict:
+    out = order("vp", "22511", "T12")
+    out["code"] = code
+    return out
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [("Vertebroplasty T12", "its code is a string, not a CodeableConcept"),
+     ([{"coding": [{"system": CPT, "code": "22511"}]}], "its code is a list, not a CodeableConcept"),
+     ({"coding": {"system": CPT, "code": "22511"}}, "its code.coding is an object, not a list"),
+     ({"coding": [{"system": CPT, "code": 22511}]}, "a code.coding entry's code is a number, not a string"),
+     ({}, "its code holds no coding and no text")],
+)  # fmt: skip
+async def test_a_draft_order_whose_code_cannot_be_read_is_named_not_silent(client, code, reason):
+    """Whether it is a spine procedure cannot be told: a warning says the order was not checked
+    and why, with no criterion judged and no patient data needed."""
+    payload = body("order-sign", [_malformed(code)])
+    payload.pop("prefetch")
+    (card,) = await cards(client, SIGN, payload)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == f"Draft order not read ({reason}) — not checked as a spine procedure"
+    assert len(card["summary"]) < 140
+    assert reason in card["detail"] and "| 1 |" not in card["detail"]
+    assert "ServiceRequest/" not in card["detail"]  # no resource ids on a card
+    assert card["uuid"] and card["overrideReasons"]
+
+
+async def test_an_unreadable_order_beside_a_spine_order_gets_its_own_card(client):
+    orders = [order("a", "22511", "T12"), _malformed("Kyphoplasty L1")]
+    a, b = await cards(client, SIGN, body("order-sign", orders))
+    assert a["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+    assert b["summary"].startswith("Draft order not read (its code is a string")
+    assert "Kyphoplasty L1" in b["detail"]  # how the EHR sent it: the clinician can tell which
+    assert a["uuid"] != b["uuid"]
+
+
+async def test_an_unreadable_order_outside_the_selection_stays_silent(client):
+    payload = body("order-select", [order("a", "22511", "T12"), _malformed("x")],
+                   selections=["ServiceRequest/a"])  # fmt: skip
+    (card,) = await cards(client, SELECT, payload)
+    assert card["summary"].startswith("Vertebroplasty T12")
+
+
+async def test_a_partly_malformed_code_that_still_names_a_spine_procedure_is_checked(client):
+    payload = body(
+        "order-sign", [_malformed({"coding": ["22511", {"system": CPT, "code": "22511"}]})]
+    )
+    (card,) = await cards(client, SIGN, payload)
+    assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
