@@ -33,7 +33,13 @@ _TYPES = (
 _ISO = re.compile(
     r"\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?"
 )
-_REFERENCE = re.compile(rf"\b({_TYPES})/[A-Za-z0-9\-.]{{1,64}}(?:/_history/[A-Za-z0-9\-.]+)?")
+_ID = r"[A-Za-z0-9\-.]{0,63}[A-Za-z0-9\-](?:/_history/[A-Za-z0-9\-.]*[A-Za-z0-9\-])?"
+_REF = rf"\b(?:{_TYPES})/{_ID}"  # an id never ends a sentence with its full stop
+_REFERENCE = re.compile(rf"\b({_TYPES})/{_ID}")
+# A reference cited beside the thing it names ("Frankel C (Observation/fc, 1 Jun 2024)", "the
+# lesion at T6 (Condition/met-t6)", "… — Observation/x"): the card drops it with its punctuation,
+# and the thing stays named by its display.
+_CITED = re.compile(rf"\s*\((?:{_REF}(?:,\s*)?)+\)|(?<=\()(?:{_REF}(?:,\s*)?)+|\s+—\s+{_REF}")
 
 
 def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
@@ -57,22 +63,33 @@ def said_all(evidence: Iterable[Evidence]) -> list[str]:
 
 
 def without_ids(text: str) -> str:
-    """A diagnostic line fit for a card: "Observation/x1: …" becomes "Observation: …", and an
-    ISO date or time "2024-05-20T09:00:00Z" becomes "20 May 2024"."""
+    """A diagnostic line fit for a card: a cited reference goes with its punctuation ("Frankel C
+    (Observation/fc, 2024-06-01T09:30:00Z)" becomes "Frankel C (1 Jun 2024 09:30)"); one that
+    stands for the thing itself keeps its type ("Observation/x1: …" becomes "Observation: …")."""
     if "/" in text:  # every reference has one: most lines go by without a regular expression
-        text = _REFERENCE.sub(r"\1", text)
+        text = _REFERENCE.sub(r"\1", _CITED.sub("", text))
     return readable_dates(text)
 
 
 def readable_dates(text: str) -> str:
     """Every ISO date or time in ``text`` as "20 May 2024" (the text report and the page keep
-    resource ids, not ISO dates)."""
-    return _ISO.sub(_day, text) if "-" in text else text  # every ISO date has a "-"
+    resource ids, not ISO dates); with the time, "1 Jun 2024 09:30", when the line has two
+    times the same day (the time is what tells them apart: contract §4 v3)."""
+    if "-" not in text:  # every ISO date has a "-"
+        return text
+    timed = [m[0][:10] for m in _ISO.finditer(text) if "T" in m[0]]
+    same_day = {day for day in timed if timed.count(day) > 1}
+    return _ISO.sub(lambda match: _day(match, same_day), text)
 
 
-def _day(match: re.Match[str]) -> str:
+def _day(match: re.Match[str], same_day: set[str]) -> str:
     time = parse_time(match[0])
-    return time.day if time is not None else match[0]
+    if time is None:
+        return match[0]
+    if match[0][:10] not in same_day:
+        return time.day
+    zone = match[0][19:].lstrip(".0123456789")  # the offset as written, after any seconds
+    return f"{time.day} {match[0][11:16]}" + ("" if zone in ("", "Z") else f" {zone}")
 
 
 def unvalidated(title: str, haematological: bool) -> str:

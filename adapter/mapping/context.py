@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from adapter.fhir.read.evidence import Evidence
@@ -10,9 +11,10 @@ from adapter.fhir.read.records import ConditionRecord, ResourceRef
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
+from adapter.scoring import level_order
 from adapter.vocabulary.systems import code_label
 
-__all__ = ["Context", "condition_evidence", "condition_label"]
+__all__ = ["Context", "condition_evidence", "condition_label", "condition_named"]
 
 
 @dataclass(slots=True)
@@ -28,15 +30,19 @@ class Context:
     def warn(self, ref: str | None, message: str) -> None:
         self.issues.append(Issue("warning", "business-rule", message, ref))
 
-    def from_future(self, ref: ResourceRef, time: ClinicalTime | None) -> bool:
-        """Whether an input is timed after the computation time: then it is reported, unused."""
+    def from_future(
+        self, ref: ResourceRef, time: ClinicalTime | None, named: str | None = None
+    ) -> bool:
+        """Whether an input is timed after the computation time: then it is reported, unused,
+        ``named`` as a clinician reads it (its display and level), its reference cited beside
+        (cards drop it, adapter.decision.wording)."""
         if time is None or time <= self.now:
             return False
-        label = ref.reference or f"{ref.resource_type} without id"
+        cited = ref.reference or f"{ref.resource_type} without id"
         self.warn(
             ref.reference,
-            f"{label} is dated {time.text}, after the computation time {self.now.text}: not "
-            "used (a data error, or a computation as of an earlier date).",
+            f"{named or ref.resource_type} ({cited}, {time.text}) is after the computation time "
+            f"({self.now.text}): not used (a data error, or a computation as of an earlier date).",
         )
         return True
 
@@ -67,3 +73,12 @@ def condition_label(cond: ConditionRecord) -> str:
     first = cond.codes[0]
     code = code_label(first.system, first.code)
     return f"{cond.name} ({code})" if cond.name else code
+
+
+def condition_named(cond: ConditionRecord, levels: Iterable[str] = ()) -> str:
+    """A Condition as a clinician reads it in a note: its name (else its code) and its levels,
+    "Secondary malignant neoplasm of bone at T12"; the note cites its reference beside it."""
+    first = cond.codes[0] if cond.codes else None
+    name = cond.name or (code_label(first.system, first.code) if first else "a Condition")
+    where = ", ".join(sorted(set(levels), key=level_order))
+    return f"{name} at {where}" if where else name

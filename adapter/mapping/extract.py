@@ -36,6 +36,7 @@ from adapter.mapping.status import kps_input, latest_palsy, palsy_input
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import read_treatments
 from adapter.mapping.tumour import Presence, presence, primary_inputs
+from adapter.mapping.unused import named
 from adapter.scoring import MajorOrgan, TokuhashiInput, TomitaInput, Visceral
 from adapter.vocabulary import (
     TOKUHASHI_EXTRASPINAL,
@@ -82,7 +83,7 @@ def _deceased(ctx: Context, record: PatientRecord | None) -> str | None:
         return None
     if record.deceased_time is None:
         return f"{record.ref.reference} is recorded as deceased"
-    if ctx.from_future(record.ref, record.deceased_time):
+    if ctx.from_future(record.ref, record.deceased_time, "The date of death"):
         return None
     return f"{record.ref.reference} died {record.deceased_time.text}"
 
@@ -99,7 +100,7 @@ def _haematological(ctx: Context, conditions: Iterable[ConditionRecord]) -> bool
     """Whether a current Condition is a haematological malignancy (its ValueSet in mappings/)."""
     return any(
         is_current_condition(cond)
-        and not ctx.from_future(cond.ref, cond.time)
+        and not ctx.from_future(cond.ref, cond.time, named(ctx, cond))
         and any(
             ctx.term.in_value_set("haematological-malignancy", c.system, c.code) for c in cond.codes
         )

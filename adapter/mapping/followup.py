@@ -110,7 +110,7 @@ def _death(ctx: Context, data: PatientData, now: ClinicalTime) -> tuple[bool, Cl
         return False, None
     if record.deceased_time is None:
         return True, None
-    if ctx.from_future(record.ref, record.deceased_time):
+    if ctx.from_future(record.ref, record.deceased_time, "The date of death"):
         return False, None
     return True, record.deceased_time
 

@@ -19,10 +19,16 @@ E = TypeVar("E", bound=Enum)
 def dated_caveats(evidence: Iterable[Evidence]) -> tuple[str, ...]:
     """One caveat per input that may no longer hold at the computation time."""
     return tuple(
-        f"Dated input: {ev.summary}, {ev.dated} — {ev.ref.reference or 'unreferenced'}."
+        f"Dated input: {ev.shown or ev.summary} ({_cited(ev)}): {ev.dated}."
         for ev in evidence
         if ev.dated
     )
+
+
+def _cited(ev: Evidence) -> str:
+    """The reference and the time as written: cards drop the one and show the day of the other."""
+    when = f", {ev.time.text}" if ev.time else ""
+    return f"{ev.ref.reference or 'unreferenced'}{when}"
 
 
 def caveats_of(chosen: Chosen[object]) -> tuple[str, ...]:

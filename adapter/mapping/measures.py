@@ -61,7 +61,7 @@ def _usable(ctx: Context, obs: ObservationRecord, now: ClinicalTime, what: str) 
     if obs.time is None:
         ctx.invalid(ref, f"{ref}: {what} without an effective time cannot be placed in time")
         return False
-    return not ctx.from_future(obs.ref, obs.time)
+    return not ctx.from_future(obs.ref, obs.time, what.removeprefix("a ").capitalize())
 
 
 def _pain(obs: ObservationRecord, code: str) -> float | str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from adapter.fhir.read.evidence import Basis, Evidence
-from adapter.mapping.context import Context, condition_evidence, condition_label
+from adapter.mapping.context import Context, condition_evidence, condition_label, condition_named
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import caveats_of, enum_input, only
 from adapter.mapping.noms import radiosensitivity_input, stability_inputs, tolerance_input
@@ -120,7 +120,8 @@ def _focused_collapse(found: Findings, staging: Staging) -> tuple[Evidence, ...]
 def _fracture_caveats(unconfirmed: Iterable[Staged], other: Iterable[Staged]) -> tuple[str, ...]:
     out = [f"{s.status} may or may not be present: fracture or not." for s in unconfirmed]
     out += [
-        f"{s.condition.ref.reference}: a fracture of another cause (osteoporotic or traumatic) "
+        f"{condition_named(s.condition, s.levels)} ({s.condition.ref.reference}): a fracture of "
+        "another cause (osteoporotic or traumatic) "
         "does not say whether there is a pathological fracture."
         for s in other
     ]

@@ -9,7 +9,6 @@ and left out.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,16 +18,14 @@ from typing import Literal
 
 from adapter.fhir.read.records import Coding, ObservationRecord
 from adapter.mapping.context import Context
+from adapter.mapping.displays import finding_code, finding_displayed, observation_named
 from adapter.mapping.findings import (
-    COUNT_FINDINGS,
-    FINDING_ANSWERS,
     FINDING_WINDOW,
     Finding,
     Invalid,
     read_answer,
 )
 from adapter.mapping.sites import resolve_site
-from adapter.mapping.terminology import Terminology
 from adapter.outcomes import OUTCOME_LOINC
 from adapter.scoring import KPS_VALUES
 from adapter.vocabulary.findings import (
@@ -110,15 +107,6 @@ class Findings:
     preliminary: dict[str, list[Finding[Enum | int]]] = field(
         default_factory=lambda: defaultdict(list)
     )
-
-
-def _finding_code(obs: ObservationRecord) -> str | None:
-    for coding in obs.codes:
-        if coding.system == FINDING and (
-            coding.code in FINDING_ANSWERS or coding.code in COUNT_FINDINGS
-        ):
-            return coding.code
-    return None
 
 
 def _loinc(obs: ObservationRecord) -> str | None:
@@ -216,27 +204,10 @@ def _file_coded(
     if isinstance(levels, Invalid):
         return levels
     dated = ctx.dated(obs.time, FINDING_WINDOW[code])
-    into[code].append(Finding(obs, answer, levels, dated, _displayed(ctx, code, answer)))
+    into[code].append(
+        Finding(obs, answer, levels, dated, finding_displayed(ctx.term, code, answer))
+    )
     return None
-
-
-def _displayed(ctx: Context, code: str, answer: Enum | int) -> str | None:
-    """ "Spinal pain character: Mechanical pain" — the finding as the mappings name it."""
-    if isinstance(answer, Enum):
-        return _answer_displayed(ctx.term, code, answer)
-    name = ctx.term.display(FINDING, code)
-    return None if name is None else f"{name}: {answer}"
-
-
-# Findings and their coded answers are a few dozen pairs per set of mappings, asked of every
-# finding read: worded once. (A count's answer comes from the input: never kept here.)
-@functools.lru_cache(maxsize=512)
-def _answer_displayed(term: Terminology, code: str, answer: Enum) -> str | None:
-    name = term.display(FINDING, code)
-    if name is None:
-        return None
-    key = next((k for k, v in FINDING_ANSWERS.get(code, {}).items() if v is answer), None)
-    return f"{name}: {(key and term.display(FINDING, key)) or answer.value}"
 
 
 def _read(
@@ -261,7 +232,7 @@ def _read(
             found.unread[lab].append(Finding(obs, why, None, ctx.dated(obs.time, window)))
             return Invalid(message)
         found.labs[lab].append(Finding(obs, value, None, ctx.dated(obs.time, window)))
-    elif (code := _finding_code(obs)) is not None:
+    elif (code := finding_code(obs)) is not None:
         return _file_coded(ctx, obs, code, lesion_levels, found.coded)
     return None
 
@@ -273,8 +244,12 @@ def _preliminary(
     found: Findings,
 ) -> Invalid | None:
     """File a preliminary palsy or Bilsky grade apart; any other preliminary report is unused."""
-    code = _finding_code(obs)
-    if code is None or code not in PRELIMINARY_FINDINGS or ctx.from_future(obs.ref, obs.time):
+    code = finding_code(obs)
+    if (
+        code is None
+        or code not in PRELIMINARY_FINDINGS
+        or ctx.from_future(obs.ref, obs.time, observation_named(ctx.term, obs))
+    ):
         return None
     return _file_coded(ctx, obs, code, lesion_levels, found.preliminary)
 
@@ -290,7 +265,9 @@ def read_findings(
     for obs in observations:
         if obs.status == "preliminary":
             invalid = _preliminary(ctx, obs, lesion_levels, found)
-        elif obs.status not in CURRENT_OBSERVATION or ctx.from_future(obs.ref, obs.time):
+        elif obs.status not in CURRENT_OBSERVATION or ctx.from_future(
+            obs.ref, obs.time, observation_named(ctx.term, obs)
+        ):
             continue
         else:
             invalid = _read(ctx, obs, lesion_levels, found)

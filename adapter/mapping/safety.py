@@ -229,7 +229,7 @@ def _active(
     """Active requests and statements of a drug in ``value_set``."""
     found = []
     for med in medications:
-        if med.status not in _ACTIVE_MEDICATION or ctx.from_future(med.ref, med.time):
+        if med.status not in _ACTIVE_MEDICATION or ctx.from_future(med.ref, med.time, med.name):
             continue
         for coding in med.codes:
             if ctx.term.in_value_set(value_set, coding.system, coding.code):

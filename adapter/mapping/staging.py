@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from adapter.fhir.read.records import ConditionRecord
-from adapter.mapping.context import Context
+from adapter.mapping.context import Context, condition_named
 from adapter.mapping.sites import Site, resolve_site
-from adapter.mapping.unused import neoplasm, not_current, relevant, unused
+from adapter.mapping.unused import named, neoplasm, not_current, relevant, unused
 from adapter.scoring import PrimarySite
 from adapter.vocabulary.systems import ICD10CM, PRIMARY_SITE
 
@@ -71,8 +71,12 @@ class Staged:
 
     @property
     def status(self) -> str:
-        """How the output names an unconfirmed Condition: ``Condition/x (provisional)``."""
-        return f"{self.condition.ref.reference} ({self.condition.verification_status})"
+        """How the output names an unconfirmed Condition: "Secondary malignant neoplasm of bone at
+        L1 (Condition/x, provisional)" (cards drop the reference)."""
+        cited = ", ".join(
+            filter(None, (self.condition.ref.reference, self.condition.verification_status))
+        )
+        return f"{condition_named(self.condition, self.levels)} ({cited})"
 
 
 Lesion = Staged  # a bone metastasis, or a primary bone-marrow tumour at a vertebral level
@@ -214,7 +218,7 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
         if remission is None:
             not_current(ctx, cond)
             continue
-        if ctx.from_future(cond.ref, cond.time):
+        if ctx.from_future(cond.ref, cond.time, named(ctx, cond)):
             continue
         certain = confirmed(cond)
         before = _used(staging)

@@ -93,7 +93,8 @@ def read_treatments(ctx: Context, procedures: Iterable[ProcedureRecord]) -> tupl
         if proc.status != "completed" or proc.time is None:
             continue
         kinds = _kinds(ctx, proc)
-        if not kinds or ctx.from_future(proc.ref, proc.time):
+        named = " and ".join(sorted(kinds)).capitalize()
+        if not kinds or ctx.from_future(proc.ref, proc.time, named):
             continue
         sites = [resolve_site(concept, ctx.term) for concept in proc.body_sites]
         levels = tuple(sorted({s.level for s in sites if s.level}, key=level_order))

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from adapter.fhir.read.evidence import Basis
-from adapter.mapping.context import Context, condition_evidence
+from adapter.mapping.context import Context, condition_evidence, condition_named
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.observations import Findings
@@ -63,15 +63,22 @@ def presence(
             caveats.append(
                 f"{listed} may or may not be present: {spec.none.value} is possible too."
             )
-    remitted = ", ".join(str(s.condition.ref.reference) for s in coded if s.remission)
+    remitted = ", ".join(_cited(s) for s in coded if s.remission)
     if remitted and not any(s.confirmed for s in active):
         caveats.append(
-            f"{spec.label.capitalize()} metastasis in remission — confirm ({remitted}): "
+            f"{spec.label.capitalize()} metastasis in remission ({remitted}) — confirm: "
             f"{spec.none.value} or {spec.present[0].value} until {spec.finding} is recorded."
         )
         values |= {spec.none, spec.present[0]}
     basis = Basis(evidence, settle=spec.component.settle, caveats=tuple(caveats))
     return Possible.among(values), basis
+
+
+def _cited(staged: Staged) -> str:
+    """ "Secondary malignant neoplasm of liver (Condition/x)": cards drop the reference."""
+    named = condition_named(staged.condition, staged.levels)
+    ref = staged.condition.ref.reference
+    return f"{named} ({ref})" if ref else named
 
 
 @dataclass(frozen=True, slots=True)

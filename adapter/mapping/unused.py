@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord
-from adapter.mapping.context import Context
+from adapter.mapping.context import Context, condition_named
+from adapter.mapping.sites import resolve_site
 from adapter.vocabulary.systems import ICD10CM
 
-__all__ = ["STAGING_VALUE_SETS", "neoplasm", "not_current", "relevant", "unused"]
+__all__ = ["STAGING_VALUE_SETS", "named", "neoplasm", "not_current", "relevant", "unused"]
 
 # The ValueSets a Condition is staged by: one coded in them is either used or reported.
 STAGING_VALUE_SETS = (
@@ -68,16 +69,28 @@ def _codes_of(cond: ConditionRecord) -> str:
     return ", ".join(c.code for c in cond.codes)
 
 
+def named(ctx: Context, cond: ConditionRecord) -> str:
+    """ "Secondary malignant neoplasm of bone at T12": a Condition not staged, as notes name it."""
+    sites = (resolve_site(concept, ctx.term) for concept in cond.body_sites)
+    return condition_named(cond, (s.level for s in sites if s.level is not None))
+
+
+def _cited(ctx: Context, cond: ConditionRecord) -> str:
+    """ "Secondary malignant neoplasm of bone at T12 (Condition/x)": cards drop the reference."""
+    ref = cond.ref.reference
+    return f"{named(ctx, cond)} ({ref})" if ref else named(ctx, cond)
+
+
 def not_current(ctx: Context, cond: ConditionRecord) -> None:
     """Say why a Condition that would feed the staging is left out (never silently)."""
     if not relevant(ctx, cond):
         return
     ref = cond.ref.reference
     if cond.verification_status in ("entered-in-error", "refuted"):
-        why = f"verificationStatus {cond.verification_status}"
+        why = f"verification status {cond.verification_status}"
     else:
-        why = f"clinicalStatus {cond.clinical_status or 'absent'}"
-    message = f"{ref} ({_codes_of(cond)}): {why}, so it is not used."
+        why = f"clinical status {cond.clinical_status or 'absent'}"
+    message = f"{_cited(ctx, cond)}: {why}, so it is not used."
     ctx.issues.append(Issue("information", "informational", message, ref))
 
 
@@ -87,10 +100,13 @@ def unused(ctx: Context, cond: ConditionRecord) -> None:
     ref, codes = cond.ref.reference, _codes_of(cond)
     if neoplasm(cond):
         kind = "cancer" if _cancer(cond) else "neoplasm"
-        message = f"{ref}: {kind} code {codes} names no primary site or metastasis spinemets maps"
+        # Unnamed, the Condition is its code: said once, not "D05.10: … code D05.10".
+        what = _cited(ctx, cond) if cond.name else f"A Condition ({ref})"
+        message = f"{what}: {kind} code {codes} names no primary site or metastasis spinemets maps"
         ctx.warn(ref, f"{message}: not used.")
     else:  # a coagulation defect or a fracture in remission or inactive
         message = (
-            f"{ref} ({codes}): clinicalStatus {cond.clinical_status}; only a current one is used."
+            f"{_cited(ctx, cond)}: clinical status {cond.clinical_status}; only a current one is "
+            "used."
         )
         ctx.issues.append(Issue("information", "informational", message, ref))

@@ -103,7 +103,9 @@ def test_a_band_resting_on_a_dated_input_says_so_in_the_summary():
     tokuhashi = by_topic(cards)["tokuhashi-revised"]
     # Revised Tokuhashi 10 = KPS 2 + 2 + 2 + 2 + 0 + 2; without the KPS it would be 8–10.
     assert tokuhashi.summary.endswith("rests on dated KPS")
-    assert "Dated input: performance status: Karnofsky 80, 61 days before" in tokuhashi.detail
+    assert "Dated input: performance status: Karnofsky 80 (1 Apr 2024): 61 days before" in (
+        tokuhashi.detail
+    )
 
 
 def test_an_unconfirmed_level_is_marked_on_the_card():

@@ -22,6 +22,7 @@ from adapter.procedure.orders import procedure_orders
 from adapter.render.patient import patient_page
 from adapter.render.text import text_report
 from tests.support.records import (
+    CLINICAL,
     NOW,
     SINS_AT_T12,
     condition,
@@ -232,3 +233,60 @@ def test_findings_and_conditions_the_record_does_not_name_take_the_mappings_disp
     assert "C79.51" not in card_text and "C34.90" not in card_text
     assert "Vertebral body collapse: Less than 50% collapse (30 May 2024)" in card_text
     assert "vertebral-body-collapse" not in card_text and "lt-50" not in card_text
+
+
+def test_without_ids_drops_a_cited_reference_and_shows_the_time_when_two_fall_the_same_day():
+    line = (
+        "Frankel C (Observation/fc, 2024-06-01T09:30:00Z) is after the computation time "
+        "(2024-06-01T09:00:00Z): not used."
+    )
+    assert without_ids(line) == (
+        "Frankel C (1 Jun 2024 09:30) is after the computation time (1 Jun 2024 09:00): not used."
+    )
+    assert without_ids("the lesion at T6 (Condition/met-t6).") == "the lesion at T6."
+    assert without_ids("Frankel grade: E: dated — Observation/f-old.") == "Frankel grade: E: dated."
+    assert without_ids("on 2024-05-20T09:00:00Z and 2024-05-21T09:00:00Z") == (
+        "on 20 May 2024 and 21 May 2024"  # different days: the day is enough
+    )
+
+
+def test_a_finding_after_the_computation_time_is_named_with_its_time_on_every_surface():
+    late = finding("fc", "frankel-grade", "frankel-c", when="2024-06-01T09:30:00Z")
+    _, card_text, text, _ = surfaces(decisions_for(default_patient(extra=(late,))))
+    frankel = "Frankel grade: Frankel C: motor useless"  # the mappings' displays
+    said = f"{frankel} (1 Jun 2024 09:30) is after the computation time (1 Jun 2024 09:00)"
+    assert said in card_text
+    assert "Observation is dated" not in card_text
+    assert f"{frankel} (Observation/fc, 1 Jun 2024 09:30) is after the computation" in text
+
+
+def test_a_condition_left_out_is_named_by_its_display_and_level_not_its_code():
+    resolved = condition("met-t8", "C79.51", level="T8")
+    resolved["clinicalStatus"] = {"coding": [{"system": CLINICAL, "code": "resolved"}]}
+    refuted = condition("met-l2", "C79.51", level="L2", verification="refuted")
+    _, card_text, text, _ = surfaces(decisions_for(default_patient(extra=(resolved, refuted))))
+    name = "Secondary malignant neoplasm of bone"
+    assert f"{name} at T8: clinical status resolved, so it is not used." in card_text
+    assert f"{name} at L2: verification status refuted, so it is not used." in card_text
+    assert "C79.51" not in card_text and "Condition (" not in card_text
+    assert f"{name} at T8 (Condition/met-t8): clinical status resolved" in text
+
+
+def test_an_unconfirmed_condition_is_named_by_its_display_and_level():
+    maybe = condition("met-l1", "C79.51", level="L1", verification="provisional")
+    _, card_text, text, _ = surfaces(decisions_for(default_patient(extra=(maybe,))))
+    said = "Secondary malignant neoplasm of bone at L1 (provisional) may or may not be present"
+    assert said in card_text
+    assert "Condition (provisional)" not in card_text
+    assert "Secondary malignant neoplasm of bone at L1 (Condition/met-l1, provisional)" in text
+
+
+def test_a_dated_input_is_named_with_its_date_and_no_dangling_type_name():
+    old = finding("f-old", "frankel-grade", "frankel-e", when="2024-03-01T09:00:00Z")
+    resources = [*default_patient(drop=("frankel",)), old]
+    _, card_text, text, _ = surfaces(decisions_for(resources))
+    frankel = "Dated input: Frankel grade: Frankel E: normal"
+    assert f"{frankel} (1 Mar 2024): 92 days before the computation time" in card_text
+    assert not re.search(r"— (Observation|Condition|Procedure)\b", card_text)
+    assert not re.search(r"\((Observation|Condition|Procedure)\)", card_text)
+    assert f"{frankel} (Observation/f-old, 1 Mar 2024)" in text

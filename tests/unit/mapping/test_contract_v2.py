@@ -68,7 +68,10 @@ def test_a_dated_input_is_used_and_named():
     )
     assert a.tokuhashi.kps == Possible.of(60)
     (caveat,) = a.basis["tokuhashi-general-condition"].caveats
-    assert caveat.startswith("Dated input: performance status: Karnofsky 60, 61 days before")
+    assert caveat.startswith(
+        "Dated input: performance status: Karnofsky 60 (Observation/kps, 2024-04-01T09:00:00Z): "
+        "61 days before"
+    )
     assert "(window 14 days)" in caveat
 
 

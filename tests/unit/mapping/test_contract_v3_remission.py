@@ -83,7 +83,8 @@ def test_a_resolved_primary_is_not_used_and_is_named():
     assert found is not None and found.severity == "information"
     assert (
         found.diagnostics
-        == "Condition/primary (C34.90): clinicalStatus resolved, so it is not used."
+        == "Malignant neoplasm of bronchus and lung (Condition/primary): clinical status resolved,"
+        " so it is not used."
     )
 
 
@@ -117,7 +118,10 @@ def test_a_resolved_bone_metastasis_is_removed_and_named():
     result = score(default_patient(extra=(met,)))
     assert [lv.level for lv in result.assessment.levels] == ["T12"]
     assert result.assessment.tokuhashi.vertebral_count == Possible.of(1)
-    assert "clinicalStatus resolved" in issue(result, "Condition/met-l2").diagnostics
+    assert (
+        "at L2 (Condition/met-l2): clinical status resolved"
+        in issue(result, "Condition/met-l2").diagnostics
+    )
 
 
 def test_a_visceral_metastasis_in_remission_ranges_over_none_and_treatable():
@@ -127,7 +131,10 @@ def test_a_visceral_metastasis_in_remission_ranges_over_none_and_treatable():
     assert a.tomita.visceral == Possible.among({Visceral.NONE, Visceral.TREATABLE})
     assert a.tokuhashi.major_organ == Possible.among({MajorOrgan.NONE, MajorOrgan.REMOVABLE})
     caveats = " ".join(a.basis[TOMITA_VISCERAL.code].caveats)
-    assert "in remission — confirm (Condition/liver): none or treatable" in caveats
+    assert (
+        "in remission (Secondary malignant neoplasm of liver and intrahepatic bile duct (Condition/liver)) — confirm: none or treatable"
+        in caveats
+    )
     # Tomita 5 + (0 or 2) = 5–7; Tokuhashi 10 − (0 or 1) = 9–10.
     assert total(result, "tomita") == Span(5, 7)
     assert total(result, "tokuhashi-revised") == Span(9, 10)
@@ -164,14 +171,16 @@ def test_conditions_read_but_not_used_are_named_with_the_reason():
     )
     result = score(default_patient(extra=extra))
     assert issue(result, "Condition/refuted").diagnostics == (
-        "Condition/refuted (C79.51): verificationStatus refuted, so it is not used."
+        "Secondary malignant neoplasm of bone at L3 (Condition/refuted): verification status "
+        "refuted, so it is not used."
     )
     assert issue(result, "Condition/in-situ").diagnostics == (
-        "Condition/in-situ: neoplasm code D05.10 names no primary site or metastasis spinemets "
+        "A Condition (Condition/in-situ): neoplasm code D05.10 names no primary site or metastasis spinemets "
         "maps: not used."
     )
     assert issue(result, "Condition/coag").diagnostics == (
-        "Condition/coag (D68.9): clinicalStatus inactive; only a current one is used."
+        # no display for D68.9 in the mappings: the code is its name
+        "ICD-10-CM D68.9 (Condition/coag): clinical status inactive; only a current one is used."
     )
     assert issue(result, "Condition/bp") is None
     assert result.assessment.safety.coagulation == ()
