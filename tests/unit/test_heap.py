@@ -48,8 +48,9 @@ def test_after_settling_a_cycle_is_still_freed(collector):
         if gone() is None:
             break
     assert gone() is None
-    # Not after 700 new objects as before, but once about YOUNG had come (within a tenth).
-    assert YOUNG * 9 // 10 < len(kept) < YOUNG * 11 // 10
+    # Not after 700 new objects as before, but once about YOUNG had come. Allocations of other
+    # threads of the test process count towards the same threshold: the lower bound leaves room.
+    assert YOUNG // 2 < len(kept) < YOUNG * 11 // 10
 
 
 def test_score_settles_the_collector_once_its_start_up_is_done(collector, capsys):

@@ -33,8 +33,18 @@ async def test_a_loop_behind_at_two_samples_shows_as_lag_and_recovers():
     assert lag.seconds() < 0.05  # one long piece of work: one late sample, no queue behind it
     await _late_sample()
     assert lag.seconds() >= 0.08  # still behind at the next sample: work is waiting
-    await asyncio.sleep(5 * PERIOD)
-    assert lag.seconds() < 0.05  # caught up
+    assert await _caught_up(lag)
+
+
+async def _caught_up(lag: LoopLag, within: float = 2.0) -> bool:
+    """Whether the lag falls back under 50 ms: at once on an idle machine, and within ``within``
+    on a busy one, whose scheduler may itself hold the loop back for a sample or two."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        await asyncio.sleep(5 * PERIOD)
+        if lag.seconds() < 0.05:
+            return True
+    return False
 
 
 async def test_a_worker_running_behind_sheds_new_calls_until_it_catches_up(settings, monkeypatch):
@@ -54,13 +64,20 @@ async def test_a_worker_running_behind_sheds_new_calls_until_it_catches_up(setti
         behind, health = arrived["call"], arrived["health"]
         await asyncio.sleep(10 * PERIOD)
         caught_up = await client.post(SCORES, json=patient_view())
+        shed = 1
+        for _ in range(20):  # a busy machine may hold the loop back a little longer
+            if caught_up.status_code != 503:
+                break
+            shed += 1
+            await asyncio.sleep(10 * PERIOD)
+            caught_up = await client.post(SCORES, json=patient_view())
         metrics = (await client.get("/metrics")).text
     assert behind.status_code == 503 and behind.headers["retry-after"] == "1"
     issue = behind.json()["issue"][0]
     assert issue["code"] == "throttled" and "behind" in issue["diagnostics"]
     assert health.status_code == 200  # health is never shed
     assert caught_up.status_code == 200
-    assert "spinemets_calls_shed_total 1.0" in metrics
+    assert f"spinemets_calls_shed_total {shed}.0" in metrics
 
 
 @pytest.fixture
