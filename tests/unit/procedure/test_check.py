@@ -103,6 +103,49 @@ def test_a_bone_metastasis_without_a_level_may_be_at_the_ordered_level(resources
     assert "no spinal metastasis" not in card_text + text
 
 
+REGION = "a bone metastasis is recorded by spinal region, not vertebra"
+
+
+def _by_region(concept: dict) -> dict:
+    met = condition("met-region", "C79.51")
+    met["bodySite"] = [concept]
+    return met
+
+
+@pytest.mark.parametrize(
+    "concept",
+    [  # SNOMED CT "bone structure of lumbar vertebra" (a region, no level) and "lumbar spine"
+        {"coding": [{"system": SNOMED, "code": "73903008"}]},
+        {"coding": [{"system": SNOMED, "code": "122496007", "display": "Lumbar spine structure"}]},
+    ],
+)
+def test_a_bone_metastasis_recorded_by_spinal_region_may_be_at_the_ordered_level(concept):
+    # Contract §2, §5: a metastasis somewhere in the lumbar spine may be at L2 — unknown, never
+    # unmet (and never met: the level is not known).
+    resources = default_patient(extra=(_by_region(concept),))
+    checked = single(resources, "L2")
+    two = next(c for c in checked.levels[0].criteria if c.number == 2)
+    assert two.status == "unknown" and checked.indicator == "warning"
+    assert two.basis.startswith(f"no metastasis is recorded at L2; {REGION}: ")
+    assert "Condition/met-region" in two.basis or "bone metastasis" in two.basis
+    assert two.action == "record the bone metastasis's level (bodySite), then check the level"
+    lead = (
+        "No metastasis recorded at L2 (metastases: T12, and one recorded by region only) — "
+        "record its level (bodySite)"
+    )
+    _, card_text, text, _ = surfaces(decisions_for(resources, [order("o", "22511", "L2")]))
+    assert f"ORDER ServiceRequest/o [warning] Vertebroplasty L2: {lead}" in text
+    assert f"Vertebroplasty L2: {lead}" in card_text
+    # The level recorded is still met.
+    assert statuses(single(resources, "T12"), "T12")[2] == "met"
+
+
+def test_a_text_only_spinal_region_is_a_metastasis_without_a_level():
+    resources = default_patient(extra=(_by_region({"text": "lumbar spine"}),))
+    two = next(c for c in single(resources, "L2").levels[0].criteria if c.number == 2)
+    assert two.status == "unknown"
+
+
 @pytest.mark.parametrize(
     ("sins", "extra", "expected"),
     [

@@ -21,6 +21,7 @@ from tests.support.records import (
     order,
     procedure,
 )
+from tests.unit.decision.test_wording import decisions_for, surfaces
 from tests.unit.procedure.test_check import check, single, statuses
 
 UNSTABLE = "SINS 14, unstable: the case series combined cement with pedicle screw fixation"
@@ -110,6 +111,30 @@ def test_a_fixation_whose_screws_go_into_tumour_names_the_levels():
         "metastasis at instrumented level L1: screw purchase in tumour"
     ]
     assert checked.indicator == "warning"
+
+
+def test_a_fixation_for_a_level_outside_its_construct_is_a_wrong_level_risk():
+    # Contract §5: the treated level is the one reasonReference names (L3), and the order's
+    # bodySite levels are instrumented; L3 lies outside T11–L1, which the card must say.
+    resources = default_patient(extra=(condition("met-l3", "C79.51", level="L3"),))
+    fixation = order("fx", "22842", "T11", "T12", "L1", reasons=("met-l3",))
+    (checked,) = check(resources, fixation)
+    assert [lv.level for lv in checked.levels if not lv.instrumented] == ["L3"]
+    assert [lv.level for lv in checked.levels if lv.instrumented] == ["T11", "T12", "L1"]
+    wrong = "fixation for L3 but its levels are T11–L1 — check the level (wrong-level risk)"
+    assert checked.concerns[0].finding == wrong
+    assert "L3" in checked.concerns[0].detail and "T11–L1" in checked.concerns[0].detail
+    assert checked.indicator == "warning"
+    _, card_text, text, _ = surfaces(decisions_for(resources, [fixation]))
+    assert f"Pedicle screw fixation T11, T12, L1: {wrong}" in card_text
+    assert wrong in text
+    assert f"**Warning**: {checked.concerns[0].detail}" in card_text
+
+
+def test_a_fixation_whose_reason_is_within_its_levels_has_no_wrong_level_concern():
+    resources = default_patient(extra=(condition("met-l1", "C79.51", level="L1"),))
+    checked = single(resources, "T11", "T12", "L1", code="22842", reasons=("met-t12",))
+    assert not any("wrong-level" in c.finding for c in checked.concerns)
 
 
 @pytest.mark.parametrize(("code", "expected"), [("22511", "unknown"), ("22842", "met")])
