@@ -80,6 +80,8 @@ class Safety:
     corticosteroids: tuple[Evidence, ...] = ()
     # Bone metastases without a bodySite: one may be at any level (criterion 2 there is unknown).
     unsited_lesions: tuple[Staged, ...] = ()
+    # Bone metastases recorded by a spinal region, not a vertebra: likewise at any level.
+    regional_lesions: tuple[Staged, ...] = ()
 
     @property
     def high_grade_compression(self) -> tuple[Evidence, ...]:
@@ -291,4 +293,7 @@ def safety_inputs(
         whole_spine=_whole_spine(found),
         corticosteroids=_active(ctx, medications, "corticosteroid-medication"),
         unsited_lesions=tuple(lesion for lesion in staging.lesions if not lesion.sites),
+        regional_lesions=tuple(
+            lesion for lesion in staging.lesions if any(s.kind == "spinal" for s in lesion.sites)
+        ),
     )
