@@ -1,6 +1,8 @@
 """Warnings about an order that are not selection criteria (contract §5 v3): a level already
-stabilised by cement or screws (§6 v3), cement alone at an unstable level, and a fixation whose
-screws go into tumour.
+stabilised by cement or screws (§6 v3), cement alone at an unstable level, a fixation whose
+screws go into tumour, and a fixation for a level (its reasonReference) outside the levels it
+instruments: the treated level stays the one the reason names (§5), but a construct that does
+not reach it is a wrong-level risk.
 
 "Alone" means no fixation order at that level in the same request and no completed fixation
 there (PatientAssessment.treatments). Unstable means SINS certainly 13 or more (dated findings
@@ -18,7 +20,7 @@ from adapter.pipeline import LevelResult, firm_total
 from adapter.procedure.ask import Ask
 from adapter.procedure.treated import Prior, prior_treatment
 from adapter.procedure.tumour import metastasis_levels
-from adapter.scoring import Alignment, Posterolateral
+from adapter.scoring import LEVELS, Alignment, Posterolateral, level_order
 from adapter.vocabulary import SINS_UNSTABLE_FROM
 
 __all__ = ["Concern", "order_concerns"]
@@ -88,6 +90,32 @@ def _screws_in_tumour(ask: Ask, instrumented: list[str]) -> list[Concern]:
     ]
 
 
+def _span(levels: list[str]) -> str:
+    """ "T11–L1" for consecutive levels, else "T11, L1"."""
+    at = [LEVELS.index(lv) for lv in levels]
+    if len(levels) > 1 and at == list(range(at[0], at[0] + len(at))):
+        return f"{levels[0]}–{levels[-1]}"
+    return ", ".join(levels)
+
+
+def _outside_construct(ask: Ask, treated: list[str]) -> list[Concern]:
+    """A level the fixation is for (reasonReference) that none of its bodySite levels names."""
+    levels = sorted(ask.order.levels, key=level_order)
+    outside = [lv for lv in treated if lv not in levels]
+    if not outside or not levels:
+        return []
+    target, construct = ", ".join(outside), _span(levels)
+    return [
+        Concern(
+            f"fixation for {target} but its levels are {construct} — check the level "
+            "(wrong-level risk)",
+            f"The fixation is ordered for the metastasis at {target} (its reasonReference), but "
+            f"the levels ordered are {construct}: {target} lies outside the construct — check "
+            "the level ordered before surgery (wrong-level risk).",
+        )
+    ]
+
+
 def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
     """A treated level ordered again: a repeat, or the wrong level."""
     priors = [p for level in treated if (p := prior_treatment(level, ask.result)) is not None]
@@ -99,5 +127,6 @@ def order_concerns(ask: Ask, treated: list[str], instrumented: list[str]) -> tup
     if ask.order.cement:
         return (*done, *_cement_alone(ask, treated))
     if ask.order.kind == "fixation":
-        return (*done, *_screws_in_tumour(ask, instrumented))
+        wrong = _outside_construct(ask, treated)
+        return (*wrong, *done, *_screws_in_tumour(ask, instrumented))
     return tuple(done)
