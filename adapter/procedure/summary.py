@@ -4,10 +4,9 @@ serious finding first, never "criteria 1 unmet" — what is wrong, in words.
 Seriousness, highest first: the patient recorded as deceased; suspected cord compression
 (criteria 4, 5, 8 unmet: the card is critical); no metastasis at the ordered level (2: a wrong
 level is a wrong-site procedure); an active infection (9); the warnings that are not criteria
-(cement alone at an unstable level, screws in tumour, a fixation for a level outside its construct);
-the other unmet criteria; no level
-ordered, or the ordered sites not read as a level (named as the order names them); the unknown
-criteria. Every surface renders this same line.
+(cement alone at an unstable level, screws in tumour, a fixation for a level outside its
+construct); the other unmet criteria; no level ordered, or the ordered sites not read as a level
+(named as the order names them); the unknown criteria. Every surface renders this same line.
 """
 
 from __future__ import annotations

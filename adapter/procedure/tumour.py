@@ -3,8 +3,9 @@ metastasis is recorded at, and what to say at a level where none is.
 
 A bone-metastasis Condition without a bodySite may be at any level (contract §2, spinal levels),
 and so may one whose bodySite names a spinal region ("lumbar vertebra", "lumbar spine") but no
-vertebra: at a level without its own metastasis the criterion is then unknown, and the order's summary asks
-for that metastasis's level rather than saying that no spinal metastasis is recorded.
+vertebra (the mappings name no vertebrae for a region): at a level without its own metastasis the
+criterion is then unknown, and the order's summary asks for that metastasis's level rather than
+saying that no spinal metastasis is recorded.
 """
 
 from __future__ import annotations
