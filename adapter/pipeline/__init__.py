@@ -16,6 +16,7 @@ from adapter.pipeline.results import (
     ScoreOutput,
     Scoring,
     firm_total,
+    to_settle,
     worst_levels,
 )
 from adapter.pipeline.score import (
@@ -33,6 +34,7 @@ __all__ = [
     "ScoreOutput",
     "Scoring",
     "firm_total",
+    "to_settle",
     "index_outcome",
     "now_time",
     "patient_records",

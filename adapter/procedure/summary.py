@@ -95,6 +95,9 @@ def headline(check: OrderCheck) -> str:
     line = f"{order_label(check)}: {text}"
     if len(line) > SUMMARY_MAX:  # keep what to do in view rather than lose it to the cut
         line = line.replace(_ELSEWHERE, _ELSEWHERE_SHORT).replace(_COMPRESSION, _COMPRESSION_SHORT)
+    for concern in check.concerns:  # the why stays in the detail; the what to do stays here
+        if len(line) > SUMMARY_MAX and concern.short is not None:
+            line = line.replace(concern.finding, concern.short)
     unplaced = check.order.unplaced
     if len(line) > SUMMARY_MAX and unplaced:  # the sites' names stay in the card's detail
         line = line.replace(_no_level(unplaced), _no_level(unplaced, named=False))

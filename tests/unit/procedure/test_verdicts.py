@@ -12,6 +12,7 @@ import re
 import pytest
 
 from adapter.procedure.summary import headline
+from adapter.vocabulary.cards import SUMMARY_MAX
 from tests.support.records import (
     SNOMED,
     condition,
@@ -121,7 +122,10 @@ def test_cement_alone_where_instability_is_possible_but_not_certain_names_what_i
     checked = single(default_patient(drop=drop, sins=sins, extra=extra), "T12")
     assert checked.indicator == "warning"
     assert [c.finding for c in checked.concerns] == [said]
-    assert headline(checked) == f"Vertebroplasty T12: {said}"
+    line = f"Vertebroplasty T12: {said}"
+    if len(line) > SUMMARY_MAX:  # what to do stays in the summary, why goes to the detail
+        line = line.split(" — ")[0]
+    assert headline(checked) == line and "meets" not in line
 
 
 def test_cement_alone_at_a_conflicting_alignment_says_why_in_the_detail():
