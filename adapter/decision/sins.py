@@ -161,10 +161,10 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         if SINS.band_of(firm.low, firm.high) is not band:
             dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].any_dated]
             words += f"; rests on dated {', '.join(dated)}"
-    elif total.low >= SINS_CONSULT_FROM:
-        words = f"{where}: {CONSULT}; could be up to {total.high} ({top.short_label}) — {to_settle(lv.result)}"
     else:
-        words = f"{where}: could be up to {total.high} ({top.short_label}) — {to_settle(lv.result)}"
+        consult = f" {CONSULT};" if total.low >= SINS_CONSULT_FROM else ""
+        words = f"{where}:{consult} could be up to {total.high} ({top.short_label})"
+        words += f" — {to_settle(lv.result)}"
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 

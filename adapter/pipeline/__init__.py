@@ -34,7 +34,6 @@ __all__ = [
     "ScoreOutput",
     "Scoring",
     "firm_total",
-    "to_settle",
     "index_outcome",
     "now_time",
     "patient_records",
@@ -42,5 +41,6 @@ __all__ = [
     "read_patients",
     "score_patient",
     "scores_at_index",
+    "to_settle",
     "worst_levels",
 ]

@@ -42,6 +42,8 @@ class Concern:
     finding: str
     detail: str
     short: str | None = None  # the finding for a summary too long to hold it whole
+    # What may be so but is not certain: said beside the unknown criteria, after what is unmet.
+    possible: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ def _unsettled_input(
         f"Cement alone at {at.level}: {full}: {act} it {then} (cement cannot treat "
         f"{unsafe.cannot}); {_COMBINED}.",
         f"{said}: {act} before cement alone",
+        possible=True,
     )
 
 
@@ -135,6 +138,7 @@ def _unsettled(at: LevelResult, prior: Prior | None) -> list[Concern]:
             f"Cement alone at {at.level}: SINS {total}{before} could be {SINS_UNSTABLE_FROM} or "
             f"more (unstable): {settle} before cement alone; at {SINS_UNSTABLE_FROM} or more "
             f"{_COMBINED}.",
+            possible=True,
         )
     ]
 

@@ -5,8 +5,9 @@ Seriousness, highest first: the patient recorded as deceased; suspected cord com
 (criteria 4, 5, 8 unmet: the card is critical); no metastasis at the ordered level (2: a wrong
 level is a wrong-site procedure); an active infection (9); the warnings that are not criteria
 (cement alone at an unstable level, screws in tumour); the other unmet criteria; no level
-ordered, or the ordered sites not read as a level (named as the order names them); the unknown
-criteria. Every surface renders this same line.
+ordered, or the ordered sites not read as a level (named as the order names them); what may make
+cement alone unsafe but is not certain (to settle or record); the unknown criteria. Every surface
+renders this same line.
 """
 
 from __future__ import annotations
@@ -75,11 +76,12 @@ def findings(check: OrderCheck) -> list[str]:
         )
     for number in _LEADING:
         out += [_said(c) for c in unmet if c.number == number]
-    out += [concern.finding for concern in check.concerns]
+    out += [concern.finding for concern in check.concerns if not concern.possible]
     done = COMPRESSION | set(_LEADING)
     out += [_said(c) for c in unmet if c.number not in done]
     if check.order.recognised and not check.level_named:
         out.append(_no_level(check.order.unplaced))
+    out += [concern.finding for concern in check.concerns if concern.possible]
     out += [_said(c) for c in criteria if c.status == "unknown"]
     return _unique(out)
 

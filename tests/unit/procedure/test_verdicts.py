@@ -149,6 +149,14 @@ def test_both_unsettled_are_named_and_a_conflict_that_cannot_be_subluxation_is_n
     assert checked.concerns == () and checked.indicator == "info"
 
 
+def test_what_is_certainly_unmet_leads_over_what_is_unsettled():
+    resources = default_patient(drop=("inr",), extra=(SUBLUXATION_TOO,
+                                                      measurement("inr", "6301-6", 1.8)))  # fmt: skip
+    assert headline(single(resources, "T12")).startswith(
+        "Vertebroplasty T12: INR 1.8 (above 1.5); alignment conflicting at T12"
+    )
+
+
 def test_cement_with_a_fixation_ordered_is_not_alone_whatever_is_unsettled():
     cement, _ = check(default_patient(extra=(SUBLUXATION_TOO,)), order("vp", "22511", "T12"),
                       order("psf", "22842", "T11", "T12", "L1"))  # fmt: skip
