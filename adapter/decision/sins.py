@@ -20,7 +20,7 @@ from typing import Literal
 
 from adapter.mapping.placement import PLACE_IT
 from adapter.mapping.treatments import Treatment
-from adapter.pipeline import LevelResult, PatientResult, firm_total
+from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.scoring import Alignment, Pain, Posterolateral, Span, level_order, worst_first
 from adapter.vocabulary import (
     SINS,
@@ -125,16 +125,6 @@ def _assessed(lv: LevelResult) -> bool:
     return any(c.known for c in lv.result.components if c.code != SINS_LOCATION.code)
 
 
-def _shorts(lv: LevelResult) -> str:
-    """What would narrow the range: the findings to record, else the ones in conflict."""
-    parts = [c for c in lv.result.components if c.code != SINS_LOCATION.code]
-    missing = [c.spec.short for c in parts if not c.known]
-    if missing:
-        return "record " + ", ".join(missing)
-    uncertain = [c.spec.short for c in parts if not c.points.certain]
-    return "settle the conflicting " + ", ".join(uncertain)
-
-
 def _dated_day(lv: LevelResult) -> str:
     times = [ev.time for b in lv.bases.values() for ev in b.dated if ev.time is not None]
     return f" on {max(times).day}" if times else ""
@@ -163,7 +153,7 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         )
         if band is None:
             words = f"{where} with mechanical pain (a sign of instability): could be up to "
-            words += f"{total.high} ({top.short_label}) — {_shorts(lv)}"
+            words += f"{total.high} ({top.short_label}) — {to_settle(lv.result)}"
         return SinsLevel(lv, state, indicator, words, treatment, consult=True)
     if band is not None:
         advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
@@ -171,12 +161,10 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         if SINS.band_of(firm.low, firm.high) is not band:
             dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].any_dated]
             words += f"; rests on dated {', '.join(dated)}"
-    elif total.low >= SINS_CONSULT_FROM:
-        words = (
-            f"{where}: {CONSULT}; could be up to {total.high} ({top.short_label}) — {_shorts(lv)}"
-        )
     else:
-        words = f"{where}: could be up to {total.high} ({top.short_label}) — {_shorts(lv)}"
+        consult = f" {CONSULT};" if total.low >= SINS_CONSULT_FROM else ""
+        words = f"{where}:{consult} could be up to {total.high} ({top.short_label})"
+        words += f" — {to_settle(lv.result)}"
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 

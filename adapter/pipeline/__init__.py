@@ -16,6 +16,7 @@ from adapter.pipeline.results import (
     ScoreOutput,
     Scoring,
     firm_total,
+    to_settle,
     worst_levels,
 )
 from adapter.pipeline.score import (
@@ -40,5 +41,6 @@ __all__ = [
     "read_patients",
     "score_patient",
     "scores_at_index",
+    "to_settle",
     "worst_levels",
 ]

@@ -15,6 +15,7 @@ from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span, level_order, worst_first
 from adapter.settings.clinical import RuleFields
+from adapter.vocabulary import SINS_LOCATION
 
 __all__ = [
     "DEFAULT_SCORING",
@@ -23,6 +24,7 @@ __all__ = [
     "ScoreOutput",
     "Scoring",
     "firm_total",
+    "to_settle",
     "worst_levels",
 ]
 
@@ -104,6 +106,18 @@ def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
             high += component.full.high - component.points.high
             changed = True
     return Span(low, high) if changed else result.total
+
+
+def to_settle(result: ScoreResult) -> str:
+    """What would narrow a SINS range, as every surface says it: "record pain, collapse" (the
+    findings missing), else "settle the conflicting alignment" (the level itself is never
+    either)."""
+    parts = [c for c in result.components if c.code != SINS_LOCATION.code]
+    missing = [c.spec.short for c in parts if not c.known]
+    if missing:
+        return "record " + ", ".join(missing)
+    uncertain = [c.spec.short for c in parts if not c.points.certain]
+    return "settle the conflicting " + ", ".join(uncertain)
 
 
 def worst_levels(levels: list[LevelResult]) -> tuple[LevelResult, ...]:

@@ -8,20 +8,29 @@ not reach it is a wrong-level risk.
 there (PatientAssessment.treatments). Unstable means SINS certainly 13 or more (dated findings
 may raise this alarm, as §4 allows, and the text says so), or alignment ``subluxation``, or
 posterolateral involvement ``bilateral`` whatever the total: cement cannot treat translation or
-posterior destruction. At a level cemented before and not re-imaged since, the findings are
-said as before that treatment.
+posterior destruction. Where one of these is possible but not certain — equal-time findings
+conflict, or an input is missing so the range reaches it — cement alone is a warning too, naming
+what to settle or record: §5 never calls an order fit from what is not certain. At a level
+cemented before and not re-imaged since, the findings are said as before that treatment.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
-from adapter.pipeline import LevelResult, firm_total
+from adapter.pipeline import LevelResult, firm_total, to_settle
 from adapter.procedure.ask import Ask
+from adapter.procedure.criteria import on_day
 from adapter.procedure.treated import Prior, prior_treatment
 from adapter.procedure.tumour import metastasis_levels
 from adapter.scoring import LEVELS, Alignment, Posterolateral, level_order
-from adapter.vocabulary import SINS_UNSTABLE_FROM
+from adapter.vocabulary import (
+    SINS_ALIGNMENT,
+    SINS_POSTEROLATERAL,
+    SINS_UNSTABLE_FROM,
+    ComponentSpec,
+)
 
 __all__ = ["Concern", "order_concerns"]
 
@@ -34,6 +43,22 @@ class Concern:
 
     finding: str
     detail: str
+    short: str | None = None  # the finding for a summary too long to hold it whole
+    # What may be so but is not certain: said beside the unknown criteria, after what is unmet.
+    possible: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Unsafe:
+    """A finding that rules out cement alone whatever the total, and what cement cannot treat."""
+
+    spec: ComponentSpec
+    value: Enum
+    cannot: str
+
+
+_SUBLUXATION = _Unsafe(SINS_ALIGNMENT, Alignment.SUBLUXATION, "translation")
+_BILATERAL = _Unsafe(SINS_POSTEROLATERAL, Posterolateral.BILATERAL, "posterior destruction")
 
 
 def _fixed(ask: Ask, level: str) -> bool:
@@ -58,12 +83,78 @@ def _unstable(at: LevelResult, prior: Prior | None) -> str | None:
     return None
 
 
+def _listed(unsafe: _Unsafe, values: frozenset[Enum]) -> str:
+    """The conflicting values, the one that rules out cement alone first: "subluxation/normal"."""
+    rest = [v.value for v in type(unsafe.value) if v in values and v is not unsafe.value]
+    return "/".join([unsafe.value.value, *rest])
+
+
+def _unsettled_input(
+    at: LevelResult, unsafe: _Unsafe, values: frozenset[Enum] | None, before: str
+) -> Concern:
+    """An input that may hold the unsafe value: conflicting findings (``values``), or none
+    recorded (None)."""
+    name, where = unsafe.spec.short, f"at {at.level}{before}"
+    then = f"before cement alone — {unsafe.value.value} would need fixation"
+    if values is None:
+        said, full, act = f"{name} not recorded {where}", f"{name} not recorded {where}", "record"
+    else:
+        evidence = at.bases[unsafe.spec.code].evidence
+        days = [ev.time for ev in evidence if ev.time is not None]
+        day = f", {max(days).day}" if days else ""
+        short_day = on_day(evidence).strip(" ()")
+        listed = _listed(unsafe, values)
+        said = f"{name} conflicting {where} ({listed}{', ' if short_day else ''}{short_day})"
+        full, act = f"{name} conflicting {where} ({listed}{day})", "settle"
+    return Concern(
+        f"{said}: {act} {then}",
+        f"Cement alone at {at.level}: {full}: {act} it {then} (cement cannot treat "
+        f"{unsafe.cannot}); {_COMBINED}.",
+        f"{said}: {act} before cement alone",
+        possible=True,
+    )
+
+
+def _unsettled(at: LevelResult, prior: Prior | None) -> list[Concern]:
+    """What may make the level unstable but is not certain, each named with what settles it."""
+    before = f" {prior.before}" if prior is not None and prior.stale else ""
+    inputs = at.assessment.inputs
+    # (the input's possible values, whether any was recorded) — a frozenset, unlike Possible, is
+    # covariant, so the two enums meet as Enum
+    pairs: list[tuple[_Unsafe, frozenset[Enum], bool]] = [
+        (_SUBLUXATION, inputs.alignment.values, inputs.alignment.known),
+        (_BILATERAL, inputs.posterolateral.values, inputs.posterolateral.known),
+    ]
+    out = [
+        _unsettled_input(at, unsafe, values if known else None, before)
+        for unsafe, values, known in pairs
+        if unsafe.value in values and values != {unsafe.value}
+    ]
+    total = at.result.total
+    if out or total.high < SINS_UNSTABLE_FROM:
+        return out
+    settle = to_settle(at.result)
+    return [
+        Concern(
+            f"SINS {total} at {at.level}{before} could be unstable: {settle} before cement alone",
+            f"Cement alone at {at.level}: SINS {total}{before} could be {SINS_UNSTABLE_FROM} or "
+            f"more (unstable): {settle} before cement alone; at {SINS_UNSTABLE_FROM} or more "
+            f"{_COMBINED}.",
+            possible=True,
+        )
+    ]
+
+
 def _cement_alone(ask: Ask, levels: list[str]) -> list[Concern]:
     out = []
     for level in levels:
         at = ask.result.level(level)
-        why = _unstable(at, prior_treatment(level, ask.result)) if at is not None else None
-        if why is None or _fixed(ask, level):
+        if at is None or _fixed(ask, level):
+            continue
+        prior = prior_treatment(level, ask.result)
+        why = _unstable(at, prior)
+        if why is None:
+            out += _unsettled(at, prior)
             continue
         prefix = f"{level}: " if len(levels) > 1 and why.startswith("SINS") else ""
         out.append(

@@ -6,7 +6,8 @@ Seriousness, highest first: the patient recorded as deceased; suspected cord com
 level is a wrong-site procedure); an active infection (9); the warnings that are not criteria
 (cement alone at an unstable level, screws in tumour, a fixation for a level outside its
 construct); the other unmet criteria; no level ordered, or the ordered sites not read as a level
-(named as the order names them); the unknown criteria. Every surface renders this same line.
+(named as the order names them); what may make cement alone unsafe but is not certain (to settle
+or record); the unknown criteria. Every surface renders this same line.
 """
 
 from __future__ import annotations
@@ -75,11 +76,12 @@ def findings(check: OrderCheck) -> list[str]:
         )
     for number in _LEADING:
         out += [_said(c) for c in unmet if c.number == number]
-    out += [concern.finding for concern in check.concerns]
+    out += [concern.finding for concern in check.concerns if not concern.possible]
     done = COMPRESSION | set(_LEADING)
     out += [_said(c) for c in unmet if c.number not in done]
     if check.order.recognised and not check.level_named:
         out.append(_no_level(check.order.unplaced))
+    out += [concern.finding for concern in check.concerns if concern.possible]
     out += [_said(c) for c in criteria if c.status == "unknown"]
     return _unique(out)
 
@@ -95,6 +97,9 @@ def headline(check: OrderCheck) -> str:
     line = f"{order_label(check)}: {text}"
     if len(line) > SUMMARY_MAX:  # keep what to do in view rather than lose it to the cut
         line = line.replace(_ELSEWHERE, _ELSEWHERE_SHORT).replace(_COMPRESSION, _COMPRESSION_SHORT)
+    for concern in check.concerns:  # the why stays in the detail; the what to do stays here
+        if len(line) > SUMMARY_MAX and concern.short is not None:
+            line = line.replace(concern.finding, concern.short)
     unplaced = check.order.unplaced
     if len(line) > SUMMARY_MAX and unplaced:  # the sites' names stay in the card's detail
         line = line.replace(_no_level(unplaced), _no_level(unplaced, named=False))

@@ -290,3 +290,18 @@ def test_a_dated_input_is_named_with_its_date_and_no_dangling_type_name():
     assert not re.search(r"— (Observation|Condition|Procedure)\b", card_text)
     assert not re.search(r"\((Observation|Condition|Procedure)\)", card_text)
     assert f"{frankel} (Observation/f-old, 1 Mar 2024)" in text
+
+
+def test_cement_alone_at_a_conflicting_alignment_is_one_warning_on_the_card_and_the_text():
+    conflict = finding("t12-align2", "spinal-alignment", "subluxation", level="T12")
+    decisions = decisions_for(default_patient(extra=(conflict,)), [order("vp", "22511", "T12")])
+    cards, _, text, _ = surfaces(decisions)
+    card = cards[-1]
+    line = (
+        "Vertebroplasty T12: alignment conflicting at T12 (subluxation/normal, 30 May): settle "
+        "before cement alone — subluxation would need fixation"
+    )
+    assert (card.indicator, card.summary) == ("warning", line)
+    assert "settle it before cement alone — subluxation would need fixation" in (card.detail or "")
+    assert f"[warning] {line}" in text
+    assert "meets the case series" not in card.summary + text

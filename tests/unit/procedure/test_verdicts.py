@@ -12,6 +12,7 @@ import re
 import pytest
 
 from adapter.procedure.summary import headline
+from adapter.vocabulary.cards import SUMMARY_MAX
 from tests.support.records import (
     SNOMED,
     condition,
@@ -89,6 +90,78 @@ def test_cement_alone_cannot_treat_translation_or_posterior_destruction(sins, sa
     assert [c.finding for c in checked.concerns] == [
         f"{said}: the case series combined cement with pedicle screw fixation"
     ]
+
+
+# A second alignment finding at T12 at the same time as the default "normal" one (contract §2:
+# equal-time findings that disagree make a range, and the output names the conflict).
+SUBLUXATION_TOO = finding("t12-align2", "spinal-alignment", "subluxation", level="T12")
+BILATERAL_TOO = finding("t12-pl2", "posterolateral-involvement", "bilateral", level="T12")
+FIXATION = "the case series combined cement with pedicle screw fixation"
+
+
+@pytest.mark.parametrize(
+    ("drop", "sins", "extra", "said"),
+    [
+        # SINS 10–14: normal 0 or subluxation 4, both final, both 30 May
+        ((), None, (SUBLUXATION_TOO,), "alignment conflicting at T12 (subluxation/normal, 30 May): "
+         "settle before cement alone — subluxation would need fixation"),
+        (("t12-spinal-alignment",), None, (),
+         "alignment not recorded at T12: record before cement alone — subluxation would need "
+         "fixation"),
+        ((), None, (BILATERAL_TOO,), "posterolateral involvement conflicting at T12 "
+         "(bilateral/none, 30 May): settle before cement alone — bilateral would need fixation"),
+        # alignment and posterolateral involvement settled, pain missing: SINS 11–14
+        (("t12-spinal-pain",), SINS_14, (),
+         "SINS 11–14 at T12 could be unstable: record pain before cement alone"),
+    ],
+)  # fmt: skip
+def test_cement_alone_where_instability_is_possible_but_not_certain_names_what_is_unsettled(
+    drop, sins, extra, said
+):
+    # Contract §5: never "meets the criteria" from what is not certain; §5 v3 and §6 v3: cement
+    # alone is a warning at subluxation, bilateral involvement or SINS 13 or more.
+    checked = single(default_patient(drop=drop, sins=sins, extra=extra), "T12")
+    assert checked.indicator == "warning"
+    assert [c.finding for c in checked.concerns] == [said]
+    line = f"Vertebroplasty T12: {said}"
+    if len(line) > SUMMARY_MAX:  # what to do stays in the summary, why goes to the detail
+        line = line.split(" — ")[0]
+    assert headline(checked) == line and "meets" not in line
+
+
+def test_cement_alone_at_a_conflicting_alignment_says_why_in_the_detail():
+    (concern,) = single(default_patient(extra=(SUBLUXATION_TOO,)), "T12").concerns
+    assert concern.detail.startswith(
+        "Cement alone at T12: alignment conflicting at T12 (subluxation/normal, 30 May 2024): "
+        "settle it before cement alone — subluxation would need fixation"
+    )
+    assert FIXATION in concern.detail
+
+
+def test_both_unsettled_are_named_and_a_conflict_that_cannot_be_subluxation_is_not():
+    both = single(default_patient(drop=("t12-spinal-alignment",), extra=(BILATERAL_TOO,)), "T12")
+    assert [c.finding.split(":")[0] for c in both.concerns] == [
+        "alignment not recorded at T12",
+        "posterolateral involvement conflicting at T12 (bilateral/none, 30 May)",
+    ]
+    # normal or de novo deformity: SINS 10–12, never unstable — nothing to settle before cement
+    deformity = finding("t12-align2", "spinal-alignment", "de-novo-deformity", level="T12")
+    checked = single(default_patient(extra=(deformity,)), "T12")
+    assert checked.concerns == () and checked.indicator == "info"
+
+
+def test_what_is_certainly_unmet_leads_over_what_is_unsettled():
+    resources = default_patient(drop=("inr",), extra=(SUBLUXATION_TOO,
+                                                      measurement("inr", "6301-6", 1.8)))  # fmt: skip
+    assert headline(single(resources, "T12")).startswith(
+        "Vertebroplasty T12: INR 1.8 (above 1.5); alignment conflicting at T12"
+    )
+
+
+def test_cement_with_a_fixation_ordered_is_not_alone_whatever_is_unsettled():
+    cement, _ = check(default_patient(extra=(SUBLUXATION_TOO,)), order("vp", "22511", "T12"),
+                      order("psf", "22842", "T11", "T12", "L1"))  # fmt: skip
+    assert cement.concerns == ()
 
 
 def test_cement_with_a_fixation_in_the_same_request_or_done_before_is_not_alone():
