@@ -295,6 +295,30 @@ def test_fixation_without_reason_treats_the_ordered_levels_that_carry_a_metastas
     assert [lv.level for lv in checked.levels if not lv.instrumented] == ["T12"]
 
 
+def test_a_fixation_with_no_metastasis_at_its_levels_and_no_reason_judges_them_as_treated():
+    # Contract §5: with no reasonReference and no metastasis at an ordered level the fixation has
+    # no treated level by the rule, so its levels are judged — never "meets" by default.
+    resources = default_patient()
+    fixation = order("fx", "22842", "L2", "L3")
+    (checked,) = check(resources, fixation)
+    assert [lv.level for lv in checked.levels if not lv.instrumented] == ["L2", "L3"]
+    assert not any(lv.instrumented for lv in checked.levels)
+    assert statuses(checked, "L2")[2] == "unmet" and statuses(checked, "L3")[2] == "unmet"
+    assert checked.indicator == "warning"
+    lead = "No metastasis recorded at L2 (metastases: T12) — check the level"
+    _, card_text, text, _ = surfaces(decisions_for(resources, [fixation]))
+    assert f"ORDER ServiceRequest/fx [warning] Pedicle screw fixation L2, L3: {lead}" in text
+    assert f"Pedicle screw fixation L2, L3: {lead}" in card_text
+    assert "meets the case series" not in card_text + text
+
+
+def test_a_fixation_at_levels_without_metastasis_is_unknown_with_one_without_a_level():
+    resources = default_patient(extra=(condition("met", "C79.51"),))
+    checked = single(resources, "L2", "L3", code="22842")
+    assert not any(lv.instrumented for lv in checked.levels)
+    assert statuses(checked, "L2")[2] == "unknown" and checked.indicator == "warning"
+
+
 def test_an_order_without_a_level_checks_every_scored_level_and_asks_for_one():
     resources = default_patient(extra=(condition("met-l2", "C79.51", level="L2"),))
     checked = single(resources)

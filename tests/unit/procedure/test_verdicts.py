@@ -204,6 +204,20 @@ def test_a_fixation_for_a_level_outside_its_construct_is_a_wrong_level_risk():
     assert f"**Warning**: {checked.concerns[0].detail}" in card_text
 
 
+@pytest.mark.parametrize("levels", [("T11", "L1"), ("T10", "T11", "L1", "L2")])
+def test_a_fixation_that_bridges_its_reason_level_has_no_wrong_level_concern(levels):
+    # The screws go above and below the metastatic T12 and skip it: T12 lies within the
+    # construct's span, bridged, not a wrong level (contract §5 v3).
+    fixation = order("fx", "22842", *levels, reasons=("met-t12",))
+    checked, cement = check(default_patient(), fixation, order("vp", "22511", "T12"))
+    assert cement.concerns == ()  # not alone: the fixation is ordered with it
+    assert [lv.level for lv in checked.levels if not lv.instrumented] == ["T12"]
+    assert not any("wrong-level" in c.finding for c in checked.concerns)
+    assert checked.indicator == "info"
+    _, card_text, text, _ = surfaces(decisions_for(default_patient(), [fixation]))
+    assert "wrong-level" not in card_text + text
+
+
 def test_a_fixation_whose_reason_is_within_its_levels_has_no_wrong_level_concern():
     resources = default_patient(extra=(condition("met-l1", "C79.51", level="L1"),))
     checked = single(resources, "T11", "T12", "L1", code="22842", reasons=("met-t12",))
