@@ -1,8 +1,8 @@
 """Warnings about an order that are not selection criteria (contract §5 v3): a level already
 stabilised by cement or screws (§6 v3), cement alone at an unstable level, a fixation whose
-screws go into tumour, and a fixation for a level (its reasonReference) outside the levels it
+screws go into tumour, and a fixation for a level (its reasonReference) beyond the span of the levels it
 instruments: the treated level stays the one the reason names (§5), but a construct that does
-not reach it is a wrong-level risk.
+not reach it is a wrong-level risk (a level inside the span is bridged, not missed).
 
 "Alone" means no fixation order at that level in the same request and no completed fixation
 there (PatientAssessment.treatments). Unstable means SINS certainly 13 or more (dated findings
@@ -190,10 +190,15 @@ def _span(levels: list[str]) -> str:
 
 
 def _outside_construct(ask: Ask, treated: list[str]) -> list[Concern]:
-    """A level the fixation is for (reasonReference) that none of its bodySite levels names."""
+    """A level the fixation is for (reasonReference) beyond the construct's span: a level between
+    its highest and lowest bodySite levels is bridged (screws above and below), not a wrong
+    level."""
     levels = sorted(ask.order.levels, key=level_order)
-    outside = [lv for lv in treated if lv not in levels]
-    if not outside or not levels:
+    if not levels:
+        return []
+    top, bottom = level_order(levels[0]), level_order(levels[-1])
+    outside = [lv for lv in treated if not top <= level_order(lv) <= bottom]
+    if not outside:
         return []
     target, construct = ", ".join(outside), _span(levels)
     return [

@@ -3,7 +3,8 @@
 The ordered levels are the ServiceRequest's bodySite. For a vertebroplasty or kyphoplasty each
 ordered level is treated. For a fixation the treated levels are those of the metastasis
 Conditions named by ``reasonReference``, else the ordered levels that carry a metastasis; the
-other ordered levels are instrumented (the screws go into the neighbouring vertebrae). With no
+other ordered levels are instrumented (the screws go into the neighbouring vertebrae); a fixation
+with no treated level by that rule has its ordered levels judged as treated. With no
 level read (no bodySite, or sites not read as a level: those are named), every scored level is a
 candidate and the card asks to record the level. A spine order the mappings do not recognise is
 checked by the patient-wide criteria only (recognise.py).
@@ -142,7 +143,9 @@ def treated_levels(order: Order, result: PatientResult) -> tuple[list[str], list
         return (list(order.levels) or reasons or scored), []
     reasons = _reason_levels(order, result)
     lesions = set(scored) | {level for level, _ in result.assessment.unscored}
-    treated = reasons or [lv for lv in order.levels if lv in lesions]
+    # With no level to treat by the rule the ordered levels are judged as treated: a construct
+    # away from every metastasis is a wrong level to say, never one that meets by default.
+    treated = reasons or [lv for lv in order.levels if lv in lesions] or list(order.levels)
     instrumented = [lv for lv in order.levels if lv not in treated]
     return sorted(treated, key=level_order), instrumented
 
