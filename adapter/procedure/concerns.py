@@ -1,8 +1,8 @@
 """Warnings about an order that are not selection criteria (contract §5 v3): a level already
 stabilised by cement or screws (§6 v3), cement alone at an unstable level, a fixation whose
-screws go into tumour, and a fixation for a level (its reasonReference) beyond the span of the levels it
-instruments: the treated level stays the one the reason names (§5), but a construct that does
-not reach it is a wrong-level risk (a level inside the span is bridged, not missed).
+screws go into tumour, and a fixation for a level (its reasonReference) beyond the span of the
+levels it instruments: the treated level stays the one the reason names (§5), but a construct
+that does not reach it is a wrong-level risk (a level inside the span is bridged, not missed).
 
 "Alone" means no fixation order at that level in the same request and no completed fixation
 there (PatientAssessment.treatments). Unstable means SINS certainly 13 or more (dated findings
