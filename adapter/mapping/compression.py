@@ -54,6 +54,8 @@ Concern = Literal[
 ]  # fmt: skip
 PRELIMINARY = "preliminary report — confirm"
 UNTIMED = "no recorded time — confirm"
+# A normal grade with no recorded time: not the problem, but not known to be current either.
+UNTIMED_NORMAL = "no recorded time — re-examine"
 CONFIRM_BILSKY = "confirm the current Bilsky grade from the MRI report"
 
 

@@ -41,6 +41,9 @@ __all__ = ["elsewhere_criterion"]
 _JUDGE = Judge(8, "No untreated cord compression elsewhere")
 _FIRST = "assess for decompression and radiotherapy first"
 _RECORD = "record the Bilsky grade at each level, or a whole-spine MRI verdict (whole-spine-escc)"
+_OWN_GRADES = "every scored level has its own grade — confirm where it is"
+_PLACE = "record its level (bodySite), or a whole-spine MRI verdict (whole-spine-escc)"
+_SETTLED = frozenset({"decompressed", "listed"})  # superseded by surgery: not current compression
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,29 @@ def _loose_at(
     return at or None
 
 
+def _unplaced(
+    grades: Sequence[Grade], result: PatientResult, rules: Rules, clear: ClinicalTime | None
+) -> _Verdict | None:
+    """A Bilsky 2–3 without a level that every scored level's own grade outranks (contract §2):
+    it counts at no level, yet it may be at one without a recorded metastasis — where it is, is
+    not known, so the criterion is never met (§5: never guessed) until a final clear whole-spine
+    MRI later than it says no level is Bilsky 2–3. Unknown, not unmet: no level is known to hold
+    it (docs/cds-hooks.md)."""
+    loose = next((g for g in grades if g.level is None), None)
+    scored = [lv.level for lv in result.levels]
+    if loose is None or not loose.high_grade or not scored:
+        return None
+    if any(grade_at(grades, lv, len(scored)) is loose for lv in scored):
+        return None  # it counts at a level: criterion 5 there, or 8 elsewhere
+    if concern(loose, result.assessment.safety, result.now, rules) in _SETTLED:
+        return None
+    if clear is not None and loose.time is not None and clear.instant > loose.time.instant:
+        return None
+    mark = ", preliminary — confirm" if loose.preliminary else ""
+    finding = f"{loose.named} ({loose.day}{mark}): {_OWN_GRADES}"
+    return _Verdict("unknown", finding, _PLACE, finding)
+
+
 def _placed(verdict: _Verdict, grade: Grade, at: Sequence[str]) -> _Verdict:
     """A grade without a level says where it counts."""
     if grade.level or not at:
@@ -155,16 +181,26 @@ def elsewhere_criterion(
     ]
     if whole is not None:  # a clear whole-spine MRI settles every level graded before it
         missing = []
+    if unplaced := _unplaced(grades, result, rules, clear):
+        verdicts.insert(0, unplaced)
+    if verdicts or missing:
+        return _unknown(verdicts, missing, notes, unplaced)
+    return _JUDGE.met("; ".join([_met_basis(whole, graded), *notes]))
+
+
+def _unknown(
+    verdicts: Sequence[_Verdict],
+    missing: Sequence[str],
+    notes: Sequence[str],
+    unplaced: _Verdict | None,
+) -> Criterion:
     unknown = [v.basis for v in verdicts]
     if missing:
         unknown.append(f"no Bilsky grade at {', '.join(missing)}")
-    if unknown:
-        action = _RECORD if missing else next((v.action for v in verdicts if v.action), None)
-        said = f"no Bilsky grade at {', '.join(missing)}" if missing else unknown[0]
-        return _JUDGE.unknown(
-            "; ".join([*unknown, *notes]), action=action, finding=f"{said} — compression elsewhere?"
-        )
-    return _JUDGE.met("; ".join([_met_basis(whole, graded), *notes]))
+    action = _RECORD if missing else next((v.action for v in verdicts if v.action), None)
+    said = f"no Bilsky grade at {', '.join(missing)}" if missing else unknown[0]
+    finding = unplaced.finding if unplaced and not missing else f"{said} — compression elsewhere?"
+    return _JUDGE.unknown("; ".join([*unknown, *notes]), action=action, finding=finding)
 
 
 def _met_basis(whole: _Verdict | None, graded: Collection[str | None]) -> str:

@@ -1,11 +1,12 @@
 """Criterion 4, no neurological deficit (contract §5): patient-wide, from the latest Frankel grade
 or AIS. A–D is unmet (suspected cord compression: the card is critical); a dated E is unknown,
 and so is an E that a final A–D with no recorded time may contradict ("no recorded time —
-confirm": of uncertain age, it keeps the criterion from being met but does not make it unmet)."""
+confirm": of uncertain age, it keeps the criterion from being met but does not make it unmet), and
+an E with no recorded time itself ("Frankel E (no recorded time — re-examine)")."""
 
 from __future__ import annotations
 
-from adapter.mapping.compression import UNTIMED, palsy_named
+from adapter.mapping.compression import UNTIMED, UNTIMED_NORMAL, palsy_named
 from adapter.mapping.findings import Chosen
 from adapter.procedure.criteria import (
     DECOMPRESSION,
@@ -55,6 +56,17 @@ def neurology_criterion(
             f"Frankel/AIS {grades}: {shown}",
             action=DECOMPRESSION,
             finding=f"Frankel/AIS {grades}{on_day(palsy.evidence)}",
+        )
+    if not any(ev.time for ev in palsy.evidence):
+        # Named as untimed, so that the card does not read as if E itself were the problem.
+        named = f"{palsy_named(palsy)} ({UNTIMED_NORMAL})"
+        recorded = "; ".join(
+            f"{ev.shown or ev.summary} (no date recorded)" for ev in palsy.evidence
+        )
+        return judge.unknown(
+            f"{named}: {recorded}",
+            action="re-examine and record the Frankel/AIS grade with its time",
+            finding=named,
         )
     if dated(palsy.evidence):
         return judge.unknown(

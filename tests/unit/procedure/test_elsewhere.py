@@ -262,8 +262,15 @@ def test_a_grade_without_a_level_counts_at_another_level_without_its_own_grade()
 
 
 def test_a_grade_without_a_level_yields_to_every_other_level_s_own_grade():
+    # Every scored level has its own grade: the Bilsky 2 counts nowhere, so where it is is not
+    # known — never met (contract §5: never guessed).
     resources = with_t8(finding("mri", BILSKY, "bilsky-2"), bilsky("b8", "bilsky-0", "T8"))
-    assert criterion(single(resources, "T12"), 8).status == "met"
+    eight = criterion(single(resources, "T12"), 8)
+    assert eight.status == "unknown"
+    assert eight.finding == (
+        "Bilsky 2, level not recorded (30 May 2024): every scored level has its own grade — "
+        "confirm where it is"
+    )
     # ... and at a level the same request decompresses it is named, not held against the order.
     records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8")))
     (vertebroplasty,) = procedure_orders(records, None, "order-sign", default_terminology())
@@ -319,3 +326,64 @@ def test_an_untimed_bilsky_3_elsewhere_makes_criterion_8_unknown():
     # Without the untimed grade, T8's timed Bilsky 0 meets it.
     checked = single(with_t8(bilsky("b8", "bilsky-0", "T8")), "T12")
     assert criterion(checked, 8).status == "met"
+
+
+# --- a Bilsky 2–3 without a level that every scored level's own grade outranks (§2, §5 v3) ----
+
+LOOSE_3 = (
+    "Bilsky 3, level not recorded (30 May 2024): every scored level has its own grade — "
+    "confirm where it is"
+)
+
+
+def test_a_bilsky_3_without_a_level_is_never_met_when_every_level_has_its_own_grade():
+    # The default patient: T12, its only scored level, has its own Bilsky 0.
+    resources = default_patient(extra=(finding("mri", BILSKY, "bilsky-3"),))
+    checked = single(resources, "T12")
+    eight = criterion(checked, 8)
+    assert statuses(checked, "T12")[5] == "met"  # T12's own grade wins there (§2)
+    assert eight.status == "unknown" and checked.indicator == "warning"
+    assert eight.finding == LOOSE_3 and eight.basis.startswith(LOOSE_3)
+    assert "whole-spine-escc" in (eight.action or "")
+    cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
+    assert card.indicator == "warning" and card.summary == f"Vertebroplasty T12: {LOOSE_3}"
+    assert "meets the case series" not in card.summary
+    assert f"ORDER ServiceRequest/o [warning] {card.summary}" in text
+    assert "every scored level has its own grade" in page
+
+
+def test_a_bilsky_3_without_a_level_later_than_every_own_grade_is_still_unknown():
+    later = finding("mri", BILSKY, "bilsky-3", when="2024-05-31T09:00:00Z")
+    resources = default_patient(
+        extra=(condition("met-l2", "C79.51", level="L2"), bilsky("b2", "bilsky-0", "L2"), later)
+    )
+    eight = criterion(single(resources, "T12"), 8)
+    assert eight.status == "unknown"
+    assert eight.finding == LOOSE_3.replace("30 May", "31 May")
+
+
+def test_a_later_clear_whole_spine_mri_settles_a_bilsky_3_without_a_level():
+    loose = finding("mri", BILSKY, "bilsky-3", when="2024-05-29T09:00:00Z")
+    clear = finding("wsm", "whole-spine-escc", "no-high-grade")  # 30 May: later
+    checked = single(default_patient(extra=(loose, clear)), "T12")
+    assert criterion(checked, 8).status == "met" and checked.indicator == "info"
+    # A clear whole-spine MRI of the same time or earlier does not.
+    same = finding("mri", BILSKY, "bilsky-3")
+    assert criterion(single(default_patient(extra=(same, clear)), "T12"), 8).status == "unknown"
+
+
+def test_an_untimed_frankel_e_is_named_as_untimed_not_as_the_problem():
+    resources = default_patient(
+        drop=("frankel",), extra=(untimed(finding("frankel", "frankel-grade", "frankel-e")),)
+    )
+    checked = single(resources, "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unknown" and checked.indicator == "warning"
+    assert four.finding == "Frankel E (no recorded time — re-examine)"
+    assert "(dated)" not in four.basis and "no recorded time" in four.basis
+    cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
+    assert card.summary == "Vertebroplasty T12: Frankel E (no recorded time — re-examine)"
+    assert f"ORDER ServiceRequest/o [warning] {card.summary}" in text
+    assert "Frankel E (no recorded time — re-examine)" in page
