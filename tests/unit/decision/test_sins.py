@@ -8,16 +8,22 @@ from __future__ import annotations
 from adapter.cds.cards import score_cards
 from adapter.decision import decide
 from adapter.decision.sins import sins_decision
+from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, patient_records, score_patient
+from adapter.procedure.orders import procedure_orders
+from adapter.render.text import text_report
 from tests.support.records import (
     NOW,
     SINS_AT_T12,
     condition,
     default_patient,
+    draft_orders,
     finding,
+    order,
     procedure,
+    site,
 )
 
 TERM = default_terminology()
@@ -259,3 +265,38 @@ def test_the_treatment_is_named_as_the_record_names_it():
     both = procedure("x", "22513", "T12", when=AFTER, text="Vertebroplasty or kyphoplasty")
     lv = first(default_patient(extra=(both,)))
     assert lv.headline == "T12 before vertebroplasty/kyphoplasty on 31 May 2024: SINS 10"
+
+
+def findings_on_a_two_level_metastasis() -> list[dict]:
+    """One metastasis Condition at T11 and T12; the T12 findings lose their bodySite and name
+    that Condition as their focus: they do not say which of its levels they describe."""
+    met = condition("met-multi", "C79.51", bodySite=site("T11") + site("T12"))
+    out = default_patient(drop=("met-t12",)) + [met]
+    for r in out:
+        if r["id"].startswith("t12-"):
+            r["focus"] = [{"reference": "Condition/met-multi"}]
+            r.pop("bodySite")
+    return out
+
+
+def test_components_missing_only_for_want_of_a_level_are_said_so_on_every_surface():
+    # Contract §4 v3: a finding with no level says "level not recorded", never that it is absent.
+    resources = findings_on_a_two_level_metastasis()
+    result = result_of(resources)
+    decisions = decide(result)
+    lv = sins_decision(result).first
+    assert lv is not None
+    assert "record pain" not in lv.headline
+    assert lv.headline.endswith(
+        "— record the level (bodySite) of pain, lesion quality, collapse"
+    ), lv.headline
+    (card, *_) = score_cards(decisions, "h")
+    assert card.summary == lv.headline
+    assert lv.headline in text_report(decisions)
+    # the procedure check says the same of criterion 3
+    found = procedure_orders(
+        read_orders(draft_orders(order("vp", "22511", "T12"))), None, "order-sign", TERM
+    )
+    (decision,) = decide(result, found).orders
+    assert "collapse at T12 not recorded" not in decision.summary
+    assert "collapse recorded without a level — record its level (bodySite)" in decision.summary
