@@ -59,7 +59,7 @@ def _after_treatment(at: LevelResult, prior: Prior) -> Criterion:
         return _JUDGE.unknown(
             f"recorded {prior.before}, not re-scored: {shown}; {sins}",
             action=REIMAGE,
-            finding=f"findings at {level} before the treatment on {prior.day} — re-image",
+            finding=prior.reimage,
         )
     if collapse and collapse <= _FRACTURE and not dated(evidence):
         return _JUDGE.met(f"{shown}, after the {prior.treatment.name} on {prior.day}")
