@@ -135,7 +135,7 @@ def _unsettled(at: LevelResult, prior: Prior | None) -> list[Concern]:
     total = at.result.total
     if out or total.high < SINS_UNSTABLE_FROM:
         return out
-    settle = to_settle(at.result)
+    settle = to_settle(at.result, at.bases)
     return [
         Concern(
             f"SINS {total} at {at.level}{before} could be unstable: {settle} before cement alone",

@@ -13,6 +13,7 @@ from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, patient_records, score_patient
 from adapter.procedure.orders import procedure_orders
+from adapter.render.patient import patient_page
 from adapter.render.text import text_report
 from tests.support.records import (
     NOW,
@@ -292,11 +293,30 @@ def test_components_missing_only_for_want_of_a_level_are_said_so_on_every_surfac
     ), lv.headline
     (card, *_) = score_cards(decisions, "h")
     assert card.summary == lv.headline
-    assert lv.headline in text_report(decisions)
+    # the text report and the page list the components with what settles each: the same words
+    for surface in (text_report(decisions), patient_page(decisions)):
+        assert "Vertebral body collapse: record the level (bodySite) of the finding" in surface
     # the procedure check says the same of criterion 3
     found = procedure_orders(
         read_orders(draft_orders(order("vp", "22511", "T12"))), None, "order-sign", TERM
     )
-    (decision,) = decide(result, found).orders
+    with_order = decide(result, found)
+    (decision,) = with_order.orders
     assert "collapse at T12 not recorded" not in decision.summary
     assert "collapse recorded without a level — record its level (bodySite)" in decision.summary
+    assert f"ORDER ServiceRequest/vp [warning] {decision.summary}" in text_report(with_order)
+
+
+def test_a_finding_absent_and_others_without_a_level_are_told_apart():
+    resources = [
+        r for r in findings_on_a_two_level_metastasis() if r["id"] != "t12-posterolateral-involvement"
+    ]
+    result = result_of(resources)
+    lv = sins_decision(result).first
+    assert lv is not None
+    assert lv.headline == (
+        "SINS 3–14 at T11: could be up to 14 (unstable) — record posterolateral involvement; "
+        "the level (bodySite) of pain, lesion quality, collapse"
+    )
+    (card, *_) = score_cards(decide(result), "h")
+    assert card.summary == lv.headline  # within the limit, not cut
