@@ -272,7 +272,7 @@ def findings_on_a_two_level_metastasis() -> list[dict]:
     """One metastasis Condition at T11 and T12; the T12 findings lose their bodySite and name
     that Condition as their focus: they do not say which of its levels they describe."""
     met = condition("met-multi", "C79.51", bodySite=site("T11") + site("T12"))
-    out = default_patient(drop=("met-t12",)) + [met]
+    out = [*default_patient(drop=("met-t12",)), met]
     for r in out:
         if r["id"].startswith("t12-"):
             r["focus"] = [{"reference": "Condition/met-multi"}]
@@ -309,7 +309,9 @@ def test_components_missing_only_for_want_of_a_level_are_said_so_on_every_surfac
 
 def test_a_finding_absent_and_others_without_a_level_are_told_apart():
     resources = [
-        r for r in findings_on_a_two_level_metastasis() if r["id"] != "t12-posterolateral-involvement"
+        r
+        for r in findings_on_a_two_level_metastasis()
+        if r["id"] != "t12-posterolateral-involvement"
     ]
     result = result_of(resources)
     lv = sins_decision(result).first
