@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from adapter.decision.wording import shorten
 from adapter.procedure.check import OrderCheck
-from adapter.procedure.summary import headline
+from adapter.procedure.summary import summary
 from adapter.vocabulary.cards import Indicator
 
 __all__ = ["Indicator", "OrderDecision", "order_decisions"]
@@ -25,7 +25,7 @@ class OrderDecision:
 
     check: OrderCheck
     indicator: Indicator
-    summary: str  # < 140 characters, cut at a word boundary
+    summary: str  # < 140 characters: whole findings, and how many more the card holds
     checked: bool = True  # False: not judged against the criteria (a deceased patient)
 
     @property
@@ -41,13 +41,13 @@ class OrderDecision:
 def order_decisions(checks: Sequence[OrderCheck]) -> tuple[OrderDecision, ...]:
     """The verdict on each checked order of one request; two orders that would read the same are
     told apart ("Duplicate order 1 of 2 — …", first, so that the cut never hides it)."""
-    lines = [headline(check) for check in checks]
+    lines = [summary(check) for check in checks]
     seen: dict[str, int] = {}
     out = []
     for check, line in zip(checks, lines, strict=True):
         seen[line] = seen.get(line, 0) + 1
         if (copies := lines.count(line)) > 1:
-            line = f"Duplicate order {seen[line]} of {copies} — {line}"
+            line = summary(check, f"Duplicate order {seen[line]} of {copies} — ")
         out.append(
             OrderDecision(check, check.indicator, shorten(line), checked=check.deceased is None)
         )

@@ -153,7 +153,7 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         )
         if band is None:
             words = f"{where} with mechanical pain (a sign of instability): could be up to "
-            words += f"{total.high} ({top.short_label}) — {to_settle(lv.result)}"
+            words += f"{total.high} ({top.short_label}) — {to_settle(lv.result, lv.bases)}"
         return SinsLevel(lv, state, indicator, words, treatment, consult=True)
     if band is not None:
         advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
@@ -164,7 +164,7 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     else:
         consult = f" {CONSULT};" if total.low >= SINS_CONSULT_FROM else ""
         words = f"{where}:{consult} could be up to {total.high} ({top.short_label})"
-        words += f" — {to_settle(lv.result)}"
+        words += f" — {to_settle(lv.result, lv.bases)}"
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 

@@ -1,8 +1,9 @@
 """The wording rules of clinician text (contract §4 v3 "cards a clinician reads"), in one place.
 
-Every card summary goes through :func:`shorten`; every card cites its evidence through
-:func:`said_all` (what and when, never a resource id); a haematological malignancy's prognosis lines
-carry :data:`HAEMATOLOGICAL_CAVEAT`.
+Every card summary goes through :func:`shorten` (kept in adapter/vocabulary/cards.py beside the
+limit, so that the procedure summary fits its findings to it too); every card cites its evidence
+through :func:`said_all` (what and when, never a resource id); a haematological malignancy's
+prognosis lines carry :data:`HAEMATOLOGICAL_CAVEAT`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import parse_time
-from adapter.vocabulary.cards import SUMMARY_MAX
+from adapter.vocabulary.cards import SUMMARY_MAX, shorten
 
 __all__ = [
     "HAEMATOLOGICAL_CAVEAT",
@@ -25,7 +26,6 @@ __all__ = [
 ]
 
 HAEMATOLOGICAL_CAVEAT = "not validated in haematological malignancy"
-_ELLIPSIS = "…"
 _TYPES = (
     "AdverseEvent|Condition|DiagnosticReport|Encounter|Medication|MedicationRequest|"
     "MedicationStatement|Observation|Patient|Procedure|QuestionnaireResponse|ServiceRequest"
@@ -40,21 +40,6 @@ _REFERENCE = re.compile(rf"\b({_TYPES})/{_ID}")
 # lesion at T6 (Condition/met-t6)", "… — Observation/x"): the card drops it with its punctuation,
 # and the thing stays named by its display.
 _CITED = re.compile(rf"\s*\((?:{_REF}(?:,\s*)?)+\)|(?<=\()(?:{_REF}(?:,\s*)?)+|\s+—\s+{_REF}")
-
-
-def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
-    """``text`` within ``limit`` characters, cut at a word boundary with "…", never mid-word.
-
-    A single word longer than the limit (no boundary to cut at) is the only case cut inside a
-    word.
-    """
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    room = text[: limit - len(_ELLIPSIS) + 1]  # +1: a space right after the cut is a boundary
-    cut = room.rfind(" ")
-    kept = room[:cut] if cut > 0 else room[: limit - len(_ELLIPSIS)]
-    return kept.rstrip(" ,;:—–-(") + _ELLIPSIS
 
 
 def said_all(evidence: Iterable[Evidence]) -> list[str]:

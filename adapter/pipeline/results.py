@@ -11,6 +11,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.built import Built
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
+from adapter.mapping.placement import PLACE_IT
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span, level_order, worst_first
@@ -108,12 +109,18 @@ def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
     return Span(low, high) if changed else result.total
 
 
-def to_settle(result: ScoreResult) -> str:
+def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:
     """What would narrow a SINS range, as every surface says it: "record pain, collapse" (the
     findings missing), else "settle the conflicting alignment" (the level itself is never
-    either)."""
+    either). A finding recorded without a level (``bases`` say so) is not missing: its level is
+    ("record the level (bodySite) of pain, collapse", contract §4 v3)."""
     parts = [c for c in result.components if c.code != SINS_LOCATION.code]
-    missing = [c.spec.short for c in parts if not c.known]
+    unplaced = {code for code, basis in (bases or {}).items() if basis.settle == PLACE_IT}
+    missing = [c.spec.short for c in parts if not c.known and c.code not in unplaced]
+    placing = [c.spec.short for c in parts if not c.known and c.code in unplaced]
+    if placing:
+        where = f"the level (bodySite) of {', '.join(placing)}"
+        return f"record {', '.join(missing)}; {where}" if missing else f"record {where}"
     if missing:
         return "record " + ", ".join(missing)
     uncertain = [c.spec.short for c in parts if not c.points.certain]

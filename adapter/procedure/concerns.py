@@ -22,7 +22,7 @@ from enum import Enum
 from adapter.pipeline import LevelResult, firm_total, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
-from adapter.procedure.treated import Prior, prior_treatment
+from adapter.procedure.treated import REIMAGE_SINCE, Prior, prior_treatment
 from adapter.procedure.tumour import metastasis_levels
 from adapter.scoring import LEVELS, Alignment, Posterolateral, level_order
 from adapter.vocabulary import (
@@ -46,6 +46,8 @@ class Concern:
     short: str | None = None  # the finding for a summary too long to hold it whole
     # What may be so but is not certain: said beside the unknown criteria, after what is unmet.
     possible: bool = False
+    # A criterion's finding that repeats this one's day, and its wording right after it.
+    follows: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +135,7 @@ def _unsettled(at: LevelResult, prior: Prior | None) -> list[Concern]:
     total = at.result.total
     if out or total.high < SINS_UNSTABLE_FROM:
         return out
-    settle = to_settle(at.result)
+    settle = to_settle(at.result, at.bases)
     return [
         Concern(
             f"SINS {total} at {at.level}{before} could be unstable: {settle} before cement alone",
@@ -215,7 +217,10 @@ def _outside_construct(ask: Ask, treated: list[str]) -> list[Concern]:
 def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
     """A treated level ordered again: a repeat, or the wrong level."""
     priors = [p for level in treated if (p := prior_treatment(level, ask.result)) is not None]
-    return [Concern(p.named, p.detail) for p in priors]
+    return [
+        Concern(p.named, p.detail, follows=(p.reimage, REIMAGE_SINCE) if p.stale else None)
+        for p in priors
+    ]
 
 
 def order_concerns(ask: Ask, treated: list[str], instrumented: list[str]) -> tuple[Concern, ...]:

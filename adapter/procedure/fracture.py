@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapter.fhir.read.evidence import Evidence
+from adapter.mapping.placement import PLACE_IT
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, firm_total
 from adapter.procedure.criteria import (
@@ -33,6 +34,13 @@ _FRACTURE = frozenset({Collapse.GT_50, Collapse.LT_50})
 _NO_FRACTURE = frozenset({Collapse.NONE, Collapse.NONE_GT_50_INVOLVED})
 _NEOPLASTIC = "pathological fracture in neoplastic disease"
 _JUDGE = Judge(3, "Pathological fracture or instability at the level")
+_UNPLACED = "recorded without a level"
+_PLACE_COLLAPSE = f"collapse {_UNPLACED} — record its level (bodySite)"
+
+
+def _unplaced(at: LevelResult) -> bool:
+    """Collapse recorded, but without a level that says it is this one (contract §4 v3)."""
+    return at.bases[SINS_COLLAPSE.code].settle == PLACE_IT
 
 
 def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...]]:
@@ -59,7 +67,7 @@ def _after_treatment(at: LevelResult, prior: Prior) -> Criterion:
         return _JUDGE.unknown(
             f"recorded {prior.before}, not re-scored: {shown}; {sins}",
             action=REIMAGE,
-            finding=f"findings at {level} before the treatment on {prior.day} — re-image",
+            finding=prior.reimage,
         )
     if collapse and collapse <= _FRACTURE and not dated(evidence):
         return _JUDGE.met(f"{shown}, after the {prior.treatment.name} on {prior.day}")
@@ -101,13 +109,17 @@ def fracture_criterion(
             f"no collapse at {level} ({cite(evidence)}) and SINS {total}",
             finding=f"no fracture or instability at {level} (no collapse, SINS {total})",
         )
-    why = [f"collapse at {level}: {cite(evidence) or 'not recorded'}", f"SINS {total}"]
+    unplaced = _unplaced(at)
+    absent = _UNPLACED if unplaced else "not recorded"
+    why = [f"collapse at {level}: {cite(evidence) or absent}", f"SINS {total}"]
     if here:
         shown = cite(staged_evidence(here, _NEOPLASTIC))
         why.append(f"unconfirmed pathological fracture at {level}: {shown}")
     if elsewhere:
         shown = cite(staged_evidence(elsewhere, _NEOPLASTIC))
         why.append(f"pathological fracture without a level: {shown}")
+    if not evidence and unplaced:
+        return _JUDGE.unknown("; ".join(why), action=PLACE_IT, finding=_PLACE_COLLAPSE)
     stale = dated(evidence)
     action = REASSESS if stale else "record vertebral-body-collapse at the level"
     finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"

@@ -16,9 +16,9 @@ import re
 
 from adapter.procedure.check import COMPRESSION, OrderCheck
 from adapter.procedure.criteria import Criterion
-from adapter.vocabulary.cards import SUMMARY_MAX
+from adapter.vocabulary.cards import SUMMARY_MAX, shorten
 
-__all__ = ["IDENTITY", "findings", "headline", "order_label"]
+__all__ = ["IDENTITY", "findings", "headline", "order_label", "summary"]
 
 IDENTITY = "check the patient's identity"
 MEETS = "meets the case series' selection criteria"
@@ -34,6 +34,9 @@ _NOT_READ = "ordered site{s} not read as a level"
 _RECORD_CODE = "record the level as a vertebra code"
 # Unmet criteria that lead before the warnings, in this order.
 _LEADING = (2, 9)
+# What does not fit is left whole to the card, and counted.
+_MORE = "; +{n} more in the card"
+_MORE_SHORT = "; +{n} more"
 
 
 def order_label(check: OrderCheck) -> str:
@@ -83,24 +86,71 @@ def findings(check: OrderCheck) -> list[str]:
         out.append(_no_level(check.order.unplaced))
     out += [concern.finding for concern in check.concerns if concern.possible]
     out += [_said(c) for c in criteria if c.status == "unknown"]
-    return _unique(out)
+    return _after_treatment(_unique(out), check)
 
 
-def headline(check: OrderCheck) -> str:
-    """The whole line, before any cut: "Vertebroplasty L1: <most serious>; <next> …"."""
+def _after_treatment(found: list[str], check: OrderCheck) -> list[str]:
+    """ "T12 already fixed on 22 May 2024; findings before it — re-image": the treatment's day
+    said once. Two treated levels keep each finding's level and day."""
+    follows = [c.follows for c in check.concerns if c.follows and c.finding in found]
+    if len(follows) != 1:
+        return found
+    full, after = follows[0]
+    return [after if part == full else part for part in found]
+
+
+def _parts(check: OrderCheck) -> list[str]:
+    """The findings in the order the line says them, or that the order meets the criteria."""
     found = findings(check)
     if not check.order.recognised and check.deceased is None:
         found = [*found[:1], _NOT_RECOGNISED.format(code=check.order.code), *found[1:]]
         if not check.compression:  # the order itself leads unless the cord is at risk
             found = [found[1], found[0], *found[2:]] if len(found) > 1 else found
-    text = "; ".join(found) if found else MEETS
-    line = f"{order_label(check)}: {text}"
-    if len(line) > SUMMARY_MAX:  # keep what to do in view rather than lose it to the cut
-        line = line.replace(_ELSEWHERE, _ELSEWHERE_SHORT).replace(_COMPRESSION, _COMPRESSION_SHORT)
-    for concern in check.concerns:  # the why stays in the detail; the what to do stays here
-        if len(line) > SUMMARY_MAX and concern.short is not None:
-            line = line.replace(concern.finding, concern.short)
-    unplaced = check.order.unplaced
-    if len(line) > SUMMARY_MAX and unplaced:  # the sites' names stay in the card's detail
-        line = line.replace(_no_level(unplaced), _no_level(unplaced, named=False))
-    return line
+    return found or [MEETS]
+
+
+def _shorter(check: OrderCheck) -> list[list[tuple[str, str]]]:
+    """The parts in fewer words, one step at a time, while the line is too long: what to do kept
+    in view, the why left to the card's detail."""
+    steps = [[(_ELSEWHERE, _ELSEWHERE_SHORT), (_COMPRESSION, _COMPRESSION_SHORT)]]
+    steps += [[(c.finding, c.short)] for c in check.concerns if c.short is not None]
+    if unplaced := check.order.unplaced:  # the sites' names stay in the card's detail
+        steps.append([(_no_level(unplaced), _no_level(unplaced, named=False))])
+    return steps
+
+
+def _fit(label: str, parts: list[str]) -> str:
+    """As many whole parts as fit, and how many more the card holds ("+2 more", when the longer
+    tail does not fit); a first part too long even alone is cut at a word, never a later one (a
+    part cut mid-way says nothing)."""
+    for kept in range(len(parts), 0, -1):
+        more = len(parts) - kept
+        for tail in (_MORE, _MORE_SHORT) if more else ("",):
+            line = label + "; ".join(parts[:kept]) + tail.format(n=more)
+            if len(line) <= SUMMARY_MAX:
+                return line
+    return shorten(label + parts[0])  # the first part alone, whole if it fits
+
+
+def _shortened(check: OrderCheck, label: str) -> list[str]:
+    """The parts, in fewer words one step at a time while the line is too long."""
+    parts = _parts(check)
+    for step in _shorter(check):
+        if len(label + "; ".join(parts)) <= SUMMARY_MAX:
+            break
+        for old, new in step:
+            parts = [part.replace(old, new) for part in parts]
+    return parts
+
+
+def headline(check: OrderCheck) -> str:
+    """The whole line, in fewer words when too long but before any part is left out:
+    "Vertebroplasty L1: <most serious>; <next> …"."""
+    label = f"{order_label(check)}: "
+    return label + "; ".join(_shortened(check, label))
+
+
+def summary(check: OrderCheck, lead: str = "") -> str:
+    """The line within the summary's limit, after ``lead`` ("Duplicate order 1 of 2 — ")."""
+    label = f"{lead}{order_label(check)}: "
+    return _fit(label, _shortened(check, label))

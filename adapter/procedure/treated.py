@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import PatientResult
 
-__all__ = ["Prior", "prior_treatment"]
+__all__ = ["REIMAGE_SINCE", "Prior", "prior_treatment"]
+
+# Criterion 3's finding right after the treatment it refers to, named with its day.
+REIMAGE_SINCE = "findings before it — re-image"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,11 @@ class Prior:
     def before(self) -> str:
         """ "before the vertebroplasty on 22 May 2024"."""
         return f"before the {self.treatment.name} on {self.day}"
+
+    @property
+    def reimage(self) -> str:
+        """Criterion 3's finding when every finding there predates the treatment."""
+        return f"findings at {self.level} before the treatment on {self.day} — re-image"
 
     @property
     def named(self) -> str:

@@ -8,16 +8,23 @@ from __future__ import annotations
 from adapter.cds.cards import score_cards
 from adapter.decision import decide
 from adapter.decision.sins import sins_decision
+from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, patient_records, score_patient
+from adapter.procedure.orders import procedure_orders
+from adapter.render.patient import patient_page
+from adapter.render.text import text_report
 from tests.support.records import (
     NOW,
     SINS_AT_T12,
     condition,
     default_patient,
+    draft_orders,
     finding,
+    order,
     procedure,
+    site,
 )
 
 TERM = default_terminology()
@@ -259,3 +266,59 @@ def test_the_treatment_is_named_as_the_record_names_it():
     both = procedure("x", "22513", "T12", when=AFTER, text="Vertebroplasty or kyphoplasty")
     lv = first(default_patient(extra=(both,)))
     assert lv.headline == "T12 before vertebroplasty/kyphoplasty on 31 May 2024: SINS 10"
+
+
+def findings_on_a_two_level_metastasis() -> list[dict]:
+    """One metastasis Condition at T11 and T12; the T12 findings lose their bodySite and name
+    that Condition as their focus: they do not say which of its levels they describe."""
+    met = condition("met-multi", "C79.51", bodySite=site("T11") + site("T12"))
+    out = [*default_patient(drop=("met-t12",)), met]
+    for r in out:
+        if r["id"].startswith("t12-"):
+            r["focus"] = [{"reference": "Condition/met-multi"}]
+            r.pop("bodySite")
+    return out
+
+
+def test_components_missing_only_for_want_of_a_level_are_said_so_on_every_surface():
+    # Contract §4 v3: a finding with no level says "level not recorded", never that it is absent.
+    resources = findings_on_a_two_level_metastasis()
+    result = result_of(resources)
+    decisions = decide(result)
+    lv = sins_decision(result).first
+    assert lv is not None
+    assert "record pain" not in lv.headline
+    assert lv.headline.endswith(
+        "— record the level (bodySite) of pain, lesion quality, collapse"
+    ), lv.headline
+    (card, *_) = score_cards(decisions, "h")
+    assert card.summary == lv.headline
+    # the text report and the page list the components with what settles each: the same words
+    for surface in (text_report(decisions), patient_page(decisions)):
+        assert "Vertebral body collapse: record the level (bodySite) of the finding" in surface
+    # the procedure check says the same of criterion 3
+    found = procedure_orders(
+        read_orders(draft_orders(order("vp", "22511", "T12"))), None, "order-sign", TERM
+    )
+    with_order = decide(result, found)
+    (decision,) = with_order.orders
+    assert "collapse at T12 not recorded" not in decision.summary
+    assert "collapse recorded without a level — record its level (bodySite)" in decision.summary
+    assert f"ORDER ServiceRequest/vp [warning] {decision.summary}" in text_report(with_order)
+
+
+def test_a_finding_absent_and_others_without_a_level_are_told_apart():
+    resources = [
+        r
+        for r in findings_on_a_two_level_metastasis()
+        if r["id"] != "t12-posterolateral-involvement"
+    ]
+    result = result_of(resources)
+    lv = sins_decision(result).first
+    assert lv is not None
+    assert lv.headline == (
+        "SINS 3–14 at T11: could be up to 14 (unstable) — record posterolateral involvement; "
+        "the level (bodySite) of pain, lesion quality, collapse"
+    )
+    (card, *_) = score_cards(decide(result), "h")
+    assert card.summary == lv.headline  # within the limit, not cut

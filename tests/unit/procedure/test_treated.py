@@ -10,6 +10,8 @@ taken on 20 May (SINS 14: subluxation), before a completed treatment on 22 May.
 
 from __future__ import annotations
 
+import html
+
 from adapter.cds.procedure import order_cards
 from adapter.decision import decide
 from adapter.fhir.read.orders import read_orders
@@ -18,6 +20,7 @@ from adapter.mapping.rules import Rules
 from adapter.pipeline import patient_records, score_patient
 from adapter.procedure.orders import procedure_orders
 from adapter.procedure.summary import MEETS, headline
+from adapter.render.patient import patient_page
 from adapter.render.text import text_report
 from tests.support.records import (
     NOW,
@@ -143,3 +146,16 @@ def test_the_card_of_a_repeat_vertebroplasty_shows_sins_before_the_cement():
     assert "SINS at T12: 14 (unstable)" not in detail
     assert "Vertebroplasty at T12 on 22 May 2024 already recorded" in detail
     assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
+
+
+def test_the_summary_names_the_treatment_day_once_and_every_surface_says_it():
+    # The re-image finding follows the treatment it refers to: its day is not repeated.
+    resources = patient_before(FIXED)
+    decisions, (card,), text = surfaces(resources, order("vp", "22511", "T12"))
+    assert card.summary == (
+        "Vertebroplasty T12: T12 already fixed on 22 May 2024; findings before it — re-image"
+    )
+    assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
+    assert html.escape(card.summary, quote=False) in patient_page(decisions)
+    # without the treatment named before it, the finding keeps its level and day
+    assert criterion_3(single(resources, "T12")).finding == REIMAGE

@@ -7,11 +7,14 @@ an order that is not recognised. Each case changes one thing of the default pati
 
 from __future__ import annotations
 
+import html
 import re
+from dataclasses import replace
 
 import pytest
 
-from adapter.procedure.summary import headline
+from adapter.procedure.concerns import Concern
+from adapter.procedure.summary import findings, headline, summary
 from adapter.vocabulary.cards import SUMMARY_MAX
 from tests.support.records import (
     SNOMED,
@@ -402,3 +405,40 @@ def test_a_site_named_too_long_for_the_summary_keeps_what_to_do():
     assert line == (
         "Vertebroplasty: ordered site not read as a level — record the level as a vertebra code"
     )
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ((), "No metastasis recorded at L1 (metastases: T12) — check the level; no fracture or "
+             "instability recorded at L1; +3 more"),
+        ((condition("met-t6", "C79.51", level="T6"), condition("met-t8", "C79.51", level="T8")),
+         "No metastasis recorded at L1 (metastases: T6, T8, T12) — check the level; "
+         "+5 more in the card"),
+    ],
+)  # fmt: skip
+def test_a_summary_too_long_drops_whole_findings_and_says_how_many_more(extra, said):
+    # Contract §4 v3: the summary states findings; a finding cut mid-way ("no…") says nothing.
+    # The findings that do not fit are left whole to the card's detail, and counted.
+    resources = default_patient(drop=("inr", "platelets", "frankel"), extra=extra)
+    decisions = decisions_for(resources, (order("vp", "22511", "L1"),))
+    (decision,) = decisions.orders
+    line = decision.summary
+    assert line == f"Vertebroplasty L1: {said}"
+    assert len(line) <= SUMMARY_MAX and "…" not in line
+    kept = said.split("; +")[0].split("; ")
+    more = int(said.split("; +")[1].split()[0])
+    assert findings(decision.check)[: len(kept)] == kept
+    assert len(findings(decision.check)) == len(kept) + more
+    cards, _, text, page = surfaces(decisions)
+    assert [c.summary for c in cards if c.summary.startswith("Vertebroplasty")] == [line]
+    assert f"ORDER ServiceRequest/vp [warning] {line}" in text
+    assert html.escape(line, quote=False) in page
+
+
+def test_a_single_finding_too_long_is_still_cut_at_a_word():
+    check_ = single(default_patient(), "T12")
+    long = "x " * 80
+    checked = replace(check_, concerns=(Concern(long.strip(), "detail"),))
+    line = summary(checked)
+    assert len(line) <= SUMMARY_MAX and line.endswith("…") and "more in the card" not in line
