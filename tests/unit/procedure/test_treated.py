@@ -159,3 +159,19 @@ def test_the_summary_names_the_treatment_day_once_and_every_surface_says_it():
     assert html.escape(card.summary, quote=False) in patient_page(decisions)
     # without the treatment named before it, the finding keeps its level and day
     assert criterion_3(single(resources, "T12")).finding == REIMAGE
+
+
+def test_screws_after_cement_at_the_level_are_named_as_an_escalation_not_a_repeat():
+    # Fixation at T11–L1 for the T12 metastasis cemented on 22 May: still named (a warning), but
+    # adding screws to a cemented level is the usual next step, not the same procedure again.
+    fixation = order("fx", "22842", "T11", "T12", "L1", reasons=("met-t12",))
+    _, (card,), text = surfaces(patient_before(VP_DONE), fixation)
+    detail = card.detail or ""
+    assert card.indicator == "warning"
+    assert "Vertebroplasty at T12 on 22 May 2024 already recorded" in detail
+    assert "repeat" not in detail
+    assert "screws after the cement" in detail
+    assert f"ORDER ServiceRequest/fx [warning] {card.summary}" in text
+    # A second vertebroplasty at the same level is still asked about as a repeat.
+    _, (again,), _ = surfaces(patient_before(VP_DONE), order("vp", "22511", "T12"))
+    assert "what a repeat procedure would treat" in (again.detail or "")
