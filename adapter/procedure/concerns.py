@@ -215,10 +215,11 @@ def _outside_construct(ask: Ask, treated: list[str]) -> list[Concern]:
 
 
 def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
-    """A treated level ordered again: a repeat, or the wrong level."""
+    """A treated level ordered again: a repeat, screws after cement, or the wrong level."""
     priors = [p for level in treated if (p := prior_treatment(level, ask.result)) is not None]
+    screws = ask.order.kind == "fixation"
     return [
-        Concern(p.named, p.detail, follows=(p.reimage, REIMAGE_SINCE) if p.stale else None)
+        Concern(p.named, p.detail(screws), follows=(p.reimage, REIMAGE_SINCE) if p.stale else None)
         for p in priors
     ]
 

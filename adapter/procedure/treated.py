@@ -54,9 +54,9 @@ class Prior:
             return f"{self.level} already fixed on {self.day}"
         return f"{self.treatment.name} at {self.level} on {self.day} already recorded"
 
-    @property
-    def detail(self) -> str:
-        """What the card says of it."""
+    def detail(self, screws: bool) -> str:
+        """What the card says of it; ``screws``: the order is a fixation, which after cement alone
+        is the usual next step (the case series combined the two), not the same procedure again."""
         if self.fixed:
             return (
                 f"{self.named} ({self.treatment.evidence.summary}): SINS is not applicable to an "
@@ -65,6 +65,11 @@ class Prior:
             )
         seen = "not re-imaged since" if self.stale else "re-imaged since"
         named = f"{self.named[:1].upper()}{self.named[1:]}"
+        if screws:
+            return (
+                f"{named}, {seen}: screws after the cement at {self.level} — check the level "
+                "ordered and the cemented vertebra on current imaging."
+            )
         return f"{named}, {seen}: check the level ordered and what a repeat procedure would treat."
 
 
