@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from adapter.mapping.placement import PLACE_IT
+from adapter.mapping.placement import PLACE_IT, unplaced
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.scoring import Alignment, Pain, Posterolateral, Span, level_order, worst_first
@@ -216,7 +216,7 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
 def _unplaced(lv: LevelResult) -> bool:
     """Whether findings exist that do not say which level they belong to (contract §2): the
     level is unassessed for want of a bodySite, not of findings."""
-    return any(basis.settle == PLACE_IT for basis in lv.bases.values())
+    return any(unplaced(basis) for basis in lv.bases.values())
 
 
 def _order(lv: SinsLevel) -> tuple[int, int, int, int, int]:

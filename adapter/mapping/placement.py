@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from adapter.fhir.read.evidence import Basis
 from adapter.mapping.findings import Bilsky, Chosen, Finding, choose_latest
 from adapter.mapping.observations import Findings
 from adapter.scoring import Alignment, Collapse, Pain, Posterolateral
@@ -25,9 +26,17 @@ from adapter.vocabulary.findings import (
     VERTEBRAL_BODY_COLLAPSE,
 )
 
-__all__ = ["PLACE_IT", "Placed", "bilsky_at", "finding_at"]
+__all__ = ["PLACE_IT", "Placed", "bilsky_at", "finding_at", "unplaced"]
 
 PLACE_IT = "record the level (bodySite) of the finding"
+
+
+def unplaced(basis: Basis) -> bool:
+    """Whether a component is missing only because its finding has no level that says it is
+    this one (contract §2): it was recorded, and its level is what to record."""
+    return basis.settle == PLACE_IT
+
+
 _WHOLE_SPINE_ABSENCE: Mapping[str, frozenset[Enum]] = {
     SPINAL_PAIN: frozenset({Pain.PAIN_FREE}),
     SPINAL_ALIGNMENT: frozenset({Alignment.NORMAL}),

@@ -11,7 +11,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.built import Built
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
-from adapter.mapping.placement import PLACE_IT
+from adapter.mapping.placement import unplaced
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span, level_order, worst_first
@@ -115,9 +115,9 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
     either). A finding recorded without a level (``bases`` say so) is not missing: its level is
     ("record the level (bodySite) of pain, collapse", contract §4 v3)."""
     parts = [c for c in result.components if c.code != SINS_LOCATION.code]
-    unplaced = {code for code, basis in (bases or {}).items() if basis.settle == PLACE_IT}
-    missing = [c.spec.short for c in parts if not c.known and c.code not in unplaced]
-    placing = [c.spec.short for c in parts if not c.known and c.code in unplaced]
+    levelless = {code for code, basis in (bases or {}).items() if unplaced(basis)}
+    missing = [c.spec.short for c in parts if not c.known and c.code not in levelless]
+    placing = [c.spec.short for c in parts if not c.known and c.code in levelless]
     if placing:
         where = f"the level (bodySite) of {', '.join(placing)}"
         return f"record {', '.join(missing)}; {where}" if missing else f"record {where}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapter.fhir.read.evidence import Evidence
-from adapter.mapping.placement import PLACE_IT
+from adapter.mapping.placement import PLACE_IT, unplaced
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, firm_total
 from adapter.procedure.criteria import (
@@ -40,7 +40,7 @@ _PLACE_COLLAPSE = f"collapse {_UNPLACED} — record its level (bodySite)"
 
 def _unplaced(at: LevelResult) -> bool:
     """Collapse recorded, but without a level that says it is this one (contract §4 v3)."""
-    return at.bases[SINS_COLLAPSE.code].settle == PLACE_IT
+    return unplaced(at.bases[SINS_COLLAPSE.code])
 
 
 def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...]]:
