@@ -263,3 +263,128 @@ async def test_a_prefetch_about_the_patient_in_context_is_scored(client):
     }
     response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.status_code == 200 and response.json()["cards"]
+
+
+# --- a FHIR server's answer about another patient (the server's fault, not the client's request)
+
+STRANGER = "stranger-7"
+
+
+def _strangers(resources: list[dict], n: int) -> list[dict]:
+    return [_about({**r, "id": f"foreign-{i}"}, STRANGER) for i, r in enumerate(resources[:n])]
+
+
+def _notices(cards: list[dict]) -> list[dict]:
+    return [c for c in cards if "another patient" in c["summary"]]
+
+
+async def _scores_with_server(client) -> httpx.Response:
+    body = patient_view(fhirServer=FHIR, fhirAuthorization=TOKEN)
+    del body["prefetch"]["observations"]
+    return await client.post("/cds-services/spinemets-scores", json=body)
+
+
+async def test_resources_the_fhir_server_returns_about_another_patient_are_named_not_used(
+    client, respx_mock, caplog
+):
+    """Never scored, never a 400 (the client asked rightly), never silent: the cards say the
+    record may be incomplete, by type and count only, as a warning; one warning line in the log."""
+    _, observations = _split(seed_resources())
+    route = respx_mock.get(f"{FHIR}/Observation")
+    route.respond(json=searchset(observations))
+    plain = (await _scores_with_server(client)).json()["cards"]
+    route.respond(json=searchset([*observations, *_strangers(observations, 2)]))
+    with caplog.at_level("WARNING", logger="spinemets.cds.prefetch"):
+        response = await _scores_with_server(client)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    (notice,) = _notices(cards)
+    assert notice["indicator"] == "warning"
+    summary = notice["summary"]
+    assert summary.startswith("Record may be incomplete") and len(summary) < 140
+    assert "2 Observations" in summary and "FHIR server" in summary and "not used" in summary
+    assert "2 Observations" in notice["detail"]
+    # the other cards are the ones of the record without the strangers: nothing of theirs used
+    others = [c for c in cards if c is not notice]
+    assert [(c["summary"], c["indicator"]) for c in others] == [
+        (c["summary"], c["indicator"]) for c in plain
+    ]
+    assert not _notices(plain)
+    # counts only: neither the other patient's id nor their resources' ids, anywhere
+    for said in (response.text, caplog.text):
+        assert STRANGER not in said and "foreign-" not in said
+        assert "secret-token-123" not in said
+    lines = [r for r in caplog.records if "another patient" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].levelname == "WARNING"
+    assert "2 Observation" in lines[0].getMessage()
+    assert "fhirServer https://fhir.example.org" in lines[0].getMessage()
+
+
+async def test_strangers_on_a_page_the_server_adds_to_a_prefetch_are_counted_too(
+    client, respx_mock
+):
+    """The prefetch's own page was the client's (checked, 400 if wrong); the pages read after it
+    are the server's answer, reported like a search."""
+    resources = seed_resources()
+    conditions, _ = _split(resources)
+    page2 = f"{FHIR}/Condition?page=2"
+    respx_mock.get(page2).respond(json=searchset(_strangers(conditions, 1)))
+    body = patient_view(fhirServer=FHIR)
+    body["prefetch"]["conditions"] = searchset(conditions, next_url=page2)
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200, response.text
+    (notice,) = _notices(response.json()["cards"])
+    assert "1 Condition " in notice["summary"] and notice["indicator"] == "warning"
+
+
+async def test_several_types_about_another_patient_are_each_counted(client, respx_mock):
+    conditions, observations = _split(seed_resources())
+    respx_mock.get(f"{FHIR}/Observation").respond(
+        json=searchset([*observations, *_strangers(observations, 3)])
+    )
+    respx_mock.get(f"{FHIR}/Condition").respond(
+        json=searchset([*conditions, *_strangers(conditions, 1)])
+    )
+    body = patient_view(fhirServer=FHIR)
+    del body["prefetch"]["observations"], body["prefetch"]["conditions"]
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    (notice,) = _notices(response.json()["cards"])
+    assert "3 Observations" in notice["detail"] and "1 Condition" in notice["detail"]
+
+
+async def test_a_server_that_returns_only_another_patient_s_record_is_not_silent(
+    client, respx_mock
+):
+    """Nothing left to score is no reason for no card: the record may be elsewhere."""
+    resources = seed_resources()
+    foreign = [r for r in resources if r["resourceType"] != "Patient"]
+    respx_mock.get(f"{FHIR}/Condition").respond(
+        json=searchset(_strangers([r for r in foreign if r["resourceType"] == "Condition"], 9))
+    )
+    body = patient_view(fhirServer=FHIR)
+    body["prefetch"] = {"patient": body["prefetch"]["patient"]} | dict.fromkeys(
+        k for k in body["prefetch"] if k not in ("patient", "conditions")
+    )
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200, response.text
+    (notice,) = _notices(response.json()["cards"])
+    assert notice["indicator"] == "warning" and "Condition" in notice["summary"]
+
+
+async def test_the_procedure_check_names_them_too(client, respx_mock):
+    from tests.support.records import draft_orders, order
+
+    conditions, _ = _split(seed_resources())
+    respx_mock.get(f"{FHIR}/Condition").respond(
+        json=searchset([*conditions, *_strangers(conditions, 1)])
+    )
+    body = patient_view(fhirServer=FHIR)
+    del body["prefetch"]["conditions"]
+    body["hook"] = "order-sign"
+    body["context"]["draftOrders"] = draft_orders(order("vp", "22511", "L2", subject="seed-01"))
+    response = await client.post("/cds-services/spinemets-procedure-check", json=body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    (notice,) = _notices(cards)
+    assert notice["indicator"] == "warning" and "1 Condition " in notice["summary"]
+    assert any(c["summary"].startswith("Vertebroplasty L2") for c in cards)
