@@ -20,14 +20,18 @@ loopback host, in development, when configured). Whatever goes wrong on the serv
 an error status, its OperationOutcome, a refused connection, a timeout, a redirect — the caller
 gets one and the same reason: the details are logged for the operator, never reflected, so the
 service cannot be used to probe a network or read another server's error pages.
+
+What the server returns about another patient than ``context.patientId`` is left out and counted
+(:class:`Gathered`): not the client's request, so no 400; the cards say it (same_patient.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -36,6 +40,7 @@ import orjson
 
 from adapter.cds.metrics import Metrics
 from adapter.cds.models import CdsRequest
+from adapter.cds.same_patient import counted, split_strangers
 from adapter.errors import DataUnavailableError, FhirServerError
 from adapter.fhir.client import FhirClient, next_link
 from adapter.fhir.read.record_list import RECORD_LIST
@@ -47,6 +52,7 @@ __all__ = [
     "CHECK_PREFETCH",
     "RECORD_PREFETCH",
     "SCORE_PREFETCH",
+    "Gathered",
     "PrefetchLimits",
     "count_entries",
     "gather_resources",
@@ -86,6 +92,15 @@ class PrefetchLimits:
             deadline=settings.fhir_deadline,
             max_bytes=settings.fhir_max_bytes,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """What one call reads: the resources, and by type how many the FHIR server returned about a
+    patient other than context.patientId (left out of ``resources``)."""
+
+    resources: list[Any]
+    strangers: Mapping[str, int] = field(default_factory=dict)
 
 
 def count_entries(prefetch: Mapping[str, Any] | None) -> int:
@@ -149,21 +164,48 @@ def _prefetched(prefetch: Mapping[str, Any], key: str) -> list[Any]:
 
 async def _resolve(
     key: str, template: str, request: CdsRequest, client: FhirClient | None
-) -> list[Any]:
+) -> tuple[list[Any], bool]:
+    """The key's resources, and whether the FHIR server gave any of them."""
     prefetch = request.prefetch or {}
     if key in prefetch and not _needs_fetch(prefetch[key]):
         value = prefetch[key]
         if value is not None and client is not None and _paged(value):
-            return await client.rest_of(value)
-        return _prefetched(prefetch, key)
+            return await client.rest_of(value), True
+        return _prefetched(prefetch, key), False
     if client is None:
         raise DataUnavailableError(
             f"prefetch {key!r} is missing or failed and the request names no fhirServer"
         )
     query = render(template, request)
     if "?" in query:
-        return await client.search(query)
-    return [await client.get(query)]
+        return await client.search(query), True
+    return [await client.get(query)], True
+
+
+def _origin(url: str | None) -> str:
+    """The origin without userinfo, for the log: a URL's password never reaches it."""
+    origin = urlsplit(url or "")
+    port = f":{origin.port}" if origin.port else ""
+    return f"{origin.scheme}://{origin.hostname}{port}"
+
+
+def _without_strangers(parts: list[tuple[list[Any], bool]], request: CdsRequest) -> Gathered:
+    """The server's answers without what is about another patient, counted and logged once
+    (counts only). The prefetch's own resources were checked before (a 400 when wrong)."""
+    kept: list[Any] = []
+    left: Counter[str] = Counter()
+    for resources, fetched in parts:
+        if fetched:
+            resources, found = split_strangers(resources, request.context.patientId)
+            left += found
+        kept += resources
+    if left:
+        log.warning(
+            "fhirServer %s: %s about another patient than context.patientId, not used",
+            _origin(request.fhirServer),
+            counted(left),
+        )
+    return Gathered(kept, dict(left))
 
 
 async def gather_resources(
@@ -172,7 +214,7 @@ async def gather_resources(
     http: httpx.AsyncClient,
     limits: PrefetchLimits,
     metrics: Metrics | None = None,
-) -> list[Any]:
+) -> Gathered:
     """Every resource the templates ask for, from the prefetch or the client's FHIR server.
 
     The reads from fhirServer share one deadline and one byte budget (``limits``): a server
@@ -180,8 +222,9 @@ async def gather_resources(
     """
     if request.fhirServer is None and is_complete(request, templates):
         # Everything is in the prefetch: read it in place, without a task per key.
-        return _bounded(
-            [r for key in templates for r in _prefetched(request.prefetch or {}, key)], limits
+        prefetch = request.prefetch or {}
+        return Gathered(
+            _bounded([r for key in templates for r in _prefetched(prefetch, key)], limits)
         )
     client = None
     if request.fhirServer is not None:
@@ -201,12 +244,10 @@ async def gather_resources(
             )
     except (FhirServerError, TimeoutError) as exc:
         reason = exc if isinstance(exc, FhirServerError) else f"over {limits.deadline:g} s"
-        # The origin without userinfo: a URL's password never reaches the log.
-        origin = urlsplit(request.fhirServer or "")
-        port = f":{origin.port}" if origin.port else ""
-        log.warning("fhirServer %s://%s%s: %s", origin.scheme, origin.hostname, port, reason)
+        log.warning("fhirServer %s: %s", _origin(request.fhirServer), reason)
         raise DataUnavailableError(UNREADABLE) from None
-    return _bounded([r for part in parts for r in part], limits)
+    gathered = _without_strangers(parts, request)
+    return Gathered(_bounded(gathered.resources, limits), gathered.strangers)
 
 
 def _bounded(resources: list[Any], limits: PrefetchLimits) -> list[Any]:

@@ -4,18 +4,25 @@ CDS Hooks fills every prefetch template with the patient in context (``{{context
 and the order hooks' draft orders are that patient's. A resource about someone else is an
 integration error in the client; see :func:`check_patient` for why it is a 400 rather than a read
 from fhirServer or a silent omission.
+
+What the client's FHIR server returns is not the client's request: a resource in its answer about
+another patient is left out (:func:`split_strangers`) and named on a warning card
+(:func:`stranger_cards`), by type and count only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from adapter.cds.models import CdsRequest
+from adapter.cds.cards import card_uuid
+from adapter.cds.models import Card, CdsRequest, Source
 from adapter.errors import InputError
 from adapter.fhir.read.references import patient_of
+from adapter.vocabulary.cards import shorten
 
-__all__ = ["check_patient"]
+__all__ = ["check_patient", "counted", "split_strangers", "stranger_cards"]
 
 
 def _aliases(items: list[Any]) -> dict[str, str]:
@@ -91,3 +98,53 @@ def _refuse_strangers(where: str, value: Any, patient: str) -> None:
         f"{where} {about} Patient/{other}, not the patient in context.patientId: the "
         "request must be about the patient in context"
     )
+
+
+def split_strangers(resources: Iterable[Any], patient: str) -> tuple[list[Any], Counter[str]]:
+    """Resources a FHIR server returned, without those about a patient other than ``patient``,
+    and how many of each type were left out (a urn names no one: kept, as the record reads it)."""
+    kept: list[Any] = []
+    left: Counter[str] = Counter()
+    own = f"Patient/{patient}"
+    for resource in resources:
+        if not _plainly_ours(resource, own, patient):
+            about = patient_of(resource)
+            if about is not None and about != patient and ":" not in about:
+                left[str(resource.get("resourceType"))] += 1
+                continue
+        kept.append(resource)
+    return kept, left
+
+
+def counted(counts: Mapping[str, int]) -> str:
+    """Types and counts ("2 Observations, 1 Condition"), never an id."""
+    return ", ".join(f"{n} {rtype}{'s' if n > 1 else ''}" for rtype, n in sorted(counts.items()))
+
+
+def stranger_cards(counts: Mapping[str, int], hook_instance: str) -> list[Card]:
+    """A warning when the FHIR server's answer held resources about another patient: they were
+    not used, and the record may lack what they hold if they are this patient's under another
+    record (a merged or linked patient). Counts only: never their ids or data."""
+    if not counts:
+        return []
+    what = counted(counts)
+    were = "were" if sum(counts.values()) > 1 else "was"
+    return [
+        Card(
+            uuid=card_uuid(hook_instance, "another-patient"),
+            summary=shorten(
+                f"Record may be incomplete: {what} from the FHIR server {were} about another "
+                "patient — not used"
+            ),
+            detail=(
+                "**The record may be incomplete.** Asked for this patient's record, the FHIR "
+                f"server also returned resources about another patient: {what}. They were not "
+                "used: no score, check or card here rests on them. If they belong to this "
+                "patient under another record (a merged or linked patient), what they hold is "
+                "missing here: check the patient's record on the FHIR server before relying on "
+                "these cards."
+            ),
+            indicator="warning",
+            source=Source(label="spinemets"),
+        )
+    ]

@@ -24,7 +24,7 @@ from adapter.cds.prefetch import (
     gather_resources,
 )
 from adapter.cds.procedure import order_cards, override_reasons, unreadable_cards
-from adapter.cds.same_patient import check_patient
+from adapter.cds.same_patient import check_patient, stranger_cards
 from adapter.cds.settings import Settings
 from adapter.decision import decide
 from adapter.errors import HookMismatchError, InputError, NotFoundError
@@ -67,15 +67,16 @@ class Service:
 
 async def _score(
     request: CdsRequest, deps: Deps, prefetch: Mapping[str, str]
-) -> tuple[PatientResult, PatientData]:
+) -> tuple[PatientResult, Mapping[str, int]]:
+    """The patient's result, and by type what the FHIR server returned about another patient."""
     check_patient(request, prefetch)  # before anything is read or fetched
     limits = PrefetchLimits.of(deps.settings)
-    resources = await gather_resources(request, prefetch, deps.http, limits, deps.metrics)
+    gathered = await gather_resources(request, prefetch, deps.http, limits, deps.metrics)
     patient_id = request.context.patientId
-    data = patient_records(resources, patient_id) or PatientData(patient_id)
+    data = patient_records(gathered.resources, patient_id) or PatientData(patient_id)
     scoring = Scoring(deps.settings.original_tokuhashi, deps.settings.rules)
     result = score_patient(data, deps.term, now=now_time(), scoring=scoring)
-    return result, data
+    return result, gathered.strangers
 
 
 def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> CdsResponse:
@@ -85,13 +86,15 @@ def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> C
 
 
 async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
-    result, _ = await _score(request, deps, SCORE_PREFETCH)
+    result, strangers = await _score(request, deps, SCORE_PREFETCH)
     decisions = decide(result, (), deps.settings.rules)
     cards = score_cards(decisions, request.hookInstance, deps.settings.shown_cards())
     cards = with_links(cards, decisions.levels, deps.settings.public_base_url)
+    # The record may be incomplete whatever it shows: said even when nothing else is.
+    notice = stranger_cards(strangers, request.hookInstance)
     if not cards or result.assessment.deceased:
-        return CdsResponse(cards=cards)
-    return _with_actions(CdsResponse(cards=cards), result, deps)
+        return CdsResponse(cards=[*cards, *notice])
+    return _with_actions(CdsResponse(cards=[*cards, *notice]), result, deps)
 
 
 async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
@@ -112,13 +115,14 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     if not orders:
         check_patient(request, {})  # the orders are about the patient in context
         return CdsResponse(cards=unread_cards)  # named, not checked: no data needed
-    result, _ = await _score(request, deps, CHECK_PREFETCH)
+    result, strangers = await _score(request, deps, CHECK_PREFETCH)
     # A deceased patient's order is a warning per order ("check the patient's identity").
     decompressing = decompressed_levels(records, deps.term)
     decisions = decide(result, orders, deps.settings.rules, decompressing)
     cards = order_cards(decisions, request.hookInstance, reasons)
     cards = with_links(cards, decisions.levels, deps.settings.public_base_url)
-    return CdsResponse(cards=[*cards, *unread_cards])
+    notice = stranger_cards(strangers, request.hookInstance)
+    return CdsResponse(cards=[*cards, *unread_cards, *notice])
 
 
 _CHECKED = (

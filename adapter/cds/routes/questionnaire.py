@@ -156,7 +156,8 @@ async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
             raise InputError("parameter context: no Bundle with the patient's record")
         limits = PrefetchLimits.of(state.settings)
         metrics = state.inline.metrics  # its fallback reads are counted like a CDS call's
-        resources = await gather_resources(request, SCORE_PREFETCH, state.http, limits, metrics)
+        gathered = await gather_resources(request, SCORE_PREFETCH, state.http, limits, metrics)
+        resources = gathered.resources
     response = await asyncio.to_thread(
         _populated, name, resources, subject, state.term, state.settings.rules
     )
