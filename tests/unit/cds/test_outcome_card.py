@@ -14,6 +14,8 @@ from adapter.decision import decide
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
+from adapter.render.patient import patient_body
+from adapter.render.text import text_report
 from tests.support.records import default_patient, measurement, procedure
 from tests.unit.cds.conftest import patient_view, seed_resources
 
@@ -172,3 +174,21 @@ async def test_the_card_names_a_complication_recorded_as_an_adverse_event(
     assert "cement leakage" in card["detail"]
     if source == "fhirServer":
         assert route.called
+
+
+def test_a_treated_level_not_recorded_is_said_on_every_surface_never_invented():
+    """Screws at L3–L5, where no metastasis is recorded (contract §6: the treated levels of §5,
+    not the instrumented ones): the card, the page and the text report say the treated level is
+    not recorded and name the procedure's own levels as such."""
+    resources = default_patient(extra=(procedure("f", "22842", "L3", "L4", "L5"),))
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-06-01T09:00:00Z"))
+    decisions = decide(result)
+    (card,) = [c for c in score_cards(decisions, "h") if c.uuid and "After" in c.summary]
+    named = "treated level not recorded (levels of the procedure: L3, L4, L5)"
+    assert named in (card.detail or "")
+    assert "treated level not recorded" in card.summary and " at L3" not in card.summary
+    assert named in patient_body(decisions)
+    report = text_report(decisions)
+    assert "Procedure/f: treated level not recorded" in report and "L3, L4, L5" in report

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from adapter.cohort.summary import at_risk_table, cohort_summary
+from adapter.cohort.text import cohort_text
 from adapter.outcomes import Complication
 
 CONTRACT_KEYS = {
@@ -86,3 +87,18 @@ def test_empty_cohort_and_at_risk_table():
     assert at_risk_table([0.5, 6.0, 13.0]) == [
         {"months": 0, "at_risk": 3}, {"months": 6, "at_risk": 2}, {"months": 12, "at_risk": 1},
     ]  # fmt: skip
+
+
+def test_a_patient_whose_treated_level_is_not_recorded_is_counted_as_such(seed_records):
+    """Never under the procedure's own (instrumented) levels: counted apart, and said."""
+    unrecorded = dataclasses.replace(
+        seed_records[0], treated_levels=(), procedure_levels=("T11", "T12", "L1")
+    )
+    before = cohort_summary(seed_records)["levels_treated"]
+    got = cohort_summary([unrecorded, *seed_records[1:]])
+    assert got["levels_treated_not_recorded"] == 1
+    # the patient leaves their levels' counts and adds to none of the procedure's levels
+    want = {lv: n - (lv in seed_records[0].treated_levels) for lv, n in before.items()}
+    assert got["levels_treated"] == {lv: n for lv, n in want.items() if n}
+    assert "treated level not recorded 1" in cohort_text(got)
+    assert cohort_summary(seed_records)["levels_treated_not_recorded"] == 0

@@ -109,6 +109,41 @@ def test_fixation_only_treats_its_reasons_else_ordered_levels_with_a_lesion():
     assert by_reason.outcome.treated_levels == ("L2",)
     by_site = follow(*mets, procedure("f", "22842", levels=["T11", "T12", "L1"]))
     assert by_site.outcome.treated_levels == ("T12",)
+    assert not [i for i in by_site.issues if "treated level" in i.diagnostics]
+
+
+def _unrecorded(got) -> list[str]:
+    return [i.diagnostics for i in got.issues if "treated level not recorded" in i.diagnostics]
+
+
+def test_a_fixation_with_no_treated_level_says_so_and_never_invents_one():
+    """Screws at T11–L1 with the lesion recorded without a level: those are the instrumented
+    levels (§5), not treated ones (§6). The treated level is not recorded: the procedure's own
+    levels are named as such, not counted, and an issue asks to record the treated level."""
+    met = condition("m1", "C79.51", "2024-05-01")  # a metastasis without a level
+    screws = procedure("f", "22842", levels=["T11", "T12", "L1"])
+    got = follow(met, screws)
+    assert got.outcome.treated_levels == ()
+    assert got.outcome.procedure_levels == ("T11", "T12", "L1")
+    (said,) = _unrecorded(got)
+    assert said.startswith("Procedure/f: treated level not recorded") and "T11, T12, L1" in said
+    assert "Condition.bodySite" in said and "reasonReference" in said
+    # the fixation's reason is that lesion, which has no level: still not recorded
+    by_reason = follow(met, procedure("f", "22842", levels=["T11", "T12", "L1"], reasons=["m1"]))
+    assert by_reason.outcome.treated_levels == ()
+    assert by_reason.outcome.procedure_levels == ("T11", "T12", "L1")
+    assert len(_unrecorded(by_reason)) == 1
+    # a lesion recorded at another level does not make the screws' levels treated
+    elsewhere = follow(condition("m2", "C79.51", "2024-05-01", levels=["L4"]), screws)
+    assert elsewhere.outcome.treated_levels == () and len(_unrecorded(elsewhere)) == 1
+
+
+def test_a_procedure_with_no_level_names_none():
+    for proc in (procedure("f", "22842"), procedure("pvp", "22510")):
+        got = follow(condition("m1", "C79.51", "2024-05-01", levels=["T12"]), proc)
+        assert got.outcome.treated_levels == () and got.outcome.procedure_levels == ()
+        (said,) = _unrecorded(got)
+        assert "names no level" in said and "bodySite" in said
 
 
 def test_cement_is_summed_over_the_event_and_checked():
