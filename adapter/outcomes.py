@@ -134,6 +134,9 @@ class PatientOutcome:
     barthel: Trajectory = field(default_factory=Trajectory)
     complications: tuple[Complication, ...] = ()
     scores: tuple[ScoreAtIndex, ...] = ()
+    # No treated level could be read (contract §6, never invented): the index procedures' own
+    # levels, named as such and never counted as treated.
+    procedure_levels: tuple[str, ...] = ()
 
     @property
     def follow_up_end(self) -> datetime | None:

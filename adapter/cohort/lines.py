@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adapter.fhir.read.timing import day_text
 from adapter.outcomes import TIME_POINTS, PatientOutcome
+from adapter.vocabulary.outcomes import treated_words
 
 __all__ = ["outcome_lines"]
 
@@ -26,7 +27,7 @@ def _trajectory(outcome: PatientOutcome, measure: str, title: str) -> str:
 
 def outcome_lines(outcome: PatientOutcome) -> list[str]:
     """The index procedure, pain and Barthel over time, complications."""
-    levels = ", ".join(outcome.treated_levels) or "levels not recorded"
+    levels = treated_words(outcome.treated_levels, outcome.procedure_levels)
     cement = f"; cement {_number(outcome.cement_ml)} mL" if outcome.cement_ml is not None else ""
     complications = sorted({c.kind.replace("-", " ") for c in outcome.complications})
     return [

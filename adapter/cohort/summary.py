@@ -162,6 +162,9 @@ def cohort_summary(
         "age_years": {**_stats(ages), "patients": ages.n},
         "primary_sites": _primary_sites(outcomes, notes),
         "levels_treated": _levels(outcomes),
+        # Beside the contract's keys: patients whose treated level is not recorded (§6, never
+        # counted under the procedure's own levels).
+        "levels_treated_not_recorded": sum(1 for o in outcomes if not o.treated_levels),
         "cement_ml": {
             "median": _r(cement.median),
             "min": _r(cement.minimum),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapter.vocabulary.outcomes import MEASURE_TITLES
+from adapter.vocabulary.outcomes import MEASURE_TITLES, TREATED_NOT_RECORDED
 
 __all__ = ["cohort_text"]
 
@@ -18,6 +18,11 @@ def _f(value: float | None) -> str:
 
 def _counts(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+
+
+def _unrecorded(s: Mapping[str, Any]) -> str:
+    n = s.get("levels_treated_not_recorded", 0)
+    return f"; {TREATED_NOT_RECORDED} {n}" if n else ""
 
 
 def _outcome_lines(s: Mapping[str, Any]) -> list[str]:
@@ -49,7 +54,7 @@ def cohort_text(s: Mapping[str, Any]) -> str:
         f"  Age: {_f(age['mean'])} ± {_f(age['sd'])} years (range {_f(age['min'])}–"
         f"{_f(age['max'])})",
         f"  Primary sites: {_counts(s['primary_sites'])}",
-        f"  Treated levels (patients): {_counts(s['levels_treated'])}",
+        f"  Treated levels (patients): {_counts(s['levels_treated'])}{_unrecorded(s)}",
         f"  Cement: median {_f(cement['median'])} mL (range {_f(cement['min'])}–"
         f"{_f(cement['max'])}, {cement['patients']} patients)",
         f"  Follow-up: mean {_f(follow['mean'])} months (range {_f(follow['min'])}–"

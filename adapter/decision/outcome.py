@@ -19,6 +19,7 @@ from adapter.mapping.measures import calendar_day
 from adapter.mapping.treatments import Treatment
 from adapter.outcomes import WINDOWS, Measurement, PatientOutcome, Trajectory, Window
 from adapter.pipeline import PatientResult
+from adapter.vocabulary.outcomes import treated_words
 
 __all__ = [
     "DATED_BASELINE_DAYS",
@@ -132,7 +133,9 @@ def _measure_words(trajectory: Trajectory, name: str) -> str:
 def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> str:
     names = [t.name for t in treatments if calendar_day(t.time) == outcome.index_day]
     what = " and ".join(dict.fromkeys(names)) or "index procedure"
-    levels = ", ".join(outcome.treated_levels) or "levels not recorded"
+    levels = treated_words(outcome.treated_levels, outcome.procedure_levels)
+    if not outcome.treated_levels:  # said, never a level taken for the treated one
+        return f"{what} on {day_text(outcome.index_day)}, {levels}"
     return f"{what} at {levels} on {day_text(outcome.index_day)}"
 
 

@@ -30,6 +30,7 @@ from adapter.outcomes import (
     select_time_points,
 )
 from adapter.scoring import level_order
+from adapter.vocabulary.outcomes import TREATED_NOT_RECORDED
 
 __all__ = [
     "AUGMENTATION",
@@ -86,22 +87,49 @@ def _levels_of(ctx: Context, sites: tuple[tuple[Coding, ...], ...]) -> set[str]:
     return {s.level for s in (resolve_site(c, ctx.term) for c in sites) if s.level is not None}
 
 
-def _treated(ctx: Context, event: list[ProcedureRecord], staging: Staging) -> tuple[str, ...]:
-    augmented = [p for p in event if _in(ctx.term, AUGMENTATION, p)]
+def _fixed(ctx: Context, event: list[ProcedureRecord], staging: Staging) -> set[str]:
+    """Fixation only (contract §5): the levels of its reasons, else its levels with a lesion."""
+    lesions = {les.condition.ref.reference: les for les in staging.lesions}
+    lesion_levels = {s.level for les in staging.lesions for s in les.sites if s.level}
     levels: set[str] = set()
-    if augmented:
-        for proc in augmented:
-            levels |= _levels_of(ctx, proc.body_sites)
-    else:  # fixation only: the levels of its reasons, else the ordered levels with a lesion
-        lesions = {les.condition.ref.reference: les for les in staging.lesions}
-        lesion_levels = {s.level for les in staging.lesions for s in les.sites if s.level}
-        for proc in event:
-            reasons = [lesions[r] for r in proc.reasons if r in lesions]
-            if reasons:
-                levels |= {s.level for les in reasons for s in les.sites if s.level}
-            else:
-                levels |= _levels_of(ctx, proc.body_sites) & lesion_levels
-    return tuple(sorted(levels, key=level_order))
+    for proc in event:
+        reasons = [lesions[r] for r in proc.reasons if r in lesions]
+        if reasons:
+            levels |= {s.level for les in reasons for s in les.sites if s.level}
+        else:
+            levels |= _levels_of(ctx, proc.body_sites) & lesion_levels
+    return levels
+
+
+def _treated(
+    ctx: Context, event: list[ProcedureRecord], staging: Staging
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The treated levels (contract §6), else none and the procedures' own levels, with an issue
+    asking for the treated level: a fixation's levels without a lesion are instrumented, not
+    treated, so none of them is taken for the treated one."""
+    augmented = [p for p in event if _in(ctx.term, AUGMENTATION, p)]
+    done = augmented or event
+    own: set[str] = set()
+    for proc in done:
+        own |= _levels_of(ctx, proc.body_sites)
+    levels = own if augmented else _fixed(ctx, event, staging)
+    if levels:
+        return tuple(sorted(levels, key=level_order)), ()
+    named = tuple(sorted(own, key=level_order))
+    refs = ", ".join(r for p in done if (r := p.ref.reference)) or "The index procedure"
+    why = (
+        f"no metastasis is recorded at its levels ({', '.join(named)}) and no reason names a "
+        "level; a fixation's levels without a lesion are instrumented, not treated"
+        if named
+        else "the procedure names no level (bodySite)"
+    )
+    message = (
+        f"{refs}: {TREATED_NOT_RECORDED}: {why}. Record the treated lesion's level "
+        "(Condition.bodySite) or name it as the procedure's reasonReference (until then the "
+        "cohort counts this patient under no treated level)."
+    )
+    ctx.issues.append(Issue("warning", "business-rule", message))
+    return (), named
 
 
 def _death(ctx: Context, data: PatientData, now: ClinicalTime) -> tuple[bool, ClinicalTime | None]:
@@ -208,12 +236,14 @@ def extract_follow_up(
     record = data.record
     birth = record.birth_date if record else None
     _warn_conflicts(ctx, data.patient, pain, barthel)
+    treated, procedure_levels = _treated(ctx, event, staging)
     outcome = PatientOutcome(
         patient=data.patient,
         index_day=index_day,
         index_start=start.instant,
         procedures=tuple(sorted(refs)),
-        treated_levels=_treated(ctx, event, staging),
+        treated_levels=treated,
+        procedure_levels=procedure_levels,
         cement_ml=cement.total_ml,
         sex=record.gender if record else None,
         age_years=age_at(calendar_day(birth), index_day) if birth else None,

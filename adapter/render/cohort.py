@@ -16,7 +16,7 @@ from adapter.render.html import fmt, page, table
 from adapter.render.patient import TIME_POINT_LABELS
 from adapter.render.plots import Series, km_svg, series_svg
 from adapter.vocabulary import MORE_SCORES
-from adapter.vocabulary.outcomes import MEASURE_TITLES
+from adapter.vocabulary.outcomes import MEASURE_TITLES, TREATED_NOT_RECORDED
 
 __all__ = ["cohort_page"]
 
@@ -73,8 +73,14 @@ def _table4(s: Mapping[str, Any]) -> str:
     return (
         "<h2>Patients (the seed's Table 4)</h2>"
         + table(("", "Value", "Detail"), rows)
-        + f"<p>Treated levels (patients per level): {levels or 'none'}.</p>"
+        + f"<p>Treated levels (patients per level): {levels or 'none'}{_unrecorded(s)}.</p>"
     )
+
+
+def _unrecorded(s: Mapping[str, Any]) -> str:
+    n = s.get("levels_treated_not_recorded", 0)
+    key = '<span data-key="levels_treated_not_recorded">'
+    return f"; {TREATED_NOT_RECORDED} {key}{n}</span>" if n else ""
 
 
 def _scores(s: Mapping[str, Any]) -> str:

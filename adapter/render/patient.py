@@ -22,7 +22,7 @@ from adapter.render.noms import noms_section
 from adapter.render.plots import Series, series_svg
 from adapter.render.spine import spine_svg
 from adapter.report import ScoreSummary
-from adapter.vocabulary.outcomes import MEASURE_TITLES
+from adapter.vocabulary.outcomes import MEASURE_TITLES, treated_words
 from adapter.vocabulary.specs import NOT_SETTLED
 
 __all__ = ["TIME_POINT_LABELS", "patient_body", "patient_page"]
@@ -146,7 +146,8 @@ def _outcome_rows(outcome: PatientOutcome, measure: str, unit: str) -> list[tupl
 
 
 def _outcomes(outcome: PatientOutcome) -> str:
-    levels = ", ".join(outcome.treated_levels) or "not recorded"
+    levels = treated_words(outcome.treated_levels, outcome.procedure_levels)
+    levels = f"treated levels {levels}" if outcome.treated_levels else levels
     cement = f"{fmt(outcome.cement_ml, 1)} mL" if outcome.cement_ml is not None else "not recorded"
     months = outcome.follow_up_months
     if outcome.died:
@@ -156,7 +157,7 @@ def _outcomes(outcome: PatientOutcome) -> str:
     parts = [
         "<h2>After the procedure</h2>",
         f"<p>Index procedure on <strong>{day_text(outcome.index_day)}</strong> "
-        f"({escape(', '.join(outcome.procedures))}); treated levels {escape(levels)}; "
+        f"({escape(', '.join(outcome.procedures))}); {escape(levels)}; "
         f"cement {escape(cement)}; {escape(end)}.</p>",
     ]
     x = list(range(len(TIME_POINTS)))

@@ -11,7 +11,9 @@ __all__ = [
     "OUTCOME_COMPONENTS",
     "OUTCOME_MEASURES",
     "OUTCOME_TIME_POINTS",
+    "TREATED_NOT_RECORDED",
     "Concept",
+    "treated_words",
 ]
 
 
@@ -34,6 +36,20 @@ OUTCOME_MEASURES = (
     ("pain", "Pain", "0-10, higher is worse"),
     ("barthel", "Barthel Index", "0-100, higher is more independent"),
 )
+# An index event whose treated level cannot be read (contract §6: never invented).
+TREATED_NOT_RECORDED = "treated level not recorded"
+
+
+def treated_words(treated: tuple[str, ...], procedure_levels: tuple[str, ...]) -> str:
+    """The treated levels as every surface names them: the levels, or that they are not recorded
+    with the procedure's own levels named as such (never counted as treated)."""
+    if treated:
+        return ", ".join(treated)
+    if procedure_levels:
+        return f"{TREATED_NOT_RECORDED} (levels of the procedure: {', '.join(procedure_levels)})"
+    return TREATED_NOT_RECORDED
+
+
 # Each measure as the reports and pages title it, with its range.
 MEASURE_TITLES = {"pain": "Pain (0–10)", "barthel": "Barthel Index (0–100)"}
 OUTCOME = Concept(
