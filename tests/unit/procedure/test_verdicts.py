@@ -49,10 +49,10 @@ def test_an_order_at_a_level_without_metastasis_leads_with_it():
 def test_the_most_serious_finding_leads_and_the_others_follow_by_name():
     resources = default_patient(drop=("inr",), extra=(measurement("inr", "6301-6", 1.8),))
     line = headline(single(resources, "L1"))
-    # no metastasis at L1 first; then the INR (unmet); then what is unknown, by criterion
+    # no metastasis at L1 first; then the INR (unmet); then what is unknown, the cord first
     assert line == (
         "Vertebroplasty L1: No metastasis recorded at L1 (metastases: T12) — check the level; "
-        "INR 1.8 (above 1.5); no fracture or instability recorded at L1; no Bilsky grade at L1"
+        "INR 1.8 (above 1.5); no Bilsky grade at L1; no fracture or instability recorded at L1"
     )
     assert not re.search(r"criteri\w* \d", line)  # never "criteria 1 unmet"
 
@@ -449,11 +449,11 @@ def test_a_site_named_too_long_for_the_summary_keeps_what_to_do():
 @pytest.mark.parametrize(
     ("extra", "said"),
     [
-        ((), "No metastasis recorded at L1 (metastases: T12) — check the level; no fracture or "
-             "instability recorded at L1; +3 more"),
+        ((), "No metastasis recorded at L1 (metastases: T12) — check the level; no Frankel/AIS "
+             "grade recorded; +3 more in the card"),
         ((condition("met-t6", "C79.51", level="T6"), condition("met-t8", "C79.51", level="T8")),
-         "No metastasis recorded at L1 (metastases: T6, T8, T12) — check the level; "
-         "+5 more in the card"),
+         "No metastasis recorded at L1 (metastases: T6, T8, T12) — check the level; no Frankel/AIS "
+         "grade recorded; +4 more"),
     ],
 )  # fmt: skip
 def test_a_summary_too_long_drops_whole_findings_and_says_how_many_more(extra, said):
