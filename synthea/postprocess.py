@@ -82,6 +82,8 @@ def _snomed_levels() -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for group in cmap["group"]:
         for element in group["element"]:
+            if len(element["target"]) != 1:  # a region: any of its levels, none of them exactly
+                continue
             for target in element["target"]:
                 level = target.get("code")
                 if level and target["equivalence"] != "unmatched" and level not in out:

@@ -80,7 +80,7 @@ class Safety:
     corticosteroids: tuple[Evidence, ...] = ()
     # Bone metastases without a bodySite: one may be at any level (criterion 2 there is unknown).
     unsited_lesions: tuple[Staged, ...] = ()
-    # Bone metastases recorded by a spinal region, not a vertebra: likewise at any level.
+    # Bone metastases at a spinal site, not a vertebra: any level of its region (Site.within).
     regional_lesions: tuple[Staged, ...] = ()
 
     @property

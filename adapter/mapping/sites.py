@@ -22,12 +22,16 @@ class Site:
 
     kind: ``level`` (a known spinal level), ``spinal`` (spinal, level not named), ``other``
     (outside the spine: an extraspinal focus) or ``invalid`` (a vertebra code that does not exist).
+    ``within``: for a spinal site that names a region ("lumbar spine"), the levels it may be at —
+    the map's targets for the region; empty when the site may be at any level (the mappings give
+    it no levels: a vertebral body, the sacrum).
     """
 
     kind: SiteKind
     level: str | None
     key: str
     label: str
+    within: frozenset[str] = frozenset()
 
 
 # The same few dozen bodySite codings recur in every patient: each is classified once (keyed
@@ -49,7 +53,10 @@ def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
             (level,) = levels
             return Site("level", level, level, level)
         named = term.display(coding.system or "", coding.code) or coding.code
-        generic = generic or Site("spinal", None, label, f"{named} names no spinal level")
+        site = Site("spinal", None, label, f"{named} names no spinal level", levels)
+        # A coding that names the region wins over one that could be anywhere in the spine.
+        if generic is None or (levels and not generic.within):
+            generic = site
     if generic is not None:
         return generic
     first = concept[0]

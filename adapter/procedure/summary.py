@@ -6,8 +6,10 @@ Seriousness, highest first: the patient recorded as deceased; suspected cord com
 level is a wrong-site procedure); an active infection (9); the warnings that are not criteria
 (cement alone at an unstable level, screws in tumour, a fixation for a level outside its
 construct); the other unmet criteria; no level ordered, or the ordered sites not read as a level
-(named as the order names them); what may make cement alone unsafe but is not certain (to settle
-or record); the unknown criteria. Every surface renders this same line.
+(named as the order names them); the unknown criteria — whether a metastasis is at the level (2),
+then a deficit or cord compression not known (4, 5, 8), then the others by number; last, what may
+make cement alone unsafe but is not certain (to settle or record): a warning, not a criterion,
+weighed once the level and the cord are known. Every surface renders this same line.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ _NOT_READ = "ordered site{s} not read as a level"
 _RECORD_CODE = "record the level as a vertebra code"
 # Unmet criteria that lead before the warnings, in this order.
 _LEADING = (2, 9)
+_WRONG_SITE = 2  # no metastasis (known) at the ordered level
 # What does not fit is left whole to the card, and counted.
 _MORE = "; +{n} more in the card"
 _MORE_SHORT = "; +{n} more"
@@ -84,9 +87,19 @@ def findings(check: OrderCheck) -> list[str]:
     out += [_said(c) for c in unmet if c.number not in done]
     if check.order.recognised and not check.level_named:
         out.append(_no_level(check.order.unplaced))
+    unknown = [c for c in criteria if c.status == "unknown"]
+    out += [_said(c) for c in sorted(unknown, key=_seriousness)]
     out += [concern.finding for concern in check.concerns if concern.possible]
-    out += [_said(c) for c in criteria if c.status == "unknown"]
     return _after_treatment(_unique(out), check)
+
+
+def _seriousness(c: Criterion) -> tuple[int, int]:
+    """An unknown criterion's rank: whether the metastasis is at the ordered level (2: a wrong
+    level is a wrong-site procedure), then the cord by number (4, 5, 8: a deficit or compression
+    not known), then the rest in the criteria's own order (the sort is stable)."""
+    if c.number == _WRONG_SITE:
+        return (0, 0)
+    return (1, c.number) if c.number in COMPRESSION else (2, 0)
 
 
 def _after_treatment(found: list[str], check: OrderCheck) -> list[str]:

@@ -1,15 +1,19 @@
 """Where a tumour is recorded, for criterion 2 (contract §5) and the concerns: every level a
 metastasis is recorded at, and what to say at a level where none is.
 
-A bone-metastasis Condition without a bodySite may be at any level (contract §2, spinal levels),
-and so may one whose bodySite names a spinal region ("lumbar vertebra", "lumbar spine") but no
-vertebra (the mappings name no vertebrae for a region): at a level without its own metastasis the
-criterion is then unknown, and the order's summary asks for that metastasis's level rather than
-saying that no spinal metastasis is recorded.
+A bone-metastasis Condition without a bodySite may be at any level (contract §2, spinal levels):
+at a level without its own metastasis the criterion is then unknown, and the order's summary asks
+for that metastasis's level rather than saying that no spinal metastasis is recorded. One whose
+bodySite names a spinal region ("lumbar spine", "bone structure of lumbar vertebra") but no
+vertebra may be at any level of that region — the map's targets for the region code — and so
+leaves the criterion unknown there; it cannot be at a level outside its region, where the
+criterion is judged as if it were not there, and the summary names it beside the levels recorded.
+A spinal site the mappings give no levels (the sacrum, a vertebral body) may be at any level.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapter.mapping.context import condition_evidence
@@ -41,7 +45,7 @@ def metastasis_levels(result: PatientResult) -> list[str]:
     return sorted(levels, key=level_order)
 
 
-def _cited(lesions: tuple[Staged, ...], *, region: bool = False) -> str:
+def _cited(lesions: Sequence[Staged], *, region: bool = False) -> str:
     """The metastases as evidence; by region, each with the region its bodySite names."""
     out = []
     for lesion in lesions:
@@ -51,19 +55,51 @@ def _cited(lesions: tuple[Staged, ...], *, region: bool = False) -> str:
     return "; ".join(out)
 
 
+def _may_be_at(lesion: Staged, level: str) -> bool:
+    """Whether a metastasis known by spinal region may be at ``level``: a region of levels that
+    holds it, or a spinal site the mappings give no levels (never guessed)."""
+    return any(s.kind == "spinal" and (not s.within or level in s.within) for s in lesion.sites)
+
+
+def _spans(lesions: Sequence[Staged]) -> str:
+    """The regions' levels, "T1–T12", each once."""
+    spans = []
+    for lesion in lesions:
+        for site in lesion.sites:
+            if site.kind == "spinal" and site.within:
+                levels = sorted(site.within, key=level_order)
+                spans.append(f"{levels[0]}–{levels[-1]}")
+    return ", ".join(dict.fromkeys(spans))
+
+
+def _not_here(level: str, named: list[str], beyond: Sequence[Staged]) -> Absent:
+    """No metastasis there, and none recorded without a level or by a region that holds it; a
+    metastasis known by a region elsewhere is named, never counted here."""
+    basis = f"no metastasis is recorded at {level}"
+    if not beyond:
+        where = named[0] if named else "no spinal metastasis recorded"
+    else:
+        count = "one" if len(beyond) == 1 else str(len(beyond))
+        regional = f"{count} recorded by region only, {_spans(beyond)}"
+        where = f"{named[0]}, and {regional}" if named else f"metastases: {regional}"
+        basis += f"; a bone metastasis recorded by a spinal region that does not hold {level}: "
+        basis += _cited(beyond, region=True)
+    finding = f"No metastasis recorded at {level} ({where}) — check the level"
+    return Absent(False, basis, "check the level ordered", finding)
+
+
 def absent_metastasis(level: str, result: PatientResult) -> Absent:
     """What criterion 2 says at a level where no metastasis is recorded."""
     levels = metastasis_levels(result)
     safety = result.assessment.safety
-    unsited, regional = safety.unsited_lesions, safety.regional_lesions
+    unsited = safety.unsited_lesions
+    regional = [lesion for lesion in safety.regional_lesions if _may_be_at(lesion, level)]
+    beyond = [lesion for lesion in safety.regional_lesions if not _may_be_at(lesion, level)]
     named = [f"metastases: {', '.join(levels)}"] if levels else []
-    basis = f"no metastasis is recorded at {level}"
     if not unsited and not regional:
-        where = named[0] if named else "no spinal metastasis recorded"
-        finding = f"No metastasis recorded at {level} ({where}) — check the level"
-        return Absent(False, basis, "check the level ordered", finding)
-    # A metastasis without a level, or known only by its spinal region (the mappings name no
-    # vertebrae for a region), may be the one at this level: unknown, never met nor unmet.
+        return _not_here(level, named, beyond)
+    # A metastasis without a level, or known only by a spinal region that holds this level, may
+    # be the one at this level: unknown, never met nor unmet.
     why = [f"{_UNSITED}: {_cited(unsited)}"] if unsited else []
     why += [f"{_REGION}: {_cited(regional, region=True)}"] if regional else []
     others = ["one without a level"] if unsited else []
@@ -72,7 +108,7 @@ def absent_metastasis(level: str, result: PatientResult) -> Absent:
     where = f"{named[0]}, and {' and '.join(others)}" if named else alone
     return Absent(
         True,
-        f"{basis}; {'; '.join(why)}",
+        f"no metastasis is recorded at {level}; {'; '.join(why)}",
         "record the bone metastasis's level (bodySite), then check the level",
         f"No metastasis recorded at {level} ({where}) — record its level (bodySite)",
     )

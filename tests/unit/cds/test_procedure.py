@@ -159,6 +159,27 @@ async def test_a_deceased_patient_s_spine_order_warns_to_check_the_identity(clie
     assert card["uuid"]
 
 
+@pytest.mark.parametrize(("path", "hook"), [(SIGN, "order-sign"), (SELECT, "order-select")])
+async def test_a_metastasis_known_by_region_counts_only_within_its_region(client, path, hook):
+    # SNOMED CT 122495006 thoracic spine structure: it may be at T11, it cannot be at L1.
+    met = condition("met-region", "C79.51")
+    met["bodySite"] = [{"coding": [{"system": SNOMED, "code": "122495006"}]}]
+    resources = default_patient(extra=(met,))
+    orders = [order("a", "22511", "T11"), order("b", "22511", "L1")]
+    select = ["ServiceRequest/a", "ServiceRequest/b"] if hook == "order-select" else None
+    inside, outside = await cards(client, path, body(hook, orders, resources, select))
+    assert inside["summary"].startswith(
+        "Vertebroplasty T11: No metastasis recorded at T11 (metastases: T12, and one recorded by "
+        "region only) — record its level (bodySite)"
+    )
+    assert statuses(inside, "T11")[1] == "unknown"
+    assert outside["summary"].startswith(
+        "Vertebroplasty L1: No metastasis recorded at L1 (metastases: T12, and one recorded by "
+        "region only, T1–T12) — check the level"
+    )
+    assert statuses(outside, "L1")[1] == "unmet"
+
+
 async def test_orders_this_service_does_not_check_need_no_data(client):
     payload = body("order-sign", [order("wiring", "22841", "T12"), order("x", "99213")])
     payload.pop("prefetch")

@@ -93,6 +93,34 @@ def test_snomed_vertebrae_and_generic_codes(term):
     assert term.translate(SNOMED, "12345", VERTEBRA) is None
 
 
+def _region_levels(region: str) -> frozenset[str]:
+    """The levels the vertebra CodeSystem's ``region`` property puts in ``region``."""
+    data = json.loads((MAPPINGS / "CodeSystem-vertebra.json").read_text())
+    return frozenset(
+        c["code"]
+        for c in data["concept"]
+        if {"code": "region", "valueCode": region} in c.get("property", [])
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "region"),
+    [  # SNOMED CT spine structures (DICOM CID 4031) and bone structure of a region's vertebra
+        ("122494005", "cervical"), ("122495006", "thoracic"), ("122496007", "lumbar"),
+        ("35769007", "thoracic"), ("73903008", "lumbar"),
+    ],
+)  # fmt: skip
+def test_a_spinal_region_maps_to_the_levels_of_that_region(term, code, region):
+    levels = term.translate(SNOMED, code, VERTEBRA)
+    assert levels == _region_levels(region) and len(levels) > 1
+
+
+@pytest.mark.parametrize("code", ["87141009", "3572006", "1186895000"])
+def test_a_spinal_site_the_mappings_cannot_place_in_levels_names_none(term, code):
+    # sacral vertebra (never guessed), body of vertebra, thirteenth thoracic vertebra
+    assert term.translate(SNOMED, code, VERTEBRA) == frozenset()
+
+
 @pytest.mark.parametrize(
     ("value_set", "system", "code", "member"),
     [

@@ -141,6 +141,96 @@ def test_a_bone_metastasis_recorded_by_spinal_region_may_be_at_the_ordered_level
     assert statuses(single(resources, "T12"), "T12")[2] == "met"
 
 
+CERVICAL, THORACIC, LUMBAR = "122494005", "122495006", "122496007"  # SNOMED CT spine structures
+
+
+def _regional(code: str, *extra: dict) -> list[dict]:
+    """A record whose only metastasis is known by its spinal region (``code``)."""
+    concept = {"coding": [{"system": SNOMED, "code": code}]}
+    return [patient(), condition("primary", "C34.90"), _by_region(concept), *extra]
+
+
+def _two(checked: OrderCheck):
+    return next(c for c in checked.levels[0].criteria if c.number == 2)
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+@pytest.mark.parametrize(
+    ("code", "inside", "outside", "span"),
+    [  # each region's boundary with its neighbour, both ways
+        (CERVICAL, "C7", "T1", "C1–C7"),
+        (THORACIC, "T1", "C7", "T1–T12"),
+        (THORACIC, "T12", "L1", "T1–T12"),
+        (LUMBAR, "L1", "T12", "L1–L5"),
+        (LUMBAR, "L5", "S1", "L1–L5"),
+    ],
+)
+def test_a_metastasis_known_by_region_is_unknown_only_within_its_region(
+    code, inside, outside, span, hook
+):
+    # A thoracic-spine metastasis may be at T12, never at L1: outside its region criterion 2 is
+    # judged as if it were not there (no metastasis at the level: check the level), and the
+    # metastasis is still named.
+    resources = _regional(code)
+
+    def judged(level: str) -> OrderCheck:
+        select = ["ServiceRequest/o"] if hook == "order-select" else None
+        (checked,) = check(resources, order("o", "22511", level), hook=hook, selections=select)
+        return checked
+
+    within = _two(judged(inside))
+    assert within.status == "unknown"
+    assert within.finding == (
+        f"No metastasis recorded at {inside} ({REGION}) — record its level (bodySite)"
+    )
+    beyond = _two(judged(outside))
+    assert beyond.status == "unmet"
+    assert beyond.action == "check the level ordered"
+    assert beyond.finding == (
+        f"No metastasis recorded at {outside} (metastases: one recorded by region only, {span}) "
+        "— check the level"
+    )
+    assert beyond.basis.startswith(f"no metastasis is recorded at {outside}; ")
+    assert "names no spinal level" in beyond.basis  # the regional metastasis, cited
+
+
+def test_outside_its_region_a_regional_metastasis_is_named_beside_the_levels_recorded():
+    concept = {"coding": [{"system": SNOMED, "code": THORACIC}]}
+    resources = default_patient(extra=(_by_region(concept),))
+    lead = (
+        "No metastasis recorded at L3 (metastases: T12, and one recorded by region only, "
+        "T1–T12) — check the level"
+    )
+    assert _two(single(resources, "L3")).finding == lead
+    _, card_text, text, _ = surfaces(decisions_for(resources, [order("o", "22511", "L3")]))
+    assert f"ORDER ServiceRequest/o [warning] Vertebroplasty L3: {lead}" in text
+    assert f"Vertebroplasty L3: {lead}" in card_text
+    # within the region: unknown, as before
+    assert _two(single(resources, "T8")).status == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("code", "level"),
+    [  # sites the mappings give no region of levels: never guessed, unknown at every level
+        ("87141009", "T8"),  # sacral vertebra
+        ("87141009", "L3"),
+        ("3572006", "C5"),  # body of vertebra
+        ("1186895000", "L1"),  # thirteenth thoracic vertebra
+    ],
+)
+def test_a_spinal_site_without_a_region_of_levels_stays_unknown_everywhere(code, level):
+    assert _two(single(_regional(code), level)).status == "unknown"
+
+
+def test_a_metastasis_without_a_level_keeps_every_level_unknown_beside_a_regional_one():
+    resources = _regional(CERVICAL, condition("met", "C79.51"))
+    two = _two(single(resources, "L3"))
+    assert two.status == "unknown"
+    assert two.finding == (
+        f"No metastasis recorded at L3 ({UNSITED}) — record its level (bodySite)"
+    )
+
+
 def test_a_text_only_spinal_region_is_a_metastasis_without_a_level():
     resources = default_patient(extra=(_by_region({"text": "lumbar spine"}),))
     two = next(c for c in single(resources, "L2").levels[0].criteria if c.number == 2)

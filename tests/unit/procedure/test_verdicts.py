@@ -23,6 +23,7 @@ from tests.support.records import (
     finding,
     measurement,
     order,
+    patient,
     procedure,
 )
 from tests.unit.decision.test_wording import decisions_for, surfaces
@@ -48,10 +49,10 @@ def test_an_order_at_a_level_without_metastasis_leads_with_it():
 def test_the_most_serious_finding_leads_and_the_others_follow_by_name():
     resources = default_patient(drop=("inr",), extra=(measurement("inr", "6301-6", 1.8),))
     line = headline(single(resources, "L1"))
-    # no metastasis at L1 first; then the INR (unmet); then what is unknown, by criterion
+    # no metastasis at L1 first; then the INR (unmet); then what is unknown, the cord first
     assert line == (
         "Vertebroplasty L1: No metastasis recorded at L1 (metastases: T12) — check the level; "
-        "INR 1.8 (above 1.5); no fracture or instability recorded at L1; no Bilsky grade at L1"
+        "INR 1.8 (above 1.5); no Bilsky grade at L1; no fracture or instability recorded at L1"
     )
     assert not re.search(r"criteri\w* \d", line)  # never "criteria 1 unmet"
 
@@ -158,6 +159,44 @@ def test_what_is_certainly_unmet_leads_over_what_is_unsettled():
                                                       measurement("inr", "6301-6", 1.8)))  # fmt: skip
     assert headline(single(resources, "T12")).startswith(
         "Vertebroplasty T12: INR 1.8 (above 1.5); alignment conflicting at T12"
+    )
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+def test_unknown_criteria_lead_over_what_is_unsettled_before_cement_alone(hook):
+    # A record with no findings at all: only the metastasis at L2. A surgeon reads an unknown
+    # deficit or cord compression (criteria 4, 5) before an alignment not yet recorded; then the
+    # other unknown criteria; what may make cement alone unsafe comes after every criterion.
+    resources = [patient(), condition("met-l2", "C79.51", level="L2")]
+    (checked,) = check(resources, order("vp", "22511", "L2"), hook=hook,
+                       selections=["ServiceRequest/vp"] if hook == "order-select" else None)  # fmt: skip
+    assert findings(checked) == [
+        "no Frankel/AIS grade recorded",
+        "no Bilsky grade at L2",
+        "collapse at L2 not recorded",
+        "no INR recorded; no platelets recorded",
+        "alignment not recorded at L2: record before cement alone — subluxation would need fixation",
+        "posterolateral involvement not recorded at L2: record before cement alone — bilateral "
+        "would need fixation",
+    ]
+    decisions = decisions_for(resources, (order("vp", "22511", "L2"),))
+    (decision,) = decisions.orders
+    line = decision.summary
+    assert line.startswith(
+        "Vertebroplasty L2: no Frankel/AIS grade recorded; no Bilsky grade at L2"
+    )
+    assert "cement alone" not in line.split("; +")[0]
+    cards, _, text, page = surfaces(decisions)
+    assert [c.summary for c in cards if c.summary.startswith("Vertebroplasty")] == [line]
+    assert f"ORDER ServiceRequest/vp [warning] {line}" in text
+    assert html.escape(line, quote=False) in page
+
+
+def test_an_unknown_criterion_leads_over_an_unsettled_alignment_where_both_are_at_the_level():
+    resources = default_patient(drop=("frankel", "t12-spinal-alignment"))
+    assert headline(single(resources, "T12")) == (
+        "Vertebroplasty T12: no Frankel/AIS grade recorded; alignment not recorded at T12: record "
+        "before cement alone"
     )
 
 
@@ -410,11 +449,11 @@ def test_a_site_named_too_long_for_the_summary_keeps_what_to_do():
 @pytest.mark.parametrize(
     ("extra", "said"),
     [
-        ((), "No metastasis recorded at L1 (metastases: T12) — check the level; no fracture or "
-             "instability recorded at L1; +3 more"),
+        ((), "No metastasis recorded at L1 (metastases: T12) — check the level; no Frankel/AIS "
+             "grade recorded; +3 more in the card"),
         ((condition("met-t6", "C79.51", level="T6"), condition("met-t8", "C79.51", level="T8")),
-         "No metastasis recorded at L1 (metastases: T6, T8, T12) — check the level; "
-         "+5 more in the card"),
+         "No metastasis recorded at L1 (metastases: T6, T8, T12) — check the level; no Frankel/AIS "
+         "grade recorded; +4 more"),
     ],
 )  # fmt: skip
 def test_a_summary_too_long_drops_whole_findings_and_says_how_many_more(extra, said):
