@@ -8,7 +8,8 @@ band says so and names the findings to record. Current mechanical pain at an unt
 at least a warning; an unstable total that rests on dated findings is a warning to re-assess.
 A level stabilised by cement or screws is shown as it was before the treatment (or "not
 applicable" once screws are in), info, and left out of the worst-level choice; cement alone at a
-level that was unstable stays a warning. The outputs (Observations, the RiskAssessment of the
+level that was unstable stays a warning, and so does one where instability is only possible, in
+words that say so and name what settles it. The outputs (Observations, the RiskAssessment of the
 worst level by docs/scores.md) are not changed here: this is presentation only.
 """
 
@@ -21,7 +22,8 @@ from typing import Literal
 from adapter.mapping.placement import PLACE_IT, unplaced
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
-from adapter.scoring import Alignment, Pain, Posterolateral, Span, level_order, worst_first
+from adapter.procedure.concerns import cement_unsettled, cement_unstable
+from adapter.scoring import Pain, Span, level_order, worst_first
 from adapter.vocabulary import (
     SINS,
     SINS_CONSULT,
@@ -49,7 +51,9 @@ __all__ = [
 LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-treatment", "fixed"]
 
 CONSULT = SINS_CONSULT  # re-exported: the surfaces word it as the vocabulary does
-CEMENT_ALONE = "unstable before cement alone; no fixation recorded — consider surgical review"
+NO_FIXATION = "no fixation recorded — consider surgical review"
+CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
+CEMENT_POSSIBLE = "possibly unstable before cement alone"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
 _GROUP: dict[LevelState, int] = {
@@ -168,15 +172,19 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
-def _cement_alone_unstable(lv: LevelResult) -> bool:
-    """Cement cannot hold an unstable level, translation or posterior destruction (§6 v3)."""
-    inputs = lv.assessment.inputs
+def _cement_alone(lv: LevelResult) -> tuple[str, str] | None:
+    """What cement alone at the level means (§6 v3), as the headline's words and the detail's
+    sentence: certain instability as certain, a possible one as possible with what settles it —
+    the procedure check's facts (adapter/procedure/concerns.py); None when neither."""
+    if cement_unstable(lv) is not None:
+        return CEMENT_ALONE, f"{CEMENT_ALONE.capitalize()}."
+    unsettled = cement_unsettled(lv)
+    if not unsettled:
+        return None
+    said = "; ".join(c.open for c in unsettled if c.open)
     return (
-        lv.result.total.low >= SINS_UNSTABLE_FROM
-        or (inputs.alignment.known and Alignment.SUBLUXATION in inputs.alignment.values)
-        or (
-            inputs.posterolateral.known and Posterolateral.BILATERAL in inputs.posterolateral.values
-        )
+        f"{CEMENT_POSSIBLE} — {to_settle(lv.result, lv.bases)}",
+        f"{CEMENT_POSSIBLE.capitalize()}: {said}; {NO_FIXATION}.",
     )
 
 
@@ -195,9 +203,10 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
     before = f"{lv.level} before {latest.name} on {latest.time.day}"
     if not _assessed(lv):
         return SinsLevel(lv, "before-treatment", "info", f"{before}: SINS not assessed", latest)
-    if _cement_alone_unstable(lv):
+    cement = _cement_alone(lv)
+    if cement is not None:  # a surgeon must look, whether instability is certain or possible
         words = f"{lv.level} SINS {lv.result.total} before cement on {latest.time.day}: "
-        return SinsLevel(lv, "before-treatment", "warning", words + CEMENT_ALONE, latest)
+        return SinsLevel(lv, "before-treatment", "warning", words + cement[0], latest)
     words = f"{before}: SINS {lv.result.total}"
     return SinsLevel(lv, "before-treatment", "info", words, latest)
 
@@ -253,7 +262,8 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f"SINS as recorded before the {t.name} on {t.time.day}: not re-scored from findings "
             "older than the treatment; record new findings to re-assess the level."
         )
-        return text + (f" {CEMENT_ALONE.capitalize()}." if lv.indicator == "warning" else "")
+        cement = _cement_alone(lv.level) if lv.indicator == "warning" else None
+        return text + (f" {cement[1]}" if cement is not None else "")
     if lv.state == "not-assessed" and _unplaced(lv.level):
         return (
             f"SINS findings are recorded without a level, and {lv.name} is one of several scored "

@@ -2,7 +2,8 @@
 
 The latest finding wins (effectiveDateTime, else effectivePeriod.end, else issued); findings of
 the same time that disagree are all kept, so the component becomes a range and the conflict is
-named. A finding with no time at all ranks below every timed one.
+named. A finding with no time at all cannot be placed against a timed one: when its value differs
+from the latest timed one's, the component spans both and the conflict names it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Generic, TypeVar
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.records import ObservationRecord
+from adapter.fhir.read.timing import ClinicalTime
 from adapter.scoring import (
     Alignment,
     Ambulation,
@@ -236,37 +238,67 @@ def choose_latest(
     describe_value: Callable[[T], str] = describe,
     *,
     prefer: Callable[[Finding[T]], int] | None = None,
+    untimed: bool = True,
 ) -> Chosen[T] | None:
     """Latest finding(s) by clinical time; None when there are none.
 
     ``prefer`` ranks findings of equal time (the highest rank wins): how two encodings of one
-    quantity compete, e.g. Karnofsky over ECOG. ``name`` may depend on the finding.
+    quantity compete, e.g. Karnofsky over ECOG. ``name`` may depend on the finding. A finding
+    with no recorded time whose value the latest timed ones do not have cannot be placed before
+    or after them (contract §2: never a guess): it joins the values and the conflict names it.
+    ``untimed=False`` leaves it out, for a caller that carries such findings apart (safety).
     """
     if not items:
         return None
-    if len(items) == 1:  # most findings are recorded once: nothing to compare
-        latest, top = [items[0]], items[0].obs.time
-    else:
-        timed = [f.obs.time for f in items if f.obs.time is not None]
-        top = max(timed) if timed else None
-        latest = [f for f in items if f.obs.time == top]
-        if prefer is not None:
-            best = max(prefer(f) for f in latest)
-            latest = [f for f in latest if prefer(f) == best]
+    latest, top = _latest(items, prefer)
+    seen = {f.value for f in latest}
+    unplaced = [f for f in items if f.obs.time is None and f.value not in seen]
+    unplaced = unplaced if untimed and top is not None else []
 
     def named(f: Finding[T]) -> str:
         return name(f) if callable(name) else name
 
-    values = frozenset(f.value for f in latest)
+    def listed(found: Sequence[Finding[T]], when: str = "") -> str:
+        at = f", {when}" if when else ""
+        return "; ".join(
+            f"{describe_value(f.value)} ({f.obs.ref.reference or 'unreferenced'}{at})"
+            for f in found
+        )
+
+    chosen = [*latest, *unplaced]
     evidence = tuple(
         Evidence(f.obs.ref, f.obs.time, f"{named(f)}: {describe_value(f.value)}", f.dated, f.shown)
-        for f in latest
+        for f in chosen
     )
-    conflict = None
-    if len(values) > 1:
+    said = []
+    if len(seen) > 1:
         when = top.text if top is not None else "no recorded time"
-        listed = "; ".join(
-            f"{describe_value(f.value)} ({f.obs.ref.reference or 'unreferenced'})" for f in latest
+        said.append(
+            f"Conflicting {named(latest[0])} findings of equal time ({when}): {listed(latest)}."
         )
-        conflict = f"Conflicting {named(latest[0])} findings of equal time ({when}): {listed}."
-    return Chosen(values, evidence, conflict)
+    if unplaced and top is not None:
+        verb = (
+            "has no recorded time, so it"
+            if len(unplaced) == 1
+            else "have no recorded time, so they"
+        )
+        said.append(
+            f"Conflicting {named(latest[0])} findings: {listed(unplaced)} {verb} cannot be placed "
+            f"before or after {listed(latest, top.text)}: either may be current."
+        )
+    return Chosen(frozenset(f.value for f in chosen), evidence, " ".join(said) or None)
+
+
+def _latest(
+    items: Sequence[Finding[T]], prefer: Callable[[Finding[T]], int] | None
+) -> tuple[list[Finding[T]], ClinicalTime | None]:
+    """The findings of the latest time (all of them when none is timed), ranked by ``prefer``."""
+    if len(items) == 1:  # most findings are recorded once: nothing to compare
+        return [items[0]], items[0].obs.time
+    timed = [f.obs.time for f in items if f.obs.time is not None]
+    top = max(timed) if timed else None
+    latest = [f for f in items if f.obs.time == top]
+    if prefer is not None:
+        best = max(prefer(f) for f in latest)
+        latest = [f for f in latest if prefer(f) == best]
+    return latest, top

@@ -3,11 +3,12 @@ check): palsy, epidural compression at every level, vertebral fractures by cause
 defects, antithrombotic medication, the latest INR and platelet count, and active infections.
 
 A preliminary palsy or Bilsky grade (contract §2 v3) is carried apart, and only when it could
-raise an alarm: Frankel/AIS A–D or Bilsky 2–3, later than every final grade of its kind (a final
-grade of the same or a later time replaces it). So is a final grade with no recorded time that a
+raise an alarm: Frankel/AIS A–D or Bilsky 2–3, not older than every final grade of its kind (a
+final grade of the same or a later time replaces it; one with no recorded time is not known to be
+older, so it stands). So is a final grade with no recorded time that a
 timed normal grade outranks (Frankel/AIS A–D behind E, Bilsky 2–3 behind 0–1c at its level): of
-uncertain age, it may raise an alarm but never settle one (contract §4 v3); scores read the
-timed grade."""
+uncertain age, it may raise an alarm but never settle one (contract §4 v3); scores span both
+grades (adapter/mapping/findings.py)."""
 
 from __future__ import annotations
 
@@ -111,15 +112,16 @@ class Safety:
 
 
 def _compression(
-    items: list[Finding[Enum | int]], name: str = "Bilsky"
+    items: list[Finding[Enum | int]], name: str = "Bilsky", *, untimed: bool = True
 ) -> tuple[dict[str, Chosen[Bilsky]], Chosen[Bilsky] | None]:
     levels = sorted({lv for f in items for lv in f.levels or ()}, key=level_order)
     by_level: dict[str, Chosen[Bilsky]] = {}
     for level in levels:
-        chosen = choose_latest([f for f in items if f.levels and level in f.levels], name)
+        own = [f for f in items if f.levels and level in f.levels]
+        chosen = choose_latest(own, name, untimed=untimed)
         if chosen is not None:
             by_level[level] = _grades(chosen)
-    loose = choose_latest([f for f in items if f.levels is None], name)
+    loose = choose_latest([f for f in items if f.levels is None], name, untimed=untimed)
     return by_level, _grades(loose) if loose is not None else None
 
 
@@ -128,11 +130,12 @@ def _time(chosen: Chosen[object] | None) -> ClinicalTime | None:
 
 
 def _replaced(preliminary: Chosen[object], final: Chosen[object] | None) -> bool:
-    """Whether a final grade of the same or a later time replaces a preliminary one."""
-    if final is None:
-        return False
-    mine, theirs = _time(preliminary), _time(final)
-    return mine is None or (theirs is not None and theirs >= mine)
+    """Whether a final grade of the same or a later time replaces a preliminary one: a
+    preliminary report with no recorded time is not known to be older, so it stands."""
+    theirs = _time(final)
+    return theirs is not None and all(
+        ev.time is not None and theirs >= ev.time for ev in preliminary.evidence
+    )
 
 
 def _preliminary_compression(
@@ -266,8 +269,11 @@ def safety_inputs(
     ctx: Context, found: Findings, staging: Staging, medications: Iterable[MedicationRecord]
 ) -> Safety:
     medications = tuple(medications)
-    by_level, unplaced = _compression(found.coded.get(EPIDURAL_SPINAL_CORD_COMPRESSION, []))
-    palsy = latest_palsy(found)
+    # The final grades that alarm or settle: an untimed one behind them is carried apart.
+    by_level, unplaced = _compression(
+        found.coded.get(EPIDURAL_SPINAL_CORD_COMPRESSION, []), untimed=False
+    )
+    palsy = latest_palsy(found, untimed=False)
     early_levels, early_unplaced = _preliminary_compression(found, by_level, unplaced)
     hidden_levels, hidden_unplaced = _untimed_compression(found, by_level, unplaced)
     return Safety(

@@ -31,15 +31,14 @@ def kps_input(found: Findings) -> tuple[Possible[int], Basis]:
         return Possible.unknown(KPS_VALUES), Basis(settle=TOKUHASHI_GENERAL.settle)
     caveats = caveats_of(chosen)
     kps = {p.value for p in chosen.values if p.scale == "Karnofsky"}
-    if kps:
+    grades = sorted(p.value for p in chosen.values if p.scale == "ECOG")
+    if not grades:
         return Possible(frozenset(kps)), Basis(chosen.evidence, caveats=caveats)
-    grades = sorted(p.value for p in chosen.values)
-    for grade in grades:
-        low, high = ECOG_KPS[grade]
-        kps |= set(range(low, high + 1, 10))
+    # An ECOG beside a Karnofsky (one with no recorded time) widens it by the KPS it stands for.
+    stand_in = {v for g in grades for v in range(ECOG_KPS[g][0], ECOG_KPS[g][1] + 1, 10)}
     shown = "/".join(str(g) for g in grades)
-    note = f"ECOG {shown} stands in for Karnofsky {min(kps)}–{max(kps)}."
-    return Possible(frozenset(kps)), Basis(
+    note = f"ECOG {shown} stands in for Karnofsky {min(stand_in)}–{max(stand_in)}."
+    return Possible(frozenset(kps | stand_in)), Basis(
         chosen.evidence, settle=TOKUHASHI_GENERAL.settle, caveats=(note, *caveats)
     )
 
@@ -56,10 +55,11 @@ def _letter(value: Enum | int) -> str:
     return str(value.value) if isinstance(value, Enum) else str(value)
 
 
-def latest_palsy(found: Findings) -> Chosen[Frankel] | None:
-    """The latest palsy grade, Frankel or AIS (an AIS grade read as the same Frankel letter)."""
+def latest_palsy(found: Findings, *, untimed: bool = True) -> Chosen[Frankel] | None:
+    """The latest palsy grade, Frankel or AIS (an AIS grade read as the same Frankel letter);
+    ``untimed`` as :func:`choose_latest` has it."""
     items = [*found.coded.get(FRANKEL_GRADE, []), *found.coded.get(ASIA_IMPAIRMENT_SCALE, [])]
-    chosen = choose_latest(items, _scale, _letter, prefer=_frankel_first)
+    chosen = choose_latest(items, _scale, _letter, prefer=_frankel_first, untimed=untimed)
     if chosen is None:
         return None
     values = frozenset(v for v in chosen.values if isinstance(v, Frankel))

@@ -32,7 +32,7 @@ from adapter.vocabulary import (
     ComponentSpec,
 )
 
-__all__ = ["Concern", "order_concerns"]
+__all__ = ["Concern", "cement_unsettled", "cement_unstable", "order_concerns"]
 
 _COMBINED = "the case series combined cement with pedicle screw fixation"
 
@@ -48,6 +48,9 @@ class Concern:
     possible: bool = False
     # A criterion's finding that repeats this one's day, and its wording right after it.
     follows: tuple[str, str] | None = None
+    # What is open, said of the level rather than of the order: how the SINS card words a level
+    # already cemented alone whose instability is only possible (adapter/decision/sins.py).
+    open: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +73,9 @@ def _fixed(ask: Ask, level: str) -> bool:
     return ordered or done
 
 
-def _unstable(at: LevelResult, prior: Prior | None) -> str | None:
-    """Why the level is too unstable for cement alone, in a few words; None when it is not."""
+def cement_unstable(at: LevelResult, prior: Prior | None = None) -> str | None:
+    """Why the level is certainly too unstable for cement alone, in a few words; None when it is
+    not (then :func:`cement_unsettled` says what may make it so)."""
     inputs = at.assessment.inputs
     total = at.result.total
     before = f" {prior.before}" if prior is not None and prior.stale else ""
@@ -108,17 +112,19 @@ def _unsettled_input(
         listed = _listed(unsafe, values)
         said = f"{name} conflicting {where} ({listed}{', ' if short_day else ''}{short_day})"
         full, act = f"{name} conflicting {where} ({listed}{day})", "settle"
+    cannot = f"(cement cannot treat {unsafe.cannot})"
     return Concern(
         f"{said}: {act} {then}",
-        f"Cement alone at {at.level}: {full}: {act} it {then} (cement cannot treat "
-        f"{unsafe.cannot}); {_COMBINED}.",
+        f"Cement alone at {at.level}: {full}: {act} it {then} {cannot}; {_COMBINED}.",
         f"{said}: {act} before cement alone",
         possible=True,
+        open=f"{full}: {act} it — {unsafe.value.value} would need fixation {cannot}",
     )
 
 
-def _unsettled(at: LevelResult, prior: Prior | None) -> list[Concern]:
-    """What may make the level unstable but is not certain, each named with what settles it."""
+def cement_unsettled(at: LevelResult, prior: Prior | None = None) -> list[Concern]:
+    """What may make the level too unstable for cement alone but is not certain, each named
+    with what settles it (asked when :func:`cement_unstable` finds nothing certain)."""
     before = f" {prior.before}" if prior is not None and prior.stale else ""
     inputs = at.assessment.inputs
     # (the input's possible values, whether any was recorded) — a frozenset, unlike Possible, is
@@ -136,13 +142,14 @@ def _unsettled(at: LevelResult, prior: Prior | None) -> list[Concern]:
     if out or total.high < SINS_UNSTABLE_FROM:
         return out
     settle = to_settle(at.result, at.bases)
+    could = f"SINS {total}{before} could be {SINS_UNSTABLE_FROM} or more (unstable): {settle}"
     return [
         Concern(
             f"SINS {total} at {at.level}{before} could be unstable: {settle} before cement alone",
-            f"Cement alone at {at.level}: SINS {total}{before} could be {SINS_UNSTABLE_FROM} or "
-            f"more (unstable): {settle} before cement alone; at {SINS_UNSTABLE_FROM} or more "
-            f"{_COMBINED}.",
+            f"Cement alone at {at.level}: {could} before cement alone; at {SINS_UNSTABLE_FROM} "
+            f"or more {_COMBINED}.",
             possible=True,
+            open=could,
         )
     ]
 
@@ -154,9 +161,9 @@ def _cement_alone(ask: Ask, levels: list[str]) -> list[Concern]:
         if at is None or _fixed(ask, level):
             continue
         prior = prior_treatment(level, ask.result)
-        why = _unstable(at, prior)
+        why = cement_unstable(at, prior)
         if why is None:
-            out += _unsettled(at, prior)
+            out += cement_unsettled(at, prior)
             continue
         prefix = f"{level}: " if len(levels) > 1 and why.startswith("SINS") else ""
         out.append(

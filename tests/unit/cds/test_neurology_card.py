@@ -16,14 +16,18 @@ from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.render.text import text_report
+from adapter.scoring import Span
 from tests.support.records import (
     NOW,
     default_patient,
     finding,
+    order,
     procedure,
 )
+from tests.unit.decision.test_wording import decisions_for, surfaces
 
 BILSKY = "epidural-spinal-cord-compression"
+C_TIMED = finding("frankel", "frankel-grade", "frankel-c")
 
 
 def result_of(resources):
@@ -254,12 +258,73 @@ def test_an_untimed_frankel_c_behind_a_timed_frankel_e_warns_to_confirm():
     # The text report renders the same decision.
     text = text_report(decide(result))
     assert f"ALERT [warning] {card.summary}" in text
-    # The timed grade still settles the score: Tokuhashi palsy stays Frankel E.
+    # It cannot be placed before or after the timed E, so Tokuhashi palsy spans both grades
+    # (C: 1 point, E: 2) and the Tokuhashi card and the text report name the untimed record.
+    baseline = result_of(default_patient())
+    total = baseline.score("tokuhashi-revised").result.total
+    assert result.score("tokuhashi-revised").result.total == Span(total.low - 1, total.high)
+    tokuhashi = next(c for c in score_cards(decide(result), "hook") if "Tokuhashi" in c.summary)
+    assert UNPLACED_C in (tokuhashi.detail or "")
+    # The text report keeps resource ids.
+    assert (
+        "C (Observation/exam) has no recorded time, so it cannot be placed before or after "
+        "E (Observation/frankel, 30 May 2024): either may be current."
+    ) in text
+
+
+UNPLACED_C = (
+    "Conflicting Frankel grade findings: C has no recorded time, so it cannot be placed before or "
+    "after E (30 May 2024): either may be current."
+)
+
+
+def test_an_untimed_frankel_e_behind_a_timed_frankel_c_widens_the_score_and_is_named():
+    # The alarm stays on the timed deficit (an untimed grade never settles one), but the score
+    # is no guess: palsy spans C and E, and every surface names the untimed E.
+    extra = (untimed("exam", "frankel-grade", "frankel-e"),)
+    resources = default_patient(drop=("frankel",), extra=(*extra, C_TIMED))
+    card, _, result = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+    assert result.score("tokuhashi-revised").result.total == Span(9, 10)
+    _, card_text, text, _ = surfaces(decisions_for(resources))
+    said = "E has no recorded time, so it cannot be placed before or after C (30 May 2024)"
+    assert said in card_text
+    assert "E (Observation/exam) has no recorded time" in text
+
+
+def test_an_untimed_preliminary_frankel_c_behind_a_timed_final_e_still_raises_the_card():
+    # A final grade replaces a preliminary one only when it is of the same or a later time
+    # (contract §2 v3): an untimed preliminary report is not known to be older, so it stands.
+    exam = untimed("exam", "frankel-grade", "frankel-c") | {"status": "preliminary"}
+    resources = default_patient(extra=(exam,))
+    card, alert, result = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+    assert "(Frankel/AIS C, preliminary report — confirm)" in card.summary
+    assert "Frankel C (no date recorded, preliminary report — confirm)" in (card.detail or "")
+    assert alert is not None and alert.steroid == STEROID_PROMPT
+    decisions = decisions_for(resources, (order("vp", "22511", "T12"),))
+    _, card_text, text, _ = surfaces(decisions)
+    assert f"ALERT [critical] {card.summary}" in text
+    # The order's criterion 4 is unmet, never met, until a final grade at least as recent.
+    assert "Frankel/AIS C (preliminary — confirm)" in card_text
+    # A preliminary report is never scored.
     baseline = result_of(default_patient())
     assert (
         result.score("tokuhashi-revised").result.total
         == baseline.score("tokuhashi-revised").result.total
     )
+
+
+def test_an_untimed_preliminary_bilsky_3_behind_a_timed_final_bilsky_0_still_raises_the_card():
+    mri = untimed("mri", BILSKY, "bilsky-3", level="T12") | {"status": "preliminary"}
+    card, _, _ = neurology(default_patient(extra=(mri,)))
+    assert card is not None and card.indicator == "critical"
+    assert "Bilsky 2–3 at T12, preliminary report — confirm" in card.summary
+    # One that agrees with the final grade, or cannot alarm, changes nothing.
+    for answer in ("bilsky-0", "bilsky-1a"):
+        quiet = untimed("mri", BILSKY, answer, level="T12") | {"status": "preliminary"}
+        card, _, _ = neurology(default_patient(extra=(quiet,)))
+        assert card is None, answer
 
 
 def test_an_untimed_bilsky_3_behind_a_timed_bilsky_0_warns_to_confirm():

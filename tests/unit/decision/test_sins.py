@@ -210,6 +210,80 @@ def test_cement_alone_at_an_unstable_level_stays_a_warning():
     assert lv.indicator == "warning" and lv.headline.startswith("T12 SINS 11 before cement")
 
 
+POSSIBLE_ALIGNMENT = (
+    "Possibly unstable before cement alone: alignment conflicting at T12 (subluxation/normal, "
+    "30 May 2024): settle it — subluxation would need fixation (cement cannot treat "
+    "translation); no fixation recorded — consider surgical review."
+)
+CEMENT = procedure("vp", VERTEBROPLASTY, "T12", when=AFTER)
+
+
+def test_cement_alone_where_subluxation_is_only_possible_says_possible_and_what_to_settle():
+    # Normal and subluxation recorded at the same time: alignment conflicting, SINS 10–14.
+    conflict = finding("t12-alignment-2", "spinal-alignment", "subluxation", level="T12")
+    result = result_of(default_patient(extra=(conflict, CEMENT)))
+    lv = sins_decision(result).levels[0]
+    # A surgeon must look (a warning), but the words do not call the level unstable.
+    assert lv.indicator == "warning"
+    assert lv.headline == (
+        "T12 SINS 10–14 before cement on 31 May 2024: possibly unstable before cement alone — "
+        "settle the conflicting alignment"
+    )
+    decisions = decide(result)
+    sins_card = score_cards(decisions, "h")[0]
+    assert sins_card.indicator == "warning"
+    assert sins_card.summary == lv.headline
+    text = text_report(decisions)
+    for said in (sins_card.detail or "", text):
+        assert POSSIBLE_ALIGNMENT in said
+        assert "Unstable before cement alone" not in said
+
+
+def test_cement_alone_where_bilateral_involvement_is_only_possible_says_so():
+    bilateral = finding("t12-pl-2", "posterolateral-involvement", "bilateral", level="T12")
+    lv = first(default_patient(extra=(bilateral, CEMENT)))
+    assert lv.indicator == "warning"
+    assert lv.headline == (
+        "T12 SINS 10–13 before cement on 31 May 2024: possibly unstable before cement alone — "
+        "settle the conflicting posterolateral involvement"
+    )
+    # Not recorded at all: either may be there.
+    missing = ("t12-spinal-alignment", "t12-posterolateral-involvement")
+    result = result_of(default_patient(drop=missing, extra=(CEMENT,)))
+    lv = sins_decision(result).levels[0]
+    assert lv.indicator == "warning"
+    assert lv.headline == (
+        "T12 SINS 10–17 before cement on 31 May 2024: possibly unstable before cement alone — "
+        "record alignment, posterolateral involvement"
+    )
+    detail = score_cards(decide(result), "h")[0].detail or ""
+    assert "alignment not recorded at T12: record it — subluxation would need fixation" in detail
+    assert "Unstable before cement alone" not in detail
+
+
+def test_cement_alone_where_only_the_total_could_be_unstable_says_so():
+    # Deformity 2, unilateral 1, pain not recorded: 3 + 0–3 + 2 + 2 + 2 + 1 = 10–13.
+    sins = {"spinal-alignment": "de-novo-deformity", "posterolateral-involvement": "unilateral"}
+    resources = default_patient(drop=("t12-spinal-pain",), sins=sins, extra=(CEMENT,))
+    result = result_of(resources)
+    lv = sins_decision(result).levels[0]
+    assert lv.indicator == "warning"
+    assert lv.headline == (
+        "T12 SINS 10–13 before cement on 31 May 2024: possibly unstable before cement alone — "
+        "record pain"
+    )
+    detail = score_cards(decide(result), "h")[0].detail or ""
+    assert (
+        "Possibly unstable before cement alone: SINS 10–13 could be 13 or more (unstable): "
+        "record pain; no fixation recorded — consider surgical review."
+    ) in detail
+    # Certainly below 13 whatever collapse is, normal alignment, no posterolateral involvement:
+    # nothing to say about cement alone.
+    low = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic"}
+    lv = first(default_patient(drop=("t12-vertebral-body-collapse",), sins=low, extra=(CEMENT,)))
+    assert lv.indicator == "info" and "cement alone" not in lv.headline
+
+
 def test_a_level_fixed_with_screws_is_never_re_scored():
     later = finding("later-pain", "spinal-pain", "pain-free", level="T12", when=NOW)
     fixed = procedure("ppsf", FIXATION, "T11", "T12", "L1", when=AFTER)

@@ -9,7 +9,14 @@ from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.extract import extract_patient, read_observation
 from adapter.mapping.terminology import default_terminology
-from adapter.scoring import Frankel, Pain, Possible, score_tokuhashi_revised
+from adapter.scoring import (
+    Alignment,
+    Frankel,
+    Pain,
+    Possible,
+    Visceral,
+    score_tokuhashi_revised,
+)
 
 FINDING = "http://spinemets.org/fhir/CodeSystem/finding"
 VERTEBRA = "http://spinemets.org/fhir/CodeSystem/vertebra"
@@ -99,18 +106,63 @@ def test_level_own_finding_beats_a_newer_levelless_one():
     assert a.levels[0].inputs.pain == Possible.of(Pain.PAIN_FREE)
 
 
-def test_untimed_findings_rank_below_timed_and_tie_among_themselves():
-    untimed = obs("u", FINDING, "frankel-grade", **answer("frankel-a"))
-    del untimed["effectiveDateTime"]
+def untimed(resource):
+    return {k: v for k, v in resource.items() if k != "effectiveDateTime"}
+
+
+def test_an_untimed_finding_that_disagrees_with_the_timed_one_makes_a_range_and_is_named():
+    # With no recorded time it cannot be placed before or after the timed one (contract §2: never
+    # a silent guess): the component spans both, and the note names the untimed record.
+    hidden = untimed(obs("u", FINDING, "frankel-grade", **answer("frankel-a")))
     timed = obs("t", FINDING, "frankel-grade", **answer("frankel-e"))
-    assert extract(met("m", "T5"), untimed, timed).tokuhashi.palsy == Possible.of(Frankel.E)
-    other = {
-        **untimed,
-        "id": "u2",
-        "valueCodeableConcept": answer("frankel-c")["valueCodeableConcept"],
-    }
-    tied = extract(met("m", "T5"), untimed, other).tokuhashi.palsy
+    a = extract(met("m", "T5"), hidden, timed)
+    assert a.tokuhashi.palsy.values == {Frankel.A, Frankel.E}
+    basis = a.basis["tokuhashi-palsy"]
+    (conflict,) = [c for c in basis.caveats if c.startswith("Conflicting")]
+    assert "A (Observation/u) has no recorded time" in conflict
+    assert "E (Observation/t, 2024-05-20T09:00:00Z)" in conflict
+    assert basis.settle is not None
+    assert {ev.ref.reference for ev in basis.evidence} == {"Observation/u", "Observation/t"}
+    # The same value without a time changes nothing.
+    same = untimed(obs("u", FINDING, "frankel-grade", **answer("frankel-e")))
+    a = extract(met("m", "T5"), same, timed)
+    assert a.tokuhashi.palsy == Possible.of(Frankel.E)
+    assert not any(c.startswith("Conflicting") for c in a.basis["tokuhashi-palsy"].caveats)
+
+
+def test_untimed_findings_tie_among_themselves():
+    hidden = untimed(obs("u", FINDING, "frankel-grade", **answer("frankel-a")))
+    other = {**hidden, "id": "u2", **answer("frankel-c")}
+    tied = extract(met("m", "T5"), hidden, other).tokuhashi.palsy
     assert tied.values == {Frankel.A, Frankel.C}
+
+
+def test_every_input_chosen_latest_spans_an_untimed_disagreeing_finding():
+    # The choice lives in one place: a SINS finding, the performance status, a staging finding.
+    level = {"bodySite": {"coding": [{"system": VERTEBRA, "code": "T5"}]}}
+    a = extract(
+        met("m", "T5"),
+        obs("al", FINDING, "spinal-alignment", **answer("normal"), **level),
+        untimed(obs("al-u", FINDING, "spinal-alignment", **answer("subluxation"), **level)),
+        obs("k", "http://loinc.org", "89243-0", valueInteger=80),
+        untimed(obs("k-u", "http://loinc.org", "89243-0", valueInteger=40)),
+        obs("v", FINDING, "visceral-metastases", **answer("none")),
+        untimed(obs("v-u", FINDING, "visceral-metastases", **answer("untreatable"))),
+    )
+    assert a.levels[0].inputs.alignment.values == {Alignment.NORMAL, Alignment.SUBLUXATION}
+    assert a.tokuhashi.kps.values == {40, 80}
+    assert a.tomita.visceral.values == {Visceral.NONE, Visceral.UNTREATABLE}
+    for code in ("tokuhashi-general-condition", "tomita-visceral-metastases"):
+        assert any("no recorded time" in c for c in a.basis[code].caveats), code
+
+
+def test_an_untimed_ecog_widens_a_timed_karnofsky_by_its_range():
+    a = extract(
+        met("m", "T5"),
+        obs("k", "http://loinc.org", "89243-0", valueInteger=80),
+        untimed(obs("e", "http://loinc.org", "89247-1", valueInteger=3)),
+    )
+    assert a.tokuhashi.kps.values == {30, 40, 80}
 
 
 def test_preliminary_observations_are_not_current():
