@@ -223,15 +223,16 @@ def test_cement_alone_where_subluxation_is_only_possible_says_possible_and_what_
     conflict = finding("t12-alignment-2", "spinal-alignment", "subluxation", level="T12")
     result = result_of(default_patient(extra=(conflict, CEMENT)))
     lv = sins_decision(result).levels[0]
-    # A surgeon must look (a warning), but the words do not call the level unstable.
-    assert lv.indicator == "warning"
+    # Only possible: info, as a range that merely could reach a higher band is (contract §4
+    # v3; §6 v3 keeps the warning for the certain cases), and the words say what settles it.
+    assert lv.indicator == "info"
     assert lv.headline == (
         "T12 SINS 10–14 before cement on 31 May 2024: possibly unstable before cement alone — "
         "settle the conflicting alignment"
     )
     decisions = decide(result)
     sins_card = score_cards(decisions, "h")[0]
-    assert sins_card.indicator == "warning"
+    assert sins_card.indicator == "info"
     assert sins_card.summary == lv.headline
     text = text_report(decisions)
     for said in (sins_card.detail or "", text):
@@ -242,7 +243,7 @@ def test_cement_alone_where_subluxation_is_only_possible_says_possible_and_what_
 def test_cement_alone_where_bilateral_involvement_is_only_possible_says_so():
     bilateral = finding("t12-pl-2", "posterolateral-involvement", "bilateral", level="T12")
     lv = first(default_patient(extra=(bilateral, CEMENT)))
-    assert lv.indicator == "warning"
+    assert lv.indicator == "info"
     assert lv.headline == (
         "T12 SINS 10–13 before cement on 31 May 2024: possibly unstable before cement alone — "
         "settle the conflicting posterolateral involvement"
@@ -251,7 +252,7 @@ def test_cement_alone_where_bilateral_involvement_is_only_possible_says_so():
     missing = ("t12-spinal-alignment", "t12-posterolateral-involvement")
     result = result_of(default_patient(drop=missing, extra=(CEMENT,)))
     lv = sins_decision(result).levels[0]
-    assert lv.indicator == "warning"
+    assert lv.indicator == "info"
     assert lv.headline == (
         "T12 SINS 10–17 before cement on 31 May 2024: possibly unstable before cement alone — "
         "record alignment, posterolateral involvement"
@@ -267,7 +268,7 @@ def test_cement_alone_where_only_the_total_could_be_unstable_says_so():
     resources = default_patient(drop=("t12-spinal-pain",), sins=sins, extra=(CEMENT,))
     result = result_of(resources)
     lv = sins_decision(result).levels[0]
-    assert lv.indicator == "warning"
+    assert lv.indicator == "info"
     assert lv.headline == (
         "T12 SINS 10–13 before cement on 31 May 2024: possibly unstable before cement alone — "
         "record pain"
