@@ -8,8 +8,8 @@ band says so and names the findings to record. Current mechanical pain at an unt
 at least a warning; an unstable total that rests on dated findings is a warning to re-assess.
 A level stabilised by cement or screws is shown as it was before the treatment (or "not
 applicable" once screws are in), info, and left out of the worst-level choice; cement alone at a
-level that was unstable stays a warning, and so does one where instability is only possible, in
-words that say so and name what settles it. The outputs (Observations, the RiskAssessment of the
+level that was unstable stays a warning; one where instability is only possible is info, in words
+that say so and name what settles it. The outputs (Observations, the RiskAssessment of the
 worst level by docs/scores.md) are not changed here: this is presentation only.
 """
 
@@ -204,9 +204,12 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
     if not _assessed(lv):
         return SinsLevel(lv, "before-treatment", "info", f"{before}: SINS not assessed", latest)
     cement = _cement_alone(lv)
-    if cement is not None:  # a surgeon must look, whether instability is certain or possible
+    if cement is not None:
+        # Certain instability is a warning (§6 v3); a possible one stays info, as a range that
+        # merely could reach a higher band does (§4 v3), in words that say what settles it.
+        indicator: Indicator = "warning" if cement[0] == CEMENT_ALONE else "info"
         words = f"{lv.level} SINS {lv.result.total} before cement on {latest.time.day}: "
-        return SinsLevel(lv, "before-treatment", "warning", words + cement[0], latest)
+        return SinsLevel(lv, "before-treatment", indicator, words + cement[0], latest)
     words = f"{before}: SINS {lv.result.total}"
     return SinsLevel(lv, "before-treatment", "info", words, latest)
 
@@ -262,7 +265,7 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f"SINS as recorded before the {t.name} on {t.time.day}: not re-scored from findings "
             "older than the treatment; record new findings to re-assess the level."
         )
-        cement = _cement_alone(lv.level) if lv.indicator == "warning" else None
+        cement = _cement_alone(lv.level) if _assessed(lv.level) else None
         return text + (f" {cement[1]}" if cement is not None else "")
     if lv.state == "not-assessed" and _unplaced(lv.level):
         return (
