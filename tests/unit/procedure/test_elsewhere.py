@@ -104,13 +104,66 @@ def test_a_dated_clear_whole_spine_mri_settles_nothing():
     assert criterion(checked, 8).status == "unknown"
 
 
-def test_a_clear_whole_spine_mri_settles_only_the_grades_before_it():
+def test_a_clear_whole_spine_mri_settles_a_grade_before_it_that_asks_to_re_image():
+    # An irradiated Bilsky 3 asks to re-image before any procedure: a later whole-spine MRI is
+    # that re-imaging. A current Bilsky 2–3 it never settles (below).
     clear = finding("wsm", "whole-spine-escc", "no-high-grade")  # 30 May
     before = bilsky("b8", "bilsky-3", "T8", when="2024-05-20T09:00:00Z")
-    assert criterion(single(with_t8(clear, before), "T12"), 8).status == "met"
+    sbrt = procedure("sbrt", "77373", "T8", when="2024-05-22T09:00:00Z")
+    assert criterion(single(with_t8(clear, before, sbrt), "T12"), 8).status == "met"
     clear = finding("wsm", "whole-spine-escc", "no-high-grade", when="2024-05-20T09:00:00Z")
     after = bilsky("b8", "bilsky-3", "T8")
     assert criterion(single(with_t8(clear, after), "T12"), 8).status == "unmet"
+
+
+# --- a whole-spine MRI verdict never replaces a Bilsky 2–3 recorded at a level (§2, §5 v3) ---
+# Only a completed decompression supersedes a grade (§5 v3); "latest per level" (§2) is among the
+# level's own grades. A clear verdict after a Bilsky 2–3 is a conflict in the record, never "met".
+
+CLEAR_31 = finding("wsm", "whole-spine-escc", "no-high-grade", when="2024-05-31T09:00:00Z")
+DISAGREES = "whole-spine MRI (31 May 2024): no level Bilsky 2–3 — disagrees"
+
+
+def _order_and_neurology(resources):
+    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
+    neuro = next(c for c in cards if c.summary.startswith("Suspected spinal cord compression"))
+    return card, neuro, text
+
+
+def test_a_later_clear_whole_spine_mri_does_not_override_a_bilsky_3_at_a_level():
+    for when in ("2024-05-30T09:00:00Z", "2024-05-31T09:00:00Z", "2024-05-20T09:00:00Z"):
+        resources = with_t8(bilsky("b8", "bilsky-3", "T8", when=when), CLEAR_31)
+        checked = single(resources, "T12")
+        eight = criterion(checked, 8)
+        assert eight.status == "unmet" and checked.indicator == "critical", when
+        assert eight.basis.startswith("Bilsky 3 at T8 (")
+        assert DISAGREES in eight.basis  # the verdict is named beside the grade, never met
+        assert eight.action == "assess for decompression and radiotherapy first"
+        card, neuro, text = _order_and_neurology(resources)
+        assert card.indicator == neuro.indicator == "critical"
+        assert "suspected cord compression elsewhere" in card.summary
+        assert DISAGREES in (card.detail or "")
+        assert f"ORDER ServiceRequest/o [critical] {card.summary}" in text
+        assert "meets the case series" not in card.summary and "[info]" not in text
+
+
+def test_a_clear_whole_spine_mri_still_settles_the_levels_without_a_grade():
+    # T8 graded Bilsky 0, L2 not graded; the clear MRI settles L2 (and agrees with T8).
+    l2 = condition("met-l2", "C79.51", level="L2")
+    checked = single(with_t8(l2, bilsky("b8", "bilsky-0", "T8"), CLEAR_31), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "met" and checked.indicator == "info"
+    assert eight.basis == "whole-spine MRI (31 May 2024): no level Bilsky 2–3"
+
+
+def test_a_later_clear_whole_spine_mri_does_not_override_a_bilsky_3_without_a_level():
+    # T8 has no grade of its own: the Bilsky 3 without a level counts there (§2).
+    resources = with_t8(finding("mri", BILSKY, "bilsky-3"), CLEAR_31)
+    eight = criterion(single(resources, "T12"), 8)
+    assert eight.status == "unmet" and DISAGREES in eight.basis
+    card, neuro, _ = _order_and_neurology(resources)
+    assert card.indicator == neuro.indicator == "critical"
 
 
 def test_a_whole_spine_mri_with_high_grade_compression_at_no_level_is_unmet():
@@ -363,12 +416,21 @@ def test_a_bilsky_3_without_a_level_later_than_every_own_grade_is_still_unknown(
     assert eight.finding == LOOSE_3.replace("30 May", "31 May")
 
 
-def test_a_later_clear_whole_spine_mri_settles_a_bilsky_3_without_a_level():
+def test_a_later_clear_whole_spine_mri_leaves_a_bilsky_3_without_a_level_unknown_both_named():
+    # The neurology card stays critical for the Bilsky 3 whatever the verdict (§4): the order
+    # never says "meets" beside it; the record disagrees with itself, so the criterion is unknown.
     loose = finding("mri", BILSKY, "bilsky-3", when="2024-05-29T09:00:00Z")
     clear = finding("wsm", "whole-spine-escc", "no-high-grade")  # 30 May: later
-    checked = single(default_patient(extra=(loose, clear)), "T12")
-    assert criterion(checked, 8).status == "met" and checked.indicator == "info"
-    # A clear whole-spine MRI of the same time or earlier does not.
+    resources = default_patient(extra=(loose, clear))
+    checked = single(resources, "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unknown" and checked.indicator == "warning"
+    assert eight.basis.startswith("Bilsky 3, level not recorded (29 May 2024)")
+    assert "whole-spine MRI (30 May 2024): no level Bilsky 2–3 — disagrees" in eight.basis
+    card, neuro, text = _order_and_neurology(resources)
+    assert neuro.indicator == "critical" and card.indicator == "warning"
+    assert "meets the case series" not in card.summary
+    # A clear whole-spine MRI of the same time or earlier does not settle it either.
     same = finding("mri", BILSKY, "bilsky-3")
     assert criterion(single(default_patient(extra=(same, clear)), "T12"), 8).status == "unknown"
 
