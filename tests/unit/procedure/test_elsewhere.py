@@ -427,7 +427,7 @@ def test_a_later_clear_whole_spine_mri_leaves_a_bilsky_3_without_a_level_unknown
     assert eight.status == "unknown" and checked.indicator == "warning"
     assert eight.basis.startswith("Bilsky 3, level not recorded (29 May 2024)")
     assert "whole-spine MRI (30 May 2024): no level Bilsky 2–3 — disagrees" in eight.basis
-    card, neuro, text = _order_and_neurology(resources)
+    card, neuro, _ = _order_and_neurology(resources)
     assert neuro.indicator == "critical" and card.indicator == "warning"
     assert "meets the case series" not in card.summary
     # A clear whole-spine MRI of the same time or earlier does not settle it either.
