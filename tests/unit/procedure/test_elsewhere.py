@@ -20,11 +20,14 @@ from adapter.procedure.check import check_order
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 from tests.support.records import (
     NOW,
+    SNOMED,
     condition,
     default_patient,
     draft_orders,
     finding,
+    measurement,
     order,
+    patient,
     procedure,
 )
 from tests.unit.decision.test_wording import decisions_for, surfaces
@@ -124,9 +127,9 @@ CLEAR_31 = finding("wsm", "whole-spine-escc", "no-high-grade", when="2024-05-31T
 DISAGREES = "whole-spine MRI (31 May 2024): no level Bilsky 2–3 — disagrees"
 
 
-def _order_and_neurology(resources):
-    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
-    card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
+def _order_and_neurology(resources, level="T12"):
+    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22511", level)]))
+    card = next(c for c in cards if c.summary.startswith(f"Vertebroplasty {level}"))
     neuro = next(c for c in cards if c.summary.startswith("Suspected spinal cord compression"))
     return card, neuro, text
 
@@ -449,3 +452,70 @@ def test_an_untimed_frankel_e_is_named_as_untimed_not_as_the_problem():
     assert card.summary == "Vertebroplasty T12: Frankel E (no recorded time — re-examine)"
     assert f"ORDER ServiceRequest/o [warning] {card.summary}" in text
     assert "Frankel E (no recorded time — re-examine)" in page
+
+
+# --- a Bilsky 2–3 without a level and a metastasis without a level (§2, §5 v3) ---------------
+# The metastasis whose level is not recorded is a level with no grade of its own: the Bilsky 2–3
+# without a level counts there (§2), so it is compression elsewhere — unmet, critical, as the
+# neurology card and the text report say — not "every scored level has its own grade".
+
+
+def _unlocated(metastasis):
+    """Breast primary; a metastasis at L2 with its own Bilsky 0; ``metastasis`` whose level is
+    not recorded; a Bilsky 3 with no level."""
+    return [
+        patient(), condition("pr", "C50.919"), metastasis, condition("m2", "C79.51", level="L2"),
+        finding("fr", "frankel-grade", "frankel-e"), measurement("kps", "89243-0", 80),
+        measurement("inr", "6301-6", 1.1, "{INR}"),
+        measurement("platelets", "777-3", 200, "10*9/L"),
+        bilsky("b2", "bilsky-0", "L2"), finding("b", BILSKY, "bilsky-3"),
+    ]  # fmt: skip
+
+
+def _text_only():
+    met = condition("m1", "C79.51")
+    met["bodySite"] = [{"text": "T8 vertebral body"}]  # no coding: no level read
+    return met
+
+
+def _lumbar_region():
+    met = condition("m1", "C79.51")
+    met["bodySite"] = [{"coding": [{"system": SNOMED, "code": "122496007"}]}]  # lumbar spine
+    return met
+
+
+UNLOCATED = {
+    "no bodySite": (condition("m1", "C79.51"), "the bone metastasis with no level recorded"),
+    "text-only bodySite": (_text_only(), "the bone metastasis with no level recorded"),
+    "spinal region": (_lumbar_region(), "the bone metastasis recorded by spinal region only"),
+}
+
+
+def test_a_bilsky_3_without_a_level_counts_at_a_metastasis_without_a_level():
+    for case, (metastasis, where) in UNLOCATED.items():
+        resources = _unlocated(metastasis)
+        checked = single(resources, "L2")
+        eight = criterion(checked, 8, "L2")
+        assert statuses(checked, "L2")[5] == "met", case  # L2's own Bilsky 0 wins there
+        assert eight.status == "unmet" and checked.indicator == "critical", case
+        assert eight.finding == "Bilsky 3, level not recorded (30 May 2024)", case
+        assert eight.basis == (
+            "Bilsky 3, level not recorded (30 May 2024): suspected cord compression elsewhere "
+            f"(counts at {where}, which has no grade of its own)"
+        ), case
+        assert "confirm where it is" not in eight.basis
+        card, neuro, text = _order_and_neurology(resources, "L2")
+        assert card.indicator == neuro.indicator == "critical", case
+        assert card.summary.startswith(
+            "Vertebroplasty L2: Bilsky 3, level not recorded (30 May 2024): suspected cord "
+            "compression elsewhere"
+        ), case
+        assert f"ORDER ServiceRequest/o [critical] {card.summary}" in text
+
+
+def test_a_low_grade_without_a_level_does_not_count_at_a_metastasis_without_a_level():
+    # Only a Bilsky 2–3 without a level counts at every level without its own grade (§2).
+    resources = _unlocated(condition("m1", "C79.51"))
+    resources[-1] = finding("b", BILSKY, "bilsky-1a")
+    eight = criterion(single(resources, "L2"), 8, "L2")
+    assert eight.status != "unmet"
