@@ -14,7 +14,8 @@ Bilsky 2–3 with no recorded time ("no recorded time — confirm"): of uncertai
 grade keeps the criterion from being met but does not make it unmet. A Bilsky 2–3 at a level
 the same request decompresses is named, not held against the order. A grade without a level
 counts at every other scored level without its own grade when it is Bilsky 2–3 (contract §2),
-and says so.
+and says so; a bone metastasis whose level is not recorded (no bodySite, or a spinal region only)
+is such a level, with no grade of its own.
 """
 
 from __future__ import annotations
@@ -132,6 +133,21 @@ def _disagreement(
     return None
 
 
+def _unlocated(result: PatientResult) -> list[str]:
+    """The bone metastases whose level is not recorded, as the card names them: each is a level
+    with no grade of its own, where a Bilsky 2–3 without a level counts (contract §2)."""
+    safety = result.assessment.safety
+    kinds = (
+        (len(safety.unsited_lesions), "with no level recorded"),
+        (len(safety.regional_lesions), "recorded by spinal region only"),
+    )
+    return [
+        f"the bone metastasis {how}" if n == 1 else f"the {n} bone metastases {how}"
+        for n, how in kinds
+        if n
+    ]
+
+
 def _loose_at(
     grades: Sequence[Grade], result: PatientResult, treated: Collection[str]
 ) -> list[str] | None:
@@ -147,6 +163,8 @@ def _loose_at(
         return []
     count = len(scored)
     at = [lv for lv in scored if lv not in treated and grade_at(grades, lv, count) is loose]
+    if loose.high_grade:
+        at += _unlocated(result)
     return at or None
 
 
@@ -162,7 +180,7 @@ def _unplaced(
     scored = [lv.level for lv in result.levels]
     if loose is None or not loose.high_grade or not scored:
         return None
-    if any(grade_at(grades, lv, len(scored)) is loose for lv in scored):
+    if any(grade_at(grades, lv, len(scored)) is loose for lv in scored) or _unlocated(result):
         return None  # it counts at a level: criterion 5 there, or 8 elsewhere
     if concern(loose, result.assessment.safety, result.now, rules) in _SETTLED:
         return None
