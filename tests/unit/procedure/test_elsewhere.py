@@ -346,6 +346,64 @@ def test_a_preliminary_frankel_c_makes_criterion_4_unmet():
     assert criterion(checked, 4).status == "met"
 
 
+# --- an established deficit after a decompression (§4 v3, §5) -------------------------------
+# Criterion 4 stays literal (A–D is unmet), but the neurology decision is one on every surface:
+# a deficit no worse than before a completed decompression is a warning asking "new or worse?",
+# never "assess for decompression" for a patient already decompressed.
+
+ESTABLISHED = (
+    "established deficit (Frankel D since 1 May 2024, decompression at T12 on 3 May 2024) — "
+    "new or worse?"
+)
+
+
+def _decompressed(now="frankel-d"):
+    """Frankel D on 1 May 2024, a decompression at T12 on 3 May, ``now`` on 30 May."""
+    return default_patient(
+        drop=("frankel",),
+        extra=(
+            finding("f0", "frankel-grade", "frankel-d", when="2024-05-01T09:00:00Z"),
+            procedure("dec", "63275", "T12", when="2024-05-03T10:00:00Z"),
+            finding("frankel", "frankel-grade", now),
+        ),
+    )
+
+
+def test_an_established_deficit_after_a_decompression_asks_new_or_worse():
+    resources = _decompressed()
+    checked = single(resources, "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unmet"  # literal: Frankel D is A–D (§5)
+    assert not checked.compression and checked.indicator == "warning"
+    assert four.finding == ESTABLISHED
+    assert "decompression at T12 on 3 May 2024" in four.basis
+    assert "new or worse" in (four.action or "")
+    assert "assess for decompression" not in (four.action or "")
+    cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
+    neuro = next(c for c in cards if c.summary.startswith("established deficit"))
+    assert card.indicator == neuro.indicator == "warning"
+    assert card.summary == f"Vertebroplasty T12: {ESTABLISHED}"
+    assert "assess for decompression" not in card.summary + (card.detail or "")
+    assert "suspected cord compression" not in card.summary + (card.detail or "")
+    assert f"ORDER ServiceRequest/o [warning] {card.summary}" in text
+    assert "[critical]" not in text
+    assert ESTABLISHED in page
+
+
+def test_a_worse_deficit_after_a_decompression_stays_critical():
+    resources = _decompressed(now="frankel-c")
+    checked = single(resources, "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unmet" and checked.indicator == "critical"
+    assert four.finding == "Frankel/AIS C (30 May)"
+    assert (
+        four.action == "suspected cord compression: assess for decompression and radiotherapy first"
+    )
+    card, neuro, _ = _order_and_neurology(resources)
+    assert card.indicator == neuro.indicator == "critical"
+
+
 # --- final grades with no recorded time behind a timed normal grade (§2, §5 v3) ---------------
 
 
