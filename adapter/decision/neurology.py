@@ -22,17 +22,14 @@ from dataclasses import dataclass
 
 from adapter.mapping.compression import (
     PRELIMINARY,
-    Deficit,
     Grade,
     compression_grades,
     concern,
     day_of,
-    established_deficit,
-    latest_deficit,
-    palsy_named,
     unplaced_compression,
     untimed_alarm,
 )
+from adapter.mapping.deficit import Deficit, established_deficit, latest_deficit, palsy_named
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import PatientResult
 from adapter.vocabulary.cards import URGENCY, Indicator
@@ -97,13 +94,9 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
     grades = "/".join(sorted(g.value for g in deficit.chosen.values if g.value != "E"))
     sources = tuple(ev.listed for ev in deficit.chosen.evidence)
     mark = f", {PRELIMINARY}" if deficit.preliminary else ""
-    before = established_deficit(deficit, safety.palsy_history, patient.assessment.treatments)
-    if before is not None and before.time is not None:
-        text = (
-            f"established deficit ({deficit.scale} {deficit.worst.value} since "
-            f"{before.time.day}{mark}) — new or worse?"
-        )
-        return NeurologyItem("warning", text, sources)
+    known = established_deficit(deficit, safety.palsy_history, patient.assessment.treatments)
+    if known is not None:
+        return NeurologyItem("warning", known.named, sources)
     text = f"{deficit.scale} {grades} ({day_of(deficit.time)}{mark})"
     return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
 

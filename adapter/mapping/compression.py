@@ -5,9 +5,8 @@ at its level supersedes it until a later grade exists; radiotherapy alone does n
 decompress at once). A preliminary report of Bilsky 2–3 stands in for a grade until a final one
 of the same or a later time replaces it; a final Bilsky 2–3 with no recorded time that the
 level's timed 0–1c outranks rides on that grade, to be confirmed (contract §4 v3: evidence of
-uncertain age raises an alarm, never settles one). A Frankel/AIS grade A–D no worse than the
-one recorded before a completed decompression or radiotherapy is an established deficit, not a
-new one.
+uncertain age raises an alarm, never settles one). Deficits (Frankel/AIS A–D, new or
+established) are adapter/mapping/deficit.py's.
 
 The neurology card (adapter/decision) and criteria 5 and 8 of the procedure check
 (adapter/procedure) read the same :class:`Grade` and :func:`concern`, so they never disagree on
@@ -23,21 +22,17 @@ from typing import Literal
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.findings import Bilsky, Chosen, WholeSpine
 from adapter.mapping.rules import Rules
-from adapter.mapping.safety import PalsyGrade, Safety
+from adapter.mapping.safety import Safety
 from adapter.mapping.treatments import Treatment
 from adapter.scoring import Frankel, level_order
 
 __all__ = [
     "Concern",
-    "Deficit",
     "Grade",
     "compression_grades",
     "concern",
     "day_of",
-    "established_deficit",
     "grade_at",
-    "latest_deficit",
-    "palsy_named",
     "unplaced_compression",
     "untimed_alarm",
     "whole_spine_time",
@@ -215,65 +210,6 @@ def concern(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> Co
     if grade.dated and _reassured(grade, safety.palsy, safety):
         return "reimage"
     return "compression"
-
-
-@dataclass(frozen=True, slots=True)
-class Deficit:
-    """The latest Frankel/AIS grade A–D (final, or a later preliminary one)."""
-
-    worst: Frankel
-    chosen: Chosen[Frankel]
-    preliminary: bool
-
-    @property
-    def scale(self) -> str:
-        return (
-            "AIS" if all(ev.summary.startswith("AIS") for ev in self.chosen.evidence) else "Frankel"
-        )
-
-    @property
-    def time(self) -> ClinicalTime | None:
-        return next((ev.time for ev in self.chosen.evidence if ev.time), None)
-
-
-def latest_deficit(safety: Safety) -> Deficit | None:
-    """The latest palsy grade when it may be a deficit; a later preliminary A–D wins."""
-    chosen, preliminary = safety.palsy, False
-    if safety.preliminary_palsy is not None:
-        chosen, preliminary = safety.preliminary_palsy, True
-    if chosen is None or chosen.values <= {Frankel.E}:
-        return None
-    worst = min((g for g in chosen.values if g is not Frankel.E), key=lambda g: g.value)
-    return Deficit(worst, chosen, preliminary)
-
-
-def palsy_named(chosen: Chosen[Frankel]) -> str:
-    """ "Frankel C", "AIS B/C": the scale as recorded (AIS only when every grade is AIS)."""
-    scale = "AIS" if all(ev.summary.startswith("AIS") for ev in chosen.evidence) else "Frankel"
-    return f"{scale} {'/'.join(sorted(g.value for g in chosen.values))}"
-
-
-def established_deficit(
-    deficit: Deficit, history: Sequence[PalsyGrade], treatments: Sequence[Treatment]
-) -> PalsyGrade | None:
-    """The grade recorded before the latest completed decompression or radiotherapy that the
-    deficit is no worse than, with no better grade since; None when the deficit is new or worse.
-    """
-    timed = [g for g in history if g.time is not None]
-    done = [t for t in treatments if t.kinds & {"decompression", "radiotherapy"}]
-    if not done:
-        return None
-    before = [g for g in timed if g.time is not None and g.time <= done[-1].time]
-    if not before:
-        return None  # no grade before the latest treatment: nothing to compare with
-    last = before[-1].time
-    reference = min((g for g in before if g.time == last), key=lambda g: g.grade.value)
-    since = [g for g in timed if g.time is not None and last is not None and g.time > last]
-    if deficit.worst.value < reference.grade.value:
-        return None  # worse than before the treatment
-    if any(g.grade.value > deficit.worst.value for g in since):
-        return None  # better since, worse again now
-    return reference
 
 
 def whole_spine_time(verdict: Chosen[WholeSpine]) -> ClinicalTime | None:

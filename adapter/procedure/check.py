@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from adapter.mapping.compression import compression_grades, grade_at
+from adapter.mapping.deficit import established_deficit, latest_deficit
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
 from adapter.procedure.ask import Ask
@@ -43,16 +44,30 @@ __all__ = [
     "check_order",
     "check_orders",
     "level_criteria",
+    "pressing",
 ]
 
 PatientCriterion = Callable[[Ask], Criterion]
-# Unmet, these mean suspected spinal cord compression: the card is critical.
+# Unmet, these mean suspected spinal cord compression: the card is critical (criterion 4 for an
+# established deficit excepted: a warning, "new or worse?", as the neurology card says).
 COMPRESSION = frozenset({4, 5, 8})
+
+
+def pressing(criterion: Criterion) -> bool:
+    """Whether a criterion means suspected spinal cord compression: 4, 5 or 8 unmet, but not
+    criterion 4 for an established deficit."""
+    unmet = criterion.status == "unmet" and criterion.number in COMPRESSION
+    return unmet and not criterion.established
 
 
 def _palsy(ask: Ask) -> Criterion:
     safety = ask.result.assessment.safety
-    return neurology_criterion(safety.palsy, safety.preliminary_palsy, safety.untimed_palsy)
+    deficit = latest_deficit(safety)
+    treatments = ask.result.assessment.treatments
+    known = established_deficit(deficit, safety.palsy_history, treatments) if deficit else None
+    return neurology_criterion(
+        safety.palsy, safety.preliminary_palsy, safety.untimed_palsy, established=known
+    )
 
 
 def _elsewhere(ask: Ask) -> Criterion:
@@ -116,8 +131,9 @@ class OrderCheck:
 
     @property
     def compression(self) -> bool:
-        """Criterion 4, 5 or 8 unmet: suspected spinal cord compression."""
-        return any(c.status == "unmet" and c.number in COMPRESSION for c in self.criteria)
+        """Criterion 4, 5 or 8 unmet: suspected spinal cord compression (an established deficit
+        is not: contract §4 v3)."""
+        return any(pressing(c) for c in self.criteria)
 
     @property
     def indicator(self) -> Indicator:

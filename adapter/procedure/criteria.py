@@ -55,6 +55,9 @@ class Criterion:
     basis: str  # what it rests on, with sources and dates
     action: str | None = None  # what to do about it
     finding: str | None = None  # the finding in a few words, for a card summary ("Bilsky 3")
+    # Criterion 4 unmet by an established deficit (contract §4 v3): unmet as §5 says, yet not
+    # suspected new compression — the card warns, as the neurology card does.
+    established: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +71,14 @@ class Judge:
         return Criterion(self.number, self.name, "met", basis)
 
     def unmet(
-        self, basis: str, *, action: str | None = None, finding: str | None = None
+        self,
+        basis: str,
+        *,
+        action: str | None = None,
+        finding: str | None = None,
+        established: bool = False,
     ) -> Criterion:
-        return Criterion(self.number, self.name, "unmet", basis, action, finding)
+        return Criterion(self.number, self.name, "unmet", basis, action, finding, established)
 
     def unknown(
         self, basis: str, *, action: str | None = None, finding: str | None = None

@@ -5,12 +5,17 @@ a decompression), or a preliminary report of one, is unmet: suspected cord compr
 elsewhere comes first. Met when every other scored level has a current grade 0–1c, or a final
 whole-spine MRI within the compression window says no level is Bilsky 2–3; unknown otherwise,
 naming the levels without a grade. A grade before a decompression, an irradiated grade and an
-old grade a later Frankel/AIS E questions are unknown: re-image. So is a 0–1c that outranks a
+old grade a later Frankel/AIS E questions are unknown: re-image. A clear whole-spine MRI settles
+the levels without a grade and the grades before it that ask to re-image, never a current Bilsky
+2–3, whichever is later: only surgery supersedes a grade (contract §5 v3), and the neurology
+card stays critical for it (§4 v3: one decision on every surface) — the verdict is named beside
+it as a disagreement in the record. So is a 0–1c that outranks a
 Bilsky 2–3 with no recorded time ("no recorded time — confirm"): of uncertain age, the untimed
 grade keeps the criterion from being met but does not make it unmet. A Bilsky 2–3 at a level
 the same request decompresses is named, not held against the order. A grade without a level
 counts at every other scored level without its own grade when it is Bilsky 2–3 (contract §2),
-and says so.
+and says so; a bone metastasis whose level is not recorded (no bodySite, or a spinal region only)
+is such a level, with no grade of its own.
 """
 
 from __future__ import annotations
@@ -44,6 +49,13 @@ _RECORD = "record the Bilsky grade at each level, or a whole-spine MRI verdict (
 _OWN_GRADES = "every scored level has its own grade — confirm where it is"
 _PLACE = "record its level (bodySite), or a whole-spine MRI verdict (whole-spine-escc)"
 _SETTLED = frozenset({"decompressed", "listed"})  # superseded by surgery: not current compression
+# Current compression, critical on the neurology card: no whole-spine verdict settles it.
+_CURRENT = frozenset({"compression", "preliminary"})
+_DISAGREES = (
+    "{verdict} — disagrees: a whole-spine verdict does not replace a recorded Bilsky grade; "
+    "confirm from the MRI reports"
+)
+_CONFIRM = "confirm the current Bilsky grades from the MRI reports"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +107,47 @@ def _whole_spine(
     return when, _Verdict("met", f"whole-spine MRI ({day_of(when)}): no level Bilsky 2–3")
 
 
+def _settled(grade: Grade, clear: ClinicalTime | None, result: PatientResult, rules: Rules) -> bool:
+    """Whether a clear whole-spine MRI later than the grade settles it: not a current Bilsky
+    2–3, which stays (contract §5 v3: only surgery supersedes a grade)."""
+    if clear is None or grade.time is None or grade.time >= clear:
+        return False
+    return concern(grade, result.assessment.safety, result.now, rules) not in _CURRENT
+
+
+def _disagreement(
+    grades: Sequence[Grade], whole: _Verdict | None, result: PatientResult, rules: Rules
+) -> str | None:
+    """The clear whole-spine verdict, named as a disagreement when a current Bilsky 2–3 of the
+    same or an earlier time stands beside it."""
+    verdict = result.assessment.safety.whole_spine
+    if whole is None or whole.status != "met" or verdict is None:
+        return None
+    when = whole_spine_time(verdict)
+    safety, now = result.assessment.safety, result.now
+    if when is not None and any(
+        g.time is not None and g.time <= when and concern(g, safety, now, rules) in _CURRENT
+        for g in grades
+    ):
+        return _DISAGREES.format(verdict=whole.basis)
+    return None
+
+
+def _unlocated(result: PatientResult) -> list[str]:
+    """The bone metastases whose level is not recorded, as the card names them: each is a level
+    with no grade of its own, where a Bilsky 2–3 without a level counts (contract §2)."""
+    safety = result.assessment.safety
+    kinds = (
+        (len(safety.unsited_lesions), "with no level recorded"),
+        (len(safety.regional_lesions), "recorded by spinal region only"),
+    )
+    return [
+        f"the bone metastasis {how}" if n == 1 else f"the {n} bone metastases {how}"
+        for n, how in kinds
+        if n
+    ]
+
+
 def _loose_at(
     grades: Sequence[Grade], result: PatientResult, treated: Collection[str]
 ) -> list[str] | None:
@@ -110,6 +163,8 @@ def _loose_at(
         return []
     count = len(scored)
     at = [lv for lv in scored if lv not in treated and grade_at(grades, lv, count) is loose]
+    if loose.high_grade:
+        at += _unlocated(result)
     return at or None
 
 
@@ -125,11 +180,11 @@ def _unplaced(
     scored = [lv.level for lv in result.levels]
     if loose is None or not loose.high_grade or not scored:
         return None
-    if any(grade_at(grades, lv, len(scored)) is loose for lv in scored):
+    if any(grade_at(grades, lv, len(scored)) is loose for lv in scored) or _unlocated(result):
         return None  # it counts at a level: criterion 5 there, or 8 elsewhere
     if concern(loose, result.assessment.safety, result.now, rules) in _SETTLED:
         return None
-    if clear is not None and loose.time is not None and clear.instant > loose.time.instant:
+    if _settled(loose, clear, result, rules):
         return None
     mark = ", preliminary — confirm" if loose.preliminary else ""
     finding = f"{loose.named} ({loose.day}{mark}): {_OWN_GRADES}"
@@ -160,9 +215,11 @@ def elsewhere_criterion(
     clear, whole = _whole_spine(result, grades)
     if whole is not None and whole.status == "unmet":
         return _JUDGE.unmet(whole.basis, action=whole.action, finding=whole.finding)
-    # A clear whole-spine MRI settles every grade recorded before it.
-    recent = [g for g in others if clear is None or g.time is None or g.time >= clear]
-    notes: list[str] = []
+    recent = [g for g in others if not _settled(g, clear, result, rules)]
+    unplaced = _unplaced(grades, result, rules, clear)
+    held = [*recent, *(g for g in grades if unplaced and g.level is None)]
+    conflict = _disagreement(held, whole, result, rules)
+    notes = [conflict] if conflict else []
     verdicts: list[_Verdict] = []
     for grade in recent:
         at = [grade.level] if grade.level else (loose or [])
@@ -181,8 +238,9 @@ def elsewhere_criterion(
     ]
     if whole is not None:  # a clear whole-spine MRI settles every level graded before it
         missing = []
-    if unplaced := _unplaced(grades, result, rules, clear):
-        verdicts.insert(0, unplaced)
+    if unplaced is not None:  # a disagreement in the record is confirmed, not re-recorded
+        action = _CONFIRM if conflict else unplaced.action
+        verdicts.insert(0, _Verdict(unplaced.status, unplaced.basis, action, unplaced.finding))
     if verdicts or missing:
         return _unknown(verdicts, missing, notes, unplaced)
     return _JUDGE.met("; ".join([_met_basis(whole, graded), *notes]))

@@ -1,12 +1,16 @@
 """Criterion 4, no neurological deficit (contract §5): patient-wide, from the latest Frankel grade
-or AIS. A–D is unmet (suspected cord compression: the card is critical); a dated E is unknown,
+or AIS. A–D is unmet (suspected cord compression: the card is critical), unless it is an
+established deficit, no worse than before a completed decompression or radiotherapy: still unmet,
+but the card warns and asks whether it is new or worse, naming the treatment, as the neurology
+card does (contract §4 v3: one decision on every surface); a dated E is unknown,
 and so is an E that a final A–D with no recorded time may contradict ("no recorded time —
 confirm": of uncertain age, it keeps the criterion from being met but does not make it unmet), and
 an E with no recorded time itself ("Frankel E (no recorded time — re-examine)")."""
 
 from __future__ import annotations
 
-from adapter.mapping.compression import UNTIMED, UNTIMED_NORMAL, palsy_named
+from adapter.mapping.compression import UNTIMED, UNTIMED_NORMAL
+from adapter.mapping.deficit import Established, palsy_named
 from adapter.mapping.findings import Chosen
 from adapter.procedure.criteria import (
     DECOMPRESSION,
@@ -22,15 +26,39 @@ from adapter.scoring import Frankel
 __all__ = ["neurology_criterion"]
 
 
+_JUDGE = Judge(4, "No neurological deficit")
+
+
+def _established(grades: str, shown: str, known: Established) -> Criterion:
+    """Unmet as §5 says, worded as the neurology card decides: not "assess for decompression"
+    for a patient already decompressed, but whether the deficit is new or worse."""
+    ref = known.reference
+    before = f"{ref.scale} {ref.grade.value} on {ref.time.day}" if ref.time else ref.scale
+    return _JUDGE.unmet(
+        f"Frankel/AIS {grades}: {shown}; no worse than {before}, before {known.treated}",
+        action=(
+            f"re-examine: is the deficit new or worse since the {known.treated}? If so, "
+            "contact the MSCC / spinal team now"
+        ),
+        finding=known.named_with_treatment,
+        established=True,
+    )
+
+
 def neurology_criterion(
     palsy: Chosen[Frankel] | None,
     preliminary: Chosen[Frankel] | None = None,
     untimed: Chosen[Frankel] | None = None,
+    established: Established | None = None,
 ) -> Criterion:
-    """A later preliminary Frankel/AIS A–D makes it unmet ("preliminary — confirm"), never met."""
-    judge = Judge(4, "No neurological deficit")
+    """A later preliminary Frankel/AIS A–D makes it unmet ("preliminary — confirm"), never met;
+    ``established``: the latest deficit as established (adapter/mapping/deficit.py)."""
+    judge = _JUDGE
     if preliminary is not None:
         grades = "/".join(sorted(g.value for g in preliminary.values))
+        if established is not None:
+            return _established(f"{grades}, preliminary — confirm", cite(preliminary.evidence),
+                                established)  # fmt: skip
         return judge.unmet(
             f"Frankel/AIS {grades}, preliminary — confirm: {cite(preliminary.evidence)}",
             action=DECOMPRESSION,
@@ -52,6 +80,8 @@ def neurology_criterion(
         )
     if any(g is not Frankel.E for g in palsy.values):
         grades = "/".join(sorted(g.value for g in palsy.values))
+        if established is not None:
+            return _established(grades, shown, established)
         return judge.unmet(
             f"Frankel/AIS {grades}: {shown}",
             action=DECOMPRESSION,

@@ -2,7 +2,8 @@
 serious finding first, never "criteria 1 unmet" — what is wrong, in words.
 
 Seriousness, highest first: the patient recorded as deceased; suspected cord compression
-(criteria 4, 5, 8 unmet: the card is critical); no metastasis at the ordered level (2: a wrong
+(criteria 4, 5, 8 unmet: the card is critical; an established deficit is not, and is said among
+the other unmet criteria, "— new or worse?"); no metastasis at the ordered level (2: a wrong
 level is a wrong-site procedure); an active infection (9); the warnings that are not criteria
 (cement alone at an unstable level, screws in tumour, a fixation for a level outside its
 construct); the other unmet criteria; no level ordered, or the ordered sites not read as a level
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from adapter.procedure.check import COMPRESSION, OrderCheck
+from adapter.procedure.check import COMPRESSION, OrderCheck, pressing
 from adapter.procedure.criteria import Criterion
 from adapter.vocabulary.cards import SUMMARY_MAX, shorten
 
@@ -73,10 +74,10 @@ def findings(check: OrderCheck) -> list[str]:
     criteria = check.criteria
     unmet = [c for c in criteria if c.status == "unmet"]
     out: list[str] = []
-    pressing = sorted((c for c in unmet if c.number in COMPRESSION), key=lambda c: c.number)
-    compression = [_said(c) for c in pressing]
+    urgent = sorted((c for c in unmet if pressing(c)), key=lambda c: c.number)
+    compression = [_said(c) for c in urgent]
     if compression:
-        elsewhere = all(c.number == 8 for c in pressing)
+        elsewhere = all(c.number == 8 for c in urgent)
         out.append(
             f"{'; '.join(_unique(compression))}: {_ELSEWHERE if elsewhere else _COMPRESSION}"
         )
@@ -84,7 +85,7 @@ def findings(check: OrderCheck) -> list[str]:
         out += [_said(c) for c in unmet if c.number == number]
     out += [concern.finding for concern in check.concerns if not concern.possible]
     done = COMPRESSION | set(_LEADING)
-    out += [_said(c) for c in unmet if c.number not in done]
+    out += [_said(c) for c in unmet if c.number not in done or c.established]
     if check.order.recognised and not check.level_named:
         out.append(_no_level(check.order.unplaced))
     unknown = [c for c in criteria if c.status == "unknown"]

@@ -20,11 +20,14 @@ from adapter.procedure.check import check_order
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 from tests.support.records import (
     NOW,
+    SNOMED,
     condition,
     default_patient,
     draft_orders,
     finding,
+    measurement,
     order,
+    patient,
     procedure,
 )
 from tests.unit.decision.test_wording import decisions_for, surfaces
@@ -104,13 +107,66 @@ def test_a_dated_clear_whole_spine_mri_settles_nothing():
     assert criterion(checked, 8).status == "unknown"
 
 
-def test_a_clear_whole_spine_mri_settles_only_the_grades_before_it():
+def test_a_clear_whole_spine_mri_settles_a_grade_before_it_that_asks_to_re_image():
+    # An irradiated Bilsky 3 asks to re-image before any procedure: a later whole-spine MRI is
+    # that re-imaging. A current Bilsky 2–3 it never settles (below).
     clear = finding("wsm", "whole-spine-escc", "no-high-grade")  # 30 May
     before = bilsky("b8", "bilsky-3", "T8", when="2024-05-20T09:00:00Z")
-    assert criterion(single(with_t8(clear, before), "T12"), 8).status == "met"
+    sbrt = procedure("sbrt", "77373", "T8", when="2024-05-22T09:00:00Z")
+    assert criterion(single(with_t8(clear, before, sbrt), "T12"), 8).status == "met"
     clear = finding("wsm", "whole-spine-escc", "no-high-grade", when="2024-05-20T09:00:00Z")
     after = bilsky("b8", "bilsky-3", "T8")
     assert criterion(single(with_t8(clear, after), "T12"), 8).status == "unmet"
+
+
+# --- a whole-spine MRI verdict never replaces a Bilsky 2–3 recorded at a level (§2, §5 v3) ---
+# Only a completed decompression supersedes a grade (§5 v3); "latest per level" (§2) is among the
+# level's own grades. A clear verdict after a Bilsky 2–3 is a conflict in the record, never "met".
+
+CLEAR_31 = finding("wsm", "whole-spine-escc", "no-high-grade", when="2024-05-31T09:00:00Z")
+DISAGREES = "whole-spine MRI (31 May 2024): no level Bilsky 2–3 — disagrees"
+
+
+def _order_and_neurology(resources, level="T12"):
+    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22511", level)]))
+    card = next(c for c in cards if c.summary.startswith(f"Vertebroplasty {level}"))
+    neuro = next(c for c in cards if c.summary.startswith("Suspected spinal cord compression"))
+    return card, neuro, text
+
+
+def test_a_later_clear_whole_spine_mri_does_not_override_a_bilsky_3_at_a_level():
+    for when in ("2024-05-30T09:00:00Z", "2024-05-31T09:00:00Z", "2024-05-20T09:00:00Z"):
+        resources = with_t8(bilsky("b8", "bilsky-3", "T8", when=when), CLEAR_31)
+        checked = single(resources, "T12")
+        eight = criterion(checked, 8)
+        assert eight.status == "unmet" and checked.indicator == "critical", when
+        assert eight.basis.startswith("Bilsky 3 at T8 (")
+        assert DISAGREES in eight.basis  # the verdict is named beside the grade, never met
+        assert eight.action == "assess for decompression and radiotherapy first"
+        card, neuro, text = _order_and_neurology(resources)
+        assert card.indicator == neuro.indicator == "critical"
+        assert "suspected cord compression elsewhere" in card.summary
+        assert DISAGREES in (card.detail or "")
+        assert f"ORDER ServiceRequest/o [critical] {card.summary}" in text
+        assert "meets the case series" not in card.summary and "[info]" not in text
+
+
+def test_a_clear_whole_spine_mri_still_settles_the_levels_without_a_grade():
+    # T8 graded Bilsky 0, L2 not graded; the clear MRI settles L2 (and agrees with T8).
+    l2 = condition("met-l2", "C79.51", level="L2")
+    checked = single(with_t8(l2, bilsky("b8", "bilsky-0", "T8"), CLEAR_31), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "met" and checked.indicator == "info"
+    assert eight.basis == "whole-spine MRI (31 May 2024): no level Bilsky 2–3"
+
+
+def test_a_later_clear_whole_spine_mri_does_not_override_a_bilsky_3_without_a_level():
+    # T8 has no grade of its own: the Bilsky 3 without a level counts there (§2).
+    resources = with_t8(finding("mri", BILSKY, "bilsky-3"), CLEAR_31)
+    eight = criterion(single(resources, "T12"), 8)
+    assert eight.status == "unmet" and DISAGREES in eight.basis
+    card, neuro, _ = _order_and_neurology(resources)
+    assert card.indicator == neuro.indicator == "critical"
 
 
 def test_a_whole_spine_mri_with_high_grade_compression_at_no_level_is_unmet():
@@ -290,6 +346,64 @@ def test_a_preliminary_frankel_c_makes_criterion_4_unmet():
     assert criterion(checked, 4).status == "met"
 
 
+# --- an established deficit after a decompression (§4 v3, §5) -------------------------------
+# Criterion 4 stays literal (A–D is unmet), but the neurology decision is one on every surface:
+# a deficit no worse than before a completed decompression is a warning asking "new or worse?",
+# never "assess for decompression" for a patient already decompressed.
+
+ESTABLISHED = (
+    "established deficit (Frankel D since 1 May 2024, decompression at T12 on 3 May 2024) — "
+    "new or worse?"
+)
+
+
+def _decompressed(now="frankel-d"):
+    """Frankel D on 1 May 2024, a decompression at T12 on 3 May, ``now`` on 30 May."""
+    return default_patient(
+        drop=("frankel",),
+        extra=(
+            finding("f0", "frankel-grade", "frankel-d", when="2024-05-01T09:00:00Z"),
+            procedure("dec", "63275", "T12", when="2024-05-03T10:00:00Z"),
+            finding("frankel", "frankel-grade", now),
+        ),
+    )
+
+
+def test_an_established_deficit_after_a_decompression_asks_new_or_worse():
+    resources = _decompressed()
+    checked = single(resources, "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unmet"  # literal: Frankel D is A–D (§5)
+    assert not checked.compression and checked.indicator == "warning"
+    assert four.finding == ESTABLISHED
+    assert "decompression at T12 on 3 May 2024" in four.basis
+    assert "new or worse" in (four.action or "")
+    assert "assess for decompression" not in (four.action or "")
+    cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
+    neuro = next(c for c in cards if c.summary.startswith("established deficit"))
+    assert card.indicator == neuro.indicator == "warning"
+    assert card.summary == f"Vertebroplasty T12: {ESTABLISHED}"
+    assert "assess for decompression" not in card.summary + (card.detail or "")
+    assert "suspected cord compression" not in card.summary + (card.detail or "")
+    assert f"ORDER ServiceRequest/o [warning] {card.summary}" in text
+    assert "[critical]" not in text
+    assert ESTABLISHED in page
+
+
+def test_a_worse_deficit_after_a_decompression_stays_critical():
+    resources = _decompressed(now="frankel-c")
+    checked = single(resources, "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unmet" and checked.indicator == "critical"
+    assert four.finding == "Frankel/AIS C (30 May)"
+    assert (
+        four.action == "suspected cord compression: assess for decompression and radiotherapy first"
+    )
+    card, neuro, _ = _order_and_neurology(resources)
+    assert card.indicator == neuro.indicator == "critical"
+
+
 # --- final grades with no recorded time behind a timed normal grade (§2, §5 v3) ---------------
 
 
@@ -363,12 +477,21 @@ def test_a_bilsky_3_without_a_level_later_than_every_own_grade_is_still_unknown(
     assert eight.finding == LOOSE_3.replace("30 May", "31 May")
 
 
-def test_a_later_clear_whole_spine_mri_settles_a_bilsky_3_without_a_level():
+def test_a_later_clear_whole_spine_mri_leaves_a_bilsky_3_without_a_level_unknown_both_named():
+    # The neurology card stays critical for the Bilsky 3 whatever the verdict (§4): the order
+    # never says "meets" beside it; the record disagrees with itself, so the criterion is unknown.
     loose = finding("mri", BILSKY, "bilsky-3", when="2024-05-29T09:00:00Z")
     clear = finding("wsm", "whole-spine-escc", "no-high-grade")  # 30 May: later
-    checked = single(default_patient(extra=(loose, clear)), "T12")
-    assert criterion(checked, 8).status == "met" and checked.indicator == "info"
-    # A clear whole-spine MRI of the same time or earlier does not.
+    resources = default_patient(extra=(loose, clear))
+    checked = single(resources, "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unknown" and checked.indicator == "warning"
+    assert eight.basis.startswith("Bilsky 3, level not recorded (29 May 2024)")
+    assert "whole-spine MRI (30 May 2024): no level Bilsky 2–3 — disagrees" in eight.basis
+    card, neuro, _ = _order_and_neurology(resources)
+    assert neuro.indicator == "critical" and card.indicator == "warning"
+    assert "meets the case series" not in card.summary
+    # A clear whole-spine MRI of the same time or earlier does not settle it either.
     same = finding("mri", BILSKY, "bilsky-3")
     assert criterion(single(default_patient(extra=(same, clear)), "T12"), 8).status == "unknown"
 
@@ -387,3 +510,70 @@ def test_an_untimed_frankel_e_is_named_as_untimed_not_as_the_problem():
     assert card.summary == "Vertebroplasty T12: Frankel E (no recorded time — re-examine)"
     assert f"ORDER ServiceRequest/o [warning] {card.summary}" in text
     assert "Frankel E (no recorded time — re-examine)" in page
+
+
+# --- a Bilsky 2–3 without a level and a metastasis without a level (§2, §5 v3) ---------------
+# The metastasis whose level is not recorded is a level with no grade of its own: the Bilsky 2–3
+# without a level counts there (§2), so it is compression elsewhere — unmet, critical, as the
+# neurology card and the text report say — not "every scored level has its own grade".
+
+
+def _unlocated(metastasis):
+    """Breast primary; a metastasis at L2 with its own Bilsky 0; ``metastasis`` whose level is
+    not recorded; a Bilsky 3 with no level."""
+    return [
+        patient(), condition("pr", "C50.919"), metastasis, condition("m2", "C79.51", level="L2"),
+        finding("fr", "frankel-grade", "frankel-e"), measurement("kps", "89243-0", 80),
+        measurement("inr", "6301-6", 1.1, "{INR}"),
+        measurement("platelets", "777-3", 200, "10*9/L"),
+        bilsky("b2", "bilsky-0", "L2"), finding("b", BILSKY, "bilsky-3"),
+    ]  # fmt: skip
+
+
+def _text_only():
+    met = condition("m1", "C79.51")
+    met["bodySite"] = [{"text": "T8 vertebral body"}]  # no coding: no level read
+    return met
+
+
+def _lumbar_region():
+    met = condition("m1", "C79.51")
+    met["bodySite"] = [{"coding": [{"system": SNOMED, "code": "122496007"}]}]  # lumbar spine
+    return met
+
+
+UNLOCATED = {
+    "no bodySite": (condition("m1", "C79.51"), "the bone metastasis with no level recorded"),
+    "text-only bodySite": (_text_only(), "the bone metastasis with no level recorded"),
+    "spinal region": (_lumbar_region(), "the bone metastasis recorded by spinal region only"),
+}
+
+
+def test_a_bilsky_3_without_a_level_counts_at_a_metastasis_without_a_level():
+    for case, (metastasis, where) in UNLOCATED.items():
+        resources = _unlocated(metastasis)
+        checked = single(resources, "L2")
+        eight = criterion(checked, 8, "L2")
+        assert statuses(checked, "L2")[5] == "met", case  # L2's own Bilsky 0 wins there
+        assert eight.status == "unmet" and checked.indicator == "critical", case
+        assert eight.finding == "Bilsky 3, level not recorded (30 May 2024)", case
+        assert eight.basis == (
+            "Bilsky 3, level not recorded (30 May 2024): suspected cord compression elsewhere "
+            f"(counts at {where}, which has no grade of its own)"
+        ), case
+        assert "confirm where it is" not in eight.basis
+        card, neuro, text = _order_and_neurology(resources, "L2")
+        assert card.indicator == neuro.indicator == "critical", case
+        assert card.summary.startswith(
+            "Vertebroplasty L2: Bilsky 3, level not recorded (30 May 2024): suspected cord "
+            "compression elsewhere"
+        ), case
+        assert f"ORDER ServiceRequest/o [critical] {card.summary}" in text
+
+
+def test_a_low_grade_without_a_level_does_not_count_at_a_metastasis_without_a_level():
+    # Only a Bilsky 2–3 without a level counts at every level without its own grade (§2).
+    resources = _unlocated(condition("m1", "C79.51"))
+    resources[-1] = finding("b", BILSKY, "bilsky-1a")
+    eight = criterion(single(resources, "L2"), 8, "L2")
+    assert eight.status != "unmet"
