@@ -397,3 +397,49 @@ def test_a_finding_absent_and_others_without_a_level_are_told_apart():
     )
     (card, *_) = score_cards(decide(result), "h")
     assert card.summary == lv.headline  # within the limit, not cut
+
+
+def bridging_fixation(*, reason: bool) -> dict:
+    """Screws at T11 and L1 only, above and below the T12 metastasis; ``reason``: the Procedure
+    names that metastasis as its reasonReference."""
+    fixed = procedure("ppsf", FIXATION, "T11", "L1", when=AFTER)
+    if reason:
+        fixed["reasonReference"] = [{"reference": "Condition/met-t12"}]
+    return fixed
+
+
+def test_a_fixation_that_bridges_the_level_it_names_fixes_it_on_every_surface():
+    # Contract §6: for an event with fixation only, the treated levels are those of §5 — the
+    # levels its reasonReference names; §6 v3: a level fixed with screws is never re-scored.
+    resources = default_patient(
+        sins={"spinal-alignment": "subluxation"}, extra=(bridging_fixation(reason=True),)
+    )
+    result = result_of(resources)
+    lv = sins_decision(result).levels[0]
+    assert (lv.name, lv.state, lv.indicator) == ("T12", "fixed", "info")
+    assert lv.headline == "T12 fixed on 31 May 2024: SINS not applicable"
+    decisions = decide(result)
+    cards = score_cards(decisions, "h")
+    assert (cards[0].indicator, cards[0].summary) == ("info", lv.headline)
+    assert "surgical consultation recommended" not in cards[0].summary + (cards[0].detail or "")
+    # the outcome card already names the same treated level
+    assert cards[-1].summary.startswith("After fixation at T12 on 31 May 2024")
+    text = text_report(decisions)
+    assert "SINS T12: 14 — as recorded before the fixation on 31 May 2024" in text
+    assert "unstable" not in text.split("Tomita")[0]
+    found = procedure_orders(
+        read_orders(draft_orders(order("vp", "22511", "T12"))), None, "order-sign", TERM
+    )
+    with_order = decide(result, found)
+    (decision,) = with_order.orders
+    assert decision.summary.startswith("Vertebroplasty T12: T12 already fixed on 31 May 2024")
+    assert "Cement alone at T12" not in text_report(with_order)
+
+
+def test_a_fixation_that_does_not_name_the_level_between_its_screws_does_not_fix_it():
+    # Without a reasonReference the record names T11 and L1 only: T12 is not taken as fixed.
+    resources = default_patient(
+        sins={"spinal-alignment": "subluxation"}, extra=(bridging_fixation(reason=False),)
+    )
+    lv = sins_decision(result_of(resources)).levels[0]
+    assert (lv.name, lv.state, lv.indicator) == ("T12", "assessed", "critical")
