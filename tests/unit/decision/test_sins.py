@@ -443,3 +443,54 @@ def test_a_fixation_that_does_not_name_the_level_between_its_screws_does_not_fix
     )
     lv = sins_decision(result_of(resources)).levels[0]
     assert (lv.name, lv.state, lv.indicator) == ("T12", "assessed", "critical")
+
+
+UNSTABLE_BEFORE_CEMENT = (
+    "T12 SINS 14 before cement on 31 May 2024: unstable before cement alone; no fixation "
+    "recorded — consider surgical review"
+)
+
+
+def test_a_finding_after_cement_alone_does_not_erase_the_instability_before_it():
+    # Contract §6 v3: once a finding is later than the treatment the level is scored from the
+    # later findings only — and cement alone still stays a warning when the pre-treatment SINS
+    # was certainly 13 or more (here 14, with subluxation).
+    later = finding("later-pain", "spinal-pain", "pain-free", level="T12", when=NOW)
+    for extra in ((CEMENT,), (CEMENT, later)):
+        result = result_of(default_patient(sins={"spinal-alignment": "subluxation"}, extra=extra))
+        lv = sins_decision(result).levels[0]
+        assert lv.indicator == "warning"
+        assert lv.headline == UNSTABLE_BEFORE_CEMENT
+        decisions = decide(result)
+        card = score_cards(decisions, "h")[0]
+        assert (card.indicator, card.summary) == ("warning", UNSTABLE_BEFORE_CEMENT)
+        said = "Unstable before cement alone; no fixation recorded — consider surgical review."
+        assert said in (card.detail or "")
+        assert said in text_report(decisions)
+        found = procedure_orders(
+            read_orders(draft_orders(order("vp2", "22511", "T12"))), None, "order-sign", TERM
+        )
+        (decision,) = decide(result, found).orders
+        assert (
+            "Cement alone at T12 (SINS 14 before the vertebroplasty on 31 May 2024, unstable): "
+            "no fixation ordered or recorded there"
+        ) in " ".join(c.detail for c in decision.check.concerns)
+    # The later finding still re-scores the level (its pain is used, the earlier pain is not).
+    result = result_of(
+        default_patient(sins={"spinal-alignment": "subluxation"}, extra=(CEMENT, later))
+    )
+    assert sins_decision(result).levels[0].state == "after-treatment"
+    assert str(result.levels[0].result.total) == "3–15"
+
+
+def test_a_finding_after_cement_keeps_the_warning_for_subluxation_before_it():
+    # Subluxation before the cement, whatever the total (3 + 0 + 0 + 4 + 0 + 0 = 7): a warning.
+    sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic", "spinal-alignment":
+            "subluxation", "vertebral-body-collapse": "none"}  # fmt: skip
+    later = finding("later-pain", "spinal-pain", "pain-free", level="T12", when=NOW)
+    lv = first(default_patient(sins=sins, extra=(CEMENT, later)))
+    assert lv.indicator == "warning"
+    assert lv.headline == (
+        "T12 SINS 7 before cement on 31 May 2024: unstable before cement alone; no fixation "
+        "recorded — consider surgical review"
+    )
