@@ -6,11 +6,10 @@ are shown. The indicator follows what is *certain*: critical when the level is c
 more, warning when certainly 7 or more, otherwise info; a range that merely could reach a higher
 band says so and names the findings to record. Current mechanical pain at an untreated level is
 at least a warning; an unstable total that rests on dated findings is a warning to re-assess.
-A level stabilised by cement or screws is shown as it was before the treatment (or "not
-applicable" once screws are in), info, and left out of the worst-level choice; cement alone at a
-level that was unstable stays a warning; one where instability is only possible is info, in words
-that say so and name what settles it. The outputs (Observations, the RiskAssessment of the
-worst level by docs/scores.md) are not changed here: this is presentation only.
+A level stabilised by cement or screws is shown as before the treatment (or "not applicable"
+once screws are in), info, out of the worst-level choice; cement alone at a level unstable before
+it stays a warning, even once re-scored; where instability is only possible, info, in words that
+say what settles it. Presentation only: the outputs are not changed here.
 """
 
 from __future__ import annotations
@@ -199,7 +198,13 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
     latest = done[-1]
     after = lv.assessment.after
     if after is not None and after.time >= latest.time:
-        return _assessed_level(lv, "after-treatment", latest)
+        scored = _assessed_level(lv, "after-treatment", latest)
+        # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
+        if lv.before is None or scored.indicator == "critical" or cement_unstable(lv) is None:
+            return scored
+        words = f"{lv.level} SINS {lv.before.result.total} before cement on {latest.time.day}: "
+        words += CEMENT_ALONE
+        return SinsLevel(lv, "after-treatment", "warning", words, latest, scored.consult)
     before = f"{lv.level} before {latest.name} on {latest.time.day}"
     if not _assessed(lv):
         return SinsLevel(lv, "before-treatment", "info", f"{before}: SINS not assessed", latest)
@@ -285,6 +290,8 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f" Scored from the findings after the {t.name} on {t.time.day}; earlier ones are "
             "listed, not used."
         )
+        if (was := lv.level.before) is not None and cement_unstable(lv.level) is not None:
+            text += f" Before the {t.name}: SINS {was.result.total}. {CEMENT_ALONE.capitalize()}."
     if _mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
         text += (
             " Mechanical pain is the clinical sign of instability, whatever the total: consider "

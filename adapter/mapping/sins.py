@@ -65,6 +65,9 @@ class LevelAssessment:
     in_remission: bool = False  # every metastasis Condition at the level is in remission
     # The stabilising treatment after which the SINS findings were taken (None: all were used).
     after: Treatment | None = None
+    # With ``after``: the level as its findings up to that treatment showed it, which still
+    # decides whether cement alone there was unsafe (contract §6 v3).
+    before: LevelAssessment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +119,16 @@ def _sources(found: Findings, level: str, levels: int, treatments: Sequence[Trea
 def level_assessment(
     found: Findings, plan: LevelPlan, level: str, treatments: Sequence[Treatment] = ()
 ) -> LevelAssessment:
+    src = _sources(found, level, len(plan.origin), treatments)
+    assessed = _assess(src, plan, level)
+    if src.before is None:
+        return assessed
+    before = _assess(_Sources(src.before), plan, level)
+    return replace(assessed, before=before)
+
+
+def _assess(src: _Sources, plan: LevelPlan, level: str) -> LevelAssessment:
     n = len(plan.origin)
-    src = _sources(found, level, n, treatments)
     note = plan.note(level)
     basis = {
         SINS_LOCATION.code: Basis(tuple(plan.evidence[level]), caveats=(note,) if note else ())
@@ -136,7 +147,7 @@ def level_assessment(
         src, POSTEROLATERAL_INVOLVEMENT, Posterolateral, SINS_POSTEROLATERAL, level, n
     )
     inputs = SinsInput(level, pain, lesion, alignment, collapse, posterolateral)
-    compression = bilsky_at(found, level, n)
+    compression = bilsky_at(src.found, level, n)
     return LevelAssessment(
         level,
         plan.origin[level],

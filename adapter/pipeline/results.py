@@ -35,6 +35,9 @@ class LevelResult:
     assessment: LevelAssessment
     result: ScoreResult
     observation: Built
+    # A level re-scored after a stabilising treatment: as it was scored before it (its
+    # Observation is never written; contract §6 v3 asks what cement alone there meant).
+    before: LevelResult | None = None
 
     @property
     def level(self) -> str:

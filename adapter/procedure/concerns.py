@@ -75,10 +75,20 @@ def _fixed(ask: Ask, level: str) -> bool:
 
 def cement_unstable(at: LevelResult, prior: Prior | None = None) -> str | None:
     """Why the level is certainly too unstable for cement alone, in a few words; None when it is
-    not (then :func:`cement_unsettled` says what may make it so)."""
+    not (then :func:`cement_unsettled` says what may make it so). A level re-scored from findings
+    after cement alone is still judged by those before it too: the later findings do not undo
+    the instability the cement was given for (contract §6 v3)."""
+    before = f" {prior.before}" if prior is not None and prior.stale else ""
+    why = _unstable(at, before)
+    treatment = at.assessment.after
+    if why is None and at.before is not None and treatment and "fixation" not in treatment.kinds:
+        why = _unstable(at.before, f" before the {treatment.name} on {treatment.time.day}")
+    return why
+
+
+def _unstable(at: LevelResult, before: str) -> str | None:
     inputs = at.assessment.inputs
     total = at.result.total
-    before = f" {prior.before}" if prior is not None and prior.stale else ""
     if total.low >= SINS_UNSTABLE_FROM:
         dated = firm_total(at.result, at.bases).low < SINS_UNSTABLE_FROM
         return f"SINS {total}{' (dated)' if dated else ''}{before}, unstable"
