@@ -494,3 +494,72 @@ def test_a_finding_after_cement_keeps_the_warning_for_subluxation_before_it():
         "T12 SINS 7 before cement on 31 May 2024: unstable before cement alone; no fixation "
         "recorded — consider surgical review"
     )
+
+
+PRELIMINARY_AT_T12 = {
+    "spinal-alignment": "subluxation",
+    "vertebral-body-collapse": "gt-50",
+    "posterolateral-involvement": "bilateral",
+}
+
+
+def preliminary_report(**final: str) -> list[dict]:
+    """The T12 findings only in a preliminary report, besides any ``final`` ones (code: when)."""
+    out = default_patient(drop=T12_FINDINGS)
+    for code, answer in PRELIMINARY_AT_T12.items():
+        early = finding(f"early-{code}", code, answer, level="T12")
+        early["status"] = "preliminary"
+        out.append(early)
+    for code, when in final.items():
+        out.append(finding(f"final-{code}", code, SINS_AT_T12[code], level="T12", when=when))
+    return out
+
+
+def test_preliminary_findings_are_not_scored_but_named_to_confirm_on_every_surface():
+    # Contract §2: a preliminary Observation is not used for scoring; §4: each card says what
+    # is missing and what would settle it — here the preliminary report, to confirm.
+    result = result_of(preliminary_report())
+    assert str(result.levels[0].result.total) == "3–18"  # nothing preliminary counted
+    lv = sins_decision(result).levels[0]
+    assert lv.indicator == "info"
+    assert lv.headline == (
+        "SINS not assessed at T12: preliminary report — confirm alignment, collapse, "
+        "posterolateral involvement (30 May 2024)"
+    )
+    decisions = decide(result)
+    card = score_cards(decisions, "h")[0]
+    assert card.summary == lv.headline
+    named = (
+        "Radiographic spinal alignment: Subluxation/translation present (30 May 2024)",
+        "Vertebral body collapse: More than 50% collapse (30 May 2024)",
+    )
+    for surface in (card.detail or "", text_report(decisions)):
+        assert "preliminary report — confirm" in surface
+        for said in named:
+            assert said in surface
+        assert "record spinal-alignment" not in surface
+        assert "record vertebral-body-collapse" not in surface
+    found = procedure_orders(
+        read_orders(draft_orders(order("vp", "22511", "T12"))), None, "order-sign", TERM
+    )
+    (decision,) = decide(result, found).orders
+    assert decision.indicator == "warning"
+    assert "not recorded" not in decision.summary
+    assert "alignment at T12: preliminary report (subluxation, 30 May 2024) — confirm" in (
+        decision.summary
+    )
+    (collapse,) = (c for c in decision.check.criteria if c.number == 3)
+    assert collapse.status == "unknown"
+    assert "collapse at T12: preliminary report — confirm: " + named[1] in collapse.basis
+    assert collapse.finding == "collapse at T12: preliminary report — confirm"
+    details = " ".join(c.detail for c in decision.check.concerns)
+    assert "not recorded" not in details
+    assert "posterolateral involvement at T12: preliminary report — confirm" in details
+
+
+def test_a_final_finding_as_recent_replaces_the_preliminary_one():
+    # The final alignment of the same time is scored; the preliminary one is not named.
+    result = result_of(preliminary_report(**{"spinal-alignment": "2024-05-30T09:00:00Z"}))
+    basis = result.levels[0].bases["sins-alignment"]
+    assert basis.evidence and basis.settle is None
+    assert "preliminary" not in " ".join(basis.all_notes)
