@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from adapter.mapping.placement import PLACE_IT, unplaced
+from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.concerns import cement_unsettled, cement_unstable
@@ -29,7 +29,6 @@ from adapter.vocabulary import (
     SINS_CONSULT_FROM,
     SINS_LOCATION,
     SINS_PAIN,
-    SINS_SCOPE,
     SINS_SCOPE_SHORT,
     SINS_UNSTABLE_FROM,
 )
@@ -225,15 +224,8 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
     if treated is not None:
         return treated
     if not _assessed(lv):
-        why = ": findings recorded without a level" if _unplaced(lv) else ""
-        return SinsLevel(lv, "not-assessed", "info", f"SINS not assessed at {lv.level}{why}")
+        return SinsLevel(lv, "not-assessed", "info", not_assessed(lv))
     return _assessed_level(lv, "assessed", None)
-
-
-def _unplaced(lv: LevelResult) -> bool:
-    """Whether findings exist that do not say which level they belong to (contract §2): the
-    level is unassessed for want of a bodySite, not of findings."""
-    return any(unplaced(basis) for basis in lv.bases.values())
 
 
 def _order(lv: SinsLevel) -> tuple[int, int, int, int, int]:
@@ -272,18 +264,8 @@ def recommendation(lv: SinsLevel, default: str) -> str:
         )
         cement = _cement_alone(lv.level) if _assessed(lv.level) else None
         return text + (f" {cement[1]}" if cement is not None else "")
-    if lv.state == "not-assessed" and _unplaced(lv.level):
-        return (
-            f"SINS findings are recorded without a level, and {lv.name} is one of several scored "
-            f"levels: they do not say which level they belong to. To score {lv.name}, "
-            f"{PLACE_IT} (the components below name them). {SINS_SCOPE}."
-        )
     if lv.state == "not-assessed":
-        findings = ", ".join(c.short for c in SINS.components if c is not SINS_LOCATION)
-        return (
-            f"No SINS finding is recorded at {lv.name}, only its location: record {findings} "
-            f"to score it. {SINS_SCOPE}."
-        )
+        return not_assessed_text(lv.level)
     text = default
     if lv.state == "after-treatment" and t is not None:
         text += (

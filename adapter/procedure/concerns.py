@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from adapter.mapping.findings import Chosen
+from adapter.mapping.placement import preliminary, to_confirm
 from adapter.pipeline import LevelResult, firm_total, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
@@ -112,6 +114,9 @@ def _unsettled_input(
     recorded (None)."""
     name, where = unsafe.spec.short, f"at {at.level}{before}"
     then = f"before cement alone — {unsafe.value.value} would need fixation"
+    early = at.assessment.preliminary.get(unsafe.spec.code)
+    if values is None and early is not None and preliminary(at.bases[unsafe.spec.code]):
+        return _reported_input(at, unsafe, early, where)
     if values is None:
         said, full, act = f"{name} not recorded {where}", f"{name} not recorded {where}", "record"
     else:
@@ -129,6 +134,23 @@ def _unsettled_input(
         f"{said}: {act} before cement alone",
         possible=True,
         open=f"{full}: {act} it — {unsafe.value.value} would need fixation {cannot}",
+    )
+
+
+def _reported_input(at: LevelResult, unsafe: _Unsafe, early: Chosen[object], where: str) -> Concern:
+    """An input only a preliminary report records (contract §2: not scored): confirm it."""
+    name, cannot = unsafe.spec.short, f"(cement cannot treat {unsafe.cannot})"
+    listed = "/".join(sorted(str(v.value) for v in early.values if isinstance(v, Enum)))
+    day = on_day(early.evidence).strip(" ()")
+    said = f"{name} {where}: preliminary report ({listed}{', ' if day else ''}{day}) — confirm"
+    full = f"{name} {where}: {to_confirm(early)}"
+    then = f"before cement alone — {unsafe.value.value} would need fixation"
+    return Concern(
+        f"{said} {then}",
+        f"Cement alone at {at.level}: {full}: confirm it {then} {cannot}; {_COMBINED}.",
+        f"{said} before cement alone",
+        possible=True,
+        open=f"{full}: confirm it — {unsafe.value.value} would need fixation {cannot}",
     )
 
 
