@@ -6,11 +6,10 @@ are shown. The indicator follows what is *certain*: critical when the level is c
 more, warning when certainly 7 or more, otherwise info; a range that merely could reach a higher
 band says so and names the findings to record. Current mechanical pain at an untreated level is
 at least a warning; an unstable total that rests on dated findings is a warning to re-assess.
-A level stabilised by cement or screws is shown as it was before the treatment (or "not
-applicable" once screws are in), info, and left out of the worst-level choice; cement alone at a
-level that was unstable stays a warning; one where instability is only possible is info, in words
-that say so and name what settles it. The outputs (Observations, the RiskAssessment of the
-worst level by docs/scores.md) are not changed here: this is presentation only.
+A level stabilised by cement or screws is shown as before the treatment (or "not applicable"
+once screws are in), info, out of the worst-level choice; cement alone at a level unstable before
+it stays a warning, even once re-scored; where instability is only possible, info, in words that
+say what settles it. Presentation only: the outputs are not changed here.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from adapter.mapping.placement import PLACE_IT, unplaced
+from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.concerns import cement_unsettled, cement_unstable
@@ -30,7 +29,6 @@ from adapter.vocabulary import (
     SINS_CONSULT_FROM,
     SINS_LOCATION,
     SINS_PAIN,
-    SINS_SCOPE,
     SINS_SCOPE_SHORT,
     SINS_UNSTABLE_FROM,
 )
@@ -199,7 +197,13 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
     latest = done[-1]
     after = lv.assessment.after
     if after is not None and after.time >= latest.time:
-        return _assessed_level(lv, "after-treatment", latest)
+        scored = _assessed_level(lv, "after-treatment", latest)
+        # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
+        if lv.before is None or scored.indicator == "critical" or cement_unstable(lv) is None:
+            return scored
+        words = f"{lv.level} SINS {lv.before.result.total} before cement on {latest.time.day}: "
+        words += CEMENT_ALONE
+        return SinsLevel(lv, "after-treatment", "warning", words, latest, scored.consult)
     before = f"{lv.level} before {latest.name} on {latest.time.day}"
     if not _assessed(lv):
         return SinsLevel(lv, "before-treatment", "info", f"{before}: SINS not assessed", latest)
@@ -220,15 +224,8 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
     if treated is not None:
         return treated
     if not _assessed(lv):
-        why = ": findings recorded without a level" if _unplaced(lv) else ""
-        return SinsLevel(lv, "not-assessed", "info", f"SINS not assessed at {lv.level}{why}")
+        return SinsLevel(lv, "not-assessed", "info", not_assessed(lv))
     return _assessed_level(lv, "assessed", None)
-
-
-def _unplaced(lv: LevelResult) -> bool:
-    """Whether findings exist that do not say which level they belong to (contract §2): the
-    level is unassessed for want of a bodySite, not of findings."""
-    return any(unplaced(basis) for basis in lv.bases.values())
 
 
 def _order(lv: SinsLevel) -> tuple[int, int, int, int, int]:
@@ -267,24 +264,16 @@ def recommendation(lv: SinsLevel, default: str) -> str:
         )
         cement = _cement_alone(lv.level) if _assessed(lv.level) else None
         return text + (f" {cement[1]}" if cement is not None else "")
-    if lv.state == "not-assessed" and _unplaced(lv.level):
-        return (
-            f"SINS findings are recorded without a level, and {lv.name} is one of several scored "
-            f"levels: they do not say which level they belong to. To score {lv.name}, "
-            f"{PLACE_IT} (the components below name them). {SINS_SCOPE}."
-        )
     if lv.state == "not-assessed":
-        findings = ", ".join(c.short for c in SINS.components if c is not SINS_LOCATION)
-        return (
-            f"No SINS finding is recorded at {lv.name}, only its location: record {findings} "
-            f"to score it. {SINS_SCOPE}."
-        )
+        return not_assessed_text(lv.level)
     text = default
     if lv.state == "after-treatment" and t is not None:
         text += (
             f" Scored from the findings after the {t.name} on {t.time.day}; earlier ones are "
             "listed, not used."
         )
+        if (was := lv.level.before) is not None and cement_unstable(lv.level) is not None:
+            text += f" Before the {t.name}: SINS {was.result.total}. {CEMENT_ALONE.capitalize()}."
     if _mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
         text += (
             " Mechanical pain is the clinical sign of instability, whatever the total: consider "

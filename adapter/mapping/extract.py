@@ -146,7 +146,7 @@ def extract_patient(
     conditions = [_named(c, term) for c in data.conditions]
     staging = read_staging(ctx, conditions)
     found, plan = findings_and_levels(ctx, data, staging)
-    treatments = read_treatments(ctx, data.procedures)
+    treatments = read_treatments(ctx, data.procedures, staging)
     levels = tuple(level_assessment(found, plan, level, treatments) for level in plan.levels)
     counts = count_inputs(found, staging)
     primary = primary_inputs(ctx, found, staging)

@@ -13,15 +13,15 @@ from datetime import date
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.followup import AdverseEventRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.records import Coding, ConditionRecord
+from adapter.fhir.read.records import ConditionRecord
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
 from adapter.mapping.measures import calendar_day, read_cement, read_measurements
 from adapter.mapping.rules import DEFAULT_RULES, Rules
-from adapter.mapping.sites import resolve_site
 from adapter.mapping.staging import Staging, read_staging
 from adapter.mapping.terminology import Terminology
+from adapter.mapping.treatments import levels_named, treated_levels
 from adapter.outcomes import (
     Complication,
     PatientOutcome,
@@ -83,24 +83,6 @@ def index_event(
     return [p for p in candidates if p.time is not None and calendar_day(p.time) == first]
 
 
-def _levels_of(ctx: Context, sites: tuple[tuple[Coding, ...], ...]) -> set[str]:
-    return {s.level for s in (resolve_site(c, ctx.term) for c in sites) if s.level is not None}
-
-
-def _fixed(ctx: Context, event: list[ProcedureRecord], staging: Staging) -> set[str]:
-    """Fixation only (contract §5): the levels of its reasons, else its levels with a lesion."""
-    lesions = {les.condition.ref.reference: les for les in staging.lesions}
-    lesion_levels = {s.level for les in staging.lesions for s in les.sites if s.level}
-    levels: set[str] = set()
-    for proc in event:
-        reasons = [lesions[r] for r in proc.reasons if r in lesions]
-        if reasons:
-            levels |= {s.level for les in reasons for s in les.sites if s.level}
-        else:
-            levels |= _levels_of(ctx, proc.body_sites) & lesion_levels
-    return levels
-
-
 def _treated(
     ctx: Context, event: list[ProcedureRecord], staging: Staging
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -109,10 +91,10 @@ def _treated(
     treated, so none of them is taken for the treated one."""
     augmented = [p for p in event if _in(ctx.term, AUGMENTATION, p)]
     done = augmented or event
-    own: set[str] = set()
-    for proc in done:
-        own |= _levels_of(ctx, proc.body_sites)
-    levels = own if augmented else _fixed(ctx, event, staging)
+    own = {lv for proc in done for lv in levels_named(ctx.term, proc)}
+    # The one reading of a procedure's treated levels (adapter/mapping/treatments.py), which the
+    # SINS surfaces use too.
+    levels = {lv for proc in done for lv in treated_levels(ctx.term, proc, staging)}
     if levels:
         return tuple(sorted(levels, key=level_order)), ()
     named = tuple(sorted(own, key=level_order))

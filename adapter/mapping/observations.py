@@ -1,7 +1,8 @@
 """Observations → findings: status and time filters, validation, levels, age (contract §2).
 
 Only final, amended and corrected Observations count; a preliminary palsy or Bilsky grade is kept
-apart, for the neurology card and the procedure check only (contract §2 v3). One timed after the
+apart, for the neurology card and the procedure check only (contract §2 v3), and a preliminary
+SINS finding to be named as a report to confirm, never scored. One timed after the
 computation time is reported and not used. One older than its freshness window is used and
 marked dated. A value that is not valid (a KPS of 45, a KPS in mg, a count of −1) is reported
 and left out.
@@ -21,6 +22,7 @@ from adapter.mapping.context import Context
 from adapter.mapping.displays import finding_code, finding_displayed, observation_named
 from adapter.mapping.findings import (
     FINDING_WINDOW,
+    SINS_FINDINGS,
     Finding,
     Invalid,
     read_answer,
@@ -70,9 +72,10 @@ _LABS = {
 LAB_UNITS: Mapping[str, str] = {"inr": "1", "platelets": "10*9/L", "albumin": "g/L"}
 _KPS_UNITS = frozenset({None, "%", "{score}"})
 CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
-# The findings a preliminary report may alarm with (never score with): palsy and Bilsky grade.
+# The findings a preliminary report may alarm with (never score with): palsy and Bilsky grade;
+# and the SINS findings, which it names as a report to confirm.
 PRELIMINARY_FINDINGS = frozenset(
-    {FRANKEL_GRADE, ASIA_IMPAIRMENT_SCALE, EPIDURAL_SPINAL_CORD_COMPRESSION}
+    {FRANKEL_GRADE, ASIA_IMPAIRMENT_SCALE, EPIDURAL_SPINAL_CORD_COMPRESSION, *SINS_FINDINGS}
 )
 # The LOINC-coded Observations read: Karnofsky, ECOG and the labs feed the scores and the
 # procedure check; pain and Barthel the outcomes (contract §6).
@@ -103,7 +106,8 @@ class Findings:
     # Lab Observations that could not be read (a unit that does not convert), by lab: the
     # value is why, in a few words ("unit 'g' not understood").
     unread: dict[str, list[Finding[str]]] = field(default_factory=lambda: defaultdict(list))
-    # Preliminary palsy and Bilsky grades, by finding code: never scored (contract §2 v3).
+    # Preliminary palsy and Bilsky grades and SINS findings, by finding code: never scored
+    # (contract §2 v3).
     preliminary: dict[str, list[Finding[Enum | int]]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -243,7 +247,8 @@ def _preliminary(
     lesion_levels: Mapping[str, frozenset[str]],
     found: Findings,
 ) -> Invalid | None:
-    """File a preliminary palsy or Bilsky grade apart; any other preliminary report is unused."""
+    """File a preliminary palsy or Bilsky grade or SINS finding apart; any other preliminary
+    report is unused."""
     code = finding_code(obs)
     if (
         code is None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from adapter.fhir.read.evidence import Basis
+from adapter.mapping.compression import PRELIMINARY
 from adapter.mapping.findings import Bilsky, Chosen, Finding, choose_latest
 from adapter.mapping.observations import Findings
 from adapter.scoring import Alignment, Collapse, Pain, Posterolateral
@@ -26,9 +27,21 @@ from adapter.vocabulary.findings import (
     VERTEBRAL_BODY_COLLAPSE,
 )
 
-__all__ = ["PLACE_IT", "Placed", "bilsky_at", "finding_at", "unplaced"]
+__all__ = ["PLACE_IT", "Placed", "bilsky_at", "finding_at", "preliminary", "to_confirm", "unplaced"]
 
 PLACE_IT = "record the level (bodySite) of the finding"
+
+
+def to_confirm(chosen: Chosen[object]) -> str:
+    """What settles a component that only a preliminary report records: "preliminary report —
+    confirm: Vertebral body collapse: More than 50% collapse (30 May 2024)"."""
+    return f"{PRELIMINARY}: {'; '.join(ev.said for ev in chosen.evidence)}"
+
+
+def preliminary(basis: Basis) -> bool:
+    """Whether a component is missing though a preliminary report records it (contract §2: not
+    scored): the report is what to confirm, not a finding to record."""
+    return basis.settle is not None and basis.settle.startswith(PRELIMINARY)
 
 
 def unplaced(basis: Basis) -> bool:

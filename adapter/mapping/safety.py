@@ -33,7 +33,7 @@ from adapter.vocabulary.findings import (
     WHOLE_SPINE_ESCC,
 )
 
-__all__ = ["PalsyGrade", "Safety", "safety_inputs"]
+__all__ = ["PalsyGrade", "Safety", "replaced", "safety_inputs"]
 
 # Requests and statements of a drug the patient takes or is about to take (paused included).
 _ACTIVE_MEDICATION = frozenset({"active", "on-hold", "intended"})
@@ -129,7 +129,7 @@ def _time(chosen: Chosen[object] | None) -> ClinicalTime | None:
     return next((ev.time for ev in chosen.evidence if ev.time), None) if chosen else None
 
 
-def _replaced(preliminary: Chosen[object], final: Chosen[object] | None) -> bool:
+def replaced(preliminary: Chosen[object], final: Chosen[object] | None) -> bool:
     """Whether a final grade of the same or a later time replaces a preliminary one: a
     preliminary report with no recorded time is not known to be older, so it stands."""
     theirs = _time(final)
@@ -146,10 +146,10 @@ def _preliminary_compression(
     kept = {
         level: chosen
         for level, chosen in levels.items()
-        if any(g.high_grade for g in chosen.values) and not _replaced(chosen, by_level.get(level))
+        if any(g.high_grade for g in chosen.values) and not replaced(chosen, by_level.get(level))
     }
     if unplaced is not None and (
-        not any(g.high_grade for g in unplaced.values) or _replaced(unplaced, loose)
+        not any(g.high_grade for g in unplaced.values) or replaced(unplaced, loose)
     ):
         unplaced = None
     return kept, unplaced
@@ -157,7 +157,7 @@ def _preliminary_compression(
 
 def _preliminary_palsy(found: Findings, final: Chosen[Frankel] | None) -> Chosen[Frankel] | None:
     chosen = latest_palsy(Findings(coded=found.preliminary))
-    if chosen is None or all(g is Frankel.E for g in chosen.values) or _replaced(chosen, final):
+    if chosen is None or all(g is Frankel.E for g in chosen.values) or replaced(chosen, final):
         return None
     evidence = tuple(
         Evidence(ev.ref, ev.time, f"{ev.summary} (preliminary report)", ev.dated)

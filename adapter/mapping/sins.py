@@ -4,12 +4,16 @@ A level stabilised by cement or screws (contract §6 v3) is scored from the find
 latest such treatment once any of them counts there: the earlier ones are listed, not used, and
 what has no later finding is missing. Until then the findings are used as they are, and the
 surfaces show the level as it was before the treatment.
+
+A preliminary report of a finding is never scored (contract §2): until a final finding of the
+same or a later time replaces it, it is what settles a missing component ("preliminary report —
+confirm: …"), or a caveat beside an older final one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TypeVar
 
@@ -19,7 +23,8 @@ from adapter.mapping.findings import SINS_FINDINGS, Bilsky, Chosen
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.levels import LevelOrigin, LevelPlan
 from adapter.mapping.observations import Findings
-from adapter.mapping.placement import PLACE_IT, bilsky_at, finding_at
+from adapter.mapping.placement import PLACE_IT, bilsky_at, finding_at, to_confirm
+from adapter.mapping.safety import replaced
 from adapter.mapping.treatments import Treatment
 from adapter.scoring import (
     Alignment,
@@ -65,6 +70,11 @@ class LevelAssessment:
     in_remission: bool = False  # every metastasis Condition at the level is in remission
     # The stabilising treatment after which the SINS findings were taken (None: all were used).
     after: Treatment | None = None
+    # With ``after``: the level as its findings up to that treatment showed it, which still
+    # decides whether cement alone there was unsafe (contract §6 v3).
+    before: LevelAssessment | None = None
+    # Preliminary reports no final finding replaces, by component code: never scored (§2).
+    preliminary: Mapping[str, Chosen[object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +84,20 @@ class _Sources:
     found: Findings
     before: Findings | None = None
     treatment: Treatment | None = None
+    # The preliminary reports that stand at the level, by finding code (set by _assess).
+    early: Mapping[str, Chosen[object]] = field(default_factory=dict)
+
+
+def _standing(src: _Sources, finding: str, level: str, levels: int) -> Chosen[object] | None:
+    """A preliminary report of the finding at the level that no final one replaces, nor is older
+    than the treatment the level is scored after."""
+    early = finding_at(Findings(coded=src.found.preliminary), finding, level, levels).chosen
+    if early is None or replaced(early, finding_at(src.found, finding, level, levels).chosen):
+        return None
+    after = src.treatment.time if src.treatment is not None else None
+    if after is not None and not all(ev.time and ev.time > after for ev in early.evidence):
+        return None
+    return early
 
 
 def _component(
@@ -82,7 +106,11 @@ def _component(
     placed = finding_at(src.found, finding, level, levels)
     if placed.not_applied is not None:
         return Possible.unknown(enum), Basis(settle=PLACE_IT, caveats=(placed.not_applied,))
-    value, basis = enum_input(only(placed.chosen, enum), enum, spec.settle)
+    early = src.early.get(finding)
+    settle = to_confirm(early) if early is not None and placed.chosen is None else spec.settle
+    value, basis = enum_input(only(placed.chosen, enum), enum, settle)
+    if early is not None and placed.chosen is not None:
+        basis = basis.plus(caveats=(f"A later {to_confirm(early)}; not used until then.",))
     if src.before is not None and src.treatment is not None:
         earlier = finding_at(src.before, finding, level, levels).chosen
         if earlier is not None:
@@ -116,8 +144,27 @@ def _sources(found: Findings, level: str, levels: int, treatments: Sequence[Trea
 def level_assessment(
     found: Findings, plan: LevelPlan, level: str, treatments: Sequence[Treatment] = ()
 ) -> LevelAssessment:
+    src = _sources(found, level, len(plan.origin), treatments)
+    assessed = _assess(src, plan, level)
+    if src.before is None:
+        return assessed
+    before = _assess(_Sources(src.before), plan, level)
+    return replace(assessed, before=before)
+
+
+_SPECS: Mapping[str, ComponentSpec] = {
+    SPINAL_PAIN: SINS_PAIN,
+    BONE_LESION_QUALITY: SINS_BONE_LESION,
+    SPINAL_ALIGNMENT: SINS_ALIGNMENT,
+    VERTEBRAL_BODY_COLLAPSE: SINS_COLLAPSE,
+    POSTEROLATERAL_INVOLVEMENT: SINS_POSTEROLATERAL,
+}
+
+
+def _assess(src: _Sources, plan: LevelPlan, level: str) -> LevelAssessment:
     n = len(plan.origin)
-    src = _sources(found, level, n, treatments)
+    early = {f: c for f in _SPECS if (c := _standing(src, f, level, n)) is not None}
+    src = replace(src, early=early)
     note = plan.note(level)
     basis = {
         SINS_LOCATION.code: Basis(tuple(plan.evidence[level]), caveats=(note,) if note else ())
@@ -136,7 +183,7 @@ def level_assessment(
         src, POSTEROLATERAL_INVOLVEMENT, Posterolateral, SINS_POSTEROLATERAL, level, n
     )
     inputs = SinsInput(level, pain, lesion, alignment, collapse, posterolateral)
-    compression = bilsky_at(found, level, n)
+    compression = bilsky_at(src.found, level, n)
     return LevelAssessment(
         level,
         plan.origin[level],
@@ -146,4 +193,5 @@ def level_assessment(
         compression,
         bool(plan.in_remission(level)),
         src.treatment,
+        preliminary={_SPECS[f].code: c for f, c in early.items()},
     )

@@ -5,6 +5,13 @@ cement augmentation and screw fixation stabilise a level (its SINS is then shown
 pre-treatment), decompression supersedes a Bilsky grade recorded before it, and radiotherapy is
 named beside an order at its level but decompresses nothing at once. The codes are data: the
 four procedure ValueSets in mappings/.
+
+The treated levels (contract §6) are read here once, for the SINS surfaces and the follow-up
+alike: a cement augmentation's are its bodySite levels; a fixation's those of the metastases its
+reasonReference names, else its bodySite levels that carry a metastasis (§5: the others are
+instrumented). A fixation stabilises its bodySite levels and the treated levels its construct
+spans — screws above and below bridge the level between them; a named level outside the span is
+not taken as fixed (the record disagrees with itself, and SINS there stays shown).
 """
 
 from __future__ import annotations
@@ -18,9 +25,18 @@ from adapter.fhir.read.followup import ProcedureRecord
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
 from adapter.mapping.sites import resolve_site
+from adapter.mapping.staging import Staging
+from adapter.mapping.terminology import Terminology
 from adapter.scoring import level_order
 
-__all__ = ["TREATMENT_VALUE_SETS", "Treatment", "TreatmentKind", "read_treatments"]
+__all__ = [
+    "TREATMENT_VALUE_SETS",
+    "Treatment",
+    "TreatmentKind",
+    "levels_named",
+    "read_treatments",
+    "treated_levels",
+]
 
 TreatmentKind = Literal["augmentation", "fixation", "decompression", "radiotherapy"]
 
@@ -51,6 +67,8 @@ class Treatment:
     displays: tuple[str, ...] = ()  # the mappings' displays of its codes ("Stereotactic body …")
     # "vertebroplasty" or "kyphoplasty" when the record's own name of the procedure says which.
     augmentation: str | None = None
+    # Levels it stabilises beyond its bodySite: a fixation's treated level its screws bridge.
+    bridged: tuple[str, ...] = ()
 
     @property
     def stabilises(self) -> bool:
@@ -62,7 +80,7 @@ class Treatment:
         return _name(self.kinds, self.augmentation)
 
     def at(self, level: str) -> bool:
-        return level in self.levels
+        return level in self.levels or level in self.bridged
 
 
 def _name(kinds: frozenset[TreatmentKind], augmentation: str | None) -> str:
@@ -78,32 +96,68 @@ def _augmentation(proc: ProcedureRecord, displays: tuple[str, ...]) -> str | Non
     return named[0] if len(named) == 1 else None
 
 
-def _kinds(ctx: Context, proc: ProcedureRecord) -> frozenset[TreatmentKind]:
+def _kinds_of(term: Terminology, proc: ProcedureRecord) -> frozenset[TreatmentKind]:
     return frozenset(
         kind
         for kind, value_set in TREATMENT_VALUE_SETS
-        if any(ctx.term.in_value_set(value_set, c.system, c.code) for c in proc.codes)
+        if any(term.in_value_set(value_set, c.system, c.code) for c in proc.codes)
     )
 
 
-def read_treatments(ctx: Context, procedures: Iterable[ProcedureRecord]) -> tuple[Treatment, ...]:
+def levels_named(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
+    """The spinal levels of a Procedure's bodySite, in anatomical order."""
+    sites = [resolve_site(concept, term) for concept in proc.body_sites]
+    return tuple(sorted({s.level for s in sites if s.level}, key=level_order))
+
+
+def treated_levels(term: Terminology, proc: ProcedureRecord, staging: Staging) -> tuple[str, ...]:
+    """The levels a completed procedure treats (contract §5, §6): its bodySite levels, except
+    that a fixation (without cement) treats the levels of the metastases its reasonReference
+    names, else those of its bodySite levels that carry a metastasis."""
+    own = levels_named(term, proc)
+    kinds = _kinds_of(term, proc)
+    if "fixation" not in kinds or "augmentation" in kinds:
+        return own
+    lesions = {les.condition.ref.reference: les for les in staging.lesions}
+    reasons = [lesions[r] for r in proc.reasons if r in lesions]
+    if reasons:
+        levels = {lv for les in reasons for lv in les.levels}
+    else:
+        levels = set(own) & {lv for les in staging.lesions for lv in les.levels}
+    return tuple(sorted(levels, key=level_order))
+
+
+def _bridged(own: tuple[str, ...], treated: tuple[str, ...]) -> tuple[str, ...]:
+    """The treated levels beyond the bodySite that the construct spans (all of them when the
+    bodySite names no level: then the reason is all the record says)."""
+    if not own:
+        return treated
+    top, bottom = level_order(own[0]), level_order(own[-1])
+    return tuple(lv for lv in treated if lv not in own and top <= level_order(lv) <= bottom)
+
+
+def read_treatments(
+    ctx: Context, procedures: Iterable[ProcedureRecord], staging: Staging
+) -> tuple[Treatment, ...]:
     """Completed, timed spinal treatments up to the computation time, oldest first."""
     out: list[Treatment] = []
     for proc in procedures:
         if proc.status != "completed" or proc.time is None:
             continue
-        kinds = _kinds(ctx, proc)
+        kinds = _kinds_of(ctx.term, proc)
         named = " and ".join(sorted(kinds)).capitalize()
         if not kinds or ctx.from_future(proc.ref, proc.time, named):
             continue
-        sites = [resolve_site(concept, ctx.term) for concept in proc.body_sites]
-        levels = tuple(sorted({s.level for s in sites if s.level}, key=level_order))
+        levels = levels_named(ctx.term, proc)
+        bridged = _bridged(levels, treated_levels(ctx.term, proc, staging))
         displays = tuple(
             d for c in proc.codes if c.system and (d := ctx.term.display(c.system, c.code))
         )
         augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
         summary = _name(kinds, augmentation)
         where = f" at {', '.join(levels)}" if levels else ", level not recorded"
+        if bridged:
+            where += f" for the lesion at {', '.join(bridged)}"
         evidence = Evidence(proc.ref, proc.time, summary + where)
-        out.append(Treatment(kinds, levels, proc.time, evidence, displays, augmentation))
+        out.append(Treatment(kinds, levels, proc.time, evidence, displays, augmentation, bridged))
     return tuple(sorted(out, key=lambda t: t.time.instant))

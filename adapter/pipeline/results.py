@@ -11,7 +11,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.built import Built
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
-from adapter.mapping.placement import unplaced
+from adapter.mapping.placement import preliminary, unplaced
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span, level_order, worst_first
@@ -35,6 +35,9 @@ class LevelResult:
     assessment: LevelAssessment
     result: ScoreResult
     observation: Built
+    # A level re-scored after a stabilising treatment: as it was scored before it (its
+    # Observation is never written; contract §6 v3 asks what cement alone there meant).
+    before: LevelResult | None = None
 
     @property
     def level(self) -> str:
@@ -113,16 +116,22 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
     """What would narrow a SINS range, as every surface says it: "record pain, collapse" (the
     findings missing), else "settle the conflicting alignment" (the level itself is never
     either). A finding recorded without a level (``bases`` say so) is not missing: its level is
-    ("record the level (bodySite) of pain, collapse", contract §4 v3)."""
+    ("record the level (bodySite) of pain, collapse", contract §4 v3); nor is one that only a
+    preliminary report records: the report is ("confirm the preliminary alignment", §2)."""
     parts = [c for c in result.components if c.code != SINS_LOCATION.code]
     levelless = {code for code, basis in (bases or {}).items() if unplaced(basis)}
-    missing = [c.spec.short for c in parts if not c.known and c.code not in levelless]
+    early = {code for code, basis in (bases or {}).items() if preliminary(basis)}
+    missing = [c.spec.short for c in parts if not c.known and c.code not in levelless | early]
     placing = [c.spec.short for c in parts if not c.known and c.code in levelless]
+    confirming = [c.spec.short for c in parts if not c.known and c.code in early]
+    said = [f"confirm the preliminary {', '.join(confirming)}"] if confirming else []
+    if missing:
+        said.append("record " + ", ".join(missing))
     if placing:
         where = f"the level (bodySite) of {', '.join(placing)}"
-        return f"record {', '.join(missing)}; {where}" if missing else f"record {where}"
-    if missing:
-        return "record " + ", ".join(missing)
+        said.append(where if missing else f"record {where}")
+    if said:
+        return "; ".join(said)
     uncertain = [c.spec.short for c in parts if not c.points.certain]
     return "settle the conflicting " + ", ".join(uncertain)
 

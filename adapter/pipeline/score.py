@@ -21,7 +21,12 @@ from adapter.fhir.write.build import (
 )
 from adapter.fhir.write.built import Built
 from adapter.fhir.write.trajectory import build_outcome_observation
-from adapter.mapping.extract import PatientAssessment, extract_patient, read_observation
+from adapter.mapping.extract import (
+    LevelAssessment,
+    PatientAssessment,
+    extract_patient,
+    read_observation,
+)
 from adapter.mapping.followup import extract_follow_up
 from adapter.mapping.more import more_results
 from adapter.mapping.terminology import Terminology
@@ -79,25 +84,31 @@ def patient_records(resources: Iterable[Any], patient: str) -> PatientData | Non
     return None
 
 
+def _level_result(
+    patient: str, level: LevelAssessment, sites: dict[str, LevelSite], now: ClinicalTime
+) -> LevelResult:
+    """SINS at one level; after a stabilising treatment, also as it was before it."""
+    result = score_sins(level.inputs)
+    obs = Built.later(
+        functools.partial(
+            build_score_observation,
+            patient=patient,
+            result=result,
+            bases=level.basis,
+            level=sites[level.level],
+            now=now,
+        )
+    )
+    before = _level_result(patient, level.before, sites, now) if level.before else None
+    return LevelResult(level, result, obs, before)
+
+
 def _sins(
     assessment: PatientAssessment, term: Terminology, now: ClinicalTime
 ) -> tuple[list[LevelResult], tuple[LevelResult, ...], Built | None]:
     """SINS at every scored level, the worst level(s), and their RiskAssessment."""
     sites = _level_sites(term)
-    levels: list[LevelResult] = []
-    for level in assessment.levels:
-        result = score_sins(level.inputs)
-        obs = Built.later(
-            functools.partial(
-                build_score_observation,
-                patient=assessment.patient,
-                result=result,
-                bases=level.basis,
-                level=sites[level.level],
-                now=now,
-            )
-        )
-        levels.append(LevelResult(level, result, obs))
+    levels = [_level_result(assessment.patient, level, sites, now) for level in assessment.levels]
     worst = worst_levels(levels)
     if not worst:
         return levels, worst, None

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from adapter.mapping.findings import Chosen
+from adapter.mapping.placement import preliminary, to_confirm
 from adapter.pipeline import LevelResult, firm_total, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
@@ -75,10 +77,20 @@ def _fixed(ask: Ask, level: str) -> bool:
 
 def cement_unstable(at: LevelResult, prior: Prior | None = None) -> str | None:
     """Why the level is certainly too unstable for cement alone, in a few words; None when it is
-    not (then :func:`cement_unsettled` says what may make it so)."""
+    not (then :func:`cement_unsettled` says what may make it so). A level re-scored from findings
+    after cement alone is still judged by those before it too: the later findings do not undo
+    the instability the cement was given for (contract §6 v3)."""
+    before = f" {prior.before}" if prior is not None and prior.stale else ""
+    why = _unstable(at, before)
+    treatment = at.assessment.after
+    if why is None and at.before is not None and treatment and "fixation" not in treatment.kinds:
+        why = _unstable(at.before, f" before the {treatment.name} on {treatment.time.day}")
+    return why
+
+
+def _unstable(at: LevelResult, before: str) -> str | None:
     inputs = at.assessment.inputs
     total = at.result.total
-    before = f" {prior.before}" if prior is not None and prior.stale else ""
     if total.low >= SINS_UNSTABLE_FROM:
         dated = firm_total(at.result, at.bases).low < SINS_UNSTABLE_FROM
         return f"SINS {total}{' (dated)' if dated else ''}{before}, unstable"
@@ -102,6 +114,9 @@ def _unsettled_input(
     recorded (None)."""
     name, where = unsafe.spec.short, f"at {at.level}{before}"
     then = f"before cement alone — {unsafe.value.value} would need fixation"
+    early = at.assessment.preliminary.get(unsafe.spec.code)
+    if values is None and early is not None and preliminary(at.bases[unsafe.spec.code]):
+        return _reported_input(at, unsafe, early, where)
     if values is None:
         said, full, act = f"{name} not recorded {where}", f"{name} not recorded {where}", "record"
     else:
@@ -119,6 +134,23 @@ def _unsettled_input(
         f"{said}: {act} before cement alone",
         possible=True,
         open=f"{full}: {act} it — {unsafe.value.value} would need fixation {cannot}",
+    )
+
+
+def _reported_input(at: LevelResult, unsafe: _Unsafe, early: Chosen[object], where: str) -> Concern:
+    """An input only a preliminary report records (contract §2: not scored): confirm it."""
+    name, cannot = unsafe.spec.short, f"(cement cannot treat {unsafe.cannot})"
+    listed = "/".join(sorted(str(v.value) for v in early.values if isinstance(v, Enum)))
+    day = on_day(early.evidence).strip(" ()")
+    said = f"{name} {where}: preliminary report ({listed}{', ' if day else ''}{day}) — confirm"
+    full = f"{name} {where}: {to_confirm(early)}"
+    then = f"before cement alone — {unsafe.value.value} would need fixation"
+    return Concern(
+        f"{said} {then}",
+        f"Cement alone at {at.level}: {full}: confirm it {then} {cannot}; {_COMBINED}.",
+        f"{said} before cement alone",
+        possible=True,
+        open=f"{full}: confirm it — {unsafe.value.value} would need fixation {cannot}",
     )
 
 

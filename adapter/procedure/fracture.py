@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapter.fhir.read.evidence import Evidence
-from adapter.mapping.placement import PLACE_IT, unplaced
+from adapter.mapping.compression import PRELIMINARY
+from adapter.mapping.placement import PLACE_IT, preliminary, to_confirm, unplaced
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, firm_total
 from adapter.procedure.criteria import (
@@ -110,7 +111,9 @@ def fracture_criterion(
             finding=f"no fracture or instability at {level} (no collapse, SINS {total})",
         )
     unplaced = _unplaced(at)
-    absent = _UNPLACED if unplaced else "not recorded"
+    early = at.assessment.preliminary.get(SINS_COLLAPSE.code)
+    reported = early if early is not None and preliminary(at.bases[SINS_COLLAPSE.code]) else None
+    absent = to_confirm(reported) if reported else _UNPLACED if unplaced else "not recorded"
     why = [f"collapse at {level}: {cite(evidence) or absent}", f"SINS {total}"]
     if here:
         shown = cite(staged_evidence(here, _NEOPLASTIC))
@@ -120,6 +123,12 @@ def fracture_criterion(
         why.append(f"pathological fracture without a level: {shown}")
     if not evidence and unplaced:
         return _JUDGE.unknown("; ".join(why), action=PLACE_IT, finding=_PLACE_COLLAPSE)
+    if not evidence and reported:
+        # A preliminary report is never scored (contract §2): it is what to confirm.
+        action = "confirm the preliminary report with a final vertebral-body-collapse"
+        return _JUDGE.unknown(
+            "; ".join(why), action=action, finding=f"collapse at {level}: {PRELIMINARY}"
+        )
     stale = dated(evidence)
     action = REASSESS if stale else "record vertebral-body-collapse at the level"
     finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"

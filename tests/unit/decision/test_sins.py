@@ -397,3 +397,171 @@ def test_a_finding_absent_and_others_without_a_level_are_told_apart():
     )
     (card, *_) = score_cards(decide(result), "h")
     assert card.summary == lv.headline  # within the limit, not cut
+
+
+def bridging_fixation(*, reason: bool) -> dict:
+    """Screws at T11 and L1 only, above and below the T12 metastasis; ``reason``: the Procedure
+    names that metastasis as its reasonReference."""
+    fixed = procedure("ppsf", FIXATION, "T11", "L1", when=AFTER)
+    if reason:
+        fixed["reasonReference"] = [{"reference": "Condition/met-t12"}]
+    return fixed
+
+
+def test_a_fixation_that_bridges_the_level_it_names_fixes_it_on_every_surface():
+    # Contract §6: for an event with fixation only, the treated levels are those of §5 — the
+    # levels its reasonReference names; §6 v3: a level fixed with screws is never re-scored.
+    resources = default_patient(
+        sins={"spinal-alignment": "subluxation"}, extra=(bridging_fixation(reason=True),)
+    )
+    result = result_of(resources)
+    lv = sins_decision(result).levels[0]
+    assert (lv.name, lv.state, lv.indicator) == ("T12", "fixed", "info")
+    assert lv.headline == "T12 fixed on 31 May 2024: SINS not applicable"
+    decisions = decide(result)
+    cards = score_cards(decisions, "h")
+    assert (cards[0].indicator, cards[0].summary) == ("info", lv.headline)
+    assert "surgical consultation recommended" not in cards[0].summary + (cards[0].detail or "")
+    # the outcome card already names the same treated level
+    assert cards[-1].summary.startswith("After fixation at T12 on 31 May 2024")
+    text = text_report(decisions)
+    assert "SINS T12: 14 — as recorded before the fixation on 31 May 2024" in text
+    assert "unstable" not in text.split("Tomita")[0]
+    found = procedure_orders(
+        read_orders(draft_orders(order("vp", "22511", "T12"))), None, "order-sign", TERM
+    )
+    with_order = decide(result, found)
+    (decision,) = with_order.orders
+    assert decision.summary.startswith("Vertebroplasty T12: T12 already fixed on 31 May 2024")
+    assert "Cement alone at T12" not in text_report(with_order)
+
+
+def test_a_fixation_that_does_not_name_the_level_between_its_screws_does_not_fix_it():
+    # Without a reasonReference the record names T11 and L1 only: T12 is not taken as fixed.
+    resources = default_patient(
+        sins={"spinal-alignment": "subluxation"}, extra=(bridging_fixation(reason=False),)
+    )
+    lv = sins_decision(result_of(resources)).levels[0]
+    assert (lv.name, lv.state, lv.indicator) == ("T12", "assessed", "critical")
+
+
+UNSTABLE_BEFORE_CEMENT = (
+    "T12 SINS 14 before cement on 31 May 2024: unstable before cement alone; no fixation "
+    "recorded — consider surgical review"
+)
+
+
+def test_a_finding_after_cement_alone_does_not_erase_the_instability_before_it():
+    # Contract §6 v3: once a finding is later than the treatment the level is scored from the
+    # later findings only — and cement alone still stays a warning when the pre-treatment SINS
+    # was certainly 13 or more (here 14, with subluxation).
+    later = finding("later-pain", "spinal-pain", "pain-free", level="T12", when=NOW)
+    for extra in ((CEMENT,), (CEMENT, later)):
+        result = result_of(default_patient(sins={"spinal-alignment": "subluxation"}, extra=extra))
+        lv = sins_decision(result).levels[0]
+        assert lv.indicator == "warning"
+        assert lv.headline == UNSTABLE_BEFORE_CEMENT
+        decisions = decide(result)
+        card = score_cards(decisions, "h")[0]
+        assert (card.indicator, card.summary) == ("warning", UNSTABLE_BEFORE_CEMENT)
+        said = "Unstable before cement alone; no fixation recorded — consider surgical review."
+        assert said in (card.detail or "")
+        assert said in text_report(decisions)
+        found = procedure_orders(
+            read_orders(draft_orders(order("vp2", "22511", "T12"))), None, "order-sign", TERM
+        )
+        (decision,) = decide(result, found).orders
+        assert (
+            "Cement alone at T12 (SINS 14 before the vertebroplasty on 31 May 2024, unstable): "
+            "no fixation ordered or recorded there"
+        ) in " ".join(c.detail for c in decision.check.concerns)
+    # The later finding still re-scores the level (its pain is used, the earlier pain is not).
+    result = result_of(
+        default_patient(sins={"spinal-alignment": "subluxation"}, extra=(CEMENT, later))
+    )
+    assert sins_decision(result).levels[0].state == "after-treatment"
+    assert str(result.levels[0].result.total) == "3–15"
+
+
+def test_a_finding_after_cement_keeps_the_warning_for_subluxation_before_it():
+    # Subluxation before the cement, whatever the total (3 + 0 + 0 + 4 + 0 + 0 = 7): a warning.
+    sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic", "spinal-alignment":
+            "subluxation", "vertebral-body-collapse": "none"}  # fmt: skip
+    later = finding("later-pain", "spinal-pain", "pain-free", level="T12", when=NOW)
+    lv = first(default_patient(sins=sins, extra=(CEMENT, later)))
+    assert lv.indicator == "warning"
+    assert lv.headline == (
+        "T12 SINS 7 before cement on 31 May 2024: unstable before cement alone; no fixation "
+        "recorded — consider surgical review"
+    )
+
+
+PRELIMINARY_AT_T12 = {
+    "spinal-alignment": "subluxation",
+    "vertebral-body-collapse": "gt-50",
+    "posterolateral-involvement": "bilateral",
+}
+
+
+def preliminary_report(**final: str) -> list[dict]:
+    """The T12 findings only in a preliminary report, besides any ``final`` ones (code: when)."""
+    out = default_patient(drop=T12_FINDINGS)
+    for code, answer in PRELIMINARY_AT_T12.items():
+        early = finding(f"early-{code}", code, answer, level="T12")
+        early["status"] = "preliminary"
+        out.append(early)
+    for code, when in final.items():
+        out.append(finding(f"final-{code}", code, SINS_AT_T12[code], level="T12", when=when))
+    return out
+
+
+def test_preliminary_findings_are_not_scored_but_named_to_confirm_on_every_surface():
+    # Contract §2: a preliminary Observation is not used for scoring; §4: each card says what
+    # is missing and what would settle it — here the preliminary report, to confirm.
+    result = result_of(preliminary_report())
+    assert str(result.levels[0].result.total) == "3–18"  # nothing preliminary counted
+    lv = sins_decision(result).levels[0]
+    assert lv.indicator == "info"
+    assert lv.headline == (
+        "SINS not assessed at T12: preliminary report — confirm alignment, collapse, "
+        "posterolateral involvement (30 May 2024)"
+    )
+    decisions = decide(result)
+    card = score_cards(decisions, "h")[0]
+    assert card.summary == lv.headline
+    named = (
+        "Radiographic spinal alignment: Subluxation/translation present (30 May 2024)",
+        "Vertebral body collapse: More than 50% collapse (30 May 2024)",
+    )
+    for surface in (card.detail or "", text_report(decisions)):
+        assert "preliminary report — confirm" in surface
+        for said in named:
+            assert said in surface
+        assert "record spinal-alignment" not in surface
+        assert "record vertebral-body-collapse" not in surface
+    found = procedure_orders(
+        read_orders(draft_orders(order("vp", "22511", "T12"))), None, "order-sign", TERM
+    )
+    (decision,) = decide(result, found).orders
+    assert decision.indicator == "warning"
+    assert "not recorded" not in decision.summary
+    assert decision.summary.startswith(
+        "Vertebroplasty T12: collapse at T12: preliminary report — confirm; +2 more in the card"
+    )
+    findings = " ".join(c.finding for c in decision.check.concerns)
+    assert "alignment at T12: preliminary report (subluxation, 30 May) — confirm" in findings
+    (collapse,) = (c for c in decision.check.criteria if c.number == 3)
+    assert collapse.status == "unknown"
+    assert "collapse at T12: preliminary report — confirm: " + named[1] in collapse.basis
+    assert collapse.finding == "collapse at T12: preliminary report — confirm"
+    details = " ".join(c.detail for c in decision.check.concerns)
+    assert "not recorded" not in details
+    assert "posterolateral involvement at T12: preliminary report — confirm" in details
+
+
+def test_a_final_finding_as_recent_replaces_the_preliminary_one():
+    # The final alignment of the same time is scored; the preliminary one is not named.
+    result = result_of(preliminary_report(**{"spinal-alignment": "2024-05-30T09:00:00Z"}))
+    basis = result.levels[0].bases["sins-alignment"]
+    assert basis.evidence and basis.settle is None
+    assert "preliminary" not in " ".join(basis.all_notes)
