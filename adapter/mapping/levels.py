@@ -118,8 +118,8 @@ def plan_levels(
                 ref = finding.obs.ref.reference
                 ctx.warn(
                     ref,
-                    f"{ref}: {code} at {level}, where no metastasis is recorded: not used to "
-                    "score a level.",
+                    f"{ref}: {finding.shown or code} at {level}, where no metastasis is "
+                    "recorded: not used to score a level.",
                 )
     for level in list(plan.origin):
         if location_of(level) is None:

@@ -79,8 +79,7 @@ def finding_at(found: Findings, code: str, level: str, levels: int) -> Placed:
     cited = "; ".join(ev.cited for ev in chosen.evidence)
     return Placed(
         None,
-        f"A {code} finding without a level ({cited}) does not say which of the {levels} levels "
-        f"it belongs to: not used at {level}.",
+        f"{cited} does not say which of the {levels} levels it belongs to: not used at {level}.",
     )
 
 
