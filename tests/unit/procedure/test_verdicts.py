@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import pytest
 
+from adapter.cds.procedure import order_cards
 from adapter.procedure.concerns import Concern
 from adapter.procedure.summary import findings, headline, summary
 from adapter.vocabulary.cards import SUMMARY_MAX
@@ -526,3 +527,26 @@ def test_a_first_finding_too_long_alone_is_cut_at_a_word_and_the_rest_counted():
     line = summary(checked)
     assert len(line) <= SUMMARY_MAX and line.endswith("…; +1 more in the card")
     assert line.startswith("Vertebroplasty T12: x x")
+
+
+def test_findings_next_to_the_ordered_level_where_no_metastasis_is_are_named():
+    # Collapse > 50 % and bilateral posterolateral involvement recorded at L1, where no
+    # metastasis is; the lesion and the order are at T12: perhaps recorded at the wrong level.
+    next_door = (
+        finding("c1", "vertebral-body-collapse", "gt-50", level="L1"),
+        finding("pl1", "posterolateral-involvement", "bilateral", level="L1"),
+        finding("c4", "vertebral-body-collapse", "gt-50", level="L4"),  # not next to T12
+    )
+    drop = ("t12-vertebral-body-collapse", "t12-posterolateral-involvement")
+    (checked,) = check(default_patient(drop=drop, extra=next_door), order("vp", "22511", "T12"))
+    assert checked.context == (
+        "Recorded at L1, next to T12, where no metastasis is recorded (not used): Vertebral body "
+        "collapse: More than 50% collapse (30 May 2024); Posterolateral involvement of spinal "
+        "elements: Bilateral (30 May 2024) — check the level.",
+    )
+    (card,) = order_cards(decisions_for(default_patient(drop=drop, extra=next_door),
+                                        (order("vp", "22511", "T12"),)), "h")  # fmt: skip
+    assert f"- {checked.context[0]}" in (card.detail or "")
+    # Nothing next to the ordered level: no such line.
+    (plain,) = check(default_patient(), order("vp", "22511", "T12"))
+    assert plain.context == ()
