@@ -343,8 +343,8 @@ def _next_level():
          "not used: Radiographic spinal alignment: Subluxation/translation present (15 May 2024)",
          "spinal-alignment: subluxation"),
         (_two_levels(),
-         "Spinal pain character: Mechanical pain, level not recorded (30 May 2024) does not say "
-         "which of the 2 levels it belongs to",
+         "Spinal pain character: Mechanical pain, level not recorded (30 May 2024): without a "
+         "level, it does not say which of the 2 levels it belongs to",
          "spinal-pain: mechanical"),
         (_next_level(),
          "Vertebral body collapse: More than 50% collapse at L1, where no metastasis is recorded",
