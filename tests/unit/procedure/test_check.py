@@ -381,6 +381,10 @@ def test_a_lab_out_of_range_is_said_against_its_limit_as_the_summary_says_it(
     said = [part.split(": ")[0] for part in bleeding.basis.split("; ")]
     assert said == ([*met, *unmet] if code == "22511" else unmet)
     assert "(≥" not in bleeding.basis  # neither platelet count is said as if it met its limit
+    # Each lab cited by its name as a clinician reads it, not the adapter's key ("inr: 2.3").
+    assert f"INR {inr:g} (30 May 2024)" in bleeding.basis
+    assert f"platelets {platelets:g} × 10⁹/L (30 May 2024)" in bleeding.basis
+    assert "inr:" not in bleeding.basis and "platelets:" not in bleeding.basis
 
 
 def test_an_active_anticoagulant_makes_bleeding_risk_unknown():
