@@ -4,8 +4,10 @@ Computed once per patient and rendered by the cards, the text report and the pag
 item has its own indicator and wording:
 
 - **critical**: a new or worse Frankel/AIS A–D; a current Bilsky 2–3 at any level or without
-  one; a preliminary report of either ("preliminary report — confirm"). A deficit adds the steroid
-  prompt when no corticosteroid is active.
+  one; a preliminary report of either ("preliminary report — confirm"); either older than its
+  window (contract §2: dated evidence may raise an alarm), said dated with its date and "re-examine
+  now", never as current. A deficit adds the steroid prompt when no corticosteroid is active —
+  for a dated one, conditional on a re-examination confirming it.
 - **warning**: an established deficit (no worse than before a completed decompression or
   radiotherapy) — "new or worse?"; a grade recorded before a decompression from day 42 to day 120
   after it ("re-image due"); a grade irradiated but not decompressed; an old grade a later
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapter.fhir.read.evidence import Evidence
+from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.compression import (
     PRELIMINARY,
     Grade,
@@ -36,6 +40,7 @@ from adapter.vocabulary.cards import URGENCY, Indicator
 
 __all__ = [
     "NEUROLOGY_ACTION",
+    "STEROID_IF_CONFIRMED",
     "STEROID_PROMPT",
     "NeurologyAlert",
     "NeurologyItem",
@@ -51,6 +56,12 @@ STEROID_PROMPT = (
     "Consider dexamethasone 16 mg now (NICE NG234) unless lymphoma is suspected and not yet "
     "biopsied."
 )
+# A dated deficit may be old and settled: the advice waits on the re-examination (NICE NG234).
+STEROID_IF_CONFIRMED = (
+    "If a re-examination now confirms the deficit, consider dexamethasone 16 mg (NICE NG234) "
+    "unless lymphoma is suspected and not yet biopsied."
+)
+_NOT_CURRENT = "not known to be current"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +74,7 @@ class NeurologyItem:
     reason: str | None = None  # how a critical finding is named in the summary
     deficit: bool = False
     level: str | None = None  # a final Bilsky 2–3 at this level (the summary lists them together)
+    dated: bool = False  # older than its window: raises the alarm, said dated
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +101,17 @@ class NeurologyAlert:
         return reasons
 
 
+def _dated(evidence: tuple[Evidence, ...], now: ClinicalTime) -> tuple[str, str] | None:
+    """The latest timed input's day and "dated: 183 days before" when it is older than its
+    window (contract §2), else None (an untimed one is said as such elsewhere)."""
+    timed = [ev for ev in evidence if ev.time is not None]
+    latest = max(timed, key=lambda ev: ev.time.instant if ev.time else 0, default=None)
+    if latest is None or latest.time is None or not latest.dated:
+        return None
+    days = (now.instant - latest.time.instant).days
+    return latest.time.day, f"{latest.time.day}, dated: {days} days before"
+
+
 def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
     safety = patient.assessment.safety
     grades = "/".join(sorted(g.value for g in deficit.chosen.values if g.value != "E"))
@@ -97,6 +120,12 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
     known = established_deficit(deficit, safety.palsy_history, patient.assessment.treatments)
     if known is not None:
         return NeurologyItem("warning", known.named, sources)
+    stale = None if deficit.preliminary else _dated(deficit.chosen.evidence, patient.now)
+    if stale is not None:
+        day, said = stale
+        text = f"{deficit.scale} {grades} ({said}) — {_NOT_CURRENT}: re-examine now"
+        reason = f"Frankel/AIS {grades} on {day}, dated — re-examine"
+        return NeurologyItem("critical", text, sources, reason, deficit=True, dated=True)
     text = f"{deficit.scale} {grades} ({day_of(deficit.time)}{mark})"
     return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
 
@@ -110,6 +139,12 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
         text = untimed_alarm(grade.untimed_named, named, grade.day)
         hidden = tuple(ev.listed for ev in grade.untimed.evidence)
         return NeurologyItem("warning", text, (*hidden, *sources))
+    stale = _dated(grade.chosen.evidence, patient.now) if what == "compression" else None
+    if stale is not None:
+        day, said = stale
+        text = f"{named} ({said}) — {_NOT_CURRENT}: re-examine and re-image now"
+        reason = f"Bilsky 2–3{grade.where} on {day}, dated — re-image"
+        return NeurologyItem("critical", text, sources, reason, dated=True)
     if what in ("compression", "preliminary"):
         mark = f", {PRELIMINARY}" if what == "preliminary" else ""
         reason = f"Bilsky 2–3{grade.where}{mark}"
@@ -188,11 +223,8 @@ def neurology_alert(patient: PatientResult, rules: Rules = DEFAULT_RULES) -> Neu
     if top is None:
         return None
     sources = tuple(dict.fromkeys(s for i in items if i.indicator == top for s in i.sources))
-    safety = patient.assessment.safety
-    steroid = (
-        STEROID_PROMPT
-        if any(i.deficit and i.indicator == "critical" for i in items)
-        and not safety.corticosteroids
-        else None
-    )
+    deficits = [i for i in items if i.deficit and i.indicator == "critical"]
+    steroid = None
+    if deficits and not patient.assessment.safety.corticosteroids:
+        steroid = STEROID_IF_CONFIRMED if all(i.dated for i in deficits) else STEROID_PROMPT
     return NeurologyAlert(top, _reasons(items, top), sources, tuple(items), steroid)

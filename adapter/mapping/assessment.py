@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapter.fhir.read.evidence import Basis
+from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import PatientRecord
 from adapter.mapping.findings import Chosen
@@ -44,3 +44,5 @@ class PatientAssessment:
     # A current myeloma, plasmacytoma, lymphoma or leukaemia (contract §4 v3): the prognosis
     # tools were not validated for it.
     haematological: bool = False
+    # Findings at a level where no metastasis is recorded, not used: (level, finding).
+    stray: tuple[tuple[str, Evidence], ...] = ()

@@ -181,6 +181,7 @@ def extract_patient(
         treatments=treatments,
         albumin=choose_latest(found.labs.get("albumin", []), _albumin_method, _grams_per_litre),
         haematological=_haematological(ctx, conditions),
+        stray=tuple(plan.stray),
     )
     return _with_more(ctx, found, staging, assessment)
 

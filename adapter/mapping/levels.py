@@ -38,6 +38,9 @@ class LevelPlan:
     unscored: list[tuple[str, str]] = field(default_factory=list)  # (label, reason)
     active: set[str] = field(default_factory=set)  # levels with a lesion not in remission
     remission: dict[str, list[str]] = field(default_factory=dict)  # level → Conditions
+    # Findings at a level where no metastasis is recorded, not used (level, finding): the
+    # procedure check names those next to an ordered level (perhaps recorded at the wrong one).
+    stray: list[tuple[str, Evidence]] = field(default_factory=list)
 
     def in_remission(self, level: str) -> tuple[str, ...]:
         """The Conditions in remission at a level where no other lesion is current; () else."""
@@ -116,10 +119,14 @@ def plan_levels(
                 plan.add(level, "findings", None)
             else:
                 ref = finding.obs.ref.reference
+                said = Evidence(
+                    finding.obs.ref, finding.obs.time, code, finding.dated, finding.shown
+                )
+                plan.stray.append((level, said))
                 ctx.warn(
                     ref,
-                    f"{ref}: {code} at {level}, where no metastasis is recorded: not used to "
-                    "score a level.",
+                    f"{ref}: {finding.shown or code} at {level}, where no metastasis is "
+                    "recorded: not used to score a level.",
                 )
     for level in list(plan.origin):
         if location_of(level) is None:

@@ -70,6 +70,8 @@ _LABS = {
 # The UCUM unit each lab is computed in; what converts to it, and by what factor, is the data
 # of mappings/ConceptMap-ucum-lab-unit-conversion.json (a value without a unit is UCUM "1").
 LAB_UNITS: Mapping[str, str] = {"inr": "1", "platelets": "10*9/L", "albumin": "g/L"}
+# How card text names a lab value (contract §4 v3: displays, not the adapter's keys).
+_LAB_SHOWN: Mapping[str, str] = {"inr": "INR {:g}", "platelets": "platelets {:g} × 10⁹/L"}
 _KPS_UNITS = frozenset({None, "%", "{score}"})
 CURRENT_OBSERVATION = frozenset({"final", "amended", "corrected"})
 # The findings a preliminary report may alarm with (never score with): palsy and Bilsky grade;
@@ -235,7 +237,8 @@ def _read(
             message, why = value
             found.unread[lab].append(Finding(obs, why, None, ctx.dated(obs.time, window)))
             return Invalid(message)
-        found.labs[lab].append(Finding(obs, value, None, ctx.dated(obs.time, window)))
+        shown = _LAB_SHOWN[lab].format(value) if lab in _LAB_SHOWN else None
+        found.labs[lab].append(Finding(obs, value, None, ctx.dated(obs.time, window), shown))
     elif (code := finding_code(obs)) is not None:
         return _file_coded(ctx, obs, code, lesion_levels, found.coded)
     return None

@@ -92,8 +92,8 @@ def finding_at(found: Findings, code: str, level: str, levels: int) -> Placed:
     cited = "; ".join(ev.cited for ev in chosen.evidence)
     return Placed(
         None,
-        f"A {code} finding without a level ({cited}) does not say which of the {levels} levels "
-        f"it belongs to: not used at {level}.",
+        f"{cited}: without a level, it does not say which of the {levels} levels it belongs "
+        f"to: not used at {level}.",
     )
 
 

@@ -19,27 +19,28 @@ _JUDGE = Judge(7, "Bleeding risk (coagulation)")
 _Part = tuple[str, str, str]
 
 
+def _versus(value: float, unit: str, ok: bool, limit: str, out: str) -> str:
+    """A lab value against its limit, as the summary and the detail both say it: "1.1 (≤ 1.5)"
+    in range; out of range "2.3 (above 1.5)", never the limit as if it were met."""
+    return f"{value:g}{unit} ({limit if ok else out})"
+
+
 def _lab(
-    chosen: Chosen[float] | None,
-    label: str,
-    ok: bool,
-    shown: str,
-    limit: str,
-    unread: Finding[str] | None = None,
+    chosen: Chosen[float] | None, label: str, ok: bool, said: str, unread: Finding[str] | None
 ) -> _Part:
-    """One lab value against its limit; a later record that could not be read makes it unknown,
-    named (contract §2 v3), never "no … recorded"."""
+    """One lab value against its limit (``said``: :func:`_versus`); a later record that could
+    not be read makes it unknown, named (contract §2 v3), never "no … recorded"."""
     if unread is not None:
         when = unread.obs.time.day if unread.obs.time else "date not recorded"
-        said = f"{label} {when}: {unread.value}"
-        return "unknown", said, said
+        named = f"{label} {when}: {unread.value}"
+        return "unknown", named, named
     if chosen is None:
         return "unknown", f"no {label} recorded", f"no {label} recorded"
     if not ok:
-        return "unmet", f"{label} {shown}: {cite(chosen.evidence)}", f"{label} {limit}"
+        return "unmet", f"{label} {said}: {cite(chosen.evidence)}", f"{label} {said}"
     if any(ev.dated for ev in chosen.evidence):
-        return "unknown", f"{label} {shown}, dated: {cite(chosen.evidence)}", f"{label} dated"
-    return "met", f"{label} {shown}: {cite(chosen.evidence)}", ""
+        return "unknown", f"{label} {said}, dated: {cite(chosen.evidence)}", f"{label} dated"
+    return "met", f"{label} {said}: {cite(chosen.evidence)}", ""
 
 
 def _parts(safety: Safety, minimum: float, rules: Rules) -> list[_Part]:
@@ -54,14 +55,14 @@ def _parts(safety: Safety, minimum: float, rules: Rules) -> list[_Part]:
     inr = safety.inr
     worst_inr = max(inr.values) if inr else 0.0
     ok = worst_inr <= rules.inr_max
-    shown = f"{worst_inr:g} (≤ {rules.inr_max:g})"
-    above = f"{worst_inr:g} (above {rules.inr_max:g})"
-    parts.append(_lab(inr, "INR", ok, shown, above, safety.inr_unread))
+    limit = f"{rules.inr_max:g}"
+    said = _versus(worst_inr, "", ok, f"≤ {limit}", f"above {limit}")
+    parts.append(_lab(inr, "INR", ok, said, safety.inr_unread))
     plt = safety.platelets
     worst = min(plt.values) if plt else 0.0
-    shown = f"{worst:g} × 10⁹/L (≥ {minimum:g})"
-    limit = f"{worst:g} × 10⁹/L (below {minimum:g})"
-    parts.append(_lab(plt, "platelets", worst >= minimum, shown, limit, safety.platelets_unread))
+    ok = worst >= minimum
+    said = _versus(worst, " × 10⁹/L", ok, f"≥ {minimum:g}", f"below {minimum:g}")
+    parts.append(_lab(plt, "platelets", ok, said, safety.platelets_unread))
     return parts
 
 

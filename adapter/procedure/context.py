@@ -1,13 +1,15 @@
 """What the surgeon needs beside the criteria (contract §5 v3): recent radiotherapy at the ordered
-level, the timing of postoperative radiotherapy after a fixation, and a palsy grade to repeat
-before the procedure. Information only: none of it changes a criterion or the indicator."""
+level, the timing of postoperative radiotherapy after a fixation, a palsy grade to repeat
+before the procedure, and findings recorded next to the ordered level where no metastasis is
+(contract §2: not used; perhaps recorded at the wrong level). Information only: none of it
+changes a criterion or the indicator."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from adapter.procedure.ask import Ask
-from adapter.scoring import Frankel
+from adapter.scoring import LEVELS, Frankel, level_order
 
 __all__ = ["order_context"]
 
@@ -43,9 +45,31 @@ def _reexamine(ask: Ask) -> list[str]:
     return [f"Frankel/AIS E on {latest.day}: re-examine before the procedure."]
 
 
+def _adjacent(a: str, b: str) -> bool:
+    return a in LEVELS and b in LEVELS and abs(LEVELS.index(a) - LEVELS.index(b)) == 1
+
+
+def _next_door(ask: Ask, levels: list[str]) -> list[str]:
+    """ "Recorded at L1, next to T12, where no metastasis is recorded (not used): … — check the
+    level." for each level at or next to an ordered one with findings it did not use."""
+    out = []
+    stray = ask.result.assessment.stray
+    for where in sorted({lv for lv, _ in stray}, key=level_order):
+        near = [lv for lv in levels if _adjacent(lv, where)]
+        if where not in levels and not near:
+            continue
+        beside = f", next to {', '.join(near)}" if where not in levels else ""
+        said = "; ".join(dict.fromkeys(ev.said for lv, ev in stray if lv == where))
+        out.append(
+            f"Recorded at {where}{beside}, where no metastasis is recorded (not used): {said} "
+            "— check the level."
+        )
+    return out
+
+
 def order_context(ask: Ask, levels: list[str]) -> tuple[str, ...]:
     """Context lines for an order at these levels (treated and instrumented)."""
-    lines = _radiotherapy(ask, levels) + _reexamine(ask)
+    lines = _radiotherapy(ask, levels) + _reexamine(ask) + _next_door(ask, levels)
     if ask.order.kind == "fixation":
         lines.append(POSTOPERATIVE_RADIOTHERAPY)
     return tuple(lines)

@@ -25,6 +25,8 @@ from adapter.scoring import Frankel
 
 __all__ = ["neurology_criterion"]
 
+_RE_EXAMINE = "re-examine now: the grade is dated"
+
 
 _JUDGE = Judge(4, "No neurological deficit")
 
@@ -82,9 +84,11 @@ def neurology_criterion(
         grades = "/".join(sorted(g.value for g in palsy.values))
         if established is not None:
             return _established(grades, shown, established)
+        # Dated evidence may make it unmet (§2), but the old grade is not read as current.
+        stale = dated(palsy.evidence) and any(ev.time for ev in palsy.evidence)
         return judge.unmet(
             f"Frankel/AIS {grades}: {shown}",
-            action=DECOMPRESSION,
+            action=f"{_RE_EXAMINE}; {DECOMPRESSION}" if stale else DECOMPRESSION,
             finding=f"Frankel/AIS {grades}{on_day(palsy.evidence)}",
         )
     if not any(ev.time for ev in palsy.evidence):

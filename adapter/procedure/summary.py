@@ -27,9 +27,12 @@ IDENTITY = "check the patient's identity"
 MEETS = "meets the case series' selection criteria"
 _COMPRESSION = "suspected cord compression — assess for decompression and radiotherapy first"
 _COMPRESSION_SHORT = "suspected cord compression — decompression and radiotherapy first"
+# Shortest: the cord findings named, what to do left to the card's detail.
+_COMPRESSION_BARE = "suspected cord compression"
 # Criterion 8 alone: the compression is at another level than the one ordered.
 _ELSEWHERE = _COMPRESSION.replace("compression", "compression elsewhere", 1)
 _ELSEWHERE_SHORT = _COMPRESSION_SHORT.replace("compression", "compression elsewhere", 1)
+_ELSEWHERE_BARE = f"{_COMPRESSION_BARE} elsewhere"
 _NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked (code {code})"
 _NO_LEVEL = "no level ordered — record the level"
 # A bodySite was ordered but not read as a level: named as the order names it, never "no level".
@@ -67,6 +70,13 @@ def _no_level(unplaced: tuple[str, ...], *, named: bool = True) -> str:
     return f"{_NOT_READ.format(s='s' if len(unplaced) > 1 else '')}{sites} — {_RECORD_CODE}"
 
 
+def _cord(check: OrderCheck) -> tuple[list[str], bool]:
+    """The unmet cord criteria (4, 5, 8; not an established deficit) in words, and whether they
+    are all elsewhere (8)."""
+    urgent = sorted((c for c in check.criteria if pressing(c)), key=lambda c: c.number)
+    return _unique([_said(c) for c in urgent]), all(c.number == 8 for c in urgent)
+
+
 def findings(check: OrderCheck) -> list[str]:
     """What is wrong with the order, most serious first (empty: nothing)."""
     if check.deceased is not None:
@@ -74,13 +84,9 @@ def findings(check: OrderCheck) -> list[str]:
     criteria = check.criteria
     unmet = [c for c in criteria if c.status == "unmet"]
     out: list[str] = []
-    urgent = sorted((c for c in unmet if pressing(c)), key=lambda c: c.number)
-    compression = [_said(c) for c in urgent]
+    compression, elsewhere = _cord(check)
     if compression:
-        elsewhere = all(c.number == 8 for c in urgent)
-        out.append(
-            f"{'; '.join(_unique(compression))}: {_ELSEWHERE if elsewhere else _COMPRESSION}"
-        )
+        out.append(f"{'; '.join(compression)}: {_ELSEWHERE if elsewhere else _COMPRESSION}")
     for number in _LEADING:
         out += [_said(c) for c in unmet if c.number == number]
     out += [concern.finding for concern in check.concerns if not concern.possible]
@@ -133,17 +139,38 @@ def _shorter(check: OrderCheck) -> list[list[tuple[str, str]]]:
     return steps
 
 
-def _fit(label: str, parts: list[str]) -> str:
+def _leads(check: OrderCheck, parts: list[str]) -> list[tuple[str, int]]:
+    """The first part as it stands, then in fewer words, each with how many findings it leaves
+    to the card: cord compression with what to do left to the detail, then with fewer of its
+    findings (each still whole)."""
+    forms = [(parts[0], 0)]
+    compression, elsewhere = _cord(check)
+    if check.deceased is None and compression:
+        bare = _ELSEWHERE_BARE if elsewhere else _COMPRESSION_BARE
+        forms += [
+            (f"{'; '.join(compression[:kept])}: {bare}", len(compression) - kept)
+            for kept in range(len(compression), 0, -1)
+        ]
+    return forms
+
+
+def _fit(label: str, parts: list[str], leads: list[tuple[str, int]]) -> str:
     """As many whole parts as fit, and how many more the card holds ("+2 more", when the longer
-    tail does not fit); a first part too long even alone is cut at a word, never a later one (a
-    part cut mid-way says nothing)."""
-    for kept in range(len(parts), 0, -1):
-        more = len(parts) - kept
-        for tail in (_MORE, _MORE_SHORT) if more else ("",):
-            line = label + "; ".join(parts[:kept]) + tail.format(n=more)
-            if len(line) <= SUMMARY_MAX:
-                return line
-    return shorten(label + parts[0])  # the first part alone, whole if it fits
+    tail does not fit), the first part in fewer words (``leads``) only when it does not fit
+    otherwise; a first part too long even alone is cut at a word, never a later one (a part cut
+    mid-way says nothing), and what is left out is still counted."""
+    for lead, hidden in leads:
+        rest = [lead, *parts[1:]]
+        for kept in range(len(rest), 0, -1):
+            more = len(rest) - kept + hidden
+            for tail in (_MORE, _MORE_SHORT) if more else ("",):
+                line = label + "; ".join(rest[:kept]) + tail.format(n=more)
+                if len(line) <= SUMMARY_MAX:
+                    return line
+    lead, hidden = leads[-1]
+    more = len(parts) - 1 + hidden
+    tail = _MORE.format(n=more) if more else ""
+    return shorten(label + lead, SUMMARY_MAX - len(tail)) + tail
 
 
 def _shortened(check: OrderCheck, label: str) -> list[str]:
@@ -167,4 +194,5 @@ def headline(check: OrderCheck) -> str:
 def summary(check: OrderCheck, lead: str = "") -> str:
     """The line within the summary's limit, after ``lead`` ("Duplicate order 1 of 2 — ")."""
     label = f"{lead}{order_label(check)}: "
-    return _fit(label, _shortened(check, label))
+    parts = _shortened(check, label)
+    return _fit(label, parts, _leads(check, parts))

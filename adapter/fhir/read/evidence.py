@@ -27,9 +27,10 @@ class Evidence:
 
     @property
     def cited(self) -> str:
-        """``summary (Observation/1, 2024-05-20)`` — how reports and cards name it."""
+        """``shown (Observation/1, 2024-05-20)`` — how reports and cards name it: by its
+        displays (contract §4 v3), the summary only when nothing displays it."""
         when = f", {self.time.text}" if self.time else ""
-        return f"{self.summary} ({self.ref.reference or 'unreferenced'}{when})"
+        return f"{self.shown or self.summary} ({self.ref.reference or 'unreferenced'}{when})"
 
     @property
     def listed(self) -> str:

@@ -19,6 +19,7 @@ from adapter.render.text import text_report
 from adapter.scoring import Span
 from tests.support.records import (
     NOW,
+    condition,
     default_patient,
     finding,
     order,
@@ -196,6 +197,34 @@ def test_an_old_grade_without_any_palsy_grade_stays_critical():
     )
     card, _, _ = neurology(resources)
     assert card is not None and card.indicator == "critical"
+
+
+def test_an_old_grade_raises_the_alarm_said_dated_and_asks_to_re_image():
+    # Bilsky 3 at T12 of 22 Apr 2024 (40 days: dated, window 30), no palsy grade: the alarm
+    # stands (§4 v3), but the grade is said dated with its date, never as current compression.
+    old = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-22T09:00:00Z")
+    resources = default_patient(drop=("bilsky-t12", "frankel"), extra=(old,))
+    card, alert, result = neurology(resources)
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        "Suspected spinal cord compression (Bilsky 2–3 at T12 on 22 Apr 2024, dated — "
+        "re-image): contact the MSCC / spinal team now"
+    )
+    assert (
+        "- critical: Bilsky 3 at T12 (22 Apr 2024, dated: 40 days before) — not known to be "
+        "current: re-examine and re-image now"
+    ) in card.detail
+    assert alert is not None and alert.steroid is None  # no deficit: no steroid prompt
+    text = text_report(decide(result))
+    assert f"ALERT [critical] {card.summary}" in text
+    # A current grade at another level is still named with the levels, the dated one apart.
+    here = finding("mri-t8", BILSKY, "bilsky-2", level="T8")
+    more = (old, condition("met-t8", "C79.51", level="T8"), here)
+    _, alert, _ = neurology(default_patient(drop=("bilsky-t12", "frankel"), extra=more))
+    assert alert is not None and alert.reasons == (
+        "Bilsky 2–3 at T8",
+        "Bilsky 2–3 at T12 on 22 Apr 2024, dated — re-image",
+    )
 
 
 def test_a_whole_spine_mri_with_high_grade_compression_is_critical():

@@ -4,10 +4,22 @@ default patient are those of tests/unit/cds/test_neurology_card.py."""
 
 from __future__ import annotations
 
-from adapter.decision import STEROID_PROMPT, decide
+import html
+
+import pytest
+
+from adapter.decision import NEUROLOGY_ACTION, STEROID_PROMPT, decide
 from adapter.render.text import text_report
-from tests.support.records import condition, default_patient, finding, medication, procedure
-from tests.unit.cds.test_neurology_card import BILSKY, neurology, result_of, superseded
+from tests.support.records import (
+    condition,
+    default_patient,
+    finding,
+    medication,
+    order,
+    procedure,
+)
+from tests.unit.cds.test_neurology_card import BILSKY, C_TIMED, neurology, result_of, superseded
+from tests.unit.decision.test_wording import decisions_for, surfaces
 
 # --- established deficits, the steroid prompt (§4 v3) ----------------------------------------
 
@@ -113,3 +125,73 @@ def test_a_stopped_corticosteroid_leaves_the_steroid_prompt():
     )
     _, alert, _ = neurology(resources)
     assert alert is not None and alert.steroid == STEROID_PROMPT
+
+
+# --- a dated deficit (§2 dated evidence, §4 v3) ----------------------------------------------
+
+DATED_STEROID = (
+    "If a re-examination now confirms the deficit, consider dexamethasone 16 mg (NICE NG234) "
+    "unless lymphoma is suspected and not yet biopsied."
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "when", "named", "item"),
+    [
+        # Frankel C of 1 Dec 2023: 183 days before NOW (window 14 days)
+        ("frankel-c", "2023-12-01T09:00:00Z", "Frankel/AIS C on 1 Dec 2023",
+         "Frankel C (1 Dec 2023, dated: 183 days before)"),
+        # AIS C of 10 May 2024: 22 days before NOW
+        ("ais-c", "2024-05-10T09:00:00Z", "Frankel/AIS C on 10 May 2024",
+         "AIS C (10 May 2024, dated: 22 days before)"),
+    ],
+)  # fmt: skip
+def test_a_dated_deficit_raises_the_alarm_said_dated_and_asks_to_re_examine(
+    answer, when, named, item
+):
+    code = "frankel-grade" if answer.startswith("frankel") else "asia-impairment-scale"
+    resources = default_patient(drop=("frankel",), extra=(finding("old", code, answer, when=when),))
+    card, alert, _ = neurology(resources)
+    # Dated evidence may raise an alarm, and the summary says it is dated, with its date.
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        f"Suspected spinal cord compression ({named}, dated — re-examine): contact the MSCC / "
+        "spinal team now"
+    )
+    assert NEUROLOGY_ACTION in card.detail  # the MSCC pathway stays
+    # The old grade is not presented as current: the detail asks to re-examine now.
+    assert f"- critical: {item} — not known to be current: re-examine now" in card.detail
+    # The steroid advice does not read as if the deficit were new.
+    assert alert is not None and alert.steroid == DATED_STEROID
+    assert STEROID_PROMPT not in card.detail and DATED_STEROID in card.detail
+
+
+def test_a_dated_deficit_is_one_decision_on_every_surface():
+    old = finding("old", "frankel-grade", "frankel-c", when="2023-12-01T09:00:00Z")
+    decisions = decisions_for(
+        default_patient(drop=("frankel",), extra=(old,)), (order("vp", "22511", "T12"),)
+    )
+    alert = decisions.neurology
+    assert alert is not None and alert.critical and "1 Dec 2023, dated" in alert.summary
+    cards, _, text, page = surfaces(decisions)
+    assert [c.summary for c in cards if c.summary.startswith("Suspected")] == [alert.summary]
+    assert f"ALERT [critical] {alert.summary}" in text
+    assert f"    → {DATED_STEROID}" in text and STEROID_PROMPT not in text
+    assert "re-examine now" in text
+    assert html.escape(alert.summary, quote=False) in page and STEROID_PROMPT not in page
+    # The order card: critical too, the grade said dated, and re-examine before acting on it.
+    (sign,) = [c for c in cards if c.summary.startswith("Vertebroplasty")]
+    assert sign.indicator == "critical"
+    assert sign.summary.startswith("Vertebroplasty T12: Frankel/AIS C (1 Dec 2023, dated):")
+    (row,) = [line for line in sign.detail.splitlines() if line.startswith("| 4 ")]
+    assert "re-examine now: the grade is dated" in row
+
+
+def test_a_current_deficit_keeps_the_steroid_prompt_as_it_was():
+    resources = default_patient(drop=("frankel",), extra=(C_TIMED,))
+    card, alert, _ = neurology(resources)
+    assert card is not None and card.summary == (
+        "Suspected spinal cord compression (Frankel/AIS C): contact the MSCC / spinal team now"
+    )
+    assert alert is not None and alert.steroid == STEROID_PROMPT
+    assert "dated" not in card.detail and "- critical: Frankel C (30 May 2024)" in card.detail

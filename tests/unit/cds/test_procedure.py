@@ -204,7 +204,7 @@ async def test_local_thresholds_from_the_environment_apply_to_the_check(monkeypa
     async with client_for(load_settings(state_dir=tmp_path)) as local:
         (card,) = await cards(local, SIGN, payload)
     assert statuses(card, "T12")[6] == "unmet"  # criterion 7
-    assert "(≥ 250)" in card["detail"] and card["indicator"] == "warning"
+    assert "(below 250)" in card["detail"] and card["indicator"] == "warning"
 
 
 def test_an_unusable_threshold_stops_the_service_before_it_starts(monkeypatch):

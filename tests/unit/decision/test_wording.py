@@ -29,7 +29,10 @@ from tests.support.records import (
     default_patient,
     draft_orders,
     finding,
+    measurement,
     order,
+    patient,
+    procedure,
     site,
 )
 
@@ -305,3 +308,52 @@ def test_cement_alone_at_a_conflicting_alignment_is_one_warning_on_the_card_and_
     assert "settle it before cement alone — subluxation would need fixation" in (card.detail or "")
     assert f"[warning] {line}" in text
     assert "meets the case series" not in card.summary + text
+
+
+def _before_cement():
+    """SINS findings at T12 on 15 May (subluxation), vertebroplasty on 22 May, pain-free after."""
+    res = default_patient(sins={"spinal-alignment": "subluxation"}, extra=(
+        procedure("vp", "22511", "T12"),
+        finding("pf", "spinal-pain", "pain-free", level="T12", when="2024-05-29T09:00:00Z"),
+    ))  # fmt: skip
+    for r in res:
+        if r["id"].startswith("t12-"):
+            r["effectiveDateTime"] = "2024-05-15T09:00:00Z"
+    return res
+
+
+def _two_levels():
+    """T8 and L2; mechanical pain with no level."""
+    return [
+        patient(), condition("primary", "C64.9"), condition("m1", "C79.51", level="T8"),
+        condition("m2", "C79.51", level="L2"), finding("fr", "frankel-grade", "frankel-e"),
+        measurement("kps", "89243-0", 80), finding("p", "spinal-pain", "mechanical"),
+    ]  # fmt: skip
+
+
+def _next_level():
+    """Collapse > 50 % recorded at L1, where no metastasis is (the lesion is at T12)."""
+    return default_patient(extra=(finding("c1", "vertebral-body-collapse", "gt-50", level="L1"),))
+
+
+@pytest.mark.parametrize(
+    ("resources", "shown", "coded"),
+    [
+        (_before_cement(),
+         "not used: Radiographic spinal alignment: Subluxation/translation present (15 May 2024)",
+         "spinal-alignment: subluxation"),
+        (_two_levels(),
+         "Spinal pain character: Mechanical pain, level not recorded (30 May 2024): without a "
+         "level, it does not say which of the 2 levels it belongs to",
+         "spinal-pain: mechanical"),
+        (_next_level(),
+         "Vertebral body collapse: More than 50% collapse at L1, where no metastasis is recorded",
+         "vertebral-body-collapse at L1"),
+    ],
+)  # fmt: skip
+def test_card_details_name_findings_by_their_displays_not_codes(resources, shown, coded):
+    # Contract §4 v3: "Details use displays, not codes" — the finding and its answer, on the
+    # cards, and in the text report and the page that render the same notes.
+    _, card_text, text, page = surfaces(decisions_for(resources))
+    assert shown in card_text
+    assert coded not in card_text and coded not in text and coded not in page

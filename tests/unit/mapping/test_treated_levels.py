@@ -49,7 +49,7 @@ def test_a_later_finding_re_scores_the_level_from_findings_after_the_treatment_o
     notes = [n["text"] for n in obs["note"]]
     assert (
         "Recorded before the vertebroplasty on 20 May 2024, not used: "
-        "bone-lesion-quality: lytic (Observation/old-bone-lesion-quality, 2024-05-10T09:00:00Z)."
+        "Bone lesion quality: Lytic (Observation/old-bone-lesion-quality, 2024-05-10T09:00:00Z)."
     ) in notes
     refs = {d["reference"] for d in obs.get("derivedFrom", [])}
     assert "Observation/new-pain" in refs and "Observation/old-spinal-pain" not in refs

@@ -360,6 +360,33 @@ def test_bleeding_risk(code, extra, drop, expected):
     assert statuses(checked, "T12")[7] == expected
 
 
+@pytest.mark.parametrize(
+    ("code", "inr", "platelets", "unmet", "met"),
+    [
+        # Fixation: INR 2.3 and platelets 80 both out of range (platelets ≥ 100 for screws).
+        ("22842", 2.3, 80, ["INR 2.3 (above 1.5)", "platelets 80 × 10⁹/L (below 100)"], []),
+        # Vertebroplasty: platelets 45 below 50; the INR in range reads as within its limit.
+        ("22511", 1.1, 45, ["platelets 45 × 10⁹/L (below 50)"], ["INR 1.1 (≤ 1.5)"]),
+    ],
+)
+def test_a_lab_out_of_range_is_said_against_its_limit_as_the_summary_says_it(
+    code, inr, platelets, unmet, met
+):
+    # The detail says what is wrong in the summary's words: "INR 2.3 (≤ 1.5)" reads as met.
+    labs = (measurement("inr", "6301-6", inr), measurement("plt", "777-3", platelets, "10*9/L"))
+    checked = single(default_patient(drop=("inr", "platelets"), extra=labs), "T12", code=code)
+    bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
+    assert bleeding.status == "unmet"
+    assert bleeding.finding == "; ".join(unmet)
+    said = [part.split(": ")[0] for part in bleeding.basis.split("; ")]
+    assert said == ([*met, *unmet] if code == "22511" else unmet)
+    assert "(≥" not in bleeding.basis  # neither platelet count is said as if it met its limit
+    # Each lab cited by its name as a clinician reads it, not the adapter's key ("inr: 2.3").
+    assert f"INR {inr:g} (30 May 2024)" in bleeding.basis
+    assert f"platelets {platelets:g} × 10⁹/L (30 May 2024)" in bleeding.basis
+    assert "inr:" not in bleeding.basis and "platelets:" not in bleeding.basis
+
+
 def test_an_active_anticoagulant_makes_bleeding_risk_unknown():
     warfarin = {
         "resourceType": "MedicationRequest", "id": "warfarin", "status": "active",

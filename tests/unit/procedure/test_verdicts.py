@@ -13,10 +13,12 @@ from dataclasses import replace
 
 import pytest
 
+from adapter.cds.procedure import order_cards
 from adapter.procedure.concerns import Concern
 from adapter.procedure.summary import findings, headline, summary
 from adapter.vocabulary.cards import SUMMARY_MAX
 from tests.support.records import (
+    RECENT,
     SNOMED,
     condition,
     default_patient,
@@ -481,3 +483,70 @@ def test_a_single_finding_too_long_is_still_cut_at_a_word():
     checked = replace(check_, concerns=(Concern(long.strip(), "detail"),))
     line = summary(checked)
     assert len(line) <= SUMMARY_MAX and line.endswith("…") and "more in the card" not in line
+
+
+def compressed(*extra, frankel_when="2024-05-01T09:00:00Z"):
+    """Frankel/AIS D and Bilsky 2 at T9: the compression finding alone nearly fills a summary."""
+    return default_patient(drop=("frankel", "platelets"), extra=(
+        finding("fr", "frankel-grade", "frankel-d", when=frankel_when),
+        condition("m9", "C79.51", level="T9"),
+        finding("b9", "epidural-spinal-cord-compression", "bilsky-2", level="T9"),
+        condition("sep", "A41.9"), *extra,
+    ))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("resources", "said"),
+    [
+        # Frankel D (dated), Bilsky 2 at T9, sepsis, platelets 30: the cord findings whole, the
+        # infection and the platelets counted.
+        (compressed(measurement("plt", "777-3", 30, "10*9/L")),
+         "Frankel/AIS D (1 May 2024, dated); Bilsky 2 at T9 (30 May 2024): suspected cord "
+         "compression; +2 more in the card"),
+        # Frankel D (current), Bilsky 2 at T9, sepsis: the infection is counted, not dropped.
+        (compressed(measurement("plt", "777-3", 200, "10*9/L"), frankel_when=RECENT),
+         "Frankel/AIS D (30 May); Bilsky 2 at T9 (30 May 2024): suspected cord compression; "
+         "+1 more in the card"),
+    ],
+)  # fmt: skip
+def test_a_long_cord_finding_is_kept_whole_and_the_rest_counted(resources, said):
+    # Contract §4 v3: the summary names the findings, whole, and never leaves one out silently;
+    # what to do about the compression is in the card's detail.
+    checked = single(resources, "T12")
+    line = summary(checked)
+    assert line == f"Vertebroplasty T12: {said}"
+    assert len(line) <= SUMMARY_MAX and "…" not in line
+    more = int(said.split("; +")[1].split()[0])
+    assert len(findings(checked)) == 1 + more
+
+
+def test_a_first_finding_too_long_alone_is_cut_at_a_word_and_the_rest_counted():
+    check_ = single(default_patient(), "T12")
+    long = "x " * 80
+    checked = replace(check_, concerns=(Concern(long.strip(), "detail"), Concern("y z", "d")))
+    line = summary(checked)
+    assert len(line) <= SUMMARY_MAX and line.endswith("…; +1 more in the card")
+    assert line.startswith("Vertebroplasty T12: x x")
+
+
+def test_findings_next_to_the_ordered_level_where_no_metastasis_is_are_named():
+    # Collapse > 50 % and bilateral posterolateral involvement recorded at L1, where no
+    # metastasis is; the lesion and the order are at T12: perhaps recorded at the wrong level.
+    next_door = (
+        finding("c1", "vertebral-body-collapse", "gt-50", level="L1"),
+        finding("pl1", "posterolateral-involvement", "bilateral", level="L1"),
+        finding("c4", "vertebral-body-collapse", "gt-50", level="L4"),  # not next to T12
+    )
+    drop = ("t12-vertebral-body-collapse", "t12-posterolateral-involvement")
+    (checked,) = check(default_patient(drop=drop, extra=next_door), order("vp", "22511", "T12"))
+    assert checked.context == (
+        "Recorded at L1, next to T12, where no metastasis is recorded (not used): Vertebral body "
+        "collapse: More than 50% collapse (30 May 2024); Posterolateral involvement of spinal "
+        "elements: Bilateral (30 May 2024) — check the level.",
+    )
+    (card,) = order_cards(decisions_for(default_patient(drop=drop, extra=next_door),
+                                        (order("vp", "22511", "T12"),)), "h")  # fmt: skip
+    assert f"- {checked.context[0]}" in (card.detail or "")
+    # Nothing next to the ordered level: no such line.
+    (plain,) = check(default_patient(), order("vp", "22511", "T12"))
+    assert plain.context == ()

@@ -25,7 +25,7 @@ def test_everything_recorded_gives_one_path_with_its_sources():
     text = "\n".join(noms_text(view))
     assert "NOMS framework (Laufer 2013): The framework's path" in text and "not an order" in text
     assert "T8: conventional external-beam radiotherapy (cEBRT) [BS06, MSK10]" in text
-    assert "N: Bilsky 1b at T8" in text and "radiosensitivity: radiosensitive" in text
+    assert "N: Bilsky 1b at T8" in text and "Tumour radiosensitivity: Radiosensitive" in text
     assert "BS06: Bilsky, Smith" in text and "MSK10: MSKCC NOMS review (2010)" in text
     html = noms_section(view)
     assert 'data-noms="T8"' in html and "cEBRT" in html and "Sources" in html
