@@ -204,3 +204,25 @@ async def test_a_completed_response_in_the_prefetch_is_read_by_the_scores_servic
 async def test_malformed_parameters_are_400(client, body):
     answer = await client.post(POPULATE, json=body, headers=FHIR_JSON)
     assert answer.status_code == 400, answer.text
+
+
+@pytest.mark.parametrize(
+    "partial",
+    [{"link": [{"relation": "next", "url": "https://fhir.example.org/r4/Observation?_page=2"}]},
+     {"type": "searchset"}],
+    ids=["next-link", "cut-short"],
+)  # fmt: skip
+async def test_populate_refuses_a_record_known_to_be_partial(client, partial):
+    """A form prefilled from page 1 could offer last month's Bilsky 1 where page 2 holds
+    yesterday's Bilsky 3: a partial record is refused as the services refuse it."""
+    body = _record()
+    bundle = body["parameter"][1]["part"][1]["resource"]
+    bundle.update(partial)
+    if "link" not in partial:
+        issue = {"severity": "error", "code": "too-costly", "diagnostics": "cut at 200 of 812"}
+        outcome = {"resourceType": "OperationOutcome", "issue": [issue]}
+        bundle["entry"].append({"resource": outcome, "search": {"mode": "outcome"}})
+    answer = await client.post(POPULATE, json=body, headers=FHIR_JSON)
+    assert answer.status_code == 400, answer.text[:300]
+    said = answer.json()["issue"][0]["diagnostics"]
+    assert "partial record is not scored" in said and "812" not in said
