@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from adapter import __version__
 from adapter.cds.admission import Admission, Observed
+from adapter.cds.hangups import HangUps
 from adapter.cds.metrics import Metrics
 from adapter.cds.middleware import BodyLimits, ServerTiming
 from adapter.cds.openapi import install_openapi
@@ -100,6 +101,8 @@ def create_app(
         app.add_middleware(ServerTiming)
     metrics = app.state.metrics = Metrics()
     app.state.extensions = tuple(extensions)
+    # Inside admission control: a call cancelled for a client gone frees its place on the way out.
+    app.add_middleware(HangUps)
     app.add_middleware(
         Admission,
         limit=settings.max_in_flight,

@@ -1,6 +1,6 @@
 """Prefetch: the data a service declared, from the request or else from the client's FHIR server.
 
-Each declared key is in one of four states (CDS Hooks 2.0 §Prefetch; missing vs empty is open
+Each declared key is in one of five states (CDS Hooks 2.0 §Prefetch; missing vs empty is open
 issue cds-hooks/docs#366):
 
 =======================  ==========================================================
@@ -9,11 +9,13 @@ value of the key         what the service does
 a resource or Bundle     used; a Bundle's ``next`` pages are fetched from fhirServer
 ``null``                 known empty: nothing is fetched
 an OperationOutcome      the client failed: fetched from fhirServer
+a search cut short       failed in part (an error OperationOutcome entry): fetched
 missing                  not provided: fetched from fhirServer
 =======================  ==========================================================
 
-Missing data with no ``fhirServer`` to ask raises :class:`~adapter.errors.DataUnavailableError`
-(412). Fetches run concurrently.
+Missing data, or a page whose rest is not in hand, with no ``fhirServer`` to ask raises
+:class:`~adapter.errors.DataUnavailableError` (412): a record known to be partial is never
+scored (``adapter/fhir/read/partial.py``). Fetches run concurrently.
 
 The fallback carries the EHR's token, so it goes only to an ``https`` server (``http`` only to a
 loopback host, in development, when configured). Whatever goes wrong on the server's side —
@@ -42,7 +44,8 @@ from adapter.cds.metrics import Metrics
 from adapter.cds.models import CdsRequest
 from adapter.cds.same_patient import counted, split_strangers
 from adapter.errors import DataUnavailableError, FhirServerError
-from adapter.fhir.client import FhirClient, next_link
+from adapter.fhir.client import FhirClient
+from adapter.fhir.read.partial import partial_reason, search_failed
 from adapter.fhir.read.record_list import RECORD_LIST
 
 if TYPE_CHECKING:
@@ -121,14 +124,8 @@ def is_complete(request: CdsRequest, templates: Mapping[str, str]) -> bool:
     for key in templates:
         if key not in prefetch or _needs_fetch(prefetch[key]):
             return False
-        value = prefetch[key]
-        if (
-            isinstance(value, Mapping)
-            and value.get("resourceType") == "Bundle"
-            and request.fhirServer is not None
-            and next_link(value) is not None
-        ):
-            return False  # the rest of its pages would be read
+        if request.fhirServer is not None and partial_reason(prefetch[key]):
+            return False  # the rest of its pages, or the whole search, would be read
     return True
 
 
@@ -146,19 +143,22 @@ def render(template: str, request: CdsRequest) -> str:
     return template.replace("{{context.patientId}}", quote(request.context.patientId, safe=""))
 
 
-def _needs_fetch(value: Any) -> bool:
-    return isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
-
-
-def _paged(value: Mapping[str, Any]) -> bool:
-    return value.get("resourceType") == "Bundle" and next_link(value) is not None
+def _needs_fetch(value: Any, client: FhirClient | None = None) -> bool:
+    """The client's prefetch failed: whole (an OperationOutcome) or, with a server, in part."""
+    whole = isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
+    return whole or (client is not None and search_failed(value) is not None)
 
 
 def _prefetched(prefetch: Mapping[str, Any], key: str) -> list[Any]:
     """A usable prefetch entry as resources: nothing for null, a resource as itself, a Bundle
-    whole (its fullUrls still resolve references; paged with nowhere to get the rest from, the
-    client chose to send a page: used rather than refused)."""
+    whole (its fullUrls still resolve references). One known to be partial is refused: scored,
+    it would miss what the rest holds (a Bilsky 3 on page 2); CDS Hooks: 412 (contract §2)."""
     value = prefetch[key]
+    if reason := partial_reason(value):
+        raise DataUnavailableError(
+            f"prefetch {key!r} {reason} and the request names no fhirServer to read the rest "
+            "from: a partial record is not scored"
+        )
     return [] if value is None else [value]
 
 
@@ -167,9 +167,9 @@ async def _resolve(
 ) -> tuple[list[Any], bool]:
     """The key's resources, and whether the FHIR server gave any of them."""
     prefetch = request.prefetch or {}
-    if key in prefetch and not _needs_fetch(prefetch[key]):
+    if key in prefetch and not _needs_fetch(prefetch[key], client):
         value = prefetch[key]
-        if value is not None and client is not None and _paged(value):
+        if value is not None and client is not None and partial_reason(value):  # a page
             return await client.rest_of(value), True
         return _prefetched(prefetch, key), False
     if client is None:
@@ -222,10 +222,8 @@ async def gather_resources(
     """
     if request.fhirServer is None and is_complete(request, templates):
         # Everything is in the prefetch: read it in place, without a task per key.
-        prefetch = request.prefetch or {}
-        return Gathered(
-            _bounded([r for key in templates for r in _prefetched(prefetch, key)], limits)
-        )
+        resources = [r for key in templates for r in _prefetched(request.prefetch or {}, key)]
+        return Gathered(_bounded(resources, limits))
     client = None
     if request.fhirServer is not None:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
@@ -297,4 +295,6 @@ class _GuardedClient(FhirClient):
             raise FhirServerError("the FHIR server's answer is not JSON") from None
         if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
             raise FhirServerError("the FHIR server's answer is not a FHIR resource")
+        if search_failed(body):  # the server cut its own search short: a partial record
+            raise FhirServerError("a search answer reports an error (search.mode outcome)")
         return body

@@ -133,6 +133,10 @@ class LimitFields(BaseModel):
     max_feedback_text: int = Field(
         default=2000, ge=1, description="characters of any one text in feedback (more → 413)"
     )
+    max_parameters: int = Field(
+        default=1000, ge=1,
+        description="parameters and parts in one $populate or $extract Parameters (more → 413)",
+    )  # fmt: skip
     max_prefetch_entries: int = Field(
         default=20_000, ge=1,
         description="resources in one prefetch (→ 413) or read from fhirServer for a call (→ 412)",

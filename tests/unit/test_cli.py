@@ -181,3 +181,65 @@ def test_the_rules_come_from_the_environment(monkeypatch, capsys):
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "SPINEMETS_WINDOW_SINS_DAYS" in err
+
+
+def _searchset(**extra: object) -> dict:
+    """The seed patient as a search answer (a Bundle of type searchset), with ``extra`` added."""
+    entries = json.loads(SEED.read_text())["entry"]
+    return {"resourceType": "Bundle", "type": "searchset", "entry": entries, **extra}
+
+
+NEXT_PAGE = {
+    "link": [{"relation": "next", "url": "https://fhir.example.org/r4/Observation?_page=2"}]
+}
+SERVER_SAYS = "Search truncated: only the first 200 of 812 results were returned"
+
+
+def _cut_short(bundle: dict, severity: str) -> dict:
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": severity, "code": "too-costly", "diagnostics": SERVER_SAYS}],
+    }
+    bundle["entry"].append({"resource": outcome, "search": {"mode": "outcome"}})
+    return bundle  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+@pytest.mark.parametrize(
+    ("bundle", "said"),
+    [
+        (_searchset(**NEXT_PAGE), "next link"),
+        (_cut_short(_searchset(), "error"), "OperationOutcome"),
+        (_cut_short(_searchset(), "fatal"), "OperationOutcome"),
+    ],
+    ids=["next-link", "outcome-error", "outcome-fatal"],
+)
+def test_a_record_known_to_be_partial_is_refused_not_scored(tmp_path, capsys, bundle, said, fmt):
+    """One page of a search, or a search the server cut short, would be scored as if it were the
+    whole record ("No issues."): it is refused like unusable input, exit 2 with one line, and
+    nothing is printed on standard output (contract §2: never a silent guess)."""
+    path = tmp_path / "page1.json"
+    path.write_text(json.dumps(bundle))
+    assert cli.main(["score", str(path), "--format", fmt]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "partial" in err and said in err
+    assert "812" not in err and "_page=2" not in err  # the server's words and links are not said
+
+
+def test_a_bundle_line_of_ndjson_known_to_be_partial_is_refused(tmp_path, capsys):
+    lines = (ROOT / "fixtures" / "edge" / "two-patients.ndjson").read_bytes().splitlines()
+    page = json.dumps({"resourceType": "Bundle", "type": "searchset", "entry": [], **NEXT_PAGE})
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(b"\n".join([*lines, page.encode()]) + b"\n")
+    assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # refused before the patients on the lines above it are printed
+    assert err.count("\n") == 1 and "partial" in err and "next link" in err
+
+
+def test_a_search_note_that_is_no_error_leaves_the_input_whole(tmp_path, capsys):
+    path = tmp_path / "whole.json"
+    path.write_text(json.dumps(_cut_short(_searchset(), "warning")))
+    assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 0
+    assert json.loads(capsys.readouterr().out)["type"] == "collection"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections import deque
 from typing import Annotated, Any
 
 import orjson
@@ -24,9 +24,10 @@ from pydantic import ValidationError
 
 from adapter.cds.deps import Authenticated, StateDep
 from adapter.cds.models import CdsRequest
+from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.prefetch import SCORE_PREFETCH, PrefetchLimits, gather_resources
 from adapter.cds.responses import outcome_responses
-from adapter.errors import InputError, MediaTypeError, NotFoundError
+from adapter.errors import InputError, MediaTypeError, NotFoundError, TooLargeError
 from adapter.fhir.client import FHIR_JSON
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.references import normalise_reference
@@ -44,12 +45,9 @@ router = APIRouter()
 _MEDIA = ("application/json", "application/fhir+json")
 
 
-async def _body(request: Request, _: Authenticated) -> Any:
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type not in _MEDIA:
-        raise MediaTypeError("the request body must be sent as application/fhir+json")
+def _parsed(raw: bytes) -> Any:
     try:
-        body = orjson.loads(await request.body())
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InputError(f"the body is not JSON ({exc.msg})") from None
     if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
@@ -57,22 +55,42 @@ async def _body(request: Request, _: Authenticated) -> Any:
     return body
 
 
+async def _body(request: Request, _: Authenticated) -> Any:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type not in _MEDIA:
+        raise MediaTypeError("the request body must be sent as application/fhir+json")
+    raw = await request.body()
+    if len(raw) <= INLINE_MAX_BYTES:  # parsed here sooner than a thread could take it
+        return _parsed(raw)
+    return await asyncio.to_thread(_parsed, raw)  # megabytes: the loop answers others meanwhile
+
+
 FhirBody = Annotated[Any, Depends(_body)]
+Param = tuple[str, dict[str, Any]]
 
 
-def _parameters(body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(name, parameter) of every parameter and part of a Parameters resource."""
+def _parameters(body: dict[str, Any], limit: int) -> list[Param]:
+    """(name, parameter) of every parameter and part of a Parameters resource, breadth first and
+    each list in its order (the first ``subject`` found is the one used). More than ``limit`` in
+    all is a 413, told from the lists' lengths before they are read: the walk is linear and
+    takes at most ``limit`` steps (SPINEMETS_MAX_PARAMETERS)."""
     if body.get("resourceType") != "Parameters":
         raise InputError("the body is not a Parameters resource")
-    stack = _dicts(body.get("parameter"))
-    while stack:
-        param = stack.pop(0)
-        yield str(param.get("name")), param
-        stack += _dicts(param.get("part"))
+    queue = deque(_dicts(body.get("parameter"), 0, limit))
+    found: list[Param] = []
+    while queue:
+        param = queue.popleft()
+        found.append((str(param.get("name")), param))
+        queue += _dicts(param.get("part"), len(found) + len(queue), limit)
+    return found
 
 
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [p for p in value if isinstance(p, dict)] if isinstance(value, list) else []
+def _dicts(value: Any, counted: int, limit: int) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        return []
+    if counted + len(value) > limit:
+        raise TooLargeError(f"more than {limit} parameters and parts in the Parameters")
+    return [p for p in value if isinstance(p, dict)]
 
 
 def _answer(name: str, resource: dict[str, Any]) -> Response:
@@ -148,7 +166,7 @@ async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
     """SDC ``$populate``: a QuestionnaireResponse prefilled from the patient's record."""
     if name not in FORMS:
         raise NotFoundError(f"no Questionnaire {name!r}: spinemets has {', '.join(FORMS)}")
-    params = list(_parameters(body))
+    params = _parameters(body, state.settings.max_parameters)
     resources, subject = _record(params)
     if not resources:
         request = _server_request(params, subject)
@@ -164,10 +182,10 @@ async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
     return _answer("response", response)
 
 
-def _extracted(body: dict[str, Any], term: Terminology) -> dict[str, Any]:
+def _extracted(body: dict[str, Any], term: Terminology, limit: int) -> dict[str, Any]:
     if body.get("resourceType") == "QuestionnaireResponse":
         return extract(body, term)
-    for name, param in _parameters(body):
+    for name, param in _parameters(body, limit):
         if name == "questionnaire-response":
             return extract(param.get("resource"), term)
     raise InputError("parameter questionnaire-response: missing")
@@ -179,5 +197,6 @@ def _extracted(body: dict[str, Any], term: Terminology) -> dict[str, Any]:
 )
 async def post_extract(body: FhirBody, state: StateDep) -> Response:
     """SDC ``$extract``: the finding Observations of a completed response (a transaction)."""
-    bundle = await asyncio.to_thread(_extracted, body, state.term)
+    limit = state.settings.max_parameters
+    bundle = await asyncio.to_thread(_extracted, body, state.term, limit)
     return _answer("return", bundle)

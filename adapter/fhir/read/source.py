@@ -23,6 +23,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.lines import bounded_lines, sniff, spool_input, too_long
 from adapter.fhir.read.orders import OrderRecord
 from adapter.fhir.read.parse import ParsedResource, parse_resource
+from adapter.fhir.read.partial import refuse_partial
 from adapter.fhir.read.records import (
     Coding,
     ConditionRecord,
@@ -69,6 +70,7 @@ def _bundle_entries(bundle: Mapping[str, Any]) -> tuple[list[_Entry], dict[str, 
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
         raise InputError("Bundle.entry is not a list")
+    refuse_partial(bundle)
     out: list[_Entry] = []
     aliases: dict[str, str] = {}
     for entry in entries:
@@ -183,6 +185,7 @@ def _last_lines(stream: IO[bytes], limit: int) -> dict[str, int]:
             resource = _load_line(line, number)
             if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
                 resources += 1
+                refuse_partial(resource)  # before a patient is handed on and printed
             key = patient_of(resource)
             if key is not None:
                 last_line[key] = number
@@ -270,10 +273,8 @@ def read_resources(
         raise InputError(f"the input is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
         raise InputError("the input is JSON but not a FHIR resource (no resourceType)")
-    if document["resourceType"] == "Bundle":
-        entries, aliases = _bundle_entries(document)
-    else:
-        entries, aliases = [_Entry(document, None)], {}
+    bundle = document["resourceType"] == "Bundle"
+    entries, aliases = _bundle_entries(document) if bundle else ([_Entry(document, None)], {})
     patients, issues = _group(entries, aliases, wanted)
     loose.extend(issues)
     yield from patients

@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import logging
+import threading
 
 import httpx
 import pytest
@@ -276,3 +277,51 @@ async def test_a_body_still_arriving_holds_no_place_in_flight(settings):
         assert (await client.post(SCORES, json=patient_view())).status_code == 200
         finish.set()
         assert (await slow).status_code == 200
+
+
+async def test_a_client_that_hangs_up_on_a_slow_fhir_server_frees_its_place_at_once(
+    settings, respx_mock
+):
+    """The EHR gave up after a moment; the fhirServer read would have run to its deadline and
+    kept the call's place in flight, refusing the next clinician's call (503) meanwhile. The
+    call is cancelled when the client goes, its read stopped, and it costs one 499 line and a
+    count (docs/operations.md)."""
+    read_stopped = threading.Event()
+
+    async def hanging(request):
+        try:
+            await asyncio.sleep(30)
+        finally:  # runs on the worker loop that reads fhirServer
+            read_stopped.set()
+        return httpx.Response(200, json=searchset([]))
+
+    respx_mock.get(f"{FHIR}/Condition").mock(side_effect=hanging)
+    raw = json.dumps(_fallback()).encode()
+    reads = 0
+
+    async def gives_up():
+        nonlocal reads
+        reads += 1
+        if reads == 1:
+            return {"type": "http.request", "body": raw, "more_body": False}
+        await asyncio.sleep(0.3)  # the client waits a moment, then closes the connection
+        return {"type": "http.disconnect"}
+
+    one = settings.model_copy(update={"max_in_flight": 1, "fhir_deadline": 4, "fhir_timeout": 4})
+    with _Lines() as lines:
+        async with client_for(one) as client:
+            scope = {**_SCOPE, "state": {}}
+            hung_up = asyncio.create_task(client.app(scope, gives_up, _discard))
+            await _wait_for(lambda: _in_flight(client) == 1)
+            await asyncio.sleep(0.6)  # past the hang-up
+            assert _in_flight(client) == 0
+            assert (await client.post(SCORES, json=patient_view())).status_code == 200
+            async with asyncio.timeout(1):
+                await hung_up
+            assert await asyncio.to_thread(read_stopped.wait, 1)
+            text = (await client.get("/metrics")).text
+    assert "spinemets_client_hangups_total 1.0" in text
+    assert 'spinemets_cds_calls_total{service="spinemets-scores",status="499"} 1.0' in text
+    access = [e["message"] for e in lines.entries() if e["logger"] == "spinemets.access"]
+    assert access[0] == "POST /cds-services/spinemets-scores 499 (the client hung up)"
+    assert not [e for e in lines.entries() if e["level"] == "error"]

@@ -388,3 +388,130 @@ async def test_the_procedure_check_names_them_too(client, respx_mock):
     (notice,) = _notices(cards)
     assert notice["indicator"] == "warning" and "1 Condition " in notice["summary"]
     assert any(c["summary"].startswith("Vertebroplasty L2") for c in cards)
+
+
+# --- a prefetch known to be partial (one page of a search, or a search the server cut short)
+
+BILSKY_3 = {
+    "resourceType": "Observation", "id": "mri-yesterday", "status": "final",
+    "subject": {"reference": "Patient/seed-01"},
+    "code": {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/finding",
+                         "code": "epidural-spinal-cord-compression"}]},
+    "valueCodeableConcept": {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/finding",
+                                         "code": "bilsky-3"}]},
+    "bodySite": [{"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/vertebra",
+                              "code": "T12"}]}],
+    "effectiveDateTime": "2024-05-31T09:00:00Z",
+}  # fmt: skip
+SERVER_SAYS = "Search truncated: only the first 200 of 812 results were returned"
+
+
+def _cut_short(bundle: dict, severity: str = "error") -> dict:
+    """The searchset with the OperationOutcome entry a server adds when it cuts a search short."""
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": severity, "code": "too-costly", "diagnostics": SERVER_SAYS}],
+    }
+    return {**bundle, "entry": [*bundle["entry"],
+                                {"resource": outcome, "search": {"mode": "outcome"}}]}  # fmt: skip
+
+
+def _refused_as_partial(response: httpx.Response, key: str) -> str:
+    assert response.status_code == 412, response.text[:300]
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    assert "cards" not in response.json()
+    (issue,) = response.json()["issue"]
+    assert issue["severity"] == "error" and issue["code"] == "incomplete"
+    said = issue["diagnostics"]
+    assert f"prefetch {key!r}" in said and "fhirServer" in said
+    return said
+
+
+async def test_one_page_of_a_prefetch_with_no_fhir_server_is_not_scored(client):
+    """Scoring page 1 would miss yesterday's Bilsky 3 on page 2, and with it the critical cord
+    compression card: a record known to be partial gets 412, never cards."""
+    _, observations = _split(seed_resources())
+    whole = patient_view()
+    whole["prefetch"]["observations"] = searchset([*observations, BILSKY_3])
+    cards = (await client.post("/cds-services/spinemets-scores", json=whole)).json()["cards"]
+    assert any(c["indicator"] == "critical" and "cord compression" in c["summary"] for c in cards)
+    body = patient_view()
+    body["prefetch"]["observations"] = searchset(
+        observations, next_url=f"{FHIR}/Observation?patient=seed-01&_page=2"
+    )
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    said = _refused_as_partial(response, "observations")
+    assert "next" in said and "_page=2" not in said
+
+
+async def test_a_prefetch_search_the_server_cut_short_is_not_scored(client):
+    body = patient_view()
+    body["prefetch"]["conditions"] = _cut_short(body["prefetch"]["conditions"])
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    said = _refused_as_partial(response, "conditions")
+    assert "OperationOutcome" in said
+    assert "812" not in response.text and "truncated" not in response.text  # the server's words
+
+
+async def test_the_procedure_check_refuses_a_partial_prefetch_too(client):
+    from tests.support.records import draft_orders, order
+
+    body = patient_view()
+    body["hook"] = "order-sign"
+    body["context"]["draftOrders"] = draft_orders(order("vp", "22511", "L2", subject="seed-01"))
+    body["prefetch"]["observations"] = _cut_short(body["prefetch"]["observations"], "fatal")
+    response = await client.post("/cds-services/spinemets-procedure-check", json=body)
+    _refused_as_partial(response, "observations")
+
+
+@pytest.mark.parametrize("severity", ["warning", "information"])
+async def test_an_outcome_entry_that_is_no_error_leaves_the_search_whole(client, severity):
+    """A server's note beside complete results (an unknown parameter ignored) is no gap."""
+    plain = (await client.post("/cds-services/spinemets-scores", json=patient_view())).json()
+    body = patient_view()
+    body["prefetch"]["observations"] = _cut_short(body["prefetch"]["observations"], severity)
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["cards"] == plain["cards"]
+
+
+async def test_the_pages_after_a_prefetched_page_are_read_from_fhir_server(client, respx_mock):
+    _, observations = _split(seed_resources())
+    page2 = f"{FHIR}/Observation?patient=seed-01&_page=2"
+    route = respx_mock.get(page2).respond(json=searchset([BILSKY_3]))
+    body = patient_view(fhirServer=FHIR)
+    body["prefetch"]["observations"] = searchset(observations, next_url=page2)
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200, response.text
+    assert route.called
+    cards = response.json()["cards"]
+    assert any(c["indicator"] == "critical" and "cord compression" in c["summary"] for c in cards)
+
+
+async def test_a_prefetch_search_cut_short_is_searched_again_on_fhir_server(client, respx_mock):
+    """The client's prefetch failed in part, as an OperationOutcome in its place says it failed
+    whole: the search is made again on fhirServer."""
+    conditions, _ = _split(seed_resources())
+    route = respx_mock.get(f"{FHIR}/Condition").respond(json=searchset(conditions))
+    plain = (await client.post("/cds-services/spinemets-scores", json=patient_view())).json()
+    body = patient_view(fhirServer=FHIR)
+    body["prefetch"]["conditions"] = _cut_short(body["prefetch"]["conditions"])
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200, response.text
+    assert route.called
+    assert response.json()["cards"] == plain["cards"]
+
+
+async def test_a_fhir_server_search_cut_short_is_the_usual_412(client, respx_mock, caplog):
+    _, observations = _split(seed_resources())
+    respx_mock.get(f"{FHIR}/Observation").respond(json=_cut_short(searchset(observations)))
+    body = patient_view(fhirServer=FHIR, fhirAuthorization=TOKEN)
+    del body["prefetch"]["observations"]
+    with caplog.at_level("WARNING", logger="spinemets.cds.prefetch"):
+        response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 412
+    assert (
+        response.json()["issue"][0]["diagnostics"] == "the data could not be read from fhirServer"
+    )
+    assert "812" not in response.text and "812" not in caplog.text
+    assert "fhirServer https://fhir.example.org" in caplog.text

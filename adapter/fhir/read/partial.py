@@ -1,0 +1,68 @@
+"""A Bundle that says it holds only part of the answer to its search (contract §2).
+
+Two signs, both the server's own: a ``next`` link (this is one page; more follow), and an
+OperationOutcome entry of severity ``error`` or ``fatal`` in a searchset (``search.mode``
+``outcome``: the server cut the search short — too costly, results suppressed). Scoring such a
+Bundle as the patient's record would be a silent guess: the finding that matters may be on the
+page not read. The reason given is ours; the server's diagnostics are never repeated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from adapter.errors import InputError
+
+__all__ = ["partial_reason", "refuse_partial", "search_failed"]
+
+NEXT_PAGE = "is one page of a search (it has a next link)"
+CUT_SHORT = "is a search the server reports incomplete (an OperationOutcome entry, severity {})"
+_FAILED = ("error", "fatal")
+
+
+def search_failed(bundle: Any) -> str | None:
+    """The severity of the error a searchset reports about its own search, else None."""
+    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+        return None
+    entries = bundle.get("entry")
+    for entry in entries if isinstance(entries, list) else ():
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if not isinstance(resource, Mapping) or resource.get("resourceType") != "OperationOutcome":
+            continue
+        search = entry.get("search")
+        mode = search.get("mode") if isinstance(search, Mapping) else None
+        if mode != "outcome" and bundle.get("type") != "searchset":
+            continue  # an OperationOutcome kept in a collection is a record, not a search's note
+        issues = resource.get("issue")
+        for issue in issues if isinstance(issues, list) else ():
+            severity = issue.get("severity") if isinstance(issue, Mapping) else None
+            if severity in _FAILED:
+                return str(severity)
+    return None
+
+
+def _has_next(bundle: Mapping[str, Any]) -> bool:
+    links = bundle.get("link")
+    return any(
+        isinstance(link, Mapping) and link.get("relation") == "next" and link.get("url")
+        for link in (links if isinstance(links, list) else ())
+    )
+
+
+def partial_reason(bundle: Any) -> str | None:
+    """Why ``bundle`` is known to be partial ("… is one page of a search …"), else None."""
+    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+        return None
+    if _has_next(bundle):
+        return NEXT_PAGE
+    severity = search_failed(bundle)
+    return CUT_SHORT.format(severity) if severity else None
+
+
+def refuse_partial(resource: Any) -> None:
+    """Input known to be partial is unusable as a patient's record: refused as a whole (exit 2
+    on the command line, 400 for $populate), never scored as if it were all of it."""
+    reason = partial_reason(resource)
+    if reason:
+        raise InputError(f"the input Bundle {reason}: a partial record is not scored")
