@@ -22,21 +22,24 @@ _FAILED = ("error", "fatal")
 
 
 def search_failed(bundle: Any) -> str | None:
-    """The severity of the error a searchset reports about its own search, else None."""
-    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+    """The severity of the error a searchset reports about its own search, else None.
+
+    Parsed JSON is made of dicts: exact ``dict`` checks, not ``Mapping`` (an ABC check a time),
+    as this walks every entry of every prefetch key on each CDS call."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         return None
     entries = bundle.get("entry")
     for entry in entries if isinstance(entries, list) else ():
-        resource = entry.get("resource") if isinstance(entry, Mapping) else None
-        if not isinstance(resource, Mapping) or resource.get("resourceType") != "OperationOutcome":
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or resource.get("resourceType") != "OperationOutcome":
             continue
         search = entry.get("search")
-        mode = search.get("mode") if isinstance(search, Mapping) else None
+        mode = search.get("mode") if isinstance(search, dict) else None
         if mode != "outcome" and bundle.get("type") != "searchset":
             continue  # an OperationOutcome kept in a collection is a record, not a search's note
         issues = resource.get("issue")
         for issue in issues if isinstance(issues, list) else ():
-            severity = issue.get("severity") if isinstance(issue, Mapping) else None
+            severity = issue.get("severity") if isinstance(issue, dict) else None
             if severity in _FAILED:
                 return str(severity)
     return None
@@ -45,14 +48,14 @@ def search_failed(bundle: Any) -> str | None:
 def _has_next(bundle: Mapping[str, Any]) -> bool:
     links = bundle.get("link")
     return any(
-        isinstance(link, Mapping) and link.get("relation") == "next" and link.get("url")
+        isinstance(link, dict) and link.get("relation") == "next" and link.get("url")
         for link in (links if isinstance(links, list) else ())
     )
 
 
 def partial_reason(bundle: Any) -> str | None:
     """Why ``bundle`` is known to be partial ("… is one page of a search …"), else None."""
-    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         return None
     if _has_next(bundle):
         return NEXT_PAGE
