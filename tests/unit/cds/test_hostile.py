@@ -14,8 +14,9 @@ import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 
+from adapter.cds.settings import Settings
 from tests.support.records import default_patient, draft_orders, order, procedure
-from tests.unit.cds.conftest import patient_view, prefetch_for, seed_resources
+from tests.unit.cds.conftest import client_for, patient_view, prefetch_for, seed_resources
 
 pytestmark = pytest.mark.anyio
 SCORES = "/cds-services/spinemets-scores"
@@ -158,7 +159,7 @@ def _shown_as_text(cards: list[dict]) -> str:
     return "\n".join(seen)
 
 
-async def test_record_text_cannot_forge_markdown_on_the_score_cards(client):
+async def test_record_text_cannot_forge_markdown_on_the_score_cards(tmp_path):
     resources = [_poisoned(r) for r in seed_resources()]
     resources.append({
         "resourceType": "Condition", "id": "hostile", "subject": {"reference": "Patient/seed-01"},
@@ -166,9 +167,13 @@ async def test_record_text_cannot_forge_markdown_on_the_score_cards(client):
                  "text": FORGED},
         "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
     })  # fmt: skip
-    response = await client.post(SCORES, json=patient_view(resources))
+    settings = Settings(state_dir=tmp_path, public_base_url="https://spinemets.example.org")
+    async with client_for(settings) as client:
+        response = await client.post(SCORES, json=patient_view(resources))
     assert response.status_code == 200, response.text
-    assert SHOWN in _shown_as_text(response.json()["cards"])
+    cards = response.json()["cards"]
+    assert all(card.get("links") for card in cards)  # the SMART link labels are checked too
+    assert SHOWN in _shown_as_text(cards)
 
 
 async def test_record_text_cannot_forge_markdown_on_the_outcome_card(client):
