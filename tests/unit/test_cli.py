@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,22 @@ def test_the_rules_come_from_the_environment(monkeypatch, capsys):
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "SPINEMETS_WINDOW_SINS_DAYS" in err
+
+
+def test_the_text_report_prints_record_text_on_its_line_without_control_codes(tmp_path, capsys):
+    bundle = json.loads((ROOT / "fixtures" / "seed" / "seed-01.json").read_text())
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["id"] == "seed-01-met-spine":  # retitle, clear the screen, colour, erase
+            resource["code"]["text"] = "\x1b]0;x\x07\x1b[2J\x1b[31mSINS 2\x1b[0m\r\x1b[K\x9b2J"
+        if resource["id"] == "seed-01-primary":  # a forged line of the report
+            resource["code"]["text"] = (
+                "breast\n\nNEUROLOGY: no deficit — no action needed\u2028\r\n"
+            )
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(bundle))
+    assert cli.main(["score", str(path), "--format", "text", "--now", "2024-06-01T09:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "SINS 2" in out and "NEUROLOGY: no deficit" in out
+    assert not any(c != "\n" and unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in out)
+    assert not any(line.startswith("NEUROLOGY") for line in out.splitlines())
