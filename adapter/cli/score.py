@@ -25,6 +25,7 @@ from adapter.pipeline import PatientResult, Scoring, read_patients, score_patien
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.render.text import text_report
 from adapter.settings import load
+from adapter.vocabulary.text import terminal_line
 
 __all__ = ["add_arguments", "run"]
 
@@ -161,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
         reports = [text_report(d) for d in _decisions(args, loose, scoring)]
         out.write(("\n\n".join(reports) + "\n").encode())
         for issue in loose:
-            out.write(f"{issue.severity}: {issue.diagnostics}\n".encode())
+            out.write(f"{terminal_line(f'{issue.severity}: {issue.diagnostics}')}\n".encode())
         return 0
     results = _results(args, loose, scoring)
     first = next(results, None)

@@ -1,12 +1,14 @@
 """What a CDS Hooks card allows, as one fact every layer reads: the summary is plain text of fewer
-than 140 characters, the detail GitHub-Flavored Markdown. Text that comes from the record enters
-either through :func:`one_line` (plain text: summaries, the text report) or :func:`markdown_text`
-(the detail), so a record cannot forge a line, a heading, a link or raw HTML in what we say."""
+than 140 characters, the detail GitHub-Flavored Markdown. Record text enters a summary through
+:func:`shorten` (:func:`adapter.vocabulary.text.one_line`) and the detail through
+:func:`markdown_text`, so a record cannot forge a line, a heading, a link or raw HTML on a card."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
+
+from adapter.vocabulary.text import one_line
 
 __all__ = ["SUMMARY_MAX", "URGENCY", "Indicator", "markdown_text", "one_line", "shorten"]
 
@@ -34,9 +36,6 @@ def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
     return kept.rstrip(" ,;:—–-(") + _ELLIPSIS
 
 
-# C0 and C1 controls (ESC, CR, BEL, NEL...), line and paragraph separators, and the bidirectional
-# overrides and isolates that reorder what a terminal or a page shows.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # Markdown's inline syntax: emphasis, code, strikethrough, links and images, raw HTML and
 # autolinks, entities, table cells. Escaped with a backslash, each shows as itself.
 _INLINE = re.compile(r"([\\`*_~\[\]<>|&])")
@@ -45,12 +44,6 @@ _BLOCK = re.compile(r"^(?:([#+=-])|(\d{1,9})([.)]))")
 _WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
 _EMAIL_AT = re.compile(r"@(?=[A-Za-z0-9])")
 _WORD_JOINER = "\u2060"  # invisible: GFM reads no e-mail address across it
-
-
-def one_line(text: str) -> str:
-    """Record text as one line of plain text: control characters and line breaks become spaces,
-    runs of spaces one."""
-    return " ".join(_CONTROLS.sub(" ", text).split())
 
 
 def markdown_text(text: str) -> str:
