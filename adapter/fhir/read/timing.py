@@ -51,6 +51,21 @@ class ClinicalTime:
         object.__setattr__(self, "day", day)
 
 
+# FHIR R4's dateTime (datatypes.html#dateTime): a year, a month or a day, or a time to the
+# second with its zone. parse_time reads more leniently (vendor data); what we write must be this.
+_FHIR_DATETIME = re.compile(
+    r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00)))?)?)?$"
+)
+
+
+def is_date_time(text: object) -> bool:
+    """Whether ``text`` is a FHIR R4 dateTime, on the calendar and within the years we compute
+    with."""
+    return (
+        isinstance(text, str) and bool(_FHIR_DATETIME.match(text)) and parse_time(text) is not None
+    )
+
+
 def parse_time(text: object) -> ClinicalTime | None:
     """Parse a FHIR date/dateTime/instant; None when absent or malformed."""
     return _parse(text) if isinstance(text, str) else None
