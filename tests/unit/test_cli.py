@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -201,3 +204,26 @@ def test_the_text_report_prints_record_text_on_its_line_without_control_codes(tm
     assert "SINS 2" in out and "NEUROLOGY: no deficit" in out
     assert not any(c != "\n" and unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in out)
     assert not any(line.startswith("NEUROLOGY") for line in out.splitlines())
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [["score"], ["score", "--format", "text"], ["cohort", "--format", "json"], ["cohort"],
+     ["questionnaire", "populate", "sins"]],
+)  # fmt: skip
+def test_a_full_disk_on_standard_output_is_a_failed_output_not_unusable_input(
+    args, monkeypatch, capsys
+):
+    seed = str(ROOT / "fixtures" / "seed" / "seed-01.json")
+    # Unbuffered, so every write meets the full disk, as a large output does.
+    full = io.TextIOWrapper(io.FileIO("/dev/full", "w"), write_through=True)  # type: ignore[arg-type]
+    monkeypatch.setattr(sys, "stdout", full)
+    try:
+        assert cli.main([*args, seed, "--now", "2024-06-01T09:00:00Z"]) == 1
+    finally:
+        with contextlib.suppress(OSError):
+            full.close()
+    err = capsys.readouterr().err
+    assert err.startswith("spinemets: output: cannot write standard output (No space left")
+    assert err.count("\n") == 1
