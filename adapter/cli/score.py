@@ -7,15 +7,15 @@ unusable input fails before anything is printed.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from adapter.cli.options import computation_time
+from adapter.cli.output import Output
 from adapter.decision import Decisions, decide
-from adapter.errors import InputError, OutputError
+from adapter.errors import InputError
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.write.outcome import operation_outcome
@@ -92,23 +92,8 @@ def _decisions(
         yield decide(result, orders, scoring.rules, decompressed_levels(data.orders, term))
 
 
-class _Output:
-    """Standard output whose write failures (a full disk, /dev/full) are an OutputError."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-
-    def write(self, data: bytes) -> int:
-        try:
-            return self._stream.write(data)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError(f"cannot write standard output ({exc.strerror or exc})") from None
-
-
 def _write_bundle(
-    out: _Output, results: Iterator[PatientResult], loose: list[Issue], validate: bool
+    out: Output, results: Iterator[PatientResult], loose: list[Issue], validate: bool
 ) -> None:
     if validate:  # imported on demand: the R4B models take ~0.3 s to import
         from adapter.fhir.write.validate import validate_output
@@ -149,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     scoring = Scoring.of(load(), original=args.original)
     default_terminology()
     settle()  # start-up done: its objects out of the collector's walks (adapter/heap.py)
-    out = _Output(sys.stdout.buffer)
+    out = Output()
     if args.format == "html":
         from adapter.cli.pages import write_pages  # the page templates: only on this path
 
