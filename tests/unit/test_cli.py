@@ -227,3 +227,15 @@ def test_a_full_disk_on_standard_output_is_a_failed_output_not_unusable_input(
     err = capsys.readouterr().err
     assert err.startswith("spinemets: output: cannot write standard output (No space left")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("now", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+@pytest.mark.parametrize(
+    "args",
+    [["score"], ["score", "--format", "text"], ["cohort"], ["questionnaire", "populate", "sins"]],
+)
+def test_a_now_beyond_the_calendar_in_utc_is_unusable_input(args, now, capsys):
+    seed = str(ROOT / "fixtures" / "seed" / "seed-01.json")
+    assert cli.main([*args, seed, "--now", now]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"spinemets: unusable input: --now '{now}'") and err.count("\n") == 1

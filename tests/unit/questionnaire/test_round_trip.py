@@ -145,6 +145,7 @@ def test_an_observation_derived_from_the_response_is_not_a_conflict_with_it():
         (lambda r: r | {"authored": "2024-02-30"}, "authored"),
         (lambda r: r | {"authored": "2024-06-01T10:00:00"}, "authored"),  # a time needs a zone
         (lambda r: r | {"authored": 20240601}, "authored"),
+        (lambda r: r | {"authored": "9999-12-31T23:59:59-12:00"}, "authored"),  # year 10000 in UTC
         (lambda r: r | {"subject": {"reference": "Patient/../x"}}, "subject: 'Patient/../x'"),
         (lambda r: r | {"subject": {"reference": "Patient/a b"}}, "subject"),
         (lambda r: r | {"subject": {"reference": "Group/g"}}, "subject"),
