@@ -95,5 +95,8 @@ def _parse(text: str) -> ClinicalTime | None:
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
         hours, minutes = int(tz[1:3]), int(tz[4:6])
-        moment -= sign * timedelta(hours=hours, minutes=minutes)
+        try:
+            moment -= sign * timedelta(hours=hours, minutes=minutes)
+        except OverflowError:  # valid FHIR, yet before year 1 or after 9999 in UTC
+            return None
     return ClinicalTime(moment, text)
