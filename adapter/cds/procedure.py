@@ -153,7 +153,7 @@ def _detail(check: OrderCheck, decisions: Decisions) -> str:
 
 def _deceased_detail(check: OrderCheck) -> str:
     return (
-        f"The record says the patient is {md(check.deceased)}, yet a spine procedure is being "
+        f"The record says the patient is {md(str(check.deceased))}, yet a spine procedure is being "
         "ordered: check the patient's identity and the record before going on. No criterion "
         "was judged and no recommendation is given for a deceased patient; if the record is "
         "wrong, correct Patient.deceased[x]."
@@ -191,7 +191,7 @@ def _unreadable_detail(record: OrderRecord) -> str:
     sites = [n for n in record.site_names if n] + list(record.uncoded_sites)
     said += [f"Ordered site: {md(', '.join(sites))}."] if sites else []
     return "\n\n".join([
-        f"**A draft order could not be read**: {md(record.unreadable)}. Whether it is a spine "
+        f"**A draft order could not be read**: {md(str(record.unreadable))}. Whether it is a spine "
         "procedure cannot be told, so no criterion of the case series was judged for it.",
         *said,
         "If it is a vertebroplasty, kyphoplasty or spinal fixation, correct its code "

@@ -217,7 +217,7 @@ def test_a_full_disk_on_standard_output_is_a_failed_output_not_unusable_input(
 ):
     seed = str(ROOT / "fixtures" / "seed" / "seed-01.json")
     # Unbuffered, so every write meets the full disk, as a large output does.
-    full = io.TextIOWrapper(io.FileIO("/dev/full", "w"), write_through=True)  # type: ignore[arg-type]
+    full = io.TextIOWrapper(io.FileIO("/dev/full", "w"), write_through=True)
     monkeypatch.setattr(sys, "stdout", full)
     try:
         assert cli.main([*args, seed, "--now", "2024-06-01T09:00:00Z"]) == 1
