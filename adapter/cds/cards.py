@@ -40,7 +40,7 @@ from adapter.vocabulary import (
     SINS_CONSULT_FROM,
     SINS_SCOPE_SHORT,
 )
-from adapter.vocabulary.cards import Indicator
+from adapter.vocabulary.cards import Indicator, markdown_text
 from adapter.vocabulary.specs import NOT_SETTLED_SHORT
 from adapter.vocabulary.systems import SCORE
 
@@ -51,7 +51,6 @@ __all__ = [
     "neurology_card",
     "score_cards",
     "system_actions",
-    "table_cell",
 ]
 
 _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93").bytes
@@ -60,11 +59,6 @@ _NAMESPACE = uuid.UUID("0f5d7c1e-6a0b-5b7e-9c35-2d4c6e8a1b93").bytes
 def card_uuid(hook_instance: str, key: str) -> str:
     """Deterministic per hook instance and card (or suggestion) key."""
     return uuid5_text(_NAMESPACE, f"{hook_instance}|{key}")
-
-
-def table_cell(text: str) -> str:
-    """Text safe inside a GitHub-Flavored-Markdown table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def _gaps(result: ScoreResult) -> str:
@@ -119,19 +113,22 @@ def indicator(result: ScoreResult) -> Indicator:
 
 
 def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = ()) -> str:
+    # Every piece of wording enters the Markdown through markdown_text: any may carry record text.
+    md = markdown_text
     where = f" at {summary.level}" if summary.level else ""
+    band = summary.band or NOT_SETTLED_SHORT
     lines = [
-        f"**{summary.title}{where}: {summary.total}** ({summary.band or NOT_SETTLED_SHORT})",
+        f"**{md(f'{summary.title}{where}: {summary.total}')}** ({md(band)})",
         "",
-        summary.recommendation,
-        *(f"\n**{without_ids(caution)}**" for caution in summary.cautions),
+        md(summary.recommendation),
+        *(f"\n**{md(without_ids(caution))}**" for caution in summary.cautions),
         "",
         "| Component | Points | Source and date |",
         "|---|---|---|",
     ]
     for comp in summary.components:
         sources = "; ".join(comp.said) or "—"
-        lines.append(f"| {table_cell(comp.name)} | {comp.value} | {table_cell(sources)} |")
+        lines.append(f"| {md(comp.name)} | {md(comp.value)} | {md(sources)} |")
     notes = dict.fromkeys(without_ids(n) for c in summary.components for n in c.notes)
     sections: list[tuple[str, Sequence[str]]] = [
         ("The band rests on dated inputs", [f"{name}: re-assess" for name in summary.dated]),
@@ -141,7 +138,7 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
     ]
     for title, items in sections:
         if items:
-            lines += ["", f"**{title}**", ""] + [f"- {item}" for item in items]
+            lines += ["", f"**{title}**", ""] + [f"- {md(item)}" for item in items]
     return "\n".join(lines)
 
 
@@ -200,8 +197,8 @@ def deceased_card(deceased: Deceased, hook_instance: str) -> Card:
         uuid=card_uuid(hook_instance, "deceased"),
         summary=shorten(f"{why}: no score or recommendation is shown"),
         detail=(
-            f"{why}. spinemets shows no score, strategy or recommendation for a deceased "
-            "patient. If this is wrong, correct Patient.deceased[x] in the record."
+            f"{markdown_text(why)}. spinemets shows no score, strategy or recommendation for a "
+            "deceased patient. If this is wrong, correct Patient.deceased[x] in the record."
         ),
         indicator="info",
         source=Source(label="spinemets"),
@@ -211,12 +208,14 @@ def deceased_card(deceased: Deceased, hook_instance: str) -> Card:
 def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
     """Critical for a new or worse deficit or current high-grade compression (the MSCC action,
     and the steroid prompt for a deficit); a warning or info card for what only needs review."""
-    lines = [f"**{NEUROLOGY_ACTION}**", ""] if alert.critical else []
+    md = markdown_text
+    lines = [f"**{md(NEUROLOGY_ACTION)}**", ""] if alert.critical else []
     if alert.steroid:
-        lines += [f"**{alert.steroid}**", ""]
+        lines += [f"**{md(alert.steroid)}**", ""]
     lines += ["**Recorded**", ""]
     # Each item names its finding, level and date; card text carries no resource ids.
-    lines += [f"- {item.indicator or 'listed'}: {item.text}" for item in alert.items]
+    said = (f"{item.indicator or 'listed'}: {item.text}" for item in alert.items)
+    lines += [f"- {md(line)}" for line in said]
     lines += [
         "",
         "SINS and the prognostic scores do not assess neurology or epidural compression; a "

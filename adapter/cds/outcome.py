@@ -8,6 +8,7 @@ from typing import Any
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.decision.outcome import OutcomeView, day_text
 from adapter.decision.wording import shorten
+from adapter.vocabulary.cards import markdown_text as md
 from adapter.vocabulary.systems import SCORE
 
 __all__ = ["outcome_card"]
@@ -19,22 +20,21 @@ def _detail(view: OutcomeView) -> str:
     outcome = view.outcome
     cement = f"; cement {outcome.cement_ml:g} mL" if outcome.cement_ml is not None else ""
     lines = [
-        f"**Index procedure: {view.procedure}{cement}**",
+        f"**{md(f'Index procedure: {view.procedure}{cement}')}**",
         "",
         "| Time point | Window | Pain 0–10 | Change | Barthel Index | Change | Also then |",
         "|---|---|---|---|---|---|---|",
     ]
     for p in view.points:
         window = f"{day_text(p.first)} – {day_text(p.last)}"
-        lines.append(
-            f"| {p.label} | {window} | {p.pain.text} | {p.pain.change or '—'} | "
-            f"{p.barthel.text} | {p.barthel.change or '—'} | {'; '.join(p.beside) or '—'} |"
-        )
+        cells = (p.label, window, p.pain.text, p.pain.change or "—", p.barthel.text,
+                 p.barthel.change or "—", "; ".join(p.beside) or "—")  # fmt: skip
+        lines.append("| " + " | ".join(md(cell) for cell in cells) + " |")
     kinds = sorted({c.kind.replace("-", " ") for c in outcome.complications})
     lines += [
         "",
         "Changes are from the baseline. Complications: "
-        + (", ".join(kinds) if kinds else "none recorded")
+        + md(", ".join(kinds) if kinds else "none recorded")
         + ".",
     ]
     return "\n".join(lines)

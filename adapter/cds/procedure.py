@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from adapter.cds.cards import card_uuid, table_cell
+from adapter.cds.cards import card_uuid
 from adapter.cds.models import Card, CodingModel, Source
 from adapter.decision import Decisions, OrderDecision
 from adapter.decision.noms import noms_view
@@ -27,6 +27,7 @@ from adapter.pipeline import PatientResult
 from adapter.procedure.check import LevelCheck, OrderCheck
 from adapter.procedure.criteria import Criterion
 from adapter.render.noms import noms_context
+from adapter.vocabulary.cards import markdown_text as md
 from adapter.vocabulary.specs import NOT_SETTLED_SHORT
 from adapter.vocabulary.systems import BASE
 
@@ -57,10 +58,7 @@ def override_reasons(term: Terminology) -> list[CodingModel]:
 def _row(c: Criterion) -> str:
     action = c.action or ""
     basis = without_ids(c.basis)
-    return (
-        f"| {c.number} | {table_cell(c.name)} | **{c.status}** | {table_cell(basis)} "
-        f"| {table_cell(action)} |"
-    )
+    return f"| {c.number} | {md(c.name)} | **{md(c.status)}** | {md(basis)} | {md(action)} |"
 
 
 def _sins_line(level: str, decisions: Decisions) -> str | None:
@@ -82,9 +80,9 @@ def _sins_line(level: str, decisions: Decisions) -> str | None:
 
 def _level_section(lv: LevelCheck, decisions: Decisions) -> list[str]:
     role = " (instrumented: criteria 2, 3 and 5 not judged)" if lv.instrumented else ""
-    lines = [f"**{lv.level}{role}**", ""]
+    lines = [f"**{md(lv.level + role)}**", ""]
     sins = None if lv.instrumented else _sins_line(lv.level, decisions)
-    lines += [sins, ""] if sins else []
+    lines += [md(sins), ""] if sins else []
     return [*lines, *_TABLE, *(_row(c) for c in lv.criteria), ""]
 
 
@@ -97,9 +95,8 @@ def _prognosis(result: PatientResult, haematological: bool) -> list[str]:
             title = unvalidated(score.result.spec.title, haematological)
             out.append(f"{title} {score.result.total} ({band})")
     seed = f"the case series' patients had revised Tokuhashi {_SEED_TOKUHASHI}"
-    return [
-        f"Prognosis, as information for the decision (not a criterion): {'; '.join(out)}; {seed}."
-    ]
+    lead = "Prognosis, as information for the decision (not a criterion)"
+    return [md(f"{lead}: {'; '.join(out)}; {seed}.")]
 
 
 def _no_level(unplaced: Sequence[str]) -> str:
@@ -112,7 +109,7 @@ def _no_level(unplaced: Sequence[str]) -> str:
         )
     site = "sites were" if len(unplaced) > 1 else "site was"
     return (
-        f"**The ordered {site} not read as a level** ({', '.join(unplaced)}): every scored "
+        f"**The ordered {site} not read as a level** ({md(', '.join(unplaced))}): every scored "
         "level is checked as a candidate. Record the level to treat as a vertebra code "
         "(ServiceRequest.bodySite)."
     )
@@ -122,18 +119,19 @@ def _head(check: OrderCheck) -> list[str]:
     lines: list[str] = []
     if not check.order.recognised:
         lines += [
-            f"**Spine procedure not recognised** (code {check.order.code}): the level criteria "
+            f"**Spine procedure not recognised** (code {md(check.order.code)}): the level criteria "
             "(1, 2, 3, 5, 6) were not checked; the patient-wide criteria below were.",
             "",
         ]
     elif not check.level_named:
         lines += [_no_level(check.order.unplaced), ""]
     if check.order.unplaced and (check.level_named or not check.order.recognised):
-        lines += [f"Ordered sites not read as a level: {', '.join(check.order.unplaced)}.", ""]
+        unplaced = md(", ".join(check.order.unplaced))
+        lines += [f"Ordered sites not read as a level: {unplaced}.", ""]
     if check.order.recognised and not check.levels:
         lines += ["No spinal level is recorded for this patient, so no level could be checked.", ""]
     for concern in check.concerns:
-        lines += [f"**Warning**: {concern.detail}", ""]
+        lines += [f"**Warning**: {md(concern.detail)}", ""]
     return lines
 
 
@@ -144,18 +142,18 @@ def _detail(check: OrderCheck, decisions: Decisions) -> str:
     for lv in check.levels:
         lines += _level_section(lv, decisions)
         context = None if lv.instrumented else noms_context(view, lv.level)
-        lines += [context, ""] if context else []
+        lines += [md(context), ""] if context else []
     if not check.levels and check.patient:
         lines += ["**Patient-wide criteria**", "", *_TABLE, *(_row(c) for c in check.patient), ""]
     if check.context:
-        lines += ["**Context**", "", *(f"- {line}" for line in check.context), ""]
+        lines += ["**Context**", "", *(f"- {md(line)}" for line in check.context), ""]
     lines += [*_prognosis(result, decisions.haematological), "", _NOT_CHECKED, "", _GUIDE]
     return "\n".join(lines)
 
 
 def _deceased_detail(check: OrderCheck) -> str:
     return (
-        f"The record says the patient is {check.deceased}, yet a spine procedure is being "
+        f"The record says the patient is {md(str(check.deceased))}, yet a spine procedure is being "
         "ordered: check the patient's identity and the record before going on. No criterion "
         "was judged and no recommendation is given for a deceased patient; if the record is "
         "wrong, correct Patient.deceased[x]."
@@ -189,15 +187,11 @@ def order_cards(
 
 
 def _unreadable_detail(record: OrderRecord) -> str:
-    said = (
-        [f"As sent: “{table_cell(without_ids(shorten(record.sent_as, 80)))}”."]
-        if record.sent_as
-        else []
-    )
+    said = [f"As sent: “{md(without_ids(shorten(record.sent_as, 80)))}”."] if record.sent_as else []
     sites = [n for n in record.site_names if n] + list(record.uncoded_sites)
-    said += [f"Ordered site: {table_cell(', '.join(sites))}."] if sites else []
+    said += [f"Ordered site: {md(', '.join(sites))}."] if sites else []
     return "\n\n".join([
-        f"**A draft order could not be read**: {record.unreadable}. Whether it is a spine "
+        f"**A draft order could not be read**: {md(str(record.unreadable))}. Whether it is a spine "
         "procedure cannot be told, so no criterion of the case series was judged for it.",
         *said,
         "If it is a vertebroplasty, kyphoplasty or spinal fixation, correct its code "

@@ -53,6 +53,7 @@ class _HeadTimeout:
     cycle: Any
     _head_timer: asyncio.TimerHandle | None = None
     _head_bytes: int = 0
+    _head_tail: bytes = b""  # the last bytes of an incomplete head: its blank line may span reads
 
     def _waiting_for_head(self) -> bool:
         return self.cycle is None or bool(self.cycle.response_complete)
@@ -75,17 +76,28 @@ class _HeadTimeout:
         super().connection_made(transport)  # type: ignore[misc]
         self._arm()
 
+    def _head_in(self, data: bytes) -> int:
+        """How many bytes of ``data`` belong to the head being received (up to and including the
+        blank line that ends it, which may have begun in the previous read)."""
+        seen = self._head_tail + data
+        end = seen.find(b"\r\n\r\n")
+        return len(data) if end < 0 else end + 4 - len(self._head_tail)
+
     def data_received(self, data: bytes) -> None:
+        # Measured before the parser sees it: a whole head in one read completes at once, and
+        # counted after, it would never be refused.
+        if self._waiting_for_head() and self._head_bytes + self._head_in(data) > _limits()[1]:
+            if not self.transport.is_closing():
+                self.send_400_response("Request head too large")  # type: ignore[attr-defined]
+            return
         super().data_received(data)  # type: ignore[misc]
         if not self._waiting_for_head():
             self._disarm()
-            self._head_bytes = 0
+            self._head_bytes, self._head_tail = 0, b""
             return
         self._arm()
-        # Bytes that have not yet completed a head: the parsers would buffer them all.
         self._head_bytes += len(data)
-        if self._head_bytes > _limits()[1] and not self.transport.is_closing():
-            self.send_400_response("Request head too large")  # type: ignore[attr-defined]
+        self._head_tail = (self._head_tail + data)[-3:]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

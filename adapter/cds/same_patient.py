@@ -20,7 +20,7 @@ from adapter.cds.cards import card_uuid
 from adapter.cds.models import Card, CdsRequest, Source
 from adapter.errors import InputError
 from adapter.fhir.read.references import patient_of
-from adapter.vocabulary.cards import shorten
+from adapter.vocabulary.cards import markdown_text, shorten
 
 __all__ = ["check_patient", "counted", "split_strangers", "stranger_cards"]
 
@@ -138,7 +138,8 @@ def stranger_cards(counts: Mapping[str, int], hook_instance: str) -> list[Card]:
             ),
             detail=(
                 "**The record may be incomplete.** Asked for this patient's record, the FHIR "
-                f"server also returned resources about another patient: {what}. They were not "
+                f"server also returned resources about another patient: {markdown_text(what)}. "
+                "They were not "
                 "used: no score, check or card here rests on them. If they belong to this "
                 "patient under another record (a merged or linked patient), what they hold is "
                 "missing here: check the patient's record on the FHIR server before relying on "

@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from adapter import __version__
 from adapter.errors import InputError, OutputError, SpinemetsError, exit_status
+from adapter.vocabulary.text import terminal_line
 
 __all__ = ["main"]
 
@@ -160,7 +161,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if isinstance(error, OutputError):
         _silence_stdout()
     status, line = exit_status(error)
-    print(f"spinemets: {line}", file=sys.stderr)
+    print(f"spinemets: {terminal_line(line)}", file=sys.stderr)  # it may quote the input
     return status
 
 

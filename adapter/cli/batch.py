@@ -12,6 +12,7 @@ from pathlib import Path
 from adapter.batch.engines import DaskEngine, Engine, LocalEngine, local_cores
 from adapter.batch.export import base_of, download_export, is_url
 from adapter.batch.run import Options, Summary, run_batch
+from adapter.cli import output as stdout
 from adapter.cli.options import computation_time
 from adapter.errors import InputError
 from adapter.fhir.client import add_server_arguments, server_settings
@@ -117,5 +118,5 @@ def run(args: argparse.Namespace) -> int:
         engine.close()
     if is_url(args.source):
         shutil.rmtree(source, ignore_errors=True)
-    sys.stdout.write(_report(summary, output, engine))
+    stdout.write(_report(summary, output, engine))
     return 0

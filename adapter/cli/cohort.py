@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
+from adapter.cli import output
 from adapter.cli.options import computation_time
 from adapter.cohort.records import cohort_records
 from adapter.datadirs import private_opener
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "text":
         from adapter.cohort.text import cohort_text
 
-        sys.stdout.write(cohort_text(summary) + "\n")
+        output.line(cohort_text(summary))
     else:
-        sys.stdout.buffer.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+        output.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
     return 0

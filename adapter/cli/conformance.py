@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from adapter.cli import output as stdout
+
 __all__ = ["add_arguments", "run"]
 
 
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         async with FhirClient.connect(settings) as client:
             for done in await upload_conformance(client, resources):
                 version = f" (version {done.version_id})" if done.version_id else ""
-                print(f"{done.resource_type}/{done.server_id} {done.url}{version}")
+                stdout.line(f"{done.resource_type}/{done.server_id} {done.url}{version}")
 
     asyncio.run(upload())
     return 0
@@ -68,5 +70,5 @@ def _write_package(output: str, data: bytes) -> int:
         Path(output).write_bytes(data)
     except OSError as exc:
         raise OutputError(f"cannot write {output}: {exc.strerror}") from None
-    print(f"{output}: {len(data)} bytes")
+    stdout.line(f"{output}: {len(data)} bytes")
     return 0

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from adapter.cli import output
 from adapter.errors import InputError
 from adapter.fhir.write.load import put_transactions
 
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             for name, resources in loaded.items():
                 for bundle in put_transactions(resources):
                     await client.transaction(bundle)
-                print(f"{name}: {len(resources)} resources")
+                output.line(f"{name}: {len(resources)} resources")
 
     asyncio.run(send())
     return 0

@@ -15,5 +15,5 @@ def computation_time(text: str | None) -> ClinicalTime:
         return now_time()
     now = parse_time(text)
     if now is None:
-        raise InputError(f"--now {text!r} is not a FHIR dateTime")
+        raise InputError(f"--now {text!r} is not a FHIR dateTime in years 0001–9999 in UTC")
     return now

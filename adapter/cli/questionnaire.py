@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from adapter.cli import output
 from adapter.cli.options import computation_time
 from adapter.errors import InputError
 from adapter.fhir.read.issues import Issue
@@ -42,7 +43,7 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _print(resource: dict[str, Any]) -> None:
-    sys.stdout.buffer.write(orjson.dumps(resource, option=orjson.OPT_INDENT_2) + b"\n")
+    output.write(orjson.dumps(resource, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def _populate(args: argparse.Namespace) -> int:

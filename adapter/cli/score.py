@@ -7,15 +7,15 @@ unusable input fails before anything is printed.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from adapter.cli.options import computation_time
+from adapter.cli.output import Output
 from adapter.decision import Decisions, decide
-from adapter.errors import InputError, OutputError
+from adapter.errors import InputError
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.write.outcome import operation_outcome
@@ -25,6 +25,7 @@ from adapter.pipeline import PatientResult, Scoring, read_patients, score_patien
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.render.text import text_report
 from adapter.settings import load
+from adapter.vocabulary.text import terminal_line
 
 __all__ = ["add_arguments", "run"]
 
@@ -91,23 +92,8 @@ def _decisions(
         yield decide(result, orders, scoring.rules, decompressed_levels(data.orders, term))
 
 
-class _Output:
-    """Standard output whose write failures (a full disk, /dev/full) are an OutputError."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-
-    def write(self, data: bytes) -> int:
-        try:
-            return self._stream.write(data)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError(f"cannot write standard output ({exc.strerror or exc})") from None
-
-
 def _write_bundle(
-    out: _Output, results: Iterator[PatientResult], loose: list[Issue], validate: bool
+    out: Output, results: Iterator[PatientResult], loose: list[Issue], validate: bool
 ) -> None:
     if validate:  # imported on demand: the R4B models take ~0.3 s to import
         from adapter.fhir.write.validate import validate_output
@@ -148,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     scoring = Scoring.of(load(), original=args.original)
     default_terminology()
     settle()  # start-up done: its objects out of the collector's walks (adapter/heap.py)
-    out = _Output(sys.stdout.buffer)
+    out = Output()
     if args.format == "html":
         from adapter.cli.pages import write_pages  # the page templates: only on this path
 
@@ -161,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         reports = [text_report(d) for d in _decisions(args, loose, scoring)]
         out.write(("\n\n".join(reports) + "\n").encode())
         for issue in loose:
-            out.write(f"{issue.severity}: {issue.diagnostics}\n".encode())
+            out.write(f"{terminal_line(f'{issue.severity}: {issue.diagnostics}')}\n".encode())
         return 0
     results = _results(args, loose, scoring)
     first = next(results, None)

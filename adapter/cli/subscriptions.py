@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from adapter.cli import output
+
 __all__ = ["add_arguments", "run"]
 
 
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     async def create() -> None:
         async with FhirClient.connect(settings) as client:
             for stored in await create_subscriptions(client, args.endpoint, secret):
-                print(f"Subscription/{stored.get('id')} {stored.get('criteria')}")
+                output.line(f"Subscription/{stored.get('id')} {stored.get('criteria')}")
 
     asyncio.run(create())
     return 0

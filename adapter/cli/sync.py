@@ -7,6 +7,7 @@ import asyncio
 import functools
 import sys
 
+from adapter.cli import output
 from adapter.errors import FhirServerError, InputError
 from adapter.fhir.client import FhirClient, add_server_arguments, is_fhir_id, server_settings
 from adapter.fhir.read.timing import parse_time
@@ -98,7 +99,7 @@ async def _repair(client: FhirClient, patients: list[str], policy: RetryPolicy) 
             failures.append(f"  repair failed Patient/{patient}: {exc}")
         else:
             if repair.removed:
-                print(repair.line())
+                output.line(repair.line())
     return failures
 
 
@@ -137,5 +138,5 @@ async def _run(args: argparse.Namespace) -> int:
             on_done=_Progress(len(patients)),
             audit=audit,
         )
-    print("\n".join(summary.lines() + failures))
+    output.line("\n".join(summary.lines() + failures))
     return 1 if summary.failed or failures else 0

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapter.vocabulary.outcomes import MEASURE_TITLES, TREATED_NOT_RECORDED
+from adapter.vocabulary.text import terminal_line
 
 __all__ = ["cohort_text"]
 
@@ -76,4 +77,4 @@ def cohort_text(s: Mapping[str, Any]) -> str:
     lines += _outcome_lines(s)
     lines.append(f"  Complications: {_counts(s['complications'])}")
     lines += [f"  issue: {i}" for i in s["issues"]]
-    return "\n".join(lines)
+    return "\n".join(terminal_line(line) for line in lines)

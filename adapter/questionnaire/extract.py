@@ -13,6 +13,7 @@ transaction itself, so the Observations can point at it.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +22,7 @@ from urllib.parse import quote
 import orjson
 
 from adapter.fhir.read.responses import RESPONSE_STATUS
+from adapter.fhir.read.timing import is_date_time
 from adapter.mapping.findings import COUNT_FINDINGS, FINDING_ANSWERS
 from adapter.mapping.terminology import Terminology
 from adapter.questionnaire.populate import QuestionnaireError, questionnaire
@@ -34,6 +36,10 @@ ITEM_SID = f"{BASE}/sid/response-item"  # an Observation extracted from one answ
 _PERFORMERS = ("Practitioner", "PractitionerRole", "Organization", "CareTeam", "Patient",
                "RelatedPerson")  # fmt: skip
 _CALCULATED = ("sins-location", "sins-total")  # the form's own arithmetic: never extracted
+_ID = r"[A-Za-z0-9\-.]{1,64}"  # FHIR R4's id
+_RELATIVE = rf"[A-Z][A-Za-z]+/{_ID}"
+_ABSOLUTE = rf"https?://[^\s/?#]+(?:/[^\s/?#]+)*/{_RELATIVE}"  # an author on another server
+_AUTHOR = rf"{_RELATIVE}|{_ABSOLUTE}|#\S*|urn:(?:uuid|oid):\S+"  # contained or in a transaction
 
 
 def _fail(message: str) -> QuestionnaireError:
@@ -138,11 +144,37 @@ def _check(response: Any) -> FormSpec:
     status = response.get("status")
     if not isinstance(status, str) or status not in RESPONSE_STATUS:
         raise _fail(f"status: {status!r} records no findings")
+    _copied(response)
+    return form
+
+
+def _performer(author: Any) -> str | None:
+    """The author's reference when it names who may perform an Observation (a Device may
+    author, never perform); None otherwise."""
+    reference = author.get("reference") if isinstance(author, dict) else None
+    parts = reference.split("/") if isinstance(reference, str) else []
+    return reference if len(parts) >= 2 and parts[-2] in _PERFORMERS else None
+
+
+def _copied(response: dict[str, Any]) -> None:
+    """What the Observations copy from the response must be valid FHIR in them: the subject (a
+    Patient), the authored time, the author, the response's own id."""
     subject = response.get("subject")
     reference = subject.get("reference") if isinstance(subject, dict) else None
-    if not isinstance(reference, str) or "Patient/" not in reference:
-        raise _fail("subject: the response names no Patient")
-    return form
+    if not isinstance(reference, str) or not reference.startswith("Patient/"):
+        raise _fail("subject: the response names no Patient (Patient/id)")
+    if not re.fullmatch(_RELATIVE, reference):
+        raise _fail(f"subject: {reference!r} is not a reference Patient/id (a FHIR id)")
+    authored = response.get("authored")
+    if authored is not None and not is_date_time(authored):
+        raise _fail(f"authored: {authored!r} is not a FHIR dateTime")
+    author = response.get("author")
+    ref = author.get("reference") if isinstance(author, dict) else None
+    if ref is not None and not re.fullmatch(_AUTHOR, str(ref)):
+        raise _fail(f"author: {ref!r} is not a reference Type/id (a FHIR id)")
+    rid = response.get("id")
+    if rid is not None and not (isinstance(rid, str) and re.fullmatch(_ID, rid)):
+        raise _fail(f"id: {rid!r} is not a FHIR id")
 
 
 def _coded(term: Terminology, system: str, code: str) -> dict[str, Any]:
@@ -163,11 +195,9 @@ def _observation(
     }
     if isinstance(response.get("authored"), str):
         obs["effectiveDateTime"] = response["authored"]
-    author = response.get("author")
-    reference = author.get("reference") if isinstance(author, dict) else None
-    parts = reference.split("/") if isinstance(reference, str) else []
-    if len(parts) >= 2 and parts[-2] in _PERFORMERS:  # a Device may author, never perform
-        obs["performer"] = [{"reference": reference}]
+    performer = _performer(response.get("author"))  # checked by _copied
+    if performer is not None:
+        obs["performer"] = [{"reference": performer}]
     if level is not None:
         obs["bodySite"] = {"coding": [_coded(term, VERTEBRA, level)], "text": level}
     if "valueCodeableConcept" in value:

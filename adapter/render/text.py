@@ -15,6 +15,7 @@ from adapter.decision.orders import OrderDecision
 from adapter.decision.wording import readable_dates
 from adapter.render.noms import noms_text
 from adapter.report import ScoreSummary
+from adapter.vocabulary.text import terminal_line
 
 __all__ = ["text_report"]
 
@@ -72,4 +73,4 @@ def text_report(decisions: Decisions) -> str:
     lines += noms_text(noms_view(patient)) if alive else []
     for issue in patient.issues:
         lines.append(f"  {issue.severity}: {readable_dates(issue.diagnostics)}")
-    return "\n".join(lines)
+    return "\n".join(terminal_line(line) for line in lines)

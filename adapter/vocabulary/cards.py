@@ -1,10 +1,16 @@
-"""What a CDS Hooks card allows, as one fact every layer reads."""
+"""What a CDS Hooks card allows, as one fact every layer reads: the summary is plain text of fewer
+than 140 characters, the detail GitHub-Flavored Markdown. Record text enters a summary through
+:func:`shorten` (:func:`adapter.vocabulary.text.one_line`) and the detail through
+:func:`markdown_text`, so a record cannot forge a line, a heading, a link or raw HTML on a card."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-__all__ = ["SUMMARY_MAX", "URGENCY", "Indicator", "shorten"]
+from adapter.vocabulary.text import one_line
+
+__all__ = ["SUMMARY_MAX", "URGENCY", "Indicator", "markdown_text", "one_line", "shorten"]
 
 # CDS Hooks 2.0: a card's indicator, and their order from the least to the most urgent.
 Indicator = Literal["info", "warning", "critical"]
@@ -21,10 +27,30 @@ def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
     A single word longer than the limit (no boundary to cut at) is the only case cut inside a
     word.
     """
-    text = " ".join(text.split())
+    text = one_line(text)
     if len(text) <= limit:
         return text
     room = text[: limit - len(_ELLIPSIS) + 1]  # +1: a space right after the cut is a boundary
     cut = room.rfind(" ")
     kept = room[:cut] if cut > 0 else room[: limit - len(_ELLIPSIS)]
     return kept.rstrip(" ,;:—–-(") + _ELLIPSIS
+
+
+# Markdown's inline syntax: emphasis, code, strikethrough, links and images, raw HTML and
+# autolinks, entities, table cells. Escaped with a backslash, each shows as itself.
+_INLINE = re.compile(r"([\\`*_~\[\]<>|&])")
+# What starts a block only at the start of a line: a heading, a list item, a setext underline.
+_BLOCK = re.compile(r"^(?:([#+=-])|(\d{1,9})([.)]))")
+_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
+_EMAIL_AT = re.compile(r"@(?=[A-Za-z0-9])")
+_WORD_JOINER = "\u2060"  # invisible: GFM reads no e-mail address across it
+
+
+def markdown_text(text: str) -> str:
+    """Record text that reads as itself inside a GitHub-Flavored-Markdown detail, a table cell
+    included: on one line, and unable to make a heading, list, link (bare URLs and e-mail
+    addresses included), image, emphasis or raw HTML. The card's own Markdown goes around it."""
+    text = _INLINE.sub(r"\\\1", one_line(text))
+    text = _BLOCK.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+    text = _WWW.sub(r"\1\\.", text.replace("://", "\\://"))
+    return _EMAIL_AT.sub("@" + _WORD_JOINER, text)

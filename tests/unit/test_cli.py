@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -243,3 +247,55 @@ def test_a_search_note_that_is_no_error_leaves_the_input_whole(tmp_path, capsys)
     path.write_text(json.dumps(_cut_short(_searchset(), "warning")))
     assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 0
     assert json.loads(capsys.readouterr().out)["type"] == "collection"
+def test_the_text_report_prints_record_text_on_its_line_without_control_codes(tmp_path, capsys):
+    bundle = json.loads((ROOT / "fixtures" / "seed" / "seed-01.json").read_text())
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["id"] == "seed-01-met-spine":  # retitle, clear the screen, colour, erase
+            resource["code"]["text"] = "\x1b]0;x\x07\x1b[2J\x1b[31mSINS 2\x1b[0m\r\x1b[K\x9b2J"
+        if resource["id"] == "seed-01-primary":  # a forged line of the report
+            resource["code"]["text"] = (
+                "breast\n\nNEUROLOGY: no deficit — no action needed\u2028\r\n"
+            )
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(bundle))
+    assert cli.main(["score", str(path), "--format", "text", "--now", "2024-06-01T09:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "SINS 2" in out and "NEUROLOGY: no deficit" in out
+    assert not any(c != "\n" and unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in out)
+    assert not any(line.startswith("NEUROLOGY") for line in out.splitlines())
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [["score"], ["score", "--format", "text"], ["cohort", "--format", "json"], ["cohort"],
+     ["questionnaire", "populate", "sins"]],
+)  # fmt: skip
+def test_a_full_disk_on_standard_output_is_a_failed_output_not_unusable_input(
+    args, monkeypatch, capsys
+):
+    seed = str(ROOT / "fixtures" / "seed" / "seed-01.json")
+    # Unbuffered, so every write meets the full disk, as a large output does.
+    full = io.TextIOWrapper(io.FileIO("/dev/full", "w"), write_through=True)
+    monkeypatch.setattr(sys, "stdout", full)
+    try:
+        assert cli.main([*args, seed, "--now", "2024-06-01T09:00:00Z"]) == 1
+    finally:
+        with contextlib.suppress(OSError):
+            full.close()
+    err = capsys.readouterr().err
+    assert err.startswith("spinemets: output: cannot write standard output (No space left")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("now", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+@pytest.mark.parametrize(
+    "args",
+    [["score"], ["score", "--format", "text"], ["cohort"], ["questionnaire", "populate", "sins"]],
+)
+def test_a_now_beyond_the_calendar_in_utc_is_unusable_input(args, now, capsys):
+    seed = str(ROOT / "fixtures" / "seed" / "seed-01.json")
+    assert cli.main([*args, seed, "--now", now]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"spinemets: unusable input: --now '{now}'") and err.count("\n") == 1

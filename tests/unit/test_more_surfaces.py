@@ -16,6 +16,7 @@ from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, read_patients, score_patient
 from adapter.procedure.orders import procedure_orders
+from adapter.vocabulary.cards import markdown_text
 from tests.support.records import NOW, P, condition, default_patient, draft_orders, finding, order
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,10 +86,11 @@ def test_the_procedure_card_carries_the_framework_path_at_the_ordered_level():
     )
     decisions = _decided(default_patient(extra=extra), orders)
     (card,) = order_cards(decisions, "hook")
-    assert (
+    path = (
         "NOMS framework (Laufer 2013) at T12, the framework's path: conventional external-beam "
-        "radiotherapy (cEBRT) [BS06, MSK10]." in card.detail
+        "radiotherapy (cEBRT) [BS06, MSK10]."
     )
+    assert markdown_text(path) in card.detail  # as text: the brackets make no link
 
 
 def test_a_haematological_primary_marks_the_new_tools_not_validated():

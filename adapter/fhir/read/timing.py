@@ -51,6 +51,21 @@ class ClinicalTime:
         object.__setattr__(self, "day", day)
 
 
+# FHIR R4's dateTime (datatypes.html#dateTime): a year, a month or a day, or a time to the
+# second with its zone. parse_time reads more leniently (vendor data); what we write must be this.
+_FHIR_DATETIME = re.compile(
+    r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00)))?)?)?$"
+)
+
+
+def is_date_time(text: object) -> bool:
+    """Whether ``text`` is a FHIR R4 dateTime, on the calendar and within the years we compute
+    with."""
+    return (
+        isinstance(text, str) and bool(_FHIR_DATETIME.match(text)) and parse_time(text) is not None
+    )
+
+
 def parse_time(text: object) -> ClinicalTime | None:
     """Parse a FHIR date/dateTime/instant; None when absent or malformed."""
     return _parse(text) if isinstance(text, str) else None
@@ -80,5 +95,8 @@ def _parse(text: str) -> ClinicalTime | None:
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
         hours, minutes = int(tz[1:3]), int(tz[4:6])
-        moment -= sign * timedelta(hours=hours, minutes=minutes)
+        try:
+            moment -= sign * timedelta(hours=hours, minutes=minutes)
+        except OverflowError:  # valid FHIR, yet before year 1 or after 9999 in UTC
+            return None
     return ClinicalTime(moment, text)

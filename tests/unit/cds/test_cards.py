@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from adapter.cds.cards import headline, indicator, score_cards, table_cell
+from adapter.cds.cards import headline, indicator, score_cards
 from adapter.decision import decide
 from adapter.fhir.read.source import patients_from_resources
 from adapter.fhir.read.timing import parse_time
@@ -16,6 +16,7 @@ from adapter.report import summarise
 from adapter.scoring import Possible, ScoreResult
 from adapter.scoring.result import Part, result_of
 from adapter.vocabulary import SINS
+from adapter.vocabulary.cards import markdown_text
 from tests.unit.cds.conftest import ROOT
 
 EDGE = ROOT / "fixtures" / "edge"
@@ -83,7 +84,7 @@ def test_every_edge_case_gives_valid_cards(path):
 
 
 def test_table_cells_escape_pipes_and_newlines():
-    assert table_cell("a|b\nc") == "a\\|b c"
+    assert markdown_text("a|b\nc") == "a\\|b c"
 
 
 def test_suggestions_carry_the_pipeline_resources_with_resolvable_references():

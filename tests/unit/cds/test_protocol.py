@@ -76,6 +76,25 @@ async def test_slow_and_huge_heads_are_cut_off(monkeypatch, protocol_class):
         writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 2048)
         assert (await _read_all(reader)).startswith(b"HTTP/1.1 400")
         writer.close()
+        # A whole head over the limit in one read: the parser must never be handed it.
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 2048 + b"\r\n\r\n")
+        refused = await _read_all(reader)
+        assert refused.startswith(b"HTTP/1.1 400") and refused.endswith(b"Request head too large")
+        writer.close()
+        # Just under the limit, whole or in two reads split inside the blank line: served.
+        under = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-A: " + b"a" * 900
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(under + b"\r\n\r\n")
+        assert (await _read_all(reader)).endswith(b"ok")
+        writer.close()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(under + b"\r\n\r")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(b"\n")
+        assert (await _read_all(reader)).endswith(b"ok")
+        writer.close()
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert (await _read_all(reader)).endswith(b"ok")  # a prompt request is served

@@ -65,6 +65,22 @@ async def test_populate_and_extract_round_trip(client):
     assert bare.json() == answer.json()
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("authored", "not a date"), ("subject", {"reference": "Patient/../x"})],
+)
+async def test_extract_refuses_a_response_whose_copied_fields_are_not_fhir(client, field, value):
+    completed = fill(
+        await _populated(client), {("T12", "spinal-pain"): "pain-free"}, authored=LATER
+    )
+    completed[field] = value
+    answer = await client.post(EXTRACT, json=_response_in(completed), headers=FHIR_JSON)
+    assert 400 <= answer.status_code < 500, answer.text
+    outcome = answer.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["diagnostics"].startswith(f"{field}:")
+
+
 async def test_populate_reads_the_record_by_the_services_rules(tmp_path, monkeypatch):
     """serve hands $populate its settings' rules, as its cards score with them."""
     used = populate_rules(monkeypatch)

@@ -140,6 +140,18 @@ def test_an_observation_derived_from_the_response_is_not_a_conflict_with_it():
         (lambda r: r | {"item": [*r["item"], r["item"][0]]}, "level T12 is answered twice"),
         (lambda r: {k: v for k, v in r.items() if k != "subject"}, "subject"),
         (lambda r: _set(r, "vertebra", None), "a level group with answers names no level"),
+        # What the Observations copy must be valid FHIR, or nothing is written.
+        (lambda r: r | {"authored": "not a date"}, "authored: 'not a date' is not a FHIR dateTime"),
+        (lambda r: r | {"authored": "2024-02-30"}, "authored"),
+        (lambda r: r | {"authored": "2024-06-01T10:00:00"}, "authored"),  # a time needs a zone
+        (lambda r: r | {"authored": 20240601}, "authored"),
+        (lambda r: r | {"authored": "9999-12-31T23:59:59-12:00"}, "authored"),  # year 10000 in UTC
+        (lambda r: r | {"subject": {"reference": "Patient/../x"}}, "subject: 'Patient/../x'"),
+        (lambda r: r | {"subject": {"reference": "Patient/a b"}}, "subject"),
+        (lambda r: r | {"subject": {"reference": "Group/g"}}, "subject"),
+        (lambda r: r | {"subject": {"reference": "https://evil.example/Patient/p"}}, "subject"),
+        (lambda r: r | {"author": {"reference": "Practitioner/../../x"}}, "author"),
+        (lambda r: r | {"id": "not/an id"}, "id: 'not/an id'"),
     ],
 )  # fmt: skip
 def test_bad_responses_are_refused_naming_the_item(change, says):

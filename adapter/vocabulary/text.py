@@ -1,0 +1,25 @@
+"""Record text as we print it: the characters that must never reach a reader as they are, in one
+place. A card's summary and the Markdown detail (adapter/vocabulary/cards.py), the text report and
+the cohort text all pass record text through here."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["one_line", "terminal_line"]
+
+# C0 and C1 controls (ESC, CR, BEL, NEL, CSI...), line and paragraph separators, and the
+# bidirectional overrides and isolates that reorder what a terminal or a page shows.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def one_line(text: str) -> str:
+    """Plain text on one line: control characters and line breaks become spaces, runs of
+    spaces one, none at either end."""
+    return " ".join(_CONTROLS.sub(" ", text).split())
+
+
+def terminal_line(line: str) -> str:
+    """One line of a report for a terminal: each run of control characters or line breaks inside
+    it (only record text has them) one space; the line's own spacing, its columns, kept."""
+    return _CONTROLS.sub(" ", line)
