@@ -247,6 +247,8 @@ def test_a_search_note_that_is_no_error_leaves_the_input_whole(tmp_path, capsys)
     path.write_text(json.dumps(_cut_short(_searchset(), "warning")))
     assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 0
     assert json.loads(capsys.readouterr().out)["type"] == "collection"
+
+
 def test_the_text_report_prints_record_text_on_its_line_without_control_codes(tmp_path, capsys):
     bundle = json.loads((ROOT / "fixtures" / "seed" / "seed-01.json").read_text())
     for entry in bundle["entry"]:
