@@ -46,10 +46,33 @@ _EMAIL_AT = re.compile(r"@(?=[A-Za-z0-9])")
 _WORD_JOINER = "\u2060"  # invisible: GFM reads no e-mail address across it
 
 
+# What the escapes below or one_line act on. A text with none of it is returned as it is, which
+# most card lines are: one scan of a character class and a few substring tests instead of five
+# regular-expression passes, on every line of every card (tests/unit/vocabulary/test_markdown.py).
+_SPECIAL = re.compile(
+    "[\\\\`*_~\\[\\]<>|&@\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028-\u202f\u205f"
+    "\u2066-\u2069\u3000]"
+)
+_LINE_START = frozenset("#+=- 0123456789")  # a heading, list item or underline; a space to strip
+
+
 def markdown_text(text: str) -> str:
     """Record text that reads as itself inside a GitHub-Flavored-Markdown detail, a table cell
     included: on one line, and unable to make a heading, list, link (bare URLs and e-mail
     addresses included), image, emphasis or raw HTML. The card's own Markdown goes around it."""
+    if (
+        _SPECIAL.search(text) is None
+        and text[:1] not in _LINE_START
+        and not text.endswith(" ")
+        and "  " not in text
+        and "://" not in text
+        and not ("." in text and _WWW.search(text))
+    ):
+        return text
+    return _escaped(text)
+
+
+def _escaped(text: str) -> str:
     text = _INLINE.sub(r"\\\1", one_line(text))
     text = _BLOCK.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
     text = _WWW.sub(r"\1\\.", text.replace("://", "\\://"))
