@@ -53,7 +53,6 @@ _SPECIAL = re.compile(
     "[\\\\`*_~\\[\\]<>|&@\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028-\u202f\u205f"
     "\u2066-\u2069\u3000]"
 )
-_LINE_START = frozenset("#+=- 0123456789")  # a heading, list item or underline; a space to strip
 
 
 def markdown_text(text: str) -> str:
@@ -62,7 +61,8 @@ def markdown_text(text: str) -> str:
     addresses included), image, emphasis or raw HTML. The card's own Markdown goes around it."""
     if (
         _SPECIAL.search(text) is None
-        and text[:1] not in _LINE_START
+        and _BLOCK.match(text) is None
+        and not text.startswith(" ")
         and not text.endswith(" ")
         and "  " not in text
         and "://" not in text
