@@ -273,3 +273,33 @@ def test_without_a_patient_resource_sex_and_age_are_unknown():
     )
     got = extract_follow_up(data, default_terminology(), now=NOW, primary_sites=()).outcome
     assert got.sex is None and got.age_years is None and got.primary_sites == ()
+
+
+def test_last_follow_up_takes_only_records_that_count():
+    # Contract §2 "What counts", §6 "Last follow-up": an entered-in-error, refuted or cancelled
+    # record is no contact with the patient.
+    index = procedure("pvp", "22510", levels=["T12"])
+    real = pain("real", "2024-08-10T10:00:00Z", 3)
+    enc = {"resourceType": "Encounter", "id": "e", "subject": {"reference": f"Patient/{P}"},
+           "period": {"start": "2024-09-25T10:00:00Z"}}  # fmt: skip
+    removed = condition("c9", "C79.51", "2024-09-20", levels=["L1"], verification="entered-in-error")
+    resolved = condition("c8", "C79.51", "2024-09-21", levels=["L2"]) | {
+        "clinicalStatus": {"coding": [{"code": "resolved"}]}
+    }
+    not_counted = [
+        pain("wrong", "2024-09-20T10:00:00Z", 3) | {"status": "entered-in-error"},
+        procedure("x", "22511", when="2024-09-20T10:00:00Z", status="entered-in-error", levels=["L1"]),
+        procedure("y", "22511", when="2024-09-20T10:00:00Z", status="not-done", levels=["L1"]),
+        removed,
+        condition("c7", "C79.51", "2024-09-20", levels=["L1"], verification="refuted"),
+        resolved,
+        enc | {"status": "cancelled"},
+        enc | {"id": "e2", "status": "entered-in-error"},
+    ]
+    want = follow(index, real).outcome.follow_up_months
+    assert want == pytest.approx((80 + 2 / 24) / 30.4375)  # 22 May 08:00 → 10 Aug 10:00
+    for record in not_counted:
+        got = follow(index, real, record).outcome
+        assert got.follow_up_months == want, record["id"]
+    counted = follow(index, real, enc | {"status": "finished"}).outcome
+    assert counted.follow_up_months == pytest.approx((126 + 2 / 24) / 30.4375)
