@@ -19,7 +19,8 @@ from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
 from adapter.mapping.measures import calendar_day, read_cement, read_measurements
 from adapter.mapping.rules import DEFAULT_RULES, Rules
-from adapter.mapping.staging import Staging, read_staging
+from adapter.mapping.observations import CURRENT_OBSERVATION
+from adapter.mapping.staging import Staging, condition_counts, read_staging
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import levels_named, treated_levels
 from adapter.outcomes import (
@@ -50,6 +51,10 @@ COMPLICATIONS = (
     "screw-loosening",
 )
 _NOT_A_CONDITION = frozenset({"entered-in-error", "refuted"})
+# Records that are no contact with the patient (contract §2 "What counts"): never done, or
+# withdrawn.
+_NO_PROCEDURE = frozenset({"entered-in-error", "not-done", "preparation"})
+_NO_ENCOUNTER = frozenset({"entered-in-error", "cancelled", "planned"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +131,14 @@ def _death(ctx: Context, data: PatientData, now: ClinicalTime) -> tuple[bool, Cl
 
 
 def _last_contact(data: PatientData, now: ClinicalTime) -> ClinicalTime | None:
+    """The latest time of a record that counts (contract §6 "Last follow-up")."""
     times = [
         t
         for t in (
-            *(e.time for e in data.encounters),
-            *(o.time for o in data.observations),
-            *(p.time for p in data.procedures),
-            *(c.time for c in data.conditions),
+            *(e.time for e in data.encounters if e.status not in _NO_ENCOUNTER),
+            *(o.time for o in data.observations if o.status in CURRENT_OBSERVATION),
+            *(p.time for p in data.procedures if p.status not in _NO_PROCEDURE),
+            *(c.time for c in data.conditions if condition_counts(c)),
         )
         if t is not None and t <= now
     ]
