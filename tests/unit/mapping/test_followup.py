@@ -303,3 +303,41 @@ def test_last_follow_up_takes_only_records_that_count():
         assert got.follow_up_months == want, record["id"]
     counted = follow(index, real, enc | {"status": "finished"}).outcome
     assert counted.follow_up_months == pytest.approx((126 + 2 / 24) / 30.4375)
+
+
+def _dead_on(when: str, *resources):
+    PATIENT["deceasedDateTime"] = when
+    try:
+        return follow(procedure("pvp", "22510", levels=["T12"]), *resources)
+    finally:
+        PATIENT.pop("deceasedDateTime")
+
+
+def test_times_are_measured_from_the_index_date():
+    # Contract §6: follow-up and survival time are the end minus the index date (22 May 2024,
+    # the procedure starting at 08:00); months are days / 30.4375.
+    assert _dead_on("2024-08-12").outcome.survival == (82 / 30.4375, True)
+    assert _dead_on("2024-05-22").outcome.survival == (0.0, True)  # the index day: never negative
+    assert _dead_on("2024-05-22T07:00:00Z").outcome.survival == (0.0, True)
+    enc = {"resourceType": "Encounter", "id": "e", "status": "finished",
+           "subject": {"reference": f"Patient/{P}"}, "period": {"start": "2024-08-12"}}  # fmt: skip
+    alive = follow(procedure("pvp", "22510", levels=["T12"]), enc).outcome
+    assert alive.survival == (82 / 30.4375, False)
+    # Both timed: the elapsed time from the procedure's start, as the seed's months are.
+    timed = _dead_on("2024-08-12T14:00:00Z").outcome.survival
+    assert timed == (pytest.approx((82 + 6 / 24) / 30.4375), True)
+
+
+def test_a_death_before_the_index_date_is_an_error_and_left_out_of_survival():
+    from adapter.cohort.summary import cohort_summary
+
+    got = _dead_on("2024-05-01")
+    outcome = got.outcome
+    assert outcome.died and outcome.survival is None and outcome.follow_up_months is None
+    (error,) = [i for i in got.issues if i.severity == "error"]
+    assert f"Patient/{P}" in error.diagnostics and "before the index" in error.diagnostics
+    summary = cohort_summary([outcome], [error.diagnostics])
+    assert summary["deaths"] == 1
+    assert summary["survival"]["patients"] == 0 and summary["survival"]["curve"] == []
+    assert summary["follow_up_months"]["patients"] == 0
+    assert not any("without a date" in i for i in summary["issues"])
