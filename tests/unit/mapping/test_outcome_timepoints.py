@@ -9,6 +9,7 @@ import pytest
 
 from adapter.outcomes import (
     Measurement,
+    Moment,
     PatientOutcome,
     ScoreAtIndex,
     age_at,
@@ -99,7 +100,7 @@ def outcome(**kw) -> PatientOutcome:
         patient="p", index_day=INDEX_DAY, index_start=START, procedures=("Procedure/x",),
         treated_levels=("T12",), cement_ml=3.0, sex="female", age_years=60,
         primary_sites=("lung",), died=False, death=None,
-        last_follow_up=START + timedelta(days=30.4375 * 6),
+        last_follow_up=Moment.at(START + timedelta(days=30.4375 * 6)),
     )  # fmt: skip
     base.update(kw)
     return PatientOutcome(**base)
@@ -108,7 +109,7 @@ def outcome(**kw) -> PatientOutcome:
 def test_follow_up_ends_at_the_death_or_the_last_contact():
     assert outcome().follow_up_months == 6.0
     assert outcome().survival == (6.0, False)
-    dead = outcome(died=True, death=START + timedelta(days=30.4375 * 2))
+    dead = outcome(died=True, death=Moment.at(START + timedelta(days=30.4375 * 2)))
     assert dead.survival == (2.0, True)
     unknown = outcome(died=True, death=None)
     assert unknown.follow_up_months is None and unknown.survival is None
