@@ -348,3 +348,15 @@ def test_a_death_before_the_index_date_is_an_error_and_left_out_of_survival():
     assert summary["survival"]["patients"] == 0 and summary["survival"]["curve"] == []
     assert summary["follow_up_months"]["patients"] == 0
     assert not any("without a date" in i for i in summary["issues"])
+
+
+def test_baseline_with_mixed_utc_offsets_is_before_the_start():
+    # The procedure starts at 00:30 (UTC+01:00), 23:30 UTC the day before; a pain score written
+    # in UTC at 23:45 comes 15 minutes after the start and is never the baseline.
+    got = follow(
+        procedure("pvp", "22510", when="2024-01-10T00:30:00+01:00", levels=["T12"]),
+        pain("post", "2024-01-09T23:45:00Z", 2),
+        pain("pre", "2024-01-09T20:00:00Z", 8),
+    ).outcome
+    assert got.pain.value("baseline") == 8
+    assert got.pain.at("baseline").source == "Observation/pre"
