@@ -237,13 +237,25 @@ def _pick(candidates: list[Measurement], key: _Key) -> Measurement | bool | None
 
 def _nearest(index_day: date, nominal: int) -> _Key:
     def key(m: Measurement) -> tuple[float, ...]:
-        return (abs((m.day - index_day).days - nominal), m.rank, -m.instant.timestamp())
+        return (abs(days_after(index_day, m.day) - nominal), m.rank, -m.instant.timestamp())
 
     return key
 
 
+def _before(m: Measurement, index: Moment) -> bool:
+    """Taken before the procedure: by the instants when both are timed (whatever the offsets
+    they are written in), else by the dates (day 0 is then never before)."""
+    if m.timed and index.timed:
+        return m.instant < index.instant
+    return days_after(index.day, m.day) < 0
+
+
 def select_time_points(
-    measurements: Iterable[Measurement], *, index_day: date, index_start: datetime
+    measurements: Iterable[Measurement],
+    *,
+    index_day: date,
+    index_start: datetime,
+    index_timed: bool = True,
 ) -> Trajectory:
     """The contract's choice at each window.
 
@@ -252,14 +264,13 @@ def select_time_points(
     nominal day wins; at equal distance the preferred encoding, then the later one.
     """
     items = list(measurements)
+    index = Moment(index_start, index_day, index_timed)
     points: list[Measurement | None] = []
     conflicts: list[str] = []
     for window in WINDOWS:
-        inside = [m for m in items if window.first <= (m.day - index_day).days <= window.last]
+        inside = [m for m in items if window.first <= days_after(index_day, m.day) <= window.last]
         if window.name == "baseline":
-            inside = [
-                m for m in inside if m.day < index_day or (m.timed and m.instant < index_start)
-            ]
+            inside = [m for m in inside if _before(m, index)]
             chosen = _pick(inside, lambda m: (-m.instant.timestamp(), m.rank))
         else:
             chosen = _pick(inside, _nearest(index_day, window.nominal))

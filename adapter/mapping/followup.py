@@ -215,9 +215,12 @@ def _trajectories(
 ) -> tuple[Trajectory, Trajectory]:
     """Pain and Barthel at the contract's time points."""
     measures = read_measurements(ctx, data.observations, now)
-    pain = select_time_points(measures["pain"], index_day=index_day, index_start=start.instant)
-    barthel = select_time_points(
-        measures["barthel"], index_day=index_day, index_start=start.instant
+    index = moment_of(start)
+    pain, barthel = (
+        select_time_points(
+            measures[m], index_day=index_day, index_start=index.instant, index_timed=index.timed
+        )
+        for m in ("pain", "barthel")
     )
     return pain, barthel
 
@@ -266,7 +269,7 @@ def extract_follow_up(
         pain=pain,
         barthel=barthel,
         complications=tuple(c for c, _ in complications),
-        index_timed="T" in start.text,
+        index_timed=moment_of(start).timed,
     )
     _check_death(ctx, data, outcome)
     evidence = [Evidence(p.ref, p.time, "index procedure") for p in event]
