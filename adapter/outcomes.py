@@ -2,7 +2,8 @@
 
 Pure: the FHIR reading that fills these records lives beside the other extraction. Times are
 instants (UTC) for ordering and durations; a measurement's calendar day is the date as it was
-recorded, counted from the index date as recorded, so a 23:30 visit stays on its own day.
+recorded, counted from the index date as recorded, so a 23:30 visit stays on its own day. Day
+arithmetic is :func:`days_after` and :func:`elapsed_days`, nowhere else.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ __all__ = [
     "WINDOWS",
     "Complication",
     "Measurement",
+    "Moment",
     "PatientOutcome",
     "ScoreAtIndex",
     "Trajectory",
     "Window",
     "age_at",
+    "days_after",
+    "elapsed_days",
     "months_between",
     "select_time_points",
 ]
@@ -55,6 +59,43 @@ WINDOWS = (
     Window("6mo", 150, 240, 182),
 )
 TIME_POINTS = tuple(w.name for w in WINDOWS)
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A clinical time as the outcomes count it: the instant, the date as recorded and whether
+    a time of day was recorded (a date alone counts in whole days)."""
+
+    instant: datetime
+    day: date
+    timed: bool = True
+
+    @classmethod
+    def at(cls, instant: datetime) -> Moment:
+        """A time of day, its date the instant's own."""
+        return cls(instant, instant.date(), True)
+
+
+def days_after(index_day: date, day: date) -> int:
+    """Calendar days from the index date (the index day is day 0; before it, negative)."""
+    return (day - index_day).days
+
+
+def elapsed_days(index: Moment, end: Moment) -> float | None:
+    """The end minus the index date in days (contract §6); None when the end is dated before
+    the index date.
+
+    Both timed: the time elapsed since the procedure's start, to the second (the seed's months
+    are whole months from it); a time on the index day before the start is day 0, never less.
+    Either a date alone: whole calendar days between the two dates as recorded.
+    """
+    if index.timed and end.timed:
+        seconds = (end.instant - index.instant).total_seconds()
+        if seconds >= 0:
+            return seconds / 86400
+        return 0.0 if days_after(index.day, end.day) >= 0 else None
+    days = days_after(index.day, end.day)
+    return float(days) if days >= 0 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +169,8 @@ class PatientOutcome:
     age_years: int | None
     primary_sites: tuple[str, ...]  # tokuhashi-primary-site codes; () when none is coded
     died: bool
-    death: datetime | None  # None when alive, or dead at an unknown time
-    last_follow_up: datetime | None
+    death: Moment | None  # None when alive, or dead at an unknown time
+    last_follow_up: Moment | None
     pain: Trajectory = field(default_factory=Trajectory)
     barthel: Trajectory = field(default_factory=Trajectory)
     complications: tuple[Complication, ...] = ()
@@ -137,9 +178,14 @@ class PatientOutcome:
     # No treated level could be read (contract §6, never invented): the index procedures' own
     # levels, named as such and never counted as treated.
     procedure_levels: tuple[str, ...] = ()
+    index_timed: bool = True  # False when the index procedure is dated without a time of day
 
     @property
-    def follow_up_end(self) -> datetime | None:
+    def index(self) -> Moment:
+        return Moment(self.index_start, self.index_day, self.index_timed)
+
+    @property
+    def follow_up_end(self) -> Moment | None:
         """The death for those who died (None when its time is unknown), else the last contact."""
         if self.died:
             return self.death
@@ -147,12 +193,14 @@ class PatientOutcome:
 
     @property
     def follow_up_months(self) -> float | None:
+        """From the index date (contract §6); None without an end or with one before it."""
         end = self.follow_up_end
-        return None if end is None else months_between(self.index_start, end)
+        days = None if end is None else elapsed_days(self.index, end)
+        return None if days is None else days / DAYS_PER_MONTH
 
     @property
     def survival(self) -> tuple[float, bool] | None:
-        """(months from the index procedure, died) for Kaplan–Meier; None when not usable."""
+        """(months from the index date, died) for Kaplan–Meier; None when not usable."""
         months = self.follow_up_months
         return None if months is None else (months, self.died)
 
@@ -189,13 +237,25 @@ def _pick(candidates: list[Measurement], key: _Key) -> Measurement | bool | None
 
 def _nearest(index_day: date, nominal: int) -> _Key:
     def key(m: Measurement) -> tuple[float, ...]:
-        return (abs((m.day - index_day).days - nominal), m.rank, -m.instant.timestamp())
+        return (abs(days_after(index_day, m.day) - nominal), m.rank, -m.instant.timestamp())
 
     return key
 
 
+def _before(m: Measurement, index: Moment) -> bool:
+    """Taken before the procedure: by the instants when both are timed (whatever the offsets
+    they are written in), else by the dates (day 0 is then never before)."""
+    if m.timed and index.timed:
+        return m.instant < index.instant
+    return days_after(index.day, m.day) < 0
+
+
 def select_time_points(
-    measurements: Iterable[Measurement], *, index_day: date, index_start: datetime
+    measurements: Iterable[Measurement],
+    *,
+    index_day: date,
+    index_start: datetime,
+    index_timed: bool = True,
 ) -> Trajectory:
     """The contract's choice at each window.
 
@@ -204,14 +264,13 @@ def select_time_points(
     nominal day wins; at equal distance the preferred encoding, then the later one.
     """
     items = list(measurements)
+    index = Moment(index_start, index_day, index_timed)
     points: list[Measurement | None] = []
     conflicts: list[str] = []
     for window in WINDOWS:
-        inside = [m for m in items if window.first <= (m.day - index_day).days <= window.last]
+        inside = [m for m in items if window.first <= days_after(index_day, m.day) <= window.last]
         if window.name == "baseline":
-            inside = [
-                m for m in inside if m.day < index_day or (m.timed and m.instant < index_start)
-            ]
+            inside = [m for m in inside if _before(m, index)]
             chosen = _pick(inside, lambda m: (-m.instant.timestamp(), m.rank))
         else:
             chosen = _pick(inside, _nearest(index_day, window.nominal))

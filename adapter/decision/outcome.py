@@ -17,7 +17,14 @@ from typing import Literal
 from adapter.fhir.read.timing import day_text
 from adapter.mapping.measures import calendar_day
 from adapter.mapping.treatments import Treatment
-from adapter.outcomes import WINDOWS, Measurement, PatientOutcome, Trajectory, Window
+from adapter.outcomes import (
+    WINDOWS,
+    Measurement,
+    PatientOutcome,
+    Trajectory,
+    Window,
+    days_after,
+)
 from adapter.pipeline import PatientResult
 from adapter.vocabulary.outcomes import treated_words
 
@@ -85,7 +92,7 @@ def _cell(
             return OutcomeCell(f"no measurement yet (window until {day_text(last)})")
         return OutcomeCell("no measurement")
     text = f"{_number(chosen.value)} ({day_text(chosen.day)})"
-    if window.name == "baseline" and (index_day - chosen.day).days > DATED_BASELINE_DAYS:
+    if window.name == "baseline" and -days_after(index_day, chosen.day) > DATED_BASELINE_DAYS:
         text += ", dated baseline"
     change = trajectory.change(window.name) if window.name != "baseline" else None
     shown = None if change is None else f"{change:+g}".replace("-", "−")

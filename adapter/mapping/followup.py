@@ -15,11 +15,12 @@ from adapter.fhir.read.followup import AdverseEventRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord
 from adapter.fhir.read.source import PatientData
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, day_text
 from adapter.mapping.context import Context
-from adapter.mapping.measures import calendar_day, read_cement, read_measurements
+from adapter.mapping.measures import calendar_day, moment_of, read_cement, read_measurements
+from adapter.mapping.observations import CURRENT_OBSERVATION
 from adapter.mapping.rules import DEFAULT_RULES, Rules
-from adapter.mapping.staging import Staging, read_staging
+from adapter.mapping.staging import Staging, condition_counts, read_staging
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import levels_named, treated_levels
 from adapter.outcomes import (
@@ -27,6 +28,7 @@ from adapter.outcomes import (
     PatientOutcome,
     Trajectory,
     age_at,
+    elapsed_days,
     select_time_points,
 )
 from adapter.scoring import level_order
@@ -50,6 +52,10 @@ COMPLICATIONS = (
     "screw-loosening",
 )
 _NOT_A_CONDITION = frozenset({"entered-in-error", "refuted"})
+# Records that are no contact with the patient (contract §2 "What counts"): never done, or
+# withdrawn.
+_NO_PROCEDURE = frozenset({"entered-in-error", "not-done", "preparation"})
+_NO_ENCOUNTER = frozenset({"entered-in-error", "cancelled", "planned"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,17 +132,41 @@ def _death(ctx: Context, data: PatientData, now: ClinicalTime) -> tuple[bool, Cl
 
 
 def _last_contact(data: PatientData, now: ClinicalTime) -> ClinicalTime | None:
+    """The latest time of a record that counts (contract §6 "Last follow-up")."""
     times = [
         t
         for t in (
-            *(e.time for e in data.encounters),
-            *(o.time for o in data.observations),
-            *(p.time for p in data.procedures),
-            *(c.time for c in data.conditions),
+            *(e.time for e in data.encounters if e.status not in _NO_ENCOUNTER),
+            *(o.time for o in data.observations if o.status in CURRENT_OBSERVATION),
+            *(p.time for p in data.procedures if p.status not in _NO_PROCEDURE),
+            *(c.time for c in data.conditions if condition_counts(c)),
         )
         if t is not None and t <= now
     ]
     return max(times, default=None)
+
+
+def _check_death(ctx: Context, data: PatientData, outcome: PatientOutcome) -> None:
+    """A death before the index date is a data error (contract §2: never a silent guess): the
+    patient is left out of survival and follow-up, never given a negative time."""
+    death, index = outcome.death, outcome.index
+    if not outcome.died or death is None or data.record is None:
+        return
+    ref = data.record.ref.reference
+    on = f"{day_text(death.day)}" + (f" {death.instant:%H:%M} UTC" if death.timed else "")
+    if elapsed_days(index, death) is None:
+        message = (
+            f"Patient/{outcome.patient}: died on {on}, before the index procedure on "
+            f"{day_text(index.day)}: the date of death or of the procedure is wrong. Counted in "
+            "deaths, left out of survival and follow-up."
+        )
+        ctx.issues.append(Issue("error", "business-rule", message, ref, "deceasedDateTime"))
+    elif death.timed and index.timed and death.instant < index.instant:
+        message = (
+            f"Patient/{outcome.patient}: died on {on}, before the index procedure started "
+            f"({index.instant:%H:%M} UTC) on that day: survival counted as 0 months."
+        )
+        ctx.issues.append(Issue("warning", "business-rule", message, ref, "deceasedDateTime"))
 
 
 def _complications(
@@ -185,9 +215,12 @@ def _trajectories(
 ) -> tuple[Trajectory, Trajectory]:
     """Pain and Barthel at the contract's time points."""
     measures = read_measurements(ctx, data.observations, now)
-    pain = select_time_points(measures["pain"], index_day=index_day, index_start=start.instant)
-    barthel = select_time_points(
-        measures["barthel"], index_day=index_day, index_start=start.instant
+    index = moment_of(start)
+    pain, barthel = (
+        select_time_points(
+            measures[m], index_day=index_day, index_start=index.instant, index_timed=index.timed
+        )
+        for m in ("pain", "barthel")
     )
     return pain, barthel
 
@@ -231,12 +264,14 @@ def extract_follow_up(
         age_years=age_at(calendar_day(birth), index_day) if birth else None,
         primary_sites=primary_sites,
         died=died,
-        death=death.instant if death else None,
-        last_follow_up=last.instant if last else None,
+        death=moment_of(death) if death else None,
+        last_follow_up=moment_of(last) if last else None,
         pain=pain,
         barthel=barthel,
         complications=tuple(c for c, _ in complications),
+        index_timed=moment_of(start).timed,
     )
+    _check_death(ctx, data, outcome)
     evidence = [Evidence(p.ref, p.time, "index procedure") for p in event]
     evidence += [Evidence(o.ref, o.time, "cement volume") for o in cement.used]
     evidence += _measure_evidence(data, pain, barthel)

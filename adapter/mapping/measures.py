@@ -17,7 +17,7 @@ from adapter.fhir.read.records import ObservationRecord
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
 from adapter.mapping.observations import CURRENT_OBSERVATION
-from adapter.outcomes import BARTHEL, OUTCOME_LOINC, PAIN_RANK, Measurement
+from adapter.outcomes import BARTHEL, OUTCOME_LOINC, PAIN_RANK, Measurement, Moment
 from adapter.vocabulary.systems import FINDING, LOINC
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Cement",
     "calendar_day",
     "is_outcome_observation",
+    "moment_of",
     "read_cement",
     "read_measurements",
 ]
@@ -41,6 +42,11 @@ def calendar_day(time: ClinicalTime) -> date:
         return date.fromisoformat(time.text[:10])
     except ValueError:  # a partial date (2024-05): its start
         return time.instant.date()
+
+
+def moment_of(time: ClinicalTime) -> Moment:
+    """A clinical time as the outcomes count it: its instant, its date, whether it is timed."""
+    return Moment(time.instant, calendar_day(time), "T" in time.text)
 
 
 def is_outcome_observation(obs: ObservationRecord) -> bool:
@@ -111,12 +117,13 @@ def read_measurements(
             ctx.invalid(obs.ref.reference, f"{obs.ref.reference}: {value}")
             continue
         assert obs.time is not None
+        at = moment_of(obs.time)
         out[measure].append(
             Measurement(
                 value=value,
-                instant=obs.time.instant,
-                day=calendar_day(obs.time),
-                timed="T" in obs.time.text,
+                instant=at.instant,
+                day=at.day,
+                timed=at.timed,
                 rank=PAIN_RANK.get(code, 0),
                 source=obs.ref.reference,
                 text=obs.time.text,

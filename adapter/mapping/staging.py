@@ -31,6 +31,7 @@ __all__ = [
     "Primary",
     "Staged",
     "Staging",
+    "condition_counts",
     "confirmed",
     "is_current_condition",
     "primary_sites",
@@ -198,6 +199,12 @@ def _used(staging: Staging) -> int:
             staging.infections,
         )
     )
+
+
+def condition_counts(cond: ConditionRecord) -> bool:
+    """Whether a Condition is read at all (contract §2, v3): neither refuted nor entered in
+    error, and current or in remission."""
+    return _counts(cond) is not None
 
 
 def _counts(cond: ConditionRecord) -> bool | None:

@@ -1,5 +1,5 @@
 """One patient's cohort record: the outcome after the index procedure, with the scores as they
-stood at its start (contract §6).
+stood at its start (contract §6); the primary tumour is the record's.
 
 The scores at the index date are the pipeline's own scores computed as of the start of the index
 event: inputs with a clinical time after it are left out, exactly as ``--now`` would leave them
@@ -13,6 +13,7 @@ import dataclasses
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.extract import extract_patient
 from adapter.mapping.followup import extract_follow_up, index_event
 from adapter.mapping.terminology import Terminology
 from adapter.outcomes import PatientOutcome, ScoreAtIndex
@@ -46,11 +47,15 @@ def index_outcome(
         return None
     start = min(p.time for p in event if p.time is not None)
     at_index = score_patient(data, term, now=start, scoring=scoring)
+    # The primary is the record's at the computation time (contract §6: "unknown when no primary
+    # is coded"); only the scores are taken at the index date, so a primary diagnosed from the
+    # procedure's biopsy still counts.
+    on_record = extract_patient(data, term, now=now, rules=scoring.rules)
     follow = extract_follow_up(
         data,
         term,
         now=now,
-        primary_sites=primary_sites(at_index.assessment),
+        primary_sites=primary_sites(on_record),
         rules=scoring.rules,
     )
     assert follow.outcome is not None  # the same index event was found above

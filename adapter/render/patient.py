@@ -151,7 +151,8 @@ def _outcomes(outcome: PatientOutcome) -> str:
     cement = f"{fmt(outcome.cement_ml, 1)} mL" if outcome.cement_ml is not None else "not recorded"
     months = outcome.follow_up_months
     if outcome.died:
-        end = "died" + (f" at {fmt(months, 1)} months" if months is not None else " (date unknown)")
+        unknown = " (date unknown)" if outcome.death is None else " (dated before the procedure)"
+        end = "died" + (f" at {fmt(months, 1)} months" if months is not None else unknown)
     else:
         end = f"followed for {fmt(months, 1)} months" if months is not None else "no follow-up"
     parts = [

@@ -12,6 +12,7 @@ import pytest
 from adapter.outcomes import (
     TIME_POINTS,
     Measurement,
+    Moment,
     PatientOutcome,
     ScoreAtIndex,
     Trajectory,
@@ -45,7 +46,7 @@ def build_seed_records() -> list[PatientOutcome]:
     scores = seed.seed_scores()
     for n, (levels, pmma, months, died) in seed.TABLE4.items():
         sex, age, site = seed.DEMOGRAPHICS[n]
-        end = seed.INDEX_START + timedelta(days=months * seed.DAYS_PER_MONTH)
+        end = Moment.at(seed.INDEX_START + timedelta(days=months * seed.DAYS_PER_MONTH))
         out.append(
             PatientOutcome(
                 patient=f"seed-{n:02d}", index_day=date(2024, 5, 22), index_start=seed.INDEX_START,

@@ -50,3 +50,38 @@ def test_the_original_tokuhashi_score_stays_out_of_the_cohort_tables() -> None:
     plain = cohort_records([data], TERM, now=NOW).outcomes
     with_original = cohort_records([data], TERM, now=NOW, scoring=Scoring(original=True)).outcomes
     assert plain == with_original
+
+
+def test_a_primary_coded_after_the_index_date_is_still_the_patients_primary() -> None:
+    # Contract §6: primary_sites is "unknown when no primary is coded"; only the scores are taken
+    # at the index date. A lung primary confirmed from the vertebroplasty biopsy ten days later
+    # is the patient's primary.
+    from adapter.cohort.summary import cohort_summary
+    from adapter.pipeline import patient_records
+    from tests.support import records as r
+
+    def cohort(primary: dict) -> dict:
+        resources = [
+            r.patient(),
+            primary,
+            r.condition("met", "C79.51", level="T12", onset="2024-01-01"),
+            r.procedure("vp", "22511", "T12", when="2024-01-10T10:00:00Z"),
+        ]
+        data = patient_records(resources, r.P)
+        assert data is not None
+        found = cohort_records([data], TERM, now=NOW)
+        return cohort_summary(found.outcomes, found.issues)
+
+    late = cohort(r.condition("primary", "C34.90", onset="2024-01-20"))
+    assert late["primary_sites"] == {"lung": 1}
+    before = cohort(r.condition("primary", "C34.90", onset="2023-12-01"))
+    assert before["primary_sites"] == {"lung": 1}
+    # The scores stay those at the index date: no primary was coded then.
+    (outcome,) = cohort_records(
+        [patient_records([r.patient(), r.condition("primary", "C34.90", onset="2024-01-20"),
+                          r.condition("met", "C79.51", level="T12", onset="2024-01-01"),
+                          r.procedure("vp", "22511", "T12", when="2024-01-10T10:00:00Z")], r.P)],
+        TERM, now=NOW,
+    ).outcomes  # fmt: skip
+    tomita = outcome.score("tomita")
+    assert tomita is not None and not tomita.certain

@@ -9,7 +9,7 @@ import pytest
 
 from adapter.cohort.summary import at_risk_table, cohort_summary
 from adapter.cohort.text import cohort_text
-from adapter.outcomes import Complication
+from adapter.outcomes import Complication, Moment
 
 CONTRACT_KEYS = {
     "n", "sex", "age_years", "primary_sites", "levels_treated", "cement_ml", "follow_up_months",
@@ -73,7 +73,7 @@ def test_a_death_reaching_half_gives_the_median(seed_records):
     start = seed_records[0].index_start
     records = [
         dataclasses.replace(
-            r, died=True, death=start + timedelta(days=30.4375 * 4), last_follow_up=None
+            r, died=True, death=Moment.at(start + timedelta(days=30.4375 * 4)), last_follow_up=None
         )
         for r in seed_records[:10]
     ] + list(seed_records[10:])

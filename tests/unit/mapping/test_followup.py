@@ -231,11 +231,14 @@ def test_death_and_last_follow_up():
     enc2 = enc | {"id": "e2", "period": {"start": "2025-03-01T09:00:00Z"}}
     late = enc | {"id": "e3", "period": {"end": "2026-06-01T00:00:00Z"}}
     alive = follow(procedure("pvp", "22510", levels=["T12"]), enc, enc2, late).outcome
-    assert not alive.died and alive.last_follow_up == parse_time("2025-03-01T09:00:00Z").instant
+    assert (
+        not alive.died
+        and alive.last_follow_up.instant == parse_time("2025-03-01T09:00:00Z").instant
+    )
     PATIENT["deceasedDateTime"] = "2025-02-20"
     try:
         dead = follow(procedure("pvp", "22510", levels=["T12"]), enc).outcome
-        assert dead.died and dead.death == parse_time("2025-02-20").instant
+        assert dead.died and dead.death.instant == parse_time("2025-02-20").instant
         not_yet = follow(
             procedure("pvp", "22510", levels=["T12"]), now=parse_time("2025-01-01T00:00:00Z")
         )
@@ -273,3 +276,87 @@ def test_without_a_patient_resource_sex_and_age_are_unknown():
     )
     got = extract_follow_up(data, default_terminology(), now=NOW, primary_sites=()).outcome
     assert got.sex is None and got.age_years is None and got.primary_sites == ()
+
+
+def test_last_follow_up_takes_only_records_that_count():
+    # Contract §2 "What counts", §6 "Last follow-up": an entered-in-error, refuted or cancelled
+    # record is no contact with the patient.
+    index = procedure("pvp", "22510", levels=["T12"])
+    real = pain("real", "2024-08-10T10:00:00Z", 3)
+    enc = {"resourceType": "Encounter", "id": "e", "subject": {"reference": f"Patient/{P}"},
+           "period": {"start": "2024-09-25T10:00:00Z"}}  # fmt: skip
+    removed = condition(
+        "c9", "C79.51", "2024-09-20", levels=["L1"], verification="entered-in-error"
+    )
+    resolved = condition("c8", "C79.51", "2024-09-21", levels=["L2"]) | {
+        "clinicalStatus": {"coding": [{"code": "resolved"}]}
+    }
+    not_counted = [
+        pain("wrong", "2024-09-20T10:00:00Z", 3) | {"status": "entered-in-error"},
+        procedure(
+            "x", "22511", when="2024-09-20T10:00:00Z", status="entered-in-error", levels=["L1"]
+        ),
+        procedure("y", "22511", when="2024-09-20T10:00:00Z", status="not-done", levels=["L1"]),
+        removed,
+        condition("c7", "C79.51", "2024-09-20", levels=["L1"], verification="refuted"),
+        resolved,
+        enc | {"status": "cancelled"},
+        enc | {"id": "e2", "status": "entered-in-error"},
+    ]
+    want = follow(index, real).outcome.follow_up_months
+    assert want == pytest.approx((80 + 2 / 24) / 30.4375)  # 22 May 08:00 → 10 Aug 10:00
+    for record in not_counted:
+        got = follow(index, real, record).outcome
+        assert got.follow_up_months == want, record["id"]
+    counted = follow(index, real, enc | {"status": "finished"}).outcome
+    assert counted.follow_up_months == pytest.approx((126 + 2 / 24) / 30.4375)
+
+
+def _dead_on(when: str, *resources):
+    PATIENT["deceasedDateTime"] = when
+    try:
+        return follow(procedure("pvp", "22510", levels=["T12"]), *resources)
+    finally:
+        PATIENT.pop("deceasedDateTime")
+
+
+def test_times_are_measured_from_the_index_date():
+    # Contract §6: follow-up and survival time are the end minus the index date (22 May 2024,
+    # the procedure starting at 08:00); months are days / 30.4375.
+    assert _dead_on("2024-08-12").outcome.survival == (82 / 30.4375, True)
+    assert _dead_on("2024-05-22").outcome.survival == (0.0, True)  # the index day: never negative
+    assert _dead_on("2024-05-22T07:00:00Z").outcome.survival == (0.0, True)
+    enc = {"resourceType": "Encounter", "id": "e", "status": "finished",
+           "subject": {"reference": f"Patient/{P}"}, "period": {"start": "2024-08-12"}}  # fmt: skip
+    alive = follow(procedure("pvp", "22510", levels=["T12"]), enc).outcome
+    assert alive.survival == (82 / 30.4375, False)
+    # Both timed: the elapsed time from the procedure's start, as the seed's months are.
+    timed = _dead_on("2024-08-12T14:00:00Z").outcome.survival
+    assert timed == (pytest.approx((82 + 6 / 24) / 30.4375), True)
+
+
+def test_a_death_before_the_index_date_is_an_error_and_left_out_of_survival():
+    from adapter.cohort.summary import cohort_summary
+
+    got = _dead_on("2024-05-01")
+    outcome = got.outcome
+    assert outcome.died and outcome.survival is None and outcome.follow_up_months is None
+    (error,) = [i for i in got.issues if i.severity == "error"]
+    assert f"Patient/{P}" in error.diagnostics and "before the index" in error.diagnostics
+    summary = cohort_summary([outcome], [error.diagnostics])
+    assert summary["deaths"] == 1
+    assert summary["survival"]["patients"] == 0 and summary["survival"]["curve"] == []
+    assert summary["follow_up_months"]["patients"] == 0
+    assert not any("without a date" in i for i in summary["issues"])
+
+
+def test_baseline_with_mixed_utc_offsets_is_before_the_start():
+    # The procedure starts at 00:30 (UTC+01:00), 23:30 UTC the day before; a pain score written
+    # in UTC at 23:45 comes 15 minutes after the start and is never the baseline.
+    got = follow(
+        procedure("pvp", "22510", when="2024-01-10T00:30:00+01:00", levels=["T12"]),
+        pain("post", "2024-01-09T23:45:00Z", 2),
+        pain("pre", "2024-01-09T20:00:00Z", 8),
+    ).outcome
+    assert got.pain.value("baseline") == 8
+    assert got.pain.at("baseline").source == "Observation/pre"

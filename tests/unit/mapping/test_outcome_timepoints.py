@@ -9,6 +9,7 @@ import pytest
 
 from adapter.outcomes import (
     Measurement,
+    Moment,
     PatientOutcome,
     ScoreAtIndex,
     age_at,
@@ -60,6 +61,31 @@ def test_baseline_on_day_zero_needs_a_time_of_day():
     assert pick(m(-1, 8, hour=None), m(0, 6, hour=None)).value("baseline") == 8
 
 
+def _at(instant: datetime, day: date, value: float) -> Measurement:
+    return Measurement(value, instant, day, True, 0, f"Observation/{value:g}", instant.isoformat())
+
+
+def test_a_measurement_after_the_start_is_never_baseline_whatever_its_offset():
+    # Contract §6: baseline only before the procedure. Written 21 May 23:30 at UTC−09:00, this
+    # pain score was taken at 08:30 UTC on 22 May, after the 08:00 start.
+    after = _at(datetime(2024, 5, 22, 8, 30, tzinfo=UTC), date(2024, 5, 21), 2)
+    before = _at(datetime(2024, 5, 21, 20, 0, tzinfo=UTC), date(2024, 5, 21), 8)
+    assert pick(after, before).value("baseline") == 8
+    assert pick(after).value("baseline") is None
+
+
+def test_with_an_index_procedure_dated_without_a_time_day_zero_is_never_baseline():
+    # 00:30 at UTC+02:00 on the index day is 22:30 UTC the day before: still the index day, and
+    # a procedure recorded without a time of day may have been done before it.
+    early = _at(datetime(2024, 5, 21, 22, 30, tzinfo=UTC), INDEX_DAY, 6)
+    midnight = datetime(2024, 5, 22, tzinfo=UTC)
+    untimed = select_time_points(
+        [early], index_day=INDEX_DAY, index_start=midnight, index_timed=False
+    )
+    assert untimed.value("baseline") is None
+    assert pick(m(-1, 8, hour=23), m(0, 6, hour=None)).value("baseline") == 8
+
+
 def test_baseline_prefers_the_encoding_at_equal_times():
     assert pick(m(-2, 7, rank=2), m(-2, 5, rank=0)).value("baseline") == 5
 
@@ -99,7 +125,7 @@ def outcome(**kw) -> PatientOutcome:
         patient="p", index_day=INDEX_DAY, index_start=START, procedures=("Procedure/x",),
         treated_levels=("T12",), cement_ml=3.0, sex="female", age_years=60,
         primary_sites=("lung",), died=False, death=None,
-        last_follow_up=START + timedelta(days=30.4375 * 6),
+        last_follow_up=Moment.at(START + timedelta(days=30.4375 * 6)),
     )  # fmt: skip
     base.update(kw)
     return PatientOutcome(**base)
@@ -108,7 +134,7 @@ def outcome(**kw) -> PatientOutcome:
 def test_follow_up_ends_at_the_death_or_the_last_contact():
     assert outcome().follow_up_months == 6.0
     assert outcome().survival == (6.0, False)
-    dead = outcome(died=True, death=START + timedelta(days=30.4375 * 2))
+    dead = outcome(died=True, death=Moment.at(START + timedelta(days=30.4375 * 2)))
     assert dead.survival == (2.0, True)
     unknown = outcome(died=True, death=None)
     assert unknown.follow_up_months is None and unknown.survival is None
