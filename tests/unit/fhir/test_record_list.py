@@ -185,7 +185,9 @@ def test_spinemets_own_outputs_match_no_subscription():
         if resource["resourceType"] != "Observation":
             assert not any(c.startswith(f"{resource['resourceType']}?") for c in CRITERIA)
             continue
-        watched = set().union(*(_criteria_codes(c) for c in CRITERIA if c.startswith("Observation?")))
+        watched = set().union(
+            *(_criteria_codes(c) for c in CRITERIA if c.startswith("Observation?"))
+        )
         coded = {f"{c['system']}|{c['code']}" for c in resource["code"]["coding"]}
         assert not coded & watched
         assert not any(c["system"] == FINDING for c in resource["code"]["coding"])
