@@ -17,6 +17,7 @@ from adapter.fhir.client import FhirClient, FhirServerSettings
 from adapter.fhir.read.record_list import RECORD_LIST
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import Scoring
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import sync_patients
 from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
@@ -290,3 +291,88 @@ def run_fresh(patients):
     with respx.mock:
         FakeFhir(respx.mock, seed_resources("seed-03"))
         return run(patients)
+
+
+def _sins(fhir: FakeFhir) -> list[dict]:
+    return [
+        r for r in ours(fhir, "Observation") + ours(fhir, "RiskAssessment") if code(r) == "sins"
+    ]
+
+
+def _withdraw_met_t12(fhir: FakeFhir, how: str) -> None:
+    if how == "deleted":
+        del fhir.store["Condition/seed-03-met-t12"]
+        return
+    fhir.store["Condition/seed-03-met-t12"]["verificationStatus"] = {"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": how}]}  # fmt: skip
+
+
+@respx.mock
+@pytest.mark.parametrize("how", ["entered-in-error", "refuted", "deleted"])
+def test_outputs_whose_basis_is_gone_are_withdrawn_not_left_current(how):
+    # The bug this closes: seed-03's only metastasis (T12) entered in error or deleted, its SINS
+    # Observation and the patient's SINS RiskAssessment ("surgical consultation recommended")
+    # stayed final while every other score was brought up to date.
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    before = {r["id"]: copy.deepcopy(r) for r in _sins(fhir)}
+    assert {r["resourceType"] for r in before.values()} == {"Observation", "RiskAssessment"}
+    _withdraw_met_t12(fhir, how)
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    for rid, old in before.items():
+        now = fhir.store[f"{old['resourceType']}/{rid}"]
+        assert now["status"] == "entered-in-error", now["resourceType"]
+        assert series(now) == series(old) and now["meta"]["versionId"] == "2"
+        assert now["note"][-1]["text"].startswith("Withdrawn")
+        assert now["note"][:-1] == old.get("note", [])  # the result itself as it was
+        put = next(e for e in fhir.transactions[-1]["entry"]
+                   if e["request"]["url"] == f"{old['resourceType']}/{rid}")  # fmt: skip
+        assert put["request"]["method"] == "PUT" and put["request"]["ifMatch"] == 'W/"1"'
+    # Nothing current says SINS any more; the withdrawal has its Provenance.
+    current = [r for r in _sins(fhir) if r["status"] in ("final", "amended")]
+    assert current == []
+    targets = {
+        t["reference"].split("/_history/")[0] for t in fhir.of_type("Provenance")[-1]["target"]
+    }
+    assert {f"{r['resourceType']}/{rid}" for rid, r in before.items()} <= targets
+    # Withdrawn once: a repeat sends nothing.
+    again = run(["seed-03"])
+    assert [o.status for o in again.outcomes] == ["unchanged"]
+    assert len(fhir.transactions) == 2
+
+
+@respx.mock
+def test_a_withdrawn_output_is_current_again_when_its_basis_comes_back():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    first = {r["id"]: copy.deepcopy(r) for r in _sins(fhir)}
+    condition = copy.deepcopy(fhir.store["Condition/seed-03-met-t12"])
+    _withdraw_met_t12(fhir, "entered-in-error")
+    run(["seed-03"])
+    fhir.store["Condition/seed-03-met-t12"] = condition  # the same inputs as the first time
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    for rid, old in first.items():
+        now = fhir.store[f"{old['resourceType']}/{rid}"]
+        assert now["status"] != "entered-in-error"
+        assert not any("Withdrawn" in n["text"] for n in now.get("note", []))
+        assert result(now) == result(old)  # the same result, in the same series
+    assert len(_sins(fhir)) == len(first)
+
+
+@respx.mock
+def test_a_score_this_run_does_not_compute_is_not_withdrawn():
+    # --original writes the 1990 Tokuhashi too; a later run without it does not withdraw it:
+    # its basis is still there, the run just did not ask for it.
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+
+    async def go(scoring):
+        async with FhirClient.connect(FhirServerSettings(base_url=BASE)) as client:
+            return await sync_patients(client, default_terminology(), ["seed-03"], now=NOW,
+                                       policy=FAST, scoring=scoring)  # fmt: skip
+
+    asyncio.run(go(Scoring(original=True)))
+    original = [r for r in ours(fhir, "Observation") if code(r) == "tokuhashi-original"]
+    assert len(original) == 1
+    again = asyncio.run(go(Scoring()))
+    assert [o.status for o in again.outcomes] == ["unchanged"]
+    assert fhir.store[f"Observation/{original[0]['id']}"]["status"] == "final"
