@@ -69,7 +69,9 @@ class Write:
                 f"duplicates on the server ({stored.describe_duplicates()}): run spinemets sync "
                 f"--repair-duplicates --patient {patient}"
             )
-        bundle = transaction_bundle(self.result.resources(), stored.current)
+        bundle = transaction_bundle(
+            self.result.resources(), stored.current, self.result.answers_for
+        )
         if self.found_work is None:
             self.found_work = bundle is not None
         if bundle is None:

@@ -11,7 +11,9 @@ holds (``current``: series → :class:`Stored`), each output is
   creates nothing, not even a new version);
 * there with another result → an update of that resource (``PUT Type/id`` with ``If-Match`` on
   the version read), status ``amended``: the older result stops looking current but stays in the
-  resource's history, and a concurrent writer's change is never overwritten unseen (409/412).
+  resource's history, and a concurrent writer's change is never overwritten unseen (409/412);
+* stored, of a score this computation speaks for, but no longer computed (its basis is gone) →
+  withdrawn (adapter.fhir.write.withdraw), an update of the same kind.
 
 The Provenance, which has no identifier in R4, names what this transaction wrote and is a
 conditional create on a deterministic ``meta.tag`` derived from those outputs' results, so a
@@ -23,11 +25,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
 from adapter.fhir.write.built import Built
+from adapter.fhir.write.withdraw import WITHDRAWN, score_code, withdrawal
 from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
 
 __all__ = [
@@ -53,10 +56,16 @@ class Stored:
     result: str | None  # its identifier in ASSESSMENT_SID
     series: str | None  # its identifier in SERIES_SID
     updated: str = ""  # meta.lastUpdated
+    status: str | None = None
+    body: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def reference(self) -> str:
         return f"{self.resource_type}/{self.id}"
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == WITHDRAWN
 
 
 def identifier_of(resource: Mapping[str, Any], system: str) -> str | None:
@@ -90,7 +99,7 @@ def _plan(built: Built, current: Mapping[tuple[str, str], Stored]) -> Write | St
     stored = current.get((resource["resourceType"], series or ""))
     if stored is None:
         return "create"
-    if stored.result == identifier_of(resource, ASSESSMENT_SID):
+    if stored.result == identifier_of(resource, ASSESSMENT_SID) and not stored.withdrawn:
         return stored
     return "update"
 
@@ -143,13 +152,33 @@ def _provenance(
     }
 
 
+def _withdrawals(
+    current: Mapping[tuple[str, str], Stored], written: set[tuple[str, str]], scores: frozenset[str]
+) -> list[dict[str, Any]]:
+    """Updates that withdraw the stored series of ``scores`` this computation no longer writes
+    (adapter.fhir.write.withdraw); one already withdrawn is left as it is."""
+    entries = []
+    for key, stored in sorted(current.items()):
+        body = stored.body
+        if key in written or stored.withdrawn or body is None or score_code(body) not in scores:
+            continue
+        request = {"method": "PUT", "url": stored.reference}
+        if stored.version:
+            request["ifMatch"] = f'W/"{stored.version}"'
+        entries.append({"resource": withdrawal(body), "request": request})
+    return entries
+
+
 def transaction_bundle(
-    outputs: Sequence[Built], current: Mapping[tuple[str, str], Stored] | None = None
+    outputs: Sequence[Built],
+    current: Mapping[tuple[str, str], Stored] | None = None,
+    answers_for: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
     """The transaction that makes the server hold ``outputs``; None when it already does.
 
     ``current`` maps (resource type, series identifier) to what the server holds; without it,
-    every output is a conditional create.
+    every output is a conditional create. A stored series of a score in ``answers_for`` (the
+    scores this computation speaks for) that ``outputs`` do not hold is withdrawn.
     """
     current = current or {}
     plans = [(b, _plan(b, current)) for b in outputs if b.resource["resourceType"] != "Provenance"]
@@ -165,6 +194,9 @@ def transaction_bundle(
             continue
         entries.append(_entry(built, plan, current.get(_key(built)), refs))
         written.append(built.full_url)
+    for entry in _withdrawals(current, {_key(b) for b, _ in plans}, answers_for):
+        entries.append(entry)
+        written.append(entry["request"]["url"])
     if not entries:
         return None
     provenance = [b for b in outputs if b.resource["resourceType"] == "Provenance"]
