@@ -376,3 +376,29 @@ def test_a_score_this_run_does_not_compute_is_not_withdrawn():
     again = asyncio.run(go(Scoring()))
     assert [o.status for o in again.outcomes] == ["unchanged"]
     assert fhir.store[f"Observation/{original[0]['id']}"]["status"] == "final"
+
+
+@respx.mock
+def test_each_write_of_a_changed_result_has_a_provenance_of_its_own():
+    # The bug this closes: KPS 60 → 30 → 60 → 30 wrote the second result again (a new version of
+    # each changed resource) but no Provenance: its conditional create matched the Provenance of
+    # the second write, whose tag was built from the same targets.
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    for kps in (30, 60, 30):
+        fhir.store["Observation/seed-03-kps"]["valueInteger"] = kps
+        assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    provenances = fhir.of_type("Provenance")
+    assert len(provenances) == 4 == len(fhir.transactions)
+    tags = [p["meta"]["tag"][0]["code"] for p in provenances]
+    assert len(set(tags)) == 4
+    # The last one names what the last transaction wrote: the updates of the changed series.
+    puts = {
+        e["request"]["url"]
+        for e in fhir.transactions[-1]["entry"]
+        if e["request"]["method"] == "PUT"
+    }
+    assert puts and {t["reference"] for t in provenances[-1]["target"]} == puts
+    # A repeat writes nothing, so no Provenance either.
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["unchanged"]
+    assert len(fhir.of_type("Provenance")) == 4
