@@ -16,8 +16,10 @@ holds (``current``: series → :class:`Stored`), each output is
   withdrawn (adapter.fhir.write.withdraw), an update of the same kind.
 
 The Provenance, which has no identifier in R4, names what this transaction wrote and is a
-conditional create on a deterministic ``meta.tag`` derived from those outputs' results, so a
-repeat of a lost answer matches it. Without anything to write there is no transaction at all.
+conditional create on a deterministic ``meta.tag`` derived from those writes — each output's
+result and, for an update, the version it replaces — so a repeat of a lost answer matches it,
+while the same result written again later (A, B, then A again) gets a Provenance of its own.
+Without anything to write there is no transaction at all.
 """
 
 from __future__ import annotations
@@ -76,9 +78,19 @@ def identifier_of(resource: Mapping[str, Any], system: str) -> str | None:
     return None
 
 
-def provenance_tag(targets: Sequence[str]) -> str:
-    """A hash of what a Provenance targets (fullUrls derived from the outputs' results)."""
-    return hashlib.sha256("|".join(targets).encode()).hexdigest()[:40]
+def provenance_tag(writes: Sequence[str]) -> str:
+    """A hash of the writes a Provenance records (see :func:`_write_key`)."""
+    return hashlib.sha256("|".join(writes).encode()).hexdigest()[:40]
+
+
+def _write_key(target: str, replaced: Stored | None) -> str:
+    """One write as the Provenance tag knows it: what is written (a fullUrl derived from the
+    result, or the reference withdrawn) and, for an update, the version it replaces. The same
+    result written again later replaces another version, so it gets a Provenance of its own; a
+    repeat of the same transaction (its answer lost) replaces the same one and matches it."""
+    if replaced is None:
+        return target
+    return f"{target}<{replaced.reference}/_history/{replaced.version or ''}@{replaced.updated}"
 
 
 @functools.lru_cache(maxsize=64)
@@ -135,9 +147,9 @@ def _entry(
 
 
 def _provenance(
-    provenance: Built, written: Sequence[str], refs: Mapping[str, str]
+    provenance: Built, written: Sequence[str], refs: Mapping[str, str], writes: Sequence[str]
 ) -> dict[str, Any]:
-    tag = provenance_tag(written)
+    tag = provenance_tag(writes)
     resource = dict(provenance.resource)
     resource["target"] = [{"reference": refs.get(url, url)} for url in written]
     resource["meta"] = {"tag": [{"system": PROVENANCE_TAG, "code": tag}]}
@@ -154,7 +166,7 @@ def _provenance(
 
 def _withdrawals(
     current: Mapping[tuple[str, str], Stored], written: set[tuple[str, str]], scores: frozenset[str]
-) -> list[dict[str, Any]]:
+) -> list[tuple[dict[str, Any], Stored]]:
     """Updates that withdraw the stored series of ``scores`` this computation no longer writes
     (adapter.fhir.write.withdraw); one already withdrawn is left as it is."""
     entries = []
@@ -165,7 +177,7 @@ def _withdrawals(
         request = {"method": "PUT", "url": stored.reference}
         if stored.version:
             request["ifMatch"] = f'W/"{stored.version}"'
-        entries.append({"resource": withdrawal(body), "request": request})
+        entries.append(({"resource": withdrawal(body), "request": request}, stored))
     return entries
 
 
@@ -188,19 +200,22 @@ def transaction_bundle(
         if plan != "create":
             stored = plan if isinstance(plan, Stored) else current[_key(built)]
             refs[built.full_url] = stored.reference
-    entries, written = [], []
+    entries, written, writes = [], [], []
     for built, plan in plans:
         if isinstance(plan, Stored):
             continue
-        entries.append(_entry(built, plan, current.get(_key(built)), refs))
+        replaced = current.get(_key(built)) if plan == "update" else None
+        entries.append(_entry(built, plan, replaced, refs))
         written.append(built.full_url)
-    for entry in _withdrawals(current, {_key(b) for b, _ in plans}, answers_for):
+        writes.append(_write_key(built.full_url, replaced))
+    for entry, stored in _withdrawals(current, {_key(b) for b, _ in plans}, answers_for):
         entries.append(entry)
-        written.append(entry["request"]["url"])
+        written.append(stored.reference)
+        writes.append(_write_key(stored.reference, stored))
     if not entries:
         return None
     provenance = [b for b in outputs if b.resource["resourceType"] == "Provenance"]
-    entries += [_provenance(p, written, refs) for p in provenance]
+    entries += [_provenance(p, written, refs, writes) for p in provenance]
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
