@@ -17,7 +17,7 @@ from adapter.fhir.client import FhirClient, FhirServerSettings
 from adapter.fhir.read.record_list import RECORD_LIST
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
-from adapter.pipeline import Scoring
+from adapter.pipeline import Scoring, patient_records, score_patient
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import sync_patients
 from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
@@ -122,24 +122,63 @@ def test_a_newer_result_replaces_the_older_one_as_an_amended_version():
         assert all(not b["reference"].startswith("urn:") for b in ra["basis"])
 
 
+def _accept_sins_suggestion(fhir: FakeFhir, source: list[dict]) -> list[dict]:
+    """What an EHR does when a clinician accepts the SINS card's suggestion: plain creates of the
+    card's Observation and RiskAssessment, which carry sync's identifiers (contract §4)."""
+    term = default_terminology()
+    scored = score_patient(patient_records(source, "seed-03"), term, now=NOW)
+    assert scored.sins_risk is not None
+    return [fhir.add(b.resource) for b in (scored.levels[0].observation, scored.sins_risk)]
+
+
+def _duplicate_note(resource: dict) -> str:
+    return resource["note"][-1]["text"]
+
+
 @respx.mock
-def test_duplicates_on_the_server_fail_the_patient_at_once_with_the_repair_command():
+def test_a_copy_made_by_an_ehr_accepting_a_suggestion_is_withdrawn_and_sync_goes_on():
+    # The bug this closes: the EHR's copies put two resources in a series, and every later sync
+    # of the patient failed ("duplicates on the server … run --repair-duplicates").
     fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
     run(["seed-03"])
-    copy_of = copy.deepcopy(ours(fhir, "Observation")[0])
-    fhir.add(copy_of)
-    sent = len(fhir.transactions)
+    kept = {(r["resourceType"], series(r)): r["id"] for r in _sins(fhir)}
+    copies = _accept_sins_suggestion(fhir, seed_resources("seed-03"))
     summary = run(["seed-03"])
-    (outcome,) = summary.outcomes
-    assert outcome.status == "failed"
-    assert (
-        "duplicates" in outcome.reason and "--repair-duplicates --patient seed-03" in outcome.reason
-    )
-    assert summary.retries == 0 and len(fhir.transactions) == sent
+    assert [o.status for o in summary.outcomes] == ["written"] and summary.retries == 0
+    for made in copies:
+        now = fhir.store[f"{made['resourceType']}/{made['id']}"]
+        adopted = kept[(made["resourceType"], series(made))]
+        assert now["status"] == "entered-in-error" and now["meta"]["versionId"] == "2"
+        assert f"{made['resourceType']}/{adopted}" in _duplicate_note(now)
+        # The series' own resource is left as it was: it already holds the result.
+        assert fhir.store[f"{made['resourceType']}/{adopted}"]["meta"]["versionId"] == "1"
+    (tx,) = fhir.transactions[1:]
+    assert {e["request"]["method"] for e in tx["entry"]} == {"PUT", "POST"}  # and its Provenance
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["unchanged"]
+    # A later result updates the series' own resource; the withdrawn copies stay withdrawn.
+    fhir.store["Observation/seed-03-kps"]["valueInteger"] = 30
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    assert all(fhir.store[f"{m['resourceType']}/{m['id']}"]["status"] == "entered-in-error"
+               for m in copies)  # fmt: skip
 
 
 @respx.mock
-def test_a_412_is_retried_once_then_reported_as_duplicates_when_the_server_holds_two():
+def test_copies_made_before_any_sync_are_adopted_once_and_the_rest_withdrawn():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    first = _accept_sins_suggestion(fhir, seed_resources("seed-03"))
+    second = _accept_sins_suggestion(fhir, seed_resources("seed-03"))  # at the next visit
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    for adopted, withdrawn in zip(first, second, strict=True):
+        rtype = adopted["resourceType"]
+        assert fhir.store[f"{rtype}/{adopted['id']}"]["status"] == "final"
+        assert fhir.store[f"{rtype}/{withdrawn['id']}"]["status"] == "entered-in-error"
+        # No third resource was created in the series.
+        assert sum(series(r) == series(adopted) for r in ours(fhir, rtype)) == 2
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["unchanged"]
+
+
+@respx.mock
+def test_a_412_from_a_concurrent_copy_is_retried_and_the_copies_withdrawn():
     fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
     # Another writer created a copy of every output between our read and our write.
     original_transaction = fhir.transaction
@@ -155,8 +194,10 @@ def test_a_412_is_retried_once_then_reported_as_duplicates_when_the_server_holds
     fhir.transaction = racing  # type: ignore[method-assign]
     summary = run(["seed-03"])
     (outcome,) = summary.outcomes
-    assert outcome.status == "failed" and "duplicates" in outcome.reason
-    assert summary.retries == 1  # the 412, then the read that found the duplicates
+    assert outcome.status == "written"
+    assert summary.retries == 1  # the 412, then the read that found the copies
+    live = [o for o in ours(fhir, "Observation") if o["status"] != "entered-in-error"]
+    assert len({series(o) for o in live}) == len(live)
 
 
 @respx.mock
