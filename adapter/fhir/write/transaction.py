@@ -13,7 +13,8 @@ holds (``current``: series → :class:`Stored`), each output is
   the version read), status ``amended``: the older result stops looking current but stays in the
   resource's history, and a concurrent writer's change is never overwritten unseen (409/412);
 * stored, of a score this computation speaks for, but no longer computed (its basis is gone) →
-  withdrawn (adapter.fhir.write.withdraw), an update of the same kind.
+  withdrawn (adapter.fhir.write.withdraw), an update of the same kind; so is a copy beside the
+  resource of its series (the oldest one not withdrawn holds the series).
 
 The Provenance, which has no identifier in R4, names what this transaction wrote and is a
 conditional create on a deterministic ``meta.tag`` derived from those writes — each output's
@@ -32,7 +33,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from adapter.fhir.write.built import Built
-from adapter.fhir.write.withdraw import WITHDRAWN, score_code, withdrawal
+from adapter.fhir.write.withdraw import WITHDRAWN, copy_note, score_code, withdrawal
 from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
 
 __all__ = [
@@ -164,20 +165,32 @@ def _provenance(
     }
 
 
+def _withdraw(stored: Stored, body: Mapping[str, Any], note: str | None = None) -> dict[str, Any]:
+    request = {"method": "PUT", "url": stored.reference}
+    if stored.version:
+        request["ifMatch"] = f'W/"{stored.version}"'
+    resource = withdrawal(body) if note is None else withdrawal(body, note)
+    return {"resource": resource, "request": request}
+
+
 def _withdrawals(
-    current: Mapping[tuple[str, str], Stored], written: set[tuple[str, str]], scores: frozenset[str]
+    current: Mapping[tuple[str, str], Stored],
+    written: set[tuple[str, str]],
+    scores: frozenset[str],
+    copies: Sequence[tuple[Stored, Stored]],
 ) -> list[tuple[dict[str, Any], Stored]]:
-    """Updates that withdraw the stored series of ``scores`` this computation no longer writes
-    (adapter.fhir.write.withdraw); one already withdrawn is left as it is."""
+    """Updates that withdraw (adapter.fhir.write.withdraw) the stored series of ``scores`` this
+    computation no longer writes, and each copy beside the resource of its series; one already
+    withdrawn is left as it is."""
     entries = []
     for key, stored in sorted(current.items()):
         body = stored.body
         if key in written or stored.withdrawn or body is None or score_code(body) not in scores:
             continue
-        request = {"method": "PUT", "url": stored.reference}
-        if stored.version:
-            request["ifMatch"] = f'W/"{stored.version}"'
-        entries.append(({"resource": withdrawal(body), "request": request}, stored))
+        entries.append((_withdraw(stored, body), stored))
+    for copy, kept in copies:
+        if copy.body is not None:
+            entries.append((_withdraw(copy, copy.body, copy_note(kept.reference)), copy))
     return entries
 
 
@@ -185,12 +198,14 @@ def transaction_bundle(
     outputs: Sequence[Built],
     current: Mapping[tuple[str, str], Stored] | None = None,
     answers_for: frozenset[str] = frozenset(),
+    copies: Sequence[tuple[Stored, Stored]] = (),
 ) -> dict[str, Any] | None:
     """The transaction that makes the server hold ``outputs``; None when it already does.
 
     ``current`` maps (resource type, series identifier) to what the server holds; without it,
     every output is a conditional create. A stored series of a score in ``answers_for`` (the
-    scores this computation speaks for) that ``outputs`` do not hold is withdrawn.
+    scores this computation speaks for) that ``outputs`` do not hold is withdrawn, and so is each
+    of ``copies`` (a copy, the resource of its series that is kept).
     """
     current = current or {}
     plans = [(b, _plan(b, current)) for b in outputs if b.resource["resourceType"] != "Provenance"]
@@ -208,7 +223,7 @@ def transaction_bundle(
         entries.append(_entry(built, plan, replaced, refs))
         written.append(built.full_url)
         writes.append(_write_key(built.full_url, replaced))
-    for entry, stored in _withdrawals(current, {_key(b) for b, _ in plans}, answers_for):
+    for entry, stored in _withdrawals(current, {_key(b) for b, _ in plans}, answers_for, copies):
         entries.append(entry)
         written.append(stored.reference)
         writes.append(_write_key(stored.reference, stored))
