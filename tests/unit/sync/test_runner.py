@@ -443,3 +443,16 @@ def test_each_write_of_a_changed_result_has_a_provenance_of_its_own():
     # A repeat writes nothing, so no Provenance either.
     assert [o.status for o in run(["seed-03"]).outcomes] == ["unchanged"]
     assert len(fhir.of_type("Provenance")) == 4
+
+
+@respx.mock
+def test_the_outcome_record_is_withdrawn_when_no_index_procedure_remains():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    (outcome,) = [r for r in ours(fhir, "Observation") if code(r) == "outcome-trajectory"]
+    for procedure in ("seed-03-pvp", "seed-03-ppsf"):
+        fhir.store[f"Procedure/{procedure}"]["status"] = "entered-in-error"
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    assert fhir.store[f"Observation/{outcome['id']}"]["status"] == "entered-in-error"
+    # The scores of the patient are still current.
+    assert all(r["status"] != "entered-in-error" for r in ours(fhir, "RiskAssessment"))
