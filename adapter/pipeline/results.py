@@ -17,6 +17,8 @@ from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span, level_order, worst_first
 from adapter.settings.clinical import RuleFields
 from adapter.vocabulary import SINS_LOCATION
+from adapter.vocabulary.outcomes import OUTCOME
+from adapter.vocabulary.scores import SINS
 
 __all__ = [
     "DEFAULT_SCORING",
@@ -80,6 +82,14 @@ class PatientResult:
     def issues(self) -> tuple[Issue, ...]:
         # The scores and the follow-up read some of the same inputs: each problem once.
         return tuple(dict.fromkeys((*self.assessment.issues, *self.outcome_issues)))
+
+    @property
+    def answers_for(self) -> frozenset[str]:
+        """The score codes this computation speaks for: every score it wrote, and SINS and the
+        outcome record even when it wrote none (no level scored, no index procedure). A stored
+        output of one of them that it did not write has lost its basis; one of another score
+        (the 1990 Tokuhashi, when not asked for) was simply not computed."""
+        return frozenset({SINS.code, OUTCOME.code, *(s.result.code for s in self.scores)})
 
     def score(self, code: str) -> ScoreOutput | None:
         return next((s for s in self.scores if s.result.code == code), None)

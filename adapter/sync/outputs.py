@@ -1,5 +1,6 @@
-"""What spinemets already wrote for a patient: the current resource of each series, and the
-duplicates that overlapping writes left on a server that does not serialise conditional creates."""
+"""What spinemets already wrote for a patient: the resource that holds each series, and the copies
+beside it — left by overlapping writes on a server that does not serialise conditional creates, or
+made by an EHR that accepted a CDS suggestion (its resources carry sync's identifiers)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,13 @@ def _stored(resource: Mapping[str, Any]) -> Stored | None:
         result=identifier_of(resource, ASSESSMENT_SID),
         series=identifier_of(resource, SERIES_SID),
         updated=updated if isinstance(updated, str) else "",
+        status=status if isinstance(status := resource.get("status"), str) else None,
+        body=resource,
     )
+
+
+def _live(members: tuple[Stored, ...]) -> list[Stored]:
+    return [m for m in members if not m.withdrawn]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,27 +47,29 @@ class StoredOutputs:
 
     @property
     def current(self) -> dict[tuple[str, str], Stored]:
-        """Series → its one stored resource (series with duplicates are left out)."""
+        """Series → the resource that holds it: the oldest one not withdrawn, else the oldest.
+        Further copies beside it (:attr:`copies`) are withdrawn by the next write."""
         return {
-            (rtype, members[0].series): members[0]
+            (rtype, members[0].series): (_live(members) or members)[0]
             for (rtype, _), members in self.groups.items()
-            if len(members) == 1 and members[0].series is not None
+            if members[0].series is not None
         }
 
-    def duplicates(self, *, series_only: bool = False) -> list[tuple[Stored, ...]]:
-        """Groups holding more than one resource, oldest first within each."""
-        return [
-            members
-            for members in self.groups.values()
-            if len(members) > 1 and (members[0].series is not None or not series_only)
-        ]
+    @property
+    def copies(self) -> list[tuple[Stored, Stored]]:
+        """Each copy not yet withdrawn beside the resource of its series, with that resource."""
+        out = []
+        for members in self.groups.values():
+            live = _live(members)
+            if members[0].series is not None and len(live) > 1:
+                out += [(copy, live[0]) for copy in live[1:]]
+        return out
 
-    def describe_duplicates(self) -> str:
-        parts = [
-            f"{g[0].resource_type} {g[0].series or g[0].result} ×{len(g)}"
-            for g in self.duplicates(series_only=True)
-        ]
-        return "; ".join(parts)
+    def duplicates(self) -> list[tuple[Stored, ...]]:
+        """Groups holding more than one resource not withdrawn (those, oldest first): a copy
+        already withdrawn is a record of what was there, not a duplicate."""
+        groups = [tuple(_live(members)) for members in self.groups.values()]
+        return [live for live in groups if len(live) > 1]
 
 
 def read_stored(resources: Iterable[Mapping[str, Any]]) -> StoredOutputs:

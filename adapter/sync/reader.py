@@ -27,6 +27,7 @@ __all__ = [
     "group_snapshots",
     "patient_inputs",
     "patient_snapshot",
+    "record_changes",
     "stored_outputs",
 ]
 
@@ -160,15 +161,27 @@ async def all_patients(client: FhirClient, term: Terminology) -> list[str]:
     return sorted(_subjects(conditions))
 
 
+def record_changes() -> list[str]:
+    """What a change to a patient's record is, one search per type of the record list, with no
+    status filter (a change out of a status matters as much as one into it) and Observations
+    narrowed to those spinemets reads: ``Condition?``, ``Observation?code=…``. An incremental
+    sync and the Subscriptions (adapter.sync.subscriptions) both take it from here."""
+    return [
+        f"{entry.resource_type}?"
+        + ("code=" + _OBSERVATION_CODES if entry.resource_type == "Observation" else "")
+        for entry in RECORD_LIST
+    ]
+
+
 def _changed_searches(since: str) -> list[str]:
-    """One search per type of the record list for what changed after ``since`` (Observations
-    only those spinemets reads): a change to any part of the record can change an output."""
+    """One search per type of the record list for what changed after ``since``: a change to
+    any part of the record can change an output."""
     when = quote(f"gt{since}", safe="")
     searches = []
-    for entry in RECORD_LIST:
-        rtype = entry.resource_type
-        narrow = f"&code={_OBSERVATION_CODES}" if rtype == "Observation" else ""
+    for change in record_changes():
+        rtype, _, narrow = change.partition("?")
         elements = "id" if rtype == "Patient" else "subject"
+        narrow = f"&{narrow}" if narrow else ""
         searches.append(f"{rtype}?_lastUpdated={when}{narrow}&_elements={elements}&_count=500")
     return searches
 

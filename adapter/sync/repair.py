@@ -2,13 +2,15 @@
 
 A server that does not serialise conditional creates can store two copies of an output when two
 writers (a retried request still running, a command-line sync beside the service's re-sync, two
-replicas) create it at once; every later conditional create on it then fails (412, several
-matches). For each group of copies (same series, or same result for resources written before
-series existed; Provenances with the same tag) the repair keeps one and deletes the others, in
-one transaction, so nothing is left half-done. The copies are the same computation, so which one
-stays does not change what the record says; the one kept is chosen so that no kept resource
-refers to a deleted one: RiskAssessments first (the oldest), then the Observations they refer to,
-then a Provenance whose targets are all kept. Deleted resources stay in the server's history.
+replicas) create it at once. Sync itself withdraws such copies (adapter.sync.outputs); the
+repair deletes them instead, and Provenance copies and copies of outputs written before series
+existed, which sync leaves as they are. For each group of copies not withdrawn (same series, or
+same result for resources written before series existed; Provenances with the same tag) the
+repair keeps one and deletes the others, in one transaction, so nothing is left half-done. The
+copies are the same computation, so which one stays does not change what the record says; the
+one kept is chosen so that no kept resource refers to a deleted one: RiskAssessments first (the
+oldest), then the Observations they refer to, then a Provenance whose targets are all kept.
+Deleted resources stay in the server's history.
 """
 
 from __future__ import annotations

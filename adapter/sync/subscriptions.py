@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import quote
 
 from adapter.fhir.client import FhirClient
-from adapter.mapping.observations import ECOG, KARNOFSKY
-from adapter.vocabulary.systems import FINDING, LOINC
+from adapter.sync.reader import record_changes
 
 __all__ = ["CRITERIA", "create_subscriptions", "subscription"]
 
-_PERFORMANCE = ",".join(quote(f"{LOINC}|{code}", safe="") for code in (KARNOFSKY, ECOG))
-CRITERIA = (
-    f"Observation?code={quote(FINDING + '|', safe='')}",
-    f"Observation?code={_PERFORMANCE}",
-    "Condition?",
-    "QuestionnaireResponse?status=completed,amended",  # a form submitted (contract §7)
-)
+# One per type of the record list, as an incremental sync searches it (Observations only those
+# spinemets reads, which its own score Observations are not): every input of a written output.
+CRITERIA = tuple(record_changes())
 
 
 def subscription(endpoint: str, criteria: str, secret: str | None) -> dict[str, Any]:

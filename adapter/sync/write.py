@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from adapter.errors import DuplicatesError, FhirServerError
+from adapter.errors import FhirServerError
 from adapter.fhir.client import FhirClient, status_code
 from adapter.fhir.write.audit import Output, reference_in
 from adapter.fhir.write.transaction import transaction_bundle
@@ -64,12 +64,9 @@ class Write:
         else:
             raw = await stored_outputs(self.client, patient)
         stored = read_stored(raw)
-        if stored.duplicates(series_only=True):
-            raise DuplicatesError(
-                f"duplicates on the server ({stored.describe_duplicates()}): run spinemets sync "
-                f"--repair-duplicates --patient {patient}"
-            )
-        bundle = transaction_bundle(self.result.resources(), stored.current)
+        bundle = transaction_bundle(
+            self.result.resources(), stored.current, self.result.answers_for, stored.copies
+        )
         if self.found_work is None:
             self.found_work = bundle is not None
         if bundle is None:

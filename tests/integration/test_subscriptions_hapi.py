@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from adapter.sync.subscriptions import CRITERIA
 from tests.integration.conftest import count, free_port, load_seed_copy
 
 pytestmark = pytest.mark.integration
@@ -72,7 +73,7 @@ def test_a_new_finding_updates_the_scores_without_running_sync(
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     ids = [line.split()[0] for line in created.stdout.splitlines()]
-    assert len(ids) == 4  # findings, performance status, Conditions, form responses
+    assert len(ids) == len(CRITERIA)  # one per type of the record list
     try:
         wait_for(
             lambda: all(

@@ -224,22 +224,29 @@ def test_two_syncs_at_once_each_finish_and_write_one_set(fhir_base, conformance_
     assert_one_current_set(fhir_base, patients)
 
 
-def test_duplicates_are_reported_at_once_and_repaired(fhir_base, conformance_uploaded):
+def test_duplicates_are_repaired_or_withdrawn(fhir_base, conformance_uploaded):
     patients = load_patients(fhir_base, ["seed-08"])
     (pid,) = patients
     run_sync(fhir_base, [pid])
-    # What a server that does not serialise conditional creates leaves behind: a second copy.
+    # What a server that does not serialise conditional creates leaves behind, or an EHR that
+    # accepted a CDS suggestion (the same identifiers): a second copy.
     stored = httpx.get(f"{fhir_base}/Observation?patient={pid}&code={SCORE}%7Ctomita",
                        headers={"Cache-Control": "no-cache"}, timeout=60).json()["entry"][0]["resource"]  # fmt: skip
     copy = {k: v for k, v in stored.items() if k not in ("id", "meta")}
     assert httpx.post(f"{fhir_base}/Observation", json=copy, timeout=60).status_code == 201
-    blocked = run_sync(fhir_base, [pid])
-    (outcome,) = blocked.outcomes
-    assert outcome.status == "failed" and "--repair-duplicates" in outcome.reason
-    assert blocked.retries == 0  # permanent: not retried
     repaired = subprocess.run([*CLI, fhir_base, "--patient", pid, "--repair-duplicates"],
                               capture_output=True, text=True, cwd=ROOT, check=False)  # fmt: skip
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert f"Patient/{pid}: removed 1 duplicates (1 Observation)" in repaired.stdout
     assert_one_current_set(fhir_base, patients)
+    assert [o.status for o in run_sync(fhir_base, [pid]).outcomes] == ["unchanged"]
+    # Without the repair, sync withdraws the copy it finds and brings the patient up to date.
+    made = httpx.post(f"{fhir_base}/Observation", json=copy, timeout=60)
+    assert made.status_code == 201
+    (outcome,) = run_sync(fhir_base, [pid]).outcomes
+    assert outcome.status == "written", outcome.reason
+    withdrawn = httpx.get(made.headers["Location"].split("/_history/")[0], timeout=60).json()
+    assert withdrawn["status"] == "entered-in-error"
+    current = f"Observation?patient={pid}&code={SCORE}|tomita&status=final,amended"
+    assert count(fhir_base, current) == 1
     assert [o.status for o in run_sync(fhir_base, [pid]).outcomes] == ["unchanged"]

@@ -11,11 +11,16 @@ holds (``current``: series → :class:`Stored`), each output is
   creates nothing, not even a new version);
 * there with another result → an update of that resource (``PUT Type/id`` with ``If-Match`` on
   the version read), status ``amended``: the older result stops looking current but stays in the
-  resource's history, and a concurrent writer's change is never overwritten unseen (409/412).
+  resource's history, and a concurrent writer's change is never overwritten unseen (409/412);
+* stored, of a score this computation speaks for, but no longer computed (its basis is gone) →
+  withdrawn (adapter.fhir.write.withdraw), an update of the same kind; so is a copy beside the
+  resource of its series (the oldest one not withdrawn holds the series).
 
 The Provenance, which has no identifier in R4, names what this transaction wrote and is a
-conditional create on a deterministic ``meta.tag`` derived from those outputs' results, so a
-repeat of a lost answer matches it. Without anything to write there is no transaction at all.
+conditional create on a deterministic ``meta.tag`` derived from those writes — each output's
+result and, for an update, the version it replaces — so a repeat of a lost answer matches it,
+while the same result written again later (A, B, then A again) gets a Provenance of its own.
+Without anything to write there is no transaction at all.
 """
 
 from __future__ import annotations
@@ -23,11 +28,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
 from adapter.fhir.write.built import Built
+from adapter.fhir.write.withdraw import WITHDRAWN, copy_note, score_code, withdrawal
 from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
 
 __all__ = [
@@ -53,10 +59,16 @@ class Stored:
     result: str | None  # its identifier in ASSESSMENT_SID
     series: str | None  # its identifier in SERIES_SID
     updated: str = ""  # meta.lastUpdated
+    status: str | None = None
+    body: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def reference(self) -> str:
         return f"{self.resource_type}/{self.id}"
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == WITHDRAWN
 
 
 def identifier_of(resource: Mapping[str, Any], system: str) -> str | None:
@@ -67,9 +79,19 @@ def identifier_of(resource: Mapping[str, Any], system: str) -> str | None:
     return None
 
 
-def provenance_tag(targets: Sequence[str]) -> str:
-    """A hash of what a Provenance targets (fullUrls derived from the outputs' results)."""
-    return hashlib.sha256("|".join(targets).encode()).hexdigest()[:40]
+def provenance_tag(writes: Sequence[str]) -> str:
+    """A hash of the writes a Provenance records (see :func:`_write_key`)."""
+    return hashlib.sha256("|".join(writes).encode()).hexdigest()[:40]
+
+
+def _write_key(target: str, replaced: Stored | None) -> str:
+    """One write as the Provenance tag knows it: what is written (a fullUrl derived from the
+    result, or the reference withdrawn) and, for an update, the version it replaces. The same
+    result written again later replaces another version, so it gets a Provenance of its own; a
+    repeat of the same transaction (its answer lost) replaces the same one and matches it."""
+    if replaced is None:
+        return target
+    return f"{target}<{replaced.reference}/_history/{replaced.version or ''}@{replaced.updated}"
 
 
 @functools.lru_cache(maxsize=64)
@@ -90,7 +112,7 @@ def _plan(built: Built, current: Mapping[tuple[str, str], Stored]) -> Write | St
     stored = current.get((resource["resourceType"], series or ""))
     if stored is None:
         return "create"
-    if stored.result == identifier_of(resource, ASSESSMENT_SID):
+    if stored.result == identifier_of(resource, ASSESSMENT_SID) and not stored.withdrawn:
         return stored
     return "update"
 
@@ -126,9 +148,9 @@ def _entry(
 
 
 def _provenance(
-    provenance: Built, written: Sequence[str], refs: Mapping[str, str]
+    provenance: Built, written: Sequence[str], refs: Mapping[str, str], writes: Sequence[str]
 ) -> dict[str, Any]:
-    tag = provenance_tag(written)
+    tag = provenance_tag(writes)
     resource = dict(provenance.resource)
     resource["target"] = [{"reference": refs.get(url, url)} for url in written]
     resource["meta"] = {"tag": [{"system": PROVENANCE_TAG, "code": tag}]}
@@ -143,13 +165,47 @@ def _provenance(
     }
 
 
+def _withdraw(stored: Stored, body: Mapping[str, Any], note: str | None = None) -> dict[str, Any]:
+    request = {"method": "PUT", "url": stored.reference}
+    if stored.version:
+        request["ifMatch"] = f'W/"{stored.version}"'
+    resource = withdrawal(body) if note is None else withdrawal(body, note)
+    return {"resource": resource, "request": request}
+
+
+def _withdrawals(
+    current: Mapping[tuple[str, str], Stored],
+    written: set[tuple[str, str]],
+    scores: frozenset[str],
+    copies: Sequence[tuple[Stored, Stored]],
+) -> list[tuple[dict[str, Any], Stored]]:
+    """Updates that withdraw (adapter.fhir.write.withdraw) the stored series of ``scores`` this
+    computation no longer writes, and each copy beside the resource of its series; one already
+    withdrawn is left as it is."""
+    entries = []
+    for key, stored in sorted(current.items()):
+        body = stored.body
+        if key in written or stored.withdrawn or body is None or score_code(body) not in scores:
+            continue
+        entries.append((_withdraw(stored, body), stored))
+    for copy, kept in copies:
+        if copy.body is not None:
+            entries.append((_withdraw(copy, copy.body, copy_note(kept.reference)), copy))
+    return entries
+
+
 def transaction_bundle(
-    outputs: Sequence[Built], current: Mapping[tuple[str, str], Stored] | None = None
+    outputs: Sequence[Built],
+    current: Mapping[tuple[str, str], Stored] | None = None,
+    answers_for: frozenset[str] = frozenset(),
+    copies: Sequence[tuple[Stored, Stored]] = (),
 ) -> dict[str, Any] | None:
     """The transaction that makes the server hold ``outputs``; None when it already does.
 
     ``current`` maps (resource type, series identifier) to what the server holds; without it,
-    every output is a conditional create.
+    every output is a conditional create. A stored series of a score in ``answers_for`` (the
+    scores this computation speaks for) that ``outputs`` do not hold is withdrawn, and so is each
+    of ``copies`` (a copy, the resource of its series that is kept).
     """
     current = current or {}
     plans = [(b, _plan(b, current)) for b in outputs if b.resource["resourceType"] != "Provenance"]
@@ -159,16 +215,22 @@ def transaction_bundle(
         if plan != "create":
             stored = plan if isinstance(plan, Stored) else current[_key(built)]
             refs[built.full_url] = stored.reference
-    entries, written = [], []
+    entries, written, writes = [], [], []
     for built, plan in plans:
         if isinstance(plan, Stored):
             continue
-        entries.append(_entry(built, plan, current.get(_key(built)), refs))
+        replaced = current.get(_key(built)) if plan == "update" else None
+        entries.append(_entry(built, plan, replaced, refs))
         written.append(built.full_url)
+        writes.append(_write_key(built.full_url, replaced))
+    for entry, stored in _withdrawals(current, {_key(b) for b, _ in plans}, answers_for, copies):
+        entries.append(entry)
+        written.append(stored.reference)
+        writes.append(_write_key(stored.reference, stored))
     if not entries:
         return None
     provenance = [b for b in outputs if b.resource["resourceType"] == "Provenance"]
-    entries += [_provenance(p, written, refs) for p in provenance]
+    entries += [_provenance(p, written, refs, writes) for p in provenance]
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 

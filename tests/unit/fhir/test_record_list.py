@@ -15,9 +15,12 @@ from adapter.fhir.read import parse
 from adapter.fhir.read.parse import parse_resource
 from adapter.fhir.read.record_list import READ_TYPES, RECORD_LIST, search_of
 from adapter.fhir.read.timing import parse_time
+from adapter.mapping.observations import ECOG, KARNOFSKY, READ_LOINC
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.sync import cohort, reader
+from adapter.sync.subscriptions import CRITERIA
+from adapter.vocabulary.systems import FINDING, LOINC
 from tests.support.records import NOW, P, default_patient, order
 
 EXPECTED = {
@@ -150,3 +153,41 @@ def test_an_incremental_sync_looks_for_changes_in_every_type_of_the_record_list(
     assert changed == ["a", "b"]
     assert {q.split("?")[0] for q in client.queries} == EXPECTED
     assert all("_lastUpdated=gt2025-01-01T00%3A00%3A00Z" in q for q in client.queries)
+
+
+def _criteria_codes(criteria: str) -> set[str]:
+    return set(unquote(criteria.partition("code=")[2]).split(","))
+
+
+def test_subscriptions_watch_every_type_of_the_record_list_as_an_incremental_sync_does():
+    # The bug this closes: an albumin, INR or platelet count, a pain or Barthel score, a
+    # Procedure or a death changed a written output and matched no Subscription.
+    assert {c.split("?")[0] for c in CRITERIA} == EXPECTED
+    assert len(CRITERIA) == len(EXPECTED)  # one per type: no second list beside the record's
+    # No status filter: a change *out of* a status (a form response entered in error, a
+    # Procedure no longer completed) changes the record as much as one into it.
+    assert not any("status=" in c for c in CRITERIA)
+    (observations,) = [c for c in CRITERIA if c.startswith("Observation?")]
+    codes = _criteria_codes(observations)
+    wanted = {KARNOFSKY, ECOG, "1751-7", "6301-6", "777-3", "72514-3", "96761-2"}
+    assert {f"{LOINC}|{code}" for code in wanted} <= codes and f"{FINDING}|" in codes
+    assert codes == {f"{FINDING}|", *(f"{LOINC}|{code}" for code in READ_LOINC)}
+    # The incremental sync narrows Observations to the same codes.
+    (since,) = [q for q in reader._changed_searches("2025-01-01") if q.startswith("Observation?")]
+    assert set(unquote(since).partition("code=")[2].split("&")[0].split(",")) == codes
+
+
+def test_spinemets_own_outputs_match_no_subscription():
+    term = default_terminology()
+    result = score_patient(_data(default_patient()), term, now=parse_time(NOW))
+    for built in result.resources():
+        resource = built.resource
+        if resource["resourceType"] != "Observation":
+            assert not any(c.startswith(f"{resource['resourceType']}?") for c in CRITERIA)
+            continue
+        watched = set().union(
+            *(_criteria_codes(c) for c in CRITERIA if c.startswith("Observation?"))
+        )
+        coded = {f"{c['system']}|{c['code']}" for c in resource["code"]["coding"]}
+        assert not coded & watched
+        assert not any(c["system"] == FINDING for c in resource["code"]["coding"])

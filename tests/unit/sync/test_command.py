@@ -53,22 +53,22 @@ def test_listing_that_keeps_failing_is_exit_1_with_one_line(capsys, monkeypatch)
 
 
 @respx.mock
-def test_duplicates_fail_then_repair_duplicates_fixes_them(capsys):
+def test_repair_duplicates_deletes_copies_and_sync_withdraws_the_copies_it_finds(capsys):
     fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
     assert sync("--patient", "seed-03") == 0
     duplicate = next(r for r in fhir.of_type("Observation")
                      if any(i["system"] == SERIES_SID for i in r.get("identifier", [])))  # fmt: skip
     fhir.add(copy.deepcopy(duplicate))
     capsys.readouterr()
-    assert sync("--patient", "seed-03") == 1
-    out = capsys.readouterr().out
-    assert (
-        "failed Patient/seed-03: duplicates on the server" in out and "--repair-duplicates" in out
-    )
     assert sync("--patient", "seed-03", "--repair-duplicates") == 0
     out = capsys.readouterr().out
     assert "Patient/seed-03: removed 1 duplicates (1 Observation)" in out
-    assert "failed 0" in out
+    assert "failed 0" in out and "unchanged 1" in out
+    # Without the repair, sync itself withdraws a copy it finds and goes on (exit 0).
+    made = fhir.add(copy.deepcopy(duplicate))
+    assert sync("--patient", "seed-03") == 0
+    assert "written 1" in capsys.readouterr().out
+    assert fhir.store[f"Observation/{made['id']}"]["status"] == "entered-in-error"
 
 
 @respx.mock

@@ -17,6 +17,7 @@ from adapter.fhir.client import FhirClient, FhirServerSettings
 from adapter.fhir.read.record_list import RECORD_LIST
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import Scoring, patient_records, score_patient
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import sync_patients
 from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
@@ -121,24 +122,63 @@ def test_a_newer_result_replaces_the_older_one_as_an_amended_version():
         assert all(not b["reference"].startswith("urn:") for b in ra["basis"])
 
 
+def _accept_sins_suggestion(fhir: FakeFhir, source: list[dict]) -> list[dict]:
+    """What an EHR does when a clinician accepts the SINS card's suggestion: plain creates of the
+    card's Observation and RiskAssessment, which carry sync's identifiers (contract §4)."""
+    term = default_terminology()
+    scored = score_patient(patient_records(source, "seed-03"), term, now=NOW)
+    assert scored.sins_risk is not None
+    return [fhir.add(b.resource) for b in (scored.levels[0].observation, scored.sins_risk)]
+
+
+def _duplicate_note(resource: dict) -> str:
+    return resource["note"][-1]["text"]
+
+
 @respx.mock
-def test_duplicates_on_the_server_fail_the_patient_at_once_with_the_repair_command():
+def test_a_copy_made_by_an_ehr_accepting_a_suggestion_is_withdrawn_and_sync_goes_on():
+    # The bug this closes: the EHR's copies put two resources in a series, and every later sync
+    # of the patient failed ("duplicates on the server … run --repair-duplicates").
     fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
     run(["seed-03"])
-    copy_of = copy.deepcopy(ours(fhir, "Observation")[0])
-    fhir.add(copy_of)
-    sent = len(fhir.transactions)
+    kept = {(r["resourceType"], series(r)): r["id"] for r in _sins(fhir)}
+    copies = _accept_sins_suggestion(fhir, seed_resources("seed-03"))
     summary = run(["seed-03"])
-    (outcome,) = summary.outcomes
-    assert outcome.status == "failed"
-    assert (
-        "duplicates" in outcome.reason and "--repair-duplicates --patient seed-03" in outcome.reason
-    )
-    assert summary.retries == 0 and len(fhir.transactions) == sent
+    assert [o.status for o in summary.outcomes] == ["written"] and summary.retries == 0
+    for made in copies:
+        now = fhir.store[f"{made['resourceType']}/{made['id']}"]
+        adopted = kept[(made["resourceType"], series(made))]
+        assert now["status"] == "entered-in-error" and now["meta"]["versionId"] == "2"
+        assert f"{made['resourceType']}/{adopted}" in _duplicate_note(now)
+        # The series' own resource is left as it was: it already holds the result.
+        assert fhir.store[f"{made['resourceType']}/{adopted}"]["meta"]["versionId"] == "1"
+    (tx,) = fhir.transactions[1:]
+    assert {e["request"]["method"] for e in tx["entry"]} == {"PUT", "POST"}  # and its Provenance
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["unchanged"]
+    # A later result updates the series' own resource; the withdrawn copies stay withdrawn.
+    fhir.store["Observation/seed-03-kps"]["valueInteger"] = 30
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    assert all(fhir.store[f"{m['resourceType']}/{m['id']}"]["status"] == "entered-in-error"
+               for m in copies)  # fmt: skip
 
 
 @respx.mock
-def test_a_412_is_retried_once_then_reported_as_duplicates_when_the_server_holds_two():
+def test_copies_made_before_any_sync_are_adopted_once_and_the_rest_withdrawn():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    first = _accept_sins_suggestion(fhir, seed_resources("seed-03"))
+    second = _accept_sins_suggestion(fhir, seed_resources("seed-03"))  # at the next visit
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    for adopted, withdrawn in zip(first, second, strict=True):
+        rtype = adopted["resourceType"]
+        assert fhir.store[f"{rtype}/{adopted['id']}"]["status"] == "final"
+        assert fhir.store[f"{rtype}/{withdrawn['id']}"]["status"] == "entered-in-error"
+        # No third resource was created in the series.
+        assert sum(series(r) == series(adopted) for r in ours(fhir, rtype)) == 2
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["unchanged"]
+
+
+@respx.mock
+def test_a_412_from_a_concurrent_copy_is_retried_and_the_copies_withdrawn():
     fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
     # Another writer created a copy of every output between our read and our write.
     original_transaction = fhir.transaction
@@ -154,8 +194,10 @@ def test_a_412_is_retried_once_then_reported_as_duplicates_when_the_server_holds
     fhir.transaction = racing  # type: ignore[method-assign]
     summary = run(["seed-03"])
     (outcome,) = summary.outcomes
-    assert outcome.status == "failed" and "duplicates" in outcome.reason
-    assert summary.retries == 1  # the 412, then the read that found the duplicates
+    assert outcome.status == "written"
+    assert summary.retries == 1  # the 412, then the read that found the copies
+    live = [o for o in ours(fhir, "Observation") if o["status"] != "entered-in-error"]
+    assert len({series(o) for o in live}) == len(live)
 
 
 @respx.mock
@@ -290,3 +332,127 @@ def run_fresh(patients):
     with respx.mock:
         FakeFhir(respx.mock, seed_resources("seed-03"))
         return run(patients)
+
+
+def _sins(fhir: FakeFhir) -> list[dict]:
+    return [
+        r for r in ours(fhir, "Observation") + ours(fhir, "RiskAssessment") if code(r) == "sins"
+    ]
+
+
+def _withdraw_met_t12(fhir: FakeFhir, how: str) -> None:
+    if how == "deleted":
+        del fhir.store["Condition/seed-03-met-t12"]
+        return
+    fhir.store["Condition/seed-03-met-t12"]["verificationStatus"] = {"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": how}]}  # fmt: skip
+
+
+@respx.mock
+@pytest.mark.parametrize("how", ["entered-in-error", "refuted", "deleted"])
+def test_outputs_whose_basis_is_gone_are_withdrawn_not_left_current(how):
+    # The bug this closes: seed-03's only metastasis (T12) entered in error or deleted, its SINS
+    # Observation and the patient's SINS RiskAssessment ("surgical consultation recommended")
+    # stayed final while every other score was brought up to date.
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    before = {r["id"]: copy.deepcopy(r) for r in _sins(fhir)}
+    assert {r["resourceType"] for r in before.values()} == {"Observation", "RiskAssessment"}
+    _withdraw_met_t12(fhir, how)
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    for rid, old in before.items():
+        now = fhir.store[f"{old['resourceType']}/{rid}"]
+        assert now["status"] == "entered-in-error", now["resourceType"]
+        assert series(now) == series(old) and now["meta"]["versionId"] == "2"
+        assert now["note"][-1]["text"].startswith("Withdrawn")
+        assert now["note"][:-1] == old.get("note", [])  # the result itself as it was
+        put = next(e for e in fhir.transactions[-1]["entry"]
+                   if e["request"]["url"] == f"{old['resourceType']}/{rid}")  # fmt: skip
+        assert put["request"]["method"] == "PUT" and put["request"]["ifMatch"] == 'W/"1"'
+    # Nothing current says SINS any more; the withdrawal has its Provenance.
+    current = [r for r in _sins(fhir) if r["status"] in ("final", "amended")]
+    assert current == []
+    targets = {
+        t["reference"].split("/_history/")[0] for t in fhir.of_type("Provenance")[-1]["target"]
+    }
+    assert {f"{r['resourceType']}/{rid}" for rid, r in before.items()} <= targets
+    # Withdrawn once: a repeat sends nothing.
+    again = run(["seed-03"])
+    assert [o.status for o in again.outcomes] == ["unchanged"]
+    assert len(fhir.transactions) == 2
+
+
+@respx.mock
+def test_a_withdrawn_output_is_current_again_when_its_basis_comes_back():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    first = {r["id"]: copy.deepcopy(r) for r in _sins(fhir)}
+    condition = copy.deepcopy(fhir.store["Condition/seed-03-met-t12"])
+    _withdraw_met_t12(fhir, "entered-in-error")
+    run(["seed-03"])
+    fhir.store["Condition/seed-03-met-t12"] = condition  # the same inputs as the first time
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    for rid, old in first.items():
+        now = fhir.store[f"{old['resourceType']}/{rid}"]
+        assert now["status"] != "entered-in-error"
+        assert not any("Withdrawn" in n["text"] for n in now.get("note", []))
+        assert result(now) == result(old)  # the same result, in the same series
+    assert len(_sins(fhir)) == len(first)
+
+
+@respx.mock
+def test_a_score_this_run_does_not_compute_is_not_withdrawn():
+    # --original writes the 1990 Tokuhashi too; a later run without it does not withdraw it:
+    # its basis is still there, the run just did not ask for it.
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+
+    async def go(scoring):
+        async with FhirClient.connect(FhirServerSettings(base_url=BASE)) as client:
+            return await sync_patients(client, default_terminology(), ["seed-03"], now=NOW,
+                                       policy=FAST, scoring=scoring)  # fmt: skip
+
+    asyncio.run(go(Scoring(original=True)))
+    original = [r for r in ours(fhir, "Observation") if code(r) == "tokuhashi-original"]
+    assert len(original) == 1
+    again = asyncio.run(go(Scoring()))
+    assert [o.status for o in again.outcomes] == ["unchanged"]
+    assert fhir.store[f"Observation/{original[0]['id']}"]["status"] == "final"
+
+
+@respx.mock
+def test_each_write_of_a_changed_result_has_a_provenance_of_its_own():
+    # The bug this closes: KPS 60 → 30 → 60 → 30 wrote the second result again (a new version of
+    # each changed resource) but no Provenance: its conditional create matched the Provenance of
+    # the second write, whose tag was built from the same targets.
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    for kps in (30, 60, 30):
+        fhir.store["Observation/seed-03-kps"]["valueInteger"] = kps
+        assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    provenances = fhir.of_type("Provenance")
+    assert len(provenances) == 4 == len(fhir.transactions)
+    tags = [p["meta"]["tag"][0]["code"] for p in provenances]
+    assert len(set(tags)) == 4
+    # The last one names what the last transaction wrote: the updates of the changed series.
+    puts = {
+        e["request"]["url"]
+        for e in fhir.transactions[-1]["entry"]
+        if e["request"]["method"] == "PUT"
+    }
+    assert puts and {t["reference"] for t in provenances[-1]["target"]} == puts
+    # A repeat writes nothing, so no Provenance either.
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["unchanged"]
+    assert len(fhir.of_type("Provenance")) == 4
+
+
+@respx.mock
+def test_the_outcome_record_is_withdrawn_when_no_index_procedure_remains():
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    (outcome,) = [r for r in ours(fhir, "Observation") if code(r) == "outcome-trajectory"]
+    for procedure in ("seed-03-pvp", "seed-03-ppsf"):
+        fhir.store[f"Procedure/{procedure}"]["status"] = "entered-in-error"
+    assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
+    assert fhir.store[f"Observation/{outcome['id']}"]["status"] == "entered-in-error"
+    # The scores of the patient are still current.
+    assert all(r["status"] != "entered-in-error" for r in ours(fhir, "RiskAssessment"))
