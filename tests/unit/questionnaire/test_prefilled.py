@@ -8,6 +8,7 @@ the SINS form opened on 1 Jun with the two missing items answered."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -78,12 +79,13 @@ def test_a_response_read_as_findings_does_not_redate_its_prefilled_answers():
     assert sorted(f.codes[0].code for f in from_response) == sorted(NEW)
 
 
-def _fields(populated: dict[str, Any], **changed: str) -> dict[str, str]:
-    """What the browser sends for the prefilled form: each checked answer, as shown."""
+def _fields(populated: dict[str, Any], *, new: bool = True, **changed: str) -> dict[str, str]:
+    """What the browser sends for the prefilled form: each checked answer, as shown, with the
+    two missing items answered when ``new``."""
     [group] = populated["item"]
     fields = {f"T12|{i['linkId']}": i["answer"][0]["valueCoding"]["code"]
               for i in group["item"] if i["linkId"] != "vertebra" and "valueCoding" in i["answer"][0]}  # fmt: skip
-    fields.update({f"T12|{code}": answer for code, answer in NEW.items()})
+    fields.update({f"T12|{code}": answer for code, answer in NEW.items() if new})
     fields.update({f"T12|{code}": answer for code, answer in changed.items()})
     return fields
 
@@ -126,16 +128,27 @@ class _Growing:
             self.record.append(resource)
 
 
-async def _saved_page(monkeypatch: Any, record: list[dict[str, Any]]) -> tuple[str, str]:
+def _for_p1(record: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The record as the launch server's patient's (p1)."""
+    text = json.dumps(record).replace('"Patient/p"', '"Patient/p1"')
+    moved: list[dict[str, Any]] = json.loads(text)
+    moved[0]["id"] = "p1"
+    return moved
+
+
+async def _saved_page(
+    monkeypatch: Any, record: list[dict[str, Any]], *, new: bool = True
+) -> tuple[str, str]:
     """The page before the save and the page after, the prefilled form saved as shown."""
     smart = launch_server()
     signed = await launched(smart, monkeypatch)
-    server = _Growing(record)
+    server = _Growing(_for_p1(record))
     monkeypatch.setattr("adapter.smart.view.read_record", server.read)
     monkeypatch.setattr("adapter.smart.view.write_transaction", server.write)
     monkeypatch.setattr("adapter.smart.view.now_time", lambda: parse_time(NOW))
     before = (await signed.client.get("/smart/")).text
-    form = {"csrf": signed.session.csrf, "level": "T12", **_fields(_populated(record))}
+    shown = _populated(record)
+    form = {"csrf": signed.session.csrf, "level": "T12", **_fields(shown, new=new)}
     after = await signed.client.post("/smart/form/sins", data=form)
     await signed.client.aclose()
     assert after.status_code == 200 and "Saved to the record" in after.text
@@ -143,11 +156,24 @@ async def _saved_page(monkeypatch: Any, record: list[dict[str, Any]]) -> tuple[s
 
 
 @pytest.mark.anyio
-async def test_saving_the_prefilled_form_after_cement_keeps_the_level_before_cement(monkeypatch):
-    before, after = await _saved_page(monkeypatch, _record())
-    assert "before cement" in before
-    assert "before cement" in after
+async def test_saving_the_prefilled_form_unchanged_keeps_the_cemented_level_before_cement(
+    monkeypatch,
+):
+    before, after = await _saved_page(monkeypatch, _record(), new=False)
+    assert "as recorded before the vertebroplasty on 31 May 2024" in before
+    assert "as recorded before the vertebroplasty on 31 May 2024" in after
+    assert "Scored from the findings after" not in after
     assert "surgical consultation recommended" not in after
+
+
+@pytest.mark.anyio
+async def test_saving_two_new_answers_after_cement_scores_from_those_only(monkeypatch):
+    """The t08 save: the two answers given on 1 Jun are after the cement, so the level is scored
+    from them only (contract §6 v3); the pre-cement findings are listed, not re-dated and used."""
+    _, after = await _saved_page(monkeypatch, _record())
+    assert "Scored from the findings after the vertebroplasty on 31 May 2024" in after
+    assert "SINS T12: 3–11" in after  # location 1 + normal 0 + none 0; pain, lesion, collapse open
+    assert "SINS 10" not in after and "surgical consultation recommended" not in after
 
 
 @pytest.mark.anyio
