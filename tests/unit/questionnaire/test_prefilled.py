@@ -24,6 +24,7 @@ from adapter.vocabulary.systems import FINDING
 from tests.support.records import NOW, default_patient, finding, procedure
 from tests.support.smart_app import launch_server, launched
 
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # the app's event loop
@@ -73,20 +74,20 @@ def test_a_response_read_as_findings_does_not_redate_its_prefilled_answers():
     record = _record()
     data = patient_records([*record, _completed(record)], "p")
     assert data is not None
-    from_response = [
-        f for f in data.observations if f.ref.resource_type == "QuestionnaireResponse"
-    ]
+    from_response = [f for f in data.observations if f.ref.resource_type == "QuestionnaireResponse"]
     assert sorted(f.codes[0].code for f in from_response) == sorted(NEW)
 
 
-def _fields(populated: dict[str, Any], *, new: bool = True, **changed: str) -> dict[str, str]:
+def _fields(
+    populated: dict[str, Any], *, new: bool = True, changed: dict[str, str] | None = None
+) -> dict[str, str]:
     """What the browser sends for the prefilled form: each checked answer, as shown, with the
     two missing items answered when ``new``."""
     [group] = populated["item"]
     fields = {f"T12|{i['linkId']}": i["answer"][0]["valueCoding"]["code"]
               for i in group["item"] if i["linkId"] != "vertebra" and "valueCoding" in i["answer"][0]}  # fmt: skip
     fields.update({f"T12|{code}": answer for code, answer in NEW.items() if new})
-    fields.update({f"T12|{code}": answer for code, answer in changed.items()})
+    fields.update({f"T12|{code}": answer for code, answer in (changed or {}).items()})
     return fields
 
 
@@ -95,13 +96,15 @@ def _marks(response: dict[str, Any]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for item in group["item"]:
         exts = item["answer"][0].get("extension", ())
-        out[item["linkId"]] = next((e["valueDateTime"] for e in exts if e["url"] == RECORDED_AT), None)
+        out[item["linkId"]] = next(
+            (e["valueDateTime"] for e in exts if e["url"] == RECORDED_AT), None
+        )
     return out
 
 
 def test_the_smart_form_keeps_the_mark_on_untouched_answers_and_drops_it_on_changed_ones():
     populated = _populated(_record())
-    fields = _fields(populated, **{"bone-lesion-quality": "blastic"})
+    fields = _fields(populated, changed={"bone-lesion-quality": "blastic"})
     response = response_from("sins", fields, ["T12"], patient="p", authored=NOW, author=None,
                              prefilled=populated)  # fmt: skip
     marks = _marks(response)
