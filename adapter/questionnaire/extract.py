@@ -1,6 +1,9 @@
 """``$extract``: a completed response → a transaction Bundle of finding Observations (contract
 §7): codes of §1, ``bodySite`` the level of the group, ``derivedFrom`` the response,
-``performer`` its author, ``effective`` its ``authored`` time.
+``performer`` its author, ``effective`` its ``authored`` time. An answer ``$populate`` prefilled
+and the clinician left unchanged (it still carries the answer-recorded mark) is not extracted: the
+finding it repeats is already in the record, with its own time and source, and writing it again
+at ``authored`` would date an old finding as a new assessment (contract §2, §6).
 
 A response that cannot be read as the form it names is refused as a whole, with one line naming
 the item: a response to another Questionnaire, an item the form does not ask, an answer outside
@@ -27,7 +30,13 @@ from adapter.mapping.findings import COUNT_FINDINGS, FINDING_ANSWERS
 from adapter.mapping.terminology import Terminology
 from adapter.questionnaire.populate import QuestionnaireError, questionnaire
 from adapter.scoring import location_of
-from adapter.vocabulary.forms import LEVEL_GROUP, LEVEL_ITEM, FormSpec, form_of_canonical
+from adapter.vocabulary.forms import (
+    LEVEL_GROUP,
+    LEVEL_ITEM,
+    FormSpec,
+    form_of_canonical,
+    is_prefilled,
+)
 from adapter.vocabulary.systems import BASE, FINDING, OBSERVATION_CATEGORY, VERTEBRA
 
 __all__ = ["ITEM_SID", "extract"]
@@ -67,10 +76,16 @@ def _one_answer(item: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _value(item: dict[str, Any]) -> dict[str, Any] | None:
-    """The Observation value of an answered question (checked), None when unanswered."""
-    finding, answer = item["linkId"], _one_answer(item)
+    """The Observation value of an answered question (checked), None when unanswered or when
+    the answer repeats, unchanged, a finding the record holds (prefilled, still marked)."""
+    answer = _one_answer(item)
     if answer is None:
         return None
+    value = _checked(item["linkId"], answer)
+    return None if is_prefilled(answer) else value
+
+
+def _checked(finding: str, answer: dict[str, Any]) -> dict[str, Any]:
     if finding in COUNT_FINDINGS:
         number = answer.get("valueInteger")
         least = COUNT_FINDINGS[finding]

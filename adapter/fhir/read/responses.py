@@ -14,7 +14,13 @@ from typing import Any, NamedTuple
 
 from adapter.fhir.read.records import Coding, ObservationRecord, ResourceRef
 from adapter.fhir.read.timing import parse_time
-from adapter.vocabulary.forms import LEVEL_GROUP, LEVEL_ITEM, FormSpec, form_of_canonical
+from adapter.vocabulary.forms import (
+    LEVEL_GROUP,
+    LEVEL_ITEM,
+    FormSpec,
+    form_of_canonical,
+    is_prefilled,
+)
 from adapter.vocabulary.systems import FINDING, VERTEBRA
 
 __all__ = ["RESPONSE_STATUS", "ResponseRecord", "parse_response"]
@@ -31,11 +37,13 @@ class ResponseRecord(NamedTuple):
 
 
 def _answers(item: Mapping[str, Any]) -> tuple[tuple[Coding, ...], float | None]:
+    """The answers of an item; an answer that repeats a finding of the record (prefilled, still
+    marked) is not one: that finding counts with its own time, not the response's."""
     codes: list[Coding] = []
     number: float | None = None
     answers = item.get("answer")
     for answer in answers if isinstance(answers, list) else ():
-        if not isinstance(answer, dict):
+        if not isinstance(answer, dict) or is_prefilled(answer):
             continue
         coding = answer.get("valueCoding")
         if isinstance(coding, dict) and isinstance(coding.get("code"), str):
