@@ -127,7 +127,7 @@ def findings_and_levels(
         for lesion in staging.lesions
         if lesion.condition.ref.reference
     }
-    found = read_findings(ctx, counted_once(data.observations), lesion_levels)
+    found = read_findings(ctx, counted_once(data.observations, data.responses), lesion_levels)
     _warn_unplaceable(ctx, found)
     placed = [(code, f) for code in PLACED_FINDINGS for f in found.coded.get(code, []) if f.levels]
     plan = plan_levels(ctx, staging, placed)

@@ -10,7 +10,8 @@ the item: a response to another Questionnaire, an item the form does not ask, an
 the finding CodeSystem, a level that does not exist or appears twice. Each Observation is
 written by a conditional update on an identifier made from the response and the item, so
 extracting the same response again creates nothing new. A response without an id travels in the
-transaction itself, so the Observations can point at it.
+transaction itself, so the Observations can point at it. An amended response, or one entered in
+error, also marks entered-in-error what it no longer says (``retract.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from adapter.fhir.read.timing import is_date_time
 from adapter.mapping.findings import COUNT_FINDINGS, FINDING_ANSWERS
 from adapter.mapping.terminology import Terminology
 from adapter.questionnaire.populate import QuestionnaireError, questionnaire
+from adapter.questionnaire.retract import WITHDRAWN, withdrawn
 from adapter.scoring import location_of
 from adapter.vocabulary.forms import (
     LEVEL_GROUP,
@@ -157,7 +159,9 @@ def _check(response: Any) -> FormSpec:
         named = response.get("questionnaire")
         raise _fail(f"questionnaire: {named!r} is not a spinemets Questionnaire")
     status = response.get("status")
-    if not isinstance(status, str) or status not in RESPONSE_STATUS:
+    if status == WITHDRAWN and not isinstance(response.get("id"), str):
+        raise _fail("id: a response entered in error needs its id to withdraw what it recorded")
+    if status != WITHDRAWN and (not isinstance(status, str) or status not in RESPONSE_STATUS):
         raise _fail(f"status: {status!r} records no findings")
     _copied(response)
     return form
@@ -223,6 +227,16 @@ def _observation(
     return obs
 
 
+def _retraction(
+    finding: str, level: str | None, response: dict[str, Any], source: str, term: Terminology
+) -> dict[str, Any]:
+    """The Observation an earlier extraction wrote for a question the response no longer
+    answers, marked entered in error (no value: it no longer says anything)."""
+    obs = _observation(finding, level, {}, {**response, "status": "completed"}, source, term)
+    obs["status"] = WITHDRAWN
+    return obs
+
+
 def _entry(resource: dict[str, Any], key: str, method: str, url: str) -> dict[str, Any]:
     full_url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
     return {"fullUrl": full_url, "resource": resource, "request": {"method": method, "url": url}}
@@ -241,6 +255,8 @@ def extract(response: Any, term: Terminology) -> dict[str, Any]:
     form = _check(response)
     questionnaire(form.name)  # the published form must exist
     answers = list(_answers(response, form, term))
+    if response["status"] == WITHDRAWN:
+        answers = []  # checked, but a response entered in error says nothing
     entries: list[dict[str, Any]] = []
     rid = response.get("id")
     if isinstance(rid, str) and rid:
@@ -249,8 +265,11 @@ def extract(response: Any, term: Terminology) -> dict[str, Any]:
         key = _content_key(response)
         entries.append(_entry(response, key, "POST", "QuestionnaireResponse"))
         source = entries[0]["fullUrl"]
-    for finding, level, value in answers:
-        obs = _observation(finding, level, value, response, source, term)
+    writes = [(f, lv, _observation(f, lv, v, response, source, term)) for f, lv, v in answers]
+    if isinstance(rid, str) and rid:  # without its id, what it wrote before cannot be named
+        writes += [(f, lv, _retraction(f, lv, response, source, term))
+                   for lv, f in withdrawn(response, form)]  # fmt: skip
+    for finding, level, obs in writes:
         ident = f"{key}#{level or 'patient'}/{finding}"
         obs["identifier"] = [{"system": ITEM_SID, "value": ident}]
         url = f"Observation?identifier={quote(f'{ITEM_SID}|{ident}', safe='')}"

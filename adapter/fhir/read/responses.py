@@ -84,11 +84,15 @@ def _questions(
 def parse_response(
     resource: Mapping[str, Any], ref: ResourceRef, patient: str
 ) -> ResponseRecord | None:
-    """The findings of a response to one of spinemets' forms; None for any other response."""
+    """The findings of a response to one of spinemets' forms; None for any other response. A
+    response that records nothing (stopped, entered in error) is still returned, without
+    findings: the Observations extracted from it must not count either."""
     form = form_of_canonical(resource.get("questionnaire"))
     status = RESPONSE_STATUS.get(str(resource.get("status")))
-    if form is None or status is None:
+    if form is None:
         return None
+    if status is None:
+        return ResponseRecord(ref, patient, ())
     time = parse_time(resource.get("authored"))
     findings = []
     for item, sites in _questions(form, resource):
