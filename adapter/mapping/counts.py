@@ -182,12 +182,33 @@ def _bone(
         choose_latest(found.coded.get(BONE_METASTASIS_EXTENT, []), BONE_METASTASIS_EXTENT),
         BoneExtent,
     )
-    if extent is not None:
-        return enum_input(extent, BoneExtent, TOMITA_BONE.settle)
     bone = bone_extent_from_counts(vertebral, extra, pairs)
+    if extent is not None:
+        value, basis = enum_input(extent, BoneExtent, TOMITA_BONE.settle)
+        return value, basis.plus(caveats=_extent_disagrees(value, bone, vertebral, extra))
     if not vertebral.known and not bone.certain:
         return Possible.unknown(BoneExtent), Basis(settle=TOMITA_BONE.settle)
     return bone, derived
+
+
+def _shown(count: Possible[int]) -> str:
+    low, high = min(count.values), max(count.values)
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def _extent_disagrees(
+    extent: Possible[BoneExtent], counted: Possible[BoneExtent], v: Possible[int], e: Possible[int]
+) -> tuple[str, ...]:
+    """An explicit extent the counts certainly contradict (solitary with several foci, multiple
+    with one): the extent still scores (an explicit finding wins), and the output names it."""
+    if not (extent.certain and counted.certain and v.known) or extent.values == counted.values:
+        return ()
+    [said], [counts] = extent.values, counted.values
+    return (
+        f"Answers disagree: bone-metastasis extent {said.value} but the counts give "
+        f"{_shown(v)} vertebral + {_shown(e)} extraspinal sites ({counts.value}) — the recorded "
+        "extent is used; check the record.",
+    )
 
 
 def _remission_note(listed: list[str]) -> tuple[str, ...]:

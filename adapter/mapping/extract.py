@@ -35,7 +35,7 @@ from adapter.mapping.staging import Staging, is_current_condition, read_staging
 from adapter.mapping.status import kps_input, latest_palsy, palsy_input
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import read_treatments
-from adapter.mapping.tumour import Presence, presence, primary_inputs
+from adapter.mapping.tumour import Presence, organs_disagree, presence, primary_inputs
 from adapter.mapping.unused import named
 from adapter.scoring import MajorOrgan, TokuhashiInput, TomitaInput, Visceral
 from adapter.vocabulary import (
@@ -127,7 +127,7 @@ def findings_and_levels(
         for lesion in staging.lesions
         if lesion.condition.ref.reference
     }
-    found = read_findings(ctx, counted_once(data.observations), lesion_levels)
+    found = read_findings(ctx, counted_once(data.observations, data.responses), lesion_levels)
     _warn_unplaceable(ctx, found)
     placed = [(code, f) for code in PLACED_FINDINGS for f in found.coded.get(code, []) if f.levels]
     plan = plan_levels(ctx, staging, placed)
@@ -152,6 +152,11 @@ def extract_patient(
     primary = primary_inputs(ctx, found, staging)
     visceral, visceral_basis = presence(found, staging.visceral, _VISCERAL)
     major, major_basis = presence(found, staging.major, _MAJOR)
+    clash = organs_disagree(visceral, major)
+    visceral_basis, major_basis = (
+        visceral_basis.plus(caveats=clash),
+        major_basis.plus(caveats=clash),
+    )
     kps, kps_basis = kps_input(found)
     palsy, palsy_basis = palsy_input(found)
     safety = safety_inputs(ctx, found, staging, data.medications)

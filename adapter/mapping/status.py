@@ -66,11 +66,29 @@ def latest_palsy(found: Findings, *, untimed: bool = True) -> Chosen[Frankel] | 
     return Chosen(values, chosen.evidence, chosen.conflict)
 
 
+def _outranked(found: Findings, chosen: Chosen[Frankel]) -> tuple[str, ...]:
+    """An AIS grade of the same time as the Frankel grade used that says otherwise (one form
+    answered both): Frankel still wins (contract §2), and the output names the conflict."""
+    times = {ev.time for ev in chosen.evidence if ev.time is not None}
+    clash = [
+        f for f in found.coded.get(ASIA_IMPAIRMENT_SCALE, [])
+        if f.obs.time in times and f.value not in chosen.values
+    ]  # fmt: skip
+    if not clash or not chosen.values:
+        return ()
+    used = "/".join(sorted(v.value for v in chosen.values))
+    listed = "; ".join(f"AIS grade {_letter(f.value)} ({f.obs.ref.reference})" for f in clash)
+    return (
+        f"{listed} recorded at the same time disagrees with Frankel {used}: Frankel is used "
+        "(it wins at equal times) — check the record.",
+    )
+
+
 def palsy_input(found: Findings) -> tuple[Possible[Frankel], Basis]:
     chosen = latest_palsy(found)
     if chosen is None:
         return Possible.unknown(Frankel), Basis(settle=TOKUHASHI_PALSY.settle)
-    caveats = caveats_of(chosen)
+    caveats = (*caveats_of(chosen), *_outranked(found, chosen))
     if any(ev.summary.startswith("AIS") for ev in chosen.evidence):
         grades = "/".join(sorted(g.value for g in chosen.values))
         caveats = (f"AIS grade {grades} stands in for Frankel {grades}.", *caveats)

@@ -19,9 +19,10 @@ from adapter.vocabulary import TOKUHASHI_PRIMARY, TOMITA_PRIMARY, ComponentSpec
 from adapter.vocabulary.findings import TOKUHASHI_PRIMARY_SITE, TOMITA_PRIMARY_GROWTH
 from adapter.vocabulary.systems import FINDING, PRIMARY_SITE
 
-__all__ = ["Presence", "PrimaryInputs", "presence", "primary_inputs"]
+__all__ = ["Presence", "PrimaryInputs", "organs_disagree", "presence", "primary_inputs"]
 
 E = TypeVar("E", bound=Enum)
+F = TypeVar("F", bound=Enum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,8 @@ def presence(
     §2 v3) → none or the lesser present answer ("in remission — confirm")."""
     chosen = choose_latest(found.coded.get(spec.finding, []), spec.finding)
     if chosen is not None:
-        return enum_input(only(chosen, spec.enum), spec.enum, spec.component.settle)
+        value, basis = enum_input(only(chosen, spec.enum), spec.enum, spec.component.settle)
+        return value, basis.plus(caveats=_against_coded(value, coded, spec))
     if not coded:
         note = f"No {spec.label} metastasis Condition coded: none."
         return Possible.of(spec.none), Basis(notes=(note,))
@@ -72,6 +74,36 @@ def presence(
         values |= {spec.none, spec.present[0]}
     basis = Basis(evidence, settle=spec.component.settle, caveats=tuple(caveats))
     return Possible.among(values), basis
+
+
+def _against_coded(
+    value: Possible[E], coded: Sequence[Staged], spec: Presence[E]
+) -> tuple[str, ...]:
+    """An explicit "none" while a confirmed, active metastasis of that kind is coded: the
+    finding still wins (contract §2: the clinician's assessment), and the output names it."""
+    present = [s for s in coded if s.confirmed and not s.remission]
+    if value.values != {spec.none} or not present:
+        return ()
+    cited = ", ".join(_cited(s) for s in present)
+    return (
+        f"{spec.label.capitalize()} metastases recorded as {spec.none.value}, but {cited} is "
+        "coded: the recorded answer is used — check the record.",
+    )
+
+
+def organs_disagree(visceral: Possible[E], major: Possible[F]) -> tuple[str, ...]:
+    """Visceral metastases certainly none while major-organ ones (lung, liver, kidney, brain:
+    visceral organs) are certainly present: each answer is used where it scores, and both
+    components name the contradiction."""
+    none_v = {v.value for v in visceral.values} == {"none"}
+    present_m = "none" not in {v.value for v in major.values}
+    if not (none_v and present_m):
+        return ()
+    said = "/".join(sorted(str(v.value) for v in major.values))
+    return (
+        f"Answers disagree: visceral metastases none but major-organ metastases {said} (the "
+        "major organs are visceral) — check the record.",
+    )
 
 
 def _cited(staged: Staged) -> str:

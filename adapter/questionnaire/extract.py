@@ -1,13 +1,17 @@
 """``$extract``: a completed response → a transaction Bundle of finding Observations (contract
 §7): codes of §1, ``bodySite`` the level of the group, ``derivedFrom`` the response,
-``performer`` its author, ``effective`` its ``authored`` time.
+``performer`` its author, ``effective`` its ``authored`` time. An answer ``$populate`` prefilled
+and the clinician left unchanged (it still carries the answer-recorded mark) is not extracted: the
+finding it repeats is already in the record, with its own time and source, and writing it again
+at ``authored`` would date an old finding as a new assessment (contract §2, §6).
 
 A response that cannot be read as the form it names is refused as a whole, with one line naming
 the item: a response to another Questionnaire, an item the form does not ask, an answer outside
 the finding CodeSystem, a level that does not exist or appears twice. Each Observation is
 written by a conditional update on an identifier made from the response and the item, so
 extracting the same response again creates nothing new. A response without an id travels in the
-transaction itself, so the Observations can point at it.
+transaction itself, so the Observations can point at it. An amended response, or one entered in
+error, also marks entered-in-error what it no longer says (``retract.py``).
 """
 
 from __future__ import annotations
@@ -26,8 +30,15 @@ from adapter.fhir.read.timing import is_date_time
 from adapter.mapping.findings import COUNT_FINDINGS, FINDING_ANSWERS
 from adapter.mapping.terminology import Terminology
 from adapter.questionnaire.populate import QuestionnaireError, questionnaire
+from adapter.questionnaire.retract import WITHDRAWN, withdrawn
 from adapter.scoring import location_of
-from adapter.vocabulary.forms import LEVEL_GROUP, LEVEL_ITEM, FormSpec, form_of_canonical
+from adapter.vocabulary.forms import (
+    LEVEL_GROUP,
+    LEVEL_ITEM,
+    FormSpec,
+    form_of_canonical,
+    is_prefilled,
+)
 from adapter.vocabulary.systems import BASE, FINDING, OBSERVATION_CATEGORY, VERTEBRA
 
 __all__ = ["ITEM_SID", "extract"]
@@ -67,10 +78,16 @@ def _one_answer(item: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _value(item: dict[str, Any]) -> dict[str, Any] | None:
-    """The Observation value of an answered question (checked), None when unanswered."""
-    finding, answer = item["linkId"], _one_answer(item)
+    """The Observation value of an answered question (checked), None when unanswered or when
+    the answer repeats, unchanged, a finding the record holds (prefilled, still marked)."""
+    answer = _one_answer(item)
     if answer is None:
         return None
+    value = _checked(item["linkId"], answer)
+    return None if is_prefilled(answer) else value
+
+
+def _checked(finding: str, answer: dict[str, Any]) -> dict[str, Any]:
     if finding in COUNT_FINDINGS:
         number = answer.get("valueInteger")
         least = COUNT_FINDINGS[finding]
@@ -142,7 +159,9 @@ def _check(response: Any) -> FormSpec:
         named = response.get("questionnaire")
         raise _fail(f"questionnaire: {named!r} is not a spinemets Questionnaire")
     status = response.get("status")
-    if not isinstance(status, str) or status not in RESPONSE_STATUS:
+    if status == WITHDRAWN and not isinstance(response.get("id"), str):
+        raise _fail("id: a response entered in error needs its id to withdraw what it recorded")
+    if status != WITHDRAWN and (not isinstance(status, str) or status not in RESPONSE_STATUS):
         raise _fail(f"status: {status!r} records no findings")
     _copied(response)
     return form
@@ -208,6 +227,16 @@ def _observation(
     return obs
 
 
+def _retraction(
+    finding: str, level: str | None, response: dict[str, Any], source: str, term: Terminology
+) -> dict[str, Any]:
+    """The Observation an earlier extraction wrote for a question the response no longer
+    answers, marked entered in error (no value: it no longer says anything)."""
+    obs = _observation(finding, level, {}, {**response, "status": "completed"}, source, term)
+    obs["status"] = WITHDRAWN
+    return obs
+
+
 def _entry(resource: dict[str, Any], key: str, method: str, url: str) -> dict[str, Any]:
     full_url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
     return {"fullUrl": full_url, "resource": resource, "request": {"method": method, "url": url}}
@@ -226,6 +255,8 @@ def extract(response: Any, term: Terminology) -> dict[str, Any]:
     form = _check(response)
     questionnaire(form.name)  # the published form must exist
     answers = list(_answers(response, form, term))
+    if response["status"] == WITHDRAWN:
+        answers = []  # checked, but a response entered in error says nothing
     entries: list[dict[str, Any]] = []
     rid = response.get("id")
     if isinstance(rid, str) and rid:
@@ -234,8 +265,11 @@ def extract(response: Any, term: Terminology) -> dict[str, Any]:
         key = _content_key(response)
         entries.append(_entry(response, key, "POST", "QuestionnaireResponse"))
         source = entries[0]["fullUrl"]
-    for finding, level, value in answers:
-        obs = _observation(finding, level, value, response, source, term)
+    writes = [(f, lv, _observation(f, lv, v, response, source, term)) for f, lv, v in answers]
+    if isinstance(rid, str) and rid:  # without its id, what it wrote before cannot be named
+        writes += [(f, lv, _retraction(f, lv, response, source, term))
+                   for lv, f in withdrawn(response, form)]  # fmt: skip
+    for finding, level, obs in writes:
         ident = f"{key}#{level or 'patient'}/{finding}"
         obs["identifier"] = [{"system": ITEM_SID, "value": ident}]
         url = f"Observation?identifier={quote(f'{ITEM_SID}|{ident}', safe='')}"

@@ -21,13 +21,16 @@ from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 from adapter.questionnaire.expressions import calculate
 from adapter.scoring import location_of
-from adapter.vocabulary.forms import FORMS, LEVEL_GROUP, LEVEL_ITEM, FormSpec, questionnaire_url
-from adapter.vocabulary.systems import BASE
+from adapter.vocabulary.forms import (
+    FORMS,
+    LEVEL_GROUP,
+    LEVEL_ITEM,
+    RECORDED_AT,
+    FormSpec,
+    questionnaire_url,
+)
 
 __all__ = ["RECORDED_AT", "QuestionnaireError", "form_named", "populate", "questionnaire"]
-
-# On a prefilled answer: when the finding it repeats was recorded (its clinical time).
-RECORDED_AT = f"{BASE}/StructureDefinition/answer-recorded"
 
 
 class QuestionnaireError(InputError):

@@ -16,8 +16,14 @@ from typing import Any
 from adapter.errors import InputError
 from adapter.fhir.read.timing import day_text
 from adapter.questionnaire.expressions import calculate
-from adapter.questionnaire.populate import RECORDED_AT, form_named, questionnaire
-from adapter.vocabulary.forms import LEVEL_GROUP, LEVEL_ITEM, questionnaire_url
+from adapter.questionnaire.populate import form_named, questionnaire
+from adapter.vocabulary.forms import (
+    LEVEL_GROUP,
+    LEVEL_ITEM,
+    RECORDED_AT,
+    is_prefilled,
+    questionnaire_url,
+)
 from adapter.vocabulary.systems import VERTEBRA
 
 __all__ = ["form_html", "response_from"]
@@ -135,8 +141,31 @@ def _value(question: Mapping[str, Any], raw: str) -> dict[str, Any] | None:
     raise InputError(f"{question['text']}: {raw[:40]!r} is not one of its answers")
 
 
-def _answered(question: Mapping[str, Any], raw: str | None) -> list[dict[str, Any]]:
+Shown = Mapping[tuple[str, str], Mapping[str, Any]]  # (level or WHOLE, linkId) → prefilled answer
+
+
+def _shown(prefilled: Mapping[str, Any] | None) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """The answers the form was prefilled with, by where they stand in it."""
+    items = (prefilled or {}).get("item", ())
+    shown: dict[tuple[str, str], Mapping[str, Any]] = {
+        (WHOLE, k): v for k, v in _answers(items).items()
+    }
+    for group in (i for i in items if i["linkId"] == LEVEL_GROUP):
+        answers = _answers(group.get("item", ()))
+        level = answers[LEVEL_ITEM]["valueCoding"]["code"]
+        shown |= {(level, k): v for k, v in answers.items() if k != LEVEL_ITEM}
+    return shown
+
+
+def _answered(
+    question: Mapping[str, Any], raw: str | None, shown: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The answer given; one left as prefilled keeps the mark of the finding it repeats (not a
+    new assessment), one the clinician changed is new and unmarked."""
     value = _value(question, raw or "")
+    as_shown = {k: v for k, v in (shown or {}).items() if k != "extension"}
+    if value and shown is not None and is_prefilled(shown) and value == as_shown:
+        value["extension"] = list(shown["extension"])
     return (
         [{"linkId": question["linkId"], "text": question["text"], "answer": [value]}]
         if value
@@ -144,7 +173,9 @@ def _answered(question: Mapping[str, Any], raw: str | None) -> list[dict[str, An
     )
 
 
-def _level_item(group: Mapping[str, Any], level: str, fields: Mapping[str, str]) -> dict[str, Any]:
+def _level_item(
+    group: Mapping[str, Any], level: str, fields: Mapping[str, str], shown: Shown
+) -> dict[str, Any]:
     first, *questions = group["item"]
     coding = next((o["valueCoding"] for o in first["answerOption"]
                    if o["valueCoding"]["code"] == level), None)  # fmt: skip
@@ -155,7 +186,8 @@ def _level_item(group: Mapping[str, Any], level: str, fields: Mapping[str, str])
     ]
     for question in questions:
         if not question.get("readOnly"):
-            items += _answered(question, fields.get(f"{level}|{question['linkId']}"))
+            link = question["linkId"]
+            items += _answered(question, fields.get(f"{level}|{link}"), shown.get((level, link)))
     answers = {"linkId": LEVEL_GROUP, "text": group["text"], "item": items}
     calculate(group, answers, {})
     order = [q["linkId"] for q in group["item"]]
@@ -165,18 +197,22 @@ def _level_item(group: Mapping[str, Any], level: str, fields: Mapping[str, str])
 
 def response_from(
     name: str, fields: Mapping[str, str], levels: Sequence[str], *, patient: str, authored: str,
-    author: str | None,
+    author: str | None, prefilled: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The completed QuestionnaireResponse of a submitted form; InputError naming the question."""
+    """The completed QuestionnaireResponse of a submitted form; InputError naming the question.
+    ``prefilled`` is the ``$populate`` response the form showed: an answer left as it was keeps
+    its answer-recorded mark, so it is not extracted as a new finding."""
     form, q = form_named(name), questionnaire(name)
+    shown = _shown(prefilled)
     items: list[dict[str, Any]] = []
     for question in q["item"]:
-        if question["linkId"] != LEVEL_GROUP:
-            items += _answered(question, fields.get(f"{WHOLE}|{question['linkId']}"))
+        link = question["linkId"]
+        if link != LEVEL_GROUP:
+            items += _answered(question, fields.get(f"{WHOLE}|{link}"), shown.get((WHOLE, link)))
             continue
         if len(set(levels)) != len(levels):
             raise InputError("a level appears twice in the form")
-        items += [_level_item(question, level, fields) for level in levels]
+        items += [_level_item(question, level, fields, shown) for level in levels]
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "questionnaire": f"{questionnaire_url(form.name)}|{q['version']}",

@@ -262,7 +262,7 @@ async def _save(
     renewal = Renewal(session, state.settings, state.transport)
     try:
         before = await renewal.call(lambda: View.read(session, timeout, state.rules))
-        response = completed(session, name, fields, levels)
+        response = completed(before, session, name, fields, levels)
     except InputError as exc:
         return problem(root, 400, "Not saved", f"Nothing was written: {exc}")
     except FhirServerError as exc:

@@ -85,11 +85,14 @@ def show(
 
 
 def completed(
-    session: Session, name: str, fields: Mapping[str, str], levels: Sequence[str]
+    view: View, session: Session, name: str, fields: Mapping[str, str], levels: Sequence[str]
 ) -> dict[str, Any]:
     """The submitted form as a QuestionnaireResponse (InputError naming the question); the
-    signed-in user, when known, is its author and so the findings' performer."""
+    signed-in user, when known, is its author and so the findings' performer. The form is
+    prefilled again from the record read for the save, so an answer left as the record has it
+    keeps the mark of the finding it repeats."""
     assert session.patient is not None
+    shown = populate(name, view.data, default_terminology(), view.result.now, rules=view.rules)
     return response_from(
         name,
         fields,
@@ -97,6 +100,7 @@ def completed(
         patient=session.patient,
         authored=now_time().text,
         author=author_of(session.user),
+        prefilled=shown,
     )
 
 

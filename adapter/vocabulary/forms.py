@@ -19,13 +19,26 @@ __all__ = [
     "FORMS",
     "LEVEL_GROUP",
     "LEVEL_ITEM",
+    "RECORDED_AT",
     "FormSpec",
     "form_of_canonical",
+    "is_prefilled",
     "questionnaire_url",
 ]
 
 LEVEL_GROUP = "level"  # linkId of the repeating group of per-level questions
 LEVEL_ITEM = "vertebra"  # linkId (and finding code) of the group's first item: the level
+# On a prefilled answer: when the finding it repeats was recorded (its clinical time). An answer
+# that still carries it repeats a finding the record holds: it is not a new assessment.
+RECORDED_AT = f"{BASE}/StructureDefinition/answer-recorded"
+
+
+def is_prefilled(answer: object) -> bool:
+    """Whether an answer repeats, unchanged, a finding already in the record."""
+    extensions = answer.get("extension") if isinstance(answer, dict) else None
+    return isinstance(extensions, list) and any(
+        isinstance(e, dict) and e.get("url") == RECORDED_AT for e in extensions
+    )
 
 
 @dataclass(frozen=True, slots=True)

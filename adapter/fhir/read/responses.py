@@ -14,7 +14,13 @@ from typing import Any, NamedTuple
 
 from adapter.fhir.read.records import Coding, ObservationRecord, ResourceRef
 from adapter.fhir.read.timing import parse_time
-from adapter.vocabulary.forms import LEVEL_GROUP, LEVEL_ITEM, FormSpec, form_of_canonical
+from adapter.vocabulary.forms import (
+    LEVEL_GROUP,
+    LEVEL_ITEM,
+    FormSpec,
+    form_of_canonical,
+    is_prefilled,
+)
 from adapter.vocabulary.systems import FINDING, VERTEBRA
 
 __all__ = ["RESPONSE_STATUS", "ResponseRecord", "parse_response"]
@@ -31,11 +37,13 @@ class ResponseRecord(NamedTuple):
 
 
 def _answers(item: Mapping[str, Any]) -> tuple[tuple[Coding, ...], float | None]:
+    """The answers of an item; an answer that repeats a finding of the record (prefilled, still
+    marked) is not one: that finding counts with its own time, not the response's."""
     codes: list[Coding] = []
     number: float | None = None
     answers = item.get("answer")
     for answer in answers if isinstance(answers, list) else ():
-        if not isinstance(answer, dict):
+        if not isinstance(answer, dict) or is_prefilled(answer):
             continue
         coding = answer.get("valueCoding")
         if isinstance(coding, dict) and isinstance(coding.get("code"), str):
@@ -76,11 +84,15 @@ def _questions(
 def parse_response(
     resource: Mapping[str, Any], ref: ResourceRef, patient: str
 ) -> ResponseRecord | None:
-    """The findings of a response to one of spinemets' forms; None for any other response."""
+    """The findings of a response to one of spinemets' forms; None for any other response. A
+    response that records nothing (stopped, entered in error) is still returned, without
+    findings: the Observations extracted from it must not count either."""
     form = form_of_canonical(resource.get("questionnaire"))
     status = RESPONSE_STATUS.get(str(resource.get("status")))
-    if form is None or status is None:
+    if form is None:
         return None
+    if status is None:
+        return ResponseRecord(ref, patient, ())
     time = parse_time(resource.get("authored"))
     findings = []
     for item, sites in _questions(form, resource):

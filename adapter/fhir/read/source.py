@@ -58,6 +58,9 @@ class PatientData:
     # The draft or active ServiceRequests of the record (contract §2 v3): orders whose
     # procedure check the text report and the page show.
     orders: list[OrderRecord] = field(default_factory=list)
+    # The responses to spinemets' forms in the input, whatever their status: an Observation
+    # extracted from one of them is not counted (the response says what still holds).
+    responses: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -146,6 +149,8 @@ def _add(
         data.observations.append(parsed)
     elif isinstance(parsed, ResponseRecord):
         data.observations.extend(parsed.findings)
+        if parsed.ref.reference is not None:
+            data.responses.append(parsed.ref.reference)
     elif isinstance(parsed, ConditionRecord):
         data.conditions.append(parsed)
     elif isinstance(parsed, MedicationRecord):

@@ -76,7 +76,8 @@ def test_extract_writes_one_finding_observation_per_answer():
     bundle = extract(response, TERM)
     assert bundle["type"] == "transaction"
     observations = [e["resource"] for e in bundle["entry"]]
-    assert len(observations) == 5  # the four prefilled and the new one; never the totals
+    # the new one only: the four prefilled, unchanged, are in the record already; never the totals
+    assert len(observations) == 1
     pain = next(o for o in observations if o["code"]["coding"][0]["code"] == "spinal-pain")
     assert pain["valueCodeableConcept"]["coding"][0]["code"] == "non-mechanical"
     assert pain["bodySite"]["coding"][0]["code"] == "T12"
@@ -120,7 +121,8 @@ def test_an_observation_derived_from_the_response_is_not_a_conflict_with_it():
     response = fill(_populate("sins", record), {("T12", "spinal-pain"): "pain-free"},
                     authored=LATER)  # fmt: skip
     extracted = [e["resource"] for e in extract(response, TERM)["entry"]]
-    stale = {**extracted[1], "id": "stale", "valueCodeableConcept": {"coding": [
+    [pain] = extracted  # the one answer given: the others repeat the record, not extracted
+    stale = {**pain, "id": "stale", "valueCodeableConcept": {"coding": [
         {"system": "http://spinemets.org/fhir/CodeSystem/finding", "code": "mechanical"}]}}  # fmt: skip
     # Edited after extraction, it would conflict at equal time if it were counted.
     assert sins_by_level([*record, response, stale], NOW) == {"T12": 7}
@@ -240,3 +242,62 @@ def test_the_response_is_the_source_in_the_outputs():
     sins = result.levels[0].observation.resource
     assert sins["effectiveDateTime"] == LATER  # the latest input: the response's authored time
     assert source not in sins.get("derivedFrom", [])  # the score profiles keep it for Observations
+
+
+def _alignment_response(status: str = "completed") -> dict:
+    """qr1 at T12: subluxation (4 points), the record's own alignment dropped."""
+    record = default_patient(drop=("t12-spinal-alignment",))
+    response = fill(_populate("sins", record), {("T12", "spinal-alignment"): "subluxation"},
+                    authored=LATER)  # fmt: skip
+    return response | {"status": status}
+
+
+def _cleared(response: dict, status: str) -> dict:
+    out = {**response, "status": status, "authored": "2024-06-01T08:00:00Z"}
+    [group] = out["item"]
+    out["item"] = [{**group, "item": [i for i in group["item"]
+                                      if i["linkId"] != "spinal-alignment"]}]  # fmt: skip
+    return out
+
+
+def _by_url(bundle: dict) -> dict[str, dict]:
+    return {e["request"]["url"]: e for e in bundle["entry"]}
+
+
+def test_an_amended_response_that_clears_an_answer_retracts_its_observation():
+    first = _by_url(extract(_alignment_response(), TERM))
+    [url] = [u for u, e in first.items() if e["resource"]["code"]["coding"][0]["code"]
+             == "spinal-alignment"]  # fmt: skip
+    amended = _by_url(extract(_cleared(_alignment_response(), "amended"), TERM))
+    retracted = amended[url]
+    assert retracted["request"]["method"] == "PUT"
+    assert retracted["resource"]["status"] == "entered-in-error"
+    assert retracted["resource"]["identifier"] == first[url]["resource"]["identifier"]
+    assert "valueCodeableConcept" not in retracted["resource"]
+    # only questions left without any answer are retracted: never a kept (prefilled) one
+    kept = [e for e in amended.values() if e["resource"]["status"] != "entered-in-error"]
+    assert all(e["resource"]["status"] == "amended" for e in kept)
+
+
+def test_a_response_entered_in_error_retracts_every_observation_it_recorded():
+    first = _by_url(extract(_alignment_response(), TERM))
+    withdrawn = _by_url(extract(_alignment_response("entered-in-error"), TERM))
+    assert set(first) <= set(withdrawn)
+    assert {e["resource"]["status"] for e in withdrawn.values()} == {"entered-in-error"}
+
+
+@pytest.mark.parametrize("status", ["amended", "entered-in-error"])
+def test_observations_of_a_corrected_response_no_longer_count(status):
+    record = default_patient(drop=("t12-spinal-alignment",))
+    response = _alignment_response()
+    extracted = [
+        dict(e["resource"], id=f"x{n}") for n, e in enumerate(extract(response, TERM)["entry"])
+    ]
+    # 3 location + 3 mechanical + 2 lytic + 4 subluxation + 2 collapse < 50 % + 0 posterolateral
+    assert sins_by_level([*record, *extracted], NOW) == {"T12": 14}
+    corrected = (
+        _cleared(response, "amended") if status == "amended" else response | {"status": status}
+    )
+    # The corrected response in the record: what it no longer says does not count (alignment
+    # missing: 0–4 points), even before its retractions reach the Observations.
+    assert sins_by_level([*record, *extracted, corrected], NOW) == {"T12": (10, 14)}

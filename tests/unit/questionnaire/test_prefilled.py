@@ -1,0 +1,191 @@
+"""An answer ``$populate`` prefilled from the record and the clinician left unchanged repeats a
+finding the record already holds (it carries the answer-recorded mark with that finding's time):
+it is not a new assessment. ``$extract`` does not write it again, a response read as findings
+does not re-date it, and the SMART form keeps the mark on such an answer (and drops it when the
+clinician changes the answer). Scenario: T12 findings on 30 May, vertebroplasty at T12 on 31 May,
+the SINS form opened on 1 Jun with the two missing items answered."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.rules import DEFAULT_RULES
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records
+from adapter.questionnaire.extract import extract
+from adapter.questionnaire.populate import RECORDED_AT, populate
+from adapter.smart.form import response_from
+from adapter.vocabulary.systems import FINDING
+from tests.support.records import NOW, default_patient, finding, procedure
+from tests.support.smart_app import launch_server, launched
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # the app's event loop
+
+
+NEW = {"spinal-alignment": "normal", "posterolateral-involvement": "none"}
+
+
+def _record() -> list[dict[str, Any]]:
+    cement = procedure("vp", "22511", "T12", when="2024-05-31T08:00:00Z")
+    drop = tuple(f"t12-{code}" for code in NEW)
+    return default_patient(drop=drop, extra=(cement,))
+
+
+def _populated(record: list[dict[str, Any]]) -> dict[str, Any]:
+    data = patient_records(record, "p")
+    assert data is not None
+    return populate("sins", data, default_terminology(), parse_time(NOW), rules=DEFAULT_RULES)
+
+
+def _completed(record: list[dict[str, Any]]) -> dict[str, Any]:
+    """The prefilled form with the two missing items answered, as any SDC client sends it."""
+    qr = copy.deepcopy(_populated(record))
+    [group] = qr["item"]
+    for code, answer in NEW.items():
+        coding = {"system": FINDING, "code": answer}
+        group["item"].insert(-1, {"linkId": code, "answer": [{"valueCoding": coding}]})
+    qr.update(id="qr1", status="completed", author={"reference": "Practitioner/dr"})
+    return qr
+
+
+def _observations(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        e["resource"]["code"]["coding"][0]["code"]: e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+    }
+
+
+def test_an_unchanged_prefilled_answer_is_not_extracted_again():
+    found = _observations(extract(_completed(_record()), default_terminology()))
+    assert set(found) == set(NEW)
+    assert {o["effectiveDateTime"] for o in found.values()} == {NOW}
+
+
+def test_a_response_read_as_findings_does_not_redate_its_prefilled_answers():
+    record = _record()
+    data = patient_records([*record, _completed(record)], "p")
+    assert data is not None
+    from_response = [f for f in data.observations if f.ref.resource_type == "QuestionnaireResponse"]
+    assert sorted(f.codes[0].code for f in from_response) == sorted(NEW)
+
+
+def _fields(
+    populated: dict[str, Any], *, new: bool = True, changed: dict[str, str] | None = None
+) -> dict[str, str]:
+    """What the browser sends for the prefilled form: each checked answer, as shown, with the
+    two missing items answered when ``new``."""
+    [group] = populated["item"]
+    fields = {f"T12|{i['linkId']}": i["answer"][0]["valueCoding"]["code"]
+              for i in group["item"] if i["linkId"] != "vertebra" and "valueCoding" in i["answer"][0]}  # fmt: skip
+    fields.update({f"T12|{code}": answer for code, answer in NEW.items() if new})
+    fields.update({f"T12|{code}": answer for code, answer in (changed or {}).items()})
+    return fields
+
+
+def _marks(response: dict[str, Any]) -> dict[str, str | None]:
+    [group] = response["item"]
+    out: dict[str, str | None] = {}
+    for item in group["item"]:
+        exts = item["answer"][0].get("extension", ())
+        out[item["linkId"]] = next(
+            (e["valueDateTime"] for e in exts if e["url"] == RECORDED_AT), None
+        )
+    return out
+
+
+def test_the_smart_form_keeps_the_mark_on_untouched_answers_and_drops_it_on_changed_ones():
+    populated = _populated(_record())
+    fields = _fields(populated, changed={"bone-lesion-quality": "blastic"})
+    response = response_from("sins", fields, ["T12"], patient="p", authored=NOW, author=None,
+                             prefilled=populated)  # fmt: skip
+    marks = _marks(response)
+    assert marks["spinal-pain"] == "2024-05-30T09:00:00Z"
+    assert marks["vertebral-body-collapse"] == "2024-05-30T09:00:00Z"
+    assert marks["bone-lesion-quality"] is None  # changed: a new assessment
+    assert marks["spinal-alignment"] is None and marks["posterolateral-involvement"] is None
+    found = _observations(extract({**response, "id": "qr2"}, default_terminology()))
+    assert set(found) == {"bone-lesion-quality", *NEW}
+
+
+class _Growing:
+    """A FHIR server whose record grows by what each transaction writes."""
+
+    def __init__(self, record: list[dict[str, Any]]) -> None:
+        self.record = record
+
+    async def read(self, session: Any, timeout: float) -> list[Any]:
+        return list(self.record)
+
+    async def write(self, session: Any, bundle: dict[str, Any], timeout: float) -> None:
+        for n, entry in enumerate(bundle["entry"]):
+            resource = dict(entry["resource"], id=f"w{len(self.record)}-{n}")
+            self.record.append(resource)
+
+
+def _for_p1(record: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The record as the launch server's patient's (p1)."""
+    text = json.dumps(record).replace('"Patient/p"', '"Patient/p1"')
+    moved: list[dict[str, Any]] = json.loads(text)
+    moved[0]["id"] = "p1"
+    return moved
+
+
+async def _saved_page(
+    monkeypatch: Any, record: list[dict[str, Any]], *, new: bool = True
+) -> tuple[str, str]:
+    """The page before the save and the page after, the prefilled form saved as shown."""
+    smart = launch_server()
+    signed = await launched(smart, monkeypatch)
+    server = _Growing(_for_p1(record))
+    monkeypatch.setattr("adapter.smart.view.read_record", server.read)
+    monkeypatch.setattr("adapter.smart.view.write_transaction", server.write)
+    monkeypatch.setattr("adapter.smart.view.now_time", lambda: parse_time(NOW))
+    before = (await signed.client.get("/smart/")).text
+    shown = _populated(record)
+    form = {"csrf": signed.session.csrf, "level": "T12", **_fields(shown, new=new)}
+    after = await signed.client.post("/smart/form/sins", data=form)
+    await signed.client.aclose()
+    assert after.status_code == 200 and "Saved to the record" in after.text
+    return before, after.text
+
+
+@pytest.mark.anyio
+async def test_saving_the_prefilled_form_unchanged_keeps_the_cemented_level_before_cement(
+    monkeypatch,
+):
+    before, after = await _saved_page(monkeypatch, _record(), new=False)
+    assert "as recorded before the vertebroplasty on 31 May 2024" in before
+    assert "as recorded before the vertebroplasty on 31 May 2024" in after
+    assert "Scored from the findings after" not in after
+    assert "surgical consultation recommended" not in after
+
+
+@pytest.mark.anyio
+async def test_saving_two_new_answers_after_cement_scores_from_those_only(monkeypatch):
+    """The t08 save: the two answers given on 1 Jun are after the cement, so the level is scored
+    from them only (contract §6 v3); the pre-cement findings are listed, not re-dated and used."""
+    _, after = await _saved_page(monkeypatch, _record())
+    assert "Scored from the findings after the vertebroplasty on 31 May 2024" in after
+    assert "SINS T12: 3–11" in after  # location 1 + normal 0 + none 0; pain, lesion, collapse open
+    assert "SINS 10" not in after and "surgical consultation recommended" not in after
+
+
+@pytest.mark.anyio
+async def test_saving_old_findings_unchanged_keeps_them_dated(monkeypatch):
+    old = "2024-04-01T09:00:00Z"  # 61 days before NOW: past the 30-day SINS window
+    record = [r for r in default_patient() if not str(r["id"]).startswith("t12-")]
+    record += [finding(f"t12-{code}", code, answer, level="T12", when=old)
+               for code, answer in {"spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
+                                    "vertebral-body-collapse": "lt-50"}.items()]  # fmt: skip
+    before, after = await _saved_page(monkeypatch, record)
+    assert "dated" in before
+    assert after.count("dated") >= before.count("dated")
