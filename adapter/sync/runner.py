@@ -33,7 +33,10 @@ log = logging.getLogger("spinemets.sync")
 
 __all__ = ["Audit", "Outcome", "Summary", "sync_patient", "sync_patients"]
 
-Status = Literal["written", "unchanged", "failed"]
+Status = Literal["written", "unchanged", "skipped", "failed"]
+# Why a patient is skipped, whichever way sync came to it (--all, --since, --patient, a
+# notification): these scores are about bone metastases, and a patient without one gets nothing.
+NOT_METASTATIC = "no bone-metastasis Condition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +62,12 @@ class Summary:
         return [o for o in self.outcomes if o.status == "failed"]
 
     def lines(self) -> list[str]:
-        scored = len(self.outcomes) - self.count("failed")
+        skipped = self.count("skipped")
+        scored = len(self.outcomes) - self.count("failed") - skipped
+        said = f" · skipped {skipped} ({NOT_METASTATIC})" if skipped else ""
         out = [
             f"patients: {len(self.outcomes)} · scored {scored} · written {self.count('written')} "
-            f"· unchanged {self.count('unchanged')} · failed {self.count('failed')} "
+            f"· unchanged {self.count('unchanged')}{said} · failed {self.count('failed')} "
             f"· retried requests {self.retries}"
         ]
         out += [f"  failed Patient/{o.patient}: {o.reason}" for o in self.failed]
@@ -150,6 +155,8 @@ class _Run:
                 raise scored
             if scored is None:
                 return Outcome(patient, "failed", "no data for this patient")
+            if not scored.assessment.bone_lesions:
+                return Outcome(patient, "skipped", NOT_METASTATIC, issues=len(scored.issues))
             write = Write(self.client, scored, self.rescore(patient), first_look=stored)
             written = await with_retries(write, self.policy, on_retry=self.on_retry)
         except (FhirServerError, *_INTERNAL) as exc:
