@@ -28,6 +28,7 @@ def _stored(resource: Mapping[str, Any]) -> Stored | None:
         result=identifier_of(resource, ASSESSMENT_SID),
         series=identifier_of(resource, SERIES_SID),
         updated=updated if isinstance(updated, str) else "",
+        status=status if isinstance(status := resource.get("status"), str) else "",
     )
 
 

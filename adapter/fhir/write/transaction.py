@@ -7,11 +7,14 @@ holds (``current``: series → :class:`Stored`), each output is
 
 * absent from the server → a conditional create on its series identifier (``ifNoneExist``), so
   that a write racing another one matches it instead of creating a second resource;
-* there with the same result → left out: nothing is written (writing the same outputs again
-  creates nothing, not even a new version);
+* there with the same result and status → left out: nothing is written (writing the same
+  outputs again creates nothing, not even a new version);
 * there with another result → an update of that resource (``PUT Type/id`` with ``If-Match`` on
-  the version read), status ``amended``: the older result stops looking current but stays in the
-  resource's history, and a concurrent writer's change is never overwritten unseen (409/412).
+  the version read), status ``final`` as every output (contract §3: a client that searches
+  ``status=final`` finds the current score): the older result stops looking current but stays in
+  the resource's history, and a concurrent writer's change is never overwritten unseen
+  (409/412). The same result stored with another status (``amended``, as earlier versions wrote
+  an update) is updated once the same way.
 
 The Provenance, which has no identifier in R4, names what this transaction wrote and is a
 conditional create on a deterministic ``meta.tag`` derived from those outputs' results, so a
@@ -53,6 +56,7 @@ class Stored:
     result: str | None  # its identifier in ASSESSMENT_SID
     series: str | None  # its identifier in SERIES_SID
     updated: str = ""  # meta.lastUpdated
+    status: str = "final"
 
     @property
     def reference(self) -> str:
@@ -90,7 +94,8 @@ def _plan(built: Built, current: Mapping[tuple[str, str], Stored]) -> Write | St
     stored = current.get((resource["resourceType"], series or ""))
     if stored is None:
         return "create"
-    if stored.result == identifier_of(resource, ASSESSMENT_SID):
+    same = stored.result == identifier_of(resource, ASSESSMENT_SID)
+    if same and stored.status == resource.get("status"):
         return stored
     return "update"
 
@@ -111,7 +116,7 @@ def _entry(
     resource = _swap(built.resource, refs)
     rtype = resource["resourceType"]
     if write == "update" and stored is not None:
-        resource |= {"id": stored.id, "status": "amended"}
+        resource |= {"id": stored.id}
         request = {"method": "PUT", "url": stored.reference}
         if stored.version:
             request["ifMatch"] = f'W/"{stored.version}"'
