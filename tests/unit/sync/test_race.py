@@ -41,7 +41,7 @@ def test_the_writer_that_loses_the_race_rescored_the_newer_record_before_it_retr
     fhir.store[KPS]["valueInteger"] = 30  # writer A reads this record
     real = fhir.transaction
     other: dict[str, object] = {}
-    raced = []
+    raced: list[bool] = []
 
     def racing(bundle):
         if not raced:
