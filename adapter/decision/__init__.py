@@ -32,6 +32,7 @@ from adapter.pipeline import PatientResult
 from adapter.procedure.check import check_orders
 from adapter.procedure.orders import Order
 from adapter.report import ScoreSummary, summarise
+from adapter.vocabulary.text import deceased_heading
 
 __all__ = [
     "HAEMATOLOGICAL_CAVEAT",
@@ -62,7 +63,7 @@ class Deceased:
     @property
     def heading(self) -> str:
         """How every surface says it: "Deceased 3 Dec 2026"."""
-        return f"Deceased {self.day}" if self.day else "Recorded as deceased (date not recorded)"
+        return deceased_heading(self.day)
 
 
 @dataclass(frozen=True, slots=True)

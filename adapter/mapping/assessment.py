@@ -44,5 +44,8 @@ class PatientAssessment:
     # A current myeloma, plasmacytoma, lymphoma or leukaemia (contract §4 v3): the prognosis
     # tools were not validated for it.
     haematological: bool = False
+    # A bone metastasis (or a marrow primary at a vertebral level) that counts (contract §2):
+    # without one there is nothing these scores are about; sync writes nothing then.
+    bone_lesions: bool = False
     # Findings at a level where no metastasis is recorded, not used: (level, finding).
     stray: tuple[tuple[str, Evidence], ...] = ()

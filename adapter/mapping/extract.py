@@ -164,6 +164,7 @@ def extract_patient(
         patient=data.patient,
         record=data.record,
         deceased=deceased,
+        bone_lesions=bool(staging.lesions),
         levels=levels,
         unscored=tuple(plan.unscored),
         tomita=TomitaInput(primary.growth, visceral, counts.bone),

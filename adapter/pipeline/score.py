@@ -46,6 +46,7 @@ from adapter.scoring import (
     score_tomita,
 )
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
+from adapter.vocabulary.text import deceased_note
 
 __all__ = ["now_time", "patient_records", "primary_sites", "read_patients", "score_patient"]
 
@@ -85,7 +86,11 @@ def patient_records(resources: Iterable[Any], patient: str) -> PatientData | Non
 
 
 def _level_result(
-    patient: str, level: LevelAssessment, sites: dict[str, LevelSite], now: ClinicalTime
+    patient: str,
+    level: LevelAssessment,
+    sites: dict[str, LevelSite],
+    now: ClinicalTime,
+    deceased: str | None,
 ) -> LevelResult:
     """SINS at one level; after a stabilising treatment, also as it was before it."""
     result = score_sins(level.inputs)
@@ -97,10 +102,21 @@ def _level_result(
             bases=level.basis,
             level=sites[level.level],
             now=now,
+            deceased=deceased,
         )
     )
-    before = _level_result(patient, level.before, sites, now) if level.before else None
+    before = _level_result(patient, level.before, sites, now, deceased) if level.before else None
     return LevelResult(level, result, obs, before)
+
+
+def _deceased(assessment: PatientAssessment) -> str | None:
+    """What a RiskAssessment says in place of a recommendation when the record says the patient
+    had died by the computation time; None otherwise."""
+    if assessment.deceased is None:
+        return None
+    record = assessment.record
+    time = record.deceased_time if record is not None else None
+    return deceased_note(time.day if time is not None else None)
 
 
 def _sins(
@@ -108,7 +124,11 @@ def _sins(
 ) -> tuple[list[LevelResult], tuple[LevelResult, ...], Built | None]:
     """SINS at every scored level, the worst level(s), and their RiskAssessment."""
     sites = _level_sites(term)
-    levels = [_level_result(assessment.patient, level, sites, now) for level in assessment.levels]
+    deceased = _deceased(assessment)
+    levels = [
+        _level_result(assessment.patient, level, sites, now, deceased)
+        for level in assessment.levels
+    ]
     worst = worst_levels(levels)
     if not worst:
         return levels, worst, None
@@ -119,6 +139,7 @@ def _sins(
             observations=[lv.observation for lv in worst],
             evidence=evidence_of([b for lv in worst for b in lv.assessment.basis.values()]),
             identifier=_identifier(worst[0].observation),
+            deceased=deceased,
         )
     )
     return levels, worst, risk
@@ -130,7 +151,11 @@ def _identifier(built: Built) -> str:
 
 
 def _score_outputs(
-    patient: str, result: ScoreResult, bases: Mapping[str, Basis], now: ClinicalTime
+    patient: str,
+    result: ScoreResult,
+    bases: Mapping[str, Basis],
+    now: ClinicalTime,
+    deceased: str | None,
 ) -> tuple[Built, Built]:
     """A prognosis score's Observation and RiskAssessment, each built when first read."""
     obs = Built.later(
@@ -141,6 +166,7 @@ def _score_outputs(
             bases=bases,
             level=None,
             now=now,
+            deceased=deceased,
         )
     )
     risk = Built.later(
@@ -150,6 +176,7 @@ def _score_outputs(
             observations=[obs],
             evidence=evidence_of(bases.values()),
             identifier=_identifier(obs),
+            deceased=deceased,
         )
     )
     return obs, risk
@@ -166,7 +193,7 @@ def _prognosis(
     scores = []
     for result in [*results, *more]:
         bases = {c.code: basis[c.code] for c in result.components}
-        obs, risk = _score_outputs(assessment.patient, result, bases, now)
+        obs, risk = _score_outputs(assessment.patient, result, bases, now, _deceased(assessment))
         scores.append(ScoreOutput(result, bases, obs, risk))
     return scores
 

@@ -52,7 +52,7 @@ class SyncAudit:
             raise StorageError(f"audit trail {self.path}: {exc.strerror or exc}") from None
 
     async def __call__(self, outcome: Outcome) -> None:
-        if outcome.status == "unchanged":
+        if outcome.status in ("unchanged", "skipped"):  # nothing was sent to the server
             return
         event = sync_write_event(
             outcome.patient,

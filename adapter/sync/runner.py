@@ -6,9 +6,10 @@ patient whose own part failed is read again alone. A group is scored in one hop 
 loop, then each patient is written with a transaction of its own (atomic per patient). Each
 patient is independent: a failure (after bounded retries) is recorded with its reason and the
 run continues; running sync again completes what failed, and writes nothing for the rest. The
-write unit (:mod:`adapter.sync.write`) repeats from a fresh read after a conflict with a
-concurrent writer. A copy of an output beside the resource of its series (an EHR that accepted a
-CDS suggestion, a concurrent writer) is withdrawn by that write, and the patient synced as usual.
+write unit (:mod:`adapter.sync.write`) repeats from a fresh read of the record, scored again,
+after a conflict with a concurrent writer. A copy of an output beside the resource of its series
+(an EHR that accepted a CDS suggestion, a concurrent writer) is withdrawn by that write, and the
+patient synced as usual.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from adapter.mapping.terminology import Terminology
 from adapter.pipeline import DEFAULT_SCORING, PatientResult, Scoring, patient_records, score_patient
 from adapter.sync.reader import Snapshot, group_snapshots, patient_snapshot
 from adapter.sync.retry import RetryPolicy, is_transient, with_retries
-from adapter.sync.write import Write
+from adapter.sync.write import Rescore, Write
 
 log = logging.getLogger("spinemets.sync")
 
 __all__ = ["Audit", "Outcome", "Summary", "sync_patient", "sync_patients"]
 
-Status = Literal["written", "unchanged", "failed"]
+Status = Literal["written", "unchanged", "skipped", "failed"]
+# Why a patient is skipped, whichever way sync came to it (--all, --since, --patient, a
+# notification): these scores are about bone metastases, and a patient without one gets nothing.
+NOT_METASTATIC = "no bone-metastasis Condition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +63,12 @@ class Summary:
         return [o for o in self.outcomes if o.status == "failed"]
 
     def lines(self) -> list[str]:
-        scored = len(self.outcomes) - self.count("failed")
+        skipped = self.count("skipped")
+        scored = len(self.outcomes) - self.count("failed") - skipped
+        said = f" · skipped {skipped} ({NOT_METASTATIC})" if skipped else ""
         out = [
             f"patients: {len(self.outcomes)} · scored {scored} · written {self.count('written')} "
-            f"· unchanged {self.count('unchanged')} · failed {self.count('failed')} "
+            f"· unchanged {self.count('unchanged')}{said} · failed {self.count('failed')} "
             f"· retried requests {self.retries}"
         ]
         out += [f"  failed Patient/{o.patient}: {o.reason}" for o in self.failed]
@@ -132,6 +138,17 @@ class _Run:
         # Scoring is CPU work: off the event loop, so a running service stays responsive.
         return await asyncio.to_thread(_score_all, read, self.term, self.now, self.scoring)
 
+    def rescore(self, patient: str) -> Rescore:
+        """Score the patient's record as a repeated write reads it again."""
+
+        async def again(resources: list[Any]) -> PatientResult | None:
+            (scored,) = await self.score([(patient, resources)])
+            if isinstance(scored, Exception):
+                raise scored
+            return scored
+
+        return again
+
     async def write(self, patient: str, scored: Scored, stored: list[Any]) -> Outcome:
         """Bring the server up to date with one patient's result (one transaction)."""
         try:
@@ -139,12 +156,15 @@ class _Run:
                 raise scored
             if scored is None:
                 return Outcome(patient, "failed", "no data for this patient")
-            write = Write(self.client, scored, first_look=stored)
+            if not scored.assessment.bone_lesions:
+                return Outcome(patient, "skipped", NOT_METASTATIC, issues=len(scored.issues))
+            write = Write(self.client, scored, self.rescore(patient), first_look=stored)
             written = await with_retries(write, self.policy, on_retry=self.on_retry)
         except (FhirServerError, *_INTERNAL) as exc:
             return Outcome(patient, "failed", _reason(exc, patient))
         status: Status = "written" if write.found_work else "unchanged"
-        return Outcome(patient, status, None, len(written), len(scored.issues), written)
+        issues = len(write.result.issues)  # of the record the write was computed from
+        return Outcome(patient, status, None, len(written), issues, written)
 
     async def recorded(self, outcome: Outcome) -> Outcome:
         """The outcome, once the audit trail holds it; one it cannot record fails the patient."""

@@ -1,9 +1,12 @@
 """The write unit of sync: read what the server holds for a patient, plan the transaction and
-send it; retried as a whole (adapter.sync.retry), so that a repeat after a conflict with a
-concurrent writer (409/412) sees the other writer's result."""
+send it; retried as a whole (adapter.sync.retry). A repeat after a conflict with a concurrent
+writer (409/412) reads the patient's record again, not only the stored outputs, and scores it
+again: the other writer may have read a newer record, and a result computed from an older read
+must never be written over its result."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +16,12 @@ from adapter.fhir.write.audit import Output, reference_in
 from adapter.fhir.write.transaction import transaction_bundle
 from adapter.pipeline import PatientResult
 from adapter.sync.outputs import read_stored
-from adapter.sync.reader import stored_outputs
+from adapter.sync.reader import patient_snapshot
 
-__all__ = ["Write"]
+__all__ = ["Rescore", "Write"]
+
+# Scores a patient's record as read again (off the event loop); None: nothing left to score.
+Rescore = Callable[[list[Any]], Awaitable[PatientResult | None]]
 
 
 def _location(entry: Any, sent: dict[str, Any]) -> str:
@@ -47,13 +53,15 @@ def _written(bundle: dict[str, Any], response: dict[str, Any]) -> tuple[Output, 
 
 @dataclass(slots=True)
 class Write:
-    """The write unit, retried as a whole: read what the server holds, send what differs."""
+    """The write unit, retried as a whole: read what the server holds, send what differs.
+    ``result`` is the result the last attempt wrote or planned (a repeat scores it anew)."""
 
     client: FhirClient
     result: PatientResult
+    rescore: Rescore
     found_work: bool | None = None  # what the first look found: written or unchanged
     # What the server held when the inputs were read (the same batch): the first attempt's
-    # look; a repeat after a conflict reads again.
+    # look; a repeat reads the record and the stored outputs again, in one batch.
     first_look: list[Any] | None = None
 
     async def __call__(self) -> tuple[Output, ...]:
@@ -62,7 +70,12 @@ class Write:
         if self.first_look is not None:
             raw, self.first_look = self.first_look, None
         else:
-            raw = await stored_outputs(self.client, patient)
+            inputs, raw = await patient_snapshot(self.client, patient)
+            result = await self.rescore(inputs)
+            if result is None:
+                # Not transient: the record read again holds nothing of the patient.
+                raise FhirServerError("no data for this patient when read again", status=404)
+            self.result = result
         stored = read_stored(raw)
         bundle = transaction_bundle(
             self.result.resources(), stored.current, self.result.answers_for, stored.copies

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["one_line", "terminal_line"]
+__all__ = ["deceased_heading", "deceased_note", "one_line", "terminal_line"]
 
 # C0 and C1 controls (ESC, CR, BEL, NEL, CSI...), line and paragraph separators, and the
 # bidirectional overrides and isolates that reorder what a terminal or a page shows.
@@ -23,3 +23,14 @@ def terminal_line(line: str) -> str:
     """One line of a report for a terminal: each run of control characters or line breaks inside
     it (only record text has them) one space; the line's own spacing, its columns, kept."""
     return _CONTROLS.sub(" ", line)
+
+
+def deceased_heading(day: str | None) -> str:
+    """How every surface names a patient the record says has died: "Deceased 3 Dec 2026"."""
+    return f"Deceased {day}" if day else "Recorded as deceased (date not recorded)"
+
+
+def deceased_note(day: str | None) -> str:
+    """What a written RiskAssessment says in place of a recommendation (contract §4 v3: a
+    deceased patient gets no recommendation anywhere)."""
+    return f"{deceased_heading(day)}: no strategy or recommendation applies."

@@ -171,17 +171,21 @@ def test_validation_bites_on_a_value_that_is_neither_integer_nor_range(
     assert errors(outcome), outcome
 
 
-def test_a_later_result_of_a_series_validates_as_amended(fhir_base, conformance_uploaded, capsys):
-    """What sync writes when a result replaces an older one: the same resource, amended."""
+def test_a_later_result_of_a_series_validates_as_final_and_amended_does_not(
+    fhir_base, conformance_uploaded, capsys
+):
+    """What sync writes when a result replaces an older one: the same resource, still final
+    (contract §3); the profiles refuse amended."""
     for score in ("sins", "tomita"):
-        obs = _one_output(capsys, score)
-        obs |= {"id": "x1", "status": "amended"}
+        obs = _one_output(capsys, score) | {"id": "x1"}
         ((_, outcome),) = asyncio.run(validate_all(fhir_base, [obs]))
         assert errors(outcome) == [], outcome
+        ((_, outcome),) = asyncio.run(validate_all(fhir_base, [{**obs, "status": "amended"}]))
+        assert errors(outcome), outcome
     risk = next(r for r in outputs_of(ROOT / "fixtures" / "seed" / "seed-01.json", capsys)
                 if r["resourceType"] == "RiskAssessment")  # fmt: skip
     ((_, outcome),) = asyncio.run(validate_all(fhir_base, [{**risk, "status": "amended"}]))
-    assert errors(outcome) == [], outcome
+    assert errors(outcome), outcome
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ def test_a_new_finding_updates_the_scores_without_running_sync(
 
 def _a_new_palsy_grade_amends_the_tokuhashi_score(fhir_base: str, pid: str) -> None:
     # A new finding: the palsy changes (Frankel C); the revised Tokuhashi is replaced by a
-    # new version of the same resource, amended.
+    # new version of the same resource, still final (contract §3).
     finding = {"resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{pid}"},
                "code": {"coding": [{"system": FINDING, "code": "frankel-grade"}]},
                "valueCodeableConcept": {"coding": [{"system": FINDING, "code": "frankel-c"}]},
@@ -113,7 +113,7 @@ def _a_new_palsy_grade_amends_the_tokuhashi_score(fhir_base: str, pid: str) -> N
         ).json()  # fmt: skip
         assert found["total"] == 1
         resource = found["entry"][0]["resource"]
-        return resource if resource["status"] == "amended" else None
+        return resource if resource["meta"]["versionId"] != "1" else None
 
     newest = wait_for(current, 90, "updated scores")
     palsy = next(

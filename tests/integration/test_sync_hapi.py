@@ -127,13 +127,13 @@ def test_a_corrected_input_supersedes_the_older_result(fhir_base, conformance_up
     assert count(fhir_base, f"Observation?patient={pid}&code={SCORE}|tokuhashi-revised") == 1
     current = httpx.get(f"{fhir_base}/Observation?patient={pid}&code={SCORE}%7Ctokuhashi-revised",
                         headers={"Cache-Control": "no-cache"}, timeout=60).json()["entry"][0]["resource"]  # fmt: skip
-    assert current["status"] == "amended" and current["meta"]["versionId"] == "2"
+    assert current["status"] == "final" and current["meta"]["versionId"] == "2"  # contract §3
     palsy = next(
         c for c in current["component"] if c["code"]["coding"][0]["code"] == "tokuhashi-palsy"
     )
     assert palsy["valueInteger"] == 1  # Frankel C
     history = httpx.get(f"{fhir_base}/Observation/{current['id']}/_history", timeout=60).json()
-    assert sorted(e["resource"]["status"] for e in history["entry"]) == ["amended", "final"]
+    assert [e["resource"]["status"] for e in history["entry"]] == ["final", "final"]
     # The change has its own Provenance, naming what changed; the first one stays.
     assert count(fhir_base, f"Provenance?target=Observation/{current['id']}") == 2
     bad = subprocess.run([*CLI, fhir_base, "--since", "last tuesday"], capture_output=True,

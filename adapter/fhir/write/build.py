@@ -101,10 +101,14 @@ def latest_time(evidence: Iterable[Evidence], now: ClinicalTime) -> ClinicalTime
 
 
 def identifier_value(
-    patient: str, result: ScoreResult, level: str | None, evidence: Sequence[Evidence]
+    patient: str,
+    result: ScoreResult,
+    level: str | None,
+    evidence: Sequence[Evidence],
+    deceased: str | None = None,
 ) -> str:
     """Deterministic: patient, score, level, the inputs' content and the result."""
-    content = {
+    content: dict[str, Any] = {
         "patient": patient,
         "score": result.code,
         "level": level,
@@ -113,6 +117,10 @@ def identifier_value(
         ),
         "components": [[c.code, c.points.low, c.points.high, c.known] for c in result.components],
     }
+    if deceased is not None:
+        # The death is an input: a new result, whose RiskAssessment carries no recommendation
+        # (absent for the living, so their results keep the values they always had).
+        content["deceased"] = deceased
     digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return "-".join(filter(None, [result.code, level, digest[:32]]))
 
@@ -154,10 +162,11 @@ def build_score_observation(
     bases: Mapping[str, Basis],
     level: LevelSite | None,
     now: ClinicalTime,
+    deceased: str | None = None,
 ) -> Built:
     """The score's Observation: total or range, band, components, inputs (contract §3)."""
     evidence = evidence_of(bases.values())
-    value = identifier_value(patient, result, level.code if level else None, evidence)
+    value = identifier_value(patient, result, level.code if level else None, evidence, deceased)
     obs: dict[str, Any] = {
         "resourceType": "Observation",
         "identifier": _identifiers(
@@ -193,6 +202,28 @@ def build_score_observation(
     return Built(with_narrative(obs, lines), full_url("Observation", value))
 
 
+def _prediction(result: ScoreResult) -> tuple[dict[str, Any], str]:
+    """The prediction (the band as qualitativeRisk) and the band's recommendation in words."""
+    if result.band is not None:
+        band = result.band
+        prediction = {
+            "qualitativeRisk": {"coding": [_coding(CATEGORY, band.code, band.display)]},
+            "rationale": f"{result.code} total {result.total}: {band.label}.",
+        }
+        return prediction, band.wording
+    if result.unlabelled is not None:  # no band is given for this total, whatever its range
+        return {"rationale": f"{result.code} total {result.total}: {result.unlabelled}"}, (
+            result.unlabelled
+        )
+    labels = ", ".join(b.label for b in result.possible_bands)
+    prediction = {
+        "rationale": f"{result.code} total {result.total} spans bands ({labels}): "
+        "no category until the missing or conflicting inputs are settled."
+    }
+    mitigation = " / ".join(b.wording for b in result.possible_bands)
+    return prediction, f"Not settled; depending on the missing inputs: {mitigation}"
+
+
 def build_risk_assessment(
     *,
     patient: str,
@@ -200,28 +231,16 @@ def build_risk_assessment(
     observations: Sequence[Built],
     evidence: Sequence[Evidence],
     identifier: str,
+    deceased: str | None = None,
 ) -> Built:
-    """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation."""
+    """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
+    ``deceased`` (the note that the record says the patient has died) replaces the
+    recommendation: a deceased patient gets none (contract §4 v3)."""
     coding = _coding(SCORE, result.code, result.spec.display)
-    prediction: dict[str, Any]
-    if result.band is not None:
-        band = result.band
-        prediction = {
-            "qualitativeRisk": {"coding": [_coding(CATEGORY, band.code, band.display)]},
-            "rationale": f"{result.code} total {result.total}: {band.label}.",
-        }
-        mitigation = band.wording
-    elif result.unlabelled is not None:  # no band is given for this total, whatever its range
-        prediction = {"rationale": f"{result.code} total {result.total}: {result.unlabelled}"}
-        mitigation = result.unlabelled
-    else:
-        labels = ", ".join(b.label for b in result.possible_bands)
-        prediction = {
-            "rationale": f"{result.code} total {result.total} spans bands ({labels}): "
-            "no category until the missing or conflicting inputs are settled."
-        }
-        mitigation = " / ".join(b.wording for b in result.possible_bands)
-        mitigation = f"Not settled; depending on the missing inputs: {mitigation}"
+    prediction, mitigation = _prediction(result)
+    if deceased is not None:
+        # The band's label may itself be a strategy ("terminal care"): the total only.
+        prediction = {**prediction, "rationale": f"{result.code} total {result.total}."}
     ra: dict[str, Any] = {
         "resourceType": "RiskAssessment",
         "identifier": _identifiers("RiskAssessment", patient, result.code, None, identifier),
@@ -233,9 +252,12 @@ def build_risk_assessment(
         "occurrenceDateTime": observations[0].resource["effectiveDateTime"],
         "basis": [{"reference": o.full_url} for o in observations] + _refs(evidence),
         "prediction": [prediction],
-        "mitigation": mitigation,
     }
-    lines = [*score_lines(result, None)[:1], mitigation]
+    if deceased is None:
+        ra["mitigation"] = mitigation
+    else:
+        ra["note"] = [{"text": deceased}]
+    lines = [*score_lines(result, None)[:1], mitigation if deceased is None else deceased]
     return Built(with_narrative(ra, lines), full_url("RiskAssessment", identifier))
 
 

@@ -7,11 +7,14 @@ holds (``current``: series → :class:`Stored`), each output is
 
 * absent from the server → a conditional create on its series identifier (``ifNoneExist``), so
   that a write racing another one matches it instead of creating a second resource;
-* there with the same result → left out: nothing is written (writing the same outputs again
-  creates nothing, not even a new version);
+* there with the same result and status → left out: nothing is written (writing the same
+  outputs again creates nothing, not even a new version);
 * there with another result → an update of that resource (``PUT Type/id`` with ``If-Match`` on
-  the version read), status ``amended``: the older result stops looking current but stays in the
-  resource's history, and a concurrent writer's change is never overwritten unseen (409/412);
+  the version read), status ``final`` as every output (contract §3: a client that searches
+  ``status=final`` finds the current score): the older result stops looking current but stays in
+  the resource's history, and a concurrent writer's change is never overwritten unseen
+  (409/412). The same result stored with another status (``amended``, as earlier versions wrote
+  an update) is updated once the same way;
 * stored, of a score this computation speaks for, but no longer computed (its basis is gone) →
   withdrawn (adapter.fhir.write.withdraw), an update of the same kind; so is a copy beside the
   resource of its series (the oldest one not withdrawn holds the series).
@@ -59,7 +62,7 @@ class Stored:
     result: str | None  # its identifier in ASSESSMENT_SID
     series: str | None  # its identifier in SERIES_SID
     updated: str = ""  # meta.lastUpdated
-    status: str | None = None
+    status: str | None = "final"
     body: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -112,7 +115,8 @@ def _plan(built: Built, current: Mapping[tuple[str, str], Stored]) -> Write | St
     stored = current.get((resource["resourceType"], series or ""))
     if stored is None:
         return "create"
-    if stored.result == identifier_of(resource, ASSESSMENT_SID) and not stored.withdrawn:
+    same = stored.result == identifier_of(resource, ASSESSMENT_SID)
+    if same and not stored.withdrawn and stored.status == resource.get("status"):
         return stored
     return "update"
 
@@ -133,7 +137,7 @@ def _entry(
     resource = _swap(built.resource, refs)
     rtype = resource["resourceType"]
     if write == "update" and stored is not None:
-        resource |= {"id": stored.id, "status": "amended"}
+        resource |= {"id": stored.id}
         request = {"method": "PUT", "url": stored.reference}
         if stored.version:
             request["ifMatch"] = f'W/"{stored.version}"'

@@ -91,7 +91,7 @@ def test_first_sync_creates_one_resource_per_series_and_a_repeat_writes_nothing(
 
 
 @respx.mock
-def test_a_newer_result_replaces_the_older_one_as_an_amended_version():
+def test_a_newer_result_replaces_the_older_one_as_a_new_final_version():
     fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
     run(["seed-03"])
     tokuhashi = next(o for o in ours(fhir, "Observation") if code(o) == "tokuhashi-revised")
@@ -108,7 +108,7 @@ def test_a_newer_result_replaces_the_older_one_as_an_amended_version():
     assert methods == {"PUT", "POST"}  # updates, and the Provenance of this computation
     after = fhir.store[f"Observation/{before['id']}"]
     assert series(after) == series(before) and result(after) != result(before)
-    assert after["status"] == "amended" and after["meta"]["versionId"] == "2"
+    assert after["status"] == "final" and after["meta"]["versionId"] == "2"
     # Still exactly one current revised Tokuhashi, and nothing else was created.
     assert sum(code(o) == "tokuhashi-revised" for o in ours(fhir, "Observation")) == 1
     put = next(e for e in tx["entry"] if e["request"]["url"] == f"Observation/{before['id']}")
