@@ -23,6 +23,7 @@ from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate
 from tests.integration.interop import ROOT, THO_PACKAGE, errors, validate
 from tests.support.forms import fill
+from tests.support.records import SINS_AT_T12
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +69,10 @@ def _response() -> dict:
     now = "2025-01-01T00:00:00Z"
     response = populate("sins", data, default_terminology(), parse_time(now), rules=DEFAULT_RULES)
     level = response["item"][0]["item"][0]["answer"][0]["valueCoding"]["code"]
-    return fill(response, {(level, "spinal-pain"): "mechanical"}, authored=now)
+    # Every finding of the level answered anew, as a clinician re-assessing it: an answer left as
+    # prefilled is already in the record and is not extracted again (docs/questionnaires.md).
+    answers = {(level, code): value for code, value in SINS_AT_T12.items()}
+    return fill(response, answers, authored=now)
 
 
 @pytest.fixture(scope="module")
