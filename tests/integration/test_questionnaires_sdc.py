@@ -22,7 +22,7 @@ from adapter.mapping.terminology import default_terminology
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate
 from tests.integration.interop import ROOT, THO_PACKAGE, errors, validate
-from tests.support.forms import fill
+from tests.support.forms import Answers, fill
 from tests.support.records import SINS_AT_T12
 
 pytestmark = pytest.mark.integration
@@ -71,7 +71,7 @@ def _response() -> dict:
     level = response["item"][0]["item"][0]["answer"][0]["valueCoding"]["code"]
     # Every finding of the level answered anew, as a clinician re-assessing it: an answer left as
     # prefilled is already in the record and is not extracted again (docs/questionnaires.md).
-    answers = {(level, code): value for code, value in SINS_AT_T12.items()}
+    answers: Answers = {(level, code): value for code, value in SINS_AT_T12.items()}
     return fill(response, answers, authored=now)
 
 
