@@ -46,6 +46,7 @@ def test_a_search_the_server_cut_short_is_not_scored():
     assert "incomplete" in (outcome.reason or "")
     assert "812" not in (outcome.reason or "")  # the server's words are never repeated
     assert written(fhir) == [] and fhir.transactions == []
+    assert len(fhir.batches) == 1  # not retried: a repeat would be cut short the same way
 
 
 @respx.mock
