@@ -181,6 +181,34 @@ async def test_populate_reads_the_record_from_the_fhir_server_named(client, resp
     assert sent == "Bearer opaque-token"
 
 
+async def test_populate_names_what_the_server_returned_about_another_patient(client, respx_mock):
+    """Left out, as on the cards, and said in the answer's `issues` (SDC $populate's output
+    parameter): counts only, never the stranger's ids or data."""
+    from adapter.fhir.read.record_list import RECORD_LIST
+    from tests.unit.cds.conftest import searchset
+
+    server = "https://fhir.example.org/r4"
+    record = default_patient()
+    stranger = {"resourceType": "Observation", "id": "someone-else-kps", "status": "final",
+                "code": {"text": "KPS"}, "subject": {"reference": "Patient/q"}}  # fmt: skip
+    respx_mock.get(f"{server}/Patient/p").respond(json=record[0])
+    for rtype in {s.resource_type for s in RECORD_LIST if s.params}:
+        found = [r for r in record if r["resourceType"] == rtype]
+        found += [stranger] if rtype == "Observation" else []
+        respx_mock.get(f"{server}/{rtype}").respond(json=searchset(found))
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "subject", "valueReference": {"reference": "Patient/p"}},
+        {"name": "fhirServer", "valueUrl": server}]}  # fmt: skip
+    answer = await client.post(POPULATE, json=body, headers=FHIR_JSON)
+    assert answer.status_code == 200, answer.text
+    by_name = {p["name"]: p["resource"] for p in answer.json()["parameter"]}
+    assert by_name["response"]["resourceType"] == "QuestionnaireResponse"
+    [issue] = by_name["issues"]["issue"]
+    assert issue["severity"] == "warning" and issue["code"] == "incomplete"
+    assert "1 Observation from the FHIR server was about another patient" in issue["diagnostics"]
+    assert "someone-else" not in answer.text and "Patient/q" not in answer.text
+
+
 async def test_populate_from_a_server_needs_the_subject(client):
     body = {"resourceType": "Parameters",
             "parameter": [{"name": "fhirServer", "valueUrl": "https://fhir.example.org/r4"}]}  # fmt: skip
