@@ -22,7 +22,7 @@ from adapter.errors import InputError
 from adapter.fhir.read.references import patient_of
 from adapter.vocabulary.cards import markdown_text, shorten
 
-__all__ = ["check_patient", "counted", "split_strangers", "stranger_cards"]
+__all__ = ["check_patient", "counted", "incomplete", "split_strangers", "stranger_cards"]
 
 
 def _aliases(items: list[Any]) -> dict[str, str]:
@@ -121,6 +121,16 @@ def counted(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{n} {rtype}{'s' if n > 1 else ''}" for rtype, n in sorted(counts.items()))
 
 
+def incomplete(counts: Mapping[str, int]) -> str:
+    """The warning's headline: "Record may be incomplete: 2 Observations from the FHIR server were
+    about another patient — not used" (the cards and $populate's issues say it alike)."""
+    were = "were" if sum(counts.values()) > 1 else "was"
+    return (
+        f"Record may be incomplete: {counted(counts)} from the FHIR server {were} about another "
+        "patient — not used"
+    )
+
+
 def stranger_cards(counts: Mapping[str, int], hook_instance: str) -> list[Card]:
     """A warning when the FHIR server's answer held resources about another patient: they were
     not used, and the record may lack what they hold if they are this patient's under another
@@ -128,14 +138,10 @@ def stranger_cards(counts: Mapping[str, int], hook_instance: str) -> list[Card]:
     if not counts:
         return []
     what = counted(counts)
-    were = "were" if sum(counts.values()) > 1 else "was"
     return [
         Card(
             uuid=card_uuid(hook_instance, "another-patient"),
-            summary=shorten(
-                f"Record may be incomplete: {what} from the FHIR server {were} about another "
-                "patient — not used"
-            ),
+            summary=shorten(incomplete(counts)),
             detail=(
                 "**The record may be incomplete.** Asked for this patient's record, the FHIR "
                 f"server also returned resources about another patient: {markdown_text(what)}. "

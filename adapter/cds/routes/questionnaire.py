@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import deque
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import orjson
@@ -27,6 +28,7 @@ from adapter.cds.models import CdsRequest
 from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.prefetch import SCORE_PREFETCH, PrefetchLimits, gather_resources
 from adapter.cds.responses import outcome_responses
+from adapter.cds.same_patient import incomplete
 from adapter.errors import InputError, MediaTypeError, NotFoundError, TooLargeError
 from adapter.fhir.client import FHIR_JSON
 from adapter.fhir.read.issues import Issue
@@ -93,8 +95,10 @@ def _dicts(value: Any, counted: int, limit: int) -> list[dict[str, Any]]:
     return [p for p in value if isinstance(p, dict)]
 
 
-def _answer(name: str, resource: dict[str, Any]) -> Response:
-    parameters = {"resourceType": "Parameters", "parameter": [{"name": name, "resource": resource}]}
+def _answer(name: str, resource: dict[str, Any], **more: dict[str, Any]) -> Response:
+    found = [{"name": name, "resource": resource}]
+    found += [{"name": key, "resource": value} for key, value in more.items()]
+    parameters = {"resourceType": "Parameters", "parameter": found}
     return Response(orjson.dumps(parameters), media_type=FHIR_JSON)
 
 
@@ -168,6 +172,7 @@ async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
         raise NotFoundError(f"no Questionnaire {name!r}: spinemets has {', '.join(FORMS)}")
     params = _parameters(body, state.settings.max_parameters)
     resources, subject = _record(params)
+    strangers: Mapping[str, int] = {}
     if not resources:
         request = _server_request(params, subject)
         if request is None:
@@ -175,11 +180,16 @@ async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
         limits = PrefetchLimits.of(state.settings)
         metrics = state.inline.metrics  # its fallback reads are counted like a CDS call's
         gathered = await gather_resources(request, SCORE_PREFETCH, state.http, limits, metrics)
-        resources = gathered.resources
+        resources, strangers = gathered.resources, gathered.strangers
     response = await asyncio.to_thread(
         _populated, name, resources, subject, state.term, state.settings.rules
     )
-    return _answer("response", response)
+    if not strangers:
+        return _answer("response", response)
+    # SDC $populate's `issues`: what was left out, as the cards say it (counts only).
+    said = {"severity": "warning", "code": "incomplete", "diagnostics": incomplete(strangers)}
+    issues = {"resourceType": "OperationOutcome", "issue": [said]}
+    return _answer("response", response, issues=issues)
 
 
 def _extracted(body: dict[str, Any], term: Terminology, limit: int) -> dict[str, Any]:
