@@ -577,3 +577,17 @@ def test_a_low_grade_without_a_level_does_not_count_at_a_metastasis_without_a_le
     resources[-1] = finding("b", BILSKY, "bilsky-1a")
     eight = criterion(single(resources, "L2"), 8, "L2")
     assert eight.status != "unmet"
+
+
+def test_a_metastasis_without_a_level_and_no_grade_leaves_criterion_8_unknown():
+    # The only other bone metastasis has no level and nothing grades it: compression there is
+    # not known (§5: never guessed), so criterion 8 is not "met, no other level recorded".
+    for case, (metastasis, where) in UNLOCATED.items():
+        resources = _unlocated(metastasis)[:-1]  # no Bilsky grade without a level
+        eight = criterion(single(resources, "L2"), 8, "L2")
+        assert eight.status == "unknown", case
+        assert eight.finding == f"no Bilsky grade at {where} — compression elsewhere?", case
+    # A clear whole-spine MRI settles it, as it settles every level without a grade.
+    resources = _unlocated(condition("m1", "C79.51"))[:-1]
+    resources.append(finding("ws", "whole-spine-escc", "no-high-grade"))
+    assert criterion(single(resources, "L2"), 8, "L2").status == "met"
