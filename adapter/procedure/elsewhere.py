@@ -236,6 +236,8 @@ def elsewhere_criterion(
     missing = [
         lv.level for lv in result.levels if lv.level not in treated and lv.level not in graded
     ]
+    if not any(g.level is None for g in grades):  # a grade without a level may be theirs
+        missing += _unlocated(result)  # levels with no grade of their own, wherever they are
     if whole is not None:  # a clear whole-spine MRI settles every level graded before it
         missing = []
     if unplaced is not None:  # a disagreement in the record is confirmed, not re-recorded
