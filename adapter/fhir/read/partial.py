@@ -14,7 +14,7 @@ from typing import Any
 
 from adapter.errors import InputError
 
-__all__ = ["partial_reason", "refuse_partial", "search_failed"]
+__all__ = ["page_failed", "partial_reason", "refuse_partial", "search_failed"]
 
 NEXT_PAGE = "is one page of a search (it has a next link)"
 CUT_SHORT = "is a search the server reports incomplete (an OperationOutcome entry, severity {})"
@@ -43,6 +43,15 @@ def search_failed(bundle: Any) -> str | None:
             if severity in _FAILED:
                 return str(severity)
     return None
+
+
+def page_failed(resources: list[Any]) -> bool:
+    """Whether a further page of a search, read as its resources (the entries' ``search`` is not
+    kept), holds the server's error about its own search."""
+    entries = [{"resource": r} for r in resources]
+    return (
+        search_failed({"resourceType": "Bundle", "type": "searchset", "entry": entries}) is not None
+    )
 
 
 def _has_next(bundle: Mapping[str, Any]) -> bool:
