@@ -18,7 +18,7 @@ from adapter.scoring import ScoreResult, Span, level_order, worst_first
 from adapter.settings.clinical import RuleFields
 from adapter.vocabulary import SINS_LOCATION
 from adapter.vocabulary.outcomes import OUTCOME
-from adapter.vocabulary.scores import SINS
+from adapter.vocabulary.scores import SCORES, SINS
 
 __all__ = [
     "DEFAULT_SCORING",
@@ -84,11 +84,21 @@ class PatientResult:
         return tuple(dict.fromkeys((*self.assessment.issues, *self.outcome_issues)))
 
     @property
+    def metastatic(self) -> bool:
+        """Whether the record holds a bone metastasis that counts (contract §2): what every
+        score here is about. Without one, no score has a basis; the outcome record of an index
+        procedure still may."""
+        return self.assessment.bone_lesions
+
+    @property
     def answers_for(self) -> frozenset[str]:
         """The score codes this computation speaks for: every score it wrote, and SINS and the
         outcome record even when it wrote none (no level scored, no index procedure). A stored
         output of one of them that it did not write has lost its basis; one of another score
-        (the 1990 Tokuhashi, when not asked for) was simply not computed."""
+        (the 1990 Tokuhashi, when not asked for) was simply not computed — unless the patient
+        has no metastasis: then every score has lost its basis, asked for this time or not."""
+        if not self.metastatic:
+            return frozenset({*SCORES, OUTCOME.code})
         return frozenset({SINS.code, OUTCOME.code, *(s.result.code for s in self.scores)})
 
     def score(self, code: str) -> ScoreOutput | None:
@@ -96,6 +106,16 @@ class PatientResult:
 
     def level(self, level: str) -> LevelResult | None:
         return next((lv for lv in self.levels if lv.level == level), None)
+
+    def written(self) -> list[Built]:
+        """The outputs a FHIR server is brought to hold (sync): every output, but none of the
+        scores for a patient with no metastasis (:attr:`metastatic`) — a prognosis for a spinal
+        metastasis the record no longer holds misleads; :attr:`answers_for` withdraws the ones
+        stored — only the outcome record, whose basis is the index procedure, and the
+        Provenance."""
+        if self.metastatic:
+            return self.resources()
+        return [b for b in (self.outcome_observation, self.provenance) if b is not None]
 
     def resources(self) -> list[Built]:
         out = [lv.observation for lv in self.levels]

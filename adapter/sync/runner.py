@@ -156,10 +156,10 @@ class _Run:
                 raise scored
             if scored is None:
                 return Outcome(patient, "failed", "no data for this patient")
-            # Nothing is written for a patient with no bone metastasis; but outputs written
+            # Nothing is written for a patient with no bone metastasis; but scores written
             # before (the only metastasis since entered in error, refuted or deleted) are
-            # brought up to date, so that what no longer holds is withdrawn, never left current.
-            if not scored.assessment.bone_lesions and not stored:
+            # withdrawn (PatientResult.written), never left current nor updated.
+            if not scored.metastatic and not stored:
                 return Outcome(patient, "skipped", NOT_METASTATIC, issues=len(scored.issues))
             write = Write(self.client, scored, self.rescore(patient), first_look=stored)
             written = await with_retries(write, self.policy, on_retry=self.on_retry)

@@ -78,7 +78,7 @@ class Write:
             self.result = result
         stored = read_stored(raw)
         bundle = transaction_bundle(
-            self.result.resources(), stored.current, self.result.answers_for, stored.copies
+            self.result.written(), stored.current, self.result.answers_for, stored.copies
         )
         if self.found_work is None:
             self.found_work = bundle is not None
