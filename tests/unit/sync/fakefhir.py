@@ -1,6 +1,6 @@
 """A small in-memory FHIR server behind respx: reads, the searches sync makes (paged by ``_count``
 with ``next`` links), batches of them, and transactions with conditional creates (ifNoneExist),
-version-checked updates (ifMatch) and deletes."""
+version-checked updates (ifMatch) and deletes; updates outside a transaction (PUT Type/id)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,8 @@ def _matches(resource: dict, parameter: str, value: str) -> bool:
             resource.get("subject", {}).get("reference")
             == f"Patient/{value.removeprefix('Patient/')}"
         )
+    if parameter == "url":  # Subscription: its channel's endpoint
+        return resource.get("channel", {}).get("endpoint") == value
     if parameter == "target":
         refs = {t["reference"] for t in resource.get("target", [])}
         return bool(refs & set(value.split(",")))
@@ -64,6 +66,7 @@ class FakeFhir:
         self.fail_next: list[int] = []  # statuses to answer the next transactions with
         self.fail_batches: list[int] = []  # statuses to answer the next batches of reads with
         self.pages: list[str] = []  # the further pages asked for (``next`` links followed)
+        self.puts: list[str] = []  # Type/id of each PUT outside a transaction
         for resource in inputs:
             self.store[f"{resource['resourceType']}/{resource['id']}"] = resource
         router.route(host="fhir.example.org").mock(side_effect=self.handle)
@@ -103,6 +106,8 @@ class FakeFhir:
                     return httpx.Response(self.fail_batches.pop(0), json=_LEAKY)
                 return self.batch(bundle, request.headers)
             return self.transaction(bundle)
+        if request.method == "PUT":
+            return self.put(path, json.loads(request.content))
         if "?" not in str(request.url) and request.method == "GET":
             found = self.store.get(path)
             return (
@@ -114,6 +119,15 @@ class FakeFhir:
         hits = [r for r in self.of_type(path)
                 if all(_matches(r, k, unquote(v[0])) for k, v in query.items())]  # fmt: skip
         return httpx.Response(200, json=self.page(path, query, hits))
+
+    def put(self, path: str, resource: dict) -> httpx.Response:
+        """An update outside a transaction (``PUT Type/id``): a new version, or the first."""
+        self.puts.append(path)
+        stored = self.store.get(path)
+        version = int(stored.get("meta", {}).get("versionId", "1")) + 1 if stored else 1
+        self.store[path] = {**copy.deepcopy(resource),
+                            "meta": {"versionId": str(version), "lastUpdated": "2025-01-02T00:00:00Z"}}  # fmt: skip
+        return httpx.Response(200 if stored else 201, json=self.store[path])
 
     def page(self, path: str, query: dict[str, list[str]], hits: list[dict]) -> dict:
         """One page of ``_count`` results (all when not given), linking the next page."""
