@@ -1,4 +1,5 @@
-"""``spinemets subscriptions create``: the FHIR Subscriptions that re-score on new data.
+"""``spinemets subscriptions create``: the FHIR Subscriptions that re-score on new data, and
+spinemets' earlier ones for the same endpoint, no longer in the set, turned off.
 
 httpx is imported inside the command so that ``score`` starts fast.
 """
@@ -32,7 +33,8 @@ def add_arguments(subs: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Create the rest-hook Subscriptions (idempotent)."""
+    """Create the rest-hook Subscriptions (idempotent); one line per Subscription, current or
+    turned off."""
     import asyncio
 
     from adapter.fhir.client import FhirClient, server_settings
@@ -43,8 +45,12 @@ def run(args: argparse.Namespace) -> int:
 
     async def create() -> None:
         async with FhirClient.connect(settings) as client:
-            for stored in await create_subscriptions(client, args.endpoint, secret):
+            made = await create_subscriptions(client, args.endpoint, secret)
+            for stored in made.current:
                 output.line(f"Subscription/{stored.get('id')} {stored.get('criteria')}")
+            # spinemets' own, made by an earlier version for this endpoint: no longer notified.
+            for stored in made.off:
+                output.line(f"Subscription/{stored.get('id')} off {stored.get('criteria')}")
 
     asyncio.run(create())
     return 0

@@ -30,7 +30,7 @@ def _stored(resource: dict, status: str = "active") -> dict:
 
 def _server() -> tuple[FakeFhir, dict[str, dict]]:
     """A server holding spinemets' Subscriptions of an earlier version and others'."""
-    edited = _stored(subscription(ENDPOINT, OLD[0], SECRET))
+    edited = _stored(subscription(ENDPOINT, "Observation?code=http%3A%2F%2Floinc.org%7C", SECRET))
     edited["criteria"] = "Observation?code=http%3A%2F%2Floinc.org%7C8310-5"  # changed by someone
     held = {
         "current": _stored(subscription(ENDPOINT, CRITERIA[0], SECRET)),
@@ -43,6 +43,7 @@ def _server() -> tuple[FakeFhir, dict[str, dict]]:
                            "reason": "the EHR's own", "channel": {"type": "rest-hook", "endpoint": ENDPOINT}}),
         "lookalike": _stored({**subscription(ENDPOINT, OLD[1], None), "id": "spinemets-feed"}),
     }  # fmt: skip
+    assert len({r["id"] for r in held.values()}) == len(held)
     fhir = FakeFhir(respx.mock, list(copy.deepcopy(held).values()))
     return fhir, held
 
