@@ -96,9 +96,7 @@ async def _turn_off_earlier(
         f"Subscription?url={quote(endpoint, safe='')}&_count=200", fresh=True
     )
     stale = [
-        r
-        for r in found
-        if _ours(r, endpoint) and r["id"] not in current and r.get("status") != OFF
+        r for r in found if _ours(r, endpoint) and r["id"] not in current and r.get("status") != OFF
     ]
     off = [await client.put(f"Subscription/{r['id']}", _turned_off(r)) for r in stale]
     # Counts only: criteria and endpoints are configuration, but a log line needs neither.
