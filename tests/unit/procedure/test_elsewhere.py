@@ -119,6 +119,26 @@ def test_a_clear_whole_spine_mri_settles_a_grade_before_it_that_asks_to_re_image
     assert criterion(single(with_t8(clear, after), "T12"), 8).status == "unmet"
 
 
+def test_the_order_card_and_the_neurology_card_agree_a_later_clear_mri_settles_a_re_image():
+    # One decision per patient (§4 v3): criterion 8 met by the clear whole-spine MRI, the
+    # neurology card says it at info — neither asks to re-image what has been re-imaged.
+    clear = finding("wsm", "whole-spine-escc", "no-high-grade")  # 30 May
+    irradiated = (
+        bilsky("b8", "bilsky-3", "T8", when="2024-05-20T09:00:00Z"),
+        procedure("sbrt", "77373", "T8", when="2024-05-22T09:00:00Z"),
+    )
+    old = (bilsky("b8", "bilsky-3", "T8", when=STALE),)  # and Frankel E on 30 May
+    for case in (irradiated, old):
+        resources = with_t8(*case, clear)
+        cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+        card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
+        neuro = next(c for c in cards if c.summary.startswith("Bilsky 3 at T8"))
+        assert card.indicator == neuro.indicator == "info", neuro.summary
+        assert "whole-spine MRI (30 May 2024): no level Bilsky 2–3" in neuro.summary
+        assert "re-image" not in neuro.summary and "re-image" not in text
+        assert f"ALERT [info] {neuro.summary}" in text
+
+
 # --- a whole-spine MRI verdict never replaces a Bilsky 2–3 recorded at a level (§2, §5 v3) ---
 # Only a completed decompression supersedes a grade (§5 v3); "latest per level" (§2) is among the
 # level's own grades. A clear verdict after a Bilsky 2–3 is a conflict in the record, never "met".
