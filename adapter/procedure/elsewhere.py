@@ -30,10 +30,12 @@ from adapter.mapping.compression import (
     CONFIRM_BILSKY,
     UNTIMED,
     Grade,
+    clear_named,
+    clear_whole_spine,
     compression_grades,
     concern,
-    day_of,
     grade_at,
+    reimaged,
     unplaced_compression,
     whole_spine_time,
 )
@@ -102,18 +104,15 @@ def _whole_spine(
     if WholeSpine.HIGH_GRADE in verdict.values:
         finding = unplaced_compression(verdict, grades)
         return None, (_Verdict("unmet", finding, _FIRST, finding) if finding else None)
-    when = whole_spine_time(verdict)
-    if when is None or any(ev.dated for ev in verdict.evidence):
-        return None, None
-    return when, _Verdict("met", f"whole-spine MRI ({day_of(when)}): no level Bilsky 2–3")
+    when = clear_whole_spine(result.assessment.safety)
+    return (when, _Verdict("met", clear_named(when))) if when is not None else (None, None)
 
 
 def _settled(grade: Grade, clear: ClinicalTime | None, result: PatientResult, rules: Rules) -> bool:
     """Whether a clear whole-spine MRI later than the grade settles it: not a current Bilsky
     2–3, which stays (contract §5 v3: only surgery supersedes a grade)."""
-    if clear is None or grade.time is None or grade.time >= clear:
-        return False
-    return concern(grade, result.assessment.safety, result.now, rules) not in _CURRENT
+    safety = result.assessment.safety
+    return clear is not None and reimaged(grade, safety, result.now, rules) is not None
 
 
 def _disagreement(

@@ -135,7 +135,7 @@ def test_the_order_card_and_the_neurology_card_agree_a_later_clear_mri_settles_a
         neuro = next(c for c in cards if c.summary.startswith("Bilsky 3 at T8"))
         assert card.indicator == neuro.indicator == "info", neuro.summary
         assert "whole-spine MRI (30 May 2024): no level Bilsky 2–3" in neuro.summary
-        assert "re-image" not in neuro.summary and "re-image" not in text
+        assert "re-image" not in neuro.summary + text + page
         assert f"ALERT [info] {neuro.summary}" in text
 
 
