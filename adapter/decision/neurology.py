@@ -14,7 +14,10 @@ item has its own indicator and wording:
   Frankel/AIS E questions ("re-image"); a final Frankel/AIS A–D or Bilsky 2–3 with no recorded
   time that a timed normal grade outranks ("Frankel C with no recorded time: confirm the current
   grade") — of uncertain age, it raises an alarm but does not settle one, so it is not critical.
-- **info**: a grade recorded before a decompression, until day 42 after it.
+- **info**: a grade recorded before a decompression, until day 42 after it; a grade that asks to
+  re-image (irradiated, old with a Frankel/AIS E since, re-image due after a decompression) that a
+  later final whole-spine MRI within its window settles ("whole-spine MRI (30 May 2024): no level
+  Bilsky 2–3"), as criterion 8 of the procedure check takes it.
 - listed only (raises no card): a grade recorded before a decompression, after day 120.
 """
 
@@ -27,9 +30,11 @@ from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.compression import (
     PRELIMINARY,
     Grade,
+    clear_named,
     compression_grades,
     concern,
     day_of,
+    reimaged,
     unplaced_compression,
     untimed_alarm,
 )
@@ -151,6 +156,8 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
         level = grade.level if what == "compression" else None
         text = f"{named} ({grade.day}{mark})"
         return NeurologyItem("critical", text, sources, reason, level=level)
+    if what in _REIMAGE and (settled := _reimaged_item(grade, what, patient, rules)) is not None:
+        return settled
     texts: dict[str, tuple[Indicator | None, str]] = {
         "decompressed": ("info", f"{named} ({grade.day}){treated}"),
         "reimage-due": ("warning", f"{named}{treated} — re-image due"),
@@ -160,6 +167,25 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
     }
     indicator, text = texts[what]
     return NeurologyItem(indicator, text, sources)
+
+
+# The grades that ask to re-image: a later clear whole-spine MRI is that re-imaging.
+_REIMAGE = frozenset({"irradiated", "reimage", "reimage-due"})
+
+
+def _reimaged_item(
+    grade: Grade, what: str, patient: PatientResult, rules: Rules
+) -> NeurologyItem | None:
+    """A grade that asks to re-image, settled by a later clear whole-spine MRI: info, naming the
+    grade, what came after it and the MRI's date (None when no such MRI settles it)."""
+    safety = patient.assessment.safety
+    clear = reimaged(grade, safety, patient.now, rules)
+    if clear is None or safety.whole_spine is None:
+        return None
+    since = ", Frankel/AIS E since" if what == "reimage" else ""
+    text = f"{grade.named} ({grade.day}){grade.treated}{since} — {clear_named(clear)}"
+    mri = tuple(ev.listed for ev in safety.whole_spine.evidence)
+    return NeurologyItem("info", text, (*grade.sources, *mri))
 
 
 def _untimed_palsy_item(patient: PatientResult) -> NeurologyItem | None:

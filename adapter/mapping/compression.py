@@ -29,10 +29,13 @@ from adapter.scoring import Frankel, level_order
 __all__ = [
     "Concern",
     "Grade",
+    "clear_named",
+    "clear_whole_spine",
     "compression_grades",
     "concern",
     "day_of",
     "grade_at",
+    "reimaged",
     "unplaced_compression",
     "untimed_alarm",
     "whole_spine_time",
@@ -214,6 +217,35 @@ def concern(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> Co
 
 def whole_spine_time(verdict: Chosen[WholeSpine]) -> ClinicalTime | None:
     return next((ev.time for ev in verdict.evidence if ev.time), None)
+
+
+def clear_whole_spine(safety: Safety) -> ClinicalTime | None:
+    """The time of a final whole-spine MRI within its window that says no level is Bilsky 2–3
+    (contract §5 v3, criterion 8); None when there is none (a dated one settles nothing)."""
+    verdict = safety.whole_spine
+    if verdict is None or WholeSpine.HIGH_GRADE in verdict.values:
+        return None
+    return None if any(ev.dated for ev in verdict.evidence) else whole_spine_time(verdict)
+
+
+def clear_named(time: ClinicalTime | None) -> str:
+    """ "whole-spine MRI (30 May 2024): no level Bilsky 2–3"."""
+    return f"whole-spine MRI ({day_of(time)}): no level Bilsky 2–3"
+
+
+# Current compression: only surgery supersedes it (contract §5 v3), never a whole-spine verdict.
+_CURRENT: frozenset[Concern] = frozenset({"compression", "preliminary"})
+
+
+def reimaged(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> ClinicalTime | None:
+    """The time of the clear whole-spine MRI (:func:`clear_whole_spine`) later than ``grade``
+    that settles it — the re-imaging an irradiated grade, an old one a later Frankel/AIS E
+    questions or one before a decompression asks for; None for a current Bilsky 2–3, which it
+    never settles. Criterion 8 and the neurology card read it alike (one decision, §4 v3)."""
+    clear = clear_whole_spine(safety)
+    if clear is None or grade.time is None or grade.time >= clear:
+        return None
+    return None if concern(grade, safety, now, rules) in _CURRENT else clear
 
 
 def unplaced_compression(verdict: Chosen[WholeSpine] | None, grades: Sequence[Grade]) -> str | None:

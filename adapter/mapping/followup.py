@@ -169,6 +169,15 @@ def _check_death(ctx: Context, data: PatientData, outcome: PatientOutcome) -> No
         ctx.issues.append(Issue("warning", "business-rule", message, ref, "deceasedDateTime"))
 
 
+def _after_index(time: ClinicalTime, start: ClinicalTime) -> bool:
+    """Whether a record is after the index date (contract §6): when it and the procedure are both
+    timed, not before the procedure's start; else on the index day or later — a date-only record
+    on the index day may well be the procedure's complication, its time is just not known."""
+    if moment_of(time).timed and moment_of(start).timed:
+        return time.instant >= start.instant
+    return calendar_day(time) >= calendar_day(start)
+
+
 def _complications(
     ctx: Context, data: PatientData, start: ClinicalTime, now: ClinicalTime
 ) -> list[tuple[Complication, Evidence]]:
@@ -183,8 +192,10 @@ def _complications(
             for k in COMPLICATIONS
             if any(ctx.term.in_value_set(f"complication-{k}", c.system, c.code) for c in rec.codes)
         ]
-        if not kinds or rec.time is None or not start.instant <= rec.time.instant <= now.instant:
-            continue  # a complication is one after the start of the index procedure
+        if not kinds or rec.time is None or rec.time.instant > now.instant:
+            continue
+        if not _after_index(rec.time, start):
+            continue  # before the index procedure: not its complication
         for kind in kinds:
             text = rec.time.text
             evidence = Evidence(rec.ref, rec.time, f"complication: {kind}")

@@ -58,6 +58,9 @@ class Criterion:
     # Criterion 4 unmet by an established deficit (contract §4 v3): unmet as §5 says, yet not
     # suspected new compression — the card warns, as the neurology card does.
     established: bool = False
+    # Criterion 8 unmet by a Bilsky 2–3 that no level holds (recorded without a level, every
+    # level's own grade outranking it): compression here or elsewhere, not known which.
+    unplaced: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +80,11 @@ class Judge:
         action: str | None = None,
         finding: str | None = None,
         established: bool = False,
+        unplaced: bool = False,
     ) -> Criterion:
-        return Criterion(self.number, self.name, "unmet", basis, action, finding, established)
+        return Criterion(
+            self.number, self.name, "unmet", basis, action, finding, established, unplaced
+        )
 
     def unknown(
         self, basis: str, *, action: str | None = None, finding: str | None = None

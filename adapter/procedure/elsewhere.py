@@ -15,7 +15,9 @@ grade keeps the criterion from being met but does not make it unmet. A Bilsky 2�
 the same request decompresses is named, not held against the order. A grade without a level
 counts at every other scored level without its own grade when it is Bilsky 2–3 (contract §2),
 and says so; a bone metastasis whose level is not recorded (no bodySite, or a spinal region only)
-is such a level, with no grade of its own.
+is such a level, with no grade of its own. One that every scored level's own grade outranks
+counts at no level, yet it is recorded: the compression is at the ordered level or at another,
+so it is unmet, "here or elsewhere", claiming no level (critical, as the neurology card).
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from adapter.mapping.compression import (
     CONFIRM_BILSKY,
     UNTIMED,
     Grade,
+    clear_named,
+    clear_whole_spine,
     compression_grades,
     concern,
-    day_of,
     grade_at,
+    reimaged,
     unplaced_compression,
     whole_spine_time,
 )
@@ -46,8 +50,7 @@ __all__ = ["elsewhere_criterion"]
 _JUDGE = Judge(8, "No untreated cord compression elsewhere")
 _FIRST = "assess for decompression and radiotherapy first"
 _RECORD = "record the Bilsky grade at each level, or a whole-spine MRI verdict (whole-spine-escc)"
-_OWN_GRADES = "every scored level has its own grade — confirm where it is"
-_PLACE = "record its level (bodySite), or a whole-spine MRI verdict (whole-spine-escc)"
+_ANYWHERE = "suspected cord compression here or elsewhere"
 _SETTLED = frozenset({"decompressed", "listed"})  # superseded by surgery: not current compression
 # Current compression, critical on the neurology card: no whole-spine verdict settles it.
 _CURRENT = frozenset({"compression", "preliminary"})
@@ -55,7 +58,6 @@ _DISAGREES = (
     "{verdict} — disagrees: a whole-spine verdict does not replace a recorded Bilsky grade; "
     "confirm from the MRI reports"
 )
-_CONFIRM = "confirm the current Bilsky grades from the MRI reports"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,7 @@ class _Verdict:
     basis: str
     action: str | None = None
     finding: str | None = None
+    unplaced: bool = False  # a grade no level holds: here or elsewhere
 
 
 def _judge_grade(grade: Grade, result: PatientResult, rules: Rules) -> _Verdict | None:
@@ -101,18 +104,15 @@ def _whole_spine(
     if WholeSpine.HIGH_GRADE in verdict.values:
         finding = unplaced_compression(verdict, grades)
         return None, (_Verdict("unmet", finding, _FIRST, finding) if finding else None)
-    when = whole_spine_time(verdict)
-    if when is None or any(ev.dated for ev in verdict.evidence):
-        return None, None
-    return when, _Verdict("met", f"whole-spine MRI ({day_of(when)}): no level Bilsky 2–3")
+    when = clear_whole_spine(result.assessment.safety)
+    return (when, _Verdict("met", clear_named(when))) if when is not None else (None, None)
 
 
 def _settled(grade: Grade, clear: ClinicalTime | None, result: PatientResult, rules: Rules) -> bool:
     """Whether a clear whole-spine MRI later than the grade settles it: not a current Bilsky
     2–3, which stays (contract §5 v3: only surgery supersedes a grade)."""
-    if clear is None or grade.time is None or grade.time >= clear:
-        return False
-    return concern(grade, result.assessment.safety, result.now, rules) not in _CURRENT
+    safety = result.assessment.safety
+    return clear is not None and reimaged(grade, safety, result.now, rules) is not None
 
 
 def _disagreement(
@@ -170,12 +170,11 @@ def _loose_at(
 
 def _unplaced(
     grades: Sequence[Grade], result: PatientResult, rules: Rules, clear: ClinicalTime | None
-) -> _Verdict | None:
+) -> Grade | None:
     """A Bilsky 2–3 without a level that every scored level's own grade outranks (contract §2):
-    it counts at no level, yet it may be at one without a recorded metastasis — where it is, is
-    not known, so the criterion is never met (§5: never guessed) until a final clear whole-spine
-    MRI later than it says no level is Bilsky 2–3. Unknown, not unmet: no level is known to hold
-    it (docs/cds-hooks.md)."""
+    it counts at no level, yet it is recorded — at the ordered level or at another, not known
+    which (a later grade at a level does not locate it) — until a final clear whole-spine MRI
+    later than it settles it (not a current one: :func:`_settled`)."""
     loose = next((g for g in grades if g.level is None), None)
     scored = [lv.level for lv in result.levels]
     if loose is None or not loose.high_grade or not scored:
@@ -184,11 +183,20 @@ def _unplaced(
         return None  # it counts at a level: criterion 5 there, or 8 elsewhere
     if concern(loose, result.assessment.safety, result.now, rules) in _SETTLED:
         return None
-    if _settled(loose, clear, result, rules):
+    return None if _settled(loose, clear, result, rules) else loose
+
+
+def _judge_unplaced(grade: Grade, result: PatientResult, rules: Rules) -> _Verdict | None:
+    """What a grade no level holds says: suspected compression "here or elsewhere" (unmet,
+    claiming no level), or re-image as the neurology card says."""
+    verdict = _judge_grade(grade, result, rules)
+    if verdict is None:
         return None
-    mark = ", preliminary — confirm" if loose.preliminary else ""
-    finding = f"{loose.named} ({loose.day}{mark}): {_OWN_GRADES}"
-    return _Verdict("unknown", finding, _PLACE, finding)
+    if verdict.status == "unmet" and verdict.finding:
+        basis = f"{verdict.finding}: {_ANYWHERE}"
+        return _Verdict("unmet", basis, _FIRST, verdict.finding, unplaced=True)
+    finding = f"{verdict.basis} — {verdict.action}" if verdict.action else verdict.basis
+    return _Verdict(verdict.status, verdict.basis, verdict.action, finding, unplaced=True)
 
 
 def _placed(verdict: _Verdict, grade: Grade, at: Sequence[str]) -> _Verdict:
@@ -217,21 +225,25 @@ def elsewhere_criterion(
         return _JUDGE.unmet(whole.basis, action=whole.action, finding=whole.finding)
     recent = [g for g in others if not _settled(g, clear, result, rules)]
     unplaced = _unplaced(grades, result, rules, clear)
-    held = [*recent, *(g for g in grades if unplaced and g.level is None)]
+    held = [*recent, *([unplaced] if unplaced else [])]
     conflict = _disagreement(held, whole, result, rules)
     notes = [conflict] if conflict else []
     verdicts: list[_Verdict] = []
-    for grade in recent:
-        at = [grade.level] if grade.level else (loose or [])
+    # Where each grade may be: its level, the levels a grade without a level counts at, or —
+    # for one no level holds — every scored level, the ordered ones included.
+    anywhere = [*(lv.level for lv in result.levels), *treated]
+    placed = [(g, [g.level] if g.level else (loose or [])) for g in recent]
+    for grade, at in [*placed, *([(unplaced, anywhere)] if unplaced else [])]:
         if grade.high_grade and at and set(at) <= set(decompressing):
             notes.append(f"{grade.named} ({grade.day}): decompression ordered in this request")
             continue
-        verdict = _judge_grade(grade, result, rules)
-        if verdict is not None:
-            verdicts.append(_placed(verdict, grade, at))
+        judge = _judge_unplaced if grade is unplaced else _judge_grade
+        if (verdict := judge(grade, result, rules)) is not None:
+            verdicts.append(_placed(verdict, grade, at) if grade is not unplaced else verdict)
     if unmet := [v for v in verdicts if v.status == "unmet"]:
         basis = "; ".join([*(v.basis for v in unmet), *notes])
-        return _JUDGE.unmet(basis, action=_FIRST, finding=unmet[0].finding)
+        where = all(v.unplaced for v in unmet)
+        return _JUDGE.unmet(basis, action=_FIRST, finding=unmet[0].finding, unplaced=where)
     graded = {g.level for g in others} | set(loose or [])
     missing = [
         lv.level for lv in result.levels if lv.level not in treated and lv.level not in graded
@@ -240,26 +252,22 @@ def elsewhere_criterion(
         missing += _unlocated(result)  # levels with no grade of their own, wherever they are
     if whole is not None:  # a clear whole-spine MRI settles every level graded before it
         missing = []
-    if unplaced is not None:  # a disagreement in the record is confirmed, not re-recorded
-        action = _CONFIRM if conflict else unplaced.action
-        verdicts.insert(0, _Verdict(unplaced.status, unplaced.basis, action, unplaced.finding))
     if verdicts or missing:
-        return _unknown(verdicts, missing, notes, unplaced)
+        return _unknown(verdicts, missing, notes)
     return _JUDGE.met("; ".join([_met_basis(whole, graded), *notes]))
 
 
 def _unknown(
-    verdicts: Sequence[_Verdict],
-    missing: Sequence[str],
-    notes: Sequence[str],
-    unplaced: _Verdict | None,
+    verdicts: Sequence[_Verdict], missing: Sequence[str], notes: Sequence[str]
 ) -> Criterion:
     unknown = [v.basis for v in verdicts]
     if missing:
         unknown.append(f"no Bilsky grade at {', '.join(missing)}")
     action = _RECORD if missing else next((v.action for v in verdicts if v.action), None)
     said = f"no Bilsky grade at {', '.join(missing)}" if missing else unknown[0]
-    finding = unplaced.finding if unplaced and not missing else f"{said} — compression elsewhere?"
+    first = verdicts[0] if verdicts else None  # a grade no level holds claims no "elsewhere"
+    anywhere = first is not None and first.unplaced and not missing
+    finding = first.finding if first and anywhere else f"{said} — compression elsewhere?"
     return _JUDGE.unknown("; ".join([*unknown, *notes]), action=action, finding=finding)
 
 

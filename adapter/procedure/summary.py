@@ -33,6 +33,16 @@ _COMPRESSION_BARE = "suspected cord compression"
 _ELSEWHERE = _COMPRESSION.replace("compression", "compression elsewhere", 1)
 _ELSEWHERE_SHORT = _COMPRESSION_SHORT.replace("compression", "compression elsewhere", 1)
 _ELSEWHERE_BARE = f"{_COMPRESSION_BARE} elsewhere"
+# Criterion 8 alone, by a grade no level holds: here or elsewhere, not known which.
+_ANYWHERE = _COMPRESSION.replace("compression", "compression here or elsewhere", 1)
+_ANYWHERE_SHORT = _COMPRESSION_SHORT.replace("compression", "compression here or elsewhere", 1)
+_ANYWHERE_BARE = f"{_COMPRESSION_BARE} here or elsewhere"
+# Where the compression is, as the line says it: (full, short, bare).
+_WHERE = {
+    "here": (_COMPRESSION, _COMPRESSION_SHORT, _COMPRESSION_BARE),
+    "elsewhere": (_ELSEWHERE, _ELSEWHERE_SHORT, _ELSEWHERE_BARE),
+    "anywhere": (_ANYWHERE, _ANYWHERE_SHORT, _ANYWHERE_BARE),
+}
 _NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked (code {code})"
 _NO_LEVEL = "no level ordered — record the level"
 # A bodySite was ordered but not read as a level: named as the order names it, never "no level".
@@ -70,11 +80,14 @@ def _no_level(unplaced: tuple[str, ...], *, named: bool = True) -> str:
     return f"{_NOT_READ.format(s='s' if len(unplaced) > 1 else '')}{sites} — {_RECORD_CODE}"
 
 
-def _cord(check: OrderCheck) -> tuple[list[str], bool]:
-    """The unmet cord criteria (4, 5, 8; not an established deficit) in words, and whether they
-    are all elsewhere (8)."""
+def _cord(check: OrderCheck) -> tuple[list[str], str]:
+    """The unmet cord criteria (4, 5, 8; not an established deficit) in words, and where the
+    compression is: "elsewhere" when all are 8, "anywhere" when 8 is by a grade no level holds."""
     urgent = sorted((c for c in check.criteria if pressing(c)), key=lambda c: c.number)
-    return _unique([_said(c) for c in urgent]), all(c.number == 8 for c in urgent)
+    where = "here"
+    if urgent and all(c.number == 8 for c in urgent):
+        where = "anywhere" if all(c.unplaced for c in urgent) else "elsewhere"
+    return _unique([_said(c) for c in urgent]), where
 
 
 def findings(check: OrderCheck) -> list[str]:
@@ -84,9 +97,9 @@ def findings(check: OrderCheck) -> list[str]:
     criteria = check.criteria
     unmet = [c for c in criteria if c.status == "unmet"]
     out: list[str] = []
-    compression, elsewhere = _cord(check)
+    compression, where = _cord(check)
     if compression:
-        out.append(f"{'; '.join(compression)}: {_ELSEWHERE if elsewhere else _COMPRESSION}")
+        out.append(f"{'; '.join(compression)}: {_WHERE[where][0]}")
     for number in _LEADING:
         out += [_said(c) for c in unmet if c.number == number]
     out += [concern.finding for concern in check.concerns if not concern.possible]
@@ -132,7 +145,7 @@ def _parts(check: OrderCheck) -> list[str]:
 def _shorter(check: OrderCheck) -> list[list[tuple[str, str]]]:
     """The parts in fewer words, one step at a time, while the line is too long: what to do kept
     in view, the why left to the card's detail."""
-    steps = [[(_ELSEWHERE, _ELSEWHERE_SHORT), (_COMPRESSION, _COMPRESSION_SHORT)]]
+    steps = [[(full, short) for full, short, _ in _WHERE.values()]]
     steps += [[(c.finding, c.short)] for c in check.concerns if c.short is not None]
     if unplaced := check.order.unplaced:  # the sites' names stay in the card's detail
         steps.append([(_no_level(unplaced), _no_level(unplaced, named=False))])
@@ -144,9 +157,9 @@ def _leads(check: OrderCheck, parts: list[str]) -> list[tuple[str, int]]:
     to the card: cord compression with what to do left to the detail, then with fewer of its
     findings (each still whole)."""
     forms = [(parts[0], 0)]
-    compression, elsewhere = _cord(check)
+    compression, where = _cord(check)
     if check.deceased is None and compression:
-        bare = _ELSEWHERE_BARE if elsewhere else _COMPRESSION_BARE
+        bare = _WHERE[where][2]
         forms += [
             (f"{'; '.join(compression[:kept])}: {bare}", len(compression) - kept)
             for kept in range(len(compression), 0, -1)

@@ -180,6 +180,68 @@ def test_an_old_grade_followed_by_frankel_e_is_a_warning_to_re_image():
     assert card.summary == "Bilsky 3 at T12 (1 Apr 2024), Frankel/AIS E since — re-image"
 
 
+# --- a later clear whole-spine MRI is the re-imaging asked for (§5 v3, §4 v3 one decision) ---
+# Criterion 8 takes a final whole-spine MRI within 30 days saying no level is Bilsky 2–3, later
+# than a grade that asks to re-image, as settling it: the neurology card says so, at info.
+
+CLEAR = finding("wsm", "whole-spine-escc", "no-high-grade")  # 30 May 2024
+SETTLED = "whole-spine MRI (30 May 2024): no level Bilsky 2–3"
+
+
+def _old_grade_then_frankel_e():
+    old = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01T09:00:00Z")
+    return default_patient(drop=("bilsky-t12",), extra=(old,))
+
+
+def test_a_later_clear_whole_spine_mri_settles_an_irradiated_grade_at_info():
+    resources = [*superseded("2024-05-20", "2024-05-25", code="77373"), CLEAR]
+    card, alert, result = neurology(resources)
+    assert card is not None and card.indicator == "info"
+    assert card.summary == (
+        f"Bilsky 3 at T12 (20 May 2024) irradiated on 25 May 2024, not decompressed — {SETTLED}"
+    )
+    assert "re-image" not in card.summary + card.detail and "MSCC" not in card.detail
+    assert alert is not None and alert.indicator == "info"
+    assert f"ALERT [info] {card.summary}" in text_report(decide(result))
+
+
+def test_a_later_clear_whole_spine_mri_settles_an_old_grade_after_frankel_e_at_info():
+    card, _, result = neurology([*_old_grade_then_frankel_e(), CLEAR])
+    assert card is not None and card.indicator == "info"
+    assert card.summary == f"Bilsky 3 at T12 (1 Apr 2024), Frankel/AIS E since — {SETTLED}"
+    assert "re-image" not in card.summary + card.detail
+    assert f"ALERT [info] {card.summary}" in text_report(decide(result))
+
+
+def test_a_later_clear_whole_spine_mri_settles_a_re_image_due_after_decompression_at_info():
+    # Decompression 10 Apr 2024 (day 52: "re-image due"); criterion 8 takes the MRI as settling.
+    card, _, _ = neurology([*superseded("2024-04-01", "2024-04-10"), CLEAR])
+    assert card is not None and card.indicator == "info"
+    assert card.summary == (
+        f"Bilsky 3 at T12 (1 Apr 2024) before decompression on 10 Apr 2024 — {SETTLED}"
+    )
+
+
+def test_a_clear_whole_spine_mri_settles_no_grade_it_does_not_follow_or_that_is_dated():
+    earlier = finding("wsm", "whole-spine-escc", "no-high-grade", when="2024-05-15T09:00:00Z")
+    card, _, _ = neurology([*superseded("2024-05-20", "2024-05-25", code="77373"), earlier])
+    assert card is not None and card.indicator == "warning"
+    assert card.summary.endswith("re-image before any procedure")
+    dated = finding("wsm", "whole-spine-escc", "no-high-grade", when="2024-04-20T09:00:00Z")
+    card, _, _ = neurology([*_old_grade_then_frankel_e(), dated])  # 42 days: past the window
+    assert card is not None and card.indicator == "warning" and card.summary.endswith("re-image")
+    preliminary_clear = CLEAR | {"status": "preliminary"}
+    card, _, _ = neurology([*_old_grade_then_frankel_e(), preliminary_clear])
+    assert card is not None and card.indicator == "warning"
+
+
+def test_a_later_clear_whole_spine_mri_never_settles_a_current_bilsky_3():
+    # Only surgery supersedes a grade (§5 v3): a current Bilsky 3 stays critical.
+    current = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-20T09:00:00Z")
+    card, _, _ = neurology(default_patient(drop=("bilsky-t12",), extra=(current, CLEAR)))
+    assert card is not None and card.indicator == "critical"
+
+
 def test_a_recent_grade_with_frankel_e_stays_critical():
     resources = default_patient(
         drop=("bilsky-t12",),

@@ -269,6 +269,45 @@ def test_complications_after_the_start_of_the_index_procedure():
                      ("surgical-site-infection", "Condition/ssi")]  # fmt: skip
 
 
+def _leak(cid, when):
+    return condition(cid, "cement-leakage", when, system=FINDING)
+
+
+def test_a_date_only_complication_on_the_index_day_counts():
+    # Contract §6: "after the index date". A date-only record on the index day (the procedure
+    # at 08:00) is after it; a timed one before the procedure's start that day is not.
+    adverse = {"resourceType": "AdverseEvent", "id": "ae", "actuality": "actual", "subject": {"reference": f"Patient/{P}"},
+               "event": {"coding": [{"system": FINDING, "code": "cement-leakage"}]}, "date": "2024-05-22"}  # fmt: skip
+    got = follow(
+        procedure("pvp", "22510", levels=["T12"]),
+        _leak("same-day", "2024-05-22"),
+        _leak("before-start", "2024-05-22T07:00:00Z"),
+        _leak("day-before", "2024-05-21"),
+        adverse,
+    ).outcome  # fmt: skip
+    assert got is not None
+    assert sorted(c.source for c in got.complications) == ["AdverseEvent/ae", "Condition/same-day"]
+
+
+def test_a_timed_complication_on_the_day_of_a_date_only_index_procedure_counts():
+    # No start time to compare with: the day is what is known, and it is the index day.
+    got = follow(
+        procedure("pvp", "22510", when="2024-05-22", levels=["T12"]),
+        _leak("early", "2024-05-22T01:00:00+02:00"),  # 21 May 23:00 UTC, 22 May where recorded
+        _leak("day-before", "2024-05-21T23:00:00+02:00"),
+    ).outcome  # fmt: skip
+    assert got is not None
+    assert [c.source for c in got.complications] == ["Condition/early"]
+
+
+def test_the_cohort_counts_a_date_only_complication_on_the_index_day():
+    from adapter.cohort.summary import cohort_summary
+
+    got = follow(procedure("pvp", "22510", levels=["T12"]), _leak("leak", "2024-05-22")).outcome
+    assert got is not None
+    assert cohort_summary([got])["complications"] == {"cement-leakage": 1}
+
+
 def test_without_a_patient_resource_sex_and_age_are_unknown():
     loose: list = []
     (data,) = patients_from_resources(

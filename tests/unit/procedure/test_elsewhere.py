@@ -119,6 +119,26 @@ def test_a_clear_whole_spine_mri_settles_a_grade_before_it_that_asks_to_re_image
     assert criterion(single(with_t8(clear, after), "T12"), 8).status == "unmet"
 
 
+def test_the_order_card_and_the_neurology_card_agree_a_later_clear_mri_settles_a_re_image():
+    # One decision per patient (§4 v3): criterion 8 met by the clear whole-spine MRI, the
+    # neurology card says it at info — neither asks to re-image what has been re-imaged.
+    clear = finding("wsm", "whole-spine-escc", "no-high-grade")  # 30 May
+    irradiated = (
+        bilsky("b8", "bilsky-3", "T8", when="2024-05-20T09:00:00Z"),
+        procedure("sbrt", "77373", "T8", when="2024-05-22T09:00:00Z"),
+    )
+    old = (bilsky("b8", "bilsky-3", "T8", when=STALE),)  # and Frankel E on 30 May
+    for case in (irradiated, old):
+        resources = with_t8(*case, clear)
+        cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+        card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
+        neuro = next(c for c in cards if c.summary.startswith("Bilsky 3 at T8"))
+        assert card.indicator == neuro.indicator == "info", neuro.summary
+        assert "whole-spine MRI (30 May 2024): no level Bilsky 2–3" in neuro.summary
+        assert "re-image" not in neuro.summary + text + page
+        assert f"ALERT [info] {neuro.summary}" in text
+
+
 # --- a whole-spine MRI verdict never replaces a Bilsky 2–3 recorded at a level (§2, §5 v3) ---
 # Only a completed decompression supersedes a grade (§5 v3); "latest per level" (§2) is among the
 # level's own grades. A clear verdict after a Bilsky 2–3 is a conflict in the record, never "met".
@@ -318,14 +338,13 @@ def test_a_grade_without_a_level_counts_at_another_level_without_its_own_grade()
 
 
 def test_a_grade_without_a_level_yields_to_every_other_level_s_own_grade():
-    # Every scored level has its own grade: the Bilsky 2 counts nowhere, so where it is is not
-    # known — never met (contract §5: never guessed).
+    # Every scored level has its own grade: the Bilsky 2 counts at no level, so where it is is
+    # not known — here or elsewhere, never met (contract §5: never guessed).
     resources = with_t8(finding("mri", BILSKY, "bilsky-2"), bilsky("b8", "bilsky-0", "T8"))
     eight = criterion(single(resources, "T12"), 8)
-    assert eight.status == "unknown"
-    assert eight.finding == (
-        "Bilsky 2, level not recorded (30 May 2024): every scored level has its own grade — "
-        "confirm where it is"
+    assert eight.status == "unmet"
+    assert eight.basis == (
+        "Bilsky 2, level not recorded (30 May 2024): suspected cord compression here or elsewhere"
     )
     # ... and at a level the same request decompresses it is named, not held against the order.
     records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8")))
@@ -443,57 +462,117 @@ def test_an_untimed_bilsky_3_elsewhere_makes_criterion_8_unknown():
 
 
 # --- a Bilsky 2–3 without a level that every scored level's own grade outranks (§2, §5 v3) ----
+# Every bone metastasis has a level and each level its own grade, so the Bilsky 3 counts at no
+# level (§2) — yet it is recorded: the compression is at the ordered level (criterion 5) or at
+# another (criterion 8), critical either way, as the neurology card and the text report say
+# (§4 v3: one decision per patient). Worded so that it claims no level.
 
-LOOSE_3 = (
-    "Bilsky 3, level not recorded (30 May 2024): every scored level has its own grade — "
-    "confirm where it is"
-)
+LOOSE_3 = "Bilsky 3, level not recorded (30 May 2024)"
+ANYWHERE = "suspected cord compression here or elsewhere"
+FIRST = "assess for decompression and radiotherapy first"
 
 
-def test_a_bilsky_3_without_a_level_is_never_met_when_every_level_has_its_own_grade():
+def test_a_bilsky_3_without_a_level_is_critical_when_every_level_has_its_own_grade():
     # The default patient: T12, its only scored level, has its own Bilsky 0.
     resources = default_patient(extra=(finding("mri", BILSKY, "bilsky-3"),))
     checked = single(resources, "T12")
     eight = criterion(checked, 8)
     assert statuses(checked, "T12")[5] == "met"  # T12's own grade wins there (§2)
-    assert eight.status == "unknown" and checked.indicator == "warning"
-    assert eight.finding == LOOSE_3 and eight.basis.startswith(LOOSE_3)
-    assert "whole-spine-escc" in (eight.action or "")
+    assert eight.status == "unmet" and checked.indicator == "critical"
+    assert eight.finding == LOOSE_3 and eight.basis == f"{LOOSE_3}: {ANYWHERE}"
+    assert eight.action == FIRST
     cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
     card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
-    assert card.indicator == "warning" and card.summary == f"Vertebroplasty T12: {LOOSE_3}"
-    assert "meets the case series" not in card.summary
-    assert f"ORDER ServiceRequest/o [warning] {card.summary}" in text
-    assert "every scored level has its own grade" in page
+    neuro = next(c for c in cards if c.summary.startswith("Suspected spinal cord compression"))
+    assert card.indicator == neuro.indicator == "critical"
+    assert card.summary.startswith(f"Vertebroplasty T12: {LOOSE_3}: {ANYWHERE}")
+    assert "elsewhere —" in card.summary or card.summary.endswith("elsewhere")
+    assert " at T12" not in card.summary.removeprefix("Vertebroplasty T12")  # claims no level
+    assert FIRST in (card.detail or "")
+    assert "confirm where it is" not in card.summary + (card.detail or "")
+    assert f"ORDER ServiceRequest/o [critical] {card.summary}" in text
+    assert ANYWHERE in page and "confirm where it is" not in page
 
 
-def test_a_bilsky_3_without_a_level_later_than_every_own_grade_is_still_unknown():
-    later = finding("mri", BILSKY, "bilsky-3", when="2024-05-31T09:00:00Z")
+def test_a_bilsky_3_without_a_level_with_two_graded_levels_is_critical():
+    # T12 and L2 each have their own Bilsky 0; the Bilsky 2 without a level is at one of them.
+    resources = default_patient(
+        extra=(condition("met-l2", "C79.51", level="L2"), bilsky("b2", "bilsky-0", "L2"),
+               finding("mri", BILSKY, "bilsky-2"))
+    )  # fmt: skip
+    for level in ("T12", "L2"):
+        checked = single(resources, level)
+        eight = criterion(checked, 8, level)
+        assert statuses(checked, level)[5] == "met"
+        assert eight.status == "unmet" and checked.indicator == "critical", level
+        assert eight.basis == f"Bilsky 2, level not recorded (30 May 2024): {ANYWHERE}"
+
+
+def test_a_later_grade_at_a_level_does_not_locate_a_bilsky_3_without_a_level():
+    later = finding("mri", BILSKY, "bilsky-3", when="2024-05-29T09:00:00Z")
     resources = default_patient(
         extra=(condition("met-l2", "C79.51", level="L2"), bilsky("b2", "bilsky-0", "L2"), later)
+    )  # both own grades (30 May) are later than the Bilsky 3 (29 May)
+    checked = single(resources, "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unmet" and checked.indicator == "critical"
+    assert eight.finding == LOOSE_3.replace("30 May", "29 May")
+
+
+def test_a_preliminary_bilsky_3_without_a_level_is_critical_and_says_preliminary():
+    loose = preliminary(finding("mri", BILSKY, "bilsky-3", when="2024-05-31T09:00:00Z"))
+    checked = single(default_patient(extra=(loose,)), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unmet" and checked.indicator == "critical"
+    assert eight.finding == "Bilsky 3, level not recorded (31 May 2024, preliminary — confirm)"
+
+
+def test_an_old_bilsky_3_without_a_level_with_a_later_frankel_e_asks_to_re_image():
+    # As the neurology card says it (a warning, "re-image"): §5 v3 for criterion 8.
+    loose = finding("mri", BILSKY, "bilsky-3", when=STALE)
+    resources = default_patient(extra=(loose,))
+    checked = single(resources, "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unknown" and eight.action == "re-image"
+    assert checked.indicator == "warning"
+    assert eight.basis == "Bilsky 3, level not recorded (1 Apr 2024), Frankel/AIS E since"
+
+
+def test_a_decompression_ordered_at_every_possible_level_makes_it_info():
+    resources = default_patient(
+        extra=(T8, bilsky("b8", "bilsky-0", "T8"), finding("mri", BILSKY, "bilsky-2"))
     )
-    eight = criterion(single(resources, "T12"), 8)
-    assert eight.status == "unknown"
-    assert eight.finding == LOOSE_3.replace("30 May", "31 May")
+    result = _result(resources)
+    records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8")))
+    (vertebroplasty,) = procedure_orders(records, None, "order-sign", default_terminology())
+    # T8 decompressed, T12 not: the Bilsky 2 may be at T12.
+    checked = check_order(vertebroplasty, result, Rules(), decompressed=frozenset({"T8"}))
+    assert criterion(checked, 8).status == "unmet" and checked.indicator == "critical"
+    # Every level it may be at is decompressed in this request: named, not held against it.
+    both = frozenset({"T8", "T12"})
+    checked = check_order(vertebroplasty, result, Rules(), decompressed=both)
+    eight = criterion(checked, 8)
+    assert eight.status == "met" and checked.indicator == "info"
+    assert "decompression ordered in this request" in eight.basis
 
 
-def test_a_later_clear_whole_spine_mri_leaves_a_bilsky_3_without_a_level_unknown_both_named():
-    # The neurology card stays critical for the Bilsky 3 whatever the verdict (§4): the order
-    # never says "meets" beside it; the record disagrees with itself, so the criterion is unknown.
+def test_a_later_clear_whole_spine_mri_leaves_a_bilsky_3_without_a_level_critical_both_named():
+    # Only surgery supersedes a grade (§5 v3): the neurology card stays critical for the Bilsky 3
+    # whatever the verdict (§4), and so does the order card; the verdict is named beside it.
     loose = finding("mri", BILSKY, "bilsky-3", when="2024-05-29T09:00:00Z")
     clear = finding("wsm", "whole-spine-escc", "no-high-grade")  # 30 May: later
     resources = default_patient(extra=(loose, clear))
     checked = single(resources, "T12")
     eight = criterion(checked, 8)
-    assert eight.status == "unknown" and checked.indicator == "warning"
-    assert eight.basis.startswith("Bilsky 3, level not recorded (29 May 2024)")
+    assert eight.status == "unmet" and checked.indicator == "critical"
+    assert eight.basis.startswith(f"Bilsky 3, level not recorded (29 May 2024): {ANYWHERE}")
     assert "whole-spine MRI (30 May 2024): no level Bilsky 2–3 — disagrees" in eight.basis
     card, neuro, _ = _order_and_neurology(resources)
-    assert neuro.indicator == "critical" and card.indicator == "warning"
+    assert neuro.indicator == card.indicator == "critical"
     assert "meets the case series" not in card.summary
     # A clear whole-spine MRI of the same time or earlier does not settle it either.
     same = finding("mri", BILSKY, "bilsky-3")
-    assert criterion(single(default_patient(extra=(same, clear)), "T12"), 8).status == "unknown"
+    assert criterion(single(default_patient(extra=(same, clear)), "T12"), 8).status == "unmet"
 
 
 def test_an_untimed_frankel_e_is_named_as_untimed_not_as_the_problem():
