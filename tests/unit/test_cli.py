@@ -301,3 +301,40 @@ def test_a_now_beyond_the_calendar_in_utc_is_unusable_input(args, now, capsys):
     assert cli.main([*args, seed, "--now", now]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"spinemets: unusable input: --now '{now}'") and err.count("\n") == 1
+
+
+def test_the_text_report_resolves_a_referenced_medication_whatever_the_files_layout(
+    tmp_path, capsys
+):
+    # One decision on every surface (contract §4 v3): a pretty-printed Bundle, a one-line
+    # Bundle and NDJSON of the same record give the same procedure-check verdict.
+    from tests.support.records import NOW, default_patient, order
+
+    rx = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    request = {
+        "resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
+        "subject": {"reference": "Patient/p"}, "authoredOn": "2024-05-20T09:00:00Z",
+        "medicationReference": {"reference": "Medication/apx"},
+    }  # fmt: skip
+    medication = {"resourceType": "Medication", "id": "apx", "code": {"coding": [
+        {"system": rx, "code": "1364445", "display": "apixaban 5 MG Oral Tablet"}]}}  # fmt: skip
+    resources = [*default_patient(extra=(request,)), order("vp", "22511", "T12"), medication]
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": r} for r in resources]}  # fmt: skip
+    files = {
+        "pretty.json": json.dumps(bundle, indent=1),
+        "compact.json": json.dumps(bundle),
+        "in.ndjson": "".join(json.dumps(r) + "\n" for r in resources),
+    }
+    lines = {}
+    for name, content in files.items():
+        path = tmp_path / name
+        path.write_text(content)
+        assert cli.main(["score", str(path), "--format", "text", "--now", NOW]) == 0
+        out = capsys.readouterr().out
+        lines[name] = [ln.strip() for ln in out.splitlines() if "ORDER" in ln]
+    expected = [
+        "ORDER ServiceRequest/vp [warning] Vertebroplasty T12: antithrombotic active — "
+        "check when it was stopped"
+    ]
+    assert lines == dict.fromkeys(files, expected)

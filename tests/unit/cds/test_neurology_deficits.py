@@ -195,3 +195,43 @@ def test_a_current_deficit_keeps_the_steroid_prompt_as_it_was():
     )
     assert alert is not None and alert.steroid == STEROID_PROMPT
     assert "dated" not in card.detail and "- critical: Frankel C (30 May 2024)" in card.detail
+
+
+_RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def _on(medication: dict) -> list[dict]:
+    request = {
+        "resourceType": "MedicationRequest", "id": "dex", "status": "active", "intent": "order",
+        "subject": {"reference": "Patient/p"}, "authoredOn": "2024-05-20T09:00:00Z", **medication,
+    }  # fmt: skip
+    return default_patient(
+        drop=("frankel",), extra=(finding("frankel", "frankel-grade", "frankel-c"), request)
+    )
+
+
+@pytest.mark.parametrize(
+    "medication",
+    [
+        # A clinical-drug code the ValueSet does not list, named by its display.
+        {"medicationCodeableConcept": {"coding": [
+            {"system": _RX, "code": "197582", "display": "dexamethasone 4 MG Oral Tablet"}]}},
+        # A contained Medication with the ingredient code.
+        {"contained": [{"resourceType": "Medication", "id": "m1", "code": {"coding": [
+            {"system": _RX, "code": "3264", "display": "dexamethasone"}]}}],
+         "medicationReference": {"reference": "#m1"}},
+        # Text only.
+        {"medicationCodeableConcept": {"text": "dexamethasone 8 mg orally twice daily"}},
+    ],
+    ids=["clinical drug", "contained", "text only"],
+)  # fmt: skip
+def test_a_patient_on_dexamethasone_however_recorded_is_not_prompted_to_start_it(medication):
+    card, alert, _ = neurology(_on(medication))
+    assert card is not None and card.indicator == "critical"
+    assert alert is not None and alert.steroid is None
+    assert STEROID_PROMPT not in card.detail
+
+
+def test_a_topical_corticosteroid_does_not_silence_the_steroid_prompt():
+    card, alert, _ = neurology(_on({"medicationCodeableConcept": {"text": "hydrocortisone 1% cream"}}))
+    assert alert is not None and alert.steroid == STEROID_PROMPT

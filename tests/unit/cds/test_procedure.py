@@ -393,3 +393,55 @@ async def test_a_partly_malformed_code_that_still_names_a_spine_procedure_is_che
     )
     (card,) = await cards(client, SIGN, payload)
     assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+
+
+# --- an antithrombotic as EHRs send it (contract §5 criterion 7, §2 v3) ----------------------
+
+_RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
+_APIXABAN = {"coding": [{"system": _RX, "code": "1364445", "display": "apixaban 5 MG Oral Tablet"}]}
+
+
+def _anticoagulated(medication: dict) -> list[dict]:
+    request = {
+        "resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
+        "subject": {"reference": "Patient/p"}, "authoredOn": "2024-05-20T09:00:00Z", **medication,
+    }  # fmt: skip
+    return default_patient(extra=(request,))
+
+
+@pytest.mark.parametrize(
+    ("medication", "named"),
+    [
+        ({"contained": [{"resourceType": "Medication", "id": "m1", "code": _APIXABAN}],
+          "medicationReference": {"reference": "#m1"}}, "apixaban 5 MG Oral Tablet"),
+        ({"medicationCodeableConcept": {"text": "enoxaparin 40 mg SC once daily"}},
+         "enoxaparin 40 mg SC once daily"),
+        ({"medicationCodeableConcept": {"coding": [
+            {"system": _RX, "code": "1364447", "display": "Eliquis 5 MG Oral Tablet"}]}},
+         "Eliquis 5 MG Oral Tablet"),
+    ],
+    ids=["contained", "text only", "brand"],
+)  # fmt: skip
+async def test_an_antithrombotic_as_ehrs_send_it_is_never_said_to_meet_the_criteria(
+    client, medication, named
+):
+    payload = body("order-sign", [order("vp", "22511", "T12")], _anticoagulated(medication))
+    (card,) = await cards(client, SIGN, payload)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Vertebroplasty T12: antithrombotic active — check when it was stopped"
+    assert "meets the case series' selection criteria" not in card["summary"]
+    row = next(ln for ln in card["detail"].splitlines() if ln.startswith("| 7 "))
+    assert "**unknown**" in row and named in row
+
+
+async def test_a_medication_the_searchset_includes_is_read_with_the_request_it_names(client):
+    # What `_include=MedicationRequest:medication` adds to the prefetch the EHR fills.
+    resources = _anticoagulated({"medicationReference": {"reference": "Medication/apx"}})
+    payload = body("order-sign", [order("vp", "22511", "T12")], resources)
+    payload["prefetch"]["medicationRequests"]["entry"].append(
+        {"resource": {"resourceType": "Medication", "id": "apx", "code": _APIXABAN},
+         "search": {"mode": "include"}}
+    )  # fmt: skip
+    (card,) = await cards(client, SIGN, payload)
+    assert card["indicator"] == "warning"
+    assert "apixaban 5 MG Oral Tablet" in card["detail"]

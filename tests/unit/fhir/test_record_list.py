@@ -5,6 +5,8 @@ templates and their fallback, sync and the cohort on a server, files and Bulk Da
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 from urllib.parse import unquote
 
 import pytest
@@ -14,6 +16,7 @@ from adapter.cds.services import SERVICES, discovery
 from adapter.fhir.read import parse
 from adapter.fhir.read.parse import parse_resource
 from adapter.fhir.read.record_list import READ_TYPES, RECORD_LIST, search_of
+from adapter.fhir.read.source import patients_from_resources, read_resources
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.observations import ECOG, KARNOFSKY, READ_LOINC
 from adapter.mapping.terminology import default_terminology
@@ -191,3 +194,64 @@ def test_spinemets_own_outputs_match_no_subscription():
         coded = {f"{c['system']}|{c['code']}" for c in resource["code"]["coding"]}
         assert not coded & watched
         assert not any(c["system"] == FINDING for c in resource["code"]["coding"])
+
+
+# --- Medications: asked for with their requests, resolved on every input path ----------------
+
+
+def test_the_medication_searches_include_the_medication_they_reference():
+    # An EHR sends most orders as medicationReference: the Medication names the drug.
+    request = search_of("MedicationRequest")
+    statement = search_of("MedicationStatement")
+    assert "_include=MedicationRequest:medication" in request.params.split("&")
+    assert "_include=MedicationStatement:medication" in statement.params.split("&")
+    for service in SERVICES:
+        entry = next(s for s in discovery().services if s.id == service)
+        assert entry.prefetch["medicationRequests"] == (
+            "MedicationRequest?patient={{context.patientId}}&status=active,on-hold"
+            "&_include=MedicationRequest:medication"
+        )
+    queries = {unquote(q).split("?")[0]: unquote(q) for q in reader._input_searches("p-1")}
+    assert "_include=MedicationRequest:medication" in queries["MedicationRequest"]
+    assert "_include=MedicationStatement:medication" in queries["MedicationStatement"]
+
+
+_RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+_APIXABAN = {"system": _RXNORM, "code": "1364445", "display": "apixaban 5 MG Oral Tablet"}
+_REQUEST = {
+    "resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
+    "subject": {"reference": f"Patient/{P}"}, "medicationReference": {"reference": "Medication/apx"},
+}  # fmt: skip
+_MEDICATION = {"resourceType": "Medication", "id": "apx", "code": {"coding": [_APIXABAN]}}
+
+
+def _layouts(resources: list[dict]) -> dict[str, bytes]:
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": r} for r in resources]}  # fmt: skip
+    return {
+        "pretty Bundle": json.dumps(bundle, indent=1).encode(),
+        "one-line Bundle": json.dumps(bundle).encode(),
+        "NDJSON": b"".join(json.dumps(r).encode() + b"\n" for r in resources),
+    }
+
+
+@pytest.mark.parametrize("last", [False, True], ids=["Medication first", "Medication last"])
+def test_a_referenced_medication_is_resolved_whatever_the_layout_of_the_input(last):
+    patient = {"resourceType": "Patient", "id": P}
+    resources = [patient, _REQUEST, _MEDICATION] if last else [_MEDICATION, patient, _REQUEST]
+    for layout, content in _layouts(resources).items():
+        (data,) = list(read_resources(io.BytesIO(content), []))
+        (med,) = data.medications
+        assert [(c.system, c.code) for c in med.codes] == [(_RXNORM, "1364445")], layout
+        assert med.name == "apixaban 5 MG Oral Tablet", layout
+
+
+def test_a_contained_medication_is_resolved():
+    request = _REQUEST | {
+        "contained": [_MEDICATION | {"id": "m1"}],
+        "medicationReference": {"reference": "#m1"},
+    }
+    (data,) = patients_from_resources([{"resourceType": "Patient", "id": P}, request], [])
+    (med,) = data.medications
+    assert [c.code for c in med.codes] == ["1364445"]
+    assert med.name == "apixaban 5 MG Oral Tablet"

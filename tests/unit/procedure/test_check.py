@@ -472,3 +472,109 @@ def test_the_worst_level_decides_the_indicator():
 def test_a_patient_without_levels_gets_a_warning():
     checked = single([patient(), condition("primary", "C34.90")], "T12")
     assert statuses(checked, "T12")[2] == "unmet" and checked.indicator == "warning"
+
+
+# --- criterion 7: an antithrombotic however the record writes it (contract §5, §2 v3) ---------
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+APIXABAN = {"coding": [{"system": RXNORM, "code": "1364445",
+                        "display": "apixaban 5 MG Oral Tablet"}]}  # fmt: skip
+
+
+def _request(mid: str = "m", **medication) -> dict:
+    return {
+        "resourceType": "MedicationRequest", "id": mid, "status": "active", "intent": "order",
+        "subject": {"reference": "Patient/p"}, "authoredOn": "2024-05-20T09:00:00Z", **medication,
+    }  # fmt: skip
+
+
+def _coded(code: str, display: str) -> dict:
+    concept = {"coding": [{"system": RXNORM, "code": code, "display": display}]}
+    return _request(medicationCodeableConcept=concept)
+
+
+ANTITHROMBOTICS = {
+    # How EHRs send it: a reference to a Medication in the same input.
+    "referenced": (
+        (_request(medicationReference={"reference": "Medication/apx"}),
+         {"resourceType": "Medication", "id": "apx", "code": APIXABAN}),
+        "apixaban 5 MG Oral Tablet",
+    ),
+    # A Medication contained in the request.
+    "contained": (
+        (_request(contained=[{"resourceType": "Medication", "id": "m1", "code": APIXABAN}],
+                  medicationReference={"reference": "#m1"}),),
+        "apixaban 5 MG Oral Tablet",
+    ),
+    # A brand or a strength the ValueSet does not list: named by its ingredient or brand.
+    "brand": ((_coded("1364447", "Eliquis 5 MG Oral Tablet"),), "Eliquis 5 MG Oral Tablet"),
+    "other strength": (
+        (_coded("855302", "warfarin sodium 2 MG Oral Tablet"),),
+        "warfarin sodium 2 MG Oral Tablet",
+    ),
+    "text only": (
+        (_request(medicationCodeableConcept={"text": "enoxaparin 40 mg SC once daily"}),),
+        "enoxaparin 40 mg SC once daily",
+    ),
+    # The Medication is not in the input, but the reference names it.
+    "reference display": (
+        (_request(medicationReference={"reference": "Medication/x",
+                                       "display": "Xarelto 20 MG Oral Tablet"}),),
+        "Xarelto 20 MG Oral Tablet",
+    ),
+    "statement": (
+        ({"resourceType": "MedicationStatement", "id": "s", "status": "active",
+          "subject": {"reference": "Patient/p"},
+          "medicationCodeableConcept": {"text": "ticagrelor 90 mg twice daily"}},),
+        "ticagrelor 90 mg twice daily",
+    ),
+    # No medication at all, but the problem list says the patient takes one.
+    "Z79.01": (
+        (condition("z", "Z79.01") | {"code": {"coding": [
+            {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "Z79.01",
+             "display": "Long term (current) use of anticoagulants"}]}},),
+        "Long term (current) use of anticoagulants",
+    ),
+    "Z79.02": (
+        (condition("z", "Z79.02"),),
+        "Long term (current) use of antithrombotics/antiplatelets",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(ANTITHROMBOTICS))
+def test_an_antithrombotic_however_recorded_makes_bleeding_risk_unknown_naming_it(case):
+    extra, named = ANTITHROMBOTICS[case]
+    checked = single(default_patient(extra=extra), "T12")
+    bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
+    assert bleeding.status == "unknown", bleeding.basis
+    assert named in bleeding.basis and "check when it was stopped" in bleeding.basis
+    assert checked.indicator == "warning"
+    assert "meets the case series' selection criteria" not in checked.summary
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # Another drug, by text: not an antithrombotic, criterion 7 stays met.
+        (_request(medicationCodeableConcept={"text": "ondansetron 8 mg orally twice daily"}),),
+        # A stopped anticoagulant, by text.
+        (_request(medicationCodeableConcept={"text": "enoxaparin 40 mg SC"}) | {"status": "stopped"},),
+        # An ingredient name inside another word is no ingredient ("heparinised saline" is).
+        (_request(medicationCodeableConcept={"text": "paraspirinol 1 tablet"}),),
+    ],
+    ids=["other drug", "stopped", "not a whole word"],
+)
+def test_a_medication_that_names_no_antithrombotic_leaves_bleeding_risk_met(extra):
+    checked = single(default_patient(extra=extra), "T12")
+    assert statuses(checked, "T12")[7] == "met"
+
+
+def test_an_active_medication_that_cannot_be_identified_makes_bleeding_risk_unknown():
+    # A reference to a Medication the input does not hold, and nothing else: what the drug is
+    # is missing data, never "no antithrombotic" (contract §5: never guessed).
+    unknown = _request(medicationReference={"reference": "Medication/gone"})
+    checked = single(default_patient(extra=(unknown,)), "T12")
+    bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
+    assert bleeding.status == "unknown"
+    assert "medication not identified" in bleeding.basis
