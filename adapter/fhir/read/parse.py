@@ -174,15 +174,35 @@ def _medication(
         or _period_start(resource.get("effectivePeriod"))
         or parse_time(resource.get("dateAsserted"))
     )
+    concept = resource.get("medicationCodeableConcept")
+    reference = resource.get("medicationReference")
+    medication = normalise_reference(reference, aliases)
+    codes, name = codings(concept), concept_name(concept)
+    if medication is not None and medication.startswith("#"):
+        codes, name = _contained(resource, medication[1:])
+    if not name and isinstance(reference, dict) and isinstance(reference.get("display"), str):
+        name = reference["display"].strip() or None  # the drug, when the Medication is elsewhere
     return MedicationRecord(
         ref=ref,
         patient=patient,
         status=status if isinstance(status, str) else None,
-        codes=codings(resource.get("medicationCodeableConcept")),
-        medication=normalise_reference(resource.get("medicationReference"), aliases),
+        codes=codes,
+        medication=medication,
         time=time,
-        name=concept_name(resource.get("medicationCodeableConcept")),
+        name=name,
     )
+
+
+def _contained(resource: Mapping[str, Any], local: str) -> tuple[tuple[Coding, ...], str | None]:
+    """The code and name of a Medication contained in the request (``#id``)."""
+    for inner in resource.get("contained") or ():
+        if (
+            isinstance(inner, dict)
+            and inner.get("resourceType") == "Medication"
+            and inner.get("id") == local
+        ):
+            return codings(inner.get("code")), concept_name(inner.get("code"))
+    return (), None
 
 
 _FOLLOW_UP = frozenset({"Procedure", "Encounter", "AdverseEvent"})

@@ -42,13 +42,16 @@ RECORD_LIST: tuple[RecordSearch, ...] = (
     RecordSearch("Procedure", "patient={patient}", "procedures"),
     RecordSearch("Encounter", "patient={patient}", "encounters"),
     # Antithrombotics (§5 criterion 7) and corticosteroids (§4): what is, or is about to be,
-    # taken, paused included.
+    # taken, paused included, with the Medication each names by reference (how most EHRs send
+    # the drug; read beside the requests by adapter.fhir.read.medicines).
     RecordSearch(
-        "MedicationRequest", "patient={patient}&status=active,on-hold", "medicationRequests"
+        "MedicationRequest",
+        "patient={patient}&status=active,on-hold&_include=MedicationRequest:medication",
+        "medicationRequests",
     ),
     RecordSearch(
         "MedicationStatement",
-        "patient={patient}&status=active,intended,on-hold",
+        "patient={patient}&status=active,intended,on-hold&_include=MedicationStatement:medication",
         "medicationStatements",
     ),
     # Complications after a procedure (§6). AdverseEvent has no ``patient`` search parameter.

@@ -21,18 +21,16 @@ from adapter.errors import InputError
 from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.lines import bounded_lines, sniff, spool_input, too_long
+from adapter.fhir.read.medicines import Medicines
 from adapter.fhir.read.orders import OrderRecord
 from adapter.fhir.read.parse import ParsedResource, parse_resource
 from adapter.fhir.read.partial import refuse_partial
 from adapter.fhir.read.records import (
-    Coding,
     ConditionRecord,
     MedicationRecord,
     ObservationFilter,
     ObservationRecord,
     PatientRecord,
-    codings,
-    concept_name,
 )
 from adapter.fhir.read.references import patient_of
 from adapter.fhir.read.responses import ResponseRecord
@@ -95,37 +93,19 @@ def _group(
 ) -> tuple[list[PatientData], list[Issue]]:
     patients: dict[str, PatientData] = {}
     loose: list[Issue] = []
-    medicines: _Medicines = {}
+    medicines = Medicines()
     for entry in entries:
         parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
         if parsed is None:
-            _note_medication(entry.resource, medicines)
+            medicines.note(entry.resource, entry.full_url)
             continue  # a resource spinemets does not read, or an Observation screened out
         # A parsed record knows its patient; only issues need the look-up.
         key = patient_of(entry.resource, aliases) if isinstance(parsed, Issue) else parsed.patient
         _add(patients, loose, key, parsed)
     if medicines:
         for data in patients.values():
-            data.medications = [_resolved(m, medicines) for m in data.medications]
+            data.medications = medicines.resolved(data.medications)
     return list(patients.values()), loose
-
-
-_Medicines = dict[str, tuple[tuple[Coding, ...], str | None]]  # reference → (codes, name)
-
-
-def _note_medication(resource: Any, medicines: _Medicines) -> None:
-    """A Medication resource, for the requests and statements that reference it."""
-    if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
-        rid, code = resource.get("id"), resource.get("code")
-        if isinstance(rid, str):
-            medicines[f"Medication/{rid}"] = (codings(code), concept_name(code))
-
-
-def _resolved(record: MedicationRecord, medicines: _Medicines) -> MedicationRecord:
-    if record.codes or record.medication not in medicines:
-        return record
-    codes, name = medicines[record.medication]
-    return record._replace(codes=codes, name=record.name or name)
 
 
 def _add(
@@ -181,8 +161,9 @@ class _BadLine:
     number: int
 
 
-def _last_lines(stream: IO[bytes], limit: int) -> dict[str, int]:
-    """Each patient's last line: a patient is complete, and handed on, once that line is read."""
+def _last_lines(stream: IO[bytes], limit: int, medicines: Medicines) -> dict[str, int]:
+    """Each patient's last line: a patient is complete, and handed on, once that line is read.
+    The Medications met on the way are kept: a request's may come after the patient's lines."""
     last_line: dict[str, int] = {}
     resources = 0
     for number, line in bounded_lines(stream, limit):
@@ -191,6 +172,8 @@ def _last_lines(stream: IO[bytes], limit: int) -> dict[str, int]:
             if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
                 resources += 1
                 refuse_partial(resource)  # before a patient is handed on and printed
+                if not medicines.note(resource) and resource["resourceType"] == "Bundle":
+                    medicines.note_bundle(resource)
             key = patient_of(resource)
             if key is not None:
                 last_line[key] = number
@@ -203,7 +186,8 @@ def _ndjson_patients(
     stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None
 ) -> Iterator[PatientData]:
     limit = input_limits().max_line_bytes
-    last_line = _last_lines(stream, limit)
+    medicines = Medicines()
+    last_line = _last_lines(stream, limit, medicines)
     stream.seek(0)
     pending: dict[str, PatientData] = {}
     for number, line in bounded_lines(stream, limit):
@@ -240,8 +224,11 @@ def _ndjson_patients(
             if key is not None and last_line.get(key) == number:
                 done = pending.pop(key, None)  # None: every line of it was one nothing reads
                 if done is not None:
+                    done.medications = medicines.resolved(done.medications)
                     yield done
-    yield from pending.values()
+    for data in pending.values():
+        data.medications = medicines.resolved(data.medications)
+        yield data
 
 
 def patients_from_resources(
