@@ -21,6 +21,7 @@ from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.records import MedicationRecord
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
+from adapter.mapping.medicines import active_of_kind, problem_list_use, unidentified
 from adapter.mapping.findings import Bilsky, Chosen, Finding, WholeSpine, choose_latest
 from adapter.mapping.observations import Findings
 from adapter.mapping.staging import Staged, Staging
@@ -34,9 +35,6 @@ from adapter.vocabulary.findings import (
 )
 
 __all__ = ["PalsyGrade", "Safety", "replaced", "safety_inputs"]
-
-# Requests and statements of a drug the patient takes or is about to take (paused included).
-_ACTIVE_MEDICATION = frozenset({"active", "on-hold", "intended"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +77,8 @@ class Safety:
     # The latest final whole-spine MRI verdict (criterion 8).
     whole_spine: Chosen[WholeSpine] | None = None
     corticosteroids: tuple[Evidence, ...] = ()
+    # Active medications that name no drug (no code, no name): any may be an antithrombotic.
+    unidentified_medications: tuple[Evidence, ...] = ()
     # Bone metastases without a bodySite: one may be at any level (criterion 2 there is unknown).
     unsited_lesions: tuple[Staged, ...] = ()
     # Bone metastases at a spinal site, not a vertebra: any level of its region (Site.within).
@@ -221,30 +221,6 @@ def _grades(chosen: Chosen[object]) -> Chosen[Bilsky]:
     return Chosen(values, chosen.evidence, chosen.conflict)
 
 
-# How a drug whose record and our mappings give no name is said, per ValueSet.
-_UNNAMED = {
-    "antithrombotic-medication": "an antithrombotic (no name recorded)",
-    "corticosteroid-medication": "a corticosteroid (no name recorded)",
-}
-
-
-def _active(
-    ctx: Context, medications: Iterable[MedicationRecord], value_set: str
-) -> tuple[Evidence, ...]:
-    """Active requests and statements of a drug in ``value_set``."""
-    found = []
-    for med in medications:
-        if med.status not in _ACTIVE_MEDICATION or ctx.from_future(med.ref, med.time, med.name):
-            continue
-        for coding in med.codes:
-            if ctx.term.in_value_set(value_set, coding.system, coding.code):
-                drug = med.name or ctx.term.display(coding.system or "", coding.code)
-                summary = f"{drug or _UNNAMED[value_set]}, {med.status}"
-                found.append(Evidence(med.ref, med.time, summary))
-                break
-    return tuple(found)
-
-
 def _lab(found: Findings, lab: str) -> Chosen[float] | None:
     return choose_latest(found.labs.get(lab, []), lab)
 
@@ -283,7 +259,11 @@ def safety_inputs(
         neoplastic_fractures=tuple(staging.neoplastic_fractures),
         other_fractures=tuple(staging.other_fractures),
         coagulation=tuple(staging.coagulation),
-        antithrombotics=_active(ctx, medications, "antithrombotic-medication"),
+        antithrombotics=(
+            *active_of_kind(ctx, medications, "antithrombotic-medication"),
+            *problem_list_use(ctx, staging.antithrombotic_use),
+        ),
+        unidentified_medications=unidentified(ctx, medications),
         inr=_lab(found, "inr"),
         platelets=_lab(found, "platelets"),
         inr_unread=_unread(found, "inr"),
@@ -297,7 +277,7 @@ def safety_inputs(
         untimed_compression=hidden_levels,
         untimed_unplaced=hidden_unplaced,
         whole_spine=_whole_spine(found),
-        corticosteroids=_active(ctx, medications, "corticosteroid-medication"),
+        corticosteroids=active_of_kind(ctx, medications, "corticosteroid-medication"),
         unsited_lesions=tuple(lesion for lesion in staging.lesions if not lesion.sites),
         regional_lesions=tuple(
             lesion for lesion in staging.lesions if any(s.kind == "spinal" for s in lesion.sites)

@@ -104,6 +104,7 @@ class Staging:
     pathological_fractures: list[Staged] = field(default_factory=list)
     coagulation: list[Staged] = field(default_factory=list)
     infections: list[Staged] = field(default_factory=list)  # sepsis, spinal infection (§5 v3)
+    antithrombotic_use: list[Staged] = field(default_factory=list)  # Z79.01, Z79.02 (§5)
 
 
 def _coded_in(ctx: Context, value_set: str, cond: ConditionRecord) -> bool:
@@ -172,6 +173,8 @@ def _stage_other(
         staging.coagulation.append(Staged(cond, certain))
     if _coded_in(ctx, "active-infection", cond):
         staging.infections.append(Staged(cond, certain))
+    if _coded_in(ctx, "antithrombotic-use", cond):
+        staging.antithrombotic_use.append(Staged(cond, certain))
     if _coded_in(ctx, "pathological-fracture-neoplastic", cond):
         staging.pathological_fractures.append(Staged(cond, certain))
     for value_set, fractures in (
@@ -197,6 +200,7 @@ def _used(staging: Staging) -> int:
             staging.pathological_fractures,
             staging.coagulation,
             staging.infections,
+            staging.antithrombotic_use,
         )
     )
 

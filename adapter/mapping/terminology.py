@@ -27,7 +27,7 @@ from adapter.datadirs import data_dir
 from adapter.errors import ConfigurationError, MappingError
 from adapter.settings import from_mapping
 from adapter.settings.clinical import DataFields
-from adapter.vocabulary.systems import ATC, CONVERSION_FACTOR, ICD10CM
+from adapter.vocabulary.systems import ATC, BASE, CONVERSION_FACTOR, ICD10CM
 
 __all__ = ["LOCAL_PROCEDURE_MAP", "Terminology", "default_terminology", "load_terminology"]
 
@@ -84,13 +84,13 @@ class Terminology:
     value_sets: dict[str, _ValueSet] = field(default_factory=dict)
     maps: dict[tuple[str, str], dict[str, frozenset[str]]] = field(default_factory=dict)
     displays: dict[tuple[str, str], str] = field(default_factory=dict)
-    # (source system, source code, target system, target code) → the factor a value is
-    # multiplied by: a ConceptMap target's product with property CONVERSION_FACTOR.
+    # (source system, code, target system, code) → a ConceptMap target's CONVERSION_FACTOR.
     factors: dict[tuple[str, str, str, str], Decimal] = field(default_factory=dict)
+    # (ValueSet id, extension) → words: names of drugs a ValueSet's codes may not list.
+    words: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # A site's local code → the codes it stands for (SPINEMETS_LOCAL_PROCEDURE_MAP).
     local: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
-    # in_value_set's answers: every record asks about the same few hundred codes, and an answer
-    # walks prefixes and aliases. Bounded, since the codes come from the input.
+    # in_value_set's answers (bounded: the codes come from the input); each walks prefixes.
     _answers: dict[tuple[str, str | None, str], bool] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -190,6 +190,9 @@ def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
     compose = res.get("compose") or {}
     for part in compose.get("include") or ():
         _note_displays(term, part["system"], part.get("concept"))
+    for ext in res.get("extension") or ():
+        key = (res["id"], ext["url"].removeprefix(f"{BASE}/StructureDefinition/"))
+        term.words[key] = (*term.words.get(key, ()), ext["valueString"])
     term.value_sets[res["id"]] = _ValueSet(
         _codes(res["id"], compose.get("include")), _codes(res["id"], compose.get("exclude"))
     )

@@ -52,6 +52,9 @@ def _parts(safety: Safety, minimum: float, rules: Rules) -> list[_Part]:
     for ev in safety.antithrombotics:
         reason = f"antithrombotic {cite([ev])}: check when it was stopped"
         parts.append(("unknown", reason, "antithrombotic active — check when it was stopped"))
+    for ev in safety.unidentified_medications:  # missing data: never read as "no antithrombotic"
+        reason = f"{cite([ev])}: check whether it is an antithrombotic"
+        parts.append(("unknown", reason, "medication not identified — is it an antithrombotic?"))
     inr = safety.inr
     worst_inr = max(inr.values) if inr else 0.0
     ok = worst_inr <= rules.inr_max

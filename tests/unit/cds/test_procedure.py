@@ -428,7 +428,9 @@ async def test_an_antithrombotic_as_ehrs_send_it_is_never_said_to_meet_the_crite
     payload = body("order-sign", [order("vp", "22511", "T12")], _anticoagulated(medication))
     (card,) = await cards(client, SIGN, payload)
     assert card["indicator"] == "warning"
-    assert card["summary"] == "Vertebroplasty T12: antithrombotic active — check when it was stopped"
+    assert (
+        card["summary"] == "Vertebroplasty T12: antithrombotic active — check when it was stopped"
+    )
     assert "meets the case series' selection criteria" not in card["summary"]
     row = next(ln for ln in card["detail"].splitlines() if ln.startswith("| 7 "))
     assert "**unknown**" in row and named in row

@@ -558,7 +558,10 @@ def test_an_antithrombotic_however_recorded_makes_bleeding_risk_unknown_naming_i
         # Another drug, by text: not an antithrombotic, criterion 7 stays met.
         (_request(medicationCodeableConcept={"text": "ondansetron 8 mg orally twice daily"}),),
         # A stopped anticoagulant, by text.
-        (_request(medicationCodeableConcept={"text": "enoxaparin 40 mg SC"}) | {"status": "stopped"},),
+        (
+            _request(medicationCodeableConcept={"text": "enoxaparin 40 mg SC"})
+            | {"status": "stopped"},
+        ),
         # An ingredient name inside another word is no ingredient ("heparinised saline" is).
         (_request(medicationCodeableConcept={"text": "paraspirinol 1 tablet"}),),
     ],
