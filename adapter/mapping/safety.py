@@ -21,8 +21,8 @@ from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.records import MedicationRecord
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
-from adapter.mapping.medicines import active_of_kind, problem_list_use, unidentified
 from adapter.mapping.findings import Bilsky, Chosen, Finding, WholeSpine, choose_latest
+from adapter.mapping.medicines import active_of_kind, problem_list_use, unidentified
 from adapter.mapping.observations import Findings
 from adapter.mapping.staging import Staged, Staging
 from adapter.mapping.status import latest_palsy

@@ -233,7 +233,5 @@ def test_a_patient_on_dexamethasone_however_recorded_is_not_prompted_to_start_it
 
 
 def test_a_topical_corticosteroid_does_not_silence_the_steroid_prompt():
-    card, alert, _ = neurology(
-        _on({"medicationCodeableConcept": {"text": "hydrocortisone 1% cream"}})
-    )
+    _, alert, _ = neurology(_on({"medicationCodeableConcept": {"text": "hydrocortisone 1% cream"}}))
     assert alert is not None and alert.steroid == STEROID_PROMPT

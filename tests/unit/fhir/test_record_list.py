@@ -218,11 +218,11 @@ def test_the_medication_searches_include_the_medication_they_reference():
 
 _RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 _APIXABAN = {"system": _RXNORM, "code": "1364445", "display": "apixaban 5 MG Oral Tablet"}
-_REQUEST = {
+_REQUEST: dict = {
     "resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
     "subject": {"reference": f"Patient/{P}"}, "medicationReference": {"reference": "Medication/apx"},
 }  # fmt: skip
-_MEDICATION = {"resourceType": "Medication", "id": "apx", "code": {"coding": [_APIXABAN]}}
+_MEDICATION: dict = {"resourceType": "Medication", "id": "apx", "code": {"coding": [_APIXABAN]}}
 
 
 def _layouts(resources: list[dict]) -> dict[str, bytes]:
@@ -237,8 +237,10 @@ def _layouts(resources: list[dict]) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("last", [False, True], ids=["Medication first", "Medication last"])
 def test_a_referenced_medication_is_resolved_whatever_the_layout_of_the_input(last):
-    patient = {"resourceType": "Patient", "id": P}
-    resources = [patient, _REQUEST, _MEDICATION] if last else [_MEDICATION, patient, _REQUEST]
+    patient: dict = {"resourceType": "Patient", "id": P}
+    resources: list[dict] = (
+        [patient, _REQUEST, _MEDICATION] if last else [_MEDICATION, patient, _REQUEST]
+    )
     for layout, content in _layouts(resources).items():
         (data,) = list(read_resources(io.BytesIO(content), []))
         (med,) = data.medications
