@@ -472,3 +472,18 @@ def test_the_worst_level_decides_the_indicator():
 def test_a_patient_without_levels_gets_a_warning():
     checked = single([patient(), condition("primary", "C34.90")], "T12")
     assert statuses(checked, "T12")[2] == "unmet" and checked.indicator == "warning"
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["51282000", "421060004"],  # bone structure of spine, structure of vertebral column
+)
+def test_a_metastasis_somewhere_in_the_spine_may_be_at_the_ordered_level(code):
+    # Contract §2: only a non-spinal bodySite is an extraspinal focus; a spinal site without a
+    # level may be at L2 (criterion 2 unknown), and its grade is not recorded (criterion 8 unknown).
+    concept = {"coding": [{"system": SNOMED, "code": code}]}
+    resources = default_patient(drop=("met-t12",), extra=(_by_region(concept),))
+    checked = single(resources, "L2")
+    by_number = {c.number: c for c in checked.levels[0].criteria}
+    assert by_number[2].status == "unknown"
+    assert by_number[8].status == "unknown"
