@@ -174,3 +174,25 @@ def test_mechanical_pain_within_a_region_sited_metastasis_makes_the_sins_card_a_
     for said in (card_text, text):
         assert "where no metastasis is recorded" not in said
         assert "names no spinal level: Condition" not in said  # the garbled line
+
+
+def test_what_would_settle_a_range_names_findings_by_display_not_code():
+    # §4 v3: details use displays, not codes — "record a Frankel grade", not "frankel-grade".
+    from tests.support.records import SNOMED, condition, patient
+    from tests.unit.decision.test_wording import decisions_for, surfaces
+
+    finding_codes = json.loads((ROOT / "mappings" / "CodeSystem-finding.json").read_text())
+    words = {"non-mechanical", "pain-free"}  # answer codes that are also plain English
+    codes = {c["code"] for c in finding_codes["concept"] if "-" in c["code"]} - words
+    record = [patient(), condition("primary", "C50.911"), condition("met", "C79.51"),
+              condition("liver", "C78.7"), condition("bone", "94222008", system=SNOMED)]  # fmt: skip
+    cards, _, text, _ = surfaces(decisions_for(record))
+    settle = [
+        line
+        for said in [text, *(c.detail or "" for c in cards)]
+        for line in said.splitlines()
+        if "record " in line
+    ]
+    assert settle
+    for line in settle:
+        assert not [code for code in codes if code in line], line
