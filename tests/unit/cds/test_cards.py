@@ -182,7 +182,7 @@ def test_what_would_settle_a_range_names_findings_by_display_not_code():
     from tests.unit.decision.test_wording import decisions_for, surfaces
 
     finding_codes = json.loads((ROOT / "mappings" / "CodeSystem-finding.json").read_text())
-    words = {"non-mechanical", "pain-free"}  # answer codes that are also plain English
+    words = {"non-mechanical", "pain-free", "non-ambulatory"}  # codes that are plain English
     codes = {c["code"] for c in finding_codes["concept"] if "-" in c["code"]} - words
     record = [patient(), condition("primary", "C50.911"), condition("met", "C79.51"),
               condition("liver", "C78.7"), condition("bone", "94222008", system=SNOMED)]  # fmt: skip
