@@ -263,10 +263,9 @@ def _scores(decisions: Decisions, hook_instance: str, shown: Collection[str]) ->
     decision = decisions.levels
     if decision.first is not None:
         cards.append(_sins_card(hook_instance, decision, sins, result, issues))
-        issues = []
     elif decisions.unplaced is not None:
-        cards.append(unplaced_card(decisions.unplaced, issues, card_uuid(hook_instance, "sins")))
-        issues = []
+        cards.append(unplaced_card(decisions.unplaced, issues, card_uuid(hook_instance, SINS.code)))
+    issues = [] if cards else issues  # the SINS card carries them, else the first other card
     cards += prognosis_cards(decisions, shown, issues, functools.partial(_card, hook_instance))
     return cards
 
