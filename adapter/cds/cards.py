@@ -19,6 +19,7 @@ from typing import Any
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cds.more_cards import prognosis_cards
 from adapter.cds.outcome import outcome_card
+from adapter.cds.unplaced import unplaced_card
 from adapter.decision import (
     NEUROLOGY_ACTION,
     Deceased,
@@ -262,7 +263,9 @@ def _scores(decisions: Decisions, hook_instance: str, shown: Collection[str]) ->
     decision = decisions.levels
     if decision.first is not None:
         cards.append(_sins_card(hook_instance, decision, sins, result, issues))
-        issues = []
+    elif decisions.unplaced is not None:
+        cards.append(unplaced_card(decisions.unplaced, issues, card_uuid(hook_instance, SINS.code)))
+    issues = [] if cards else issues  # the SINS card carries them, else the first other card
     cards += prognosis_cards(decisions, shown, issues, functools.partial(_card, hook_instance))
     return cards
 

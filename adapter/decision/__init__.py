@@ -26,6 +26,7 @@ from adapter.decision.neurology import (
 )
 from adapter.decision.orders import Indicator, OrderDecision, order_decisions
 from adapter.decision.sins import SinsDecision, recommendation, sins_decision
+from adapter.decision.unplaced import Unplaced, unplaced_sins
 from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, unvalidated
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import PatientResult
@@ -81,6 +82,7 @@ class Decisions:
     # The record shows a spinal lesion or a neurology alert (deceased or not): otherwise the
     # services stay silent, as scoring every chart opened would put ranges on everyone.
     spinal: bool = True
+    unplaced: Unplaced | None = None  # no level scored, a metastasis without a level recorded
 
     @property
     def summaries(self) -> tuple[ScoreSummary, ...]:
@@ -143,6 +145,7 @@ def decide(
         haematological=haematological,
         levels=view,
         spinal=alert is not None or has_spinal_disease(result),
+        unplaced=unplaced_sins(result),
     )
 
 

@@ -19,7 +19,7 @@ from adapter.mapping.assessment import LevelAssessment, PatientAssessment
 from adapter.mapping.context import Context
 from adapter.mapping.counts import count_inputs
 from adapter.mapping.findings import SINS_FINDINGS, Finding, choose_latest
-from adapter.mapping.levels import PLACED_FINDINGS, LevelPlan, plan_levels
+from adapter.mapping.levels import PLACED_FINDINGS, LevelPlan, plan_levels, unscored_line
 from adapter.mapping.more import more_inputs
 from adapter.mapping.observations import (
     ALBUMIN_LOINC,
@@ -132,7 +132,7 @@ def findings_and_levels(
     placed = [(code, f) for code in PLACED_FINDINGS for f in found.coded.get(code, []) if f.levels]
     plan = plan_levels(ctx, staging, placed)
     for label, reason in plan.unscored:
-        message = f"SINS not scored at {label}: {reason}."
+        message = unscored_line(label, reason)
         ctx.issues.append(Issue("warning", "not-supported", message))
     return found, plan
 

@@ -3,11 +3,13 @@
 The scored levels are the levels of current bone-metastasis Conditions, unconfirmed ones
 included (marked so), and of a primary bone-marrow tumour with a vertebral bodySite. A finding
 placed at a level where no metastasis is recorded is reported and not used — unless some
-bone-metastasis Condition has no bodySite: that lesion may be there, so the level is scored and
-marked as known from findings only. A level whose every metastasis Condition is in remission or
-inactive is still scored (a treated lesion is still there) and marked "in remission" (contract
-§2 v3). SINS does not score the coccyx or a lesion whose level is
-not named; those are listed with the reason.
+bone-metastasis Condition may be there: it has no bodySite, or a spinal one that names no level
+and whose region holds that level (the thoracic spine holds T8, never L2); then the level is
+scored and marked as known from findings only. A level whose every metastasis Condition is in
+remission or inactive is still scored (a treated lesion is still there) and marked "in
+remission" (contract §2 v3). SINS does not score the coccyx or a lesion whose level is not named
+(no bodySite, or a spinal one that names no level); those are listed with the reason and what
+would settle it.
 """
 
 from __future__ import annotations
@@ -19,16 +21,31 @@ from typing import Literal
 from adapter.fhir.read.evidence import Evidence
 from adapter.mapping.context import Context, condition_evidence
 from adapter.mapping.findings import SINS_FINDINGS, Finding
-from adapter.mapping.staging import Staging
+from adapter.mapping.staging import Lesion, Staging
 from adapter.scoring import level_order, location_of
 from adapter.vocabulary.findings import EPIDURAL_SPINAL_CORD_COMPRESSION
 
-__all__ = ["PLACED_FINDINGS", "LevelOrigin", "LevelPlan", "plan_levels"]
+__all__ = [
+    "PLACED_FINDINGS",
+    "UNRECORDED",
+    "LevelOrigin",
+    "LevelPlan",
+    "plan_levels",
+    "unscored_line",
+]
 
 LevelOrigin = Literal["confirmed", "unconfirmed", "findings"]
 # Findings that name a level: the SINS findings and the epidural compression grade.
 PLACED_FINDINGS = (*SINS_FINDINGS, EPIDURAL_SPINAL_CORD_COMPRESSION)
+# How the output names the level of a bone metastasis recorded with no bodySite.
+UNRECORDED = "an unrecorded level"
+_SETTLE = "record its level (bodySite)"
 _RANK: dict[LevelOrigin, int] = {"findings": 0, "unconfirmed": 1, "confirmed": 2}
+
+
+def unscored_line(label: str, reason: str) -> str:
+    """How every surface says that SINS is not scored somewhere, and why."""
+    return f"SINS not scored at {label}: {reason}."
 
 
 @dataclass(slots=True)
@@ -74,7 +91,7 @@ class LevelPlan:
         if self.origin[level] == "findings":
             return (
                 f"Level {level} is known from findings only: no metastasis Condition names it, "
-                "and a bone-metastasis Condition without a site may be this lesion."
+                "and a bone-metastasis Condition without a level may be this lesion."
             )
         return None
 
@@ -88,6 +105,14 @@ class LevelPlan:
             listed.append(evidence)
 
 
+def _may_be_at(lesion: Lesion, level: str) -> bool:
+    """Whether a lesion recorded without a level may be at ``level``: it has no bodySite, or a
+    spinal one that names no level and whose region (if any) holds it (Site.within)."""
+    if not lesion.sites:
+        return True
+    return any(s.kind == "spinal" and (not s.within or level in s.within) for s in lesion.sites)
+
+
 def _from_conditions(staging: Staging, plan: LevelPlan) -> None:
     for lesion in staging.lesions:
         cond = lesion.condition
@@ -99,9 +124,24 @@ def _from_conditions(staging: Staging, plan: LevelPlan) -> None:
                     plan.remission.setdefault(site.level, []).append(str(cond.ref.reference))
                 else:
                     plan.active.add(site.level)
-            elif site.kind == "spinal":
-                reason = f"{cond.ref.reference}: {site.label}; SINS needs the level"
-                plan.unscored.append((site.label, reason))
+
+
+def _unplaced(staging: Staging, plan: LevelPlan) -> None:
+    """The lesions recorded without a level, unless a level scored from findings may be theirs:
+    SINS needs the level, and the output says so (snomed-vertebrae.md)."""
+    found = [lv for lv, origin in plan.origin.items() if origin == "findings"]
+    for lesion in staging.lesions:
+        spinal = [s for s in lesion.sites if s.kind == "spinal"]
+        placed = lesion.levels or (lesion.sites and not spinal)  # at a level, or extraspinal
+        if placed or any(_may_be_at(lesion, lv) for lv in found):
+            continue
+        ref = lesion.condition.ref.reference
+        for site in spinal:
+            why = f"the bone metastasis's bodySite names no spinal level ({ref}) — {_SETTLE}"
+            plan.unscored.append((site.name, why))
+        if not spinal:
+            why = f"a bone metastasis with no bodySite ({ref}) — {_SETTLE}"
+            plan.unscored.append((UNRECORDED, why))
 
 
 def plan_levels(
@@ -110,12 +150,12 @@ def plan_levels(
     """The scored levels; ``placed`` are (finding code, finding) of the findings with a level."""
     plan = LevelPlan()
     _from_conditions(staging, plan)
-    unsited = any(not lesion.sites for lesion in staging.lesions)
+    unplaced = [lesion for lesion in staging.lesions if not lesion.levels]
     for code, finding in placed:
         for level in sorted(finding.levels or (), key=level_order):
             if level in plan.origin:
                 continue
-            if unsited:
+            if any(_may_be_at(lesion, level) for lesion in unplaced):
                 plan.add(level, "findings", None)
             else:
                 ref = finding.obs.ref.reference
@@ -128,6 +168,7 @@ def plan_levels(
                     f"{ref}: {finding.shown or code} at {level}, where no metastasis is "
                     "recorded: not used to score a level.",
                 )
+    _unplaced(staging, plan)
     for level in list(plan.origin):
         if location_of(level) is None:
             del plan.origin[level]

@@ -55,7 +55,9 @@ def radiosensitivity_input(ctx: Context, found: Findings, staging: Staging) -> t
 def tolerance_input(found: Findings) -> tuple[Possible[Tolerance], Basis]:
     """NOMS S: the clinician's word only, never derived."""
     said = choose_latest(found.coded.get(SURGERY_TOLERANCE, []), "tolerates surgery")
-    return enum_input(only(said, Tolerance), Tolerance, "record surgery-tolerance (able, unable)")
+    return enum_input(
+        only(said, Tolerance), Tolerance, "record the surgery tolerance (able, unable)"
+    )
 
 
 def stability_inputs(

@@ -9,11 +9,12 @@ from typing import Literal
 from adapter.fhir.read.records import Coding
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import LEVELS
-from adapter.vocabulary.systems import VERTEBRA
+from adapter.vocabulary.systems import VERTEBRA, code_label
 
 __all__ = ["Site", "SiteKind", "resolve_site"]
 
-SiteKind = Literal["level", "spinal", "other", "invalid"]
+SiteKind = Literal["level", "spinal", "other", "unknown", "invalid"]
+_EXTRASPINAL = "extraspinal-bone-site"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +22,9 @@ class Site:
     """Where a lesion or finding is.
 
     kind: ``level`` (a known spinal level), ``spinal`` (spinal, level not named), ``other``
-    (outside the spine: an extraspinal focus) or ``invalid`` (a vertebra code that does not exist).
+    (known to be outside the spine: an extraspinal focus), ``unknown`` (a code the mappings do
+    not know: no evidence that it is outside the spine) or ``invalid`` (a vertebra code that does
+    not exist). ``name``: what the site is called ("Thoracic spine structure").
     ``within``: for a spinal site that names a region ("lumbar spine"), the levels it may be at —
     the map's targets for the region; empty when the site may be at any level (the mappings give
     it no levels: a vertebral body, the sacrum).
@@ -32,6 +35,7 @@ class Site:
     key: str
     label: str
     within: frozenset[str] = frozenset()
+    name: str = ""
 
 
 # The same few dozen bodySite codings recur in every patient: each is classified once (keyed
@@ -52,12 +56,23 @@ def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
         if len(levels) == 1:
             (level,) = levels
             return Site("level", level, level, level)
-        named = term.display(coding.system or "", coding.code) or coding.code
-        site = Site("spinal", None, label, f"{named} names no spinal level", levels)
+        named = _named(coding, term)
+        site = Site("spinal", None, label, f"{named} names no spinal level", levels, named)
         # A coding that names the region wins over one that could be anywhere in the spine.
         if generic is None or (levels and not generic.within):
             generic = site
     if generic is not None:
         return generic
     first = concept[0]
-    return Site("other", None, f"{first.system}|{first.code}", first.code)
+    key = f"{first.system}|{first.code}"
+    if any(term.in_value_set(_EXTRASPINAL, c.system, c.code) for c in concept):
+        return Site("other", None, key, first.code, name=_named(first, term))
+    # Not understood: the lesion may as well be in the spine, so it is never an extraspinal
+    # focus by default (contract §2: only a non-spinal bodySite is one).
+    named = _named(first, term)
+    return Site("unknown", None, key, f"{named} not understood", name=named)
+
+
+def _named(coding: Coding, term: Terminology) -> str:
+    """The mappings' display of a coding, else what the code is ("SNOMED CT 123")."""
+    return term.display(coding.system or "", coding.code) or code_label(coding.system, coding.code)

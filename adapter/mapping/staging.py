@@ -112,12 +112,23 @@ def _coded_in(ctx: Context, value_set: str, cond: ConditionRecord) -> bool:
 
 
 def _sites(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...] | None:
+    """Where the Condition is; None when a vertebra code does not exist. A bodySite the mappings
+    do not know is left out and named: it is no evidence that the lesion is outside the spine,
+    so a lesion with no other site counts as one without a bodySite (contract §2)."""
     sites = tuple(resolve_site(concept, ctx.term) for concept in cond.body_sites)
     bad = next((s for s in sites if s.kind == "invalid"), None)
     if bad is not None:
         ctx.invalid(cond.ref.reference, f"{cond.ref.reference}: {bad.label}")
         return None
-    return sites
+    known = tuple(s for s in sites if s.kind != "unknown")
+    kept = "its other sites are used" if known else "counted as a lesion without a site"
+    names = cond.site_names or (None,) * len(sites)
+    for site, name in zip(sites, names, strict=False):
+        if site.kind == "unknown":
+            ref = cond.ref.reference
+            said = f"'{name}' ({site.name})" if name else site.name
+            ctx.warn(ref, f"{ref}: bodySite {said} not understood — {kept}.")
+    return known
 
 
 def primary_sites(ctx: Context, cond: ConditionRecord) -> frozenset[PrimarySite] | None:

@@ -181,7 +181,9 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
         )
         for p in chosen
     )
-    unconfirmed_settle = "confirm the primary tumour Condition, or record tokuhashi-primary-site"
+    unconfirmed_settle = (
+        "confirm the primary tumour Condition, or record the Tokuhashi primary site"
+    )
     site_pick = _explicit(found, TOKUHASHI_PRIMARY_SITE, PrimarySite)
     if site_pick is not None:
         site, site_basis = enum_input(site_pick, PrimarySite, TOKUHASHI_PRIMARY.settle)
@@ -205,7 +207,9 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
                 "tomita-primary-growth is recorded.",
             )
         settle = (
-            "record tomita-primary-growth (slow, moderate, rapid)" if len(classes) > 1 else None
+            "record the Tomita primary tumour growth (slow, moderate, rapid)"
+            if len(classes) > 1
+            else None
         )
         growth_basis = Basis(evidence, notes, settle, (*caveats, *extra, *remission))
     else:

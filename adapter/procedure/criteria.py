@@ -173,7 +173,7 @@ def compression_criterion(level: str, standing: Grade | None, *, cement: bool = 
     if standing is None:
         return judge.unknown(
             f"no Bilsky grade at {level}",
-            action="record epidural-spinal-cord-compression (Bilsky) from MRI",
+            action="record the epidural spinal cord compression grade (Bilsky) from MRI",
             finding=f"no Bilsky grade at {level}",
         )
     grade = standing.chosen

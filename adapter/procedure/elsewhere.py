@@ -49,7 +49,7 @@ __all__ = ["elsewhere_criterion"]
 
 _JUDGE = Judge(8, "No untreated cord compression elsewhere")
 _FIRST = "assess for decompression and radiotherapy first"
-_RECORD = "record the Bilsky grade at each level, or a whole-spine MRI verdict (whole-spine-escc)"
+_RECORD = "record the Bilsky grade at each level, or a whole-spine MRI verdict"
 _ANYWHERE = "suspected cord compression here or elsewhere"
 _SETTLED = frozenset({"decompressed", "listed"})  # superseded by surgery: not current compression
 # Current compression, critical on the neurology card: no whole-spine verdict settles it.

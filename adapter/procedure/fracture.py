@@ -130,6 +130,6 @@ def fracture_criterion(
             "; ".join(why), action=action, finding=f"collapse at {level}: {PRELIMINARY}"
         )
     stale = dated(evidence)
-    action = REASSESS if stale else "record vertebral-body-collapse at the level"
+    action = REASSESS if stale else "record the vertebral body collapse at the level"
     finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"
     return _JUDGE.unknown("; ".join(why), action=action, finding=finding)

@@ -117,7 +117,11 @@ def _unplaced(record: OrderRecord, sites: Sequence[Site]) -> tuple[str, ...]:
         if site.level is not None:
             continue
         first = concept[0]  # a code the mappings do not know ("other"): say which code it is
-        said = code_label(first.system, first.code) if site.kind == "other" else site.label
+        said = (
+            code_label(first.system, first.code)
+            if site.kind in ("other", "unknown")
+            else site.label
+        )
         out.append(named or said)
     return (*out, *record.uncoded_sites)
 

@@ -13,8 +13,10 @@ from html import escape
 
 from adapter.decision import NEUROLOGY_ACTION, Decisions
 from adapter.decision.noms import noms_view
+from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
 from adapter.fhir.read.timing import day_text
+from adapter.mapping.levels import unscored_line
 from adapter.outcomes import TIME_POINTS, PatientOutcome
 from adapter.render.header import computed_text, patient_header
 from adapter.render.html import fmt, page, table
@@ -220,7 +222,7 @@ def patient_body(decisions: Decisions) -> str:
     }
     treated = outcome.treated_levels if outcome else ()
     unscored = "".join(
-        f"<li>SINS not scored at {escape(label)}: {escape(reason)}.</li>"
+        f"<li>{escape(unscored_line(label, reason))}</li>"
         for label, reason in result.assessment.unscored
     )
     body = [
@@ -232,6 +234,8 @@ def patient_body(decisions: Decisions) -> str:
         + "</figcaption></figure><div><h2>At a glance</h2>",
         _glance(decisions) if summaries else "<p>No spinal level recorded: nothing to score.</p>",
     ]
+    if decisions.unplaced is not None:
+        body.append(f"<p>{escape(UNPLACED_HEADLINE)}; {escape(UNPLACED_SETTLE)}.</p>")
     if unscored:
         body.append(f"<ul>{unscored}</ul>")
     body.append("</div></div>")

@@ -12,7 +12,9 @@ from __future__ import annotations
 from adapter.decision import NEUROLOGY_ACTION, Decisions
 from adapter.decision.noms import noms_view
 from adapter.decision.orders import OrderDecision
+from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
+from adapter.mapping.levels import unscored_line
 from adapter.render.noms import noms_text
 from adapter.report import ScoreSummary
 from adapter.vocabulary.text import terminal_line
@@ -63,10 +65,12 @@ def text_report(decisions: Decisions) -> str:
     sources and gaps."""
     patient = decisions.result
     lines = [f"Patient {patient.patient}", *_head(decisions)]
-    if not patient.levels:
+    if decisions.unplaced is not None:
+        lines.append(f"  {UNPLACED_HEADLINE}; {UNPLACED_SETTLE}.")
+    elif not patient.levels:
         lines.append("  SINS: no spinal level recorded, nothing to score.")
     for label, reason in patient.assessment.unscored:
-        lines.append(f"  SINS not scored at {label}: {reason}.")
+        lines.append(f"  {unscored_line(label, reason)}")
     alive = decisions.deceased is None
     for summary in decisions.summaries:
         lines += _summary(summary, decisions.advice(summary) if alive else None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from adapter.fhir.read.records import Coding, codings, concept_name, concepts
+from adapter.fhir.read.records import Coding, body_site_names, codings, concept_name, concepts
 from adapter.fhir.read.references import normalise_reference
 
 __all__ = [
@@ -88,14 +88,6 @@ def _displays(concept: Any) -> tuple[str, ...]:
     )
 
 
-def _site_names(value: Any) -> tuple[tuple[str | None, ...], tuple[str, ...]]:
-    """(the name of each coded bodySite, in the order of ``concepts``; the uncoded ones' names)."""
-    items = [value] if isinstance(value, dict) else value if isinstance(value, list) else []
-    coded = tuple(concept_name(v) for v in items if codings(v))
-    uncoded = tuple(n for v in items if not codings(v) and (n := concept_name(v)) is not None)
-    return coded, uncoded
-
-
 def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
     if resource.get("resourceType") != "ServiceRequest":
         return None
@@ -104,7 +96,7 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
     text = concept.get("text") if isinstance(concept, Mapping) else None
     status = resource.get("status")
     reasons = resource.get("reasonReference")
-    site_names, uncoded_sites = _site_names(resource.get("bodySite"))
+    site_names, uncoded_sites = body_site_names(resource.get("bodySite"))
     return OrderRecord(
         reference=f"ServiceRequest/{rid}" if isinstance(rid, str) else "ServiceRequest",
         status=status if isinstance(status, str) else None,

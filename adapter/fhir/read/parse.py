@@ -23,6 +23,7 @@ from adapter.fhir.read.records import (
     PatientRecord,
     Quantity,
     ResourceRef,
+    body_site_names,
     codings,
     concept_name,
     concepts,
@@ -134,6 +135,7 @@ def _condition(
         verification_status=status_code(resource.get("verificationStatus")),
         codes=codings(resource.get("code")),
         body_sites=concepts(resource.get("bodySite")),
+        site_names=body_site_names(resource.get("bodySite"))[0],
         related=related,
         time=parse_time(resource.get("onsetDateTime"))
         or _period_start(resource.get("onsetPeriod"))

@@ -22,6 +22,7 @@ __all__ = [
     "PatientRecord",
     "Quantity",
     "ResourceRef",
+    "body_site_names",
     "codings",
     "concept_name",
     "concepts",
@@ -94,6 +95,7 @@ class ConditionRecord(NamedTuple):
     time: ClinicalTime | None
     profiles: tuple[str, ...] = ()  # meta.profile: the profiles the Condition claims
     name: str | None = None  # the diagnosis as people read it: the code's text or a display
+    site_names: tuple[str | None, ...] = ()  # each coded bodySite as named (body_site_names)
 
 
 class MedicationRecord(NamedTuple):
@@ -166,3 +168,11 @@ def resource_ref(resource: Mapping[str, Any], full_url: str | None) -> ResourceR
     if isinstance(rid, str) and rid:
         return ResourceRef(rtype, f"{rtype}/{rid}")
     return ResourceRef(rtype, full_url)
+
+
+def body_site_names(value: Any) -> tuple[tuple[str | None, ...], tuple[str, ...]]:
+    """(the name of each coded bodySite, in the order of ``concepts``; the uncoded ones' names)."""
+    items = [value] if isinstance(value, dict) else value if isinstance(value, list) else []
+    coded = tuple(concept_name(v) for v in items if codings(v))
+    uncoded = tuple(n for v in items if not codings(v) and (n := concept_name(v)) is not None)
+    return coded, uncoded

@@ -31,7 +31,7 @@ BAUER_NO_FRACTURE = ComponentSpec(
     "pathological fracture 0.",
     title="No pathological fracture",
     short="fracture",
-    settle="record pathological-fracture (present, absent)",
+    settle="record whether there is a pathological fracture (present, absent)",
 )
 BAUER_NO_VISCERAL = ComponentSpec(
     code="bauer-no-visceral-metastases",

@@ -13,11 +13,11 @@ __all__ = [
 ]
 
 SETTLE_BONE_EXTENT = (
-    "record bone-metastasis Conditions with their sites, or "
-    "bone-metastasis-extent (solitary, multiple)"
+    "record the bone metastases with their sites, or the bone-metastasis extent "
+    "(solitary, multiple)"
 )
 SETTLE_KPS = "record a Karnofsky performance status (LOINC 89243-0)"
 SETTLE_PRIMARY = "record the primary tumour Condition"
-SETTLE_VISCERAL = "record visceral-metastases (none, treatable, untreatable)"
+SETTLE_VISCERAL = "record the visceral metastases (none, treatable, untreatable)"
 SHORT_BONE_EXTENT = "bone mets extent"
 SHORT_VISCERAL = "visceral mets"

@@ -27,7 +27,7 @@ NESMS_AMBULATORY = ComponentSpec(
     definition="NESMS factor: ambulatory status intact (normal) 1; not 0.",
     title="Ambulatory status intact",
     short="ambulation",
-    settle="record ambulatory-status (independent, with-aid, non-ambulatory)",
+    settle="record the ambulatory status (independent, with aid, non-ambulatory)",
 )
 NESMS_ALBUMIN = ComponentSpec(
     code="nesms-albumin",

@@ -39,7 +39,7 @@ SINS_PAIN = ComponentSpec(
     "pain-free lesion 0.",
     title="Pain",
     short="pain",
-    settle="record a spinal-pain finding (mechanical, non-mechanical, pain-free)",
+    settle="record the spinal pain character (mechanical, non-mechanical, pain-free)",
 )
 
 SINS_BONE_LESION = ComponentSpec(
@@ -48,7 +48,7 @@ SINS_BONE_LESION = ComponentSpec(
     definition="SINS component bone lesion quality: lytic 2; mixed lytic/blastic 1; blastic 0.",
     title="Bone lesion",
     short="lesion quality",
-    settle="record bone-lesion-quality (lytic, mixed, blastic) from CT",
+    settle="record the bone lesion quality (lytic, mixed, blastic) from CT",
 )
 
 SINS_ALIGNMENT = ComponentSpec(
@@ -58,7 +58,7 @@ SINS_ALIGNMENT = ComponentSpec(
     "present 4; de novo deformity (kyphosis/scoliosis) 2; normal alignment 0.",
     title="Alignment",
     short="alignment",
-    settle="record spinal-alignment (subluxation, de-novo-deformity, normal)",
+    settle="record the spinal alignment (subluxation, de novo deformity, normal)",
 )
 
 SINS_COLLAPSE = ComponentSpec(
@@ -69,7 +69,8 @@ SINS_COLLAPSE = ComponentSpec(
     "the above 0.",
     title="Vertebral body collapse",
     short="collapse",
-    settle="record vertebral-body-collapse (gt-50, lt-50, none-gt-50-involved, none)",
+    settle="record the vertebral body collapse (over 50 %, under 50 %, none with over 50 % of "
+    "the body involved, none)",
 )
 
 SINS_POSTEROLATERAL = ComponentSpec(
@@ -80,7 +81,7 @@ SINS_POSTEROLATERAL = ComponentSpec(
     "unilateral 1; none 0.",
     title="Posterolateral involvement",
     short="posterolateral involvement",
-    settle="record posterolateral-involvement (bilateral, unilateral, none)",
+    settle="record the posterolateral involvement (bilateral, unilateral, none)",
 )
 
 

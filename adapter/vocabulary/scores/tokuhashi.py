@@ -36,7 +36,7 @@ TOKUHASHI_EXTRASPINAL = ComponentSpec(
     f"more 0; 1-2 1; none 2. {_TOKUHASHI_BOTH}",
     title="Extraspinal bone metastases",
     short="extraspinal count",
-    settle="record extraspinal-bone-metastases-count",
+    settle="record the number of extraspinal bone metastases",
 )
 
 TOKUHASHI_VERTEBRAL = ComponentSpec(
@@ -46,8 +46,8 @@ TOKUHASHI_VERTEBRAL = ComponentSpec(
     f"lesion included: 3 or more 0; 2 1; 1 2. {_TOKUHASHI_BOTH}",
     title="Vertebral body metastases",
     short="vertebral count",
-    settle="record bone-metastasis Conditions with their vertebral levels, or "
-    "vertebral-metastases-count",
+    settle="record the bone metastases with their vertebral levels, or the number of vertebral "
+    "metastases",
 )
 
 TOKUHASHI_MAJOR_ORGAN = ComponentSpec(
@@ -57,7 +57,7 @@ TOKUHASHI_MAJOR_ORGAN = ComponentSpec(
     f"liver, kidney, brain): unremovable 0; removable 1; none 2. {_TOKUHASHI_BOTH}",
     title="Major internal organ metastases",
     short="organ mets",
-    settle="record major-organ-metastases (none, removable, unremovable)",
+    settle="record the major internal organ metastases (none, removable, unremovable)",
 )
 
 TOKUHASHI_PRIMARY = ComponentSpec(
@@ -82,7 +82,7 @@ TOKUHASHI_PALSY = ComponentSpec(
     f"incomplete (Frankel C or D) 1; none (Frankel E) 2. {_TOKUHASHI_BOTH}",
     title="Palsy (Frankel)",
     short="Frankel grade",
-    settle="record a frankel-grade finding (frankel-a … frankel-e)",
+    settle="record a Frankel grade (A … E)",
 )
 
 

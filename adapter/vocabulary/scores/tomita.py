@@ -19,7 +19,8 @@ TOMITA_PRIMARY = ComponentSpec(
     "rapid growth 4.",
     title="Primary tumour growth",
     short="primary growth",
-    settle="record the primary tumour Condition, or tomita-primary-growth (slow, moderate, rapid)",
+    settle="record the primary tumour Condition, or the Tomita primary tumour growth "
+    "(slow, moderate, rapid)",
 )
 
 TOMITA_VISCERAL = ComponentSpec(

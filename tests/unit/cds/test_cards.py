@@ -102,3 +102,97 @@ def test_suggestions_carry_the_pipeline_resources_with_resolvable_references():
     }
     assert risk["basis"][1:] == tomita.risk.resource["basis"][1:]
     assert not any(ref.get("reference", "").startswith("urn:") for ref in risk["basis"])
+
+
+# A bone metastasis whose level is not recorded (contract §4: one card per score, saying what is
+# missing and what would settle it; §4 v3: one decision on every surface).
+def _unplaced(*bone_metastasis):
+    from tests.support.records import SNOMED, condition, finding, measurement, patient
+
+    met = condition("met", "94222008", system=SNOMED)
+    met.update(bone_metastasis[0] if bone_metastasis else {})
+    return [
+        patient(),
+        condition("primary", "C50.911"),
+        met,
+        finding("frankel", "frankel-grade", "frankel-e"),
+        measurement("kps", "89243-0", 70),
+        *bone_metastasis[1:],
+    ]
+
+
+def _site(code: str, display: str) -> dict:
+    from tests.support.records import SNOMED
+
+    return {"bodySite": [{"coding": [{"system": SNOMED, "code": code, "display": display}]}]}
+
+
+def _sins_card(decisions):
+    return next(c for c in score_cards(decisions, "h") if c.source.topic.code == "sins")
+
+
+@pytest.mark.parametrize(
+    "where",
+    [{}, _site("51282000", "Bone structure of spine"), _site("421060004", "Vertebral column")],
+    ids=["no-body-site", "spine", "vertebral-column"],
+)
+def test_a_metastasis_without_a_level_gets_a_sins_card_saying_the_level_is_not_recorded(where):
+    from tests.unit.decision.test_wording import decisions_for, surfaces
+
+    decisions = decisions_for(_unplaced(where))
+    card = _sins_card(decisions)
+    assert card.indicator == "info"
+    assert card.summary.startswith("SINS cannot be placed: level not recorded")
+    assert "record the bone metastasis's level (bodySite)" in card.detail
+    _, _, text, _ = surfaces(decisions)
+    assert "SINS cannot be placed: level not recorded" in text
+
+
+def test_a_spinal_metastasis_without_a_level_is_not_scored_as_extraspinal_on_any_surface():
+    from tests.unit.decision.test_wording import decisions_for, surfaces
+
+    decisions = decisions_for(_unplaced(_site("421060004", "Structure of vertebral column")))
+    cards, card_text, text, _ = surfaces(decisions)
+    for said in (card_text, text):
+        assert "supportive care" not in said  # modified Bauer: not a second skeletal focus
+    tomita = next(c for c in cards if c.source.topic and c.source.topic.code == "tomita")
+    assert "| Bone metastases | 1 |" in tomita.detail
+
+
+def test_mechanical_pain_within_a_region_sited_metastasis_makes_the_sins_card_a_warning():
+    # §4 v3: an untreated level with current mechanical pain is at least a warning; the pain at
+    # T8, within the thoracic spine the metastasis is recorded at, is at a possible lesion level.
+    from tests.support.records import finding
+    from tests.unit.decision.test_wording import decisions_for, surfaces
+
+    pain = finding("t8-pain", "spinal-pain", "mechanical", level="T8")
+    decisions = decisions_for(_unplaced(_site("122495006", "Thoracic spine structure"), pain))
+    card = _sins_card(decisions)
+    assert card.indicator == "warning"
+    assert "T8" in card.summary and "findings only" in card.summary
+    _, card_text, text, _ = surfaces(decisions)
+    for said in (card_text, text):
+        assert "where no metastasis is recorded" not in said
+        assert "names no spinal level: Condition" not in said  # the garbled line
+
+
+def test_what_would_settle_a_range_names_findings_by_display_not_code():
+    # §4 v3: details use displays, not codes — "record a Frankel grade", not "frankel-grade".
+    from tests.support.records import SNOMED, condition, patient
+    from tests.unit.decision.test_wording import decisions_for, surfaces
+
+    finding_codes = json.loads((ROOT / "mappings" / "CodeSystem-finding.json").read_text())
+    words = {"non-mechanical", "pain-free", "non-ambulatory"}  # codes that are plain English
+    codes = {c["code"] for c in finding_codes["concept"] if "-" in c["code"]} - words
+    record = [patient(), condition("primary", "C50.911"), condition("met", "C79.51"),
+              condition("liver", "C78.7"), condition("bone", "94222008", system=SNOMED)]  # fmt: skip
+    cards, _, text, _ = surfaces(decisions_for(record))
+    settle = [
+        line
+        for said in [text, *(c.detail or "" for c in cards)]
+        for line in said.splitlines()
+        if "record " in line
+    ]
+    assert settle
+    for line in settle:
+        assert not [code for code in codes if code in line], line

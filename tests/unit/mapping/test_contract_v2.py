@@ -323,3 +323,79 @@ def test_a_cancer_condition_no_map_knows_is_reported_not_dropped():
     assert "names no primary site or metastasis" in warned["Condition/cancer"]
     assert "Condition/nodes" in warned
     assert "Condition/primary" not in warned and "Condition/met-t12" not in warned
+
+
+# A bone metastasis at a spinal site that names no level (contract §2: only a non-spinal bodySite
+# is an extraspinal focus; snomed-vertebrae.md: a generic spinal code names no level).
+SNOMED_CT = "http://snomed.info/sct"
+
+
+def _sited(code: str, display: str, *extra):
+    met = condition("met", "94222008", system=SNOMED_CT)
+    met["bodySite"] = [{"coding": [{"system": SNOMED_CT, "code": code, "display": display}]}]
+    return [
+        patient(),
+        condition("primary", "C34.90"),
+        met,
+        finding("frankel", "frankel-grade", "frankel-e"),
+        measurement("kps", "89243-0", 70),
+        *extra,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "display"),
+    [
+        ("51282000", "Bone structure of spine"),
+        ("421060004", "Structure of vertebral column"),
+        ("54735007", "Bone structure of sacrum"),
+    ],
+)
+def test_a_metastasis_in_the_spine_without_a_level_is_vertebral_not_extraspinal(code, display):
+    a = extract(_sited(code, display))
+    assert a.tokuhashi.extraspinal_count == Possible.of(0)
+    assert a.tokuhashi.vertebral_count == Possible.of(1)
+    assert a.tomita.bone == Possible.of(BoneExtent.SOLITARY)
+    assert not a.levels
+    ((label, reason),) = a.unscored
+    assert label == display and "names no spinal level" in reason
+    assert "record its level (bodySite)" in reason
+
+
+def test_a_body_site_not_understood_counts_as_a_metastasis_without_a_site_and_is_named():
+    # An unknown code is no evidence that the lesion is outside the spine: it is counted as one
+    # with no bodySite (spine or elsewhere, never both) and the output names it.
+    a = extract(_sited("999999003", "Some body structure"))
+    assert a.tokuhashi.extraspinal_count == Possible.among({0, 1})
+    assert a.tokuhashi.vertebral_count == Possible.among({1})
+    said = issues(a, "warning")["Condition/met"]
+    assert "Some body structure" in said and "not understood" in said
+
+
+def test_a_known_extraspinal_site_is_still_an_extraspinal_focus():
+    a = extract(_sited("71341001", "Bone structure of femur"))
+    assert a.tokuhashi.extraspinal_count == Possible.of(1)
+    assert not a.unscored and "Condition/met" not in issues(a, "warning")
+
+
+def test_a_bone_metastasis_without_a_site_says_its_level_is_not_recorded():
+    unsited = [r for r in _sited("x", "x") if r["id"] != "met"]
+    a = extract([*unsited, condition("met", "C79.51")])
+    ((label, reason),) = a.unscored
+    assert label == "an unrecorded level" and "no bodySite" in reason
+    assert "record its level (bodySite)" in reason
+
+
+def test_a_finding_within_a_region_sited_metastasis_is_scored_from_findings_only():
+    # Contract §2: a finding where no metastasis is recorded is used when a metastasis may be
+    # there; one recorded by region (thoracic spine) may be at T8, never at L2.
+    t8 = finding("t8-pain", "spinal-pain", "mechanical", level="T8")
+    l2 = finding("l2-pain", "spinal-pain", "mechanical", level="L2")
+    a = extract(_sited("122495006", "Thoracic spine structure", t8, l2))
+    assert [lv.level for lv in a.levels] == ["T8"]
+    t8_level = level(a, "T8")
+    assert t8_level.origin == "findings" and "known from findings only" in (t8_level.note or "")
+    assert t8_level.inputs.pain == Possible.of(Pain.MECHANICAL)
+    warned = issues(a, "warning")
+    assert "Observation/t8-pain" not in warned
+    assert "where no metastasis is recorded" in warned["Observation/l2-pain"]

@@ -115,6 +115,33 @@ def test_a_spinal_region_maps_to_the_levels_of_that_region(term, code, region):
     assert levels == _region_levels(region) and len(levels) > 1
 
 
+@pytest.mark.parametrize(
+    "code",
+    [  # the spine or any vertebra (DICOM CID 6114 "Spine", "Vertebra"): spinal, no level
+        "51282000", "421060004",
+    ],
+)  # fmt: skip
+def test_the_whole_spine_is_spinal_with_no_level(term, code):
+    assert term.translate(SNOMED, code, VERTEBRA) == frozenset()
+
+
+def test_the_sacrum_maps_to_the_sacral_levels(term):
+    levels = term.translate(SNOMED, "54735007", VERTEBRA)  # bone structure of sacrum
+    assert levels == _region_levels("sacral") == {"S1", "S2", "S3", "S4", "S5"}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [  # femur, ilium, rib, humerus, cranium, sternum, clavicle, scapula
+        "71341001", "22356005", "113197003", "85050009", "89546000", "56873002", "51299004",
+        "79601000",
+    ],
+)  # fmt: skip
+def test_known_extraspinal_bone_sites_are_listed(term, code):
+    assert term.in_value_set("extraspinal-bone-site", SNOMED, code)
+    assert term.translate(SNOMED, code, VERTEBRA) is None
+
+
 @pytest.mark.parametrize("code", ["87141009", "3572006", "1186895000"])
 def test_a_spinal_site_the_mappings_cannot_place_in_levels_names_none(term, code):
     # sacral vertebra (never guessed), body of vertebra, thirteenth thoracic vertebra

@@ -580,3 +580,18 @@ def test_an_active_medication_that_cannot_be_identified_makes_bleeding_risk_unkn
     bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
     assert bleeding.status == "unknown"
     assert "medication not identified" in bleeding.basis
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["51282000", "421060004"],  # bone structure of spine, structure of vertebral column
+)
+def test_a_metastasis_somewhere_in_the_spine_may_be_at_the_ordered_level(code):
+    # Contract §2: only a non-spinal bodySite is an extraspinal focus; a spinal site without a
+    # level may be at L2 (criterion 2 unknown), and its grade is not recorded (criterion 8 unknown).
+    concept = {"coding": [{"system": SNOMED, "code": code}]}
+    resources = default_patient(drop=("met-t12",), extra=(_by_region(concept),))
+    checked = single(resources, "L2")
+    by_number = {c.number: c for c in checked.levels[0].criteria}
+    assert by_number[2].status == "unknown"
+    assert by_number[8].status == "unknown"

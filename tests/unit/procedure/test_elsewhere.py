@@ -84,7 +84,7 @@ def test_a_level_without_a_grade_is_unknown_and_named():
     checked = single(with_t8(), "T12")
     eight = criterion(checked, 8)
     assert eight.status == "unknown" and eight.basis == "no Bilsky grade at T8"
-    assert "whole-spine-escc" in (eight.action or "")
+    assert "whole-spine MRI verdict" in (eight.action or "")  # by display, not the finding code
     assert checked.indicator == "warning"
 
 
