@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from adapter.fhir.read.records import ConditionRecord
 from adapter.mapping.context import Context, condition_named
 from adapter.mapping.sites import Site, resolve_site
-from adapter.mapping.unused import named, neoplasm, not_current, relevant, unused
+from adapter.mapping.unused import (
+    named,
+    neoplasm,
+    not_current,
+    relevant,
+    unread_at_spine,
+    unused,
+)
 from adapter.scoring import PrimarySite
 from adapter.vocabulary.systems import ICD10CM, PRIMARY_SITE
 
@@ -104,6 +111,8 @@ class Staging:
     pathological_fractures: list[Staged] = field(default_factory=list)
     coagulation: list[Staged] = field(default_factory=list)
     infections: list[Staged] = field(default_factory=list)  # sepsis, spinal infection (§5 v3)
+    # Neoplasms at a vertebra the maps do not place, named (unused.unread_at_spine).
+    unread: list[str] = field(default_factory=list)
 
 
 def _coded_in(ctx: Context, value_set: str, cond: ConditionRecord) -> bool:
@@ -238,4 +247,7 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
             and (neoplasm(cond) or (remission and relevant(ctx, cond)))
         ):
             unused(ctx, cond)
+            said = unread_at_spine(ctx, cond)
+            if said is not None:
+                staging.unread.append(said)
     return staging

@@ -239,8 +239,11 @@ def test_a_snomed_ct_cancer_no_map_places_is_named_by_its_words():
                         code_display="Secondary malignant neoplastic disease")  # fmt: skip
     unknown["code"]["coding"][0]["display"] = unknown.pop("code_display")
     benign = condition("wart", "57686001", system="http://snomed.info/sct")  # no words: not named
-    result = score(default_patient(extra=(unknown, benign)))
+    suspected = condition("suspected", "162573006", system="http://snomed.info/sct")
+    suspected["code"]["coding"][0]["display"] = "Suspected lung cancer (situation)"  # Synthea
+    result = score(default_patient(extra=(unknown, benign, suspected)))
     found = issue(result, "Condition/cancer")
     assert found is not None and found.severity == "warning"
     assert "names no primary site or metastasis spinemets maps: not used" in found.diagnostics
     assert issue(result, "Condition/wart") is None
+    assert issue(result, "Condition/suspected") is None
