@@ -290,7 +290,9 @@ def _unread_at_l2(**extra) -> list[dict]:
 async def test_a_cancer_record_at_a_vertebra_no_map_places_is_named_on_the_patient_view(client):
     # mCODE's own pattern for a spinal metastasis, a code spinemets does not map: the clinician
     # is told (contract §2 v3, nothing dropped silently), not shown an empty list.
-    response = await client.post("/cds-services/spinemets-scores", json=patient_view(_unread_at_l2()))
+    response = await client.post(
+        "/cds-services/spinemets-scores", json=patient_view(_unread_at_l2())
+    )
     (card,) = response.json()["cards"]
     assert card["summary"] == (
         "Secondary malignant neoplastic disease at L2: not understood — spine scores not computed"

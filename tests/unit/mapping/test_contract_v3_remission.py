@@ -225,9 +225,7 @@ def test_icd10cm_written_with_its_oid_is_icd10cm():
         extra=(condition("primary", "C50.911", system=ICD10CM_OID),
                condition("met-t12", "C79.51", level="T12", system=ICD10CM_OID)),
     )  # fmt: skip
-    by_url = default_patient(
-        drop=("primary",), extra=(condition("primary", "C50.911"),)
-    )
+    by_url = default_patient(drop=("primary",), extra=(condition("primary", "C50.911"),))
     oid, url = score(by_oid), score(by_url)
     assert oid.assessment == url.assessment
     assert [i.diagnostics for i in oid.issues] == [i.diagnostics for i in url.issues]
