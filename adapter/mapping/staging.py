@@ -30,8 +30,8 @@ from adapter.mapping.unused import (
     unread_at_spine,
     unused,
 )
-from adapter.scoring import PrimarySite
-from adapter.vocabulary.systems import ICD10CM, PRIMARY_SITE
+from adapter.scoring import PrimarySite, level_order
+from adapter.vocabulary.systems import ICD10CM, PRIMARY_SITE, VERTEBRA
 
 __all__ = [
     "Lesion",
@@ -190,7 +190,17 @@ def _stage_other(
         if _coded_in(ctx, value_set, cond):
             sites = _sites(ctx, cond)
             if sites is not None:
-                fractures.append(Staged(cond, certain, sites))
+                fractures.append(Staged(cond, certain, sites or _named_by_code(ctx, cond)))
+
+
+def _named_by_code(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...]:
+    """The vertebrae a fracture code names itself (ICD-10-CM S32.02-: the second lumbar), for a
+    fracture recorded without a bodySite (ConceptMap in mappings/); none for most codes."""
+    for coding in cond.codes:
+        levels = ctx.term.translate(coding.system, coding.code, VERTEBRA)
+        if levels:
+            return tuple(Site("level", lv, lv, lv) for lv in sorted(levels, key=level_order))
+    return ()
 
 
 def _used(staging: Staging) -> int:
