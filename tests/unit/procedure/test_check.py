@@ -348,10 +348,10 @@ def test_fracture_from_another_cause(fracture, expected):
 @pytest.mark.parametrize(
     ("code", "level", "where"),
     [
-        ("S32.020A", "L2", "at L2"),  # wedge compression fracture of the second lumbar vertebra
-        ("S22.060A", "T8", "at T7, T8"),  # T7–T8: the code names the pair
-        ("S22.040A", "T4", "at T4"),  # fourth thoracic vertebra
-        ("M48.56XA", "L2", "level not recorded"),  # lumbar region: no level
+        ("S32.020A", "L2", " at L2"),  # wedge compression fracture of the second lumbar vertebra
+        ("S22.060A", "T8", " at T7, T8"),  # T7–T8: the code names the pair
+        ("S22.040A", "T4", " at T4"),  # fourth thoracic vertebra
+        ("M48.56XA", "L2", ", level not recorded"),  # lumbar region: no level
     ],
 )
 def test_a_fracture_code_that_names_its_vertebra_gives_the_level(code, level, where):
@@ -359,7 +359,7 @@ def test_a_fracture_code_that_names_its_vertebra_gives_the_level(code, level, wh
     checked = single(default_patient(extra=(metastasis, condition("fx", code))), level)
     (shown,) = [lv for lv in checked.levels if lv.level == level]
     basis = next(c.basis for c in shown.criteria if c.number == 6)
-    assert f"osteoporotic or traumatic vertebral fracture{',' if where[0] == 'l' else ''} {where}" in basis
+    assert f"osteoporotic or traumatic vertebral fracture{where}" in basis
 
 
 @pytest.mark.parametrize(
