@@ -324,6 +324,7 @@ HCPCS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
         ("77435", CPT, None, "SBRT"),  # stereotactic body radiotherapy management
         ("33195004", SNOMED, None, "Radiotherapy"),  # what synthea/vocabulary.py writes
         ("1156506007", SNOMED, "EBRT T12 8 Gy/1", "Radiotherapy"),  # EBRT with photons
+        ("1156506007", SNOMED, "SBRT T12 24 Gy/2", "SBRT"),  # the record's words say SBRT
     ],
 )
 def test_radiotherapy_in_hospital_codes_is_named(code, system, text, named):
