@@ -8,14 +8,20 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from adapter.cds.models import Card
+from adapter.cds.models import Card, Source
 from adapter.decision import Decisions
-from adapter.decision.wording import unvalidated
+from adapter.decision.wording import (
+    UNREAD_AT_SPINE,
+    UNREAD_AT_SPINE_ADVICE,
+    shorten,
+    unvalidated,
+)
 from adapter.fhir.write.references import logical_references
 from adapter.report import ScoreSummary
 from adapter.vocabulary import MORE_SCORES
+from adapter.vocabulary.cards import markdown_text
 
-__all__ = ["MORE_CARDS", "card_shown", "other_tools", "prognosis_cards"]
+__all__ = ["MORE_CARDS", "card_shown", "other_tools", "prognosis_cards", "unread_cards"]
 
 Extra = Sequence[tuple[str, Sequence[str]]]
 MakeCard = Callable[[ScoreSummary, Sequence[dict[str, Any]], Extra], Card]
@@ -58,3 +64,20 @@ def prognosis_cards(
         out.append(card(summary, logical_references([score.observation, score.risk]), extra))
         issues = []
     return out
+
+
+def unread_cards(unread: Sequence[str], card_id: str) -> list[Card]:
+    """One info card naming the cancer records at a vertebra that spinemets does not understand,
+    for a patient with nothing else to show: silence would read as "no spinal disease"."""
+    if not unread:
+        return []
+    lines = [f"- {markdown_text(name)}" for name in unread]
+    return [
+        Card(
+            uuid=card_id,
+            summary=shorten(f"{unread[0]}: {UNREAD_AT_SPINE}"),
+            detail="\n".join([*lines, "", markdown_text(UNREAD_AT_SPINE_ADVICE)]),
+            indicator="info",
+            source=Source(label="spinemets"),
+        )
+    ]

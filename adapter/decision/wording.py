@@ -77,6 +77,16 @@ def _day(match: re.Match[str], same_day: set[str]) -> str:
     return f"{time.day} {match[0][11:16]}" + ("" if zone in ("", "Z") else f" {zone}")
 
 
+# A cancer record at a vertebra that no map places, when nothing else is shown (contract §2 v3:
+# nothing read is dropped silently; the patient-view says so, not only the OperationOutcome).
+UNREAD_AT_SPINE = "not understood — spine scores not computed"
+UNREAD_AT_SPINE_ADVICE = (
+    "Its code names no primary site or metastasis spinemets maps. If it is a spinal metastasis, "
+    "record it as a secondary malignant neoplasm of bone at its level (or ask for the code to be "
+    "added to the mappings): until then no spine score is computed."
+)
+
+
 def unvalidated(title: str, haematological: bool) -> str:
     """A prognosis tool's name, with the caveat when the primary is haematological."""
     return f"{title} ({HAEMATOLOGICAL_CAVEAT})" if haematological else title

@@ -49,3 +49,6 @@ class PatientAssessment:
     bone_lesions: bool = False
     # Findings at a level where no metastasis is recorded, not used: (level, finding).
     stray: tuple[tuple[str, Evidence], ...] = ()
+    # Neoplasm Conditions at a vertebra that no map places ("Secondary malignant neoplastic
+    # disease at L2"): named on the patient-view even when no score is computed (§2 v3).
+    unread: tuple[str, ...] = ()

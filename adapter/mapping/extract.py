@@ -167,6 +167,7 @@ def extract_patient(
         bone_lesions=bool(staging.lesions),
         levels=levels,
         unscored=tuple(plan.unscored),
+        unread=tuple(staging.unread),
         tomita=TomitaInput(primary.growth, visceral, counts.bone),
         tokuhashi=TokuhashiInput(
             kps, counts.extraspinal, counts.vertebral, major, primary.site, palsy, counts.pairs

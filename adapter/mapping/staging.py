@@ -22,9 +22,16 @@ from dataclasses import dataclass, field
 from adapter.fhir.read.records import ConditionRecord
 from adapter.mapping.context import Context, condition_named
 from adapter.mapping.sites import Site, resolve_site
-from adapter.mapping.unused import named, neoplasm, not_current, relevant, unused
-from adapter.scoring import PrimarySite
-from adapter.vocabulary.systems import ICD10CM, PRIMARY_SITE
+from adapter.mapping.unused import (
+    named,
+    neoplasm,
+    not_current,
+    relevant,
+    unread_at_spine,
+    unused,
+)
+from adapter.scoring import PrimarySite, level_order
+from adapter.vocabulary.systems import ICD10CM, PRIMARY_SITE, VERTEBRA
 
 __all__ = [
     "Lesion",
@@ -105,6 +112,8 @@ class Staging:
     coagulation: list[Staged] = field(default_factory=list)
     infections: list[Staged] = field(default_factory=list)  # sepsis, spinal infection (§5 v3)
     antithrombotic_use: list[Staged] = field(default_factory=list)  # Z79.01, Z79.02 (§5)
+    # Neoplasms at a vertebra the maps do not place, named (unused.unread_at_spine).
+    unread: list[str] = field(default_factory=list)
 
 
 def _coded_in(ctx: Context, value_set: str, cond: ConditionRecord) -> bool:
@@ -195,7 +204,17 @@ def _stage_other(
         if _coded_in(ctx, value_set, cond):
             sites = _sites(ctx, cond)
             if sites is not None:
-                fractures.append(Staged(cond, certain, sites))
+                fractures.append(Staged(cond, certain, sites or _named_by_code(ctx, cond)))
+
+
+def _named_by_code(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...]:
+    """The vertebrae a fracture code names itself (ICD-10-CM S32.02-: the second lumbar), for a
+    fracture recorded without a bodySite (ConceptMap in mappings/); none for most codes."""
+    for coding in cond.codes:
+        levels = ctx.term.translate(coding.system, coding.code, VERTEBRA)
+        if levels:
+            return tuple(Site("level", lv, lv, lv) for lv in sorted(levels, key=level_order))
+    return ()
 
 
 def _used(staging: Staging) -> int:
@@ -253,4 +272,7 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
             and (neoplasm(cond) or (remission and relevant(ctx, cond)))
         ):
             unused(ctx, cond)
+            said = unread_at_spine(ctx, cond)
+            if said is not None:
+                staging.unread.append(said)
     return staging

@@ -64,7 +64,9 @@ class Treatment:
     levels: tuple[str, ...]  # anatomical order; () when its bodySite names no level
     time: ClinicalTime
     evidence: Evidence
-    displays: tuple[str, ...] = ()  # the mappings' displays of its codes ("Stereotactic body …")
+    # The mappings' displays of its codes ("Stereotactic body …"), then the record's own words
+    # ("sbrt t8 24 gy/2": code.text and its displays, lower case).
+    displays: tuple[str, ...] = ()
     # "vertebroplasty" or "kyphoplasty" when the record's own name of the procedure says which.
     augmentation: str | None = None
     # Levels it stabilises beyond its bodySite: a fixation's treated level its screws bridge.
@@ -152,7 +154,7 @@ def read_treatments(
         bridged = _bridged(levels, treated_levels(ctx.term, proc, staging))
         displays = tuple(
             d for c in proc.codes if c.system and (d := ctx.term.display(c.system, c.code))
-        )
+        ) + ((proc.words,) if proc.words else ())
         augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
         summary = _name(kinds, augmentation)
         where = f" at {', '.join(levels)}" if levels else ", level not recorded"

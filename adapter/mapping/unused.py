@@ -2,13 +2,16 @@
 v3, "nothing is dropped silently").
 
 What must be named: a Condition coded in one of the staging ValueSets, or a neoplasm (ICD-10-CM
-C00–D49, or an mCODE cancer profile; SNOMED CT neoplasms are recognised through the ValueSets,
-which hold the SNOMED CT codes the project maps), that is left out — resolved, refuted,
-entered in error, not current for a Condition that counts only while current, or a neoplasm
-code the maps do not place.
+C00–D49, or an mCODE cancer profile; SNOMED CT neoplasms through the ValueSets, which hold the
+SNOMED CT codes the project maps, and, without the SNOMED CT hierarchy, by the record's own words
+for any code outside ICD-10-CM: "Secondary malignant neoplastic disease", "Carcinoma of …"), that
+is left out — resolved, refuted, entered in error, not current for a Condition that counts only
+while current, or a neoplasm code the maps do not place.
 """
 
 from __future__ import annotations
+
+import re
 
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord
@@ -16,7 +19,15 @@ from adapter.mapping.context import Context, condition_named
 from adapter.mapping.sites import resolve_site
 from adapter.vocabulary.systems import ICD10CM
 
-__all__ = ["STAGING_VALUE_SETS", "named", "neoplasm", "not_current", "relevant", "unused"]
+__all__ = [
+    "STAGING_VALUE_SETS",
+    "named",
+    "neoplasm",
+    "not_current",
+    "relevant",
+    "unread_at_spine",
+    "unused",
+]
 
 # The ValueSets a Condition is staged by: one coded in them is either used or reported.
 STAGING_VALUE_SETS = (
@@ -30,23 +41,53 @@ STAGING_VALUE_SETS = (
     "coagulation-defect",
 )
 
+# Words that name a cancer, and a neoplasm of any kind, in a diagnosis as people write it. Only
+# for codes outside ICD-10-CM: there the code says it ("Personal history of malignant neoplasm",
+# Z85, is no neoplasm).
+_MALIGNANT = (
+    r"malignan\w*|\w*carcinoma\w*|cancer\w*|\w*sarcoma\w*|\w*lymphoma\w*|leuk(?:a)?emi\w*|"
+    r"\w*myeloma\w*|melanoma\w*|metasta\w*"
+)
+_CANCER_WORDS = re.compile(rf"\b(?:{_MALIGNANT})\b", re.IGNORECASE)
+_NEOPLASM_WORDS = re.compile(rf"\b(?:{_MALIGNANT}|neoplas\w*)\b", re.IGNORECASE)
+# Words that make the diagnosis something else: "Suspected lung cancer (situation)", which
+# Synthea writes before every lung cancer, a history, a screening, a risk.
+_NOT_A_TUMOUR = re.compile(
+    r"\b(?:suspected|history|screening|risk|fear|family|benign)\b", re.IGNORECASE
+)
+
 _CANCER_PROFILES = frozenset(
     f"http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-{kind}-cancer-condition"
     for kind in ("primary", "secondary")
 )
 
 
+def _said(cond: ConditionRecord, words: re.Pattern[str]) -> bool:
+    """The record's words say it, when no ICD-10-CM code does the saying."""
+    coded = any(c.system == ICD10CM for c in cond.codes)
+    name = cond.name
+    if coded or name is None or _NOT_A_TUMOUR.search(name):
+        return False
+    return words.search(name) is not None
+
+
 def _cancer(cond: ConditionRecord) -> bool:
-    """A Condition that says it is a cancer: an mCODE cancer profile, or ICD-10-CM chapter C."""
-    return bool(_CANCER_PROFILES & set(cond.profiles)) or any(
-        c.system == ICD10CM and c.code.upper().startswith("C") for c in cond.codes
+    """A Condition that says it is a cancer: an mCODE cancer profile, ICD-10-CM chapter C, or
+    its words."""
+    return (
+        bool(_CANCER_PROFILES & set(cond.profiles))
+        or any(c.system == ICD10CM and c.code.upper().startswith("C") for c in cond.codes)
+        or _said(cond, _CANCER_WORDS)
     )
 
 
 def neoplasm(cond: ConditionRecord) -> bool:
-    """A Condition that says it is a neoplasm: an mCODE cancer profile, or ICD-10-CM C00–D49."""
-    return bool(_CANCER_PROFILES & set(cond.profiles)) or any(
-        c.system == ICD10CM and _neoplasm_code(c.code.upper()) for c in cond.codes
+    """A Condition that says it is a neoplasm: an mCODE cancer profile, ICD-10-CM C00–D49, or
+    (another system's code) its words."""
+    return (
+        bool(_CANCER_PROFILES & set(cond.profiles))
+        or any(c.system == ICD10CM and _neoplasm_code(c.code.upper()) for c in cond.codes)
+        or _said(cond, _NEOPLASM_WORDS)
     )
 
 
@@ -110,3 +151,15 @@ def unused(ctx: Context, cond: ConditionRecord) -> None:
             "used."
         )
         ctx.issues.append(Issue("information", "informational", message, ref))
+
+
+def unread_at_spine(ctx: Context, cond: ConditionRecord) -> str | None:
+    """A neoplasm at a vertebra that the maps do not place, as the patient-view names it ("Secondary
+    malignant neoplastic disease at L2"): perhaps a spinal metastasis spinemets cannot read, which
+    the clinician is told of even when no score is computed (contract §2 v3)."""
+    if not neoplasm(cond):
+        return None
+    sites = (resolve_site(concept, ctx.term) for concept in cond.body_sites)
+    if not any(s.level is not None for s in sites):
+        return None
+    return named(ctx, cond)

@@ -6,6 +6,7 @@ changes a criterion or the indicator."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from adapter.procedure.ask import Ask
@@ -13,6 +14,8 @@ from adapter.scoring import LEVELS, Frankel, level_order
 
 __all__ = ["order_context"]
 
+# Stereotactic body radiotherapy by its name or its two abbreviations, in a display or the record.
+_STEREOTACTIC = re.compile(r"stereotactic|\bSBRT\b|\bSABR\b", re.IGNORECASE)
 RADIOTHERAPY_WINDOW = timedelta(days=90)
 REEXAMINE_AFTER = timedelta(hours=72)
 POSTOPERATIVE_RADIOTHERAPY = (
@@ -28,7 +31,7 @@ def _radiotherapy(ask: Ask, levels: list[str]) -> list[str]:
         if "radiotherapy" not in t.kinds or not here:
             continue
         if timedelta(0) <= now - t.time.instant <= RADIOTHERAPY_WINDOW:
-            stereotactic = any("stereotactic" in d.lower() for d in t.displays)
+            stereotactic = any(_STEREOTACTIC.search(d) for d in t.displays)
             name = "SBRT" if stereotactic else "Radiotherapy"
             out.append(f"{name} {', '.join(here)} on {t.time.day} — wound and fracture risk.")
     return out

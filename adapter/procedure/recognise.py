@@ -6,7 +6,11 @@ map, all data in mappings/). An order they do not hold still counts as a spine p
 code's display or its text names one (vertebroplasty, kyphoplasty, cement or vertebral
 augmentation, pedicle screws, spinal fixation, or "fusion" as a whole word beside spine, spinal,
 cervical, thoracic or lumbar), or when its category is a surgical procedure and its bodySite a
-vertebra. An imaging order (category imaging) is never one: "MRI after lumbar fusion" is not.
+vertebra. The words count whatever the category: interventional radiology orders "IR
+VERTEBROPLASTY LUMBAR" in the imaging category. An imaging order whose words name a study
+("MRI after lumbar fusion", "Vertebroplasty planning CT") is a study, not the procedure; a
+guidance ("CT-guided vertebroplasty") is not a study. The bodySite rule never takes an imaging
+order.
 A decompression order gets no card of its own (the case series' criteria are not about it); the
 levels it decompresses are known to the check of the other orders of the same request.
 """
@@ -37,6 +41,12 @@ _SPINE_WORDS = re.compile(
     rf"{_SPINE}{_NEAR}fusion|fusion{_NEAR}{_SPINE})\b",
     re.IGNORECASE,
 )
+# An imaging study named in an imaging order's words; "CT-guided", "under CT guidance" and
+# "fluoroscopic guidance" name how a procedure is guided, not a study.
+_STUDY = re.compile(
+    r"\b(?:MRI|MR|CT|X-?rays?|radiographs?|scan|myelogra\w*|imaging)\b(?![\s-]*guid)",
+    re.IGNORECASE,
+)
 _NAMES: tuple[tuple[str, str], ...] = (  # (word in a display or text, how the card names it)
     ("kyphoplasty", "Kyphoplasty"),
     ("vertebroplasty", "Vertebroplasty"),
@@ -62,10 +72,12 @@ def _words(record: OrderRecord, term: Terminology) -> list[str]:
 
 
 def _looks_spinal(record: OrderRecord, term: Terminology) -> bool:
-    if any(_in(term, "imaging-order-category", cat) for cat in record.categories):
-        return False
-    if any(_SPINE_WORDS.search(w) for w in (record.text, *record.displays) if w):
-        return True
+    words = [w for w in (record.text, *record.displays) if w]
+    imaging = any(_in(term, "imaging-order-category", cat) for cat in record.categories)
+    if any(_SPINE_WORDS.search(w) for w in words):
+        return not (imaging and any(_STUDY.search(w) for w in words))
+    if imaging:
+        return False  # "imaging orders are not" (§5 v3): an MRI at a vertebra is no procedure
     surgical = any(_in(term, "surgical-order-category", cat) for cat in record.categories)
     if not surgical or decompression(record, term):
         return False  # a decompression is not the case series' procedure (criterion 8 reads it)

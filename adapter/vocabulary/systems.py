@@ -39,6 +39,7 @@ __all__ = [
     "UCUM",
     "URI",
     "VERTEBRA",
+    "canonical_system",
     "code_label",
 ]
 
@@ -73,6 +74,17 @@ _SYSTEM_NAMES = {
     ATC: "ATC",
 }
 
+# The HL7 OIDs of those systems, as records converted from CDA (and some EHRs) write them: read as
+# the URL, so that every comparison of a code (ValueSets, maps, the neoplasm rule) holds either way.
+_OID_SYSTEMS = {
+    "urn:oid:2.16.840.1.113883.6.90": ICD10CM,
+    "urn:oid:2.16.840.1.113883.6.96": SNOMED,
+    "urn:oid:2.16.840.1.113883.6.1": LOINC,
+    "urn:oid:2.16.840.1.113883.6.8": UCUM,
+    "urn:oid:2.16.840.1.113883.6.12": CPT,
+    "urn:oid:2.16.840.1.113883.6.88": RXNORM,
+}
+
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 PROVENANCE_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
@@ -105,3 +117,8 @@ def code_label(system: str | None, code: str) -> str:
     a local or unknown system's code alone."""
     name = _SYSTEM_NAMES.get(system or "")
     return f"{name} {code}" if name else code
+
+
+def canonical_system(system: str) -> str:
+    """A code system as the mappings name it: its URL for the HL7 OID of a system we know."""
+    return _OID_SYSTEMS.get(system, system)

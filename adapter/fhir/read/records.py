@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from adapter.fhir.read.references import normalise_reference
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.vocabulary.systems import canonical_system
 
 __all__ = [
     "Coding",
@@ -139,7 +140,8 @@ def codings(concept: Any) -> tuple[Coding, ...]:
             code = coding.get("code")
             if isinstance(code, str):
                 system = coding.get("system")
-                out.append(Coding(system if isinstance(system, str) else None, code))
+                known = canonical_system(system) if isinstance(system, str) else None
+                out.append(Coding(known, code))
     return tuple(out)
 
 

@@ -271,3 +271,38 @@ def test_responses_serialise_without_nulls():
 
 def test_httpx_is_the_transport():  # respx patches httpx; keep the import honest
     assert httpx.ASGITransport
+
+
+SECONDARY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-secondary-cancer-condition"
+
+
+def _unread_at_l2(**extra) -> list[dict]:
+    from tests.support.records import SNOMED, condition, finding, measurement, patient
+
+    primary = condition("prim", "254637007", system=SNOMED)  # non-small cell lung cancer
+    met = condition("met", "128462008", system=SNOMED, meta={"profile": [SECONDARY]}, **extra)
+    met["code"]["coding"][0]["display"] = "Secondary malignant neoplastic disease"
+    met["bodySite"] = [{"coding": [{"system": SNOMED, "code": "53983007"}]}]  # body of L2
+    return [patient(), primary, met, measurement("kps", "89243-0", 70),
+            finding("frankel", "frankel-grade", "frankel-e")]  # fmt: skip
+
+
+async def test_a_cancer_record_at_a_vertebra_no_map_places_is_named_on_the_patient_view(client):
+    # mCODE's own pattern for a spinal metastasis, a code spinemets does not map: the clinician
+    # is told (contract §2 v3, nothing dropped silently), not shown an empty list.
+    response = await client.post(
+        "/cds-services/spinemets-scores", json=patient_view(_unread_at_l2())
+    )
+    (card,) = response.json()["cards"]
+    assert card["summary"] == (
+        "Secondary malignant neoplastic disease at L2: not understood — spine scores not computed"
+    )
+    assert card["indicator"] == "info"
+    assert "128462008" not in card["detail"]  # displays, not codes (§4 v3)
+    assert "secondary malignant neoplasm of bone at its level" in card["detail"]
+
+
+async def test_a_resolved_cancer_record_at_a_vertebra_gives_no_card(client):
+    resolved = {"clinicalStatus": {"coding": [{"code": "resolved"}]}}
+    body = patient_view(_unread_at_l2(**resolved))
+    assert (await client.post("/cds-services/spinemets-scores", json=body)).json()["cards"] == []

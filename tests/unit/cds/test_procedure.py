@@ -320,6 +320,23 @@ async def test_the_check_reads_completed_treatments_radiotherapy_and_fixation(cl
     assert "- SBRT T12 on 20 Apr 2024 — wound and fracture risk." in card["detail"]
 
 
+async def test_an_ir_vertebroplasty_ordered_in_the_imaging_category_is_never_silent(client):
+    """Epic-style IR order: a local code, the words in its display, category imaging (§5 v3).
+    Judged by the patient-wide criteria: Frankel C makes it critical."""
+    from tests.support.records import finding
+
+    epic = "urn:oid:1.2.840.114350.1.13.0.1.7.2.696580"
+    ir = order("ir", "IMG5012", "T12", system=epic, display="IR VERTEBROPLASTY LUMBAR",
+               category="363679005")  # fmt: skip
+    frankel_c = finding("frankel", "frankel-grade", "frankel-c")
+    resources = default_patient(drop=("frankel",), extra=(frankel_c,))
+    (card,) = await cards(client, SIGN, body("order-sign", [ir], resources))
+    assert card["summary"].startswith("IR VERTEBROPLASTY LUMBAR")
+    assert card["indicator"] == "critical"
+    (plain,) = await cards(client, SIGN, body("order-sign", [ir]))
+    assert "spine procedure not recognised" in plain["summary"]
+
+
 # --- requests the check cannot read: refused or named, never silence
 
 

@@ -214,3 +214,34 @@ def test_an_extraspinal_metastasis_in_remission_is_counted_where_it_is():
     # The lesion is named by where it is, so a card (which drops resource ids) still says which.
     assert any("the lesion outside the spine (Condition/met-femur)" in n for n in extra)
     assert not any("met-femur" in n for n in a.basis[TOKUHASHI_VERTEBRAL.code].notes)
+
+
+ICD10CM_OID = "urn:oid:2.16.840.1.113883.6.90"  # ICD-10-CM by its HL7 OID (CDA-derived records)
+
+
+def test_icd10cm_written_with_its_oid_is_icd10cm():
+    by_oid = default_patient(
+        drop=("primary", "met-t12"),
+        extra=(condition("primary", "C50.911", system=ICD10CM_OID),
+               condition("met-t12", "C79.51", level="T12", system=ICD10CM_OID)),
+    )  # fmt: skip
+    by_url = default_patient(drop=("primary",), extra=(condition("primary", "C50.911"),))
+    oid, url = score(by_oid), score(by_url)
+    assert oid.assessment == url.assessment
+    assert [i.diagnostics for i in oid.issues] == [i.diagnostics for i in url.issues]
+
+
+def test_a_snomed_ct_cancer_no_map_places_is_named_by_its_words():
+    # SNOMED CT neoplasms (contract §2 v3) without the hierarchy: the record's own words say it.
+    unknown = condition("cancer", "128462008", system="http://snomed.info/sct",
+                        code_display="Secondary malignant neoplastic disease")  # fmt: skip
+    unknown["code"]["coding"][0]["display"] = unknown.pop("code_display")
+    benign = condition("wart", "57686001", system="http://snomed.info/sct")  # no words: not named
+    suspected = condition("suspected", "162573006", system="http://snomed.info/sct")
+    suspected["code"]["coding"][0]["display"] = "Suspected lung cancer (situation)"  # Synthea
+    result = score(default_patient(extra=(unknown, benign, suspected)))
+    found = issue(result, "Condition/cancer")
+    assert found is not None and found.severity == "warning"
+    assert "names no primary site or metastasis spinemets maps: not used" in found.diagnostics
+    assert issue(result, "Condition/wart") is None
+    assert issue(result, "Condition/suspected") is None

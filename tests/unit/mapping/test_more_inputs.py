@@ -183,6 +183,10 @@ def test_primary_site(code, not_lung, favourable, linden):
         ("188718006", (1, 1), (0, 1), (0, 0)),  # extramedullary plasmacytoma
         ("93985007", (1, 1), (0, 1), (0, 0)),  # renal pelvis: kidney or not, as C65
         ("702391001", (1, 1), (1, 1), (0, 0)),  # renal cell carcinoma
+        ("424132000", (0, 0), (0, 0), (1, 1)),  # Synthea: NSCLC, TNM stage 1
+        ("423121009", (0, 0), (0, 0), (1, 1)),  # Synthea: NSCLC, TNM stage 4
+        ("67811000119102", (0, 0), (0, 0), (1, 1)),  # Synthea: small cell lung, TNM stage 1
+        ("67841000119103", (0, 0), (0, 0), (1, 1)),  # Synthea: small cell lung, TNM stage 4
     ],
 )
 def test_primary_site_in_snomed_ct_as_in_icd10(code, not_lung, favourable, linden):

@@ -333,13 +333,33 @@ def test_a_level_own_low_grade_wins_over_a_level_less_high_grade():
     [
         (condition("osteo", "M80.08XA", level="T12"), "unmet"),
         (condition("osteo", "M80.08XA", level="L3"), "met"),  # another level
-        (condition("trauma", "S32.010A"), "unmet"),  # no level: may be this one
+        (condition("collapse", "M48.56XA"), "unmet"),  # no level: may be this one
+        # ICD-10-CM fracture codes name the vertebra (S32.01-: first lumbar; S22.08-: T11–T12).
+        (condition("trauma", "S32.010A"), "met"),  # L1, not T12
+        (condition("trauma", "S22.080A"), "unmet"),  # T11–T12
         (condition("osteo", "M80.08XA", level="T12", verification="provisional"), "unknown"),
     ],
 )
 def test_fracture_from_another_cause(fracture, expected):
     checked = single(default_patient(extra=(fracture,)), "T12")
     assert statuses(checked, "T12")[6] == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "level", "where"),
+    [
+        ("S32.020A", "L2", " at L2"),  # wedge compression fracture of the second lumbar vertebra
+        ("S22.060A", "T8", " at T7, T8"),  # T7–T8: the code names the pair
+        ("S22.040A", "T4", " at T4"),  # fourth thoracic vertebra
+        ("M48.56XA", "L2", ", level not recorded"),  # lumbar region: no level
+    ],
+)
+def test_a_fracture_code_that_names_its_vertebra_gives_the_level(code, level, where):
+    metastasis = condition("met-x", "C79.51", level=level)
+    checked = single(default_patient(extra=(metastasis, condition("fx", code))), level)
+    (shown,) = [lv for lv in checked.levels if lv.level == level]
+    basis = next(c.basis for c in shown.criteria if c.number == 6)
+    assert f"osteoporotic or traumatic vertebral fracture{where}" in basis
 
 
 @pytest.mark.parametrize(

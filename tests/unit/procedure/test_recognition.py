@@ -90,6 +90,28 @@ def test_what_is_not_a_spine_procedure_gets_no_card(extra):
     assert kinds(order("o", "X-1", "T12", system=LOCAL, **extra)) == []
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # Interventional radiology orders its procedures in the imaging category (§5 v3: the
+        # words count whatever the category; "imaging orders are not" is about the bodySite rule).
+        {"display": "IR VERTEBROPLASTY LUMBAR", "category": IMAGING},
+        {"text": "CT-guided vertebroplasty T12", "category": IMAGING},
+        {"text": "Kyphoplasty under fluoroscopic guidance", "category": IMAGING},
+    ],
+)
+def test_an_imaging_category_order_that_names_a_spine_procedure_is_checked(extra):
+    name = extra.get("display") or extra["text"]
+    assert kinds(order("o", "X-1", "T12", system=LOCAL, **extra)) == [("unrecognised", name)]
+
+
+@pytest.mark.parametrize(
+    "text", ["MRI lumbar spine", "MRI thoracic spine with contrast", "CT lumbar spine"]
+)
+def test_a_plain_spine_imaging_order_gets_no_card(text):
+    assert kinds(order("o", "X-1", "T12", system=LOCAL, text=text, category=IMAGING)) == []
+
+
 def test_a_surgical_order_that_names_no_vertebra_is_not_taken_for_a_spine_procedure():
     assert kinds(order("o", "X-1", system=LOCAL, category=SURGICAL)) == []
 

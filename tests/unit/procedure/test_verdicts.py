@@ -18,6 +18,7 @@ from adapter.procedure.concerns import Concern
 from adapter.procedure.summary import findings, headline, summary
 from adapter.vocabulary.cards import SUMMARY_MAX
 from tests.support.records import (
+    CPT,
     RECENT,
     SNOMED,
     condition,
@@ -308,6 +309,34 @@ def test_radiotherapy_to_the_level_within_90_days_is_named():
     checked = single(default_patient(extra=(recent, old, elsewhere)), "T12")
     assert checked.context == ("SBRT T12 on 5 Mar 2024 — wound and fracture risk.",)
     assert checked.indicator == "info"  # context, not a verdict
+
+
+HCPCS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+
+
+@pytest.mark.parametrize(
+    ("code", "system", "text", "named"),
+    [
+        ("G6015", HCPCS, None, "Radiotherapy"),  # IMRT delivery, hospital outpatient
+        ("G6003", HCPCS, None, "Radiotherapy"),  # external beam delivery, hospital outpatient
+        ("G0340", HCPCS, None, "SBRT"),  # robotic stereotactic delivery, fractions 2-5
+        ("77427", CPT, None, "Radiotherapy"),  # treatment management, 5 treatments
+        ("77435", CPT, None, "SBRT"),  # stereotactic body radiotherapy management
+        ("33195004", SNOMED, None, "Radiotherapy"),  # what synthea/vocabulary.py writes
+        ("1156506007", SNOMED, "EBRT T12 8 Gy/1", "Radiotherapy"),  # EBRT with photons
+        ("1156506007", SNOMED, "SBRT T12 24 Gy/2", "SBRT"),  # the record's words say SBRT
+    ],
+)
+def test_radiotherapy_in_hospital_codes_is_named(code, system, text, named):
+    rt = procedure("rt", code, "T12", when="2024-05-06T09:00:00Z", system=system, text=text)
+    checked = single(default_patient(extra=(rt,)), "T12")
+    assert checked.context == (f"{named} T12 on 6 May 2024 — wound and fracture risk.",)
+
+
+def test_a_cranial_radiosurgery_code_is_not_radiotherapy_to_the_spine():
+    # CPT 77432 is the management of a cranial stereotactic course: never a spinal level's.
+    rt = procedure("rt", "77432", "T12", when="2024-05-06T09:00:00Z")
+    assert single(default_patient(extra=(rt,)), "T12").context == ()
 
 
 def test_a_fixation_plans_postoperative_radiotherapy():
