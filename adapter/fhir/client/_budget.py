@@ -104,7 +104,8 @@ async def read_within(response: httpx.Response, budget: ByteBudget) -> bytes:
     except httpx.TimeoutException:
         raise FhirServerError("the FHIR server did not answer in time") from None
     except httpx.HTTPError as exc:
-        raise FhirServerError(f"the FHIR server's answer broke off ({type(exc).__name__})") from None
+        broke = type(exc).__name__
+        raise FhirServerError(f"the FHIR server's answer broke off ({broke})") from None
     parts.append(inflater.rest(budget))
     return b"".join(parts)
 
