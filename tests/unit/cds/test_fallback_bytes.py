@@ -192,3 +192,35 @@ async def test_the_smart_app_reads_a_record_within_a_total_deadline(respx_mock):
     async with asyncio.timeout(2):
         with pytest.raises(FhirServerError, match=r"over 0\.3 s"):
             await read_record(_session(), ReadLimits(timeout=5, deadline=0.3, max_bytes=BUDGET))
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "pack"),
+    [("gzip", gzip.compress), ("deflate", zlib.compress), ("deflate", _raw_deflate),
+     ("identity", bytes), ("", bytes)],
+    ids=["gzip", "deflate-zlib", "deflate-raw", "identity", "none"],
+)  # fmt: skip
+async def test_an_answer_in_each_encoding_asked_for_is_read_whole(respx_mock, encoding, pack):
+    patient = {"resourceType": "Patient", "id": "p1", "text": {"div": "y" * 300_000}}
+    plain = httpx.Response(200, json=patient).content
+    headers = {"Content-Encoding": encoding} if encoding else {}
+    respx_mock.get(f"{FHIR}/Patient/p1").respond(200, content=pack(plain), headers=headers)
+    async with FhirClient.connect(_smart_client()) as client:
+        assert await client.read("Patient", "p1") == patient
+        assert client.budget is not None and client.budget.used == len(plain)
+
+
+async def test_a_corrupt_compressed_answer_is_a_server_error():
+    # Built directly: respx would fail decoding it on the fake server's side first.
+    from adapter.fhir.client._budget import ByteBudget, read_within
+
+    answer = httpx.Response(
+        200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"\x1f\x8b not gzip")
+    )
+    with pytest.raises(FhirServerError, match="could not be decoded"):
+        await read_within(answer, ByteBudget(BUDGET))
