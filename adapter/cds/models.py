@@ -9,6 +9,7 @@ never set empty lists.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "OWN_REQUEST",
     "Action",
     "Card",
     "CdsRequest",
@@ -48,6 +50,13 @@ FhirId = Annotated[str, Field(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
 # RFC 6750 b64token, loosened to any visible ASCII: it travels in an HTTP header.
 BearerToken = Annotated[str, Field(min_length=1, pattern=r"^[\x21-\x7e]+$")]
 Summary = Annotated[str, Field(min_length=1, max_length=139)]  # spec: "<140 characters"
+# context.userId: the user's relative reference Type/id (CDS Hooks hooks, invariant ord-1); which
+# types, the hook says. It names the recipient in the audit trail: an id, never free text.
+_USER = re.compile(r"([A-Za-z]{1,64})/([A-Za-z0-9\-.]{1,64})")
+_USERS = frozenset({"Practitioner", "PractitionerRole", "Patient", "RelatedPerson"})
+_ORDER_USERS = frozenset({"Practitioner", "PractitionerRole"})  # order-select, order-sign
+# Validation context of a request spinemets makes itself ($populate's reads): no user to check.
+OWN_REQUEST = {"own": True}
 
 
 class _Request(BaseModel):
@@ -85,6 +94,19 @@ class HookContext(_Request):
             raise ValueError("patientId must be a FHIR id, not '.' or '..'")
         return value
 
+    @field_validator("userId")
+    @classmethod
+    def _a_user_reference(cls, value: str, info: ValidationInfo) -> str:
+        if info.context == OWN_REQUEST:
+            return value
+        match = _USER.fullmatch(value)
+        if match is None or match[1] not in _USERS or match[2] in (".", ".."):
+            raise ValueError(  # the value is not repeated: it may be free text, even a name
+                "must be a reference Type/id to a Practitioner, PractitionerRole, Patient or "
+                "RelatedPerson"
+            )
+        return value
+
 
 class CdsRequest(_Request):
     """A CDS service call (``POST {base}/cds-services/{id}``)."""
@@ -95,6 +117,16 @@ class CdsRequest(_Request):
     fhirAuthorization: FhirAuthorization | None = None
     context: HookContext
     prefetch: dict[str, dict[str, Any] | None] | None = None
+
+    @field_validator("context")
+    @classmethod
+    def _an_order_hook_s_user(cls, value: HookContext, info: ValidationInfo) -> HookContext:
+        ordering = info.data.get("hook") in ("order-select", "order-sign")
+        if ordering and value.userId.split("/", 1)[0] not in _ORDER_USERS:
+            raise ValueError(
+                "context.userId of an order hook must be a Practitioner or PractitionerRole"
+            )
+        return value
 
     @field_validator("fhirServer")
     @classmethod

@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import httpx
-import orjson
 
 from adapter.cds.metrics import Metrics
 from adapter.cds.models import CdsRequest
@@ -233,6 +232,7 @@ async def gather_resources(
             access_token=token,
             timeout=limits.timeout,
             max_pages=limits.max_pages,
+            max_bytes=limits.max_bytes,
         )
         client.limits, client.metrics = limits, metrics
     try:
@@ -263,38 +263,19 @@ class _GuardedClient(FhirClient):
 
     limits = PrefetchLimits()
     metrics: Metrics | None = None
-    read_bytes = 0  # over every answer of this call
 
     async def get(self, path_or_url: str, *, fresh: bool = False) -> dict[str, Any]:
+        """One GET, its answer decoded within the call's byte budget (``max_bytes``, counted
+        over every answer of the call as it is decoded: adapter/fhir/client/_budget.py)."""
         _check_server(self.base_url, self.limits)
         try:
-            resource = await self._read(path_or_url, fresh)
+            body = await super().get(path_or_url, fresh=fresh)
+            if search_failed(body):  # the server cut its own search short: a partial record
+                raise FhirServerError("a search answer reports an error (search.mode outcome)")
         except BaseException:
             if self.metrics is not None:
                 self.metrics.fallback.labels("failed").inc()
             raise
         if self.metrics is not None:
             self.metrics.fallback.labels("ok").inc()
-        return resource
-
-    async def _read(self, path_or_url: str, fresh: bool) -> dict[str, Any]:
-        """One GET, its body counted against the call's byte budget as it arrives."""
-        headers = {"Cache-Control": "no-cache"} if fresh else None
-        chunks: list[bytes] = []
-        async with self.stream(path_or_url, headers=headers) as response:
-            if response.status_code != 200:
-                raise FhirServerError(f"unexpected status {response.status_code}")
-            async for chunk in response.aiter_bytes():
-                self.read_bytes += len(chunk)
-                if self.read_bytes > self.limits.max_bytes:
-                    raise FhirServerError(f"answers over {self.limits.max_bytes} bytes")
-                chunks.append(chunk)
-        try:
-            body = orjson.loads(b"".join(chunks))
-        except orjson.JSONDecodeError:
-            raise FhirServerError("the FHIR server's answer is not JSON") from None
-        if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
-            raise FhirServerError("the FHIR server's answer is not a FHIR resource")
-        if search_failed(body):  # the server cut its own search short: a partial record
-            raise FhirServerError("a search answer reports an error (search.mode outcome)")
         return body

@@ -4,7 +4,9 @@ uvicorn closes idle keep-alive connections (``timeout_keep_alive``) but waits fo
 client that sends a request head slowly (slowloris), and its httptools protocol buffers head
 fields without bound. These subclasses close a connection whose request line and headers have
 not all arrived ``header_timeout`` seconds after the connection opened or the head began, and
-refuse a head over ``max_header_bytes`` (400, connection closed).
+refuse a head over ``max_header_bytes`` (400, connection closed). Their 400s, this one and those
+of uvicorn's parser (a malformed ``Content-Length``, a broken request line), are OperationOutcomes
+like every other refusal; uvicorn's own are plain text.
 
 uvicorn's own connection limit (``limit_concurrency``, ``SPINEMETS_MAX_CONNECTIONS``) answers a
 request beyond it with a plain-text 503 whatever its path. The httptools protocol here answers it
@@ -45,12 +47,19 @@ def _limits() -> tuple[float, int]:
     return settings.header_timeout, settings.max_header_bytes
 
 
+_HEAD_TOO_LARGE = "Request head too large"
+# uvicorn's message → the issue code and diagnostics (ours: the parser's message is not repeated)
+_PARSER_REFUSALS = {_HEAD_TOO_LARGE: ("too-long", "request head too large")}
+
+
 class _HeadTimeout:
-    """Mixin over a uvicorn HTTP protocol: a timer while a request head is incomplete."""
+    """Mixin over a uvicorn HTTP protocol: a timer while a request head is incomplete, and the
+    parser's 400 as an OperationOutcome."""
 
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
     cycle: Any
+    server_state: Any
     _head_timer: asyncio.TimerHandle | None = None
     _head_bytes: int = 0
     _head_tail: bytes = b""  # the last bytes of an incomplete head: its blank line may span reads
@@ -88,7 +97,7 @@ class _HeadTimeout:
         # counted after, it would never be refused.
         if self._waiting_for_head() and self._head_bytes + self._head_in(data) > _limits()[1]:
             if not self.transport.is_closing():
-                self.send_400_response("Request head too large")  # type: ignore[attr-defined]
+                self.send_400_response(_HEAD_TOO_LARGE)
             return
         super().data_received(data)  # type: ignore[misc]
         if not self._waiting_for_head():
@@ -102,6 +111,24 @@ class _HeadTimeout:
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)  # type: ignore[misc]
+
+    def send_400_response(self, msg: str) -> None:
+        """A head refused here, or a request uvicorn's parser refuses (a malformed
+        Content-Length, a broken request line), answered as every other refusal is: an
+        OperationOutcome, then the connection closed. uvicorn's own answer is plain text."""
+        code, said = _PARSER_REFUSALS.get(msg, ("structure", "invalid HTTP request"))
+        body = outcome(400, code, said).body
+        head = [b"HTTP/1.1 400 Bad Request\r\n"]
+        head += [
+            name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers
+        ]
+        head += [
+            b"content-type: application/fhir+json\r\n",
+            b"content-length: " + str(len(body)).encode("ascii") + b"\r\n",
+            b"connection: close\r\n\r\n",
+        ]
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
 
 
 class H11HeadTimeout(_HeadTimeout, H11Protocol):  # type: ignore[misc]

@@ -195,5 +195,6 @@ async def call_service(service_id: str, request: CdsRequest, deps: Deps) -> CdsR
     """Handle one call of a service."""
     spec = service(service_id)
     if request.hook != spec.hook:
-        raise HookMismatchError(f"service {service_id} serves {spec.hook}, not {request.hook}")
+        # Named, not echoed: 400 bodies name fields, never the caller's values.
+        raise HookMismatchError(f"hook: service {service_id} serves {spec.hook} only")
     return await spec.handler(request, deps)

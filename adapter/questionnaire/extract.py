@@ -156,8 +156,8 @@ def _check(response: Any) -> FormSpec:
         raise _fail("the input is not a QuestionnaireResponse")
     form = form_of_canonical(response.get("questionnaire"))
     if form is None:
-        named = response.get("questionnaire")
-        raise _fail(f"questionnaire: {named!r} is not a spinemets Questionnaire")
+        # The value is not repeated: it may be anything, of any length (errors name fields).
+        raise _fail("questionnaire: not the canonical URL of a spinemets Questionnaire")
     status = response.get("status")
     if status == WITHDRAWN and not isinstance(response.get("id"), str):
         raise _fail("id: a response entered in error needs its id to withdraw what it recorded")

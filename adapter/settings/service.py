@@ -108,10 +108,16 @@ class LimitFields(BaseModel):
     fhir_timeout: float = Field(default=10.0, gt=0, description="seconds per fhirServer read")
     fhir_max_pages: int = Field(default=20, ge=1, description="pages read per fhirServer search")
     fhir_deadline: float = Field(
-        default=30.0, gt=0, description="seconds for all the fhirServer reads of one call (→ 412)"
+        default=30.0,
+        gt=0,
+        description="seconds for all the fhirServer reads of one call (→ 412), "
+        "and for the SMART app's reads of one record",
     )
     fhir_max_bytes: int = Field(
-        default=32 * MiB, ge=1024, description="bytes read from fhirServer per call (→ 412)"
+        default=32 * MiB,
+        ge=1024,
+        description="decoded bytes read from fhirServer per call (→ 412), "
+        "and by the SMART app per record",
     )
     max_in_flight: int = Field(
         default=32, ge=1, le=10_000,

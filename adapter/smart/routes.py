@@ -27,7 +27,7 @@ from adapter.errors import FhirServerError, InputError
 from adapter.mapping.rules import rules_of
 from adapter.smart.answers import HEADERS, fhir_problem, html, problem, refusal
 from adapter.smart.oauth import LaunchError, authorization_url, discover, exchange
-from adapter.smart.record import missing_writes
+from adapter.smart.record import ReadLimits, missing_writes
 from adapter.smart.sessions import COOKIE, Session, SessionStore, set_cookie
 from adapter.smart.settings import SmartSettings, smart_settings
 from adapter.smart.tokens import Renewal, refresh_if_expiring
@@ -45,6 +45,7 @@ class SmartState:
     def __init__(self, settings: SmartSettings, transport: Any = None) -> None:
         self.settings = settings
         self.rules = rules_of(settings)  # as the service's cards score
+        self.limits = ReadLimits.of(settings)  # as the service's fallback reads
         self.sessions = SessionStore(
             settings.smart_session_minutes * 60, settings.smart_max_sessions
         )
@@ -197,9 +198,7 @@ async def _view(request: Request, state: SmartState, form: str | None) -> Respon
         )
     renewal = Renewal(session, state.settings, state.transport)
     try:
-        view = await renewal.call(
-            lambda: View.read(session, state.settings.smart_timeout, state.rules)
-        )
+        view = await renewal.call(lambda: View.read(session, state.limits, state.rules))
     except FhirServerError as exc:
         return fhir_problem(exc, state.settings.root)
     except InputError as exc:
@@ -261,7 +260,7 @@ async def _save(
     root, timeout = state.settings.root, state.settings.smart_timeout
     renewal = Renewal(session, state.settings, state.transport)
     try:
-        before = await renewal.call(lambda: View.read(session, timeout, state.rules))
+        before = await renewal.call(lambda: View.read(session, state.limits, state.rules))
         response = completed(before, session, name, fields, levels)
     except InputError as exc:
         return problem(root, 400, "Not saved", f"Nothing was written: {exc}")
@@ -275,7 +274,7 @@ async def _save(
         page = await asyncio.to_thread(show, before, session, name, message, root, entries=response)
         return html(page, status)
     try:
-        after = await renewal.call(lambda: View.read(session, timeout, state.rules))
+        after = await renewal.call(lambda: View.read(session, state.limits, state.rules))
     except FhirServerError:
         message = (
             "Saved. The record could not be read again to show the new scores: reload the page."

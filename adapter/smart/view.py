@@ -20,7 +20,7 @@ from adapter.questionnaire.populate import populate
 from adapter.smart.form import form_html, response_from
 from adapter.smart.identity import author_of
 from adapter.smart.page import app_page
-from adapter.smart.record import read_record, write_transaction
+from adapter.smart.record import ReadLimits, read_record, write_transaction
 from adapter.smart.sessions import Session
 
 __all__ = ["View", "completed", "save", "saved_message", "show"]
@@ -34,9 +34,9 @@ class View:
     rules: Rules
 
     @classmethod
-    async def read(cls, session: Session, timeout: float, rules: Rules) -> View:
+    async def read(cls, session: Session, limits: ReadLimits, rules: Rules) -> View:
         """The session's patient, scored by ``rules`` (the service's settings, as its cards)."""
-        resources = await read_record(session, timeout)
+        resources = await read_record(session, limits)
         return await asyncio.to_thread(cls._scored, session, resources, rules)
 
     @classmethod

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
 from adapter.cds.deps import Authenticated, StateDep
-from adapter.cds.models import CdsRequest
+from adapter.cds.models import OWN_REQUEST, CdsRequest
 from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.prefetch import SCORE_PREFETCH, PrefetchLimits, gather_resources
 from adapter.cds.responses import outcome_responses
@@ -130,7 +130,7 @@ def _server_request(params: list[tuple[str, dict[str, Any]]], subject: str | Non
                                      "expires_in": 300, "scope": "patient/*.read",
                                      "subject": "spinemets-populate"}  # fmt: skip
     try:
-        return CdsRequest.model_validate(body)
+        return CdsRequest.model_validate(body, context=OWN_REQUEST)  # no hook user to check
     except ValidationError as exc:
         where = ".".join(str(p) for p in exc.errors()[0].get("loc", ()))
         raise InputError(f"parameter fhirServer: not usable ({where})") from None

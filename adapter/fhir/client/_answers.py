@@ -10,10 +10,13 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from adapter.errors import FhirServerError
+
 __all__ = [
     "FHIR_JSON",
     "bundle_resources",
     "diagnostics",
+    "entry_answer",
     "is_fhir_id",
     "next_link",
     "origin",
@@ -48,10 +51,10 @@ def next_link(bundle: Mapping[str, Any]) -> str | None:
     return None
 
 
-def diagnostics(response: httpx.Response) -> str | None:
+def diagnostics(content: bytes) -> str | None:
     """The first OperationOutcome diagnostics of an error answer: never printed or logged."""
     try:
-        body = orjson.loads(response.content)
+        body = orjson.loads(content)
     except orjson.JSONDecodeError:
         return None
     return outcome_diagnostics(body)
@@ -87,3 +90,20 @@ def retry_after(response: httpx.Response) -> float | None:
 def origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
+
+
+def entry_answer(item: Any) -> dict[str, Any] | FhirServerError:
+    """One batch entry's resource, or the error its status says (our words; the server's
+    text only as diagnostics, never shown)."""
+    entry = item if isinstance(item, dict) else {}
+    response = entry.get("response")
+    code = status_code(response.get("status")) if isinstance(response, dict) else None
+    resource = entry.get("resource") if code == "200" else None
+    if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
+        return resource
+    outcome = response.get("outcome") if isinstance(response, dict) else None
+    return FhirServerError(
+        f"the FHIR server answered {code or 'no status'}",
+        status=int(code) if code else None,
+        diagnostics=outcome_diagnostics(outcome or entry.get("resource")),
+    )

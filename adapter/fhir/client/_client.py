@@ -28,14 +28,14 @@ from adapter.fhir.client._answers import (
     FHIR_JSON,
     bundle_resources,
     diagnostics,
+    entry_answer,
     is_fhir_id,
     next_link,
     origin,
-    outcome_diagnostics,
     retry_after,
-    status_code,
 )
 from adapter.fhir.client._auth import BearerToken
+from adapter.fhir.client._budget import ENCODINGS, ByteBudget, error_text, read_within
 from adapter.fhir.client._settings import FhirServerSettings
 
 __all__ = ["FHIR_JSON", "FhirClient", "bundle_resources", "is_fhir_id", "next_link"]
@@ -51,6 +51,8 @@ class FhirClient:
         self._http = http
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/") + "/"
+        limit = settings.max_bytes
+        self.budget = ByteBudget(limit) if limit is not None else None
 
     @classmethod
     @asynccontextmanager
@@ -72,14 +74,17 @@ class FhirClient:
         access_token: str | None,
         timeout: float,
         max_pages: int,
+        max_bytes: int,
     ) -> Self:
-        """A client for one CDS request: its ``fhirServer`` and token over a shared pool."""
+        """A client for one CDS request: its ``fhirServer`` and token over a shared pool, its
+        answers bounded by ``max_bytes`` together."""
         try:
             settings = FhirServerSettings(
                 base_url=fhir_server,
                 auth=BearerToken(access_token) if access_token else None,
                 timeout=timeout,
                 max_pages=max_pages,
+                max_bytes=max_bytes,
             )
         except ConfigurationError as exc:
             raise InputError(f"fhirServer: {exc}") from None
@@ -124,14 +129,12 @@ class FhirClient:
                 f"the FHIR server could not be reached ({type(exc).__name__})"
             ) from None
         if response.status_code >= 400:
-            if stream:
-                await response.aread()  # the diagnostics below
-                await response.aclose()
+            text = await error_text(response) if stream else diagnostics(response.content)
             raise FhirServerError(
                 f"the FHIR server answered {response.status_code}",
                 status=response.status_code,
                 retry_after=retry_after(response),
-                diagnostics=diagnostics(response),
+                diagnostics=text,
             )
         return response
 
@@ -154,9 +157,9 @@ class FhirClient:
             await response.aclose()
 
     @staticmethod
-    def _resource(response: httpx.Response) -> dict[str, Any]:
+    def _resource(content: bytes) -> dict[str, Any]:
         try:
-            body = orjson.loads(response.content)
+            body = orjson.loads(content)
         except orjson.JSONDecodeError:
             raise FhirServerError("the FHIR server's answer is not JSON") from None
         if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
@@ -169,25 +172,28 @@ class FhirClient:
         ``fresh`` asks the server not to answer from a cache (``Cache-Control: no-cache``; HAPI
         otherwise reuses an identical search's results for a minute, missing recent writes).
         """
-        headers = {"Cache-Control": "no-cache"} if fresh else None
-        response = await self._request("GET", path_or_url, headers=headers)
-        if response.status_code != 200:
-            raise FhirServerError(
-                f"unexpected status {response.status_code} from the FHIR server",
-                status=response.status_code,
-            )
-        return self._resource(response)
+        headers = {"Cache-Control": "no-cache"} if fresh else {}
+        if self.budget is None:
+            response = await self._request("GET", path_or_url, headers=headers)
+            _expect_200(response)
+            return self._resource(response.content)
+        # Decoded here, counted piece by piece (_budget.py): httpx would inflate each read whole.
+        async with self.stream(path_or_url, headers={**headers, "Accept-Encoding": ENCODINGS}) as r:
+            _expect_200(r)
+            return self._resource(await read_within(r, self.budget))
 
     async def put(self, path: str, resource: Mapping[str, Any]) -> dict[str, Any]:
         """PUT (update, or conditional update when ``path`` has a query) and return the result."""
-        return self._resource(await self._request("PUT", path, body=resource, headers=_RETURN))
+        answer = await self._request("PUT", path, body=resource, headers=_RETURN)
+        return self._resource(answer.content)
 
     async def post(
         self, path: str, resource: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
     ) -> dict[str, Any]:
         """POST a resource (a create, an operation such as $validate, or a Bundle)."""
         sent = {**_RETURN, **(headers or {})}
-        return self._resource(await self._request("POST", path, body=resource, headers=sent))
+        answer = await self._request("POST", path, body=resource, headers=sent)
+        return self._resource(answer.content)
 
     async def delete(self, path: str) -> None:
         """DELETE a resource (``Type/id``); deleting what is already gone is not an error."""
@@ -232,13 +238,14 @@ class FhirClient:
             "entry": [{"request": {"method": "GET", "url": url}} for url in urls],
         }
         headers = {"Cache-Control": "no-cache"} if fresh else None
-        answer = self._resource(await self._request("POST", "", body=bundle, headers=headers))
+        sent = await self._request("POST", "", body=bundle, headers=headers)
+        answer = self._resource(sent.content)
         entries = answer.get("entry")
         if answer.get("resourceType") != "Bundle" or not isinstance(entries, list):
             raise FhirServerError("a batch did not answer with a Bundle")
         if len(entries) != len(urls):
             raise FhirServerError("a batch answered a different number of entries")
-        return [_entry_answer(item) for item in entries]
+        return [entry_answer(item) for item in entries]
 
     async def read(self, resource_type: str, resource_id: str) -> dict[str, Any]:
         """Read one resource (``GET [base]/Type/id``); an id outside the FHIR grammar (or ``.``,
@@ -277,18 +284,9 @@ class FhirClient:
         return resources
 
 
-def _entry_answer(item: Any) -> dict[str, Any] | FhirServerError:
-    """One batch entry's resource, or the error its status says (our words; the server's
-    text only as diagnostics, never shown)."""
-    entry = item if isinstance(item, dict) else {}
-    response = entry.get("response")
-    code = status_code(response.get("status")) if isinstance(response, dict) else None
-    resource = entry.get("resource") if code == "200" else None
-    if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
-        return resource
-    outcome = response.get("outcome") if isinstance(response, dict) else None
-    return FhirServerError(
-        f"the FHIR server answered {code or 'no status'}",
-        status=int(code) if code else None,
-        diagnostics=outcome_diagnostics(outcome or entry.get("resource")),
-    )
+def _expect_200(response: httpx.Response) -> None:
+    if response.status_code != 200:
+        raise FhirServerError(
+            f"unexpected status {response.status_code} from the FHIR server",
+            status=response.status_code,
+        )

@@ -18,7 +18,9 @@ class FhirServerSettings:
 
     ``auth`` is an :class:`httpx.Auth` (a static bearer token, SMART Backend Services, or None);
     it is applied to requests to this server only. ``max_connections`` bounds the connection pool
-    of a client opened with :meth:`FhirClient.connect`.
+    of a client opened with :meth:`FhirClient.connect`. ``max_bytes``, when set, bounds the decoded
+    bytes of every answer the client reads together (adapter/fhir/client/_budget.py): for servers
+    spinemets does not run or configure, named by a request or a launch.
     """
 
     base_url: str
@@ -26,10 +28,12 @@ class FhirServerSettings:
     timeout: float = 30.0
     max_pages: int = 1_000
     max_connections: int = 8
+    max_bytes: int | None = None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError("the FHIR server URL must be an http(s) URL with a host")
-        if self.timeout <= 0 or self.max_pages < 1 or self.max_connections < 1:
+        positive = (self.max_pages, self.max_connections, self.max_bytes or 1)
+        if self.timeout <= 0 or min(positive) < 1:
             raise ConfigurationError("FHIR server limits must be positive")

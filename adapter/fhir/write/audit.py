@@ -246,7 +246,8 @@ def cds_call_event(
     event["source"] = _source(site)
     event["entity"] = [*_patient(call.patient), request, *_outputs(outputs)]
     who = f" for Patient/{call.patient}" if call.patient else ""
-    said = f"spinemets {call.service} ({call.hook}){who}: HTTP {call.status}"
+    # The hook is the caller's text: cut as every caller value in the event is.
+    said = f"spinemets {call.service[:256]} ({call.hook[:256]}){who}: HTTP {call.status}"
     return with_narrative(event, [said, f"{len(outputs)} cards or resources returned"])
 
 

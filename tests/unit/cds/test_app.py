@@ -165,6 +165,33 @@ async def test_malformed_requests_are_400_with_outcome(client, mutate):
     assert "some-opaque" not in response.text and '"t"' not in response.text
 
 
+@pytest.mark.parametrize(
+    "user",
+    ["Zebulon Canarywing <script>", "Practitioner", "Practitioner/", "/123", "Device/1",
+     "Practitioner/1/_history/2", "https://ehr.example.org/Practitioner/1", "Practitioner/a b",
+     "Practitioner/" + "9" * 65, "U" * 100_000],
+)  # fmt: skip
+async def test_a_user_id_that_is_not_a_user_reference_is_400_naming_the_field(client, user):
+    body = patient_view()
+    body["context"]["userId"] = user
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 400
+    (issue,) = response.json()["issue"]
+    assert "context.userId" in issue["diagnostics"]
+    assert len(response.content) < 2000
+    if user != "Practitioner":  # a type the message names itself
+        assert user not in response.text
+
+
+@pytest.mark.parametrize(
+    "user", ["Practitioner/bench", "PractitionerRole/r-1", "Patient/p.1", "RelatedPerson/9"]
+)
+async def test_patient_view_users_of_every_allowed_type_are_served(client, user):
+    body = patient_view()
+    body["context"]["userId"] = user
+    assert (await client.post("/cds-services/spinemets-scores", json=body)).status_code == 200
+
+
 async def test_malformed_json_is_400(client):
     response = await client.post(
         "/cds-services/spinemets-scores", content=b"{not json",

@@ -112,3 +112,19 @@ async def test_a_call_whose_event_cannot_be_appended_is_not_answered(secured, ke
         monkeypatch.setattr("adapter.cds.audit.append_private", full_disk)
         response = await call_scores(client, keys.token(SCORES))
     assert response.status_code == 503 and "cards" not in response.json()
+
+
+async def test_a_huge_hook_is_named_not_echoed_and_cut_in_the_audit_event(secured, keys):
+    body = patient_view()
+    body["hook"] = "H" * 1_000_000
+    async with client_for(secured) as client:
+        response = await client.post(
+            "/cds-services/spinemets-scores", json=body,
+            headers={"Authorization": f"Bearer {keys.token(SCORES)}"},
+        )  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["diagnostics"].startswith("hook: ")
+    assert "HHH" not in response.text
+    (line,) = secured.audit_path.read_text().splitlines()
+    assert len(line) < 10_000  # every caller value in the trail is cut at 256 characters
+    validate_r4(json.loads(line))

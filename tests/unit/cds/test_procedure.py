@@ -91,6 +91,18 @@ async def test_order_select_is_its_own_service_and_checks_the_selection(client):
     assert wrong_hook.status_code == 400
 
 
+@pytest.mark.parametrize("user", ["Patient/p", "RelatedPerson/r"])
+async def test_order_hooks_are_a_practitioner_s_and_refuse_another_user(client, user):
+    for hook, path in (("order-select", SELECT), ("order-sign", SIGN)):
+        payload = body(hook, [order("a", "22511", "T12")], selections=["ServiceRequest/a"])
+        payload["context"]["userId"] = user
+        refused = await client.post(path, json=payload)
+        assert refused.status_code == 400
+        assert "context.userId" in refused.json()["issue"][0]["diagnostics"]
+        payload["context"]["userId"] = "PractitionerRole/x"
+        assert (await client.post(path, json=payload)).status_code == 200
+
+
 async def test_compression_at_the_level_is_critical_with_what_to_do_first(client):
     resources = default_patient(drop=("bilsky-t12",), extra=(
         finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-3", level="T12"),

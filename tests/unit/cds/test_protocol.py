@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 
@@ -80,7 +81,8 @@ async def test_slow_and_huge_heads_are_cut_off(monkeypatch, protocol_class):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 2048 + b"\r\n\r\n")
         refused = await _read_all(reader)
-        assert refused.startswith(b"HTTP/1.1 400") and refused.endswith(b"Request head too large")
+        assert refused.startswith(b"HTTP/1.1 400")
+        assert _outcome(refused)["issue"][0]["diagnostics"] == "request head too large"
         writer.close()
         # Just under the limit, whole or in two reads split inside the blank line: served.
         under = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-A: " + b"a" * 900
@@ -99,6 +101,40 @@ async def test_slow_and_huge_heads_are_cut_off(monkeypatch, protocol_class):
         writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert (await _read_all(reader)).endswith(b"ok")  # a prompt request is served
         writer.close()
+    finally:
+        server.should_exit = True
+        await task
+
+
+def _outcome(answer: bytes) -> dict:
+    """The OperationOutcome of a raw HTTP answer (its head says so)."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"content-type: application/fhir+json" in head.lower()
+    assert b"connection: close" in head.lower()
+    outcome = json.loads(body)
+    assert outcome["resourceType"] == "OperationOutcome"
+    return outcome
+
+
+@pytest.mark.parametrize("protocol_class", [HttpToolsHeadTimeout, H11HeadTimeout])
+async def test_a_request_the_parser_refuses_gets_an_outcome(protocol_class):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(_app, host="127.0.0.1", port=port, http=protocol_class,
+                            log_level="error", lifespan="on")  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 12x\r\n\r\n{}")
+        refused = await _read_all(reader)
+        writer.close()
+        assert refused.startswith(b"HTTP/1.1 400")
+        (issue,) = _outcome(refused)["issue"]
+        assert issue["code"] == "structure" and "12x" not in issue["diagnostics"]
     finally:
         server.should_exit = True
         await task

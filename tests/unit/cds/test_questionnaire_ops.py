@@ -333,3 +333,13 @@ async def test_a_large_body_is_parsed_off_the_event_loop(client, monkeypatch):
     body = _record(default_patient() * 300)  # ~1 MB: the same resources, many times
     assert (await client.post(POPULATE, json=body, headers=FHIR_JSON)).status_code in (200, 400)
     assert threads and threads[0] is not threading.main_thread()
+
+
+async def test_extract_names_a_questionnaire_it_does_not_know_without_echoing_it(client):
+    completed = fill(await _populated(client), {}, authored=LATER)
+    completed["questionnaire"] = "Q" * 100_000
+    answer = await client.post(EXTRACT, json=_response_in(completed), headers=FHIR_JSON)
+    assert answer.status_code == 400
+    (issue,) = answer.json()["issue"]
+    assert issue["diagnostics"].startswith("questionnaire: ")
+    assert "QQQ" not in answer.text and len(answer.content) < 1000

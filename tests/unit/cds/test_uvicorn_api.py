@@ -25,7 +25,7 @@ OVERRIDDEN = {
     "send_400_response": ["msg"],
 }
 # Attributes the mixin reads, set by the protocol's __init__ or connection_made.
-READ = ("self.transport", "self.loop", "self.cycle")
+READ = ("self.transport", "self.loop", "self.cycle", "self.server_state")
 
 
 def _assigns(source: str, attribute: str) -> bool:

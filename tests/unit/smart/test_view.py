@@ -16,12 +16,13 @@ WINDOWS = ("performance", "palsy", "sins", "compression", "labs", "staging", "al
 
 
 def _view(state: SmartState, monkeypatch) -> tuple[View, Session]:
-    async def record(session, timeout):
+    async def record(session, limits):
+        assert limits is state.limits
         return default_patient()
 
     monkeypatch.setattr("adapter.smart.view.read_record", record)
     session = Session("s", expires=0.0, patient="p")
-    return asyncio.run(View.read(session, 5.0, state.rules)), session
+    return asyncio.run(View.read(session, state.limits, state.rules)), session
 
 
 def _dated(view: View) -> bool:
@@ -38,3 +39,11 @@ def test_the_view_scores_and_prefills_by_the_settings_rules(monkeypatch):
     used = populate_rules(monkeypatch)
     show(view, session, "sins")
     assert used == [state.rules]
+
+
+def test_the_record_is_read_within_the_service_s_fallback_limits():
+    settings = SmartSettings.model_validate(
+        {"fhir_deadline": 12, "fhir_max_bytes": 2048, "smart_timeout": 4}
+    )
+    limits = SmartState(settings).limits
+    assert (limits.timeout, limits.deadline, limits.max_bytes) == (4, 12, 2048)
