@@ -44,8 +44,9 @@ class Counted(httpx2.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-def app_of(smart: SmartServer) -> FastAPI:
-    settings = SmartSettings(public_base_url=APP, smart_fhir_servers=(FHIR,))
+def app_of(smart: SmartServer, **options: Any) -> FastAPI:
+    """The app against ``smart``; ``options``: more settings (``smart_max_sessions=2``)."""
+    settings = SmartSettings(public_base_url=APP, smart_fhir_servers=(FHIR,), **options)
     app = FastAPI()
     app.include_router(router)
     transport = Counted(httpx2.ASGITransport(app=smart.app))
