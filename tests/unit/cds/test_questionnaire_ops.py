@@ -385,14 +385,13 @@ async def test_refused_operations_are_recorded_with_their_outcome(secured, keys)
     async with client_for(secured) as client:
         unauthenticated = await client.post(POPULATE, json=_record(), headers=FHIR_JSON)
         assert unauthenticated.status_code == 401  # no client known: nothing to record
-        token = keys.token(BASE + "/fhir/Questionnaire/phq9/$populate")
+        token = keys.token(BASE + POPULATE)
         bearer = {**FHIR_JSON, "Authorization": f"Bearer {token}"}
-        missing = await client.post("/fhir/Questionnaire/phq9/$populate", json=_record(),
-                                     headers=bearer)  # fmt: skip
+        missing = await client.post(POPULATE, json=_record([]), headers=bearer)
         token = keys.token(BASE + EXTRACT)
         bearer = {**FHIR_JSON, "Authorization": f"Bearer {token}"}
         broken = await client.post(EXTRACT, content=b"{not json", headers=bearer)
-    assert (missing.status_code, broken.status_code) == (404, 400)
+    assert (missing.status_code, broken.status_code) == (400, 400)
     refused_populate, refused_extract = _events(secured)
     assert refused_populate["outcome"] == refused_extract["outcome"] == "4"
     assert _patients(refused_populate) == ["Patient/p"] and _patients(refused_extract) == []
