@@ -111,9 +111,12 @@ class KeptFhir:
         await self._check("read", session.access_token)
         return default_patient()
 
-    async def write(self, session: Session, bundle: dict[str, Any], timeout: float) -> None:
+    async def write(self, session: Session, bundle: dict[str, Any], timeout: float) -> list[str]:
+        """Kept; the locations a server would give (``Observation/3/_history/1``)."""
         await self._check("write", session.access_token)
         self.written.append((session.access_token, bundle))
+        kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+        return [f"{kind}/{n}/_history/1" for n, kind in enumerate(kinds, 1)]
 
 
 def kept_fhir(monkeypatch: Any, smart: SmartServer | None = None) -> KeptFhir:

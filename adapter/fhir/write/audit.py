@@ -80,9 +80,9 @@ class Output:
 
 
 def outcome_of(status: int) -> Outcome:
-    """The AuditEvent outcome of an HTTP status: 2xx 0; 412 (data unavailable) and 502-504 8;
-    other 4xx 4 (refused); anything else 12."""
-    if 200 <= status < 300:
+    """The AuditEvent outcome of an HTTP status: 2xx and 3xx (a sign-in's redirect) 0; 412 (data
+    unavailable) and 502-504 8; other 4xx 4 (refused); anything else 12."""
+    if 200 <= status < 400:
         return "0"
     if status == 412 or status in (502, 503, 504):
         return "8"
@@ -152,9 +152,11 @@ def _caller(caller: Caller) -> list[dict[str, Any]]:
     who: dict[str, Any]
     if caller.launch is not None:  # the person signed in; fhirUser was checked at the sign-in
         who = {"reference": caller.user[:256]} if caller.user else {"display": _UNNAMED}
-        address = {"address": plain_url(caller.launch), "type": "5"}
         source = _coding(DICOM_DCM, "110153", "Source Role ID")
-        return [{"type": {"coding": [source]}, "who": who, "requestor": True, "network": address}]
+        user: dict[str, Any] = {"type": {"coding": [source]}, "who": who, "requestor": True}
+        if caller.launch:
+            user["network"] = {"address": plain_url(caller.launch), "type": "5"}
+        return [user]
     if caller.iss is None:
         who = {"display": "a client not authenticated (no issuers configured)"}
     else:

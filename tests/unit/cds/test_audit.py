@@ -112,3 +112,13 @@ async def test_a_call_whose_event_cannot_be_appended_is_not_answered(secured, ke
         monkeypatch.setattr("adapter.cds.audit.append_private", full_disk)
         response = await call_scores(client, keys.token(SCORES))
     assert response.status_code == 503 and "cards" not in response.json()
+
+
+async def test_the_smart_app_is_given_the_services_audit_trail(settings):
+    from adapter.cds.app import create_app
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        assert app.state.audit_trail is app.state.spinemets.audit
+        app.state.audit_trail.write({"resourceType": "AuditEvent", "outcome": "0"})
+    assert events(settings) == [{"resourceType": "AuditEvent", "outcome": "0"}]

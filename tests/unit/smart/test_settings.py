@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from adapter.errors import ConfigurationError
-from adapter.smart.routes import _QueryRedaction
+from adapter.smart.state import _QueryRedaction
 from adapter.smart.settings import smart_settings
 
 
