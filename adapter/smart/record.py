@@ -72,9 +72,7 @@ async def read_record(session: Session, timeout: float) -> list[Any]:
     return [patient, *(r for part in found for r in part)]
 
 
-async def write_transaction(
-    session: Session, bundle: dict[str, Any], timeout: float
-) -> list[str]:
+async def write_transaction(session: Session, bundle: dict[str, Any], timeout: float) -> list[str]:
     """One transaction: the response and its Observations, all or nothing; the references
     (``Observation/12/_history/1``) the server's answer gives what it wrote (for the audit)."""
     async with _client(session, timeout) as client:

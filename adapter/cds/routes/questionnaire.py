@@ -21,19 +21,19 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from adapter.cds.deps import Authenticated, StateDep
-from adapter.cds.state import AppState
 from adapter.cds.models import CdsRequest
 from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.prefetch import SCORE_PREFETCH, PrefetchLimits, gather_resources
 from adapter.cds.responses import outcome_responses
 from adapter.cds.same_patient import incomplete
+from adapter.cds.state import AppState
 from adapter.errors import (
     InputError,
     MediaTypeError,
@@ -113,7 +113,6 @@ async def _audited(
     finally:
         call = CdsCall(path.lstrip("/"), None, None, audited.patient, status)
         state.audit.record_call(call, claims, (), path)
-
 
 
 def _parameters(body: dict[str, Any], limit: int) -> list[Param]:

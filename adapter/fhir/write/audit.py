@@ -153,10 +153,10 @@ def _caller(caller: Caller) -> list[dict[str, Any]]:
     if caller.launch is not None:  # the person signed in; fhirUser was checked at the sign-in
         who = {"reference": caller.user[:256]} if caller.user else {"display": _UNNAMED}
         source = _coding(DICOM_DCM, "110153", "Source Role ID")
-        user: dict[str, Any] = {"type": {"coding": [source]}, "who": who, "requestor": True}
+        person: dict[str, Any] = {"type": {"coding": [source]}, "who": who, "requestor": True}
         if caller.launch:
-            user["network"] = {"address": plain_url(caller.launch), "type": "5"}
-        return [user]
+            person["network"] = {"address": plain_url(caller.launch), "type": "5"}
+        return [person]
     if caller.iss is None:
         who = {"display": "a client not authenticated (no issuers configured)"}
     else:

@@ -362,7 +362,10 @@ async def test_populate_and_extract_each_leave_one_audit_event_naming_client_and
         answer = await client.post(EXTRACT, json=_response_in(completed), headers=bearer)
         assert answer.status_code == 200
     populate, extract = _events(secured)
-    for event, name, bearer_token in ((populate, "$populate", token), (extract, "$extract", token2)):
+    for event, name, bearer_token in (
+        (populate, "$populate", token),
+        (extract, "$extract", token2),
+    ):
         validate_r4(event)
         assert event["action"] == "E" and event["outcome"] == "0"
         assert _patients(event) == ["Patient/p"]

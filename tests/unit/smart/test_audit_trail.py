@@ -38,6 +38,11 @@ def _patients(event: dict) -> list[str]:
     return [e["what"]["reference"] for e in event["entity"] if e["role"]["code"] == "1"]
 
 
+def _request(event: dict) -> str:
+    [request] = [e for e in event["entity"] if e["role"]["code"] == "24"]
+    return str(request["name"])
+
+
 def _written(event: dict) -> list[str]:
     return [e["what"]["reference"] for e in event["entity"] if e["role"]["code"] == "4"]
 
@@ -74,7 +79,8 @@ async def test_a_sign_in_a_page_a_form_and_a_save_each_leave_one_event(monkeypat
         text = json.dumps(event)
         assert run.session.access_token not in text and run.session.csrf not in text
         assert "mechanical" not in text  # no answer of the form
-    assert "sins" in json.dumps(form_event["entity"])
+    names = [_request(e) for e in (signin, page_event, form_event, save_event)]
+    assert names == ["smart/callback", "smart/", "smart/form/sins", "smart/form/sins"]
     written = _written(save_event)
     assert written and all(w.split("/")[0] in ("QuestionnaireResponse", "Observation")
                            for w in written)  # fmt: skip
