@@ -214,7 +214,9 @@ async def post_populate(
     name: str, request: Request, claims: Authenticated, state: StateDep
 ) -> Response:
     """SDC ``$populate``: a QuestionnaireResponse prefilled from the patient's record."""
-    async with _audited(state, claims, request.url.path) as audited:
+    # The path as spinemets names it: a form it has, never what the caller typed.
+    path = f"/fhir/Questionnaire/{name if name in FORMS else '-'}/$populate"
+    async with _audited(state, claims, path) as audited:
         return await _populate(name, await _body(request), state, audited)
 
 
@@ -266,7 +268,7 @@ def _extracted(
 )
 async def post_extract(request: Request, claims: Authenticated, state: StateDep) -> Response:
     """SDC ``$extract``: the finding Observations of a completed response (a transaction)."""
-    async with _audited(state, claims, request.url.path) as audited:
+    async with _audited(state, claims, "/fhir/QuestionnaireResponse/$extract") as audited:
         body, limit = await _body(request), state.settings.max_parameters
         bundle = await asyncio.to_thread(_extracted, body, state.term, limit, audited)
         return _answer("return", bundle)

@@ -375,7 +375,8 @@ async def test_populate_and_extract_each_leave_one_audit_event_naming_client_and
         (request,) = [e for e in event["entity"] if e["role"]["code"] == "24"]
         assert name in request["name"]
         assert bearer_token not in json_text(event)
-    assert "sins" in populate["entity"][1]["name"]
+    assert populate["entity"][1]["name"] == "fhir/Questionnaire/sins/$populate"
+    assert extract["entity"][1]["name"] == "fhir/QuestionnaireResponse/$extract"
 
 
 def json_text(event: dict) -> str:
@@ -398,3 +399,15 @@ async def test_refused_operations_are_recorded_with_their_outcome(secured, keys)
     refused_populate, refused_extract = _events(secured)
     assert refused_populate["outcome"] == refused_extract["outcome"] == "4"
     assert _patients(refused_populate) == ["Patient/p"] and _patients(refused_extract) == []
+
+
+async def test_an_unknown_form_is_recorded_without_the_name_the_caller_typed(secured, keys):
+    path = "/fhir/Questionnaire/zzcanary/$populate"
+    async with client_for(secured) as client:
+        token = keys.token(BASE + path)
+        bearer = {**FHIR_JSON, "Authorization": f"Bearer {token}"}
+        answer = await client.post(path, json=_record(), headers=bearer)
+    assert answer.status_code == 404
+    [event] = _events(secured)
+    assert event["outcome"] == "4" and "zzcanary" not in json_text(event)
+    assert event["entity"][0]["name"] == "fhir/Questionnaire/-/$populate"
