@@ -60,6 +60,7 @@ def _lifespan(
         metrics = app.state.metrics
         async with open_state(settings, term, metrics) as state, AsyncExitStack() as stack:
             app.state.spinemets = state
+            app.state.audit_trail = state.audit  # the SMART app's events go to the same trail
             for extension in extensions:
                 await stack.enter_async_context(extension.lifespan())
             settle()  # start-up objects out of the collector's walks (adapter/heap.py)

@@ -1,8 +1,10 @@
-"""The audit trail of CDS calls: one AuditEvent per call of a service, appended to the audit file
+"""The audit trail of the service: one AuditEvent per call of a CDS service, per SDC operation
+(``$populate``, ``$extract``) and per SMART app sign-in, page and save, appended to the audit file
 (``SPINEMETS_AUDIT_FILE``) before the answer goes out.
 
-Who asked is the client's verified JWT (``iss``, ``sub``, ``jti``) and the hook's ``userId``;
-what about, the Patient and the cards (and systemActions) returned; the outcome, the HTTP status.
+Who asked is the client's verified JWT (``iss``, ``sub``, ``jti``) and the hook's ``userId`` (the
+SMART app's events name its user, :mod:`adapter.smart.audit`); what about, the Patient and the
+cards (and systemActions) returned; the outcome, the HTTP status.
 The token itself is never in it. The file is proved writable at start-up (exit 2 otherwise);
 an event that cannot be appended later fails the call with 503: no answer goes out unrecorded.
 The append is synchronous, a single locked ``write`` of one line, so it also happens for a call
@@ -54,6 +56,10 @@ class CdsAudit:
         """Prove the file writable (at start-up); StorageError, one line, if not."""
         self._append(b"")
 
+    def write(self, event: Mapping[str, Any]) -> None:
+        """Append one event; StorageError (503) when it cannot be."""
+        self._append(orjson.dumps(event))
+
     def _append(self, line: bytes) -> None:
         try:
             append_private(self.path, line)
@@ -69,22 +75,31 @@ class CdsAudit:
         status: int,
     ) -> None:
         """Append the event of one call; StorageError (503) when it cannot be."""
-        claims = claims or {}
-        caller = Caller(
-            iss=_text(claims, "iss"),
-            sub=_text(claims, "sub"),
-            jti=_text(claims, "jti"),
-            user=request.context.userId,
-        )
         call = CdsCall(
             service, request.hook, request.hookInstance, request.context.patientId, status
+        )
+        path = f"/cds-services/{service}"
+        self.record_call(call, claims, outputs, path, user=request.context.userId)
+
+    def record_call(
+        self,
+        call: CdsCall,
+        claims: Mapping[str, Any] | None,
+        outputs: Sequence[Output],
+        path: str,
+        user: str | None = None,
+    ) -> None:
+        """Append the event of a call made at ``path`` (an SDC operation's too)."""
+        claims = claims or {}
+        caller = Caller(
+            iss=_text(claims, "iss"), sub=_text(claims, "sub"), jti=_text(claims, "jti"), user=user
         )
         event = cds_call_event(
             call,
             caller,
             outputs,
             recorded=datetime.now(UTC),
-            service_url=f"{self.base}/cds-services/{service}" if self.base else None,
+            service_url=f"{self.base}{path}" if self.base else None,
             site=self.site,
         )
-        self._append(orjson.dumps(event))
+        self.write(event)

@@ -47,7 +47,26 @@ class SmartFields(BaseModel):
         default=60, ge=1, le=24 * 60, description="how long a browser session lasts (1–1440)"
     )
     smart_max_sessions: int = Field(
-        default=10_000, ge=1, description="sessions kept at once; the oldest go first"
+        default=10_000,
+        ge=1,
+        description="signed-in sessions kept at once; when full, an expired one goes first, "
+        "else the oldest (a launch not yet signed in never displaces one)",
+    )
+    smart_max_pending: int = Field(
+        default=1_000,
+        ge=1,
+        description="launches not yet signed in kept at once; when full, new launches are "
+        "refused (503) until one signs in or expires",
+    )
+    smart_pending_minutes: int = Field(
+        default=10, ge=1, le=60, description="how long a launch may take to sign in (1–60)"
+    )
+    smart_discovery_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="how long a FHIR server's SMART configuration is kept (0: fetched for "
+        "every launch); a failed fetch is kept 10 seconds at most",
     )
     smart_timeout: float = Field(
         default=10.0, gt=0, description="seconds per request to the authorization or FHIR server"

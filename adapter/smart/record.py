@@ -20,6 +20,7 @@ from urllib.parse import quote
 from adapter.errors import FhirServerError
 from adapter.fhir.client import BearerToken, FhirClient, FhirServerSettings
 from adapter.fhir.read.record_list import RECORD_LIST
+from adapter.fhir.write.audit import reference_in
 from adapter.smart.sessions import Session
 from adapter.smart.settings import SmartSettings
 
@@ -97,9 +98,18 @@ async def read_record(session: Session, limits: ReadLimits) -> list[Any]:
     return [patient, *(r for part in found for r in part)]
 
 
-async def write_transaction(session: Session, bundle: dict[str, Any], timeout: float) -> None:
-    """One transaction: the response and its Observations, all or nothing."""
+async def write_transaction(session: Session, bundle: dict[str, Any], timeout: float) -> list[str]:
+    """One transaction: the response and its Observations, all or nothing; the references
+    (``Observation/12/_history/1``) the server's answer gives what it wrote (for the audit)."""
     async with _client(session, timeout) as client:
         answer = await client.transaction(bundle)
     if answer.get("resourceType") != "Bundle":
         raise FhirServerError("the transaction did not answer with a Bundle")
+    written = []
+    for entry in answer.get("entry") or ():
+        response = entry.get("response") if isinstance(entry, dict) else None
+        location = response.get("location") if isinstance(response, dict) else None
+        reference = reference_in(location) if isinstance(location, str) else None
+        if reference is not None:
+            written.append(reference)
+    return written

@@ -5,6 +5,11 @@ them out of its ``repr``). The cookie is ``HttpOnly``, ``SameSite=Lax`` (the aut
 server's redirect back is a top-level GET, which Lax lets through; a cross-site POST is not) and
 ``Secure`` whenever the public base URL is https or loopback. Sessions live in the serving
 process's memory: behind several workers, route a user to one worker (docs/smart-app.md).
+
+A launch costs its caller nothing (no credential), so launches not yet signed in live apart from
+signed-in sessions, in a small store of their own with a short lifetime: however many anonymous
+launches come, they never displace a signed-in clinician; when that store is full, launches are
+refused until one signs in or expires.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,44 +63,76 @@ class Session:
         return self.access_token is not None and self.patient is not None
 
 
+def _expire(sessions: OrderedDict[str, Session], now: float) -> None:
+    for sid in [s for s, v in sessions.items() if v.expires < now]:
+        del sessions[sid]
+
+
 class SessionStore:
-    """At most ``capacity`` sessions, each for ``seconds``; the oldest go first when full."""
+    """At most ``capacity`` signed-in sessions, each for ``seconds`` from its sign-in (when
+    full, the expired go first, then the oldest), and apart from them at most
+    ``pending_capacity`` launches not yet signed in, each for ``pending_seconds``."""
 
-    def __init__(self, seconds: float, capacity: int) -> None:
-        self.seconds = seconds
-        self.capacity = capacity
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+    def __init__(
+        self,
+        seconds: float,
+        capacity: int,
+        *,
+        pending_seconds: float = 600,
+        pending_capacity: int = 1000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.seconds, self.capacity = seconds, capacity
+        self.pending_seconds, self.pending_capacity = pending_seconds, pending_capacity
+        self.clock = clock
+        self._sessions: OrderedDict[str, Session] = OrderedDict()  # signed in
+        self._pending: OrderedDict[str, Session] = OrderedDict()
 
-    def new(self) -> Session:
-        self._expire()
-        while len(self._sessions) >= self.capacity:
-            self._sessions.popitem(last=False)
-        session = Session(secrets.token_urlsafe(32), time.monotonic() + self.seconds)
-        self._sessions[session.id] = session
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def new(self) -> Session | None:
+        """A launch's session, pending until :meth:`rotate`; None when the store is full."""
+        now = self.clock()
+        if len(self._pending) >= self.pending_capacity:
+            _expire(self._pending, now)
+            if len(self._pending) >= self.pending_capacity:
+                return None
+        session = Session(secrets.token_urlsafe(32), now + self.pending_seconds)
+        self._pending[session.id] = session
         return session
 
     def get(self, sid: str | None) -> Session | None:
-        session = self._sessions.get(sid) if sid else None
-        if session is None or session.expires < time.monotonic():
-            if session is not None:
-                del self._sessions[session.id]
+        if not sid:
             return None
-        return session
+        for sessions in (self._sessions, self._pending):
+            session = sessions.get(sid)
+            if session is not None:
+                if session.expires < self.clock():
+                    del sessions[sid]
+                    return None
+                return session
+        return None
 
     def rotate(self, session: Session) -> Session:
-        """The same session under a new id (after the login: no fixation of an id given before)."""
+        """The session signed in, under a new id (no fixation of an id given before the login),
+        for the session's whole lifetime from now."""
+        self._pending.pop(session.id, None)
         self._sessions.pop(session.id, None)
+        now = self.clock()
+        if len(self._sessions) >= self.capacity:
+            _expire(self._sessions, now)
+        while len(self._sessions) >= self.capacity:
+            self._sessions.popitem(last=False)
         session.id = secrets.token_urlsafe(32)
+        session.expires = now + self.seconds
         self._sessions[session.id] = session
         return session
 
     def drop(self, session: Session) -> None:
         self._sessions.pop(session.id, None)
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for sid in [s for s, v in self._sessions.items() if v.expires < now]:
-            del self._sessions[sid]
+        self._pending.pop(session.id, None)
 
 
 def set_cookie(

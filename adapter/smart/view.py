@@ -104,10 +104,11 @@ def completed(
     )
 
 
-async def save(session: Session, response: Mapping[str, Any], timeout: float) -> None:
-    """The response and the Observations extracted from it, in one transaction."""
+async def save(session: Session, response: Mapping[str, Any], timeout: float) -> list[str]:
+    """The response and the Observations extracted from it, in one transaction; the references
+    the FHIR server gave what it wrote."""
     bundle = await asyncio.to_thread(extract, response, default_terminology())
-    await write_transaction(session, bundle, timeout)
+    return await write_transaction(session, bundle, timeout)
 
 
 def _sins(result: PatientResult, level: str) -> str | None:

@@ -44,8 +44,9 @@ class Counted(httpx2.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-def app_of(smart: SmartServer) -> FastAPI:
-    settings = SmartSettings(public_base_url=APP, smart_fhir_servers=(FHIR,))
+def app_of(smart: SmartServer, **options: Any) -> FastAPI:
+    """The app against ``smart``; ``options``: more settings (``smart_max_sessions=2``)."""
+    settings = SmartSettings(public_base_url=APP, smart_fhir_servers=(FHIR,), **options)
     app = FastAPI()
     app.include_router(router)
     transport = Counted(httpx2.ASGITransport(app=smart.app))
@@ -110,9 +111,12 @@ class KeptFhir:
         await self._check("read", session.access_token)
         return default_patient()
 
-    async def write(self, session: Session, bundle: dict[str, Any], timeout: float) -> None:
+    async def write(self, session: Session, bundle: dict[str, Any], timeout: float) -> list[str]:
+        """Kept; the locations a server would give (``Observation/3/_history/1``)."""
         await self._check("write", session.access_token)
         self.written.append((session.access_token, bundle))
+        kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+        return [f"{kind}/{n}/_history/1" for n, kind in enumerate(kinds, 1)]
 
 
 def kept_fhir(monkeypatch: Any, smart: SmartServer | None = None) -> KeptFhir:

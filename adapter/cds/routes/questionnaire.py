@@ -8,7 +8,10 @@
 - ``POST /fhir/QuestionnaireResponse/$extract``: SDC Parameters with a ``questionnaire-response``
   (or the response itself); answers Parameters whose ``return`` is the transaction Bundle.
 
-Bad input answers 4xx with an OperationOutcome naming the item, never 500.
+Bad input answers 4xx with an OperationOutcome naming the item, never 500. Each operation a
+client is authenticated for, answered or refused, leaves one AuditEvent (contract §8): the
+client's ``iss``/``sub``/``jti``, the Patient (``subject``, else the record's or the response's)
+and the outcome.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import deque
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from adapter.cds.deps import Authenticated, StateDep
@@ -29,11 +33,20 @@ from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.prefetch import SCORE_PREFETCH, PrefetchLimits, gather_resources
 from adapter.cds.responses import outcome_responses
 from adapter.cds.same_patient import incomplete
-from adapter.errors import InputError, MediaTypeError, NotFoundError, TooLargeError
+from adapter.cds.state import AppState
+from adapter.errors import (
+    InputError,
+    MediaTypeError,
+    NotFoundError,
+    SpinemetsError,
+    TooLargeError,
+    http_status,
+)
 from adapter.fhir.client import FHIR_JSON
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.references import normalise_reference
 from adapter.fhir.read.source import patients_from_resources
+from adapter.fhir.write.audit import CdsCall
 from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import now_time
@@ -57,7 +70,7 @@ def _parsed(raw: bytes) -> Any:
     return body
 
 
-async def _body(request: Request, _: Authenticated) -> Any:
+async def _body(request: Request) -> Any:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type not in _MEDIA:
         raise MediaTypeError("the request body must be sent as application/fhir+json")
@@ -67,8 +80,39 @@ async def _body(request: Request, _: Authenticated) -> Any:
     return await asyncio.to_thread(_parsed, raw)  # megabytes: the loop answers others meanwhile
 
 
-FhirBody = Annotated[Any, Depends(_body)]
 Param = tuple[str, dict[str, Any]]
+
+
+class _Audited:
+    """What the audit event of one operation names, filled in as the request is read."""
+
+    def __init__(self) -> None:
+        self.patient: str | None = None
+
+    def subject(self, reference: Any) -> None:
+        if self.patient is None and isinstance(reference, str):
+            kind, _, rid = reference.partition("/")
+            self.patient = rid if kind == "Patient" and rid else None
+
+
+@asynccontextmanager
+async def _audited(
+    state: AppState, claims: Mapping[str, Any] | None, path: str
+) -> AsyncIterator[_Audited]:
+    """Record the operation, answered or refused, before its answer goes out (contract §8)."""
+    audited, status = _Audited(), 500
+    try:
+        yield audited
+        status = 200
+    except SpinemetsError as exc:
+        status = (http_status(exc) or (500, ""))[0]
+        raise
+    except asyncio.CancelledError:
+        status = 499  # the client went away: a request withdrawn (outcome 4)
+        raise
+    finally:
+        call = CdsCall(path.lstrip("/"), None, None, audited.patient, status)
+        state.audit.record_call(call, claims, (), path)
 
 
 def _parameters(body: dict[str, Any], limit: int) -> list[Param]:
@@ -164,14 +208,24 @@ def _populated(
 
 @router.post(
     "/fhir/Questionnaire/{name}/$populate",
-    responses=outcome_responses(400, 401, 404, 413, 415),
+    responses=outcome_responses(400, 401, 404, 413, 415, 503),
 )
-async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
+async def post_populate(
+    name: str, request: Request, claims: Authenticated, state: StateDep
+) -> Response:
     """SDC ``$populate``: a QuestionnaireResponse prefilled from the patient's record."""
+    # The path as spinemets names it: a form it has, never what the caller typed.
+    path = f"/fhir/Questionnaire/{name if name in FORMS else '-'}/$populate"
+    async with _audited(state, claims, path) as audited:
+        return await _populate(name, await _body(request), state, audited)
+
+
+async def _populate(name: str, body: Any, state: AppState, audited: _Audited) -> Response:
     if name not in FORMS:
         raise NotFoundError(f"no Questionnaire {name!r}: spinemets has {', '.join(FORMS)}")
     params = _parameters(body, state.settings.max_parameters)
     resources, subject = _record(params)
+    audited.subject(subject)
     strangers: Mapping[str, int] = {}
     if not resources:
         request = _server_request(params, subject)
@@ -184,6 +238,7 @@ async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
     response = await asyncio.to_thread(
         _populated, name, resources, subject, state.term, state.settings.rules
     )
+    audited.subject((response.get("subject") or {}).get("reference"))
     if not strangers:
         return _answer("response", response)
     # SDC $populate's `issues`: what was left out, as the cards say it (counts only).
@@ -192,21 +247,28 @@ async def post_populate(name: str, body: FhirBody, state: StateDep) -> Response:
     return _answer("response", response, issues=issues)
 
 
-def _extracted(body: dict[str, Any], term: Terminology, limit: int) -> dict[str, Any]:
-    if body.get("resourceType") == "QuestionnaireResponse":
-        return extract(body, term)
-    for name, param in _parameters(body, limit):
+def _extracted(
+    body: dict[str, Any], term: Terminology, limit: int, audited: _Audited
+) -> dict[str, Any]:
+    response = body if body.get("resourceType") == "QuestionnaireResponse" else None
+    for name, param in _parameters(body, limit) if response is None else ():
         if name == "questionnaire-response":
-            return extract(param.get("resource"), term)
-    raise InputError("parameter questionnaire-response: missing")
+            response = param.get("resource")
+            break
+    if response is None:
+        raise InputError("parameter questionnaire-response: missing")
+    if isinstance(response, dict) and isinstance(response.get("subject"), dict):
+        audited.subject(response["subject"].get("reference"))
+    return extract(response, term)
 
 
 @router.post(
     "/fhir/QuestionnaireResponse/$extract",
-    responses=outcome_responses(400, 401, 413, 415),
+    responses=outcome_responses(400, 401, 413, 415, 503),
 )
-async def post_extract(body: FhirBody, state: StateDep) -> Response:
+async def post_extract(request: Request, claims: Authenticated, state: StateDep) -> Response:
     """SDC ``$extract``: the finding Observations of a completed response (a transaction)."""
-    limit = state.settings.max_parameters
-    bundle = await asyncio.to_thread(_extracted, body, state.term, limit)
-    return _answer("return", bundle)
+    async with _audited(state, claims, "/fhir/QuestionnaireResponse/$extract") as audited:
+        body, limit = await _body(request), state.settings.max_parameters
+        bundle = await asyncio.to_thread(_extracted, body, state.term, limit, audited)
+        return _answer("return", bundle)

@@ -1,14 +1,16 @@
 """AuditEvents (FHIR R4) in the style of the IHE Basic Audit Log Patterns (BALP).
 
-One event per CDS call and one per sync write. The shape follows BALP's RESTful patterns: the
+One event per call (a CDS service, an SDC operation, a SMART app sign-in, page or save) and one
+per sync write. The shape follows BALP's RESTful patterns: the
 event ``type`` is a RESTful operation and the ``subtype`` the interaction; the agent that asked is
 the *Source Role ID* (DICOM 110153), the one that answered the *Destination Role ID* (110152);
 the Patient is an entity of role *Patient*, and every output an entity of its own (a card: a
 *Report*; a resource written: a *Domain Resource*); ``outcome`` is 0 (success), 4 (the request
 was refused), 8 (the work failed: a server or the data), 12 (spinemets failed).
 
-Who asked a CDS call is the client's verified JWT: ``iss`` as the identifier system, ``sub`` as
-its value, the token's ``jti`` as the agent's policy (BALP's place for a token's id). No token,
+Who asked a CDS call or an SDC operation is the client's verified JWT: ``iss`` as the identifier
+system, ``sub`` as its value, the token's ``jti`` as the agent's policy (BALP's place for a
+token's id); who used the SMART app, the ``fhirUser`` the EHR's id_token named. No token,
 password, URL userinfo or server error text ever goes in: URLs are reduced to scheme, host, port
 and path here, and failure descriptions are spinemets' own words.
 """
@@ -54,6 +56,7 @@ _REFERENCE = re.compile(rf"[A-Z][A-Za-z]{{1,63}}/{_ID}(/_history/{_ID})?")
 _ENTITY_PERSON, _ENTITY_SYSTEM = ("1", "Person"), ("2", "System Object")
 _ROLE_PATIENT, _ROLE_REPORT = ("1", "Patient"), ("3", "Report")
 _ROLE_RESOURCE, _ROLE_QUERY = ("4", "Domain Resource"), ("24", "Query")
+_UNNAMED = "a user the EHR did not name (no fhirUser)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,8 @@ class Caller:
     iss: str | None = None
     sub: str | None = None
     jti: str | None = None
-    user: str | None = None  # context.userId, e.g. Practitioner/123
+    user: str | None = None  # context.userId, e.g. Practitioner/123; a SMART app's fhirUser
+    launch: str | None = None  # the FHIR server a SMART app user signed in at
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +80,9 @@ class Output:
 
 
 def outcome_of(status: int) -> Outcome:
-    """The AuditEvent outcome of an HTTP status: 2xx 0; 412 (data unavailable) and 502-504 8;
-    other 4xx 4 (refused); anything else 12."""
-    if 200 <= status < 300:
+    """The AuditEvent outcome of an HTTP status: 2xx and 3xx (a sign-in's redirect) 0; 412 (data
+    unavailable) and 502-504 8; other 4xx 4 (refused); anything else 12."""
+    if 200 <= status < 400:
         return "0"
     if status == 412 or status in (502, 503, 504):
         return "8"
@@ -144,8 +148,15 @@ def _spinemets(role: str, display: str, *, requestor: bool, address: str | None)
 
 
 def _caller(caller: Caller) -> list[dict[str, Any]]:
-    """The client agent (and the hook's user, who receives the cards)."""
+    """The client agent (and the hook's user, who receives the cards); or the SMART app's user."""
     who: dict[str, Any]
+    if caller.launch is not None:  # the person signed in; fhirUser was checked at the sign-in
+        who = {"reference": caller.user[:256]} if caller.user else {"display": _UNNAMED}
+        source = _coding(DICOM_DCM, "110153", "Source Role ID")
+        person: dict[str, Any] = {"type": {"coding": [source]}, "who": who, "requestor": True}
+        if caller.launch:
+            person["network"] = {"address": plain_url(caller.launch), "type": "5"}
+        return [person]
     if caller.iss is None:
         who = {"display": "a client not authenticated (no issuers configured)"}
     else:
@@ -219,11 +230,16 @@ def _patient(patient: str | None) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True, slots=True)
 class CdsCall:
-    service: str
-    hook: str
-    hook_instance: str
+    """A call of spinemets: a CDS service (with its hook), an SDC operation, a SMART app page
+    (``action`` R, ``subtype`` read) or save (C, transaction)."""
+
+    service: str  # what was called: the service id, `Questionnaire/sins/$populate`, `smart/`
+    hook: str | None
+    hook_instance: str | None  # the request's id, when it has one
     patient: str | None
     status: int
+    action: Literal["C", "R", "U", "D", "E"] = "E"
+    subtype: str = "operation"
 
 
 def cds_call_event(
@@ -236,18 +252,23 @@ def cds_call_event(
     site: str | None = None,
     description: str | None = None,
 ) -> dict[str, Any]:
-    """The AuditEvent of one CDS service call (an *operation*, action E: execute)."""
-    event = _event("operation", "E", recorded, outcome_of(call.status), description)
+    """The AuditEvent of one call (a CDS service or SDC *operation*: action E, execute)."""
+    event = _event(call.subtype, call.action, recorded, outcome_of(call.status), description)
     server = _spinemets("110152", "Destination Role ID", requestor=False, address=service_url)
-    request = _entity({"identifier": _uri(call.hook_instance)}, _ENTITY_SYSTEM, _ROLE_QUERY)
+    what = {"identifier": _uri(call.hook_instance)} if call.hook_instance else {}
+    request = _entity(what, _ENTITY_SYSTEM, _ROLE_QUERY)
+    if not what:
+        del request["what"]
     request["name"] = call.service[:256]
-    request["detail"] = [{"type": "hook", "valueString": call.hook[:256]}]
+    if call.hook is not None:
+        request["detail"] = [{"type": "hook", "valueString": call.hook[:256]}]
     event["agent"] = [*_caller(caller), server]
     event["source"] = _source(site)
     event["entity"] = [*_patient(call.patient), request, *_outputs(outputs)]
     who = f" for Patient/{call.patient}" if call.patient else ""
     # The hook is the caller's text: cut as every caller value in the event is.
-    said = f"spinemets {call.service[:256]} ({call.hook[:256]}){who}: HTTP {call.status}"
+    hook = f" ({call.hook[:256]})" if call.hook is not None else ""
+    said = f"spinemets {call.service[:256]}{hook}{who}: HTTP {call.status}"
     return with_narrative(event, [said, f"{len(outputs)} cards or resources returned"])
 
 

@@ -128,3 +128,13 @@ async def test_a_huge_hook_is_named_not_echoed_and_cut_in_the_audit_event(secure
     (line,) = secured.audit_path.read_text().splitlines()
     assert len(line) < 10_000  # every caller value in the trail is cut at 256 characters
     validate_r4(json.loads(line))
+
+
+async def test_the_smart_app_is_given_the_services_audit_trail(settings):
+    from adapter.cds.app import create_app
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        assert app.state.audit_trail is app.state.spinemets.audit
+        app.state.audit_trail.write({"resourceType": "AuditEvent", "outcome": "0"})
+    assert events(settings) == [{"resourceType": "AuditEvent", "outcome": "0"}]

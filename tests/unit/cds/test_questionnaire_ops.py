@@ -343,3 +343,81 @@ async def test_extract_names_a_questionnaire_it_does_not_know_without_echoing_it
     (issue,) = answer.json()["issue"]
     assert issue["diagnostics"].startswith("questionnaire: ")
     assert "QQQ" not in answer.text and len(answer.content) < 1000
+
+
+# The audit trail (contract §8): each operation a client is authenticated for leaves one event.
+
+
+def _events(settings: Settings) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in settings.audit_path.read_text().splitlines()]
+
+
+def _patients(event: dict) -> list[str]:
+    return [e["what"]["reference"] for e in event["entity"] if e["role"]["code"] == "1"]
+
+
+async def test_populate_and_extract_each_leave_one_audit_event_naming_client_and_patient(
+    secured, keys
+):
+    from adapter.fhir.write.validate import validate_r4
+
+    async with client_for(secured) as client:
+        token = keys.token(BASE + POPULATE, sub="form-filler")
+        response = await _populated(client, {"Authorization": f"Bearer {token}"})
+        completed = fill(response, {("T12", "spinal-pain"): "pain-free"}, authored=LATER)
+        token2 = keys.token(BASE + EXTRACT, sub="form-filler")
+        bearer = {**FHIR_JSON, "Authorization": f"Bearer {token2}"}
+        answer = await client.post(EXTRACT, json=_response_in(completed), headers=bearer)
+        assert answer.status_code == 200
+    populate, extract = _events(secured)
+    for event, name, bearer_token in (
+        (populate, "$populate", token),
+        (extract, "$extract", token2),
+    ):
+        validate_r4(event)
+        assert event["action"] == "E" and event["outcome"] == "0"
+        assert _patients(event) == ["Patient/p"]
+        client_agent = event["agent"][0]
+        assert client_agent["who"]["identifier"]["value"] == "form-filler"
+        assert client_agent["requestor"] is True
+        (request,) = [e for e in event["entity"] if e["role"]["code"] == "24"]
+        assert name in request["name"]
+        assert bearer_token not in json_text(event)
+    assert populate["entity"][1]["name"] == "fhir/Questionnaire/sins/$populate"
+    assert extract["entity"][1]["name"] == "fhir/QuestionnaireResponse/$extract"
+
+
+def json_text(event: dict) -> str:
+    import json
+
+    return json.dumps(event)
+
+
+async def test_refused_operations_are_recorded_with_their_outcome(secured, keys):
+    async with client_for(secured) as client:
+        unauthenticated = await client.post(POPULATE, json=_record(), headers=FHIR_JSON)
+        assert unauthenticated.status_code == 401  # no client known: nothing to record
+        token = keys.token(BASE + POPULATE)
+        bearer = {**FHIR_JSON, "Authorization": f"Bearer {token}"}
+        missing = await client.post(POPULATE, json=_record([]), headers=bearer)
+        token = keys.token(BASE + EXTRACT)
+        bearer = {**FHIR_JSON, "Authorization": f"Bearer {token}"}
+        broken = await client.post(EXTRACT, content=b"{not json", headers=bearer)
+    assert (missing.status_code, broken.status_code) == (400, 400)
+    refused_populate, refused_extract = _events(secured)
+    assert refused_populate["outcome"] == refused_extract["outcome"] == "4"
+    assert _patients(refused_populate) == ["Patient/p"] and _patients(refused_extract) == []
+
+
+async def test_an_unknown_form_is_recorded_without_the_name_the_caller_typed(secured, keys):
+    path = "/fhir/Questionnaire/zzcanary/$populate"
+    async with client_for(secured) as client:
+        token = keys.token(BASE + path)
+        bearer = {**FHIR_JSON, "Authorization": f"Bearer {token}"}
+        answer = await client.post(path, json=_record(), headers=bearer)
+    assert answer.status_code == 404
+    [event] = _events(secured)
+    assert event["outcome"] == "4" and "zzcanary" not in json_text(event)
+    assert event["entity"][0]["name"] == "fhir/Questionnaire/-/$populate"

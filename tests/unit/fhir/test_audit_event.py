@@ -78,3 +78,20 @@ def test_a_sync_write_that_only_updated_is_action_u_and_junk_outputs_are_left_ou
     validate_r4(event)
     assert event["action"] == "U" and len(event["entity"]) == 2
     assert "u:p" not in str(event)
+
+
+def test_a_smart_app_user_is_the_requestor_and_a_call_without_a_hook_has_no_detail():
+    call = CdsCall("smart/form/sins", None, None, "p1", 200, "C", "transaction")
+    caller = Caller(user="Practitioner/dr-7", launch="https://u:p@ehr.example.org/fhir?x=1")
+    outputs = [Output("resource", "Observation/3/_history/1")]
+    event = cds_call_event(call, caller, outputs, recorded=WHEN, service_url=None)
+    validate_r4(event)
+    user, _ = event["agent"]
+    assert user["who"] == {"reference": "Practitioner/dr-7"} and user["requestor"] is True
+    assert user["network"]["address"] == "https://ehr.example.org/fhir"
+    assert event["action"] == "C" and event["subtype"][0]["code"] == "transaction"
+    request = event["entity"][1]
+    assert "detail" not in request and "what" not in request
+    unnamed = cds_call_event(call, Caller(launch=""), [], recorded=WHEN, service_url=None)
+    validate_r4(unnamed)
+    assert "did not name" in unnamed["agent"][0]["who"]["display"]

@@ -125,10 +125,13 @@ class _Growing:
     async def read(self, session: Any, timeout: float) -> list[Any]:
         return list(self.record)
 
-    async def write(self, session: Any, bundle: dict[str, Any], timeout: float) -> None:
+    async def write(self, session: Any, bundle: dict[str, Any], timeout: float) -> list[str]:
+        written = []
         for n, entry in enumerate(bundle["entry"]):
             resource = dict(entry["resource"], id=f"w{len(self.record)}-{n}")
             self.record.append(resource)
+            written.append(f"{resource['resourceType']}/{resource['id']}")
+        return written
 
 
 def _for_p1(record: list[dict[str, Any]]) -> list[dict[str, Any]]:

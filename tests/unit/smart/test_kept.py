@@ -21,7 +21,7 @@ def _refusing(monkeypatch: Any, status: int | None) -> list[dict[str, Any]]:
     async def record(session: Any, timeout: float) -> list[Any]:
         return default_patient()
 
-    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> None:
+    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> list[str]:
         tried.append(bundle)
         raise FhirServerError("the transaction failed", status=status, diagnostics="secret-db-url")
 
@@ -74,8 +74,9 @@ async def test_a_saved_form_whose_record_cannot_be_read_again_says_it_was_saved(
             raise FhirServerError("gone", status=503)
         return default_patient()
 
-    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> None:
+    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> list[str]:
         written.append(bundle)
+        return ["QuestionnaireResponse/1/_history/1"]
 
     monkeypatch.setattr("adapter.smart.view.read_record", record)
     monkeypatch.setattr("adapter.smart.view.write_transaction", write)

@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from adapter.errors import ConfigurationError
-from adapter.smart.routes import _QueryRedaction
 from adapter.smart.settings import smart_settings
+from adapter.smart.state import _QueryRedaction
 
 
 def test_the_app_is_off_without_a_public_base_url(monkeypatch):
