@@ -159,6 +159,44 @@ def test_a_spinal_metastasis_without_a_level_is_not_scored_as_extraspinal_on_any
     assert "| Bone metastases | 1 |" in tomita.detail
 
 
+def _with_second_metastasis(code: str, display: str):
+    from tests.support.records import SNOMED, condition
+
+    second = condition("met-2", "94222008", system=SNOMED)
+    second.update(_site(code, display))
+    return _unplaced(_site("53983007", "Structure of body of second lumbar vertebra"), second)
+
+
+@pytest.mark.parametrize(
+    ("code", "display"),
+    [("12921003", "Pelvic structure"), ("71341001", "Bone structure of femur")],
+)
+def test_an_extraspinal_metastasis_is_cited_by_display_on_the_prognosis_cards(code, display):
+    # §2: a non-spinal bodySite is an extraspinal focus (not "level not recorded"); §4 v3: the
+    # cards cite it by display, never by code alone.
+    from tests.unit.decision.test_wording import decisions_for, surfaces
+
+    cards, card_text, text, _ = surfaces(decisions_for(_with_second_metastasis(code, display)))
+    for said in (card_text, text):
+        assert "level not recorded" not in said and "not understood" not in said
+        assert "compression elsewhere" not in said
+    for topic in ("tomita", "tokuhashi-revised"):
+        card = next(c for c in cards if c.source.topic and c.source.topic.code == topic)
+        assert f"extraspinal bone lesion {display}" in card.detail
+        assert code not in card.detail
+        assert "range spans" not in card.detail
+
+
+def test_a_pelvis_only_metastasis_never_asks_for_a_vertebral_level():
+    from tests.unit.decision.test_wording import decisions_for, surfaces
+
+    decisions = decisions_for(_unplaced(_site("12921003", "Pelvic structure")))
+    _, card_text, text, _ = surfaces(decisions)
+    for said in (card_text, text):
+        assert "SINS cannot be placed" not in said
+        assert "record the bone metastasis's level" not in said
+
+
 def test_mechanical_pain_within_a_region_sited_metastasis_makes_the_sins_card_a_warning():
     # §4 v3: an untreated level with current mechanical pain is at least a warning; the pain at
     # T8, within the thoracic spine the metastasis is recorded at, is at a possible lesion level.

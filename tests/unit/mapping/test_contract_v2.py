@@ -378,6 +378,24 @@ def test_a_known_extraspinal_site_is_still_an_extraspinal_focus():
     assert not a.unscored and "Condition/met" not in issues(a, "warning")
 
 
+@pytest.mark.parametrize(
+    ("code", "display"),
+    [
+        ("12921003", "Pelvic structure"),
+        ("37783008", "Bone structure of acetabulum"),
+        ("12611008", "Bone structure of tibia"),
+        ("72001000", "Bone structure of lower limb"),
+    ],
+)
+def test_a_common_extraspinal_site_is_an_extraspinal_focus(code, display):
+    # Contract §2: a non-spinal bodySite is an extraspinal focus — the pelvis is the second
+    # commonest site of bone metastasis, never "no site".
+    a = extract(_sited(code, display))
+    assert a.tokuhashi.extraspinal_count == Possible.of(1)
+    assert a.tokuhashi.vertebral_count == Possible.of(0)
+    assert not a.unscored and "Condition/met" not in issues(a, "warning")
+
+
 def test_a_bone_metastasis_without_a_site_says_its_level_is_not_recorded():
     unsited = [r for r in _sited("x", "x") if r["id"] != "met"]
     a = extract([*unsited, condition("met", "C79.51")])

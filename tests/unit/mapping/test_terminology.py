@@ -142,6 +142,41 @@ def test_known_extraspinal_bone_sites_are_listed(term, code):
     assert term.translate(SNOMED, code, VERTEBRA) is None
 
 
+@pytest.mark.parametrize(
+    "code",
+    [  # the common sites of bone metastasis outside the spine (mCODE TG-263, DICOM CID 4031)
+        "12921003",  # pelvic structure: the second commonest site
+        "46633002", "37783008", "85710004", "82561000",  # bony pelvis, acetabulum, ischium, pubis
+        "2812003", "29627003", "41111004",  # head, neck and shaft of femur
+        "12611008", "87342007", "64234005",  # tibia, fibula, patella
+        "62413002", "23416004",  # radius, ulna
+        "91609006", "70925003",  # mandible, maxilla
+        "72001000", "371195002",  # bone of lower limb, bone of upper limb
+    ],
+)  # fmt: skip
+def test_common_extraspinal_bone_sites_are_listed(term, code):
+    assert term.in_value_set("extraspinal-bone-site", SNOMED, code)
+    assert term.translate(SNOMED, code, VERTEBRA) is None
+    assert term.display(SNOMED, code)  # named on the cards by display, never by code alone
+
+
+@pytest.mark.parametrize(
+    "code",
+    [  # sites that include vertebrae are never an extraspinal focus
+        "118645006",  # innominate bone and/or sacrum and/or coccyx
+        "272710004",  # bone of thorax: ribs, sternum and the thoracic vertebrae
+        "110517009",  # vertebral column and cranium
+    ],
+)
+def test_a_site_that_includes_vertebrae_is_not_extraspinal(term, code):
+    assert not term.in_value_set("extraspinal-bone-site", SNOMED, code)
+
+
+def test_a_site_never_both_spinal_and_extraspinal(term):
+    listed = term.value_set_codes("extraspinal-bone-site")
+    assert listed and all(term.translate(s, c, VERTEBRA) is None for s, c in listed)
+
+
 @pytest.mark.parametrize("code", ["87141009", "3572006", "1186895000"])
 def test_a_spinal_site_the_mappings_cannot_place_in_levels_names_none(term, code):
     # sacral vertebra (never guessed), body of vertebra, thirteenth thoracic vertebra

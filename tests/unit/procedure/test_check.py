@@ -336,7 +336,7 @@ def test_a_level_own_low_grade_wins_over_a_level_less_high_grade():
         (condition("collapse", "M48.56XA"), "unmet"),  # no level: may be this one
         # ICD-10-CM fracture codes name the vertebra (S32.01-: first lumbar; S22.08-: T11–T12).
         (condition("trauma", "S32.010A"), "met"),  # L1, not T12
-        (condition("trauma", "S22.080A"), "unmet"),  # T11–T12
+        (condition("trauma", "S22.080A"), "unknown"),  # T11 or T12: which is not recorded
         (condition("osteo", "M80.08XA", level="T12", verification="provisional"), "unknown"),
     ],
 )
@@ -349,7 +349,7 @@ def test_fracture_from_another_cause(fracture, expected):
     ("code", "level", "where"),
     [
         ("S32.020A", "L2", " at L2"),  # wedge compression fracture of the second lumbar vertebra
-        ("S22.060A", "T8", " at T7, T8"),  # T7–T8: the code names the pair
+        ("S22.060A", "T8", " at T7 or T8"),  # T7–T8: the code names the pair, not which
         ("S22.040A", "T4", " at T4"),  # fourth thoracic vertebra
         ("M48.56XA", "L2", ", level not recorded"),  # lumbar region: no level
     ],
@@ -360,6 +360,19 @@ def test_a_fracture_code_that_names_its_vertebra_gives_the_level(code, level, wh
     (shown,) = [lv for lv in checked.levels if lv.level == level]
     basis = next(c.basis for c in shown.criteria if c.number == 6)
     assert f"osteoporotic or traumatic vertebral fracture{where}" in basis
+
+
+def test_a_fracture_code_naming_two_vertebrae_is_at_one_of_them_not_both():
+    # The fracture ConceptMap marks S22.05-S22.08's two targets inexact: one of these levels.
+    fracture = condition("trauma", "S22.080A")
+    checked = single(default_patient(extra=(fracture,)), "T12")
+    (crit,) = [c for c in checked.levels[0].criteria if c.number == 6]
+    assert crit.status == "unknown"
+    assert "fracture at T11 or T12" in crit.basis and "T11, T12" not in crit.basis
+    assert "confirm which" in crit.action
+    met_l1 = condition("met-l1", "C79.51", level="L1")
+    at_l1 = single(default_patient(extra=(met_l1, fracture)), "L1")
+    assert statuses(at_l1, "L1")[6] == "met"  # neither T11 nor T12
 
 
 @pytest.mark.parametrize(
