@@ -65,8 +65,11 @@ def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
         return generic
     first = concept[0]
     key = f"{first.system}|{first.code}"
-    if any(term.in_value_set(_EXTRASPINAL, c.system, c.code) for c in concept):
-        return Site("other", None, key, first.code, name=_named(first, term))
+    known = next((c for c in concept if term.in_value_set(_EXTRASPINAL, c.system, c.code)), None)
+    if known is not None:
+        # Cited by display ("Bone structure of femur"), never by code alone (contract §4 v3).
+        named = _named(known, term)
+        return Site("other", None, f"{known.system}|{known.code}", named, name=named)
     # Not understood: the lesion may as well be in the spine, so it is never an extraspinal
     # focus by default (contract §2: only a non-spinal bodySite is one).
     named = _named(first, term)

@@ -208,12 +208,19 @@ def _stage_other(
 
 
 def _named_by_code(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...]:
-    """The vertebrae a fracture code names itself (ICD-10-CM S32.02-: the second lumbar), for a
-    fracture recorded without a bodySite (ConceptMap in mappings/); none for most codes."""
+    """The vertebra a fracture code names itself (ICD-10-CM S32.02-: the second lumbar), for a
+    fracture recorded without a bodySite (ConceptMap in mappings/); none for most codes. A code
+    naming a pair (S22.08-: T11-T12, both targets inexact) is at one of them, not at both: a
+    spinal site within the pair, as a region is."""
     for coding in cond.codes:
         levels = ctx.term.translate(coding.system, coding.code, VERTEBRA)
+        if levels and len(levels) == 1:
+            (level,) = levels
+            return (Site("level", level, level, level),)
         if levels:
-            return tuple(Site("level", lv, lv, lv) for lv in sorted(levels, key=level_order))
+            pair = " or ".join(sorted(levels, key=level_order))
+            key, named = f"{coding.system}|{coding.code}", f"{pair} ({coding.code})"
+            return (Site("spinal", None, key, named, levels, named),)
     return ()
 
 

@@ -157,7 +157,11 @@ def staged_evidence(staged: Iterable[Staged], what: str) -> list[Evidence]:
 def _label(staged: Staged, what: str) -> str:
     """ "osteoporotic or traumatic vertebral fracture at T12 (provisional)": words, not codes."""
     levels = sorted(staged.levels, key=level_order)
-    where = f" at {', '.join(levels)}" if levels else ", level not recorded"
+    within = [s.name for s in staged.sites if s.kind == "spinal" and s.within]
+    if levels:
+        where = f" at {', '.join(levels)}"
+    else:
+        where = f" at {' or '.join(within)}" if within else ", level not recorded"
     status = "" if staged.confirmed else f" ({staged.condition.verification_status})"
     return f"{what}{where}{status}"
 
@@ -217,11 +221,28 @@ def _with_day(named: str, day: str, mark: str) -> str:
     return f"{named}{day[:-1]}, preliminary — confirm)" if day else f"{named}{mark}"
 
 
+def _within(staged: Staged) -> frozenset[str] | None:
+    """The levels a fracture is at one of (a code naming a pair, a region); None when it has a
+    level of its own or may be anywhere in the spine."""
+    if staged.levels:
+        return None
+    bounded = [s.within for s in staged.sites if s.kind == "spinal" and s.within]
+    return frozenset().union(*bounded) if bounded else None
+
+
 def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
     judge = Judge(6, "Fracture not from another cause")
-    relevant = [s for s in fractures if level in s.levels or not s.levels]
-    if not relevant:
+    placed = [(s, _within(s)) for s in fractures]
+    relevant = [s for s, within in placed if within is None and (level in s.levels or not s.levels)]
+    maybe = [s for s, within in placed if within is not None and level in within]
+    if not relevant and not maybe:
         return judge.met("no osteoporotic or traumatic vertebral fracture recorded")
+    if not relevant:  # at one of several levels, this one or another: never guessed (§5)
+        return judge.unknown(
+            cite(staged_evidence(maybe, _OTHER_CAUSE)) + " — confirm which",
+            action="confirm which vertebra is fractured, and its cause (biopsy)",
+            finding="osteoporotic or traumatic fracture here or at a neighbour — confirm which",
+        )
     if confirmed := [s for s in relevant if s.confirmed]:
         return judge.unmet(
             cite(staged_evidence(confirmed, _OTHER_CAUSE)),

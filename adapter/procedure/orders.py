@@ -116,12 +116,8 @@ def _unplaced(record: OrderRecord, sites: Sequence[Site]) -> tuple[str, ...]:
     for concept, site, named in zip(record.body_sites, sites, names, strict=True):
         if site.level is not None:
             continue
-        first = concept[0]  # a code the mappings do not know ("other"): say which code it is
-        said = (
-            code_label(first.system, first.code)
-            if site.kind in ("other", "unknown")
-            else site.label
-        )
+        first = concept[0]  # a code the mappings do not know: say which code it is
+        said = code_label(first.system, first.code) if site.kind == "unknown" else site.label
         out.append(named or said)
     return (*out, *record.uncoded_sites)
 
