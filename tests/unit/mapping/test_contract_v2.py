@@ -395,6 +395,32 @@ def test_a_common_extraspinal_site_is_an_extraspinal_focus(code, display):
     assert not a.unscored and "Condition/met" not in issues(a, "warning")
 
 
+@pytest.mark.parametrize(
+    "words", ["Left tibia", "Bone structure of pelvis", "pelvis", "Right proximal femur", "RIBS"]
+)
+def test_a_site_not_understood_whose_words_name_a_bone_outside_the_spine_is_extraspinal(words):
+    # A code the maps do not know (a local code, a laterality concept) that names a non-spinal
+    # bone in its words is that bone, cited by those words.
+    a = extract(_sited("999999003", words))
+    assert a.tokuhashi.extraspinal_count == Possible.of(1)
+    assert not a.unscored and "Condition/met" not in issues(a, "warning")
+    evidence = a.basis["tokuhashi-extraspinal-bone-metastases"].evidence
+    assert any(f"extraspinal bone lesion {words}" in ev.said for ev in evidence)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Sacrum", "Left sacral ala", "Coccyx", "Lumbar spine", "L2 vertebra", "Pelvis and S1",
+        "Paravertebral rib head", "Thoracic cage", "Iliac lymph node", "Renal pelvis",
+    ],
+)  # fmt: skip
+def test_a_site_whose_words_may_be_spinal_or_not_bone_is_never_read_as_extraspinal(words):
+    a = extract(_sited("999999003", words))
+    assert a.tokuhashi.extraspinal_count == Possible.among({0, 1})  # a lesion without a site
+    assert "not understood" in issues(a, "warning")["Condition/met"]
+
+
 def test_a_bone_metastasis_without_a_site_says_its_level_is_not_recorded():
     unsited = [r for r in _sited("x", "x") if r["id"] != "met"]
     a = extract([*unsited, condition("met", "C79.51")])
