@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -11,7 +12,7 @@ from adapter.mapping.terminology import Terminology
 from adapter.scoring import LEVELS
 from adapter.vocabulary.systems import VERTEBRA, code_label
 
-__all__ = ["Site", "SiteKind", "resolve_site"]
+__all__ = ["Site", "SiteKind", "read_by_words", "resolve_site"]
 
 SiteKind = Literal["level", "spinal", "other", "unknown", "invalid"]
 _EXTRASPINAL = "extraspinal-bone-site"
@@ -74,6 +75,36 @@ def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
     # focus by default (contract §2: only a non-spinal bodySite is one).
     named = _named(first, term)
     return Site("unknown", None, key, f"{named} not understood", name=named)
+
+
+# Words that may name the spine or a soft tissue: a bodySite saying any of them is never read
+# as a bone outside the spine by its words (contract §2: only a non-spinal bodySite is one).
+_NOT_EXTRASPINAL = re.compile(
+    r"spin|vertebr|sacr|coccy|cervic|thorac|lumb|atlas|axis|dens\b|odontoid|occip|disc"
+    r"|\b[ctls]\d{1,2}\b|lymph|node|arter|vein|nerve|muscle|skin|soft tissue|renal|kidney",
+    re.IGNORECASE,
+)
+
+
+def read_by_words(site: Site, words: str | None, term: Terminology) -> Site:
+    """A site not understood whose words name a bone outside the spine ("Left tibia", ValueSet
+    extension ``bone-name``) and nothing that may be spinal or soft tissue: that bone, cited by
+    its words. Any other site is returned as it is."""
+    if site.kind != "unknown" or not words or _NOT_EXTRASPINAL.search(words):
+        return site
+    found = _bone_words(term.words.get((_EXTRASPINAL, "bone-name"), ()))
+    if found is None or not found.search(words.casefold()):
+        return site
+    # Keyed on its words too: one local code may stand for a left and a right tibia.
+    return Site("other", None, f"{site.key}|{words.casefold()}", words, name=words)
+
+
+@functools.cache
+def _bone_words(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w.casefold()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
 
 
 def _named(coding: Coding, term: Terminology) -> str:

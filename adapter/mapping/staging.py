@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from adapter.fhir.read.records import ConditionRecord
 from adapter.mapping.context import Context, condition_named
-from adapter.mapping.sites import Site, resolve_site
+from adapter.mapping.sites import Site, read_by_words, resolve_site
 from adapter.mapping.unused import (
     named,
     neoplasm,
@@ -124,14 +124,17 @@ def _sites(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...] | None:
     """Where the Condition is; None when a vertebra code does not exist. A bodySite the mappings
     do not know is left out and named: it is no evidence that the lesion is outside the spine,
     so a lesion with no other site counts as one without a bodySite (contract §2)."""
-    sites = tuple(resolve_site(concept, ctx.term) for concept in cond.body_sites)
+    names = (*cond.site_names, *(None,) * (len(cond.body_sites) - len(cond.site_names)))
+    sites = tuple(
+        read_by_words(resolve_site(concept, ctx.term), name, ctx.term)
+        for concept, name in zip(cond.body_sites, names, strict=False)
+    )
     bad = next((s for s in sites if s.kind == "invalid"), None)
     if bad is not None:
         ctx.invalid(cond.ref.reference, f"{cond.ref.reference}: {bad.label}")
         return None
     known = tuple(s for s in sites if s.kind != "unknown")
     kept = "its other sites are used" if known else "counted as a lesion without a site"
-    names = cond.site_names or (None,) * len(sites)
     for site, name in zip(sites, names, strict=False):
         if site.kind == "unknown":
             ref = cond.ref.reference
