@@ -360,7 +360,7 @@ async def test_a_vertebroplasty_whose_words_name_its_guidance_is_never_silent(cl
         (card,) = await cards(client, SIGN, body("order-sign", [ir], resources))
         assert card["summary"].startswith(text)
         assert card["indicator"] == "critical"
-        assert "spine procedure not recognised" in card["detail"]
+        assert "**Spine procedure not recognised**" in card["detail"]
 
 
 async def test_an_x_ray_after_a_kyphoplasty_is_a_study_not_the_procedure(client):
