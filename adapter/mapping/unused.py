@@ -12,6 +12,7 @@ while current, or a neoplasm code the maps do not place.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord
@@ -41,20 +42,33 @@ STAGING_VALUE_SETS = (
     "coagulation-defect",
 )
 
-# Words that name a cancer, and a neoplasm of any kind, in a diagnosis as people write it. Only
-# for codes outside ICD-10-CM: there the code says it ("Personal history of malignant neoplasm",
-# Z85, is no neoplasm).
+# Words that name a cancer, and a neoplasm of any kind, in a diagnosis as people write it, in
+# English, French and German (read with their accents folded: "Métastase osseuse",
+# "Knochenmetastase"). Only for codes outside ICD-10-CM: there the code says it ("Personal
+# history of malignant neoplasm", Z85, is no neoplasm).
 _MALIGNANT = (
-    r"malignan\w*|\w*carcinoma\w*|cancer\w*|\w*sarcoma\w*|\w*lymphoma\w*|leuk(?:a)?emi\w*|"
-    r"\w*myeloma\w*|melanoma\w*|metasta\w*"
+    r"malign\w*|\w*[ck]ar[cz]inom\w*|cancer\w*|\w*krebs\w*|\w*sar[ck]om(?:as?|ata|e[sn]?)?|"
+    r"\w*lymphom\w*|leu[ck]a?e?mi\w*|\w*myelom(?:as?|e[sn]?)?|melanom\w*|\w*metasta\w*|mets"
 )
 _CANCER_WORDS = re.compile(rf"\b(?:{_MALIGNANT})\b", re.IGNORECASE)
 _NEOPLASM_WORDS = re.compile(rf"\b(?:{_MALIGNANT}|neoplas\w*)\b", re.IGNORECASE)
 # Words that make the diagnosis something else: "Suspected lung cancer (situation)", which
-# Synthea writes before every lung cancer, a history, a screening, a risk.
+# Synthea writes before every lung cancer, a history, a screening, a risk, and a cancer denied
+# ("No evidence of metastatic disease", "Metastasis excluded", "Rule out metastasis", "R/O").
+# Not "negative" or "without" alone: "Triple negative breast cancer", "Malignant neoplasm
+# without specification of site" are cancers.
 _NOT_A_TUMOUR = re.compile(
-    r"\b(?:suspected|history|screening|risk|fear|family|benign)\b", re.IGNORECASE
+    r"^\s*no\b|\b(?:suspected|history|screening|risk|fear|family|benign|non[\s-]*malign\w*|"
+    r"no\s+(?:evidence|signs?)|excluded|exclusion\s+of|ruled?\s+out|rules\s+out|r/o|"
+    r"negati\w*\s+(?:for|pour|fur)|free\s+of|"
+    r"suspicion|suspecte?s?|antecedents?|depistage|pas\s+de|exclue?s?|"  # French, accents folded
+    r"verdacht|v\.\s?a|ausschluss|ausgeschlossen|kein\w*|anamnese|familienanamnese|"  # German
+    r"\w*vorsorge\w*)\b",
+    re.IGNORECASE,
 )
+# Carcinoma in situ is a neoplasm (ICD-10-CM D00–D09) but not invasive: no cancer, and no cause
+# of a lesion in bone.
+_IN_SITU = re.compile(r"\bin\s+situ\b", re.IGNORECASE)
 
 _CANCER_PROFILES = frozenset(
     f"http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-{kind}-cancer-condition"
@@ -62,22 +76,35 @@ _CANCER_PROFILES = frozenset(
 )
 
 
+def _folded(name: str) -> str:
+    """ "Métastase" read as "Metastase": records are written with and without accents."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def _said(cond: ConditionRecord, words: re.Pattern[str]) -> bool:
     """The record's words say it, when no ICD-10-CM code does the saying."""
     coded = any(c.system == ICD10CM for c in cond.codes)
-    name = cond.name
-    if coded or name is None or _NOT_A_TUMOUR.search(name):
+    if coded or cond.name is None:
         return False
-    return words.search(name) is not None
+    name = _folded(cond.name)
+    return _NOT_A_TUMOUR.search(name) is None and words.search(name) is not None
+
+
+def _in_situ(cond: ConditionRecord) -> bool:
+    """A carcinoma in situ: ICD-10-CM D00–D09, or (another system's code) its words."""
+    if any(c.system == ICD10CM for c in cond.codes):
+        return any(c.system == ICD10CM and c.code.upper()[:2] == "D0" for c in cond.codes)
+    return cond.name is not None and _IN_SITU.search(cond.name) is not None
 
 
 def _cancer(cond: ConditionRecord) -> bool:
     """A Condition that says it is a cancer: an mCODE cancer profile, ICD-10-CM chapter C, or
-    its words."""
+    its words (not a carcinoma in situ)."""
     return (
         bool(_CANCER_PROFILES & set(cond.profiles))
         or any(c.system == ICD10CM and c.code.upper().startswith("C") for c in cond.codes)
-        or _said(cond, _CANCER_WORDS)
+        or (_said(cond, _CANCER_WORDS) and not _in_situ(cond))
     )
 
 
@@ -157,8 +184,8 @@ def unread_at_spine(ctx: Context, cond: ConditionRecord) -> str | None:
     """A neoplasm at a vertebra that the maps do not place, as the patient-view names it ("Secondary
     malignant neoplastic disease at L2"): perhaps a spinal metastasis spinemets cannot read, which
     the clinician is told of even when no score is computed (contract §2 v3)."""
-    if not neoplasm(cond):
-        return None
+    if not neoplasm(cond) or _in_situ(cond):
+        return None  # a carcinoma in situ is no lesion in bone
     sites = (resolve_site(concept, ctx.term) for concept in cond.body_sites)
     if not any(s.level is not None for s in sites):
         return None

@@ -3,14 +3,16 @@ procedure the mappings do not know, or none of these — and how a card names it
 
 Recognition is by the procedure ValueSets (CPT, SNOMED CT, ICD-10-PCS, OPCS-4 and a site's local
 map, all data in mappings/). An order they do not hold still counts as a spine procedure when its
-code's display or its text names one (vertebroplasty, kyphoplasty, cement or vertebral
-augmentation, pedicle screws, spinal fixation, or "fusion" as a whole word beside spine, spinal,
-cervical, thoracic or lumbar), or when its category is a surgical procedure and its bodySite a
-vertebra. The words count whatever the category: interventional radiology orders "IR
-VERTEBROPLASTY LUMBAR" in the imaging category. An imaging order whose words name a study
-("MRI after lumbar fusion", "Vertebroplasty planning CT") is a study, not the procedure; a
-guidance ("CT-guided vertebroplasty") is not a study. The bodySite rule never takes an imaging
-order.
+code's display or its text names one (vertebroplasty, kyphoplasty, cementoplasty, cement or
+vertebral augmentation, pedicle screws, spinal fixation, or "fusion" as a whole word beside spine,
+spinal, cervical, thoracic or lumbar), or when its category is a surgical procedure and its
+bodySite a vertebra. The words count whatever the category: interventional radiology orders "IR
+VERTEBROPLASTY LUMBAR" in the imaging category. An order whose words name a study about the
+procedure ("MRI after lumbar fusion", "XR spine post kyphoplasty", "Vertebroplasty planning CT",
+"Fluoroscopy for vertebroplasty") is a study, not the procedure; a study word that only stands
+beside the procedure's name says how it is guided or where it is done ("Vertebroplasty under CT",
+"Kyphoplasty with imaging", "XR KYPHOPLASTY"), and silence is never the answer to a spine order.
+The bodySite rule never takes an imaging order.
 A decompression order gets no card of its own (the case series' criteria are not about it); the
 levels it decompresses are known to the check of the other orders of the same request.
 """
@@ -36,15 +38,34 @@ _VALUE_SETS: tuple[tuple[str, Kind], ...] = (
 _SPINE = r"(?:spine|spinal|cervical|thoracic|lumbar)"
 _NEAR = r"(?:\W+\w+){0,2}?\W+"  # beside: at most two words between
 _SPINE_WORDS = re.compile(
-    r"\b(?:vertebroplast\w*|kyphoplast\w*|cement\s+augmentation|vertebral(?:\s+body)?\s+"
-    r"augmentation|pedicle\s+screws?|spinal\s+fixation|fixation\s+of\s+(?:the\s+)?spine|"
-    rf"{_SPINE}{_NEAR}fusion|fusion{_NEAR}{_SPINE})\b",
+    r"\b(?:vertebroplast\w*|kyphoplast\w*|cementoplast\w*|cement\s+augmentation|vertebral"
+    r"(?:\s+body)?\s+augmentation|pedicle\s+screws?|spinal\s+fixation|fixation\s+of\s+(?:the\s+)?"
+    rf"spine|{_SPINE}{_NEAR}fusion|fusion{_NEAR}{_SPINE})\b",
     re.IGNORECASE,
 )
-# An imaging study named in an imaging order's words; "CT-guided", "under CT guidance" and
-# "fluoroscopic guidance" name how a procedure is guided, not a study.
+# Cementoplasty is done outside the spine too (acetabulum, pelvis, long bones).
+_ELSEWHERE = re.compile(
+    r"\b(?:acetabul\w*|pelvi\w*|iliac|ilium|ischi\w*|pubi\w*|femor\w*|femur|humer\w*|tibia\w*)\b",
+    re.IGNORECASE,
+)
+# An imaging study named in an order's words; "CT-guided", "under CT guidance" and "fluoroscopic
+# guidance" name how a procedure is guided, not a study.
 _STUDY = re.compile(
-    r"\b(?:MRI|MR|CT|X-?rays?|radiographs?|scan|myelogra\w*|imaging)\b(?![\s-]*guid)",
+    r"\b(?:MRI|MR|CT|XR|X-?rays?|radiographs?|scan|myelogra\w*|imaging|fluoro\w*|DXA|DEXA)\b"
+    r"(?![\s-]*guid)",
+    re.IGNORECASE,
+)
+# What makes a study about the procedure rather than the procedure itself: before, after or for
+# it ("post kyphoplasty", "pre-vertebroplasty", "MRI after lumbar fusion"), or planning or
+# following it up ("Vertebroplasty planning CT", "Kyphoplasty post-op XR").
+_PROCEDURE = (
+    r"(?:vertebroplast\w*|kyphoplast\w*|cementoplast\w*|augmentation|fixation|fusion|"
+    r"(?:pedicle\s+)?screws?)"
+)
+_ABOUT = re.compile(
+    r"\b(?:after|post|following|pre|before|prior\s+to|for|planning)\b[\s-]*(?:\w+\W+){0,3}?"
+    rf"{_PROCEDURE}\b|\b{_PROCEDURE}\W+(?:\w+\W+){{0,2}}?(?:planning|follow[\s-]*up|f/u|"
+    r"post[\s-]*op\w*|pre[\s-]*op\w*)\b",
     re.IGNORECASE,
 )
 _NAMES: tuple[tuple[str, str], ...] = (  # (word in a display or text, how the card names it)
@@ -71,11 +92,24 @@ def _words(record: OrderRecord, term: Terminology) -> list[str]:
     return [w for w in (record.text, *record.displays, *ours) if w]
 
 
+def _names_spine_procedure(words: str) -> bool:
+    named = [m.group().lower() for m in _SPINE_WORDS.finditer(words)]
+    if any(not n.startswith("cementoplast") for n in named):
+        return True
+    return bool(named) and _ELSEWHERE.search(words) is None  # not "Cementoplasty of acetabulum"
+
+
+def _study_about_it(words: str) -> bool:
+    """A study of a treated or planned spine ("XR spine post kyphoplasty"), whatever the
+    category: a study word alone beside the procedure's name is its guidance."""
+    return _STUDY.search(words) is not None and _ABOUT.search(words) is not None
+
+
 def _looks_spinal(record: OrderRecord, term: Terminology) -> bool:
     words = [w for w in (record.text, *record.displays) if w]
     imaging = any(_in(term, "imaging-order-category", cat) for cat in record.categories)
-    if any(_SPINE_WORDS.search(w) for w in words):
-        return not (imaging and any(_STUDY.search(w) for w in words))
+    if any(_names_spine_procedure(w) for w in words):
+        return not any(_study_about_it(w) for w in words)
     if imaging:
         return False  # "imaging orders are not" (§5 v3): an MRI at a vertebra is no procedure
     surgical = any(_in(term, "surgical-order-category", cat) for cat in record.categories)

@@ -329,6 +329,35 @@ async def test_a_cancer_record_at_a_vertebra_no_map_places_is_named_on_the_patie
     assert "secondary malignant neoplasm of bone at its level" in card["detail"]
 
 
+def _said_at_l2(words: str) -> list[dict]:
+    """Only a local-code Condition at L2 known by its words, as the audit's EHR sends it."""
+    resources = _unread_at_l2()
+    met = next(r for r in resources if r.get("id") == "met")
+    met.pop("meta")
+    met["code"] = {"coding": [{"system": "http://hospital.example/codes", "code": "LOC1",
+                               "display": words}], "text": words}  # fmt: skip
+    return resources
+
+
+@pytest.mark.parametrize(
+    ("words", "named"),
+    [
+        ("No evidence of metastatic disease", False),
+        ("Rule out metastasis", False),
+        ("Carcinoma in situ of breast", False),  # not invasive: no cause of a spinal lesion
+        ("Mets to spine", True),
+        ("Knochenmetastase", True),
+        ("Métastase osseuse", True),
+    ],
+)
+async def test_a_cancer_named_by_its_words_at_a_vertebra_is_a_real_one(client, words, named):
+    body = patient_view(_said_at_l2(words))
+    got = (await client.post("/cds-services/spinemets-scores", json=body)).json()["cards"]
+    summaries = [c["summary"] for c in got]
+    expected = f"{words} at L2: not understood — spine scores not computed"
+    assert summaries == ([expected] if named else [])
+
+
 async def test_a_resolved_cancer_record_at_a_vertebra_gives_no_card(client):
     resolved = {"clinicalStatus": {"coding": [{"code": "resolved"}]}}
     body = patient_view(_unread_at_l2(**resolved))

@@ -349,6 +349,31 @@ async def test_an_ir_vertebroplasty_ordered_in_the_imaging_category_is_never_sil
     assert "spine procedure not recognised" in plain["summary"]
 
 
+async def test_a_vertebroplasty_whose_words_name_its_guidance_is_never_silent(client):
+    """ "Under CT", "(CT)", "with imaging" say how the procedure is guided, not that the order is
+    a study (§5 v3): judged by the patient-wide criteria, Frankel C makes it critical."""
+    frankel_c = finding("frankel", "frankel-grade", "frankel-c")
+    resources = default_patient(drop=("frankel",), extra=(frankel_c,))
+    for text in ("Vertebroplasty T12 under CT", "Kyphoplasty with imaging", "IR cementoplasty T12"):
+        ir = order("ir", "IMG123", "T12", system="http://hospital.example/orders", text=text,
+                   category="363679005")  # fmt: skip
+        (card,) = await cards(client, SIGN, body("order-sign", [ir], resources))
+        assert card["summary"].startswith(text)
+        assert card["indicator"] == "critical"
+        assert "**Spine procedure not recognised**" in card["detail"]
+
+
+async def test_an_x_ray_after_a_kyphoplasty_is_a_study_not_the_procedure(client):
+    """An antithrombotic on the list made the radiograph's card a warning with the bleeding table;
+    a study about a procedure gets no procedure card at all (§5 v3: imaging orders are not)."""
+    resources = _anticoagulated({"medicationCodeableConcept": {"text": "enoxaparin 40 mg SC"}})
+    for text in ("XR spine post kyphoplasty", "XR lumbar spine pre vertebroplasty",
+                 "Fluoroscopy for vertebroplasty"):  # fmt: skip
+        xr = order("xr", "IMG124", "T12", system="http://hospital.example/orders", text=text,
+                   category="363679005")  # fmt: skip
+        assert await cards(client, SIGN, body("order-sign", [xr], resources)) == []
+
+
 # --- requests the check cannot read: refused or named, never silence
 
 

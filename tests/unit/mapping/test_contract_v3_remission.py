@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from adapter import cli
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
@@ -245,3 +247,62 @@ def test_a_snomed_ct_cancer_no_map_places_is_named_by_its_words():
     assert "names no primary site or metastasis spinemets maps: not used" in found.diagnostics
     assert issue(result, "Condition/wart") is None
     assert issue(result, "Condition/suspected") is None
+
+
+def _said_at_l2(words: str) -> dict:
+    """A local-code Condition at L2 known only by its words (display and text)."""
+    said = condition("said", "LOC1", level="L2", system="http://hospital.example/codes")
+    said["code"]["coding"][0]["display"] = said["code"]["text"] = words
+    return said
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "No evidence of metastatic disease",
+        "Metastasis excluded on biopsy",
+        "Metastatic disease - ruled out",
+        "Rule out metastasis",
+        "R/O bone metastasis",
+        "Negative for malignancy",
+        "Suspected metastasis",
+        "History of breast cancer",
+        "Family history of breast cancer",
+        "Verdacht auf Knochenmetastase",
+        "Suspicion de métastase osseuse",
+        "Antécédent de cancer du sein",
+    ],
+)
+def test_words_that_deny_or_doubt_a_cancer_do_not_name_one(words):
+    result = score(default_patient(extra=(_said_at_l2(words),)))
+    assert issue(result, "Condition/said") is None
+    assert result.assessment.unread == ()
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Mets to spine",
+        "Bone mets",
+        "Métastase osseuse",
+        "METASTASE OSSEUSE",
+        "Knochenmetastase",
+        "Carcinome mammaire métastatique",
+        "Metastasiertes Mammakarzinom",
+    ],
+)
+def test_a_cancer_in_other_words_is_named(words):
+    result = score(default_patient(extra=(_said_at_l2(words),)))
+    found = issue(result, "Condition/said")
+    assert found is not None and found.severity == "warning"
+    assert found.diagnostics.startswith(f"{words} at L2 (Condition/said): cancer code LOC1 names")
+    assert result.assessment.unread == (f"{words} at L2",)
+
+
+def test_a_carcinoma_in_situ_is_a_neoplasm_not_a_cancer_at_the_spine():
+    # Not invasive, so no cause of a spinal metastasis: named in the OperationOutcome as the
+    # neoplasm it is (contract §2 v3, D00–D09 are neoplasms), never as a cancer at the vertebra.
+    result = score(default_patient(extra=(_said_at_l2("Carcinoma in situ of breast"),)))
+    found = issue(result, "Condition/said")
+    assert found is not None and "neoplasm code LOC1" in found.diagnostics
+    assert result.assessment.unread == ()

@@ -98,11 +98,52 @@ def test_what_is_not_a_spine_procedure_gets_no_card(extra):
         {"display": "IR VERTEBROPLASTY LUMBAR", "category": IMAGING},
         {"text": "CT-guided vertebroplasty T12", "category": IMAGING},
         {"text": "Kyphoplasty under fluoroscopic guidance", "category": IMAGING},
+        # A study word beside the procedure's name says how it is guided, not that it is a study.
+        {"text": "Vertebroplasty T12 under CT", "category": IMAGING},
+        {"text": "Vertebroplasty (CT)", "category": IMAGING},
+        {"text": "Vertebroplasty, fluoroscopy and CT", "category": IMAGING},
+        {"text": "Kyphoplasty with imaging", "category": IMAGING},
+        {"text": "Vertebroplasty MR-guided", "category": IMAGING},
+        # A radiology orderable is named by the modality it is done in: "XR KYPHOPLASTY".
+        {"text": "XR kyphoplasty", "category": IMAGING},
+        {"text": "Vertebroplasty for pathological fracture under CT", "category": IMAGING},
+        {"text": "Repeat vertebroplasty after failed kyphoplasty", "category": IMAGING},
+        # Cementoplasty is what UK and European radiology calls it.
+        {"text": "IR cementoplasty T12", "category": IMAGING},
+        {"text": "Vertebral cementoplasty"},
+        {"text": "Percutaneous vertebral augmentation", "category": IMAGING},
     ],
 )
 def test_an_imaging_category_order_that_names_a_spine_procedure_is_checked(extra):
     name = extra.get("display") or extra["text"]
     assert kinds(order("o", "X-1", "T12", system=LOCAL, **extra)) == [("unrecognised", name)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A study whose words say it is about the procedure: before, after, for, planning it.
+        "XR spine post kyphoplasty",
+        "XR lumbar spine pre vertebroplasty",
+        "MRI after vertebroplasty",
+        "Pre-vertebroplasty MRI",
+        "CT T12 following cementoplasty",
+        "Vertebroplasty follow-up MRI",
+        "Kyphoplasty post-op XR",
+        "DXA after kyphoplasty",
+        # Fluoroscopy ordered for a procedure ordered elsewhere: that order gets the card.
+        "Fluoroscopy for vertebroplasty",
+        "Fluoro before kyphoplasty",
+    ],
+)
+@pytest.mark.parametrize("category", [IMAGING, None])
+def test_a_study_about_a_spine_procedure_is_not_the_procedure(text, category):
+    assert kinds(order("o", "X-1", "T12", system=LOCAL, text=text, category=category)) == []
+
+
+def test_a_cementoplasty_of_a_bone_outside_the_spine_is_not_a_spine_procedure():
+    for text in ("Cementoplasty of acetabulum", "IR pelvic cementoplasty", "Femoral cementoplasty"):
+        assert kinds(order("o", "X-1", system=LOCAL, text=text, category=IMAGING)) == []
 
 
 @pytest.mark.parametrize(

@@ -333,9 +333,22 @@ def test_radiotherapy_in_hospital_codes_is_named(code, system, text, named):
     assert checked.context == (f"{named} T12 on 6 May 2024 — wound and fracture risk.",)
 
 
-def test_a_cranial_radiosurgery_code_is_not_radiotherapy_to_the_spine():
-    # CPT 77432 is the management of a cranial stereotactic course: never a spinal level's.
-    rt = procedure("rt", "77432", "T12", when="2024-05-06T09:00:00Z")
+@pytest.mark.parametrize(
+    ("code", "system"),
+    [
+        # CPT names these cranial: 77432 manages a cranial stereotactic course, 77371 (cobalt-60,
+        # Gamma Knife) and 77372 (linear accelerator) deliver a complete course to cranial lesions
+        # in one session. A vertebral bodySite on them is a coding error, not SBRT to the spine.
+        ("77432", CPT),
+        ("77371", CPT),
+        ("77372", CPT),
+        # "Radiation oncology and/or radiotherapy" takes in the specialty as well as the
+        # treatment: it cannot say a dose was given at the level.
+        ("108290001", SNOMED),
+    ],
+)
+def test_a_code_that_is_not_radiotherapy_to_the_spine_is_not_named(code, system):
+    rt = procedure("rt", code, "T12", when="2024-05-06T09:00:00Z", system=system)
     assert single(default_patient(extra=(rt,)), "T12").context == ()
 
 
