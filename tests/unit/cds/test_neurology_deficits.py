@@ -290,7 +290,8 @@ def test_a_stat_request_completed_this_morning_is_a_dose_given():
     )
     _, alert, _ = neurology(resources)
     assert alert is not None and alert.steroid is not None
-    assert "dexamethasone 16 mg IV once (stat)" in alert.steroid and "given" in alert.steroid
+    assert "dexamethasone 16 mg IV once (stat)" in alert.steroid
+    assert "given (order completed at 06:30)" in alert.steroid
 
 
 def test_a_dose_given_three_days_ago_leaves_the_steroid_prompt():
