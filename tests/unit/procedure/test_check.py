@@ -680,3 +680,13 @@ def test_many_unidentified_medications_are_said_once_naming_three():
     assert "12 medications not identified" in bleeding.basis
     assert "_include" in bleeding.basis and "+9 more" in bleeding.basis
     assert len(bleeding.basis) < 400, len(bleeding.basis)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["do not stop aspirin", "stop warfarin, start apixaban 5 mg", "aspirin 75 mg, do not crush",
+     "apixaban 5 mg (stop 48 h before surgery)", "heparinised saline 5 mL"],
+)  # fmt: skip
+def test_a_negation_reaches_only_its_own_name_and_clause(said):
+    checked = single(default_patient(extra=(_text(said),)), "T12")
+    assert statuses(checked, "T12")[7] == "unknown", said
