@@ -690,3 +690,12 @@ def test_many_unidentified_medications_are_said_once_naming_three():
 def test_a_negation_reaches_only_its_own_name_and_clause(said):
     checked = single(default_patient(extra=(_text(said),)), "T12")
     assert statuses(checked, "T12")[7] == "unknown", said
+
+
+def test_an_infusion_in_progress_counts_however_long_ago_it_started():
+    running = _given("heparin infusion 1000 units/h", "2024-05-20T07:00:00Z") | {
+        "status": "in-progress"
+    }
+    checked = single(default_patient(extra=(running,)), "T12")
+    bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
+    assert bleeding.status == "unknown" and "being given" in bleeding.basis
