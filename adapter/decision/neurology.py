@@ -69,6 +69,16 @@ STEROID_IF_CONFIRMED = (
 _NOT_CURRENT = "not known to be current"
 
 
+def _steroid_covered(corticosteroids: tuple[Evidence, ...]) -> str:
+    """What stands in the steroid prompt's place when a corticosteroid is active or was given:
+    an antiemetic pulse is a corticosteroid too, but may not be MSCC dosing."""
+    said = "; ".join(ev.said for ev in corticosteroids)
+    return (
+        f"{said} — no steroid prompt; confirm the dose is adequate for cord compression "
+        "(NICE NG234: dexamethasone 16 mg)."
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class NeurologyItem:
     """One finding on the card: its indicator (None: listed only), wording and sources."""
@@ -251,6 +261,9 @@ def neurology_alert(patient: PatientResult, rules: Rules = DEFAULT_RULES) -> Neu
     sources = tuple(dict.fromkeys(s for i in items if i.indicator == top for s in i.sources))
     deficits = [i for i in items if i.deficit and i.indicator == "critical"]
     steroid = None
-    if deficits and not patient.assessment.safety.corticosteroids:
+    covered = patient.assessment.safety.corticosteroids
+    if deficits and covered:  # never silently: the drug that withholds the prompt is named
+        steroid = _steroid_covered(covered)
+    elif deficits:
         steroid = STEROID_IF_CONFIRMED if all(i.dated for i in deficits) else STEROID_PROMPT
     return NeurologyAlert(top, _reasons(items, top), sources, tuple(items), steroid)

@@ -27,8 +27,9 @@ __all__ = [
 
 HAEMATOLOGICAL_CAVEAT = "not validated in haematological malignancy"
 _TYPES = (
-    "AdverseEvent|Condition|DiagnosticReport|Encounter|Medication|MedicationRequest|"
-    "MedicationStatement|Observation|Patient|Procedure|QuestionnaireResponse|ServiceRequest"
+    "AdverseEvent|Condition|DiagnosticReport|Encounter|Medication|MedicationAdministration|"
+    "MedicationRequest|MedicationStatement|Observation|Patient|Procedure|QuestionnaireResponse|"
+    "ServiceRequest"
 )
 _ISO = re.compile(
     r"\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?"
@@ -39,7 +40,12 @@ _REFERENCE = re.compile(rf"\b({_TYPES})/{_ID}")
 # A reference cited beside the thing it names ("Frankel C (Observation/fc, 1 Jun 2024)", "the
 # lesion at T6 (Condition/met-t6)", "… — Observation/x"): the card drops it with its punctuation,
 # and the thing stays named by its display.
-_CITED = re.compile(rf"\s*\((?:{_REF}(?:,\s*)?)+\)|(?<=\()(?:{_REF}(?:,\s*)?)+|\s+—\s+{_REF}")
+# References that open a parenthesis go with a count of the rest ("(MedicationRequest/a +9 more;
+# …)" becomes "(…)").
+_CITED = re.compile(
+    rf"\s*\((?:{_REF}(?:,\s*)?)+\)|(?<=\()(?:{_REF}(?:,\s*)?)+(?:\s*\+\d+ more)?(?:;\s*)?"
+    rf"|\s+—\s+{_REF}"
+)
 
 
 def said_all(evidence: Iterable[Evidence]) -> list[str]:

@@ -5,7 +5,13 @@ orders mostly carry clinical-drug or brand codes that a ValueSet cannot list wit
 relationship tables — when its name as recorded (the concept's text, a coding's display, the
 referenced Medication's name) names one of the ingredients or brands the ValueSet lists as data
 (extension ``ingredient-name``), as a whole word or phrase. A ValueSet may also list local forms
-(extension ``non-systemic-form``: a cream, an eye drop) that keep a name from counting.
+(extension ``non-systemic-form``: a cream, an eye drop, a line lock) that keep a name from
+counting, and the words that negate a name in free text ("no aspirin", "stop warfarin", "warfarin
+allergy": extensions ``negated-before``, ``negated-after``, and ``negation-reversed`` for "do not
+stop aspirin"). "Hold" is not among them: a paused drug counts (§5).
+
+A dose given counts too: a MedicationAdministration completed or in progress, or a completed
+request (a stat dose), within :data:`GIVEN_WITHIN` of the computation time.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.records import MedicationRecord
@@ -20,10 +27,21 @@ from adapter.mapping.context import Context, condition_named
 from adapter.mapping.staging import Staged
 from adapter.mapping.terminology import Terminology
 
-__all__ = ["active_of_kind", "problem_list_use", "unidentified"]
+__all__ = ["GIVEN_WITHIN", "active_of_kind", "problem_list_use", "unidentified"]
 
 # Requests and statements of a drug the patient takes or is about to take (paused included).
 _ACTIVE_MEDICATION = frozenset({"active", "on-hold", "intended"})
+# A dose given: an administration done or running, a request done (a stat dose).
+_GIVEN = {"MedicationAdministration": frozenset({"completed", "in-progress"}),
+          "MedicationRequest": frozenset({"completed"})}  # fmt: skip
+# How long a dose given still counts, per ValueSet (not a setting): a corticosteroid within a
+# day is the MSCC loading dose already given (NICE NG234: 16 mg, then twice daily); an
+# antithrombotic within five days may still act (warfarin is held five days before a
+# high-bleeding-risk procedure, SIR 2019), so criterion 7 asks when it was stopped.
+GIVEN_WITHIN = {
+    "antithrombotic-medication": timedelta(days=5),
+    "corticosteroid-medication": timedelta(hours=24),
+}
 
 # How a drug whose record and our mappings give no name is said, per ValueSet.
 _UNNAMED = {
@@ -34,20 +52,51 @@ _UNNAMED = {
 
 @functools.cache
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    """Any of the words as a whole word or phrase, any case ("heparin", not "paraheparinol")."""
+    """Any of the words as a whole word or phrase, any case ("heparin", not "paraheparinol"); a
+    dose may follow with no space ("Clexane40mg")."""
     if not words:
         return None
     alternatives = "|".join(re.escape(w.casefold()) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![^\W\d]|-)")
+
+
+# Where a clause ends: a negation before or after a name reaches no further.
+_CLAUSE = re.compile(r"[,;:\n]|\.(?!\d)")
+_NEAR = 3  # words between a negation and the name it negates ("avoid NSAIDs and aspirin")
+
+
+def _words(term: Terminology, value_set: str, kind: str) -> re.Pattern[str] | None:
+    return _pattern(term.words.get((value_set, kind), ()))
+
+
+def _negated_before(term: Terminology, value_set: str, before: str) -> bool:
+    """Whether the clause before a name negates it ("no", "stop", "allergic to" within a few
+    words), unless the negation is itself negated ("do not stop")."""
+    clause = _CLAUSE.split(before)[-1]
+    negation = _words(term, value_set, "negated-before")
+    found = list(negation.finditer(clause)) if negation else []
+    if not found or len(clause[found[-1].end() :].split()) > _NEAR:
+        return False
+    reversal = _words(term, value_set, "negation-reversed")
+    head = clause[: found[-1].start()].rstrip()
+    return not (reversal and any(m.end() == len(head) for m in reversal.finditer(head)))
+
+
+def _negated(term: Terminology, value_set: str, said: str, name: re.Match[str]) -> bool:
+    if _negated_before(term, value_set, said[: name.start()]):
+        return True
+    after = _CLAUSE.split(said[name.end() :])[0]
+    negation = _words(term, value_set, "negated-after")
+    return negation is not None and negation.search(after) is not None
 
 
 def _names(term: Terminology, value_set: str, text: str) -> bool:
-    """Whether ``text`` names a drug of the ValueSet, in no form the ValueSet excludes."""
+    """Whether ``text`` names a drug of the ValueSet, not negated, in no form it excludes."""
     said = text.casefold()
-    found = _pattern(term.words.get((value_set, "ingredient-name"), ()))
-    if found is None or not found.search(said):
-        return False
-    local = _pattern(term.words.get((value_set, "non-systemic-form"), ()))
+    found = _words(term, value_set, "ingredient-name")
+    if found is None or all(_negated(term, value_set, said, m) for m in found.finditer(said)):
+        return False  # no name, or each one negated ("stop warfarin")
+    local = _words(term, value_set, "non-systemic-form")
     return local is None or not local.search(said)
 
 
@@ -57,17 +106,31 @@ def _named_by(term: Terminology, med: MedicationRecord, value_set: str) -> str |
     return next((t for t in texts if t and _names(term, value_set, t)), None)
 
 
-def _active(ctx: Context, med: MedicationRecord) -> bool:
-    return med.status in _ACTIVE_MEDICATION and not ctx.from_future(med.ref, med.time, med.name)
+def _state(ctx: Context, med: MedicationRecord, value_set: str) -> str | None:
+    """How the record says the drug is taken: its status when active, "given at …" for a dose
+    given recently; None when it is not current (or timed after the computation time)."""
+    kind = med.ref.resource_type
+    if kind != "MedicationAdministration" and med.status in _ACTIVE_MEDICATION:
+        return None if ctx.from_future(med.ref, med.time, med.name) else med.status
+    if med.status not in _GIVEN.get(kind, ()) or ctx.from_future(med.ref, med.time, med.name):
+        return None
+    if med.status == "in-progress":
+        return "being given"  # an infusion running now, however long ago it started
+    if med.time is None or ctx.now.instant - med.time.instant > GIVEN_WITHIN[value_set]:
+        return None
+    text = med.time.text  # the time as written: the ward's local time
+    at = f" at {text[11:16]}" if len(text) >= 16 else ""
+    return f"given{at}" if kind == "MedicationAdministration" else f"given (order completed{at})"
 
 
 def active_of_kind(
     ctx: Context, medications: Iterable[MedicationRecord], value_set: str
 ) -> tuple[Evidence, ...]:
-    """Active requests and statements of a drug of ``value_set``, by code or by name."""
+    """Active requests and statements of a drug of ``value_set``, and doses of one given
+    recently, by code or by name."""
     found = []
     for med in medications:
-        if not _active(ctx, med):
+        if (state := _state(ctx, med, value_set)) is None:
             continue
         coded = next(
             (c for c in med.codes if ctx.term.in_value_set(value_set, c.system, c.code)), None
@@ -76,7 +139,7 @@ def active_of_kind(
             drug = med.name or ctx.term.display(coded.system or "", coded.code)
         elif (drug := _named_by(ctx.term, med, value_set)) is None:
             continue
-        found.append(Evidence(med.ref, med.time, f"{drug or _UNNAMED[value_set]}, {med.status}"))
+        found.append(Evidence(med.ref, med.time, f"{drug or _UNNAMED[value_set]}, {state}"))
     return tuple(found)
 
 

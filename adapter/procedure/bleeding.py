@@ -4,6 +4,7 @@ after the SIR 2019 consensus for high-bleeding-risk procedures, as settings)."""
 
 from __future__ import annotations
 
+from adapter.fhir.read.evidence import Evidence
 from adapter.mapping.findings import Chosen, Finding
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import Safety
@@ -43,6 +44,24 @@ def _lab(
     return "met", f"{label} {said}: {cite(chosen.evidence)}", ""
 
 
+_NAMED = 3  # unidentified medications named before "+N more"
+
+
+def _unidentified(evidence: tuple[Evidence, ...]) -> _Part:
+    """Active medications that name no drug, said once however many: a server that ignores
+    ``_include`` sends a whole medication list this way (never twelve repeated lines)."""
+    if len(evidence) == 1:
+        reason = f"{cite(evidence)}: check whether it is an antithrombotic"
+        return "unknown", reason, "medication not identified — is it an antithrombotic?"
+    named = ", ".join(ev.ref.reference or "unreferenced" for ev in evidence[:_NAMED])
+    more = f" +{len(evidence) - _NAMED} more" if len(evidence) > _NAMED else ""
+    reason = (
+        f"{len(evidence)} medications not identified ({named}{more}; references without a "
+        "Medication: the server may not support _include) — check for antithrombotics"
+    )
+    return "unknown", reason, f"{len(evidence)} medications not identified — any antithrombotic?"
+
+
 def _parts(safety: Safety, minimum: float, rules: Rules) -> list[_Part]:
     parts: list[_Part] = []
     for staged in safety.coagulation:
@@ -52,9 +71,8 @@ def _parts(safety: Safety, minimum: float, rules: Rules) -> list[_Part]:
     for ev in safety.antithrombotics:
         reason = f"antithrombotic {cite([ev])}: check when it was stopped"
         parts.append(("unknown", reason, "antithrombotic active — check when it was stopped"))
-    for ev in safety.unidentified_medications:  # missing data: never read as "no antithrombotic"
-        reason = f"{cite([ev])}: check whether it is an antithrombotic"
-        parts.append(("unknown", reason, "medication not identified — is it an antithrombotic?"))
+    if safety.unidentified_medications:  # missing data: never read as "no antithrombotic"
+        parts.append(_unidentified(safety.unidentified_medications))
     inr = safety.inr
     worst_inr = max(inr.values) if inr else 0.0
     ok = worst_inr <= rules.inr_max

@@ -54,6 +54,14 @@ RECORD_LIST: tuple[RecordSearch, ...] = (
         "patient={patient}&status=active,intended,on-hold&_include=MedicationStatement:medication",
         "medicationStatements",
     ),
+    # Doses given (§5 criterion 7, §4 the steroid prompt): a stat dexamethasone or today's
+    # enoxaparin is often recorded only here (adapter.mapping.medicines, GIVEN_WITHIN).
+    RecordSearch(
+        "MedicationAdministration",
+        "patient={patient}&status=completed,in-progress"
+        "&_include=MedicationAdministration:medication",
+        "medicationAdministrations",
+    ),
     # Complications after a procedure (§6). AdverseEvent has no ``patient`` search parameter.
     RecordSearch("AdverseEvent", "subject=Patient/{patient}", "adverseEvents"),
     # Answers to the project's SINS, neurology and staging Questionnaires (§2 v3, §7); every

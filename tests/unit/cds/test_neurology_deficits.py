@@ -69,8 +69,9 @@ def test_an_active_corticosteroid_silences_the_steroid_prompt():
     )
     card, alert, _ = neurology(resources)
     assert card is not None and card.indicator == "critical"
-    assert alert is not None and alert.steroid is None
-    assert "dexamethasone" not in card.detail
+    # Never silently: the card names the drug that withheld the prompt (audit 9, #1).
+    assert alert is not None and alert.steroid is not None
+    assert "no steroid prompt" in alert.steroid and "dexamethasone 16 mg now" not in card.detail
 
 
 # --- a grade without a level (§4 v3) ---------------------------------------------------------
@@ -228,10 +229,76 @@ def _on(medication: dict) -> list[dict]:
 def test_a_patient_on_dexamethasone_however_recorded_is_not_prompted_to_start_it(medication):
     card, alert, _ = neurology(_on(medication))
     assert card is not None and card.indicator == "critical"
-    assert alert is not None and alert.steroid is None
+    assert alert is not None and alert.steroid is not None
+    assert "dexamethasone" in alert.steroid and "no steroid prompt" in alert.steroid
     assert STEROID_PROMPT not in card.detail
 
 
 def test_a_topical_corticosteroid_does_not_silence_the_steroid_prompt():
     _, alert, _ = neurology(_on({"medicationCodeableConcept": {"text": "hydrocortisone 1% cream"}}))
     assert alert is not None and alert.steroid == STEROID_PROMPT
+
+
+# --- what silences the prompt, said (audit 9, #1) -------------------------------------------
+
+
+def test_a_negated_corticosteroid_leaves_the_steroid_prompt():
+    _, alert, _ = neurology(
+        _on({"medicationCodeableConcept": {"text": "no dexamethasone - diabetic"}})
+    )
+    assert alert is not None and alert.steroid == STEROID_PROMPT
+
+
+def test_an_antiemetic_dexamethasone_is_named_where_the_prompt_would_be():
+    said = "dexamethasone 12 mg PO day 1 (antiemetic, cisplatin regimen)"
+    card, alert, _ = neurology(_on({"medicationCodeableConcept": {"text": said}}))
+    assert card is not None and alert is not None and alert.steroid is not None
+    assert said in alert.steroid and "active" in alert.steroid
+    assert "confirm the dose is adequate for cord compression" in alert.steroid
+    assert said in html.unescape(card.detail).replace("\\", "")
+    assert STEROID_PROMPT not in card.detail
+
+
+def _dose_given(when: str, **record) -> list[dict]:
+    given = {
+        "resourceType": "MedicationAdministration", "id": "given", "status": "completed",
+        "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
+        "medicationCodeableConcept": {"text": "dexamethasone 16 mg IV"}, **record,
+    }  # fmt: skip
+    return default_patient(
+        drop=("frankel",), extra=(finding("frankel", "frankel-grade", "frankel-c"), given)
+    )
+
+
+def test_a_dose_given_this_morning_is_said_given_not_asked_for_again():
+    card, alert, _ = neurology(_dose_given("2024-06-01T07:00:00Z"))
+    assert card is not None and alert is not None and alert.steroid is not None
+    assert "dexamethasone 16 mg IV" in alert.steroid and "given" in alert.steroid
+    assert "07:00" in alert.steroid
+    assert STEROID_PROMPT not in card.detail
+
+
+def test_a_stat_request_completed_this_morning_is_a_dose_given():
+    stat = {
+        "resourceType": "MedicationRequest", "id": "stat", "status": "completed",
+        "intent": "order", "subject": {"reference": "Patient/p"},
+        "authoredOn": "2024-06-01T06:30:00Z",
+        "medicationCodeableConcept": {"text": "dexamethasone 16 mg IV once (stat)"},
+    }  # fmt: skip
+    resources = default_patient(
+        drop=("frankel",), extra=(finding("frankel", "frankel-grade", "frankel-c"), stat)
+    )
+    _, alert, _ = neurology(resources)
+    assert alert is not None and alert.steroid is not None
+    assert "dexamethasone 16 mg IV once (stat)" in alert.steroid
+    assert "given (order completed at 06:30)" in alert.steroid
+
+
+def test_a_dose_given_three_days_ago_leaves_the_steroid_prompt():
+    _, alert, _ = neurology(_dose_given("2024-05-29T07:00:00Z"))
+    assert alert is not None and alert.steroid == STEROID_PROMPT
+
+
+def test_the_text_report_names_the_dose_given_as_the_card_does():
+    report = text_report(decide(result_of(_dose_given("2024-06-01T07:00:00Z"))))
+    assert "dexamethasone 16 mg IV" in report and STEROID_PROMPT not in report

@@ -28,7 +28,7 @@ from tests.support.records import NOW, P, default_patient, order
 
 EXPECTED = {
     "Patient", "Condition", "Observation", "Procedure", "MedicationRequest",
-    "MedicationStatement", "AdverseEvent", "Encounter", "QuestionnaireResponse", "ServiceRequest",
+    "MedicationStatement", "MedicationAdministration", "AdverseEvent", "Encounter", "QuestionnaireResponse", "ServiceRequest",
 }  # fmt: skip
 # What a CDS client already relies on (discovery): these keys are never renamed or dropped.
 V2_KEYS = {
@@ -56,6 +56,11 @@ def test_every_cds_service_prefetches_the_whole_record(service):
     # Unchanged for clients that rely on them.
     assert entry.prefetch["conditions"] == "Condition?patient={{context.patientId}}"
     assert entry.prefetch["observations"] == "Observation?patient={{context.patientId}}&_count=200"
+    # A dose given (a stat dexamethasone, today's enoxaparin) is read beside the orders.
+    assert entry.prefetch["medicationAdministrations"] == (
+        "MedicationAdministration?patient={{context.patientId}}&status=completed,in-progress"
+        "&_include=MedicationAdministration:medication"
+    )
 
 
 def test_sync_and_the_cohort_search_every_type_of_the_record_list():
@@ -76,7 +81,7 @@ def test_files_and_exports_are_read_for_every_type_of_the_record_list():
 @pytest.mark.parametrize(
     "rtype",
     ["Patient", "Condition", "Observation", "Procedure", "Encounter", "MedicationRequest",
-     "MedicationStatement", "AdverseEvent", "ServiceRequest", "QuestionnaireResponse",
+     "MedicationStatement", "MedicationAdministration", "AdverseEvent", "ServiceRequest", "QuestionnaireResponse",
      "Immunization", "DiagnosticReport", "CarePlan", "AllergyIntolerance", "Medication"],
 )  # fmt: skip
 def test_no_type_outside_the_record_list_is_read(rtype):

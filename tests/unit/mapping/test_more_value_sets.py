@@ -35,3 +35,25 @@ def test_the_serum_albumin_value_set_is_what_the_reader_reads():
 def test_value_sets_hold_the_codes_scores_more_names(value_set, inside, outside):
     assert all(TERM.in_value_set(value_set, ICD, code) for code in inside), value_set
     assert not any(TERM.in_value_set(value_set, ICD, code) for code in outside), value_set
+
+
+# --- medication names and their negations are data (audit 9, #1, #4) ------------------------
+
+
+@pytest.mark.parametrize("value_set", ["antithrombotic-medication", "corticosteroid-medication"])
+def test_the_medication_value_sets_carry_their_negation_words(value_set):
+    # The same words negate a name in either ValueSet; "hold" is no negation (a paused drug
+    # counts, contract §5).
+    before = TERM.words[(value_set, "negated-before")]
+    assert {"no", "stop", "not on", "allergic to", "avoid"} <= set(before)
+    assert {"allergy", "stopped"} <= set(TERM.words[(value_set, "negated-after")])
+    assert "do not" in TERM.words[(value_set, "negation-reversed")]
+    assert not any("hold" in w for kind in ("negated-before", "negated-after")
+                   for w in TERM.words[(value_set, kind)])  # fmt: skip
+
+
+def test_line_locks_and_abbreviations_are_antithrombotic_data():
+    forms = set(TERM.words[("antithrombotic-medication", "non-systemic-form")])
+    assert {"flush", "lock", "catheter lock"} <= forms
+    names = set(TERM.words[("antithrombotic-medication", "ingredient-name")])
+    assert {"ASA", "LMWH", "UFH", "DOAC", "warfarine"} <= names

@@ -628,3 +628,87 @@ def test_a_metastasis_somewhere_in_the_spine_may_be_at_the_ordered_level(code):
     by_number = {c.number: c for c in checked.levels[0].criteria}
     assert by_number[2].status == "unknown"
     assert by_number[8].status == "unknown"
+
+
+# --- criterion 7: what a name does not say (audit 9, #4, #5) ---------------------------------
+
+
+def _text(said: str, **extra) -> dict:
+    return _request(medicationCodeableConcept={"text": said}) | extra
+
+
+def _given(said: str, when: str, mid: str = "ma") -> dict:
+    return {
+        "resourceType": "MedicationAdministration", "id": mid, "status": "completed",
+        "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
+        "medicationCodeableConcept": {"text": said},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["ASA 81 mg", "LMWH prophylaxis", "Clexane40mg", "Warfarine 5 mg", "DOAC (see GP letter)",
+     "hold apixaban before surgery"],
+)  # fmt: skip
+def test_abbreviations_glued_doses_and_spellings_name_an_antithrombotic(said):
+    checked = single(default_patient(extra=(_text(said),)), "T12")
+    bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
+    assert bleeding.status == "unknown", bleeding.basis
+    assert said in bleeding.basis and "check when it was stopped" in bleeding.basis
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["no aspirin", "not on warfarin", "stop warfarin", "stopped clopidogrel 25 May",
+     "discontinue apixaban", "warfarin allergy", "allergic to aspirin", "avoid NSAIDs and aspirin",
+     "heparin lock flush 10 units/mL injection", "heparin 100 units/mL catheter lock"],
+)  # fmt: skip
+def test_a_negated_stopped_or_line_lock_name_is_no_antithrombotic(said):
+    checked = single(default_patient(extra=(_text(said),)), "T12")
+    assert statuses(checked, "T12")[7] == "met"
+
+
+def test_an_antithrombotic_administered_today_makes_bleeding_risk_unknown():
+    given = _given("enoxaparin 40 mg sc", "2024-06-01T07:00:00Z")
+    checked = single(default_patient(extra=(given,)), "T12")
+    bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
+    assert bleeding.status == "unknown", bleeding.basis
+    assert "enoxaparin 40 mg sc" in bleeding.basis and "given" in bleeding.basis
+
+
+def test_an_antithrombotic_administered_a_week_ago_is_not_current():
+    given = _given("enoxaparin 40 mg sc", "2024-05-25T07:00:00Z")
+    checked = single(default_patient(extra=(given,)), "T12")
+    assert statuses(checked, "T12")[7] == "met"
+
+
+def test_many_unidentified_medications_are_said_once_naming_three():
+    unknown = tuple(
+        _request(f"u{i}", medicationReference={"reference": f"Medication/x{i}"}) for i in range(12)
+    )
+    checked = single(default_patient(extra=unknown), "T12")
+    bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
+    assert bleeding.status == "unknown"
+    assert bleeding.basis.count("not identified") == 1, bleeding.basis
+    assert "12 medications not identified" in bleeding.basis
+    assert "_include" in bleeding.basis and "+9 more" in bleeding.basis
+    assert len(bleeding.basis) < 400, len(bleeding.basis)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["do not stop aspirin", "stop warfarin, start apixaban 5 mg", "aspirin 75 mg, do not crush",
+     "apixaban 5 mg (stop 48 h before surgery)", "heparinised saline 5 mL"],
+)  # fmt: skip
+def test_a_negation_reaches_only_its_own_name_and_clause(said):
+    checked = single(default_patient(extra=(_text(said),)), "T12")
+    assert statuses(checked, "T12")[7] == "unknown", said
+
+
+def test_an_infusion_in_progress_counts_however_long_ago_it_started():
+    running = _given("heparin infusion 1000 units/h", "2024-05-20T07:00:00Z") | {
+        "status": "in-progress"
+    }
+    checked = single(default_patient(extra=(running,)), "T12")
+    bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
+    assert bleeding.status == "unknown" and "being given" in bleeding.basis
