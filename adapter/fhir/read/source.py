@@ -20,7 +20,7 @@ import orjson
 from adapter.errors import InputError
 from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.lines import bounded_lines, sniff, spool_input, too_long
+from adapter.fhir.read.lines import bounded_lines, skip_bom, sniff, spool_input, too_long
 from adapter.fhir.read.medicines import Medicines
 from adapter.fhir.read.orders import OrderRecord
 from adapter.fhir.read.parse import ParsedResource, parse_resource
@@ -68,12 +68,19 @@ class _Entry:
 
 
 def _bundle_entries(bundle: Mapping[str, Any]) -> tuple[list[_Entry], dict[str, str]]:
-    entries = bundle.get("entry") or []
-    if not isinstance(entries, list):
-        raise InputError("Bundle.entry is not a list")
+    """A Bundle's entries, those of the Bundles inside it in their place (a searchset answered
+    in a batch-response is the patient's record too), once the whole is known not partial."""
     refuse_partial(bundle)
     out: list[_Entry] = []
     aliases: dict[str, str] = {}
+    _collect(bundle, out, aliases)
+    return out, aliases
+
+
+def _collect(bundle: Mapping[str, Any], out: list[_Entry], aliases: dict[str, str]) -> None:
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise InputError("Bundle.entry is not a list")
     for entry in entries:
         if not isinstance(entry, dict):
             out.append(_Entry(entry, None))
@@ -82,10 +89,12 @@ def _bundle_entries(bundle: Mapping[str, Any]) -> tuple[list[_Entry], dict[str, 
         full_url = full_url if isinstance(full_url, str) else None
         if resource is None:
             continue  # e.g. a DELETE in a transaction: nothing to read
+        if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
+            _collect(resource, out, aliases)  # as deep as refuse_partial allowed
+            continue
         if full_url and isinstance(resource, dict) and isinstance(resource.get("id"), str):
             aliases[full_url] = f"{resource.get('resourceType')}/{resource['id']}"
         out.append(_Entry(resource, full_url))
-    return out, aliases
 
 
 def _group(
@@ -173,7 +182,8 @@ def _last_lines(stream: IO[bytes], limit: int, medicines: Medicines) -> dict[str
                 resources += 1
                 refuse_partial(resource)  # before a patient is handed on and printed
                 if not medicines.note(resource) and resource["resourceType"] == "Bundle":
-                    medicines.note_bundle(resource)
+                    for entry in _bundle_entries(resource)[0]:  # those of inner Bundles too
+                        medicines.note(entry.resource, entry.full_url)
             key = patient_of(resource)
             if key is not None:
                 last_line[key] = number
@@ -183,12 +193,12 @@ def _last_lines(stream: IO[bytes], limit: int, medicines: Medicines) -> dict[str
 
 
 def _ndjson_patients(
-    stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None
+    stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None, origin: int
 ) -> Iterator[PatientData]:
     limit = input_limits().max_line_bytes
     medicines = Medicines()
     last_line = _last_lines(stream, limit, medicines)
-    stream.seek(0)
+    stream.seek(origin)
     pending: dict[str, PatientData] = {}
     for number, line in bounded_lines(stream, limit):
         if line is None:
@@ -256,8 +266,9 @@ def read_resources(
     stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None = None
 ) -> Iterator[PatientData]:
     """Patients from a seekable byte stream holding a Bundle, a resource or NDJSON."""
-    if sniff(stream, input_limits().max_line_bytes) == "ndjson":
-        yield from _ndjson_patients(stream, loose, wanted)
+    origin = skip_bom(stream)
+    if sniff(stream, input_limits().max_line_bytes, origin) == "ndjson":
+        yield from _ndjson_patients(stream, loose, wanted, origin)
         return
     try:
         document = orjson.loads(stream.read())
