@@ -163,3 +163,19 @@ def test_an_order_site_with_coding_of_the_wrong_type_is_read_without_its_codes(s
     [record] = read_orders(draft_orders(draft))
     assert record.body_sites == ()
     assert record.uncoded_sites == (("T8",) if "T8" in str(site) else ())
+
+
+def test_a_time_of_day_with_no_zone_is_read_as_utc_and_named():
+    """FHIR R4: with hours and minutes "a time zone SHALL be populated". Vendor data often has
+    none: the time is read as UTC, and a warning names the resource (the hours may be local)."""
+    zoneless = _with(KPS, ("effectiveDateTime",), "2024-05-30T10:00:00")
+    data = patient_records([*default_patient(drop=("kps",)), zoneless], "p")
+    assert data is not None
+    kps = next(o for o in data.observations if o.ref.reference == "Observation/kps-bad")
+    assert kps.time is not None and kps.time.instant.isoformat() == "2024-05-30T10:00:00+00:00"
+    warned = [i for i in data.issues if i.resource == "Observation/kps-bad"]
+    assert [i.severity for i in warned] == ["warning"]
+    assert "no time zone" in warned[0].diagnostics and "UTC" in warned[0].diagnostics
+    zoned = _with(KPS, ("effectiveDateTime",), "2024-05-30T10:00:00+02:00")
+    data = patient_records([*default_patient(drop=("kps",)), zoned], "p")
+    assert data is not None and not data.issues
