@@ -20,7 +20,14 @@ from typing import Any
 
 from adapter.errors import InputError
 
-__all__ = ["MAX_NESTING", "page_failed", "partial_reason", "refuse_partial", "search_failed"]
+__all__ = [
+    "MAX_NESTING",
+    "inner_reason",
+    "page_failed",
+    "partial_reason",
+    "refuse_partial",
+    "search_failed",
+]
 
 NEXT_PAGE = "is one page of a search (it has a next link)"
 CUT_SHORT = "is a search the server reports incomplete (an OperationOutcome entry, severity {})"
@@ -107,20 +114,31 @@ def _inner(bundle: dict[str, Any]) -> tuple[list[Any], str | None]:
     return inner, failed
 
 
-def refuse_partial(resource: Any, depth: int = 0) -> None:
+def inner_reason(bundle: Any, depth: int = 0) -> str | None:
+    """Why part of ``bundle`` is known to be partial ("has a request that failed …", "holds a
+    Bundle that is one page of a search …"), else None; its own links are
+    :func:`partial_reason`'s. Bundles nested deeper than :data:`MAX_NESTING` are refused."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        return None
+    inner, failed = _inner(bundle)
+    if failed:
+        return FAILED_REQUEST.format(failed)
+    if inner and depth >= MAX_NESTING:
+        raise InputError(f"the input nests Bundles more than {MAX_NESTING} levels deep")
+    for nested in inner:
+        reason = partial_reason(nested)
+        if reason:
+            return f"holds a Bundle that {reason}"
+        reason = inner_reason(nested, depth + 1)
+        if reason:
+            return reason
+    return None
+
+
+def refuse_partial(resource: Any) -> None:
     """Input known to be partial is unusable as a patient's record: refused as a whole (exit 2
     on the command line, 400 for $populate), never scored as if it were all of it. Bundles inside
     it are judged alike, to :data:`MAX_NESTING` levels."""
-    reason = partial_reason(resource)
+    reason = partial_reason(resource) or inner_reason(resource)
     if reason:
         raise InputError(f"the input Bundle {reason}: a partial record is not scored")
-    if not isinstance(resource, dict) or resource.get("resourceType") != "Bundle":
-        return
-    inner, failed = _inner(resource)
-    if failed:
-        reason = FAILED_REQUEST.format(failed)
-        raise InputError(f"the input Bundle {reason}: a partial record is not scored")
-    if inner and depth >= MAX_NESTING:
-        raise InputError(f"the input nests Bundles more than {MAX_NESTING} levels deep")
-    for bundle in inner:
-        refuse_partial(bundle, depth + 1)
