@@ -284,8 +284,10 @@ def test_a_partial_search_inside_a_bundle_is_refused(tmp_path, capsys, inner, sa
 
 
 def test_a_failed_search_of_a_batch_response_is_refused_as_partial(tmp_path, capsys):
-    outcome = {"resourceType": "OperationOutcome",
-               "issue": [{"severity": "error", "code": "timeout", "diagnostics": SERVER_SAYS}]}
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "timeout", "diagnostics": SERVER_SAYS}],
+    }
     failed = {"resource": outcome, "response": {"status": "504 Gateway Timeout"}}
     document = _batch_response(_searchset())
     document["entry"].append(failed)

@@ -325,7 +325,9 @@ def test_a_cancer_condition_no_map_knows_is_reported_not_dropped():
     assert "Condition/primary" not in warned and "Condition/met-t12" not in warned
 
 
-def _at(code: str, display: str, cond_code: str = "363346000", system: str = "http://snomed.info/sct"):
+def _at(
+    code: str, display: str, cond_code: str = "363346000", system: str = "http://snomed.info/sct"
+):
     """mCODE's PrimaryCancerCondition example: a malignancy code that names no site, the primary's
     location in bodySite (mCODE 4.0.0, Condition-primary-cancer-condition-breast.json)."""
     cancer = condition("cancer", cond_code, system=system)
