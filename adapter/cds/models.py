@@ -74,8 +74,16 @@ class FhirAuthorization(_Request):
     token_type: Literal["Bearer"]
     expires_in: int
     scope: NonEmpty
-    subject: NonEmpty
+    # REQUIRED by CDS Hooks 2.0, yet it only names the service's own client id, which spinemets
+    # never reads: a client that leaves it out still gets its cards.
+    subject: NonEmpty | None = None
     patient: NonEmpty | None = None
+
+    @field_validator("token_type", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        """RFC 6749 §5.1: the token type is case-insensitive; many servers issue ``bearer``."""
+        return "Bearer" if isinstance(value, str) and value.lower() == "bearer" else value
 
 
 class HookContext(_Request):

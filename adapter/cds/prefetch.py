@@ -44,7 +44,7 @@ from adapter.cds.models import CdsRequest
 from adapter.cds.same_patient import counted, split_strangers
 from adapter.errors import DataUnavailableError, FhirServerError
 from adapter.fhir.client import FhirClient
-from adapter.fhir.read.partial import partial_reason, search_failed
+from adapter.fhir.read.partial import inner_reason, partial_reason, search_failed
 from adapter.fhir.read.record_list import RECORD_LIST
 
 if TYPE_CHECKING:
@@ -123,7 +123,9 @@ def is_complete(request: CdsRequest, templates: Mapping[str, str]) -> bool:
     for key in templates:
         if key not in prefetch or _needs_fetch(prefetch[key]):
             return False
-        if request.fhirServer is not None and partial_reason(prefetch[key]):
+        if request.fhirServer is not None and (
+            partial_reason(prefetch[key]) or inner_reason(prefetch[key])
+        ):
             return False  # the rest of its pages, or the whole search, would be read
     return True
 
@@ -145,7 +147,10 @@ def render(template: str, request: CdsRequest) -> str:
 def _needs_fetch(value: Any, client: FhirClient | None = None) -> bool:
     """The client's prefetch failed: whole (an OperationOutcome) or, with a server, in part."""
     whole = isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
-    return whole or (client is not None and search_failed(value) is not None)
+    if whole:
+        return True
+    # A search inside a batch-response that is partial: no next link of its own to follow here.
+    return client is not None and (search_failed(value) is not None or bool(inner_reason(value)))
 
 
 def _prefetched(prefetch: Mapping[str, Any], key: str) -> list[Any]:
@@ -153,7 +158,7 @@ def _prefetched(prefetch: Mapping[str, Any], key: str) -> list[Any]:
     whole (its fullUrls still resolve references). One known to be partial is refused: scored,
     it would miss what the rest holds (a Bilsky 3 on page 2); CDS Hooks: 412 (contract §2)."""
     value = prefetch[key]
-    if reason := partial_reason(value):
+    if reason := partial_reason(value) or inner_reason(value):
         raise DataUnavailableError(
             f"prefetch {key!r} {reason} and the request names no fhirServer to read the rest "
             "from: a partial record is not scored"

@@ -10,7 +10,11 @@ from typing import IO
 
 from adapter.errors import OutputError
 
-__all__ = ["Output", "line", "write"]
+__all__ = ["NO_PATIENT", "Output", "line", "write"]
+
+# Input that names no patient has nothing to score: refused alike whatever the output format
+# (an empty Bundle is JSON, yet "No issues." and exit 0 would say it was read and found fine).
+NO_PATIENT = "the input holds no patient to score"
 
 
 def _failed(exc: OSError) -> OutputError:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
+from adapter.cli.output import NO_PATIENT
 from adapter.datadirs import private_opener
 from adapter.decision import Decisions
 from adapter.errors import InputError
@@ -27,7 +28,7 @@ def write_pages(decided: Iterable[Decisions], output: str | None, *, out: Writab
     target = Path(output) if output else None
     pages = [(d.result.patient, patient_page(d)) for d in decided]
     if not pages:
-        raise InputError("the input holds no patient to show")
+        raise InputError(NO_PATIENT)
     if target is not None and target.is_dir():
         for patient, html in pages:
             _write(target / f"{_safe(patient)}.html", html)

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from adapter.cli.options import computation_time
-from adapter.cli.output import Output
+from adapter.cli.output import NO_PATIENT, Output
 from adapter.decision import Decisions, decide
 from adapter.errors import InputError
 from adapter.fhir.read.issues import Issue
@@ -127,6 +127,14 @@ def _write_bundle(
     out.write((b"" if first else b",") + orjson.dumps(entry) + b"]}\n")
 
 
+def _no_patient(loose: list[Issue]) -> InputError:
+    """Nothing to score, with the first thing read that named no patient when there was one."""
+    if not loose:
+        return InputError(NO_PATIENT)
+    first = terminal_line(loose[0].diagnostics)
+    return InputError(f"{NO_PATIENT} ({len(loose)} issue(s), the first: {first})")
+
+
 def run(args: argparse.Namespace) -> int:
     """Score the file in ``args`` and write the chosen format to standard output."""
     loose: list[Issue] = []
@@ -138,19 +146,25 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "html":
         from adapter.cli.pages import write_pages  # the page templates: only on this path
 
-        decided = _decisions(args, loose, scoring)
+        decided = list(_decisions(args, loose, scoring))
+        if not decided:
+            raise _no_patient(loose)
         return write_pages(decided, args.output, out=out)
     if args.output:
         raise InputError("--output is for --format html")
     if args.format == "text":
         # Materialise first so unusable input fails before anything is printed.
         reports = [text_report(d) for d in _decisions(args, loose, scoring)]
+        if not reports:
+            raise _no_patient(loose)
         out.write(("\n\n".join(reports) + "\n").encode())
         for issue in loose:
             out.write(f"{terminal_line(f'{issue.severity}: {issue.diagnostics}')}\n".encode())
         return 0
     results = _results(args, loose, scoring)
     first = next(results, None)
+    if first is None:
+        raise _no_patient(loose)
 
     def chained() -> Iterator[PatientResult]:
         if first is not None:

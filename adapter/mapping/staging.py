@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from adapter.fhir.read.records import ConditionRecord
 from adapter.mapping.context import Context, condition_named
+from adapter.mapping.sited_primary import sited_primary
 from adapter.mapping.sites import Site, read_by_words, resolve_site
 from adapter.mapping.unused import (
     named,
@@ -155,7 +156,7 @@ def primary_sites(ctx: Context, cond: ConditionRecord) -> frozenset[PrimarySite]
         if mapped:
             per_coding.append(mapped)
     if not per_coding:
-        return None
+        return sited_primary(ctx, cond)  # mCODE: "malignant neoplastic disease" at its bodySite
     common = frozenset.intersection(*per_coding)
     codes = common or frozenset.union(*per_coding)
     return frozenset(PrimarySite(c) for c in codes if c in PrimarySite._value2member_map_)

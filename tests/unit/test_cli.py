@@ -242,6 +242,113 @@ def test_a_bundle_line_of_ndjson_known_to_be_partial_is_refused(tmp_path, capsys
     assert err.count("\n") == 1 and "partial" in err and "next link" in err
 
 
+def _batch_response(*inner: dict, status: str = "200 OK") -> dict:
+    """A batch-response Bundle (one round trip for a patient's record) holding ``inner``."""
+    entries = [{"resource": b, "response": {"status": status}} for b in inner]
+    return {"resourceType": "Bundle", "type": "batch-response", "entry": entries}
+
+
+def _score_json(tmp_path, capsys, document: dict) -> tuple[int, str, str]:
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(document))
+    code = cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [lambda b: _batch_response(b),
+     lambda b: _batch_response(_batch_response(b)),
+     lambda b: {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": b}]}],
+    ids=["batch-response", "two-levels", "collection"],
+)  # fmt: skip
+def test_a_bundle_inside_a_bundle_is_read_like_its_entries(tmp_path, capsys, wrap):
+    """A searchset answered inside a batch-response is the patient's record: read, not dropped."""
+    flat = _score_json(tmp_path, capsys, _searchset())
+    nested = _score_json(tmp_path, capsys, wrap(_searchset()))
+    assert nested == flat and flat[0] == 0 and '"Observation"' in flat[1] and flat[2] == ""
+
+
+@pytest.mark.parametrize(
+    ("inner", "said"),
+    [(_searchset(**NEXT_PAGE), "next link"),
+     (_cut_short(_searchset(), "error"), "OperationOutcome")],
+    ids=["next-link", "outcome-error"],
+)  # fmt: skip
+def test_a_partial_search_inside_a_bundle_is_refused(tmp_path, capsys, inner, said):
+    for document in (_batch_response(inner), _batch_response(_batch_response(inner))):
+        code, out, err = _score_json(tmp_path, capsys, document)
+        assert code == 2 and out == ""
+        assert err.count("\n") == 1 and "partial" in err and said in err
+
+
+def test_a_failed_search_of_a_batch_response_is_refused_as_partial(tmp_path, capsys):
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "timeout", "diagnostics": SERVER_SAYS}],
+    }
+    failed = {"resource": outcome, "response": {"status": "504 Gateway Timeout"}}
+    document = _batch_response(_searchset())
+    document["entry"].append(failed)
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(document))
+    assert cli.main(["score", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "partial" in err and "504" in err and "812" not in err  # ours, not the server's words
+
+
+def test_bundles_nested_deeper_than_two_levels_are_refused(tmp_path, capsys):
+    document = _batch_response(_batch_response(_batch_response(_searchset())))
+    code, out, err = _score_json(tmp_path, capsys, document)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "nests Bundles" in err
+
+
+def test_a_nested_partial_bundle_on_an_ndjson_line_is_refused_before_printing(tmp_path, capsys):
+    lines = (ROOT / "fixtures" / "edge" / "two-patients.ndjson").read_bytes().splitlines()
+    page = json.dumps(_batch_response({"resourceType": "Bundle", "type": "searchset",
+                                       "entry": [], **NEXT_PAGE}))  # fmt: skip
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(b"\n".join([*lines, page.encode()]) + b"\n")
+    assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "partial" in err and "next link" in err
+
+
+@pytest.mark.parametrize("ndjson", [False, True], ids=["json", "ndjson"])
+def test_a_utf8_byte_order_mark_is_skipped(tmp_path, capsys, ndjson):
+    """RFC 8259 §8.1: a parser may ignore a byte order mark, as Windows tools write one."""
+    if ndjson:
+        plain = (ROOT / "fixtures" / "edge" / "two-patients.ndjson").read_bytes()
+    else:
+        plain = SEED.read_bytes()
+    outputs = []
+    for name, content in (("plain", plain), ("bom", b"\xef\xbb\xbf" + plain)):
+        path = tmp_path / f"{name}.json"
+        path.write_bytes(content)
+        assert cli.main(["score", str(path), "--now", "2025-01-01T00:00:00Z"]) == 0, name
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] and '"Observation"' in outputs[0]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [{"resourceType": "Bundle", "type": "collection", "entry": []},
+     {"resourceType": "Parameters", "parameter": []}],
+    ids=["empty-bundle", "parameters"],
+)  # fmt: skip
+@pytest.mark.parametrize("fmt", ["json", "text", "html"])
+def test_input_with_no_patient_is_refused_alike_in_every_format(tmp_path, capsys, document, fmt):
+    """Nothing to score: not "No issues." with exit 0, the same one line whatever the format."""
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(document))
+    assert cli.main(["score", str(path), "--format", fmt]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "holds no patient" in err
+
+
 def test_a_search_note_that_is_no_error_leaves_the_input_whole(tmp_path, capsys):
     path = tmp_path / "whole.json"
     path.write_text(json.dumps(_cut_short(_searchset(), "warning")))

@@ -11,7 +11,17 @@ import orjson
 from adapter.errors import InputError
 from adapter.fhir.read.issues import Issue
 
-__all__ = ["bounded_lines", "sniff", "spool_input", "too_long"]
+__all__ = ["BOM", "bounded_lines", "skip_bom", "sniff", "spool_input", "too_long"]
+
+# UTF-8's byte order mark, which Windows tools write first: RFC 8259 §8.1 lets a parser ignore it.
+BOM = b"\xef\xbb\xbf"
+
+
+def skip_bom(stream: IO[bytes]) -> int:
+    """Where the input starts: past a leading byte order mark, the stream left there."""
+    origin = len(BOM) if stream.read(len(BOM)) == BOM else 0
+    stream.seek(origin)
+    return origin
 
 
 def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
@@ -41,7 +51,8 @@ def spool_input(source: IO[bytes], spool: IO[bytes], limit: int) -> None:
     (an endless stream such as /dev/zero would otherwise fill the disk first)."""
     started = False
     run = 0  # bytes since the last newline
-    while chunk := source.read(1024 * 1024):
+    chunk = source.read(1024 * 1024).removeprefix(BOM)  # the spool starts past it
+    while chunk:
         if not started:
             text = chunk.lstrip()
             if text and not text.startswith(b"{"):
@@ -54,12 +65,14 @@ def spool_input(source: IO[bytes], spool: IO[bytes], limit: int) -> None:
         if run > limit:
             raise InputError(f"a line is longer than {limit} bytes (SPINEMETS_MAX_LINE_BYTES)")
         spool.write(chunk)
+        chunk = source.read(1024 * 1024)
 
 
-def sniff(stream: IO[bytes], limit: int) -> str:
-    """'json' for one JSON document (a Bundle or a resource), 'ndjson' for one resource a line."""
+def sniff(stream: IO[bytes], limit: int, origin: int = 0) -> str:
+    """'json' for one JSON document (a Bundle or a resource), 'ndjson' for one resource a line;
+    the stream is read from ``origin`` and left there."""
     start = stream.read(64 * 1024).lstrip()
-    stream.seek(0)
+    stream.seek(origin)
     if not start:
         raise InputError("the input is empty")
     if not start.startswith(b"{"):  # /dev/zero, a binary file: refused without reading on
@@ -73,7 +86,7 @@ def sniff(stream: IO[bytes], limit: int) -> str:
         if line.strip():
             first = line
             break
-    stream.seek(0)
+    stream.seek(origin)
     try:
         orjson.loads(first)
     except orjson.JSONDecodeError:

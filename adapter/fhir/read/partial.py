@@ -5,6 +5,12 @@ OperationOutcome entry of severity ``error`` or ``fatal`` in a searchset (``sear
 ``outcome``: the server cut the search short — too costly, results suppressed). Scoring such a
 Bundle as the patient's record would be a silent guess: the finding that matters may be on the
 page not read. The reason given is ours; the server's diagnostics are never repeated.
+
+A Bundle may hold Bundles (a ``batch-response`` answering several searches in one round trip, a
+``collection`` of search results): each is judged the same way, and so is each request of a
+``batch-response`` that failed (a 4xx or 5xx ``response.status``: that part of the record was never
+returned). Bundles nest at most :data:`MAX_NESTING` levels below the input's own; deeper input is
+refused rather than read in part.
 """
 
 from __future__ import annotations
@@ -14,11 +20,22 @@ from typing import Any
 
 from adapter.errors import InputError
 
-__all__ = ["page_failed", "partial_reason", "refuse_partial", "search_failed"]
+__all__ = [
+    "MAX_NESTING",
+    "inner_reason",
+    "page_failed",
+    "partial_reason",
+    "refuse_partial",
+    "search_failed",
+]
 
 NEXT_PAGE = "is one page of a search (it has a next link)"
 CUT_SHORT = "is a search the server reports incomplete (an OperationOutcome entry, severity {})"
+FAILED_REQUEST = "has a request that failed (response status {})"
 _FAILED = ("error", "fatal")
+MAX_NESTING = 2  # a collection of batch-responses of searchsets: the deepest shape seen in use
+# Not found and gone answer a read of what is not there: nothing of the record is missing.
+_ABSENT = ("404", "410")
 
 
 def search_failed(bundle: Any) -> str | None:
@@ -72,9 +89,56 @@ def partial_reason(bundle: Any) -> str | None:
     return CUT_SHORT.format(severity) if severity else None
 
 
+def _failed_request(entry: Any) -> str | None:
+    """The status of a batch-response entry whose request failed, else None."""
+    response = entry.get("response") if isinstance(entry, dict) else None
+    status = response.get("status") if isinstance(response, dict) else None
+    code = status.strip()[:3] if isinstance(status, str) else ""
+    if code[:1] in ("4", "5") and code.isdigit() and code not in _ABSENT:
+        return code
+    return None
+
+
+def _inner(bundle: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """The Bundles among a Bundle's entries, and the status of its first failed request."""
+    inner: list[Any] = []
+    failed = None
+    entries = bundle.get("entry")
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        resource = entry.get("resource")
+        if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
+            inner.append(resource)
+        failed = failed or _failed_request(entry)
+    return inner, failed
+
+
+def inner_reason(bundle: Any, depth: int = 0) -> str | None:
+    """Why part of ``bundle`` is known to be partial ("has a request that failed …", "holds a
+    Bundle that is one page of a search …"), else None; its own links are
+    :func:`partial_reason`'s. Bundles nested deeper than :data:`MAX_NESTING` are refused."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        return None
+    inner, failed = _inner(bundle)
+    if failed:
+        return FAILED_REQUEST.format(failed)
+    if inner and depth >= MAX_NESTING:
+        raise InputError(f"the input nests Bundles more than {MAX_NESTING} levels deep")
+    for nested in inner:
+        reason = partial_reason(nested)
+        if reason:
+            return f"holds a Bundle that {reason}"
+        reason = inner_reason(nested, depth + 1)
+        if reason:
+            return reason
+    return None
+
+
 def refuse_partial(resource: Any) -> None:
     """Input known to be partial is unusable as a patient's record: refused as a whole (exit 2
-    on the command line, 400 for $populate), never scored as if it were all of it."""
-    reason = partial_reason(resource)
+    on the command line, 400 for $populate), never scored as if it were all of it. Bundles inside
+    it are judged alike, to :data:`MAX_NESTING` levels."""
+    reason = partial_reason(resource) or inner_reason(resource)
     if reason:
         raise InputError(f"the input Bundle {reason}: a partial record is not scored")

@@ -5,7 +5,11 @@ beyond what FHIR can carry (a 64-bit integer, a decimal of the binary64 range), 
 element a JSON type FHIR never allows for it: ``coding`` that is not a list of objects, a
 ``reference`` or ``system`` that is not a string, a choice element whose type suffix says one
 type and whose value is another (``valueInteger: "80"``, ``effectiveDateTime: 5``), a
-``resourceType`` that is not a string. A malformed resource is an invalid resource (contract §2,
+``resourceType`` that is not a string, a time (``effectiveDateTime``, ``issued``, a Period's
+``start`` …) that is not a FHIR date, dateTime or instant on the calendar (``"31/12/2024"``,
+``"2099-02-30"``: read as "no time" it would be described wrongly and escape the rule on times
+after the computation time). A time with no zone is still read, as UTC (the README's "Input").
+A malformed resource is an invalid resource (contract §2,
 §8): reported and ignored, the rest of the input scored.
 
 The limits are settings (``SPINEMETS_MAX_JSON_DEPTH``, ``SPINEMETS_MAX_LINE_BYTES``, fields of
@@ -21,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapter.fhir.read.timing import parse_time
 from adapter.settings import from_mapping
 from adapter.settings.clinical import InputFields
 
@@ -53,10 +58,8 @@ def input_limits() -> InputLimits:
 
 # The JSON type of a choice element (``value[x]``, ``effective[x]`` …) by its type suffix, FHIR R4.
 _SUFFIX: dict[str, str] = {
-    **dict.fromkeys(
-        ("DateTime", "Instant", "Date", "Time", "String", "Code", "Uri", "Url", "Canonical"),
-        "string",
-    ),
+    **dict.fromkeys(("DateTime", "Instant", "Date"), "time"),
+    **dict.fromkeys(("Time", "String", "Code", "Uri", "Url", "Canonical"), "string"),
     **dict.fromkeys(("Integer", "PositiveInt", "UnsignedInt"), "integer"),
     "Boolean": "boolean",
     "Decimal": "number",
@@ -79,10 +82,13 @@ _EXACT: dict[str, str] = {
     "status": "string",
     "url": "string",
     "fullUrl": "string",
-    "issued": "string",
-    "birthDate": "string",
-    "recordedDate": "string",
-    "authoredOn": "string",
+    "issued": "time",
+    "birthDate": "time",
+    "recordedDate": "time",
+    "authoredOn": "time",
+    # A Period's (an Appointment's …) bounds; MolecularSequence's are integers, left alone.
+    "start": "when",
+    "end": "when",
     "coding": "objects",
     "extension": "objects",
     "modifierExtension": "objects",
@@ -112,6 +118,8 @@ def _expected(key: str) -> str | None:
 
 _WRONG = {
     "string": "not a string",
+    "time": "not a FHIR dateTime",
+    "when": "not a FHIR dateTime",
     "object": "not a JSON object",
     "objects": "not a list of JSON objects",
     "some": "not a JSON object or a list of them",
@@ -125,6 +133,10 @@ _WRONG = {
 def _fits(value: Any, kind: str) -> bool:
     if kind == "string":
         return isinstance(value, str)
+    if kind == "time":
+        return isinstance(value, str) and parse_time(value) is not None
+    if kind == "when":
+        return not isinstance(value, str) or parse_time(value) is not None
     if kind == "object":
         return isinstance(value, dict)
     if kind == "objects":
@@ -158,31 +170,32 @@ _TYPES: dict[str, frozenset[type]] = {
 }
 _OBJECTS = object()  # a list of JSON objects
 _SOME = object()  # a JSON object or a list of them
+_TIME = object()  # a string that parse_time reads
+_WHEN = object()  # a string that parse_time reads, or any other type
 _UNKNOWN = object()
+_SPECIAL = {"objects": _OBJECTS, "some": _SOME, "time": _TIME, "when": _WHEN}
 
 
 def _check_of(key: Any) -> Any:
-    """What a key's value must be: None (anything), a set of exact types, :data:`_OBJECTS` or
-    :data:`_SOME`. Learned once per key name."""
+    """What a key's value must be: None (anything), a set of exact types, or one of
+    :data:`_SPECIAL`. Learned once per key name."""
     kind = _expected(key) if isinstance(key, str) else None
     if kind is None:
         return None
-    return {"objects": _OBJECTS, "some": _SOME}.get(kind) or _TYPES[kind]
+    return _SPECIAL.get(kind) or _TYPES[kind]
 
 
 def _well_formed(resource: Mapping[str, Any], max_depth: int) -> bool:
-    """The check of :func:`malformed` without the bookkeeping of paths (most resources pass).
-    Every input resource goes through it, so the loop is written for speed: one pass, objects
-    and arrays apart, exact types (what a JSON parser gives: anything else fails here and is
-    judged by :func:`malformed`'s own walk), strings, the commonest leaf, first out."""
+    """:func:`malformed`'s check without paths, on every input resource, so written for speed:
+    one pass, exact types (anything else is judged by :func:`malformed`), strings first out."""
     checks = _CHECKS
     stack: list[tuple[Any, int]] = [(resource, 1)]
     pop, push = stack.pop, stack.append
     while stack:
-        node, depth = pop()
-        if depth > max_depth:
+        node, deeper = pop()
+        if deeper > max_depth:
             return False
-        deeper = depth + 1
+        deeper += 1
         if type(node) is dict:
             for key, value in node.items():
                 kind = type(value)
@@ -190,7 +203,10 @@ def _well_formed(resource: Mapping[str, Any], max_depth: int) -> bool:
                 if check is _UNKNOWN:
                     check = checks[key] = _check_of(key)
                 if check is not None:
-                    if check is _OBJECTS or check is _SOME:
+                    if check is _TIME or check is _WHEN:  # parse_time is cached
+                        if parse_time(value) is None if kind is str else check is _TIME:
+                            return False
+                    elif check is _OBJECTS or check is _SOME:
                         if kind is list:
                             for member in value:
                                 if type(member) is not dict:

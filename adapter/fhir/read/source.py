@@ -18,9 +18,10 @@ from typing import IO, Any
 import orjson
 
 from adapter.errors import InputError
+from adapter.fhir.read.bundles import Entry, bundle_entries
 from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.lines import bounded_lines, sniff, spool_input, too_long
+from adapter.fhir.read.lines import bounded_lines, skip_bom, sniff, spool_input, too_long
 from adapter.fhir.read.medicines import Medicines
 from adapter.fhir.read.orders import OrderRecord
 from adapter.fhir.read.parse import ParsedResource, parse_resource
@@ -35,6 +36,7 @@ from adapter.fhir.read.records import (
 from adapter.fhir.read.references import patient_of
 from adapter.fhir.read.responses import ResponseRecord
 from adapter.fhir.read.shape import input_limits
+from adapter.fhir.read.timing import zoneless_issue
 
 __all__ = ["PatientData", "patients_from_resources", "read_input", "read_resources"]
 
@@ -61,35 +63,8 @@ class PatientData:
     responses: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class _Entry:
-    resource: Any
-    full_url: str | None
-
-
-def _bundle_entries(bundle: Mapping[str, Any]) -> tuple[list[_Entry], dict[str, str]]:
-    entries = bundle.get("entry") or []
-    if not isinstance(entries, list):
-        raise InputError("Bundle.entry is not a list")
-    refuse_partial(bundle)
-    out: list[_Entry] = []
-    aliases: dict[str, str] = {}
-    for entry in entries:
-        if not isinstance(entry, dict):
-            out.append(_Entry(entry, None))
-            continue
-        resource, full_url = entry.get("resource"), entry.get("fullUrl")
-        full_url = full_url if isinstance(full_url, str) else None
-        if resource is None:
-            continue  # e.g. a DELETE in a transaction: nothing to read
-        if full_url and isinstance(resource, dict) and isinstance(resource.get("id"), str):
-            aliases[full_url] = f"{resource.get('resourceType')}/{resource['id']}"
-        out.append(_Entry(resource, full_url))
-    return out, aliases
-
-
 def _group(
-    entries: list[_Entry], aliases: Mapping[str, str], wanted: ObservationFilter | None
+    entries: list[Entry], aliases: Mapping[str, str], wanted: ObservationFilter | None
 ) -> tuple[list[PatientData], list[Issue]]:
     patients: dict[str, PatientData] = {}
     loose: list[Issue] = []
@@ -125,6 +100,10 @@ def _add(
         if isinstance(parsed, Issue):
             loose.append(parsed)
         return
+    time = getattr(parsed, "time", None)  # the time the record is placed by, where it has one
+    if time is not None and time.zoneless:
+        ref = getattr(parsed, "ref", None)
+        data.issues.append(zoneless_issue(ref.reference if ref is not None else None, time.text))
     if isinstance(parsed, ObservationRecord):
         data.observations.append(parsed)
     elif isinstance(parsed, ResponseRecord):
@@ -173,7 +152,8 @@ def _last_lines(stream: IO[bytes], limit: int, medicines: Medicines) -> dict[str
                 resources += 1
                 refuse_partial(resource)  # before a patient is handed on and printed
                 if not medicines.note(resource) and resource["resourceType"] == "Bundle":
-                    medicines.note_bundle(resource)
+                    for entry in bundle_entries(resource)[0]:  # those of inner Bundles too
+                        medicines.note(entry.resource, entry.full_url)
             key = patient_of(resource)
             if key is not None:
                 last_line[key] = number
@@ -183,12 +163,12 @@ def _last_lines(stream: IO[bytes], limit: int, medicines: Medicines) -> dict[str
 
 
 def _ndjson_patients(
-    stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None
+    stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None, origin: int
 ) -> Iterator[PatientData]:
     limit = input_limits().max_line_bytes
     medicines = Medicines()
     last_line = _last_lines(stream, limit, medicines)
-    stream.seek(0)
+    stream.seek(origin)
     pending: dict[str, PatientData] = {}
     for number, line in bounded_lines(stream, limit):
         if line is None:
@@ -207,7 +187,7 @@ def _ndjson_patients(
             loose.append(Issue("error", "structure", message))
             continue
         if resource.get("resourceType") == "Bundle":
-            entries, aliases = _bundle_entries(resource)
+            entries, aliases = bundle_entries(resource)
             for entry in entries:
                 key = patient_of(entry.resource, aliases)
                 parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
@@ -238,15 +218,15 @@ def patients_from_resources(
 
     A Bundle among them contributes its entries, with its fullUrls resolving references.
     """
-    entries: list[_Entry] = []
+    entries: list[Entry] = []
     aliases: dict[str, str] = {}
     for resource in resources:
         if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
-            found, more = _bundle_entries(resource)
+            found, more = bundle_entries(resource)
             entries += found
             aliases |= more
         else:
-            entries.append(_Entry(resource, None))
+            entries.append(Entry(resource, None))
     patients, issues = _group(entries, aliases, wanted)
     loose.extend(issues)
     return patients
@@ -256,8 +236,9 @@ def read_resources(
     stream: IO[bytes], loose: list[Issue], wanted: ObservationFilter | None = None
 ) -> Iterator[PatientData]:
     """Patients from a seekable byte stream holding a Bundle, a resource or NDJSON."""
-    if sniff(stream, input_limits().max_line_bytes) == "ndjson":
-        yield from _ndjson_patients(stream, loose, wanted)
+    origin = skip_bom(stream)
+    if sniff(stream, input_limits().max_line_bytes, origin) == "ndjson":
+        yield from _ndjson_patients(stream, loose, wanted, origin)
         return
     try:
         document = orjson.loads(stream.read())
@@ -266,7 +247,7 @@ def read_resources(
     if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
         raise InputError("the input is JSON but not a FHIR resource (no resourceType)")
     bundle = document["resourceType"] == "Bundle"
-    entries, aliases = _bundle_entries(document) if bundle else ([_Entry(document, None)], {})
+    entries, aliases = bundle_entries(document) if bundle else ([Entry(document, None)], {})
     patients, issues = _group(entries, aliases, wanted)
     loose.extend(issues)
     yield from patients

@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-__all__ = ["ClinicalTime", "day_text", "month_text", "parse_time"]
+from adapter.fhir.read.issues import Issue
+
+__all__ = ["ClinicalTime", "day_text", "month_text", "parse_time", "zoneless_issue"]
 
 
 # English month abbreviations whatever the process's locale (strftime's %b follows LC_TIME).
@@ -30,6 +32,9 @@ _DATETIME = re.compile(
 )
 
 
+_ZONE = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class ClinicalTime:
     """An instant for ordering (a partial date counts from its start), and the source text."""
@@ -39,8 +44,12 @@ class ClinicalTime:
     # The date as clinicians read it: "3 Dec 2026" (a year or a month alone as written). Worked
     # out once: a time is shared through parse_time's cache and named on every card and line.
     day: str = field(init=False, compare=False, repr=False)
+    # A time of day with no zone: invalid FHIR R4 ("a time zone SHALL be populated"), read as
+    # UTC and reported by the reader (adapter/fhir/read/source.py).
+    zoneless: bool = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "zoneless", "T" in self.text and not _ZONE.search(self.text))
         precision = len(self.text)
         if precision <= 4:
             day = self.text
@@ -73,7 +82,8 @@ def parse_time(text: object) -> ClinicalTime | None:
 
 @functools.lru_cache(maxsize=4096)  # a patient's resources share a handful of timestamps
 def _parse(text: str) -> ClinicalTime | None:
-    """A time without a zone is invalid FHIR but common in vendor data: it is read as UTC."""
+    """A time without a zone is invalid FHIR but common in vendor data: it is read as UTC (and
+    marked ``zoneless``, which the reader reports as a warning)."""
     match = _DATETIME.match(text)
     if match is None:
         return None
@@ -100,3 +110,10 @@ def _parse(text: str) -> ClinicalTime | None:
         except OverflowError:  # valid FHIR, yet before year 1 or after 9999 in UTC
             return None
     return ClinicalTime(moment, text)
+
+
+def zoneless_issue(ref: str | None, text: str) -> Issue:
+    """FHIR R4: with hours and minutes "a time zone SHALL be populated". Common in vendor data,
+    so read as UTC rather than refused; said, as the hours may be local ones."""
+    message = f"{ref or 'A resource'}: its time {text} has no time zone; read as UTC."
+    return Issue("warning", "invalid", message, ref)

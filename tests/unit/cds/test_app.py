@@ -166,6 +166,28 @@ async def test_malformed_requests_are_400_with_outcome(client, mutate):
 
 
 @pytest.mark.parametrize(
+    "token",
+    [{"access_token": "t", "token_type": "bearer", "expires_in": 300, "scope": "s", "subject": "c"},
+     {"access_token": "t", "token_type": "BEARER", "expires_in": 300, "scope": "s", "subject": "c"},
+     {"access_token": "t", "token_type": "Bearer", "expires_in": 300, "scope": "s"}],
+    ids=["lower-case-bearer", "upper-case-bearer", "no-subject"],
+)  # fmt: skip
+async def test_a_token_type_in_any_case_and_no_subject_are_accepted(client, token):
+    """RFC 6749 §5.1: the token type is case-insensitive; ``subject`` (the service's client id)
+    is nothing the service reads, so its absence does not cost the call its cards."""
+    body = patient_view(fhirServer=FHIR, fhirAuthorization=token)
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["cards"]
+
+
+async def test_a_token_type_other_than_bearer_is_still_400(client):
+    token = {"access_token": "t", "token_type": "MAC", "expires_in": 300, "scope": "s"}
+    body = patient_view(fhirServer=FHIR, fhirAuthorization=token)
+    assert (await client.post("/cds-services/spinemets-scores", json=body)).status_code == 400
+
+
+@pytest.mark.parametrize(
     "user",
     ["Zebulon Canarywing <script>", "Practitioner", "Practitioner/", "/123", "Device/1",
      "Practitioner/1/_history/2", "https://ehr.example.org/Practitioner/1", "Practitioner/a b",

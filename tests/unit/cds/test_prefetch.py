@@ -502,6 +502,45 @@ async def test_a_prefetch_search_cut_short_is_searched_again_on_fhir_server(clie
     assert response.json()["cards"] == plain["cards"]
 
 
+def _in_batch_response(bundle: dict) -> dict:
+    """A searchset as the answer to one request of a batch (a Bundle inside a Bundle)."""
+    return {"resourceType": "Bundle", "type": "batch-response",
+            "entry": [{"resource": bundle, "response": {"status": "200 OK"}}]}  # fmt: skip
+
+
+async def test_a_prefetch_searchset_inside_a_batch_response_is_read(client):
+    plain = (await client.post("/cds-services/spinemets-scores", json=patient_view())).json()
+    body = patient_view()
+    body["prefetch"]["conditions"] = _in_batch_response(body["prefetch"]["conditions"])
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["cards"] == plain["cards"]
+
+
+async def test_a_partial_searchset_inside_a_prefetch_batch_response_is_not_scored(client):
+    _, observations = _split(seed_resources())
+    page = searchset(observations, next_url=f"{FHIR}/Observation?patient=seed-01&_page=2")
+    body = patient_view()
+    body["prefetch"]["observations"] = _in_batch_response(page)
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    said = _refused_as_partial(response, "observations")
+    assert "next" in said and "_page=2" not in said
+
+
+async def test_a_partial_searchset_inside_a_prefetch_is_searched_again_on_fhir_server(
+    client, respx_mock
+):
+    conditions, _ = _split(seed_resources())
+    route = respx_mock.get(f"{FHIR}/Condition").respond(json=searchset(conditions))
+    plain = (await client.post("/cds-services/spinemets-scores", json=patient_view())).json()
+    body = patient_view(fhirServer=FHIR)
+    body["prefetch"]["conditions"] = _in_batch_response(_cut_short(body["prefetch"]["conditions"]))
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200, response.text
+    assert route.called
+    assert response.json()["cards"] == plain["cards"]
+
+
 async def test_a_fhir_server_search_cut_short_is_the_usual_412(client, respx_mock, caplog):
     _, observations = _split(seed_resources())
     respx_mock.get(f"{FHIR}/Observation").respond(json=_cut_short(searchset(observations)))

@@ -48,7 +48,40 @@ BROKEN = {
     "status is an object": _with(KPS, ("status",), {"code": "final"}),
     "bodySite is a number": _with(KPS, ("bodySite",), 5),
     "extension is an object": _with(KPS, ("extension",), {"url": "x"}),
+    "a day-first date": _with(KPS, ("effectiveDateTime",), "31/12/2024"),
+    "not a date at all": _with(KPS, ("effectiveDateTime",), "not-a-date"),
+    "the 30th of February": _with(KPS, ("effectiveDateTime",), "2099-02-30T00:00:00Z"),
+    "a month 13": _with(KPS, ("issued",), "2024-13-01T00:00:00Z"),
+    "a period start not on the calendar": {
+        **{k: v for k, v in KPS.items() if k != "effectiveDateTime"},
+        "effectivePeriod": {"start": "2024-02-31"},
+    },
 }
+
+TIME_IS_NOT_FHIR = {
+    "effectiveDateTime": _with(KPS, ("effectiveDateTime",), "31/12/2024"),
+    "onsetDateTime": {"resourceType": "Condition", "id": "c", "subject": {"reference": "Patient/p"},
+                      "code": {"coding": [{"system": "http://snomed.info/sct", "code": "94225005"}]},
+                      "onsetDateTime": "not-a-date"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("element", "resource"), TIME_IS_NOT_FHIR.items(), ids=TIME_IS_NOT_FHIR)
+def test_a_time_that_is_not_a_fhir_date_time_is_named_not_read_as_no_time(element, resource):
+    """Contract §2: an invalid resource is reported and ignored. Read as "no recorded time" it was
+    scored with a wrong description, and a date after the computation time escaped its rule."""
+    parsed = parse_resource(resource, None, {})
+    assert isinstance(parsed, Issue)
+    assert element in parsed.diagnostics and "not a FHIR dateTime" in parsed.diagnostics
+
+
+@pytest.mark.parametrize("text", ["2024", "2024-12", "2024-12-30", "2024-12-30T10:00:00+01:00",
+                                  "2024-12-30T10:00:00.123Z", "2024-12-30T10:00:00"])  # fmt: skip
+def test_a_fhir_date_time_is_read(text):
+    """Every R4 precision is read; a time with no zone is read as UTC (README, "Input")."""
+    parsed = parse_resource(_with(KPS, ("effectiveDateTime",), text), None, {})
+    assert isinstance(parsed, ObservationRecord)
+    assert parsed.time is not None and parsed.time.text == text
 
 
 @pytest.mark.parametrize("resource", BROKEN.values(), ids=BROKEN.keys())
@@ -130,3 +163,19 @@ def test_an_order_site_with_coding_of_the_wrong_type_is_read_without_its_codes(s
     [record] = read_orders(draft_orders(draft))
     assert record.body_sites == ()
     assert record.uncoded_sites == (("T8",) if "T8" in str(site) else ())
+
+
+def test_a_time_of_day_with_no_zone_is_read_as_utc_and_named():
+    """FHIR R4: with hours and minutes "a time zone SHALL be populated". Vendor data often has
+    none: the time is read as UTC, and a warning names the resource (the hours may be local)."""
+    zoneless = _with(KPS, ("effectiveDateTime",), "2024-05-30T10:00:00")
+    data = patient_records([*default_patient(drop=("kps",)), zoneless], "p")
+    assert data is not None
+    kps = next(o for o in data.observations if o.ref.reference == "Observation/kps-bad")
+    assert kps.time is not None and kps.time.instant.isoformat() == "2024-05-30T10:00:00+00:00"
+    warned = [i for i in data.issues if i.resource == "Observation/kps-bad"]
+    assert [i.severity for i in warned] == ["warning"]
+    assert "no time zone" in warned[0].diagnostics and "UTC" in warned[0].diagnostics
+    zoned = _with(KPS, ("effectiveDateTime",), "2024-05-30T10:00:00+02:00")
+    data = patient_records([*default_patient(drop=("kps",)), zoned], "p")
+    assert data is not None and not data.issues

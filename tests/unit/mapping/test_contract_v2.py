@@ -325,6 +325,44 @@ def test_a_cancer_condition_no_map_knows_is_reported_not_dropped():
     assert "Condition/primary" not in warned and "Condition/met-t12" not in warned
 
 
+def _at(
+    code: str, display: str, cond_code: str = "363346000", system: str = "http://snomed.info/sct"
+):
+    """mCODE's PrimaryCancerCondition example: a malignancy code that names no site, the primary's
+    location in bodySite (mCODE 4.0.0, Condition-primary-cancer-condition-breast.json)."""
+    cancer = condition("cancer", cond_code, system=system)
+    cancer["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": code,
+                                       "display": display}]}]  # fmt: skip
+    return default_patient(drop=("primary",), extra=(cancer,))
+
+
+@pytest.mark.parametrize(
+    ("code", "display", "sites"),
+    [("80248007", "Left breast structure", {PrimarySite.BREAST}),
+     ("39607008", "Lung structure", {PrimarySite.LUNG}),
+     ("41216001", "Prostatic structure", {PrimarySite.PROSTATE}),
+     ("9846003", "Right kidney structure", {PrimarySite.KIDNEY}),
+     ("14742008", "Structure of large intestine", {PrimarySite.COLON, PrimarySite.RECTUM})],
+)  # fmt: skip
+def test_a_primary_coded_without_its_site_is_read_from_its_body_site(code, display, sites):
+    a = extract(_at(code, display))
+    assert a.tokuhashi.primary_site == Possible.among(sites)
+    assert "Condition/cancer" not in issues(a, "warning")
+
+
+def test_a_body_site_no_map_knows_leaves_the_primary_unread_and_named():
+    a = extract(_at("12738006", "Brain structure"))
+    assert "names no primary site" in issues(a, "warning")["Condition/cancer"]
+    assert not a.tokuhashi.primary_site.known
+
+
+def test_the_body_site_of_a_code_that_names_its_site_is_not_read():
+    """A lung cancer with a breast bodySite stays a lung cancer: the code says where it arose."""
+    lung = _at("80248007", "Left breast structure", "C34.90", "http://hl7.org/fhir/sid/icd-10-cm")
+    a = extract(lung)
+    assert a.tokuhashi.primary_site == Possible.of(PrimarySite.LUNG)
+
+
 # A bone metastasis at a spinal site that names no level (contract §2: only a non-spinal bodySite
 # is an extraspinal focus; snomed-vertebrae.md: a generic spinal code names no level).
 SNOMED_CT = "http://snomed.info/sct"
