@@ -643,6 +643,9 @@ async def test_a_missing_required_key_without_fhir_server_is_still_412(client):
 
 async def test_an_optional_key_the_client_failed_is_still_412(client):
     body = patient_view()
-    body["prefetch"]["medicationAdministrations"] = {"resourceType": "OperationOutcome", "issue": []}
+    body["prefetch"]["medicationAdministrations"] = {
+        "resourceType": "OperationOutcome",
+        "issue": [],
+    }
     response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.status_code == 412
