@@ -649,3 +649,47 @@ async def test_an_optional_key_the_client_failed_is_still_412(client):
     }
     response = await client.post("/cds-services/spinemets-scores", json=body)
     assert response.status_code == 412
+
+
+async def test_a_medication_read_past_the_deadline_stays_not_identified(tmp_path, respx_mock):
+    import asyncio
+
+    from adapter.cds.settings import Settings
+    from tests.unit.cds.conftest import client_for
+
+    async def slow(request):
+        await asyncio.sleep(3)
+        return httpx.Response(200, json={"resourceType": "Medication", "id": "apx"})
+
+    respx_mock.get(f"{FHIR}/Medication/apx").mock(side_effect=slow)
+    async with client_for(Settings(state_dir=tmp_path, fhir_deadline=0.3)) as client:
+        async with asyncio.timeout(2):
+            response = await client.post(CHECK, json=_check(_referencing("apx"), fhirServer=FHIR))
+    row = _bleeding_row(response)
+    assert "**unknown**" in row and "not identified" in row
+
+
+def test_only_a_relative_reference_nothing_resolves_is_read_by_id():
+    from adapter.cds.medication_reads import unresolved_medications
+
+    def request(ref: str) -> dict:
+        return {"resourceType": "MedicationStatement", "medicationReference": {"reference": ref}}
+
+    bundle = searchset([request("urn:uuid:1"), request("Medication/in-bundle")])
+    bundle["entry"].append(
+        {"fullUrl": "urn:uuid:1", "resource": {"resourceType": "Medication", "id": "u"}}
+    )
+    gathered = [
+        bundle,
+        {"resourceType": "Medication", "id": "in-bundle"},
+        request("Medication/a"),
+        {
+            "resourceType": "MedicationAdministration",
+            "medicationReference": {"reference": "Medication/b"},
+        },
+        request("Medication/a"),  # the same one, read once
+        request("https://other.example.org/fhir/Medication/c"),  # another server's: not read
+        request("Medication/d?_format=xml"),  # not an id: not read
+        request("#contained"),
+    ]
+    assert unresolved_medications(gathered) == ["Medication/a", "Medication/b"]
