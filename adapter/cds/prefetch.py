@@ -15,7 +15,11 @@ missing                  not provided: fetched from fhirServer
 
 Missing data, or a page whose rest is not in hand, with no ``fhirServer`` to ask raises
 :class:`~adapter.errors.DataUnavailableError` (412): a record known to be partial is never
-scored (``adapter/fhir/read/partial.py``). Fetches run concurrently.
+scored (``adapter/fhir/read/partial.py``). Fetches run concurrently. One exception: a key the
+record list marks optional (added after clients were configured) that is missing, with no
+fhirServer, is scored without and named (:attr:`Gathered.omitted`, a warning card). The
+templates carry no ``_include``; the fallback searches do, and a Medication still unresolved
+is read by id (``medication_reads.py``).
 
 The fallback carries the EHR's token, so it goes only to an ``https`` server (``http`` only to a
 loopback host, in development, when configured). Whatever goes wrong on the server's side —
@@ -39,13 +43,15 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from adapter.cds.medication_reads import read_medications
 from adapter.cds.metrics import Metrics
 from adapter.cds.models import CdsRequest
+from adapter.cds.optional_keys import omitted_keys, optional_key
 from adapter.cds.same_patient import counted, split_strangers
 from adapter.errors import DataUnavailableError, FhirServerError
 from adapter.fhir.client import FhirClient
 from adapter.fhir.read.partial import inner_reason, partial_reason, search_failed
-from adapter.fhir.read.record_list import RECORD_LIST
+from adapter.fhir.read.record_list import RECORD_LIST, search_for_key
 
 if TYPE_CHECKING:
     from adapter.cds.settings import Settings
@@ -68,9 +74,7 @@ UNREADABLE = "the data could not be read from fhirServer"
 # Everything the services' rules read (contract §2 v3, §4): the one record list, with only CDS
 # Hooks 2.0 tokens ({{context.patientId}} is a root-level primitive of every hook served). Both
 # services ask for the whole record: a rule that reads a type on one surface reads it on all.
-RECORD_PREFETCH: Mapping[str, str] = {
-    s.prefetch_key: s.query("{{context.patientId}}") for s in RECORD_LIST
-}
+RECORD_PREFETCH: Mapping[str, str] = {s.prefetch_key: s.template() for s in RECORD_LIST}
 SCORE_PREFETCH: Mapping[str, str] = RECORD_PREFETCH  # the scores, neurology, outcomes (§4, §6)
 CHECK_PREFETCH: Mapping[str, str] = RECORD_PREFETCH  # the procedure check (§5)
 
@@ -98,11 +102,13 @@ class PrefetchLimits:
 
 @dataclass(frozen=True, slots=True)
 class Gathered:
-    """What one call reads: the resources, and by type how many the FHIR server returned about a
-    patient other than context.patientId (left out of ``resources``)."""
+    """What one call reads: the resources, by type how many the FHIR server returned about a
+    patient other than context.patientId (left out of ``resources``), and the optional prefetch
+    keys the client did not send and no fhirServer could fill."""
 
     resources: list[Any]
     strangers: Mapping[str, int] = field(default_factory=dict)
+    omitted: tuple[str, ...] = ()
 
 
 def count_entries(prefetch: Mapping[str, Any] | None) -> int:
@@ -121,6 +127,8 @@ def is_complete(request: CdsRequest, templates: Mapping[str, str]) -> bool:
     """True when the prefetch holds every key as usable data: nothing would be fetched."""
     prefetch = request.prefetch or {}
     for key in templates:
+        if key not in prefetch and request.fhirServer is None and optional_key(key):
+            continue  # scored without it: nothing would be fetched
         if key not in prefetch or _needs_fetch(prefetch[key]):
             return False
         if request.fhirServer is not None and (
@@ -177,10 +185,13 @@ async def _resolve(
             return await client.rest_of(value), True
         return _prefetched(prefetch, key), False
     if client is None:
+        if key not in prefetch and optional_key(key):
+            return [], False  # named on a card (Gathered.omitted)
         raise DataUnavailableError(
             f"prefetch {key!r} is missing or failed and the request names no fhirServer"
         )
-    query = render(template, request)
+    search = search_for_key(key)  # the search with its _include, which the template leaves out
+    query = render(search.query("{{context.patientId}}") if search else template, request)
     if "?" in query:
         return await client.search(query), True
     return [await client.get(query)], True
@@ -224,10 +235,12 @@ async def gather_resources(
     The reads from fhirServer share one deadline and one byte budget (``limits``): a server
     that trickles or sends a huge answer costs this call a bounded time and memory, then 412.
     """
+    omitted = omitted_keys(request, templates)
     if request.fhirServer is None and is_complete(request, templates):
         # Everything is in the prefetch: read it in place, without a task per key.
-        resources = [r for key in templates for r in _prefetched(request.prefetch or {}, key)]
-        return Gathered(_bounded(resources, limits))
+        sent = [key for key in templates if key not in omitted]
+        resources = [r for key in sent for r in _prefetched(request.prefetch or {}, key)]
+        return Gathered(_bounded(resources, limits), omitted=omitted)
     client = None
     if request.fhirServer is not None:
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
@@ -240,6 +253,7 @@ async def gather_resources(
             max_bytes=limits.max_bytes,
         )
         client.limits, client.metrics = limits, metrics
+    started = asyncio.get_running_loop().time()
     try:
         async with asyncio.timeout(limits.deadline):
             parts = await asyncio.gather(
@@ -250,7 +264,11 @@ async def gather_resources(
         log.warning("fhirServer %s: %s", _origin(request.fhirServer), reason)
         raise DataUnavailableError(UNREADABLE) from None
     gathered = _without_strangers(parts, request)
-    return Gathered(_bounded(gathered.resources, limits), gathered.strangers)
+    resources = gathered.resources
+    if client is not None:  # the rest of the deadline, for Medications named but not sent
+        left = limits.deadline - (asyncio.get_running_loop().time() - started)
+        resources = [*resources, *await read_medications(client, resources, left)]
+    return Gathered(_bounded(resources, limits), gathered.strangers, omitted)
 
 
 def _bounded(resources: list[Any], limits: PrefetchLimits) -> list[Any]:

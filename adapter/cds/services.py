@@ -16,7 +16,8 @@ import httpx
 from adapter.cds.cards import score_cards, system_actions
 from adapter.cds.links import with_links
 from adapter.cds.metrics import Metrics
-from adapter.cds.models import CdsRequest, CdsResponse, Discovery, ServiceEntry
+from adapter.cds.models import Card, CdsRequest, CdsResponse, Discovery, ServiceEntry
+from adapter.cds.optional_keys import omitted_cards
 from adapter.cds.prefetch import (
     CHECK_PREFETCH,
     SCORE_PREFETCH,
@@ -67,8 +68,9 @@ class Service:
 
 async def _score(
     request: CdsRequest, deps: Deps, prefetch: Mapping[str, str]
-) -> tuple[PatientResult, Mapping[str, int]]:
-    """The patient's result, and by type what the FHIR server returned about another patient."""
+) -> tuple[PatientResult, list[Card]]:
+    """The patient's result, and the warnings on what it was read from: what the FHIR server
+    returned about another patient, the optional prefetch keys scored without."""
     check_patient(request, prefetch)  # before anything is read or fetched
     limits = PrefetchLimits.of(deps.settings)
     gathered = await gather_resources(request, prefetch, deps.http, limits, deps.metrics)
@@ -76,7 +78,9 @@ async def _score(
     data = patient_records(gathered.resources, patient_id) or PatientData(patient_id)
     scoring = Scoring(deps.settings.original_tokuhashi, deps.settings.rules)
     result = score_patient(data, deps.term, now=now_time(), scoring=scoring)
-    return result, gathered.strangers
+    hook = request.hookInstance
+    notice = stranger_cards(gathered.strangers, hook) + omitted_cards(gathered.omitted, hook)
+    return result, notice
 
 
 def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> CdsResponse:
@@ -86,12 +90,11 @@ def _with_actions(response: CdsResponse, result: PatientResult, deps: Deps) -> C
 
 
 async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
-    result, strangers = await _score(request, deps, SCORE_PREFETCH)
+    result, notice = await _score(request, deps, SCORE_PREFETCH)
     decisions = decide(result, (), deps.settings.rules)
     cards = score_cards(decisions, request.hookInstance, deps.settings.shown_cards())
     cards = with_links(cards, decisions.levels, deps.settings.public_base_url)
     # The record may be incomplete whatever it shows: said even when nothing else is.
-    notice = stranger_cards(strangers, request.hookInstance)
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=[*cards, *notice])
     return _with_actions(CdsResponse(cards=[*cards, *notice]), result, deps)
@@ -115,13 +118,12 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     if not orders:
         check_patient(request, {})  # the orders are about the patient in context
         return CdsResponse(cards=unread_cards)  # named, not checked: no data needed
-    result, strangers = await _score(request, deps, CHECK_PREFETCH)
+    result, notice = await _score(request, deps, CHECK_PREFETCH)
     # A deceased patient's order is a warning per order ("check the patient's identity").
     decompressing = decompressed_levels(records, deps.term)
     decisions = decide(result, orders, deps.settings.rules, decompressing)
     cards = order_cards(decisions, request.hookInstance, reasons)
     cards = with_links(cards, decisions.levels, deps.settings.public_base_url)
-    notice = stranger_cards(strangers, request.hookInstance)
     return CdsResponse(cards=[*cards, *unread_cards, *notice])
 
 

@@ -29,6 +29,11 @@ class Medicines:
     def __bool__(self) -> bool:
         return bool(self._known)
 
+    def __contains__(self, reference: object) -> bool:
+        """Whether a reference (``Medication/id`` or a fullUrl) names a Medication kept here: a
+        record naming it is resolved."""
+        return reference in self._known
+
     def note(self, resource: Any, full_url: str | None = None) -> bool:
         """Keep a Medication resource (and its fullUrl); False for any other resource."""
         if not isinstance(resource, dict) or resource.get("resourceType") != "Medication":

@@ -10,13 +10,20 @@ thereby reads it on all.
 Each entry is (resource type, search parameters, prefetch key). ``{patient}`` in the parameters
 stands for the patient's id; the Patient itself is a read by id. The prefetch keys are part of
 the CDS discovery document: clients rely on them, so a key is never renamed or dropped.
+
+A prefetch template keeps to CDS Hooks 2.0's recommended query subset (an instance read; a type
+search by reference, token and date parameters, ``_count``, ``_sort``): a client that cannot
+fill a template omits its key. An ``_include`` is therefore kept apart (``include``): the reads
+spinemets makes itself add it (:meth:`RecordSearch.query`), the template leaves it out
+(:meth:`RecordSearch.template`). A key added after clients were configured is ``optional``: a
+client set up with the earlier discovery document does not send it (adapter.cds.prefetch).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["READ_TYPES", "RECORD_LIST", "RecordSearch", "search_of"]
+__all__ = ["READ_TYPES", "RECORD_LIST", "RecordSearch", "search_for_key", "search_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,13 +31,22 @@ class RecordSearch:
     resource_type: str
     params: str  # the search parameters, "{patient}" for the patient id; "" for the Patient read
     prefetch_key: str
+    include: str = ""  # an _include target ("MedicationRequest:medication"), never in a template
+    optional: bool = False  # a key clients configured before it was added do not send
 
     def query(self, patient: str) -> str:
         """The read or search for one patient (``patient`` already encoded for a URL, or the
-        CDS token ``{{context.patientId}}``)."""
+        CDS token ``{{context.patientId}}``), with its ``_include``."""
         if not self.params:
             return f"{self.resource_type}/{patient}"
-        return f"{self.resource_type}?{self.params.replace('{patient}', patient)}"
+        search = f"{self.resource_type}?{self.params.replace('{patient}', patient)}"
+        return f"{search}&_include={self.include}" if self.include else search
+
+    def template(self) -> str:
+        """The CDS prefetch template: the query without its ``_include``."""
+        if not self.params:
+            return f"{self.resource_type}/{{{{context.patientId}}}}"
+        return f"{self.resource_type}?{self.params.replace('{patient}', '{{context.patientId}}')}"
 
 
 RECORD_LIST: tuple[RecordSearch, ...] = (
@@ -46,21 +62,25 @@ RECORD_LIST: tuple[RecordSearch, ...] = (
     # the drug; read beside the requests by adapter.fhir.read.medicines).
     RecordSearch(
         "MedicationRequest",
-        "patient={patient}&status=active,on-hold&_include=MedicationRequest:medication",
+        "patient={patient}&status=active,on-hold",
         "medicationRequests",
+        include="MedicationRequest:medication",
     ),
     RecordSearch(
         "MedicationStatement",
-        "patient={patient}&status=active,intended,on-hold&_include=MedicationStatement:medication",
+        "patient={patient}&status=active,intended,on-hold",
         "medicationStatements",
+        include="MedicationStatement:medication",
     ),
     # Doses given (§5 criterion 7, §4 the steroid prompt): a stat dexamethasone or today's
-    # enoxaparin is often recorded only here (adapter.mapping.medicines, GIVEN_WITHIN).
+    # enoxaparin is often recorded only here (adapter.mapping.medicines, GIVEN_WITHIN). Added
+    # after the other keys: optional, for clients configured with the earlier discovery document.
     RecordSearch(
         "MedicationAdministration",
-        "patient={patient}&status=completed,in-progress"
-        "&_include=MedicationAdministration:medication",
+        "patient={patient}&status=completed,in-progress",
         "medicationAdministrations",
+        include="MedicationAdministration:medication",
+        optional=True,
     ),
     # Complications after a procedure (§6). AdverseEvent has no ``patient`` search parameter.
     RecordSearch("AdverseEvent", "subject=Patient/{patient}", "adverseEvents"),
@@ -79,3 +99,8 @@ READ_TYPES = frozenset(s.resource_type for s in RECORD_LIST)
 def search_of(resource_type: str) -> RecordSearch:
     """The record list's entry for a resource type."""
     return next(s for s in RECORD_LIST if s.resource_type == resource_type)
+
+
+def search_for_key(prefetch_key: str) -> RecordSearch | None:
+    """The record list's entry for a CDS prefetch key (None for a key not of the list)."""
+    return next((s for s in RECORD_LIST if s.prefetch_key == prefetch_key), None)

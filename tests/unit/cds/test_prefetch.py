@@ -554,3 +554,181 @@ async def test_a_fhir_server_search_cut_short_is_the_usual_412(client, respx_moc
     )
     assert "812" not in response.text and "812" not in caplog.text
     assert "fhirServer https://fhir.example.org" in caplog.text
+
+
+# --- The prefetch templates stay within CDS Hooks' recommended subset -----------------------
+# `_include` is not in it: the templates leave it out; the reads spinemets makes itself keep it,
+# and a Medication a request names but nobody sent is read from fhirServer by id.
+
+_RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
+_APIXABAN = {"coding": [{"system": _RX, "code": "1364445", "display": "apixaban 5 MG Oral Tablet"}]}
+CHECK = "/cds-services/spinemets-procedure-check"
+
+
+def _referencing(*ids: str) -> list[dict]:
+    from tests.support.records import default_patient
+
+    requests = tuple(
+        {"resourceType": "MedicationRequest", "id": f"m{n}", "status": "active", "intent": "order",
+         "subject": {"reference": "Patient/p"}, "authoredOn": "2024-05-20T09:00:00Z",
+         "medicationReference": {"reference": f"Medication/{mid}"}}
+        for n, mid in enumerate(ids)
+    )  # fmt: skip
+    return default_patient(extra=requests)
+
+
+def _check(resources: list[dict], **extra) -> dict:
+    from tests.support.records import draft_orders, order
+    from tests.unit.cds.conftest import prefetch_for
+
+    return {
+        "hook": "order-sign", "hookInstance": "c7e2d1f0-2c4b-4a8e-9d5e-0f3b1a2c4d5e",
+        "context": {"userId": "Practitioner/x", "patientId": "p",
+                    "draftOrders": draft_orders(order("vp", "22511", "T12"))},
+        "prefetch": prefetch_for(resources), **extra,
+    }  # fmt: skip
+
+
+def _bleeding_row(response: httpx.Response) -> str:
+    assert response.status_code == 200, response.text
+    (card,) = [c for c in response.json()["cards"] if "Vertebroplasty" in c["summary"]]
+    return next(ln for ln in card["detail"].splitlines() if ln.startswith("| 7 "))
+
+
+async def test_a_missing_key_is_read_from_fhir_server_with_its_include(client, respx_mock):
+    route = respx_mock.get(f"{FHIR}/MedicationRequest").respond(json=searchset([]))
+    body = _check(_referencing(), fhirServer=FHIR)
+    del body["prefetch"]["medicationRequests"]
+    response = await client.post(CHECK, json=body)
+    assert response.status_code == 200, response.text
+    assert route.called
+    assert route.calls.last.request.url.params["_include"] == "MedicationRequest:medication"
+
+
+async def test_a_medication_named_but_not_sent_is_read_from_fhir_server(client, respx_mock):
+    route = respx_mock.get(f"{FHIR}/Medication/apx").respond(
+        json={"resourceType": "Medication", "id": "apx", "code": _APIXABAN}
+    )
+    response = await client.post(CHECK, json=_check(_referencing("apx"), fhirServer=FHIR))
+    assert route.call_count == 1
+    row = _bleeding_row(response)
+    assert "apixaban 5 MG Oral Tablet" in row and "not identified" not in row
+
+
+async def test_a_medication_the_prefetch_holds_is_not_read_again(client, respx_mock):
+    route = respx_mock.get(f"{FHIR}/Medication/apx").respond(json={})
+    body = _check(_referencing("apx"), fhirServer=FHIR)
+    body["prefetch"]["medicationRequests"]["entry"].append(
+        {"resource": {"resourceType": "Medication", "id": "apx", "code": _APIXABAN},
+         "search": {"mode": "include"}}
+    )  # fmt: skip
+    row = _bleeding_row(await client.post(CHECK, json=body))
+    assert not route.called and "apixaban 5 MG Oral Tablet" in row
+
+
+@pytest.mark.parametrize("answer", [{"status_code": 404}, {"json": {"resourceType": "Patient"}}])
+async def test_a_medication_that_cannot_be_read_stays_not_identified(client, respx_mock, answer):
+    respx_mock.get(f"{FHIR}/Medication/apx").respond(**answer)
+    row = _bleeding_row(await client.post(CHECK, json=_check(_referencing("apx"), fhirServer=FHIR)))
+    assert "**unknown**" in row and "not identified" in row  # the safe side, not a 412
+
+
+async def test_without_fhir_server_a_medication_not_sent_stays_not_identified(client, respx_mock):
+    route = respx_mock.route().respond(json={})
+    row = _bleeding_row(await client.post(CHECK, json=_check(_referencing("apx"))))
+    assert not route.called and "**unknown**" in row and "not identified" in row
+
+
+async def test_medications_read_by_id_are_capped(client, respx_mock):
+    route = respx_mock.get(url__regex=rf"{FHIR}/Medication/.*").respond(json={})
+    ids = [f"x{n}" for n in range(60)]
+    response = await client.post(CHECK, json=_check(_referencing(*ids, "x0"), fhirServer=FHIR))
+    assert response.status_code == 200, response.text
+    assert route.call_count == 50
+
+
+# --- A key added after clients were configured is optional --------------------------------
+
+
+async def test_a_missing_optional_key_without_fhir_server_is_scored_with_a_warning(client):
+    body = patient_view()
+    del body["prefetch"]["medicationAdministrations"]
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert cards[0]["summary"].startswith("T12 fixed on 22 May 2024")  # scored all the same
+    (notice,) = [c for c in cards if "medicationAdministrations" in c["detail"]]
+    assert notice["indicator"] == "warning"
+    assert notice["summary"].startswith("Doses given were not sent")
+    assert "no fhirServer was named" in notice["detail"]
+    assert "medication administration record" in notice["detail"]
+
+
+async def test_a_missing_optional_key_is_read_from_fhir_server_when_named(client, respx_mock):
+    route = respx_mock.get(f"{FHIR}/MedicationAdministration").respond(json=searchset([]))
+    body = patient_view(fhirServer=FHIR)
+    del body["prefetch"]["medicationAdministrations"]
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 200 and route.called
+    assert not [c for c in response.json()["cards"] if "Doses given" in c["summary"]]
+
+
+async def test_a_missing_required_key_without_fhir_server_is_still_412(client):
+    body = patient_view()
+    del body["prefetch"]["medicationRequests"]
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 412
+
+
+async def test_an_optional_key_the_client_failed_is_still_412(client):
+    body = patient_view()
+    body["prefetch"]["medicationAdministrations"] = {
+        "resourceType": "OperationOutcome",
+        "issue": [],
+    }
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 412
+
+
+async def test_a_medication_read_past_the_deadline_stays_not_identified(tmp_path, respx_mock):
+    import asyncio
+
+    from adapter.cds.settings import Settings
+    from tests.unit.cds.conftest import client_for
+
+    async def slow(request):
+        await asyncio.sleep(3)
+        return httpx.Response(200, json={"resourceType": "Medication", "id": "apx"})
+
+    respx_mock.get(f"{FHIR}/Medication/apx").mock(side_effect=slow)
+    async with client_for(Settings(state_dir=tmp_path, fhir_deadline=0.3)) as client:
+        async with asyncio.timeout(2):
+            response = await client.post(CHECK, json=_check(_referencing("apx"), fhirServer=FHIR))
+    row = _bleeding_row(response)
+    assert "**unknown**" in row and "not identified" in row
+
+
+def test_only_a_relative_reference_nothing_resolves_is_read_by_id():
+    from adapter.cds.medication_reads import unresolved_medications
+
+    def request(ref: str) -> dict:
+        return {"resourceType": "MedicationStatement", "medicationReference": {"reference": ref}}
+
+    bundle = searchset([request("urn:uuid:1"), request("Medication/in-bundle")])
+    bundle["entry"].append(
+        {"fullUrl": "urn:uuid:1", "resource": {"resourceType": "Medication", "id": "u"}}
+    )
+    gathered = [
+        bundle,
+        {"resourceType": "Medication", "id": "in-bundle"},
+        request("Medication/a"),
+        {
+            "resourceType": "MedicationAdministration",
+            "medicationReference": {"reference": "Medication/b"},
+        },
+        request("Medication/a"),  # the same one, read once
+        request("https://other.example.org/fhir/Medication/c"),  # another server's: not read
+        request("Medication/d?_format=xml"),  # not an id: not read
+        request("#contained"),
+    ]
+    assert unresolved_medications(gathered) == ["Medication/a", "Medication/b"]

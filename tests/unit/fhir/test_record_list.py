@@ -50,7 +50,7 @@ def test_the_record_list_names_each_type_of_the_contract_once():
 @pytest.mark.parametrize("service", list(SERVICES))
 def test_every_cds_service_prefetches_the_whole_record(service):
     entry = next(s for s in discovery().services if s.id == service)
-    assert entry.prefetch == {s.prefetch_key: s.query("{{context.patientId}}") for s in RECORD_LIST}
+    assert entry.prefetch == {s.prefetch_key: s.template() for s in RECORD_LIST}
     # The bug this closes: patient-view did not ask for AdverseEvent, while sync read it.
     assert entry.prefetch["adverseEvents"] == "AdverseEvent?subject=Patient/{{context.patientId}}"
     # Unchanged for clients that rely on them.
@@ -59,8 +59,29 @@ def test_every_cds_service_prefetches_the_whole_record(service):
     # A dose given (a stat dexamethasone, today's enoxaparin) is read beside the orders.
     assert entry.prefetch["medicationAdministrations"] == (
         "MedicationAdministration?patient={{context.patientId}}&status=completed,in-progress"
-        "&_include=MedicationAdministration:medication"
     )
+
+
+# CDS Hooks 2.0's RECOMMENDED prefetch query subset: an instance read, or a type search with
+# reference, token and date parameters, _count and _sort. A client that cannot fill a template
+# omits its key; with no fhirServer that was a 412 on every call.
+_RECOMMENDED = {"patient", "subject", "status", "_count", "_sort", "code", "date"}
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+def test_the_prefetch_templates_stay_within_the_recommended_query_subset(service):
+    entry = next(s for s in discovery().services if s.id == service)
+    for key, template in entry.prefetch.items():
+        _path, _, query = template.partition("?")
+        names = {part.split("=")[0] for part in query.split("&") if part}
+        assert names <= _RECOMMENDED, (key, template)
+        assert "_include" not in template, key
+
+
+def test_a_key_added_after_clients_were_configured_is_optional():
+    # A client configured with the earlier discovery document fills only the earlier keys.
+    assert search_of("MedicationAdministration").optional
+    assert not any(s.optional for s in RECORD_LIST if s.prefetch_key in V2_KEYS)
 
 
 def test_sync_and_the_cohort_search_every_type_of_the_record_list():
@@ -205,20 +226,27 @@ def test_spinemets_own_outputs_match_no_subscription():
 
 
 def test_the_medication_searches_include_the_medication_they_reference():
-    # An EHR sends most orders as medicationReference: the Medication names the drug.
+    # An EHR sends most orders as medicationReference: the Medication names the drug. The
+    # searches spinemets runs itself ask for it; the prefetch templates do not (_include is
+    # outside CDS Hooks' recommended subset): the CDS service reads a missing one by id.
     request = search_of("MedicationRequest")
     statement = search_of("MedicationStatement")
-    assert "_include=MedicationRequest:medication" in request.params.split("&")
-    assert "_include=MedicationStatement:medication" in statement.params.split("&")
+    given = search_of("MedicationAdministration")
+    assert request.query("p-1") == (
+        "MedicationRequest?patient=p-1&status=active,on-hold&_include=MedicationRequest:medication"
+    )
+    assert "&_include=MedicationStatement:medication" in statement.query("p-1")
+    assert given.query("p-1").endswith("&_include=MedicationAdministration:medication")
+    assert request.template() == (
+        "MedicationRequest?patient={{context.patientId}}&status=active,on-hold"
+    )
     for service in SERVICES:
         entry = next(s for s in discovery().services if s.id == service)
-        assert entry.prefetch["medicationRequests"] == (
-            "MedicationRequest?patient={{context.patientId}}&status=active,on-hold"
-            "&_include=MedicationRequest:medication"
-        )
+        assert entry.prefetch["medicationRequests"] == request.template()
     queries = {unquote(q).split("?")[0]: unquote(q) for q in reader._input_searches("p-1")}
     assert "_include=MedicationRequest:medication" in queries["MedicationRequest"]
     assert "_include=MedicationStatement:medication" in queries["MedicationStatement"]
+    assert "_include=MedicationAdministration:medication" in queries["MedicationAdministration"]
 
 
 _RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
