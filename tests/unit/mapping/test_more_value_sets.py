@@ -57,3 +57,32 @@ def test_line_locks_and_abbreviations_are_antithrombotic_data():
     assert {"flush", "lock", "catheter lock"} <= forms
     names = set(TERM.words[("antithrombotic-medication", "ingredient-name")])
     assert {"ASA", "LMWH", "UFH", "DOAC", "warfarine"} <= names
+
+
+def _own_extensions(node: object) -> set[str]:
+    """The URLs of spinemets' own extensions anywhere in a resource."""
+    if isinstance(node, dict):
+        url = node.get("url")
+        valued = any(key.startswith("value") for key in node)
+        found = {url} if valued and isinstance(url, str) and url.startswith(_OWN) else set()
+        return found.union(*(_own_extensions(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_own_extensions(v) for v in node))
+    return set()
+
+
+_OWN = "http://spinemets.org/fhir/StructureDefinition/"
+
+
+def test_every_extension_the_mappings_carry_is_defined_in_profiles():
+    # The conformance package validates the mappings with the HL7 validator, which refuses an
+    # extension it cannot find: each one the data uses has its StructureDefinition in profiles/.
+    used = set().union(
+        *(_own_extensions(json.loads(p.read_text())) for p in MAPPINGS.glob("*.json"))
+    )
+    profiles = MAPPINGS.parent / "profiles"
+    defined = {
+        json.loads(p.read_text())["url"] for p in profiles.glob("StructureDefinition-*.json")
+    }
+    assert used, "the mappings carry no extension of ours: the scan is broken"
+    assert used - defined == set()
