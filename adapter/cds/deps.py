@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
@@ -24,7 +25,6 @@ from adapter.cds.auth import Verifier
 from adapter.cds.logs import current_request
 from adapter.cds.models import CdsRequest, FeedbackRequest
 from adapter.cds.offload import INLINE_MAX_BYTES
-from adapter.cds.prefetch import count_entries
 from adapter.cds.services import Service, service
 from adapter.cds.settings import Settings
 from adapter.cds.state import AppState
@@ -117,6 +117,18 @@ def _invalid(exc: ValidationError) -> InputError:
 
 
 _UNPARSED = object()
+
+
+def count_entries(prefetch: Mapping[str, Any] | None) -> int:
+    """Resources in a request's prefetch (a Bundle counts its entries)."""
+    total = 0
+    for value in (prefetch or {}).values():
+        if isinstance(value, Mapping) and value.get("resourceType") == "Bundle":
+            entries = value.get("entry")
+            total += len(entries) if isinstance(entries, list) else 0
+        elif value is not None:
+            total += 1
+    return total
 
 
 def _parse_cds(raw: bytes, max_entries: int) -> CdsRequest:

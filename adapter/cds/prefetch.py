@@ -62,7 +62,6 @@ __all__ = [
     "SCORE_PREFETCH",
     "Gathered",
     "PrefetchLimits",
-    "count_entries",
     "gather_resources",
     "is_complete",
     "render",
@@ -109,18 +108,6 @@ class Gathered:
     resources: list[Any]
     strangers: Mapping[str, int] = field(default_factory=dict)
     omitted: tuple[str, ...] = ()
-
-
-def count_entries(prefetch: Mapping[str, Any] | None) -> int:
-    """Resources in a request's prefetch (a Bundle counts its entries)."""
-    total = 0
-    for value in (prefetch or {}).values():
-        if isinstance(value, Mapping) and value.get("resourceType") == "Bundle":
-            entries = value.get("entry")
-            total += len(entries) if isinstance(entries, list) else 0
-        elif value is not None:
-            total += 1
-    return total
 
 
 def is_complete(request: CdsRequest, templates: Mapping[str, str]) -> bool:
