@@ -21,9 +21,10 @@ every Tomita bone and Tokuhashi vertebral component is missing. Hand computation
   2 + 2 + 0–2 = 6–12.
 - brian-l: B-cell ALL 277571004 → other; Lansky is not Karnofsky → general condition missing.
   Tomita 2–6; Tokuhashi 6–12 (as adam-everyman).
-- eve-anyperson: 363346000 "malignant neoplastic disease" names no site (deliberately unmapped,
-  mappings/README.md; reported) → primary missing; no performance status. Tomita 2–6 (primary
-  1–4, visceral 0, bone 1–2); Tokuhashi 0–2 + 2 + 0–2 + 2 + 0–5 + 0–2 = 4–15.
+- eve-anyperson: 363346000 "malignant neoplastic disease" names no site in its code; its bodySite
+  "Left breast structure" does (ValueSet malignancy-site-unspecified, ConceptMap
+  snomed-body-site-to-tokuhashi-primary-site) → breast; no performance status. Tomita 2–3
+  (primary 1, visceral 0, bone 1–2), one band; Tokuhashi 0–2 + 2 + 0–2 + 2 + 5 + 0–2 = 9–15.
 - lucy-child and gx-adam-anyperson have no Condition at all: scored without a crash, no expectation.
 """
 
@@ -62,8 +63,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "tokuhashi-revised": ((6, 12), {"tokuhashi-general-condition": M, "tokuhashi-extraspinal-bone-metastases": 2, "tokuhashi-vertebral-metastases": M, "tokuhashi-major-organ-metastases": 2, "tokuhashi-primary-site": 2, "tokuhashi-palsy": M}),
     },
     "cancer-patient-eve-anyperson": {
-        "tomita": ((2, 6), {"tomita-primary-tumor": M, "tomita-visceral-metastases": 0, "tomita-bone-metastases": M}),
-        "tokuhashi-revised": ((4, 15), {"tokuhashi-general-condition": M, "tokuhashi-extraspinal-bone-metastases": 2, "tokuhashi-vertebral-metastases": M, "tokuhashi-major-organ-metastases": 2, "tokuhashi-primary-site": M, "tokuhashi-palsy": M}),
+        "tomita": ((2, 3), {"tomita-primary-tumor": 1, "tomita-visceral-metastases": 0, "tomita-bone-metastases": M}),
+        "tokuhashi-revised": ((9, 15), {"tokuhashi-general-condition": M, "tokuhashi-extraspinal-bone-metastases": 2, "tokuhashi-vertebral-metastases": M, "tokuhashi-major-organ-metastases": 2, "tokuhashi-primary-site": 5, "tokuhashi-palsy": M}),
     },
 }  # fmt: skip
 JOHN_2019_04_15 = {
@@ -72,8 +73,12 @@ JOHN_2019_04_15 = {
 }  # fmt: skip
 
 
-# jenny-m's primary in remission still counts (contract §2 v3): Tomita 2–3 lies in one band.
-CATEGORY = {("cancer-patient-jenny-m", "tomita"): "tomita-long-term-control"}
+# Tomita 2–3 lies in one band: jenny-m (a primary in remission still counts, contract §2 v3) and
+# eve-anyperson (breast, read from its bodySite).
+CATEGORY = {
+    ("cancer-patient-jenny-m", "tomita"): "tomita-long-term-control",
+    ("cancer-patient-eve-anyperson", "tomita"): "tomita-long-term-control",  # breast by bodySite
+}
 
 
 def _patients() -> dict[str, list[dict]]:
@@ -155,8 +160,10 @@ def _used(bundle: dict) -> set[str]:
 def _mapped_snomed() -> set[str]:
     """SNOMED codes the terminology data knows for primaries and metastases (read as data)."""
     codes: set[str] = set()
+    # malignancy-site-unspecified: a code naming no site, whose site its bodySite gives.
     for name in ("primary-malignancy", "bone-metastasis", "visceral-metastasis",
-                 "major-organ-metastasis", "bone-marrow-primary"):  # fmt: skip
+                 "major-organ-metastasis", "bone-marrow-primary",
+                 "malignancy-site-unspecified"):  # fmt: skip
         vs = json.loads((ROOT / "mappings" / f"ValueSet-{name}.json").read_text())
         for include in vs["compose"]["include"]:
             if include.get("system") == SNOMED:
