@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import uvicorn
@@ -52,6 +55,25 @@ async def _app(scope, receive, send):
     await send({"type": "http.response.body", "body": b"ok"})
 
 
+@contextlib.asynccontextmanager
+async def _serving(protocol_class: type, **options: Any) -> AsyncIterator[int]:
+    """uvicorn serving the test app with ``protocol_class`` on a free port, until the block ends."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(_app, host="127.0.0.1", port=port, http=protocol_class,
+                            log_level="error", lifespan="on", **options)  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        await task
+
+
 async def _read_all(reader: asyncio.StreamReader) -> bytes:
     return await asyncio.wait_for(reader.read(), timeout=30)
 
@@ -59,16 +81,7 @@ async def _read_all(reader: asyncio.StreamReader) -> bytes:
 @pytest.mark.parametrize("protocol_class", [HttpToolsHeadTimeout, H11HeadTimeout])
 async def test_slow_and_huge_heads_are_cut_off(monkeypatch, protocol_class):
     monkeypatch.setattr(protocol, "_limits", lambda: (0.3, 1024))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(_app, host="127.0.0.1", port=port, http=protocol_class,
-                            log_level="error", lifespan="on")  # fmt: skip
-    server = uvicorn.Server(config)
-    task = asyncio.ensure_future(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
+    async with _serving(protocol_class) as port:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         assert await _read_all(reader) == b""  # closed: the head never completed
@@ -101,9 +114,6 @@ async def test_slow_and_huge_heads_are_cut_off(monkeypatch, protocol_class):
         writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert (await _read_all(reader)).endswith(b"ok")  # a prompt request is served
         writer.close()
-    finally:
-        server.should_exit = True
-        await task
 
 
 def _outcome(answer: bytes) -> dict:
@@ -118,16 +128,7 @@ def _outcome(answer: bytes) -> dict:
 
 @pytest.mark.parametrize("protocol_class", [HttpToolsHeadTimeout, H11HeadTimeout])
 async def test_a_request_the_parser_refuses_gets_an_outcome(protocol_class):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(_app, host="127.0.0.1", port=port, http=protocol_class,
-                            log_level="error", lifespan="on")  # fmt: skip
-    server = uvicorn.Server(config)
-    task = asyncio.ensure_future(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
+    async with _serving(protocol_class) as port:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 12x\r\n\r\n{}")
         refused = await _read_all(reader)
@@ -135,22 +136,10 @@ async def test_a_request_the_parser_refuses_gets_an_outcome(protocol_class):
         assert refused.startswith(b"HTTP/1.1 400")
         (issue,) = _outcome(refused)["issue"]
         assert issue["code"] == "structure" and "12x" not in issue["diagnostics"]
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_the_connection_limit_answers_an_outcome_and_lets_health_through():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(_app, host="127.0.0.1", port=port, http=HttpToolsHeadTimeout,
-                            log_level="error", lifespan="on", limit_concurrency=2)  # fmt: skip
-    server = uvicorn.Server(config)
-    task = asyncio.ensure_future(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
+    async with _serving(HttpToolsHeadTimeout, limit_concurrency=2) as port:
         _, held = await asyncio.open_connection("127.0.0.1", port)  # a slow client, say
         held.write(b"GET / HTTP/1.1\r\nHost: x\r\n")
         await asyncio.sleep(0.1)
@@ -166,6 +155,3 @@ async def test_the_connection_limit_answers_an_outcome_and_lets_health_through()
         assert b'"code":"throttled"' in body.replace(b" ", b"")
         assert all(answer.startswith(b"HTTP/1.1 200") for answer in answers.values())
         held.close()
-    finally:
-        server.should_exit = True
-        await task
