@@ -712,3 +712,13 @@ def test_an_infusion_in_progress_counts_however_long_ago_it_started():
     checked = single(default_patient(extra=(running,)), "T12")
     bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
     assert bleeding.status == "unknown" and "being given" in bleeding.basis
+
+
+def test_a_missing_palsy_grade_is_asked_for_by_name_not_by_finding_code():
+    # Contract §4 v3: card details name what to record by display, never a finding code.
+    checked = single(default_patient(drop=("frankel",)), "T12")
+    palsy = next(c for c in checked.levels[0].criteria if c.number == 4)
+    assert palsy.status == "unknown"
+    action = palsy.action or ""
+    assert "frankel-grade" not in action
+    assert "Frankel" in action and "AIS" in action
