@@ -69,7 +69,7 @@ def neurology_criterion(
     if palsy is None:
         return judge.unknown(
             "no Frankel grade or AIS recorded",
-            action="examine and record frankel-grade",
+            action="examine and record the Frankel or AIS grade",
             finding="no Frankel/AIS grade recorded",
         )
     shown = cite(palsy.evidence)
