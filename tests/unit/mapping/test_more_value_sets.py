@@ -30,6 +30,9 @@ def test_the_serum_albumin_value_set_is_what_the_reader_reads():
         ("primary-prognosis-uncertain", ["C65.1", "C90.10", "C90.20", "C90.30", "C33", "C88.0"], ["C64.1", "C90.00", "C34.90"]),
         ("radiosensitive-primary", ["C83.30", "C90.00", "C81.10"], ["C90.20", "C50.911", "C62.90"]),
         ("radioresistant-primary", ["C64.1", "C43.9", "C73", "C18.7", "C19", "C20"], ["C65.1", "C61", "C34.90"]),
+        # Contract §5 criterion 6: ICD-10-CM S12.0-S12.6 (first to seventh cervical vertebra) and
+        # S12.9 (cervical spine NOS) are traumatic vertebral fractures; S12.8 (hyoid, larynx) is not.
+        ("other-cause-vertebral-fracture", ["S12.000A", "S12.110A", "S12.691S", "S12.9XXA", "S22.080A", "S32.010A"], ["S12.8XXA", "S14.109A", "S13.100A"]),
     ],
 )  # fmt: skip
 def test_value_sets_hold_the_codes_scores_more_names(value_set, inside, outside):

@@ -352,6 +352,12 @@ def test_fracture_from_another_cause(fracture, expected):
         ("S22.060A", "T8", " at T7 or T8"),  # T7–T8: the code names the pair, not which
         ("S22.040A", "T4", " at T4"),  # fourth thoracic vertebra
         ("M48.56XA", "L2", ", level not recorded"),  # lumbar region: no level
+        # ICD-10-CM S12.0-S12.6: fracture of the first (atlas) ... seventh cervical vertebra.
+        ("S12.000A", "C1", " at C1"),
+        ("S12.100A", "C2", " at C2"),  # second cervical vertebra (axis)
+        ("S12.110A", "C2", " at C2"),  # type II dens fracture: still the second
+        ("S12.400A", "C5", " at C5"),
+        ("S12.600A", "C7", " at C7"),
     ],
 )
 def test_a_fracture_code_that_names_its_vertebra_gives_the_level(code, level, where):
@@ -360,6 +366,22 @@ def test_a_fracture_code_that_names_its_vertebra_gives_the_level(code, level, wh
     (shown,) = [lv for lv in checked.levels if lv.level == level]
     basis = next(c.basis for c in shown.criteria if c.number == 6)
     assert f"osteoporotic or traumatic vertebral fracture{where}" in basis
+
+
+@pytest.mark.parametrize(
+    ("code", "level", "expected"),
+    [
+        ("S12.100A", "C2", "unmet"),  # the second cervical vertebra, here
+        ("S12.100A", "C3", "met"),  # ... not the third
+        ("S12.9XXA", "C5", "unknown"),  # cervical spine, level not named: this one or another
+        ("S12.9XXA", "T12", "met"),  # a fracture of the neck is never thoracolumbar
+        ("S12.8XXA", "C5", "met"),  # hyoid, larynx, trachea: not a vertebra
+    ],
+)
+def test_a_cervical_fracture_is_a_fracture_from_another_cause(code, level, expected):
+    metastasis = condition("met-x", "C79.51", level=level)
+    checked = single(default_patient(extra=(metastasis, condition("fx", code))), level)
+    assert statuses(checked, level)[6] == expected
 
 
 def test_a_fracture_code_naming_two_vertebrae_is_at_one_of_them_not_both():
