@@ -215,14 +215,16 @@ def _named_by_code(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...]:
     """The vertebra a fracture code names itself (ICD-10-CM S32.02-: the second lumbar), for a
     fracture recorded without a bodySite (ConceptMap in mappings/); none for most codes. A code
     naming a pair (S22.08-: T11-T12, both targets inexact) is at one of them, not at both: a
-    spinal site within the pair, as a region is."""
+    spinal site within the pair, as a region is; a region (S12.9-: the cervical spine) is named
+    by its ends, "C1–C7"."""
     for coding in cond.codes:
         levels = ctx.term.translate(coding.system, coding.code, VERTEBRA)
         if levels and len(levels) == 1:
             (level,) = levels
             return (Site("level", level, level, level),)
         if levels:
-            pair = " or ".join(sorted(levels, key=level_order))
+            ordered = sorted(levels, key=level_order)
+            pair = " or ".join(ordered) if len(ordered) == 2 else f"{ordered[0]}–{ordered[-1]}"
             key, named = f"{coding.system}|{coding.code}", f"{pair} ({coding.code})"
             return (Site("spinal", None, key, named, levels, named),)
     return ()

@@ -358,6 +358,7 @@ def test_fracture_from_another_cause(fracture, expected):
         ("S12.110A", "C2", " at C2"),  # type II dens fracture: still the second
         ("S12.400A", "C5", " at C5"),
         ("S12.600A", "C7", " at C7"),
+        ("S12.9XXA", "C5", " at C1–C7 (S12.9XXA)"),  # the cervical spine: one of its levels
     ],
 )
 def test_a_fracture_code_that_names_its_vertebra_gives_the_level(code, level, where):
