@@ -446,6 +446,71 @@ def test_a_site_not_understood_whose_words_name_a_bone_outside_the_spine_is_extr
     assert any(f"extraspinal bone lesion {words}" in ev.said for ev in evidence)
 
 
+# Contract §2 counts: distinct extraspinal bone sites. A left and a right femur are two sites; a
+# femur with no side beside a left one may be that one or the other (a range), never certainly two.
+LATERALITY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-laterality-qualifier"
+LEFT = {"system": SNOMED_CT, "code": "7771000", "display": "Left"}
+RIGHT = {"system": SNOMED_CT, "code": "24028007", "display": "Right"}
+FEMUR = {"system": SNOMED_CT, "code": "71341001", "display": "Bone structure of femur"}
+HUMERUS = {"system": SNOMED_CT, "code": "85050009", "display": "Bone structure of humerus"}
+
+
+def _bone(bone, side=None, *, how="extension", text=None):
+    """A bodySite: the bone, its side as the mCODE laterality extension or a qualifier coding."""
+    body = {"coding": [bone]}
+    if side is not None and how == "extension":
+        body["extension"] = [{"url": LATERALITY, "valueCodeableConcept": {"coding": [side]}}]
+    elif side is not None:
+        body["coding"] = [bone, side]
+    if text is not None:
+        body["text"] = text
+    return body
+
+
+def _bone_mets(*sites):
+    mets = []
+    for n, body in enumerate(sites):
+        met = condition(f"met-{n}", "94222008", system=SNOMED_CT)
+        met["bodySite"] = [body]
+        mets.append(met)
+    frankel, kps = finding("frankel", "frankel-grade", "frankel-e"), measurement("kps", "89243-0", 70)
+    return [patient(), condition("primary", "C34.90"), *mets, frankel, kps]
+
+
+@pytest.mark.parametrize(
+    ("sites", "count"),
+    [
+        ((_bone(FEMUR, LEFT), _bone(FEMUR, RIGHT)), {2}),  # mCODE laterality extension
+        ((_bone(FEMUR, LEFT, how="coding"), _bone(FEMUR, RIGHT, how="coding")), {2}),
+        ((_bone(HUMERUS, LEFT), _bone(HUMERUS, RIGHT), _bone(FEMUR, LEFT)), {3}),
+        ((_bone(FEMUR, LEFT), _bone(FEMUR, LEFT, how="coding")), {1}),  # the same left femur
+        ((_bone(FEMUR), _bone(FEMUR)), {1}),  # no side on either: one femur, as recorded
+        ((_bone(FEMUR), _bone(FEMUR, LEFT)), {1, 2}),  # the left one, or the right
+        ((_bone(FEMUR), _bone(FEMUR, LEFT), _bone(FEMUR, RIGHT)), {2}),  # one of the two
+        ((_bone(FEMUR, text="Left femur"), _bone(FEMUR, text="Right femur")), {2}),  # by words
+    ],
+)
+def test_a_left_and_a_right_bone_are_two_extraspinal_sites(sites, count):
+    a = extract(_bone_mets(*sites))
+    assert a.tokuhashi.extraspinal_count == Possible.among(count)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "count"),
+    [
+        ("Left femur", "Right femur", {2}),
+        ("Femur", "Left femur", {1, 2}),
+        ("Left femur", "Left femur", {1}),
+    ],
+)
+def test_a_local_site_code_with_a_side_in_its_words_counts_each_side(first, second, count):
+    # One local code may stand for either femur: the words say which (extension bone-name).
+    local = {"system": "urn:local:sites", "code": "FEM"}
+    sites = ({"coding": [{**local, "display": first}]}, {"coding": [{**local, "display": second}]})
+    a = extract(_bone_mets(*sites))
+    assert a.tokuhashi.extraspinal_count == Possible.among(count)
+
+
 @pytest.mark.parametrize(
     "words",
     [
