@@ -31,6 +31,7 @@ from adapter.vocabulary.findings import (
 __all__ = ["Counts", "count_inputs"]
 
 Pairs = frozenset[tuple[int, int]]
+Placed = set[tuple[str, str, str]]  # extraspinal sites: (bone, site key, side or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +50,8 @@ class _Tally:
     levels: set[str]
     maybe_levels: set[str]
     unnamed: list[bool]  # spinal lesions without a level: confirmed?
-    sites: set[str]
-    maybe_sites: set[str]
+    sites: Placed
+    maybe_sites: Placed
     unsited: list[bool]  # bone metastases without a site: confirmed?
     vertebral_evidence: list[Evidence]
     extra_evidence: list[Evidence]
@@ -105,11 +106,29 @@ def _tally(lesions: Iterable[Lesion]) -> _Tally:
                     condition_evidence(cond, "spinal lesion, level unknown")
                 )
             else:
-                (t.sites if certain else t.maybe_sites).add(site.key)
+                (t.sites if certain else t.maybe_sites).add((site.bone, site.key, site.side))
                 t.extra_evidence.append(
                     condition_evidence(cond, f"extraspinal bone lesion {site.label}")
                 )
     return t
+
+
+def _distinct(sites: Placed) -> tuple[int, int]:
+    """(fewest, most) distinct extraspinal sites. Sites differing by side are distinct (a left
+    and a right femur: two); a site with no side beside sided ones of the same bone may be one
+    of them or the other side (one or two femurs, never certainly two)."""
+    low = high = 0
+    for bone in {b for b, _, _ in sites}:
+        keys = {(k, side) for b, k, side in sites if b == bone}
+        both = ("left", "right")
+        sided = {(k, x) for k, side in keys if side for x in (both if side == "both" else (side,))}
+        unsided = {k for k, side in keys if not side}
+        if not sided:
+            low, high = low + len(unsided), high + len(unsided)
+            continue
+        free = 2 - len({side for _, side in sided})
+        low, high = low + len(sided), high + len(sided) + min(len(unsided), free)
+    return low, high
 
 
 def _pairs(t: _Tally) -> Pairs:
@@ -117,8 +136,8 @@ def _pairs(t: _Tally) -> Pairs:
     known, maybe = len(t.levels), len(t.maybe_levels - t.levels)
     unnamed_low = 1 if known == 0 and any(t.unnamed) else 0
     vertebral = range(known + unnamed_low, known + maybe + len(t.unnamed) + 1)
-    sites = len(t.sites)
-    extraspinal = range(sites, sites + len(t.maybe_sites - t.sites) + 1)
+    sites = _distinct(t.sites)[0]
+    extraspinal = range(sites, max(sites, _distinct(t.sites | t.maybe_sites)[1]) + 1)
     # Each unsited lesion goes to the spine (1, 0) or elsewhere (0, 1); an unconfirmed one may
     # also be absent (0, 0).
     choices = [((1, 0), (0, 1)) if certain else ((1, 0), (0, 1), (0, 0)) for certain in t.unsited]
@@ -150,6 +169,12 @@ def _caveats(t: _Tally) -> tuple[tuple[str, ...], tuple[str, ...]]:
     vertebral, extra = maybe(t.maybe_spinal), maybe(t.maybe_elsewhere)
     if t.unnamed:
         vertebral.append(f"{len(t.unnamed)} spinal lesion(s) without a level widen the count.")
+    fewest, most = _distinct(t.sites | t.maybe_sites)
+    if fewest != most:
+        extra.append(
+            "A bone lesion with no side recorded, beside one of the same bone with a side, may "
+            "be that one or on the other side: the count spans both."
+        )
     if t.unsited:
         note = (
             f"{len(t.unsited)} bone metastasis(es) without a site: each adds one to the vertebral "

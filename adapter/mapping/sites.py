@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Literal
 from adapter.fhir.read.records import Coding
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import LEVELS
-from adapter.vocabulary.systems import VERTEBRA, code_label
+from adapter.vocabulary.systems import SNOMED, VERTEBRA, code_label
 
 __all__ = ["Site", "SiteKind", "read_by_words", "resolve_site"]
 
@@ -29,6 +30,9 @@ class Site:
     ``within``: for a spinal site that names a region ("lumbar spine"), the levels it may be at —
     the map's targets for the region; empty when the site may be at any level (the mappings give
     it no levels: a vertebral body, the sacrum).
+    For a site outside the spine, ``side`` is the side recorded (``left``, ``right``, ``both``;
+    empty when none is) and ``bone`` the bone its words name ("femur"): a left and a right femur
+    are two sites, a femur with no side beside a left one may be either (contract §2 counts).
     """
 
     kind: SiteKind
@@ -37,6 +41,20 @@ class Site:
     label: str
     within: frozenset[str] = frozenset()
     name: str = ""
+    side: str = ""
+    bone: str = ""
+
+
+# SNOMED CT laterality qualifiers (mCODE LateralityVS; DICOM's unilateral left and right), as a
+# coding of the bodySite or the value of its mCODE laterality extension (adapter/fhir/read).
+_SIDE_CODES = {
+    (SNOMED, "7771000"): "left",
+    (SNOMED, "419161000"): "left",
+    (SNOMED, "24028007"): "right",
+    (SNOMED, "419465000"): "right",
+    (SNOMED, "51440002"): "both",
+}
+_SIDE_WORDS = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
 
 
 # The same few dozen bodySite codings recur in every patient: each is classified once (keyed
@@ -44,6 +62,8 @@ class Site:
 @functools.lru_cache(maxsize=4096)
 def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
     """Classify one bodySite CodeableConcept; the first coding that names a level wins."""
+    sides = {_SIDE_CODES[c.system, c.code] for c in concept if (c.system, c.code) in _SIDE_CODES}
+    concept = tuple(c for c in concept if (c.system, c.code) not in _SIDE_CODES) or concept
     generic: Site | None = None
     for coding in concept:
         label = f"{coding.system}|{coding.code}"
@@ -70,7 +90,8 @@ def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
     if known is not None:
         # Cited by display ("Bone structure of femur"), never by code alone (contract §4 v3).
         named = _named(known, term)
-        return Site("other", None, f"{known.system}|{known.code}", named, name=named)
+        site = Site("other", None, f"{known.system}|{known.code}", named, name=named)
+        return _sided(site, _one_side(sides), term)
     # Not understood: the lesion may as well be in the spine, so it is never an extraspinal
     # focus by default (contract §2: only a non-spinal bodySite is one).
     named = _named(first, term)
@@ -89,14 +110,43 @@ _NOT_EXTRASPINAL = re.compile(
 def read_by_words(site: Site, words: str | None, term: Terminology) -> Site:
     """A site not understood whose words name a bone outside the spine ("Left tibia", ValueSet
     extension ``bone-name``) and nothing that may be spinal or soft tissue: that bone, cited by
-    its words. Any other site is returned as it is."""
+    its words; a bone whose coding gives no side takes the side its words say ("Left femur").
+    Any other site is returned as it is."""
+    if site.kind == "other" and not site.side and words:
+        return _sided(site, _words_side(words), term)
     if site.kind != "unknown" or not words or _NOT_EXTRASPINAL.search(words):
         return site
     found = _bone_words(term.words.get((_EXTRASPINAL, "bone-name"), ()))
     if found is None or not found.search(words.casefold()):
         return site
-    # Keyed on its words too: one local code may stand for a left and a right tibia.
-    return Site("other", None, f"{site.key}|{words.casefold()}", words, name=words)
+    # Keyed on its words but not its side: one local code may stand for either tibia, and
+    # "Left tibia" and "Right tibia" are then the same bone on two sides.
+    bone = " ".join(_SIDE_WORDS.sub(" ", words.casefold()).split())
+    read = Site("other", None, f"{site.key}|{bone}", words, name=words)
+    return _sided(read, _words_side(words), term)
+
+
+def _one_side(sides: set[str]) -> str:
+    """Left and right together, or "both", is both sides; none is no side recorded."""
+    if "both" in sides or len(sides) > 1:
+        return "both"
+    return next(iter(sides), "")
+
+
+def _words_side(words: str) -> str:
+    found = {m.casefold() for m in _SIDE_WORDS.findall(words)}
+    return _one_side({"both" if w == "bilateral" else w for w in found})
+
+
+def _sided(site: Site, side: str, term: Terminology) -> Site:
+    """The site with its side, and the bone its words name (to tell a femur without a side
+    beside a left one); the label says the side when its words do not."""
+    found = _bone_words(term.words.get((_EXTRASPINAL, "bone-name"), ()))
+    match = found.search(site.name.casefold()) if found is not None else None
+    bone = match.group(0) if match is not None else site.key
+    said = {"both": "left and right"}.get(side, side)
+    label = site.label if not side or _SIDE_WORDS.search(site.label) else f"{site.label}, {said}"
+    return dataclasses.replace(site, side=side, bone=bone, label=label)
 
 
 @functools.cache

@@ -29,6 +29,7 @@ __all__ = [
     "PARTICIPATION_TYPE",
     "PRIMARY_SITE",
     "PROVENANCE_PARTICIPANT",
+    "LATERALITY_URLS",
     "RELATED_CONDITION_URLS",
     "RESTFUL_INTERACTION",
     "RXNORM",
@@ -103,6 +104,14 @@ URI = "urn:ietf:rfc:3986"
 
 # Extensions linking a metastasis Condition to its primary tumour (contract §2): the core
 # extension mCODE uses since STU2.1, and the two older mCODE ones.
+# The side of a bodySite (mCODE STU2 and later, and STU1): its valueCodeableConcept is a SNOMED
+# CT laterality qualifier ("Left (qualifier value)"), read with the site's own codings.
+LATERALITY_URLS = frozenset(
+    {
+        "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-laterality-qualifier",
+        "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-laterality",
+    }
+)
 RELATED_CONDITION_URLS = frozenset(
     {
         "http://hl7.org/fhir/StructureDefinition/condition-related",

@@ -29,6 +29,7 @@ from adapter.fhir.read.records import (
     concepts,
     references,
     resource_ref,
+    site_concepts,
     status_code,
 )
 from adapter.fhir.read.references import normalise_reference, patient_of
@@ -134,7 +135,7 @@ def _condition(
         clinical_status=status_code(resource.get("clinicalStatus")),
         verification_status=status_code(resource.get("verificationStatus")),
         codes=codings(resource.get("code")),
-        body_sites=concepts(resource.get("bodySite")),
+        body_sites=site_concepts(resource.get("bodySite")),
         site_names=body_site_names(resource.get("bodySite"))[0],
         related=related,
         time=parse_time(resource.get("onsetDateTime"))

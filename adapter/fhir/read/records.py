@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from adapter.fhir.read.references import normalise_reference
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.vocabulary.systems import canonical_system
+from adapter.vocabulary.systems import LATERALITY_URLS, canonical_system
 
 __all__ = [
     "Coding",
@@ -24,6 +24,7 @@ __all__ = [
     "Quantity",
     "ResourceRef",
     "body_site_names",
+    "site_concepts",
     "codings",
     "concept_name",
     "concepts",
@@ -152,6 +153,25 @@ def concepts(value: Any) -> tuple[tuple[Coding, ...], ...]:
     if not isinstance(value, list):
         return ()
     return tuple(c for c in (codings(v) for v in value) if c)
+
+
+def site_concepts(value: Any) -> tuple[tuple[Coding, ...], ...]:
+    """The coded bodySites, each with the codings of its laterality extension after its own (a
+    qualifier: "Left" beside "Bone structure of femur", contract §2 counts)."""
+    items = [value] if isinstance(value, dict) else value if isinstance(value, list) else []
+    out = []
+    for item in items:
+        own = codings(item)
+        if own:
+            found = item.get("extension")
+            sides = tuple(
+                c
+                for ext in (found if isinstance(found, list) else ())
+                if isinstance(ext, dict) and ext.get("url") in LATERALITY_URLS
+                for c in codings(ext.get("valueCodeableConcept"))
+            )
+            out.append(own + sides)
+    return tuple(out)
 
 
 def status_code(concept: Any) -> str | None:

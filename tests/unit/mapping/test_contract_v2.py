@@ -493,6 +493,8 @@ def _bone_mets(*sites):
 def test_a_left_and_a_right_bone_are_two_extraspinal_sites(sites, count):
     a = extract(_bone_mets(*sites))
     assert a.tokuhashi.extraspinal_count == Possible.among(count)
+    caveats = a.basis["tokuhashi-extraspinal-bone-metastases"].caveats
+    assert any("no side recorded" in c for c in caveats) is (len(count) > 1)
 
 
 @pytest.mark.parametrize(
