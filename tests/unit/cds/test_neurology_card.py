@@ -434,6 +434,36 @@ def test_an_untimed_bilsky_3_behind_a_timed_bilsky_0_warns_to_confirm():
     )
 
 
+def _untimed_bilsky_3_at_t8(mri):
+    """T8: a timed Bilsky 0 on 25 May behind which a Bilsky 3 with no recorded time waits; the
+    order is at T12, so T8 is criterion 8's."""
+    timed = finding("b8", BILSKY, "bilsky-0", level="T8", when="2024-05-25T09:00:00Z")
+    met8 = condition("met-t8", "C79.51", level="T8")
+    return default_patient(
+        extra=(met8, timed, untimed("b8-old", BILSKY, "bilsky-3", level="T8"), mri)
+    )
+
+
+def test_a_later_clear_whole_spine_mri_settles_an_untimed_bilsky_3_as_criterion_8_does():
+    # One rule (compression.reimaged) on every surface (§4 v3): the final whole-spine MRI after
+    # the timed grade is the confirmation the untimed one asks for.
+    resources = _untimed_bilsky_3_at_t8(CLEAR)
+    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    summaries = [c.summary for c in cards]
+    assert "Vertebroplasty T12: meets the case series' selection criteria" in summaries
+    said = f"Bilsky 3 at T8 with no recorded time (Bilsky 0 at T8 on 25 May 2024) — {SETTLED}"
+    card, alert, _ = neurology(resources)
+    assert card is not None and card.indicator == "info" and card.summary == said
+    assert alert is not None and alert.indicator == "info"
+    assert "confirm the current grade" not in card.summary + (card.detail or "")
+    assert f"ALERT [info] {said}" in text
+    # An MRI before the timed grade settles nothing: the card still asks to confirm.
+    earlier = finding("wsm", "whole-spine-escc", "no-high-grade", when="2024-05-20T09:00:00Z")
+    card, _, _ = neurology(_untimed_bilsky_3_at_t8(earlier))
+    assert card is not None and card.indicator == "warning"
+    assert "confirm the current grade" in card.summary
+
+
 def test_untimed_normal_grades_and_an_untimed_grade_alone_are_read_as_before():
     normal = (
         untimed("exam", "frankel-grade", "frankel-e"),
