@@ -15,8 +15,9 @@ item has its own indicator and wording:
   time that a timed normal grade outranks ("Frankel C with no recorded time: confirm the current
   grade") — of uncertain age, it raises an alarm but does not settle one, so it is not critical.
 - **info**: a grade recorded before a decompression, until day 42 after it; a grade that asks to
-  re-image (irradiated, old with a Frankel/AIS E since, re-image due after a decompression) that a
-  later final whole-spine MRI within its window settles ("whole-spine MRI (30 May 2024): no level
+  re-image or to confirm (irradiated, old with a Frankel/AIS E since, re-image due after a
+  decompression, a Bilsky 2–3 with no recorded time behind a timed 0–1c) that a later final
+  whole-spine MRI within its window settles ("whole-spine MRI (30 May 2024): no level
   Bilsky 2–3"), as criterion 8 of the procedure check takes it.
 - listed only (raises no card): a grade recorded before a decompression, after day 120.
 """
@@ -29,6 +30,7 @@ from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.compression import (
     PRELIMINARY,
+    REIMAGED,
     Grade,
     clear_named,
     compression_grades,
@@ -150,6 +152,8 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
     named, sources, treated = grade.named, grade.sources, grade.treated
     if what == "low":
         return None
+    if what in REIMAGED and (settled := _reimaged_item(grade, what, patient, rules)) is not None:
+        return settled
     if what == "untimed" and grade.untimed is not None:
         text = untimed_alarm(grade.untimed_named, named, grade.day)
         hidden = tuple(ev.listed for ev in grade.untimed.evidence)
@@ -166,8 +170,6 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
         level = grade.level if what == "compression" else None
         text = f"{named} ({grade.day}{mark})"
         return NeurologyItem("critical", text, sources, reason, level=level)
-    if what in _REIMAGE and (settled := _reimaged_item(grade, what, patient, rules)) is not None:
-        return settled
     texts: dict[str, tuple[Indicator | None, str]] = {
         "decompressed": ("info", f"{named} ({grade.day}){treated}"),
         "reimage-due": ("warning", f"{named}{treated} — re-image due"),
@@ -179,10 +181,6 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
     return NeurologyItem(indicator, text, sources)
 
 
-# The grades that ask to re-image: a later clear whole-spine MRI is that re-imaging.
-_REIMAGE = frozenset({"irradiated", "reimage", "reimage-due"})
-
-
 def _reimaged_item(
     grade: Grade, what: str, patient: PatientResult, rules: Rules
 ) -> NeurologyItem | None:
@@ -192,9 +190,13 @@ def _reimaged_item(
     clear = reimaged(grade, safety, patient.now, rules)
     if clear is None or safety.whole_spine is None:
         return None
+    mri = tuple(ev.listed for ev in safety.whole_spine.evidence)
+    if what == "untimed" and grade.untimed is not None:
+        said = f"{grade.untimed_named} with no recorded time ({grade.named} on {grade.day})"
+        hidden = tuple(ev.listed for ev in grade.untimed.evidence)
+        return NeurologyItem("info", f"{said} — {clear_named(clear)}", (*hidden, *mri))
     since = ", Frankel/AIS E since" if what == "reimage" else ""
     text = f"{grade.named} ({grade.day}){grade.treated}{since} — {clear_named(clear)}"
-    mri = tuple(ev.listed for ev in safety.whole_spine.evidence)
     return NeurologyItem("info", text, (*grade.sources, *mri))
 
 

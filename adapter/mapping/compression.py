@@ -27,6 +27,7 @@ from adapter.mapping.treatments import Treatment
 from adapter.scoring import Frankel, level_order
 
 __all__ = [
+    "REIMAGED",
     "Concern",
     "Grade",
     "clear_named",
@@ -235,6 +236,9 @@ def clear_named(time: ClinicalTime | None) -> str:
 
 # Current compression: only surgery supersedes it (contract §5 v3), never a whole-spine verdict.
 _CURRENT: frozenset[Concern] = frozenset({"compression", "preliminary"})
+# The grades that ask to re-image or to confirm the current grade: a later clear whole-spine MRI
+# (:func:`reimaged`) is that re-imaging, for criterion 8 and the neurology card alike.
+REIMAGED: frozenset[Concern] = frozenset({"irradiated", "reimage", "reimage-due", "untimed"})
 
 
 def reimaged(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> ClinicalTime | None:
