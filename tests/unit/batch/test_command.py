@@ -143,3 +143,42 @@ def test_the_rules_set_in_the_environment_apply_as_for_score(tmp_path, monkeypat
     monkeypatch.setenv("SPINEMETS_WINDOW_PERFORMANCE_DAYS", "3650")
     assert _batch(source, tmp_path / "out", "--workers", "1") == 0
     assert batch_results(tmp_path / "out") == _score(source, tmp_path, "set") != default
+
+
+def test_a_medication_named_by_reference_changes_no_batch_output(tmp_path, capsys):
+    # Medication lines name no patient, so batch does not route them to the request's partition
+    # (docs/batch.md). What they name feeds only the procedure check and the neurology card
+    # (criterion 7, the steroid prompt), which batch does not write: its outputs are those of
+    # `spinemets score`, which does resolve the reference. Should a batch output ever depend on
+    # the drug, this fails and the join must be built.
+    from tests.support.records import NOW as RECORDS_NOW
+    from tests.support.records import default_patient, order
+
+    request = {
+        "resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
+        "subject": {"reference": "Patient/p"}, "authoredOn": "2024-05-20T09:00:00Z",
+        "medicationReference": {"reference": "Medication/apx"},
+    }  # fmt: skip
+    medication = {"resourceType": "Medication", "id": "apx", "code": {"coding": [
+        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1364445",
+         "display": "apixaban 5 MG Oral Tablet"}]}}  # fmt: skip
+    resources = [*default_patient(extra=(request,)), order("vp", "22511", "T12"), medication]
+    source = tmp_path / "export"
+    source.mkdir()
+    by_type: dict[str, list[str]] = {}
+    for resource in resources:
+        by_type.setdefault(resource["resourceType"], []).append(json.dumps(resource))
+    for rtype, lines in by_type.items():
+        (source / f"{rtype}.ndjson").write_text("\n".join(lines) + "\n")
+    joined = tmp_path / "all.ndjson"
+    joined.write_bytes(b"".join(p.read_bytes() for p in sorted(source.glob("*.ndjson"))))
+    assert cli.main(["score", str(joined), "--format", "text", "--now", RECORDS_NOW]) == 0
+    assert "antithrombotic active" in capsys.readouterr().out  # score reads the drug
+    with open(tmp_path / "score.json", "w") as out, pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stdout", out)
+        assert cli.main(["score", str(joined), "--now", RECORDS_NOW]) == 0
+    expected = score_results(json.loads((tmp_path / "score.json").read_text()))
+    output = tmp_path / "out"
+    argv = ["batch", str(source), "--output", str(output), "--now", RECORDS_NOW, "--workers", "1"]
+    assert cli.main(argv) == 0
+    assert batch_results(output) == expected
