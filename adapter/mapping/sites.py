@@ -47,7 +47,7 @@ class Site:
 
 # SNOMED CT laterality qualifiers (mCODE LateralityVS; DICOM's unilateral left and right), as a
 # coding of the bodySite or the value of its mCODE laterality extension (adapter/fhir/read).
-_SIDE_CODES = {
+_SIDE_CODES: dict[tuple[str | None, str], str] = {
     (SNOMED, "7771000"): "left",
     (SNOMED, "419161000"): "left",
     (SNOMED, "24028007"): "right",

@@ -24,12 +24,12 @@ __all__ = [
     "Quantity",
     "ResourceRef",
     "body_site_names",
-    "site_concepts",
     "codings",
     "concept_name",
     "concepts",
     "references",
     "resource_ref",
+    "site_concepts",
     "status_code",
 ]
 

@@ -473,7 +473,10 @@ def _bone_mets(*sites):
         met = condition(f"met-{n}", "94222008", system=SNOMED_CT)
         met["bodySite"] = [body]
         mets.append(met)
-    frankel, kps = finding("frankel", "frankel-grade", "frankel-e"), measurement("kps", "89243-0", 70)
+    frankel, kps = (
+        finding("frankel", "frankel-grade", "frankel-e"),
+        measurement("kps", "89243-0", 70),
+    )
     return [patient(), condition("primary", "C34.90"), *mets, frankel, kps]
 
 
