@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from adapter.fhir.read.evidence import Evidence
@@ -31,17 +31,22 @@ class Context:
         self.issues.append(Issue("warning", "business-rule", message, ref))
 
     def from_future(
-        self, ref: ResourceRef, time: ClinicalTime | None, named: str | None = None
+        self,
+        ref: ResourceRef,
+        time: ClinicalTime | None,
+        named: str | Callable[[], str | None] | None = None,
     ) -> bool:
         """Whether an input is timed after the computation time: then it is reported, unused,
         ``named`` as a clinician reads it (its display and level), its reference cited beside
-        (cards drop it, adapter.decision.wording)."""
+        (cards drop it, adapter.decision.wording). A callable ``named`` is asked only then:
+        naming an input resolves its codes and sites, work almost every input never needs."""
         if time is None or time <= self.now:
             return False
         cited = ref.reference or f"{ref.resource_type} without id"
+        name = named() if callable(named) else named
         self.warn(
             ref.reference,
-            f"{named or ref.resource_type} ({cited}, {time.text}) is after the computation time "
+            f"{name or ref.resource_type} ({cited}, {time.text}) is after the computation time "
             f"({self.now.text}): not used (a data error, or a computation as of an earlier date).",
         )
         return True

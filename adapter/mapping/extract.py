@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord, PatientRecord
@@ -100,7 +101,7 @@ def _haematological(ctx: Context, conditions: Iterable[ConditionRecord]) -> bool
     """Whether a current Condition is a haematological malignancy (its ValueSet in mappings/)."""
     return any(
         is_current_condition(cond)
-        and not ctx.from_future(cond.ref, cond.time, named(ctx, cond))
+        and not ctx.from_future(cond.ref, cond.time, partial(named, ctx, cond))
         and any(
             ctx.term.in_value_set("haematological-malignancy", c.system, c.code) for c in cond.codes
         )

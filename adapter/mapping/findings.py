@@ -250,6 +250,11 @@ def choose_latest(
     """
     if not items:
         return None
+    if len(items) == 1:  # most findings are recorded once: nothing to compare or place
+        only = items[0]
+        summary = f"{name(only) if callable(name) else name}: {describe_value(only.value)}"
+        ev = Evidence(only.obs.ref, only.obs.time, summary, only.dated, only.shown)
+        return Chosen(frozenset((only.value,)), (ev,), None)
     latest, top = _latest(items, prefer)
     seen = {f.value for f in latest}
     unplaced = [f for f in items if f.obs.time is None and f.value not in seen]

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Literal
 
 from adapter.fhir.read.records import Coding, ObservationRecord
@@ -256,7 +257,7 @@ def _preliminary(
     if (
         code is None
         or code not in PRELIMINARY_FINDINGS
-        or ctx.from_future(obs.ref, obs.time, observation_named(ctx.term, obs))
+        or ctx.from_future(obs.ref, obs.time, partial(observation_named, ctx.term, obs))
     ):
         return None
     return _file_coded(ctx, obs, code, lesion_levels, found.preliminary)
@@ -274,7 +275,7 @@ def read_findings(
         if obs.status == "preliminary":
             invalid = _preliminary(ctx, obs, lesion_levels, found)
         elif obs.status not in CURRENT_OBSERVATION or ctx.from_future(
-            obs.ref, obs.time, observation_named(ctx.term, obs)
+            obs.ref, obs.time, partial(observation_named, ctx.term, obs)
         ):
             continue
         else:

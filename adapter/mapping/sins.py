@@ -91,6 +91,8 @@ class _Sources:
 def _standing(src: _Sources, finding: str, level: str, levels: int) -> Chosen[object] | None:
     """A preliminary report of the finding at the level that no final one replaces, nor is older
     than the treatment the level is scored after."""
+    if not src.found.preliminary.get(finding):  # most records hold no preliminary report
+        return None
     early = finding_at(Findings(coded=src.found.preliminary), finding, level, levels).chosen
     if early is None or replaced(early, finding_at(src.found, finding, level, levels).chosen):
         return None

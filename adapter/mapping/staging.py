@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from adapter.fhir.read.records import ConditionRecord
 from adapter.mapping.context import Context, condition_named
@@ -272,7 +273,7 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
         if remission is None:
             not_current(ctx, cond)
             continue
-        if ctx.from_future(cond.ref, cond.time, named(ctx, cond)):
+        if ctx.from_future(cond.ref, cond.time, partial(named, ctx, cond)):
             continue
         certain = confirmed(cond)
         before = _used(staging)

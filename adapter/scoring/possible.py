@@ -7,6 +7,7 @@ nobody recorded is *unknown*: every option is possible and nothing is known abou
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -69,5 +70,13 @@ class Possible(Generic[T]):
         return self.known and len(self.values) == 1
 
     def span(self, points: Callable[[T], int]) -> Span:
-        scored = [points(v) for v in self.values]
-        return Span(min(scored), max(scored))
+        return _span(points, self.values)
+
+
+# Every patient's inputs take a few of the same value sets, scored by a handful of module-level
+# points functions and tables' lookups (a bound method hashes by its table's identity, which
+# the key keeps alive): each pair is scored once.
+@functools.lru_cache(maxsize=4096)
+def _span(points: Callable[[T], int], values: frozenset[T]) -> Span:
+    scored = [points(v) for v in values]
+    return Span(min(scored), max(scored))

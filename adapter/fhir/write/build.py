@@ -8,6 +8,7 @@ give the same resources.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import orjson
 from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.built import Built, full_url
-from adapter.fhir.write.narrative import score_lines, with_narrative
+from adapter.fhir.write.narrative import score_headline, score_lines, with_narrative
 from adapter.scoring import ComponentScore, ScoreResult, Span
 from adapter.vocabulary.systems import (
     ASSESSMENT_SID,
@@ -74,14 +75,24 @@ def _value(span: Span, prefix: str = "value") -> dict[str, Any]:
     return {f"{prefix}Range": {"low": _quantity(span.low), "high": _quantity(span.high)}}
 
 
+# Outputs are never changed in place (a writer that adds to one copies it first): the parts
+# every patient's outputs share are built once and shared.
+_SURVEY = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}]
+_UNKNOWN = {"coding": [{"system": DATA_ABSENT_REASON, "code": "unknown", "display": "Unknown"}]}
+
+
 def _component(score: ComponentScore) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": {"coding": [_coding(SCORE, score.code, score.spec.display)]}}
-    if not score.known:
-        out["dataAbsentReason"] = {
-            "coding": [{"system": DATA_ABSENT_REASON, "code": "unknown", "display": "Unknown"}]
-        }
+    points = score.points
+    return _component_of(score.spec.code, score.spec.display, score.known, points.low, points.high)
+
+
+@functools.lru_cache(maxsize=4096)  # a few hundred keys: components × their possible spans
+def _component_of(code: str, display: str, known: bool, low: int, high: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": {"coding": [_coding(SCORE, code, display)]}}
+    if not known:
+        out["dataAbsentReason"] = _UNKNOWN
     else:
-        out |= _value(score.points)
+        out |= _value(Span(low, high))
     return out
 
 
@@ -173,9 +184,7 @@ def build_score_observation(
             "Observation", patient, result.code, level.code if level else None, value
         ),
         "status": "final",
-        "category": [
-            {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
-        ],
+        "category": _SURVEY,
         "code": {"coding": [_coding(SCORE, result.code, result.spec.display)]},
         "subject": reference_to(patient),
         "effectiveDateTime": latest_time(evidence, now).text,
@@ -257,7 +266,7 @@ def build_risk_assessment(
         ra["mitigation"] = mitigation
     else:
         ra["note"] = [{"text": deceased}]
-    lines = [*score_lines(result, None)[:1], mitigation if deceased is None else deceased]
+    lines = [score_headline(result, None), mitigation if deceased is None else deceased]
     return Built(with_narrative(ra, lines), full_url("RiskAssessment", identifier))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from adapter.scoring import ScoreResult
 from adapter.vocabulary.specs import NO_LABEL, NOT_SETTLED
 
-__all__ = ["XHTML", "narrative", "score_lines", "with_narrative"]
+__all__ = ["XHTML", "narrative", "score_headline", "score_lines", "with_narrative"]
 
 XHTML = "http://www.w3.org/1999/xhtml"
 
@@ -34,12 +34,18 @@ def with_narrative(resource: dict[str, Any], lines: Sequence[str]) -> dict[str, 
     return out
 
 
-def score_lines(result: ScoreResult, level: str | None) -> list[str]:
-    """A score as its narrative says it: the total or range with its band, then the components."""
+def score_headline(result: ScoreResult, level: str | None) -> str:
+    """A score's first narrative line: the total or range with its band (all a RiskAssessment
+    says of the score; the components are its Observation's)."""
     where = f" at {level}" if level else ""
     shown = result.band.display if result.band else NOT_SETTLED
     shown = NO_LABEL if result.band is None and result.unlabelled else shown
+    return f"{result.spec.display}{where}: {result.total} ({shown})"
+
+
+def score_lines(result: ScoreResult, level: str | None) -> list[str]:
+    """A score as its narrative says it: the total or range with its band, then the components."""
     parts = "; ".join(
         f"{c.spec.display} {c.points if c.known else 'missing'}" for c in result.components
     )
-    return [f"{result.spec.display}{where}: {result.total} ({shown})", f"Components: {parts}"]
+    return [score_headline(result, level), f"Components: {parts}"]
