@@ -13,6 +13,7 @@ from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.prefetch import is_complete
 from adapter.cds.responses import outcome_responses
 from adapter.cds.services import Deps, call_service
+from adapter.cds.wire import response_json
 from adapter.errors import SpinemetsError, http_status
 from adapter.fhir.write.audit import Output
 
@@ -41,10 +42,10 @@ async def post_service(checked: ServiceCallDep) -> Response:
 
     async def call(deps: Deps) -> bytes:
         # Serialised directly, because FastAPI would validate the model again and encode it
-        # twice.
+        # twice (adapter/cds/wire.py: the bytes pydantic would write).
         response = await call_service(spec.id, body, deps)
         outputs.extend(outputs_of(response))
-        return response.model_dump_json(exclude_none=True).encode()
+        return response_json(response)
 
     status = 500
     try:

