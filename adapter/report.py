@@ -8,7 +8,7 @@ published strategy for a band, never an indication; a band that rests on a dated
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 
 from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.mapping.levels import LevelOrigin
@@ -51,12 +51,45 @@ class ScoreSummary:
     total: str
     band: str | None
     recommendation: str
-    components: tuple[ComponentLine, ...]
-    missing: tuple[str, ...]
     result: ScoreResult
-    dated: tuple[str, ...]  # components with a dated input the band depends on (short names)
-    cautions: tuple[str, ...]  # how the level is known; a strategy that presumes one lesion
+    bases: Mapping[str, Basis] = field(hash=False)  # the evidence of each component, by code
+    cautions: tuple[str, ...] = ()  # how the level is known; a strategy that presumes one lesion
     origin: LevelOrigin | None = None  # SINS: how the level is known
+    # The component lines and the dated inputs, worded when first read: a CDS call shows three
+    # of a patient's nine or so summaries, the text report and the page all of them.
+    _lines: tuple[ComponentLine, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _dated: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def components(self) -> tuple[ComponentLine, ...]:
+        lines = self._lines
+        if lines is None:
+            bases = self.bases
+            lines = tuple(
+                _component(c, bases.get(c.code, _NO_BASIS)) for c in self.result.components
+            )
+            object.__setattr__(self, "_lines", lines)  # frozen: set once, as a cache
+        return lines
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """What is missing or uncertain, and what would settle it."""
+        return tuple(
+            f"{line.name}: {line.settle}"
+            for line, comp in zip(self.components, self.result.components, strict=True)
+            if line.settle and not comp.points.certain
+        )
+
+    @property
+    def dated(self) -> tuple[str, ...]:
+        """The components with a dated input the band depends on (short names)."""
+        dated = self._dated
+        if dated is None:
+            dated = _dated(self.result, self.bases)
+            object.__setattr__(self, "_dated", dated)
+        return dated
 
     @property
     def heading(self) -> str:
@@ -64,6 +97,9 @@ class ScoreSummary:
         band = self.band or (NO_LABEL if self.result.unlabelled else NOT_SETTLED)
         dated = f" (band rests on dated {', '.join(self.dated)})" if self.dated else ""
         return f"{self.title}{where}: {self.total} — {band}{dated}"
+
+
+_NO_BASIS = Basis()
 
 
 def _component(score: ComponentScore, basis: Basis) -> ComponentLine:
@@ -102,13 +138,8 @@ def _summary(
     bases: Mapping[str, Basis],
     level: str | None,
     cautions: tuple[str, ...] = (),
+    origin: LevelOrigin | None = None,
 ) -> ScoreSummary:
-    lines = tuple(_component(c, bases.get(c.code, Basis())) for c in result.components)
-    missing = tuple(
-        f"{line.name}: {line.settle}"
-        for line, comp in zip(lines, result.components, strict=True)
-        if line.settle and not comp.points.certain
-    )
     if result.band is not None:
         recommendation = result.band.wording
     elif result.unlabelled is not None:  # no label for this total, whatever its range
@@ -123,18 +154,16 @@ def _summary(
         total=str(result.total),
         band=result.band.label if result.band else None,
         recommendation=recommendation,
-        components=lines,
-        missing=missing,
         result=result,
-        dated=_dated(result, bases),
+        bases=bases,
         cautions=cautions,
+        origin=origin,
     )
 
 
 def _level_summary(lv: LevelResult) -> ScoreSummary:
     note = lv.assessment.note
-    summary = _summary(lv.result, lv.bases, lv.level, (note,) if note else ())
-    return replace(summary, origin=lv.assessment.origin)
+    return _summary(lv.result, lv.bases, lv.level, (note,) if note else (), lv.assessment.origin)
 
 
 def summarise(patient: PatientResult) -> list[ScoreSummary]:
