@@ -17,19 +17,20 @@ from pydantic import BaseModel
 __all__ = ["response_json"]
 
 
+_MODEL = type(BaseModel)  # pydantic's metaclass: a plain type check, not BaseModel's ABC one
+
+
 def _plain(model: BaseModel) -> dict[str, Any]:
     # A validated model's __dict__ holds every field, in declaration order: the order pydantic
     # writes them in. A None field is left out, as exclude_none does; a None inside a dict field
     # (a resource) is kept, as exclude_none keeps it too.
-    out: dict[str, Any] = {}
-    for key, value in model.__dict__.items():
-        if value is None:
-            continue
-        if isinstance(value, BaseModel):
-            value = _plain(value)
-        elif type(value) is list:
-            value = [_plain(v) if isinstance(v, BaseModel) else v for v in value]
-        out[key] = value
+    out = {key: value for key, value in model.__dict__.items() if value is not None}
+    for key, value in out.items():
+        kind = type(value)
+        if kind is list:
+            out[key] = [_plain(v) if isinstance(type(v), _MODEL) else v for v in value]
+        elif isinstance(kind, _MODEL):
+            out[key] = _plain(value)
     return out
 
 
