@@ -47,7 +47,7 @@ def _action(resource: dict) -> CdsResponse:
     [
         {"a": None, "b": [None, {"c": None}]},  # a null inside a resource is kept, as pydantic does
         {"n": [0.1, 1e-7, 1e16, 1e22, -0.0, 5e-324, 2.5, 12345.678, 2**63 + 5]},
-        {"t": "\u2028\x7f\x1f\n\t\"\\ é 漢 \U0001f600 </script>"},
+        {"t": '\u2028\x7f\x1f\n\t"\\ é 漢 \U0001f600 </script>'},
     ],
 )
 def test_values_are_written_as_pydantic_writes_them(resource):
