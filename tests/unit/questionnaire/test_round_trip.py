@@ -165,6 +165,26 @@ def test_bad_responses_are_refused_naming_the_item(change, says):
     assert says in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"valueCoding": {"system": "\n", "code": "lytic"}},  # found by test_hostile's fuzzing
+        {"valueCoding": {"system": "urn:x", "code": "lytic\r\n\x1b[31m"}},
+        {"valueCoding": {"system": "urn:x" + "y" * 5000, "code": "lytic"}},
+    ],
+)
+def test_a_refusal_is_one_short_line_whatever_the_answer_holds(answer):
+    from adapter.questionnaire.populate import QuestionnaireError
+
+    response = _set(fill(_populate("sins", default_patient()), {}, authored=LATER),
+                    "bone-lesion-quality", answer)  # fmt: skip
+    with pytest.raises(QuestionnaireError) as caught:
+        extract(response, TERM)
+    message = str(caught.value)
+    assert message.startswith("item bone-lesion-quality: answer ")
+    assert message.isprintable() and len(message) <= 300
+
+
 def _set(response, link_id, answer):
     for item in response["item"][0]["item"]:
         if item["linkId"] == link_id:
