@@ -53,8 +53,20 @@ _ABSOLUTE = rf"https?://[^\s/?#]+(?:/[^\s/?#]+)*/{_RELATIVE}"  # an author on an
 _AUTHOR = rf"{_RELATIVE}|{_ABSOLUTE}|#\S*|urn:(?:uuid|oid):\S+"  # contained or in a transaction
 
 
+_LONGEST = 300  # a refusal is one line of a CLI error or an OperationOutcome's diagnostics
+
+
 def _fail(message: str) -> QuestionnaireError:
-    return QuestionnaireError(message)
+    # What a response holds is quoted back to its sender: control characters escaped (one line,
+    # nothing a terminal acts on), and a value of any length cut short.
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return QuestionnaireError(shown if len(shown) <= _LONGEST else f"{shown[: _LONGEST - 1]}…")
+
+
+def _quoted(value: object) -> str:
+    """A value of the response as a refusal quotes it: its repr, cut at 60 characters."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else f"{shown[:59]}…"
 
 
 def _items(value: Any, where: str) -> list[dict[str, Any]]:
@@ -99,7 +111,7 @@ def _checked(finding: str, answer: dict[str, Any]) -> dict[str, Any]:
     code = coding.get("code") if isinstance(coding, dict) else None
     system = coding.get("system", FINDING) if isinstance(coding, dict) else None
     if system != FINDING or not isinstance(code, str) or code not in allowed:
-        given = f"{system}|{code}" if system not in (FINDING, None) else repr(code)
+        given = _quoted(f"{system}|{code}" if system not in (FINDING, None) else code)
         raise _fail(f"item {finding}: answer {given} is not one of {', '.join(allowed)}")
     return {"valueCodeableConcept": {"coding": [{"system": FINDING, "code": code}]}}
 

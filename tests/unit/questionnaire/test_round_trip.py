@@ -182,6 +182,7 @@ def test_a_refusal_is_one_short_line_whatever_the_answer_holds(answer):
         extract(response, TERM)
     message = str(caught.value)
     assert message.startswith("item bone-lesion-quality: answer ")
+    assert message.endswith("is not one of lytic, mixed, blastic")
     assert message.isprintable() and len(message) <= 300
 
 
