@@ -184,6 +184,8 @@ def _levels(
         if bad is not None:
             return Invalid(f"{obs.ref.reference}: {bad.label}")
         placed = frozenset(s.level for s in sites if s.level is not None)
+    if not obs.focus:  # most findings name their level by bodySite alone
+        return placed
     focused = frozenset(lv for ref in obs.focus for lv in lesion_levels.get(ref, ()))
     if not focused:
         return placed

@@ -35,9 +35,15 @@ class Windows:
     labs: int = _DEFAULT.window_labs_days  # INR, platelets
     staging: int = _DEFAULT.window_staging_days  # visceral, major-organ, extent, counts, primary
     albumin: int = _DEFAULT.window_albumin_days  # serum albumin for NESMS (UNCONFIRMED)
+    # Each window as a timedelta, made once: every input read is dated against one.
+    _limits: dict[str, timedelta] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        limits = {f.name: timedelta(days=getattr(self, f.name)) for f in fields(self) if f.init}
+        object.__setattr__(self, "_limits", limits)
 
     def of(self, kind: str) -> timedelta:
-        return timedelta(days=getattr(self, kind))
+        return self._limits[kind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +66,8 @@ RULE_VARIABLES: tuple[str, ...] = tuple(variable(name) for name in RuleFields.mo
 
 def rules_of(settings: RuleFields) -> Rules:
     """The rules these settings give (already checked: the model holds every bound)."""
-    windows = {f.name: getattr(settings, f"window_{f.name}_days") for f in fields(Windows)}
+    kinds = [f.name for f in fields(Windows) if f.init]
+    windows = {kind: getattr(settings, f"window_{kind}_days") for kind in kinds}
     names = [f.name for f in fields(Rules) if f.name != "windows"]
     numbers = {name: getattr(settings, name) for name in names}
     return replace(Rules(), windows=Windows(**windows), **numbers)
