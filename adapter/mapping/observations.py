@@ -22,12 +22,12 @@ from adapter.fhir.read.records import Coding, ObservationRecord
 from adapter.mapping.context import Context
 from adapter.mapping.displays import finding_code, finding_displayed, observation_named
 from adapter.mapping.findings import (
-    FINDING_WINDOW,
     SINS_FINDINGS,
     Finding,
     Invalid,
     read_answer,
 )
+from adapter.mapping.rules import FINDING_WINDOW
 from adapter.mapping.sites import resolve_site
 from adapter.outcomes import OUTCOME_LOINC
 from adapter.scoring import KPS_VALUES

@@ -16,10 +16,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 
+from adapter.mapping.findings import COUNT_FINDINGS, SINS_FINDINGS
 from adapter.settings import variable
 from adapter.settings.clinical import RuleFields
+from adapter.vocabulary.findings import (
+    AMBULATORY_STATUS,
+    ASIA_IMPAIRMENT_SCALE,
+    BONE_METASTASIS_EXTENT,
+    EPIDURAL_SPINAL_CORD_COMPRESSION,
+    FRANKEL_GRADE,
+    MAJOR_ORGAN_METASTASES,
+    PATHOLOGICAL_FRACTURE,
+    RADIOSENSITIVITY,
+    SPINAL_STABILITY,
+    SURGERY_TOLERANCE,
+    TOKUHASHI_PRIMARY_SITE,
+    TOMITA_PRIMARY_GROWTH,
+    VISCERAL_METASTASES,
+    WHOLE_SPINE_ESCC,
+)
 
-__all__ = ["DEFAULT_RULES", "RULE_VARIABLES", "Rules", "Windows", "rules_of"]
+__all__ = ["DEFAULT_RULES", "FINDING_WINDOW", "RULE_VARIABLES", "Rules", "Windows", "rules_of"]
 
 _DEFAULT = RuleFields()
 
@@ -44,6 +61,34 @@ class Windows:
 
     def of(self, kind: str) -> timedelta:
         return self._limits[kind]
+
+
+# The freshness window (a field of Windows) each finding is dated by (contract §2).
+FINDING_WINDOW: dict[str, str] = {
+    **dict.fromkeys(SINS_FINDINGS, "sins"),
+    EPIDURAL_SPINAL_CORD_COMPRESSION: "compression",
+    WHOLE_SPINE_ESCC: "compression",
+    FRANKEL_GRADE: "palsy",
+    ASIA_IMPAIRMENT_SCALE: "palsy",
+    # Walking changes with the palsy; fitness for surgery with the performance status;
+    # stability with the SINS findings; a fracture and the histology are staging facts.
+    AMBULATORY_STATUS: "palsy",
+    SURGERY_TOLERANCE: "performance",
+    SPINAL_STABILITY: "sins",
+    PATHOLOGICAL_FRACTURE: "staging",
+    RADIOSENSITIVITY: "staging",
+    **dict.fromkeys(
+        (
+            VISCERAL_METASTASES,
+            MAJOR_ORGAN_METASTASES,
+            BONE_METASTASIS_EXTENT,
+            TOMITA_PRIMARY_GROWTH,
+            TOKUHASHI_PRIMARY_SITE,
+            *COUNT_FINDINGS,
+        ),
+        "staging",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
