@@ -62,7 +62,6 @@ from adapter.vocabulary.systems import FINDING
 __all__ = [
     "COUNT_FINDINGS",
     "FINDING_ANSWERS",
-    "FINDING_WINDOW",
     "SINS_FINDINGS",
     "Bilsky",
     "Chosen",
@@ -138,33 +137,6 @@ SINS_FINDINGS: dict[str, type[Enum]] = {
     SPINAL_ALIGNMENT: Alignment,
     VERTEBRAL_BODY_COLLAPSE: Collapse,
     POSTEROLATERAL_INVOLVEMENT: Posterolateral,
-}
-
-# The freshness window (a field of rules.Windows) each finding is dated by (contract §2).
-FINDING_WINDOW: dict[str, str] = {
-    **dict.fromkeys(SINS_FINDINGS, "sins"),
-    EPIDURAL_SPINAL_CORD_COMPRESSION: "compression",
-    WHOLE_SPINE_ESCC: "compression",
-    FRANKEL_GRADE: "palsy",
-    ASIA_IMPAIRMENT_SCALE: "palsy",
-    # Walking changes with the palsy; fitness for surgery with the performance status;
-    # stability with the SINS findings; a fracture and the histology are staging facts.
-    AMBULATORY_STATUS: "palsy",
-    SURGERY_TOLERANCE: "performance",
-    SPINAL_STABILITY: "sins",
-    PATHOLOGICAL_FRACTURE: "staging",
-    RADIOSENSITIVITY: "staging",
-    **dict.fromkeys(
-        (
-            VISCERAL_METASTASES,
-            MAJOR_ORGAN_METASTASES,
-            BONE_METASTASIS_EXTENT,
-            TOMITA_PRIMARY_GROWTH,
-            TOKUHASHI_PRIMARY_SITE,
-            *COUNT_FINDINGS,
-        ),
-        "staging",
-    ),
 }
 
 
@@ -251,14 +223,13 @@ def choose_latest(
     if not items:
         return None
     if len(items) == 1:  # most findings are recorded once: nothing to compare or place
-        only = items[0]
-        summary = f"{name(only) if callable(name) else name}: {describe_value(only.value)}"
-        ev = Evidence(only.obs.ref, only.obs.time, summary, only.dated, only.shown)
-        return Chosen(frozenset((only.value,)), (ev,), None)
+        return Chosen(frozenset((items[0].value,)), (_said(items[0], name, describe_value),), None)
     latest, top = _latest(items, prefer)
     seen = {f.value for f in latest}
     unplaced = [f for f in items if f.obs.time is None and f.value not in seen]
     unplaced = unplaced if untimed and top is not None else []
+    if len(latest) == 1 and not unplaced:  # one latest, none to place: nothing to name either
+        return Chosen(frozenset(seen), (_said(latest[0], name, describe_value),), None)
 
     def named(f: Finding[T]) -> str:
         return name(f) if callable(name) else name
@@ -271,10 +242,7 @@ def choose_latest(
         )
 
     chosen = [*latest, *unplaced]
-    evidence = tuple(
-        Evidence(f.obs.ref, f.obs.time, f"{named(f)}: {describe_value(f.value)}", f.dated, f.shown)
-        for f in chosen
-    )
+    evidence = tuple(_said(f, name, describe_value) for f in chosen)
     said = []
     if len(seen) > 1:
         when = top.text if top is not None else "no recorded time"
@@ -294,12 +262,17 @@ def choose_latest(
     return Chosen(frozenset(f.value for f in chosen), evidence, " ".join(said) or None)
 
 
+def _said(
+    f: Finding[T], name: str | Callable[[Finding[T]], str], describe_value: Callable[[T], str]
+) -> Evidence:
+    summary = f"{name(f) if callable(name) else name}: {describe_value(f.value)}"
+    return Evidence(f.obs.ref, f.obs.time, summary, f.dated, f.shown)
+
+
 def _latest(
     items: Sequence[Finding[T]], prefer: Callable[[Finding[T]], int] | None
 ) -> tuple[list[Finding[T]], ClinicalTime | None]:
     """The findings of the latest time (all of them when none is timed), ranked by ``prefer``."""
-    if len(items) == 1:  # most findings are recorded once: nothing to compare
-        return [items[0]], items[0].obs.time
     timed = [f.obs.time for f in items if f.obs.time is not None]
     top = max(timed) if timed else None
     latest = [f for f in items if f.obs.time == top]

@@ -22,12 +22,12 @@ from adapter.fhir.read.records import Coding, ObservationRecord
 from adapter.mapping.context import Context
 from adapter.mapping.displays import finding_code, finding_displayed, observation_named
 from adapter.mapping.findings import (
-    FINDING_WINDOW,
     SINS_FINDINGS,
     Finding,
     Invalid,
     read_answer,
 )
+from adapter.mapping.rules import FINDING_WINDOW
 from adapter.mapping.sites import resolve_site
 from adapter.outcomes import OUTCOME_LOINC
 from adapter.scoring import KPS_VALUES
@@ -184,6 +184,8 @@ def _levels(
         if bad is not None:
             return Invalid(f"{obs.ref.reference}: {bad.label}")
         placed = frozenset(s.level for s in sites if s.level is not None)
+    if not obs.focus:  # most findings name their level by bodySite alone
+        return placed
     focused = frozenset(lv for ref in obs.focus for lv in lesion_levels.get(ref, ()))
     if not focused:
         return placed

@@ -16,10 +16,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 
+from adapter.mapping.findings import COUNT_FINDINGS, SINS_FINDINGS
 from adapter.settings import variable
 from adapter.settings.clinical import RuleFields
+from adapter.vocabulary.findings import (
+    AMBULATORY_STATUS,
+    ASIA_IMPAIRMENT_SCALE,
+    BONE_METASTASIS_EXTENT,
+    EPIDURAL_SPINAL_CORD_COMPRESSION,
+    FRANKEL_GRADE,
+    MAJOR_ORGAN_METASTASES,
+    PATHOLOGICAL_FRACTURE,
+    RADIOSENSITIVITY,
+    SPINAL_STABILITY,
+    SURGERY_TOLERANCE,
+    TOKUHASHI_PRIMARY_SITE,
+    TOMITA_PRIMARY_GROWTH,
+    VISCERAL_METASTASES,
+    WHOLE_SPINE_ESCC,
+)
 
-__all__ = ["DEFAULT_RULES", "RULE_VARIABLES", "Rules", "Windows", "rules_of"]
+__all__ = ["DEFAULT_RULES", "FINDING_WINDOW", "RULE_VARIABLES", "Rules", "Windows", "rules_of"]
 
 _DEFAULT = RuleFields()
 
@@ -35,9 +52,43 @@ class Windows:
     labs: int = _DEFAULT.window_labs_days  # INR, platelets
     staging: int = _DEFAULT.window_staging_days  # visceral, major-organ, extent, counts, primary
     albumin: int = _DEFAULT.window_albumin_days  # serum albumin for NESMS (UNCONFIRMED)
+    # Each window as a timedelta, made once: every input read is dated against one.
+    _limits: dict[str, timedelta] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        limits = {f.name: timedelta(days=getattr(self, f.name)) for f in fields(self) if f.init}
+        object.__setattr__(self, "_limits", limits)
 
     def of(self, kind: str) -> timedelta:
-        return timedelta(days=getattr(self, kind))
+        return self._limits[kind]
+
+
+# The freshness window (a field of Windows) each finding is dated by (contract §2).
+FINDING_WINDOW: dict[str, str] = {
+    **dict.fromkeys(SINS_FINDINGS, "sins"),
+    EPIDURAL_SPINAL_CORD_COMPRESSION: "compression",
+    WHOLE_SPINE_ESCC: "compression",
+    FRANKEL_GRADE: "palsy",
+    ASIA_IMPAIRMENT_SCALE: "palsy",
+    # Walking changes with the palsy; fitness for surgery with the performance status;
+    # stability with the SINS findings; a fracture and the histology are staging facts.
+    AMBULATORY_STATUS: "palsy",
+    SURGERY_TOLERANCE: "performance",
+    SPINAL_STABILITY: "sins",
+    PATHOLOGICAL_FRACTURE: "staging",
+    RADIOSENSITIVITY: "staging",
+    **dict.fromkeys(
+        (
+            VISCERAL_METASTASES,
+            MAJOR_ORGAN_METASTASES,
+            BONE_METASTASIS_EXTENT,
+            TOMITA_PRIMARY_GROWTH,
+            TOKUHASHI_PRIMARY_SITE,
+            *COUNT_FINDINGS,
+        ),
+        "staging",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +111,8 @@ RULE_VARIABLES: tuple[str, ...] = tuple(variable(name) for name in RuleFields.mo
 
 def rules_of(settings: RuleFields) -> Rules:
     """The rules these settings give (already checked: the model holds every bound)."""
-    windows = {f.name: getattr(settings, f"window_{f.name}_days") for f in fields(Windows)}
+    kinds = [f.name for f in fields(Windows) if f.init]
+    windows = {kind: getattr(settings, f"window_{kind}_days") for kind in kinds}
     names = [f.name for f in fields(Rules) if f.name != "windows"]
     numbers = {name: getattr(settings, name) for name in names}
     return replace(Rules(), windows=Windows(**windows), **numbers)

@@ -166,7 +166,7 @@ _SPECS: Mapping[str, ComponentSpec] = {
 def _assess(src: _Sources, plan: LevelPlan, level: str) -> LevelAssessment:
     n = len(plan.origin)
     early = {f: c for f in _SPECS if (c := _standing(src, f, level, n)) is not None}
-    src = replace(src, early=early)
+    src = _Sources(src.found, src.before, src.treatment, early)
     note = plan.note(level)
     basis = {
         SINS_LOCATION.code: Basis(tuple(plan.evidence[level]), caveats=(note,) if note else ())
