@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import random
@@ -40,6 +39,7 @@ from tools import free_port  # noqa: E402
 
 from adapter.fhir.client import FhirClient, FhirServerSettings  # noqa: E402
 from adapter.fhir.read.timing import parse_time  # noqa: E402
+from adapter.heap import settle  # noqa: E402
 from adapter.mapping.terminology import default_terminology  # noqa: E402
 from adapter.sync.runner import Summary, sync_patients  # noqa: E402
 
@@ -103,11 +103,12 @@ class SyncRun:
 
 def warm_up(base: str, concurrency: int) -> None:
     """Start-up outside the timing, as for score: terminology, imports, the first client; then
-    what lives on frozen for the garbage collector, as `spinemets sync` does (here that also
-    keeps the corpus, which the command never holds, from being walked by every collection)."""
+    the collector settled as `spinemets sync` settles it (adapter/heap.py: what lives on frozen,
+    a larger young generation; here freezing also keeps the corpus, which the command never
+    holds, from being walked by every collection)."""
     default_terminology()
     asyncio.run(sync_all(base, [], concurrency))
-    gc.freeze()
+    settle()
 
 
 def timed_sync(base: str, ids: list[str], concurrency: int) -> SyncRun:

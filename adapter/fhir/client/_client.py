@@ -36,6 +36,7 @@ from adapter.fhir.client._answers import (
 )
 from adapter.fhir.client._auth import BearerToken
 from adapter.fhir.client._budget import ENCODINGS, ByteBudget, error_text, read_within
+from adapter.fhir.client._direct import build_request, send_direct
 from adapter.fhir.client._settings import FhirServerSettings
 
 __all__ = ["FHIR_JSON", "FhirClient", "bundle_resources", "is_fhir_id", "next_link"]
@@ -114,14 +115,18 @@ class FhirClient:
         if body is not None:
             sent["Content-Type"] = FHIR_JSON
         sent |= headers or {}
-        auth = self.settings.auth or httpx.USE_CLIENT_DEFAULT
+        auth = self.settings.auth
         # orjson: a few times faster than the standard library on FHIR Bundles, both ways.
         content = orjson.dumps(body) if body is not None else None
-        request = self._http.build_request(
-            method, url, headers=sent, content=content, timeout=self.settings.timeout
+        request, direct = build_request(
+            self._http, method, url, sent, content, self.settings.timeout, auth, stream=stream
         )
         try:
-            response = await self._http.send(request, auth=auth, stream=stream)
+            if direct:
+                response = await send_direct(self._http, request)
+            else:
+                sending = auth or httpx.USE_CLIENT_DEFAULT
+                response = await self._http.send(request, auth=sending, stream=stream)
         except httpx.TimeoutException:
             raise FhirServerError("the FHIR server did not answer in time") from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
