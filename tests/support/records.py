@@ -118,6 +118,19 @@ def medication(mid: str, code: str, *, system: str = RXNORM, status: str = "acti
     }  # fmt: skip
 
 
+def apixaban_by_reference() -> list[Resource]:
+    """The default patient with an apixaban order named by ``medicationReference`` (how most
+    EHRs send the drug), a vertebroplasty order at T12 and the Medication the reference names."""
+    request = {
+        "resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
+        "subject": {"reference": f"Patient/{P}"}, "authoredOn": "2024-05-20T09:00:00Z",
+        "medicationReference": {"reference": "Medication/apx"},
+    }  # fmt: skip
+    drug = {"resourceType": "Medication", "id": "apx", "code": {"coding": [
+        {"system": RXNORM, "code": "1364445", "display": "apixaban 5 MG Oral Tablet"}]}}  # fmt: skip
+    return [*default_patient(extra=(request,)), order("vp", "22511", "T12"), drug]
+
+
 def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),
           status: str = "draft", system: str = CPT, text: str | None = None,
           display: str | None = None, category: str | None = None,

@@ -415,17 +415,9 @@ def test_the_text_report_resolves_a_referenced_medication_whatever_the_files_lay
 ):
     # One decision on every surface (contract §4 v3): a pretty-printed Bundle, a one-line
     # Bundle and NDJSON of the same record give the same procedure-check verdict.
-    from tests.support.records import NOW, default_patient, order
+    from tests.support.records import NOW, apixaban_by_reference
 
-    rx = "http://www.nlm.nih.gov/research/umls/rxnorm"
-    request = {
-        "resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
-        "subject": {"reference": "Patient/p"}, "authoredOn": "2024-05-20T09:00:00Z",
-        "medicationReference": {"reference": "Medication/apx"},
-    }  # fmt: skip
-    medication = {"resourceType": "Medication", "id": "apx", "code": {"coding": [
-        {"system": rx, "code": "1364445", "display": "apixaban 5 MG Oral Tablet"}]}}  # fmt: skip
-    resources = [*default_patient(extra=(request,)), order("vp", "22511", "T12"), medication]
+    resources = apixaban_by_reference()
     bundle = {"resourceType": "Bundle", "type": "collection",
               "entry": [{"resource": r} for r in resources]}  # fmt: skip
     files = {

@@ -152,17 +152,9 @@ def test_a_medication_named_by_reference_changes_no_batch_output(tmp_path, capsy
     # `spinemets score`, which does resolve the reference. Should a batch output ever depend on
     # the drug, this fails and the join must be built.
     from tests.support.records import NOW as RECORDS_NOW
-    from tests.support.records import default_patient, order
+    from tests.support.records import apixaban_by_reference
 
-    request = {
-        "resourceType": "MedicationRequest", "id": "m", "status": "active", "intent": "order",
-        "subject": {"reference": "Patient/p"}, "authoredOn": "2024-05-20T09:00:00Z",
-        "medicationReference": {"reference": "Medication/apx"},
-    }  # fmt: skip
-    medication = {"resourceType": "Medication", "id": "apx", "code": {"coding": [
-        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1364445",
-         "display": "apixaban 5 MG Oral Tablet"}]}}  # fmt: skip
-    resources = [*default_patient(extra=(request,)), order("vp", "22511", "T12"), medication]
+    resources = apixaban_by_reference()
     source = tmp_path / "export"
     source.mkdir()
     by_type: dict[str, list[str]] = {}
