@@ -32,9 +32,6 @@ class Span:
     def certain(self) -> bool:
         return self.low == self.high
 
-    def __add__(self, other: Span) -> Span:
-        return Span(self.low + other.low, self.high + other.high)
-
     def __contains__(self, value: object) -> bool:
         return isinstance(value, int) and self.low <= value <= self.high
 
