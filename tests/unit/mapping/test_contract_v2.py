@@ -453,6 +453,12 @@ LEFT = {"system": SNOMED_CT, "code": "7771000", "display": "Left"}
 RIGHT = {"system": SNOMED_CT, "code": "24028007", "display": "Right"}
 FEMUR = {"system": SNOMED_CT, "code": "71341001", "display": "Bone structure of femur"}
 HUMERUS = {"system": SNOMED_CT, "code": "85050009", "display": "Bone structure of humerus"}
+NECK_OF_FEMUR = {"system": SNOMED_CT, "code": "29627003", "display": "Structure of neck of femur"}
+SHAFT_OF_FEMUR = {"system": SNOMED_CT, "code": "41111004", "display": "Bone structure of shaft of femur"}
+LEFT_FEMUR = {"system": "urn:local:sites", "code": "LFEM", "display": "Bone structure of left femur"}
+FIRST_RIB = {"system": SNOMED_CT, "code": "48535007", "display": "Bone structure of first rib"}
+FIFTH_RIB = {"system": SNOMED_CT, "code": "15339008", "display": "Bone structure of fifth rib"}
+SEVENTH_RIB = {"system": SNOMED_CT, "code": "24915002", "display": "Bone structure of seventh rib"}
 
 
 def _bone(bone, side=None, *, how="extension", text=None):
@@ -512,6 +518,40 @@ def test_a_local_site_code_with_a_side_in_its_words_counts_each_side(first, seco
     # One local code may stand for either femur: the words say which (extension bone-name).
     local = {"system": "urn:local:sites", "code": "FEM"}
     sites = ({"coding": [{**local, "display": first}]}, {"coding": [{**local, "display": second}]})
+    a = extract(_bone_mets(*sites))
+    assert a.tokuhashi.extraspinal_count == Possible.among(count)
+
+
+def _local(*words):
+    return tuple({"coding": [{"system": "urn:local:sites", "code": "B", "display": w}]}
+                 for w in words)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sites", "count"),
+    [
+        # Two first ribs and two other ribs are four sites, whatever sides the others have
+        # (counted to Tokuhashi's cap, COUNT_CAP = 3).
+        (_local("Left 1st rib", "Right 1st rib", "5th rib", "7th rib"), {3}),
+        (_local("Left 1st rib", "5th rib", "7th rib"), {3}),
+        (_local("Left 1st rib", "5th rib"), {2}),
+        ((_bone(FIRST_RIB, LEFT), _bone(FIRST_RIB, RIGHT), _bone(FIFTH_RIB), _bone(SEVENTH_RIB)),
+         {3}),  # fmt: skip
+        # A lesion added never lowers the count: three femoral sites and a left femur.
+        ((_bone(FEMUR), _bone(NECK_OF_FEMUR), _bone(SHAFT_OF_FEMUR), _bone(FEMUR, LEFT)), {3}),
+        ((_bone(FEMUR), _bone(NECK_OF_FEMUR), _bone(FEMUR, LEFT)), {2, 3}),
+        # The same left femur written two ways is one site.
+        (_local("femur, left", "Left femur"), {1}),
+        (_local("Femur (left)", "LEFT FEMUR"), {1}),
+        ((_bone(FEMUR, LEFT), _bone(LEFT_FEMUR)), {1}),
+        # Sides as EHRs abbreviate them.
+        ((_bone(FEMUR, text="L femur"), _bone(FEMUR, text="R femur")), {2}),
+        ((_bone(FEMUR, text="Lt femur"), _bone(FEMUR, text="Rt. femur")), {2}),
+        (_local("Femur (R)", "Femur (L)"), {2}),
+        ((_bone(FEMUR, text="R/O femur lesion"), _bone(FEMUR, LEFT)), {1, 2}),  # rule out: no side
+    ],
+)
+def test_sites_are_told_apart_by_what_they_are_and_their_side_never_by_a_shared_word(sites, count):
     a = extract(_bone_mets(*sites))
     assert a.tokuhashi.extraspinal_count == Possible.among(count)
 
