@@ -31,7 +31,7 @@ from adapter.vocabulary.findings import (
 __all__ = ["Counts", "count_inputs"]
 
 Pairs = frozenset[tuple[int, int]]
-Placed = set[tuple[str, str, str]]  # extraspinal sites: (bone, site key, side or "")
+Placed = set[tuple[str, str]]  # extraspinal sites: (what the site is, its side or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ def _tally(lesions: Iterable[Lesion]) -> _Tally:
                     condition_evidence(cond, "spinal lesion, level unknown")
                 )
             else:
-                (t.sites if certain else t.maybe_sites).add((site.bone, site.key, site.side))
+                (t.sites if certain else t.maybe_sites).add((site.what, site.side))
                 t.extra_evidence.append(
                     condition_evidence(cond, f"extraspinal bone lesion {site.label}")
                 )
@@ -114,21 +114,20 @@ def _tally(lesions: Iterable[Lesion]) -> _Tally:
 
 
 def _distinct(sites: Placed) -> tuple[int, int]:
-    """(fewest, most) distinct extraspinal sites. Sites differing by side are distinct (a left
-    and a right femur: two); a site with no side beside sided ones of the same bone may be one
-    of them or the other side (one or two femurs, never certainly two)."""
+    """(fewest, most) distinct extraspinal sites. Sites that are different things (a femur, the
+    neck of a femur, the fifth rib) are distinct; of one thing, the sides recorded are (a left and
+    a right femur: two), and one with no side beside a sided one may be that one or the other
+    side (a femur and a left femur: one or two)."""
     low = high = 0
-    for bone in {b for b, _, _ in sites}:
-        keys = {(k, side) for b, k, side in sites if b == bone}
-        both = ("left", "right")
-        sided = {(k, x) for k, side in keys if side for x in (both if side == "both" else (side,))}
-        unsided = {k for k, side in keys if not side}
-        if not sided:
-            low, high = low + len(unsided), high + len(unsided)
-            continue
-        free = 2 - len({side for _, side in sided})
-        low, high = low + len(sided), high + len(sided) + min(len(unsided), free)
+    for what in {w for w, _ in sites}:
+        sides = {s for w, side in sites if w == what and side for s in _SIDES[side]}
+        unsided = (what, "") in sites
+        low += max(len(sides), 1)
+        high += len(sides) + (1 if unsided and len(sides) < 2 else 0) if sides else 1
     return low, high
+
+
+_SIDES = {"left": ("left",), "right": ("right",), "both": ("left", "right")}
 
 
 def _pairs(t: _Tally) -> Pairs:

@@ -31,8 +31,9 @@ class Site:
     the map's targets for the region; empty when the site may be at any level (the mappings give
     it no levels: a vertebral body, the sacrum).
     For a site outside the spine, ``side`` is the side recorded (``left``, ``right``, ``both``;
-    empty when none is) and ``bone`` the bone its words name ("femur"): a left and a right femur
-    are two sites, a femur with no side beside a left one may be either (contract §2 counts).
+    empty when none is) and ``what`` the site its name says without the side ("femur", "fifth
+    rib"): a left and a right femur are two sites, a femur with no side beside a left one may be
+    either (contract §2 counts).
     """
 
     kind: SiteKind
@@ -42,7 +43,7 @@ class Site:
     within: frozenset[str] = frozenset()
     name: str = ""
     side: str = ""
-    bone: str = ""
+    what: str = ""
 
 
 # SNOMED CT laterality qualifiers (mCODE LateralityVS; DICOM's unilateral left and right), as a
@@ -54,7 +55,15 @@ _SIDE_CODES: dict[tuple[str | None, str], str] = {
     (SNOMED, "419465000"): "right",
     (SNOMED, "51440002"): "both",
 }
-_SIDE_WORDS = re.compile(r"\b(left|right|bilateral)\b", re.IGNORECASE)
+# A side as EHRs write it: "left", "Lt", "L femur", "Femur (R)", "bilateral"; never "L2" (a
+# word boundary), nor "R/O" (rule out).
+_SIDE_WORDS = re.compile(
+    r"(?<![\w/])(left|lt|l|right|rt|r|bilateral|bilat)\b\.?(?!/)", re.IGNORECASE
+)
+_SIDE_OF = {"l": "left", "lt": "left", "r": "right", "rt": "right", "bilat": "both"}
+# What a site is, as its name says it without its side: "Bone structure of left femur",
+# "femur, left" and "LEFT FEMUR" are one femur; "fifth rib" and "seventh rib" are two bones.
+_STRUCTURE_OF = re.compile(r"^(?:entire )?(?:bone )?(?:structure )?(?:of )?(?:the )?")
 
 
 # The same few dozen bodySite codings recur in every patient: each is classified once (keyed
@@ -91,7 +100,7 @@ def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
         # Cited by display ("Bone structure of femur"), never by code alone (contract §4 v3).
         named = _named(known, term)
         site = Site("other", None, f"{known.system}|{known.code}", named, name=named)
-        return _sided(site, _one_side(sides), term)
+        return _sided(site, _one_side(sides))
     # Not understood: the lesion may as well be in the spine, so it is never an extraspinal
     # focus by default (contract §2: only a non-spinal bodySite is one).
     named = _named(first, term)
@@ -113,7 +122,7 @@ def read_by_words(site: Site, words: str | None, term: Terminology) -> Site:
     its words; a bone whose coding gives no side takes the side its words say ("Left femur").
     Any other site is returned as it is."""
     if site.kind == "other" and not site.side and words:
-        return _sided(site, _words_side(words), term)
+        return _sided(site, _words_side(words))
     if site.kind != "unknown" or not words or _NOT_EXTRASPINAL.search(words):
         return site
     found = _bone_words(term.words.get((_EXTRASPINAL, "bone-name"), ()))
@@ -123,7 +132,7 @@ def read_by_words(site: Site, words: str | None, term: Terminology) -> Site:
     # "Left tibia" and "Right tibia" are then the same bone on two sides.
     bone = " ".join(_SIDE_WORDS.sub(" ", words.casefold()).split())
     read = Site("other", None, f"{site.key}|{bone}", words, name=words)
-    return _sided(read, _words_side(words), term)
+    return _sided(read, _words_side(words))
 
 
 def _one_side(sides: set[str]) -> str:
@@ -135,18 +144,21 @@ def _one_side(sides: set[str]) -> str:
 
 def _words_side(words: str) -> str:
     found = {m.casefold() for m in _SIDE_WORDS.findall(words)}
-    return _one_side({"both" if w == "bilateral" else w for w in found})
+    return _one_side({_SIDE_OF.get(w, "both" if w == "bilateral" else w) for w in found})
 
 
-def _sided(site: Site, side: str, term: Terminology) -> Site:
-    """The site with its side, and the bone its words name (to tell a femur without a side
-    beside a left one); the label says the side when its words do not."""
-    found = _bone_words(term.words.get((_EXTRASPINAL, "bone-name"), ()))
-    match = found.search(site.name.casefold()) if found is not None else None
-    bone = match.group(0) if match is not None else site.key
+def _what(name: str) -> str:
+    """A site's name without its side, case or punctuation: the sites it may be the same as."""
+    words = " ".join(re.sub(r"[\W_]+", " ", _SIDE_WORDS.sub(" ", name.casefold())).split())
+    return _STRUCTURE_OF.sub("", words)
+
+
+def _sided(site: Site, side: str) -> Site:
+    """The site with its side, and what it is without it (to tell a femur without a side beside
+    a left one); the label says the side when its words do not."""
     said = {"both": "left and right"}.get(side, side)
     label = site.label if not side or _SIDE_WORDS.search(site.label) else f"{site.label}, {said}"
-    return dataclasses.replace(site, side=side, bone=bone, label=label)
+    return dataclasses.replace(site, side=side, what=_what(site.name) or site.key, label=label)
 
 
 @functools.cache

@@ -454,8 +454,16 @@ RIGHT = {"system": SNOMED_CT, "code": "24028007", "display": "Right"}
 FEMUR = {"system": SNOMED_CT, "code": "71341001", "display": "Bone structure of femur"}
 HUMERUS = {"system": SNOMED_CT, "code": "85050009", "display": "Bone structure of humerus"}
 NECK_OF_FEMUR = {"system": SNOMED_CT, "code": "29627003", "display": "Structure of neck of femur"}
-SHAFT_OF_FEMUR = {"system": SNOMED_CT, "code": "41111004", "display": "Bone structure of shaft of femur"}
-LEFT_FEMUR = {"system": "urn:local:sites", "code": "LFEM", "display": "Bone structure of left femur"}
+SHAFT_OF_FEMUR = {
+    "system": SNOMED_CT,
+    "code": "41111004",
+    "display": "Bone structure of shaft of femur",
+}
+LEFT_FEMUR = {
+    "system": "urn:local:sites",
+    "code": "LFEM",
+    "display": "Bone structure of left femur",
+}
 FIRST_RIB = {"system": SNOMED_CT, "code": "48535007", "display": "Bone structure of first rib"}
 FIFTH_RIB = {"system": SNOMED_CT, "code": "15339008", "display": "Bone structure of fifth rib"}
 SEVENTH_RIB = {"system": SNOMED_CT, "code": "24915002", "display": "Bone structure of seventh rib"}
@@ -535,8 +543,10 @@ def _local(*words):
         (_local("Left 1st rib", "Right 1st rib", "5th rib", "7th rib"), {3}),
         (_local("Left 1st rib", "5th rib", "7th rib"), {3}),
         (_local("Left 1st rib", "5th rib"), {2}),
-        ((_bone(FIRST_RIB, LEFT), _bone(FIRST_RIB, RIGHT), _bone(FIFTH_RIB), _bone(SEVENTH_RIB)),
-         {3}),  # fmt: skip
+        (
+            (_bone(FIRST_RIB, LEFT), _bone(FIRST_RIB, RIGHT), _bone(FIFTH_RIB), _bone(SEVENTH_RIB)),
+            {3},
+        ),
         # A lesion added never lowers the count: three femoral sites and a left femur.
         ((_bone(FEMUR), _bone(NECK_OF_FEMUR), _bone(SHAFT_OF_FEMUR), _bone(FEMUR, LEFT)), {3}),
         ((_bone(FEMUR), _bone(NECK_OF_FEMUR), _bone(FEMUR, LEFT)), {2, 3}),
