@@ -571,6 +571,9 @@ def test_sites_are_told_apart_by_what_they_are_and_their_side_never_by_a_shared_
     [
         "Sacrum", "Left sacral ala", "Coccyx", "Lumbar spine", "L2 vertebra", "Pelvis and S1",
         "Paravertebral rib head", "Thoracic cage", "Iliac lymph node", "Renal pelvis",
+        # Parts of a vertebra beside a bone outside the spine.
+        "Left rib and pedicle", "Rib and lamina", "Rib, transverse process", "Facet and rib",
+        "Costovertebral junction of rib", "Costotransverse joint, rib", "Spinous process and rib",
     ],
 )  # fmt: skip
 def test_a_site_whose_words_may_be_spinal_or_not_bone_is_never_read_as_extraspinal(words):
