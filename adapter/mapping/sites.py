@@ -111,6 +111,7 @@ def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
 # as a bone outside the spine by its words (contract §2: only a non-spinal bodySite is one).
 _NOT_EXTRASPINAL = re.compile(
     r"spin|vertebr|sacr|coccy|cervic|thorac|lumb|atlas|axis|dens\b|odontoid|occip|disc"
+    r"|pedicle|lamin|facet|transverse|costotransverse|uncinate"
     r"|\b[ctls]\d{1,2}\b|lymph|node|arter|vein|nerve|muscle|skin|soft tissue|renal|kidney",
     re.IGNORECASE,
 )
