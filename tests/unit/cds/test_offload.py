@@ -62,3 +62,28 @@ async def test_a_withdrawn_call_is_cancelled_on_its_worker_loop():
     finally:
         await asyncio.to_thread(pool.stop)
     assert cancelled == [True]
+
+
+async def test_the_workers_client_keeps_no_cookie_from_one_users_read_for_another():
+    """One client serves every EHR user's fhirServer reads: a session cookie a FHIR server sets
+    on one user's read must never ride along on the next user's (each call has its own token)."""
+    import httpx
+    import respx
+
+    pool: LoopPool[httpx.AsyncClient] = LoopPool(1, lambda http: http)
+    await asyncio.to_thread(pool.start)
+
+    async def two_reads(http: httpx.AsyncClient) -> list[httpx.Request]:
+        with respx.mock:
+            route = respx.get("https://fhir.example/Patient/p").mock(
+                return_value=httpx.Response(200, json={}, headers={"Set-Cookie": "sid=user-1"})
+            )
+            await http.get("https://fhir.example/Patient/p")
+            await http.get("https://fhir.example/Patient/p")
+            return [call.request for call in route.calls]
+
+    try:
+        first, second = await asyncio.wait_for(pool.run(two_reads), 10)
+    finally:
+        await asyncio.to_thread(pool.stop)
+    assert "cookie" not in first.headers and "cookie" not in second.headers
