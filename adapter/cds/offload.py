@@ -26,6 +26,8 @@ from typing import Generic, TypeVar
 
 import httpx
 
+from adapter.fhir.client import no_cookies
+
 __all__ = ["INLINE_MAX_BYTES", "LoopPool"]
 
 # A request body up to this size is parsed and (when nothing has to be fetched) served on the
@@ -69,7 +71,7 @@ class LoopPool(Generic[C]):
             self._workers.append(worker)
 
     async def _open(self, worker: _Worker[C]) -> None:
-        worker.http = httpx.AsyncClient(follow_redirects=False)
+        worker.http = httpx.AsyncClient(follow_redirects=False, cookies=no_cookies())
         worker.context = self._make_context(worker.http)
 
     async def run(self, job: Callable[[C], Awaitable[T]]) -> T:

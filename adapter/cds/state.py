@@ -23,6 +23,7 @@ from adapter.cds.offload import LoopPool
 from adapter.cds.replay import RedisReplayCache, ReplayCache, SqliteReplayCache
 from adapter.cds.services import Deps
 from adapter.cds.settings import Settings
+from adapter.fhir.client import no_cookies
 from adapter.mapping.terminology import Terminology
 
 __all__ = ["AppState", "open_replay_cache", "open_state"]
@@ -62,7 +63,8 @@ async def open_state(
         await asyncio.to_thread(feedback.initialise)
         audit = CdsAudit(settings.audit_path, settings.public_base_url)
         await asyncio.to_thread(audit.check)
-        http = await stack.enter_async_context(httpx.AsyncClient(follow_redirects=False))
+        client = httpx.AsyncClient(follow_redirects=False, cookies=no_cookies())
+        http = await stack.enter_async_context(client)
         keys = KeyStore(settings.issuers, http, timeout=settings.jwks_timeout)
         keys.load_local()
         replay: ReplayCache | None = None

@@ -8,7 +8,13 @@ from adapter.fhir.client._answers import (
     next_link,
     status_code,
 )
-from adapter.fhir.client._auth import BearerToken, PrivateKey, SmartBackendAuth, load_private_key
+from adapter.fhir.client._auth import (
+    BearerToken,
+    PrivateKey,
+    SmartBackendAuth,
+    load_private_key,
+    no_cookies,
+)
 from adapter.fhir.client._client import FhirClient
 from adapter.fhir.client._conformance import (
     Uploaded,
@@ -36,6 +42,7 @@ __all__ = [
     "is_fhir_id",
     "load_private_key",
     "next_link",
+    "no_cookies",
     "server_settings",
     "status_code",
     "upload_conformance",

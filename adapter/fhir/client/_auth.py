@@ -12,6 +12,7 @@ once with a fresh one. Tokens and keys are never logged; ``repr`` shows no secre
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import re
 import time
 import uuid
@@ -28,7 +29,16 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from adapter.errors import ConfigurationError, FhirServerError, InputError
 
-__all__ = ["BearerToken", "PrivateKey", "SmartBackendAuth", "load_private_key"]
+__all__ = ["BearerToken", "PrivateKey", "SmartBackendAuth", "load_private_key", "no_cookies"]
+
+
+def no_cookies() -> http.cookiejar.CookieJar:
+    """A cookie jar that keeps none: for a client whose requests carry different users' tokens
+    (the CDS service's), where a session cookie a server set for one user would ride along on
+    the next user's request, whatever that request's own token allows."""
+    # The jar itself: httpx copies a ``Cookies`` it is given into a jar of the default policy.
+    return http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
 
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 b64token
