@@ -7,9 +7,8 @@ loop, then each patient is written with a transaction of its own (atomic per pat
 patient is independent: a failure (after bounded retries) is recorded with its reason and the
 run continues; running sync again completes what failed, and writes nothing for the rest. The
 write unit (:mod:`adapter.sync.write`) repeats from a fresh read of the record, scored again,
-after a conflict with a concurrent writer. A copy of an output beside the resource of its series
-(an EHR that accepted a CDS suggestion, a concurrent writer) is withdrawn by that write, and the
-patient synced as usual.
+after a conflict with a concurrent writer. A copy of an output beside its series' resource (an
+EHR that accepted a CDS suggestion, a concurrent writer) is withdrawn by that write.
 """
 
 from __future__ import annotations

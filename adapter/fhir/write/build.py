@@ -75,8 +75,7 @@ def _value(span: Span, prefix: str = "value") -> dict[str, Any]:
     return {f"{prefix}Range": {"low": _quantity(span.low), "high": _quantity(span.high)}}
 
 
-# Outputs are never changed in place (a writer that adds to one copies it first): the parts
-# every patient's outputs share are built once and shared.
+# Built once, shared by every output: never changed in place (test_shared_output_parts.py).
 _SURVEY = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}]
 _UNKNOWN = {"coding": [{"system": DATA_ABSENT_REASON, "code": "unknown", "display": "Unknown"}]}
 
