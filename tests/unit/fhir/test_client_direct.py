@@ -115,8 +115,8 @@ def test_the_clients_own_authentication_and_query_reach_the_server() -> None:
 
     async def run() -> None:
         transport = httpx.MockTransport(handler)
-        own = {"auth": httpx.BasicAuth("u", "p"), "params": {"_format": "json"}}
-        async with httpx.AsyncClient(transport=transport, **own) as http:
+        auth, params = httpx.BasicAuth("u", "p"), {"_format": "json"}
+        async with httpx.AsyncClient(transport=transport, auth=auth, params=params) as http:
             await FhirClient(http, FhirServerSettings(base_url=FHIR)).transaction(BUNDLE)
 
     asyncio.run(run())
