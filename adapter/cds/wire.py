@@ -3,8 +3,9 @@
 pydantic serialises a card's ``resource`` (``dict[str, Any]``) by inspecting every value; the
 models' own fields, already validated, are read here and orjson writes the whole answer in one
 call, a third of the time. Field order, omitted ``None`` fields and the bytes are the same
-(``tests/unit/cds/test_wire.py``); what orjson cannot write (an integer beyond 64 bits) goes to
-pydantic as before.
+(``tests/unit/cds/test_wire.py``); what orjson cannot write (an integer beyond 64 bits), or would
+write otherwise (a datetime, date or time: orjson writes UTC as "+00:00", pydantic as "Z"), goes
+to pydantic as before.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def _plain(model: BaseModel) -> dict[str, Any]:
 def response_json(response: BaseModel) -> bytes:
     """``response.model_dump_json(exclude_none=True)``, encoded, written by orjson."""
     try:
-        return orjson.dumps(_plain(response))
-    except orjson.JSONEncodeError:  # a value orjson does not write: pydantic's way
+        # with no default, a passed-through datetime, date or time raises: pydantic writes it
+        return orjson.dumps(_plain(response), option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except orjson.JSONEncodeError:  # a value orjson does not write alike: pydantic's way
         return response.model_dump_json(exclude_none=True).encode()

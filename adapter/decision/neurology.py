@@ -192,9 +192,10 @@ def _reimaged_item(
         return None
     mri = tuple(ev.listed for ev in safety.whole_spine.evidence)
     if what == "untimed" and grade.untimed is not None:
-        said = f"{grade.untimed_named} with no recorded time ({grade.named} on {grade.day})"
+        # cited: the untimed grade, the timed one that outranks it (named too) and the MRI
         hidden = tuple(ev.listed for ev in grade.untimed.evidence)
-        return NeurologyItem("info", f"{said} — {clear_named(clear)}", (*hidden, *mri))
+        text = f"{grade.untimed_behind} — {clear_named(clear)}"
+        return NeurologyItem("info", text, (*hidden, *grade.sources, *mri))
     since = ", Frankel/AIS E since" if what == "reimage" else ""
     text = f"{grade.named} ({grade.day}){grade.treated}{since} — {clear_named(clear)}"
     return NeurologyItem("info", text, (*grade.sources, *mri))

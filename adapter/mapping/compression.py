@@ -66,6 +66,11 @@ def untimed_alarm(hidden: str, timed: str, day: str) -> str:
     return f"{hidden}{after}with no recorded time: {confirm}"
 
 
+def _bilsky(chosen: Chosen[Bilsky]) -> str:
+    """ "Bilsky 3", "Bilsky 2/3": the grades, without where."""
+    return f"Bilsky {'/'.join(sorted(g.value.removeprefix('bilsky-') for g in chosen.values))}"
+
+
 def day_of(time: ClinicalTime | None) -> str:
     """A finding's day as every output names it, or that it has none."""
     return time.day if time else "no date recorded"
@@ -110,9 +115,20 @@ class Grade:
         """The untimed grade behind this one, named as :attr:`named` is ("" when none)."""
         return self._named(self.untimed) if self.untimed is not None else ""
 
+    @property
+    def untimed_behind(self) -> str:
+        """ "Bilsky 3 at T8 with no recorded time (Bilsky 0 at T8 on 25 May 2024)". Without a level
+        it is said once, after both, so that a card's summary holds the whole item: "Bilsky 3
+        with no recorded time (Bilsky 0 on 25 May 2024), level not recorded"."""
+        if self.untimed is None:
+            return ""
+        if self.level:
+            return f"{self.untimed_named} with no recorded time ({self.named} on {self.day})"
+        hidden, timed = _bilsky(self.untimed), _bilsky(self.chosen)
+        return f"{hidden} with no recorded time ({timed} on {self.day}){self.where}"
+
     def _named(self, chosen: Chosen[Bilsky]) -> str:
-        grades = sorted(g.value.removeprefix("bilsky-") for g in chosen.values)
-        return f"Bilsky {'/'.join(grades)}{self.where}"
+        return f"{_bilsky(chosen)}{self.where}"
 
     @property
     def day(self) -> str:

@@ -230,18 +230,34 @@ def _within(staged: Staged) -> frozenset[str] | None:
     return frozenset().union(*bounded) if bounded else None
 
 
+def _one_of(within: frozenset[str]) -> str:
+    """The levels a fracture may be at, in a few words: "T11 or T12" (a code naming a pair),
+    "one of C1–C7" (a region: S12.9, the cervical spine)."""
+    levels = sorted(within, key=level_order)
+    if len(levels) == 2:
+        return " or ".join(levels)
+    at = [level_order(lv) for lv in levels]
+    consecutive = at == list(range(at[0], at[0] + len(at)))
+    return f"one of {levels[0]}–{levels[-1]}" if consecutive else f"one of {', '.join(levels)}"
+
+
 def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
+    """Met with no such fracture at the level or without one (contract §5); one recorded only
+    elsewhere is named, "… at C2 (1 May 2024) — not at C3", never "none recorded"."""
     judge = Judge(6, "Fracture not from another cause")
     placed = [(s, _within(s)) for s in fractures]
     relevant = [s for s, within in placed if within is None and (level in s.levels or not s.levels)]
-    maybe = [s for s, within in placed if within is not None and level in within]
-    if not relevant and not maybe:
+    maybe = [(s, within) for s, within in placed if within is not None and level in within]
+    if not fractures:
         return judge.met("no osteoporotic or traumatic vertebral fracture recorded")
+    if not relevant and not maybe:
+        return judge.met(f"{cite(staged_evidence(fractures, _OTHER_CAUSE))} — not at {level}")
     if not relevant:  # at one of several levels, this one or another: never guessed (§5)
+        where = _one_of(frozenset().union(*(within for _, within in maybe)))
         return judge.unknown(
-            cite(staged_evidence(maybe, _OTHER_CAUSE)) + " — confirm which",
+            cite(staged_evidence([s for s, _ in maybe], _OTHER_CAUSE)) + " — confirm which",
             action="confirm which vertebra is fractured, and its cause (biopsy)",
-            finding="osteoporotic or traumatic fracture here or at a neighbour — confirm which",
+            finding=f"osteoporotic or traumatic fracture at {where} — confirm which",
         )
     if confirmed := [s for s in relevant if s.confirmed]:
         return judge.unmet(

@@ -6,7 +6,8 @@ A sync sends one transaction a patient, and the client's own layer around the tr
 into a new request, runs the authentication and redirect generators, binds the answer's stream
 and passes every answer through the cookie jar's urllib round trip. Used only where the request
 sent is the one the client would send: no cookies held, no event hooks, redirects not followed,
-and no authentication or a static bearer token; anything else goes through the client.
+no authentication, base URL or query parameters of the client's own, and no authentication or a
+static bearer token for the request; anything else goes through the client.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ def direct_ok(http: httpx.AsyncClient, auth: httpx.Auth | None) -> bool:
         and not http.follow_redirects
         and not http.cookies
         and not any(http.event_hooks.values())
+        # the client would add its own: authenticate, join a relative URL to its base, add a query
+        and http.auth is None
+        and not str(http.base_url)
+        and not http.params
     )
 
 

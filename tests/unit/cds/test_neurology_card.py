@@ -457,11 +457,36 @@ def test_a_later_clear_whole_spine_mri_settles_an_untimed_bilsky_3_as_criterion_
     assert alert is not None and alert.indicator == "info"
     assert "confirm the current grade" not in card.summary + (card.detail or "")
     assert f"ALERT [info] {said}" in text
+    # The timed grade the item names is cited with the untimed one and the MRI.
+    cited = "\n".join(alert.sources)
+    assert all(
+        ref in cited for ref in ("Observation/b8-old", "Observation/b8,", "Observation/wsm,")
+    )
     # An MRI before the timed grade settles nothing: the card still asks to confirm.
     earlier = finding("wsm", "whole-spine-escc", "no-high-grade", when="2024-05-20T09:00:00Z")
     card, _, _ = neurology(_untimed_bilsky_3_at_t8(earlier))
     assert card is not None and card.indicator == "warning"
     assert "confirm the current grade" in card.summary
+
+
+def test_a_settled_untimed_bilsky_3_without_a_level_is_said_whole_within_the_summary():
+    # Both grades without a level: the level is said once, after them, so the card's summary
+    # (< 140 characters) holds the whole item, the MRI's finding included, never cut.
+    timed = finding("b-nl", BILSKY, "bilsky-0", when="2024-05-25T09:00:00Z")
+    resources = default_patient(extra=(timed, untimed("b-nl-old", BILSKY, "bilsky-3"), CLEAR))
+    card, alert, result = neurology(resources)
+    said = (
+        f"Bilsky 3 with no recorded time (Bilsky 0 on 25 May 2024), level not recorded — {SETTLED}"
+    )
+    assert card is not None and card.indicator == "info" and card.summary == said
+    assert f"- info: {said}" in (card.detail or "")
+    assert f"ALERT [info] {said}" in text_report(decide(result))
+    # Cited: the untimed grade, the timed one the item names, and the MRI.
+    assert alert is not None
+    cited = "\n".join(alert.sources)
+    assert all(
+        ref in cited for ref in ("Observation/b-nl-old", "Observation/b-nl,", "Observation/wsm,")
+    )
 
 
 def test_untimed_normal_grades_and_an_untimed_grade_alone_are_read_as_before():

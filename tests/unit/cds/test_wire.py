@@ -5,6 +5,7 @@ and pydantic could treat differently."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -48,7 +49,12 @@ def _action(resource: dict) -> CdsResponse:
         {"a": None, "b": [None, {"c": None}]},  # a null inside a resource is kept, as pydantic does
         {"n": [0.1, 1e-7, 1e16, 1e22, -0.0, 5e-324, 2.5, 12345.678, 2**63 + 5]},
         {"t": '\u2028\x7f\x1f\n\t"\\ é 漢 \U0001f600 </script>'},
+        # a UTC time is "Z" to pydantic, "+00:00" to orjson unless told otherwise
+        {"at": datetime(2024, 6, 1, 9, 0, tzinfo=UTC)},
+        {"at": [datetime(2024, 6, 1, 9, 0, 0, 123456), date(2024, 6, 1), time(9, 0, 5)]},
+        {"at": datetime(2024, 6, 1, 9, 0, tzinfo=timezone(timedelta(hours=2)))},
     ],
+    ids=["nulls", "numbers", "text", "utc datetime", "naive datetime, date, time", "offset"],
 )
 def test_values_are_written_as_pydantic_writes_them(resource):
     response = _action(resource)

@@ -90,8 +90,11 @@ def client_of(http: httpx.AsyncClient, auth: httpx.Auth | None = None) -> bool:
         (lambda: httpx.AsyncClient(follow_redirects=True), False),
         (lambda: httpx.AsyncClient(cookies={"a": "b"}), False),
         (lambda: httpx.AsyncClient(event_hooks={"request": [print]}), False),
+        (lambda: httpx.AsyncClient(auth=httpx.BasicAuth("u", "p")), False),
+        (lambda: httpx.AsyncClient(base_url="https://other.example/"), False),
+        (lambda: httpx.AsyncClient(params={"_format": "json"}), False),
     ],
-    ids=["plain", "redirects", "cookies", "event hooks"],
+    ids=["plain", "redirects", "cookies", "event hooks", "client auth", "base url", "params"],
 )
 def test_only_what_the_client_would_send_alike_goes_direct(
     make: Callable[[], httpx.AsyncClient], direct: bool
@@ -101,6 +104,24 @@ def test_only_what_the_client_would_send_alike_goes_direct(
 
 def test_other_authentication_goes_through_the_client() -> None:
     assert not client_of(httpx.AsyncClient(), httpx.BasicAuth("u", "p"))
+
+
+def test_the_clients_own_authentication_and_query_reach_the_server() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=ANSWER)
+
+    async def run() -> None:
+        transport = httpx.MockTransport(handler)
+        auth, params = httpx.BasicAuth("u", "p"), {"_format": "json"}
+        async with httpx.AsyncClient(transport=transport, auth=auth, params=params) as http:
+            await FhirClient(http, FhirServerSettings(base_url=FHIR)).transaction(BUNDLE)
+
+    asyncio.run(run())
+    assert seen[0].headers["Authorization"] == "Basic dTpw"  # base64 of u:p
+    assert seen[0].url.params["_format"] == "json"
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from adapter.procedure.orders import procedure_orders
 from tests.support.records import (
     ATC,
     NOW,
+    SINS_AT_T12,
     SNOMED,
     condition,
     default_patient,
@@ -396,6 +397,60 @@ def test_a_fracture_code_naming_two_vertebrae_is_at_one_of_them_not_both():
     met_l1 = condition("met-l1", "C79.51", level="L1")
     at_l1 = single(default_patient(extra=(met_l1, fracture)), "L1")
     assert statuses(at_l1, "L1")[6] == "met"  # neither T11 nor T12
+
+
+def _fully_recorded(level: str, fracture: dict) -> list[dict]:
+    """A metastasis at ``level`` with its SINS findings and Bilsky 0, and a fracture Condition."""
+    recorded = [
+        condition("met-x", "C79.51", level=level),
+        *(finding(f"x-{code}", code, answer, level=level) for code, answer in SINS_AT_T12.items()),
+        finding("bilsky-x", "epidural-spinal-cord-compression", "bilsky-0", level=level),
+    ]
+    return default_patient(extra=(*recorded, fracture))
+
+
+@pytest.mark.parametrize(
+    ("code", "level", "said"),
+    [
+        # S12.9 (cervical spine NOS) is at one of C1–C7: C1 is no neighbour of C6
+        ("S12.9XXA", "C6", "osteoporotic or traumatic fracture at one of C1–C7 — confirm which"),
+        ("S22.080A", "T12", "osteoporotic or traumatic fracture at T11 or T12 — confirm which"),
+    ],
+)
+def test_a_fracture_at_one_of_several_levels_is_summarised_by_those_levels(code, level, said):
+    resources = _fully_recorded(level, condition("fx", code))
+    (crit,) = [c for c in single(resources, level).levels[0].criteria if c.number == 6]
+    assert crit.status == "unknown" and crit.finding == said
+    cards, _, _, _ = surfaces(decisions_for(resources, (order("o", "22511", level),)))
+    (card,) = [c for c in cards if c.summary.startswith(f"Vertebroplasty {level}")]
+    assert said in card.summary
+    assert "neighbour" not in card.summary + (card.detail or "")
+
+
+@pytest.mark.parametrize(
+    ("fracture", "level", "where"),
+    [
+        (condition("fx", "S12.100A"), "C3", " at C2"),  # the second cervical vertebra
+        (condition("fx", "S12.000A"), "C6", " at C1"),
+        (condition("fx", "S12.9XXA"), "L2", " at C1–C7 (S12.9XXA)"),  # the neck, never lumbar
+        (condition("fx", "M80.08XA", level="L3"), "L2", " at L3"),  # a neighbour, not here
+    ],
+)
+def test_a_fracture_recorded_at_another_level_is_named_where_criterion_6_is_met(
+    fracture, level, where
+):
+    # Met (contract §5: no such fracture at the level or without one), but never "none
+    # recorded": the fracture elsewhere is named, and that it is not at this level.
+    resources = _fully_recorded(level, fracture)
+    (crit,) = [c for c in single(resources, level).levels[0].criteria if c.number == 6]
+    said = f"osteoporotic or traumatic vertebral fracture{where} (1 May 2024) — not at {level}"
+    assert crit.status == "met" and crit.basis == said
+    _, card_text, _, _ = surfaces(decisions_for(resources, (order("o", "22511", level),)))
+    assert said in card_text
+    assert "no osteoporotic or traumatic vertebral fracture recorded" not in card_text
+    # With none recorded anywhere, the basis says so.
+    (crit,) = [c for c in single(default_patient(), "T12").levels[0].criteria if c.number == 6]
+    assert crit.basis == "no osteoporotic or traumatic vertebral fracture recorded"
 
 
 @pytest.mark.parametrize(
