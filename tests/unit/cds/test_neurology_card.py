@@ -489,6 +489,17 @@ def test_a_settled_untimed_bilsky_3_without_a_level_is_said_whole_within_the_sum
     )
 
 
+def test_noms_names_an_untimed_bilsky_3_without_a_level_as_the_card_does():
+    # Without the MRI, the level-less untimed grade is said in NOMS N as a clause of its own.
+    timed = finding("b-nl", BILSKY, "bilsky-0", when="2024-05-25T09:00:00Z")
+    resources = default_patient(
+        drop=("bilsky-t12",), extra=(timed, untimed("b-nl-old", BILSKY, "bilsky-3"))
+    )
+    _, _, result = neurology(resources)
+    text = text_report(decide(result))
+    assert "Bilsky 3, level not recorded, with no recorded time — confirm" in text
+
+
 def test_untimed_normal_grades_and_an_untimed_grade_alone_are_read_as_before():
     normal = (
         untimed("exam", "frankel-grade", "frankel-e"),
