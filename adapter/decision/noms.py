@@ -73,7 +73,9 @@ def _compression(grade: Grade | None) -> tuple[Possible[Compression], str]:
     contested = (
         " (1c is contested: low and high grade)" if Bilsky.G1C in grade.chosen.values else ""
     )
-    untimed = f"; {grade.untimed_named} with {UNTIMED}" if grade.untimed is not None else ""
+    # "Bilsky 3, level not recorded, with …": a name ending in its place takes a comma (the card).
+    named = grade.untimed_named
+    untimed = f"; {named}{',' if ',' in named else ''} with {UNTIMED}" if named else ""
     return Possible(frozenset(values)), f"N: {grade.named} ({grade.day}){contested}{untimed}"
 
 
