@@ -60,7 +60,14 @@ _SIDE_CODES: dict[tuple[str | None, str], str] = {
 _SIDE_WORDS = re.compile(
     r"(?<![\w/])(left|lt|l|right|rt|r|bilateral|bilat)\b\.?(?!/)", re.IGNORECASE
 )
-_SIDE_OF = {"l": "left", "lt": "left", "r": "right", "rt": "right", "bilat": "both"}
+_SIDE_OF = {
+    "l": "left",
+    "lt": "left",
+    "r": "right",
+    "rt": "right",
+    "bilat": "both",
+    "bilateral": "both",
+}
 # What a site is, as its name says it without its side: "Bone structure of left femur",
 # "femur, left" and "LEFT FEMUR" are one femur; "fifth rib" and "seventh rib" are two bones.
 _STRUCTURE_OF = re.compile(r"^(?:entire )?(?:bone )?(?:structure )?(?:of )?(?:the )?")
@@ -131,8 +138,7 @@ def read_by_words(site: Site, words: str | None, term: Terminology) -> Site:
         return site
     # Keyed on its words but not its side: one local code may stand for either tibia, and
     # "Left tibia" and "Right tibia" are then the same bone on two sides.
-    bone = " ".join(_SIDE_WORDS.sub(" ", words.casefold()).split())
-    read = Site("other", None, f"{site.key}|{bone}", words, name=words)
+    read = Site("other", None, f"{site.key}|{_what(words)}", words, name=words)
     return _sided(read, _words_side(words))
 
 
@@ -145,7 +151,7 @@ def _one_side(sides: set[str]) -> str:
 
 def _words_side(words: str) -> str:
     found = {m.casefold() for m in _SIDE_WORDS.findall(words)}
-    return _one_side({_SIDE_OF.get(w, "both" if w == "bilateral" else w) for w in found})
+    return _one_side({_SIDE_OF.get(w, w) for w in found})
 
 
 def _what(name: str) -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "condition_counts",
     "confirmed",
     "is_current_condition",
+    "levels_named",
     "primary_sites",
     "read_staging",
 ]
@@ -212,6 +213,17 @@ def _stage_other(
                 fractures.append(Staged(cond, certain, sites or _named_by_code(ctx, cond)))
 
 
+def levels_named(levels: Iterable[str]) -> str:
+    """The levels a lesion may be at, as every output says them: "T11 or T12" (a pair), "C1–C7"
+    (a run of neighbours: S12.9, the cervical spine), "C2, C5, C7" (any other set)."""
+    ordered = sorted(levels, key=level_order)
+    if len(ordered) <= 2:
+        return " or ".join(ordered)
+    at = [level_order(lv) for lv in ordered]
+    run = at == list(range(at[0], at[0] + len(at)))
+    return f"{ordered[0]}–{ordered[-1]}" if run else ", ".join(ordered)
+
+
 def _named_by_code(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...]:
     """The vertebra a fracture code names itself (ICD-10-CM S32.02-: the second lumbar), for a
     fracture recorded without a bodySite (ConceptMap in mappings/); none for most codes. A code
@@ -224,9 +236,7 @@ def _named_by_code(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...]:
             (level,) = levels
             return (Site("level", level, level, level),)
         if levels:
-            ordered = sorted(levels, key=level_order)
-            pair = " or ".join(ordered) if len(ordered) == 2 else f"{ordered[0]}–{ordered[-1]}"
-            key, named = f"{coding.system}|{coding.code}", f"{pair} ({coding.code})"
+            key, named = f"{coding.system}|{coding.code}", f"{levels_named(levels)} ({coding.code})"
             return (Site("spinal", None, key, named, levels, named),)
     return ()
 

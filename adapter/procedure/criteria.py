@@ -16,7 +16,7 @@ from typing import Literal
 from adapter.fhir.read.evidence import Evidence
 from adapter.mapping.compression import CONFIRM_BILSKY, UNTIMED, Grade
 from adapter.mapping.findings import Bilsky
-from adapter.mapping.staging import Staged
+from adapter.mapping.staging import Staged, levels_named
 from adapter.pipeline import PatientResult
 from adapter.procedure.tumour import absent_metastasis
 from adapter.scoring import LEVELS, level_order
@@ -231,14 +231,8 @@ def _within(staged: Staged) -> frozenset[str] | None:
 
 
 def _one_of(within: frozenset[str]) -> str:
-    """The levels a fracture may be at, in a few words: "T11 or T12" (a code naming a pair),
-    "one of C1–C7" (a region: S12.9, the cervical spine)."""
-    levels = sorted(within, key=level_order)
-    if len(levels) == 2:
-        return " or ".join(levels)
-    at = [level_order(lv) for lv in levels]
-    consecutive = at == list(range(at[0], at[0] + len(at)))
-    return f"one of {levels[0]}–{levels[-1]}" if consecutive else f"one of {', '.join(levels)}"
+    """The levels a fracture may be at: "T11 or T12" (a code naming a pair), "one of C1–C7"."""
+    return levels_named(within) if len(within) == 2 else f"one of {levels_named(within)}"
 
 
 def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
