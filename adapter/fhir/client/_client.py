@@ -36,6 +36,7 @@ from adapter.fhir.client._answers import (
 )
 from adapter.fhir.client._auth import BearerToken
 from adapter.fhir.client._budget import ENCODINGS, ByteBudget, error_text, read_within
+from adapter.fhir.client._connections import Connections
 from adapter.fhir.client._direct import build_request, send_direct
 from adapter.fhir.client._settings import FhirServerSettings
 
@@ -48,8 +49,14 @@ _MINIMAL = {"Prefer": "return=minimal"}
 class FhirClient:
     """Reads, searches and writes on one FHIR server."""
 
-    def __init__(self, http: httpx.AsyncClient, settings: FhirServerSettings) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        settings: FhirServerSettings,
+        connections: Connections | None = None,
+    ) -> None:
         self._http = http
+        self._connections = connections
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/") + "/"
         limit = settings.max_bytes
@@ -58,13 +65,22 @@ class FhirClient:
     @classmethod
     @asynccontextmanager
     async def connect(cls, settings: FhirServerSettings) -> AsyncIterator[FhirClient]:
-        """A client with its own connection pool (at most ``settings.max_connections``)."""
+        """A client with its own connection pool (at most ``settings.max_connections``).
+
+        The requests it reads whole go over connections of spinemets' own where httpx would use
+        its pool (_connections.py); the rest, streams and proxied requests, over httpx's. Each
+        pool holds at most ``settings.max_connections``; a client uses one of them in practice
+        (sync reads and writes whole, Bulk Data streams)."""
         limits = httpx.Limits(
             max_connections=settings.max_connections,
             max_keepalive_connections=settings.max_connections,
         )
-        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as http:
-            yield cls(http, settings)
+        connections = Connections(settings.max_connections)
+        try:
+            async with httpx.AsyncClient(limits=limits, follow_redirects=False) as http:
+                yield cls(http, settings, connections)
+        finally:
+            await connections.aclose()
 
     @classmethod
     def for_cds_request(
@@ -123,7 +139,7 @@ class FhirClient:
         )
         try:
             if direct:
-                response = await send_direct(self._http, request)
+                response = await send_direct(self._http, request, self._connections)
             else:
                 sending = auth or httpx.USE_CLIENT_DEFAULT
                 response = await self._http.send(request, auth=sending, stream=stream)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import httpx
 
 from adapter.fhir.client._auth import BearerToken
+from adapter.fhir.client._connections import Connections, takes
 
 __all__ = ["build_request", "direct_ok", "send_direct"]
 
@@ -62,16 +63,22 @@ def build_request(
     return request, True
 
 
-async def send_direct(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """The answer, read whole; httpx's exceptions as the client raises them."""
-    transport = http._transport_for_url(request.url)
-    response = await transport.handle_async_request(request)
-    response.request = request
-    try:
-        await response.aread()
-    except BaseException:
-        await response.aclose()
-        raise
+async def send_direct(
+    http: httpx.AsyncClient, request: httpx.Request, connections: Connections | None = None
+) -> httpx.Response:
+    """The answer, read whole; httpx's exceptions as the client raises them. Over
+    ``connections`` where they take the request (_connections.py), else the client's transport."""
+    if connections is not None and takes(http, request):
+        response = await connections.send(request)
+    else:
+        transport = http._transport_for_url(request.url)
+        response = await transport.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
     if "set-cookie" in response.headers:  # kept for later requests, as the client would
         http.cookies.extract_cookies(response)
     return response

@@ -39,9 +39,11 @@ def sent(auth: httpx.Auth | None, *, direct: bool, monkeypatch, **answer: Any) -
     else:  # every request of this client is one that goes direct
         send = _direct.send_direct
 
-        async def counted(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+        async def counted(
+            http: httpx.AsyncClient, request: httpx.Request, connections: Any = None
+        ) -> httpx.Response:
             seen.append("direct")
-            return await send(http, request)
+            return await send(http, request, connections)
 
         monkeypatch.setattr(_client, "send_direct", counted)
 
