@@ -8,7 +8,14 @@ from adapter.decision import decide
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
-from tests.support.records import NOW, condition, default_patient, finding, measurement
+from tests.support.records import (
+    NOW,
+    clinical,
+    condition,
+    default_patient,
+    finding,
+    measurement,
+)
 
 STALE = "2024-04-01T09:00:00Z"
 
@@ -122,6 +129,19 @@ def test_an_unconfirmed_level_is_marked_on_the_card():
     t11 = next(lv for lv in result.levels if lv.level == "T11")
     notes = [n["text"] for n in t11.observation.resource["note"]]
     assert any("known only from an unconfirmed Condition" in n for n in notes)
+
+
+def test_a_level_in_remission_is_marked_in_the_summary_as_an_unconfirmed_one_is():
+    # contract §2 v3: a bone metastasis in remission is still scored, its level marked; the
+    # summary is the only line many EHRs show.
+    resources = default_patient(
+        drop=("met-t12",),
+        sins={"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50"},
+        extra=(condition("met-t12", "C79.51", level="T12", **clinical("remission")),),
+    )
+    cards, result = cards_for(resources)
+    assert result.levels[0].assessment.in_remission
+    assert by_topic(cards)["sins"].summary.startswith("SINS 15 at T12 (in remission) (unstable)")
 
 
 def test_strategies_are_published_strategies_with_their_source():
