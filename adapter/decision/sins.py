@@ -53,6 +53,7 @@ NO_FIXATION = "no fixation recorded — consider surgical review"
 CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
 CEMENT_POSSIBLE = "possibly unstable before cement alone"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
+REMISSION = " (in remission)"
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
 _GROUP: dict[LevelState, int] = {
     "assessed": 0,
@@ -141,6 +142,8 @@ def _mechanical_now(lv: LevelResult) -> bool:
 def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | None) -> SinsLevel:
     total = lv.result.total
     where = f"SINS {total} at {lv.level}{_ORIGIN.get(lv.assessment.origin, '')}"
+    if lv.assessment.in_remission:  # contract §2 v3: still scored, marked (the summary too)
+        where += REMISSION
     band = lv.result.band
     top = SINS.bands_within(total.low, total.high)[-1]
     pain = _mechanical_now(lv)

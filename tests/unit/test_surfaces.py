@@ -140,7 +140,7 @@ _SINS_HEAD = re.compile(r"^\*\*SINS at (\S+): (\S+)\*\* \((.*)\)$")
 # "Other levels" on the SINS card: each level's headline (adapter/decision/sins.py).
 _SINS_OTHER = re.compile(
     r"^- SINS (?P<total>\S+) at (?P<level>[CTLS]\d{1,2})"
-    r"(?: \((?:unconfirmed lesion|level from findings only)\))?(?P<rest>.*)$"
+    r"(?: \((?:unconfirmed lesion|level from findings only)\))?(?: \(in remission\))?(?P<rest>.*)$"
 )
 _SINS_TREATED = re.compile(
     r"^- (?P<level>[CTLS]\d{1,2}) (?:before|fixed) .*?(?:: SINS (?P<total>\S+))?"
