@@ -410,6 +410,20 @@ def test_a_body_site_not_understood_counts_as_a_metastasis_without_a_site_and_is
     assert "Some body structure" in said and "not understood" in said
 
 
+def test_a_body_site_in_words_only_is_quoted_where_the_level_is_asked_for():
+    # Read as no level (docs/cds-hooks.md), but the EHR shows the clinician those words: the
+    # output quotes them and asks for the level as a code, never says there is no bodySite.
+    resources = _sited("0", "")
+    resources[2]["bodySite"] = [{"text": "T8 vertebral body"}]
+    a = extract(resources)
+    ((label, reason),) = a.unscored
+    assert "no bodySite" not in reason
+    assert reason == (
+        "the bone metastasis's bodySite is in words only (\"T8 vertebral body\", Condition/met)"
+        " — record its level as a code (bodySite)"
+    )
+
+
 def test_a_known_extraspinal_site_is_still_an_extraspinal_focus():
     a = extract(_sited("71341001", "Bone structure of femur"))
     assert a.tokuhashi.extraspinal_count == Possible.of(1)
