@@ -23,6 +23,7 @@ from adapter.mapping.context import Context, condition_evidence
 from adapter.mapping.findings import SINS_FINDINGS, Finding
 from adapter.mapping.staging import Lesion, Staging
 from adapter.scoring import level_order, location_of
+from adapter.vocabulary.cards import shorten
 from adapter.vocabulary.findings import EPIDURAL_SPINAL_CORD_COMPRESSION
 
 __all__ = [
@@ -139,7 +140,11 @@ def _unplaced(staging: Staging, plan: LevelPlan) -> None:
         for site in spinal:
             why = f"the bone metastasis's bodySite names no spinal level ({ref}) — {_SETTLE}"
             plan.unscored.append((site.name, why))
-        if not spinal:
+        if not spinal and (words := lesion.condition.uncoded_sites):
+            quoted = ", ".join(f'"{shorten(w, 60)}"' for w in words)
+            why = f"the bone metastasis's bodySite is in words only ({quoted}, {ref}) — "
+            plan.unscored.append((UNRECORDED, why + "record its level as a code (bodySite)"))
+        elif not spinal:
             why = f"a bone metastasis with no bodySite ({ref}) — {_SETTLE}"
             plan.unscored.append((UNRECORDED, why))
 

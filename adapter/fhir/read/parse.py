@@ -129,6 +129,7 @@ def _condition(
         )
         if r is not None
     )
+    names, uncoded = body_site_names(resource.get("bodySite"))
     return ConditionRecord(
         ref=ref,
         patient=patient,
@@ -136,7 +137,8 @@ def _condition(
         verification_status=status_code(resource.get("verificationStatus")),
         codes=codings(resource.get("code")),
         body_sites=site_concepts(resource.get("bodySite")),
-        site_names=body_site_names(resource.get("bodySite"))[0],
+        site_names=names,
+        uncoded_sites=uncoded,
         related=related,
         time=parse_time(resource.get("onsetDateTime"))
         or _period_start(resource.get("onsetPeriod"))

@@ -98,6 +98,7 @@ class ConditionRecord(NamedTuple):
     profiles: tuple[str, ...] = ()  # meta.profile: the profiles the Condition claims
     name: str | None = None  # the diagnosis as people read it: the code's text or a display
     site_names: tuple[str | None, ...] = ()  # each coded bodySite as named (body_site_names)
+    uncoded_sites: tuple[str, ...] = ()  # the bodySites in words only: no level, but quoted
 
 
 class MedicationRecord(NamedTuple):

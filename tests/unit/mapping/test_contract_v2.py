@@ -416,10 +416,10 @@ def test_a_body_site_in_words_only_is_quoted_where_the_level_is_asked_for():
     resources = _sited("0", "")
     resources[2]["bodySite"] = [{"text": "T8 vertebral body"}]
     a = extract(resources)
-    ((label, reason),) = a.unscored
-    assert "no bodySite" not in reason
+    ((where, reason),) = a.unscored
+    assert where == "an unrecorded level" and "no bodySite" not in reason
     assert reason == (
-        "the bone metastasis's bodySite is in words only (\"T8 vertebral body\", Condition/met)"
+        'the bone metastasis\'s bodySite is in words only ("T8 vertebral body", Condition/met)'
         " — record its level as a code (bodySite)"
     )
 
