@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from adapter.cds.links import PAGE_LABEL, with_links
+from adapter.cds.links import PAGE_LABEL, unstaged, with_links
 from adapter.cds.models import Card, Source
 from adapter.decision import decide
 from adapter.errors import InputError
@@ -115,6 +115,33 @@ def test_cards_link_to_the_app_only_when_the_public_base_url_is_set():
     order = Card(uuid="o", summary="order", indicator="warning", source=Source(label="s"))
     [checked] = with_links([order], view, "https://cds.example.org")
     assert [lk.label for lk in checked.links or []] == [PAGE_LABEL]  # a procedure-check card
+
+
+STAGING = "Record the staging (visceral and bone metastases)"
+
+
+def test_a_prognosis_card_staged_from_diagnoses_only_offers_the_staging_form():
+    # Contract §7 v3: a card offers a way to record what was never assessed. With no staging
+    # finding, Tomita's and Tokuhashi's visceral and bone counts rest on the diagnoses coded (none
+    # coded = none, §2): the card offers the staging form.
+    _, result = _result()
+    view = decide(result).levels
+    _, tomita = with_links(_cards(), view, "https://cds.example.org", unstaged(result))
+    assert [(lk.label, lk.appContext) for lk in tomita.links or []] == [
+        (STAGING, '{"form":"staging"}'),
+        (PAGE_LABEL, None),
+    ]
+    staged = [*_record(), {
+        "resourceType": "Observation", "id": "v", "status": "final",
+        "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2026-11-30",
+        "code": {"coding": [{"system": FINDING, "code": "visceral-metastases"}]},
+        "valueCodeableConcept": {"coding": [{"system": FINDING, "code": "none"}]},
+    }]  # fmt: skip
+    data = patient_records(staged, "p")
+    assert data is not None
+    result = score_patient(data, default_terminology(), now=parse_time(NOW))
+    _, tomita = with_links(_cards(), decide(result).levels, "https://x.org", unstaged(result))
+    assert [lk.label for lk in tomita.links or []] == [PAGE_LABEL]
 
 
 @pytest.mark.parametrize("name", ["neurology", "staging"])
