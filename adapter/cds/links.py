@@ -3,7 +3,9 @@
 When the public base URL is set, every card links to ``{base}/smart/launch`` (type ``smart``: the
 EHR launches it with ``iss`` and ``launch``). The SINS card carries one link per level with no SINS
 finding of its own, whose ``appContext`` names the form and the level, so the app opens that form
-at that level; the EHR hands ``appContext`` back in the token response (CDS Hooks 2.0).
+at that level; the EHR hands ``appContext`` back in the token response (CDS Hooks 2.0). Tomita's
+and revised Tokuhashi's cards carry a link to the staging form while their visceral and bone
+counts rest on the coded diagnoses alone (none coded = none, contract §2): staging never recorded.
 """
 
 from __future__ import annotations
@@ -14,11 +16,43 @@ import orjson
 
 from adapter.cds.models import Card, Link
 from adapter.decision.sins import SinsDecision
-from adapter.vocabulary import SINS
+from adapter.pipeline import PatientResult
+from adapter.vocabulary import (
+    SINS,
+    TOKUHASHI_EXTRASPINAL,
+    TOKUHASHI_MAJOR_ORGAN,
+    TOKUHASHI_REVISED,
+    TOKUHASHI_VERTEBRAL,
+    TOMITA,
+    TOMITA_BONE,
+    TOMITA_VISCERAL,
+)
 
-__all__ = ["PAGE_LABEL", "with_links"]
+__all__ = ["PAGE_LABEL", "STAGING_LABEL", "unstaged", "with_links"]
 
 PAGE_LABEL = "Open the spinal metastasis page"
+STAGING_LABEL = "Record the staging (visceral and bone metastases)"
+# The components each prognostic score takes from staging: what the staging form records.
+_STAGING = {
+    TOMITA.code: (TOMITA_VISCERAL.code, TOMITA_BONE.code),
+    TOKUHASHI_REVISED.code: (
+        TOKUHASHI_MAJOR_ORGAN.code,
+        TOKUHASHI_VERTEBRAL.code,
+        TOKUHASHI_EXTRASPINAL.code,
+    ),
+}
+
+
+def unstaged(result: PatientResult) -> frozenset[str]:
+    """The scores whose staging components rest on Conditions alone: no staging finding (an
+    Observation, or a form's answer) behind any of them."""
+    out = set()
+    for score in result.scores:
+        codes = _STAGING.get(score.result.code, ())
+        evidence = [ev for c in codes if (b := score.bases.get(c)) for ev in b.evidence]
+        if codes and all(ev.ref.resource_type == "Condition" for ev in evidence):
+            out.add(score.result.code)
+    return frozenset(out)
 
 
 def _sins_links(view: SinsDecision, launch: str) -> list[Link]:
@@ -34,16 +68,25 @@ def _sins_links(view: SinsDecision, launch: str) -> list[Link]:
     ]
 
 
-def with_links(cards: Sequence[Card], view: SinsDecision, base_url: str | None) -> list[Card]:
+def with_links(
+    cards: Sequence[Card],
+    view: SinsDecision,
+    base_url: str | None,
+    unstaged: frozenset[str] = frozenset(),
+) -> list[Card]:
     """The cards with their links; unchanged when no public base URL is configured. ``view``: the
-    decision's levels (``Decisions.levels``), read rather than decided again."""
+    decision's levels (``Decisions.levels``), read rather than decided again; ``unstaged``: the
+    scores whose staging was never recorded (:func:`unstaged`)."""
     if base_url is None:
         return list(cards)
     launch = f"{base_url}/smart/launch"
     page = Link(label=PAGE_LABEL, url=launch, type="smart")
+    staging = Link(label=STAGING_LABEL, url=launch, type="smart", appContext='{"form":"staging"}')
     out = []
     for card in cards:
         topic = card.source.topic.code if card.source.topic is not None else None
         links = _sins_links(view, launch) if topic == SINS.code else []
+        if topic in unstaged:
+            links = [staging, page]
         out.append(card.model_copy(update={"links": [*(card.links or ()), *(links or [page])]}))
     return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from adapter.cds.cards import score_cards, system_actions
-from adapter.cds.links import with_links
+from adapter.cds.links import unstaged, with_links
 from adapter.cds.metrics import Metrics
 from adapter.cds.models import Card, CdsRequest, CdsResponse, Discovery, ServiceEntry
 from adapter.cds.optional_keys import omitted_cards
@@ -93,7 +93,7 @@ async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, notice = await _score(request, deps, SCORE_PREFETCH)
     decisions = decide(result, (), deps.settings.rules)
     cards = score_cards(decisions, request.hookInstance, deps.settings.shown_cards())
-    cards = with_links(cards, decisions.levels, deps.settings.public_base_url)
+    cards = with_links(cards, decisions.levels, deps.settings.public_base_url, unstaged(result))
     # The record may be incomplete whatever it shows: said even when nothing else is.
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=[*cards, *notice])
