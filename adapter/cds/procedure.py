@@ -8,7 +8,8 @@ radiotherapy first); a warning when any criterion is unmet or unknown, a warning
 criterion applies, or no ordered level is read (none ordered, or the ordered sites, named, not
 read as a level); otherwise info. An order the mappings do not recognise still gets a card,
 judged by the patient-wide criteria. A deceased patient's order gets a warning to check the
-patient's identity. Every card offers the override reasons of CodeSystem override-reason
+patient's identity; an order not to do the procedure (doNotPerform) an info card that says so,
+with no criterion judged. Every card offers the override reasons of CodeSystem override-reason
 (mappings/), which feedback accepts.
 """
 
@@ -160,17 +161,30 @@ def _deceased_detail(check: OrderCheck) -> str:
     )
 
 
+_NOT_TO_BE_DONE = (
+    "**An order for this procedure not to be done** (ServiceRequest.doNotPerform): the case "
+    "series' selection criteria are about doing it, so none was judged. If the procedure is to "
+    "be done, correct the order and sign it again to have it checked."
+)
+
+
+def _unjudged_detail(check: OrderCheck) -> str:
+    return _deceased_detail(check) if check.deceased is not None else _NOT_TO_BE_DONE
+
+
 def order_card(
     decision: OrderDecision,
     decisions: Decisions,
     hook_instance: str,
     reasons: Sequence[CodingModel] = (),
+    key: str | None = None,
 ) -> Card:
-    """One card per order, rendering its verdict."""
+    """One card per order, rendering its verdict; ``key`` tells its uuid from the other cards'
+    (by default the order's reference)."""
     check = decision.check
-    detail = _detail(check, decisions) if decision.checked else _deceased_detail(check)
+    detail = _detail(check, decisions) if decision.checked else _unjudged_detail(check)
     return Card(
-        uuid=card_uuid(hook_instance, f"procedure:{check.order.reference}"),
+        uuid=card_uuid(hook_instance, key or f"procedure:{check.order.reference}"),
         summary=decision.summary,
         detail=detail,
         indicator=decision.indicator,
@@ -183,7 +197,22 @@ def order_cards(
     decisions: Decisions, hook_instance: str, reasons: Sequence[CodingModel] = ()
 ) -> list[Card]:
     """The cards of every order the decisions hold, in order."""
-    return [order_card(d, decisions, hook_instance, reasons) for d in decisions.orders]
+    return [
+        order_card(d, decisions, hook_instance, reasons, key)
+        for d, key in zip(decisions.orders, _card_keys(decisions), strict=True)
+    ]
+
+
+def _card_keys(decisions: Decisions) -> list[str]:
+    """A key per order's card: its reference, which stays the same wherever the order stands in
+    the request; with the order's position too when the reference does not tell it from another
+    (no id, or an id sent twice), so that feedback on one card is never recorded against another."""
+    refs = [d.reference for d in decisions.orders]
+    return [
+        f"procedure:{ref}" if ref.partition("/")[2] and refs.count(ref) == 1
+        else f"procedure:{n}:{ref}"
+        for n, ref in enumerate(refs)
+    ]  # fmt: skip
 
 
 def _unreadable_detail(record: OrderRecord) -> str:

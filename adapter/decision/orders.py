@@ -3,7 +3,8 @@ and rendered by the procedure-check card, the text report and the page.
 
 The line itself is adapter/procedure/summary.py's (the order named, the most serious finding
 first); a deceased patient's order is not judged against the case series: it is a warning that
-asks to check the patient's identity (contract §4 v3).
+asks to check the patient's identity (contract §4 v3); nor is an order not to do the procedure
+(info, named as such).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ class OrderDecision:
     check: OrderCheck
     indicator: Indicator
     summary: str  # < 140 characters: whole findings, and how many more the card holds
-    checked: bool = True  # False: not judged against the criteria (a deceased patient)
+    # False: not judged against the criteria (a deceased patient; an order not to do it)
+    checked: bool = True
 
     @property
     def reference(self) -> str:
@@ -48,7 +50,5 @@ def order_decisions(checks: Sequence[OrderCheck]) -> tuple[OrderDecision, ...]:
         seen[line] = seen.get(line, 0) + 1
         if (copies := lines.count(line)) > 1:
             line = summary(check, f"Duplicate order {seen[line]} of {copies} — ")
-        out.append(
-            OrderDecision(check, check.indicator, shorten(line), checked=check.deceased is None)
-        )
+        out.append(OrderDecision(check, check.indicator, shorten(line), checked=check.judged))
     return tuple(out)

@@ -25,4 +25,6 @@ class Ask:
 
     @property
     def others(self) -> list[Order]:
-        return [o for o in self.request if o is not self.order]
+        """The request's other orders for a procedure to be done (an order not to place screws
+        does not keep cement company)."""
+        return [o for o in self.request if o is not self.order and not o.do_not_perform]

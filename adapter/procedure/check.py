@@ -4,7 +4,9 @@ revised Tokuhashi as prognosis — information, not criteria).
 
 Level criteria (1, 2, 3, 5, 6) are judged at each treated level; patient-wide ones (4, 7, 9, and
 later 8) once per order, and shown beside each level. A spine order the mappings do not recognise
-is judged by the patient-wide criteria only. A deceased patient's order is not judged at all.
+is judged by the patient-wide criteria only. A deceased patient's order is not judged at all, nor
+is an order not to do the procedure (``doNotPerform``): the criteria are about doing it, and
+"meets" would read as an endorsement of what the order forbids; it is info, named as such.
 """
 
 from __future__ import annotations
@@ -136,9 +138,17 @@ class OrderCheck:
         return any(pressing(c) for c in self.criteria)
 
     @property
+    def judged(self) -> bool:
+        """Whether the order was judged against the criteria (not for a deceased patient, nor
+        for an order not to do the procedure)."""
+        return self.deceased is None and not self.order.do_not_perform
+
+    @property
     def indicator(self) -> Indicator:
         if self.deceased is not None:
             return "warning"
+        if self.order.do_not_perform:
+            return "info"
         if self.compression:
             return "critical"
         doubtful = any(c.status != "met" for c in self.criteria) or bool(self.concerns)
@@ -165,6 +175,8 @@ def check_order(
     ``decompressed`` the levels the call's decompression orders decompress."""
     if (deceased := _deceased(result)) is not None:
         return OrderCheck(order, (), bool(order.levels), deceased=deceased)
+    if order.do_not_perform:
+        return OrderCheck(order, (), bool(order.levels))
     ask = Ask(order, request or (order,), result, rules, decompressed)
     treated, instrumented = treated_levels(order, result)
     patient = tuple(sorted((judge(ask) for judge in PATIENT_WIDE), key=lambda c: c.number))

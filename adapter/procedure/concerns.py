@@ -1,8 +1,10 @@
 """Warnings about an order that are not selection criteria (contract §5 v3): a level already
 stabilised by cement or screws (§6 v3), cement alone at an unstable level, a fixation whose
-screws go into tumour, and a fixation for a level (its reasonReference) beyond the span of the
-levels it instruments: the treated level stays the one the reason names (§5), but a construct
-that does not reach it is a wrong-level risk (a level inside the span is bridged, not missed).
+screws go into tumour, and an order for a level (its reasonReference) it does not reach — a
+wrong-level risk. For a fixation, a level beyond the span of the levels it instruments: the
+treated level stays the one the reason names (§5), but a level inside the span is bridged, not
+missed. For a vertebroplasty or kyphoplasty, a level that is not ordered: cement goes only where
+it is ordered, which stays the treated level.
 
 "Alone" means no fixation order at that level in the same request and no completed fixation
 there (PatientAssessment.treatments). Unstable means SINS certainly 13 or more (dated findings
@@ -16,6 +18,7 @@ cemented before and not re-imaged since, the findings are said as before that tr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -24,6 +27,7 @@ from adapter.mapping.placement import preliminary, to_confirm
 from adapter.pipeline import LevelResult, firm_total, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
+from adapter.procedure.orders import reason_levels
 from adapter.procedure.treated import REIMAGE_SINCE, Prior, prior_treatment
 from adapter.procedure.tumour import metastasis_levels
 from adapter.scoring import LEVELS, Alignment, Posterolateral, level_order
@@ -230,25 +234,40 @@ def _span(levels: list[str]) -> str:
     return ", ".join(levels)
 
 
-def _outside_construct(ask: Ask, treated: list[str]) -> list[Concern]:
-    """A level the fixation is for (reasonReference) beyond the construct's span: a level between
-    its highest and lowest bodySite levels is bridged (screws above and below), not a wrong
-    level."""
+def _reached(levels: list[str], *, span: bool) -> Callable[[str], bool]:
+    """Whether an order at ``levels`` reaches a level: within the span of a construct (screws
+    above and below bridge it), else among them."""
+    if not span:
+        return set(levels).__contains__
+    top, bottom = level_order(levels[0]), level_order(levels[-1])
+    return lambda level: top <= level_order(level) <= bottom
+
+
+def _wrong_level(ask: Ask) -> list[Concern]:
+    """A level the order is for (reasonReference) that its ordered levels do not reach."""
     levels = sorted(ask.order.levels, key=level_order)
     if not levels:
         return []
-    top, bottom = level_order(levels[0]), level_order(levels[-1])
-    outside = [lv for lv in treated if not top <= level_order(lv) <= bottom]
+    fixation = ask.order.kind == "fixation"
+    reaches = _reached(levels, span=fixation)
+    outside = [lv for lv in reason_levels(ask.order, ask.result) if not reaches(lv)]
     if not outside:
         return []
-    target, construct = ", ".join(outside), _span(levels)
+    target = ", ".join(outside)
+    noun = "fixation" if fixation else ask.order.display.lower()
+    ordered = _span(levels) if fixation else ", ".join(levels)
+    word, verb = ("levels", "are") if len(levels) > 1 else ("level", "is")
+    missed, before = (
+        ("lies outside the construct", "surgery") if fixation
+        else ("is not an ordered level", "the procedure")
+    )  # fmt: skip
     return [
         Concern(
-            f"fixation for {target} but its levels are {construct} — check the level "
+            f"{noun} for {target} but its {word} {verb} {ordered} — check the level "
             "(wrong-level risk)",
-            f"The fixation is ordered for the metastasis at {target} (its reasonReference), but "
-            f"the levels ordered are {construct}: {target} lies outside the construct — check "
-            "the level ordered before surgery (wrong-level risk).",
+            f"The {noun} is ordered for the metastasis at {target} (its reasonReference), but "
+            f"the {word} ordered {verb} {ordered}: {target} {missed} — check the level ordered "
+            f"before {before} (wrong-level risk).",
         )
     ]
 
@@ -264,10 +283,10 @@ def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
 
 
 def order_concerns(ask: Ask, treated: list[str], instrumented: list[str]) -> tuple[Concern, ...]:
-    done = _already_treated(ask, treated) if ask.order.recognised else []
-    if ask.order.cement:
-        return (*done, *_cement_alone(ask, treated))
-    if ask.order.kind == "fixation":
-        wrong = _outside_construct(ask, treated)
+    if not ask.order.recognised:
+        return ()
+    done = _already_treated(ask, treated)
+    wrong = _wrong_level(ask)
+    if ask.order.kind == "fixation":  # cement with it is not alone: its own screws fix the level
         return (*wrong, *done, *_screws_in_tumour(ask, instrumented))
-    return tuple(done)
+    return (*wrong, *done, *_cement_alone(ask, treated))

@@ -8,6 +8,13 @@ with no treated level by that rule has its ordered levels judged as treated. Wit
 level read (no bodySite, or sites not read as a level: those are named), every scored level is a
 candidate and the card asks to record the level. A spine order the mappings do not recognise is
 checked by the patient-wide criteria only (recognise.py).
+
+A fixation coded with cement too is judged at its levels as a fixation, and the levels it treats
+as cemented ones (criterion 5's cement-leak rule): of the two rule sets the stricter holds at
+every rule that differs (fixation's platelet threshold, cement's Bilsky 1b–1c), while the levels
+the screws go into stay instrumented — judging them as cemented lesions would call the case
+series' own construct a wrong level. An order not to do the procedure (``doNotPerform``) is named
+and not judged (check.py).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.sites import Site, resolve_site
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
-from adapter.procedure.recognise import Kind, decompression, order_kind, order_name
+from adapter.procedure.recognise import Kind, cemented, decompression, order_kind, order_name
 from adapter.scoring import level_order
 from adapter.vocabulary import SINS_LOCATION
 from adapter.vocabulary.systems import code_label
@@ -29,6 +36,7 @@ __all__ = [
     "Order",
     "decompressed_levels",
     "procedure_orders",
+    "reason_levels",
     "treated_levels",
     "unreadable_orders",
 ]
@@ -43,6 +51,7 @@ class Order:
     levels: tuple[str, ...]  # the ordered levels (bodySite), anatomical order
     unplaced: tuple[str, ...]  # ordered bodySites not read as a level, as the order names them
     name: str = ""  # how a card names it: "Vertebroplasty", "Pedicle screw fixation", …
+    with_cement: bool = False  # a fixation whose codes name a vertebroplasty or kyphoplasty too
 
     @property
     def reference(self) -> str:
@@ -58,7 +67,12 @@ class Order:
 
     @property
     def cement(self) -> bool:
-        return self.kind == "augmentation"
+        """Cement goes into the levels it treats (alone, or with the order's own screws)."""
+        return self.kind == "augmentation" or self.with_cement
+
+    @property
+    def do_not_perform(self) -> bool:
+        return self.record.do_not_perform
 
     @property
     def code(self) -> str:
@@ -91,7 +105,9 @@ def procedure_orders(
         sites = [resolve_site(concept, term) for concept in record.body_sites]
         levels = sorted({s.level for s in sites if s.level is not None}, key=level_order)
         name = order_name(record, kind, term)
-        orders.append(Order(record, kind, tuple(levels), _unplaced(record, sites), name))
+        with_cement = kind == "fixation" and cemented(record, term)
+        unplaced = _unplaced(record, sites)
+        orders.append(Order(record, kind, tuple(levels), unplaced, name, with_cement))
     return orders
 
 
@@ -123,10 +139,12 @@ def _unplaced(record: OrderRecord, sites: Sequence[Site]) -> tuple[str, ...]:
 
 
 def decompressed_levels(records: Sequence[OrderRecord], term: Terminology) -> frozenset[str]:
-    """The levels a request's draft decompression orders decompress (for criterion 8)."""
+    """The levels a request's draft decompression orders decompress (for criterion 8); an order
+    not to decompress decompresses nothing."""
     levels: set[str] = set()
     for record in records:
-        if record.status in ("draft", "active") and decompression(record, term):
+        wanted = record.status in ("draft", "active") and not record.do_not_perform
+        if wanted and decompression(record, term):
             sites = (resolve_site(concept, term) for concept in record.body_sites)
             levels |= {s.level for s in sites if s.level is not None}
     return frozenset(levels)
@@ -139,9 +157,9 @@ def treated_levels(order: Order, result: PatientResult) -> tuple[list[str], list
         return [], []
     scored = [lv.level for lv in result.levels]
     if order.kind == "augmentation" or not order.levels:
-        reasons = _reason_levels(order, result) if order.kind == "fixation" else []
+        reasons = reason_levels(order, result) if order.kind == "fixation" else []
         return (list(order.levels) or reasons or scored), []
-    reasons = _reason_levels(order, result)
+    reasons = reason_levels(order, result)
     lesions = set(scored) | {level for level, _ in result.assessment.unscored}
     # With no level to treat by the rule the ordered levels are judged as treated: a construct
     # away from every metastasis is a wrong level to say, never one that meets by default.
@@ -150,7 +168,8 @@ def treated_levels(order: Order, result: PatientResult) -> tuple[list[str], list
     return sorted(treated, key=level_order), instrumented
 
 
-def _reason_levels(order: Order, result: PatientResult) -> list[str]:
+def reason_levels(order: Order, result: PatientResult) -> list[str]:
+    """The levels of the metastasis Conditions the order names as its reason (reasonReference)."""
     named = set(order.record.reasons)
     levels: set[str] = set()
     for lv in result.levels:

@@ -13,6 +13,10 @@ procedure ("MRI after lumbar fusion", "XR spine post kyphoplasty", "Vertebroplas
 beside the procedure's name says how it is guided or where it is done ("Vertebroplasty under CT",
 "Kyphoplasty with imaging", "XR KYPHOPLASTY"), and silence is never the answer to a spine order.
 The bodySite rule never takes an imaging order.
+An order coded both as a fixation and as a vertebroplasty or kyphoplasty (two codes, or a local
+code mapped to both: the case series' own procedure) is a fixation that also cements: it is
+judged by fixation's rules and, at the levels it treats, by cement's (orders.py, ``Order.cement``),
+and named for both ("Pedicle screw fixation with vertebroplasty").
 A decompression order gets no card of its own (the case series' criteria are not about it); the
 levels it decompresses are known to the check of the other orders of the same request.
 """
@@ -28,13 +32,16 @@ from adapter.fhir.read.records import Coding
 from adapter.mapping.sites import resolve_site
 from adapter.mapping.terminology import Terminology
 
-__all__ = ["Kind", "decompression", "order_kind", "order_name"]
+__all__ = ["Kind", "cemented", "decompression", "order_kind", "order_name"]
 
 Kind = Literal["augmentation", "fixation", "unrecognised"]
 _VALUE_SETS: tuple[tuple[str, Kind], ...] = (
-    ("spinal-fixation-procedure", "fixation"),  # first: a combined order takes fixation's rules
+    # First: an order for screws and cement is a fixation (its levels instrumented or treated);
+    # its cement is known by ``cemented``.
+    ("spinal-fixation-procedure", "fixation"),
     ("vertebral-augmentation-procedure", "augmentation"),
 )
+_CEMENT = "vertebral-augmentation-procedure"
 _SPINE = r"(?:spine|spinal|cervical|thoracic|lumbar)"
 _NEAR = r"(?:\W+\w+){0,2}?\W+"  # beside: at most two words between
 _SPINE_WORDS = re.compile(
@@ -123,6 +130,12 @@ def decompression(record: OrderRecord, term: Terminology) -> bool:
     return _in(term, "spinal-decompression-procedure", record.codes)
 
 
+def cemented(record: OrderRecord, term: Terminology) -> bool:
+    """Whether the order's codes (a local code through what it maps to) name a vertebroplasty or
+    kyphoplasty, whatever else they name."""
+    return _in(term, _CEMENT, record.codes)
+
+
 def order_kind(record: OrderRecord, term: Terminology) -> Kind | None:
     """What the order is, or None when it is no spine procedure at all."""
     for value_set, kind in _VALUE_SETS:
@@ -131,15 +144,22 @@ def order_kind(record: OrderRecord, term: Terminology) -> Kind | None:
     return "unrecognised" if _looks_spinal(record, term) else None
 
 
+def _cement_name(words: list[str]) -> str:
+    """ "Vertebroplasty" or "Kyphoplasty" when the order's names say which, else both."""
+    lowered = " ".join(words).lower()
+    named = [name for word, name in _NAMES if word in lowered]
+    return named[0] if len(named) == 1 else _KIND_NAMES["augmentation"]
+
+
 def order_name(record: OrderRecord, kind: Kind, term: Terminology) -> str:
-    """How a card names the order: "Vertebroplasty", "Kyphoplasty", "Pedicle screw fixation";
-    an unrecognised order by its own text or display."""
+    """How a card names the order: "Vertebroplasty", "Kyphoplasty", "Pedicle screw fixation",
+    "Pedicle screw fixation with vertebroplasty"; an unrecognised order by its own text or
+    display."""
     words = _words(record, term)
     if kind == "unrecognised":
         return words[0] if words else _KIND_NAMES[kind]
     if kind == "augmentation":
-        lowered = " ".join(words).lower()
-        named = [name for word, name in _NAMES if word in lowered]
-        if len(named) == 1:
-            return named[0]
+        return _cement_name(words)
+    if cemented(record, term):
+        return f"{_KIND_NAMES[kind]} with {_cement_name(words).lower()}"
     return _KIND_NAMES[kind]

@@ -10,7 +10,8 @@ construct); the other unmet criteria; no level ordered, or the ordered sites not
 (named as the order names them); the unknown criteria — whether a metastasis is at the level (2),
 then a deficit or cord compression not known (4, 5, 8), then the others by number; last, what may
 make cement alone unsafe but is not certain (to settle or record): a warning, not a criterion,
-weighed once the level and the cord are known. Every surface renders this same line.
+weighed once the level and the cord are known. An order not to do the procedure
+(``doNotPerform``) is not judged and says so. Every surface renders this same line.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from adapter.procedure.check import COMPRESSION, OrderCheck, pressing
 from adapter.procedure.criteria import Criterion
 from adapter.vocabulary.cards import SUMMARY_MAX, shorten
 
-__all__ = ["IDENTITY", "findings", "headline", "order_label", "summary"]
+__all__ = ["IDENTITY", "NOT_TO_BE_DONE", "findings", "headline", "order_label", "summary"]
 
 IDENTITY = "check the patient's identity"
 MEETS = "meets the case series' selection criteria"
+NOT_TO_BE_DONE = "order for it not to be done — selection criteria not checked"
 _COMPRESSION = "suspected cord compression — assess for decompression and radiotherapy first"
 _COMPRESSION_SHORT = "suspected cord compression — decompression and radiotherapy first"
 # Shortest: the cord findings named, what to do left to the card's detail.
@@ -134,6 +136,8 @@ def _after_treatment(found: list[str], check: OrderCheck) -> list[str]:
 
 def _parts(check: OrderCheck) -> list[str]:
     """The findings in the order the line says them, or that the order meets the criteria."""
+    if check.deceased is None and check.order.do_not_perform:
+        return [NOT_TO_BE_DONE]
     found = findings(check)
     if not check.order.recognised and check.deceased is None:
         found = [*found[:1], _NOT_RECOGNISED.format(code=check.order.code), *found[1:]]

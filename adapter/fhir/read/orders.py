@@ -40,6 +40,9 @@ class OrderRecord(NamedTuple):
     # code as sent when it is plain text: what it orders cannot be told (contract §5 v3).
     unreadable: str | None = None
     sent_as: str | None = None
+    # doNotPerform true: an order for the procedure *not* to be done (anything but the boolean
+    # true is the ordinary order FHIR defaults to).
+    do_not_perform: bool = False
 
 
 _KINDS = {str: "a string", list: "a list", dict: "an object", bool: "true or false",
@@ -116,6 +119,7 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
         uncoded_sites=uncoded_sites,
         unreadable=code_problem(concept),
         sent_as=concept.strip() if isinstance(concept, str) and concept.strip() else None,
+        do_not_perform=resource.get("doNotPerform") is True,
     )
 
 

@@ -501,3 +501,54 @@ async def test_a_medication_the_searchset_includes_is_read_with_the_request_it_n
     (card,) = await cards(client, SIGN, payload)
     assert card["indicator"] == "warning"
     assert "apixaban 5 MG Oral Tablet" in card["detail"]
+
+
+def _without_id(resource: dict) -> dict:
+    return {k: v for k, v in resource.items() if k != "id"}
+
+
+async def test_cards_of_orders_without_ids_have_distinct_uuids(client):
+    # Feedback (an override reason) is keyed by the card's uuid: two orders must never share one.
+    resources = default_patient(extra=(condition("met-l1", "C79.51", level="L1"),))
+    first, second = _without_id(order("x", "22510", "T12")), _without_id(order("y", "22511", "L1"))
+    got = await cards(client, SIGN, body("order-sign", [first, second], resources))
+    assert [c["summary"].split(":")[0] for c in got] == ["Vertebroplasty T12", "Vertebroplasty L1"]
+    assert len({c["uuid"] for c in got}) == 2
+    again = await cards(client, SIGN, body("order-sign", [first, second], resources))
+    assert [c["uuid"] for c in again] == [c["uuid"] for c in got]  # stable for the same call
+    # An order with an id keeps its card's uuid wherever it stands in the request.
+    named = order("vp", "22511", "L1")
+    alone = await cards(client, SIGN, body("order-sign", [named], resources))
+    behind = await cards(client, SIGN, body("order-sign", [first, named], resources))
+    assert alone[0]["uuid"] == behind[1]["uuid"] != behind[0]["uuid"]
+
+
+async def test_two_orders_with_the_same_id_get_distinct_uuids(client):
+    resources = default_patient(extra=(condition("met-l1", "C79.51", level="L1"),))
+    twins = [order("vp", "22510", "T12"), order("vp", "22511", "L1")]
+    got = await cards(client, SIGN, body("order-sign", twins, resources))
+    assert len({c["uuid"] for c in got}) == 2
+
+
+async def test_an_order_not_to_perform_the_procedure_never_meets_the_criteria(client):
+    dont = order("z", "22510", "T12") | {"doNotPerform": True}
+    (card,) = await cards(client, SIGN, body("order-sign", [dont]))
+    assert card["indicator"] == "info"
+    assert card["summary"] == (
+        "Vertebroplasty T12: order for it not to be done — selection criteria not checked"
+    )
+    assert "meets" not in card["summary"] + card["detail"]
+    assert card["detail"].startswith("**An order for this procedure not to be done**")
+
+
+async def test_a_combined_screws_and_cement_order_keeps_the_cement_leak_warning(client):
+    grade = finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-1c", level="T12")
+    combined = order("pc", "22842", "T11", "T12", "L1", text="PPSF T11-L1 with vertebroplasty T12")
+    combined["code"]["coding"].append({"system": CPT, "code": "22510"})
+    resources = default_patient(drop=("bilsky-t12",), extra=(grade,))
+    (card,) = await cards(client, SIGN, body("order-sign", [combined], resources))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == (
+        "Pedicle screw fixation with vertebroplasty T11, T12, L1: epidural tumour at T12: "
+        "cement-leak risk — spine team review"
+    )

@@ -261,6 +261,14 @@ def test_a_level_the_same_request_decompresses_is_info_not_critical():
     assert "decompression ordered in this request" in eight.basis
 
 
+def test_an_order_not_to_decompress_decompresses_nothing():
+    # ServiceRequest.doNotPerform: the request says T8 is *not* to be decompressed, so a
+    # Bilsky 3 there stays untreated compression elsewhere.
+    dont = order("d", "63003", "T8") | {"doNotPerform": True}
+    records = read_orders(draft_orders(order("o", "22511", "T12"), dont))
+    assert decompressed_levels(records, default_terminology()) == frozenset()
+
+
 def test_the_request_s_decompression_order_is_not_itself_checked():
     (checked,) = check(with_t8(), order("o", "22511", "T12"), order("d", "63003", "T8"))
     assert checked.order.reference == "ServiceRequest/o"

@@ -13,9 +13,12 @@ from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping import terminology
 from adapter.mapping.followup import extract_follow_up
+from adapter.mapping.rules import Rules
 from adapter.mapping.terminology import default_terminology, load_terminology
-from adapter.pipeline import patient_records
+from adapter.pipeline import patient_records, score_patient
+from adapter.procedure.check import check_orders
 from adapter.procedure.orders import procedure_orders
+from adapter.procedure.summary import headline
 from tests.support.records import (
     CPT,
     ICD10PCS,
@@ -24,9 +27,11 @@ from tests.support.records import (
     SNOMED,
     default_patient,
     draft_orders,
+    finding,
     order,
     procedure,
 )
+from tests.unit.decision.test_wording import decisions_for, surfaces
 
 TERM = default_terminology()
 LOCAL = "http://hospital.example/procedure-codes"
@@ -263,3 +268,61 @@ def test_the_service_refuses_to_start_with_an_unusable_local_map(tmp_path, monke
     finally:
         terminology.default_terminology.cache_clear()
     assert exit_status(raised.value)[0] == 2
+
+
+def test_a_local_code_for_screws_with_cement_is_checked_by_both_rule_sets(tmp_path):
+    # A site's one orderable for the case series' procedure, mapped to screws and cement: the
+    # card names both, and the cement-leak rule holds at the cemented level (contract §5 v3).
+    res = {
+        "resourceType": "ConceptMap", "id": "local", "status": "active",
+        "group": [{"source": LOCAL, "target": CPT, "element": [{
+            "code": "PPSF-PVP", "target": [{"code": "22842", "equivalence": "wider"},
+                                           {"code": "22510", "equivalence": "wider"}]}]}],
+    }  # fmt: skip
+    path = tmp_path / "local-procedures.json"
+    path.write_text(json.dumps(res))
+    term = load_terminology(local_map=path)
+    combined = order("pc", "PPSF-PVP", "T11", "T12", "L1", system=LOCAL)
+    assert kinds(combined, term=term) == [
+        ("fixation", "Pedicle screw fixation with vertebroplasty")
+    ]
+    grade = finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-1c", level="T12")
+    data = patient_records(default_patient(drop=("bilsky-t12",), extra=(grade,)), "p")
+    assert data is not None
+    result = score_patient(data, term, now=parse_time(NOW))
+    found = procedure_orders(read_orders(draft_orders(combined)), None, "order-sign", term)
+    (checked,) = check_orders(found, result, Rules())
+    assert checked.indicator == "warning"
+    assert headline(checked) == (
+        "Pedicle screw fixation with vertebroplasty T11, T12, L1: epidural tumour at T12: "
+        "cement-leak risk — spine team review"
+    )
+
+
+@pytest.mark.parametrize(
+    ("the_order", "label"),
+    [
+        (order("z", "22510", "T12"), "Vertebroplasty T12"),
+        (order("z", "22842", "T11", "T12", "L1"), "Pedicle screw fixation T11, T12, L1"),
+        (order("z", "X-1", "T12", system=LOCAL, text="Posterior spinal fusion",
+               category=SURGICAL), "Posterior spinal fusion T12"),
+    ],
+)  # fmt: skip
+def test_a_do_not_perform_order_is_not_checked_as_the_procedure(the_order, label):
+    # ServiceRequest.doNotPerform: an order for the procedure *not* to be done. Judging it
+    # against the selection criteria would read as an endorsement ("meets …") of what the order
+    # forbids; it is named, as info, and not judged.
+    the_order = {**the_order, "doNotPerform": True}
+    decisions = decisions_for(default_patient(), [the_order])
+    (decision,) = decisions.orders
+    line = f"{label}: order for it not to be done — selection criteria not checked"
+    assert (decision.indicator, decision.summary) == ("info", line)
+    assert decision.check.levels == () and decision.check.criteria == ()
+    _, card_text, text, page = surfaces(decisions)
+    assert line in card_text and line in text
+    assert "meets the case series" not in card_text + text + page
+    assert "not recognised" not in card_text
+    # doNotPerform false (or not a boolean) is an ordinary order
+    for value in (False, "true"):
+        (plain,) = decisions_for(default_patient(), [{**the_order, "doNotPerform": value}]).orders
+        assert "not to be done" not in plain.summary

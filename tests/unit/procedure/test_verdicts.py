@@ -592,3 +592,95 @@ def test_findings_next_to_the_ordered_level_where_no_metastasis_is_are_named():
     # Nothing next to the ordered level: no such line.
     (plain,) = check(default_patient(), order("vp", "22511", "T12"))
     assert plain.context == ()
+
+
+# --- an order for screws and cement together ------------------------------------------------
+
+EPIDURAL_T12 = finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-1c", level="T12")
+CEMENT_LEAK = "epidural tumour at T12: cement-leak risk — spine team review"
+
+
+def _screws_and_cement(*levels: str, **kw) -> dict:
+    """One ServiceRequest coded both as screw fixation (CPT 22842) and vertebroplasty (22510)."""
+    combined = order("pc", "22842", *levels, **kw)
+    combined["code"]["coding"].append({"system": CPT, "code": "22510"})
+    return combined
+
+
+def test_a_combined_fixation_and_cement_order_keeps_the_cement_leak_rule():
+    # Contract §5 v3: Bilsky 1b–1c at a cemented level makes criterion 5 unknown. The case
+    # series' own procedure (screws with vertebroplasty) cements the treated level: the rule
+    # holds there, and the order is still judged as a fixation (T11 and L1 instrumented).
+    resources = default_patient(drop=("bilsky-t12",), extra=(EPIDURAL_T12,))
+    combined = _screws_and_cement("T11", "T12", "L1", text="PPSF T11-L1 with vertebroplasty T12")
+    (checked,) = check(resources, combined)
+    assert [lv.level for lv in checked.levels if not lv.instrumented] == ["T12"]
+    assert [lv.level for lv in checked.levels if lv.instrumented] == ["T11", "L1"]
+    assert statuses(checked, "T12")[5] == "unknown"
+    assert checked.indicator == "warning"
+    line = f"Pedicle screw fixation with vertebroplasty T11, T12, L1: {CEMENT_LEAK}"
+    assert headline(checked) == line
+    _, card_text, text, page = surfaces(decisions_for(resources, [combined]))
+    assert line in card_text and line in text and html.escape(line, quote=False) in page
+    assert "meets the case series" not in card_text + text
+
+
+def test_a_combined_order_takes_the_stricter_platelet_threshold_and_no_cement_alone_warning():
+    # Platelets 80: enough for cement alone (≥ 50), not for screws (≥ 100). SINS 14 at T12 is no
+    # "cement alone" warning: the order's own screws bridge the cemented level.
+    resources = default_patient(
+        drop=("platelets",), sins=SINS_14,
+        extra=(measurement("platelets", "777-3", 80, "10*9/L"),),
+    )  # fmt: skip
+    (checked,) = check(resources, _screws_and_cement("T11", "T12", "L1"))
+    assert statuses(checked, "T12")[7] == "unmet"
+    assert not any("cement" in c.finding for c in checked.concerns)
+    assert headline(checked).startswith("Pedicle screw fixation with vertebroplasty T11, T12, L1: ")
+
+
+# --- a vertebroplasty for a metastasis at another level --------------------------------------
+
+L1_METASTASIS = (
+    condition("met-l1", "C79.51", level="L1"),
+    finding("bilsky-l1", "epidural-spinal-cord-compression", "bilsky-0", level="L1"),
+)
+
+
+@pytest.mark.parametrize(("code", "name"), [("22510", "Vertebroplasty"), ("22513", "Kyphoplasty")])
+def test_a_cement_order_for_a_metastasis_at_another_level_is_a_wrong_level_risk(code, name):
+    # The order says it is for the L1 metastasis (reasonReference) but names T12: one of them is
+    # wrong, as for a fixation whose reason lies outside its construct (contract §5).
+    resources = default_patient(extra=L1_METASTASIS)
+    cement = order("v", code, "T12", reasons=("met-l1",))
+    (checked,) = check(resources, cement)
+    assert [lv.level for lv in checked.levels] == ["T12"]  # the cement goes where it is ordered
+    wrong = f"{name.lower()} for L1 but its level is T12 — check the level (wrong-level risk)"
+    assert checked.concerns[0].finding == wrong
+    assert checked.concerns[0].detail == (
+        f"The {name.lower()} is ordered for the metastasis at L1 (its reasonReference), but the "
+        "level ordered is T12: L1 is not an ordered level — check the level ordered before the "
+        "procedure (wrong-level risk)."
+    )
+    assert checked.indicator == "warning"
+    assert headline(checked) == f"{name} T12: {wrong}"
+    _, card_text, text, _ = surfaces(decisions_for(resources, [cement]))
+    assert f"{name} T12: {wrong}" in card_text and wrong in text
+
+
+@pytest.mark.parametrize("levels", [("L1",), ("T12", "L1")])
+def test_a_cement_order_for_a_metastasis_at_an_ordered_level_has_no_wrong_level_concern(levels):
+    resources = default_patient(extra=L1_METASTASIS)
+    (checked,) = check(resources, order("v", "22510", *levels, reasons=("met-l1",)))
+    assert not any("wrong-level" in c.finding for c in checked.concerns)
+
+
+# --- an order not to do the procedure --------------------------------------------------------
+
+
+def test_a_do_not_perform_fixation_is_no_fixation_beside_cement_alone():
+    # An order *not* to place screws does not make the cement beside it "not alone".
+    screws = order("fx", "22842", "T11", "T12", "L1", reasons=("met-t12",))
+    screws["doNotPerform"] = True
+    checked = check(default_patient(sins=SINS_14), screws, order("vp", "22511", "T12"))
+    cement = next(c for c in checked if c.order.reference == "ServiceRequest/vp")
+    assert [c.finding for c in cement.concerns] == [UNSTABLE]
