@@ -98,6 +98,8 @@ class ConditionRecord(NamedTuple):
     profiles: tuple[str, ...] = ()  # meta.profile: the profiles the Condition claims
     name: str | None = None  # the diagnosis as people read it: the code's text or a display
     site_names: tuple[str | None, ...] = ()  # each coded bodySite as named (body_site_names)
+    # When it abated (abatementDateTime, else abatementPeriod): its status is read as of then.
+    abatement: ClinicalTime | None = None
 
 
 class MedicationRecord(NamedTuple):
