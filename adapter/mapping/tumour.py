@@ -167,6 +167,7 @@ def _in_remission(chosen: Sequence[Primary]) -> tuple[str, ...]:
     return (f"Primary in remission ({', '.join(refs)}): still the patient's primary tumour.",)
 
 
+_LISTED = 8
 _SITE_SETTLE = "record the primary tumour's site: the organ's code, or the Tokuhashi primary site"
 
 
@@ -180,6 +181,8 @@ def _ill_defined(chosen: Sequence[Primary]) -> tuple[str, ...]:
         if len(p.sites) > 1:
             groups = [s.value for s in sorted(p.sites, key=order.index)]
             either = f"{', '.join(groups[:-1])} or {groups[-1]}"
+            if len(groups) > _LISTED:  # an ill-defined site (C76.8): the list would drown it
+                either = f"any of {len(groups)} site groups"
             out.append(
                 f"{condition_label(p.condition)} does not name one primary site: {either} — "
                 "the range covers each."

@@ -112,3 +112,8 @@ def test_a_named_site_stays_a_point():
     assert component(result, "tokuhashi-revised", "tokuhashi-primary-site") == Span(0, 0)
     assert component(result, "bauer-modified", "bauer-primary-not-lung") == Span(0, 0)
     assert score("C34.90").assessment.basis[TOKUHASHI_PRIMARY.code].settle is None
+
+
+def test_a_site_that_may_be_almost_anything_is_counted_not_listed():
+    basis = score("C76.8").assessment.basis[TOKUHASHI_PRIMARY.code]
+    assert "does not name one primary site: any of 17 site groups" in " ".join(basis.caveats)
