@@ -6,7 +6,8 @@ A Condition counts when its clinicalStatus is absent, active, recurrence or rela
 of the computation time: one that abated after it was current then, one that abated by then
 with no clinicalStatus is resolved. Its verificationStatus decides how: absent or confirmed →
 present; provisional, differential or unconfirmed → it may or may not be present, and whatever
-it feeds spans both cases; refuted or entered-in-error → ignored. A Condition timed after the computation time is reported, unused.
+it feeds spans both cases; refuted or entered-in-error → ignored. A Condition timed after the
+computation time is reported, unused.
 
 A tumour Condition in ``remission`` or ``inactive`` (contract §2 v3) still counts, marked: a
 primary in remission is still the primary, a bone metastasis in remission is still a lesion (a
