@@ -3,19 +3,21 @@ the Tomita bone-metastasis extent.
 
 Each count spans confirmed … confirmed + unconfirmed lesions. A bone-metastasis Condition with
 no bodySite is one more site in one of the two counts, not both: the counts are then possible
-only in pairs, and the Tokuhashi total takes the joint minimum and maximum. A spinal lesion
-whose level is not named may be a level already counted, or another. Counts are kept as
-0, 1, 2 and 3 ("3 or more"). An explicit count finding is the clinician's word and wins.
+only in pairs, and the Tokuhashi total takes the joint minimum and maximum. Such Conditions that
+share a code are one diagnosis recorded several times (an encounter diagnosis at each visit):
+nothing tells their lesions apart, so they are one site at least and one per record at most.
+A spinal lesion whose level is not named may be a level already counted, or another. Counts are
+kept as 0, 1, 2 and 3 ("3 or more"). An explicit count finding is the clinician's word and wins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import product
 
 from adapter.fhir.read.evidence import Basis, Evidence
-from adapter.mapping.context import condition_evidence
+from adapter.fhir.read.records import Coding
+from adapter.mapping.context import condition_evidence, condition_named
 from adapter.mapping.findings import choose_latest
 from adapter.mapping.inputs import caveats_of, enum_input, only
 from adapter.mapping.observations import Findings
@@ -52,7 +54,7 @@ class _Tally:
     unnamed: list[bool]  # spinal lesions without a level: confirmed?
     sites: Placed
     maybe_sites: Placed
-    unsited: list[bool]  # bone metastases without a site: confirmed?
+    unsited: list[Lesion]  # bone metastases without a site
     vertebral_evidence: list[Evidence]
     extra_evidence: list[Evidence]
     maybe_spinal: list[str]  # unconfirmed lesions that may add to the vertebral count
@@ -90,7 +92,7 @@ def _tally(lesions: Iterable[Lesion]) -> _Tally:
             if "other" in kinds:
                 t.maybe_elsewhere.append(lesion.status)
         if not lesion.sites:
-            t.unsited.append(certain)
+            t.unsited.append(lesion)
             ev = condition_evidence(cond, "bone metastasis, site not recorded")
             t.vertebral_evidence.append(ev)
             t.extra_evidence.append(ev)
@@ -137,16 +139,43 @@ def _pairs(t: _Tally) -> Pairs:
     vertebral = range(known + unnamed_low, known + maybe + len(t.unnamed) + 1)
     sites = _distinct(t.sites)[0]
     extraspinal = range(sites, max(sites, _distinct(t.sites | t.maybe_sites)[1]) + 1)
-    # Each unsited lesion goes to the spine (1, 0) or elsewhere (0, 1); an unconfirmed one may
-    # also be absent (0, 0).
-    choices = [((1, 0), (0, 1)) if certain else ((1, 0), (0, 1), (0, 0)) for certain in t.unsited]
-    moves = {(sum(m[0] for m in ms), sum(m[1] for m in ms)) for ms in product(*choices)}
-    return frozenset(
-        (min(v + dv, COUNT_CAP), min(e + de, COUNT_CAP))
-        for v in vertebral
-        for e in extraspinal
-        for dv, de in moves
-    )
+    moves = {(0, 0)}
+    for diagnosis in _diagnoses(t.unsited):
+        moves = {_capped(m, d) for m in moves for d in _unsited_moves(diagnosis)}
+    return frozenset(_capped((v, e), m) for v in vertebral for e in extraspinal for m in moves)
+
+
+def _capped(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return min(a[0] + b[0], COUNT_CAP), min(a[1] + b[1], COUNT_CAP)
+
+
+def _unsited_moves(records: list[Lesion]) -> set[tuple[int, int]]:
+    """What one diagnosis without a site adds to the (vertebral, extraspinal) counts: k lesions,
+    one at least when a record is confirmed and one per record at most, each in the spine or
+    elsewhere. Beyond 2 × COUNT_CAP lesions nothing new is reachable."""
+    fewest = 1 if any(r.confirmed for r in records) else 0
+    most = min(len(records), 2 * COUNT_CAP)
+    return {
+        (min(a, COUNT_CAP), min(k - a, COUNT_CAP))
+        for k in range(fewest, most + 1)
+        for a in range(k + 1)
+    }
+
+
+def _diagnoses(lesions: list[Lesion]) -> list[list[Lesion]]:
+    """The unsited lesions grouped by diagnosis: records that share a coding (directly or
+    through another record) are one diagnosis, perhaps recorded at several visits."""
+    groups: list[tuple[set[Coding], list[Lesion]]] = []
+    for lesion in lesions:
+        codes = set(lesion.condition.codes)
+        joined = [g for g in groups if g[0] & codes]
+        merged: tuple[set[Coding], list[Lesion]] = (codes, [lesion])
+        for g in joined:
+            merged[0].update(g[0])
+            merged[1][:0] = g[1]
+            groups.remove(g)
+        groups.append(merged)
+    return [records for _, records in groups]
 
 
 def _derived(t: _Tally) -> tuple[Possible[int], Possible[int], Pairs | None]:
@@ -174,14 +203,31 @@ def _caveats(t: _Tally) -> tuple[tuple[str, ...], tuple[str, ...]]:
             "A bone lesion with no side recorded, beside one of the same bone with a side, may "
             "be that one or on the other side: the count spans both."
         )
-    if t.unsited:
-        note = (
-            f"{len(t.unsited)} bone metastasis(es) without a site: each adds one to the vertebral "
-            "or the extraspinal count, not both."
+    diagnoses = _diagnoses(t.unsited)
+    single = sum(1 for records in diagnoses if len(records) == 1)
+    notes = [_repeated(records) for records in diagnoses if len(records) > 1]
+    if single:
+        notes.insert(
+            0,
+            f"{single} bone metastasis(es) without a site: each adds one to the vertebral or the "
+            "extraspinal count, not both.",
         )
-        vertebral.append(note)
-        extra.append(note)
+    vertebral += notes
+    extra += notes
     return tuple(dict.fromkeys(vertebral)), tuple(dict.fromkeys(extra))
+
+
+def _repeated(records: list[Lesion]) -> str:
+    """ "Secondary malignant neoplasm of bone recorded 4 times without a site (…)": said, as the
+    count then spans one lesion to one per record."""
+    refs = [str(r.condition.ref.reference) for r in records]
+    shown = ", ".join(refs[:3]) + (f" and {len(refs) - 3} more" if len(refs) > 3 else "")
+    fewest = 1 if any(r.confirmed for r in records) else 0
+    return (
+        f"{condition_named(records[0].condition)} recorded {len(records)} times without a site "
+        f"({shown}): one lesion recorded at several visits, or several — {fewest} to "
+        f"{len(records)} sites, each in the vertebral or the extraspinal count."
+    )
 
 
 def _explicit(found: Findings, code: str) -> tuple[Possible[int], Basis] | None:

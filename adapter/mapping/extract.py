@@ -32,7 +32,12 @@ from adapter.mapping.responses import counted_once
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.mapping.safety import safety_inputs
 from adapter.mapping.sins import level_assessment
-from adapter.mapping.staging import Staging, is_current_condition, read_staging
+from adapter.mapping.staging import (
+    Staging,
+    at_computation_time,
+    is_current_condition,
+    read_staging,
+)
 from adapter.mapping.status import kps_input, latest_palsy, palsy_input
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import read_treatments
@@ -100,7 +105,7 @@ def _named(cond: ConditionRecord, term: Terminology) -> ConditionRecord:
 def _haematological(ctx: Context, conditions: Iterable[ConditionRecord]) -> bool:
     """Whether a current Condition is a haematological malignancy (its ValueSet in mappings/)."""
     return any(
-        is_current_condition(cond)
+        is_current_condition(at_computation_time(cond, ctx.now))
         and not ctx.from_future(cond.ref, cond.time, partial(named, ctx, cond))
         and any(
             ctx.term.in_value_set("haematological-malignancy", c.system, c.code) for c in cond.codes

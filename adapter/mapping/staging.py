@@ -2,10 +2,12 @@
 metastases, primary tumours, vertebral fractures, coagulation defects and active infections
 (contract §2, §5).
 
-A Condition counts when its clinicalStatus is absent, active, recurrence or relapse. Its
-verificationStatus decides how: absent or confirmed → present; provisional, differential or
-unconfirmed → it may or may not be present, and whatever it feeds spans both cases; refuted or
-entered-in-error → ignored. A Condition timed after the computation time is reported, unused.
+A Condition counts when its clinicalStatus is absent, active, recurrence or relapse, read as
+of the computation time: one that abated after it was current then, one that abated by then
+with no clinicalStatus is resolved. Its verificationStatus decides how: absent or confirmed →
+present; provisional, differential or unconfirmed → it may or may not be present, and whatever
+it feeds spans both cases; refuted or entered-in-error → ignored. A Condition timed after the
+computation time is reported, unused.
 
 A tumour Condition in ``remission`` or ``inactive`` (contract §2 v3) still counts, marked: a
 primary in remission is still the primary, a bone metastasis in remission is still a lesion (a
@@ -21,10 +23,13 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from adapter.fhir.read.records import ConditionRecord
+from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context, condition_named
 from adapter.mapping.sited_primary import sited_primary
 from adapter.mapping.sites import Site, read_by_words, resolve_site
 from adapter.mapping.unused import (
+    abated_before,
+    current_then,
     named,
     neoplasm,
     not_current,
@@ -40,6 +45,7 @@ __all__ = [
     "Primary",
     "Staged",
     "Staging",
+    "at_computation_time",
     "condition_counts",
     "confirmed",
     "is_current_condition",
@@ -52,6 +58,7 @@ _IGNORED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
 _CONFIRMED = frozenset({None, "confirmed"})
 _CURRENT_CLINICAL = frozenset({None, "active", "recurrence", "relapse"})
 _REMISSION = frozenset({"remission", "inactive"})  # a tumour that is treated, not gone
+_ABATED = frozenset({"resolved", *_REMISSION})  # the statuses an abatement goes with (con-4)
 
 
 def is_current_condition(cond: ConditionRecord) -> bool:
@@ -60,6 +67,19 @@ def is_current_condition(cond: ConditionRecord) -> bool:
         cond.verification_status not in _IGNORED_VERIFICATION
         and cond.clinical_status in _CURRENT_CLINICAL
     )
+
+
+def at_computation_time(cond: ConditionRecord, now: ClinicalTime) -> ConditionRecord:
+    """The Condition with the clinicalStatus it had at the computation time (contract §2, time):
+    one resolved, inactive or in remission that abated after it was current then; one with an
+    abatement on or before it and no clinicalStatus is resolved."""
+    if cond.abatement is None:
+        return cond
+    if cond.abatement > now and cond.clinical_status in _ABATED:
+        return cond._replace(clinical_status="active")
+    if cond.abatement <= now and cond.clinical_status is None:
+        return cond._replace(clinical_status="resolved")
+    return cond
 
 
 def confirmed(cond: ConditionRecord) -> bool:
@@ -276,15 +296,21 @@ def _counts(cond: ConditionRecord) -> bool | None:
 
 def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging:
     staging = Staging()
-    for cond in conditions:
-        if not cond.codes:
+    for recorded in conditions:
+        if not recorded.codes:
             continue
+        cond = at_computation_time(recorded, ctx.now)
         remission = _counts(cond)
         if remission is None:
-            not_current(ctx, cond)
+            if cond is not recorded:
+                abated_before(ctx, recorded)
+            else:
+                not_current(ctx, recorded)
             continue
         if ctx.from_future(cond.ref, cond.time, partial(named, ctx, cond)):
             continue
+        if cond is not recorded:
+            current_then(ctx, recorded)
         certain = confirmed(cond)
         before = _used(staging)
         _stage_tumour(ctx, staging, cond, certain, remission)

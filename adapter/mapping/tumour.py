@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from adapter.fhir.read.evidence import Basis
-from adapter.mapping.context import Context, condition_evidence, condition_named
+from adapter.mapping.context import Context, condition_evidence, condition_label, condition_named
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.observations import Findings
@@ -167,9 +167,33 @@ def _in_remission(chosen: Sequence[Primary]) -> tuple[str, ...]:
     return (f"Primary in remission ({', '.join(refs)}): still the patient's primary tumour.",)
 
 
+_LISTED = 8
+_SITE_SETTLE = "record the primary tumour's site: the organ's code, or the Tokuhashi primary site"
+
+
+def _ill_defined(chosen: Sequence[Primary]) -> tuple[str, ...]:
+    """A primary whose code names no single site group (C39.9 lower respiratory tract, C76.1
+    thorax, C19 rectosigmoid junction): every group it may be is scored, and the output says
+    which (contract §2: an ambiguous input is a range, never a guess)."""
+    order = list(PrimarySite)
+    out = []
+    for p in chosen:
+        if len(p.sites) > 1:
+            groups = [s.value for s in sorted(p.sites, key=order.index)]
+            either = f"{', '.join(groups[:-1])} or {groups[-1]}"
+            if len(groups) > _LISTED:  # an ill-defined site (C76.8): the list would drown it
+                either = f"any of {len(groups)} site groups"
+            out.append(
+                f"{condition_label(p.condition)} does not name one primary site: {either} — "
+                "the range covers each."
+            )
+    return tuple(out)
+
+
 def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryInputs:
     chosen, notes, caveats = _candidates(staging)
     remission = _in_remission(chosen)
+    ill_defined = _ill_defined(chosen)
     sites: set[PrimarySite] = set()
     for p in chosen:
         sites |= p.sites
@@ -189,8 +213,10 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
         site, site_basis = enum_input(site_pick, PrimarySite, TOKUHASHI_PRIMARY.settle)
     elif sites:
         site = Possible(frozenset(sites))
-        settle = unconfirmed_settle if len(sites) > 1 and caveats else None
-        site_basis = Basis(evidence, notes, settle, (*caveats, *remission))
+        settle = None
+        if len(sites) > 1:
+            settle = unconfirmed_settle if caveats else _SITE_SETTLE if ill_defined else None
+        site_basis = Basis(evidence, notes, settle, (*caveats, *ill_defined, *remission))
     else:
         site, site_basis = Possible.unknown(PrimarySite), Basis(settle=TOKUHASHI_PRIMARY.settle)
 
@@ -211,7 +237,7 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
             if len(classes) > 1
             else None
         )
-        growth_basis = Basis(evidence, notes, settle, (*caveats, *extra, *remission))
+        growth_basis = Basis(evidence, notes, settle, (*caveats, *ill_defined, *extra, *remission))
     else:
         growth, growth_basis = Possible.unknown(Growth), Basis(settle=TOMITA_PRIMARY.settle)
     return PrimaryInputs(site, site_basis, growth, growth_basis)

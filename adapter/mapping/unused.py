@@ -22,6 +22,8 @@ from adapter.vocabulary.systems import ICD10CM
 
 __all__ = [
     "STAGING_VALUE_SETS",
+    "abated_before",
+    "current_then",
     "named",
     "neoplasm",
     "not_current",
@@ -160,6 +162,28 @@ def not_current(ctx: Context, cond: ConditionRecord) -> None:
         why = f"clinical status {cond.clinical_status or 'absent'}"
     message = f"{_cited(ctx, cond)}: {why}, so it is not used."
     ctx.issues.append(Issue("information", "informational", message, ref))
+
+
+def abated_before(ctx: Context, cond: ConditionRecord) -> None:
+    """A Condition with an abatement but no clinicalStatus (FHIR R4 con-4 requires one): read as
+    resolved, said as a warning since the record is incomplete."""
+    if cond.abatement is None or not relevant(ctx, cond):
+        return
+    said = f"no clinical status, abated {cond.abatement.text}: read as resolved"
+    ctx.warn(cond.ref.reference, f"{_cited(ctx, cond)}: {said}, so it is not used.")
+
+
+def current_then(ctx: Context, cond: ConditionRecord) -> None:
+    """A Condition that abated after the computation time was current at it: said, since the
+    record's clinicalStatus says otherwise."""
+    if cond.abatement is None or not relevant(ctx, cond):
+        return
+    message = (
+        f"{_cited(ctx, cond)}: clinical status {cond.clinical_status}, abated "
+        f"{cond.abatement.text}, after the computation time ({ctx.now.text}): current then, so "
+        "it is used."
+    )
+    ctx.issues.append(Issue("information", "informational", message, cond.ref.reference))
 
 
 def unused(ctx: Context, cond: ConditionRecord) -> None:

@@ -145,7 +145,15 @@ def _condition(
         or parse_time(resource.get("recordedDate")),
         profiles=_profiles(resource),
         name=concept_name(resource.get("code")),
+        abatement=parse_time(resource.get("abatementDateTime"))
+        or _abated_by(resource.get("abatementPeriod")),
     )
+
+
+def _abated_by(period: Any) -> ClinicalTime | None:
+    """When the Condition abated, as a period gives it: its end, else its start (abated only
+    once the whole period is past, so one still running at the computation time is current)."""
+    return _period_end(period) or _period_start(period)
 
 
 def _profiles(resource: Mapping[str, Any]) -> tuple[str, ...]:

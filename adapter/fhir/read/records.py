@@ -99,6 +99,8 @@ class ConditionRecord(NamedTuple):
     name: str | None = None  # the diagnosis as people read it: the code's text or a display
     site_names: tuple[str | None, ...] = ()  # each coded bodySite as named (body_site_names)
     uncoded_sites: tuple[str, ...] = ()  # the bodySites in words only: no level, but quoted
+    # When it abated (abatementDateTime, else abatementPeriod): its status is read as of then.
+    abatement: ClinicalTime | None = None
 
 
 class MedicationRecord(NamedTuple):
