@@ -231,6 +231,37 @@ def test_a_fixation_whose_screws_go_into_tumour_names_the_levels():
     assert checked.indicator == "warning"
 
 
+def test_screws_into_an_unconfirmed_metastasis_say_possible():
+    """A metastasis only an unconfirmed Condition records "may or may not be present" (contract
+    §2): the screws may go into tumour, never said as if they certainly do."""
+    unsure = condition("met-l1", "C79.51", level="L1", verification="provisional")
+    cord = finding("bilsky-l1", "epidural-spinal-cord-compression", "bilsky-0", level="L1")
+    resources = default_patient(extra=(unsure, cord))
+    checked = single(resources, "T11", "T12", "L1", code="22842", reasons=("met-t12",))
+    possible = (
+        "metastasis at instrumented level L1 not confirmed: possible screw purchase in tumour — "
+        "confirm it"
+    )
+    assert [c.finding for c in checked.concerns] == [possible]
+    assert checked.indicator == "warning"
+    assert headline(checked) == f"Pedicle screw fixation T11, T12, L1: {possible}"
+    (card,) = order_cards(decisions_for(resources, [order("f", "22842", "T11", "T12", "L1",
+                                                          reasons=("met-t12",))]), "h")  # fmt: skip
+    assert (
+        "**Warning**: The screws go into L1, where a metastasis is recorded only by an "
+        "unconfirmed Condition: if it is there, screw purchase in tumour — confirm it, then "
+        "review the construct (levels to instrument, cement augmentation of the screws)."
+    ) in card.detail
+    # beside a confirmed one, each is said as it is known
+    sure = condition("met-t11", "C79.51", level="T11")
+    checked = single(default_patient(extra=(unsure, cord, sure)), "T11", "T12", "L1",
+                     code="22842", reasons=("met-t12",))  # fmt: skip
+    assert [c.finding for c in checked.concerns] == [
+        "metastasis at instrumented level T11: screw purchase in tumour",
+        possible,
+    ]
+
+
 def test_a_fixation_for_a_level_outside_its_construct_is_a_wrong_level_risk():
     # Contract §5: the treated level is the one reasonReference names (L3), and the order's
     # bodySite levels are instrumented; L3 lies outside T11–L1, which the card must say.
