@@ -186,17 +186,31 @@ def order_cards(
     return [order_card(d, decisions, hook_instance, reasons) for d in decisions.orders]
 
 
+_UNREAD_CODE = (
+    "whether it is a spine procedure cannot be told",
+    "If it is a vertebroplasty, kyphoplasty or spinal fixation, correct its code "
+    "(ServiceRequest.code, a coded concept) and sign it again to have it checked; otherwise "
+    "nothing needs doing.",
+)
+_UNREAD_STATUS = (
+    "whether it is being ordered cannot be told (FHIR requires a status: draft, active, …)",
+    "Correct its status (ServiceRequest.status) and sign it again to have it checked.",
+)
+
+
 def _unreadable_detail(record: OrderRecord) -> str:
     said = [f"As sent: “{md(without_ids(shorten(record.sent_as, 80)))}”."] if record.sent_as else []
     sites = [n for n in record.site_names if n] + list(record.uncoded_sites)
     said += [f"Ordered site: {md(', '.join(sites))}."] if sites else []
+    unread = [_UNREAD_STATUS] if record.status_problem else []
+    unread += [_UNREAD_CODE] if record.unreadable else []
+    why = "; ".join(w for w, _ in unread)
+    why = why[:1].upper() + why[1:]
     return "\n\n".join([
-        f"**A draft order could not be read**: {md(str(record.unreadable))}. Whether it is a spine "
-        "procedure cannot be told, so no criterion of the case series was judged for it.",
+        f"**A draft order could not be read**: {md(str(record.problem))}. {why}, so no "
+        "criterion of the case series was judged for it.",
         *said,
-        "If it is a vertebroplasty, kyphoplasty or spinal fixation, correct its code "
-        "(ServiceRequest.code, a coded concept) and sign it again to have it checked; "
-        "otherwise nothing needs doing.",
+        *(fix for _, fix in unread),
     ])  # fmt: skip
 
 
@@ -209,7 +223,7 @@ def unreadable_cards(
         Card(
             uuid=card_uuid(hook_instance, f"unreadable:{n}:{record.reference}"),
             summary=shorten(
-                f"Draft order not read ({record.unreadable}) — not checked as a spine procedure"
+                f"Draft order not read ({record.problem}) — not checked as a spine procedure"
             ),
             detail=_unreadable_detail(record),
             indicator="warning",

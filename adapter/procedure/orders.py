@@ -67,14 +67,22 @@ class Order:
 
 
 def _in_scope(
-    records: Sequence[OrderRecord], selections: Sequence[str] | None, hook: str
+    records: Sequence[OrderRecord],
+    selections: Sequence[str] | None,
+    hook: str,
+    *,
+    unread_status: bool = False,
 ) -> list[OrderRecord]:
     """The draft orders a hook asks about (order-sign: also active, for revised orders being
-    re-signed); for order-select only the selected ones."""
+    re-signed); for order-select only the selected ones. ``unread_status``: also those whose
+    status cannot be read (they may be drafts)."""
     statuses = {"draft", "active"} if hook == "order-sign" else {"draft"}
     wanted = set(selections or ()) if hook == "order-select" else None
     return [
-        r for r in records if r.status in statuses and (wanted is None or r.reference in wanted)
+        r
+        for r in records
+        if (r.status in statuses or (unread_status and r.status_problem is not None))
+        and (wanted is None or r.reference in wanted)
     ]
 
 
@@ -100,12 +108,19 @@ def unreadable_orders(
 ) -> list[OrderRecord]:
     """The orders asked about whose code cannot be read and that nothing else shows to be a spine
     procedure: whether they are cannot be told, so they are named rather than passed over (an
-    order whose readable parts are recognised is checked as such)."""
-    return [
-        r
-        for r in _in_scope(records, selections, hook)
-        if r.unreadable is not None and order_kind(r, term) is None
-    ]
+    order whose readable parts are recognised is checked as such). Likewise a spine order, or
+    one whose code cannot be read, whose status cannot be: whether it is being ordered cannot be
+    told (an order that is no spine procedure is not this service's, whatever its status)."""
+    out = []
+    for r in _in_scope(records, selections, hook, unread_status=True):
+        spine = order_kind(r, term) is not None
+        if r.status_problem is not None:
+            named = spine or r.unreadable is not None
+        else:
+            named = r.unreadable is not None and not spine
+        if named:
+            out.append(r)
+    return out
 
 
 def _unplaced(record: OrderRecord, sites: Sequence[Site]) -> tuple[str, ...]:

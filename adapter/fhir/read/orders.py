@@ -16,6 +16,7 @@ __all__ = [
     "code_problem",
     "order_of_record",
     "read_orders",
+    "status_problem",
 ]
 
 # The ServiceRequests a patient's record holds as orders to check: not yet signed, or current.
@@ -40,6 +41,14 @@ class OrderRecord(NamedTuple):
     # code as sent when it is plain text: what it orders cannot be told (contract §5 v3).
     unreadable: str | None = None
     sent_as: str | None = None
+    # Why its status cannot be read (missing, empty or not a string: FHIR requires one): whether
+    # it is being ordered cannot be told.
+    status_problem: str | None = None
+
+    @property
+    def problem(self) -> str | None:
+        """Everything about the order that could not be read, in words; None when it can be."""
+        return "; ".join(p for p in (self.status_problem, self.unreadable) if p) or None
 
 
 _KINDS = {str: "a string", list: "a list", dict: "an object", bool: "true or false",
@@ -79,6 +88,15 @@ def code_problem(concept: Any) -> str | None:
     return None
 
 
+def status_problem(status: Any) -> str | None:
+    """Why an order's ``status`` cannot be read; None when it is a code (FHIR: 1..1)."""
+    if status is None:
+        return "its status is missing"
+    if not isinstance(status, str):
+        return f"its status is {_kind(status)}, not a string"
+    return "its status is empty" if not status.strip() else None
+
+
 def _displays(concept: Any) -> tuple[str, ...]:
     codings_ = concept.get("coding") if isinstance(concept, Mapping) else None
     return tuple(
@@ -116,6 +134,7 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
         uncoded_sites=uncoded_sites,
         unreadable=code_problem(concept),
         sent_as=concept.strip() if isinstance(concept, str) and concept.strip() else None,
+        status_problem=status_problem(status),
     )
 
 
