@@ -5,8 +5,8 @@ The summary names the order and its level and leads with the most serious findin
 (adapter/procedure/summary.py); it never says "criteria 1 unmet", never "indicated". Critical
 when a neurological deficit or high-grade compression is recorded (assess for decompression and
 radiotherapy first); a warning when any criterion is unmet or unknown, a warning that is not a
-criterion applies, or no ordered level is read (none ordered, or the ordered sites, named, not
-read as a level); otherwise info. An order the mappings do not recognise still gets a card,
+criterion applies, or an ordered site is not judged (none ordered, or a site, named, not read
+as a level); otherwise info. An order the mappings do not recognise still gets a card,
 judged by the patient-wide criteria. A deceased patient's order gets a warning to check the
 patient's identity. Every card offers the override reasons of CodeSystem override-reason
 (mappings/), which feedback accepts.
@@ -41,6 +41,10 @@ _GUIDE = (
     "vertebroplasty for thoracolumbar metastases): a guide to selection, not an indication."
 )
 _NOT_CHECKED = "Not checked: cardiopulmonary fitness, the patient's wishes."
+_NOT_JUDGED = (
+    "Not checked there: confirm the levels and record each as a vertebra code "
+    "(ServiceRequest.bodySite)."
+)
 _TABLE = ["| # | Criterion | Status | Source and date | What to do |", "|---|---|---|---|---|"]
 
 
@@ -127,7 +131,8 @@ def _head(check: OrderCheck) -> list[str]:
         lines += [_no_level(check.order.unplaced), ""]
     if check.order.unplaced and (check.level_named or not check.order.recognised):
         unplaced = md(", ".join(check.order.unplaced))
-        lines += [f"Ordered sites not read as a level: {unplaced}.", ""]
+        more = f" {_NOT_JUDGED}" if check.order.recognised else ""
+        lines += [f"Ordered sites not read as a level: {unplaced}.{more}", ""]
     if check.order.recognised and not check.levels:
         lines += ["No spinal level is recorded for this patient, so no level could be checked.", ""]
     for concern in check.concerns:

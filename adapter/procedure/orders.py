@@ -19,6 +19,7 @@ from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.sites import Site, resolve_site
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
+from adapter.procedure.ordered import Disputed, disputed_sites, ordered_levels
 from adapter.procedure.recognise import Kind, decompression, order_kind, order_name
 from adapter.scoring import level_order
 from adapter.vocabulary import SINS_LOCATION
@@ -43,6 +44,7 @@ class Order:
     levels: tuple[str, ...]  # the ordered levels (bodySite), anatomical order
     unplaced: tuple[str, ...]  # ordered bodySites not read as a level, as the order names them
     name: str = ""  # how a card names it: "Vertebroplasty", "Pedicle screw fixation", …
+    disputed: tuple[Disputed, ...] = ()  # bodySites whose codes and words disagree (ordered.py)
 
     @property
     def reference(self) -> str:
@@ -97,9 +99,12 @@ def procedure_orders(
         if kind is None:
             continue
         sites = [resolve_site(concept, term) for concept in record.body_sites]
-        levels = sorted({s.level for s in sites if s.level is not None}, key=level_order)
+        levels = ordered_levels(record, sites, term)
         name = order_name(record, kind, term)
-        orders.append(Order(record, kind, tuple(levels), _unplaced(record, sites), name))
+        disputed = disputed_sites(record, sites, term)
+        orders.append(
+            Order(record, kind, levels, _unplaced(record, sites), name, disputed=disputed)
+        )
     return orders
 
 
