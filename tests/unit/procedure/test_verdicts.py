@@ -514,6 +514,33 @@ def test_an_ordered_site_not_read_as_a_level_is_named_not_said_missing(sites, na
     assert headline(checked) == f"Vertebroplasty: {NOT_READ.format(s=s, sites=named)}"
 
 
+@pytest.mark.parametrize(
+    ("words", "levels"),
+    [("T12", {"T12"}), ("t12/l1", {"T12", "L1"}), ("T11-L1", {"T11", "T12", "L1"}),
+     ("T11–12", {"T11", "T12"}), ("L4 to S1", {"L4", "L5", "S1"}), ("L1-T12", {"T12", "L1"}),
+     ("Twelfth thoracic vertebra", set()), ("T13", set()), (None, set())],
+)  # fmt: skip
+def test_the_levels_a_site_s_words_name_are_detected_never_read(words, levels):
+    from adapter.mapping.sites import levels_in_words
+
+    assert levels_in_words(words) == levels
+
+
+def test_a_construct_whose_sites_name_its_run_is_no_conflict():
+    fixation = order("f", "22842", "T11", "T12", "L1", reasons=("met-t12",))
+    for body_site in fixation["bodySite"]:
+        body_site["text"] = "T11-L1"
+    (checked,) = check(default_patient(), fixation)
+    assert checked.order.disputed == ()
+    # the same run on a vertebroplasty at T12 alone names levels nothing codes
+    (alone,) = check(default_patient(), {**order("vp", "22511"), "bodySite": [
+        {**fixation["bodySite"][1]}]})  # fmt: skip
+    assert [c.finding for c in alone.concerns] == [
+        "ordered site coded T12 but named “T11-L1” — confirm the level"
+    ]
+    assert alone.indicator == "warning"
+
+
 def test_a_site_named_too_long_for_the_summary_keeps_what_to_do():
     line = headline(sited({"coding": [UNMAPPED], "text": "thoracic spine, " * 8}))
     assert line == (
