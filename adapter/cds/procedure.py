@@ -5,8 +5,8 @@ The summary names the order and its level and leads with the most serious findin
 (adapter/procedure/summary.py); it never says "criteria 1 unmet", never "indicated". Critical
 when a neurological deficit or high-grade compression is recorded (assess for decompression and
 radiotherapy first); a warning when any criterion is unmet or unknown, a warning that is not a
-criterion applies, or no ordered level is read (none ordered, or the ordered sites, named, not
-read as a level); otherwise info. An order the mappings do not recognise still gets a card,
+criterion applies, or an ordered site is not judged (none ordered, or a site, named, not read
+as a level); otherwise info. An order the mappings do not recognise still gets a card,
 judged by the patient-wide criteria. A deceased patient's order gets a warning to check the
 patient's identity; an order not to do the procedure (doNotPerform) an info card that says so,
 with no criterion judged. Every card offers the override reasons of CodeSystem override-reason
@@ -42,6 +42,10 @@ _GUIDE = (
     "vertebroplasty for thoracolumbar metastases): a guide to selection, not an indication."
 )
 _NOT_CHECKED = "Not checked: cardiopulmonary fitness, the patient's wishes."
+_NOT_JUDGED = (
+    "Not checked there: confirm the levels and record each as a vertebra code "
+    "(ServiceRequest.bodySite)."
+)
 _TABLE = ["| # | Criterion | Status | Source and date | What to do |", "|---|---|---|---|---|"]
 
 
@@ -128,7 +132,8 @@ def _head(check: OrderCheck) -> list[str]:
         lines += [_no_level(check.order.unplaced), ""]
     if check.order.unplaced and (check.level_named or not check.order.recognised):
         unplaced = md(", ".join(check.order.unplaced))
-        lines += [f"Ordered sites not read as a level: {unplaced}.", ""]
+        more = f" {_NOT_JUDGED}" if check.order.recognised else ""
+        lines += [f"Ordered sites not read as a level: {unplaced}.{more}", ""]
     if check.order.recognised and not check.levels:
         lines += ["No spinal level is recorded for this patient, so no level could be checked.", ""]
     for concern in check.concerns:
@@ -215,17 +220,31 @@ def _card_keys(decisions: Decisions) -> list[str]:
     ]  # fmt: skip
 
 
+_UNREAD_CODE = (
+    "whether it is a spine procedure cannot be told",
+    "If it is a vertebroplasty, kyphoplasty or spinal fixation, correct its code "
+    "(ServiceRequest.code, a coded concept) and sign it again to have it checked; otherwise "
+    "nothing needs doing.",
+)
+_UNREAD_STATUS = (
+    "whether it is being ordered cannot be told (FHIR requires a status: draft, active, …)",
+    "Correct its status (ServiceRequest.status) and sign it again to have it checked.",
+)
+
+
 def _unreadable_detail(record: OrderRecord) -> str:
     said = [f"As sent: “{md(without_ids(shorten(record.sent_as, 80)))}”."] if record.sent_as else []
     sites = [n for n in record.site_names if n] + list(record.uncoded_sites)
     said += [f"Ordered site: {md(', '.join(sites))}."] if sites else []
+    unread = [_UNREAD_STATUS] if record.status_problem else []
+    unread += [_UNREAD_CODE] if record.unreadable else []
+    why = "; ".join(w for w, _ in unread)
+    why = why[:1].upper() + why[1:]
     return "\n\n".join([
-        f"**A draft order could not be read**: {md(str(record.unreadable))}. Whether it is a spine "
-        "procedure cannot be told, so no criterion of the case series was judged for it.",
+        f"**A draft order could not be read**: {md(str(record.problem))}. {why}, so no "
+        "criterion of the case series was judged for it.",
         *said,
-        "If it is a vertebroplasty, kyphoplasty or spinal fixation, correct its code "
-        "(ServiceRequest.code, a coded concept) and sign it again to have it checked; "
-        "otherwise nothing needs doing.",
+        *(fix for _, fix in unread),
     ])  # fmt: skip
 
 
@@ -238,7 +257,7 @@ def unreadable_cards(
         Card(
             uuid=card_uuid(hook_instance, f"unreadable:{n}:{record.reference}"),
             summary=shorten(
-                f"Draft order not read ({record.unreadable}) — not checked as a spine procedure"
+                f"Draft order not read ({record.problem}) — not checked as a spine procedure"
             ),
             detail=_unreadable_detail(record),
             indicator="warning",

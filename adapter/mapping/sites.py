@@ -10,10 +10,10 @@ from typing import Literal
 
 from adapter.fhir.read.records import Coding
 from adapter.mapping.terminology import Terminology
-from adapter.scoring import LEVELS
+from adapter.scoring import LEVELS, level_order
 from adapter.vocabulary.systems import SNOMED, VERTEBRA, code_label
 
-__all__ = ["Site", "SiteKind", "read_by_words", "resolve_site"]
+__all__ = ["Site", "SiteKind", "coded_levels", "levels_in_words", "read_by_words", "resolve_site"]
 
 SiteKind = Literal["level", "spinal", "other", "unknown", "invalid"]
 _EXTRASPINAL = "extraspinal-bone-site"
@@ -112,6 +112,44 @@ def resolve_site(concept: tuple[Coding, ...], term: Terminology) -> Site:
     # focus by default (contract §2: only a non-spinal bodySite is one).
     named = _named(first, term)
     return Site("unknown", None, key, f"{named} not understood", name=named)
+
+
+@functools.lru_cache(maxsize=4096)
+def coded_levels(concept: tuple[Coding, ...], term: Terminology) -> tuple[str, ...]:
+    """Every level the codings of one bodySite name, in anatomical order (a coding that names a
+    region or no level adds none). More than one: the codings, which FHIR means as one concept,
+    disagree."""
+    found: set[str] = set()
+    for coding in concept:
+        if coding.system == VERTEBRA:
+            found |= {coding.code} & set(LEVELS)
+            continue
+        levels = term.translate(coding.system, coding.code, VERTEBRA)
+        if levels is not None and len(levels) == 1:
+            found |= levels
+    return tuple(sorted(found, key=level_order))
+
+
+# A level as people write it, or a run of them: "T12", "T12-L1", "T11–12", "L4 to S1".
+_LEVEL_WORDS = re.compile(
+    r"\b([CTLS])(\d{1,2})(?:\s*(?:-|–|—|\bto\b)\s*([CTLS])?(\d{1,2}))?\b", re.IGNORECASE
+)
+
+
+def levels_in_words(words: str | None) -> frozenset[str]:
+    """The levels a site's words name, a run ("T11-L1") with every level in it. Detected to tell
+    words that disagree with a code, never read as the level: "T8" in free text is not T8."""
+    found: set[str] = set()
+    for region, number, end_region, end in _LEVEL_WORDS.findall(words or ""):
+        first = f"{region.upper()}{int(number)}"
+        if first not in LEVELS:
+            continue
+        last = f"{(end_region or region).upper()}{int(end)}" if end else first
+        if last not in LEVELS:
+            last = first
+        low, high = sorted((LEVELS.index(first), LEVELS.index(last)))
+        found |= set(LEVELS[low : high + 1])
+    return frozenset(found)
 
 
 # Words that may name the spine or a soft tissue: a bodySite saying any of them is never read

@@ -152,8 +152,10 @@ class OrderCheck:
         if self.compression:
             return "critical"
         doubtful = any(c.status != "met" for c in self.criteria) or bool(self.concerns)
-        unplaced = self.order.recognised and (not self.level_named or not self.levels)
-        return "warning" if doubtful or unplaced else "info"
+        # An ordered site not judged (no level read, or one not read beside a level that is) is
+        # never "meets": part of the order was never checked.
+        unjudged = not self.level_named or not self.levels or bool(self.order.unplaced)
+        return "warning" if doubtful or (self.order.recognised and unjudged) else "info"
 
 
 def _deceased(result: PatientResult) -> str | None:
@@ -162,6 +164,14 @@ def _deceased(result: PatientResult) -> str | None:
     record = result.assessment.record
     when = record.deceased_time if record is not None else None
     return f"recorded as deceased{f' on {when.day}' if when else ''}"
+
+
+def _disputed(order: Order) -> list[Concern]:
+    """The bodySites whose codes and words disagree, as warnings; an unrecognised order is judged
+    at no level, so they change nothing there."""
+    if not order.recognised:
+        return []
+    return [Concern(d.finding, d.detail, d.short) for d in order.disputed]
 
 
 def check_order(
@@ -193,7 +203,7 @@ def check_order(
         tuple(checks),
         bool(order.levels),
         patient=patient,
-        concerns=order_concerns(ask, treated, instrumented),
+        concerns=(*_disputed(order), *order_concerns(ask, treated, instrumented)),
         context=order_context(ask, [*treated, *instrumented] or list(order.levels)),
     )
 

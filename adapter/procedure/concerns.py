@@ -212,18 +212,45 @@ def _cement_alone(ask: Ask, levels: list[str]) -> list[Concern]:
     return out
 
 
+_CONSTRUCT = "review the construct (levels to instrument, cement augmentation of the screws)"
+# How a level is known when not from a confirmed metastasis: (summary words, detail words).
+_UNSURE = {
+    "unconfirmed": ("not confirmed", "recorded only by an unconfirmed Condition"),
+    "findings": ("known from findings only", "known from findings only (no Condition names it)"),
+}
+
+
 def _screws_in_tumour(ask: Ask, instrumented: list[str]) -> list[Concern]:
+    """Screws into a level with a metastasis; one that may or may not be there (an unconfirmed
+    Condition, findings only: contract §2) is said as possible, never as certain."""
     tumour = [lv for lv in instrumented if lv in set(metastasis_levels(ask.result))]
-    if not tumour:
-        return []
-    named = ", ".join(tumour)
-    return [
-        Concern(
-            f"metastasis at instrumented level {named}: screw purchase in tumour",
-            f"The screws go into {named}, which carries a metastasis: screw purchase in tumour "
-            "— review the construct (levels to instrument, cement augmentation of the screws).",
+    known = {lv: at.assessment.origin for lv in tumour if (at := ask.result.level(lv))}
+    sure = [lv for lv in tumour if known.get(lv, "confirmed") == "confirmed"]
+    out = []
+    if sure:
+        named = ", ".join(sure)
+        out.append(
+            Concern(
+                f"metastasis at instrumented level {named}: screw purchase in tumour",
+                f"The screws go into {named}, which carries a metastasis: screw purchase in "
+                f"tumour — {_CONSTRUCT}.",
+            )
         )
-    ]
+    for origin, (said, why) in _UNSURE.items():
+        unsure = [lv for lv in tumour if known.get(lv) == origin]
+        if not unsure:
+            continue
+        named = ", ".join(unsure)
+        out.append(
+            Concern(
+                f"metastasis at instrumented level {named} {said}: possible screw purchase in "
+                "tumour — confirm it",
+                f"The screws go into {named}, where a metastasis is {why}: if it is there, screw "
+                f"purchase in tumour — confirm it, then {_CONSTRUCT}.",
+                possible=True,
+            )
+        )
+    return out
 
 
 def _span(levels: list[str]) -> str:

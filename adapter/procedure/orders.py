@@ -26,6 +26,7 @@ from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.sites import Site, resolve_site
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
+from adapter.procedure.ordered import Disputed, disputed_sites, ordered_levels
 from adapter.procedure.recognise import Kind, cemented, decompression, order_kind, order_name
 from adapter.scoring import level_order
 from adapter.vocabulary import SINS_LOCATION
@@ -52,6 +53,7 @@ class Order:
     unplaced: tuple[str, ...]  # ordered bodySites not read as a level, as the order names them
     name: str = ""  # how a card names it: "Vertebroplasty", "Pedicle screw fixation", …
     with_cement: bool = False  # a fixation whose codes name a vertebroplasty or kyphoplasty too
+    disputed: tuple[Disputed, ...] = ()  # bodySites whose codes and words disagree (ordered.py)
 
     @property
     def reference(self) -> str:
@@ -81,14 +83,22 @@ class Order:
 
 
 def _in_scope(
-    records: Sequence[OrderRecord], selections: Sequence[str] | None, hook: str
+    records: Sequence[OrderRecord],
+    selections: Sequence[str] | None,
+    hook: str,
+    *,
+    unread_status: bool = False,
 ) -> list[OrderRecord]:
     """The draft orders a hook asks about (order-sign: also active, for revised orders being
-    re-signed); for order-select only the selected ones."""
+    re-signed); for order-select only the selected ones. ``unread_status``: also those whose
+    status cannot be read (they may be drafts)."""
     statuses = {"draft", "active"} if hook == "order-sign" else {"draft"}
     wanted = set(selections or ()) if hook == "order-select" else None
     return [
-        r for r in records if r.status in statuses and (wanted is None or r.reference in wanted)
+        r
+        for r in records
+        if (r.status in statuses or (unread_status and r.status_problem is not None))
+        and (wanted is None or r.reference in wanted)
     ]
 
 
@@ -103,11 +113,12 @@ def procedure_orders(
         if kind is None:
             continue
         sites = [resolve_site(concept, term) for concept in record.body_sites]
-        levels = sorted({s.level for s in sites if s.level is not None}, key=level_order)
+        levels = ordered_levels(record, sites, term)
         name = order_name(record, kind, term)
         with_cement = kind == "fixation" and cemented(record, term)
+        disputed = disputed_sites(record, sites, term)
         unplaced = _unplaced(record, sites)
-        orders.append(Order(record, kind, tuple(levels), unplaced, name, with_cement))
+        orders.append(Order(record, kind, levels, unplaced, name, with_cement, disputed))
     return orders
 
 
@@ -116,12 +127,19 @@ def unreadable_orders(
 ) -> list[OrderRecord]:
     """The orders asked about whose code cannot be read and that nothing else shows to be a spine
     procedure: whether they are cannot be told, so they are named rather than passed over (an
-    order whose readable parts are recognised is checked as such)."""
-    return [
-        r
-        for r in _in_scope(records, selections, hook)
-        if r.unreadable is not None and order_kind(r, term) is None
-    ]
+    order whose readable parts are recognised is checked as such). Likewise a spine order, or
+    one whose code cannot be read, whose status cannot be: whether it is being ordered cannot be
+    told (an order that is no spine procedure is not this service's, whatever its status)."""
+    out = []
+    for r in _in_scope(records, selections, hook, unread_status=True):
+        spine = order_kind(r, term) is not None
+        if r.status_problem is not None:
+            named = spine or r.unreadable is not None
+        else:
+            named = r.unreadable is not None and not spine
+        if named:
+            out.append(r)
+    return out
 
 
 def _unplaced(record: OrderRecord, sites: Sequence[Site]) -> tuple[str, ...]:

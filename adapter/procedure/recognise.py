@@ -5,8 +5,10 @@ Recognition is by the procedure ValueSets (CPT, SNOMED CT, ICD-10-PCS, OPCS-4 an
 map, all data in mappings/). An order they do not hold still counts as a spine procedure when its
 code's display or its text names one (vertebroplasty, kyphoplasty, cementoplasty, cement or
 vertebral augmentation, pedicle screws, spinal fixation, or "fusion" as a whole word beside spine,
-spinal, cervical, thoracic or lumbar), or when its category is a surgical procedure and its
-bodySite a vertebra. The words count whatever the category: interventional radiology orders "IR
+spinal, cervical, thoracic or lumbar, or a name of a fixation the mappings list — spinal
+instrumentation, spinal stabilisation, transpedicular fixation —, never an exercise or a
+physiotherapy programme), or when its category is a surgical procedure and its bodySite a
+vertebra. The words count whatever the category: interventional radiology orders "IR
 VERTEBROPLASTY LUMBAR" in the imaging category. An order whose words name a study about the
 procedure ("MRI after lumbar fusion", "XR spine post kyphoplasty", "Vertebroplasty planning CT",
 "Fluoroscopy for vertebroplasty") is a study, not the procedure; a study word that only stands
@@ -23,6 +25,7 @@ levels it decompresses are known to the check of the other orders of the same re
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Literal
@@ -69,12 +72,45 @@ _PROCEDURE = (
     r"(?:vertebroplast\w*|kyphoplast\w*|cementoplast\w*|augmentation|fixation|fusion|"
     r"(?:pedicle\s+)?screws?)"
 )
-_ABOUT = re.compile(
-    r"\b(?:after|post|following|pre|before|prior\s+to|for|planning)\b[\s-]*(?:\w+\W+){0,3}?"
-    rf"{_PROCEDURE}\b|\b{_PROCEDURE}\W+(?:\w+\W+){{0,2}}?(?:planning|follow[\s-]*up|f/u|"
-    r"post[\s-]*op\w*|pre[\s-]*op\w*)\b",
+# The names of a fixation the mappings list (ValueSet extension ``procedure-name``): words, not
+# codes, by which an order is a spine procedure all the same.
+_LISTED = ("spinal-fixation-procedure", "procedure-name")
+# What makes a listed name a physiotherapy order ("spinal stabilisation exercises"), not surgery.
+_EXERCISE = re.compile(
+    r"\b(?:exercis\w*|physio\w*|rehab\w*|programmes?|programs?|class(?:es)?|training)\b",
     re.IGNORECASE,
 )
+
+
+@functools.cache
+def _listed_names(names: tuple[str, ...]) -> str | None:
+    """The listed names as one alternative, each a whole phrase with any spacing."""
+    if not names:
+        return None
+    phrases = sorted(names, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, name.split())) for name in phrases)
+
+
+@functools.cache
+def _listed(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    alternatives = _listed_names(names)
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE) if alternatives else None
+
+
+@functools.cache
+def _about(names: tuple[str, ...]) -> re.Pattern[str]:
+    """A study before, after or for the procedure, or planning or following it up: the
+    procedure named by the built-in words or a listed name."""
+    listed = _listed_names(names)
+    procedure = f"(?:{_PROCEDURE}|{listed})" if listed else _PROCEDURE
+    return re.compile(
+        r"\b(?:after|post|following|pre|before|prior\s+to|for|planning)\b[\s-]*(?:\w+\W+){0,3}?"
+        rf"{procedure}\b|\b{procedure}\W+(?:\w+\W+){{0,2}}?(?:planning|follow[\s-]*up|f/u|"
+        r"post[\s-]*op\w*|pre[\s-]*op\w*)\b",
+        re.IGNORECASE,
+    )
+
+
 _NAMES: tuple[tuple[str, str], ...] = (  # (word in a display or text, how the card names it)
     ("kyphoplasty", "Kyphoplasty"),
     ("vertebroplasty", "Vertebroplasty"),
@@ -99,24 +135,28 @@ def _words(record: OrderRecord, term: Terminology) -> list[str]:
     return [w for w in (record.text, *record.displays, *ours) if w]
 
 
-def _names_spine_procedure(words: str) -> bool:
+def _names_spine_procedure(words: str, names: tuple[str, ...]) -> bool:
     named = [m.group().lower() for m in _SPINE_WORDS.finditer(words)]
     if any(not n.startswith("cementoplast") for n in named):
         return True
-    return bool(named) and _ELSEWHERE.search(words) is None  # not "Cementoplasty of acetabulum"
+    if named:
+        return _ELSEWHERE.search(words) is None  # not "Cementoplasty of acetabulum"
+    listed = _listed(names)
+    return listed is not None and listed.search(words) is not None and not _EXERCISE.search(words)
 
 
-def _study_about_it(words: str) -> bool:
+def _study_about_it(words: str, names: tuple[str, ...]) -> bool:
     """A study of a treated or planned spine ("XR spine post kyphoplasty"), whatever the
     category: a study word alone beside the procedure's name is its guidance."""
-    return _STUDY.search(words) is not None and _ABOUT.search(words) is not None
+    return _STUDY.search(words) is not None and _about(names).search(words) is not None
 
 
 def _looks_spinal(record: OrderRecord, term: Terminology) -> bool:
     words = [w for w in (record.text, *record.displays) if w]
     imaging = any(_in(term, "imaging-order-category", cat) for cat in record.categories)
-    if any(_names_spine_procedure(w) for w in words):
-        return not any(_study_about_it(w) for w in words)
+    names = term.words.get(_LISTED, ())
+    if any(_names_spine_procedure(w, names) for w in words):
+        return not any(_study_about_it(w, names) for w in words)
     if imaging:
         return False  # "imaging orders are not" (§5 v3): an MRI at a vertebra is no procedure
     surgical = any(_in(term, "surgical-order-category", cat) for cat in record.categories)

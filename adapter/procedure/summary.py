@@ -107,7 +107,7 @@ def findings(check: OrderCheck) -> list[str]:
     out += [concern.finding for concern in check.concerns if not concern.possible]
     done = COMPRESSION | set(_LEADING)
     out += [_said(c) for c in unmet if c.number not in done or c.established]
-    if check.order.recognised and not check.level_named:
+    if check.order.recognised and (not check.level_named or check.order.unplaced):
         out.append(_no_level(check.order.unplaced))
     unknown = [c for c in criteria if c.status == "unknown"]
     out += [_said(c) for c in sorted(unknown, key=_seriousness)]

@@ -24,6 +24,7 @@ __all__ = [
     "DICOM_DCM",
     "FINDING",
     "ICD10CM",
+    "ICD10PCS",
     "LATERALITY_URLS",
     "LOINC",
     "OBSERVATION_CATEGORY",
@@ -61,6 +62,7 @@ SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 CPT = "http://www.ama-assn.org/go/cpt"
+ICD10PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC = "http://www.whocc.no/atc"
 
@@ -83,6 +85,7 @@ _OID_SYSTEMS = {
     "urn:oid:2.16.840.1.113883.6.1": LOINC,
     "urn:oid:2.16.840.1.113883.6.8": UCUM,
     "urn:oid:2.16.840.1.113883.6.12": CPT,
+    "urn:oid:2.16.840.1.113883.6.4": ICD10PCS,
     "urn:oid:2.16.840.1.113883.6.88": RXNORM,
 }
 

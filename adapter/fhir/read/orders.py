@@ -16,6 +16,7 @@ __all__ = [
     "code_problem",
     "order_of_record",
     "read_orders",
+    "status_problem",
 ]
 
 # The ServiceRequests a patient's record holds as orders to check: not yet signed, or current.
@@ -43,6 +44,14 @@ class OrderRecord(NamedTuple):
     # doNotPerform true: an order for the procedure *not* to be done (anything but the boolean
     # true is the ordinary order FHIR defaults to).
     do_not_perform: bool = False
+    # Why its status cannot be read (missing, empty or not a string: FHIR requires one): whether
+    # it is being ordered cannot be told.
+    status_problem: str | None = None
+
+    @property
+    def problem(self) -> str | None:
+        """Everything about the order that could not be read, in words; None when it can be."""
+        return "; ".join(p for p in (self.status_problem, self.unreadable) if p) or None
 
 
 _KINDS = {str: "a string", list: "a list", dict: "an object", bool: "true or false",
@@ -80,6 +89,15 @@ def code_problem(concept: Any) -> str | None:
     if not codings(concept) and concept_name(concept) is None:
         return "its code holds no coding and no text"
     return None
+
+
+def status_problem(status: Any) -> str | None:
+    """Why an order's ``status`` cannot be read; None when it is a code (FHIR: 1..1)."""
+    if status is None:
+        return "its status is missing"
+    if not isinstance(status, str):
+        return f"its status is {_kind(status)}, not a string"
+    return "its status is empty" if not status.strip() else None
 
 
 def _displays(concept: Any) -> tuple[str, ...]:
@@ -120,6 +138,7 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
         unreadable=code_problem(concept),
         sent_as=concept.strip() if isinstance(concept, str) and concept.strip() else None,
         do_not_perform=resource.get("doNotPerform") is True,
+        status_problem=status_problem(status),
     )
 
 

@@ -149,6 +149,84 @@ async def test_an_order_whose_site_is_not_read_as_a_level_says_so_not_that_none_
     assert "Ordered sites not read as a level: L2-L3." in card["detail"]
 
 
+VERTEBRA = "http://spinemets.org/fhir/CodeSystem/vertebra"
+NOT_READ_L1 = "ordered site not read as a level (L1) — record the level as a vertebra code"
+
+
+@pytest.mark.parametrize(
+    ("extra", "summary"),
+    [
+        # a second bodySite in words only, beside a coded one
+        ({"text": "L1"}, f"Vertebroplasty T12: {NOT_READ_L1}"),
+        # a second bodySite that names a region, not a vertebra
+        ({"coding": [{"system": SNOMED, "code": "122496007"}]},
+         "Vertebroplasty T12: ordered site not read as a level (Lumbar spine structure names no "
+         "spinal level) — record the level as a vertebra code"),
+    ],
+)  # fmt: skip
+async def test_a_site_not_read_beside_a_read_level_is_never_info(client, extra, summary):
+    """An ordered site the check did not judge is named, and the order is never said to meet the
+    criteria: part of it was never checked (contract §5: never guessed from missing data)."""
+    vp = order("vp", "22511", "T12")
+    vp["bodySite"].append(extra)
+    (card,) = await cards(client, SIGN, body("order-sign", [vp]))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == summary
+    assert statuses(card, "T12") == ["met"] * 8  # the level read is still judged
+    detail = card["detail"]
+    assert "Not checked there: confirm the levels and record each as a vertebra code" in detail
+
+
+async def test_two_levels_coded_in_one_site_are_both_judged_and_the_conflict_said(client):
+    """Codings of one CodeableConcept are one concept: two vertebrae in it disagree. Both are
+    judged (the L1 without a metastasis is a wrong level) and the card asks to confirm."""
+    vp = order("vp", "22511")
+    vp["bodySite"] = [{"coding": [{"system": VERTEBRA, "code": "T12"},
+                                  {"system": VERTEBRA, "code": "L1"}], "text": "T12-L1"}]  # fmt: skip
+    (card,) = await cards(client, SIGN, body("order-sign", [vp]))
+    assert card["indicator"] == "warning"
+    # the wrong level leads; the conflict does not fit beside it and is counted
+    assert card["summary"] == (
+        "Vertebroplasty T12, L1: No metastasis recorded at L1 (metastases: T12) — check the level; "
+        "+3 more in the card"
+    )
+    assert statuses(card, "L1")[1] == "unmet"
+    assert (
+        "**Warning**: One ordered site (“T12-L1”) is coded both T12 and L1: the codings of a "
+        "bodySite are one concept, so the order is unclear. Both levels were checked; confirm "
+        "the levels and record each as its own bodySite." in card["detail"]
+    )
+    # with a metastasis at both, the conflict leads
+    resources = default_patient(extra=(condition("met-l1", "C79.51", level="L1"),))
+    (card,) = await cards(client, SIGN, body("order-sign", [vp], resources))
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith(
+        "Vertebroplasty T12, L1: ordered site coded both T12 and L1 — confirm the levels; "
+    )
+
+
+async def test_a_site_whose_words_name_another_level_than_its_code_is_said(client):
+    """The code is read (words are never read as a level), but a level its words name instead
+    is said, not dropped: it was not checked."""
+    vp = order("vp", "22511", "T12")
+    vp["bodySite"][0]["text"] = "L2"
+    (card,) = await cards(client, SIGN, body("order-sign", [vp]))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == (
+        "Vertebroplasty T12: ordered site coded T12 but named “L2” — confirm the level"
+    )
+    assert (
+        "**Warning**: An ordered site is coded T12 but named “L2”: the level checked is the "
+        "code's, T12 (words are never read as a level); what its words name was not checked. "
+        "Confirm the level." in card["detail"]
+    )
+    # words that agree with the code, or name no level, are no conflict
+    for words in ("T12", "T12 vertebral body", "Twelfth thoracic vertebra"):
+        vp["bodySite"][0]["text"] = words
+        (card,) = await cards(client, SIGN, body("order-sign", [vp]))
+        assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+
+
 async def test_a_cervical_order_is_outside_the_population_studied(client):
     resources = default_patient(extra=(condition("met-c5", "C79.51", level="C5"),))
     (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511", "C5")], resources))
@@ -439,6 +517,33 @@ async def test_an_unreadable_order_outside_the_selection_stays_silent(client):
                    selections=["ServiceRequest/a"])  # fmt: skip
     (card,) = await cards(client, SELECT, payload)
     assert card["summary"].startswith("Vertebroplasty T12")
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(None, "its status is missing"), ({"code": "draft"}, "its status is an object, not a string"),
+     (1, "its status is a number, not a string")],
+)  # fmt: skip
+async def test_an_order_without_a_readable_status_is_named(client, status, reason):
+    """FHIR requires a status; without one it cannot be told whether the order is being made, so
+    it is named as not read, never passed over in silence."""
+    vp = order("vp", "22511", "T12")
+    vp.pop("status")
+    if status is not None:
+        vp["status"] = status
+    (card,) = await cards(client, SIGN, body("order-sign", [vp]))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == f"Draft order not read ({reason}) — not checked as a spine procedure"
+    assert reason in card["detail"] and "| 1 |" not in card["detail"]
+    assert "ServiceRequest.status" in card["detail"]
+    # beside it, an order that is read is checked as usual; an order that is no spine procedure
+    # (a blood count) says nothing, whatever its status
+    blood = order("fbc", "58410-2", system="http://loinc.org")
+    blood.pop("status")
+    payload = body("order-sign", [order("a", "22511", "T12"), vp, blood])
+    checked, named = await cards(client, SIGN, payload)
+    assert checked["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+    assert named["summary"] == card["summary"]
 
 
 async def test_a_partly_malformed_code_that_still_names_a_spine_procedure_is_checked(client):

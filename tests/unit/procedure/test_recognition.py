@@ -79,6 +79,43 @@ def test_an_unrecognised_order_that_looks_like_a_spine_procedure_is_checked(extr
     assert kinds(order("o", "X-1", "T12", system=LOCAL, **extra)) == [("unrecognised", expected)]
 
 
+ICD10PCS_OID = "urn:oid:2.16.840.1.113883.6.4"  # ICD-10-PCS as CDA-derived records name it
+
+
+@pytest.mark.parametrize(
+    ("made", "expected"),
+    [
+        (order("a", "0QU03JZ", "L1", system=ICD10PCS_OID),
+         ("augmentation", "Vertebroplasty/kyphoplasty")),
+        (order("f", "0PH434Z", "T12", system=ICD10PCS_OID), ("fixation", "Pedicle screw fixation")),
+        # the commonest names of a posterior fixation, under a code only the hospital knows
+        (order("b", "X1", "T12", system=LOCAL, text="Posterior spinal instrumentation T10-L2"),
+         ("unrecognised", "Posterior spinal instrumentation T10-L2")),
+        (order("c", "X2", "T12", system=LOCAL, text="Percutaneous spinal stabilisation T11-L1"),
+         ("unrecognised", "Percutaneous spinal stabilisation T11-L1")),
+        (order("c", "X2", "T12", system=LOCAL, display="Spinal stabilization, percutaneous"),
+         ("unrecognised", "Spinal stabilization, percutaneous")),
+        (order("d", "X3", "T12", system=LOCAL, text="Transpedicular fixation T11-L1"),
+         ("unrecognised", "Transpedicular fixation T11-L1")),
+    ],
+)  # fmt: skip
+def test_orders_hospitals_send_are_never_silent(made, expected):
+    assert kinds(made) == [expected]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"text": "MRI thoracic spine after spinal instrumentation", "category": IMAGING},
+        {"text": "XR lumbar spine post transpedicular fixation"},
+        {"text": "Spinal stabilisation exercises"},  # physiotherapy, not an operation
+        {"text": "Physiotherapy: spinal stabilization programme"},
+    ],
+)
+def test_studies_and_exercises_named_after_a_fixation_are_not_one(extra):
+    assert kinds(order("o", "X-1", "T12", system=LOCAL, **extra)) == []
+
+
 @pytest.mark.parametrize(
     "extra",
     [

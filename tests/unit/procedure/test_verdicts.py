@@ -231,6 +231,37 @@ def test_a_fixation_whose_screws_go_into_tumour_names_the_levels():
     assert checked.indicator == "warning"
 
 
+def test_screws_into_an_unconfirmed_metastasis_say_possible():
+    """A metastasis only an unconfirmed Condition records "may or may not be present" (contract
+    §2): the screws may go into tumour, never said as if they certainly do."""
+    unsure = condition("met-l1", "C79.51", level="L1", verification="provisional")
+    cord = finding("bilsky-l1", "epidural-spinal-cord-compression", "bilsky-0", level="L1")
+    resources = default_patient(extra=(unsure, cord))
+    checked = single(resources, "T11", "T12", "L1", code="22842", reasons=("met-t12",))
+    possible = (
+        "metastasis at instrumented level L1 not confirmed: possible screw purchase in tumour — "
+        "confirm it"
+    )
+    assert [c.finding for c in checked.concerns] == [possible]
+    assert checked.indicator == "warning"
+    assert headline(checked) == f"Pedicle screw fixation T11, T12, L1: {possible}"
+    (card,) = order_cards(decisions_for(resources, [order("f", "22842", "T11", "T12", "L1",
+                                                          reasons=("met-t12",))]), "h")  # fmt: skip
+    assert (
+        "**Warning**: The screws go into L1, where a metastasis is recorded only by an "
+        "unconfirmed Condition: if it is there, screw purchase in tumour — confirm it, then "
+        "review the construct (levels to instrument, cement augmentation of the screws)."
+    ) in card.detail
+    # beside a confirmed one, each is said as it is known
+    sure = condition("met-t11", "C79.51", level="T11")
+    checked = single(default_patient(extra=(unsure, cord, sure)), "T11", "T12", "L1",
+                     code="22842", reasons=("met-t12",))  # fmt: skip
+    assert [c.finding for c in checked.concerns] == [
+        "metastasis at instrumented level T11: screw purchase in tumour",
+        possible,
+    ]
+
+
 def test_a_fixation_for_a_level_outside_its_construct_is_a_wrong_level_risk():
     # Contract §5: the treated level is the one reasonReference names (L3), and the order's
     # bodySite levels are instrumented; L3 lies outside T11–L1, which the card must say.
@@ -481,6 +512,33 @@ def test_an_ordered_site_not_read_as_a_level_is_named_not_said_missing(sites, na
     assert checked.indicator == "warning"
     s = "s" if len(sites) > 1 else ""
     assert headline(checked) == f"Vertebroplasty: {NOT_READ.format(s=s, sites=named)}"
+
+
+@pytest.mark.parametrize(
+    ("words", "levels"),
+    [("T12", {"T12"}), ("t12/l1", {"T12", "L1"}), ("T11-L1", {"T11", "T12", "L1"}),
+     ("T11–12", {"T11", "T12"}), ("L4 to S1", {"L4", "L5", "S1"}), ("L1-T12", {"T12", "L1"}),
+     ("Twelfth thoracic vertebra", set()), ("T13", set()), (None, set())],
+)  # fmt: skip
+def test_the_levels_a_site_s_words_name_are_detected_never_read(words, levels):
+    from adapter.mapping.sites import levels_in_words
+
+    assert levels_in_words(words) == levels
+
+
+def test_a_construct_whose_sites_name_its_run_is_no_conflict():
+    fixation = order("f", "22842", "T11", "T12", "L1", reasons=("met-t12",))
+    for body_site in fixation["bodySite"]:
+        body_site["text"] = "T11-L1"
+    (checked,) = check(default_patient(), fixation)
+    assert checked.order.disputed == ()
+    # the same run on a vertebroplasty at T12 alone names levels nothing codes
+    (alone,) = check(default_patient(), {**order("vp", "22511"), "bodySite": [
+        {**fixation["bodySite"][1]}]})  # fmt: skip
+    assert [c.finding for c in alone.concerns] == [
+        "ordered site coded T12 but named “T11-L1” — confirm the level"
+    ]
+    assert alone.indicator == "warning"
 
 
 def test_a_site_named_too_long_for_the_summary_keeps_what_to_do():
