@@ -59,8 +59,7 @@ def test_a_coded_cord_compression_raises_the_critical_card(resource, reason, ite
     )
     assert NEUROLOGY_ACTION in card.detail
     assert (
-        f"- critical: {item} — examine and record the Frankel/AIS and Bilsky grades"
-        in card.detail
+        f"- critical: {item} — examine and record the Frankel/AIS and Bilsky grades" in card.detail
     )
     assert alert is not None and alert.steroid is None  # compression alone: as Bilsky 2–3
 
@@ -170,3 +169,26 @@ def test_the_text_report_leads_with_a_coded_cord_compression():
     )
     assert lines[2] == f"    → {NEUROLOGY_ACTION}"
     assert lines[3] == f"    → {STEROID_PROMPT}"
+
+
+def untimed(resource):
+    return {k: v for k, v in resource.items() if k != "onsetDateTime"}
+
+
+def test_a_coded_paraplegia_with_no_time_beside_a_timed_frankel_e_asks_to_confirm():
+    card, alert, _ = neurology(coded(untimed(cord("para", "G82.21")), drop=("bilsky-t12",)))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        "Paraplegia, complete (coded diagnosis) with no recorded time: confirm the current grade "
+        "(Frankel grade: Frankel E: normal (30 May 2024))"
+    )
+    assert alert is not None and alert.steroid is None
+
+
+def test_a_coded_compression_with_no_time_and_no_grade_is_critical():
+    card, alert, _ = neurology(coded(untimed(cord())))
+    assert card is not None and card.indicator == "critical"
+    assert alert is not None and alert.summary == (
+        "Suspected spinal cord compression (Unspecified cord compression, level not recorded, "
+        "coded with no date): contact the MSCC / spinal team now"
+    )

@@ -126,9 +126,19 @@ def test_a_resolved_coded_compression_leaves_criterion_8_as_it_was():
 
 
 def test_the_order_card_names_the_coded_compression():
-    decisions = decisions_for(
-        coded(cord(), cord("para", "G82.21")), (order("vp", "22511", "T12"),)
-    )
+    decisions = decisions_for(coded(cord(), cord("para", "G82.21")), (order("vp", "22511", "T12"),))
     (decision,) = decisions.orders
     assert decision.indicator == "critical"
     assert "Paraplegia, complete (coded 31 May 2024)" in decision.summary
+
+
+def test_a_coded_paraplegia_with_no_time_beside_a_timed_frankel_e_leaves_criterion_4_unknown():
+    para = {k: v for k, v in cord("para", "G82.21").items() if k != "onsetDateTime"}
+    checked = single(coded(para, drop=("bilsky-t12",)), "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unknown"
+    assert four.basis == (
+        "Paraplegia, complete (coded diagnosis) with no recorded time: confirm the current grade "
+        "(Frankel grade: Frankel E: normal (30 May 2024))"
+    )
+    assert four.finding == "Paraplegia, complete (coded with no date — confirm the current grade)"
