@@ -9,6 +9,8 @@ decompression, CPT 77373 SBRT.
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from adapter.decision import NEUROLOGY_ACTION, STEROID_PROMPT, decide
@@ -18,9 +20,11 @@ from tests.support.records import (
     clinical,
     condition,
     default_patient,
+    order,
     procedure,
 )
 from tests.unit.cds.test_neurology_card import neurology, result_of
+from tests.unit.decision.test_wording import decisions_for, surfaces
 
 NO_GRADES = ("frankel", "bilsky-t12")
 ON_31_MAY = "2024-05-31"
@@ -192,3 +196,19 @@ def test_a_coded_compression_with_no_time_and_no_grade_is_critical():
         "Suspected spinal cord compression (Unspecified cord compression, level not recorded, "
         "coded with no date): contact the MSCC / spinal team now"
     )
+
+
+def test_a_coded_cord_compression_is_one_decision_on_every_surface():
+    decisions = decisions_for(coded(cord(), cord("para", "G82.21")), (order("vp", "22511", "T12"),))
+    alert = decisions.neurology
+    assert alert is not None and alert.critical
+    cards, _, text, page = surfaces(decisions)
+    assert cards[0].indicator == "critical" and cards[0].summary.startswith("Suspected spinal")
+    assert f"ALERT [critical] {alert.summary}" in text
+    assert html.escape(alert.summary, quote=False) in page
+    (sign,) = [c for c in cards if c.summary.startswith("Vertebroplasty")]
+    assert sign.indicator == "critical"
+    assert sign.summary.startswith("Vertebroplasty T12: Paraplegia, complete (coded 31 May 2024)")
+    rows = {line[:4]: line for line in sign.detail.splitlines() if line.startswith("| ")}
+    assert "**unmet**" in rows["| 4 "] and "**unmet**" in rows["| 8 "]
+    assert "no Frankel grade or AIS recorded" not in sign.detail
