@@ -23,6 +23,7 @@ from adapter.scoring import LEVELS, level_order
 from adapter.vocabulary import SINS_LOCATION
 
 __all__ = [
+    "COMPRESSION_JUDGE",
     "DECOMPRESSION",
     "REASSESS",
     "REIMAGE",
@@ -90,6 +91,9 @@ class Judge:
         self, basis: str, *, action: str | None = None, finding: str | None = None
     ) -> Criterion:
         return Criterion(self.number, self.name, "unknown", basis, action, finding)
+
+
+COMPRESSION_JUDGE = Judge(5, "No epidural compression needing decompression")
 
 
 def cite(evidence: Iterable[Evidence]) -> str:
@@ -172,7 +176,7 @@ def compression_criterion(level: str, standing: Grade | None, *, cement: bool = 
     a decompression there, is unknown (confirm; re-image); for cement, Bilsky 1b–1c there is
     unknown (epidural tumour: cement may leak into the canal). A grade recorded without a level
     counts here but is said as "level not recorded"."""
-    judge = Judge(5, "No epidural compression needing decompression")
+    judge = COMPRESSION_JUDGE
     where = standing.where if standing is not None else f" at {level}"
     if standing is None:
         return judge.unknown(

@@ -17,7 +17,9 @@ counts at every other scored level without its own grade when it is Bilsky 2–3
 and says so; a bone metastasis whose level is not recorded (no bodySite, or a spinal region only)
 is such a level, with no grade of its own. One that every scored level's own grade outranks
 counts at no level, yet it is recorded: the compression is at the ordered level or at another,
-so it is unmet, "here or elsewhere", claiming no level (critical, as the neurology card).
+so it is unmet, "here or elsewhere", claiming no level (critical, as the neurology card). A cord
+compression or cauda equina syndrome recorded as a diagnosis that no later grade answers counts
+as such a grade at its level, or without a level "here or elsewhere" (adapter/procedure/coded.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.coded import coded_compressions
 from adapter.mapping.compression import (
     CONFIRM_BILSKY,
     UNTIMED,
@@ -42,6 +45,7 @@ from adapter.mapping.compression import (
 from adapter.mapping.findings import WholeSpine
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
+from adapter.procedure.coded import coded_elsewhere
 from adapter.procedure.criteria import Criterion, Judge
 from adapter.scoring import level_order
 
@@ -240,6 +244,10 @@ def elsewhere_criterion(
         judge = _judge_unplaced if grade is unplaced else _judge_grade
         if (verdict := judge(grade, result, rules)) is not None:
             verdicts.append(_placed(verdict, grade, at) if grade is not unplaced else verdict)
+    coded = coded_compressions(result.assessment.safety, result.assessment.treatments)
+    said, noted = coded_elsewhere(coded, treated, decompressing)
+    verdicts += [_Verdict(v.status, v.basis, v.action, v.finding, v.unplaced) for v in said]
+    notes += noted
     if unmet := [v for v in verdicts if v.status == "unmet"]:
         basis = "; ".join([*(v.basis for v in unmet), *notes])
         where = all(v.unplaced for v in unmet)
