@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from adapter.mapping.coded import Coded
 from adapter.mapping.findings import Chosen
-from adapter.procedure.criteria import DECOMPRESSION, Criterion, Judge, cite
+from adapter.procedure.criteria import DECOMPRESSION, FIRST, Criterion, Judge, cite
 from adapter.scoring import Frankel
 
 __all__ = ["CodedVerdict", "coded_compression_at", "coded_deficit", "coded_elsewhere"]
@@ -143,6 +143,5 @@ def coded_elsewhere(
             verdicts.append(CodedVerdict("unknown", basis, _REIMAGE, finding, not c.levels))
         else:
             basis = f"{c.named}: suspected cord compression {where}"
-            first = "assess for decompression and radiotherapy first"
-            verdicts.append(CodedVerdict("unmet", basis, first, c.short, not c.levels))
+            verdicts.append(CodedVerdict("unmet", basis, FIRST, c.short, not c.levels))
     return verdicts, notes

@@ -25,6 +25,7 @@ from adapter.vocabulary import SINS_LOCATION
 __all__ = [
     "COMPRESSION_JUDGE",
     "DECOMPRESSION",
+    "FIRST",
     "REASSESS",
     "REIMAGE",
     "Criterion",
@@ -44,7 +45,8 @@ Status = Literal["met", "unmet", "unknown"]
 _THORACOLUMBAR = frozenset(LEVELS[LEVELS.index("T1") : LEVELS.index("L5") + 1])
 REASSESS = "re-assess: the evidence is dated"
 REIMAGE = "re-image the level before the procedure"
-DECOMPRESSION = "suspected cord compression: assess for decompression and radiotherapy first"
+FIRST = "assess for decompression and radiotherapy first"
+DECOMPRESSION = f"suspected cord compression: {FIRST}"
 _EPIDURAL = frozenset({Bilsky.G1B, Bilsky.G1C})  # epidural tumour touching the dura or the cord
 
 
