@@ -6,11 +6,15 @@ item has its own indicator and wording:
 - **critical**: a new or worse Frankel/AIS A–D; a current Bilsky 2–3 at any level or without
   one; a preliminary report of either ("preliminary report — confirm"); either older than its
   window (contract §2: dated evidence may raise an alarm), said dated with its date and "re-examine
-  now", never as current. A deficit adds the steroid prompt when no corticosteroid is active —
+  now", never as current; a cord compression, cauda equina syndrome, paraplegia or quadriplegia
+  recorded as a current diagnosis that no later grade answers (adapter/mapping/coded.py),
+  unconfirmed ones said so. A deficit adds the steroid prompt when no corticosteroid is active —
   for a dated one, conditional on a re-examination confirming it.
 - **warning**: an established deficit (no worse than before a completed decompression or
-  radiotherapy) — "new or worse?"; a grade recorded before a decompression from day 42 to day 120
-  after it ("re-image due"); a grade irradiated but not decompressed; an old grade a later
+  radiotherapy, or a coded paralysis before one) — "new or worse?"; a coded cord compression
+  before a decompression or radiotherapy ("re-examine and re-image"); a grade recorded before a
+  decompression from day 42 to day 120 after it ("re-image due"); a grade irradiated but not
+  decompressed; an old grade a later
   Frankel/AIS E questions ("re-image"); a final Frankel/AIS A–D or Bilsky 2–3 with no recorded
   time that a timed normal grade outranks ("Frankel C with no recorded time: confirm the current
   grade") — of uncertain age, it raises an alarm but does not settle one, so it is not critical.
@@ -26,6 +30,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapter.decision.coded import coded_items
+from adapter.decision.item import NeurologyItem
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.compression import (
@@ -79,19 +85,6 @@ def _steroid_covered(corticosteroids: tuple[Evidence, ...]) -> str:
         f"{said} — no steroid prompt; confirm the dose is adequate for cord compression "
         "(NICE NG234: dexamethasone 16 mg)."
     )
-
-
-@dataclass(frozen=True, slots=True)
-class NeurologyItem:
-    """One finding on the card: its indicator (None: listed only), wording and sources."""
-
-    indicator: Indicator | None
-    text: str
-    sources: tuple[str, ...]
-    reason: str | None = None  # how a critical finding is named in the summary
-    deficit: bool = False
-    level: str | None = None  # a final Bilsky 2–3 at this level (the summary lists them together)
-    dated: bool = False  # older than its window: raises the alarm, said dated
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,8 +227,11 @@ def _items(patient: PatientResult, rules: Rules) -> list[NeurologyItem]:
         items.append(_deficit_item(deficit, patient))
     elif (untimed := _untimed_palsy_item(patient)) is not None:
         items.append(untimed)
+    coded_deficit, coded_compression = coded_items(patient)
+    items += coded_deficit
     grades = compression_grades(safety, patient.assessment.treatments)
     items += [item for g in grades if (item := _grade_item(g, patient, rules)) is not None]
+    items += coded_compression
     whole = _whole_spine_item(patient, grades)
     return [*items, whole] if whole is not None else items
 

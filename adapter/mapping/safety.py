@@ -83,6 +83,10 @@ class Safety:
     unsited_lesions: tuple[Staged, ...] = ()
     # Bone metastases at a spinal site, not a vertebra: any level of its region (Site.within).
     regional_lesions: tuple[Staged, ...] = ()
+    # Cord compression or cauda equina syndrome, and paraplegia or quadriplegia, recorded as
+    # current diagnoses (adapter/mapping/coded.py).
+    coded_compression: tuple[Staged, ...] = ()
+    coded_deficit: tuple[Staged, ...] = ()
 
     @property
     def high_grade_compression(self) -> tuple[Evidence, ...]:
@@ -282,4 +286,6 @@ def safety_inputs(
         regional_lesions=tuple(
             lesion for lesion in staging.lesions if any(s.kind == "spinal" for s in lesion.sites)
         ),
+        coded_compression=tuple(staging.cord_compression),
+        coded_deficit=tuple(staging.paralysis),
     )

@@ -1,6 +1,6 @@
 """Conditions → the staging record: bone lesions and their sites, visceral and major-organ
-metastases, primary tumours, vertebral fractures, coagulation defects and active infections
-(contract §2, §5).
+metastases, primary tumours, vertebral fractures, coagulation defects, active infections, and cord
+compression or paralysis recorded as diagnoses (contract §2, §4, §5).
 
 A Condition counts when its clinicalStatus is absent, active, recurrence or relapse, read as
 of the computation time: one that abated after it was current then, one that abated by then
@@ -135,6 +135,10 @@ class Staging:
     coagulation: list[Staged] = field(default_factory=list)
     infections: list[Staged] = field(default_factory=list)  # sepsis, spinal infection (§5 v3)
     antithrombotic_use: list[Staged] = field(default_factory=list)  # Z79.01, Z79.02 (§5)
+    # Cord compression or cauda equina syndrome, and paraplegia or quadriplegia, recorded as
+    # diagnoses (§4 neurology card, §5 criteria 4, 5, 8): adapter/mapping/coded.py.
+    cord_compression: list[Staged] = field(default_factory=list)
+    paralysis: list[Staged] = field(default_factory=list)
     # Neoplasms at a vertebra the maps do not place, named (unused.unread_at_spine).
     unread: list[str] = field(default_factory=list)
 
@@ -231,6 +235,12 @@ def _stage_other(
             sites = _sites(ctx, cond)
             if sites is not None:
                 fractures.append(Staged(cond, certain, sites or _named_by_code(ctx, cond)))
+    for value_set, found in (
+        ("spinal-cord-compression", staging.cord_compression),
+        ("paraplegia-quadriplegia", staging.paralysis),
+    ):
+        if _coded_in(ctx, value_set, cond) and (sites := _sites(ctx, cond)) is not None:
+            found.append(Staged(cond, certain, sites))
 
 
 def levels_named(levels: Iterable[str]) -> str:
@@ -275,6 +285,8 @@ def _used(staging: Staging) -> int:
             staging.coagulation,
             staging.infections,
             staging.antithrombotic_use,
+            staging.cord_compression,
+            staging.paralysis,
         )
     )
 

@@ -42,6 +42,8 @@ STAGING_VALUE_SETS = (
     "neoplastic-vertebral-fracture",
     "other-cause-vertebral-fracture",
     "coagulation-defect",
+    "spinal-cord-compression",
+    "paraplegia-quadriplegia",
 )
 
 # Words that name a cancer, and a neoplasm of any kind, in a diagnosis as people write it, in

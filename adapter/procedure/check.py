@@ -14,15 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from adapter.mapping.coded import coded_compressions, coded_deficits
 from adapter.mapping.compression import compression_grades, grade_at
 from adapter.mapping.deficit import established_deficit, latest_deficit
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
 from adapter.procedure.ask import Ask
 from adapter.procedure.bleeding import bleeding_criterion
+from adapter.procedure.coded import coded_compression_at
 from adapter.procedure.concerns import Concern, order_concerns
 from adapter.procedure.context import order_context
 from adapter.procedure.criteria import (
+    COMPRESSION_JUDGE,
     Criterion,
     compression_criterion,
     level_criterion,
@@ -68,7 +71,11 @@ def _palsy(ask: Ask) -> Criterion:
     treatments = ask.result.assessment.treatments
     known = established_deficit(deficit, safety.palsy_history, treatments) if deficit else None
     return neurology_criterion(
-        safety.palsy, safety.preliminary_palsy, safety.untimed_palsy, established=known
+        safety.palsy,
+        safety.preliminary_palsy,
+        safety.untimed_palsy,
+        established=known,
+        coded=coded_deficits(safety, treatments),
     )
 
 
@@ -100,7 +107,12 @@ def level_criteria(
         out.append(fracture_criterion(level, at, safety.neoplastic_fractures, prior))
         grades = compression_grades(safety, result.assessment.treatments)
         standing = grade_at(grades, level, len(result.levels) if at is not None else 0)
-        out.append(compression_criterion(level, standing, cement=cement))
+        # A cord compression recorded as a diagnosis at the level speaks unless a Bilsky 2–3 does.
+        coded = coded_compressions(safety, result.assessment.treatments)
+        from_diagnosis = None
+        if standing is None or not standing.high_grade:
+            from_diagnosis = coded_compression_at(COMPRESSION_JUDGE, level, coded)
+        out.append(from_diagnosis or compression_criterion(level, standing, cement=cement))
     out.append(other_cause_criterion(level, safety.other_fractures))
     return out
 

@@ -23,7 +23,9 @@ from adapter.scoring import LEVELS, level_order
 from adapter.vocabulary import SINS_LOCATION
 
 __all__ = [
+    "COMPRESSION_JUDGE",
     "DECOMPRESSION",
+    "FIRST",
     "REASSESS",
     "REIMAGE",
     "Criterion",
@@ -43,7 +45,8 @@ Status = Literal["met", "unmet", "unknown"]
 _THORACOLUMBAR = frozenset(LEVELS[LEVELS.index("T1") : LEVELS.index("L5") + 1])
 REASSESS = "re-assess: the evidence is dated"
 REIMAGE = "re-image the level before the procedure"
-DECOMPRESSION = "suspected cord compression: assess for decompression and radiotherapy first"
+FIRST = "assess for decompression and radiotherapy first"
+DECOMPRESSION = f"suspected cord compression: {FIRST}"
 _EPIDURAL = frozenset({Bilsky.G1B, Bilsky.G1C})  # epidural tumour touching the dura or the cord
 
 
@@ -90,6 +93,9 @@ class Judge:
         self, basis: str, *, action: str | None = None, finding: str | None = None
     ) -> Criterion:
         return Criterion(self.number, self.name, "unknown", basis, action, finding)
+
+
+COMPRESSION_JUDGE = Judge(5, "No epidural compression needing decompression")
 
 
 def cite(evidence: Iterable[Evidence]) -> str:
@@ -172,7 +178,7 @@ def compression_criterion(level: str, standing: Grade | None, *, cement: bool = 
     a decompression there, is unknown (confirm; re-image); for cement, Bilsky 1b–1c there is
     unknown (epidural tumour: cement may leak into the canal). A grade recorded without a level
     counts here but is said as "level not recorded"."""
-    judge = Judge(5, "No epidural compression needing decompression")
+    judge = COMPRESSION_JUDGE
     where = standing.where if standing is not None else f" at {level}"
     if standing is None:
         return judge.unknown(

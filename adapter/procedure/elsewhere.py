@@ -17,7 +17,9 @@ counts at every other scored level without its own grade when it is Bilsky 2–3
 and says so; a bone metastasis whose level is not recorded (no bodySite, or a spinal region only)
 is such a level, with no grade of its own. One that every scored level's own grade outranks
 counts at no level, yet it is recorded: the compression is at the ordered level or at another,
-so it is unmet, "here or elsewhere", claiming no level (critical, as the neurology card).
+so it is unmet, "here or elsewhere", claiming no level (critical, as the neurology card). A cord
+compression or cauda equina syndrome recorded as a diagnosis that no later grade answers counts
+as such a grade at its level, or without a level "here or elsewhere" (adapter/procedure/coded.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.coded import coded_compressions
 from adapter.mapping.compression import (
     CONFIRM_BILSKY,
     UNTIMED,
@@ -42,13 +45,13 @@ from adapter.mapping.compression import (
 from adapter.mapping.findings import WholeSpine
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
-from adapter.procedure.criteria import Criterion, Judge
+from adapter.procedure.coded import coded_elsewhere
+from adapter.procedure.criteria import FIRST, Criterion, Judge
 from adapter.scoring import level_order
 
 __all__ = ["elsewhere_criterion"]
 
 _JUDGE = Judge(8, "No untreated cord compression elsewhere")
-_FIRST = "assess for decompression and radiotherapy first"
 _RECORD = "record the Bilsky grade at each level, or a whole-spine MRI verdict"
 _ANYWHERE = "suspected cord compression here or elsewhere"
 _SETTLED = frozenset({"decompressed", "listed"})  # superseded by surgery: not current compression
@@ -83,9 +86,7 @@ def _judge_grade(grade: Grade, result: PatientResult, rules: Rules) -> _Verdict 
     if what in ("compression", "preliminary"):
         mark = ", preliminary — confirm" if what == "preliminary" else ""
         finding = f"{grade.named} ({grade.day}{mark})"
-        return _Verdict(
-            "unmet", f"{finding}: suspected cord compression elsewhere", _FIRST, finding
-        )
+        return _Verdict("unmet", f"{finding}: suspected cord compression elsewhere", FIRST, finding)
     if what == "irradiated":
         return _Verdict("unknown", f"{named}{grade.treated}", "re-image before any procedure")
     if what == "reimage":
@@ -103,7 +104,7 @@ def _whole_spine(
         return None, None
     if WholeSpine.HIGH_GRADE in verdict.values:
         finding = unplaced_compression(verdict, grades)
-        return None, (_Verdict("unmet", finding, _FIRST, finding) if finding else None)
+        return None, (_Verdict("unmet", finding, FIRST, finding) if finding else None)
     when = clear_whole_spine(result.assessment.safety)
     return (when, _Verdict("met", clear_named(when))) if when is not None else (None, None)
 
@@ -194,7 +195,7 @@ def _judge_unplaced(grade: Grade, result: PatientResult, rules: Rules) -> _Verdi
         return None
     if verdict.status == "unmet" and verdict.finding:
         basis = f"{verdict.finding}: {_ANYWHERE}"
-        return _Verdict("unmet", basis, _FIRST, verdict.finding, unplaced=True)
+        return _Verdict("unmet", basis, FIRST, verdict.finding, unplaced=True)
     finding = f"{verdict.basis} — {verdict.action}" if verdict.action else verdict.basis
     return _Verdict(verdict.status, verdict.basis, verdict.action, finding, unplaced=True)
 
@@ -240,10 +241,14 @@ def elsewhere_criterion(
         judge = _judge_unplaced if grade is unplaced else _judge_grade
         if (verdict := judge(grade, result, rules)) is not None:
             verdicts.append(_placed(verdict, grade, at) if grade is not unplaced else verdict)
+    coded = coded_compressions(result.assessment.safety, result.assessment.treatments)
+    said, noted = coded_elsewhere(coded, treated, decompressing)
+    verdicts += [_Verdict(v.status, v.basis, v.action, v.finding, v.unplaced) for v in said]
+    notes += noted
     if unmet := [v for v in verdicts if v.status == "unmet"]:
         basis = "; ".join([*(v.basis for v in unmet), *notes])
         where = all(v.unplaced for v in unmet)
-        return _JUDGE.unmet(basis, action=_FIRST, finding=unmet[0].finding, unplaced=where)
+        return _JUDGE.unmet(basis, action=FIRST, finding=unmet[0].finding, unplaced=where)
     graded = {g.level for g in others} | set(loose or [])
     missing = [
         lv.level for lv in result.levels if lv.level not in treated and lv.level not in graded

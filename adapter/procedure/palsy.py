@@ -5,13 +5,19 @@ but the card warns and asks whether it is new or worse, naming the treatment, as
 card does (contract §4 v3: one decision on every surface); a dated E is unknown,
 and so is an E that a final A–D with no recorded time may contradict ("no recorded time —
 confirm": of uncertain age, it keeps the criterion from being met but does not make it unmet), and
-an E with no recorded time itself ("Frankel E (no recorded time — re-examine)")."""
+an E with no recorded time itself ("Frankel E (no recorded time — re-examine)"). A paraplegia or
+quadriplegia recorded as a diagnosis after the latest grade, or with none, is a deficit
+(adapter/procedure/coded.py): never "no Frankel grade recorded", never a Frankel grade inferred."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from adapter.mapping.coded import Coded
 from adapter.mapping.compression import UNTIMED, UNTIMED_NORMAL
 from adapter.mapping.deficit import Established, palsy_named
 from adapter.mapping.findings import Chosen
+from adapter.procedure.coded import coded_deficit
 from adapter.procedure.criteria import (
     DECOMPRESSION,
     REASSESS,
@@ -52,9 +58,11 @@ def neurology_criterion(
     preliminary: Chosen[Frankel] | None = None,
     untimed: Chosen[Frankel] | None = None,
     established: Established | None = None,
+    coded: Sequence[Coded] = (),
 ) -> Criterion:
     """A later preliminary Frankel/AIS A–D makes it unmet ("preliminary — confirm"), never met;
-    ``established``: the latest deficit as established (adapter/mapping/deficit.py)."""
+    ``established``: the latest deficit as established (adapter/mapping/deficit.py); ``coded``:
+    the paraplegias and quadriplegias recorded as diagnoses that no later grade answers."""
     judge = _JUDGE
     if preliminary is not None:
         grades = "/".join(sorted(g.value for g in preliminary.values))
@@ -66,6 +74,8 @@ def neurology_criterion(
             action=DECOMPRESSION,
             finding=f"Frankel/AIS {grades} (preliminary — confirm)",
         )
+    if (from_diagnosis := coded_deficit(judge, coded, palsy)) is not None:
+        return from_diagnosis
     if palsy is None:
         return judge.unknown(
             "no Frankel grade or AIS recorded",

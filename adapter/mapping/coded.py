@@ -1,0 +1,197 @@
+"""Cord compression and paralysis recorded as diagnoses, as they stand at the computation time
+(contract §4 v3 neurology card, §5 criteria 4, 5 and 8).
+
+EHRs record metastatic spinal cord compression as a diagnosis (ICD-10-CM G95.2-, G83.4, SNOMED
+CT), and a deficit as paraplegia or quadriplegia (G82.2-, G82.5-), not as a Bilsky or Frankel
+grade (ValueSets spinal-cord-compression and paraplegia-quadriplegia). A current one speaks as the
+grade it stands for would — suspected compression, a neurological deficit — without ever being
+read as a grade: the scores do not use it, and no Frankel grade is inferred from it.
+
+An explicit grade is the clinician's assessment and wins over a diagnosis (contract §2): a final
+Bilsky grade at the diagnosis's level (or, for one without a level, a final grade without a level
+or a whole-spine MRI verdict), or a final Frankel/AIS grade, of the same or a later time leaves the
+diagnosis to it. A completed decompression or radiotherapy after the diagnosis (at its level when
+it has one) makes it established: "new or worse?", as for a grade. A diagnosis with no recorded
+time is never outranked, as it is not known to be older; beside a timed grade of its kind it asks
+to confirm the current grade, as an untimed Frankel/AIS A–D behind a timed E does (contract §4 v3:
+evidence of uncertain age raises an alarm, never settles one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from adapter.fhir.read.evidence import Evidence
+from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.findings import Chosen
+from adapter.mapping.safety import Safety
+from adapter.mapping.staging import Staged
+from adapter.mapping.treatments import Treatment
+from adapter.scoring import level_order
+
+__all__ = ["Coded", "coded_compressions", "coded_deficits"]
+
+CodedKind = Literal["compression", "deficit"]
+
+
+@dataclass(frozen=True, slots=True)
+class Coded:
+    """One current diagnosis of cord compression or paralysis that no later grade answers."""
+
+    staged: Staged
+    kind: CodedKind
+    treatment: Treatment | None  # a completed decompression or radiotherapy after it
+    # With no recorded time: the timed grade of its kind beside it, as cards say it.
+    behind: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The diagnosis as recorded ("Unspecified cord compression"), else its code."""
+        cond = self.staged.condition
+        first = cond.codes[0] if cond.codes else None
+        return cond.name or (first.code if first else "coded diagnosis")
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        return tuple(sorted(self.staged.levels, key=level_order))
+
+    @property
+    def where(self) -> str:
+        """ " at T8", or ", level not recorded" — never a level it was copied to."""
+        return f" at {', '.join(self.levels)}" if self.levels else ", level not recorded"
+
+    @property
+    def time(self) -> ClinicalTime | None:
+        return self.staged.condition.time
+
+    @property
+    def day(self) -> str:
+        return self.time.day if self.time else "no date recorded"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.staged.confirmed
+
+    @property
+    def mark(self) -> str:
+        """ ", provisional — confirm" for a diagnosis that may or may not be present."""
+        status = self.staged.condition.verification_status
+        return "" if self.confirmed else f", {status} — confirm"
+
+    @property
+    def named(self) -> str:
+        """ "Unspecified cord compression at T8 (coded diagnosis, 31 May 2024)"; a paralysis
+        names no level (its bodySite is not where the cord is compressed)."""
+        where = self.where if self.kind == "compression" else ""
+        return f"{self.name}{where} (coded diagnosis, {self.day}{self.mark})"
+
+    @property
+    def _coded(self) -> str:
+        return f"coded {self.time.day}" if self.time else "coded with no date"
+
+    @property
+    def short(self) -> str:
+        """ "Paraplegia, complete (coded 31 May 2024)": a criterion's finding."""
+        where = self.where if self.kind == "compression" else ""
+        return f"{self.name}{where} ({self._coded}{self.mark})"
+
+    @property
+    def reason(self) -> str:
+        """How the neurology card's summary names it: "Paraplegia, complete, coded 31 May 2024"."""
+        where = self.where if self.kind == "compression" else ""
+        return f"{self.name}{where}, {self._coded}{self.mark}"
+
+    @property
+    def treated(self) -> str:
+        """ " before decompression on 5 May 2024", or nothing."""
+        done = self.treatment
+        return f" before {done.name} on {done.time.day}" if done is not None else ""
+
+    @property
+    def unsettled(self) -> str:
+        """ "Paraplegia, complete (coded diagnosis) with no recorded time: confirm the current
+        grade (Frankel grade: Frankel E: normal (30 May 2024))"."""
+        where = self.where if self.kind == "compression" else ""
+        said = f"{self.name}{where} (coded diagnosis{self.mark})"
+        return f"{said} with no recorded time: confirm the current grade ({self.behind})"
+
+    @property
+    def unsettled_short(self) -> str:
+        """ "Paraplegia, complete (coded with no date — confirm the current grade)"."""
+        where = self.where if self.kind == "compression" else ""
+        return f"{self.name}{where} ({self._coded} — confirm the current grade)"
+
+    @property
+    def established(self) -> str:
+        """ "established deficit (Paraplegia, incomplete since 1 May 2024) — new or worse?"."""
+        return f"established deficit ({self.name} since {self.day}{self.mark}) — new or worse?"
+
+    @property
+    def evidence(self) -> Evidence:
+        cond = self.staged.condition
+        return Evidence(cond.ref, cond.time, self.named)
+
+
+def _chosen_time(chosen: Chosen[object] | None) -> ClinicalTime | None:
+    return next((ev.time for ev in chosen.evidence if ev.time), None) if chosen else None
+
+
+def _answered(time: ClinicalTime | None, graded: Sequence[Chosen[object] | None]) -> bool:
+    """Whether a final grade of the same or a later time answers a diagnosis of ``time``."""
+    if time is None:
+        return False
+    return any((when := _chosen_time(c)) is not None and when >= time for c in graded)
+
+
+def _behind(time: ClinicalTime | None, graded: Sequence[Chosen[object] | None]) -> str | None:
+    """For a diagnosis with no recorded time, the timed grades of its kind, as cards say them."""
+    if time is not None:
+        return None
+    timed = [c for c in graded if _chosen_time(c) is not None]
+    return "; ".join(ev.said for c in timed if c for ev in c.evidence) or None
+
+
+def _treatment(staged: Staged, treatments: Sequence[Treatment]) -> Treatment | None:
+    """The latest completed decompression or radiotherapy after the diagnosis, at its level when
+    it names one, else at any spinal level."""
+    time = staged.condition.time
+    if time is None:
+        return None
+    done = [
+        t
+        for t in treatments
+        if t.kinds & {"decompression", "radiotherapy"}
+        and t.time >= time
+        and (not staged.levels or any(t.at(lv) for lv in staged.levels))
+    ]
+    return done[-1] if done else None
+
+
+def coded_compressions(safety: Safety, treatments: Sequence[Treatment]) -> tuple[Coded, ...]:
+    """The coded cord compressions a later grade does not answer, in record order."""
+    out = []
+    for staged in safety.coded_compression:
+        own = [safety.compression.get(lv) for lv in staged.levels]
+        graded: list[Chosen[object] | None] = [
+            *(own if staged.levels else [safety.compression_unplaced]),
+            safety.whole_spine,
+        ]
+        time = staged.condition.time
+        if _answered(time, graded):
+            continue
+        treated = _treatment(staged, treatments)
+        out.append(Coded(staged, "compression", treated, _behind(time, graded)))
+    return tuple(out)
+
+
+def coded_deficits(safety: Safety, treatments: Sequence[Treatment]) -> tuple[Coded, ...]:
+    """The coded paraplegias and quadriplegias no later Frankel/AIS grade answers."""
+    out = []
+    for staged in safety.coded_deficit:
+        time = staged.condition.time
+        if not _answered(time, [safety.palsy]):
+            treated = _treatment(staged, treatments)
+            out.append(Coded(staged, "deficit", treated, _behind(time, [safety.palsy])))
+    return tuple(out)

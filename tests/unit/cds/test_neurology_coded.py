@@ -1,0 +1,214 @@
+"""The neurology card for cord compression, cauda equina syndrome and paraplegia recorded as coded
+diagnoses (ValueSets spinal-cord-compression and paraplegia-quadriplegia; contract §2, §4 v3):
+what EHRs hold instead of a Bilsky or Frankel grade.
+
+The default patient (T12, NOW = 1 Jun 2024 09:00) loses its Frankel and Bilsky findings unless a
+case keeps them; each case adds the diagnoses as Conditions. CPT 63003 is a thoracic
+decompression, CPT 77373 SBRT.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from adapter.decision import NEUROLOGY_ACTION, STEROID_PROMPT, decide
+from adapter.render.text import text_report
+from tests.support.records import (
+    SNOMED,
+    clinical,
+    condition,
+    default_patient,
+    order,
+    procedure,
+)
+from tests.unit.cds.test_neurology_card import neurology, result_of
+from tests.unit.decision.test_wording import decisions_for, surfaces
+
+NO_GRADES = ("frankel", "bilsky-t12")
+ON_31_MAY = "2024-05-31"
+
+
+def coded(*extra, drop=NO_GRADES):
+    return default_patient(drop=drop, extra=tuple(extra))
+
+
+def cord(cid="mscc", code="G95.20", **kw):
+    return condition(cid, code, onset=kw.pop("onset", ON_31_MAY), **kw)
+
+
+@pytest.mark.parametrize(
+    ("resource", "reason", "item"),
+    [
+        (cord(), "Unspecified cord compression, level not recorded, coded 31 May 2024",
+         "Unspecified cord compression, level not recorded (coded diagnosis, 31 May 2024)"),
+        (cord(level="T8"), "Unspecified cord compression at T8, coded 31 May 2024",
+         "Unspecified cord compression at T8 (coded diagnosis, 31 May 2024)"),
+        (cord("ces", "G83.4"), "Cauda equina syndrome, level not recorded, coded 31 May 2024",
+         "Cauda equina syndrome, level not recorded (coded diagnosis, 31 May 2024)"),
+        (cord("ces", "192970008", system=SNOMED),
+         "Cauda equina syndrome, level not recorded, coded 31 May 2024",
+         "Cauda equina syndrome, level not recorded (coded diagnosis, 31 May 2024)"),
+        (cord(code="71286001", system=SNOMED),
+         "Spinal cord compression, level not recorded, coded 31 May 2024",
+         "Spinal cord compression, level not recorded (coded diagnosis, 31 May 2024)"),
+    ],
+)  # fmt: skip
+def test_a_coded_cord_compression_raises_the_critical_card(resource, reason, item):
+    card, alert, _ = neurology(coded(resource))
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        f"Suspected spinal cord compression ({reason}): contact the MSCC / spinal team now"
+    )
+    assert NEUROLOGY_ACTION in card.detail
+    assert (
+        f"- critical: {item} — examine and record the Frankel/AIS and Bilsky grades" in card.detail
+    )
+    assert alert is not None and alert.steroid is None  # compression alone: as Bilsky 2–3
+
+
+def test_a_coded_paraplegia_is_a_deficit_with_the_steroid_prompt():
+    card, alert, _ = neurology(coded(cord("para", "G82.21")))
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        "Suspected spinal cord compression (Paraplegia, complete, coded 31 May 2024): contact "
+        "the MSCC / spinal team now"
+    )
+    assert (
+        "- critical: Paraplegia, complete (coded diagnosis, 31 May 2024) — a neurological "
+        "deficit, Frankel/AIS grade not recorded: examine and record it" in card.detail
+    )
+    assert alert is not None and alert.steroid == STEROID_PROMPT
+
+
+def test_a_coded_quadriplegia_is_a_deficit_too():
+    card, _, _ = neurology(coded(cord("quad", "G82.53")))
+    assert card is not None and card.indicator == "critical"
+    assert "Quadriplegia, C5-C7 complete, coded 31 May 2024" in card.summary
+
+
+def test_an_unconfirmed_coded_compression_is_said_unconfirmed():
+    card, alert, _ = neurology(coded(cord(verification="provisional")))
+    assert card is not None and card.indicator == "critical"
+    assert alert is not None and alert.summary.startswith(
+        "Suspected spinal cord compression (Unspecified cord compression, level not recorded, "
+        "coded 31 May 2024, provisional — confirm)"
+    )
+    assert (
+        "Unspecified cord compression, level not recorded (coded diagnosis, 31 May 2024, "
+        "provisional — confirm)" in card.detail
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ({"verification": "refuted"}, "verification status refuted"),
+        ({"verification": "entered-in-error"}, "verification status entered-in-error"),
+        (clinical("resolved"), "clinical status resolved"),
+        (clinical("inactive"), "clinical status inactive"),
+    ],
+)  # fmt: skip
+def test_a_refuted_or_resolved_coded_compression_raises_nothing_and_is_named(extra, said):
+    resource = cord(**extra)
+    card, alert, result = neurology(coded(resource))
+    assert card is None and alert is None
+    assert any(
+        said in issue.diagnostics and "Unspecified cord compression" in issue.diagnostics
+        for issue in result.issues
+    )
+
+
+def test_a_coded_compression_after_the_computation_time_is_not_used():
+    card, alert, result = neurology(coded(cord(onset="2024-06-02")))
+    assert card is None and alert is None
+    assert any("after the computation time" in i.diagnostics for i in result.issues)
+
+
+def test_a_later_bilsky_grade_at_its_level_supersedes_a_coded_compression():
+    # Bilsky 0 at T12 on 30 May (the default patient's) after a compression coded at T12 on 20 May
+    card, alert, _ = neurology(coded(cord(level="T12", onset="2024-05-20"), drop=()))
+    assert card is None and alert is None
+
+
+def test_a_later_frankel_grade_supersedes_a_coded_paraplegia():
+    # Frankel E on 30 May (the default patient's) after paraplegia coded on 20 May
+    card, alert, _ = neurology(coded(cord("para", "G82.21", onset="2024-05-20"), drop=()))
+    assert card is None and alert is None
+
+
+def test_a_coded_paraplegia_after_the_last_frankel_grade_still_speaks():
+    card, _, _ = neurology(coded(cord("para", "G82.21"), drop=("bilsky-t12",)))
+    assert card is not None and card.indicator == "critical"
+
+
+def test_a_coded_compression_before_a_decompression_is_a_warning():
+    surgery = procedure("surgery", "63003", "T12", when="2024-05-05T09:00:00Z")
+    card, alert, _ = neurology(coded(cord(level="T12", onset="2024-05-01"), surgery))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        "Unspecified cord compression at T12 (coded diagnosis, 1 May 2024) before decompression "
+        "on 5 May 2024 — re-examine and re-image"
+    )
+    assert alert is not None and alert.steroid is None
+
+
+def test_a_coded_paraplegia_before_radiotherapy_is_an_established_deficit():
+    rt = procedure("rt", "77373", "T12", when="2024-05-05T09:00:00Z")
+    card, _, _ = neurology(coded(cord("para", "G82.22", onset="2024-05-01"), rt))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        "established deficit (Paraplegia, incomplete since 1 May 2024) — new or worse?"
+    )
+
+
+def test_the_text_report_leads_with_a_coded_cord_compression():
+    result = result_of(coded(cord(), cord("para", "G82.21")))
+    lines = text_report(decide(result)).splitlines()
+    assert lines[1] == (
+        "  ALERT [critical] Suspected spinal cord compression (Paraplegia, complete, coded 31 May "
+        "2024; Unspecified cord compression, level not recorded, coded 31 May 2024): contact the "
+        "MSCC / spinal team now"
+    )
+    assert lines[2] == f"    → {NEUROLOGY_ACTION}"
+    assert lines[3] == f"    → {STEROID_PROMPT}"
+
+
+def untimed(resource):
+    return {k: v for k, v in resource.items() if k != "onsetDateTime"}
+
+
+def test_a_coded_paraplegia_with_no_time_beside_a_timed_frankel_e_asks_to_confirm():
+    card, alert, _ = neurology(coded(untimed(cord("para", "G82.21")), drop=("bilsky-t12",)))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        "Paraplegia, complete (coded diagnosis) with no recorded time: confirm the current grade "
+        "(Frankel grade: Frankel E: normal (30 May 2024))"
+    )
+    assert alert is not None and alert.steroid is None
+
+
+def test_a_coded_compression_with_no_time_and_no_grade_is_critical():
+    card, alert, _ = neurology(coded(untimed(cord())))
+    assert card is not None and card.indicator == "critical"
+    assert alert is not None and alert.summary == (
+        "Suspected spinal cord compression (Unspecified cord compression, level not recorded, "
+        "coded with no date): contact the MSCC / spinal team now"
+    )
+
+
+def test_a_coded_cord_compression_is_one_decision_on_every_surface():
+    decisions = decisions_for(coded(cord(), cord("para", "G82.21")), (order("vp", "22511", "T12"),))
+    alert = decisions.neurology
+    assert alert is not None and alert.critical
+    cards, _, text, page = surfaces(decisions)
+    assert cards[0].indicator == "critical" and cards[0].summary.startswith("Suspected spinal")
+    assert f"ALERT [critical] {alert.summary}" in text
+    assert html.escape(alert.summary, quote=False) in page
+    (sign,) = [c for c in cards if c.summary.startswith("Vertebroplasty")]
+    assert sign.indicator == "critical"
+    assert sign.summary.startswith("Vertebroplasty T12: Paraplegia, complete (coded 31 May 2024)")
+    rows = {line[:4]: line for line in sign.detail.splitlines() if line.startswith("| ")}
+    assert "**unmet**" in rows["| 4 "] and "**unmet**" in rows["| 8 "]
+    assert "no Frankel grade or AIS recorded" not in sign.detail

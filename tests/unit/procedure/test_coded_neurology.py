@@ -1,0 +1,144 @@
+"""Criteria 4, 5 and 8 with cord compression and paraplegia recorded as coded diagnoses
+(ValueSets spinal-cord-compression and paraplegia-quadriplegia; contract §5): a coded deficit is
+a deficit, never a Frankel grade; a coded compression is never "no compression elsewhere: met".
+
+The default patient (T12; NOW = 1 Jun 2024) without its Frankel and Bilsky findings unless a case
+keeps them; the order is a vertebroplasty at T12 (CPT 22511).
+"""
+
+from __future__ import annotations
+
+from tests.support.records import clinical, condition, default_patient, order, procedure
+from tests.unit.decision.test_wording import decisions_for
+from tests.unit.procedure.test_check import single, statuses
+from tests.unit.procedure.test_elsewhere import T8, criterion
+
+NO_GRADES = ("frankel", "bilsky-t12")
+ON_31_MAY = "2024-05-31"
+FIRST = "assess for decompression and radiotherapy first"
+
+
+def coded(*extra, drop=NO_GRADES):
+    return default_patient(drop=drop, extra=tuple(extra))
+
+
+def cord(cid="mscc", code="G95.20", **kw):
+    return condition(cid, code, onset=kw.pop("onset", ON_31_MAY), **kw)
+
+
+def test_a_coded_paraplegia_makes_criterion_4_unmet_without_a_frankel_grade():
+    checked = single(coded(cord("para", "G82.21")), "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unmet"
+    assert four.basis == (
+        "Paraplegia, complete (coded diagnosis, 31 May 2024): a neurological deficit is "
+        "recorded; Frankel/AIS grade not recorded (A–D)"
+    )
+    assert four.action == (
+        "examine and record the Frankel or AIS grade; suspected cord compression: assess for "
+        "decompression and radiotherapy first"
+    )
+    assert four.finding == "Paraplegia, complete (coded 31 May 2024)"
+    assert checked.indicator == "critical"
+
+
+def test_an_unconfirmed_coded_paraplegia_makes_criterion_4_unknown():
+    checked = single(coded(cord("para", "G82.21", verification="provisional")), "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unknown"
+    assert four.basis == (
+        "Paraplegia, complete (coded diagnosis, 31 May 2024, provisional — confirm): a "
+        "neurological deficit may be recorded; Frankel/AIS grade not recorded"
+    )
+    assert four.action == "examine and record the Frankel or AIS grade"
+
+
+def test_a_coded_paraplegia_after_a_frankel_e_makes_criterion_4_unmet():
+    checked = single(coded(cord("para", "G82.21"), drop=("bilsky-t12",)), "T12")
+    assert criterion(checked, 4).status == "unmet"
+
+
+def test_a_frankel_grade_after_a_coded_paraplegia_is_what_criterion_4_reads():
+    checked = single(coded(cord("para", "G82.21", onset="2024-05-20"), drop=()), "T12")
+    assert criterion(checked, 4).status == "met"
+
+
+def test_a_coded_paraplegia_before_a_decompression_is_an_established_deficit():
+    surgery = procedure("surgery", "63003", "T12", when="2024-05-05T09:00:00Z")
+    checked = single(coded(cord("para", "G82.22", onset="2024-05-01"), surgery), "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unmet" and four.established
+    assert four.finding == (
+        "established deficit (Paraplegia, incomplete since 1 May 2024) — new or worse?"
+    )
+
+
+def test_a_coded_compression_without_a_level_makes_criterion_8_unmet_here_or_elsewhere():
+    checked = single(coded(cord()), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unmet" and eight.action == FIRST
+    assert eight.basis == (
+        "Unspecified cord compression, level not recorded (coded diagnosis, 31 May 2024): "
+        "suspected cord compression here or elsewhere"
+    )
+    assert eight.finding == "Unspecified cord compression, level not recorded (coded 31 May 2024)"
+    assert checked.indicator == "critical"
+
+
+def test_a_coded_compression_at_another_level_makes_criterion_8_unmet_naming_it():
+    checked = single(coded(T8, cord(level="T8")), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unmet"
+    assert eight.basis == (
+        "Unspecified cord compression at T8 (coded diagnosis, 31 May 2024): suspected cord "
+        "compression elsewhere"
+    )
+    assert checked.indicator == "critical"
+
+
+def test_a_coded_compression_at_the_ordered_level_makes_criterion_5_unmet():
+    checked = single(coded(cord(level="T12")), "T12")
+    five = criterion(checked, 5)
+    assert five.status == "unmet"
+    assert five.basis == (
+        "Unspecified cord compression at T12 (coded diagnosis, 31 May 2024): suspected cord "
+        "compression"
+    )
+    assert five.finding == "Unspecified cord compression at T12 (coded 31 May 2024)"
+    assert statuses(checked, "T12")[8] == "met"  # the only level: nothing elsewhere
+    assert checked.indicator == "critical"
+
+
+def test_an_unconfirmed_coded_compression_makes_criterion_8_unknown():
+    checked = single(coded(cord(verification="differential")), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unknown"
+    assert eight.basis == (
+        "Unspecified cord compression, level not recorded (coded diagnosis, 31 May 2024, "
+        "differential — confirm): cord compression here or elsewhere not excluded"
+    )
+
+
+def test_a_resolved_coded_compression_leaves_criterion_8_as_it_was():
+    resolved = cord(**clinical("resolved"))
+    checked = single(coded(resolved, drop=()), "T12")
+    assert criterion(checked, 8).status == "met"
+
+
+def test_the_order_card_names_the_coded_compression():
+    decisions = decisions_for(coded(cord(), cord("para", "G82.21")), (order("vp", "22511", "T12"),))
+    (decision,) = decisions.orders
+    assert decision.indicator == "critical"
+    assert "Paraplegia, complete (coded 31 May 2024)" in decision.summary
+
+
+def test_a_coded_paraplegia_with_no_time_beside_a_timed_frankel_e_leaves_criterion_4_unknown():
+    para = {k: v for k, v in cord("para", "G82.21").items() if k != "onsetDateTime"}
+    checked = single(coded(para, drop=("bilsky-t12",)), "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unknown"
+    assert four.basis == (
+        "Paraplegia, complete (coded diagnosis) with no recorded time: confirm the current grade "
+        "(Frankel grade: Frankel E: normal (30 May 2024))"
+    )
+    assert four.finding == "Paraplegia, complete (coded with no date — confirm the current grade)"
