@@ -77,8 +77,32 @@ def test_ecog_as_loinc_answer_code_and_ecog_5_refused():
     )
     assert a.tokuhashi.kps.values == {50, 60}  # ECOG 2
     dead = extract(met("m", "T5"), obs("e", "http://loinc.org", "89247-1", valueInteger=5))
-    assert any("ECOG 5 is not a performance grade" in e for e in errors(dead))
+    assert any("ECOG 5 (dead) is not a performance grade 0–4" in e for e in errors(dead))
     assert not dead.tokuhashi.kps.known
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "said"),
+    [
+        ("89247-1", {"valueInteger": 5}, "ECOG 5 (dead)"),
+        ("89247-1", {"valueCodeableConcept": {"coding": [
+            {"system": "http://loinc.org", "code": "LA9627-6", "display": "Dead"}]}},
+         "ECOG 5 (dead)"),
+        ("89243-0", {"valueInteger": 0, "valueQuantity": None}, "Karnofsky 0 (dead)"),
+    ],
+    ids=["ecog 5", "loinc dead", "kps 0"],
+)  # fmt: skip
+def test_a_performance_status_that_records_death_says_so_and_asks_to_check(code, value, said):
+    # ECOG 5 and Karnofsky 0 are no score (scores.md), but a record saying "dead" is worth a
+    # check of the patient's status; the LOINC answer "Dead" has a value, it is not "no value".
+    value = {k: v for k, v in value.items() if v is not None}
+    if code == "89243-0":
+        value = {"valueQuantity": {"value": 0, "unit": "%", "system": "http://unitsofmeasure.org",
+                                   "code": "%"}}  # fmt: skip
+    a = extract(met("m", "T5"), obs("e", "http://loinc.org", code, **value))
+    (message,) = [e for e in errors(a) if "Observation/e" in e]
+    assert said in message and "records death: check the patient's status" in message
+    assert "no value" not in message and not a.tokuhashi.kps.known
 
 
 def test_a_sins_finding_on_a_non_spinal_site_applies_to_no_level():
