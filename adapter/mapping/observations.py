@@ -56,7 +56,17 @@ __all__ = [
 KARNOFSKY = "89243-0"
 ECOG = "89247-1"
 # LOINC answer list LL529-9 (ECOG performance status).
-_ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4}
+_ECOG_ANSWERS = {
+    "LA9622-7": 0,
+    "LA9623-5": 1,
+    "LA9624-3": 2,
+    "LA9625-0": 3,
+    "LA9626-8": 4,
+    "LA9627-6": 5,  # dead: read so that it is refused as what it says
+}
+# ECOG 5 and Karnofsky 0 are no performance status (scores.md) but say the patient died: the
+# refusal asks for a check, since the Patient resource may not say so.
+_DEAD = " — it records death: check the patient's status"
 # ECOG → KPS (Oken et al. 1982 / common oncology practice), as docs/scores.md gives it.
 ECOG_KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
 # The contract's INR and platelet codes, and the point-of-care INR (46418-0), the INR of
@@ -142,6 +152,8 @@ def _performance(obs: ObservationRecord, code: str) -> Performance | Invalid:
             return Invalid(f"{ref}: Karnofsky in {unit!r} is not a performance status (unit %)")
         if value is None or value != int(value) or int(value) not in KPS_VALUES:
             shown = "no value" if value is None else f"{value:g}"
+            if value == 0:
+                return Invalid(f"{ref}: Karnofsky 0 (dead) is not 10–100 in steps of 10{_DEAD}")
             return Invalid(f"{ref}: Karnofsky {shown} is not 10–100 in steps of 10")
         return Performance("Karnofsky", int(value))
     if value is None:
@@ -150,6 +162,8 @@ def _performance(obs: ObservationRecord, code: str) -> Performance | Invalid:
         )
     if value is None or value != int(value) or int(value) not in ECOG_KPS:
         shown = "no value" if value is None else f"{value:g}"
+        if value == 5:
+            return Invalid(f"{ref}: ECOG 5 (dead) is not a performance grade 0–4{_DEAD}")
         return Invalid(f"{ref}: ECOG {shown} is not a performance grade 0–4")
     return Performance("ECOG", int(value))
 
