@@ -212,3 +212,13 @@ def test_a_coded_cord_compression_is_one_decision_on_every_surface():
     rows = {line[:4]: line for line in sign.detail.splitlines() if line.startswith("| ")}
     assert "**unmet**" in rows["| 4 "] and "**unmet**" in rows["| 8 "]
     assert "no Frankel grade or AIS recorded" not in sign.detail
+
+
+def test_a_critical_summary_keeps_its_action_whatever_the_reasons_hold():
+    # The summary is the line many EHRs show alone: what is cut is the list of reasons (all of
+    # them in the detail), never "contact the MSCC / spinal team now".
+    card, _, _ = neurology(coded(cord(), cord("para", "G82.21")))
+    assert card is not None and card.indicator == "critical"
+    assert len(card.summary) <= 139
+    assert card.summary.startswith("Suspected spinal cord compression (Paraplegia, complete")
+    assert card.summary.endswith("…): contact the MSCC / spinal team now")
