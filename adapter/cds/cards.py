@@ -224,7 +224,7 @@ def neurology_card(alert: NeurologyAlert, hook_instance: str) -> Card:
     ]
     return Card(
         uuid=card_uuid(hook_instance, "neurology"),
-        summary=shorten(alert.summary),
+        summary=alert.headline,
         detail="\n".join(lines),
         indicator=alert.indicator,
         source=Source(label="spinemets"),

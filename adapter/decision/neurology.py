@@ -49,7 +49,7 @@ from adapter.mapping.compression import (
 from adapter.mapping.deficit import Deficit, established_deficit, latest_deficit, palsy_named
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import PatientResult
-from adapter.vocabulary.cards import URGENCY, Indicator
+from adapter.vocabulary.cards import SUMMARY_MAX, URGENCY, Indicator, shorten
 
 __all__ = [
     "NEUROLOGY_ACTION",
@@ -87,6 +87,9 @@ def _steroid_covered(corticosteroids: tuple[Evidence, ...]) -> str:
     )
 
 
+_CRITICAL = "Suspected spinal cord compression ({reasons}): contact the MSCC / spinal team now"
+
+
 @dataclass(frozen=True, slots=True)
 class NeurologyAlert:
     """Why a patient may have spinal cord compression, item by item, and what to do."""
@@ -104,11 +107,16 @@ class NeurologyAlert:
     @property
     def summary(self) -> str:
         reasons = "; ".join(self.reasons)
-        if self.critical:
-            return (
-                f"Suspected spinal cord compression ({reasons}): contact the MSCC / spinal team now"
-            )
-        return reasons
+        return _CRITICAL.format(reasons=reasons) if self.critical else reasons
+
+    @property
+    def headline(self) -> str:
+        """The summary within a card summary's limit. A card's summary may be all an EHR shows:
+        the reasons give way (the detail lists them all), never the action."""
+        if not self.critical:
+            return shorten(self.summary)
+        room = SUMMARY_MAX - len(_CRITICAL.format(reasons=""))
+        return _CRITICAL.format(reasons=shorten("; ".join(self.reasons), room))
 
 
 def _dated(evidence: tuple[Evidence, ...], now: ClinicalTime) -> tuple[str, str] | None:
