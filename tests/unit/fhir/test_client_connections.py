@@ -19,6 +19,7 @@ import httpx
 import orjson
 import pytest
 import respx
+import uvloop
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -343,3 +344,16 @@ def test_a_header_http_does_not_allow_is_refused_before_anything_is_sent() -> No
     request.headers["X-A"] = "b\r\nX-Injected: yes"
     with pytest.raises(httpx.LocalProtocolError):
         _head(request)
+
+
+def test_the_connections_run_on_uvloop_as_serve_runs_them() -> None:
+    # `serve` runs on uvloop, whose transports are not asyncio.Transport's subclasses.
+    async def go() -> tuple[Any, int]:
+        server = Server(lambda n: gzipped())
+        async with serving(server) as url:
+            result, connections = await with_client(url, transaction, own=True)
+        assert connections is not None
+        return result, connections.opened
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        assert runner.run(go()) == (orjson.loads(ANSWER), 1)
