@@ -23,7 +23,7 @@ import ssl
 import time
 from collections import deque
 from types import FunctionType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import httpcore
 import httptools
@@ -83,8 +83,8 @@ class _Connection(asyncio.Protocol):
     # asyncio's callbacks
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A stream transport, though uvloop's are not asyncio.Transport's subclasses.
+        self.transport = cast("asyncio.Transport", transport)
 
     def data_received(self, data: bytes) -> None:
         if self.answer is None or self.answer.done():
