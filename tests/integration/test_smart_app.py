@@ -99,8 +99,13 @@ def _sins_card(serve: str, fhir: str, pid: str) -> dict[str, Any]:
     answer = httpx.post(f"{serve}/cds-services/spinemets-scores", json=body, timeout=60)
     assert answer.status_code == 200, answer.text
     cards = answer.json()["cards"]
-    for card in cards:  # every other card links to the page
-        if card["source"].get("topic", {}).get("code") != "sins":
+    for card in cards:  # every other card links to the page, the prognostic ones first to
+        # the staging form while staging rests on coded diagnoses alone (this record's case)
+        topic = card["source"].get("topic", {}).get("code")
+        if topic in ("tomita", "tokuhashi-revised"):
+            contexts = [link.get("appContext") for link in card["links"]]
+            assert contexts == ['{"form":"staging"}', None], card
+        elif topic != "sins":
             assert [link["type"] for link in card["links"]] == ["smart"], card
     return next(c for c in cards if c["source"].get("topic", {}).get("code") == "sins")
 
