@@ -86,6 +86,7 @@ def test_a_level_with_no_sins_finding_reads_not_assessed_not_a_range():
     scores, (card,) = _cards(default_patient(extra=extra), order("v", "22510", "T8"))
     sins = next(c for c in scores if c.source.topic and c.source.topic.code == "sins")
     assert "- SINS not assessed at T8" in (sins.detail or "").splitlines()
-    detail = card.detail or ""
-    assert "SINS not assessed at T8" in detail.splitlines()
-    assert "1–16" not in detail
+    lines = (card.detail or "").splitlines()
+    # the line under the level's heading, where a range "SINS at T8: 1–16" stood
+    assert lines[lines.index("**T8**") + 2] == "SINS not assessed at T8"
+    assert not any(line.startswith("SINS at T8") for line in lines)
