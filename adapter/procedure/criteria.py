@@ -21,6 +21,7 @@ from adapter.pipeline import PatientResult
 from adapter.procedure.tumour import absent_metastasis
 from adapter.scoring import LEVELS, level_order
 from adapter.vocabulary import SINS_LOCATION
+from adapter.vocabulary.cards import REMISSION
 
 __all__ = [
     "COMPRESSION_JUDGE",
@@ -138,6 +139,8 @@ def tumour_criterion(level: str, result: PatientResult) -> Criterion:
         verdict = judge.unknown if absent.unsited else judge.unmet
         return verdict(absent.basis, action=absent.action, finding=absent.finding)
     lesions = cite(at.bases[SINS_LOCATION.code].evidence)
+    if at.assessment.in_remission:  # still a lesion (contract §2 v3), marked as the SINS card does
+        lesions += REMISSION
     if at.assessment.origin == "confirmed":
         return judge.met(lesions)
     if at.assessment.origin == "unconfirmed":
