@@ -781,3 +781,34 @@ def test_no_grade_at_an_unrecognised_order_s_own_level_asks_for_it_there():
     assert eight.status == "unknown"
     assert eight.finding == "no Bilsky grade at T12"
     assert "elsewhere" not in card.summary
+
+
+def test_a_grade_without_a_level_counting_only_at_the_order_s_own_level_is_not_elsewhere():
+    loose = finding("mri", BILSKY, "bilsky-3")
+    checked, card = _order_card(default_patient(drop=("bilsky-t12",), extra=(loose,)), _LOCAL)
+    eight = next(c for c in checked.patient if c.number == 8)
+    assert eight.basis == (
+        "Bilsky 3, level not recorded (30 May 2024): suspected cord compression at an ordered "
+        "level (counts at T12, which has no grade of its own)"
+    )
+    assert card.summary.startswith(
+        "Posterior spinal fusion T12: Bilsky 3, level not recorded (30 May 2024): suspected cord "
+        "compression;"
+    )
+
+
+def test_a_grade_without_a_level_counting_at_the_order_s_level_and_another_is_here_or_elsewhere():
+    loose = finding("mri", BILSKY, "bilsky-3")
+    checked, card = _order_card(with_t8(loose, drop=("bilsky-t12",)), _LOCAL)
+    eight = next(c for c in checked.patient if c.number == 8)
+    assert eight.basis == (
+        "Bilsky 3, level not recorded (30 May 2024): suspected cord compression here or "
+        "elsewhere (counts at T8, T12, which have no grade of their own)"
+    )
+    assert "suspected cord compression here or elsewhere" in card.summary
+
+
+_LOCAL = order(
+    "o", "99999", "T12", system="http://hospital.example/orders",
+    text="Posterior spinal fusion", category="387713003",
+)  # fmt: skip
