@@ -65,6 +65,9 @@ class Criterion:
     # Criterion 8 unmet by a Bilsky 2–3 that no level holds (recorded without a level, every
     # level's own grade outranking it): compression here or elsewhere, not known which.
     unplaced: bool = False
+    # Criterion 8 unmet at a level the order names or bridges without treating it (an
+    # instrumented level, an unrecognised order's own level): here, never "elsewhere".
+    here: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +88,10 @@ class Judge:
         finding: str | None = None,
         established: bool = False,
         unplaced: bool = False,
+        here: bool = False,
     ) -> Criterion:
         return Criterion(
-            self.number, self.name, "unmet", basis, action, finding, established, unplaced
+            self.number, self.name, "unmet", basis, action, finding, established, unplaced, here
         )
 
     def unknown(
