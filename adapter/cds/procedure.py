@@ -21,21 +21,20 @@ from adapter.cds.cards import card_uuid
 from adapter.cds.models import Card, CodingModel, Source
 from adapter.decision import Decisions, OrderDecision
 from adapter.decision.noms import noms_view
-from adapter.decision.wording import shorten, unvalidated, without_ids
+from adapter.decision.wording import shorten, without_ids
 from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import PatientResult
 from adapter.procedure.check import LevelCheck, OrderCheck
 from adapter.procedure.criteria import Criterion
 from adapter.render.noms import noms_context
 from adapter.vocabulary.cards import markdown_text as md
-from adapter.vocabulary.specs import NOT_SETTLED_SHORT
 from adapter.vocabulary.systems import BASE
 
 __all__ = ["OVERRIDE_REASONS", "order_card", "order_cards", "override_reasons", "unreadable_cards"]
 
 OVERRIDE_REASONS = f"{BASE}/CodeSystem/override-reason"
 _OFFERED = ("spine-team-reviewed", "patient-consents", "record-wrong")  # in this order
+_PROGNOSIS = ("tomita", "tokuhashi-revised")  # context on the card; the other tools on the page
 _SEED_TOKUHASHI = "6–13"  # the case series' patients (revised Tokuhashi, the seed's own reading)
 _GUIDE = (
     "Criteria of one case series (20 patients, percutaneous pedicle screw fixation with "
@@ -67,19 +66,17 @@ def _row(c: Criterion) -> str:
 
 
 def _sins_line(level: str, decisions: Decisions) -> str | None:
-    """The level's SINS as the patient-view card shows it: a level stabilised by cement or screws
-    as before the treatment, or not applicable once fixed (contract §6 v3)."""
+    """The level's SINS in the words of the patient-view card (adapter/decision/sins.py, contract
+    §4 v3: one decision, every surface): dated and re-assess, in remission, not assessed; a level
+    stabilised by cement or screws as before the treatment, or not applicable once fixed (§6 v3).
+    """
     shown = decisions.levels.at(level)
     if shown is None:
         return None
-    if not shown.in_worst_choice and shown.treatment is not None:
-        return shown.headline
-    scored = shown.level.result
-    band = scored.band.label if scored.band else NOT_SETTLED_SHORT
-    line = f"SINS at {level}: {scored.total} ({band})"
-    if shown.state == "after-treatment" and shown.treatment is not None:
-        t = shown.treatment
-        line += f", from the findings after the {t.name} on {t.time.day}"
+    line, done = shown.headline, shown.treatment
+    # The card shows one line where patient-view has a detail too: what it was scored from.
+    if shown.state == "after-treatment" and done is not None and done.time.day not in line:
+        line += f" — from the findings after the {done.name} on {done.time.day}"
     return line
 
 
@@ -91,17 +88,13 @@ def _level_section(lv: LevelCheck, decisions: Decisions) -> list[str]:
     return [*lines, *_TABLE, *(_row(c) for c in lv.criteria), ""]
 
 
-def _prognosis(result: PatientResult, haematological: bool) -> list[str]:
-    out = []
-    for code in ("tomita", "tokuhashi-revised"):
-        score = result.score(code)
-        if score is not None:
-            band = score.result.band.label if score.result.band else NOT_SETTLED_SHORT
-            title = unvalidated(score.result.spec.title, haematological)
-            out.append(f"{title} {score.result.total} ({band})")
+def _prognosis(decisions: Decisions) -> list[str]:
+    """Tomita and revised Tokuhashi as the text report and the page say them (a band resting on a
+    dated input says so; a haematological primary's caveat in the title)."""
+    out = [s.heading for s in decisions.prognosis if s.result.code in _PROGNOSIS]
     seed = f"the case series' patients had revised Tokuhashi {_SEED_TOKUHASHI}"
     lead = "Prognosis, as information for the decision (not a criterion)"
-    return [md(f"{lead}: {'; '.join(out)}; {seed}.")]
+    return [md(f"{lead}: {'; '.join([*out, seed])}.")]
 
 
 def _no_level(unplaced: Sequence[str]) -> str:
@@ -153,7 +146,7 @@ def _detail(check: OrderCheck, decisions: Decisions) -> str:
         lines += ["**Patient-wide criteria**", "", *_TABLE, *(_row(c) for c in check.patient), ""]
     if check.context:
         lines += ["**Context**", "", *(f"- {md(line)}" for line in check.context), ""]
-    lines += [*_prognosis(result, decisions.haematological), "", _NOT_CHECKED, "", _GUIDE]
+    lines += [*_prognosis(decisions), "", _NOT_CHECKED, "", _GUIDE]
     return "\n".join(lines)
 
 

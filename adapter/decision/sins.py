@@ -32,7 +32,7 @@ from adapter.vocabulary import (
     SINS_SCOPE_SHORT,
     SINS_UNSTABLE_FROM,
 )
-from adapter.vocabulary.cards import URGENCY, Indicator
+from adapter.vocabulary.cards import REMISSION, URGENCY, Indicator
 
 __all__ = [
     "CONSULT",
@@ -53,7 +53,6 @@ NO_FIXATION = "no fixation recorded — consider surgical review"
 CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
 CEMENT_POSSIBLE = "possibly unstable before cement alone"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
-REMISSION = " (in remission)"
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
 _GROUP: dict[LevelState, int] = {
     "assessed": 0,

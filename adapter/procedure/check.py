@@ -35,7 +35,7 @@ from adapter.procedure.criteria import (
 from adapter.procedure.elsewhere import elsewhere_criterion
 from adapter.procedure.fracture import fracture_criterion
 from adapter.procedure.infection import infection_criterion
-from adapter.procedure.orders import Order, treated_levels
+from adapter.procedure.orders import Order, treated_levels, untreated_reach
 from adapter.procedure.palsy import neurology_criterion
 from adapter.procedure.treated import prior_treatment
 from adapter.vocabulary.cards import Indicator
@@ -81,7 +81,8 @@ def _palsy(ask: Ask) -> Criterion:
 
 def _elsewhere(ask: Ask) -> Criterion:
     treated, _ = treated_levels(ask.order, ask.result)
-    return elsewhere_criterion(ask.result, treated, ask.rules, ask.decompressed)
+    reach = untreated_reach(ask.order, treated)
+    return elsewhere_criterion(ask.result, treated, ask.rules, ask.decompressed, reach)
 
 
 def _bleeding(ask: Ask) -> Criterion:

@@ -13,7 +13,7 @@ established deficit ("new or worse?"), as the neurology card says.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from adapter.mapping.coded import Coded
@@ -114,13 +114,19 @@ class CodedVerdict:
     action: str
     finding: str
     unplaced: bool  # no level recorded: here or elsewhere
+    here: bool = False  # at a level the order names or bridges without treating it
 
 
 def coded_elsewhere(
-    coded: Sequence[Coded], treated: Collection[str], decompressing: Collection[str]
+    coded: Sequence[Coded],
+    treated: Collection[str],
+    decompressing: Collection[str],
+    reach: Mapping[str, str] | None = None,
 ) -> tuple[list[CodedVerdict], list[str]]:
     """(the verdicts of the coded compressions outside the treated levels, the notes of those a
-    decompression of the same request treats); one at a treated level is criterion 5's."""
+    decompression of the same request treats); one at a treated level is criterion 5's, one at
+    a level in ``reach`` (named or bridged by the order, not treated) is said where it is."""
+    reach = reach or {}
     verdicts: list[CodedVerdict] = []
     notes: list[str] = []
     for c in coded:
@@ -130,7 +136,8 @@ def coded_elsewhere(
         if others and set(others) <= set(decompressing):
             notes.append(f"{c.named}: decompression ordered in this request")
             continue
-        where = "elsewhere" if c.levels else "here or elsewhere"
+        here = next((reach[lv] for lv in others if lv in reach), None)
+        where = here or ("elsewhere" if c.levels else "here or elsewhere")
         if not c.confirmed:
             basis = f"{c.named}: cord compression {where} not excluded"
             verdicts.append(CodedVerdict("unknown", basis, _CONFIRM, c.short, not c.levels))
@@ -143,5 +150,5 @@ def coded_elsewhere(
             verdicts.append(CodedVerdict("unknown", basis, _REIMAGE, finding, not c.levels))
         else:
             basis = f"{c.named}: suspected cord compression {where}"
-            verdicts.append(CodedVerdict("unmet", basis, FIRST, c.short, not c.levels))
+            verdicts.append(CodedVerdict("unmet", basis, FIRST, c.short, not c.levels, bool(here)))
     return verdicts, notes

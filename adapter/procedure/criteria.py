@@ -21,6 +21,7 @@ from adapter.pipeline import PatientResult
 from adapter.procedure.tumour import absent_metastasis
 from adapter.scoring import LEVELS, level_order
 from adapter.vocabulary import SINS_LOCATION
+from adapter.vocabulary.cards import REMISSION
 
 __all__ = [
     "COMPRESSION_JUDGE",
@@ -64,6 +65,9 @@ class Criterion:
     # Criterion 8 unmet by a Bilsky 2–3 that no level holds (recorded without a level, every
     # level's own grade outranking it): compression here or elsewhere, not known which.
     unplaced: bool = False
+    # Criterion 8 unmet at a level the order names or bridges without treating it (an
+    # instrumented level, an unrecognised order's own level): here, never "elsewhere".
+    here: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +88,10 @@ class Judge:
         finding: str | None = None,
         established: bool = False,
         unplaced: bool = False,
+        here: bool = False,
     ) -> Criterion:
         return Criterion(
-            self.number, self.name, "unmet", basis, action, finding, established, unplaced
+            self.number, self.name, "unmet", basis, action, finding, established, unplaced, here
         )
 
     def unknown(
@@ -138,6 +143,8 @@ def tumour_criterion(level: str, result: PatientResult) -> Criterion:
         verdict = judge.unknown if absent.unsited else judge.unmet
         return verdict(absent.basis, action=absent.action, finding=absent.finding)
     lesions = cite(at.bases[SINS_LOCATION.code].evidence)
+    if at.assessment.in_remission:  # still a lesion (contract §2 v3), marked as the SINS card does
+        lesions += REMISSION
     if at.assessment.origin == "confirmed":
         return judge.met(lesions)
     if at.assessment.origin == "unconfirmed":

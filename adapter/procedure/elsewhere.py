@@ -1,31 +1,34 @@
 """Criterion 8, no untreated cord compression elsewhere (contract §5 v3), patient-wide.
 
-A Bilsky 2–3 at any level the order does not treat (each level's latest grade, not superseded by
-a decompression), or a preliminary report of one, is unmet: suspected cord compression
-elsewhere comes first. Met when every other scored level has a current grade 0–1c, or a final
-whole-spine MRI within the compression window says no level is Bilsky 2–3; unknown otherwise,
-naming the levels without a grade. A grade before a decompression, an irradiated grade and an
-old grade a later Frankel/AIS E questions are unknown: re-image. A clear whole-spine MRI settles
-the levels without a grade and the grades before it that ask to re-image, never a current Bilsky
-2–3, whichever is later: only surgery supersedes a grade (contract §5 v3), and the neurology
-card stays critical for it (§4 v3: one decision on every surface) — the verdict is named beside
-it as a disagreement in the record. So is a 0–1c that outranks a
-Bilsky 2–3 with no recorded time ("no recorded time — confirm"): of uncertain age, the untimed
-grade keeps the criterion from being met but does not make it unmet. A Bilsky 2–3 at a level
-the same request decompresses is named, not held against the order. A grade without a level
-counts at every other scored level without its own grade when it is Bilsky 2–3 (contract §2),
-and says so; a bone metastasis whose level is not recorded (no bodySite, or a spinal region only)
-is such a level, with no grade of its own. One that every scored level's own grade outranks
-counts at no level, yet it is recorded: the compression is at the ordered level or at another,
-so it is unmet, "here or elsewhere", claiming no level (critical, as the neurology card). A cord
-compression or cauda equina syndrome recorded as a diagnosis that no later grade answers counts
-as such a grade at its level, or without a level "here or elsewhere" (adapter/procedure/coded.py).
+A Bilsky 2–3 at any level the order does not treat (each level's latest grade, not superseded by a
+decompression), or a preliminary report of one, is unmet: suspected cord compression elsewhere comes
+first. Met when every other scored level has a current grade 0–1c, or a final whole-spine MRI within
+the compression window says no level is Bilsky 2–3; unknown otherwise, naming the levels without a
+grade. A grade before a decompression, an irradiated grade and an old grade a later Frankel/AIS E
+questions are unknown: re-image. A clear whole-spine MRI settles the levels without a grade and the
+grades before it that ask to re-image, never a current Bilsky 2–3, whichever is later: only surgery
+supersedes a grade (contract §5 v3), and the neurology card stays critical for it (§4 v3: one
+decision on every surface) — the verdict is named beside it as a disagreement in the record. So is a
+0–1c that outranks a Bilsky 2–3 with no recorded time ("no recorded time — confirm"): of uncertain
+age, the untimed grade keeps the criterion from being met but does not make it unmet. A Bilsky 2–3
+at a level the same request decompresses is named, not held against the order. One at a level the
+order names or bridges without treating it (an instrumented level, an unrecognised order's own, a
+level inside a fixation's construct) counts too, said where it is ("at an ordered level", "within
+the construct (T11–L1)"), never "elsewhere"; a grade without a level counting there and at another
+level is "here or elsewhere". A grade without a level counts at every other scored level without its
+own grade when it is Bilsky 2–3 (contract §2), and says so; a bone metastasis whose level is not
+recorded (no bodySite, or a spinal region only) is such a level, with no grade of its own. One that
+every scored level's own grade outranks counts at no level, yet it is recorded: the compression is
+at the ordered level or at another, so it is unmet, "here or elsewhere", claiming no level
+(critical, as the neurology card). A cord compression or cauda equina syndrome recorded as a
+diagnosis that no later grade answers counts as such a grade at its level, or without a level "here
+or elsewhere" (adapter/procedure/coded.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.coded import coded_compressions
@@ -53,7 +56,8 @@ __all__ = ["elsewhere_criterion"]
 
 _JUDGE = Judge(8, "No untreated cord compression elsewhere")
 _RECORD = "record the Bilsky grade at each level, or a whole-spine MRI verdict"
-_ANYWHERE = "suspected cord compression here or elsewhere"
+_EITHER = "here or elsewhere"  # not known which
+_ANYWHERE = f"suspected cord compression {_EITHER}"
 _SETTLED = frozenset({"decompressed", "listed"})  # superseded by surgery: not current compression
 # Current compression, critical on the neurology card: no whole-spine verdict settles it.
 _CURRENT = frozenset({"compression", "preliminary"})
@@ -70,10 +74,14 @@ class _Verdict:
     action: str | None = None
     finding: str | None = None
     unplaced: bool = False  # a grade no level holds: here or elsewhere
+    here: bool = False  # at a level the order reaches without treating it (``reach``)
 
 
-def _judge_grade(grade: Grade, result: PatientResult, rules: Rules) -> _Verdict | None:
-    """What one grade elsewhere says; None when it is a current Bilsky 0–1c."""
+def _judge_grade(
+    grade: Grade, result: PatientResult, rules: Rules, where: tuple[str, bool] | None = None
+) -> _Verdict | None:
+    """What one grade elsewhere says, or where the order reaches (``where``: how it is said, and
+    whether it may be elsewhere too); None when it is a current Bilsky 0–1c."""
     what = concern(grade, result.assessment.safety, result.now, rules)
     named = f"{grade.named} ({grade.day})"
     if what == "untimed":
@@ -86,7 +94,10 @@ def _judge_grade(grade: Grade, result: PatientResult, rules: Rules) -> _Verdict 
     if what in ("compression", "preliminary"):
         mark = ", preliminary — confirm" if what == "preliminary" else ""
         finding = f"{grade.named} ({grade.day}{mark})"
-        return _Verdict("unmet", f"{finding}: suspected cord compression elsewhere", FIRST, finding)
+        words, either = where or ("elsewhere", False)
+        said = f"{finding}: suspected cord compression {words}"
+        here = where is not None and not either
+        return _Verdict("unmet", said, FIRST, finding, unplaced=either, here=here)
     if what == "irradiated":
         return _Verdict("unknown", f"{named}{grade.treated}", "re-image before any procedure")
     if what == "reimage":
@@ -205,8 +216,20 @@ def _placed(verdict: _Verdict, grade: Grade, at: Sequence[str]) -> _Verdict:
     if grade.level or not at:
         return verdict
     which = "which has no grade of its own" if len(at) == 1 else "which have no grade of their own"
-    basis = f"{verdict.basis} (counts at {', '.join(at)}, {which})"
-    return _Verdict(verdict.status, basis, verdict.action, verdict.finding)
+    return replace(verdict, basis=f"{verdict.basis} (counts at {', '.join(at)}, {which})")
+
+
+def _reached(grade: Grade, at: Sequence[str], reach: Mapping[str, str]) -> tuple[str, bool] | None:
+    """Where a grade is, when the order reaches it without treating it: how it is said, and
+    whether it may be elsewhere too (a grade without a level that counts at such a level and at
+    others: "here or elsewhere"); None when it is elsewhere."""
+    levels = [grade.level] if grade.level else list(at)
+    reached = [lv for lv in levels if lv in reach]
+    if not reached:
+        return None
+    if len(reached) == len(levels):
+        return reach[reached[0]], False
+    return _EITHER, True
 
 
 def elsewhere_criterion(
@@ -214,9 +237,13 @@ def elsewhere_criterion(
     treated: Collection[str],
     rules: Rules,
     decompressing: Collection[str] = (),
+    reach: Mapping[str, str] | None = None,
 ) -> Criterion:
     """Criterion 8 for an order treating ``treated``; ``decompressing``: the levels a
-    decompression order of the same request names."""
+    decompression order of the same request names; ``reach``: the levels the order names or
+    bridges without treating them, each with how it is said ("at an ordered level"), where
+    compression is here, not elsewhere."""
+    reach = reach or {}
     grades = compression_grades(result.assessment.safety, result.assessment.treatments)
     loose = _loose_at(grades, result, treated)
     others = [g for g in grades if g.level is not None and g.level not in treated]
@@ -238,17 +265,24 @@ def elsewhere_criterion(
         if grade.high_grade and at and set(at) <= set(decompressing):
             notes.append(f"{grade.named} ({grade.day}): decompression ordered in this request")
             continue
-        judge = _judge_unplaced if grade is unplaced else _judge_grade
-        if (verdict := judge(grade, result, rules)) is not None:
+        if grade is unplaced:
+            verdict = _judge_unplaced(grade, result, rules)
+        else:
+            verdict = _judge_grade(grade, result, rules, _reached(grade, at, reach))
+        if verdict is not None:
             verdicts.append(_placed(verdict, grade, at) if grade is not unplaced else verdict)
     coded = coded_compressions(result.assessment.safety, result.assessment.treatments)
-    said, noted = coded_elsewhere(coded, treated, decompressing)
-    verdicts += [_Verdict(v.status, v.basis, v.action, v.finding, v.unplaced) for v in said]
+    said, noted = coded_elsewhere(coded, treated, decompressing, reach)
+    verdicts += [_Verdict(v.status, v.basis, v.action, v.finding, v.unplaced, v.here) for v in said]
     notes += noted
-    if unmet := [v for v in verdicts if v.status == "unmet"]:
+    # Compression where the order operates leads: the summary names the first finding.
+    if unmet := sorted((v for v in verdicts if v.status == "unmet"), key=lambda v: not v.here):
         basis = "; ".join([*(v.basis for v in unmet), *notes])
         where = all(v.unplaced for v in unmet)
-        return _JUDGE.unmet(basis, action=FIRST, finding=unmet[0].finding, unplaced=where)
+        first = unmet[0]
+        return _JUDGE.unmet(
+            basis, action=FIRST, finding=first.finding, unplaced=where, here=first.here
+        )
     graded = {g.level for g in others} | set(loose or [])
     missing = [
         lv.level for lv in result.levels if lv.level not in treated and lv.level not in graded
@@ -258,12 +292,15 @@ def elsewhere_criterion(
     if whole is not None:  # a clear whole-spine MRI settles every level graded before it
         missing = []
     if verdicts or missing:
-        return _unknown(verdicts, missing, notes)
+        return _unknown(verdicts, missing, notes, reach)
     return _JUDGE.met("; ".join([_met_basis(whole, graded), *notes]))
 
 
 def _unknown(
-    verdicts: Sequence[_Verdict], missing: Sequence[str], notes: Sequence[str]
+    verdicts: Sequence[_Verdict],
+    missing: Sequence[str],
+    notes: Sequence[str],
+    reach: Mapping[str, str],
 ) -> Criterion:
     unknown = [v.basis for v in verdicts]
     if missing:
@@ -272,7 +309,15 @@ def _unknown(
     said = f"no Bilsky grade at {', '.join(missing)}" if missing else unknown[0]
     first = verdicts[0] if verdicts else None  # a grade no level holds claims no "elsewhere"
     anywhere = first is not None and first.unplaced and not missing
-    finding = first.finding if first and anywhere else f"{said} — compression elsewhere?"
+    # Levels the order reaches are not elsewhere: without a grade there, the grade is what to ask.
+    reached = [lv for lv in missing if lv in reach]
+    finding: str | None = f"{said} — compression elsewhere?"
+    if reached:
+        finding = (
+            said if len(reached) == len(missing) else f"{said} — compression here or elsewhere?"
+        )
+    elif first and anywhere:
+        finding = first.finding
     return _JUDGE.unknown("; ".join([*unknown, *notes]), action=action, finding=finding)
 
 

@@ -28,7 +28,7 @@ from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.procedure.ordered import Disputed, disputed_sites, ordered_levels
 from adapter.procedure.recognise import Kind, cemented, decompression, order_kind, order_name
-from adapter.scoring import level_order
+from adapter.scoring import LEVELS, level_order
 from adapter.vocabulary import SINS_LOCATION
 from adapter.vocabulary.systems import code_label
 
@@ -40,6 +40,7 @@ __all__ = [
     "reason_levels",
     "treated_levels",
     "unreadable_orders",
+    "untreated_reach",
 ]
 
 
@@ -194,3 +195,17 @@ def reason_levels(order: Order, result: PatientResult) -> list[str]:
         if any(ev.ref.reference in named for ev in lv.bases[SINS_LOCATION.code].evidence):
             levels.add(lv.level)
     return sorted(levels, key=level_order)
+
+
+def untreated_reach(order: Order, treated: Sequence[str]) -> dict[str, str]:
+    """The levels an order reaches but does not treat, each with how a card says where it is:
+    its other ordered levels (instrumented, or an unrecognised order's own) and, for a fixation,
+    the levels its construct bridges. Compression there is at the operated site, not elsewhere."""
+    out = {lv: "at an ordered level" for lv in order.levels if lv not in treated}
+    ordered = sorted(order.levels, key=level_order)
+    if order.kind == "fixation" and len(ordered) > 1:
+        top, bottom = LEVELS.index(ordered[0]), LEVELS.index(ordered[-1])
+        within = f"within the construct ({ordered[0]}–{ordered[-1]})"
+        bridged = LEVELS[top : bottom + 1]
+        out |= {lv: within for lv in bridged if lv not in order.levels and lv not in treated}
+    return out

@@ -84,10 +84,11 @@ def _no_level(unplaced: tuple[str, ...], *, named: bool = True) -> str:
 
 def _cord(check: OrderCheck) -> tuple[list[str], str]:
     """The unmet cord criteria (4, 5, 8; not an established deficit) in words, and where the
-    compression is: "elsewhere" when all are 8, "anywhere" when 8 is by a grade no level holds."""
+    compression is: "elsewhere" when all are 8, "anywhere" when 8 is by a grade no level holds,
+    "here" when 8 is by one at a level the order names or bridges."""
     urgent = sorted((c for c in check.criteria if pressing(c)), key=lambda c: c.number)
     where = "here"
-    if urgent and all(c.number == 8 for c in urgent):
+    if urgent and all(c.number == 8 and not c.here for c in urgent):
         where = "anywhere" if all(c.unplaced for c in urgent) else "elsewhere"
     return _unique([_said(c) for c in urgent]), where
 

@@ -10,11 +10,23 @@ from typing import Literal
 
 from adapter.vocabulary.text import one_line
 
-__all__ = ["SUMMARY_MAX", "URGENCY", "Indicator", "markdown_text", "one_line", "shorten"]
+__all__ = [
+    "REMISSION",
+    "SUMMARY_MAX",
+    "URGENCY",
+    "Indicator",
+    "markdown_text",
+    "one_line",
+    "shorten",
+]
 
 # CDS Hooks 2.0: a card's indicator, and their order from the least to the most urgent.
 Indicator = Literal["info", "warning", "critical"]
 URGENCY: dict[Indicator, int] = {"info": 0, "warning": 1, "critical": 2}
+
+# A lesion in remission is still scored, and marked so wherever a card names it (contract §2 v3):
+# the SINS headline and the procedure check's tumour criterion.
+REMISSION = " (in remission)"
 
 # CDS Hooks 2.0: a card's summary is "<140 characters".
 SUMMARY_MAX = 139

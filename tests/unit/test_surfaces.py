@@ -182,6 +182,37 @@ def _sins_card(detail: str) -> dict[str, tuple[str | None, str | None]]:
     return out
 
 
+_LEVEL_HEAD = re.compile(r"^\*\*([CTLS]\d{1,2})\*\*$")
+
+
+def _order_sins(detail: str) -> dict[str, str]:
+    """The SINS line of each level an order card judges: the line under the level's heading."""
+    lines = detail.splitlines()
+    return {
+        m[1]: lines[n + 2]
+        for n, line in enumerate(lines[:-2])
+        if (m := _LEVEL_HEAD.match(line)) and lines[n + 2].startswith(("SINS ", m[1]))
+    }
+
+
+def _patient_view_sins(card: dict[str, Any]) -> list[str]:
+    """Each level's words on the patient-view SINS card: its summary, then the other levels."""
+    lines = card["detail"].splitlines()
+    out = [card["summary"].removesuffix("…").rstrip()]
+    if "**Other levels**" in lines:
+        for line in lines[lines.index("**Other levels**") + 2 :]:
+            if not line.startswith("- "):
+                break
+            out.append(line[2:])
+    return out
+
+
+def _says_as_patient_view(order_sins: dict[str, str], shown: list[str]) -> None:
+    """An order card words a level's SINS as the patient-view card does (contract §4 v3)."""
+    for level, line in order_sins.items():
+        assert any(line.startswith(words) for words in shown), (level, line, shown)
+
+
 async def read_cards(
     client: httpx.AsyncClient, resources: list[dict[str, Any]], pid: str
 ) -> Reading:
@@ -189,10 +220,12 @@ async def read_cards(
     prefetch = _prefetch(resources, pid)
     view = {"hook": "patient-view", "hookInstance": HOOK, "context": context, "prefetch": prefetch}
     reading = Reading()
+    shown: list[str] = []
     for card in await _call(client, "spinemets-scores", view):
         topic = (card["source"].get("topic") or {}).get("code")
         if topic == "sins":
             reading.sins = _sins_card(card["detail"])
+            shown = _patient_view_sins(card)
         elif card["summary"].startswith("Suspected spinal cord compression") or (
             _NEUROLOGY_DETAIL in (card.get("detail") or "")
         ):  # a critical alert, or one that only needs review (info, warning: contract §5 v3)
@@ -205,6 +238,8 @@ async def read_cards(
             "context": {**context, "draftOrders": drafts}}  # fmt: skip
     signed = await _call(client, "spinemets-procedure-check", sign)
     reading.orders = [(c["indicator"], c["summary"]) for c in signed]
+    for c in signed:
+        _says_as_patient_view(_order_sins(c["detail"]), shown)
     return reading
 
 

@@ -73,7 +73,7 @@ async def test_a_vertebroplasty_meeting_every_criterion_is_info_never_indicated(
     assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
     assert statuses(card, "T12") == ["met"] * 8
     detail = card["detail"]
-    assert "SINS at T12: 10 (potentially unstable (indeterminate))" in detail
+    assert "SINS 10 at T12 (potentially unstable): surgical consultation recommended" in detail
     assert "not a criterion" in detail and "revised Tokuhashi 6–13" in detail
     assert "Not checked: cardiopulmonary fitness, the patient's wishes." in detail
     assert "infection" not in detail.split("Not checked:")[1]

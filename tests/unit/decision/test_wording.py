@@ -131,8 +131,8 @@ def test_myeloma_marks_tomita_and_tokuhashi_not_validated_wherever_they_appear()
     prognosis = [c for c in cards if c.source.topic and c.source.topic.code != "sins"]
     assert prognosis and all(HAEMATOLOGICAL_CAVEAT in c.summary for c in prognosis)
     procedure = cards[-1]
-    assert f"Tomita ({HAEMATOLOGICAL_CAVEAT}) 2–3" in procedure.detail
-    assert f"Revised Tokuhashi (2005) ({HAEMATOLOGICAL_CAVEAT}) 12" in procedure.detail
+    assert f"Tomita ({HAEMATOLOGICAL_CAVEAT}): 2–3 — " in procedure.detail  # as the text heads it
+    assert f"Revised Tokuhashi (2005) ({HAEMATOLOGICAL_CAVEAT}): 12 — " in procedure.detail
     for surface in (text, page):
         assert surface.count(HAEMATOLOGICAL_CAVEAT) >= 2  # Tomita and revised Tokuhashi
     lung = decisions_for(default_patient())

@@ -18,6 +18,7 @@ from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.procedure.check import check_order
 from adapter.procedure.orders import decompressed_levels, procedure_orders
+from adapter.procedure.summary import summary
 from tests.support.records import (
     NOW,
     SNOMED,
@@ -678,3 +679,136 @@ def test_a_metastasis_without_a_level_and_no_grade_leaves_criterion_8_unknown():
     resources = _unlocated(condition("m1", "C79.51"))[:-1]
     resources.append(finding("ws", "whole-spine-escc", "no-high-grade"))
     assert criterion(single(resources, "L2"), 8, "L2").status == "met"
+
+
+# --- compression at a level the order reaches but does not treat: never "elsewhere" -----------
+
+
+def _order_card(resources, spine_order):
+    decisions = decisions_for(resources, [spine_order])
+    (card,) = surfaces(decisions)[0][-1:]
+    return decisions.orders[0].check, card
+
+
+def _bilsky_3_at_t12():
+    return default_patient(drop=("bilsky-t12",), extra=(bilsky("b3", "bilsky-3", "T12"),))
+
+
+def test_compression_at_an_unrecognised_order_s_own_level_is_not_elsewhere():
+    local = order(
+        "o", "99999", "T12", system="http://hospital.example/orders",
+        text="Posterior spinal fusion", category="387713003",
+    )  # fmt: skip
+    checked, card = _order_card(_bilsky_3_at_t12(), local)
+    eight = next(c for c in checked.patient if c.number == 8)
+    assert eight.status == "unmet"
+    assert (
+        eight.basis
+        == "Bilsky 3 at T12 (30 May 2024): suspected cord compression at an ordered level"
+    )
+    assert card.indicator == "critical"
+    assert card.summary.startswith(
+        "Posterior spinal fusion T12: Bilsky 3 at T12 (30 May 2024): suspected cord compression"
+    )
+    # the criterion keeps its name ("… elsewhere"); no finding says the compression is elsewhere
+    assert "compression elsewhere" not in card.summary
+    assert "suspected cord compression elsewhere" not in (card.detail or "")
+
+
+def test_compression_at_a_level_a_fixation_bridges_is_not_elsewhere():
+    # Screws at T11 and L1 around the T12 metastasis, no reasonReference: T12 is within the
+    # construct, not another level.
+    checked, card = _order_card(_bilsky_3_at_t12(), order("f", "22842", "T11", "L1"))
+    eight = next(c for c in checked.patient if c.number == 8)
+    assert eight.basis == (
+        "Bilsky 3 at T12 (30 May 2024): suspected cord compression within the construct (T11–L1)"
+    )
+    assert card.indicator == "critical"
+    assert card.summary.startswith(
+        "Pedicle screw fixation T11, L1: Bilsky 3 at T12 (30 May 2024): suspected cord "
+        "compression — "
+    )
+    assert "elsewhere" not in card.summary
+
+
+def test_compression_at_an_instrumented_level_is_said_at_an_ordered_level():
+    resources = default_patient(extra=(bilsky("b-l1", "bilsky-3", "L1"),))
+    checked = single(resources, "T11", "T12", "L1", code="22842", reasons=("met-t12",))
+    eight = criterion(checked, 8)
+    assert (
+        eight.basis
+        == "Bilsky 3 at L1 (30 May 2024): suspected cord compression at an ordered level"
+    )
+    assert "elsewhere" not in summary(checked)
+
+
+def test_compression_at_an_ordered_level_and_at_another_names_both_where_they_are():
+    resources = with_t8(bilsky("b8", "bilsky-3", "T8"), bilsky("b-l1", "bilsky-3", "L1"))
+    checked = single(resources, "T11", "T12", "L1", code="22842", reasons=("met-t12",))
+    eight = criterion(checked, 8)
+    assert eight.basis == (
+        "Bilsky 3 at L1 (30 May 2024): suspected cord compression at an ordered level; "
+        "Bilsky 3 at T8 (30 May 2024): suspected cord compression elsewhere"
+    )
+    assert summary(checked).startswith(
+        "Pedicle screw fixation T11, T12, L1: Bilsky 3 at L1 (30 May 2024): suspected cord "
+        "compression — "
+    )
+
+
+def test_a_coded_compression_at_an_unrecognised_order_s_level_is_not_elsewhere():
+    cord = condition("mscc", "G95.20", level="T12", onset="2024-05-31")
+    local = order(
+        "o", "99999", "T12", system="http://hospital.example/orders",
+        text="Posterior spinal fusion", category="387713003",
+    )  # fmt: skip
+    checked, card = _order_card(default_patient(drop=("bilsky-t12",), extra=(cord,)), local)
+    eight = next(c for c in checked.patient if c.number == 8)
+    assert eight.basis == (
+        "Unspecified cord compression at T12 (coded diagnosis, 31 May 2024): suspected cord "
+        "compression at an ordered level"
+    )
+    assert "elsewhere" not in card.summary
+
+
+def test_no_grade_at_an_unrecognised_order_s_own_level_asks_for_it_there():
+    local = order(
+        "o", "99999", "T12", system="http://hospital.example/orders",
+        text="Posterior spinal fusion", category="387713003",
+    )  # fmt: skip
+    checked, card = _order_card(default_patient(drop=("bilsky-t12",)), local)
+    eight = next(c for c in checked.patient if c.number == 8)
+    assert eight.status == "unknown"
+    assert eight.finding == "no Bilsky grade at T12"
+    assert "elsewhere" not in card.summary
+
+
+def test_a_grade_without_a_level_counting_only_at_the_order_s_own_level_is_not_elsewhere():
+    loose = finding("mri", BILSKY, "bilsky-3")
+    checked, card = _order_card(default_patient(drop=("bilsky-t12",), extra=(loose,)), _LOCAL)
+    eight = next(c for c in checked.patient if c.number == 8)
+    assert eight.basis == (
+        "Bilsky 3, level not recorded (30 May 2024): suspected cord compression at an ordered "
+        "level (counts at T12, which has no grade of its own)"
+    )
+    assert card.summary.startswith(
+        "Posterior spinal fusion T12: Bilsky 3, level not recorded (30 May 2024): suspected cord "
+        "compression;"
+    )
+
+
+def test_a_grade_without_a_level_counting_at_the_order_s_level_and_another_is_here_or_elsewhere():
+    loose = finding("mri", BILSKY, "bilsky-3")
+    checked, card = _order_card(with_t8(loose, drop=("bilsky-t12",)), _LOCAL)
+    eight = next(c for c in checked.patient if c.number == 8)
+    assert eight.basis == (
+        "Bilsky 3, level not recorded (30 May 2024): suspected cord compression here or "
+        "elsewhere (counts at T8, T12, which have no grade of their own)"
+    )
+    assert "suspected cord compression here or elsewhere" in card.summary
+
+
+_LOCAL = order(
+    "o", "99999", "T12", system="http://hospital.example/orders",
+    text="Posterior spinal fusion", category="387713003",
+)  # fmt: skip
