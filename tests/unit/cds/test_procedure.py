@@ -657,3 +657,30 @@ async def test_a_combined_screws_and_cement_order_keeps_the_cement_leak_warning(
         "Pedicle screw fixation with vertebroplasty T11, T12, L1: epidural tumour at T12: "
         "cement-leak risk — spine team review"
     )
+
+
+# SINS 14 at T12 (junctional 3, mechanical 3, lytic 2, de novo deformity 2, collapse > 50 % 3,
+# unilateral posterolateral 1): cement alone there is a warning.
+_UNSTABLE_T12 = {"spinal-alignment": "de-novo-deformity", "vertebral-body-collapse": "gt-50",
+                 "posterolateral-involvement": "unilateral"}  # fmt: skip
+
+
+async def test_order_select_sees_the_fixation_already_in_the_basket(client):
+    # The fixation is in the basket (a draft, not selected now): the cement just selected is not
+    # alone, as order-sign says of the same basket.
+    screws, cement = order("f", "22842", "T11", "T12", "L1"), order("v", "22510", "T12")
+    resources = default_patient(sins=_UNSTABLE_T12)
+    selected = await cards(client, SELECT, body("order-select", [screws, cement], resources,
+                                                selections=["ServiceRequest/v"]))  # fmt: skip
+    signed = await cards(client, SIGN, body("order-sign", [screws, cement], resources))
+    meets = "Vertebroplasty T12: meets the case series' selection criteria"
+    assert [(c["indicator"], c["summary"]) for c in selected] == [("info", meets)]
+    assert [c["summary"] for c in signed if c["summary"].startswith("Vertebroplasty")] == [meets]
+    # An order not to place the screws does not keep the cement company.
+    dont = {**screws, "doNotPerform": True}
+    alone = await cards(client, SELECT, body("order-select", [dont, cement], resources,
+                                             selections=["ServiceRequest/v"]))  # fmt: skip
+    assert [(c["indicator"], c["summary"]) for c in alone] == [(
+        "warning", "Vertebroplasty T12: SINS 14, unstable: the case series combined cement with "
+        "pedicle screw fixation",
+    )]  # fmt: skip
