@@ -225,6 +225,9 @@ def check_orders(
     result: PatientResult,
     rules: Rules,
     decompressed: frozenset[str] = frozenset(),
+    request: Sequence[Order] = (),
 ) -> list[OrderCheck]:
-    """Every order of one request, each knowing the others."""
-    return [check_order(order, result, rules, orders, decompressed) for order in orders]
+    """Every order asked about, each knowing the others of its request: ``request`` is the
+    whole basket (order-select asks about the selected orders of it), ``orders`` by default."""
+    basket = request or orders
+    return [check_order(order, result, rules, basket, decompressed) for order in orders]

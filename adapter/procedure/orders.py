@@ -38,6 +38,7 @@ __all__ = [
     "decompressed_levels",
     "procedure_orders",
     "reason_levels",
+    "selected_orders",
     "treated_levels",
     "unreadable_orders",
 ]
@@ -90,10 +91,11 @@ def _in_scope(
     unread_status: bool = False,
 ) -> list[OrderRecord]:
     """The draft orders a hook asks about (order-sign: also active, for revised orders being
-    re-signed); for order-select only the selected ones. ``unread_status``: also those whose
-    status cannot be read (they may be drafts)."""
+    re-signed); for order-select only the selected ones, or every draft of the basket when
+    ``selections`` is None. ``unread_status``: also those whose status cannot be read (they may
+    be drafts)."""
     statuses = {"draft", "active"} if hook == "order-sign" else {"draft"}
-    wanted = set(selections or ()) if hook == "order-select" else None
+    wanted = set(selections) if hook == "order-select" and selections is not None else None
     return [
         r
         for r in records
@@ -120,6 +122,18 @@ def procedure_orders(
         unplaced = _unplaced(record, sites)
         orders.append(Order(record, kind, levels, unplaced, name, with_cement, disputed))
     return orders
+
+
+def selected_orders(
+    basket: Sequence[Order], selections: Sequence[str] | None, hook: str
+) -> list[Order]:
+    """The orders of the basket a hook asks about: for order-select the selected ones, else
+    all. The others stay the request's: a fixation already in the basket keeps the cement just
+    selected company (contract §5 v3, "alone")."""
+    if hook != "order-select":
+        return list(basket)
+    wanted = set(selections or ())
+    return [o for o in basket if o.reference in wanted]
 
 
 def unreadable_orders(
