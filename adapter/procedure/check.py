@@ -179,11 +179,13 @@ def _deceased(result: PatientResult) -> str | None:
 
 
 def _disputed(order: Order) -> list[Concern]:
-    """The bodySites whose codes and words disagree, as warnings; an unrecognised order is judged
-    at no level, so they change nothing there."""
+    """The bodySites whose codes and words disagree, and the codes whose region holds no ordered
+    level, as warnings; an unrecognised order is judged at no level, so they change nothing
+    there."""
     if not order.recognised:
         return []
-    return [Concern(d.finding, d.detail, d.short) for d in order.disputed]
+    sites = [Concern(d.finding, d.detail, d.short) for d in order.disputed]
+    return sites + [Concern(o.finding, o.detail) for o in order.off_region]
 
 
 def check_order(

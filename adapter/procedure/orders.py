@@ -28,6 +28,7 @@ from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.procedure.ordered import Disputed, disputed_sites, ordered_levels
 from adapter.procedure.recognise import Kind, cemented, decompression, order_kind, order_name
+from adapter.procedure.region import OffRegion, off_region
 from adapter.scoring import level_order
 from adapter.vocabulary import SINS_LOCATION
 from adapter.vocabulary.systems import code_label
@@ -55,6 +56,7 @@ class Order:
     name: str = ""  # how a card names it: "Vertebroplasty", "Pedicle screw fixation", …
     with_cement: bool = False  # a fixation whose codes name a vertebroplasty or kyphoplasty too
     disputed: tuple[Disputed, ...] = ()  # bodySites whose codes and words disagree (ordered.py)
+    off_region: tuple[OffRegion, ...] = ()  # codes for a region no ordered level is in (region.py)
 
     @property
     def reference(self) -> str:
@@ -120,7 +122,8 @@ def procedure_orders(
         with_cement = kind == "fixation" and cemented(record, term)
         disputed = disputed_sites(record, sites, term)
         unplaced = _unplaced(record, sites)
-        orders.append(Order(record, kind, levels, unplaced, name, with_cement, disputed))
+        off = off_region(record, levels, term)
+        orders.append(Order(record, kind, levels, unplaced, name, with_cement, disputed, off))
     return orders
 
 

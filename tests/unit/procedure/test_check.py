@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapter.cds.procedure import order_cards
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.rules import Rules
@@ -22,6 +23,7 @@ from tests.support.records import (
     NOW,
     SINS_AT_T12,
     SNOMED,
+    cement_code,
     condition,
     default_patient,
     draft_orders,
@@ -51,8 +53,8 @@ def statuses(checked: OrderCheck, level: str) -> dict[int, str]:
     return {c.number: c.status for c in lv.criteria}
 
 
-def single(resources, *levels, code="22511", **kw) -> OrderCheck:
-    (checked,) = check(resources, order("o", code, *levels, **kw))
+def single(resources, *levels, code=None, **kw) -> OrderCheck:
+    (checked,) = check(resources, order("o", code or cement_code(*levels), *levels, **kw))
     return checked
 
 
@@ -101,7 +103,9 @@ def test_a_bone_metastasis_without_a_level_may_be_at_the_ordered_level(resources
     assert two.status == "unknown" and checked.indicator == "warning"
     assert two.basis.startswith(f"no metastasis is recorded at {level}; {UNSITED}: ")
     assert two.action == "record the bone metastasis's level (bodySite), then check the level"
-    _, card_text, text, _ = surfaces(decisions_for(resources, [order("o", "22511", level)]))
+    _, card_text, text, _ = surfaces(
+        decisions_for(resources, [order("o", cement_code(level), level)])
+    )
     assert f"ORDER ServiceRequest/o [warning] Vertebroplasty {level}: {lead}" in text
     assert f"Vertebroplasty {level}: {lead}" in card_text
     assert "no spinal metastasis" not in card_text + text
@@ -179,7 +183,9 @@ def test_a_metastasis_known_by_region_is_unknown_only_within_its_region(
 
     def judged(level: str) -> OrderCheck:
         select = ["ServiceRequest/o"] if hook == "order-select" else None
-        (checked,) = check(resources, order("o", "22511", level), hook=hook, selections=select)
+        (checked,) = check(
+            resources, order("o", cement_code(level), level), hook=hook, selections=select
+        )
         return checked
 
     within = _two(judged(inside))
@@ -424,7 +430,7 @@ def test_a_fracture_at_one_of_several_levels_is_summarised_by_those_levels(code,
     resources = _fully_recorded(level, condition("fx", code))
     (crit,) = [c for c in single(resources, level).levels[0].criteria if c.number == 6]
     assert crit.status == "unknown" and crit.finding == said
-    cards, _, _, _ = surfaces(decisions_for(resources, (order("o", "22511", level),)))
+    cards, _, _, _ = surfaces(decisions_for(resources, (order("o", cement_code(level), level),)))
     (card,) = [c for c in cards if c.summary.startswith(f"Vertebroplasty {level}")]
     assert said in card.summary
     assert "neighbour" not in card.summary + (card.detail or "")
@@ -448,7 +454,9 @@ def test_a_fracture_recorded_at_another_level_is_named_where_criterion_6_is_met(
     (crit,) = [c for c in single(resources, level).levels[0].criteria if c.number == 6]
     said = f"osteoporotic or traumatic vertebral fracture{where} (1 May 2024) — not at {level}"
     assert crit.status == "met" and crit.basis == said
-    _, card_text, _, _ = surfaces(decisions_for(resources, (order("o", "22511", level),)))
+    _, card_text, _, _ = surfaces(
+        decisions_for(resources, (order("o", cement_code(level), level),))
+    )
     assert said in card_text
     assert "no osteoporotic or traumatic vertebral fracture recorded" not in card_text
     # With none recorded anywhere, the basis says so.
@@ -559,10 +567,10 @@ def test_an_order_without_a_level_checks_every_scored_level_and_asks_for_one():
 
 def test_which_orders_are_checked():
     orders = (
-        order("vp", "22511", "T12"),
+        order("vp", "22510", "T12"),
         order("wiring", "22841", "T12"),  # wiring, not screws: not checked
-        order("old", "22511", "T12", status="completed"),
-        order("signed", "22511", "T12", status="active"),
+        order("old", "22510", "T12", status="completed"),
+        order("signed", "22510", "T12", status="active"),
     )
     assert [c.order.reference for c in check(default_patient(), *orders)] == [
         "ServiceRequest/vp",
@@ -877,9 +885,7 @@ def test_an_order_code_for_another_region_than_its_level_is_named(code, system, 
         finding
     ]
     assert checked.indicator != "info"
-    (card,), _, _, _ = surfaces(
-        decisions_for(resources, [order("o", code, *levels, system=system)])
-    )
+    (card,) = order_cards(decisions_for(resources, [order("o", code, *levels, system=system)]), "h")
     assert finding in card.summary + card.detail
     assert "meets" not in card.summary
 
