@@ -33,7 +33,12 @@ from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult, Scoring, now_time, patient_records, score_patient
-from adapter.procedure.orders import decompressed_levels, procedure_orders, unreadable_orders
+from adapter.procedure.orders import (
+    decompressed_levels,
+    procedure_orders,
+    selected_orders,
+    unreadable_orders,
+)
 
 __all__ = ["SERVICES", "Deps", "Service", "call_service", "discovery", "service"]
 
@@ -109,7 +114,9 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     if context.draftOrders.get("resourceType") != "Bundle":
         raise InputError("context.draftOrders must be a Bundle")
     records = read_orders(context.draftOrders)
-    orders = procedure_orders(records, context.selections, request.hook, deps.term)
+    # The whole basket, so that a fixation not selected now still counts beside the cement that is.
+    basket = procedure_orders(records, None, request.hook, deps.term)
+    orders = selected_orders(basket, context.selections, request.hook)
     unread = unreadable_orders(records, context.selections, request.hook, deps.term)
     if not orders and not unread:
         return CdsResponse(cards=[])  # nothing this service checks: no data fetched
@@ -121,7 +128,7 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, notice = await _score(request, deps, CHECK_PREFETCH)
     # A deceased patient's order is a warning per order ("check the patient's identity").
     decompressing = decompressed_levels(records, deps.term)
-    decisions = decide(result, orders, deps.settings.rules, decompressing)
+    decisions = decide(result, orders, deps.settings.rules, decompressing, basket)
     cards = order_cards(decisions, request.hookInstance, reasons)
     cards = with_links(cards, decisions.levels, deps.settings.public_base_url)
     return CdsResponse(cards=[*cards, *unread_cards, *notice])

@@ -123,10 +123,11 @@ def decide(
     orders: Sequence[Order] = (),
     rules: Rules = DEFAULT_RULES,
     decompressing: Collection[str] = (),
+    request: Sequence[Order] = (),
 ) -> Decisions:
     """The decisions of one patient: the neurology alert, the deceased rule, each order's verdict
-    (``decompressing``: the levels a decompression order of the same request names) and the score
-    summaries."""
+    (``decompressing``: the levels a decompression order of the same request names; ``request``:
+    the request's spine orders, those not asked about included) and the score summaries."""
     deceased = _deceased(result)
     alert = neurology_alert(result, rules)
     summaries = summarise(result)
@@ -134,7 +135,7 @@ def decide(
     haematological = result.assessment.haematological
     view = sins_decision(result)
     by_level = {s.level: _as_shown(s, view) for s in summaries[:count]}
-    checks = check_orders(orders, result, rules, frozenset(decompressing))
+    checks = check_orders(orders, result, rules, frozenset(decompressing), request)
     return Decisions(
         result=result,
         deceased=deceased,

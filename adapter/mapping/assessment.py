@@ -38,6 +38,8 @@ class PatientAssessment:
     issues: tuple[Issue, ...]
     # Completed spinal treatments, oldest first (contract §5 v3, §6 v3).
     treatments: tuple[Treatment, ...] = ()
+    # Radiotherapy courses in progress, oldest first: named beside an order at their level only.
+    under_way: tuple[Treatment, ...] = ()
     albumin: Chosen[float] | None = None
     # The inputs of Bauer, NESMS, van der Linden and NOMS (contract §1 v3).
     more: MoreInputs | None = None

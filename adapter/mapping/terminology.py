@@ -29,7 +29,13 @@ from adapter.settings import from_mapping
 from adapter.settings.clinical import DataFields
 from adapter.vocabulary.systems import ATC, BASE, CONVERSION_FACTOR, ICD10CM
 
-__all__ = ["LOCAL_PROCEDURE_MAP", "Terminology", "default_terminology", "load_terminology"]
+__all__ = [
+    "LOCAL_PROCEDURE_MAP",
+    "CodeRegion",
+    "Terminology",
+    "default_terminology",
+    "load_terminology",
+]
 
 LOCAL_PROCEDURE_MAP = "SPINEMETS_LOCAL_PROCEDURE_MAP"
 # The ValueSets a local procedure code may be mapped into: the procedure ValueSets (ids ending so).
@@ -76,6 +82,14 @@ class _ValueSet:
         return self.include.contains(system, code) and not self.exclude.contains(system, code)
 
 
+@dataclass(frozen=True, slots=True)
+class CodeRegion:
+    """The spinal region a procedure code names: "lumbosacral", covering lumbar and sacral."""
+
+    name: str
+    regions: frozenset[str]
+
+
 @dataclass(slots=True, eq=False)  # hashed by identity: one instance per loaded directory
 class Terminology:
     """Read-only lookups over the mapping files."""
@@ -88,6 +102,12 @@ class Terminology:
     factors: dict[tuple[str, str, str, str], Decimal] = field(default_factory=dict)
     # (ValueSet id, extension) → words: names of drugs a ValueSet's codes may not list.
     words: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # (system, code) → the spinal region a procedure code names: how a card words it, and the
+    # vertebra CodeSystem's ``region`` codes it covers (ValueSet concept extension
+    # ``procedure-region``).
+    code_regions: dict[tuple[str, str], CodeRegion] = field(default_factory=dict)
+    # (CodeSystem url, code, property) → the concept's ``valueCode`` of that property.
+    properties: dict[tuple[str, str, str], str] = field(default_factory=dict)
     # A site's local code → the codes it stands for (SPINEMETS_LOCAL_PROCEDURE_MAP).
     local: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
     # in_value_set's answers (bounded: the codes come from the input); each walks prefixes.
@@ -154,6 +174,9 @@ def _add_code_system(term: Terminology, res: Mapping[str, Any]) -> None:
             codes.add(concept["code"])
             if "display" in concept:
                 term.displays[(res["url"], concept["code"])] = concept["display"]
+            for prop in concept.get("property") or ():
+                if "valueCode" in prop:
+                    term.properties[(res["url"], concept["code"], prop["code"])] = prop["valueCode"]
             walk(concept.get("concept"))
 
     walk(res.get("concept"))
@@ -186,10 +209,29 @@ def _note_displays(term: Terminology, system: str, concepts: Any) -> None:
             term.displays.setdefault((system, concept["code"]), concept["display"])
 
 
+_REGION = f"{BASE}/StructureDefinition/procedure-region"
+
+
+def _note_regions(term: Terminology, system: str, concepts: Any) -> None:
+    """The spinal region each procedure code names (extension ``procedure-region``)."""
+    for concept in concepts or ():
+        for ext in concept.get("extension") or ():
+            if ext.get("url") != _REGION:
+                continue
+            parts = ext.get("extension") or ()
+            names = [p["valueString"] for p in parts if p.get("url") == "name"]
+            regions = frozenset(p["valueCode"] for p in parts if p.get("url") == "region")
+            if len(names) != 1 or not regions:
+                raise MappingError(f"{system} {concept['code']}: procedure-region needs a name "
+                                   "and a region")  # fmt: skip
+            term.code_regions[(system, concept["code"])] = CodeRegion(names[0], regions)
+
+
 def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
     compose = res.get("compose") or {}
     for part in compose.get("include") or ():
         _note_displays(term, part["system"], part.get("concept"))
+        _note_regions(term, part["system"], part.get("concept"))
     for ext in res.get("extension") or ():
         key = (res["id"], ext["url"].removeprefix(f"{BASE}/StructureDefinition/"))
         term.words[key] = (*term.words.get(key, ()), ext["valueString"])

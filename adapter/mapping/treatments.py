@@ -34,6 +34,7 @@ __all__ = [
     "Treatment",
     "TreatmentKind",
     "levels_named",
+    "radiotherapy_under_way",
     "read_treatments",
     "treated_levels",
 ]
@@ -138,6 +139,30 @@ def _bridged(own: tuple[str, ...], treated: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(lv for lv in treated if lv not in own and top <= level_order(lv) <= bottom)
 
 
+def _treatment(
+    ctx: Context, proc: ProcedureRecord, staging: Staging, kinds: frozenset[TreatmentKind]
+) -> Treatment | None:
+    """The Procedure as a treatment, or None when it is timed after the computation time."""
+    assert proc.time is not None  # callers keep timed Procedures only
+    named = " and ".join(sorted(kinds)).capitalize()
+    if ctx.from_future(proc.ref, proc.time, named):
+        return None
+    levels = levels_named(ctx.term, proc)
+    bridged = _bridged(levels, treated_levels(ctx.term, proc, staging))
+    displays = tuple(
+        d for c in proc.codes if c.system and (d := ctx.term.display(c.system, c.code))
+    ) + ((proc.words,) if proc.words else ())
+    augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
+    summary = _name(kinds, augmentation)
+    where = f" at {', '.join(levels)}" if levels else ", level not recorded"
+    if bridged:
+        where += f" for the lesion at {', '.join(bridged)}"
+    if proc.status == "in-progress":
+        where += ", in progress"
+    evidence = Evidence(proc.ref, proc.time, summary + where)
+    return Treatment(kinds, levels, proc.time, evidence, displays, augmentation, bridged)
+
+
 def read_treatments(
     ctx: Context, procedures: Iterable[ProcedureRecord], staging: Staging
 ) -> tuple[Treatment, ...]:
@@ -147,19 +172,24 @@ def read_treatments(
         if proc.status != "completed" or proc.time is None:
             continue
         kinds = _kinds_of(ctx.term, proc)
-        named = " and ".join(sorted(kinds)).capitalize()
-        if not kinds or ctx.from_future(proc.ref, proc.time, named):
+        if kinds and (treatment := _treatment(ctx, proc, staging, kinds)) is not None:
+            out.append(treatment)
+    return tuple(sorted(out, key=lambda t: t.time.instant))
+
+
+def radiotherapy_under_way(
+    ctx: Context, procedures: Iterable[ProcedureRecord], staging: Staging
+) -> tuple[Treatment, ...]:
+    """Radiotherapy courses in progress (status ``in-progress``, timed by their start, up to the
+    computation time), oldest first. Kept apart from the completed treatments: a course under
+    way supersedes no Bilsky grade and is no index procedure, but the procedure check names it
+    beside an order at its level (contract §5 v3: an mCODE course summary stays in progress until
+    its last fraction)."""
+    out: list[Treatment] = []
+    for proc in procedures:
+        if proc.status != "in-progress" or proc.time is None:
             continue
-        levels = levels_named(ctx.term, proc)
-        bridged = _bridged(levels, treated_levels(ctx.term, proc, staging))
-        displays = tuple(
-            d for c in proc.codes if c.system and (d := ctx.term.display(c.system, c.code))
-        ) + ((proc.words,) if proc.words else ())
-        augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
-        summary = _name(kinds, augmentation)
-        where = f" at {', '.join(levels)}" if levels else ", level not recorded"
-        if bridged:
-            where += f" for the lesion at {', '.join(bridged)}"
-        evidence = Evidence(proc.ref, proc.time, summary + where)
-        out.append(Treatment(kinds, levels, proc.time, evidence, displays, augmentation, bridged))
+        kinds = _kinds_of(ctx.term, proc) & {"radiotherapy"}
+        if kinds and (treatment := _treatment(ctx, proc, staging, kinds)) is not None:
+            out.append(treatment)
     return tuple(sorted(out, key=lambda t: t.time.instant))

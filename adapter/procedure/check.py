@@ -180,11 +180,13 @@ def _deceased(result: PatientResult) -> str | None:
 
 
 def _disputed(order: Order) -> list[Concern]:
-    """The bodySites whose codes and words disagree, as warnings; an unrecognised order is judged
-    at no level, so they change nothing there."""
+    """The bodySites whose codes and words disagree, and the codes whose region holds no ordered
+    level, as warnings; an unrecognised order is judged at no level, so they change nothing
+    there."""
     if not order.recognised:
         return []
-    return [Concern(d.finding, d.detail, d.short) for d in order.disputed]
+    sites = [Concern(d.finding, d.detail, d.short) for d in order.disputed]
+    return sites + [Concern(o.finding, o.detail) for o in order.off_region]
 
 
 def check_order(
@@ -226,6 +228,9 @@ def check_orders(
     result: PatientResult,
     rules: Rules,
     decompressed: frozenset[str] = frozenset(),
+    request: Sequence[Order] = (),
 ) -> list[OrderCheck]:
-    """Every order of one request, each knowing the others."""
-    return [check_order(order, result, rules, orders, decompressed) for order in orders]
+    """Every order asked about, each knowing the others of its request: ``request`` is the
+    whole basket (order-select asks about the selected orders of it), ``orders`` by default."""
+    basket = request or orders
+    return [check_order(order, result, rules, basket, decompressed) for order in orders]

@@ -24,10 +24,10 @@ from enum import Enum
 
 from adapter.mapping.findings import Chosen
 from adapter.mapping.placement import preliminary, to_confirm
-from adapter.pipeline import LevelResult, firm_total, to_settle
+from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
-from adapter.procedure.orders import reason_levels
+from adapter.procedure.orders import Order, reason_levels, treated_levels
 from adapter.procedure.treated import REIMAGE_SINCE, Prior, prior_treatment
 from adapter.procedure.tumour import metastasis_levels
 from adapter.scoring import LEVELS, Alignment, Posterolateral, level_order
@@ -72,9 +72,27 @@ _SUBLUXATION = _Unsafe(SINS_ALIGNMENT, Alignment.SUBLUXATION, "translation")
 _BILATERAL = _Unsafe(SINS_POSTEROLATERAL, Posterolateral.BILATERAL, "posterior destruction")
 
 
+def _fixes(order: Order, level: str, result: PatientResult) -> bool:
+    """Whether a fixation order fixes the level: screws there, or the level it treats (its
+    reasonReference, contract §5) bridged by screws above and below — as a completed fixation
+    counts the level it bridges (adapter/mapping/treatments.py). A level it names but does not
+    reach is the wrong-level risk said on its own card, not a fixation here."""
+    if order.kind != "fixation" or order.do_not_perform:
+        return False
+    if level in order.levels:
+        return True
+    treated, _ = treated_levels(order, result)
+    if level not in treated:
+        return False
+    if not order.levels:
+        return True
+    spans = sorted(level_order(lv) for lv in order.levels)
+    return spans[0] <= level_order(level) <= spans[-1]
+
+
 def _fixed(ask: Ask, level: str) -> bool:
     """A fixation at the level: ordered in the same request, or completed before."""
-    ordered = any(o.kind == "fixation" and level in o.levels for o in ask.others)
+    ordered = any(_fixes(o, level, ask.result) for o in ask.others)
     done = any("fixation" in t.kinds and t.at(level) for t in ask.result.assessment.treatments)
     return ordered or done
 

@@ -1,5 +1,6 @@
 """What the surgeon needs beside the criteria (contract §5 v3): recent radiotherapy at the ordered
-level, the timing of postoperative radiotherapy after a fixation, a palsy grade to repeat
+level (a course in progress too), the timing of postoperative radiotherapy after a fixation (never
+a new course to plan where one is under way or was just given there), a palsy grade to repeat
 before the procedure, and findings recorded next to the ordered level where no metastasis is
 (contract §2: not used; perhaps recorded at the wrong level). Information only: none of it
 changes a criterion or the indicator."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from adapter.mapping.treatments import Treatment
 from adapter.procedure.ask import Ask
 from adapter.scoring import LEVELS, Frankel, level_order
 
@@ -23,18 +25,56 @@ POSTOPERATIVE_RADIOTHERAPY = (
 )
 
 
-def _radiotherapy(ask: Ask, levels: list[str]) -> list[str]:
+def _recent(ask: Ask, levels: list[str]) -> list[tuple[Treatment, list[str]]]:
+    """The radiotherapy courses at these levels begun within the window, completed or under way,
+    each with the levels it shares with them, oldest first."""
     now = ask.result.now.instant
+    assessment = ask.result.assessment
+    courses = sorted((*assessment.treatments, *assessment.under_way), key=lambda t: t.time.instant)
     out = []
-    for t in ask.result.assessment.treatments:
+    for t in courses:
         here = [lv for lv in t.levels if lv in levels]
-        if "radiotherapy" not in t.kinds or not here:
-            continue
-        if timedelta(0) <= now - t.time.instant <= RADIOTHERAPY_WINDOW:
-            stereotactic = any(_STEREOTACTIC.search(d) for d in t.displays)
-            name = "SBRT" if stereotactic else "Radiotherapy"
-            out.append(f"{name} {', '.join(here)} on {t.time.day} — wound and fracture risk.")
+        if (
+            "radiotherapy" in t.kinds
+            and here
+            and timedelta(0) <= now - t.time.instant <= RADIOTHERAPY_WINDOW
+        ):
+            out.append((t, here))
     return out
+
+
+def _radiotherapy(ask: Ask, levels: list[str]) -> list[str]:
+    out = []
+    for t, here in _recent(ask, levels):
+        stereotactic = any(_STEREOTACTIC.search(d) for d in t.displays)
+        name = "SBRT" if stereotactic else "Radiotherapy"
+        when = f"in progress since {t.time.day}" if t in ask.result.assessment.under_way else (
+            f"on {t.time.day}"
+        )  # fmt: skip
+        out.append(f"{name} {', '.join(here)} {when} — wound and fracture risk.")
+    return out
+
+
+def _postoperative(ask: Ask, levels: list[str]) -> str:
+    """When to irradiate after the fixation: not planned as a new course where one is under way
+    or was given at the level (then it is the radiation oncologist's call: remaining fractions,
+    or re-irradiation)."""
+    recent = _recent(ask, levels)
+    under_way = ask.result.assessment.under_way
+    running = sorted({lv for t, here in recent if t in under_way for lv in here}, key=level_order)
+    if running:
+        return (
+            f"Radiotherapy at {', '.join(running)} is under way: agree the timing of surgery and "
+            "of the remaining fractions with the radiation oncologist."
+        )
+    if not recent:
+        return POSTOPERATIVE_RADIOTHERAPY
+    given = sorted({lv for _, here in recent for lv in here}, key=level_order)
+    verb = "was" if len(given) == 1 else "were"
+    return (
+        f"{', '.join(given)} {verb} irradiated on {recent[-1][0].time.day}: radiotherapy there "
+        "after surgery would be re-irradiation — plan it with the radiation oncologist."
+    )
 
 
 def _reexamine(ask: Ask) -> list[str]:
@@ -74,5 +114,5 @@ def order_context(ask: Ask, levels: list[str]) -> tuple[str, ...]:
     """Context lines for an order at these levels (treated and instrumented)."""
     lines = _radiotherapy(ask, levels) + _reexamine(ask) + _next_door(ask, levels)
     if ask.order.kind == "fixation":
-        lines.append(POSTOPERATIVE_RADIOTHERAPY)
+        lines.append(_postoperative(ask, levels))
     return tuple(lines)

@@ -28,6 +28,7 @@ from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.procedure.ordered import Disputed, disputed_sites, ordered_levels
 from adapter.procedure.recognise import Kind, cemented, decompression, order_kind, order_name
+from adapter.procedure.region import OffRegion, off_region
 from adapter.scoring import LEVELS, level_order
 from adapter.vocabulary import SINS_LOCATION
 from adapter.vocabulary.systems import code_label
@@ -38,6 +39,7 @@ __all__ = [
     "decompressed_levels",
     "procedure_orders",
     "reason_levels",
+    "selected_orders",
     "treated_levels",
     "unreadable_orders",
     "untreated_reach",
@@ -55,6 +57,7 @@ class Order:
     name: str = ""  # how a card names it: "Vertebroplasty", "Pedicle screw fixation", …
     with_cement: bool = False  # a fixation whose codes name a vertebroplasty or kyphoplasty too
     disputed: tuple[Disputed, ...] = ()  # bodySites whose codes and words disagree (ordered.py)
+    off_region: tuple[OffRegion, ...] = ()  # codes for a region no ordered level is in (region.py)
 
     @property
     def reference(self) -> str:
@@ -91,10 +94,11 @@ def _in_scope(
     unread_status: bool = False,
 ) -> list[OrderRecord]:
     """The draft orders a hook asks about (order-sign: also active, for revised orders being
-    re-signed); for order-select only the selected ones. ``unread_status``: also those whose
-    status cannot be read (they may be drafts)."""
+    re-signed); for order-select only the selected ones, or every draft of the basket when
+    ``selections`` is None. ``unread_status``: also those whose status cannot be read (they may
+    be drafts)."""
     statuses = {"draft", "active"} if hook == "order-sign" else {"draft"}
-    wanted = set(selections or ()) if hook == "order-select" else None
+    wanted = set(selections) if hook == "order-select" and selections is not None else None
     return [
         r
         for r in records
@@ -119,8 +123,21 @@ def procedure_orders(
         with_cement = kind == "fixation" and cemented(record, term)
         disputed = disputed_sites(record, sites, term)
         unplaced = _unplaced(record, sites)
-        orders.append(Order(record, kind, levels, unplaced, name, with_cement, disputed))
+        off = off_region(record, levels, term)
+        orders.append(Order(record, kind, levels, unplaced, name, with_cement, disputed, off))
     return orders
+
+
+def selected_orders(
+    basket: Sequence[Order], selections: Sequence[str] | None, hook: str
+) -> list[Order]:
+    """The orders of the basket a hook asks about: for order-select the selected ones, else
+    all. The others stay the request's: a fixation already in the basket keeps the cement just
+    selected company (contract §5 v3, "alone")."""
+    if hook != "order-select":
+        return list(basket)
+    wanted = set(selections or ())
+    return [o for o in basket if o.reference in wanted]
 
 
 def unreadable_orders(

@@ -73,6 +73,7 @@ _SYSTEM_NAMES = {
     LOINC: "LOINC",
     UCUM: "UCUM",
     CPT: "CPT",
+    ICD10PCS: "ICD-10-PCS",
     RXNORM: "RxNorm",
     ATC: "ATC",
 }

@@ -104,7 +104,7 @@ def test_the_page_heads_with_compression_and_the_orders_verdict(browser, tmp_pat
     from tests.support.records import default_patient, finding, order
 
     frankel = finding("frankel", "frankel-grade", "frankel-c")
-    resources = [*default_patient(drop=("frankel",), extra=(frankel,)), order("vp", "22511", "T12")]
+    resources = [*default_patient(drop=("frankel",), extra=(frankel,)), order("vp", "22510", "T12")]
     open_page(browser, _patient_page(tmp_path, capsys, resources, "compression"), "compression")
     alert = text_of(browser, "[data-neurology]")
     assert list(alert) == ["critical"]

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.support.records import (
+    cement_code,
     condition,
     default_patient,
     draft_orders,
@@ -82,7 +83,11 @@ def test_each_criterion_through_the_service(
 ):
     base, _ = server
     (card,) = _call(
-        base, SIGN, "order-sign", [order("vp", "22511", *levels)], default_patient(**changes)
+        base,
+        SIGN,
+        "order-sign",
+        [order("vp", cement_code(*levels), *levels)],
+        default_patient(**changes),
     )
     got = _statuses(card, levels[0])
     if number is None:
@@ -115,7 +120,7 @@ def test_fixation_judges_the_treated_level_and_lists_the_instrumented(server):
 
 def test_order_select_is_served_under_its_own_id(server):
     base, _ = server
-    orders = [order("a", "22511", "T12"), order("b", "22513", "L4")]
+    orders = [order("a", "22510", "T12"), order("b", "22513", "L4")]
     cards = _call(base, SELECT, "order-select", orders, default_patient(),
                   selections=["ServiceRequest/b"])  # fmt: skip
     assert len(cards) == 1 and "L4" in cards[0]["summary"]

@@ -128,7 +128,13 @@ def apixaban_by_reference() -> list[Resource]:
     }  # fmt: skip
     drug = {"resourceType": "Medication", "id": "apx", "code": {"coding": [
         {"system": RXNORM, "code": "1364445", "display": "apixaban 5 MG Oral Tablet"}]}}  # fmt: skip
-    return [*default_patient(extra=(request,)), order("vp", "22511", "T12"), drug]
+    return [*default_patient(extra=(request,)), order("vp", "22510", "T12"), drug]
+
+
+def cement_code(*levels: str) -> str:
+    """The CPT vertebroplasty code of the levels' region: 22510 cervicothoracic, else 22511
+    lumbosacral (a code for a region none of the ordered levels is in is a warning of its own)."""
+    return "22510" if any(level[0] in "CT" for level in levels) else "22511"
 
 
 def order(oid: str, code: str, *levels: str, reasons: tuple[str, ...] = (),

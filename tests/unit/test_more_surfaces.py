@@ -82,7 +82,7 @@ def test_the_procedure_card_carries_the_framework_path_at_the_ordered_level():
         finding("fit", "surgery-tolerance", "able"),
     )
     orders = procedure_orders(
-        read_orders(draft_orders(order("o", "22511", "T12"))), None, "order-sign", TERM
+        read_orders(draft_orders(order("o", "22510", "T12"))), None, "order-sign", TERM
     )
     decisions = _decided(default_patient(extra=extra), orders)
     (card,) = order_cards(decisions, "hook")

@@ -66,7 +66,7 @@ def patients_in(resources: list[dict[str, Any]]) -> list[str]:
 
 def orders_for(pid: str) -> list[dict[str, Any]]:
     return [
-        order(f"{pid}-vp", "22511", "T12", subject=pid),
+        order(f"{pid}-vp", "22510", "T12", subject=pid),
         order(f"{pid}-fx", "22842", subject=pid, status="active"),
     ]
 

@@ -189,7 +189,7 @@ async def test_record_text_cannot_forge_markdown_on_the_outcome_card(client):
 
 async def test_an_orders_own_text_cannot_forge_markdown_on_its_card(client):
     orders = [
-        order("vp", "22511", "T12", text=FORGED, display=FORGED),
+        order("vp", "22510", "T12", text=FORGED, display=FORGED),
         order("odd", "99999", text=f"Vertebroplasty {FORGED}"),
         {**order("site", "22511"), "bodySite": [{"text": FORGED}]},
         {**order("unread", "22511"), "code": {"text": f"Kyphoplasty {FORGED}"}},

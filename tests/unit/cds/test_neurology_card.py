@@ -393,7 +393,7 @@ def test_an_untimed_preliminary_frankel_c_behind_a_timed_final_e_still_raises_th
     assert "(Frankel/AIS C, preliminary report — confirm)" in card.summary
     assert "Frankel C (no date recorded, preliminary report — confirm)" in (card.detail or "")
     assert alert is not None and alert.steroid == STEROID_PROMPT
-    decisions = decisions_for(resources, (order("vp", "22511", "T12"),))
+    decisions = decisions_for(resources, (order("vp", "22510", "T12"),))
     _, card_text, text, _ = surfaces(decisions)
     assert f"ALERT [critical] {card.summary}" in text
     # The order's criterion 4 is unmet, never met, until a final grade at least as recent.
@@ -448,7 +448,7 @@ def test_a_later_clear_whole_spine_mri_settles_an_untimed_bilsky_3_as_criterion_
     # One rule (compression.reimaged) on every surface (§4 v3): the final whole-spine MRI after
     # the timed grade is the confirmation the untimed one asks for.
     resources = _untimed_bilsky_3_at_t8(CLEAR)
-    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22510", "T12")]))
     summaries = [c.summary for c in cards]
     assert "Vertebroplasty T12: meets the case series' selection criteria" in summaries
     said = f"Bilsky 3 at T8 with no recorded time (Bilsky 0 at T8 on 25 May 2024) — {SETTLED}"

@@ -199,7 +199,7 @@ def test_a_coded_compression_with_no_time_and_no_grade_is_critical():
 
 
 def test_a_coded_cord_compression_is_one_decision_on_every_surface():
-    decisions = decisions_for(coded(cord(), cord("para", "G82.21")), (order("vp", "22511", "T12"),))
+    decisions = decisions_for(coded(cord(), cord("para", "G82.21")), (order("vp", "22510", "T12"),))
     alert = decisions.neurology
     assert alert is not None and alert.critical
     cards, _, text, page = surfaces(decisions)

@@ -170,7 +170,7 @@ def test_a_dated_deficit_raises_the_alarm_said_dated_and_asks_to_re_examine(
 def test_a_dated_deficit_is_one_decision_on_every_surface():
     old = finding("old", "frankel-grade", "frankel-c", when="2023-12-01T09:00:00Z")
     decisions = decisions_for(
-        default_patient(drop=("frankel",), extra=(old,)), (order("vp", "22511", "T12"),)
+        default_patient(drop=("frankel",), extra=(old,)), (order("vp", "22510", "T12"),)
     )
     alert = decisions.neurology
     assert alert is not None and alert.critical and "1 Dec 2023, dated" in alert.summary

@@ -584,7 +584,7 @@ def _check(resources: list[dict], **extra) -> dict:
     return {
         "hook": "order-sign", "hookInstance": "c7e2d1f0-2c4b-4a8e-9d5e-0f3b1a2c4d5e",
         "context": {"userId": "Practitioner/x", "patientId": "p",
-                    "draftOrders": draft_orders(order("vp", "22511", "T12"))},
+                    "draftOrders": draft_orders(order("vp", "22510", "T12"))},
         "prefetch": prefetch_for(resources), **extra,
     }  # fmt: skip
 

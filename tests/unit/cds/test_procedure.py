@@ -68,7 +68,7 @@ def statuses(card: dict, level: str) -> list[str]:
 
 
 async def test_a_vertebroplasty_meeting_every_criterion_is_info_never_indicated(client):
-    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511", "T12")]))
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "T12")]))
     assert card["indicator"] == "info"
     assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
     assert statuses(card, "T12") == ["met"] * 8
@@ -84,7 +84,7 @@ async def test_a_vertebroplasty_meeting_every_criterion_is_info_never_indicated(
 
 
 async def test_order_select_is_its_own_service_and_checks_the_selection(client):
-    orders = [order("a", "22511", "T12"), order("b", "22513", "T12")]
+    orders = [order("a", "22510", "T12"), order("b", "22513", "T12")]
     got = await cards(client, SELECT, body("order-select", orders, selections=["ServiceRequest/b"]))
     assert len(got) == 1
     wrong_hook = await client.post(SELECT, json=body("order-sign", orders))
@@ -94,7 +94,7 @@ async def test_order_select_is_its_own_service_and_checks_the_selection(client):
 @pytest.mark.parametrize("user", ["Patient/p", "RelatedPerson/r"])
 async def test_order_hooks_are_a_practitioner_s_and_refuse_another_user(client, user):
     for hook, path in (("order-select", SELECT), ("order-sign", SIGN)):
-        payload = body(hook, [order("a", "22511", "T12")], selections=["ServiceRequest/a"])
+        payload = body(hook, [order("a", "22510", "T12")], selections=["ServiceRequest/a"])
         payload["context"]["userId"] = user
         refused = await client.post(path, json=payload)
         assert refused.status_code == 400
@@ -108,7 +108,7 @@ async def test_compression_at_the_level_is_critical_with_what_to_do_first(client
         finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-3", level="T12"),
     ))  # fmt: skip
     (card,) = await cards(
-        client, SIGN, body("order-sign", [order("vp", "22511", "T12")], resources)
+        client, SIGN, body("order-sign", [order("vp", "22510", "T12")], resources)
     )
     assert card["indicator"] == "critical"
     assert "suspected cord compression" in card["summary"]
@@ -167,7 +167,7 @@ NOT_READ_L1 = "ordered site not read as a level (L1) — record the level as a v
 async def test_a_site_not_read_beside_a_read_level_is_never_info(client, extra, summary):
     """An ordered site the check did not judge is named, and the order is never said to meet the
     criteria: part of it was never checked (contract §5: never guessed from missing data)."""
-    vp = order("vp", "22511", "T12")
+    vp = order("vp", "22510", "T12")
     vp["bodySite"].append(extra)
     (card,) = await cards(client, SIGN, body("order-sign", [vp]))
     assert card["indicator"] == "warning"
@@ -208,7 +208,7 @@ async def test_two_levels_coded_in_one_site_are_both_judged_and_the_conflict_sai
 async def test_a_site_whose_words_name_another_level_than_its_code_is_said(client):
     """The code is read (words are never read as a level), but a level its words name instead
     is said, not dropped: it was not checked."""
-    vp = order("vp", "22511", "T12")
+    vp = order("vp", "22510", "T12")
     vp["bodySite"][0]["text"] = "L2"
     (card,) = await cards(client, SIGN, body("order-sign", [vp]))
     assert card["indicator"] == "warning"
@@ -229,7 +229,7 @@ async def test_a_site_whose_words_name_another_level_than_its_code_is_said(clien
 
 async def test_a_cervical_order_is_outside_the_population_studied(client):
     resources = default_patient(extra=(condition("met-c5", "C79.51", level="C5"),))
-    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511", "C5")], resources))
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "C5")], resources))
     assert statuses(card, "C5")[0] == "unmet" and "outside the population studied" in card["detail"]
     assert card["indicator"] == "warning"
 
@@ -238,7 +238,7 @@ async def test_a_cervical_order_is_outside_the_population_studied(client):
 async def test_a_deceased_patient_s_spine_order_warns_to_check_the_identity(client, path, hook):
     resources = default_patient()
     resources[0]["deceasedDateTime"] = "2024-05-31"
-    payload = body(hook, [order("vp", "22511", "T12")], resources, selections=["ServiceRequest/vp"])
+    payload = body(hook, [order("vp", "22510", "T12")], resources, selections=["ServiceRequest/vp"])
     (card,) = await cards(client, path, payload)
     assert card["indicator"] == "warning"
     assert card["summary"] == (
@@ -255,7 +255,7 @@ async def test_a_metastasis_known_by_region_counts_only_within_its_region(client
     met = condition("met-region", "C79.51")
     met["bodySite"] = [{"coding": [{"system": SNOMED, "code": "122495006"}]}]
     resources = default_patient(extra=(met,))
-    orders = [order("a", "22511", "T11"), order("b", "22511", "L1")]
+    orders = [order("a", "22510", "T11"), order("b", "22511", "L1")]
     select = ["ServiceRequest/a", "ServiceRequest/b"] if hook == "order-select" else None
     inside, outside = await cards(client, path, body(hook, orders, resources, select))
     assert inside["summary"].startswith(
@@ -279,7 +279,7 @@ async def test_orders_this_service_does_not_check_need_no_data(client):
 @pytest.mark.parametrize(("path", "hook", "drop"), [(SIGN, "order-sign", "draftOrders"),
                                                     (SELECT, "order-select", "selections")])  # fmt: skip
 async def test_order_context_is_required(client, path, hook, drop):
-    payload = body(hook, [order("vp", "22511", "T12")], selections=["ServiceRequest/vp"])
+    payload = body(hook, [order("vp", "22510", "T12")], selections=["ServiceRequest/vp"])
     payload["context"].pop(drop)
     assert (await client.post(path, json=payload)).status_code == 400
 
@@ -289,7 +289,7 @@ async def test_local_thresholds_from_the_environment_apply_to_the_check(monkeypa
     from adapter.cds.settings import load_settings
     from tests.unit.cds.conftest import client_for
 
-    payload = body("order-sign", [order("vp", "22511", "T12")])
+    payload = body("order-sign", [order("vp", "22510", "T12")])
     monkeypatch.setenv("SPINEMETS_PLATELETS_MIN_AUGMENTATION", "250")
     async with client_for(load_settings(state_dir=tmp_path)) as local:
         (card,) = await cards(local, SIGN, payload)
@@ -327,7 +327,7 @@ async def test_two_orders_in_one_request_get_two_named_cards(client):
         condition("met-l2", "C79.51", level="L2"),
         finding("bilsky-l2", "epidural-spinal-cord-compression", "bilsky-0", level="L2"),
     ))  # fmt: skip
-    orders = [order("a", "22511", "T12"), order("b", "22511", "L1")]
+    orders = [order("a", "22510", "T12"), order("b", "22511", "L1")]
     a, b = await cards(client, SIGN, body("order-sign", orders, resources))
     assert a["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
     assert b["summary"].startswith(
@@ -337,7 +337,7 @@ async def test_two_orders_in_one_request_get_two_named_cards(client):
 
 
 async def test_two_identical_orders_are_told_apart(client):
-    orders = [order("a", "22511", "T12"), order("b", "22511", "T12")]
+    orders = [order("a", "22510", "T12"), order("b", "22510", "T12")]
     a, b = await cards(client, SIGN, body("order-sign", orders))
     assert a["summary"].startswith("Duplicate order 1 of 2 — Vertebroplasty T12: ")
     assert b["summary"].startswith("Duplicate order 2 of 2 — Vertebroplasty T12: ")
@@ -364,7 +364,7 @@ async def test_a_local_code_is_checked_with_the_site_s_map(tmp_path):
     from tests.unit.cds.conftest import client_for
     from tests.unit.procedure.test_recognition import LOCAL, local_map
 
-    term = load_terminology(local_map=local_map(tmp_path, {"VP": (CPT, "22511")}))
+    term = load_terminology(local_map=local_map(tmp_path, {"VP": (CPT, "22510")}))
     payload = body("order-sign", [order("o", "VP", "T12", system=LOCAL)])
     async with client_for(load_settings(state_dir=tmp_path), terminology=term) as local:
         (card,) = await cards(local, SIGN, payload)
@@ -374,7 +374,7 @@ async def test_a_local_code_is_checked_with_the_site_s_map(tmp_path):
 async def test_cards_offer_override_reasons_and_feedback_takes_them(client, settings):
     from adapter.cds.feedback import FeedbackStore
 
-    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22511", "T12")]))
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "T12")]))
     offered = card["overrideReasons"]
     assert [r["display"] for r in offered] == [
         "Criteria reviewed by the spine team",
@@ -404,7 +404,7 @@ async def test_the_check_reads_completed_treatments_radiotherapy_and_fixation(cl
             procedure("sbrt", "77373", "T12", when="2024-04-20T09:00:00Z"))  # fmt: skip
     resources = default_patient(sins=SINS_14, extra=done)
     (card,) = await cards(
-        client, SIGN, body("order-sign", [order("vp", "22511", "T12")], resources)
+        client, SIGN, body("order-sign", [order("vp", "22510", "T12")], resources)
     )
     assert "unstable" not in card["summary"]
     assert "- SBRT T12 on 20 Apr 2024 — wound and fracture risk." in card["detail"]
@@ -456,9 +456,9 @@ async def test_an_x_ray_after_a_kyphoplasty_is_a_study_not_the_procedure(client)
 
 
 async def test_an_order_check_on_a_prefetch_about_another_patient_is_refused(client):
-    payload = body("order-sign", [order("vp", "22511", "T12")])
+    payload = body("order-sign", [order("vp", "22510", "T12")])
     payload["context"]["patientId"] = "other"
-    payload["context"]["draftOrders"] = draft_orders(order("vp", "22511", "T12", subject="other"))
+    payload["context"]["draftOrders"] = draft_orders(order("vp", "22510", "T12", subject="other"))
     response = await client.post(SIGN, json=payload)
     assert response.status_code == 400
     said = response.json()["issue"][0]["diagnostics"]
@@ -467,7 +467,7 @@ async def test_an_order_check_on_a_prefetch_about_another_patient_is_refused(cli
 
 async def test_a_draft_order_about_another_patient_is_refused(client):
     """An order for one patient is never checked against another's record."""
-    payload = body("order-sign", [order("vp", "22511", "T12", subject="q")])
+    payload = body("order-sign", [order("vp", "22510", "T12", subject="q")])
     response = await client.post(SIGN, json=payload)
     assert response.status_code == 400
     said = response.json()["issue"][0]["diagnostics"]
@@ -476,7 +476,7 @@ async def test_a_draft_order_about_another_patient_is_refused(client):
 
 
 def _malformed(code: Any) -> dict:
-    out = order("vp", "22511", "T12")
+    out = order("vp", "22510", "T12")
     out["code"] = code
     return out
 
@@ -504,7 +504,7 @@ async def test_a_draft_order_whose_code_cannot_be_read_is_named_not_silent(clien
 
 
 async def test_an_unreadable_order_beside_a_spine_order_gets_its_own_card(client):
-    orders = [order("a", "22511", "T12"), _malformed("Kyphoplasty L1")]
+    orders = [order("a", "22510", "T12"), _malformed("Kyphoplasty L1")]
     a, b = await cards(client, SIGN, body("order-sign", orders))
     assert a["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
     assert b["summary"].startswith("Draft order not read (its code is a string")
@@ -513,7 +513,7 @@ async def test_an_unreadable_order_beside_a_spine_order_gets_its_own_card(client
 
 
 async def test_an_unreadable_order_outside_the_selection_stays_silent(client):
-    payload = body("order-select", [order("a", "22511", "T12"), _malformed("x")],
+    payload = body("order-select", [order("a", "22510", "T12"), _malformed("x")],
                    selections=["ServiceRequest/a"])  # fmt: skip
     (card,) = await cards(client, SELECT, payload)
     assert card["summary"].startswith("Vertebroplasty T12")
@@ -527,7 +527,7 @@ async def test_an_unreadable_order_outside_the_selection_stays_silent(client):
 async def test_an_order_without_a_readable_status_is_named(client, status, reason):
     """FHIR requires a status; without one it cannot be told whether the order is being made, so
     it is named as not read, never passed over in silence."""
-    vp = order("vp", "22511", "T12")
+    vp = order("vp", "22510", "T12")
     vp.pop("status")
     if status is not None:
         vp["status"] = status
@@ -540,7 +540,7 @@ async def test_an_order_without_a_readable_status_is_named(client, status, reaso
     # (a blood count) says nothing, whatever its status
     blood = order("fbc", "58410-2", system="http://loinc.org")
     blood.pop("status")
-    payload = body("order-sign", [order("a", "22511", "T12"), vp, blood])
+    payload = body("order-sign", [order("a", "22510", "T12"), vp, blood])
     checked, named = await cards(client, SIGN, payload)
     assert checked["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
     assert named["summary"] == card["summary"]
@@ -548,7 +548,7 @@ async def test_an_order_without_a_readable_status_is_named(client, status, reaso
 
 async def test_a_partly_malformed_code_that_still_names_a_spine_procedure_is_checked(client):
     payload = body(
-        "order-sign", [_malformed({"coding": ["22511", {"system": CPT, "code": "22511"}]})]
+        "order-sign", [_malformed({"coding": ["22510", {"system": CPT, "code": "22510"}]})]
     )
     (card,) = await cards(client, SIGN, payload)
     assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
@@ -584,7 +584,7 @@ def _anticoagulated(medication: dict) -> list[dict]:
 async def test_an_antithrombotic_as_ehrs_send_it_is_never_said_to_meet_the_criteria(
     client, medication, named
 ):
-    payload = body("order-sign", [order("vp", "22511", "T12")], _anticoagulated(medication))
+    payload = body("order-sign", [order("vp", "22510", "T12")], _anticoagulated(medication))
     (card,) = await cards(client, SIGN, payload)
     assert card["indicator"] == "warning"
     assert (
@@ -598,7 +598,7 @@ async def test_an_antithrombotic_as_ehrs_send_it_is_never_said_to_meet_the_crite
 async def test_a_medication_the_searchset_includes_is_read_with_the_request_it_names(client):
     # What `_include=MedicationRequest:medication` adds to the prefetch the EHR fills.
     resources = _anticoagulated({"medicationReference": {"reference": "Medication/apx"}})
-    payload = body("order-sign", [order("vp", "22511", "T12")], resources)
+    payload = body("order-sign", [order("vp", "22510", "T12")], resources)
     payload["prefetch"]["medicationRequests"]["entry"].append(
         {"resource": {"resourceType": "Medication", "id": "apx", "code": _APIXABAN},
          "search": {"mode": "include"}}
@@ -657,3 +657,51 @@ async def test_a_combined_screws_and_cement_order_keeps_the_cement_leak_warning(
         "Pedicle screw fixation with vertebroplasty T11, T12, L1: epidural tumour at T12: "
         "cement-leak risk — spine team review"
     )
+
+
+# SINS 14 at T12 (junctional 3, mechanical 3, lytic 2, de novo deformity 2, collapse > 50 % 3,
+# unilateral posterolateral 1): cement alone there is a warning.
+_UNSTABLE_T12 = {"spinal-alignment": "de-novo-deformity", "vertebral-body-collapse": "gt-50",
+                 "posterolateral-involvement": "unilateral"}  # fmt: skip
+
+
+async def test_order_select_sees_the_fixation_already_in_the_basket(client):
+    # The fixation is in the basket (a draft, not selected now): the cement just selected is not
+    # alone, as order-sign says of the same basket.
+    screws, cement = order("f", "22842", "T11", "T12", "L1"), order("v", "22510", "T12")
+    resources = default_patient(sins=_UNSTABLE_T12)
+    selected = await cards(client, SELECT, body("order-select", [screws, cement], resources,
+                                                selections=["ServiceRequest/v"]))  # fmt: skip
+    signed = await cards(client, SIGN, body("order-sign", [screws, cement], resources))
+    meets = "Vertebroplasty T12: meets the case series' selection criteria"
+    assert [(c["indicator"], c["summary"]) for c in selected] == [("info", meets)]
+    assert [c["summary"] for c in signed if c["summary"].startswith("Vertebroplasty")] == [meets]
+    # An order not to place the screws does not keep the cement company.
+    dont = {**screws, "doNotPerform": True}
+    alone = await cards(client, SELECT, body("order-select", [dont, cement], resources,
+                                             selections=["ServiceRequest/v"]))  # fmt: skip
+    assert [(c["indicator"], c["summary"]) for c in alone] == [(
+        "warning", "Vertebroplasty T12: SINS 14, unstable: the case series combined cement with "
+        "pedicle screw fixation",
+    )]  # fmt: skip
+
+
+async def test_a_local_code_for_another_region_than_its_level_is_named(tmp_path):
+    from adapter.cds.settings import load_settings
+    from adapter.mapping.terminology import load_terminology
+    from tests.unit.cds.conftest import client_for
+    from tests.unit.procedure.test_recognition import LOCAL, local_map
+
+    term = load_terminology(local_map=local_map(tmp_path, {"VP": (CPT, "22511")}))
+    payload = body("order-sign", [order("o", "VP", "T12", system=LOCAL)])
+    async with client_for(load_settings(state_dir=tmp_path), terminology=term) as local:
+        (card,) = await cards(local, SIGN, payload)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == (
+        "Vertebroplasty T12: VP (CPT 22511, lumbosacral) ordered at T12 — check the level or the code"
+    )
+    assert (
+        "The order's code VP (as CPT 22511) is for a lumbosacral vertebra, but the level ordered "
+        "is T12 (thoracic): one of the two is wrong — check the level or the code before the "
+        "procedure (wrong-level risk)."
+    ) in card["detail"]

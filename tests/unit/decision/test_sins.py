@@ -373,7 +373,7 @@ def test_components_missing_only_for_want_of_a_level_are_said_so_on_every_surfac
         assert "Vertebral body collapse: record the level (bodySite) of the finding" in surface
     # the procedure check says the same of criterion 3
     found = procedure_orders(
-        read_orders(draft_orders(order("vp", "22511", "T12"))), None, "order-sign", TERM
+        read_orders(draft_orders(order("vp", "22510", "T12"))), None, "order-sign", TERM
     )
     with_order = decide(result, found)
     (decision,) = with_order.orders
@@ -428,7 +428,7 @@ def test_a_fixation_that_bridges_the_level_it_names_fixes_it_on_every_surface():
     assert "SINS T12: 14 — as recorded before the fixation on 31 May 2024" in text
     assert "unstable" not in text.split("Tomita")[0]
     found = procedure_orders(
-        read_orders(draft_orders(order("vp", "22511", "T12"))), None, "order-sign", TERM
+        read_orders(draft_orders(order("vp", "22510", "T12"))), None, "order-sign", TERM
     )
     with_order = decide(result, found)
     (decision,) = with_order.orders
@@ -468,7 +468,7 @@ def test_a_finding_after_cement_alone_does_not_erase_the_instability_before_it()
         assert said in (card.detail or "")
         assert said in text_report(decisions)
         found = procedure_orders(
-            read_orders(draft_orders(order("vp2", "22511", "T12"))), None, "order-sign", TERM
+            read_orders(draft_orders(order("vp2", "22510", "T12"))), None, "order-sign", TERM
         )
         (decision,) = decide(result, found).orders
         assert (
@@ -540,7 +540,7 @@ def test_preliminary_findings_are_not_scored_but_named_to_confirm_on_every_surfa
         assert "record spinal-alignment" not in surface
         assert "record vertebral-body-collapse" not in surface
     found = procedure_orders(
-        read_orders(draft_orders(order("vp", "22511", "T12"))), None, "order-sign", TERM
+        read_orders(draft_orders(order("vp", "22510", "T12"))), None, "order-sign", TERM
     )
     (decision,) = decide(result, found).orders
     assert decision.indicator == "warning"

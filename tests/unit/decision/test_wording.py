@@ -84,7 +84,7 @@ def test_cards_cite_the_reading_and_day_never_the_resource_id():
         without_ids("Observation/o-1: dated 2024-05-20T09:00:00Z")
         == "Observation: dated 20 May 2024"
     )
-    _, card_text, _, _ = surfaces(decisions_for(default_patient(), [order("vp", "22511", "T12")]))
+    _, card_text, _, _ = surfaces(decisions_for(default_patient(), [order("vp", "22510", "T12")]))
     assert not re.search(r"(Observation|Condition|Patient)/\w", card_text)
     assert not re.search(r"\d{4}-\d{2}-\d{2}", card_text)
     assert "30 May 2024" in card_text
@@ -96,7 +96,7 @@ def test_an_antithrombotic_without_a_name_in_the_record_takes_the_mappings_displ
         "subject": {"reference": "Patient/p"}, "dateAsserted": "2024-05-20",
         "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "1364430"}]},
     }  # fmt: skip
-    decisions = decisions_for(default_patient(extra=(bare,)), [order("vp", "22511", "T12")])
+    decisions = decisions_for(default_patient(extra=(bare,)), [order("vp", "22510", "T12")])
     _, card_text, _, _ = surfaces(decisions)
     assert "antithrombotic apixaban, active (20 May 2024)" in card_text
     assert "1364430" not in card_text
@@ -109,7 +109,7 @@ def test_an_antithrombotic_is_named_by_its_drug_not_its_rxnorm_number():
         "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "1364430",
                                                   "display": "apixaban 5 MG Oral Tablet"}]},
     }  # fmt: skip
-    decisions = decisions_for(default_patient(extra=(apixaban,)), [order("vp", "22511", "T12")])
+    decisions = decisions_for(default_patient(extra=(apixaban,)), [order("vp", "22510", "T12")])
     _, card_text, _, _ = surfaces(decisions)
     assert "apixaban 5 MG Oral Tablet, active (20 May 2024)" in card_text
     assert "1364430" not in card_text
@@ -126,7 +126,7 @@ def test_a_bilsky_without_a_level_says_level_not_recorded_on_every_surface():
 
 def test_myeloma_marks_tomita_and_tokuhashi_not_validated_wherever_they_appear():
     resources = default_patient(drop=("primary",), extra=(condition("myeloma", "C90.00"),))
-    decisions = decisions_for(resources, [order("vp", "22511", "T12")])
+    decisions = decisions_for(resources, [order("vp", "22510", "T12")])
     cards, _, text, page = surfaces(decisions)
     prognosis = [c for c in cards if c.source.topic and c.source.topic.code != "sins"]
     assert prognosis and all(HAEMATOLOGICAL_CAVEAT in c.summary for c in prognosis)
@@ -144,7 +144,7 @@ def test_a_deceased_patient_gets_no_recommendation_anywhere():
         extra=(finding("frankel-c", "frankel-grade", "frankel-c", when="2024-05-31T09:00:00Z"),)
     )
     resources[0]["deceasedDateTime"] = "2024-05-31"
-    decisions = decisions_for(resources, [order("vp", "22511", "T12")])
+    decisions = decisions_for(resources, [order("vp", "22510", "T12")])
     cards, card_text, text, page = surfaces(decisions)
     assert [c.indicator for c in cards] == ["info", "warning"]
     assert cards[0].summary.startswith("Deceased 31 May 2024")
@@ -195,7 +195,7 @@ def test_an_order_at_a_level_never_borrows_a_level_less_bilsky_as_its_own():
         drop=("bilsky-t12",),
         extra=(finding("bilsky-x", "epidural-spinal-cord-compression", "bilsky-3"),),
     )
-    decisions = decisions_for(resources, [order("vp", "22511", "T12")])
+    decisions = decisions_for(resources, [order("vp", "22510", "T12")])
     (verdict,) = decisions.orders
     cards, _, text, page = surfaces(decisions)
     assert "Bilsky 3, level not recorded" in verdict.summary
@@ -216,7 +216,7 @@ def test_findings_focused_on_a_lesion_at_several_levels_count_at_none_of_them():
                    ("spinal-alignment", "subluxation"), ("vertebral-body-collapse", "gt-50"),
                    ("posterolateral-involvement", "bilateral")))),
     )  # fmt: skip
-    decisions = decisions_for(resources, [order("vp", "22511", "T6")])
+    decisions = decisions_for(resources, [order("vp", "22510", "T6")])
     _, card_text, text, _ = surfaces(decisions)
     assert sorted(s.level or "" for s in decisions.sins) == ["T12", "T6"]
     assert not any(s.result.total.certain for s in decisions.sins)  # one decision, every surface
@@ -297,7 +297,7 @@ def test_a_dated_input_is_named_with_its_date_and_no_dangling_type_name():
 
 def test_cement_alone_at_a_conflicting_alignment_is_one_warning_on_the_card_and_the_text():
     conflict = finding("t12-align2", "spinal-alignment", "subluxation", level="T12")
-    decisions = decisions_for(default_patient(extra=(conflict,)), [order("vp", "22511", "T12")])
+    decisions = decisions_for(default_patient(extra=(conflict,)), [order("vp", "22510", "T12")])
     cards, _, text, _ = surfaces(decisions)
     card = cards[-1]
     line = (

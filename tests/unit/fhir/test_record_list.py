@@ -121,10 +121,10 @@ def _data(resources):
 
 def test_the_records_draft_and_active_service_requests_are_kept_for_the_report():
     orders = (
-        order("sr-draft", "22511", "T12"),
+        order("sr-draft", "22510", "T12"),
         order("sr-active", "22842", "T11", "T12", "L1", status="active", reasons=("met-t12",)),
-        order("sr-done", "22511", "T12", status="completed"),
-        order("sr-revoked", "22511", "T12", status="revoked"),
+        order("sr-done", "22510", "T12", status="completed"),
+        order("sr-revoked", "22510", "T12", status="revoked"),
     )
     data = _data(default_patient(extra=orders))
     assert [o.reference for o in data.orders] == [
@@ -155,7 +155,7 @@ def test_sync_reads_service_requests_of_the_record(monkeypatch):
         async def search(self, query, fresh=False):
             self.queries.append(unquote(query))
             if query.startswith("ServiceRequest?"):
-                return [order("sr", "22511", "T12")]
+                return [order("sr", "22510", "T12")]
             return []
 
     client = Client()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapter.cds.procedure import order_cards
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.rules import Rules
@@ -17,9 +18,12 @@ from adapter.procedure.check import OrderCheck, check_orders
 from adapter.procedure.orders import procedure_orders
 from tests.support.records import (
     ATC,
+    CPT,
+    ICD10PCS,
     NOW,
     SINS_AT_T12,
     SNOMED,
+    cement_code,
     condition,
     default_patient,
     draft_orders,
@@ -27,6 +31,7 @@ from tests.support.records import (
     measurement,
     order,
     patient,
+    procedure,
 )
 from tests.unit.decision.test_wording import decisions_for, surfaces
 
@@ -48,8 +53,8 @@ def statuses(checked: OrderCheck, level: str) -> dict[int, str]:
     return {c.number: c.status for c in lv.criteria}
 
 
-def single(resources, *levels, code="22511", **kw) -> OrderCheck:
-    (checked,) = check(resources, order("o", code, *levels, **kw))
+def single(resources, *levels, code=None, **kw) -> OrderCheck:
+    (checked,) = check(resources, order("o", code or cement_code(*levels), *levels, **kw))
     return checked
 
 
@@ -98,7 +103,9 @@ def test_a_bone_metastasis_without_a_level_may_be_at_the_ordered_level(resources
     assert two.status == "unknown" and checked.indicator == "warning"
     assert two.basis.startswith(f"no metastasis is recorded at {level}; {UNSITED}: ")
     assert two.action == "record the bone metastasis's level (bodySite), then check the level"
-    _, card_text, text, _ = surfaces(decisions_for(resources, [order("o", "22511", level)]))
+    _, card_text, text, _ = surfaces(
+        decisions_for(resources, [order("o", cement_code(level), level)])
+    )
     assert f"ORDER ServiceRequest/o [warning] Vertebroplasty {level}: {lead}" in text
     assert f"Vertebroplasty {level}: {lead}" in card_text
     assert "no spinal metastasis" not in card_text + text
@@ -176,7 +183,9 @@ def test_a_metastasis_known_by_region_is_unknown_only_within_its_region(
 
     def judged(level: str) -> OrderCheck:
         select = ["ServiceRequest/o"] if hook == "order-select" else None
-        (checked,) = check(resources, order("o", "22511", level), hook=hook, selections=select)
+        (checked,) = check(
+            resources, order("o", cement_code(level), level), hook=hook, selections=select
+        )
         return checked
 
     within = _two(judged(inside))
@@ -421,7 +430,7 @@ def test_a_fracture_at_one_of_several_levels_is_summarised_by_those_levels(code,
     resources = _fully_recorded(level, condition("fx", code))
     (crit,) = [c for c in single(resources, level).levels[0].criteria if c.number == 6]
     assert crit.status == "unknown" and crit.finding == said
-    cards, _, _, _ = surfaces(decisions_for(resources, (order("o", "22511", level),)))
+    cards, _, _, _ = surfaces(decisions_for(resources, (order("o", cement_code(level), level),)))
     (card,) = [c for c in cards if c.summary.startswith(f"Vertebroplasty {level}")]
     assert said in card.summary
     assert "neighbour" not in card.summary + (card.detail or "")
@@ -445,7 +454,9 @@ def test_a_fracture_recorded_at_another_level_is_named_where_criterion_6_is_met(
     (crit,) = [c for c in single(resources, level).levels[0].criteria if c.number == 6]
     said = f"osteoporotic or traumatic vertebral fracture{where} (1 May 2024) — not at {level}"
     assert crit.status == "met" and crit.basis == said
-    _, card_text, _, _ = surfaces(decisions_for(resources, (order("o", "22511", level),)))
+    _, card_text, _, _ = surfaces(
+        decisions_for(resources, (order("o", cement_code(level), level),))
+    )
     assert said in card_text
     assert "no osteoporotic or traumatic vertebral fracture recorded" not in card_text
     # With none recorded anywhere, the basis says so.
@@ -556,10 +567,10 @@ def test_an_order_without_a_level_checks_every_scored_level_and_asks_for_one():
 
 def test_which_orders_are_checked():
     orders = (
-        order("vp", "22511", "T12"),
+        order("vp", "22510", "T12"),
         order("wiring", "22841", "T12"),  # wiring, not screws: not checked
-        order("old", "22511", "T12", status="completed"),
-        order("signed", "22511", "T12", status="active"),
+        order("old", "22510", "T12", status="completed"),
+        order("signed", "22510", "T12", status="active"),
     )
     assert [c.order.reference for c in check(default_patient(), *orders)] == [
         "ServiceRequest/vp",
@@ -800,3 +811,97 @@ def test_a_missing_palsy_grade_is_asked_for_by_name_not_by_finding_code():
     action = palsy.action or ""
     assert "frankel-grade" not in action
     assert "Frankel" in action and "AIS" in action
+
+
+# T12 (junctional 3) + mechanical 3 + lytic 2 + de novo deformity 2 + collapse > 50 % 3
+# + unilateral posterolateral 1 = 14: unstable, cement alone is a warning there.
+UNSTABLE_T12 = {"spinal-alignment": "de-novo-deformity", "vertebral-body-collapse": "gt-50",
+                "posterolateral-involvement": "unilateral"}  # fmt: skip
+_COMBINED = "the case series combined cement with pedicle screw fixation"
+
+
+def test_cement_with_a_bridging_fixation_for_the_level_is_not_alone():
+    # Screws above and below T12, for the T12 metastasis (reasonReference), and cement in T12:
+    # the case series' own construct. The fixation treats T12, so the cement is not alone.
+    bridge = order("f", "22842", "T11", "L1", reasons=("met-t12",))
+    screws, cement = check(default_patient(sins=UNSTABLE_T12), bridge, order("v", "22510", "T12"))
+    assert not any(_COMBINED in c.finding for c in cement.concerns)
+    assert cement.indicator == "info" and screws.indicator == "info"
+    # An order not to place the screws keeps the cement alone.
+    dont = {**bridge, "doNotPerform": True}
+    _, alone = check(default_patient(sins=UNSTABLE_T12), dont, order("v", "22510", "T12"))
+    assert [c.finding for c in alone.concerns] == [f"SINS 14, unstable: {_COMBINED}"]
+    assert alone.indicator == "warning"
+
+
+def test_radiotherapy_in_progress_at_the_level_is_named():
+    running = procedure("rt", "77373", "T12", status="in-progress")
+    del running["performedDateTime"]
+    running["performedPeriod"] = {"start": "2024-05-20T10:00:00Z"}
+    fixation = order("f", "22842", "T11", "T12", "L1")
+    (checked,) = check(default_patient(extra=(running,)), fixation)
+    assert checked.context == (
+        "SBRT T12 in progress since 20 May 2024 — wound and fracture risk.",
+        "Radiotherapy at T12 is under way: agree the timing of surgery and of the remaining "
+        "fractions with the radiation oncologist.",
+    )
+    assert not any("Plan postoperative radiotherapy" in line for line in checked.context)
+    # The same course completed: named with its date, and no new course planned as if none was.
+    done = procedure("rt", "77373", "T12", when="2024-05-20T10:00:00Z")
+    (after,) = check(default_patient(extra=(done,)), fixation)
+    assert after.context == (
+        "SBRT T12 on 20 May 2024 — wound and fracture risk.",
+        "T12 was irradiated on 20 May 2024: radiotherapy there after surgery would be "
+        "re-irradiation — plan it with the radiation oncologist.",
+    )
+    # In progress at another level only: not named, and postoperative radiotherapy as usual.
+    elsewhere = procedure("rt", "77373", "T6", status="in-progress")
+    del elsewhere["performedDateTime"]
+    elsewhere["performedPeriod"] = {"start": "2024-05-20T10:00:00Z"}
+    (away,) = check(default_patient(extra=(elsewhere,)), fixation)
+    assert away.context == (
+        "Plan postoperative radiotherapy once the wound has healed (usually 1–3 weeks).",
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "system", "levels", "said"),
+    [
+        ("22511", CPT, ("T12",), "CPT 22511 (lumbosacral) ordered at T12"),
+        ("22514", CPT, ("T12",), "CPT 22514 (lumbar) ordered at T12"),
+        ("0QU03JZ", ICD10PCS, ("T12",), "ICD-10-PCS 0QU03JZ (lumbar) ordered at T12"),
+        ("22510", CPT, ("L2",), "CPT 22510 (cervicothoracic) ordered at L2"),
+        ("22513", CPT, ("L1", "L2"), "CPT 22513 (thoracic) ordered at L1, L2"),
+        ("0PH434Z", ICD10PCS, ("L1", "L2", "L3"), "ICD-10-PCS 0PH434Z (thoracic) ordered at L1, L2, L3"),
+    ],
+)  # fmt: skip
+def test_an_order_code_for_another_region_than_its_level_is_named(code, system, levels, said):
+    resources = default_patient(extra=tuple(
+        condition(f"met-{lv.lower()}", "C79.51", level=lv) for lv in levels if lv != "T12"
+    ))  # fmt: skip
+    checked = single(resources, *levels, code=code, system=system)
+    finding = f"{said} — check the level or the code"
+    assert [c.finding for c in checked.concerns if "check the level or the code" in c.finding] == [
+        finding
+    ]
+    assert checked.indicator != "info"
+    (card,) = order_cards(decisions_for(resources, [order("o", code, *levels, system=system)]), "h")
+    assert finding in card.summary + card.detail
+    assert "meets" not in card.summary
+
+
+@pytest.mark.parametrize(
+    ("code", "system", "levels"),
+    [
+        ("22510", CPT, ("T12",)),
+        ("22513", CPT, ("T12",)),
+        ("22511", CPT, ("L2",)),
+        ("22511", CPT, ("S1",)),  # lumbosacral
+        ("22513", CPT, ("T12", "L1")),  # a further body across the junction (22515)
+        ("0PU43JZ", ICD10PCS, ("T12",)),
+        ("22842", CPT, ("T11", "T12", "L1")),  # no region in the code
+    ],
+)  # fmt: skip
+def test_an_order_code_of_the_level_s_region_says_nothing_of_it(code, system, levels):
+    checked = single(default_patient(), *levels, code=code, system=system)
+    assert not any("check the level or the code" in c.finding for c in checked.concerns)

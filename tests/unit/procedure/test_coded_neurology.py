@@ -126,7 +126,7 @@ def test_a_resolved_coded_compression_leaves_criterion_8_as_it_was():
 
 
 def test_the_order_card_names_the_coded_compression():
-    decisions = decisions_for(coded(cord(), cord("para", "G82.21")), (order("vp", "22511", "T12"),))
+    decisions = decisions_for(coded(cord(), cord("para", "G82.21")), (order("vp", "22510", "T12"),))
     (decision,) = decisions.orders
     assert decision.indicator == "critical"
     assert "Paraplegia, complete (coded 31 May 2024)" in decision.summary

@@ -22,6 +22,7 @@ from adapter.procedure.summary import summary
 from tests.support.records import (
     NOW,
     SNOMED,
+    cement_code,
     condition,
     default_patient,
     draft_orders,
@@ -131,7 +132,7 @@ def test_the_order_card_and_the_neurology_card_agree_a_later_clear_mri_settles_a
     old = (bilsky("b8", "bilsky-3", "T8", when=STALE),)  # and Frankel E on 30 May
     for case in (irradiated, old):
         resources = with_t8(*case, clear)
-        cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+        cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22510", "T12")]))
         card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
         neuro = next(c for c in cards if c.summary.startswith("Bilsky 3 at T8"))
         assert card.indicator == neuro.indicator == "info", neuro.summary
@@ -149,7 +150,7 @@ DISAGREES = "whole-spine MRI (31 May 2024): no level Bilsky 2–3 — disagrees"
 
 
 def _order_and_neurology(resources, level="T12"):
-    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22511", level)]))
+    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", cement_code(level), level)]))
     card = next(c for c in cards if c.summary.startswith(f"Vertebroplasty {level}"))
     neuro = next(c for c in cards if c.summary.startswith("Suspected spinal cord compression"))
     return card, neuro, text
@@ -251,7 +252,7 @@ def test_compression_at_an_instrumented_level_is_compression_elsewhere():
 
 def test_a_level_the_same_request_decompresses_is_info_not_critical():
     done = order("done", "63003", "T6", status="completed")  # not part of this request's plan
-    records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8"), done))
+    records = read_orders(draft_orders(order("o", "22510", "T12"), order("d", "63003", "T8"), done))
     levels = decompressed_levels(records, default_terminology())
     assert levels == {"T8"}
     result = _result(with_t8(bilsky("b8", "bilsky-3", "T8")))
@@ -266,12 +267,12 @@ def test_an_order_not_to_decompress_decompresses_nothing():
     # ServiceRequest.doNotPerform: the request says T8 is *not* to be decompressed, so a
     # Bilsky 3 there stays untreated compression elsewhere.
     dont = order("d", "63003", "T8") | {"doNotPerform": True}
-    records = read_orders(draft_orders(order("o", "22511", "T12"), dont))
+    records = read_orders(draft_orders(order("o", "22510", "T12"), dont))
     assert decompressed_levels(records, default_terminology()) == frozenset()
 
 
 def test_the_request_s_decompression_order_is_not_itself_checked():
-    (checked,) = check(with_t8(), order("o", "22511", "T12"), order("d", "63003", "T8"))
+    (checked,) = check(with_t8(), order("o", "22510", "T12"), order("d", "63003", "T8"))
     assert checked.order.reference == "ServiceRequest/o"
 
 
@@ -336,7 +337,7 @@ def test_a_grade_without_a_level_counts_at_another_level_without_its_own_grade()
         "Bilsky 2, level not recorded (30 May 2024): suspected cord compression elsewhere "
         "(counts at T8, which has no grade of its own)"
     )
-    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    cards, _, text, _ = surfaces(decisions_for(resources, [order("o", "22510", "T12")]))
     card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
     assert card.indicator == "critical" and "compression elsewhere?" not in card.summary
     assert card.summary.startswith(
@@ -356,7 +357,7 @@ def test_a_grade_without_a_level_yields_to_every_other_level_s_own_grade():
         "Bilsky 2, level not recorded (30 May 2024): suspected cord compression here or elsewhere"
     )
     # ... and at a level the same request decompresses it is named, not held against the order.
-    records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8")))
+    records = read_orders(draft_orders(order("o", "22510", "T12"), order("d", "63003", "T8")))
     (vertebroplasty,) = procedure_orders(records, None, "order-sign", default_terminology())
     result = _result(with_t8(finding("mri", BILSKY, "bilsky-2")))
     checked = check_order(vertebroplasty, result, Rules(), decompressed=frozenset({"T8"}))
@@ -407,7 +408,7 @@ def test_an_established_deficit_after_a_decompression_asks_new_or_worse():
     assert "decompression at T12 on 3 May 2024" in four.basis
     assert "new or worse" in (four.action or "")
     assert "assess for decompression" not in (four.action or "")
-    cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22510", "T12")]))
     card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
     neuro = next(c for c in cards if c.summary.startswith("established deficit"))
     assert card.indicator == neuro.indicator == "warning"
@@ -490,7 +491,7 @@ def test_a_bilsky_3_without_a_level_is_critical_when_every_level_has_its_own_gra
     assert eight.status == "unmet" and checked.indicator == "critical"
     assert eight.finding == LOOSE_3 and eight.basis == f"{LOOSE_3}: {ANYWHERE}"
     assert eight.action == FIRST
-    cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22510", "T12")]))
     card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
     neuro = next(c for c in cards if c.summary.startswith("Suspected spinal cord compression"))
     assert card.indicator == neuro.indicator == "critical"
@@ -552,7 +553,7 @@ def test_a_decompression_ordered_at_every_possible_level_makes_it_info():
         extra=(T8, bilsky("b8", "bilsky-0", "T8"), finding("mri", BILSKY, "bilsky-2"))
     )
     result = _result(resources)
-    records = read_orders(draft_orders(order("o", "22511", "T12"), order("d", "63003", "T8")))
+    records = read_orders(draft_orders(order("o", "22510", "T12"), order("d", "63003", "T8")))
     (vertebroplasty,) = procedure_orders(records, None, "order-sign", default_terminology())
     # T8 decompressed, T12 not: the Bilsky 2 may be at T12.
     checked = check_order(vertebroplasty, result, Rules(), decompressed=frozenset({"T8"}))
@@ -593,7 +594,7 @@ def test_an_untimed_frankel_e_is_named_as_untimed_not_as_the_problem():
     assert four.status == "unknown" and checked.indicator == "warning"
     assert four.finding == "Frankel E (no recorded time — re-examine)"
     assert "(dated)" not in four.basis and "no recorded time" in four.basis
-    cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22511", "T12")]))
+    cards, _, text, page = surfaces(decisions_for(resources, [order("o", "22510", "T12")]))
     card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
     assert card.summary == "Vertebroplasty T12: Frankel E (no recorded time — re-examine)"
     assert f"ORDER ServiceRequest/o [warning] {card.summary}" in text

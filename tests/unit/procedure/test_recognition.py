@@ -285,7 +285,7 @@ def test_a_decompression_order_gets_no_card_but_its_levels_are_known_to_the_requ
 
     laminectomy = order("lam", "63003", "T6", category=SURGICAL)  # CPT thoracic laminectomy
     assert kinds(laminectomy) == []  # not the case series' procedure, not "not recognised"
-    records = read_orders(draft_orders(laminectomy, order("vp", "22511", "T12")))
+    records = read_orders(draft_orders(laminectomy, order("vp", "22510", "T12")))
     assert decompressed_levels(records, TERM) == {"T6"}
     # a decompression that also names screws is a spine order the check must speak about
     screws = order("x", "63003", "T6", text="Laminectomy and pedicle screws T5-T7")

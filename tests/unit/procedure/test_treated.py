@@ -126,7 +126,7 @@ def test_the_untreated_default_patient_still_meets_every_criterion():
 
 
 def test_the_card_shows_the_level_as_the_patient_view_does_and_the_text_agrees():
-    decisions, (card,), text = surfaces(patient_before(FIXED), order("vp", "22511", "T12"))
+    decisions, (card,), text = surfaces(patient_before(FIXED), order("vp", "22510", "T12"))
     assert card.indicator == "warning"
     assert MEETS not in card.summary
     assert card.summary.startswith("Vertebroplasty T12: T12 already fixed on 22 May 2024")
@@ -139,7 +139,7 @@ def test_the_card_shows_the_level_as_the_patient_view_does_and_the_text_agrees()
 
 
 def test_the_card_of_a_repeat_vertebroplasty_shows_sins_before_the_cement():
-    _, (card,), text = surfaces(patient_before(VP_DONE), order("vp", "22511", "T12"))
+    _, (card,), text = surfaces(patient_before(VP_DONE), order("vp", "22510", "T12"))
     detail = card.detail or ""
     assert card.indicator == "warning"
     assert "T12 SINS 14 before cement on 22 May 2024" in detail
@@ -151,7 +151,7 @@ def test_the_card_of_a_repeat_vertebroplasty_shows_sins_before_the_cement():
 def test_the_summary_names_the_treatment_day_once_and_every_surface_says_it():
     # The re-image finding follows the treatment it refers to: its day is not repeated.
     resources = patient_before(FIXED)
-    decisions, (card,), text = surfaces(resources, order("vp", "22511", "T12"))
+    decisions, (card,), text = surfaces(resources, order("vp", "22510", "T12"))
     assert card.summary == (
         "Vertebroplasty T12: T12 already fixed on 22 May 2024; findings before it — re-image"
     )
@@ -173,5 +173,5 @@ def test_screws_after_cement_at_the_level_are_named_as_an_escalation_not_a_repea
     assert "screws after the cement" in detail
     assert f"ORDER ServiceRequest/fx [warning] {card.summary}" in text
     # A second vertebroplasty at the same level is still asked about as a repeat.
-    _, (again,), _ = surfaces(patient_before(VP_DONE), order("vp", "22511", "T12"))
+    _, (again,), _ = surfaces(patient_before(VP_DONE), order("vp", "22510", "T12"))
     assert "what a repeat procedure would treat" in (again.detail or "")

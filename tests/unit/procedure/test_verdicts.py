@@ -62,7 +62,7 @@ def test_the_most_serious_finding_leads_and_the_others_follow_by_name():
 
 def test_two_orders_are_named_apart():
     resources = default_patient(extra=(condition("met-l2", "C79.51", level="L2"),))
-    a, b = check(resources, order("a", "22511", "T12"), order("b", "22511", "L2"))
+    a, b = check(resources, order("a", "22510", "T12"), order("b", "22511", "L2"))
     assert headline(a).startswith("Vertebroplasty T12: ")
     assert headline(b).startswith("Vertebroplasty L2: ")
 
@@ -204,14 +204,14 @@ def test_an_unknown_criterion_leads_over_an_unsettled_alignment_where_both_are_a
 
 
 def test_cement_with_a_fixation_ordered_is_not_alone_whatever_is_unsettled():
-    cement, _ = check(default_patient(extra=(SUBLUXATION_TOO,)), order("vp", "22511", "T12"),
+    cement, _ = check(default_patient(extra=(SUBLUXATION_TOO,)), order("vp", "22510", "T12"),
                       order("psf", "22842", "T11", "T12", "L1"))  # fmt: skip
     assert cement.concerns == ()
 
 
 def test_cement_with_a_fixation_in_the_same_request_or_done_before_is_not_alone():
     resources = default_patient(sins=SINS_14)
-    cement, screws = check(resources, order("vp", "22511", "T12"),
+    cement, screws = check(resources, order("vp", "22510", "T12"),
                            order("psf", "22842", "T11", "T12", "L1"))  # fmt: skip
     assert cement.concerns == () and screws.concerns == ()
     fixed = default_patient(sins=SINS_14, extra=(procedure("done", "22842", "T11", "T12", "L1"),))
@@ -285,7 +285,7 @@ def test_a_fixation_that_bridges_its_reason_level_has_no_wrong_level_concern(lev
     # The screws go above and below the metastatic T12 and skip it: T12 lies within the
     # construct's span, bridged, not a wrong level (contract §5 v3).
     fixation = order("fx", "22842", *levels, reasons=("met-t12",))
-    checked, cement = check(default_patient(), fixation, order("vp", "22511", "T12"))
+    checked, cement = check(default_patient(), fixation, order("vp", "22510", "T12"))
     assert cement.concerns == ()  # not alone: the fixation is ordered with it
     assert [lv.level for lv in checked.levels if not lv.instrumented] == ["T12"]
     assert not any("wrong-level" in c.finding for c in checked.concerns)
@@ -300,12 +300,12 @@ def test_a_fixation_whose_reason_is_within_its_levels_has_no_wrong_level_concern
     assert not any("wrong-level" in c.finding for c in checked.concerns)
 
 
-@pytest.mark.parametrize(("code", "expected"), [("22511", "unknown"), ("22842", "met")])
+@pytest.mark.parametrize(("code", "expected"), [("22510", "unknown"), ("22842", "met")])
 def test_an_epidural_tumour_at_a_cemented_level_needs_the_spine_team(code, expected):
     grade = finding("bilsky-t12", "epidural-spinal-cord-compression", "bilsky-1c", level="T12")
     checked = single(default_patient(drop=("bilsky-t12",), extra=(grade,)), "T12", code=code)
     assert statuses(checked, "T12")[5] == expected
-    if code == "22511":
+    if code == "22510":
         assert headline(checked) == (
             "Vertebroplasty T12: epidural tumour at T12: cement-leak risk — spine team review"
         )
@@ -533,7 +533,7 @@ def test_a_construct_whose_sites_name_its_run_is_no_conflict():
     (checked,) = check(default_patient(), fixation)
     assert checked.order.disputed == ()
     # the same run on a vertebroplasty at T12 alone names levels nothing codes
-    (alone,) = check(default_patient(), {**order("vp", "22511"), "bodySite": [
+    (alone,) = check(default_patient(), {**order("vp", "22510"), "bodySite": [
         {**fixation["bodySite"][1]}]})  # fmt: skip
     assert [c.finding for c in alone.concerns] == [
         "ordered site coded T12 but named “T11-L1” — confirm the level"
@@ -638,17 +638,17 @@ def test_findings_next_to_the_ordered_level_where_no_metastasis_is_are_named():
         finding("c4", "vertebral-body-collapse", "gt-50", level="L4"),  # not next to T12
     )
     drop = ("t12-vertebral-body-collapse", "t12-posterolateral-involvement")
-    (checked,) = check(default_patient(drop=drop, extra=next_door), order("vp", "22511", "T12"))
+    (checked,) = check(default_patient(drop=drop, extra=next_door), order("vp", "22510", "T12"))
     assert checked.context == (
         "Recorded at L1, next to T12, where no metastasis is recorded (not used): Vertebral body "
         "collapse: More than 50% collapse (30 May 2024); Posterolateral involvement of spinal "
         "elements: Bilateral (30 May 2024) — check the level.",
     )
     (card,) = order_cards(decisions_for(default_patient(drop=drop, extra=next_door),
-                                        (order("vp", "22511", "T12"),)), "h")  # fmt: skip
+                                        (order("vp", "22510", "T12"),)), "h")  # fmt: skip
     assert f"- {checked.context[0]}" in (card.detail or "")
     # Nothing next to the ordered level: no such line.
-    (plain,) = check(default_patient(), order("vp", "22511", "T12"))
+    (plain,) = check(default_patient(), order("vp", "22510", "T12"))
     assert plain.context == ()
 
 
@@ -739,6 +739,6 @@ def test_a_do_not_perform_fixation_is_no_fixation_beside_cement_alone():
     # An order *not* to place screws does not make the cement beside it "not alone".
     screws = order("fx", "22842", "T11", "T12", "L1", reasons=("met-t12",))
     screws["doNotPerform"] = True
-    checked = check(default_patient(sins=SINS_14), screws, order("vp", "22511", "T12"))
+    checked = check(default_patient(sins=SINS_14), screws, order("vp", "22510", "T12"))
     cement = next(c for c in checked if c.order.reference == "ServiceRequest/vp")
     assert [c.finding for c in cement.concerns] == [UNSTABLE]
