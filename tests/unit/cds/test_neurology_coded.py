@@ -229,7 +229,7 @@ def test_a_critical_summary_keeps_its_action_whatever_the_reasons_hold():
 # A diagnosis recorded with a date only and a grade or treatment timed that same day: which came
 # first is not known, so the grade cannot settle the diagnosis nor the treatment establish it.
 MORNING = "2024-05-31T08:00:00Z"
-SAME_DAY = "not known to be before or after: confirm the current grade"
+SAME_DAY = "no time of day): confirm the current grade"
 
 
 def test_a_paraplegia_coded_the_day_of_a_timed_frankel_e_asks_to_confirm():
@@ -237,7 +237,7 @@ def test_a_paraplegia_coded_the_day_of_a_timed_frankel_e_asks_to_confirm():
     card, alert, _ = neurology(coded(frankel_e, cord("para", "G82.22")))
     assert card is not None and card.indicator == "warning"
     assert card.summary == (
-        f"Paraplegia, incomplete (coded diagnosis, 31 May 2024) {SAME_DAY} (Frankel grade: "
+        f"Paraplegia, incomplete (coded 31 May 2024, {SAME_DAY} (Frankel grade: "
         "Frankel E: normal (31 May 2024))"
     )
     assert alert is not None and alert.steroid is None
@@ -248,7 +248,7 @@ def test_a_compression_coded_the_day_of_a_timed_bilsky_0_at_its_level_asks_to_co
     card, _, _ = neurology(coded(grade, cord(level="T12")))
     assert card is not None and card.indicator == "warning"
     assert card.summary.startswith(
-        f"Unspecified cord compression at T12 (coded diagnosis, 31 May 2024) {SAME_DAY} (Bilsky"
+        f"Unspecified cord compression at T12 (coded 31 May 2024, {SAME_DAY} (Epidural"
     )
 
 

@@ -169,8 +169,8 @@ def test_a_paraplegia_coded_the_day_of_a_timed_frankel_e_leaves_criterion_4_unkn
     four = criterion(checked, 4)
     assert four.status == "unknown"
     assert four.basis == (
-        "Paraplegia, incomplete (coded diagnosis, 31 May 2024) not known to be before or after: "
-        "confirm the current grade (Frankel grade: Frankel E: normal (31 May 2024))"
+        "Paraplegia, incomplete (coded 31 May 2024, no time of day): confirm the current grade "
+        "(Frankel grade: Frankel E: normal (31 May 2024))"
     )
     assert four.finding == "Paraplegia, incomplete (coded 31 May 2024 — confirm the current grade)"
 
@@ -200,8 +200,9 @@ def test_breast_radiotherapy_leaves_a_coded_compression_with_no_level_on_the_ord
     decisions = decisions_for(coded(cord(onset="2024-05-20"), breast_radiotherapy()), orders)
     (decision,) = decisions.orders
     assert decision.indicator == "critical"
-    assert decision.summary.startswith(
-        "Vertebroplasty T12: Unspecified cord compression, level not recorded (coded 20 May 2024)"
+    assert decision.summary == (
+        "Vertebroplasty T12: Unspecified cord compression, level not…: suspected cord compression "
+        "— decompression and radiotherapy first; +2 more"
     )
     assert criterion(single(coded(cord(onset="2024-05-20"), breast_radiotherapy()), "T12"), 8)\
         .status == "unmet"  # fmt: skip
