@@ -11,6 +11,7 @@ from adapter.pipeline import PatientResult
 __all__ = ["coded_items"]
 
 _CODED_DEFICIT = "a neurological deficit, Frankel/AIS grade not recorded: examine and record it"
+_DATED = "not known to be current: re-examine now and record the Frankel/AIS grade"
 
 
 def coded_items(patient: PatientResult) -> tuple[list[NeurologyItem], list[NeurologyItem]]:
@@ -26,6 +27,15 @@ def coded_items(patient: PatientResult) -> tuple[list[NeurologyItem], list[Neuro
             continue
         if coded.treatment is not None:
             deficits.append(NeurologyItem("warning", coded.established, sources))
+            continue
+        if coded.dated and coded.time is not None:
+            # Said as a dated Frankel/AIS grade is (adapter/decision/neurology.py).
+            days = (patient.now.instant - coded.time.instant).days
+            dated = f"{coded.time.day}, dated: {days} days before{coded.mark}"
+            said = f"{coded.name} (coded diagnosis, {dated})"
+            text = f"{said} — {_DATED}"
+            item = NeurologyItem("critical", text, sources, coded.reason, deficit=True, dated=True)
+            deficits.append(item)
             continue
         text = f"{coded.named} — {_CODED_DEFICIT}"
         deficits.append(NeurologyItem("critical", text, sources, coded.reason, deficit=True))

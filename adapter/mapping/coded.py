@@ -9,12 +9,17 @@ read as a grade: the scores do not use it, and no Frankel grade is inferred from
 
 An explicit grade is the clinician's assessment and wins over a diagnosis (contract §2): a final
 Bilsky grade at the diagnosis's level (or, for one without a level, a final grade without a level
-or a whole-spine MRI verdict), or a final Frankel/AIS grade, of the same or a later time leaves the
-diagnosis to it. A completed decompression or radiotherapy after the diagnosis (at its level when
-it has one) makes it established: "new or worse?", as for a grade. A diagnosis with no recorded
-time is never outranked, as it is not known to be older; beside a timed grade of its kind it asks
-to confirm the current grade, as an untimed Frankel/AIS A–D behind a timed E does (contract §4 v3:
-evidence of uncertain age raises an alarm, never settles one).
+or a whole-spine MRI verdict), or a final Frankel/AIS grade, certainly of the same or a later time
+leaves the diagnosis to it. A completed decompression or radiotherapy certainly after the
+diagnosis, at its level when it has one, else at a spinal level (a decompression is spinal by its
+code; radiotherapy codes are for any site, Treatment.spinal), makes it established: "new or
+worse?", as for a grade. "Certainly": times are compared at the coarser precision of the two, so a
+diagnosis recorded with a date only is not known to come before a grade or treatment timed that
+day. A diagnosis with no recorded time is never outranked, as it is not known to be older; beside
+a timed grade of its kind it asks to confirm the current grade, as an untimed Frankel/AIS A–D
+behind a timed E does, and so does a diagnosis beside a grade of the same day (or month) that
+cannot be put before or after it (contract §4 v3: evidence of uncertain age raises an alarm,
+never settles one).
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class Coded:
     treatment: Treatment | None  # a completed decompression or radiotherapy after it
     # With no recorded time: the timed grade of its kind beside it, as cards say it.
     behind: str | None = None
+    # Older than the window of the grade it stands for (a paralysis: Frankel/AIS).
+    dated: bool = False
 
     @property
     def name(self) -> str:
@@ -89,7 +96,10 @@ class Coded:
 
     @property
     def _coded(self) -> str:
-        return f"coded {self.time.day}" if self.time else "coded with no date"
+        """ "coded 31 May 2024", "coded 1 Mar 1994, dated", "coded with no date"."""
+        if self.time is None:
+            return "coded with no date"
+        return f"coded {self.time.day}{', dated' if self.dated else ''}"
 
     @property
     def short(self) -> str:
@@ -99,9 +109,11 @@ class Coded:
 
     @property
     def reason(self) -> str:
-        """How the neurology card's summary names it: "Paraplegia, complete, coded 31 May 2024"."""
+        """How the neurology card's summary names it: "Paraplegia, complete, coded 31 May 2024",
+        "…, coded 1 Mar 1994, dated — re-examine" as a dated Frankel/AIS grade is named."""
         where = self.where if self.kind == "compression" else ""
-        return f"{self.name}{where}, {self._coded}{self.mark}"
+        again = " — re-examine" if self.dated and self.confirmed else ""  # else: "— confirm"
+        return f"{self.name}{where}, {self._coded}{self.mark}{again}"
 
     @property
     def treated(self) -> str:
@@ -112,10 +124,16 @@ class Coded:
     @property
     def unsettled(self) -> str:
         """ "Paraplegia, complete (coded diagnosis) with no recorded time: confirm the current
-        grade (Frankel grade: Frankel E: normal (30 May 2024))"."""
+        grade (Frankel grade: Frankel E: normal (30 May 2024))"; one coded "31 May 2024" beside a
+        grade timed that day has "no time of day" to put it before or after the grade."""
         where = self.where if self.kind == "compression" else ""
-        said = f"{self.name}{where} (coded diagnosis{self.mark})"
-        return f"{said} with no recorded time: confirm the current grade ({self.behind})"
+        if self.time is None:
+            said = f"{self.name}{where} (coded diagnosis{self.mark}) with no recorded time"
+        else:
+            # A timed diagnosis beside a grade with a date only: the grade's time is missing.
+            missing = "order unknown" if "T" in self.time.text else "no time of day"
+            said = f"{self.name}{where} (coded {self.time.day}{self.mark}, {missing})"
+        return f"{said}: confirm the current grade ({self.behind})"
 
     @property
     def unsettled_short(self) -> str:
@@ -138,24 +156,34 @@ def _chosen_time(chosen: Chosen[object] | None) -> ClinicalTime | None:
     return next((ev.time for ev in chosen.evidence if ev.time), None) if chosen else None
 
 
+def _after(when: ClinicalTime, time: ClinicalTime) -> bool:
+    """Whether ``when`` is certainly at or after ``time``: "2024-05-31" is not known to be before
+    a time of that day."""
+    return when.instant >= time.end
+
+
 def _answered(time: ClinicalTime | None, graded: Sequence[Chosen[object] | None]) -> bool:
-    """Whether a final grade of the same or a later time answers a diagnosis of ``time``."""
+    """Whether a final grade certainly of the same or a later time answers a diagnosis of
+    ``time``."""
     if time is None:
         return False
-    return any((when := _chosen_time(c)) is not None and when >= time for c in graded)
+    return any((when := _chosen_time(c)) is not None and _after(when, time) for c in graded)
 
 
 def _behind(time: ClinicalTime | None, graded: Sequence[Chosen[object] | None]) -> str | None:
-    """For a diagnosis with no recorded time, the timed grades of its kind, as cards say them."""
-    if time is not None:
-        return None
-    timed = [c for c in graded if _chosen_time(c) is not None]
+    """The timed grades of its kind that a diagnosis cannot be put before or after, as cards say
+    them: all of them for a diagnosis with no recorded time, else those of its day (or month)."""
+    timed = [
+        c
+        for c in graded
+        if (when := _chosen_time(c)) is not None and (time is None or not _after(time, when))
+    ]
     return "; ".join(ev.said for c in timed if c for ev in c.evidence) or None
 
 
 def _treatment(staged: Staged, treatments: Sequence[Treatment]) -> Treatment | None:
-    """The latest completed decompression or radiotherapy after the diagnosis, at its level when
-    it names one, else at any spinal level."""
+    """The latest completed decompression or radiotherapy certainly after the diagnosis, at its
+    level when it names one, else one that reached the spine (Treatment.spinal)."""
     time = staged.condition.time
     if time is None:
         return None
@@ -163,8 +191,8 @@ def _treatment(staged: Staged, treatments: Sequence[Treatment]) -> Treatment | N
         t
         for t in treatments
         if t.kinds & {"decompression", "radiotherapy"}
-        and t.time >= time
-        and (not staged.levels or any(t.at(lv) for lv in staged.levels))
+        and _after(t.time, time)
+        and (any(t.at(lv) for lv in staged.levels) if staged.levels else t.spinal)
     ]
     return done[-1] if done else None
 
@@ -193,5 +221,7 @@ def coded_deficits(safety: Safety, treatments: Sequence[Treatment]) -> tuple[Cod
         time = staged.condition.time
         if not _answered(time, [safety.palsy]):
             treated = _treatment(staged, treatments)
-            out.append(Coded(staged, "deficit", treated, _behind(time, [safety.palsy])))
+            behind = _behind(time, [safety.palsy])
+            dated = staged in safety.dated_deficit
+            out.append(Coded(staged, "deficit", treated, behind, dated))
     return tuple(out)

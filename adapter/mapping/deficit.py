@@ -1,8 +1,9 @@
 """Neurological deficits as they stand at the computation time (contract §4 v3, §5).
 
 The latest Frankel/AIS grade A–D (a later preliminary report wins) is a deficit; one no worse than
-the grade recorded before the latest completed decompression or radiotherapy, with no better
-grade since, is an established deficit, not a new one. The neurology card (adapter/decision) and
+the grade recorded before the latest completed decompression or radiotherapy that reached the
+spine (Treatment.spinal: radiotherapy to the breast treats no cord), with no better grade since,
+is an established deficit, not a new one. The neurology card (adapter/decision) and
 criterion 4 of the procedure check (adapter/procedure) read the same :class:`Established`, and
 its words, so the cards, the text report and the page make one decision about it.
 """
@@ -103,7 +104,8 @@ def established_deficit(
     """The deficit as established: no worse than the grade recorded before the latest completed
     decompression or radiotherapy, with no better grade since; None when it is new or worse."""
     timed = [g for g in history if g.time is not None]
-    done = [t for t in treatments if t.kinds & {"decompression", "radiotherapy"}]
+    # Only a treatment that reached the spine can have treated the cord (Treatment.spinal).
+    done = [t for t in treatments if t.kinds & {"decompression", "radiotherapy"} and t.spinal]
     if not done:
         return None
     before = [g for g in timed if g.time is not None and g.time <= done[-1].time]

@@ -87,6 +87,8 @@ class Safety:
     # current diagnoses (adapter/mapping/coded.py).
     coded_compression: tuple[Staged, ...] = ()
     coded_deficit: tuple[Staged, ...] = ()
+    # Those of coded_deficit older than the Frankel/AIS window: said dated, as the grade would be.
+    dated_deficit: tuple[Staged, ...] = ()
 
     @property
     def high_grade_compression(self) -> tuple[Evidence, ...]:
@@ -288,4 +290,9 @@ def safety_inputs(
         ),
         coded_compression=tuple(staging.cord_compression),
         coded_deficit=tuple(staging.paralysis),
+        dated_deficit=tuple(
+            staged
+            for staged in staging.paralysis
+            if staged.condition.time is not None and ctx.dated(staged.condition.time, "palsy")
+        ),
     )

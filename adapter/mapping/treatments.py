@@ -85,6 +85,13 @@ class Treatment:
     def at(self, level: str) -> bool:
         return level in self.levels or level in self.bridged
 
+    @property
+    def spinal(self) -> bool:
+        """Whether it is known to have reached the spine: at a spinal level, or a decompression
+        (spinal by its code). A radiotherapy code is a delivery code for any site: one with no
+        spinal level may have been to the breast or the brain."""
+        return "decompression" in self.kinds or bool(self.levels or self.bridged)
+
 
 def _name(kinds: frozenset[TreatmentKind], augmentation: str | None) -> str:
     names = {**_NAMES, "augmentation": augmentation} if augmentation else _NAMES

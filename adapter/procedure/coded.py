@@ -71,9 +71,10 @@ def coded_deficit(
             finding=first.established,
             established=True,
         )
+    again = "re-examine now: the diagnosis is dated — " if first.dated else ""
     return judge.unmet(
         f"{first.named}: a neurological deficit is recorded; {graded} (A–D)",
-        action=f"{_RECORD_PALSY}; {DECOMPRESSION}",
+        action=f"{again}{_RECORD_PALSY}; {DECOMPRESSION}",
         finding=first.short,
     )
 

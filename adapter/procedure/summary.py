@@ -17,6 +17,7 @@ weighed once the level and the cord are known. An order not to do the procedure
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from adapter.procedure.check import COMPRESSION, OrderCheck, pressing
 from adapter.procedure.criteria import Criterion
@@ -29,21 +30,18 @@ MEETS = "meets the case series' selection criteria"
 NOT_TO_BE_DONE = "order for it not to be done — selection criteria not checked"
 _COMPRESSION = "suspected cord compression — assess for decompression and radiotherapy first"
 _COMPRESSION_SHORT = "suspected cord compression — decompression and radiotherapy first"
-# Shortest: the cord findings named, what to do left to the card's detail.
-_COMPRESSION_BARE = "suspected cord compression"
 # Criterion 8 alone: the compression is at another level than the one ordered.
 _ELSEWHERE = _COMPRESSION.replace("compression", "compression elsewhere", 1)
 _ELSEWHERE_SHORT = _COMPRESSION_SHORT.replace("compression", "compression elsewhere", 1)
-_ELSEWHERE_BARE = f"{_COMPRESSION_BARE} elsewhere"
 # Criterion 8 alone, by a grade no level holds: here or elsewhere, not known which.
 _ANYWHERE = _COMPRESSION.replace("compression", "compression here or elsewhere", 1)
 _ANYWHERE_SHORT = _COMPRESSION_SHORT.replace("compression", "compression here or elsewhere", 1)
-_ANYWHERE_BARE = f"{_COMPRESSION_BARE} here or elsewhere"
-# Where the compression is, as the line says it: (full, short, bare).
+# Where the compression is, as the line says it: (full, short). What to do is never left out:
+# the summary may be all an EHR shows (contract §4 v3), so the findings give way instead.
 _WHERE = {
-    "here": (_COMPRESSION, _COMPRESSION_SHORT, _COMPRESSION_BARE),
-    "elsewhere": (_ELSEWHERE, _ELSEWHERE_SHORT, _ELSEWHERE_BARE),
-    "anywhere": (_ANYWHERE, _ANYWHERE_SHORT, _ANYWHERE_BARE),
+    "here": (_COMPRESSION, _COMPRESSION_SHORT),
+    "elsewhere": (_ELSEWHERE, _ELSEWHERE_SHORT),
+    "anywhere": (_ANYWHERE, _ANYWHERE_SHORT),
 }
 _NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked (code {code})"
 _NO_LEVEL = "no level ordered — record the level"
@@ -150,45 +148,64 @@ def _parts(check: OrderCheck) -> list[str]:
 def _shorter(check: OrderCheck) -> list[list[tuple[str, str]]]:
     """The parts in fewer words, one step at a time, while the line is too long: what to do kept
     in view, the why left to the card's detail."""
-    steps = [[(full, short) for full, short, _ in _WHERE.values()]]
+    steps = [list(_WHERE.values())]
     steps += [[(c.finding, c.short)] for c in check.concerns if c.short is not None]
     if unplaced := check.order.unplaced:  # the sites' names stay in the card's detail
         steps.append([(_no_level(unplaced), _no_level(unplaced, named=False))])
     return steps
 
 
-def _leads(check: OrderCheck, parts: list[str]) -> list[tuple[str, int]]:
+@dataclass(frozen=True, slots=True)
+class _Lead:
+    """One form of the first part: the findings (the why, which may give way), what to do
+    (``action``, kept whole), and how many findings it leaves to the card."""
+
+    said: str
+    action: str = ""
+    hidden: int = 0
+
+    @property
+    def text(self) -> str:
+        return self.said + self.action
+
+
+def _leads(check: OrderCheck, parts: list[str]) -> list[_Lead]:
     """The first part as it stands, then in fewer words, each with how many findings it leaves
-    to the card: cord compression with what to do left to the detail, then with fewer of its
-    findings (each still whole)."""
-    forms = [(parts[0], 0)]
+    to the card: cord compression with what to do in its short form, then with fewer of its
+    findings (each still whole). The last is cut in its findings, never in what to do."""
+    forms = [_Lead(parts[0])]
     compression, where = _cord(check)
     if check.deceased is None and compression:
-        bare = _WHERE[where][2]
+        # Then without "elsewhere": the findings' own levels ("at T8", "level not recorded") say
+        # where, and the room is theirs.
+        actions = dict.fromkeys((f": {_WHERE[where][1]}", f": {_COMPRESSION_SHORT}"))
         forms += [
-            (f"{'; '.join(compression[:kept])}: {bare}", len(compression) - kept)
+            _Lead("; ".join(compression[:kept]), action, len(compression) - kept)
+            for action in actions
             for kept in range(len(compression), 0, -1)
         ]
     return forms
 
 
-def _fit(label: str, parts: list[str], leads: list[tuple[str, int]]) -> str:
+def _fit(label: str, parts: list[str], leads: list[_Lead]) -> str:
     """As many whole parts as fit, and how many more the card holds ("+2 more", when the longer
     tail does not fit), the first part in fewer words (``leads``) only when it does not fit
-    otherwise; a first part too long even alone is cut at a word, never a later one (a part cut
-    mid-way says nothing), and what is left out is still counted."""
-    for lead, hidden in leads:
-        rest = [lead, *parts[1:]]
+    otherwise; a first part too long even alone is cut at a word in its findings, what to do
+    kept whole (a summary may be all an EHR shows), never a later part (a part cut mid-way says
+    nothing), and what is left out is still counted."""
+    for lead in leads:
+        rest = [lead.text, *parts[1:]]
         for kept in range(len(rest), 0, -1):
-            more = len(rest) - kept + hidden
+            more = len(rest) - kept + lead.hidden
             for tail in (_MORE, _MORE_SHORT) if more else ("",):
                 line = label + "; ".join(rest[:kept]) + tail.format(n=more)
                 if len(line) <= SUMMARY_MAX:
                     return line
-    lead, hidden = leads[-1]
-    more = len(parts) - 1 + hidden
-    tail = _MORE.format(n=more) if more else ""
-    return shorten(label + lead, SUMMARY_MAX - len(tail)) + tail
+    lead = leads[-1]
+    more = len(parts) - 1 + lead.hidden
+    tail = (_MORE_SHORT if lead.action else _MORE).format(n=more) if more else ""
+    room = SUMMARY_MAX - len(label) - len(lead.action) - len(tail)
+    return label + shorten(lead.said, room) + lead.action + tail
 
 
 def _shortened(check: OrderCheck, label: str) -> list[str]:

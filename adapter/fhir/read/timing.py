@@ -59,6 +59,24 @@ class ClinicalTime:
             day = day_text(self.instant.date())
         object.__setattr__(self, "day", day)
 
+    @property
+    def end(self) -> datetime:
+        """When the period the text names ends: the next year, month or day for a partial date,
+        the instant itself for a time of day. Only what is at or after ``end`` certainly came
+        after it."""
+        start, precision = self.instant, len(self.text)
+        try:
+            if precision <= 4:
+                return start.replace(year=start.year + 1)
+            if precision <= 7:
+                later = start.month == 12
+                return start.replace(year=start.year + later, month=start.month % 12 + 1)
+            if "T" not in self.text:
+                return start + timedelta(days=1)
+        except (ValueError, OverflowError):  # the last period of year 9999
+            return datetime.max.replace(tzinfo=UTC)
+        return start
+
 
 # FHIR R4's dateTime (datatypes.html#dateTime): a year, a month or a day, or a time to the
 # second with its zone. parse_time reads more leniently (vendor data); what we write must be this.

@@ -20,11 +20,13 @@ from tests.support.records import (
     clinical,
     condition,
     default_patient,
+    finding,
     order,
     procedure,
 )
 from tests.unit.cds.test_neurology_card import neurology, result_of
 from tests.unit.decision.test_wording import decisions_for, surfaces
+from tests.unit.procedure.test_elsewhere import bilsky
 
 NO_GRADES = ("frankel", "bilsky-t12")
 ON_31_MAY = "2024-05-31"
@@ -222,3 +224,109 @@ def test_a_critical_summary_keeps_its_action_whatever_the_reasons_hold():
     assert len(card.summary) <= 139
     assert card.summary.startswith("Suspected spinal cord compression (Paraplegia, complete")
     assert card.summary.endswith("…): contact the MSCC / spinal team now")
+
+
+# A diagnosis recorded with a date only and a grade or treatment timed that same day: which came
+# first is not known, so the grade cannot settle the diagnosis nor the treatment establish it.
+MORNING = "2024-05-31T08:00:00Z"
+SAME_DAY = "no time of day): confirm the current grade"
+
+
+def test_a_paraplegia_coded_the_day_of_a_timed_frankel_e_asks_to_confirm():
+    frankel_e = finding("frankel", "frankel-grade", "frankel-e", when=MORNING)
+    card, alert, _ = neurology(coded(frankel_e, cord("para", "G82.22")))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        f"Paraplegia, incomplete (coded 31 May 2024, {SAME_DAY} (Frankel grade: "
+        "Frankel E: normal (31 May 2024))"
+    )
+    assert alert is not None and alert.steroid is None
+
+
+def test_a_compression_coded_the_day_of_a_timed_bilsky_0_at_its_level_asks_to_confirm():
+    grade = bilsky("bilsky-t12", "bilsky-0", "T12", when=MORNING)
+    card, _, _ = neurology(coded(grade, cord(level="T12")))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary.startswith(
+        f"Unspecified cord compression at T12 (coded 31 May 2024, {SAME_DAY} (Epidural"
+    )
+
+
+def test_a_compression_coded_the_day_of_a_decompression_stays_critical():
+    surgery = procedure("surgery", "63003", "T12", when=MORNING)
+    card, _, _ = neurology(coded(surgery, cord(level="T12")))
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        "Suspected spinal cord compression (Unspecified cord compression at T12, coded 31 May "
+        "2024): contact the MSCC / spinal team now"
+    )
+
+
+# Radiotherapy codes are delivery codes for any site: only one at a spinal level can have treated
+# the cord. A decompression is spinal by its code, wherever its bodySite.
+def breast_radiotherapy(**site):
+    rt = procedure("rt", "77412", when="2024-05-25T10:00:00Z")
+    if site:
+        rt["bodySite"] = [
+            {"coding": [{"system": SNOMED, "code": "80248007"}], "text": "Left breast"}
+        ]
+    return rt
+
+
+@pytest.mark.parametrize("rt", [breast_radiotherapy(breast=True), breast_radiotherapy()])
+@pytest.mark.parametrize(
+    ("diagnosis", "reason"),
+    [
+        (cord(onset="2024-05-20"),
+         "Unspecified cord compression, level not recorded, coded 20 May 2024"),
+        (cord("para", "G82.22", onset="2024-05-20"), "Paraplegia, incomplete, coded 20 May 2024"),
+    ],
+)  # fmt: skip
+def test_radiotherapy_at_no_spinal_level_leaves_a_coded_diagnosis_critical(rt, diagnosis, reason):
+    card, _, _ = neurology(coded(diagnosis, rt))
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        f"Suspected spinal cord compression ({reason}): contact the MSCC / spinal team now"
+    )
+
+
+def test_radiotherapy_at_no_spinal_level_leaves_a_frankel_deficit_critical():
+    frankel_c = finding("frankel", "frankel-grade", "frankel-c", when="2024-05-30T09:00:00Z")
+    before = finding("frankel-0", "frankel-grade", "frankel-c", when="2024-05-20T09:00:00Z")
+    card, _, _ = neurology(coded(frankel_c, before, breast_radiotherapy(breast=True)))
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        "Suspected spinal cord compression (Frankel/AIS C): contact the MSCC / spinal team now"
+    )
+
+
+def test_a_decompression_with_no_level_still_follows_a_coded_compression_with_no_level():
+    surgery = procedure("surgery", "63003", when="2024-05-25T10:00:00Z")
+    card, _, _ = neurology(coded(cord(onset="2024-05-20"), surgery))
+    assert card is not None and card.indicator == "warning"
+    assert "(coded diagnosis, 20 May 2024) before decompression on 25 May 2024" in card.summary
+
+
+@pytest.mark.parametrize(("code", "name"), [("G82.2", "Paraplegia"), ("G82.5", "Quadriplegia")])
+def test_a_paralysis_coded_at_its_category_raises_the_critical_card(code, name):
+    card, alert, _ = neurology(coded(cord("para", code)))
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        f"Suspected spinal cord compression ({name}, coded 31 May 2024): contact the MSCC / "
+        "spinal team now"
+    )
+    assert alert is not None and alert.steroid == STEROID_PROMPT
+
+
+def test_a_paraplegia_coded_long_ago_is_said_dated_as_a_frankel_grade_is():
+    card, _, _ = neurology(coded(cord("para", "G82.21", onset="1994-03-01")))
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        "Suspected spinal cord compression (Paraplegia, complete, coded 1 Mar 1994, dated — "
+        "re-examine): contact the MSCC / spinal team now"
+    )
+    assert (
+        "- critical: Paraplegia, complete (coded diagnosis, 1 Mar 1994, dated: 11050 days "
+        "before) — not known to be current: re-examine now and record the Frankel/AIS grade"
+        in card.detail
+    )

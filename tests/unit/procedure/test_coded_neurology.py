@@ -8,10 +8,26 @@ keeps them; the order is a vertebroplasty at T12 (CPT 22511).
 
 from __future__ import annotations
 
-from tests.support.records import clinical, condition, default_patient, order, procedure
+import json
+from pathlib import Path
+
+import pytest
+
+from adapter.vocabulary.cards import SUMMARY_MAX
+from tests.support.records import (
+    SNOMED,
+    clinical,
+    condition,
+    default_patient,
+    finding,
+    order,
+    procedure,
+)
 from tests.unit.decision.test_wording import decisions_for
 from tests.unit.procedure.test_check import single, statuses
-from tests.unit.procedure.test_elsewhere import T8, criterion
+from tests.unit.procedure.test_elsewhere import T8, bilsky, criterion
+
+MAPPINGS = Path(__file__).resolve().parents[3] / "mappings"
 
 NO_GRADES = ("frankel", "bilsky-t12")
 ON_31_MAY = "2024-05-31"
@@ -142,3 +158,97 @@ def test_a_coded_paraplegia_with_no_time_beside_a_timed_frankel_e_leaves_criteri
         "(Frankel grade: Frankel E: normal (30 May 2024))"
     )
     assert four.finding == "Paraplegia, complete (coded with no date — confirm the current grade)"
+
+
+MORNING = "2024-05-31T08:00:00Z"
+
+
+def test_a_paraplegia_coded_the_day_of_a_timed_frankel_e_leaves_criterion_4_unknown():
+    frankel_e = finding("frankel", "frankel-grade", "frankel-e", when=MORNING)
+    checked = single(coded(frankel_e, cord("para", "G82.22")), "T12")
+    four = criterion(checked, 4)
+    assert four.status == "unknown"
+    assert four.basis == (
+        "Paraplegia, incomplete (coded 31 May 2024, no time of day): confirm the current grade "
+        "(Frankel grade: Frankel E: normal (31 May 2024))"
+    )
+    assert four.finding == "Paraplegia, incomplete (coded 31 May 2024 — confirm the current grade)"
+
+
+def test_a_compression_coded_the_day_of_a_timed_bilsky_0_leaves_criterion_5_unknown():
+    grade = bilsky("bilsky-t12", "bilsky-0", "T12", when=MORNING)
+    checked = single(coded(grade, cord(level="T12")), "T12")
+    assert criterion(checked, 5).status == "unknown"
+    assert checked.indicator != "info"
+
+
+def test_a_compression_coded_the_day_of_a_decompression_leaves_criterion_5_unmet():
+    surgery = procedure("surgery", "63003", "T12", when=MORNING)
+    checked = single(coded(surgery, cord(level="T12")), "T12")
+    assert criterion(checked, 5).status == "unmet"
+    assert checked.indicator == "critical"
+
+
+def breast_radiotherapy():
+    rt = procedure("rt", "77412", when="2024-05-25T10:00:00Z")
+    rt["bodySite"] = [{"coding": [{"system": SNOMED, "code": "80248007"}], "text": "Left breast"}]
+    return rt
+
+
+def test_breast_radiotherapy_leaves_a_coded_compression_with_no_level_on_the_order_card():
+    orders = (order("vp", "22511", "T12"),)
+    decisions = decisions_for(coded(cord(onset="2024-05-20"), breast_radiotherapy()), orders)
+    (decision,) = decisions.orders
+    assert decision.indicator == "critical"
+    assert decision.summary == (
+        "Vertebroplasty T12: Unspecified cord compression, level not…: suspected cord compression "
+        "— decompression and radiotherapy first; +2 more"
+    )
+    assert criterion(single(coded(cord(onset="2024-05-20"), breast_radiotherapy()), "T12"), 8)\
+        .status == "unmet"  # fmt: skip
+
+
+def test_breast_radiotherapy_does_not_make_a_coded_paraplegia_established():
+    para = cord("para", "G82.22", onset="2024-05-20")
+    four = criterion(single(coded(para, breast_radiotherapy()), "T12"), 4)
+    assert four.status == "unmet" and not four.established
+    assert four.finding == "Paraplegia, incomplete (coded 20 May 2024)"
+
+
+def _codes(name):
+    data = json.loads((MAPPINGS / f"ValueSet-{name}.json").read_text(encoding="utf-8"))
+    return [
+        (include["system"], concept["code"])
+        for include in data["compose"]["include"]
+        for concept in include.get("concept", ())
+    ]
+
+
+@pytest.mark.parametrize(
+    ("system", "code"), [*_codes("spinal-cord-compression"), *_codes("paraplegia-quadriplegia")]
+)
+def test_a_critical_order_summary_for_a_coded_diagnosis_keeps_its_action(system, code):
+    diagnosis = condition("dx", code, system=system, onset=ON_31_MAY)
+    decisions = decisions_for(coded(diagnosis), (order("vp", "22511", "T12"),))
+    (decision,) = decisions.orders
+    assert decision.indicator == "critical"
+    assert len(decision.summary) <= SUMMARY_MAX
+    assert "decompression and radiotherapy first" in decision.summary
+
+
+def test_a_critical_order_summary_with_two_coded_diagnoses_keeps_its_action():
+    decisions = decisions_for(
+        coded(cord("cord", "G95.29"), cord("para", "G82.54")), (order("vp", "22511", "T12"),)
+    )
+    (decision,) = decisions.orders
+    assert decision.indicator == "critical"
+    assert len(decision.summary) <= SUMMARY_MAX
+    assert decision.summary.startswith("Vertebroplasty T12: Quadriplegia, C5-C7 incomplete")
+    assert "decompression and radiotherapy first" in decision.summary
+
+
+def test_a_paraplegia_coded_long_ago_is_said_dated_in_criterion_4():
+    four = criterion(single(coded(cord("para", "G82.21", onset="1994-03-01")), "T12"), 4)
+    assert four.status == "unmet"
+    assert four.finding == "Paraplegia, complete (coded 1 Mar 1994, dated)"
+    assert four.action.startswith("re-examine now: the diagnosis is dated")

@@ -495,13 +495,17 @@ def test_a_bilsky_3_without_a_level_is_critical_when_every_level_has_its_own_gra
     card = next(c for c in cards if c.summary.startswith("Vertebroplasty T12"))
     neuro = next(c for c in cards if c.summary.startswith("Suspected spinal cord compression"))
     assert card.indicator == neuro.indicator == "critical"
-    assert card.summary.startswith(f"Vertebroplasty T12: {LOOSE_3}: {ANYWHERE}")
-    assert "elsewhere —" in card.summary or card.summary.endswith("elsewhere")
+    # Too long with "here or elsewhere": "level not recorded" says it, what to do stays.
+    assert card.summary == (
+        f"Vertebroplasty T12: {LOOSE_3}: suspected cord compression — decompression and "
+        "radiotherapy first"
+    )
     assert " at T12" not in card.summary.removeprefix("Vertebroplasty T12")  # claims no level
     assert FIRST in (card.detail or "")
     assert "confirm where it is" not in card.summary + (card.detail or "")
     assert f"ORDER ServiceRequest/o [critical] {card.summary}" in text
-    assert ANYWHERE in page and "confirm where it is" not in page
+    assert f"{LOOSE_3}: suspected cord compression — decompression" in page
+    assert "confirm where it is" not in page
 
 
 def test_a_bilsky_3_without_a_level_with_two_graded_levels_is_critical():
@@ -655,7 +659,7 @@ def test_a_bilsky_3_without_a_level_counts_at_a_metastasis_without_a_level():
         assert card.indicator == neuro.indicator == "critical", case
         assert card.summary.startswith(
             "Vertebroplasty L2: Bilsky 3, level not recorded (30 May 2024): suspected cord "
-            "compression elsewhere"
+            "compression — decompression and radiotherapy first; +"
         ), case
         assert f"ORDER ServiceRequest/o [critical] {card.summary}" in text
 
