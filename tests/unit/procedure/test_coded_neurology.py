@@ -196,7 +196,7 @@ def breast_radiotherapy():
 
 
 def test_breast_radiotherapy_leaves_a_coded_compression_with_no_level_on_the_order_card():
-    orders = (order("vp", "22511", "T12"),)
+    orders = (order("vp", "22510", "T12"),)  # CPT 22510: cervicothoracic, as T12 is
     decisions = decisions_for(coded(cord(onset="2024-05-20"), breast_radiotherapy()), orders)
     (decision,) = decisions.orders
     assert decision.indicator == "critical"

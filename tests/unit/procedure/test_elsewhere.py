@@ -796,10 +796,12 @@ def test_a_grade_without_a_level_counting_only_at_the_order_s_own_level_is_not_e
         "Bilsky 3, level not recorded (30 May 2024): suspected cord compression at an ordered "
         "level (counts at T12, which has no grade of its own)"
     )
+    # The summary keeps the action; where the compression is, its basis says (above).
     assert card.summary.startswith(
-        "Posterior spinal fusion T12: Bilsky 3, level not recorded (30 May 2024): suspected cord "
-        "compression;"
+        "Posterior spinal fusion T12: Bilsky 3, level not recorded (30…: suspected cord "
+        "compression — decompression and radiotherapy first"
     )
+    assert "elsewhere" not in card.summary
 
 
 def test_a_grade_without_a_level_counting_at_the_order_s_level_and_another_is_here_or_elsewhere():
@@ -810,7 +812,10 @@ def test_a_grade_without_a_level_counting_at_the_order_s_level_and_another_is_he
         "Bilsky 3, level not recorded (30 May 2024): suspected cord compression here or "
         "elsewhere (counts at T8, T12, which have no grade of their own)"
     )
-    assert "suspected cord compression here or elsewhere" in card.summary
+    # Too long for "here or elsewhere" beside the action: the summary gives up the words, the
+    # basis (above) and the detail keep them.
+    assert "suspected cord compression — decompression and radiotherapy first" in card.summary
+    assert "suspected cord compression here or elsewhere" in (card.detail or "")
 
 
 _LOCAL = order(
