@@ -38,6 +38,7 @@ __all__ = [
     "decompressed_levels",
     "procedure_orders",
     "reason_levels",
+    "reasons_by_level",
     "treated_levels",
     "unreadable_orders",
 ]
@@ -188,9 +189,20 @@ def treated_levels(order: Order, result: PatientResult) -> tuple[list[str], list
 
 def reason_levels(order: Order, result: PatientResult) -> list[str]:
     """The levels of the metastasis Conditions the order names as its reason (reasonReference)."""
-    named = set(order.record.reasons)
-    levels: set[str] = set()
-    for lv in result.levels:
-        if any(ev.ref.reference in named for ev in lv.bases[SINS_LOCATION.code].evidence):
-            levels.add(lv.level)
+    levels = {level for each in reasons_by_level(order, result) for level in each}
     return sorted(levels, key=level_order)
+
+
+def reasons_by_level(order: Order, result: PatientResult) -> list[list[str]]:
+    """The levels of each metastasis Condition the order names as its reason, one list per
+    Condition that names a scored level (one diagnosis may name several vertebrae)."""
+    out = []
+    for reason in dict.fromkeys(order.record.reasons):
+        levels = [
+            lv.level
+            for lv in result.levels
+            if any(ev.ref.reference == reason for ev in lv.bases[SINS_LOCATION.code].evidence)
+        ]
+        if levels:
+            out.append(sorted(levels, key=level_order))
+    return out
