@@ -225,11 +225,19 @@ _UNREAD_STATUS = (
 )
 
 
+_UNREAD_DO_NOT = (
+    "whether it orders the procedure or forbids it cannot be told (doNotPerform is true or false)",
+    "Correct its doNotPerform (ServiceRequest.doNotPerform, true or false) and sign it again to "
+    "have it checked.",
+)
+
+
 def _unreadable_detail(record: OrderRecord) -> str:
     said = [f"As sent: “{md(without_ids(shorten(record.sent_as, 80)))}”."] if record.sent_as else []
     sites = [n for n in record.site_names if n] + list(record.uncoded_sites)
     said += [f"Ordered site: {md(', '.join(sites))}."] if sites else []
     unread = [_UNREAD_STATUS] if record.status_problem else []
+    unread += [_UNREAD_DO_NOT] if record.do_not_perform_problem else []
     unread += [_UNREAD_CODE] if record.unreadable else []
     why = "; ".join(w for w, _ in unread)
     why = why[:1].upper() + why[1:]

@@ -130,10 +130,36 @@ def coded_levels(concept: tuple[Coding, ...], term: Terminology) -> tuple[str, .
     return tuple(sorted(found, key=level_order))
 
 
-# A level as people write it, or a run of them: "T12", "T12-L1", "T11–12", "L4 to S1".
+# A level as people write it, or a run of them: "T12", "T12-L1", "T11–12", "L4 to S1", "L-2",
+# "T 12"; the thoracic spine also as "Th" (German-speaking clinicians) and "D" (dorsal: Italian,
+# French, Spanish and Indian usage), and the German vertebral bodies HWK, BWK and LWK.
+_REGION = r"(HWK|BWK|LWK|Th|[CTDLS])"
 _LEVEL_WORDS = re.compile(
-    r"\b([CTLS])(\d{1,2})(?:\s*(?:-|–|—|\bto\b)\s*([CTLS])?(\d{1,2}))?\b", re.IGNORECASE
+    rf"\b{_REGION}(?:\s?-\s?|\s)?(\d{{1,2}})(?:\s*(?:-|–|—|\bto\b)\s*{_REGION}?\s?(\d{{1,2}}))?\b",
+    re.IGNORECASE,
 )
+_REGION_OF = {"hwk": "C", "bwk": "T", "lwk": "L", "th": "T", "d": "T"}
+# Spelled out: "Lumbar vertebra 2", "second lumbar vertebra", "12th thoracic vertebra".
+_REGION_NAMES = {"cervical": "C", "thoracic": "T", "dorsal": "T", "lumbar": "L", "sacral": "S"}
+_ORDINALS = (
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth",
+)  # fmt: skip
+_NAMES = "|".join(_REGION_NAMES)
+_SPELLED = re.compile(
+    rf"\b(?:({_NAMES})\s+(?:vertebra[el]?|vertebral\s+body)\s+(\d{{1,2}})|"
+    rf"({'|'.join(_ORDINALS)}|\d{{1,2}}(?:st|nd|rd|th))\s+({_NAMES}))\b",
+    re.IGNORECASE,
+)
+
+
+def _region(written: str) -> str:
+    return _REGION_OF.get(written.lower(), written.upper())
+
+
+def _ordinal(written: str) -> int:
+    lowered = written.lower()
+    return _ORDINALS.index(lowered) + 1 if lowered in _ORDINALS else int(lowered[:-2])
 
 
 def levels_in_words(words: str | None) -> frozenset[str]:
@@ -141,14 +167,20 @@ def levels_in_words(words: str | None) -> frozenset[str]:
     words that disagree with a code, never read as the level: "T8" in free text is not T8."""
     found: set[str] = set()
     for region, number, end_region, end in _LEVEL_WORDS.findall(words or ""):
-        first = f"{region.upper()}{int(number)}"
+        first = f"{_region(region)}{int(number)}"
         if first not in LEVELS:
             continue
-        last = f"{(end_region or region).upper()}{int(end)}" if end else first
+        last = f"{_region(end_region or region)}{int(end)}" if end else first
         if last not in LEVELS:
             last = first
         low, high = sorted((LEVELS.index(first), LEVELS.index(last)))
         found |= set(LEVELS[low : high + 1])
+    for name, number, ordinal, ordinal_name in _SPELLED.findall(words or ""):
+        if name:
+            level = f"{_REGION_NAMES[name.lower()]}{int(number)}"
+        else:
+            level = f"{_REGION_NAMES[ordinal_name.lower()]}{_ordinal(ordinal)}"
+        found |= {level} & set(LEVELS)
     return frozenset(found)
 
 

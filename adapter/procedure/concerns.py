@@ -4,7 +4,9 @@ screws go into tumour, and an order for a level (its reasonReference) it does no
 wrong-level risk. For a fixation, a level beyond the span of the levels it instruments: the
 treated level stays the one the reason names (§5), but a level inside the span is bridged, not
 missed. For a vertebroplasty or kyphoplasty, a level that is not ordered: cement goes only where
-it is ordered, which stays the treated level.
+it is ordered, which stays the treated level. A reason Condition that names several vertebrae
+(one diagnosis, as problem lists record it) is reached when any of them is: the order treats the
+level of it that needs treating.
 
 "Alone" means no fixation order at that level in the same request and no completed fixation
 there (PatientAssessment.treatments). Unstable means SINS certainly 13 or more (dated findings
@@ -27,7 +29,7 @@ from adapter.mapping.placement import preliminary, to_confirm
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
-from adapter.procedure.orders import Order, reason_levels, treated_levels
+from adapter.procedure.orders import Order, reasons_by_level, treated_levels
 from adapter.procedure.treated import REIMAGE_SINCE, Prior, prior_treatment
 from adapter.procedure.tumour import metastasis_levels
 from adapter.scoring import LEVELS, Alignment, Posterolateral, level_order
@@ -295,7 +297,15 @@ def _wrong_level(ask: Ask) -> list[Concern]:
         return []
     fixation = ask.order.kind == "fixation"
     reaches = _reached(levels, span=fixation)
-    outside = [lv for lv in reason_levels(ask.order, ask.result) if not reaches(lv)]
+    # One diagnosis may name several vertebrae: an order reaching any of them treats it, and the
+    # others are not a level it was meant for.
+    unreached = {
+        lv
+        for each in reasons_by_level(ask.order, ask.result)
+        if not any(map(reaches, each))
+        for lv in each
+    }
+    outside = sorted(unreached, key=level_order)
     if not outside:
         return []
     target = ", ".join(outside)

@@ -14,7 +14,8 @@ as cemented ones (criterion 5's cement-leak rule): of the two rule sets the stri
 every rule that differs (fixation's platelet threshold, cement's Bilsky 1b–1c), while the levels
 the screws go into stay instrumented — judging them as cemented lesions would call the case
 series' own construct a wrong level. An order not to do the procedure (``doNotPerform``) is named
-and not judged (check.py).
+and not judged (check.py); one whose ``doNotPerform`` is no boolean is not read ("Draft order
+not read"): it may forbid what it names.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "decompressed_levels",
     "procedure_orders",
     "reason_levels",
+    "reasons_by_level",
     "selected_orders",
     "treated_levels",
     "unreadable_orders",
@@ -115,8 +117,8 @@ def procedure_orders(
     orders = []
     for record in _in_scope(records, selections, hook):
         kind = order_kind(record, term)
-        if kind is None:
-            continue
+        if kind is None or record.do_not_perform_problem is not None:
+            continue  # no spine procedure, or whether it is ordered at all cannot be told
         sites = [resolve_site(concept, term) for concept in record.body_sites]
         levels = ordered_levels(record, sites, term)
         name = order_name(record, kind, term)
@@ -147,11 +149,12 @@ def unreadable_orders(
     procedure: whether they are cannot be told, so they are named rather than passed over (an
     order whose readable parts are recognised is checked as such). Likewise a spine order, or
     one whose code cannot be read, whose status cannot be: whether it is being ordered cannot be
-    told (an order that is no spine procedure is not this service's, whatever its status)."""
+    told, or whose doNotPerform cannot be: whether it orders the procedure or forbids it (an
+    order that is no spine procedure is not this service's, whatever its status)."""
     out = []
     for r in _in_scope(records, selections, hook, unread_status=True):
         spine = order_kind(r, term) is not None
-        if r.status_problem is not None:
+        if r.status_problem is not None or r.do_not_perform_problem is not None:
             named = spine or r.unreadable is not None
         else:
             named = r.unreadable is not None and not spine
@@ -176,10 +179,11 @@ def _unplaced(record: OrderRecord, sites: Sequence[Site]) -> tuple[str, ...]:
 
 def decompressed_levels(records: Sequence[OrderRecord], term: Terminology) -> frozenset[str]:
     """The levels a request's draft decompression orders decompress (for criterion 8); an order
-    not to decompress decompresses nothing."""
+    not to decompress, or one that may be (its doNotPerform unreadable), decompresses nothing."""
     levels: set[str] = set()
     for record in records:
         wanted = record.status in ("draft", "active") and not record.do_not_perform
+        wanted = wanted and record.do_not_perform_problem is None  # may forbid it
         if wanted and decompression(record, term):
             sites = (resolve_site(concept, term) for concept in record.body_sites)
             levels |= {s.level for s in sites if s.level is not None}
@@ -206,11 +210,7 @@ def treated_levels(order: Order, result: PatientResult) -> tuple[list[str], list
 
 def reason_levels(order: Order, result: PatientResult) -> list[str]:
     """The levels of the metastasis Conditions the order names as its reason (reasonReference)."""
-    named = set(order.record.reasons)
-    levels: set[str] = set()
-    for lv in result.levels:
-        if any(ev.ref.reference in named for ev in lv.bases[SINS_LOCATION.code].evidence):
-            levels.add(lv.level)
+    levels = {level for each in reasons_by_level(order, result) for level in each}
     return sorted(levels, key=level_order)
 
 
@@ -225,4 +225,19 @@ def untreated_reach(order: Order, treated: Sequence[str]) -> dict[str, str]:
         within = f"within the construct ({ordered[0]}–{ordered[-1]})"
         bridged = LEVELS[top : bottom + 1]
         out |= {lv: within for lv in bridged if lv not in order.levels and lv not in treated}
+    return out
+
+
+def reasons_by_level(order: Order, result: PatientResult) -> list[list[str]]:
+    """The levels of each metastasis Condition the order names as its reason, one list per
+    Condition that names a scored level (one diagnosis may name several vertebrae)."""
+    out = []
+    for reason in dict.fromkeys(order.record.reasons):
+        levels = [
+            lv.level
+            for lv in result.levels
+            if any(ev.ref.reference == reason for ev in lv.bases[SINS_LOCATION.code].evidence)
+        ]
+        if levels:
+            out.append(sorted(levels, key=level_order))
     return out

@@ -2,18 +2,20 @@
 procedure the mappings do not know, or none of these — and how a card names it.
 
 Recognition is by the procedure ValueSets (CPT, SNOMED CT, ICD-10-PCS, OPCS-4 and a site's local
-map, all data in mappings/). An order they do not hold still counts as a spine procedure when its
-code's display or its text names one (vertebroplasty, kyphoplasty, cementoplasty, cement or
-vertebral augmentation, pedicle screws, spinal fixation, or "fusion" as a whole word beside spine,
-spinal, cervical, thoracic or lumbar, or a name of a fixation the mappings list — spinal
-instrumentation, spinal stabilisation, transpedicular fixation —, never an exercise or a
-physiotherapy programme), or when its category is a surgical procedure and its bodySite a
-vertebra. The words count whatever the category: interventional radiology orders "IR
-VERTEBROPLASTY LUMBAR" in the imaging category. An order whose words name a study about the
-procedure ("MRI after lumbar fusion", "XR spine post kyphoplasty", "Vertebroplasty planning CT",
-"Fluoroscopy for vertebroplasty") is a study, not the procedure; a study word that only stands
-beside the procedure's name says how it is guided or where it is done ("Vertebroplasty under CT",
-"Kyphoplasty with imaging", "XR KYPHOPLASTY"), and silence is never the answer to a spine order.
+map, all data in mappings/). An order they do not hold still counts as a spine procedure when
+its code's display or its text names one (vertebroplasty, kyphoplasty, cementoplasty, cement or
+vertebral augmentation, pedicle screws, spinal fixation, or "fusion" as a whole word beside
+spine, spinal, cervical, thoracic or lumbar, or a name of a fixation the mappings list — spinal
+instrumentation, spinal stabilisation, transpedicular fixation —, never a therapy or an
+appliance: a discipline named before it or a therapy right after it, both listed in the same
+ValueSet; a therapy said further on follows the operation), or when its category is a surgical
+procedure and its bodySite a vertebra. The words count whatever the category: interventional
+radiology orders "IR VERTEBROPLASTY LUMBAR" in the imaging category. An order whose words name a
+study about the procedure ("MRI after lumbar fusion", "XR spine post kyphoplasty",
+"Vertebroplasty planning CT", "Fluoroscopy for vertebroplasty") is a study, not the procedure; a
+study word that only stands beside the procedure's name says how it is guided or where it is
+done ("Vertebroplasty under CT", "Kyphoplasty with imaging", "XR KYPHOPLASTY"), and silence is
+never the answer to a spine order.
 The bodySite rule never takes an imaging order.
 An order coded both as a fixation and as a vertebroplasty or kyphoplasty (two codes, or a local
 code mapped to both: the case series' own procedure) is a fixation that also cements: it is
@@ -75,11 +77,15 @@ _PROCEDURE = (
 # The names of a fixation the mappings list (ValueSet extension ``procedure-name``): words, not
 # codes, by which an order is a spine procedure all the same.
 _LISTED = ("spinal-fixation-procedure", "procedure-name")
-# What makes a listed name a physiotherapy order ("spinal stabilisation exercises"), not surgery.
-_EXERCISE = re.compile(
-    r"\b(?:exercis\w*|physio\w*|rehab\w*|programmes?|programs?|class(?:es)?|training)\b",
-    re.IGNORECASE,
-)
+# What makes a listed name a therapy or an appliance, not surgery (the same ValueSet's
+# extensions): a discipline named before it ("PT eval and treat - spinal stabilization"), or a
+# therapy or appliance that qualifies it, right after it ("spinal stabilisation exercises",
+# "… brace (TLSO)", "… - physical therapy"). Said further on, a therapy is what follows the
+# operation ("Transpedicular fixation T12 - physio to mobilise day 1"): no veto.
+_THERAPY_BEFORE = ("spinal-fixation-procedure", "therapy-before")
+_THERAPY_AFTER = ("spinal-fixation-procedure", "therapy-after")
+# Words that join what follows to the operation rather than qualify it ("… then rehab").
+_JOINS = r"(?:and|then|with|plus|or|followed|after|before|for|to)"
 
 
 @functools.cache
@@ -95,6 +101,31 @@ def _listed_names(names: tuple[str, ...]) -> str | None:
 def _listed(names: tuple[str, ...]) -> re.Pattern[str] | None:
     alternatives = _listed_names(names)
     return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE) if alternatives else None
+
+
+@functools.cache
+def _therapy_after(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A therapy right after a listed name: next to it, one plain word between at most ("home
+    exercise programme"), or alone in the clause after a dash, colon or bracket."""
+    alternatives = _listed_names(words)
+    if alternatives is None:
+        return None
+    return re.compile(
+        rf"(?:(?:\s+(?!{_JOINS}\b)[^\W\d_]+)?\s+(?:{alternatives})\b"
+        rf"|\s*[-–—:(,/]\s*(?:{alternatives})\s*(?:[)\].,;:]|$))",
+        re.IGNORECASE,
+    )
+
+
+def _therapy(words: str, at: re.Match[str], term: Terminology) -> bool:
+    """Whether the listed name found ``at`` names a therapy or an appliance, not surgery."""
+    before = _listed(term.words.get(_THERAPY_BEFORE, ()))
+    if before is not None and before.search(words, 0, at.start()) is not None:
+        return True
+    after = _therapy_after(
+        (*term.words.get(_THERAPY_BEFORE, ()), *term.words.get(_THERAPY_AFTER, ()))
+    )
+    return after is not None and after.match(words, at.end()) is not None
 
 
 @functools.cache
@@ -135,14 +166,15 @@ def _words(record: OrderRecord, term: Terminology) -> list[str]:
     return [w for w in (record.text, *record.displays, *ours) if w]
 
 
-def _names_spine_procedure(words: str, names: tuple[str, ...]) -> bool:
+def _names_spine_procedure(words: str, term: Terminology) -> bool:
     named = [m.group().lower() for m in _SPINE_WORDS.finditer(words)]
     if any(not n.startswith("cementoplast") for n in named):
         return True
     if named:
         return _ELSEWHERE.search(words) is None  # not "Cementoplasty of acetabulum"
-    listed = _listed(names)
-    return listed is not None and listed.search(words) is not None and not _EXERCISE.search(words)
+    listed = _listed(term.words.get(_LISTED, ()))
+    found = listed.finditer(words) if listed is not None else ()
+    return any(not _therapy(words, at, term) for at in found)
 
 
 def _study_about_it(words: str, names: tuple[str, ...]) -> bool:
@@ -155,7 +187,7 @@ def _looks_spinal(record: OrderRecord, term: Terminology) -> bool:
     words = [w for w in (record.text, *record.displays) if w]
     imaging = any(_in(term, "imaging-order-category", cat) for cat in record.categories)
     names = term.words.get(_LISTED, ())
-    if any(_names_spine_procedure(w, names) for w in words):
+    if any(_names_spine_procedure(w, term) for w in words):
         return not any(_study_about_it(w, names) for w in words)
     if imaging:
         return False  # "imaging orders are not" (§5 v3): an MRI at a vertebra is no procedure

@@ -14,6 +14,7 @@ __all__ = [
     "RECORD_ORDER_STATUSES",
     "OrderRecord",
     "code_problem",
+    "do_not_perform_problem",
     "order_of_record",
     "read_orders",
     "status_problem",
@@ -41,17 +42,21 @@ class OrderRecord(NamedTuple):
     # code as sent when it is plain text: what it orders cannot be told (contract §5 v3).
     unreadable: str | None = None
     sent_as: str | None = None
-    # doNotPerform true: an order for the procedure *not* to be done (anything but the boolean
-    # true is the ordinary order FHIR defaults to).
+    # doNotPerform true: an order for the procedure *not* to be done (false or absent is the
+    # ordinary order FHIR defaults to).
     do_not_perform: bool = False
     # Why its status cannot be read (missing, empty or not a string: FHIR requires one): whether
     # it is being ordered cannot be told.
     status_problem: str | None = None
+    # Why its doNotPerform cannot be read (present but not a boolean: "true" as a string may
+    # forbid the procedure): whether it orders or forbids it cannot be told.
+    do_not_perform_problem: str | None = None
 
     @property
     def problem(self) -> str | None:
         """Everything about the order that could not be read, in words; None when it can be."""
-        return "; ".join(p for p in (self.status_problem, self.unreadable) if p) or None
+        found = (self.status_problem, self.do_not_perform_problem, self.unreadable)
+        return "; ".join(p for p in found if p) or None
 
 
 _KINDS = {str: "a string", list: "a list", dict: "an object", bool: "true or false",
@@ -100,6 +105,13 @@ def status_problem(status: Any) -> str | None:
     return "its status is empty" if not status.strip() else None
 
 
+def do_not_perform_problem(resource: Mapping[str, Any]) -> str | None:
+    """Why an order's ``doNotPerform`` cannot be read; None when it is a boolean or absent."""
+    if "doNotPerform" not in resource or isinstance(resource["doNotPerform"], bool):
+        return None
+    return f"its doNotPerform is {_kind(resource['doNotPerform'])}, not true or false"
+
+
 def _displays(concept: Any) -> tuple[str, ...]:
     codings_ = concept.get("coding") if isinstance(concept, Mapping) else None
     return tuple(
@@ -139,6 +151,7 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
         sent_as=concept.strip() if isinstance(concept, str) and concept.strip() else None,
         do_not_perform=resource.get("doNotPerform") is True,
         status_problem=status_problem(status),
+        do_not_perform_problem=do_not_perform_problem(resource),
     )
 
 

@@ -223,6 +223,19 @@ _FOLLOW_UP = frozenset({"Procedure", "Encounter", "AdverseEvent"})
 # read for; the rest is never looked at. Each is parsed here, or left to its own reader.
 
 
+def _order(
+    resource: Mapping[str, Any], ref: ResourceRef, patient: str
+) -> OrderRecord | Issue | None:
+    """A ServiceRequest of the record; one whose doNotPerform is no boolean may forbid what it
+    names, so it is an invalid resource, never read as an order to do it."""
+    order = order_of_record(resource, patient)
+    if order is None or order.do_not_perform_problem is None:
+        return order
+    label = ref.reference or "ServiceRequest without id"
+    message = f"{label} is malformed (doNotPerform: not true or false); ignored."
+    return Issue("error", "structure", message, ref.reference, "doNotPerform")
+
+
 def parse_resource(
     resource: Any,
     full_url: str | None,
@@ -286,7 +299,7 @@ def _parse(
     if rtype == "Patient":
         return _patient(resource, ref, patient)
     if rtype == "ServiceRequest":
-        return order_of_record(resource, patient)
+        return _order(resource, ref, patient)
     if rtype == "QuestionnaireResponse":
         return parse_response(resource, ref, patient)
     return _medication(resource, ref, patient, aliases)

@@ -705,3 +705,18 @@ async def test_a_local_code_for_another_region_than_its_level_is_named(tmp_path)
         "is T12 (thoracic): one of the two is wrong — check the level or the code before the "
         "procedure (wrong-level risk)."
     ) in card["detail"]
+
+
+async def test_an_order_whose_do_not_perform_is_no_boolean_is_named_not_judged(client):
+    """doNotPerform "true" (a string) may forbid the procedure: read as an order to do it, the
+    card would say "meets". Whether it orders or forbids it cannot be told (contract §2, §5)."""
+    vp = {**order("vp", "22511", "T12"), "doNotPerform": "true"}
+    (card,) = await cards(client, SIGN, body("order-sign", [vp]))
+    reason = "its doNotPerform is a string, not true or false"
+    assert card["indicator"] == "warning"
+    assert card["summary"] == f"Draft order not read ({reason}) — not checked as a spine procedure"
+    assert reason in card["detail"] and "ServiceRequest.doNotPerform" in card["detail"]
+    assert "meets" not in card["summary"] + card["detail"]
+    # an order that is no spine procedure says nothing, whatever its doNotPerform
+    blood = {**order("fbc", "58410-2", system="http://loinc.org"), "doNotPerform": "true"}
+    assert await cards(client, SIGN, body("order-sign", [blood])) == []

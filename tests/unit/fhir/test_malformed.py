@@ -179,3 +179,22 @@ def test_a_time_of_day_with_no_zone_is_read_as_utc_and_named():
     zoned = _with(KPS, ("effectiveDateTime",), "2024-05-30T10:00:00+02:00")
     data = patient_records([*default_patient(drop=("kps",)), zoned], "p")
     assert data is not None and not data.issues
+
+
+def test_an_order_of_the_record_whose_do_not_perform_is_no_boolean_is_an_issue():
+    """doNotPerform "true" (a string) may forbid the procedure: the record's order is named as
+    malformed and ignored, never checked as an order to do it (contract §2)."""
+    from adapter.fhir.read.orders import OrderRecord
+    from tests.support.records import order
+
+    vp = {**order("vp", "22510", "T12"), "doNotPerform": "true"}
+    parsed = parse_resource(vp, None, {})
+    assert parsed == Issue(
+        "error",
+        "structure",
+        "ServiceRequest/vp is malformed (doNotPerform: not true or false); ignored.",
+        "ServiceRequest/vp",
+        "doNotPerform",
+    )
+    assert isinstance(parse_resource({**vp, "doNotPerform": True}, None, {}), OrderRecord)
+    assert parse_resource({**vp, "status": "completed"}, None, {}) is None  # not an order to check

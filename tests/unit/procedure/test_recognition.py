@@ -117,6 +117,60 @@ def test_studies_and_exercises_named_after_a_fixation_are_not_one(extra):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "PT eval and treat - spinal stabilization",
+        "Spinal stabilization therapy (outpatient PT)",
+        "Lumbar spinal stabilisation Pilates",
+        "Spinal stabilization brace (TLSO)",
+        "Core and spinal stabilisation - physical therapy",
+        "OT/PT: spinal stabilization",
+        "Hydrotherapy - spinal stabilisation",
+        "Referral to physical therapist for spinal stabilization",
+        "Spinal stabilisation home exercise programme",
+    ],
+)
+def test_therapies_and_appliances_named_after_a_fixation_are_not_one(text):
+    # Physiotherapy orders and braces go by the same words as a percutaneous fixation; checked
+    # as a spine procedure they would say "cord compression" to a therapist (contract §5 v3).
+    assert kinds(order("o", "X-1", "T12", system=LOCAL, text=text)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Percutaneous spinal stabilisation T11-L1, then inpatient rehab",
+        "Spinal instrumentation T10-L2 (rehabilitation ward patient)",
+        "Transpedicular fixation T12 - physio to mobilise day 1",
+        "Transpedicular fixation - physio to mobilise day 1",
+        "Spinal stabilisation T11-L1 and rehab",
+        "Spinal stabilisation then physiotherapy",
+        # "programme", "class", "PT" and "therapy" mean other things before an operation's name
+        "Enhanced recovery programme: spinal stabilisation T11-L1",
+        "ASA class 3 - spinal stabilisation",
+        "PT/INR then spinal stabilisation T11-L1",
+        "Radiation therapy then spinal stabilisation",
+    ],
+)
+def test_a_fixation_order_that_mentions_therapy_after_it_is_never_silent(text):
+    # The therapy is what follows the operation, not what is ordered (§5 v3: silence is never
+    # the answer to a spine order).
+    assert kinds(order("o", "X-1", "T12", system=LOCAL, text=text)) == [("unrecognised", text)]
+
+
+def test_a_fixation_order_that_mentions_therapy_gets_its_critical_card():
+    text = "Transpedicular fixation T12 - physio to mobilise day 1"
+    bilsky = finding("b3", "epidural-spinal-cord-compression", "bilsky-3", level="T12")
+    resources = default_patient(drop=("bilsky-t12",), extra=(bilsky,))
+    decisions = decisions_for(resources, [order("o", "X-1", "T12", system=LOCAL, text=text)])
+    (decision,) = decisions.orders
+    assert decision.indicator == "critical"
+    # The long label leaves the Bilsky finding cut, the action whole (the order card's rule).
+    assert decision.summary.startswith(f"{text}: Bilsky")
+    assert "suspected cord compression — decompression and radiotherapy first" in decision.summary
+
+
+@pytest.mark.parametrize(
     "extra",
     [
         {"text": "Blood transfusion"},  # "fusion" inside a word
@@ -359,7 +413,21 @@ def test_a_do_not_perform_order_is_not_checked_as_the_procedure(the_order, label
     assert line in card_text and line in text
     assert "meets the case series" not in card_text + text + page
     assert "not recognised" not in card_text
-    # doNotPerform false (or not a boolean) is an ordinary order
-    for value in (False, "true"):
-        (plain,) = decisions_for(default_patient(), [{**the_order, "doNotPerform": value}]).orders
-        assert "not to be done" not in plain.summary
+    # doNotPerform false is an ordinary order
+    (plain,) = decisions_for(default_patient(), [{**the_order, "doNotPerform": False}]).orders
+    assert "not to be done" not in plain.summary
+
+
+@pytest.mark.parametrize("value", ["true", "false", 1, None, {"value": True}])
+def test_a_do_not_perform_that_is_no_boolean_is_not_read_as_an_order_to_do_it(value):
+    # "true" as a string may forbid the procedure: judged as an order to do it, it would read
+    # "meets". Whether it orders or forbids cannot be told, so it is not checked (contract §2).
+    records = read_orders(draft_orders({**order("z", "22510", "T12"), "doNotPerform": value}))
+    (record,) = records
+    kind = (
+        "null"
+        if value is None
+        else {str: "a string", int: "a number", dict: "an object"}[type(value)]
+    )
+    assert record.problem == f"its doNotPerform is {kind}, not true or false"
+    assert procedure_orders(records, None, "order-sign", TERM) == []

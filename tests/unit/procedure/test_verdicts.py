@@ -28,6 +28,7 @@ from tests.support.records import (
     order,
     patient,
     procedure,
+    site,
 )
 from tests.unit.decision.test_wording import decisions_for, surfaces
 from tests.unit.procedure.test_check import check, single, statuses
@@ -518,12 +519,36 @@ def test_an_ordered_site_not_read_as_a_level_is_named_not_said_missing(sites, na
     ("words", "levels"),
     [("T12", {"T12"}), ("t12/l1", {"T12", "L1"}), ("T11-L1", {"T11", "T12", "L1"}),
      ("T11–12", {"T11", "T12"}), ("L4 to S1", {"L4", "L5", "S1"}), ("L1-T12", {"T12", "L1"}),
-     ("Twelfth thoracic vertebra", set()), ("T13", set()), (None, set())],
+     ("Twelfth thoracic vertebra", {"T12"}), ("T13", set()), (None, set()),
+     ("Th11", {"T11"}), ("TH 11", {"T11"}), ("Th11-L1", {"T11", "T12", "L1"}),
+     ("D11 vertebral body", {"T11"}), ("D11-D12", {"T11", "T12"}), ("BWK 11", {"T11"}),
+     ("LWK2", {"L2"}), ("HWK 5", {"C5"}), ("Lumbar vertebra 2", {"L2"}),
+     ("thoracic vertebra 12", {"T12"}), ("second lumbar vertebra", {"L2"}),
+     ("12th thoracic vertebra", {"T12"}), ("Structure of body of first lumbar vertebra", {"L1"}),
+     ("L-2", {"L2"}), ("T 12", {"T12"}), ("T12 4th ventricle", {"T12"}),
+     ("T12 (Ca lung, C34.9)", {"T12"}), ("Structure of body of thirteenth thoracic vertebra", set()),
+     ("with 2 screws", set())],
 )  # fmt: skip
 def test_the_levels_a_site_s_words_name_are_detected_never_read(words, levels):
     from adapter.mapping.sites import levels_in_words
 
     assert levels_in_words(words) == levels
+
+
+@pytest.mark.parametrize(
+    "words", ["L2 vertebra", "Th11", "D11 vertebral body", "Lumbar vertebra 2",
+              "second lumbar vertebra", "L-2", "T 11", "BWK 11"],
+)  # fmt: skip
+def test_a_site_coded_t12_whose_words_name_another_level_is_said(words):
+    # German (Th, BWK), Italian, French and Indian (D: dorsal) and spelled-out notations name a
+    # level as surely as "L2" does: a site coded T12 that they call another is no "meets" (§5).
+    vp = order("o", "22510", "T12")
+    vp["bodySite"][0]["text"] = words
+    (checked,) = check(default_patient(), vp)
+    assert checked.indicator == "warning"
+    assert [c.finding for c in checked.concerns] == [
+        f"ordered site coded T12 but named “{words}” — confirm the level"
+    ]
 
 
 def test_a_construct_whose_sites_name_its_run_is_no_conflict():
@@ -731,6 +756,47 @@ def test_a_cement_order_for_a_metastasis_at_an_ordered_level_has_no_wrong_level_
     resources = default_patient(extra=L1_METASTASIS)
     (checked,) = check(resources, order("v", "22510", *levels, reasons=("met-l1",)))
     assert not any("wrong-level" in c.finding for c in checked.concerns)
+
+
+def _multilevel_metastasis(*levels: str) -> list:
+    """One metastasis Condition naming several vertebrae, as problem lists often record it."""
+    met = condition("met-multi", "C79.51", level=levels[0])
+    met["bodySite"] = [site(level)[0] for level in levels]
+    return default_patient(drop=("met-t12",), extra=(met,))
+
+
+@pytest.mark.parametrize(
+    ("code", "levels"),
+    [("22510", ("T12",)), ("22513", ("T12",)), ("22511", ("L1", "L3")),
+     ("22842", ("T11", "T12", "L1"))],
+)  # fmt: skip
+def test_an_order_at_one_level_of_a_multilevel_reason_is_no_wrong_level(code, levels):
+    # The surgeon treats the levels of a multi-level diagnosis that need it: an order at one of
+    # its levels is not for another level (contract §5).
+    resources = _multilevel_metastasis("T12", "L1", "L3")
+    (checked,) = check(resources, order("o", code, *levels, reasons=("met-multi",)))
+    assert not any("wrong-level" in c.finding for c in checked.concerns)
+    _, card_text, text, _ = surfaces(
+        decisions_for(resources, [order("o", code, *levels, reasons=("met-multi",))])
+    )
+    assert "wrong-level" not in card_text + text
+
+
+def test_an_order_at_none_of_its_reason_s_levels_is_still_a_wrong_level():
+    resources = _multilevel_metastasis("L1", "L3")
+    (checked,) = check(resources, order("v", "22510", "T12", reasons=("met-multi",)))
+    assert checked.concerns[0].finding == (
+        "vertebroplasty for L1, L3 but its level is T12 — check the level (wrong-level risk)"
+    )
+
+
+def test_a_reason_at_another_level_beside_one_at_the_ordered_level_is_still_named():
+    # Two metastases given as the reason: the one at L1 is not reached by cement at T12.
+    resources = default_patient(extra=L1_METASTASIS)
+    (checked,) = check(resources, order("v", "22510", "T12", reasons=("met-t12", "met-l1")))
+    assert checked.concerns[0].finding == (
+        "vertebroplasty for L1 but its level is T12 — check the level (wrong-level risk)"
+    )
 
 
 # --- an order not to do the procedure --------------------------------------------------------
