@@ -50,15 +50,22 @@ def _counts(items: Sequence[str]) -> dict[str, int]:
     return dict(sorted(Counter(items).items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+NOT_SETTLED = "not settled"
+
+
 def _primary_sites(outcomes: Sequence[PatientOutcome], issues: list[str]) -> dict[str, int]:
     sites: list[str] = []
     for o in outcomes:
         found = sorted(set(o.primary_sites)) or ["unknown"]
         if len(found) > 1:
+            # Each patient once, so that the rows add up to the cohort: a code such as C76.8
+            # may be seventeen site groups, two unlinked primaries are two.
             listed = ", ".join(found)
             issues.append(
-                f"Patient/{o.patient}: several primary sites ({listed}); counted under each."
+                f"Patient/{o.patient}: several possible primary sites ({listed}); counted "
+                f"once, under '{NOT_SETTLED}'."
             )
+            found = [NOT_SETTLED]
         sites += found
     return _counts(sites)
 
