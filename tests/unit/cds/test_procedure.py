@@ -720,3 +720,13 @@ async def test_an_order_whose_do_not_perform_is_no_boolean_is_named_not_judged(c
     # an order that is no spine procedure says nothing, whatever its doNotPerform
     blood = {**order("fbc", "58410-2", system="http://loinc.org"), "doNotPerform": "true"}
     assert await cards(client, SIGN, body("order-sign", [blood])) == []
+
+
+async def test_an_ordered_site_s_words_are_quoted_within_bounds_however_long(client):
+    # An EHR's free text is quoted on the card, never echoed whole: 200 KB of bodySite words
+    # would make every answer that size.
+    vp = {**order("vp", "22510", "T12"), "bodySite": [{"text": "T12 " * 50000}]}
+    (card,) = await cards(client, SIGN, body("order-sign", [vp]))
+    assert card["indicator"] == "warning"
+    assert "ordered site not read as a level" in card["summary"]
+    assert len(card["detail"]) < 5000 and "…" in card["detail"]
