@@ -9,6 +9,10 @@ from typing import Any, NamedTuple
 
 from adapter.fhir.read.records import Coding, body_site_names, codings, concept_name, concepts
 from adapter.fhir.read.references import normalise_reference
+from adapter.vocabulary.cards import shorten
+
+# Longer than any site's name or a run of levels; what an order quotes stays a line.
+SITE_WORDS_MAX = 200
 
 __all__ = [
     "RECORD_ORDER_STATUSES",
@@ -96,6 +100,17 @@ def code_problem(concept: Any) -> str | None:
     return None
 
 
+def _bounded(
+    named: tuple[str | None, ...], uncoded: tuple[str, ...]
+) -> tuple[tuple[str | None, ...], tuple[str, ...]]:
+    """A bodySite's words as cards quote them: within :data:`SITE_WORDS_MAX` characters, since
+    the EHR's text may be any length and a card quotes it."""
+    return (
+        tuple(n if n is None else shorten(n, SITE_WORDS_MAX) for n in named),
+        tuple(shorten(n, SITE_WORDS_MAX) for n in uncoded),
+    )
+
+
 def status_problem(status: Any) -> str | None:
     """Why an order's ``status`` cannot be read; None when it is a code (FHIR: 1..1)."""
     if status is None:
@@ -129,7 +144,7 @@ def _order(resource: Mapping[str, Any]) -> OrderRecord | None:
     text = concept.get("text") if isinstance(concept, Mapping) else None
     status = resource.get("status")
     reasons = resource.get("reasonReference")
-    site_names, uncoded_sites = body_site_names(resource.get("bodySite"))
+    site_names, uncoded_sites = _bounded(*body_site_names(resource.get("bodySite")))
     return OrderRecord(
         reference=f"ServiceRequest/{rid}" if isinstance(rid, str) else "ServiceRequest",
         status=status if isinstance(status, str) else None,
