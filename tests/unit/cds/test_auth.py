@@ -192,3 +192,39 @@ async def test_each_attack_fails_the_check_meant_for_it(tmp_path, keys, attack):
         verifier = Verifier([issuer], http)
         with pytest.raises(AuthenticationError, match=REASONS[attack]):
             await verifier.verify(ATTACKS[attack](keys), SCORES)
+
+
+ACCEPTED_OR_NOT = {
+    # RFC 7519 §4.1.4 with the 60 s of leeway: expired 30 s ago is still accepted, 90 s ago not.
+    "expired-within-leeway": (lambda k: k.token(SCORES, exp=int(time.time()) - 30,
+                                                iat=int(time.time()) - 300), None),
+    "expired-beyond-leeway": (lambda k: k.token(SCORES, exp=int(time.time()) - 90,
+                                                iat=int(time.time()) - 300), "Expired"),
+    "iat-within-leeway": (lambda k: k.token(SCORES, iat=int(time.time()) + 30), None),
+    # RFC 7519 §4.1.3: an audience list must hold the URL called.
+    "aud-list-holding-the-url": (lambda k: k.token([DISCOVERY, SCORES]), None),
+    "aud-list-without-the-url": (lambda k: k.token([DISCOVERY]), "Audience"),
+    "signature-not-base64url": (lambda k: k.token(SCORES)[:-4] + "*&^%", "rejected"),
+    "signature-cut-short": (lambda k: k.token(SCORES)[:-8], "Signature"),
+    "signature-empty": (lambda k: k.token(SCORES).rpartition(".")[0] + ".", "Signature"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(ACCEPTED_OR_NOT))
+async def test_the_claims_and_signature_are_checked_to_the_letter(tmp_path, keys, case):
+    import httpx
+
+    from adapter.cds.auth import Verifier
+    from adapter.errors import AuthenticationError
+
+    (tmp_path / "jwks.json").write_text(json.dumps(keys.jwks))
+    issuer = Issuer(iss=ISS, jwks_file=tmp_path / "jwks.json")
+    make, reason = ACCEPTED_OR_NOT[case]
+    async with httpx.AsyncClient() as http:
+        verifier = Verifier([issuer], http)
+        if reason is None:
+            claims = await verifier.verify(make(keys), SCORES)
+            assert claims["iss"] == ISS and claims["jti"]
+        else:
+            with pytest.raises(AuthenticationError, match=reason):
+                await verifier.verify(make(keys), SCORES)
