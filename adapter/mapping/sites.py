@@ -163,8 +163,9 @@ def _ordinal(written: str) -> int:
 
 
 def levels_in_words(words: str | None) -> frozenset[str]:
-    """The levels a site's words name, a run ("T11-L1") with every level in it. Detected to tell
-    words that disagree with a code, never read as the level: "T8" in free text is not T8."""
+    """The levels a site's or an order's words name, a run ("T11-L1") with every level in it.
+    Detected to tell words that disagree with a code, or a level an order's name already says,
+    never read as the level: "T8" in free text is not T8."""
     found: set[str] = set()
     for region, number, end_region, end in _LEVEL_WORDS.findall(words or ""):
         first = f"{_region(region)}{int(number)}"

@@ -178,15 +178,17 @@ def _unplaced(record: OrderRecord, sites: Sequence[Site]) -> tuple[str, ...]:
 
 
 def decompressed_levels(records: Sequence[OrderRecord], term: Terminology) -> frozenset[str]:
-    """The levels a request's draft decompression orders decompress (for criterion 8); an order
-    not to decompress, or one that may be (its doNotPerform unreadable), decompresses nothing."""
+    """The levels a request's draft decompression orders decompress (for criterion 8): their
+    ordered levels, read as any order's (every vertebra each bodySite codes, words never); an
+    order not to decompress, or one that may be (its doNotPerform unreadable), decompresses
+    nothing."""
     levels: set[str] = set()
     for record in records:
         wanted = record.status in ("draft", "active") and not record.do_not_perform
         wanted = wanted and record.do_not_perform_problem is None  # may forbid it
         if wanted and decompression(record, term):
-            sites = (resolve_site(concept, term) for concept in record.body_sites)
-            levels |= {s.level for s in sites if s.level is not None}
+            sites = [resolve_site(concept, term) for concept in record.body_sites]
+            levels |= set(ordered_levels(record, sites, term))
     return frozenset(levels)
 
 

@@ -16,9 +16,9 @@ weighed once the level and the cord are known. An order not to do the procedure
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from adapter.mapping.sites import levels_in_words
 from adapter.procedure.check import COMPRESSION, OrderCheck, pressing
 from adapter.procedure.criteria import Criterion
 from adapter.vocabulary.cards import SUMMARY_MAX, shorten
@@ -57,9 +57,10 @@ _MORE_SHORT = "; +{n} more"
 
 
 def order_label(check: OrderCheck) -> str:
-    """ "Vertebroplasty L1", "Pedicle screw fixation T11, T12, L1"."""
+    """ "Vertebroplasty L1", "Pedicle screw fixation T11, T12, L1"; an order whose own words name
+    a level ("Posterior spinal fusion T11-L1", "Cement augmentation Th12") does not say it again."""
     order = check.order
-    named = set(re.findall(r"\b[CTLS]\d{1,2}\b", order.display))  # "Cement augmentation T12"
+    named = levels_in_words(order.display)
     levels = [lv for lv in order.levels if lv not in named]
     return f"{order.display} {', '.join(levels)}" if levels else order.display
 

@@ -205,6 +205,24 @@ async def test_two_levels_coded_in_one_site_are_both_judged_and_the_conflict_sai
     )
 
 
+async def test_a_decompression_coding_two_vertebrae_in_one_site_decompresses_both(client):
+    """A decompression's bodySite reads as every other order's: each vertebra coded in it is a
+    level the request decompresses, so a Bilsky 3 at its second coding is not held against the
+    vertebroplasty as compression elsewhere (contract §5 v3, criterion 8)."""
+    resources = default_patient(extra=(
+        condition("met-t8", "C79.51", level="T8"),
+        finding("b8", "epidural-spinal-cord-compression", "bilsky-3", level="T8"),
+    ))  # fmt: skip
+    decompression = order("d", "63003")
+    decompression["bodySite"] = [{"coding": [{"system": VERTEBRA, "code": "T7"},
+                                             {"system": VERTEBRA, "code": "T8"}]}]  # fmt: skip
+    payload = body("order-sign", [order("vp", "22510", "T12"), decompression], resources)
+    (card,) = await cards(client, SIGN, payload)
+    assert card["indicator"] == "info"
+    assert card["summary"] == "Vertebroplasty T12: meets the case series' selection criteria"
+    assert "Bilsky 3 at T8 (30 May 2024): decompression ordered in this request" in card["detail"]
+
+
 async def test_a_site_whose_words_name_another_level_than_its_code_is_said(client):
     """The code is read (words are never read as a level), but a level its words name instead
     is said, not dropped: it was not checked."""

@@ -8,6 +8,8 @@ thoracic decompression, CPT 77373 SBRT.
 
 from __future__ import annotations
 
+import pytest
+
 from adapter.cds.procedure import order_card
 from adapter.decision import decide
 from adapter.decision.orders import order_decisions
@@ -22,6 +24,7 @@ from adapter.procedure.summary import summary
 from tests.support.records import (
     NOW,
     SNOMED,
+    VERTEBRA,
     cement_code,
     condition,
     default_patient,
@@ -31,6 +34,7 @@ from tests.support.records import (
     order,
     patient,
     procedure,
+    site,
 )
 from tests.unit.decision.test_wording import decisions_for, surfaces
 from tests.unit.procedure.test_check import check, single, statuses
@@ -261,6 +265,44 @@ def test_a_level_the_same_request_decompresses_is_info_not_critical():
     eight = criterion(checked, 8)
     assert eight.status == "met" and checked.indicator == "info"
     assert "decompression ordered in this request" in eight.basis
+
+
+ELSEWHERE_T8 = (
+    "Vertebroplasty T12: Bilsky 3 at T8 (30 May 2024): suspected cord compression elsewhere — "
+    "assess for decompression and radiotherapy first"
+)
+MEETS_T12 = "Vertebroplasty T12: meets the case series' selection criteria"
+
+
+def _vertebra(level):
+    return {"system": VERTEBRA, "code": level}
+
+
+@pytest.mark.parametrize(
+    ("sites", "levels", "line"),
+    [
+        # two vertebrae coded in one bodySite: both are decompressed, as both are ordered levels
+        # of any other order (the codings disagree, and neither is dropped)
+        ([{"coding": [_vertebra("T7"), _vertebra("T8")], "text": "T7-T8"}], {"T7", "T8"},
+         MEETS_T12),
+        # ... in the second bodySite, and T8 as a SNOMED CT vertebral body beside a T7
+        ([site("T6")[0], {"coding": [_vertebra("T7"), {"system": SNOMED, "code": "77435000"}]}],
+         {"T6", "T7", "T8"}, MEETS_T12),
+        # words that name another level than the code: the code's level only (never read)
+        ([{"coding": [_vertebra("T6")], "text": "T8"}], {"T6"}, ELSEWHERE_T8),
+    ],
+)  # fmt: skip
+def test_a_decompression_order_decompresses_every_vertebra_its_sites_code(sites, levels, line):
+    decompression = order("d", "63003")
+    decompression["bodySite"] = sites
+    records = read_orders(draft_orders(order("o", "22510", "T12"), decompression))
+    decompressed = decompressed_levels(records, default_terminology())
+    assert decompressed == levels
+    (vertebroplasty,) = procedure_orders(records, None, "order-sign", default_terminology())
+    result = _result(with_t8(bilsky("b8", "bilsky-3", "T8")))
+    checked = check_order(vertebroplasty, result, Rules(), decompressed=decompressed)
+    assert summary(checked) == line
+    assert checked.indicator == ("critical" if line == ELSEWHERE_T8 else "info")
 
 
 def test_an_order_not_to_decompress_decompresses_nothing():

@@ -483,6 +483,39 @@ def test_an_order_whose_own_name_gives_the_level_is_not_named_twice():
     assert headline(checked).startswith("Cement augmentation T12: spine procedure not recognised")
 
 
+NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked (code X-1)"
+
+
+@pytest.mark.parametrize(
+    ("text", "levels", "label"),
+    [
+        # a run names every level in it
+        ("Posterior spinal fusion T11-L1", ("T11", "T12", "L1"), "Posterior spinal fusion T11-L1"),
+        ("Posterior spinal fusion T11–12", ("T11", "T12"), "Posterior spinal fusion T11–12"),
+        # a level written another way is the same level
+        ("Cement augmentation Th12", ("T12",), "Cement augmentation Th12"),
+        ("Cement augmentation D12", ("T12",), "Cement augmentation D12"),
+        ("Cement augmentation BWK 12", ("T12",), "Cement augmentation BWK 12"),
+        ("Cement augmentation of the 12th thoracic vertebra", ("T12",),
+         "Cement augmentation of the 12th thoracic vertebra"),
+        ("Lumbar fusion L 1", ("L1",), "Lumbar fusion L 1"),
+        # a level the words do not name is still said
+        ("Posterior spinal fusion T11-T12", ("T11", "T12", "L1"),
+         "Posterior spinal fusion T11-T12 L1"),
+        ("Cement augmentation Th12", ("T12", "L1"), "Cement augmentation Th12 L1"),
+        ("Lumbar fusion", ("L1",), "Lumbar fusion L1"),
+    ],
+)  # fmt: skip
+def test_a_level_the_order_s_own_words_name_however_written_is_not_repeated(text, levels, label):
+    spinal = order("c", "X-1", *levels, system="http://hospital.example/codes", text=text)
+    (checked,) = check(default_patient(), spinal)
+    assert summary(checked) == f"{label}: {NOT_RECOGNISED}"
+    cards, _, report, _ = surfaces(decisions_for(default_patient(), [spinal]))
+    (card,) = (c for c in cards if c.summary.startswith(label))
+    assert card.summary == f"{label}: {NOT_RECOGNISED}" and card.indicator == "info"
+    assert f"ORDER ServiceRequest/c [info] {label}: {NOT_RECOGNISED}" in report
+
+
 # A SNOMED CT code outside the vertebra map: the site is ordered, we cannot read it as a level.
 UNMAPPED = {"system": SNOMED, "code": "123037004"}
 NOT_READ = "ordered site{s} not read as a level ({sites}) — record the level as a vertebra code"
