@@ -154,6 +154,10 @@ class Coded:
         """ "established deficit (Paraplegia, incomplete since 1 May 2024) — new or worse?"."""
         return f"established deficit ({self.name} since {self.day}{self.mark}) — new or worse?"
 
+    def answered_by(self, time: ClinicalTime | None) -> bool:
+        """Whether a final grade of ``time`` certainly comes at or after this diagnosis."""
+        return time is not None and self.time is not None and _after(time, self.time)
+
     @property
     def evidence(self) -> Evidence:
         cond = self.staged.condition
