@@ -5,13 +5,25 @@ instead of a Bilsky or Frankel grade."""
 from __future__ import annotations
 
 from adapter.decision.item import NeurologyItem
-from adapter.mapping.coded import coded_compressions, coded_deficits
+from adapter.mapping.coded import Coded, coded_compressions, coded_deficits
 from adapter.pipeline import PatientResult
 
 __all__ = ["coded_items"]
 
 _CODED_DEFICIT = "a neurological deficit, Frankel/AIS grade not recorded: examine and record it"
 _DATED = "not known to be current: re-examine now and record the Frankel/AIS grade"
+_RECORD_GRADES = "record the Frankel/AIS and Bilsky grades"
+_DATED_COMPRESSION = f"not known to be current: re-examine and re-image now, and {_RECORD_GRADES}"
+
+
+def _dated_named(coded: Coded, patient: PatientResult) -> str:
+    """ "Unspecified cord compression at T8 (coded diagnosis, 1 Mar 1994, dated: 11050 days
+    before)"; a paralysis names no level."""
+    time = coded.time
+    days = (patient.now.instant - time.instant).days if time is not None else 0
+    where = coded.where if coded.kind == "compression" else ""
+    dated = f"{coded.day}, dated: {days} days before{coded.mark}"
+    return f"{coded.name}{where} (coded diagnosis, {dated})"
 
 
 def coded_items(patient: PatientResult) -> tuple[list[NeurologyItem], list[NeurologyItem]]:
@@ -30,10 +42,7 @@ def coded_items(patient: PatientResult) -> tuple[list[NeurologyItem], list[Neuro
             continue
         if coded.dated and coded.time is not None:
             # Said as a dated Frankel/AIS grade is (adapter/decision/neurology.py).
-            days = (patient.now.instant - coded.time.instant).days
-            dated = f"{coded.time.day}, dated: {days} days before{coded.mark}"
-            said = f"{coded.name} (coded diagnosis, {dated})"
-            text = f"{said} — {_DATED}"
+            text = f"{_dated_named(coded, patient)} — {_DATED}"
             item = NeurologyItem("critical", text, sources, coded.reason, deficit=True, dated=True)
             deficits.append(item)
             continue
@@ -49,6 +58,16 @@ def coded_items(patient: PatientResult) -> tuple[list[NeurologyItem], list[Neuro
             text = f"{coded.named}{coded.treated} — re-examine and re-image"
             compressions.append(NeurologyItem("warning", text, sources))
             continue
-        text = f"{coded.named} — examine and record the Frankel/AIS and Bilsky grades"
+        if coded.reassured:  # as an old Bilsky 2–3 with a Frankel/AIS E since
+            text = f"{coded.short}, Frankel/AIS E since — re-image"
+            compressions.append(NeurologyItem("warning", text, sources))
+            continue
+        if coded.dated and coded.time is not None:
+            # Said as a dated Bilsky grade is (adapter/decision/neurology.py).
+            text = f"{_dated_named(coded, patient)} — {_DATED_COMPRESSION}"
+            item = NeurologyItem("critical", text, sources, coded.reason, dated=True)
+            compressions.append(item)
+            continue
+        text = f"{coded.named} — examine and {_RECORD_GRADES}"
         compressions.append(NeurologyItem("critical", text, sources, coded.reason))
     return deficits, compressions

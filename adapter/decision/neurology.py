@@ -8,7 +8,8 @@ item has its own indicator and wording:
   window (contract §2: dated evidence may raise an alarm), said dated with its date and "re-examine
   now", never as current; a cord compression, cauda equina syndrome, paraplegia or quadriplegia
   recorded as a current diagnosis that no later grade answers (adapter/mapping/coded.py),
-  unconfirmed ones said so. A deficit adds the steroid prompt when no corticosteroid is active —
+  unconfirmed ones said so, dated ones (older than the window of the grade each stands for) said
+  dated. A deficit adds the steroid prompt when no corticosteroid is active —
   for a dated one, conditional on a re-examination confirming it.
 - **warning**: an established deficit (no worse than before a completed decompression or
   radiotherapy, or a coded paralysis before one) — "new or worse?"; a coded cord compression

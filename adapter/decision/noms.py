@@ -3,7 +3,11 @@ for the page, the text report and the procedure-check card.
 
 N is the level's current Bilsky grade (1c contested: both; a grade superseded by a
 decompression, or only preliminary, does not settle it; a Bilsky 2–3 with no recorded time that
-a timed 0–1c outranks is named beside it, to be confirmed, but does not change it); O the
+a timed 0–1c outranks is named beside it, to be confirmed, but does not change it). A cord
+compression or cauda equina syndrome recorded as a diagnosis at the level, or without a level,
+that no later grade answers (adapter/mapping/coded.py) makes high grade possible: it says the
+cord may be compressed, never the grade, so it never settles N on its own (N is the ESCC grade,
+scores-more.md) and stays beside a Bilsky 2–3; O the
 recorded radiosensitivity or the primary's; M the surgeon's recorded stability verdict, else
 stable at a level fixed with screws, else SINS (13–18 unstable, 0–6 stable, 7–12 either); S the
 recorded surgery tolerance, never derived. What is missing lists every path.
@@ -11,9 +15,11 @@ recorded surgery tolerance, never derived. What is missing lists every path.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapter.fhir.read.evidence import Basis
+from adapter.mapping.coded import Coded, coded_compressions
 from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.treatments import Treatment
@@ -79,6 +85,36 @@ def _compression(grade: Grade | None) -> tuple[Possible[Compression], str]:
     return Possible(frozenset(values)), f"N: {grade.named} ({grade.day}){contested}{untimed}"
 
 
+def _coded_at(level: str, grade: Grade | None, coded: Sequence[Coded]) -> list[Coded]:
+    """The coded compressions that count at a level: its own, and those without a level unless
+    the level's own final grade answers them (contract §2: a grade without a level counts at
+    every level until the level's own grade says otherwise)."""
+    own = grade if grade is not None and grade.level == level and not grade.preliminary else None
+    return [
+        c
+        for c in coded
+        if level in c.levels or (not c.levels and not (own is not None and c.answered_by(own.time)))
+    ]
+
+
+def _with_coded(
+    read: tuple[Possible[Compression], str], grade: Grade | None, coded: Sequence[Coded]
+) -> tuple[Possible[Compression], str]:
+    """N with the coded compressions at the level: high grade possible, the grade still open."""
+    n, text = read
+    if not coded:
+        return read
+    said = "; ".join(f"{c.short}{c.treated}" for c in coded)
+    values = n.values | {Compression.HIGH}
+    if values == {Compression.HIGH}:
+        return n, f"{text}; {said}"
+    possible = f"N: {said}: high grade possible"
+    if grade is None:
+        return Possible(values), f"{possible}, Bilsky grade not recorded — either"
+    latest = text.removeprefix("N: ").removesuffix(" — either")
+    return Possible(values), f"{possible} — either; latest grade: {latest}"
+
+
 def _stability(
     lv: LevelResult, recorded: tuple[Possible[Stability], Basis] | None, fixed: Treatment | None
 ) -> tuple[Possible[Stability], str]:
@@ -114,11 +150,13 @@ def noms_view(result: PatientResult) -> NomsView | None:
         return None
     done = result.assessment.treatments
     grades = compression_grades(result.assessment.safety, done)
+    coded = coded_compressions(result.assessment.safety, done)
     o_text = _reading("O", more.basis["noms-o"], "radiosensitivity not known — either")
     s_text = _reading("S", more.basis["noms-s"], "tolerance of surgery not recorded — either")
     levels = []
     for lv in result.levels:
-        n, n_text = _compression(grade_at(grades, lv.level, len(result.levels)))
+        grade = grade_at(grades, lv.level, len(result.levels))
+        n, n_text = _with_coded(_compression(grade), grade, _coded_at(lv.level, grade, coded))
         fixed = next((t for t in reversed(done) if "fixation" in t.kinds and t.at(lv.level)), None)
         m, m_text = _stability(lv, more.stability.get(lv.level), fixed)
         decided = noms_paths(NomsInput(lv.level, n, more.radiosensitivity, m, more.tolerance))

@@ -19,7 +19,10 @@ day. A diagnosis with no recorded time is never outranked, as it is not known to
 a timed grade of its kind it asks to confirm the current grade, as an untimed Frankel/AIS A–D
 behind a timed E does, and so does a diagnosis beside a grade of the same day (or month) that
 cannot be put before or after it (contract §4 v3: evidence of uncertain age raises an alarm,
-never settles one).
+never settles one). A diagnosis older than the freshness window of the grade it stands for
+(Bilsky, Frankel/AIS; adapter/mapping/safety.py) is dated, as that grade would be: it still
+raises the alarm, said dated; a dated compression with a final Frankel/AIS E since asks to
+re-image instead, as an old Bilsky 2–3 does (contract §5 v3).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Literal
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.compression import reassured
 from adapter.mapping.findings import Chosen
 from adapter.mapping.safety import Safety
 from adapter.mapping.staging import Staged
@@ -50,8 +54,10 @@ class Coded:
     treatment: Treatment | None  # a completed decompression or radiotherapy after it
     # With no recorded time: the timed grade of its kind beside it, as cards say it.
     behind: str | None = None
-    # Older than the window of the grade it stands for (a paralysis: Frankel/AIS).
+    # Older than the window of the grade it stands for (Bilsky, Frankel/AIS).
     dated: bool = False
+    # A dated compression with a final Frankel/AIS E since: re-image, as an old Bilsky 2–3 is.
+    reassured: bool = False
 
     @property
     def name(self) -> str:
@@ -110,10 +116,16 @@ class Coded:
     @property
     def reason(self) -> str:
         """How the neurology card's summary names it: "Paraplegia, complete, coded 31 May 2024",
-        "…, coded 1 Mar 1994, dated — re-examine" as a dated Frankel/AIS grade is named."""
+        "…, coded 1 Mar 1994, dated — re-examine" as a dated Frankel/AIS grade is named, "…
+        compression at T8, coded 1 Mar 1994, dated — re-image" as a dated Bilsky grade is. A
+        dated one says its age before "level not recorded": a summary cut short keeps the age."""
         where = self.where if self.kind == "compression" else ""
-        again = " — re-examine" if self.dated and self.confirmed else ""  # else: "— confirm"
-        return f"{self.name}{where}, {self._coded}{self.mark}{again}"
+        if not self.dated:
+            return f"{self.name}{where}, {self._coded}{self.mark}"
+        at, unplaced = (where, "") if self.levels else ("", where)
+        again = " — re-image" if self.kind == "compression" else " — re-examine"
+        again = again if self.confirmed else ""  # else: "— confirm"
+        return f"{self.name}{at}, {self._coded}{self.mark}{unplaced}{again}"
 
     @property
     def treated(self) -> str:
@@ -145,6 +157,10 @@ class Coded:
     def established(self) -> str:
         """ "established deficit (Paraplegia, incomplete since 1 May 2024) — new or worse?"."""
         return f"established deficit ({self.name} since {self.day}{self.mark}) — new or worse?"
+
+    def answered_by(self, time: ClinicalTime | None) -> bool:
+        """Whether a final grade of ``time`` certainly comes at or after this diagnosis."""
+        return time is not None and self.time is not None and _after(time, self.time)
 
     @property
     def evidence(self) -> Evidence:
@@ -210,7 +226,9 @@ def coded_compressions(safety: Safety, treatments: Sequence[Treatment]) -> tuple
         if _answered(time, graded):
             continue
         treated = _treatment(staged, treatments)
-        out.append(Coded(staged, "compression", treated, _behind(time, graded)))
+        dated = staged in safety.dated_compression
+        calm = dated and reassured(time, safety)
+        out.append(Coded(staged, "compression", treated, _behind(time, graded), dated, calm))
     return tuple(out)
 
 

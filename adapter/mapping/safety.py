@@ -24,6 +24,7 @@ from adapter.mapping.context import Context
 from adapter.mapping.findings import Bilsky, Chosen, Finding, WholeSpine, choose_latest
 from adapter.mapping.medicines import active_of_kind, problem_list_use, unidentified
 from adapter.mapping.observations import Findings
+from adapter.mapping.rules import FINDING_WINDOW
 from adapter.mapping.staging import Staged, Staging
 from adapter.mapping.status import latest_palsy
 from adapter.scoring import Frankel, level_order
@@ -87,7 +88,9 @@ class Safety:
     # current diagnoses (adapter/mapping/coded.py).
     coded_compression: tuple[Staged, ...] = ()
     coded_deficit: tuple[Staged, ...] = ()
-    # Those of coded_deficit older than the Frankel/AIS window: said dated, as the grade would be.
+    # Those older than the window of the grade they stand for (Bilsky, Frankel/AIS): said dated,
+    # as the grade would be.
+    dated_compression: tuple[Staged, ...] = ()
     dated_deficit: tuple[Staged, ...] = ()
 
     @property
@@ -247,6 +250,17 @@ def _unread(found: Findings, lab: str) -> Finding[str] | None:
     return None if read and max(read) > _when(latest) else latest
 
 
+def _older(ctx: Context, diagnoses: Iterable[Staged], grade: str) -> tuple[Staged, ...]:
+    """The timed diagnoses older than the freshness window of the grade they stand for: a
+    diagnosis has no window of its own (contract §2: Conditions none), and is read as the grade."""
+    window = FINDING_WINDOW[grade]
+    return tuple(
+        staged
+        for staged in diagnoses
+        if staged.condition.time is not None and ctx.dated(staged.condition.time, window)
+    )
+
+
 def safety_inputs(
     ctx: Context, found: Findings, staging: Staging, medications: Iterable[MedicationRecord]
 ) -> Safety:
@@ -290,9 +304,6 @@ def safety_inputs(
         ),
         coded_compression=tuple(staging.cord_compression),
         coded_deficit=tuple(staging.paralysis),
-        dated_deficit=tuple(
-            staged
-            for staged in staging.paralysis
-            if staged.condition.time is not None and ctx.dated(staged.condition.time, "palsy")
-        ),
+        dated_compression=_older(ctx, staging.cord_compression, EPIDURAL_SPINAL_CORD_COMPRESSION),
+        dated_deficit=_older(ctx, staging.paralysis, FRANKEL_GRADE),
     )

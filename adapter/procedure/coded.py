@@ -8,7 +8,10 @@ at another level or without a level criterion 8 unmet ("here or elsewhere"). An 
 may or may not be present (contract §2): unknown, "confirm". One before a completed decompression
 is unknown ("re-image"), as a Bilsky grade before a decompression is; radiotherapy alone does not
 decompress at once, so at the ordered level it stays unmet; a paralysis before either is an
-established deficit ("new or worse?"), as the neurology card says.
+established deficit ("new or worse?"), as the neurology card says. A dated one (older than the
+window of the grade it stands for) still makes a criterion unmet, never met (contract §2), said
+dated; with a final Frankel/AIS E since, criterion 8 is unknown ("re-image") and criterion 5
+stays unmet, as for an old Bilsky 2–3 (contract §5 v3).
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ __all__ = ["CodedVerdict", "coded_compression_at", "coded_deficit", "coded_elsew
 _REIMAGE = "re-image before the procedure"
 _CONFIRM = "confirm the diagnosis: record the Bilsky grade from MRI"
 _RECORD_PALSY = "examine and record the Frankel or AIS grade"
+
+
+def _stale(coded: Coded) -> str:
+    """A dated diagnosis still makes criterion 5 or 8 unmet (contract §2: dated evidence may,
+    never met), said dated rather than as current compression."""
+    return " (dated: not known to be current)" if coded.dated else ""
 
 
 def _decompressed(coded: Coded) -> bool:
@@ -99,9 +108,10 @@ def coded_compression_at(judge: Judge, level: str, coded: Sequence[Coded]) -> Cr
             action=_REIMAGE,
             finding=f"{first.short}{first.treated} — re-image",
         )
+    again = "re-examine and re-image now: the diagnosis is dated — " if first.dated else ""
     return judge.unmet(
-        f"{first.named}{first.treated}: suspected cord compression",
-        action=DECOMPRESSION,
+        f"{first.named}{first.treated}: suspected cord compression{_stale(first)}",
+        action=f"{again}{DECOMPRESSION}",
         finding=first.short,
     )
 
@@ -149,7 +159,11 @@ def coded_elsewhere(
             basis = f"{c.named}{c.treated}"
             finding = f"{c.short}{c.treated} — re-image"
             verdicts.append(CodedVerdict("unknown", basis, _REIMAGE, finding, not c.levels))
+        elif c.reassured:  # as an old Bilsky 2–3 with a Frankel/AIS E since (contract §5 v3)
+            basis = f"{c.named}, Frankel/AIS E since"
+            finding = f"{c.short}, Frankel/AIS E since — re-image"
+            verdicts.append(CodedVerdict("unknown", basis, "re-image", finding, not c.levels))
         else:
-            basis = f"{c.named}: suspected cord compression {where}"
+            basis = f"{c.named}: suspected cord compression {where}{_stale(c)}"
             verdicts.append(CodedVerdict("unmet", basis, FIRST, c.short, not c.levels, bool(here)))
     return verdicts, notes

@@ -330,3 +330,65 @@ def test_a_paraplegia_coded_long_ago_is_said_dated_as_a_frankel_grade_is():
         "before) — not known to be current: re-examine now and record the Frankel/AIS grade"
         in card.detail
     )
+
+
+def test_a_compression_coded_long_ago_is_said_dated_as_a_bilsky_grade_is():
+    # Critical still (contract §4 v3: dated evidence may raise an alarm), never said as current.
+    card, alert, _ = neurology(coded(cord(onset="1994-03-01")))
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        "Suspected spinal cord compression (Unspecified cord compression, coded 1 Mar 1994, "
+        "dated, level not…): contact the MSCC / spinal team now"
+    )
+    assert (
+        "- critical: Unspecified cord compression, level not recorded (coded diagnosis, "
+        "1 Mar 1994, dated: 11050 days before) — not known to be current: re-examine and "
+        "re-image now, and record the Frankel/AIS and Bilsky grades" in card.detail
+    )
+    assert alert is not None and alert.reasons == (
+        "Unspecified cord compression, coded 1 Mar 1994, dated, level not recorded — re-image",
+    )
+    assert alert.steroid is None  # compression alone: as a dated Bilsky 2–3
+
+
+def test_a_compression_is_dated_by_the_bilsky_window_not_the_frankel_one():
+    # 22 days old: within the 30-day Bilsky window (older than the 14-day Frankel/AIS one).
+    card, _, _ = neurology(coded(cord(level="T8", onset="2024-05-10")))
+    assert card is not None and card.summary == (
+        "Suspected spinal cord compression (Unspecified cord compression at T8, coded 10 May "
+        "2024): contact the MSCC / spinal team now"
+    )
+    # 47 days old: dated.
+    card, _, _ = neurology(coded(cord(level="T8", onset="2024-04-15")))
+    assert card is not None and card.indicator == "critical"
+    assert card.summary == (
+        "Suspected spinal cord compression (Unspecified cord compression at T8, coded 15 Apr "
+        "2024, dated…): contact the MSCC / spinal team now"
+    )
+    assert (
+        "- critical: Unspecified cord compression at T8 (coded diagnosis, 15 Apr 2024, dated: "
+        "47 days before) — not known to be current: re-examine and re-image now, and record the "
+        "Frankel/AIS and Bilsky grades" in card.detail
+    )
+
+
+def test_a_compression_coded_long_ago_with_its_recorded_date_only_is_dated_too():
+    # No onset: the recordedDate is its clinical time (contract §2).
+    old = cord(onset=None, recordedDate="2020-01-07")
+    del old["onsetDateTime"]
+    card, _, _ = neurology(coded(old))
+    assert card is not None and "coded 7 Jan 2020, dated" in card.summary
+
+
+def test_a_compression_coded_long_ago_with_a_frankel_e_since_is_a_warning_to_re_image():
+    # As an old Bilsky 2–3 with a later Frankel/AIS E is (contract §5 v3): Frankel E on 30 May.
+    card, alert, _ = neurology(coded(cord(onset="1994-03-01"), drop=("bilsky-t12",)))
+    assert card is not None and card.indicator == "warning"
+    assert card.summary == (
+        "Unspecified cord compression, level not recorded (coded 1 Mar 1994, dated), "
+        "Frankel/AIS E since — re-image"
+    )
+    assert alert is not None and alert.steroid is None
+    # Within the Bilsky window, a Frankel E since does not question it: still critical.
+    card, _, _ = neurology(coded(cord(onset="2024-05-20"), drop=("bilsky-t12",)))
+    assert card is not None and card.indicator == "critical"

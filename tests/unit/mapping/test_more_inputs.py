@@ -308,3 +308,74 @@ def test_noms_reads_a_level_fixed_with_screws_as_stable():
     (t12,) = view.levels
     assert [p.code for p in t12.result.paths] == ["cebrt-low"]  # Bilsky 0, radiosensitive, stable
     assert any(r.startswith("M: T12 fixed (") for r in t12.readings)
+
+
+# NOMS N from a cord compression recorded as a diagnosis (ValueSet spinal-cord-compression): it
+# says the cord may be compressed, never which Bilsky grade (scores-more.md: N is the ESCC grade),
+# so it makes high grade possible and never settles N on its own.
+_SETTLED_OTHERWISE = (finding("rs", "radiosensitivity", "radiosensitive"),
+                      finding("stab", "spinal-stability", "stable", level="T12"))  # fmt: skip
+_CORD = {"onset": "2024-05-31"}
+
+
+def _noms_t12(*extra, drop=("bilsky-t12",)):
+    view = noms_view(scored(default_patient(drop=drop, extra=(*_SETTLED_OTHERWISE, *extra))))
+    assert view is not None
+    t12 = view.at("T12")
+    assert t12 is not None
+    return [p.code for p in t12.result.paths], t12.readings[0]
+
+
+def test_noms_n_reads_a_coded_cord_compression_at_the_level_as_high_grade_possible():
+    paths, n = _noms_t12(condition("mscc", "G95.20", level="T12", **_CORD))
+    assert paths == ["cebrt-low", "cebrt-high"]  # low or high: the grade is not known
+    assert n == (
+        "N: Unspecified cord compression at T12 (coded 31 May 2024): high grade possible, "
+        "Bilsky grade not recorded — either"
+    )
+
+
+def test_noms_n_a_coded_cord_compression_after_a_low_grade_unsettles_it():
+    # Bilsky 0 at T12 on 30 May, then cord compression coded at T12 on 31 May.
+    paths, n = _noms_t12(condition("mscc", "G95.20", level="T12", **_CORD), drop=())
+    assert paths == ["cebrt-low", "cebrt-high"]
+    assert n == (
+        "N: Unspecified cord compression at T12 (coded 31 May 2024): high grade possible — "
+        "either; latest grade: Bilsky 0 at T12 (30 May 2024)"
+    )
+
+
+def test_noms_n_a_coded_cord_compression_without_a_level_counts_at_the_level():
+    paths, n = _noms_t12(condition("mscc", "G83.4", **_CORD), drop=())
+    assert paths == ["cebrt-low", "cebrt-high"]
+    assert n == (
+        "N: Cauda equina syndrome, level not recorded (coded 31 May 2024): high grade possible "
+        "— either; latest grade: Bilsky 0 at T12 (30 May 2024)"
+    )
+
+
+def test_noms_n_a_later_grade_answers_a_coded_cord_compression():
+    # Coded on 20 May, Bilsky 0 at T12 on 30 May: the clinician's grade is what N reads.
+    placed = condition("mscc", "G95.20", level="T12", onset="2024-05-20")
+    unplaced = condition("ces", "G83.4", onset="2024-05-20")
+    paths, n = _noms_t12(placed, unplaced, drop=())
+    assert paths == ["cebrt-low"]
+    assert n == "N: Bilsky 0 at T12 (30 May 2024)"
+
+
+def test_noms_n_a_coded_cord_compression_after_a_high_grade_keeps_it_high():
+    bilsky_3 = finding(
+        "b3", "epidural-spinal-cord-compression", "bilsky-3", level="T12", when="2024-05-30"
+    )
+    paths, n = _noms_t12(bilsky_3, condition("mscc", "G95.20", level="T12", **_CORD))
+    assert paths == ["cebrt-high"]
+    assert n == (
+        "N: Bilsky 3 at T12 (30 May 2024); Unspecified cord compression at T12 (coded 31 May 2024)"
+    )
+
+
+def test_noms_n_a_coded_cord_compression_at_another_level_stays_there():
+    t8 = condition("met-t8", "C79.51", level="T8")
+    paths, n = _noms_t12(t8, condition("mscc", "G95.20", level="T8", **_CORD), drop=())
+    assert paths == ["cebrt-low"]
+    assert n == "N: Bilsky 0 at T12 (30 May 2024)"

@@ -252,3 +252,55 @@ def test_a_paraplegia_coded_long_ago_is_said_dated_in_criterion_4():
     assert four.status == "unmet"
     assert four.finding == "Paraplegia, complete (coded 1 Mar 1994, dated)"
     assert four.action.startswith("re-examine now: the diagnosis is dated")
+
+
+def test_a_compression_coded_long_ago_at_the_ordered_level_is_said_dated_in_criterion_5():
+    checked = single(coded(cord(level="T12", onset="1994-03-01")), "T12")
+    five = criterion(checked, 5)
+    assert five.status == "unmet"  # dated evidence may make a criterion unmet, never met
+    assert five.basis == (
+        "Unspecified cord compression at T12 (coded diagnosis, 1 Mar 1994): suspected cord "
+        "compression (dated: not known to be current)"
+    )
+    assert five.finding == "Unspecified cord compression at T12 (coded 1 Mar 1994, dated)"
+    assert five.action == (
+        "re-examine and re-image now: the diagnosis is dated — suspected cord compression: "
+        "assess for decompression and radiotherapy first"
+    )
+    assert checked.indicator == "critical"
+
+
+def test_a_compression_coded_long_ago_is_said_dated_in_criterion_8():
+    checked = single(coded(cord(onset="1994-03-01")), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status == "unmet"
+    assert eight.basis == (
+        "Unspecified cord compression, level not recorded (coded diagnosis, 1 Mar 1994): "
+        "suspected cord compression here or elsewhere (dated: not known to be current)"
+    )
+    assert eight.finding == (
+        "Unspecified cord compression, level not recorded (coded 1 Mar 1994, dated)"
+    )
+    assert checked.indicator == "critical"
+
+
+def test_a_compression_coded_long_ago_with_a_frankel_e_since_asks_to_re_image_in_criterion_8():
+    checked = single(coded(cord(onset="1994-03-01"), drop=()), "T12")  # Frankel E on 30 May
+    eight = criterion(checked, 8)
+    assert eight.status == "unknown"
+    assert eight.basis == (
+        "Unspecified cord compression, level not recorded (coded diagnosis, 1 Mar 1994), "
+        "Frankel/AIS E since"
+    )
+    assert eight.action == "re-image"
+    assert eight.finding == (
+        "Unspecified cord compression, level not recorded (coded 1 Mar 1994, dated), "
+        "Frankel/AIS E since — re-image"
+    )
+    assert checked.indicator == "warning"
+
+
+def test_a_compression_coded_long_ago_at_the_ordered_level_stays_unmet_with_a_frankel_e():
+    checked = single(coded(cord(level="T12", onset="1994-03-01"), drop=("bilsky-t12",)), "T12")
+    assert criterion(checked, 5).status == "unmet"  # critical at the ordered level (§5 v3)
+    assert checked.indicator == "critical"
