@@ -32,7 +32,6 @@ __all__ = ["UNSHED", "Admission", "Observed", "interactive", "service_label"]
 log = logging.getLogger("spinemets.cds")
 access = logging.getLogger("spinemets.access")
 UNSHED = frozenset({"/healthz", "/readyz", "/metrics"})
-REBALANCE_EVERY = 0.05  # seconds between two connections closed to spread the load
 RETRY_AFTER = "1"  # seconds: a shed call is worth retrying almost at once
 _SDC = "/fhir/"  # the SDC operations (adapter.cds.routes.questionnaire); not /fhir-notify
 _SDC_LABELS = {"$populate": "populate", "$extract": "extract"}
@@ -78,7 +77,6 @@ class Admission:
         self.app, self.limit, self.metrics = app, limit, metrics
         self.max_queue, self.lag = max_queue, LoopLag()
         self.in_flight = {"cds": 0, "other": 0}
-        self._closed_at = -REBALANCE_EVERY
 
     def _refusal(self, kind: str) -> str | None:
         """Why the call cannot be admitted now; None: admitted, and counted in flight."""
@@ -92,22 +90,6 @@ class Admission:
             return None
         self.metrics.shed.inc()
         return why
-
-    def _rebalance(self, kind: str) -> bool:
-        """Whether to close this call's connection after its answer: calls wait behind it in
-        this worker. Clients keep connections open and reuse a few of them (Go's, Java's and
-        .NET's pools reuse the most recent), so one worker can hold most of the load while the
-        other idles; a closed connection is reopened by the client and accepted by whichever
-        worker is free first. At most one in ``REBALANCE_EVERY`` seconds, so that a worker
-        under steady overload does not make every call pay a new connection."""
-        if self.in_flight[kind] <= 1:
-            return False
-        now = time.monotonic()
-        if now - self._closed_at < REBALANCE_EVERY:
-            return False
-        self._closed_at = now
-        self.metrics.rebalanced.inc()
-        return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNSHED:
@@ -133,14 +115,8 @@ class Admission:
                 admitted = True
             return message
 
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start" and self._rebalance(kind):
-                headers = [*message.get("headers", ()), (b"connection", b"close")]
-                message = {**message, "headers": headers}
-            await send(message)
-
         try:
-            await self.app(scope, admitting, sending if kind == "cds" else send)
+            await self.app(scope, admitting, send)
         except _Shed as shed:
             await _shed_response(scope, receive, send, str(shed))
         finally:

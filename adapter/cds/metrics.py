@@ -68,12 +68,6 @@ class Metrics:
             "Calls answered 503 at once: the worker had its limit in flight, or ran behind",
             registry=registry,
         )
-        self.rebalanced = Counter(
-            "spinemets_connections_rebalanced",
-            "Connections closed after an answer while other calls waited in this worker, so "
-            "that the client reconnects to a free one",
-            registry=registry,
-        )
         self.in_flight = Gauge(
             "spinemets_calls_in_flight", "Calls being handled by this worker", registry=registry
         )

@@ -73,40 +73,6 @@ async def test_beyond_the_limit_in_flight_a_call_is_shed_at_once(settings, gate)
     assert 'spinemets_cds_calls_total{service="spinemets-scores",status="200"} 3.0' in text
 
 
-async def test_a_worker_with_calls_waiting_closes_a_connection_to_spread_its_load(
-    settings, gate, monkeypatch
-):
-    """Keep-alive clients reuse a few connections, which can all sit on one worker: a worker
-    with calls waiting closes one answered call's connection, so the client reconnects to a
-    free worker. Not when it is alone in flight, and not twice within REBALANCE_EVERY."""
-    import adapter.cds.admission as admission
-
-    async with client_for(settings) as client:
-        gate.set()
-        alone = await client.post(SCORES, json=patient_view())
-        assert alone.status_code == 200 and "connection" not in alone.headers
-        gate.clear()
-        held = [asyncio.create_task(client.post(SCORES, json=patient_view())) for _ in range(3)]
-        await _wait_for(lambda: _in_flight(client) == 3)
-        gate.set()
-        answers = await asyncio.gather(*held)
-        assert [r.status_code for r in answers] == [200, 200, 200]
-        # The first answered had two waiting behind it; the next two fall within the pause.
-        assert [r.headers.get("connection") for r in answers].count("close") == 1
-        monkeypatch.setattr(admission, "REBALANCE_EVERY", 0.0)
-        gate.clear()
-        held = [asyncio.create_task(client.post(SCORES, json=patient_view())) for _ in range(3)]
-        await _wait_for(lambda: _in_flight(client) == 3)
-        gate.set()
-        answers = await asyncio.gather(*held)
-        # Without the pause, each answered while another waits: all but the last.
-        assert [r.headers.get("connection") for r in answers].count("close") == 2
-        health = await client.get("/healthz")
-        assert "connection" not in health.headers
-        text = (await client.get("/metrics")).text
-    assert "spinemets_connections_rebalanced_total 3.0" in text
-
-
 async def test_metrics_count_calls_by_service_and_status_with_latency(client):
     await client.post(SCORES, json=patient_view())
     await client.post("/cds-services/no-such-service", json=patient_view())
