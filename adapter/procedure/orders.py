@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapter.fhir.read.orders import OrderRecord
-from adapter.mapping.sites import Site, resolve_site
+from adapter.mapping.sites import Site, coded_levels, resolve_site
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import PatientResult
 from adapter.procedure.ordered import Disputed, disputed_sites, ordered_levels
@@ -178,17 +178,21 @@ def _unplaced(record: OrderRecord, sites: Sequence[Site]) -> tuple[str, ...]:
 
 
 def decompressed_levels(records: Sequence[OrderRecord], term: Terminology) -> frozenset[str]:
-    """The levels a request's draft decompression orders decompress (for criterion 8): their
-    ordered levels, read as any order's (every vertebra each bodySite codes, words never); an
-    order not to decompress, or one that may be (its doNotPerform unreadable), decompresses
-    nothing."""
+    """The levels a request's draft decompression orders decompress (for criterion 8): the level
+    of each bodySite whose vertebra codings agree (words never read). Codings of one bodySite are
+    alternatives for one concept (FHIR), so codings that name several levels leave the level
+    unknown, and a decompression that may be elsewhere silences no compression alarm; several
+    bodySites are several levels. An order not to decompress, or one that may be (its
+    doNotPerform unreadable), decompresses nothing."""
     levels: set[str] = set()
     for record in records:
         wanted = record.status in ("draft", "active") and not record.do_not_perform
         wanted = wanted and record.do_not_perform_problem is None  # may forbid it
         if wanted and decompression(record, term):
-            sites = [resolve_site(concept, term) for concept in record.body_sites]
-            levels |= set(ordered_levels(record, sites, term))
+            for concept in record.body_sites:
+                level = resolve_site(concept, term).level
+                if level is not None and len(coded_levels(concept, term)) <= 1:
+                    levels.add(level)
     return frozenset(levels)
 
 
