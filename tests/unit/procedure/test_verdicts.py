@@ -504,6 +504,11 @@ NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked 
          "Posterior spinal fusion T11-T12 L1"),
         ("Cement augmentation Th12", ("T12", "L1"), "Cement augmentation Th12 L1"),
         ("Lumbar fusion", ("L1",), "Lumbar fusion L1"),
+        # words that read as levels the order does not code are not taken to name its levels:
+        # every coded level is said, none dropped ("T12 - 2" is no run; "T8 - 12 June" no date)
+        ("Spinal fusion T12 - 2 levels", ("T11", "T12"), "Spinal fusion T12 - 2 levels T11, T12"),
+        ("Spinal fusion T8 - 12 June", ("T8", "T11"), "Spinal fusion T8 - 12 June T8, T11"),
+        ("Posterior spinal fusion T4-L2", ("T12", "L1"), "Posterior spinal fusion T4-L2 T12, L1"),
     ],
 )  # fmt: skip
 def test_a_level_the_order_s_own_words_name_however_written_is_not_repeated(text, levels, label):
