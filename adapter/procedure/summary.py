@@ -61,6 +61,10 @@ def order_label(check: OrderCheck) -> str:
     a level ("Posterior spinal fusion T11-L1", "Cement augmentation Th12") does not say it again."""
     order = check.order
     named = levels_in_words(order.display)
+    if not named <= set(order.levels):
+        # Words that read as levels the order does not code ("T12 - 2 levels", "T8 - 12 June")
+        # name something else: a label never drops a level it was checked at.
+        named = frozenset()
     levels = [lv for lv in order.levels if lv not in named]
     return f"{order.display} {', '.join(levels)}" if levels else order.display
 
