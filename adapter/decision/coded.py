@@ -58,10 +58,6 @@ def coded_items(patient: PatientResult) -> tuple[list[NeurologyItem], list[Neuro
             text = f"{coded.named}{coded.treated} — re-examine and re-image"
             compressions.append(NeurologyItem("warning", text, sources))
             continue
-        if coded.reassured:  # as an old Bilsky 2–3 with a Frankel/AIS E since
-            text = f"{coded.short}, Frankel/AIS E since — re-image"
-            compressions.append(NeurologyItem("warning", text, sources))
-            continue
         if coded.dated and coded.time is not None:
             # Said as a dated Bilsky grade is (adapter/decision/neurology.py).
             text = f"{_dated_named(coded, patient)} — {_DATED_COMPRESSION}"

@@ -21,8 +21,7 @@ behind a timed E does, and so does a diagnosis beside a grade of the same day (o
 cannot be put before or after it (contract §4 v3: evidence of uncertain age raises an alarm,
 never settles one). A diagnosis older than the freshness window of the grade it stands for
 (Bilsky, Frankel/AIS; adapter/mapping/safety.py) is dated, as that grade would be: it still
-raises the alarm, said dated; a dated compression with a final Frankel/AIS E since asks to
-re-image instead, as an old Bilsky 2–3 does (contract §5 v3).
+raises the alarm, said dated.
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ from typing import Literal
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.mapping.compression import reassured
 from adapter.mapping.findings import Chosen
 from adapter.mapping.safety import Safety
 from adapter.mapping.staging import Staged
@@ -56,8 +54,6 @@ class Coded:
     behind: str | None = None
     # Older than the window of the grade it stands for (Bilsky, Frankel/AIS).
     dated: bool = False
-    # A dated compression with a final Frankel/AIS E since: re-image, as an old Bilsky 2–3 is.
-    reassured: bool = False
 
     @property
     def name(self) -> str:
@@ -227,8 +223,7 @@ def coded_compressions(safety: Safety, treatments: Sequence[Treatment]) -> tuple
             continue
         treated = _treatment(staged, treatments)
         dated = staged in safety.dated_compression
-        calm = dated and reassured(time, safety)
-        out.append(Coded(staged, "compression", treated, _behind(time, graded), dated, calm))
+        out.append(Coded(staged, "compression", treated, _behind(time, graded), dated))
     return tuple(out)
 
 

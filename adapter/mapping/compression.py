@@ -36,7 +36,6 @@ __all__ = [
     "concern",
     "day_of",
     "grade_at",
-    "reassured",
     "reimaged",
     "unplaced_compression",
     "untimed_alarm",
@@ -207,14 +206,12 @@ def grade_at(grades: Sequence[Grade], level: str, scored: int) -> Grade | None:
     return loose if loose is not None and (loose.high_grade or scored == 1) else None
 
 
-def reassured(time: ClinicalTime | None, safety: Safety) -> bool:
-    """A final Frankel/AIS E later than ``time`` (and no preliminary deficit since): what makes
-    a dated Bilsky 2–3, or a dated coded compression, ask to re-image (contract §5 v3)."""
-    palsy = safety.palsy
-    if palsy is None or safety.preliminary_palsy is not None or time is None:
+def _reassured(grade: Grade, palsy: Chosen[Frankel] | None, safety: Safety) -> bool:
+    """A later final Frankel/AIS E (and no preliminary deficit since) after a dated grade."""
+    if palsy is None or safety.preliminary_palsy is not None or grade.time is None:
         return False
     when = next((ev.time for ev in palsy.evidence if ev.time), None)
-    return palsy.values == {Frankel.E} and when is not None and when > time
+    return palsy.values == {Frankel.E} and when is not None and when > grade.time
 
 
 def concern(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> Concern:
@@ -230,7 +227,7 @@ def concern(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> Co
         return "irradiated"
     if grade.preliminary:
         return "preliminary"
-    if grade.dated and reassured(grade.time, safety):
+    if grade.dated and _reassured(grade, safety.palsy, safety):
         return "reimage"
     return "compression"
 

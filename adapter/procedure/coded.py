@@ -10,8 +10,7 @@ is unknown ("re-image"), as a Bilsky grade before a decompression is; radiothera
 decompress at once, so at the ordered level it stays unmet; a paralysis before either is an
 established deficit ("new or worse?"), as the neurology card says. A dated one (older than the
 window of the grade it stands for) still makes a criterion unmet, never met (contract §2), said
-dated; with a final Frankel/AIS E since, criterion 8 is unknown ("re-image") and criterion 5
-stays unmet, as for an old Bilsky 2–3 (contract §5 v3).
+dated.
 """
 
 from __future__ import annotations
@@ -159,10 +158,6 @@ def coded_elsewhere(
             basis = f"{c.named}{c.treated}"
             finding = f"{c.short}{c.treated} — re-image"
             verdicts.append(CodedVerdict("unknown", basis, _REIMAGE, finding, not c.levels))
-        elif c.reassured:  # as an old Bilsky 2–3 with a Frankel/AIS E since (contract §5 v3)
-            basis = f"{c.named}, Frankel/AIS E since"
-            finding = f"{c.short}, Frankel/AIS E since — re-image"
-            verdicts.append(CodedVerdict("unknown", basis, "re-image", finding, not c.levels))
         else:
             basis = f"{c.named}: suspected cord compression {where}{_stale(c)}"
             verdicts.append(CodedVerdict("unmet", basis, FIRST, c.short, not c.levels, bool(here)))

@@ -378,17 +378,3 @@ def test_a_compression_coded_long_ago_with_its_recorded_date_only_is_dated_too()
     del old["onsetDateTime"]
     card, _, _ = neurology(coded(old))
     assert card is not None and "coded 7 Jan 2020, dated" in card.summary
-
-
-def test_a_compression_coded_long_ago_with_a_frankel_e_since_is_a_warning_to_re_image():
-    # As an old Bilsky 2–3 with a later Frankel/AIS E is (contract §5 v3): Frankel E on 30 May.
-    card, alert, _ = neurology(coded(cord(onset="1994-03-01"), drop=("bilsky-t12",)))
-    assert card is not None and card.indicator == "warning"
-    assert card.summary == (
-        "Unspecified cord compression, level not recorded (coded 1 Mar 1994, dated), "
-        "Frankel/AIS E since — re-image"
-    )
-    assert alert is not None and alert.steroid is None
-    # Within the Bilsky window, a Frankel E since does not question it: still critical.
-    card, _, _ = neurology(coded(cord(onset="2024-05-20"), drop=("bilsky-t12",)))
-    assert card is not None and card.indicator == "critical"

@@ -282,25 +282,3 @@ def test_a_compression_coded_long_ago_is_said_dated_in_criterion_8():
         "Unspecified cord compression, level not recorded (coded 1 Mar 1994, dated)"
     )
     assert checked.indicator == "critical"
-
-
-def test_a_compression_coded_long_ago_with_a_frankel_e_since_asks_to_re_image_in_criterion_8():
-    checked = single(coded(cord(onset="1994-03-01"), drop=()), "T12")  # Frankel E on 30 May
-    eight = criterion(checked, 8)
-    assert eight.status == "unknown"
-    assert eight.basis == (
-        "Unspecified cord compression, level not recorded (coded diagnosis, 1 Mar 1994), "
-        "Frankel/AIS E since"
-    )
-    assert eight.action == "re-image"
-    assert eight.finding == (
-        "Unspecified cord compression, level not recorded (coded 1 Mar 1994, dated), "
-        "Frankel/AIS E since — re-image"
-    )
-    assert checked.indicator == "warning"
-
-
-def test_a_compression_coded_long_ago_at_the_ordered_level_stays_unmet_with_a_frankel_e():
-    checked = single(coded(cord(level="T12", onset="1994-03-01"), drop=("bilsky-t12",)), "T12")
-    assert criterion(checked, 5).status == "unmet"  # critical at the ordered level (§5 v3)
-    assert checked.indicator == "critical"
