@@ -378,3 +378,11 @@ def test_a_compression_coded_long_ago_with_its_recorded_date_only_is_dated_too()
     del old["onsetDateTime"]
     card, _, _ = neurology(coded(old))
     assert card is not None and "coded 7 Jan 2020, dated" in card.summary
+
+
+def test_a_compression_coded_long_ago_with_a_frankel_e_since_stays_critical():
+    # Dated evidence may raise an alarm, never settle one (contract §4 v3): a Frankel/AIS E since
+    # (30 May) does not turn the card into a warning, nor does it when the E is itself old.
+    card, _, _ = neurology(coded(cord(onset="1994-03-01"), drop=("bilsky-t12",)))
+    assert card is not None and card.indicator == "critical"
+    assert "dated: 11050 days before" in card.detail

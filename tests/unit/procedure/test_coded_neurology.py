@@ -282,3 +282,10 @@ def test_a_compression_coded_long_ago_is_said_dated_in_criterion_8():
         "Unspecified cord compression, level not recorded (coded 1 Mar 1994, dated)"
     )
     assert checked.indicator == "critical"
+
+
+def test_a_compression_coded_long_ago_with_a_frankel_e_since_keeps_criterion_8_unmet():
+    # No level recorded: it may be at the ordered level; a Frankel E since settles nothing.
+    checked = single(coded(cord(onset="1994-03-01"), drop=()), "T12")  # Frankel E on 30 May
+    assert criterion(checked, 8).status == "unmet"
+    assert checked.indicator == "critical"
