@@ -386,3 +386,21 @@ def test_a_compression_coded_long_ago_with_a_frankel_e_since_stays_critical():
     card, _, _ = neurology(coded(cord(onset="1994-03-01"), drop=("bilsky-t12",)))
     assert card is not None and card.indicator == "critical"
     assert "dated: 11050 days before" in card.detail
+
+
+def test_a_compression_recorded_yesterday_with_an_old_onset_is_not_said_dated():
+    # Dated by when it was last asserted: onset is when the disease began, the recordedDate when
+    # it was diagnosed (yesterday's MRI), so a fresh diagnosis is no old evidence.
+    fresh = cord(level="T8", onset="2024-04-15", recordedDate=ON_31_MAY)
+    card, _, _ = neurology(coded(fresh))
+    assert card is not None and card.indicator == "critical"
+    assert "dated" not in card.summary and "dated" not in card.detail
+
+
+def test_a_compression_coded_in_a_month_is_dated_only_once_the_whole_month_is_old():
+    # "2024-05" may be 31 May: not known to be older than the window at 1 Jun.
+    card, _, _ = neurology(coded(cord(level="T8", onset="2024-05")))
+    assert card is not None and card.indicator == "critical"
+    assert "dated" not in card.summary and "dated" not in card.detail
+    card, _, _ = neurology(coded(cord(level="T8", onset="2024-03")))  # all of March is old
+    assert card is not None and "dated" in card.summary
