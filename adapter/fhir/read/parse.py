@@ -147,6 +147,7 @@ def _condition(
         name=concept_name(resource.get("code")),
         abatement=parse_time(resource.get("abatementDateTime"))
         or _abated_by(resource.get("abatementPeriod")),
+        recorded=parse_time(resource.get("recordedDate")),
     )
 
 

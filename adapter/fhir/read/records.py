@@ -101,6 +101,9 @@ class ConditionRecord(NamedTuple):
     uncoded_sites: tuple[str, ...] = ()  # the bodySites in words only: no level, but quoted
     # When it abated (abatementDateTime, else abatementPeriod): its status is read as of then.
     abatement: ClinicalTime | None = None
+    # When it was asserted (recordedDate): a diagnosis is last known present then, whatever its
+    # onset; what dates a diagnosis that stands for a grade (adapter/mapping/safety.py).
+    recorded: ClinicalTime | None = None
 
 
 class MedicationRecord(NamedTuple):
