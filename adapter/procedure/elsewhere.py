@@ -293,7 +293,10 @@ def elsewhere_criterion(
         missing = []
     if verdicts or missing:
         return _unknown(verdicts, missing, notes, reach)
-    return _JUDGE.met("; ".join([_met_basis(whole, graded), *notes]))
+    # A level whose own grade is 2–3 (decompressed in this request) is not among the calm ones.
+    high = {g.level for g, _ in placed if g.level is not None and g.high_grade}
+    calm = _met_basis(whole, graded - high, any(lv for lv in graded))
+    return _JUDGE.met("; ".join([*([calm] if calm else []), *notes]))
 
 
 def _unknown(
@@ -321,10 +324,14 @@ def _unknown(
     return _JUDGE.unknown("; ".join([*unknown, *notes]), action=action, finding=finding)
 
 
-def _met_basis(whole: _Verdict | None, graded: Collection[str | None]) -> str:
+def _met_basis(
+    whole: _Verdict | None, graded: Collection[str | None], any_graded: bool = False
+) -> str | None:
+    """What settles the other levels: a clear whole-spine MRI, the levels at Bilsky 0–1c, or
+    none recorded; None when every graded level is a 2–3 the notes name."""
     if whole is not None:
         return whole.basis
     levels = sorted((lv for lv in graded if lv), key=level_order)
     if not levels:
-        return "no other level recorded"
+        return None if any_graded else "no other level recorded"
     return f"Bilsky 0–1c at every other level ({', '.join(levels)})"
