@@ -294,8 +294,8 @@ def elsewhere_criterion(
     if verdicts or missing:
         return _unknown(verdicts, missing, notes, reach)
     # A level whose own grade is 2–3 (decompressed in this request) is not among the calm ones.
-    high = {g.level for g, _ in placed if g.level is not None and g.high_grade}
-    calm = _met_basis(whole, graded - high, any(lv for lv in graded))
+    high = {g.level for g, _ in placed if g.high_grade}
+    calm = _met_basis(whole, graded, high)
     return _JUDGE.met("; ".join([*([calm] if calm else []), *notes]))
 
 
@@ -325,13 +325,13 @@ def _unknown(
 
 
 def _met_basis(
-    whole: _Verdict | None, graded: Collection[str | None], any_graded: bool = False
+    whole: _Verdict | None, graded: Collection[str | None], high: Collection[str | None]
 ) -> str | None:
     """What settles the other levels: a clear whole-spine MRI, the levels at Bilsky 0–1c, or
-    none recorded; None when every graded level is a 2–3 the notes name."""
+    none recorded; None when every graded level is a 2–3 (``high``) the notes name."""
     if whole is not None:
         return whole.basis
-    levels = sorted((lv for lv in graded if lv), key=level_order)
-    if not levels:
-        return None if any_graded else "no other level recorded"
-    return f"Bilsky 0–1c at every other level ({', '.join(levels)})"
+    levels = sorted((lv for lv in graded if lv and lv not in high), key=level_order)
+    if levels:
+        return f"Bilsky 0–1c at every other level ({', '.join(levels)})"
+    return None if any(graded) else "no other level recorded"
