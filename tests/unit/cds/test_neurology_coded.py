@@ -404,3 +404,34 @@ def test_a_compression_coded_in_a_month_is_dated_only_once_the_whole_month_is_ol
     assert "dated" not in card.summary and "dated" not in card.detail
     card, _, _ = neurology(coded(cord(level="T8", onset="2024-03")))  # all of March is old
     assert card is not None and "dated" in card.summary
+
+
+def test_a_dated_compression_is_said_with_the_date_it_was_recorded_and_its_age_from_then():
+    # Onset in 1994, diagnosed (recordedDate) 47 days before 1 Jun 2024: dated by the recordedDate
+    # (older than the 30-day Bilsky window), and said so. "1 Mar 1994, dated: 11050 days before"
+    # reads as a thirty-year-old history when it was asserted seven weeks ago.
+    old = cord(level="T8", onset="1994-03-01", recordedDate="2024-04-15")
+    card, alert, _ = neurology(coded(old))
+    assert card is not None and card.indicator == "critical"
+    assert (
+        "- critical: Unspecified cord compression at T8 (coded diagnosis, onset 1 Mar 1994, "
+        "recorded 15 Apr 2024, dated: 47 days before) — not known to be current: re-examine "
+        "and re-image now, and record the Frankel/AIS and Bilsky grades" in card.detail
+    )
+    assert "11050" not in card.detail
+    assert alert is not None and alert.reasons == (
+        "Unspecified cord compression at T8, coded 15 Apr 2024, dated — re-image",
+    )
+
+
+def test_a_fresh_diagnosis_of_an_old_compression_names_both_dates():
+    fresh = cord(level="T8", onset="2024-04-15", recordedDate=ON_31_MAY)
+    card, alert, _ = neurology(coded(fresh))
+    assert card is not None and card.indicator == "critical"
+    assert (
+        "Unspecified cord compression at T8 (coded diagnosis, onset 15 Apr 2024, recorded "
+        "31 May 2024)" in card.detail
+    )
+    assert alert is not None and alert.reasons == (
+        "Unspecified cord compression at T8, coded 31 May 2024",
+    )
