@@ -18,9 +18,9 @@ _DATED_COMPRESSION = f"not known to be current: re-examine and re-image now, and
 
 def _dated_named(coded: Coded, patient: PatientResult) -> str:
     """ "Unspecified cord compression at T8 (coded diagnosis, 1 Mar 1994, dated: 11050 days
-    before)"; a paralysis names no level."""
-    time = coded.time
-    days = (patient.now.instant - time.instant).days if time is not None else 0
+    before)", its age from when it was last known present; a paralysis names no level."""
+    last = coded.last_known
+    days = (patient.now.instant - last.instant).days if last is not None else 0
     where = coded.where if coded.kind == "compression" else ""
     dated = f"{coded.day}, dated: {days} days before{coded.mark}"
     return f"{coded.name}{where} (coded diagnosis, {dated})"

@@ -76,8 +76,19 @@ class Coded:
         return self.staged.condition.time
 
     @property
+    def last_known(self) -> ClinicalTime | None:
+        """When it was last known present (its recordedDate when later than its onset): what
+        dates it, and what its age is said from."""
+        return self.staged.condition.last_known
+
+    @property
     def day(self) -> str:
-        return self.time.day if self.time else "no date recorded"
+        """ "31 May 2024"; "onset 15 Apr 2024, recorded 31 May 2024" when it was diagnosed later
+        than it began, so that neither date is read as the other."""
+        time, last = self.time, self.last_known
+        if time is None or last is None:
+            return "no date recorded"
+        return time.day if last.day == time.day else f"onset {time.day}, recorded {last.day}"
 
     @property
     def confirmed(self) -> bool:
@@ -98,10 +109,12 @@ class Coded:
 
     @property
     def _coded(self) -> str:
-        """ "coded 31 May 2024", "coded 1 Mar 1994, dated", "coded with no date"."""
-        if self.time is None:
+        """ "coded 31 May 2024", "coded 1 Mar 1994, dated", "coded with no date": the day it was
+        last known present."""
+        last = self.last_known
+        if last is None:
             return "coded with no date"
-        return f"coded {self.time.day}{', dated' if self.dated else ''}"
+        return f"coded {last.day}{', dated' if self.dated else ''}"
 
     @property
     def short(self) -> str:

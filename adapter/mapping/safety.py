@@ -253,18 +253,12 @@ def _unread(found: Findings, lab: str) -> Finding[str] | None:
 def _older(ctx: Context, diagnoses: Iterable[Staged], grade: str) -> tuple[Staged, ...]:
     """The timed diagnoses older than the freshness window of the grade they stand for: a
     diagnosis has no window of its own (contract §2: Conditions none), and is read as the grade.
-    Its age runs from when it was last known present: the later of its onset and its
-    recordedDate (a compression diagnosed yesterday whose symptoms began in April is no old
-    evidence), and a partial date from its end ("2024-05" may be 31 May)."""
-    window = FINDING_WINDOW[grade]
+    Its age runs from the end of when it was last known present (``ConditionRecord.last_known``)."""
+    window = ctx.rules.windows.of(FINDING_WINDOW[grade])
     out = []
     for staged in diagnoses:
-        cond = staged.condition
-        times = [t for t in (cond.time, cond.recorded) if t is not None]
-        if not times:
-            continue
-        last_known = max(t.end for t in times)
-        if ctx.now.instant - last_known > ctx.rules.windows.of(window):
+        last_known = staged.condition.last_known
+        if last_known is not None and ctx.now.instant - last_known.end > window:
             out.append(staged)
     return tuple(out)
 

@@ -105,6 +105,14 @@ class ConditionRecord(NamedTuple):
     # onset; what dates a diagnosis that stands for a grade (adapter/mapping/safety.py).
     recorded: ClinicalTime | None = None
 
+    @property
+    def last_known(self) -> ClinicalTime | None:
+        """When it was last known present: the later of its time (onset) and its recordedDate,
+        a partial date counted to its end ("2024-05" may be 31 May). A compression diagnosed
+        yesterday whose symptoms began in April is no old evidence."""
+        times = [t for t in (self.time, self.recorded) if t is not None]
+        return max(times, key=lambda t: t.end) if times else None
+
 
 class MedicationRecord(NamedTuple):
     """A MedicationRequest or MedicationStatement: what is (or was) taken."""
