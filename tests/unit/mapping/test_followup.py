@@ -399,3 +399,36 @@ def test_baseline_with_mixed_utc_offsets_is_before_the_start():
     ).outcome
     assert got.pain.value("baseline") == 8
     assert got.pain.at("baseline").source == "Observation/pre"
+
+
+def test_a_spinal_operation_long_before_the_first_metastasis_is_not_the_index_procedure():
+    # A degenerative L4-L5 fusion in 2015 and a vertebroplasty for the T12 metastasis in 2024:
+    # the series' index procedure is the one for the metastasis (survival, windows, scores).
+    met = condition("m1", "C79.51", "2024-05-01", levels=["T12"])
+    old = procedure("fusion", "22842", when="2015-03-10T08:00:00+00:00", levels=["L4", "L5"])
+    got = follow(met, old, procedure("pvp", "22510", levels=["T12"]))
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
+    assert str(got.outcome.index_day) == "2024-05-22" and got.outcome.treated_levels == ("T12",)
+    (said,) = [i.diagnostics for i in got.issues if "Procedure/fusion" in i.diagnostics]
+    assert "10 Mar 2015" in said and "1 May 2024" in said and "not taken as the index" in said
+    # The same for an osteoporotic vertebroplasty at another level in 2019.
+    osteoporotic = procedure("vp2019", "22510", when="2019-02-11T08:00:00+00:00", levels=["L1"])
+    got = follow(met, osteoporotic, procedure("pvp", "22510", levels=["T12"]))
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
+    assert [i for i in got.issues if "Procedure/vp2019" in i.diagnostics]
+
+
+def test_a_procedure_shortly_before_the_metastasis_is_recorded_is_still_the_index():
+    # The vertebroplasty's biopsy is what confirmed the metastasis, recorded three weeks later.
+    met = condition("m1", "C79.51", "2024-06-12", levels=["T12"])
+    got = follow(met, procedure("pvp", "22510", levels=["T12"]))
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
+    assert not [i for i in got.issues if "not taken as the index" in i.diagnostics]
+
+
+def test_with_no_dated_metastasis_the_first_procedure_is_the_index_and_the_choice_is_said():
+    old = procedure("fusion", "22842", when="2015-03-10T08:00:00+00:00", levels=["L4", "L5"])
+    got = follow(old, procedure("pvp", "22510", levels=["T12"]))
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/fusion",)
+    (said,) = [i.diagnostics for i in got.issues if "no dated bone metastasis" in i.diagnostics]
+    assert "Procedure/fusion" in said and "Procedure/pvp" in said
