@@ -1,14 +1,17 @@
 """One patient's records → the outcome record of contract §6 (no index procedure → none).
 
 The index event is every completed vertebroplasty, kyphoplasty or fixation Procedure (the
-procedure ValueSets) on the first day such a procedure was performed, up to the computation time.
-Data later than the computation time is not used (§2).
+procedure ValueSets) on the first day such a procedure was performed, up to the computation time,
+for the metastasis: a spinal operation more than :data:`BEFORE_METASTASIS` before the first bone
+metastasis recorded (a degenerative fusion, an osteoporotic vertebroplasty years before) is passed
+over and named. Data later than the computation time is not used (§2).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.followup import AdverseEventRecord, ProcedureRecord
@@ -36,11 +39,14 @@ from adapter.vocabulary.outcomes import TREATED_NOT_RECORDED
 
 __all__ = [
     "AUGMENTATION",
+    "BEFORE_METASTASIS",
     "COMPLICATIONS",
     "FIXATION",
     "FollowUp",
+    "IndexEvent",
     "extract_follow_up",
     "index_event",
+    "index_procedures",
 ]
 
 AUGMENTATION = "vertebral-augmentation-procedure"
@@ -71,26 +77,87 @@ def _in(term: Terminology, value_set: str, proc: ProcedureRecord) -> bool:
     return any(term.in_value_set(value_set, c.system, c.code) for c in proc.codes)
 
 
+# How long before the first bone metastasis recorded a procedure may still be for it: the
+# procedure's biopsy is often what confirms the metastasis, and the Condition is then dated from
+# the histology, days or weeks later. An operation before that (a degenerative fusion, an
+# osteoporotic vertebroplasty years before) is no index procedure of a metastasis series: taken
+# as one, it would start survival and every window years too early (docs/outcomes.md).
+BEFORE_METASTASIS = timedelta(days=90)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEvent:
+    """The index procedures (none: no index procedure) and what was said choosing them."""
+
+    procedures: tuple[ProcedureRecord, ...]
+    issues: tuple[Issue, ...] = ()
+
+
+def _named(procedures: Sequence[tuple[date, ProcedureRecord]]) -> str:
+    return ", ".join(
+        f"{p.ref.reference or 'a Procedure without id'} ({day_text(day)})" for day, p in procedures
+    )
+
+
 def index_event(
-    term: Terminology, procedures: list[ProcedureRecord], now: ClinicalTime
-) -> list[ProcedureRecord]:
-    """The completed index procedures of the first day one was performed (none: [])."""
-    candidates = [
-        p
-        for p in procedures
-        if p.status == "completed"
-        and p.time is not None
-        and p.time <= now
-        and (_in(term, AUGMENTATION, p) or _in(term, FIXATION, p))
-    ]
+    term: Terminology, procedures: list[ProcedureRecord], now: ClinicalTime, staging: Staging
+) -> IndexEvent:
+    """The completed index procedures of the first day one was performed for the metastasis."""
+    candidates = sorted(
+        (
+            (calendar_day(p.time), p)
+            for p in procedures
+            if p.status == "completed"
+            and p.time is not None
+            and p.time <= now
+            and (_in(term, AUGMENTATION, p) or _in(term, FIXATION, p))
+        ),
+        key=lambda pair: pair[0],
+    )
     if not candidates:
-        return []
-    first = min(calendar_day(p.time) for p in candidates if p.time is not None)
-    return [p for p in candidates if p.time is not None and calendar_day(p.time) == first]
+        return IndexEvent(())
+    first_met = min(
+        (calendar_day(t) for lesion in staging.lesions if (t := lesion.condition.time)),
+        default=None,
+    )
+    issues: list[Issue] = []
+    if first_met is None:
+        later = [(day, p) for day, p in candidates if day != candidates[0][0]]
+        if later:
+            message = (
+                "No dated bone metastasis is recorded, so the first vertebroplasty or fixation "
+                f"is taken as the index procedure: {_named(candidates[:1])}; later ones: "
+                f"{_named(later)}. If it was not for the metastasis, record the metastasis (a "
+                "Condition with its date)."
+            )
+            issues.append(Issue("warning", "business-rule", message))
+    else:
+        earliest = first_met - BEFORE_METASTASIS
+        for day, proc in candidates:
+            if day < earliest:
+                message = (
+                    f"{_named([(day, proc)])}: a spinal procedure before the first bone "
+                    f"metastasis recorded ({day_text(first_met)}); not taken as the index "
+                    "procedure."
+                )
+                issues.append(Issue("information", "business-rule", message, proc.ref.reference))
+        candidates = [(day, p) for day, p in candidates if day >= earliest]
+        if not candidates:
+            return IndexEvent((), tuple(issues))
+    first = candidates[0][0]
+    return IndexEvent(tuple(p for day, p in candidates if day == first), tuple(issues))
+
+
+def index_procedures(
+    data: PatientData, term: Terminology, now: ClinicalTime, rules: Rules = DEFAULT_RULES
+) -> IndexEvent:
+    """:func:`index_event` of a patient's records, with the staging read as of ``now``."""
+    staging = read_staging(Context(term, rules, now), data.conditions)
+    return index_event(term, data.procedures, now, staging)
 
 
 def _treated(
-    ctx: Context, event: list[ProcedureRecord], staging: Staging
+    ctx: Context, event: Sequence[ProcedureRecord], staging: Staging
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The treated levels (contract §6), else none and the procedures' own levels, with an issue
     asking for the treated level: a fixation's levels without a lesion are instrumented, not
@@ -246,13 +313,16 @@ def extract_follow_up(
 ) -> FollowUp:
     """The outcome record of one patient, without the scores at the index date."""
     ctx = Context(term, rules, now)
-    event = index_event(term, data.procedures, now)
+    # The staging is read for the index and the treated levels only: its issues are the scores'
+    # to report.
+    staging = read_staging(Context(term, rules, now), data.conditions)
+    chosen = index_event(term, data.procedures, now, staging)
+    event = chosen.procedures
     if not event:
-        return FollowUp(None, (), ())
+        return FollowUp(None, (), chosen.issues)
+    ctx.issues.extend(chosen.issues)
     start = min(p.time for p in event if p.time is not None)
     index_day: date = calendar_day(start)
-    # The staging is read for the treated levels only: its issues are the scores' to report.
-    staging = read_staging(Context(term, rules, now), data.conditions)
     refs = frozenset(p.ref.reference for p in event if p.ref.reference)
     cement = read_cement(ctx, data.observations, refs, now)
     pain, barthel = _trajectories(ctx, data, now, index_day, start)

@@ -14,7 +14,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.extract import extract_patient
-from adapter.mapping.followup import extract_follow_up, index_event
+from adapter.mapping.followup import extract_follow_up, index_procedures
 from adapter.mapping.terminology import Terminology
 from adapter.outcomes import PatientOutcome, ScoreAtIndex
 from adapter.pipeline.results import DEFAULT_SCORING, PatientResult, Scoring
@@ -42,7 +42,7 @@ def index_outcome(
     scoring: Scoring = DEFAULT_SCORING,
 ) -> tuple[PatientOutcome, tuple[Issue, ...]] | None:
     """The outcome record and its issues; None when the patient has no index procedure."""
-    event = index_event(term, data.procedures, now)
+    event = index_procedures(data, term, now, scoring.rules).procedures
     if not event:
         return None
     start = min(p.time for p in event if p.time is not None)

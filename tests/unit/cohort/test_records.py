@@ -8,7 +8,7 @@ from pathlib import Path
 from adapter.cohort.records import cohort_records
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import parse_time
-from adapter.mapping.followup import index_event
+from adapter.mapping.followup import index_procedures
 from adapter.mapping.terminology import default_terminology
 from adapter.outcomes import ScoreAtIndex
 from adapter.pipeline import Scoring, read_patients, score_patient
@@ -26,7 +26,7 @@ def _patients(name: str) -> list[PatientData]:
 
 def test_a_certain_total_stands_before_an_unassessed_range() -> None:
     (data,) = _patients("v3-b6-worst-untreated-level")
-    event = index_event(TERM, data.procedures, NOW)
+    event = index_procedures(data, TERM, NOW).procedures
     start = min(p.time for p in event if p.time is not None)
     at_index = score_patient(data, TERM, now=start)
     totals = {lv.level: (lv.result.total.low, lv.result.total.high) for lv in at_index.levels}

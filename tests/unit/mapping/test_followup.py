@@ -430,5 +430,5 @@ def test_with_no_dated_metastasis_the_first_procedure_is_the_index_and_the_choic
     old = procedure("fusion", "22842", when="2015-03-10T08:00:00+00:00", levels=["L4", "L5"])
     got = follow(old, procedure("pvp", "22510", levels=["T12"]))
     assert got.outcome is not None and got.outcome.procedures == ("Procedure/fusion",)
-    (said,) = [i.diagnostics for i in got.issues if "no dated bone metastasis" in i.diagnostics]
+    (said,) = [i.diagnostics for i in got.issues if "No dated bone metastasis" in i.diagnostics]
     assert "Procedure/fusion" in said and "Procedure/pvp" in said
