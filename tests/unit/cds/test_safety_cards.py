@@ -168,3 +168,37 @@ def test_an_excision_strategy_for_several_lesions_is_flagged():
     detail = by_topic(cards)["tokuhashi-revised"].detail
     assert "excisional surgery" in detail
     assert "presumes a single lesion: 3 vertebral lesions are recorded" in detail
+
+
+def test_frankel_e_and_ais_c_recorded_together_raise_the_neurology_card():
+    # One form answers both scales at once (the same time): the palsy grade scored is Frankel's
+    # (contract §2), but an AIS C beside it is evidence of a deficit, and the alarm is raised until
+    # the grades are reconciled (§4 v3: never a "stable" that hides a deficit).
+    resources = default_patient(
+        sins=STABLE,
+        drop=("frankel",),
+        extra=(
+            finding("frankel", "frankel-grade", "frankel-e"),
+            finding("ais", "asia-impairment-scale", "ais-c"),
+        ),
+    )
+    cards, result = cards_for(resources)
+    first = cards[0]
+    assert first.indicator == "critical" and first.source.topic is None
+    assert "Frankel E and AIS C recorded together disagree" in first.detail
+    assert "AIS C" in first.summary
+    tokuhashi = by_topic(cards)["tokuhashi-revised"]  # the score still reads Frankel E
+    assert "Frankel is used" in tokuhashi.detail
+
+
+def test_frankel_e_and_ais_e_recorded_together_raise_nothing():
+    resources = default_patient(
+        sins=STABLE,
+        drop=("frankel",),
+        extra=(
+            finding("frankel", "frankel-grade", "frankel-e"),
+            finding("ais", "asia-impairment-scale", "ais-e"),
+        ),
+    )
+    cards, _ = cards_for(resources)
+    assert all(c.source.topic is not None for c in cards)  # no neurology card

@@ -905,3 +905,13 @@ def test_an_order_code_for_another_region_than_its_level_is_named(code, system, 
 def test_an_order_code_of_the_level_s_region_says_nothing_of_it(code, system, levels):
     checked = single(default_patient(), *levels, code=code, system=system)
     assert not any("check the level or the code" in c.finding for c in checked.concerns)
+
+
+def test_frankel_e_beside_an_ais_c_of_the_same_time_does_not_meet_criterion_4():
+    # One form answered both scales: the deficit the AIS grade records is not settled by the
+    # Frankel E beside it (contract §4 v3, §5: evidence may raise an alarm, never settle one).
+    together = (finding("frankel", "frankel-grade", "frankel-e"),
+                finding("ais", "asia-impairment-scale", "ais-c"))  # fmt: skip
+    checked = single(default_patient(drop=("frankel",), extra=together), "T12")
+    assert statuses(checked, "T12")[4] == "unmet"
+    assert checked.indicator == "critical"
