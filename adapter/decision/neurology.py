@@ -145,6 +145,15 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
         text = f"{deficit.scale} {grades} ({said}) — {_NOT_CURRENT}: re-examine now"
         reason = f"Frankel/AIS {grades} on {day}, dated — re-examine"
         return NeurologyItem("critical", text, sources, reason, deficit=True, dated=True)
+    if (both := deficit.disagreement) is not None:
+        # Two scales answered at once: the deficit one records is an alarm until reconciled.
+        other, worst = both
+        text = (
+            f"{other} and {worst} recorded together disagree ({day_of(deficit.time)}{mark}) — "
+            "examine now and record one grade"
+        )
+        reason = f"{worst} recorded with {other} — confirm"
+        return NeurologyItem("critical", text, sources, reason, deficit=True)
     text = f"{deficit.scale} {grades} ({day_of(deficit.time)}{mark})"
     return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
 

@@ -43,6 +43,19 @@ class Deficit:
     def time(self) -> ClinicalTime | None:
         return next((ev.time for ev in self.chosen.evidence if ev.time), None)
 
+    @property
+    def disagreement(self) -> tuple[str, str] | None:
+        """("Frankel E", "AIS C") when a Frankel and an AIS grade of the same time disagree and
+        the AIS one is the deficit, or the other way round: (the normal or lesser, the worst)."""
+        graded = {ev.summary.replace(" grade:", "") for ev in self.chosen.evidence}
+        frankel = sorted(g for g in graded if g.startswith("Frankel"))
+        ais = sorted(g for g in graded if g.startswith("AIS"))
+        if not frankel or not ais or {g[-1] for g in frankel} == {g[-1] for g in ais}:
+            return None
+        worst = next(g for g in (*frankel, *ais) if g.endswith(self.worst.value))
+        other = next(g for g in (*(ais if worst in frankel else frankel),) if g != worst)
+        return other, worst
+
 
 @dataclass(frozen=True, slots=True)
 class Established:

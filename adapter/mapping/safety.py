@@ -271,7 +271,7 @@ def safety_inputs(
     by_level, unplaced = _compression(
         found.coded.get(EPIDURAL_SPINAL_CORD_COMPRESSION, []), untimed=False
     )
-    palsy = latest_palsy(found, untimed=False)
+    palsy = latest_palsy(found, untimed=False, alarm=True)
     early_levels, early_unplaced = _preliminary_compression(found, by_level, unplaced)
     hidden_levels, hidden_unplaced = _untimed_compression(found, by_level, unplaced)
     return Safety(

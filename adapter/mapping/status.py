@@ -55,11 +55,17 @@ def _letter(value: Enum | int) -> str:
     return str(value.value) if isinstance(value, Enum) else str(value)
 
 
-def latest_palsy(found: Findings, *, untimed: bool = True) -> Chosen[Frankel] | None:
+def latest_palsy(
+    found: Findings, *, untimed: bool = True, alarm: bool = False
+) -> Chosen[Frankel] | None:
     """The latest palsy grade, Frankel or AIS (an AIS grade read as the same Frankel letter);
-    ``untimed`` as :func:`choose_latest` has it."""
+    ``untimed`` as :func:`choose_latest` has it. Frankel wins at equal times (contract §2), except
+    for an ``alarm`` (the neurology card, criterion 4): there an AIS grade of the same time that
+    disagrees joins the values, since a deficit one scale records must raise the alarm whatever
+    the other says (one form answers both at once)."""
     items = [*found.coded.get(FRANKEL_GRADE, []), *found.coded.get(ASIA_IMPAIRMENT_SCALE, [])]
-    chosen = choose_latest(items, _scale, _letter, prefer=_frankel_first, untimed=untimed)
+    prefer = None if alarm else _frankel_first
+    chosen = choose_latest(items, _scale, _letter, prefer=prefer, untimed=untimed)
     if chosen is None:
         return None
     values = frozenset(v for v in chosen.values if isinstance(v, Frankel))
