@@ -182,7 +182,7 @@ def test_frankel_e_and_ais_c_recorded_together_raise_the_neurology_card():
             finding("ais", "asia-impairment-scale", "ais-c"),
         ),
     )
-    cards, result = cards_for(resources)
+    cards, _ = cards_for(resources)
     first = cards[0]
     assert first.indicator == "critical" and first.source.topic is None
     assert "Frankel E and AIS C recorded together disagree" in first.detail
