@@ -174,3 +174,35 @@ def test_a_medication_named_by_reference_changes_no_batch_output(tmp_path, capsy
     argv = ["batch", str(source), "--output", str(output), "--now", RECORDS_NOW, "--workers", "1"]
     assert cli.main(argv) == 0
     assert batch_results(output) == expected
+
+
+def test_a_patient_with_no_bone_metastasis_gets_no_prognosis_in_a_file(tmp_path, capsys):
+    # Type 2 diabetes and a KPS: no spinal metastasis, so no score has a basis (as sync writes
+    # it). Six prognoses ("all patients died within 6 months") would go into that chart.
+    source = tmp_path / "export"
+    source.mkdir()
+    lines = [
+        {"resourceType": "Patient", "id": "d", "gender": "female"},
+        {"resourceType": "Condition", "id": "dm", "subject": {"reference": "Patient/d"},
+         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9"}]},
+         "onsetDateTime": "2020-01-01"},
+        {"resourceType": "Observation", "id": "kps", "status": "final",
+         "subject": {"reference": "Patient/d"}, "effectiveDateTime": "2024-05-30",
+         "code": {"coding": [{"system": "http://loinc.org", "code": "89243-0"}]},
+         "valueInteger": 40},
+    ]  # fmt: skip
+    for line in lines:
+        path = source / f"{line['resourceType']}.ndjson"
+        with path.open("a") as out:
+            out.write(json.dumps(line) + "\n")
+    assert _batch(source, tmp_path / "out", "--workers", "1") == 0
+    resources, _ = batch_results(tmp_path / "out")
+    assert not [r for r in resources if r["resourceType"] in ("Observation", "RiskAssessment")]
+    assert not [r for r in resources if r["resourceType"] == "Provenance"]  # it would name none
+    joined = tmp_path / "all.ndjson"
+    joined.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    capsys.readouterr()
+    assert cli.main(["score", str(joined), "--now", NOW]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds == ["OperationOutcome"] or set(kinds) == {"OperationOutcome"}
