@@ -87,8 +87,8 @@ class _Lines:
         return resource["resourceType"], orjson.dumps(resource) + b"\n"
 
     def add(self, result: PatientResult) -> None:
-        lines = [self._line(resource) for resource in stored(result.resources())]
-        self.patients.append((result.patient, lines, result.issues))
+        lines = [self._line(resource) for resource in stored(result.on_file())]
+        self.patients.append((result.patient, lines, result.file_issues))
 
     def by_type(self, loose: list[Issue]) -> tuple[dict[str, list[bytes]], int]:
         """The lines of each type, the OperationOutcome's among them; the number of issues."""

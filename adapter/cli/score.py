@@ -109,10 +109,10 @@ def _write_bundle(
                 i.resource,
                 i.expression,
             )
-            for i in patient.issues
+            for i in patient.file_issues
         )
         chunk = []  # one write per patient, not per resource
-        for built in patient.resources():
+        for built in patient.on_file():
             if validate:
                 validate_output(built.resource)
             entry: dict[str, Any] = {"fullUrl": built.full_url, "resource": built.resource}

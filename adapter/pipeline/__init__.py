@@ -11,6 +11,7 @@ from __future__ import annotations
 from adapter.pipeline.index import index_outcome, scores_at_index
 from adapter.pipeline.results import (
     DEFAULT_SCORING,
+    NOT_METASTATIC,
     LevelResult,
     PatientResult,
     ScoreOutput,
@@ -29,6 +30,7 @@ from adapter.pipeline.score import (
 
 __all__ = [
     "DEFAULT_SCORING",
+    "NOT_METASTATIC",
     "LevelResult",
     "PatientResult",
     "ScoreOutput",

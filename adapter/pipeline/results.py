@@ -20,8 +20,12 @@ from adapter.vocabulary import SINS_LOCATION
 from adapter.vocabulary.outcomes import OUTCOME
 from adapter.vocabulary.scores import SCORES, SINS
 
+# Why a patient is scored for nothing (sync's skip, a file's issue): every score is about one.
+NOT_METASTATIC = "no bone-metastasis Condition"
+
 __all__ = [
     "DEFAULT_SCORING",
+    "NOT_METASTATIC",
     "LevelResult",
     "PatientResult",
     "ScoreOutput",
@@ -116,6 +120,29 @@ class PatientResult:
         if self.metastatic:
             return self.resources()
         return [b for b in (self.outcome_observation, self.provenance) if b is not None]
+
+    @property
+    def file_issues(self) -> tuple[Issue, ...]:
+        """:attr:`issues`, and why a file holds no score of a patient with no metastasis."""
+        if self.metastatic:
+            return self.issues
+        said = f"{NOT_METASTATIC}: no score written (each is about a spinal metastasis)"
+        return (*self.issues, Issue("information", "informational", said))
+
+    def on_file(self) -> list[Built]:
+        """The outputs a file holds (``score``, ``batch``): what a server is brought to hold
+        (:meth:`written`), the Provenance naming only those, none when nothing else is."""
+        outputs = self.written()
+        if self.metastatic:
+            return outputs
+        kept = {b.full_url for b in outputs if b is not self.provenance}
+        if not kept:
+            return []
+        provenance = dict(self.provenance.resource)
+        provenance["target"] = [t for t in provenance["target"] if t["reference"] in kept]
+        return [b for b in outputs if b is not self.provenance] + [
+            Built(provenance, self.provenance.full_url)
+        ]
 
     def resources(self) -> list[Built]:
         out = [lv.observation for lv in self.levels]

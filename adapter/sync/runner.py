@@ -24,7 +24,14 @@ from adapter.fhir.client import FhirClient, is_fhir_id
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.audit import Output
 from adapter.mapping.terminology import Terminology
-from adapter.pipeline import DEFAULT_SCORING, PatientResult, Scoring, patient_records, score_patient
+from adapter.pipeline import (
+    DEFAULT_SCORING,
+    NOT_METASTATIC,
+    PatientResult,
+    Scoring,
+    patient_records,
+    score_patient,
+)
 from adapter.sync.reader import Snapshot, group_snapshots, patient_snapshot
 from adapter.sync.retry import RetryPolicy, is_transient, with_retries
 from adapter.sync.write import Rescore, Write
@@ -36,7 +43,6 @@ __all__ = ["Audit", "Outcome", "Summary", "sync_patient", "sync_patients"]
 Status = Literal["written", "unchanged", "skipped", "failed"]
 # Why a patient is skipped, whichever way sync came to it (--all, --since, --patient, a
 # notification): these scores are about bone metastases, and a patient without one gets nothing.
-NOT_METASTATIC = "no bone-metastasis Condition"
 
 
 @dataclass(frozen=True, slots=True)

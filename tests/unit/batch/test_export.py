@@ -83,12 +83,15 @@ def test_kick_off_poll_and_download_with_the_token(tmp_path, pauses, monkeypatch
     assert captured.out.startswith("1 patients in 16 partitions")
     assert "the server listed 1 export error file(s)" in captured.err
     assert not (tmp_path / "_export").exists()
-    kps = [
+    # The downloaded patient was read and scored: with no bone metastasis, for nothing, and said.
+    outcomes = [
         json.loads(line)
-        for p in tmp_path.glob("Observation.*.ndjson")
+        for p in tmp_path.glob("OperationOutcome.*.ndjson")
         for line in p.read_text().splitlines()
     ]
-    assert {o["subject"]["reference"] for o in kps} == {"Patient/x1"}
+    said = [i["diagnostics"] for o in outcomes for i in o["issue"]]
+    assert "Patient/x1: no bone-metastasis Condition: no score written" in " ".join(said)
+    assert not list(tmp_path.glob("Observation.*.ndjson"))
 
 
 @respx.mock
