@@ -202,3 +202,24 @@ def test_frankel_e_and_ais_e_recorded_together_raise_nothing():
     )
     cards, _ = cards_for(resources)
     assert all(c.source.topic is not None for c in cards)  # no neurology card
+
+
+def test_a_record_whose_only_metastasis_is_malformed_gets_a_card_naming_it():
+    # The SINS 14 rests on the T12 metastasis; a Condition that cannot be read leaves the patient
+    # looking like one without spinal disease. Silence would read as "nothing to say".
+    resources = default_patient(sins={"vertebral-body-collapse": "gt-50"})
+    for resource in resources:
+        if resource["id"] == "met-t12":
+            resource["code"]["coding"] = resource["code"]["coding"][0]  # one Coding, not a list
+    cards, _ = cards_for(resources)
+    (card,) = cards
+    assert card.indicator == "warning"
+    assert card.summary.startswith("Record not fully read")
+    assert "Condition is malformed (code.coding: not a list of JSON objects)" in card.detail
+
+
+def test_a_patient_with_no_spinal_disease_and_a_clean_record_gets_no_card():
+    resources = [r for r in default_patient() if r["id"] not in ("met-t12",)]
+    resources = [r for r in resources if not r["id"].startswith("t12-")]
+    cards, _ = cards_for(resources)
+    assert cards == []
