@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
-from adapter.cds.more_cards import prognosis_cards, unread_cards
+from adapter.cds.more_cards import ignored_cards, prognosis_cards, unread_cards
 from adapter.cds.outcome import outcome_card
 from adapter.cds.unplaced import unplaced_card
 from adapter.decision import (
@@ -240,8 +240,13 @@ def score_cards(
     result = decisions.result
     alert = decisions.neurology
     if not decisions.spinal and result.outcome is None:
-        unread = () if decisions.deceased is not None else result.assessment.unread
-        return unread_cards(unread, card_uuid(hook_instance, "unread"))
+        if decisions.deceased is not None:
+            return []
+        ignored = [without_ids(i.diagnostics) for i in result.issues if i.severity == "error"]
+        return [
+            *unread_cards(result.assessment.unread, card_uuid(hook_instance, "unread")),
+            *ignored_cards(ignored, card_uuid(hook_instance, "ignored")),
+        ]
     if decisions.deceased is not None:
         return [deceased_card(decisions.deceased, hook_instance)]
     cards = [neurology_card(alert, hook_instance)] if alert is not None else []

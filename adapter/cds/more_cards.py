@@ -11,6 +11,8 @@ from typing import Any
 from adapter.cds.models import Card, Source
 from adapter.decision import Decisions
 from adapter.decision.wording import (
+    NOT_FULLY_READ,
+    NOT_FULLY_READ_ADVICE,
     UNREAD_AT_SPINE,
     UNREAD_AT_SPINE_ADVICE,
     shorten,
@@ -21,7 +23,14 @@ from adapter.report import ScoreSummary
 from adapter.vocabulary import MORE_SCORES
 from adapter.vocabulary.cards import markdown_text
 
-__all__ = ["MORE_CARDS", "card_shown", "other_tools", "prognosis_cards", "unread_cards"]
+__all__ = [
+    "MORE_CARDS",
+    "card_shown",
+    "ignored_cards",
+    "other_tools",
+    "prognosis_cards",
+    "unread_cards",
+]
 
 Extra = Sequence[tuple[str, Sequence[str]]]
 MakeCard = Callable[[ScoreSummary, Sequence[dict[str, Any]], Extra], Card]
@@ -64,6 +73,28 @@ def prognosis_cards(
         out.append(card(summary, logical_references([score.observation, score.risk]), extra))
         issues = []
     return out
+
+
+_LISTED = 10  # the ignored records a card lists; the rest are counted
+
+
+def ignored_cards(ignored: Sequence[str], card_id: str) -> list[Card]:
+    """One warning card naming the invalid records of a patient with nothing else to show: the
+    ignored one may be the metastasis (contract §2: an invalid resource is reported)."""
+    if not ignored:
+        return []
+    count = f" ({len(ignored)} record{'s' if len(ignored) > 1 else ''} ignored)"
+    lines = [f"- {markdown_text(line)}" for line in ignored[:_LISTED]]
+    lines += [f"- and {len(ignored) - _LISTED} more"] if len(ignored) > _LISTED else []
+    return [
+        Card(
+            uuid=card_id,
+            summary=shorten(f"{NOT_FULLY_READ}{count}"),
+            detail="\n".join([*lines, "", markdown_text(NOT_FULLY_READ_ADVICE)]),
+            indicator="warning",
+            source=Source(label="spinemets"),
+        )
+    ]
 
 
 def unread_cards(unread: Sequence[str], card_id: str) -> list[Card]:

@@ -17,6 +17,8 @@ from adapter.vocabulary.cards import SUMMARY_MAX, shorten
 
 __all__ = [
     "HAEMATOLOGICAL_CAVEAT",
+    "NOT_FULLY_READ",
+    "NOT_FULLY_READ_ADVICE",
     "SUMMARY_MAX",
     "readable_dates",
     "said_all",
@@ -85,6 +87,14 @@ def _day(match: re.Match[str], same_day: set[str]) -> str:
 
 # A cancer record at a vertebra that no map places, when nothing else is shown (contract §2 v3:
 # nothing read is dropped silently; the patient-view says so, not only the OperationOutcome).
+# A record with no spinal disease read, and resources spinemets could not read: one of them may be
+# the metastasis (a malformed Condition), so silence would read as "no spinal disease".
+NOT_FULLY_READ = "Record not fully read: spine scores may be missing"
+NOT_FULLY_READ_ADVICE = (
+    "No bone metastasis was read, and these records were ignored as invalid. If one is the "
+    "metastasis or a spine finding, correct it in the record: until then no spine score is "
+    "computed."
+)
 UNREAD_AT_SPINE = "not understood — spine scores not computed"
 UNREAD_AT_SPINE_ADVICE = (
     "Its code names no primary site or metastasis spinemets maps. If it is a spinal metastasis, "

@@ -77,10 +77,13 @@ def read_patients(path: str, loose: list[Issue]) -> Iterator[PatientData]:
 
 def patient_records(resources: Iterable[Any], patient: str) -> PatientData | None:
     """One patient's records from resources in memory (a CDS prefetch, a FHIR server read);
-    None when nothing in them is about that patient."""
+    None when nothing in them is about that patient. What names no patient at all (a subject
+    given only as an identifier, a malformed one) was sent or read for this one: its issues are
+    this patient's, never dropped (contract §2: an invalid resource is reported)."""
     loose: list[Issue] = []
     for data in patients_from_resources(resources, loose, read_observation):
         if data.patient == patient:
+            data.issues.extend(loose)
             return data
     return None
 

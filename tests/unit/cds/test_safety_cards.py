@@ -223,3 +223,16 @@ def test_a_patient_with_no_spinal_disease_and_a_clean_record_gets_no_card():
     resources = [r for r in resources if not r["id"].startswith("t12-")]
     cards, _ = cards_for(resources)
     assert cards == []
+
+
+def test_resources_whose_subject_names_no_patient_are_named_not_dropped():
+    # A subject given only as an identifier: the resources cannot be placed with the patient.
+    resources = default_patient(sins={"vertebral-body-collapse": "gt-50"})
+    for resource in resources:
+        if "subject" in resource:
+            resource["subject"] = {"identifier": {"system": "urn:mrn", "value": "123"}}
+    cards, _ = cards_for(resources)
+    (card,) = cards
+    assert card.indicator == "warning" and card.summary.startswith("Record not fully read")
+    assert "Condition has no Patient subject; ignored." in card.detail
+    assert "- and " in card.detail  # more than ten: counted, not all listed
