@@ -108,3 +108,28 @@ def test_a_patient_whose_treated_level_is_not_recorded_is_counted_as_such(seed_r
     assert got["levels_treated"] == {lv: n for lv, n in want.items() if n}
     assert "treated level not recorded 1" in cohort_text(got)
     assert cohort_summary(seed_records)["levels_treated_not_recorded"] == 0
+
+
+def test_a_median_not_reached_is_never_said_while_deaths_without_a_date_are_left_out(seed_records):
+    # Four dated deaths and 16 censored in the seed: "not reached". With 8 more deaths recorded
+    # without a date, 12 of 20 died: left out of the curve, they could put the median anywhere.
+    records = [dataclasses.replace(r, died=True, death=None) for r in seed_records[:8]]
+    records += list(seed_records[8:])
+    got = cohort_summary(records)
+    assert got["survival"]["undated_deaths"] == 8 and got["survival"]["patients"] == 12
+    text = cohort_text(got)
+    assert "not reached" not in text
+    assert "Kaplan–Meier median survival: cannot be estimated: 8 of 12 deaths have no date" in text
+    assert "curve of 12 of 20 patients" in text and "(12 of 20 patients)" in text
+
+
+def test_a_median_reached_with_deaths_left_out_is_said_to_be_a_bound(seed_records):
+    start = seed_records[0].index_start
+    records = [
+        dataclasses.replace(
+            r, died=True, death=Moment.at(start + timedelta(days=30.4375 * 4)), last_follow_up=None
+        )
+        for r in seed_records[:10]
+    ] + [dataclasses.replace(seed_records[10], died=True, death=None), *seed_records[11:]]
+    text = cohort_text(cohort_summary(records))
+    assert "Kaplan–Meier median survival: 4.00 months or earlier" in text
