@@ -108,6 +108,9 @@ def _survival(outcomes: Sequence[PatientOutcome], issues: list[str]) -> dict[str
         "median_months": _r(km.median_months),
         "median_reached": km.median_reached,
         "patients": km.patients,
+        # Beside the contract's keys: deaths left out of the curve (no date), which the median
+        # is never said without (cohort.text.median_survival).
+        "undated_deaths": sum(1 for o in outcomes if o.died and o.death is None),
         "curve": [
             {
                 "months": _r(p.months),

@@ -8,7 +8,7 @@ from typing import Any
 from adapter.vocabulary.outcomes import MEASURE_TITLES, TREATED_NOT_RECORDED
 from adapter.vocabulary.text import terminal_line
 
-__all__ = ["cohort_text"]
+__all__ = ["cohort_text", "median_bound", "median_survival"]
 
 _LABELS = {"baseline": "before", "7d": "7 days", "3mo": "3 months", "6mo": "6 months"}
 
@@ -45,10 +45,37 @@ def _outcome_lines(s: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def median_survival(s: Mapping[str, Any]) -> str:
+    """The Kaplan–Meier median as every report says it. Deaths without a date are left out of the
+    curve (contract §6); as events at unknown times they could only bring the median earlier, so
+    a median reached is a bound, and one not reached cannot be said at all."""
+    surv = s["survival"]
+    if surv["median_reached"]:
+        return f"{_f(surv['median_months'])} months{median_bound(s)}"
+    undated = surv.get("undated_deaths", 0)
+    if not undated:
+        return "not reached"
+    return f"cannot be estimated: {undated} of {s['deaths']} deaths have no date"
+
+
+def median_bound(s: Mapping[str, Any]) -> str:
+    """What follows a median reached: " or earlier (2 deaths without a date left out of the
+    curve)", or nothing when every death has its date."""
+    undated = s["survival"].get("undated_deaths", 0)
+    return f" or earlier ({undated} deaths without a date left out of the curve)" if undated else ""
+
+
+def _of(patients: int, n: int) -> str:
+    """ " (12 of 20 patients)" when a figure covers fewer than the cohort, else nothing."""
+    return f" ({patients} of {n} patients)" if patients < n else ""
+
+
 def cohort_text(s: Mapping[str, Any]) -> str:
     """What a surgeon reads: the Table 4 summary, survival, scores and outcomes."""
     age, cement, follow, surv = s["age_years"], s["cement_ml"], s["follow_up_months"], s["survival"]
-    median = f"{_f(surv['median_months'])} months" if surv["median_reached"] else "not reached"
+    median = median_survival(s)
+    shown = surv["patients"] < s["n"]
+    curve = f"; curve of {surv['patients']} of {s['n']} patients" if shown else ""
     lines = [
         f"Cohort: {s['n']} patients with an index procedure",
         f"  Sex: {_counts(s['sex'])}",
@@ -59,9 +86,9 @@ def cohort_text(s: Mapping[str, Any]) -> str:
         f"  Cement: median {_f(cement['median'])} mL (range {_f(cement['min'])}–"
         f"{_f(cement['max'])}, {cement['patients']} patients)",
         f"  Follow-up: mean {_f(follow['mean'])} months (range {_f(follow['min'])}–"
-        f"{_f(follow['max'])})",
+        f"{_f(follow['max'])}){_of(follow['patients'], s['n'])}",
         f"  Deaths: {s['deaths']}",
-        f"  Kaplan–Meier median survival: {median}",
+        f"  Kaplan–Meier median survival: {median}{curve}",
     ]
     lines += [
         f"    {_f(p['months'])} months: survival {_f(p['survival'])}, at risk {p['at_risk']}, "

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from adapter.cohort.text import median_bound, median_survival
 from adapter.outcomes import TIME_POINTS
 from adapter.render.html import fmt, page, table
 from adapter.render.patient import TIME_POINT_LABELS
@@ -115,16 +116,17 @@ def _survival(s: Mapping[str, Any], times: Sequence[tuple[float, bool]]) -> str:
     surv = s["survival"]
     curve = surv["curve"]
     censored = [(t, _step_at(curve, t)) for t, died in times if not died]
+    said = median_survival(s)
     median = (
         f'<span data-key="survival.median_months">{fmt(surv["median_months"])}</span> months'
+        f"{escape(median_bound(s))}"
         if surv["median_reached"]
-        else '<span data-key="survival.median_months">not reached</span>'
+        else f'<span data-key="survival.median_months">{escape(said)}</span>'
     )
     last = max((t for t, _ in times), default=0.0)
-    said = f"{fmt(surv['median_months'])} months" if surv["median_reached"] else "not reached"
     label = (
-        f"Kaplan–Meier survival from the index procedure, {surv['patients']} patients, "
-        f"{s['deaths']} deaths; median survival {said}."
+        f"Kaplan–Meier survival from the index procedure, {surv['patients']} of {s['n']} "
+        f"patients, {s['deaths']} deaths; median survival {said}."
     )
     svg = km_svg([(p["months"], p["survival"]) for p in curve], censored, label=label, last=last)
     points = table(

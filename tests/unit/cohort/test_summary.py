@@ -111,15 +111,20 @@ def test_a_patient_whose_treated_level_is_not_recorded_is_counted_as_such(seed_r
 
 
 def test_a_median_not_reached_is_never_said_while_deaths_without_a_date_are_left_out(seed_records):
-    # Four dated deaths and 16 censored in the seed: "not reached". With 8 more deaths recorded
-    # without a date, 12 of 20 died: left out of the curve, they could put the median anywhere.
-    records = [dataclasses.replace(r, died=True, death=None) for r in seed_records[:8]]
-    records += list(seed_records[8:])
+    # The seed's four deaths and four more recorded without a date: 8 of 20 died, and the 12
+    # left on the curve were all alive at their last follow-up, so the curve stays at 1.
+    alive = [r for r in seed_records if not r.died]
+    undated = {r.patient for r in seed_records if r.died} | {r.patient for r in alive[:4]}
+    records = [
+        dataclasses.replace(r, died=True, death=None) if r.patient in undated else r
+        for r in seed_records
+    ]
     got = cohort_summary(records)
     assert got["survival"]["undated_deaths"] == 8 and got["survival"]["patients"] == 12
+    assert not got["survival"]["median_reached"]
     text = cohort_text(got)
     assert "not reached" not in text
-    assert "Kaplan–Meier median survival: cannot be estimated: 8 of 12 deaths have no date" in text
+    assert "Kaplan–Meier median survival: cannot be estimated: 8 of 8 deaths have no date" in text
     assert "curve of 12 of 20 patients" in text and "(12 of 20 patients)" in text
 
 
