@@ -565,3 +565,20 @@ def test_a_final_finding_as_recent_replaces_the_preliminary_one():
     basis = result.levels[0].bases["sins-alignment"]
     assert basis.evidence and basis.settle is None
     assert "preliminary" not in " ".join(basis.all_notes)
+
+
+def test_the_one_sins_risk_assessment_never_settles_stable_while_another_level_may_be_unstable():
+    # T12 is certainly 6 (stable); T8, with no finding, may be up to 16. The patient's one SINS
+    # RiskAssessment describes T12, and must not read "stable — no surgical consultation needed"
+    # for the patient (contract §3: a category only when every possible total falls in one band).
+    stable = {"spinal-pain": "non-mechanical", "bone-lesion-quality": "lytic",
+              "vertebral-body-collapse": "none", "spinal-alignment": "normal",
+              "posterolateral-involvement": "none"}  # fmt: skip
+    result = result_of(default_patient(sins=stable, extra=(condition("met-t8", "C79.51", level="T8"),)))
+    assert result.worst[0].level == "T12" and str(result.worst[0].result.total) == "6"
+    assert result.sins_risk is not None
+    ra = result.sins_risk.resource
+    assert "qualitativeRisk" not in ra["prediction"][0]
+    assert "no surgical consultation needed" not in ra["mitigation"]
+    assert "T8 could be up to 16 (unstable)" in ra["mitigation"]
+    assert "T8 could be up to 16 (unstable)" in ra["text"]["div"]
