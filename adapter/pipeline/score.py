@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,7 @@ from adapter.pipeline.results import (
     PatientResult,
     ScoreOutput,
     Scoring,
+    to_settle,
     worst_levels,
 )
 from adapter.scoring import (
@@ -135,17 +137,41 @@ def _sins(
     worst = worst_levels(levels)
     if not worst:
         return levels, worst, None
-    risk = Built.later(
-        lambda: build_risk_assessment(
+    beside = _possibly_worse(worst[0], [lv for lv in levels if lv not in worst])
+
+    def risk_assessment() -> Built:
+        identifier = _identifier(worst[0].observation)
+        if beside:  # another result: what it says for the patient is not the level's alone
+            key = hashlib.sha256("|".join(beside).encode()).hexdigest()[:8]
+            identifier = f"{identifier}-{key}"
+        return build_risk_assessment(
             patient=assessment.patient,
             result=worst[0].result,
             observations=[lv.observation for lv in worst],
             evidence=evidence_of([b for lv in worst for b in lv.assessment.basis.values()]),
-            identifier=_identifier(worst[0].observation),
+            identifier=identifier,
             deceased=deceased,
+            unsettled=beside,
         )
-    )
-    return levels, worst, risk
+
+    return levels, worst, Built.later(risk_assessment)
+
+
+def _possibly_worse(described: LevelResult, others: list[LevelResult]) -> tuple[str, ...]:
+    """The other levels whose range reaches a band above every band of the level described: the
+    patient's one SINS RiskAssessment settles no category while one of them may be worse ("T8
+    could be up to 16 (unstable) — record pain, lesion, …", as the card says it)."""
+    top = described.result.possible_bands[-1]
+    out = []
+    for lv in others:
+        reach = lv.result.possible_bands[-1]
+        if reach.low > top.low:
+            total = lv.result.total
+            out.append(
+                f"{lv.level} could be up to {total.high} ({reach.short_label}) — "
+                f"{to_settle(lv.result, lv.bases)}"
+            )
+    return tuple(out)
 
 
 def _identifier(built: Built) -> str:

@@ -128,9 +128,12 @@ def test_fixture_scores_match_hand_computed_expectation(path, capsys):
         if exp.get("sins"):
             worst = max(exp["sins"].values(), key=lambda s: _ends(s["total"]))
             (risk,) = got["risks"][(pid, "sins")]
-            assert (
-                code_of(risk["prediction"][0].get("qualitativeRisk", {}), CATEGORY)
-                == worst["category"]
+            # The patient's one SINS RiskAssessment settles no category while another level's
+            # range reaches a band above the worst level's (contract §3).
+            reach = _sins_band(_ends(worst["total"])[1])
+            beside = any(_sins_band(_ends(s["total"])[1]) > reach for s in exp["sins"].values())
+            assert code_of(risk["prediction"][0].get("qualitativeRisk", {}), CATEGORY) == (
+                None if beside else worst["category"]
             )
     assert issues_of(bundle, "error") == set(expected.get("invalid_resources", [])), "errors"
     assert issues_of(bundle, "warning") == set(expected.get("warnings", [])), "warnings"
@@ -175,6 +178,11 @@ def test_fixture_notes_say_what_the_expectation_names(path, capsys):
         for key, unwanted in exp.get("notes_absent", {}).items():
             for text in unwanted:
                 assert text not in notes[key], (pid, key, text, notes[key])
+
+
+def _sins_band(total: int) -> int:
+    """SINS bands in order (scores.md): 0–6 stable, 7–12 potentially unstable, 13–18 unstable."""
+    return 0 if total <= 6 else 1 if total <= 12 else 2
 
 
 def _ends(total):

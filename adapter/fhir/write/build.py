@@ -240,12 +240,22 @@ def build_risk_assessment(
     evidence: Sequence[Evidence],
     identifier: str,
     deceased: str | None = None,
+    unsettled: Sequence[str] = (),
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
     ``deceased`` (the note that the record says the patient has died) replaces the
-    recommendation: a deceased patient gets none (contract §4 v3)."""
+    recommendation: a deceased patient gets none (contract §4 v3). ``unsettled`` names what may
+    be worse than the result described (another SINS level's range): then no category is
+    settled for the patient, and the recommendation says why (contract §3)."""
     coding = _coding(SCORE, result.code, result.spec.display)
     prediction, mitigation = _prediction(result)
+    if unsettled:
+        said = "; ".join(unsettled)
+        prediction = {
+            "rationale": f"{result.code} total {result.total} at the level described; another "
+            f"level may be worse: {said}."
+        }
+        mitigation = f"Not settled for the patient: {said}."
     if deceased is not None:
         # The band's label may itself be a strategy ("terminal care"): the total only.
         prediction = {**prediction, "rationale": f"{result.code} total {result.total}."}

@@ -574,7 +574,9 @@ def test_the_one_sins_risk_assessment_never_settles_stable_while_another_level_m
     stable = {"spinal-pain": "non-mechanical", "bone-lesion-quality": "lytic",
               "vertebral-body-collapse": "none", "spinal-alignment": "normal",
               "posterolateral-involvement": "none"}  # fmt: skip
-    result = result_of(default_patient(sins=stable, extra=(condition("met-t8", "C79.51", level="T8"),)))
+    result = result_of(
+        default_patient(sins=stable, extra=(condition("met-t8", "C79.51", level="T8"),))
+    )
     assert result.worst[0].level == "T12" and str(result.worst[0].result.total) == "6"
     assert result.sins_risk is not None
     ra = result.sins_risk.resource
