@@ -166,3 +166,56 @@ def test_a_count_that_is_not_a_whole_number_is_refused():
     with pytest.raises(InputError, match="whole number"):
         response_from("staging", {"patient|vertebral-metastases-count": "-1"}, [], patient="p",
                       authored=NOW, author=None)  # fmt: skip
+
+
+def _pain(value: str, when: str) -> dict:
+    return {"resourceType": "Observation", "id": f"pain-{value}", "status": "final",
+            "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
+            "code": {"coding": [{"system": FINDING, "code": "spinal-pain"}]},
+            "bodySite": [{"coding": [{"system": SNOMED, "code": "77435000"}]}],
+            "valueCodeableConcept": {"coding": [{"system": FINDING, "code": value}]}}  # fmt: skip
+
+
+def _populated(*extra: dict) -> dict:
+    data = patient_records([*_record(), *extra], "p")
+    assert data is not None
+    return populate("sins", data, default_terminology(), parse_time(NOW), rules=DEFAULT_RULES)
+
+
+def _fields_of(html: str) -> dict[str, str]:
+    """What a browser posts for a form left as it was shown: hidden fields and checked radios."""
+    import re
+
+    posted = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    posted |= dict(
+        re.findall(r'type="radio" name="([^"]+)" id="[^"]+" value="([^"]*)" checked', html)
+    )
+    posted.pop("level", None)
+    return posted
+
+
+def test_an_answer_left_as_shown_is_not_saved_as_new_when_the_record_changed_meanwhile():
+    # The form showed 1 Nov's non-mechanical pain; before the save a colleague recorded
+    # mechanical pain. The answer nobody touched must not come back as today's assessment and
+    # outrank the newer finding (it would turn SINS 7 into a "stable" 5).
+    shown = form_html("sins", _populated(_pain("non-mechanical", "2026-11-01")), "tok")
+    fields = _fields_of(shown)
+    assert fields["T8|spinal-pain"] == "non-mechanical"
+    now = _populated(
+        _pain("non-mechanical", "2026-11-01"), _pain("mechanical", "2026-11-30T10:05:00Z")
+    )
+    response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
+                             prefilled=now)  # fmt: skip
+    observations = [e["resource"] for e in extract(response, default_terminology())["entry"]
+                    if e["resource"]["resourceType"] == "Observation"]  # fmt: skip
+    assert not [o for o in observations if o["code"]["coding"][0]["code"] == "spinal-pain"]
+
+
+def test_an_answer_left_as_shown_keeps_its_mark_when_the_record_did_not_change():
+    populated = _populated(_pain("non-mechanical", "2026-11-01"))
+    fields = _fields_of(form_html("sins", populated, "tok"))
+    response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
+                             prefilled=populated)  # fmt: skip
+    observations = [e["resource"] for e in extract(response, default_terminology())["entry"]
+                    if e["resource"]["resourceType"] == "Observation"]  # fmt: skip
+    assert observations == []  # the record's finding, repeated: nothing new
