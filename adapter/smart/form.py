@@ -29,6 +29,10 @@ from adapter.vocabulary.systems import VERTEBRA
 __all__ = ["form_html", "response_from"]
 
 WHOLE = "patient"  # the field-name prefix of questions about the patient as a whole
+# The prefix of the hidden field that says what the form showed for a question, and the field
+# that says the form carries them (a form shown before they existed does not).
+SHOWN = "shown|"
+SHOWS = "shown-form"
 
 
 def _answers(items: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -54,6 +58,23 @@ def _day(when: str) -> str:
     return day_text(day)
 
 
+def _as_posted(answer: Mapping[str, Any]) -> str:
+    """An answer as the form posts it: its code, or its whole number."""
+    if "valueInteger" in answer:
+        return str(answer["valueInteger"])
+    return str(answer.get("valueCoding", {}).get("code", ""))
+
+
+def _shown_field(name: str, answer: Mapping[str, Any] | None) -> str:
+    """What the form showed from the record, posted back beside the answer: an answer left as
+    it was shown repeats the record only if the record still has it at the save."""
+    if answer is None or not is_prefilled(answer):
+        return ""
+    return (
+        f'<input type="hidden" name="{escape(SHOWN + name)}" value="{escape(_as_posted(answer))}">'
+    )
+
+
 def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any] | None) -> str:
     name = f"{prefix}|{question['linkId']}"
     ident = name.replace("|", "-")
@@ -63,7 +84,7 @@ def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any
         return (
             f'<p class="q"><label for="{ident}">{title}</label>{_recorded(answer)}<br>'
             f'<input type="number" min="0" step="1" id="{ident}" name="{escape(name)}" '
-            f'value="{value}"></p>'
+            f'value="{value}">{_shown_field(name, answer)}</p>'
         )
     chosen = (answer or {}).get("valueCoding", {}).get("code")
     options = [
@@ -78,7 +99,7 @@ def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any
         )
     return (
         f'<fieldset class="q" data-question="{escape(name)}"><legend>{title}'
-        f"{_recorded(answer)}</legend>{''.join(rows)}</fieldset>"
+        f"{_recorded(answer)}</legend>{''.join(rows)}{_shown_field(name, answer)}</fieldset>"
     )
 
 
@@ -115,6 +136,7 @@ def form_html(name: str, populated: Mapping[str, Any], csrf: str, root: str = "/
         f'<form method="post" action="{escape(root)}/form/{escape(name)}" class="form" '
         f'aria-label="{escape(q["title"])}">'
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<input type="hidden" name="{SHOWS}" value="1">'
     ]
     groups = [i for i in items if i["linkId"] == LEVEL_GROUP]
     for question in q["item"]:
@@ -144,6 +166,17 @@ def _value(question: Mapping[str, Any], raw: str) -> dict[str, Any] | None:
 Shown = Mapping[tuple[str, str], Mapping[str, Any]]  # (level or WHOLE, linkId) → prefilled answer
 
 
+class _Unknown:
+    """What a form shown before it said what it showed (no :data:`SHOWS` field) showed."""
+
+
+UNKNOWN = _Unknown()
+
+
+def _then(fields: Mapping[str, str], name: str) -> str | _Unknown | None:
+    return fields.get(SHOWN + name) if SHOWS in fields else UNKNOWN
+
+
 def _shown(prefilled: Mapping[str, Any] | None) -> dict[tuple[str, str], Mapping[str, Any]]:
     """The answers the form was prefilled with, by where they stand in it."""
     items = (prefilled or {}).get("item", ())
@@ -158,13 +191,26 @@ def _shown(prefilled: Mapping[str, Any] | None) -> dict[tuple[str, str], Mapping
 
 
 def _answered(
-    question: Mapping[str, Any], raw: str | None, shown: Mapping[str, Any] | None = None
+    question: Mapping[str, Any],
+    raw: str | None,
+    shown: Mapping[str, Any] | None = None,
+    then: str | _Unknown | None = UNKNOWN,
 ) -> list[dict[str, Any]]:
     """The answer given; one left as prefilled keeps the mark of the finding it repeats (not a
-    new assessment), one the clinician changed is new and unmarked."""
+    new assessment), one the clinician changed is new and unmarked. ``shown`` is what the record
+    has at the save; ``then`` what the form showed (None: nothing), when the form says it. An
+    answer left as the form showed it whose finding the record no longer has as shown (a newer
+    one recorded meanwhile, or it was withdrawn) was assessed by nobody now: it is left out, and
+    the record's finding stands."""
     value = _value(question, raw or "")
     as_shown = {k: v for k, v in (shown or {}).items() if k != "extension"}
-    if value and shown is not None and is_prefilled(shown) and value == as_shown:
+    repeats = value is not None and shown is not None and is_prefilled(shown) and value == as_shown
+    if not isinstance(then, _Unknown):
+        untouched = then is not None and (raw or "").strip() == then
+        if untouched and not repeats:
+            return []
+        repeats = repeats and untouched
+    if value and repeats and shown is not None:
         value["extension"] = list(shown["extension"])
     return (
         [{"linkId": question["linkId"], "text": question["text"], "answer": [value]}]
@@ -186,8 +232,9 @@ def _level_item(
     ]
     for question in questions:
         if not question.get("readOnly"):
-            link = question["linkId"]
-            items += _answered(question, fields.get(f"{level}|{link}"), shown.get((level, link)))
+            name = f"{level}|{question['linkId']}"
+            found = shown.get((level, question["linkId"]))
+            items += _answered(question, fields.get(name), found, _then(fields, name))
     answers = {"linkId": LEVEL_GROUP, "text": group["text"], "item": items}
     calculate(group, answers, {})
     order = [q["linkId"] for q in group["item"]]
@@ -208,7 +255,10 @@ def response_from(
     for question in q["item"]:
         link = question["linkId"]
         if link != LEVEL_GROUP:
-            items += _answered(question, fields.get(f"{WHOLE}|{link}"), shown.get((WHOLE, link)))
+            name = f"{WHOLE}|{link}"
+            items += _answered(
+                question, fields.get(name), shown.get((WHOLE, link)), _then(fields, name)
+            )
             continue
         if len(set(levels)) != len(levels):
             raise InputError("a level appears twice in the form")
