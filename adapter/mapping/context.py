@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.issues import Issue
@@ -14,7 +15,11 @@ from adapter.mapping.terminology import Terminology
 from adapter.scoring import level_order
 from adapter.vocabulary.systems import code_label
 
-__all__ = ["Context", "condition_evidence", "condition_label", "condition_named"]
+__all__ = ["EARLIEST_ZONE", "Context", "condition_evidence", "condition_label", "condition_named"]
+
+# UTC+14 (Kiribati's Line Islands), the first zone where a day begins: a date with no time of
+# day, or a time with no zone, is after the computation time only once its day has begun there.
+EARLIEST_ZONE = timedelta(hours=14)
 
 
 @dataclass(slots=True)
@@ -41,6 +46,10 @@ class Context:
         (cards drop it, adapter.decision.wording). A callable ``named`` is asked only then:
         naming an input resolves its codes and sites, work almost every input never needs."""
         if time is None or time <= self.now:
+            return False
+        if not time.zoned and time.instant - self.now.instant <= EARLIEST_ZONE:
+            # A day, or a local time with no zone: already begun east of UTC (a notification's
+            # re-sync at 23:30 UTC is 08:30 the next day in Tokyo, where it was recorded today).
             return False
         cited = ref.reference or f"{ref.resource_type} without id"
         name = named() if callable(named) else named

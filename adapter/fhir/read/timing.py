@@ -60,6 +60,12 @@ class ClinicalTime:
         object.__setattr__(self, "day", day)
 
     @property
+    def zoned(self) -> bool:
+        """Whether it is an instant everywhere: a time of day with its zone (not a date alone,
+        nor a local time with no zone)."""
+        return "T" in self.text and not self.zoneless
+
+    @property
     def end(self) -> datetime:
         """When the period the text names ends: the next year, month or day for a partial date,
         the instant itself for a time of day. Only what is at or after ``end`` certainly came
