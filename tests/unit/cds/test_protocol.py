@@ -155,3 +155,43 @@ async def test_the_connection_limit_answers_an_outcome_and_lets_health_through()
         assert b'"code":"throttled"' in body.replace(b" ", b"")
         assert all(answer.startswith(b"HTTP/1.1 200") for answer in answers.values())
         held.close()
+
+
+@pytest.mark.parametrize("protocol_class", [HttpToolsHeadTimeout, H11HeadTimeout])
+async def test_a_body_still_arriving_after_an_early_answer_is_no_next_head(
+    monkeypatch, protocol_class
+):
+    # A call refused before its body is read (401, 404, 415, a shed 503) is answered while the
+    # body still arrives: those bytes are that request's, not the next request's head, and the
+    # next call on the connection is served (an EHR does not retry a 400: a card would be lost).
+    monkeypatch.setattr(protocol, "_limits", lambda: (5.0, 1024))
+    async with _serving(protocol_class) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        body = b"x" * 300_000
+        writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body))
+        await writer.drain()
+        await asyncio.sleep(0.05)  # the answer goes out before the body arrives
+        writer.write(body)
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answers = await _read_all(reader)
+        writer.close()
+        assert answers.count(b"HTTP/1.1 200") == 2, answers[:300]
+        assert b"HTTP/1.1 400" not in answers
+
+
+@pytest.mark.parametrize("protocol_class", [HttpToolsHeadTimeout, H11HeadTimeout])
+async def test_a_body_answered_early_may_not_trickle_for_ever(monkeypatch, protocol_class):
+    monkeypatch.setattr(protocol, "_limits", lambda: (0.3, 1024))
+    async with _serving(protocol_class) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"x" * 10)
+        await writer.drain()
+        started = asyncio.get_running_loop().time()
+        for _ in range(3):  # a byte now and then keeps uvicorn's keep-alive timer from firing
+            await asyncio.sleep(0.15)
+            writer.write(b"x")
+        answer = await _read_all(reader)  # the answer, then the connection closed
+        elapsed = asyncio.get_running_loop().time() - started
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"ok")
+        assert elapsed < 2.0  # the head timeout (0.3 s), not the keep-alive one (5 s)

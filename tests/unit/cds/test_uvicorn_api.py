@@ -68,3 +68,9 @@ def test_the_subclasses_put_the_mixin_before_uvicorn():
     for ours, theirs in ((H11HeadTimeout, H11Protocol), (HttpToolsHeadTimeout, HttpToolsProtocol)):
         order = ours.__mro__
         assert order.index(theirs) > 1 and order[1].__name__ == "_HeadTimeout"
+
+
+def test_what_tells_a_request_read_whole_is_still_there():
+    # HttpToolsHeadTimeout follows httptools' message end; H11HeadTimeout reads h11's state.
+    assert list(inspect.signature(HttpToolsProtocol.on_message_complete).parameters)[1:] == []
+    assert _assigns(inspect.getsource(H11Protocol.__init__), "self.conn")
