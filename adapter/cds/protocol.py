@@ -28,6 +28,7 @@ import asyncio
 import functools
 from typing import Any
 
+import h11
 import httptools
 from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -65,7 +66,13 @@ class _HeadTimeout:
     _head_tail: bytes = b""  # the last bytes of an incomplete head: its blank line may span reads
 
     def _waiting_for_head(self) -> bool:
-        return self.cycle is None or bool(self.cycle.response_complete)
+        # An answer may go out before its request's body is read (a 401, 404, 415, a shed 503):
+        # the bytes still arriving are that body, not the next request's head.
+        return self.cycle is None or (bool(self.cycle.response_complete) and self._request_read())
+
+    def _request_read(self) -> bool:
+        """Whether the current request has been received whole (its body included)."""
+        raise NotImplementedError
 
     def _arm(self) -> None:
         if self._head_timer is None:
@@ -76,9 +83,15 @@ class _HeadTimeout:
             self._head_timer.cancel()
             self._head_timer = None
 
+    def _answered_early(self) -> bool:
+        """Answered while its body still arrives: the rest has the head's time to come."""
+        answered = self.cycle is not None and bool(self.cycle.response_complete)
+        return answered and not self._request_read()
+
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self._waiting_for_head() and not self.transport.is_closing():
+        waiting = self._waiting_for_head() or self._answered_early()
+        if waiting and not self.transport.is_closing():
             self.transport.close()
 
     def connection_made(self, transport: asyncio.Transport) -> None:
@@ -99,8 +112,16 @@ class _HeadTimeout:
             if not self.transport.is_closing():
                 self.send_400_response(_HEAD_TOO_LARGE)
             return
+        receiving = not self._waiting_for_head()
         super().data_received(data)  # type: ignore[misc]
         if not self._waiting_for_head():
+            if self._answered_early():  # a body nothing reads: it may not trickle for ever
+                self._arm()
+            else:
+                self._disarm()
+            self._head_bytes, self._head_tail = 0, b""
+            return
+        if receiving:  # this read ended a body answered early: a head starts after it
             self._disarm()
             self._head_bytes, self._head_tail = 0, b""
             return
@@ -134,6 +155,11 @@ class _HeadTimeout:
 class H11HeadTimeout(_HeadTimeout, H11Protocol):  # type: ignore[misc]
     """h11 with a request-head timeout."""
 
+    conn: h11.Connection
+
+    def _request_read(self) -> bool:
+        return self.conn.their_state is not h11.SEND_BODY
+
 
 async def _too_many_connections(scope: Scope, receive: Receive, send: Send) -> None:
     response = outcome(503, "throttled", "too many connections: retry shortly")
@@ -153,7 +179,17 @@ class HttpToolsHeadTimeout(_HeadTimeout, HttpToolsProtocol):  # type: ignore[mis
     """httptools with a request-head timeout, a head size cap, and the connection limit's 503
     as an OperationOutcome that health and metrics bypass."""
 
+    _message_read: bool = True
+
+    def _request_read(self) -> bool:
+        return self._message_read
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._message_read = True
+
     def on_headers_complete(self) -> None:
+        self._message_read = False
         limit, app = self.limit_concurrency, self.app
         over = limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit)
         # uvicorn decides inside this method; it is given the decision already taken instead.
