@@ -732,3 +732,43 @@ def test_only_a_relative_reference_nothing_resolves_is_read_by_id():
         request("#contained"),
     ]
     assert unresolved_medications(gathered) == ["Medication/a", "Medication/b"]
+
+
+def _short_of_total(bundle: dict, total: int) -> dict:
+    """A searchset that says how many matched (``total``) and holds fewer, with no next link."""
+    return {**bundle, "total": total}
+
+
+async def test_a_prefetch_holding_fewer_than_its_total_is_not_scored(client):
+    """A client that caps a search and drops its links still says how many matched: the
+    Bilsky 3 may be among the rest (R4 Bundle.total: the number of matches)."""
+    _, observations = _split(seed_resources())
+    body = patient_view()
+    body["prefetch"]["observations"] = _short_of_total(searchset(observations), 211)
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    said = _refused_as_partial(response, "observations")
+    assert f"holds {len(observations)} of the 211 resources it matched" in said
+
+
+async def test_a_prefetch_holding_fewer_than_its_total_is_read_again_from_the_server(
+    client, respx_mock
+):
+    _, observations = _split(seed_resources())
+    route = respx_mock.get(f"{FHIR}/Observation").respond(json=searchset([*observations, BILSKY_3]))
+    body = patient_view(fhirServer=FHIR)
+    body["prefetch"]["observations"] = _short_of_total(searchset(observations), 211)
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert route.called and response.status_code == 200
+    cards = response.json()["cards"]
+    assert any(c["indicator"] == "critical" and "cord compression" in c["summary"] for c in cards)
+
+
+async def test_a_total_the_entries_reach_is_whole(client):
+    plain = (await client.post("/cds-services/spinemets-scores", json=patient_view())).json()
+    body = patient_view()
+    entries = body["prefetch"]["observations"]["entry"]
+    body["prefetch"]["observations"] = _short_of_total(
+        body["prefetch"]["observations"], len(entries)
+    )
+    again = (await client.post("/cds-services/spinemets-scores", json=body)).json()
+    assert [c["summary"] for c in again["cards"]] == [c["summary"] for c in plain["cards"]]
