@@ -50,7 +50,12 @@ from adapter.cds.optional_keys import omitted_keys, optional_key
 from adapter.cds.same_patient import counted, split_strangers
 from adapter.errors import DataUnavailableError, FhirServerError
 from adapter.fhir.client import FhirClient
-from adapter.fhir.read.partial import inner_reason, partial_reason, search_failed
+from adapter.fhir.read.partial import (
+    inner_reason,
+    partial_reason,
+    search_failed,
+    short_of_total,
+)
 from adapter.fhir.read.record_list import RECORD_LIST, search_for_key
 
 if TYPE_CHECKING:
@@ -144,8 +149,11 @@ def _needs_fetch(value: Any, client: FhirClient | None = None) -> bool:
     whole = isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
     if whole:
         return True
-    # A search inside a batch-response that is partial: no next link of its own to follow here.
-    return client is not None and (search_failed(value) is not None or bool(inner_reason(value)))
+    # A search inside a batch-response that is partial, or one short of its total: no next link
+    # of its own to follow here; the whole search is read again.
+    return client is not None and (
+        search_failed(value) is not None or bool(inner_reason(value)) or bool(short_of_total(value))
+    )
 
 
 def _prefetched(prefetch: Mapping[str, Any], key: str) -> list[Any]:

@@ -1,8 +1,10 @@
 """A Bundle that says it holds only part of the answer to its search (contract §2).
 
-Two signs, both the server's own: a ``next`` link (this is one page; more follow), and an
+Three signs, all the server's own: a ``next`` link (this is one page; more follow), an
 OperationOutcome entry of severity ``error`` or ``fatal`` in a searchset (``search.mode``
-``outcome``: the server cut the search short — too costly, results suppressed). Scoring such a
+``outcome``: the server cut the search short — too costly, results suppressed), and a searchset
+holding fewer resources than its ``total`` says matched (a client that capped the search and
+dropped its links). Scoring such a
 Bundle as the patient's record would be a silent guess: the finding that matters may be on the
 page not read. The reason given is ours; the server's diagnostics are never repeated.
 
@@ -27,9 +29,11 @@ __all__ = [
     "partial_reason",
     "refuse_partial",
     "search_failed",
+    "short_of_total",
 ]
 
 NEXT_PAGE = "is one page of a search (it has a next link)"
+SHORT_OF_TOTAL = "holds {} of the {} resources it matched (Bundle.total)"
 CUT_SHORT = "is a search the server reports incomplete (an OperationOutcome entry, severity {})"
 FAILED_REQUEST = "has a request that failed (response status {})"
 _FAILED = ("error", "fatal")
@@ -79,6 +83,24 @@ def _has_next(bundle: Mapping[str, Any]) -> bool:
     )
 
 
+def short_of_total(bundle: Any) -> str | None:
+    """Why a searchset with no next link holds less than its ``total`` says matched, else None.
+    Every entry but the server's notes counts (an included resource too: a server that counts
+    those in its total is not taken for one that cut its answer)."""
+    if not isinstance(bundle, dict) or bundle.get("type") != "searchset":
+        return None
+    total = bundle.get("total")
+    if type(total) is not int:
+        return None
+    entries = bundle.get("entry")
+    held = sum(
+        1
+        for entry in (entries if isinstance(entries, list) else ())
+        if not (isinstance(entry, dict) and (entry.get("search") or {}).get("mode") == "outcome")
+    )
+    return SHORT_OF_TOTAL.format(held, total) if held < total else None
+
+
 def partial_reason(bundle: Any) -> str | None:
     """Why ``bundle`` is known to be partial ("… is one page of a search …"), else None."""
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
@@ -86,7 +108,9 @@ def partial_reason(bundle: Any) -> str | None:
     if _has_next(bundle):
         return NEXT_PAGE
     severity = search_failed(bundle)
-    return CUT_SHORT.format(severity) if severity else None
+    if severity:
+        return CUT_SHORT.format(severity)
+    return short_of_total(bundle)
 
 
 def _failed_request(entry: Any) -> str | None:
