@@ -432,3 +432,33 @@ def test_with_no_dated_metastasis_the_first_procedure_is_the_index_and_the_choic
     assert got.outcome is not None and got.outcome.procedures == ("Procedure/fusion",)
     (said,) = [i.diagnostics for i in got.issues if "No dated bone metastasis" in i.diagnostics]
     assert "Procedure/fusion" in said and "Procedure/pvp" in said
+
+
+def test_an_unconfirmed_complication_is_named_as_such_and_not_counted_as_certain():
+    # A cement embolism only suspected (the CT to rule it out ordered) is no complication that
+    # happened (contract §2: an unconfirmed Condition may or may not be present).
+    from adapter.cohort.summary import cohort_summary  # noqa: PLC0415
+    from adapter.cohort.text import cohort_text  # noqa: PLC0415
+
+    got = follow(
+        procedure("pvp", "22510", levels=["T12"]),
+        condition("pce", "pulmonary-cement-embolism", "2024-05-23", system=FINDING,
+                  verification="differential"),
+        condition("ssi", "T81.41XA", "2024-06-05", verification="provisional"),
+        condition("leak", "cement-leakage", "2024-05-22", system=FINDING),
+    ).outcome  # fmt: skip
+    assert got is not None
+    said = {c.kind: c.named for c in got.complications}
+    assert said == {
+        "pulmonary-cement-embolism": "pulmonary cement embolism (differential — confirm)",
+        "surgical-site-infection": "surgical site infection (provisional — confirm)",
+        "cement-leakage": "cement leakage",
+    }
+    summary = cohort_summary([got])
+    assert summary["complications"] == {"cement-leakage": 1}
+    assert summary["complications_unconfirmed"] == {
+        "pulmonary-cement-embolism": 1, "surgical-site-infection": 1}  # fmt: skip
+    assert (
+        "Complications: cement-leakage 1; unconfirmed: pulmonary-cement-embolism 1, "
+        "surgical-site-infection 1" in cohort_text(summary)
+    )
