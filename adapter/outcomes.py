@@ -140,6 +140,15 @@ class Complication:
     kind: str  # cement-leakage, pulmonary-cement-embolism, surgical-site-infection, screw-loosening
     source: str | None
     when: str | None  # the clinical time as recorded
+    # The verificationStatus of a Condition that may or may not be present (provisional,
+    # differential, unconfirmed): named, never counted as one that happened (contract §2).
+    unconfirmed: str | None = None
+
+    @property
+    def named(self) -> str:
+        """ "cement leakage", "surgical site infection (provisional — confirm)"."""
+        words = self.kind.replace("-", " ")
+        return f"{words} ({self.unconfirmed} — confirm)" if self.unconfirmed else words
 
 
 @dataclass(frozen=True, slots=True)

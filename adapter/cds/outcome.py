@@ -30,7 +30,7 @@ def _detail(view: OutcomeView) -> str:
         cells = (p.label, window, p.pain.text, p.pain.change or "—", p.barthel.text,
                  p.barthel.change or "—", "; ".join(p.beside) or "—")  # fmt: skip
         lines.append("| " + " | ".join(md(cell) for cell in cells) + " |")
-    kinds = sorted({c.kind.replace("-", " ") for c in outcome.complications})
+    kinds = sorted({c.named for c in outcome.complications})
     lines += [
         "",
         "Changes are from the baseline. Complications: "

@@ -29,7 +29,7 @@ def outcome_lines(outcome: PatientOutcome) -> list[str]:
     """The index procedure, pain and Barthel over time, complications."""
     levels = treated_words(outcome.treated_levels, outcome.procedure_levels)
     cement = f"; cement {_number(outcome.cement_ml)} mL" if outcome.cement_ml is not None else ""
-    complications = sorted({c.kind.replace("-", " ") for c in outcome.complications})
+    complications = sorted({c.named for c in outcome.complications})
     return [
         f"Index procedure {day_text(outcome.index_day)} ({levels}{cement})",
         _trajectory(outcome, "pain", "Pain 0–10"),

@@ -124,6 +124,15 @@ def _survival(outcomes: Sequence[PatientOutcome], issues: list[str]) -> dict[str
     }
 
 
+def _complications(outcome: PatientOutcome, *, confirmed: bool) -> set[str]:
+    """The kinds of complication a patient had (``confirmed``), or has recorded only as
+    unconfirmed (a kind also confirmed is not)."""
+    certain = {c.kind for c in outcome.complications if c.unconfirmed is None}
+    if confirmed:
+        return certain
+    return {c.kind for c in outcome.complications if c.unconfirmed is not None} - certain
+
+
 def _scores(outcomes: Sequence[PatientOutcome]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for code in COHORT_SCORES:
@@ -187,7 +196,12 @@ def cohort_summary(
         "scores": _scores(outcomes),
         "outcomes": _outcomes(outcomes),
         "complications": _counts(
-            [kind for o in outcomes for kind in sorted({c.kind for c in o.complications})]
+            [kind for o in outcomes for kind in sorted(_complications(o, confirmed=True))]
+        ),
+        # Beside the contract's keys: patients with a complication recorded only as unconfirmed
+        # (provisional, differential): may or may not have happened, never counted above.
+        "complications_unconfirmed": _counts(
+            [kind for o in outcomes for kind in sorted(_complications(o, confirmed=False))]
         ),
         "issues": notes,
     }

@@ -102,6 +102,11 @@ def cohort_text(s: Mapping[str, Any]) -> str:
             f"{d['n_certain']} of {d['n']} certain)"
         )
     lines += _outcome_lines(s)
-    lines.append(f"  Complications: {_counts(s['complications'])}")
+    unconfirmed = s.get("complications_unconfirmed") or {}
+    maybe = f"; unconfirmed: {_counts(unconfirmed)}" if unconfirmed else ""
+    # "none recorded": the complication codes read are few (mappings/README.md), so no more is
+    # known than that none of them is recorded.
+    found = _counts(s["complications"]) if s["complications"] else "none recorded"
+    lines.append(f"  Complications: {found}{maybe}")
     lines += [f"  issue: {i}" for i in s["issues"]]
     return "\n".join(terminal_line(line) for line in lines)

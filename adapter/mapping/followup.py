@@ -263,10 +263,12 @@ def _complications(
             continue
         if not _after_index(rec.time, start):
             continue  # before the index procedure: not its complication
+        status = rec.verification_status if isinstance(rec, ConditionRecord) else None
+        unconfirmed = status if status not in (None, "confirmed") else None
         for kind in kinds:
             text = rec.time.text
             evidence = Evidence(rec.ref, rec.time, f"complication: {kind}")
-            found.append((Complication(kind, rec.ref.reference, text), evidence))
+            found.append((Complication(kind, rec.ref.reference, text, unconfirmed), evidence))
     return found
 
 

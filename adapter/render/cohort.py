@@ -200,6 +200,10 @@ def cohort_page(
     assert tuple(r["time_point"] for r in summary["outcomes"]["pain"]) == TIME_POINTS
     complications = summary["complications"]
     listed = ", ".join(f"{escape(k.replace('-', ' '))}: {n}" for k, n in complications.items())
+    unconfirmed = summary.get("complications_unconfirmed") or {}
+    if unconfirmed:
+        maybe = ", ".join(f"{escape(k.replace('-', ' '))}: {n}" for k, n in unconfirmed.items())
+        listed = f"{listed or 'None confirmed'}. Recorded as unconfirmed, not counted: {maybe}"
     issues = "".join(f"<li>{escape(i)}</li>" for i in summary["issues"])
     body = (
         _table4(summary)

@@ -189,7 +189,7 @@ def _outcomes(outcome: PatientOutcome) -> str:
         )
     if outcome.complications:
         items = "".join(
-            f"<li>{escape(c.kind.replace('-', ' '))} — {escape(c.source or '')}"
+            f"<li>{escape(c.named)} — {escape(c.source or '')}"
             f"{', ' + escape(readable_dates(c.when)) if c.when else ''}</li>"
             for c in outcome.complications
         )

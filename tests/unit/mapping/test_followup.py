@@ -437,8 +437,8 @@ def test_with_no_dated_metastasis_the_first_procedure_is_the_index_and_the_choic
 def test_an_unconfirmed_complication_is_named_as_such_and_not_counted_as_certain():
     # A cement embolism only suspected (the CT to rule it out ordered) is no complication that
     # happened (contract §2: an unconfirmed Condition may or may not be present).
-    from adapter.cohort.summary import cohort_summary  # noqa: PLC0415
-    from adapter.cohort.text import cohort_text  # noqa: PLC0415
+    from adapter.cohort.summary import cohort_summary
+    from adapter.cohort.text import cohort_text
 
     got = follow(
         procedure("pvp", "22510", levels=["T12"]),
