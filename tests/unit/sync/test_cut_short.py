@@ -54,3 +54,44 @@ def test_a_search_note_that_is_no_error_leaves_the_record_whole():
     fhir = CutShort(respx.mock, seed_resources("seed-03"), severity="information")
     assert [o.status for o in run(["seed-03"]).outcomes] == ["written"]
     assert written(fhir)
+
+
+class ListingCutShort(FakeFhir):
+    """The patient listings (--all: Conditions by code; --since: by _lastUpdated) cut short."""
+
+    def page(self, path, query, hits):
+        bundle = super().page(path, query, hits)
+        if "patient" not in query and "subject" not in query and path in ("Condition", "Patient"):
+            outcome = {"resourceType": "OperationOutcome",
+                       "issue": [{"severity": "error", "code": "too-costly", "diagnostics": SERVER_SAYS}]}  # fmt: skip
+            bundle["entry"] = [*bundle.get("entry", []),
+                               {"resource": outcome, "search": {"mode": "outcome"}}]  # fmt: skip
+        return bundle
+
+
+@respx.mock
+def test_a_patient_listing_the_server_cut_short_fails_the_run():
+    # Every patient left out of it would miss its re-score, and the operator would move the
+    # --since time on believing the run complete (contract §4: exit 1, the work failed part-way).
+    import asyncio
+
+    import pytest
+
+    from adapter.errors import FhirServerError
+    from adapter.fhir.client import FhirClient, FhirServerSettings
+    from adapter.mapping.terminology import default_terminology
+    from adapter.sync.reader import all_patients, changed_patients
+    from tests.unit.sync.fakefhir import BASE
+
+    ListingCutShort(respx.mock, seed_resources("seed-03"))
+
+    async def listing(which):
+        async with FhirClient.connect(FhirServerSettings(base_url=BASE)) as client:
+            if which == "all":
+                return await all_patients(client, default_terminology())
+            return await changed_patients(client, "2024-06-01T00:00:00Z")
+
+    for which in ("all", "since"):
+        with pytest.raises(FhirServerError) as refused:
+            asyncio.run(listing(which))
+        assert "listing" in str(refused.value) and "812" not in str(refused.value)
