@@ -14,7 +14,7 @@ from adapter.fhir.read.source import PatientData, patients_from_resources
 from adapter.mapping.extract import read_observation
 from adapter.mapping.followup import AUGMENTATION, FIXATION
 from adapter.mapping.terminology import Terminology
-from adapter.sync.reader import patient_inputs
+from adapter.sync.reader import patient_inputs, whole_listing
 
 __all__ = ["cohort_from_server", "cohort_patients"]
 
@@ -59,7 +59,8 @@ async def cohort_patients(
     procedures = await client.search(
         f"Procedure?code={query}&status=completed&_elements=subject&_count=500"
     )
-    return sorted({p for r in procedures if (p := _subject(r)) is not None}), []
+    listed = whole_listing(procedures)
+    return sorted({p for r in listed if (p := _subject(r)) is not None}), []
 
 
 async def cohort_from_server(

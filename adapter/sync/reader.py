@@ -30,6 +30,7 @@ __all__ = [
     "patient_snapshot",
     "record_changes",
     "stored_outputs",
+    "whole_listing",
 ]
 
 # Only Observations spinemets reads: every finding (`system|` matches any code of the system) and
@@ -78,6 +79,10 @@ async def patient_inputs(client: FhirClient, patient: str) -> list[Any]:
         client.read("Patient", patient),
         *(client.search(query, fresh=True) for query in _input_searches(patient)),
     )
+    if any(page_failed(group) for group in found):
+        raise FhirServerError(
+            "the FHIR server reported a search for the patient incomplete", status=200
+        )
     return [record, *(resource for group in found for resource in group)]
 
 
@@ -166,7 +171,16 @@ async def all_patients(client: FhirClient, term: Terminology) -> list[str]:
     conditions = await client.search(
         f"Condition?code={codes}&_elements=subject&_count=500", fresh=True
     )
-    return sorted(_subjects(conditions))
+    return sorted(_subjects(whole_listing(conditions)))
+
+
+def whole_listing(resources: list[Any]) -> list[Any]:
+    """A patient listing's resources; an error when the server says it cut the listing short:
+    every patient left out would miss its re-score, and the run would look complete (exit 1,
+    in spinemets' words, as for a patient's own search)."""
+    if page_failed(resources):
+        raise FhirServerError("the FHIR server reported the patient listing incomplete", status=200)
+    return resources
 
 
 def record_changes() -> list[str]:
@@ -199,4 +213,4 @@ async def changed_patients(client: FhirClient, since: str) -> list[str]:
     found = await asyncio.gather(
         *(client.search(query, fresh=True) for query in _changed_searches(since))
     )
-    return sorted({p for group in found for p in _subjects(group)})
+    return sorted({p for group in found for p in _subjects(whole_listing(group))})
