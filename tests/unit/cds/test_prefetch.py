@@ -772,3 +772,31 @@ async def test_a_total_the_entries_reach_is_whole(client):
     )
     again = (await client.post("/cds-services/spinemets-scores", json=body)).json()
     assert [c["summary"] for c in again["cards"]] == [c["summary"] for c in plain["cards"]]
+
+
+@pytest.mark.parametrize(
+    "patient",
+    [
+        {"deceasedBoolean": "true"},  # malformed: whether the patient is alive cannot be read
+        {"resourceType": "Observation", "status": "final"},  # not a Patient at all
+    ],
+    ids=["malformed", "another-resource"],
+)
+async def test_a_patient_key_that_holds_no_usable_patient_is_refused_as_missing(client, patient):
+    """The wrong-patient and deceased guards read the Patient: a key the service cannot read as
+    one is no living patient, as a missing key is not (CDS Hooks 2.0: 412)."""
+    from tests.support.records import draft_orders, order
+
+    for hook in ("patient-view", "order-sign"):
+        body = patient_view()
+        body["prefetch"]["patient"] = {**body["prefetch"]["patient"], **patient}
+        service = "spinemets-scores"
+        if hook == "order-sign":
+            body["hook"], service = hook, "spinemets-procedure-check"
+            body["context"]["draftOrders"] = draft_orders(
+                order("vp", "22511", "L2", subject="seed-01")
+            )
+        response = await client.post(f"/cds-services/{service}", json=body)
+        assert response.status_code == 412, (hook, response.text[:300])
+        (issue,) = response.json()["issue"]
+        assert "prefetch 'patient'" in issue["diagnostics"]
