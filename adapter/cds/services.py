@@ -28,7 +28,7 @@ from adapter.cds.procedure import order_cards, override_reasons, unreadable_card
 from adapter.cds.same_patient import check_patient, stranger_cards
 from adapter.cds.settings import Settings
 from adapter.decision import decide
-from adapter.errors import HookMismatchError, InputError, NotFoundError
+from adapter.errors import DataUnavailableError, HookMismatchError, InputError, NotFoundError
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.source import PatientData
 from adapter.mapping.terminology import Terminology
@@ -81,6 +81,13 @@ async def _score(
     gathered = await gather_resources(request, prefetch, deps.http, limits, deps.metrics)
     patient_id = request.context.patientId
     data = patient_records(gathered.resources, patient_id) or PatientData(patient_id)
+    if data.record is None and "patient" in prefetch:
+        # Whether the patient is alive, and who it is, are read from it (the deceased and
+        # wrong-patient guards): a key that cannot be read as a Patient is no living patient.
+        raise DataUnavailableError(
+            "prefetch 'patient' holds no usable Patient (malformed, or another resource): the "
+            "patient's record could not be read"
+        )
     scoring = Scoring(deps.settings.original_tokuhashi, deps.settings.rules)
     result = score_patient(data, deps.term, now=now_time(), scoring=scoring)
     hook = request.hookInstance
