@@ -750,3 +750,23 @@ async def test_an_ordered_site_s_words_are_quoted_within_bounds_however_long(cli
     assert card["indicator"] == "warning"
     assert "ordered site not read as a level" in card["summary"]
     assert len(card["detail"]) < 5000 and "…" in card["detail"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        ("object", "context.draftOrders.entry is not a list"),
+        ("bare", "context.draftOrders.entry[0] holds no resource"),
+        ("number", "context.draftOrders.entry[0] holds no resource"),
+    ],
+)
+async def test_draft_orders_that_cannot_be_read_are_refused_never_silent(client, entry, said):
+    """The order being signed unread would be "nothing to say" (contract §5 v3: silence is never
+    the answer to a spine order); the same fault in a prefetch Bundle is a 400 too."""
+    payload = body("order-sign", [order("vp", "22510", "T12")])
+    orders = payload["context"]["draftOrders"]
+    first = orders["entry"][0]
+    orders["entry"] = {"object": first, "bare": [first["resource"]], "number": [5]}[entry]
+    response = await client.post(SIGN, json=payload)
+    assert response.status_code == 400, response.text[:200]
+    assert said in response.json()["issue"][0]["diagnostics"]
