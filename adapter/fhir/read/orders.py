@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from adapter.errors import InputError
 from adapter.fhir.read.records import Coding, body_site_names, codings, concept_name, concepts
 from adapter.fhir.read.references import normalise_reference
 from adapter.vocabulary.cards import shorten
@@ -179,11 +180,20 @@ def order_of_record(resource: Mapping[str, Any], patient: str) -> OrderRecord | 
 
 
 def read_orders(draft_orders: Mapping[str, Any] | None) -> Sequence[OrderRecord]:
-    """The ServiceRequests of a draftOrders Bundle (other order types are not read)."""
+    """The ServiceRequests of a draftOrders Bundle (other order types are not read). Entries
+    that cannot be read are an InputError naming them: the order being signed, unread, would
+    be answered with silence (contract §5 v3)."""
     entries = (draft_orders or {}).get("entry") or []
+    if not isinstance(entries, list):
+        raise InputError("context.draftOrders.entry is not a list")
     out = []
-    for entry in entries if isinstance(entries, list) else ():
+    for n, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, Mapping) else None
-        if isinstance(resource, dict) and (order := _order(resource)) is not None:
+        if not isinstance(resource, dict):
+            raise InputError(
+                f"context.draftOrders.entry[{n}] holds no resource (each entry wraps its order "
+                "as entry.resource)"
+            )
+        if (order := _order(resource)) is not None:
             out.append(order)
     return out
