@@ -192,3 +192,20 @@ def test_a_treated_level_not_recorded_is_said_on_every_surface_never_invented():
     assert named in patient_body(decisions)
     report = text_report(decisions)
     assert "Procedure/f: treated level not recorded" in report and "L3, L4, L5" in report
+
+
+def test_a_later_procedure_between_windows_is_named_beside_every_later_value_and_in_the_summary():
+    # Vertebroplasty at T12; an open fixation on day 130, between the 3- and 6-month windows;
+    # pain 1 at 6 months. "After vertebroplasty: pain 8 → 1" alone credits cement with what
+    # the fixation may have done (contract §6 v3: a later procedure is named beside the value).
+    card = outcome_card(
+        "2025-02-01T09:00:00Z",
+        measurement("pain-0", PAIN, 8, when="2024-05-20T09:00:00Z"),
+        measurement("pain-6", PAIN, 1, when="2024-11-18T09:00:00Z"),
+        procedure("ppsf", "22842", "T12", when="2024-09-29T10:00:00Z"),
+    )
+    assert row(card, "6 months").endswith("| after fixation at T12 on 29 Sep 2024 |")
+    assert row(card, "3 months").endswith("| — |")  # before the fixation
+    assert card.summary.startswith(
+        "After vertebroplasty at T12 on 22 May 2024 (then fixation at T12 on 29 Sep 2024): pain 8 → 1"
+    )
