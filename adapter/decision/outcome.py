@@ -99,14 +99,23 @@ def _cell(
     return OutcomeCell(text, shown)
 
 
-def _beside(treatments: Sequence[Treatment], index_day: date, first: date, last: date) -> list[str]:
+def _later(treatments: Sequence[Treatment], index_day: date, last: date) -> list[str]:
+    """The spinal procedures and radiotherapy after the index day, up to ``last``."""
     out = []
     for t in treatments:
         day = calendar_day(t.time)
-        if day > index_day and first <= day <= last:
+        if index_day < day <= last:
             where = f" at {', '.join(t.levels)}" if t.levels else ""
             out.append(f"{t.name}{where} on {day_text(day)}")
     return out
+
+
+def _beside(treatments: Sequence[Treatment], index_day: date, first: date, last: date) -> list[str]:
+    """What else was done before a window's values: inside the window "fixation … on …", before
+    it (between windows) "after fixation … on …": a value after it is not the index
+    procedure's alone."""
+    inside = set(_later(treatments, first - timedelta(days=1), last))
+    return [t if t in inside else f"after {t}" for t in _later(treatments, index_day, last)]
 
 
 def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> OutcomePoint:
@@ -120,7 +129,7 @@ def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> Ou
         pain = _cell(outcome.pain, window, state, index_day, last)
         barthel = _cell(outcome.barthel, window, state, index_day, last)
     beside: tuple[str, ...] = ()
-    if window.name != "baseline":
+    if window.name != "baseline" and state != "due":
         beside = tuple(_beside(result.assessment.treatments, index_day, first, last))
     return OutcomePoint(window.name, _LABEL[window.name], first, last, state, pain, barthel, beside)
 
@@ -154,5 +163,16 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
     points = tuple(_point(window, outcome, result) for window in WINDOWS)
     procedure = _procedure(outcome, result.assessment.treatments)
     measures = "; ".join(_measure_words(outcome.trajectory(m), name) for m, name in _MEASURES)
-    headline = f"After {procedure}: {measures}"
+    # What was done after the index procedure and before the latest value said: named first,
+    # so that a summary cut short never credits the index procedure with it.
+    reported = [
+        outcome.index_day + timedelta(days=w.last)
+        for w in WINDOWS[1:]
+        if any(outcome.trajectory(m).value(w.name) is not None for m, _ in _MEASURES)
+    ]
+    then = (
+        _later(result.assessment.treatments, outcome.index_day, max(reported)) if reported else []
+    )
+    later = f" (then {', '.join(then)})" if then else ""
+    headline = f"After {procedure}{later}: {measures}"
     return OutcomeView(outcome, headline, procedure, points)
