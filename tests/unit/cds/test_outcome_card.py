@@ -212,3 +212,25 @@ def test_a_later_procedure_between_windows_is_named_beside_every_later_value_and
     assert card.summary.startswith(
         "After vertebroplasty at T12 on 22 May 2024 (then fixation at T12 on 29 Sep 2024): pain 8 → 1"
     )
+
+
+def test_the_page_says_of_each_window_what_the_card_says():
+    # The page rendered the outcome on its own ("no measurement in the window" for windows not
+    # yet open, no "dated baseline", no later procedure): one decision on every surface (§4 v3).
+    resources = default_patient(
+        extra=(
+            procedure("vp", "22511", "T12"),
+            measurement("pain-0", PAIN, 7, when="2024-05-01T09:00:00Z"),
+            measurement("pain-7", PAIN, 3, when="2024-05-31T09:00:00Z"),
+            procedure("vp-l1", "22511", "L1", when="2024-05-30T10:00:00Z"),
+        )
+    )
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-06-01T09:00:00Z"))
+    page = patient_body(decide(result))
+    assert "no measurement in the window" not in page
+    assert "due from 21 Jul 2024" in page
+    assert "no measurement yet (window until 5 Jun 2024)" in page
+    assert "dated baseline" in page
+    assert "vertebroplasty at L1 on 30 May 2024" in page
