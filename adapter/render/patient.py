@@ -13,11 +13,12 @@ from html import escape
 
 from adapter.decision import NEUROLOGY_ACTION, Decisions
 from adapter.decision.noms import noms_view
+from adapter.decision.outcome import OutcomeView, outcome_view
 from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
 from adapter.fhir.read.timing import day_text
 from adapter.mapping.levels import unscored_line
-from adapter.outcomes import TIME_POINTS, PatientOutcome
+from adapter.outcomes import TIME_POINTS
 from adapter.render.header import computed_text, patient_header
 from adapter.render.html import fmt, page, table
 from adapter.render.noms import noms_section
@@ -127,27 +128,37 @@ def _score(summary: ScoreSummary, recommendation: str | None) -> str:
     )
 
 
-def _outcome_rows(outcome: PatientOutcome, measure: str, unit: str) -> list[tuple[str, ...]]:
-    trajectory = outcome.trajectory(measure)
+def _outcome_rows(view: OutcomeView, measure: str) -> list[tuple[str, ...]]:
+    """One row a time point, worded as the outcome card words it (adapter/decision/outcome.py):
+    "due from …", "no measurement yet (window until …)", "dated baseline", what else was done."""
+    trajectory = view.outcome.trajectory(measure)
     rows: list[tuple[str, ...]] = []
-    for tp in TIME_POINTS:
+    for point in view.points:
+        tp = point.time_point
         chosen = trajectory.at(tp)
         change = trajectory.change(tp) if tp != "baseline" else None
-        when = escape(readable_dates(chosen.text)) if chosen else "no measurement in the window"
-        source = escape(chosen.source or "") if chosen else ""
+        cell = point.pain if measure == "pain" else point.barthel
+        if chosen is not None:
+            dated = ", dated baseline" if cell.text.endswith(", dated baseline") else ""
+            when = escape(readable_dates(chosen.text) + dated)
+            measured = f"{when}<br><span class='muted'>{escape(chosen.source or '')}</span>"
+        else:
+            measured = escape(cell.text)
         rows.append(
             (
                 TIME_POINT_LABELS[tp],
                 f'<td class="num" data-outcome="{measure}-{tp}">'
                 f"{fmt(chosen.value if chosen else None, 1)}</td>",
                 f'<td class="num">{fmt(change, 1) if change is not None else "–"}</td>',
-                f"{when}<br><span class='muted'>{source}</span>" if chosen else when,
+                measured,
+                escape("; ".join(point.beside)) or "–",
             )
         )
     return rows
 
 
-def _outcomes(outcome: PatientOutcome) -> str:
+def _outcomes(view: OutcomeView) -> str:
+    outcome = view.outcome
     levels = treated_words(outcome.treated_levels, outcome.procedure_levels)
     levels = f"treated levels {levels}" if outcome.treated_levels else levels
     cement = f"{fmt(outcome.cement_ml, 1)} mL" if outcome.cement_ml is not None else "not recorded"
@@ -165,9 +176,9 @@ def _outcomes(outcome: PatientOutcome) -> str:
     ]
     x = list(range(len(TIME_POINTS)))
     ticks = [TIME_POINT_LABELS[tp] for tp in TIME_POINTS]
-    for measure, title, unit, y_range in (
-        ("pain", MEASURE_TITLES["pain"], "points", (0.0, 10.5)),
-        ("barthel", MEASURE_TITLES["barthel"], "points", (0.0, 105.0)),
+    for measure, title, y_range in (
+        ("pain", MEASURE_TITLES["pain"], (0.0, 10.5)),
+        ("barthel", MEASURE_TITLES["barthel"], (0.0, 105.0)),
     ):
         values = [outcome.trajectory(measure).value(tp) for tp in TIME_POINTS]
         svg = series_svg(
@@ -182,8 +193,8 @@ def _outcomes(outcome: PatientOutcome) -> str:
         parts.append(
             "<div>"
             + table(
-                ("Time point", title, "Change from before", "Measured"),
-                _outcome_rows(outcome, measure, unit),
+                ("Time point", title, "Change from before", "Measured", "Also then"),
+                _outcome_rows(view, measure),
             )
             + "</div></div>"
         )
@@ -243,8 +254,9 @@ def patient_body(decisions: Decisions) -> str:
         body.append("<h2>Scores, with their inputs</h2>")
     body += [_score(s, _advice(decisions, s)) for s in summaries]
     body.append(noms_section(noms_view(result)) if decisions.deceased is None else "")
-    if outcome is not None:
-        body.append(_outcomes(outcome))
+    view = outcome_view(result)
+    if view is not None:
+        body.append(_outcomes(view))
     if result.issues:
         items = "".join(
             f"<li>{escape(i.severity)}: {escape(readable_dates(i.diagnostics))}</li>"
