@@ -322,3 +322,40 @@ def test_observations_of_a_corrected_response_no_longer_count(status):
     # The corrected response in the record: what it no longer says does not count (alignment
     # missing: 0–4 points), even before its retractions reach the Observations.
     assert sins_by_level([*record, *extracted, corrected], NOW) == {"T12": (10, 14)}
+
+
+def _response(*items: dict) -> dict:
+    return {"resourceType": "QuestionnaireResponse", "id": "qr-bad", "status": "completed",
+            "questionnaire": "http://spinemets.org/fhir/Questionnaire/neurology|0.1.0",
+            "subject": {"reference": "Patient/p"}, "authored": LATER, "item": list(items)}  # fmt: skip
+
+
+def _coded(link: str, *codes: str, system: str = "http://spinemets.org/fhir/CodeSystem/finding"):
+    return {
+        "linkId": link,
+        "answer": [{"valueCoding": {"system": system, "code": c}} for c in codes],
+    }
+
+
+@pytest.mark.parametrize(
+    ("items", "said"),
+    [
+        # Two answers to one question: Frankel E and C. Read as the first, the C (a deficit) was
+        # dropped and no alarm raised; $extract refuses the same response.
+        ([_coded("frankel-grade", "frankel-e", "frankel-c")], "frankel-grade: exactly one answer"),
+        # A level group whose level is not answered: its findings would have no level.
+        ([{"linkId": "level", "item": [_coded("epidural-spinal-cord-compression", "bilsky-3")]}],
+         "a level group with answers names no level"),
+        ([{"linkId": "level", "item": [
+            _coded("vertebra", "T8", "T12", system="http://spinemets.org/fhir/CodeSystem/vertebra"),
+            _coded("epidural-spinal-cord-compression", "bilsky-3")]}],
+         "vertebra: exactly one answer"),
+    ],
+)  # fmt: skip
+def test_a_response_extract_refuses_is_an_invalid_resource_when_read_too(items, said):
+    loose: list = []
+    record = [*default_patient(), _response(*items)]
+    (data,) = patients_from_resources(record, loose, None)
+    issues = [i.diagnostics for i in data.issues]
+    assert any("QuestionnaireResponse/qr-bad is malformed" in i and said in i for i in issues)
+    assert not [o for o in data.observations if o.ref.reference == "QuestionnaireResponse/qr-bad"]
