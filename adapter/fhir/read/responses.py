@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
+from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import Coding, ObservationRecord, ResourceRef
 from adapter.fhir.read.timing import parse_time
 from adapter.vocabulary.forms import (
@@ -55,6 +56,31 @@ def _answers(item: Mapping[str, Any]) -> tuple[tuple[Coding, ...], float | None]
     return tuple(codes), number
 
 
+def _count(item: Mapping[str, Any]) -> int:
+    answers = item.get("answer")
+    return len(answers) if isinstance(answers, list) else 0
+
+
+def _unreadable(form: FormSpec, resource: Mapping[str, Any]) -> str | None:
+    """What makes a response unreadable as findings, as $extract refuses it
+    (adapter/questionnaire/extract.py): two answers to one question (Frankel E and C: read as
+    the first, the deficit would be dropped), a level group that names no level or two."""
+    for item in _items(resource.get("item")):
+        if item["linkId"] in form.whole and _count(item) > 1:
+            return f"item {item['linkId']}: exactly one answer expected"
+        if item["linkId"] != LEVEL_GROUP:
+            continue
+        children = list(_items(item.get("item")))
+        levels = [c for c in children if c["linkId"] == LEVEL_ITEM]
+        answered = [c for c in children if c["linkId"] in form.per_level and _count(c)]
+        for child in [*levels, *answered]:
+            if _count(child) > 1:
+                return f"item {child['linkId']}: exactly one answer expected"
+        if answered and not any(_count(c) for c in levels):
+            return f"item {LEVEL_ITEM}: a level group with answers names no level"
+    return None
+
+
 def _items(value: Any) -> Iterator[Mapping[str, Any]]:
     for item in value if isinstance(value, list) else ():
         if isinstance(item, dict) and isinstance(item.get("linkId"), str):
@@ -83,16 +109,20 @@ def _questions(
 
 def parse_response(
     resource: Mapping[str, Any], ref: ResourceRef, patient: str
-) -> ResponseRecord | None:
+) -> ResponseRecord | Issue | None:
     """The findings of a response to one of spinemets' forms; None for any other response. A
     response that records nothing (stopped, entered in error) is still returned, without
-    findings: the Observations extracted from it must not count either."""
+    findings: the Observations extracted from it must not count either. One $extract refuses
+    is an invalid resource here too (contract §2: reported, never a silent guess)."""
     form = form_of_canonical(resource.get("questionnaire"))
     status = RESPONSE_STATUS.get(str(resource.get("status")))
     if form is None:
         return None
     if status is None:
         return ResponseRecord(ref, patient, ())
+    if (why := _unreadable(form, resource)) is not None:
+        label = ref.reference or "QuestionnaireResponse without id"
+        return Issue("error", "structure", f"{label} is malformed ({why}); ignored.", ref.reference)
     time = parse_time(resource.get("authored"))
     findings = []
     for item, sites in _questions(form, resource):
