@@ -847,3 +847,31 @@ def test_a_do_not_perform_fixation_is_no_fixation_beside_cement_alone():
     checked = check(default_patient(sins=SINS_14), screws, order("vp", "22510", "T12"))
     cement = next(c for c in checked if c.order.reference == "ServiceRequest/vp")
     assert [c.finding for c in cement.concerns] == [UNSTABLE]
+
+
+def _bilsky_3_at_t6(*extra):
+    return default_patient(extra=(
+        condition("m6", "C79.51", level="T6"),
+        finding("b6", "epidural-spinal-cord-compression", "bilsky-3", level="T6"),
+        *extra,
+    ))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "ordered",
+    [
+        # An order's own words, 150 characters: the label must not take the whole summary.
+        order("o", "22510", "T8", text="Percutaneous transpedicular cement augmentation of the "
+              "vertebral body with balloon kyphoplasty and biopsy, bilateral approach, under "
+              "general anaesthesia"),
+        # Six levels fixed: "Bilsky 3 at…" would read as a compression at one of them.
+        order("o", "22842", "T10", "T11", "T12", "L1", "L2", "L3"),
+    ],
+    ids=["long-text", "six-levels"],
+)  # fmt: skip
+def test_a_long_order_label_never_crowds_the_compression_out_of_the_summary(ordered):
+    resources = _bilsky_3_at_t6(condition("m1", "C79.51", level="L1"))
+    (checked,) = check(resources, ordered)
+    line = summary(checked)
+    assert len(line) <= SUMMARY_MAX
+    assert "Bilsky 3 at T6" in line and "decompression and radiotherapy first" in line, line
