@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from adapter.mapping.sites import levels_in_words
 from adapter.procedure.check import COMPRESSION, OrderCheck, pressing
 from adapter.procedure.criteria import Criterion
+from adapter.scoring import level_runs
 from adapter.vocabulary.cards import SUMMARY_MAX, shorten
 
 __all__ = ["IDENTITY", "NOT_TO_BE_DONE", "findings", "headline", "order_label", "summary"]
@@ -43,6 +44,9 @@ _WHERE = {
     "elsewhere": (_ELSEWHERE, _ELSEWHERE_SHORT),
     "anywhere": (_ANYWHERE, _ANYWHERE_SHORT),
 }
+# The room an order's label takes in a summary at most, before the findings: a long free-text
+# order or six levels fixed would otherwise leave no room for what was found and what to do.
+_LABEL_ROOM = 40
 _NOT_RECOGNISED = "spine procedure not recognised — level criteria not checked (code {code})"
 _NO_LEVEL = "no level ordered — record the level"
 # A bodySite was ordered but not read as a level: named as the order names it, never "no level".
@@ -56,9 +60,11 @@ _MORE = "; +{n} more in the card"
 _MORE_SHORT = "; +{n} more"
 
 
-def order_label(check: OrderCheck) -> str:
+def order_label(check: OrderCheck, *, compact: bool = False) -> str:
     """ "Vertebroplasty L1", "Pedicle screw fixation T11, T12, L1"; an order whose own words name
-    a level ("Posterior spinal fusion T11-L1", "Cement augmentation Th12") does not say it again."""
+    a level ("Posterior spinal fusion T11-L1", "Cement augmentation Th12") does not say it again.
+    ``compact``: for a summary, the levels as runs ("T10–L3") and the order's words cut at a
+    word within :data:`_LABEL_ROOM`, so that the label never takes the findings' room."""
     order = check.order
     named = levels_in_words(order.display)
     if not named <= set(order.levels):
@@ -66,7 +72,10 @@ def order_label(check: OrderCheck) -> str:
         # name something else: a label never drops a level it was checked at.
         named = frozenset()
     levels = [lv for lv in order.levels if lv not in named]
-    return f"{order.display} {', '.join(levels)}" if levels else order.display
+    if not compact:
+        return f"{order.display} {', '.join(levels)}" if levels else order.display
+    where = f" {level_runs(levels)}" if levels else ""
+    return shorten(order.display, max(_LABEL_ROOM - len(where), 12)) + where
 
 
 def _said(c: Criterion) -> str:
@@ -234,5 +243,17 @@ def headline(check: OrderCheck) -> str:
 def summary(check: OrderCheck, lead: str = "") -> str:
     """The line within the summary's limit, after ``lead`` ("Duplicate order 1 of 2 — ")."""
     label = f"{lead}{order_label(check)}: "
+    line = _line(check, label)
+    if "…" not in line[len(label) :]:
+        return line
+    # A finding cut short ("Bilsky 3 at…" beside six levels fixed): the label in fewer words
+    # when that keeps the findings whole — they are what matter, and the detail names the order
+    # in full.
+    short = f"{lead}{order_label(check, compact=True)}: "
+    compact = _line(check, short)
+    return compact if "…" not in compact[len(short) :] else line
+
+
+def _line(check: OrderCheck, label: str) -> str:
     parts = _shortened(check, label)
     return _fit(label, parts, _leads(check, parts))

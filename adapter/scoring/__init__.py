@@ -12,7 +12,7 @@ from adapter.scoring.bauer import (
     score_bauer_modified,
     score_bauer_original,
 )
-from adapter.scoring.levels import LEVELS, level_order, worst_first
+from adapter.scoring.levels import LEVELS, level_order, level_runs, worst_first
 from adapter.scoring.linden import KPS_UNCONFIRMED, LindenInput, LindenPrimary, score_linden
 from adapter.scoring.nesms import (
     ALBUMIN_CUTOFF,
@@ -108,6 +108,7 @@ __all__ = [
     "bone_extent_from_counts",
     "expand",
     "level_order",
+    "level_runs",
     "location_of",
     "noms_paths",
     "score_bauer_modified",

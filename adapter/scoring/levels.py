@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from adapter.scoring.possible import Span
 
-__all__ = ["LEVELS", "level_order", "worst_first"]
+__all__ = ["LEVELS", "level_order", "level_runs", "worst_first"]
 
 LEVELS: tuple[str, ...] = (
     "occiput",
@@ -17,6 +17,18 @@ LEVELS: tuple[str, ...] = (
 )
 
 _ORDER = {level: i for i, level in enumerate(LEVELS)}
+
+
+def level_runs(levels: list[str]) -> str:
+    """Levels as runs: "T10–L3" for three or more in a row, "T11, T12" for two, in order."""
+    ordered = sorted(set(levels), key=level_order)
+    runs: list[list[str]] = []
+    for level in ordered:
+        if runs and _ORDER[level] == _ORDER[runs[-1][-1]] + 1:
+            runs[-1].append(level)
+        else:
+            runs.append([level])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) >= 3 else ", ".join(run) for run in runs)
 
 
 def level_order(level: str) -> int:
