@@ -190,6 +190,13 @@ def test_pain_and_barthel_encodings(observation, value):
         (obs("a", LOINC, "72514-3", "2024-05-20T09:00:00Z"), "no numeric value"),
         (obs("a", LOINC, "96761-2", "2024-05-20T09:00:00Z"), "no numeric value"),
         (obs("a", LOINC, "96761-2", "2024-05-20T09:00:00Z", valueInteger=105), "is not 0–100"),
+        # Ten items scored in steps of 5 (scores.md): 47 is no total; 17 looks like the 0–20
+        # version's, sent under the same code.
+        (
+            obs("a", LOINC, "96761-2", "2024-05-20T09:00:00Z", valueInteger=47),
+            "not a multiple of 5",
+        ),
+        (obs("a", LOINC, "96761-2", "2024-05-20T09:00:00Z", valueInteger=17), "0–20"),
         (
             obs(
                 "a",
