@@ -95,6 +95,12 @@ def _barthel(obs: ObservationRecord) -> float | str:
         return f"a Barthel Index in {obs.unit!r}"
     if not 0 <= value <= 100:
         return f"Barthel Index {value:g} is not 0–100"
+    if value % 5:
+        # Ten items scored in steps of 5 (docs/scores.md): no total of the 100-point index.
+        return (
+            f"Barthel Index {value:g} is not a multiple of 5 (the 100-point index; a total of "
+            "the 0–20 version is not read as one)"
+        )
     return value
 
 
