@@ -800,3 +800,18 @@ async def test_a_patient_key_that_holds_no_usable_patient_is_refused_as_missing(
         assert response.status_code == 412, (hook, response.text[:300])
         (issue,) = response.json()["issue"]
         assert "prefetch 'patient'" in issue["diagnostics"]
+
+
+async def test_a_token_for_another_patient_is_refused(client, respx_mock):
+    """A patient-scoped token names its patient: used to read another's record, it is the
+    client's mix-up (the server may even answer), so the call is refused before any read."""
+    route = respx_mock.get(f"{FHIR}/Condition").respond(json=searchset([]))
+    body = patient_view(fhirServer=FHIR, fhirAuthorization={**TOKEN, "patient": "someone-else"})
+    del body["prefetch"]["conditions"]
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 400 and not route.called
+    said = response.json()["issue"][0]["diagnostics"]
+    assert "fhirAuthorization.patient" in said and "context.patientId" in said
+    assert "someone-else" not in said  # a value is never repeated
+    same = patient_view(fhirServer=FHIR, fhirAuthorization={**TOKEN, "patient": "seed-01"})
+    assert (await client.post("/cds-services/spinemets-scores", json=same)).status_code == 200
