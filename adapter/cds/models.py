@@ -155,6 +155,11 @@ class CdsRequest(_Request):
         # 3.0 invariant cds-r-1, implied by 2.0 ("fhirServer: REQUIRED if fhirAuthorization").
         if self.fhirAuthorization is not None and self.fhirServer is None:
             raise ValueError("fhirAuthorization requires fhirServer")
+        # A patient-scoped token names its patient: another's record is not read with it.
+        token = self.fhirAuthorization
+        if token is not None and token.patient is not None:
+            if token.patient != self.context.patientId:
+                raise ValueError("fhirAuthorization.patient is not context.patientId")
         return self
 
 
