@@ -157,9 +157,9 @@ class CdsRequest(_Request):
             raise ValueError("fhirAuthorization requires fhirServer")
         # A patient-scoped token names its patient: another's record is not read with it.
         token = self.fhirAuthorization
-        if token is not None and token.patient is not None:
-            if token.patient != self.context.patientId:
-                raise ValueError("fhirAuthorization.patient is not context.patientId")
+        named = token.patient if token is not None else None
+        if named is not None and named != self.context.patientId:
+            raise ValueError("fhirAuthorization.patient is not context.patientId")
         return self
 
 
