@@ -584,3 +584,32 @@ def test_the_one_sins_risk_assessment_never_settles_stable_while_another_level_m
     assert "no surgical consultation needed" not in ra["mitigation"]
     assert "T8 could be up to 16 (unstable)" in ra["mitigation"]
     assert "T8 could be up to 16 (unstable)" in ra["text"]["div"]
+
+
+def _t12(result: PatientResult) -> dict:
+    level = result.level("T12")
+    assert level is not None
+    return level.observation.resource
+
+
+def test_a_caveat_that_travels_with_a_result_makes_it_another_result():
+    # A later preliminary MRI report of collapse > 50 % (which would make SINS 10 a 12): the
+    # value is unchanged, the caveat new. Sync writes a result only when its identifier changes,
+    # so the caveat must change it, or the stored result would never say "confirm".
+    before = _t12(result_of(default_patient()))
+    report = finding("pre", "vertebral-body-collapse", "gt-50", level="T12",
+                     when="2024-06-01T08:00:00Z", status="preliminary")  # fmt: skip
+    after = _t12(result_of(default_patient(extra=(report,))))
+    assert after.get("valueInteger") == before.get("valueInteger")
+    assert any("preliminary report" in n["text"] for n in after["note"])
+    assert after["identifier"][0]["value"] != before["identifier"][0]["value"]
+
+
+def test_a_dated_caveat_changes_the_result_once_not_every_day():
+    # The day count in "Dated input: …: 46 days before" changes daily; whether the input is
+    # dated changes once, when it crosses its window.
+    resources = default_patient()
+    value = {now: _t12(result_of(resources, now))["identifier"][0]["value"]
+             for now in ("2024-06-01T09:00:00Z", "2024-08-01T09:00:00Z", "2024-08-02T09:00:00Z")}  # fmt: skip
+    fresh, dated, dated_later = value.values()
+    assert fresh != dated and dated == dated_later
