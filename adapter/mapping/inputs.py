@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import TypeVar
 
-from adapter.fhir.read.evidence import Basis, Evidence
+from adapter.fhir.read.evidence import DATED_INPUT, Basis, Evidence
 from adapter.mapping.findings import Chosen
 from adapter.scoring import Possible
 
@@ -19,7 +19,7 @@ E = TypeVar("E", bound=Enum)
 def dated_caveats(evidence: Iterable[Evidence]) -> tuple[str, ...]:
     """One caveat per input that may no longer hold at the computation time."""
     return tuple(
-        f"Dated input: {ev.shown or ev.summary} ({_cited(ev)}): {ev.dated}."
+        f"{DATED_INPUT}{ev.shown or ev.summary} ({_cited(ev)}): {ev.dated}."
         for ev in evidence
         if ev.dated
     )

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from adapter.fhir.read.records import ResourceRef
 from adapter.fhir.read.timing import ClinicalTime
 
-__all__ = ["Basis", "Evidence"]
+__all__ = ["DATED_INPUT", "Basis", "Evidence"]
+
+# How a caveat about an input that may no longer hold begins: its day count changes every day,
+# so what identifies a result is that the input is dated, never the count (fhir/write/build.py).
+DATED_INPUT = "Dated input: "
 
 
 @dataclass(frozen=True, slots=True)

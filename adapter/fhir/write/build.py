@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from adapter.fhir.read.evidence import Basis, Evidence
+from adapter.fhir.read.evidence import DATED_INPUT, Basis, Evidence
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.built import Built, full_url
 from adapter.fhir.write.narrative import score_headline, score_lines, with_narrative
@@ -116,8 +116,12 @@ def identifier_value(
     level: str | None,
     evidence: Sequence[Evidence],
     deceased: str | None = None,
+    caveats: Sequence[str] = (),
 ) -> str:
-    """Deterministic: patient, score, level, the inputs' content and the result."""
+    """Deterministic: patient, score, level, the inputs' content, the result and the caveats
+    that travel with it (a later preliminary report, a conflict): a result that says more is
+    another, which sync then writes. A dated input counts as dated, never by its day count,
+    so the result changes once when the input crosses its window, not every day."""
     content: dict[str, Any] = {
         "patient": patient,
         "score": result.code,
@@ -127,6 +131,10 @@ def identifier_value(
         ),
         "components": [[c.code, c.points.low, c.points.high, c.known] for c in result.components],
     }
+    said = sorted({c for c in caveats if not c.startswith(DATED_INPUT)})
+    dated = sorted({ev.ref.reference or "" for ev in evidence if ev.dated})
+    if said or dated:  # absent when none: results without any keep the identifiers they had
+        content["caveats"], content["dated"] = said, dated
     if deceased is not None:
         # The death is an input: a new result, whose RiskAssessment carries no recommendation
         # (absent for the living, so their results keep the values they always had).
@@ -176,7 +184,9 @@ def build_score_observation(
 ) -> Built:
     """The score's Observation: total or range, band, components, inputs (contract §3)."""
     evidence = evidence_of(bases.values())
-    value = identifier_value(patient, result, level.code if level else None, evidence, deceased)
+    notes = [caveat for basis in bases.values() for caveat in basis.caveats]
+    where = level.code if level else None
+    value = identifier_value(patient, result, where, evidence, deceased, notes)
     obs: dict[str, Any] = {
         "resourceType": "Observation",
         "identifier": _identifiers(
@@ -192,7 +202,6 @@ def build_score_observation(
     if result.band is not None:
         band = result.band
         obs["interpretation"] = [{"coding": [_coding(CATEGORY, band.code, band.display)]}]
-    notes = [caveat for basis in bases.values() for caveat in basis.caveats]
     if notes:
         obs["note"] = [{"text": note} for note in dict.fromkeys(notes)]
     method = result.spec.method
