@@ -89,3 +89,32 @@ async def test_a_saved_form_whose_record_cannot_be_read_again_says_it_was_saved(
     assert len(written) == 1 and len(reads) == 2
     assert page.status_code == 200
     assert "Saved." in page.text and "reload the page" in page.text and "try again" not in page.text
+
+
+async def test_a_count_below_its_minimum_comes_back_as_the_form_with_the_entries(monkeypatch):
+    """Not a JSON OperationOutcome: a page, the other answers kept, nothing written."""
+    from tests.support.records import default_patient
+
+    written: list[dict[str, Any]] = []
+
+    async def record(session: Any, timeout: float) -> list[Any]:
+        return default_patient()
+
+    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> list[str]:
+        written.append(bundle)
+        return []
+
+    monkeypatch.setattr("adapter.smart.view.read_record", record)
+    monkeypatch.setattr("adapter.smart.view.write_transaction", write)
+    smart = launch_server()
+    app = app_of(smart)
+    client, _ = await signed_in(app, smart)
+    session = session_of(app)
+    form = {"csrf": session.csrf, "patient|vertebral-metastases-count": "0",
+            "patient|visceral-metastases": "untreatable"}  # fmt: skip
+    page = await client.post("/smart/form/staging", data=form)
+    await client.aclose()
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert "Not saved" in page.text and "kept below" in page.text and "≥ 1" in page.text
+    assert 'value="untreatable" checked' in page.text
+    assert written == []
