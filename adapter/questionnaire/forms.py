@@ -25,14 +25,14 @@ from adapter.vocabulary import SINS, SINS_LOCATION
 from adapter.vocabulary.forms import FORMS, LEVEL_GROUP, LEVEL_ITEM, FormSpec, questionnaire_url
 from adapter.vocabulary.systems import FINDING, SCORE, VERTEBRA
 
-__all__ = ["OBSERVATION_EXTRACT", "build_questionnaire", "published_questionnaires"]
+__all__ = ["MIN_VALUE", "OBSERVATION_EXTRACT", "build_questionnaire", "published_questionnaires"]
 
 _VERSION = __version__  # the conformance resources are versioned with the package
 OBSERVATION_EXTRACT = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observationExtract"
 )
 _ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
-_MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 _TOTAL = "sins-total"
 _VERSION_ALGORITHM = (
     "http://hl7.org/fhir/5.0/StructureDefinition/extension-Questionnaire.versionAlgorithm[x]"
@@ -85,7 +85,7 @@ def _question(codes: _Codes, finding: str) -> dict[str, Any]:
     }
     if codes.prop(finding, "value-type") == ["integer"]:
         (minimum,) = codes.prop(finding, "minimum")
-        item["extension"].append({"url": _MIN_VALUE, "valueInteger": minimum})
+        item["extension"].append({"url": MIN_VALUE, "valueInteger": minimum})
         return item | {"type": "integer"}
     points = _sins_points(finding)
     options = []

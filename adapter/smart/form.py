@@ -16,6 +16,7 @@ from typing import Any
 from adapter.errors import InputError
 from adapter.fhir.read.timing import day_text
 from adapter.questionnaire.expressions import calculate
+from adapter.questionnaire.forms import MIN_VALUE
 from adapter.questionnaire.populate import form_named, questionnaire
 from adapter.vocabulary.forms import (
     LEVEL_GROUP,
@@ -81,9 +82,12 @@ def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any
     title = escape(question["text"])
     if question["type"] == "integer":
         value = answer.get("valueInteger", "") if answer else ""
+        least = next(
+            (e["valueInteger"] for e in question.get("extension", ()) if e["url"] == MIN_VALUE), 0
+        )
         return (
             f'<p class="q"><label for="{ident}">{title}</label>{_recorded(answer)}<br>'
-            f'<input type="number" min="0" step="1" id="{ident}" name="{escape(name)}" '
+            f'<input type="number" min="{least}" step="1" id="{ident}" name="{escape(name)}" '
             f'value="{value}">{_shown_field(name, answer)}</p>'
         )
     chosen = (answer or {}).get("valueCoding", {}).get("code")
@@ -156,7 +160,7 @@ def _value(question: Mapping[str, Any], raw: str) -> dict[str, Any] | None:
     if question["type"] == "integer":
         if not raw.strip().isdigit():
             raise InputError(f"{question['text']}: a whole number is needed")
-        return {"valueInteger": int(raw)}
+        return {"valueInteger": int(raw)}  # its minimum is $extract's to check (one place)
     for option in question["answerOption"]:
         if option["valueCoding"]["code"] == raw:
             return {"valueCoding": dict(option["valueCoding"])}

@@ -173,6 +173,10 @@ async def _save(
         message = f"Not saved: {what} Your entries are kept below."
         page = await asyncio.to_thread(show, before, session, name, message, root, entries=response)
         return html(page, status)
+    except InputError as exc:  # an answer $extract refuses (a count below its minimum)
+        message = f"Not saved: {exc}. Your entries are kept below."
+        page = await asyncio.to_thread(show, before, session, name, message, root, entries=response)
+        return html(page, 400)
     try:
         after = await renewal.call(lambda: View.read(session, state.limits, state.rules))
     except FhirServerError:
