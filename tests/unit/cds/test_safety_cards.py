@@ -236,3 +236,16 @@ def test_resources_whose_subject_names_no_patient_are_named_not_dropped():
     assert card.indicator == "warning" and card.summary.startswith("Record not fully read")
     assert "Condition has no Patient subject; ignored." in card.detail
     assert "- and " in card.detail  # more than ten: counted, not all listed
+
+
+def test_two_copies_of_the_patient_that_disagree_on_death_are_read_as_deceased_and_named():
+    # A stale copy (alive) riding in another search beside the current one (died 3 Dec): which
+    # is read last must not decide whether recommendations are shown for a dead patient.
+    resources = default_patient()
+    current = next(r for r in resources if r["resourceType"] == "Patient")
+    died = {**current, "deceasedDateTime": "2024-05-30"}
+    for first, second in ((died, current), (current, died)):
+        ordered = [first, *[r for r in resources if r is not current], second]
+        cards, result = cards_for(ordered)
+        assert result.assessment.deceased, (first, second)
+        assert any("disagree" in i.diagnostics for i in result.issues)
