@@ -115,7 +115,7 @@ def _add(
     elif isinstance(parsed, MedicationRecord):
         data.medications.append(parsed)
     elif isinstance(parsed, PatientRecord):
-        data.record = parsed
+        data.record = _one_patient(data, parsed)
     elif isinstance(parsed, ProcedureRecord):
         data.procedures.append(parsed)
     elif isinstance(parsed, EncounterRecord):
@@ -126,6 +126,21 @@ def _add(
         data.orders.append(parsed)
     else:
         data.issues.append(parsed)
+
+
+def _one_patient(data: PatientData, new: PatientRecord) -> PatientRecord:
+    """The Patient read, when it is sent more than once (a stale copy riding in another search):
+    copies that disagree on whether the patient has died are read as deceased and named, never
+    left to the order they came in (the deceased rule withholds every recommendation)."""
+    old = data.record
+    if old is None or old.deceased == new.deceased:
+        return new
+    said = (
+        f"{new.ref.reference or 'Patient'} is sent more than once and the copies disagree on "
+        "whether the patient has died: read as deceased — check the record"
+    )
+    data.issues.append(Issue("warning", "business-rule", said, new.ref.reference))
+    return old if old.deceased else new
 
 
 def _load_line(line: bytes, number: int) -> Any:

@@ -246,6 +246,6 @@ def test_two_copies_of_the_patient_that_disagree_on_death_are_read_as_deceased_a
     died = {**current, "deceasedDateTime": "2024-05-30"}
     for first, second in ((died, current), (current, died)):
         ordered = [first, *[r for r in resources if r is not current], second]
-        cards, result = cards_for(ordered)
+        _, result = cards_for(ordered)
         assert result.assessment.deceased, (first, second)
         assert any("disagree" in i.diagnostics for i in result.issues)
