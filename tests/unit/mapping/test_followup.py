@@ -469,3 +469,15 @@ def test_an_unconfirmed_complication_is_named_as_such_and_not_counted_as_certain
         "Complications: cement-leakage 1; unconfirmed: pulmonary-cement-embolism 1, "
         "surgical-site-infection 1" in cohort_text(summary)
     )
+
+
+def test_a_measurement_on_the_procedure_day_with_no_time_is_named_not_dropped_silently():
+    # The admission Barthel recorded as a date on the day of the procedure: before or after it
+    # cannot be told (contract §6: not a baseline), and no window holds day 0 after it.
+    got = follow(
+        procedure("pvp", "22510", levels=["T12"]),
+        obs("b0", LOINC, "96761-2", "2024-05-22", valueInteger=40),
+    )
+    assert got.outcome is not None and got.outcome.barthel.value("baseline") is None
+    (said,) = [i.diagnostics for i in got.issues if "Observation/b0" in i.diagnostics]
+    assert "on the procedure day with no time of day" in said and "not used" in said
