@@ -296,6 +296,16 @@ def _trajectories(
     """Pain and Barthel at the contract's time points."""
     measures = read_measurements(ctx, data.observations, now)
     index = moment_of(start)
+    for measure, found in measures.items():
+        for m in found:
+            if m.day == index_day and not (m.timed and index.timed):
+                # Not before the procedure as far as can be told, and in no window after it.
+                name = "pain" if measure == "pain" else "Barthel Index"
+                said = (
+                    f"{m.source or 'A measurement'}: {name} {m.value:g} on the procedure day with "
+                    "no time of day: before or after the procedure cannot be told; not used."
+                )
+                ctx.issues.append(Issue("warning", "business-rule", said, m.source))
     pain, barthel = (
         select_time_points(
             measures[m], index_day=index_day, index_start=index.instant, index_timed=index.timed
