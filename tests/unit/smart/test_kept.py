@@ -118,3 +118,34 @@ async def test_a_count_below_its_minimum_comes_back_as_the_form_with_the_entries
     assert "Not saved" in page.text and "kept below" in page.text and "≥ 1" in page.text
     assert 'value="untreatable" checked' in page.text
     assert written == []
+
+
+async def test_a_save_that_records_no_new_finding_says_so(monkeypatch):
+    """Every answer left as the record has it: the response is kept, but nothing is new, and
+    "Saved … SINS is now 10" would read as a fresh assessment (the card may still say dated)."""
+    from tests.support.records import default_patient
+
+    async def record(session: Any, timeout: float) -> list[Any]:
+        return default_patient()
+
+    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> list[str]:
+        kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+        return [f"{kind}/{n}/_history/1" for n, kind in enumerate(kinds)]
+
+    monkeypatch.setattr("adapter.smart.view.read_record", record)
+    monkeypatch.setattr("adapter.smart.view.write_transaction", write)
+    smart = launch_server()
+    app = app_of(smart)
+    client, _ = await signed_in(app, smart)
+    session = session_of(app)
+    shown = (await client.get("/smart/form/sins")).text
+    import re
+
+    posted = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', shown))
+    posted |= dict(
+        re.findall(r'type="radio" name="([^"]+)" id="[^"]+" value="([^"]*)" checked', shown)
+    )
+    page = await client.post("/smart/form/sins", data={**posted, "csrf": session.csrf})
+    await client.aclose()
+    assert page.status_code == 200
+    assert "no new finding was recorded" in page.text
