@@ -184,5 +184,5 @@ async def _save(
             "Saved. The record could not be read again to show the new scores: reload the page."
         )
         return html(await asyncio.to_thread(show, before, session, None, message, root))
-    message = saved_message(before, after, levels)
+    message = saved_message(before, after, levels, written)
     return html(await asyncio.to_thread(show, after, session, None, message, root))

@@ -121,8 +121,17 @@ def _sins(result: PatientResult, level: str) -> str | None:
     return f"{text}, {band}" if band else text
 
 
-def saved_message(before: View, after: View, levels: Sequence[str]) -> str:
-    """What the save changed, in words: each level's SINS, then and now."""
+def saved_message(
+    before: View, after: View, levels: Sequence[str], written: Sequence[str] = ()
+) -> str:
+    """What the save changed, in words: each level's SINS, then and now; and, when no finding
+    was written (every answer repeats the record's), that nothing new was recorded — the scores
+    rest on the record's findings, dated as they were."""
+    if written and not any(ref.startswith("Observation/") for ref in written):
+        return (
+            "Saved: no new finding was recorded — every answer repeats what the record has, "
+            "so the scores below still rest on the record's findings, with their dates."
+        )
     changes = []
     for level in levels:
         old, new = _sins(before.result, level), _sins(after.result, level)
