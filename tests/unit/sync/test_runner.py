@@ -456,3 +456,35 @@ def test_the_outcome_record_is_withdrawn_when_no_index_procedure_remains():
     assert fhir.store[f"Observation/{outcome['id']}"]["status"] == "entered-in-error"
     # The scores of the patient are still current.
     assert all(r["status"] != "entered-in-error" for r in ours(fhir, "RiskAssessment"))
+
+
+@respx.mock
+def test_a_1990_tokuhashi_the_server_holds_is_kept_current_without_the_option():
+    # Written by `sync --original`, then re-synced by a run without it (the notification worker):
+    # left as it was, it stays final with the old KPS, in a better survival band.
+    from adapter.pipeline import Scoring
+
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+
+    def sync(original: bool):
+        async def go():
+            async with FhirClient.connect(FhirServerSettings(base_url=BASE)) as client:
+                return await sync_patients(
+                    client, default_terminology(), ["seed-03"], now=NOW, policy=FAST,
+                    scoring=Scoring(original=original),
+                )  # fmt: skip
+
+        return asyncio.run(go())
+
+    sync(True)
+    (kps,) = [r for r in fhir.of_type("Observation") if r.get("valueInteger") == 60]
+    kps["valueInteger"] = 30  # the performance status has fallen
+    kps["effectiveDateTime"] = "2024-05-25T09:00:00+00:00"
+    sync(False)
+    revised, original = (
+        next(r for r in ours(fhir, "Observation") if code(r) == name)
+        for name in ("tokuhashi-revised", "tokuhashi-original")
+    )
+    # KPS 30: the general condition item scores 0 in both scores: neither keeps the old total.
+    assert original["meta"]["versionId"] != "1" or original["status"] == "entered-in-error"
+    assert revised["meta"]["versionId"] != "1"
