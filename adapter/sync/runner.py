@@ -35,6 +35,8 @@ from adapter.pipeline import (
 from adapter.sync.reader import Snapshot, group_snapshots, patient_snapshot
 from adapter.sync.retry import RetryPolicy, is_transient, with_retries
 from adapter.sync.write import Rescore, Write
+from adapter.vocabulary import TOKUHASHI_ORIGINAL
+from adapter.vocabulary.systems import SCORE
 
 log = logging.getLogger("spinemets.sync")
 
@@ -125,6 +127,19 @@ def _reason(exc: Exception, patient: str) -> str:
 Audit = Callable[[Outcome], Awaitable[None]]
 
 
+def _is_original(resource: Any) -> bool:
+    """A stored 1990 Tokuhashi result that is current (not withdrawn)."""
+    if not isinstance(resource, dict) or resource.get("status") == "entered-in-error":
+        return False
+    codings = (resource.get("code") or {}).get("coding") or []
+    return any(
+        isinstance(c, dict)
+        and c.get("system") == SCORE
+        and c.get("code") == TOKUHASHI_ORIGINAL.code
+        for c in codings
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Run:
     """What every patient of a run shares."""
@@ -137,24 +152,37 @@ class _Run:
     on_retry: Callable[[FhirServerError], None] | None = None
     audit: Audit | None = None
 
-    async def score(self, read: list[tuple[str, list[Any]]]) -> list[Scored]:
+    async def score(
+        self, read: list[tuple[str, list[Any]]], scoring: Scoring | None = None
+    ) -> list[Scored]:
         if not read:
             return []
         # Scoring is CPU work: off the event loop, so a running service stays responsive.
-        return await asyncio.to_thread(_score_all, read, self.term, self.now, self.scoring)
+        how = scoring or self.scoring
+        return await asyncio.to_thread(_score_all, read, self.term, self.now, how)
 
-    def rescore(self, patient: str) -> Rescore:
+    def scoring_for(self, stored: list[Any]) -> Scoring:
+        """The run's scoring; with the 1990 Tokuhashi score when the server holds one for the
+        patient (written by a run with --original): left uncomputed, it would stay final with
+        the inputs of its day, whatever the record says now."""
+        if self.scoring.original or not any(_is_original(r) for r in stored):
+            return self.scoring
+        return replace(self.scoring, original=True)
+
+    def rescore(self, patient: str, scoring: Scoring | None = None) -> Rescore:
         """Score the patient's record as a repeated write reads it again."""
 
         async def again(resources: list[Any]) -> PatientResult | None:
-            (scored,) = await self.score([(patient, resources)])
+            (scored,) = await self.score([(patient, resources)], scoring)
             if isinstance(scored, Exception):
                 raise scored
             return scored
 
         return again
 
-    async def write(self, patient: str, scored: Scored, stored: list[Any]) -> Outcome:
+    async def write(
+        self, patient: str, scored: Scored, stored: list[Any], scoring: Scoring | None = None
+    ) -> Outcome:
         """Bring the server up to date with one patient's result (one transaction)."""
         try:
             if isinstance(scored, Exception):
@@ -166,7 +194,7 @@ class _Run:
             # withdrawn (PatientResult.written), never left current nor updated.
             if not scored.metastatic and not stored:
                 return Outcome(patient, "skipped", NOT_METASTATIC, issues=len(scored.issues))
-            write = Write(self.client, scored, self.rescore(patient), first_look=stored)
+            write = Write(self.client, scored, self.rescore(patient, scoring), first_look=stored)
             written = await with_retries(write, self.policy, on_retry=self.on_retry)
         except (FhirServerError, *_INTERNAL) as exc:
             return Outcome(patient, "failed", _reason(exc, patient))
@@ -223,11 +251,18 @@ class _Run:
         """Score the patients read in one hop, then write each in turn (a transaction each:
         atomic per patient) and record its outcome."""
         read = [(p, s[0]) for p, s in zip(patients, snapshots, strict=True) if isinstance(s, tuple)]
-        scored = iter(await self.score(read))
+        how = {p: self.scoring_for(s[1]) for p, s in zip(patients, snapshots, strict=True)
+               if isinstance(s, tuple)}  # fmt: skip
+        # Scored together when scored alike (one hop off the loop), else one by one.
+        scored = iter(
+            await self.score(read)
+            if all(h is self.scoring for h in how.values())
+            else [s for p, r in read for s in await self.score([(p, r)], how[p])]
+        )
         outcomes = []
         for patient, snapshot in zip(patients, snapshots, strict=True):
             if isinstance(snapshot, tuple):
-                outcome = await self.write(patient, next(scored), snapshot[1])
+                outcome = await self.write(patient, next(scored), snapshot[1], how[patient])
             else:
                 outcome = Outcome(patient, "failed", _reason(snapshot, patient) + note)
             outcome = await self.recorded(outcome)
