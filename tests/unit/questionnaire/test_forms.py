@@ -102,3 +102,20 @@ def test_conformance_upload_includes_the_questionnaires():
     assert urls == [f"http://spinemets.org/fhir/Questionnaire/{n}" for n in
                     ("neurology", "sins", "staging")]  # fmt: skip
     assert resources[-1]["resourceType"] == "Questionnaire"  # after the terminology
+
+
+@pytest.mark.parametrize("name", sorted(BUILT))
+def test_the_answers_of_one_question_read_differently(name):
+    # AIS C and AIS D were both "motor incomplete": a clinician choosing by the words picks
+    # either, and the worse/better grade decides "established deficit — new or worse?" (§4 v3).
+    def items(item_list):
+        for item in item_list:
+            yield item
+            yield from items(item.get("item", ()))
+
+    for item in items(BUILT[name]["item"]):
+        # What each answer says beside its letter ("AIS C: motor incomplete" → "motor incomplete")
+        shown = [
+            o["valueCoding"]["display"].split(": ", 1)[-1] for o in item.get("answerOption", ())
+        ]
+        assert len(shown) == len(set(shown)), (item["linkId"], shown)
