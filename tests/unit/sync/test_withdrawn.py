@@ -94,3 +94,18 @@ def test_a_score_not_asked_for_is_withdrawn_too_when_the_metastasis_is_gone():
     assert [o.status for o in _sync(Scoring()).outcomes] == ["written"]
     assert {fhir.store[k]["status"] for k in original} == {"entered-in-error"}
     assert [o.status for o in _sync(Scoring()).outcomes] == ["unchanged"]
+
+
+@respx.mock
+def test_the_provenance_of_a_withdrawal_counts_what_it_targets():
+    # Its narrative said "12 outputs from 3 inputs" for 14 targets (contract §3: target = what
+    # was written): the words of a Provenance say what the Provenance holds.
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03"))
+    run(["seed-03"])
+    _withdraw_met_t12(fhir, "entered-in-error")
+    run(["seed-03"])
+    provenance = max(fhir.of_type("Provenance"), key=lambda r: int(r["id"]))
+    targets = len(provenance["target"])
+    entities = len(provenance.get("entity", []))
+    said = provenance["text"]["div"]
+    assert f": {targets} outputs" in said and (f"from {entities} inputs" in said or not entities)
