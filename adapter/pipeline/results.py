@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.write.build import provenance_narrative
 from adapter.fhir.write.built import Built
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
 from adapter.mapping.placement import preliminary, unplaced
@@ -141,7 +142,7 @@ class PatientResult:
         provenance = dict(self.provenance.resource)
         provenance["target"] = [t for t in provenance["target"] if t["reference"] in kept]
         return [b for b in outputs if b is not self.provenance] + [
-            Built(provenance, self.provenance.full_url)
+            Built(provenance_narrative(provenance), self.provenance.full_url)
         ]
 
     def resources(self) -> list[Built]:

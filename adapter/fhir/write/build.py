@@ -39,6 +39,7 @@ __all__ = [
     "build_provenance",
     "build_risk_assessment",
     "build_score_observation",
+    "provenance_narrative",
     "reference_to",
     "series_value",
 ]
@@ -314,6 +315,14 @@ def build_provenance(
     entities = [{"role": "source", "what": ref} for ref in _refs(evidence)]
     if entities:
         prov["entity"] = entities
-    said = f"Computed by spinemets {version} at {now.text}: {len(targets)} outputs"
+    return Built(provenance_narrative(prov), full_url("Provenance", key))
+
+
+def provenance_narrative(provenance: dict[str, Any]) -> dict[str, Any]:
+    """The Provenance with its narrative, said from what it holds ("Computed by spinemets 0.1.0
+    at …: 14 outputs from 9 inputs"): rewritten whenever its targets are (a transaction)."""
+    agent = provenance["agent"][0]["who"]["display"]
+    said = f"Computed by {agent} at {provenance['recorded']}: {len(provenance['target'])} outputs"
+    entities = provenance.get("entity", [])
     lines = [said + (f" from {len(entities)} inputs" if entities else "")]
-    return Built(with_narrative(prov, lines), full_url("Provenance", key))
+    return with_narrative(provenance, lines)

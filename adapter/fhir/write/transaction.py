@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
+from adapter.fhir.write.build import provenance_narrative
 from adapter.fhir.write.built import Built
 from adapter.fhir.write.withdraw import WITHDRAWN, copy_note, score_code, withdrawal
 from adapter.vocabulary.systems import ASSESSMENT_SID, SERIES_SID
@@ -158,6 +159,7 @@ def _provenance(
     resource = dict(provenance.resource)
     resource["target"] = [{"reference": refs.get(url, url)} for url in written]
     resource["meta"] = {"tag": [{"system": PROVENANCE_TAG, "code": tag}]}
+    resource = provenance_narrative(resource)
     return {
         "fullUrl": provenance.full_url,
         "resource": resource,
