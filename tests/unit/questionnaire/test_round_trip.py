@@ -359,3 +359,17 @@ def test_a_response_extract_refuses_is_an_invalid_resource_when_read_too(items, 
     issues = [i.diagnostics for i in data.issues]
     assert any("QuestionnaireResponse/qr-bad is malformed" in i and said in i for i in issues)
     assert not [o for o in data.observations if o.ref.reference == "QuestionnaireResponse/qr-bad"]
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [("stopped", "is stopped: its answers are not read"),
+     ("complete", "status 'complete' is not a QuestionnaireResponse status")],
+)  # fmt: skip
+def test_a_response_whose_answers_are_not_read_says_so(status, said):
+    # A stopped form holding a Frankel C, or a status misspelt: dropped without a word, the
+    # clinician would not know the answer was never read (contract §2: reported).
+    loose: list = []
+    response = _response(_coded("frankel-grade", "frankel-c")) | {"status": status}
+    (data,) = patients_from_resources([*default_patient(), response], loose, None)
+    assert any(said in i.diagnostics for i in data.issues), [i.diagnostics for i in data.issues]
