@@ -35,6 +35,14 @@ class ResponseRecord(NamedTuple):
     ref: ResourceRef
     patient: str
     findings: tuple[ObservationRecord, ...]
+    # Why its answers are not read, when they are not (stopped, a status misspelt): said, since
+    # the Observations extracted from it do not count either.
+    unread: Issue | None = None
+
+
+# Statuses of a response that records nothing without a word: withdrawn.
+_SILENT = frozenset({"entered-in-error"})
+_STATUSES = frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"})
 
 
 def _answers(item: Mapping[str, Any]) -> tuple[tuple[Coding, ...], float | None]:
@@ -119,7 +127,19 @@ def parse_response(
     if form is None:
         return None
     if status is None:
-        return ResponseRecord(ref, patient, ())
+        written = resource.get("status")
+        label = ref.reference or "QuestionnaireResponse without id"
+        if written in _SILENT:
+            return ResponseRecord(ref, patient, ())
+        if written in _STATUSES:
+            said = f"{label} is {written}: its answers are not read."
+            return ResponseRecord(ref, patient, (), Issue("information", "informational", said))
+        shown = str(written)[:20]
+        said = (
+            f"{label} is malformed (status {shown!r} is not a QuestionnaireResponse status); "
+            "ignored."
+        )
+        return ResponseRecord(ref, patient, (), Issue("error", "structure", said, ref.reference))
     if (why := _unreadable(form, resource)) is not None:
         label = ref.reference or "QuestionnaireResponse without id"
         return Issue("error", "structure", f"{label} is malformed ({why}); ignored.", ref.reference)

@@ -110,6 +110,8 @@ def _add(
         data.observations.extend(parsed.findings)
         if parsed.ref.reference is not None:
             data.responses.append(parsed.ref.reference)
+        if parsed.unread is not None:
+            data.issues.append(parsed.unread)
     elif isinstance(parsed, ConditionRecord):
         data.conditions.append(parsed)
     elif isinstance(parsed, MedicationRecord):
