@@ -43,3 +43,17 @@ async def test_none_against_a_coded_liver_metastasis_is_named_on_the_cards(clien
     )))  # fmt: skip
     for card in ("Tomita", "Revised Tokuhashi"):
         assert "liver" in _card(cards, card) and "recorded as none" in _card(cards, card)
+
+
+async def test_two_coded_visceral_metastases_are_named_apart(client):
+    # C78.01 has no display: joined by ", " to the liver metastasis's display, the two read as
+    # one liver diagnosis.
+    cards = await _cards(client, default_patient(extra=(
+        condition("lung", "C78.01"),
+        condition("liver", "C78.7"),
+        finding("v", "visceral-metastases", "none", when=FORM),
+        finding("m", "major-organ-metastases", "none", when=FORM),
+    )))  # fmt: skip
+    detail = _card(cards, "Tomita")
+    assert "ICD-10-CM C78.01; Secondary malignant neoplasm of liver" in detail
+    assert "are coded" in detail
