@@ -84,10 +84,13 @@ def _against_coded(
     present = [s for s in coded if s.confirmed and not s.remission]
     if value.values != {spec.none} or not present:
         return ()
-    cited = ", ".join(_cited(s) for s in present)
+    # "; " between diagnoses: a code with no display beside another's display, joined by a
+    # comma, reads as one diagnosis.
+    cited = "; ".join(_cited(s) for s in present)
+    verb = "are" if len(present) > 1 else "is"
     return (
-        f"{spec.label.capitalize()} metastases recorded as {spec.none.value}, but {cited} is "
-        "coded: the recorded answer is used — check the record.",
+        f"{spec.label.capitalize()} metastases recorded as {spec.none.value}, but {cited} "
+        f"{verb} coded: the recorded answer is used — check the record.",
     )
 
 
