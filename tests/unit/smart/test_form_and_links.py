@@ -219,3 +219,26 @@ def test_an_answer_left_as_shown_keeps_its_mark_when_the_record_did_not_change()
     observations = [e["resource"] for e in extract(response, default_terminology())["entry"]
                     if e["resource"]["resourceType"] == "Observation"]  # fmt: skip
     assert observations == []  # the record's finding, repeated: nothing new
+
+
+def test_a_level_assessed_in_part_links_its_form_and_level():
+    # T8 with pain and lesion recorded, alignment, collapse and posterolateral missing: the card
+    # says "record alignment, collapse, posterolateral involvement" — its link opens that form
+    # at that level (contract §4 v3), not only the generic page.
+    def sins_finding(code: str, answer: str) -> dict:
+        return {"resourceType": "Observation", "id": code, "status": "final",
+                "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2026-11-30",
+                "code": {"coding": [{"system": FINDING, "code": code}]},
+                "bodySite": [{"coding": [{"system": SNOMED, "code": "77435000"}]}],
+                "valueCodeableConcept": {"coding": [{"system": FINDING, "code": answer}]}}  # fmt: skip
+
+    data = patient_records(
+        [*_record(), sins_finding("spinal-pain", "mechanical"),
+         sins_finding("bone-lesion-quality", "lytic")], "p"
+    )  # fmt: skip
+    assert data is not None
+    result = score_patient(data, default_terminology(), now=parse_time(NOW))
+    sins, _ = with_links(_cards(), decide(result).levels, "https://cds.example.org")
+    contexts = [json.loads(lk.appContext) for lk in sins.links or [] if lk.appContext]
+    assert {"form": "sins", "level": "T8"} in contexts
+    assert any("Record the missing SINS findings at T8" == lk.label for lk in sins.links or [])
