@@ -2,8 +2,8 @@
 
 When the public base URL is set, every card links to ``{base}/smart/launch`` (type ``smart``: the
 EHR launches it with ``iss`` and ``launch``). The SINS card carries one link per level with no SINS
-finding of its own, whose ``appContext`` names the form and the level, so the app opens that form
-at that level; the EHR hands ``appContext`` back in the token response (CDS Hooks 2.0). Tomita's
+finding of its own or some still missing, whose ``appContext`` names the form and the level, so
+the app opens that form at that level; the EHR hands ``appContext`` back in the token response (CDS Hooks 2.0). Tomita's
 and revised Tokuhashi's cards carry a link to the staging form while their visceral and bone
 counts rest on the coded diagnoses alone (none coded = none, contract §2): staging never recorded.
 """
@@ -15,10 +15,11 @@ from collections.abc import Sequence
 import orjson
 
 from adapter.cds.models import Card, Link
-from adapter.decision.sins import SinsDecision
+from adapter.decision.sins import SinsDecision, SinsLevel
 from adapter.pipeline import PatientResult
 from adapter.vocabulary import (
     SINS,
+    SINS_LOCATION,
     TOKUHASHI_EXTRASPINAL,
     TOKUHASHI_MAJOR_ORGAN,
     TOKUHASHI_REVISED,
@@ -55,16 +56,32 @@ def unstaged(result: PatientResult) -> frozenset[str]:
     return frozenset(out)
 
 
+def _missing(level: SinsLevel) -> bool:
+    """Whether some SINS finding of an assessed level is still missing (its range is open)."""
+    return any(not c.known for c in level.level.result.components if c.code != SINS_LOCATION.code)
+
+
 def _sins_links(view: SinsDecision, launch: str) -> list[Link]:
-    unassessed = [lv.name for lv in view.levels if not lv.assessed]
+    """One link per level with no SINS finding of its own, and per level assessed in part: each
+    opens the form at that level (a fixed level is never asked about)."""
+    asked = [
+        (
+            lv.name,
+            "Record the SINS findings at"
+            if not lv.assessed
+            else "Record the missing SINS findings at",
+        )
+        for lv in view.levels
+        if lv.state != "fixed" and (not lv.assessed or _missing(lv))
+    ]
     return [
         Link(
-            label=f"Record the SINS findings at {level}",
+            label=f"{label} {level}",
             url=launch,
             type="smart",
             appContext=orjson.dumps({"form": "sins", "level": level}).decode(),
         )
-        for level in unassessed
+        for level, label in asked
     ]
 
 

@@ -241,4 +241,4 @@ def test_a_level_assessed_in_part_links_its_form_and_level():
     sins, _ = with_links(_cards(), decide(result).levels, "https://cds.example.org")
     contexts = [json.loads(lk.appContext) for lk in sins.links or [] if lk.appContext]
     assert {"form": "sins", "level": "T8"} in contexts
-    assert any("Record the missing SINS findings at T8" == lk.label for lk in sins.links or [])
+    assert any(lk.label == "Record the missing SINS findings at T8" for lk in sins.links or [])
