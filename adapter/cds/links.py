@@ -3,9 +3,10 @@
 When the public base URL is set, every card links to ``{base}/smart/launch`` (type ``smart``: the
 EHR launches it with ``iss`` and ``launch``). The SINS card carries one link per level with no SINS
 finding of its own or some still missing, whose ``appContext`` names the form and the level, so
-the app opens that form at that level; the EHR hands ``appContext`` back in the token response (CDS Hooks 2.0). Tomita's
-and revised Tokuhashi's cards carry a link to the staging form while their visceral and bone
-counts rest on the coded diagnoses alone (none coded = none, contract §2): staging never recorded.
+the app opens that form at that level; the EHR hands ``appContext`` back in the token response
+(CDS Hooks 2.0). Tomita's and revised Tokuhashi's cards carry a link to the staging form while
+their visceral and bone counts rest on the coded diagnoses alone (none coded = none, contract
+§2): staging never recorded.
 """
 
 from __future__ import annotations
