@@ -244,14 +244,24 @@ def summary(check: OrderCheck, lead: str = "") -> str:
     """The line within the summary's limit, after ``lead`` ("Duplicate order 1 of 2 — ")."""
     label = f"{lead}{order_label(check)}: "
     line = _line(check, label)
-    if "…" not in line[len(label) :]:
+    if not _cut_early(line[len(label) :]):
         return line
-    # A finding cut short ("Bilsky 3 at…" beside six levels fixed): the label in fewer words
-    # when that keeps the findings whole — they are what matter, and the detail names the order
-    # in full.
+    # The first finding cut before it is even named whole ("Bilsky 3 at…" beside six levels
+    # fixed: at which level?): the label in fewer words — the findings are what matter, and the
+    # detail names the order in full.
     short = f"{lead}{order_label(check, compact=True)}: "
     compact = _line(check, short)
-    return compact if "…" not in compact[len(short) :] else line
+    return compact if not _cut_early(compact[len(short) :]) else line
+
+
+def _cut_early(findings: str) -> bool:
+    """Whether the first finding is cut before its name ends (before its date, its reason or
+    what to do: " (", " — ", ": "), so that it no longer says what or where."""
+    cut = findings.find("…")
+    if cut < 0:
+        return False
+    ends = [i for i in (findings.find(mark) for mark in (" (", " — ", ": ")) if i >= 0]
+    return not ends or cut < min(ends)
 
 
 def _line(check: OrderCheck, label: str) -> str:

@@ -165,8 +165,9 @@ def test_a_fixation_order_that_mentions_therapy_gets_its_critical_card():
     decisions = decisions_for(resources, [order("o", "X-1", "T12", system=LOCAL, text=text)])
     (decision,) = decisions.orders
     assert decision.indicator == "critical"
-    # The long label leaves the Bilsky finding cut, the action whole (the order card's rule).
-    assert decision.summary.startswith(f"{text}: Bilsky")
+    # The long label would cut the finding before its level ("Bilsky…"): the order's words give
+    # way instead (the detail names it in full), the finding and the action whole.
+    assert decision.summary.startswith("Transpedicular fixation T12 - physio to…: Bilsky 3 at T12")
     assert "suspected cord compression — decompression and radiotherapy first" in decision.summary
 
 
