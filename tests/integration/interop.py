@@ -51,6 +51,34 @@ def score(path: Path, *args: str) -> dict:
     return json.loads(out.buffer.getvalue())
 
 
+def computed(path: Path, now: str) -> dict:
+    """What the computation makes of each patient of ``path``, as ``spinemets score`` lays it
+    out, before a file keeps only what has a basis (``PatientResult.on_file``): every score of a
+    patient with no bone metastasis too. For tests of the mapping of third-party records, whose
+    patients may hold none (mCODE's examples hold none)."""
+    from adapter.fhir.read.issues import Issue
+    from adapter.fhir.read.timing import parse_time
+    from adapter.fhir.write.outcome import operation_outcome
+    from adapter.mapping.terminology import default_terminology
+    from adapter.pipeline import read_patients, score_patient
+
+    loose: list[Issue] = []
+    entries, issues = [], []
+    for data in read_patients(str(path), loose):
+        result = score_patient(data, default_terminology(), now=parse_time(now))
+        entries += [{"fullUrl": b.full_url, "resource": b.resource} for b in result.resources()]
+        issues += [
+            Issue(i.severity, i.code, f"Patient/{result.patient}: {i.diagnostics}", i.resource,
+                  i.expression)
+            for i in result.issues
+        ]  # fmt: skip
+    outcome = operation_outcome([*loose, *issues])
+    entries.append(
+        {"fullUrl": "urn:uuid:00000000-0000-5000-8000-000000000000", "resource": outcome}
+    )
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
 def output_profiles(resource: dict) -> list[str]:
     """The project profile(s) an output resource must conform to (profiles/README.md)."""
     kind = resource["resourceType"]

@@ -36,7 +36,13 @@ from typing import Any
 
 import pytest
 
-from tests.integration.interop import MCODE_CANCER_CONDITIONS, ROOT, mcode_examples, score
+from tests.integration.interop import (
+    MCODE_CANCER_CONDITIONS,
+    ROOT,
+    computed,
+    mcode_examples,
+    score,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -178,7 +184,7 @@ def test_the_corpus_is_the_published_one(corpus):
 
 def test_every_example_patient_is_scored(corpus):
     for pid, path in corpus.items():
-        bundle = score(path, "--now", NOW)
+        bundle = computed(path, NOW)
         subjects = {
             e["resource"]["subject"]["reference"]
             for e in bundle["entry"]
@@ -189,6 +195,12 @@ def test_every_example_patient_is_scored(corpus):
         assert kinds.count("Provenance") == 1, pid
         # No bone metastasis anywhere in mCODE's examples: no level, so no SINS.
         assert set(_scores(bundle)) == {"tomita", "tokuhashi-revised", *MORE}, pid
+        # So `score` writes none of them to a file (as sync and batch write none to a server:
+        # every score is about a spinal metastasis), and says why.
+        written = score(path, "--now", NOW)
+        assert _scores(written) == {}, pid
+        said = [i["diagnostics"] for i in _issues(written)]
+        assert f"Patient/{pid}: no bone-metastasis Condition: no score written" in " ".join(said)
 
 
 @pytest.mark.parametrize("pid", sorted(EXPECTED))
@@ -199,11 +211,11 @@ def test_expected_scores(corpus, pid):
     }
     # The hand-computed expectations are the three original tools'; the v3 tools have their own
     # fixtures (fixtures/more), and their presence is checked above.
-    assert _without_more(_scores(score(corpus[pid], "--now", NOW))) == expected
+    assert _without_more(_scores(computed(corpus[pid], NOW))) == expected
 
 
 def test_a_metastasis_recorded_after_the_computation_time_is_not_used(corpus):
-    bundle = score(corpus["cancer-patient-john-anyperson"], "--now", "2019-04-15T00:00:00Z")
+    bundle = computed(corpus["cancer-patient-john-anyperson"], "2019-04-15T00:00:00Z")
     expected = {score: (*value, None) for score, value in JOHN_2019_04_15.items()}
     assert _without_more(_scores(bundle)) == expected
     later = "Condition/secondary-cancer-condition-brain-mets"
@@ -217,7 +229,7 @@ def test_every_cancer_condition_is_mapped_or_reported(corpus):
     mapped = _mapped_snomed()
     unaccounted = []
     for pid, path in corpus.items():
-        bundle = score(path, "--now", NOW)
+        bundle = computed(path, NOW)
         used, issues = _used(bundle), _issues(bundle)
         for r in (r for r in _patients()[pid] if r["resourceType"] == "Condition"):
             if not set(r.get("meta", {}).get("profile", [])) & set(MCODE_CANCER_CONDITIONS):
