@@ -249,3 +249,36 @@ def test_two_copies_of_the_patient_that_disagree_on_death_are_read_as_deceased_a
         _, result = cards_for(ordered)
         assert result.assessment.deceased, (first, second)
         assert any("disagree" in i.diagnostics for i in result.issues)
+
+
+def test_a_preliminary_frankel_e_and_ais_c_recorded_together_raise_the_neurology_card():
+    # The same form, saved as a preliminary report: the alarm a preliminary AIS C alone raises
+    # must not be silenced by the Frankel E answered beside it.
+    resources = default_patient(
+        sins=STABLE,
+        drop=("frankel",),
+        extra=(
+            finding("frankel-old", "frankel-grade", "frankel-e", when=STALE),
+            finding("frankel", "frankel-grade", "frankel-e", status="preliminary"),
+            finding("ais", "asia-impairment-scale", "ais-c", status="preliminary"),
+        ),
+    )
+    cards, _ = cards_for(resources)
+    first = cards[0]
+    assert first.indicator == "critical" and first.source.topic is None
+    assert "Frankel E and AIS C recorded together disagree" in first.detail
+    assert "preliminary" in first.detail
+
+
+def test_three_grades_name_the_one_that_disagrees():
+    resources = default_patient(
+        sins=STABLE,
+        drop=("frankel",),
+        extra=(
+            finding("fe", "frankel-grade", "frankel-e"),
+            finding("fc", "frankel-grade", "frankel-c"),
+            finding("ais", "asia-impairment-scale", "ais-c"),
+        ),
+    )
+    cards, _ = cards_for(resources)
+    assert "Frankel E and AIS C recorded together disagree" in cards[0].detail
