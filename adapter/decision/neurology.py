@@ -140,20 +140,24 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
     if known is not None:
         return NeurologyItem("warning", known.named, sources)
     stale = None if deficit.preliminary else _dated(deficit.chosen.evidence, patient.now)
+    if (both := deficit.disagreement) is not None:
+        # Two scales answered at once: the deficit one records is an alarm until reconciled.
+        other, worst = both
+        when = stale[1] if stale is not None else f"{day_of(deficit.time)}{mark}"
+        again = "re-examine now" if stale is not None else "examine now"
+        text = (
+            f"{other} and {worst} recorded together disagree ({when}) — {again} and record one "
+            "grade"
+        )
+        dated = ", dated" if stale is not None else ""
+        # A preliminary report's mark already asks to confirm.
+        reason = f"{worst} recorded with {other}" + (mark or f"{dated} — confirm")
+        return NeurologyItem("critical", text, sources, reason, deficit=True, dated=bool(stale))
     if stale is not None:
         day, said = stale
         text = f"{deficit.scale} {grades} ({said}) — {_NOT_CURRENT}: re-examine now"
         reason = f"Frankel/AIS {grades} on {day}, dated — re-examine"
         return NeurologyItem("critical", text, sources, reason, deficit=True, dated=True)
-    if (both := deficit.disagreement) is not None:
-        # Two scales answered at once: the deficit one records is an alarm until reconciled.
-        other, worst = both
-        text = (
-            f"{other} and {worst} recorded together disagree ({day_of(deficit.time)}{mark}) — "
-            "examine now and record one grade"
-        )
-        reason = f"{worst} recorded with {other} — confirm"
-        return NeurologyItem("critical", text, sources, reason, deficit=True)
     text = f"{deficit.scale} {grades} ({day_of(deficit.time)}{mark})"
     return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
 

@@ -45,16 +45,23 @@ class Deficit:
 
     @property
     def disagreement(self) -> tuple[str, str] | None:
-        """("Frankel E", "AIS C") when a Frankel and an AIS grade of the same time disagree and
-        the AIS one is the deficit, or the other way round: (the normal or lesser, the worst)."""
-        graded = {ev.summary.replace(" grade:", "") for ev in self.chosen.evidence}
-        frankel = sorted(g for g in graded if g.startswith("Frankel"))
-        ais = sorted(g for g in graded if g.startswith("AIS"))
-        if not frankel or not ais or {g[-1] for g in frankel} == {g[-1] for g in ais}:
+        """("Frankel E", "AIS C") when a Frankel and an AIS grade of the same time disagree:
+        (the best grade recorded, the worst of the other scale where there is one). Read from the
+        evidence's summaries ("AIS grade: C", "Frankel grade: E (preliminary report)")."""
+        graded = set()
+        for ev in self.chosen.evidence:
+            scale, _, rest = ev.summary.partition(" grade: ")
+            if scale in ("Frankel", "AIS") and rest[:1]:
+                graded.add((scale, rest[:1]))
+        scales = {scale for scale, _ in graded}
+        if scales != {"Frankel", "AIS"} or len({letter for _, letter in graded}) < 2:
             return None
-        worst = next(g for g in (*frankel, *ais) if g.endswith(self.worst.value))
-        other = next(g for g in (*(ais if worst in frankel else frankel),) if g != worst)
-        return other, worst
+        best = max(graded, key=lambda g: (g[1], g[0] == "Frankel"))
+        worst = [g for g in graded if g[1] == self.worst.value]
+        if not worst or best[1] == self.worst.value:
+            return None
+        named = next((g for g in worst if g[0] != best[0]), worst[0])
+        return f"{best[0]} {best[1]}", f"{named[0]} {named[1]}"
 
 
 @dataclass(frozen=True, slots=True)

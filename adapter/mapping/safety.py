@@ -165,7 +165,8 @@ def _preliminary_compression(
 
 
 def _preliminary_palsy(found: Findings, final: Chosen[Frankel] | None) -> Chosen[Frankel] | None:
-    chosen = latest_palsy(Findings(coded=found.preliminary))
+    # An alarm: an AIS A–D answered beside a Frankel E on the same form is not outranked.
+    chosen = latest_palsy(Findings(coded=found.preliminary), alarm=True)
     if chosen is None or all(g is Frankel.E for g in chosen.values) or replaced(chosen, final):
         return None
     evidence = tuple(
