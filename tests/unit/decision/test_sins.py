@@ -613,3 +613,18 @@ def test_a_dated_caveat_changes_the_result_once_not_every_day():
              for now in ("2024-06-01T09:00:00Z", "2024-08-01T09:00:00Z", "2024-08-02T09:00:00Z")}  # fmt: skip
     fresh, dated, dated_later = value.values()
     assert fresh != dated and dated == dated_later
+
+
+def test_a_level_fixed_with_screws_is_never_the_level_that_may_be_worse():
+    # T8 fixed on 1 May: its SINS does not apply (contract §6 v3), so the RiskAssessment does not
+    # ask for findings there, whatever range its old findings leave.
+    stable = {"spinal-pain": "non-mechanical", "bone-lesion-quality": "lytic",
+              "vertebral-body-collapse": "none", "spinal-alignment": "normal",
+              "posterolateral-involvement": "none"}  # fmt: skip
+    fixed = procedure("fix-t8", "22842", "T8", when="2024-05-01T10:00:00Z")
+    result = result_of(
+        default_patient(sins=stable, extra=(condition("met-t8", "C79.51", level="T8"), fixed))
+    )
+    assert result.sins_risk is not None
+    ra = result.sins_risk.resource
+    assert "T8" not in ra.get("mitigation", "") and "qualitativeRisk" in ra["prediction"][0]
