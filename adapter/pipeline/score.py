@@ -137,7 +137,12 @@ def _sins(
     worst = worst_levels(levels)
     if not worst:
         return levels, worst, None
-    beside = _possibly_worse(worst[0], [lv for lv in levels if lv not in worst])
+    # A level fixed with screws is not re-scored (contract §6 v3): never the one that may be worse.
+    screws = [t for t in assessment.treatments if "fixation" in t.kinds]
+    fixed = {lv.level for lv in levels if any(t.at(lv.level) for t in screws)}
+    beside = _possibly_worse(
+        worst[0], [lv for lv in levels if lv not in worst and lv.level not in fixed]
+    )
 
     def risk_assessment() -> Built:
         identifier = _identifier(worst[0].observation)
