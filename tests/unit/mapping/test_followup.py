@@ -481,3 +481,41 @@ def test_a_measurement_on_the_procedure_day_with_no_time_is_named_not_dropped_si
     assert got.outcome is not None and got.outcome.barthel.value("baseline") is None
     (said,) = [i.diagnostics for i in got.issues if "Observation/b0" in i.diagnostics]
     assert "on the procedure day with no time of day" in said and "not used" in said
+
+
+def _recorded_only(cid, code, recorded, levels=(), status=None):
+    res = condition(cid, code, None, levels=levels)
+    res.pop("onsetDateTime", None)
+    res["recordedDate"] = recorded
+    if status:
+        res["clinicalStatus"] = {"coding": [{"code": status}]}
+    return res
+
+
+def test_a_procedure_for_the_metastasis_is_the_index_however_late_the_metastasis_was_entered():
+    # The vertebroplasty names the metastasis as its reason; the Condition was entered (its
+    # recordedDate) 14 months later, with no onset: a recordedDate is when the diagnosis was
+    # entered, not when the metastasis was known.
+    met = _recorded_only("m1", "C79.51", "2024-03-15", levels=["T12"])
+    pvp = procedure(
+        "pvp", "22510", when="2023-01-10T08:00:00+00:00", levels=["T12"], reasons=["m1"]
+    )
+    got = follow(met, pvp)
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
+    # Without the reason, a recordedDate alone dates nothing either.
+    got = follow(met, procedure("pvp", "22510", when="2023-01-10T08:00:00+00:00", levels=["T12"]))
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
+
+
+def test_a_metastasis_since_resolved_still_dates_the_first_one():
+    # T12 metastasis 2022, treated by vertebroplasty, resolved; a new L2 metastasis fixed in
+    # 2025: the series' index is the 2022 vertebroplasty.
+    old = condition("m1", "C79.51", "2022-02-01", levels=["T12"])
+    old["clinicalStatus"] = {"coding": [{"code": "resolved"}]}
+    new = condition("m2", "C79.51", "2025-02-01", levels=["L2"])
+    got = follow(
+        old, new,
+        procedure("pvp", "22510", when="2022-03-01T08:00:00+00:00", levels=["T12"]),
+        procedure("fix", "22842", when="2025-02-10T08:00:00+00:00", levels=["L1", "L2", "L3"]),
+    )  # fmt: skip
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
