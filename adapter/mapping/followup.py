@@ -99,10 +99,40 @@ def _named(procedures: Sequence[tuple[date, ProcedureRecord]]) -> str:
     )
 
 
+_LESION_SETS = ("bone-metastasis", "bone-marrow-primary")
+
+
+def _first_metastasis(
+    term: Terminology, conditions: Sequence[ConditionRecord], now: ClinicalTime
+) -> tuple[date | None, frozenset[str]]:
+    """The day of the first bone metastasis known by its onset (resolved ones too: it was there;
+    a recordedDate alone says when it was entered, not when it was known), and every bone
+    metastasis Condition a procedure may name as its reason."""
+    days, lesions = [], set()
+    for cond in conditions:
+        if cond.verification_status in _NOT_A_CONDITION:
+            continue
+        if not any(
+            term.in_value_set(v, c.system, c.code) for v in _LESION_SETS for c in cond.codes
+        ):
+            continue
+        if cond.ref.reference:
+            lesions.add(cond.ref.reference)
+        onset = cond.time if cond.time is not None and cond.time != cond.recorded else None
+        if onset is not None and onset <= now:
+            days.append(calendar_day(onset))
+    return min(days, default=None), frozenset(lesions)
+
+
 def index_event(
-    term: Terminology, procedures: list[ProcedureRecord], now: ClinicalTime, staging: Staging
+    term: Terminology,
+    procedures: list[ProcedureRecord],
+    now: ClinicalTime,
+    conditions: Sequence[ConditionRecord],
 ) -> IndexEvent:
-    """The completed index procedures of the first day one was performed for the metastasis."""
+    """The completed index procedures of the first day one was performed for the metastasis: one
+    naming a bone metastasis as its reason always counts; another, only from
+    :data:`BEFORE_METASTASIS` before the first one known by its onset."""
     candidates = sorted(
         (
             (calendar_day(p.time), p)
@@ -116,10 +146,7 @@ def index_event(
     )
     if not candidates:
         return IndexEvent(())
-    first_met = min(
-        (calendar_day(t) for lesion in staging.lesions if (t := lesion.condition.time)),
-        default=None,
-    )
+    first_met, lesions = _first_metastasis(term, conditions, now)
     issues: list[Issue] = []
     if first_met is None:
         later = [(day, p) for day, p in candidates if day != candidates[0][0]]
@@ -133,17 +160,30 @@ def index_event(
             issues.append(Issue("warning", "business-rule", message))
     else:
         earliest = first_met - BEFORE_METASTASIS
-        for day, proc in candidates:
-            if day < earliest:
+
+        def for_it(proc: ProcedureRecord) -> bool:
+            return bool(set(proc.reasons) & lesions)
+
+        later = [(day, p) for day, p in candidates if day >= earliest or for_it(p)]
+        passed = [(day, p) for day, p in candidates if (day, p) not in later]
+        if later:  # an earlier operation is passed over only for a later one
+            for day, proc in passed:
                 message = (
                     f"{_named([(day, proc)])}: a spinal procedure before the first bone "
                     f"metastasis recorded ({day_text(first_met)}); not taken as the index "
                     "procedure."
                 )
                 issues.append(Issue("information", "business-rule", message, proc.ref.reference))
-        candidates = [(day, p) for day, p in candidates if day >= earliest]
-        if not candidates:
-            return IndexEvent((), tuple(issues))
+            candidates = later
+        else:  # never a patient left out for a date: the first is taken, and said
+            message = (
+                f"{_named(candidates[:1])}: a spinal procedure before the first bone metastasis "
+                f"recorded ({day_text(first_met)}), taken as the index procedure as no later one "
+                "is recorded — check that it was for the metastasis."
+            )
+            issues.append(
+                Issue("warning", "business-rule", message, candidates[0][1].ref.reference)
+            )
     first = candidates[0][0]
     return IndexEvent(tuple(p for day, p in candidates if day == first), tuple(issues))
 
@@ -152,8 +192,8 @@ def index_procedures(
     data: PatientData, term: Terminology, now: ClinicalTime, rules: Rules = DEFAULT_RULES
 ) -> IndexEvent:
     """:func:`index_event` of a patient's records, with the staging read as of ``now``."""
-    staging = read_staging(Context(term, rules, now), data.conditions)
-    return index_event(term, data.procedures, now, staging)
+    del rules  # the index is read from the Conditions as recorded, not from the staging
+    return index_event(term, data.procedures, now, data.conditions)
 
 
 def _treated(
@@ -328,7 +368,7 @@ def extract_follow_up(
     # The staging is read for the index and the treated levels only: its issues are the scores'
     # to report.
     staging = read_staging(Context(term, rules, now), data.conditions)
-    chosen = index_event(term, data.procedures, now, staging)
+    chosen = index_event(term, data.procedures, now, data.conditions)
     event = chosen.procedures
     if not event:
         return FollowUp(None, (), chosen.issues)
