@@ -815,3 +815,15 @@ async def test_a_token_for_another_patient_is_refused(client, respx_mock):
     assert "someone-else" not in said  # a value is never repeated
     same = patient_view(fhirServer=FHIR, fhirAuthorization={**TOKEN, "patient": "seed-01"})
     assert (await client.post("/cds-services/spinemets-scores", json=same)).status_code == 200
+
+
+async def test_a_server_search_holding_fewer_than_its_total_is_not_scored(client, respx_mock):
+    """The same gap in what fhirServer answers (a key not prefetched): never scored as whole."""
+    _, observations = _split(seed_resources())
+    respx_mock.get(f"{FHIR}/Observation").respond(
+        json=_short_of_total(searchset(observations), 211)
+    )
+    body = patient_view(fhirServer=FHIR)
+    del body["prefetch"]["observations"]
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    assert response.status_code == 412, response.text[:300]
