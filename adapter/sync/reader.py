@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from adapter.errors import FhirServerError, InputError
 from adapter.fhir.client import FhirClient, bundle_resources, is_fhir_id, next_link
-from adapter.fhir.read.partial import page_failed, search_failed
+from adapter.fhir.read.partial import page_failed, search_failed, short_of_total
 from adapter.fhir.read.record_list import RECORD_LIST, search_of
 from adapter.fhir.read.references import patient_of
 from adapter.mapping.observations import READ_LOINC
@@ -116,7 +116,11 @@ async def _snapshot_of(client: FhirClient, answers: list[Any], inputs: int) -> S
     more = {n: client.rest_of(b) for n, b in enumerate(found) if next_link(b) is not None}
     rest = dict(zip(more, await asyncio.gather(*more.values()), strict=True)) if more else {}
     pages = [rest[n] if n in rest else bundle_resources(b) for n, b in enumerate(found)]
-    if any(search_failed(b) for b in found) or any(page_failed(p) for p in rest.values()):
+    # (a search with further pages is checked against its total once they are read: rest_of)
+    cut = any(
+        search_failed(b) or (n not in more and short_of_total(b)) for n, b in enumerate(found)
+    )
+    if cut or any(page_failed(p) for p in rest.values()):
         # The server cut its own search short: scored, the record would miss what was left out
         # (a Bilsky 3 among the results not returned). The server's words are never repeated.
         # Status 200, as the answer was: not transient, a repeat would be cut short the same way.

@@ -302,6 +302,14 @@ class FhirClient:
             resources += bundle_resources(page)
             url = next_link(page)
             pages += 1
+        total = bundle.get("total")
+        if type(total) is int and total > len(resources):
+            # Fewer resources than the server says matched, with no next page to read them from
+            # (included ones and notes only add to the count): a partial answer, never scored.
+            raise FhirServerError(
+                "the FHIR server answered fewer resources than its search matched (Bundle.total)",
+                status=200,
+            )
         return resources
 
 
