@@ -21,7 +21,7 @@ from adapter.decision.wording import (
 from adapter.fhir.write.references import logical_references
 from adapter.report import ScoreSummary
 from adapter.vocabulary import MORE_SCORES
-from adapter.vocabulary.cards import markdown_text
+from adapter.vocabulary.cards import Indicator, markdown_text
 
 __all__ = [
     "MORE_CARDS",
@@ -84,17 +84,23 @@ def ignored_cards(ignored: Sequence[str], card_id: str) -> list[Card]:
     if not ignored:
         return []
     count = f" ({len(ignored)} record{'s' if len(ignored) > 1 else ''} ignored)"
-    lines = [f"- {markdown_text(line)}" for line in ignored[:_LISTED]]
-    lines += [f"- and {len(ignored) - _LISTED} more"] if len(ignored) > _LISTED else []
-    return [
-        Card(
-            uuid=card_id,
-            summary=shorten(f"{NOT_FULLY_READ}{count}"),
-            detail="\n".join([*lines, "", markdown_text(NOT_FULLY_READ_ADVICE)]),
-            indicator="warning",
-            source=Source(label="spinemets"),
-        )
-    ]
+    lines = list(ignored[:_LISTED])
+    lines += [f"and {len(ignored) - _LISTED} more"] if len(ignored) > _LISTED else []
+    return [_listing(card_id, f"{NOT_FULLY_READ}{count}", lines, NOT_FULLY_READ_ADVICE, "warning")]
+
+
+def _listing(
+    card_id: str, summary: str, lines: Sequence[str], advice: str, level: Indicator
+) -> Card:
+    """A card of records named one a line, then what to do about them."""
+    detail = [*(f"- {markdown_text(line)}" for line in lines), "", markdown_text(advice)]
+    return Card(
+        uuid=card_id,
+        summary=shorten(summary),
+        detail="\n".join(detail),
+        indicator=level,
+        source=Source(label="spinemets"),
+    )
 
 
 def unread_cards(unread: Sequence[str], card_id: str) -> list[Card]:
@@ -102,13 +108,5 @@ def unread_cards(unread: Sequence[str], card_id: str) -> list[Card]:
     for a patient with nothing else to show: silence would read as "no spinal disease"."""
     if not unread:
         return []
-    lines = [f"- {markdown_text(name)}" for name in unread]
-    return [
-        Card(
-            uuid=card_id,
-            summary=shorten(f"{unread[0]}: {UNREAD_AT_SPINE}"),
-            detail="\n".join([*lines, "", markdown_text(UNREAD_AT_SPINE_ADVICE)]),
-            indicator="info",
-            source=Source(label="spinemets"),
-        )
-    ]
+    summary = f"{unread[0]}: {UNREAD_AT_SPINE}"
+    return [_listing(card_id, summary, unread, UNREAD_AT_SPINE_ADVICE, "info")]
