@@ -93,23 +93,7 @@ async def test_a_saved_form_whose_record_cannot_be_read_again_says_it_was_saved(
 
 async def test_a_count_below_its_minimum_comes_back_as_the_form_with_the_entries(monkeypatch):
     """Not a JSON OperationOutcome: a page, the other answers kept, nothing written."""
-    from tests.support.records import default_patient
-
-    written: list[dict[str, Any]] = []
-
-    async def record(session: Any, timeout: float) -> list[Any]:
-        return default_patient()
-
-    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> list[str]:
-        written.append(bundle)
-        return []
-
-    monkeypatch.setattr("adapter.smart.view.read_record", record)
-    monkeypatch.setattr("adapter.smart.view.write_transaction", write)
-    smart = launch_server()
-    app = app_of(smart)
-    client, _ = await signed_in(app, smart)
-    session = session_of(app)
+    client, session, written = await _signed_in_to_the_default_patient(monkeypatch)
     form = {"csrf": session.csrf, "patient|vertebral-metastases-count": "0",
             "patient|visceral-metastases": "untreatable"}  # fmt: skip
     page = await client.post("/smart/form/staging", data=form)
@@ -123,21 +107,7 @@ async def test_a_count_below_its_minimum_comes_back_as_the_form_with_the_entries
 async def test_a_save_that_records_no_new_finding_says_so(monkeypatch):
     """Every answer left as the record has it: the response is kept, but nothing is new, and
     "Saved … SINS is now 10" would read as a fresh assessment (the card may still say dated)."""
-    from tests.support.records import default_patient
-
-    async def record(session: Any, timeout: float) -> list[Any]:
-        return default_patient()
-
-    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> list[str]:
-        kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-        return [f"{kind}/{n}/_history/1" for n, kind in enumerate(kinds)]
-
-    monkeypatch.setattr("adapter.smart.view.read_record", record)
-    monkeypatch.setattr("adapter.smart.view.write_transaction", write)
-    smart = launch_server()
-    app = app_of(smart)
-    client, _ = await signed_in(app, smart)
-    session = session_of(app)
+    client, session, _ = await _signed_in_to_the_default_patient(monkeypatch)
     shown = (await client.get("/smart/form/sins")).text
     import re
 
@@ -149,3 +119,26 @@ async def test_a_save_that_records_no_new_finding_says_so(monkeypatch):
     await client.aclose()
     assert page.status_code == 200
     assert "no new finding was recorded" in page.text
+
+
+async def _signed_in_to_the_default_patient(monkeypatch: Any) -> tuple[Any, Any, list[Any]]:
+    """A browser signed in to the app, whose FHIR server holds the default patient and keeps
+    each transaction (answering the reference of each entry, as a server does)."""
+    from tests.support.records import default_patient
+
+    written: list[dict[str, Any]] = []
+
+    async def record(session: Any, timeout: float) -> list[Any]:
+        return default_patient()
+
+    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> list[str]:
+        written.append(bundle)
+        kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+        return [f"{kind}/{n}/_history/1" for n, kind in enumerate(kinds)]
+
+    monkeypatch.setattr("adapter.smart.view.read_record", record)
+    monkeypatch.setattr("adapter.smart.view.write_transaction", write)
+    smart = launch_server()
+    app = app_of(smart)
+    client, _ = await signed_in(app, smart)
+    return client, session_of(app), written
