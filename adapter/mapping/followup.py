@@ -188,11 +188,8 @@ def index_event(
     return IndexEvent(tuple(p for day, p in candidates if day == first), tuple(issues))
 
 
-def index_procedures(
-    data: PatientData, term: Terminology, now: ClinicalTime, rules: Rules = DEFAULT_RULES
-) -> IndexEvent:
-    """:func:`index_event` of a patient's records, with the staging read as of ``now``."""
-    del rules  # the index is read from the Conditions as recorded, not from the staging
+def index_procedures(data: PatientData, term: Terminology, now: ClinicalTime) -> IndexEvent:
+    """:func:`index_event` of a patient's records."""
     return index_event(term, data.procedures, now, data.conditions)
 
 
@@ -365,16 +362,15 @@ def extract_follow_up(
 ) -> FollowUp:
     """The outcome record of one patient, without the scores at the index date."""
     ctx = Context(term, rules, now)
-    # The staging is read for the index and the treated levels only: its issues are the scores'
-    # to report.
-    staging = read_staging(Context(term, rules, now), data.conditions)
-    chosen = index_event(term, data.procedures, now, data.conditions)
+    chosen = index_procedures(data, term, now)
     event = chosen.procedures
     if not event:
         return FollowUp(None, (), chosen.issues)
     ctx.issues.extend(chosen.issues)
     start = min(p.time for p in event if p.time is not None)
     index_day: date = calendar_day(start)
+    # The staging is read for the treated levels only: its issues are the scores' to report.
+    staging = read_staging(Context(term, rules, now), data.conditions)
     refs = frozenset(p.ref.reference for p in event if p.ref.reference)
     cement = read_cement(ctx, data.observations, refs, now)
     pain, barthel = _trajectories(ctx, data, now, index_day, start)

@@ -42,7 +42,7 @@ def index_outcome(
     scoring: Scoring = DEFAULT_SCORING,
 ) -> tuple[PatientOutcome, tuple[Issue, ...]] | None:
     """The outcome record and its issues; None when the patient has no index procedure."""
-    event = index_procedures(data, term, now, scoring.rules).procedures
+    event = index_procedures(data, term, now).procedures
     if not event:
         return None
     start = min(p.time for p in event if p.time is not None)

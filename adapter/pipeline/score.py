@@ -137,14 +137,15 @@ def _sins(
     worst = worst_levels(levels)
     if not worst:
         return levels, worst, None
-    # A level fixed with screws is not re-scored (contract §6 v3): never the one that may be worse.
-    screws = [t for t in assessment.treatments if "fixation" in t.kinds]
-    fixed = {lv.level for lv in levels if any(t.at(lv.level) for t in screws)}
-    beside = _possibly_worse(
-        worst[0], [lv for lv in levels if lv not in worst and lv.level not in fixed]
-    )
 
     def risk_assessment() -> Built:
+        # Worked out when the RiskAssessment is first read (a CDS call may never read it).
+        # A level fixed with screws is not re-scored (contract §6 v3): never one that may be worse.
+        screws = [t for t in assessment.treatments if "fixation" in t.kinds]
+        fixed = {lv.level for lv in levels if any(t.at(lv.level) for t in screws)}
+        beside = _possibly_worse(
+            worst[0], [lv for lv in levels if lv not in worst and lv.level not in fixed]
+        )
         identifier = _identifier(worst[0].observation)
         if beside:  # another result: what it says for the patient is not the level's alone
             key = hashlib.sha256("|".join(beside).encode()).hexdigest()[:8]
