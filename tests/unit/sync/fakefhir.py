@@ -49,12 +49,17 @@ def _matches(resource: dict, parameter: str, value: str) -> bool:
             resource.get("subject", {}).get("reference")
             == f"Patient/{value.removeprefix('Patient/')}"
         )
+    if parameter == "code" and resource.get("resourceType") == "Condition":
+        # A token search: any of the listed system|code pairs, exactly (no :below).
+        wanted = set(value.split(","))
+        codings = resource.get("code", {}).get("coding", [])
+        return any(f"{c.get('system')}|{c.get('code')}" in wanted for c in codings)
     if parameter == "url":  # Subscription: its channel's endpoint
         return resource.get("channel", {}).get("endpoint") == value
     if parameter == "target":
         refs = {t["reference"] for t in resource.get("target", [])}
         return bool(refs & set(value.split(",")))
-    return True  # code, _elements: not modelled; _count, _offset: paging
+    return True  # Observation codes, _elements: not modelled; _count, _offset: paging
 
 
 class FakeFhir:
