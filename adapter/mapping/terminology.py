@@ -75,6 +75,9 @@ class _Codes:
 class _ValueSet:
     include: _Codes
     exclude: _Codes
+    # ValueSet.expansion's codes: how a search names a ValueSet with an is-a filter, whose
+    # descendants a FHIR server's token search would not find by the filter's code alone.
+    expansion: frozenset[tuple[str, str]] | None = None
 
     def contains(self, system: str | None, code: str) -> bool:
         if system is None:
@@ -142,11 +145,18 @@ class Terminology:
         return answer
 
     def value_set_codes(self, value_set_id: str) -> list[tuple[str, str]]:
-        """The (system, code) pairs a ValueSet lists explicitly, for building searches."""
+        """The (system, code) pairs a search names for a ValueSet: its expansion when it has
+        one, else the codes it lists. A ValueSet with an is-a filter and no expansion is a
+        MappingError: a search by the filter's code would miss every descendant (C90.00 under
+        C90), so the patients coded with one."""
         vs = self.value_sets.get(value_set_id)
         if vs is None:
             raise MappingError(f"ValueSet {value_set_id!r} is not in mappings/")
-        return sorted(vs.include.exact | vs.include.descendants_of)
+        if vs.expansion is not None:
+            return sorted(vs.expansion)
+        if vs.include.descendants_of or vs.include.whole_systems:
+            raise MappingError(f"ValueSet {value_set_id!r}: searched by code, no expansion")
+        return sorted(vs.include.exact)
 
     def translate(self, system: str | None, code: str, target: str) -> frozenset[str] | None:
         """Target codes for a source code; empty when mapped as "unmatched"; None if unmapped."""
@@ -235,9 +245,19 @@ def _add_value_set(term: Terminology, res: Mapping[str, Any]) -> None:
     for ext in res.get("extension") or ():
         key = (res["id"], ext["url"].removeprefix(f"{BASE}/StructureDefinition/"))
         term.words[key] = (*term.words.get(key, ()), ext["valueString"])
+    expansion = res.get("expansion")
     term.value_sets[res["id"]] = _ValueSet(
-        _codes(res["id"], compose.get("include")), _codes(res["id"], compose.get("exclude"))
+        _codes(res["id"], compose.get("include")),
+        _codes(res["id"], compose.get("exclude")),
+        None if expansion is None else _expanded(res["id"], expansion),
     )
+
+
+def _expanded(rid: str, expansion: Mapping[str, Any]) -> frozenset[tuple[str, str]]:
+    codes = frozenset((c["system"], c["code"]) for c in expansion.get("contains") or ())
+    if not codes:
+        raise MappingError(f"ValueSet {rid}: an expansion that contains no code")
+    return codes
 
 
 def _add_concept_map(term: Terminology, res: Mapping[str, Any]) -> None:

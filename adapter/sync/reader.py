@@ -169,9 +169,15 @@ async def group_snapshots(
     return list(await asyncio.gather(*parts))
 
 
+# The Conditions that make a patient one sync scores: a bone metastasis, or a myeloma or other
+# bone-marrow primary (at a vertebral level, which the runner checks: contract §2, "Levels").
+LISTED = ("bone-metastasis", "bone-marrow-primary")
+
+
 async def all_patients(client: FhirClient, term: Terminology) -> list[str]:
-    """Every patient with a bone-metastasis Condition."""
-    codes = ",".join(quote(f"{s}|{c}", safe="") for s, c in term.value_set_codes("bone-metastasis"))
+    """Every patient with a Condition of :data:`LISTED`'s ValueSets."""
+    pairs = sorted({pair for listed in LISTED for pair in term.value_set_codes(listed)})
+    codes = ",".join(quote(f"{s}|{c}", safe="") for s, c in pairs)
     conditions = await client.search(
         f"Condition?code={codes}&_elements=subject&_count=500", fresh=True
     )

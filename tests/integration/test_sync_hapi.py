@@ -16,6 +16,7 @@ import pytest
 from adapter.fhir.client import FhirClient, FhirServerSettings
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
+from adapter.sync.reader import all_patients
 from adapter.sync.retry import RetryPolicy
 from adapter.sync.runner import sync_patients
 from tests.integration.conftest import count, load_seed_copy
@@ -83,6 +84,18 @@ def test_sync_twice_creates_nothing_the_second_time(fhir_base, conformance_uploa
     assert [o.status for o in second.outcomes] == ["unchanged"] * 3
     assert all(o.created == 0 for o in second.outcomes)
     assert_one_current_set(fhir_base, patients)
+
+
+def test_all_lists_a_myeloma_patient_beside_the_bone_metastases(fhir_base, conformance_uploaded):
+    # seed-19's only spinal lesion is a C90.00 myeloma at vertebral levels; HAPI's token search
+    # matches codes exactly, so --all must name C90.00 itself, not only bone-marrow-primary's C90.
+    patients = load_patients(fhir_base, ["seed-03", "seed-19"])
+
+    async def listing() -> list[str]:
+        async with FhirClient.connect(FhirServerSettings(base_url=fhir_base)) as client:
+            return await all_patients(client, default_terminology())
+
+    assert set(patients) <= set(asyncio.run(listing()))
 
 
 def test_a_group_read_in_one_request_with_a_patient_missing_from_the_server(

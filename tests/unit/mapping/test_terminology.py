@@ -239,3 +239,25 @@ def test_remembered_answers_stay_right_and_bounded(monkeypatch):
         assert len(term._answers) <= 4
     with pytest.raises(MappingError):
         term.in_value_set("no-such-set", ICD10CM, "C79.51")
+
+
+EXPANDED = [p for p in MAPPINGS.glob("ValueSet-*.json") if "expansion" in json.loads(p.read_text())]
+
+
+@pytest.mark.parametrize("path", EXPANDED, ids=[p.name for p in EXPANDED])
+def test_an_expansion_holds_what_its_value_set_includes_and_nothing_else(term, path):
+    data = json.loads(path.read_text())
+    expanded = {(c["system"], c["code"]) for c in data["expansion"]["contains"]}
+    assert data["expansion"]["total"] == len(data["expansion"]["contains"]) == len(expanded)
+    assert all(term.in_value_set(data["id"], s, c) for s, c in expanded)
+    for part in data["compose"]["include"]:
+        named = [c["code"] for c in part.get("concept", [])]
+        named += [f["value"] for f in part.get("filter", [])]  # a filter's root is itself
+        assert {(part["system"], code) for code in named} <= expanded
+
+
+def test_a_value_set_searched_by_an_is_a_code_alone_is_refused(term):
+    # Searching C78 would miss every C78.01 patient: such a ValueSet needs its expansion.
+    with pytest.raises(MappingError, match="no expansion"):
+        term.value_set_codes("visceral-metastasis")
+    assert (ICD10CM, "C90.00") in term.value_set_codes("bone-marrow-primary")
