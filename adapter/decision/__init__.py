@@ -29,7 +29,7 @@ from adapter.decision.sins import SinsDecision, recommendation, sins_decision
 from adapter.decision.unplaced import Unplaced, unplaced_sins
 from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, unvalidated
 from adapter.mapping.rules import DEFAULT_RULES, Rules
-from adapter.pipeline import PatientResult
+from adapter.pipeline import NO_SCORE_BECAUSE, NOT_METASTATIC, PatientResult
 from adapter.procedure.check import check_orders
 from adapter.procedure.orders import Order
 from adapter.report import ScoreSummary, summarise
@@ -86,7 +86,20 @@ class Decisions:
 
     @property
     def summaries(self) -> tuple[ScoreSummary, ...]:
+        """The scores a report or page shows: none for a record with no bone metastasis, as
+        its files hold none (:attr:`not_scored` says why)."""
+        if self.not_scored is not None:
+            return ()
         return (*self.sins, *self.prognosis)
+
+    @property
+    def not_scored(self) -> str | None:
+        """Why no score is shown, for a record with no bone metastasis: a Tomita band's strategy
+        beside a primary with no spinal lesion would read as an indication."""
+        if self.result.metastatic:
+            return None
+        said = NOT_METASTATIC[0].upper() + NOT_METASTATIC[1:]
+        return f"{said}: no score shown ({NO_SCORE_BECAUSE})"
 
     def advice(self, summary: ScoreSummary) -> str:
         """What a score's detail recommends: for a SINS level, what its treated or unassessed

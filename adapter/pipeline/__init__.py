@@ -11,6 +11,7 @@ from __future__ import annotations
 from adapter.pipeline.index import index_outcome, scores_at_index
 from adapter.pipeline.results import (
     DEFAULT_SCORING,
+    NO_SCORE_BECAUSE,
     NOT_METASTATIC,
     LevelResult,
     PatientResult,
@@ -31,6 +32,7 @@ from adapter.pipeline.score import (
 __all__ = [
     "DEFAULT_SCORING",
     "NOT_METASTATIC",
+    "NO_SCORE_BECAUSE",
     "LevelResult",
     "PatientResult",
     "ScoreOutput",

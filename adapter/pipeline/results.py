@@ -21,12 +21,15 @@ from adapter.vocabulary import SINS_LOCATION
 from adapter.vocabulary.outcomes import OUTCOME
 from adapter.vocabulary.scores import SCORES, SINS
 
-# Why a patient is scored for nothing (sync's skip, a file's issue): every score is about one.
+# Why a patient is scored for nothing (sync's skip, a file's issue, the report and the page):
+# every score is about one.
 NOT_METASTATIC = "no bone-metastasis Condition"
+NO_SCORE_BECAUSE = "each is about a spinal metastasis"
 
 __all__ = [
     "DEFAULT_SCORING",
     "NOT_METASTATIC",
+    "NO_SCORE_BECAUSE",
     "LevelResult",
     "PatientResult",
     "ScoreOutput",
@@ -127,7 +130,7 @@ class PatientResult:
         """:attr:`issues`, and why a file holds no score of a patient with no metastasis."""
         if self.metastatic:
             return self.issues
-        said = f"{NOT_METASTATIC}: no score written (each is about a spinal metastasis)"
+        said = f"{NOT_METASTATIC}: no score written ({NO_SCORE_BECAUSE})"
         return (*self.issues, Issue("information", "informational", said))
 
     def on_file(self) -> list[Built]:

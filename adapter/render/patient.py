@@ -210,6 +210,10 @@ def _outcomes(view: OutcomeView) -> str:
     return "".join(parts)
 
 
+def _nothing_scored(decisions: Decisions) -> str:
+    return decisions.not_scored or "No spinal level recorded: nothing to score"
+
+
 def patient_page(decisions: Decisions) -> str:
     """The whole page of one patient, as a self-contained HTML document: the header that names
     the patient, then the body (:func:`patient_body`)."""
@@ -243,7 +247,7 @@ def patient_body(decisions: Decisions) -> str:
         "<figcaption>SINS per level (colour and words give the band)"
         + ("; ● treated level" if treated else "")
         + "</figcaption></figure><div><h2>At a glance</h2>",
-        _glance(decisions) if summaries else "<p>No spinal level recorded: nothing to score.</p>",
+        _glance(decisions) if summaries else f"<p>{escape(_nothing_scored(decisions))}.</p>",
     ]
     if decisions.unplaced is not None:
         body.append(f"<p>{escape(UNPLACED_HEADLINE)}; {escape(UNPLACED_SETTLE)}.</p>")
@@ -253,7 +257,8 @@ def patient_body(decisions: Decisions) -> str:
     if summaries:
         body.append("<h2>Scores, with their inputs</h2>")
     body += [_score(s, _advice(decisions, s)) for s in summaries]
-    body.append(noms_section(noms_view(result)) if decisions.deceased is None else "")
+    shows_noms = decisions.deceased is None and decisions.not_scored is None
+    body.append(noms_section(noms_view(result)) if shows_noms else "")
     view = outcome_view(result)
     if view is not None:
         body.append(_outcomes(view))

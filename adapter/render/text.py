@@ -65,16 +65,19 @@ def text_report(decisions: Decisions) -> str:
     sources and gaps."""
     patient = decisions.result
     lines = [f"Patient {patient.patient}", *_head(decisions)]
-    if decisions.unplaced is not None:
+    if decisions.not_scored is not None:
+        lines.append(f"  {decisions.not_scored}.")
+    elif decisions.unplaced is not None:
         lines.append(f"  {UNPLACED_HEADLINE}; {UNPLACED_SETTLE}.")
     elif not patient.levels:
         lines.append("  SINS: no spinal level recorded, nothing to score.")
     for label, reason in patient.assessment.unscored:
         lines.append(f"  {unscored_line(label, reason)}")
     alive = decisions.deceased is None
+    scored = decisions.not_scored is None
     for summary in decisions.summaries:
         lines += _summary(summary, decisions.advice(summary) if alive else None)
-    lines += noms_text(noms_view(patient)) if alive else []
+    lines += noms_text(noms_view(patient)) if alive and scored else []
     for issue in patient.issues:
         lines.append(f"  {issue.severity}: {readable_dates(issue.diagnostics)}")
     return "\n".join(terminal_line(line) for line in lines)
