@@ -106,3 +106,50 @@ def test_an_unwritable_audit_trail_is_refused_before_any_write(tmp_path):
         assert "audit trail" in str(exc)
     else:
         raise AssertionError("an unwritable audit trail was accepted")
+
+
+class AnswerLost(FakeFhir):
+    """Applies the first transaction, then answers 504 as a proxy whose upstream timed out would:
+    the write happened, its answer did not arrive."""
+
+    lost = 1
+
+    def transaction(self, bundle):
+        answer = super().transaction(bundle)
+        if self.lost and answer.status_code == 200:
+            self.lost -= 1
+            return httpx.Response(504, json={"resourceType": "OperationOutcome", "issue": []})
+        return answer
+
+
+@respx.mock
+def test_a_write_whose_answer_was_lost_is_recorded_with_what_the_server_holds(tmp_path):
+    # The repeat finds the result already stored, so sends nothing: the event must still name
+    # what that one transaction wrote, not "wrote 0 resources" (contract §8).
+    fhir = AnswerLost(respx.mock, seed_resources("seed-03"))
+    path = tmp_path / "audit.ndjson"
+    summary = run(["seed-03"], path)
+    assert summary.outcomes[0].status == "written" and len(fhir.transactions) == 1
+    (event,) = events(path)
+    validate_r4(event)
+    _, *outputs = event["entity"]
+    ours = [*test_runner.ours(fhir, "Observation"), *test_runner.ours(fhir, "RiskAssessment")]
+    stored = {f"{r['resourceType']}/{r['id']}/_history/1" for r in ours}
+    assert ours and {o["what"]["reference"] for o in outputs} >= stored
+    assert all("answer lost" in o["description"] for o in outputs)
+    assert f"wrote {len(outputs)} resources" in event["text"]["div"]
+
+
+@respx.mock
+def test_a_write_whose_answer_was_lost_every_time_says_it_may_have_been_applied(tmp_path):
+    class ThenDown(AnswerLost):  # and every request after it fails: nothing can be checked
+        def handle(self, request):
+            return httpx.Response(503) if self.transactions else super().handle(request)
+
+    ThenDown(respx.mock, seed_resources("seed-03"))
+    path = tmp_path / "audit.ndjson"
+    summary = run(["seed-03"], path)
+    outcome = summary.outcomes[0]
+    assert outcome.status == "failed" and "may have been applied" in (outcome.reason or "")
+    (event,) = events(path)
+    assert "may have been applied" in event["outcomeDesc"]
