@@ -34,7 +34,7 @@ from adapter.pipeline import (
 )
 from adapter.sync.reader import Snapshot, group_snapshots, patient_snapshot
 from adapter.sync.retry import RetryPolicy, is_transient, with_retries
-from adapter.sync.write import Rescore, Write
+from adapter.sync.write import MAY_HAVE_BEEN_APPLIED, Rescore, Write
 from adapter.vocabulary import TOKUHASHI_ORIGINAL
 from adapter.vocabulary.systems import SCORE
 
@@ -195,7 +195,11 @@ class _Run:
             if not scored.metastatic and not stored:
                 return Outcome(patient, "skipped", NOT_METASTATIC, issues=len(scored.issues))
             write = Write(self.client, scored, self.rescore(patient, scoring), first_look=stored)
-            written = await with_retries(write, self.policy, on_retry=self.on_retry)
+            try:
+                written = await with_retries(write, self.policy, on_retry=self.on_retry)
+            except (FhirServerError, *_INTERNAL) as exc:
+                said = f"; {MAY_HAVE_BEEN_APPLIED} — check the server" if write.unanswered else ""
+                return Outcome(patient, "failed", _reason(exc, patient) + said)
         except (FhirServerError, *_INTERNAL) as exc:
             return Outcome(patient, "failed", _reason(exc, patient))
         status: Status = "written" if write.found_work else "unchanged"

@@ -13,12 +13,18 @@ from typing import Any
 from adapter.errors import FhirServerError
 from adapter.fhir.client import FhirClient, status_code
 from adapter.fhir.write.audit import Output, reference_in
-from adapter.fhir.write.transaction import transaction_bundle
+from adapter.fhir.write.transaction import identifier_of, transaction_bundle
 from adapter.pipeline import PatientResult
-from adapter.sync.outputs import read_stored
+from adapter.sync.outputs import StoredOutputs, read_stored
 from adapter.sync.reader import patient_snapshot
+from adapter.vocabulary.systems import ASSESSMENT_SID
 
-__all__ = ["Rescore", "Write"]
+__all__ = ["ANSWER_LOST", "MAY_HAVE_BEEN_APPLIED", "Rescore", "Write"]
+
+# How the audit trail names outputs a transaction wrote whose answer never came, and how a
+# patient that then failed says so: the server may hold a write nobody saw answered.
+ANSWER_LOST = "written (answer lost)"
+MAY_HAVE_BEEN_APPLIED = "a transaction whose answer was lost may have been applied"
 
 # Scores a patient's record as read again (off the event loop); None: nothing left to score.
 Rescore = Callable[[list[Any]], Awaitable[PatientResult | None]]
@@ -63,6 +69,9 @@ class Write:
     # What the server held when the inputs were read (the same batch): the first attempt's
     # look; a repeat reads the record and the stored outputs again, in one batch.
     first_look: list[Any] | None = None
+    # A transaction was sent and its answer never came (no answer, or a 5xx): the server may
+    # hold its write, which a repeat then finds stored and does not send again.
+    unanswered: bool = False
 
     async def __call__(self) -> tuple[Output, ...]:
         """What was written."""
@@ -83,5 +92,26 @@ class Write:
         if self.found_work is None:
             self.found_work = bundle is not None
         if bundle is None:
-            return ()
-        return _written(bundle, await self.client.transaction(bundle))
+            return self._found_stored(stored) if self.unanswered else ()
+        try:
+            answer = await self.client.transaction(bundle)
+        except FhirServerError as exc:
+            self.unanswered = self.unanswered or exc.status is None or exc.status >= 500
+            raise
+        self.unanswered = False  # answered: that one was not applied, or this one said so
+        return _written(bundle, answer)
+
+    def _found_stored(self, stored: StoredOutputs) -> tuple[Output, ...]:
+        """What a transaction whose answer was lost wrote, as the repeat finds it stored: the
+        resources holding this result's identifiers."""
+        wanted = {
+            (b.resource["resourceType"], identifier_of(b.resource, ASSESSMENT_SID))
+            for b in self.result.written()
+        }
+        found = [s for s in stored.current.values() if (s.resource_type, s.result) in wanted]
+        return tuple(
+            Output("resource", f"{s.reference}/_history/{s.version}", ANSWER_LOST)
+            if s.version
+            else Output("resource", s.reference, ANSWER_LOST)
+            for s in found
+        )
