@@ -628,3 +628,25 @@ def test_a_level_fixed_with_screws_is_never_the_level_that_may_be_worse():
     assert result.sins_risk is not None
     ra = result.sins_risk.resource
     assert "T8" not in ra.get("mitigation", "") and "qualitativeRisk" in ra["prediction"][0]
+
+
+
+def _with_l1(**changed: str) -> PatientResult:
+    answers = {**SINS_AT_T12, **changed}  # L1 is junctional like T12: the same answers tie
+    l1 = [finding(f"l1-{code}", code, answer, level="L1") for code, answer in answers.items()]
+    return result_of(default_patient(extra=(condition("met-l1", "C79.51", level="L1"), *l1)))
+
+
+def test_the_sins_risk_assessment_of_tied_levels_is_another_result_when_the_tie_changes():
+    # T12 and L1 tie at SINS 10: the one RiskAssessment describes both (its basis, its words).
+    # When L1 leaves the tie, or its result changes within it, the RiskAssessment says something
+    # else, so its identifier must change, or sync keeps the stored one naming L1 as worst.
+    tied = _with_l1()
+    assert [lv.level for lv in tied.worst] == ["T12", "L1"]
+    alone = _with_l1(**{"spinal-pain": "pain-free"})  # L1 now 7: T12 alone is the worst
+    assert [lv.level for lv in alone.worst] == ["T12"]
+    other = _with_l1(**{"spinal-pain": "non-mechanical", "spinal-alignment": "de-novo-deformity"})
+    assert [str(lv.result.total) for lv in other.worst] == ["10", "10"]  # still tied, other inputs
+    ids = [r.sins_risk.resource["identifier"][0]["value"] for r in (tied, alone, other)
+           if r.sins_risk is not None]  # fmt: skip
+    assert len(set(ids)) == 3
