@@ -147,8 +147,11 @@ def _sins(
             worst[0], [lv for lv in levels if lv not in worst and lv.level not in fixed]
         )
         identifier = _identifier(worst[0].observation)
-        if beside:  # another result: what it says for the patient is not the level's alone
-            key = hashlib.sha256("|".join(beside).encode()).hexdigest()[:8]
+        # Another result when what it says for the patient is not the first level's alone: the
+        # levels that may be worse, the levels tied with it (its basis and words name them).
+        said = [*beside, *(_identifier(lv.observation) for lv in worst[1:])]
+        if said:
+            key = hashlib.sha256("|".join(said).encode()).hexdigest()[:8]
             identifier = f"{identifier}-{key}"
         return build_risk_assessment(
             patient=assessment.patient,

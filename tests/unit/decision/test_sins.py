@@ -630,7 +630,6 @@ def test_a_level_fixed_with_screws_is_never_the_level_that_may_be_worse():
     assert "T8" not in ra.get("mitigation", "") and "qualitativeRisk" in ra["prediction"][0]
 
 
-
 def _with_l1(**changed: str) -> PatientResult:
     answers = {**SINS_AT_T12, **changed}  # L1 is junctional like T12: the same answers tie
     l1 = [finding(f"l1-{code}", code, answer, level="L1") for code, answer in answers.items()]
