@@ -6,18 +6,20 @@ finding of its own or some still missing, whose ``appContext`` names the form an
 the app opens that form at that level; the EHR hands ``appContext`` back in the token response
 (CDS Hooks 2.0). Tomita's and revised Tokuhashi's cards carry a link to the staging form while
 their visceral and bone counts rest on the coded diagnoses alone (none coded = none, contract
-§2): staging never recorded.
+§2): staging never recorded. A procedure-check card links the form that records what its unknown
+criteria lack (:func:`order_asks`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import orjson
 
 from adapter.cds.models import Card, Link
 from adapter.decision.sins import SinsDecision, SinsLevel
 from adapter.pipeline import PatientResult
+from adapter.procedure.check import OrderCheck
 from adapter.vocabulary import (
     SINS,
     SINS_LOCATION,
@@ -30,10 +32,19 @@ from adapter.vocabulary import (
     TOMITA_VISCERAL,
 )
 
-__all__ = ["PAGE_LABEL", "STAGING_LABEL", "unstaged", "with_links"]
+__all__ = ["NEUROLOGY_LABEL", "PAGE_LABEL", "STAGING_LABEL", "Ask", "order_asks", "unstaged",
+           "with_links"]  # fmt: skip
 
 PAGE_LABEL = "Open the spinal metastasis page"
 STAGING_LABEL = "Record the staging (visceral and bone metastases)"
+NEUROLOGY_LABEL = "Record the neurology (Frankel or AIS, Bilsky)"
+_SINS_LABEL = "Record the SINS findings"
+Ask = tuple[str, str | None]  # a form a card asks to fill, and the level it opens at
+# The procedure-check criteria whose unknown status a form's answer settles (contract §5): 3 by
+# the SINS findings (collapse) at the level, 5 by its Bilsky grade, 4 and 8 (Frankel or AIS, the
+# other levels' Bilsky) by the neurology form.
+_AT_LEVEL = {3: "sins", 5: "neurology"}
+_PATIENT_WIDE = (4, 8)
 # The components each prognostic score takes from staging: what the staging form records.
 _STAGING = {
     TOMITA.code: (TOMITA_VISCERAL.code, TOMITA_BONE.code),
@@ -68,9 +79,7 @@ def _sins_links(view: SinsDecision, launch: str) -> list[Link]:
     asked = [
         (
             lv.name,
-            "Record the SINS findings at"
-            if not lv.assessed
-            else "Record the missing SINS findings at",
+            f"{_SINS_LABEL} at" if not lv.assessed else "Record the missing SINS findings at",
         )
         for lv in view.levels
         if lv.state != "fixed" and (not lv.assessed or _missing(lv))
@@ -86,15 +95,43 @@ def _sins_links(view: SinsDecision, launch: str) -> list[Link]:
     ]
 
 
+def order_asks(check: OrderCheck) -> tuple[Ask, ...]:
+    """The forms an order's card asks to fill: where a criterion is unknown for want of a finding
+    a form records, that form (at the level, for a level's criterion)."""
+    asks: dict[Ask, None] = {}
+    for lv in check.levels:
+        for number, form in _AT_LEVEL.items():
+            if lv.status(number) == "unknown":
+                asks[(form, lv.level)] = None
+    patient_wide = any(c.number in _PATIENT_WIDE and c.status == "unknown" for c in check.criteria)
+    if patient_wide and not any(form == "neurology" for form, _ in asks):
+        asks[("neurology", None)] = None
+    return tuple(asks)
+
+
+def _ask_link(ask: Ask, launch: str) -> Link:
+    form, level = ask
+    label = NEUROLOGY_LABEL if form == "neurology" else _SINS_LABEL
+    context = {"form": form, **({"level": level} if level else {})}
+    return Link(
+        label=f"{label} at {level}" if level else label,
+        url=launch,
+        type="smart",
+        appContext=orjson.dumps(context).decode(),
+    )
+
+
 def with_links(
     cards: Sequence[Card],
     view: SinsDecision,
     base_url: str | None,
     unstaged: frozenset[str] = frozenset(),
+    asks: Mapping[str, Sequence[Ask]] | None = None,
 ) -> list[Card]:
     """The cards with their links; unchanged when no public base URL is configured. ``view``: the
     decision's levels (``Decisions.levels``), read rather than decided again; ``unstaged``: the
-    scores whose staging was never recorded (:func:`unstaged`)."""
+    scores whose staging was never recorded (:func:`unstaged`); ``asks``: by card uuid, the forms
+    a card asks to fill (:func:`order_asks`)."""
     if base_url is None:
         return list(cards)
     launch = f"{base_url}/smart/launch"
@@ -106,5 +143,7 @@ def with_links(
         links = _sins_links(view, launch) if topic == SINS.code else []
         if topic in unstaged:
             links = [staging, page]
+        if asks and (asked := asks.get(card.uuid)):
+            links = [*(_ask_link(ask, launch) for ask in asked), page]
         out.append(card.model_copy(update={"links": [*(card.links or ()), *(links or [page])]}))
     return out

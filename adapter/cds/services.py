@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from adapter.cds.cards import score_cards, system_actions
-from adapter.cds.links import unstaged, with_links
+from adapter.cds.links import order_asks, unstaged, with_links
 from adapter.cds.metrics import Metrics
 from adapter.cds.models import Card, CdsRequest, CdsResponse, Discovery, ServiceEntry
 from adapter.cds.optional_keys import omitted_cards
@@ -137,7 +137,8 @@ async def _procedure(request: CdsRequest, deps: Deps) -> CdsResponse:
     decompressing = decompressed_levels(records, deps.term)
     decisions = decide(result, orders, deps.settings.rules, decompressing, basket)
     cards = order_cards(decisions, request.hookInstance, reasons)
-    cards = with_links(cards, decisions.levels, deps.settings.public_base_url)
+    asks = {c.uuid: order_asks(d.check) for c, d in zip(cards, decisions.orders, strict=True)}
+    cards = with_links(cards, decisions.levels, deps.settings.public_base_url, asks=asks)
     return CdsResponse(cards=[*cards, *unread_cards, *notice])
 
 
