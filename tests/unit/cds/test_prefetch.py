@@ -763,6 +763,28 @@ async def test_a_prefetch_holding_fewer_than_its_total_is_read_again_from_the_se
     assert any(c["indicator"] == "critical" and "cord compression" in c["summary"] for c in cards)
 
 
+@pytest.mark.parametrize("total", ["211", 211.5, -1, True, {"value": 211}])
+async def test_a_total_that_is_no_count_is_not_read_as_whole(client, total):
+    """A Bundle.total that is not a count (R4: unsignedInt, a JSON number) cannot say the search
+    is whole: the Bilsky 3 may be among what it leaves out, as with a total it falls short of."""
+    _, observations = _split(seed_resources())
+    body = patient_view()
+    body["prefetch"]["observations"] = {**searchset(observations), "total": total}
+    response = await client.post("/cds-services/spinemets-scores", json=body)
+    said = _refused_as_partial(response, "observations")
+    assert "Bundle.total" in said and "not a count" in said
+
+
+async def test_a_total_written_as_a_whole_number_is_read(client):
+    plain = (await client.post("/cds-services/spinemets-scores", json=patient_view())).json()
+    body = patient_view()
+    entries = body["prefetch"]["observations"]["entry"]
+    body["prefetch"]["observations"] = {**body["prefetch"]["observations"],
+                                        "total": float(len(entries))}  # fmt: skip
+    again = (await client.post("/cds-services/spinemets-scores", json=body)).json()
+    assert [c["summary"] for c in again["cards"]] == [c["summary"] for c in plain["cards"]]
+
+
 async def test_a_total_the_entries_reach_is_whole(client):
     plain = (await client.post("/cds-services/spinemets-scores", json=patient_view())).json()
     body = patient_view()
