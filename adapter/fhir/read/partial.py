@@ -83,6 +83,16 @@ def _has_next(bundle: Mapping[str, Any]) -> bool:
     )
 
 
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "object" if isinstance(value, dict) else "array" if isinstance(value, list) else "value"
+
+
 def short_of_total(bundle: Any) -> str | None:
     """Why a searchset with no next link holds less than its ``total`` says matched, else None.
     Every entry but the server's notes counts (an included resource too: a server that counts
@@ -90,8 +100,14 @@ def short_of_total(bundle: Any) -> str | None:
     if not isinstance(bundle, dict) or bundle.get("type") != "searchset":
         return None
     total = bundle.get("total")
-    if type(total) is not int:
+    if total is None:
         return None
+    if type(total) is float and total.is_integer():
+        total = int(total)
+    if type(total) is not int or total < 0:
+        # R4: an unsignedInt. What it holds cannot say the search is whole, so it is not taken
+        # for one (the type named, never the value: it comes from elsewhere).
+        return f"has a Bundle.total that is not a count (a JSON {_json_type(total)})"
     entries = bundle.get("entry")
     held = sum(
         1
