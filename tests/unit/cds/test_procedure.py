@@ -770,3 +770,35 @@ async def test_draft_orders_that_cannot_be_read_are_refused_never_silent(client,
     response = await client.post(SIGN, json=payload)
     assert response.status_code == 400, response.text[:200]
     assert said in response.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    ("grade_on", "done", "action"),
+    [
+        (
+            "2024-05-10T09:00:00Z",
+            ("77373", "2024-05-20T10:00:00Z"),
+            "re-image before any procedure",
+        ),
+        ("2024-03-25T09:00:00Z", ("63047", "2024-04-01T10:00:00Z"), "re-image"),
+        ("2024-04-15T09:00:00Z", None, "re-image"),
+    ],
+    ids=["irradiated-not-decompressed", "before-decompression-re-image-due", "old-then-frankel-e"],
+)
+async def test_a_grade_to_re_image_elsewhere_says_re_image_in_the_summary(
+    client, grade_on, done, action
+):
+    """Criterion 8 unknown for a Bilsky 3 at T6 that must be re-imaged (contract §5 v3): the
+    summary, often all an EHR shows, says what to do, as the neurology card does — never only
+    "compression elsewhere?" about a level where a Bilsky 3 is known."""
+    from tests.support.records import procedure
+
+    extra = [condition("met-t6", "C79.51", level="T6"),
+             finding("b6", "epidural-spinal-cord-compression", "bilsky-3", level="T6", when=grade_on)]  # fmt: skip
+    if done is not None:
+        extra.append(procedure("t6", done[0], "T6", when=done[1]))
+    payload = body("order-sign", [order("vp", "22510", "T12")], default_patient(extra=tuple(extra)))
+    (card,) = await cards(client, SIGN, payload)
+    assert card["indicator"] == "warning"
+    assert "Bilsky 3 at T6" in card["summary"] and "compression elsewhere?" not in card["summary"]
+    assert card["summary"].endswith(f"— {action}")
