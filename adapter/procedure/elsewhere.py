@@ -321,6 +321,9 @@ def _unknown(
         )
     elif first and anywhere:
         finding = first.finding
+    elif first is not None and first.action and not missing:
+        # A known grade that must be re-imaged: what to do, as the neurology card says it.
+        finding = f"{said} — {first.action}"
     return _JUDGE.unknown("; ".join([*unknown, *notes]), action=action, finding=finding)
 
 
