@@ -1,0 +1,86 @@
+"""Codes and statuses as real producers write them (contract §2): the same concept in another
+spelling reads the same, never half, never silently dropped."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.support.records import ICD, SNOMED, condition, default_patient, measurement
+from tests.unit.mapping.test_contract_v3_remission import issue, score, total
+
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+
+
+def respelled(resources: list[dict], rid: str, system: str, code: str | None = None) -> list[dict]:
+    out = copy.deepcopy(resources)
+    for resource in out:
+        if resource["id"] == rid:
+            resource["code"]["coding"][0]["system"] = system
+            if code is not None:
+                resource["code"]["coding"][0]["code"] = code
+    return out
+
+
+@pytest.mark.parametrize(
+    "system", ["https://loinc.org", "http://loinc.org/", "urn:oid:2.16.840.1.113883.6.1"]
+)
+def test_a_loinc_code_under_another_spelling_of_loinc_is_read(system):
+    plain = default_patient(drop=("kps",), extra=(measurement("kps", "89243-0", 40),))
+    assert score(respelled(plain, "kps", system)).assessment == score(plain).assessment
+
+
+@pytest.mark.parametrize(
+    "system",
+    ["https://snomed.info/sct", "http://snomed.info/sct/731000124108",
+     "http://snomed.info/sct/900000000000207008/version/20240301"],
+)  # fmt: skip
+def test_a_snomed_code_under_an_edition_uri_or_https_is_snomed_ct(system):
+    plain = default_patient(drop=("met-t12",),
+                            extra=(condition("met-t12", "94222008", level="T12", system=SNOMED),))  # fmt: skip
+    assert score(respelled(plain, "met-t12", system)).assessment == score(plain).assessment
+
+
+@pytest.mark.parametrize(("undotted", "dotted"), [("C787", "C78.7"), ("C7951", "C79.51")])
+def test_icd10cm_written_without_its_dot_reads_as_with_it(undotted, dotted):
+    liver = condition("liver", dotted)
+    plain = default_patient(extra=(liver,)) if dotted == "C78.7" else default_patient()
+    rid = "liver" if dotted == "C78.7" else "met-t12"
+    undotted_record = respelled(plain, rid, ICD, undotted)
+    a, b = score(undotted_record), score(plain)
+    assert a.assessment.tomita == b.assessment.tomita
+    assert a.assessment.tokuhashi == b.assessment.tokuhashi
+    assert total(a, "tokuhashi-revised") == total(b, "tokuhashi-revised")
+    assert [lv.level for lv in a.levels] == [lv.level for lv in b.levels]
+
+
+def _met_with(**status: dict) -> list[dict]:
+    return default_patient(drop=("met-t12",),
+                           extra=(condition("met-t12", "C79.51", level="T12", **status),))  # fmt: skip
+
+
+def _local_first(system: str, local: str, code: str) -> dict:
+    return {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.4.698084.10002",
+                        "code": local, "display": local},
+                       {"system": system, "code": code}]}  # fmt: skip
+
+
+def test_a_status_is_read_from_its_own_code_system_not_a_local_coding_before_it():
+    eie = score(_met_with(verificationStatus=_local_first(VERIFICATION, "EIE", "entered-in-error")))
+    assert eie.levels == () and not eie.metastatic
+    confirmed = score(_met_with(verificationStatus=_local_first(VERIFICATION, "1", "confirmed")))
+    assert confirmed.assessment == score(default_patient()).assessment
+    active = score(_met_with(clinicalStatus=_local_first(CLINICAL, "A", "active")))
+    assert [lv.level for lv in active.levels] == ["T12"]
+
+
+@pytest.mark.parametrize(
+    ("element", "words"), [("verificationStatus", "Provisional"), ("clinicalStatus", "Resolved")]
+)
+def test_a_status_in_words_only_is_named_never_read_as_confirmed_and_current(element, words):
+    result = score(_met_with(**{element: {"text": words}}))
+    said = issue(result, "Condition/met-t12")
+    assert said is not None and element in said.diagnostics
+    assert result.assessment != score(default_patient()).assessment
