@@ -132,6 +132,25 @@ def code_label(system: str | None, code: str) -> str:
     return f"{name} {code}" if name else code
 
 
+# The other spellings producers give those systems' URLs: https for http, a trailing slash.
+_SPELLINGS = {
+    **{url: url for url in _SYSTEM_NAMES},
+    **_OID_SYSTEMS,
+    **{f"{url}/": url for url in _SYSTEM_NAMES},
+    **{url.replace("http://", "https://", 1): url for url in _SYSTEM_NAMES},
+    **{url.replace("http://", "https://", 1) + "/": url for url in _SYSTEM_NAMES},
+}
+# SNOMED CT's edition and version URIs (http://snomed.info/sct/731000124108, …/version/20240301),
+# which some producers write in Coding.system instead of Coding.version: the same codes.
+_SNOMED_EDITIONS = (f"{SNOMED}/", "https://snomed.info/sct/")
+
+
 def canonical_system(system: str) -> str:
-    """A code system as the mappings name it: its URL for the HL7 OID of a system we know."""
-    return _OID_SYSTEMS.get(system, system)
+    """A code system as the mappings name it: its URL for the HL7 OID of a system we know, for
+    https or a trailing slash, and SNOMED CT's for an edition URI."""
+    found = _SPELLINGS.get(system)
+    if found is not None:
+        return found
+    if system.startswith(_SNOMED_EDITIONS) and system.rpartition("/")[2].isdigit():
+        return SNOMED
+    return system

@@ -37,7 +37,11 @@ from adapter.fhir.read.responses import ResponseRecord, parse_response
 from adapter.fhir.read.shape import input_limits, malformed
 from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.vocabulary.forms import form_of_canonical
-from adapter.vocabulary.systems import RELATED_CONDITION_URLS
+from adapter.vocabulary.systems import (
+    CONDITION_CLINICAL,
+    CONDITION_VERIFICATION,
+    RELATED_CONDITION_URLS,
+)
 
 # Every record parse_resource returns (the record types live beside their readers).
 ParsedResource: TypeAlias = (
@@ -119,7 +123,7 @@ def _observation(
 
 def _condition(
     resource: Mapping[str, Any], ref: ResourceRef, patient: str, aliases: Mapping[str, str]
-) -> ConditionRecord:
+) -> ConditionRecord | Issue:
     related = tuple(
         r
         for r in (
@@ -129,12 +133,26 @@ def _condition(
         )
         if r is not None
     )
+    clinical, readable = status_code(
+        resource.get("clinicalStatus"), CONDITION_CLINICAL, _CLINICAL_CODES
+    )
+    if not readable:  # R4's required binding: whether it is current cannot be told
+        return _unreadable_status(resource, ref, "clinicalStatus", "condition-clinical")
+    verification, readable = status_code(
+        resource.get("verificationStatus"), CONDITION_VERIFICATION, _VERIFICATION_CODES
+    )
+    note = None
+    if not readable:  # never read as confirmed: possibly present, and said
+        verification = "unconfirmed"
+        note = _status_words(resource, ref, "verificationStatus", "condition-ver-status")
+        note += " read as unconfirmed."
     names, uncoded = body_site_names(resource.get("bodySite"))
     return ConditionRecord(
         ref=ref,
         patient=patient,
-        clinical_status=status_code(resource.get("clinicalStatus")),
-        verification_status=status_code(resource.get("verificationStatus")),
+        clinical_status=clinical,
+        verification_status=verification,
+        status_note=note,
         codes=codings(resource.get("code")),
         body_sites=site_concepts(resource.get("bodySite")),
         site_names=names,
@@ -149,6 +167,29 @@ def _condition(
         or _abated_by(resource.get("abatementPeriod")),
         recorded=parse_time(resource.get("recordedDate")),
     )
+
+
+_CLINICAL_CODES = frozenset(
+    {"active", "recurrence", "relapse", "inactive", "remission", "resolved"}
+)
+_VERIFICATION_CODES = frozenset(
+    {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
+)
+
+
+def _status_words(resource: Mapping[str, Any], ref: ResourceRef, element: str, codes: str) -> str:
+    words = concept_name(resource.get(element))
+    given = f" ({words})" if words else ""
+    label = ref.reference or "A Condition without id"
+    return f"{label}: its {element}{given} holds none of FHIR's {codes} codes:"
+
+
+def _unreadable_status(
+    resource: Mapping[str, Any], ref: ResourceRef, element: str, codes: str
+) -> Issue:
+    words = _status_words(resource, ref, element, codes)
+    said = f"{words} whether it is current cannot be told; ignored."
+    return Issue("error", "invalid", said, ref.reference, element)
 
 
 def _abated_by(period: Any) -> ClinicalTime | None:

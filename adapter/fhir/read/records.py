@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from adapter.fhir.read.references import normalise_reference
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.vocabulary.systems import LATERALITY_URLS, canonical_system
+from adapter.vocabulary.systems import ICD10CM, LATERALITY_URLS, canonical_system
 
 __all__ = [
     "Coding",
@@ -104,6 +104,9 @@ class ConditionRecord(NamedTuple):
     # When it was asserted (recordedDate): a diagnosis is last known present then, whatever its
     # onset; what dates a diagnosis that stands for a grade (adapter/mapping/safety.py).
     recorded: ClinicalTime | None = None
+    # Why its verificationStatus was read as unconfirmed (one given that cannot be read): said
+    # once as a warning beside the patient's other issues.
+    status_note: str | None = None
 
     @property
     def last_known(self) -> ClinicalTime | None:
@@ -156,6 +159,8 @@ def codings(concept: Any) -> tuple[Coding, ...]:
             if isinstance(code, str):
                 system = coding.get("system")
                 known = canonical_system(system) if isinstance(system, str) else None
+                if known == ICD10CM and len(code) > 3 and "." not in code:
+                    code = f"{code[:3]}.{code[3:]}"  # C7951, as claims write it, is C79.51
                 out.append(Coding(known, code))
     return tuple(out)
 
@@ -188,9 +193,22 @@ def site_concepts(value: Any) -> tuple[tuple[Coding, ...], ...]:
     return tuple(out)
 
 
-def status_code(concept: Any) -> str | None:
+def status_code(concept: Any, system: str, codes: frozenset[str]) -> tuple[str | None, bool]:
+    """The status a CodeableConcept gives in ``system`` (FHIR's required binding, ``codes`` its
+    codes): ``(code, True)``; ``(None, True)`` when there is none at all; ``(None, False)`` when
+    one is given but not in that system (a local code only, words only): it cannot be read. A
+    local coding before FHIR's own is passed over; a coding with no system is read when its code
+    is one of ``codes``."""
+    if concept is None or concept == {}:
+        return None, True
     found = codings(concept)
-    return found[0].code if found else None
+    for coding in found:
+        if coding.system == system:
+            return coding.code, True
+    for coding in found:
+        if coding.system is None and coding.code in codes:
+            return coding.code, True
+    return None, False
 
 
 def references(value: Any, aliases: Mapping[str, str]) -> tuple[str, ...]:

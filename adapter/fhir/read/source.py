@@ -114,6 +114,10 @@ def _add(
             data.issues.append(parsed.unread)
     elif isinstance(parsed, ConditionRecord):
         data.conditions.append(parsed)
+        if parsed.status_note is not None:
+            data.issues.append(
+                Issue("warning", "invalid", parsed.status_note, parsed.ref.reference)
+            )
     elif isinstance(parsed, MedicationRecord):
         data.medications.append(parsed)
     elif isinstance(parsed, PatientRecord):

@@ -4,6 +4,7 @@ spelling reads the same, never half, never silently dropped."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_icd10cm_written_without_its_dot_reads_as_with_it(undotted, dotted):
     assert [lv.level for lv in a.levels] == [lv.level for lv in b.levels]
 
 
-def _met_with(**status: dict) -> list[dict]:
+def _met_with(**status: Any) -> list[dict]:
     return default_patient(drop=("met-t12",),
                            extra=(condition("met-t12", "C79.51", level="T12", **status),))  # fmt: skip
 
