@@ -85,3 +85,50 @@ def test_a_status_in_words_only_is_named_never_read_as_confirmed_and_current(ele
     said = issue(result, "Condition/met-t12")
     assert said is not None and element in said.diagnostics
     assert result.assessment != score(default_patient()).assessment
+
+
+MCODE_SECONDARY = (
+    "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-secondary-cancer-condition"
+)
+LIVER = {"coding": [{"system": SNOMED, "code": "10200004", "display": "Liver structure"}]}
+
+
+def _generic_liver() -> dict:
+    """mCODE's SecondaryCancerCondition: a generic code, the location in bodySite."""
+    cond = condition("liver", "128462008", system=SNOMED, bodySite=[LIVER],
+                     meta={"profile": [MCODE_SECONDARY]})  # fmt: skip
+    cond["code"]["coding"][0]["display"] = "Metastatic malignant neoplasm (disorder)"
+    return cond
+
+
+def _words_only_liver() -> dict:
+    cond = condition("liver", "X")
+    cond["code"] = {"text": "Liver metastases"}
+    return cond
+
+
+@pytest.mark.parametrize("liver", [_generic_liver, _words_only_liver], ids=["mcode", "words"])
+def test_a_metastasis_the_maps_cannot_place_leaves_visceral_metastases_open_never_none(liver):
+    """A recorded metastasis that may be visceral is no "none coded": Tomita and Tokuhashi must
+    not state a band as certain (contract §2: a range, never a guess)."""
+    from adapter.scoring import MajorOrgan, Visceral
+
+    result = score(default_patient(extra=(liver(),)))
+    assessment = result.assessment
+    assert Visceral.NONE in assessment.tomita.visceral.values
+    assert {Visceral.TREATABLE, Visceral.UNTREATABLE} <= assessment.tomita.visceral.values
+    assert MajorOrgan.NONE in assessment.tokuhashi.major_organ.values
+    assert MajorOrgan.UNREMOVABLE in assessment.tokuhashi.major_organ.values
+    said = issue(result, "Condition/liver")
+    assert said is not None  # named, never dropped without a word
+    notes = " ".join(assessment.basis["tomita-visceral-metastases"].caveats)
+    assert "Condition/liver" in notes and "may be present" in notes
+
+
+def test_a_metastasis_in_words_only_at_a_vertebra_is_named():
+    cond = condition("met", "X", level="T8")
+    cond["code"] = {"text": "Metastatic carcinoma to T8 vertebra"}
+    result = score(default_patient(extra=(cond,)))
+    said = issue(result, "Condition/met")
+    assert said is not None and "no code" in said.diagnostics
+    assert any("T8" in u for u in result.assessment.unread)
