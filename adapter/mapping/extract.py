@@ -156,8 +156,8 @@ def extract_patient(
     levels = tuple(level_assessment(found, plan, level, treatments) for level in plan.levels)
     counts = count_inputs(found, staging)
     primary = primary_inputs(ctx, found, staging)
-    visceral, visceral_basis = presence(found, staging.visceral, _VISCERAL)
-    major, major_basis = presence(found, staging.major, _MAJOR)
+    visceral, visceral_basis = presence(found, staging.visceral, _VISCERAL, staging.unplaced)
+    major, major_basis = presence(found, staging.major, _MAJOR, staging.unplaced)
     clash = organs_disagree(visceral, major)
     visceral_basis, major_basis = (
         visceral_basis.plus(caveats=clash),

@@ -30,9 +30,11 @@ from adapter.mapping.sites import Site, read_by_words, resolve_site
 from adapter.mapping.unused import (
     abated_before,
     current_then,
+    in_words,
     named,
     neoplasm,
     not_current,
+    possibly_visceral,
     relevant,
     unread_at_spine,
     unused,
@@ -141,6 +143,9 @@ class Staging:
     paralysis: list[Staged] = field(default_factory=list)
     # Neoplasms at a vertebra the maps do not place, named (unused.unread_at_spine).
     unread: list[str] = field(default_factory=list)
+    # Metastases the maps do not place that may be visceral (unused.possibly_visceral): the
+    # visceral and major-organ answers stay open while one is recorded.
+    unplaced: list[Staged] = field(default_factory=list)
 
 
 def _coded_in(ctx: Context, value_set: str, cond: ConditionRecord) -> bool:
@@ -310,6 +315,7 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
     staging = Staging()
     for recorded in conditions:
         if not recorded.codes:
+            _in_words_only(ctx, staging, recorded)
             continue
         cond = at_computation_time(recorded, ctx.now)
         remission = _counts(cond)
@@ -334,7 +340,31 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
             and (neoplasm(cond) or (remission and relevant(ctx, cond)))
         ):
             unused(ctx, cond)
-            said = unread_at_spine(ctx, cond)
-            if said is not None:
-                staging.unread.append(said)
+            _unplaced(ctx, staging, cond, certain, bool(remission))
     return staging
+
+
+def _unplaced(
+    ctx: Context, staging: Staging, cond: ConditionRecord, certain: bool, remission: bool
+) -> None:
+    """A neoplasm no map places: named at the spine when it is at a vertebra; kept as a possible
+    visceral metastasis when it says it is a metastasis and nothing places it in bone."""
+    said = unread_at_spine(ctx, cond)
+    if said is not None:
+        staging.unread.append(said)
+    if possibly_visceral(ctx, cond):
+        staging.unplaced.append(Staged(cond, certain, remission=remission))
+
+
+def _in_words_only(ctx: Context, staging: Staging, recorded: ConditionRecord) -> None:
+    """A current Condition with no code, only words: a neoplasm by its words is named (it cannot
+    be staged) and, as a metastasis, keeps the visceral answers open; anything else is none of
+    spinemets' business."""
+    if not neoplasm(recorded):
+        return
+    cond = at_computation_time(recorded, ctx.now)
+    remission = _counts(cond)
+    if remission is None or ctx.from_future(cond.ref, cond.time, partial(named, ctx, cond)):
+        return
+    in_words(ctx, cond)
+    _unplaced(ctx, staging, cond, confirmed(cond), remission)

@@ -39,19 +39,25 @@ class Presence(Generic[E]):
 
 
 def presence(
-    found: Findings, coded: Sequence[Staged], spec: Presence[E]
+    found: Findings, coded: Sequence[Staged], spec: Presence[E], unplaced: Sequence[Staged] = ()
 ) -> tuple[Possible[E], Basis]:
     """The finding, when recorded; else none coded → none, coded → one of the two present
     answers, coded only as unconfirmed → any of the three, coded only in remission (contract
-    §2 v3) → none or the lesser present answer ("in remission — confirm")."""
+    §2 v3) → none or the lesser present answer ("in remission — confirm"). ``unplaced``: the
+    metastases the maps do not place that may be of this kind (an mCODE secondary cancer with a
+    generic code and an organ bodySite, a metastasis in words only): no "none coded" while one
+    is recorded — any of the three (the lesser present answer, in remission)."""
     chosen = choose_latest(found.coded.get(spec.finding, []), spec.finding)
     if chosen is not None:
         value, basis = enum_input(only(chosen, spec.enum), spec.enum, spec.component.settle)
         return value, basis.plus(caveats=_against_coded(value, coded, spec))
-    if not coded:
+    if not coded and not unplaced:
         note = f"No {spec.label} metastasis Condition coded: none."
         return Possible.of(spec.none), Basis(notes=(note,))
     evidence = tuple(condition_evidence(s.condition, f"{spec.label} metastasis") for s in coded)
+    evidence += tuple(
+        condition_evidence(s.condition, f"possible {spec.label} metastasis") for s in unplaced
+    )
     active = [s for s in coded if not s.remission]
     caveats: list[str] = []
     values: set[E] = set()
@@ -72,6 +78,16 @@ def presence(
             f"{spec.none.value} or {spec.present[0].value} until {spec.finding} is recorded."
         )
         values |= {spec.none, spec.present[0]}
+    if unplaced:
+        values |= {spec.none, spec.present[0]}
+        if any(not s.remission for s in unplaced):
+            values.add(spec.present[1])
+        cited = "; ".join(_cited(s) for s in unplaced)
+        verb = "are metastases" if len(unplaced) > 1 else "is a metastasis"
+        caveats.append(
+            f"{cited} {verb} spinemets cannot place: {spec.label} metastases may be present "
+            f"({', '.join(v.value for v in spec.enum if v in values)})."
+        )
     basis = Basis(evidence, settle=spec.component.settle, caveats=tuple(caveats))
     return Possible.among(values), basis
 

@@ -24,9 +24,11 @@ __all__ = [
     "STAGING_VALUE_SETS",
     "abated_before",
     "current_then",
+    "in_words",
     "named",
     "neoplasm",
     "not_current",
+    "possibly_visceral",
     "relevant",
     "unread_at_spine",
     "unused",
@@ -78,6 +80,16 @@ _CANCER_PROFILES = frozenset(
     f"http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-{kind}-cancer-condition"
     for kind in ("primary", "secondary")
 )
+_SECONDARY_PROFILE = (
+    "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-secondary-cancer-condition"
+)
+# Words that say a neoplasm is a metastasis ("Metastatic malignant neoplasm", "Liver mets",
+# "Secondary malignant neoplastic disease", "Lebermetastase", "métastase hépatique").
+_METASTASIS_WORDS = re.compile(r"\b(?:\w*metasta\w*|mets|secondar\w*|sekund\w*)\b", re.IGNORECASE)
+# ICD-10-CM metastases whose code names no site: the maps place every other one.
+_SITE_UNNAMED = ("C79.9", "C79.89", "C80.0")
+# Sites that place a lesion in bone: a spinal level or region, or a bone outside the spine.
+_BONE_SITES = frozenset({"level", "spinal", "other"})
 
 
 def _folded(name: str) -> str:
@@ -204,6 +216,30 @@ def unused(ctx: Context, cond: ConditionRecord) -> None:
             "used."
         )
         ctx.issues.append(Issue("information", "informational", message, ref))
+
+
+def possibly_visceral(ctx: Context, cond: ConditionRecord) -> bool:
+    """A metastasis the maps do not place that may be visceral: an ICD-10-CM one whose code names
+    no site (C79.9, C79.89, C80.0), or (another system's code, or none) one that says it is a
+    metastasis — the mCODE secondary cancer profile, its words — with no bodySite in bone. Its
+    presence keeps the visceral answers open: recorded, it is no "none coded"."""
+    if not neoplasm(cond):
+        return False
+    if any(c.system == ICD10CM for c in cond.codes):
+        return any(
+            c.system == ICD10CM and c.code.upper().startswith(_SITE_UNNAMED) for c in cond.codes
+        )
+    if _SECONDARY_PROFILE not in cond.profiles and not _said(cond, _METASTASIS_WORDS):
+        return False
+    sites = (resolve_site(concept, ctx.term) for concept in cond.body_sites)
+    return not any(site.kind in _BONE_SITES for site in sites)
+
+
+def in_words(ctx: Context, cond: ConditionRecord) -> None:
+    """A neoplasm written in words only, with no code: named, since it cannot be staged."""
+    ref = cond.ref.reference
+    what = _cited(ctx, cond)
+    ctx.warn(ref, f"{what}: in words only, no code — not used; record its code.")
 
 
 def unread_at_spine(ctx: Context, cond: ConditionRecord) -> str | None:
