@@ -261,3 +261,30 @@ def test_a_value_set_searched_by_an_is_a_code_alone_is_refused(term):
     with pytest.raises(MappingError, match="no expansion"):
         term.value_set_codes("visceral-metastasis")
     assert (ICD10CM, "C90.00") in term.value_set_codes("bone-marrow-primary")
+
+
+def _primary_groups(term, code: str) -> frozenset[str]:
+    """The Tokuhashi site groups a primary's ICD-10-CM code reads as (an unlisted one: others)."""
+    return term.translate(ICD10CM, code, SITE) or frozenset({"other"})
+
+
+def test_a_category_code_reads_as_every_group_its_subcategories_may_be(term):
+    # "C80" alone may be any C80.x: scored narrower than its subcodes (a certain "other" for an
+    # unknown primary) it settles a band the record does not (contract §2: a range, no guess).
+    data = json.loads((MAPPINGS / "ConceptMap-icd10cm-to-tokuhashi-primary-site.json").read_text())
+    listed = [e["code"] for group in data["group"] for e in group["element"]]
+    categories = {code.split(".")[0] for code in listed}
+    narrower = {}
+    for category in sorted(categories):
+        below = [code for code in listed if code.startswith(f"{category}.")]
+        union = frozenset().union(*(_primary_groups(term, code) for code in below))
+        if missing := union - _primary_groups(term, category):
+            narrower[category] = sorted(missing)
+    assert narrower == {}
+
+
+def test_a_bare_myeloma_category_is_an_uncertain_bauer_primary(term):
+    # C90 may be C90.1–C90.3 (plasma cell leukaemia, plasmacytomas), which Bauer's tables may not
+    # mean; C90.00 (multiple myeloma) stays certain.
+    assert term.in_value_set("primary-prognosis-uncertain", ICD10CM, "C90")
+    assert not term.in_value_set("primary-prognosis-uncertain", ICD10CM, "C90.00")
