@@ -68,6 +68,10 @@ def test_contract_code_systems_are_complete(term):
         ("C53.9", {"uterus"}), ("C90.00", {"myeloma"}), ("C20", {"rectum"}),
         ("C19", {"colon", "rectum"}), ("C80.1", {"unidentified"}), ("C61", {"prostate"}),
         ("C64.1", {"kidney"}), ("C7A.00", {"carcinoid"}), ("C41.2", {"osteosarcoma", "sarcoma"}),
+        ("C80", {"unidentified", "other"}), ("C25", {"pancreas", "carcinoid"}),
+        ("C25.0", {"pancreas"}), ("C24.0", {"gallbladder"}), ("C57.00", {"other"}),
+        ("C63.10", {"other"}), ("C68.0", {"other"}), ("C48.1", {"other"}),
+        ("C7A.8", {"carcinoid"}),
     ],
 )  # fmt: skip
 def test_icd10cm_primary_sites_by_longest_prefix(term, code, sites):
