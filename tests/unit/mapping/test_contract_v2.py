@@ -342,7 +342,10 @@ def _at(
      ("39607008", "Lung structure", {PrimarySite.LUNG}),
      ("41216001", "Prostatic structure", {PrimarySite.PROSTATE}),
      ("9846003", "Right kidney structure", {PrimarySite.KIDNEY}),
-     ("14742008", "Structure of large intestine", {PrimarySite.COLON, PrimarySite.RECTUM})],
+     ("14742008", "Structure of large intestine", {PrimarySite.COLON, PrimarySite.RECTUM}),
+     # The other side of each sided site the map lists: half of all breast and lung primaries.
+     ("73056007", "Right breast structure", {PrimarySite.BREAST}),
+     ("3341006", "Right lung structure", {PrimarySite.LUNG})],
 )  # fmt: skip
 def test_a_primary_coded_without_its_site_is_read_from_its_body_site(code, display, sites):
     a = extract(_at(code, display))
