@@ -806,3 +806,24 @@ async def test_a_grade_to_re_image_elsewhere_says_re_image_in_the_summary(
     assert card["indicator"] == "warning"
     assert "Bilsky 3 at T6" in card["summary"] and "compression elsewhere?" not in card["summary"]
     assert card["summary"].endswith(f"— {action}")
+
+
+@pytest.mark.parametrize("code", ["22511", "22842"], ids=["vertebroplasty", "fixation"])
+@pytest.mark.parametrize("site", [None, {"text": "T11-L1"}], ids=["no-site", "words-only"])
+async def test_a_prior_stabilisation_recorded_without_a_level_is_named_never_meets(
+    client, code, site
+):
+    """A cement or screw procedure two months ago at a level nobody recorded may be the ordered
+    one (contract §5: never guessed from missing data; §6 v3: a stabilised level): the order is
+    no "meets the case series' selection criteria" while it is not known where it was."""
+    from tests.support.records import procedure
+
+    prior = procedure("prior", code, when="2024-04-01T10:00:00Z")
+    if site is not None:
+        prior["bodySite"] = [site]
+    payload = body("order-sign", [order("vp", "22510", "T12")], default_patient(extra=(prior,)))
+    (card,) = await cards(client, SIGN, payload)
+    assert card["indicator"] == "warning"
+    assert "meets the case series" not in card["summary"]
+    assert "1 Apr 2024" in card["summary"] and "without a level" in card["summary"]
+    assert "T12" in card["detail"].split("without a level")[1].split("\n")[0]
