@@ -337,10 +337,27 @@ def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
     ]
 
 
+def _unplaced_priors(ask: Ask, treated: list[str]) -> list[Concern]:
+    """A completed cement augmentation or fixation whose level is not recorded (no bodySite, a
+    region or words only, as billing-derived records often hold): it may have been at the level
+    ordered now, which is never guessed away (contract §5)."""
+    where = ", ".join(treated) or "the level ordered"
+    out = []
+    for done in ask.result.assessment.treatments:
+        if done.stabilises and not done.levels and not done.bridged:
+            said = f"{done.name} on {done.time.day} recorded without a level"
+            detail = (
+                f"**{said.capitalize()}** ({done.evidence.ref.reference or 'a Procedure'}): "
+                f"it may have been at {where} — check where it was before this order."
+            )
+            out.append(Concern(f"{said} — check it was not {where}", detail, short=said))
+    return out
+
+
 def order_concerns(ask: Ask, treated: list[str], instrumented: list[str]) -> tuple[Concern, ...]:
     if not ask.order.recognised:
         return ()
-    done = _already_treated(ask, treated)
+    done = [*_already_treated(ask, treated), *_unplaced_priors(ask, treated)]
     wrong = _wrong_level(ask)
     if ask.order.kind == "fixation":  # cement with it is not alone: its own screws fix the level
         return (*wrong, *done, *_screws_in_tumour(ask, instrumented))
