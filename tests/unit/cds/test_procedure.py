@@ -827,3 +827,29 @@ async def test_a_prior_stabilisation_recorded_without_a_level_is_named_never_mee
     assert "meets the case series" not in card["summary"]
     assert "1 Apr 2024" in card["summary"] and "without a level" in card["summary"]
     assert "T12" in card["detail"].split("without a level")[1].split("\n")[0]
+
+
+@pytest.mark.parametrize(
+    "site",
+    [None, {"text": "T10-L2"},
+     {"coding": [{"system": SNOMED, "code": "122495006", "display": "Thoracic spine structure"}]}],
+    ids=["no-site", "words-only", "region"],
+)  # fmt: skip
+async def test_recent_radiotherapy_without_a_level_is_named_and_no_new_course_advised(client, site):
+    """SBRT ten days ago whose site is not recorded as a level may have included the level now
+    fixed (contract §5 v3: recent radiotherapy named; never guessed from missing data): the
+    card says so, and never advises planning a new course as if none had been given."""
+    from adapter.procedure.context import POSTOPERATIVE_RADIOTHERAPY
+    from tests.support.records import procedure
+
+    rt = procedure("rt", "77373", when="2024-05-22T10:00:00Z", text="SBRT 27 Gy in 3 fractions")
+    if site is not None:
+        rt["bodySite"] = [site]
+    fixation = order("fx", "22842", "T11", "T12", "L1", reasons=("met-t12",))
+    (card,) = await cards(
+        client, SIGN, body("order-sign", [fixation], default_patient(extra=(rt,)))
+    )
+    detail = card["detail"]
+    assert POSTOPERATIVE_RADIOTHERAPY not in detail
+    assert "22 May 2024" in detail and "site not recorded as a level" in detail
+    assert "wound and fracture risk" in detail
