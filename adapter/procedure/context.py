@@ -43,15 +43,44 @@ def _recent(ask: Ask, levels: list[str]) -> list[tuple[Treatment, list[str]]]:
     return out
 
 
+def _unplaced(ask: Ask) -> list[Treatment]:
+    """The radiotherapy courses begun within the window whose site names no spinal level (none
+    recorded, a region, words only): perhaps at the ordered level, perhaps elsewhere."""
+    now = ask.result.now.instant
+    assessment = ask.result.assessment
+    courses = sorted((*assessment.treatments, *assessment.under_way), key=lambda t: t.time.instant)
+    return [
+        t
+        for t in courses
+        if "radiotherapy" in t.kinds
+        and not t.levels
+        and not t.bridged
+        and timedelta(0) <= now - t.time.instant <= RADIOTHERAPY_WINDOW
+    ]
+
+
+def _course_name(t: Treatment, ask: Ask) -> tuple[str, str]:
+    stereotactic = any(_STEREOTACTIC.search(d) for d in t.displays)
+    name = "SBRT" if stereotactic else "Radiotherapy"
+    when = f"in progress since {t.time.day}" if t in ask.result.assessment.under_way else (
+        f"on {t.time.day}"
+    )  # fmt: skip
+    return name, when
+
+
 def _radiotherapy(ask: Ask, levels: list[str]) -> list[str]:
     out = []
     for t, here in _recent(ask, levels):
-        stereotactic = any(_STEREOTACTIC.search(d) for d in t.displays)
-        name = "SBRT" if stereotactic else "Radiotherapy"
-        when = f"in progress since {t.time.day}" if t in ask.result.assessment.under_way else (
-            f"on {t.time.day}"
-        )  # fmt: skip
+        name, when = _course_name(t, ask)
         out.append(f"{name} {', '.join(here)} {when} — wound and fracture risk.")
+    for t in _unplaced(ask):
+        name, when = _course_name(t, ask)
+        out.append(
+            f"{name} {when}, site not recorded as a level — if it included "
+            f"{', '.join(sorted(levels, key=level_order)) or 'the level ordered'}: wound and "
+            "fracture risk; check what was "
+            "irradiated."
+        )
     return out
 
 
@@ -66,6 +95,12 @@ def _postoperative(ask: Ask, levels: list[str]) -> str:
         return (
             f"Radiotherapy at {', '.join(running)} is under way: agree the timing of surgery and "
             "of the remaining fractions with the radiation oncologist."
+        )
+    if not recent and (unplaced := _unplaced(ask)):
+        return (
+            f"Radiotherapy {_course_name(unplaced[-1], ask)[1]}, site not recorded as a level: "
+            "agree with the radiation oncologist what was irradiated before planning "
+            "radiotherapy after surgery."
         )
     if not recent:
         return POSTOPERATIVE_RADIOTHERAPY
