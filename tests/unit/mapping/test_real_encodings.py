@@ -132,3 +132,26 @@ def test_a_metastasis_in_words_only_at_a_vertebra_is_named():
     said = issue(result, "Condition/met")
     assert said is not None and "no code" in said.diagnostics
     assert any("T8" in u for u in result.assessment.unread)
+
+
+def _bounded(rid: str, loinc: str, value: float, unit: str, comparator: str) -> dict:
+    lab = measurement(rid, loinc, value, unit)
+    lab["valueQuantity"]["comparator"] = comparator
+    return lab
+
+
+def test_a_lab_value_given_as_a_bound_is_not_read_as_that_value():
+    """Albumin "< 3.5 g/dL" is below the NESMS threshold, never at it: a bound is not the value
+    (contract §2: never a silent guess)."""
+    from adapter.vocabulary.scores import NESMS_ALBUMIN
+
+    plain = score(default_patient(extra=(measurement("alb", "1751-7", 3.5, "g/dL"),)))
+    bound = score(default_patient(extra=(_bounded("alb", "1751-7", 3.5, "g/dL", "<"),)))
+    assert plain.score("nesms") is not None and bound.score("nesms") is not None
+    points = {c.code: c.points for c in bound.score("nesms").result.components}
+    assert (
+        points[NESMS_ALBUMIN.code]
+        != {c.code: c.points for c in plain.score("nesms").result.components}[NESMS_ALBUMIN.code]
+    )
+    said = issue(bound, "Observation/alb")
+    assert said is not None and "<" in said.diagnostics
