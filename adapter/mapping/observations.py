@@ -146,6 +146,10 @@ def _unit(obs: ObservationRecord) -> str | None:
 
 def _performance(obs: ObservationRecord, code: str) -> Performance | Invalid:
     value, ref = obs.value_number, obs.ref.reference
+    if obs.quantity is not None and obs.quantity.comparator is not None:
+        shown = f"{obs.quantity.comparator} {obs.quantity.value:g}"
+        name = "Karnofsky" if code == KARNOFSKY else "ECOG"
+        return Invalid(f"{ref}: {name} {shown} is a bound, not a grade")
     if code == KARNOFSKY:
         unit = _unit(obs)
         if unit not in _KPS_UNITS:
@@ -182,6 +186,9 @@ def _lab(ctx: Context, obs: ObservationRecord, lab: str) -> float | tuple[str, s
         return f"{ref}: {lab} in {shown}, which does not convert to {target}", why
     if obs.quantity.value < 0:
         return f"{ref}: {lab} {obs.quantity.value:g} is negative", "a negative value"
+    if obs.quantity.comparator is not None:  # "< 3.5": below it, by how much not said
+        shown = f"{obs.quantity.comparator} {obs.quantity.value:g}"
+        return f"{ref}: {lab} {shown} is a bound, not a value: not used", "a bound, not a value"
     return float(Decimal(repr(obs.quantity.value)) * factor)
 
 

@@ -83,7 +83,13 @@ def _quantity(resource: Mapping[str, Any]) -> Quantity | None:
         return None
     code, unit, system = quantity.get("code"), quantity.get("unit"), quantity.get("system")
     written = code if isinstance(code, str) and code else unit if isinstance(unit, str) else None
-    return Quantity(float(value), written or None, system if isinstance(system, str) else None)
+    comparator = quantity.get("comparator")
+    return Quantity(
+        float(value),
+        written or None,
+        system if isinstance(system, str) else None,
+        comparator if isinstance(comparator, str) and comparator else None,
+    )
 
 
 def _value_number(resource: Mapping[str, Any], quantity: Quantity | None) -> float | None:

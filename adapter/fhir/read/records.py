@@ -52,6 +52,7 @@ class Quantity(NamedTuple):
     value: float
     unit: str | None
     system: str | None
+    comparator: str | None = None  # "<", "<=", ">=", ">": the value is a bound, not the value
 
 
 class PatientRecord(NamedTuple):
