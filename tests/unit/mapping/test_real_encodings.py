@@ -155,3 +155,25 @@ def test_a_lab_value_given_as_a_bound_is_not_read_as_that_value():
     )
     said = issue(bound, "Observation/alb")
     assert said is not None and "<" in said.diagnostics
+
+
+def test_a_period_with_only_a_start_dates_a_measurement_from_its_start():
+    """A KPS over a period still open, with no issued time, was taken then, not at no time."""
+    from adapter.scoring import Possible
+
+    kps = measurement("kps", "89243-0", 80)
+    kps["effectivePeriod"] = {"start": kps.pop("effectiveDateTime")}
+    result = score(default_patient(drop=("kps",), extra=(kps,)))
+    assert result.assessment.tokuhashi.kps == Possible.of(80)
+    notes = " ".join(result.assessment.basis["tokuhashi-general-condition"].all_notes)
+    assert "no time" not in notes and "Dated input" not in notes
+
+
+def test_a_karnofsky_sent_as_an_answer_code_says_so():
+    kps = measurement("kps", "89243-0", 80)
+    del kps["valueInteger"]
+    kps["valueCodeableConcept"] = {"coding": [{"system": "http://loinc.org", "code": "LA29176-7"}]}
+    said = issue(score(default_patient(drop=("kps",), extra=(kps,))), "Observation/kps")
+    assert (
+        said is not None and "LA29176-7" in said.diagnostics and "no value" not in said.diagnostics
+    )
