@@ -154,6 +154,9 @@ def _performance(obs: ObservationRecord, code: str) -> Performance | Invalid:
         unit = _unit(obs)
         if unit not in _KPS_UNITS:
             return Invalid(f"{ref}: Karnofsky in {unit!r} is not a performance status (unit %)")
+        coded = obs.value_codes[0].code if value is None and obs.value_codes else None
+        if coded is not None:  # a LOINC answer (LA29176-7) as the value, not its number
+            return Invalid(f"{ref}: Karnofsky given as the code {coded}, not a number 10–100")
         if value is None or value != int(value) or int(value) not in KPS_VALUES:
             shown = "no value" if value is None else f"{value:g}"
             if value == 0:

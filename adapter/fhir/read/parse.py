@@ -71,6 +71,8 @@ def _observation_time(resource: Mapping[str, Any]) -> ClinicalTime | None:
         or parse_time(resource.get("effectiveInstant"))
         or _period_end(resource.get("effectivePeriod"))
         or parse_time(resource.get("issued"))
+        # A period still open, with no issued time: taken from its start, never "no time".
+        or _period_start(resource.get("effectivePeriod"))
     )
 
 
