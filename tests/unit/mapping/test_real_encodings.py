@@ -177,3 +177,45 @@ def test_a_karnofsky_sent_as_an_answer_code_says_so():
     assert (
         said is not None and "LA29176-7" in said.diagnostics and "no value" not in said.diagnostics
     )
+
+
+T8_AND_T9 = [{"system": "http://spinemets.org/fhir/CodeSystem/vertebra", "code": "T8"},
+             {"system": SNOMED, "code": "33766003", "display": "Structure of body of ninth thoracic vertebra"}]  # fmt: skip
+
+
+@pytest.mark.parametrize("words", [None, "T9 vertebral body"])
+def test_a_metastasis_whose_body_site_names_two_levels_is_placed_at_neither(words):
+    """The codings of one bodySite are one concept (FHIR): when they name T8 and T9 the lesion
+    is not silently at the first (contract §2: a finding at the wrong level is a defect)."""
+    met = condition(
+        "met-t8", "C79.51", bodySite=[{"coding": T8_AND_T9, **({"text": words} if words else {})}]
+    )
+    result = score(default_patient(extra=(met,)))
+    assert "T8" not in [lv.level for lv in result.levels]
+    said = issue(result, "Condition/met-t8")
+    assert said is not None and "T8" in said.diagnostics and "T9" in said.diagnostics
+
+
+def test_a_metastasis_whose_words_name_another_level_than_its_code_is_placed_at_neither():
+    met = condition("met-t8", "C79.51", level="T8")
+    met["bodySite"][0]["text"] = "T9"
+    result = score(default_patient(extra=(met,)))
+    assert "T8" not in [lv.level for lv in result.levels]
+    said = issue(result, "Condition/met-t8")
+    assert said is not None and "T9" in said.diagnostics
+
+
+def test_a_finding_whose_body_site_names_two_levels_is_not_used():
+    from tests.support.records import finding
+
+    pain = finding("t12-spinal-pain", "spinal-pain", "mechanical")
+    pain["bodySite"] = {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/vertebra", "code": "T12"},
+                                   {"system": SNOMED, "code": "33766003"}]}  # fmt: skip
+    result = score(default_patient(drop=("t12-spinal-pain",), extra=(pain,)))
+    said = issue(result, "Observation/t12-spinal-pain")
+    assert said is not None and "T9" in said.diagnostics and "T12" in said.diagnostics
+    t12 = result.level("T12")
+    assert (
+        t12 is not None
+        and not next(c for c in t12.result.components if c.code == "sins-pain").known
+    )
