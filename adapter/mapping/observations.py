@@ -28,7 +28,7 @@ from adapter.mapping.findings import (
     read_answer,
 )
 from adapter.mapping.rules import FINDING_WINDOW
-from adapter.mapping.sites import resolve_site
+from adapter.mapping.sites import coded_levels, resolve_site
 from adapter.outcomes import OUTCOME_LOINC
 from adapter.scoring import KPS_VALUES
 from adapter.vocabulary.findings import (
@@ -207,6 +207,10 @@ def _levels(
         bad = next((s for s in sites if s.kind == "invalid"), None)
         if bad is not None:
             return Invalid(f"{obs.ref.reference}: {bad.label}")
+        for concept in obs.body_sites:  # one concept: codings naming two levels settle neither
+            if len(coded := coded_levels(concept, ctx.term)) > 1:
+                named = " and ".join(coded)
+                return Invalid(f"{obs.ref.reference}: the codings of its bodySite name {named}")
         placed = frozenset(s.level for s in sites if s.level is not None)
     if not obs.focus:  # most findings name their level by bodySite alone
         return placed

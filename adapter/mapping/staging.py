@@ -22,11 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
-from adapter.fhir.read.records import ConditionRecord
+from adapter.fhir.read.records import Coding, ConditionRecord
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context, condition_named
 from adapter.mapping.sited_primary import sited_primary
-from adapter.mapping.sites import Site, read_by_words, resolve_site
+from adapter.mapping.sites import Site, coded_levels, levels_in_words, read_by_words, resolve_site
 from adapter.mapping.unused import (
     abated_before,
     current_then,
@@ -158,7 +158,9 @@ def _sites(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...] | None:
     so a lesion with no other site counts as one without a bodySite (contract §2)."""
     names = (*cond.site_names, *(None,) * (len(cond.body_sites) - len(cond.site_names)))
     sites = tuple(
-        read_by_words(resolve_site(concept, ctx.term), name, ctx.term)
+        _one_level(
+            ctx, cond, concept, name, read_by_words(resolve_site(concept, ctx.term), name, ctx.term)
+        )
         for concept, name in zip(cond.body_sites, names, strict=False)
     )
     bad = next((s for s in sites if s.kind == "invalid"), None)
@@ -173,6 +175,29 @@ def _sites(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...] | None:
             said = f"'{name}' ({site.name})" if name else site.name
             ctx.warn(ref, f"{ref}: bodySite {said} not understood — {kept}.")
     return known
+
+
+def _one_level(
+    ctx: Context, cond: ConditionRecord, concept: tuple[Coding, ...], words: str | None, site: Site
+) -> Site:
+    """A bodySite read as one level, unless its codings (one concept, as FHIR means them) name
+    several levels or its words another level than its codes: then it is at one of them, not
+    known which — a spinal site within them, as a region is — and named (contract §2: never a
+    level the record does not settle)."""
+    if site.kind != "level" or site.level is None:
+        return site
+    coded = coded_levels(concept, ctx.term) or (site.level,)
+    said = levels_in_words(words)
+    if len(coded) < 2 and (not said or said >= set(coded)):
+        return site
+    within = frozenset(coded) | said
+    named = levels_named(within)
+    why = (
+        "its codings name " + " and ".join(coded) if len(coded) > 1 else f"its words say {words!r}"
+    )
+    ref = cond.ref.reference
+    ctx.warn(ref, f"{ref}: bodySite {site.level} read as {named}: {why} — record the level.")
+    return Site("spinal", None, f"{site.key}|{named}", named, within, named)
 
 
 def primary_sites(ctx: Context, cond: ConditionRecord) -> frozenset[PrimarySite] | None:
