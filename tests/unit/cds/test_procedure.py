@@ -853,3 +853,29 @@ async def test_recent_radiotherapy_without_a_level_is_named_and_no_new_course_ad
     assert POSTOPERATIVE_RADIOTHERAPY not in detail
     assert "22 May 2024" in detail and "site not recorded as a level" in detail
     assert "wound and fracture risk" in detail
+
+
+async def test_a_screw_level_is_named_as_one_in_the_criteria_it_is_judged_by(client):
+    """An L4–S1 construct for an L5 lesion: S1 takes screws, it is not the level treated. Its
+    criteria 1 and 6 say so (contract §5: instrumented levels are listed, not treated), never
+    "S1 is outside the population studied" as if the lesion were there, and a fracture of
+    another cause at a screw level names its level and is about the screws' hold."""
+    l5 = {"spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
+          "spinal-alignment": "normal", "vertebral-body-collapse": "lt-50",
+          "posterolateral-involvement": "none"}  # fmt: skip
+    record = default_patient(
+        drop=("met-t12", *(f"t12-{c}" for c in l5), "bilsky-t12"),
+        extra=(condition("met-l5", "C79.51", level="L5"),
+               *(finding(f"l5-{c}", c, a, level="L5") for c, a in l5.items()),
+               finding("bilsky-l5", "epidural-spinal-cord-compression", "bilsky-0", level="L5"),
+               condition("op", "M80.08XA", level="L4")),
+    )  # fmt: skip
+    fixation = order("fx", "22842", "L4", "L5", "S1", reasons=("met-l5",))
+    (card,) = await cards(client, SIGN, body("order-sign", [fixation], record))
+    assert "S1 is outside the population studied" not in card["summary"]
+    assert (
+        "screw level" in card["detail"].split("**S1")[1].split("**L")[0]
+        or "screw" in card["detail"]
+    )
+    assert "at L4" in card["summary"] and "screw" in card["summary"]
+    assert "confirm tumour cause" not in card["summary"]
