@@ -101,7 +101,7 @@ def level_criteria(
     A level stabilised before is judged by what is known since the treatment (criterion 3)."""
     safety = result.assessment.safety
     at = result.level(level)
-    out = [level_criterion(level)]
+    out = [level_criterion(level, instrumented=instrumented)]
     if not instrumented:
         out.append(tumour_criterion(level, result))
         prior = prior_treatment(level, result)
@@ -114,7 +114,7 @@ def level_criteria(
         if standing is None or not standing.high_grade:
             from_diagnosis = coded_compression_at(COMPRESSION_JUDGE, level, coded)
         out.append(from_diagnosis or compression_criterion(level, standing, cement=cement))
-    out.append(other_cause_criterion(level, safety.other_fractures))
+    out.append(other_cause_criterion(level, safety.other_fractures, instrumented=instrumented))
     return out
 
 

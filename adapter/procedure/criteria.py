@@ -125,10 +125,16 @@ def on_day(evidence: Sequence[Evidence]) -> str:
     return f" ({' '.join(parts[:2])})" if len(parts) == 3 else f" ({day})"
 
 
-def level_criterion(level: str) -> Criterion:
+def level_criterion(level: str, *, instrumented: bool = False) -> Criterion:
+    """Criterion 1. At a level that only takes screws (contract §5, instrumented) the lesion is
+    not there: outside T1–L5 it is the construct, not the patient, that reaches beyond the
+    levels the case series instrumented, and it is said so."""
     judge = Judge(1, "Thoracolumbar level (the case series' population)")
     if level in _THORACOLUMBAR:
         return judge.met(f"{level} is within T1–L5")
+    if instrumented:
+        said = f"{level}, a screw level, is outside the levels the case series treated (T1–L5)"
+        return judge.unmet(said, finding=said)
     return judge.unmet(
         f"{level}: outside the population studied (T1–L5)",
         finding=f"{level} is outside the population studied (T1–L5)",
@@ -248,9 +254,13 @@ def _one_of(within: frozenset[str]) -> str:
     return levels_named(within) if len(within) == 2 else f"one of {levels_named(within)}"
 
 
-def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
+def other_cause_criterion(
+    level: str, fractures: Sequence[Staged], *, instrumented: bool = False
+) -> Criterion:
     """Met with no such fracture at the level or without one (contract §5); one recorded only
-    elsewhere is named, "… at C2 (1 May 2024) — not at C3", never "none recorded"."""
+    elsewhere is named, "… at C2 (1 May 2024) — not at C3", never "none recorded". At a level
+    that only takes screws the fracture is not the one treated: it is about the screws' hold,
+    and the level is named."""
     judge = Judge(6, "Fracture not from another cause")
     placed = [(s, _within(s)) for s in fractures]
     relevant = [s for s, within in placed if within is None and (level in s.levels or not s.levels)]
@@ -266,11 +276,19 @@ def other_cause_criterion(level: str, fractures: Sequence[Staged]) -> Criterion:
             action="confirm which vertebra is fractured, and its cause (biopsy)",
             finding=f"osteoporotic or traumatic fracture at {where} — confirm which",
         )
-    if confirmed := [s for s in relevant if s.confirmed]:
+    if (confirmed := [s for s in relevant if s.confirmed]) and instrumented:
+        return judge.unmet(
+            cite(staged_evidence(confirmed, _OTHER_CAUSE)),
+            action="review the construct: screws into a fractured vertebra",
+            finding=f"osteoporotic or traumatic fracture at {level}, a screw level — review the "
+            "screws' hold",
+        )
+    if confirmed:
         return judge.unmet(
             cite(staged_evidence(confirmed, _OTHER_CAUSE)),
             action="confirm the tumour cause (biopsy)",
-            finding="osteoporotic or traumatic fracture recorded — confirm tumour cause (biopsy)",
+            finding=f"osteoporotic or traumatic fracture at {level} — confirm tumour cause "
+            "(biopsy)",
         )
     return judge.unknown(
         cite(staged_evidence(relevant, _OTHER_CAUSE)),
