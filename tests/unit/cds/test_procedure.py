@@ -878,3 +878,12 @@ async def test_a_screw_level_is_named_as_one_in_the_criteria_it_is_judged_by(cli
     assert "S1, a screw level" in s1_row and "outside the population studied" not in s1_row
     assert "at L4" in card["summary"] and "screw" in card["summary"]
     assert "confirm tumour cause" not in card["summary"]
+
+
+async def test_an_unrecognised_orders_own_level_is_never_called_another(client):
+    """Its level criteria are not checked (contract §5 v3), so criterion 8's row must not call
+    the order's own level "every other level" as though it had been looked at."""
+    local = order("u", "LOCAL1", "T12", system="urn:local", text="Spinal instrumentation T11-L1")
+    (card,) = await cards(client, SIGN, body("order-sign", [local]))
+    row = next(line for line in card["detail"].splitlines() if line.startswith("| 8 "))
+    assert "every other level (T12)" not in row and "T12" in row
