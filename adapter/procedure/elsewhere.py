@@ -295,7 +295,7 @@ def elsewhere_criterion(
         return _unknown(verdicts, missing, notes, reach)
     # A level whose own grade is 2–3 (decompressed in this request) is not among the calm ones.
     high = {g.level for g, _ in placed if g.high_grade}
-    calm = _met_basis(whole, graded, high)
+    calm = _met_basis(whole, graded, high, reach)
     return _JUDGE.met("; ".join([*([calm] if calm else []), *notes]))
 
 
@@ -328,13 +328,20 @@ def _unknown(
 
 
 def _met_basis(
-    whole: _Verdict | None, graded: Collection[str | None], high: Collection[str | None]
+    whole: _Verdict | None,
+    graded: Collection[str | None],
+    high: Collection[str | None],
+    reach: Mapping[str, str],
 ) -> str | None:
     """What settles the other levels: a clear whole-spine MRI, the levels at Bilsky 0–1c, or
-    none recorded; None when every graded level is a 2–3 (``high``) the notes name."""
+    none recorded; None when every graded level is a 2–3 (``high``) the notes name. A level the
+    order names without treating it (``reach``) is said so, never "another" level."""
     if whole is not None:
         return whole.basis
     levels = sorted((lv for lv in graded if lv and lv not in high), key=level_order)
+    if levels and any(lv in reach for lv in levels):
+        named = ", ".join(f"{lv} {reach[lv]}" if lv in reach else lv for lv in levels)
+        return f"Bilsky 0–1c at every level the order does not treat ({named})"
     if levels:
         return f"Bilsky 0–1c at every other level ({', '.join(levels)})"
     return None if any(graded) else "no other level recorded"
