@@ -131,17 +131,25 @@ def test_a_prognosis_card_staged_from_diagnoses_only_offers_the_staging_form():
         (STAGING, '{"form":"staging"}'),
         (PAGE_LABEL, None),
     ]
-    staged = [*_record(), {
-        "resourceType": "Observation", "id": "v", "status": "final",
-        "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2026-11-30",
-        "code": {"coding": [{"system": FINDING, "code": "visceral-metastases"}]},
-        "valueCodeableConcept": {"coding": [{"system": FINDING, "code": "none"}]},
-    }]  # fmt: skip
-    data = patient_records(staged, "p")
-    assert data is not None
-    result = score_patient(data, default_terminology(), now=parse_time(NOW))
-    _, tomita = with_links(_cards(), decide(result).levels, "https://x.org", unstaged(result))
-    assert [lk.label for lk in tomita.links or []] == [PAGE_LABEL]
+
+    def staged_by(*answers: tuple[str, str]) -> list[str]:
+        found = [{
+            "resourceType": "Observation", "id": code, "status": "final",
+            "subject": {"reference": "Patient/p"}, "effectiveDateTime": "2026-11-30",
+            "code": {"coding": [{"system": FINDING, "code": code}]},
+            "valueCodeableConcept": {"coding": [{"system": FINDING, "code": answer}]},
+        } for code, answer in answers]  # fmt: skip
+        data = patient_records([*_record(), *found], "p")
+        assert data is not None
+        result = score_patient(data, default_terminology(), now=parse_time(NOW))
+        _, tomita = with_links(_cards(), decide(result).levels, "https://x.org", unstaged(result))
+        return [lk.label for lk in tomita.links or []]
+
+    # The visceral answer recorded, the bone metastases still rest on the one diagnosis coded:
+    # the staging form is still offered, until every staging component Tomita takes is recorded.
+    assert staged_by(("visceral-metastases", "none")) == [STAGING, PAGE_LABEL]
+    recorded = staged_by(("visceral-metastases", "none"), ("bone-metastasis-extent", "solitary"))
+    assert recorded == [PAGE_LABEL]
 
 
 @pytest.mark.parametrize("name", ["neurology", "staging"])
