@@ -5,9 +5,9 @@ EHR launches it with ``iss`` and ``launch``). The SINS card carries one link per
 finding of its own or some still missing, whose ``appContext`` names the form and the level, so
 the app opens that form at that level; the EHR hands ``appContext`` back in the token response
 (CDS Hooks 2.0). Tomita's and revised Tokuhashi's cards carry a link to the staging form while
-their visceral and bone counts rest on the coded diagnoses alone (none coded = none, contract
-§2): staging never recorded. A procedure-check card links the form that records what its unknown
-criteria lack (:func:`order_asks`).
+one of their visceral and bone components rests on the coded diagnoses alone (none coded =
+none, contract §2): staging never recorded for it. A procedure-check card links the form that
+records what its unknown criteria lack (:func:`order_asks`).
 """
 
 from __future__ import annotations
@@ -57,14 +57,17 @@ _STAGING = {
 
 
 def unstaged(result: PatientResult) -> frozenset[str]:
-    """The scores whose staging components rest on Conditions alone: no staging finding (an
-    Observation, or a form's answer) behind any of them."""
+    """The scores one of whose staging components rests on Conditions alone: no staging finding
+    (an Observation, or a form's answer) behind it — the visceral answer recorded leaves the bone
+    metastases still to record."""
     out = set()
     for score in result.scores:
-        codes = _STAGING.get(score.result.code, ())
-        evidence = [ev for c in codes if (b := score.bases.get(c)) for ev in b.evidence]
-        if codes and all(ev.ref.resource_type == "Condition" for ev in evidence):
-            out.add(score.result.code)
+        for code in _STAGING.get(score.result.code, ()):
+            basis = score.bases.get(code)
+            evidence = basis.evidence if basis is not None else ()
+            if all(ev.ref.resource_type == "Condition" for ev in evidence):
+                out.add(score.result.code)
+                break
     return frozenset(out)
 
 
