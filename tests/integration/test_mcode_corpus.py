@@ -60,9 +60,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "tomita": ((2, 3), {"tomita-primary-tumor": 1, "tomita-visceral-metastases": 0, "tomita-bone-metastases": M}),
         "tokuhashi-revised": ((11, 15), {"tokuhashi-general-condition": 2, "tokuhashi-extraspinal-bone-metastases": 2, "tokuhashi-vertebral-metastases": M, "tokuhashi-major-organ-metastases": 2, "tokuhashi-primary-site": 5, "tokuhashi-palsy": M}),
     },
+    # Its "Metastatic malignant neoplasm" (128462008) names no site: visceral and major-organ
+    # metastases may be present, never "none coded: none".
     "cancer-patient-adam-everyman": {
-        "tomita": ((2, 6), {"tomita-primary-tumor": (1, 4), "tomita-visceral-metastases": 0, "tomita-bone-metastases": M}),
-        "tokuhashi-revised": ((6, 12), {"tokuhashi-general-condition": M, "tokuhashi-extraspinal-bone-metastases": 2, "tokuhashi-vertebral-metastases": M, "tokuhashi-major-organ-metastases": 2, "tokuhashi-primary-site": 2, "tokuhashi-palsy": M}),
+        "tomita": ((2, 10), {"tomita-primary-tumor": (1, 4), "tomita-visceral-metastases": (0, 4), "tomita-bone-metastases": M}),
+        "tokuhashi-revised": ((4, 12), {"tokuhashi-general-condition": M, "tokuhashi-extraspinal-bone-metastases": 2, "tokuhashi-vertebral-metastases": M, "tokuhashi-major-organ-metastases": (0, 2), "tokuhashi-primary-site": 2, "tokuhashi-palsy": M}),
     },
     "cancer-patient-brian-l": {
         "tomita": ((2, 6), {"tomita-primary-tumor": (1, 4), "tomita-visceral-metastases": 0, "tomita-bone-metastases": M}),
