@@ -219,3 +219,30 @@ def test_a_finding_whose_body_site_names_two_levels_is_not_used():
         t12 is not None
         and not next(c for c in t12.result.components if c.code == "sins-pain").known
     )
+
+
+@pytest.mark.parametrize(
+    "status",
+    [{"coding": [{"system": "http://hl7.org/fhir/condition-clinical", "code": "active"}]},  # STU3
+     {"coding": [{"system": "https://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+     {"coding": [{"code": "Active", "display": "Active"}]}],
+    ids=["stu3-system", "https", "no-system-capitalised"],
+)  # fmt: skip
+def test_fhirs_own_status_codes_are_read_under_every_spelling(status):
+    result = score(_met_with(clinicalStatus=status))
+    assert [lv.level for lv in result.levels] == ["T12"]
+    assert result.assessment == score(default_patient()).assessment
+
+
+def test_a_metastasis_whose_clinical_status_cannot_be_read_is_possibly_present_never_dropped():
+    """Dropped, a liver metastasis would make visceral metastases a certain "none" (contract §2):
+    a status in words only is read as possibly current, like an unconfirmed one, and named."""
+    from adapter.scoring import Visceral
+
+    liver = condition("met-liver", "C78.7", clinicalStatus={"text": "Active"})
+    result = score(default_patient(extra=(liver,)))
+    assert {Visceral.NONE, Visceral.TREATABLE} <= result.assessment.tomita.visceral.values
+    said = issue(result, "Condition/met-liver")
+    assert said is not None and "clinicalStatus" in said.diagnostics
+    bone = score(_met_with(clinicalStatus={"text": "Active"}))
+    assert [lv.level for lv in bone.levels] == ["T12"]  # scored, as unconfirmed
