@@ -140,6 +140,19 @@ _SPELLINGS = {
     **{url.replace("http://", "https://", 1): url for url in _SYSTEM_NAMES},
     **{url.replace("http://", "https://", 1) + "/": url for url in _SYSTEM_NAMES},
 }
+# FHIR's own Condition status systems as producers still write them: the STU3 URLs (records
+# converted from DSTU2 or STU3 keep them), https, a trailing slash: the same codes.
+_SPELLINGS |= {
+    spelling: url
+    for url, stu3 in (
+        (CONDITION_CLINICAL, "http://hl7.org/fhir/condition-clinical"),
+        (CONDITION_VERIFICATION, "http://hl7.org/fhir/condition-ver-status"),
+    )
+    for spelling in (
+        stu3, f"{stu3}/", url, f"{url}/", url.replace("http://", "https://", 1),
+        url.replace("http://", "https://", 1) + "/",
+    )
+}  # fmt: skip
 # SNOMED CT's edition and version URIs (http://snomed.info/sct/731000124108, …/version/20240301),
 # which some producers write in Coding.system instead of Coding.version: the same codes.
 _SNOMED_EDITIONS = (f"{SNOMED}/", "https://snomed.info/sct/")

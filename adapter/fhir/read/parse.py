@@ -131,7 +131,7 @@ def _observation(
 
 def _condition(
     resource: Mapping[str, Any], ref: ResourceRef, patient: str, aliases: Mapping[str, str]
-) -> ConditionRecord | Issue:
+) -> ConditionRecord:
     related = tuple(
         r
         for r in (
@@ -141,19 +141,26 @@ def _condition(
         )
         if r is not None
     )
-    clinical, readable = status_code(
-        resource.get("clinicalStatus"), CONDITION_CLINICAL, _CLINICAL_CODES
-    )
-    if not readable:  # R4's required binding: whether it is current cannot be told
-        return _unreadable_status(resource, ref, "clinicalStatus", "condition-clinical")
     verification, readable = status_code(
         resource.get("verificationStatus"), CONDITION_VERIFICATION, _VERIFICATION_CODES
     )
-    note = None
+    notes = []
     if not readable:  # never read as confirmed: possibly present, and said
         verification = "unconfirmed"
-        note = _status_words(resource, ref, "verificationStatus", "condition-ver-status")
-        note += " read as unconfirmed."
+        words = _status_words(resource, ref, "verificationStatus", "condition-ver-status")
+        notes.append(f"{words} read as unconfirmed.")
+    clinical, readable = status_code(
+        resource.get("clinicalStatus"), CONDITION_CLINICAL, _CLINICAL_CODES
+    )
+    if not readable:
+        # Whether it is current cannot be told: possibly, so never dropped (a dropped metastasis
+        # would make its kind a certain "none") nor counted as certain — read as current and
+        # unconfirmed, and said.
+        if verification not in ("refuted", "entered-in-error"):
+            verification = "unconfirmed"
+        words = _status_words(resource, ref, "clinicalStatus", "condition-clinical")
+        notes.append(f"{words} read as possibly current (as unconfirmed).")
+    note = " ".join(notes) or None
     names, uncoded = body_site_names(resource.get("bodySite"))
     return ConditionRecord(
         ref=ref,
@@ -190,14 +197,6 @@ def _status_words(resource: Mapping[str, Any], ref: ResourceRef, element: str, c
     given = f" ({words})" if words else ""
     label = ref.reference or "A Condition without id"
     return f"{label}: its {element}{given} holds none of FHIR's {codes} codes:"
-
-
-def _unreadable_status(
-    resource: Mapping[str, Any], ref: ResourceRef, element: str, codes: str
-) -> Issue:
-    words = _status_words(resource, ref, element, codes)
-    said = f"{words} whether it is current cannot be told; ignored."
-    return Issue("error", "invalid", said, ref.reference, element)
 
 
 def _abated_by(period: Any) -> ClinicalTime | None:

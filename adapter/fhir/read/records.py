@@ -204,11 +204,11 @@ def status_code(concept: Any, system: str, codes: frozenset[str]) -> tuple[str |
         return None, True
     found = codings(concept)
     for coding in found:
-        if coding.system == system:
-            return coding.code, True
+        if coding.system == system and coding.code.lower() in codes:
+            return coding.code.lower(), True
     for coding in found:
-        if coding.system is None and coding.code in codes:
-            return coding.code, True
+        if coding.system is None and coding.code.lower() in codes:
+            return coding.code.lower(), True
     return None, False
 
 
