@@ -292,3 +292,19 @@ def test_a_bare_myeloma_category_is_an_uncertain_bauer_primary(term):
     # mean; C90.00 (multiple myeloma) stays certain.
     assert term.in_value_set("primary-prognosis-uncertain", ICD10CM, "C90")
     assert not term.in_value_set("primary-prognosis-uncertain", ICD10CM, "C90.00")
+
+
+@pytest.mark.parametrize(
+    "path", sorted(MAPPINGS.glob("ConceptMap-*.json")), ids=lambda p: p.name
+)
+def test_every_narrower_or_inexact_target_says_why(path):
+    # FHIR R4 invariant cmd-1, which the HL7 validator enforces: the unit tier catches it first.
+    data = json.loads(path.read_text())
+    silent = [
+        (element["code"], target.get("code"))
+        for group in data["group"]
+        for element in group["element"]
+        for target in element.get("target", [])
+        if target.get("equivalence") in ("narrower", "inexact") and not target.get("comment")
+    ]
+    assert silent == []
