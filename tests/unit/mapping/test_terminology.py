@@ -294,9 +294,7 @@ def test_a_bare_myeloma_category_is_an_uncertain_bauer_primary(term):
     assert not term.in_value_set("primary-prognosis-uncertain", ICD10CM, "C90.00")
 
 
-@pytest.mark.parametrize(
-    "path", sorted(MAPPINGS.glob("ConceptMap-*.json")), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", sorted(MAPPINGS.glob("ConceptMap-*.json")), ids=lambda p: p.name)
 def test_every_narrower_or_inexact_target_says_why(path):
     # FHIR R4 invariant cmd-1, which the HL7 validator enforces: the unit tier catches it first.
     data = json.loads(path.read_text())
