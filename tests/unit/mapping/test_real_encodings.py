@@ -246,3 +246,56 @@ def test_a_metastasis_whose_clinical_status_cannot_be_read_is_possibly_present_n
     assert said is not None and "clinicalStatus" in said.diagnostics
     bone = score(_met_with(clinicalStatus={"text": "Active"}))
     assert [lv.level for lv in bone.levels] == ["T12"]  # scored, as unconfirmed
+
+
+def _visceral_and_major(extra: dict, drop: tuple[str, ...] = ()):
+    result = score(default_patient(drop=drop, extra=(extra,)))
+    return result.assessment.tomita.visceral.values, result.assessment.tokuhashi.major_organ.values
+
+
+@pytest.mark.parametrize("code", ["C80.0", "C80", "C79", "C79.9"])
+def test_a_metastatic_code_that_names_no_site_keeps_both_answers_open(code):
+    """C80.0 (disseminated) is read as the primary too; it still says metastases may be in
+    organs (contract §2: never "none coded" while one is recorded)."""
+    from adapter.scoring import MajorOrgan, Visceral
+
+    visceral, major = _visceral_and_major(condition("x", code), drop=("primary",))
+    assert {Visceral.NONE, Visceral.UNTREATABLE} <= visceral
+    assert {MajorOrgan.NONE, MajorOrgan.UNREMOVABLE} <= major
+
+
+@pytest.mark.parametrize("code", ["C78", "C79.3"])
+def test_a_visceral_category_that_may_be_a_major_organ_keeps_the_major_organ_answer_open(code):
+    from adapter.scoring import MajorOrgan, Visceral
+
+    visceral, major = _visceral_and_major(condition("x", code))
+    assert Visceral.NONE not in visceral  # visceral for certain
+    assert {MajorOrgan.NONE, MajorOrgan.UNREMOVABLE} <= major
+
+
+def _words(cid: str, text: str, **extra: Any) -> dict:
+    cond = condition(cid, "X", **extra)
+    cond["code"] = {"text": text}
+    return cond
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        _words("ln", "Metastatic carcinoma in mediastinal lymph nodes"),
+        _words("skin", "Cutaneous metastasis, chest wall"),
+        _words("bone", "Bone metastases"),
+        _words("aml", "Secondary acute myeloid leukaemia (therapy-related)"),
+        condition("ln2", "128462008", system=SNOMED, meta={"profile": [MCODE_SECONDARY]},
+                  bodySite=[{"coding": [{"system": SNOMED, "code": "59441001",
+                                         "display": "Structure of lymph node"}]}]),
+        condition("t8", "C79.89", level="T8"),
+    ],
+    ids=["lymph-node-words", "skin-words", "bone-words", "secondary-aml", "mcode-lymph-node",
+         "c79.89-at-t8"],
+)  # fmt: skip
+def test_a_metastasis_the_record_places_outside_the_organs_leaves_visceral_none(record):
+    from adapter.scoring import Visceral
+
+    visceral, _ = _visceral_and_major(record)
+    assert visceral == frozenset({Visceral.NONE})
