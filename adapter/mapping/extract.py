@@ -157,7 +157,8 @@ def extract_patient(
     counts = count_inputs(found, staging)
     primary = primary_inputs(ctx, found, staging)
     visceral, visceral_basis = presence(found, staging.visceral, _VISCERAL, staging.unplaced)
-    major, major_basis = presence(found, staging.major, _MAJOR, staging.unplaced)
+    maybe_major = [*staging.unplaced, *staging.maybe_major]
+    major, major_basis = presence(found, staging.major, _MAJOR, maybe_major)
     clash = organs_disagree(visceral, major)
     visceral_basis, major_basis = (
         visceral_basis.plus(caveats=clash),

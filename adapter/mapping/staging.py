@@ -34,6 +34,7 @@ from adapter.mapping.unused import (
     named,
     neoplasm,
     not_current,
+    possibly_major,
     possibly_visceral,
     relevant,
     unread_at_spine,
@@ -146,6 +147,8 @@ class Staging:
     # Metastases the maps do not place that may be visceral (unused.possibly_visceral): the
     # visceral and major-organ answers stay open while one is recorded.
     unplaced: list[Staged] = field(default_factory=list)
+    # Visceral metastases that may or may not be in a major organ (unused.possibly_major).
+    maybe_major: list[Staged] = field(default_factory=list)
 
 
 def _coded_in(ctx: Context, value_set: str, cond: ConditionRecord) -> bool:
@@ -356,6 +359,7 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
             current_then(ctx, recorded)
         certain = confirmed(cond)
         before = _used(staging)
+        sited = _metastases(staging)
         _stage_tumour(ctx, staging, cond, certain, remission)
         _stage_other(ctx, staging, cond, certain, remission)
         reported = any(i.resource == cond.ref.reference for i in ctx.issues)
@@ -365,20 +369,22 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
             and (neoplasm(cond) or (remission and relevant(ctx, cond)))
         ):
             unused(ctx, cond)
-            _unplaced(ctx, staging, cond, certain, bool(remission))
+            said = unread_at_spine(ctx, cond)
+            if said is not None:
+                staging.unread.append(said)
+        # A metastasis no map places in bone or an organ — unused, or read as the primary only
+        # (C80.0, disseminated) — may be in an organ; a visceral one may be in a major organ.
+        staged = Staged(cond, certain, remission=bool(remission))
+        if _metastases(staging) == sited and possibly_visceral(ctx, cond):
+            staging.unplaced.append(staged)
+        if possibly_major(ctx, cond) and cond not in (s.condition for s in staging.major):
+            staging.maybe_major.append(staged)
     return staging
 
 
-def _unplaced(
-    ctx: Context, staging: Staging, cond: ConditionRecord, certain: bool, remission: bool
-) -> None:
-    """A neoplasm no map places: named at the spine when it is at a vertebra; kept as a possible
-    visceral metastasis when it says it is a metastasis and nothing places it in bone."""
-    said = unread_at_spine(ctx, cond)
-    if said is not None:
-        staging.unread.append(said)
-    if possibly_visceral(ctx, cond):
-        staging.unplaced.append(Staged(cond, certain, remission=remission))
+def _metastases(staging: Staging) -> int:
+    """How many metastases the staging has placed: in bone, in an organ."""
+    return len(staging.lesions) + len(staging.visceral) + len(staging.major)
 
 
 def _in_words_only(ctx: Context, staging: Staging, recorded: ConditionRecord) -> None:
@@ -392,4 +398,8 @@ def _in_words_only(ctx: Context, staging: Staging, recorded: ConditionRecord) ->
     if remission is None or ctx.from_future(cond.ref, cond.time, partial(named, ctx, cond)):
         return
     in_words(ctx, cond)
-    _unplaced(ctx, staging, cond, confirmed(cond), remission)
+    said = unread_at_spine(ctx, cond)
+    if said is not None:
+        staging.unread.append(said)
+    if possibly_visceral(ctx, cond):
+        staging.unplaced.append(Staged(cond, confirmed(cond), remission=remission))

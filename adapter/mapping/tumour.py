@@ -83,9 +83,9 @@ def presence(
         if any(not s.remission for s in unplaced):
             values.add(spec.present[1])
         cited = "; ".join(_cited(s) for s in unplaced)
-        verb = "are metastases" if len(unplaced) > 1 else "is a metastasis"
+        whose = "metastases whose organs" if len(unplaced) > 1 else "a metastasis whose organ"
         caveats.append(
-            f"{cited} {verb} spinemets cannot place: {spec.label} metastases may be present "
+            f"{cited}: {whose} spinemets cannot tell — {spec.label} metastases may be present "
             f"({', '.join(v.value for v in spec.enum if v in values)})."
         )
     basis = Basis(evidence, settle=spec.component.settle, caveats=tuple(caveats))

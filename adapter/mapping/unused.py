@@ -28,6 +28,7 @@ __all__ = [
     "named",
     "neoplasm",
     "not_current",
+    "possibly_major",
     "possibly_visceral",
     "relevant",
     "unread_at_spine",
@@ -84,10 +85,27 @@ _SECONDARY_PROFILE = (
     "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-secondary-cancer-condition"
 )
 # Words that say a neoplasm is a metastasis ("Metastatic malignant neoplasm", "Liver mets",
-# "Secondary malignant neoplastic disease", "Lebermetastase", "métastase hépatique").
-_METASTASIS_WORDS = re.compile(r"\b(?:\w*metasta\w*|mets|secondar\w*|sekund\w*)\b", re.IGNORECASE)
-# ICD-10-CM metastases whose code names no site: the maps place every other one.
-_SITE_UNNAMED = ("C79.9", "C79.89", "C80.0")
+# "Secondary malignant neoplastic disease", "Lebermetastase", "métastase hépatique"); "secondary"
+# only before a neoplasm (a "secondary leukaemia" is a second cancer, not a metastasis).
+_METASTASIS_WORDS = re.compile(
+    r"\b(?:\w*metasta\w*|mets)\b|"
+    r"\b(?:secondar|sekund)\w*\s+(?:malign\w*\s+)?(?:neoplas|carcinom|cancer|tumou?r|deposit)",
+    re.IGNORECASE,
+)
+# A second cancer of the blood called "secondary" (therapy-related AML, MDS): no metastasis.
+_HAEMATOLOGICAL = re.compile(r"\b(?:\w*leu[ck]a?e?mi\w*|\w*lymphom\w*|myelo\w*|mds)\b", re.I)
+# Where words place a metastasis outside the organs of Tomita's and Tokuhashi's visceral items
+# (a lymph node, the skin, bone), unless they name an organ too ("liver and bone").
+_OUTSIDE_ORGANS = re.compile(
+    r"\b(?:lymph\w*|nod(?:e|es|al)|\w*cutaneous|skin|soft\s+tissue|bones?|osseous|osteo\w*|"
+    r"skelet\w*|spin(?:e|al)|vertebr\w*|sacr\w*)\b",
+    re.IGNORECASE,
+)
+_ORGANS = re.compile(
+    r"\b(?:liver|hepat\w*|lungs?|pulmon\w*|brain|cerebr\w*|kidneys?|renal|adrenal\w*|"
+    r"viscer\w*|peritone\w*|pleura\w*|organs?)\b",
+    re.IGNORECASE,
+)
 # Sites that place a lesion in bone: a spinal level or region, or a bone outside the spine.
 _BONE_SITES = frozenset({"level", "spinal", "other"})
 
@@ -219,20 +237,37 @@ def unused(ctx: Context, cond: ConditionRecord) -> None:
 
 
 def possibly_visceral(ctx: Context, cond: ConditionRecord) -> bool:
-    """A metastasis the maps do not place that may be visceral: an ICD-10-CM one whose code names
-    no site (C79.9, C79.89, C80.0), or (another system's code, or none) one that says it is a
-    metastasis — the mCODE secondary cancer profile, its words — with no bodySite in bone. Its
-    presence keeps the visceral answers open: recorded, it is no "none coded"."""
+    """A metastasis no map places that may be in an organ: one whose code names no site
+    (ValueSet metastasis-site-unnamed: C79.9, C80.0 …), or (another system's code, or none) one
+    that says it is a metastasis — the mCODE secondary cancer profile, its words — unless its
+    bodySite or words place it in bone, a lymph node or the skin. Recorded, it is no "none
+    coded": the visceral answers stay open."""
     if not neoplasm(cond):
         return False
-    if any(c.system == ICD10CM for c in cond.codes):
-        return any(
-            c.system == ICD10CM and c.code.upper().startswith(_SITE_UNNAMED) for c in cond.codes
-        )
-    if _SECONDARY_PROFILE not in cond.profiles and not _said(cond, _METASTASIS_WORDS):
-        return False
-    sites = (resolve_site(concept, ctx.term) for concept in cond.body_sites)
-    return not any(site.kind in _BONE_SITES for site in sites)
+    unnamed = _coded_in(ctx, "metastasis-site-unnamed", cond)
+    if not unnamed and any(c.system == ICD10CM for c in cond.codes):
+        return False  # every other ICD-10-CM metastasis names its site, which the maps read
+    if not unnamed:
+        said = _SECONDARY_PROFILE in cond.profiles or _said(cond, _METASTASIS_WORDS)
+        blood = cond.name is not None and _HAEMATOLOGICAL.search(_folded(cond.name))
+        if not said or blood:
+            return False
+    return not _outside_organs(ctx, cond)
+
+
+def _outside_organs(ctx: Context, cond: ConditionRecord) -> bool:
+    """Whether the record places the metastasis in bone, a lymph node or the skin (and names no
+    organ): by a bodySite the maps read as bone, or by its words and its sites' words."""
+    if any(resolve_site(concept, ctx.term).kind in _BONE_SITES for concept in cond.body_sites):
+        return True
+    words = _folded(" ".join(filter(None, (cond.name, *cond.site_names, *cond.uncoded_sites))))
+    return _OUTSIDE_ORGANS.search(words) is not None and _ORGANS.search(words) is None
+
+
+def possibly_major(ctx: Context, cond: ConditionRecord) -> bool:
+    """A visceral metastasis whose code may or may not name a major organ (ValueSet
+    major-organ-metastasis-possible: C78, C79.3 sent alone): the major-organ answer stays open."""
+    return _coded_in(ctx, "major-organ-metastasis-possible", cond)
 
 
 def in_words(ctx: Context, cond: ConditionRecord) -> None:
