@@ -887,3 +887,33 @@ async def test_an_unrecognised_orders_own_level_is_never_called_another(client):
     (card,) = await cards(client, SIGN, body("order-sign", [local]))
     row = next(line for line in card["detail"].splitlines() if line.startswith("| 8 "))
     assert "every other level (T12)" not in row and "T12" in row
+
+
+@pytest.mark.parametrize(
+    ("code", "display"), [("12738006", "Brain structure"), ("71341001", "Bone structure of femur")]
+)
+async def test_radiotherapy_the_record_places_outside_the_spine_is_not_called_unplaced(
+    client, code, display
+):
+    """Whole-brain or femur radiotherapy says where it went: the fixation card keeps the
+    contract's postoperative advice (§5 v3) and never doubts a site the record settles."""
+    from adapter.procedure.context import POSTOPERATIVE_RADIOTHERAPY
+    from tests.support.records import procedure
+
+    rt = procedure("rt", "77427", when="2024-05-22T10:00:00Z")
+    rt["bodySite"] = [{"coding": [{"system": SNOMED, "code": code, "display": display}]}]
+    fixation = order("fx", "22842", "T11", "T12", "L1", reasons=("met-t12",))
+    (card,) = await cards(
+        client, SIGN, body("order-sign", [fixation], default_patient(extra=(rt,)))
+    )
+    assert POSTOPERATIVE_RADIOTHERAPY in card["detail"]
+    assert "site not recorded" not in card["detail"]
+
+
+async def test_a_prior_stabilisation_without_a_level_is_said_with_its_date_as_written(client):
+    from tests.support.records import procedure
+
+    prior = procedure("prior", "22511", when="2024-04-01T10:00:00Z")
+    payload = body("order-sign", [order("vp", "22510", "T12")], default_patient(extra=(prior,)))
+    (card,) = await cards(client, SIGN, payload)
+    assert "1 Apr 2024" in card["detail"] and "\\*" not in card["detail"]
