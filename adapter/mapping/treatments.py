@@ -16,6 +16,7 @@ not taken as fixed (the record disagrees with itself, and SINS there stays shown
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -72,6 +73,9 @@ class Treatment:
     augmentation: str | None = None
     # Levels it stabilises beyond its bodySite: a fixation's treated level its screws bridge.
     bridged: tuple[str, ...] = ()
+    # Its bodySites say it was done outside the spine (a femur, the brain): not a course whose
+    # site is unknown, which the procedure check names beside a spine order.
+    outside_spine: bool = False
 
     @property
     def stabilises(self) -> bool:
@@ -167,7 +171,26 @@ def _treatment(
     if proc.status == "in-progress":
         where += ", in progress"
     evidence = Evidence(proc.ref, proc.time, summary + where)
-    return Treatment(kinds, levels, proc.time, evidence, displays, augmentation, bridged)
+    outside = not levels and _outside_spine(ctx.term, proc)
+    return Treatment(kinds, levels, proc.time, evidence, displays, augmentation, bridged, outside)
+
+
+# Words that may name a spinal site, so that a bodySite the maps do not know is not read as
+# outside the spine ("T10-L2", "thoracolumbar", "vertebral body").
+_SPINAL_WORDS = re.compile(
+    r"\b(?:spin\w*|vertebr\w*|thorac\w*|lumb\w*|cervic\w*|sacr\w*|cocc\w*|paraspin\w*|"
+    r"[ctls]\s?-?\d{1,2})\b",
+    re.IGNORECASE,
+)
+
+
+def _outside_spine(term: Terminology, proc: ProcedureRecord) -> bool:
+    """Whether every bodySite of the procedure is outside the spine: a bone the maps place there
+    (a femur), or a site they do not know whose words name nothing spinal (the brain)."""
+    sites = [resolve_site(concept, term) for concept in proc.body_sites]
+    if not sites or any(site.kind in ("level", "spinal", "invalid") for site in sites):
+        return False
+    return all(site.kind == "other" for site in sites) or not _SPINAL_WORDS.search(proc.site_words)
 
 
 def read_treatments(

@@ -347,7 +347,7 @@ def _unplaced_priors(ask: Ask, treated: list[str]) -> list[Concern]:
         if done.stabilises and not done.levels and not done.bridged:
             said = f"{done.name} on {done.time.day} recorded without a level"
             detail = (
-                f"**{said.capitalize()}** ({done.evidence.ref.reference or 'a Procedure'}): "
+                f"{said[:1].upper()}{said[1:]} ({done.evidence.ref.reference or 'a Procedure'}): "
                 f"it may have been at {where} — check where it was before this order."
             )
             out.append(Concern(f"{said} — check it was not {where}", detail, short=said))

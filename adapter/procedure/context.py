@@ -55,6 +55,7 @@ def _unplaced(ask: Ask) -> list[Treatment]:
         if "radiotherapy" in t.kinds
         and not t.levels
         and not t.bridged
+        and not t.outside_spine
         and timedelta(0) <= now - t.time.instant <= RADIOTHERAPY_WINDOW
     ]
 

@@ -36,6 +36,7 @@ class ProcedureRecord(NamedTuple):
     body_sites: tuple[tuple[Coding, ...], ...]
     reasons: tuple[str, ...]  # reasonReference
     words: str = ""  # code.text and the codings' displays, lower case: how the record names it
+    site_words: str = ""  # the same of its bodySites: where the record says it was done
 
 
 class EncounterRecord(NamedTuple):
@@ -72,6 +73,10 @@ def _words(concept: Any) -> str:
     return " ".join(t for t in texts if isinstance(t, str)).lower()
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+
+
 def parse_follow_up(
     resource: Mapping[str, Any], full_url: str | None, aliases: Mapping[str, str]
 ) -> FollowUpRecord | Issue | None:
@@ -105,6 +110,7 @@ def parse_follow_up(
             body_sites=concepts(resource.get("bodySite")),
             reasons=references(resource.get("reasonReference"), aliases),
             words=_words(resource.get("code")),
+            site_words=" ".join(_words(site) for site in _listed(resource.get("bodySite"))),
         )
     if rtype == "Encounter":
         return EncounterRecord(ref, patient, status, _period(resource.get("period"), True))
