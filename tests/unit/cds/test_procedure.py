@@ -917,3 +917,36 @@ async def test_a_prior_stabilisation_without_a_level_is_said_with_its_date_as_wr
     payload = body("order-sign", [order("vp", "22510", "T12")], default_patient(extra=(prior,)))
     (card,) = await cards(client, SIGN, payload)
     assert "1 Apr 2024" in card["detail"] and "\\*" not in card["detail"]
+
+
+def _bounded_lab(rid: str, loinc: str, value: float, comparator: str, unit: str | None) -> dict:
+    from tests.support.records import measurement
+
+    lab = measurement(rid, loinc, value, unit)
+    if "valueInteger" in lab:
+        lab["valueQuantity"] = {"value": lab.pop("valueInteger")}
+    lab["valueQuantity"]["comparator"] = comparator
+    return lab
+
+
+@pytest.mark.parametrize(
+    ("lab", "status", "said"),
+    [
+        (("platelets", "777-3", 20, "<", "10*9/L"), "unmet", "platelets < 20"),
+        (("inr", "6301-6", 8, ">", None), "unmet", "INR > 8"),
+        (("platelets", "777-3", 60, "<", "10*9/L"), "unknown", "platelets < 60"),
+    ],
+    ids=["platelets-below", "inr-above", "platelets-undecided"],
+)
+async def test_a_lab_bound_decides_criterion_7_when_it_lies_beyond_the_limit(
+    client, lab, status, said
+):
+    """Platelets "< 20" are below 50 whatever their value (contract §5: unmet when out of
+    range); "< 60" may be either side, so unknown — and the bound is shown either way."""
+    rid, loinc, value, comparator, unit = lab
+    record = default_patient(
+        drop=(rid,), extra=(_bounded_lab(rid, loinc, value, comparator, unit),)
+    )
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "T12")], record))
+    row = next(line for line in card["detail"].splitlines() if line.startswith("| 7 "))
+    assert f"**{status}**" in row and said in row
