@@ -147,6 +147,19 @@ class Invalid:
     reason: str
 
 
+class Bound(str):
+    """Why a lab value was not read, when it is a bound ("< 20"): the words, and the bound's
+    comparator and number in the lab's unit, for a limit it may decide (criterion 7)."""
+
+    comparator: str
+    number: float
+
+    def __new__(cls, words: str, comparator: str, number: float) -> Bound:
+        made = super().__new__(cls, words)
+        made.comparator, made.number = comparator, number
+        return made
+
+
 @dataclass(frozen=True, slots=True)
 class Finding(Generic[T_co]):
     """One usable finding: its Observation, value, levels (None: recorded without a level)

@@ -23,6 +23,7 @@ from adapter.mapping.context import Context
 from adapter.mapping.displays import finding_code, finding_displayed, observation_named
 from adapter.mapping.findings import (
     SINS_FINDINGS,
+    Bound,
     Finding,
     Invalid,
     read_answer,
@@ -189,10 +190,12 @@ def _lab(ctx: Context, obs: ObservationRecord, lab: str) -> float | tuple[str, s
         return f"{ref}: {lab} in {shown}, which does not convert to {target}", why
     if obs.quantity.value < 0:
         return f"{ref}: {lab} {obs.quantity.value:g} is negative", "a negative value"
+    value = float(Decimal(repr(obs.quantity.value)) * factor)
     if obs.quantity.comparator is not None:  # "< 3.5": below it, by how much not said
-        shown = f"{obs.quantity.comparator} {obs.quantity.value:g}"
-        return f"{ref}: {lab} {shown} is a bound, not a value: not used", "a bound, not a value"
-    return float(Decimal(repr(obs.quantity.value)) * factor)
+        comparator = obs.quantity.comparator
+        message = f"{ref}: {lab} {comparator} {obs.quantity.value:g} is a bound, not a value"
+        return f"{message}: not used", Bound(f"{comparator} {value:g}, a bound", comparator, value)
+    return value
 
 
 def _levels(

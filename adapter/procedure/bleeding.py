@@ -5,7 +5,7 @@ after the SIR 2019 consensus for high-bleeding-risk procedures, as settings)."""
 from __future__ import annotations
 
 from adapter.fhir.read.evidence import Evidence
-from adapter.mapping.findings import Chosen, Finding
+from adapter.mapping.findings import Bound, Chosen, Finding
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import Safety
 from adapter.procedure.criteria import REASSESS, Criterion, Judge, cite
@@ -26,11 +26,41 @@ def _versus(value: float, unit: str, ok: bool, limit: str, out: str) -> str:
     return f"{value:g}{unit} ({limit if ok else out})"
 
 
+def _bounded(bound: Bound, label: str, unit: str, limit: float, high: bool) -> _Part:
+    """A later value given as a bound ("< 20"): out of range when the bound lies beyond the limit
+    whatever the value (platelets < 20 against ≥ 50: contract §5, unmet), else unknown — the
+    bound shown either way. ``high``: the limit is a maximum (INR), else a minimum."""
+    said = f"{label} {bound.comparator} {bound.number:g}{unit}"
+    below = bound.comparator in ("<", "<=")
+    strict = bound.comparator in ("<", ">")
+    if high:
+        out = not below and (bound.number > limit or (strict and bound.number >= limit))
+        inside = below and bound.number <= limit
+        side = f"above {limit:g}"
+    else:
+        out = below and (bound.number < limit or (strict and bound.number <= limit))
+        inside = not below and bound.number >= limit
+        side = f"below {limit:g}"
+    if out:
+        return "unmet", f"{said} ({side}, a bound)", f"{said} ({side})"
+    if inside:
+        return "unknown", f"{said} (a bound, within the limit) — check", f"{said} (a bound)"
+    return "unknown", f"{said} (a bound: either side of {limit:g}) — check", f"{said} (a bound)"
+
+
 def _lab(
-    chosen: Chosen[float] | None, label: str, ok: bool, said: str, unread: Finding[str] | None
+    chosen: Chosen[float] | None,
+    label: str,
+    ok: bool,
+    said: str,
+    unread: Finding[str] | None,
+    limit: tuple[float, str, bool] | None = None,
 ) -> _Part:
     """One lab value against its limit (``said``: :func:`_versus`); a later record that could
-    not be read makes it unknown, named (contract §2 v3), never "no … recorded"."""
+    not be read makes it unknown, named (contract §2 v3), never "no … recorded"; a later bound
+    decides when it lies beyond the limit (``limit``: the limit, its unit, whether a maximum)."""
+    if unread is not None and isinstance(unread.value, Bound) and limit is not None:
+        return _bounded(unread.value, label, limit[1], limit[0], limit[2])
     if unread is not None:
         when = unread.obs.time.day if unread.obs.time else "date not recorded"
         named = f"{label} {when}: {unread.value}"
@@ -78,12 +108,13 @@ def _parts(safety: Safety, minimum: float, rules: Rules) -> list[_Part]:
     ok = worst_inr <= rules.inr_max
     limit = f"{rules.inr_max:g}"
     said = _versus(worst_inr, "", ok, f"≤ {limit}", f"above {limit}")
-    parts.append(_lab(inr, "INR", ok, said, safety.inr_unread))
+    parts.append(_lab(inr, "INR", ok, said, safety.inr_unread, (rules.inr_max, "", True)))
     plt = safety.platelets
     worst = min(plt.values) if plt else 0.0
     ok = worst >= minimum
     said = _versus(worst, " × 10⁹/L", ok, f"≥ {minimum:g}", f"below {minimum:g}")
-    parts.append(_lab(plt, "platelets", ok, said, safety.platelets_unread))
+    bound_limit = (minimum, " × 10⁹/L", False)
+    parts.append(_lab(plt, "platelets", ok, said, safety.platelets_unread, bound_limit))
     return parts
 
 
