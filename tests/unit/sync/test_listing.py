@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import respx
 
 from adapter.fhir.client import FhirClient, FhirServerSettings
@@ -40,3 +41,21 @@ def test_a_condition_outside_both_value_sets_is_not_listed():
                     coding["code"] = "C91.00"  # lymphoid leukaemia: not a bone-marrow primary
     fhir = FakeFhir(respx.mock, resources)
     assert listed(fhir) == []
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("system", "code"),
+    [("http://hl7.org/fhir/sid/icd-10-cm", "C7951"), ("urn:oid:2.16.840.1.113883.6.90", "C79.51")],
+    ids=["undotted", "oid"],
+)
+def test_a_metastasis_in_a_spelling_the_reader_accepts_is_listed(system, code):
+    # score and the CDS service read these spellings (README "Input"): --all must list them too,
+    # or such a patient's results are never written nor withdrawn.
+    resources = seed_resources("seed-03")
+    for resource in resources:
+        for coding in resource.get("code", {}).get("coding", []):
+            if resource["resourceType"] == "Condition" and coding.get("code") == "C79.51":
+                coding["system"], coding["code"] = system, code
+    fhir = FakeFhir(respx.mock, resources)
+    assert listed(fhir) == ["seed-03"]
