@@ -19,7 +19,7 @@ from adapter.fhir.read.record_list import RECORD_LIST, search_of
 from adapter.fhir.read.references import patient_of
 from adapter.mapping.observations import READ_LOINC
 from adapter.mapping.terminology import Terminology
-from adapter.vocabulary.systems import ASSESSMENT_SID, FINDING, LOINC
+from adapter.vocabulary.systems import ASSESSMENT_SID, FINDING, ICD10CM, LOINC, oids_of
 
 __all__ = [
     "Snapshot",
@@ -174,14 +174,37 @@ async def group_snapshots(
 LISTED = ("bone-metastasis", "bone-marrow-primary")
 
 
+_PER_SEARCH = 25  # codes a listing search names: its URL stays well under servers' limits
+
+
+def listing_codes(term: Terminology) -> list[tuple[str, str]]:
+    """The (system, code) pairs that list :data:`LISTED`'s Conditions, in every spelling the
+    reader accepts that a server's token search tells apart: ICD-10-CM with and without its dot,
+    and each system under its HL7 OID (README "Input"). SNOMED CT's https and edition URIs are
+    not searched: a server's token search would need them spelled one by one."""
+    out: set[tuple[str, str]] = set()
+    for system, code in {pair for listed in LISTED for pair in term.value_set_codes(listed)}:
+        codes = {code, code.replace(".", "")} if system == ICD10CM else {code}
+        for spelled in (system, *oids_of(system)):
+            out |= {(spelled, c) for c in codes}
+    return sorted(out)
+
+
 async def all_patients(client: FhirClient, term: Terminology) -> list[str]:
-    """Every patient with a Condition of :data:`LISTED`'s ValueSets."""
-    pairs = sorted({pair for listed in LISTED for pair in term.value_set_codes(listed)})
-    codes = ",".join(quote(f"{s}|{c}", safe="") for s, c in pairs)
-    conditions = await client.search(
-        f"Condition?code={codes}&_elements=subject&_count=500", fresh=True
+    """Every patient with a Condition of :data:`LISTED`'s ValueSets, in any spelling the reader
+    accepts (:func:`listing_codes`), in searches of a few codes each."""
+    pairs = listing_codes(term)
+    searches = [
+        ",".join(quote(f"{s}|{c}", safe="") for s, c in pairs[at : at + _PER_SEARCH])
+        for at in range(0, len(pairs), _PER_SEARCH)
+    ]
+    found = await asyncio.gather(
+        *(
+            client.search(f"Condition?code={codes}&_elements=subject&_count=500", fresh=True)
+            for codes in searches
+        )
     )
-    return sorted(_subjects(whole_listing(conditions)))
+    return sorted({p for group in found for p in _subjects(whole_listing(group))})
 
 
 def whole_listing(resources: list[Any]) -> list[Any]:

@@ -43,6 +43,7 @@ __all__ = [
     "VERTEBRA",
     "canonical_system",
     "code_label",
+    "oids_of",
 ]
 
 BASE = "http://spinemets.org/fhir"
@@ -156,6 +157,11 @@ _SPELLINGS |= {
 # SNOMED CT's edition and version URIs (http://snomed.info/sct/731000124108, …/version/20240301),
 # which some producers write in Coding.system instead of Coding.version: the same codes.
 _SNOMED_EDITIONS = (f"{SNOMED}/", "https://snomed.info/sct/")
+
+
+def oids_of(system: str) -> tuple[str, ...]:
+    """The HL7 OIDs records write for a system the mappings name by its URL."""
+    return tuple(oid for oid, url in _OID_SYSTEMS.items() if url == system)
 
 
 def canonical_system(system: str) -> str:
