@@ -528,3 +528,31 @@ def test_an_untimed_bilsky_3_without_a_level_behind_a_timed_bilsky_0_without_one
         "Bilsky 3, level not recorded, with no recorded time: confirm the current grade "
         "(Bilsky 0, level not recorded, on 30 May 2024)"
     )
+
+
+# --- a bodySite that names two levels (contract §2: never a level the record does not settle)
+
+
+def _bilsky_3_at(site: dict) -> list:
+    grade = finding("bilsky-t12", BILSKY, "bilsky-3", when="2024-05-31T09:00:00Z")
+    grade["bodySite"] = site
+    return default_patient(drop=("bilsky-t12",), extra=(grade,))
+
+
+VERTEBRA_SYSTEM = "http://spinemets.org/fhir/CodeSystem/vertebra"
+
+
+def test_a_bilsky_3_whose_words_name_another_level_still_alarms_at_neither_level_settled():
+    site = {"coding": [{"system": VERTEBRA_SYSTEM, "code": "T12"}], "text": "T11"}
+    card, alert, result = neurology(_bilsky_3_at(site))
+    assert card is not None and card.indicator == "critical"  # the alarm never goes
+    assert "at T12" not in card.summary
+    said = [i.diagnostics for i in result.issues if i.resource == "Observation/bilsky-t12"]
+    assert said and "T11" in said[0] and "T12" in said[0]
+
+
+def test_a_bilsky_3_whose_codings_name_two_levels_still_alarms():
+    site = {"coding": [{"system": VERTEBRA_SYSTEM, "code": "T12"},
+                       {"system": "http://snomed.info/sct", "code": "33766003"}]}  # fmt: skip
+    card, _, _ = neurology(_bilsky_3_at(site))
+    assert card is not None and card.indicator == "critical" and "at T12" not in card.summary
