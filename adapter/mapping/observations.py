@@ -29,7 +29,7 @@ from adapter.mapping.findings import (
     read_answer,
 )
 from adapter.mapping.rules import FINDING_WINDOW
-from adapter.mapping.sites import coded_levels, resolve_site
+from adapter.mapping.sites import Site, coded_levels, levels_in_words, resolve_site
 from adapter.outcomes import OUTCOME_LOINC
 from adapter.scoring import KPS_VALUES
 from adapter.vocabulary.findings import (
@@ -198,8 +198,27 @@ def _lab(ctx: Context, obs: ObservationRecord, lab: str) -> float | tuple[str, s
     return value
 
 
+def _disputed(ctx: Context, obs: ObservationRecord, sites: list[Site]) -> str | None:
+    """Why a bodySite read as a level settles none (its codings, one concept, name two levels,
+    or its words another level than its code), else None."""
+    names = (*obs.site_names, *(None,) * (len(obs.body_sites) - len(obs.site_names)))
+    for concept, site, words in zip(obs.body_sites, sites, names, strict=False):
+        if site.level is None:
+            continue
+        coded = coded_levels(concept, ctx.term) or (site.level,)
+        if len(coded) > 1:
+            return f"the codings of its bodySite name {' and '.join(coded)}"
+        said = levels_in_words(words)
+        if said and not said >= set(coded):
+            return f"its bodySite is coded {coded[0]} but its words say {words!r}"
+    return None
+
+
 def _levels(
-    ctx: Context, obs: ObservationRecord, lesion_levels: Mapping[str, frozenset[str]]
+    ctx: Context,
+    obs: ObservationRecord,
+    lesion_levels: Mapping[str, frozenset[str]],
+    code: str | None = None,
 ) -> frozenset[str] | Invalid | None:
     """The levels a finding belongs to; None when recorded without a level (a focus on a lesion
     at several levels does not say which: contract §2); Invalid when its bodySite does not
@@ -210,10 +229,13 @@ def _levels(
         bad = next((s for s in sites if s.kind == "invalid"), None)
         if bad is not None:
             return Invalid(f"{obs.ref.reference}: {bad.label}")
-        for concept in obs.body_sites:  # one concept: codings naming two levels settle neither
-            if len(coded := coded_levels(concept, ctx.term)) > 1:
-                named = " and ".join(coded)
-                return Invalid(f"{obs.ref.reference}: the codings of its bodySite name {named}")
+        disputed = _disputed(ctx, obs, sites)
+        if disputed is not None:
+            if code != EPIDURAL_SPINAL_CORD_COMPRESSION:
+                return Invalid(f"{obs.ref.reference}: {disputed}")
+            # A compression grade keeps its alarm: read as recorded without a level, said.
+            ctx.warn(obs.ref.reference, f"{obs.ref.reference}: {disputed}: level not recorded.")
+            return None
         placed = frozenset(s.level for s in sites if s.level is not None)
     if not obs.focus:  # most findings name their level by bodySite alone
         return placed
@@ -240,7 +262,7 @@ def _file_coded(
     answer = read_answer(code, obs)
     if isinstance(answer, Invalid):
         return Invalid(f"{obs.ref.reference}: {answer.reason}")
-    levels = _levels(ctx, obs, lesion_levels)
+    levels = _levels(ctx, obs, lesion_levels, code)
     if isinstance(levels, Invalid):
         return levels
     dated = ctx.dated(obs.time, FINDING_WINDOW[code])

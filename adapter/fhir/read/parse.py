@@ -122,6 +122,7 @@ def _observation(
         value_number=_value_number(resource, quantity),
         quantity=quantity,
         body_sites=concepts(resource.get("bodySite")),
+        site_names=body_site_names(resource.get("bodySite"))[0],
         focus=references(resource.get("focus"), aliases),
         part_of=references(resource.get("partOf"), aliases),
         time=_observation_time(resource),

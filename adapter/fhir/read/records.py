@@ -80,6 +80,7 @@ class ObservationRecord(NamedTuple):
     part_of: tuple[str, ...]
     time: ClinicalTime | None
     derived_from: tuple[str, ...] = ()  # a response it was extracted from is not counted twice
+    site_names: tuple[str | None, ...] = ()  # each coded bodySite as named (body_site_names)
 
     @property
     def unit(self) -> str | None:

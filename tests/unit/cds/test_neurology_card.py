@@ -544,7 +544,7 @@ VERTEBRA_SYSTEM = "http://spinemets.org/fhir/CodeSystem/vertebra"
 
 def test_a_bilsky_3_whose_words_name_another_level_still_alarms_at_neither_level_settled():
     site = {"coding": [{"system": VERTEBRA_SYSTEM, "code": "T12"}], "text": "T11"}
-    card, alert, result = neurology(_bilsky_3_at(site))
+    card, _, result = neurology(_bilsky_3_at(site))
     assert card is not None and card.indicator == "critical"  # the alarm never goes
     assert "at T12" not in card.summary
     said = [i.diagnostics for i in result.issues if i.resource == "Observation/bilsky-t12"]
