@@ -201,13 +201,17 @@ def _lab(ctx: Context, obs: ObservationRecord, lab: str) -> float | tuple[str, s
 def _disputed(ctx: Context, obs: ObservationRecord, sites: list[Site]) -> str | None:
     """Why a bodySite read as a level settles none (its codings, one concept, name two levels,
     or its words another level than its code), else None."""
-    names = (*obs.site_names, *(None,) * (len(obs.body_sites) - len(obs.site_names)))
-    for concept, site, words in zip(obs.body_sites, sites, names, strict=False):
+    names = obs.site_names
+    for at, (concept, site) in enumerate(zip(obs.body_sites, sites, strict=False)):
         if site.level is None:
             continue
-        coded = coded_levels(concept, ctx.term) or (site.level,)
+        # One coding names one level: only several can disagree among themselves.
+        coded = coded_levels(concept, ctx.term) if len(concept) > 1 else (site.level,)
         if len(coded) > 1:
             return f"the codings of its bodySite name {' and '.join(coded)}"
+        words = names[at] if at < len(names) else None
+        if not words or words == site.level:
+            continue
         said = levels_in_words(words)
         if said and not said >= set(coded):
             return f"its bodySite is coded {coded[0]} but its words say {words!r}"

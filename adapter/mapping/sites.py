@@ -162,6 +162,7 @@ def _ordinal(written: str) -> int:
     return _ORDINALS.index(lowered) + 1 if lowered in _ORDINALS else int(lowered[:-2])
 
 
+@functools.lru_cache(maxsize=4096)  # the same few site names in every record: bounded
 def levels_in_words(words: str | None) -> frozenset[str]:
     """The levels a site's or an order's words name, a run ("T11-L1") with every level in it.
     Detected to tell words that disagree with a code, or a level an order's name already says,

@@ -189,8 +189,8 @@ def _one_level(
     level the record does not settle)."""
     if site.kind != "level" or site.level is None:
         return site
-    coded = coded_levels(concept, ctx.term) or (site.level,)
-    said = levels_in_words(words)
+    coded = coded_levels(concept, ctx.term) if len(concept) > 1 else (site.level,)
+    said = levels_in_words(words) if words and words != site.level else frozenset()
     if len(coded) < 2 and (not said or said >= set(coded)):
         return site
     within = frozenset(coded) | said

@@ -136,6 +136,8 @@ def code_label(system: str | None, code: str) -> str:
 # The other spellings producers give those systems' URLs: https for http, a trailing slash.
 _SPELLINGS = {
     **{url: url for url in _SYSTEM_NAMES},
+    # spinemets' own systems, the commonest in its inputs: found at once, never tried as SNOMED
+    **{url: url for url in (FINDING, VERTEBRA, PRIMARY_SITE)},
     **_OID_SYSTEMS,
     **{f"{url}/": url for url in _SYSTEM_NAMES},
     **{url.replace("http://", "https://", 1): url for url in _SYSTEM_NAMES},

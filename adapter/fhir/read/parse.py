@@ -122,7 +122,8 @@ def _observation(
         value_number=_value_number(resource, quantity),
         quantity=quantity,
         body_sites=concepts(resource.get("bodySite")),
-        site_names=body_site_names(resource.get("bodySite"))[0],
+        # An Observation's bodySite is one concept (R4 0..1): its name, read only by words.
+        site_names=(concept_name(resource.get("bodySite")),),
         focus=references(resource.get("focus"), aliases),
         part_of=references(resource.get("partOf"), aliases),
         time=_observation_time(resource),
