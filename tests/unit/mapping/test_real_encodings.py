@@ -299,3 +299,31 @@ def test_a_metastasis_the_record_places_outside_the_organs_leaves_visceral_none(
 
     visceral, _ = _visceral_and_major(record)
     assert visceral == frozenset({Visceral.NONE})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Metastases to bone and pancreas", "Bone and splenic metastases", "Metastatic cutaneous melanoma",
+     "Metastatic osteosarcoma", "Metastatic breast cancer, node positive", "Spinal cord metastasis",
+     "Intramedullary spinal cord metastasis", "Sacral plexus metastasis", "Mets to bone and ovary",
+     "Metastatic Ewing sarcoma of bone", "Secondary malignant neoplasm of bone and bowel"],
+)  # fmt: skip
+def test_words_that_may_name_an_organ_never_settle_visceral_none(text):
+    """Only words that place the metastasis in bone, a lymph node or the skin and nothing else
+    may settle "none"; a primary's words ("cutaneous melanoma", "osteosarcoma") place nothing."""
+    from adapter.scoring import Visceral
+
+    visceral, _ = _visceral_and_major(_words("w", text))
+    assert {Visceral.NONE, Visceral.TREATABLE} <= visceral
+
+
+def test_a_metastasis_with_a_bone_and_an_organ_site_keeps_visceral_open():
+    from adapter.scoring import Visceral
+
+    sites = [{"coding": [{"system": SNOMED, "code": "71341001", "display": "Bone structure of femur"}]},
+             {"coding": [{"system": SNOMED, "code": "15776009", "display": "Pancreatic structure"}]}]  # fmt: skip
+    met = condition(
+        "m", "128462008", system=SNOMED, bodySite=sites, meta={"profile": [MCODE_SECONDARY]}
+    )
+    visceral, _ = _visceral_and_major(met)
+    assert {Visceral.NONE, Visceral.TREATABLE} <= visceral
