@@ -94,18 +94,23 @@ _METASTASIS_WORDS = re.compile(
 )
 # A second cancer of the blood called "secondary" (therapy-related AML, MDS): no metastasis.
 _HAEMATOLOGICAL = re.compile(r"\b(?:\w*leu[ck]a?e?mi\w*|\w*lymphom\w*|myelo\w*|mds)\b", re.I)
-# Where words place a metastasis outside the organs of Tomita's and Tokuhashi's visceral items
-# (a lymph node, the skin, bone), unless they name an organ too ("liver and bone").
-_OUTSIDE_ORGANS = re.compile(
-    r"\b(?:lymph\w*|nod(?:e|es|al)|\w*cutaneous|skin|soft\s+tissue|bones?|osseous|osteo\w*|"
-    r"skelet\w*|spin(?:e|al)|vertebr\w*|sacr\w*)\b",
+# A metastasis's whole name that places it in bone, a lymph node or the skin and nowhere else:
+# "Bone metastases", "Cutaneous metastasis, chest wall", "Metastatic carcinoma in mediastinal
+# lymph nodes". Anything more ("bone and pancreas"), or words about the primary ("cutaneous
+# melanoma", "osteosarcoma", "node positive"), places nothing.
+_OUTSIDE = r"(?:bones?|bony|osseous|skeletal|lymph\s+nodes?|nodal|skin|cutaneous|subcutaneous)"
+# Where on the body surface a skin or node metastasis is said to be ("…, chest wall").
+_SURFACE = (
+    r"(?:(?:left|right)\s+)?(?:chest\s+wall|scalp|back|trunk|abdominal\s+wall|arm|leg|neck|face)"
+)
+_PLACED_OUTSIDE = re.compile(
+    rf"^(?:{_OUTSIDE}\s+(?:metasta\w*|mets|secondar\w*)(?:\s+deposits?)?(?:,\s*{_SURFACE})?"
+    r"|(?:metastatic|secondary)\s+(?:malignant\s+)?(?:carcinoma|cancer|disease|neoplasm|"
+    rf"deposits?|tumou?rs?)\s+(?:to|in|of)\s+(?:the\s+)?(?:\w+\s+)?{_OUTSIDE})$",
     re.IGNORECASE,
 )
-_ORGANS = re.compile(
-    r"\b(?:liver|hepat\w*|lungs?|pulmon\w*|brain|cerebr\w*|kidneys?|renal|adrenal\w*|"
-    r"viscer\w*|peritone\w*|pleura\w*|organs?)\b",
-    re.IGNORECASE,
-)
+# A bodySite's own words that place it in a lymph node or the skin (bone: by the maps).
+_SITE_OUTSIDE = re.compile(r"\b(?:lymph\s+nodes?|skin|cutaneous|subcutaneous)\b", re.I)
 # Sites that place a lesion in bone: a spinal level or region, or a bone outside the spine.
 _BONE_SITES = frozenset({"level", "spinal", "other"})
 
@@ -256,12 +261,24 @@ def possibly_visceral(ctx: Context, cond: ConditionRecord) -> bool:
 
 
 def _outside_organs(ctx: Context, cond: ConditionRecord) -> bool:
-    """Whether the record places the metastasis in bone, a lymph node or the skin (and names no
-    organ): by a bodySite the maps read as bone, or by its words and its sites' words."""
-    if any(resolve_site(concept, ctx.term).kind in _BONE_SITES for concept in cond.body_sites):
-        return True
-    words = _folded(" ".join(filter(None, (cond.name, *cond.site_names, *cond.uncoded_sites))))
-    return _OUTSIDE_ORGANS.search(words) is not None and _ORGANS.search(words) is None
+    """Whether the record places the metastasis in bone, a lymph node or the skin only: every
+    bodySite there (the maps read it as bone, or its own words name a node or the skin), or,
+    with no bodySite, its whole name says so (:data:`_PLACED_OUTSIDE`). Anything that may be an
+    organ keeps the visceral answers open."""
+    names = (*cond.site_names, *(None,) * (len(cond.body_sites) - len(cond.site_names)))
+    if cond.body_sites:
+        return (
+            all(
+                resolve_site(concept, ctx.term).kind in _BONE_SITES
+                or (name is not None and _SITE_OUTSIDE.search(name) is not None)
+                for concept, name in zip(cond.body_sites, names, strict=False)
+            )
+            and not cond.uncoded_sites
+        )
+    if cond.uncoded_sites:
+        return all(_SITE_OUTSIDE.search(name) for name in cond.uncoded_sites)
+    name = _folded(cond.name or "").strip()
+    return _PLACED_OUTSIDE.match(name) is not None
 
 
 def possibly_major(ctx: Context, cond: ConditionRecord) -> bool:
