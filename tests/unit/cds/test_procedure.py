@@ -951,3 +951,23 @@ async def test_a_lab_bound_decides_criterion_7_when_it_lies_beyond_the_limit(
     row = next(line for line in card["detail"].splitlines() if line.startswith("| 7 "))
     shown = row.replace("\\", "")  # the detail is markdown: "<" and ">" arrive escaped
     assert f"**{status}**" in row and said in shown
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "display"),
+    [(SNOMED, "12921003", "Pelvis structure"), (SNOMED, "38266002", "Entire body as a whole"),
+     ("urn:local", "CSI", "Craniospinal axis"), ("urn:local", "PAN", "Para-aortic nodes"),
+     (SNOMED, "72410000", "Mediastinal structure"), ("urn:local", "PVR", "Paravertebral region")],
+)  # fmt: skip
+async def test_radiotherapy_to_a_field_that_may_hold_the_vertebra_is_named(
+    client, system, code, display
+):
+    """Pelvis, craniospinal, total-body, para-aortic, mediastinal and paravertebral fields reach
+    vertebrae: a course there is named beside a spine order (contract §5 v3), never silent."""
+    from tests.support.records import procedure
+
+    rt = procedure("rt", "77427", when="2024-05-22T10:00:00Z")
+    rt["bodySite"] = [{"coding": [{"system": system, "code": code, "display": display}]}]
+    payload = body("order-sign", [order("vp", "22510", "T12")], default_patient(extra=(rt,)))
+    (card,) = await cards(client, SIGN, payload)
+    assert "Radiotherapy on 22 May 2024" in card["detail"]
