@@ -175,22 +175,30 @@ def _treatment(
     return Treatment(kinds, levels, proc.time, evidence, displays, augmentation, bridged, outside)
 
 
-# Words that may name a spinal site, so that a bodySite the maps do not know is not read as
-# outside the spine ("T10-L2", "thoracolumbar", "vertebral body").
-_SPINAL_WORDS = re.compile(
-    r"\b(?:spin\w*|vertebr\w*|thorac\w*|lumb\w*|cervic\w*|sacr\w*|cocc\w*|paraspin\w*|"
-    r"[ctls]\s?-?\d{1,2})\b",
+# Words that place a radiotherapy field where no vertebra can be (the brain, a limb, a breast):
+# only these, or a bone the maps place outside the spine, say a course was outside the spine.
+# Any other site the maps do not know (a pelvis, the mediastinum, para-aortic nodes, the whole
+# body, the craniospinal axis) may hold a vertebra, as an unknown site may (sites.py).
+_NO_VERTEBRA = re.compile(
+    r"^(?:(?:left|right|bilateral)\s+)?(?:(?:structure\s+of\s+)?(?:brain|skull|cranium|orbits?|eyes?|"
+    r"femurs?|femoral|humerus|humeral|tibias?|tibial|fibulas?|radius|ulnas?|forearms?|hands?|"
+    r"feet|foot|breasts?|larynx|laryngeal|scalp)(?:\s+structure)?|whole\s+brain|"
+    r"bone\s+structure\s+of\s+(?:femur|humerus|tibia|fibula|radius|ulna))$",
     re.IGNORECASE,
 )
+_SPINAL_WORDS = re.compile(r"spin|vertebr|thorac|lumb|cervic|sacr|cocc|neurax", re.IGNORECASE)
 
 
 def _outside_spine(term: Terminology, proc: ProcedureRecord) -> bool:
-    """Whether every bodySite of the procedure is outside the spine: a bone the maps place there
-    (a femur), or a site they do not know whose words name nothing spinal (the brain)."""
+    """Whether every bodySite of the procedure is outside the spine: its words name a place with
+    no vertebra (the brain, a femur, a breast), whether the maps know the site or not."""
     sites = [resolve_site(concept, term) for concept in proc.body_sites]
     if not sites or any(site.kind in ("level", "spinal", "invalid") for site in sites):
         return False
-    return all(site.kind == "other" for site in sites) or not _SPINAL_WORDS.search(proc.site_words)
+    # A bone the maps place outside the spine is not enough: a pelvic field reaches L5 and the
+    # sacrum. Only words naming a place with no vertebra say so.
+    words = [w.strip() for w in proc.site_words.split("|") if w.strip()]
+    return bool(words) and all(_NO_VERTEBRA.match(w) and not _SPINAL_WORDS.search(w) for w in words)
 
 
 def read_treatments(

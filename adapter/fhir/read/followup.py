@@ -36,7 +36,7 @@ class ProcedureRecord(NamedTuple):
     body_sites: tuple[tuple[Coding, ...], ...]
     reasons: tuple[str, ...]  # reasonReference
     words: str = ""  # code.text and the codings' displays, lower case: how the record names it
-    site_words: str = ""  # the same of its bodySites: where the record says it was done
+    site_words: str = ""  # each bodySite's name ("|" between them): where the record says it was
 
 
 class EncounterRecord(NamedTuple):
@@ -71,6 +71,19 @@ def _words(concept: Any) -> str:
     texts = [concept.get("text")]
     texts += [c.get("display") for c in concept.get("coding") or () if isinstance(c, dict)]
     return " ".join(t for t in texts if isinstance(t, str)).lower()
+
+
+def _site_name(concept: Any) -> str:
+    """A bodySite as the record names it: its text, else its first display (lower case)."""
+    if not isinstance(concept, dict):
+        return ""
+    text = concept.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.lower()
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict) and isinstance(display := coding.get("display"), str):
+            return display.lower()
+    return ""
 
 
 def _listed(value: Any) -> list[Any]:
@@ -110,7 +123,7 @@ def parse_follow_up(
             body_sites=concepts(resource.get("bodySite")),
             reasons=references(resource.get("reasonReference"), aliases),
             words=_words(resource.get("code")),
-            site_words=" ".join(_words(site) for site in _listed(resource.get("bodySite"))),
+            site_words="|".join(_site_name(site) for site in _listed(resource.get("bodySite"))),
         )
     if rtype == "Encounter":
         return EncounterRecord(ref, patient, status, _period(resource.get("period"), True))
