@@ -971,3 +971,21 @@ async def test_radiotherapy_to_a_field_that_may_hold_the_vertebra_is_named(
     payload = body("order-sign", [order("vp", "22510", "T12")], default_patient(extra=(rt,)))
     (card,) = await cards(client, SIGN, payload)
     assert "Radiotherapy on 22 May 2024" in card["detail"]
+
+
+async def test_a_fracture_recorded_without_a_level_is_never_placed_at_the_ordered_level(client):
+    record = default_patient(extra=(condition("osteo", "M80.08XA"),))
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "T12")], record))
+    assert "fracture at T12" not in card["summary"] and "level not recorded" in card["summary"]
+
+
+async def test_a_bilsky_3_worded_at_another_level_is_never_outranked_by_an_older_grade(client):
+    """Its code says T12, its words T11: at T12 it may be, so an older Bilsky 0 there settles
+    nothing (criterion 5 never met on it)."""
+    grade = finding("bilsky-new", "epidural-spinal-cord-compression", "bilsky-3",
+                    when="2024-05-31T09:00:00Z")  # fmt: skip
+    grade["bodySite"] = {"coding": site("T12")[0]["coding"], "text": "T11"}
+    record = default_patient(extra=(grade,))
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "T12")], record))
+    row = next(line for line in card["detail"].splitlines() if line.startswith("| 5 "))
+    assert "**met**" not in row
