@@ -31,7 +31,7 @@ from adapter.mapping.findings import (
 from adapter.mapping.rules import FINDING_WINDOW
 from adapter.mapping.sites import Site, coded_levels, levels_in_words, resolve_site
 from adapter.outcomes import OUTCOME_LOINC
-from adapter.scoring import KPS_VALUES
+from adapter.scoring import KPS_VALUES, level_order
 from adapter.vocabulary.findings import (
     ASIA_IMPAIRMENT_SCALE,
     EPIDURAL_SPINAL_CORD_COMPRESSION,
@@ -198,9 +198,11 @@ def _lab(ctx: Context, obs: ObservationRecord, lab: str) -> float | tuple[str, s
     return value
 
 
-def _disputed(ctx: Context, obs: ObservationRecord, sites: list[Site]) -> str | None:
+def _disputed(
+    ctx: Context, obs: ObservationRecord, sites: list[Site]
+) -> tuple[str, frozenset[str]] | None:
     """Why a bodySite read as a level settles none (its codings, one concept, name two levels,
-    or its words another level than its code), else None."""
+    or its words another level than its code), and the levels it may be at; else None."""
     names = obs.site_names
     for at, (concept, site) in enumerate(zip(obs.body_sites, sites, strict=False)):
         if site.level is None:
@@ -208,13 +210,14 @@ def _disputed(ctx: Context, obs: ObservationRecord, sites: list[Site]) -> str | 
         # One coding names one level: only several can disagree among themselves.
         coded = coded_levels(concept, ctx.term) if len(concept) > 1 else (site.level,)
         if len(coded) > 1:
-            return f"the codings of its bodySite name {' and '.join(coded)}"
+            return f"the codings of its bodySite name {' and '.join(coded)}", frozenset(coded)
         words = names[at] if at < len(names) else None
         if not words or words == site.level:
             continue
         said = levels_in_words(words)
         if said and not said >= set(coded):
-            return f"its bodySite is coded {coded[0]} but its words say {words!r}"
+            why = f"its bodySite is coded {coded[0]} but its words say {words!r}"
+            return why, frozenset(coded) | said
     return None
 
 
@@ -235,11 +238,14 @@ def _levels(
             return Invalid(f"{obs.ref.reference}: {bad.label}")
         disputed = _disputed(ctx, obs, sites)
         if disputed is not None:
+            why, levels = disputed
             if code != EPIDURAL_SPINAL_CORD_COMPRESSION:
-                return Invalid(f"{obs.ref.reference}: {disputed}")
-            # A compression grade keeps its alarm: read as recorded without a level, said.
-            ctx.warn(obs.ref.reference, f"{obs.ref.reference}: {disputed}: level not recorded.")
-            return None
+                return Invalid(f"{obs.ref.reference}: {why}")
+            # A compression grade keeps its alarm: at each level it may be, so no older grade
+            # there outranks it; said.
+            named = " or ".join(sorted(levels, key=level_order))
+            ctx.warn(obs.ref.reference, f"{obs.ref.reference}: {why}: read as at {named}.")
+            return levels
         placed = frozenset(s.level for s in sites if s.level is not None)
     if not obs.focus:  # most findings name their level by bodySite alone
         return placed

@@ -276,19 +276,22 @@ def other_cause_criterion(
             action="confirm which vertebra is fractured, and its cause (biopsy)",
             finding=f"osteoporotic or traumatic fracture at {where} — confirm which",
         )
-    if (confirmed := [s for s in relevant if s.confirmed]) and instrumented:
+    confirmed = [s for s in relevant if s.confirmed]
+    # A fracture recorded without a level is not said to be at this one (never guessed, §5).
+    here = f"at {level}" if any(level in s.levels for s in confirmed) else "level not recorded"
+    if confirmed and instrumented:
+        where = f"{here}, a screw level" if here.startswith("at") else f"{here} — at {level}?"
         return judge.unmet(
             cite(staged_evidence(confirmed, _OTHER_CAUSE)),
             action="review the construct: screws into a fractured vertebra",
-            finding=f"osteoporotic or traumatic fracture at {level}, a screw level — review the "
-            "screws' hold",
+            finding=f"osteoporotic or traumatic fracture {where} — review the screws' hold",
         )
     if confirmed:
+        where = here if here.startswith("at") else f"{here} — at {level}?"
         return judge.unmet(
             cite(staged_evidence(confirmed, _OTHER_CAUSE)),
             action="confirm the tumour cause (biopsy)",
-            finding=f"osteoporotic or traumatic fracture at {level} — confirm tumour cause "
-            "(biopsy)",
+            finding=f"osteoporotic or traumatic fracture {where} — confirm tumour cause (biopsy)",
         )
     return judge.unknown(
         cite(staged_evidence(relevant, _OTHER_CAUSE)),
