@@ -153,3 +153,21 @@ def test_a_write_whose_answer_was_lost_every_time_says_it_may_have_been_applied(
     assert outcome.status == "failed" and "may have been applied" in (outcome.reason or "")
     (event,) = events(path)
     assert "may have been applied" in event["outcomeDesc"]
+
+
+@respx.mock
+def test_a_lost_answer_names_only_what_that_transaction_wrote(tmp_path):
+    # Everything written once; one RiskAssessment then removed from the server; the second
+    # sync's transaction re-creates only it, and its answer is lost: the event must not re-date
+    # the outputs written on an earlier day as written now.
+    fhir = AnswerLost(respx.mock, seed_resources("seed-03"))
+    fhir.lost = 0
+    path = tmp_path / "audit.ndjson"
+    run(["seed-03"], path)
+    gone = test_runner.ours(fhir, "RiskAssessment")[0]
+    del fhir.store[f"RiskAssessment/{gone['id']}"]
+    fhir.lost = 1
+    run(["seed-03"], path)
+    _, *outputs = events(path)[-1]["entity"]
+    named = [o["what"]["reference"] for o in outputs]
+    assert len(named) == 1 and named[0].startswith("RiskAssessment/")
