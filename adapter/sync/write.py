@@ -72,6 +72,8 @@ class Write:
     # A transaction was sent and its answer never came (no answer, or a 5xx): the server may
     # hold its write, which a repeat then finds stored and does not send again.
     unanswered: bool = False
+    # What the server held before that transaction: reference → version of each stored output.
+    held: dict[str, str | None] | None = None
 
     async def __call__(self) -> tuple[Output, ...]:
         """What was written."""
@@ -86,6 +88,8 @@ class Write:
                 raise FhirServerError("no data for this patient when read again", status=404)
             self.result = result
         stored = read_stored(raw)
+        if self.held is None:
+            self.held = {st.reference: st.version for st in stored.current.values()}
         bundle = transaction_bundle(
             self.result.written(), stored.current, self.result.answers_for, stored.copies
         )
@@ -103,12 +107,19 @@ class Write:
 
     def _found_stored(self, stored: StoredOutputs) -> tuple[Output, ...]:
         """What a transaction whose answer was lost wrote, as the repeat finds it stored: the
-        resources holding this result's identifiers."""
+        resources holding this result's identifiers that are new, or at another version, since
+        the server was read before it (outputs written on an earlier day are not re-dated)."""
         wanted = {
             (b.resource["resourceType"], identifier_of(b.resource, ASSESSMENT_SID))
             for b in self.result.written()
         }
-        found = [s for s in stored.current.values() if (s.resource_type, s.result) in wanted]
+        held = self.held or {}
+        found = [
+            s
+            for s in stored.current.values()
+            if (s.resource_type, s.result) in wanted
+            and (s.reference not in held or held[s.reference] != s.version)
+        ]
         return tuple(
             Output("resource", f"{s.reference}/_history/{s.version}", ANSWER_LOST)
             if s.version
