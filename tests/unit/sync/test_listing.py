@@ -46,8 +46,13 @@ def test_a_condition_outside_both_value_sets_is_not_listed():
 @respx.mock
 @pytest.mark.parametrize(
     ("system", "code"),
-    [("http://hl7.org/fhir/sid/icd-10-cm", "C7951"), ("urn:oid:2.16.840.1.113883.6.90", "C79.51")],
-    ids=["undotted", "oid"],
+    [
+        ("http://hl7.org/fhir/sid/icd-10-cm", "C7951"),
+        ("urn:oid:2.16.840.1.113883.6.90", "C79.51"),
+        ("https://hl7.org/fhir/sid/icd-10-cm", "C79.51"),
+        ("http://hl7.org/fhir/sid/icd-10-cm/", "C79.51"),
+    ],
+    ids=["undotted", "oid", "https", "trailing-slash"],
 )
 def test_a_metastasis_in_a_spelling_the_reader_accepts_is_listed(system, code):
     # score and the CDS service read these spellings (README "Input"): --all must list them too,
