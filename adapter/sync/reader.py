@@ -19,7 +19,7 @@ from adapter.fhir.read.record_list import RECORD_LIST, search_of
 from adapter.fhir.read.references import patient_of
 from adapter.mapping.observations import READ_LOINC
 from adapter.mapping.terminology import Terminology
-from adapter.vocabulary.systems import ASSESSMENT_SID, FINDING, ICD10CM, LOINC, oids_of
+from adapter.vocabulary.systems import ASSESSMENT_SID, FINDING, ICD10CM, LOINC, spellings_of
 
 __all__ = [
     "Snapshot",
@@ -180,12 +180,12 @@ _PER_SEARCH = 25  # codes a listing search names: its URL stays well under serve
 def listing_codes(term: Terminology) -> list[tuple[str, str]]:
     """The (system, code) pairs that list :data:`LISTED`'s Conditions, in every spelling the
     reader accepts that a server's token search tells apart: ICD-10-CM with and without its dot,
-    and each system under its HL7 OID (README "Input"). SNOMED CT's https and edition URIs are
-    not searched: a server's token search would need them spelled one by one."""
+    each system under its HL7 OID, https and a trailing slash (README "Input"). SNOMED CT's
+    edition URIs are not searched: a token search would need each edition spelled."""
     out: set[tuple[str, str]] = set()
     for system, code in {pair for listed in LISTED for pair in term.value_set_codes(listed)}:
         codes = {code, code.replace(".", "")} if system == ICD10CM else {code}
-        for spelled in (system, *oids_of(system)):
+        for spelled in (system, *spellings_of(system)):
             out |= {(spelled, c) for c in codes}
     return sorted(out)
 

@@ -43,7 +43,7 @@ __all__ = [
     "VERTEBRA",
     "canonical_system",
     "code_label",
-    "oids_of",
+    "spellings_of",
 ]
 
 BASE = "http://spinemets.org/fhir"
@@ -161,9 +161,10 @@ _SPELLINGS |= {
 _SNOMED_EDITIONS = (f"{SNOMED}/", "https://snomed.info/sct/")
 
 
-def oids_of(system: str) -> tuple[str, ...]:
-    """The HL7 OIDs records write for a system the mappings name by its URL."""
-    return tuple(oid for oid, url in _OID_SYSTEMS.items() if url == system)
+def spellings_of(system: str) -> tuple[str, ...]:
+    """The other spellings records write for a system the mappings name by its URL (its HL7
+    OID, https, a trailing slash): each reads as the URL (:func:`canonical_system`)."""
+    return tuple(sorted(k for k, url in _SPELLINGS.items() if url == system and k != system))
 
 
 def canonical_system(system: str) -> str:
