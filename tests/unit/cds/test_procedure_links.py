@@ -10,23 +10,12 @@ import pytest
 from adapter.cds.settings import Settings
 from tests.support.records import default_patient, order
 from tests.unit.cds.conftest import BASE, client_for
-from tests.unit.cds.test_procedure import SIGN, body
+from tests.unit.cds.test_procedure import SIGN, anyio_backend, body, seed_clock
+
+# The procedure tests' fixtures: the anyio backend, and the clock pinned to the records' NOW.
+__all__ = ["anyio_backend", "seed_clock"]
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def seed_clock(monkeypatch):
-    from adapter.cds import services
-    from adapter.fhir.read.timing import parse_time
-    from tests.support.records import NOW
-
-    monkeypatch.setattr(services, "now_time", lambda: parse_time(NOW))
 
 
 async def card_links(tmp_path, resources) -> tuple[dict, list[tuple[str, dict | None]]]:
