@@ -29,7 +29,7 @@ from adapter.mapping.findings import (
     read_answer,
 )
 from adapter.mapping.rules import FINDING_WINDOW
-from adapter.mapping.sites import Site, coded_levels, levels_in_words, resolve_site
+from adapter.mapping.sites import Site, disputed_level, resolve_site
 from adapter.outcomes import OUTCOME_LOINC
 from adapter.scoring import KPS_VALUES, level_order
 from adapter.vocabulary.findings import (
@@ -201,23 +201,16 @@ def _lab(ctx: Context, obs: ObservationRecord, lab: str) -> float | tuple[str, s
 def _disputed(
     ctx: Context, obs: ObservationRecord, sites: list[Site]
 ) -> tuple[str, frozenset[str]] | None:
-    """Why a bodySite read as a level settles none (its codings, one concept, name two levels,
-    or its words another level than its code), and the levels it may be at; else None."""
+    """Why the first bodySite that settles no level (:func:`disputed_level`) settles none, and
+    the levels it may be at; else None."""
     names = obs.site_names
     for at, (concept, site) in enumerate(zip(obs.body_sites, sites, strict=False)):
-        if site.level is None:
-            continue
-        # One coding names one level: only several can disagree among themselves.
-        coded = coded_levels(concept, ctx.term) if len(concept) > 1 else (site.level,)
-        if len(coded) > 1:
-            return f"the codings of its bodySite name {' and '.join(coded)}", frozenset(coded)
         words = names[at] if at < len(names) else None
-        if not words or words == site.level:
-            continue
-        said = levels_in_words(words)
-        if said and not said >= set(coded):
-            why = f"its bodySite is coded {coded[0]} but its words say {words!r}"
-            return why, frozenset(coded) | said
+        if (found := disputed_level(concept, site, words, ctx.term)) is not None:
+            coded, levels = found
+            if len(coded) > 1:
+                return f"the codings of its bodySite name {' and '.join(coded)}", levels
+            return f"its bodySite is coded {coded[0]} but its words say {words!r}", levels
     return None
 
 

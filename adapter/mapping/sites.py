@@ -13,7 +13,15 @@ from adapter.mapping.terminology import Terminology
 from adapter.scoring import LEVELS, level_order
 from adapter.vocabulary.systems import SNOMED, VERTEBRA, code_label
 
-__all__ = ["Site", "SiteKind", "coded_levels", "levels_in_words", "read_by_words", "resolve_site"]
+__all__ = [
+    "Site",
+    "SiteKind",
+    "coded_levels",
+    "disputed_level",
+    "levels_in_words",
+    "read_by_words",
+    "resolve_site",
+]
 
 SiteKind = Literal["level", "spinal", "other", "unknown", "invalid"]
 _EXTRASPINAL = "extraspinal-bone-site"
@@ -128,6 +136,27 @@ def coded_levels(concept: tuple[Coding, ...], term: Terminology) -> tuple[str, .
         if levels is not None and len(levels) == 1:
             found |= levels
     return tuple(sorted(found, key=level_order))
+
+
+def disputed_level(
+    concept: tuple[Coding, ...], site: Site, words: str | None, term: Terminology
+) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """When a bodySite read as one level settles none: the levels its codings name (several:
+    one concept, as FHIR means them, naming two levels; else the one) and every level it may be
+    at (its words naming another level than its code). None when it settles its level, or is
+    no level."""
+    if site.kind != "level" or site.level is None:
+        return None
+    # One coding names one level: only several can disagree among themselves.
+    coded = coded_levels(concept, term) if len(concept) > 1 else (site.level,)
+    if len(coded) > 1:
+        return coded, frozenset(coded)
+    if not words or words == site.level:
+        return None
+    said = levels_in_words(words)
+    if said and not said >= set(coded):
+        return coded, frozenset(coded) | said
+    return None
 
 
 # A level as people write it, or a run of them: "T12", "T12-L1", "T11–12", "L4 to S1", "L-2",

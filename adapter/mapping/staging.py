@@ -26,7 +26,7 @@ from adapter.fhir.read.records import Coding, ConditionRecord
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context, condition_named
 from adapter.mapping.sited_primary import sited_primary
-from adapter.mapping.sites import Site, coded_levels, levels_in_words, read_by_words, resolve_site
+from adapter.mapping.sites import Site, disputed_level, read_by_words, resolve_site
 from adapter.mapping.unused import (
     abated_before,
     current_then,
@@ -183,21 +183,17 @@ def _sites(ctx: Context, cond: ConditionRecord) -> tuple[Site, ...] | None:
 def _one_level(
     ctx: Context, cond: ConditionRecord, concept: tuple[Coding, ...], words: str | None, site: Site
 ) -> Site:
-    """A bodySite read as one level, unless its codings (one concept, as FHIR means them) name
-    several levels or its words another level than its codes: then it is at one of them, not
-    known which — a spinal site within them, as a region is — and named (contract §2: never a
-    level the record does not settle)."""
-    if site.kind != "level" or site.level is None:
+    """A bodySite read as one level, unless it settles none (:func:`disputed_level`): then the
+    lesion is at one of them, not known which — a spinal site within them, as a region is — and
+    named (contract §2: never a level the record does not settle)."""
+    found = disputed_level(concept, site, words, ctx.term)
+    if found is None:
         return site
-    coded = coded_levels(concept, ctx.term) if len(concept) > 1 else (site.level,)
-    said = levels_in_words(words) if words and words != site.level else frozenset()
-    if len(coded) < 2 and (not said or said >= set(coded)):
-        return site
-    within = frozenset(coded) | said
-    named = levels_named(within)
+    coded, within = found
     why = (
         "its codings name " + " and ".join(coded) if len(coded) > 1 else f"its words say {words!r}"
     )
+    named = levels_named(within)
     ref = cond.ref.reference
     ctx.warn(ref, f"{ref}: bodySite {site.level} read as {named}: {why} — record the level.")
     return Site("spinal", None, f"{site.key}|{named}", named, within, named)
@@ -369,9 +365,7 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
             and (neoplasm(cond) or (remission and relevant(ctx, cond)))
         ):
             unused(ctx, cond)
-            said = unread_at_spine(ctx, cond)
-            if said is not None:
-                staging.unread.append(said)
+            _unread(ctx, staging, cond)
         # A metastasis no map places in bone or an organ — unused, or read as the primary only
         # (C80.0, disseminated) — may be in an organ; a visceral one may be in a major organ.
         staged = Staged(cond, certain, remission=bool(remission))
@@ -380,6 +374,13 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
         if possibly_major(ctx, cond) and cond not in (s.condition for s in staging.major):
             staging.maybe_major.append(staged)
     return staging
+
+
+def _unread(ctx: Context, staging: Staging, cond: ConditionRecord) -> None:
+    """A neoplasm no map places, named on the patient-view when it is at a vertebra."""
+    said = unread_at_spine(ctx, cond)
+    if said is not None:
+        staging.unread.append(said)
 
 
 def _metastases(staging: Staging) -> int:
@@ -398,8 +399,6 @@ def _in_words_only(ctx: Context, staging: Staging, recorded: ConditionRecord) ->
     if remission is None or ctx.from_future(cond.ref, cond.time, partial(named, ctx, cond)):
         return
     in_words(ctx, cond)
-    said = unread_at_spine(ctx, cond)
-    if said is not None:
-        staging.unread.append(said)
+    _unread(ctx, staging, cond)
     if possibly_visceral(ctx, cond):
         staging.unplaced.append(Staged(cond, confirmed(cond), remission=remission))

@@ -79,8 +79,7 @@ def _radiotherapy(ask: Ask, levels: list[str]) -> list[str]:
         out.append(
             f"{name} {when}, site not recorded as a level — if it included "
             f"{', '.join(sorted(levels, key=level_order)) or 'the level ordered'}: wound and "
-            "fracture risk; check what was "
-            "irradiated."
+            "fracture risk; check what was irradiated."
         )
     return out
 

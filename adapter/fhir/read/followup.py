@@ -10,6 +10,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import (
     Coding,
     ResourceRef,
+    body_site_names,
     codings,
     concepts,
     references,
@@ -73,21 +74,10 @@ def _words(concept: Any) -> str:
     return " ".join(t for t in texts if isinstance(t, str)).lower()
 
 
-def _site_name(concept: Any) -> str:
-    """A bodySite as the record names it: its text, else its first display (lower case)."""
-    if not isinstance(concept, dict):
-        return ""
-    text = concept.get("text")
-    if isinstance(text, str) and text.strip():
-        return text.lower()
-    for coding in concept.get("coding") or ():
-        if isinstance(coding, dict) and isinstance(display := coding.get("display"), str):
-            return display.lower()
-    return ""
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+def _site_words(value: Any) -> str:
+    """Each bodySite as the record names it (body_site_names), lower case, "|" between them."""
+    coded, uncoded = body_site_names(value)
+    return "|".join(name.lower() for name in (*coded, *uncoded) if name)
 
 
 def parse_follow_up(
@@ -123,7 +113,7 @@ def parse_follow_up(
             body_sites=concepts(resource.get("bodySite")),
             reasons=references(resource.get("reasonReference"), aliases),
             words=_words(resource.get("code")),
-            site_words="|".join(_site_name(site) for site in _listed(resource.get("bodySite"))),
+            site_words=_site_words(resource.get("bodySite")),
         )
     if rtype == "Encounter":
         return EncounterRecord(ref, patient, status, _period(resource.get("period"), True))
