@@ -38,6 +38,10 @@ BROKEN = {
     "KPS is NaN": _with(KPS, ("valueInteger",), math.nan),
     "KPS is infinite": _with(KPS, ("valueInteger",), math.inf),
     "a quantity of 1e400": {**_with(KPS, ("valueQuantity",), {"value": math.inf})},
+    # A bound's comparator that is no string: neither a value nor a bound can be told.
+    "a comparator that is an object": _with(
+        KPS, ("valueQuantity",), {"value": 80, "comparator": {"x": 1}}
+    ),
     "an integer beyond 64 bits": _with(KPS, ("valueInteger",), 10**30),
     "valueInteger is a string": _with(KPS, ("valueInteger",), "80"),
     "effectiveDateTime is a number": _with(KPS, ("effectiveDateTime",), 5),
