@@ -80,6 +80,7 @@ _EXACT: dict[str, str] = {
     "reference": "string",
     "system": "string",
     "status": "string",
+    "comparator": "string",  # a Quantity's "<", ">=": a bound, never read as the value itself
     "url": "string",
     "fullUrl": "string",
     "issued": "time",
