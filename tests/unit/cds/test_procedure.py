@@ -989,3 +989,40 @@ async def test_a_bilsky_3_worded_at_another_level_is_never_outranked_by_an_older
     (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "T12")], record))
     row = next(line for line in card["detail"].splitlines() if line.startswith("| 5 "))
     assert "**met**" not in row
+
+
+async def test_a_bilsky_3_at_one_of_two_levels_is_named_at_both_never_elsewhere_alone(client):
+    """Its code says T12, its words T11: criterion 8 says where it may be, both levels and
+    "here or elsewhere", and no context line calls it unused."""
+    grade = finding("bilsky-new", "epidural-spinal-cord-compression", "bilsky-3",
+                    when="2024-05-31T09:00:00Z")  # fmt: skip
+    grade["bodySite"] = {"coding": site("T12")[0]["coding"], "text": "T11"}
+    record = default_patient(extra=(grade,))
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "T12")], record))
+    row = next(line for line in card["detail"].splitlines() if line.startswith("| 8 "))
+    assert "**unmet**" in row and "Bilsky 3 at T11 or T12" in row and "here or elsewhere" in row
+    assert "not used" not in card["detail"]
+
+
+async def test_a_cord_compression_graded_where_no_metastasis_is_recorded_is_never_called_unused(
+    client,
+):
+    """Criterion 8 counts it: the line that asks to check its level says so."""
+    grade = finding("bilsky-t11", "epidural-spinal-cord-compression", "bilsky-3",
+                    when="2024-05-31T09:00:00Z")  # fmt: skip
+    grade["bodySite"] = site("T11")[0]
+    record = default_patient(extra=(grade,))
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "T12")], record))
+    (line,) = [ln for ln in card["detail"].splitlines() if ln.startswith("- Recorded at T11")]
+    assert "not used" not in line and "criterion 8" in line and "check the level" in line
+
+
+async def test_a_bilsky_3_at_one_of_two_levels_away_from_the_order_is_listed_once(client):
+    grade = finding("bilsky-new", "epidural-spinal-cord-compression", "bilsky-3",
+                    when="2024-05-31T09:00:00Z")  # fmt: skip
+    grade["bodySite"] = {"coding": site("T12")[0]["coding"], "text": "T11"}
+    record = default_patient(extra=(grade, condition("l2", "C79.51", level="L2")))
+    (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "L2")], record))
+    row = next(line for line in card["detail"].splitlines() if line.startswith("| 8 "))
+    assert "**unmet**" in row and row.count("Bilsky 3 at T11 or T12") == 1
+    assert "suspected cord compression elsewhere" in row
