@@ -43,7 +43,6 @@ from adapter.mapping.compression import (
     compression_grades,
     concern,
     day_of,
-    listed_once,
     reimaged,
     unplaced_compression,
     untimed_alarm,
@@ -183,7 +182,7 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
     if what in ("compression", "preliminary"):
         mark = f", {PRELIMINARY}" if what == "preliminary" else ""
         reason = f"Bilsky 2–3{grade.where}{mark}"
-        level = (" or ".join(grade.spans) or grade.level) if what == "compression" else None
+        level = grade.level if what == "compression" else None
         text = f"{named} ({grade.day}{mark})"
         return NeurologyItem("critical", text, sources, reason, level=level)
     texts: dict[str, tuple[Indicator | None, str]] = {
@@ -253,9 +252,7 @@ def _items(patient: PatientResult, rules: Rules) -> list[NeurologyItem]:
     coded_deficit, coded_compression = coded_items(patient)
     items += coded_deficit
     grades = compression_grades(safety, patient.assessment.treatments)
-    items += [
-        item for g in listed_once(grades) if (item := _grade_item(g, patient, rules)) is not None
-    ]
+    items += [item for g in grades if (item := _grade_item(g, patient, rules)) is not None]
     items += coded_compression
     whole = _whole_spine_item(patient, grades)
     return [*items, whole] if whole is not None else items

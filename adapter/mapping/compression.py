@@ -36,7 +36,6 @@ __all__ = [
     "concern",
     "day_of",
     "grade_at",
-    "listed_once",
     "reimaged",
     "unplaced_compression",
     "untimed_alarm",
@@ -88,9 +87,6 @@ class Grade:
     irradiated: Treatment | None  # radiotherapy at its level after it, none decompressing
     # A final Bilsky 2–3 with no recorded time that this timed 0–1c outranks.
     untimed: Chosen[Bilsky] | None = None
-    # Every level the same record counts at, when its bodySite settles none of several
-    # ("T11 or T12"): named so, never as a grade at one level and another at the next.
-    spans: tuple[str, ...] = ()
 
     @property
     def high_grade(self) -> bool:
@@ -106,10 +102,7 @@ class Grade:
 
     @property
     def where(self) -> str:
-        """ " at T8", " at T11 or T12", or ", level not recorded" — never a level the grade was
-        copied to."""
-        if len(self.spans) > 1:
-            return f" at {' or '.join(self.spans)}"
+        """ " at T8", or ", level not recorded" — never a level the grade was copied to."""
         return f" at {self.level}" if self.level else ", level not recorded"
 
     @property
@@ -198,41 +191,9 @@ def compression_grades(safety: Safety, treatments: Sequence[Treatment]) -> tuple
         _pick(lv, safety.compression.get(lv), early.get(lv), hidden.get(lv), treatments)
         for lv in levels
     ]
-    placed = _spanned([g for g in out if g is not None])
     unplaced = (safety.compression_unplaced, safety.preliminary_unplaced, safety.untimed_unplaced)
-    loose = _pick(None, *unplaced, treatments)
-    return (*placed, loose) if loose is not None else tuple(placed)
-
-
-def _spanned(grades: list[Grade]) -> list[Grade]:
-    """Each grade with the levels its record counts at, when that is more than its own."""
-    levels: dict[str, list[str]] = {}
-    for grade in grades:
-        for ref in {ev.ref.reference for ev in grade.chosen.evidence if ev.ref.reference}:
-            levels.setdefault(ref, []).append(grade.level or "")
-    if all(len(at) == 1 for at in levels.values()):
-        return grades  # the common case: each record at one level
-    out = []
-    for grade in grades:
-        refs = {ev.ref.reference for ev in grade.chosen.evidence if ev.ref.reference}
-        spans = sorted({lv for ref in refs for lv in levels[ref]}, key=level_order)
-        out.append(replace(grade, spans=tuple(spans)) if len(spans) > 1 else grade)
-    return out
-
-
-def listed_once(grades: Sequence[Grade]) -> list[Grade]:
-    """The grades to list: a record counted at each of the levels it may be at once, at the
-    first ("Bilsky 3 at T11 or T12"), not once a level."""
-    seen: set[tuple[tuple[str, ...], tuple[str | None, ...]]] = set()
-    out = []
-    for grade in grades:
-        if grade.spans:
-            key = (grade.spans, tuple(ev.ref.reference for ev in grade.chosen.evidence))
-            if key in seen:
-                continue
-            seen.add(key)
-        out.append(grade)
-    return out
+    out.append(_pick(None, *unplaced, treatments))
+    return tuple(g for g in out if g is not None)
 
 
 def grade_at(grades: Sequence[Grade], level: str, scored: int) -> Grade | None:

@@ -56,10 +56,9 @@ class LevelPlan:
     unscored: list[tuple[str, str]] = field(default_factory=list)  # (label, reason)
     active: set[str] = field(default_factory=set)  # levels with a lesion not in remission
     remission: dict[str, list[str]] = field(default_factory=dict)  # level → Conditions
-    # Findings at a level where no metastasis is recorded, not used for SINS (level, finding
-    # code, finding): the procedure check names those next to an ordered level (perhaps
-    # recorded at the wrong one).
-    stray: list[tuple[str, str, Evidence]] = field(default_factory=list)
+    # Findings at a level where no metastasis is recorded, not used (level, finding): the
+    # procedure check names those next to an ordered level (perhaps recorded at the wrong one).
+    stray: list[tuple[str, Evidence]] = field(default_factory=list)
 
     def in_remission(self, level: str) -> tuple[str, ...]:
         """The Conditions in remission at a level where no other lesion is current; () else."""
@@ -158,21 +157,17 @@ def plan_levels(
     _from_conditions(staging, plan)
     unplaced = [lesion for lesion in staging.lesions if not lesion.levels]
     for code, finding in placed:
-        at = finding.levels or frozenset()
-        # A grade whose record settles none of its levels, counted at a scored one: already
-        # said (read as at "T11 or T12"), never stray at the other.
-        counted = len(at) > 1 and any(level in plan.origin for level in at)
-        for level in sorted(at, key=level_order):
+        for level in sorted(finding.levels or (), key=level_order):
             if level in plan.origin:
                 continue
             if any(_may_be_at(lesion, level) for lesion in unplaced):
                 plan.add(level, "findings", None)
-            elif not counted:
+            else:
                 ref = finding.obs.ref.reference
                 said = Evidence(
                     finding.obs.ref, finding.obs.time, code, finding.dated, finding.shown
                 )
-                plan.stray.append((level, code, said))
+                plan.stray.append((level, said))
                 ctx.warn(
                     ref,
                     f"{ref}: {finding.shown or code} at {level}, where no metastasis is "

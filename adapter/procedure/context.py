@@ -13,7 +13,6 @@ from datetime import timedelta
 from adapter.mapping.treatments import Treatment
 from adapter.procedure.ask import Ask
 from adapter.scoring import LEVELS, Frankel, level_order
-from adapter.vocabulary.findings import EPIDURAL_SPINAL_CORD_COMPRESSION
 
 __all__ = ["order_context"]
 
@@ -130,28 +129,19 @@ def _adjacent(a: str, b: str) -> bool:
 
 def _next_door(ask: Ask, levels: list[str]) -> list[str]:
     """ "Recorded at L1, next to T12, where no metastasis is recorded (not used): … — check the
-    level." for each level at or next to an ordered one with findings it did not use. A
-    compression grade there is not for SINS, yet criterion 8 counts it: said so."""
+    level." for each level at or next to an ordered one with findings it did not use."""
     out = []
     stray = ask.result.assessment.stray
-    for where in sorted({lv for lv, _, _ in stray}, key=level_order):
+    for where in sorted({lv for lv, _ in stray}, key=level_order):
         near = [lv for lv in levels if _adjacent(lv, where)]
         if where not in levels and not near:
             continue
         beside = f", next to {', '.join(near)}" if where not in levels else ""
-        for graded in (False, True):
-            found = [
-                ev.said
-                for lv, code, ev in stray
-                if lv == where and (code == EPIDURAL_SPINAL_CORD_COMPRESSION) is graded
-            ]
-            if not found:
-                continue
-            how = "counted as compression there (criterion 8)" if graded else "not used"
-            out.append(
-                f"Recorded at {where}{beside}, where no metastasis is recorded ({how}): "
-                f"{'; '.join(dict.fromkeys(found))} — check the level."
-            )
+        said = "; ".join(dict.fromkeys(ev.said for lv, ev in stray if lv == where))
+        out.append(
+            f"Recorded at {where}{beside}, where no metastasis is recorded (not used): {said} "
+            "— check the level."
+        )
     return out
 
 

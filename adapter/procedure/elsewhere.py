@@ -41,7 +41,6 @@ from adapter.mapping.compression import (
     compression_grades,
     concern,
     grade_at,
-    listed_once,
     reimaged,
     unplaced_compression,
     whole_spine_time,
@@ -220,15 +219,10 @@ def _placed(verdict: _Verdict, grade: Grade, at: Sequence[str]) -> _Verdict:
     return replace(verdict, basis=f"{verdict.basis} (counts at {', '.join(at)}, {which})")
 
 
-def _reached(
-    grade: Grade, at: Sequence[str], reach: Mapping[str, str], treated: Collection[str]
-) -> tuple[str, bool] | None:
+def _reached(grade: Grade, at: Sequence[str], reach: Mapping[str, str]) -> tuple[str, bool] | None:
     """Where a grade is, when the order reaches it without treating it: how it is said, and
     whether it may be elsewhere too (a grade without a level that counts at such a level and at
-    others, or one whose record may be at a treated level — criterion 5's there: "here or
-    elsewhere"); None when it is elsewhere."""
-    if any(lv in treated for lv in grade.spans):
-        return _EITHER, True
+    others: "here or elsewhere"); None when it is elsewhere."""
     levels = [grade.level] if grade.level else list(at)
     reached = [lv for lv in levels if lv in reach]
     if not reached:
@@ -252,7 +246,7 @@ def elsewhere_criterion(
     reach = reach or {}
     grades = compression_grades(result.assessment.safety, result.assessment.treatments)
     loose = _loose_at(grades, result, treated)
-    others = [g for g in listed_once(grades) if g.level is not None and g.level not in treated]
+    others = [g for g in grades if g.level is not None and g.level not in treated]
     others += [g for g in grades if g.level is None and loose is not None]
     clear, whole = _whole_spine(result, grades)
     if whole is not None and whole.status == "unmet":
@@ -274,7 +268,7 @@ def elsewhere_criterion(
         if grade is unplaced:
             verdict = _judge_unplaced(grade, result, rules)
         else:
-            verdict = _judge_grade(grade, result, rules, _reached(grade, at, reach, treated))
+            verdict = _judge_grade(grade, result, rules, _reached(grade, at, reach))
         if verdict is not None:
             verdicts.append(_placed(verdict, grade, at) if grade is not unplaced else verdict)
     coded = coded_compressions(result.assessment.safety, result.assessment.treatments)

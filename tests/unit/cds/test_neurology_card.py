@@ -556,10 +556,3 @@ def test_a_bilsky_3_whose_codings_name_two_levels_still_alarms():
                        {"system": "http://snomed.info/sct", "code": "33766003"}]}  # fmt: skip
     card, _, _ = neurology(_bilsky_3_at(site))
     assert card is not None and card.indicator == "critical" and "at T12" not in card.summary
-
-
-def test_a_bilsky_3_at_one_of_two_levels_is_one_compression_named_at_both():
-    site = {"coding": [{"system": VERTEBRA_SYSTEM, "code": "T12"}], "text": "T11"}
-    card, _, _ = neurology(_bilsky_3_at(site))
-    assert card is not None and "Bilsky 2–3 at T11 or T12" in card.summary
-    assert card.detail.count("Bilsky 3 at T11 or T12") == 1  # one record, listed once
