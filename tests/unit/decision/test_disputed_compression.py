@@ -59,3 +59,19 @@ def test_a_disputed_low_grade_is_a_grade_at_both_levels():
     )
     cards, *_ = surfaces(decisions_for(record, [order("vp", "22511", "L2")]))
     assert "no Bilsky grade at T12" not in _row(cards, 8)
+
+
+def test_a_compression_grade_where_no_metastasis_is_recorded_is_named_never_said_unused():
+    """The procedure check reads every level's grade (criterion 8): a grade next to the ordered
+    level is named to check its level, with no claim that it was not used."""
+    grades = {
+        "bilsky-3": (finding("b11", BILSKY, "bilsky-3", level="T11", when="2024-05-31T09:00:00Z"),),
+        "bilsky-0": (finding("b11", BILSKY, "bilsky-0", level="T11", when="2024-05-31T09:00:00Z"),),
+    }
+    for grade, extra in grades.items():
+        cards, *_ = surfaces(
+            decisions_for(default_patient(extra=extra), [order("vp", "22510", "T12")])
+        )
+        lines = "\n".join(c.detail or "" for c in cards).splitlines()
+        (line,) = [ln for ln in lines if ln.startswith("- Recorded at T11")]
+        assert "check the level" in line and "not used" not in line, grade
