@@ -49,8 +49,9 @@ class PatientAssessment:
     # A bone metastasis (or a marrow primary at a vertebral level) that counts (contract §2):
     # without one there is nothing these scores are about; sync writes nothing then.
     bone_lesions: bool = False
-    # Findings at a level where no metastasis is recorded, not used: (level, finding).
-    stray: tuple[tuple[str, Evidence], ...] = ()
+    # Findings at a level where no metastasis is recorded, not used to score a level: (level,
+    # finding code, finding).
+    stray: tuple[tuple[str, str, Evidence], ...] = ()
     # Neoplasm Conditions at a vertebra that no map places ("Secondary malignant neoplastic
     # disease at L2"): named on the patient-view even when no score is computed (§2 v3).
     unread: tuple[str, ...] = ()

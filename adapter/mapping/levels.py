@@ -56,9 +56,10 @@ class LevelPlan:
     unscored: list[tuple[str, str]] = field(default_factory=list)  # (label, reason)
     active: set[str] = field(default_factory=set)  # levels with a lesion not in remission
     remission: dict[str, list[str]] = field(default_factory=dict)  # level → Conditions
-    # Findings at a level where no metastasis is recorded, not used (level, finding): the
-    # procedure check names those next to an ordered level (perhaps recorded at the wrong one).
-    stray: list[tuple[str, Evidence]] = field(default_factory=list)
+    # Findings at a level where no metastasis is recorded, not used to score a level (level,
+    # finding code, finding): the procedure check names those next to an ordered level
+    # (perhaps recorded at the wrong one).
+    stray: list[tuple[str, str, Evidence]] = field(default_factory=list)
 
     def in_remission(self, level: str) -> tuple[str, ...]:
         """The Conditions in remission at a level where no other lesion is current; () else."""
@@ -167,7 +168,7 @@ def plan_levels(
                 said = Evidence(
                     finding.obs.ref, finding.obs.time, code, finding.dated, finding.shown
                 )
-                plan.stray.append((level, said))
+                plan.stray.append((level, code, said))
                 ctx.warn(
                     ref,
                     f"{ref}: {finding.shown or code} at {level}, where no metastasis is "

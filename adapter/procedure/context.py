@@ -13,6 +13,7 @@ from datetime import timedelta
 from adapter.mapping.treatments import Treatment
 from adapter.procedure.ask import Ask
 from adapter.scoring import LEVELS, Frankel, level_order
+from adapter.vocabulary.findings import EPIDURAL_SPINAL_CORD_COMPRESSION
 
 __all__ = ["order_context"]
 
@@ -129,19 +130,27 @@ def _adjacent(a: str, b: str) -> bool:
 
 def _next_door(ask: Ask, levels: list[str]) -> list[str]:
     """ "Recorded at L1, next to T12, where no metastasis is recorded (not used): … — check the
-    level." for each level at or next to an ordered one with findings it did not use."""
+    level." for each level at or next to an ordered one with findings it did not use. A Bilsky
+    grade there is named without "not used": the check reads every level's grade (criterion 8)."""
     out = []
     stray = ask.result.assessment.stray
-    for where in sorted({lv for lv, _ in stray}, key=level_order):
+    for where in sorted({lv for lv, _, _ in stray}, key=level_order):
         near = [lv for lv in levels if _adjacent(lv, where)]
         if where not in levels and not near:
             continue
         beside = f", next to {', '.join(near)}" if where not in levels else ""
-        said = "; ".join(dict.fromkeys(ev.said for lv, ev in stray if lv == where))
-        out.append(
-            f"Recorded at {where}{beside}, where no metastasis is recorded (not used): {said} "
-            "— check the level."
-        )
+        for graded in (False, True):
+            found = [
+                ev.said
+                for lv, code, ev in stray
+                if lv == where and (code == EPIDURAL_SPINAL_CORD_COMPRESSION) is graded
+            ]
+            if found:
+                unused = "" if graded else " (not used)"
+                out.append(
+                    f"Recorded at {where}{beside}, where no metastasis is recorded{unused}: "
+                    f"{'; '.join(dict.fromkeys(found))} — check the level."
+                )
     return out
 
 
