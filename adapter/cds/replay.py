@@ -102,10 +102,6 @@ class SqliteReplayCache:
             with connection:
                 connection.executescript(_SCHEMA)
             connection.execute("PRAGMA busy_timeout=0")  # writes wait in _write, not in SQLite
-            # A commit that finds the log over 1,000 pages copies it into the database and syncs
-            # it: milliseconds, far more on a busy disk, on the event loop. The sweep does it
-            # instead, on a thread (_insert).
-            connection.execute("PRAGMA wal_autocheckpoint=0")
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"replay cache {self.path}: {exc}") from None
         self._connection = connection
@@ -140,8 +136,6 @@ class SqliteReplayCache:
                 self._inserts += 1
                 if self._inserts % _PURGE_EVERY == 0:
                     self._write(connection, "DELETE FROM seen WHERE until < ?", (time.time(),))
-                    # PASSIVE: copies what no reader needs, never waits for another process.
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 if inserted == 1:
                     return True
                 # Present: a replay, unless it is an expired record not yet swept.

@@ -127,33 +127,3 @@ async def test_a_new_token_is_recorded_without_a_thread_and_a_replay_still_refus
     assert await cache.first_use("iss", "fresh", until) is False  # the replay, decided by _insert
     assert hops == ["_insert"]
     await cache.close()
-
-
-def _wal_frames(cache: SqliteReplayCache) -> int:
-    wal = cache.path.with_name(cache.path.name + "-wal")
-    return wal.stat().st_size // (24 + 4096) if wal.exists() else 0
-
-
-async def test_a_call_never_copies_the_wal_to_disk_the_sweep_does_on_a_thread(
-    tmp_path, monkeypatch
-):
-    # SQLite copies the write-ahead log into the database (and syncs it) in whichever commit
-    # finds it over 1,000 pages: a commit made on the event loop stalled every call behind it.
-    monkeypatch.setattr(replay_module, "_PURGE_EVERY", 10**9)  # no sweep
-    cache = SqliteReplayCache(tmp_path / "replay.sqlite3")
-    await asyncio.to_thread(cache.open)
-    until = time.time() + 60
-    for i in range(2500):
-        assert await cache.first_use("iss", f"a{i}", until) is True
-    unswept = _wal_frames(cache)
-    assert unswept > 1500  # no commit checkpointed: the log only grew
-    await cache.close()
-
-    monkeypatch.setattr(replay_module, "_PURGE_EVERY", 500)
-    swept = SqliteReplayCache(tmp_path / "swept.sqlite3")
-    await asyncio.to_thread(swept.open)
-    for i in range(2500):
-        assert await swept.first_use("iss", f"b{i}", until) is True
-    assert _wal_frames(swept) < unswept / 2  # each sweep checkpointed: the log restarts
-    assert await swept.first_use("iss", "b42", until) is False  # what was copied still refuses
-    await swept.close()
