@@ -84,6 +84,16 @@ def test_an_unconfirmed_lesion_at_the_level_is_unknown():
     assert statuses(checked, "L4")[2] == "unknown"
 
 
+def test_a_lesion_whose_status_cannot_be_read_says_why_it_is_unconfirmed():
+    """Read as unconfirmed, never confirmed nor dropped; the basis says why, not only that it is
+    unconfirmed: the surgeon who knows it is biopsy-proven learns what the record lacks."""
+    local = {"coding": [{"system": "http://hospital.example.org/status", "code": "act"}]}
+    met = condition("met-l4", "C79.51", level="L4", verification="confirmed", clinicalStatus=local)
+    checked = single(default_patient(extra=(met,)), "L4")
+    (tumour,) = [c for c in checked.levels[0].criteria if c.number == 2]
+    assert tumour.status == "unknown" and "status not read" in tumour.basis
+
+
 UNSITED = "a bone metastasis is recorded without a level"
 
 
