@@ -94,6 +94,21 @@ def test_a_lesion_whose_status_cannot_be_read_says_why_it_is_unconfirmed():
     assert tumour.status == "unknown" and "status not read" in tumour.basis
 
 
+@pytest.mark.parametrize(
+    ("code", "level", "number"),
+    [("G95.20", "T12", 5), ("G82.21", None, 4), ("M46.26", "L2", 9)],
+)  # cord compression, paraplegia, spinal infection coded as diagnoses
+def test_a_coded_diagnosis_whose_status_cannot_be_read_says_why_it_is_unconfirmed(
+    code, level, number
+):
+    local = {"coding": [{"system": "http://hospital.example.org/status", "code": "act"}]}
+    coded = condition("dx", code, level=level, verification="confirmed", clinicalStatus=local,
+                      onset="2024-05-31")  # fmt: skip
+    checked = single(default_patient(extra=(coded,)), "T12")
+    (criterion,) = [c for c in checked.criteria if c.number == number]
+    assert "status not read" in criterion.basis, criterion.basis
+
+
 UNSITED = "a bone metastasis is recorded without a level"
 
 
