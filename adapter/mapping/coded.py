@@ -97,7 +97,7 @@ class Coded:
     @property
     def mark(self) -> str:
         """ ", provisional — confirm" for a diagnosis that may or may not be present."""
-        status = self.staged.condition.verification_status
+        status = self.staged.condition.verification_said
         return "" if self.confirmed else f", {status} — confirm"
 
     @property

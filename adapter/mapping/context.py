@@ -77,7 +77,7 @@ def condition_evidence(cond: ConditionRecord, summary: str) -> Evidence:
     code = cond.codes[0].code if cond.codes else "?"
     shown = f"{summary} ({cond.name})" if cond.name else None
     if cond.status_note is not None:
-        shown = f"{shown or f'{summary} ({code})'}, status not read: taken as unconfirmed"
+        shown = f"{shown or f'{summary} ({code})'}, {cond.verification_said}"
     return Evidence(cond.ref, cond.time, f"{summary} ({code})", shown=shown)
 
 

@@ -181,7 +181,7 @@ def _label(staged: Staged, what: str) -> str:
         where = f" at {', '.join(levels)}"
     else:
         where = f" at {' or '.join(within)}" if within else ", level not recorded"
-    status = "" if staged.confirmed else f" ({staged.condition.verification_status})"
+    status = "" if staged.confirmed else f" ({staged.condition.verification_said})"
     return f"{what}{where}{status}"
 
 

@@ -18,7 +18,7 @@ _UNMET = "active infection — cement or implant contraindicated"
 def _shown(staged: Staged) -> str:
     """ "infection recorded 3 Dec 2026 (provisional)": no resource ids in card text."""
     when = f" {staged.condition.time.day}" if staged.condition.time else ""
-    status = "" if staged.confirmed else f" ({staged.condition.verification_status})"
+    status = "" if staged.confirmed else f" ({staged.condition.verification_said})"
     return f"infection recorded{when}{status}"
 
 

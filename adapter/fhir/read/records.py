@@ -88,6 +88,11 @@ class ObservationRecord(NamedTuple):
         return self.quantity.unit if self.quantity is not None else None
 
 
+# How a Condition whose clinicalStatus or verificationStatus could not be read is said: it
+# counts as unconfirmed (adapter/fhir/read/parse.py), and the reason travels with it.
+STATUS_NOT_READ = "status not read: taken as unconfirmed"
+
+
 class ConditionRecord(NamedTuple):
     ref: ResourceRef
     patient: str
@@ -109,6 +114,12 @@ class ConditionRecord(NamedTuple):
     # Why its verificationStatus was read as unconfirmed (one given that cannot be read): said
     # once as a warning beside the patient's other issues.
     status_note: str | None = None
+
+    @property
+    def verification_said(self) -> str | None:
+        """Its verification status as cards say it ("provisional"); when a status could not be
+        read, that, and how it was taken."""
+        return STATUS_NOT_READ if self.status_note is not None else self.verification_status
 
     @property
     def last_known(self) -> ClinicalTime | None:
