@@ -357,3 +357,16 @@ def test_card_details_name_findings_by_their_displays_not_codes(resources, shown
     _, card_text, text, page = surfaces(decisions_for(resources))
     assert shown in card_text
     assert coded not in card_text and coded not in text and coded not in page
+
+
+def test_a_condition_whose_status_cannot_be_read_is_named_on_the_cards():
+    """Cards drop resource ids (contract §4 v3): the warning names the diagnosis instead, or it
+    would not say which Condition it is about."""
+    local = {"coding": [{"system": "http://hospital.example.org/status", "code": "act"}]}
+    lesion = condition(
+        "met-l4", "C79.51", level="L4", verification="confirmed", clinicalStatus=local
+    )
+    _, card_text, text, _ = surfaces(decisions_for(default_patient(extra=(lesion,))))
+    (line,) = [ln for ln in card_text.splitlines() if "clinicalStatus" in ln]
+    assert "C79.51" in line and "met-l4" not in line
+    assert "Condition/met-l4" in text  # the text report keeps the id
