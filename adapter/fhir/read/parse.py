@@ -36,11 +36,13 @@ from adapter.fhir.read.references import normalise_reference, patient_of
 from adapter.fhir.read.responses import ResponseRecord, parse_response
 from adapter.fhir.read.shape import input_limits, malformed
 from adapter.fhir.read.timing import ClinicalTime, parse_time
+from adapter.vocabulary.cards import shorten
 from adapter.vocabulary.forms import form_of_canonical
 from adapter.vocabulary.systems import (
     CONDITION_CLINICAL,
     CONDITION_VERIFICATION,
     RELATED_CONDITION_URLS,
+    code_label,
 )
 
 # Every record parse_resource returns (the record types live beside their readers).
@@ -195,10 +197,17 @@ _VERIFICATION_CODES = frozenset(
 
 
 def _status_words(resource: Mapping[str, Any], ref: ResourceRef, element: str, codes: str) -> str:
+    """ "Condition/x (ICD-10-CM C79.51): its clinicalStatus …": the diagnosis is named, as cards
+    drop the id (contract §4 v3) and would not say which Condition it is."""
     words = concept_name(resource.get(element))
     given = f" ({words})" if words else ""
     label = ref.reference or "A Condition without id"
-    return f"{label}: its {element}{given} holds none of FHIR's {codes} codes:"
+    coded = codings(resource.get("code"))
+    name = concept_name(resource.get("code")) or (
+        code_label(coded[0].system, coded[0].code) if coded else None
+    )
+    named = f" ({shorten(name, 80)})" if name else ""
+    return f"{label}{named}: its {element}{given} holds none of FHIR's {codes} codes:"
 
 
 def _abated_by(period: Any) -> ClinicalTime | None:
