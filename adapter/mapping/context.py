@@ -74,11 +74,11 @@ class Context:
 def condition_evidence(cond: ConditionRecord, summary: str) -> Evidence:
     """A Condition as evidence: its code in the summary (outputs hash it), its display for cards,
     which says when its status could not be read (and so it counts as unconfirmed)."""
-    code = cond.codes[0].code if cond.codes else "?"
+    coded = f"{summary} ({cond.codes[0].code if cond.codes else '?'})"
     shown = f"{summary} ({cond.name})" if cond.name else None
     if cond.status_note is not None:
-        shown = f"{shown or f'{summary} ({code})'}, {cond.verification_said}"
-    return Evidence(cond.ref, cond.time, f"{summary} ({code})", shown=shown)
+        shown = f"{shown or coded}, {cond.verification_said}"
+    return Evidence(cond.ref, cond.time, coded, shown=shown)
 
 
 def condition_label(cond: ConditionRecord) -> str:

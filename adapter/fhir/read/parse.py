@@ -145,13 +145,14 @@ def _condition(
         )
         if r is not None
     )
+    codes, name = codings(resource.get("code")), concept_name(resource.get("code"))
     verification, readable = status_code(
         resource.get("verificationStatus"), CONDITION_VERIFICATION, _VERIFICATION_CODES
     )
     notes = []
     if not readable:  # never read as confirmed: possibly present, and said
         verification = "unconfirmed"
-        words = _status_words(resource, ref, "verificationStatus", "condition-ver-status")
+        words = _status_words(resource, ref, codes, name, "verificationStatus")
         notes.append(f"{words} read as unconfirmed.")
     clinical, readable = status_code(
         resource.get("clinicalStatus"), CONDITION_CLINICAL, _CLINICAL_CODES
@@ -162,7 +163,7 @@ def _condition(
         # unconfirmed, and said.
         if verification not in ("refuted", "entered-in-error"):
             verification = "unconfirmed"
-        words = _status_words(resource, ref, "clinicalStatus", "condition-clinical")
+        words = _status_words(resource, ref, codes, name, "clinicalStatus")
         notes.append(f"{words} read as possibly current (as unconfirmed).")
     note = " ".join(notes) or None
     names, uncoded = body_site_names(resource.get("bodySite"))
@@ -172,7 +173,7 @@ def _condition(
         clinical_status=clinical,
         verification_status=verification,
         status_note=note,
-        codes=codings(resource.get("code")),
+        codes=codes,
         body_sites=site_concepts(resource.get("bodySite")),
         site_names=names,
         uncoded_sites=uncoded,
@@ -181,7 +182,7 @@ def _condition(
         or _period_start(resource.get("onsetPeriod"))
         or parse_time(resource.get("recordedDate")),
         profiles=_profiles(resource),
-        name=concept_name(resource.get("code")),
+        name=name,
         abatement=parse_time(resource.get("abatementDateTime"))
         or _abated_by(resource.get("abatementPeriod")),
         recorded=parse_time(resource.get("recordedDate")),
@@ -196,18 +197,30 @@ _VERIFICATION_CODES = frozenset(
 )
 
 
-def _status_words(resource: Mapping[str, Any], ref: ResourceRef, element: str, codes: str) -> str:
+_STATUS_SYSTEMS = {
+    "verificationStatus": "condition-ver-status",
+    "clinicalStatus": "condition-clinical",
+}
+
+
+def _status_words(
+    resource: Mapping[str, Any],
+    ref: ResourceRef,
+    codes: tuple[Coding, ...],
+    name: str | None,
+    element: str,
+) -> str:
     """ "Condition/x (ICD-10-CM C79.51): its clinicalStatus …": the diagnosis is named, as cards
     drop the id (contract §4 v3) and would not say which Condition it is."""
     words = concept_name(resource.get(element))
     given = f" ({words})" if words else ""
     label = ref.reference or "A Condition without id"
-    coded = codings(resource.get("code"))
-    name = concept_name(resource.get("code")) or (
-        code_label(coded[0].system, coded[0].code) if coded else None
-    )
+    name = name or (code_label(codes[0].system, codes[0].code) if codes else None)
     named = f" ({shorten(name, 80)})" if name else ""
-    return f"{label}{named}: its {element}{given} holds none of FHIR's {codes} codes:"
+    return (
+        f"{label}{named}: its {element}{given} holds none of FHIR's "
+        f"{_STATUS_SYSTEMS[element]} codes:"
+    )
 
 
 def _abated_by(period: Any) -> ClinicalTime | None:
