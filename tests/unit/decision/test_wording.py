@@ -370,3 +370,13 @@ def test_a_condition_whose_status_cannot_be_read_is_named_on_the_cards():
     (line,) = [ln for ln in card_text.splitlines() if "clinicalStatus" in ln]
     assert "C79.51" in line and "met-l4" not in line
     assert "Condition/met-l4" in text  # the text report keeps the id
+
+
+def test_a_diagnosis_in_very_long_words_is_shown_cut_short_everywhere():
+    """A record's own words are quoted within bounds (contract §8: limits on everything): a
+    20,000-character diagnosis text once came back whole in every citation of it."""
+    lesion = condition("met-l1", "C79.51", level="L1", verification="provisional")
+    lesion["code"]["text"] = "metastasis " + "word " * 4_000
+    _, card_text, text, page = surfaces(decisions_for(default_patient(extra=(lesion,))))
+    for shown in (card_text, text, page):
+        assert "word " * 100 not in shown
