@@ -60,7 +60,7 @@ class Coded:
         """The diagnosis as recorded ("Unspecified cord compression"), else its code."""
         cond = self.staged.condition
         first = cond.codes[0] if cond.codes else None
-        return cond.name or (first.code if first else "coded diagnosis")
+        return cond.shown_name or (first.code if first else "coded diagnosis")
 
     @property
     def levels(self) -> tuple[str, ...]:

@@ -75,7 +75,7 @@ def condition_evidence(cond: ConditionRecord, summary: str) -> Evidence:
     """A Condition as evidence: its code in the summary (outputs hash it), its display for cards,
     which says when its status could not be read (and so it counts as unconfirmed)."""
     coded = f"{summary} ({cond.codes[0].code if cond.codes else '?'})"
-    shown = f"{summary} ({cond.name})" if cond.name else None
+    shown = f"{summary} ({cond.shown_name})" if cond.name else None
     if cond.status_note is not None:
         shown = f"{shown or coded}, {cond.verification_said}"
     return Evidence(cond.ref, cond.time, coded, shown=shown)
@@ -86,16 +86,16 @@ def condition_label(cond: ConditionRecord) -> str:
     mappings' display) with its code, "Plasmacytoma (SNOMED CT 415112005)"; the code alone when
     nothing names it."""
     if not cond.codes:
-        return cond.name or cond.ref.reference or "a Condition without a code"
+        return cond.shown_name or cond.ref.reference or "a Condition without a code"
     first = cond.codes[0]
     code = code_label(first.system, first.code)
-    return f"{cond.name} ({code})" if cond.name else code
+    return f"{cond.shown_name} ({code})" if cond.name else code
 
 
 def condition_named(cond: ConditionRecord, levels: Iterable[str] = ()) -> str:
     """A Condition as a clinician reads it in a note: its name (else its code) and its levels,
     "Secondary malignant neoplasm of bone at T12"; the note cites its reference beside it."""
     first = cond.codes[0] if cond.codes else None
-    name = cond.name or (code_label(first.system, first.code) if first else "a Condition")
+    name = cond.shown_name or (code_label(first.system, first.code) if first else "a Condition")
     where = ", ".join(sorted(set(levels), key=level_order))
     return f"{name} at {where}" if where else name

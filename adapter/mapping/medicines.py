@@ -160,6 +160,6 @@ def problem_list_use(ctx: Context, staged: Iterable[Staged]) -> tuple[Evidence, 
     for entry in staged:
         cond = entry.condition
         shown = next((ctx.term.display(c.system or "", c.code) for c in cond.codes), None)
-        name = cond.name or shown or condition_named(cond)
+        name = cond.shown_name or shown or condition_named(cond)
         found.append(Evidence(cond.ref, cond.time, f"{name}, on the problem list"))
     return tuple(found)

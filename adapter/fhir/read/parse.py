@@ -15,6 +15,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.orders import OrderRecord, order_of_record
 from adapter.fhir.read.record_list import READ_TYPES
 from adapter.fhir.read.records import (
+    NAME_SHOWN,
     Coding,
     ConditionRecord,
     MedicationRecord,
@@ -216,7 +217,7 @@ def _status_words(
     given = f" ({words})" if words else ""
     label = ref.reference or "A Condition without id"
     name = name or (code_label(codes[0].system, codes[0].code) if codes else None)
-    named = f" ({shorten(name, 80)})" if name else ""
+    named = f" ({shorten(name, NAME_SHOWN)})" if name else ""
     return (
         f"{label}{named}: its {element}{given} holds none of FHIR's "
         f"{_STATUS_SYSTEMS[element]} codes:"

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from adapter.fhir.read.references import normalise_reference
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.vocabulary.cards import shorten
 from adapter.vocabulary.systems import ICD10CM, LATERALITY_URLS, canonical_system
 
 __all__ = [
@@ -91,6 +92,9 @@ class ObservationRecord(NamedTuple):
 # How a Condition whose clinicalStatus or verificationStatus could not be read is said: it
 # counts as unconfirmed (adapter/fhir/read/parse.py), and the reason travels with it.
 STATUS_NOT_READ = "status not read: taken as unconfirmed"
+# Characters of a Condition's own words quoted in any output: every real diagnosis name whole
+# (a few hundred at most), a hostile 200 KB text bounded.
+NAME_SHOWN = 400
 
 
 class ConditionRecord(NamedTuple):
@@ -114,6 +118,12 @@ class ConditionRecord(NamedTuple):
     # Why its verificationStatus was read as unconfirmed (one given that cannot be read): said
     # once as a warning beside the patient's other issues.
     status_note: str | None = None
+
+    @property
+    def shown_name(self) -> str | None:
+        """Its name as every output quotes it: the record's words, cut at a word boundary
+        (matching reads :attr:`name` whole)."""
+        return shorten(self.name, NAME_SHOWN) if self.name else None
 
     @property
     def verification_said(self) -> str | None:
