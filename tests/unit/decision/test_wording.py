@@ -380,3 +380,15 @@ def test_a_diagnosis_in_very_long_words_is_shown_cut_short_everywhere():
     _, card_text, text, page = surfaces(decisions_for(default_patient(extra=(lesion,))))
     for shown in (card_text, text, page):
         assert "word " * 100 not in shown
+
+
+def test_a_bone_metastasis_whose_coded_site_is_not_read_never_reads_as_without_a_site():
+    """Name exactly what was not understood: a bodySite was sent, in a code the mappings do not
+    hold; "no bodySite" would tell the integrator their data never arrived."""
+    bone = condition("bone", "C79.51")
+    bone["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "23215003",
+                                     "display": "Bone structure of T12"}]}]  # fmt: skip
+    _, card_text, text, page = surfaces(decisions_for(default_patient(extra=(bone,))))
+    for shown in (card_text, text, page):
+        assert "with no bodySite" not in shown
+    assert "Bone structure of T12" in text
