@@ -25,6 +25,7 @@ from adapter.mapping.staging import Lesion, Staging
 from adapter.scoring import level_order, location_of
 from adapter.vocabulary.cards import shorten
 from adapter.vocabulary.findings import EPIDURAL_SPINAL_CORD_COMPRESSION
+from adapter.vocabulary.systems import code_label
 
 __all__ = [
     "PLACED_FINDINGS",
@@ -141,7 +142,18 @@ def _unplaced(staging: Staging, plan: LevelPlan) -> None:
         for site in spinal:
             why = f"the bone metastasis's bodySite names no spinal level ({ref}) — {_SETTLE}"
             plan.unscored.append((site.name, why))
-        if not spinal and (words := lesion.condition.uncoded_sites):
+        cond = lesion.condition
+        if not spinal and not lesion.sites and cond.body_sites:
+            # Coded, in codes the mappings do not hold: named, never "no bodySite".
+            names = (*cond.site_names, *[None] * len(cond.body_sites))
+            shown = [
+                shorten(name, 60) if name else code_label(c.system, c.code)
+                for name, (c, *_) in zip(names, cond.body_sites, strict=False)
+            ]
+            quoted = ", ".join(f'"{w}"' for w in shown)
+            why = f"the bone metastasis's bodySite is not read as a level ({quoted}, {ref}) — "
+            plan.unscored.append((UNRECORDED, why + "record its level as a vertebra code"))
+        elif not spinal and (words := lesion.condition.uncoded_sites):
             quoted = ", ".join(f'"{shorten(w, 60)}"' for w in words)
             why = f"the bone metastasis's bodySite is in words only ({quoted}, {ref}) — "
             plan.unscored.append((UNRECORDED, why + "record its level as a code (bodySite)"))
