@@ -214,6 +214,21 @@ def test_tokuhashi_original_band_boundaries(inp, total, band):
     assert result.total == Span(total, total) and result.band.code == band
 
 
+def test_a_band_no_total_can_reach_is_never_offered():
+    """Two unlinked primaries, lung (0) or breast (5), Karnofsky 40: the totals are 8 or 13.
+    The range 8–13 spans three bands, but 9–11 is reached by no combination of the inputs."""
+    inp = TokuhashiInput(
+        P(40), P(0), P(1), P(MajorOrgan.NONE),
+        Possible.of(PrimarySite.LUNG, PrimarySite.BREAST), P(Frankel.E),
+    )  # fmt: skip
+    result = score_tokuhashi_revised(inp)
+    assert result.total == Span(8, 13) and result.band is None
+    assert [b.code for b in result.possible_bands] == [
+        "tokuhashi-lt-6-months",
+        "tokuhashi-ge-12-months",
+    ]
+
+
 def test_invalid_raw_values_are_rejected_not_scored():
     with pytest.raises(ValueError, match="Karnofsky"):
         score_tokuhashi_revised(tok(kps=45))
