@@ -69,6 +69,10 @@ class Possible(Generic[T]):
     def span(self, points: Callable[[T], int]) -> Span:
         return _span(points, self.values)
 
+    def scores(self, points: Callable[[T], int]) -> frozenset[int]:
+        """Every number of points some possible value scores (the span may hold gaps)."""
+        return _scores(points, self.values)
+
 
 # Every patient's inputs take a few of the same value sets, scored by a handful of module-level
 # points functions and tables' lookups (a bound method hashes by its table's identity, which
@@ -77,3 +81,8 @@ class Possible(Generic[T]):
 def _span(points: Callable[[T], int], values: frozenset[T]) -> Span:
     scored = [points(v) for v in values]
     return Span(min(scored), max(scored))
+
+
+@functools.lru_cache(maxsize=4096)
+def _scores(points: Callable[[T], int], values: frozenset[T]) -> frozenset[int]:
+    return frozenset(points(v) for v in values)

@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 from adapter.scoring.possible import Possible, Span
-from adapter.scoring.result import Part, ScoreResult, result_of
+from adapter.scoring.result import Part, ScoreResult, result_of, sums
 from adapter.vocabulary import TOKUHASHI_ORIGINAL, TOKUHASHI_REVISED, ScoreSpec
 
 __all__ = [
@@ -137,22 +137,18 @@ def _parts(inp: TokuhashiInput, site_points: dict[PrimarySite, int]) -> tuple[Pa
     )
 
 
-def _joint_total(inp: TokuhashiInput, parts: tuple[Part[Any], ...]) -> Span | None:
-    """The exact total when the two counts are possible only in pairs."""
-    if inp.count_pairs is None:
-        return None
-    pair_points = [_vertebral(v) + _extraspinal(e) for v, e in inp.count_pairs]
-    rest = [part.possible.span(part.points) for i, part in enumerate(parts) if i not in (1, 2)]
-    low = min(pair_points) + sum(s.low for s in rest)
-    high = max(pair_points) + sum(s.high for s in rest)
-    return Span(low, high)
-
-
 def _score(
     spec: ScoreSpec, inp: TokuhashiInput, site_points: dict[PrimarySite, int]
 ) -> ScoreResult:
     parts = _parts(inp, site_points)
-    return result_of(spec, parts, total=_joint_total(inp, parts))
+    if inp.count_pairs is None:
+        return result_of(spec, parts)
+    # The two counts are possible only in pairs: the exact totals are over those pairs.
+    pairs = frozenset(_vertebral(v) + _extraspinal(e) for v, e in inp.count_pairs)
+    rest = [part.possible.scores(part.points) for i, part in enumerate(parts) if i not in (1, 2)]
+    reachable = sums((pairs, *rest))
+    total = Span(min(reachable), max(reachable))
+    return result_of(spec, parts, total=total, reachable=reachable)
 
 
 def score_tokuhashi_revised(inp: TokuhashiInput) -> ScoreResult:
