@@ -296,6 +296,24 @@ def test_noms_lung_primary_is_unconfirmed_so_both_oncological_rows():
     ] == ["cebrt-low"]
 
 
+def test_noms_says_which_is_unconfirmed_the_classification_or_the_primary():
+    """A lung primary's radiosensitivity is UNCONFIRMED in the sources; a primary whose status
+    cannot be read is taken as unconfirmed. The O reading must tell the two apart, never print
+    a bare "(UNCONFIRMED)" beside the diagnosis as if the tumour were in doubt."""
+    local = {"coding": [{"system": "http://hospital.example/status", "code": "A"}]}
+    for extra, doubted in (
+        ((), False),
+        ((condition("primary", "C34.90", clinicalStatus=local),), True),
+    ):
+        drop = ("primary",) if extra else ()
+        view = noms_view(scored(default_patient(drop=drop, extra=extra)))
+        assert view is not None
+        (o_text,) = [r for r in view.levels[0].readings if r.startswith("O: ")]
+        assert "radiosensitivity not classified in the sources (UNCONFIRMED)" in o_text, o_text
+        assert "not classified (UNCONFIRMED) (" not in o_text, o_text
+        assert ("status not read: taken as unconfirmed" in o_text) is doubted, o_text
+
+
 def test_noms_reads_a_level_fixed_with_screws_as_stable():
     from tests.support.records import procedure
 
