@@ -15,6 +15,7 @@ from adapter.mapping.sins import LevelAssessment
 from adapter.mapping.staging import Staging
 from adapter.scoring import Possible, Radiosensitivity, Stability, Tolerance
 from adapter.vocabulary.findings import RADIOSENSITIVITY, SPINAL_STABILITY, SURGERY_TOLERANCE
+from adapter.vocabulary.noms import UNCLASSIFIED_PRIMARY
 
 __all__ = ["radiosensitivity_input", "stability_inputs", "tolerance_input"]
 
@@ -42,7 +43,7 @@ def radiosensitivity_input(ctx: Context, found: Findings, staging: Staging) -> t
             if any(ctx.term.in_value_set(vs, c.system, c.code) for c in p.condition.codes)
         }
         values |= kinds or set(Radiosensitivity)
-        word = next(iter(kinds)).value if len(kinds) == 1 else "not classified (UNCONFIRMED)"
+        word = next(iter(kinds)).value if len(kinds) == 1 else UNCLASSIFIED_PRIMARY
         evidence.append(condition_evidence(p.condition, f"primary tumour, {word}"))
     if not values:
         return Possible.unknown(Radiosensitivity), Basis(settle=settle)

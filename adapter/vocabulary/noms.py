@@ -16,12 +16,16 @@ __all__ = [
     "NOMS_SOURCES",
     "NOMS_TITLE",
     "NOMS_WORDING",
+    "UNCLASSIFIED_PRIMARY",
     "NomsPath",
 ]
 
 NOMS_TITLE = "NOMS framework (Laufer 2013)"
 NOMS_SOURCE = "Laufer 2013"
 NOMS_WORDING = "The framework's path — information for the spine and oncology team, not an order."
+# A primary in neither radiosensitivity ValueSet (lung, breast, prostate …, scores-more.md): it is
+# the classification that is UNCONFIRMED, never the tumour, which a Condition's own status says.
+UNCLASSIFIED_PRIMARY = "radiosensitivity not classified in the sources (UNCONFIRMED)"
 
 # Keys of the sources cited beside each path, and what they are.
 NOMS_SOURCES: dict[str, str] = {
