@@ -194,3 +194,35 @@ async def test_saving_old_findings_unchanged_keeps_them_dated(monkeypatch):
     before, after = await _saved_page(monkeypatch, record)
     assert "dated" in before
     assert after.count("dated") >= before.count("dated")
+
+
+def _undated_record() -> list[dict[str, Any]]:
+    """The record with its T12 pain finding carrying no time at all (no effective, no issued)."""
+    record = _record()
+    for resource in record:
+        if resource["id"] == "t12-spinal-pain":
+            del resource["effectiveDateTime"]
+    return record
+
+
+def test_a_prefilled_finding_with_no_recorded_time_is_marked_and_never_extracted_as_new():
+    """Saved unchanged, a finding with no time would become today's, clinician-performed
+    assessment and outrank every timed report of the level (a Bilsky 3 the day before)."""
+    populated = _populated(_undated_record())
+    [group] = populated["item"]
+    [pain] = [i for i in group["item"] if i["linkId"] == "spinal-pain"]
+    assert [e["url"] for e in pain["answer"][0].get("extension", ())] == [RECORDED_AT]
+    found = _observations(extract(_completed(_undated_record()), default_terminology()))
+    assert set(found) == set(NEW)
+    response = response_from("sins", _fields(populated), ["T12"], patient="p", authored=NOW,
+                             author=None, prefilled=populated)  # fmt: skip
+    found = _observations(extract({**response, "id": "qr2"}, default_terminology()))
+    assert set(found) == set(NEW)
+
+
+def test_the_smart_form_says_a_prefilled_answer_has_no_recorded_time():
+    from adapter.smart.form import form_html
+
+    populated = _populated(_undated_record())
+    page = form_html("sins", populated, "token")
+    assert "(in the record, no recorded time)" in page
