@@ -25,6 +25,7 @@ from adapter.vocabulary.forms import (
     FORMS,
     LEVEL_GROUP,
     LEVEL_ITEM,
+    NO_TIME,
     RECORDED_AT,
     FormSpec,
     questionnaire_url,
@@ -63,8 +64,8 @@ def _answered(item: dict[str, Any], answer: Answer) -> dict[str, Any]:
         value: dict[str, Any] = {"valueInteger": answer.value}
     else:
         value = {"valueCoding": dict(_options(item)[answer.value])}
-    if answer.time is not None:
-        value["extension"] = [{"url": RECORDED_AT, "valueDateTime": answer.time.text}]
+    when = {"valueDateTime": answer.time.text} if answer.time else {"valueCode": NO_TIME}
+    value["extension"] = [{"url": RECORDED_AT, **when}]
     return {"linkId": item["linkId"], "text": item["text"], "answer": [value]}
 
 

@@ -43,9 +43,9 @@ def _answers(items: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
 def _recorded(answer: Mapping[str, Any] | None) -> str:
     for ext in (answer or {}).get("extension", ()):
         if ext.get("url") == RECORDED_AT:
-            return (
-                f' <span class="muted">(in the record, {escape(_day(ext["valueDateTime"]))})</span>'
-            )
+            when = ext.get("valueDateTime")
+            shown = _day(when) if isinstance(when, str) else "no recorded time"
+            return f' <span class="muted">(in the record, {escape(shown)})</span>'
     return ""
 
 

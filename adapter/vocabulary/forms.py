@@ -19,6 +19,7 @@ __all__ = [
     "FORMS",
     "LEVEL_GROUP",
     "LEVEL_ITEM",
+    "NO_TIME",
     "RECORDED_AT",
     "FormSpec",
     "form_of_canonical",
@@ -31,6 +32,9 @@ LEVEL_ITEM = "vertebra"  # linkId (and finding code) of the group's first item: 
 # On a prefilled answer: when the finding it repeats was recorded (its clinical time). An answer
 # that still carries it repeats a finding the record holds: it is not a new assessment.
 RECORDED_AT = f"{BASE}/StructureDefinition/answer-recorded"
+# Its value when the finding has no recorded time: still marked, or saving the form unchanged
+# would write an undated finding as a new one dated at the save, outranking every timed report.
+NO_TIME = "no-time"
 
 
 def is_prefilled(answer: object) -> bool:
