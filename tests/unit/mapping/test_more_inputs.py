@@ -309,9 +309,30 @@ def test_noms_says_which_is_unconfirmed_the_classification_or_the_primary():
         view = noms_view(scored(default_patient(drop=drop, extra=extra)))
         assert view is not None
         (o_text,) = [r for r in view.levels[0].readings if r.startswith("O: ")]
-        assert "radiosensitivity not classified in the sources (UNCONFIRMED)" in o_text, o_text
+        assert "radiosensitivity not classified for this code (UNCONFIRMED)" in o_text, o_text
         assert "not classified (UNCONFIRMED) (" not in o_text, o_text
         assert ("status not read: taken as unconfirmed" in o_text) is doubted, o_text
+
+
+@pytest.mark.parametrize("status", ["provisional", "differential"])
+def test_noms_says_a_primary_that_is_not_confirmed_may_be_another_tumour(status):
+    """A provisional renal-cell primary is radioresistant if it is there; the framework keeps
+    the radiosensitive path open because it may be another tumour, and O must say why."""
+    extra = (condition("primary", "C64.1", verification=status),)
+    view = noms_view(scored(default_patient(drop=("primary",), extra=extra)))
+    assert view is not None
+    (o_text,) = [r for r in view.levels[0].readings if r.startswith("O: ")]
+    assert f"primary tumour ({status}: may be another tumour), radioresistant" in o_text, o_text
+    assert "cebrt-low" in [p.code for p in view.levels[0].result.paths]
+
+
+def test_noms_never_says_the_sources_leave_a_tumour_unclassified_that_they_classify():
+    """Seminoma is radiosensitive in the sources, but C62.90 does not tell a seminoma."""
+    extra = (condition("primary", "C62.90"),)
+    view = noms_view(scored(default_patient(drop=("primary",), extra=extra)))
+    assert view is not None
+    (o_text,) = [r for r in view.levels[0].readings if r.startswith("O: ")]
+    assert "in the sources" not in o_text and "not classified for this code" in o_text, o_text
 
 
 def test_noms_reads_a_level_fixed_with_screws_as_stable():
