@@ -15,7 +15,7 @@ from adapter.mapping.sins import LevelAssessment
 from adapter.mapping.staging import Staging
 from adapter.scoring import Possible, Radiosensitivity, Stability, Tolerance
 from adapter.vocabulary.findings import RADIOSENSITIVITY, SPINAL_STABILITY, SURGERY_TOLERANCE
-from adapter.vocabulary.noms import UNCLASSIFIED_PRIMARY
+from adapter.vocabulary.noms import NOT_CONFIRMED_PRIMARY, UNCLASSIFIED_PRIMARY
 
 __all__ = ["radiosensitivity_input", "stability_inputs", "tolerance_input"]
 
@@ -44,7 +44,11 @@ def radiosensitivity_input(ctx: Context, found: Findings, staging: Staging) -> t
         }
         values |= kinds or set(Radiosensitivity)
         word = next(iter(kinds)).value if len(kinds) == 1 else UNCLASSIFIED_PRIMARY
-        evidence.append(condition_evidence(p.condition, f"primary tumour, {word}"))
+        head = "primary tumour"
+        if not p.confirmed and p.condition.status_note is None:  # an unread status says itself
+            said = NOT_CONFIRMED_PRIMARY.format(status=p.condition.verification_status)
+            head = f"primary tumour ({said})"
+        evidence.append(condition_evidence(p.condition, f"{head}, {word}"))
     if not values:
         return Possible.unknown(Radiosensitivity), Basis(settle=settle)
     if not all(p.confirmed for p in staging.primaries):

@@ -23,9 +23,12 @@ __all__ = [
 NOMS_TITLE = "NOMS framework (Laufer 2013)"
 NOMS_SOURCE = "Laufer 2013"
 NOMS_WORDING = "The framework's path — information for the spine and oncology team, not an order."
-# A primary in neither radiosensitivity ValueSet (lung, breast, prostate …, scores-more.md): it is
-# the classification that is UNCONFIRMED, never the tumour, which a Condition's own status says.
-UNCLASSIFIED_PRIMARY = "radiosensitivity not classified in the sources (UNCONFIRMED)"
+# A primary in neither radiosensitivity ValueSet: the sources leave it unclassified (lung, breast,
+# prostate …, scores-more.md), or its code does not tell the histology they classify (C62 may be a
+# seminoma or not). It is the classification that is UNCONFIRMED; a primary that is itself not
+# confirmed says so beside it (NOT_CONFIRMED_PRIMARY).
+UNCLASSIFIED_PRIMARY = "radiosensitivity not classified for this code (UNCONFIRMED)"
+NOT_CONFIRMED_PRIMARY = "{status}: may be another tumour"
 
 # Keys of the sources cited beside each path, and what they are.
 NOMS_SOURCES: dict[str, str] = {
