@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import copy
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,7 @@ from adapter.mapping.rules import DEFAULT_RULES
 from adapter.mapping.terminology import default_terminology
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import QuestionnaireError, populate
-from tests.support.forms import fill
+from tests.support.forms import Answers, fill
 from tests.support.records import NOW, default_patient
 
 TERM = default_terminology()
@@ -91,3 +92,77 @@ def test_a_number_beyond_64_bits_in_a_response_is_refused_not_a_crash():
         extract(response, TERM)
     except QuestionnaireError as exc:
         assert "\n" not in str(exc)
+
+
+def _neurology() -> dict:
+    """A completed neurology response: Frankel A, Bilsky 3 at T12."""
+    shown = populate("neurology", _DATA, TERM, parse_time(NOW), rules=DEFAULT_RULES)
+    answers: Answers = {
+        (None, "frankel-grade"): "frankel-a",
+        ("T12", "epidural-spinal-cord-compression"): "bilsky-3",
+    }
+    return fill(shown, answers, authored=NOW)
+
+
+def _read_as_input(response: dict) -> list[Issue]:
+    loose: list[Issue] = []
+    [data] = patients_from_resources([*default_patient(), response], loose)
+    return [*loose, *data.issues]
+
+
+def _bilsky(response: dict) -> dict:
+    [group] = [i for i in response["item"] if i["linkId"] == "level"]
+    return next(i for i in group["item"] if i["linkId"] == "epidural-spinal-cord-compression")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"valueString": "bilsky-3"},
+     {"valueCoding": {"system": "http://spinemets.org/fhir/CodeSystem/finding", "display": "Bilsky 3"}},
+     {"valueBoolean": True}],
+)  # fmt: skip
+def test_an_answer_of_a_type_no_question_takes_is_refused_and_reported_never_dropped(answer):
+    """A Bilsky 3 sent as a string is no Bilsky grade: $extract refuses it, and the response
+    read as input must say so rather than read as if the question were unanswered."""
+    response = _neurology()
+    _bilsky(response)["answer"] = [answer]
+    with pytest.raises(QuestionnaireError):
+        extract(response, TERM)
+    said = [
+        i.diagnostics
+        for i in _read_as_input(response)
+        if "QuestionnaireResponse/qr1" in i.diagnostics
+    ]
+    assert any(
+        "malformed" in text and "epidural-spinal-cord-compression" in text for text in said
+    ), said
+
+
+def _twice(response: dict, where: str) -> dict:
+    if where == "whole":
+        [frankel] = [i for i in response["item"] if i["linkId"] == "frankel-grade"]
+        again = copy.deepcopy(frankel)
+        again["answer"][0]["valueCoding"]["code"] = "frankel-e"
+        response["item"].append(again)
+    else:
+        [group] = [i for i in response["item"] if i["linkId"] == "level"]
+        again = copy.deepcopy(_bilsky(response))
+        again["answer"][0]["valueCoding"]["code"] = "bilsky-0"
+        group["item"].append(again)
+    return response
+
+
+@pytest.mark.parametrize("where", ["whole", "level"])
+def test_a_question_answered_twice_in_one_place_is_refused_and_reported(where):
+    """Two frankel-grade items (A, then E), or two Bilsky items in one level group (3, then 0):
+    extracted, both entries would share one fullUrl and one conditional URL (bdl-7), and a
+    server applying them in order would keep the second, dropping the deficit."""
+    response = _twice(_neurology(), where)
+    with pytest.raises(QuestionnaireError, match="twice"):
+        extract(response, TERM)
+    said = [
+        i.diagnostics
+        for i in _read_as_input(response)
+        if "QuestionnaireResponse/qr1" in i.diagnostics
+    ]
+    assert any("malformed" in text and "twice" in text for text in said), said
