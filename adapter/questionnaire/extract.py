@@ -36,6 +36,7 @@ from adapter.vocabulary.forms import (
     LEVEL_GROUP,
     LEVEL_ITEM,
     FormSpec,
+    asked_twice,
     form_of_canonical,
     is_prefilled,
 )
@@ -131,12 +132,22 @@ def _level(group: list[dict[str, Any]], form: FormSpec, term: Terminology) -> st
     return code
 
 
+def _asked_once(items: list[dict[str, Any]], asked: tuple[str, ...]) -> None:
+    """Refuse a question asked twice in one place: both answers would be written to one
+    Observation (one fullUrl, one conditional URL: bdl-7), and the last would win."""
+    twice = asked_twice(items, asked)
+    if twice is not None:
+        raise _fail(f"item {twice}: asked twice")
+
+
 def _answers(
     response: dict[str, Any], form: FormSpec, term: Terminology
 ) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
     """(finding, level, Observation value) of every answered question, checked."""
     seen: set[str | None] = set()
-    for item in _items(response.get("item"), "QuestionnaireResponse"):
+    items = _items(response.get("item"), "QuestionnaireResponse")
+    _asked_once(items, form.whole)
+    for item in items:
         link = item["linkId"]
         if link in form.whole:
             value = _value(item)
@@ -144,6 +155,7 @@ def _answers(
                 yield link, None, value
         elif link == LEVEL_GROUP and form.per_level:
             children = _items(item.get("item"), f"item {LEVEL_GROUP}")
+            _asked_once(children, (LEVEL_ITEM, *form.per_level))
             level = _level(children, form, term)
             if level is None and any(
                 _one_answer(c) for c in children if c["linkId"] in form.per_level

@@ -10,7 +10,9 @@ item ``vertebra`` holds the level.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from adapter.vocabulary import findings as finding
 from adapter.vocabulary.systems import BASE
@@ -22,6 +24,7 @@ __all__ = [
     "NO_TIME",
     "RECORDED_AT",
     "FormSpec",
+    "asked_twice",
     "form_of_canonical",
     "is_prefilled",
     "questionnaire_url",
@@ -43,6 +46,15 @@ def is_prefilled(answer: object) -> bool:
     return isinstance(extensions, list) and any(
         isinstance(e, dict) and e.get("url") == RECORDED_AT for e in extensions
     )
+
+
+def asked_twice(items: Iterable[Mapping[str, Any]], asked: Iterable[str]) -> str | None:
+    """The first of the ``asked`` questions that appears twice among sibling ``items`` (two
+    frankel-grade items, two Bilsky items in one level group), else None: neither answer can be
+    taken for the other, and extracted both would be one Observation written twice."""
+    wanted = set(asked)
+    links = [i.get("linkId") for i in items]
+    return next((link for link in links if link in wanted and links.count(link) > 1), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from adapter.vocabulary.forms import (
     LEVEL_GROUP,
     LEVEL_ITEM,
     FormSpec,
+    asked_twice,
     form_of_canonical,
     is_prefilled,
 )
@@ -69,21 +70,59 @@ def _count(item: Mapping[str, Any]) -> int:
     return len(answers) if isinstance(answers, list) else 0
 
 
+def _wrong_type(item: Mapping[str, Any]) -> str | None:
+    """Why an item's answer is of a type no question of the forms takes (a ``valueString``, a
+    ``valueCoding`` without a code), else None. Read as unanswered, a Bilsky 3 sent as words
+    would vanish without a word; the answer's own value is never repeated."""
+    answers = item.get("answer")
+    for answer in answers if isinstance(answers, list) else ():
+        if not isinstance(answer, dict):
+            return f"item {item['linkId']}: an answer that is not a JSON object"
+        coding = answer.get("valueCoding")
+        number = answer.get("valueInteger")
+        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+            continue
+        if isinstance(number, int) and not isinstance(number, bool):
+            continue
+        kind = next((k for k in answer if k.startswith("value")), None)
+        said = f"of type {kind[:40]}" if kind else "without a value"
+        if kind == "valueCoding":
+            said = "coded without a code"
+        return f"item {item['linkId']}: an answer {said} is not one of its answers"
+    return None
+
+
+def _twice(items: list[Mapping[str, Any]], asked: tuple[str, ...]) -> str | None:
+    twice = asked_twice(items, asked)
+    return f"item {twice}: asked twice" if twice is not None else None
+
+
 def _unreadable(form: FormSpec, resource: Mapping[str, Any]) -> str | None:
     """What makes a response unreadable as findings, as $extract refuses it
-    (adapter/questionnaire/extract.py): two answers to one question (Frankel E and C: read as
-    the first, the deficit would be dropped), a level group that names no level or two."""
-    for item in _items(resource.get("item")):
-        if item["linkId"] in form.whole and _count(item) > 1:
-            return f"item {item['linkId']}: exactly one answer expected"
+    (adapter/questionnaire/extract.py): two answers to one question or one question asked twice
+    (Frankel E and A: read as either, the deficit could be dropped), an answer of a type no
+    question takes, a level group that names no level or two."""
+    items = list(_items(resource.get("item")))
+    if (why := _twice(items, form.whole)) is not None:
+        return why
+    for item in items:
+        if item["linkId"] in form.whole:
+            if _count(item) > 1:
+                return f"item {item['linkId']}: exactly one answer expected"
+            if (why := _wrong_type(item)) is not None:
+                return why
         if item["linkId"] != LEVEL_GROUP:
             continue
         children = list(_items(item.get("item")))
+        if (why := _twice(children, (LEVEL_ITEM, *form.per_level))) is not None:
+            return why
         levels = [c for c in children if c["linkId"] == LEVEL_ITEM]
         answered = [c for c in children if c["linkId"] in form.per_level and _count(c)]
         for child in [*levels, *answered]:
             if _count(child) > 1:
                 return f"item {child['linkId']}: exactly one answer expected"
+            if (why := _wrong_type(child)) is not None:
+                return why
         if answered and not any(_count(c) for c in levels):
             return f"item {LEVEL_ITEM}: a level group with answers names no level"
     return None
