@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import stat
 
 import pytest
 
 from adapter.cds.settings import Settings
+from adapter.datadirs import append_private
 from adapter.errors import StorageError
 from adapter.fhir.write.validate import validate_r4
 from tests.unit.cds.conftest import BASE, ISS, call_scores, client_for, patient_view
@@ -138,3 +140,81 @@ async def test_the_smart_app_is_given_the_services_audit_trail(settings):
         assert app.state.audit_trail is app.state.spinemets.audit
         app.state.audit_trail.write({"resourceType": "AuditEvent", "outcome": "0"})
     assert events(settings) == [{"resourceType": "AuditEvent", "outcome": "0"}]
+
+
+def _torn_write(monkeypatch, after: int):
+    """os.write as a full disk answers it: ``after`` bytes written, then ENOSPC."""
+    real = os.write
+
+    def write(descriptor, data):
+        if len(data) > after:
+            real(descriptor, bytes(data[:after]))
+            raise OSError(28, "No space left on device")
+        return real(descriptor, data)
+
+    monkeypatch.setattr("adapter.datadirs.os.write", write)
+
+
+def test_a_line_the_disk_cannot_take_whole_leaves_nothing_of_itself(tmp_path, monkeypatch):
+    path = tmp_path / "audit.ndjson"
+    append_private(path, b'{"n": 1}')
+    with monkeypatch.context() as patched:
+        _torn_write(patched, 10)
+        with pytest.raises(OSError):
+            append_private(path, b'{"n": 2, "patient": "Patient/p"}')
+    assert path.read_bytes() == b'{"n": 1}\n'
+    append_private(path, b'{"n": 3}')
+    assert [json.loads(line) for line in path.read_text().splitlines()] == [{"n": 1}, {"n": 3}]
+
+
+def test_a_line_torn_by_a_crash_is_never_glued_to_the_next(tmp_path):
+    path = tmp_path / "audit.ndjson"
+    path.write_bytes(b'{"n": 1}\n{"n": 2, "pat')  # a process killed mid-write
+    path.chmod(0o600)
+    append_private(path, b'{"n": 3}')
+    lines = path.read_text().splitlines()
+    assert lines[0] == '{"n": 1}' and lines[-1] == '{"n": 3}' and len(lines) == 3
+
+
+async def test_readyz_is_not_ready_after_an_audit_event_could_not_be_appended(
+    secured, keys, monkeypatch
+):
+    """A full disk refuses every call with 503: the load balancer must take the instance out,
+    not keep it in rotation on an empty append that proves nothing."""
+    async with client_for(secured) as client:
+        assert (await client.get("/readyz")).status_code == 200
+        with monkeypatch.context() as patched:
+            _torn_write(patched, 0)
+            refused = await call_scores(client, keys.token(SCORES))
+            assert refused.status_code == 503
+            ready = await client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["stores"] == "unusable"
+
+
+async def test_readyz_is_not_ready_after_the_replay_cache_could_not_record_a_token(
+    secured, keys, monkeypatch
+):
+    import sqlite3
+
+    async with client_for(secured) as client:
+        replay = client.app.state.spinemets.replay
+
+        def failing(*_args):
+            raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(replay, "_insert_at_once", lambda *_args: None)
+        monkeypatch.setattr(replay, "_write", failing)
+        refused = await call_scores(client, keys.token(SCORES))
+        assert refused.status_code == 503
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["stores"] == "unusable"
+
+
+async def test_readyz_is_not_ready_when_the_state_disk_is_nearly_full(secured, monkeypatch):
+    class Full:
+        f_bavail, f_frsize = 10, 4096  # 40 KB left
+
+    async with client_for(secured) as client:
+        monkeypatch.setattr("adapter.datadirs.os.statvfs", lambda _path: Full())
+        ready = await client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["checks"]["stores"] == "unusable"
