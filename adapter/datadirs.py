@@ -13,9 +13,10 @@ import contextlib
 import fcntl
 import os
 import stat
+import time
 from pathlib import Path
 
-from adapter.errors import MappingError
+from adapter.errors import MappingError, StorageError
 from adapter.settings import from_mapping, variable
 from adapter.settings.clinical import DataFields
 
@@ -102,17 +103,63 @@ def audit_file(configured: Path | None, state_dir: Path | None) -> Path:
 
 
 def append_private(path: Path, line: bytes) -> None:
-    """Append one line to ``path`` (made 0600 in a private directory if new), whole: one
-    ``write`` under an exclusive lock, so the lines of several processes never interleave.
-    An empty ``line`` appends nothing: it proves the file writable."""
+    """Append one line to ``path`` (made 0600 in a private directory if new), whole: written
+    under an exclusive lock, so the lines of several processes never interleave, and cut back
+    to where it began when the disk takes only part of it (a later line never joins a torn one;
+    one torn by a crash is ended first). An empty ``line`` appends nothing: it proves the file
+    writable."""
     if b"\n" in line:
         raise ValueError("one line at a time")
     private_dir(path.parent)
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+    descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
-        data = line + b"\n" if line else b""
-        while data:
-            data = data[os.write(descriptor, data) :]
+        if not line:
+            return
+        size = os.fstat(descriptor).st_size
+        data = line + b"\n"
+        if size and os.pread(descriptor, 1, size - 1) != b"\n":
+            data = b"\n" + data  # a line torn by a process killed mid-write stays its own
+        try:
+            while data:
+                data = data[os.write(descriptor, data) :]
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(descriptor, size)
+            raise
     finally:
         os.close(descriptor)  # releases the lock
+
+
+# What /readyz counts as a store that cannot take writes: its last write failed this recently
+# (a full disk, a quota, an I/O error: every call would be refused), or its disk has less room
+# than LOW_SPACE. Once the window passes the store is tried again by the next call.
+FAILED_RECENTLY = 30.0  # seconds
+LOW_SPACE = 1 << 20  # bytes
+
+
+class WriteHealth:
+    """Whether a store's writes are known to fail, for ``/readyz``: an empty append or a read
+    proves nothing about room for the next event."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.failed_at: float | None = None
+
+    def failed(self) -> None:
+        self.failed_at = time.monotonic()
+
+    def succeeded(self) -> None:
+        self.failed_at = None
+
+    def check(self, store: str) -> None:
+        """StorageError, one line naming ``store``, when its writes are known to fail."""
+        failed_at = self.failed_at
+        if failed_at is not None and time.monotonic() - failed_at < FAILED_RECENTLY:
+            raise StorageError(f"{store}: its last write failed")
+        try:
+            stats = os.statvfs(self.path.parent)
+        except OSError as exc:
+            raise StorageError(f"{store}: {exc.strerror or exc}") from None
+        if stats.f_bavail * stats.f_frsize < LOW_SPACE:
+            raise StorageError(f"{store}: less than {LOW_SPACE >> 20} MiB left on its disk")

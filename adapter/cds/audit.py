@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from adapter.cds.models import CdsRequest, CdsResponse
-from adapter.datadirs import append_private
+from adapter.datadirs import WriteHealth, append_private
 from adapter.errors import StorageError
 from adapter.fhir.write.audit import Caller, CdsCall, Output, cds_call_event
 
@@ -51,10 +51,13 @@ class CdsAudit:
     def __init__(self, path: Path, public_base_url: str | None) -> None:
         self.path, self.base = path, public_base_url
         self.site = socket.gethostname()
+        self.health = WriteHealth(path)
 
     def check(self) -> None:
-        """Prove the file writable (at start-up); StorageError, one line, if not."""
+        """Prove the file writable, and that events are not known to fail (at start-up and for
+        /readyz); StorageError, one line, if not."""
         self._append(b"")
+        self.health.check(f"audit trail {self.path}")
 
     def write(self, event: Mapping[str, Any]) -> None:
         """Append one event; StorageError (503) when it cannot be."""
@@ -64,7 +67,11 @@ class CdsAudit:
         try:
             append_private(self.path, line)
         except OSError as exc:
+            if line:
+                self.health.failed()
             raise StorageError(f"audit trail {self.path}: {exc.strerror or exc}") from None
+        if line:
+            self.health.succeeded()
 
     def record(
         self,

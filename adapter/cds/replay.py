@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from adapter.datadirs import private_file
+from adapter.datadirs import WriteHealth, private_file
 from adapter.errors import StorageError
 from adapter.extras import require
 
@@ -91,6 +91,7 @@ class SqliteReplayCache:
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._inserts = 0
+        self.health = WriteHealth(path)  # every call is refused while tokens cannot be recorded
 
     def open(self) -> None:
         """Create the file and table (at start-up: unusable storage fails early)."""
@@ -123,35 +124,44 @@ class SqliteReplayCache:
 
     def _insert(self, iss: str, jti: str, until: float) -> bool:
         with self._lock:
-            if self._connection is None:
-                self.open()
-            connection = self._connection
-            assert connection is not None
             try:
-                inserted = self._write(
+                first = self._record(iss, jti, until)
+            except StorageError:
+                self.health.failed()
+                raise
+            self.health.succeeded()
+            return first
+
+    def _record(self, iss: str, jti: str, until: float) -> bool:
+        if self._connection is None:
+            self.open()
+        connection = self._connection
+        assert connection is not None
+        try:
+            inserted = self._write(
+                connection,
+                _INSERT,
+                (iss, jti, until),
+            )
+            self._inserts += 1
+            if self._inserts % _PURGE_EVERY == 0:
+                self._write(connection, "DELETE FROM seen WHERE until < ?", (time.time(),))
+            if inserted == 1:
+                return True
+            # Present: a replay, unless it is an expired record not yet swept.
+            row = connection.execute(
+                "SELECT until FROM seen WHERE iss = ? AND jti = ?", (iss, jti)
+            ).fetchone()
+            if row is not None and row[0] < time.time():
+                self._write(
                     connection,
-                    _INSERT,
-                    (iss, jti, until),
+                    "UPDATE seen SET until = ? WHERE iss = ? AND jti = ?",
+                    (until, iss, jti),
                 )
-                self._inserts += 1
-                if self._inserts % _PURGE_EVERY == 0:
-                    self._write(connection, "DELETE FROM seen WHERE until < ?", (time.time(),))
-                if inserted == 1:
-                    return True
-                # Present: a replay, unless it is an expired record not yet swept.
-                row = connection.execute(
-                    "SELECT until FROM seen WHERE iss = ? AND jti = ?", (iss, jti)
-                ).fetchone()
-                if row is not None and row[0] < time.time():
-                    self._write(
-                        connection,
-                        "UPDATE seen SET until = ? WHERE iss = ? AND jti = ?",
-                        (until, iss, jti),
-                    )
-                    return True
-                return False
-            except sqlite3.Error as exc:
-                raise StorageError(f"replay cache: {exc}") from None
+                return True
+            return False
+        except sqlite3.Error as exc:
+            raise StorageError(f"replay cache: {exc}") from None
 
     def _insert_at_once(self, iss: str, jti: str, until: float) -> bool | None:
         """The common case without a thread hop: the lock free, no other process writing, a new
@@ -171,6 +181,7 @@ class SqliteReplayCache:
             if cursor.rowcount != 1:
                 return None  # present: a replay or an expired record, which _insert tells apart
             self._inserts += 1
+            self.health.succeeded()
             return True
         except sqlite3.Error:
             return None  # busy (another process writes) or failing: _insert waits or reports
@@ -183,6 +194,11 @@ class SqliteReplayCache:
         if self._insert_at_once(iss, jti, until):
             return True
         return await asyncio.to_thread(self._insert, iss, jti, until)
+
+    async def ping(self) -> None:
+        """For /readyz: StorageError when tokens are known not to be recorded (its last write
+        failed, its disk nearly full); reading the file would prove nothing about writing it."""
+        self.health.check("replay cache")
 
     async def close(self) -> None:
         with self._lock:

@@ -1,8 +1,9 @@
 """``GET /healthz``, ``GET /readyz``, ``GET /metrics``: for the load balancer and the monitoring.
 
 ``/healthz`` says the process answers. ``/readyz`` says whether it can serve: its stores usable
-(the feedback database, the audit trail, a Redis replay cache), its keys loaded, its worker
-loops and the workers of every mounted feature alive; 503 otherwise, naming what is not. It
+(the feedback database, the audit trail and the replay cache: writable, their last write not
+failed, their disk not nearly full; a Redis replay cache answers a ping), its keys loaded, its
+worker loops and the workers of every mounted feature alive; 503 otherwise, naming what is not. It
 looks at local state only (never a CDS client's FHIR server or a JWK Set URL), so an outage
 elsewhere never takes the service out of rotation. Admission control never sheds these three.
 """
