@@ -11,6 +11,7 @@ import pytest
 
 from adapter.cds.cards import score_cards
 from adapter.decision import decide
+from adapter.decision.outcome import outcome_view
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
@@ -234,3 +235,35 @@ def test_the_page_says_of_each_window_what_the_card_says():
     assert "no measurement yet (window until 5 Jun 2024)" in page
     assert "dated baseline" in page
     assert "vertebroplasty at L1 on 30 May 2024" in page
+
+
+@pytest.mark.parametrize(
+    ("deceased", "now", "said"),
+    [
+        # Died 10 Sep 2024 (day 111): the 6-month window (from 19 Oct) will never open.
+        ({"deceasedDateTime": "2024-09-10T06:30:00Z"}, "2024-10-01T09:00:00Z",
+         "not reached: died 10 Sep 2024"),
+        ({"deceasedDateTime": "2024-09-10T06:30:00Z"}, "2024-11-01T09:00:00Z",
+         "not reached: died 10 Sep 2024"),
+        # Died on 1 Nov 2024, inside the window, nothing measured: no more measurements to come.
+        ({"deceasedDateTime": "2024-11-01T06:30:00Z"}, "2024-11-05T09:00:00Z",
+         "no measurement: died 1 Nov 2024"),
+        ({"deceasedBoolean": True}, "2024-11-01T09:00:00Z", "no measurement: died (date unknown)"),
+    ],
+)  # fmt: skip
+def test_a_window_after_the_patients_death_never_reads_as_due_or_awaited(deceased, now, said):
+    """The page said "died at 3.6 months" and, below, that the 6-month values were "due from
+    19 Oct 2024" or awaited: a follow-up to book for a patient who has died."""
+    resources = default_patient(extra=(procedure("vp", "22511", "T12"),))
+    resources[0] = {**resources[0], **deceased}
+    assert resources[0]["resourceType"] == "Patient"
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time(now))
+    view = outcome_view(result)
+    assert view is not None
+    six = view.points[-1]
+    assert six.time_point == "6mo"
+    assert (six.pain.text, six.barthel.text) == (said, said)
+    page = patient_body(decide(result))
+    assert "due from 19 Oct 2024" not in page and "no measurement yet" not in page
