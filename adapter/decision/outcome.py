@@ -3,8 +3,10 @@
 Pain and Barthel at baseline and at each time point, with the change from baseline. A window is
 shown by what can be known at the computation time: not opened yet ("due from 4 May 2027", its
 first day), open with nothing yet ("no measurement yet (window until …)"), or closed and empty
-("no measurement"). A baseline taken more than 14 days before the procedure is a dated baseline;
-a later spinal procedure or radiotherapy inside a window is named beside it.
+("no measurement"); of a patient who has died, one still to come or open says so ("not reached:
+died 10 Sep 2024"), never "due" or awaited. A baseline taken more than 14 days before the
+procedure is a dated baseline; a later spinal procedure or radiotherapy inside a window is named
+beside it.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 DATED_BASELINE_DAYS = 14  # a baseline older than this before the procedure is "dated"
-WindowState = Literal["due", "open", "closed"]
+WindowState = Literal["due", "open", "closed", "ended"]  # ended: by the patient's death
 _LABEL = {"baseline": "Baseline", "7d": "7 days", "3mo": "3 months", "6mo": "6 months"}
 _MEASURES = (("pain", "pain"), ("barthel", "Barthel"))
 
@@ -82,12 +84,19 @@ def _state(window: Window, first: date, last: date, today: date) -> WindowState:
 
 
 def _cell(
-    trajectory: Trajectory, window: Window, state: WindowState, index_day: date, last: date
+    trajectory: Trajectory,
+    window: Window,
+    state: WindowState,
+    index_day: date,
+    last: date,
+    ended: str = "no measurement",
 ) -> OutcomeCell:
     chosen: Measurement | None = trajectory.at(window.name)
     if chosen is None:
         if window.name in trajectory.conflicts:
             return OutcomeCell("conflicting measurements")
+        if state == "ended":
+            return OutcomeCell(ended)
         if state == "open":
             return OutcomeCell(f"no measurement yet (window until {day_text(last)})")
         return OutcomeCell("no measurement")
@@ -118,18 +127,33 @@ def _beside(treatments: Sequence[Treatment], index_day: date, first: date, last:
     return [t if t in inside else f"after {t}" for t in _later(treatments, index_day, last)]
 
 
+def _after_death(outcome: PatientOutcome, first: date) -> str:
+    """What a window still to come or open says when the patient has died: no value will come."""
+    if outcome.death is None:
+        return "no measurement: died (date unknown)"
+    died = day_text(outcome.death.day)
+    return (
+        f"not reached: died {died}" if outcome.death.day < first else f"no measurement: died {died}"
+    )
+
+
 def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> OutcomePoint:
     index_day = outcome.index_day
     first = index_day + timedelta(days=window.first)
     last = index_day + timedelta(days=window.last)
     state = _state(window, first, last, calendar_day(result.now))
-    if state == "due":
+    if outcome.died and state != "closed":
+        # Nothing is due or awaited of a patient who has died: the window ended with the death.
+        state, ended = "ended", _after_death(outcome, first)
+        pain = _cell(outcome.pain, window, state, index_day, last, ended)
+        barthel = _cell(outcome.barthel, window, state, index_day, last, ended)
+    elif state == "due":
         pain = barthel = OutcomeCell(f"due from {day_text(first)}")
     else:
         pain = _cell(outcome.pain, window, state, index_day, last)
         barthel = _cell(outcome.barthel, window, state, index_day, last)
     beside: tuple[str, ...] = ()
-    if window.name != "baseline" and state != "due":
+    if window.name != "baseline" and state not in ("due", "ended"):
         beside = tuple(_beside(result.assessment.treatments, index_day, first, last))
     return OutcomePoint(window.name, _LABEL[window.name], first, last, state, pain, barthel, beside)
 
