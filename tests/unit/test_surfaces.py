@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,15 @@ from adapter import cli
 from adapter.cds.settings import Settings
 from adapter.fhir.read.references import patient_of
 from adapter.fhir.read.timing import parse_time
-from adapter.vocabulary import SINS
+from adapter.vocabulary import (
+    BAUER_MODIFIED,
+    BAUER_ORIGINAL,
+    LINDEN,
+    SINS,
+    TOKUHASHI_ORIGINAL,
+    TOKUHASHI_REVISED,
+    TOMITA,
+)
 from tests.support.records import draft_orders, order
 from tests.unit.cds.conftest import PREFETCH_TYPES, client_for
 from tests.unit.surface_readers import Reading, band_of, read_page, read_text, text_sections
@@ -257,6 +266,20 @@ def run_cli(path: Path, tmp_path: Path, capsys) -> tuple[dict[str, str], Path]:
 # --- the comparison ------------------------------------------------------------------------------
 
 
+PROGNOSTIC_LABELS = [
+    band.label
+    for spec in (
+        TOMITA,
+        TOKUHASHI_REVISED,
+        TOKUHASHI_ORIGINAL,
+        BAUER_MODIFIED,
+        BAUER_ORIGINAL,
+        LINDEN,
+    )
+    for band in spec.bands
+]
+
+
 def agree(cards: Reading, text: Reading, page: Reading, *, silent: bool) -> None:
     assert text == page, "the text report and the page disagree"
     assert cards.orders == text.orders, "an order's verdict differs between card and report"
@@ -297,3 +320,7 @@ async def test_cards_text_and_page_agree(path, deceased, cds, tmp_path, capsys):
             assert text.deceased == "3 Dec 2024" and text.neurology is None
             assert all(o == ("warning", o[1]) and "check the patient's identity" in o[1]
                        for o in text.orders)  # fmt: skip
+            # "No score, strategy or recommendation applies", then "Tomita: 10 — terminal care":
+            # a prognostic band's label is itself a strategy or a survival, never shown then.
+            shown = texts[pid] + unescape((pages / f"{pid}.html").read_text())
+            assert not [label for label in PROGNOSTIC_LABELS if label in shown]
