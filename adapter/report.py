@@ -92,6 +92,13 @@ class ScoreSummary:
         return dated
 
     @property
+    def total_heading(self) -> str:
+        """The heading without the band: "Tomita: 10" (a deceased patient's, whose band label
+        would read as a strategy or a survival)."""
+        where = f" {self.level}" if self.level else ""
+        return f"{self.title}{where}: {self.total}"
+
+    @property
     def heading(self) -> str:
         where = f" {self.level}" if self.level else ""
         band = self.band or (NO_LABEL if self.result.unlabelled else NOT_SETTLED)

@@ -33,6 +33,7 @@ from adapter.pipeline import NO_SCORE_BECAUSE, NOT_METASTATIC, PatientResult
 from adapter.procedure.check import check_orders
 from adapter.procedure.orders import Order
 from adapter.report import ScoreSummary, summarise
+from adapter.vocabulary import SINS
 from adapter.vocabulary.text import deceased_heading
 
 __all__ = [
@@ -100,6 +101,17 @@ class Decisions:
             return None
         said = NOT_METASTATIC[0].upper() + NOT_METASTATIC[1:]
         return f"{said}: no score shown ({NO_SCORE_BECAUSE})"
+
+    def shows_band(self, summary: ScoreSummary) -> bool:
+        """Whether a surface shows the score's band: never a prognostic band of a deceased
+        patient, whose label is itself a strategy or a survival ("terminal care", "predicted
+        survival ≥ 6 months"); SINS describes the spine and stays."""
+        return self.deceased is None or summary.result.spec is SINS
+
+    def heading(self, summary: ScoreSummary) -> str:
+        """A score's heading as every surface shows it: "Tomita: 10 — terminal care", or the
+        total alone where the band is not shown."""
+        return summary.heading if self.shows_band(summary) else summary.total_heading
 
     def advice(self, summary: ScoreSummary) -> str:
         """What a score's detail recommends: for a SINS level, what its treated or unassessed

@@ -49,7 +49,7 @@ def _advice(decisions: Decisions, summary: ScoreSummary) -> str | None:
 
 def _glance(decisions: Decisions) -> str:
     items = "".join(
-        f'<li><a href="#score-{escape(_key(s))}">{escape(s.heading)}</a>'
+        f'<li><a href="#score-{escape(_key(s))}">{escape(decisions.heading(s))}</a>'
         + (f'<br><span class="muted">{escape(a)}</span>' if (a := _advice(decisions, s)) else "")
         + "</li>"
         for s in decisions.summaries
@@ -97,9 +97,9 @@ def _decisions(decisions: Decisions) -> str:
     return "".join(parts)
 
 
-def _score(summary: ScoreSummary, recommendation: str | None) -> str:
+def _score(summary: ScoreSummary, recommendation: str | None, shows_band: bool = True) -> str:
     key = _key(summary)
-    band = summary.band or NOT_SETTLED
+    band = (summary.band or NOT_SETTLED) if shows_band else ""
     rows = []
     for comp in summary.components:
         sources = "".join(f"<li>{escape(s)}</li>" for s in comp.sources)
@@ -256,7 +256,7 @@ def patient_body(decisions: Decisions) -> str:
     body.append("</div></div>")
     if summaries:
         body.append("<h2>Scores, with their inputs</h2>")
-    body += [_score(s, _advice(decisions, s)) for s in summaries]
+    body += [_score(s, _advice(decisions, s), decisions.shows_band(s)) for s in summaries]
     shows_noms = decisions.deceased is None and decisions.not_scored is None
     body.append(noms_section(noms_view(result)) if shows_noms else "")
     view = outcome_view(result)

@@ -45,8 +45,8 @@ def _order(order: OrderDecision) -> str:
     return f"  ORDER {order.reference} [{order.indicator}] {order.summary}"
 
 
-def _summary(summary: ScoreSummary, advice: str | None) -> list[str]:
-    lines = [f"  {summary.heading}"]
+def _summary(summary: ScoreSummary, heading: str, advice: str | None) -> list[str]:
+    lines = [f"  {heading}"]
     if advice is not None:
         lines.append(f"    → {advice}")
         lines += [f"    ! {caution}" for caution in summary.cautions]
@@ -76,7 +76,8 @@ def text_report(decisions: Decisions) -> str:
     alive = decisions.deceased is None
     scored = decisions.not_scored is None
     for summary in decisions.summaries:
-        lines += _summary(summary, decisions.advice(summary) if alive else None)
+        advice = decisions.advice(summary) if alive else None
+        lines += _summary(summary, decisions.heading(summary), advice)
     lines += noms_text(noms_view(patient)) if alive and scored else []
     for issue in patient.issues:
         lines.append(f"  {issue.severity}: {readable_dates(issue.diagnostics)}")
