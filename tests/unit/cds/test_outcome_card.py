@@ -267,3 +267,38 @@ def test_a_window_after_the_patients_death_never_reads_as_due_or_awaited(decease
     assert (six.pain.text, six.barthel.text) == (said, said)
     page = patient_body(decide(result))
     assert "due from 19 Oct 2024" not in page and "no measurement yet" not in page
+
+
+def test_the_text_report_says_of_the_outcome_what_the_card_and_page_say():
+    """The text report had no outcome at all: a pulmonary cement embolism named by the card
+    and the page was missing from what a clinician files in the chart."""
+    embolism = {
+        "resourceType": "Condition", "id": "pce", "subject": {"reference": "Patient/p"},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "T84.81XA"}]},
+        "onsetDateTime": "2024-05-24",
+    }  # fmt: skip
+    extra = (
+        procedure("vp", "22511", "T12"),
+        measurement("pain-0", PAIN, 8, when="2024-05-20T09:00:00Z"),
+        measurement("pain-7", PAIN, 4, when="2024-05-29T09:00:00Z"),
+        embolism,
+    )
+    data = patient_records(default_patient(extra=extra), "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-06-01T09:00:00Z"))
+    decisions = decide(result)
+    card = next(c for c in score_cards(decisions, "h") if c.summary.startswith("After "))
+    text = text_report(decisions)
+    view = outcome_view(result)
+    assert view is not None and card.summary == view.headline
+    assert f"\n  {view.headline}\n    Index procedure: {view.procedure}\n" in text
+    assert "pulmonary cement embolism" in (card.detail or "")
+    assert "    Complications: pulmonary cement embolism (Condition/pce, 24 May 2024)" in text
+    assert (
+        "    7 days (25 May 2024 – 5 Jun 2024): pain 4 (29 May 2024), −4; Barthel no measurement yet (window until 5 Jun 2024)"
+        in text
+    )
+    assert (
+        "    6 months (19 Oct 2024 – 17 Jan 2025): pain due from 19 Oct 2024; Barthel due from 19 Oct 2024"
+        in text
+    )
