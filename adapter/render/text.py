@@ -12,10 +12,12 @@ from __future__ import annotations
 from adapter.decision import NEUROLOGY_ACTION, Decisions
 from adapter.decision.noms import noms_view
 from adapter.decision.orders import OrderDecision
+from adapter.decision.outcome import outcome_view
 from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
 from adapter.mapping.levels import unscored_line
 from adapter.render.noms import noms_text
+from adapter.render.outcome import outcome_text
 from adapter.report import ScoreSummary
 from adapter.vocabulary.text import terminal_line
 
@@ -79,6 +81,7 @@ def text_report(decisions: Decisions) -> str:
         advice = decisions.advice(summary) if alive else None
         lines += _summary(summary, decisions.heading(summary), advice)
     lines += noms_text(noms_view(patient)) if alive and scored else []
+    lines += outcome_text(outcome_view(patient))
     for issue in patient.issues:
         lines.append(f"  {issue.severity}: {readable_dates(issue.diagnostics)}")
     return "\n".join(terminal_line(line) for line in lines)
