@@ -373,3 +373,28 @@ def test_a_response_whose_answers_are_not_read_says_so(status, said):
     response = _response(_coded("frankel-grade", "frankel-c")) | {"status": status}
     (data,) = patients_from_resources([*default_patient(), response], loose, None)
     assert any(said in i.diagnostics for i in data.issues), [i.diagnostics for i in data.issues]
+
+
+def test_the_neurology_form_offers_every_level_with_a_recorded_bilsky_grade():
+    """A Bilsky 3 at L1, where no metastasis is coded, raises the critical alarm and blocks a
+    T12 order (criterion 8); the form the card links to must let it be re-graded there."""
+    from adapter.decision import decide
+    from adapter.pipeline import score_patient
+    from adapter.smart.form import form_html
+
+    bilsky = finding("b-l1", "epidural-spinal-cord-compression", "bilsky-3", level="L1",
+                     when="2024-05-20T09:00:00Z")  # fmt: skip
+    record = default_patient(extra=(bilsky,))
+    shown = _populate("neurology", record)
+    groups = {g["item"][0]["answer"][0]["valueCoding"]["code"]: g for g in shown["item"]
+              if g["linkId"] == "level"}  # fmt: skip
+    assert list(groups) == ["T12", "L1"]
+    [l1] = [i for i in groups["L1"]["item"] if i["linkId"] == "epidural-spinal-cord-compression"]
+    assert l1["answer"][0]["valueCoding"]["code"] == "bilsky-3"
+    assert l1["answer"][0]["extension"][0]["valueDateTime"] == "2024-05-20T09:00:00Z"
+    assert 'data-question="L1|epidural-spinal-cord-compression"' in form_html(
+        "neurology", shown, "token"
+    )
+    regraded = fill(shown, {("L1", "epidural-spinal-cord-compression"): "bilsky-0"}, authored=NOW)
+    [data] = patients_from_resources([*record, regraded], [])
+    assert decide(score_patient(data, TERM, now=parse_time(NOW))).neurology is None
