@@ -20,6 +20,7 @@ from adapter.mapping.placement import bilsky_at, finding_at
 from adapter.mapping.rules import Rules
 from adapter.mapping.staging import read_staging
 from adapter.mapping.terminology import Terminology
+from adapter.scoring import level_order
 from adapter.vocabulary.findings import EPIDURAL_SPINAL_CORD_COMPRESSION
 from adapter.vocabulary.forms import FORMS
 
@@ -68,11 +69,18 @@ def recorded_findings(
     the findings the forms ask per level, else for the patient)."""
     ctx = Context(term, rules, now, [])
     found, plan = findings_and_levels(ctx, data, read_staging(ctx, data.conditions))
-    recorded = Recorded(tuple(plan.levels))
+    findings = tuple(findings)
+    levels = list(plan.levels)
+    if _BILSKY in findings:
+        # A grade where no metastasis is coded still raises the alarm and blocks an order
+        # (contract §4, §5 criterion 8): its level is offered, so that it can be re-graded.
+        graded = {lv for f in found.coded.get(_BILSKY, []) for lv in f.levels or ()}
+        levels += sorted(graded - set(levels), key=level_order)
+    recorded = Recorded(tuple(levels))
     n = len(plan.levels)
     for finding in findings:
         if finding in SINS_FINDINGS or finding in _PER_LEVEL:
-            for level in plan.levels:
+            for level in plan.levels if finding != _BILSKY else levels:
                 chosen = (
                     bilsky_at(found, level, n)
                     if finding == _BILSKY
