@@ -398,3 +398,39 @@ def test_the_neurology_form_offers_every_level_with_a_recorded_bilsky_grade():
     regraded = fill(shown, {("L1", "epidural-spinal-cord-compression"): "bilsky-0"}, authored=NOW)
     [data] = patients_from_resources([*record, regraded], [])
     assert decide(score_patient(data, TERM, now=parse_time(NOW))).neurology is None
+
+
+def test_a_response_without_an_id_is_created_once_and_its_amendment_withdraws_what_it_wrote():
+    """Every form the SMART app saves has no id. Extracting it twice created two responses, and
+    once the server gave it an id, an amendment keyed its Observations on that id: the first
+    extraction's Bilsky 3 was never withdrawn and stayed final on the server."""
+    record = default_patient()
+    shown = _populate("neurology", record)
+    saved = fill(shown, {("T12", "epidural-spinal-cord-compression"): "bilsky-3"}, authored=NOW)
+    saved.pop("id")
+    first, again = extract(saved, TERM), extract(saved, TERM)
+    assert first == again
+    [created] = [
+        e for e in first["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    [identifier] = created["resource"]["identifier"]
+    assert created["request"]["method"] == "POST"
+    assert (
+        created["request"]["ifNoneExist"]
+        == f"identifier={identifier['system']}|{identifier['value']}"
+    )
+    written = {
+        e["resource"]["identifier"][0]["value"]
+        for e in first["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+    }
+    # The server stores it as sent, with an id; the clinician then clears the Bilsky grade.
+    amended = {**created["resource"], "id": "901", "status": "amended", "authored": LATER}
+    [group] = [i for i in amended["item"] if i["linkId"] == "level"]
+    group["item"] = [i for i in group["item"] if i["linkId"] != "epidural-spinal-cord-compression"]
+    withdrawn = [
+        e["resource"]
+        for e in extract(amended, TERM)["entry"]
+        if e["resource"].get("status") == "entered-in-error"
+    ]
+    assert any(o["identifier"][0]["value"] in written for o in withdrawn), (written, withdrawn)
