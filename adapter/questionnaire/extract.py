@@ -45,6 +45,10 @@ from adapter.vocabulary.systems import BASE, FINDING, OBSERVATION_CATEGORY, VERT
 __all__ = ["ITEM_SID", "extract"]
 
 ITEM_SID = f"{BASE}/sid/response-item"  # an Observation extracted from one answered item
+# A response extracted without an id (every SMART-app save): its content hash, given to it so
+# that it is created once (ifNoneExist) and its amendments, once it has an id, still name the
+# Observations its first extraction wrote.
+RESPONSE_SID = f"{BASE}/sid/response"
 _PERFORMERS = ("Practitioner", "PractitionerRole", "Organization", "CareTeam", "Patient",
                "RelatedPerson")  # fmt: skip
 _CALCULATED = ("sins-location", "sins-total")  # the form's own arithmetic: never extracted
@@ -274,6 +278,18 @@ def _content_key(response: dict[str, Any]) -> str:
         raise QuestionnaireError("the response holds a number out of range") from None
 
 
+def _own_key(response: dict[str, Any]) -> str | None:
+    """The key an earlier extraction gave the response (its RESPONSE_SID identifier), if any."""
+    identifiers = response.get("identifier")
+    found = identifiers if isinstance(identifiers, list) else [identifiers]
+    for identifier in found:
+        if isinstance(identifier, dict) and identifier.get("system") == RESPONSE_SID:
+            value = identifier.get("value")
+            if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value):
+                return value
+    return None
+
+
 def extract(response: Any, term: Terminology) -> dict[str, Any]:
     """A transaction Bundle of the finding Observations a completed response records."""
     form = _check(response)
@@ -283,12 +299,18 @@ def extract(response: Any, term: Terminology) -> dict[str, Any]:
         answers = []  # checked, but a response entered in error says nothing
     entries: list[dict[str, Any]] = []
     rid = response.get("id")
+    own = _own_key(response)
     if isinstance(rid, str) and rid:
-        key = source = f"QuestionnaireResponse/{rid}"
+        source = f"QuestionnaireResponse/{rid}"
+        key = own or source
     else:
-        key = _content_key(response)
-        entries.append(_entry(response, key, "POST", "QuestionnaireResponse"))
-        source = entries[0]["fullUrl"]
+        key = own or _content_key(response)
+        if own is None:  # R4 QuestionnaireResponse.identifier is 0..1
+            response = {**response, "identifier": {"system": RESPONSE_SID, "value": key}}
+        entry = _entry(response, key, "POST", "QuestionnaireResponse")
+        entry["request"]["ifNoneExist"] = f"identifier={quote(f'{RESPONSE_SID}|{key}', safe='')}"
+        entries.append(entry)
+        source = entry["fullUrl"]
     writes = [(f, lv, _observation(f, lv, v, response, source, term)) for f, lv, v in answers]
     if isinstance(rid, str) and rid:  # without its id, what it wrote before cannot be named
         writes += [(f, lv, _retraction(f, lv, response, source, term))
