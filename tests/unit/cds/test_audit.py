@@ -218,3 +218,18 @@ async def test_readyz_is_not_ready_when_the_state_disk_is_nearly_full(secured, m
         monkeypatch.setattr("adapter.datadirs.os.statvfs", lambda _path: Full())
         ready = await client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["checks"]["stores"] == "unusable"
+
+
+async def test_a_hook_instance_that_is_no_uuid_is_audited_by_its_digest(secured, keys):
+    body = {**patient_view(), "hookInstance": "Zyxwvutson Quintella 1955-03-08"}
+    async with client_for(secured) as client:
+        answered = await client.post(
+            "/cds-services/spinemets-scores",
+            json=body,
+            headers={"Authorization": f"Bearer {keys.token(SCORES)}"},
+        )
+    assert answered.status_code == 200
+    (event,) = events(secured)
+    assert "Quintella" not in json.dumps(event)
+    [request] = [e for e in event["entity"] if e["role"]["code"] == "24"]  # the query
+    assert "sha256:" in request["what"]["identifier"]["value"]

@@ -366,3 +366,17 @@ async def test_a_client_that_hangs_up_on_a_slow_fhir_server_frees_its_place_at_o
     access = [e["message"] for e in lines.entries() if e["logger"] == "spinemets.access"]
     assert access[0] == "POST /cds-services/spinemets-scores 499 (the client hung up)"
     assert not [e for e in lines.entries() if e["level"] == "error"]
+
+
+async def test_a_hook_instance_that_is_no_uuid_never_reaches_the_logs_as_sent(client):
+    """CDS Hooks makes hookInstance a UUID; a client that puts a name and a birth date there
+    would have them in every log line of the call. A UUID is logged as it is; anything else
+    by a digest, so that its lines still share one id."""
+    sent = "Zyxwvutson Quintella 1955-03-08"
+    with _Lines() as lines:
+        answered = await client.post(SCORES, json=patient_view(hookInstance=sent))
+    assert answered.status_code == 200  # accepted, as the EHR sent it
+    entries = lines.entries()
+    assert entries and not [e for e in entries if "Quintella" in json.dumps(e)]
+    ids = {e.get("request_id") for e in entries if e["logger"] == "spinemets.access"}
+    assert len(ids) == 1 and next(iter(ids)).startswith("sha256:")
