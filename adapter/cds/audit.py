@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from adapter.cds.models import CdsRequest, CdsResponse
+from adapter.cds.models import CdsRequest, CdsResponse, instance_id
 from adapter.datadirs import WriteHealth, append_private
 from adapter.errors import StorageError
 from adapter.fhir.write.audit import Caller, CdsCall, Output, cds_call_event
@@ -83,7 +83,11 @@ class CdsAudit:
     ) -> None:
         """Append the event of one call; StorageError (503) when it cannot be."""
         call = CdsCall(
-            service, request.hook, request.hookInstance, request.context.patientId, status
+            service,
+            request.hook,
+            instance_id(request.hookInstance),
+            request.context.patientId,
+            status,
         )
         path = f"/cds-services/{service}"
         self.record_call(call, claims, outputs, path, user=request.context.userId)

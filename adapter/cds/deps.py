@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from adapter.cds.auth import Verifier
 from adapter.cds.logs import current_request
-from adapter.cds.models import CdsRequest, FeedbackRequest
+from adapter.cds.models import CdsRequest, FeedbackRequest, instance_id
 from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.services import Service, service
 from adapter.cds.settings import Settings
@@ -158,7 +158,7 @@ async def _cds_request(raw: bytes, state: AppState) -> CdsRequest:
         parsed = await asyncio.to_thread(_parse_cds, raw, state.settings.max_prefetch_entries)
     info = current_request()
     if info is not None:  # the log lines of this call carry its hookInstance from here on
-        info.id = parsed.hookInstance[:128]
+        info.id = instance_id(parsed.hookInstance)
     return parsed
 
 

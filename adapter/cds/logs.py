@@ -1,9 +1,10 @@
 """Logs: one JSON object per line, each with the request id, and nothing secret in them.
 
-The request id is the CDS ``hookInstance`` once the body is read, else one made up for the
-request. Every message passes :func:`redact` before it is written: URL userinfo, bearer tokens
-and the query of a search URL (which names the patient) never reach a log at the default level.
-The HTTP client's own request lines (full URLs) are kept below the default level.
+The request id is the CDS ``hookInstance`` once the body is read (a UUID as it is, anything else
+by its digest: :func:`adapter.cds.models.instance_id`), else one made up for the request. Every
+message passes :func:`redact` before it is written: URL userinfo, bearer tokens and the query of
+a search URL (which names the patient) never reach a log at the default level. The HTTP client's
+own request lines (full URLs) are kept below the default level.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ never set empty lists.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -114,6 +116,16 @@ class HookContext(_Request):
                 "RelatedPerson"
             )
         return value
+
+
+def instance_id(hook_instance: str) -> str:
+    """How logs and the audit trail name a call's ``hookInstance``: a UUID (CDS Hooks 2.0 makes
+    it one) as it is; anything else by its digest, since a client may put anything there, a
+    patient's name too. The call is still answered, and its lines still share one id."""
+    try:
+        return str(uuid.UUID(hook_instance))
+    except ValueError:
+        return "sha256:" + hashlib.sha256(hook_instance.encode()).hexdigest()[:32]
 
 
 class CdsRequest(_Request):
