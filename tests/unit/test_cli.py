@@ -26,8 +26,11 @@ SEED = ROOT / "fixtures" / "seed" / "seed-07.json"
         (b'{"a": 1}\n', "no FHIR resource"),
         (b'{\n "resourceType": "Bundle",\n "entry": [', "not valid JSON"),
         (b'{"resourceType": "Bundle", "entry": 5}', "Bundle.entry"),
+        # Valid JSON past the JSON reader's own depth limit: refused whole, and said so.
+        (b'{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Observation", '
+         b'"extension": ' + b"[" * 1100 + b"]" * 1100 + b"}}]}", "nests deeper than 1,024 levels"),
     ],
-)
+)  # fmt: skip
 def test_unusable_input_exits_2_with_one_line(tmp_path, capsys, content, reason):
     path = tmp_path / "in.json"
     path.write_bytes(content)
