@@ -40,6 +40,8 @@ from adapter.fhir.read.timing import zoneless_issue
 
 __all__ = ["PatientData", "patients_from_resources", "read_input", "read_resources"]
 
+JSON_READER_DEPTH = 1024  # orjson refuses a document nested deeper, whatever it holds
+
 
 @dataclass(slots=True)
 class PatientData:
@@ -264,6 +266,12 @@ def read_resources(
     try:
         document = orjson.loads(stream.read())
     except orjson.JSONDecodeError as exc:
+        if "limit exceeded" in exc.msg:  # orjson's own, far beyond SPINEMETS_MAX_JSON_DEPTH
+            raise InputError(
+                f"the input nests deeper than {JSON_READER_DEPTH:,} levels, the JSON reader's "
+                "limit: refused whole (a resource nested deeper than SPINEMETS_MAX_JSON_DEPTH "
+                "is set aside only below it)"
+            ) from None
         raise InputError(f"the input is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
         raise InputError("the input is JSON but not a FHIR resource (no resourceType)")
