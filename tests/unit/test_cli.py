@@ -440,3 +440,20 @@ def test_the_text_report_resolves_a_referenced_medication_whatever_the_files_lay
         "check when it was stopped"
     ]
     assert lines == dict.fromkeys(files, expected)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["score", str(SEED), "--format", "html", "--output"],
+        ["conformance", "package", "--output"],
+    ],
+    ids=["score --output", "conformance package --output"],
+)
+def test_an_output_path_that_cannot_be_written_exits_2_naming_it(tmp_path, capsys, command):
+    """One answer for one fault: an output file in a directory that does not exist (conformance
+    package said exit 1, score and cohort exit 2 "unusable input")."""
+    target = tmp_path / "missing" / "out.file"
+    assert cli.main([*command, str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"spinemets: cannot write {target}: ")

@@ -57,3 +57,13 @@ def test_a_bundle_with_malformed_entries_exits_2_with_one_line(tmp_path, capsys)
         assert cli.main(["load", str(path), "--fhir-server", FHIR]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "unusable input" in err
+
+
+def test_an_empty_file_exits_2_as_every_other_command_says_it(tmp_path, capsys):
+    """`load /dev/null` said "0 resources" and exit 0, even against a server it never reached;
+    score, cohort and questionnaire say "the input is empty" with exit 2."""
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    assert cli.main(["load", str(empty), "--fhir-server", "http://127.0.0.1:9/fhir"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "empty" in err
