@@ -42,6 +42,7 @@ __all__ = [
     "MediaTypeError",
     "NotFoundError",
     "OutputError",
+    "OutputPathError",
     "OverloadedError",
     "RequestTimeoutError",
     "SpinemetsError",
@@ -139,6 +140,12 @@ class StorageError(ConfigurationError):
 
 class OutputError(SpinemetsError):
     """An output could not be written (a full disk, an unwritable file)."""
+
+
+class OutputPathError(ConfigurationError):
+    """An output file named on the command line that cannot be written (its directory missing,
+    read-only, a directory itself): an unusable argument, exit 2 "cannot write PATH: …", on
+    every command alike."""
 
 
 # Most specific class first: the first match decides. (class, exit status, message prefix)

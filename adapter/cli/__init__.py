@@ -2,7 +2,8 @@
 
 Every failure ends in one line on stderr and an exit status from
 :func:`adapter.errors.exit_status` (0 done; 1 the work failed part-way, such as an output that
-could not be written; 2 unusable input, arguments or configuration), never a traceback.
+could not be written mid-way; 2 unusable input, arguments or configuration, an output file
+named on the command line that cannot be written among them), never a traceback.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from adapter.cli import output
 from adapter.cli.options import computation_time
 from adapter.cohort.records import cohort_records
 from adapter.datadirs import private_opener
-from adapter.errors import InputError
+from adapter.errors import InputError, OutputPathError
 from adapter.extras import require
 from adapter.fhir.client import BearerToken, FhirServerSettings
 from adapter.fhir.read.issues import Issue
@@ -74,7 +74,7 @@ def _write_page(
         with open(path, "w", encoding="utf-8", opener=private_opener) as out:
             out.write(html)
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+        raise OutputPathError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def run(args: argparse.Namespace) -> int:

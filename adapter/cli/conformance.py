@@ -64,11 +64,11 @@ def run(args: argparse.Namespace) -> int:
 def _write_package(output: str, data: bytes) -> int:
     from pathlib import Path
 
-    from adapter.errors import OutputError
+    from adapter.errors import OutputPathError
 
     try:
         Path(output).write_bytes(data)
     except OSError as exc:
-        raise OutputError(f"cannot write {output}: {exc.strerror}") from None
+        raise OutputPathError(f"cannot write {output}: {exc.strerror}") from None
     stdout.line(f"{output}: {len(data)} bytes")
     return 0

@@ -36,6 +36,8 @@ def _resources(path: Path) -> Iterator[dict[str, Any]]:
             found = [orjson.loads(line) for line in text.splitlines() if line.strip()]
         except orjson.JSONDecodeError:
             raise InputError(f"{path}: neither a FHIR Bundle nor NDJSON") from None
+    if not text.strip():
+        raise InputError(f"{path}: the input is empty")
     for n, resource in enumerate(found, 1):
         if not (isinstance(resource, dict) and resource.get("resourceType") and resource.get("id")):
             raise InputError(f"{path}: resource {n} has no resourceType or id, nothing to PUT")

@@ -9,7 +9,7 @@ from typing import Protocol
 from adapter.cli.output import NO_PATIENT
 from adapter.datadirs import private_opener
 from adapter.decision import Decisions
-from adapter.errors import InputError
+from adapter.errors import InputError, OutputPathError
 from adapter.render.patient import patient_page
 
 __all__ = ["write_pages"]
@@ -48,4 +48,4 @@ def _write(path: Path, html: str) -> None:
         with open(path, "w", encoding="utf-8", opener=private_opener) as out:
             out.write(html)
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+        raise OutputPathError(f"cannot write {path}: {exc.strerror}") from None
