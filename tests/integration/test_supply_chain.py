@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import adapter
+
 pytestmark = pytest.mark.integration  # each case starts a process of its own
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +27,10 @@ def test_the_sbom_is_cyclonedx_json_of_the_runtime_dependencies_outside_the_repo
     assert path.is_relative_to(tmp_path) and not path.is_relative_to(ROOT)
     sbom = json.loads(path.read_text())
     assert sbom["bomFormat"] == "CycloneDX" and sbom["metadata"]["component"]["name"] == "spinemets"
+    assert sbom["metadata"]["component"]["version"] == adapter.__version__  # matched to a release
     names = {c["name"] for c in sbom["components"]}
     assert {"fastapi", "httpx", "fhir-resources"} <= names
+    assert {"redis", "scipy", "dask"} <= names  # the extras a deployment installs, listed too
     assert not names & {
         "pytest",
         "ruff",
