@@ -519,3 +519,21 @@ def test_a_metastasis_since_resolved_still_dates_the_first_one():
         procedure("fix", "22842", when="2025-02-10T08:00:00+00:00", levels=["L1", "L2", "L3"]),
     )  # fmt: skip
     assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
+
+
+def test_a_measurement_after_the_computation_time_is_reported_once_by_its_name():
+    """seed-01 at 1 Jun 2024: each later pain and Barthel value was warned about twice, once as
+    "Observation (…)" and once as "Pain score (…)": noise, and twice the count."""
+    import json
+    from pathlib import Path
+
+    from adapter.mapping.terminology import default_terminology
+    from adapter.pipeline import patient_records, score_patient
+
+    seed = Path(__file__).resolve().parents[3] / "fixtures" / "seed" / "seed-01.json"
+    resources = [e["resource"] for e in json.loads(seed.read_text())["entry"]]
+    data = patient_records(resources, "seed-01")
+    assert data is not None
+    result = score_patient(data, default_terminology(), now=parse_time("2024-06-01T00:00:00Z"))
+    later = [i.diagnostics for i in result.issues if "seed-01-pain-3mo" in i.diagnostics]
+    assert len(later) == 1 and later[0].startswith("Pain score ("), later
