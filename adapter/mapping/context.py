@@ -15,11 +15,21 @@ from adapter.mapping.terminology import Terminology
 from adapter.scoring import level_order
 from adapter.vocabulary.systems import code_label
 
-__all__ = ["EARLIEST_ZONE", "Context", "condition_evidence", "condition_label", "condition_named"]
+__all__ = [
+    "AFTER_NOW",
+    "EARLIEST_ZONE",
+    "Context",
+    "condition_evidence",
+    "condition_label",
+    "condition_named",
+]
 
 # UTC+14 (Kiribati's Line Islands), the first zone where a day begins: a date with no time of
 # day, or a time with no zone, is after the computation time only once its day has begun there.
 EARLIEST_ZONE = timedelta(hours=14)
+# How an input timed after the computation time is reported: "<name> (<reference>, <time>) is
+# after the computation time (…)". The scores and the follow-up may both report one input.
+AFTER_NOW = "is after the computation time"
 
 
 @dataclass(slots=True)
@@ -55,7 +65,7 @@ class Context:
         name = named() if callable(named) else named
         self.warn(
             ref.reference,
-            f"{name or ref.resource_type} ({cited}, {time.text}) is after the computation time "
+            f"{name or ref.resource_type} ({cited}, {time.text}) {AFTER_NOW} "
             f"({self.now.text}): not used (a data error, or a computation as of an earlier date).",
         )
         return True

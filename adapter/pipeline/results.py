@@ -11,6 +11,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.build import provenance_narrative
 from adapter.fhir.write.built import Built
+from adapter.mapping.context import AFTER_NOW
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
 from adapter.mapping.placement import preliminary, unplaced
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
@@ -88,8 +89,16 @@ class PatientResult:
 
     @property
     def issues(self) -> tuple[Issue, ...]:
-        # The scores and the follow-up read some of the same inputs: each problem once.
-        return tuple(dict.fromkeys((*self.assessment.issues, *self.outcome_issues)))
+        # The scores and the follow-up read some of the same inputs: each problem once. A
+        # measurement after the computation time is named by the follow-up ("Pain score"), by
+        # the scores only generically ("Observation"): the follow-up's words are kept.
+        later = {i.resource for i in self.outcome_issues if AFTER_NOW in i.diagnostics}
+        own = (
+            i
+            for i in self.assessment.issues
+            if not (i.resource in later and i.resource and AFTER_NOW in i.diagnostics)
+        )
+        return tuple(dict.fromkeys((*own, *self.outcome_issues)))
 
     @property
     def metastatic(self) -> bool:
