@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from urllib.parse import quote
 
 import pytest
@@ -436,3 +437,60 @@ def test_a_response_without_an_id_is_created_once_and_its_amendment_withdraws_wh
         if e["resource"].get("status") == "entered-in-error"
     ]
     assert any(o["identifier"][0]["value"] in written for o in withdrawn), (written, withdrawn)
+
+
+def _first_save():
+    shown = _populate("neurology", default_patient())
+    saved = fill(shown, {("T12", "epidural-spinal-cord-compression"): "bilsky-1a"}, authored=NOW)
+    saved.pop("id")
+    saved["status"] = "in-progress"
+    return extract(saved, TERM)
+
+
+def _observation_keys(bundle):
+    return {
+        e["resource"]["identifier"][0]["value"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+    }
+
+
+def test_a_response_changed_after_its_first_extraction_is_a_new_response_never_the_old_one():
+    """A client keeps the response from the first extraction's Bundle (it now carries the
+    sid/response identifier), grades Bilsky 3 and saves it again without an id: reusing the
+    identifier made the server keep the old draft, and its new findings, derived from that
+    draft, were never counted: the cord-compression alarm stayed silent."""
+    first = _first_save()
+    kept = {**first["entry"][0]["resource"], "status": "completed", "authored": LATER}
+    [group] = [i for i in kept["item"] if i["linkId"] == "level"]
+    [bilsky] = [i for i in group["item"] if i["linkId"] == "epidural-spinal-cord-compression"]
+    bilsky["answer"][0]["valueCoding"] = {**bilsky["answer"][0]["valueCoding"], "code": "bilsky-3"}
+    second = extract(kept, TERM)
+    created = second["entry"][0]
+    assert created["request"]["ifNoneExist"] != first["entry"][0]["request"]["ifNoneExist"]
+    assert created["resource"]["identifier"] != first["entry"][0]["resource"]["identifier"]
+    assert not _observation_keys(second) & _observation_keys(first)
+    # Sent again unchanged, it is the same response: a retry creates nothing new.
+    assert extract(copy.deepcopy(first["entry"][0]["resource"]), TERM) == first
+
+
+def test_a_copied_response_identifier_never_names_another_patients_observations():
+    first = _first_save()
+    other = {
+        **first["entry"][0]["resource"],
+        "id": "q-response",
+        "subject": {"reference": "Patient/q"},
+    }
+    assert not _observation_keys(extract(other, TERM)) & _observation_keys(first)
+
+
+def test_an_id_less_response_keeps_the_identifier_its_sender_gave_it():
+    shown = _populate("neurology", default_patient())
+    saved = fill(shown, {("T12", "epidural-spinal-cord-compression"): "bilsky-1a"}, authored=NOW)
+    saved.pop("id")
+    own = {"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.798268", "value": "FORM-2024-000123"}
+    saved["identifier"] = own
+    created = extract(saved, TERM)["entry"][0]
+    assert created["resource"]["identifier"] == own
+    token = quote(f"{own['system']}|{own['value']}", safe="")
+    assert created["request"]["ifNoneExist"] == f"identifier={token}"
