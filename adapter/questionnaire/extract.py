@@ -278,6 +278,17 @@ def _content_key(response: dict[str, Any]) -> str:
         raise QuestionnaireError("the response holds a number out of range") from None
 
 
+def _senders_identifier(response: dict[str, Any]) -> dict[str, str] | None:
+    """The identifier the sender gave a response, kept as it is (its own link to the form it
+    filled); None when it gave none usable."""
+    identifier = response.get("identifier")
+    if isinstance(identifier, dict):
+        system, value = identifier.get("system"), identifier.get("value")
+        if isinstance(system, str) and system and isinstance(value, str) and value:
+            return {"system": system, "value": value}
+    return None
+
+
 def _own_key(response: dict[str, Any]) -> str | None:
     """The key an earlier extraction gave the response (its RESPONSE_SID identifier), if any."""
     identifiers = response.get("identifier")
@@ -300,15 +311,26 @@ def extract(response: Any, term: Terminology) -> dict[str, Any]:
     entries: list[dict[str, Any]] = []
     rid = response.get("id")
     own = _own_key(response)
+    # Keys made from an identifier name the patient too: one copied onto another patient's
+    # response never names the first patient's Observations.
+    subject = response["subject"]["reference"]
     if isinstance(rid, str) and rid:
         source = f"QuestionnaireResponse/{rid}"
-        key = own or source
+        key = f"{own}/{subject}" if own else source
     else:
-        key = own or _content_key(response)
-        if own is None:  # R4 QuestionnaireResponse.identifier is 0..1
-            response = {**response, "identifier": {"system": RESPONSE_SID, "value": key}}
+        # Hashed without spinemets' own identifier: the response taken back from an earlier
+        # extraction's Bundle hashes as it did then (a retry creates nothing), and one changed
+        # since is a new response with a new identifier, never the earlier one.
+        bare = {k: v for k, v in response.items() if k != "identifier"} if own else response
+        content = _content_key(bare)
+        key = f"{content}/{subject}"
+        theirs = _senders_identifier(response) if own is None else None
+        if theirs is None:  # R4 QuestionnaireResponse.identifier is 0..1
+            theirs = {"system": RESPONSE_SID, "value": content}
+            response = {**response, "identifier": theirs}
         entry = _entry(response, key, "POST", "QuestionnaireResponse")
-        entry["request"]["ifNoneExist"] = f"identifier={quote(f'{RESPONSE_SID}|{key}', safe='')}"
+        token = quote(f"{theirs['system']}|{theirs['value']}", safe="")
+        entry["request"]["ifNoneExist"] = f"identifier={token}"
         entries.append(entry)
         source = entry["fullUrl"]
     writes = [(f, lv, _observation(f, lv, v, response, source, term)) for f, lv, v in answers]

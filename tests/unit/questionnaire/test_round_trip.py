@@ -461,7 +461,11 @@ def test_a_response_changed_after_its_first_extraction_is_a_new_response_never_t
     identifier made the server keep the old draft, and its new findings, derived from that
     draft, were never counted: the cord-compression alarm stayed silent."""
     first = _first_save()
-    kept = {**first["entry"][0]["resource"], "status": "completed", "authored": LATER}
+    kept = {
+        **copy.deepcopy(first["entry"][0]["resource"]),
+        "status": "completed",
+        "authored": LATER,
+    }
     [group] = [i for i in kept["item"] if i["linkId"] == "level"]
     [bilsky] = [i for i in group["item"] if i["linkId"] == "epidural-spinal-cord-compression"]
     bilsky["answer"][0]["valueCoding"] = {**bilsky["answer"][0]["valueCoding"], "code": "bilsky-3"}
