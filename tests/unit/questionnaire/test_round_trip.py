@@ -498,3 +498,21 @@ def test_an_id_less_response_keeps_the_identifier_its_sender_gave_it():
     assert created["resource"]["identifier"] == own
     token = quote(f"{own['system']}|{own['value']}", safe="")
     assert created["request"]["ifNoneExist"] == f"identifier={token}"
+
+
+def test_the_neurology_form_offers_the_level_of_a_coded_cord_compression_in_spinal_order():
+    """A cord compression coded as a diagnosis (G95.20 at T4) raises the alarm as a Bilsky 2–3
+    does, and a Bilsky grade at T4 is what answers it: the form must offer T4, and list its
+    levels down the spine."""
+    extra = (
+        condition("scc", "G95.20", level="T4"),
+        finding("b-c5", "epidural-spinal-cord-compression", "bilsky-2", level="C5",
+                when="2024-05-20T09:00:00Z"),
+    )  # fmt: skip
+    shown = _populate("neurology", default_patient(extra=extra))
+    levels = [g["item"][0]["answer"][0]["valueCoding"]["code"] for g in shown["item"]
+              if g["linkId"] == "level"]  # fmt: skip
+    assert levels == ["C5", "T4", "T12"]
+    sins = _populate("sins", default_patient(extra=extra))
+    assert [g["item"][0]["answer"][0]["valueCoding"]["code"] for g in sins["item"]
+            if g["linkId"] == "level"] == ["T12"]  # fmt: skip
