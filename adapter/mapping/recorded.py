@@ -68,14 +68,18 @@ def recorded_findings(
     """The scored levels and, for each of ``findings``, the answer that counts (per level for
     the findings the forms ask per level, else for the patient)."""
     ctx = Context(term, rules, now, [])
-    found, plan = findings_and_levels(ctx, data, read_staging(ctx, data.conditions))
+    staging = read_staging(ctx, data.conditions)
+    found, plan = findings_and_levels(ctx, data, staging)
     findings = tuple(findings)
     levels = list(plan.levels)
     if _BILSKY in findings:
-        # A grade where no metastasis is coded still raises the alarm and blocks an order
-        # (contract §4, §5 criterion 8): its level is offered, so that it can be re-graded.
+        # A grade, or a cord compression coded as a diagnosis, where no metastasis is coded
+        # still raises the alarm and blocks an order (contract §4, §5 criterion 8): its level
+        # is offered, so that it can be graded there. All down the spine.
         graded = {lv for f in found.coded.get(_BILSKY, []) for lv in f.levels or ()}
-        levels += sorted(graded - set(levels), key=level_order)
+        graded |= {lv for c in staging.cord_compression for lv in c.levels}
+        if graded - set(levels):
+            levels = sorted(graded | set(levels), key=level_order)
     recorded = Recorded(tuple(levels))
     n = len(plan.levels)
     for finding in findings:
