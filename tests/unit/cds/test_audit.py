@@ -233,3 +233,21 @@ async def test_a_hook_instance_that_is_no_uuid_is_audited_by_its_digest(secured,
     assert "Quintella" not in json.dumps(event)
     [request] = [e for e in event["entity"] if e["role"]["code"] == "24"]  # the query
     assert "sha256:" in request["what"]["identifier"]["value"]
+
+
+def test_a_trail_that_may_be_appended_to_but_not_read_still_takes_events(tmp_path, monkeypatch):
+    """An audit file set up write-only (mode 0200, a common hardening): reading it back to
+    check for a torn line must not stop every call."""
+    path = tmp_path / "audit.ndjson"
+    append_private(path, b'{"n": 1}')
+    real = os.open
+
+    def write_only(file, flags, *args):
+        if flags & os.O_RDWR:
+            raise PermissionError(13, "Permission denied")
+        return real(file, flags, *args)
+
+    with monkeypatch.context() as patched:
+        patched.setattr("adapter.datadirs.os.open", write_only)
+        append_private(path, b'{"n": 2}')
+    assert [json.loads(line) for line in path.read_text().splitlines()] == [{"n": 1}, {"n": 2}]
