@@ -111,14 +111,19 @@ def append_private(path: Path, line: bytes) -> None:
     if b"\n" in line:
         raise ValueError("one line at a time")
     private_dir(path.parent)
-    descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+    readable = True
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+    except PermissionError:  # a trail set up write-only: appended to, never read back
+        readable = False
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         if not line:
             return
         size = os.fstat(descriptor).st_size
         data = line + b"\n"
-        if size and os.pread(descriptor, 1, size - 1) != b"\n":
+        if readable and size and os.pread(descriptor, 1, size - 1) != b"\n":
             data = b"\n" + data  # a line torn by a process killed mid-write stays its own
         try:
             while data:
