@@ -245,6 +245,9 @@ def test_the_page_says_of_each_window_what_the_card_says():
          "not reached: died 10 Sep 2024"),
         ({"deceasedDateTime": "2024-09-10T06:30:00Z"}, "2024-11-01T09:00:00Z",
          "not reached: died 10 Sep 2024"),
+        # ... and once the window has closed: never a missed follow-up.
+        ({"deceasedDateTime": "2024-09-10T06:30:00Z"}, "2025-03-01T09:00:00Z",
+         "not reached: died 10 Sep 2024"),
         # Died on 1 Nov 2024, inside the window, nothing measured: no more measurements to come.
         ({"deceasedDateTime": "2024-11-01T06:30:00Z"}, "2024-11-05T09:00:00Z",
          "no measurement: died 1 Nov 2024"),
@@ -267,6 +270,9 @@ def test_a_window_after_the_patients_death_never_reads_as_due_or_awaited(decease
     assert (six.pain.text, six.barthel.text) == (said, said)
     page = patient_body(decide(result))
     assert "due from 19 Oct 2024" not in page and "no measurement yet" not in page
+    text = text_report(decide(result))
+    assert f"6 months (19 Oct 2024 – 17 Jan 2025): pain {said}; Barthel {said}" in text
+    assert "died" in next(line for line in text.splitlines() if "Index procedure:" in line)
 
 
 def test_the_text_report_says_of_the_outcome_what_the_card_and_page_say():
