@@ -36,6 +36,7 @@ __all__ = [
     "OutcomePoint",
     "OutcomeView",
     "day_text",
+    "follow_up_words",
     "outcome_view",
 ]
 
@@ -127,6 +128,24 @@ def _beside(treatments: Sequence[Treatment], index_day: date, first: date, last:
     return [t if t in inside else f"after {t}" for t in _later(treatments, index_day, last)]
 
 
+def _ended_by_death(outcome: PatientOutcome, state: WindowState, first: date) -> bool:
+    """A window still to come or open at a death; or, once closed, one that opened after it."""
+    if not outcome.died:
+        return False
+    if state != "closed":
+        return True
+    return outcome.death is not None and outcome.death.day < first
+
+
+def follow_up_words(outcome: PatientOutcome) -> str:
+    """How long the patient was followed, as every surface says it: "died at 3.6 months"."""
+    months = outcome.follow_up_months
+    if outcome.died:
+        unknown = " (date unknown)" if outcome.death is None else " (dated before the procedure)"
+        return "died" + (f" at {months:.1f} months" if months is not None else unknown)
+    return f"followed for {months:.1f} months" if months is not None else "no follow-up"
+
+
 def _after_death(outcome: PatientOutcome, first: date) -> str:
     """What a window still to come or open says when the patient has died: no value will come."""
     if outcome.death is None:
@@ -142,8 +161,9 @@ def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> Ou
     first = index_day + timedelta(days=window.first)
     last = index_day + timedelta(days=window.last)
     state = _state(window, first, last, calendar_day(result.now))
-    if outcome.died and state != "closed":
-        # Nothing is due or awaited of a patient who has died: the window ended with the death.
+    if window.name != "baseline" and _ended_by_death(outcome, state, first):
+        # Nothing is due, awaited or missed of a patient who has died: the window ended with
+        # (or before) the death, whenever it is looked at.
         state, ended = "ended", _after_death(outcome, first)
         pain = _cell(outcome.pain, window, state, index_day, last, ended)
         barthel = _cell(outcome.barthel, window, state, index_day, last, ended)

@@ -3,7 +3,7 @@ decisions as the outcome card and the page (adapter/decision/outcome.py), one li
 
 from __future__ import annotations
 
-from adapter.decision.outcome import OutcomeCell, OutcomeView, day_text
+from adapter.decision.outcome import OutcomeCell, OutcomeView, day_text, follow_up_words
 from adapter.decision.wording import readable_dates
 
 __all__ = ["outcome_text"]
@@ -19,7 +19,8 @@ def outcome_text(view: OutcomeView | None) -> list[str]:
         return []
     outcome = view.outcome
     cement = f"; cement {outcome.cement_ml:g} mL" if outcome.cement_ml is not None else ""
-    lines = [f"  {view.headline}", f"    Index procedure: {view.procedure}{cement}"]
+    ended = follow_up_words(outcome)
+    lines = [f"  {view.headline}", f"    Index procedure: {view.procedure}{cement}; {ended}"]
     for p in view.points:
         window = f"{day_text(p.first)} – {day_text(p.last)}"
         also = f"; also then {'; '.join(p.beside)}" if p.beside else ""

@@ -13,7 +13,7 @@ from html import escape
 
 from adapter.decision import NEUROLOGY_ACTION, Decisions
 from adapter.decision.noms import noms_view
-from adapter.decision.outcome import OutcomeView, outcome_view
+from adapter.decision.outcome import OutcomeView, follow_up_words, outcome_view
 from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
 from adapter.fhir.read.timing import day_text
@@ -162,12 +162,7 @@ def _outcomes(view: OutcomeView) -> str:
     levels = treated_words(outcome.treated_levels, outcome.procedure_levels)
     levels = f"treated levels {levels}" if outcome.treated_levels else levels
     cement = f"{fmt(outcome.cement_ml, 1)} mL" if outcome.cement_ml is not None else "not recorded"
-    months = outcome.follow_up_months
-    if outcome.died:
-        unknown = " (date unknown)" if outcome.death is None else " (dated before the procedure)"
-        end = "died" + (f" at {fmt(months, 1)} months" if months is not None else unknown)
-    else:
-        end = f"followed for {fmt(months, 1)} months" if months is not None else "no follow-up"
+    end = follow_up_words(outcome)
     parts = [
         "<h2>After the procedure</h2>",
         f"<p>Index procedure on <strong>{day_text(outcome.index_day)}</strong> "

@@ -297,7 +297,7 @@ def test_the_text_report_says_of_the_outcome_what_the_card_and_page_say():
     text = text_report(decisions)
     view = outcome_view(result)
     assert view is not None and card.summary == view.headline
-    assert f"\n  {view.headline}\n    Index procedure: {view.procedure}\n" in text
+    assert f"\n  {view.headline}\n    Index procedure: {view.procedure}; followed for " in text
     assert "pulmonary cement embolism" in (card.detail or "")
     assert "    Complications: pulmonary cement embolism (Condition/pce, 24 May 2024)" in text
     assert (
