@@ -308,3 +308,17 @@ def test_the_text_report_says_of_the_outcome_what_the_card_and_page_say():
         "    6 months (19 Oct 2024 – 17 Jan 2025): pain due from 19 Oct 2024; Barthel due from 19 Oct 2024"
         in text
     )
+
+
+def test_a_measurement_in_no_time_points_window_is_named_never_dropped_silently():
+    """Pain 0 on 26 Jun 2024 (day 35) lies between the 7-day and 3-month windows: it is not a
+    time point's value, but the record holds it; "no measurement" alone read as if it did not."""
+    extra = (
+        procedure("vp", "22511", "T12"),
+        measurement("pain-35", PAIN, 0, when="2024-06-26T09:00:00Z"),
+    )
+    data = patient_records(default_patient(extra=extra), "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-08-01T09:00:00Z"))
+    said = [i.diagnostics for i in result.issues if i.resource == "Observation/pain-35"]
+    assert len(said) == 1 and "day 35" in said[0] and "no time point" in said[0], said
