@@ -27,15 +27,18 @@ from adapter.mapping.staging import Staging, condition_counts, read_staging
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import levels_named, treated_levels
 from adapter.outcomes import (
+    WINDOWS,
     Complication,
+    Measurement,
     PatientOutcome,
     Trajectory,
     age_at,
+    days_after,
     elapsed_days,
     select_time_points,
 )
 from adapter.scoring import level_order
-from adapter.vocabulary.outcomes import TREATED_NOT_RECORDED
+from adapter.vocabulary.outcomes import OUTCOME_TIME_POINTS, TREATED_NOT_RECORDED
 
 __all__ = [
     "AUGMENTATION",
@@ -343,6 +346,11 @@ def _trajectories(
                     "no time of day: before or after the procedure cannot be told; not used."
                 )
                 ctx.issues.append(Issue("warning", "business-rule", said, m.source))
+    for measure, found in measures.items():
+        for m in found:
+            days = days_after(index_day, m.day)
+            if days > 0 and not any(w.first <= days <= w.last for w in WINDOWS[1:]):
+                ctx.issues.append(_between_windows(m, measure, days))
     pain, barthel = (
         select_time_points(
             measures[m], index_day=index_day, index_start=index.instant, index_timed=index.timed
@@ -350,6 +358,18 @@ def _trajectories(
         for m in ("pain", "barthel")
     )
     return pain, barthel
+
+
+def _between_windows(m: Measurement, measure: str, days: int) -> Issue:
+    """A value after the procedure that no time point takes: named, so that a window's "no
+    measurement" is never read as if the record held nothing."""
+    name = "pain" if measure == "pain" else "Barthel Index"
+    windows = "; ".join(f"{label} ({days})" for _, label, days in OUTCOME_TIME_POINTS[1:])
+    said = (
+        f"{m.source or 'A measurement'}: {name} {m.value:g} on {day_text(m.day)} (day {days} after "
+        f"the procedure) is in no time point's window ({windows}): not used as a time point."
+    )
+    return Issue("information", "informational", said, m.source)
 
 
 def extract_follow_up(
