@@ -31,6 +31,17 @@ def _post(base: str, bundle: dict) -> dict:
     return result
 
 
+def _statuses(base: str, identifier: str) -> list[str]:
+    """The status of every Observation with this response-item identifier, read fresh."""
+    found = httpx.get(
+        f"{base}/Observation",
+        params={"identifier": f"{ITEM_SID}|{identifier}"},
+        headers={"Cache-Control": "no-cache"},
+        timeout=60,
+    ).json()
+    return [e["resource"]["status"] for e in found.get("entry", [])]
+
+
 def test_a_response_without_an_id_is_stored_once_and_its_amendment_withdraws_its_findings(
     fhir_base,
 ):
@@ -53,13 +64,7 @@ def test_a_response_without_an_id_is_stored_once_and_its_amendment_withdraws_its
         if e["resource"]["resourceType"] == "Observation"
         and e["resource"]["code"]["coding"][0]["code"] == BILSKY
     ]
-    found = httpx.get(
-        f"{fhir_base}/Observation",
-        params={"identifier": f"{ITEM_SID}|{bilsky}"},
-        headers={"Cache-Control": "no-cache"},
-        timeout=60,
-    ).json()
-    assert [e["resource"]["status"] for e in found["entry"]] == ["final"]
+    assert _statuses(fhir_base, bilsky) == ["final"]
 
     # The EHR amends the stored response (it now has the server's id): the grade is cleared.
     stored = httpx.get(
@@ -72,10 +77,4 @@ def test_a_response_without_an_id_is_stored_once_and_its_amendment_withdraws_its
     [group] = [i for i in amended["item"] if i["linkId"] == "level"]
     group["item"] = [i for i in group["item"] if i["linkId"] != BILSKY]
     _post(fhir_base, extract(amended, TERM))
-    found = httpx.get(
-        f"{fhir_base}/Observation",
-        params={"identifier": f"{ITEM_SID}|{bilsky}"},
-        headers={"Cache-Control": "no-cache"},
-        timeout=60,
-    ).json()
-    assert [e["resource"]["status"] for e in found["entry"]] == ["entered-in-error"]
+    assert _statuses(fhir_base, bilsky) == ["entered-in-error"]
