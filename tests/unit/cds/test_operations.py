@@ -380,3 +380,12 @@ async def test_a_hook_instance_that_is_no_uuid_never_reaches_the_logs_as_sent(cl
     assert entries and not [e for e in entries if "Quintella" in json.dumps(e)]
     ids = {e.get("request_id") for e in entries if e["logger"] == "spinemets.access"}
     assert len(ids) == 1 and next(iter(ids)).startswith("sha256:")
+
+
+async def test_a_hook_instance_that_is_a_uuid_is_logged_as_sent(client):
+    """An EHR that logs its hookInstances in upper case finds its calls by a plain search."""
+    sent = "D1577C69-DFBE-44AD-BA6D-3E05E953B2EA"
+    with _Lines() as lines:
+        await client.post(SCORES, json=patient_view(hookInstance=sent))
+    access = [e for e in lines.entries() if e["logger"] == "spinemets.access"]
+    assert [e["request_id"] for e in access] == [sent]

@@ -252,6 +252,10 @@ def test_the_page_says_of_each_window_what_the_card_says():
         ({"deceasedDateTime": "2024-11-01T06:30:00Z"}, "2024-11-05T09:00:00Z",
          "no measurement: died 1 Nov 2024"),
         ({"deceasedBoolean": True}, "2024-11-01T09:00:00Z", "no measurement: died (date unknown)"),
+        # Once closed, too: never a bare "no measurement", a missed follow-up.
+        ({"deceasedDateTime": "2024-11-01T06:30:00Z"}, "2025-03-01T09:00:00Z",
+         "no measurement: died 1 Nov 2024"),
+        ({"deceasedBoolean": True}, "2025-03-01T09:00:00Z", "no measurement: died (date unknown)"),
     ],
 )  # fmt: skip
 def test_a_window_after_the_patients_death_never_reads_as_due_or_awaited(deceased, now, said):
@@ -322,3 +326,17 @@ def test_a_measurement_in_no_time_points_window_is_named_never_dropped_silently(
     result = score_patient(data, TERM, now=parse_time("2024-08-01T09:00:00Z"))
     said = [i.diagnostics for i in result.issues if i.resource == "Observation/pain-35"]
     assert len(said) == 1 and "day 35" in said[0] and "no time point" in said[0], said
+
+
+def test_a_measurement_after_the_procedure_on_its_day_is_named_never_dropped_silently():
+    """Pain timed 18:00 on the procedure day, after the 10:00 procedure: not the baseline (it
+    is after), not the 7-day value (day 0)."""
+    extra = (
+        procedure("vp", "22511", "T12", when="2024-05-22T10:00:00Z"),
+        measurement("pain-0h", PAIN, 2, when="2024-05-22T18:00:00Z"),
+    )
+    data = patient_records(default_patient(extra=extra), "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-08-01T09:00:00Z"))
+    said = [i.diagnostics for i in result.issues if i.resource == "Observation/pain-0h"]
+    assert len(said) == 1 and "no time point" in said[0], said

@@ -489,15 +489,23 @@ def test_a_copied_response_identifier_never_names_another_patients_observations(
 
 
 def test_an_id_less_response_keeps_the_identifier_its_sender_gave_it():
-    shown = _populate("neurology", default_patient())
-    saved = fill(shown, {("T12", "epidural-spinal-cord-compression"): "bilsky-1a"}, authored=NOW)
-    saved.pop("id")
+    """Kept as sent, and never a condition of its creation: a sender may give every version of
+    a form one identifier (a draft with Bilsky 1a, then the completed form with Bilsky 3), and a
+    create conditional on it kept the draft and dropped the completed form, whose findings,
+    derived from the draft, were never counted."""
     own = {"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.798268", "value": "FORM-2024-000123"}
-    saved["identifier"] = own
-    created = extract(saved, TERM)["entry"][0]
-    assert created["resource"]["identifier"] == own
-    token = quote(f"{own['system']}|{own['value']}", safe="")
-    assert created["request"]["ifNoneExist"] == f"identifier={token}"
+    shown = _populate("neurology", default_patient())
+    bundles = []
+    for grade, status in (("bilsky-1a", "in-progress"), ("bilsky-3", "completed")):
+        saved = fill(shown, {("T12", "epidural-spinal-cord-compression"): grade}, authored=NOW)
+        saved.pop("id")
+        saved |= {"identifier": own, "status": status}
+        bundles.append(extract(saved, TERM))
+    for bundle in bundles:
+        created = bundle["entry"][0]
+        assert created["resource"]["identifier"] == own
+        assert "ifNoneExist" not in created["request"]
+    assert not _observation_keys(bundles[0]) & _observation_keys(bundles[1])
 
 
 def test_the_neurology_form_offers_the_level_of_a_coded_cord_compression_in_spinal_order():
