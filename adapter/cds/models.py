@@ -123,7 +123,8 @@ def instance_id(hook_instance: str) -> str:
     it one) as it is; anything else by its digest, since a client may put anything there, a
     patient's name too. The call is still answered, and its lines still share one id."""
     try:
-        return str(uuid.UUID(hook_instance))
+        uuid.UUID(hook_instance)
+        return hook_instance  # as sent: the EHR finds its calls by a plain search
     except ValueError:
         return "sha256:" + hashlib.sha256(hook_instance.encode()).hexdigest()[:32]
 

@@ -128,13 +128,14 @@ def _beside(treatments: Sequence[Treatment], index_day: date, first: date, last:
     return [t if t in inside else f"after {t}" for t in _later(treatments, index_day, last)]
 
 
-def _ended_by_death(outcome: PatientOutcome, state: WindowState, first: date) -> bool:
-    """A window still to come or open at a death; or, once closed, one that opened after it."""
+def _ended_by_death(outcome: PatientOutcome, state: WindowState, last: date) -> bool:
+    """A window the death ended: any still to come or open; once closed, one the death came
+    before the end of, or any when the death's date is unknown (it may have)."""
     if not outcome.died:
         return False
-    if state != "closed":
+    if state != "closed" or outcome.death is None:
         return True
-    return outcome.death is not None and outcome.death.day < first
+    return outcome.death.day <= last
 
 
 def follow_up_words(outcome: PatientOutcome) -> str:
@@ -161,7 +162,7 @@ def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> Ou
     first = index_day + timedelta(days=window.first)
     last = index_day + timedelta(days=window.last)
     state = _state(window, first, last, calendar_day(result.now))
-    if window.name != "baseline" and _ended_by_death(outcome, state, first):
+    if window.name != "baseline" and _ended_by_death(outcome, state, last):
         # Nothing is due, awaited or missed of a patient who has died: the window ended with
         # (or before) the death, whenever it is looked at.
         state, ended = "ended", _after_death(outcome, first)

@@ -349,7 +349,10 @@ def _trajectories(
     for measure, found in measures.items():
         for m in found:
             days = days_after(index_day, m.day)
-            if days > 0 and not any(w.first <= days <= w.last for w in WINDOWS[1:]):
+            after = days > 0 or (
+                days == 0 and m.timed and index.timed and m.instant > index.instant
+            )
+            if after and not any(w.first <= days <= w.last for w in WINDOWS[1:]):
                 ctx.issues.append(_between_windows(m, measure, days))
     pain, barthel = (
         select_time_points(

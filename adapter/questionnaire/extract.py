@@ -326,11 +326,14 @@ def extract(response: Any, term: Terminology) -> dict[str, Any]:
         key = f"{content}/{subject}"
         theirs = _senders_identifier(response) if own is None else None
         if theirs is None:  # R4 QuestionnaireResponse.identifier is 0..1
-            theirs = {"system": RESPONSE_SID, "value": content}
-            response = {**response, "identifier": theirs}
+            response = {**response, "identifier": {"system": RESPONSE_SID, "value": content}}
         entry = _entry(response, key, "POST", "QuestionnaireResponse")
-        token = quote(f"{theirs['system']}|{theirs['value']}", safe="")
-        entry["request"]["ifNoneExist"] = f"identifier={token}"
+        if theirs is None:
+            token = quote(f"{RESPONSE_SID}|{content}", safe="")
+            entry["request"]["ifNoneExist"] = f"identifier={token}"
+        # A sender's own identifier is kept and never a condition of the create: it may name
+        # every version of one form (a draft, then the completed form), and the server would
+        # keep the draft. Such a response is created as sent; a retry may store it twice.
         entries.append(entry)
         source = entry["fullUrl"]
     writes = [(f, lv, _observation(f, lv, v, response, source, term)) for f, lv, v in answers]
