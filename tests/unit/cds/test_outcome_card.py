@@ -340,3 +340,39 @@ def test_a_measurement_after_the_procedure_on_its_day_is_named_never_dropped_sil
     result = score_patient(data, TERM, now=parse_time("2024-08-01T09:00:00Z"))
     said = [i.diagnostics for i in result.issues if i.resource == "Observation/pain-0h"]
     assert len(said) == 1 and "no time point" in said[0], said
+
+
+def test_a_dead_patients_window_with_values_still_names_a_later_treatment_beside_it():
+    extra = (
+        procedure("vp", "22511", "T12"),
+        measurement("pain-3m", PAIN, 1, when="2024-09-01T09:00:00Z"),
+        procedure("sbrt", "77373", "T12", when="2024-08-25T10:00:00Z"),
+    )
+    resources = default_patient(extra=extra)
+    resources[0] = {**resources[0], "deceasedBoolean": True}
+    data = patient_records(resources, "p")
+    assert data is not None
+    view = outcome_view(score_patient(data, TERM, now=parse_time("2025-07-01T09:00:00Z")))
+    assert view is not None
+    three = next(p for p in view.points if p.time_point == "3mo")
+    assert three.beside == ("radiotherapy at T12 on 25 Aug 2024",)
+
+
+def test_a_value_dated_after_the_death_is_named_and_never_an_outcome():
+    """Died 1 Jul 2024; a Barthel of 100 on 20 Nov 2024: the death or the measurement is wrong,
+    and "Barthel → 100 at 6 months" must not credit the procedure with it."""
+    extra = (
+        procedure("vp", "22511", "T12"),
+        measurement("barthel-6m", BARTHEL, 100, when="2024-11-20T09:00:00Z"),
+    )
+    resources = default_patient(extra=extra)
+    resources[0] = {**resources[0], "deceasedDateTime": "2024-07-01T09:00:00Z"}
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2025-03-01T09:00:00Z"))
+    said = [i.diagnostics for i in result.issues if i.resource == "Observation/barthel-6m"]
+    assert len(said) == 1 and "after the death" in said[0], said
+    view = outcome_view(result)
+    assert view is not None and "100" not in view.headline
+    six = next(p for p in view.points if p.time_point == "6mo")
+    assert six.barthel.text == "not reached: died 1 Jul 2024"
