@@ -389,3 +389,14 @@ async def test_a_hook_instance_that_is_a_uuid_is_logged_as_sent(client):
         await client.post(SCORES, json=patient_view(hookInstance=sent))
     access = [e for e in lines.entries() if e["logger"] == "spinemets.access"]
     assert [e["request_id"] for e in access] == [sent]
+
+
+async def test_a_uuid_padded_with_dashes_is_logged_by_its_digest(client):
+    """The UUID parser drops every dash: a "UUID" padded with thousands of them is no UUID as
+    CDS Hooks sends one, and is never copied onto every log line."""
+    sent = "d1577c69" + "-" * 5000 + "dfbe44adba6d3e05e953b2ea"
+    with _Lines() as lines:
+        await client.post(SCORES, json=patient_view(hookInstance=sent))
+    ids = {e.get("request_id") for e in lines.entries() if e["logger"] == "spinemets.access"}
+    assert len(ids) == 1 and next(iter(ids)).startswith("sha256:")
+
