@@ -9,6 +9,7 @@ never set empty lists.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import uuid
@@ -118,15 +119,19 @@ class HookContext(_Request):
         return value
 
 
+_UUID_LONGEST = len("urn:uuid:") + 36  # the longest way a UUID is written
+
+
 def instance_id(hook_instance: str) -> str:
     """How logs and the audit trail name a call's ``hookInstance``: a UUID (CDS Hooks 2.0 makes
     it one) as it is; anything else by its digest, since a client may put anything there, a
     patient's name too. The call is still answered, and its lines still share one id."""
-    try:
-        uuid.UUID(hook_instance)
-        return hook_instance  # as sent: the EHR finds its calls by a plain search
-    except ValueError:
-        return "sha256:" + hashlib.sha256(hook_instance.encode()).hexdigest()[:32]
+    # The parser drops every dash and brace: only the lengths a UUID is written in pass.
+    if len(hook_instance) <= _UUID_LONGEST:
+        with contextlib.suppress(ValueError):
+            uuid.UUID(hook_instance)
+            return hook_instance  # as sent: the EHR finds its calls by a plain search
+    return "sha256:" + hashlib.sha256(hook_instance.encode()).hexdigest()[:32]
 
 
 class CdsRequest(_Request):

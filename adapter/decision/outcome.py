@@ -174,7 +174,7 @@ def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> Ou
         pain = _cell(outcome.pain, window, state, index_day, last)
         barthel = _cell(outcome.barthel, window, state, index_day, last)
     beside: tuple[str, ...] = ()
-    if window.name != "baseline" and state not in ("due", "ended"):
+    if window.name != "baseline" and calendar_day(result.now) >= first:  # opened by T
         beside = tuple(_beside(result.assessment.treatments, index_day, first, last))
     return OutcomePoint(window.name, _LABEL[window.name], first, last, state, pain, barthel, beside)
 

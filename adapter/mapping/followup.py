@@ -331,10 +331,17 @@ def _measure_evidence(data: PatientData, pain: Trajectory, barthel: Trajectory) 
 
 
 def _trajectories(
-    ctx: Context, data: PatientData, now: ClinicalTime, index_day: date, start: ClinicalTime
+    ctx: Context,
+    data: PatientData,
+    now: ClinicalTime,
+    index_day: date,
+    start: ClinicalTime,
+    death: ClinicalTime | None,
 ) -> tuple[Trajectory, Trajectory]:
-    """Pain and Barthel at the contract's time points."""
+    """Pain and Barthel at the contract's time points; none dated after a known death."""
     measures = read_measurements(ctx, data.observations, now)
+    if death is not None:
+        measures = {k: _before_death(ctx, k, found, death) for k, found in measures.items()}
     index = moment_of(start)
     for measure, found in measures.items():
         for m in found:
@@ -361,6 +368,27 @@ def _trajectories(
         for m in ("pain", "barthel")
     )
     return pain, barthel
+
+
+def _before_death(
+    ctx: Context, measure: str, found: list[Measurement], death: ClinicalTime
+) -> list[Measurement]:
+    """The measurements not dated after the death's day; each one that is, named: the date of
+    death or of the measurement is wrong, and neither is guessed (contract §2)."""
+    died = calendar_day(death)
+    kept = []
+    for m in found:
+        if m.day <= died:
+            kept.append(m)
+            continue
+        name = "pain" if measure == "pain" else "Barthel Index"
+        said = (
+            f"{m.source or 'A measurement'}: {name} {m.value:g} on {day_text(m.day)} is dated "
+            f"after the death ({day_text(died)}): the date of death or of the measurement is "
+            "wrong; not used."
+        )
+        ctx.issues.append(Issue("warning", "business-rule", said, m.source))
+    return kept
 
 
 def _between_windows(m: Measurement, measure: str, days: int) -> Issue:
@@ -396,8 +424,8 @@ def extract_follow_up(
     staging = read_staging(Context(term, rules, now), data.conditions)
     refs = frozenset(p.ref.reference for p in event if p.ref.reference)
     cement = read_cement(ctx, data.observations, refs, now)
-    pain, barthel = _trajectories(ctx, data, now, index_day, start)
     died, death = _death(ctx, data, now)
+    pain, barthel = _trajectories(ctx, data, now, index_day, start, death)
     last = _last_contact(data, now)
     complications = _complications(ctx, data, start, now)
     record = data.record

@@ -399,4 +399,3 @@ async def test_a_uuid_padded_with_dashes_is_logged_by_its_digest(client):
         await client.post(SCORES, json=patient_view(hookInstance=sent))
     ids = {e.get("request_id") for e in lines.entries() if e["logger"] == "spinemets.access"}
     assert len(ids) == 1 and next(iter(ids)).startswith("sha256:")
-
