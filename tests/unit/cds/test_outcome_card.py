@@ -376,3 +376,22 @@ def test_a_value_dated_after_the_death_is_named_and_never_an_outcome():
     assert view is not None and "100" not in view.headline
     six = next(p for p in view.points if p.time_point == "6mo")
     assert six.barthel.text == "not reached: died 1 Jul 2024"
+
+
+@pytest.mark.parametrize(
+    ("when", "words"),
+    [
+        ("2024-05-22T10:00:00Z", "at or after its start"),  # exactly at the procedure's start
+        ("2024-04-01T09:00:00Z", "before the baseline window"),  # day −51
+    ],
+)
+def test_a_value_no_time_point_takes_around_the_procedure_is_named(when, words):
+    extra = (
+        procedure("vp", "22511", "T12", when="2024-05-22T10:00:00Z"),
+        measurement("pain-x", PAIN, 6, when=when),
+    )
+    data = patient_records(default_patient(extra=extra), "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-08-01T09:00:00Z"))
+    said = [i.diagnostics for i in result.issues if i.resource == "Observation/pain-x"]
+    assert len(said) == 1 and words in said[0], said

@@ -524,3 +524,17 @@ def test_the_neurology_form_offers_the_level_of_a_coded_cord_compression_in_spin
     sins = _populate("sins", default_patient(extra=extra))
     assert [g["item"][0]["answer"][0]["valueCoding"]["code"] for g in sins["item"]
             if g["linkId"] == "level"] == ["T12"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "theirs", [{"value": "FORM-2024-000123"}, {"system": "urn:oid:1.2.3", "value": "FORM-1"}]
+)
+def test_a_senders_identifier_with_a_value_is_kept_whatever_its_system(theirs):
+    """R4 allows an identifier with a value and no system: it is the sender's all the same."""
+    shown = _populate("neurology", default_patient())
+    saved = fill(shown, {("T12", "epidural-spinal-cord-compression"): "bilsky-1a"}, authored=NOW)
+    saved.pop("id")
+    saved["identifier"] = theirs
+    created = extract(saved, TERM)["entry"][0]
+    assert created["resource"]["identifier"] == theirs
+    assert "ifNoneExist" not in created["request"]
