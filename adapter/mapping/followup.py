@@ -356,10 +356,10 @@ def _trajectories(
     for measure, found in measures.items():
         for m in found:
             days = days_after(index_day, m.day)
-            after = days > 0 or (
-                days == 0 and m.timed and index.timed and m.instant > index.instant
-            )
-            if after and not any(w.first <= days <= w.last for w in WINDOWS[1:]):
+            at_or_after = days == 0 and m.timed and index.timed and m.instant >= index.instant
+            after = days > 0 or at_or_after
+            early = days < WINDOWS[0].first  # before the baseline window
+            if early or (after and not any(w.first <= days <= w.last for w in WINDOWS[1:])):
                 ctx.issues.append(_between_windows(m, measure, days))
     pain, barthel = (
         select_time_points(
@@ -392,13 +392,20 @@ def _before_death(
 
 
 def _between_windows(m: Measurement, measure: str, days: int) -> Issue:
-    """A value after the procedure that no time point takes: named, so that a window's "no
-    measurement" is never read as if the record held nothing."""
+    """A value no time point takes (after the procedure between windows, at its start, before
+    the baseline window): named, so that a window's "no measurement" is never read as if the
+    record held nothing."""
     name = "pain" if measure == "pain" else "Barthel Index"
-    windows = "; ".join(f"{label} ({days})" for _, label, days in OUTCOME_TIME_POINTS[1:])
+    windows = "; ".join(f"{label} ({span})" for _, label, span in OUTCOME_TIME_POINTS)
+    if days < 0:
+        when = f"day {days}, before the baseline window"
+    elif days == 0:
+        when = "the procedure day, at or after its start"
+    else:
+        when = f"day {days} after the procedure"
     said = (
-        f"{m.source or 'A measurement'}: {name} {m.value:g} on {day_text(m.day)} (day {days} after "
-        f"the procedure) is in no time point's window ({windows}): not used as a time point."
+        f"{m.source or 'A measurement'}: {name} {m.value:g} on {day_text(m.day)} ({when}) is in "
+        f"no time point's window ({windows}): not used as a time point."
     )
     return Issue("information", "informational", said, m.source)
 

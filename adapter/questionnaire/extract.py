@@ -278,14 +278,14 @@ def _content_key(response: dict[str, Any]) -> str:
         raise QuestionnaireError("the response holds a number out of range") from None
 
 
-def _senders_identifier(response: dict[str, Any]) -> dict[str, str] | None:
+def _senders_identifier(response: dict[str, Any]) -> dict[str, Any] | None:
     """The identifier the sender gave a response, kept as it is (its own link to the form it
     filled); None when it gave none usable."""
     identifier = response.get("identifier")
     if isinstance(identifier, dict):
-        system, value = identifier.get("system"), identifier.get("value")
-        if isinstance(system, str) and system and isinstance(value, str) and value:
-            return {"system": system, "value": value}
+        value = identifier.get("value")
+        if isinstance(value, str) and value:  # R4: a value alone, no system, is an identifier
+            return dict(identifier)
     return None
 
 
