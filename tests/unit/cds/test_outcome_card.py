@@ -395,3 +395,24 @@ def test_a_value_no_time_point_takes_around_the_procedure_is_named(when, words):
     result = score_patient(data, TERM, now=parse_time("2024-08-01T09:00:00Z"))
     said = [i.diagnostics for i in result.issues if i.resource == "Observation/pain-x"]
     assert len(said) == 1 and words in said[0], said
+
+
+@pytest.mark.parametrize(
+    "death", ["2024-08", "2024-08-21T23:00:00-05:00"], ids=["month only", "evening, UTC-5"]
+)
+def test_a_value_the_death_may_have_come_after_is_never_dropped(death):
+    """A death recorded as "2024-08" may be 31 Aug; one at 23:00 UTC-5 is the next day in UTC:
+    a pain value of 21 Aug is no data error."""
+    extra = (
+        procedure("vp", "22511", "T12"),
+        measurement("pain-3m", PAIN, 0, when="2024-08-21T22:00:00Z"),
+    )
+    resources = default_patient(extra=extra)
+    resources[0] = {**resources[0], "deceasedDateTime": death}
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2025-03-01T09:00:00Z"))
+    assert not [i for i in result.issues if i.resource == "Observation/pain-3m"]
+    view = outcome_view(result)
+    assert view is not None
+    assert next(p for p in view.points if p.time_point == "3mo").pain.text.startswith("0 (")

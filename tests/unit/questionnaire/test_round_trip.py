@@ -538,3 +538,13 @@ def test_a_senders_identifier_with_a_value_is_kept_whatever_its_system(theirs):
     created = extract(saved, TERM)["entry"][0]
     assert created["resource"]["identifier"] == theirs
     assert "ifNoneExist" not in created["request"]
+
+
+@pytest.mark.parametrize("theirs", [{"system": "", "value": "F-1"}, {"system": 5, "value": "F-1"}])
+def test_a_senders_identifier_that_is_not_valid_fhir_is_never_written(theirs):
+    shown = _populate("neurology", default_patient())
+    saved = fill(shown, {("T12", "epidural-spinal-cord-compression"): "bilsky-1a"}, authored=NOW)
+    saved.pop("id")
+    saved["identifier"] = theirs
+    created = extract(saved, TERM)["entry"][0]
+    assert created["resource"]["identifier"]["system"] == "http://spinemets.org/fhir/sid/response"
