@@ -376,9 +376,12 @@ def _before_death(
     """The measurements not dated after the death's day; each one that is, named: the date of
     death or of the measurement is wrong, and neither is guessed (contract §2)."""
     died = calendar_day(death)
+    # Only a value a whole day past the latest moment the death could be (the end of a month
+    # recorded alone; an evening death west of UTC is the next day there) is surely after it.
+    latest = death.end + timedelta(days=1)
     kept = []
     for m in found:
-        if m.day <= died:
+        if m.instant < latest:
             kept.append(m)
             continue
         name = "pain" if measure == "pain" else "Barthel Index"

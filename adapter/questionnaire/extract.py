@@ -283,8 +283,9 @@ def _senders_identifier(response: dict[str, Any]) -> dict[str, Any] | None:
     filled); None when it gave none usable."""
     identifier = response.get("identifier")
     if isinstance(identifier, dict):
-        value = identifier.get("value")
-        if isinstance(value, str) and value:  # R4: a value alone, no system, is an identifier
+        value, system = identifier.get("value"), identifier.get("system", "-")
+        # R4: a value alone, no system, is an identifier; one that is not valid FHIR is not kept
+        if isinstance(value, str) and value and isinstance(system, str) and system:
             return dict(identifier)
     return None
 
