@@ -347,14 +347,13 @@ def _trajectories(
         for m in found:
             if m.day == index_day and not (m.timed and index.timed):
                 # Not before the procedure as far as can be told, and in no window after it.
-                name = "pain" if measure == "pain" else "Barthel Index"
                 said = (
-                    f"{m.source or 'A measurement'}: {name} {m.value:g} on the procedure day with "
-                    "no time of day: before or after the procedure cannot be told; not used."
+                    f"{m.source or 'A measurement'}: {_MEASURE_NAMES[measure]} {m.value:g} on the "
+                    "procedure day with no time of day: before or after the procedure cannot be "
+                    "told; not used."
                 )
                 ctx.issues.append(Issue("warning", "business-rule", said, m.source))
-    for measure, found in measures.items():
-        for m in found:
+                continue
             days = days_after(index_day, m.day)
             at_or_after = days == 0 and m.timed and index.timed and m.instant >= index.instant
             after = days > 0 or at_or_after
@@ -368,6 +367,9 @@ def _trajectories(
         for m in ("pain", "barthel")
     )
     return pain, barthel
+
+
+_MEASURE_NAMES = {"pain": "pain", "barthel": "Barthel Index"}  # as the issues name them
 
 
 def _before_death(
@@ -384,9 +386,9 @@ def _before_death(
         if m.instant < latest:
             kept.append(m)
             continue
-        name = "pain" if measure == "pain" else "Barthel Index"
         said = (
-            f"{m.source or 'A measurement'}: {name} {m.value:g} on {day_text(m.day)} is dated "
+            f"{m.source or 'A measurement'}: {_MEASURE_NAMES[measure]} {m.value:g} on "
+            f"{day_text(m.day)} is dated "
             f"after the death ({day_text(died)}): the date of death or of the measurement is "
             "wrong; not used."
         )
@@ -398,7 +400,7 @@ def _between_windows(m: Measurement, measure: str, days: int) -> Issue:
     """A value no time point takes (after the procedure between windows, at its start, before
     the baseline window): named, so that a window's "no measurement" is never read as if the
     record held nothing."""
-    name = "pain" if measure == "pain" else "Barthel Index"
+    name = _MEASURE_NAMES[measure]
     windows = "; ".join(f"{label} ({span})" for _, label, span in OUTCOME_TIME_POINTS)
     if days < 0:
         when = f"day {days}, before the baseline window"
