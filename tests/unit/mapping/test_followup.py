@@ -480,7 +480,29 @@ def test_a_measurement_on_the_procedure_day_with_no_time_is_named_not_dropped_si
     )
     assert got.outcome is not None and got.outcome.barthel.value("baseline") is None
     (said,) = [i.diagnostics for i in got.issues if "Observation/b0" in i.diagnostics]
-    assert "on the procedure day with no time of day" in said and "not used" in said
+    assert "the measurement has no time of day" in said and "not used" in said
+
+
+@pytest.mark.parametrize(
+    ("done", "measured", "lacking"),
+    [
+        ("2024-05-22", "2024-05-22T08:00:00Z", "the procedure has no time of day"),
+        ("2024-05-22T10:00:00Z", "2024-05-22", "the measurement has no time of day"),
+        ("2024-05-22", "2024-05-22", "neither has a time of day"),
+    ],
+)
+def test_a_procedure_day_measurement_says_which_of_the_two_has_no_time_of_day(
+    done, measured, lacking
+):
+    # A Barthel timed at 08:00 beside a procedure recorded as a date: it is the procedure whose
+    # time is unknown, and the warning must not send the clinician to fix the measurement.
+    got = follow(
+        procedure("pvp", "22510", levels=["T12"], when=done),
+        obs("b0", LOINC, "96761-2", measured, valueInteger=40),
+    )
+    (said,) = [i.diagnostics for i in got.issues if "Observation/b0" in i.diagnostics]
+    assert lacking in said and "before or after the procedure cannot be told" in said
+    assert ("with no time of day" in said) is False
 
 
 def _recorded_only(cid, code, recorded, levels=(), status=None):
