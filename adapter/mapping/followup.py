@@ -330,6 +330,14 @@ def _measure_evidence(data: PatientData, pain: Trajectory, barthel: Trajectory) 
     ]
 
 
+def _untimed(measured: bool, done: bool) -> str:
+    """Which of a procedure-day measurement and its procedure lacks a time of day: the one to
+    complete in the record."""
+    if measured:
+        return "the procedure has no time of day"
+    return "the measurement has no time of day" if done else "neither has a time of day"
+
+
 def _trajectories(
     ctx: Context,
     data: PatientData,
@@ -349,8 +357,8 @@ def _trajectories(
                 # Not before the procedure as far as can be told, and in no window after it.
                 said = (
                     f"{m.source or 'A measurement'}: {_MEASURE_NAMES[measure]} {m.value:g} on the "
-                    "procedure day with no time of day: before or after the procedure cannot be "
-                    "told; not used."
+                    f"procedure day, and {_untimed(m.timed, index.timed)}: before or after the "
+                    "procedure cannot be told; not used."
                 )
                 ctx.issues.append(Issue("warning", "business-rule", said, m.source))
                 continue
