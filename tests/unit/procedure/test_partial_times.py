@@ -1,0 +1,103 @@
+"""A finding recorded with a date or a month alone is not known to be before a timed finding of
+that day or month (contract §2: findings of equal time that disagree make a range, and the output
+names the conflict). Compared at the coarser precision of the two, as the coded diagnoses are:
+a date-only Bilsky 3 beside a Bilsky 0 timed 09:00 that day may be the current grade.
+
+The default patient has, on 30 May 2024 at 09:00, Frankel E, Bilsky 0 at T12, INR 1.1 and
+platelets 200; the order is a vertebroplasty at T12.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from adapter.cds.cards import score_cards
+from adapter.decision import decide
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from tests.support.records import NOW, condition, default_patient, finding, measurement
+from tests.unit.procedure.test_check import single
+
+BILSKY = "epidural-spinal-cord-compression"
+SAME_DAY, SAME_MONTH, DAY_BEFORE = "2024-05-30", "2024-05", "2024-05-29"
+
+
+def criterion(checked, number, level="T12"):
+    lv = next(lv for lv in checked.levels if lv.level == level)
+    return next(c for c in lv.criteria if c.number == number)
+
+
+def said(c) -> str:
+    return f"{c.finding} {c.basis}"
+
+
+@pytest.mark.parametrize("when", [SAME_DAY, SAME_MONTH])
+def test_a_bilsky_3_of_the_timed_bilsky_0s_day_or_month_is_never_outranked_by_it(when):
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when=when)
+    checked = single(default_patient(extra=(mri,)), "T12")
+    five = criterion(checked, 5)
+    assert five.status != "met" and checked.indicator != "info"
+    assert "Bilsky 3" in said(five)
+
+
+@pytest.mark.parametrize("when", [SAME_DAY, SAME_MONTH])
+def test_a_frankel_c_of_the_timed_frankel_es_day_or_month_is_never_outranked_by_it(when):
+    exam = finding("exam", "frankel-grade", "frankel-c", when=when)
+    checked = single(default_patient(extra=(exam,)), "T12")
+    four = criterion(checked, 4)
+    assert four.status != "met" and checked.indicator != "info"
+    assert "Frankel C" in said(four)
+
+
+def test_a_bilsky_3_elsewhere_of_the_timed_grades_day_is_never_outranked_by_it():
+    grades = (
+        condition("met-t6", "C79.51", level="T6"),
+        finding("b6", BILSKY, "bilsky-0", level="T6"),
+        finding("b6-mri", BILSKY, "bilsky-3", level="T6", when=SAME_DAY),
+    )
+    checked = single(default_patient(extra=grades), "T12")
+    eight = criterion(checked, 8)
+    assert eight.status != "met" and checked.indicator != "info"
+    assert "Bilsky 3" in said(eight)
+
+
+def test_an_inr_of_the_timed_inrs_day_is_never_outranked_by_it():
+    lab = measurement("inr-outside", "6301-6", 2.5, when=SAME_DAY)
+    checked = single(default_patient(extra=(lab,)), "T12")
+    seven = criterion(checked, 7)
+    assert seven.status != "met" and checked.indicator != "info"
+    assert "INR 2.5" in said(seven)
+
+
+def test_a_grade_of_an_earlier_day_is_still_outranked_by_a_timed_one():
+    # Certainly older: 29 May ends before 30 May 09:00. The timed Bilsky 0 is the grade.
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when=DAY_BEFORE)
+    checked = single(default_patient(extra=(mri,)), "T12")
+    assert criterion(checked, 5).status == "met" and checked.indicator == "info"
+
+
+def _result(resources):
+    data = patient_records(resources, "p")
+    assert data is not None
+    return score_patient(data, default_terminology(), now=parse_time(NOW))
+
+
+def test_the_neurology_card_names_a_bilsky_3_of_the_timed_bilsky_0s_day():
+    result = _result(default_patient(extra=(finding("mri", BILSKY, "bilsky-3", level="T12",
+                                                    when=SAME_DAY),)))  # fmt: skip
+    cards = score_cards(decide(result), "hook")
+    named = [c for c in cards if "Bilsky 3" in c.summary]
+    assert named and all(c.indicator in ("warning", "critical") for c in named)
+
+
+def test_a_subluxation_of_the_timed_normal_alignments_day_keeps_the_level_possibly_unstable():
+    # SINS 10 with normal alignment; subluxation (4 points) would make it 14, unstable.
+    result = _result(default_patient(extra=(
+        finding("t12-align-mri", "spinal-alignment", "subluxation", level="T12", when=SAME_DAY),
+    )))  # fmt: skip
+    (level,) = result.levels
+    assert (level.result.total.low, level.result.total.high) == (10, 14)
+    conflict = " ".join(level.observation.resource["note"][i]["text"]
+                        for i in range(len(level.observation.resource["note"])))  # fmt: skip
+    assert "subluxation" in conflict.lower()
