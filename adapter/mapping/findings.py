@@ -258,10 +258,17 @@ def choose_latest(
     evidence = tuple(_said(f, name, describe_value) for f in chosen)
     said = []
     if len(seen) > 1:
-        when = top.text if top is not None else "no recorded time"
-        said.append(
-            f"Conflicting {named(latest[0])} findings of equal time ({when}): {listed(latest)}."
-        )
+        times = list(dict.fromkeys(f.obs.time.text for f in latest if f.obs.time is not None))
+        if len(times) > 1:  # a day or a month alone beside a time within it
+            said.append(
+                f"Conflicting {named(latest[0])} findings that cannot be put in order: "
+                f"{'; '.join(f'{describe_value(f.value)} ({_where(f)})' for f in latest)}."
+            )
+        else:
+            when = top.text if top is not None else "no recorded time"
+            said.append(
+                f"Conflicting {named(latest[0])} findings of equal time ({when}): {listed(latest)}."
+            )
     if unplaced and top is not None:
         verb = (
             "has no recorded time, so it"
@@ -275,6 +282,12 @@ def choose_latest(
     return Chosen(frozenset(f.value for f in chosen), evidence, " ".join(said) or None)
 
 
+def _where(f: Finding[object]) -> str:
+    """A finding's reference and its time as recorded."""
+    time = f.obs.time.text if f.obs.time is not None else "no recorded time"
+    return f"{f.obs.ref.reference or 'unreferenced'}, {time}"
+
+
 def _said(
     f: Finding[T], name: str | Callable[[Finding[T]], str], describe_value: Callable[[T], str]
 ) -> Evidence:
@@ -282,13 +295,25 @@ def _said(
     return Evidence(f.obs.ref, f.obs.time, summary, f.dated, f.shown)
 
 
+def _not_before(time: ClinicalTime | None, top: ClinicalTime | None) -> bool:
+    """Whether a finding of ``time`` is not certainly before ``top``, the latest start."""
+    if time is None or top is None:
+        return time is top
+    return time == top or time.end > top.instant
+
+
 def _latest(
     items: Sequence[Finding[T]], prefer: Callable[[Finding[T]], int] | None
 ) -> tuple[list[Finding[T]], ClinicalTime | None]:
-    """The findings of the latest time (all of them when none is timed), ranked by ``prefer``."""
+    """The findings of the latest time (all of them when none is timed), ranked by ``prefer``.
+
+    Times are compared at the coarser precision of the two: a finding dated by its day or month
+    alone is not known to be before a timed one of that day or month, so it is of the latest
+    time too ("2024-05-30" beside 2024-05-30T09:00), never outranked by it.
+    """
     timed = [f.obs.time for f in items if f.obs.time is not None]
     top = max(timed) if timed else None
-    latest = [f for f in items if f.obs.time == top]
+    latest = [f for f in items if _not_before(f.obs.time, top)]
     if prefer is not None:
         best = max(prefer(f) for f in latest)
         latest = [f for f in latest if prefer(f) == best]
