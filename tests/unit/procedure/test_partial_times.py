@@ -108,3 +108,21 @@ def test_a_subluxation_of_the_timed_normal_alignments_day_keeps_the_level_possib
     conflict = " ".join(level.observation.resource["note"][i]["text"]
                         for i in range(len(level.observation.resource["note"])))  # fmt: skip
     assert "subluxation" in conflict.lower()
+
+
+def test_a_preliminary_bilsky_3_of_the_final_grades_day_is_never_replaced_by_it():
+    # A preliminary report dated 30 May alone is not known to be older than the final Bilsky 0
+    # timed 09:00 that day: its alarm stands, as one with no recorded time does.
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when=SAME_DAY) | {"status": "preliminary"}
+    checked = single(default_patient(extra=(mri,)), "T12")
+    five = criterion(checked, 5)
+    assert five.status != "met" and checked.indicator != "info"
+    assert "preliminary" in said(five)
+
+
+def test_an_unreadable_count_of_the_good_ones_day_makes_that_part_unknown():
+    bad = measurement("plt-bad", "777-3", 200, "g", when=SAME_DAY)
+    checked = single(default_patient(extra=(bad,)), "T12")
+    seven = criterion(checked, 7)
+    assert seven.status == "unknown"
+    assert "platelets 30 May 2024: unit 'g' not understood" in seven.basis
