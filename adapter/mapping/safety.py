@@ -139,11 +139,13 @@ def _time(chosen: Chosen[object] | None) -> ClinicalTime | None:
 
 
 def replaced(preliminary: Chosen[object], final: Chosen[object] | None) -> bool:
-    """Whether a final grade of the same or a later time replaces a preliminary one: a
-    preliminary report with no recorded time is not known to be older, so it stands."""
+    """Whether a final grade of the same or a certainly later time replaces a preliminary one: a
+    preliminary report with no recorded time, or dated by the day or month the final grade's time
+    falls in, is not known to be older, so it stands."""
     theirs = _time(final)
     return theirs is not None and all(
-        ev.time is not None and theirs >= ev.time for ev in preliminary.evidence
+        ev.time is not None and (theirs == ev.time or theirs.instant >= ev.time.end)
+        for ev in preliminary.evidence
     )
 
 
@@ -242,13 +244,16 @@ def _when(finding: Finding[object]) -> datetime:
 
 
 def _unread(found: Findings, lab: str) -> Finding[str] | None:
-    """The latest unreadable record of a lab, unless a value read is more recent."""
+    """The latest unreadable record of a lab, unless a value read is certainly more recent (one
+    timed within the day or month an unreadable one is dated by is not)."""
     unread = found.unread.get(lab, [])
     if not unread:
         return None
     latest = max(unread, key=_when)
     read = [_when(f) for f in found.labs.get(lab, [])]
-    return None if read and max(read) > _when(latest) else latest
+    time = latest.obs.time
+    ends = time.end if time is not None else _when(latest)
+    return None if read and max(read) > _when(latest) and max(read) >= ends else latest
 
 
 def _older(ctx: Context, diagnoses: Iterable[Staged], grade: str) -> tuple[Staged, ...]:
