@@ -875,3 +875,52 @@ def test_a_long_order_label_never_crowds_the_compression_out_of_the_summary(orde
     line = summary(checked)
     assert len(line) <= SUMMARY_MAX
     assert "Bilsky 3 at T6" in line and "decompression and radiotherapy first" in line, line
+
+
+def _local(cid: str, text: str | None, display: str | None = None) -> dict:
+    """An active, confirmed Condition the mappings hold no code of: a local code, words."""
+    coding = {"system": "urn:oid:1.2.3.4.5", "code": "LOC-77"}
+    if display:
+        coding["display"] = display
+    concept = {"coding": [coding], **({"text": text} if text else {})}
+    return condition(cid, "LOC-77", onset="2024-05-28") | {"code": concept}
+
+
+@pytest.mark.parametrize(
+    ("infection", "named"),
+    [
+        (
+            _local("osteo", "Vertebral osteomyelitis L1 - on IV antibiotics"),
+            "Vertebral osteomyelitis L1",
+        ),
+        (_local("disc", None, "Spondylodiscitis T11-T12"), "Spondylodiscitis T11-T12"),
+        (_local("sepsis", "Septicaemia, Staph aureus"), "Septicaemia, Staph aureus"),
+    ],
+)
+def test_an_infection_named_in_words_only_is_never_read_as_none_recorded(infection, named):
+    # Real problem lists hold local codes and words: an infection the codes do not name is not
+    # "no infection recorded" (contract §5 v3: never an absence the record does not show).
+    checked = single(default_patient(extra=(infection,)), "T12")
+    nine = next(c for lv in checked.levels for c in lv.criteria if c.number == 9)
+    assert nine.status == "unknown" and checked.indicator != "info"
+    assert named in nine.basis and "28 May 2024" in nine.basis
+    assert "no sepsis" not in nine.basis
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["No evidence of osteomyelitis", "History of discitis", "Sepsis ruled out", "Osteoarthritis"],
+)
+def test_words_that_name_no_current_infection_leave_criterion_9_met(words):
+    checked = single(default_patient(extra=(_local("note", words),)), "T12")
+    assert statuses(checked, "T12")[9] == "met"
+
+
+def test_criterion_9_names_the_infection_it_found():
+    sepsis = condition("sepsis", "A41.9") | {
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "A41.9",
+                             "display": "Sepsis, unspecified organism"}]}}  # fmt: skip
+    checked = single(default_patient(extra=(sepsis,)), "T12")
+    nine = next(c for lv in checked.levels for c in lv.criteria if c.number == 9)
+    assert nine.status == "unmet"
+    assert "Sepsis, unspecified organism" in nine.basis and "1 May 2024" in nine.basis
