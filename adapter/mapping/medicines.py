@@ -16,8 +16,6 @@ request (a stat dose), within :data:`GIVEN_WITHIN` of the computation time.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -26,6 +24,7 @@ from adapter.fhir.read.records import MedicationRecord
 from adapter.mapping.context import Context, condition_named
 from adapter.mapping.staging import Staged
 from adapter.mapping.terminology import Terminology
+from adapter.mapping.words import names
 
 __all__ = ["GIVEN_WITHIN", "active_of_kind", "problem_list_use", "unidentified"]
 
@@ -50,60 +49,17 @@ _UNNAMED = {
 }
 
 
-@functools.cache
-def _pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    """Any of the words as a whole word or phrase, any case ("heparin", not "paraheparinol"); a
-    dose may follow with no space ("Clexane40mg")."""
-    if not words:
-        return None
-    alternatives = "|".join(re.escape(w.casefold()) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![^\W\d]|-)")
-
-
-# Where a clause ends: a negation before or after a name reaches no further.
-_CLAUSE = re.compile(r"[,;:\n]|\.(?!\d)")
-_NEAR = 3  # words between a negation and the name it negates ("avoid NSAIDs and aspirin")
-
-
-def _words(term: Terminology, value_set: str, kind: str) -> re.Pattern[str] | None:
-    return _pattern(term.words.get((value_set, kind), ()))
-
-
-def _negated_before(term: Terminology, value_set: str, before: str) -> bool:
-    """Whether the clause before a name negates it ("no", "stop", "allergic to" within a few
-    words), unless the negation is itself negated ("do not stop")."""
-    clause = _CLAUSE.split(before)[-1]
-    negation = _words(term, value_set, "negated-before")
-    found = list(negation.finditer(clause)) if negation else []
-    if not found or len(clause[found[-1].end() :].split()) > _NEAR:
-        return False
-    reversal = _words(term, value_set, "negation-reversed")
-    head = clause[: found[-1].start()].rstrip()
-    return not (reversal and any(m.end() == len(head) for m in reversal.finditer(head)))
-
-
-def _negated(term: Terminology, value_set: str, said: str, name: re.Match[str]) -> bool:
-    if _negated_before(term, value_set, said[: name.start()]):
-        return True
-    after = _CLAUSE.split(said[name.end() :])[0]
-    negation = _words(term, value_set, "negated-after")
-    return negation is not None and negation.search(after) is not None
-
-
-def _names(term: Terminology, value_set: str, text: str) -> bool:
-    """Whether ``text`` names a drug of the ValueSet, not negated, in no form it excludes."""
-    said = text.casefold()
-    found = _words(term, value_set, "ingredient-name")
-    if found is None or all(_negated(term, value_set, said, m) for m in found.finditer(said)):
-        return False  # no name, or each one negated ("stop warfarin")
-    local = _words(term, value_set, "non-systemic-form")
-    return local is None or not local.search(said)
-
-
 def _named_by(term: Terminology, med: MedicationRecord, value_set: str) -> str | None:
     """The name as recorded that names a drug of the ValueSet, if any."""
     texts = [med.name, *(term.display(c.system or "", c.code) for c in med.codes)]
-    return next((t for t in texts if t and _names(term, value_set, t)), None)
+    return next(
+        (
+            t
+            for t in texts
+            if t and names(term, value_set, t, "ingredient-name", "non-systemic-form")
+        ),
+        None,
+    )
 
 
 def _state(ctx: Context, med: MedicationRecord, value_set: str) -> str | None:

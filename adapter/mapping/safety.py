@@ -64,6 +64,7 @@ class Safety:
     inr_unread: Finding[str] | None = None
     platelets_unread: Finding[str] | None = None
     infections: tuple[Staged, ...] = ()  # sepsis, bacteraemia, spinal infection (criterion 9)
+    infections_named: tuple[Staged, ...] = ()  # named in words only: criterion 9 unknown
     # Every final palsy grade, oldest first.
     palsy_history: tuple[PalsyGrade, ...] = ()
     # Preliminary reports that may alarm (A–D, Bilsky 2–3) and no final grade replaces.
@@ -297,6 +298,7 @@ def safety_inputs(
         inr_unread=_unread(found, "inr"),
         platelets_unread=_unread(found, "platelets"),
         infections=tuple(staging.infections),
+        infections_named=tuple(staging.infections_named),
         palsy_history=_palsy_history(found),
         preliminary_palsy=_preliminary_palsy(found, palsy),
         preliminary_compression=early_levels,

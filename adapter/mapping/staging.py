@@ -40,6 +40,7 @@ from adapter.mapping.unused import (
     unread_at_spine,
     unused,
 )
+from adapter.mapping.words import names
 from adapter.scoring import PrimarySite, level_order
 from adapter.vocabulary.systems import ICD10CM, PRIMARY_SITE, VERTEBRA
 
@@ -137,6 +138,9 @@ class Staging:
     pathological_fractures: list[Staged] = field(default_factory=list)
     coagulation: list[Staged] = field(default_factory=list)
     infections: list[Staged] = field(default_factory=list)  # sepsis, spinal infection (§5 v3)
+    # A current Condition no listed code holds whose words name an infection (a local code, text):
+    # criterion 9 cannot be met beside it, nor judged unmet on words alone.
+    infections_named: list[Staged] = field(default_factory=list)
     antithrombotic_use: list[Staged] = field(default_factory=list)  # Z79.01, Z79.02 (§5)
     # Cord compression or cauda equina syndrome, and paraplegia or quadriplegia, recorded as
     # diagnoses (§4 neurology card, §5 criteria 4, 5, 8): adapter/mapping/coded.py.
@@ -252,6 +256,8 @@ def _stage_other(
         staging.coagulation.append(Staged(cond, certain))
     if _coded_in(ctx, "active-infection", cond):
         staging.infections.append(Staged(cond, certain))
+    elif cond.name and names(ctx.term, "active-infection", cond.name, "condition-name"):
+        staging.infections_named.append(Staged(cond, certain))
     if _coded_in(ctx, "antithrombotic-use", cond):
         staging.antithrombotic_use.append(Staged(cond, certain))
     if _coded_in(ctx, "pathological-fracture-neoplastic", cond):
@@ -313,6 +319,7 @@ def _used(staging: Staging) -> int:
             staging.pathological_fractures,
             staging.coagulation,
             staging.infections,
+            staging.infections_named,
             staging.antithrombotic_use,
             staging.cord_compression,
             staging.paralysis,
