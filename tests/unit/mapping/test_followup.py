@@ -559,3 +559,37 @@ def test_a_measurement_after_the_computation_time_is_reported_once_by_its_name()
     result = score_patient(data, default_terminology(), now=parse_time("2024-06-01T00:00:00Z"))
     later = [i.diagnostics for i in result.issues if "seed-01-pain-3mo" in i.diagnostics]
     assert len(later) == 1 and later[0].startswith("Pain score ("), later
+
+
+def test_a_death_dated_by_the_index_procedures_month_is_no_death_before_it():
+    # "2024-05" may be any day of May: after the procedure of 22 May as likely as before it.
+    # Never "died before the index procedure", never left out of the deaths' count silently:
+    # a death at an unknown time after the index (counted, left out of the curve, named).
+    got = _dead_on("2024-05")
+    outcome = got.outcome
+    assert not [i for i in got.issues if i.severity == "error"]
+    assert outcome.died and outcome.survival is None
+    (said,) = [i.diagnostics for i in got.issues if "May 2024" in i.diagnostics]
+    assert "month only" in said and "left out of survival" in said
+    for before in ("2024-04", "2023"):  # certainly before: still the data error
+        assert [i for i in _dead_on(before).issues if i.severity == "error"]
+
+
+def test_a_death_dated_by_its_year_alone_is_never_put_before_a_later_contact():
+    # "2025" read as 1 Jan 2025 would put the death before the visit of 22 Apr 2025.
+    visit = {"resourceType": "Encounter", "id": "e", "status": "finished",
+             "subject": {"reference": f"Patient/{P}"}, "period": {"start": "2025-04-22"}}  # fmt: skip
+    got = _dead_on("2025", visit)
+    months, died = got.outcome.survival
+    assert died and months >= 335 / 30.4375  # 22 May 2024 → 22 Apr 2025
+    assert any("2025" in i.diagnostics and "year only" in i.diagnostics for i in got.issues)
+
+
+@pytest.mark.parametrize(("when", "point"), [("2024-05", "baseline"), ("2024-06", "7d")])
+def test_a_pain_score_dated_by_its_month_alone_is_at_no_time_point_and_named(when, point):
+    # May 2024 holds days before and after the procedure of 22 May; June 2024 is days 10–39,
+    # mostly outside the 7-day window (3–14): its time point cannot be told.
+    got = follow(procedure("pvp", "22510", levels=["T12"]), pain("p-month", when, 8))
+    assert got.outcome.pain.value(point) is None
+    (said,) = [i.diagnostics for i in got.issues if "Observation/p-month" in i.diagnostics]
+    assert "month only" in said and "not used" in said
