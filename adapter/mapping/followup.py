@@ -18,7 +18,7 @@ from adapter.fhir.read.followup import AdverseEventRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord
 from adapter.fhir.read.source import PatientData
-from adapter.fhir.read.timing import ClinicalTime, day_text
+from adapter.fhir.read.timing import ClinicalTime, day_text, parse_time
 from adapter.mapping.context import Context
 from adapter.mapping.measures import calendar_day, moment_of, read_cement, read_measurements
 from adapter.mapping.observations import CURRENT_OBSERVATION
@@ -30,6 +30,7 @@ from adapter.outcomes import (
     WINDOWS,
     Complication,
     Measurement,
+    Moment,
     PatientOutcome,
     Trajectory,
     age_at,
@@ -253,6 +254,48 @@ def _last_contact(data: PatientData, now: ClinicalTime) -> ClinicalTime | None:
     return max(times, default=None)
 
 
+def _death_moment(
+    ctx: Context,
+    data: PatientData,
+    death: ClinicalTime | None,
+    index_day: date,
+    last: ClinicalTime | None,
+) -> Moment | None:
+    """When survival ends for a death dated by its month or year alone (contract §2: never a
+    guess): a period wholly before the index day stays the data error :func:`_check_death` names;
+    one that holds the index day is a death at an unknown time after it (counted in deaths, left
+    out of survival, as a death with no date); one after it ends at the latest of its first day
+    and the last record of the patient within it, never before a contact. Each is named."""
+    if death is None or len(death.text) > 7 or data.record is None:
+        return moment_of(death) if death else None
+    ref, patient = data.record.ref.reference, data.record.ref
+    precision = "month" if len(death.text) > 4 else "year"
+    said = f"{patient.reference}: died {death.day} ({precision} only)"
+    end_day = death.end.date()
+    if end_day <= index_day:
+        return moment_of(death)  # wholly before the index day: _check_death's error
+    if calendar_day(death) <= index_day:
+        message = (
+            f"{said}, the {precision} of the index procedure on {day_text(index_day)}: when, "
+            "before or after it, cannot be told. Counted in deaths, left out of survival and "
+            "follow-up."
+        )
+        ctx.issues.append(Issue("warning", "business-rule", message, ref, "deceasedDateTime"))
+        return None
+    counted = last if last is not None and death.instant < last.instant < death.end else death
+    message = (
+        f"{said}: survival counted to {day_text(calendar_day(counted))}, "
+        + (
+            "the last record of the patient in that period"
+            if counted is not death
+            else f"the first day of that {precision}"
+        )
+        + "; the death may be later."
+    )
+    ctx.issues.append(Issue("information", "business-rule", message, ref, "deceasedDateTime"))
+    return moment_of(counted)
+
+
 def _check_death(ctx: Context, data: PatientData, outcome: PatientOutcome) -> None:
     """A death before the index date is a data error (contract §2: never a silent guess): the
     patient is left out of survival and follow-up, never given a negative time."""
@@ -260,17 +303,20 @@ def _check_death(ctx: Context, data: PatientData, outcome: PatientOutcome) -> No
     if not outcome.died or death is None or data.record is None:
         return
     ref = data.record.ref.reference
-    on = f"{day_text(death.day)}" + (f" {death.instant:%H:%M} UTC" if death.timed else "")
+    on = f"on {day_text(death.day)}" + (f" {death.instant:%H:%M} UTC" if death.timed else "")
+    recorded = data.record.deceased_time
+    if recorded is not None and len(recorded.text) <= 7:
+        on = f"in {recorded.day}"  # "in 2023", never "on 1 Jan 2023"
     if elapsed_days(index, death) is None:
         message = (
-            f"Patient/{outcome.patient}: died on {on}, before the index procedure on "
+            f"Patient/{outcome.patient}: died {on}, before the index procedure on "
             f"{day_text(index.day)}: the date of death or of the procedure is wrong. Counted in "
             "deaths, left out of survival and follow-up."
         )
         ctx.issues.append(Issue("error", "business-rule", message, ref, "deceasedDateTime"))
     elif death.timed and index.timed and death.instant < index.instant:
         message = (
-            f"Patient/{outcome.patient}: died on {on}, before the index procedure started "
+            f"Patient/{outcome.patient}: died {on}, before the index procedure started "
             f"({index.instant:%H:%M} UTC) on that day: survival counted as 0 months."
         )
         ctx.issues.append(Issue("warning", "business-rule", message, ref, "deceasedDateTime"))
@@ -347,7 +393,10 @@ def _trajectories(
     death: ClinicalTime | None,
 ) -> tuple[Trajectory, Trajectory]:
     """Pain and Barthel at the contract's time points; none dated after a known death."""
-    measures = read_measurements(ctx, data.observations, now)
+    measures = {
+        k: _dated_by_day(ctx, k, found)
+        for k, found in read_measurements(ctx, data.observations, now).items()
+    }
     if death is not None:
         measures = {k: _before_death(ctx, k, found, death) for k, found in measures.items()}
     index = moment_of(start)
@@ -378,6 +427,26 @@ def _trajectories(
 
 
 _MEASURE_NAMES = {"pain": "pain", "barthel": "Barthel Index"}  # as the issues name them
+
+
+def _dated_by_day(ctx: Context, measure: str, found: list[Measurement]) -> list[Measurement]:
+    """The measurements dated at least to their day; each dated by its month or year alone,
+    named and left out: such a period may hold days before and after the procedure, or days of
+    two windows, so its time point cannot be told (contract §2: never a guess)."""
+    kept = []
+    for m in found:
+        if len(m.text) > 7:
+            kept.append(m)
+            continue
+        precision = "month" if len(m.text) > 4 else "year"
+        when = parse_time(m.text)
+        shown = when.day if when is not None else m.text
+        said = (
+            f"{m.source or 'A measurement'}: {_MEASURE_NAMES[measure]} {m.value:g} dated "
+            f"{shown} ({precision} only): its time point cannot be told; not used."
+        )
+        ctx.issues.append(Issue("warning", "business-rule", said, m.source))
+    return kept
 
 
 def _before_death(
@@ -464,7 +533,7 @@ def extract_follow_up(
         age_years=age_at(calendar_day(birth), index_day) if birth else None,
         primary_sites=primary_sites,
         died=died,
-        death=moment_of(death) if death else None,
+        death=_death_moment(ctx, data, death, index_day, last),
         last_follow_up=moment_of(last) if last else None,
         pain=pain,
         barthel=barthel,
