@@ -593,3 +593,13 @@ def test_a_pain_score_dated_by_its_month_alone_is_at_no_time_point_and_named(whe
     assert got.outcome.pain.value(point) is None
     (said,) = [i.diagnostics for i in got.issues if "Observation/p-month" in i.diagnostics]
     assert "month only" in said and "not used" in said
+
+
+def test_the_cohort_never_says_a_death_dated_by_its_month_has_no_date():
+    from adapter.cohort.summary import cohort_summary
+
+    got = _dead_on("2024-05")
+    summary = cohort_summary([got.outcome], [i.diagnostics for i in got.issues])
+    assert summary["deaths"] == 1 and summary["survival"]["undated_deaths"] == 1
+    assert not any("without a date" in i for i in summary["issues"])
+    assert any("died May 2024 (month only)" in i for i in summary["issues"])
