@@ -97,7 +97,7 @@ def at_risk_table(times: Sequence[float], every: int = 6) -> list[dict[str, int]
 
 def _survival(outcomes: Sequence[PatientOutcome], issues: list[str]) -> dict[str, Any]:
     for o in outcomes:
-        if o.died and o.death is None:
+        if o.died and o.death is None and o.death_recorded is None:
             issues.append(
                 f"Patient/{o.patient}: deceased without a date; counted in deaths, "
                 "left out of survival and follow-up."

@@ -521,6 +521,7 @@ def extract_follow_up(
     birth = record.birth_date if record else None
     _warn_conflicts(ctx, data.patient, pain, barthel)
     treated, procedure_levels = _treated(ctx, event, staging)
+    placed = _death_moment(ctx, data, death, index_day, last)
     outcome = PatientOutcome(
         patient=data.patient,
         index_day=index_day,
@@ -533,12 +534,13 @@ def extract_follow_up(
         age_years=age_at(calendar_day(birth), index_day) if birth else None,
         primary_sites=primary_sites,
         died=died,
-        death=_death_moment(ctx, data, death, index_day, last),
+        death=placed,
         last_follow_up=moment_of(last) if last else None,
         pain=pain,
         barthel=barthel,
         complications=tuple(c for c, _ in complications),
         index_timed=moment_of(start).timed,
+        death_recorded=death.day if died and death is not None and placed is None else None,
     )
     _check_death(ctx, data, outcome)
     evidence = [Evidence(p.ref, p.time, "index procedure") for p in event]
