@@ -18,7 +18,7 @@ from adapter.decision import decide
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
-from tests.support.records import NOW, condition, default_patient, finding, measurement
+from tests.support.records import NOW, condition, default_patient, finding, measurement, procedure
 from tests.unit.procedure.test_check import single
 
 BILSKY = "epidural-spinal-cord-compression"
@@ -126,3 +126,92 @@ def test_an_unreadable_count_of_the_good_ones_day_makes_that_part_unknown():
     seven = criterion(checked, 7)
     assert seven.status == "unknown"
     assert "platelets 30 May 2024: unit 'g' not understood" in seven.basis
+
+
+# --- the review of the first fix: one time per chosen grade, same-value copies, zones, midnight,
+# tie rules, wording ---------------------------------------------------------------------------
+
+POST_OP = "2024-05-30T09:00:00Z"
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_month_only_grade_never_moves_a_current_grade_before_its_decompression(first):
+    # Decompressed on 20 May; a timed Bilsky 3 on 30 May is current compression, whatever the
+    # order of the records and whatever a May 2024 report beside it says.
+    surgery = procedure("dec", "63003", "T12", when="2024-05-20T10:00:00Z")
+    post = finding("mri-post", BILSKY, "bilsky-3", level="T12", when=POST_OP)
+    pre = finding("mri-pre", BILSKY, "bilsky-2", level="T12", when=SAME_MONTH)
+    extra = (surgery, pre, post) if first else (surgery, post, pre)
+    resources = default_patient(drop=("bilsky-t12",), extra=extra)
+    checked = single(resources, "T12")
+    assert criterion(checked, 5).status == "unmet"
+    cards = score_cards(decide(_result(resources)), "hook")
+    (alarm,) = [c for c in cards if "cord compression" in c.summary]
+    assert alarm.indicator == "critical"
+
+
+def test_a_month_only_copy_of_a_fresh_finding_never_makes_it_dated():
+    copies = (
+        finding("t12-align-ct", "spinal-alignment", "subluxation", level="T12"),
+        finding("t12-align-old", "spinal-alignment", "subluxation", level="T12", when=SAME_MONTH),
+        measurement("inr-copy", "6301-6", 1.1, when=SAME_MONTH),
+    )
+    resources = default_patient(drop=("t12-spinal-alignment",), extra=copies)
+    (level,) = _result(resources).levels
+    assert (level.result.total.low, level.result.total.high) == (14, 14)
+    assert criterion(single(resources, "T12"), 7).status == "met"
+    sins = [c for c in score_cards(decide(_result(resources)), "hook") if "SINS" in c.summary]
+    assert sins and all("dated" not in c.summary for c in sins)
+
+
+@pytest.mark.parametrize(
+    ("timed", "timed_grade", "dated_grade"),
+    [
+        ("2024-05-30T20:00:00-05:00", "bilsky-0", "bilsky-3"),  # a Chicago evening report
+        ("2024-05-30T08:00:00+09:00", "bilsky-3", "bilsky-0"),  # a Tokyo morning report
+    ],
+)
+def test_a_date_alone_is_compared_with_the_local_day_a_time_was_written_in(
+    timed, timed_grade, dated_grade
+):
+    grades = (
+        finding("mri-timed", BILSKY, timed_grade, level="T12", when=timed),
+        finding("mri-dated", BILSKY, dated_grade, level="T12", when=SAME_DAY),
+    )
+    checked = single(default_patient(drop=("bilsky-t12",), extra=grades), "T12")
+    assert criterion(checked, 5).status != "met" and checked.indicator != "info"
+
+
+@pytest.mark.parametrize("final_code", [BILSKY, "frankel-grade"])
+def test_a_final_grade_at_midnight_never_replaces_a_preliminary_one_of_its_day(final_code):
+    normal, alarm, drop = (
+        ("bilsky-0", "bilsky-3", "bilsky-t12")
+        if final_code == BILSKY
+        else ("frankel-e", "frankel-c", "frankel")
+    )
+    where = {"level": "T12"} if final_code == BILSKY else {}
+    final = finding("final", final_code, normal, when="2024-05-30T00:00:00Z", **where)
+    early = finding("early", final_code, alarm, when=SAME_DAY, **where) | {"status": "preliminary"}
+    checked = single(default_patient(drop=(drop,), extra=(final, early)), "T12")
+    assert checked.indicator != "info"
+
+
+def test_a_date_only_karnofsky_never_outranks_a_timed_ecog_of_its_day():
+    # KPS wins a tie of equal times (contract §2); a day alone is no such tie: both count.
+    status = (
+        measurement("kps", "89243-0", 90, when=SAME_DAY),
+        measurement("ecog", "89247-1", 3),
+    )
+    result = _result(default_patient(drop=("kps",), extra=status))
+    tokuhashi = next(s for s in result.scores if s.result.spec.code == "tokuhashi-revised")
+    assert tokuhashi.result.total.low < tokuhashi.result.total.high
+
+
+def test_the_conflict_names_each_finding_by_its_own_readable_date():
+    result = _result(default_patient(extra=(
+        finding("t12-align-old", "spinal-alignment", "subluxation", level="T12", when=SAME_MONTH),
+    )))  # fmt: skip
+    (level,) = result.levels
+    notes = " ".join(n["text"] for n in level.observation.resource["note"])
+    assert "2024-05)" not in notes and "May 2024" in notes
+    assert "30 May 2024 09:00" in notes
