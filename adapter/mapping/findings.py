@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.records import ObservationRecord
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, overlaps, same_time, when_said
 from adapter.scoring import (
     Alignment,
     Ambulation,
@@ -241,7 +241,19 @@ def choose_latest(
     seen = {f.value for f in latest}
     unplaced = [f for f in items if f.obs.time is None and f.value not in seen]
     unplaced = unplaced if untimed and top is not None else []
-    if len(latest) == 1 and not unplaced:  # one latest, none to place: nothing to name either
+    # Dated by a year, a month or a day alone, within which the latest time falls: not known to
+    # be older, so its value counts beside the latest (never outranked, never a tie it could
+    # lose by a tie rule); a copy of a value the latest findings hold adds nothing.
+    unordered = [
+        f
+        for f in items
+        if top is not None
+        and f.obs.time is not None
+        and not same_time(f.obs.time, top)
+        and overlaps(f.obs.time, top)
+        and f.value not in seen
+    ]
+    if len(latest) == 1 and not unplaced and not unordered:  # one latest, none to place
         return Chosen(frozenset(seen), (_said(latest[0], name, describe_value),), None)
 
     def named(f: Finding[T]) -> str:
@@ -254,21 +266,29 @@ def choose_latest(
             for f in found
         )
 
-    chosen = [*latest, *unplaced]
+    def dated(found: Sequence[Finding[T]]) -> str:
+        """Each with its own time as a clinician reads it."""
+        return "; ".join(
+            f"{describe_value(f.value)} ({f.obs.ref.reference or 'unreferenced'}, "
+            f"{when_said(f.obs.time) if f.obs.time else 'no recorded time'})"
+            for f in found
+        )
+
+    # The latest first: a chosen grade's time is its first timed evidence's (compression, deficit).
+    chosen = [*latest, *unordered, *unplaced]
     evidence = tuple(_said(f, name, describe_value) for f in chosen)
     said = []
     if len(seen) > 1:
-        times = list(dict.fromkeys(f.obs.time.text for f in latest if f.obs.time is not None))
-        if len(times) > 1:  # a day or a month alone beside a time within it
-            said.append(
-                f"Conflicting {named(latest[0])} findings that cannot be put in order: "
-                f"{'; '.join(f'{describe_value(f.value)} ({_where(f)})' for f in latest)}."
-            )
-        else:
-            when = top.text if top is not None else "no recorded time"
-            said.append(
-                f"Conflicting {named(latest[0])} findings of equal time ({when}): {listed(latest)}."
-            )
+        when = top.text if top is not None else "no recorded time"
+        said.append(
+            f"Conflicting {named(latest[0])} findings of equal time ({when}): {listed(latest)}."
+        )
+    if unordered:
+        verb = "is" if len(unordered) == 1 else "are"
+        said.append(
+            f"Conflicting {named(latest[0])} findings: {dated(unordered)} {verb} not known to be "
+            f"before or after {dated(latest)}: either may be current."
+        )
     if unplaced and top is not None:
         verb = (
             "has no recorded time, so it"
@@ -282,12 +302,6 @@ def choose_latest(
     return Chosen(frozenset(f.value for f in chosen), evidence, " ".join(said) or None)
 
 
-def _where(f: Finding[object]) -> str:
-    """A finding's reference and its time as recorded."""
-    time = f.obs.time.text if f.obs.time is not None else "no recorded time"
-    return f"{f.obs.ref.reference or 'unreferenced'}, {time}"
-
-
 def _said(
     f: Finding[T], name: str | Callable[[Finding[T]], str], describe_value: Callable[[T], str]
 ) -> Evidence:
@@ -295,25 +309,19 @@ def _said(
     return Evidence(f.obs.ref, f.obs.time, summary, f.dated, f.shown)
 
 
-def _not_before(time: ClinicalTime | None, top: ClinicalTime | None) -> bool:
-    """Whether a finding of ``time`` is not certainly before ``top``, the latest start."""
-    if time is None or top is None:
-        return time is top
-    return time == top or time.end > top.instant
-
-
 def _latest(
     items: Sequence[Finding[T]], prefer: Callable[[Finding[T]], int] | None
 ) -> tuple[list[Finding[T]], ClinicalTime | None]:
-    """The findings of the latest time (all of them when none is timed), ranked by ``prefer``.
-
-    Times are compared at the coarser precision of the two: a finding dated by its day or month
-    alone is not known to be before a timed one of that day or month, so it is of the latest
-    time too ("2024-05-30" beside 2024-05-30T09:00), never outranked by it.
-    """
+    """The findings of the latest time (all of them when none is timed), ranked by ``prefer``:
+    equal as recorded, so a day alone is never the tie of a time within it. Of equal instants,
+    a time of day is the latest (a day alone cannot be put before or after it)."""
     timed = [f.obs.time for f in items if f.obs.time is not None]
-    top = max(timed) if timed else None
-    latest = [f for f in items if _not_before(f.obs.time, top)]
+    if not timed:
+        latest = list(items)
+        top = None
+    else:
+        top = max(timed, key=lambda t: (t.instant, "T" in t.text))
+        latest = [f for f in items if f.obs.time is not None and same_time(f.obs.time, top)]
     if prefer is not None:
         best = max(prefer(f) for f in latest)
         latest = [f for f in latest if prefer(f) == best]

@@ -19,7 +19,7 @@ from enum import Enum
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.records import MedicationRecord
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, at_or_after, same_time
 from adapter.mapping.context import Context
 from adapter.mapping.findings import Bilsky, Chosen, Finding, WholeSpine, choose_latest
 from adapter.mapping.medicines import active_of_kind, problem_list_use, unidentified
@@ -145,8 +145,7 @@ def replaced(preliminary: Chosen[object], final: Chosen[object] | None) -> bool:
     falls in, is not known to be older, so it stands."""
     theirs = _time(final)
     return theirs is not None and all(
-        ev.time is not None and (theirs == ev.time or theirs.instant >= ev.time.end)
-        for ev in preliminary.evidence
+        ev.time is not None and at_or_after(theirs, ev.time) for ev in preliminary.evidence
     )
 
 
@@ -251,10 +250,12 @@ def _unread(found: Findings, lab: str) -> Finding[str] | None:
     if not unread:
         return None
     latest = max(unread, key=_when)
-    read = [_when(f) for f in found.labs.get(lab, [])]
     time = latest.obs.time
-    ends = time.end if time is not None else _when(latest)
-    return None if read and max(read) > _when(latest) and max(read) >= ends else latest
+    read = [f.obs.time for f in found.labs.get(lab, []) if f.obs.time is not None]
+    if time is None:  # an unreadable record with no time: any timed value read is later
+        return None if read else latest
+    later = [t for t in read if at_or_after(t, time) and not same_time(t, time)]
+    return None if later else latest
 
 
 def _older(ctx: Context, diagnoses: Iterable[Staged], grade: str) -> tuple[Staged, ...]:

@@ -9,7 +9,17 @@ from datetime import UTC, date, datetime, timedelta
 
 from adapter.fhir.read.issues import Issue
 
-__all__ = ["ClinicalTime", "day_text", "month_text", "parse_time", "zoneless_issue"]
+__all__ = [
+    "ClinicalTime",
+    "at_or_after",
+    "day_text",
+    "month_text",
+    "overlaps",
+    "parse_time",
+    "same_time",
+    "when_said",
+    "zoneless_issue",
+]
 
 
 # English month abbreviations whatever the process's locale (strftime's %b follows LC_TIME).
@@ -82,6 +92,43 @@ class ClinicalTime:
         except (ValueError, OverflowError):  # the last period of year 9999
             return datetime.max.replace(tzinfo=UTC)
         return start
+
+
+def _precision(time: ClinicalTime) -> int:
+    """4 a year, 7 a month, 10 a day; 11 a time of day."""
+    return 11 if "T" in time.text else len(time.text)
+
+
+def same_time(a: ClinicalTime, b: ClinicalTime) -> bool:
+    """Whether two times are equal as recorded: the same instant at the same precision (a time at
+    00:00 is not its day: the day may be any hour of it)."""
+    return a.instant == b.instant and _precision(a) == _precision(b)
+
+
+def overlaps(a: ClinicalTime, b: ClinicalTime) -> bool:
+    """Whether two times cannot be put in order: one is a year, a month or a day alone and the
+    other falls within it, as written (the day a time was written in, whatever its zone) or by
+    the instants. Two times of day are always ordered by their instants."""
+    short, long = (a, b) if _precision(a) <= _precision(b) else (b, a)
+    if "T" in short.text:
+        return False
+    if long.text[: len(short.text)] == short.text:
+        return True
+    return short.instant <= long.instant < short.end
+
+
+def at_or_after(a: ClinicalTime, b: ClinicalTime) -> bool:
+    """Whether ``a`` is certainly of the same time as ``b`` or later: equal as recorded, or after
+    the whole of ``b`` ("2024-05-31" is not known to be after 2024-05-30T20:00:00-05:00)."""
+    return same_time(a, b) or (not overlaps(a, b) and a.instant >= b.end)
+
+
+def when_said(time: ClinicalTime) -> str:
+    """A time as a clinician reads it beside another it cannot be ordered with: "30 May 2024
+    09:00" (the time of day as written), "30 May 2024, no time of day", "May 2024", "2024"."""
+    if "T" in time.text:
+        return f"{time.day} {time.text[11:16]}"
+    return f"{time.day}, no time of day" if len(time.text) == 10 else time.day
 
 
 # FHIR R4's dateTime (datatypes.html#dateTime): a year, a month or a day, or a time to the

@@ -212,6 +212,10 @@ def test_the_conflict_names_each_finding_by_its_own_readable_date():
         finding("t12-align-old", "spinal-alignment", "subluxation", level="T12", when=SAME_MONTH),
     )))  # fmt: skip
     (level,) = result.levels
-    notes = " ".join(n["text"] for n in level.observation.resource["note"])
-    assert "2024-05)" not in notes and "May 2024" in notes
-    assert "30 May 2024 09:00" in notes
+    (conflict,) = [
+        n["text"] for n in level.observation.resource["note"] if n["text"].startswith("Conflicting")
+    ]
+    assert "2024-05)" not in conflict and "subluxation (Observation/t12-align-old, May 2024)" in (
+        conflict
+    )
+    assert "normal (Observation/t12-spinal-alignment, 30 May 2024 09:00)" in conflict
