@@ -219,3 +219,16 @@ def test_the_conflict_names_each_finding_by_its_own_readable_date():
         conflict
     )
     assert "normal (Observation/t12-spinal-alignment, 30 May 2024 09:00)" in conflict
+
+
+def test_a_day_alone_and_a_time_within_it_are_never_said_recorded_together():
+    grades = (
+        finding("fr", "frankel-grade", "frankel-e", when=SAME_DAY),
+        finding("ais", "asia-impairment-scale", "ais-c"),
+    )
+    result = _result(default_patient(drop=("frankel",), extra=grades))
+    cards = score_cards(decide(result), "hook")
+    (alarm,) = [c for c in cards if "cord compression" in c.summary]
+    assert alarm.indicator == "critical"
+    assert "recorded with" not in alarm.summary
+    assert "recorded together" not in (alarm.detail or "")
