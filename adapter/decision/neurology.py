@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from adapter.decision.coded import coded_items
 from adapter.decision.item import NeurologyItem
 from adapter.fhir.read.evidence import Evidence
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, same_time
 from adapter.mapping.compression import (
     PRELIMINARY,
     REIMAGED,
@@ -145,13 +145,18 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
         other, worst = both
         when = stale[1] if stale is not None else f"{day_of(deficit.time)}{mark}"
         again = "re-examine now" if stale is not None else "examine now"
-        text = (
-            f"{other} and {worst} recorded together disagree ({when}) — {again} and record one "
-            "grade"
+        # One form answering both scales, or two records that cannot be put in order (a day
+        # alone beside a time within it): either may be current, neither was "together".
+        top = deficit.time
+        together = top is None or all(
+            same_time(ev.time, top) for ev in deficit.chosen.evidence if ev.time is not None
         )
+        how = "recorded together disagree" if together else "disagree, not known which is later"
+        text = f"{other} and {worst} {how} ({when}) — {again} and record one grade"
         dated = ", dated" if stale is not None else ""
         # A preliminary report's mark already asks to confirm.
-        reason = f"{worst} recorded with {other}" + (mark or f"{dated} — confirm")
+        beside = "recorded with" if together else "beside"
+        reason = f"{worst} {beside} {other}" + (mark or f"{dated} — confirm")
         return NeurologyItem("critical", text, sources, reason, deficit=True, dated=bool(stale))
     if stale is not None:
         day, said = stale
