@@ -232,3 +232,42 @@ def test_a_day_alone_and_a_time_within_it_are_never_said_recorded_together():
     assert alarm.indicator == "critical"
     assert "recorded with" not in alarm.summary
     assert "recorded together" not in (alarm.detail or "")
+
+
+# --- the second review: a time written in UTC, a year-only grade's own day, the local clock --
+
+
+@pytest.mark.parametrize(
+    ("timed", "timed_grade", "dated_grade"),
+    [
+        ("2024-05-31T01:00:00Z", "bilsky-0", "bilsky-3"),  # 30 May 20:00 in Chicago, in UTC
+        ("2024-05-29T23:00:00Z", "bilsky-3", "bilsky-0"),  # 30 May 08:00 in Tokyo, in UTC
+    ],
+)
+def test_a_date_alone_is_never_ordered_against_a_time_written_in_utc_within_a_days_zones(
+    timed, timed_grade, dated_grade
+):
+    grades = (
+        finding("mri-timed", BILSKY, timed_grade, level="T12", when=timed),
+        finding("mri-dated", BILSKY, dated_grade, level="T12", when=SAME_DAY),
+    )
+    checked = single(default_patient(drop=("bilsky-t12",), extra=grades), "T12")
+    assert criterion(checked, 5).status != "met" and checked.indicator != "info"
+
+
+def test_a_grade_of_another_day_is_never_said_with_the_latest_grades_day():
+    # A Frankel C recorded in 2024 alone beside a Frankel E of 30 May 09:00: the alarm must not
+    # read "Frankel C (30 May 2024)", a day the C was never given.
+    exam = finding("exam-old", "frankel-grade", "frankel-c", when="2024")
+    result = _result(default_patient(extra=(exam,)))
+    cards = score_cards(decide(result), "hook")
+    (alarm,) = [c for c in cards if "cord compression" in c.summary]
+    assert alarm.indicator == "critical"
+    assert "Frankel C (30 May 2024)" not in (alarm.detail or "")
+    assert "not known which is later" in (alarm.detail or "")
+
+
+def test_a_time_written_in_its_zone_is_said_on_the_day_it_was_written():
+    from adapter.fhir.read.timing import when_said
+
+    assert when_said(parse_time("2024-05-30T20:00:00-05:00")) == "30 May 2024 20:00"

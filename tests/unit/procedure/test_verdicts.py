@@ -924,3 +924,14 @@ def test_criterion_9_names_the_infection_it_found():
     nine = next(c for lv in checked.levels for c in lv.criteria if c.number == 9)
     assert nine.status == "unmet"
     assert "Sepsis, unspecified organism" in nine.basis and "1 May 2024" in nine.basis
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["Spondylodiscitis T11-T12", "Sepsis", "Spinal infection", "Intraspinal abscess",
+     "Infected spinal hardware", "Bloodstream infection", "Pott’s disease"],
+)  # fmt: skip
+def test_an_infection_in_words_with_no_coding_at_all_is_never_read_as_none_recorded(words):
+    words_only = condition("words", "X", onset="2024-05-28") | {"code": {"text": words}}
+    checked = single(default_patient(extra=(words_only,)), "T12")
+    assert statuses(checked, "T12")[9] == "unknown"
