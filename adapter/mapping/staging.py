@@ -395,10 +395,24 @@ def _metastases(staging: Staging) -> int:
     return len(staging.lesions) + len(staging.visceral) + len(staging.major)
 
 
+def _infection_in_words(ctx: Context, staging: Staging, recorded: ConditionRecord) -> None:
+    """A current Condition with no code whose words name an infection: criterion 9 cannot be met
+    beside it (contract §5 v3), as one under a code the ValueSet does not hold."""
+    cond = at_computation_time(recorded, ctx.now)
+    remission = _counts(cond)
+    if remission or remission is None:  # only while current, as a coded infection
+        return
+    if ctx.from_future(cond.ref, cond.time, partial(named, ctx, cond)):
+        return
+    staging.infections_named.append(Staged(cond, confirmed(cond)))
+
+
 def _in_words_only(ctx: Context, staging: Staging, recorded: ConditionRecord) -> None:
     """A current Condition with no code, only words: a neoplasm by its words is named (it cannot
     be staged) and, as a metastasis, keeps the visceral answers open; anything else is none of
     spinemets' business."""
+    if recorded.name and names(ctx.term, "active-infection", recorded.name, "condition-name"):
+        _infection_in_words(ctx, staging, recorded)
     if not neoplasm(recorded):
         return
     cond = at_computation_time(recorded, ctx.now)

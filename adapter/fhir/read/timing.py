@@ -94,6 +94,10 @@ class ClinicalTime:
         return start
 
 
+# How far a local day's start and end lie from UTC's: a date written alone may be any site's.
+_EARLIEST_ZONE, _LATEST_ZONE = timedelta(hours=14), timedelta(hours=12)
+
+
 def _precision(time: ClinicalTime) -> int:
     """4 a year, 7 a month, 10 a day; 11 a time of day."""
     return 11 if "T" in time.text else len(time.text)
@@ -114,6 +118,8 @@ def overlaps(a: ClinicalTime, b: ClinicalTime) -> bool:
         return False
     if long.text[: len(short.text)] == short.text:
         return True
+    if long.zoned:  # written in any zone, UTC too: the period's days run from UTC+14 to UTC-12
+        return short.instant - _EARLIEST_ZONE <= long.instant < short.end + _LATEST_ZONE
     return short.instant <= long.instant < short.end
 
 
@@ -126,8 +132,8 @@ def at_or_after(a: ClinicalTime, b: ClinicalTime) -> bool:
 def when_said(time: ClinicalTime) -> str:
     """A time as a clinician reads it beside another it cannot be ordered with: "30 May 2024
     09:00" (the time of day as written), "30 May 2024, no time of day", "May 2024", "2024"."""
-    if "T" in time.text:
-        return f"{time.day} {time.text[11:16]}"
+    if "T" in time.text:  # the day and the clock as written, in the zone they were written in
+        return f"{day_text(date.fromisoformat(time.text[:10]))} {time.text[11:16]}"
     return f"{time.day}, no time of day" if len(time.text) == 10 else time.day
 
 

@@ -78,10 +78,13 @@ def test_an_inr_of_the_timed_inrs_day_is_never_outranked_by_it():
 
 
 def test_a_grade_of_an_earlier_day_is_still_outranked_by_a_timed_one():
-    # Certainly older: 29 May ends before 30 May 09:00. The timed Bilsky 0 is the grade.
-    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when=DAY_BEFORE)
+    # Certainly older: 28 May ends, in every zone, before 30 May 09:00 UTC. The timed Bilsky 0
+    # is the grade. (29 May may still be 29 May in Hawaii at 30 May 09:00 UTC: not certainly.)
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-28")
     checked = single(default_patient(extra=(mri,)), "T12")
     assert criterion(checked, 5).status == "met" and checked.indicator == "info"
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when=DAY_BEFORE)
+    assert criterion(single(default_patient(extra=(mri,)), "T12"), 5).status != "met"
 
 
 def _result(resources):
