@@ -603,3 +603,34 @@ def test_the_cohort_never_says_a_death_dated_by_its_month_has_no_date():
     assert summary["deaths"] == 1 and summary["survival"]["undated_deaths"] == 1
     assert not any("without a date" in i for i in summary["issues"])
     assert any("died May 2024 (month only)" in i for i in summary["issues"])
+
+
+def test_a_death_dated_by_its_month_is_said_by_its_month_never_by_a_day_it_was_not_given():
+    from adapter.decision.outcome import follow_up_words
+
+    got = _dead_on("2024-10")
+    assert got.outcome.survival is not None
+    words = follow_up_words(got.outcome)
+    assert "Oct 2024" in words and "1 Oct" not in words and "or later" in words
+
+
+def test_a_death_in_the_index_month_after_a_later_contact_is_counted_from_that_contact():
+    visit = {"resourceType": "Encounter", "id": "e", "status": "finished",
+             "subject": {"reference": f"Patient/{P}"}, "period": {"start": "2024-05-28"}}  # fmt: skip
+    got = _dead_on("2024-05", visit)
+    months, died = got.outcome.survival
+    assert died and months == pytest.approx((6 - 8 / 24) / 30.4375, abs=0.02)
+    assert not any("cannot be told" in i.diagnostics for i in got.issues)
+
+
+def test_the_cohort_median_is_a_bound_when_a_death_is_counted_at_its_periods_first_day():
+    from adapter.cohort.summary import cohort_summary
+    from adapter.cohort.text import median_survival
+
+    got = _dead_on("2024-10")
+    summary = cohort_summary([got.outcome], [i.diagnostics for i in got.issues])
+    assert summary["survival"]["median_reached"]
+    assert "or later" in median_survival(summary)
+    month = _dead_on("2024-05")
+    summary = cohort_summary([month.outcome], [i.diagnostics for i in month.issues])
+    assert "have no date" not in median_survival(summary)
