@@ -188,8 +188,9 @@ class PatientOutcome:
     # levels, named as such and never counted as treated.
     procedure_levels: tuple[str, ...] = ()
     index_timed: bool = True  # False when the index procedure is dated without a time of day
-    # A death dated by its month or year alone that cannot be placed (it holds the index day):
-    # as recorded, "May 2024"; the patient's own issue names it, so it is no death "without a date".
+    # A death dated by its month or year alone, as recorded ("Oct 2024"): said so on every surface,
+    # never by the day survival is counted to; with no ``death`` when it holds the index day (the
+    # patient's own issue names it, so it is no death "without a date").
     death_recorded: str | None = None
 
     @property

@@ -111,6 +111,15 @@ def _survival(outcomes: Sequence[PatientOutcome], issues: list[str]) -> dict[str
         # Beside the contract's keys: deaths left out of the curve (no date), which the median
         # is never said without (cohort.text.median_survival).
         "undated_deaths": sum(1 for o in outcomes if o.died and o.death is None),
+        # Of those, dated by a month or year that holds the index day (no day can be given).
+        "undated_partial": sum(
+            1 for o in outcomes if o.died and o.death is None and o.death_recorded is not None
+        ),
+        # Deaths dated by a month or year alone, counted at the earliest day they can be: the
+        # median is then a bound ("or later").
+        "deaths_at_earliest": sum(
+            1 for o in outcomes if o.died and o.death is not None and o.death_recorded is not None
+        ),
         "curve": [
             {
                 "months": _r(p.months),

@@ -55,6 +55,12 @@ def median_survival(s: Mapping[str, Any]) -> str:
     undated = surv.get("undated_deaths", 0)
     if not undated:
         return "not reached"
+    partial = surv.get("undated_partial", 0)
+    if partial:
+        return (
+            f"cannot be estimated: {undated} of {s['deaths']} deaths cannot be placed in time "
+            f"({partial} dated by a month or year that holds the index procedure)"
+        )
     return f"cannot be estimated: {undated} of {s['deaths']} deaths have no date"
 
 
@@ -62,6 +68,14 @@ def median_bound(s: Mapping[str, Any]) -> str:
     """What follows a median reached: " or earlier (2 deaths without a date left out of the
     curve)", or nothing when every death has its date."""
     undated = s["survival"].get("undated_deaths", 0)
+    earliest = s["survival"].get("deaths_at_earliest", 0)
+    if undated and earliest:
+        return (
+            f" (a bound both ways: {undated} deaths without a date left out of the curve, "
+            f"{earliest} dated by month or year counted at their earliest day)"
+        )
+    if earliest:
+        return f" or later ({earliest} deaths dated by month or year counted at their earliest day)"
     return f" or earlier ({undated} deaths without a date left out of the curve)" if undated else ""
 
 

@@ -142,6 +142,9 @@ def follow_up_words(outcome: PatientOutcome) -> str:
     """How long the patient was followed, as every surface says it: "died at 3.6 months"."""
     months = outcome.follow_up_months
     if outcome.died:
+        if outcome.death_recorded is not None:  # a month or a year alone: never a day
+            at = f", at {months:.1f} months or later" if months is not None else ""
+            return f"died {outcome.death_recorded}{at}"
         unknown = " (date unknown)" if outcome.death is None else " (dated before the procedure)"
         return "died" + (f" at {months:.1f} months" if months is not None else unknown)
     return f"followed for {months:.1f} months" if months is not None else "no follow-up"
@@ -150,8 +153,9 @@ def follow_up_words(outcome: PatientOutcome) -> str:
 def _after_death(outcome: PatientOutcome, first: date) -> str:
     """What a window still to come or open says when the patient has died: no value will come."""
     if outcome.death is None:
-        return "no measurement: died (date unknown)"
-    died = day_text(outcome.death.day)
+        said = outcome.death_recorded or "date unknown"
+        return f"no measurement: died ({said})"
+    died = outcome.death_recorded or day_text(outcome.death.day)
     return (
         f"not reached: died {died}" if outcome.death.day < first else f"no measurement: died {died}"
     )

@@ -274,7 +274,10 @@ def _death_moment(
     end_day = death.end.date()
     if end_day <= index_day:
         return moment_of(death)  # wholly before the index day: _check_death's error
-    if calendar_day(death) <= index_day:
+    alive = last is not None and death.instant < last.instant < death.end
+    if calendar_day(death) <= index_day and not (
+        alive and last is not None and calendar_day(last) > index_day
+    ):
         message = (
             f"{said}, the {precision} of the index procedure on {day_text(index_day)}: when, "
             "before or after it, cannot be told. Counted in deaths, left out of survival and "
@@ -282,7 +285,7 @@ def _death_moment(
         )
         ctx.issues.append(Issue("warning", "business-rule", message, ref, "deceasedDateTime"))
         return None
-    counted = last if last is not None and death.instant < last.instant < death.end else death
+    counted = last if alive and last is not None else death
     message = (
         f"{said}: survival counted to {day_text(calendar_day(counted))}, "
         + (
@@ -540,7 +543,7 @@ def extract_follow_up(
         barthel=barthel,
         complications=tuple(c for c, _ in complications),
         index_timed=moment_of(start).timed,
-        death_recorded=death.day if died and death is not None and placed is None else None,
+        death_recorded=death.day if died and death is not None and len(death.text) <= 7 else None,
     )
     _check_death(ctx, data, outcome)
     evidence = [Evidence(p.ref, p.time, "index procedure") for p in event]
