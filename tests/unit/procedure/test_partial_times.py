@@ -274,3 +274,26 @@ def test_a_time_written_in_its_zone_is_said_on_the_day_it_was_written():
     from adapter.fhir.read.timing import when_said
 
     assert when_said(parse_time("2024-05-30T20:00:00-05:00")) == "30 May 2024 20:00"
+
+
+def test_a_grade_dated_by_the_day_of_a_timed_decompression_is_never_put_before_it():
+    # Decompressed 25 May 10:00; a Bilsky 3 dated 25 May alone may be the post-operative MRI
+    # (an epidural haematoma): current compression, never "before decompression" (info).
+    surgery = procedure("dec", "63003", "T12", when="2024-05-25T10:00:00Z")
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-25")
+    result = _result(default_patient(drop=("bilsky-t12",), extra=(surgery, mri)))
+    cards = score_cards(decide(result), "hook")
+    (alarm,) = [c for c in cards if "Bilsky" in c.summary]
+    assert alarm.indicator == "critical"
+
+
+def test_a_deficit_dated_by_the_day_of_a_timed_decompression_is_never_established_by_it():
+    grades = (
+        finding("fd", "frankel-grade", "frankel-d", when="2024-05-20T09:00:00Z"),
+        procedure("dec", "63003", "T12", when="2024-05-25T10:00:00Z"),
+        finding("fc", "frankel-grade", "frankel-c", when="2024-05-25"),
+    )
+    result = _result(default_patient(drop=("frankel",), extra=grades))
+    cards = score_cards(decide(result), "hook")
+    (alarm,) = [c for c in cards if "Frankel" in c.summary]
+    assert alarm.indicator == "critical" and "established" not in alarm.summary
