@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, at_or_after
 from adapter.mapping.findings import Bilsky, Chosen, WholeSpine
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import Safety
@@ -155,7 +155,8 @@ def _after(
     """The latest completed treatment of ``kind`` at ``level`` on or after ``time``."""
     if level is None or time is None:
         return None
-    done = [t for t in treatments if kind in t.kinds and t.at(level) and t.time >= time]
+    # Certainly at or after it: a grade dated by the treatment's day alone may be after it.
+    done = [t for t in treatments if kind in t.kinds and t.at(level) and at_or_after(t.time, time)]
     return done[-1] if done else None
 
 

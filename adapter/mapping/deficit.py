@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, at_or_after
 from adapter.mapping.compression import PRELIMINARY
 from adapter.mapping.findings import Chosen
 from adapter.mapping.safety import PalsyGrade, Safety
@@ -128,7 +128,8 @@ def established_deficit(
     done = [t for t in treatments if t.kinds & {"decompression", "radiotherapy"} and t.spinal]
     if not done:
         return None
-    before = [g for g in timed if g.time is not None and g.time <= done[-1].time]
+    # Certainly before it (a grade dated by the treatment's day alone may be after it).
+    before = [g for g in timed if g.time is not None and at_or_after(done[-1].time, g.time)]
     if not before:
         return None  # no grade before the latest treatment: nothing to compare with
     last = before[-1].time
