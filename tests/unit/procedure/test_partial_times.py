@@ -297,3 +297,28 @@ def test_a_deficit_dated_by_the_day_of_a_timed_decompression_is_never_establishe
     cards = score_cards(decide(result), "hook")
     (alarm,) = [c for c in cards if "Frankel" in c.summary]
     assert alarm.indicator == "critical" and "established" not in alarm.summary
+
+
+@pytest.mark.parametrize("pre_op", ["bilsky-3", "bilsky-2"])
+def test_a_timed_pre_operative_grade_never_puts_a_same_day_date_only_grade_before_surgery(pre_op):
+    surgery = procedure("dec", "63003", "T12", when="2024-05-25T10:00:00Z")
+    grades = (
+        finding("mri-pre", BILSKY, pre_op, level="T12", when="2024-05-25T08:00:00Z"),
+        finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-25"),
+    )
+    result = _result(default_patient(drop=("bilsky-t12",), extra=(surgery, *grades)))
+    cards = score_cards(decide(result), "hook")
+    (alarm,) = [c for c in cards if "Bilsky" in c.summary]
+    assert alarm.indicator == "critical"
+
+
+def test_a_time_written_in_its_sites_zone_is_ordered_by_its_own_day():
+    # Written with its zone, a time says its local day: a decompression the next morning in
+    # Tokyo (25 May 23:00 in UTC) is after a grade dated the day before alone; only a time in
+    # UTC is any site's.
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-25")
+    surgery = procedure("dec", "63003", "T12", when="2024-05-26T08:00:00+09:00")
+    result = _result(default_patient(drop=("bilsky-t12",), extra=(surgery, mri)))
+    cards = score_cards(decide(result), "hook")
+    (item,) = [c for c in cards if "Bilsky" in c.summary]
+    assert item.indicator != "critical"
