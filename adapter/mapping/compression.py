@@ -150,13 +150,21 @@ class Grade:
 
 
 def _after(
-    treatments: Sequence[Treatment], level: str | None, time: ClinicalTime | None, kind: str
+    treatments: Sequence[Treatment],
+    level: str | None,
+    times: Sequence[ClinicalTime],
+    kind: str,
 ) -> Treatment | None:
-    """The latest completed treatment of ``kind`` at ``level`` on or after ``time``."""
-    if level is None or time is None:
+    """The latest completed treatment of ``kind`` at ``level`` certainly at or after every one of
+    ``times`` (a grade's, and those of the findings dated by a day alone within it: one dated by
+    the treatment's day may be after it)."""
+    if level is None or not times:
         return None
-    # Certainly at or after it: a grade dated by the treatment's day alone may be after it.
-    done = [t for t in treatments if kind in t.kinds and t.at(level) and at_or_after(t.time, time)]
+    done = [
+        t
+        for t in treatments
+        if kind in t.kinds and t.at(level) and all(at_or_after(t.time, time) for time in times)
+    ]
     return done[-1] if done else None
 
 
@@ -164,8 +172,9 @@ def _grade(
     level: str | None, chosen: Chosen[Bilsky], preliminary: bool, treatments: Sequence[Treatment]
 ) -> Grade:
     time = next((ev.time for ev in chosen.evidence if ev.time), None)
-    decompressed = _after(treatments, level, time, "decompression")
-    irradiated = None if decompressed else _after(treatments, level, time, "radiotherapy")
+    times = (time, *chosen.unordered) if time is not None else ()
+    decompressed = _after(treatments, level, times, "decompression")
+    irradiated = None if decompressed else _after(treatments, level, times, "radiotherapy")
     return Grade(level, chosen, preliminary, decompressed, irradiated)
 
 

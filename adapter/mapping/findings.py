@@ -211,6 +211,10 @@ class Chosen(Generic[T_co]):
     values: frozenset[T_co]
     evidence: tuple[Evidence, ...]
     conflict: str | None
+    # The times of findings dated by a period that holds the latest time (a day alone beside a
+    # time within it), copies of a latest value included: what came certainly after the choice
+    # came after these too (a decompression after a grade, compression.py).
+    unordered: tuple[ClinicalTime, ...] = ()
 
     @property
     def dated(self) -> tuple[Evidence, ...]:
@@ -253,8 +257,16 @@ def choose_latest(
         and overlaps(f.obs.time, top)
         and f.value not in seen
     ]
+    spans = tuple(
+        f.obs.time
+        for f in items
+        if top is not None
+        and f.obs.time is not None
+        and not same_time(f.obs.time, top)
+        and overlaps(f.obs.time, top)
+    )
     if len(latest) == 1 and not unplaced and not unordered:  # one latest, none to place
-        return Chosen(frozenset(seen), (_said(latest[0], name, describe_value),), None)
+        return Chosen(frozenset(seen), (_said(latest[0], name, describe_value),), None, spans)
 
     def named(f: Finding[T]) -> str:
         return name(f) if callable(name) else name
@@ -299,7 +311,7 @@ def choose_latest(
             f"Conflicting {named(latest[0])} findings: {listed(unplaced)} {verb} cannot be placed "
             f"before or after {listed(latest, top.text)}: either may be current."
         )
-    return Chosen(frozenset(f.value for f in chosen), evidence, " ".join(said) or None)
+    return Chosen(frozenset(f.value for f in chosen), evidence, " ".join(said) or None, spans)
 
 
 def _said(

@@ -230,7 +230,7 @@ def _whole_spine(found: Findings) -> Chosen[WholeSpine] | None:
 
 def _grades(chosen: Chosen[object]) -> Chosen[Bilsky]:
     values = frozenset(v for v in chosen.values if isinstance(v, Bilsky))
-    return Chosen(values, chosen.evidence, chosen.conflict)
+    return Chosen(values, chosen.evidence, chosen.conflict, chosen.unordered)
 
 
 def _lab(found: Findings, lab: str) -> Chosen[float] | None:

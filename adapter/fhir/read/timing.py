@@ -96,6 +96,7 @@ class ClinicalTime:
 
 # How far a local day's start and end lie from UTC's: a date written alone may be any site's.
 _EARLIEST_ZONE, _LATEST_ZONE = timedelta(hours=14), timedelta(hours=12)
+_UTC = ("Z", "+00:00", "-00:00")
 
 
 def _precision(time: ClinicalTime) -> int:
@@ -118,15 +119,27 @@ def overlaps(a: ClinicalTime, b: ClinicalTime) -> bool:
         return False
     if long.text[: len(short.text)] == short.text:
         return True
-    if long.zoned:  # written in any zone, UTC too: the period's days run from UTC+14 to UTC-12
-        return short.instant - _EARLIEST_ZONE <= long.instant < short.end + _LATEST_ZONE
-    return short.instant <= long.instant < short.end
+    if "T" not in long.text or not long.text.endswith(_UTC):
+        return False  # a date, or a time in its own zone (or none): its written day is its day
+    # Written in UTC, as many servers send every time: it may be any site's, whose day runs
+    # from 14 hours before UTC's (UTC+14) to 12 hours after it (UTC-12).
+    return short.instant - _EARLIEST_ZONE <= long.instant < short.end + _LATEST_ZONE
 
 
 def at_or_after(a: ClinicalTime, b: ClinicalTime) -> bool:
     """Whether ``a`` is certainly of the same time as ``b`` or later: equal as recorded, or after
     the whole of ``b`` ("2024-05-31" is not known to be after 2024-05-30T20:00:00-05:00)."""
-    return same_time(a, b) or (not overlaps(a, b) and a.instant >= b.end)
+    if same_time(a, b):
+        return True
+    if overlaps(a, b):
+        return False
+    short, long = (a, b) if _precision(a) <= _precision(b) else (b, a)
+    if "T" not in short.text and not long.text.endswith(_UTC):
+        # A day, month or year alone beside a date or a time in its own zone: their written
+        # days order them (08:00 on 26 May in Tokyo is after 25 May, though 25 May in UTC).
+        n = len(short.text)
+        return a.text[:n] > b.text[:n]
+    return a.instant >= b.end
 
 
 def when_said(time: ClinicalTime) -> str:
