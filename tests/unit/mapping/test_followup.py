@@ -634,3 +634,18 @@ def test_the_cohort_median_is_a_bound_when_a_death_is_counted_at_its_periods_fir
     month = _dead_on("2024-05")
     summary = cohort_summary([month.outcome], [i.diagnostics for i in month.issues])
     assert "have no date" not in median_survival(summary)
+
+
+def test_the_median_with_both_kinds_of_uncertain_death_is_said_to_be_no_bound():
+    from adapter.cohort.summary import cohort_summary
+    from adapter.cohort.text import median_bound
+
+    late, early = _dead_on("2024-10"), _dead_on("2024-05")
+    outcomes = [late.outcome]
+    summary = cohort_summary(outcomes, [])
+    assert median_bound(summary) == (
+        " or later (1 death dated by month or year counted at their earliest day)"
+    )
+    summary["survival"]["undated_deaths"] = summary["survival"]["undated_partial"] = 1
+    assert "neither a lower nor an upper bound" in median_bound(summary)
+    assert early.outcome.death is None
