@@ -69,14 +69,21 @@ def median_bound(s: Mapping[str, Any]) -> str:
     curve)", or nothing when every death has its date."""
     undated = s["survival"].get("undated_deaths", 0)
     earliest = s["survival"].get("deaths_at_earliest", 0)
+    left_out = (
+        f"{_deaths(undated)} that cannot be placed in time left out of the curve"
+        if s["survival"].get("undated_partial", 0)
+        else f"{_deaths(undated)} without a date left out of the curve"
+    )
+    at_earliest = f"{_deaths(earliest)} dated by month or year counted at their earliest day"
     if undated and earliest:
-        return (
-            f" (a bound both ways: {undated} deaths without a date left out of the curve, "
-            f"{earliest} dated by month or year counted at their earliest day)"
-        )
+        return f" (neither a lower nor an upper bound: {left_out}, {at_earliest})"
     if earliest:
-        return f" or later ({earliest} deaths dated by month or year counted at their earliest day)"
-    return f" or earlier ({undated} deaths without a date left out of the curve)" if undated else ""
+        return f" or later ({at_earliest})"
+    return f" or earlier ({left_out})" if undated else ""
+
+
+def _deaths(n: int) -> str:
+    return f"{n} death" if n == 1 else f"{n} deaths"
 
 
 def _of(patients: int, n: int) -> str:
