@@ -322,3 +322,25 @@ def test_a_time_written_in_its_sites_zone_is_ordered_by_its_own_day():
     cards = score_cards(decide(result), "hook")
     (item,) = [c for c in cards if "Bilsky" in c.summary]
     assert item.indicator != "critical"
+
+
+@pytest.mark.parametrize(
+    ("code", "earlier", "later", "number"),
+    [
+        (BILSKY, "bilsky-0", "bilsky-3", 5),
+        ("frankel-grade", "frankel-e", "frankel-c", 4),
+    ],
+)
+def test_a_next_day_finding_wins_over_an_evening_one_written_in_its_zone(
+    code, earlier, later, number
+):
+    # 24 May 20:00 in Chicago is 25 May 01:00 in UTC, yet a finding dated 25 May alone is later
+    # by the days they were written on: it is the latest, alone.
+    where = {"level": "T12"} if code == BILSKY else {}
+    drop = "bilsky-t12" if code == BILSKY else "frankel"
+    grades = (
+        finding("evening", code, earlier, when="2024-05-24T20:00:00-05:00", **where),
+        finding("next-day", code, later, when="2024-05-25", **where),
+    )
+    checked = single(default_patient(drop=(drop,), extra=grades), "T12")
+    assert criterion(checked, number).status == "unmet"
