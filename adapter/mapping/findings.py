@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.records import ObservationRecord
-from adapter.fhir.read.timing import ClinicalTime, overlaps, same_time, when_said
+from adapter.fhir.read.timing import ClinicalTime, at_or_after, same_time, when_said
 from adapter.scoring import (
     Alignment,
     Ambulation,
@@ -241,30 +241,15 @@ def choose_latest(
         return None
     if len(items) == 1:  # most findings are recorded once: nothing to compare or place
         return Chosen(frozenset((items[0].value,)), (_said(items[0], name, describe_value),), None)
-    latest, top = _latest(items, prefer)
+    latest, top, others = _latest(items, prefer)
     seen = {f.value for f in latest}
     unplaced = [f for f in items if f.obs.time is None and f.value not in seen]
     unplaced = unplaced if untimed and top is not None else []
     # Dated by a year, a month or a day alone, within which the latest time falls: not known to
     # be older, so its value counts beside the latest (never outranked, never a tie it could
     # lose by a tie rule); a copy of a value the latest findings hold adds nothing.
-    unordered = [
-        f
-        for f in items
-        if top is not None
-        and f.obs.time is not None
-        and not same_time(f.obs.time, top)
-        and overlaps(f.obs.time, top)
-        and f.value not in seen
-    ]
-    spans = tuple(
-        f.obs.time
-        for f in items
-        if top is not None
-        and f.obs.time is not None
-        and not same_time(f.obs.time, top)
-        and overlaps(f.obs.time, top)
-    )
+    unordered = [f for f in others if f.value not in seen]
+    spans = tuple(f.obs.time for f in others if f.obs.time is not None)
     if len(latest) == 1 and not unplaced and not unordered:  # one latest, none to place
         return Chosen(frozenset(seen), (_said(latest[0], name, describe_value),), None, spans)
 
@@ -323,18 +308,39 @@ def _said(
 
 def _latest(
     items: Sequence[Finding[T]], prefer: Callable[[Finding[T]], int] | None
-) -> tuple[list[Finding[T]], ClinicalTime | None]:
-    """The findings of the latest time (all of them when none is timed), ranked by ``prefer``:
-    equal as recorded, so a day alone is never the tie of a time within it. Of equal instants,
-    a time of day is the latest (a day alone cannot be put before or after it)."""
-    timed = [f.obs.time for f in items if f.obs.time is not None]
+) -> tuple[list[Finding[T]], ClinicalTime | None, list[Finding[T]]]:
+    """The findings of the latest time (all of them when none is timed), ranked by ``prefer``,
+    its time, and the other timed findings no finding is certainly later than: dated by a day,
+    month or year alone within which the latest time falls, or the reverse. Times are ordered as
+    written (:func:`~adapter.fhir.read.timing.at_or_after`: a day alone is after an evening of the
+    day before written in its zone, though not in UTC), equal only as recorded, so a day alone is
+    never the tie of a time within it. Of equal instants, a time of day is the latest."""
+    timed = [f for f in items if f.obs.time is not None]
     if not timed:
         latest = list(items)
         top = None
+        others: list[Finding[T]] = []
     else:
-        top = max(timed, key=lambda t: (t.instant, "T" in t.text))
-        latest = [f for f in items if f.obs.time is not None and same_time(f.obs.time, top)]
+
+        def later(g: Finding[T], f: Finding[T]) -> bool:
+            a, b = g.obs.time, f.obs.time
+            assert a is not None and b is not None
+            return not same_time(a, b) and at_or_after(a, b)
+
+        # What is certainly before the latest instant is outranked: the rest (most often that
+        # one alone) are compared with each other.
+        first = max(timed, key=lambda f: f.obs.time.instant)  # type: ignore[union-attr]
+        open_ = [f for f in timed if f is first or not later(first, f)]
+        maximal = [f for f in open_ if not any(later(g, f) for g in open_)]
+        top_finding = max(
+            maximal,
+            key=lambda f: (f.obs.time.instant, "T" in f.obs.time.text),  # type: ignore[union-attr]
+        )
+        top = top_finding.obs.time
+        assert top is not None
+        latest = [f for f in maximal if same_time(f.obs.time, top)]  # type: ignore[arg-type]
+        others = [f for f in maximal if not same_time(f.obs.time, top)]  # type: ignore[arg-type]
     if prefer is not None:
         best = max(prefer(f) for f in latest)
         latest = [f for f in latest if prefer(f) == best]
-    return latest, top
+    return latest, top, others
