@@ -526,25 +526,26 @@ def test_the_neurology_form_offers_the_level_of_a_coded_cord_compression_in_spin
             if g["linkId"] == "level"] == ["T12"]  # fmt: skip
 
 
+def _created_with_identifier(theirs: object) -> dict:
+    """The create entry of an id-less neurology response that carries ``theirs`` as its identifier."""
+    shown = _populate("neurology", default_patient())
+    saved = fill(shown, {("T12", "epidural-spinal-cord-compression"): "bilsky-1a"}, authored=NOW)
+    saved.pop("id")
+    saved["identifier"] = theirs
+    return extract(saved, TERM)["entry"][0]
+
+
 @pytest.mark.parametrize(
     "theirs", [{"value": "FORM-2024-000123"}, {"system": "urn:oid:1.2.3", "value": "FORM-1"}]
 )
 def test_a_senders_identifier_with_a_value_is_kept_whatever_its_system(theirs):
     """R4 allows an identifier with a value and no system: it is the sender's all the same."""
-    shown = _populate("neurology", default_patient())
-    saved = fill(shown, {("T12", "epidural-spinal-cord-compression"): "bilsky-1a"}, authored=NOW)
-    saved.pop("id")
-    saved["identifier"] = theirs
-    created = extract(saved, TERM)["entry"][0]
+    created = _created_with_identifier(theirs)
     assert created["resource"]["identifier"] == theirs
     assert "ifNoneExist" not in created["request"]
 
 
 @pytest.mark.parametrize("theirs", [{"system": "", "value": "F-1"}, {"system": 5, "value": "F-1"}])
 def test_a_senders_identifier_that_is_not_valid_fhir_is_never_written(theirs):
-    shown = _populate("neurology", default_patient())
-    saved = fill(shown, {("T12", "epidural-spinal-cord-compression"): "bilsky-1a"}, authored=NOW)
-    saved.pop("id")
-    saved["identifier"] = theirs
-    created = extract(saved, TERM)["entry"][0]
+    created = _created_with_identifier(theirs)
     assert created["resource"]["identifier"]["system"] == "http://spinemets.org/fhir/sid/response"
