@@ -14,7 +14,6 @@ __all__ = [
     "at_or_after",
     "day_text",
     "month_text",
-    "overlaps",
     "parse_time",
     "same_time",
     "when_said",
@@ -110,7 +109,7 @@ def same_time(a: ClinicalTime, b: ClinicalTime) -> bool:
     return a.instant == b.instant and _precision(a) == _precision(b)
 
 
-def overlaps(a: ClinicalTime, b: ClinicalTime) -> bool:
+def _overlaps(a: ClinicalTime, b: ClinicalTime) -> bool:
     """Whether two times cannot be put in order: one is a year, a month or a day alone and the
     other falls within it, as written (the day a time was written in, whatever its zone) or by
     the instants. Two times of day are always ordered by their instants."""
@@ -131,7 +130,7 @@ def at_or_after(a: ClinicalTime, b: ClinicalTime) -> bool:
     the whole of ``b`` ("2024-05-31" is not known to be after 2024-05-30T20:00:00-05:00)."""
     if same_time(a, b):
         return True
-    if overlaps(a, b):
+    if _overlaps(a, b):
         return False
     short, long = (a, b) if _precision(a) <= _precision(b) else (b, a)
     if "T" not in short.text and not long.text.endswith(_UTC):
