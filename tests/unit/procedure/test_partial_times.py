@@ -329,3 +329,64 @@ def test_a_next_day_finding_wins_over_an_evening_one_written_in_its_zone(
     )
     checked = single(default_patient(drop=(drop,), extra=grades), "T12")
     assert criterion(checked, number).status == "unmet"
+
+
+# --- the third review: every output names a grade's own times; a normal grade since, certainly ---
+
+
+def _year_only_bilsky_3():
+    return default_patient(extra=(finding("mri-old", BILSKY, "bilsky-3", level="T12", when="2024"),))
+
+
+def test_the_order_cards_compression_row_never_gives_a_year_only_grade_the_timed_ones_day():
+    # Bilsky 0 of 30 May 09:00 beside a Bilsky 3 of 2024 alone: criterion 5's finding (the
+    # order card's summary line) names both times, never "Bilsky 0/3 at T12 (30 May)".
+    five = criterion(single(_year_only_bilsky_3(), "T12"), 5)
+    assert five.status == "unmet"
+    assert "(30 May)" not in five.finding
+    assert "30 May 2024 09:00; 2024 — not known which is later" in five.finding
+
+
+def test_the_order_cards_deficit_row_never_gives_a_year_only_grade_the_timed_ones_day():
+    exam = finding("exam-old", "frankel-grade", "frankel-c", when="2024")
+    four = criterion(single(default_patient(extra=(exam,)), "T12"), 4)
+    assert four.status == "unmet"
+    assert "(30 May)" not in four.finding
+    assert "30 May 2024 09:00; 2024 — not known which is later" in four.finding
+
+
+def test_the_noms_line_never_gives_a_year_only_grade_the_timed_ones_day():
+    from adapter.render.text import text_report
+
+    report = text_report(decide(_result(_year_only_bilsky_3())))
+    (line,) = [ln.strip() for ln in report.splitlines() if ln.strip().startswith("N: Bilsky")]
+    assert "(30 May 2024)" not in line
+    assert "30 May 2024 09:00; 2024 — not known which is later" in line
+
+
+def test_a_time_written_in_its_zone_is_dated_by_the_day_it_was_written():
+    # An MRI of 31 May 20:00 in Chicago is 1 Jun in UTC: every output says 31 May.
+    assert parse_time("2024-05-31T20:00:00-05:00").day == "31 May 2024"
+    assert parse_time("2024-06-01T01:00:00Z").day == "1 Jun 2024"
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-05-31T20:00:00-05:00")
+    five = criterion(single(default_patient(drop=("bilsky-t12",), extra=(mri,)), "T12"), 5)
+    assert "(31 May)" in five.finding and "1 Jun" not in said(five)
+
+
+def test_a_frankel_e_of_an_old_date_only_grades_day_is_never_since_it():
+    # A Bilsky 3 dated 1 Apr alone (61 days: dated) and the only Frankel E timed 09:00 that day:
+    # the E is not known to be after the MRI, so the old grade stays an alarm (re-examine and
+    # re-image now), never "Frankel/AIS E since — re-image".
+    grades = (
+        finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01"),
+        finding("frankel", "frankel-grade", "frankel-e", when="2024-04-01T09:00:00Z"),
+    )
+    result = _result(default_patient(drop=("bilsky-t12", "frankel"), extra=grades))
+    cards = score_cards(decide(result), "hook")
+    (alarm,) = [c for c in cards if "Bilsky" in c.summary]
+    assert alarm.indicator == "critical" and "since" not in alarm.summary
+    # A Frankel E of the next day is certainly since: the warning to re-image, as before.
+    later = (grades[0], finding("frankel", "frankel-grade", "frankel-e", when="2024-04-02T09:00:00Z"))
+    result = _result(default_patient(drop=("bilsky-t12", "frankel"), extra=later))
+    (item,) = [c for c in score_cards(decide(result), "hook") if "Bilsky" in c.summary]
+    assert item.indicator == "warning" and "Frankel/AIS E since" in item.summary
