@@ -50,7 +50,8 @@ class ClinicalTime:
 
     instant: datetime
     text: str = field(compare=False)
-    # The date as clinicians read it: "3 Dec 2026" (a year or a month alone as written). Worked
+    # The date as clinicians read it, on the day it was written: "3 Dec 2026" (a year or a month
+    # alone as written). Worked
     # out once: a time is shared through parse_time's cache and named on every card and line.
     day: str = field(init=False, compare=False, repr=False)
     # A time of day with no zone: invalid FHIR R4 ("a time zone SHALL be populated"), read as
@@ -64,8 +65,8 @@ class ClinicalTime:
             day = self.text
         elif precision <= 7:
             day = month_text(self.instant)
-        else:
-            day = day_text(self.instant.date())
+        else:  # the day it was written on, in its own zone: 31 May 20:00-05:00 is 31 May
+            day = day_text(date.fromisoformat(self.text[:10]))
         object.__setattr__(self, "day", day)
 
     @property
