@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from adapter.decision.coded import coded_items
 from adapter.decision.item import NeurologyItem
 from adapter.fhir.read.evidence import Evidence
-from adapter.fhir.read.timing import ClinicalTime, same_time, when_said
+from adapter.fhir.read.timing import ClinicalTime, same_time
 from adapter.mapping.compression import (
     PRELIMINARY,
     REIMAGED,
@@ -43,6 +43,7 @@ from adapter.mapping.compression import (
     compression_grades,
     concern,
     day_of,
+    days_of,
     reimaged,
     unplaced_compression,
     untimed_alarm,
@@ -163,21 +164,8 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
         text = f"{deficit.scale} {grades} ({said}) — {_NOT_CURRENT}: re-examine now"
         reason = f"Frankel/AIS {grades} on {day}, dated — re-examine"
         return NeurologyItem("critical", text, sources, reason, deficit=True, dated=True)
-    text = f"{deficit.scale} {grades} ({_days(deficit.chosen.evidence, deficit.time)}{mark})"
+    text = f"{deficit.scale} {grades} ({days_of(deficit.chosen.evidence)}{mark})"
     return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
-
-
-def _days(evidence: tuple[Evidence, ...], time: ClinicalTime | None) -> str:
-    """The day of a grade, or, when it holds findings that cannot be put in order (a year, month
-    or day alone beside a time within it), each one's own time: never one finding's day given
-    to another ("Frankel C/E (30 May 2024 09:00; 2024 — not known which is later)")."""
-    times: list[ClinicalTime] = []
-    for ev in evidence:
-        if ev.time is not None and not any(same_time(ev.time, t) for t in times):
-            times.append(ev.time)
-    if len(times) <= 1:
-        return day_of(time)
-    return "; ".join(when_said(t) for t in times) + " — not known which is later"
 
 
 def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> NeurologyItem | None:
@@ -201,7 +189,7 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
         mark = f", {PRELIMINARY}" if what == "preliminary" else ""
         reason = f"Bilsky 2–3{grade.where}{mark}"
         level = grade.level if what == "compression" else None
-        text = f"{named} ({_days(grade.chosen.evidence, grade.time)}{mark})"
+        text = f"{named} ({grade.day}{mark})"
         return NeurologyItem("critical", text, sources, reason, level=level)
     texts: dict[str, tuple[Indicator | None, str]] = {
         "decompressed": ("info", f"{named} ({grade.day}){treated}"),

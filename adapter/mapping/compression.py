@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from adapter.fhir.read.timing import ClinicalTime, at_or_after
+from adapter.fhir.read.evidence import Evidence, own_times, times_said
+from adapter.fhir.read.timing import ClinicalTime, at_or_after, same_time
 from adapter.mapping.findings import Bilsky, Chosen, WholeSpine
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import Safety
@@ -74,6 +75,14 @@ def _bilsky(chosen: Chosen[Bilsky]) -> str:
 def day_of(time: ClinicalTime | None) -> str:
     """A finding's day as every output names it, or that it has none."""
     return time.day if time else "no date recorded"
+
+
+def days_of(evidence: Sequence[Evidence]) -> str:
+    """A choice's day, or, when it holds findings that cannot be put in order (a year, month or
+    day alone beside a time within it), each one's own time: never one finding's day given to
+    another ("Frankel C/E (30 May 2024 09:00; 2024 — not known which is later)")."""
+    times = own_times(evidence)
+    return times_said(times) if len(times) > 1 else day_of(times[0] if times else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +141,7 @@ class Grade:
 
     @property
     def day(self) -> str:
-        return day_of(self.time)
+        return days_of(self.chosen.evidence)
 
     @property
     def treated(self) -> str:
@@ -221,7 +230,12 @@ def _reassured(grade: Grade, palsy: Chosen[Frankel] | None, safety: Safety) -> b
     if palsy is None or safety.preliminary_palsy is not None or grade.time is None:
         return False
     when = next((ev.time for ev in palsy.evidence if ev.time), None)
-    return palsy.values == {Frankel.E} and when is not None and when > grade.time
+    if palsy.values != {Frankel.E} or when is None:
+        return False
+    # Certainly after the grade and every finding of it that cannot be put in order: an E timed
+    # 09:00 on the day of an MRI dated by that day alone may have been examined before it.
+    times = (grade.time, *grade.chosen.unordered)
+    return all(at_or_after(when, t) and not same_time(when, t) for t in times)
 
 
 def concern(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> Concern:

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from adapter.fhir.read.records import ResourceRef
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, same_time, when_said
 
-__all__ = ["DATED_INPUT", "Basis", "Evidence"]
+__all__ = ["DATED_INPUT", "Basis", "Evidence", "own_times", "times_said"]
 
 # How a caveat about an input that may no longer hold begins: its day count changes every day,
 # so what identifies a result is that the input is dated, never the count (fhir/write/build.py).
@@ -84,3 +84,20 @@ class Basis:
     @property
     def all_notes(self) -> tuple[str, ...]:
         return (*self.caveats, *self.notes)
+
+
+def own_times(evidence: Iterable[Evidence]) -> list[ClinicalTime]:
+    """The distinct times of a choice's evidence, the latest first. Several only when it holds
+    findings that cannot be put in order (a year, month or day alone beside a time within it,
+    findings/choose_latest)."""
+    times: list[ClinicalTime] = []
+    for ev in evidence:
+        if ev.time is not None and not any(same_time(ev.time, t) for t in times):
+            times.append(ev.time)
+    return times
+
+
+def times_said(times: Iterable[ClinicalTime]) -> str:
+    """Findings that cannot be put in order, each by its own time: never one finding's day given
+    to another ("30 May 2024 09:00; 2024 — not known which is later")."""
+    return "; ".join(when_said(t) for t in times) + " — not known which is later"

@@ -335,7 +335,9 @@ def test_a_next_day_finding_wins_over_an_evening_one_written_in_its_zone(
 
 
 def _year_only_bilsky_3():
-    return default_patient(extra=(finding("mri-old", BILSKY, "bilsky-3", level="T12", when="2024"),))
+    return default_patient(
+        extra=(finding("mri-old", BILSKY, "bilsky-3", level="T12", when="2024"),)
+    )
 
 
 def test_the_order_cards_compression_row_never_gives_a_year_only_grade_the_timed_ones_day():
@@ -385,8 +387,12 @@ def test_a_frankel_e_of_an_old_date_only_grades_day_is_never_since_it():
     cards = score_cards(decide(result), "hook")
     (alarm,) = [c for c in cards if "Bilsky" in c.summary]
     assert alarm.indicator == "critical" and "since" not in alarm.summary
-    # A Frankel E of the next day is certainly since: the warning to re-image, as before.
-    later = (grades[0], finding("frankel", "frankel-grade", "frankel-e", when="2024-04-02T09:00:00Z"))
+    # A Frankel E two days later is certainly since (a time in UTC may be any site's: 2 Apr
+    # 09:00 UTC is still 1 Apr west of UTC-9): the warning to re-image, as before.
+    later = (
+        grades[0],
+        finding("frankel", "frankel-grade", "frankel-e", when="2024-04-03T09:00:00Z"),
+    )
     result = _result(default_patient(drop=("bilsky-t12", "frankel"), extra=later))
     (item,) = [c for c in score_cards(decide(result), "hook") if "Bilsky" in c.summary]
     assert item.indicator == "warning" and "Frankel/AIS E since" in item.summary
