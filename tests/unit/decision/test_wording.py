@@ -295,6 +295,29 @@ def test_a_dated_input_is_named_with_its_date_and_no_dangling_type_name():
     assert f"{frankel} (Observation/f-old, 1 Mar 2024)" in text
 
 
+def test_a_dated_input_dated_by_its_month_alone_is_named_by_the_month_on_every_surface():
+    old = finding("f-old", "frankel-grade", "frankel-e", when="2024-03")
+    _, card_text, text, page = surfaces(
+        decisions_for(default_patient(drop=("frankel",), extra=(old,)))
+    )
+    frankel = "Dated input: Frankel grade: Frankel E: normal"
+    assert f"{frankel} (Mar 2024):" in card_text
+    assert f"{frankel} (Observation/f-old, Mar 2024):" in text
+    assert "2024-03)" not in card_text + text + page
+
+
+def test_a_resource_id_holding_a_date_is_never_rewritten_as_one():
+    # Ids such as "f-2024-03-01" are common: the text report and the page name the resource by
+    # its id exactly, so that it can be found; only the times around it are made readable.
+    old = finding("f-2024-03-01", "frankel-grade", "frankel-e", when="2024-03-01T09:00:00Z")
+    _, card_text, text, page = surfaces(
+        decisions_for(default_patient(drop=("frankel",), extra=(old,)))
+    )
+    assert "(Observation/f-2024-03-01, 1 Mar 2024): 92 days before" in text
+    assert "Observation/f-2024-03-01" in page
+    assert "f-1 Mar 2024" not in card_text + text + page
+
+
 def test_cement_alone_at_a_conflicting_alignment_is_one_warning_on_the_card_and_the_text():
     conflict = finding("t12-align2", "spinal-alignment", "subluxation", level="T12")
     decisions = decisions_for(default_patient(extra=(conflict,)), [order("vp", "22510", "T12")])
