@@ -33,17 +33,15 @@ _TYPES = (
     "MedicationRequest|MedicationStatement|Observation|Patient|Procedure|QuestionnaireResponse|"
     "ServiceRequest"
 )
-_ISO_TEXT = r"\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?"
 _ID = r"[A-Za-z0-9\-.]{0,63}[A-Za-z0-9\-](?:/_history/[A-Za-z0-9\-.]*[A-Za-z0-9\-])?"
 _REF = rf"\b(?:{_TYPES})/{_ID}"  # an id never ends a sentence with its full stop
 _REFERENCE = re.compile(rf"\b({_TYPES})/{_ID}")
-# What readable_dates rewrites: a date or time anywhere, and a month alone where an input's
-# time is cited as written ("(Observation/x, 2024-05)", on a card "(2024-05)"). A reference, of
-# any resource type, is matched first and kept as it is: an id may hold a date
-# ("Observation/mri-2024-05-30").
-_READABLE = re.compile(
-    rf"(?P<ref>\b[A-Z][A-Za-z]{{1,63}}/{_ID})|(?P<iso>{_ISO_TEXT})"
-    r"|(?:(?<=, )|(?<=\())(?P<month>\d{4}-\d{2})(?=\))"
+# What readable_dates rewrites: a date or time, and a month alone cited as written ("(…,
+# 2024-05)"), never one within a word or an id: a reference's id may hold a date
+# ("Observation/f-2024-05-30").
+_ISO = re.compile(
+    r"(?<![\w./-])\d{4}-\d{2}"
+    r"(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?|(?=\)))"
 )
 # A reference cited beside the thing it names ("Frankel C (Observation/fc, 1 Jun 2024)", "the
 # lesion at T6 (Condition/met-t6)", "… — Observation/x"): the card drops it with its punctuation,
@@ -76,15 +74,12 @@ def readable_dates(text: str) -> str:
     times the same day (the time is what tells them apart: contract §4 v3)."""
     if "-" not in text:  # every ISO date has a "-"
         return text
-    found = [m for m in _READABLE.finditer(text) if m["ref"] is None]
-    timed = [m[0][:10] for m in found if "T" in m[0]]
+    timed = [m[0][:10] for m in _ISO.finditer(text) if "T" in m[0]]
     same_day = {day for day in timed if timed.count(day) > 1}
-    return _READABLE.sub(lambda match: _day(match, same_day), text) if found else text
+    return _ISO.sub(lambda match: _day(match, same_day), text)
 
 
 def _day(match: re.Match[str], same_day: set[str]) -> str:
-    if match["ref"] is not None:
-        return match[0]
     time = parse_time(match[0])
     if time is None:
         return match[0]
