@@ -332,6 +332,11 @@ def test_a_next_day_finding_wins_over_an_evening_one_written_in_its_zone(
 
 
 # --- the third review: every output names a grade's own times; a normal grade since, certainly ---
+# Grades that cannot be put in order are said "not known which is later" beside their names, and
+# each is cited with its own time in the detail: never the timed one's day given to the other,
+# and never a list of times beside a list of grades that a reader would pair wrongly.
+
+UNORDERED = "not known which is later"
 
 
 def _year_only_bilsky_3():
@@ -340,21 +345,40 @@ def _year_only_bilsky_3():
     )
 
 
+def _decisions(resources, *orders):
+    from adapter.fhir.read.orders import read_orders
+    from adapter.procedure.orders import procedure_orders
+    from tests.support.records import draft_orders
+
+    term = default_terminology()
+    found = procedure_orders(read_orders(draft_orders(*orders)), None, "order-sign", term)
+    return decide(_result(resources), found)
+
+
+def _order_summary(resources):
+    from adapter.cds.procedure import order_cards
+    from tests.support.records import cement_code, order
+
+    (card,) = order_cards(_decisions(resources, order("o", cement_code("T12"), "T12")), "h")
+    return card
+
+
 def test_the_order_cards_compression_row_never_gives_a_year_only_grade_the_timed_ones_day():
     # Bilsky 0 of 30 May 09:00 beside a Bilsky 3 of 2024 alone: criterion 5's finding (the
-    # order card's summary line) names both times, never "Bilsky 0/3 at T12 (30 May)".
+    # order card's summary line) says they cannot be ordered, never "Bilsky 0/3 at T12 (30 May)";
+    # its basis cites each grade with its own time.
     five = criterion(single(_year_only_bilsky_3(), "T12"), 5)
     assert five.status == "unmet"
-    assert "(30 May)" not in five.finding
-    assert "30 May 2024 09:00; 2024 — not known which is later" in five.finding
+    assert five.finding == f"Bilsky 0/3 at T12 ({UNORDERED})"
+    assert re.search(r"Bilsky 3[^;]*\(2024", five.basis)
+    assert re.search(r"Bilsky 0[^;]*\(30 May 2024", five.basis)
 
 
 def test_the_order_cards_deficit_row_never_gives_a_year_only_grade_the_timed_ones_day():
     exam = finding("exam-old", "frankel-grade", "frankel-c", when="2024")
     four = criterion(single(default_patient(extra=(exam,)), "T12"), 4)
     assert four.status == "unmet"
-    assert "(30 May)" not in four.finding
-    assert "30 May 2024 09:00; 2024 — not known which is later" in four.finding
+    assert four.finding == f"Frankel/AIS C/E ({UNORDERED})"
 
 
 def test_the_noms_line_never_gives_a_year_only_grade_the_timed_ones_day():
@@ -362,8 +386,61 @@ def test_the_noms_line_never_gives_a_year_only_grade_the_timed_ones_day():
 
     report = text_report(decide(_result(_year_only_bilsky_3())))
     (line,) = [ln.strip() for ln in report.splitlines() if ln.strip().startswith("N: Bilsky")]
-    assert "(30 May 2024)" not in line
-    assert "30 May 2024 09:00; 2024 — not known which is later" in line
+    assert line.startswith(f"N: Bilsky 0/3 at T12 ({UNORDERED})")
+
+
+@pytest.mark.parametrize(
+    ("extra", "kept"),
+    [
+        # the cement concern keeps its action
+        (
+            (finding("al-old", "spinal-alignment", "subluxation", level="T12", when="2024-05"),),
+            "settle before cement alone",
+        ),
+        # criterion 5 keeps "assess for" with the alarm
+        (_year_only_bilsky_3()[-1:], "suspected cord compression — assess for decompression"),
+    ],
+)
+def test_grades_that_cannot_be_ordered_leave_the_order_cards_summary_its_action(extra, kept):
+    card = _order_summary(default_patient(extra=extra))
+    assert kept in card.summary and "not…" not in card.summary
+
+
+def test_a_dated_grade_that_cannot_be_ordered_keeps_its_dated_mark_in_the_summary():
+    grades = (
+        finding("b0", BILSKY, "bilsky-0", level="T12", when="2024-04-01T09:00:00Z"),
+        finding("b3", BILSKY, "bilsky-3", level="T12", when="2024-04"),
+    )
+    card = _order_summary(default_patient(drop=("bilsky-t12",), extra=grades))
+    assert f"Bilsky 0/3 at T12 ({UNORDERED}, dated)" in card.summary
+
+
+def test_the_neurology_card_never_gives_an_unordered_deficit_the_timed_ones_day():
+    # AIS C of 2024 alone beside the Frankel E of 30 May 09:00: they disagree, and neither is
+    # dated by the other's day.
+    ais = finding("ais", "asia-impairment-scale", "ais-c", when="2024")
+    cards = score_cards(decide(_result(default_patient(extra=(ais,)))), "hook")
+    (alarm,) = [c for c in cards if "cord compression" in c.summary]
+    assert alarm.indicator == "critical"
+    assert "(30 May 2024)" not in alarm.summary + (alarm.detail or "")
+    # A dated pair: the C of April alone is not said "on 1 Apr 2024" (the E's day).
+    grades = (
+        finding("fe", "frankel-grade", "frankel-e", when="2024-04-01T09:00:00Z"),
+        finding("fc", "frankel-grade", "frankel-c", when="2024-04"),
+    )
+    cards = score_cards(decide(_result(default_patient(drop=("frankel",), extra=grades))), "h")
+    (alarm,) = [c for c in cards if "cord compression" in c.summary]
+    assert alarm.indicator == "critical"
+    assert "on 1 Apr 2024" not in alarm.summary and "C (1 Apr 2024" not in (alarm.detail or "")
+
+
+def test_an_untimed_grade_beside_unordered_ones_reads_as_a_sentence():
+    untimed = finding("b-untimed", BILSKY, "bilsky-3", level="T12")
+    del untimed["effectiveDateTime"]
+    day_only = finding("b-day", BILSKY, "bilsky-1a", level="T12", when="2024-05-30")
+    cards = score_cards(decide(_result(default_patient(extra=(untimed, day_only)))), "hook")
+    text = " ".join(c.summary + (c.detail or "") for c in cards)
+    assert f"Bilsky 0/1a at T12, {UNORDERED})" in text and "on not known" not in text
 
 
 def test_a_time_written_in_its_zone_is_dated_by_the_day_it_was_written():
@@ -375,24 +452,44 @@ def test_a_time_written_in_its_zone_is_dated_by_the_day_it_was_written():
     assert "(31 May)" in five.finding and "1 Jun" not in said(five)
 
 
-def test_a_frankel_e_of_an_old_date_only_grades_day_is_never_since_it():
-    # A Bilsky 3 dated 1 Apr alone (61 days: dated) and the only Frankel E timed 09:00 that day:
-    # the E is not known to be after the MRI, so the old grade stays an alarm (re-examine and
-    # re-image now), never "Frankel/AIS E since — re-image".
-    grades = (
-        finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01"),
-        finding("frankel", "frankel-grade", "frankel-e", when="2024-04-01T09:00:00Z"),
-    )
+def _bilsky_card(*grades):
     result = _result(default_patient(drop=("bilsky-t12", "frankel"), extra=grades))
-    cards = score_cards(decide(result), "hook")
-    (alarm,) = [c for c in cards if "Bilsky" in c.summary]
-    assert alarm.indicator == "critical" and "since" not in alarm.summary
-    # A Frankel E two days later is certainly since (a time in UTC may be any site's: 2 Apr
-    # 09:00 UTC is still 1 Apr west of UTC-9): the warning to re-image, as before.
-    later = (
-        grades[0],
-        finding("frankel", "frankel-grade", "frankel-e", when="2024-04-03T09:00:00Z"),
+    (card,) = [c for c in score_cards(decide(result), "hook") if "Bilsky" in c.summary]
+    return card
+
+
+def test_a_frankel_e_of_an_old_date_only_grades_day_is_never_since_it():
+    # A Bilsky 3 dated 1 Apr alone (61 days: dated) and a Frankel E timed 09:00 that day: the E
+    # is not known to be after the MRI, so the old grade stays an alarm (re-examine and re-image
+    # now), never "Frankel/AIS E since — re-image".
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01")
+    alarm = _bilsky_card(
+        mri, finding("fe", "frankel-grade", "frankel-e", when="2024-04-01T09:00:00Z")
     )
-    result = _result(default_patient(drop=("bilsky-t12", "frankel"), extra=later))
-    (item,) = [c for c in score_cards(decide(result), "hook") if "Bilsky" in c.summary]
+    assert alarm.indicator == "critical" and "since" not in alarm.summary
+    # A current Frankel E, certainly later: the warning to re-image (contract §5 v3).
+    item = _bilsky_card(
+        mri, finding("fe", "frankel-grade", "frankel-e", when="2024-05-31T09:00:00Z")
+    )
     assert item.indicator == "warning" and "Frankel/AIS E since" in item.summary
+
+
+def test_a_date_only_frankel_e_is_never_since_an_evening_mri_written_in_another_zone():
+    # 1 Apr 20:00 in Chicago is 2 Apr 01:00 UTC; a Frankel E dated 2 Apr alone, written where
+    # 2 Apr began earlier (UTC+2 and east), may be before the MRI: the alarm stays critical.
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01T20:00:00-05:00")
+    fresh = finding("fe-now", "frankel-grade", "frankel-e", when="2024-05-31T09:00:00Z")
+    alarm = _bilsky_card(mri, finding("fe", "frankel-grade", "frankel-e", when="2024-04-02"), fresh)
+    assert alarm.indicator == "warning"  # the current E of 31 May is certainly since
+    alarm = _bilsky_card(mri, finding("fe", "frankel-grade", "frankel-e", when="2024-04-02"))
+    assert alarm.indicator == "critical" and "since" not in alarm.summary
+
+
+def test_a_dated_frankel_e_never_settles_an_old_compression_alarm():
+    # Dated evidence may raise an alarm, never settle one (contract §4 v3): a Frankel E of 3 Apr
+    # (59 days old, outside its 14-day window) after a Bilsky 3 of 1 Apr stays critical.
+    mri = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01T09:00:00Z")
+    alarm = _bilsky_card(
+        mri, finding("fe", "frankel-grade", "frankel-e", when="2024-04-03T09:00:00Z")
+    )
+    assert alarm.indicator == "critical" and "since" not in alarm.summary
