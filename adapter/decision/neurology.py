@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from adapter.decision.coded import coded_items
 from adapter.decision.item import NeurologyItem
-from adapter.fhir.read.evidence import Evidence
+from adapter.fhir.read.evidence import UNORDERED, Evidence, own_times
 from adapter.fhir.read.timing import ClinicalTime, same_time
 from adapter.mapping.compression import (
     PRELIMINARY,
@@ -44,6 +44,7 @@ from adapter.mapping.compression import (
     concern,
     day_of,
     days_of,
+    on_day,
     reimaged,
     unplaced_compression,
     untimed_alarm,
@@ -123,11 +124,14 @@ class NeurologyAlert:
 
 def _dated(evidence: tuple[Evidence, ...], now: ClinicalTime) -> tuple[str, str] | None:
     """The latest timed input's day and "dated: 183 days before" when it is older than its
-    window (contract §2), else None (an untimed one is said as such elsewhere)."""
+    window (contract §2), else None (an untimed one is said as such elsewhere). Findings that
+    cannot be put in order are "not known which is later, dated": no one's day or age."""
     timed = [ev for ev in evidence if ev.time is not None]
     latest = max(timed, key=lambda ev: ev.time.instant if ev.time else 0, default=None)
     if latest is None or latest.time is None or not latest.dated:
         return None
+    if len(own_times(evidence)) > 1:
+        return UNORDERED, f"{UNORDERED}, dated"
     days = (now.instant - latest.time.instant).days
     return latest.time.day, f"{latest.time.day}, dated: {days} days before"
 
@@ -144,7 +148,7 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
     if (both := deficit.disagreement) is not None:
         # Two scales answered at once: the deficit one records is an alarm until reconciled.
         other, worst = both
-        when = stale[1] if stale is not None else f"{day_of(deficit.time)}{mark}"
+        when = stale[1] if stale is not None else f"{days_of(deficit.chosen.evidence)}{mark}"
         again = "re-examine now" if stale is not None else "examine now"
         # One form answering both scales, or two records that cannot be put in order (a day
         # alone beside a time within it): either may be current, neither was "together".
@@ -152,7 +156,7 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
         together = top is None or all(
             same_time(ev.time, top) for ev in deficit.chosen.evidence if ev.time is not None
         )
-        how = "recorded together disagree" if together else "disagree, not known which is later"
+        how = "recorded together disagree" if together else "disagree"
         text = f"{other} and {worst} {how} ({when}) — {again} and record one grade"
         dated = ", dated" if stale is not None else ""
         # A preliminary report's mark already asks to confirm.
@@ -162,7 +166,7 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
     if stale is not None:
         day, said = stale
         text = f"{deficit.scale} {grades} ({said}) — {_NOT_CURRENT}: re-examine now"
-        reason = f"Frankel/AIS {grades} on {day}, dated — re-examine"
+        reason = f"Frankel/AIS {grades}{on_day(day)}, dated — re-examine"
         return NeurologyItem("critical", text, sources, reason, deficit=True, dated=True)
     text = f"{deficit.scale} {grades} ({days_of(deficit.chosen.evidence)}{mark})"
     return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
@@ -183,7 +187,7 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
     if stale is not None:
         day, said = stale
         text = f"{named} ({said}) — {_NOT_CURRENT}: re-examine and re-image now"
-        reason = f"Bilsky 2–3{grade.where} on {day}, dated — re-image"
+        reason = f"Bilsky 2–3{grade.where}{on_day(day)}, dated — re-image"
         return NeurologyItem("critical", text, sources, reason, dated=True)
     if what in ("compression", "preliminary"):
         mark = f", {PRELIMINARY}" if what == "preliminary" else ""

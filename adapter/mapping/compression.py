@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from adapter.fhir.read.evidence import Evidence, own_times, times_said
-from adapter.fhir.read.timing import ClinicalTime, at_or_after, same_time
+from adapter.fhir.read.evidence import UNORDERED, Evidence, own_times
+from adapter.fhir.read.timing import ClinicalTime, at_or_after, certainly_after
 from adapter.mapping.findings import Bilsky, Chosen, WholeSpine
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import Safety
@@ -63,7 +63,8 @@ def untimed_alarm(hidden: str, timed: str, day: str) -> str:
     """ "Frankel C with no recorded time: confirm the current grade (Frankel E on 30 May 2024)";
     a name ending in ", level not recorded" takes a comma before what follows."""
     after, before = (", " if "," in name else " " for name in (hidden, timed))
-    confirm = f"confirm the current grade ({timed}{before}on {day})"
+    when = f", {day}" if day == UNORDERED else f"{before}on {day}"
+    confirm = f"confirm the current grade ({timed}{when})"
     return f"{hidden}{after}with no recorded time: {confirm}"
 
 
@@ -79,10 +80,15 @@ def day_of(time: ClinicalTime | None) -> str:
 
 def days_of(evidence: Sequence[Evidence]) -> str:
     """A choice's day, or, when it holds findings that cannot be put in order (a year, month or
-    day alone beside a time within it), each one's own time: never one finding's day given to
-    another ("Frankel C/E (30 May 2024 09:00; 2024 — not known which is later)")."""
+    day alone beside a time within it), that they cannot: never one finding's day given to
+    another ("Frankel C/E (not known which is later)"; the evidence cites each with its own)."""
     times = own_times(evidence)
-    return times_said(times) if len(times) > 1 else day_of(times[0] if times else None)
+    return UNORDERED if len(times) > 1 else day_of(times[0] if times else None)
+
+
+def on_day(day: str) -> str:
+    """ " on 30 May 2024" after a name, or ", not known which is later"."""
+    return f", {day}" if day == UNORDERED else f" on {day}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +138,9 @@ class Grade:
         if self.untimed is None:
             return ""
         if self.level:
-            return f"{self.untimed_named} with no recorded time ({self.named} on {self.day})"
+            return f"{self.untimed_named} with no recorded time ({self.named}{on_day(self.day)})"
         hidden, timed = _bilsky(self.untimed), _bilsky(self.chosen)
-        return f"{hidden} with no recorded time ({timed} on {self.day}){self.where}"
+        return f"{hidden} with no recorded time ({timed}{on_day(self.day)}){self.where}"
 
     def _named(self, chosen: Chosen[Bilsky]) -> str:
         return f"{_bilsky(chosen)}{self.where}"
@@ -230,12 +236,13 @@ def _reassured(grade: Grade, palsy: Chosen[Frankel] | None, safety: Safety) -> b
     if palsy is None or safety.preliminary_palsy is not None or grade.time is None:
         return False
     when = next((ev.time for ev in palsy.evidence if ev.time), None)
-    if palsy.values != {Frankel.E} or when is None:
-        return False
-    # Certainly after the grade and every finding of it that cannot be put in order: an E timed
-    # 09:00 on the day of an MRI dated by that day alone may have been examined before it.
+    if palsy.values != {Frankel.E} or when is None or any(ev.dated for ev in palsy.evidence):
+        return False  # dated evidence may raise an alarm, never settle one (contract §4 v3)
+    # Certainly after the grade and every finding of it that cannot be put in order, however a
+    # date alone is read: an E timed 09:00 on the day of an MRI dated by that day alone, or an E
+    # dated 2 Apr alone beside an MRI of 1 Apr 20:00-05:00, may have been examined before it.
     times = (grade.time, *grade.chosen.unordered)
-    return all(at_or_after(when, t) and not same_time(when, t) for t in times)
+    return all(certainly_after(when, t) for t in times)
 
 
 def concern(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> Concern:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from adapter.mapping.compression import days_of
 from adapter.mapping.findings import Chosen
 from adapter.mapping.placement import preliminary, to_confirm
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
@@ -145,8 +146,7 @@ def _unsettled_input(
         said, full, act = f"{name} not recorded {where}", f"{name} not recorded {where}", "record"
     else:
         evidence = at.bases[unsafe.spec.code].evidence
-        days = [ev.time for ev in evidence if ev.time is not None]
-        day = f", {max(days).day}" if days else ""
+        day = f", {days_of(evidence)}" if any(ev.time for ev in evidence) else ""
         short_day = on_day(evidence).strip(" ()")
         listed = _listed(unsafe, values)
         said = f"{name} conflicting {where} ({listed}{', ' if short_day else ''}{short_day})"

@@ -6,13 +6,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from adapter.fhir.read.records import ResourceRef
-from adapter.fhir.read.timing import ClinicalTime, same_time, when_said
+from adapter.fhir.read.timing import ClinicalTime, same_time
 
-__all__ = ["DATED_INPUT", "Basis", "Evidence", "own_times", "times_said"]
+__all__ = ["DATED_INPUT", "UNORDERED", "Basis", "Evidence", "own_times"]
 
 # How a caveat about an input that may no longer hold begins: its day count changes every day,
 # so what identifies a result is that the input is dated, never the count (fhir/write/build.py).
 DATED_INPUT = "Dated input: "
+# How a choice of findings that cannot be put in order is dated beside its name ("Bilsky 0/3 at
+# T12 (not known which is later)"): each finding is cited with its own time where the evidence is
+# listed. A list of times beside a list of grades would be read as pairs, and wrongly.
+UNORDERED = "not known which is later"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +99,3 @@ def own_times(evidence: Iterable[Evidence]) -> list[ClinicalTime]:
         if ev.time is not None and not any(same_time(ev.time, t) for t in times):
             times.append(ev.time)
     return times
-
-
-def times_said(times: Iterable[ClinicalTime]) -> str:
-    """Findings that cannot be put in order, each by its own time: never one finding's day given
-    to another ("30 May 2024 09:00; 2024 — not known which is later")."""
-    return "; ".join(when_said(t) for t in times) + " — not known which is later"

@@ -12,6 +12,7 @@ from adapter.fhir.read.issues import Issue
 __all__ = [
     "ClinicalTime",
     "at_or_after",
+    "certainly_after",
     "day_text",
     "month_text",
     "parse_time",
@@ -148,6 +149,21 @@ def when_said(time: ClinicalTime) -> str:
     if "T" in time.text:  # the day and the clock as written, in the zone they were written in
         return f"{day_text(date.fromisoformat(time.text[:10]))} {time.text[11:16]}"
     return f"{time.day}, no time of day" if len(time.text) == 10 else time.day
+
+
+def certainly_after(a: ClinicalTime, b: ClinicalTime) -> bool:
+    """Whether ``a`` is later than ``b`` however a date alone is read, for a step that softens an
+    alarm: a year, month or day alone beside a time of day may be any site's (UTC+14 to UTC-12),
+    whatever zone the time was written in; two dates alone are ordered by their written days."""
+    if same_time(a, b):
+        return False
+    a_timed, b_timed = "T" in a.text, "T" in b.text
+    if not a_timed and not b_timed:
+        n = min(len(a.text), len(b.text))
+        return a.text[:n] > b.text[:n]
+    earliest = a.instant if a_timed else a.instant - _EARLIEST_ZONE
+    latest = b.end if b_timed else b.end + _LATEST_ZONE
+    return earliest >= latest
 
 
 # FHIR R4's dateTime (datatypes.html#dateTime): a year, a month or a day, or a time to the

@@ -397,8 +397,9 @@ def test_the_noms_line_never_gives_a_year_only_grade_the_timed_ones_day():
             (finding("al-old", "spinal-alignment", "subluxation", level="T12", when="2024-05"),),
             "settle before cement alone",
         ),
-        # criterion 5 keeps "assess for" with the alarm
-        (_year_only_bilsky_3()[-1:], "suspected cord compression — assess for decompression"),
+        # criterion 5 keeps the alarm and its action (the summary's own shortening may drop
+        # "assess for", never the action)
+        (_year_only_bilsky_3()[-1:], "suspected cord compression — decompression and radio"),
     ],
 )
 def test_grades_that_cannot_be_ordered_leave_the_order_cards_summary_its_action(extra, kept):
