@@ -250,3 +250,47 @@ def test_a_level_assessed_in_part_links_its_form_and_level():
     contexts = [json.loads(lk.appContext) for lk in sins.links or [] if lk.appContext]
     assert {"form": "sins", "level": "T8"} in contexts
     assert any(lk.label == "Record the missing SINS findings at T8" for lk in sins.links or [])
+
+
+# --- re-assessed now: a prefilled answer the clinician confirms is a new finding ---------------
+# The cards ask to re-examine or re-assess a dated finding; when the answer is the same, the form
+# must still be able to record it as today's assessment, or the "dated" warning never clears.
+
+CONFIRMED = "confirmed|T8|spinal-pain"
+
+
+def _spinal_pain(response: dict) -> list[dict]:
+    return [
+        e["resource"]
+        for e in extract(response, default_terminology())["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"]["code"]["coding"][0]["code"] == "spinal-pain"
+    ]
+
+
+def test_a_prefilled_answer_offers_to_be_confirmed_now_and_a_new_one_does_not():
+    html = form_html("sins", _populated(_pain("non-mechanical", "2026-11-01")), "tok")
+    assert f'type="checkbox" name="{CONFIRMED}"' in html
+    (label,) = [part for part in html.split("<label") if CONFIRMED in part]
+    assert "assessed now" in label  # the checkbox is inside its own label
+    assert 'name="confirmed|T8|spinal-alignment"' not in html  # nothing prefilled there
+
+
+@pytest.mark.parametrize("changed_meanwhile", [False, True])
+def test_a_prefilled_answer_confirmed_now_is_saved_as_todays_finding(changed_meanwhile):
+    old = _pain("non-mechanical", "2026-11-01")
+    fields = _fields_of(form_html("sins", _populated(old), "tok")) | {CONFIRMED: "1"}
+    newer = (_pain("mechanical", "2026-11-30T10:05:00Z"),) if changed_meanwhile else ()
+    response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
+                             prefilled=_populated(old, *newer))  # fmt: skip
+    (saved,) = _spinal_pain(response)
+    assert saved["valueCodeableConcept"]["coding"][0]["code"] == "non-mechanical"
+    assert saved["effectiveDateTime"] == NOW
+
+
+def test_confirming_an_answer_set_to_not_known_saves_nothing():
+    fields = _fields_of(form_html("sins", _populated(_pain("non-mechanical", "2026-11-01")), "tok"))
+    fields |= {"T8|spinal-pain": "", CONFIRMED: "1"}
+    response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
+                             prefilled=_populated(_pain("non-mechanical", "2026-11-01")))  # fmt: skip
+    assert _spinal_pain(response) == []
