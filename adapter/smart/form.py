@@ -34,6 +34,9 @@ WHOLE = "patient"  # the field-name prefix of questions about the patient as a w
 # that says the form carries them (a form shown before they existed does not).
 SHOWN = "shown|"
 SHOWS = "shown-form"
+# The prefix of the checkbox beside a prefilled answer that says the clinician assessed it now
+# and found it unchanged: saved as today's finding, which clears a "dated" warning the cards gave.
+CONFIRMED = "confirmed|"
 
 
 def _answers(items: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -76,6 +79,16 @@ def _shown_field(name: str, answer: Mapping[str, Any] | None) -> str:
     )
 
 
+def _confirm_field(name: str, answer: Mapping[str, Any] | None) -> str:
+    """Beside an answer from the record: "assessed now, unchanged", unticked."""
+    if answer is None or not is_prefilled(answer):
+        return ""
+    return (
+        f'<label class="confirm"><input type="checkbox" name="{escape(CONFIRMED + name)}" '
+        'value="1"> assessed now, unchanged: save as today\'s finding</label>'
+    )
+
+
 def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any] | None) -> str:
     name = f"{prefix}|{question['linkId']}"
     ident = name.replace("|", "-")
@@ -88,7 +101,7 @@ def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any
         return (
             f'<p class="q"><label for="{ident}">{title}</label>{_recorded(answer)}<br>'
             f'<input type="number" min="{least}" step="1" id="{ident}" name="{escape(name)}" '
-            f'value="{value}">{_shown_field(name, answer)}</p>'
+            f'value="{value}">{_shown_field(name, answer)}{_confirm_field(name, answer)}</p>'
         )
     chosen = (answer or {}).get("valueCoding", {}).get("code")
     options = [
@@ -103,7 +116,8 @@ def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any
         )
     return (
         f'<fieldset class="q" data-question="{escape(name)}"><legend>{title}'
-        f"{_recorded(answer)}</legend>{''.join(rows)}{_shown_field(name, answer)}</fieldset>"
+        f"{_recorded(answer)}</legend>{''.join(rows)}{_shown_field(name, answer)}"
+        f"{_confirm_field(name, answer)}</fieldset>"
     )
 
 
@@ -199,17 +213,21 @@ def _answered(
     raw: str | None,
     shown: Mapping[str, Any] | None = None,
     then: str | _Unknown | None = UNKNOWN,
+    confirmed: bool = False,
 ) -> list[dict[str, Any]]:
     """The answer given; one left as prefilled keeps the mark of the finding it repeats (not a
     new assessment), one the clinician changed is new and unmarked. ``shown`` is what the record
     has at the save; ``then`` what the form showed (None: nothing), when the form says it. An
     answer left as the form showed it whose finding the record no longer has as shown (a newer
     one recorded meanwhile, or it was withdrawn) was assessed by nobody now: it is left out, and
-    the record's finding stands."""
+    the record's finding stands. One the clinician ``confirmed`` as assessed now is new, as
+    written, whatever the record holds."""
     value = _value(question, raw or "")
     as_shown = {k: v for k, v in (shown or {}).items() if k != "extension"}
     repeats = value is not None and shown is not None and is_prefilled(shown) and value == as_shown
-    if not isinstance(then, _Unknown):
+    if confirmed:
+        repeats = False
+    elif not isinstance(then, _Unknown):
         untouched = then is not None and (raw or "").strip() == then
         if untouched and not repeats:
             return []
@@ -238,7 +256,8 @@ def _level_item(
         if not question.get("readOnly"):
             name = f"{level}|{question['linkId']}"
             found = shown.get((level, question["linkId"]))
-            items += _answered(question, fields.get(name), found, _then(fields, name))
+            confirmed = CONFIRMED + name in fields
+            items += _answered(question, fields.get(name), found, _then(fields, name), confirmed)
     answers = {"linkId": LEVEL_GROUP, "text": group["text"], "item": items}
     calculate(group, answers, {})
     order = [q["linkId"] for q in group["item"]]
@@ -261,7 +280,11 @@ def response_from(
         if link != LEVEL_GROUP:
             name = f"{WHOLE}|{link}"
             items += _answered(
-                question, fields.get(name), shown.get((WHOLE, link)), _then(fields, name)
+                question,
+                fields.get(name),
+                shown.get((WHOLE, link)),
+                _then(fields, name),
+                CONFIRMED + name in fields,
             )
             continue
         if len(set(levels)) != len(levels):

@@ -22,6 +22,7 @@ _CSS = (
     "fieldset{border:1px solid var(--line);border-radius:.4rem;margin:.6rem 0;min-width:0}"
     "fieldset.level>legend{font-weight:600;font-size:1.1rem}"
     "label.opt{display:block;padding:.2rem 0}"
+    "label.confirm{display:block;padding:.3rem 0 .1rem;font-size:.95rem}"
     "input[type=radio]{width:1.1rem;height:1.1rem;vertical-align:-.15rem}"
     "button{font:inherit;padding:.45rem 1.1rem;border-radius:.4rem;border:1px solid var(--accent);"
     "background:var(--accent);color:#fff}"

@@ -143,9 +143,14 @@ def _for_p1(record: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def _saved_page(
-    monkeypatch: Any, record: list[dict[str, Any]], *, new: bool = True
+    monkeypatch: Any,
+    record: list[dict[str, Any]],
+    *,
+    new: bool = True,
+    confirmed: tuple[str, ...] = (),
 ) -> tuple[str, str]:
-    """The page before the save and the page after, the prefilled form saved as shown."""
+    """The page before the save and the page after, the prefilled form saved as shown (the
+    ``confirmed`` answers ticked "assessed now, unchanged")."""
     smart = launch_server()
     signed = await launched(smart, monkeypatch)
     server = _Growing(_for_p1(record))
@@ -155,6 +160,7 @@ async def _saved_page(
     before = (await signed.client.get("/smart/")).text
     shown = _populated(record)
     form = {"csrf": signed.session.csrf, "level": "T12", **_fields(shown, new=new)}
+    form |= {f"confirmed|T12|{code}": "1" for code in confirmed}
     after = await signed.client.post("/smart/form/sins", data=form)
     await signed.client.aclose()
     # Saved as shown, it records nothing new, and says so (adapter/smart/view.py).
@@ -194,6 +200,20 @@ async def test_saving_old_findings_unchanged_keeps_them_dated(monkeypatch):
     before, after = await _saved_page(monkeypatch, record)
     assert "dated" in before
     assert after.count("dated") >= before.count("dated")
+
+
+@pytest.mark.anyio
+async def test_old_findings_confirmed_as_assessed_now_are_no_longer_dated(monkeypatch):
+    # The card says "dated — re-assess"; the clinician examines, finds the same, and ticks
+    # "assessed now, unchanged": the SINS rests on today's findings, dated no more.
+    old = "2024-04-01T09:00:00Z"
+    codes = {"spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
+             "vertebral-body-collapse": "lt-50"}  # fmt: skip
+    record = [r for r in default_patient() if not str(r["id"]).startswith("t12-")]
+    record += [finding(f"t12-{c}", c, a, level="T12", when=old) for c, a in codes.items()]
+    before, after = await _saved_page(monkeypatch, record, confirmed=tuple(codes))
+    assert "dated" in before
+    assert "SINS" in after and "dated" not in after
 
 
 def _undated_record() -> list[dict[str, Any]]:
