@@ -87,10 +87,10 @@ def test_a_grade_of_an_earlier_day_is_still_outranked_by_a_timed_one():
     assert criterion(single(default_patient(extra=(mri,)), "T12"), 5).status != "met"
 
 
-def _result(resources):
+def _result(resources, now=NOW):
     data = patient_records(resources, "p")
     assert data is not None
-    return score_patient(data, default_terminology(), now=parse_time(NOW))
+    return score_patient(data, default_terminology(), now=parse_time(now))
 
 
 def test_the_neurology_card_names_a_bilsky_3_of_the_timed_bilsky_0s_day():
@@ -397,9 +397,8 @@ def test_the_noms_line_never_gives_a_year_only_grade_the_timed_ones_day():
             (finding("al-old", "spinal-alignment", "subluxation", level="T12", when="2024-05"),),
             "settle before cement alone",
         ),
-        # criterion 5 keeps the alarm and its action (the summary's own shortening may drop
-        # "assess for", never the action)
-        (_year_only_bilsky_3()[-1:], "suspected cord compression — decompression and radio"),
+        # criterion 5 keeps the alarm and its action
+        (_year_only_bilsky_3()[-1:], "suspected cord compression — assess for decompression"),
     ],
 )
 def test_grades_that_cannot_be_ordered_leave_the_order_cards_summary_its_action(extra, kept):
@@ -494,3 +493,105 @@ def test_a_dated_frankel_e_never_settles_an_old_compression_alarm():
         mri, finding("fe", "frankel-grade", "frankel-e", when="2024-04-03T09:00:00Z")
     )
     assert alarm.indicator == "critical" and "since" not in alarm.summary
+
+
+# --- the fourth review: an old grade is settled only when all of it is certainly old -----------
+
+JUNE_3 = "2024-06-03T09:00:00Z"
+
+
+def _on_june_3(*extra, drop=("bilsky-t12", "frankel")):
+    e = finding("fe", "frankel-grade", "frankel-e", when="2024-06-02T09:00:00Z")
+    return _result(default_patient(drop=drop, extra=(*extra, e)), JUNE_3)
+
+
+@pytest.mark.parametrize(
+    ("three", "zero"),
+    [
+        ("2024-05-29T09:00:00Z", "2024-05"),  # a current Bilsky 3 beside a month-only Bilsky 0
+        ("2024-05", "2024-05-29T09:00:00Z"),  # a Bilsky 3 of May alone: it may be 31 May's
+    ],
+)
+def test_a_grade_not_certainly_old_is_never_settled_by_a_frankel_e(three, zero):
+    # Contract §5 v3: only a Bilsky 2–3 older than 30 days followed by a Frankel/AIS E is a
+    # warning; one finding of the grade being dated is not enough.
+    grades = (
+        finding("b3", BILSKY, "bilsky-3", level="T12", when=three),
+        finding("b0", BILSKY, "bilsky-0", level="T12", when=zero),
+    )
+    result = _on_june_3(*grades)
+    (alarm,) = [c for c in score_cards(decide(result), "hook") if "Bilsky" in c.summary]
+    assert alarm.indicator == "critical" and "since" not in alarm.summary
+
+
+def test_a_current_grade_elsewhere_is_never_settled_by_a_frankel_e():
+    from tests.support.records import cement_code, order
+
+    grades = (
+        condition("met-t6", "C79.51", level="T6"),
+        finding("b3", BILSKY, "bilsky-3", level="T6", when="2024-05-29T09:00:00Z"),
+        finding("b0", BILSKY, "bilsky-0", level="T6", when="2024-05"),
+    )
+    e = finding("fe", "frankel-grade", "frankel-e", when="2024-06-02T09:00:00Z")
+    from adapter.cds.procedure import order_cards
+    from adapter.fhir.read.orders import read_orders
+    from adapter.procedure.orders import procedure_orders
+    from tests.support.records import draft_orders
+
+    term = default_terminology()
+    orders = read_orders(draft_orders(order("o", cement_code("T12"), "T12")))
+    result = _result(default_patient(drop=("frankel",), extra=(*grades, e)), JUNE_3)
+    decisions = decide(result, procedure_orders(orders, None, "order-sign", term))
+    (card,) = order_cards(decisions, "h")
+    assert card.indicator == "critical" and "since" not in card.summary
+
+
+def test_an_untimed_deficit_keeps_an_old_grade_an_alarm_beside_a_current_frankel_e():
+    # A Frankel C with no recorded time may be the current grade: the E is not known to be the
+    # latest, so it settles nothing.
+    untimed = finding("fc", "frankel-grade", "frankel-c")
+    del untimed["effectiveDateTime"]
+    grades = (finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01T09:00:00Z"), untimed)
+    result = _result(default_patient(drop=("bilsky-t12",), extra=grades))
+    cards = score_cards(decide(result), "hook")
+    assert any(c.indicator == "critical" for c in cards if "Bilsky" in c.summary + (c.detail or ""))
+    assert not any("Frankel/AIS E since" in c.summary for c in cards)
+
+
+def test_the_order_card_keeps_elsewhere_and_the_dated_mark_with_grades_that_cannot_be_ordered():
+    t6 = (
+        condition("met-t6", "C79.51", level="T6"),
+        finding("b6", BILSKY, "bilsky-0", level="T6"),
+        finding("b6-mri", BILSKY, "bilsky-3", level="T6", when="2024-05"),
+    )
+    card = _order_summary(default_patient(extra=t6))
+    assert "suspected cord compression elsewhere — assess for" in card.summary
+    grades = (
+        finding("b0", BILSKY, "bilsky-0", level="T12", when="2024-04-01T09:00:00Z"),
+        finding("b3", BILSKY, "bilsky-3", level="T12", when="2024-04"),
+    )
+    card = _order_summary(default_patient(drop=("bilsky-t12", "frankel"), extra=grades))
+    assert "Bilsky 0/3 at T12 (dated)" in card.summary
+
+
+def test_an_alarm_resting_on_a_dated_grade_says_dated_in_the_order_cards_summary():
+    # The year-only Bilsky 3 is what makes criterion 5 unmet, and it is dated.
+    assert "Bilsky 0/3 at T12 (dated)" in _order_summary(_year_only_bilsky_3()).summary
+    t6 = (condition("met-t6", "C79.51", level="T6"),
+          finding("b6", BILSKY, "bilsky-3", level="T6", when="2024-04-01T09:00:00Z"))  # fmt: skip
+    card = _order_summary(default_patient(drop=("frankel",), extra=t6))
+    assert "Bilsky 3 at T6 (1 Apr 2024, dated)" in card.summary
+
+
+def test_a_deficit_that_cannot_be_ordered_names_the_grade_beside_it_and_says_not_known_once():
+    exam = finding("exam-old", "frankel-grade", "frankel-c", when="2024-05")
+    cards = score_cards(decide(_result(default_patient(extra=(exam,)))), "hook")
+    detail = " ".join(c.detail or "" for c in cards)
+    assert "Frankel C (beside Frankel E, not known which is later)" in detail
+    grades = (
+        finding("fe", "frankel-grade", "frankel-e", when="2024-04-01T09:00:00Z"),
+        finding("fc", "frankel-grade", "frankel-c", when="2024-04"),
+    )
+    cards = score_cards(decide(_result(default_patient(drop=("frankel",), extra=grades))), "h")
+    text = " ".join(c.summary + (c.detail or "") for c in cards)
+    assert "not known which is later, dated) — not known" not in text
