@@ -332,9 +332,10 @@ def test_a_next_day_finding_wins_over_an_evening_one_written_in_its_zone(
 
 
 # --- the third review: every output names a grade's own times; a normal grade since, certainly ---
-# Grades that cannot be put in order are said "not known which is later" beside their names, and
-# each is cited with its own time in the detail: never the timed one's day given to the other,
-# and never a list of times beside a list of grades that a reader would pair wrongly.
+# Grades that cannot be put in order are said "not known which is later" beside their names (on
+# the order card's summary lines, only "dated" when one is), and each is cited with its own time
+# in the detail: never the timed one's day given to the other, and never a list of times beside a
+# list of grades that a reader would pair wrongly.
 
 UNORDERED = "not known which is later"
 
@@ -365,11 +366,11 @@ def _order_summary(resources):
 
 def test_the_order_cards_compression_row_never_gives_a_year_only_grade_the_timed_ones_day():
     # Bilsky 0 of 30 May 09:00 beside a Bilsky 3 of 2024 alone: criterion 5's finding (the
-    # order card's summary line) says they cannot be ordered, never "Bilsky 0/3 at T12 (30 May)";
-    # its basis cites each grade with its own time.
+    # order card's summary line) gives neither's day to both, never "Bilsky 0/3 at T12 (30 May)";
+    # it says one of them is dated, and its basis cites each with its own time.
     five = criterion(single(_year_only_bilsky_3(), "T12"), 5)
     assert five.status == "unmet"
-    assert five.finding == f"Bilsky 0/3 at T12 ({UNORDERED})"
+    assert five.finding == "Bilsky 0/3 at T12 (partly dated)"
     assert re.search(r"Bilsky 3[^;]*\(2024", five.basis)
     assert re.search(r"Bilsky 0[^;]*\(30 May 2024", five.basis)
 
@@ -378,7 +379,7 @@ def test_the_order_cards_deficit_row_never_gives_a_year_only_grade_the_timed_one
     exam = finding("exam-old", "frankel-grade", "frankel-c", when="2024")
     four = criterion(single(default_patient(extra=(exam,)), "T12"), 4)
     assert four.status == "unmet"
-    assert four.finding == f"Frankel/AIS C/E ({UNORDERED})"
+    assert four.finding == "Frankel/AIS C/E (partly dated)"
 
 
 def test_the_noms_line_never_gives_a_year_only_grade_the_timed_ones_day():
@@ -412,7 +413,7 @@ def test_a_dated_grade_that_cannot_be_ordered_keeps_its_dated_mark_in_the_summar
         finding("b3", BILSKY, "bilsky-3", level="T12", when="2024-04"),
     )
     card = _order_summary(default_patient(drop=("bilsky-t12",), extra=grades))
-    assert f"Bilsky 0/3 at T12 ({UNORDERED}, dated)" in card.summary
+    assert "Bilsky 0/3 at T12 (dated)" in card.summary
 
 
 def test_the_neurology_card_never_gives_an_unordered_deficit_the_timed_ones_day():
@@ -575,8 +576,9 @@ def test_the_order_card_keeps_elsewhere_and_the_dated_mark_with_grades_that_cann
 
 
 def test_an_alarm_resting_on_a_dated_grade_says_dated_in_the_order_cards_summary():
-    # The year-only Bilsky 3 is what makes criterion 5 unmet, and it is dated.
-    assert "Bilsky 0/3 at T12 (dated)" in _order_summary(_year_only_bilsky_3()).summary
+    # The year-only Bilsky 3 is what makes criterion 5 unmet, and it is dated; the timed Bilsky 0
+    # is current: one of the two is dated.
+    assert "Bilsky 0/3 at T12 (partly dated)" in _order_summary(_year_only_bilsky_3()).summary
     t6 = (condition("met-t6", "C79.51", level="T6"),
           finding("b6", BILSKY, "bilsky-3", level="T6", when="2024-04-01T09:00:00Z"))  # fmt: skip
     card = _order_summary(default_patient(drop=("frankel",), extra=t6))
@@ -595,3 +597,15 @@ def test_a_deficit_that_cannot_be_ordered_names_the_grade_beside_it_and_says_not
     cards = score_cards(decide(_result(default_patient(drop=("frankel",), extra=grades))), "h")
     text = " ".join(c.summary + (c.detail or "") for c in cards)
     assert "not known which is later, dated) — not known" not in text
+
+
+def test_an_untimed_high_grade_keeps_an_old_grade_an_alarm_beside_a_current_frankel_e():
+    # A Bilsky 3 at T12 with no recorded time may be yesterday's MRI: the current Frankel E does
+    # not settle the old timed Bilsky 3 into "re-image" while it is there.
+    untimed = finding("mri-untimed", BILSKY, "bilsky-3", level="T12")
+    del untimed["effectiveDateTime"]
+    old = finding("mri", BILSKY, "bilsky-3", level="T12", when="2024-04-01T09:00:00Z")
+    result = _result(default_patient(drop=("bilsky-t12",), extra=(old, untimed)))
+    cards = score_cards(decide(result), "hook")
+    (alarm,) = [c for c in cards if "Bilsky" in c.summary]
+    assert alarm.indicator == "critical" and "since" not in alarm.summary
