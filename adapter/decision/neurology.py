@@ -52,6 +52,7 @@ from adapter.mapping.compression import (
 from adapter.mapping.deficit import Deficit, established_deficit, latest_deficit, palsy_named
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import PatientResult
+from adapter.scoring import Frankel
 from adapter.vocabulary.cards import SUMMARY_MAX, URGENCY, Indicator, shorten
 
 __all__ = [
@@ -125,13 +126,13 @@ class NeurologyAlert:
 def _dated(evidence: tuple[Evidence, ...], now: ClinicalTime) -> tuple[str, str] | None:
     """The latest timed input's day and "dated: 183 days before" when it is older than its
     window (contract §2), else None (an untimed one is said as such elsewhere). Findings that
-    cannot be put in order are "not known which is later, dated": no one's day or age."""
+    cannot be put in order are "dated" alone: no one's day or age (the sources cite each)."""
     timed = [ev for ev in evidence if ev.time is not None]
     latest = max(timed, key=lambda ev: ev.time.instant if ev.time else 0, default=None)
     if latest is None or latest.time is None or not latest.dated:
         return None
-    if len(own_times(evidence)) > 1:
-        return UNORDERED, f"{UNORDERED}, dated"
+    if len(own_times(evidence)) > 1:  # "(dated) — not known to be current": nothing to add
+        return "", "dated"
     days = (now.instant - latest.time.instant).days
     return latest.time.day, f"{latest.time.day}, dated: {days} days before"
 
@@ -168,7 +169,10 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
         text = f"{deficit.scale} {grades} ({said}) — {_NOT_CURRENT}: re-examine now"
         reason = f"Frankel/AIS {grades}{on_day(day)}, dated — re-examine"
         return NeurologyItem("critical", text, sources, reason, deficit=True, dated=True)
-    text = f"{deficit.scale} {grades} ({days_of(deficit.chosen.evidence)}{mark})"
+    day = days_of(deficit.chosen.evidence)
+    if day == UNORDERED and Frankel.E in deficit.chosen.values:  # name what it competes with
+        day = f"beside {deficit.scale} E, {day}"
+    text = f"{deficit.scale} {grades} ({day}{mark})"
     return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
 
 

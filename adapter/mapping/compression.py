@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from adapter.fhir.read.evidence import UNORDERED, Evidence, own_times
-from adapter.fhir.read.timing import ClinicalTime, at_or_after, certainly_after
+from adapter.fhir.read.evidence import UNORDERED, Evidence, dated_said, own_times
+from adapter.fhir.read.timing import ClinicalTime, at_or_after, certainly_after, latest_moment
 from adapter.mapping.findings import Bilsky, Chosen, WholeSpine
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import Safety
@@ -87,8 +87,16 @@ def days_of(evidence: Sequence[Evidence]) -> str:
 
 
 def on_day(day: str) -> str:
-    """ " on 30 May 2024" after a name, or ", not known which is later"."""
+    """ " on 30 May 2024" after a name, ", not known which is later", or nothing."""
+    if not day:
+        return ""
     return f", {day}" if day == UNORDERED else f" on {day}"
+
+
+def bracketed(*parts: str) -> str:
+    """ " (30 May 2024, dated)" of the parts said, or nothing."""
+    said = ", ".join(p for p in parts if p)
+    return f" ({said})" if said else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +122,15 @@ class Grade:
     @property
     def dated(self) -> bool:
         return any(ev.dated for ev in self.chosen.evidence)
+
+    @property
+    def brief(self) -> str:
+        """How a summary dates the grade: "30 May 2024", "30 May 2024, dated"; for grades that
+        cannot be put in order no day, only whether they are dated or "partly dated" (their
+        evidence cites each with its own time)."""
+        if self.day == UNORDERED:
+            return dated_said(self.chosen.evidence)
+        return ", ".join(p for p in (self.day, "dated" if self.dated else "") if p)
 
     @property
     def where(self) -> str:
@@ -235,6 +252,10 @@ def _reassured(grade: Grade, palsy: Chosen[Frankel] | None, safety: Safety) -> b
     """A later final Frankel/AIS E (and no preliminary deficit since) after a dated grade."""
     if palsy is None or safety.preliminary_palsy is not None or grade.time is None:
         return False
+    if safety.untimed_palsy is not None:
+        return False  # a deficit with no recorded time (A–D) may be the current grade
+    if grade.level in safety.untimed_high or None in safety.untimed_high:
+        return False  # so may a Bilsky 2–3 with no recorded time at the level, or at none
     when = next((ev.time for ev in palsy.evidence if ev.time), None)
     if palsy.values != {Frankel.E} or when is None or any(ev.dated for ev in palsy.evidence):
         return False  # dated evidence may raise an alarm, never settle one (contract §4 v3)
@@ -243,6 +264,15 @@ def _reassured(grade: Grade, palsy: Chosen[Frankel] | None, safety: Safety) -> b
     # dated 2 Apr alone beside an MRI of 1 Apr 20:00-05:00, may have been examined before it.
     times = (grade.time, *grade.chosen.unordered)
     return all(certainly_after(when, t) for t in times)
+
+
+def _certainly_old(grade: Grade, now: ClinicalTime, rules: Rules) -> bool:
+    """Whether every finding of the grade is older than its window however a date alone is read
+    (contract §5 v3: "a Bilsky 2–3 older than 30 days"): one dated finding beside a current one,
+    or a month that may end yesterday, is not an old grade."""
+    window = rules.windows.of("compression")
+    times = [ev.time for ev in grade.chosen.evidence]
+    return all(t is not None and now.instant - latest_moment(t) > window for t in times)
 
 
 def concern(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> Concern:
@@ -258,7 +288,7 @@ def concern(grade: Grade, safety: Safety, now: ClinicalTime, rules: Rules) -> Co
         return "irradiated"
     if grade.preliminary:
         return "preliminary"
-    if grade.dated and _reassured(grade, safety.palsy, safety):
+    if _certainly_old(grade, now, rules) and _reassured(grade, safety.palsy, safety):
         return "reimage"
     return "compression"
 

@@ -76,6 +76,9 @@ class Safety:
     untimed_palsy: Chosen[Frankel] | None = None
     untimed_compression: dict[str, Chosen[Bilsky]] = field(default_factory=dict)
     untimed_unplaced: Chosen[Bilsky] | None = None
+    # Where a final Bilsky 2–3 with no recorded time is (None: without a level), outranked or not:
+    # it may be the current grade, so nothing settles an older one there (compression.py).
+    untimed_high: frozenset[str | None] = frozenset()
     # The latest final whole-spine MRI verdict (criterion 8).
     whole_spine: Chosen[WholeSpine] | None = None
     corticosteroids: tuple[Evidence, ...] = ()
@@ -191,7 +194,7 @@ def _untimed_palsy(found: Findings, final: Chosen[Frankel] | None) -> Chosen[Fra
 
 def _untimed_compression(
     found: Findings, by_level: dict[str, Chosen[Bilsky]], loose: Chosen[Bilsky] | None
-) -> tuple[dict[str, Chosen[Bilsky]], Chosen[Bilsky] | None]:
+) -> tuple[dict[str, Chosen[Bilsky]], Chosen[Bilsky] | None, frozenset[str | None]]:
     items = found.coded.get(EPIDURAL_SPINAL_CORD_COMPRESSION, [])
     levels, unplaced = _compression(
         [
@@ -207,7 +210,8 @@ def _untimed_compression(
         return not any(g.high_grade for g in final.values)
 
     kept = {level: chosen for level, chosen in levels.items() if outranked(by_level.get(level))}
-    return kept, unplaced if outranked(loose) else None
+    where = frozenset([*levels, *([None] if unplaced is not None else [])])
+    return kept, unplaced if outranked(loose) else None, where
 
 
 def _palsy_history(found: Findings) -> tuple[PalsyGrade, ...]:
@@ -281,7 +285,7 @@ def safety_inputs(
     )
     palsy = latest_palsy(found, untimed=False, alarm=True)
     early_levels, early_unplaced = _preliminary_compression(found, by_level, unplaced)
-    hidden_levels, hidden_unplaced = _untimed_compression(found, by_level, unplaced)
+    hidden_levels, hidden_unplaced, untimed_high = _untimed_compression(found, by_level, unplaced)
     return Safety(
         palsy=palsy,
         compression=by_level,
@@ -307,6 +311,7 @@ def safety_inputs(
         untimed_palsy=_untimed_palsy(found, palsy),
         untimed_compression=hidden_levels,
         untimed_unplaced=hidden_unplaced,
+        untimed_high=untimed_high,
         whole_spine=_whole_spine(found),
         corticosteroids=active_of_kind(ctx, medications, "corticosteroid-medication"),
         unsited_lesions=tuple(lesion for lesion in staging.lesions if not lesion.sites),

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from adapter.fhir.read.evidence import UNORDERED, Evidence, own_times
+from adapter.fhir.read.evidence import Evidence, dated_said, own_times
 from adapter.mapping.compression import CONFIRM_BILSKY, UNTIMED, Grade
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.staging import Staged, levels_named
@@ -114,13 +114,13 @@ def dated(evidence: Iterable[Evidence]) -> bool:
 def on_day(evidence: Sequence[Evidence]) -> str:
     """ " (3 Dec)" for a summary: the latest input's day, without the year when it is current
     (within its window, so this year's); " (3 Mar 2026, dated)" when it is not; each finding's
-    " (not known which is later)" when they cannot be put in order."""
+    only " (dated)" or " (partly dated)", when they cannot be put in order."""
     timed = [(ev.time, ev) for ev in evidence if ev.time is not None]
     if not timed:
         return ""
     time, latest = max(timed, key=lambda pair: pair[0].instant)
-    if len(own_times(evidence)) > 1:  # never one finding's day given to another
-        return f" ({UNORDERED}{', dated' if latest.dated else ''})"
+    if len(own_times(evidence)) > 1:  # never one finding's day given to another: the basis
+        return f" ({said})" if (said := dated_said(evidence)) else ""  # cites each with its own
     day = time.day
     parts = day.split(" ")
     if latest.dated:

@@ -36,6 +36,7 @@ from adapter.mapping.compression import (
     CONFIRM_BILSKY,
     UNTIMED,
     Grade,
+    bracketed,
     clear_named,
     clear_whole_spine,
     compression_grades,
@@ -92,8 +93,8 @@ def _judge_grade(
             _Verdict("unknown", f"{named}, dated", "re-assess: re-image") if grade.dated else None
         )
     if what in ("compression", "preliminary"):
-        mark = ", preliminary — confirm" if what == "preliminary" else ""
-        finding = f"{grade.named} ({grade.day}{mark})"
+        mark = "preliminary — confirm" if what == "preliminary" else ""
+        finding = f"{grade.named}{bracketed(grade.brief, mark)}"
         words, either = where or ("elsewhere", False)
         said = f"{finding}: suspected cord compression {words}"
         here = where is not None and not either

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from adapter.fhir.read.records import ResourceRef
 from adapter.fhir.read.timing import ClinicalTime, same_time
 
-__all__ = ["DATED_INPUT", "UNORDERED", "Basis", "Evidence", "own_times"]
+__all__ = ["DATED_INPUT", "UNORDERED", "Basis", "Evidence", "dated_said", "own_times"]
 
 # How a caveat about an input that may no longer hold begins: its day count changes every day,
 # so what identifies a result is that the input is dated, never the count (fhir/write/build.py).
@@ -88,6 +88,15 @@ class Basis:
     @property
     def all_notes(self) -> tuple[str, ...]:
         return (*self.caveats, *self.notes)
+
+
+def dated_said(evidence: Sequence[Evidence]) -> str:
+    """ "dated" when every timed input is, "partly dated" when some are (findings that cannot be
+    put in order: the summary cannot say which one without a day, the evidence does), else ""."""
+    timed = [ev.dated for ev in evidence if ev.time is not None]
+    if not any(timed):
+        return ""
+    return "dated" if all(timed) else "partly dated"
 
 
 def own_times(evidence: Iterable[Evidence]) -> list[ClinicalTime]:

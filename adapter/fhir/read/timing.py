@@ -14,6 +14,7 @@ __all__ = [
     "at_or_after",
     "certainly_after",
     "day_text",
+    "latest_moment",
     "month_text",
     "parse_time",
     "same_time",
@@ -157,13 +158,17 @@ def certainly_after(a: ClinicalTime, b: ClinicalTime) -> bool:
     whatever zone the time was written in; two dates alone are ordered by their written days."""
     if same_time(a, b):
         return False
-    a_timed, b_timed = "T" in a.text, "T" in b.text
-    if not a_timed and not b_timed:
+    if "T" not in a.text and "T" not in b.text:
         n = min(len(a.text), len(b.text))
         return a.text[:n] > b.text[:n]
-    earliest = a.instant if a_timed else a.instant - _EARLIEST_ZONE
-    latest = b.end if b_timed else b.end + _LATEST_ZONE
-    return earliest >= latest
+    earliest = a.instant if "T" in a.text else a.instant - _EARLIEST_ZONE
+    return earliest >= latest_moment(b)
+
+
+def latest_moment(time: ClinicalTime) -> datetime:
+    """The latest instant a time may name: a time of day itself; the end of a year, month or day
+    alone in the last zone to reach it (UTC-12)."""
+    return time.instant if "T" in time.text else time.end + _LATEST_ZONE
 
 
 # FHIR R4's dateTime (datatypes.html#dateTime): a year, a month or a day, or a time to the
