@@ -238,6 +238,17 @@ def test_findings_and_conditions_the_record_does_not_name_take_the_mappings_disp
     assert "vertebral-body-collapse" not in card_text and "lt-50" not in card_text
 
 
+def test_a_time_written_as_a_month_alone_reads_as_a_month():
+    # A complication or a measurement dated "2024-05" is shown as it is read: "May 2024".
+    from adapter.decision.wording import readable_dates
+
+    assert readable_dates("2024-05") == "May 2024"
+    assert readable_dates("Dated input: X (Observation/x, 2024-05): 40 days") == (
+        "Dated input: X (Observation/x, May 2024): 40 days"
+    )
+    assert readable_dates("codes 2020-2024 and 1999-12-31") == "codes 2020-2024 and 31 Dec 1999"
+
+
 def test_without_ids_drops_a_cited_reference_and_shows_the_time_when_two_fall_the_same_day():
     line = (
         "Frankel C (Observation/fc, 2024-06-01T09:30:00Z) is after the computation time "
