@@ -37,11 +37,11 @@ _ID = r"[A-Za-z0-9\-.]{0,63}[A-Za-z0-9\-](?:/_history/[A-Za-z0-9\-.]*[A-Za-z0-9\
 _REF = rf"\b(?:{_TYPES})/{_ID}"  # an id never ends a sentence with its full stop
 _REFERENCE = re.compile(rf"\b({_TYPES})/{_ID}")
 # What readable_dates rewrites: a date or time, and a month alone cited as written ("(…,
-# 2024-05)"), never one within a word or an id: a reference's id may hold a date
-# ("Observation/f-2024-05-30").
+# 2024-05)") or given alone ("2024-05", a complication's time), never one within a word or an
+# id: a reference's id may hold a date ("Observation/f-2024-05-30").
 _ISO = re.compile(
     r"(?<![\w./-])\d{4}-\d{2}"
-    r"(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?|(?=\)))"
+    r"(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?|(?=\))|\Z)"
 )
 # A reference cited beside the thing it names ("Frankel C (Observation/fc, 1 Jun 2024)", "the
 # lesion at T6 (Condition/met-t6)", "… — Observation/x"): the card drops it with its punctuation,
