@@ -609,3 +609,30 @@ def test_an_untimed_high_grade_keeps_an_old_grade_an_alarm_beside_a_current_fran
     cards = score_cards(decide(result), "hook")
     (alarm,) = [c for c in cards if "Bilsky" in c.summary]
     assert alarm.indicator == "critical" and "since" not in alarm.summary
+
+
+# --- the fifth review: a copy dated by its month is part of the grade's age ----------------------
+
+
+@pytest.mark.parametrize("level", ["T12", "T6"])
+def test_a_month_only_copy_of_an_old_grade_keeps_it_an_alarm(level):
+    # Bilsky 3 of 1 May 09:00 (40 days before 10 Jun) and a Bilsky 3 dated May alone, which may
+    # be 31 May's: the grade is not certainly older than 30 days, so the Frankel E of 9 Jun
+    # settles nothing (no surface may read "re-image" only).
+    grades = (
+        finding("b3", BILSKY, "bilsky-3", level=level, when="2024-05-01T09:00:00Z"),
+        finding("b3-may", BILSKY, "bilsky-3", level=level, when="2024-05"),
+        finding("fe", "frankel-grade", "frankel-e", when="2024-06-09T09:00:00Z"),
+    )
+    extra = (condition("met-t6", "C79.51", level="T6"),) if level == "T6" else ()
+    result = _result(default_patient(drop=("bilsky-t12", "frankel"), extra=(*extra, *grades)),
+                     "2024-06-10T09:00:00Z")  # fmt: skip
+    (alarm,) = [c for c in score_cards(decide(result), "hook") if "Bilsky" in c.summary]
+    assert alarm.indicator == "critical" and "since" not in alarm.summary
+
+
+def test_the_neurology_card_says_partly_dated_as_the_order_card_does():
+    result = _result(_year_only_bilsky_3())
+    (alarm,) = [c for c in score_cards(decide(result), "hook") if "cord compression" in c.summary]
+    assert "partly dated" in alarm.summary
+    assert "Bilsky 0/3 at T12 (not known which is later, partly dated)" in (alarm.detail or "")

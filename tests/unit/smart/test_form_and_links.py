@@ -276,13 +276,11 @@ def test_a_prefilled_answer_offers_to_be_confirmed_now_and_a_new_one_does_not():
     assert 'name="confirmed|T8|spinal-alignment"' not in html  # nothing prefilled there
 
 
-@pytest.mark.parametrize("changed_meanwhile", [False, True])
-def test_a_prefilled_answer_confirmed_now_is_saved_as_todays_finding(changed_meanwhile):
+def test_a_prefilled_answer_confirmed_now_is_saved_as_todays_finding():
     old = _pain("non-mechanical", "2026-11-01")
     fields = _fields_of(form_html("sins", _populated(old), "tok")) | {CONFIRMED: "1"}
-    newer = (_pain("mechanical", "2026-11-30T10:05:00Z"),) if changed_meanwhile else ()
     response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
-                             prefilled=_populated(old, *newer))  # fmt: skip
+                             prefilled=_populated(old))  # fmt: skip
     (saved,) = _spinal_pain(response)
     assert saved["valueCodeableConcept"]["coding"][0]["code"] == "non-mechanical"
     assert saved["effectiveDateTime"] == NOW
@@ -294,3 +292,45 @@ def test_confirming_an_answer_set_to_not_known_saves_nothing():
     response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
                              prefilled=_populated(_pain("non-mechanical", "2026-11-01")))  # fmt: skip
     assert _spinal_pain(response) == []
+
+
+def _bilsky(oid: str, value: str, when: str, status: str = "final") -> dict:
+    return {"resourceType": "Observation", "id": oid, "status": status,
+            "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
+            "code": {"coding": [{"system": FINDING, "code": "epidural-spinal-cord-compression"}]},
+            "bodySite": [{"coding": [{"system": SNOMED, "code": "77435000"}]}],
+            "valueCodeableConcept": {"coding": [{"system": FINDING, "code": value}]}}  # fmt: skip
+
+
+def _neurology(*extra: dict) -> dict:
+    data = patient_records([*_record(), *extra], "p")
+    assert data is not None
+    return populate("neurology", data, default_terminology(), parse_time(NOW), rules=DEFAULT_RULES)
+
+
+def test_a_question_a_newer_preliminary_report_answers_otherwise_is_left_open():
+    # The form would show the April Bilsky 0 and offer to confirm it: ticked, it would replace the
+    # preliminary Bilsky 3 of this morning, which the form never showed (contract §2: a final
+    # finding of the same or a later time replaces a preliminary one).
+    old = _bilsky("b0", "bilsky-0", "2026-10-01T09:00:00Z")
+    early = _bilsky("b3", "bilsky-3", "2026-11-30T08:00:00Z", status="preliminary")
+    html = form_html("neurology", _neurology(old, early), "tok")
+    assert 'name="confirmed|T8|epidural-spinal-cord-compression"' not in html
+    assert (
+        'name="T8|epidural-spinal-cord-compression" id="T8-epidural-spinal-cord-compression-0" value="" checked'
+        in html
+    )
+    # With no newer preliminary report the record's grade is shown, with the checkbox.
+    html = form_html("neurology", _neurology(old), "tok")
+    assert 'name="confirmed|T8|epidural-spinal-cord-compression"' in html
+
+
+def test_a_confirmed_answer_whose_record_changed_since_the_form_was_shown_is_refused():
+    # A colleague recorded mechanical pain after the form showed the old non-mechanical pain:
+    # "unchanged" now speaks of a value the record no longer holds. Refused, naming the question.
+    old = _pain("non-mechanical", "2026-11-01")
+    fields = _fields_of(form_html("sins", _populated(old), "tok")) | {CONFIRMED: "1"}
+    newer = _pain("mechanical", "2026-11-30T10:05:00Z")
+    with pytest.raises(InputError, match="changed since the form was shown"):
+        response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
+                      prefilled=_populated(old, newer))  # fmt: skip
