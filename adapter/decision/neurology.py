@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from adapter.decision.coded import coded_items
 from adapter.decision.item import NeurologyItem
-from adapter.fhir.read.evidence import UNORDERED, Evidence, own_times
+from adapter.fhir.read.evidence import UNORDERED, Evidence, dated_said, own_times
 from adapter.fhir.read.timing import ClinicalTime, same_time
 from adapter.mapping.compression import (
     PRELIMINARY,
@@ -169,11 +169,19 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
         text = f"{deficit.scale} {grades} ({said}) — {_NOT_CURRENT}: re-examine now"
         reason = f"Frankel/AIS {grades}{on_day(day)}, dated — re-examine"
         return NeurologyItem("critical", text, sources, reason, deficit=True, dated=True)
-    day = days_of(deficit.chosen.evidence)
+    day, partly = days_of(deficit.chosen.evidence), _partly(deficit.chosen.evidence)
     if day == UNORDERED and Frankel.E in deficit.chosen.values:  # name what it competes with
         day = f"beside {deficit.scale} E, {day}"
-    text = f"{deficit.scale} {grades} ({day}{mark})"
-    return NeurologyItem("critical", text, sources, f"Frankel/AIS {grades}{mark}", deficit=True)
+    text = f"{deficit.scale} {grades} ({day}{partly}{mark})"
+    reason = f"Frankel/AIS {grades}{partly}{mark}"
+    return NeurologyItem("critical", text, sources, reason, deficit=True)
+
+
+def _partly(evidence: tuple[Evidence, ...]) -> str:
+    """ ", partly dated" for findings that cannot be put in order of which some are dated (all
+    dated: the stale items say so), as the order card's rows do."""
+    dated = dated_said(evidence) if len(own_times(evidence)) > 1 else ""
+    return ", partly dated" if dated == "partly dated" else ""
 
 
 def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> NeurologyItem | None:
@@ -195,9 +203,11 @@ def _grade_item(grade: Grade, patient: PatientResult, rules: Rules) -> Neurology
         return NeurologyItem("critical", text, sources, reason, dated=True)
     if what in ("compression", "preliminary"):
         mark = f", {PRELIMINARY}" if what == "preliminary" else ""
-        reason = f"Bilsky 2–3{grade.where}{mark}"
-        level = grade.level if what == "compression" else None
-        text = f"{named} ({grade.day}{mark})"
+        partly = _partly(grade.chosen.evidence)
+        reason = f"Bilsky 2–3{grade.where}{partly}{mark}"
+        # Named on its own when partly dated, not in "Bilsky 2–3 at T8, T12" with the others.
+        level = grade.level if what == "compression" and not partly else None
+        text = f"{named} ({grade.day}{partly}{mark})"
         return NeurologyItem("critical", text, sources, reason, level=level)
     texts: dict[str, tuple[Indicator | None, str]] = {
         "decompressed": ("info", f"{named} ({grade.day}){treated}"),

@@ -271,7 +271,8 @@ def _certainly_old(grade: Grade, now: ClinicalTime, rules: Rules) -> bool:
     (contract §5 v3: "a Bilsky 2–3 older than 30 days"): one dated finding beside a current one,
     or a month that may end yesterday, is not an old grade."""
     window = rules.windows.of("compression")
-    times = [ev.time for ev in grade.chosen.evidence]
+    # A copy of the grade dated by a period (left out of the evidence) is part of it too.
+    times = [*(ev.time for ev in grade.chosen.evidence), *grade.chosen.unordered]
     return all(t is not None and now.instant - latest_moment(t) > window for t in times)
 
 

@@ -1,8 +1,9 @@
 """What a patient's record holds for the forms (contract §7, ``$populate``): the scored levels and
 the finding that counts for each question, read by the same rules as the scores.
 
-A question is prefilled only when one answer counts (never a conflict of equal-time findings);
-the finding's clinical time travels with it.
+A question is prefilled only when one answer counts (never a conflict of equal-time findings,
+nor a final finding a newer preliminary report disputes); the finding's clinical time travels
+with it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,18 @@ from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
 from adapter.mapping.extract import findings_and_levels
 from adapter.mapping.findings import FINDING_ANSWERS, SINS_FINDINGS, Chosen, choose_latest
+from adapter.mapping.observations import Findings
 from adapter.mapping.placement import bilsky_at, finding_at
 from adapter.mapping.rules import Rules
+from adapter.mapping.safety import replaced
 from adapter.mapping.staging import read_staging
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import level_order
-from adapter.vocabulary.findings import EPIDURAL_SPINAL_CORD_COMPRESSION
+from adapter.vocabulary.findings import (
+    ASIA_IMPAIRMENT_SCALE,
+    EPIDURAL_SPINAL_CORD_COMPRESSION,
+    FRANKEL_GRADE,
+)
 from adapter.vocabulary.forms import FORMS
 
 __all__ = ["Answer", "Recorded", "recorded_findings"]
@@ -29,6 +36,7 @@ __all__ = ["Answer", "Recorded", "recorded_findings"]
 _BILSKY = EPIDURAL_SPINAL_CORD_COMPRESSION
 # Asked once per level on the forms: the SINS findings, the Bilsky grade, the spinal stability.
 _PER_LEVEL = frozenset(f for form in FORMS.values() for f in form.per_level)
+_PALSY = (FRANKEL_GRADE, ASIA_IMPAIRMENT_SCALE)  # one quantity: either's report stands for both
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,25 @@ def _answer(finding: str, chosen: Chosen[object] | None) -> Answer | None:
         codes = {member: code for code, member in FINDING_ANSWERS[finding].items()}
         return Answer(codes[value], time)
     return Answer(value, time) if isinstance(value, int) else None
+
+
+def _disputed_by_preliminary(
+    found: Findings, finding: str, level: str | None, chosen: Chosen[object] | None
+) -> bool:
+    """Whether a preliminary report of the question (at the level, or without one) that the
+    final finding does not replace says otherwise (contract §2): prefilled with the final value,
+    the form would hide it, and an answer confirmed "unchanged" would replace it unseen."""
+    if chosen is None:
+        return False
+    codes = _PALSY if finding in _PALSY else (finding,)
+    early = [
+        f
+        for code in codes
+        for f in found.preliminary.get(code, [])
+        if level is None or not f.levels or level in f.levels
+    ]
+    pre = choose_latest(early, finding) if early else None
+    return pre is not None and pre.values != chosen.values and not replaced(pre, chosen)
 
 
 def recorded_findings(
@@ -91,10 +118,13 @@ def recorded_findings(
                     else finding_at(found, finding, level, n).chosen
                 )
                 answer = _answer(finding, chosen)
-                if answer is not None:
+                if answer is not None and not _disputed_by_preliminary(
+                    found, finding, level, chosen
+                ):
                     recorded.at_level[(level, finding)] = answer
             continue
-        answer = _answer(finding, choose_latest(found.coded.get(finding, []), finding))
-        if answer is not None:
+        chosen = choose_latest(found.coded.get(finding, []), finding)
+        answer = _answer(finding, chosen)
+        if answer is not None and not _disputed_by_preliminary(found, finding, None, chosen):
             recorded.whole[finding] = answer
     return recorded

@@ -79,13 +79,15 @@ def _shown_field(name: str, answer: Mapping[str, Any] | None) -> str:
     )
 
 
-def _confirm_field(name: str, answer: Mapping[str, Any] | None) -> str:
-    """Beside an answer from the record: "assessed now, unchanged", unticked."""
+def _confirm_field(name: str, answer: Mapping[str, Any] | None, question: str = "") -> str:
+    """Beside an answer from the record: "assessed now, unchanged", unticked; ``question`` the id
+    of the element naming the question, where no fieldset's legend does."""
     if answer is None or not is_prefilled(answer):
         return ""
+    described = f' aria-describedby="{escape(question)}"' if question else ""
     return (
         f'<label class="confirm"><input type="checkbox" name="{escape(CONFIRMED + name)}" '
-        'value="1"> assessed now, unchanged: save as today\'s finding</label>'
+        f'value="1"{described}> assessed now, unchanged: save as today\'s finding</label>'
     )
 
 
@@ -99,9 +101,11 @@ def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any
             (e["valueInteger"] for e in question.get("extension", ()) if e["url"] == MIN_VALUE), 0
         )
         return (
-            f'<p class="q"><label for="{ident}">{title}</label>{_recorded(answer)}<br>'
+            f'<p class="q"><label for="{ident}" id="{ident}-q">{title}</label>'
+            f"{_recorded(answer)}<br>"
             f'<input type="number" min="{least}" step="1" id="{ident}" name="{escape(name)}" '
-            f'value="{value}">{_shown_field(name, answer)}{_confirm_field(name, answer)}</p>'
+            f'value="{value}">{_shown_field(name, answer)}'
+            f"{_confirm_field(name, answer, f'{ident}-q')}</p>"
         )
     chosen = (answer or {}).get("valueCoding", {}).get("code")
     options = [
@@ -220,12 +224,22 @@ def _answered(
     has at the save; ``then`` what the form showed (None: nothing), when the form says it. An
     answer left as the form showed it whose finding the record no longer has as shown (a newer
     one recorded meanwhile, or it was withdrawn) was assessed by nobody now: it is left out, and
-    the record's finding stands. One the clinician ``confirmed`` as assessed now is new, as
-    written, whatever the record holds."""
+    the record's finding stands. One the clinician ``confirmed`` as assessed now is new, unless
+    the record no longer holds what the form showed ("unchanged" would then speak of a value
+    that is not the record's latest): refused, so that the clinician reviews it."""
     value = _value(question, raw or "")
     as_shown = {k: v for k, v in (shown or {}).items() if k != "extension"}
     repeats = value is not None and shown is not None and is_prefilled(shown) and value == as_shown
-    if confirmed:
+    # The checkbox stands beside a prefilled answer only: a form that showed none (or an older
+    # form that does not say what it showed) offered nothing to confirm.
+    confirmed = confirmed and isinstance(then, str)
+    if confirmed and value is not None:
+        still = shown is not None and is_prefilled(shown) and _as_posted(shown) == then
+        if not still:
+            raise InputError(
+                f"{question['text']}: the record changed since the form was shown — review the "
+                "answer and save again"
+            )
         repeats = False
     elif not isinstance(then, _Unknown):
         untouched = then is not None and (raw or "").strip() == then

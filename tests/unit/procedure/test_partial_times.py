@@ -589,7 +589,8 @@ def test_a_deficit_that_cannot_be_ordered_names_the_grade_beside_it_and_says_not
     exam = finding("exam-old", "frankel-grade", "frankel-c", when="2024-05")
     cards = score_cards(decide(_result(default_patient(extra=(exam,)))), "hook")
     detail = " ".join(c.detail or "" for c in cards)
-    assert "Frankel C (beside Frankel E, not known which is later)" in detail
+    # The C of May alone is dated (its month began 31 days ago), the E of 30 May is not.
+    assert "Frankel C (beside Frankel E, not known which is later, partly dated)" in detail
     grades = (
         finding("fe", "frankel-grade", "frankel-e", when="2024-04-01T09:00:00Z"),
         finding("fc", "frankel-grade", "frankel-c", when="2024-04"),

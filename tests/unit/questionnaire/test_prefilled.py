@@ -160,7 +160,10 @@ async def _saved_page(
     before = (await signed.client.get("/smart/")).text
     shown = _populated(record)
     form = {"csrf": signed.session.csrf, "level": "T12", **_fields(shown, new=new)}
-    form |= {f"confirmed|T12|{code}": "1" for code in confirmed}
+    if confirmed:  # as the browser posts it: what the form showed beside each ticked answer
+        form |= {"shown-form": "1"}
+        form |= {f"shown|T12|{code}": form[f"T12|{code}"] for code in confirmed}
+        form |= {f"confirmed|T12|{code}": "1" for code in confirmed}
     after = await signed.client.post("/smart/form/sins", data=form)
     await signed.client.aclose()
     # Saved as shown, it records nothing new, and says so (adapter/smart/view.py).

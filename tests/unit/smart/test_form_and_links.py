@@ -334,3 +334,16 @@ def test_a_confirmed_answer_whose_record_changed_since_the_form_was_shown_is_ref
     with pytest.raises(InputError, match="changed since the form was shown"):
         response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
                       prefilled=_populated(old, newer))  # fmt: skip
+
+
+def test_the_checkbox_beside_a_prefilled_count_is_described_by_its_question():
+    from adapter.questionnaire.populate import questionnaire
+    from adapter.vocabulary.forms import RECORDED_AT
+
+    item = next(i for i in questionnaire("staging")["item"] if i["type"] == "integer")
+    recorded = {"url": RECORDED_AT, "valueDateTime": "2026-11-01"}
+    populated = {"item": [{"linkId": item["linkId"], "answer": [{"valueInteger": 2, "extension": [recorded]}]}]}  # fmt: skip
+    html = form_html("staging", populated, "tok")
+    ident = f"patient-{item['linkId']}-q"
+    assert f'id="{ident}"' in html
+    assert f'name="confirmed|patient|{item["linkId"]}" value="1" aria-describedby="{ident}"' in html
