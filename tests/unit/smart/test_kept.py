@@ -3,6 +3,7 @@ entries in the form, says it was not saved and why, and nothing is written."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -142,3 +143,63 @@ async def _signed_in_to_the_default_patient(monkeypatch: Any) -> tuple[Any, Any,
     app = app_of(smart)
     client, _ = await signed_in(app, smart)
     return client, session_of(app), written
+
+
+async def test_a_confirmation_the_record_changed_under_comes_back_as_the_form_with_the_entries(
+    monkeypatch,
+):
+    """The clinician ticks "assessed now, unchanged" beside the record's mechanical pain and
+    changes the alignment; meanwhile a colleague records non-mechanical pain. Nothing is written;
+    the form comes back with the alignment kept, the pain as the record has it now, the question
+    named, and a second save of the same tick goes through."""
+    from tests.support.records import default_patient, finding
+
+    newer = finding("pain-new", "spinal-pain", "non-mechanical", level="T12",
+                    when="2024-05-31T09:00:00Z")  # fmt: skip
+    reads: list[int] = []
+    written: list[dict[str, Any]] = []
+
+    async def record(session: Any, timeout: float) -> list[Any]:
+        reads.append(1)
+        resources = [*default_patient(), *([newer] if len(reads) > 1 else [])]
+        moved = json.loads(json.dumps(resources).replace('"Patient/p"', '"Patient/p1"'))
+        moved[0]["id"] = "p1"  # the launch server's patient
+        return list(moved)
+
+    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> list[str]:
+        written.append(bundle)
+        return [f"{e['resource']['resourceType']}/w{n}" for n, e in enumerate(bundle["entry"])]
+
+    monkeypatch.setattr("adapter.smart.view.read_record", record)
+    monkeypatch.setattr("adapter.smart.view.write_transaction", write)
+    smart = launch_server()
+    app = app_of(smart)
+    client, _ = await signed_in(app, smart)
+    session = session_of(app)
+    posted = _posted((await client.get("/smart/form/sins")).text)
+    assert posted["T12|spinal-pain"] == "mechanical"
+    posted |= {"T12|spinal-alignment": "subluxation", "confirmed|T12|spinal-pain": "1"}
+    page = await client.post("/smart/form/sins", data={**posted, "csrf": session.csrf})
+    assert page.status_code == 400 and written == []
+    text = page.text
+    assert "Not saved" in text and "changed since the form was shown" in text
+    assert "Spinal pain" in text and "kept below" in text
+    assert '<form method="post"' in text
+    assert 'name="T12|spinal-alignment" id="T12-spinal-alignment-' in text
+    assert 'value="subluxation" checked' in text and 'value="non-mechanical" checked' in text
+    again = _posted(text) | {"confirmed|T12|spinal-pain": "1"}
+    page = await client.post("/smart/form/sins", data={**again, "csrf": session.csrf})
+    await client.aclose()
+    assert page.status_code == 200 and len(written) == 1
+
+
+def _posted(html: str) -> dict[str, str]:
+    """What a browser posts for a form as shown: hidden fields and checked radios."""
+    import re
+
+    posted = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    posted |= dict(
+        re.findall(r'type="radio" name="([^"]+)" id="[^"]+" value="([^"]*)" checked', html)
+    )
+    posted.pop("csrf", None)
+    return posted
