@@ -347,3 +347,30 @@ def test_the_checkbox_beside_a_prefilled_count_is_described_by_its_question():
     ident = f"patient-{item['linkId']}-q"
     assert f'id="{ident}"' in html
     assert f'name="confirmed|patient|{item["linkId"]}" value="1" aria-describedby="{ident}"' in html
+
+
+def _frankel(oid: str, value: str, when: str, status: str = "final") -> dict:
+    return {"resourceType": "Observation", "id": oid, "status": status,
+            "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
+            "code": {"coding": [{"system": FINDING, "code": "frankel-grade"}]},
+            "valueCodeableConcept": {"coding": [{"system": FINDING, "code": value}]}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("final", "preliminary", "question"),
+    [
+        (_bilsky("b3", "bilsky-3", "2026-10-01T09:00:00Z"),
+         _bilsky("b1", "bilsky-1a", "2026-11-30T08:00:00Z", "preliminary"),
+         "T8|epidural-spinal-cord-compression"),
+        (_frankel("fc", "frankel-c", "2026-10-01T09:00:00Z"),
+         _frankel("fe", "frankel-e", "2026-11-30T08:00:00Z", "preliminary"),
+         "patient|frankel-grade"),
+    ],
+)  # fmt: skip
+def test_a_less_alarming_preliminary_report_never_hides_the_final_grade(
+    final, preliminary, question
+):
+    # Confirming the final Bilsky 3 or Frankel C replaces nothing alarming: the form shows it,
+    # which the cards still alarm on.
+    html = form_html("neurology", _neurology(final, preliminary), "tok")
+    assert f'name="confirmed|{question}"' in html
