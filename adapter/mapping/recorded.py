@@ -16,14 +16,14 @@ from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.context import Context
 from adapter.mapping.extract import findings_and_levels
-from adapter.mapping.findings import FINDING_ANSWERS, SINS_FINDINGS, Chosen, choose_latest
+from adapter.mapping.findings import FINDING_ANSWERS, SINS_FINDINGS, Bilsky, Chosen, choose_latest
 from adapter.mapping.observations import Findings
 from adapter.mapping.placement import bilsky_at, finding_at
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import replaced
 from adapter.mapping.staging import read_staging
 from adapter.mapping.terminology import Terminology
-from adapter.scoring import level_order
+from adapter.scoring import Frankel, level_order
 from adapter.vocabulary.findings import (
     ASIA_IMPAIRMENT_SCALE,
     EPIDURAL_SPINAL_CORD_COMPRESSION,
@@ -70,7 +70,9 @@ def _disputed_by_preliminary(
 ) -> bool:
     """Whether a preliminary report of the question (at the level, or without one) that the
     final finding does not replace says otherwise (contract §2): prefilled with the final value,
-    the form would hide it, and an answer confirmed "unchanged" would replace it unseen."""
+    the form would hide it, and an answer confirmed "unchanged" would replace it unseen. A grade
+    reported no worse than the final one (a preliminary Bilsky 1a beside a final Bilsky 3, a
+    Frankel E beside a C) disputes nothing the form should hide: the final grade is shown."""
     if chosen is None:
         return False
     codes = _PALSY if finding in _PALSY else (finding,)
@@ -81,7 +83,22 @@ def _disputed_by_preliminary(
         if level is None or not f.levels or level in f.levels
     ]
     pre = choose_latest(early, finding) if early else None
-    return pre is not None and pre.values != chosen.values and not replaced(pre, chosen)
+    if pre is None or pre.values == chosen.values or replaced(pre, chosen):
+        return False
+    return _worse(pre.values, chosen.values)
+
+
+def _worse(reported: frozenset[object], final: frozenset[object]) -> bool:
+    """Whether a preliminary report may say worse than the final finding: a Bilsky 2–3 beside
+    a low grade, a lower Frankel/AIS grade; any other finding that differs (SINS)."""
+    bilsky = [v for v in (*reported, *final) if isinstance(v, Bilsky)]
+    if len(bilsky) == len(reported) + len(final):
+        high = {v for v in bilsky if v.high_grade}
+        return bool(high & reported) and not final <= high
+    frankel = [v.value for v in (*reported, *final) if isinstance(v, Frankel)]
+    if len(frankel) == len(reported) + len(final):
+        return min(frankel[: len(reported)]) < min(frankel[len(reported) :])
+    return True
 
 
 def recorded_findings(

@@ -27,7 +27,7 @@ from adapter.vocabulary.forms import (
 )
 from adapter.vocabulary.systems import VERTEBRA
 
-__all__ = ["form_html", "response_from"]
+__all__ = ["ChangedUnderForm", "form_html", "response_from"]
 
 WHOLE = "patient"  # the field-name prefix of questions about the patient as a whole
 # The prefix of the hidden field that says what the form showed for a question, and the field
@@ -37,6 +37,20 @@ SHOWS = "shown-form"
 # The prefix of the checkbox beside a prefilled answer that says the clinician assessed it now
 # and found it unchanged: saved as today's finding, which clears a "dated" warning the cards gave.
 CONFIRMED = "confirmed|"
+
+
+class ChangedUnderForm(InputError):
+    """Answers ticked "assessed now, unchanged" whose finding the record no longer holds as the
+    form showed it (a newer one recorded meanwhile): "unchanged" would speak of a value that is
+    not the record's latest. ``fields`` are the form's fields with those answers as the record
+    has them now, unticked, to show the form again with every other entry kept."""
+
+    def __init__(self, said: Sequence[str], fields: Mapping[str, str]) -> None:
+        super().__init__(
+            "the record changed since the form was shown: " + "; ".join(said) + " — check it "
+            "and save again"
+        )
+        self.fields = dict(fields)
 
 
 def _answers(items: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -231,15 +245,9 @@ def _answered(
     as_shown = {k: v for k, v in (shown or {}).items() if k != "extension"}
     repeats = value is not None and shown is not None and is_prefilled(shown) and value == as_shown
     # The checkbox stands beside a prefilled answer only: a form that showed none (or an older
-    # form that does not say what it showed) offered nothing to confirm.
-    confirmed = confirmed and isinstance(then, str)
-    if confirmed and value is not None:
-        still = shown is not None and is_prefilled(shown) and _as_posted(shown) == then
-        if not still:
-            raise InputError(
-                f"{question['text']}: the record changed since the form was shown — review the "
-                "answer and save again"
-            )
+    # form that does not say what it showed) offered nothing to confirm. response_from has
+    # refused the ticks whose finding the record no longer holds as shown.
+    if confirmed and isinstance(then, str) and value is not None:
         repeats = False
     elif not isinstance(then, _Unknown):
         untouched = then is not None and (raw or "").strip() == then
@@ -279,15 +287,54 @@ def _level_item(
     return answers
 
 
+def _holds(answer: Mapping[str, Any] | None) -> str:
+    """What the record holds for a question, as the form shows it: "non-mechanical, 31 May
+    2024", or "no answer"."""
+    if answer is None or not is_prefilled(answer):
+        return "no answer"
+    coding = answer.get("valueCoding")
+    value = coding.get("display") or coding.get("code") if coding else answer.get("valueInteger")
+    when = next((e.get("valueDateTime") for e in answer.get("extension", ())
+                 if e.get("url") == RECORDED_AT), None)  # fmt: skip
+    return f"{value}, {_day(when)}" if isinstance(when, str) else f"{value}, no recorded time"
+
+
+def _refuse_stale_ticks(
+    q: Mapping[str, Any], fields: Mapping[str, str], levels: Sequence[str], shown: Shown
+) -> None:
+    """ChangedUnderForm when a ticked answer's finding is no longer what the form showed."""
+    asked = [(WHOLE, i) for i in q["item"] if i["linkId"] != LEVEL_GROUP]
+    for group in (i for i in q["item"] if i["linkId"] == LEVEL_GROUP):
+        asked += [(level, i) for level in levels for i in group["item"][1:]]
+    said, refreshed = [], dict(fields)
+    for where, question in asked:
+        name = f"{where}|{question['linkId']}"
+        then = _then(fields, name)
+        if CONFIRMED + name not in fields or not isinstance(then, str):
+            continue
+        now = shown.get((where, question["linkId"]))
+        if now is not None and is_prefilled(now) and _as_posted(now) == then:
+            continue
+        at = f" at {where}" if where != WHOLE else ""
+        said.append(f"{question['text']}{at} (the record now has {_holds(now)})")
+        current = _as_posted(now) if now is not None and is_prefilled(now) else ""
+        refreshed |= {name: current, SHOWN + name: current}
+        del refreshed[CONFIRMED + name]
+    if said:
+        raise ChangedUnderForm(said, refreshed)
+
+
 def response_from(
     name: str, fields: Mapping[str, str], levels: Sequence[str], *, patient: str, authored: str,
     author: str | None, prefilled: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The completed QuestionnaireResponse of a submitted form; InputError naming the question.
-    ``prefilled`` is the ``$populate`` response the form showed: an answer left as it was keeps
-    its answer-recorded mark, so it is not extracted as a new finding."""
+    """The completed QuestionnaireResponse of a submitted form; InputError naming the question
+    (ChangedUnderForm for ticks the record changed under). ``prefilled`` is the ``$populate``
+    response of the record at the save: an answer left as the form showed it keeps its
+    answer-recorded mark, so it is not extracted as a new finding."""
     form, q = form_named(name), questionnaire(name)
     shown = _shown(prefilled)
+    _refuse_stale_ticks(q, fields, levels, shown)
     items: list[dict[str, Any]] = []
     for question in q["item"]:
         link = question["linkId"]

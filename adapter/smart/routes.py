@@ -26,6 +26,7 @@ from adapter.errors import FhirServerError, InputError
 from adapter.smart import signin
 from adapter.smart.answers import fhir_problem, html, problem, refusal
 from adapter.smart.audit import record
+from adapter.smart.form import ChangedUnderForm
 from adapter.smart.record import missing_writes
 from adapter.smart.sessions import COOKIE, Session
 from adapter.smart.state import SmartState, StateDep, lifespan
@@ -145,6 +146,25 @@ async def _submitted(
     return await _save(session, name, fields, levels, state, written)
 
 
+async def _changed_under(
+    view: View,
+    session: Session,
+    name: str,
+    changed: ChangedUnderForm,
+    levels: list[str],
+    root: str,
+) -> Response:
+    """Nothing written: the form again with the ticked answers as the record has them now and
+    every other entry kept, and which answers changed."""
+    try:
+        entries = completed(view, session, name, changed.fields, levels)
+    except InputError as exc:  # another answer the form cannot take: say so, as any refusal
+        return problem(root, 400, "Not saved", f"Nothing was written: {changed}; {exc}")
+    message = f"Not saved: {changed}. Your entries are kept below."
+    page = await asyncio.to_thread(show, view, session, name, message, root, entries=entries)
+    return html(page, 400)
+
+
 async def _save(
     session: Session,
     name: str,
@@ -162,6 +182,8 @@ async def _save(
     try:
         before = await renewal.call(lambda: View.read(session, state.limits, state.rules))
         response = completed(before, session, name, fields, levels)
+    except ChangedUnderForm as changed:  # the form again, as the record is now, entries kept
+        return await _changed_under(before, session, name, changed, levels, root)
     except InputError as exc:
         return problem(root, 400, "Not saved", f"Nothing was written: {exc}")
     except FhirServerError as exc:
