@@ -637,3 +637,14 @@ def test_the_neurology_card_says_partly_dated_as_the_order_card_does():
     (alarm,) = [c for c in score_cards(decide(result), "hook") if "cord compression" in c.summary]
     assert "partly dated" in alarm.summary
     assert "Bilsky 0/3 at T12 (not known which is later, partly dated)" in (alarm.detail or "")
+
+
+def test_two_scales_that_disagree_say_partly_dated_in_the_neurology_summary():
+    # A Frankel C of May alone (dated) beside an AIS E of 30 May 09:00 (current).
+    grades = (
+        finding("fc", "frankel-grade", "frankel-c", when="2024-05"),
+        finding("ais", "asia-impairment-scale", "ais-e"),
+    )
+    result = _result(default_patient(drop=("frankel",), extra=grades))
+    (alarm,) = [c for c in score_cards(decide(result), "hook") if "cord compression" in c.summary]
+    assert "partly dated" in alarm.summary
