@@ -158,8 +158,9 @@ def _deficit_item(deficit: Deficit, patient: PatientResult) -> NeurologyItem:
             same_time(ev.time, top) for ev in deficit.chosen.evidence if ev.time is not None
         )
         how = "recorded together disagree" if together else "disagree"
+        when += "" if stale is not None else _partly(deficit.chosen.evidence)
         text = f"{other} and {worst} {how} ({when}) — {again} and record one grade"
-        dated = ", dated" if stale is not None else ""
+        dated = ", dated" if stale is not None else _partly(deficit.chosen.evidence)
         # A preliminary report's mark already asks to confirm.
         beside = "recorded with" if together else "beside"
         reason = f"{worst} {beside} {other}" + (mark or f"{dated} — confirm")
