@@ -160,3 +160,17 @@ async def launched(smart: SmartServer, monkeypatch: Any) -> Launched:
 async def save_sins(client: httpx.AsyncClient, session: Session) -> httpx.Response:
     form = {"csrf": session.csrf, **SINS_AT_T8}
     return await client.post("/smart/form/sins", data=form)
+
+
+def posted_fields(html: str) -> dict[str, str]:
+    """What a browser posts for a form left as it was shown: hidden fields and checked radios
+    (the csrf token and the levels left to the caller)."""
+    import re
+
+    posted = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    posted |= dict(
+        re.findall(r'type="radio" name="([^"]+)" id="[^"]+" value="([^"]*)" checked', html)
+    )
+    posted.pop("level", None)
+    posted.pop("csrf", None)
+    return posted

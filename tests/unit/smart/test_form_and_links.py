@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from adapter.questionnaire.populate import populate
 from adapter.smart.form import form_html, response_from
 from adapter.smart.record import missing_writes
 from adapter.vocabulary.systems import FINDING
+from tests.support.smart_app import posted_fields
 
 NOW = "2026-12-01T00:00:00Z"
 SNOMED = "http://snomed.info/sct"
@@ -176,12 +178,19 @@ def test_a_count_that_is_not_a_whole_number_is_refused():
                       authored=NOW, author=None)  # fmt: skip
 
 
+def _finding(oid: str, code: str, value: str, when: str, status: str = "final", *,
+             at_t8: bool = True) -> dict:  # fmt: skip
+    found: dict[str, Any] = {"resourceType": "Observation", "id": oid, "status": status,
+             "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
+             "code": {"coding": [{"system": FINDING, "code": code}]},
+             "valueCodeableConcept": {"coding": [{"system": FINDING, "code": value}]}}  # fmt: skip
+    if at_t8:
+        found["bodySite"] = [{"coding": [{"system": SNOMED, "code": "77435000"}]}]
+    return found
+
+
 def _pain(value: str, when: str) -> dict:
-    return {"resourceType": "Observation", "id": f"pain-{value}", "status": "final",
-            "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
-            "code": {"coding": [{"system": FINDING, "code": "spinal-pain"}]},
-            "bodySite": [{"coding": [{"system": SNOMED, "code": "77435000"}]}],
-            "valueCodeableConcept": {"coding": [{"system": FINDING, "code": value}]}}  # fmt: skip
+    return _finding(f"pain-{value}", "spinal-pain", value, when)
 
 
 def _populated(*extra: dict) -> dict:
@@ -190,24 +199,12 @@ def _populated(*extra: dict) -> dict:
     return populate("sins", data, default_terminology(), parse_time(NOW), rules=DEFAULT_RULES)
 
 
-def _fields_of(html: str) -> dict[str, str]:
-    """What a browser posts for a form left as it was shown: hidden fields and checked radios."""
-    import re
-
-    posted = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', html))
-    posted |= dict(
-        re.findall(r'type="radio" name="([^"]+)" id="[^"]+" value="([^"]*)" checked', html)
-    )
-    posted.pop("level", None)
-    return posted
-
-
 def test_an_answer_left_as_shown_is_not_saved_as_new_when_the_record_changed_meanwhile():
     # The form showed 1 Nov's non-mechanical pain; before the save a colleague recorded
     # mechanical pain. The answer nobody touched must not come back as today's assessment and
     # outrank the newer finding (it would turn SINS 7 into a "stable" 5).
     shown = form_html("sins", _populated(_pain("non-mechanical", "2026-11-01")), "tok")
-    fields = _fields_of(shown)
+    fields = posted_fields(shown)
     assert fields["T8|spinal-pain"] == "non-mechanical"
     now = _populated(
         _pain("non-mechanical", "2026-11-01"), _pain("mechanical", "2026-11-30T10:05:00Z")
@@ -221,7 +218,7 @@ def test_an_answer_left_as_shown_is_not_saved_as_new_when_the_record_changed_mea
 
 def test_an_answer_left_as_shown_keeps_its_mark_when_the_record_did_not_change():
     populated = _populated(_pain("non-mechanical", "2026-11-01"))
-    fields = _fields_of(form_html("sins", populated, "tok"))
+    fields = posted_fields(form_html("sins", populated, "tok"))
     response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
                              prefilled=populated)  # fmt: skip
     observations = [e["resource"] for e in extract(response, default_terminology())["entry"]
@@ -278,7 +275,7 @@ def test_a_prefilled_answer_offers_to_be_confirmed_now_and_a_new_one_does_not():
 
 def test_a_prefilled_answer_confirmed_now_is_saved_as_todays_finding():
     old = _pain("non-mechanical", "2026-11-01")
-    fields = _fields_of(form_html("sins", _populated(old), "tok")) | {CONFIRMED: "1"}
+    fields = posted_fields(form_html("sins", _populated(old), "tok")) | {CONFIRMED: "1"}
     response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
                              prefilled=_populated(old))  # fmt: skip
     (saved,) = _spinal_pain(response)
@@ -287,7 +284,9 @@ def test_a_prefilled_answer_confirmed_now_is_saved_as_todays_finding():
 
 
 def test_confirming_an_answer_set_to_not_known_saves_nothing():
-    fields = _fields_of(form_html("sins", _populated(_pain("non-mechanical", "2026-11-01")), "tok"))
+    fields = posted_fields(
+        form_html("sins", _populated(_pain("non-mechanical", "2026-11-01")), "tok")
+    )
     fields |= {"T8|spinal-pain": "", CONFIRMED: "1"}
     response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
                              prefilled=_populated(_pain("non-mechanical", "2026-11-01")))  # fmt: skip
@@ -295,11 +294,7 @@ def test_confirming_an_answer_set_to_not_known_saves_nothing():
 
 
 def _bilsky(oid: str, value: str, when: str, status: str = "final") -> dict:
-    return {"resourceType": "Observation", "id": oid, "status": status,
-            "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
-            "code": {"coding": [{"system": FINDING, "code": "epidural-spinal-cord-compression"}]},
-            "bodySite": [{"coding": [{"system": SNOMED, "code": "77435000"}]}],
-            "valueCodeableConcept": {"coding": [{"system": FINDING, "code": value}]}}  # fmt: skip
+    return _finding(oid, "epidural-spinal-cord-compression", value, when, status)
 
 
 def _neurology(*extra: dict) -> dict:
@@ -329,7 +324,7 @@ def test_a_confirmed_answer_whose_record_changed_since_the_form_was_shown_is_ref
     # A colleague recorded mechanical pain after the form showed the old non-mechanical pain:
     # "unchanged" now speaks of a value the record no longer holds. Refused, naming the question.
     old = _pain("non-mechanical", "2026-11-01")
-    fields = _fields_of(form_html("sins", _populated(old), "tok")) | {CONFIRMED: "1"}
+    fields = posted_fields(form_html("sins", _populated(old), "tok")) | {CONFIRMED: "1"}
     newer = _pain("mechanical", "2026-11-30T10:05:00Z")
     with pytest.raises(InputError, match="changed since the form was shown"):
         response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
@@ -350,10 +345,7 @@ def test_the_checkbox_beside_a_prefilled_count_is_described_by_its_question():
 
 
 def _frankel(oid: str, value: str, when: str, status: str = "final") -> dict:
-    return {"resourceType": "Observation", "id": oid, "status": status,
-            "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
-            "code": {"coding": [{"system": FINDING, "code": "frankel-grade"}]},
-            "valueCodeableConcept": {"coding": [{"system": FINDING, "code": value}]}}  # fmt: skip
+    return _finding(oid, "frankel-grade", value, when, status, at_t8=False)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from adapter.errors import FhirServerError
-from tests.support.smart_app import app_of, launch_server, save_sins, session_of, signed_in
+from tests.support.smart_app import (
+    app_of,
+    launch_server,
+    posted_fields,
+    save_sins,
+    session_of,
+    signed_in,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -116,7 +123,9 @@ async def test_a_save_that_records_no_new_finding_says_so(monkeypatch):
     posted |= dict(
         re.findall(r'type="radio" name="([^"]+)" id="[^"]+" value="([^"]*)" checked', shown)
     )
-    page = await client.post("/smart/form/sins", data={**posted, "csrf": session.csrf})
+    page = await client.post(
+        "/smart/form/sins", data={**posted, "level": "T12", "csrf": session.csrf}
+    )
     await client.aclose()
     assert page.status_code == 200
     assert "no new finding was recorded" in page.text
@@ -176,10 +185,12 @@ async def test_a_confirmation_the_record_changed_under_comes_back_as_the_form_wi
     app = app_of(smart)
     client, _ = await signed_in(app, smart)
     session = session_of(app)
-    posted = _posted((await client.get("/smart/form/sins")).text)
+    posted = posted_fields((await client.get("/smart/form/sins")).text)
     assert posted["T12|spinal-pain"] == "mechanical"
     posted |= {"T12|spinal-alignment": "subluxation", "confirmed|T12|spinal-pain": "1"}
-    page = await client.post("/smart/form/sins", data={**posted, "csrf": session.csrf})
+    page = await client.post(
+        "/smart/form/sins", data={**posted, "level": "T12", "csrf": session.csrf}
+    )
     assert page.status_code == 400 and written == []
     text = page.text
     assert "Not saved" in text and "changed since the form was shown" in text
@@ -187,19 +198,9 @@ async def test_a_confirmation_the_record_changed_under_comes_back_as_the_form_wi
     assert '<form method="post"' in text
     assert 'name="T12|spinal-alignment" id="T12-spinal-alignment-' in text
     assert 'value="subluxation" checked' in text and 'value="non-mechanical" checked' in text
-    again = _posted(text) | {"confirmed|T12|spinal-pain": "1"}
-    page = await client.post("/smart/form/sins", data={**again, "csrf": session.csrf})
+    again = posted_fields(text) | {"confirmed|T12|spinal-pain": "1"}
+    page = await client.post(
+        "/smart/form/sins", data={**again, "level": "T12", "csrf": session.csrf}
+    )
     await client.aclose()
     assert page.status_code == 200 and len(written) == 1
-
-
-def _posted(html: str) -> dict[str, str]:
-    """What a browser posts for a form as shown: hidden fields and checked radios."""
-    import re
-
-    posted = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', html))
-    posted |= dict(
-        re.findall(r'type="radio" name="([^"]+)" id="[^"]+" value="([^"]*)" checked', html)
-    )
-    posted.pop("csrf", None)
-    return posted
