@@ -154,23 +154,17 @@ async def _signed_in_to_the_default_patient(monkeypatch: Any) -> tuple[Any, Any,
     return client, session_of(app), written
 
 
-async def test_a_confirmation_the_record_changed_under_comes_back_as_the_form_with_the_entries(
-    monkeypatch,
-):
-    """The clinician ticks "assessed now, unchanged" beside the record's mechanical pain and
-    changes the alignment; meanwhile a colleague records non-mechanical pain. Nothing is written;
-    the form comes back with the alignment kept, the pain as the record has it now, the question
-    named, and a second save of the same tick goes through."""
-    from tests.support.records import default_patient, finding
+async def _record_changing(monkeypatch: Any, *newer: dict[str, Any]) -> tuple[Any, Any, list[Any]]:
+    """Signed in to the default patient, whose record gains ``newer`` after the first read (the
+    form shown), as when a colleague records findings meanwhile; the transactions kept."""
+    from tests.support.records import default_patient
 
-    newer = finding("pain-new", "spinal-pain", "non-mechanical", level="T12",
-                    when="2024-05-31T09:00:00Z")  # fmt: skip
     reads: list[int] = []
     written: list[dict[str, Any]] = []
 
     async def record(session: Any, timeout: float) -> list[Any]:
         reads.append(1)
-        resources = [*default_patient(), *([newer] if len(reads) > 1 else [])]
+        resources = [*default_patient(), *(newer if len(reads) > 1 else ())]
         moved = json.loads(json.dumps(resources).replace('"Patient/p"', '"Patient/p1"'))
         moved[0]["id"] = "p1"  # the launch server's patient
         return list(moved)
@@ -184,9 +178,28 @@ async def test_a_confirmation_the_record_changed_under_comes_back_as_the_form_wi
     smart = launch_server()
     app = app_of(smart)
     client, _ = await signed_in(app, smart)
-    session = session_of(app)
+    return client, session_of(app), written
+
+
+def _t12(code: str, answer: str) -> dict[str, Any]:
+    from tests.support.records import finding
+
+    return finding(f"new-{code}", code, answer, level="T12", when="2024-05-31T09:00:00Z")
+
+
+async def test_a_confirmation_the_record_changed_under_comes_back_as_the_form_with_the_entries(
+    monkeypatch,
+):
+    """The clinician ticks "assessed now, unchanged" beside the record's mechanical pain and
+    changes the alignment; meanwhile a colleague records non-mechanical pain and a collapse over
+    50 %. Nothing is written; the form comes back with the alignment kept, every other question
+    as the record has it now (the collapse too, though untouched), each change named, and a
+    second save of the same tick goes through."""
+    newer = (_t12("spinal-pain", "non-mechanical"), _t12("vertebral-body-collapse", "gt-50"))
+    client, session, written = await _record_changing(monkeypatch, *newer)
     posted = posted_fields((await client.get("/smart/form/sins")).text)
     assert posted["T12|spinal-pain"] == "mechanical"
+    assert posted["T12|vertebral-body-collapse"] == "lt-50"
     posted |= {"T12|spinal-alignment": "subluxation", "confirmed|T12|spinal-pain": "1"}
     page = await client.post(
         "/smart/form/sins", data={**posted, "level": "T12", "csrf": session.csrf}
@@ -194,13 +207,35 @@ async def test_a_confirmation_the_record_changed_under_comes_back_as_the_form_wi
     assert page.status_code == 400 and written == []
     text = page.text
     assert "Not saved" in text and "changed since the form was shown" in text
-    assert "Spinal pain" in text and "kept below" in text
+    assert "Spinal pain" in text and "collapse" in text and "kept below" in text
     assert '<form method="post"' in text
     assert 'name="T12|spinal-alignment" id="T12-spinal-alignment-' in text
     assert 'value="subluxation" checked' in text and 'value="non-mechanical" checked' in text
+    assert (
+        'value="gt-50" checked' in text
+        and 'name="shown|T12|vertebral-body-collapse" value="gt-50"' in text
+    )
     again = posted_fields(text) | {"confirmed|T12|spinal-pain": "1"}
     page = await client.post(
         "/smart/form/sins", data={**again, "level": "T12", "csrf": session.csrf}
     )
     await client.aclose()
     assert page.status_code == 200 and len(written) == 1
+
+
+async def test_a_ticked_answer_the_clinician_changed_is_saved_as_their_own(monkeypatch):
+    # The tick means nothing once the answer is changed: a new assessment, saved at once.
+    client, session, written = await _record_changing(
+        monkeypatch, _t12("spinal-pain", "non-mechanical")
+    )
+    posted = posted_fields((await client.get("/smart/form/sins")).text)
+    posted |= {"T12|spinal-pain": "pain-free", "confirmed|T12|spinal-pain": "1"}
+    page = await client.post(
+        "/smart/form/sins", data={**posted, "level": "T12", "csrf": session.csrf}
+    )
+    await client.aclose()
+    assert page.status_code == 200 and len(written) == 1
+    saved = [
+        e["resource"] for e in written[0]["entry"] if e["resource"]["resourceType"] == "Observation"
+    ]
+    assert [o["valueCodeableConcept"]["coding"][0]["code"] for o in saved] == ["pain-free"]
