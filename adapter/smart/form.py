@@ -47,8 +47,8 @@ class ChangedUnderForm(InputError):
 
     def __init__(self, said: Sequence[str], fields: Mapping[str, str]) -> None:
         super().__init__(
-            "the record changed since the form was shown: " + "; ".join(said) + " — check it "
-            "and save again"
+            "the record changed since the form was shown: " + "; ".join(said) + ". Check "
+            "these answers, tick again what is still unchanged, and save again"
         )
         self.fields = dict(fields)
 
@@ -289,9 +289,11 @@ def _level_item(
 
 def _holds(answer: Mapping[str, Any] | None) -> str:
     """What the record holds for a question, as the form shows it: "non-mechanical, 31 May
-    2024", or "no answer"."""
+    2024"; or that it holds no one answer the form can show."""
     if answer is None or not is_prefilled(answer):
-        return "no answer"
+        # $populate leaves a question open when nothing answers it, when findings disagree, or
+        # when a newer preliminary report may say worse: the scores page says which.
+        return "no single answer: none, findings that disagree, or a newer preliminary report"
     coding = answer.get("valueCoding")
     value = coding.get("display") or coding.get("code") if coding else answer.get("valueInteger")
     when = next((e.get("valueDateTime") for e in answer.get("extension", ())
@@ -302,25 +304,28 @@ def _holds(answer: Mapping[str, Any] | None) -> str:
 def _refuse_stale_ticks(
     q: Mapping[str, Any], fields: Mapping[str, str], levels: Sequence[str], shown: Shown
 ) -> None:
-    """ChangedUnderForm when a ticked answer's finding is no longer what the form showed."""
+    """ChangedUnderForm when an answer ticked "unchanged" and left as shown is no longer what the
+    record holds. The form then comes back with every answer left as shown as the record has it
+    now (each change named, ticked or not) and the clinician's own answers kept."""
     asked = [(WHOLE, i) for i in q["item"] if i["linkId"] != LEVEL_GROUP]
     for group in (i for i in q["item"] if i["linkId"] == LEVEL_GROUP):
         asked += [(level, i) for level in levels for i in group["item"][1:]]
-    said, refreshed = [], dict(fields)
+    stale, said, refreshed = False, [], dict(fields)
     for where, question in asked:
         name = f"{where}|{question['linkId']}"
         then = _then(fields, name)
-        if CONFIRMED + name not in fields or not isinstance(then, str):
-            continue
+        if not isinstance(then, str) or (fields.get(name) or "").strip() != then:
+            continue  # nothing shown, or the clinician's own answer: new, tick or not
         now = shown.get((where, question["linkId"]))
-        if now is not None and is_prefilled(now) and _as_posted(now) == then:
+        current = _as_posted(now) if now is not None and is_prefilled(now) else ""
+        if current == then:
             continue
+        stale |= CONFIRMED + name in fields
         at = f" at {where}" if where != WHOLE else ""
         said.append(f"{question['text']}{at} (the record now has {_holds(now)})")
-        current = _as_posted(now) if now is not None and is_prefilled(now) else ""
         refreshed |= {name: current, SHOWN + name: current}
-        del refreshed[CONFIRMED + name]
-    if said:
+        refreshed.pop(CONFIRMED + name, None)
+    if stale:
         raise ChangedUnderForm(said, refreshed)
 
 
