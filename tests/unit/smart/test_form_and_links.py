@@ -366,3 +366,36 @@ def test_a_less_alarming_preliminary_report_never_hides_the_final_grade(
     # which the cards still alarm on.
     html = form_html("neurology", _neurology(final, preliminary), "tok")
     assert f'name="confirmed|{question}"' in html
+
+
+@pytest.mark.parametrize(
+    ("final", "reported"),
+    [
+        (True, True),  # beside a final Bilsky 0: left open, the report named
+        (False, True),  # no final grade: any answer replaces the report
+    ],
+)
+def test_a_preliminary_high_grade_an_answer_would_replace_is_named(final, reported):
+    from adapter.questionnaire.populate import open_reports
+
+    extra = [_bilsky("b3", "bilsky-3", "2026-11-30T08:00:00Z", status="preliminary")]
+    if final:
+        extra.append(_bilsky("b0", "bilsky-0", "2026-10-01T09:00:00Z"))
+    data = patient_records([*_record(), *extra], "p")
+    assert data is not None
+    reports = open_reports("neurology", data, default_terminology(), parse_time(NOW),
+                           rules=DEFAULT_RULES)  # fmt: skip
+    said = reports.get(("T8", "epidural-spinal-cord-compression"))
+    assert said is not None and "Bilsky 3" in said
+    html = form_html("neurology", _neurology(*extra), "tok", reports=reports)
+    assert "a preliminary report in the record:" in html
+
+
+def test_a_preliminary_grade_no_worse_than_nothing_is_not_named():
+    from adapter.questionnaire.populate import open_reports
+
+    low = _bilsky("b1", "bilsky-1a", "2026-11-30T08:00:00Z", status="preliminary")
+    data = patient_records([*_record(), low], "p")
+    assert data is not None
+    assert open_reports("neurology", data, default_terminology(), parse_time(NOW),
+                        rules=DEFAULT_RULES) == {}  # fmt: skip

@@ -154,9 +154,12 @@ async def _signed_in_to_the_default_patient(monkeypatch: Any) -> tuple[Any, Any,
     return client, session_of(app), written
 
 
-async def _record_changing(monkeypatch: Any, *newer: dict[str, Any]) -> tuple[Any, Any, list[Any]]:
+async def _record_changing(
+    monkeypatch: Any, *newer: dict[str, Any], after: int = 1
+) -> tuple[Any, Any, list[Any]]:
     """Signed in to the default patient, whose record gains ``newer`` after the first read (the
-    form shown), as when a colleague records findings meanwhile; the transactions kept."""
+    form shown; ``after=0``: from the start), as when a colleague records findings meanwhile;
+    the transactions kept."""
     from tests.support.records import default_patient
 
     reads: list[int] = []
@@ -164,7 +167,7 @@ async def _record_changing(monkeypatch: Any, *newer: dict[str, Any]) -> tuple[An
 
     async def record(session: Any, timeout: float) -> list[Any]:
         reads.append(1)
-        resources = [*default_patient(), *(newer if len(reads) > 1 else ())]
+        resources = [*default_patient(), *(newer if len(reads) > after else ())]
         moved = json.loads(json.dumps(resources).replace('"Patient/p"', '"Patient/p1"'))
         moved[0]["id"] = "p1"  # the launch server's patient
         return list(moved)
@@ -239,3 +242,17 @@ async def test_a_ticked_answer_the_clinician_changed_is_saved_as_their_own(monke
         e["resource"] for e in written[0]["entry"] if e["resource"]["resourceType"] == "Observation"
     ]
     assert [o["valueCodeableConcept"]["coding"][0]["code"] for o in saved] == ["pain-free"]
+
+
+async def test_the_form_names_a_preliminary_report_an_answer_would_replace(monkeypatch):
+    # A preliminary Bilsky 3 at T12 after the final Bilsky 0: the question is left open, and the
+    # report is said beside it, since an answer there would replace it (contract §2).
+    early = _t12("epidural-spinal-cord-compression", "bilsky-3") | {"status": "preliminary"}
+    client, _, _ = await _record_changing(monkeypatch, early, after=0)
+    text = (await client.get("/smart/form/neurology")).text
+    await client.aclose()
+    fieldset = text[text.index('id="level-T12"') :]
+    fieldset = fieldset[: fieldset.index("</fieldset></fieldset>")]
+    assert "a preliminary report in the record:" in fieldset and "Bilsky 3" in fieldset
+    assert "an answer here replaces it" in fieldset
+    assert 'name="confirmed|T12|epidural-spinal-cord-compression"' not in fieldset
