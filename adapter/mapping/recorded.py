@@ -52,6 +52,9 @@ class Recorded:
     levels: tuple[str, ...]
     whole: dict[str, Answer] = field(default_factory=dict)  # finding → answer
     at_level: dict[tuple[str, str], Answer] = field(default_factory=dict)  # (level, finding)
+    # Preliminary reports that may say worse than what the form could show, by (level or None,
+    # finding), as cards cite them: an answer to the question would replace them (contract §2).
+    reports: dict[tuple[str | None, str], str] = field(default_factory=dict)
 
 
 def _answer(finding: str, chosen: Chosen[object] | None) -> Answer | None:
@@ -65,16 +68,14 @@ def _answer(finding: str, chosen: Chosen[object] | None) -> Answer | None:
     return Answer(value, time) if isinstance(value, int) else None
 
 
-def _disputed_by_preliminary(
+def _disputing_report(
     found: Findings, finding: str, level: str | None, chosen: Chosen[object] | None
-) -> bool:
-    """Whether a preliminary report of the question (at the level, or without one) that the
-    final finding does not replace says otherwise (contract §2): prefilled with the final value,
-    the form would hide it, and an answer confirmed "unchanged" would replace it unseen. A grade
-    reported no worse than the final one (a preliminary Bilsky 1a beside a final Bilsky 3, a
-    Frankel E beside a C) disputes nothing the form should hide: the final grade is shown."""
-    if chosen is None:
-        return False
+) -> Chosen[object] | None:
+    """A preliminary report of the question (at the level, or without one) that the final
+    finding does not replace and that may say worse (contract §2): prefilled with the final
+    value, the form would hide it, and an answer kept or confirmed "unchanged" would replace it
+    unseen; with no final finding, any answer would. A grade reported no worse than the final one
+    (a preliminary Bilsky 1a beside a final Bilsky 3, a Frankel E beside a C) disputes nothing."""
     codes = _PALSY if finding in _PALSY else (finding,)
     early = [
         f
@@ -83,21 +84,27 @@ def _disputed_by_preliminary(
         if level is None or not f.levels or level in f.levels
     ]
     pre = choose_latest(early, finding) if early else None
-    if pre is None or pre.values == chosen.values or replaced(pre, chosen):
-        return False
-    return _worse(pre.values, chosen.values)
+    if pre is None:
+        return None
+    if chosen is None:
+        return pre if _worse(pre.values, frozenset()) else None
+    if pre.values == chosen.values or replaced(pre, chosen):
+        return None
+    return pre if _worse(pre.values, chosen.values) else None
 
 
 def _worse(reported: frozenset[object], final: frozenset[object]) -> bool:
-    """Whether a preliminary report may say worse than the final finding: a Bilsky 2–3 beside
-    a low grade, a lower Frankel/AIS grade; any other finding that differs (SINS)."""
+    """Whether a preliminary report may say worse than the final finding (none: than nothing): a
+    Bilsky 2–3 beside a low grade, a lower Frankel/AIS grade (A–D); any other finding that
+    differs (SINS)."""
     bilsky = [v for v in (*reported, *final) if isinstance(v, Bilsky)]
     if len(bilsky) == len(reported) + len(final):
         high = {v for v in bilsky if v.high_grade}
-        return bool(high & reported) and not final <= high
+        return bool(high & reported) and not (final and final <= high)
     frankel = [v.value for v in (*reported, *final) if isinstance(v, Frankel)]
     if len(frankel) == len(reported) + len(final):
-        return min(frankel[: len(reported)]) < min(frankel[len(reported) :])
+        worst = min(frankel[: len(reported)])
+        return worst < "E" if not final else worst < min(frankel[len(reported) :])
     return True
 
 
@@ -135,13 +142,20 @@ def recorded_findings(
                     else finding_at(found, finding, level, n).chosen
                 )
                 answer = _answer(finding, chosen)
-                if answer is not None and not _disputed_by_preliminary(
-                    found, finding, level, chosen
-                ):
+                if (report := _disputing_report(found, finding, level, chosen)) is not None:
+                    recorded.reports[(level, finding)] = _cited(report)
+                elif answer is not None:
                     recorded.at_level[(level, finding)] = answer
             continue
         chosen = choose_latest(found.coded.get(finding, []), finding)
         answer = _answer(finding, chosen)
-        if answer is not None and not _disputed_by_preliminary(found, finding, None, chosen):
+        if (report := _disputing_report(found, finding, None, chosen)) is not None:
+            recorded.reports[(None, finding)] = _cited(report)
+        elif answer is not None:
             recorded.whole[finding] = answer
     return recorded
+
+
+def _cited(report: Chosen[object]) -> str:
+    """ "Bilsky 3: cord compression … (31 May 2024)", as cards cite an input."""
+    return "; ".join(dict.fromkeys(ev.said for ev in report.evidence))

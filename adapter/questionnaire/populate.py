@@ -31,7 +31,16 @@ from adapter.vocabulary.forms import (
     questionnaire_url,
 )
 
-__all__ = ["RECORDED_AT", "QuestionnaireError", "form_named", "populate", "questionnaire"]
+__all__ = [
+    "RECORDED_AT",
+    "QuestionnaireError",
+    "Reports",
+    "form_named",
+    "open_reports",
+    "populate",
+    "populate_with_reports",
+    "questionnaire",
+]
 
 
 class QuestionnaireError(InputError):
@@ -89,12 +98,32 @@ def _subject(data: PatientData) -> dict[str, str]:
     return {"reference": ref or f"Patient/{data.patient}"}
 
 
+# The preliminary reports an answer would replace, by (level or None, question), as cited.
+Reports = dict[tuple[str | None, str], str]
+
+
 def populate(
     name: str, data: PatientData, term: Terminology, now: ClinicalTime, *, rules: Rules
 ) -> dict[str, Any]:
     """The form ``name`` for the patient of ``data``, prefilled as of ``now`` (in progress),
     the record read by the deployment's ``rules`` as its scores are (no default: a surface that
     forgot them would read by other rules than its cards)."""
+    return populate_with_reports(name, data, term, now, rules=rules)[0]
+
+
+def open_reports(
+    name: str, data: PatientData, term: Terminology, now: ClinicalTime, *, rules: Rules
+) -> Reports:
+    """The preliminary reports an answer to the form's questions would replace, by (level or
+    None, question), as cards cite them: :func:`populate` leaves such a question open, and a
+    form shows them beside it (an SDC response has no place for them)."""
+    return populate_with_reports(name, data, term, now, rules=rules)[1]
+
+
+def populate_with_reports(
+    name: str, data: PatientData, term: Terminology, now: ClinicalTime, *, rules: Rules
+) -> tuple[dict[str, Any], Reports]:
+    """:func:`populate` and :func:`open_reports` from one reading of the record."""
     form = form_named(name)
     q = questionnaire(name)
     recorded = recorded_findings(data, term, now, form.findings, rules=rules)
@@ -119,4 +148,4 @@ def populate(
     }
     if items:
         response["item"] = items
-    return response
+    return response, recorded.reports

@@ -17,7 +17,7 @@ from adapter.errors import InputError
 from adapter.fhir.read.timing import day_text
 from adapter.questionnaire.expressions import calculate
 from adapter.questionnaire.forms import MIN_VALUE
-from adapter.questionnaire.populate import form_named, questionnaire
+from adapter.questionnaire.populate import Reports, form_named, questionnaire
 from adapter.vocabulary.forms import (
     LEVEL_GROUP,
     LEVEL_ITEM,
@@ -105,7 +105,23 @@ def _confirm_field(name: str, answer: Mapping[str, Any] | None, question: str = 
     )
 
 
-def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any] | None) -> str:
+def _reported(report: str | None) -> str:
+    """A preliminary report the record holds for the question, which the form cannot prefill: an
+    answer here replaces it (contract §2), so it is said beside the question."""
+    if report is None:
+        return ""
+    return (
+        f' <span class="report">(a preliminary report in the record: {escape(report)} — an '
+        "answer here replaces it)</span>"
+    )
+
+
+def _question(
+    question: Mapping[str, Any],
+    prefix: str,
+    answer: Mapping[str, Any] | None,
+    report: str | None = None,
+) -> str:
     name = f"{prefix}|{question['linkId']}"
     ident = name.replace("|", "-")
     title = escape(question["text"])
@@ -116,7 +132,7 @@ def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any
         )
         return (
             f'<p class="q"><label for="{ident}" id="{ident}-q">{title}</label>'
-            f"{_recorded(answer)}<br>"
+            f"{_recorded(answer)}{_reported(report)}<br>"
             f'<input type="number" min="{least}" step="1" id="{ident}" name="{escape(name)}" '
             f'value="{value}">{_shown_field(name, answer)}'
             f"{_confirm_field(name, answer, f'{ident}-q')}</p>"
@@ -134,12 +150,13 @@ def _question(question: Mapping[str, Any], prefix: str, answer: Mapping[str, Any
         )
     return (
         f'<fieldset class="q" data-question="{escape(name)}"><legend>{title}'
-        f"{_recorded(answer)}</legend>{''.join(rows)}{_shown_field(name, answer)}"
+        f"{_recorded(answer)}{_reported(report)}</legend>{''.join(rows)}"
+        f"{_shown_field(name, answer)}"
         f"{_confirm_field(name, answer)}</fieldset>"
     )
 
 
-def _group(group: Mapping[str, Any], answered: Mapping[str, Any]) -> str:
+def _group(group: Mapping[str, Any], answered: Mapping[str, Any], reports: Reports) -> str:
     items = answered.get("item", ())
     level = _answers(items)[LEVEL_ITEM]["valueCoding"]
     by_link = _answers(items)
@@ -158,13 +175,23 @@ def _group(group: Mapping[str, Any], answered: Mapping[str, Any]) -> str:
                 f"{escape(str(shown))}</strong></p>"
             )
         else:
-            parts.append(_question(question, level["code"], by_link.get(question["linkId"])))
+            link = question["linkId"]
+            report = reports.get((level["code"], link))
+            parts.append(_question(question, level["code"], by_link.get(link), report))
     parts.append("</fieldset>")
     return "".join(parts)
 
 
-def form_html(name: str, populated: Mapping[str, Any], csrf: str, root: str = "/smart") -> str:
-    """The form ``name`` prefilled with ``populated`` (a ``$populate`` response)."""
+def form_html(
+    name: str,
+    populated: Mapping[str, Any],
+    csrf: str,
+    root: str = "/smart",
+    reports: Reports | None = None,
+) -> str:
+    """The form ``name`` prefilled with ``populated`` (a ``$populate`` response), with the
+    preliminary ``reports`` an answer would replace beside their questions."""
+    reports = reports or {}
     q = questionnaire(name)
     items = populated.get("item", ())
     whole = _answers(items)
@@ -177,9 +204,10 @@ def form_html(name: str, populated: Mapping[str, Any], csrf: str, root: str = "/
     groups = [i for i in items if i["linkId"] == LEVEL_GROUP]
     for question in q["item"]:
         if question["linkId"] != LEVEL_GROUP:
-            parts.append(_question(question, WHOLE, whole.get(question["linkId"])))
+            link = question["linkId"]
+            parts.append(_question(question, WHOLE, whole.get(link), reports.get((None, link))))
         elif groups:
-            parts += [_group(question, g) for g in groups]
+            parts += [_group(question, g, reports) for g in groups]
         else:
             parts.append("<p>No spinal level with a metastasis in the record: nothing to ask.</p>")
     parts.append('<p><button type="submit">Save to the record</button></p></form>')

@@ -23,6 +23,7 @@ _CSS = (
     "fieldset.level>legend{font-weight:600;font-size:1.1rem}"
     "label.opt{display:block;padding:.2rem 0}"
     "label.confirm{display:block;padding:.3rem 0 .1rem;font-size:.95rem}"
+    ".report{display:block;font-weight:400;color:#8a1c1c}"
     "input[type=radio]{width:1.1rem;height:1.1rem;vertical-align:-.15rem}"
     "button{font:inherit;padding:.45rem 1.1rem;border-radius:.4rem;border:1px solid var(--accent);"
     "background:var(--accent);color:#fff}"

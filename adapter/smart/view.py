@@ -16,7 +16,7 @@ from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import PatientResult, Scoring, now_time, patient_records, score_patient
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.questionnaire.extract import extract
-from adapter.questionnaire.populate import populate
+from adapter.questionnaire.populate import populate, populate_with_reports
 from adapter.smart.form import form_html, response_from
 from adapter.smart.identity import author_of
 from adapter.smart.page import app_page
@@ -70,10 +70,9 @@ def show(
     that was not saved) fill the form instead, and ``message`` then says why."""
     html = ""
     if form is not None:
-        populated = entries or populate(
-            form, view.data, default_terminology(), view.result.now, rules=view.rules
-        )
-        html = form_html(form, populated, session.csrf, root)
+        term, now = default_terminology(), view.result.now
+        prefilled, reports = populate_with_reports(form, view.data, term, now, rules=view.rules)
+        html = form_html(form, entries or prefilled, session.csrf, root, reports)
     return app_page(
         view.decisions(),
         form=form,
