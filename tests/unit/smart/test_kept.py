@@ -132,26 +132,9 @@ async def test_a_save_that_records_no_new_finding_says_so(monkeypatch):
 
 
 async def _signed_in_to_the_default_patient(monkeypatch: Any) -> tuple[Any, Any, list[Any]]:
-    """A browser signed in to the app, whose FHIR server holds the default patient and keeps
-    each transaction (answering the reference of each entry, as a server does)."""
-    from tests.support.records import default_patient
-
-    written: list[dict[str, Any]] = []
-
-    async def record(session: Any, timeout: float) -> list[Any]:
-        return default_patient()
-
-    async def write(session: Any, bundle: dict[str, Any], timeout: float) -> list[str]:
-        written.append(bundle)
-        kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-        return [f"{kind}/{n}/_history/1" for n, kind in enumerate(kinds)]
-
-    monkeypatch.setattr("adapter.smart.view.read_record", record)
-    monkeypatch.setattr("adapter.smart.view.write_transaction", write)
-    smart = launch_server()
-    app = app_of(smart)
-    client, _ = await signed_in(app, smart)
-    return client, session_of(app), written
+    """A browser signed in to the app, whose FHIR server holds the default patient (as the launch
+    server's patient) and keeps each transaction."""
+    return await _record_changing(monkeypatch)
 
 
 async def _record_changing(
