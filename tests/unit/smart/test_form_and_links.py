@@ -399,3 +399,27 @@ def test_a_preliminary_grade_no_worse_than_nothing_is_not_named():
     assert data is not None
     assert open_reports("neurology", data, default_terminology(), parse_time(NOW),
                         rules=DEFAULT_RULES) == {}  # fmt: skip
+
+
+def _asia(oid: str, value: str, when: str, status: str = "final") -> dict:
+    return _finding(oid, "asia-impairment-scale", value, when, status, at_t8=False)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # a preliminary Frankel C that a later final AIS E replaced (the cards show no deficit)
+        (_frankel("fc", "frankel-c", "2026-11-29T08:00:00Z", "preliminary"),
+         _asia("ae", "ais-e", "2026-11-30T08:00:00Z")),
+        # a preliminary Frankel D no worse than the final Frankel C
+        (_frankel("fc", "frankel-c", "2026-10-01T09:00:00Z"),
+         _frankel("fd", "frankel-d", "2026-11-30T08:00:00Z", "preliminary")),
+    ],
+)  # fmt: skip
+def test_a_palsy_report_the_other_scale_answers_is_not_named_beside_either_question(extra):
+    from adapter.questionnaire.populate import open_reports
+
+    data = patient_records([*_record(), *extra], "p")
+    assert data is not None
+    assert open_reports("neurology", data, default_terminology(), parse_time(NOW),
+                        rules=DEFAULT_RULES) == {}  # fmt: skip
