@@ -22,6 +22,7 @@ from adapter.mapping.placement import bilsky_at, finding_at
 from adapter.mapping.rules import Rules
 from adapter.mapping.safety import replaced
 from adapter.mapping.staging import read_staging
+from adapter.mapping.status import latest_palsy
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import Frankel, level_order
 from adapter.vocabulary.findings import (
@@ -149,7 +150,9 @@ def recorded_findings(
             continue
         chosen = choose_latest(found.coded.get(finding, []), finding)
         answer = _answer(finding, chosen)
-        if (report := _disputing_report(found, finding, None, chosen)) is not None:
+        # Frankel and AIS are one quantity: either scale's final grade answers a report of both.
+        final = latest_palsy(found, untimed=False, alarm=True) if finding in _PALSY else chosen
+        if (report := _disputing_report(found, finding, None, final)) is not None:
             recorded.reports[(None, finding)] = _cited(report)
         elif answer is not None:
             recorded.whole[finding] = answer
