@@ -187,6 +187,7 @@ async def test_a_confirmation_the_record_changed_under_comes_back_as_the_form_wi
     assert posted["T12|spinal-pain"] == "mechanical"
     assert posted["T12|vertebral-body-collapse"] == "lt-50"
     posted |= {"T12|spinal-alignment": "subluxation", "confirmed|T12|spinal-pain": "1"}
+    posted |= {"confirmed|T12|bone-lesion-quality": "1"}  # still as the record has it
     page = await client.post(
         "/smart/form/sins", data={**posted, "level": "T12", "csrf": session.csrf}
     )
@@ -201,6 +202,9 @@ async def test_a_confirmation_the_record_changed_under_comes_back_as_the_form_wi
         'value="gt-50" checked' in text
         and 'name="shown|T12|vertebral-body-collapse" value="gt-50"' in text
     )
+    # an answer ticked and still the record's comes back from the record, to be ticked again
+    assert 'name="shown|T12|bone-lesion-quality" value="lytic"' in text
+    assert 'name="confirmed|T12|bone-lesion-quality"' in text
     again = posted_fields(text) | {"confirmed|T12|spinal-pain": "1"}
     page = await client.post(
         "/smart/form/sins", data={**again, "level": "T12", "csrf": session.csrf}
