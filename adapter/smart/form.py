@@ -352,8 +352,8 @@ def _refuse_stale_ticks(
         at = f" at {where}" if where != WHOLE else ""
         said.append(f"{question['text']}{at} (the record now has {_holds(now)})")
         refreshed |= {name: current, SHOWN + name: current}
-        refreshed.pop(CONFIRMED + name, None)
-    if stale:
+    if stale:  # the form comes back unticked: every answer left as shown is the record's again
+        refreshed = {k: v for k, v in refreshed.items() if not k.startswith(CONFIRMED)}
         raise ChangedUnderForm(said, refreshed)
 
 
