@@ -648,3 +648,10 @@ def test_two_scales_that_disagree_say_partly_dated_in_the_neurology_summary():
     result = _result(default_patient(drop=("frankel",), extra=grades))
     (alarm,) = [c for c in score_cards(decide(result), "hook") if "cord compression" in c.summary]
     assert "partly dated" in alarm.summary
+
+
+def test_a_grade_dated_by_a_month_or_a_year_alone_is_said_in_it_not_on_it():
+    exam = finding("exam-old", "frankel-grade", "frankel-c", when="2024-03")
+    result = _result(default_patient(drop=("frankel",), extra=(exam,)))
+    (alarm,) = [c for c in score_cards(decide(result), "hook") if "cord compression" in c.summary]
+    assert "Frankel/AIS C in Mar 2024, dated" in alarm.summary and "on Mar" not in alarm.summary
