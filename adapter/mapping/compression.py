@@ -87,10 +87,13 @@ def days_of(evidence: Sequence[Evidence]) -> str:
 
 
 def on_day(day: str) -> str:
-    """ " on 30 May 2024" after a name, ", not known which is later", or nothing."""
+    """ " on 30 May 2024" after a name, " in May 2024" (a month or a year alone), ", not known
+    which is later", or nothing."""
     if not day:
         return ""
-    return f", {day}" if day == UNORDERED else f" on {day}"
+    if day == UNORDERED:
+        return f", {day}"
+    return f" on {day}" if len(day.split()) == 3 else f" in {day}"
 
 
 def bracketed(*parts: str) -> str:
