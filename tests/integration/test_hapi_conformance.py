@@ -80,7 +80,15 @@ async def validate_all(base: str, resources: list[dict]) -> list[tuple[dict, dic
                 )
             return resource, answer.json()
 
-        return await asyncio.gather(*(one(r) for r in resources))
+        # HAPI generates a profile's snapshot on its first use, and two requests generating
+        # snapshots at once can fail ("HAPI-0707: Failed to generate snapshot") and leave every
+        # later validation failing: the first resource of each profile goes alone.
+        first: dict[str | None, dict] = {}
+        for resource in resources:
+            first.setdefault(profile_for(resource), resource)
+        warmed = [await one(r) for r in first.values()]
+        rest = [r for r in resources if all(r is not f for f in first.values())]
+        return [*warmed, *await asyncio.gather(*(one(r) for r in rest))]
 
 
 def errors(outcome: dict) -> list[str]:
