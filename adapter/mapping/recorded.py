@@ -98,14 +98,14 @@ def _worse(reported: frozenset[object], final: frozenset[object]) -> bool:
     """Whether a preliminary report may say worse than the final finding (none: than nothing): a
     Bilsky 2–3 beside a low grade, a lower Frankel/AIS grade (A–D); any other finding that
     differs (SINS)."""
-    bilsky = [v for v in (*reported, *final) if isinstance(v, Bilsky)]
-    if len(bilsky) == len(reported) + len(final):
-        high = {v for v in bilsky if v.high_grade}
-        return bool(high & reported) and not (final and final <= high)
-    frankel = [v.value for v in (*reported, *final) if isinstance(v, Frankel)]
-    if len(frankel) == len(reported) + len(final):
-        worst = min(frankel[: len(reported)])
-        return worst < "E" if not final else worst < min(frankel[len(reported) :])
+    said = [v for v in reported if isinstance(v, Bilsky)]
+    held = [v for v in final if isinstance(v, Bilsky)]
+    if len(said) == len(reported) and len(held) == len(final):
+        return any(v.high_grade for v in said) and not (held and all(v.high_grade for v in held))
+    letters = [v.value for v in reported if isinstance(v, Frankel)]
+    kept = [v.value for v in final if isinstance(v, Frankel)]
+    if len(letters) == len(reported) and len(kept) == len(final):
+        return min(letters) < min(kept, default="E")
     return True
 
 
