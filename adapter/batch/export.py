@@ -26,7 +26,7 @@ import orjson
 
 from adapter.datadirs import private_dir, private_opener
 from adapter.errors import FhirServerError, InputError, OutputError
-from adapter.fhir.client import FHIR_JSON, FhirClient, FhirServerSettings
+from adapter.fhir.client import FHIR_JSON, FhirClient, FhirServerSettings, default_tls
 
 __all__ = ["Downloaded", "base_of", "download_export", "is_url"]
 
@@ -154,7 +154,7 @@ async def _download(
         raise FhirServerError("an export file is on another origin and needs the access token")
     try:  # a pre-signed URL of a file store: no credentials go there
         async with (
-            httpx.AsyncClient(timeout=timeout) as bare,
+            httpx.AsyncClient(timeout=timeout, verify=default_tls()) as bare,
             bare.stream("GET", url, headers=_NDJSON) as response,
         ):
             if response.status_code != 200:

@@ -26,7 +26,7 @@ from typing import Generic, TypeVar
 
 import httpx
 
-from adapter.fhir.client import no_cookies
+from adapter.fhir.client import default_tls, no_cookies
 
 __all__ = ["INLINE_MAX_BYTES", "LoopPool"]
 
@@ -71,7 +71,9 @@ class LoopPool(Generic[C]):
             self._workers.append(worker)
 
     async def _open(self, worker: _Worker[C]) -> None:
-        worker.http = httpx.AsyncClient(follow_redirects=False, cookies=no_cookies())
+        worker.http = httpx.AsyncClient(
+            follow_redirects=False, cookies=no_cookies(), verify=default_tls()
+        )
         worker.context = self._make_context(worker.http)
 
     async def run(self, job: Callable[[C], Awaitable[T]]) -> T:

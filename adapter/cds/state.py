@@ -23,7 +23,7 @@ from adapter.cds.offload import LoopPool
 from adapter.cds.replay import RedisReplayCache, ReplayCache, SqliteReplayCache
 from adapter.cds.services import Deps
 from adapter.cds.settings import Settings
-from adapter.fhir.client import no_cookies
+from adapter.fhir.client import default_tls, no_cookies
 from adapter.mapping.terminology import Terminology
 
 __all__ = ["AppState", "open_replay_cache", "open_state"]
@@ -63,7 +63,9 @@ async def open_state(
         await asyncio.to_thread(feedback.initialise)
         audit = CdsAudit(settings.audit_path, settings.public_base_url)
         await asyncio.to_thread(audit.check)
-        client = httpx.AsyncClient(follow_redirects=False, cookies=no_cookies())
+        client = httpx.AsyncClient(
+            follow_redirects=False, cookies=no_cookies(), verify=default_tls()
+        )
         http = await stack.enter_async_context(client)
         keys = KeyStore(settings.issuers, http, timeout=settings.jwks_timeout)
         keys.load_local()

@@ -25,6 +25,7 @@ from adapter.fhir.client._conformance import (
 )
 from adapter.fhir.client._options import add_server_arguments, server_settings
 from adapter.fhir.client._settings import FhirServerSettings
+from adapter.fhir.client._tls import default_tls
 
 __all__ = [
     "FHIR_JSON",
@@ -39,6 +40,7 @@ __all__ = [
     "conformance_files",
     "default_profiles_dir",
     "default_questionnaires_dir",
+    "default_tls",
     "is_fhir_id",
     "load_private_key",
     "next_link",

@@ -39,6 +39,7 @@ from adapter.fhir.client._budget import ENCODINGS, ByteBudget, error_text, read_
 from adapter.fhir.client._connections import Connections
 from adapter.fhir.client._direct import build_request, send_direct
 from adapter.fhir.client._settings import FhirServerSettings
+from adapter.fhir.client._tls import default_tls
 
 __all__ = ["FHIR_JSON", "FhirClient", "bundle_resources", "is_fhir_id", "next_link"]
 
@@ -77,7 +78,9 @@ class FhirClient:
         )
         connections = Connections(settings.max_connections)
         try:
-            async with httpx.AsyncClient(limits=limits, follow_redirects=False) as http:
+            async with httpx.AsyncClient(
+                limits=limits, follow_redirects=False, verify=default_tls()
+            ) as http:
                 yield cls(http, settings, connections)
         finally:
             await connections.aclose()

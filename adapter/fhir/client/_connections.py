@@ -9,7 +9,7 @@ httptools (llhttp, in C; uvicorn's parser too): about a tenth of that (docs/perf
 What stays httpx's: the request (built by httpx, written with its headers in its order, so it is
 byte for byte what httpx sends), the answer (an ``httpx.Response`` from its status, headers and
 body, so decoding, gzip included, is httpx's), the exceptions (httpx's, so every caller maps them
-as before), the TLS context (``httpx.create_ssl_context``, with the environment's CA settings),
+as before), the TLS context (httpx's default, with the environment's CA settings: ``_tls.py``),
 and everything these connections do not do. They are used only where the request would go to
 httpx's own connection pool: never through a proxy the environment names, never for a streamed
 or a HEAD request (:func:`takes`). HTTP/1.1 only, as spinemets' clients are; no request is sent
@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, cast
 import httpcore
 import httptools
 import httpx
+
+from adapter.fhir.client._tls import default_tls
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -243,7 +245,6 @@ class Connections:
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: dict[tuple[str, str, int], deque[_Connection]] = {}
         self._clock = clock
-        self._ssl: ssl.SSLContext | None = None
         self._closed = False
         self.opened = 0  # connections made, for the tests and the benchmark
 
@@ -290,9 +291,7 @@ class Connections:
         scheme, host, port = key
         context: ssl.SSLContext | None = None
         if scheme == "https":
-            if self._ssl is None:
-                self._ssl = httpx.create_ssl_context()  # httpx's: certifi, SSL_CERT_FILE/DIR
-            context = self._ssl
+            context = default_tls()  # httpx's: certifi, SSL_CERT_FILE/DIR
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeouts.connect):

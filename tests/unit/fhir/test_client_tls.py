@@ -4,6 +4,7 @@ page opens a client for each record it reads)."""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,28 +37,30 @@ def bundles_loaded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     _tls.reset()
 
 
-async def _open_twice(base: str) -> None:
-    settings = FhirServerSettings(base_url=base)
-    for _ in range(2):
-        async with FhirClient.connect(settings):
-            pass
+def _open_twice(base: str) -> None:
+    async def go() -> None:
+        for _ in range(2):
+            async with FhirClient.connect(FhirServerSettings(base_url=base)):
+                pass
+
+    asyncio.run(go())
 
 
-async def test_clients_of_one_process_load_the_ca_bundle_once(
+def test_clients_of_one_process_load_the_ca_bundle_once(
     bundles_loaded: list[object],
 ) -> None:
-    await _open_twice("https://fhir.example.org/fhir")
-    await _open_twice("http://127.0.0.1:1/fhir")
+    _open_twice("https://fhir.example.org/fhir")
+    _open_twice("http://127.0.0.1:1/fhir")
     assert len(bundles_loaded) == 1
 
 
-async def test_a_changed_ca_setting_is_read_by_the_next_client(
+def test_a_changed_ca_setting_is_read_by_the_next_client(
     bundles_loaded: list[object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    await _open_twice("https://fhir.example.org/fhir")
+    _open_twice("https://fhir.example.org/fhir")
     ca = tmp_path / "ca.pem"
     ca.write_bytes(Path(certifi.where()).read_bytes())
     monkeypatch.setenv("SSL_CERT_FILE", str(ca))
-    await _open_twice("https://fhir.example.org/fhir")
+    _open_twice("https://fhir.example.org/fhir")
     assert len(bundles_loaded) == 2
     assert str(ca) in repr(bundles_loaded[-1])
