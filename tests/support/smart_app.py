@@ -174,3 +174,45 @@ def posted_fields(html: str) -> dict[str, str]:
     posted.pop("level", None)
     posted.pop("csrf", None)
     return posted
+
+
+@dataclass
+class StoringFhir:
+    """A FHIR server in process holding ``record`` (a patient "p" record, served as the launch's
+    patient "p1") and what the app writes: each transaction kept, and the Observations it
+    creates read back with the record, as a FHIR server would."""
+
+    record: list[dict[str, Any]]
+    written: list[dict[str, Any]] = field(default_factory=list)
+
+    async def read(self, session: Session, timeout: float) -> list[Any]:
+        import json
+
+        stored = [
+            {**entry["resource"], "id": f"w{n}-{i}"}
+            for n, bundle in enumerate(self.written)
+            for i, entry in enumerate(bundle["entry"])
+            if entry["resource"]["resourceType"] == "Observation"
+        ]
+        moved = json.loads(
+            json.dumps([*self.record, *stored]).replace('"Patient/p"', '"Patient/p1"')
+        )
+        moved[0]["id"] = "p1"
+        return list(moved)
+
+    async def write(self, session: Session, bundle: dict[str, Any], timeout: float) -> list[str]:
+        self.written.append(bundle)
+        return [f"{e['resource']['resourceType']}/w{n}" for n, e in enumerate(bundle["entry"])]
+
+
+async def serving(
+    monkeypatch: Any, record: list[dict[str, Any]]
+) -> tuple[httpx.AsyncClient, Session, StoringFhir]:
+    """Signed in to the patient of ``record`` through an EHR launch, against :class:`StoringFhir`."""
+    fhir = StoringFhir(record)
+    monkeypatch.setattr("adapter.smart.view.read_record", fhir.read)
+    monkeypatch.setattr("adapter.smart.view.write_transaction", fhir.write)
+    smart = launch_server()
+    app = app_of(smart)
+    client, _ = await signed_in(app, smart)
+    return client, session_of(app), fhir

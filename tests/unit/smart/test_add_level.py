@@ -1,0 +1,152 @@
+"""A level the record places no metastasis at can be added to a form (contract §7: the product
+brings the means to record what the EHR lacks). Real records often hold a bone metastasis coded
+without its level: the SINS card then asks for the level or the findings at it, and the form must
+let the clinician name that level rather than say there is nothing to ask."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.support.records import condition, default_patient
+from tests.support.smart_app import posted_fields, serving
+
+pytestmark = pytest.mark.anyio
+
+SINS_FINDINGS = {
+    "spinal-pain": "mechanical",
+    "bone-lesion-quality": "lytic",
+    "spinal-alignment": "normal",
+    "vertebral-body-collapse": "gt-50",
+    "posterolateral-involvement": "none",
+}
+
+
+def _unplaced() -> list[dict[str, Any]]:
+    """The default patient with its bone metastasis coded without a level, and no finding at T12."""
+    at_t12 = tuple(f"t12-{code}" for code in SINS_FINDINGS)
+    record = default_patient(drop=("met-t12", "bilsky-t12", *at_t12))
+    return [*record, condition("met", "C79.51")]
+
+
+def _options(page: str) -> list[str]:
+    picker = re.search(r'<select id="add-level" name="add-level"[^>]*>(.*?)</select>', page, re.S)
+    assert picker is not None, "no level picker on the form"
+    return re.findall(r'<option value="([^"]*)"', picker.group(1))
+
+
+def _levels(page: str) -> list[str]:
+    return re.findall(r'<fieldset class="level" id="level-([^"]+)"', page)
+
+
+async def test_a_metastasis_at_no_level_is_scored_at_the_level_the_form_adds(monkeypatch):
+    client, session, fhir = await serving(monkeypatch, _unplaced())
+    shown = (await client.get("/smart/form/sins")).text
+    assert _levels(shown) == []
+    assert {"T8", "L1", "S1"} <= set(_options(shown)) and "Co1" not in _options(shown)
+
+    added = await client.post(
+        "/smart/form/sins", data={"csrf": session.csrf, "add": "level", "add-level": "T8"}
+    )
+    assert added.status_code == 200 and fhir.written == []
+    assert _levels(added.text) == ["T8"] and "T8" not in _options(added.text)
+    assert 'name="T8|spinal-pain"' in added.text
+
+    answers = {f"T8|{code}": answer for code, answer in SINS_FINDINGS.items()}
+    saved = await client.post(
+        "/smart/form/sins", data={"csrf": session.csrf, "level": "T8", **answers}
+    )
+    assert saved.status_code == 200
+    [bundle] = fhir.written
+    sites = {
+        entry["resource"]["bodySite"]["coding"][0]["code"]
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == "Observation"
+    }
+    assert sites == {"T8"}
+    # Read back, T8 is scored from its findings: semi-rigid spine (T3–T10) 1, mechanical pain 3,
+    # lytic 2, alignment 0, collapse over 50 % 3, posterolateral 0: 9.
+    assert "SINS at T8 is now 9" in saved.text
+    assert "level not recorded" not in (await client.get("/smart/")).text.lower()
+
+
+async def test_a_level_added_keeps_the_answers_already_entered(monkeypatch):
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    shown = (await client.get("/smart/form/sins")).text
+    assert _levels(shown) == ["T12"] and "T12" not in _options(shown)
+    posted = posted_fields(shown) | {"T12|spinal-alignment": "subluxation"}
+    added = await client.post(
+        "/smart/form/sins",
+        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L1"},
+    )
+    assert added.status_code == 200 and fhir.written == []
+    assert _levels(added.text) == ["T12", "L1"]
+    assert re.search(
+        r'name="T12\|spinal-alignment" id="[^"]+" value="subluxation" checked', added.text
+    )
+
+
+async def test_bilsky_is_recorded_at_a_level_the_neurology_form_adds(monkeypatch):
+    """An MRI reports compression at L2, where the record places no metastasis."""
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    shown = (await client.get("/smart/form/neurology")).text
+    assert _levels(shown) == ["T12"] and "L2" in _options(shown)
+    posted = posted_fields(shown)
+    added = await client.post(
+        "/smart/form/neurology",
+        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L2"},
+    )
+    assert _levels(added.text) == ["T12", "L2"]
+    saved = await client.post(
+        "/smart/form/neurology",
+        data={
+            **posted_fields(added.text),
+            "csrf": session.csrf,
+            "level": ["T12", "L2"],
+            "L2|epidural-spinal-cord-compression": "bilsky-3",
+        },
+    )
+    assert saved.status_code == 200
+    page = (await client.get("/smart/")).text
+    assert "Bilsky 2–3 at L2" in page
+
+
+@pytest.mark.parametrize(
+    ("form", "level", "says"),
+    [
+        ("sins", "X9", "'X9': not a level this form asks about"),
+        ("sins", "Co1", "'Co1': not a level this form asks about"),  # SINS scores no coccyx
+        ("sins", "<b>T8", "&#x27;&lt;b&gt;T8&#x27;: not a level"),
+        ("sins", "", "Choose a level to add"),
+    ],
+)
+async def test_a_level_the_form_cannot_take_is_refused_and_nothing_is_written(
+    monkeypatch, form, level, says
+):
+    client, session, fhir = await serving(monkeypatch, _unplaced())
+    answer = await client.post(
+        f"/smart/form/{form}", data={"csrf": session.csrf, "add": "level", "add-level": level}
+    )
+    assert answer.status_code == 400 and fhir.written == []
+    assert says in answer.text
+
+
+async def test_adding_a_level_the_form_has_says_so(monkeypatch):
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    posted = posted_fields((await client.get("/smart/form/sins")).text)
+    again = await client.post(
+        "/smart/form/sins",
+        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "T12"},
+    )
+    assert again.status_code == 200 and fhir.written == []
+    assert _levels(again.text) == ["T12"] and "T12 is already in the form" in again.text
+
+
+async def test_the_level_picker_needs_the_sessions_form_token(monkeypatch):
+    client, session, fhir = await serving(monkeypatch, _unplaced())
+    answer = await client.post(
+        "/smart/form/sins", data={"csrf": "forged", "add": "level", "add-level": "T8"}
+    )
+    assert answer.status_code == 403 and 'id="level-T8"' not in answer.text
