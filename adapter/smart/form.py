@@ -27,7 +27,7 @@ from adapter.vocabulary.forms import (
 )
 from adapter.vocabulary.systems import VERTEBRA
 
-__all__ = ["ChangedUnderForm", "form_html", "response_from"]
+__all__ = ["ADD", "ADD_LEVEL", "ChangedUnderForm", "added_level", "form_html", "response_from"]
 
 WHOLE = "patient"  # the field-name prefix of questions about the patient as a whole
 # The prefix of the hidden field that says what the form showed for a question, and the field
@@ -37,6 +37,10 @@ SHOWS = "shown-form"
 # The prefix of the checkbox beside a prefilled answer that says the clinician assessed it now
 # and found it unchanged: saved as today's finding, which clears a "dated" warning the cards gave.
 CONFIRMED = "confirmed|"
+# The button that adds a level to the form instead of saving it, and the level it adds: a
+# metastasis coded without its level, or compression an MRI reports where the record places no
+# metastasis, is recorded at a level the form would otherwise never ask about.
+ADD, ADD_LEVEL = "add", "add-level"
 
 
 class ChangedUnderForm(InputError):
@@ -202,16 +206,61 @@ def form_html(
         f'<input type="hidden" name="{SHOWS}" value="1">'
     ]
     groups = [i for i in items if i["linkId"] == LEVEL_GROUP]
+    picker = ""
     for question in q["item"]:
         if question["linkId"] != LEVEL_GROUP:
             link = question["linkId"]
             parts.append(_question(question, WHOLE, whole.get(link), reports.get((None, link))))
-        elif groups:
+            continue
+        if groups:
             parts += [_group(question, g, reports) for g in groups]
         else:
-            parts.append("<p>No spinal level with a metastasis in the record: nothing to ask.</p>")
-    parts.append('<p><button type="submit">Save to the record</button></p></form>')
+            parts.append(
+                "<p>No spinal level with a metastasis in the record. Add the level below to "
+                "record its findings.</p>"
+            )
+        shown = {_answers(g.get("item", ()))[LEVEL_ITEM]["valueCoding"]["code"] for g in groups}
+        picker = _picker(question, shown)
+    # Saving comes first: the button Enter presses in a field is the form's first.
+    parts.append(f'<p><button type="submit">Save to the record</button></p>{picker}</form>')
     return "".join(parts)
+
+
+def _level_codings(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The levels a form asks about, in spine order: its level question's answers (SINS
+    scores no coccyx, so its form offers none)."""
+    return [o["valueCoding"] for o in group["item"][0]["answerOption"]]
+
+
+def _picker(group: Mapping[str, Any], shown: set[str]) -> str:
+    """A level to add to the form, with the entries kept: nothing is saved by adding one."""
+    options = "".join(
+        f'<option value="{escape(c["code"])}">{escape(c.get("display") or c["code"])}</option>'
+        for c in _level_codings(group)
+        if c["code"] not in shown
+    )
+    return (
+        '<fieldset class="add-level"><legend>Another level</legend>'
+        '<p id="add-level-hint">A level where the record places no metastasis, to record '
+        "findings at it: its questions join the form, your entries are kept, nothing is saved "
+        "until you save.</p>"
+        f'<label for="add-level">Level</label> <select id="add-level" name="{ADD_LEVEL}" '
+        f'aria-describedby="add-level-hint"><option value="">choose a level</option>{options}'
+        f'</select> <button type="submit" name="{ADD}" value="level" formnovalidate>'
+        "Add the level</button></fieldset>"
+    )
+
+
+def added_level(name: str, fields: Mapping[str, str]) -> str:
+    """The level the form's "Add the level" asks for; InputError when none is chosen or the
+    form does not ask about it."""
+    level = fields.get(ADD_LEVEL, "").strip()
+    if not level:
+        raise InputError("Choose a level to add")
+    group = next((i for i in questionnaire(name)["item"] if i["linkId"] == LEVEL_GROUP), None)
+    if group is None or not any(c["code"] == level for c in _level_codings(group)):
+        raise InputError(f"level {level[:10]!r}: not a level this form asks about")
+    return level
 
 
 def _value(question: Mapping[str, Any], raw: str) -> dict[str, Any] | None:

@@ -26,7 +26,7 @@ from adapter.errors import FhirServerError, InputError
 from adapter.smart import signin
 from adapter.smart.answers import fhir_problem, html, problem, refusal
 from adapter.smart.audit import record
-from adapter.smart.form import ChangedUnderForm
+from adapter.smart.form import ADD, ChangedUnderForm, added_level
 from adapter.smart.record import missing_writes
 from adapter.smart.sessions import COOKIE, Session
 from adapter.smart.state import SmartState, StateDep, lifespan
@@ -133,6 +133,9 @@ async def _submitted(
             "Form expired",
             "This form does not belong to this session: open it again.",
         )
+    levels = [v for k, v in pairs if k == "level"]
+    if fields.get(ADD) == "level":  # nothing is written: the form again, one level more
+        return await _with_level(session, name, fields, levels, state)
     missing = missing_writes(session.scope)
     if missing:
         why = f"(missing {', '.join(missing)}): nothing was written."
@@ -142,8 +145,36 @@ async def _submitted(
             "Not allowed",
             f"The granted scopes do not allow saving a form {why}",
         )
-    levels = [v for k, v in pairs if k == "level"]
     return await _save(session, name, fields, levels, state, written)
+
+
+async def _with_level(
+    session: Session, name: str, fields: dict[str, str], levels: list[str], state: SmartState
+) -> Response:
+    """The form again with the level "Add the level" chose, every entry kept; a level already in
+    the form is said to be, one the form cannot take is refused. Nothing is written."""
+    root = state.settings.root
+    renewal = Renewal(session, state.settings, state.transport)
+    try:
+        level = added_level(name, fields)
+        more = [*levels, level] if level not in levels else levels
+        view = await renewal.call(lambda: View.read(session, state.limits, state.rules))
+        try:
+            entries = completed(view, session, name, fields, more)
+            message = f"{level} added: answer its questions, then save."
+        except ChangedUnderForm as changed:
+            entries = completed(view, session, name, changed.fields, more)
+            message = f"{changed}."
+    except InputError as exc:
+        return problem(root, 400, "Level not added", f"Nothing was written: {exc}")
+    except FhirServerError as exc:
+        return fhir_problem(exc, root)
+    if more is levels:
+        message = f"{level} is already in the form."
+    page = await asyncio.to_thread(
+        show, view, session, name, message, root, entries=entries, error=False
+    )
+    return html(page)
 
 
 async def _changed_under(

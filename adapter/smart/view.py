@@ -65,9 +65,11 @@ def show(
     root: str = "/smart",
     *,
     entries: Mapping[str, Any] | None = None,
+    error: bool | None = None,
 ) -> str:
     """The page, or a form prefilled from the record by ``$populate``; ``entries`` (a response
-    that was not saved) fill the form instead, and ``message`` then says why."""
+    that was not saved) fill the form instead, and ``message`` then says why: an error unless
+    ``error`` says otherwise (a level added to the form)."""
     html = ""
     if form is not None:
         term, now = default_terminology(), view.result.now
@@ -78,7 +80,7 @@ def show(
         form=form,
         form_html=html,
         message=message,
-        error=entries is not None,
+        error=entries is not None if error is None else error,
         root=root,
     )
 

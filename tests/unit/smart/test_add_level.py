@@ -109,6 +109,11 @@ async def test_bilsky_is_recorded_at_a_level_the_neurology_form_adds(monkeypatch
         },
     )
     assert saved.status_code == 200
+    [bundle] = fhir.written
+    [grade] = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+    ]
+    assert grade["bodySite"]["coding"][0]["code"] == "L2"
     page = (await client.get("/smart/")).text
     assert "Bilsky 2–3 at L2" in page
 
@@ -116,8 +121,12 @@ async def test_bilsky_is_recorded_at_a_level_the_neurology_form_adds(monkeypatch
 @pytest.mark.parametrize(
     ("form", "level", "says"),
     [
-        ("sins", "X9", "'X9': not a level this form asks about"),
-        ("sins", "Co1", "'Co1': not a level this form asks about"),  # SINS scores no coccyx
+        ("sins", "X9", "&#x27;X9&#x27;: not a level this form asks about"),
+        (
+            "sins",
+            "Co1",
+            "&#x27;Co1&#x27;: not a level this form asks about",
+        ),  # SINS scores no coccyx
         ("sins", "<b>T8", "&#x27;&lt;b&gt;T8&#x27;: not a level"),
         ("sins", "", "Choose a level to add"),
     ],
@@ -145,8 +154,9 @@ async def test_adding_a_level_the_form_has_says_so(monkeypatch):
 
 
 async def test_the_level_picker_needs_the_sessions_form_token(monkeypatch):
-    client, session, fhir = await serving(monkeypatch, _unplaced())
+    client, _, fhir = await serving(monkeypatch, _unplaced())
     answer = await client.post(
         "/smart/form/sins", data={"csrf": "forged", "add": "level", "add-level": "T8"}
     )
     assert answer.status_code == 403 and 'id="level-T8"' not in answer.text
+    assert fhir.written == []
