@@ -423,3 +423,17 @@ def test_a_palsy_report_the_other_scale_answers_is_not_named_beside_either_quest
     assert data is not None
     assert open_reports("neurology", data, default_terminology(), parse_time(NOW),
                         rules=DEFAULT_RULES) == {}  # fmt: skip
+
+
+def test_the_sins_card_of_a_metastasis_without_its_level_links_the_form_that_adds_it():
+    # The card says "record the bone metastasis's level, or the SINS findings at its level": its
+    # link opens the SINS form, which offers the level to add (tests/unit/smart/test_add_level.py).
+    unplaced = _record()
+    del unplaced[1]["bodySite"]
+    data = patient_records(unplaced, "p")
+    assert data is not None
+    result = score_patient(data, default_terminology(), now=parse_time(NOW))
+    sins, _ = with_links(_cards(), decide(result).levels, "https://cds.example.org")
+    assert [(lk.label, lk.appContext) for lk in sins.links or []] == [
+        ("Record the level and its SINS findings", '{"form":"sins"}')
+    ]
