@@ -39,6 +39,8 @@ PAGE_LABEL = "Open the spinal metastasis page"
 STAGING_LABEL = "Record the staging (visceral and bone metastases)"
 NEUROLOGY_LABEL = "Record the neurology (Frankel or AIS, Bilsky)"
 _SINS_LABEL = "Record the SINS findings"
+# The SINS card of a metastasis coded without its level: the form adds the level.
+_UNPLACED_LABEL = "Record the level and its SINS findings"
 Ask = tuple[str, str | None]  # a form a card asks to fill, and the level it opens at
 # The procedure-check criteria whose unknown status a form's answer settles (contract §5): 3 by
 # the SINS findings (collapse) at the level, 5 by its Bilsky grade, 4 and 8 (Frankel or AIS, the
@@ -78,7 +80,10 @@ def _missing(level: SinsLevel) -> bool:
 
 def _sins_links(view: SinsDecision, launch: str) -> list[Link]:
     """One link per level with no SINS finding of its own, and per level assessed in part: each
-    opens the form at that level (a fixed level is never asked about)."""
+    opens the form at that level (a fixed level is never asked about). With no level (the card
+    of a metastasis coded without one), the form, where the level is added."""
+    if not view.levels:
+        return [Link(label=_UNPLACED_LABEL, url=launch, type="smart", appContext='{"form":"sins"}')]
     asked = [
         (
             lv.name,
