@@ -25,6 +25,7 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from tests.browser.conftest import (
     axe_source,
@@ -241,6 +242,16 @@ def _flow(
     user = f"Practitioner/{pid}-dr"
     assert count(fhir, f"QuestionnaireResponse?patient={pid}&author={user}") == 1
     assert count(fhir, f"Observation?patient={pid}&code={FINDING}|&performer={user}") == 5
+    # A level the record places no metastasis at joins the form, in a real browser, and the
+    # page stays accessible; adding it writes nothing.
+    driver.get(f"{serve}/smart/form/sins")
+    Select(driver.find_element(By.ID, "add-level")).select_by_value("L1")
+    driver.find_element(By.NAME, "add").send_keys(Keys.ENTER)
+    _wait_for(driver, 'id="level-L1"')
+    notice = driver.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert "L1 added" in notice, notice
+    shots += _accessible(driver, "added-level")
+    assert count(fhir, f"QuestionnaireResponse?patient={pid}") == 1
     after = _sins_card(serve, fhir, pid)
     assert "SINS 9" in after["summary"] and "T8" in after["summary"], after["summary"]
     assert all("appContext" not in link for link in after["links"])
