@@ -416,3 +416,30 @@ def test_a_value_the_death_may_have_come_after_is_never_dropped(death):
     view = outcome_view(result)
     assert view is not None
     assert next(p for p in view.points if p.time_point == "3mo").pain.text.startswith("0 (")
+
+
+@pytest.mark.parametrize(
+    ("death", "said"),
+    [
+        # Oct 2024 holds the 6-month window's first day (19 Oct): the death may be before it or
+        # in it, so the window was perhaps reached, with nothing measured.
+        ("2024-10", "no measurement: died Oct 2024, before or in this window"),
+        ("2024", "no measurement: died 2024, before or in this window"),
+        # All of September is before the window: never reached.
+        ("2024-09", "not reached: died Sep 2024"),
+    ],
+)
+def test_a_death_dated_by_a_period_holding_a_windows_first_day_never_says_not_reached(death, said):
+    """A death recorded "2024-10" was counted at 1 Oct, and the 6-month window (from 19 Oct) read
+    "not reached": the patient may have died on 25 Oct, inside it."""
+    resources = default_patient(extra=(procedure("vp", "22511", "T12"),))
+    resources[0] = {**resources[0], "deceasedDateTime": death}
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2025-03-01T09:00:00Z"))
+    view = outcome_view(result)
+    assert view is not None
+    six = view.points[-1]
+    assert (six.pain.text, six.barthel.text) == (said, said)
+    text = text_report(decide(result))
+    assert f"6 months (19 Oct 2024 – 17 Jan 2025): pain {said}; Barthel {said}" in text
