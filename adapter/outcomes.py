@@ -192,6 +192,9 @@ class PatientOutcome:
     # never by the day survival is counted to; with no ``death`` when it holds the index day (the
     # patient's own issue names it, so it is no death "without a date").
     death_recorded: str | None = None
+    # The last day such a death may have been on (the end of its month or year): a window opening
+    # by then may have been reached.
+    death_latest: date | None = None
 
     @property
     def index(self) -> Moment:

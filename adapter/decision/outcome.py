@@ -156,9 +156,12 @@ def _after_death(outcome: PatientOutcome, first: date) -> str:
         said = outcome.death_recorded or "date unknown"
         return f"no measurement: died ({said})"
     died = outcome.death_recorded or day_text(outcome.death.day)
-    return (
-        f"not reached: died {died}" if outcome.death.day < first else f"no measurement: died {died}"
-    )
+    if outcome.death.day >= first:
+        return f"no measurement: died {died}"
+    if outcome.death_latest is not None and outcome.death_latest >= first:
+        # Dated by a month or a year that holds the window's first day: perhaps reached.
+        return f"no measurement: died {died}, before or in this window"
+    return f"not reached: died {died}"
 
 
 def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> OutcomePoint:

@@ -525,6 +525,7 @@ def extract_follow_up(
     _warn_conflicts(ctx, data.patient, pain, barthel)
     treated, procedure_levels = _treated(ctx, event, staging)
     placed = _death_moment(ctx, data, death, index_day, last)
+    partial = death if died and death is not None and len(death.text) <= 7 else None
     outcome = PatientOutcome(
         patient=data.patient,
         index_day=index_day,
@@ -543,7 +544,8 @@ def extract_follow_up(
         barthel=barthel,
         complications=tuple(c for c, _ in complications),
         index_timed=moment_of(start).timed,
-        death_recorded=death.day if died and death is not None and len(death.text) <= 7 else None,
+        death_recorded=partial.day if partial else None,
+        death_latest=(partial.end - timedelta(days=1)).date() if partial else None,
     )
     _check_death(ctx, data, outcome)
     evidence = [Evidence(p.ref, p.time, "index procedure") for p in event]
