@@ -649,3 +649,32 @@ def test_the_median_with_both_kinds_of_uncertain_death_is_said_to_be_no_bound():
     summary["survival"]["undated_deaths"] = summary["survival"]["undated_partial"] = 1
     assert "neither a lower nor an upper bound" in median_bound(summary)
     assert early.outcome.death is None
+
+
+def _seen(eid: str, start: str) -> dict:
+    return {"resourceType": "Encounter", "id": eid, "status": "finished",
+            "subject": {"reference": f"Patient/{P}"}, "period": {"start": start}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("death", "seen", "named"),
+    [
+        ("2024-08-12", "2024-09-30", True),  # seen seven weeks after the recorded death
+        ("2024-08", "2024-09-30", True),  # after the whole month
+        ("2024-08-12T10:00:00Z", "2024-08-12T16:00:00Z", True),
+        ("2024-08-12", "2024-08-12T16:00:00Z", False),  # the death's day: may be before it
+        ("2024-08-12T23:00:00-05:00", "2024-08-13", False),  # 04:00 UTC: 13 Aug somewhere
+        ("2024-08", "2024-08-30", False),  # within the month: it places the death (survival)
+    ],
+)
+def test_a_record_certainly_after_the_death_is_named(death, seen, named):
+    """A patient recorded as dead on 12 Aug and seen in clinic on 30 Sep: survival was counted to
+    12 Aug without a word, though one of the two dates is wrong."""
+    got = _dead_on(death, _seen("late", seen))
+    said = [i.diagnostics for i in got.issues if "Encounter/late" in i.diagnostics]
+    if named:
+        assert len(said) == 1, got.issues
+        assert f"Patient/{P}" in said[0] and "after the recorded death" in said[0]
+    else:
+        assert said == [], said
+    assert got.outcome.died
