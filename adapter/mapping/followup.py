@@ -18,7 +18,7 @@ from adapter.fhir.read.followup import AdverseEventRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord
 from adapter.fhir.read.source import PatientData
-from adapter.fhir.read.timing import ClinicalTime, day_text, parse_time
+from adapter.fhir.read.timing import ClinicalTime, certainly_after, day_text, parse_time
 from adapter.mapping.context import Context
 from adapter.mapping.measures import calendar_day, moment_of, read_cement, read_measurements
 from adapter.mapping.observations import CURRENT_OBSERVATION
@@ -254,6 +254,25 @@ def _last_contact(data: PatientData, now: ClinicalTime) -> ClinicalTime | None:
     return max(times, default=None)
 
 
+def _seen_after(
+    data: PatientData, death: ClinicalTime, now: ClinicalTime
+) -> tuple[str, ClinicalTime] | None:
+    """The latest encounter, measurement or procedure certainly after the recorded death, if any:
+    each means the patient was there. (A diagnosis may be recorded after a death: a cause of
+    death is.)"""
+    dated = [
+        *((e.ref.reference, e.time) for e in data.encounters if e.status not in _NO_ENCOUNTER),
+        *((o.ref.reference, o.time) for o in data.observations if o.status in CURRENT_OBSERVATION),
+        *((p.ref.reference, p.time) for p in data.procedures if p.status not in _NO_PROCEDURE),
+    ]
+    after = [
+        (ref or "a record", t)
+        for ref, t in dated
+        if t is not None and t <= now and certainly_after(t, death)
+    ]
+    return max(after, key=lambda found: found[1], default=None)
+
+
 def _death_moment(
     ctx: Context,
     data: PatientData,
@@ -299,9 +318,12 @@ def _death_moment(
     return moment_of(counted)
 
 
-def _check_death(ctx: Context, data: PatientData, outcome: PatientOutcome) -> None:
+def _check_death(
+    ctx: Context, data: PatientData, outcome: PatientOutcome, now: ClinicalTime
+) -> None:
     """A death before the index date is a data error (contract §2: never a silent guess): the
-    patient is left out of survival and follow-up, never given a negative time."""
+    patient is left out of survival and follow-up, never given a negative time. A record of the
+    patient certainly after the death is named: one of the two dates is wrong."""
     death, index = outcome.death, outcome.index
     if not outcome.died or death is None or data.record is None:
         return
@@ -310,6 +332,14 @@ def _check_death(ctx: Context, data: PatientData, outcome: PatientOutcome) -> No
     recorded = data.record.deceased_time
     if recorded is not None and len(recorded.text) <= 7:
         on = f"in {recorded.day}"  # "in 2023", never "on 1 Jan 2023"
+    seen = _seen_after(data, recorded, now) if recorded is not None else None
+    if seen is not None:
+        message = (
+            f"Patient/{outcome.patient}: {seen[0]} is dated {seen[1].day}, after the recorded "
+            f"death ({on}): if the patient was seen then, the date of death is wrong. Survival "
+            "is counted to the recorded death."
+        )
+        ctx.issues.append(Issue("warning", "business-rule", message, ref, "deceasedDateTime"))
     if elapsed_days(index, death) is None:
         message = (
             f"Patient/{outcome.patient}: died {on}, before the index procedure on "
@@ -547,7 +577,7 @@ def extract_follow_up(
         death_recorded=partial.day if partial else None,
         death_latest=(partial.end - timedelta(days=1)).date() if partial else None,
     )
-    _check_death(ctx, data, outcome)
+    _check_death(ctx, data, outcome, now)
     evidence = [Evidence(p.ref, p.time, "index procedure") for p in event]
     evidence += [Evidence(o.ref, o.time, "cement volume") for o in cement.used]
     evidence += _measure_evidence(data, pain, barthel)
