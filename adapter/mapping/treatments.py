@@ -2,9 +2,10 @@
 
 One reading of the patient's Procedures serves every rule that asks what was done to a level:
 cement augmentation and screw fixation stabilise a level (its SINS is then shown as
-pre-treatment), decompression supersedes a Bilsky grade recorded before it, and radiotherapy is
-named beside an order at its level but decompresses nothing at once. The codes are data: the
-four procedure ValueSets in mappings/.
+pre-treatment), decompression supersedes a Bilsky grade recorded before it, radiotherapy is
+named beside an order at its level but decompresses nothing at once, and an ablation
+(radiofrequency, cryo) does neither: it is named beside the follow-up windows, as every later
+spinal procedure is. The codes are data: the five procedure ValueSets in mappings/.
 
 The treated levels (contract §6) are read here once, for the SINS surfaces and the follow-up
 alike: a cement augmentation's are its bodySite levels; a fixation's those of the metastases its
@@ -40,7 +41,7 @@ __all__ = [
     "treated_levels",
 ]
 
-TreatmentKind = Literal["augmentation", "fixation", "decompression", "radiotherapy"]
+TreatmentKind = Literal["augmentation", "fixation", "decompression", "radiotherapy", "ablation"]
 
 # Which ValueSet names each kind of treatment; one procedure code may be in several.
 TREATMENT_VALUE_SETS: tuple[tuple[TreatmentKind, str], ...] = (
@@ -48,6 +49,7 @@ TREATMENT_VALUE_SETS: tuple[tuple[TreatmentKind, str], ...] = (
     ("fixation", "spinal-fixation-procedure"),
     ("decompression", "spinal-decompression-procedure"),
     ("radiotherapy", "spinal-radiotherapy-procedure"),
+    ("ablation", "bone-tumour-ablation-procedure"),
 )
 
 _NAMES: dict[TreatmentKind, str] = {
@@ -55,6 +57,7 @@ _NAMES: dict[TreatmentKind, str] = {
     "fixation": "fixation",
     "decompression": "decompression",
     "radiotherapy": "radiotherapy",
+    "ablation": "ablation",
 }
 
 
