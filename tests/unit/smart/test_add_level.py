@@ -45,7 +45,7 @@ async def test_a_metastasis_at_no_level_is_scored_at_the_level_the_form_adds(mon
     client, session, fhir = await serving(monkeypatch, _unplaced())
     shown = (await client.get("/smart/form/sins")).text
     assert _levels(shown) == []
-    assert {"T8", "L1", "S1"} <= set(_options(shown)) and "Co1" not in _options(shown)
+    assert {"T8", "L1", "S1"} <= set(_options(shown)) and "coccyx" not in _options(shown)
 
     added = await client.post(
         "/smart/form/sins", data={"csrf": session.csrf, "add": "level", "add-level": "T8"}
@@ -124,8 +124,8 @@ async def test_bilsky_is_recorded_at_a_level_the_neurology_form_adds(monkeypatch
         ("sins", "X9", "&#x27;X9&#x27;: not a level this form asks about"),
         (
             "sins",
-            "Co1",
-            "&#x27;Co1&#x27;: not a level this form asks about",
+            "coccyx",
+            "&#x27;coccyx&#x27;: not a level this form asks about",
         ),  # SINS scores no coccyx
         ("sins", "<b>T8", "&#x27;&lt;b&gt;T8&#x27;: not a level"),
         ("sins", "", "Choose a level to add"),
@@ -160,3 +160,134 @@ async def test_the_level_picker_needs_the_sessions_form_token(monkeypatch):
     )
     assert answer.status_code == 403 and 'id="level-T8"' not in answer.text
     assert fhir.written == []
+
+
+# --- entries, ticks and refusals around "Add the level" ------------------------------------------
+
+FRANKEL = "patient|frankel-grade"
+
+
+def _frankel_c() -> dict[str, Any]:
+    from tests.support.records import finding
+
+    return finding("colleague", "frankel-grade", "frankel-c", when="2024-05-31T09:00:00Z")
+
+
+async def test_a_tick_survives_an_add_and_a_record_changed_under_it_is_still_refused(monkeypatch):
+    """Ticked "assessed now, unchanged" beside Frankel E, then a level added: the tick must come
+    back as a tick, so that a colleague's Frankel C recorded meanwhile refuses the save."""
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    shown = (await client.get("/smart/form/neurology")).text
+    posted = posted_fields(shown) | {f"confirmed|{FRANKEL}": "1"}
+    added = await client.post(
+        "/smart/form/neurology",
+        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L2"},
+    )
+    assert added.status_code == 200
+    assert re.search(rf'name="confirmed\|{re.escape(FRANKEL)}" value="1"[^>]* checked', added.text)
+    again = posted_fields(added.text) | {f"confirmed|{FRANKEL}": "1"}
+    assert again[f"shown|{FRANKEL}"] == "frankel-e"
+    fhir.record.append(_frankel_c())  # a colleague records Frankel C
+    saved = await client.post(
+        "/smart/form/neurology", data={**again, "csrf": session.csrf, "level": ["T12", "L2"]}
+    )
+    assert saved.status_code == 400 and fhir.written == []
+    assert "the record now has Frankel C" in saved.text
+
+
+async def test_an_add_with_no_level_chosen_keeps_the_entries(monkeypatch):
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    posted = posted_fields((await client.get("/smart/form/neurology")).text)
+    answer = await client.post(
+        "/smart/form/neurology",
+        data={**posted, FRANKEL: "frankel-c", "csrf": session.csrf, "level": "T12",
+              "add": "level", "add-level": ""},
+    )  # fmt: skip
+    assert answer.status_code == 400 and fhir.written == []
+    assert 'role="alert"' in answer.text and "Choose a level to add" in answer.text
+    assert re.search(
+        rf'name="{re.escape(FRANKEL)}" id="[^"]+" value="frankel-c" checked', answer.text
+    )
+    assert _levels(answer.text) == ["T12"]
+
+
+async def test_an_untouched_answer_the_record_changed_under_comes_back_as_the_record_has_it(
+    monkeypatch,
+):
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    posted = posted_fields((await client.get("/smart/form/neurology")).text)
+    fhir.record.append(_frankel_c())
+    added = await client.post(
+        "/smart/form/neurology",
+        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L2"},
+    )
+    assert _levels(added.text) == ["T12", "L2"] and fhir.written == []
+    assert re.search(
+        rf'name="{re.escape(FRANKEL)}" id="[^"]+" value="frankel-c" checked', added.text
+    )
+    assert 'role="alert"' in added.text and "the record now has Frankel C" in added.text
+
+
+async def test_the_sins_form_offers_no_level_where_findings_would_not_be_used(monkeypatch):
+    """Every bone metastasis has its level: SINS findings at another level are reported and
+    not used (contract §2), so the SINS form offers none; the neurology form still does (a
+    Bilsky grade anywhere is read)."""
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    assert 'id="add-level"' not in (await client.get("/smart/form/sins")).text
+    assert 'id="add-level"' in (await client.get("/smart/form/neurology")).text
+    refused = await client.post(
+        "/smart/form/sins",
+        data={"csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L1"},
+    )
+    assert refused.status_code == 400 and fhir.written == []
+    assert "not used" in refused.text and _levels(refused.text) == ["T12"]
+
+
+async def test_a_level_added_and_left_empty_writes_no_group(monkeypatch):
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    posted = posted_fields((await client.get("/smart/form/neurology")).text)
+    saved = await client.post(
+        "/smart/form/neurology",
+        data={**posted, FRANKEL: "frankel-d", "csrf": session.csrf, "level": ["T12", "L2"]},
+    )
+    assert saved.status_code == 200
+    [bundle] = fhir.written
+    [response] = [e["resource"] for e in bundle["entry"]
+                  if e["resource"]["resourceType"] == "QuestionnaireResponse"]  # fmt: skip
+    groups = [i for i in response["item"] if i["linkId"] == "level"]
+    assert [g["item"][0]["answer"][0]["valueCoding"]["code"] for g in groups] == ["T12"]
+
+
+async def test_added_levels_stand_in_spine_order(monkeypatch):
+    client, session, _ = await serving(monkeypatch, _unplaced())
+    first = await client.post(
+        "/smart/form/sins", data={"csrf": session.csrf, "add": "level", "add-level": "L1"}
+    )
+    second = await client.post(
+        "/smart/form/sins",
+        data={**posted_fields(first.text), "csrf": session.csrf, "level": "L1", "add": "level",
+              "add-level": "T8"},
+    )  # fmt: skip
+    assert _levels(second.text) == ["T8", "L1"]
+
+
+async def test_an_add_is_audited_as_a_read(monkeypatch):
+    seen: list[str] = []
+    monkeypatch.setattr(
+        "adapter.smart.routes.record",
+        lambda state, session, path, status, action, **kw: seen.append(action),
+    )
+    client, session, _ = await serving(monkeypatch, _unplaced())
+    await client.post(
+        "/smart/form/sins", data={"csrf": session.csrf, "add": "level", "add-level": "T8"}
+    )
+    assert seen[-1] == "R"
+
+
+async def test_a_save_at_a_level_not_scored_before_never_says_was_none(monkeypatch):
+    client, session, _ = await serving(monkeypatch, _unplaced())
+    answers = {f"T8|{code}": answer for code, answer in SINS_FINDINGS.items()}
+    saved = await client.post(
+        "/smart/form/sins", data={"csrf": session.csrf, "level": "T8", **answers}
+    )
+    assert "SINS at T8 is now 9" in saved.text and "None" not in saved.text
