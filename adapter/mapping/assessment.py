@@ -55,3 +55,6 @@ class PatientAssessment:
     # Neoplasm Conditions at a vertebra that no map places ("Secondary malignant neoplastic
     # disease at L2"): named on the patient-view even when no score is computed (§2 v3).
     unread: tuple[str, ...] = ()
+    # The levels where a bone metastasis recorded without a level may be: a finding there places
+    # it (contract §2), so a form offers them to be recorded at; () when every one has its level.
+    open_levels: tuple[str, ...] = ()

@@ -20,7 +20,13 @@ from adapter.mapping.assessment import LevelAssessment, PatientAssessment
 from adapter.mapping.context import Context
 from adapter.mapping.counts import count_inputs
 from adapter.mapping.findings import SINS_FINDINGS, Finding, choose_latest
-from adapter.mapping.levels import PLACED_FINDINGS, LevelPlan, plan_levels, unscored_line
+from adapter.mapping.levels import (
+    PLACED_FINDINGS,
+    LevelPlan,
+    open_levels,
+    plan_levels,
+    unscored_line,
+)
 from adapter.mapping.more import more_inputs
 from adapter.mapping.observations import (
     ALBUMIN_LOINC,
@@ -197,6 +203,7 @@ def extract_patient(
         albumin=choose_latest(found.labs.get("albumin", []), _albumin_method, _grams_per_litre),
         haematological=_haematological(ctx, conditions),
         stray=tuple(plan.stray),
+        open_levels=open_levels(staging),
     )
     return _with_more(ctx, found, staging, assessment)
 

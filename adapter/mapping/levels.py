@@ -22,7 +22,7 @@ from adapter.fhir.read.evidence import Evidence
 from adapter.mapping.context import Context, condition_evidence
 from adapter.mapping.findings import SINS_FINDINGS, Finding
 from adapter.mapping.staging import Lesion, Staging
-from adapter.scoring import level_order, location_of
+from adapter.scoring import LEVELS, level_order, location_of
 from adapter.vocabulary.cards import shorten
 from adapter.vocabulary.findings import EPIDURAL_SPINAL_CORD_COMPRESSION
 from adapter.vocabulary.systems import code_label
@@ -32,6 +32,7 @@ __all__ = [
     "UNRECORDED",
     "LevelOrigin",
     "LevelPlan",
+    "open_levels",
     "plan_levels",
     "unscored_line",
 ]
@@ -114,6 +115,14 @@ def _may_be_at(lesion: Lesion, level: str) -> bool:
     if not lesion.sites:
         return True
     return any(s.kind == "spinal" and (not s.within or level in s.within) for s in lesion.sites)
+
+
+def open_levels(staging: Staging) -> tuple[str, ...]:
+    """The levels a finding would place a bone metastasis recorded without a level at (it may be
+    there: :func:`plan_levels` then scores the level from findings), in anatomical order; () when
+    every bone metastasis has its level, so a finding at another level is not used."""
+    unplaced = [lesion for lesion in staging.lesions if not lesion.levels]
+    return tuple(lv for lv in LEVELS if any(_may_be_at(lesion, lv) for lesion in unplaced))
 
 
 def _from_conditions(staging: Staging, plan: LevelPlan) -> None:

@@ -9,7 +9,8 @@ stay unanswered rather than guessed. A prefilled answer says when the record has
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -27,7 +28,16 @@ from adapter.vocabulary.forms import (
 )
 from adapter.vocabulary.systems import VERTEBRA
 
-__all__ = ["ADD", "ADD_LEVEL", "ChangedUnderForm", "added_level", "form_html", "response_from"]
+__all__ = [
+    "ADD",
+    "ADD_LEVEL",
+    "ChangedUnderForm",
+    "Kept",
+    "added_level",
+    "form_html",
+    "kept_entries",
+    "response_from",
+]
 
 WHOLE = "patient"  # the field-name prefix of questions about the patient as a whole
 # The prefix of the hidden field that says what the form showed for a question, and the field
@@ -97,15 +107,19 @@ def _shown_field(name: str, answer: Mapping[str, Any] | None) -> str:
     )
 
 
-def _confirm_field(name: str, answer: Mapping[str, Any] | None, question: str = "") -> str:
-    """Beside an answer from the record: "assessed now, unchanged", unticked; ``question`` the id
-    of the element naming the question, where no fieldset's legend does."""
+def _confirm_field(
+    name: str, answer: Mapping[str, Any] | None, question: str = "", ticked: bool = False
+) -> str:
+    """Beside an answer from the record: "assessed now, unchanged", unticked unless ``ticked``
+    (a form shown again with the clinician's entries); ``question`` the id of the element naming
+    the question, where no fieldset's legend does."""
     if answer is None or not is_prefilled(answer):
         return ""
     described = f' aria-describedby="{escape(question)}"' if question else ""
+    checked = " checked" if ticked else ""
     return (
         f'<label class="confirm"><input type="checkbox" name="{escape(CONFIRMED + name)}" '
-        f'value="1"{described}> assessed now, unchanged: save as today\'s finding</label>'
+        f'value="1"{described}{checked}> assessed now, unchanged: save as today\'s finding</label>'
     )
 
 
@@ -125,6 +139,7 @@ def _question(
     prefix: str,
     answer: Mapping[str, Any] | None,
     report: str | None = None,
+    ticked: Collection[str] = (),
 ) -> str:
     name = f"{prefix}|{question['linkId']}"
     ident = name.replace("|", "-")
@@ -139,7 +154,7 @@ def _question(
             f"{_recorded(answer)}{_reported(report)}<br>"
             f'<input type="number" min="{least}" step="1" id="{ident}" name="{escape(name)}" '
             f'value="{value}">{_shown_field(name, answer)}'
-            f"{_confirm_field(name, answer, f'{ident}-q')}</p>"
+            f"{_confirm_field(name, answer, f'{ident}-q', name in ticked)}</p>"
         )
     chosen = (answer or {}).get("valueCoding", {}).get("code")
     options = [
@@ -156,11 +171,16 @@ def _question(
         f'<fieldset class="q" data-question="{escape(name)}"><legend>{title}'
         f"{_recorded(answer)}{_reported(report)}</legend>{''.join(rows)}"
         f"{_shown_field(name, answer)}"
-        f"{_confirm_field(name, answer)}</fieldset>"
+        f"{_confirm_field(name, answer, ticked=name in ticked)}</fieldset>"
     )
 
 
-def _group(group: Mapping[str, Any], answered: Mapping[str, Any], reports: Reports) -> str:
+def _group(
+    group: Mapping[str, Any],
+    answered: Mapping[str, Any],
+    reports: Reports,
+    ticked: Collection[str] = (),
+) -> str:
     items = answered.get("item", ())
     level = _answers(items)[LEVEL_ITEM]["valueCoding"]
     by_link = _answers(items)
@@ -181,7 +201,7 @@ def _group(group: Mapping[str, Any], answered: Mapping[str, Any], reports: Repor
         else:
             link = question["linkId"]
             report = reports.get((level["code"], link))
-            parts.append(_question(question, level["code"], by_link.get(link), report))
+            parts.append(_question(question, level["code"], by_link.get(link), report, ticked))
     parts.append("</fieldset>")
     return "".join(parts)
 
@@ -192,9 +212,16 @@ def form_html(
     csrf: str,
     root: str = "/smart",
     reports: Reports | None = None,
+    *,
+    ticked: Collection[str] = (),
+    addable: Collection[str] | None = None,
+    places: bool = False,
 ) -> str:
-    """The form ``name`` prefilled with ``populated`` (a ``$populate`` response), with the
-    preliminary ``reports`` an answer would replace beside their questions."""
+    """The form ``name`` prefilled with ``populated`` (a ``$populate`` response, or the entries
+    of a form shown again with ``ticked`` its answers ticked "assessed now, unchanged"), with the
+    preliminary ``reports`` an answer would replace beside their questions. ``addable``: the
+    levels that may be added to it (None: any it asks about); ``places``: whether a finding
+    at an added level places a bone metastasis recorded without its level."""
     reports = reports or {}
     q = questionnaire(name)
     items = populated.get("item", ())
@@ -210,17 +237,24 @@ def form_html(
     for question in q["item"]:
         if question["linkId"] != LEVEL_GROUP:
             link = question["linkId"]
-            parts.append(_question(question, WHOLE, whole.get(link), reports.get((None, link))))
+            report = reports.get((None, link))
+            parts.append(_question(question, WHOLE, whole.get(link), report, ticked))
             continue
+        shown = {_level_of(g) for g in groups}
+        offered = [
+            c for c in _level_codings(question)
+            if c["code"] not in shown and (addable is None or c["code"] in addable)
+        ]  # fmt: skip
+        picker = _picker(offered, name, places) if offered else ""
         if groups:
-            parts += [_group(question, g, reports) for g in groups]
-        else:
+            parts += [_group(question, g, reports, ticked) for g in groups]
+        elif picker:
             parts.append(
                 "<p>No spinal level with a metastasis in the record. Add the level below to "
                 "record its findings.</p>"
             )
-        shown = {_answers(g.get("item", ()))[LEVEL_ITEM]["valueCoding"]["code"] for g in groups}
-        picker = _picker(question, shown)
+        else:
+            parts.append("<p>No spinal level with a metastasis in the record: nothing to ask.</p>")
     # Saving comes first: the button Enter presses in a field is the form's first.
     parts.append(f'<p><button type="submit">Save to the record</button></p>{picker}</form>')
     return "".join(parts)
@@ -232,18 +266,28 @@ def _level_codings(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [o["valueCoding"] for o in group["item"][0]["answerOption"]]
 
 
-def _picker(group: Mapping[str, Any], shown: set[str]) -> str:
+def _picker(offered: Sequence[Mapping[str, Any]], name: str, places: bool) -> str:
     """A level to add to the form, with the entries kept: nothing is saved by adding one."""
     options = "".join(
         f'<option value="{escape(c["code"])}">{escape(c.get("display") or c["code"])}</option>'
-        for c in _level_codings(group)
-        if c["code"] not in shown
+        for c in offered
     )
+    if name == "sins":
+        why = (
+            "The record holds a bone metastasis without its level. SINS findings recorded at a "
+            "level place it there, and that level is then scored from them."
+        )
+    else:
+        why = "A level where the record places no metastasis, to record findings at it."
+        if places:
+            why += (
+                " A finding saved there also places the bone metastasis the record holds "
+                "without its level at that level."
+            )
     return (
         '<fieldset class="add-level"><legend>Another level</legend>'
-        '<p id="add-level-hint">A level where the record places no metastasis, to record '
-        "findings at it: its questions join the form, your entries are kept, nothing is saved "
-        "until you save.</p>"
+        f'<p id="add-level-hint">{escape(why)} Its questions join the form; your entries are '
+        "kept; nothing is saved until you save.</p>"
         f'<label for="add-level">Level</label> <select id="add-level" name="{ADD_LEVEL}" '
         f'aria-describedby="add-level-hint"><option value="">choose a level</option>{options}'
         f'</select> <button type="submit" name="{ADD}" value="level" formnovalidate>'
@@ -251,15 +295,20 @@ def _picker(group: Mapping[str, Any], shown: set[str]) -> str:
     )
 
 
-def added_level(name: str, fields: Mapping[str, str]) -> str:
-    """The level the form's "Add the level" asks for; InputError when none is chosen or the
-    form does not ask about it."""
+def added_level(name: str, fields: Mapping[str, str], addable: Collection[str] | None) -> str:
+    """The level the form's "Add the level" asks for; InputError when none is chosen, the form
+    does not ask about it, or it is not among ``addable`` (None: any it asks about)."""
     level = fields.get(ADD_LEVEL, "").strip()
     if not level:
         raise InputError("Choose a level to add")
     group = next((i for i in questionnaire(name)["item"] if i["linkId"] == LEVEL_GROUP), None)
     if group is None or not any(c["code"] == level for c in _level_codings(group)):
         raise InputError(f"level {level[:10]!r}: not a level this form asks about")
+    if addable is not None and level not in addable:
+        raise InputError(
+            f"findings at {level} would not be used: the record places every bone metastasis "
+            "at its level, and a finding where no metastasis is recorded is reported, not scored"
+        )
     return level
 
 
@@ -364,6 +413,22 @@ def _level_item(
     return answers
 
 
+def _level_of(group: Mapping[str, Any]) -> str:
+    code: str = _answers(group.get("item", ()))[LEVEL_ITEM]["valueCoding"]["code"]
+    return code
+
+
+def _levels_of(response: Mapping[str, Any] | None) -> list[str]:
+    return [_level_of(i) for i in (response or {}).get("item", ()) if i["linkId"] == LEVEL_GROUP]
+
+
+def _answered_in(group: Mapping[str, Any], question: Mapping[str, Any]) -> bool:
+    """Whether a level group holds an answer of the clinician's (not only its level and what
+    the form calculates: the items the Questionnaire marks read-only)."""
+    kept = {i["linkId"] for i in question["item"][1:] if not i.get("readOnly")}
+    return any(i["linkId"] in kept for i in group.get("item", ()))
+
+
 def _holds(answer: Mapping[str, Any] | None) -> str:
     """What the record holds for a question, as the form shows it: "non-mechanical, 31 May
     2024"; or that it holds no one answer the form can show."""
@@ -378,12 +443,12 @@ def _holds(answer: Mapping[str, Any] | None) -> str:
     return f"{value}, {_day(when)}" if isinstance(when, str) else f"{value}, no recorded time"
 
 
-def _refuse_stale_ticks(
+def _refreshed(
     q: Mapping[str, Any], fields: Mapping[str, str], levels: Sequence[str], shown: Shown
-) -> None:
-    """ChangedUnderForm when an answer ticked "unchanged" and left as shown is no longer what the
-    record holds. The form then comes back with every answer left as shown as the record has it
-    now (each change named, ticked or not) and the clinician's own answers kept."""
+) -> tuple[bool, list[str], dict[str, str]]:
+    """The fields with every answer left as shown that the record no longer holds as shown set
+    to what it holds now (its tick dropped), each change named; and whether one of those was
+    ticked "assessed now, unchanged" (a stale tick). The clinician's own answers stay."""
     asked = [(WHOLE, i) for i in q["item"] if i["linkId"] != LEVEL_GROUP]
     for group in (i for i in q["item"] if i["linkId"] == LEVEL_GROUP):
         asked += [(level, i) for level in levels for i in group["item"][1:]]
@@ -401,19 +466,61 @@ def _refuse_stale_ticks(
         at = f" at {where}" if where != WHOLE else ""
         said.append(f"{question['text']}{at} (the record now has {_holds(now)})")
         refreshed |= {name: current, SHOWN + name: current}
+        refreshed.pop(CONFIRMED + name, None)
+    return stale, said, refreshed
+
+
+def _refuse_stale_ticks(
+    q: Mapping[str, Any], fields: Mapping[str, str], levels: Sequence[str], shown: Shown
+) -> None:
+    """ChangedUnderForm when an answer ticked "assessed now, unchanged" and left as shown is no
+    longer what the record holds. The form then comes back with every answer left as shown as
+    the record has it now (each change named, ticked or not) and the clinician's own answers
+    kept."""
+    stale, said, refreshed = _refreshed(q, fields, levels, shown)
     if stale:  # the form comes back unticked: every answer left as shown is the record's again
         refreshed = {k: v for k, v in refreshed.items() if not k.startswith(CONFIRMED)}
         raise ChangedUnderForm(said, refreshed)
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A form's entries to show again, nothing saved: the response they make, the answers ticked
+    "assessed now, unchanged" (kept as ticks), and what the record changed under the form."""
+
+    response: dict[str, Any]
+    ticked: frozenset[str]
+    changed: tuple[str, ...]
+
+
+def kept_entries(
+    name: str, fields: Mapping[str, str], levels: Sequence[str], *, patient: str, authored: str,
+    prefilled: Mapping[str, Any],
+) -> Kept:  # fmt: skip
+    """The entries of a submitted form to show it again with ``levels``: every answer left as
+    shown as the record has it now (each change named, its tick dropped), the clinician's own
+    answers and the other ticks as posted; InputError for an answer the form cannot take."""
+    q, shown = questionnaire(name), _shown(prefilled)
+    _, said, refreshed = _refreshed(q, fields, levels, shown)
+    ticked = frozenset(k[len(CONFIRMED) :] for k in refreshed if k.startswith(CONFIRMED))
+    plain = {k: v for k, v in refreshed.items() if not k.startswith(CONFIRMED)}
+    response = response_from(
+        name, plain, levels, patient=patient, authored=authored, author=None,
+        prefilled=prefilled, keep_empty=True,
+    )  # fmt: skip
+    return Kept(response, ticked, tuple(said))
+
+
 def response_from(
     name: str, fields: Mapping[str, str], levels: Sequence[str], *, patient: str, authored: str,
-    author: str | None, prefilled: Mapping[str, Any] | None = None,
+    author: str | None, prefilled: Mapping[str, Any] | None = None, keep_empty: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     """The completed QuestionnaireResponse of a submitted form; InputError naming the question
     (ChangedUnderForm for ticks the record changed under). ``prefilled`` is the ``$populate``
     response of the record at the save: an answer left as the form showed it keeps its
-    answer-recorded mark, so it is not extracted as a new finding."""
+    answer-recorded mark, so it is not extracted as a new finding. A level added to the form
+    (not among ``prefilled``'s) with no answer is left out, unless ``keep_empty``: nothing was
+    assessed there."""
     form, q = form_named(name), questionnaire(name)
     shown = _shown(prefilled)
     _refuse_stale_ticks(q, fields, levels, shown)
@@ -432,7 +539,11 @@ def response_from(
             continue
         if len(set(levels)) != len(levels):
             raise InputError("a level appears twice in the form")
-        items += [_level_item(question, level, fields, shown) for level in levels]
+        asked = {lv for lv, _ in shown} | set(_levels_of(prefilled))
+        groups = [_level_item(question, level, fields, shown) for level in levels]
+        items += [
+            g for g in groups if keep_empty or _answered_in(g, question) or _level_of(g) in asked
+        ]
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "questionnaire": f"{questionnaire_url(form.name)}|{q['version']}",

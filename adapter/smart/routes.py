@@ -23,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from adapter.errors import FhirServerError, InputError
+from adapter.scoring import level_order
 from adapter.smart import signin
 from adapter.smart.answers import fhir_problem, html, problem, refusal
 from adapter.smart.audit import record
@@ -31,7 +32,15 @@ from adapter.smart.record import missing_writes
 from adapter.smart.sessions import COOKIE, Session
 from adapter.smart.state import SmartState, StateDep, lifespan
 from adapter.smart.tokens import Renewal, refresh_if_expiring
-from adapter.smart.view import View, completed, save, saved_message, show
+from adapter.smart.view import (
+    View,
+    addable_levels,
+    completed,
+    kept,
+    save,
+    saved_message,
+    show,
+)
 from adapter.vocabulary.forms import FORMS
 
 __all__ = ["SmartState", "router"]
@@ -112,13 +121,19 @@ async def submit(name: str, request: Request, state: StateDep) -> Response:
             state.settings.root, 401, "Not signed in", "Launch the app from the patient's record."
         )
     written: list[str] = []
-    answer = await _submitted(name, request, session, state, written)
-    _audit(request, state, session, name, answer.status_code, "C", written)
+    read: list[bool] = []  # an add writes nothing: a read
+    answer = await _submitted(name, request, session, state, written, read)
+    _audit(request, state, session, name, answer.status_code, "R" if read else "C", written)
     return answer
 
 
 async def _submitted(
-    name: str, request: Request, session: Session, state: SmartState, written: list[str]
+    name: str,
+    request: Request,
+    session: Session,
+    state: SmartState,
+    written: list[str],
+    read: list[bool],
 ) -> Response:
     if name not in FORMS:
         return problem(
@@ -135,6 +150,7 @@ async def _submitted(
         )
     levels = [v for k, v in pairs if k == "level"]
     if fields.get(ADD) == "level":  # nothing is written: the form again, one level more
+        read.append(True)
         return await _with_level(session, name, fields, levels, state)
     missing = missing_writes(session.scope)
     if missing:
@@ -151,30 +167,43 @@ async def _submitted(
 async def _with_level(
     session: Session, name: str, fields: dict[str, str], levels: list[str], state: SmartState
 ) -> Response:
-    """The form again with the level "Add the level" chose, every entry kept; a level already in
-    the form is said to be, one the form cannot take is refused. Nothing is written."""
+    """The form again with the level "Add the level" chose, in spine order, every entry kept:
+    ticks as ticks, an answer left as shown as the record has it now (each change named). A
+    level the form cannot take, or none chosen, is said the same way, the entries kept. Nothing
+    is written."""
     root = state.settings.root
     renewal = Renewal(session, state.settings, state.transport)
     try:
-        level = added_level(name, fields)
-        more = [*levels, level] if level not in levels else levels
         view = await renewal.call(lambda: View.read(session, state.limits, state.rules))
-        try:
-            entries = completed(view, session, name, fields, more)
-            message = f"{level} added: answer its questions, then save."
-        except ChangedUnderForm as changed:
-            entries = completed(view, session, name, changed.fields, more)
-            message = f"{changed}."
-    except InputError as exc:
-        return problem(root, 400, "Level not added", f"Nothing was written: {exc}")
     except FhirServerError as exc:
         return fhir_problem(exc, root)
-    if more is levels:
-        message = f"{level} is already in the form."
+    except InputError as exc:
+        return problem(root, 400, "Record not readable", str(exc))
+    refused: str | None = None
+    try:
+        level = added_level(name, fields, addable_levels(view, name))
+    except InputError as exc:
+        level, refused = None, f"Level not added: {exc}."
+    more = sorted({*levels, *([level] if level else [])}, key=level_order)
+    try:
+        entries = kept(view, session, name, fields, more)
+    except InputError as exc:  # an answer the form cannot take: said as any refusal
+        return problem(root, 400, "Level not added", f"Nothing was written: {exc}")
+    said = [refused] if refused else []
+    if level is not None:
+        said.append(
+            f"{level} is already in the form." if level in levels
+            else f"{level} added: answer its questions, then save."
+        )  # fmt: skip
+    if entries.changed:
+        changes = "; ".join(entries.changed)
+        said.append(f"The record changed since the form was shown: {changes}. Check them.")
+    alarm = refused is not None or bool(entries.changed)
     page = await asyncio.to_thread(
-        show, view, session, name, message, root, entries=entries, error=False
-    )
-    return html(page)
+        show, view, session, name, " ".join(said), root,
+        entries=entries.response, error=alarm, ticked=entries.ticked,
+    )  # fmt: skip
+    return html(page, 400 if refused else 200)
 
 
 async def _changed_under(

@@ -4,7 +4,7 @@ scored as ``spinemets score`` scores it, and a submitted form written back."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +17,13 @@ from adapter.pipeline import PatientResult, Scoring, now_time, patient_records, 
 from adapter.procedure.orders import decompressed_levels, procedure_orders
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate, populate_with_reports
-from adapter.smart.form import form_html, response_from
+from adapter.smart.form import Kept, form_html, kept_entries, response_from
 from adapter.smart.identity import author_of
 from adapter.smart.page import app_page
 from adapter.smart.record import ReadLimits, read_record, write_transaction
 from adapter.smart.sessions import Session
 
-__all__ = ["View", "completed", "save", "saved_message", "show"]
+__all__ = ["View", "addable_levels", "completed", "kept", "save", "saved_message", "show"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +66,21 @@ def show(
     *,
     entries: Mapping[str, Any] | None = None,
     error: bool | None = None,
+    ticked: Collection[str] = (),
 ) -> str:
     """The page, or a form prefilled from the record by ``$populate``; ``entries`` (a response
-    that was not saved) fill the form instead, and ``message`` then says why: an error unless
-    ``error`` says otherwise (a level added to the form)."""
+    that was not saved, ``ticked`` its answers ticked "assessed now, unchanged") fill the form
+    instead, and ``message`` then says why: an error unless ``error`` says otherwise (a level
+    added to the form)."""
     html = ""
     if form is not None:
         term, now = default_terminology(), view.result.now
         prefilled, reports = populate_with_reports(form, view.data, term, now, rules=view.rules)
-        html = form_html(form, entries or prefilled, session.csrf, root, reports)
+        open_levels = view.result.assessment.open_levels
+        html = form_html(
+            form, entries or prefilled, session.csrf, root, reports, ticked=ticked,
+            addable=addable_levels(view, form), places=bool(open_levels),
+        )  # fmt: skip
     return app_page(
         view.decisions(),
         form=form,
@@ -82,6 +88,24 @@ def show(
         message=message,
         error=entries is not None if error is None else error,
         root=root,
+    )
+
+
+def addable_levels(view: View, form: str) -> tuple[str, ...] | None:
+    """The levels a form may add: on the SINS form only where a bone metastasis recorded without
+    its level may be (a SINS finding elsewhere is not used, contract §2); on the others any
+    level they ask about (a Bilsky grade is read wherever it is)."""
+    return view.result.assessment.open_levels if form == "sins" else None
+
+
+def kept(
+    view: View, session: Session, name: str, fields: Mapping[str, str], levels: Sequence[str]
+) -> Kept:
+    """A submitted form's entries to show again with ``levels``, nothing saved (kept_entries)."""
+    assert session.patient is not None
+    shown = populate(name, view.data, default_terminology(), view.result.now, rules=view.rules)
+    return kept_entries(
+        name, fields, levels, patient=session.patient, authored=now_time().text, prefilled=shown
     )
 
 
@@ -138,7 +162,8 @@ def saved_message(
         old, new = _sins(before.result, level), _sins(after.result, level)
         if new is not None:
             changes.append(
-                f"SINS at {level} is now {new}" + (f" (was {old})" if old != new else "")
+                f"SINS at {level} is now {new}"
+                + (" (not scored before)" if old is None else f" (was {old})" if old != new else "")
             )
     return "Saved to the record. " + (
         "; ".join(changes) + "." if changes else "The scores below are recomputed."

@@ -74,17 +74,17 @@ async def test_a_metastasis_at_no_level_is_scored_at_the_level_the_form_adds(mon
 
 async def test_a_level_added_keeps_the_answers_already_entered(monkeypatch):
     client, session, fhir = await serving(monkeypatch, default_patient())
-    shown = (await client.get("/smart/form/sins")).text
+    shown = (await client.get("/smart/form/neurology")).text
     assert _levels(shown) == ["T12"] and "T12" not in _options(shown)
-    posted = posted_fields(shown) | {"T12|spinal-alignment": "subluxation"}
+    posted = posted_fields(shown) | {"patient|frankel-grade": "frankel-d"}
     added = await client.post(
-        "/smart/form/sins",
+        "/smart/form/neurology",
         data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L1"},
     )
     assert added.status_code == 200 and fhir.written == []
     assert _levels(added.text) == ["T12", "L1"]
     assert re.search(
-        r'name="T12\|spinal-alignment" id="[^"]+" value="subluxation" checked', added.text
+        r'name="patient\|frankel-grade" id="[^"]+" value="frankel-d" checked', added.text
     )
 
 
@@ -144,9 +144,9 @@ async def test_a_level_the_form_cannot_take_is_refused_and_nothing_is_written(
 
 async def test_adding_a_level_the_form_has_says_so(monkeypatch):
     client, session, fhir = await serving(monkeypatch, default_patient())
-    posted = posted_fields((await client.get("/smart/form/sins")).text)
+    posted = posted_fields((await client.get("/smart/form/neurology")).text)
     again = await client.post(
-        "/smart/form/sins",
+        "/smart/form/neurology",
         data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "T12"},
     )
     assert again.status_code == 200 and fhir.written == []
@@ -240,7 +240,7 @@ async def test_the_sins_form_offers_no_level_where_findings_would_not_be_used(mo
         data={"csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L1"},
     )
     assert refused.status_code == 400 and fhir.written == []
-    assert "not used" in refused.text and _levels(refused.text) == ["T12"]
+    assert "would not be used" in refused.text and _levels(refused.text) == ["T12"]
 
 
 async def test_a_level_added_and_left_empty_writes_no_group(monkeypatch):
@@ -290,4 +290,8 @@ async def test_a_save_at_a_level_not_scored_before_never_says_was_none(monkeypat
     saved = await client.post(
         "/smart/form/sins", data={"csrf": session.csrf, "level": "T8", **answers}
     )
-    assert "SINS at T8 is now 9" in saved.text and "None" not in saved.text
+    assert (
+        "SINS at T8 is now 9, potentially unstable (indeterminate) (not scored before)"
+        in saved.text
+    )
+    assert "(was None)" not in saved.text
