@@ -64,3 +64,20 @@ def test_a_changed_ca_setting_is_read_by_the_next_client(
     _open_twice("https://fhir.example.org/fhir")
     assert len(bundles_loaded) == 2
     assert str(ca) in repr(bundles_loaded[-1])
+
+
+def test_a_ca_bundle_rewritten_in_place_is_read_by_the_next_client(
+    bundles_loaded: list[object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A hospital's CA rotated by rewriting the mounted bundle (same path) must not need a
+    restart: the next client reads it again."""
+    import os
+
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(Path(certifi.where()).read_bytes())
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    _open_twice("https://fhir.example.org/fhir")
+    ca.write_bytes(Path(certifi.where()).read_bytes() + b"\n")
+    os.utime(ca, ns=(1, 2_000_000_000_000_000_000))
+    _open_twice("https://fhir.example.org/fhir")
+    assert len(bundles_loaded) == 2

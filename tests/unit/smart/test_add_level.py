@@ -295,3 +295,10 @@ async def test_a_save_at_a_level_not_scored_before_never_says_was_none(monkeypat
         in saved.text
     )
     assert "(was None)" not in saved.text
+
+
+async def test_a_form_says_when_the_granted_scopes_do_not_allow_saving_it(monkeypatch):
+    client, session, _ = await serving(monkeypatch, _unplaced())
+    session.scope = "launch openid fhirUser patient/*.rs"
+    shown = (await client.get("/smart/form/sins")).text
+    assert "cannot be saved" in shown and "QuestionnaireResponse.c" in shown

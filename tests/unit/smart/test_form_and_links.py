@@ -437,3 +437,19 @@ def test_the_sins_card_of_a_metastasis_without_its_level_links_the_form_that_add
     assert [(lk.label, lk.appContext) for lk in sins.links or []] == [
         ("Record the level and its SINS findings", '{"form":"sins"}')
     ]
+
+
+def test_the_sins_card_links_the_level_form_beside_a_placed_metastasis_too():
+    # One metastasis at T8, another coded without a level: the card names the second, and its
+    # link must offer to record it, not only the page.
+    second = {**_record()[1], "id": "m2"}
+    del second["bodySite"]
+    data = patient_records([*_record(), second], "p")
+    assert data is not None
+    result = score_patient(data, default_terminology(), now=parse_time(NOW))
+    sins, _ = with_links(
+        _cards(), decide(result).levels, "https://cds.example.org",
+        unplaced=bool(result.assessment.open_levels),
+    )  # fmt: skip
+    contexts = [lk.appContext for lk in sins.links or []]
+    assert '{"form":"sins"}' in contexts and '{"form":"sins","level":"T8"}' in contexts
