@@ -78,12 +78,15 @@ def _missing(level: SinsLevel) -> bool:
     return any(not c.known for c in level.level.result.components if c.code != SINS_LOCATION.code)
 
 
-def _sins_links(view: SinsDecision, launch: str) -> list[Link]:
+def _sins_links(view: SinsDecision, launch: str, unplaced: bool) -> list[Link]:
     """One link per level with no SINS finding of its own, and per level assessed in part: each
-    opens the form at that level (a fixed level is never asked about). With no level (the card
-    of a metastasis coded without one), the form, where the level is added."""
-    if not view.levels:
-        return [Link(label=_UNPLACED_LABEL, url=launch, type="smart", appContext='{"form":"sins"}')]
+    opens the form at that level (a fixed level is never asked about). With a metastasis
+    recorded without its level (``unplaced``), first the form, where its level is added."""
+    first = (
+        [Link(label=_UNPLACED_LABEL, url=launch, type="smart", appContext='{"form":"sins"}')]
+        if unplaced
+        else []
+    )
     asked = [
         (
             lv.name,
@@ -92,7 +95,7 @@ def _sins_links(view: SinsDecision, launch: str) -> list[Link]:
         for lv in view.levels
         if lv.state != "fixed" and (not lv.assessed or _missing(lv))
     ]
-    return [
+    return first + [
         Link(
             label=f"{label} {level}",
             url=launch,
@@ -135,11 +138,13 @@ def with_links(
     base_url: str | None,
     unstaged: frozenset[str] = frozenset(),
     asks: Mapping[str, Sequence[Ask]] | None = None,
+    unplaced: bool = False,
 ) -> list[Card]:
     """The cards with their links; unchanged when no public base URL is configured. ``view``: the
     decision's levels (``Decisions.levels``), read rather than decided again; ``unstaged``: the
     scores whose staging was never recorded (:func:`unstaged`); ``asks``: by card uuid, the forms
-    a card asks to fill (:func:`order_asks`)."""
+    a card asks to fill (:func:`order_asks`); ``unplaced``: whether a bone metastasis is recorded
+    without its level (``PatientAssessment.open_levels``)."""
     if base_url is None:
         return list(cards)
     launch = f"{base_url}/smart/launch"
@@ -148,7 +153,7 @@ def with_links(
     out = []
     for card in cards:
         topic = card.source.topic.code if card.source.topic is not None else None
-        links = _sins_links(view, launch) if topic == SINS.code else []
+        links = _sins_links(view, launch, unplaced) if topic == SINS.code else []
         if topic in unstaged:
             links = [staging, page]
         if asks and (asked := asks.get(card.uuid)):

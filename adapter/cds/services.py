@@ -105,7 +105,9 @@ async def _scores(request: CdsRequest, deps: Deps) -> CdsResponse:
     result, notice = await _score(request, deps, SCORE_PREFETCH)
     decisions = decide(result, (), deps.settings.rules)
     cards = score_cards(decisions, request.hookInstance, deps.settings.shown_cards())
-    cards = with_links(cards, decisions.levels, deps.settings.public_base_url, unstaged(result))
+    unplaced = bool(result.assessment.open_levels)
+    base = deps.settings.public_base_url
+    cards = with_links(cards, decisions.levels, base, unstaged(result), unplaced=unplaced)
     # The record may be incomplete whatever it shows: said even when nothing else is.
     if not cards or result.assessment.deceased:
         return CdsResponse(cards=[*cards, *notice])

@@ -216,12 +216,14 @@ def form_html(
     ticked: Collection[str] = (),
     addable: Collection[str] | None = None,
     places: bool = False,
+    unsaved: str | None = None,
 ) -> str:
     """The form ``name`` prefilled with ``populated`` (a ``$populate`` response, or the entries
     of a form shown again with ``ticked`` its answers ticked "assessed now, unchanged"), with the
     preliminary ``reports`` an answer would replace beside their questions. ``addable``: the
     levels that may be added to it (None: any it asks about); ``places``: whether a finding
-    at an added level places a bone metastasis recorded without its level."""
+    at an added level places a bone metastasis recorded without its level; ``unsaved``: why the
+    form cannot be saved (the granted scopes), said before its questions."""
     reports = reports or {}
     q = questionnaire(name)
     items = populated.get("item", ())
@@ -232,6 +234,8 @@ def form_html(
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
         f'<input type="hidden" name="{SHOWS}" value="1">'
     ]
+    if unsaved:
+        parts.append(f'<p class="notice error">{escape(unsaved)}</p>')
     groups = [i for i in items if i["linkId"] == LEVEL_GROUP]
     picker = ""
     for question in q["item"]:

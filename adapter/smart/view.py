@@ -20,7 +20,7 @@ from adapter.questionnaire.populate import populate, populate_with_reports
 from adapter.smart.form import Kept, form_html, kept_entries, response_from
 from adapter.smart.identity import author_of
 from adapter.smart.page import app_page
-from adapter.smart.record import ReadLimits, read_record, write_transaction
+from adapter.smart.record import ReadLimits, missing_writes, read_record, write_transaction
 from adapter.smart.sessions import Session
 
 __all__ = ["View", "addable_levels", "completed", "kept", "save", "saved_message", "show"]
@@ -77,9 +77,16 @@ def show(
         term, now = default_terminology(), view.result.now
         prefilled, reports = populate_with_reports(form, view.data, term, now, rules=view.rules)
         open_levels = view.result.assessment.open_levels
+        missing = missing_writes(session.scope)
+        unsaved = (
+            f"This form cannot be saved with the access granted (missing {', '.join(missing)}):"
+            " record these findings in the EHR, or launch the app again with write access."
+            if missing
+            else None
+        )
         html = form_html(
             form, entries or prefilled, session.csrf, root, reports, ticked=ticked,
-            addable=addable_levels(view, form), places=bool(open_levels),
+            addable=addable_levels(view, form), places=bool(open_levels), unsaved=unsaved,
         )  # fmt: skip
     return app_page(
         view.decisions(),

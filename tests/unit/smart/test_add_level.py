@@ -301,4 +301,5 @@ async def test_a_form_says_when_the_granted_scopes_do_not_allow_saving_it(monkey
     client, session, _ = await serving(monkeypatch, _unplaced())
     session.scope = "launch openid fhirUser patient/*.rs"
     shown = (await client.get("/smart/form/sins")).text
-    assert "cannot be saved" in shown and "QuestionnaireResponse.c" in shown
+    assert "This form cannot be saved with the access granted" in shown
+    assert "QuestionnaireResponse.c" in shown

@@ -433,7 +433,10 @@ def test_the_sins_card_of_a_metastasis_without_its_level_links_the_form_that_add
     data = patient_records(unplaced, "p")
     assert data is not None
     result = score_patient(data, default_terminology(), now=parse_time(NOW))
-    sins, _ = with_links(_cards(), decide(result).levels, "https://cds.example.org")
+    sins, _ = with_links(
+        _cards(), decide(result).levels, "https://cds.example.org",
+        unplaced=bool(result.assessment.open_levels),
+    )  # fmt: skip
     assert [(lk.label, lk.appContext) for lk in sins.links or []] == [
         ("Record the level and its SINS findings", '{"form":"sins"}')
     ]
