@@ -655,3 +655,41 @@ def test_a_grade_dated_by_a_month_or_a_year_alone_is_said_in_it_not_on_it():
     result = _result(default_patient(drop=("frankel",), extra=(exam,)))
     (alarm,) = [c for c in score_cards(decide(result), "hook") if "cord compression" in c.summary]
     assert "Frankel/AIS C in Mar 2024, dated" in alarm.summary and "on Mar" not in alarm.summary
+
+
+def _untimed(oid, code, answer, **kw):
+    res = finding(oid, code, answer, **kw)
+    del res["effectiveDateTime"]
+    return res
+
+
+@pytest.mark.parametrize(
+    ("drop", "extra", "said"),
+    [
+        (
+            ("frankel",),
+            (_untimed("fc", "frankel-grade", "frankel-c"),
+             finding("fe", "frankel-grade", "frankel-e", when="2024-03")),
+            "Frankel C with no recorded time: confirm the current grade (Frankel E in Mar 2024)",
+        ),
+        (
+            ("bilsky-t12",),
+            (_untimed("b3", BILSKY, "bilsky-3", level="T12"),
+             finding("b0", BILSKY, "bilsky-0", level="T12", when="2024")),
+            "Bilsky 3 at T12 with no recorded time: confirm the current grade "
+            "(Bilsky 0 at T12 in 2024)",
+        ),
+        (
+            ("bilsky-t12",),
+            (_untimed("b3", BILSKY, "bilsky-3"), finding("b0", BILSKY, "bilsky-0", when="2024-03")),
+            "Bilsky 3, level not recorded, with no recorded time: confirm the current grade "
+            "(Bilsky 0, level not recorded, in Mar 2024)",
+        ),
+    ],
+)  # fmt: skip
+def test_the_untimed_grade_alarm_says_a_month_or_a_year_alone_in_it_not_on_it(drop, extra, said):
+    result = _result(default_patient(drop=drop, extra=extra))
+    cards = score_cards(decide(result), "hook")
+    text = " ".join(f"{c.summary} {c.detail or ''}" for c in cards)
+    assert said in text
+    assert " on Mar" not in text and " on 2024" not in text
