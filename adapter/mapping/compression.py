@@ -60,10 +60,13 @@ CONFIRM_BILSKY = "confirm the current Bilsky grade from the MRI report"
 
 
 def untimed_alarm(hidden: str, timed: str, day: str) -> str:
-    """ "Frankel C with no recorded time: confirm the current grade (Frankel E on 30 May 2024)";
-    a name ending in ", level not recorded" takes a comma before what follows."""
-    after, before = (", " if "," in name else " " for name in (hidden, timed))
-    when = f", {day}" if day == UNORDERED else f"{before}on {day}"
+    """ "Frankel C with no recorded time: confirm the current grade (Frankel E on 30 May 2024)",
+    "(Frankel E in Mar 2024)" for a month or a year alone (the day as :func:`on_day` says it); a
+    name ending in ", level not recorded" takes a comma before what follows."""
+    after = ", " if "," in hidden else " "
+    when = on_day(day)
+    if "," in timed and when.startswith(" "):
+        when = f",{when}"
     confirm = f"confirm the current grade ({timed}{when})"
     return f"{hidden}{after}with no recorded time: {confirm}"
 
