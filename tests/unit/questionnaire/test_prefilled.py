@@ -249,3 +249,99 @@ def test_the_smart_form_says_a_prefilled_answer_has_no_recorded_time():
     populated = _populated(_undated_record())
     page = form_html("sins", populated, "token")
     assert "(in the record, no recorded time)" in page
+
+
+# --- a preliminary Bilsky 2–3 at a level where no metastasis is coded --------------------------
+
+BILSKY = "epidural-spinal-cord-compression"
+
+
+def _preliminary_at_l2(answer: str = "bilsky-3") -> dict[str, Any]:
+    """A preliminary MRI report of ``answer`` at L2, where no metastasis is coded (the metastasis
+    and the final Bilsky 0 are at T12), the day before NOW."""
+    report = finding("mri-l2", BILSKY, answer, level="L2", when="2024-05-31T09:00:00Z")
+    return report | {"status": "preliminary"}
+
+
+def _neurology_levels(record: list[dict[str, Any]]) -> tuple[dict[str, Any], Any]:
+    from adapter.questionnaire.populate import populate_with_reports
+
+    data = patient_records(record, "p")
+    assert data is not None
+    return populate_with_reports(
+        "neurology", data, default_terminology(), parse_time(NOW), rules=DEFAULT_RULES
+    )
+
+
+def _groups(populated: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Each level group's answered questions, by level: linkId → answer code."""
+    out = {}
+    for group in populated.get("item", ()):
+        if group["linkId"] != "level":
+            continue
+        level, *items = group["item"]
+        out[level["answer"][0]["valueCoding"]["code"]] = {
+            i["linkId"]: i["answer"][0]["valueCoding"]["code"] for i in items if i.get("answer")
+        }
+    return out
+
+
+def _cards(record: list[dict[str, Any]], patient: str = "p") -> list[str]:
+    from adapter.cds.cards import score_cards
+    from adapter.decision import decide
+    from adapter.pipeline import score_patient
+
+    data = patient_records(record, patient)
+    assert data is not None
+    result = score_patient(data, default_terminology(), now=parse_time(NOW))
+    return [f"{c.summary} {c.detail or ''}" for c in score_cards(decide(result), "hook")]
+
+
+def test_populate_offers_the_level_of_a_preliminary_high_grade_where_no_metastasis_is_coded():
+    # The cards alarm on it ("Bilsky 2–3 at L2, preliminary report — confirm"): the neurology
+    # form must let L2 be graded, the question left open (only a preliminary report says it)
+    # and the report named beside it.
+    record = default_patient(extra=(_preliminary_at_l2(),))
+    assert any("at L2, preliminary report — confirm" in c for c in _cards(record))
+    populated, reports = _neurology_levels(record)
+    groups = _groups(populated)
+    assert list(groups) == ["T12", "L2"]
+    assert groups["T12"][BILSKY] == "bilsky-0"
+    assert BILSKY not in groups["L2"]
+    said = reports.get(("L2", BILSKY))
+    assert said is not None and "Bilsky 3" in said and "31 May 2024" in said
+
+
+def test_populate_does_not_offer_the_level_of_a_preliminary_low_grade_where_no_metastasis_is():
+    # A preliminary Bilsky 1a raises no alarm and names nothing to confirm there.
+    record = default_patient(extra=(_preliminary_at_l2("bilsky-1a"),))
+    assert not any("L2" in c for c in _cards(record))
+    populated, reports = _neurology_levels(record)
+    assert list(_groups(populated)) == ["T12"] and reports == {}
+
+
+@pytest.mark.anyio
+async def test_a_grade_saved_at_the_level_of_a_preliminary_report_replaces_it(monkeypatch):
+    # Through the SMART form: the page offers L2 with the report beside it; the clinician grades
+    # L2 Bilsky 0 and saves; the record's cards no longer ask to confirm the preliminary report.
+    from tests.support.smart_app import posted_fields
+
+    smart = launch_server()
+    signed = await launched(smart, monkeypatch)
+    server = _Growing(_for_p1(default_patient(extra=(_preliminary_at_l2(),))))
+    monkeypatch.setattr("adapter.smart.view.read_record", server.read)
+    monkeypatch.setattr("adapter.smart.view.write_transaction", server.write)
+    monkeypatch.setattr("adapter.smart.view.now_time", lambda: parse_time(NOW))
+    before = (await signed.client.get("/smart/")).text
+    assert "Bilsky 2–3 at L2, preliminary report — confirm" in before
+    shown = (await signed.client.get("/smart/form/neurology")).text
+    assert f'data-question="L2|{BILSKY}"' in shown
+    posted = posted_fields(shown) | {f"L2|{BILSKY}": "bilsky-0"}
+    form = {**posted, "csrf": signed.session.csrf, "level": ["T12", "L2"]}
+    after = await signed.client.post("/smart/form/neurology", data=form)
+    await signed.client.aclose()
+    assert after.status_code == 200 and "Saved to the record" in after.text
+    assert "preliminary report — confirm" not in after.text
+    cards = _cards(server.record, "p1")
+    assert not any("preliminary report — confirm" in c for c in cards)
+    assert not any("L2" in c and "Suspected spinal cord compression" in c for c in cards)

@@ -243,3 +243,26 @@ async def test_the_form_names_a_preliminary_report_an_answer_would_replace(monke
     assert "a preliminary report in the record:" in fieldset and "Bilsky 3" in fieldset
     assert "an answer here replaces it" in fieldset
     assert 'name="confirmed|T12|epidural-spinal-cord-compression"' not in fieldset
+
+
+async def test_the_form_names_a_preliminary_report_at_a_level_where_no_metastasis_is_coded(
+    monkeypatch,
+):
+    # A preliminary Bilsky 3 at L2 (the metastasis and the final Bilsky 0 are at T12): the cards
+    # alarm on L2, so the form offers L2, left open, with the report said beside it.
+    from tests.support.records import finding
+
+    early = finding("mri-l2", "epidural-spinal-cord-compression", "bilsky-3", level="L2",
+                    when="2024-05-31T09:00:00Z") | {"status": "preliminary"}  # fmt: skip
+    client, _, _ = await _record_changing(monkeypatch, early, after=0)
+    text = (await client.get("/smart/form/neurology")).text
+    await client.aclose()
+    assert 'id="level-L2"' in text
+    fieldset = text[text.index('id="level-L2"') :]
+    fieldset = fieldset[: fieldset.index("</fieldset></fieldset>")]
+    assert "a preliminary report in the record:" in fieldset and "Bilsky 3" in fieldset
+    assert "31 May 2024" in fieldset and "an answer here replaces it" in fieldset
+    assert 'value="" checked' in fieldset  # not prefilled: "not known" stays chosen
+    assert 'name="confirmed|L2|epidural-spinal-cord-compression"' not in fieldset
+    t12 = text[text.index('id="level-T12"') : text.index('id="level-L2"')]
+    assert "a preliminary report in the record:" not in t12
