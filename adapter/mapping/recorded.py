@@ -20,7 +20,7 @@ from adapter.mapping.findings import FINDING_ANSWERS, SINS_FINDINGS, Bilsky, Cho
 from adapter.mapping.observations import Findings
 from adapter.mapping.placement import bilsky_at, finding_at
 from adapter.mapping.rules import Rules
-from adapter.mapping.safety import replaced
+from adapter.mapping.safety import replaced, safety_inputs
 from adapter.mapping.staging import read_staging
 from adapter.mapping.status import latest_palsy
 from adapter.mapping.terminology import Terminology
@@ -125,10 +125,13 @@ def recorded_findings(
     findings = tuple(findings)
     levels = list(plan.levels)
     if _BILSKY in findings:
-        # A grade, or a cord compression coded as a diagnosis, where no metastasis is coded
-        # still raises the alarm and blocks an order (contract §4, §5 criterion 8): its level
-        # is offered, so that it can be graded there. All down the spine.
+        # A grade, a preliminary Bilsky 2–3 the neurology card alarms on, or a cord compression
+        # coded as a diagnosis, where no metastasis is coded still raises the alarm and blocks
+        # an order (contract §4, §5 criterion 8): its level is offered, so that it can be
+        # graded there (the report named beside the question). All down the spine.
         graded = {lv for f in found.coded.get(_BILSKY, []) for lv in f.levels or ()}
+        safety = safety_inputs(ctx, found, staging, data.medications)
+        graded |= set(safety.preliminary_compression)
         graded |= {lv for c in staging.cord_compression for lv in c.levels}
         if graded - set(levels):
             levels = sorted(graded | set(levels), key=level_order)
