@@ -266,3 +266,67 @@ async def test_the_form_names_a_preliminary_report_at_a_level_where_no_metastasi
     assert 'name="confirmed|L2|epidural-spinal-cord-compression"' not in fieldset
     t12 = text[text.index('id="level-T12"') : text.index('id="level-L2"')]
     assert "a preliminary report in the record:" not in t12
+
+
+_BILSKY_TITLE = "Epidural spinal cord compression (Bilsky ESCC grade)"
+
+
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ("2024-05-31T09:00:00Z", "Bilsky 3: cord compression, no CSF visible, 31 May 2024"),
+        (None, "Bilsky 3: cord compression, no CSF visible, no date recorded"),
+        # May alone began 31 days before NOW: past the 30-day window for a Bilsky grade
+        ("2024-05", "Bilsky 3: cord compression, no CSF visible, May 2024, dated"),
+    ],
+)
+async def test_the_report_note_names_the_report_by_its_answer_and_date_once(
+    monkeypatch, when, said
+):
+    # The note sits in the question's legend, which a screen reader reads for each radio: it
+    # names the report by its answer and its date, once, without the question's title again and
+    # without a parenthesis after a parenthesis.
+    from adapter.fhir.read.timing import parse_time
+    from tests.support.records import NOW, finding
+
+    early = finding("mri-pre", "epidural-spinal-cord-compression", "bilsky-3", level="T12")
+    early["status"] = "preliminary"
+    if when is None:
+        del early["effectiveDateTime"]
+    else:
+        early["effectiveDateTime"] = when
+    client, _, _ = await _record_changing(monkeypatch, early, after=0)
+    monkeypatch.setattr("adapter.smart.view.now_time", lambda: parse_time(NOW))
+    text = (await client.get("/smart/form/neurology")).text
+    await client.aclose()
+    start = text.index('data-question="T12|epidural-spinal-cord-compression"><legend>')
+    legend = text[start : text.index("</legend>", start)].split("<legend>", 1)[1]
+    note = legend[legend.index('<span class="report">') :]
+    assert note == (
+        f'<span class="report">(a preliminary report in the record: {said} — an answer here '
+        "replaces it)</span>"
+    )
+    assert legend.count(_BILSKY_TITLE) == 1 and ") (" not in legend
+
+
+async def test_a_palsy_report_of_the_other_scale_is_named_by_its_own_answer(monkeypatch):
+    # A preliminary AIS C beside the final Frankel E: beside each palsy question the report is
+    # named by its answer, which names its scale, and its date; no question's title inside.
+    from adapter.fhir.read.timing import parse_time
+    from tests.support.records import NOW, finding
+
+    early = finding("ais-pre", "asia-impairment-scale", "ais-c", when="2024-05-31T09:00:00Z")
+    early["status"] = "preliminary"
+    client, _, _ = await _record_changing(monkeypatch, early, after=0)
+    monkeypatch.setattr("adapter.smart.view.now_time", lambda: parse_time(NOW))
+    text = (await client.get("/smart/form/neurology")).text
+    await client.aclose()
+    said = (
+        "(a preliminary report in the record: AIS C: motor incomplete, most key muscles below "
+        "grade 3, 31 May 2024 — an answer here replaces it)"
+    )
+    for question in ("frankel-grade", "asia-impairment-scale"):
+        start = text.index(f'data-question="patient|{question}"><legend>')
+        legend = text[start : text.index("</legend>", start)]
+        assert said in legend
+        assert "ASIA impairment scale (AIS) grade:" not in legend and ") (" not in legend
