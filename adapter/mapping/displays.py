@@ -13,7 +13,7 @@ from adapter.mapping.terminology import Terminology
 from adapter.scoring import level_order
 from adapter.vocabulary.systems import FINDING
 
-__all__ = ["finding_code", "finding_displayed", "observation_named"]
+__all__ = ["answer_displayed", "finding_code", "finding_displayed", "observation_named"]
 
 
 def finding_code(obs: ObservationRecord) -> str | None:
@@ -40,8 +40,16 @@ def _answer_displayed(term: Terminology, code: str, answer: Enum) -> str | None:
     name = term.display(FINDING, code)
     if name is None:
         return None
+    return f"{name}: {answer_displayed(term, code, answer)}"
+
+
+def answer_displayed(term: Terminology, code: str, answer: Enum | int) -> str:
+    """ "Mechanical pain", "AIS C: motor incomplete, …" — the answer alone as the mappings name
+    it, for text beside its question (a count: its number)."""
+    if not isinstance(answer, Enum):
+        return str(answer)
     key = next((k for k, v in FINDING_ANSWERS.get(code, {}).items() if v is answer), None)
-    return f"{name}: {(key and term.display(FINDING, key)) or answer.value}"
+    return (key and term.display(FINDING, key)) or str(answer.value)
 
 
 def observation_named(term: Terminology, obs: ObservationRecord) -> str | None:

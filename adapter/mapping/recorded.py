@@ -14,9 +14,18 @@ from enum import Enum
 
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.compression import day_of
 from adapter.mapping.context import Context
+from adapter.mapping.displays import answer_displayed
 from adapter.mapping.extract import findings_and_levels
-from adapter.mapping.findings import FINDING_ANSWERS, SINS_FINDINGS, Bilsky, Chosen, choose_latest
+from adapter.mapping.findings import (
+    FINDING_ANSWERS,
+    SINS_FINDINGS,
+    Bilsky,
+    Chosen,
+    Finding,
+    choose_latest,
+)
 from adapter.mapping.observations import Findings
 from adapter.mapping.placement import bilsky_at, finding_at
 from adapter.mapping.rules import Rules
@@ -54,7 +63,8 @@ class Recorded:
     whole: dict[str, Answer] = field(default_factory=dict)  # finding → answer
     at_level: dict[tuple[str, str], Answer] = field(default_factory=dict)  # (level, finding)
     # Preliminary reports that may say worse than what the form could show, by (level or None,
-    # finding), as cards cite them: an answer to the question would replace them (contract §2).
+    # finding), each named by its answer and its day to be shown beside the question: an answer
+    # to the question would replace them (contract §2).
     reports: dict[tuple[str | None, str], str] = field(default_factory=dict)
 
 
@@ -69,9 +79,13 @@ def _answer(finding: str, chosen: Chosen[object] | None) -> Answer | None:
     return Answer(value, time) if isinstance(value, int) else None
 
 
+# A preliminary report as the form names it: each finding it holds, with its finding code.
+_Report = list[tuple[str, Finding[Enum | int]]]
+
+
 def _disputing_report(
     found: Findings, finding: str, level: str | None, chosen: Chosen[object] | None
-) -> Chosen[object] | None:
+) -> _Report | None:
     """A preliminary report of the question (at the level, or without one) that the final
     finding does not replace and that may say worse (contract §2): prefilled with the final
     value, the form would hide it, and an answer kept or confirmed "unchanged" would replace it
@@ -79,19 +93,31 @@ def _disputing_report(
     (a preliminary Bilsky 1a beside a final Bilsky 3, a Frankel E beside a C) disputes nothing."""
     codes = _PALSY if finding in _PALSY else (finding,)
     early = [
-        f
+        (code, f)
         for code in codes
         for f in found.preliminary.get(code, [])
         if level is None or not f.levels or level in f.levels
     ]
-    pre = choose_latest(early, finding) if early else None
+    pre = choose_latest([f for _, f in early], finding) if early else None
     if pre is None:
         return None
     if chosen is None:
-        return pre if _worse(pre.values, frozenset()) else None
-    if pre.values == chosen.values or replaced(pre, chosen):
+        disputes = _worse(pre.values, frozenset())
+    else:
+        disputes = (
+            pre.values != chosen.values
+            and not replaced(pre, chosen)
+            and _worse(pre.values, chosen.values)
+        )
+    if not disputes:
         return None
-    return pre if _worse(pre.values, chosen.values) else None
+    # The findings the report holds, the latest first, as its evidence cites them.
+    return [
+        (code, f)
+        for ev in pre.evidence
+        for code, f in early
+        if f.obs.ref == ev.ref and f.obs.time == ev.time and f.value in pre.values
+    ]
 
 
 def _worse(reported: frozenset[object], final: frozenset[object]) -> bool:
@@ -147,7 +173,7 @@ def recorded_findings(
                 )
                 answer = _answer(finding, chosen)
                 if (report := _disputing_report(found, finding, level, chosen)) is not None:
-                    recorded.reports[(level, finding)] = _cited(report)
+                    recorded.reports[(level, finding)] = _cited(term, report)
                 elif answer is not None:
                     recorded.at_level[(level, finding)] = answer
             continue
@@ -156,12 +182,27 @@ def recorded_findings(
         # Frankel and AIS are one quantity: either scale's final grade answers a report of both.
         final = latest_palsy(found, untimed=False, alarm=True) if finding in _PALSY else chosen
         if (report := _disputing_report(found, finding, None, final)) is not None:
-            recorded.reports[(None, finding)] = _cited(report)
+            recorded.reports[(None, finding)] = _cited(term, report)
         elif answer is not None:
             recorded.whole[finding] = answer
     return recorded
 
 
-def _cited(report: Chosen[object]) -> str:
-    """ "Bilsky 3: cord compression … (31 May 2024)", as cards cite an input."""
-    return "; ".join(dict.fromkeys(ev.said for ev in report.evidence))
+def _cited(term: Terminology, report: _Report) -> str:
+    """ "Bilsky 3: cord compression, no CSF visible, 31 May 2024": the report by its answer and
+    its day, once, beside the question it answers (so never the question's title again); ",
+    dated" when it may no longer hold; "no date recorded" when it has no time."""
+    return "; ".join(
+        dict.fromkeys(
+            ", ".join(
+                part
+                for part in (
+                    answer_displayed(term, code, f.value),
+                    day_of(f.obs.time),
+                    "dated" if f.dated and f.obs.time is not None else "",
+                )
+                if part
+            )
+            for code, f in report
+        )
+    )

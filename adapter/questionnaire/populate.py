@@ -98,7 +98,8 @@ def _subject(data: PatientData) -> dict[str, str]:
     return {"reference": ref or f"Patient/{data.patient}"}
 
 
-# The preliminary reports an answer would replace, by (level or None, question), as cited.
+# The preliminary reports an answer would replace, by (level or None, question), each named by
+# its answer and its day ("Bilsky 3: cord compression, no CSF visible, 31 May 2024").
 Reports = dict[tuple[str | None, str], str]
 
 
@@ -115,8 +116,9 @@ def open_reports(
     name: str, data: PatientData, term: Terminology, now: ClinicalTime, *, rules: Rules
 ) -> Reports:
     """The preliminary reports an answer to the form's questions would replace, by (level or
-    None, question), as cards cite them: :func:`populate` leaves such a question open, and a
-    form shows them beside it (an SDC response has no place for them)."""
+    None, question), each named by its answer and its day (never the question's title, which
+    the form shows already): :func:`populate` leaves such a question open, and a form shows them
+    beside it (an SDC response has no place for them)."""
     return populate_with_reports(name, data, term, now, rules=rules)[1]
 
 
