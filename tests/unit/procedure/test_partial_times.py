@@ -693,3 +693,69 @@ def test_the_untimed_grade_alarm_says_a_month_or_a_year_alone_in_it_not_on_it(dr
     text = " ".join(f"{c.summary} {c.detail or ''}" for c in cards)
     assert said in text
     assert " on Mar" not in text and " on 2024" not in text
+
+
+# Said "on" a month or a year alone: "on Mar 2024", "on 2024", on any surface.
+_ON_A_MONTH_OR_A_YEAR = re.compile(
+    r"\bon (?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) )?\d{4}\b"
+)
+
+
+def _every_surface(resources, *orders):
+    """The cards (patient and order), the text report and the page, as one text each."""
+    import html
+
+    from tests.unit.decision.test_wording import decisions_for, surfaces
+
+    _, cards, report, page = surfaces(decisions_for(resources, orders))
+    return {"cards": cards, "report": report, "page": html.unescape(re.sub(r"<[^>]+>", " ", page))}
+
+
+def _sins_14_of_march():
+    unstable = {
+        "spinal-alignment": "de-novo-deformity",
+        "vertebral-body-collapse": "gt-50",
+        "posterolateral-involvement": "unilateral",
+    }
+    resources = default_patient(sins=unstable)
+    for r in resources:
+        if r["id"].startswith("t12-"):
+            r["effectiveDateTime"] = "2024-03"
+    return resources
+
+
+@pytest.mark.parametrize(
+    ("resources", "said", "where"),
+    [
+        # criterion 4: an established deficit no worse than a grade of March alone
+        (
+            default_patient(drop=("frankel",), extra=(
+                finding("before", "frankel-grade", "frankel-c", when="2024-03"),
+                finding("frankel", "frankel-grade", "frankel-c"),
+                procedure("surgery", "63003", "T12", when="2024-04-15T09:00:00Z"),
+            )),
+            "no worse than Frankel C in Mar 2024, before decompression at T12 on 15 Apr 2024",
+            ("cards",),
+        ),
+        # the order's context: an old Frankel E of March alone, to re-examine
+        (
+            default_patient(drop=("frankel",), extra=(
+                finding("frankel", "frankel-grade", "frankel-e", when="2024-03"),
+            )),
+            "Frankel/AIS E in Mar 2024: re-examine before the procedure.",
+            ("cards",),
+        ),
+        # the SINS card: an unstable total on findings of March alone
+        # (the text report and the page name the level's total and its dated inputs, not this
+        # headline)
+        (_sins_14_of_march(), "SINS 14 at T12 in Mar 2024 (dated) — re-assess", ("cards",)),
+    ],
+)  # fmt: skip
+def test_a_finding_dated_by_a_month_alone_is_said_in_it_on_every_surface(resources, said, where):
+    from tests.support.records import cement_code, order
+
+    texts = _every_surface(resources, order("o", cement_code("T12"), "T12"))
+    for name in where:
+        assert said in texts[name], name
+    for name, text in texts.items():
+        assert not _ON_A_MONTH_OR_A_YEAR.search(text), (name, _ON_A_MONTH_OR_A_YEAR.findall(text))
