@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
+from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.concerns import cement_unsettled, cement_unstable
@@ -129,7 +130,7 @@ def _assessed(lv: LevelResult) -> bool:
 
 def _dated_day(lv: LevelResult) -> str:
     times = [ev.time for b in lv.bases.values() for ev in b.dated if ev.time is not None]
-    return f" on {max(times).day}" if times else ""
+    return on_day(max(times).day) if times else ""
 
 
 def _mechanical_now(lv: LevelResult) -> bool:

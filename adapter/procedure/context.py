@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment
 from adapter.procedure.ask import Ask
 from adapter.scoring import LEVELS, Frankel, level_order
@@ -121,7 +122,7 @@ def _reexamine(ask: Ask) -> list[str]:
     latest = max(times, key=lambda t: t.instant) if times else None
     if latest is None or ask.result.now.instant - latest.instant <= REEXAMINE_AFTER:
         return []
-    return [f"Frankel/AIS E on {latest.day}: re-examine before the procedure."]
+    return [f"Frankel/AIS E{on_day(latest.day)}: re-examine before the procedure."]
 
 
 def _adjacent(a: str, b: str) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from adapter.mapping.coded import Coded
 from adapter.mapping.compression import UNTIMED, UNTIMED_NORMAL
+from adapter.mapping.compression import on_day as on_or_in
 from adapter.mapping.deficit import Established, palsy_named
 from adapter.mapping.findings import Chosen
 from adapter.procedure.coded import coded_deficit
@@ -41,7 +42,7 @@ def _established(grades: str, shown: str, known: Established) -> Criterion:
     """Unmet as §5 says, worded as the neurology card decides: not "assess for decompression"
     for a patient already decompressed, but whether the deficit is new or worse."""
     ref = known.reference
-    before = f"{ref.scale} {ref.grade.value} on {ref.time.day}" if ref.time else ref.scale
+    before = f"{ref.scale} {ref.grade.value}{on_or_in(ref.time.day)}" if ref.time else ref.scale
     return _JUDGE.unmet(
         f"Frankel/AIS {grades}: {shown}; no worse than {before}, before {known.treated}",
         action=(
