@@ -759,3 +759,75 @@ def test_a_finding_dated_by_a_month_alone_is_said_in_it_on_every_surface(resourc
         assert said in texts[name], name
     for name, text in texts.items():
         assert not _ON_A_MONTH_OR_A_YEAR.search(text), (name, _ON_A_MONTH_OR_A_YEAR.findall(text))
+
+
+def _treated_in_april(code, *levels, grade="bilsky-0", deficit=False):
+    """The default patient with a treatment dated April 2024 alone; a Bilsky grade at T12 of
+    March alone before it, or a Frankel C before it and now (an established deficit)."""
+    extra = [
+        finding("b-old", BILSKY, grade, level="T12", when="2024-03"),
+        procedure("done", code, *levels, when="2024-04"),
+    ]
+    drop = ["bilsky-t12"]
+    if deficit:
+        drop.append("frankel")
+        extra += [
+            finding("before", "frankel-grade", "frankel-c", when="2024-03"),
+            finding("frankel", "frankel-grade", "frankel-c"),
+        ]
+    return default_patient(drop=tuple(drop), extra=tuple(extra))
+
+
+def _deceased(when):
+    resources = default_patient()
+    resources[0]["deceasedDateTime"] = when
+    return resources
+
+
+_SCREWS = ("22842", "T11", "T12", "L1")
+_ALL = ("cards", "report", "page")
+
+
+@pytest.mark.parametrize(
+    ("resources", "ordered", "said"),
+    [
+        # a decompression of April alone after a Bilsky 3
+        (_treated_in_april("63003", "T12", grade="bilsky-3"), _SCREWS,
+         {"Bilsky 3 at T12 before decompression in Apr 2024 — re-image due": _ALL}),
+        # radiotherapy of April alone after a Bilsky 3, and before a fixation
+        (_treated_in_april("77373", "T12", grade="bilsky-3"), _SCREWS,
+         {"Bilsky 3 at T12 irradiated in Apr 2024, not decompressed": _ALL,
+          "T12 was irradiated in Apr 2024: radiotherapy there after surgery": ("cards",)}),
+        # radiotherapy of April alone before cement
+        (_treated_in_april("77373", "T12"), ("cement",),
+         {"T12 in Apr 2024 — wound and fracture risk.": ("cards",)}),
+        # screws of April alone, then cement ordered at the level
+        (_treated_in_april("22842", "T12"), ("cement",),
+         {"T12 already fixed in Apr 2024": _ALL,
+          "as recorded before the fixation in Apr 2024": _ALL,
+          "T12 was fixed with screws in Apr 2024: SINS is not applicable": _ALL}),
+        # cement of April alone, then cement ordered again
+        (_treated_in_april("22511", "T12"), ("cement",),
+         {"vertebroplasty at T12 in Apr 2024 already recorded": _ALL,
+          "Scored from the findings after the vertebroplasty in Apr 2024": _ALL}),
+        # screws of April alone recorded without a level
+        (_treated_in_april("22842"), ("cement",),
+         {"fixation in Apr 2024 recorded without a level": _ALL}),
+        # an established deficit, the decompression dated April alone
+        (_treated_in_april("63003", "T12", deficit=True), ("cement",),
+         {"Frankel C since Mar 2024, decompression at T12 in Apr 2024": ("cards", "report")}),
+        # the patient recorded as deceased in a month, or in a year, alone
+        (_deceased("2024-05"), ("cement",), {"recorded as deceased in May 2024": _ALL}),
+        (_deceased("2024"), ("cement",), {"recorded as deceased in 2024": _ALL}),
+    ],
+)  # fmt: skip
+def test_a_treatment_or_a_death_dated_by_a_month_alone_is_said_in_it(resources, ordered, said):
+    from tests.support.records import cement_code, order
+
+    code, *levels = (cement_code("T12"), "T12") if ordered == ("cement",) else ordered
+    texts = _every_surface(resources, order("o", code, *levels))
+    for words, where in said.items():
+        for name in where:
+            assert words in texts[name], (name, words)
+    for name, text in texts.items():
+        assert not _ON_A_MONTH_OR_A_YEAR.search(text), (name, _ON_A_MONTH_OR_A_YEAR.findall(text))
