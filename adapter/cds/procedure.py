@@ -23,6 +23,7 @@ from adapter.decision import Decisions, OrderDecision
 from adapter.decision.noms import noms_view
 from adapter.decision.wording import shorten, without_ids
 from adapter.fhir.read.orders import OrderRecord
+from adapter.mapping.compression import on_day
 from adapter.mapping.terminology import Terminology
 from adapter.procedure.check import LevelCheck, OrderCheck
 from adapter.procedure.criteria import Criterion
@@ -76,7 +77,7 @@ def _sins_line(level: str, decisions: Decisions) -> str | None:
     line, done = shown.headline, shown.treatment
     # The card shows one line where patient-view has a detail too: what it was scored from.
     if shown.state == "after-treatment" and done is not None and done.time.day not in line:
-        line += f" — from the findings after the {done.name} on {done.time.day}"
+        line += f" — from the findings after the {done.name}{on_day(done.time.day)}"
     return line
 
 

@@ -28,6 +28,7 @@ from adapter.decision.orders import Indicator, OrderDecision, order_decisions
 from adapter.decision.sins import SinsDecision, recommendation, sins_decision
 from adapter.decision.unplaced import Unplaced, unplaced_sins
 from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, unvalidated
+from adapter.mapping.compression import on_day
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import NO_SCORE_BECAUSE, NOT_METASTATIC, PatientResult
 from adapter.procedure.check import check_orders
@@ -140,7 +141,7 @@ def _as_shown(summary: ScoreSummary, view: SinsDecision) -> ScoreSummary:
     if level is None or level.treatment is None or level.in_worst_choice:
         return summary
     done = level.treatment
-    return replace(summary, band=f"as recorded before the {done.name} on {done.time.day}")
+    return replace(summary, band=f"as recorded before the {done.name}{on_day(done.time.day)}")
 
 
 def decide(

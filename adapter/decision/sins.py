@@ -195,7 +195,7 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
         return None
     fixed = [t for t in done if "fixation" in t.kinds]
     if fixed:
-        words = f"{lv.level} fixed on {fixed[-1].time.day}: SINS not applicable"
+        words = f"{lv.level} fixed{on_day(fixed[-1].time.day)}: SINS not applicable"
         return SinsLevel(lv, "fixed", "info", words, fixed[-1])
     latest = done[-1]
     after = lv.assessment.after
@@ -204,10 +204,10 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
         # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
         if lv.before is None or scored.indicator == "critical" or cement_unstable(lv) is None:
             return scored
-        words = f"{lv.level} SINS {lv.before.result.total} before cement on {latest.time.day}: "
+        words = f"{lv.level} SINS {lv.before.result.total} before cement{on_day(latest.time.day)}: "
         words += CEMENT_ALONE
         return SinsLevel(lv, "after-treatment", "warning", words, latest, scored.consult)
-    before = f"{lv.level} before {latest.name} on {latest.time.day}"
+    before = f"{lv.level} before {latest.name}{on_day(latest.time.day)}"
     if not _assessed(lv):
         return SinsLevel(lv, "before-treatment", "info", f"{before}: SINS not assessed", latest)
     cement = _cement_alone(lv)
@@ -215,7 +215,7 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
         # Certain instability is a warning (§6 v3); a possible one stays info, as a range that
         # merely could reach a higher band does (§4 v3), in words that say what settles it.
         indicator: Indicator = "warning" if cement[0] == CEMENT_ALONE else "info"
-        words = f"{lv.level} SINS {lv.result.total} before cement on {latest.time.day}: "
+        words = f"{lv.level} SINS {lv.result.total} before cement{on_day(latest.time.day)}: "
         return SinsLevel(lv, "before-treatment", indicator, words + cement[0], latest)
     words = f"{before}: SINS {lv.result.total}"
     return SinsLevel(lv, "before-treatment", "info", words, latest)
@@ -257,13 +257,13 @@ def recommendation(lv: SinsLevel, default: str) -> str:
     t = lv.treatment
     if lv.state == "fixed" and t is not None:
         return (
-            f"{lv.name} was fixed with screws on {t.time.day}: SINS is not applicable to an "
+            f"{lv.name} was fixed with screws{on_day(t.time.day)}: SINS is not applicable to an "
             "instrumented level and is not re-scored."
         )
     if lv.state == "before-treatment" and t is not None:
         text = (
-            f"SINS as recorded before the {t.name} on {t.time.day}: not re-scored from findings "
-            "older than the treatment; record new findings to re-assess the level."
+            f"SINS as recorded before the {t.name}{on_day(t.time.day)}: not re-scored from "
+            "findings older than the treatment; record new findings to re-assess the level."
         )
         cement = _cement_alone(lv.level) if _assessed(lv.level) else None
         return text + (f" {cement[1]}" if cement is not None else "")
@@ -272,7 +272,7 @@ def recommendation(lv: SinsLevel, default: str) -> str:
     text = default
     if lv.state == "after-treatment" and t is not None:
         text += (
-            f" Scored from the findings after the {t.name} on {t.time.day}; earlier ones are "
+            f" Scored from the findings after the {t.name}{on_day(t.time.day)}; earlier ones are "
             "listed, not used."
         )
         if (was := lv.level.before) is not None and cement_unstable(lv.level) is not None:

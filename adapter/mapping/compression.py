@@ -177,9 +177,9 @@ class Grade:
         """What came after the grade, as the card and the procedure check say it: " before
         decompression on 5 Nov", " irradiated on 5 Nov, not decompressed", or nothing."""
         if self.decompressed is not None:
-            return f" before decompression on {self.decompressed.time.day}"
+            return f" before decompression{on_day(self.decompressed.time.day)}"
         if self.irradiated is not None:
-            return f" irradiated on {self.irradiated.time.day}, not decompressed"
+            return f" irradiated{on_day(self.irradiated.time.day)}, not decompressed"
         return ""
 
     @property

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapter.fhir.read.timing import ClinicalTime, at_or_after
-from adapter.mapping.compression import PRELIMINARY
+from adapter.mapping.compression import PRELIMINARY, on_day
 from adapter.mapping.findings import Chosen
 from adapter.mapping.safety import PalsyGrade, Safety
 from adapter.mapping.treatments import Treatment
@@ -85,7 +85,7 @@ class Established:
         """ "decompression at T12 on 3 May 2024": the treatment that makes the deficit known."""
         levels = self.treatment.levels
         where = f" at {', '.join(levels)}" if levels else ""
-        return f"{self.treatment.name}{where} on {self.treatment.time.day}"
+        return f"{self.treatment.name}{where}{on_day(self.treatment.time.day)}"
 
     @property
     def named(self) -> str:

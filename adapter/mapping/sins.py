@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.compression import on_day
 from adapter.mapping.findings import SINS_FINDINGS, Bilsky, Chosen
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.levels import LevelOrigin, LevelPlan
@@ -117,7 +118,7 @@ def _component(
         earlier = finding_at(src.before, finding, level, levels).chosen
         if earlier is not None:
             cited = "; ".join(ev.cited for ev in earlier.evidence)
-            when = f"{src.treatment.name} on {src.treatment.time.day}"
+            when = f"{src.treatment.name}{on_day(src.treatment.time.day)}"
             basis = basis.plus(caveats=(f"Recorded before the {when}, not used: {cited}.",))
     return value, basis
 

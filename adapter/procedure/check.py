@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from adapter.mapping.coded import coded_compressions, coded_deficits
-from adapter.mapping.compression import compression_grades, grade_at
+from adapter.mapping.compression import compression_grades, grade_at, on_day
 from adapter.mapping.deficit import established_deficit, latest_deficit
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult
@@ -176,7 +176,7 @@ def _deceased(result: PatientResult) -> str | None:
         return None
     record = result.assessment.record
     when = record.deceased_time if record is not None else None
-    return f"recorded as deceased{f' on {when.day}' if when else ''}"
+    return f"recorded as deceased{on_day(when.day) if when else ''}"
 
 
 def _disputed(order: Order) -> list[Concern]:

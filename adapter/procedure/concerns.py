@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from adapter.mapping.compression import days_of
+from adapter.mapping.compression import on_day as on_or_in
 from adapter.mapping.findings import Chosen
 from adapter.mapping.placement import preliminary, to_confirm
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
@@ -109,7 +110,7 @@ def cement_unstable(at: LevelResult, prior: Prior | None = None) -> str | None:
     why = _unstable(at, before)
     treatment = at.assessment.after
     if why is None and at.before is not None and treatment and "fixation" not in treatment.kinds:
-        why = _unstable(at.before, f" before the {treatment.name} on {treatment.time.day}")
+        why = _unstable(at.before, f" before the {treatment.name}{on_or_in(treatment.time.day)}")
     return why
 
 
@@ -345,7 +346,7 @@ def _unplaced_priors(ask: Ask, treated: list[str]) -> list[Concern]:
     out = []
     for done in ask.result.assessment.treatments:
         if done.stabilises and not done.levels and not done.bridged:
-            said = f"{done.name} on {done.time.day} recorded without a level"
+            said = f"{done.name}{on_or_in(done.time.day)} recorded without a level"
             detail = (
                 f"{said[:1].upper()}{said[1:]} ({done.evidence.ref.reference or 'a Procedure'}): "
                 f"it may have been at {where} — check where it was before this order."

@@ -66,7 +66,7 @@ def _course_name(t: Treatment, ask: Ask) -> tuple[str, str]:
     stereotactic = any(_STEREOTACTIC.search(d) for d in t.displays)
     name = "SBRT" if stereotactic else "Radiotherapy"
     when = f"in progress since {t.time.day}" if t in ask.result.assessment.under_way else (
-        f"on {t.time.day}"
+        on_day(t.time.day).strip()
     )  # fmt: skip
     return name, when
 
@@ -109,7 +109,7 @@ def _postoperative(ask: Ask, levels: list[str]) -> str:
     given = sorted({lv for _, here in recent for lv in here}, key=level_order)
     verb = "was" if len(given) == 1 else "were"
     return (
-        f"{', '.join(given)} {verb} irradiated on {recent[-1][0].time.day}: radiotherapy there "
+        f"{', '.join(given)} {verb} irradiated{on_day(recent[-1][0].time.day)}: radiotherapy there "
         "after surgery would be re-irradiation — plan it with the radiation oncologist."
     )
 

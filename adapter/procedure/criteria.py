@@ -15,6 +15,7 @@ from typing import Literal
 
 from adapter.fhir.read.evidence import Evidence, dated_said, own_times
 from adapter.mapping.compression import CONFIRM_BILSKY, UNTIMED, Grade
+from adapter.mapping.compression import on_day as on_or_in
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.staging import Staged, levels_named
 from adapter.pipeline import PatientResult
@@ -213,7 +214,9 @@ def compression_criterion(level: str, standing: Grade | None, *, cement: bool = 
     if standing.high_grade:
         mark = " (preliminary — confirm)" if standing.preliminary else ""
         irradiated = standing.irradiated
-        after = f", irradiated on {irradiated.time.day}, not decompressed" if irradiated else ""
+        after = (
+            f", irradiated{on_or_in(irradiated.time.day)}, not decompressed" if irradiated else ""
+        )
         return judge.unmet(
             f"high-grade compression (Bilsky 2–3){after}: {shown}",
             action=DECOMPRESSION,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapter.fhir.read.evidence import Evidence
-from adapter.mapping.compression import PRELIMINARY
+from adapter.mapping.compression import PRELIMINARY, on_day
 from adapter.mapping.placement import PLACE_IT, preliminary, to_confirm, unplaced
 from adapter.mapping.staging import Staged
 from adapter.pipeline import LevelResult, firm_total
@@ -71,11 +71,11 @@ def _after_treatment(at: LevelResult, prior: Prior) -> Criterion:
             finding=prior.reimage,
         )
     if collapse and collapse <= _FRACTURE and not dated(evidence):
-        return _JUDGE.met(f"{shown}, after the {prior.treatment.name} on {prior.day}")
+        return _JUDGE.met(f"{shown}, after the {prior.treatment.name}{on_day(prior.day)}")
     return _JUDGE.unknown(
-        f"{shown}; SINS is not applicable to a level fixed with screws on {prior.day}",
+        f"{shown}; SINS is not applicable to a level fixed with screws{on_day(prior.day)}",
         action=REASSESS if dated(evidence) else REIMAGE,
-        finding=f"no fracture recorded at {level} since the fixation on {prior.day}",
+        finding=f"no fracture recorded at {level} since the fixation{on_day(prior.day)}",
     )
 
 

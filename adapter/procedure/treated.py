@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import PatientResult
 
@@ -40,19 +41,19 @@ class Prior:
     @property
     def before(self) -> str:
         """ "before the vertebroplasty on 22 May 2024"."""
-        return f"before the {self.treatment.name} on {self.day}"
+        return f"before the {self.treatment.name}{on_day(self.day)}"
 
     @property
     def reimage(self) -> str:
         """Criterion 3's finding when every finding there predates the treatment."""
-        return f"findings at {self.level} before the treatment on {self.day} — re-image"
+        return f"findings at {self.level} before the treatment{on_day(self.day)} — re-image"
 
     @property
     def named(self) -> str:
         """The treatment in a few words, for a summary."""
         if self.fixed:
-            return f"{self.level} already fixed on {self.day}"
-        return f"{self.treatment.name} at {self.level} on {self.day} already recorded"
+            return f"{self.level} already fixed{on_day(self.day)}"
+        return f"{self.treatment.name} at {self.level}{on_day(self.day)} already recorded"
 
     def detail(self, screws: bool) -> str:
         """What the card says of it; ``screws``: the order is a fixation, which after cement alone
