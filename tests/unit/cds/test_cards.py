@@ -17,6 +17,9 @@ from adapter.scoring import Possible, ScoreResult
 from adapter.scoring.result import Part, result_of
 from adapter.vocabulary import SINS
 from adapter.vocabulary.cards import markdown_text
+from tests.support.records import default_patient as _default
+from tests.support.records import finding as _finding
+from tests.support.records import measurement as _measurement
 from tests.unit.cds.conftest import ROOT
 
 EDGE = ROOT / "fixtures" / "edge"
@@ -234,3 +237,64 @@ def test_what_would_settle_a_range_names_findings_by_display_not_code():
     assert settle
     for line in settle:
         assert not [code for code in codes if code in line], line
+
+
+def _without_time(resource):
+    del resource["effectiveDateTime"]
+    return resource
+
+
+def _month_of_march(resources):
+    for r in resources:
+        if r["id"].startswith("t12-"):
+            r["effectiveDateTime"] = "2024-03"
+    return resources
+
+
+@pytest.mark.parametrize(
+    ("resources", "card", "row"),
+    [
+        # an undated final Frankel C: the Tokuhashi card's palsy row
+        (
+            _default(drop=("frankel",), extra=(
+                _without_time(_finding("frankel", "frankel-grade", "frankel-c")),)),
+            "Revised Tokuhashi",
+            "| Frankel grade: Frankel C: motor useless (no date recorded) |",
+        ),
+        # an undated or a dated visceral metastases finding: the Tomita card's row
+        (
+            _default(extra=(_without_time(_finding("v", "visceral-metastases", "none")),)),
+            "Tomita",
+            "| Visceral metastases (Tomita): None (no date recorded) |",
+        ),
+        (
+            _default(extra=(_finding("v", "visceral-metastases", "none", when="2023-03"),)),
+            "Tomita",
+            "| Visceral metastases (Tomita): None (Mar 2023, dated) |",
+        ),
+        # SINS findings of March alone, past their window: the SINS card's rows
+        (
+            _month_of_march(_default()),
+            "SINS",
+            "| Bone lesion quality: Lytic (Mar 2024, dated) |",
+        ),
+        # a KPS of a day past its window: the Tokuhashi card's row
+        (
+            _default(drop=("kps",), extra=(_measurement("kps", "89243-0", 80, when="2024-03-01"),)),
+            "Revised Tokuhashi",
+            "| performance status: Karnofsky 80 (1 Mar 2024, dated) |",
+        ),
+    ],
+)  # fmt: skip
+def test_a_dated_input_is_dated_once_in_one_parenthesis_on_the_score_cards(resources, card, row):
+    # The day and the dated mark in one parenthesis, as the page, the order card's summary and
+    # the form's report note say them ("May 2024, dated"); a finding with no time "no date
+    # recorded", which says why it is dated. Never "(no date recorded) (dated)".
+    from tests.unit.decision.test_wording import decisions_for
+
+    decisions = decisions_for(resources)
+    cards = score_cards(decisions, "h")
+    (shown,) = [c for c in cards if c.summary.startswith(card)]
+    assert row in (shown.detail or "")
+    every = "\n".join(f"{c.summary}\n{c.detail or ''}" for c in cards)
+    assert ") (dated)" not in every
