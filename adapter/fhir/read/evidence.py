@@ -51,9 +51,12 @@ class Evidence:
     @property
     def said(self) -> str:
         """``summary (20 May 2024)`` — how card text names it: the day, never a resource id
-        (contract §4 v3); "(dated)" when it may no longer hold."""
-        when = f" ({self.time.day})" if self.time else " (no date recorded)"
-        return (self.shown or self.summary) + when + (" (dated)" if self.dated else "")
+        (contract §4 v3); ``(20 May 2024, dated)`` when it may no longer hold, in one parenthesis
+        as every surface dates a finding; ``(no date recorded)`` when it has no time, which is
+        why it is dated."""
+        when = self.time.day if self.time else "no date recorded"
+        mark = ", dated" if self.dated and self.time else ""
+        return f"{self.shown or self.summary} ({when}{mark})"
 
 
 @dataclass(frozen=True, slots=True)
