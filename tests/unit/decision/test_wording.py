@@ -4,6 +4,7 @@ RxNorm numbers, "level not recorded", the haematological caveat, the deceased pa
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -72,6 +73,23 @@ def test_shorten_never_cuts_mid_word():
     assert cut.endswith("…") and len(cut) < 140
     kept = cut[:-1]
     assert text.startswith(kept) and text[len(kept)] == " "  # the cut falls between two words
+
+
+def test_the_text_report_and_the_page_date_a_listed_input_as_the_cards_do():
+    # The listing names the resource, then the day and the dated mark as every other surface
+    # says them ("Mar 2023, dated"; "no date recorded" for an input with no time, which is why
+    # it is dated), never a second form ("Mar 2023 (dated)"), nor "(dated)" with no day said.
+    untimed = finding("frankel", "frankel-grade", "frankel-c")
+    del untimed["effectiveDateTime"]
+    old = finding("v", "visceral-metastases", "none", when="2023-03")
+    _, _, report, page = surfaces(
+        decisions_for(default_patient(drop=("frankel",), extra=(untimed, old)))
+    )
+    page = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    for name, text in (("report", report), ("page", page)):
+        assert "Frankel C: motor useless — Observation/frankel, no date recorded" in text, name
+        assert "Visceral metastases (Tomita): None — Observation/v, Mar 2023, dated" in text, name
+        assert not re.search(r"Observation/(frankel|v)(, Mar 2023)? \(dated\)", text), name
 
 
 def test_cards_cite_the_reading_and_day_never_the_resource_id():
