@@ -41,22 +41,26 @@ class Evidence:
         return f"{self.shown or self.summary} ({self.ref.reference or 'unreferenced'}{when})"
 
     @property
+    def dated_day(self) -> str:
+        """ "20 May 2024", "20 May 2024, dated" when it may no longer hold, or "no date recorded"
+        (which is why it is dated): how every surface dates an input."""
+        if self.time is None:
+            return "no date recorded"
+        return f"{self.time.day}, dated" if self.dated else self.time.day
+
+    @property
     def listed(self) -> str:
         """``summary — Observation/1, 20 May 2024`` — how the text report and the page list an
-        input: a full record listing names the resource."""
-        when = f", {self.time.day}" if self.time else ""
-        dated = " (dated)" if self.dated else ""
-        return f"{self.shown or self.summary} — {self.ref.reference or 'unreferenced'}{when}{dated}"
+        input: a full record listing names the resource; then the day as :attr:`dated_day`."""
+        where = self.ref.reference or "unreferenced"
+        return f"{self.shown or self.summary} — {where}, {self.dated_day}"
 
     @property
     def said(self) -> str:
         """``summary (20 May 2024)`` — how card text names it: the day, never a resource id
-        (contract §4 v3); ``(20 May 2024, dated)`` when it may no longer hold, in one parenthesis
-        as every surface dates a finding; ``(no date recorded)`` when it has no time, which is
-        why it is dated."""
-        when = self.time.day if self.time else "no date recorded"
-        mark = ", dated" if self.dated and self.time else ""
-        return f"{self.shown or self.summary} ({when}{mark})"
+        (contract §4 v3), as :attr:`dated_day`: "(20 May 2024, dated)" in one parenthesis,
+        "(no date recorded)"."""
+        return f"{self.shown or self.summary} ({self.dated_day})"
 
 
 @dataclass(frozen=True, slots=True)
