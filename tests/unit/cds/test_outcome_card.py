@@ -443,3 +443,29 @@ def test_a_death_dated_by_a_period_holding_a_windows_first_day_never_says_not_re
     assert (six.pain.text, six.barthel.text) == (said, said)
     text = text_report(decide(result))
     assert f"6 months (19 Oct 2024 – 17 Jan 2025): pain {said}; Barthel {said}" in text
+
+
+def test_a_death_dated_by_a_year_that_may_follow_a_window_says_so():
+    """Died "2024", counted to the last record (30 May): the 3-month window (21 Jul–19 Sep)
+    may have passed with the patient alive, or ended with the death before or in it."""
+    resources = default_patient(extra=(procedure("vp", "22511", "T12"),))
+    resources[0] = {**resources[0], "deceasedDateTime": "2024"}
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2025-03-01T09:00:00Z"))
+    view = outcome_view(result)
+    assert view is not None
+    three = next(p for p in view.points if p.time_point == "3mo")
+    assert three.pain.text == "no measurement: died 2024, before, in or after this window"
+
+
+def test_an_ablation_outside_the_spine_is_never_named_beside_the_windows():
+    femur = procedure("rfa", "20982", when="2024-08-01T10:00:00Z")
+    femur["bodySite"] = [{"text": "left femur"}]
+    resources = default_patient(extra=(procedure("vp", "22511", "T12"), femur))
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-11-01T09:00:00Z"))
+    view = outcome_view(result)
+    assert view is not None
+    assert all(not p.beside for p in view.points)

@@ -678,3 +678,36 @@ def test_a_record_certainly_after_the_death_is_named(death, seen, named):
     else:
         assert said == [], said
     assert got.outcome.died
+
+
+def _named_after_death(death: str, *records) -> list[str]:
+    got = _dead_on(death, *records)
+    return [i.diagnostics for i in got.issues if "after the recorded death" in i.diagnostics]
+
+
+def test_records_around_a_death_that_do_not_mean_the_patient_was_seen_after_it_are_not_named():
+    death = "2024-10-01T14:00:00Z"
+    certification = {  # Synthea: starts at the death, ends 15 minutes later
+        "resourceType": "Encounter", "id": "dc", "status": "finished",
+        "subject": {"reference": f"Patient/{P}"},
+        "period": {"start": death, "end": "2024-10-01T14:15:00Z"},
+    }  # fmt: skip
+    stay = {  # the stay the patient died in
+        "resourceType": "Encounter", "id": "stay", "status": "finished",
+        "subject": {"reference": f"Patient/{P}"},
+        "period": {"start": "2024-09-28T10:00:00Z", "end": "2024-10-01T16:00:00Z"},
+    }  # fmt: skip
+    spanning = obs("pp", LOINC, "72514-3", None, valueInteger=5,
+                   effectivePeriod={"start": "2024-09-30T10:00:00Z", "end": "2024-10-02T10:00:00Z"})  # fmt: skip
+    released = obs(
+        "hb", LOINC, "718-7", None, valueQuantity={"value": 9}, issued="2024-10-03T09:00:00Z"
+    )
+    autopsy = procedure("aut", "29240004", when="2024-10-02T09:00:00Z")
+    autopsy["code"]["coding"][0]["system"] = "http://snomed.info/sct"
+    assert _named_after_death(death, certification, stay, spanning, released, autopsy) == []
+
+
+def test_a_visit_after_a_death_dated_by_the_year_of_the_procedure_is_named():
+    later = _seen("late", "2025-01-10")
+    [said] = _named_after_death("2024", later)
+    assert "Encounter/late" in said

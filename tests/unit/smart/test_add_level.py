@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.records import condition, default_patient
+from tests.support.records import condition, default_patient, finding
 from tests.support.smart_app import posted_fields, serving
 
 pytestmark = pytest.mark.anyio
@@ -168,8 +168,6 @@ FRANKEL = "patient|frankel-grade"
 
 
 def _frankel_c() -> dict[str, Any]:
-    from tests.support.records import finding
-
     return finding("colleague", "frankel-grade", "frankel-c", when="2024-05-31T09:00:00Z")
 
 
@@ -303,3 +301,55 @@ async def test_a_form_says_when_the_granted_scopes_do_not_allow_saving_it(monkey
     shown = (await client.get("/smart/form/sins")).text
     assert "This form cannot be saved with the access granted" in shown
     assert "QuestionnaireResponse.c" in shown
+
+
+async def test_an_answer_changed_and_changed_back_around_an_add_still_knows_what_was_shown(
+    monkeypatch,
+):
+    """Frankel E shown; changed to D, a level added, a colleague records Frankel C, changed back
+    to E and saved: E is what the form showed, not a new finding to write over C."""
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    posted = posted_fields((await client.get("/smart/form/neurology")).text)
+    added = await client.post(
+        "/smart/form/neurology",
+        data={**posted, FRANKEL: "frankel-d", "csrf": session.csrf, "level": "T12",
+              "add": "level", "add-level": "L2"},
+    )  # fmt: skip
+    fhir.record.append(_frankel_c())
+    back = posted_fields(added.text) | {FRANKEL: "frankel-e"}
+    assert back[f"shown|{FRANKEL}"] == "frankel-e"
+    await client.post(
+        "/smart/form/neurology", data={**back, "csrf": session.csrf, "level": ["T12", "L2"]}
+    )
+    written = [
+        e["resource"]["valueCodeableConcept"]["coding"][0]["code"]
+        for bundle in fhir.written
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+    ]
+    assert "frankel-e" not in written
+
+
+async def test_a_crafted_level_field_in_an_add_is_refused_not_a_server_error(monkeypatch):
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    answer = await client.post(
+        "/smart/form/neurology",
+        data={"csrf": session.csrf, "level": "Co1", "add": "level", "add-level": "L2"},
+    )
+    assert answer.status_code == 400 and fhir.written == []
+
+
+async def test_once_findings_place_the_metastasis_no_other_level_is_offered_for_it(monkeypatch):
+    """The metastasis coded without a level is placed at T8 by its findings: the SINS form and
+    the card no longer ask for its level (another level would score one lesion twice)."""
+    at_t8 = [finding(f"t8-{c}", c, a, level="T8") for c, a in SINS_FINDINGS.items()]
+    client, _, _ = await serving(monkeypatch, [*_unplaced(), *at_t8])
+    shown = (await client.get("/smart/form/sins")).text
+    assert _levels(shown) == ["T8"] and 'id="add-level"' not in shown
+
+
+async def test_a_form_saved_with_no_answer_writes_nothing(monkeypatch):
+    client, session, fhir = await serving(monkeypatch, _unplaced())
+    saved = await client.post("/smart/form/sins", data={"csrf": session.csrf})
+    assert saved.status_code == 400 and fhir.written == []
+    assert "no answer" in saved.text
