@@ -114,7 +114,7 @@ def _later(treatments: Sequence[Treatment], index_day: date, last: date) -> list
     out = []
     for t in treatments:
         day = calendar_day(t.time)
-        if index_day < day <= last:
+        if index_day < day <= last and not t.outside_spine:
             where = f" at {', '.join(t.levels)}" if t.levels else ""
             out.append(f"{t.name}{where} on {day_text(day)}")
     return out
@@ -150,18 +150,29 @@ def follow_up_words(outcome: PatientOutcome) -> str:
     return f"followed for {months:.1f} months" if months is not None else "no follow-up"
 
 
-def _after_death(outcome: PatientOutcome, first: date) -> str:
-    """What a window still to come or open says when the patient has died: no value will come."""
+def _after_death(outcome: PatientOutcome, first: date, last: date) -> str:
+    """What a window the death ended says: no value will come. A death dated by a month or a
+    year that may fall before, in or after the window says which of these it may be."""
     if outcome.death is None:
         said = outcome.death_recorded or "date unknown"
         return f"no measurement: died ({said})"
     died = outcome.death_recorded or day_text(outcome.death.day)
-    if outcome.death.day >= first:
+    earliest, latest = outcome.death.day, outcome.death_latest or outcome.death.day
+    may = [
+        word
+        for word, holds in (
+            ("before", earliest < first),
+            ("in", earliest <= last and latest >= first),
+            ("after", latest > last),
+        )
+        if holds
+    ]
+    if may == ["before"]:
+        return f"not reached: died {died}"
+    if may == ["in"]:
         return f"no measurement: died {died}"
-    if outcome.death_latest is not None and outcome.death_latest >= first:
-        # Dated by a month or a year that holds the window's first day: perhaps reached.
-        return f"no measurement: died {died}, before or in this window"
-    return f"not reached: died {died}"
+    said = f"{', '.join(may[:-1])} or {may[-1]}" if len(may) > 1 else may[0]
+    return f"no measurement: died {died}, {said} this window"
 
 
 def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> OutcomePoint:
@@ -172,7 +183,7 @@ def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> Ou
     if window.name != "baseline" and _ended_by_death(outcome, state, last):
         # Nothing is due, awaited or missed of a patient who has died: the window ended with
         # (or before) the death, whenever it is looked at.
-        state, ended = "ended", _after_death(outcome, first)
+        state, ended = "ended", _after_death(outcome, first, last)
         pain = _cell(outcome.pain, window, state, index_day, last, ended)
         barthel = _cell(outcome.barthel, window, state, index_day, last, ended)
     elif state == "due":

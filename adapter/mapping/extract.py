@@ -203,7 +203,7 @@ def extract_patient(
         albumin=choose_latest(found.labs.get("albumin", []), _albumin_method, _grams_per_litre),
         haematological=_haematological(ctx, conditions),
         stray=tuple(plan.stray),
-        open_levels=open_levels(staging),
+        open_levels=open_levels(staging, plan),
     )
     return _with_more(ctx, found, staging, assessment)
 

@@ -257,18 +257,17 @@ def _last_contact(data: PatientData, now: ClinicalTime) -> ClinicalTime | None:
 def _seen_after(
     data: PatientData, death: ClinicalTime, now: ClinicalTime
 ) -> tuple[str, ClinicalTime] | None:
-    """The latest encounter, measurement or procedure certainly after the recorded death, if any:
-    each means the patient was there. (A diagnosis may be recorded after a death: a cause of
-    death is.)"""
-    dated = [
-        *((e.ref.reference, e.time) for e in data.encounters if e.status not in _NO_ENCOUNTER),
-        *((o.ref.reference, o.time) for o in data.observations if o.status in CURRENT_OBSERVATION),
-        *((p.ref.reference, p.time) for p in data.procedures if p.status not in _NO_PROCEDURE),
-    ]
+    """The latest encounter that began certainly after the recorded death, if any: the patient
+    was there. Only an encounter's start says so: the stay a patient died in ends after the
+    death, a death certification begins at it; a measurement's time may be a period's end or a
+    report's release, a procedure an autopsy, a diagnosis a cause of death."""
     after = [
-        (ref or "a record", t)
-        for ref, t in dated
-        if t is not None and t <= now and certainly_after(t, death)
+        (e.ref.reference or "an Encounter", e.start)
+        for e in data.encounters
+        if e.status not in _NO_ENCOUNTER
+        and e.start is not None
+        and e.start <= now
+        and certainly_after(e.start, death)
     ]
     return max(after, key=lambda found: found[1], default=None)
 
@@ -325,21 +324,25 @@ def _check_death(
     patient is left out of survival and follow-up, never given a negative time. A record of the
     patient certainly after the death is named: one of the two dates is wrong."""
     death, index = outcome.death, outcome.index
-    if not outcome.died or death is None or data.record is None:
+    if not outcome.died or data.record is None:
         return
     ref = data.record.ref.reference
-    on = f"on {day_text(death.day)}" + (f" {death.instant:%H:%M} UTC" if death.timed else "")
     recorded = data.record.deceased_time
-    if recorded is not None and len(recorded.text) <= 7:
-        on = f"in {recorded.day}"  # "in 2023", never "on 1 Jan 2023"
     seen = _seen_after(data, recorded, now) if recorded is not None else None
-    if seen is not None:
+    if seen is not None and recorded is not None:
+        at = f" {seen[1].instant:%H:%M} UTC" if "T" in seen[1].text else ""
+        died = recorded.day + (f" {recorded.instant:%H:%M} UTC" if "T" in recorded.text else "")
         message = (
-            f"Patient/{outcome.patient}: {seen[0]} is dated {seen[1].day}, after the recorded "
-            f"death ({on}): if the patient was seen then, the date of death is wrong. Survival "
-            "is counted to the recorded death."
+            f"Patient/{outcome.patient}: {seen[0]} began {seen[1].day}{at}, after the recorded "
+            f"death ({died}): check the date of death, and whether that encounter is the "
+            "patient's. Survival is counted as the death is recorded."
         )
         ctx.issues.append(Issue("warning", "business-rule", message, ref, "deceasedDateTime"))
+    if death is None:
+        return
+    on = f"on {day_text(death.day)}" + (f" {death.instant:%H:%M} UTC" if death.timed else "")
+    if recorded is not None and len(recorded.text) <= 7:
+        on = f"in {recorded.day}"  # "in 2023", never "on 1 Jan 2023"
     if elapsed_days(index, death) is None:
         message = (
             f"Patient/{outcome.patient}: died {on}, before the index procedure on "

@@ -117,11 +117,17 @@ def _may_be_at(lesion: Lesion, level: str) -> bool:
     return any(s.kind == "spinal" and (not s.within or level in s.within) for s in lesion.sites)
 
 
-def open_levels(staging: Staging) -> tuple[str, ...]:
+def open_levels(staging: Staging, plan: LevelPlan) -> tuple[str, ...]:
     """The levels a finding would place a bone metastasis recorded without a level at (it may be
     there: :func:`plan_levels` then scores the level from findings), in anatomical order; () when
-    every bone metastasis has its level, so a finding at another level is not used."""
-    unplaced = [lesion for lesion in staging.lesions if not lesion.levels]
+    every bone metastasis has its level, or may be at a level findings already place (one lesion
+    is not scored twice for want of its level), so a finding at another level is not used."""
+    found = [lv for lv, origin in plan.origin.items() if origin == "findings"]
+    unplaced = [
+        lesion
+        for lesion in staging.lesions
+        if not lesion.levels and not any(_may_be_at(lesion, lv) for lv in found)
+    ]
     return tuple(lv for lv in LEVELS if any(_may_be_at(lesion, lv) for lesion in unplaced))
 
 

@@ -19,6 +19,7 @@ from adapter.fhir.read.timing import day_text
 from adapter.questionnaire.expressions import calculate
 from adapter.questionnaire.forms import MIN_VALUE
 from adapter.questionnaire.populate import Reports, form_named, questionnaire
+from adapter.scoring import LEVELS, level_runs
 from adapter.vocabulary.forms import (
     LEVEL_GROUP,
     LEVEL_ITEM,
@@ -97,14 +98,19 @@ def _as_posted(answer: Mapping[str, Any]) -> str:
     return str(answer.get("valueCoding", {}).get("code", ""))
 
 
-def _shown_field(name: str, answer: Mapping[str, Any] | None) -> str:
+def _shown_field(
+    name: str, answer: Mapping[str, Any] | None, shown_as: Mapping[str, str] | None = None
+) -> str:
     """What the form showed from the record, posted back beside the answer: an answer left as
-    it was shown repeats the record only if the record still has it at the save."""
-    if answer is None or not is_prefilled(answer):
+    it was shown repeats the record only if the record still has it at the save. ``shown_as``:
+    what a form shown again (a level added) first showed, whatever the answer is now."""
+    if shown_as is not None and name in shown_as:
+        value = shown_as[name]
+    elif answer is None or not is_prefilled(answer):
         return ""
-    return (
-        f'<input type="hidden" name="{escape(SHOWN + name)}" value="{escape(_as_posted(answer))}">'
-    )
+    else:
+        value = _as_posted(answer)
+    return f'<input type="hidden" name="{escape(SHOWN + name)}" value="{escape(value)}">'
 
 
 def _confirm_field(
@@ -140,6 +146,7 @@ def _question(
     answer: Mapping[str, Any] | None,
     report: str | None = None,
     ticked: Collection[str] = (),
+    shown_as: Mapping[str, str] | None = None,
 ) -> str:
     name = f"{prefix}|{question['linkId']}"
     ident = name.replace("|", "-")
@@ -153,7 +160,7 @@ def _question(
             f'<p class="q"><label for="{ident}" id="{ident}-q">{title}</label>'
             f"{_recorded(answer)}{_reported(report)}<br>"
             f'<input type="number" min="{least}" step="1" id="{ident}" name="{escape(name)}" '
-            f'value="{value}">{_shown_field(name, answer)}'
+            f'value="{value}">{_shown_field(name, answer, shown_as)}'
             f"{_confirm_field(name, answer, f'{ident}-q', name in ticked)}</p>"
         )
     chosen = (answer or {}).get("valueCoding", {}).get("code")
@@ -170,7 +177,7 @@ def _question(
     return (
         f'<fieldset class="q" data-question="{escape(name)}"><legend>{title}'
         f"{_recorded(answer)}{_reported(report)}</legend>{''.join(rows)}"
-        f"{_shown_field(name, answer)}"
+        f"{_shown_field(name, answer, shown_as)}"
         f"{_confirm_field(name, answer, ticked=name in ticked)}</fieldset>"
     )
 
@@ -180,6 +187,7 @@ def _group(
     answered: Mapping[str, Any],
     reports: Reports,
     ticked: Collection[str] = (),
+    shown_as: Mapping[str, str] | None = None,
 ) -> str:
     items = answered.get("item", ())
     level = _answers(items)[LEVEL_ITEM]["valueCoding"]
@@ -201,7 +209,8 @@ def _group(
         else:
             link = question["linkId"]
             report = reports.get((level["code"], link))
-            parts.append(_question(question, level["code"], by_link.get(link), report, ticked))
+            answer = by_link.get(link)
+            parts.append(_question(question, level["code"], answer, report, ticked, shown_as))
     parts.append("</fieldset>")
     return "".join(parts)
 
@@ -214,16 +223,18 @@ def form_html(
     reports: Reports | None = None,
     *,
     ticked: Collection[str] = (),
+    shown_as: Mapping[str, str] | None = None,
     addable: Collection[str] | None = None,
-    places: bool = False,
+    places: Sequence[str] = (),
     unsaved: str | None = None,
 ) -> str:
     """The form ``name`` prefilled with ``populated`` (a ``$populate`` response, or the entries
-    of a form shown again with ``ticked`` its answers ticked "assessed now, unchanged"), with the
-    preliminary ``reports`` an answer would replace beside their questions. ``addable``: the
-    levels that may be added to it (None: any it asks about); ``places``: whether a finding
-    at an added level places a bone metastasis recorded without its level; ``unsaved``: why the
-    form cannot be saved (the granted scopes), said before its questions."""
+    of a form shown again with ``ticked`` its answers ticked "assessed now, unchanged" and
+    ``shown_as`` what it first showed of each), with the preliminary ``reports`` an answer would
+    replace beside their questions. ``addable``: the levels that may be added to it (None: any it
+    asks about); ``places``: the levels where a finding places a bone metastasis recorded without
+    its level; ``unsaved``: why the form cannot be saved (the granted scopes), said before its
+    questions."""
     reports = reports or {}
     q = questionnaire(name)
     items = populated.get("item", ())
@@ -242,7 +253,7 @@ def form_html(
         if question["linkId"] != LEVEL_GROUP:
             link = question["linkId"]
             report = reports.get((None, link))
-            parts.append(_question(question, WHOLE, whole.get(link), report, ticked))
+            parts.append(_question(question, WHOLE, whole.get(link), report, ticked, shown_as))
             continue
         shown = {_level_of(g) for g in groups}
         offered = [
@@ -251,7 +262,7 @@ def form_html(
         ]  # fmt: skip
         picker = _picker(offered, name, places) if offered else ""
         if groups:
-            parts += [_group(question, g, reports, ticked) for g in groups]
+            parts += [_group(question, g, reports, ticked, shown_as) for g in groups]
         elif picker:
             parts.append(
                 "<p>No spinal level with a metastasis in the record. Add the level below to "
@@ -270,7 +281,7 @@ def _level_codings(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [o["valueCoding"] for o in group["item"][0]["answerOption"]]
 
 
-def _picker(offered: Sequence[Mapping[str, Any]], name: str, places: bool) -> str:
+def _picker(offered: Sequence[Mapping[str, Any]], name: str, places: Sequence[str]) -> str:
     """A level to add to the form, with the entries kept: nothing is saved by adding one."""
     options = "".join(
         f'<option value="{escape(c["code"])}">{escape(c.get("display") or c["code"])}</option>'
@@ -284,9 +295,12 @@ def _picker(offered: Sequence[Mapping[str, Any]], name: str, places: bool) -> st
     else:
         why = "A level where the record places no metastasis, to record findings at it."
         if places:
+            where = (
+                "at any level" if len(places) == len(LEVELS) else f"at {level_runs(list(places))}"
+            )
             why += (
-                " A finding saved there also places the bone metastasis the record holds "
-                "without its level at that level."
+                f" A finding saved {where} also places the bone metastasis the record holds "
+                "without its level there."
             )
     return (
         '<fieldset class="add-level"><legend>Another level</legend>'
@@ -304,7 +318,7 @@ def added_level(name: str, fields: Mapping[str, str], addable: Collection[str] |
     does not ask about it, or it is not among ``addable`` (None: any it asks about)."""
     level = fields.get(ADD_LEVEL, "").strip()
     if not level:
-        raise InputError("Choose a level to add")
+        raise InputError("no level was chosen")
     group = next((i for i in questionnaire(name)["item"] if i["linkId"] == LEVEL_GROUP), None)
     if group is None or not any(c["code"] == level for c in _level_codings(group)):
         raise InputError(f"level {level[:10]!r}: not a level this form asks about")
@@ -495,6 +509,7 @@ class Kept:
     response: dict[str, Any]
     ticked: frozenset[str]
     changed: tuple[str, ...]
+    shown: dict[str, str]  # what the form first showed of each answer (refreshed: the record's)
 
 
 def kept_entries(
@@ -512,7 +527,8 @@ def kept_entries(
         name, plain, levels, patient=patient, authored=authored, author=None,
         prefilled=prefilled, keep_empty=True,
     )  # fmt: skip
-    return Kept(response, ticked, tuple(said))
+    shown_as = {k[len(SHOWN) :]: v for k, v in refreshed.items() if k.startswith(SHOWN)}
+    return Kept(response, ticked, tuple(said), shown_as)
 
 
 def response_from(

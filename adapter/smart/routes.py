@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from adapter.errors import FhirServerError, InputError
-from adapter.scoring import level_order
+from adapter.scoring import LEVELS, level_order
 from adapter.smart import signin
 from adapter.smart.answers import fhir_problem, html, problem, refusal
 from adapter.smart.audit import record
@@ -184,7 +184,11 @@ async def _with_level(
         level = added_level(name, fields, addable_levels(view, name))
     except InputError as exc:
         level, refused = None, f"Level not added: {exc}."
-    more = sorted({*levels, *([level] if level else [])}, key=level_order)
+    # Spine order; a level no form asks about (a crafted post) last, for the form to refuse.
+    more = sorted(
+        {*levels, *([level] if level else [])},
+        key=lambda lv: level_order(lv) if lv in LEVELS else len(LEVELS),
+    )
     try:
         entries = kept(view, session, name, fields, more)
     except InputError as exc:  # an answer the form cannot take: said as any refusal
@@ -201,7 +205,7 @@ async def _with_level(
     alarm = refused is not None or bool(entries.changed)
     page = await asyncio.to_thread(
         show, view, session, name, " ".join(said), root,
-        entries=entries.response, error=alarm, ticked=entries.ticked,
+        entries=entries.response, error=alarm, ticked=entries.ticked, shown_as=entries.shown,
     )  # fmt: skip
     return html(page, 400 if refused else 200)
 
@@ -248,6 +252,10 @@ async def _save(
         return problem(root, 400, "Not saved", f"Nothing was written: {exc}")
     except FhirServerError as exc:
         return fhir_problem(exc, root)
+    if not response.get("item"):  # nothing answered, nothing shown from the record
+        message = "Not saved: the form has no answer."
+        page = await asyncio.to_thread(show, before, session, name, message, root, entries=response)
+        return html(page, 400)
     try:
         written += await renewal.call(lambda: save(session, response, timeout))
     except FhirServerError as exc:

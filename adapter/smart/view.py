@@ -67,6 +67,7 @@ def show(
     entries: Mapping[str, Any] | None = None,
     error: bool | None = None,
     ticked: Collection[str] = (),
+    shown_as: Mapping[str, str] | None = None,
 ) -> str:
     """The page, or a form prefilled from the record by ``$populate``; ``entries`` (a response
     that was not saved, ``ticked`` its answers ticked "assessed now, unchanged") fill the form
@@ -86,7 +87,8 @@ def show(
         )
         html = form_html(
             form, entries or prefilled, session.csrf, root, reports, ticked=ticked,
-            addable=addable_levels(view, form), places=bool(open_levels), unsaved=unsaved,
+            shown_as=shown_as, addable=addable_levels(view, form), places=open_levels,
+            unsaved=unsaved,
         )  # fmt: skip
     return app_page(
         view.decisions(),

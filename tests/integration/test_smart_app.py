@@ -242,9 +242,13 @@ def _flow(
     user = f"Practitioner/{pid}-dr"
     assert count(fhir, f"QuestionnaireResponse?patient={pid}&author={user}") == 1
     assert count(fhir, f"Observation?patient={pid}&code={FINDING}|&performer={user}") == 5
-    # A level the record places no metastasis at joins the form, in a real browser, and the
-    # page stays accessible; adding it writes nothing.
+    # A level the record places no metastasis at (compression an MRI reports there) joins the
+    # neurology form, in a real browser, and the page stays accessible; adding it writes nothing.
+    # (The SINS form offers none here: T8's metastasis has its level, and a SINS finding where no
+    # metastasis is recorded is not used.)
     driver.get(f"{serve}/smart/form/sins")
+    assert not driver.find_elements(By.ID, "add-level")
+    driver.get(f"{serve}/smart/form/neurology")
     Select(driver.find_element(By.ID, "add-level")).select_by_value("L1")
     driver.find_element(By.NAME, "add").send_keys(Keys.ENTER)
     _wait_for(driver, 'id="level-L1"')

@@ -45,6 +45,7 @@ class EncounterRecord(NamedTuple):
     patient: str
     status: str | None
     time: ClinicalTime | None  # period.end, else period.start
+    start: ClinicalTime | None = None  # period.start: when the patient was there
 
 
 class AdverseEventRecord(NamedTuple):
@@ -116,7 +117,8 @@ def parse_follow_up(
             site_words=_site_words(resource.get("bodySite")),
         )
     if rtype == "Encounter":
-        return EncounterRecord(ref, patient, status, _period(resource.get("period"), True))
+        period = resource.get("period")
+        return EncounterRecord(ref, patient, status, _period(period, True), _period(period, False))
     actuality = resource.get("actuality")
     return AdverseEventRecord(
         ref=ref,

@@ -461,7 +461,8 @@ def test_a_death_dated_by_a_year_that_may_follow_a_window_says_so():
 
 def test_an_ablation_outside_the_spine_is_never_named_beside_the_windows():
     femur = procedure("rfa", "20982", when="2024-08-01T10:00:00Z")
-    femur["bodySite"] = [{"text": "left femur"}]
+    femur["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "71341001",
+                                      "display": "Bone structure of femur"}]}]  # fmt: skip
     resources = default_patient(extra=(procedure("vp", "22511", "T12"), femur))
     data = patient_records(resources, "p")
     assert data is not None
