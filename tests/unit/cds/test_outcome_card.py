@@ -470,3 +470,22 @@ def test_an_ablation_outside_the_spine_is_never_named_beside_the_windows():
     view = outcome_view(result)
     assert view is not None
     assert all(not p.beside for p in view.points)
+
+
+@pytest.mark.parametrize(("when", "said"), [("2024-04", "Apr 2024"), ("2024", "2024")])
+def test_an_index_procedure_dated_by_a_month_or_a_year_alone_places_no_time_point(when, said):
+    """A vertebroplasty recorded "2024-04" read "on 1 Apr 2024" on the outcome card, and its
+    windows, follow-up and survival were counted from that invented day (up to 30 days, or a
+    year, off). It is named instead; no time point is placed from it, in the card or the cohort."""
+    from adapter.cohort.records import cohort_records
+
+    resources = default_patient(extra=(procedure("vp", "22511", "T12", when=when),))
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-07-01T09:00:00Z"))
+    assert outcome_view(result) is None
+    named = [i.diagnostics for i in result.issues if i.resource == "Procedure/vp"]
+    assert any(f"dated {said} alone" in d for d in named), named
+    cohort = cohort_records([data], TERM, now=parse_time("2024-07-01T09:00:00Z"))
+    assert cohort.outcomes == []
+    assert any("Procedure/vp" in i and f"dated {said} alone" in i for i in cohort.issues)
