@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime
+from adapter.mapping.followup import index_procedures
 from adapter.mapping.terminology import Terminology
 from adapter.outcomes import PatientOutcome
 from adapter.pipeline import DEFAULT_SCORING, Scoring, index_outcome
@@ -45,6 +46,9 @@ def cohort_records(
         record = index_outcome(data, term, now=now, scoring=scoring)
         if record is None:
             found.issues.append(f"Patient/{data.patient}: no index procedure; left out.")
+            # Why, when a procedure was there but cannot be placed (dated by its month alone).
+            unplaced = index_procedures(data, term, now).issues
+            found.issues += [_line(data.patient, i) for i in unplaced]
             continue
         outcome, issues = record
         found.outcomes.append(outcome)

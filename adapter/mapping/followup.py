@@ -137,21 +137,24 @@ def index_event(
     """The completed index procedures of the first day one was performed for the metastasis: one
     naming a bone metastasis as its reason always counts; another, only from
     :data:`BEFORE_METASTASIS` before the first one known by its onset."""
+    done = [
+        p
+        for p in procedures
+        if p.status == "completed"
+        and p.time is not None
+        and p.time <= now
+        and (_in(term, AUGMENTATION, p) or _in(term, FIXATION, p))
+    ]
+    # A date to the day is what places the time points (contract §6): a month or a year alone
+    # would count them, follow-up and survival from an invented day. Named, never taken.
+    issues: list[Issue] = [_undated_index(p) for p in done if p.time and len(p.time.text) <= 7]
     candidates = sorted(
-        (
-            (calendar_day(p.time), p)
-            for p in procedures
-            if p.status == "completed"
-            and p.time is not None
-            and p.time <= now
-            and (_in(term, AUGMENTATION, p) or _in(term, FIXATION, p))
-        ),
+        ((calendar_day(p.time), p) for p in done if p.time and len(p.time.text) > 7),
         key=lambda pair: pair[0],
     )
     if not candidates:
-        return IndexEvent(())
+        return IndexEvent((), tuple(issues))
     first_met, lesions = _first_metastasis(term, conditions, now)
-    issues: list[Issue] = []
     if first_met is None:
         later = [(day, p) for day, p in candidates if day != candidates[0][0]]
         if later:
@@ -190,6 +193,18 @@ def index_event(
             )
     first = candidates[0][0]
     return IndexEvent(tuple(p for day, p in candidates if day == first), tuple(issues))
+
+
+def _undated_index(proc: ProcedureRecord) -> Issue:
+    assert proc.time is not None
+    precision = "month" if len(proc.time.text) > 4 else "year"
+    message = (
+        f"{proc.ref.reference or 'A Procedure without id'}: a vertebroplasty or fixation dated "
+        f"{proc.time.day} alone (its {precision}): an index procedure needs its day to place the "
+        "time points, follow-up and survival, so it is not taken as one (no time point is "
+        "counted from it). Record the day it was done."
+    )
+    return Issue("warning", "business-rule", message, proc.ref.reference)
 
 
 def index_procedures(data: PatientData, term: Terminology, now: ClinicalTime) -> IndexEvent:
