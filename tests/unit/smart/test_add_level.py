@@ -353,3 +353,15 @@ async def test_a_form_saved_with_no_answer_writes_nothing(monkeypatch):
     saved = await client.post("/smart/form/sins", data={"csrf": session.csrf})
     assert saved.status_code == 400 and fhir.written == []
     assert "no answer" in saved.text
+
+
+async def test_the_added_level_takes_the_focus(monkeypatch):
+    """A keyboard or screen-reader user lands on the level just added, not at the page's top."""
+    client, session, _ = await serving(monkeypatch, default_patient())
+    posted = posted_fields((await client.get("/smart/form/neurology")).text)
+    added = await client.post(
+        "/smart/form/neurology",
+        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L2"},
+    )
+    focused = re.findall(r'<input [^>]*name="([^"]+)"[^>]* autofocus', added.text)
+    assert len(focused) == 1 and focused[0].startswith("L2|"), focused
