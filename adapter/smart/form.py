@@ -147,8 +147,10 @@ def _question(
     report: str | None = None,
     ticked: Collection[str] = (),
     shown_as: Mapping[str, str] | None = None,
+    focus: bool = False,
 ) -> str:
     name = f"{prefix}|{question['linkId']}"
+    autofocus = " autofocus" if focus else ""
     ident = name.replace("|", "-")
     title = escape(question["text"])
     if question["type"] == "integer":
@@ -159,7 +161,8 @@ def _question(
         return (
             f'<p class="q"><label for="{ident}" id="{ident}-q">{title}</label>'
             f"{_recorded(answer)}{_reported(report)}<br>"
-            f'<input type="number" min="{least}" step="1" id="{ident}" name="{escape(name)}" '
+            f'<input type="number" min="{least}" step="1" id="{ident}" '
+            f'name="{escape(name)}"{autofocus} '
             f'value="{value}">{_shown_field(name, answer, shown_as)}'
             f"{_confirm_field(name, answer, f'{ident}-q', name in ticked)}</p>"
         )
@@ -170,9 +173,10 @@ def _question(
     rows = []
     for n, (code, display) in enumerate([("", "not known"), *options]):
         checked = " checked" if code == (chosen or "") else ""
+        focused = autofocus if checked else ""
         rows.append(
             f'<label class="opt"><input type="radio" name="{escape(name)}" id="{ident}-{n}" '
-            f'value="{escape(code)}"{checked}> {escape(display)}</label>'
+            f'value="{escape(code)}"{checked}{focused}> {escape(display)}</label>'
         )
     return (
         f'<fieldset class="q" data-question="{escape(name)}"><legend>{title}'
@@ -188,6 +192,7 @@ def _group(
     reports: Reports,
     ticked: Collection[str] = (),
     shown_as: Mapping[str, str] | None = None,
+    focus: str | None = None,
 ) -> str:
     items = answered.get("item", ())
     level = _answers(items)[LEVEL_ITEM]["valueCoding"]
@@ -210,7 +215,11 @@ def _group(
             link = question["linkId"]
             report = reports.get((level["code"], link))
             answer = by_link.get(link)
-            parts.append(_question(question, level["code"], answer, report, ticked, shown_as))
+            first = focus == level["code"]
+            parts.append(
+                _question(question, level["code"], answer, report, ticked, shown_as, first)
+            )
+            focus = None  # the level's first question only
     parts.append("</fieldset>")
     return "".join(parts)
 
@@ -227,6 +236,7 @@ def form_html(
     addable: Collection[str] | None = None,
     places: Sequence[str] = (),
     unsaved: str | None = None,
+    focus: str | None = None,
 ) -> str:
     """The form ``name`` prefilled with ``populated`` (a ``$populate`` response, or the entries
     of a form shown again with ``ticked`` its answers ticked "assessed now, unchanged" and
@@ -234,7 +244,7 @@ def form_html(
     replace beside their questions. ``addable``: the levels that may be added to it (None: any it
     asks about); ``places``: the levels where a finding places a bone metastasis recorded without
     its level; ``unsaved``: why the form cannot be saved (the granted scopes), said before its
-    questions."""
+    questions; ``focus``: the level whose first question takes the focus (one just added)."""
     reports = reports or {}
     q = questionnaire(name)
     items = populated.get("item", ())
@@ -262,7 +272,7 @@ def form_html(
         ]  # fmt: skip
         picker = _picker(offered, name, places) if offered else ""
         if groups:
-            parts += [_group(question, g, reports, ticked, shown_as) for g in groups]
+            parts += [_group(question, g, reports, ticked, shown_as, focus) for g in groups]
         elif picker:
             parts.append(
                 "<p>No spinal level with a metastasis in the record. Add the level below to "

@@ -206,6 +206,7 @@ async def _with_level(
     page = await asyncio.to_thread(
         show, view, session, name, " ".join(said), root,
         entries=entries.response, error=alarm, ticked=entries.ticked, shown_as=entries.shown,
+        focus=level if level is not None and level not in levels else None,
     )  # fmt: skip
     return html(page, 400 if refused else 200)
 

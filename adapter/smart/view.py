@@ -68,6 +68,7 @@ def show(
     error: bool | None = None,
     ticked: Collection[str] = (),
     shown_as: Mapping[str, str] | None = None,
+    focus: str | None = None,
 ) -> str:
     """The page, or a form prefilled from the record by ``$populate``; ``entries`` (a response
     that was not saved, ``ticked`` its answers ticked "assessed now, unchanged") fill the form
@@ -88,7 +89,7 @@ def show(
         html = form_html(
             form, entries or prefilled, session.csrf, root, reports, ticked=ticked,
             shown_as=shown_as, addable=addable_levels(view, form), places=open_levels,
-            unsaved=unsaved,
+            unsaved=unsaved, focus=focus,
         )  # fmt: skip
     return app_page(
         view.decisions(),
