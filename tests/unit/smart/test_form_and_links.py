@@ -456,3 +456,18 @@ def test_the_sins_card_links_the_level_form_beside_a_placed_metastasis_too():
     )  # fmt: skip
     contexts = [lk.appContext for lk in sins.links or []]
     assert '{"form":"sins"}' in contexts and '{"form":"sins","level":"T8"}' in contexts
+
+
+def test_a_preliminary_report_without_a_level_is_named_as_such_beside_a_levels_question():
+    # The card says "Bilsky 2–3, level not recorded, preliminary report — confirm"; beside T8's
+    # question the form named it as if it were T8's.
+    from adapter.questionnaire.populate import open_reports
+
+    unplaced = _bilsky("b3", "bilsky-3", "2026-11-30T08:00:00Z", status="preliminary")
+    del unplaced["bodySite"]
+    data = patient_records([*_record(), unplaced], "p")
+    assert data is not None
+    reports = open_reports("neurology", data, default_terminology(), parse_time(NOW),
+                           rules=DEFAULT_RULES)  # fmt: skip
+    said = reports.get(("T8", "epidural-spinal-cord-compression"))
+    assert said is not None and "level not recorded" in said
