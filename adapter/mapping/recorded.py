@@ -173,7 +173,7 @@ def recorded_findings(
                 )
                 answer = _answer(finding, chosen)
                 if (report := _disputing_report(found, finding, level, chosen)) is not None:
-                    recorded.reports[(level, finding)] = _cited(term, report)
+                    recorded.reports[(level, finding)] = _cited(term, report, at_level=True)
                 elif answer is not None:
                     recorded.at_level[(level, finding)] = answer
             continue
@@ -188,10 +188,12 @@ def recorded_findings(
     return recorded
 
 
-def _cited(term: Terminology, report: _Report) -> str:
+def _cited(term: Terminology, report: _Report, at_level: bool = False) -> str:
     """ "Bilsky 3: cord compression, no CSF visible, 31 May 2024": the report by its answer and
     its day, once, beside the question it answers (so never the question's title again); ",
-    dated" when it may no longer hold; "no date recorded" when it has no time."""
+    dated" when it may no longer hold; "no date recorded" when it has no time; beside a level's
+    question (``at_level``), "level not recorded" for a report that names none (the card says so
+    too: it may be another level's)."""
     return "; ".join(
         dict.fromkeys(
             ", ".join(
@@ -200,6 +202,7 @@ def _cited(term: Terminology, report: _Report) -> str:
                     answer_displayed(term, code, f.value),
                     day_of(f.obs.time),
                     "dated" if f.dated and f.obs.time is not None else "",
+                    "level not recorded" if at_level and not f.levels else "",
                 )
                 if part
             )
