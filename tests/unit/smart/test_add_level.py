@@ -37,6 +37,12 @@ def _options(page: str) -> list[str]:
     return re.findall(r'<option value="([^"]*)"', picker.group(1))
 
 
+async def _add(client: Any, session: Any, form: str, level: str, fields: dict[str, str]) -> Any:
+    """Press "Add the level" on ``form`` (T12 in it) with ``level`` chosen and ``fields`` posted."""
+    data = {**fields, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": level}
+    return await client.post(f"/smart/form/{form}", data=data)
+
+
 def _levels(page: str) -> list[str]:
     return re.findall(r'<fieldset class="level" id="level-([^"]+)"', page)
 
@@ -77,10 +83,7 @@ async def test_a_level_added_keeps_the_answers_already_entered(monkeypatch):
     shown = (await client.get("/smart/form/neurology")).text
     assert _levels(shown) == ["T12"] and "T12" not in _options(shown)
     posted = posted_fields(shown) | {"patient|frankel-grade": "frankel-d"}
-    added = await client.post(
-        "/smart/form/neurology",
-        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L1"},
-    )
+    added = await _add(client, session, "neurology", "L1", posted)
     assert added.status_code == 200 and fhir.written == []
     assert _levels(added.text) == ["T12", "L1"]
     assert re.search(
@@ -94,10 +97,7 @@ async def test_bilsky_is_recorded_at_a_level_the_neurology_form_adds(monkeypatch
     shown = (await client.get("/smart/form/neurology")).text
     assert _levels(shown) == ["T12"] and "L2" in _options(shown)
     posted = posted_fields(shown)
-    added = await client.post(
-        "/smart/form/neurology",
-        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L2"},
-    )
+    added = await _add(client, session, "neurology", "L2", posted)
     assert _levels(added.text) == ["T12", "L2"]
     saved = await client.post(
         "/smart/form/neurology",
@@ -145,10 +145,7 @@ async def test_a_level_the_form_cannot_take_is_refused_and_nothing_is_written(
 async def test_adding_a_level_the_form_has_says_so(monkeypatch):
     client, session, fhir = await serving(monkeypatch, default_patient())
     posted = posted_fields((await client.get("/smart/form/neurology")).text)
-    again = await client.post(
-        "/smart/form/neurology",
-        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "T12"},
-    )
+    again = await _add(client, session, "neurology", "T12", posted)
     assert again.status_code == 200 and fhir.written == []
     assert _levels(again.text) == ["T12"] and "T12 is already in the form" in again.text
 
@@ -177,10 +174,7 @@ async def test_a_tick_survives_an_add_and_a_record_changed_under_it_is_still_ref
     client, session, fhir = await serving(monkeypatch, default_patient())
     shown = (await client.get("/smart/form/neurology")).text
     posted = posted_fields(shown) | {f"confirmed|{FRANKEL}": "1"}
-    added = await client.post(
-        "/smart/form/neurology",
-        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L2"},
-    )
+    added = await _add(client, session, "neurology", "L2", posted)
     assert added.status_code == 200
     assert re.search(rf'name="confirmed\|{re.escape(FRANKEL)}" value="1"[^>]* checked', added.text)
     again = posted_fields(added.text) | {f"confirmed|{FRANKEL}": "1"}
@@ -196,11 +190,7 @@ async def test_a_tick_survives_an_add_and_a_record_changed_under_it_is_still_ref
 async def test_an_add_with_no_level_chosen_keeps_the_entries(monkeypatch):
     client, session, fhir = await serving(monkeypatch, default_patient())
     posted = posted_fields((await client.get("/smart/form/neurology")).text)
-    answer = await client.post(
-        "/smart/form/neurology",
-        data={**posted, FRANKEL: "frankel-c", "csrf": session.csrf, "level": "T12",
-              "add": "level", "add-level": ""},
-    )  # fmt: skip
+    answer = await _add(client, session, "neurology", "", posted | {FRANKEL: "frankel-c"})
     assert answer.status_code == 400 and fhir.written == []
     assert 'role="alert"' in answer.text and "no level was chosen" in answer.text
     assert re.search(
@@ -215,10 +205,7 @@ async def test_an_untouched_answer_the_record_changed_under_comes_back_as_the_re
     client, session, fhir = await serving(monkeypatch, default_patient())
     posted = posted_fields((await client.get("/smart/form/neurology")).text)
     fhir.record.append(_frankel_c())
-    added = await client.post(
-        "/smart/form/neurology",
-        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L2"},
-    )
+    added = await _add(client, session, "neurology", "L2", posted)
     assert _levels(added.text) == ["T12", "L2"] and fhir.written == []
     assert re.search(
         rf'name="{re.escape(FRANKEL)}" id="[^"]+" value="frankel-c" checked', added.text
@@ -310,11 +297,7 @@ async def test_an_answer_changed_and_changed_back_around_an_add_still_knows_what
     to E and saved: E is what the form showed, not a new finding to write over C."""
     client, session, fhir = await serving(monkeypatch, default_patient())
     posted = posted_fields((await client.get("/smart/form/neurology")).text)
-    added = await client.post(
-        "/smart/form/neurology",
-        data={**posted, FRANKEL: "frankel-d", "csrf": session.csrf, "level": "T12",
-              "add": "level", "add-level": "L2"},
-    )  # fmt: skip
+    added = await _add(client, session, "neurology", "L2", posted | {FRANKEL: "frankel-d"})
     fhir.record.append(_frankel_c())
     back = posted_fields(added.text) | {FRANKEL: "frankel-e"}
     assert back[f"shown|{FRANKEL}"] == "frankel-e"
@@ -359,9 +342,6 @@ async def test_the_added_level_takes_the_focus(monkeypatch):
     """A keyboard or screen-reader user lands on the level just added, not at the page's top."""
     client, session, _ = await serving(monkeypatch, default_patient())
     posted = posted_fields((await client.get("/smart/form/neurology")).text)
-    added = await client.post(
-        "/smart/form/neurology",
-        data={**posted, "csrf": session.csrf, "level": "T12", "add": "level", "add-level": "L2"},
-    )
+    added = await _add(client, session, "neurology", "L2", posted)
     focused = re.findall(r'<input [^>]*name="([^"]+)"[^>]* autofocus', added.text)
     assert len(focused) == 1 and focused[0].startswith("L2|"), focused

@@ -425,18 +425,24 @@ def test_a_palsy_report_the_other_scale_answers_is_not_named_beside_either_quest
                         rules=DEFAULT_RULES) == {}  # fmt: skip
 
 
-def test_the_sins_card_of_a_metastasis_without_its_level_links_the_form_that_adds_it():
-    # The card says "record the bone metastasis's level, or the SINS findings at its level": its
-    # link opens the SINS form, which offers the level to add (tests/unit/smart/test_add_level.py).
-    unplaced = _record()
-    del unplaced[1]["bodySite"]
-    data = patient_records(unplaced, "p")
+def _sins_card_of(record: list[dict]) -> Card:
+    """The SINS card of ``record`` with its links, as the patient-view gives them."""
+    data = patient_records(record, "p")
     assert data is not None
     result = score_patient(data, default_terminology(), now=parse_time(NOW))
     sins, _ = with_links(
         _cards(), decide(result).levels, "https://cds.example.org",
         unplaced=bool(result.assessment.open_levels),
     )  # fmt: skip
+    return sins
+
+
+def test_the_sins_card_of_a_metastasis_without_its_level_links_the_form_that_adds_it():
+    # The card says "record the bone metastasis's level, or the SINS findings at its level": its
+    # link opens the SINS form, which offers the level to add (tests/unit/smart/test_add_level.py).
+    unplaced = _record()
+    del unplaced[1]["bodySite"]
+    sins = _sins_card_of(unplaced)
     assert [(lk.label, lk.appContext) for lk in sins.links or []] == [
         ("Record the level and its SINS findings", '{"form":"sins"}')
     ]
@@ -447,13 +453,7 @@ def test_the_sins_card_links_the_level_form_beside_a_placed_metastasis_too():
     # link must offer to record it, not only the page.
     second = {**_record()[1], "id": "m2"}
     del second["bodySite"]
-    data = patient_records([*_record(), second], "p")
-    assert data is not None
-    result = score_patient(data, default_terminology(), now=parse_time(NOW))
-    sins, _ = with_links(
-        _cards(), decide(result).levels, "https://cds.example.org",
-        unplaced=bool(result.assessment.open_levels),
-    )  # fmt: skip
+    sins = _sins_card_of([*_record(), second])
     contexts = [lk.appContext for lk in sins.links or []]
     assert '{"form":"sins"}' in contexts and '{"form":"sins","level":"T8"}' in contexts
 
