@@ -459,19 +459,6 @@ def test_a_death_dated_by_a_year_that_may_follow_a_window_says_so():
     assert three.pain.text == "no measurement: died 2024, before, in or after this window"
 
 
-def test_an_ablation_outside_the_spine_is_never_named_beside_the_windows():
-    femur = procedure("rfa", "20982", when="2024-08-01T10:00:00Z")
-    femur["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "71341001",
-                                      "display": "Bone structure of femur"}]}]  # fmt: skip
-    resources = default_patient(extra=(procedure("vp", "22511", "T12"), femur))
-    data = patient_records(resources, "p")
-    assert data is not None
-    result = score_patient(data, TERM, now=parse_time("2024-11-01T09:00:00Z"))
-    view = outcome_view(result)
-    assert view is not None
-    assert all(not p.beside for p in view.points)
-
-
 @pytest.mark.parametrize(("when", "said"), [("2024-04", "Apr 2024"), ("2024", "2024")])
 def test_an_index_procedure_dated_by_a_month_or_a_year_alone_places_no_time_point(when, said):
     """A vertebroplasty recorded "2024-04" read "on 1 Apr 2024" on the outcome card, and its
@@ -489,3 +476,34 @@ def test_an_index_procedure_dated_by_a_month_or_a_year_alone_places_no_time_poin
     cohort = cohort_records([data], TERM, now=parse_time("2024-07-01T09:00:00Z"))
     assert cohort.outcomes == []
     assert any("Procedure/vp" in i and f"dated {said} alone" in i for i in cohort.issues)
+
+
+def test_a_death_recorded_by_now_is_never_said_to_follow_a_window_still_to_come():
+    """At 10 Sep 2024 a death recorded "2024" happened by then: the 6-month window (from
+    19 Oct) was never reached, and the 3-month one (to 19 Sep) cannot be followed by it."""
+    resources = default_patient(extra=(procedure("vp", "22511", "T12"),))
+    resources[0] = {**resources[0], "deceasedDateTime": "2024"}
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-09-10T09:00:00Z"))
+    view = outcome_view(result)
+    assert view is not None
+    said = {p.time_point: p.pain.text for p in view.points}
+    assert said["6mo"] == "not reached: died 2024"
+    assert said["3mo"] == "no measurement: died 2024, before or in this window"
+
+
+def test_a_course_outside_the_spine_is_named_beside_the_windows_as_such():
+    # A pain score is the whole patient's: a course to the femur after the procedure is named,
+    # with where it was, never as if spinal and never hidden.
+    femur = procedure("rfa", "20982", when="2024-08-01T10:00:00Z")
+    femur["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "71341001",
+                                      "display": "Bone structure of femur"}]}]  # fmt: skip
+    resources = default_patient(extra=(procedure("vp", "22511", "T12"), femur))
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-11-01T09:00:00Z"))
+    view = outcome_view(result)
+    assert view is not None
+    three = next(p for p in view.points if p.time_point == "3mo")
+    assert three.beside == ("ablation outside the spine on 1 Aug 2024",)

@@ -711,3 +711,31 @@ def test_a_visit_after_a_death_dated_by_the_year_of_the_procedure_is_named():
     later = _seen("late", "2025-01-10")
     [said] = _named_after_death("2024", later)
     assert "Encounter/late" in said
+
+
+def test_the_death_check_gives_both_times_on_one_clock():
+    """Death 00:30 at UTC+2 (1 Oct 22:30 UTC), an encounter begun 1 Oct 23:00 UTC: both are said
+    in UTC, never a written local day beside a UTC time."""
+    late = {"resourceType": "Encounter", "id": "x", "status": "finished",
+            "subject": {"reference": f"Patient/{P}"},
+            "period": {"start": "2024-10-01T23:00:00Z", "end": "2024-10-01T23:30:00Z"}}  # fmt: skip
+    [said] = _named_after_death("2024-10-02T00:30:00+02:00", late)
+    assert "began 1 Oct 2024 23:00 UTC, after the recorded death (1 Oct 2024 22:30 UTC)" in said
+
+
+def test_a_death_certification_encounter_after_the_death_is_not_named():
+    """Synthea certifies a death with an encounter typed SNOMED 308646001, sometimes the next day."""
+    certification = {
+        "resourceType": "Encounter", "id": "dc", "status": "finished",
+        "subject": {"reference": f"Patient/{P}"},
+        "type": [{"coding": [{"system": "http://snomed.info/sct", "code": "308646001",
+                              "display": "Death certification"}]}],
+        "period": {"start": "2024-10-02T09:00:00Z", "end": "2024-10-02T09:15:00Z"},
+    }  # fmt: skip
+    assert _named_after_death("2024-10-01T14:00:00Z", certification) == []
+
+
+def test_a_spinal_procedure_after_the_death_is_named():
+    later = procedure("vp2", "22511", when="2025-01-05T10:00:00Z", levels=["L1"])
+    [said] = _named_after_death("2024-10-01T14:00:00Z", later)
+    assert "Procedure/vp2" in said

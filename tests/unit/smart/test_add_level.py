@@ -345,3 +345,12 @@ async def test_the_added_level_takes_the_focus(monkeypatch):
     added = await _add(client, session, "neurology", "L2", posted)
     focused = re.findall(r'<input [^>]*name="([^"]+)"[^>]* autofocus', added.text)
     assert len(focused) == 1 and focused[0].startswith("L2|"), focused
+
+
+async def test_a_form_whose_only_item_is_the_records_own_level_writes_nothing(monkeypatch):
+    client, session, fhir = await serving(
+        monkeypatch, [*_unplaced(), condition("m8", "C79.51", level="T8")]
+    )
+    saved = await client.post("/smart/form/sins", data={"csrf": session.csrf, "level": "T8"})
+    assert saved.status_code == 400 and fhir.written == []
+    assert "no answer" in saved.text and _levels(saved.text) == ["T8"]
