@@ -114,8 +114,15 @@ def _later(treatments: Sequence[Treatment], index_day: date, last: date) -> list
     out = []
     for t in treatments:
         day = calendar_day(t.time)
-        if index_day < day <= last and not t.outside_spine:
-            where = f" at {', '.join(t.levels)}" if t.levels else ""
+        if index_day < day <= last:
+            # A pain score is the whole patient's: a course elsewhere is named, as such.
+            where = (
+                " outside the spine"
+                if t.outside_spine
+                else f" at {', '.join(t.levels)}"
+                if t.levels
+                else ""
+            )
             out.append(f"{t.name}{where} on {day_text(day)}")
     return out
 
@@ -150,14 +157,16 @@ def follow_up_words(outcome: PatientOutcome) -> str:
     return f"followed for {months:.1f} months" if months is not None else "no follow-up"
 
 
-def _after_death(outcome: PatientOutcome, first: date, last: date) -> str:
+def _after_death(outcome: PatientOutcome, first: date, last: date, today: date) -> str:
     """What a window the death ended says: no value will come. A death dated by a month or a
-    year that may fall before, in or after the window says which of these it may be."""
+    year that may fall before, in or after the window says which of these it may be (never
+    after ``today``: a death recorded by then came by then)."""
     if outcome.death is None:
         said = outcome.death_recorded or "date unknown"
         return f"no measurement: died ({said})"
     died = outcome.death_recorded or day_text(outcome.death.day)
-    earliest, latest = outcome.death.day, outcome.death_latest or outcome.death.day
+    earliest = outcome.death.day
+    latest = max(earliest, min(outcome.death_latest or earliest, today))
     may = [
         word
         for word, holds in (
@@ -183,7 +192,8 @@ def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> Ou
     if window.name != "baseline" and _ended_by_death(outcome, state, last):
         # Nothing is due, awaited or missed of a patient who has died: the window ended with
         # (or before) the death, whenever it is looked at.
-        state, ended = "ended", _after_death(outcome, first, last)
+        today = calendar_day(result.now)
+        state, ended = "ended", _after_death(outcome, first, last, today)
         pain = _cell(outcome.pain, window, state, index_day, last, ended)
         barthel = _cell(outcome.barthel, window, state, index_day, last, ended)
     elif state == "due":

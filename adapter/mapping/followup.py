@@ -25,7 +25,7 @@ from adapter.mapping.observations import CURRENT_OBSERVATION
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.mapping.staging import Staging, condition_counts, read_staging
 from adapter.mapping.terminology import Terminology
-from adapter.mapping.treatments import levels_named, treated_levels
+from adapter.mapping.treatments import TREATMENT_VALUE_SETS, levels_named, treated_levels
 from adapter.outcomes import (
     WINDOWS,
     Complication,
@@ -55,6 +55,8 @@ __all__ = [
 
 AUGMENTATION = "vertebral-augmentation-procedure"
 FIXATION = "spinal-fixation-procedure"
+# Encounter types a death brings about (its certification): none means the patient was seen.
+POST_MORTEM = "post-mortem-encounter"
 COMPLICATIONS = (
     "cement-leakage",
     "pulmonary-cement-embolism",
@@ -270,21 +272,41 @@ def _last_contact(data: PatientData, now: ClinicalTime) -> ClinicalTime | None:
 
 
 def _seen_after(
-    data: PatientData, death: ClinicalTime, now: ClinicalTime
+    ctx: Context, data: PatientData, death: ClinicalTime, now: ClinicalTime
 ) -> tuple[str, ClinicalTime] | None:
-    """The latest encounter that began certainly after the recorded death, if any: the patient
-    was there. Only an encounter's start says so: the stay a patient died in ends after the
-    death, a death certification begins at it; a measurement's time may be a period's end or a
-    report's release, a procedure an autopsy, a diagnosis a cause of death."""
-    after = [
+    """The latest record certainly after the recorded death that means the patient was there, if
+    any: an encounter that began after it (not one the death brings about, its certification),
+    or a spinal treatment performed after it. Not the stay a patient died in (it ends after the
+    death), a measurement (its time may be a period's end or a report's release), another
+    procedure (an autopsy) or a diagnosis (a cause of death)."""
+    term = ctx.term
+    seen = [
         (e.ref.reference or "an Encounter", e.start)
         for e in data.encounters
         if e.status not in _NO_ENCOUNTER
-        and e.start is not None
-        and e.start <= now
-        and certainly_after(e.start, death)
+        and not any(term.in_value_set(POST_MORTEM, c.system, c.code) for c in e.codes)
+    ]
+    seen += [
+        (p.ref.reference or "a Procedure", p.time)
+        for p in data.procedures
+        if p.status not in _NO_PROCEDURE
+        and any(
+            term.in_value_set(value_set, c.system, c.code)
+            for _, value_set in TREATMENT_VALUE_SETS
+            for c in p.codes
+        )
+    ]
+    after = [
+        (ref, t) for ref, t in seen if t is not None and t <= now and certainly_after(t, death)
     ]
     return max(after, key=lambda found: found[1], default=None)
+
+
+def _when(time: ClinicalTime) -> str:
+    """A time as a date alone is written, or a time of day in UTC: both halves on one clock."""
+    if "T" not in time.text:
+        return time.day
+    return f"{day_text(time.instant.date())} {time.instant:%H:%M} UTC"
 
 
 def _death_moment(
@@ -343,14 +365,13 @@ def _check_death(
         return
     ref = data.record.ref.reference
     recorded = data.record.deceased_time
-    seen = _seen_after(data, recorded, now) if recorded is not None else None
+    seen = _seen_after(ctx, data, recorded, now) if recorded is not None else None
     if seen is not None and recorded is not None:
-        at = f" {seen[1].instant:%H:%M} UTC" if "T" in seen[1].text else ""
-        died = recorded.day + (f" {recorded.instant:%H:%M} UTC" if "T" in recorded.text else "")
+        kind = seen[0].split("/", 1)[0].lower()
         message = (
-            f"Patient/{outcome.patient}: {seen[0]} began {seen[1].day}{at}, after the recorded "
-            f"death ({died}): check the date of death, and whether that encounter is the "
-            "patient's. Survival is counted as the death is recorded."
+            f"Patient/{outcome.patient}: {seen[0]} began {_when(seen[1])}, after the recorded "
+            f"death ({_when(recorded)}): check the date of death, and whether that {kind} is "
+            "the patient's."
         )
         ctx.issues.append(Issue("warning", "business-rule", message, ref, "deceasedDateTime"))
     if death is None:

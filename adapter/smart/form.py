@@ -36,6 +36,7 @@ __all__ = [
     "Kept",
     "added_level",
     "form_html",
+    "has_answer",
     "kept_entries",
     "response_from",
 ]
@@ -439,6 +440,17 @@ def _level_item(
     order = [q["linkId"] for q in group["item"]]
     answers["item"].sort(key=lambda i: order.index(i["linkId"]))
     return answers
+
+
+def has_answer(name: str, response: Mapping[str, Any]) -> bool:
+    """Whether a form's response holds an answer: a question about the patient, or one at a
+    level (a level group holding only its level and what the form calculates holds none)."""
+    q = questionnaire(name)
+    group = next((i for i in q["item"] if i["linkId"] == LEVEL_GROUP), None)
+    for item in response.get("item", ()):
+        if item["linkId"] != LEVEL_GROUP or (group is not None and _answered_in(item, group)):
+            return True
+    return False
 
 
 def _level_of(group: Mapping[str, Any]) -> str:

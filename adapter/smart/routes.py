@@ -27,7 +27,7 @@ from adapter.scoring import LEVELS, level_order
 from adapter.smart import signin
 from adapter.smart.answers import fhir_problem, html, problem, refusal
 from adapter.smart.audit import record
-from adapter.smart.form import ADD, ChangedUnderForm, added_level
+from adapter.smart.form import ADD, ChangedUnderForm, added_level, has_answer
 from adapter.smart.record import missing_writes
 from adapter.smart.sessions import COOKIE, Session
 from adapter.smart.state import SmartState, StateDep, lifespan
@@ -253,7 +253,7 @@ async def _save(
         return problem(root, 400, "Not saved", f"Nothing was written: {exc}")
     except FhirServerError as exc:
         return fhir_problem(exc, root)
-    if not response.get("item"):  # nothing answered, nothing shown from the record
+    if not has_answer(name, response):  # nothing answered, nothing shown from the record
         message = "Not saved: the form has no answer."
         page = await asyncio.to_thread(show, before, session, name, message, root, entries=response)
         return html(page, 400)

@@ -46,6 +46,7 @@ class EncounterRecord(NamedTuple):
     status: str | None
     time: ClinicalTime | None  # period.end, else period.start
     start: ClinicalTime | None = None  # period.start: when the patient was there
+    codes: tuple[Coding, ...] = ()  # type
 
 
 class AdverseEventRecord(NamedTuple):
@@ -118,7 +119,10 @@ def parse_follow_up(
         )
     if rtype == "Encounter":
         period = resource.get("period")
-        return EncounterRecord(ref, patient, status, _period(period, True), _period(period, False))
+        types = tuple(c for concept in concepts(resource.get("type")) for c in concept)
+        return EncounterRecord(
+            ref, patient, status, _period(period, True), _period(period, False), types
+        )
     actuality = resource.get("actuality")
     return AdverseEventRecord(
         ref=ref,
