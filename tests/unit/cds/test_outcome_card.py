@@ -507,3 +507,59 @@ def test_a_course_outside_the_spine_is_named_beside_the_windows_as_such():
     assert view is not None
     three = next(p for p in view.points if p.time_point == "3mo")
     assert three.beside == ("ablation outside the spine on 1 Aug 2024",)
+
+
+def _outcome_of(*extra, now: str = "2024-11-01T09:00:00Z"):
+    data = patient_records(default_patient(extra=extra), "p")
+    assert data is not None
+    return score_patient(data, TERM, now=parse_time(now))
+
+
+def test_a_procedure_dated_by_a_month_that_may_be_the_first_leaves_no_index_procedure():
+    """A vertebroplasty "2024-04" may be the first: the one of 22 May is then not the index, and
+    counting the time points from it would be a guess; both are named."""
+    result = _outcome_of(
+        procedure("vpa", "22511", "L1", when="2024-04"), procedure("vp", "22511", "T12")
+    )
+    assert outcome_view(result) is None
+    [said] = [i.diagnostics for i in result.issues if i.resource == "Procedure/vpa"]
+    assert "may be the first" in said and "Procedure/vp" in said
+
+
+def test_a_procedure_dated_by_a_month_certainly_after_the_index_is_not_named_as_no_index():
+    result = _outcome_of(
+        procedure("vp", "22511", "T12"), procedure("vp2", "22511", "L1", when="2024-09")
+    )
+    assert outcome_view(result) is not None
+    assert not [i for i in result.issues if "alone (its month)" in i.diagnostics]
+
+
+def test_a_later_course_dated_by_its_month_is_named_in_its_month():
+    view = outcome_view(
+        _outcome_of(
+            procedure("vp", "22511", "T12"), procedure("rt", "77373", "T12", when="2024-08")
+        )
+    )
+    assert view is not None
+    three = next(p for p in view.points if p.time_point == "3mo")
+    assert three.beside == ("radiotherapy at T12 in Aug 2024",)
+
+
+def test_the_summary_names_spinal_courses_and_counts_the_others():
+    femur = {"coding": [{"system": "http://snomed.info/sct", "code": "71341001",
+                         "display": "Bone structure of femur"}]}  # fmt: skip
+    courses = []
+    for n, day in enumerate(("2024-06-10", "2024-06-20", "2024-07-01")):
+        c = procedure(f"o{n}", "77373", when=f"{day}T10:00:00Z")
+        c["bodySite"] = [femur]
+        courses.append(c)
+    view = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"), *courses,
+        procedure("rt", "77373", "T12", when="2024-08-03T10:00:00Z"),
+        measurement("pain-3m", PAIN, 2, when="2024-08-20T09:00:00Z"),
+    ))  # fmt: skip
+    assert view is not None
+    assert view.headline.startswith(
+        "After vertebroplasty at T12 on 22 May 2024 (then radiotherapy at T12 on 3 Aug 2024; "
+        "3 courses outside the spine): pain"
+    ), view.headline

@@ -739,3 +739,22 @@ def test_a_spinal_procedure_after_the_death_is_named():
     later = procedure("vp2", "22511", when="2025-01-05T10:00:00Z", levels=["L1"])
     [said] = _named_after_death("2024-10-01T14:00:00Z", later)
     assert "Procedure/vp2" in said
+
+
+def test_a_death_certification_never_places_a_death_dated_by_its_month():
+    certification = {
+        "resourceType": "Encounter", "id": "dc", "status": "finished",
+        "subject": {"reference": f"Patient/{P}"},
+        "type": [{"coding": [{"system": "http://snomed.info/sct", "code": "308646001"}]}],
+        "period": {"start": "2024-10-25T09:00:00Z", "end": "2024-10-25T09:15:00Z"},
+    }  # fmt: skip
+    with_it = _dead_on("2024-10", certification).outcome
+    without = _dead_on("2024-10").outcome
+    assert with_it.survival == without.survival
+
+
+def test_a_record_after_the_death_without_an_id_is_named_in_good_grammar():
+    later = _seen("late", "2025-01-10")
+    del later["id"]
+    [said] = _named_after_death("2024-10-01T14:00:00Z", later)
+    assert "whether that encounter is the patient's" in said

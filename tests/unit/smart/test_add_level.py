@@ -354,3 +354,11 @@ async def test_a_form_whose_only_item_is_the_records_own_level_writes_nothing(mo
     saved = await client.post("/smart/form/sins", data={"csrf": session.csrf, "level": "T8"})
     assert saved.status_code == 400 and fhir.written == []
     assert "no answer" in saved.text and _levels(saved.text) == ["T8"]
+
+
+async def test_no_focus_jumps_past_an_alert_that_the_record_changed(monkeypatch):
+    client, session, fhir = await serving(monkeypatch, default_patient())
+    posted = posted_fields((await client.get("/smart/form/neurology")).text)
+    fhir.record.append(_frankel_c())
+    added = await _add(client, session, "neurology", "L2", posted)
+    assert 'role="alert"' in added.text and " autofocus" not in added.text
