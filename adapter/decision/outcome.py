@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from adapter.fhir.read.timing import day_text
+from adapter.mapping.compression import on_day
 from adapter.mapping.measures import calendar_day
 from adapter.mapping.treatments import Treatment
 from adapter.outcomes import (
@@ -109,13 +110,16 @@ def _cell(
     return OutcomeCell(text, shown)
 
 
-def _later(treatments: Sequence[Treatment], index_day: date, last: date) -> list[str]:
-    """The spinal procedures and radiotherapy after the index day, up to ``last``."""
+def _later(
+    treatments: Sequence[Treatment], index_day: date, last: date, outside: bool = True
+) -> list[str]:
+    """The spinal procedures and radiotherapy after the index day, up to ``last``, each in its
+    day (or its month or year, as recorded); ``outside``: with the courses outside the spine
+    (a pain score is the whole patient's), named as such."""
     out = []
     for t in treatments:
         day = calendar_day(t.time)
-        if index_day < day <= last:
-            # A pain score is the whole patient's: a course elsewhere is named, as such.
+        if index_day < day <= last and (outside or not t.outside_spine):
             where = (
                 " outside the spine"
                 if t.outside_spine
@@ -123,7 +127,7 @@ def _later(treatments: Sequence[Treatment], index_day: date, last: date) -> list
                 if t.levels
                 else ""
             )
-            out.append(f"{t.name}{where} on {day_text(day)}")
+            out.append(f"{t.name}{where}{on_day(t.time.day)}")
     return out
 
 
@@ -243,9 +247,14 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
         for w in WINDOWS[1:]
         if any(outcome.trajectory(m).value(w.name) is not None for m, _ in _MEASURES)
     ]
-    then = (
-        _later(result.assessment.treatments, outcome.index_day, max(reported)) if reported else []
-    )
-    later = f" (then {', '.join(then)})" if then else ""
+    done = result.assessment.treatments
+    last = max(reported) if reported else outcome.index_day
+    then = _later(done, outcome.index_day, last, outside=False)
+    # Courses outside the spine are counted here and named beside their windows: the summary
+    # keeps the spinal ones and the measures within its length.
+    elsewhere = len(_later(done, outcome.index_day, last)) - len(then)
+    if elsewhere:
+        then.append(f"{elsewhere} course{'s' if elsewhere > 1 else ''} outside the spine")
+    later = f" (then {'; '.join(then)})" if then else ""
     headline = f"After {procedure}{later}: {measures}"
     return OutcomeView(outcome, headline, procedure, points)

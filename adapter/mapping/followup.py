@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from adapter.fhir.read.evidence import Evidence
-from adapter.fhir.read.followup import AdverseEventRecord, ProcedureRecord
+from adapter.fhir.read.followup import AdverseEventRecord, EncounterRecord, ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord
 from adapter.fhir.read.source import PatientData
@@ -148,14 +148,20 @@ def index_event(
         and (_in(term, AUGMENTATION, p) or _in(term, FIXATION, p))
     ]
     # A date to the day is what places the time points (contract §6): a month or a year alone
-    # would count them, follow-up and survival from an invented day. Named, never taken.
-    issues: list[Issue] = [_undated_index(p) for p in done if p.time and len(p.time.text) <= 7]
+    # would count them, follow-up and survival from an invented day. Never taken; named when it
+    # may be the first (then no index procedure can be placed at all).
+    partial = [p for p in done if p.time and len(p.time.text) <= 7]
     candidates = sorted(
         ((calendar_day(p.time), p) for p in done if p.time and len(p.time.text) > 7),
         key=lambda pair: pair[0],
     )
+    first_full = candidates[0][0] if candidates else None
+    maybe_first = [p for p in partial if first_full is None or _may_precede(p, first_full)]
+    if maybe_first:
+        return IndexEvent((), tuple(_undated_index(p, candidates[:1]) for p in maybe_first))
     if not candidates:
-        return IndexEvent((), tuple(issues))
+        return IndexEvent(())
+    issues: list[Issue] = []
     first_met, lesions = _first_metastasis(term, conditions, now)
     if first_met is None:
         later = [(day, p) for day, p in candidates if day != candidates[0][0]]
@@ -197,14 +203,28 @@ def index_event(
     return IndexEvent(tuple(p for day, p in candidates if day == first), tuple(issues))
 
 
-def _undated_index(proc: ProcedureRecord) -> Issue:
+def _may_precede(proc: ProcedureRecord, day: date) -> bool:
+    """Whether a procedure dated by its month or year alone may be on or before ``day``."""
+    assert proc.time is not None
+    return calendar_day(proc.time) <= day  # the first day of its period
+
+
+def _undated_index(
+    proc: ProcedureRecord, later: Sequence[tuple[date, ProcedureRecord]] = ()
+) -> Issue:
     assert proc.time is not None
     precision = "month" if len(proc.time.text) > 4 else "year"
+    first = (
+        f" It may be the first, before {_named(later)}, which is therefore not taken either:"
+        " no index procedure can be placed."
+        if later
+        else ""
+    )
     message = (
         f"{proc.ref.reference or 'A Procedure without id'}: a vertebroplasty or fixation dated "
         f"{proc.time.day} alone (its {precision}): an index procedure needs its day to place the "
-        "time points, follow-up and survival, so it is not taken as one (no time point is "
-        "counted from it). Record the day it was done."
+        f"time points, follow-up and survival, so no time point is counted from it.{first} "
+        "Record the day it was done."
     )
     return Issue("warning", "business-rule", message, proc.ref.reference)
 
@@ -256,12 +276,17 @@ def _death(ctx: Context, data: PatientData, now: ClinicalTime) -> tuple[bool, Cl
     return True, record.deceased_time
 
 
-def _last_contact(data: PatientData, now: ClinicalTime) -> ClinicalTime | None:
-    """The latest time of a record that counts (contract §6 "Last follow-up")."""
+def _last_contact(data: PatientData, term: Terminology, now: ClinicalTime) -> ClinicalTime | None:
+    """The latest time of a record that counts (contract §6 "Last follow-up"); not an encounter
+    a death brings about (its certification), which would place a death dated by its month."""
     times = [
         t
         for t in (
-            *(e.time for e in data.encounters if e.status not in _NO_ENCOUNTER),
+            *(
+                e.time
+                for e in data.encounters
+                if e.status not in _NO_ENCOUNTER and not _post_mortem(term, e)
+            ),
             *(o.time for o in data.observations if o.status in CURRENT_OBSERVATION),
             *(p.time for p in data.procedures if p.status not in _NO_PROCEDURE),
             *(c.time for c in data.conditions if condition_counts(c)),
@@ -273,7 +298,7 @@ def _last_contact(data: PatientData, now: ClinicalTime) -> ClinicalTime | None:
 
 def _seen_after(
     ctx: Context, data: PatientData, death: ClinicalTime, now: ClinicalTime
-) -> tuple[str, ClinicalTime] | None:
+) -> tuple[str, ClinicalTime, str] | None:
     """The latest record certainly after the recorded death that means the patient was there, if
     any: an encounter that began after it (not one the death brings about, its certification),
     or a spinal treatment performed after it. Not the stay a patient died in (it ends after the
@@ -281,13 +306,12 @@ def _seen_after(
     procedure (an autopsy) or a diagnosis (a cause of death)."""
     term = ctx.term
     seen = [
-        (e.ref.reference or "an Encounter", e.start)
+        (e.ref.reference or "an encounter without id", e.start, "encounter")
         for e in data.encounters
-        if e.status not in _NO_ENCOUNTER
-        and not any(term.in_value_set(POST_MORTEM, c.system, c.code) for c in e.codes)
+        if e.status not in _NO_ENCOUNTER and not _post_mortem(term, e)
     ]
     seen += [
-        (p.ref.reference or "a Procedure", p.time)
+        (p.ref.reference or "a procedure without id", p.time, "procedure")
         for p in data.procedures
         if p.status not in _NO_PROCEDURE
         and any(
@@ -297,9 +321,16 @@ def _seen_after(
         )
     ]
     after = [
-        (ref, t) for ref, t in seen if t is not None and t <= now and certainly_after(t, death)
+        (ref, t, kind)
+        for ref, t, kind in seen
+        if t is not None and t <= now and certainly_after(t, death)
     ]
     return max(after, key=lambda found: found[1], default=None)
+
+
+def _post_mortem(term: Terminology, encounter: EncounterRecord) -> bool:
+    """An encounter a death brings about (its certification): no sign the patient was there."""
+    return any(term.in_value_set(POST_MORTEM, c.system, c.code) for c in encounter.codes)
 
 
 def _when(time: ClinicalTime) -> str:
@@ -367,9 +398,9 @@ def _check_death(
     recorded = data.record.deceased_time
     seen = _seen_after(ctx, data, recorded, now) if recorded is not None else None
     if seen is not None and recorded is not None:
-        kind = seen[0].split("/", 1)[0].lower()
+        ref, began, kind = seen
         message = (
-            f"Patient/{outcome.patient}: {seen[0]} began {_when(seen[1])}, after the recorded "
+            f"Patient/{outcome.patient}: {ref} began {_when(began)}, after the recorded "
             f"death ({_when(recorded)}): check the date of death, and whether that {kind} is "
             "the patient's."
         )
@@ -587,7 +618,7 @@ def extract_follow_up(
     cement = read_cement(ctx, data.observations, refs, now)
     died, death = _death(ctx, data, now)
     pain, barthel = _trajectories(ctx, data, now, index_day, start, death)
-    last = _last_contact(data, now)
+    last = _last_contact(data, term, now)
     complications = _complications(ctx, data, start, now)
     record = data.record
     birth = record.birth_date if record else None

@@ -206,7 +206,8 @@ async def _with_level(
     page = await asyncio.to_thread(
         show, view, session, name, " ".join(said), root,
         entries=entries.response, error=alarm, ticked=entries.ticked, shown_as=entries.shown,
-        focus=level if level is not None and level not in levels else None,
+        # The focus goes to the level added, unless an alert above it must be read first.
+        focus=level if level is not None and level not in levels and not alarm else None,
     )  # fmt: skip
     return html(page, 400 if refused else 200)
 
