@@ -563,3 +563,38 @@ def test_the_summary_names_spinal_courses_and_counts_the_others():
         "After vertebroplasty at T12 on 22 May 2024 (then radiotherapy at T12 on 3 Aug 2024; "
         "3 courses outside the spine): pain"
     ), view.headline
+
+
+def test_a_month_dated_procedure_between_a_passed_over_old_one_and_the_index_still_blocks_it():
+    """2019 (passed over: before the metastasis), Apr 2024 (month alone), 22 May 2024: Apr may be
+    the first for the metastasis, so 22 May is not taken, and Apr is named."""
+    result = _outcome_of(
+        procedure("old", "22511", "L3", when="2019-06-01T10:00:00Z"),
+        procedure("vpa", "22511", "L1", when="2024-04"),
+        procedure("vp", "22511", "T12"),
+    )
+    assert outcome_view(result) is None
+    assert [i for i in result.issues if i.resource == "Procedure/vpa"]
+
+
+@pytest.mark.parametrize("when", ["2019-03", "2019"])
+def test_an_old_operation_dated_by_its_month_or_year_is_passed_over_as_a_full_date_one_is(when):
+    result = _outcome_of(
+        procedure("old", "22511", "L3", when=when), procedure("vp", "22511", "T12")
+    )
+    view = outcome_view(result)
+    assert view is not None and view.procedure.startswith("vertebroplasty at T12 on 22 May 2024")
+    said = [i.diagnostics for i in result.issues if i.resource == "Procedure/old"]
+    assert said and "before the first bone metastasis" in said[0]
+
+
+def test_a_procedure_dated_by_the_index_days_month_keeps_the_index_and_is_named():
+    """May 2024 alone beside 22 May 2024: perhaps the same procedure recorded twice, perhaps an
+    earlier one that month; the index stands, and the doubt is said."""
+    result = _outcome_of(
+        procedure("vpm", "22511", "T12", when="2024-05"), procedure("vp", "22511", "T12")
+    )
+    view = outcome_view(result)
+    assert view is not None and view.procedure.startswith("vertebroplasty at T12 on 22 May 2024")
+    [said] = [i.diagnostics for i in result.issues if i.resource == "Procedure/vpm"]
+    assert "may be the same procedure" in said
