@@ -148,22 +148,26 @@ def index_event(
         and (_in(term, AUGMENTATION, p) or _in(term, FIXATION, p))
     ]
     # A date to the day is what places the time points (contract §6): a month or a year alone
-    # would count them, follow-up and survival from an invented day. Never taken; named when it
-    # may be the first (then no index procedure can be placed at all).
+    # would count them, follow-up and survival from an invented day, so such a procedure is never
+    # taken; one that may come before the index blocks it (no index can be placed at all).
     partial = [p for p in done if p.time and len(p.time.text) <= 7]
     candidates = sorted(
         ((calendar_day(p.time), p) for p in done if p.time and len(p.time.text) > 7),
         key=lambda pair: pair[0],
     )
-    first_full = candidates[0][0] if candidates else None
-    maybe_first = [p for p in partial if first_full is None or _may_precede(p, first_full)]
-    if maybe_first:
-        return IndexEvent((), tuple(_undated_index(p, candidates[:1]) for p in maybe_first))
-    if not candidates:
-        return IndexEvent(())
     issues: list[Issue] = []
     first_met, lesions = _first_metastasis(term, conditions, now)
-    if first_met is None:
+    earliest = first_met - BEFORE_METASTASIS if first_met is not None else None
+
+    def for_it(proc: ProcedureRecord) -> bool:
+        return bool(set(proc.reasons) & lesions)
+
+    def old(proc: ProcedureRecord, last: date) -> bool:
+        return earliest is not None and last < earliest and not for_it(proc)
+
+    passed = [p for p in partial if old(p, _period_end(p))]
+    partial = [p for p in partial if p not in passed]
+    if candidates and first_met is None:
         later = [(day, p) for day, p in candidates if day != candidates[0][0]]
         if later:
             message = (
@@ -173,22 +177,12 @@ def index_event(
                 "Condition with its date)."
             )
             issues.append(Issue("warning", "business-rule", message))
-    else:
-        earliest = first_met - BEFORE_METASTASIS
-
-        def for_it(proc: ProcedureRecord) -> bool:
-            return bool(set(proc.reasons) & lesions)
-
-        later = [(day, p) for day, p in candidates if day >= earliest or for_it(p)]
-        passed = [(day, p) for day, p in candidates if (day, p) not in later]
+    elif candidates and first_met is not None:
+        later = [(day, p) for day, p in candidates if not old(p, day)]
+        passed_full = [(day, p) for day, p in candidates if (day, p) not in later]
         if later:  # an earlier operation is passed over only for a later one
-            for day, proc in passed:
-                message = (
-                    f"{_named([(day, proc)])}: a spinal procedure before the first bone "
-                    f"metastasis recorded ({day_text(first_met)}); not taken as the index "
-                    "procedure."
-                )
-                issues.append(Issue("information", "business-rule", message, proc.ref.reference))
+            for day, proc in passed_full:
+                issues.append(_passed_over(_named([(day, proc)]), first_met, proc))
             candidates = later
         else:  # never a patient left out for a date: the first is taken, and said
             message = (
@@ -199,14 +193,49 @@ def index_event(
             issues.append(
                 Issue("warning", "business-rule", message, candidates[0][1].ref.reference)
             )
-    first = candidates[0][0]
+    if first_met is not None and (candidates or partial):
+        for proc in passed:  # dated by a month or a year, wholly before: as a full date is
+            assert proc.time is not None
+            issues.append(_passed_over(f"{proc.ref.reference} ({proc.time.day})", first_met, proc))
+    elif passed:  # the only ones: none can be taken without its day, and each is said
+        partial = passed
+    first = candidates[0][0] if candidates else None
+    before = [p for p in partial if first is None or _period_end(p) < first]
+    if before:
+        return IndexEvent((), tuple(issues + [_undated_index(p, candidates[:1]) for p in before]))
+    if first is None:
+        return IndexEvent((), tuple(issues))
+    issues += [
+        _same_month(p, candidates[:1])
+        for p in partial
+        if p.time is not None and calendar_day(p.time) <= first
+    ]
     return IndexEvent(tuple(p for day, p in candidates if day == first), tuple(issues))
 
 
-def _may_precede(proc: ProcedureRecord, day: date) -> bool:
-    """Whether a procedure dated by its month or year alone may be on or before ``day``."""
+def _period_end(proc: ProcedureRecord) -> date:
+    """The last day a procedure dated by its month or year alone may have been on."""
     assert proc.time is not None
-    return calendar_day(proc.time) <= day  # the first day of its period
+    return (proc.time.end - timedelta(days=1)).date()
+
+
+def _passed_over(named: str, first_met: date, proc: ProcedureRecord) -> Issue:
+    message = (
+        f"{named}: a spinal procedure before the first bone metastasis recorded "
+        f"({day_text(first_met)}); not taken as the index procedure."
+    )
+    return Issue("information", "business-rule", message, proc.ref.reference)
+
+
+def _same_month(proc: ProcedureRecord, index: Sequence[tuple[date, ProcedureRecord]]) -> Issue:
+    assert proc.time is not None
+    message = (
+        f"{proc.ref.reference or 'A Procedure without id'}: a vertebroplasty or fixation dated "
+        f"{proc.time.day} alone, the period of the index procedure {_named(index)}: it may be "
+        "the same procedure recorded again, or an earlier one that the time points would then "
+        "be counted from. Record its day, or remove the duplicate."
+    )
+    return Issue("warning", "business-rule", message, proc.ref.reference)
 
 
 def _undated_index(
