@@ -598,3 +598,27 @@ def test_a_procedure_dated_by_the_index_days_month_keeps_the_index_and_is_named(
     assert view is not None and view.procedure.startswith("vertebroplasty at T12 on 22 May 2024")
     [said] = [i.diagnostics for i in result.issues if i.resource == "Procedure/vpm"]
     assert "may be the same procedure" in said
+
+
+@pytest.mark.parametrize(("when", "said"), [("2024", "in 2024"), ("2024-05", "in May 2024")])
+def test_a_course_dated_by_a_period_holding_the_index_day_is_named_never_merged(when, said):
+    """Radiotherapy "2024" (or "2024-05") beside a vertebroplasty of 22 May 2024: it may be
+    before or after it; it is named beside the windows as such, never dropped and never made
+    part of the index procedure's name."""
+    result = _outcome_of(procedure("vp", "22511", "T12"), procedure("rt", "77373", "L2", when=when))
+    view = outcome_view(result)
+    assert view is not None
+    assert view.procedure.startswith("vertebroplasty at T12 on 22 May 2024")
+    seven = next(p for p in view.points if p.time_point == "7d")
+    assert seven.beside == (f"radiotherapy at L2 {said}, perhaps before the procedure",)
+
+
+def test_the_card_names_the_procedure_a_month_dated_one_may_precede_without_its_id():
+    """The card drops resource ids from what it says: "before Procedure (22 May 2024)" lost
+    which procedure; it must stay readable without the id."""
+    result = _outcome_of(
+        procedure("vpa", "22511", "L1", when="2024-04"), procedure("vp", "22511", "T12")
+    )
+    cards = score_cards(decide(result), "h")
+    text = "\n".join(c.detail or "" for c in cards)
+    assert "before the vertebroplasty or fixation of 22 May 2024" in text, text
