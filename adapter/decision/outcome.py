@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from adapter.fhir.read.timing import day_text
+from adapter.fhir.read.timing import ClinicalTime, day_text
 from adapter.mapping.compression import on_day
 from adapter.mapping.measures import calendar_day
 from adapter.mapping.treatments import Treatment
@@ -111,15 +111,20 @@ def _cell(
 
 
 def _later(
-    treatments: Sequence[Treatment], index_day: date, last: date, outside: bool = True
+    treatments: Sequence[Treatment],
+    since: date,
+    last: date,
+    index_day: date,
+    outside: bool = True,
 ) -> list[str]:
-    """The spinal procedures and radiotherapy after the index day, up to ``last``, each in its
-    day (or its month or year, as recorded); ``outside``: with the courses outside the spine
-    (a pain score is the whole patient's), named as such."""
+    """The spinal procedures and radiotherapy that may fall after ``since``, up to ``last``, each
+    in its day (or its month or year, as recorded: one whose period holds the index day is
+    "perhaps before the procedure"); ``outside``: with the courses outside the spine (a pain
+    score is the whole patient's), named as such."""
     out = []
     for t in treatments:
-        day = calendar_day(t.time)
-        if index_day < day <= last and (outside or not t.outside_spine):
+        start, end = calendar_day(t.time), _last_day(t.time)
+        if end > since and start <= last and end > index_day and (outside or not t.outside_spine):
             where = (
                 " outside the spine"
                 if t.outside_spine
@@ -127,16 +132,26 @@ def _later(
                 if t.levels
                 else ""
             )
-            out.append(f"{t.name}{where}{on_day(t.time.day)}")
+            perhaps = ", perhaps before the procedure" if start <= index_day else ""
+            out.append(f"{t.name}{where}{on_day(t.time.day)}{perhaps}")
     return out
+
+
+def _last_day(time: ClinicalTime) -> date:
+    """The last day a time may name: its own for a day or a time of day, the last of its month
+    or year for one written so."""
+    if len(time.text) > 7:
+        return calendar_day(time)
+    return (time.end - timedelta(days=1)).date()
 
 
 def _beside(treatments: Sequence[Treatment], index_day: date, first: date, last: date) -> list[str]:
     """What else was done before a window's values: inside the window "fixation … on …", before
     it (between windows) "after fixation … on …": a value after it is not the index
     procedure's alone."""
-    inside = set(_later(treatments, first - timedelta(days=1), last))
-    return [t if t in inside else f"after {t}" for t in _later(treatments, index_day, last)]
+    inside = set(_later(treatments, first - timedelta(days=1), last, index_day))
+    every = _later(treatments, index_day, last, index_day)
+    return [t if t in inside else f"after {t}" for t in every]
 
 
 def _ended_by_death(outcome: PatientOutcome, state: WindowState, last: date) -> bool:
@@ -224,7 +239,12 @@ def _measure_words(trajectory: Trajectory, name: str) -> str:
 
 
 def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> str:
-    names = [t.name for t in treatments if calendar_day(t.time) == outcome.index_day]
+    # A course dated by its month or year alone is never made part of the index procedure.
+    names = [
+        t.name
+        for t in treatments
+        if len(t.time.text) > 7 and calendar_day(t.time) == outcome.index_day
+    ]
     what = " and ".join(dict.fromkeys(names)) or "index procedure"
     levels = treated_words(outcome.treated_levels, outcome.procedure_levels)
     if not outcome.treated_levels:  # said, never a level taken for the treated one
@@ -249,10 +269,10 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
     ]
     done = result.assessment.treatments
     last = max(reported) if reported else outcome.index_day
-    then = _later(done, outcome.index_day, last, outside=False)
+    then = _later(done, outcome.index_day, last, outcome.index_day, outside=False)
     # Courses outside the spine are counted here and named beside their windows: the summary
     # keeps the spinal ones and the measures within its length.
-    elsewhere = len(_later(done, outcome.index_day, last)) - len(then)
+    elsewhere = len(_later(done, outcome.index_day, last, outcome.index_day)) - len(then)
     if elsewhere:
         then.append(f"{elsewhere} course{'s' if elsewhere > 1 else ''} outside the spine")
     later = f" (then {'; '.join(then)})" if then else ""

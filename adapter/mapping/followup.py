@@ -243,9 +243,12 @@ def _undated_index(
 ) -> Issue:
     assert proc.time is not None
     precision = "month" if len(proc.time.text) > 4 else "year"
+    named = "; ".join(
+        f"the vertebroplasty or fixation of {day_text(day)} ({p.ref.reference})" for day, p in later
+    )
     first = (
-        f" It may be the first, before {_named(later)}, which is therefore not taken either:"
-        " no index procedure can be placed."
+        f" It may be the first, before {named}, which is therefore not taken either: no index"
+        " procedure can be placed."
         if later
         else ""
     )
