@@ -622,3 +622,47 @@ def test_the_card_names_the_procedure_a_month_dated_one_may_precede_without_its_
     cards = score_cards(decide(result), "h")
     text = "\n".join(c.detail or "" for c in cards)
     assert "before the vertebroplasty or fixation of 22 May 2024" in text, text
+
+
+def test_an_old_full_date_operation_is_not_the_index_when_a_month_dated_one_may_be():
+    """An osteoporotic vertebroplasty of 2019 and one dated Apr 2024 alone (the metastasis's):
+    the 2019 one is not taken as the index (it is before the metastasis, and a later one is
+    recorded); no index can be placed, and both are named."""
+    result = _outcome_of(
+        procedure("old", "22511", "L3", when="2019-03-10T10:00:00Z"),
+        procedure("vpa", "22511", "T12", when="2024-04"),
+        now="2025-01-01T09:00:00Z",
+    )
+    assert outcome_view(result) is None
+    assert [i for i in result.issues if i.resource == "Procedure/vpa"]
+    assert not any("no later one is recorded" in i.diagnostics for i in result.issues)
+
+
+def test_a_procedure_dated_by_the_year_of_the_index_may_be_earlier_and_blocks_it():
+    result = _outcome_of(
+        procedure("vpy", "22511", "L1", when="2024"), procedure("vp", "22511", "T12")
+    )
+    assert outcome_view(result) is None
+
+
+def test_a_course_elsewhere_on_the_index_day_is_not_made_part_of_the_index_procedure():
+    femur = procedure("rtf", "77373", when="2024-05-22T15:00:00Z")
+    femur["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "71341001"}]}]
+    view = outcome_view(_outcome_of(procedure("vp", "22511", "T12"), femur))
+    assert view is not None and view.procedure.startswith("vertebroplasty at T12 on 22 May 2024")
+
+
+def test_a_course_that_may_precede_the_procedure_is_never_said_to_follow_it_in_the_summary():
+    view = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"), procedure("rt", "77373", "L2", when="2024-05"),
+        measurement("pain-7d", PAIN, 3, when="2024-05-29T09:00:00Z"),
+    ))  # fmt: skip
+    assert view is not None and "then" not in view.headline, view.headline
+
+
+def test_the_card_names_the_index_a_same_month_procedure_may_duplicate_without_its_id():
+    result = _outcome_of(
+        procedure("vpm", "22511", "T12", when="2024-05"), procedure("vp", "22511", "T12")
+    )
+    text = "\n".join(c.detail or "" for c in score_cards(decide(result), "h"))
+    assert "the vertebroplasty or fixation of 22 May 2024" in text, text
