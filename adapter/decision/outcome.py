@@ -110,6 +110,9 @@ def _cell(
     return OutcomeCell(text, shown)
 
 
+_PERHAPS = ", perhaps before the procedure"
+
+
 def _later(
     treatments: Sequence[Treatment],
     since: date,
@@ -132,7 +135,7 @@ def _later(
                 if t.levels
                 else ""
             )
-            perhaps = ", perhaps before the procedure" if start <= index_day else ""
+            perhaps = _PERHAPS if start <= index_day else ""
             out.append(f"{t.name}{where}{on_day(t.time.day)}{perhaps}")
     return out
 
@@ -240,10 +243,14 @@ def _measure_words(trajectory: Trajectory, name: str) -> str:
 
 def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> str:
     # A course dated by its month or year alone is never made part of the index procedure.
+    here = set(outcome.treated_levels or outcome.procedure_levels)
     names = [
         t.name
         for t in treatments
-        if len(t.time.text) > 7 and calendar_day(t.time) == outcome.index_day
+        if len(t.time.text) > 7
+        and calendar_day(t.time) == outcome.index_day
+        and not t.outside_spine
+        and (not here or any(t.at(lv) for lv in here) or (not t.levels and t.stabilises))
     ]
     what = " and ".join(dict.fromkeys(names)) or "index procedure"
     levels = treated_words(outcome.treated_levels, outcome.procedure_levels)
@@ -269,10 +276,13 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
     ]
     done = result.assessment.treatments
     last = max(reported) if reported else outcome.index_day
-    then = _later(done, outcome.index_day, last, outcome.index_day, outside=False)
-    # Courses outside the spine are counted here and named beside their windows: the summary
-    # keeps the spinal ones and the measures within its length.
-    elsewhere = len(_later(done, outcome.index_day, last, outcome.index_day)) - len(then)
+    # Only what certainly followed the procedure is "then"; one that may precede it stands
+    # beside the windows. Courses outside the spine are counted here and named beside their
+    # windows: the summary keeps the spinal ones and the measures within its length.
+    every = _later(done, outcome.index_day, last, outcome.index_day)
+    spinal = _later(done, outcome.index_day, last, outcome.index_day, outside=False)
+    then = [t for t in spinal if not t.endswith(_PERHAPS)]
+    elsewhere = len([t for t in every if t not in spinal and not t.endswith(_PERHAPS)])
     if elsewhere:
         then.append(f"{elsewhere} course{'s' if elsewhere > 1 else ''} outside the spine")
     later = f" (then {'; '.join(then)})" if then else ""

@@ -180,10 +180,10 @@ def index_event(
     elif candidates and first_met is not None:
         later = [(day, p) for day, p in candidates if not old(p, day)]
         passed_full = [(day, p) for day, p in candidates if (day, p) not in later]
-        if later:  # an earlier operation is passed over only for a later one
+        if later or partial:  # an earlier operation is passed over only for a later one
             for day, proc in passed_full:
                 issues.append(_passed_over(_named([(day, proc)]), first_met, proc))
-            candidates = later
+            candidates = later  # none: the later one is dated by its month or year alone
         else:  # never a patient left out for a date: the first is taken, and said
             message = (
                 f"{_named(candidates[:1])}: a spinal procedure before the first bone metastasis "
@@ -200,7 +200,13 @@ def index_event(
     elif passed:  # the only ones: none can be taken without its day, and each is said
         partial = passed
     first = candidates[0][0] if candidates else None
-    before = [p for p in partial if first is None or _period_end(p) < first]
+    # Before the index, or a year that holds it: it may be the first. Only a month that holds
+    # the index day may be the same procedure recorded again, and keeps the index.
+    before = [
+        p
+        for p in partial
+        if first is None or _period_end(p) < first or (p.time and len(p.time.text) <= 4)
+    ]
     if before:
         return IndexEvent((), tuple(issues + [_undated_index(p, candidates[:1]) for p in before]))
     if first is None:
@@ -227,13 +233,22 @@ def _passed_over(named: str, first_met: date, proc: ProcedureRecord) -> Issue:
     return Issue("information", "business-rule", message, proc.ref.reference)
 
 
+def _in_words(procedures: Sequence[tuple[date, ProcedureRecord]]) -> str:
+    """ "the vertebroplasty or fixation of 22 May 2024 (Procedure/vp)": read the same on a card,
+    which drops resource ids."""
+    return "; ".join(
+        f"the vertebroplasty or fixation of {day_text(day)} ({p.ref.reference})"
+        for day, p in procedures
+    )
+
+
 def _same_month(proc: ProcedureRecord, index: Sequence[tuple[date, ProcedureRecord]]) -> Issue:
     assert proc.time is not None
     message = (
         f"{proc.ref.reference or 'A Procedure without id'}: a vertebroplasty or fixation dated "
-        f"{proc.time.day} alone, the period of the index procedure {_named(index)}: it may be "
-        "the same procedure recorded again, or an earlier one that the time points would then "
-        "be counted from. Record its day, or remove the duplicate."
+        f"{proc.time.day} alone, the month of the index procedure, {_in_words(index)}: it may "
+        "be the same procedure recorded again, or an earlier one that the time points would "
+        "then be counted from. Record its day, or remove the duplicate."
     )
     return Issue("warning", "business-rule", message, proc.ref.reference)
 
@@ -243,12 +258,9 @@ def _undated_index(
 ) -> Issue:
     assert proc.time is not None
     precision = "month" if len(proc.time.text) > 4 else "year"
-    named = "; ".join(
-        f"the vertebroplasty or fixation of {day_text(day)} ({p.ref.reference})" for day, p in later
-    )
     first = (
-        f" It may be the first, before {named}, which is therefore not taken either: no index"
-        " procedure can be placed."
+        f" It may be the first, before {_in_words(later)}, which is therefore not taken either:"
+        " no index procedure can be placed."
         if later
         else ""
     )
