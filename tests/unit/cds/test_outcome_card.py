@@ -666,3 +666,13 @@ def test_the_card_names_the_index_a_same_month_procedure_may_duplicate_without_i
     )
     text = "\n".join(c.detail or "" for c in score_cards(decide(result), "h"))
     assert "the vertebroplasty or fixation of 22 May 2024" in text, text
+
+
+def test_a_procedure_dated_by_a_later_year_leaves_the_index_standing():
+    result = _outcome_of(
+        procedure("vp", "22511", "T12"), procedure("vpy", "22511", "L1", when="2025"),
+        now="2025-06-01T09:00:00Z",
+    )  # fmt: skip
+    view = outcome_view(result)
+    assert view is not None and view.procedure.startswith("vertebroplasty at T12 on 22 May 2024")
+    assert not [i for i in result.issues if "may be the first" in i.diagnostics]
