@@ -243,14 +243,10 @@ def _measure_words(trajectory: Trajectory, name: str) -> str:
 
 def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> str:
     # A course dated by its month or year alone is never made part of the index procedure.
-    here = set(outcome.treated_levels or outcome.procedure_levels)
     names = [
         t.name
         for t in treatments
-        if len(t.time.text) > 7
-        and calendar_day(t.time) == outcome.index_day
-        and not t.outside_spine
-        and (not here or any(t.at(lv) for lv in here) or (not t.levels and t.stabilises))
+        if len(t.time.text) > 7 and calendar_day(t.time) == outcome.index_day
     ]
     what = " and ".join(dict.fromkeys(names)) or "index procedure"
     levels = treated_words(outcome.treated_levels, outcome.procedure_levels)

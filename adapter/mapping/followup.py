@@ -205,7 +205,9 @@ def index_event(
     before = [
         p
         for p in partial
-        if first is None or _period_end(p) < first or (p.time and len(p.time.text) <= 4)
+        if first is None
+        or _period_end(p) < first
+        or (p.time and len(p.time.text) <= 4 and calendar_day(p.time) <= first)
     ]
     if before:
         return IndexEvent((), tuple(issues + [_undated_index(p, candidates[:1]) for p in before]))

@@ -645,13 +645,6 @@ def test_a_procedure_dated_by_the_year_of_the_index_may_be_earlier_and_blocks_it
     assert outcome_view(result) is None
 
 
-def test_a_course_elsewhere_on_the_index_day_is_not_made_part_of_the_index_procedure():
-    femur = procedure("rtf", "77373", when="2024-05-22T15:00:00Z")
-    femur["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "71341001"}]}]
-    view = outcome_view(_outcome_of(procedure("vp", "22511", "T12"), femur))
-    assert view is not None and view.procedure.startswith("vertebroplasty at T12 on 22 May 2024")
-
-
 def test_a_course_that_may_precede_the_procedure_is_never_said_to_follow_it_in_the_summary():
     view = outcome_view(_outcome_of(
         procedure("vp", "22511", "T12"), procedure("rt", "77373", "L2", when="2024-05"),
