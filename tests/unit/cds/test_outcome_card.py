@@ -17,7 +17,7 @@ from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.render.patient import patient_body
 from adapter.render.text import text_report
-from tests.support.records import default_patient, measurement, procedure
+from tests.support.records import condition, default_patient, measurement, procedure
 from tests.unit.cds.conftest import patient_view, seed_resources
 
 pytestmark = pytest.mark.anyio
@@ -669,3 +669,25 @@ def test_a_procedure_dated_by_a_later_year_leaves_the_index_standing():
     view = outcome_view(result)
     assert view is not None and view.procedure.startswith("vertebroplasty at T12 on 22 May 2024")
     assert not [i for i in result.issues if "may be the first" in i.diagnostics]
+
+
+def test_the_outcome_cards_summary_keeps_the_result_when_the_courses_are_long():
+    """Seven treated levels, a later course at all of them and one elsewhere: the summary was
+    cut before "pain 2 at 3 months". The courses give way (runs of levels, then a count); the
+    result stays."""
+    levels = ("T9", "T10", "T11", "T12", "L1", "L2", "L3")
+    femur = procedure("rtf", "77373", when="2024-07-10T10:00:00Z")
+    femur["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "71341001",
+                                      "display": "Bone structure of femur"}]}]  # fmt: skip
+    extra = (
+        *(condition(f"m-{lv}", "C79.51", level=lv) for lv in levels),
+        procedure("vp", "22511", *levels),
+        procedure("rt", "77373", *levels, when="2024-07-03T10:00:00Z"),
+        femur,
+        measurement("pain-3m", PAIN, 2, when="2024-08-20T09:00:00Z"),
+    )
+    result = _outcome_of(*extra)
+    [card] = [c for c in score_cards(decide(result), "h")
+              if c.source.topic and c.source.topic.code == "outcome-trajectory"]  # fmt: skip
+    assert "pain 2 at 3 months" in card.summary, card.summary
+    assert len(card.summary) <= 139
