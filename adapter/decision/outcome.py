@@ -29,6 +29,8 @@ from adapter.outcomes import (
     days_after,
 )
 from adapter.pipeline import PatientResult
+from adapter.scoring import level_runs
+from adapter.vocabulary.cards import SUMMARY_MAX
 from adapter.vocabulary.outcomes import treated_words
 
 __all__ = [
@@ -281,6 +283,21 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
     elsewhere = len([t for t in every if t not in spinal and not t.endswith(_PERHAPS)])
     if elsewhere:
         then.append(f"{elsewhere} course{'s' if elsewhere > 1 else ''} outside the spine")
-    later = f" (then {'; '.join(then)})" if then else ""
-    headline = f"After {procedure}{later}: {measures}"
+    # The first result must stay on the card (its summary is cut at SUMMARY_MAX): the levels
+    # give way to runs, then the courses to a count.
+    first = measures.split("; ")[0]
+    runs = _in_runs(procedure, outcome.treated_levels)
+    counted = f" (then {len(then)} later course{'s' if len(then) > 1 else ''})" if then else ""
+    listed = f" (then {'; '.join(then)})" if then else ""
+    tries = [(procedure, listed), (runs, listed), (runs, counted)]
+    name, later = next(
+        ((n, lt) for n, lt in tries if len(f"After {n}{lt}: {first}") < SUMMARY_MAX), tries[-1]
+    )
+    headline = f"After {name}{later}: {measures}"
     return OutcomeView(outcome, headline, procedure, points)
+
+
+def _in_runs(procedure: str, levels: Sequence[str]) -> str:
+    """The procedure's name with its levels as runs ("T9–L3"), for a summary short of room."""
+    listed = ", ".join(levels)
+    return procedure.replace(listed, level_runs(list(levels)), 1) if len(levels) > 2 else procedure
