@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from adapter.fhir.read.timing import ClinicalTime, day_text
+from adapter.fhir.read.timing import day_text
 from adapter.mapping.compression import on_day
-from adapter.mapping.measures import calendar_day
+from adapter.mapping.measures import calendar_day, last_day
 from adapter.mapping.treatments import Treatment
 from adapter.outcomes import (
     WINDOWS,
@@ -128,7 +128,7 @@ def _later(
     score is the whole patient's), named as such."""
     out = []
     for t in treatments:
-        start, end = calendar_day(t.time), _last_day(t.time)
+        start, end = calendar_day(t.time), last_day(t.time)
         if end > since and start <= last and end > index_day and (outside or not t.outside_spine):
             where = (
                 " outside the spine"
@@ -140,14 +140,6 @@ def _later(
             perhaps = _PERHAPS if start <= index_day else ""
             out.append(f"{t.name}{where}{on_day(t.time.day)}{perhaps}")
     return out
-
-
-def _last_day(time: ClinicalTime) -> date:
-    """The last day a time may name: its own for a day or a time of day, the last of its month
-    or year for one written so."""
-    if len(time.text) > 7:
-        return calendar_day(time)
-    return (time.end - timedelta(days=1)).date()
 
 
 def _beside(treatments: Sequence[Treatment], index_day: date, first: date, last: date) -> list[str]:

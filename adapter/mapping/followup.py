@@ -20,7 +20,13 @@ from adapter.fhir.read.records import ConditionRecord
 from adapter.fhir.read.source import PatientData
 from adapter.fhir.read.timing import ClinicalTime, certainly_after, day_text, parse_time
 from adapter.mapping.context import Context
-from adapter.mapping.measures import calendar_day, moment_of, read_cement, read_measurements
+from adapter.mapping.measures import (
+    calendar_day,
+    last_day,
+    moment_of,
+    read_cement,
+    read_measurements,
+)
 from adapter.mapping.observations import CURRENT_OBSERVATION
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.mapping.staging import Staging, condition_counts, read_staging
@@ -165,7 +171,7 @@ def index_event(
     def old(proc: ProcedureRecord, last: date) -> bool:
         return earliest is not None and last < earliest and not for_it(proc)
 
-    passed = [p for p in partial if old(p, _period_end(p))]
+    passed = [p for p in partial if old(p, _last_of(p))]
     partial = [p for p in partial if p not in passed]
     if candidates and first_met is None:
         later = [(day, p) for day, p in candidates if day != candidates[0][0]]
@@ -206,7 +212,7 @@ def index_event(
         p
         for p in partial
         if first is None
-        or _period_end(p) < first
+        or _last_of(p) < first
         or (p.time and len(p.time.text) <= 4 and calendar_day(p.time) <= first)
     ]
     if before:
@@ -221,10 +227,9 @@ def index_event(
     return IndexEvent(tuple(p for day, p in candidates if day == first), tuple(issues))
 
 
-def _period_end(proc: ProcedureRecord) -> date:
-    """The last day a procedure dated by its month or year alone may have been on."""
-    assert proc.time is not None
-    return (proc.time.end - timedelta(days=1)).date()
+def _last_of(proc: ProcedureRecord) -> date:
+    assert proc.time is not None  # the partially dated ones are dated
+    return last_day(proc.time)
 
 
 def _passed_over(named: str, first_met: date, proc: ProcedureRecord) -> Issue:
@@ -691,7 +696,7 @@ def extract_follow_up(
         complications=tuple(c for c, _ in complications),
         index_timed=moment_of(start).timed,
         death_recorded=partial.day if partial else None,
-        death_latest=(partial.end - timedelta(days=1)).date() if partial else None,
+        death_latest=last_day(partial) if partial else None,
     )
     _check_death(ctx, data, outcome, now)
     evidence = [Evidence(p.ref, p.time, "index procedure") for p in event]

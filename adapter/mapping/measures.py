@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ObservationRecord
@@ -42,6 +42,14 @@ def calendar_day(time: ClinicalTime) -> date:
         return date.fromisoformat(time.text[:10])
     except ValueError:  # a partial date (2024-05): its start
         return time.instant.date()
+
+
+def last_day(time: ClinicalTime) -> date:
+    """The last day a time may name: its own recorded day, or the last of its month or year
+    for one written so."""
+    if len(time.text) > 7:
+        return calendar_day(time)
+    return (time.end - timedelta(days=1)).date()
 
 
 def moment_of(time: ClinicalTime) -> Moment:
