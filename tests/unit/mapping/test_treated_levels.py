@@ -3,7 +3,7 @@ one counts there (contract §6 v3); the earlier ones are listed, not used."""
 
 from __future__ import annotations
 
-from adapter.decision.sins import sins_decision
+from adapter.decision.sins import recommendation, sins_decision
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
@@ -70,3 +70,79 @@ def test_a_finding_before_the_treatment_does_not_re_score():
     assert level.assessment.after is None
     # pain-free (0) is the latest pain, before the treatment: 10 − 3 = 7.
     assert level.result.total.low == level.result.total.high == 7
+
+
+# A vertebroplasty dated by its month alone: the findings of 10 May fall inside it, so they may
+# precede the cement or follow it (contract §2: a time within a period is not known to be before or
+# after it). Read as after it, they asked for surgical consultation on findings the cement may
+# have answered; read as before it, they would be named as pre-treatment, which is not known either.
+MONTH = "2024-05"
+
+
+def test_findings_in_the_month_of_a_month_dated_treatment_are_never_read_as_after_it():
+    result = score(procedure("vp", "22511", "T12", when=MONTH))
+    (level,) = result.levels
+    assert level.assessment.after is None
+    unordered = level.assessment.unordered
+    assert unordered is not None and unordered.time.text == MONTH
+    assert level.result.total.low == level.result.total.high == 10  # used as they are
+    lv = sins_decision(result).levels[0]
+    assert (lv.state, lv.indicator, lv.consult) == ("before-treatment", "info", False)
+    assert lv.headline == (
+        "T12 SINS 10, findings not known to be before or after vertebroplasty in May 2024: "
+        "re-assess"
+    )
+    assert "before the vertebroplasty" not in recommendation(lv, "")
+    assert recommendation(lv, "").startswith(
+        "SINS from findings not known to be before or after the vertebroplasty in May 2024"
+    )
+
+
+def test_a_finding_timed_on_the_day_of_a_treatment_dated_by_its_day_alone_does_not_re_score():
+    # 15:00 on 20 May may be before or after a vertebroplasty "2024-05-20": not after it.
+    result = score(
+        procedure("vp", "22511", "T12", when="2024-05-20"),
+        finding("new-pain", "spinal-pain", "pain-free", level="T12", when="2024-05-20T15:00:00Z"),
+    )
+    (level,) = result.levels
+    assert level.assessment.after is None and level.assessment.unordered is not None
+    assert level.result.total.low == level.result.total.high == 7  # the findings as they are
+    lv = sins_decision(result).levels[0]
+    assert lv.headline == (
+        "T12 SINS 7, findings not known to be before or after vertebroplasty on 20 May 2024: "
+        "re-assess"
+    )
+
+
+def test_findings_certainly_before_the_treatment_are_still_named_as_before_it():
+    result = score(procedure("vp", "22511", "T12", when="2024-05-20"))
+    (level,) = result.levels
+    assert level.assessment.after is None and level.assessment.unordered is None
+    assert sins_decision(result).levels[0].headline == (
+        "T12 before vertebroplasty on 20 May 2024: SINS 10"
+    )
+
+
+def test_once_a_finding_certainly_follows_the_treatment_those_that_may_not_are_not_used():
+    # Pain-free on 1 Jun certainly follows "May 2024"; the findings of 10 May may not.
+    result = score(
+        procedure("vp", "22511", "T12", when=MONTH),
+        finding("new-pain", "spinal-pain", "pain-free", level="T12", when="2024-06-01"),
+    )
+    (level,) = result.levels
+    assert level.assessment.after is not None and level.assessment.unordered is None
+    assert (level.result.total.low, level.result.total.high) == (3, 15)
+    notes = [n["text"] for n in level.observation.resource["note"]]
+    assert (
+        "Not known to be before or after the vertebroplasty in May 2024, not used: "
+        "Bone lesion quality: Lytic (Observation/old-bone-lesion-quality, 2024-05-10T09:00:00Z)."
+    ) in notes
+    assert not any(n.startswith("Recorded before the vertebroplasty") for n in notes)
+
+
+def test_an_untimed_finding_at_a_treated_level_is_not_known_to_be_before_it():
+    untimed = finding("new-pain", "spinal-pain", "pain-free", level="T12")
+    del untimed["effectiveDateTime"]
+    result = score(procedure("vp", "22511", "T12", when=DONE), untimed)
+    (level,) = result.levels
+    assert level.assessment.after is None and level.assessment.unordered is not None

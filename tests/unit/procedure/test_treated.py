@@ -175,3 +175,38 @@ def test_screws_after_cement_at_the_level_are_named_as_an_escalation_not_a_repea
     # A second vertebroplasty at the same level is still asked about as a repeat.
     _, (again,), _ = surfaces(patient_before(VP_DONE), order("vp", "22510", "T12"))
     assert "what a repeat procedure would treat" in (again.detail or "")
+
+
+def test_findings_in_the_month_of_cement_dated_by_its_month_are_never_said_to_come_before_it():
+    # The T12 findings of 20 May may precede the cement of "May 2024" or follow it: the order's
+    # card neither calls them "before" the cement nor reads them as a re-imaging after it.
+    cement = procedure("vp-done", "22511", "T12", when="2024-05")
+    checked = single(patient_before(cement), "T12")
+    c3 = criterion_3(checked)
+    assert c3.status == "unknown"
+    assert c3.finding == "findings at T12 before or after the treatment in May 2024 — re-image"
+    assert [c.finding for c in checked.concerns] == [
+        "vertebroplasty at T12 in May 2024 already recorded",
+        "SINS 14 before or after the vertebroplasty in May 2024, unstable: the case series "
+        "combined cement with pedicle screw fixation",
+    ]
+    assert checked.indicator == "warning"
+    _, (card,), text = surfaces(patient_before(cement), order("vp", "22510", "T12"))
+    detail = card.detail or ""
+    assert "not known to be re-imaged since" in detail
+    assert "T12 SINS 14, findings before or after cement in May 2024: unstable" in detail
+    assert "before cement in May 2024" not in detail.replace("before or after cement", "")
+    assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
+    screws = procedure("fx-done", "22842", "T11", "T12", "L1", when="2024-05")
+    _, (card,), _ = surfaces(patient_before(screws), order("vp", "22510", "T12"))
+    assert card.summary == (
+        "Vertebroplasty T12: T12 already fixed in May 2024; findings before or after it — re-image"
+    )
+
+
+def test_a_fracture_recorded_in_the_month_of_the_cement_does_not_meet_criterion_3():
+    cement = procedure("vp-done", "22511", "T12", when="2024-05")
+    fracture = condition("fracture", "M84.58XA", level="T12", onset="2024-05-25")
+    assert criterion_3(single(patient_before(cement, fracture), "T12")).status == "unknown"
+    later = condition("fracture", "M84.58XA", level="T12", onset="2024-06-01")
+    assert criterion_3(single(patient_before(cement, later), "T12")).status == "met"
