@@ -3,10 +3,14 @@ one counts there (contract §6 v3); the earlier ones are listed, not used."""
 
 from __future__ import annotations
 
+from adapter.cds.cards import score_cards
+from adapter.decision import decide
 from adapter.decision.sins import recommendation, sins_decision
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
+from adapter.render.patient import patient_page
+from adapter.render.text import text_report
 from tests.support.records import SINS_AT_T12, default_patient, finding, procedure
 
 TERM = default_terminology()
@@ -146,3 +150,16 @@ def test_an_untimed_finding_at_a_treated_level_is_not_known_to_be_before_it():
     result = score(procedure("vp", "22511", "T12", when=DONE), untimed)
     (level,) = result.levels
     assert level.assessment.after is None and level.assessment.unordered is not None
+
+
+def test_every_surface_says_the_order_is_not_known_and_none_says_before_or_after():
+    decisions = decide(score(procedure("vp", "22511", "T12", when=MONTH)))
+    (card, *_) = score_cards(decisions, "h")
+    text, page = text_report(decisions), patient_page(decisions)
+    said = "findings not known to be before or after vertebroplasty in May 2024"
+    assert (card.indicator, card.summary.startswith(f"T12 SINS 10, {said}")) == ("info", True)
+    assert "SINS T12: 10 — from findings not known to be before or after the vertebroplasty" in text
+    for surface in (card.summary + (card.detail or ""), text, page):
+        assert "before the vertebroplasty" not in surface
+        assert "after the vertebroplasty in May 2024;" not in surface
+        assert "surgical consultation recommended" not in surface
