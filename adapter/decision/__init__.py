@@ -136,12 +136,16 @@ def _prognosis(summaries: Sequence[ScoreSummary], haematological: bool) -> tuple
 
 
 def _as_shown(summary: ScoreSummary, view: SinsDecision) -> ScoreSummary:
-    """A treated level's band, as every surface says it: as recorded before the treatment."""
+    """A treated level's band, as every surface says it: as recorded before the treatment, or
+    from findings not known to be before or after it."""
     level = view.at(summary.level) if summary.level else None
     if level is None or level.treatment is None or level.in_worst_choice:
         return summary
     done = level.treatment
-    return replace(summary, band=f"as recorded before the {done.name}{on_day(done.time.day)}")
+    when = f"the {done.name}{on_day(done.time.day)}"
+    if level.level.assessment.unordered is not None and level.state != "fixed":
+        return replace(summary, band=f"from findings not known to be before or after {when}")
+    return replace(summary, band=f"as recorded before {when}")
 
 
 def decide(

@@ -211,6 +211,8 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
     if not _assessed(lv):
         return SinsLevel(lv, "before-treatment", "info", f"{before}: SINS not assessed", latest)
     cement = _cement_alone(lv)
+    if lv.assessment.unordered is not None:
+        return _unordered_level(lv, latest, cement is not None and cement[0] == CEMENT_ALONE)
     if cement is not None:
         # Certain instability is a warning (§6 v3); a possible one stays info, as a range that
         # merely could reach a higher band does (§4 v3), in words that say what settles it.
@@ -218,6 +220,22 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
         words = f"{lv.level} SINS {lv.result.total} before cement{on_day(latest.time.day)}: "
         return SinsLevel(lv, "before-treatment", indicator, words + cement[0], latest)
     words = f"{before}: SINS {lv.result.total}"
+    return SinsLevel(lv, "before-treatment", "info", words, latest)
+
+
+def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool) -> SinsLevel:
+    """A treated level whose findings may come before or after the treatment (mapping/sins.py):
+    never "before" it, never re-scored as after it. Certain instability is a warning either way
+    (after cement it is instability still, before it cement alone was unsafe); otherwise the
+    findings are named as of an unknown order, to re-assess, as a level before treatment is."""
+    when = on_day(latest.time.day)
+    if unstable:
+        words = f"{lv.level} SINS {lv.result.total}, findings before or after cement{when}: "
+        return SinsLevel(
+            lv, "before-treatment", "warning", words + f"unstable; {NO_FIXATION}", latest
+        )
+    words = f"{lv.level} SINS {lv.result.total}, findings not known to be before or after "
+    words += f"{latest.name}{when}: re-assess"
     return SinsLevel(lv, "before-treatment", "info", words, latest)
 
 
@@ -260,6 +278,16 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f"{lv.name} was fixed with screws{on_day(t.time.day)}: SINS is not applicable to an "
             "instrumented level and is not re-scored."
         )
+    if lv.state == "before-treatment" and t is not None and lv.level.assessment.unordered:
+        text = (
+            f"SINS from findings not known to be before or after the {t.name}"
+            f"{on_day(t.time.day)}: not scored as after it; record new findings to re-assess the "
+            "level."
+        )
+        if cement_unstable(lv.level) is not None:
+            return f"{text} Unstable, whether they came before or after it; {NO_FIXATION}."
+        unsettled = "; ".join(c.open for c in cement_unsettled(lv.level) if c.open)
+        return f"{text} Possibly unstable: {unsettled}; {NO_FIXATION}." if unsettled else text
     if lv.state == "before-treatment" and t is not None:
         text = (
             f"SINS as recorded before the {t.name}{on_day(t.time.day)}: not re-scored from "

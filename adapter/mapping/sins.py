@@ -5,6 +5,12 @@ latest such treatment once any of them counts there: the earlier ones are listed
 what has no later finding is missing. Until then the findings are used as they are, and the
 surfaces show the level as it was before the treatment.
 
+"After" is certain or it is not said: a finding within the treatment's day, month or year (a
+finding of 10 May beside a vertebroplasty dated "May 2024"), at its very time, or without a time
+may come before or after it (contract §2). Such a finding never re-scores the level; beside a
+later one it is listed, not used, and without one the level is shown from findings not known to
+be before or after the treatment (``unordered``), never as before it.
+
 A preliminary report of a finding is never scored (contract §2): until a final finding of the
 same or a later time replaces it, it is what settles a missing component ("preliminary report —
 confirm: …"), or a caveat beside an older final one.
@@ -18,7 +24,7 @@ from enum import Enum
 from typing import TypeVar
 
 from adapter.fhir.read.evidence import Basis
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, follows
 from adapter.mapping.compression import on_day
 from adapter.mapping.findings import SINS_FINDINGS, Bilsky, Chosen
 from adapter.mapping.inputs import enum_input, only
@@ -76,6 +82,10 @@ class LevelAssessment:
     before: LevelAssessment | None = None
     # Preliminary reports no final finding replaces, by component code: never scored (§2).
     preliminary: Mapping[str, Chosen[object]] = field(default_factory=dict)
+    # Without ``after``: the latest stabilising treatment that a finding used at the level may
+    # come before or after (one within its day, month or year, or untimed): the level is then
+    # shown from findings not known to be before it.
+    unordered: Treatment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +95,10 @@ class _Sources:
     found: Findings
     before: Findings | None = None
     treatment: Treatment | None = None
+    # With ``treatment``: the findings that may come before or after it, listed and not used.
+    unsure: Findings | None = None
+    # Without ``treatment``: the latest stabilising treatment a finding used may follow.
+    unordered: Treatment | None = None
     # The preliminary reports that stand at the level, by finding code (set by _assess).
     early: Mapping[str, Chosen[object]] = field(default_factory=dict)
 
@@ -98,7 +112,7 @@ def _standing(src: _Sources, finding: str, level: str, levels: int) -> Chosen[ob
     if early is None or replaced(early, finding_at(src.found, finding, level, levels).chosen):
         return None
     after = src.treatment.time if src.treatment is not None else None
-    if after is not None and not all(ev.time and ev.time > after for ev in early.evidence):
+    if after is not None and not all(ev.time and follows(ev.time, after) for ev in early.evidence):
         return None
     return early
 
@@ -114,23 +128,38 @@ def _component(
     value, basis = enum_input(only(placed.chosen, enum), enum, settle)
     if early is not None and placed.chosen is not None:
         basis = basis.plus(caveats=(f"A later {to_confirm(early)}; not used until then.",))
-    if src.before is not None and src.treatment is not None:
-        earlier = finding_at(src.before, finding, level, levels).chosen
-        if earlier is not None:
-            cited = "; ".join(ev.cited for ev in earlier.evidence)
-            when = f"{src.treatment.name}{on_day(src.treatment.time.day)}"
-            basis = basis.plus(caveats=(f"Recorded before the {when}, not used: {cited}.",))
+    if src.treatment is not None:
+        when = f"{src.treatment.name}{on_day(src.treatment.time.day)}"
+        for kept, said in (
+            (src.before, f"Recorded before the {when}"),
+            (src.unsure, f"Not known to be before or after the {when}"),
+        ):
+            unused = finding_at(kept, finding, level, levels).chosen if kept else None
+            if unused is not None:
+                cited = "; ".join(ev.cited for ev in unused.evidence)
+                basis = basis.plus(caveats=(f"{said}, not used: {cited}.",))
     return value, basis
 
 
-def _split(found: Findings, time: ClinicalTime) -> tuple[Findings, Findings]:
-    """The SINS findings later than ``time``, and the others (other findings in both)."""
-    later, earlier = dict(found.coded), dict(found.coded)
+def _split(found: Findings, time: ClinicalTime) -> tuple[Findings, Findings, Findings]:
+    """The SINS findings certainly later than ``time``, those certainly earlier, and those that
+    may be either (other findings in all three)."""
+    later, earlier, unsure = dict(found.coded), dict(found.coded), dict(found.coded)
     for code in SINS_FINDINGS:
-        items = found.coded.get(code, [])
-        later[code] = [f for f in items if f.obs.time is not None and f.obs.time > time]
-        earlier[code] = [f for f in items if f not in later[code]]
-    return replace(found, coded=later), replace(found, coded=earlier)
+        later[code], earlier[code], unsure[code] = [], [], []
+        for f in found.coded.get(code, []):
+            at = f.obs.time
+            if at is not None and follows(at, time):
+                later[code].append(f)
+            elif at is not None and follows(time, at):
+                earlier[code].append(f)
+            else:
+                unsure[code].append(f)
+    return (
+        replace(found, coded=later),
+        replace(found, coded=earlier),
+        replace(found, coded=unsure),
+    )
 
 
 def _sources(found: Findings, level: str, levels: int, treatments: Sequence[Treatment]) -> _Sources:
@@ -138,10 +167,16 @@ def _sources(found: Findings, level: str, levels: int, treatments: Sequence[Trea
     done = [t for t in treatments if t.stabilises and t.at(level)]
     if not done:
         return _Sources(found)
-    later, earlier = _split(found, done[-1].time)
-    if all(finding_at(later, code, level, levels).chosen is None for code in SINS_FINDINGS):
-        return _Sources(found)
-    return _Sources(later, earlier, done[-1])
+    latest = done[-1]
+    later, earlier, unsure = _split(found, latest.time)
+    if any(finding_at(later, code, level, levels).chosen for code in SINS_FINDINGS):
+        return _Sources(later, earlier, latest, unsure=unsure)
+    used = (finding_at(found, code, level, levels).chosen for code in SINS_FINDINGS)
+    if any(
+        ev.time is None or not follows(latest.time, ev.time) for c in used if c for ev in c.evidence
+    ):
+        return _Sources(found, unordered=latest)
+    return _Sources(found)
 
 
 def level_assessment(
@@ -167,7 +202,7 @@ _SPECS: Mapping[str, ComponentSpec] = {
 def _assess(src: _Sources, plan: LevelPlan, level: str) -> LevelAssessment:
     n = len(plan.origin)
     early = {f: c for f in _SPECS if (c := _standing(src, f, level, n)) is not None}
-    src = _Sources(src.found, src.before, src.treatment, early)
+    src = replace(src, early=early)
     note = plan.note(level)
     basis = {
         SINS_LOCATION.code: Basis(tuple(plan.evidence[level]), caveats=(note,) if note else ())
@@ -197,4 +232,5 @@ def _assess(src: _Sources, plan: LevelPlan, level: str) -> LevelAssessment:
         bool(plan.in_remission(level)),
         src.treatment,
         preliminary={_SPECS[f].code: c for f, c in early.items()},
+        unordered=src.unordered,
     )

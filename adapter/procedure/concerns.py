@@ -32,7 +32,7 @@ from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
 from adapter.procedure.orders import Order, reasons_by_level, treated_levels
-from adapter.procedure.treated import REIMAGE_SINCE, Prior, prior_treatment
+from adapter.procedure.treated import Prior, prior_treatment
 from adapter.procedure.tumour import metastasis_levels
 from adapter.scoring import LEVELS, Alignment, Posterolateral, level_order
 from adapter.vocabulary import (
@@ -333,7 +333,9 @@ def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
     priors = [p for level in treated if (p := prior_treatment(level, ask.result)) is not None]
     screws = ask.order.kind == "fixation"
     return [
-        Concern(p.named, p.detail(screws), follows=(p.reimage, REIMAGE_SINCE) if p.stale else None)
+        Concern(
+            p.named, p.detail(screws), follows=(p.reimage, p.reimage_since) if p.stale else None
+        )
         for p in priors
     ]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapter.fhir.read.evidence import Evidence
+from adapter.fhir.read.timing import follows
 from adapter.mapping.compression import PRELIMINARY, on_day
 from adapter.mapping.placement import PLACE_IT, preliminary, to_confirm, unplaced
 from adapter.mapping.staging import Staged
@@ -56,7 +57,7 @@ def _since(fractures: Sequence[Staged], prior: Prior | None) -> list[Staged]:
     if prior is None:
         return list(fractures)
     after = prior.treatment.time
-    return [s for s in fractures if s.condition.time is not None and s.condition.time > after]
+    return [s for s in fractures if s.condition.time and follows(s.condition.time, after)]
 
 
 def _after_treatment(at: LevelResult, prior: Prior) -> Criterion:

@@ -15,10 +15,12 @@ from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import PatientResult
 
-__all__ = ["REIMAGE_SINCE", "Prior", "prior_treatment"]
+__all__ = ["Prior", "prior_treatment"]
 
 # Criterion 3's finding right after the treatment it refers to, named with its day.
-REIMAGE_SINCE = "findings before it — re-image"
+_REIMAGE_SINCE = "findings before it — re-image"
+# The same when a finding used may come before or after the treatment (mapping/sins.py).
+_REIMAGE_UNORDERED = "findings before or after it — re-image"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,10 @@ class Prior:
 
     level: str
     treatment: Treatment
-    stale: bool  # every SINS finding used at the level predates the treatment
+    stale: bool  # no SINS finding used at the level certainly follows the treatment
+    # With ``stale``: a finding used may come before or after it (within its day, month or
+    # year, or untimed), so nothing is said to be "before" it.
+    unordered: bool = False
 
     @property
     def fixed(self) -> bool:
@@ -40,13 +45,20 @@ class Prior:
 
     @property
     def before(self) -> str:
-        """ "before the vertebroplasty on 22 May 2024"."""
-        return f"before the {self.treatment.name}{on_day(self.day)}"
+        """ "before the vertebroplasty on 22 May 2024" ("before or after" when not known)."""
+        order = "before or after" if self.unordered else "before"
+        return f"{order} the {self.treatment.name}{on_day(self.day)}"
 
     @property
     def reimage(self) -> str:
-        """Criterion 3's finding when every finding there predates the treatment."""
-        return f"findings at {self.level} before the treatment{on_day(self.day)} — re-image"
+        """Criterion 3's finding when no finding there certainly follows the treatment."""
+        order = "before or after" if self.unordered else "before"
+        return f"findings at {self.level} {order} the treatment{on_day(self.day)} — re-image"
+
+    @property
+    def reimage_since(self) -> str:
+        """:attr:`reimage` right after the treatment it names."""
+        return _REIMAGE_UNORDERED if self.unordered else _REIMAGE_SINCE
 
     @property
     def named(self) -> str:
@@ -65,6 +77,7 @@ class Prior:
                 "cement or screws."
             )
         seen = "not re-imaged since" if self.stale else "re-imaged since"
+        seen = "not known to be re-imaged since" if self.unordered else seen
         named = f"{self.named[:1].upper()}{self.named[1:]}"
         if screws:
             return (
@@ -82,7 +95,8 @@ def prior_treatment(level: str, result: PatientResult) -> Prior | None:
     fixed = [t for t in done if "fixation" in t.kinds]
     shown = fixed[-1] if fixed else done[-1]
     at = result.level(level)
-    # The pipeline sets ``after`` only when a SINS finding there is later than the latest
-    # stabilising treatment; otherwise the level's inputs are all from before it.
+    # The pipeline sets ``after`` only when a SINS finding there certainly follows the latest
+    # stabilising treatment; otherwise the level's inputs are from before it, or ``unordered``.
     stale = at is None or at.assessment.after is None or at.assessment.after.time < shown.time
-    return Prior(level, shown, stale)
+    unordered = stale and at is not None and at.assessment.unordered == shown
+    return Prior(level, shown, stale, unordered)

@@ -14,6 +14,7 @@ __all__ = [
     "at_or_after",
     "certainly_after",
     "day_text",
+    "follows",
     "latest_moment",
     "month_text",
     "parse_time",
@@ -142,6 +143,12 @@ def at_or_after(a: ClinicalTime, b: ClinicalTime) -> bool:
         n = len(short.text)
         return a.text[:n] > b.text[:n]
     return a.instant >= b.end
+
+
+def follows(a: ClinicalTime, b: ClinicalTime) -> bool:
+    """Whether ``a`` is certainly later than ``b``: after the whole of it, neither equal to it as
+    recorded nor within it (a finding of 10 May does not follow a treatment dated "May 2024")."""
+    return at_or_after(a, b) and not same_time(a, b)
 
 
 def when_said(time: ClinicalTime) -> str:
