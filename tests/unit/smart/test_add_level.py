@@ -290,6 +290,23 @@ async def test_a_form_says_when_the_granted_scopes_do_not_allow_saving_it(monkey
     assert "QuestionnaireResponse.c" in shown
 
 
+async def test_a_save_the_granted_scopes_refuse_keeps_every_entry(monkeypatch):
+    """The form warns beforehand; a clinician who fills it anyway gets it back with the entries
+    in it (to copy into the EHR, as the warning says), the refusal in an alert, nothing written."""
+    client, session, fhir = await serving(monkeypatch, _unplaced())
+    session.scope = "launch openid fhirUser patient/*.rs"
+    answers = {f"T8|{code}": answer for code, answer in SINS_FINDINGS.items()}
+    refused = await client.post(
+        "/smart/form/sins", data={"csrf": session.csrf, "level": "T8", **answers}
+    )
+    assert refused.status_code == 403
+    assert 'role="alert"' in refused.text and "granted scopes do not allow" in refused.text
+    assert "QuestionnaireResponse.c" in refused.text
+    kept = posted_fields(refused.text)
+    assert {k: kept.get(k) for k in answers} == answers
+    assert fhir.written == []
+
+
 async def test_an_answer_changed_and_changed_back_around_an_add_still_knows_what_was_shown(
     monkeypatch,
 ):

@@ -213,6 +213,32 @@ async def test_a_confirmation_the_record_changed_under_comes_back_as_the_form_wi
     assert page.status_code == 200 and len(written) == 1
 
 
+async def test_an_untouched_answer_the_record_changed_under_is_named_never_said_to_repeat_it(
+    monkeypatch,
+):
+    """The form shows a collapse under 50 %; the clinician changes nothing there, and a colleague
+    records a collapse over 50 % meanwhile. The save must not say "every answer repeats what the
+    record has" (the form said under 50 %, the record now says over): nothing is written, the
+    form comes back with the record's answer named, and the next save goes through."""
+    newer = (_t12("vertebral-body-collapse", "gt-50"),)
+    client, session, written = await _record_changing(monkeypatch, *newer)
+    posted = posted_fields((await client.get("/smart/form/sins")).text)
+    assert posted["T12|vertebral-body-collapse"] == "lt-50"
+    page = await client.post(
+        "/smart/form/sins", data={**posted, "level": "T12", "csrf": session.csrf}
+    )
+    assert page.status_code == 400 and written == []
+    text = page.text
+    assert "repeats what the record has" not in text
+    assert "changed since the form was shown" in text and "collapse" in text
+    assert 'name="shown|T12|vertebral-body-collapse" value="gt-50"' in text
+    again = await client.post(
+        "/smart/form/sins", data={**posted_fields(text), "level": "T12", "csrf": session.csrf}
+    )
+    await client.aclose()
+    assert again.status_code == 200 and "changed since" not in again.text
+
+
 async def test_a_ticked_answer_the_clinician_changed_is_saved_as_their_own(monkeypatch):
     # The tick means nothing once the answer is changed: a new assessment, saved at once.
     client, session, written = await _record_changing(
