@@ -56,10 +56,12 @@ ADD, ADD_LEVEL = "add", "add-level"
 
 
 class ChangedUnderForm(InputError):
-    """Answers ticked "assessed now, unchanged" whose finding the record no longer holds as the
-    form showed it (a newer one recorded meanwhile): "unchanged" would speak of a value that is
-    not the record's latest. ``fields`` are the form's fields with those answers as the record
-    has them now, unticked, to show the form again with every other entry kept."""
+    """Answers left as the form showed them, ticked "assessed now, unchanged" or not, whose
+    finding the record no longer holds as shown (a newer one recorded meanwhile): "unchanged"
+    would speak of a value that is not the record's latest, and a save would say the answers
+    repeat the record while a colleague's newer finding went unseen. ``fields`` are the form's
+    fields with those answers as the record has them now, unticked, to show the form again with
+    every other entry kept."""
 
     def __init__(self, said: Sequence[str], fields: Mapping[str, str]) -> None:
         super().__init__(
@@ -393,9 +395,10 @@ def _answered(
     has at the save; ``then`` what the form showed (None: nothing), when the form says it. An
     answer left as the form showed it whose finding the record no longer has as shown (a newer
     one recorded meanwhile, or it was withdrawn) was assessed by nobody now: it is left out, and
-    the record's finding stands. One the clinician ``confirmed`` as assessed now is new, unless
-    the record no longer holds what the form showed ("unchanged" would then speak of a value
-    that is not the record's latest): refused, so that the clinician reviews it."""
+    the record's finding stands (a save refuses such a form first, naming the change). One the
+    clinician ``confirmed`` as assessed now is new, unless the record no longer holds what the
+    form showed ("unchanged" would then speak of a value that is not the record's latest):
+    refused, so that the clinician reviews it."""
     value = _value(question, raw or "")
     as_shown = {k: v for k, v in (shown or {}).items() if k != "extension"}
     repeats = value is not None and shown is not None and is_prefilled(shown) and value == as_shown
@@ -485,14 +488,14 @@ def _holds(answer: Mapping[str, Any] | None) -> str:
 
 def _refreshed(
     q: Mapping[str, Any], fields: Mapping[str, str], levels: Sequence[str], shown: Shown
-) -> tuple[bool, list[str], dict[str, str]]:
+) -> tuple[list[str], dict[str, str]]:
     """The fields with every answer left as shown that the record no longer holds as shown set
-    to what it holds now (its tick dropped), each change named; and whether one of those was
-    ticked "assessed now, unchanged" (a stale tick). The clinician's own answers stay."""
+    to what it holds now (its tick dropped), each change named. The clinician's own answers
+    stay."""
     asked = [(WHOLE, i) for i in q["item"] if i["linkId"] != LEVEL_GROUP]
     for group in (i for i in q["item"] if i["linkId"] == LEVEL_GROUP):
         asked += [(level, i) for level in levels for i in group["item"][1:]]
-    stale, said, refreshed = False, [], dict(fields)
+    said, refreshed = [], dict(fields)
     for where, question in asked:
         name = f"{where}|{question['linkId']}"
         then = _then(fields, name)
@@ -502,23 +505,22 @@ def _refreshed(
         current = _as_posted(now) if now is not None and is_prefilled(now) else ""
         if current == then:
             continue
-        stale |= CONFIRMED + name in fields
         at = f" at {where}" if where != WHOLE else ""
         said.append(f"{question['text']}{at} (the record now has {_holds(now)})")
         refreshed |= {name: current, SHOWN + name: current}
         refreshed.pop(CONFIRMED + name, None)
-    return stale, said, refreshed
+    return said, refreshed
 
 
-def _refuse_stale_ticks(
+def _refuse_changed_under(
     q: Mapping[str, Any], fields: Mapping[str, str], levels: Sequence[str], shown: Shown
 ) -> None:
-    """ChangedUnderForm when an answer ticked "assessed now, unchanged" and left as shown is no
-    longer what the record holds. The form then comes back with every answer left as shown as
-    the record has it now (each change named, ticked or not) and the clinician's own answers
-    kept."""
-    stale, said, refreshed = _refreshed(q, fields, levels, shown)
-    if stale:  # the form comes back unticked: every answer left as shown is the record's again
+    """ChangedUnderForm when an answer left as shown, ticked "assessed now, unchanged" or not, is
+    no longer what the record holds. The form then comes back with every answer left as shown as
+    the record has it now (each change named) and the clinician's own answers kept: nothing is
+    saved over, or beside, a finding the clinician has not seen."""
+    said, refreshed = _refreshed(q, fields, levels, shown)
+    if said:  # the form comes back unticked: every answer left as shown is the record's again
         refreshed = {k: v for k, v in refreshed.items() if not k.startswith(CONFIRMED)}
         raise ChangedUnderForm(said, refreshed)
 
@@ -542,7 +544,7 @@ def kept_entries(
     shown as the record has it now (each change named, its tick dropped), the clinician's own
     answers and the other ticks as posted; InputError for an answer the form cannot take."""
     q, shown = questionnaire(name), _shown(prefilled)
-    _, said, refreshed = _refreshed(q, fields, levels, shown)
+    said, refreshed = _refreshed(q, fields, levels, shown)
     ticked = frozenset(k[len(CONFIRMED) :] for k in refreshed if k.startswith(CONFIRMED))
     plain = {k: v for k, v in refreshed.items() if not k.startswith(CONFIRMED)}
     response = response_from(
@@ -565,7 +567,7 @@ def response_from(
     assessed there."""
     form, q = form_named(name), questionnaire(name)
     shown = _shown(prefilled)
-    _refuse_stale_ticks(q, fields, levels, shown)
+    _refuse_changed_under(q, fields, levels, shown)
     items: list[dict[str, Any]] = []
     for question in q["item"]:
         link = question["linkId"]

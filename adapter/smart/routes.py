@@ -153,15 +153,35 @@ async def _submitted(
         read.append(True)
         return await _with_level(session, name, fields, levels, state)
     missing = missing_writes(session.scope)
-    if missing:
-        why = f"(missing {', '.join(missing)}): nothing was written."
-        return problem(
-            state.settings.root,
-            403,
-            "Not allowed",
-            f"The granted scopes do not allow saving a form {why}",
-        )
+    if missing:  # audited as the create it was asked for, refused (a save reads the record too)
+        why = f"The granted scopes do not allow saving a form (missing {', '.join(missing)})"
+        return await _not_allowed(session, name, fields, levels, state, why)
     return await _save(session, name, fields, levels, state, written)
+
+
+async def _not_allowed(
+    session: Session,
+    name: str,
+    fields: dict[str, str],
+    levels: list[str],
+    state: SmartState,
+    why: str,
+) -> Response:
+    """A save the granted scopes cannot make: the form again with every entry in it, for the
+    clinician to record them in the EHR, and why in an alert. Nothing is written."""
+    root = state.settings.root
+    renewal = Renewal(session, state.settings, state.transport)
+    try:
+        view = await renewal.call(lambda: View.read(session, state.limits, state.rules))
+        entries = kept(view, session, name, fields, levels)
+    except (FhirServerError, InputError):  # the refusal first: the form cannot be shown again
+        return problem(root, 403, "Not allowed", f"{why}: nothing was written.")
+    message = f"Not saved: {why}. Your entries are kept below: record them in the EHR."
+    page = await asyncio.to_thread(
+        show, view, session, name, message, root,
+        entries=entries.response, error=True, ticked=entries.ticked, shown_as=entries.shown,
+    )  # fmt: skip
+    return html(page, 403)
 
 
 async def _with_level(

@@ -17,7 +17,7 @@ from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.questionnaire.extract import extract
 from adapter.questionnaire.populate import populate
-from adapter.smart.form import form_html, response_from
+from adapter.smart.form import ChangedUnderForm, form_html, response_from
 from adapter.smart.record import missing_writes
 from adapter.vocabulary.systems import FINDING
 from tests.support.smart_app import posted_fields
@@ -199,17 +199,25 @@ def _populated(*extra: dict) -> dict:
     return populate("sins", data, default_terminology(), parse_time(NOW), rules=DEFAULT_RULES)
 
 
-def test_an_answer_left_as_shown_is_not_saved_as_new_when_the_record_changed_meanwhile():
+def test_an_answer_left_as_shown_is_not_saved_when_the_record_changed_meanwhile():
     # The form showed 1 Nov's non-mechanical pain; before the save a colleague recorded
     # mechanical pain. The answer nobody touched must not come back as today's assessment and
-    # outrank the newer finding (it would turn SINS 7 into a "stable" 5).
+    # outrank the newer finding (it would turn SINS 7 into a "stable" 5), nor be dropped in
+    # silence (the save would say every answer repeats the record): the form is refused, the
+    # change named, the record's answer in its place.
     shown = form_html("sins", _populated(_pain("non-mechanical", "2026-11-01")), "tok")
     fields = posted_fields(shown)
     assert fields["T8|spinal-pain"] == "non-mechanical"
     now = _populated(
         _pain("non-mechanical", "2026-11-01"), _pain("mechanical", "2026-11-30T10:05:00Z")
     )
-    response = response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
+    said = r"Spinal pain character at T8 \(the record now has Mechanical pain, 30 Nov 2026\)"
+    with pytest.raises(ChangedUnderForm, match=said) as refused:
+        response_from("sins", fields, ["T8"], patient="p", authored=NOW, author=None,
+                      prefilled=now)  # fmt: skip
+    again = refused.value.fields
+    assert again["T8|spinal-pain"] == again["shown|T8|spinal-pain"] == "mechanical"
+    response = response_from("sins", again, ["T8"], patient="p", authored=NOW, author=None,
                              prefilled=now)  # fmt: skip
     observations = [e["resource"] for e in extract(response, default_terminology())["entry"]
                     if e["resource"]["resourceType"] == "Observation"]  # fmt: skip
