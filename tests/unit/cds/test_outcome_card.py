@@ -691,3 +691,56 @@ def test_the_outcome_cards_summary_keeps_the_result_when_the_courses_are_long():
               if c.source.topic and c.source.topic.code == "outcome-trajectory"]  # fmt: skip
     assert "pain 2 at 3 months" in card.summary, card.summary
     assert len(card.summary) <= 139
+
+
+_FEMUR = [{"coding": [{"system": "http://snomed.info/sct", "code": "71341001",
+                       "display": "Bone structure of femur"}]}]  # fmt: skip
+_THAT_DAY = "2024-05-22T15:00:00Z"  # the index vertebroplasty's day (10:00), later that day
+
+
+def _at_femur(course: dict) -> dict:
+    return {**course, "bodySite": _FEMUR}
+
+
+@pytest.mark.parametrize(
+    ("course", "procedure_"),
+    [
+        # a course elsewhere that day is named beside the index, never made part of it, never hidden
+        (_at_femur(procedure("rt", "77373", when=_THAT_DAY)),
+         "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy outside the spine)"),
+        (procedure("rt", "77373", "L1", when=_THAT_DAY),
+         "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy at L1)"),
+        # radiotherapy at the index's level, or with no level recorded, is part of it
+        (procedure("rt", "77373", "T12", when=_THAT_DAY),
+         "vertebroplasty and radiotherapy at T12 on 22 May 2024"),
+        (procedure("rt", "77373", when=_THAT_DAY),
+         "vertebroplasty and radiotherapy at T12 on 22 May 2024"),
+        # a fixation that day is an index procedure wherever its screws are
+        (procedure("fx", "22842", "T11", "L1", when=_THAT_DAY),
+         "vertebroplasty and fixation at T12 on 22 May 2024"),
+    ],
+)  # fmt: skip
+def test_a_course_on_the_index_day_is_part_of_the_index_or_named_beside_it(course, procedure_):
+    view = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"), course,
+        measurement("pain-3m", PAIN, 2, when="2024-08-20T09:00:00Z"),
+    ))  # fmt: skip
+    assert view is not None
+    assert view.procedure == procedure_
+    assert view.headline.startswith(f"After {procedure_}: pain 2 at 3 months"), view.headline
+
+
+def test_many_courses_on_the_index_day_are_counted_before_the_result_is_lost():
+    elsewhere = [
+        procedure(f"rt{n}", "77373", level, when=_THAT_DAY)
+        for n, level in enumerate(("C3", "C5", "T2", "T4", "L3", "L5", "S1"))
+    ]
+    view = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"), *elsewhere,
+        measurement("pain-3m", PAIN, 2, when="2024-08-20T09:00:00Z"),
+    ))  # fmt: skip
+    assert view is not None
+    assert "radiotherapy at S1" in view.procedure
+    assert view.headline.startswith(
+        "After vertebroplasty at T12 on 22 May 2024 (also that day: 7 courses): pain 2 at 3 months"
+    ), view.headline
