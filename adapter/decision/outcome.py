@@ -115,6 +115,13 @@ def _cell(
 _PERHAPS = ", perhaps before the procedure"
 
 
+def _where(t: Treatment) -> str:
+    """ " outside the spine", " at T12, L1", or nothing: where a course was, as recorded."""
+    if t.outside_spine:
+        return " outside the spine"
+    return f" at {', '.join(t.levels)}" if t.levels else ""
+
+
 def _later(
     treatments: Sequence[Treatment],
     since: date,
@@ -130,15 +137,8 @@ def _later(
     for t in treatments:
         start, end = calendar_day(t.time), last_day(t.time)
         if end > since and start <= last and end > index_day and (outside or not t.outside_spine):
-            where = (
-                " outside the spine"
-                if t.outside_spine
-                else f" at {', '.join(t.levels)}"
-                if t.levels
-                else ""
-            )
             perhaps = _PERHAPS if start <= index_day else ""
-            out.append(f"{t.name}{where}{on_day(t.time.day)}{perhaps}")
+            out.append(f"{t.name}{_where(t)}{on_day(t.time.day)}{perhaps}")
     return out
 
 
@@ -235,18 +235,32 @@ def _measure_words(trajectory: Trajectory, name: str) -> str:
     return f"{name} not recorded"
 
 
-def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> str:
-    # A course dated by its month or year alone is never made part of the index procedure.
-    names = [
-        t.name
-        for t in treatments
-        if len(t.time.text) > 7 and calendar_day(t.time) == outcome.index_day
-    ]
+def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> tuple[str, list[str]]:
+    """The index procedure's name, and the other courses of its day, named where they were.
+
+    Every cement augmentation and fixation of the day is an index procedure (contract §6),
+    wherever its screws are; radiotherapy, ablation or decompression joins it at its levels, or
+    with no level recorded (most likely the metastasis's). One elsewhere that day (another
+    level, outside the spine) is no part of it, yet never hidden: a pain score after it is not
+    the index procedure's alone. A course dated by its month or year alone is never part of it.
+    """
+    here = set(outcome.treated_levels or outcome.procedure_levels)
+    names, also = [], []
+    for t in treatments:
+        if len(t.time.text) <= 7 or calendar_day(t.time) != outcome.index_day:
+            continue
+        part = t.stabilises or (
+            not t.outside_spine and (not t.levels or any(t.at(lv) for lv in here))
+        )
+        if part:
+            names.append(t.name)
+        else:
+            also.append(f"{t.name}{_where(t)}")
     what = " and ".join(dict.fromkeys(names)) or "index procedure"
     levels = treated_words(outcome.treated_levels, outcome.procedure_levels)
     if not outcome.treated_levels:  # said, never a level taken for the treated one
-        return f"{what} on {day_text(outcome.index_day)}, {levels}"
-    return f"{what} at {levels} on {day_text(outcome.index_day)}"
+        return f"{what} on {day_text(outcome.index_day)}, {levels}", also
+    return f"{what} at {levels} on {day_text(outcome.index_day)}", also
 
 
 def outcome_view(result: PatientResult) -> OutcomeView | None:
@@ -255,7 +269,9 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
     if outcome is None:
         return None
     points = tuple(_point(window, outcome, result) for window in WINDOWS)
-    procedure = _procedure(outcome, result.assessment.treatments)
+    name, also = _procedure(outcome, result.assessment.treatments)
+    that_day = f" (also that day: {'; '.join(dict.fromkeys(also))})" if also else ""
+    procedure = name + that_day
     measures = "; ".join(_measure_words(outcome.trajectory(m), name) for m, name in _MEASURES)
     # What was done after the index procedure and before the latest value said: named first,
     # so that a summary cut short never credits the index procedure with it.
@@ -281,7 +297,11 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
     runs = _in_runs(procedure, outcome.treated_levels)
     counted = f" (then {len(then)} later course{'s' if len(then) > 1 else ''})" if then else ""
     listed = f" (then {'; '.join(then)})" if then else ""
-    tries = [(procedure, listed), (runs, listed), (runs, counted)]
+    # The index day's other courses give way to their count last: never dropped.
+    n = len(also)
+    fewest = _in_runs(name, outcome.treated_levels)
+    fewest += f" (also that day: {n} course{'s' if n > 1 else ''})" if also else ""
+    tries = [(procedure, listed), (runs, listed), (runs, counted), (fewest, counted)]
     name, later = next(
         ((n, lt) for n, lt in tries if len(f"After {n}{lt}: {first}") < SUMMARY_MAX), tries[-1]
     )
