@@ -744,3 +744,39 @@ def test_many_courses_on_the_index_day_are_counted_before_the_result_is_lost():
     assert view.headline.startswith(
         "After vertebroplasty at T12 on 22 May 2024 (also that day: 7 courses): pain 2 at 3 months"
     ), view.headline
+
+
+def _no_outcome_cards(*resources):
+    data = patient_records(list(resources), "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-11-01T09:00:00Z"))
+    cards = score_cards(decide(result), "h")
+    return [c for c in cards if c.summary.startswith("No outcome trajectory")], cards
+
+
+def test_a_card_says_why_there_is_no_outcome_trajectory():
+    """A vertebroplasty dated by its month alone places no time point: without a card saying so,
+    the missing outcome card would be silent, and its reason sat under the SINS card's issues."""
+    [card], cards = _no_outcome_cards(
+        *default_patient(extra=(procedure("vp", "22511", "T12", when="2024-04"),))
+    )
+    assert card.indicator == "info"
+    assert card.summary == (
+        "No outcome trajectory: the vertebroplasty or fixation dated Apr 2024 alone has no day "
+        "to count the time points from — record it"
+    )
+    detail = card.detail or ""
+    assert "dated Apr 2024 alone (its month)" in detail and "Procedure/vp" not in detail
+    assert card is cards[-1]  # where the outcome card would stand
+
+
+def test_the_card_says_why_there_is_no_outcome_trajectory_without_a_spinal_lesion_too():
+    [card], _ = _no_outcome_cards(
+        *default_patient(drop=("met-t12",), extra=(procedure("vp", "22511", when="2024"),))
+    )
+    assert "dated 2024 alone" in card.summary
+
+
+def test_no_such_card_when_the_outcome_card_stands_or_no_procedure_is_recorded():
+    assert _no_outcome_cards(*default_patient(extra=(procedure("vp", "22511", "T12"),)))[0] == []
+    assert _no_outcome_cards(*default_patient())[0] == []
