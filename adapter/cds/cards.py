@@ -18,7 +18,7 @@ from typing import Any
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.cds.more_cards import ignored_cards, prognosis_cards, unread_cards
-from adapter.cds.outcome import outcome_card
+from adapter.cds.outcome import no_outcome_card, outcome_card
 from adapter.cds.unplaced import unplaced_card
 from adapter.decision import (
     NEUROLOGY_ACTION,
@@ -246,6 +246,7 @@ def score_cards(
         return [
             *unread_cards(result.assessment.unread, card_uuid(hook_instance, "unread")),
             *ignored_cards(ignored, card_uuid(hook_instance, "ignored")),
+            *_no_outcome(result, hook_instance),
         ]
     if decisions.deceased is not None:
         return [deceased_card(decisions.deceased, hook_instance)]
@@ -258,7 +259,12 @@ def score_cards(
         resources = logical_references([built]) if built is not None else []
         ids = card_uuid(hook_instance, "outcome"), card_uuid(hook_instance, "outcome:record")
         cards.append(outcome_card(view, resources, *ids))
-    return cards
+    return cards + _no_outcome(result, hook_instance)
+
+
+def _no_outcome(result: PatientResult, hook_instance: str) -> list[Card]:
+    uuid = card_uuid(hook_instance, "outcome")  # in the outcome card's place, never beside it
+    return no_outcome_card(result.outcome_blocked, result.outcome_issues, uuid)
 
 
 def _scores(decisions: Decisions, hook_instance: str, shown: Collection[str]) -> list[Card]:

@@ -7,11 +7,13 @@ from typing import Any
 
 from adapter.cds.models import Action, Card, CodingModel, Source, Suggestion
 from adapter.decision.outcome import OutcomeView, day_text
-from adapter.decision.wording import shorten
+from adapter.decision.wording import shorten, without_ids
+from adapter.fhir.read.followup import ProcedureRecord
+from adapter.fhir.read.issues import Issue
 from adapter.vocabulary.cards import markdown_text as md
 from adapter.vocabulary.systems import SCORE
 
-__all__ = ["outcome_card"]
+__all__ = ["no_outcome_card", "outcome_card"]
 
 _CODE = "outcome-trajectory"
 
@@ -63,3 +65,32 @@ def outcome_card(
         suggestions=[suggestion] if actions else None,
         selectionBehavior="at-most-one" if actions else None,
     )
+
+
+def no_outcome_card(
+    blocked: Sequence[ProcedureRecord], issues: Sequence[Issue], uuid: str
+) -> list[Card]:
+    """Info, where the outcome card would stand: a vertebroplasty or fixation dated by its month
+    or year alone leaves no index procedure (contract §6: the time points are counted from its
+    day), and a missing card would say nothing of why. The issues that name each, without ids
+    (cards drop them, contract §4 v3); none when nothing blocked an index."""
+    days = [p.time.day for p in blocked if p.time is not None]
+    if not days:
+        return []
+    dated = " and ".join(dict.fromkeys(days))
+    has = "have" if len(days) > 1 else "has"
+    summary = (
+        f"No outcome trajectory: the vertebroplasty or fixation dated {dated} alone {has} no "
+        "day to count the time points from — record it"
+    )
+    refs = {p.ref.reference for p in blocked}
+    lines = [f"- {md(without_ids(i.diagnostics))}" for i in issues if i.resource in refs]
+    return [
+        Card(
+            uuid=uuid,
+            summary=shorten(summary),
+            detail="\n".join(lines) or None,
+            indicator="info",
+            source=Source(label="spinemets"),
+        )
+    ]

@@ -83,6 +83,9 @@ class FollowUp:
     outcome: PatientOutcome | None
     evidence: tuple[Evidence, ...]
     issues: tuple[Issue, ...]
+    # Without an outcome: the procedures dated by a month or a year alone that leave no index
+    # procedure placed (each named among ``issues`` too), for a card to say why there is none.
+    blocked: tuple[ProcedureRecord, ...] = ()
 
 
 def _in(term: Terminology, value_set: str, proc: ProcedureRecord) -> bool:
@@ -103,6 +106,7 @@ class IndexEvent:
 
     procedures: tuple[ProcedureRecord, ...]
     issues: tuple[Issue, ...] = ()
+    blocked: tuple[ProcedureRecord, ...] = ()  # dated by a month or year alone, it may be first
 
 
 def _named(procedures: Sequence[tuple[date, ProcedureRecord]]) -> str:
@@ -216,7 +220,8 @@ def index_event(
         or (p.time and len(p.time.text) <= 4 and calendar_day(p.time) <= first)
     ]
     if before:
-        return IndexEvent((), tuple(issues + [_undated_index(p, candidates[:1]) for p in before]))
+        said = [_undated_index(p, candidates[:1]) for p in before]
+        return IndexEvent((), tuple(issues + said), tuple(before))
     if first is None:
         return IndexEvent((), tuple(issues))
     issues += [
@@ -659,7 +664,7 @@ def extract_follow_up(
     chosen = index_procedures(data, term, now)
     event = chosen.procedures
     if not event:
-        return FollowUp(None, (), chosen.issues)
+        return FollowUp(None, (), chosen.issues, chosen.blocked)
     ctx.issues.extend(chosen.issues)
     start = min(p.time for p in event if p.time is not None)
     index_day: date = calendar_day(start)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from adapter.fhir.read.evidence import Basis
+from adapter.fhir.read.followup import ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.build import provenance_narrative
@@ -82,6 +83,8 @@ class PatientResult:
     outcome: PatientOutcome | None = None
     outcome_observation: Built | None = None
     outcome_issues: tuple[Issue, ...] = ()
+    # Without an index procedure: those dated by a month or a year alone that leave none placed.
+    outcome_blocked: tuple[ProcedureRecord, ...] = ()
 
     @property
     def patient(self) -> str:

@@ -278,6 +278,7 @@ def score_patient(
         outcome=follow.outcome,
         outcome_observation=outcome_obs,
         outcome_issues=follow.issues,
+        outcome_blocked=follow.blocked,
     )
 
 
