@@ -620,3 +620,20 @@ def test_a_finding_within_a_region_sited_metastasis_is_scored_from_findings_only
     warned = issues(a, "warning")
     assert "Observation/t8-pain" not in warned
     assert "where no metastasis is recorded" in warned["Observation/l2-pain"]
+
+
+def test_findings_at_one_level_for_two_metastases_without_a_level_say_the_other_may_be_elsewhere():
+    # Two bone-metastasis Conditions without a level, findings at T8 only: T8 is scored from
+    # findings, and both may be there (one lesion coded twice), so no other level is offered;
+    # but if the second lesion is elsewhere, nothing would say so. The note does.
+    unsited = [r for r in _sited("x", "x") if r["id"] != "met"]
+    t8 = finding("t8-pain", "spinal-pain", "mechanical", level="T8")
+    a = extract([*unsited, condition("met", "C79.51"), condition("met2", "C79.51"), t8])
+    note = level(a, "T8").note or ""
+    assert "known from findings only" in note
+    assert (
+        "2 bone-metastasis Conditions without a level may be at T8: if one is at another "
+        "level, record its level (bodySite) in the EHR"
+    ) in note
+    one = extract([*unsited, condition("met", "C79.51"), t8])
+    assert "if one is at another level" not in (level(one, "T8").note or "")
