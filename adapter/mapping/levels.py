@@ -62,6 +62,9 @@ class LevelPlan:
     # finding code, finding): the procedure check names those next to an ordered level
     # (perhaps recorded at the wrong one).
     stray: list[tuple[str, str, Evidence]] = field(default_factory=list)
+    # The bone metastases recorded without a level that a level scored from findings may be
+    # (set by _unplaced): more of them than such levels, and one may be elsewhere.
+    absorbed: int = 0
 
     def in_remission(self, level: str) -> tuple[str, ...]:
         """The Conditions in remission at a level where no other lesion is current; () else."""
@@ -93,9 +96,19 @@ class LevelPlan:
                 "may not be there."
             )
         if self.origin[level] == "findings":
+            found = [lv for lv, origin in self.origin.items() if origin == "findings"]
+            more = ""
+            if self.absorbed > len(found):
+                # Never another level offered for want of it (one lesion is not scored twice),
+                # but a second lesion elsewhere would go unsaid.
+                more = (
+                    f" {self.absorbed} bone-metastasis Conditions without a level may be at "
+                    f"{', '.join(sorted(found, key=level_order))}: if one is at another level, "
+                    "record its level (bodySite) in the EHR."
+                )
             return (
                 f"Level {level} is known from findings only: no metastasis Condition names it, "
-                "and a bone-metastasis Condition without a level may be this lesion."
+                f"and a bone-metastasis Condition without a level may be this lesion.{more}"
             )
         return None
 
@@ -151,7 +164,10 @@ def _unplaced(staging: Staging, plan: LevelPlan) -> None:
     for lesion in staging.lesions:
         spinal = [s for s in lesion.sites if s.kind == "spinal"]
         placed = lesion.levels or (lesion.sites and not spinal)  # at a level, or extraspinal
-        if placed or any(_may_be_at(lesion, lv) for lv in found):
+        if not placed and any(_may_be_at(lesion, lv) for lv in found):
+            plan.absorbed += 1
+            continue
+        if placed:
             continue
         ref = lesion.condition.ref.reference
         for site in spinal:
