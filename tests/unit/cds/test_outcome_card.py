@@ -780,3 +780,57 @@ def test_the_card_says_why_there_is_no_outcome_trajectory_without_a_spinal_lesio
 def test_no_such_card_when_the_outcome_card_stands_or_no_procedure_is_recorded():
     assert _no_outcome_cards(*default_patient(extra=(procedure("vp", "22511", "T12"),)))[0] == []
     assert _no_outcome_cards(*default_patient())[0] == []
+
+
+def _femur_coded_only(course: dict) -> dict:
+    return {**course, "bodySite": [{"coding": [{"system": "http://snomed.info/sct",
+                                                "code": "71341001"}]}]}  # fmt: skip
+
+
+def test_a_course_at_a_coded_site_not_a_vertebra_is_never_part_of_the_index():
+    """A femur in codes alone (no words): not the metastasis's, so not part of the index."""
+    view = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"),
+        _femur_coded_only(procedure("rt", "77373", when=_THAT_DAY)),
+    ))  # fmt: skip
+    assert view is not None
+    assert view.procedure == (
+        "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy at a site not a "
+        "vertebra)"
+    )
+
+
+def test_radiotherapy_at_the_level_a_same_day_fixation_spans_is_part_of_the_index():
+    view = outcome_view(_outcome_of(
+        procedure("fx", "22842", "T11", "L1"), procedure("rt", "77373", "T12", when=_THAT_DAY),
+    ))  # fmt: skip
+    assert view is not None
+    assert "also that day" not in view.procedure and "fixation and radiotherapy" in view.procedure
+
+
+def test_the_summary_never_cuts_its_first_result_however_many_courses_there_are():
+    separation = (
+        procedure("vp", "22511", "T12"), procedure("fx", "22842", "T11", "L1", when=_THAT_DAY),
+        procedure("dc", "63003", "T12", when=_THAT_DAY),
+        *(procedure(f"rt{n}", "77373", lv, when=_THAT_DAY)
+          for n, lv in enumerate(("C3", "C5", "T2", "T4", "L3", "L5", "S1"))),
+        *(procedure(f"later{n}", "77373", "T12", when=f"2024-0{m}-0{n + 1}T10:00:00Z")
+          for n, m in enumerate((6, 7, 8))),
+        measurement("pain-3m", PAIN, 2, when="2024-08-20T09:00:00Z"),
+    )  # fmt: skip
+    data = patient_records(default_patient(extra=separation), "p")
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-11-01T09:00:00Z"))
+    [card] = [c for c in score_cards(decide(result), "h") if c.summary.startswith("After")]
+    assert "pain 2 at 3 months" in card.summary, card.summary
+    assert "(+7 that day, +3 later)" in card.summary, card.summary
+
+
+def test_the_page_names_the_index_procedure_as_the_card_does():
+    result = _outcome_of(
+        procedure("vp", "22511", "T12"), procedure("rt", "77373", "L1", when=_THAT_DAY)
+    )
+    page = patient_body(decide(result))
+    assert (
+        "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy at L1)" in page
+    ), page[page.find("After the procedure") :][:400]
