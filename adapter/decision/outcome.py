@@ -29,7 +29,7 @@ from adapter.outcomes import (
     days_after,
 )
 from adapter.pipeline import PatientResult
-from adapter.scoring import level_runs
+from adapter.scoring import LEVELS, level_order, level_runs
 from adapter.vocabulary.cards import SUMMARY_MAX
 from adapter.vocabulary.outcomes import treated_words
 
@@ -116,9 +116,12 @@ _PERHAPS = ", perhaps before the procedure"
 
 
 def _where(t: Treatment) -> str:
-    """ " outside the spine", " at T12, L1", or nothing: where a course was, as recorded."""
+    """ " outside the spine", " at T12, L1", " at a site not a vertebra", or nothing: where a
+    course was, as recorded."""
     if t.outside_spine:
         return " outside the spine"
+    if t.sited_elsewhere:
+        return " at a site not a vertebra"
     return f" at {', '.join(t.levels)}" if t.levels else ""
 
 
@@ -244,14 +247,19 @@ def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> tupl
     level, outside the spine) is no part of it, yet never hidden: a pain score after it is not
     the index procedure's alone. A course dated by its month or year alone is never part of it.
     """
+    that_day = [
+        t for t in treatments if len(t.time.text) > 7 and calendar_day(t.time) == outcome.index_day
+    ]
+    # The index's levels: those it treated, else its own, and those its screws span.
     here = set(outcome.treated_levels or outcome.procedure_levels)
+    for t in that_day:
+        if "fixation" in t.kinds and t.levels:
+            top, bottom = level_order(t.levels[0]), level_order(t.levels[-1])
+            here |= {lv for lv in LEVELS if top <= level_order(lv) <= bottom}
     names, also = [], []
-    for t in treatments:
-        if len(t.time.text) <= 7 or calendar_day(t.time) != outcome.index_day:
-            continue
-        part = t.stabilises or (
-            not t.outside_spine and (not t.levels or any(t.at(lv) for lv in here))
-        )
+    for t in that_day:
+        unsited = not t.levels and not t.outside_spine and not t.sited_elsewhere
+        part = t.stabilises or unsited or any(t.at(lv) for lv in here)
         if part:
             names.append(t.name)
         else:
@@ -297,11 +305,15 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
     runs = _in_runs(procedure, outcome.treated_levels)
     counted = f" (then {len(then)} later course{'s' if len(then) > 1 else ''})" if then else ""
     listed = f" (then {'; '.join(then)})" if then else ""
-    # The index day's other courses give way to their count last: never dropped.
+    # The index day's other courses give way to their count, then the whole name to its day:
+    # never dropped, and never the first result.
     n = len(also)
-    fewest = _in_runs(name, outcome.treated_levels)
-    fewest += f" (also that day: {n} course{'s' if n > 1 else ''})" if also else ""
-    tries = [(procedure, listed), (runs, listed), (runs, counted), (fewest, counted)]
+    fewer = _in_runs(name, outcome.treated_levels)
+    fewer += f" (also that day: {n} course{'s' if n > 1 else ''})" if also else ""
+    more = [f"+{n} that day" if n else "", f"+{len(then)} later" if then else ""]
+    short = ", ".join(filter(None, more))
+    fewest = f"index procedure on {day_text(outcome.index_day)}" + (f" ({short})" if short else "")
+    tries = [(procedure, listed), (runs, listed), (runs, counted), (fewer, counted), (fewest, "")]
     name, later = next(
         ((n, lt) for n, lt in tries if len(f"After {n}{lt}: {first}") < SUMMARY_MAX), tries[-1]
     )

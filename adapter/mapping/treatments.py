@@ -79,6 +79,9 @@ class Treatment:
     # Its bodySites say it was done outside the spine (a femur, the brain): not a course whose
     # site is unknown, which the procedure check names beside a spine order.
     outside_spine: bool = False
+    # Its bodySites are coded and none is a vertebra or a spinal region (a femur in codes alone, a
+    # pelvis): not known to be the metastasis's, so never taken for part of a spinal procedure.
+    sited_elsewhere: bool = False
 
     @property
     def stabilises(self) -> bool:
@@ -175,7 +178,10 @@ def _treatment(
         where += ", in progress"
     evidence = Evidence(proc.ref, proc.time, summary + where)
     outside = not levels and _outside_spine(ctx.term, proc)
-    return Treatment(kinds, levels, proc.time, evidence, displays, augmentation, bridged, outside)
+    elsewhere = not levels and _not_spinal(ctx.term, proc)
+    return Treatment(
+        kinds, levels, proc.time, evidence, displays, augmentation, bridged, outside, elsewhere
+    )
 
 
 # Words that place a radiotherapy field where no vertebra can be (the brain, a limb, a breast):
@@ -190,6 +196,13 @@ _NO_VERTEBRA = re.compile(
     re.IGNORECASE,
 )
 _SPINAL_WORDS = re.compile(r"spin|vertebr|thorac|lumb|cervic|sacr|cocc|neurax", re.IGNORECASE)
+
+
+def _not_spinal(term: Terminology, proc: ProcedureRecord) -> bool:
+    """Whether the procedure has bodySites and the maps place every one outside the spine (a
+    femur, a pelvis: a pelvic field may still reach L5, so not "outside the spine")."""
+    sites = [resolve_site(concept, term) for concept in proc.body_sites]
+    return bool(sites) and all(site.kind == "other" for site in sites)
 
 
 def _outside_spine(term: Terminology, proc: ProcedureRecord) -> bool:

@@ -16,7 +16,6 @@ from adapter.decision.noms import noms_view
 from adapter.decision.outcome import OutcomeView, follow_up_words, outcome_view
 from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
-from adapter.fhir.read.timing import day_text
 from adapter.mapping.levels import unscored_line
 from adapter.outcomes import TIME_POINTS
 from adapter.render.header import computed_text, patient_header
@@ -25,7 +24,7 @@ from adapter.render.noms import noms_section
 from adapter.render.plots import Series, series_svg
 from adapter.render.spine import spine_svg
 from adapter.report import ScoreSummary
-from adapter.vocabulary.outcomes import MEASURE_TITLES, treated_words
+from adapter.vocabulary.outcomes import MEASURE_TITLES
 from adapter.vocabulary.specs import NOT_SETTLED
 
 __all__ = ["TIME_POINT_LABELS", "patient_body", "patient_page"]
@@ -159,14 +158,14 @@ def _outcome_rows(view: OutcomeView, measure: str) -> list[tuple[str, ...]]:
 
 def _outcomes(view: OutcomeView) -> str:
     outcome = view.outcome
-    levels = treated_words(outcome.treated_levels, outcome.procedure_levels)
-    levels = f"treated levels {levels}" if outcome.treated_levels else levels
     cement = f"{fmt(outcome.cement_ml, 1)} mL" if outcome.cement_ml is not None else "not recorded"
     end = follow_up_words(outcome)
+    # Named as the card and the text report name it: its kinds, levels, day, and the other
+    # courses of that day.
     parts = [
         "<h2>After the procedure</h2>",
-        f"<p>Index procedure on <strong>{day_text(outcome.index_day)}</strong> "
-        f"({escape(', '.join(outcome.procedures))}); {escape(levels)}; "
+        f"<p>Index procedure: <strong>{escape(view.procedure)}</strong> "
+        f"({escape(', '.join(outcome.procedures))}); "
         f"cement {escape(cement)}; {escape(end)}.</p>",
     ]
     x = list(range(len(TIME_POINTS)))

@@ -831,6 +831,6 @@ def test_the_page_names_the_index_procedure_as_the_card_does():
         procedure("vp", "22511", "T12"), procedure("rt", "77373", "L1", when=_THAT_DAY)
     )
     page = patient_body(decide(result))
-    assert (
-        "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy at L1)" in page
-    ), page[page.find("After the procedure") :][:400]
+    assert "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy at L1)" in page, page[
+        page.find("After the procedure") :
+    ][:400]

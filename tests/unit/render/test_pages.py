@@ -35,7 +35,10 @@ def test_patient_page_draws_the_spine_scores_and_outcomes(capsys):
     assert 'data-score="sins-L4">13<' in html and 'data-score="tomita">6<' in html
     assert "Observation/seed-07-spinal-pain-l4, 20 May 2024" in html
     assert "After the procedure" in html and 'data-outcome="pain-7d"' in html
-    assert "Index procedure on <strong>22 May 2024</strong>" in html
+    assert (
+        "Index procedure: <strong>vertebroplasty and fixation at L2, L3, L4, L5 on 22 May 2024"
+        in html
+    )
     assert html.count('<svg role="img"') == 2  # pain and Barthel plots
 
 
