@@ -3,6 +3,8 @@ one counts there (contract §6 v3); the earlier ones are listed, not used."""
 
 from __future__ import annotations
 
+import pytest
+
 from adapter.cds.cards import score_cards
 from adapter.decision import decide
 from adapter.decision.sins import recommendation, sins_decision
@@ -163,3 +165,57 @@ def test_every_surface_says_the_order_is_not_known_and_none_says_before_or_after
         assert "before the vertebroplasty" not in surface
         assert "after the vertebroplasty in May 2024;" not in surface
         assert "surgical consultation recommended" not in surface
+
+
+def test_findings_after_one_cement_but_within_the_month_of_another_are_not_read_as_after_both():
+    # Cement on 5 May, and cement dated "May 2024" (perhaps later that month): the findings of
+    # 10 May follow the first but may precede the second. Read as after "the latest" picked by
+    # its first day, they asked for consultation on findings the second cement may have answered.
+    result = score(
+        procedure("vp1", "22511", "T12", when="2024-05-05T10:00:00Z"),
+        procedure("vp2", "22511", "T12", when=MONTH),
+    )
+    (level,) = result.levels
+    assert level.assessment.after is None
+    assert level.assessment.unordered is not None
+    assert level.assessment.unordered.time.text == MONTH
+    lv = sins_decision(result).levels[0]
+    assert (lv.indicator, lv.consult) == ("info", False)
+    assert "not known to be before or after vertebroplasty in May 2024" in lv.headline
+
+
+def test_preliminary_reports_within_the_treatments_month_are_never_named_as_before_it():
+    prelim = tuple(
+        finding(f"p-{code}", code, answer, level="T12", when=BEFORE, status="preliminary")
+        for code, answer in SINS_AT_T12.items()
+    )
+    drop = tuple(f"t12-{code}" for code in SINS_AT_T12)
+    data = patient_records(
+        default_patient(drop=drop, extra=(*prelim, procedure("vp", "22511", "T12", when=MONTH))),
+        "p",
+    )
+    assert data is not None
+    result = score_patient(data, TERM, now=parse_time("2024-06-01T09:00:00Z"))
+    (level,) = result.levels
+    assert level.assessment.unordered is not None
+    lv = sins_decision(result).levels[0]
+    assert "before vertebroplasty" not in lv.headline
+    assert "not known to be before or after vertebroplasty in May 2024" in lv.headline
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        # screws dated by their month, findings inside it
+        ((procedure("fx", "22842", "T12", when=MONTH),),
+         "SINS T12: 10 — from findings not known to be before or after the fixation in May 2024"),
+        # screws on a day, a finding certainly after them
+        ((procedure("fx", "22842", "T12", when=DONE),
+          finding("new-pain", "spinal-pain", "pain-free", level="T12", when=LATER)),
+         "— from findings after the fixation on 20 May 2024"),
+    ],
+)  # fmt: skip
+def test_a_fixed_levels_sins_is_said_from_the_findings_it_rests_on(extra, said):
+    text = text_report(decide(score(*extra)))
+    assert said in text
+    assert "as recorded before the fixation" not in text

@@ -210,3 +210,30 @@ def test_a_fracture_recorded_in_the_month_of_the_cement_does_not_meet_criterion_
     assert criterion_3(single(patient_before(cement, fracture), "T12")).status == "unknown"
     later = condition("fracture", "M84.58XA", level="T12", onset="2024-06-01")
     assert criterion_3(single(patient_before(cement, later), "T12")).status == "met"
+
+
+def test_findings_after_cement_but_within_the_month_of_screws_are_not_after_the_screws():
+    # Cement on 19 May, screws dated "May 2024"; the findings of 20 May follow the cement but may
+    # precede the screws: criterion 3 is not met from them "after the fixation in May 2024".
+    cement = procedure("vp-done", "22511", "T12", when="2024-05-19")
+    screws = procedure("fx-done", "22842", "T11", "T12", "L1", when="2024-05")
+    c3 = criterion_3(single(patient_before(cement, screws), "T12"))
+    assert c3.status == "unknown"
+    assert "before or after the fixation in May 2024" in c3.basis
+    assert "after the fixation in May 2024" not in c3.basis.replace("before or after", "")
+
+
+def test_a_later_pain_finding_is_a_re_assessment_not_a_re_imaging():
+    pain = finding("t12-pain-again", "spinal-pain", "pain-free", level="T12", when=LATER)
+    _, (card,), _ = surfaces(patient_before(VP_DONE, pain), order("vp", "22510", "T12"))
+    detail = card.detail or ""
+    assert "re-assessed since" in detail and "re-imaged since" not in detail
+
+
+def test_a_fracture_within_the_month_of_the_cement_is_named_as_of_unknown_order():
+    cement = procedure("vp-done", "22511", "T12", when="2024-05")
+    fracture = condition("fracture", "M84.58XA", level="T12", onset="2024-05-25")
+    c3 = criterion_3(single(patient_before(cement, fracture), "T12"))
+    assert c3.status == "unknown"
+    assert "fracture" in c3.basis.lower() and "25 May 2024" in c3.basis
+    assert "not known to be before or after the vertebroplasty in May 2024" in c3.basis
