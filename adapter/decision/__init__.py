@@ -136,16 +136,20 @@ def _prognosis(summaries: Sequence[ScoreSummary], haematological: bool) -> tuple
 
 
 def _as_shown(summary: ScoreSummary, view: SinsDecision) -> ScoreSummary:
-    """A treated level's band, as every surface says it: as recorded before the treatment, or
-    from findings not known to be before or after it."""
+    """A treated level's band, as every surface says it: from the findings it rests on, as
+    recorded before the treatment, after it, or not known to be either."""
     level = view.at(summary.level) if summary.level else None
     if level is None or level.treatment is None or level.in_worst_choice:
         return summary
-    done = level.treatment
-    when = f"the {done.name}{on_day(done.time.day)}"
-    if level.level.assessment.unordered is not None and level.state != "fixed":
-        return replace(summary, band=f"from findings not known to be before or after {when}")
-    return replace(summary, band=f"as recorded before {when}")
+    done, assessment = level.treatment, level.level.assessment
+    if assessment.after is not None:  # a fixed level, re-assessed after every treatment there
+        band = f"from findings after the {done.name}{on_day(done.time.day)}"
+    elif (unsure := assessment.unordered) is not None:
+        band = f"from findings not known to be before or after the {unsure.name}"
+        band += on_day(unsure.time.day)
+    else:
+        band = f"as recorded before the {done.name}{on_day(done.time.day)}"
+    return replace(summary, band=band)
 
 
 def decide(

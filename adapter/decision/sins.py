@@ -20,7 +20,7 @@ from typing import Literal
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.compression import on_day
-from adapter.mapping.treatments import Treatment
+from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.concerns import cement_unsettled, cement_unstable
 from adapter.scoring import Pain, Span, level_order, worst_first
@@ -197,9 +197,9 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
     if fixed:
         words = f"{lv.level} fixed{on_day(fixed[-1].time.day)}: SINS not applicable"
         return SinsLevel(lv, "fixed", "info", words, fixed[-1])
-    latest = done[-1]
+    latest = latest_stabilising(done) or done[-1]  # the one the level's findings are read against
     after = lv.assessment.after
-    if after is not None and after.time >= latest.time:
+    if after is not None:
         scored = _assessed_level(lv, "after-treatment", latest)
         # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
         if lv.before is None or scored.indicator == "critical" or cement_unstable(lv) is None:
@@ -208,11 +208,12 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
         words += CEMENT_ALONE
         return SinsLevel(lv, "after-treatment", "warning", words, latest, scored.consult)
     before = f"{lv.level} before {latest.name}{on_day(latest.time.day)}"
+    if lv.assessment.unordered is not None:
+        cement = _cement_alone(lv) if _assessed(lv) else None
+        return _unordered_level(lv, latest, cement is not None and cement[0] == CEMENT_ALONE)
     if not _assessed(lv):
         return SinsLevel(lv, "before-treatment", "info", f"{before}: SINS not assessed", latest)
     cement = _cement_alone(lv)
-    if lv.assessment.unordered is not None:
-        return _unordered_level(lv, latest, cement is not None and cement[0] == CEMENT_ALONE)
     if cement is not None:
         # Certain instability is a warning (§6 v3); a possible one stays info, as a range that
         # merely could reach a higher band does (§4 v3), in words that say what settles it.
@@ -229,6 +230,9 @@ def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool) -> Sins
     (after cement it is instability still, before it cement alone was unsafe); otherwise the
     findings are named as of an unknown order, to re-assess, as a level before treatment is."""
     when = on_day(latest.time.day)
+    if not _assessed(lv):  # preliminary reports alone, of an order not known either
+        words = f"{lv.level} SINS not assessed, reports not known to be before or after "
+        return SinsLevel(lv, "before-treatment", "info", f"{words}{latest.name}{when}", latest)
     if unstable:
         words = f"{lv.level} SINS {lv.result.total}, findings before or after cement{when}: "
         return SinsLevel(

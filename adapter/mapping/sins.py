@@ -32,7 +32,7 @@ from adapter.mapping.levels import LevelOrigin, LevelPlan
 from adapter.mapping.observations import Findings
 from adapter.mapping.placement import PLACE_IT, bilsky_at, finding_at, to_confirm
 from adapter.mapping.safety import replaced
-from adapter.mapping.treatments import Treatment
+from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.scoring import (
     Alignment,
     BoneLesion,
@@ -141,17 +141,20 @@ def _component(
     return value, basis
 
 
-def _split(found: Findings, time: ClinicalTime) -> tuple[Findings, Findings, Findings]:
-    """The SINS findings certainly later than ``time``, those certainly earlier, and those that
-    may be either (other findings in all three)."""
+def _split(
+    found: Findings, done: Sequence[Treatment], latest: ClinicalTime
+) -> tuple[Findings, Findings, Findings]:
+    """The SINS findings certainly later than every treatment ``done`` (which one is the latest
+    may not be known), those certainly earlier than the ``latest``, and those that may be either
+    (other findings in all three)."""
     later, earlier, unsure = dict(found.coded), dict(found.coded), dict(found.coded)
     for code in SINS_FINDINGS:
         later[code], earlier[code], unsure[code] = [], [], []
         for f in found.coded.get(code, []):
             at = f.obs.time
-            if at is not None and follows(at, time):
+            if at is not None and all(follows(at, t.time) for t in done):
                 later[code].append(f)
-            elif at is not None and follows(time, at):
+            elif at is not None and follows(latest, at):
                 earlier[code].append(f)
             else:
                 unsure[code].append(f)
@@ -165,13 +168,19 @@ def _split(found: Findings, time: ClinicalTime) -> tuple[Findings, Findings, Fin
 def _sources(found: Findings, level: str, levels: int, treatments: Sequence[Treatment]) -> _Sources:
     """After the latest stabilising treatment at the level, once a later finding counts there."""
     done = [t for t in treatments if t.stabilises and t.at(level)]
-    if not done:
+    latest = latest_stabilising(done)
+    if latest is None:
         return _Sources(found)
-    latest = done[-1]
-    later, earlier, unsure = _split(found, latest.time)
+    later, earlier, unsure = _split(found, done, latest.time)
     if any(finding_at(later, code, level, levels).chosen for code in SINS_FINDINGS):
         return _Sources(later, earlier, latest, unsure=unsure)
-    used = (finding_at(found, code, level, levels).chosen for code in SINS_FINDINGS)
+    # What the level is shown from, preliminary reports included: none may be called "before".
+    reports = Findings(coded=found.preliminary)
+    used = [
+        finding_at(f, code, level, levels).chosen
+        for f in (found, reports)
+        for code in SINS_FINDINGS
+    ]
     if any(
         ev.time is None or not follows(latest.time, ev.time) for c in used if c for ev in c.evidence
     ):

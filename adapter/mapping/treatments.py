@@ -24,7 +24,7 @@ from typing import Literal
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.followup import ProcedureRecord
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, latest_moment
 from adapter.mapping.context import Context
 from adapter.mapping.sites import resolve_site
 from adapter.mapping.staging import Staging
@@ -35,6 +35,7 @@ __all__ = [
     "TREATMENT_VALUE_SETS",
     "Treatment",
     "TreatmentKind",
+    "latest_stabilising",
     "levels_named",
     "radiotherapy_under_way",
     "read_treatments",
@@ -101,6 +102,17 @@ class Treatment:
         (spinal by its code). A radiotherapy code is a delivery code for any site: one with no
         spinal level may have been to the breast or the brain."""
         return "decompression" in self.kinds or bool(self.levels or self.bridged)
+
+
+def latest_stabilising(done: Iterable[Treatment]) -> Treatment | None:
+    """The stabilising treatment that may be the latest: the one whose recorded time may reach
+    furthest (a cement dated "May 2024" may follow one of 20 May, and is taken as the latest);
+    the later-listed on a tie. None when there is none."""
+    latest: Treatment | None = None
+    for t in done:
+        if t.stabilises and (latest is None or latest_moment(t.time) >= latest_moment(latest.time)):
+            latest = t
+    return latest
 
 
 def _name(kinds: frozenset[TreatmentKind], augmentation: str | None) -> str:

@@ -60,10 +60,28 @@ def _since(fractures: Sequence[Staged], prior: Prior | None) -> list[Staged]:
     return [s for s in fractures if s.condition.time and follows(s.condition.time, after)]
 
 
-def _after_treatment(at: LevelResult, prior: Prior) -> Criterion:
+def _unordered(fractures: Sequence[Staged], prior: Prior | None) -> list[Staged]:
+    """The fracture Conditions that may come before or after the treatment (within its day,
+    month or year, or untimed): neither the fracture it treated nor one since; named, not used."""
+    if prior is None:
+        return []
+    done = prior.treatment.time
+    return [
+        s
+        for s in fractures
+        if s.condition.time is None
+        or not (follows(s.condition.time, done) or follows(done, s.condition.time))
+    ]
+
+
+def _after_treatment(at: LevelResult, prior: Prior, unsure: Sequence[Staged] = ()) -> Criterion:
     level = at.level
     collapse, evidence = _collapse(at)
     shown = f"collapse at {level}: {cite(evidence) or 'not recorded'}"
+    if unsure:
+        when = f"the {prior.treatment.name}{on_day(prior.day)}"
+        named = cite(staged_evidence(list(unsure), _NEOPLASTIC))
+        shown += f"; {named}: not known to be before or after {when}"
     if prior.stale:
         sins = "SINS not applicable (fixed)" if prior.fixed else f"SINS {at.result.total}"
         return _JUDGE.unknown(
@@ -99,7 +117,8 @@ def fracture_criterion(
             finding=f"no fracture or instability recorded at {level}",
         )
     if prior is not None and (prior.stale or prior.fixed):
-        return _after_treatment(at, prior)
+        unsure = _unordered([s for s in fractures if level in s.levels and s.confirmed], prior)
+        return _after_treatment(at, prior, unsure)
     collapse, evidence = _collapse(at)
     total = at.result.total
     if collapse and collapse <= _FRACTURE and not dated(evidence):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapter.mapping.compression import on_day
-from adapter.mapping.treatments import Treatment
+from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import PatientResult
 
 __all__ = ["Prior", "prior_treatment"]
@@ -76,7 +76,8 @@ class Prior:
                 "instrumented level — check the level ordered and the construct before further "
                 "cement or screws."
             )
-        seen = "not re-imaged since" if self.stale else "re-imaged since"
+        # A later finding may be clinical (pain): a re-assessment, not always a re-imaging.
+        seen = "not re-imaged since" if self.stale else "re-assessed since"
         seen = "not known to be re-imaged since" if self.unordered else seen
         named = f"{self.named[:1].upper()}{self.named[1:]}"
         if screws:
@@ -93,10 +94,11 @@ def prior_treatment(level: str, result: PatientResult) -> Prior | None:
     if not done:
         return None
     fixed = [t for t in done if "fixation" in t.kinds]
-    shown = fixed[-1] if fixed else done[-1]
+    shown = fixed[-1] if fixed else latest_stabilising(done) or done[-1]
     at = result.level(level)
-    # The pipeline sets ``after`` only when a SINS finding there certainly follows the latest
-    # stabilising treatment; otherwise the level's inputs are from before it, or ``unordered``.
-    stale = at is None or at.assessment.after is None or at.assessment.after.time < shown.time
-    unordered = stale and at is not None and at.assessment.unordered == shown
+    # The pipeline sets ``after`` only when a SINS finding there certainly follows every
+    # stabilising treatment; otherwise the level's inputs are from before them, or of an order
+    # not known (``unordered``: then nothing is said to be before the one shown either).
+    stale = at is None or at.assessment.after is None
+    unordered = stale and at is not None and at.assessment.unordered is not None
     return Prior(level, shown, stale, unordered)

@@ -804,7 +804,8 @@ _ALL = ("cards", "report", "page")
         # screws of April alone, then cement ordered at the level
         (_treated_in_april("22842", "T12"), ("cement",),
          {"T12 already fixed in Apr 2024": _ALL,
-          "as recorded before the fixation in Apr 2024": _ALL,
+          # the findings of 30 May follow it: never "as recorded before" it
+          "from findings after the fixation in Apr 2024": _ALL,
           "T12 was fixed with screws in Apr 2024: SINS is not applicable": _ALL}),
         # cement of April alone, then cement ordered again
         (_treated_in_april("22511", "T12"), ("cement",),
