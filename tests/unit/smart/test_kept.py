@@ -356,3 +356,21 @@ async def test_a_palsy_report_of_the_other_scale_is_named_by_its_own_answer(monk
         legend = text[start : text.index("</legend>", start)]
         assert said in legend
         assert "ASIA impairment scale (AIS) grade:" not in legend and ") (" not in legend
+
+
+async def test_a_save_the_scopes_refuse_names_what_the_record_changed_under_the_form(monkeypatch):
+    """The clinician is told to record the entries in the EHR: a colleague's newer finding put in
+    their place must be named, or it would be copied as the clinician's own."""
+    newer = (_t12("vertebral-body-collapse", "gt-50"),)
+    client, session, written = await _record_changing(monkeypatch, *newer)
+    posted = posted_fields((await client.get("/smart/form/sins")).text)
+    session.scope = "launch openid fhirUser patient/*.rs"
+    page = await client.post(
+        "/smart/form/sins",
+        data={**posted, "T12|spinal-alignment": "subluxation", "level": "T12",
+              "csrf": session.csrf},
+    )  # fmt: skip
+    await client.aclose()
+    assert page.status_code == 403 and written == []
+    assert "changed since the form was shown" in page.text and "collapse" in page.text
+    assert 'value="subluxation" checked' in page.text
