@@ -177,6 +177,9 @@ async def _not_allowed(
     except (FhirServerError, InputError):  # the refusal first: the form cannot be shown again
         return problem(root, 403, "Not allowed", f"{why}: nothing was written.")
     message = f"Not saved: {why}. Your entries are kept below: record them in the EHR."
+    if entries.changed:  # a colleague's finding in an answer's place: never copied as theirs
+        changes = "; ".join(entries.changed)
+        message += f" The record changed since the form was shown: {changes}. Check them."
     page = await asyncio.to_thread(
         show, view, session, name, message, root,
         entries=entries.response, error=True, ticked=entries.ticked, shown_as=entries.shown,
