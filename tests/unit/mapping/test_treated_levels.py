@@ -219,3 +219,19 @@ def test_a_fixed_levels_sins_is_said_from_the_findings_it_rests_on(extra, said):
     text = text_report(decide(score(*extra)))
     assert said in text
     assert "as recorded before the fixation" not in text
+
+
+def test_a_utc_time_the_day_after_a_treatment_dated_by_its_day_says_what_settles_the_order():
+    # 08:00 UTC on 21 May may still be 20 May where the film was taken (UTC-12 to UTC+14): not
+    # known to follow a vertebroplasty dated "2024-05-20". The card says why, and what settles it.
+    next_morning = "2024-05-21T08:00:00Z"
+    films = tuple(
+        finding(f"new-{code}", code, answer, level="T12", when=next_morning)
+        for code, answer in SINS_AT_T12.items()
+    )
+    result = score(procedure("vp", "22511", "T12", when="2024-05-20"), *films)
+    lv = sins_decision(result).levels[0]
+    said = recommendation(lv, "")
+    assert "written in UTC" in said and "the vertebroplasty's time of day" in said
+    on_time = score(procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"), *films)
+    assert on_time.levels[0].assessment.after is not None
