@@ -273,6 +273,26 @@ def sins_decision(result: PatientResult) -> SinsDecision:
     return SinsDecision(tuple(sorted((_level(lv, result) for lv in result.levels), key=_order)))
 
 
+_UTC = ("Z", "+00:00", "-00:00")
+
+
+def _zone_doubt(lv: LevelResult, t: Treatment) -> bool:
+    """Whether a finding used is a time written in UTC on a day outside the treatment's recorded
+    date: known to follow it only where the finding was taken (its zone unknown) or with the
+    treatment's own time of day."""
+    if "T" in t.time.text:
+        return False
+    n = len(t.time.text)
+    return any(
+        ev.time is not None
+        and "T" in ev.time.text
+        and ev.time.text.endswith(_UTC)
+        and ev.time.text[:n] != t.time.text
+        for basis in lv.bases.values()
+        for ev in basis.evidence
+    )
+
+
 def recommendation(lv: SinsLevel, default: str) -> str:
     """The recommendation of a level's detail: ``default`` (the band's wording) for a level
     scored as it is, otherwise what its treated or unassessed state means."""
@@ -288,6 +308,11 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f"{on_day(t.time.day)}: not scored as after it; record new findings to re-assess the "
             "level."
         )
+        if _zone_doubt(lv.level, t):
+            text += (
+                f" A finding's time written in UTC may fall on another day where it was taken: "
+                f"the {t.name}'s time of day would settle the order."
+            )
         if cement_unstable(lv.level) is not None:
             return f"{text} Unstable, whether they came before or after it; {NO_FIXATION}."
         unsettled = "; ".join(c.open for c in cement_unsettled(lv.level) if c.open)
