@@ -235,3 +235,20 @@ def test_a_utc_time_the_day_after_a_treatment_dated_by_its_day_says_what_settles
     assert "written in UTC" in said and "the vertebroplasty's time of day" in said
     on_time = score(procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"), *films)
     assert on_time.levels[0].assessment.after is not None
+
+
+def test_the_utc_sentence_is_said_only_of_a_finding_whose_order_it_explains():
+    # A vertebroplasty dated by its month: its day is what is missing, never its time of day.
+    films = tuple(
+        finding(f"new-{code}", code, answer, level="T12", when="2024-06-01T02:00:00Z")
+        for code, answer in SINS_AT_T12.items()
+    )
+    month = recommendation(sins_decision(score(procedure("vp", "22511", "T12", when=MONTH),
+                                                *films)).levels[0], "")  # fmt: skip
+    assert "time of day" not in month
+    # The finding in doubt is on the treatment's own day; another, certainly before, is in UTC.
+    same_day = finding("new-c", "vertebral-body-collapse", "gt-50", level="T12",
+                       when="2024-05-20T15:00:00Z")  # fmt: skip
+    said = recommendation(sins_decision(score(procedure("vp", "22511", "T12", when="2024-05-20"),
+                                              same_day)).levels[0], "")  # fmt: skip
+    assert "may fall on another day" not in said

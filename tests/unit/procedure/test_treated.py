@@ -237,3 +237,23 @@ def test_a_fracture_within_the_month_of_the_cement_is_named_as_of_unknown_order(
     assert c3.status == "unknown"
     assert "fracture" in c3.basis.lower() and "25 May 2024" in c3.basis
     assert "not known to be before or after the vertebroplasty in May 2024" in c3.basis
+
+
+def test_the_order_check_names_the_treatment_whose_order_is_not_known_not_the_fixation():
+    # Screws on 20 May, cement recorded as "2024" alone; findings of 20 May follow the screws but
+    # may precede the cement: the doubt is the cement's, and the words say so.
+    screws = procedure("fx-done", "22842", "T11", "T12", "L1", when="2024-05-20T06:00:00Z")
+    cement = procedure("vp-done", "22511", "T12", when="2024")
+    c3 = criterion_3(single(patient_before(screws, cement), "T12"))
+    assert "before or after the vertebroplasty in 2024" in c3.basis
+    assert "before or after the fixation" not in c3.basis
+    assert c3.finding == (
+        "findings at T12 not known to be before or after the vertebroplasty in 2024 — re-image"
+    )
+
+
+def test_a_later_imaging_finding_is_a_re_imaging():
+    collapse = finding("t12-collapse-again", "vertebral-body-collapse", "gt-50", level="T12",
+                       when=LATER)  # fmt: skip
+    _, (card,), _ = surfaces(patient_before(VP_DONE, collapse), order("vp", "22510", "T12"))
+    assert "re-imaged since" in (card.detail or "")

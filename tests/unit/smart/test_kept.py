@@ -374,3 +374,5 @@ async def test_a_save_the_scopes_refuse_names_what_the_record_changed_under_the_
     assert page.status_code == 403 and written == []
     assert "changed since the form was shown" in page.text and "collapse" in page.text
     assert 'value="subluxation" checked' in page.text
+    # the change is read before the instruction to copy the entries into the EHR
+    assert page.text.index("changed since the form was shown") < page.text.index("in the EHR")
