@@ -78,13 +78,15 @@ def no_outcome_card(
     if not days:
         return []
     dated = " and ".join(dict.fromkeys(days))
-    has = "have" if len(days) > 1 else "has"
-    summary = (
-        f"No outcome trajectory: the vertebroplasty or fixation dated {dated} alone {has} no "
-        "day to count the time points from — record it"
-    )
+    what = (
+        "the vertebroplasty or fixation dated {} alone has"
+        if len(days) == 1
+        else f"{len(days)} vertebroplasties or fixations dated {{}} alone have"
+    ).format(dated)
+    summary = f"No outcome trajectory: {what} no day to count the time points from — record it"
     refs = {p.ref.reference for p in blocked}
-    lines = [f"- {md(without_ids(i.diagnostics))}" for i in issues if i.resource in refs]
+    said = dict.fromkeys(without_ids(i.diagnostics) for i in issues if i.resource in refs)
+    lines = [f"- {md(line)}" for line in said]
     return [
         Card(
             uuid=uuid,

@@ -116,12 +116,12 @@ _PERHAPS = ", perhaps before the procedure"
 
 
 def _where(t: Treatment) -> str:
-    """ " outside the spine", " at T12, L1", " at a site not a vertebra", or nothing: where a
-    course was, as recorded."""
+    """ " outside the spine", " at T12, L1", " at Entire bony pelvis" (a coded site the maps
+    place at no vertebra, by its name), or nothing: where a course was, as recorded."""
     if t.outside_spine:
         return " outside the spine"
     if t.sited_elsewhere:
-        return " at a site not a vertebra"
+        return f" at {', '.join(t.sited_elsewhere)}"
     return f" at {', '.join(t.levels)}" if t.levels else ""
 
 
@@ -312,7 +312,9 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
     fewer += f" (also that day: {n} course{'s' if n > 1 else ''})" if also else ""
     more = [f"+{n} that day" if n else "", f"+{len(then)} later" if then else ""]
     short = ", ".join(filter(None, more))
-    fewest = f"index procedure on {day_text(outcome.index_day)}" + (f" ({short})" if short else "")
+    at = f" at {level_runs(list(outcome.treated_levels))}" if outcome.treated_levels else ""
+    fewest = f"index procedure{at} on {day_text(outcome.index_day)}"
+    fewest += f" ({short})" if short else ""
     tries = [(procedure, listed), (runs, listed), (runs, counted), (fewer, counted), (fewest, "")]
     name, later = next(
         ((n, lt) for n, lt in tries if len(f"After {n}{lt}: {first}") < SUMMARY_MAX), tries[-1]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
+from adapter.fhir.read.timing import follows
 from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
@@ -277,17 +278,20 @@ _UTC = ("Z", "+00:00", "-00:00")
 
 
 def _zone_doubt(lv: LevelResult, t: Treatment) -> bool:
-    """Whether a finding used is a time written in UTC on a day outside the treatment's recorded
-    date: known to follow it only where the finding was taken (its zone unknown) or with the
-    treatment's own time of day."""
-    if "T" in t.time.text:
+    """Whether a finding used, of an order not known against a treatment dated by its day
+    alone, is a time written in UTC on another day: it is unordered only because where it was
+    taken may be a day behind or ahead, which the treatment's time of day would settle. (A
+    treatment dated by its month or year lacks its day, not its time; a finding on its own day
+    is unordered whatever the zone.)"""
+    if len(t.time.text) != 10:
         return False
-    n = len(t.time.text)
     return any(
         ev.time is not None
         and "T" in ev.time.text
         and ev.time.text.endswith(_UTC)
-        and ev.time.text[:n] != t.time.text
+        and ev.time.text[:10] != t.time.text
+        and not follows(ev.time, t.time)
+        and not follows(t.time, ev.time)
         for basis in lv.bases.values()
         for ev in basis.evidence
     )

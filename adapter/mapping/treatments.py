@@ -80,9 +80,10 @@ class Treatment:
     # Its bodySites say it was done outside the spine (a femur, the brain): not a course whose
     # site is unknown, which the procedure check names beside a spine order.
     outside_spine: bool = False
-    # Its bodySites are coded and none is a vertebra or a spinal region (a femur in codes alone, a
-    # pelvis): not known to be the metastasis's, so never taken for part of a spinal procedure.
-    sited_elsewhere: bool = False
+    # Its bodySites are coded and the maps place none at a vertebra or a spinal region (a femur in
+    # codes alone, a pelvis), by their names: not known to be the metastasis's, so never taken for
+    # part of a spinal procedure, and named by its sites.
+    sited_elsewhere: tuple[str, ...] = ()
 
     @property
     def stabilises(self) -> bool:
@@ -190,7 +191,7 @@ def _treatment(
         where += ", in progress"
     evidence = Evidence(proc.ref, proc.time, summary + where)
     outside = not levels and _outside_spine(ctx.term, proc)
-    elsewhere = not levels and _not_spinal(ctx.term, proc)
+    elsewhere = _not_spinal(ctx.term, proc) if not levels else ()
     return Treatment(
         kinds, levels, proc.time, evidence, displays, augmentation, bridged, outside, elsewhere
     )
@@ -210,11 +211,14 @@ _NO_VERTEBRA = re.compile(
 _SPINAL_WORDS = re.compile(r"spin|vertebr|thorac|lumb|cervic|sacr|cocc|neurax", re.IGNORECASE)
 
 
-def _not_spinal(term: Terminology, proc: ProcedureRecord) -> bool:
-    """Whether the procedure has bodySites and the maps place every one outside the spine (a
-    femur, a pelvis: a pelvic field may still reach L5, so not "outside the spine")."""
+def _not_spinal(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
+    """The names of the procedure's bodySites when the maps place every one outside the spine
+    (a femur, a pelvis: a pelvic field may still reach L5, so not "outside the spine"); ()
+    otherwise."""
     sites = [resolve_site(concept, term) for concept in proc.body_sites]
-    return bool(sites) and all(site.kind == "other" for site in sites)
+    if not sites or any(site.kind != "other" for site in sites):
+        return ()
+    return tuple(dict.fromkeys(site.label for site in sites))
 
 
 def _outside_spine(term: Terminology, proc: ProcedureRecord) -> bool:

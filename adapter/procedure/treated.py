@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import PatientResult
+from adapter.vocabulary import SINS_ALIGNMENT, SINS_BONE_LESION, SINS_COLLAPSE, SINS_POSTEROLATERAL
 
 __all__ = ["Prior", "prior_treatment"]
 
+# The SINS components read from imaging (pain is the clinical one).
+_IMAGED = (SINS_BONE_LESION, SINS_ALIGNMENT, SINS_COLLAPSE, SINS_POSTEROLATERAL)
 # Criterion 3's finding right after the treatment it refers to, named with its day.
 _REIMAGE_SINCE = "findings before it — re-image"
 # The same when a finding used may come before or after the treatment (mapping/sins.py).
@@ -31,9 +34,11 @@ class Prior:
     level: str
     treatment: Treatment
     stale: bool  # no SINS finding used at the level certainly follows the treatment
-    # With ``stale``: a finding used may come before or after it (within its day, month or
-    # year, or untimed), so nothing is said to be "before" it.
-    unordered: bool = False
+    # With ``stale``: the stabilising treatment there that a finding used may come before or
+    # after (within its day, month or year, or untimed), which may not be ``treatment`` (a cement
+    # dated "2024" beside screws of 20 May): nothing is said to be "before" either.
+    unordered: Treatment | None = None
+    reimaged: bool = False  # without ``stale``: a later finding is an imaging finding
 
     @property
     def fixed(self) -> bool:
@@ -45,20 +50,28 @@ class Prior:
 
     @property
     def before(self) -> str:
-        """ "before the vertebroplasty on 22 May 2024" ("before or after" when not known)."""
-        order = "before or after" if self.unordered else "before"
-        return f"{order} the {self.treatment.name}{on_day(self.day)}"
+        """ "before the vertebroplasty on 22 May 2024" ("before or after" the treatment whose
+        order is not known)."""
+        if self.unordered is not None:
+            return f"before or after the {self.unordered.name}{on_day(self.unordered.time.day)}"
+        return f"before the {self.treatment.name}{on_day(self.day)}"
 
     @property
     def reimage(self) -> str:
         """Criterion 3's finding when no finding there certainly follows the treatment."""
-        order = "before or after" if self.unordered else "before"
+        other = self.unordered
+        if other is not None and other != self.treatment:
+            when = f"the {other.name}{on_day(other.time.day)}"
+            return f"findings at {self.level} not known to be before or after {when} — re-image"
+        order = "before or after" if other is not None else "before"
         return f"findings at {self.level} {order} the treatment{on_day(self.day)} — re-image"
 
     @property
     def reimage_since(self) -> str:
-        """:attr:`reimage` right after the treatment it names."""
-        return _REIMAGE_UNORDERED if self.unordered else _REIMAGE_SINCE
+        """:attr:`reimage` right after the treatment it names ("it"), else in full."""
+        if self.unordered is None:
+            return _REIMAGE_SINCE
+        return _REIMAGE_UNORDERED if self.unordered == self.treatment else self.reimage
 
     @property
     def named(self) -> str:
@@ -77,8 +90,9 @@ class Prior:
                 "cement or screws."
             )
         # A later finding may be clinical (pain): a re-assessment, not always a re-imaging.
-        seen = "not re-imaged since" if self.stale else "re-assessed since"
-        seen = "not known to be re-imaged since" if self.unordered else seen
+        since = "re-imaged since" if self.reimaged else "re-assessed since"
+        seen = "not re-imaged since" if self.stale else since
+        seen = "not known to be re-imaged since" if self.unordered is not None else seen
         named = f"{self.named[:1].upper()}{self.named[1:]}"
         if screws:
             return (
@@ -100,5 +114,6 @@ def prior_treatment(level: str, result: PatientResult) -> Prior | None:
     # stabilising treatment; otherwise the level's inputs are from before them, or of an order
     # not known (``unordered``: then nothing is said to be before the one shown either).
     stale = at is None or at.assessment.after is None
-    unordered = stale and at is not None and at.assessment.unordered is not None
-    return Prior(level, shown, stale, unordered)
+    unordered = at.assessment.unordered if stale and at is not None else None
+    reimaged = at is not None and any(at.bases[spec.code].evidence for spec in _IMAGED)
+    return Prior(level, shown, stale, unordered, reimaged)

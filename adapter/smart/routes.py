@@ -176,10 +176,11 @@ async def _not_allowed(
         entries = kept(view, session, name, fields, levels)
     except (FhirServerError, InputError):  # the refusal first: the form cannot be shown again
         return problem(root, 403, "Not allowed", f"{why}: nothing was written.")
-    message = f"Not saved: {why}. Your entries are kept below: record them in the EHR."
+    message = f"Not saved: {why}."
     if entries.changed:  # a colleague's finding in an answer's place: never copied as theirs
         changes = "; ".join(entries.changed)
         message += f" The record changed since the form was shown: {changes}. Check them."
+    message += " Your entries are kept below: record them in the EHR."
     page = await asyncio.to_thread(
         show, view, session, name, message, root,
         entries=entries.response, error=True, ticked=entries.ticked, shown_as=entries.shown,
