@@ -869,3 +869,14 @@ def test_two_blocked_procedures_of_one_month_are_counted_and_named_once():
     )
     lines = (card.detail or "").splitlines()
     assert len(lines) == len(set(lines))
+
+
+def test_several_coded_sites_are_named_briefly():
+    ribs = procedure("rt", "77373", when=_THAT_DAY)
+    ribs["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": code}]}
+                        for code in ("71341001", "85050009", "113197003")]  # fmt: skip
+    view = outcome_view(_outcome_of(procedure("vp", "22511", "T12"), ribs))
+    assert view is not None
+    assert "(also that day: radiotherapy at Bone structure of femur and 2 other sites)" in (
+        view.procedure
+    ), view.procedure

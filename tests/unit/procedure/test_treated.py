@@ -257,3 +257,13 @@ def test_a_later_imaging_finding_is_a_re_imaging():
                        when=LATER)  # fmt: skip
     _, (card,), _ = surfaces(patient_before(VP_DONE, collapse), order("vp", "22510", "T12"))
     assert "re-imaged since" in (card.detail or "")
+
+
+def test_the_re_image_finding_stays_in_the_summary_when_another_treatments_order_is_unknown():
+    screws = procedure("fx-done", "22842", "T11", "T12", "L1", when="2024-05-01T10:00:00Z")
+    cement = procedure("vp-done", "22511", "T12", when="2024-05")
+    _, (card,), _ = surfaces(patient_before(screws, cement), order("vp", "22510", "T12"))
+    assert card.summary == (
+        "Vertebroplasty T12: T12 already fixed on 1 May 2024; findings before or after the "
+        "vertebroplasty in May 2024 — re-image"
+    )
