@@ -121,7 +121,9 @@ def _where(t: Treatment) -> str:
     if t.outside_spine:
         return " outside the spine"
     if t.sited_elsewhere:
-        return f" at {', '.join(t.sited_elsewhere)}"
+        first, *more = t.sited_elsewhere
+        n = len(more)
+        return f" at {first}" + (f" and {n} other site{'s' if n > 1 else ''}" if more else "")
     return f" at {', '.join(t.levels)}" if t.levels else ""
 
 

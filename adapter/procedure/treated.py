@@ -69,9 +69,13 @@ class Prior:
     @property
     def reimage_since(self) -> str:
         """:attr:`reimage` right after the treatment it names ("it"), else in full."""
-        if self.unordered is None:
+        other = self.unordered
+        if other is None:
             return _REIMAGE_SINCE
-        return _REIMAGE_UNORDERED if self.unordered == self.treatment else self.reimage
+        if other == self.treatment:
+            return _REIMAGE_UNORDERED
+        # Short enough for the summary: the level is the order's, the treatment another's.
+        return f"findings before or after the {other.name}{on_day(other.time.day)} — re-image"
 
     @property
     def named(self) -> str:
