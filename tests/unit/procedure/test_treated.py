@@ -267,3 +267,13 @@ def test_the_re_image_finding_stays_in_the_summary_when_another_treatments_order
         "Vertebroplasty T12: T12 already fixed on 1 May 2024; findings before or after the "
         "vertebroplasty in May 2024 — re-image"
     )
+
+
+def test_the_order_check_says_why_a_next_morning_film_in_utc_is_not_known_to_follow():
+    # Vertebroplasty dated 19 May alone; the T12 findings at 09:00 UTC on 20 May may still be 19
+    # May where they were taken: criterion 3 says so, and what settles it.
+    c3 = criterion_3(single(patient_before(procedure("vp-done", "22511", "T12",
+                                                     when="2024-05-19")), "T12"))  # fmt: skip
+    assert c3.status == "unknown"
+    assert "written in UTC may fall on another day" in c3.basis
+    assert "the vertebroplasty's time of day" in c3.basis
