@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
-from adapter.fhir.read.timing import follows
 from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.concerns import cement_unsettled, cement_unstable
+from adapter.procedure.treated import zone_doubt, zone_words
 from adapter.scoring import Pain, Span, level_order, worst_first
 from adapter.vocabulary import (
     SINS,
@@ -274,29 +274,6 @@ def sins_decision(result: PatientResult) -> SinsDecision:
     return SinsDecision(tuple(sorted((_level(lv, result) for lv in result.levels), key=_order)))
 
 
-_UTC = ("Z", "+00:00", "-00:00")
-
-
-def _zone_doubt(lv: LevelResult, t: Treatment) -> bool:
-    """Whether a finding used, of an order not known against a treatment dated by its day
-    alone, is a time written in UTC on another day: it is unordered only because where it was
-    taken may be a day behind or ahead, which the treatment's time of day would settle. (A
-    treatment dated by its month or year lacks its day, not its time; a finding on its own day
-    is unordered whatever the zone.)"""
-    if len(t.time.text) != 10:
-        return False
-    return any(
-        ev.time is not None
-        and "T" in ev.time.text
-        and ev.time.text.endswith(_UTC)
-        and ev.time.text[:10] != t.time.text
-        and not follows(ev.time, t.time)
-        and not follows(t.time, ev.time)
-        for basis in lv.bases.values()
-        for ev in basis.evidence
-    )
-
-
 def recommendation(lv: SinsLevel, default: str) -> str:
     """The recommendation of a level's detail: ``default`` (the band's wording) for a level
     scored as it is, otherwise what its treated or unassessed state means."""
@@ -312,11 +289,9 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f"{on_day(t.time.day)}: not scored as after it; record new findings to re-assess the "
             "level."
         )
-        if _zone_doubt(lv.level, t):
-            text += (
-                f" A finding's time written in UTC may fall on another day where it was taken: "
-                f"the {t.name}'s time of day would settle the order."
-            )
+        if zone_doubt(lv.level, t):
+            said = zone_words(t)
+            text += f" {said[:1].upper()}{said[1:]}."
         if cement_unstable(lv.level) is not None:
             return f"{text} Unstable, whether they came before or after it; {NO_FIXATION}."
         unsettled = "; ".join(c.open for c in cement_unsettled(lv.level) if c.open)

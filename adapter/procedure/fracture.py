@@ -26,7 +26,7 @@ from adapter.procedure.criteria import (
     dated,
     staged_evidence,
 )
-from adapter.procedure.treated import Prior
+from adapter.procedure.treated import Prior, zone_words
 from adapter.scoring import Collapse
 from adapter.vocabulary import SINS_COLLAPSE, SINS_CONSULT_FROM
 
@@ -84,6 +84,8 @@ def _after_treatment(at: LevelResult, prior: Prior, unsure: Sequence[Staged] = (
         shown += f"; {named}: not known to be before or after {when}"
     if prior.stale:
         sins = "SINS not applicable (fixed)" if prior.fixed else f"SINS {at.result.total}"
+        if prior.zone_doubt and prior.unordered is not None:
+            sins += f"; {zone_words(prior.unordered)}"
         return _JUDGE.unknown(
             f"recorded {prior.before}, not re-scored: {shown}; {sins}",
             action=REIMAGE,

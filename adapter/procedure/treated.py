@@ -11,12 +11,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapter.fhir.read.timing import follows
 from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment, latest_stabilising
-from adapter.pipeline import PatientResult
+from adapter.pipeline import LevelResult, PatientResult
 from adapter.vocabulary import SINS_ALIGNMENT, SINS_BONE_LESION, SINS_COLLAPSE, SINS_POSTEROLATERAL
 
-__all__ = ["Prior", "prior_treatment"]
+__all__ = ["Prior", "prior_treatment", "zone_doubt", "zone_words"]
+
+_UTC = ("Z", "+00:00", "-00:00")
+
+
+def zone_doubt(lv: LevelResult, t: Treatment) -> bool:
+    """Whether a finding used, of an order not known against a treatment dated by its day
+    alone, is a time written in UTC on another day: it is unordered only because where it was
+    taken may be a day behind or ahead, which the treatment's time of day would settle. (A
+    treatment dated by its month or year lacks its day, not its time; a finding on its own day
+    is unordered whatever the zone.)"""
+    if len(t.time.text) != 10:
+        return False
+    return any(
+        ev.time is not None
+        and "T" in ev.time.text
+        and ev.time.text.endswith(_UTC)
+        and ev.time.text[:10] != t.time.text
+        and not follows(ev.time, t.time)
+        and not follows(t.time, ev.time)
+        for basis in lv.bases.values()
+        for ev in basis.evidence
+    )
+
+
+def zone_words(t: Treatment) -> str:
+    """Why such a finding's order is not known, and what settles it, as every surface says it."""
+    return (
+        "a finding's time written in UTC may fall on another day where it was taken: the "
+        f"{t.name}'s time of day would settle the order"
+    )
+
 
 # The SINS components read from imaging (pain is the clinical one).
 _IMAGED = (SINS_BONE_LESION, SINS_ALIGNMENT, SINS_COLLAPSE, SINS_POSTEROLATERAL)
@@ -39,6 +71,8 @@ class Prior:
     # dated "2024" beside screws of 20 May): nothing is said to be "before" either.
     unordered: Treatment | None = None
     reimaged: bool = False  # without ``stale``: a later finding is an imaging finding
+    # With ``unordered``: only because a finding in UTC may be of another day (zone_doubt).
+    zone_doubt: bool = False
 
     @property
     def fixed(self) -> bool:
@@ -120,4 +154,5 @@ def prior_treatment(level: str, result: PatientResult) -> Prior | None:
     stale = at is None or at.assessment.after is None
     unordered = at.assessment.unordered if stale and at is not None else None
     reimaged = at is not None and any(at.bases[spec.code].evidence for spec in _IMAGED)
-    return Prior(level, shown, stale, unordered, reimaged)
+    doubt = at is not None and unordered is not None and zone_doubt(at, unordered)
+    return Prior(level, shown, stale, unordered, reimaged, doubt)
