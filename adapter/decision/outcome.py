@@ -19,7 +19,7 @@ from typing import Literal
 from adapter.fhir.read.timing import day_text
 from adapter.mapping.compression import on_day
 from adapter.mapping.measures import calendar_day, last_day
-from adapter.mapping.treatments import Treatment
+from adapter.mapping.treatments import Treatment, spanned
 from adapter.outcomes import (
     WINDOWS,
     Measurement,
@@ -29,7 +29,7 @@ from adapter.outcomes import (
     days_after,
 )
 from adapter.pipeline import PatientResult
-from adapter.scoring import LEVELS, level_order, level_runs
+from adapter.scoring import level_runs
 from adapter.vocabulary.cards import SUMMARY_MAX
 from adapter.vocabulary.outcomes import treated_words
 
@@ -255,9 +255,8 @@ def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> tupl
     # The index's levels: those it treated, else its own, and those its screws span.
     here = set(outcome.treated_levels or outcome.procedure_levels)
     for t in that_day:
-        if "fixation" in t.kinds and t.levels:
-            top, bottom = level_order(t.levels[0]), level_order(t.levels[-1])
-            here |= {lv for lv in LEVELS if top <= level_order(lv) <= bottom}
+        if "fixation" in t.kinds:
+            here |= spanned(t.levels)
     names, also = [], []
     for t in that_day:
         unsited = not t.levels and not t.outside_spine and not t.sited_elsewhere

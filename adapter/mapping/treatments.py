@@ -18,7 +18,7 @@ not taken as fixed (the record disagrees with itself, and SINS there stays shown
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,7 +29,7 @@ from adapter.mapping.context import Context
 from adapter.mapping.sites import resolve_site
 from adapter.mapping.staging import Staging
 from adapter.mapping.terminology import Terminology
-from adapter.scoring import level_order
+from adapter.scoring import LEVELS, level_order
 
 __all__ = [
     "TREATMENT_VALUE_SETS",
@@ -39,6 +39,7 @@ __all__ = [
     "levels_named",
     "radiotherapy_under_way",
     "read_treatments",
+    "spanned",
     "treated_levels",
 ]
 
@@ -160,13 +161,22 @@ def treated_levels(term: Terminology, proc: ProcedureRecord, staging: Staging) -
     return tuple(sorted(levels, key=level_order))
 
 
+def spanned(own: Sequence[str]) -> frozenset[str]:
+    """Every level from the first to the last of ``own`` (in anatomical order): what a
+    construct with screws there spans."""
+    if not own:
+        return frozenset()
+    top, bottom = level_order(own[0]), level_order(own[-1])
+    return frozenset(lv for lv in LEVELS if top <= level_order(lv) <= bottom)
+
+
 def _bridged(own: tuple[str, ...], treated: tuple[str, ...]) -> tuple[str, ...]:
     """The treated levels beyond the bodySite that the construct spans (all of them when the
     bodySite names no level: then the reason is all the record says)."""
     if not own:
         return treated
-    top, bottom = level_order(own[0]), level_order(own[-1])
-    return tuple(lv for lv in treated if lv not in own and top <= level_order(lv) <= bottom)
+    span = spanned(own)
+    return tuple(lv for lv in treated if lv not in own and lv in span)
 
 
 def _treatment(

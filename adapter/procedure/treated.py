@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapter.fhir.read.timing import follows
+from adapter.fhir.read.timing import follows, in_utc
 from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.vocabulary import SINS_ALIGNMENT, SINS_BONE_LESION, SINS_COLLAPSE, SINS_POSTEROLATERAL
 
 __all__ = ["Prior", "prior_treatment", "zone_doubt", "zone_words"]
-
-_UTC = ("Z", "+00:00", "-00:00")
 
 
 def zone_doubt(lv: LevelResult, t: Treatment) -> bool:
@@ -32,8 +30,7 @@ def zone_doubt(lv: LevelResult, t: Treatment) -> bool:
         return False
     return any(
         ev.time is not None
-        and "T" in ev.time.text
-        and ev.time.text.endswith(_UTC)
+        and in_utc(ev.time)
         and ev.time.text[:10] != t.time.text
         and not follows(ev.time, t.time)
         and not follows(t.time, ev.time)

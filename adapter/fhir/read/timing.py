@@ -15,6 +15,7 @@ __all__ = [
     "certainly_after",
     "day_text",
     "follows",
+    "in_utc",
     "latest_moment",
     "month_text",
     "parse_time",
@@ -143,6 +144,12 @@ def at_or_after(a: ClinicalTime, b: ClinicalTime) -> bool:
         n = len(short.text)
         return a.text[:n] > b.text[:n]
     return a.instant >= b.end
+
+
+def in_utc(time: ClinicalTime) -> bool:
+    """Whether a time of day is written in UTC (as many servers send every time): it may be
+    any site's, whose day runs from 14 hours before UTC's to 12 hours after it."""
+    return "T" in time.text and time.text.endswith(_UTC)
 
 
 def follows(a: ClinicalTime, b: ClinicalTime) -> bool:

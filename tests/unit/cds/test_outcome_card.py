@@ -788,13 +788,15 @@ def _femur_coded_only(course: dict) -> dict:
 
 
 def test_a_course_at_a_coded_site_not_a_vertebra_is_never_part_of_the_index():
-    """A femur in codes alone (no words): not the metastasis's, so not part of the index."""
+    """A femur in codes alone (no words): not the metastasis's, so not part of the index, and
+    named by its site."""
     view = outcome_view(_outcome_of(
         procedure("vp", "22511", "T12"),
         _femur_coded_only(procedure("rt", "77373", when=_THAT_DAY)),
     ))  # fmt: skip
     assert view is not None
     assert view.procedure.startswith("vertebroplasty at T12 on 22 May 2024 (also that day: ")
+    assert "(also that day: radiotherapy at Bone structure of femur)" in view.procedure
 
 
 def test_radiotherapy_at_the_level_a_same_day_fixation_spans_is_part_of_the_index():
@@ -805,8 +807,10 @@ def test_radiotherapy_at_the_level_a_same_day_fixation_spans_is_part_of_the_inde
     assert "also that day" not in view.procedure and "fixation and radiotherapy" in view.procedure
 
 
-def test_the_summary_never_cuts_its_first_result_however_many_courses_there_are():
-    separation = (
+def _separation_and_many_courses() -> tuple[dict, ...]:
+    """Vertebroplasty, screws and decompression at T12 on the index day, seven courses elsewhere
+    that day, three later ones, and a pain score at 3 months."""
+    return (
         procedure("vp", "22511", "T12"), procedure("fx", "22842", "T11", "L1", when=_THAT_DAY),
         procedure("dc", "63003", "T12", when=_THAT_DAY),
         *(procedure(f"rt{n}", "77373", lv, when=_THAT_DAY)
@@ -815,7 +819,10 @@ def test_the_summary_never_cuts_its_first_result_however_many_courses_there_are(
           for n, m in enumerate((6, 7, 8))),
         measurement("pain-3m", PAIN, 2, when="2024-08-20T09:00:00Z"),
     )  # fmt: skip
-    data = patient_records(default_patient(extra=separation), "p")
+
+
+def test_the_summary_never_cuts_its_first_result_however_many_courses_there_are():
+    data = patient_records(default_patient(extra=_separation_and_many_courses()), "p")
     assert data is not None
     result = score_patient(data, TERM, now=parse_time("2024-11-01T09:00:00Z"))
     [card] = [c for c in score_cards(decide(result), "h") if c.summary.startswith("After")]
@@ -833,26 +840,8 @@ def test_the_page_names_the_index_procedure_as_the_card_does():
     ][:400]
 
 
-def test_a_course_at_a_coded_site_is_named_by_its_site():
-    view = outcome_view(_outcome_of(
-        procedure("vp", "22511", "T12"),
-        _femur_coded_only(procedure("rt", "77373", when=_THAT_DAY)),
-    ))  # fmt: skip
-    assert view is not None
-    assert "(also that day: radiotherapy at Bone structure of femur)" in view.procedure
-
-
 def test_the_last_fallback_of_the_summary_keeps_the_level():
-    courses = (
-        *(procedure(f"rt{n}", "77373", lv, when=_THAT_DAY)
-          for n, lv in enumerate(("C3", "C5", "T2", "T4", "L3", "L5", "S1"))),
-        *(procedure(f"later{n}", "77373", "T12", when=f"2024-0{m}-0{n + 1}T10:00:00Z")
-          for n, m in enumerate((6, 7, 8))),
-        measurement("pain-3m", PAIN, 2, when="2024-08-20T09:00:00Z"),
-    )  # fmt: skip
-    view = outcome_view(_outcome_of(procedure("vp", "22511", "T12"),
-                                    procedure("fx", "22842", "T11", "L1", when=_THAT_DAY),
-                                    procedure("dc", "63003", "T12", when=_THAT_DAY), *courses))  # fmt: skip
+    view = outcome_view(_outcome_of(*_separation_and_many_courses()))
     assert view is not None
     assert view.headline.startswith("After index procedure at T12 on 22 May 2024 (+7 that day"), (
         view.headline
