@@ -869,3 +869,41 @@ def test_several_coded_sites_are_named_briefly():
     assert "(also that day: radiotherapy at Bone structure of femur and 2 other sites)" in (
         view.procedure
     ), view.procedure
+
+
+def test_blocked_procedures_at_two_levels_are_each_named_by_their_kind_and_level():
+    """Two month-dated procedures at T12 and L1 read as one line with no level: the clinician
+    could not tell which records to date."""
+    [card], _ = _no_outcome_cards(*default_patient(extra=(
+        procedure("vp", "22511", "T12", when="2024-05"),
+        procedure("fx", "22842", "L1", when="2024-05"),
+    )))  # fmt: skip
+    lines = (card.detail or "").splitlines()
+    assert len(lines) == 2, lines
+    assert any("vertebroplasty at T12 dated May 2024 alone" in line for line in lines), lines
+    assert any("fixation at L1 dated May 2024 alone" in line for line in lines), lines
+
+
+def test_three_months_never_cut_the_no_outcome_summary_s_action():
+    [card], _ = _no_outcome_cards(*default_patient(extra=tuple(
+        procedure(f"vp{m}", "22511", "T12", when=f"2024-0{m}") for m in (5, 6, 7)
+    )))  # fmt: skip
+    assert card.summary.startswith("No outcome trajectory: 3 vertebroplasties or fixations"), (
+        card.summary
+    )
+    assert card.summary.endswith("— record their days"), card.summary
+    assert "…" not in card.summary and len(card.summary) <= 140
+
+
+def test_a_course_at_the_femur_and_at_a_site_not_understood_is_named_beside_the_index():
+    """One site known to be no vertebra and one the maps do not know: never placed at the
+    index's level as if it were the metastasis's; both sites said."""
+    course = procedure("rt", "77373", when=_THAT_DAY)
+    course["bodySite"] = [*_FEMUR, {"coding": [{"system": "http://snomed.info/sct",
+                                                "code": "99999003", "display": "Hip region"}]}]  # fmt: skip
+    view = outcome_view(_outcome_of(procedure("vp", "22511", "T12"), course))
+    assert view is not None
+    assert view.procedure == (
+        "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy at Bone structure of "
+        "femur and Hip region not understood)"
+    ), view.procedure
