@@ -10,6 +10,7 @@ from adapter.decision.outcome import OutcomeView, day_text
 from adapter.decision.wording import shorten, without_ids
 from adapter.fhir.read.followup import ProcedureRecord
 from adapter.fhir.read.issues import Issue
+from adapter.vocabulary.cards import SUMMARY_MAX
 from adapter.vocabulary.cards import markdown_text as md
 from adapter.vocabulary.systems import SCORE
 
@@ -67,6 +68,9 @@ def outcome_card(
     )
 
 
+_THEIR_DAYS = " — record their days"
+
+
 def no_outcome_card(
     blocked: Sequence[ProcedureRecord], issues: Sequence[Issue], uuid: str
 ) -> list[Card]:
@@ -74,16 +78,29 @@ def no_outcome_card(
     or year alone leaves no index procedure (contract §6: the time points are counted from its
     day), and a missing card would say nothing of why. The issues that name each, without ids
     (cards drop them, contract §4 v3); none when nothing blocked an index."""
-    days = [p.time.day for p in blocked if p.time is not None]
-    if not days:
+    timed = sorted((p.time for p in blocked if p.time is not None), key=lambda t: t.instant)
+    if not timed:
         return []
-    dated = " and ".join(dict.fromkeys(days))
-    what = (
-        "the vertebroplasty or fixation dated {} alone has"
-        if len(days) == 1
-        else f"{len(days)} vertebroplasties or fixations dated {{}} alone have"
-    ).format(dated)
-    summary = f"No outcome trajectory: {what} no day to count the time points from — record it"
+    days = list(dict.fromkeys(t.day for t in timed))
+    if len(timed) == 1:
+        summary = (
+            f"No outcome trajectory: the vertebroplasty or fixation dated {days[0]} alone has no "
+            "day to count the time points from — record it"
+        )
+    else:
+        dated = " and ".join(days) if len(days) < 3 else f"{days[0]} to {days[-1]}"
+        some = f"No outcome trajectory: {len(timed)} vertebroplasties or fixations dated"
+        # The dates give way, never the action (each is named in the detail); shorten() below
+        # cuts only a count beyond any record's.
+        for line in (
+            f"{some} {dated} alone have no day to count the time points from",
+            f"{some} {dated} alone: no day to count time points from",
+        ):
+            if len(line) + len(_THEIR_DAYS) <= SUMMARY_MAX:
+                break
+        else:
+            line = f"{some} by month or year alone: no day to count time points from"
+        summary = line + _THEIR_DAYS
     refs = {p.ref.reference for p in blocked}
     said = dict.fromkeys(without_ids(i.diagnostics) for i in issues if i.resource in refs)
     lines = [f"- {md(line)}" for line in said]

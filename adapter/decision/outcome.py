@@ -122,8 +122,10 @@ def _where(t: Treatment) -> str:
         return " outside the spine"
     if t.sited_elsewhere:
         first, *more = t.sited_elsewhere
+        if len(more) == 1:  # both said: the second may be one the maps do not understand
+            return f" at {first} and {more[0]}"
         n = len(more)
-        return f" at {first}" + (f" and {n} other site{'s' if n > 1 else ''}" if more else "")
+        return f" at {first}" + (f" and {n} other sites" if more else "")
     return f" at {', '.join(t.levels)}" if t.levels else ""
 
 

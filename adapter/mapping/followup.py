@@ -31,7 +31,12 @@ from adapter.mapping.observations import CURRENT_OBSERVATION
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.mapping.staging import Staging, condition_counts, read_staging
 from adapter.mapping.terminology import Terminology
-from adapter.mapping.treatments import TREATMENT_VALUE_SETS, levels_named, treated_levels
+from adapter.mapping.treatments import (
+    TREATMENT_VALUE_SETS,
+    levels_named,
+    procedure_words,
+    treated_levels,
+)
 from adapter.outcomes import (
     WINDOWS,
     Complication,
@@ -220,7 +225,7 @@ def index_event(
         or (p.time and len(p.time.text) <= 4 and calendar_day(p.time) <= first)
     ]
     if before:
-        said = [_undated_index(p, candidates[:1]) for p in before]
+        said = [_undated_index(p, procedure_words(term, p), candidates[:1]) for p in before]
         return IndexEvent((), tuple(issues + said), tuple(before))
     if first is None:
         return IndexEvent((), tuple(issues))
@@ -266,7 +271,7 @@ def _same_month(proc: ProcedureRecord, index: Sequence[tuple[date, ProcedureReco
 
 
 def _undated_index(
-    proc: ProcedureRecord, later: Sequence[tuple[date, ProcedureRecord]] = ()
+    proc: ProcedureRecord, words: str, later: Sequence[tuple[date, ProcedureRecord]] = ()
 ) -> Issue:
     assert proc.time is not None
     precision = "month" if len(proc.time.text) > 4 else "year"
@@ -277,7 +282,7 @@ def _undated_index(
         else ""
     )
     message = (
-        f"{proc.ref.reference or 'A Procedure without id'}: a vertebroplasty or fixation dated "
+        f"{proc.ref.reference or 'A Procedure without id'}: a {words} dated "
         f"{proc.time.day} alone (its {precision}): an index procedure needs its day to place the "
         f"time points, follow-up and survival, so no time point is counted from it.{first} "
         "Record the day it was done."

@@ -37,6 +37,7 @@ __all__ = [
     "TreatmentKind",
     "latest_stabilising",
     "levels_named",
+    "procedure_words",
     "radiotherapy_under_way",
     "read_treatments",
     "spanned",
@@ -138,6 +139,17 @@ def _kinds_of(term: Terminology, proc: ProcedureRecord) -> frozenset[TreatmentKi
     )
 
 
+def procedure_words(term: Terminology, proc: ProcedureRecord) -> str:
+    """The procedure as a clinician names it, with its levels: "vertebroplasty at T12",
+    "fixation (level not recorded)" (the kinds it is coded as; "procedure" when none)."""
+    kinds = _kinds_of(term, proc)
+    displays = tuple(d for c in proc.codes if c.system and (d := term.display(c.system, c.code)))
+    augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
+    levels = levels_named(term, proc)
+    where = f" at {', '.join(levels)}" if levels else " (level not recorded)"
+    return (_name(kinds, augmentation) if kinds else "procedure") + where
+
+
 def levels_named(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
     """The spinal levels of a Procedure's bodySite, in anatomical order."""
     sites = [resolve_site(concept, term) for concept in proc.body_sites]
@@ -222,11 +234,13 @@ _SPINAL_WORDS = re.compile(r"spin|vertebr|thorac|lumb|cervic|sacr|cocc|neurax", 
 
 
 def _not_spinal(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
-    """The names of the procedure's bodySites when the maps place every one outside the spine
-    (a femur, a pelvis: a pelvic field may still reach L5, so not "outside the spine"); ()
-    otherwise."""
+    """The names of the procedure's bodySites when the maps place one outside the spine (a
+    femur, a pelvis: a pelvic field may still reach L5, so not "outside the spine") and none in
+    it; () otherwise. A site beside it that the maps do not know is named "… not understood":
+    it may be a vertebra, so the course is never placed at a level, but it is said."""
     sites = [resolve_site(concept, term) for concept in proc.body_sites]
-    if not sites or any(site.kind != "other" for site in sites):
+    kinds = {site.kind for site in sites}
+    if "other" not in kinds or kinds - {"other", "unknown"}:
         return ()
     return tuple(dict.fromkeys(site.label for site in sites))
 

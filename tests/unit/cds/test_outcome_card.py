@@ -905,5 +905,5 @@ def test_a_course_at_the_femur_and_at_a_site_not_understood_is_named_beside_the_
     assert view is not None
     assert view.procedure == (
         "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy at Bone structure of "
-        "femur and Hip region not understood)"
+        "femur and SNOMED CT 99999003 not understood)"
     ), view.procedure
