@@ -252,3 +252,38 @@ def test_the_utc_sentence_is_said_only_of_a_finding_whose_order_it_explains():
     said = recommendation(sins_decision(score(procedure("vp", "22511", "T12", when="2024-05-20"),
                                               same_day)).levels[0], "")  # fmt: skip
     assert "may fall on another day" not in said
+
+
+def _films(when: str) -> tuple[dict, ...]:
+    return tuple(
+        finding(f"new-{code}", code, answer, level="T12", when=when)
+        for code, answer in SINS_AT_T12.items()
+    )
+
+
+def test_a_treatment_dated_by_its_year_that_may_repeat_a_dated_one_says_what_settles_it():
+    # Cement on 20 May and cement "2024" (billing, perhaps the same one): the films of 30 May
+    # follow the first, and may precede the second. Not re-scored (safe), but the clinician is
+    # told the likely reason and what would settle it, not left with "not known" alone.
+    result = score(
+        procedure("vp1", "22511", "T12", when=DONE), procedure("vp2", "22511", "T12", when="2024"),
+        *_films(LATER),
+    )  # fmt: skip
+    lv = sins_decision(result).levels[0]
+    assert (lv.indicator, lv.consult) == ("info", False)
+    said = recommendation(lv, "")
+    assert (
+        "The vertebroplasty in 2024 may be the vertebroplasty on 20 May 2024 recorded again, "
+        "which every finding used follows: its day would settle the order."
+    ) in said, said
+    assert "recorded again" in text_report(decide(result))
+
+
+def test_no_such_sentence_when_a_finding_used_may_precede_the_dated_one():
+    early = score(
+        procedure("vp1", "22511", "T12", when=DONE), procedure("vp2", "22511", "T12", when="2024"),
+        *_films("2024-05-15T09:00:00Z"),
+    )  # fmt: skip
+    said = recommendation(sins_decision(early).levels[0], "")
+    assert "not known to be before or after the vertebroplasty in 2024" in said
+    assert "recorded again" not in said
