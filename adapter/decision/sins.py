@@ -292,6 +292,12 @@ def recommendation(lv: SinsLevel, default: str) -> str:
         if zone_doubt(lv.level, t):
             said = zone_words(t)
             text += f" {said[:1].upper()}{said[1:]}."
+        if (again := lv.level.assessment.again) is not None:
+            text += (
+                f" The {t.name}{on_day(t.time.day)} may be the {again.name}"
+                f"{on_day(again.time.day)} recorded again, which every finding used follows: its "
+                "day would settle the order."
+            )
         if cement_unstable(lv.level) is not None:
             return f"{text} Unstable, whether they came before or after it; {NO_FIXATION}."
         unsettled = "; ".join(c.open for c in cement_unsettled(lv.level) if c.open)

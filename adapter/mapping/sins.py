@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TypeVar
 
-from adapter.fhir.read.evidence import Basis
+from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.fhir.read.timing import ClinicalTime, follows
 from adapter.mapping.compression import on_day
 from adapter.mapping.findings import SINS_FINDINGS, Bilsky, Chosen
@@ -86,6 +86,9 @@ class LevelAssessment:
     # come before or after (one within its day, month or year, or untimed): the level is then
     # shown from findings not known to be before it.
     unordered: Treatment | None = None
+    # With ``unordered`` dated by its month or year alone: the treatment dated by its day inside
+    # that period which every finding used follows; ``unordered`` may be it recorded again.
+    again: Treatment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,8 @@ class _Sources:
     unsure: Findings | None = None
     # Without ``treatment``: the latest stabilising treatment a finding used may follow.
     unordered: Treatment | None = None
+    # With ``unordered``: the treatment dated by its day it may be recorded again (_recorded_again).
+    again: Treatment | None = None
     # The preliminary reports that stand at the level, by finding code (set by _assess).
     early: Mapping[str, Chosen[object]] = field(default_factory=dict)
 
@@ -181,11 +186,27 @@ def _sources(found: Findings, level: str, levels: int, treatments: Sequence[Trea
         for f in (found, reports)
         for code in SINS_FINDINGS
     ]
-    if any(
-        ev.time is None or not follows(latest.time, ev.time) for c in used if c for ev in c.evidence
-    ):
-        return _Sources(found, unordered=latest)
+    evidence = [ev for c in used if c for ev in c.evidence]
+    if any(ev.time is None or not follows(latest.time, ev.time) for ev in evidence):
+        return _Sources(found, unordered=latest, again=_recorded_again(latest, done, evidence))
     return _Sources(found)
+
+
+def _recorded_again(
+    latest: Treatment, done: Sequence[Treatment], evidence: Sequence[Evidence]
+) -> Treatment | None:
+    """The treatment dated by its day that ``latest``, dated by its month or year alone, may be
+    recorded again (billing often dates one by its period): inside that period, and followed by
+    every finding used. Only said, never assumed: the findings stay of an unknown order."""
+    if len(latest.time.text) > 7:
+        return None
+    for t in reversed(done):  # the latest first
+        if t is latest or len(t.time.text) <= 7:
+            continue
+        inside = not follows(t.time, latest.time) and not follows(latest.time, t.time)
+        if inside and all(ev.time is not None and follows(ev.time, t.time) for ev in evidence):
+            return t
+    return None
 
 
 def level_assessment(
@@ -242,4 +263,5 @@ def _assess(src: _Sources, plan: LevelPlan, level: str) -> LevelAssessment:
         src.treatment,
         preliminary={_SPECS[f].code: c for f, c in early.items()},
         unordered=src.unordered,
+        again=src.again,
     )
