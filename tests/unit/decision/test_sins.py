@@ -649,3 +649,44 @@ def test_the_sins_risk_assessment_of_tied_levels_is_another_result_when_the_tie_
     ids = [r.sins_risk.resource["identifier"][0]["value"] for r in (tied, alone, other)
            if r.sins_risk is not None]  # fmt: skip
     assert len(set(ids)) == 3
+
+
+def _cement_then(before: dict[str, str], after: dict[str, str]) -> PatientResult:
+    """Findings at T12 on 10 May, cement on 22 May, findings on 25 Oct; now 1 Nov 2024."""
+    old = t12("2024-05-10T09:00:00Z", **before)
+    new = tuple(
+        finding(f"t12-{code}-late", code, answer, level="T12", when="2024-10-25T09:00:00Z")
+        for code, answer in after.items()
+    )
+    resources = default_patient(
+        drop=T12_FINDINGS, extra=(*old, *new, procedure("vp", "22511", "T12"))
+    )
+    return result_of(resources, now="2024-11-01T09:00:00Z")
+
+
+def test_instability_found_after_cement_is_never_put_before_it():
+    """Stable before the cement (SINS 5–8), a subluxation five months after it: the card said
+    "SINS 5–8 before cement: unstable before cement alone", false of the indication, and never
+    said the new finding."""
+    result = _cement_then(
+        {"spinal-pain": "none", "bone-lesion-quality": "blastic"},
+        {"spinal-alignment": "subluxation"},
+    )
+    lv = sins_decision(result).levels[0]
+    assert (lv.indicator, lv.consult) == ("warning", True)
+    assert "before cement" not in lv.headline, lv.headline
+    assert lv.headline.startswith("T12 SINS ") and (
+        "subluxation at T12 after cement on 22 May 2024" in lv.headline
+    ), lv.headline
+    assert len(lv.headline) < 140
+    decisions = decide(result)
+    sins_card = score_cards(decisions, "h")[0]
+    for said in (sins_card.detail or "", text_report(decisions)):
+        assert "Unstable before cement alone" not in said
+        assert "Subluxation at T12 after the vertebroplasty on 22 May 2024" in said, said
+
+
+def test_instability_before_cement_is_still_said_as_before_it():
+    result = _cement_then({"spinal-alignment": "subluxation"}, {"spinal-alignment": "normal"})
+    lv = sins_decision(result).levels[0]
+    assert lv.headline.startswith("T12 SINS 14 before cement on 22 May 2024: unstable before")
