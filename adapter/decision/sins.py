@@ -22,7 +22,12 @@ from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
-from adapter.procedure.concerns import cement_unsettled, cement_unstable
+from adapter.procedure.concerns import (
+    cement_unsettled,
+    cement_unstable,
+    unstable_after_cement,
+    unstable_before_cement,
+)
 from adapter.procedure.treated import zone_doubt, zone_words
 from adapter.scoring import Pain, Span, level_order, worst_first
 from adapter.vocabulary import (
@@ -202,11 +207,18 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
     after = lv.assessment.after
     if after is not None:
         scored = _assessed_level(lv, "after-treatment", latest)
-        # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
-        if lv.before is None or scored.indicator == "critical" or cement_unstable(lv) is None:
+        if scored.indicator == "critical":
             return scored
-        words = f"{lv.level} SINS {lv.before.result.total} before cement{on_day(latest.time.day)}: "
-        words += CEMENT_ALONE
+        when = on_day(latest.time.day)
+        # Instability the findings after cement alone show is said as after it, first: what is
+        # found now is what a surgeon acts on (a subluxation since the cement).
+        if (now := unstable_after_cement(lv)) is not None:
+            words = f"{lv.level} SINS {lv.result.total}: {now} after cement{when}, unstable; "
+            return SinsLevel(lv, "after-treatment", "warning", words + NO_FIXATION, latest, True)
+        # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
+        if lv.before is None or unstable_before_cement(lv) is None:
+            return scored
+        words = f"{lv.level} SINS {lv.before.result.total} before cement{when}: {CEMENT_ALONE}"
         return SinsLevel(lv, "after-treatment", "warning", words, latest, scored.consult)
     before = f"{lv.level} before {latest.name}{on_day(latest.time.day)}"
     if lv.assessment.unordered is not None:
@@ -317,8 +329,15 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f" Scored from the findings after the {t.name}{on_day(t.time.day)}; earlier ones are "
             "listed, not used."
         )
-        if (was := lv.level.before) is not None and cement_unstable(lv.level) is not None:
-            text += f" Before the {t.name}: SINS {was.result.total}. {CEMENT_ALONE.capitalize()}."
+        if (now := unstable_after_cement(lv.level)) is not None:
+            text += (
+                f" {now[:1].upper()}{now[1:]} after the {t.name}{on_day(t.time.day)}: unstable "
+                f"after cement alone; {NO_FIXATION}."
+            )
+        was = lv.level.before
+        if was is not None and unstable_before_cement(lv.level) is not None:
+            then = "Unstable then too." if now is not None else f"{CEMENT_ALONE.capitalize()}."
+            text += f" Before the {t.name}: SINS {was.result.total}. {then}"
     if _mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
         text += (
             " Mechanical pain is the clinical sign of instability, whatever the total: consider "

@@ -42,7 +42,14 @@ from adapter.vocabulary import (
     ComponentSpec,
 )
 
-__all__ = ["Concern", "cement_unsettled", "cement_unstable", "order_concerns"]
+__all__ = [
+    "Concern",
+    "cement_unsettled",
+    "cement_unstable",
+    "order_concerns",
+    "unstable_after_cement",
+    "unstable_before_cement",
+]
 
 _COMBINED = "the case series combined cement with pedicle screw fixation"
 
@@ -107,11 +114,25 @@ def cement_unstable(at: LevelResult, prior: Prior | None = None) -> str | None:
     after cement alone is still judged by those before it too: the later findings do not undo
     the instability the cement was given for (contract §6 v3)."""
     before = f" {prior.before}" if prior is not None and prior.stale else ""
-    why = _unstable(at, before)
+    return _unstable(at, before) or unstable_before_cement(at)
+
+
+def unstable_after_cement(at: LevelResult) -> str | None:
+    """Why a level re-scored from findings after cement alone is certainly unstable by those
+    findings ("subluxation at T12"); None when it is not, or was not re-scored after cement."""
     treatment = at.assessment.after
-    if why is None and at.before is not None and treatment and "fixation" not in treatment.kinds:
-        why = _unstable(at.before, f" before the {treatment.name}{on_or_in(treatment.time.day)}")
-    return why
+    if treatment is None or "fixation" in treatment.kinds:
+        return None
+    return _unstable(at, "")
+
+
+def unstable_before_cement(at: LevelResult) -> str | None:
+    """Why a level re-scored after cement alone was certainly unstable before it, by the findings
+    up to it; None when it was not, or was not re-scored after cement."""
+    treatment = at.assessment.after
+    if at.before is None or treatment is None or "fixation" in treatment.kinds:
+        return None
+    return _unstable(at.before, f" before the {treatment.name}{on_or_in(treatment.time.day)}")
 
 
 def _unstable(at: LevelResult, before: str) -> str | None:
