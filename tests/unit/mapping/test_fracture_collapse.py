@@ -1,0 +1,65 @@
+"""A vertebral fracture coded after the collapse finding a level's SINS uses (contract §2, §4 v3).
+
+Real records often hold a fracture code (ICD-10-CM M84.58XA) and no new imaging finding: a
+"collapse none" from before the fracture, read as current, made a level "stable — no surgical
+consultation needed" beside it. The collapse may since be greater: it becomes the range from the
+finding up, and the fracture is named with what settles it.
+"""
+
+from __future__ import annotations
+
+from adapter.cds.cards import score_cards
+from adapter.decision import decide
+from adapter.fhir.read.timing import parse_time
+from adapter.mapping.terminology import default_terminology
+from adapter.pipeline import patient_records, score_patient
+from adapter.scoring.sins import Collapse
+from adapter.vocabulary.scores import SINS_COLLAPSE
+from tests.support.records import NOW, condition, default_patient
+
+TERM = default_terminology()
+FRACTURE = "M84.58XA"  # pathological fracture in neoplastic disease, vertebrae, initial encounter
+STABLE = {  # T12 (3) + non-mechanical pain (1): SINS 4, stable
+    "spinal-pain": "non-mechanical",
+    "bone-lesion-quality": "blastic",
+    "vertebral-body-collapse": "none",
+}
+
+
+def _result(*extra, sins=STABLE):
+    data = patient_records(default_patient(sins=sins, extra=extra), "p")
+    assert data is not None
+    return score_patient(data, TERM, now=parse_time(NOW))
+
+
+def test_a_fracture_coded_after_the_collapse_finding_widens_collapse_upwards_and_is_named():
+    result = _result(condition("fx", FRACTURE, onset="2024-05-31"))  # the finding: 30 May
+    (level,) = result.levels
+    assert level.assessment.inputs.collapse.values == frozenset(Collapse)
+    assert (level.result.total.low, level.result.total.high) == (4, 7)
+    said = " ".join(level.bases[SINS_COLLAPSE.code].caveats)
+    assert "is recorded after the collapse finding used" in said, said
+    assert "re-image" in said
+    card = score_cards(decide(result), "h")[0]
+    assert "(stable)" not in card.summary, card.summary
+    assert "no surgical consultation needed" not in (card.detail or "")
+
+
+def test_a_partial_collapse_only_widens_to_what_is_greater():
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31"),
+        sins={**STABLE, "vertebral-body-collapse": "lt-50"},
+    )
+    assert result.levels[0].assessment.inputs.collapse.values == {Collapse.LT_50, Collapse.GT_50}
+
+
+def test_a_fracture_before_the_finding_or_at_another_level_changes_nothing():
+    for fracture in (
+        condition("fx", FRACTURE, onset="2024-05-01"),
+        condition("fx", FRACTURE, onset="2024-05-31", level="L3"),
+    ):
+        (level,) = _result(fracture).levels
+        assert level.assessment.inputs.collapse.values == {Collapse.NONE}
+        assert not any(
+            "collapse finding used" in c for c in level.bases[SINS_COLLAPSE.code].caveats
+        )
