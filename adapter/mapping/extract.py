@@ -159,7 +159,10 @@ def extract_patient(
     staging = read_staging(ctx, conditions)
     found, plan = findings_and_levels(ctx, data, staging)
     treatments = read_treatments(ctx, data.procedures, staging)
-    levels = tuple(level_assessment(found, plan, level, treatments) for level in plan.levels)
+    fractures = (*staging.neoplastic_fractures, *staging.other_fractures)
+    levels = tuple(
+        level_assessment(found, plan, level, treatments, fractures) for level in plan.levels
+    )
     counts = count_inputs(found, staging)
     primary = primary_inputs(ctx, found, staging)
     visceral, visceral_basis = presence(found, staging.visceral, _VISCERAL, staging.unplaced)

@@ -32,6 +32,7 @@ __all__ = [
     "UNRECORDED",
     "LevelOrigin",
     "LevelPlan",
+    "may_be_at",
     "open_levels",
     "plan_levels",
     "unscored_line",
@@ -122,9 +123,9 @@ class LevelPlan:
             listed.append(evidence)
 
 
-def _may_be_at(lesion: Lesion, level: str) -> bool:
-    """Whether a lesion recorded without a level may be at ``level``: it has no bodySite, or a
-    spinal one that names no level and whose region (if any) holds it (Site.within)."""
+def may_be_at(lesion: Lesion, level: str) -> bool:
+    """Whether a lesion (or a fracture) recorded without a level may be at ``level``: it has no
+    bodySite, or a spinal one that names no level and whose region (if any) holds it."""
     if not lesion.sites:
         return True
     return any(s.kind == "spinal" and (not s.within or level in s.within) for s in lesion.sites)
@@ -139,9 +140,9 @@ def open_levels(staging: Staging, plan: LevelPlan) -> tuple[str, ...]:
     unplaced = [
         lesion
         for lesion in staging.lesions
-        if not lesion.levels and not any(_may_be_at(lesion, lv) for lv in found)
+        if not lesion.levels and not any(may_be_at(lesion, lv) for lv in found)
     ]
-    return tuple(lv for lv in LEVELS if any(_may_be_at(lesion, lv) for lesion in unplaced))
+    return tuple(lv for lv in LEVELS if any(may_be_at(lesion, lv) for lesion in unplaced))
 
 
 def _from_conditions(staging: Staging, plan: LevelPlan) -> None:
@@ -164,7 +165,7 @@ def _unplaced(staging: Staging, plan: LevelPlan) -> None:
     for lesion in staging.lesions:
         spinal = [s for s in lesion.sites if s.kind == "spinal"]
         placed = lesion.levels or (lesion.sites and not spinal)  # at a level, or extraspinal
-        if not placed and any(_may_be_at(lesion, lv) for lv in found):
+        if not placed and any(may_be_at(lesion, lv) for lv in found):
             plan.absorbed += 1
             continue
         if placed:
@@ -204,7 +205,7 @@ def plan_levels(
         for level in sorted(finding.levels or (), key=level_order):
             if level in plan.origin:
                 continue
-            if any(_may_be_at(lesion, level) for lesion in unplaced):
+            if any(may_be_at(lesion, level) for lesion in unplaced):
                 plan.add(level, "findings", None)
             else:
                 ref = finding.obs.ref.reference

@@ -27,9 +27,21 @@ from adapter.vocabulary.findings import (
     VERTEBRAL_BODY_COLLAPSE,
 )
 
-__all__ = ["PLACE_IT", "Placed", "bilsky_at", "finding_at", "preliminary", "to_confirm", "unplaced"]
+__all__ = [
+    "FRACTURED_SINCE",
+    "PLACE_IT",
+    "Placed",
+    "bilsky_at",
+    "finding_at",
+    "fractured_since",
+    "preliminary",
+    "to_confirm",
+    "unplaced",
+]
 
 PLACE_IT = "record the level (bodySite) of the finding"
+# What settles a collapse finding older than a vertebral fracture coded at its level.
+FRACTURED_SINCE = "re-image the level: a vertebral fracture is coded since the finding"
 
 
 def to_confirm(chosen: Chosen[object]) -> str:
@@ -42,6 +54,12 @@ def preliminary(basis: Basis) -> bool:
     """Whether a component is missing though a preliminary report records it (contract §2: not
     scored): the report is what to confirm, not a finding to record."""
     return basis.settle is not None and basis.settle.startswith(PRELIMINARY)
+
+
+def fractured_since(basis: Basis) -> bool:
+    """Whether a component was widened because a vertebral fracture is coded since its finding:
+    imaging is what settles it, not a conflict between findings."""
+    return basis.settle == FRACTURED_SINCE
 
 
 def unplaced(basis: Basis) -> bool:

@@ -26,12 +26,14 @@ from typing import TypeVar
 from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.fhir.read.timing import ClinicalTime, follows
 from adapter.mapping.compression import on_day
+from adapter.mapping.context import condition_named
 from adapter.mapping.findings import SINS_FINDINGS, Bilsky, Chosen
 from adapter.mapping.inputs import enum_input, only
-from adapter.mapping.levels import LevelOrigin, LevelPlan
+from adapter.mapping.levels import LevelOrigin, LevelPlan, may_be_at
 from adapter.mapping.observations import Findings
-from adapter.mapping.placement import PLACE_IT, bilsky_at, finding_at, to_confirm
+from adapter.mapping.placement import FRACTURED_SINCE, PLACE_IT, bilsky_at, finding_at, to_confirm
 from adapter.mapping.safety import replaced
+from adapter.mapping.staging import Staged
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.scoring import (
     Alignment,
@@ -42,6 +44,7 @@ from adapter.scoring import (
     Posterolateral,
     SinsInput,
 )
+from adapter.scoring.sins import answer_points
 from adapter.vocabulary import (
     SINS_ALIGNMENT,
     SINS_BONE_LESION,
@@ -210,14 +213,62 @@ def _recorded_again(
 
 
 def level_assessment(
-    found: Findings, plan: LevelPlan, level: str, treatments: Sequence[Treatment] = ()
+    found: Findings,
+    plan: LevelPlan,
+    level: str,
+    treatments: Sequence[Treatment] = (),
+    fractures: Sequence[Staged] = (),
 ) -> LevelAssessment:
+    """One level's SINS inputs; ``fractures``: the current vertebral fracture Conditions, any
+    cause (a collapse finding older than one may since be greater)."""
+    here = tuple(
+        f for f in fractures if level in f.levels or (not f.levels and may_be_at(f, level))
+    )
     src = _sources(found, level, len(plan.origin), treatments)
-    assessed = _assess(src, plan, level)
+    assessed = _assess(src, plan, level, here)
     if src.before is None:
         return assessed
-    before = _assess(_Sources(src.before), plan, level)
+    before = _assess(_Sources(src.before), plan, level, here)
     return replace(assessed, before=before)
+
+
+def _since_fracture(
+    collapse: Possible[Collapse], basis: Basis, fractures: Sequence[Staged]
+) -> tuple[Possible[Collapse], Basis]:
+    """A collapse finding with a vertebral fracture coded at the level (or at no level) not
+    certainly before it: the collapse may since be greater, so it is each answer from the
+    finding's up (never less: a fracture does not restore height), and the fracture is named."""
+    if not collapse.known or not basis.evidence or not fractures:
+        return collapse, basis
+    seen = [ev.time for ev in basis.evidence]
+    later = [
+        f
+        for f in fractures
+        if (when := f.condition.last_known) is None
+        or any(t is None or not follows(t, when) for t in seen)
+    ]
+    if not later:
+        return collapse, basis
+    least = min(answer_points(v) for v in collapse.values)
+    wider = Possible.among(v for v in Collapse if answer_points(v) >= least)
+    said = [
+        f"{condition_named(f.condition, f.levels)} ({f.condition.ref.reference}"
+        + (f", {f.condition.last_known.day}" if f.condition.last_known else ", undated")
+        + (", unconfirmed" if not f.confirmed else "")
+        + ")"
+        for f in later
+    ]
+    after = all(
+        (when := f.condition.last_known) is not None
+        and all(t is not None and follows(when, t) for t in seen)
+        for f in later
+    )
+    order = "is recorded after" if after else "is not known to be older than"
+    caveat = (
+        f"{'; '.join(said)} {order} the collapse finding used: the collapse may since be greater "
+        "— re-image the level."
+    )
+    return wider, Basis(basis.evidence, basis.notes, FRACTURED_SINCE, (*basis.caveats, caveat))
 
 
 _SPECS: Mapping[str, ComponentSpec] = {
@@ -229,7 +280,9 @@ _SPECS: Mapping[str, ComponentSpec] = {
 }
 
 
-def _assess(src: _Sources, plan: LevelPlan, level: str) -> LevelAssessment:
+def _assess(
+    src: _Sources, plan: LevelPlan, level: str, fractures: Sequence[Staged] = ()
+) -> LevelAssessment:
     n = len(plan.origin)
     early = {f: c for f in _SPECS if (c := _standing(src, f, level, n)) is not None}
     src = replace(src, early=early)
@@ -244,8 +297,8 @@ def _assess(src: _Sources, plan: LevelPlan, level: str) -> LevelAssessment:
     alignment, basis[SINS_ALIGNMENT.code] = _component(
         src, SPINAL_ALIGNMENT, Alignment, SINS_ALIGNMENT, level, n
     )
-    collapse, basis[SINS_COLLAPSE.code] = _component(
-        src, VERTEBRAL_BODY_COLLAPSE, Collapse, SINS_COLLAPSE, level, n
+    collapse, basis[SINS_COLLAPSE.code] = _since_fracture(
+        *_component(src, VERTEBRAL_BODY_COLLAPSE, Collapse, SINS_COLLAPSE, level, n), fractures
     )
     posterolateral, basis[SINS_POSTEROLATERAL.code] = _component(
         src, POSTEROLATERAL_INVOLVEMENT, Posterolateral, SINS_POSTEROLATERAL, level, n

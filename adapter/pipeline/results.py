@@ -14,7 +14,7 @@ from adapter.fhir.write.build import provenance_narrative
 from adapter.fhir.write.built import Built
 from adapter.mapping.context import AFTER_NOW
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
-from adapter.mapping.placement import preliminary, unplaced
+from adapter.mapping.placement import fractured_since, preliminary, unplaced
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span, level_order, worst_first
@@ -197,6 +197,15 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
     missing = [c.spec.short for c in parts if not c.known and c.code not in levelless | early]
     placing = [c.spec.short for c in parts if not c.known and c.code in levelless]
     confirming = [c.spec.short for c in parts if not c.known and c.code in early]
+    since = [
+        c.spec.short
+        for c in parts
+        if c.known
+        and not c.points.certain
+        and (b := (bases or {}).get(c.code)) is not None
+        and fractured_since(b)
+    ]
+    imaging = [f"re-image the {', '.join(since)} (a fracture is coded since)"] if since else []
     said = [f"confirm the preliminary {', '.join(confirming)}"] if confirming else []
     if missing:
         said.append("record " + ", ".join(missing))
@@ -204,9 +213,11 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
         where = f"the level (bodySite) of {', '.join(placing)}"
         said.append(where if missing else f"record {where}")
     if said:
-        return "; ".join(said)
-    uncertain = [c.spec.short for c in parts if not c.points.certain]
-    return "settle the conflicting " + ", ".join(uncertain)
+        return "; ".join(said + imaging)
+    uncertain = [c.spec.short for c in parts if not c.points.certain and c.spec.short not in since]
+    if imaging and not uncertain:
+        return imaging[0]
+    return "; ".join([*imaging, "settle the conflicting " + ", ".join(uncertain)])
 
 
 def worst_levels(levels: list[LevelResult]) -> tuple[LevelResult, ...]:
