@@ -907,3 +907,63 @@ def test_a_course_at_the_femur_and_at_a_site_not_understood_is_named_beside_the_
         "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy at Bone structure of "
         "femur and SNOMED CT 99999003 not understood)"
     ), view.procedure
+
+
+def _sited(course: dict, *sites: dict) -> dict:
+    return {**course, "bodySite": list(sites)}
+
+
+_T13 = {"coding": [{"system": "http://spinemets.org/fhir/CodeSystem/vertebra", "code": "T13"}]}
+
+
+def test_a_blocked_procedure_whose_level_is_not_a_vertebra_code_says_what_its_bodysite_holds():
+    """ "(level not recorded)" told the clinician there was nothing to record where there was
+    something to correct: words, a code that does not exist."""
+    [card], _ = _no_outcome_cards(*default_patient(extra=(
+        _sited(procedure("vp", "22511", when="2024-05"), {"text": "T12 vertebral body"}),
+        _sited(procedure("vp2", "22511", when="2024-05"), _T13),
+    )))  # fmt: skip
+    detail = card.detail or ""
+    assert "a vertebroplasty (bodySite 'T12 vertebral body' in words only) dated May 2024" in detail
+    assert "a vertebroplasty (vertebra code 'T13' does not exist) dated May 2024" in detail
+    assert "level not recorded" not in detail
+
+
+def test_a_course_at_the_femur_beside_a_vertebra_code_that_does_not_exist_is_named_beside():
+    view = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"),
+        _sited(procedure("rt", "77373", when=_THAT_DAY), *_FEMUR, _T13),
+    ))  # fmt: skip
+    assert view is not None
+    assert view.procedure == (
+        "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy at Bone structure of "
+        "femur and vertebra code 'T13' does not exist)"
+    ), view.procedure
+
+
+def test_a_bodysite_in_words_beside_the_femur_is_said_or_if_spinal_keeps_the_course_at_the_index():
+    hip = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"),
+        _sited(procedure("rt", "77373", when=_THAT_DAY), *_FEMUR, {"text": "left hip"}),
+    ))  # fmt: skip
+    assert hip is not None
+    assert hip.procedure.endswith(
+        "(also that day: radiotherapy at Bone structure of femur and 'left hip' in words only)"
+    ), hip.procedure
+    spine = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"),
+        _sited(procedure("rt", "77373", when=_THAT_DAY), *_FEMUR, {"text": "T12 vertebral body"}),
+    ))  # fmt: skip
+    assert spine is not None
+    assert spine.procedure == "vertebroplasty and radiotherapy at T12 on 22 May 2024", (
+        spine.procedure
+    )
+
+
+def test_an_index_procedure_sited_in_words_says_so_in_its_treated_level_issue():
+    result = _outcome_of(
+        _sited(procedure("vp", "22511"), {"text": "L1 vertebral body"}),
+    )
+    said = " ".join(i.diagnostics for i in result.outcome_issues)
+    assert "bodySite 'L1 vertebral body' in words only" in said, said
+    assert "names no level (bodySite)" not in said
