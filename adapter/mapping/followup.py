@@ -35,6 +35,7 @@ from adapter.mapping.treatments import (
     TREATMENT_VALUE_SETS,
     levels_named,
     procedure_words,
+    sites_said,
     treated_levels,
 )
 from adapter.outcomes import (
@@ -311,10 +312,13 @@ def _treated(
         return tuple(sorted(levels, key=level_order)), ()
     named = tuple(sorted(own, key=level_order))
     refs = ", ".join(r for p in done if (r := p.ref.reference)) or "The index procedure"
+    said = "; ".join(dict.fromkeys(w for p in done if (w := sites_said(ctx.term, p))))
     why = (
         f"no metastasis is recorded at its levels ({', '.join(named)}) and no reason names a "
         "level; a fixation's levels without a lesion are instrumented, not treated"
         if named
+        else f"its bodySite places it at no level ({said})"
+        if said
         else "the procedure names no level (bodySite)"
     )
     message = (

@@ -30,6 +30,7 @@ from adapter.mapping.sites import resolve_site
 from adapter.mapping.staging import Staging
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import LEVELS, level_order
+from adapter.vocabulary.cards import shorten
 
 __all__ = [
     "TREATMENT_VALUE_SETS",
@@ -40,6 +41,7 @@ __all__ = [
     "procedure_words",
     "radiotherapy_under_way",
     "read_treatments",
+    "sites_said",
     "spanned",
     "treated_levels",
 ]
@@ -146,8 +148,19 @@ def procedure_words(term: Terminology, proc: ProcedureRecord) -> str:
     displays = tuple(d for c in proc.codes if c.system and (d := term.display(c.system, c.code)))
     augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
     levels = levels_named(term, proc)
-    where = f" at {', '.join(levels)}" if levels else " (level not recorded)"
+    said = sites_said(term, proc)
+    where = f" at {', '.join(levels)}" if levels else f" ({said or 'level not recorded'})"
     return (_name(kinds, augmentation) if kinds else "procedure") + where
+
+
+def sites_said(term: Terminology, proc: ProcedureRecord) -> str:
+    """What a procedure's bodySites hold when they place it at no level, as the record has it:
+    "vertebra code 'T13' does not exist", "Lumbar spine structure names no spinal level", "Bone
+    structure of femur", "bodySite 'T12 vertebral body' in words only"; "" when it has none. Said
+    where "level not recorded" would tell the clinician there is nothing to correct."""
+    coded = [resolve_site(concept, term).label for concept in proc.body_sites]
+    words = [f"bodySite '{shorten(w, 60)}' in words only" for w in proc.uncoded_sites]
+    return "; ".join(dict.fromkeys((*coded, *words)))
 
 
 def levels_named(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
@@ -231,6 +244,7 @@ _NO_VERTEBRA = re.compile(
     re.IGNORECASE,
 )
 _SPINAL_WORDS = re.compile(r"spin|vertebr|thorac|lumb|cervic|sacr|cocc|neurax", re.IGNORECASE)
+_LEVEL_WORDS = re.compile(r"\b[CTLS]\d{1,2}\b", re.IGNORECASE)  # "T12", "l1 body"
 
 
 def _not_spinal(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
@@ -240,9 +254,14 @@ def _not_spinal(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
     it may be a vertebra, so the course is never placed at a level, but it is said."""
     sites = [resolve_site(concept, term) for concept in proc.body_sites]
     kinds = {site.kind for site in sites}
-    if "other" not in kinds or kinds - {"other", "unknown"}:
+    if "other" not in kinds or kinds - {"other", "unknown", "invalid"}:
         return ()
-    return tuple(dict.fromkeys(site.label for site in sites))
+    # A site in words beside it is said too, unless its words may be spinal (the course may then
+    # be the metastasis's: it is never named as elsewhere).
+    if any(_SPINAL_WORDS.search(w) or _LEVEL_WORDS.search(w) for w in proc.uncoded_sites):
+        return ()
+    words = [f"'{shorten(w, 60)}' in words only" for w in proc.uncoded_sites]
+    return tuple(dict.fromkeys((*(site.label for site in sites), *words)))
 
 
 def _outside_spine(term: Terminology, proc: ProcedureRecord) -> bool:

@@ -38,6 +38,7 @@ class ProcedureRecord(NamedTuple):
     reasons: tuple[str, ...]  # reasonReference
     words: str = ""  # code.text and the codings' displays, lower case: how the record names it
     site_words: str = ""  # each bodySite's name ("|" between them): where the record says it was
+    uncoded_sites: tuple[str, ...] = ()  # the bodySites in words only, as written
 
 
 class EncounterRecord(NamedTuple):
@@ -76,9 +77,8 @@ def _words(concept: Any) -> str:
     return " ".join(t for t in texts if isinstance(t, str)).lower()
 
 
-def _site_words(value: Any) -> str:
+def _site_words(coded: tuple[str | None, ...], uncoded: tuple[str, ...]) -> str:
     """Each bodySite as the record names it (body_site_names), lower case, "|" between them."""
-    coded, uncoded = body_site_names(value)
     return "|".join(name.lower() for name in (*coded, *uncoded) if name)
 
 
@@ -105,6 +105,7 @@ def parse_follow_up(
     status = resource.get("status")
     status = status if isinstance(status, str) else None
     if rtype == "Procedure":
+        coded, uncoded = body_site_names(resource.get("bodySite"))
         return ProcedureRecord(
             ref=ref,
             patient=patient,
@@ -115,7 +116,8 @@ def parse_follow_up(
             body_sites=concepts(resource.get("bodySite")),
             reasons=references(resource.get("reasonReference"), aliases),
             words=_words(resource.get("code")),
-            site_words=_site_words(resource.get("bodySite")),
+            site_words=_site_words(coded, uncoded),
+            uncoded_sites=uncoded,
         )
     if rtype == "Encounter":
         period = resource.get("period")
