@@ -967,3 +967,21 @@ def test_an_index_procedure_sited_in_words_says_so_in_its_treated_level_issue():
     said = " ".join(i.diagnostics for i in result.outcome_issues)
     assert "bodySite 'L1 vertebral body' in words only" in said, said
     assert "names no level (bodySite)" not in said
+
+
+def test_a_barthel_recorded_but_not_read_is_said_on_the_outcome_card_itself():
+    """Totals of the 0–20 version (12, 18) are refused; the card read "Barthel not recorded" and
+    the reason sat only under the SINS card's input issues."""
+    result = _outcome_of(
+        procedure("vp", "22511", "T12"),
+        measurement("b0", BARTHEL, 12, when="2024-05-20T09:00:00Z"),
+        measurement("b3", BARTHEL, 18, when="2024-08-20T09:00:00Z"),
+        measurement("pain-3m", PAIN, 2, when="2024-08-20T09:00:00Z"),
+    )
+    [card] = [c for c in score_cards(decide(result), "h")
+              if c.source.topic and c.source.topic.code == "outcome-trajectory"]  # fmt: skip
+    assert "Barthel recorded, not read" in card.summary, card.summary
+    assert "Barthel not recorded" not in card.summary
+    detail = card.detail or ""
+    assert "Barthel Index 12 is not a multiple of 5" in detail, detail
+    assert "Observation/b0" not in detail  # cards drop ids (contract §4 v3)
