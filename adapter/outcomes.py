@@ -195,6 +195,9 @@ class PatientOutcome:
     # The last day such a death may have been on (the end of its month or year): a window opening
     # by then may have been reached.
     death_latest: date | None = None
+    # The measures ("barthel", "pain") with a reading recorded that could not be read (another
+    # scale, no time …; each an issue): said as "recorded, not read", never "not recorded".
+    unread: tuple[str, ...] = ()
 
     @property
     def index(self) -> Moment:

@@ -40,6 +40,8 @@ def _detail(view: OutcomeView) -> str:
         + md(", ".join(kinds) if kinds else "none recorded")
         + ".",
     ]
+    if view.notes:
+        lines += ["", "**Not used, or to complete**", ""] + [f"- {md(n)}" for n in view.notes]
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from adapter.decision.wording import without_ids
 from adapter.fhir.read.timing import day_text
 from adapter.mapping.compression import on_day
 from adapter.mapping.measures import calendar_day, last_day
@@ -79,6 +80,9 @@ class OutcomeView:
     headline: str
     procedure: str  # "vertebroplasty/kyphoplasty at T12 on 22 May 2024"
     points: tuple[OutcomePoint, ...]
+    # What the record holds for the outcome that was not used, and why (its issues, without ids):
+    # on the card itself, not only beside the scores.
+    notes: tuple[str, ...] = ()
 
 
 def _state(window: Window, first: date, last: date, today: date) -> WindowState:
@@ -230,7 +234,7 @@ def _point(window: Window, outcome: PatientOutcome, result: PatientResult) -> Ou
     return OutcomePoint(window.name, _LABEL[window.name], first, last, state, pain, barthel, beside)
 
 
-def _measure_words(trajectory: Trajectory, name: str) -> str:
+def _measure_words(trajectory: Trajectory, name: str, unread: bool = False) -> str:
     before = trajectory.value("baseline")
     after = [(w.name, v) for w in WINDOWS[1:] if (v := trajectory.value(w.name)) is not None]
     if after:
@@ -239,7 +243,7 @@ def _measure_words(trajectory: Trajectory, name: str) -> str:
         return f"{name} {start}{_number(value)} at {_LABEL[tp]}"
     if before is not None:
         return f"{name} {_number(before)} before"
-    return f"{name} not recorded"
+    return f"{name} recorded, not read" if unread else f"{name} not recorded"
 
 
 def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> tuple[str, list[str]]:
@@ -283,7 +287,9 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
     name, also = _procedure(outcome, result.assessment.treatments)
     that_day = f" (also that day: {'; '.join(dict.fromkeys(also))})" if also else ""
     procedure = name + that_day
-    measures = "; ".join(_measure_words(outcome.trajectory(m), name) for m, name in _MEASURES)
+    measures = "; ".join(
+        _measure_words(outcome.trajectory(m), name, m in outcome.unread) for m, name in _MEASURES
+    )
     # What was done after the index procedure and before the latest value said: named first,
     # so that a summary cut short never credits the index procedure with it.
     reported = [
@@ -323,7 +329,8 @@ def outcome_view(result: PatientResult) -> OutcomeView | None:
         ((n, lt) for n, lt in tries if len(f"After {n}{lt}: {first}") < SUMMARY_MAX), tries[-1]
     )
     headline = f"After {name}{later}: {measures}"
-    return OutcomeView(outcome, headline, procedure, points)
+    notes = tuple(dict.fromkeys(without_ids(i.diagnostics) for i in result.outcome_issues))
+    return OutcomeView(outcome, headline, procedure, points, notes)
 
 
 def _in_runs(procedure: str, levels: Sequence[str]) -> str:

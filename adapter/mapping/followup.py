@@ -559,12 +559,11 @@ def _trajectories(
     index_day: date,
     start: ClinicalTime,
     death: ClinicalTime | None,
-) -> tuple[Trajectory, Trajectory]:
-    """Pain and Barthel at the contract's time points; none dated after a known death."""
-    measures = {
-        k: _dated_by_day(ctx, k, found)
-        for k, found in read_measurements(ctx, data.observations, now).items()
-    }
+) -> tuple[Trajectory, Trajectory, frozenset[str]]:
+    """Pain and Barthel at the contract's time points, none dated after a known death, and the
+    measures with a reading that could not be read."""
+    read, unread = read_measurements(ctx, data.observations, now)
+    measures = {k: _dated_by_day(ctx, k, found) for k, found in read.items()}
     if death is not None:
         measures = {k: _before_death(ctx, k, found, death) for k, found in measures.items()}
     index = moment_of(start)
@@ -591,7 +590,7 @@ def _trajectories(
         )
         for m in ("pain", "barthel")
     )
-    return pain, barthel
+    return pain, barthel, unread
 
 
 _MEASURE_NAMES = {"pain": "pain", "barthel": "Barthel Index"}  # as the issues name them
@@ -682,7 +681,7 @@ def extract_follow_up(
     refs = frozenset(p.ref.reference for p in event if p.ref.reference)
     cement = read_cement(ctx, data.observations, refs, now)
     died, death = _death(ctx, data, now)
-    pain, barthel = _trajectories(ctx, data, now, index_day, start, death)
+    pain, barthel, unread = _trajectories(ctx, data, now, index_day, start, death)
     last = _last_contact(data, term, now)
     complications = _complications(ctx, data, start, now)
     record = data.record
@@ -711,6 +710,7 @@ def extract_follow_up(
         index_timed=moment_of(start).timed,
         death_recorded=partial.day if partial else None,
         death_latest=last_day(partial) if partial else None,
+        unread=tuple(sorted(unread)),
     )
     _check_death(ctx, data, outcome, now)
     evidence = [Evidence(p.ref, p.time, "index procedure") for p in event]

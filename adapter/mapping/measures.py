@@ -114,9 +114,12 @@ def _barthel(obs: ObservationRecord) -> float | str:
 
 def read_measurements(
     ctx: Context, observations: Iterable[ObservationRecord], now: ClinicalTime
-) -> dict[str, list[Measurement]]:
-    """Valid pain and Barthel readings, by measure ('pain', 'barthel')."""
+) -> tuple[dict[str, list[Measurement]], frozenset[str]]:
+    """Valid pain and Barthel readings, by measure ('pain', 'barthel'), and the measures with a
+    current reading that could not be read (each reason is an issue): "recorded, not read" is
+    not "not recorded"."""
     out: dict[str, list[Measurement]] = {"pain": [], "barthel": []}
+    unread: set[str] = set()
     for obs in observations:
         code = _loinc(obs)
         if code is None:
@@ -125,10 +128,13 @@ def read_measurements(
         if not _usable(
             ctx, obs, now, "a Barthel Index" if measure == "barthel" else "a pain score"
         ):
+            if obs.status in CURRENT_OBSERVATION:
+                unread.add(measure)
             continue
         value = _barthel(obs) if measure == "barthel" else _pain(obs, code)
         if isinstance(value, str):
             ctx.invalid(obs.ref.reference, f"{obs.ref.reference}: {value}")
+            unread.add(measure)
             continue
         assert obs.time is not None
         at = moment_of(obs.time)
@@ -143,7 +149,7 @@ def read_measurements(
                 text=obs.time.text,
             )
         )
-    return out
+    return out, frozenset(unread)
 
 
 @dataclass(frozen=True, slots=True)
