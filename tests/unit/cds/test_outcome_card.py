@@ -985,3 +985,22 @@ def test_a_barthel_recorded_but_not_read_is_said_on_the_outcome_card_itself():
     detail = card.detail or ""
     assert "Barthel Index 12 is not a multiple of 5" in detail, detail
     assert "Observation/b0" not in detail  # cards drop ids (contract §4 v3)
+
+
+def test_barthel_totals_that_all_fit_the_0_to_20_version_are_flagged_as_perhaps_on_that_scale():
+    """10 → 20 on the 0–20 version is dependent → independent; read as the 100-point index it is
+    "very dependent, barely changed", with no word of doubt."""
+    result = _outcome_of(
+        procedure("vp", "22511", "T12"),
+        measurement("b0", BARTHEL, 10, when="2024-05-20T09:00:00Z"),
+        measurement("b3", BARTHEL, 20, when="2024-08-20T09:00:00Z"),
+    )
+    view = outcome_view(result)
+    assert view is not None
+    assert any("20 or less" in n and "0–20 version" in n for n in view.notes), view.notes
+    wide = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"),
+        measurement("b0", BARTHEL, 10, when="2024-05-20T09:00:00Z"),
+        measurement("b3", BARTHEL, 45, when="2024-08-20T09:00:00Z"),
+    ))  # fmt: skip
+    assert wide is not None and not any("20 or less" in n for n in wide.notes)
