@@ -563,6 +563,10 @@ def _trajectories(
     """Pain and Barthel at the contract's time points, none dated after a known death, and the
     measures with a reading that could not be read."""
     read, unread = read_measurements(ctx, data.observations, now)
+    if read["barthel"] and all(m.value <= _BARTHEL_SHORT_MAX for m in read["barthel"]):
+        # Every total also fits the 0–20 version (10 → 20: dependent → independent there, "very
+        # dependent, barely changed" on the 100-point index). Read as recorded, and said.
+        ctx.issues.append(Issue("warning", "business-rule", _PERHAPS_SHORT))
     measures = {k: _dated_by_day(ctx, k, found) for k, found in read.items()}
     if death is not None:
         measures = {k: _before_death(ctx, k, found, death) for k, found in measures.items()}
@@ -594,6 +598,11 @@ def _trajectories(
 
 
 _MEASURE_NAMES = {"pain": "pain", "barthel": "Barthel Index"}  # as the issues name them
+_BARTHEL_SHORT_MAX = 20  # the 0–20 version's highest total
+_PERHAPS_SHORT = (
+    "Every Barthel Index recorded is 20 or less: read as the 100-point index (very dependent). If "
+    "they are totals of the 0–20 version, record each as the 100-point index (×5)."
+)
 
 
 def _dated_by_day(ctx: Context, measure: str, found: list[Measurement]) -> list[Measurement]:
