@@ -1004,3 +1004,23 @@ def test_barthel_totals_that_all_fit_the_0_to_20_version_are_flagged_as_perhaps_
         measurement("b3", BARTHEL, 45, when="2024-08-20T09:00:00Z"),
     ))  # fmt: skip
     assert wide is not None and not any("20 or less" in n for n in wide.notes)
+
+
+def test_the_summary_gives_way_on_the_course_names_before_it_cuts_a_result():
+    view = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"), _femur_coded_only(procedure("rt", "77373", when=_THAT_DAY))
+    ))  # fmt: skip
+    assert view is not None
+    assert view.headline.endswith("pain not recorded; Barthel not recorded"), view.headline
+    assert len(view.headline) <= 139 and "(also that day: 1 course)" in view.headline
+    # the detail keeps the names
+    assert "(also that day: radiotherapy at Bone structure of femur)" in view.procedure
+
+
+def test_a_site_the_maps_do_not_know_is_cited_by_the_record_s_own_words_with_its_code():
+    course = procedure("rt", "77373", when=_THAT_DAY)
+    course["bodySite"] = [*_FEMUR, {"coding": [{"system": "http://snomed.info/sct",
+                                                "code": "99999003", "display": "Hip region"}]}]  # fmt: skip
+    view = outcome_view(_outcome_of(procedure("vp", "22511", "T12"), course))
+    assert view is not None
+    assert "and Hip region (SNOMED CT 99999003 not understood))" in view.procedure, view.procedure
