@@ -26,7 +26,7 @@ from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.followup import ProcedureRecord
 from adapter.fhir.read.timing import ClinicalTime, latest_moment
 from adapter.mapping.context import Context
-from adapter.mapping.sites import resolve_site
+from adapter.mapping.sites import Site, resolve_site
 from adapter.mapping.staging import Staging
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import LEVELS, level_order
@@ -158,7 +158,9 @@ def sites_said(term: Terminology, proc: ProcedureRecord) -> str:
     "vertebra code 'T13' does not exist", "Lumbar spine structure names no spinal level", "Bone
     structure of femur", "bodySite 'T12 vertebral body' in words only"; "" when it has none. Said
     where "level not recorded" would tell the clinician there is nothing to correct."""
-    coded = [resolve_site(concept, term).label for concept in proc.body_sites]
+    coded = [
+        _label(proc, n, resolve_site(concept, term)) for n, concept in enumerate(proc.body_sites)
+    ]
     words = [f"bodySite '{shorten(w, 60)}' in words only" for w in proc.uncoded_sites]
     return "; ".join(dict.fromkeys((*coded, *words)))
 
@@ -261,7 +263,18 @@ def _not_spinal(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
     if any(_SPINAL_WORDS.search(w) or _LEVEL_WORDS.search(w) for w in proc.uncoded_sites):
         return ()
     words = [f"'{shorten(w, 60)}' in words only" for w in proc.uncoded_sites]
-    return tuple(dict.fromkeys((*(site.label for site in sites), *words)))
+    labels = [_label(proc, n, site) for n, site in enumerate(sites)]
+    return tuple(dict.fromkeys((*labels, *words)))
+
+
+def _label(proc: ProcedureRecord, n: int, site: Site) -> str:
+    """A bodySite as the outputs cite it: the maps' name; one they do not read, by the record's
+    own words beside what is wrong with its code ("Hip region (SNOMED CT 99999003 not
+    understood)"), never the code alone when the record names it."""
+    name = proc.site_names[n] if n < len(proc.site_names) else None
+    if site.kind in ("unknown", "invalid") and name:
+        return f"{shorten(name, 60)} ({site.label})"
+    return site.label
 
 
 def _outside_spine(term: Terminology, proc: ProcedureRecord) -> bool:

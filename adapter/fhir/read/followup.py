@@ -39,6 +39,7 @@ class ProcedureRecord(NamedTuple):
     words: str = ""  # code.text and the codings' displays, lower case: how the record names it
     site_words: str = ""  # each bodySite's name ("|" between them): where the record says it was
     uncoded_sites: tuple[str, ...] = ()  # the bodySites in words only, as written
+    site_names: tuple[str | None, ...] = ()  # each coded bodySite as the record names it
 
 
 class EncounterRecord(NamedTuple):
@@ -118,6 +119,7 @@ def parse_follow_up(
             words=_words(resource.get("code")),
             site_words=_site_words(coded, uncoded),
             uncoded_sites=uncoded,
+            site_names=coded,
         )
     if rtype == "Encounter":
         period = resource.get("period")

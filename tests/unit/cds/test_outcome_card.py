@@ -905,7 +905,7 @@ def test_a_course_at_the_femur_and_at_a_site_not_understood_is_named_beside_the_
     assert view is not None
     assert view.procedure == (
         "vertebroplasty at T12 on 22 May 2024 (also that day: radiotherapy at Bone structure of "
-        "femur and SNOMED CT 99999003 not understood)"
+        "femur and Hip region (SNOMED CT 99999003 not understood))"
     ), view.procedure
 
 
@@ -1004,17 +1004,6 @@ def test_barthel_totals_that_all_fit_the_0_to_20_version_are_flagged_as_perhaps_
         measurement("b3", BARTHEL, 45, when="2024-08-20T09:00:00Z"),
     ))  # fmt: skip
     assert wide is not None and not any("20 or less" in n for n in wide.notes)
-
-
-def test_the_summary_gives_way_on_the_course_names_before_it_cuts_a_result():
-    view = outcome_view(_outcome_of(
-        procedure("vp", "22511", "T12"), _femur_coded_only(procedure("rt", "77373", when=_THAT_DAY))
-    ))  # fmt: skip
-    assert view is not None
-    assert view.headline.endswith("pain not recorded; Barthel not recorded"), view.headline
-    assert len(view.headline) <= 139 and "(also that day: 1 course)" in view.headline
-    # the detail keeps the names
-    assert "(also that day: radiotherapy at Bone structure of femur)" in view.procedure
 
 
 def test_a_site_the_maps_do_not_know_is_cited_by_the_record_s_own_words_with_its_code():
