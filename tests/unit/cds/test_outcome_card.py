@@ -1013,3 +1013,19 @@ def test_a_site_the_maps_do_not_know_is_cited_by_the_record_s_own_words_with_its
     view = outcome_view(_outcome_of(procedure("vp", "22511", "T12"), course))
     assert view is not None
     assert "and Hip region (SNOMED CT 99999003 not understood))" in view.procedure, view.procedure
+
+
+def test_other_sites_counted_say_how_many_the_maps_do_not_read():
+    course = _sited(
+        procedure("rt", "77373", when=_THAT_DAY), *_FEMUR,
+        {"coding": [{"system": "http://snomed.info/sct", "code": "99999003"}]},
+        {"coding": [{"system": "http://snomed.info/sct", "code": "99999011"}]},
+    )  # fmt: skip
+    view = outcome_view(_outcome_of(procedure("vp", "22511", "T12"), course))
+    assert view is not None
+    # two codes the maps do not read, with no words: they may be vertebrae, never "outside the
+    # spine" from the femur's words alone
+    assert "outside the spine" not in view.procedure
+    assert "radiotherapy at Bone structure of femur and 2 other sites, 2 not read)" in (
+        view.procedure
+    ), view.procedure
