@@ -129,7 +129,8 @@ def _where(t: Treatment) -> str:
         if len(more) == 1:  # both said: the second may be one the maps do not understand
             return f" at {first} and {more[0]}"
         n = len(more)
-        return f" at {first}" + (f" and {n} other sites" if more else "")
+        counted = f", {t.sites_not_read} not read" if t.sites_not_read else ""
+        return f" at {first}" + (f" and {n} other sites{counted}" if more else "")
     return f" at {', '.join(t.levels)}" if t.levels else ""
 
 

@@ -88,6 +88,8 @@ class Treatment:
     # codes alone, a pelvis), by their names: not known to be the metastasis's, so never taken for
     # part of a spinal procedure, and named by its sites.
     sited_elsewhere: tuple[str, ...] = ()
+    # How many of the last of ``sited_elsewhere`` the maps do not read (they may be a vertebra).
+    sites_not_read: int = 0
 
     @property
     def stabilises(self) -> bool:
@@ -228,9 +230,18 @@ def _treatment(
         where += ", in progress"
     evidence = Evidence(proc.ref, proc.time, summary + where)
     outside = not levels and _outside_spine(ctx.term, proc)
-    elsewhere = _not_spinal(ctx.term, proc) if not levels else ()
+    elsewhere, unread = _not_spinal(ctx.term, proc) if not levels else ((), ())
     return Treatment(
-        kinds, levels, proc.time, evidence, displays, augmentation, bridged, outside, elsewhere
+        kinds,
+        levels,
+        proc.time,
+        evidence,
+        displays,
+        augmentation,
+        bridged,
+        outside,
+        elsewhere + unread,
+        len(unread),
     )
 
 
@@ -249,22 +260,26 @@ _SPINAL_WORDS = re.compile(r"spin|vertebr|thorac|lumb|cervic|sacr|cocc|neurax", 
 _LEVEL_WORDS = re.compile(r"\b[CTLS]\d{1,2}\b", re.IGNORECASE)  # "T12", "l1 body"
 
 
-def _not_spinal(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
+def _not_spinal(
+    term: Terminology, proc: ProcedureRecord
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The names of the procedure's bodySites when the maps place one outside the spine (a
     femur, a pelvis: a pelvic field may still reach L5, so not "outside the spine") and none in
-    it; () otherwise. A site beside it that the maps do not know is named "… not understood":
-    it may be a vertebra, so the course is never placed at a level, but it is said."""
+    it, and apart those beside them that the maps do not read ("… not understood", a code that
+    does not exist, words): these may be a vertebra, so the course is never placed at a level,
+    but they are said. ((), ()) otherwise."""
     sites = [resolve_site(concept, term) for concept in proc.body_sites]
     kinds = {site.kind for site in sites}
     if "other" not in kinds or kinds - {"other", "unknown", "invalid"}:
-        return ()
+        return (), ()
     # A site in words beside it is said too, unless its words may be spinal (the course may then
     # be the metastasis's: it is never named as elsewhere).
     if any(_SPINAL_WORDS.search(w) or _LEVEL_WORDS.search(w) for w in proc.uncoded_sites):
-        return ()
+        return (), ()
     words = [f"'{shorten(w, 60)}' in words only" for w in proc.uncoded_sites]
-    labels = [_label(proc, n, site) for n, site in enumerate(sites)]
-    return tuple(dict.fromkeys((*labels, *words)))
+    known = [site.label for site in sites if site.kind == "other"]
+    unread = [_label(proc, n, site) for n, site in enumerate(sites) if site.kind != "other"]
+    return tuple(dict.fromkeys(known)), tuple(dict.fromkeys((*unread, *words)))
 
 
 def _label(proc: ProcedureRecord, n: int, site: Site) -> str:
@@ -282,6 +297,10 @@ def _outside_spine(term: Terminology, proc: ProcedureRecord) -> bool:
     no vertebra (the brain, a femur, a breast), whether the maps know the site or not."""
     sites = [resolve_site(concept, term) for concept in proc.body_sites]
     if not sites or any(site.kind in ("level", "spinal", "invalid") for site in sites):
+        return False
+    # A code the maps do not read, with no words of the record's: it may be a vertebra.
+    names = (*proc.site_names, *[None] * len(sites))
+    if any(site.kind == "unknown" and not names[n] for n, site in enumerate(sites)):
         return False
     # A bone the maps place outside the spine is not enough: a pelvic field reaches L5 and the
     # sacrum. Only words naming a place with no vertebra say so.
