@@ -13,7 +13,7 @@ from adapter.decision import decide
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
-from adapter.scoring.sins import Collapse
+from adapter.scoring.sins import Alignment, Collapse, Pain
 from adapter.vocabulary.scores import SINS_COLLAPSE
 from tests.support.records import NOW, condition, default_patient
 
@@ -63,3 +63,43 @@ def test_a_fracture_before_the_finding_or_at_another_level_changes_nothing():
         assert not any(
             "collapse finding used" in c for c in level.bases[SINS_COLLAPSE.code].caveats
         )
+
+
+COMPLETE = {  # T12 (3), nothing else: SINS 3, stable, every component recorded
+    "spinal-pain": "pain-free",
+    "bone-lesion-quality": "blastic",
+    "spinal-alignment": "normal",
+    "vertebral-body-collapse": "none",
+    "posterolateral-involvement": "none",
+}
+
+
+def test_a_fracture_coded_since_a_complete_stable_record_never_leaves_it_stable():
+    """Every finding recorded and low: widening the collapse alone kept "stable — no surgical
+    consultation needed" and the RiskAssessment's sins-stable beside a fracture at the level. A
+    fracture since the findings may have brought pain and deformity too."""
+    result = _result(condition("fx", FRACTURE, onset="2024-05-31", level="T12"), sins=COMPLETE)
+    (level,) = result.levels
+    assert Pain.MECHANICAL in level.assessment.inputs.pain.values
+    assert Alignment.DE_NOVO_DEFORMITY in level.assessment.inputs.alignment.values
+    assert level.result.total.high >= 7
+    card = score_cards(decide(result), "h")[0]
+    assert "(stable)" not in card.summary and "re-image" in card.summary, card.summary
+    assert "no surgical consultation needed" not in (card.detail or "")
+    risk = result.sins_risk
+    assert risk is not None and "qualitativeRisk" not in risk.resource["prediction"][0]
+
+
+def test_a_fracture_after_cement_is_said_as_after_it_never_folded_into_the_score_before_it():
+    from tests.support.records import procedure
+
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("vp", "22511", "T12", when="2024-05-30T12:00:00Z"),  # after the findings
+        sins=COMPLETE,
+    )
+    (level,) = result.levels
+    assert level.assessment.inputs.collapse.values == {Collapse.NONE}  # as before the cement
+    card = score_cards(decide(result), "h")[0]
+    assert "fracture" in card.summary and "after" in card.summary, card.summary
+    assert card.indicator == "warning"
