@@ -15,7 +15,7 @@ say what settles it. Presentation only: the outputs are not changed here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
@@ -39,7 +39,7 @@ from adapter.vocabulary import (
     SINS_SCOPE_SHORT,
     SINS_UNSTABLE_FROM,
 )
-from adapter.vocabulary.cards import REMISSION, URGENCY, Indicator
+from adapter.vocabulary.cards import REMISSION, URGENCY, Indicator, shorten
 
 __all__ = [
     "CONSULT",
@@ -220,6 +220,18 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
             return scored
         words = f"{lv.level} SINS {lv.before.result.total} before cement{when}: {CEMENT_ALONE}"
         return SinsLevel(lv, "after-treatment", "warning", words, latest, scored.consult)
+    shown = _before_level(lv, latest)
+    if not lv.assessment.fractured_after:
+        return shown
+    # A fracture coded since the treatment: the picture before it may no longer hold (a
+    # cemented vertebra fractured again, or the next one): said first, a warning.
+    words = shorten(f"{shown.headline}; vertebral fracture coded after it — re-image")
+    return replace(shown, headline=words, indicator=worse(shown.indicator, "warning"))
+
+
+def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
+    """A treated level shown from findings before its latest stabilising treatment (or of an
+    unknown order against it)."""
     before = f"{lv.level} before {latest.name}{on_day(latest.time.day)}"
     if lv.assessment.unordered is not None:
         cement = _cement_alone(lv) if _assessed(lv) else None
@@ -286,6 +298,10 @@ def sins_decision(result: PatientResult) -> SinsDecision:
     return SinsDecision(tuple(sorted((_level(lv, result) for lv in result.levels), key=_order)))
 
 
+def _without_fractures(lv: LevelResult) -> LevelResult:
+    return replace(lv, assessment=replace(lv.assessment, fractured_after=()))
+
+
 def recommendation(lv: SinsLevel, default: str) -> str:
     """The recommendation of a level's detail: ``default`` (the band's wording) for a level
     scored as it is, otherwise what its treated or unassessed state means."""
@@ -294,6 +310,13 @@ def recommendation(lv: SinsLevel, default: str) -> str:
         return (
             f"{lv.name} was fixed with screws{on_day(t.time.day)}: SINS is not applicable to an "
             "instrumented level and is not re-scored."
+        )
+    if lv.state == "before-treatment" and t is not None and lv.level.assessment.fractured_after:
+        since = "; ".join(lv.level.assessment.fractured_after)
+        shown = recommendation(replace(lv, level=_without_fractures(lv.level)), default)
+        return (
+            f"{shown} Since the {t.name}{on_day(t.time.day)}: {since}: the findings before it "
+            "may no longer hold — re-image and re-assess the level."
         )
     if lv.state == "before-treatment" and t is not None and lv.level.assessment.unordered:
         text = (

@@ -92,6 +92,9 @@ class LevelAssessment:
     # With ``unordered`` dated by its month or year alone: the treatment dated by its day inside
     # that period which every finding used follows; ``unordered`` may be it recorded again.
     again: Treatment | None = None
+    # Vertebral fractures coded at the level since its stabilising treatment while the level is
+    # shown from findings before it: named beside that picture, never folded into it.
+    fractured_after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,26 +223,53 @@ def level_assessment(
     fractures: Sequence[Staged] = (),
 ) -> LevelAssessment:
     """One level's SINS inputs; ``fractures``: the current vertebral fracture Conditions, any
-    cause (a collapse finding older than one may since be greater)."""
+    cause (findings older than one may no longer hold: _since_fracture)."""
     here = tuple(
         f for f in fractures if level in f.levels or (not f.levels and may_be_at(f, level))
     )
     src = _sources(found, level, len(plan.origin), treatments)
+    done = [t for t in treatments if t.stabilises and t.at(level)]
+    latest = latest_stabilising(done)
+    after: tuple[Staged, ...] = ()
+    if latest is not None and src.treatment is None:
+        # Shown from findings before the treatment (or of an unknown order): a fracture since
+        # the treatment is no part of that picture; it is said beside it (a cemented vertebra
+        # that fractures again), never folded into the score before it.
+        after = tuple(f for f in here if _follows(f, latest.time))
+        here = tuple(f for f in here if f not in after)
     assessed = _assess(src, plan, level, here)
+    assessed = replace(assessed, fractured_after=tuple(_fracture_named(f) for f in after))
     if src.before is None:
         return assessed
-    before = _assess(_Sources(src.before), plan, level, here)
+    before = _assess(_Sources(src.before), plan, level, ())
     return replace(assessed, before=before)
 
 
+def _follows(fracture: Staged, time: ClinicalTime) -> bool:
+    when = fracture.condition.last_known
+    return when is not None and follows(when, time)
+
+
+def _fracture_named(f: Staged) -> str:
+    """ "Pathological fracture of T12 vertebra (Condition/fx, 31 May 2024)": its name, else "a
+    vertebral fracture" and its code, its levels, when, and whether confirmed."""
+    cond = f.condition
+    named = condition_named(cond, f.levels)
+    named = named if cond.shown_name else f"a vertebral fracture ({named})"
+    when = cond.last_known.day if cond.last_known else "undated"
+    return f"{named} ({cond.ref.reference}, {when}{'' if f.confirmed else ', unconfirmed'})"
+
+
 def _since_fracture(
-    collapse: Possible[Collapse], basis: Basis, fractures: Sequence[Staged]
-) -> tuple[Possible[Collapse], Basis]:
-    """A collapse finding with a vertebral fracture coded at the level (or at no level) not
-    certainly before it: the collapse may since be greater, so it is each answer from the
-    finding's up (never less: a fracture does not restore height), and the fracture is named."""
-    if not collapse.known or not basis.evidence or not fractures:
-        return collapse, basis
+    value: Possible[E], basis: Basis, fractures: Sequence[Staged]
+) -> tuple[Possible[E], Basis]:
+    """A pain, alignment or collapse finding with a vertebral fracture coded at the level (or at
+    no level) not certainly before it: it may no longer hold, so it is each answer from the
+    finding's up (never less: a fracture does not restore height or ease pain), and the fracture
+    is named, in the same words on each component (said once). The lesion's quality and the
+    posterior elements' involvement are the tumour's, not the fracture's: left as recorded."""
+    if not value.known or not basis.evidence or not fractures:
+        return value, basis
     seen = [ev.time for ev in basis.evidence]
     later = [
         f
@@ -248,16 +278,12 @@ def _since_fracture(
         or any(t is None or not follows(t, when) for t in seen)
     ]
     if not later:
-        return collapse, basis
-    least = min(answer_points(v) for v in collapse.values)
-    wider = Possible.among(v for v in Collapse if answer_points(v) >= least)
-    said = [
-        f"{condition_named(f.condition, f.levels)} ({f.condition.ref.reference}"
-        + (f", {f.condition.last_known.day}" if f.condition.last_known else ", undated")
-        + (", unconfirmed" if not f.confirmed else "")
-        + ")"
-        for f in later
-    ]
+        return value, basis
+    enum = type(next(iter(value.values)))
+    least = min(answer_points(v) for v in value.values)  # type: ignore[arg-type]
+    wider = Possible.among(v for v in enum if answer_points(v) >= least)  # type: ignore[arg-type]
+    if wider.values == value.values:  # already the highest answer: nothing can be greater
+        return value, basis
     after = all(
         (when := f.condition.last_known) is not None
         and all(t is not None and follows(when, t) for t in seen)
@@ -265,8 +291,8 @@ def _since_fracture(
     )
     order = "is recorded after" if after else "is not known to be older than"
     caveat = (
-        f"{'; '.join(said)} {order} the collapse finding used: the collapse may since be greater "
-        "— re-image the level."
+        f"{'; '.join(_fracture_named(f) for f in later)} {order} findings used: pain, alignment "
+        "and collapse may since be worse — re-image and re-assess the level."
     )
     return wider, Basis(basis.evidence, basis.notes, FRACTURED_SINCE, (*basis.caveats, caveat))
 
@@ -290,15 +316,18 @@ def _assess(
     basis = {
         SINS_LOCATION.code: Basis(tuple(plan.evidence[level]), caveats=(note,) if note else ())
     }
-    pain, basis[SINS_PAIN.code] = _component(src, SPINAL_PAIN, Pain, SINS_PAIN, level, n)
+    pain, basis[SINS_PAIN.code] = _since_fracture(
+        *_component(src, SPINAL_PAIN, Pain, SINS_PAIN, level, n), fractures
+    )
     lesion, basis[SINS_BONE_LESION.code] = _component(
         src, BONE_LESION_QUALITY, BoneLesion, SINS_BONE_LESION, level, n
     )
-    alignment, basis[SINS_ALIGNMENT.code] = _component(
-        src, SPINAL_ALIGNMENT, Alignment, SINS_ALIGNMENT, level, n
+    alignment, basis[SINS_ALIGNMENT.code] = _since_fracture(
+        *_component(src, SPINAL_ALIGNMENT, Alignment, SINS_ALIGNMENT, level, n), fractures
     )
     collapse, basis[SINS_COLLAPSE.code] = _since_fracture(
-        *_component(src, VERTEBRAL_BODY_COLLAPSE, Collapse, SINS_COLLAPSE, level, n), fractures
+        *_component(src, VERTEBRAL_BODY_COLLAPSE, Collapse, SINS_COLLAPSE, level, n),
+        fractures,
     )
     posterolateral, basis[SINS_POSTEROLATERAL.code] = _component(
         src, POSTEROLATERAL_INVOLVEMENT, Posterolateral, SINS_POSTEROLATERAL, level, n

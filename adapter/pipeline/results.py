@@ -205,7 +205,9 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
         and (b := (bases or {}).get(c.code)) is not None
         and fractured_since(b)
     ]
-    imaging = [f"re-image the {', '.join(since)} (a fracture is coded since)"] if since else []
+    imaging = (
+        [f"a fracture is coded since: re-image, re-assess {', '.join(since)}"] if since else []
+    )
     said = [f"confirm the preliminary {', '.join(confirming)}"] if confirming else []
     if missing:
         said.append("record " + ", ".join(missing))
