@@ -1029,3 +1029,14 @@ def test_other_sites_counted_say_how_many_the_maps_do_not_read():
     assert "radiotherapy at Bone structure of femur and 2 other sites, 2 not read)" in (
         view.procedure
     ), view.procedure
+
+
+def test_a_barthel_recorded_by_its_month_alone_is_recorded_not_used_and_a_lone_old_20_is_not_flagged():
+    view = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"),
+        measurement("b0", BARTHEL, 60, when="2024-05"),
+        measurement("old", BARTHEL, 20, when="2022-01-10T09:00:00Z"),  # in no window
+    ))  # fmt: skip
+    assert view is not None
+    assert "Barthel recorded, not used" in view.headline, view.headline
+    assert not any("20 or less" in n for n in view.notes), view.notes
