@@ -244,7 +244,7 @@ def _measure_words(trajectory: Trajectory, name: str, unread: bool = False) -> s
         return f"{name} {start}{_number(value)} at {_LABEL[tp]}"
     if before is not None:
         return f"{name} {_number(before)} before"
-    return f"{name} recorded, not read" if unread else f"{name} not recorded"
+    return f"{name} recorded, not used" if unread else f"{name} not recorded"
 
 
 def _procedure(outcome: PatientOutcome, treatments: Sequence[Treatment]) -> tuple[str, list[str]]:

@@ -39,6 +39,7 @@ from adapter.mapping.treatments import (
     treated_levels,
 )
 from adapter.outcomes import (
+    TIME_POINTS,
     WINDOWS,
     Complication,
     Measurement,
@@ -561,12 +562,8 @@ def _trajectories(
     death: ClinicalTime | None,
 ) -> tuple[Trajectory, Trajectory, frozenset[str]]:
     """Pain and Barthel at the contract's time points, none dated after a known death, and the
-    measures with a reading that could not be read."""
+    measures recorded of which no reading is used (each reason is an issue)."""
     read, unread = read_measurements(ctx, data.observations, now)
-    if read["barthel"] and all(m.value <= _BARTHEL_SHORT_MAX for m in read["barthel"]):
-        # Every total also fits the 0–20 version (10 → 20: dependent → independent there, "very
-        # dependent, barely changed" on the 100-point index). Read as recorded, and said.
-        ctx.issues.append(Issue("warning", "business-rule", _PERHAPS_SHORT))
     measures = {k: _dated_by_day(ctx, k, found) for k, found in read.items()}
     if death is not None:
         measures = {k: _before_death(ctx, k, found, death) for k, found in measures.items()}
@@ -594,7 +591,20 @@ def _trajectories(
         )
         for m in ("pain", "barthel")
     )
-    return pain, barthel, unread
+    used = [v for tp in TIME_POINTS if (v := barthel.value(tp)) is not None]
+    if used and all(v <= _BARTHEL_SHORT_MAX for v in used):
+        # Every total used also fits the 0–20 version (10 → 20: dependent → independent there,
+        # "very dependent, barely changed" on the 100-point index). Read as recorded, and said.
+        ctx.issues.append(Issue("warning", "business-rule", _PERHAPS_SHORT))
+    # Recorded, yet no reading at a time point (another scale, its month alone, outside every
+    # window …): "recorded, not used", never "not recorded".
+    recorded = unread | {k for k, found in read.items() if found}
+    unused = {
+        k
+        for k, t in (("pain", pain), ("barthel", barthel))
+        if k in recorded and not any(t.value(tp) is not None for tp in TIME_POINTS)
+    }
+    return pain, barthel, frozenset(unused)
 
 
 _MEASURE_NAMES = {"pain": "pain", "barthel": "Barthel Index"}  # as the issues name them

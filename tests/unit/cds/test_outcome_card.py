@@ -980,7 +980,7 @@ def test_a_barthel_recorded_but_not_read_is_said_on_the_outcome_card_itself():
     )
     [card] = [c for c in score_cards(decide(result), "h")
               if c.source.topic and c.source.topic.code == "outcome-trajectory"]  # fmt: skip
-    assert "Barthel recorded, not read" in card.summary, card.summary
+    assert "Barthel recorded, not used" in card.summary, card.summary
     assert "Barthel not recorded" not in card.summary
     detail = card.detail or ""
     assert "Barthel Index 12 is not a multiple of 5" in detail, detail
