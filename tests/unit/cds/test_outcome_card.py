@@ -1040,3 +1040,13 @@ def test_a_barthel_recorded_by_its_month_alone_is_recorded_not_used_and_a_lone_o
     assert view is not None
     assert "Barthel recorded, not used" in view.headline, view.headline
     assert not any("20 or less" in n for n in view.notes), view.notes
+
+
+@pytest.mark.parametrize("words", ["Th12 body", "T-12", "T 12", "D12", "BWK 12"])
+def test_words_naming_a_level_in_other_notations_keep_a_course_at_the_index(words):
+    view = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"),
+        _sited(procedure("rt", "77373", when=_THAT_DAY), *_FEMUR, {"text": words}),
+    ))  # fmt: skip
+    assert view is not None
+    assert view.procedure == "vertebroplasty and radiotherapy at T12 on 22 May 2024", view.procedure

@@ -287,3 +287,21 @@ def test_no_such_sentence_when_a_finding_used_may_precede_the_dated_one():
     said = recommendation(sins_decision(early).levels[0], "")
     assert "not known to be before or after the vertebroplasty in 2024" in said
     assert "recorded again" not in said
+
+
+def test_no_recorded_again_sentence_when_a_later_dated_cement_already_orders_the_findings():
+    films = _films("2024-04-01T09:00:00Z")
+    result = score(
+        procedure("vp1", "22511", "T12", when="2024-03-01T10:00:00Z"),
+        procedure("vp2", "22511", "T12", when="2024-05-20T10:00:00Z"),
+        procedure("vp3", "22511", "T12", when="2024"), *films,
+    )  # fmt: skip
+    assert "recorded again" not in recommendation(sins_decision(result).levels[0], "")
+
+
+def test_no_recorded_again_sentence_between_a_kyphoplasty_and_a_vertebroplasty():
+    result = score(
+        procedure("kp", "22513", "T12", when=DONE), procedure("vp2", "22511", "T12", when="2024"),
+        *_films(LATER),
+    )  # fmt: skip
+    assert "recorded again" not in recommendation(sins_decision(result).levels[0], "")
