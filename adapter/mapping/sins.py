@@ -206,12 +206,17 @@ def _recorded_again(
     every finding used. Only said, never assumed: the findings stay of an unknown order."""
     if len(latest.time.text) > 7:
         return None
-    for t in reversed(done):  # the latest first
-        if t is latest or len(t.time.text) <= 7:
-            continue
-        inside = not follows(t.time, latest.time) and not follows(latest.time, t.time)
-        if inside and all(ev.time is not None and follows(ev.time, t.time) for ev in evidence):
-            return t
+    # Only the latest treatment dated by its day may be the one recorded again: a finding before
+    # a later one is already ordered against it, and an earlier one would be a third.
+    dated = [t for t in done if t is not latest and len(t.time.text) > 7]
+    t = max(dated, key=lambda d: d.time.instant, default=None)
+    if t is None or (
+        t.augmentation and latest.augmentation and t.augmentation != latest.augmentation
+    ):
+        return None  # none, or another procedure by its name (a kyphoplasty, a vertebroplasty)
+    inside = not follows(t.time, latest.time) and not follows(latest.time, t.time)
+    if inside and all(ev.time is not None and follows(ev.time, t.time) for ev in evidence):
+        return t
     return None
 
 
