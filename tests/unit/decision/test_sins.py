@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from adapter.cds.cards import score_cards
 from adapter.decision import decide
-from adapter.decision.sins import sins_decision
+from adapter.decision.sins import recommendation, sins_decision
 from adapter.fhir.read.orders import read_orders
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
@@ -690,3 +690,13 @@ def test_instability_before_cement_is_still_said_as_before_it():
     result = _cement_then({"spinal-alignment": "subluxation"}, {"spinal-alignment": "normal"})
     lv = sins_decision(result).levels[0]
     assert lv.headline.startswith("T12 SINS 14 before cement on 22 May 2024: unstable before")
+
+
+def test_certain_instability_after_cement_is_not_said_twice():
+    unstable = {"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50",
+                "posterolateral-involvement": "bilateral", "spinal-pain": "mechanical"}  # fmt: skip
+    result = _cement_then({}, unstable)
+    lv = sins_decision(result).levels[0]
+    assert lv.indicator == "critical"
+    said = recommendation(lv, "<band>")
+    assert "unstable after cement alone" not in said, said
