@@ -352,7 +352,8 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f" Scored from the findings after the {t.name}{on_day(t.time.day)}; earlier ones are "
             "listed, not used."
         )
-        if (now := unstable_after_cement(lv.level)) is not None:
+        now = unstable_after_cement(lv.level)
+        if now is not None and lv.level.result.total.low < SINS_UNSTABLE_FROM:
             text += (
                 f" {now[:1].upper()}{now[1:]} after the {t.name}{on_day(t.time.day)}: unstable "
                 f"after cement alone; {NO_FIXATION}."
