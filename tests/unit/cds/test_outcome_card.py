@@ -1050,3 +1050,15 @@ def test_words_naming_a_level_in_other_notations_keep_a_course_at_the_index(word
     ))  # fmt: skip
     assert view is not None
     assert view.procedure == "vertebroplasty and radiotherapy at T12 on 22 May 2024", view.procedure
+
+
+@pytest.mark.parametrize("words", ["D1 lesion of the hand", "rib 7, D2 finger"])
+def test_a_finger_in_words_beside_the_femur_is_no_spinal_level(words):
+    view = outcome_view(_outcome_of(
+        procedure("vp", "22511", "T12"),
+        _sited(procedure("rt", "77373", when=_THAT_DAY), *_FEMUR, {"text": words}),
+    ))  # fmt: skip
+    assert view is not None
+    assert "(also that day: radiotherapy at Bone structure of femur and" in view.procedure, (
+        view.procedure
+    )

@@ -102,3 +102,48 @@ def test_a_fracture_after_cement_is_said_as_after_it_never_folded_into_the_score
     card = score_cards(decide(result), "h")[0]
     assert "fracture" in card.summary and "after" in card.summary, card.summary
     assert card.indicator == "warning"
+
+
+def test_after_cement_the_risk_assessment_settles_no_category_beside_a_later_fracture():
+    from tests.support.records import procedure
+
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+        sins=COMPLETE,
+    )
+    risk = result.sins_risk
+    assert risk is not None
+    prediction = risk.resource["prediction"][0]
+    assert "qualitativeRisk" not in prediction, prediction
+    assert "fracture coded after" in risk.resource["mitigation"], risk.resource["mitigation"]
+
+
+def test_a_fracture_after_a_fixation_is_said_beside_the_fixed_level():
+    from tests.support.records import procedure
+
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("fx-op", "22842", "T12", when="2024-05-30T09:30:00Z"),
+        sins=COMPLETE,
+    )
+    card = score_cards(decide(result), "h")[0]
+    assert card.summary.startswith("T12 fixed on 30 May 2024"), card.summary
+    assert "vertebral fracture coded after it — re-image" in card.summary, card.summary
+    assert card.indicator == "warning"
+
+
+def test_an_undated_fracture_at_a_cemented_level_is_said_beside_never_folded_into_the_score_before():
+    from tests.support.records import procedure
+
+    undated = condition("fx", FRACTURE, level="T12")
+    del undated["onsetDateTime"]
+    result = _result(
+        undated, procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"), sins=COMPLETE
+    )
+    (level,) = result.levels
+    assert level.assessment.inputs.alignment.values == {Alignment.NORMAL}
+    card = score_cards(decide(result), "h")[0]
+    assert "conflicting" not in card.summary + (card.detail or ""), card.summary
+    assert "vertebral fracture coded after it" not in card.summary  # its time is not known
+    assert "vertebral fracture not known to be before it — re-image" in card.summary, card.summary
