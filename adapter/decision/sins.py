@@ -202,7 +202,7 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
     fixed = [t for t in done if "fixation" in t.kinds]
     if fixed:
         words = f"{lv.level} fixed{on_day(fixed[-1].time.day)}: SINS not applicable"
-        return SinsLevel(lv, "fixed", "info", words, fixed[-1])
+        return _fractured(lv, SinsLevel(lv, "fixed", "info", words, fixed[-1]))
     latest = latest_stabilising(done) or done[-1]  # the one the level's findings are read against
     after = lv.assessment.after
     if after is not None:
@@ -220,12 +220,26 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
             return scored
         words = f"{lv.level} SINS {lv.before.result.total} before cement{when}: {CEMENT_ALONE}"
         return SinsLevel(lv, "after-treatment", "warning", words, latest, scored.consult)
-    shown = _before_level(lv, latest)
-    if not lv.assessment.fractured_after:
+    return _fractured(lv, _before_level(lv, latest))
+
+
+def fracture_since(lv: LevelResult) -> str | None:
+    """How a vertebral fracture coded since a treated level's picture is said ("vertebral
+    fracture coded after it — re-image"); None when there is none."""
+    if lv.assessment.fractured_after:
+        return "vertebral fracture coded after it — re-image"
+    if lv.assessment.fractured_unsure:
+        return "vertebral fracture not known to be before it — re-image"
+    return None
+
+
+def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:
+    """A fracture coded since the treatment: the picture before it may no longer hold (a
+    cemented or instrumented vertebra fractured again): said in the headline, a warning."""
+    said = fracture_since(lv)
+    if said is None:
         return shown
-    # A fracture coded since the treatment: the picture before it may no longer hold (a
-    # cemented vertebra fractured again, or the next one): said first, a warning.
-    words = shorten(f"{shown.headline}; vertebral fracture coded after it — re-image")
+    words = shorten(f"{shown.headline}; {said}")
     return replace(shown, headline=words, indicator=worse(shown.indicator, "warning"))
 
 
@@ -299,7 +313,7 @@ def sins_decision(result: PatientResult) -> SinsDecision:
 
 
 def _without_fractures(lv: LevelResult) -> LevelResult:
-    return replace(lv, assessment=replace(lv.assessment, fractured_after=()))
+    return replace(lv, assessment=replace(lv.assessment, fractured_after=(), fractured_unsure=()))
 
 
 def recommendation(lv: SinsLevel, default: str) -> str:
@@ -311,12 +325,14 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             f"{lv.name} was fixed with screws{on_day(t.time.day)}: SINS is not applicable to an "
             "instrumented level and is not re-scored."
         )
-    if lv.state == "before-treatment" and t is not None and lv.level.assessment.fractured_after:
-        since = "; ".join(lv.level.assessment.fractured_after)
+    fractures = (*lv.level.assessment.fractured_after, *lv.level.assessment.fractured_unsure)
+    if lv.state in ("before-treatment", "fixed") and t is not None and fractures:
+        since = "; ".join(fractures)
         shown = recommendation(replace(lv, level=_without_fractures(lv.level)), default)
+        order = "Since" if lv.level.assessment.fractured_after else "Not known to be before"
         return (
-            f"{shown} Since the {t.name}{on_day(t.time.day)}: {since}: the findings before it "
-            "may no longer hold — re-image and re-assess the level."
+            f"{shown} {order} the {t.name}{on_day(t.time.day)}: {since}: the level may have "
+            "fractured since what is shown — re-image and re-assess it."
         )
     if lv.state == "before-treatment" and t is not None and lv.level.assessment.unordered:
         text = (

@@ -95,6 +95,8 @@ class LevelAssessment:
     # Vertebral fractures coded at the level since its stabilising treatment while the level is
     # shown from findings before it: named beside that picture, never folded into it.
     fractured_after: tuple[str, ...] = ()
+    # The same for fractures not known to be before that treatment (undated, or in its period).
+    fractured_unsure: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,14 +238,20 @@ def level_assessment(
     done = [t for t in treatments if t.stabilises and t.at(level)]
     latest = latest_stabilising(done)
     after: tuple[Staged, ...] = ()
+    unsure: tuple[Staged, ...] = ()
     if latest is not None and src.treatment is None:
         # Shown from findings before the treatment (or of an unknown order): a fracture since
-        # the treatment is no part of that picture; it is said beside it (a cemented vertebra
-        # that fractures again), never folded into the score before it.
+        # the treatment, or not known to be before it, is no part of that picture; it is said
+        # beside it (a cemented vertebra that fractures again), never folded into it.
         after = tuple(f for f in here if _follows(f, latest.time))
-        here = tuple(f for f in here if f not in after)
+        unsure = tuple(f for f in here if f not in after and not _precedes(f, latest.time))
+        here = tuple(f for f in here if f not in after and f not in unsure)
     assessed = _assess(src, plan, level, here)
-    assessed = replace(assessed, fractured_after=tuple(_fracture_named(f) for f in after))
+    assessed = replace(
+        assessed,
+        fractured_after=tuple(_fracture_named(f) for f in after),
+        fractured_unsure=tuple(_fracture_named(f) for f in unsure),
+    )
     if src.before is None:
         return assessed
     before = _assess(_Sources(src.before), plan, level, ())
@@ -253,6 +261,11 @@ def level_assessment(
 def _follows(fracture: Staged, time: ClinicalTime) -> bool:
     when = fracture.condition.last_known
     return when is not None and follows(when, time)
+
+
+def _precedes(fracture: Staged, time: ClinicalTime) -> bool:
+    when = fracture.condition.last_known
+    return when is not None and follows(time, when)
 
 
 def _fracture_named(f: Staged) -> str:

@@ -257,8 +257,9 @@ _NO_VERTEBRA = re.compile(
     re.IGNORECASE,
 )
 _SPINAL_WORDS = re.compile(r"spin|vertebr|thorac|lumb|cervic|sacr|cocc|neurax", re.IGNORECASE)
-# A level in words: "T12", "l1 body", "Th12", "T-12", "D12" (dorsal), "BWK 12" (Brustwirbel).
-_LEVEL_WORDS = re.compile(r"\b(?:[CTLSD]|Th|[HBL]WK)[\s-]?\d{1,2}\b", re.IGNORECASE)
+# A level in words: "T12", "l1 body", "Th12", "T-12", "BWK 12" (Brustwirbel); never a bare
+# "D1", which is a finger as often as a dorsal vertebra.
+_LEVEL_WORDS = re.compile(r"\b(?:[CTLS]|Th|[HBL]WK)[\s-]?\d{1,2}\b", re.IGNORECASE)
 
 
 def _not_spinal(

@@ -146,6 +146,15 @@ def _sins(
         beside = _possibly_worse(
             worst[0], [lv for lv in levels if lv not in worst and lv.level not in fixed]
         )
+        # A level shown from findings before its treatment with a fracture coded since: its
+        # band is history, never a category for the patient now.
+        beside += tuple(
+            f"{lv.level}: vertebral fracture coded after its treatment — re-image"
+            if lv.assessment.fractured_after
+            else f"{lv.level}: vertebral fracture not known to be before its treatment — re-image"
+            for lv in levels
+            if lv.assessment.fractured_after or lv.assessment.fractured_unsure
+        )
         identifier = _identifier(worst[0].observation)
         # Another result when what it says for the patient is not the first level's alone: the
         # levels that may be worse, the levels tied with it (its basis and words name them).
