@@ -147,3 +147,18 @@ def test_an_undated_fracture_at_a_cemented_level_is_said_beside_never_folded_int
     assert "conflicting" not in card.summary + (card.detail or ""), card.summary
     assert "vertebral fracture coded after it" not in card.summary  # its time is not known
     assert "vertebral fracture not known to be before it — re-image" in card.summary, card.summary
+
+
+def test_noms_reads_stability_as_either_beside_a_fracture_after_the_treatment():
+    from adapter.render.text import text_report
+    from tests.support.records import procedure
+
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+        sins=COMPLETE,
+    )
+    said = [line.strip() for line in text_report(decide(result)).splitlines()]
+    mechanical = [line for line in said if line.startswith("M: ")]
+    assert mechanical and all("— stable" not in line for line in mechanical), mechanical
+    assert any("fracture" in line for line in mechanical), mechanical
