@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from adapter.decision.sins import fracture_since
 from adapter.fhir.read.evidence import Basis
 from adapter.mapping.coded import Coded, coded_compressions
 from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
@@ -121,6 +122,11 @@ def _stability(
     if recorded is not None:
         shown = "; ".join(ev.cited for ev in recorded[1].evidence)
         return recorded[0], f"M: {shown}"
+    if fracture_since(lv) is not None:
+        # The level's picture is from before its treatment and a fracture is coded since: either.
+        order = "after" if lv.assessment.fractured_after else "not known to be before"
+        said = f"M: {lv.level}: vertebral fracture coded {order} its treatment — either; re-image"
+        return Possible(frozenset(Stability)), said
     if fixed is not None:  # a level fixed with screws is never re-scored (contract §6 v3)
         return Possible.of(
             Stability.STABLE
