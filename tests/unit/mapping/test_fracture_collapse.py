@@ -162,3 +162,17 @@ def test_noms_reads_stability_as_either_beside_a_fracture_after_the_treatment():
     mechanical = [line for line in said if line.startswith("M: ")]
     assert mechanical and all("— stable" not in line for line in mechanical), mechanical
     assert any("fracture" in line for line in mechanical), mechanical
+
+
+def test_the_page_draws_no_band_at_a_treated_level_with_a_fracture_since():
+    from adapter.render.patient import patient_body
+    from tests.support.records import procedure
+
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+        sins=COMPLETE,
+    )
+    page = patient_body(decide(result))
+    assert "SINS 3 · stable" not in page
+    assert "SINS 3 · band not settled" in page
