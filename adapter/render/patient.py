@@ -14,6 +14,7 @@ from html import escape
 from adapter.decision import NEUROLOGY_ACTION, Decisions
 from adapter.decision.noms import noms_view
 from adapter.decision.outcome import OutcomeView, follow_up_words, outcome_view
+from adapter.decision.sins import fracture_since
 from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
 from adapter.mapping.levels import unscored_line
@@ -225,8 +226,12 @@ def patient_body(decisions: Decisions) -> str:
     SMART app shows it under its own header and navigation)."""
     result, outcome = decisions.result, decisions.result.outcome
     summaries = decisions.summaries
+    # A treated level with a fracture coded since its picture: no band is drawn for it now.
     scored = {
-        lv.assessment.level: (str(lv.result.total), lv.result.band.code if lv.result.band else None)
+        lv.assessment.level: (
+            str(lv.result.total),
+            lv.result.band.code if lv.result.band and fracture_since(lv) is None else None,
+        )
         for lv in result.levels
     }
     treated = outcome.treated_levels if outcome else ()
