@@ -176,3 +176,11 @@ def test_the_page_draws_no_band_at_a_treated_level_with_a_fracture_since():
     page = patient_body(decide(result))
     assert "SINS 3 · stable" not in page
     assert "SINS 3 · band not settled" in page
+
+
+def test_the_text_report_names_the_fracture_once_a_level():
+    from adapter.render.text import text_report
+
+    result = _result(condition("fx", FRACTURE, onset="2024-05-31", level="T12"), sins=COMPLETE)
+    text = text_report(decide(result))
+    assert text.count("(Condition/fx, 31 May 2024)") == 1, text
