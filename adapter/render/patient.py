@@ -101,9 +101,12 @@ def _score(summary: ScoreSummary, recommendation: str | None, shows_band: bool =
     key = _key(summary)
     band = (summary.band or NOT_SETTLED) if shows_band else ""
     rows = []
+    said: set[str] = set()  # a note several components carry (a fracture since) is said once
     for comp in summary.components:
         sources = "".join(f"<li>{escape(s)}</li>" for s in comp.sources)
-        notes = "".join(f"<li><em>{escape(readable_dates(n))}</em></li>" for n in comp.notes)
+        fresh = [n for n in comp.notes if n not in said]
+        said.update(fresh)
+        notes = "".join(f"<li><em>{escape(readable_dates(n))}</em></li>" for n in fresh)
         listed = f'<ul class="sources">{sources}{notes}</ul>' if sources or notes else "—"
         rows.append((escape(comp.name), f'<td class="num">{escape(comp.value)}</td>', listed))
     missing = ""

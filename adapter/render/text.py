@@ -52,10 +52,13 @@ def _summary(summary: ScoreSummary, heading: str, advice: str | None) -> list[st
     if advice is not None:
         lines.append(f"    → {advice}")
         lines += [f"    ! {caution}" for caution in summary.cautions]
+    said: set[str] = set()  # a note several components carry (a fracture since) is said once
     for comp in summary.components:
         lines.append(f"    {comp.name:<32} {comp.value:>7}")
         lines += [f"{'':8}from {src}" for src in comp.sources]
-        lines += [f"{'':8}note: {readable_dates(note)}" for note in comp.notes]
+        notes = [n for n in comp.notes if n not in said]
+        said.update(notes)
+        lines += [f"{'':8}note: {readable_dates(note)}" for note in notes]
     if summary.missing:
         lines.append("    To settle the range:")
         lines += [f"      - {m}" for m in summary.missing]
