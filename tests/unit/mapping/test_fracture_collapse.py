@@ -184,3 +184,11 @@ def test_the_text_report_names_the_fracture_once_a_level():
     result = _result(condition("fx", FRACTURE, onset="2024-05-31", level="T12"), sins=COMPLETE)
     text = text_report(decide(result))
     assert text.count("(Condition/fx, 31 May 2024)") == 1, text
+
+
+def test_a_fracture_with_no_level_says_that_recording_its_level_would_settle_it():
+    result = _result(condition("fx", FRACTURE, onset="2024-05-31"), sins=COMPLETE)
+    card = score_cards(decide(result), "h")[0]
+    assert "record the fracture's level" in card.summary, card.summary
+    placed = _result(condition("fx", FRACTURE, onset="2024-05-31", level="T12"), sins=COMPLETE)
+    assert "record the fracture's level" not in score_cards(decide(placed), "h")[0].summary
