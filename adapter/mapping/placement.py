@@ -29,6 +29,7 @@ from adapter.vocabulary.findings import (
 
 __all__ = [
     "FRACTURED_SINCE",
+    "FRACTURED_SINCE_UNPLACED",
     "PLACE_IT",
     "Placed",
     "bilsky_at",
@@ -40,8 +41,12 @@ __all__ = [
 ]
 
 PLACE_IT = "record the level (bodySite) of the finding"
-# What settles a collapse finding older than a vertebral fracture coded at its level.
+# What settles a finding older than a vertebral fracture coded at its level, or at none.
 FRACTURED_SINCE = "re-image the level: a vertebral fracture is coded since the finding"
+FRACTURED_SINCE_UNPLACED = (
+    "re-image the level, or record the fracture's level: a vertebral fracture with no level is "
+    "coded since the finding"
+)
 
 
 def to_confirm(chosen: Chosen[object]) -> str:
@@ -59,7 +64,7 @@ def preliminary(basis: Basis) -> bool:
 def fractured_since(basis: Basis) -> bool:
     """Whether a component was widened because a vertebral fracture is coded since its finding:
     imaging is what settles it, not a conflict between findings."""
-    return basis.settle == FRACTURED_SINCE
+    return basis.settle in (FRACTURED_SINCE, FRACTURED_SINCE_UNPLACED)
 
 
 def unplaced(basis: Basis) -> bool:

@@ -31,7 +31,14 @@ from adapter.mapping.findings import SINS_FINDINGS, Bilsky, Chosen
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.levels import LevelOrigin, LevelPlan, may_be_at
 from adapter.mapping.observations import Findings
-from adapter.mapping.placement import FRACTURED_SINCE, PLACE_IT, bilsky_at, finding_at, to_confirm
+from adapter.mapping.placement import (
+    FRACTURED_SINCE,
+    FRACTURED_SINCE_UNPLACED,
+    PLACE_IT,
+    bilsky_at,
+    finding_at,
+    to_confirm,
+)
 from adapter.mapping.safety import replaced
 from adapter.mapping.staging import Staged
 from adapter.mapping.treatments import Treatment, latest_stabilising
@@ -312,7 +319,8 @@ def _since_fracture(
         f"{'; '.join(_fracture_named(f) for f in later)} {order} findings used: pain, alignment "
         "and collapse may since be worse — re-image and re-assess the level."
     )
-    return wider, Basis(basis.evidence, basis.notes, FRACTURED_SINCE, (*basis.caveats, caveat))
+    settle = FRACTURED_SINCE if all(f.sites for f in later) else FRACTURED_SINCE_UNPLACED
+    return wider, Basis(basis.evidence, basis.notes, settle, (*basis.caveats, caveat))
 
 
 _SPECS: Mapping[str, ComponentSpec] = {

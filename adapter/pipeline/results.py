@@ -14,7 +14,12 @@ from adapter.fhir.write.build import provenance_narrative
 from adapter.fhir.write.built import Built
 from adapter.mapping.context import AFTER_NOW
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
-from adapter.mapping.placement import fractured_since, preliminary, unplaced
+from adapter.mapping.placement import (
+    FRACTURED_SINCE_UNPLACED,
+    fractured_since,
+    preliminary,
+    unplaced,
+)
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span, level_order, worst_first
@@ -205,8 +210,10 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
         and (b := (bases or {}).get(c.code)) is not None
         and fractured_since(b)
     ]
+    unplaced_fracture = any(b.settle == FRACTURED_SINCE_UNPLACED for b in (bases or {}).values())
+    where = ", or record its level" if unplaced_fracture else ""
     imaging = (
-        [f"a fracture is coded since: re-image, re-assess {', '.join(since)}"] if since else []
+        [f"fracture coded since: re-image, re-assess {', '.join(since)}{where}"] if since else []
     )
     said = [f"confirm the preliminary {', '.join(confirming)}"] if confirming else []
     if missing:
