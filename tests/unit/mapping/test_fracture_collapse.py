@@ -194,3 +194,51 @@ def test_a_fracture_with_no_level_says_that_recording_its_level_would_settle_it(
     ), card.summary
     placed = _result(condition("fx", FRACTURE, onset="2024-05-31", level="T12"), sins=COMPLETE)
     assert "record its level" not in score_cards(decide(placed), "h")[0].summary
+
+
+def test_a_fracture_after_cement_elsewhere_never_unsettles_a_level_firmly_worse():
+    from tests.support.records import finding, procedure, site
+
+    unstable_l2 = tuple(
+        finding(f"l2-{code}", code, answer, level="L2")
+        for code, answer in {
+            "spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
+            "spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50",
+            "posterolateral-involvement": "bilateral",
+        }.items()
+    )  # fmt: skip
+    met_l2 = condition("met-l2", "C79.51", bodySite=site("L2"))
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+        met_l2, *unstable_l2, sins=COMPLETE,
+    )  # fmt: skip
+    risk = result.sins_risk
+    assert risk is not None
+    coding = risk.resource["prediction"][0].get("qualitativeRisk", {}).get("coding", [{}])[0]
+    assert coding.get("code") == "sins-unstable", risk.resource["prediction"]
+
+
+def test_a_fracture_charted_after_cement_whose_onset_precedes_it_is_not_said_after_it():
+    from tests.support.records import procedure
+
+    charted_late = condition("fx", FRACTURE, onset="2024-05-01", level="T12",
+                             recordedDate="2024-05-31")  # fmt: skip
+    result = _result(
+        charted_late, procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"), sins=COMPLETE
+    )
+    card = score_cards(decide(result), "h")[0]
+    assert "coded after it" not in card.summary, card.summary
+
+
+def test_the_fixed_level_s_detail_names_a_fracture_after_the_screws():
+    from adapter.decision.sins import recommendation, sins_decision
+    from tests.support.records import procedure
+
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("fx-op", "22842", "T12", when="2024-05-30T09:30:00Z"),
+        sins=COMPLETE,
+    )
+    said = recommendation(sins_decision(result).levels[0], "")
+    assert "Since the fixation on 30 May 2024" in said, said
