@@ -320,11 +320,6 @@ def recommendation(lv: SinsLevel, default: str) -> str:
     """The recommendation of a level's detail: ``default`` (the band's wording) for a level
     scored as it is, otherwise what its treated or unassessed state means."""
     t = lv.treatment
-    if lv.state == "fixed" and t is not None:
-        return (
-            f"{lv.name} was fixed with screws{on_day(t.time.day)}: SINS is not applicable to an "
-            "instrumented level and is not re-scored."
-        )
     fractures = (*lv.level.assessment.fractured_after, *lv.level.assessment.fractured_unsure)
     if lv.state in ("before-treatment", "fixed") and t is not None and fractures:
         since = "; ".join(fractures)
@@ -333,6 +328,11 @@ def recommendation(lv: SinsLevel, default: str) -> str:
         return (
             f"{shown} {order} the {t.name}{on_day(t.time.day)}: {since}: the level may have "
             "fractured since what is shown — re-image and re-assess it."
+        )
+    if lv.state == "fixed" and t is not None:
+        return (
+            f"{lv.name} was fixed with screws{on_day(t.time.day)}: SINS is not applicable to an "
+            "instrumented level and is not re-scored."
         )
     if lv.state == "before-treatment" and t is not None and lv.level.assessment.unordered:
         text = (

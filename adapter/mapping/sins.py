@@ -265,13 +265,19 @@ def level_assessment(
     return replace(assessed, before=before)
 
 
+def _began(fracture: Staged) -> ClinicalTime | None:
+    """When a fracture happened as far as the record says: its onset, else when it was recorded
+    (a fracture charted in October whose onset is March is no fracture after a May cement)."""
+    return fracture.condition.time or fracture.condition.recorded
+
+
 def _follows(fracture: Staged, time: ClinicalTime) -> bool:
-    when = fracture.condition.last_known
+    when = _began(fracture)
     return when is not None and follows(when, time)
 
 
 def _precedes(fracture: Staged, time: ClinicalTime) -> bool:
-    when = fracture.condition.last_known
+    when = _began(fracture)
     return when is not None and follows(time, when)
 
 
@@ -281,7 +287,8 @@ def _fracture_named(f: Staged) -> str:
     cond = f.condition
     named = condition_named(cond, f.levels)
     named = named if cond.shown_name else f"a vertebral fracture ({named})"
-    when = cond.last_known.day if cond.last_known else "undated"
+    began = _began(f)
+    when = began.day if began else "undated"
     return f"{named} ({cond.ref.reference}, {when}{'' if f.confirmed else ', unconfirmed'})"
 
 
@@ -299,8 +306,7 @@ def _since_fracture(
     later = [
         f
         for f in fractures
-        if (when := f.condition.last_known) is None
-        or any(t is None or not follows(t, when) for t in seen)
+        if (when := _began(f)) is None or any(t is None or not follows(t, when) for t in seen)
     ]
     if not later:
         return value, basis
@@ -310,8 +316,7 @@ def _since_fracture(
     if wider.values == value.values:  # already the highest answer: nothing can be greater
         return value, basis
     after = all(
-        (when := f.condition.last_known) is not None
-        and all(t is not None and follows(when, t) for t in seen)
+        (when := _began(f)) is not None and all(t is not None and follows(when, t) for t in seen)
         for f in later
     )
     order = "is recorded after" if after else "is not known to be older than"

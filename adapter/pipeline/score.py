@@ -47,6 +47,7 @@ from adapter.scoring import (
     score_tokuhashi_revised,
     score_tomita,
 )
+from adapter.vocabulary import SINS
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
 from adapter.vocabulary.text import deceased_note
 
@@ -147,13 +148,17 @@ def _sins(
             worst[0], [lv for lv in levels if lv not in worst and lv.level not in fixed]
         )
         # A level shown from findings before its treatment with a fracture coded since: its
-        # band is history, never a category for the patient now.
+        # band is history. Described, it settles no category for the patient now; elsewhere, it
+        # may be worse than the level described, unless that one is certainly unstable.
+        top = worst[0].result.possible_bands[-1]
+        firm = worst[0].result.band is not None and top is SINS.bands[-1]
         beside += tuple(
             f"{lv.level}: vertebral fracture coded after its treatment — re-image"
             if lv.assessment.fractured_after
             else f"{lv.level}: vertebral fracture not known to be before its treatment — re-image"
             for lv in levels
-            if lv.assessment.fractured_after or lv.assessment.fractured_unsure
+            if (lv.assessment.fractured_after or lv.assessment.fractured_unsure)
+            and (lv in worst or not firm)
         )
         identifier = _identifier(worst[0].observation)
         # Another result when what it says for the patient is not the first level's alone: the
