@@ -1062,3 +1062,14 @@ def test_a_finger_in_words_beside_the_femur_is_no_spinal_level(words):
     assert "(also that day: radiotherapy at Bone structure of femur and" in view.procedure, (
         view.procedure
     )
+
+
+def test_spinal_words_as_the_display_of_a_code_not_read_keep_a_course_at_the_index():
+    course = _sited(
+        procedure("rt", "77373", when=_THAT_DAY), *_FEMUR,
+        {"coding": [{"system": "http://snomed.info/sct", "code": "99999003",
+                     "display": "T12 vertebral body"}]},
+    )  # fmt: skip
+    view = outcome_view(_outcome_of(procedure("vp", "22511", "T12"), course))
+    assert view is not None
+    assert view.procedure == "vertebroplasty and radiotherapy at T12 on 22 May 2024", view.procedure
