@@ -276,7 +276,15 @@ def _not_spinal(
         return (), ()
     # A site in words beside it is said too, unless its words may be spinal (the course may then
     # be the metastasis's: it is never named as elsewhere).
-    if any(_SPINAL_WORDS.search(w) or _LEVEL_WORDS.search(w) for w in proc.uncoded_sites):
+    unread_names = [
+        name
+        for name, site in zip(proc.site_names, sites, strict=False)
+        if site.kind != "other" and name
+    ]
+    if any(
+        _SPINAL_WORDS.search(w) or _LEVEL_WORDS.search(w)
+        for w in (*proc.uncoded_sites, *unread_names)
+    ):
         return (), ()
     words = [f"'{shorten(w, 60)}' in words only" for w in proc.uncoded_sites]
     known = [site.label for site in sites if site.kind == "other"]
