@@ -1042,26 +1042,25 @@ def test_a_barthel_recorded_by_its_month_alone_is_recorded_not_used_and_a_lone_o
     assert not any("20 or less" in n for n in view.notes), view.notes
 
 
-@pytest.mark.parametrize("words", ["Th12 body", "T-12", "T 12", "BWK 12"])
-def test_words_naming_a_level_in_other_notations_keep_a_course_at_the_index(words):
+def _femur_course_beside(words: str) -> str:
     view = outcome_view(_outcome_of(
         procedure("vp", "22511", "T12"),
         _sited(procedure("rt", "77373", when=_THAT_DAY), *_FEMUR, {"text": words}),
     ))  # fmt: skip
     assert view is not None
-    assert view.procedure == "vertebroplasty and radiotherapy at T12 on 22 May 2024", view.procedure
+    return view.procedure
+
+
+@pytest.mark.parametrize("words", ["Th12 body", "T-12", "T 12", "BWK 12"])
+def test_words_naming_a_level_in_other_notations_keep_a_course_at_the_index(words):
+    said = _femur_course_beside(words)
+    assert said == "vertebroplasty and radiotherapy at T12 on 22 May 2024", said
 
 
 @pytest.mark.parametrize("words", ["D1 lesion of the hand", "rib 7, D2 finger"])
 def test_a_finger_in_words_beside_the_femur_is_no_spinal_level(words):
-    view = outcome_view(_outcome_of(
-        procedure("vp", "22511", "T12"),
-        _sited(procedure("rt", "77373", when=_THAT_DAY), *_FEMUR, {"text": words}),
-    ))  # fmt: skip
-    assert view is not None
-    assert "(also that day: radiotherapy at Bone structure of femur and" in view.procedure, (
-        view.procedure
-    )
+    said = _femur_course_beside(words)
+    assert "(also that day: radiotherapy at Bone structure of femur and" in said, said
 
 
 def test_spinal_words_as_the_display_of_a_code_not_read_keep_a_course_at_the_index():
