@@ -135,6 +135,11 @@ def _augmentation(proc: ProcedureRecord, displays: tuple[str, ...]) -> str | Non
     return named[0] if len(named) == 1 else None
 
 
+def _displays(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
+    """The mappings' displays of the procedure's codes ("Percutaneous vertebroplasty …")."""
+    return tuple(d for c in proc.codes if c.system and (d := term.display(c.system, c.code)))
+
+
 def _kinds_of(term: Terminology, proc: ProcedureRecord) -> frozenset[TreatmentKind]:
     return frozenset(
         kind
@@ -147,8 +152,7 @@ def procedure_words(term: Terminology, proc: ProcedureRecord) -> str:
     """The procedure as a clinician names it, with its levels: "vertebroplasty at T12",
     "fixation (level not recorded)" (the kinds it is coded as; "procedure" when none)."""
     kinds = _kinds_of(term, proc)
-    displays = tuple(d for c in proc.codes if c.system and (d := term.display(c.system, c.code)))
-    augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
+    augmentation = _augmentation(proc, _displays(term, proc)) if "augmentation" in kinds else None
     levels = levels_named(term, proc)
     said = sites_said(term, proc)
     where = f" at {', '.join(levels)}" if levels else f" ({said or 'level not recorded'})"
@@ -218,9 +222,7 @@ def _treatment(
         return None
     levels = levels_named(ctx.term, proc)
     bridged = _bridged(levels, treated_levels(ctx.term, proc, staging))
-    displays = tuple(
-        d for c in proc.codes if c.system and (d := ctx.term.display(c.system, c.code))
-    ) + ((proc.words,) if proc.words else ())
+    displays = _displays(ctx.term, proc) + ((proc.words,) if proc.words else ())
     augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
     summary = _name(kinds, augmentation)
     where = f" at {', '.join(levels)}" if levels else ", level not recorded"
