@@ -242,3 +242,25 @@ def test_the_fixed_level_s_detail_names_a_fracture_after_the_screws():
     )
     said = recommendation(sins_decision(result).levels[0], "")
     assert "Since the fixation on 30 May 2024" in said, said
+
+
+def test_the_order_check_says_a_fracture_widened_alignment_is_to_re_image_never_conflicting():
+    """The alignment was recorded once (normal); a fracture coded since widened it. "Alignment
+    conflicting" sent the clinician looking for two findings that do not exist."""
+    from tests.unit.procedure.test_check import single
+
+    fracture = condition("fx", FRACTURE, onset="2024-05-31", level="T12")
+    checked = single(default_patient(sins=COMPLETE, extra=(fracture,)), "T12")
+    (concern,) = checked.concerns
+    said = " ".join((concern.finding, concern.detail, concern.short or "", concern.open or ""))
+    assert "conflicting" not in said, said
+    assert concern.finding.startswith(
+        "alignment at T12 may be worse than normal (30 May), a vertebral fracture coded since: "
+        "re-image before cement alone — subluxation would need fixation"
+    ), concern.finding
+    unplaced = condition("fx", FRACTURE, onset="2024-05-31")
+    (concern,) = single(default_patient(sins=COMPLETE, extra=(unplaced,)), "T12").concerns
+    assert (
+        "a vertebral fracture with no level coded since: re-image, or record the fracture's "
+        "level, before cement alone" in concern.finding
+    ), concern.finding
