@@ -264,3 +264,24 @@ def test_the_order_check_says_a_fracture_widened_alignment_is_to_re_image_never_
         "a vertebral fracture with no level coded since: re-image, or record the fracture's "
         "level, before cement alone" in concern.finding
     ), concern.finding
+
+
+def test_noms_never_reads_a_stability_verdict_older_than_a_fracture_coded_since_as_settled():
+    """A surgeon's "stable" of 30 May, a fracture coded at the level on 31 May: NOMS read the
+    verdict as current ("stable"), beside a card that warns. The verdict may no longer hold."""
+    from adapter.decision.noms import noms_view
+    from tests.support.records import finding, procedure
+
+    verdict = finding("sv", "spinal-stability", "stable", level="T12")  # 30 May
+    fracture = condition("fx", FRACTURE, onset="2024-05-31", level="T12")
+    for extra in ((), (procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),)):
+        view = noms_view(_result(verdict, fracture, *extra, sins=COMPLETE))
+        assert view is not None
+        (t12,) = view.levels
+        mechanical = t12.readings[2]
+        assert "fracture" in mechanical and "either" in mechanical, mechanical
+        assert "stabilise" in [p.code for p in t12.result.paths], t12.result.paths
+    older = condition("fx", FRACTURE, onset="2024-05-01", level="T12")
+    view = noms_view(_result(verdict, older, sins=COMPLETE))
+    assert view is not None and "either" not in view.levels[0].readings[2]
+    assert "stabilise" not in [p.code for p in view.levels[0].result.paths]
