@@ -23,6 +23,7 @@ from adapter.fhir.read.evidence import Basis
 from adapter.mapping.coded import Coded, coded_compressions
 from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
+from adapter.mapping.placement import fractured_since
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.scoring import (
@@ -121,6 +122,8 @@ def _stability(
 ) -> tuple[Possible[Stability], str]:
     if recorded is not None:
         shown = "; ".join(ev.cited for ev in recorded[1].evidence)
+        if fractured_since(recorded[1]):
+            return recorded[0], f"M: {shown} — either: vertebral fracture coded since; re-image"
         return recorded[0], f"M: {shown}"
     if fracture_since(lv) is not None:
         # The level's picture is from before its treatment and a fracture is coded since: either.

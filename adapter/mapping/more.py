@@ -226,7 +226,9 @@ def more_inputs(
         linden=LindenInput(kps[0], primary, tomita_visceral[0]),
         radiosensitivity=sensitivity,
         tolerance=tolerance,
-        stability=stability_inputs(found, levels),
+        stability=stability_inputs(
+            found, levels, (*staging.neoplastic_fractures, *staging.other_fractures)
+        ),
         basis={
             BAUER_NO_FRACTURE.code: fracture_basis,
             BAUER_NO_VISCERAL.code: tomita_visceral[1],

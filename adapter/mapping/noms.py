@@ -11,8 +11,8 @@ from adapter.mapping.context import Context, condition_evidence
 from adapter.mapping.findings import choose_latest
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.observations import Findings
-from adapter.mapping.sins import LevelAssessment
-from adapter.mapping.staging import Staging
+from adapter.mapping.sins import LevelAssessment, fractures_at, since_fracture
+from adapter.mapping.staging import Staged, Staging
 from adapter.scoring import Possible, Radiosensitivity, Stability, Tolerance
 from adapter.vocabulary.findings import RADIOSENSITIVITY, SPINAL_STABILITY, SURGERY_TOLERANCE
 from adapter.vocabulary.noms import NOT_CONFIRMED_PRIMARY, UNCLASSIFIED_PRIMARY
@@ -66,15 +66,22 @@ def tolerance_input(found: Findings) -> tuple[Possible[Tolerance], Basis]:
 
 
 def stability_inputs(
-    found: Findings, levels: Sequence[LevelAssessment]
+    found: Findings, levels: Sequence[LevelAssessment], fractures: Sequence[Staged] = ()
 ) -> dict[str, tuple[Possible[Stability], Basis]]:
-    """Each level's own verdict; one without a level only when a single level is scored."""
+    """Each level's own verdict; one without a level only when a single level is scored. A
+    verdict with a vertebral fracture coded at the level (or at no level) not certainly before
+    it may no longer hold: either, the fracture named (as the SINS findings it widens)."""
     items = found.coded.get(SPINAL_STABILITY, [])
     out: dict[str, tuple[Possible[Stability], Basis]] = {}
     for lv in levels:
         own = [f for f in items if f.levels and lv.level in f.levels]
         loose = [f for f in items if f.levels is None] if len(levels) == 1 else []
         chosen = only(choose_latest(own or loose, "spinal stability"), Stability)
-        if chosen is not None:
-            out[lv.level] = enum_input(chosen, Stability, None)
+        if chosen is None:
+            continue
+        value, basis = enum_input(chosen, Stability, None)
+        since = since_fracture(
+            basis, fractures_at(fractures, lv.level), "the stability verdict: it may no longer hold"
+        )
+        out[lv.level] = (value, basis) if since is None else (Possible(frozenset(Stability)), since)
     return out

@@ -69,7 +69,7 @@ from adapter.vocabulary.findings import (
     VERTEBRAL_BODY_COLLAPSE,
 )
 
-__all__ = ["LevelAssessment", "level_assessment"]
+__all__ = ["LevelAssessment", "fractures_at", "level_assessment", "since_fracture"]
 
 E = TypeVar("E", bound=Enum)
 
@@ -238,9 +238,7 @@ def level_assessment(
 ) -> LevelAssessment:
     """One level's SINS inputs; ``fractures``: the current vertebral fracture Conditions, any
     cause (findings older than one may no longer hold: _since_fracture)."""
-    here = tuple(
-        f for f in fractures if level in f.levels or (not f.levels and may_be_at(f, level))
-    )
+    here = fractures_at(fractures, level)
     src = _sources(found, level, len(plan.origin), treatments)
     done = [t for t in treatments if t.stabilises and t.at(level)]
     latest = latest_stabilising(done)
@@ -302,30 +300,47 @@ def _since_fracture(
     posterior elements' involvement are the tumour's, not the fracture's: left as recorded."""
     if not value.known or not basis.evidence or not fractures:
         return value, basis
+    enum = type(next(iter(value.values)))
+    least = min(answer_points(v) for v in value.values)  # type: ignore[arg-type]
+    wider = Possible.among(v for v in enum if answer_points(v) >= least)  # type: ignore[arg-type]
+    if wider.values == value.values:  # already the highest answer: nothing can be greater
+        return value, basis
+    fractured = since_fracture(
+        basis, fractures, "findings used: pain, alignment and collapse may since be worse"
+    )
+    return (value, basis) if fractured is None else (wider, fractured)
+
+
+def fractures_at(fractures: Sequence[Staged], level: str) -> tuple[Staged, ...]:
+    """The vertebral fractures at a level: coded at it, or at no level and possibly at it."""
+    return tuple(
+        f for f in fractures if level in f.levels or (not f.levels and may_be_at(f, level))
+    )
+
+
+def since_fracture(basis: Basis, fractures: Sequence[Staged], what: str) -> Basis | None:
+    """The basis of a finding with a vertebral fracture coded not certainly before it (``what``
+    may since have changed), the fracture named and what settles it; None when every fracture
+    is older than the finding."""
     seen = [ev.time for ev in basis.evidence]
     later = [
         f
         for f in fractures
         if (when := _began(f)) is None or any(t is None or not follows(t, when) for t in seen)
     ]
-    if not later:
-        return value, basis
-    enum = type(next(iter(value.values)))
-    least = min(answer_points(v) for v in value.values)  # type: ignore[arg-type]
-    wider = Possible.among(v for v in enum if answer_points(v) >= least)  # type: ignore[arg-type]
-    if wider.values == value.values:  # already the highest answer: nothing can be greater
-        return value, basis
+    if not seen or not later:
+        return None
     after = all(
         (when := _began(f)) is not None and all(t is not None and follows(when, t) for t in seen)
         for f in later
     )
     order = "is recorded after" if after else "is not known to be older than"
     caveat = (
-        f"{'; '.join(_fracture_named(f) for f in later)} {order} findings used: pain, alignment "
-        "and collapse may since be worse — re-image and re-assess the level."
+        f"{'; '.join(_fracture_named(f) for f in later)} {order} {what} — re-image and "
+        "re-assess the level."
     )
     settle = FRACTURED_SINCE if all(f.sites for f in later) else FRACTURED_SINCE_UNPLACED
-    return wider, Basis(basis.evidence, basis.notes, settle, (*basis.caveats, caveat))
+    return Basis(basis.evidence, basis.notes, settle, (*basis.caveats, caveat))
 
 
 _SPECS: Mapping[str, ComponentSpec] = {
