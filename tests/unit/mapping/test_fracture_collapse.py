@@ -285,3 +285,36 @@ def test_noms_never_reads_a_stability_verdict_older_than_a_fracture_coded_since_
     view = noms_view(_result(verdict, older, sins=COMPLETE))
     assert view is not None and "either" not in view.levels[0].readings[2]
     assert "stabilise" not in [p.code for p in view.levels[0].result.paths]
+
+
+def test_a_fixed_level_re_imaged_after_its_screws_names_a_fracture_coded_since_those_findings():
+    """Screws on 20 May, findings on 30 May, a fracture at the level on 31 May: the card said
+    "T12 fixed on 20 May 2024: SINS not applicable" (info) and NOMS "fixed" (stable); the
+    fracture widened only the score the card does not show."""
+    from adapter.decision.noms import noms_view
+    from tests.support.records import procedure
+
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("fx-op", "22842", "T12", when="2024-05-20T09:30:00Z"),
+        sins=COMPLETE,
+    )
+    card = score_cards(decide(result), "h")[0]
+    assert card.summary == (
+        "T12 fixed on 20 May 2024: SINS not applicable; vertebral fracture coded since its "
+        "findings — re-image"
+    ), card.summary
+    assert card.indicator == "warning"
+    view = noms_view(result)
+    assert view is not None
+    mechanical = view.levels[0].readings[2]
+    assert "either" in mechanical and "fracture" in mechanical, mechanical
+    # the fracture before the findings after the screws: the picture holds it; nothing to add
+    settled = _result(
+        condition("fx", FRACTURE, onset="2024-05-25", level="T12"),
+        procedure("fx-op", "22842", "T12", when="2024-05-20T09:30:00Z"),
+        sins=COMPLETE,
+    )
+    assert score_cards(decide(settled), "h")[0].summary == (
+        "T12 fixed on 20 May 2024: SINS not applicable"
+    )
