@@ -126,10 +126,15 @@ def _stability(
             return recorded[0], f"M: {shown} — either: vertebral fracture coded since; re-image"
         return recorded[0], f"M: {shown}"
     if fracture_since(lv) is not None:
-        # The level's picture is from before its treatment and a fracture is coded since: either.
-        order = "after" if lv.assessment.fractured_after else "not known to be before"
-        said = f"M: {lv.level}: vertebral fracture coded {order} its treatment — either; re-image"
-        return Possible(frozenset(Stability)), said
+        # The level's picture is from before its treatment, or is a fixed level's, and a
+        # fracture is coded since: either.
+        if lv.assessment.fractured_after:
+            fracture = "vertebral fracture coded after its treatment"
+        elif lv.assessment.fractured_unsure:
+            fracture = "vertebral fracture, perhaps after its treatment"
+        else:
+            fracture = "fixed; vertebral fracture coded since its findings"
+        return Possible(frozenset(Stability)), f"M: {lv.level}: {fracture} — either; re-image"
     if fixed is not None:  # a level fixed with screws is never re-scored (contract §6 v3)
         return Possible.of(
             Stability.STABLE

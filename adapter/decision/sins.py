@@ -20,6 +20,7 @@ from typing import Literal
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.compression import on_day
+from adapter.mapping.placement import fractured_since
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.concerns import (
@@ -230,7 +231,20 @@ def fracture_since(lv: LevelResult) -> str | None:
         return "vertebral fracture coded after it — re-image"
     if lv.assessment.fractured_unsure:
         return "vertebral fracture not known to be before it — re-image"
+    if _fixed_fractured(lv):
+        return "vertebral fracture coded since its findings — re-image"
     return None
+
+
+def _fixed_fractured(lv: LevelResult) -> bool:
+    """A level fixed with screws, re-imaged since, with a vertebral fracture coded after those
+    findings: they widen only a score the card does not show (SINS is not applicable there)."""
+    after = lv.assessment.after
+    return (
+        after is not None
+        and "fixation" in after.kinds
+        and any(fractured_since(b) for b in lv.bases.values())
+    )
 
 
 def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:
