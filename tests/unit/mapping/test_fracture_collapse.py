@@ -318,3 +318,15 @@ def test_a_fixed_level_re_imaged_after_its_screws_names_a_fracture_coded_since_t
     assert score_cards(decide(settled), "h")[0].summary == (
         "T12 fixed on 20 May 2024: SINS not applicable"
     )
+
+
+def test_recording_the_level_is_offered_only_when_no_fracture_since_is_placed_at_the_level():
+    """T12's own fracture keeps its range wide whatever level the other one is given: "or
+    record its level" would promise what recording cannot settle."""
+    both = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        condition("fx2", FRACTURE, onset="2024-05-31"),
+        sins=COMPLETE,
+    )
+    summary = score_cards(decide(both), "h")[0].summary
+    assert "re-image" in summary and "record its level" not in summary, summary
