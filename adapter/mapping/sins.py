@@ -339,7 +339,8 @@ def since_fracture(basis: Basis, fractures: Sequence[Staged], what: str) -> Basi
         f"{'; '.join(_fracture_named(f) for f in later)} {order} {what} — re-image and "
         "re-assess the level."
     )
-    settle = FRACTURED_SINCE if all(f.sites for f in later) else FRACTURED_SINCE_UNPLACED
+    # Recording a level settles the range only when no fracture is placed here already.
+    settle = FRACTURED_SINCE if any(f.levels for f in later) else FRACTURED_SINCE_UNPLACED
     return Basis(basis.evidence, basis.notes, settle, (*basis.caveats, caveat))
 
 
