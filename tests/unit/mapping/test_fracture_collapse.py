@@ -330,3 +330,39 @@ def test_recording_the_level_is_offered_only_when_no_fracture_since_is_placed_at
     )
     summary = score_cards(decide(both), "h")[0].summary
     assert "re-image" in summary and "record its level" not in summary, summary
+
+
+def test_the_risk_assessment_never_calls_the_level_it_describes_another_level():
+    from tests.support.records import procedure
+
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+        sins=COMPLETE,
+    )
+    risk = result.sins_risk
+    assert risk is not None
+    rationale = risk.resource["prediction"][0]["rationale"]
+    assert "another level" not in rationale, rationale
+    assert "T12: vertebral fracture coded after its treatment — re-image" in rationale
+
+
+def test_a_fracture_with_no_level_beside_a_treated_level_is_never_said_as_the_level_s_own():
+    from tests.support.records import procedure
+
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31"),  # no level
+        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+        sins=COMPLETE,
+    )
+    card = score_cards(decide(result), "h")[0]
+    assert card.summary.endswith(
+        "vertebral fracture with no level coded after it — re-image, or record its level"
+    ), card.summary
+    risk = result.sins_risk
+    assert risk is not None
+    said = risk.resource["mitigation"]
+    assert (
+        "T12: vertebral fracture with no level coded after its treatment — re-image, or "
+        "record its level" in said
+    ), said
