@@ -128,13 +128,15 @@ def _stability(
     if fracture_since(lv) is not None:
         # The level's picture is from before its treatment, or is a fixed level's, and a
         # fracture is coded since: either.
-        if lv.assessment.fractured_after:
-            fracture = "vertebral fracture coded after its treatment"
-        elif lv.assessment.fractured_unsure:
-            fracture = "vertebral fracture, perhaps after its treatment"
+        a = lv.assessment
+        fracture, settle = a.fracture_beside
+        if a.fractured_after:
+            said = f"{fracture} coded after its treatment"
+        elif a.fractured_unsure:
+            said = f"{fracture}, perhaps after its treatment"
         else:
-            fracture = "fixed; vertebral fracture coded since its findings"
-        return Possible(frozenset(Stability)), f"M: {lv.level}: {fracture} — either; re-image"
+            said, settle = "fixed; vertebral fracture coded since its findings", "re-image"
+        return Possible(frozenset(Stability)), f"M: {lv.level}: {said} — either; {settle}"
     if fixed is not None:  # a level fixed with screws is never re-scored (contract §6 v3)
         return Possible.of(
             Stability.STABLE

@@ -227,10 +227,12 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
 def fracture_since(lv: LevelResult) -> str | None:
     """How a vertebral fracture coded since a treated level's picture is said ("vertebral
     fracture coded after it — re-image"); None when there is none."""
-    if lv.assessment.fractured_after:
-        return "vertebral fracture coded after it — re-image"
-    if lv.assessment.fractured_unsure:
-        return "vertebral fracture not known to be before it — re-image"
+    a = lv.assessment
+    fracture, settle = a.fracture_beside
+    if a.fractured_after:
+        return f"{fracture} coded after it — {settle}"
+    if a.fractured_unsure:
+        return f"{fracture} not known to be before it — {settle}"
     if _fixed_fractured(lv):
         return "vertebral fracture coded since its findings — re-image"
     return None

@@ -104,6 +104,15 @@ class LevelAssessment:
     fractured_after: tuple[str, ...] = ()
     # The same for fractures not known to be before that treatment (undated, or in its period).
     fractured_unsure: tuple[str, ...] = ()
+    # Whether every fracture named beside has no level (recording its level may settle it).
+    fractured_unplaced: bool = False
+
+    @property
+    def fracture_beside(self) -> tuple[str, str]:
+        """How a fracture named beside the level's picture is called, and what settles it."""
+        if self.fractured_unplaced:
+            return "vertebral fracture with no level", "re-image, or record its level"
+        return "vertebral fracture", "re-image"
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +265,7 @@ def level_assessment(
         assessed,
         fractured_after=tuple(_fracture_named(f) for f in after),
         fractured_unsure=tuple(_fracture_named(f) for f in unsure),
+        fractured_unplaced=bool(after or unsure) and not any(f.levels for f in (*after, *unsure)),
     )
     if src.before is None:
         return assessed

@@ -153,9 +153,7 @@ def _sins(
         top = worst[0].result.possible_bands[-1]
         firm = worst[0].result.band is not None and top is SINS.bands[-1]
         beside += tuple(
-            f"{lv.level}: vertebral fracture coded after its treatment — re-image"
-            if lv.assessment.fractured_after
-            else f"{lv.level}: vertebral fracture not known to be before its treatment — re-image"
+            _fractured_since(lv.assessment)
             for lv in levels
             if (lv.assessment.fractured_after or lv.assessment.fractured_unsure)
             and (lv in worst or not firm)
@@ -178,6 +176,14 @@ def _sins(
         )
 
     return levels, worst, Built.later(risk_assessment)
+
+
+def _fractured_since(a: LevelAssessment) -> str:
+    """A treated level shown before its treatment, with a fracture coded since: "T12: vertebral
+    fracture coded after its treatment — re-image"."""
+    fracture, settle = a.fracture_beside
+    order = "coded after" if a.fractured_after else "not known to be before"
+    return f"{a.level}: {fracture} {order} its treatment — {settle}"
 
 
 def _possibly_worse(described: LevelResult, others: list[LevelResult]) -> tuple[str, ...]:

@@ -262,8 +262,8 @@ def build_risk_assessment(
     if unsettled:
         said = "; ".join(unsettled)
         prediction = {
-            "rationale": f"{result.code} total {result.total} at the level described; another "
-            f"level may be worse: {said}."
+            "rationale": f"{result.code} total {result.total} at the level described; not "
+            f"settled for the patient: {said}."
         }
         mitigation = f"Not settled for the patient: {said}."
     if deceased is not None:
