@@ -700,3 +700,19 @@ def test_certain_instability_after_cement_is_not_said_twice():
     assert lv.indicator == "critical"
     said = recommendation(lv, "<band>")
     assert "unstable after cement alone" not in said, said
+
+
+def test_instability_before_cement_beside_instability_after_it_says_why_it_was_unstable():
+    """Subluxation before the cement (SINS 10) and after it: "Before the vertebroplasty: SINS
+    10. Unstable then too." read as a SINS 10 called unstable, with no reason."""
+    result = _cement_then(
+        {
+            "spinal-alignment": "subluxation",
+            "spinal-pain": "none",
+            "bone-lesion-quality": "blastic",
+        },
+        {"spinal-alignment": "subluxation"},
+    )
+    said = recommendation(sins_decision(result).levels[0], "<band>")
+    assert "Unstable then too." not in said, said
+    assert "Before the vertebroplasty: SINS 9–12; unstable then too (subluxation)." in said, said
