@@ -28,6 +28,7 @@ from adapter.procedure.concerns import (
     cement_unstable,
     unstable_after_cement,
     unstable_before_cement,
+    unstable_reason,
 )
 from adapter.procedure.treated import zone_doubt, zone_words
 from adapter.scoring import Pain, Span, level_order, worst_first
@@ -392,8 +393,14 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             )
         was = lv.level.before
         if was is not None and unstable_before_cement(lv.level) is not None:
-            then = "Unstable then too." if now is not None else f"{CEMENT_ALONE.capitalize()}."
-            text += f" Before the {t.name}: SINS {was.result.total}. {then}"
+            reason = unstable_reason(was)
+            too = "" if reason is None or reason.startswith("SINS") else f" ({reason})"
+            then = (
+                f"; unstable then too{too}."
+                if now is not None
+                else f". {CEMENT_ALONE.capitalize()}."
+            )
+            text += f" Before the {t.name}: SINS {was.result.total}{then}"
     if _mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
         text += (
             " Mechanical pain is the clinical sign of instability, whatever the total: consider "

@@ -49,6 +49,7 @@ __all__ = [
     "order_concerns",
     "unstable_after_cement",
     "unstable_before_cement",
+    "unstable_reason",
 ]
 
 _COMBINED = "the case series combined cement with pedicle screw fixation"
@@ -135,17 +136,25 @@ def unstable_before_cement(at: LevelResult) -> str | None:
     return _unstable(at.before, f" before the {treatment.name}{on_or_in(treatment.time.day)}")
 
 
-def _unstable(at: LevelResult, before: str) -> str | None:
+def unstable_reason(at: LevelResult) -> str | None:
+    """What makes a level certainly too unstable for cement alone, in a few words: "SINS 14",
+    "subluxation", "bilateral posterolateral involvement"; None when nothing certain does."""
     inputs = at.assessment.inputs
-    total = at.result.total
-    if total.low >= SINS_UNSTABLE_FROM:
-        dated = firm_total(at.result, at.bases).low < SINS_UNSTABLE_FROM
-        return f"SINS {total}{' (dated)' if dated else ''}{before}, unstable"
+    if at.result.total.low >= SINS_UNSTABLE_FROM:
+        return f"SINS {at.result.total}"
     if inputs.alignment.known and inputs.alignment.values == {Alignment.SUBLUXATION}:
-        return f"subluxation at {at.level}{before}"
+        return "subluxation"
     if inputs.posterolateral.known and inputs.posterolateral.values == {Posterolateral.BILATERAL}:
-        return f"bilateral posterolateral involvement at {at.level}{before}"
+        return "bilateral posterolateral involvement"
     return None
+
+
+def _unstable(at: LevelResult, before: str) -> str | None:
+    reason = unstable_reason(at)
+    if reason is None or not reason.startswith("SINS"):
+        return None if reason is None else f"{reason} at {at.level}{before}"
+    dated = firm_total(at.result, at.bases).low < SINS_UNSTABLE_FROM
+    return f"{reason}{' (dated)' if dated else ''}{before}, unstable"
 
 
 def _listed(unsafe: _Unsafe, values: frozenset[Enum]) -> str:
