@@ -366,3 +366,96 @@ def test_a_fracture_with_no_level_beside_a_treated_level_is_never_said_as_the_le
         "T12: vertebral fracture with no level coded after its treatment — re-image, or "
         "record its level" in said
     ), said
+
+
+def test_an_unstable_verdict_older_than_a_fracture_stays_unstable():
+    """A fracture cannot make an unstable spine stable: reading "unstable" as either opened the
+    radiation-only paths."""
+    from adapter.decision.noms import noms_view
+    from tests.support.records import finding
+
+    verdict = finding("sv", "spinal-stability", "unstable", level="T12")  # 30 May
+    view = noms_view(
+        _result(verdict, condition("fx", FRACTURE, onset="2024-05-31", level="T12"), sins=COMPLETE)
+    )
+    assert view is not None
+    paths = [p.code for p in view.levels[0].result.paths]
+    assert "cebrt-low" not in paths and "srs" not in paths, paths
+    assert "either" not in view.levels[0].readings[2]
+
+
+def test_a_verdict_beside_an_undated_fracture_never_says_it_was_coded_since():
+    from adapter.decision.noms import noms_view
+    from tests.support.records import finding
+
+    undated = condition("fx", FRACTURE, level="T12")
+    del undated["onsetDateTime"]
+    verdict = finding("sv", "spinal-stability", "stable", level="T12")
+    view = noms_view(_result(verdict, undated, sins=COMPLETE))
+    assert view is not None
+    mechanical = view.levels[0].readings[2]
+    assert "either" in mechanical and "coded since" not in mechanical, mechanical
+    assert "not known to be older than" in mechanical, mechanical
+
+
+def test_the_order_check_keeps_a_real_conflict_beside_a_fracture_coded_since():
+    from tests.support.records import finding
+    from tests.unit.procedure.test_check import single
+
+    both = (
+        finding("al-2", "spinal-alignment", "subluxation", level="T12"),
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+    )
+    (concern,) = single(default_patient(sins=COMPLETE, extra=both), "T12").concerns
+    assert concern.finding.startswith(
+        "alignment conflicting at T12 (subluxation/normal, 30 May), and a vertebral fracture "
+        "coded since: settle before cement alone"
+    ), concern.finding
+
+
+def test_the_order_check_words_a_fracture_without_stray_commas_or_codes():
+    from tests.unit.procedure.test_check import single
+
+    deformed = {**COMPLETE, "spinal-alignment": "de-novo-deformity"}
+    fracture = condition("fx", FRACTURE, onset="2024-05-31")
+    (concern,) = single(default_patient(sins=deformed, extra=(fracture,)), "T12").concerns
+    said = " ".join((concern.finding, concern.detail, concern.open or ""))
+    assert ", —" not in said and "de-novo-deformity" not in said, said
+    assert "may be worse than de novo deformity" in said, said
+
+
+def test_cement_ordered_again_at_a_level_fractured_since_its_cement_names_the_fracture():
+    """Findings 30 May 09:00, cement 09:30, a fracture at T12 on 31 May, cement ordered again:
+    the card said only "vertebroplasty at T12 on 30 May 2024 already recorded"."""
+    from tests.support.records import procedure
+    from tests.unit.procedure.test_check import single
+
+    records = default_patient(
+        sins=COMPLETE,
+        extra=(
+            procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+            condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        ),
+    )
+    said = [c.finding for c in single(records, "T12").concerns]
+    assert any(
+        "vertebral fracture coded after it — re-image: subluxation would need fixation" in s
+        for s in said
+    ), said
+
+
+def test_a_fixed_level_says_an_undated_or_unplaced_fracture_as_such():
+    from tests.support.records import procedure
+
+    screws = procedure("fx-op", "22842", "T12", when="2024-05-20T09:30:00Z")
+    undated = condition("fx", FRACTURE, level="T12")
+    del undated["onsetDateTime"]
+    card = score_cards(decide(_result(undated, screws, sins=COMPLETE)), "h")[0]
+    assert card.summary.endswith(
+        "vertebral fracture not known to be older than its findings — re-image"
+    ), card.summary
+    unplaced = condition("fx", FRACTURE, onset="2024-05-31")
+    card = score_cards(decide(_result(unplaced, screws, sins=COMPLETE)), "h")[0]
+    assert card.summary.endswith(
+        "vertebral fracture with no level coded since its findings — re-image, or record its level"
+    ), card.summary
