@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from adapter.decision.sins import fracture_since
+from adapter.decision.sins import fixed_fractured, fracture_since
 from adapter.fhir.read.evidence import Basis
 from adapter.mapping.coded import Coded, coded_compressions
 from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
@@ -123,7 +123,7 @@ def _stability(
     if recorded is not None:
         shown = "; ".join(ev.cited for ev in recorded[1].evidence)
         if fractured_since(recorded[1]):
-            return recorded[0], f"M: {shown} — either: vertebral fracture coded since; re-image"
+            return recorded[0], f"M: {shown} — either: {recorded[1].caveats[-1]}"
         return recorded[0], f"M: {shown}"
     if fracture_since(lv) is not None:
         # The level's picture is from before its treatment, or is a fixed level's, and a
@@ -131,12 +131,12 @@ def _stability(
         a = lv.assessment
         fracture, settle = a.fracture_beside
         if a.fractured_after:
-            said = f"{fracture} coded after its treatment"
+            said = f"{fracture} coded after its treatment — either; {settle}"
         elif a.fractured_unsure:
-            said = f"{fracture}, perhaps after its treatment"
+            said = f"{fracture}, perhaps after its treatment — either; {settle}"
         else:
-            said, settle = "fixed; vertebral fracture coded since its findings", "re-image"
-        return Possible(frozenset(Stability)), f"M: {lv.level}: {said} — either; {settle}"
+            said = f"fixed; either: {fixed_fractured(lv)}"
+        return Possible(frozenset(Stability)), f"M: {lv.level}: {said}"
     if fixed is not None:  # a level fixed with screws is never re-scored (contract §6 v3)
         return Possible.of(
             Stability.STABLE

@@ -20,7 +20,7 @@ from typing import Literal
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.compression import on_day
-from adapter.mapping.placement import fractured_since
+from adapter.mapping.sins import fracture_words
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.concerns import (
@@ -234,20 +234,20 @@ def fracture_since(lv: LevelResult) -> str | None:
         return f"{fracture} coded after it — {settle}"
     if a.fractured_unsure:
         return f"{fracture} not known to be before it — {settle}"
-    if _fixed_fractured(lv):
-        return "vertebral fracture coded since its findings — re-image"
-    return None
+    return fixed_fractured(lv)
 
 
-def _fixed_fractured(lv: LevelResult) -> bool:
+def fixed_fractured(lv: LevelResult) -> str | None:
     """A level fixed with screws, re-imaged since, with a vertebral fracture coded after those
-    findings: they widen only a score the card does not show (SINS is not applicable there)."""
-    after = lv.assessment.after
-    return (
-        after is not None
-        and "fixation" in after.kinds
-        and any(fractured_since(b) for b in lv.bases.values())
-    )
+    findings (or not known to be older): they widen only a score the card does not show (SINS
+    is not applicable there), so it is said beside: "vertebral fracture coded since its
+    findings — re-image"."""
+    after, widened = lv.assessment.after, lv.assessment.widened
+    if after is None or "fixation" not in after.kinds or widened is None:
+        return None
+    fracture, settle = fracture_words(widened.unplaced)
+    order = "coded since" if widened.after else "not known to be older than"
+    return f"{fracture} {order} its findings — {settle}"
 
 
 def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:

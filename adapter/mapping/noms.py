@@ -70,7 +70,8 @@ def stability_inputs(
 ) -> dict[str, tuple[Possible[Stability], Basis]]:
     """Each level's own verdict; one without a level only when a single level is scored. A
     verdict with a vertebral fracture coded at the level (or at no level) not certainly before
-    it may no longer hold: either, the fracture named (as the SINS findings it widens)."""
+    it may no longer hold: "stable" becomes either, the fracture named (as the SINS findings it
+    widens); "unstable" stays."""
     items = found.coded.get(SPINAL_STABILITY, [])
     out: dict[str, tuple[Possible[Stability], Basis]] = {}
     for lv in levels:
@@ -80,8 +81,16 @@ def stability_inputs(
         if chosen is None:
             continue
         value, basis = enum_input(chosen, Stability, None)
-        since = since_fracture(
-            basis, fractures_at(fractures, lv.level), "the stability verdict: it may no longer hold"
+        # A fracture cannot make an unstable spine stable: only "stable" may no longer hold.
+        since = (
+            since_fracture(
+                basis,
+                fractures_at(fractures, lv.level),
+                "the stability verdict: it may no longer hold",
+            )
+            if Stability.STABLE in value.values
+            else None
         )
-        out[lv.level] = (value, basis) if since is None else (Possible(frozenset(Stability)), since)
+        wider = Possible(frozenset(Stability))
+        out[lv.level] = (value, basis) if since is None else (wider, since.basis)
     return out

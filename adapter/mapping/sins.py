@@ -69,7 +69,15 @@ from adapter.vocabulary.findings import (
     VERTEBRAL_BODY_COLLAPSE,
 )
 
-__all__ = ["LevelAssessment", "fractures_at", "level_assessment", "since_fracture"]
+__all__ = [
+    "LevelAssessment",
+    "Since",
+    "Widened",
+    "fracture_words",
+    "fractures_at",
+    "level_assessment",
+    "since_fracture",
+]
 
 E = TypeVar("E", bound=Enum)
 
@@ -106,13 +114,40 @@ class LevelAssessment:
     fractured_unsure: tuple[str, ...] = ()
     # Whether every fracture named beside has no level (recording its level may settle it).
     fractured_unplaced: bool = False
+    # The components a vertebral fracture coded since their findings widened (_since_fracture).
+    widened: Widened | None = None
 
     @property
     def fracture_beside(self) -> tuple[str, str]:
         """How a fracture named beside the level's picture is called, and what settles it."""
-        if self.fractured_unplaced:
-            return "vertebral fracture with no level", "re-image, or record its level"
-        return "vertebral fracture", "re-image"
+        return fracture_words(self.fractured_unplaced)
+
+
+def fracture_words(unplaced: bool) -> tuple[str, str]:
+    """A vertebral fracture coded since what a level is shown from, and what settles it:
+    recording its level may, only for one with no level."""
+    if unplaced:
+        return "vertebral fracture with no level", "re-image, or record its level"
+    return "vertebral fracture", "re-image"
+
+
+@dataclass(frozen=True, slots=True)
+class Widened:
+    """Components widened upwards by vertebral fractures coded since their findings."""
+
+    recorded: Mapping[str, frozenset[Enum]]  # by component code: the values as recorded
+    after: bool  # every such fracture is known to follow the findings (else: not known older)
+    unplaced: bool  # every such fracture has no level
+
+
+@dataclass(frozen=True, slots=True)
+class Since:
+    """A finding with vertebral fractures coded not certainly before it: its basis, the
+    fractures named, and whether each is known to follow it and whether all have no level."""
+
+    basis: Basis
+    after: bool
+    unplaced: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,23 +337,23 @@ def _fracture_named(f: Staged) -> str:
 
 def _since_fracture(
     value: Possible[E], basis: Basis, fractures: Sequence[Staged]
-) -> tuple[Possible[E], Basis]:
+) -> tuple[Possible[E], Basis, Since | None]:
     """A pain, alignment or collapse finding with a vertebral fracture coded at the level (or at
     no level) not certainly before it: it may no longer hold, so it is each answer from the
     finding's up (never less: a fracture does not restore height or ease pain), and the fracture
     is named, in the same words on each component (said once). The lesion's quality and the
     posterior elements' involvement are the tumour's, not the fracture's: left as recorded."""
     if not value.known or not basis.evidence or not fractures:
-        return value, basis
+        return value, basis, None
     enum = type(next(iter(value.values)))
     least = min(answer_points(v) for v in value.values)  # type: ignore[arg-type]
     wider = Possible.among(v for v in enum if answer_points(v) >= least)  # type: ignore[arg-type]
     if wider.values == value.values:  # already the highest answer: nothing can be greater
-        return value, basis
-    fractured = since_fracture(
+        return value, basis, None
+    since = since_fracture(
         basis, fractures, "findings used: pain, alignment and collapse may since be worse"
     )
-    return (value, basis) if fractured is None else (wider, fractured)
+    return (value, basis, None) if since is None else (wider, since.basis, since)
 
 
 def fractures_at(fractures: Sequence[Staged], level: str) -> tuple[Staged, ...]:
@@ -328,10 +363,10 @@ def fractures_at(fractures: Sequence[Staged], level: str) -> tuple[Staged, ...]:
     )
 
 
-def since_fracture(basis: Basis, fractures: Sequence[Staged], what: str) -> Basis | None:
-    """The basis of a finding with a vertebral fracture coded not certainly before it (``what``
-    may since have changed), the fracture named and what settles it; None when every fracture
-    is older than the finding."""
+def since_fracture(basis: Basis, fractures: Sequence[Staged], what: str) -> Since | None:
+    """A finding with a vertebral fracture coded not certainly before it (``what`` may since
+    have changed): its basis with the fracture named and what settles it; None when every
+    fracture is older than the finding."""
     seen = [ev.time for ev in basis.evidence]
     later = [
         f
@@ -350,8 +385,11 @@ def since_fracture(basis: Basis, fractures: Sequence[Staged], what: str) -> Basi
         "re-assess the level."
     )
     # Recording a level settles the range only when no fracture is placed here already.
-    settle = FRACTURED_SINCE if any(f.levels for f in later) else FRACTURED_SINCE_UNPLACED
-    return Basis(basis.evidence, basis.notes, settle, (*basis.caveats, caveat))
+    unplaced = not any(f.levels for f in later)
+    settle = FRACTURED_SINCE_UNPLACED if unplaced else FRACTURED_SINCE
+    return Since(
+        Basis(basis.evidence, basis.notes, settle, (*basis.caveats, caveat)), after, unplaced
+    )
 
 
 _SPECS: Mapping[str, ComponentSpec] = {
@@ -373,18 +411,32 @@ def _assess(
     basis = {
         SINS_LOCATION.code: Basis(tuple(plan.evidence[level]), caveats=(note,) if note else ())
     }
-    pain, basis[SINS_PAIN.code] = _since_fracture(
-        *_component(src, SPINAL_PAIN, Pain, SINS_PAIN, level, n), fractures
-    )
+    recorded: dict[str, frozenset[Enum]] = {}
+    since: list[Since] = []
+
+    def widen(value: Possible[E], found: Basis, code: str) -> Possible[E]:
+        wider, basis[code], fractured = _since_fracture(value, found, fractures)
+        if fractured is not None:
+            recorded[code] = frozenset(value.values)
+            since.append(fractured)
+        return wider
+
+    pain = widen(*_component(src, SPINAL_PAIN, Pain, SINS_PAIN, level, n), SINS_PAIN.code)
     lesion, basis[SINS_BONE_LESION.code] = _component(
         src, BONE_LESION_QUALITY, BoneLesion, SINS_BONE_LESION, level, n
     )
-    alignment, basis[SINS_ALIGNMENT.code] = _since_fracture(
-        *_component(src, SPINAL_ALIGNMENT, Alignment, SINS_ALIGNMENT, level, n), fractures
+    alignment = widen(
+        *_component(src, SPINAL_ALIGNMENT, Alignment, SINS_ALIGNMENT, level, n),
+        SINS_ALIGNMENT.code,
     )
-    collapse, basis[SINS_COLLAPSE.code] = _since_fracture(
+    collapse = widen(
         *_component(src, VERTEBRAL_BODY_COLLAPSE, Collapse, SINS_COLLAPSE, level, n),
-        fractures,
+        SINS_COLLAPSE.code,
+    )
+    widened = (
+        Widened(recorded, all(w.after for w in since), all(w.unplaced for w in since))
+        if since
+        else None
     )
     posterolateral, basis[SINS_POSTEROLATERAL.code] = _component(
         src, POSTEROLATERAL_INVOLVEMENT, Posterolateral, SINS_POSTEROLATERAL, level, n
@@ -403,4 +455,5 @@ def _assess(
         preliminary={_SPECS[f].code: c for f, c in early.items()},
         unordered=src.unordered,
         again=src.again,
+        widened=widened,
     )

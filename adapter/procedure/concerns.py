@@ -27,14 +27,15 @@ from enum import Enum
 from adapter.mapping.compression import days_of
 from adapter.mapping.compression import on_day as on_or_in
 from adapter.mapping.findings import Chosen
-from adapter.mapping.placement import FRACTURED_SINCE, fractured_since, preliminary, to_confirm
+from adapter.mapping.placement import preliminary, to_confirm
+from adapter.mapping.sins import Widened, fracture_words
 from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
 from adapter.procedure.orders import Order, reasons_by_level, treated_levels
 from adapter.procedure.treated import Prior, prior_treatment
 from adapter.procedure.tumour import metastasis_levels
-from adapter.scoring import LEVELS, Alignment, Posterolateral, answer_points, level_order
+from adapter.scoring import LEVELS, Alignment, Posterolateral, level_order
 from adapter.vocabulary import (
     SINS_ALIGNMENT,
     SINS_POSTEROLATERAL,
@@ -174,17 +175,26 @@ def _unsettled_input(
     if values is None and early is not None and preliminary(at.bases[unsafe.spec.code]):
         return _reported_input(at, unsafe, early, where)
     basis = at.bases[unsafe.spec.code]
+    widened = at.assessment.widened
+    recorded = widened.recorded.get(unsafe.spec.code) if widened is not None else None
     if values is None:
         said, full, act = f"{name} not recorded {where}", f"{name} not recorded {where}", "record"
-    elif fractured_since(basis):
-        return _fractured_input(at, unsafe, values, where)
+    elif recorded is not None and len(recorded) == 1:
+        return _fractured_input(at, unsafe, next(iter(recorded)), where)
     else:
         evidence = basis.evidence
         day = f", {days_of(evidence)}" if any(ev.time for ev in evidence) else ""
         short_day = on_day(evidence).strip(" ()")
-        listed = _listed(unsafe, values)
-        said = f"{name} conflicting {where} ({listed}{', ' if short_day else ''}{short_day})"
-        full, act = f"{name} conflicting {where} ({listed}{day})", "settle"
+        listed = _listed(unsafe, recorded or values)
+        # Findings that conflict, and a fracture coded since them: the conflict is what the
+        # record holds; the fracture is said beside it.
+        since = (
+            ""
+            if widened is None or recorded is None
+            else f", and a {_fracture(widened)} coded since"
+        )
+        said = f"{name} conflicting {where} ({listed}{', ' if short_day else ''}{short_day}){since}"
+        full, act = f"{name} conflicting {where} ({listed}{day}){since}", "settle"
     cannot = f"(cement cannot treat {unsafe.cannot})"
     return Concern(
         f"{said}: {act} {then}",
@@ -195,30 +205,34 @@ def _unsettled_input(
     )
 
 
-def _fractured_input(
-    at: LevelResult, unsafe: _Unsafe, values: frozenset[Enum], where: str
-) -> Concern:
+def _fracture(widened: Widened) -> str:
+    return fracture_words(widened.unplaced)[0]
+
+
+def _fractured_input(at: LevelResult, unsafe: _Unsafe, recorded: Enum, where: str) -> Concern:
     """An input recorded once and widened upwards by a vertebral fracture coded since (not a
     conflict between findings): imaging settles it, or, for a fracture with no level, its level."""
     basis = at.bases[unsafe.spec.code]
-    least = min(values, key=answer_points)  # type: ignore[arg-type]
-    placed = basis.settle == FRACTURED_SINCE
-    fracture = "a vertebral fracture" if placed else "a vertebral fracture with no level"
+    widened = at.assessment.widened
+    unplaced = widened is not None and widened.unplaced
+    order = "coded since" if widened is None or widened.after else "not known to be older"
+    fracture = f"a {fracture_words(unplaced)[0]} {order}"
     short_day = on_day(basis.evidence).strip(" ()")
     dated = f" ({short_day})" if short_day else ""
     full_day = f" ({days_of(basis.evidence)})" if any(ev.time for ev in basis.evidence) else ""
-    act = "re-image" if placed else "re-image, or record the fracture's level,"
-    said = f"{unsafe.spec.short} {where} may be worse than {least.value}"
-    then = f"before cement alone — {unsafe.value.value} would need fixation"
+    act = "re-image, or record the fracture's level" if unplaced else "re-image"
+    value = str(recorded.value).replace("-", " ")
+    said = f"{unsafe.spec.short} {where} may be worse than {value}"
+    would = f"{unsafe.value.value} would need fixation"
     cannot = f"(cement cannot treat {unsafe.cannot})"
+    before = f"{act}{',' if unplaced else ''} before cement alone"
     return Concern(
-        f"{said}{dated}, {fracture} coded since: {act} {then}",
-        f"Cement alone at {at.level}: {said}{full_day}, {fracture} coded since: {act} {then} "
-        f"{cannot}; {_COMBINED}.",
-        f"{said}{dated}, {fracture} coded since: {act} before cement alone",
+        f"{said}{dated}, {fracture}: {before} — {would}",
+        f"Cement alone at {at.level}: {said}{full_day}, {fracture}: {before} — {would} {cannot}; "
+        f"{_COMBINED}.",
+        f"{said}{dated}, {fracture}: {before}",
         possible=True,
-        open=f"{said}{full_day}, {fracture} coded since: {act} — {unsafe.value.value} would "
-        f"need fixation {cannot}",
+        open=f"{said}{full_day}, {fracture}: {act} — {would} {cannot}",
     )
 
 

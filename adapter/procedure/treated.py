@@ -70,6 +70,10 @@ class Prior:
     reimaged: bool = False  # without ``stale``: a later finding is an imaging finding
     # With ``unordered``: only because a finding in UTC may be of another day (zone_doubt).
     zone_doubt: bool = False
+    # With ``stale``: a vertebral fracture coded there since the treatment (or not known to be
+    # before it), which the picture from before the treatment cannot show: "vertebral fracture
+    # coded after it — re-image".
+    fractured: str | None = None
 
     @property
     def fixed(self) -> bool:
@@ -110,10 +114,16 @@ class Prior:
 
     @property
     def named(self) -> str:
-        """The treatment in a few words, for a summary."""
+        """The treatment in a few words, for a summary, with a fracture coded since it."""
         if self.fixed:
-            return f"{self.level} already fixed{on_day(self.day)}"
-        return f"{self.treatment.name} at {self.level}{on_day(self.day)} already recorded"
+            said = f"{self.level} already fixed{on_day(self.day)}"
+        else:
+            said = f"{self.treatment.name} at {self.level}{on_day(self.day)} already recorded"
+        if self.fractured is None:
+            return said
+        # Cement again into a vertebra fractured since: the question is fixation.
+        more = "" if self.fixed else ": subluxation would need fixation"
+        return f"{said}; {self.fractured}{more}"
 
     def detail(self, screws: bool) -> str:
         """What the card says of it; ``screws``: the order is a fixation, which after cement alone
@@ -152,4 +162,13 @@ def prior_treatment(level: str, result: PatientResult) -> Prior | None:
     unordered = at.assessment.unordered if stale and at is not None else None
     reimaged = at is not None and any(at.bases[spec.code].evidence for spec in _IMAGED)
     doubt = at is not None and unordered is not None and zone_doubt(at, unordered)
-    return Prior(level, shown, stale, unordered, reimaged, doubt)
+    return Prior(level, shown, stale, unordered, reimaged, doubt, _fractured(at) if stale else None)
+
+
+def _fractured(at: LevelResult | None) -> str | None:
+    """A vertebral fracture coded since the treatment of a level shown from before it."""
+    if at is None or not (at.assessment.fractured_after or at.assessment.fractured_unsure):
+        return None
+    fracture, settle = at.assessment.fracture_beside
+    order = "coded after" if at.assessment.fractured_after else "not known to be before"
+    return f"{fracture} {order} it — {settle}"
