@@ -459,3 +459,28 @@ def test_a_fixed_level_says_an_undated_or_unplaced_fracture_as_such():
     assert card.summary.endswith(
         "vertebral fracture with no level coded since its findings — re-image, or record its level"
     ), card.summary
+
+
+def test_the_risk_assessment_keeps_the_consultation_a_level_firmly_at_7_or_more_settles():
+    """L2 firmly SINS 7 and a fracture after cement at T12: whatever T12 turns out to be, a
+    surgical consultation is recommended; the RiskAssessment lost it."""
+    from tests.support.records import finding, procedure, site
+
+    l2 = tuple(
+        finding(f"l2-{code}", code, answer, level="L2")
+        for code, answer in {
+            "spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
+            "spinal-alignment": "normal", "vertebral-body-collapse": "none",
+            "posterolateral-involvement": "none",
+        }.items()
+    )  # fmt: skip
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+        condition("met-l2", "C79.51", bodySite=site("L2")), *l2, sins=COMPLETE,
+    )  # fmt: skip
+    risk = result.sins_risk
+    assert risk is not None
+    said = risk.resource["mitigation"]
+    assert said.startswith("Surgical consultation recommended (L2 SINS 7); not settled"), said
+    assert "T12: vertebral fracture coded after its treatment" in said, said
