@@ -47,7 +47,7 @@ from adapter.scoring import (
     score_tokuhashi_revised,
     score_tomita,
 )
-from adapter.vocabulary import SINS
+from adapter.vocabulary import SINS, SINS_CONSULT, SINS_CONSULT_FROM
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
 from adapter.vocabulary.text import deceased_note
 
@@ -173,9 +173,19 @@ def _sins(
             identifier=identifier,
             deceased=deceased,
             unsettled=beside,
+            settled=_consult_settled(worst[0]),
         )
 
     return levels, worst, Built.later(risk_assessment)
+
+
+def _consult_settled(described: LevelResult) -> str | None:
+    """A level certainly at SINS 7 or more: a surgical consultation is recommended whatever
+    another level turns out to be (every band above says the same)."""
+    total = described.result.total
+    if total.low < SINS_CONSULT_FROM:
+        return None
+    return f"{SINS_CONSULT[:1].upper()}{SINS_CONSULT[1:]} ({described.level} SINS {total})"
 
 
 def _fractured_since(a: LevelAssessment) -> str:

@@ -251,12 +251,14 @@ def build_risk_assessment(
     identifier: str,
     deceased: str | None = None,
     unsettled: Sequence[str] = (),
+    settled: str | None = None,
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
     ``deceased`` (the note that the record says the patient has died) replaces the
     recommendation: a deceased patient gets none (contract §4 v3). ``unsettled`` names what may
     be worse than the result described (another SINS level's range): then no category is
-    settled for the patient, and the recommendation says why (contract §3)."""
+    settled for the patient, and the recommendation says why (contract §3); ``settled`` is what
+    holds whatever they turn out to be ("Surgical consultation recommended (L2 SINS 7)")."""
     coding = _coding(SCORE, result.code, result.spec.display)
     prediction, mitigation = _prediction(result)
     if unsettled:
@@ -266,6 +268,8 @@ def build_risk_assessment(
             f"settled for the patient: {said}."
         }
         mitigation = f"Not settled for the patient: {said}."
+        if settled is not None:
+            mitigation = f"{settled}; not settled for the patient: {said}."
     if deceased is not None:
         # The band's label may itself be a strategy ("terminal care"): the total only.
         prediction = {**prediction, "rationale": f"{result.code} total {result.total}."}
