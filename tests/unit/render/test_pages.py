@@ -93,3 +93,23 @@ def test_outcome_numbers_on_the_page(capsys, name):
         f"{m}-{t}" for m in ("pain", "barthel") for t in ("baseline", "7d", "3mo", "6mo")
     }
     assert all(re.fullmatch(r"\d+\.\d", v) for v in values.values())
+
+
+def test_the_spine_names_each_treated_level_s_own_procedure():
+    """A level fixed with screws was drawn as "treated (vertebroplasty)"."""
+    from adapter.decision import decide
+    from adapter.fhir.read.timing import parse_time
+    from adapter.mapping.terminology import default_terminology
+    from adapter.pipeline import patient_records, score_patient
+    from adapter.render.patient import patient_body
+    from tests.support.records import NOW, default_patient, procedure
+
+    records = default_patient(extra=(procedure("fx-op", "22842", "T12", when="2024-05-20T09:30:00Z"),
+                                     procedure("vp", "22511", "L1", when="2024-05-21T09:30:00Z")))  # fmt: skip
+    data = patient_records(records, "p")
+    assert data is not None
+    page = patient_body(decide(score_patient(data, default_terminology(), now=parse_time(NOW))))
+    titles = re.findall(r"<title>([^<]*)</title>", page)
+    t12 = [t for t in titles if t.startswith("T12")]
+    assert t12 and "fixation" in t12[0] and "vertebroplasty" not in t12[0], titles
+    assert any(t.startswith("L1") and "vertebroplasty" in t for t in titles), titles
