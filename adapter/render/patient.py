@@ -17,8 +17,10 @@ from adapter.decision.outcome import OutcomeView, follow_up_words, outcome_view
 from adapter.decision.sins import fracture_since
 from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
+from adapter.mapping.compression import on_day
 from adapter.mapping.levels import unscored_line
 from adapter.outcomes import TIME_POINTS
+from adapter.pipeline import PatientResult
 from adapter.render.header import computed_text, patient_header
 from adapter.render.html import fmt, page, table
 from adapter.render.noms import noms_section
@@ -224,10 +226,22 @@ def patient_page(decisions: Decisions) -> str:
     )
 
 
+def _treated(result: PatientResult) -> dict[str, str]:
+    """Each treated level and what was done there, as the spine drawing names it: the spinal
+    procedures at it ("fixation on 20 May 2024"), else the outcome's index procedure."""
+    done: dict[str, list[str]] = {}
+    for t in result.assessment.treatments:
+        for level in (*t.levels, *t.bridged):
+            done.setdefault(level, []).append(f"{t.name}{on_day(t.time.day)}")
+    index = result.outcome.treated_levels if result.outcome else ()
+    out = {level: "; ".join(dict.fromkeys(named)) for level, named in done.items()}
+    return {**dict.fromkeys(index, "the procedure followed"), **out}
+
+
 def patient_body(decisions: Decisions) -> str:
     """The page without its header: decisions, the spine, the scores, outcomes, issues (the
     SMART app shows it under its own header and navigation)."""
-    result, outcome = decisions.result, decisions.result.outcome
+    result = decisions.result
     summaries = decisions.summaries
     # A treated level with a fracture coded since its picture: no band is drawn for it now.
     scored = {
@@ -237,7 +251,7 @@ def patient_body(decisions: Decisions) -> str:
         )
         for lv in result.levels
     }
-    treated = outcome.treated_levels if outcome else ()
+    treated = _treated(result)
     unscored = "".join(
         f"<li>{escape(unscored_line(label, reason))}</li>"
         for label, reason in result.assessment.unscored

@@ -7,7 +7,7 @@ figure never relies on colour alone.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from html import escape
 
 from adapter.vocabulary import SINS
@@ -38,15 +38,19 @@ def _width(level: str) -> int:
     return 34 + int(index * 1.4)
 
 
-def spine_svg(scored: Mapping[str, tuple[str, str | None]], treated: Collection[str] = ()) -> str:
-    """``scored`` maps a level to (total as shown, SINS band code or None when unsettled)."""
+def spine_svg(
+    scored: Mapping[str, tuple[str, str | None]], treated: Mapping[str, str] | None = None
+) -> str:
+    """``scored`` maps a level to (total as shown, SINS band code or None when unsettled);
+    ``treated`` a treated level to what was done there ("fixation on 20 May 2024")."""
+    treated = treated or {}
     height = _TOP * 2 + len(_DRAWN) * (_ROW + _GAP)
     described = "; ".join(
         f"{lv} SINS {total} ({BAND_WORDS[band]})" for lv, (total, band) in scored.items()
     )
     label = f"Spine from C1 to S5. Scored levels: {described or 'none'}."
     if treated:
-        label += f" Treated: {', '.join(treated)}."
+        label += f" Treated: {', '.join(f'{lv} ({done})' for lv, done in treated.items())}."
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 {height}" role="img" '
         f'aria-label="{escape(label)}" class="spine" style="max-width:300px">'
@@ -69,7 +73,7 @@ def spine_svg(scored: Mapping[str, tuple[str, str | None]], treated: Collection[
         if level in treated:
             parts.append(
                 f'<circle cx="{_LEFT + 30}" cy="{y + _ROW / 2}" r="4" fill="#1b1f24">'
-                "<title>treated (vertebroplasty)</title></circle>"
+                f"<title>{level} treated: {escape(treated[level])}</title></circle>"
             )
         if level in scored:
             parts.append(

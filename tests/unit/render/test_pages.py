@@ -77,9 +77,12 @@ def test_pages_to_a_directory_and_the_errors(tmp_path, capsys):
 
 
 def test_spine_and_helpers():
-    svg = spine_svg({"T12": ("11", "sins-potentially-unstable"), "L1": ("7–13", None)}, ["T12"])
+    svg = spine_svg(
+        {"T12": ("11", "sins-potentially-unstable"), "L1": ("7–13", None)},
+        {"T12": "vertebroplasty"},
+    )
     assert "T12 SINS 11 (potentially unstable)" in svg and "band not settled" in svg
-    assert "Treated: T12" in svg and svg.count("<circle") == 1
+    assert "Treated: T12 (vertebroplasty)" in svg and svg.count("<circle") == 1
     assert "Scored levels: none" in spine_svg({})
     assert fmt(None) == "–" and fmt(3) == "3" and fmt(2.5) == "2.50"
     assert '<th scope="row">a</th>' in table(("x", "y"), [("a", "b")], caption="c")
