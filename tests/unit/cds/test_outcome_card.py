@@ -1072,3 +1072,15 @@ def test_spinal_words_as_the_display_of_a_code_not_read_keep_a_course_at_the_ind
     view = outcome_view(_outcome_of(procedure("vp", "22511", "T12"), course))
     assert view is not None
     assert view.procedure == "vertebroplasty and radiotherapy at T12 on 22 May 2024", view.procedure
+
+
+def test_a_preliminary_barthel_is_recorded_not_used_and_says_to_confirm_it():
+    """A Barthel of status preliminary was dropped without a word: "Barthel not recorded"."""
+    early = measurement("b0", BARTHEL, 60, when="2024-05-20T09:00:00Z")
+    early["status"] = "preliminary"
+    result = _outcome_of(procedure("vp", "22511", "T12"), early)
+    view = outcome_view(result)
+    assert view is not None
+    assert "Barthel recorded, not used" in view.headline, view.headline
+    said = " ".join(i.diagnostics for i in result.outcome_issues)
+    assert "preliminary" in said and "confirm" in said, said
