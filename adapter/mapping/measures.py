@@ -70,6 +70,11 @@ def _loinc(obs: ObservationRecord) -> str | None:
 
 def _usable(ctx: Context, obs: ObservationRecord, now: ClinicalTime, what: str) -> bool:
     ref = obs.ref.reference
+    if obs.status == "preliminary":
+        # Not used until confirmed (contract §2), but recorded: said, never "not recorded".
+        message = f"{ref}: {what} in a preliminary report is not used — confirm it (final)"
+        ctx.issues.append(Issue("warning", "business-rule", message, ref))
+        return False
     if obs.status not in CURRENT_OBSERVATION:
         return False
     if obs.time is None:
@@ -128,7 +133,7 @@ def read_measurements(
         if not _usable(
             ctx, obs, now, "a Barthel Index" if measure == "barthel" else "a pain score"
         ):
-            if obs.status in CURRENT_OBSERVATION:
+            if obs.status in (*CURRENT_OBSERVATION, "preliminary"):
                 unread.add(measure)
             continue
         value = _barthel(obs) if measure == "barthel" else _pain(obs, code)

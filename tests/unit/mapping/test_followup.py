@@ -217,12 +217,17 @@ def test_invalid_measurements_are_reported_and_not_used(observation, said):
     assert said in " ".join(i.diagnostics for i in got.issues)
 
 
-def test_preliminary_measurements_are_silently_left_out():
+def test_preliminary_measurements_are_left_out_and_said():
+    """Not used (contract §2), never silently: the outcome said "pain not recorded"."""
     got = follow(
         procedure("pvp", "22510", levels=["T12"]),
         pain("a", "2024-05-20T09:00:00Z", 5) | {"status": "preliminary"},
     )
-    assert got.outcome.pain.value("baseline") is None and got.issues == ()
+    assert got.outcome.pain.value("baseline") is None
+    assert [i.diagnostics for i in got.issues] == [
+        "Observation/a: a pain score in a preliminary report is not used — confirm it (final)"
+    ]
+    assert got.outcome.unread == ("pain",)
 
 
 def test_conflicting_equal_candidates_are_reported():
