@@ -484,3 +484,78 @@ def test_the_risk_assessment_keeps_the_consultation_a_level_firmly_at_7_or_more_
     said = risk.resource["mitigation"]
     assert said.startswith("Surgical consultation recommended (L2 SINS 7); not settled"), said
     assert "T12: vertebral fracture coded after its treatment" in said, said
+
+
+def test_the_settled_consultation_is_never_a_score_from_before_the_treatment():
+    """T12 SINS 8 before its cement, a fracture since: "Surgical consultation recommended (T12
+    SINS 8)" read as a current score."""
+    from tests.support.records import procedure
+
+    sins8 = {**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}  # 3+3+2
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+        sins=sins8,
+    )
+    risk = result.sins_risk
+    assert risk is not None
+    said = risk.resource["mitigation"]
+    assert said.startswith("Not settled for the patient: T12"), said
+
+
+def test_the_order_check_never_lists_a_subluxation_no_finding_recorded():
+    from tests.support.records import finding
+    from tests.unit.procedure.test_check import single
+
+    both = (
+        finding("al-2", "spinal-alignment", "de-novo-deformity", level="T12"),
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+    )
+    (concern,) = single(default_patient(sins=COMPLETE, extra=both), "T12").concerns
+    said = " ".join((concern.finding, concern.detail, concern.open or ""))
+    assert "subluxation/" not in said and "de-novo-deformity" not in said, said
+    assert concern.finding.startswith(
+        "alignment at T12 may be worse than de novo deformity/normal (30 May), a vertebral "
+        "fracture coded since: re-image before cement alone"
+    ), concern.finding
+
+
+def test_a_fixation_ordered_at_a_cemented_level_fractured_since_is_not_told_it_needs_fixation():
+    from tests.support.records import procedure
+    from tests.unit.procedure.test_check import single
+
+    records = default_patient(
+        sins=COMPLETE,
+        extra=(
+            procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+            condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        ),
+    )
+    concerns = single(records, "T12", code="22842").concerns
+    said = " ".join(c.finding + " " + c.detail for c in concerns)
+    assert "vertebral fracture coded after it" in said, said
+    assert "would need fixation" not in said, said
+
+
+def test_an_unstable_verdict_beside_a_fracture_since_names_the_fracture():
+    from adapter.decision.noms import noms_view
+    from tests.support.records import finding
+
+    verdict = finding("sv", "spinal-stability", "unstable", level="T12")
+    view = noms_view(
+        _result(verdict, condition("fx", FRACTURE, onset="2024-05-31", level="T12"), sins=COMPLETE)
+    )
+    assert view is not None
+    mechanical = view.levels[0].readings[2]
+    assert "Unstable" in mechanical and "fracture" in mechanical, mechanical
+    assert "either" not in mechanical
+
+
+def test_a_verdict_beside_a_fracture_with_no_level_offers_to_record_its_level():
+    from adapter.decision.noms import noms_view
+    from tests.support.records import finding
+
+    verdict = finding("sv", "spinal-stability", "stable", level="T12")
+    view = noms_view(_result(verdict, condition("fx", FRACTURE, onset="2024-05-31"), sins=COMPLETE))
+    assert view is not None
+    assert "record the fracture's level" in view.levels[0].readings[2], view.levels[0].readings[2]

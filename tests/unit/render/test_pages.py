@@ -115,4 +115,32 @@ def test_the_spine_names_each_treated_level_s_own_procedure():
     titles = re.findall(r"<title>([^<]*)</title>", page)
     t12 = [t for t in titles if t.startswith("T12")]
     assert t12 and "fixation" in t12[0] and "vertebroplasty" not in t12[0], titles
+    # the card says SINS does not apply to a level fixed with screws: the drawing never bands it
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert "T12 SINS" not in svg and ">SINS " not in svg.split(">T12<")[1].split("L1")[0], svg
     assert any(t.startswith("L1") and "vertebroplasty" in t for t in titles), titles
+
+
+def test_the_spine_says_a_bridged_level_was_bridged_and_lists_levels_in_order():
+    from adapter.render.spine import spine_svg
+
+    svg = spine_svg({}, {"T12": "fixation on 10 May 2024", "T11": "fixation on 10 May 2024"})
+    assert "Treated: T11 (fixation on 10 May 2024), T12" in svg, svg
+
+
+def test_the_spine_says_a_level_bridged_by_screws_is_bridged_not_screwed():
+    from adapter.decision import decide
+    from adapter.fhir.read.timing import parse_time
+    from adapter.mapping.terminology import default_terminology
+    from adapter.pipeline import patient_records, score_patient
+    from adapter.render.patient import patient_body
+    from tests.support.records import NOW, default_patient, procedure
+
+    screws = procedure("fx-op", "22842", "T11", "L1", when="2024-05-20T09:30:00Z")
+    screws["reasonReference"] = [{"reference": "Condition/met-t12"}]
+    data = patient_records(default_patient(extra=(screws,)), "p")
+    assert data is not None
+    page = patient_body(decide(score_patient(data, default_terminology(), now=parse_time(NOW))))
+    titles = re.findall(r"<title>([^<]*)</title>", page)
+    assert "T12 treated: bridged by the fixation on 20 May 2024" in titles, titles
+    assert "T11 treated: fixation on 20 May 2024" in titles, titles
