@@ -81,16 +81,13 @@ def stability_inputs(
         if chosen is None:
             continue
         value, basis = enum_input(chosen, Stability, None)
-        # A fracture cannot make an unstable spine stable: only "stable" may no longer hold.
-        since = (
-            since_fracture(
-                basis,
-                fractures_at(fractures, lv.level),
-                "the stability verdict: it may no longer hold",
-            )
-            if Stability.STABLE in value.values
-            else None
-        )
-        wider = Possible(frozenset(Stability))
-        out[lv.level] = (value, basis) if since is None else (wider, since.basis)
+        # A fracture cannot make an unstable spine stable: only "stable" may no longer hold;
+        # beside "unstable" the fracture is named, the verdict kept.
+        stable = Stability.STABLE in value.values
+        what = "the stability verdict" + (": it may no longer hold" if stable else "")
+        since = since_fracture(basis, fractures_at(fractures, lv.level), what)
+        if since is None:
+            out[lv.level] = (value, basis)
+        else:
+            out[lv.level] = (Possible(frozenset(Stability)) if stable else value, since.basis)
     return out

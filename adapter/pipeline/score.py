@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,12 +31,14 @@ from adapter.mapping.extract import (
 from adapter.mapping.followup import extract_follow_up
 from adapter.mapping.more import more_results
 from adapter.mapping.terminology import Terminology
+from adapter.mapping.treatments import Treatment
 from adapter.pipeline.results import (
     DEFAULT_SCORING,
     LevelResult,
     PatientResult,
     ScoreOutput,
     Scoring,
+    firm_total,
     to_settle,
     worst_levels,
 )
@@ -173,17 +175,22 @@ def _sins(
             identifier=identifier,
             deceased=deceased,
             unsettled=beside,
-            settled=_consult_settled(worst[0]),
+            settled=_consult_settled(worst[0], assessment.treatments),
         )
 
     return levels, worst, Built.later(risk_assessment)
 
 
-def _consult_settled(described: LevelResult) -> str | None:
-    """A level certainly at SINS 7 or more: a surgical consultation is recommended whatever
-    another level turns out to be (every band above says the same)."""
+def _consult_settled(described: LevelResult, treatments: Sequence[Treatment]) -> str | None:
+    """A level certainly at SINS 7 or more now: a surgical consultation is recommended whatever
+    another level turns out to be (every band above says the same). Never from a score before
+    the level's cement or screws, from dated inputs, or at a level fixed with screws."""
+    a = described.assessment
+    done = [t for t in treatments if t.stabilises and t.at(described.level)]
+    if done and (a.after is None or any("fixation" in t.kinds for t in done)):
+        return None
     total = described.result.total
-    if total.low < SINS_CONSULT_FROM:
+    if firm_total(described.result, a.basis).low < SINS_CONSULT_FROM:  # not from dated inputs
         return None
     return f"{SINS_CONSULT[:1].upper()}{SINS_CONSULT[1:]} ({described.level} SINS {total})"
 

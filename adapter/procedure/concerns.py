@@ -179,8 +179,9 @@ def _unsettled_input(
     recorded = widened.recorded.get(unsafe.spec.code) if widened is not None else None
     if values is None:
         said, full, act = f"{name} not recorded {where}", f"{name} not recorded {where}", "record"
-    elif recorded is not None and len(recorded) == 1:
-        return _fractured_input(at, unsafe, next(iter(recorded)), where)
+    elif recorded is not None and (len(recorded) == 1 or unsafe.value not in recorded):
+        # Recorded once, or in conflict without the unsafe value: only the fracture may bring it.
+        return _fractured_input(at, unsafe, recorded, where)
     else:
         evidence = basis.evidence
         day = f", {days_of(evidence)}" if any(ev.time for ev in evidence) else ""
@@ -209,7 +210,9 @@ def _fracture(widened: Widened) -> str:
     return fracture_words(widened.unplaced)[0]
 
 
-def _fractured_input(at: LevelResult, unsafe: _Unsafe, recorded: Enum, where: str) -> Concern:
+def _fractured_input(
+    at: LevelResult, unsafe: _Unsafe, recorded: frozenset[Enum], where: str
+) -> Concern:
     """An input recorded once and widened upwards by a vertebral fracture coded since (not a
     conflict between findings): imaging settles it, or, for a fracture with no level, its level."""
     basis = at.bases[unsafe.spec.code]
@@ -221,7 +224,7 @@ def _fractured_input(at: LevelResult, unsafe: _Unsafe, recorded: Enum, where: st
     dated = f" ({short_day})" if short_day else ""
     full_day = f" ({days_of(basis.evidence)})" if any(ev.time for ev in basis.evidence) else ""
     act = "re-image, or record the fracture's level" if unplaced else "re-image"
-    value = str(recorded.value).replace("-", " ")
+    value = "/".join(str(v.value).replace("-", " ") for v in type(unsafe.value) if v in recorded)
     said = f"{unsafe.spec.short} {where} may be worse than {value}"
     would = f"{unsafe.value.value} would need fixation"
     cannot = f"(cement cannot treat {unsafe.cannot})"
@@ -408,7 +411,9 @@ def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
     screws = ask.order.kind == "fixation"
     return [
         Concern(
-            p.named, p.detail(screws), follows=(p.reimage, p.reimage_since) if p.stale else None
+            p.named(screws),
+            p.detail(screws),
+            follows=(p.reimage, p.reimage_since) if p.stale else None,
         )
         for p in priors
     ]

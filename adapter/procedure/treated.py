@@ -113,38 +113,53 @@ class Prior:
         return f"findings before or after the {other.name}{on_day(other.time.day)} — re-image"
 
     @property
-    def named(self) -> str:
-        """The treatment in a few words, for a summary, with a fracture coded since it."""
+    def done(self) -> str:
+        """The treatment in a few words: "vertebroplasty at T12 on 22 May 2024 already recorded"."""
         if self.fixed:
-            said = f"{self.level} already fixed{on_day(self.day)}"
-        else:
-            said = f"{self.treatment.name} at {self.level}{on_day(self.day)} already recorded"
+            return f"{self.level} already fixed{on_day(self.day)}"
+        return f"{self.treatment.name} at {self.level}{on_day(self.day)} already recorded"
+
+    def named(self, screws: bool) -> str:
+        """:attr:`done` for a summary, with a fracture coded since it; ``screws``: the order is a
+        fixation (cement again into a vertebra fractured since is the question of fixation)."""
         if self.fractured is None:
-            return said
-        # Cement again into a vertebra fractured since: the question is fixation.
-        more = "" if self.fixed else ": subluxation would need fixation"
-        return f"{said}; {self.fractured}{more}"
+            return self.done
+        more = "" if self.fixed or screws else ": subluxation would need fixation"
+        return f"{self.done}; {self.fractured}{more}"
 
     def detail(self, screws: bool) -> str:
         """What the card says of it; ``screws``: the order is a fixation, which after cement alone
         is the usual next step (the case series combined the two), not the same procedure again."""
+        fractured = "" if self.fractured is None else f" {_sentence(self.fractured)}."
         if self.fixed:
             return (
-                f"{self.named} ({self.treatment.evidence.summary}): SINS is not applicable to an "
+                f"{self.done} ({self.treatment.evidence.summary}): SINS is not applicable to an "
                 "instrumented level — check the level ordered and the construct before further "
-                "cement or screws."
+                f"cement or screws.{fractured}"
             )
         # A later finding may be clinical (pain): a re-assessment, not always a re-imaging.
         since = "re-imaged since" if self.reimaged else "re-assessed since"
         seen = "not re-imaged since" if self.stale else since
         seen = "not known to be re-imaged since" if self.unordered is not None else seen
-        named = f"{self.named[:1].upper()}{self.named[1:]}"
+        named = _sentence(self.done)
         if screws:
             return (
                 f"{named}, {seen}: screws after the cement at {self.level} — check the level "
-                "ordered and the cemented vertebra on current imaging."
+                f"ordered and the cemented vertebra on current imaging.{fractured}"
             )
-        return f"{named}, {seen}: check the level ordered and what a repeat procedure would treat."
+        if self.fractured is not None:
+            fractured = (
+                f"{fractured[:-1]}: the picture before the {self.treatment.name} may no "
+                "longer hold — subluxation would need fixation."
+            )
+        return (
+            f"{named}, {seen}: check the level ordered and what a repeat procedure would treat."
+            f"{fractured}"
+        )
+
+
+def _sentence(words: str) -> str:
+    return f"{words[:1].upper()}{words[1:]}"
 
 
 def prior_treatment(level: str, result: PatientResult) -> Prior | None:

@@ -231,11 +231,24 @@ def _treated(result: PatientResult) -> dict[str, str]:
     procedures at it ("fixation on 20 May 2024"), else the outcome's index procedure."""
     done: dict[str, list[str]] = {}
     for t in result.assessment.treatments:
-        for level in (*t.levels, *t.bridged):
-            done.setdefault(level, []).append(f"{t.name}{on_day(t.time.day)}")
+        when = on_day(t.time.day)
+        for level in t.levels:
+            done.setdefault(level, []).append(f"{t.name}{when}")
+        for level in t.bridged:  # screws above and below it, none in it
+            done.setdefault(level, []).append(f"bridged by the {t.name}{when}")
     index = result.outcome.treated_levels if result.outcome else ()
-    out = {level: "; ".join(dict.fromkeys(named)) for level, named in done.items()}
-    return {**dict.fromkeys(index, "the procedure followed"), **out}
+    out = {
+        **dict.fromkeys(index, "the procedure followed"),
+        **{level: "; ".join(dict.fromkeys(named)) for level, named in done.items()},
+    }
+    return out
+
+
+def _fixed(result: PatientResult) -> set[str]:
+    """The levels with screws in them: SINS does not apply there (contract §6 v3)."""
+    return {
+        level for t in result.assessment.treatments if "fixation" in t.kinds for level in t.levels
+    }
 
 
 def patient_body(decisions: Decisions) -> str:
@@ -259,7 +272,8 @@ def patient_body(decisions: Decisions) -> str:
     body = [
         _decisions(decisions),
         '<div class="layout"><figure>',
-        spine_svg(scored, treated),
+        # A level fixed with screws is not banded: the card says SINS does not apply there.
+        spine_svg(scored, treated, _fixed(result)),
         "<figcaption>SINS per level (colour and words give the band)"
         + ("; ● treated level" if treated else "")
         + "</figcaption></figure><div><h2>At a glance</h2>",

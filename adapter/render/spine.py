@@ -7,7 +7,7 @@ figure never relies on colour alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from html import escape
 
 from adapter.vocabulary import SINS
@@ -28,6 +28,7 @@ BAND_WORDS: dict[str | None, str] = {
 _DRAWN = (*(f"C{n}" for n in range(1, 8)), *(f"T{n}" for n in range(1, 13)),
           *(f"L{n}" for n in range(1, 6)), *(f"S{n}" for n in range(1, 6)))  # fmt: skip
 _ROW, _GAP, _TOP, _LEFT = 17, 3, 8, 44
+_FIXED = "fixed · SINS not applicable"  # as the SINS card says it of a level with screws
 
 
 def _width(level: str) -> int:
@@ -39,18 +40,23 @@ def _width(level: str) -> int:
 
 
 def spine_svg(
-    scored: Mapping[str, tuple[str, str | None]], treated: Mapping[str, str] | None = None
+    scored: Mapping[str, tuple[str, str | None]],
+    treated: Mapping[str, str] | None = None,
+    fixed: Collection[str] = (),
 ) -> str:
     """``scored`` maps a level to (total as shown, SINS band code or None when unsettled);
-    ``treated`` a treated level to what was done there ("fixation on 20 May 2024")."""
+    ``treated`` a treated level to what was done there ("fixation on 20 May 2024"); ``fixed``
+    the levels with screws in them, where SINS does not apply (drawn without a band)."""
     treated = treated or {}
     height = _TOP * 2 + len(_DRAWN) * (_ROW + _GAP)
     described = "; ".join(
-        f"{lv} SINS {total} ({BAND_WORDS[band]})" for lv, (total, band) in scored.items()
+        f"{lv} {_FIXED}" if lv in fixed else f"{lv} SINS {total} ({BAND_WORDS[band]})"
+        for lv, (total, band) in scored.items()
     )
     label = f"Spine from C1 to S5. Scored levels: {described or 'none'}."
     if treated:
-        label += f" Treated: {', '.join(f'{lv} ({done})' for lv, done in treated.items())}."
+        ordered = sorted(treated, key=lambda lv: _DRAWN.index(lv) if lv in _DRAWN else len(_DRAWN))
+        label += f" Treated: {', '.join(f'{lv} ({treated[lv]})' for lv in ordered)}."
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 {height}" role="img" '
         f'aria-label="{escape(label)}" class="spine" style="max-width:300px">'
@@ -60,7 +66,7 @@ def spine_svg(
         width = _width(level)
         x = _LEFT + (60 - width) / 2
         total, band = scored.get(level, ("", None))
-        fill = BAND_COLOURS[band] if level in scored else "#f2f2f2"
+        fill = BAND_COLOURS[band] if level in scored and level not in fixed else "#f2f2f2"
         stroke = "#1b1f24" if level in scored else "#9aa1aa"
         parts.append(
             f'<rect x="{x:.1f}" y="{y}" width="{width}" height="{_ROW}" rx="4" '
@@ -76,9 +82,9 @@ def spine_svg(
                 f"<title>{level} treated: {escape(treated[level])}</title></circle>"
             )
         if level in scored:
+            said = _FIXED if level in fixed else f"SINS {escape(total)} · {BAND_WORDS[band]}"
             parts.append(
-                f'<text x="{_LEFT + 72}" y="{y + 13}" font-size="12" fill="#1b1f24">'
-                f"SINS {escape(total)} · {BAND_WORDS[band]}</text>"
+                f'<text x="{_LEFT + 72}" y="{y + 13}" font-size="12" fill="#1b1f24">{said}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

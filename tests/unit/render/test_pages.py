@@ -31,7 +31,9 @@ def assert_self_contained(html: str) -> None:
 def test_patient_page_draws_the_spine_scores_and_outcomes(capsys):
     html = page_of(SEED / "seed-07.json", capsys)
     assert_self_contained(html)
-    assert "SINS 13 · unstable" in html and "SINS 9 · potentially unstable" in html
+    # Every scored level was fixed with screws on 22 May: the drawing says so, as the card does;
+    # the scores before the fixation stay in the tables.
+    assert "L4 fixed · SINS not applicable" in html and "SINS 13 · unstable" not in html
     assert 'data-score="sins-L4">13<' in html and 'data-score="tomita">6<' in html
     assert "Observation/seed-07-spinal-pain-l4, 20 May 2024" in html
     assert "After the procedure" in html and 'data-outcome="pain-7d"' in html
