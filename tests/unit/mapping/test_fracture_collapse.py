@@ -559,3 +559,22 @@ def test_a_verdict_beside_a_fracture_with_no_level_offers_to_record_its_level():
     view = noms_view(_result(verdict, condition("fx", FRACTURE, onset="2024-05-31"), sins=COMPLETE))
     assert view is not None
     assert "record the fracture's level" in view.levels[0].readings[2], view.levels[0].readings[2]
+
+
+def test_an_undated_fracture_s_settle_lines_never_say_it_was_coded_since():
+    undated = condition("fx", FRACTURE, level="T12")
+    del undated["onsetDateTime"]
+    (level,) = _result(undated, sins=COMPLETE).levels
+    settle = level.bases[SINS_COLLAPSE.code].settle or ""
+    assert "re-image" in settle and "coded since" not in settle, settle
+
+
+def test_the_order_check_says_what_a_fracture_is_not_known_to_be_older_than():
+    from tests.unit.procedure.test_check import single
+
+    undated = condition("fx", FRACTURE, level="T12")
+    del undated["onsetDateTime"]
+    (concern,) = single(default_patient(sins=COMPLETE, extra=(undated,)), "T12").concerns
+    assert "a vertebral fracture not known to be older than the finding: re-image" in (
+        concern.finding
+    ), concern.finding
