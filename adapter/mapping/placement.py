@@ -42,10 +42,12 @@ __all__ = [
 
 PLACE_IT = "record the level (bodySite) of the finding"
 # What settles a finding older than a vertebral fracture coded at its level, or at none.
-FRACTURED_SINCE = "re-image the level: a vertebral fracture is coded since the finding"
+FRACTURED_SINCE = (
+    "re-image the level: a vertebral fracture coded at it may be newer than the finding"
+)
 FRACTURED_SINCE_UNPLACED = (
-    "re-image the level, or record the fracture's level: a vertebral fracture with no level is "
-    "coded since the finding"
+    "re-image the level, or record the fracture's level: a vertebral fracture with no level may "
+    "be newer than the finding"
 )
 
 

@@ -218,7 +218,11 @@ def _fractured_input(
     basis = at.bases[unsafe.spec.code]
     widened = at.assessment.widened
     unplaced = widened is not None and widened.unplaced
-    order = "coded since" if widened is None or widened.after else "not known to be older"
+    order = (
+        "coded since"
+        if widened is None or widened.after
+        else "not known to be older than the finding"
+    )
     fracture = f"a {fracture_words(unplaced)[0]} {order}"
     short_day = on_day(basis.evidence).strip(" ()")
     dated = f" ({short_day})" if short_day else ""
