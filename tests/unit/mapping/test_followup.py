@@ -763,3 +763,15 @@ def test_a_record_after_the_death_without_an_id_is_named_in_good_grammar():
     del later["id"]
     [said] = _named_after_death("2024-10-01T14:00:00Z", later)
     assert "whether that encounter is the patient's" in said
+
+
+def test_a_preliminary_measurement_a_final_one_replaces_is_not_said():
+    """A final reading at the same time or later replaces a preliminary one (contract §2):
+    "confirm it" would be noise."""
+    got = follow(
+        procedure("pvp", "22510", levels=["T12"]),
+        pain("a", "2024-05-20T09:00:00Z", 5) | {"status": "preliminary"},
+        pain("b", "2024-05-20T10:00:00Z", 6),
+    )
+    assert got.outcome.pain.value("baseline") == 6
+    assert not any("preliminary" in i.diagnostics for i in got.issues), got.issues
