@@ -70,11 +70,6 @@ def _loinc(obs: ObservationRecord) -> str | None:
 
 def _usable(ctx: Context, obs: ObservationRecord, now: ClinicalTime, what: str) -> bool:
     ref = obs.ref.reference
-    if obs.status == "preliminary":
-        # Not used until confirmed (contract §2), but recorded: said, never "not recorded".
-        message = f"{ref}: {what} in a preliminary report is not used — confirm it (final)"
-        ctx.issues.append(Issue("warning", "business-rule", message, ref))
-        return False
     if obs.status not in CURRENT_OBSERVATION:
         return False
     if obs.time is None:
@@ -125,15 +120,19 @@ def read_measurements(
     not "not recorded"."""
     out: dict[str, list[Measurement]] = {"pain": [], "barthel": []}
     unread: set[str] = set()
+    early: list[tuple[str, ObservationRecord]] = []
     for obs in observations:
         code = _loinc(obs)
         if code is None:
             continue
         measure = "barthel" if code == BARTHEL else "pain"
+        if obs.status == "preliminary":
+            early.append((measure, obs))
+            continue
         if not _usable(
             ctx, obs, now, "a Barthel Index" if measure == "barthel" else "a pain score"
         ):
-            if obs.status in (*CURRENT_OBSERVATION, "preliminary"):
+            if obs.status in CURRENT_OBSERVATION:
                 unread.add(measure)
             continue
         value = _barthel(obs) if measure == "barthel" else _pain(obs, code)
@@ -154,7 +153,24 @@ def read_measurements(
                 text=obs.time.text,
             )
         )
+    for measure, obs in early:
+        _preliminary(ctx, measure, obs, out[measure], unread)
     return out, frozenset(unread)
+
+
+def _preliminary(
+    ctx: Context, measure: str, obs: ObservationRecord, used: list[Measurement], unread: set[str]
+) -> None:
+    """A preliminary reading is not used (contract §2), but recorded: said ("confirm it"), never
+    "not recorded", unless a final one at the same time or later replaces it."""
+    when = moment_of(obs.time).instant if obs.time is not None else None
+    if when is not None and any(m.instant >= when for m in used):
+        return
+    what = "a Barthel Index" if measure == "barthel" else "a pain score"
+    ref = obs.ref.reference
+    message = f"{ref}: {what} in a preliminary report is not used — confirm it (final)"
+    ctx.issues.append(Issue("warning", "business-rule", message, ref))
+    unread.add(measure)
 
 
 @dataclass(frozen=True, slots=True)
