@@ -578,3 +578,60 @@ def test_the_order_check_says_what_a_fracture_is_not_known_to_be_older_than():
     assert "a vertebral fracture not known to be older than the finding: re-image" in (
         concern.finding
     ), concern.finding
+
+
+def test_the_consultation_another_level_firmly_needs_is_kept_when_the_described_one_is_history():
+    """T12 shown before its cement (8) with a fracture since describes the RiskAssessment; L2
+    firmly at 7 needs a surgical opinion: the RiskAssessment said only "Not settled"."""
+    from tests.support.records import finding, procedure, site
+
+    sins8 = {**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}
+    l2 = tuple(
+        finding(f"l2-{code}", code, answer, level="L2")
+        for code, answer in {
+            "spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
+            "spinal-alignment": "normal", "vertebral-body-collapse": "none",
+            "posterolateral-involvement": "none",
+        }.items()
+    )  # fmt: skip
+    result = _result(
+        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
+        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+        condition("met-l2", "C79.51", bodySite=site("L2")), *l2, sins=sins8,
+    )  # fmt: skip
+    risk = result.sins_risk
+    assert risk is not None
+    said = risk.resource["mitigation"]
+    assert said.startswith("Surgical consultation recommended (L2 SINS 7); not settled"), said
+
+
+def test_an_undated_fracture_is_never_said_coded_since_in_the_summary_or_a_conflict():
+    from tests.support.records import finding
+    from tests.unit.procedure.test_check import single
+
+    undated = condition("fx", FRACTURE, level="T12")
+    del undated["onsetDateTime"]
+    summary = score_cards(decide(_result(undated, sins=COMPLETE)), "h")[0].summary
+    assert "coded since" not in summary and "re-image" in summary, summary
+    both = (finding("al-2", "spinal-alignment", "subluxation", level="T12"), undated)
+    (concern,) = single(default_patient(sins=COMPLETE, extra=both), "T12").concerns
+    assert "coded since" not in concern.finding, concern.finding
+    assert "alignment conflicting at T12 (subluxation/normal, 30 May)" in concern.finding
+
+
+def test_cement_again_at_a_level_fractured_since_with_no_level_reads_without_a_dangling_colon():
+    from tests.support.records import procedure
+    from tests.unit.procedure.test_check import single
+
+    records = default_patient(
+        sins=COMPLETE,
+        extra=(
+            procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+            condition("fx", FRACTURE, onset="2024-05-31"),
+        ),
+    )
+    said = [c.finding for c in single(records, "T12").concerns]
+    assert any(
+        "coded after it — re-image, or record its level; subluxation would need fixation" in s
+        for s in said
+    ), said

@@ -146,3 +146,33 @@ def test_the_spine_says_a_level_bridged_by_screws_is_bridged_not_screwed():
     titles = re.findall(r"<title>([^<]*)</title>", page)
     assert "T12 treated: bridged by the fixation on 20 May 2024" in titles, titles
     assert "T11 treated: fixation on 20 May 2024" in titles, titles
+
+
+def _page(*extra):
+    from adapter.decision import decide
+    from adapter.fhir.read.timing import parse_time
+    from adapter.mapping.terminology import default_terminology
+    from adapter.pipeline import patient_records, score_patient
+    from adapter.render.patient import patient_body
+    from tests.support.records import NOW, default_patient
+
+    data = patient_records(default_patient(extra=extra), "p")
+    assert data is not None
+    page = patient_body(decide(score_patient(data, default_terminology(), now=parse_time(NOW))))
+    return page[page.index("<svg") : page.index("</svg>")]
+
+
+def test_the_spine_draws_a_bridged_level_as_the_card_says_it():
+    from tests.support.records import procedure
+
+    screws = procedure("fx-op", "22842", "T11", "L1", when="2024-05-20T09:30:00Z")
+    screws["reasonReference"] = [{"reference": "Condition/met-t12"}]
+    svg = _page(screws)
+    assert "T12 fixed · SINS not applicable" in svg and "T12 SINS" not in svg, svg
+
+
+def test_the_spine_says_a_cemented_level_s_score_is_from_before_the_cement():
+    from tests.support.records import procedure
+
+    svg = _page(procedure("vp", "22511", "T12", when="2024-05-31T09:30:00Z"))  # findings 30 May
+    assert "SINS 10 before the vertebroplasty · potentially unstable" in svg, svg
