@@ -23,7 +23,7 @@ from adapter.fhir.read.evidence import Basis
 from adapter.mapping.coded import Coded, coded_compressions
 from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
-from adapter.mapping.placement import FRACTURED_SINCE_UNPLACED, fractured_since
+from adapter.mapping.placement import fracture_unplaced, fractured_since
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.scoring import (
@@ -125,7 +125,7 @@ def _stability(
         basis = recorded[1]
         if fractured_since(basis):
             either = " — either:" if len(recorded[0].values) > 1 else ";"
-            unplaced = basis.settle == FRACTURED_SINCE_UNPLACED
+            unplaced = fracture_unplaced(basis)
             level = " Or record the fracture's level." if unplaced else ""
             return recorded[0], f"M: {shown}{either} {basis.caveats[-1]}{level}"
         return recorded[0], f"M: {shown}"

@@ -29,11 +29,13 @@ from adapter.vocabulary.findings import (
 
 __all__ = [
     "FRACTURED_SINCE",
-    "FRACTURED_SINCE_UNPLACED",
+    "FRACTURE_SETTLES",
     "PLACE_IT",
     "Placed",
     "bilsky_at",
     "finding_at",
+    "fracture_after",
+    "fracture_unplaced",
     "fractured_since",
     "preliminary",
     "to_confirm",
@@ -41,14 +43,24 @@ __all__ = [
 ]
 
 PLACE_IT = "record the level (bodySite) of the finding"
-# What settles a finding older than a vertebral fracture coded at its level, or at none.
-FRACTURED_SINCE = (
-    "re-image the level: a vertebral fracture coded at it may be newer than the finding"
-)
-FRACTURED_SINCE_UNPLACED = (
-    "re-image the level, or record the fracture's level: a vertebral fracture with no level may "
-    "be newer than the finding"
-)
+# What settles a finding older than a vertebral fracture coded at its level, or at none: by
+# whether the fracture is known to be after the finding, and whether it has a level.
+FRACTURE_SETTLES: dict[tuple[bool, bool], str] = {
+    (True, False): "re-image the level: a vertebral fracture is coded since the finding",
+    (False, False): (
+        "re-image the level: a vertebral fracture is coded that is not known to be older than "
+        "the finding"
+    ),
+    (True, True): (
+        "re-image the level, or record the fracture's level: a vertebral fracture with no level "
+        "is coded since the finding"
+    ),
+    (False, True): (
+        "re-image the level, or record the fracture's level: a vertebral fracture with no level "
+        "is coded that is not known to be older than the finding"
+    ),
+}
+FRACTURED_SINCE = FRACTURE_SETTLES[True, False]
 
 
 def to_confirm(chosen: Chosen[object]) -> str:
@@ -64,9 +76,22 @@ def preliminary(basis: Basis) -> bool:
 
 
 def fractured_since(basis: Basis) -> bool:
-    """Whether a component was widened because a vertebral fracture is coded since its finding:
-    imaging is what settles it, not a conflict between findings."""
-    return basis.settle in (FRACTURED_SINCE, FRACTURED_SINCE_UNPLACED)
+    """Whether a component was widened because a vertebral fracture is coded since its finding
+    (or not known to be older): imaging is what settles it, not a conflict between findings."""
+    return basis.settle in _SETTLES
+
+
+def fracture_unplaced(basis: Basis) -> bool:
+    """With :func:`fractured_since`: every such fracture has no level (recording it may settle)."""
+    return basis.settle in (FRACTURE_SETTLES[True, True], FRACTURE_SETTLES[False, True])
+
+
+def fracture_after(basis: Basis) -> bool:
+    """With :func:`fractured_since`: every such fracture is known to follow the finding."""
+    return basis.settle in (FRACTURE_SETTLES[True, True], FRACTURE_SETTLES[True, False])
+
+
+_SETTLES = frozenset(FRACTURE_SETTLES.values())
 
 
 def unplaced(basis: Basis) -> bool:

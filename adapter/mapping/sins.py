@@ -32,8 +32,7 @@ from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.levels import LevelOrigin, LevelPlan, may_be_at
 from adapter.mapping.observations import Findings
 from adapter.mapping.placement import (
-    FRACTURED_SINCE,
-    FRACTURED_SINCE_UNPLACED,
+    FRACTURE_SETTLES,
     PLACE_IT,
     bilsky_at,
     finding_at,
@@ -386,7 +385,7 @@ def since_fracture(basis: Basis, fractures: Sequence[Staged], what: str) -> Sinc
     )
     # Recording a level settles the range only when no fracture is placed here already.
     unplaced = not any(f.levels for f in later)
-    settle = FRACTURED_SINCE_UNPLACED if unplaced else FRACTURED_SINCE
+    settle = FRACTURE_SETTLES[after, unplaced]
     return Since(
         Basis(basis.evidence, basis.notes, settle, (*basis.caveats, caveat)), after, unplaced
     )

@@ -15,7 +15,8 @@ from adapter.fhir.write.built import Built
 from adapter.mapping.context import AFTER_NOW
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
 from adapter.mapping.placement import (
-    FRACTURED_SINCE_UNPLACED,
+    fracture_after,
+    fracture_unplaced,
     fractured_since,
     preliminary,
     unplaced,
@@ -210,11 +211,10 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
         and (b := (bases or {}).get(c.code)) is not None
         and fractured_since(b)
     ]
-    unplaced_fracture = any(b.settle == FRACTURED_SINCE_UNPLACED for b in (bases or {}).values())
-    where = ", or record its level" if unplaced_fracture else ""
-    imaging = (
-        [f"fracture coded since: re-image, re-assess {', '.join(since)}{where}"] if since else []
-    )
+    widened = [b for b in (bases or {}).values() if fractured_since(b)]
+    where = ", or record its level" if any(fracture_unplaced(b) for b in widened) else ""
+    coded = "coded since" if all(fracture_after(b) for b in widened) else "coded, perhaps since"
+    imaging = [f"fracture {coded}: re-image, re-assess {', '.join(since)}{where}"] if since else []
     said = [f"confirm the preliminary {', '.join(confirming)}"] if confirming else []
     if missing:
         said.append("record " + ", ".join(missing))

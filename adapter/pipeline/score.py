@@ -44,6 +44,7 @@ from adapter.pipeline.results import (
 )
 from adapter.scoring import (
     ScoreResult,
+    level_order,
     score_sins,
     score_tokuhashi_original,
     score_tokuhashi_revised,
@@ -175,24 +176,32 @@ def _sins(
             identifier=identifier,
             deceased=deceased,
             unsettled=beside,
-            settled=_consult_settled(worst[0], assessment.treatments),
+            settled=_consult_settled(levels, assessment.treatments),
         )
 
     return levels, worst, Built.later(risk_assessment)
 
 
-def _consult_settled(described: LevelResult, treatments: Sequence[Treatment]) -> str | None:
+def _consult_settled(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> str | None:
     """A level certainly at SINS 7 or more now: a surgical consultation is recommended whatever
-    another level turns out to be (every band above says the same). Never from a score before
-    the level's cement or screws, from dated inputs, or at a level fixed with screws."""
-    a = described.assessment
-    done = [t for t in treatments if t.stabilises and t.at(described.level)]
-    if done and (a.after is None or any("fixation" in t.kinds for t in done)):
+    another level turns out to be (every band above says the same), named by the level firmly
+    the highest. Never from a score before a level's cement or screws, from dated inputs, or at
+    a level fixed with screws."""
+    firm = []
+    for lv in levels:
+        a = lv.assessment
+        done = [t for t in treatments if t.stabilises and t.at(lv.level)]
+        if done and (a.after is None or any("fixation" in t.kinds for t in done)):
+            continue
+        if a.fractured_after or a.fractured_unsure:
+            continue
+        low = firm_total(lv.result, a.basis).low
+        if low >= SINS_CONSULT_FROM:
+            firm.append((-low, level_order(lv.level), lv))
+    if not firm:
         return None
-    total = described.result.total
-    if firm_total(described.result, a.basis).low < SINS_CONSULT_FROM:  # not from dated inputs
-        return None
-    return f"{SINS_CONSULT[:1].upper()}{SINS_CONSULT[1:]} ({described.level} SINS {total})"
+    top = min(firm, key=lambda f: f[:2])[2]
+    return f"{SINS_CONSULT[:1].upper()}{SINS_CONSULT[1:]} ({top.level} SINS {top.result.total})"
 
 
 def _fractured_since(a: LevelAssessment) -> str:

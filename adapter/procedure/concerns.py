@@ -192,7 +192,8 @@ def _unsettled_input(
         since = (
             ""
             if widened is None or recorded is None
-            else f", and a {_fracture(widened)} coded since"
+            else f", and a {_fracture(widened)} "
+            + ("coded since" if widened.after else "not known to be older")
         )
         said = f"{name} conflicting {where} ({listed}{', ' if short_day else ''}{short_day}){since}"
         full, act = f"{name} conflicting {where} ({listed}{day}){since}", "settle"

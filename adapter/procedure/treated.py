@@ -124,7 +124,7 @@ class Prior:
         fixation (cement again into a vertebra fractured since is the question of fixation)."""
         if self.fractured is None:
             return self.done
-        more = "" if self.fixed or screws else ": subluxation would need fixation"
+        more = "" if self.fixed or screws else "; subluxation would need fixation"
         return f"{self.done}; {self.fractured}{more}"
 
     def detail(self, screws: bool) -> str:

@@ -19,6 +19,7 @@ from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
 from adapter.mapping.compression import on_day
 from adapter.mapping.levels import unscored_line
+from adapter.mapping.treatments import Treatment
 from adapter.outcomes import TIME_POINTS
 from adapter.pipeline import PatientResult
 from adapter.render.header import computed_text, patient_header
@@ -244,11 +245,12 @@ def _treated(result: PatientResult) -> dict[str, str]:
     return out
 
 
-def _fixed(result: PatientResult) -> set[str]:
-    """The levels with screws in them: SINS does not apply there (contract §6 v3)."""
-    return {
-        level for t in result.assessment.treatments if "fixation" in t.kinds for level in t.levels
-    }
+def _before(treatment: Treatment, unordered: Treatment | None) -> str:
+    """How the drawing says a level's score is from before its treatment (or of an order not
+    known against it, as the card says it)."""
+    if unordered is not None:
+        return f"not known to be before or after the {unordered.name}"
+    return f"before the {treatment.name}"
 
 
 def patient_body(decisions: Decisions) -> str:
@@ -272,8 +274,18 @@ def patient_body(decisions: Decisions) -> str:
     body = [
         _decisions(decisions),
         '<div class="layout"><figure>',
-        # A level fixed with screws is not banded: the card says SINS does not apply there.
-        spine_svg(scored, treated, _fixed(result)),
+        # As the SINS card shows each level: one fixed with screws (or bridged by them) is not
+        # banded, SINS does not apply there; one shown from before its treatment says so.
+        spine_svg(
+            scored,
+            treated,
+            {lv.name for lv in decisions.levels.levels if lv.state == "fixed"},
+            {
+                lv.name: _before(lv.treatment, lv.level.assessment.unordered)
+                for lv in decisions.levels.levels
+                if lv.state == "before-treatment" and lv.treatment is not None
+            },
+        ),
         "<figcaption>SINS per level (colour and words give the band)"
         + ("; ● treated level" if treated else "")
         + "</figcaption></figure><div><h2>At a glance</h2>",

@@ -43,14 +43,21 @@ def spine_svg(
     scored: Mapping[str, tuple[str, str | None]],
     treated: Mapping[str, str] | None = None,
     fixed: Collection[str] = (),
+    before: Mapping[str, str] | None = None,
 ) -> str:
     """``scored`` maps a level to (total as shown, SINS band code or None when unsettled);
     ``treated`` a treated level to what was done there ("fixation on 20 May 2024"); ``fixed``
-    the levels with screws in them, where SINS does not apply (drawn without a band)."""
-    treated = treated or {}
+    the levels with screws in or around them, where SINS does not apply (drawn without a
+    band); ``before`` a level shown from findings before its treatment ("before the
+    vertebroplasty")."""
+    treated, before = treated or {}, before or {}
     height = _TOP * 2 + len(_DRAWN) * (_ROW + _GAP)
+
+    def sins(level: str, total: str) -> str:
+        return f"SINS {total} {before[level]}" if level in before else f"SINS {total}"
+
     described = "; ".join(
-        f"{lv} {_FIXED}" if lv in fixed else f"{lv} SINS {total} ({BAND_WORDS[band]})"
+        f"{lv} {_FIXED}" if lv in fixed else f"{lv} {sins(lv, total)} ({BAND_WORDS[band]})"
         for lv, (total, band) in scored.items()
     )
     label = f"Spine from C1 to S5. Scored levels: {described or 'none'}."
@@ -82,7 +89,9 @@ def spine_svg(
                 f"<title>{level} treated: {escape(treated[level])}</title></circle>"
             )
         if level in scored:
-            said = _FIXED if level in fixed else f"SINS {escape(total)} · {BAND_WORDS[band]}"
+            said = (
+                _FIXED if level in fixed else f"{escape(sins(level, total))} · {BAND_WORDS[band]}"
+            )
             parts.append(
                 f'<text x="{_LEFT + 72}" y="{y + 13}" font-size="12" fill="#1b1f24">{said}</text>'
             )

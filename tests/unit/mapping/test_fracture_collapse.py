@@ -175,7 +175,7 @@ def test_the_page_draws_no_band_at_a_treated_level_with_a_fracture_since():
     )
     page = patient_body(decide(result))
     assert "SINS 3 · stable" not in page
-    assert "SINS 3 · band not settled" in page
+    assert "SINS 3 before the vertebroplasty · band not settled" in page
 
 
 def test_the_text_report_names_the_fracture_once_a_level():
@@ -439,7 +439,7 @@ def test_cement_ordered_again_at_a_level_fractured_since_its_cement_names_the_fr
     )
     said = [c.finding for c in single(records, "T12").concerns]
     assert any(
-        "vertebral fracture coded after it — re-image: subluxation would need fixation" in s
+        "vertebral fracture coded after it — re-image; subluxation would need fixation" in s
         for s in said
     ), said
 
