@@ -8,6 +8,8 @@ finding up, and the fracture is named with what settles it.
 
 from __future__ import annotations
 
+import pytest
+
 from adapter.cds.cards import score_cards
 from adapter.decision import decide
 from adapter.fhir.read.timing import parse_time
@@ -24,6 +26,27 @@ STABLE = {  # T12 (3) + non-mechanical pain (1): SINS 4, stable
     "bone-lesion-quality": "blastic",
     "vertebral-body-collapse": "none",
 }
+
+
+def _l2(pain: str, lesion: str, alignment: str, collapse: str, posterolateral: str) -> list:
+    """A metastasis at L2 and its five SINS findings (30 May)."""
+    from tests.support.records import finding, site
+
+    answers = {
+        "spinal-pain": pain, "bone-lesion-quality": lesion, "spinal-alignment": alignment,
+        "vertebral-body-collapse": collapse, "posterolateral-involvement": posterolateral,
+    }  # fmt: skip
+    findings = [finding(f"l2-{code}", code, a, level="L2") for code, a in answers.items()]
+    return [condition("met-l2", "C79.51", bodySite=site("L2")), *findings]
+
+
+def _cemented_fractured(*extra, sins=STABLE):
+    """Cement at T12 on 30 May 09:30 (after the findings), a fracture coded at T12 on 31 May."""
+    from tests.support.records import procedure
+
+    fracture = condition("fx", FRACTURE, onset="2024-05-31", level="T12")
+    return _result(fracture, procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"), *extra,
+                   sins=sins)  # fmt: skip
 
 
 def _result(*extra, sins=STABLE):
@@ -105,17 +128,17 @@ def test_a_fracture_after_cement_is_said_as_after_it_never_folded_into_the_score
 
 
 def test_after_cement_the_risk_assessment_settles_no_category_beside_a_later_fracture():
-    from tests.support.records import procedure
 
-    result = _result(
-        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
-        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+    result = _cemented_fractured(
         sins=COMPLETE,
     )
     risk = result.sins_risk
     assert risk is not None
     prediction = risk.resource["prediction"][0]
     assert "qualitativeRisk" not in prediction, prediction
+    # the level it describes is never "another level"
+    assert "another level" not in prediction["rationale"], prediction
+    assert "T12: vertebral fracture coded after its treatment — re-image" in prediction["rationale"]
     assert "fracture coded after" in risk.resource["mitigation"], risk.resource["mitigation"]
 
 
@@ -151,11 +174,8 @@ def test_an_undated_fracture_at_a_cemented_level_is_said_beside_never_folded_int
 
 def test_noms_reads_stability_as_either_beside_a_fracture_after_the_treatment():
     from adapter.render.text import text_report
-    from tests.support.records import procedure
 
-    result = _result(
-        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
-        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+    result = _cemented_fractured(
         sins=COMPLETE,
     )
     said = [line.strip() for line in text_report(decide(result)).splitlines()]
@@ -166,11 +186,8 @@ def test_noms_reads_stability_as_either_beside_a_fracture_after_the_treatment():
 
 def test_the_page_draws_no_band_at_a_treated_level_with_a_fracture_since():
     from adapter.render.patient import patient_body
-    from tests.support.records import procedure
 
-    result = _result(
-        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
-        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+    result = _cemented_fractured(
         sins=COMPLETE,
     )
     page = patient_body(decide(result))
@@ -197,21 +214,12 @@ def test_a_fracture_with_no_level_says_that_recording_its_level_would_settle_it(
 
 
 def test_a_fracture_after_cement_elsewhere_never_unsettles_a_level_firmly_worse():
-    from tests.support.records import finding, procedure, site
 
-    unstable_l2 = tuple(
-        finding(f"l2-{code}", code, answer, level="L2")
-        for code, answer in {
-            "spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
-            "spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50",
-            "posterolateral-involvement": "bilateral",
-        }.items()
-    )  # fmt: skip
-    met_l2 = condition("met-l2", "C79.51", bodySite=site("L2"))
-    result = _result(
-        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
-        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
-        met_l2, *unstable_l2, sins=COMPLETE,
+    met_l2, *unstable_l2 = _l2(
+        "mechanical", "lytic", "subluxation", "gt-50", "bilateral"
+    )  # SINS 17
+    result = _cemented_fractured(
+                met_l2, *unstable_l2, sins=COMPLETE,
     )  # fmt: skip
     risk = result.sins_risk
     assert risk is not None
@@ -332,21 +340,6 @@ def test_recording_the_level_is_offered_only_when_no_fracture_since_is_placed_at
     assert "re-image" in summary and "record its level" not in summary, summary
 
 
-def test_the_risk_assessment_never_calls_the_level_it_describes_another_level():
-    from tests.support.records import procedure
-
-    result = _result(
-        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
-        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
-        sins=COMPLETE,
-    )
-    risk = result.sins_risk
-    assert risk is not None
-    rationale = risk.resource["prediction"][0]["rationale"]
-    assert "another level" not in rationale, rationale
-    assert "T12: vertebral fracture coded after its treatment — re-image" in rationale
-
-
 def test_a_fracture_with_no_level_beside_a_treated_level_is_never_said_as_the_level_s_own():
     from tests.support.records import procedure
 
@@ -461,27 +454,28 @@ def test_a_fixed_level_says_an_undated_or_unplaced_fracture_as_such():
     ), card.summary
 
 
-def test_the_risk_assessment_keeps_the_consultation_a_level_firmly_at_7_or_more_settles():
-    """L2 firmly SINS 7 and a fracture after cement at T12: whatever T12 turns out to be, a
-    surgical consultation is recommended; the RiskAssessment lost it."""
-    from tests.support.records import finding, procedure, site
+def _firm_l2_beside_fractured_t12(t12: dict[str, str]) -> str:
+    """L2 firmly SINS 7 (untreated, current) and T12 cemented with a fracture since: the
+    RiskAssessment's mitigation."""
 
-    l2 = tuple(
-        finding(f"l2-{code}", code, answer, level="L2")
-        for code, answer in {
-            "spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
-            "spinal-alignment": "normal", "vertebral-body-collapse": "none",
-            "posterolateral-involvement": "none",
-        }.items()
-    )  # fmt: skip
-    result = _result(
-        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
-        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
-        condition("met-l2", "C79.51", bodySite=site("L2")), *l2, sins=COMPLETE,
-    )  # fmt: skip
+    result = _cemented_fractured(
+        *_l2("mechanical", "lytic", "normal", "none", "none"),  # SINS 2 + 3 + 2 = 7
+        sins=t12,
+    )
     risk = result.sins_risk
     assert risk is not None
-    said = risk.resource["mitigation"]
+    return str(risk.resource["mitigation"])
+
+
+@pytest.mark.parametrize(
+    "t12",
+    [COMPLETE, {**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}],
+    ids=["t12-3-before-cement", "t12-8-before-cement-described"],
+)
+def test_the_risk_assessment_keeps_the_consultation_a_level_firmly_at_7_or_more_needs(t12):
+    """Whatever T12 turns out to be, L2 needs a surgical opinion: the RiskAssessment lost it,
+    whether it described L2 (T12 at 3 before its cement) or T12 (8 before its cement)."""
+    said = _firm_l2_beside_fractured_t12(t12)
     assert said.startswith("Surgical consultation recommended (L2 SINS 7); not settled"), said
     assert "T12: vertebral fracture coded after its treatment" in said, said
 
@@ -489,12 +483,9 @@ def test_the_risk_assessment_keeps_the_consultation_a_level_firmly_at_7_or_more_
 def test_the_settled_consultation_is_never_a_score_from_before_the_treatment():
     """T12 SINS 8 before its cement, a fracture since: "Surgical consultation recommended (T12
     SINS 8)" read as a current score."""
-    from tests.support.records import procedure
 
     sins8 = {**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}  # 3+3+2
-    result = _result(
-        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
-        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+    result = _cemented_fractured(
         sins=sins8,
     )
     risk = result.sins_risk
@@ -578,31 +569,6 @@ def test_the_order_check_says_what_a_fracture_is_not_known_to_be_older_than():
     assert "a vertebral fracture not known to be older than the finding: re-image" in (
         concern.finding
     ), concern.finding
-
-
-def test_the_consultation_another_level_firmly_needs_is_kept_when_the_described_one_is_history():
-    """T12 shown before its cement (8) with a fracture since describes the RiskAssessment; L2
-    firmly at 7 needs a surgical opinion: the RiskAssessment said only "Not settled"."""
-    from tests.support.records import finding, procedure, site
-
-    sins8 = {**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}
-    l2 = tuple(
-        finding(f"l2-{code}", code, answer, level="L2")
-        for code, answer in {
-            "spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
-            "spinal-alignment": "normal", "vertebral-body-collapse": "none",
-            "posterolateral-involvement": "none",
-        }.items()
-    )  # fmt: skip
-    result = _result(
-        condition("fx", FRACTURE, onset="2024-05-31", level="T12"),
-        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
-        condition("met-l2", "C79.51", bodySite=site("L2")), *l2, sins=sins8,
-    )  # fmt: skip
-    risk = result.sins_risk
-    assert risk is not None
-    said = risk.resource["mitigation"]
-    assert said.startswith("Surgical consultation recommended (L2 SINS 7); not settled"), said
 
 
 def test_an_undated_fracture_is_never_said_coded_since_in_the_summary_or_a_conflict():
