@@ -228,13 +228,7 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
 def fracture_since(lv: LevelResult) -> str | None:
     """How a vertebral fracture coded since a treated level's picture is said ("vertebral
     fracture coded after it — re-image"); None when there is none."""
-    a = lv.assessment
-    fracture, settle = a.fracture_beside
-    if a.fractured_after:
-        return f"{fracture} coded after it — {settle}"
-    if a.fractured_unsure:
-        return f"{fracture} not known to be before it — {settle}"
-    return fixed_fractured(lv)
+    return lv.assessment.fractured_since("it") or fixed_fractured(lv)
 
 
 def fixed_fractured(lv: LevelResult) -> str | None:

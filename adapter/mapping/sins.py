@@ -121,6 +121,15 @@ class LevelAssessment:
         """How a fracture named beside the level's picture is called, and what settles it."""
         return fracture_words(self.fractured_unplaced)
 
+    def fractured_since(self, treatment: str) -> str | None:
+        """A fracture named beside the picture from before the level's ``treatment`` ("it",
+        "its treatment"): "vertebral fracture coded after it — re-image"; None without one."""
+        if not (self.fractured_after or self.fractured_unsure):
+            return None
+        fracture, settle = self.fracture_beside
+        order = "coded after" if self.fractured_after else "not known to be before"
+        return f"{fracture} {order} {treatment} — {settle}"
+
 
 def fracture_words(unplaced: bool) -> tuple[str, str]:
     """A vertebral fracture coded since what a level is shown from, and what settles it:

@@ -156,9 +156,9 @@ def _sins(
         top = worst[0].result.possible_bands[-1]
         firm = worst[0].result.band is not None and top is SINS.bands[-1]
         beside += tuple(
-            _fractured_since(lv.assessment)
+            f"{lv.level}: {fracture}"
             for lv in levels
-            if (lv.assessment.fractured_after or lv.assessment.fractured_unsure)
+            if (fracture := lv.assessment.fractured_since("its treatment")) is not None
             and (lv in worst or not firm)
         )
         identifier = _identifier(worst[0].observation)
@@ -202,14 +202,6 @@ def _consult_settled(levels: Sequence[LevelResult], treatments: Sequence[Treatme
         return None
     top = min(firm, key=lambda f: f[:2])[2]
     return f"{SINS_CONSULT[:1].upper()}{SINS_CONSULT[1:]} ({top.level} SINS {top.result.total})"
-
-
-def _fractured_since(a: LevelAssessment) -> str:
-    """A treated level shown before its treatment, with a fracture coded since: "T12: vertebral
-    fracture coded after its treatment — re-image"."""
-    fracture, settle = a.fracture_beside
-    order = "coded after" if a.fractured_after else "not known to be before"
-    return f"{a.level}: {fracture} {order} its treatment — {settle}"
 
 
 def _possibly_worse(described: LevelResult, others: list[LevelResult]) -> tuple[str, ...]:

@@ -177,13 +177,5 @@ def prior_treatment(level: str, result: PatientResult) -> Prior | None:
     unordered = at.assessment.unordered if stale and at is not None else None
     reimaged = at is not None and any(at.bases[spec.code].evidence for spec in _IMAGED)
     doubt = at is not None and unordered is not None and zone_doubt(at, unordered)
-    return Prior(level, shown, stale, unordered, reimaged, doubt, _fractured(at) if stale else None)
-
-
-def _fractured(at: LevelResult | None) -> str | None:
-    """A vertebral fracture coded since the treatment of a level shown from before it."""
-    if at is None or not (at.assessment.fractured_after or at.assessment.fractured_unsure):
-        return None
-    fracture, settle = at.assessment.fracture_beside
-    order = "coded after" if at.assessment.fractured_after else "not known to be before"
-    return f"{fracture} {order} it — {settle}"
+    fractured = at.assessment.fractured_since("it") if stale and at is not None else None
+    return Prior(level, shown, stale, unordered, reimaged, doubt, fractured)
