@@ -775,3 +775,22 @@ def test_a_preliminary_measurement_a_final_one_replaces_is_not_said():
     )
     assert got.outcome.pain.value("baseline") == 6
     assert not any("preliminary" in i.diagnostics for i in got.issues), got.issues
+
+
+def test_a_final_reading_of_another_day_never_hides_a_preliminary_one():
+    """A preliminary baseline pain, a final pain three months later: the baseline vanished with
+    no word."""
+    got = follow(
+        procedure("pvp", "22510", levels=["T12"]),
+        pain("a", "2024-05-20T09:00:00Z", 8) | {"status": "preliminary"},
+        pain("b", "2024-08-20T09:00:00Z", 3),
+    )
+    assert any("preliminary" in i.diagnostics for i in got.issues), got.issues
+
+
+def test_an_untimed_preliminary_reading_is_asked_for_its_time_too():
+    early = pain("a", "2024-05-20T09:00:00Z", 8) | {"status": "preliminary"}
+    del early["effectiveDateTime"]
+    got = follow(procedure("pvp", "22510", levels=["T12"]), early)
+    said = [i.diagnostics for i in got.issues if "preliminary" in i.diagnostics]
+    assert said and "time" in said[0], said

@@ -601,3 +601,29 @@ def test_cement_again_at_a_level_fractured_since_with_no_level_reads_without_a_d
         "coded after it — re-image, or record its level; subluxation would need fixation" in s
         for s in said
     ), said
+
+
+def test_an_unsettled_risk_assessment_names_its_level_and_never_shows_a_band_as_current():
+    """T12 (SINS 8 before its cement, a fracture since) described: the narrative led with
+    "SINS total: 8 (SINS 7–12: potentially unstable)", naming no level and no treatment."""
+    sins8 = {**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}
+    risk = _cemented_fractured(sins=sins8).sins_risk
+    assert risk is not None
+    rationale = risk.resource["prediction"][0]["rationale"]
+    assert rationale.startswith("sins total 8 at T12 (findings before its treatment); not"), (
+        rationale
+    )
+    narrative = risk.resource["text"]["div"]
+    assert "potentially unstable" not in narrative, narrative
+
+
+def test_cement_again_at_a_level_fractured_since_keeps_the_summary_short_and_the_reason_in_detail():
+    from tests.support.records import procedure
+    from tests.unit.procedure.test_check import single
+
+    cement = procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z")
+    fracture = condition("fx", FRACTURE, onset="2024-05-31", level="T12")
+    records = default_patient(sins=COMPLETE, extra=(cement, fracture))
+    (concern,) = [c for c in single(records, "T12").concerns if "already recorded" in c.finding]
+    assert concern.finding.endswith("vertebral fracture coded after it — re-image"), concern.finding
+    assert "subluxation would need fixation" in concern.detail, concern.detail

@@ -176,3 +176,30 @@ def test_the_spine_says_a_cemented_level_s_score_is_from_before_the_cement():
 
     svg = _page(procedure("vp", "22511", "T12", when="2024-05-31T09:30:00Z"))  # findings 30 May
     assert "SINS 10 before the vertebroplasty · potentially unstable" in svg, svg
+
+
+def test_the_spine_draws_a_level_not_assessed_as_its_card_says_it():
+    from tests.support.records import condition, finding
+
+    svg = _page(
+        condition("met-l3", "C79.51", level="L3"),
+        finding("l3-pain", "spinal-pain", "mechanical", level="L3") | {"status": "preliminary"},
+    )
+    assert "L3 SINS not assessed" in svg and "L3 SINS 3–18" not in svg, svg
+
+
+def test_a_bridged_level_at_a_glance_is_never_said_to_have_screws_in_it():
+    from adapter.decision.sins import recommendation, sins_decision
+    from adapter.fhir.read.timing import parse_time
+    from adapter.mapping.terminology import default_terminology
+    from adapter.pipeline import patient_records, score_patient
+    from tests.support.records import NOW, default_patient, procedure
+
+    screws = procedure("fx-op", "22842", "T11", "L1", when="2024-05-20T09:30:00Z")
+    screws["reasonReference"] = [{"reference": "Condition/met-t12"}]
+    data = patient_records(default_patient(extra=(screws,)), "p")
+    assert data is not None
+    result = score_patient(data, default_terminology(), now=parse_time(NOW))
+    t12 = next(lv for lv in sins_decision(result).levels if lv.name == "T12")
+    said = recommendation(t12, "")
+    assert "fixed with screws" not in said and "bridged" in said, said
