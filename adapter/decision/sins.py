@@ -341,6 +341,11 @@ def recommendation(lv: SinsLevel, default: str) -> str:
             "fractured since what is shown — re-image and re-assess it."
         )
     if lv.state == "fixed" and t is not None:
+        if lv.name in t.bridged and lv.name not in t.levels:
+            return (
+                f"{lv.name} was bridged by screws above and below it{on_day(t.time.day)}: SINS "
+                "is not applicable within a construct and is not re-scored."
+            )
         return (
             f"{lv.name} was fixed with screws{on_day(t.time.day)}: SINS is not applicable to an "
             "instrumented level and is not re-scored."

@@ -163,12 +163,16 @@ def _preliminary(
 ) -> None:
     """A preliminary reading is not used (contract §2), but recorded: said ("confirm it"), never
     "not recorded", unless a final one at the same time or later replaces it."""
-    when = moment_of(obs.time).instant if obs.time is not None else None
-    if when is not None and any(m.instant >= when for m in used):
-        return
     what = "a Barthel Index" if measure == "barthel" else "a pain score"
+    if obs.time is not None and ctx.from_future(obs.ref, obs.time, f"{what} (preliminary)"):
+        return
+    at = moment_of(obs.time) if obs.time is not None else None
+    # Replaced only by a final reading of its own day, taken at its time or later.
+    if at is not None and any(m.day == at.day and m.instant >= at.instant for m in used):
+        return
     ref = obs.ref.reference
-    message = f"{ref}: {what} in a preliminary report is not used — confirm it (final)"
+    confirm = "confirm it (final)" if at is not None else "confirm it (final) with its time"
+    message = f"{ref}: {what} in a preliminary report is not used — {confirm}"
     ctx.issues.append(Issue("warning", "business-rule", message, ref))
     unread.add(measure)
 

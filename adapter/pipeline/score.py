@@ -177,9 +177,17 @@ def _sins(
             deceased=deceased,
             unsettled=beside,
             settled=_consult_settled(levels, assessment.treatments),
+            described=_described(worst[0]),
         )
 
     return levels, worst, Built.later(risk_assessment)
+
+
+def _described(lv: LevelResult) -> str:
+    """The level a RiskAssessment's result is of, as its words name it."""
+    if lv.assessment.fractured_after or lv.assessment.fractured_unsure:
+        return f"{lv.level} (findings before its treatment)"
+    return lv.level
 
 
 def _consult_settled(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> str | None:

@@ -416,7 +416,7 @@ def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
     screws = ask.order.kind == "fixation"
     return [
         Concern(
-            p.named(screws),
+            p.named,
             p.detail(screws),
             follows=(p.reimage, p.reimage_since) if p.stale else None,
         )

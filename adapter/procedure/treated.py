@@ -119,13 +119,11 @@ class Prior:
             return f"{self.level} already fixed{on_day(self.day)}"
         return f"{self.treatment.name} at {self.level}{on_day(self.day)} already recorded"
 
-    def named(self, screws: bool) -> str:
-        """:attr:`done` for a summary, with a fracture coded since it; ``screws``: the order is a
-        fixation (cement again into a vertebra fractured since is the question of fixation)."""
-        if self.fractured is None:
-            return self.done
-        more = "" if self.fixed or screws else "; subluxation would need fixation"
-        return f"{self.done}; {self.fractured}{more}"
+    @property
+    def named(self) -> str:
+        """:attr:`done` for a summary, with a fracture coded since it (what it means, in the
+        detail)."""
+        return self.done if self.fractured is None else f"{self.done}; {self.fractured}"
 
     def detail(self, screws: bool) -> str:
         """What the card says of it; ``screws``: the order is a fixation, which after cement alone

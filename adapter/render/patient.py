@@ -26,7 +26,7 @@ from adapter.render.header import computed_text, patient_header
 from adapter.render.html import fmt, page, table
 from adapter.render.noms import noms_section
 from adapter.render.plots import Series, series_svg
-from adapter.render.spine import spine_svg
+from adapter.render.spine import FIXED, NOT_ASSESSED, spine_svg
 from adapter.report import ScoreSummary
 from adapter.vocabulary.outcomes import MEASURE_TITLES
 from adapter.vocabulary.specs import NOT_SETTLED
@@ -279,7 +279,11 @@ def patient_body(decisions: Decisions) -> str:
         spine_svg(
             scored,
             treated,
-            {lv.name for lv in decisions.levels.levels if lv.state == "fixed"},
+            {
+                lv.name: FIXED if lv.state == "fixed" else NOT_ASSESSED
+                for lv in decisions.levels.levels
+                if lv.state in ("fixed", "not-assessed")
+            },
             {
                 lv.name: _before(lv.treatment, lv.level.assessment.unordered)
                 for lv in decisions.levels.levels

@@ -7,12 +7,12 @@ figure never relies on colour alone.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from html import escape
 
 from adapter.vocabulary import SINS
 
-__all__ = ["BAND_COLOURS", "spine_svg"]
+__all__ = ["BAND_COLOURS", "FIXED", "NOT_ASSESSED", "spine_svg"]
 
 # One colour per SINS band, from stable to unstable: the band codes are the vocabulary's.
 _COLOURS = ("#8fd19e", "#ffd45c", "#ef8a84")
@@ -28,7 +28,8 @@ BAND_WORDS: dict[str | None, str] = {
 _DRAWN = (*(f"C{n}" for n in range(1, 8)), *(f"T{n}" for n in range(1, 13)),
           *(f"L{n}" for n in range(1, 6)), *(f"S{n}" for n in range(1, 6)))  # fmt: skip
 _ROW, _GAP, _TOP, _LEFT = 17, 3, 8, 44
-_FIXED = "fixed · SINS not applicable"  # as the SINS card says it of a level with screws
+FIXED = "fixed · SINS not applicable"  # as the SINS card says it of a level with screws
+NOT_ASSESSED = "SINS not assessed"
 
 
 def _width(level: str) -> int:
@@ -42,22 +43,22 @@ def _width(level: str) -> int:
 def spine_svg(
     scored: Mapping[str, tuple[str, str | None]],
     treated: Mapping[str, str] | None = None,
-    fixed: Collection[str] = (),
+    unbanded: Mapping[str, str] | None = None,
     before: Mapping[str, str] | None = None,
 ) -> str:
     """``scored`` maps a level to (total as shown, SINS band code or None when unsettled);
-    ``treated`` a treated level to what was done there ("fixation on 20 May 2024"); ``fixed``
-    the levels with screws in or around them, where SINS does not apply (drawn without a
-    band); ``before`` a level shown from findings before its treatment ("before the
-    vertebroplasty")."""
-    treated, before = treated or {}, before or {}
+    ``treated`` a treated level to what was done there ("fixation on 20 May 2024");
+    ``unbanded`` a level drawn without a band to what is said of it instead (``FIXED``: screws
+    in or around it; ``NOT_ASSESSED``); ``before`` a level shown from findings before its
+    treatment ("before the vertebroplasty")."""
+    treated, before, unbanded = treated or {}, before or {}, unbanded or {}
     height = _TOP * 2 + len(_DRAWN) * (_ROW + _GAP)
 
     def sins(level: str, total: str) -> str:
         return f"SINS {total} {before[level]}" if level in before else f"SINS {total}"
 
     described = "; ".join(
-        f"{lv} {_FIXED}" if lv in fixed else f"{lv} {sins(lv, total)} ({BAND_WORDS[band]})"
+        f"{lv} {unbanded[lv]}" if lv in unbanded else f"{lv} {sins(lv, total)} ({BAND_WORDS[band]})"
         for lv, (total, band) in scored.items()
     )
     label = f"Spine from C1 to S5. Scored levels: {described or 'none'}."
@@ -73,7 +74,7 @@ def spine_svg(
         width = _width(level)
         x = _LEFT + (60 - width) / 2
         total, band = scored.get(level, ("", None))
-        fill = BAND_COLOURS[band] if level in scored and level not in fixed else "#f2f2f2"
+        fill = BAND_COLOURS[band] if level in scored and level not in unbanded else "#f2f2f2"
         stroke = "#1b1f24" if level in scored else "#9aa1aa"
         parts.append(
             f'<rect x="{x:.1f}" y="{y}" width="{width}" height="{_ROW}" rx="4" '
@@ -90,7 +91,9 @@ def spine_svg(
             )
         if level in scored:
             said = (
-                _FIXED if level in fixed else f"{escape(sins(level, total))} · {BAND_WORDS[band]}"
+                unbanded[level]
+                if level in unbanded
+                else f"{escape(sins(level, total))} · {BAND_WORDS[band]}"
             )
             parts.append(
                 f'<text x="{_LEFT + 72}" y="{y + 13}" font-size="12" fill="#1b1f24">{said}</text>'

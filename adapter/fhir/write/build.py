@@ -252,19 +252,21 @@ def build_risk_assessment(
     deceased: str | None = None,
     unsettled: Sequence[str] = (),
     settled: str | None = None,
+    described: str = "the level described",
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
     ``deceased`` (the note that the record says the patient has died) replaces the
     recommendation: a deceased patient gets none (contract §4 v3). ``unsettled`` names what may
     be worse than the result described (another SINS level's range): then no category is
     settled for the patient, and the recommendation says why (contract §3); ``settled`` is what
-    holds whatever they turn out to be ("Surgical consultation recommended (L2 SINS 7)")."""
+    holds whatever they turn out to be ("Surgical consultation recommended (L2 SINS 7)");
+    ``described`` names the level the result is of ("T12 (findings before its treatment)")."""
     coding = _coding(SCORE, result.code, result.spec.display)
     prediction, mitigation = _prediction(result)
     if unsettled:
         said = "; ".join(unsettled)
         prediction = {
-            "rationale": f"{result.code} total {result.total} at the level described; not "
+            "rationale": f"{result.code} total {result.total} at {described}; not "
             f"settled for the patient: {said}."
         }
         mitigation = f"Not settled for the patient: {said}."
@@ -289,7 +291,13 @@ def build_risk_assessment(
         ra["mitigation"] = mitigation
     else:
         ra["note"] = [{"text": deceased}]
-    lines = [score_headline(result, None), mitigation if deceased is None else deceased]
+    # Unsettled, the band of the level described is no category for the patient: not shown.
+    headline = (
+        f"{result.spec.display} at {described}: {result.total} (not settled for the patient)"
+        if unsettled
+        else score_headline(result, None)
+    )
+    lines = [headline, mitigation if deceased is None else deceased]
     return Built(with_narrative(ra, lines), full_url("RiskAssessment", identifier))
 
 
