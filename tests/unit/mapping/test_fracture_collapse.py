@@ -625,3 +625,45 @@ def test_cement_again_at_a_level_fractured_since_keeps_the_summary_short_and_the
     (concern,) = [c for c in single(records, "T12").concerns if "already recorded" in c.finding]
     assert concern.finding.endswith("vertebral fracture coded after it — re-image"), concern.finding
     assert "subluxation would need fixation" in concern.detail, concern.detail
+
+
+def test_a_fracture_at_another_cemented_level_never_takes_away_the_consultation_one_level_holds():
+    """T12 at 8 before its cement (no fracture there), L1 cemented with a fracture since: alone,
+    T12's picture recommends a consultation; beside L1's fracture it lost it."""
+    from tests.support.records import finding, procedure, site
+
+    l1 = [condition("met-l1", "C79.51", bodySite=site("L1"))] + [
+        finding(f"l1-{code}", code, answer, level="L1")
+        for code, answer in COMPLETE.items()  # L1: 3 + 0 = 3, pain-free
+    ]
+    sins8 = {**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}
+    result = _result(
+        procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"),
+        procedure("vp-l1", "22511", "L1", when="2024-05-30T09:30:00Z"),
+        condition("fx", FRACTURE, onset="2024-05-31", level="L1"),
+        *l1, sins=sins8,
+    )  # fmt: skip
+    risk = result.sins_risk
+    assert risk is not None
+    said = risk.resource["mitigation"]
+    assert said.startswith(
+        "Surgical consultation recommended (T12 SINS 8, from findings before its treatment); not"
+    ), said
+    assert "T12 (findings before its treatment)" in risk.resource["prediction"][0]["rationale"]
+
+
+def test_a_preliminary_reading_in_the_future_is_recorded_not_used():
+    from adapter.decision.outcome import outcome_view
+    from tests.support.records import measurement, procedure
+
+    later = measurement("b0", "96761-2", 60, when="2025-05-20T09:00:00Z")
+    later["status"] = "preliminary"
+    view = outcome_view(_result(procedure("vp", "22511", "T12"), later))
+    assert view is not None and "Barthel recorded, not used" in view.headline, view.headline
+
+
+def test_the_drawing_escapes_what_it_says_of_an_unbanded_level():
+    from adapter.render.spine import spine_svg
+
+    svg = spine_svg({"T12": ("3", None)}, {}, {"T12": "<b>x</b>"})
+    assert "<b>" not in svg and "&lt;b&gt;x&lt;/b&gt;" in svg
