@@ -165,6 +165,7 @@ def _preliminary(
     "not recorded", unless a final one at the same time or later replaces it."""
     what = "a Barthel Index" if measure == "barthel" else "a pain score"
     if obs.time is not None and ctx.from_future(obs.ref, obs.time, f"{what} (preliminary)"):
+        unread.add(measure)  # recorded, not used: never "not recorded"
         return
     at = moment_of(obs.time) if obs.time is not None else None
     # Replaced only by a final reading of its own day, taken at its time or later.

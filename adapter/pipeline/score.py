@@ -177,29 +177,33 @@ def _sins(
             deceased=deceased,
             unsettled=beside,
             settled=_consult_settled(levels, assessment.treatments),
-            described=_described(worst[0]),
+            described=f"{worst[0].level}{_before(worst[0], assessment.treatments)}",
         )
 
     return levels, worst, Built.later(risk_assessment)
 
 
-def _described(lv: LevelResult) -> str:
-    """The level a RiskAssessment's result is of, as its words name it."""
-    if lv.assessment.fractured_after or lv.assessment.fractured_unsure:
-        return f"{lv.level} (findings before its treatment)"
-    return lv.level
+def _before(lv: LevelResult, treatments: Sequence[Treatment]) -> str:
+    """How a level's findings stand against its stabilising treatment, when they do not follow
+    it: " (findings before its treatment)"; "" when they do, or there is none."""
+    a = lv.assessment
+    if a.after is not None or not any(t.stabilises and t.at(lv.level) for t in treatments):
+        return ""
+    if a.unordered is not None:
+        return " (findings not known to be before or after its treatment)"
+    return " (findings before its treatment)"
 
 
 def _consult_settled(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> str | None:
-    """A level certainly at SINS 7 or more now: a surgical consultation is recommended whatever
+    """A level certainly at SINS 7 or more: a surgical consultation is recommended whatever
     another level turns out to be (every band above says the same), named by the level firmly
-    the highest. Never from a score before a level's cement or screws, from dated inputs, or at
-    a level fixed with screws."""
+    the highest, as its RiskAssessment would be (a level shown from findings before its cement
+    says so). Never from dated inputs, at a level fixed with screws, or beside a fracture coded
+    since the treatment its picture predates."""
     firm = []
     for lv in levels:
         a = lv.assessment
-        done = [t for t in treatments if t.stabilises and t.at(lv.level)]
-        if done and (a.after is None or any("fixation" in t.kinds for t in done)):
+        if any("fixation" in t.kinds and t.at(lv.level) for t in treatments):
             continue
         if a.fractured_after or a.fractured_unsure:
             continue
@@ -209,7 +213,9 @@ def _consult_settled(levels: Sequence[LevelResult], treatments: Sequence[Treatme
     if not firm:
         return None
     top = min(firm, key=lambda f: f[:2])[2]
-    return f"{SINS_CONSULT[:1].upper()}{SINS_CONSULT[1:]} ({top.level} SINS {top.result.total})"
+    before = _before(top, treatments).strip(" ()")
+    said = f"{top.level} SINS {top.result.total}{f', from {before}' if before else ''}"
+    return f"{SINS_CONSULT[:1].upper()}{SINS_CONSULT[1:]} ({said})"
 
 
 def _possibly_worse(described: LevelResult, others: list[LevelResult]) -> tuple[str, ...]:

@@ -91,7 +91,7 @@ def spine_svg(
             )
         if level in scored:
             said = (
-                unbanded[level]
+                escape(unbanded[level])
                 if level in unbanded
                 else f"{escape(sins(level, total))} · {BAND_WORDS[band]}"
             )
