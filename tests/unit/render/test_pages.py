@@ -148,7 +148,7 @@ def test_the_spine_says_a_level_bridged_by_screws_is_bridged_not_screwed():
     assert "T11 treated: fixation on 20 May 2024" in titles, titles
 
 
-def _page(*extra):
+def _page(*extra, drop=()):
     from adapter.decision import decide
     from adapter.fhir.read.timing import parse_time
     from adapter.mapping.terminology import default_terminology
@@ -156,7 +156,7 @@ def _page(*extra):
     from adapter.render.patient import patient_body
     from tests.support.records import NOW, default_patient
 
-    data = patient_records(default_patient(extra=extra), "p")
+    data = patient_records(default_patient(drop=drop, extra=extra), "p")
     assert data is not None
     page = patient_body(decide(score_patient(data, default_terminology(), now=parse_time(NOW))))
     return page[page.index("<svg") : page.index("</svg>")]
@@ -203,3 +203,17 @@ def test_a_bridged_level_at_a_glance_is_never_said_to_have_screws_in_it():
     t12 = next(lv for lv in sins_decision(result).levels if lv.name == "T12")
     said = recommendation(t12, "")
     assert "fixed with screws" not in said and "bridged" in said, said
+
+
+def test_the_spine_draws_a_cemented_level_never_assessed_as_not_assessed():
+    """Only preliminary findings at T12, then cement: the card says "SINS not assessed"; the
+    drawing said "SINS 3–18 before the vertebroplasty"."""
+    from tests.support.records import default_patient, procedure
+
+    t12 = [r for r in default_patient() if r["id"].startswith("t12-")]
+    svg = _page(
+        procedure("vp", "22511", "T12", when="2024-05-31T09:30:00Z"),
+        *({**f, "status": "preliminary"} for f in t12),
+        drop=tuple(f["id"] for f in t12),
+    )
+    assert "T12 SINS not assessed" in svg, svg
