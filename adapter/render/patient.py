@@ -282,7 +282,7 @@ def patient_body(decisions: Decisions) -> str:
             {
                 lv.name: FIXED if lv.state == "fixed" else NOT_ASSESSED
                 for lv in decisions.levels.levels
-                if lv.state in ("fixed", "not-assessed")
+                if lv.state in ("fixed", "not-assessed") or not lv.assessed
             },
             {
                 lv.name: _before(lv.treatment, lv.level.assessment.unordered)
