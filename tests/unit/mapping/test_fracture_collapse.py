@@ -481,18 +481,17 @@ def test_the_risk_assessment_keeps_the_consultation_a_level_firmly_at_7_or_more_
     assert "T12: vertebral fracture coded after its treatment" in said, said
 
 
-def test_the_settled_consultation_is_never_a_score_from_before_the_treatment():
+def test_the_settled_consultation_never_reads_a_score_from_before_the_treatment_as_current():
     """T12 SINS 8 before its cement, a fracture since: "Surgical consultation recommended (T12
-    SINS 8)" read as a current score."""
-
+    SINS 8)" read as a current score. A fracture can only make the level worse: the
+    consultation holds, said as from the findings before the cement."""
     sins8 = {**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}  # 3+3+2
-    result = _cemented_fractured(
-        sins=sins8,
-    )
-    risk = result.sins_risk
+    risk = _cemented_fractured(sins=sins8).sins_risk
     assert risk is not None
     said = risk.resource["mitigation"]
-    assert said.startswith("Not settled for the patient: T12"), said
+    assert said.startswith(
+        "Surgical consultation recommended (T12 SINS 8, from findings before its treatment)"
+    ), said
 
 
 def test_the_order_check_never_lists_a_subluxation_no_finding_recorded():
@@ -667,3 +666,35 @@ def test_the_drawing_escapes_what_it_says_of_an_unbanded_level():
 
     svg = spine_svg({"T12": ("3", None)}, {}, {"T12": "<b>x</b>"})
     assert "<b>" not in svg and "&lt;b&gt;x&lt;/b&gt;" in svg
+
+
+def test_an_unsettled_risk_assessment_is_another_result_when_its_recommendation_changes(
+    monkeypatch,
+):
+    """Sync writes nothing for a result identifier it has stored: a consultation recommended,
+    then no longer (another level's findings changed), kept the first words in the EHR."""
+    from adapter.pipeline import score
+
+    ids = []
+    for settled in ("Surgical consultation recommended (T12 SINS 8)", None):
+        monkeypatch.setattr(score, "_consult_settled", lambda *_a, s=settled: s)
+        risk = _cemented_fractured(sins=COMPLETE).sins_risk
+        assert risk is not None
+        ids.append(risk.resource["identifier"][0]["value"])
+    assert ids[0] != ids[1], ids
+
+
+def test_a_level_firm_only_from_dated_or_pre_treatment_findings_keeps_its_consultation_said_so():
+    """T12 at 18 before its cement with a fracture since: the card says "consider surgical
+    review"; the RiskAssessment said only "re-image"."""
+    unstable = {
+        "spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
+        "spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50",
+        "posterolateral-involvement": "bilateral",
+    }  # fmt: skip
+    risk = _cemented_fractured(sins=unstable).sins_risk
+    assert risk is not None
+    said = risk.resource["mitigation"]
+    assert said.startswith(
+        "Surgical consultation recommended (T12 SINS 18, from findings before its treatment)"
+    ), said
