@@ -164,7 +164,13 @@ def _sins(
         identifier = _identifier(worst[0].observation)
         # Another result when what it says for the patient is not the first level's alone: the
         # levels that may be worse, the levels tied with it (its basis and words name them).
+        settled = _consult_settled(levels, assessment.treatments)
+        described = f"{worst[0].level}{_before(worst[0], assessment.treatments)}"
         said = [*beside, *(_identifier(lv.observation) for lv in worst[1:])]
+        if beside:
+            # Unsettled, its words say what holds and of what: another result when they change
+            # (sync writes nothing for a result it has stored).
+            said += [settled or "", described]
         if said:
             key = hashlib.sha256("|".join(said).encode()).hexdigest()[:8]
             identifier = f"{identifier}-{key}"
@@ -176,8 +182,8 @@ def _sins(
             identifier=identifier,
             deceased=deceased,
             unsettled=beside,
-            settled=_consult_settled(levels, assessment.treatments),
-            described=f"{worst[0].level}{_before(worst[0], assessment.treatments)}",
+            settled=settled,
+            described=described,
         )
 
     return levels, worst, Built.later(risk_assessment)
@@ -195,27 +201,27 @@ def _before(lv: LevelResult, treatments: Sequence[Treatment]) -> str:
 
 
 def _consult_settled(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> str | None:
-    """A level certainly at SINS 7 or more: a surgical consultation is recommended whatever
-    another level turns out to be (every band above says the same), named by the level firmly
-    the highest, as its RiskAssessment would be (a level shown from findings before its cement
-    says so). Never from dated inputs, at a level fixed with screws, or beside a fracture coded
-    since the treatment its picture predates."""
-    firm = []
+    """A level at SINS 7 or more: a surgical consultation is recommended whatever another level
+    turns out to be (every band above says the same; a fracture since can only make a level
+    worse), named by a level with current findings first, then the highest, and said as from
+    findings before its treatment or from dated findings when it is. Never at a level fixed
+    with screws (SINS does not apply there)."""
+    ranked = []
     for lv in levels:
-        a = lv.assessment
         if any("fixation" in t.kinds and t.at(lv.level) for t in treatments):
             continue
-        if a.fractured_after or a.fractured_unsure:
+        if lv.result.total.low < SINS_CONSULT_FROM:
             continue
-        low = firm_total(lv.result, a.basis).low
-        if low >= SINS_CONSULT_FROM:
-            firm.append((-low, level_order(lv.level), lv))
-    if not firm:
+        before = _before(lv, treatments).strip(" ()")
+        dated = firm_total(lv.result, lv.assessment.basis).low < SINS_CONSULT_FROM
+        why = f", from {before}" if before else ", from dated findings" if dated else ""
+        ranked.append((bool(before), dated, -lv.result.total.low, level_order(lv.level), lv, why))
+    if not ranked:
         return None
-    top = min(firm, key=lambda f: f[:2])[2]
-    before = _before(top, treatments).strip(" ()")
-    said = f"{top.level} SINS {top.result.total}{f', from {before}' if before else ''}"
-    return f"{SINS_CONSULT[:1].upper()}{SINS_CONSULT[1:]} ({said})"
+    *_, top, why = min(ranked, key=lambda r: r[:4])
+    return (
+        f"{SINS_CONSULT[:1].upper()}{SINS_CONSULT[1:]} ({top.level} SINS {top.result.total}{why})"
+    )
 
 
 def _possibly_worse(described: LevelResult, others: list[LevelResult]) -> tuple[str, ...]:
