@@ -698,3 +698,20 @@ def test_a_level_firm_only_from_dated_or_pre_treatment_findings_keeps_its_consul
     assert said.startswith(
         "Surgical consultation recommended (T12 SINS 18, from findings before its treatment)"
     ), said
+
+
+def test_a_settled_risk_assessment_from_findings_before_a_cement_says_so():
+    """Findings before a cement, no fracture: the RiskAssessment kept "Potentially unstable …:
+    surgical consultation recommended" as if current, with the same identifier as before the
+    cement was recorded."""
+    from tests.support.records import procedure
+
+    sins8 = {**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}
+    plain = _result(sins=sins8).sins_risk
+    cemented = _result(procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z"), sins=sins8)
+    risk = cemented.sins_risk
+    assert plain is not None and risk is not None
+    rationale = risk.resource["prediction"][0]["rationale"]
+    assert "at T12 (findings before its treatment)" in rationale, rationale
+    assert risk.resource["identifier"][0]["value"] != plain.resource["identifier"][0]["value"]
+    assert "at T12" not in plain.resource["prediction"][0]["rationale"]

@@ -123,7 +123,7 @@ def test_the_spine_names_each_treated_level_s_own_procedure():
     assert any(t.startswith("L1") and "vertebroplasty" in t for t in titles), titles
 
 
-def test_the_spine_says_a_bridged_level_was_bridged_and_lists_levels_in_order():
+def test_the_spine_lists_treated_levels_in_anatomical_order():
     from adapter.render.spine import spine_svg
 
     svg = spine_svg({}, {"T12": "fixation on 10 May 2024", "T11": "fixation on 10 May 2024"})
