@@ -165,12 +165,13 @@ def _sins(
         # Another result when what it says for the patient is not the first level's alone: the
         # levels that may be worse, the levels tied with it (its basis and words name them).
         settled = _consult_settled(levels, assessment.treatments)
-        described = f"{worst[0].level}{_before(worst[0], assessment.treatments)}"
+        before = _before(worst[0], assessment.treatments)
+        described = f"{worst[0].level}{before}"
         said = [*beside, *(_identifier(lv.observation) for lv in worst[1:])]
-        if beside:
-            # Unsettled, its words say what holds and of what: another result when they change
-            # (sync writes nothing for a result it has stored).
-            said += [settled or "", described]
+        if beside or before:
+            # Its words then say what holds and of what: another result when they change (sync
+            # writes nothing for a result it has stored).
+            said += [settled or "" if beside else "", described]
         if said:
             key = hashlib.sha256("|".join(said).encode()).hexdigest()[:8]
             identifier = f"{identifier}-{key}"
@@ -183,7 +184,7 @@ def _sins(
             deceased=deceased,
             unsettled=beside,
             settled=settled,
-            described=described,
+            described=described if beside or before else None,
         )
 
     return levels, worst, Built.later(risk_assessment)

@@ -220,13 +220,14 @@ def build_score_observation(
     return Built(with_narrative(obs, lines), full_url("Observation", value))
 
 
-def _prediction(result: ScoreResult) -> tuple[dict[str, Any], str]:
-    """The prediction (the band as qualitativeRisk) and the band's recommendation in words."""
+def _prediction(result: ScoreResult, where: str = "") -> tuple[dict[str, Any], str]:
+    """The prediction (the band as qualitativeRisk) and the band's recommendation in words;
+    ``where``: " at T12 (findings before its treatment)" when the words must say it."""
     if result.band is not None:
         band = result.band
         prediction = {
             "qualitativeRisk": {"coding": [_coding(CATEGORY, band.code, band.display)]},
-            "rationale": f"{result.code} total {result.total}: {band.label}.",
+            "rationale": f"{result.code} total {result.total}{where}: {band.label}.",
         }
         return prediction, band.wording
     if result.unlabelled is not None:  # no band is given for this total, whatever its range
@@ -252,7 +253,7 @@ def build_risk_assessment(
     deceased: str | None = None,
     unsettled: Sequence[str] = (),
     settled: str | None = None,
-    described: str = "the level described",
+    described: str | None = None,
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
     ``deceased`` (the note that the record says the patient has died) replaces the
@@ -260,10 +261,17 @@ def build_risk_assessment(
     be worse than the result described (another SINS level's range): then no category is
     settled for the patient, and the recommendation says why (contract §3); ``settled`` is what
     holds whatever they turn out to be ("Surgical consultation recommended (L2 SINS 7)");
-    ``described`` names the level the result is of ("T12 (findings before its treatment)")."""
+    ``described`` names the level the result is of when that is not all the words need to say
+    ("T12 (findings before its treatment)")."""
     coding = _coding(SCORE, result.code, result.spec.display)
-    prediction, mitigation = _prediction(result)
+    prediction, mitigation = _prediction(result, f" at {described}" if described else "")
+    headline = score_headline(result, described)
     if unsettled:
+        described = described or "the level described"
+        # Unsettled, the band of the level described is no category for the patient: not shown.
+        headline = (
+            f"{result.spec.display} at {described}: {result.total} (not settled for the patient)"
+        )
         said = "; ".join(unsettled)
         prediction = {
             "rationale": f"{result.code} total {result.total} at {described}; not "
@@ -291,12 +299,6 @@ def build_risk_assessment(
         ra["mitigation"] = mitigation
     else:
         ra["note"] = [{"text": deceased}]
-    # Unsettled, the band of the level described is no category for the patient: not shown.
-    headline = (
-        f"{result.spec.display} at {described}: {result.total} (not settled for the patient)"
-        if unsettled
-        else score_headline(result, None)
-    )
     lines = [headline, mitigation if deceased is None else deceased]
     return Built(with_narrative(ra, lines), full_url("RiskAssessment", identifier))
 
