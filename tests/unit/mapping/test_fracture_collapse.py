@@ -481,16 +481,30 @@ def test_the_risk_assessment_keeps_the_consultation_a_level_firmly_at_7_or_more_
     assert "T12: vertebral fracture coded after its treatment" in said, said
 
 
-def test_the_settled_consultation_never_reads_a_score_from_before_the_treatment_as_current():
-    """T12 SINS 8 before its cement, a fracture since: "Surgical consultation recommended (T12
-    SINS 8)" read as a current score. A fracture can only make the level worse: the
-    consultation holds, said as from the findings before the cement."""
-    sins8 = {**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}  # 3+3+2
-    risk = _cemented_fractured(sins=sins8).sins_risk
+_UNSTABLE = {
+    "spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
+    "spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50",
+    "posterolateral-involvement": "bilateral",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sins", "total"),
+    [({**COMPLETE, "spinal-pain": "mechanical", "bone-lesion-quality": "lytic"}, 8),
+     (_UNSTABLE, 18)],
+)  # fmt: skip
+def test_the_consultation_a_level_before_its_cement_holds_is_kept_and_never_read_as_current(
+    sins, total
+):
+    """T12 at 8 (or 18) before its cement, a fracture since: "Surgical consultation recommended
+    (T12 SINS 8)" read as a current score, and at 18 the RiskAssessment said only "re-image"
+    where the card says "consider surgical review". A fracture can only make the level worse:
+    the consultation holds, said as from the findings before the cement."""
+    risk = _cemented_fractured(sins=sins).sins_risk
     assert risk is not None
     said = risk.resource["mitigation"]
     assert said.startswith(
-        "Surgical consultation recommended (T12 SINS 8, from findings before its treatment)"
+        f"Surgical consultation recommended (T12 SINS {total}, from findings before its treatment)"
     ), said
 
 
@@ -682,22 +696,6 @@ def test_an_unsettled_risk_assessment_is_another_result_when_its_recommendation_
         assert risk is not None
         ids.append(risk.resource["identifier"][0]["value"])
     assert ids[0] != ids[1], ids
-
-
-def test_a_level_firm_only_from_dated_or_pre_treatment_findings_keeps_its_consultation_said_so():
-    """T12 at 18 before its cement with a fracture since: the card says "consider surgical
-    review"; the RiskAssessment said only "re-image"."""
-    unstable = {
-        "spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
-        "spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50",
-        "posterolateral-involvement": "bilateral",
-    }  # fmt: skip
-    risk = _cemented_fractured(sins=unstable).sins_risk
-    assert risk is not None
-    said = risk.resource["mitigation"]
-    assert said.startswith(
-        "Surgical consultation recommended (T12 SINS 18, from findings before its treatment)"
-    ), said
 
 
 def test_a_settled_risk_assessment_from_findings_before_a_cement_says_so():
