@@ -711,5 +711,21 @@ def test_a_settled_risk_assessment_from_findings_before_a_cement_says_so():
     assert plain is not None and risk is not None
     rationale = risk.resource["prediction"][0]["rationale"]
     assert "at T12 (findings before its treatment)" in rationale, rationale
+    said = risk.resource["mitigation"]
+    assert said.startswith("At T12 (findings before its treatment): Potentially unstable"), said
     assert risk.resource["identifier"][0]["value"] != plain.resource["identifier"][0]["value"]
     assert "at T12" not in plain.resource["prediction"][0]["rationale"]
+
+
+def test_a_range_from_findings_before_a_cement_says_so_in_its_rationale():
+    from tests.support.records import procedure
+
+    cement = procedure("vp", "22511", "T12", when="2024-05-30T09:30:00Z")
+    data = patient_records(default_patient(drop=("t12-spinal-alignment",), extra=(cement,)), "p")
+    assert data is not None
+    risk = score_patient(data, TERM, now=parse_time(NOW)).sins_risk
+    assert risk is not None
+    rationale = risk.resource["prediction"][0]["rationale"]
+    assert "spans bands" in rationale and "at T12 (findings before its treatment)" in rationale, (
+        rationale
+    )
