@@ -231,12 +231,12 @@ def _prediction(result: ScoreResult, where: str = "") -> tuple[dict[str, Any], s
         }
         return prediction, band.wording
     if result.unlabelled is not None:  # no band is given for this total, whatever its range
-        return {"rationale": f"{result.code} total {result.total}: {result.unlabelled}"}, (
+        return {"rationale": f"{result.code} total {result.total}{where}: {result.unlabelled}"}, (
             result.unlabelled
         )
     labels = ", ".join(b.label for b in result.possible_bands)
     prediction = {
-        "rationale": f"{result.code} total {result.total} spans bands ({labels}): "
+        "rationale": f"{result.code} total {result.total}{where} spans bands ({labels}): "
         "no category until the missing or conflicting inputs are settled."
     }
     mitigation = " / ".join(b.wording for b in result.possible_bands)
@@ -265,6 +265,8 @@ def build_risk_assessment(
     ("T12 (findings before its treatment)")."""
     coding = _coding(SCORE, result.code, result.spec.display)
     prediction, mitigation = _prediction(result, f" at {described}" if described else "")
+    if described is not None:  # its findings are from before its treatment: said first
+        mitigation = f"At {described}: {mitigation}"
     headline = score_headline(result, described)
     if unsettled:
         described = described or "the level described"
