@@ -129,9 +129,7 @@ def read_measurements(
         if obs.status == "preliminary":
             early.append((measure, obs))
             continue
-        if not _usable(
-            ctx, obs, now, "a Barthel Index" if measure == "barthel" else "a pain score"
-        ):
+        if not _usable(ctx, obs, now, _named(measure)):
             if obs.status in CURRENT_OBSERVATION:
                 unread.add(measure)
             continue
@@ -158,12 +156,16 @@ def read_measurements(
     return out, frozenset(unread)
 
 
+def _named(measure: str) -> str:
+    return "a Barthel Index" if measure == "barthel" else "a pain score"
+
+
 def _preliminary(
     ctx: Context, measure: str, obs: ObservationRecord, used: list[Measurement], unread: set[str]
 ) -> None:
     """A preliminary reading is not used (contract §2), but recorded: said ("confirm it"), never
     "not recorded", unless a final one at the same time or later replaces it."""
-    what = "a Barthel Index" if measure == "barthel" else "a pain score"
+    what = _named(measure)
     if obs.time is not None and ctx.from_future(obs.ref, obs.time, f"{what} (preliminary)"):
         unread.add(measure)  # recorded, not used: never "not recorded"
         return

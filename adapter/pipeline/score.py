@@ -164,7 +164,9 @@ def _sins(
         identifier = _identifier(worst[0].observation)
         # Another result when what it says for the patient is not the first level's alone: the
         # levels that may be worse, the levels tied with it (its basis and words name them).
-        settled = _consult_settled(levels, assessment.treatments)
+        settled = _consult_settled(
+            [lv for lv in levels if lv.level not in fixed], assessment.treatments
+        )
         before = _before(worst[0], assessment.treatments)
         described = f"{worst[0].level}{before}"
         said = [*beside, *(_identifier(lv.observation) for lv in worst[1:])]
@@ -205,12 +207,10 @@ def _consult_settled(levels: Sequence[LevelResult], treatments: Sequence[Treatme
     """A level at SINS 7 or more: a surgical consultation is recommended whatever another level
     turns out to be (every band above says the same; a fracture since can only make a level
     worse), named by a level with current findings first, then the highest, and said as from
-    findings before its treatment or from dated findings when it is. Never at a level fixed
+    findings before its treatment or from dated findings when it is. ``levels``: those not fixed
     with screws (SINS does not apply there)."""
     ranked = []
     for lv in levels:
-        if any("fixation" in t.kinds and t.at(lv.level) for t in treatments):
-            continue
         if lv.result.total.low < SINS_CONSULT_FROM:
             continue
         before = _before(lv, treatments).strip(" ()")
