@@ -22,7 +22,7 @@ from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.compression import on_day
 from adapter.mapping.sins import fracture_words
 from adapter.mapping.treatments import Treatment, latest_stabilising
-from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
+from adapter.pipeline import LevelResult, PatientResult, firm_total, recorded_unstable, to_settle
 from adapter.procedure.concerns import (
     cement_unsettled,
     cement_unstable,
@@ -42,6 +42,7 @@ from adapter.vocabulary import (
     SINS_UNSTABLE_FROM,
 )
 from adapter.vocabulary.cards import REMISSION, URGENCY, Indicator, shorten
+from adapter.vocabulary.scores.sins import SINS_OVERRIDE, beside_verdict
 
 __all__ = [
     "CONSULT",
@@ -157,6 +158,15 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     pain = _mechanical_now(lv)
     indicator = worse(certain_indicator(total), "warning" if pain else "info")
     firm = firm_total(lv.result, lv.bases)
+    verdict = recorded_unstable(lv)
+    if verdict is not None and total.low < SINS_CONSULT_FROM:
+        # A surgeon's verdict of instability: SINS, a referral tool, never overrides it.
+        if band is not None:
+            words = f"{where} ({band.short_label}); {verdict}: {SINS_OVERRIDE}"
+        else:
+            words = f"{where}: {verdict} — {SINS_OVERRIDE}; could be up to {total.high} "
+            words += f"({top.short_label})"
+        return SinsLevel(lv, state, worse(indicator, "warning"), words, treatment, consult=True)
     if indicator == "critical" and firm.low < SINS_UNSTABLE_FROM:
         words = f"SINS {total} at {lv.level}{_dated_day(lv)} (dated) — re-assess"
         return SinsLevel(lv, state, "warning", words, treatment, consult=True)
@@ -178,6 +188,8 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         consult = f" {CONSULT};" if total.low >= SINS_CONSULT_FROM else ""
         words = f"{where}:{consult} could be up to {total.high} ({top.short_label})"
         words += f" — {to_settle(lv.result, lv.bases)}"
+    if verdict is not None:
+        words += f"; {verdict}"
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
@@ -299,6 +311,9 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
     if treated is not None:
         return treated
     if not _assessed(lv):
+        if (verdict := recorded_unstable(lv)) is not None:
+            words = f"{not_assessed(lv)}; {verdict}: {SINS_OVERRIDE}"
+            return SinsLevel(lv, "not-assessed", "warning", words, consult=True)
         return SinsLevel(lv, "not-assessed", "info", not_assessed(lv))
     return _assessed_level(lv, "assessed", None)
 
@@ -376,9 +391,17 @@ def recommendation(lv: SinsLevel, default: str) -> str:
         )
         cement = _cement_alone(lv.level) if _assessed(lv.level) else None
         return text + (f" {cement[1]}" if cement is not None else "")
+    verdict = recorded_unstable(lv.level, at=True)
     if lv.state == "not-assessed":
-        return not_assessed_text(lv.level)
-    text = default
+        text = not_assessed_text(lv.level)
+        return (
+            text
+            if verdict is None
+            else f"{verdict[:1].upper()}{verdict[1:]}: {SINS_OVERRIDE}. {text}"
+        )
+    text = (
+        default if verdict is None else beside_verdict(default, verdict[:1].upper() + verdict[1:])
+    )
     if lv.state == "after-treatment" and t is not None:
         text += (
             f" Scored from the findings after the {t.name}{on_day(t.time.day)}; earlier ones are "

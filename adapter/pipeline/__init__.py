@@ -18,6 +18,7 @@ from adapter.pipeline.results import (
     ScoreOutput,
     Scoring,
     firm_total,
+    recorded_unstable,
     to_settle,
     worst_levels,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "patient_records",
     "primary_sites",
     "read_patients",
+    "recorded_unstable",
     "score_patient",
     "scores_at_index",
     "to_settle",

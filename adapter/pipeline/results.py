@@ -12,6 +12,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.build import provenance_narrative
 from adapter.fhir.write.built import Built
+from adapter.mapping.compression import on_day
 from adapter.mapping.context import AFTER_NOW
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
 from adapter.mapping.placement import (
@@ -25,7 +26,7 @@ from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span, level_order, worst_first
 from adapter.settings.clinical import RuleFields
-from adapter.vocabulary import SINS_LOCATION
+from adapter.vocabulary import SINS_LOCATION, SINS_UNSTABLE_FROM
 from adapter.vocabulary.outcomes import OUTCOME
 from adapter.vocabulary.scores import SCORES, SINS
 
@@ -43,6 +44,7 @@ __all__ = [
     "ScoreOutput",
     "Scoring",
     "firm_total",
+    "recorded_unstable",
     "to_settle",
     "worst_levels",
 ]
@@ -56,6 +58,9 @@ class LevelResult:
     # A level re-scored after a stabilising treatment: as it was scored before it (its
     # Observation is never written; contract §6 v3 asks what cement alone there meant).
     before: LevelResult | None = None
+    # The recorded stability verdict (finding `spinal-stability`) when it says "unstable" at a
+    # level with no stabilising treatment: see :func:`recorded_unstable`.
+    verdict: Basis | None = None
 
     @property
     def level(self) -> str:
@@ -189,6 +194,19 @@ def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
             high += component.full.high - component.points.high
             changed = True
     return Span(low, high) if changed else result.total
+
+
+def recorded_unstable(lv: LevelResult, *, at: bool = False) -> str | None:
+    """A recorded verdict of instability at a level SINS does not certainly call unstable:
+    "recorded unstable on 30 May 2024" ("recorded unstable at T12 on …" with ``at``; " (dated)"
+    when it may no longer hold, which may raise an alarm, never settle one); None otherwise.
+    SINS is the referral tool for the surgeon who gives such a verdict: it never overrides one."""
+    if lv.verdict is None or lv.result.total.low >= SINS_UNSTABLE_FROM:
+        return None
+    times = [ev.time for ev in lv.verdict.evidence if ev.time is not None]
+    where = f" at {lv.level}" if at else ""
+    day = on_day(max(times).day) if times else ", no date recorded"
+    return f"recorded unstable{where}{day}{' (dated)' if lv.verdict.any_dated else ''}"
 
 
 def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:

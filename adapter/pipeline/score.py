@@ -39,11 +39,13 @@ from adapter.pipeline.results import (
     ScoreOutput,
     Scoring,
     firm_total,
+    recorded_unstable,
     to_settle,
     worst_levels,
 )
 from adapter.scoring import (
     ScoreResult,
+    Stability,
     level_order,
     score_sins,
     score_tokuhashi_original,
@@ -100,6 +102,7 @@ def _level_result(
     sites: dict[str, LevelSite],
     now: ClinicalTime,
     deceased: str | None,
+    verdict: Basis | None = None,
 ) -> LevelResult:
     """SINS at one level; after a stabilising treatment, also as it was before it."""
     result = score_sins(level.inputs)
@@ -115,7 +118,19 @@ def _level_result(
         )
     )
     before = _level_result(patient, level.before, sites, now, deceased) if level.before else None
-    return LevelResult(level, result, obs, before)
+    return LevelResult(level, result, obs, before, verdict)
+
+
+def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> Basis | None:
+    """The recorded stability verdict at the level when it is certainly "unstable" and nothing
+    has stabilised the level (a verdict before cement or screws there is their history)."""
+    more = assessment.more
+    recorded = more.stability.get(level.level) if more is not None else None
+    if recorded is None or recorded[0].values != {Stability.UNSTABLE}:
+        return None
+    if any(t.stabilises and t.at(level.level) for t in assessment.treatments):
+        return None
+    return recorded[1]
 
 
 def _deceased(assessment: PatientAssessment) -> str | None:
@@ -135,7 +150,9 @@ def _sins(
     sites = _level_sites(term)
     deceased = _deceased(assessment)
     levels = [
-        _level_result(assessment.patient, level, sites, now, deceased)
+        _level_result(
+            assessment.patient, level, sites, now, deceased, _unstable_verdict(assessment, level)
+        )
         for level in assessment.levels
     ]
     worst = worst_levels(levels)
@@ -169,7 +186,12 @@ def _sins(
         )
         before = _before(worst[0], assessment.treatments)
         described = f"{worst[0].level}{before}"
+        # A recorded verdict of instability at any level: the patient's SINS words never say
+        # "no surgical consultation needed" beside it.
+        verdicts = "; ".join(v for lv in levels if (v := recorded_unstable(lv, at=True)))
         said = [*beside, *(_identifier(lv.observation) for lv in worst[1:])]
+        if verdicts:
+            said.append(verdicts)
         if beside or before:
             # Its words then say what holds and of what: another result when they change (sync
             # writes nothing for a result it has stored).
@@ -187,6 +209,7 @@ def _sins(
             unsettled=beside,
             settled=settled,
             described=described if beside or before else None,
+            verdicts=verdicts or None,
         )
 
     return levels, worst, Built.later(risk_assessment)

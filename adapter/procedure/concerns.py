@@ -12,9 +12,10 @@ level of it that needs treating.
 there (PatientAssessment.treatments). Unstable means SINS certainly 13 or more (dated findings
 may raise this alarm, as §4 allows, and the text says so), or alignment ``subluxation``, or
 posterolateral involvement ``bilateral`` whatever the total: cement cannot treat translation or
-posterior destruction. Where one of these is possible but not certain — equal-time findings
-conflict, or an input is missing so the range reaches it — cement alone is a warning too, naming
-what to settle or record: §5 never calls an order fit from what is not certain. At a level
+posterior destruction; or a recorded stability verdict of "unstable", which no total
+overrides. Where one of these is possible but not certain — equal-time findings conflict, or an
+input is missing so the range reaches it — cement alone is a warning too, naming what to settle
+or record: §5 never calls an order fit from what is not certain. At a level
 cemented before and not re-imaged since, the findings are said as before that treatment.
 """
 
@@ -29,7 +30,7 @@ from adapter.mapping.compression import on_day as on_or_in
 from adapter.mapping.findings import Chosen
 from adapter.mapping.placement import preliminary, to_confirm
 from adapter.mapping.sins import Widened, fracture_words
-from adapter.pipeline import LevelResult, PatientResult, firm_total, to_settle
+from adapter.pipeline import LevelResult, PatientResult, firm_total, recorded_unstable, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
 from adapter.procedure.orders import Order, reasons_by_level, treated_levels
@@ -147,6 +148,8 @@ def unstable_reason(at: LevelResult) -> str | None:
         return "subluxation"
     if inputs.posterolateral.known and inputs.posterolateral.values == {Posterolateral.BILATERAL}:
         return "bilateral posterolateral involvement"
+    if recorded_unstable(at) is not None:  # a surgeon's verdict: SINS never overrides it
+        return "recorded unstable"
     return None
 
 

@@ -16,7 +16,7 @@ from adapter.fhir.read.timing import follows
 from adapter.mapping.compression import PRELIMINARY, on_day
 from adapter.mapping.placement import PLACE_IT, preliminary, to_confirm, unplaced
 from adapter.mapping.staging import Staged
-from adapter.pipeline import LevelResult, firm_total
+from adapter.pipeline import LevelResult, firm_total, recorded_unstable
 from adapter.procedure.criteria import (
     REASSESS,
     REIMAGE,
@@ -127,7 +127,12 @@ def fracture_criterion(
         return _JUDGE.met(f"collapse at {level}: {cite(evidence)}")
     if firm_total(at.result, at.bases).low >= SINS_CONSULT_FROM:
         return _JUDGE.met(f"SINS {total} at {level} (≥ {SINS_CONSULT_FROM})")
-    if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM:
+    # A recorded verdict of instability is instability (SINS never overrides it); a dated one
+    # may keep the criterion from being unmet, never make it met.
+    verdict = recorded_unstable(at)
+    if verdict is not None and at.verdict is not None and not at.verdict.any_dated:
+        return _JUDGE.met(f"stability at {level}: {verdict}")
+    if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM and not verdict:
         return _JUDGE.unmet(
             f"no collapse at {level} ({cite(evidence)}) and SINS {total}",
             finding=f"no fracture or instability at {level} (no collapse, SINS {total})",
@@ -137,6 +142,8 @@ def fracture_criterion(
     reported = early if early is not None and preliminary(at.bases[SINS_COLLAPSE.code]) else None
     absent = to_confirm(reported) if reported else _UNPLACED if unplaced else "not recorded"
     why = [f"collapse at {level}: {cite(evidence) or absent}", f"SINS {total}"]
+    if verdict is not None:
+        why.append(f"stability at {level}: {verdict}")
     if here:
         shown = cite(staged_evidence(here, _NEOPLASTIC))
         why.append(f"unconfirmed pathological fracture at {level}: {shown}")

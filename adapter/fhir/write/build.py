@@ -21,6 +21,7 @@ from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.built import Built, full_url
 from adapter.fhir.write.narrative import score_headline, score_lines, with_narrative
 from adapter.scoring import ComponentScore, ScoreResult, Span
+from adapter.vocabulary.scores.sins import beside_verdict
 from adapter.vocabulary.systems import (
     ASSESSMENT_SID,
     CATEGORY,
@@ -254,6 +255,7 @@ def build_risk_assessment(
     unsettled: Sequence[str] = (),
     settled: str | None = None,
     described: str | None = None,
+    verdicts: str | None = None,
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
     ``deceased`` (the note that the record says the patient has died) replaces the
@@ -262,7 +264,8 @@ def build_risk_assessment(
     settled for the patient, and the recommendation says why (contract §3); ``settled`` is what
     holds whatever they turn out to be ("Surgical consultation recommended (L2 SINS 7)");
     ``described`` names the level the result is of when that is not all the words need to say
-    ("T12 (findings before its treatment)")."""
+    ("T12 (findings before its treatment)"); ``verdicts`` the recorded verdicts of instability
+    a SINS total does not override ("recorded unstable at T12 on 30 May 2024"): said first."""
     coding = _coding(SCORE, result.code, result.spec.display)
     prediction, mitigation = _prediction(result, f" at {described}" if described else "")
     if described is not None:  # its findings are from before its treatment: said first
@@ -282,6 +285,10 @@ def build_risk_assessment(
         mitigation = f"Not settled for the patient: {said}."
         if settled is not None:
             mitigation = f"{settled}; not settled for the patient: {said}."
+    if verdicts is not None:
+        rationale = prediction["rationale"].removesuffix(".")
+        prediction = {**prediction, "rationale": f"{rationale}; {verdicts}."}
+        mitigation = beside_verdict(mitigation, verdicts[:1].upper() + verdicts[1:])
     if deceased is not None:
         # The band's label may itself be a strategy ("terminal care"): the total only.
         prediction = {**prediction, "rationale": f"{result.code} total {result.total}."}

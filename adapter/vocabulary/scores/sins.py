@@ -13,12 +13,14 @@ __all__ = [
     "SINS_CONSULT",
     "SINS_CONSULT_FROM",
     "SINS_LOCATION",
+    "SINS_OVERRIDE",
     "SINS_PAIN",
     "SINS_POSTEROLATERAL",
     "SINS_SCOPE",
     "SINS_SCOPE_SHORT",
     "SINS_STABLE_UNTIL",
     "SINS_UNSTABLE_FROM",
+    "beside_verdict",
 ]
 
 SINS_LOCATION = ComponentSpec(
@@ -155,3 +157,20 @@ SINS = ScoreSpec(
 SINS_STABLE_UNTIL = SINS.band("sins-stable").high
 SINS_CONSULT_FROM = SINS.band("sins-potentially-unstable").low
 SINS_UNSTABLE_FROM = SINS.band("sins-unstable").low
+
+# A recorded stability verdict (finding `spinal-stability`, NOMS M) of "unstable": SINS is a
+# referral tool for the surgeon who gives such verdicts, so a stable total never overrides one,
+# and "no surgical consultation needed" is never said beside it.
+SINS_OVERRIDE = "SINS does not override it"
+_STABLE_WORDING = SINS.band("sins-stable").wording
+_STABLE_BESIDE_VERDICT = (
+    f"Stable by SINS (0–6), which does not override a recorded verdict of instability. "
+    f"{SINS_SCOPE}."
+)
+
+
+def beside_verdict(wording: str, verdicts: str) -> str:
+    """A SINS recommendation beside recorded verdicts of instability ("Recorded unstable at T12
+    on 30 May 2024"): they are said first, and the stable band's words lose "no surgical
+    consultation needed", which they contradict."""
+    return f"{verdicts}. {wording.replace(_STABLE_WORDING, _STABLE_BESIDE_VERDICT)}"

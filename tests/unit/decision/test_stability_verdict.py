@@ -115,7 +115,7 @@ def test_a_verdict_at_another_level_is_named_by_the_patients_risk_assessment():
 
 def test_a_verdict_before_screws_at_the_level_is_history():
     fixed = procedure("fix", "22842", "T12", when="2024-05-31T09:00:00Z")
-    cards, text, _, _ = surfaces(decisions_for(_stable_t12(fixed, _verdict("unstable"))))
+    _, text, _, _ = surfaces(decisions_for(_stable_t12(fixed, _verdict("unstable"))))
     assert "recorded unstable" not in text
 
 
