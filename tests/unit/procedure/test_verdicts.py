@@ -83,6 +83,17 @@ def test_cement_alone_at_sins_14_warns_that_the_case_series_added_screws():
     assert headline(checked) == f"Vertebroplasty T12: {UNSTABLE}"
 
 
+def test_cement_beside_screws_in_progress_at_the_level_is_not_cement_alone():
+    # The seed's procedure in theatre: the fixation is recorded in progress while the
+    # vertebroplasty is ordered. A fixation in progress elsewhere leaves cement alone at T12.
+    under_way = procedure("fix", "22842", "T12", when=RECENT, status="in-progress")
+    checked = single(default_patient(sins=SINS_14, extra=(under_way,)), "T12")
+    assert not [c for c in checked.concerns if "pedicle screw fixation" in c.finding]
+    elsewhere = procedure("fix", "22842", "L2", when=RECENT, status="in-progress")
+    checked = single(default_patient(sins=SINS_14, extra=(elsewhere,)), "T12")
+    assert headline(checked) == f"Vertebroplasty T12: {UNSTABLE}"
+
+
 @pytest.mark.parametrize(
     ("sins", "said"),
     [
