@@ -38,7 +38,8 @@ class PatientAssessment:
     issues: tuple[Issue, ...]
     # Completed spinal treatments, oldest first (contract §5 v3, §6 v3).
     treatments: tuple[Treatment, ...] = ()
-    # Radiotherapy courses in progress, oldest first: named beside an order at their level only.
+    # Radiotherapy courses and fixations in progress, oldest first: a course is named beside an
+    # order at its level, screws going in make cement there not cement alone; nothing else.
     under_way: tuple[Treatment, ...] = ()
     albumin: Chosen[float] | None = None
     # The inputs of Bauer, NESMS, van der Linden and NOMS (contract §1 v3).

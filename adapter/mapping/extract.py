@@ -46,7 +46,7 @@ from adapter.mapping.staging import (
 )
 from adapter.mapping.status import kps_input, latest_palsy, palsy_input
 from adapter.mapping.terminology import Terminology
-from adapter.mapping.treatments import radiotherapy_under_way, read_treatments
+from adapter.mapping.treatments import read_treatments, under_way
 from adapter.mapping.tumour import Presence, organs_disagree, presence, primary_inputs
 from adapter.mapping.unused import named
 from adapter.scoring import MajorOrgan, TokuhashiInput, TomitaInput, Visceral
@@ -202,7 +202,7 @@ def extract_patient(
         safety=safety,
         issues=tuple(ctx.issues),
         treatments=treatments,
-        under_way=radiotherapy_under_way(ctx, data.procedures, staging),
+        under_way=under_way(ctx, data.procedures, staging),
         albumin=choose_latest(found.labs.get("albumin", []), _albumin_method, _grams_per_litre),
         haematological=_haematological(ctx, conditions),
         stray=tuple(plan.stray),

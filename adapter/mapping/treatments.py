@@ -39,11 +39,11 @@ __all__ = [
     "latest_stabilising",
     "levels_named",
     "procedure_words",
-    "radiotherapy_under_way",
     "read_treatments",
     "sites_said",
     "spanned",
     "treated_levels",
+    "under_way",
 ]
 
 TreatmentKind = Literal["augmentation", "fixation", "decompression", "radiotherapy", "ablation"]
@@ -334,19 +334,20 @@ def read_treatments(
     return tuple(sorted(out, key=lambda t: t.time.instant))
 
 
-def radiotherapy_under_way(
+def under_way(
     ctx: Context, procedures: Iterable[ProcedureRecord], staging: Staging
 ) -> tuple[Treatment, ...]:
-    """Radiotherapy courses in progress (status ``in-progress``, timed by their start, up to the
-    computation time), oldest first. Kept apart from the completed treatments: a course under
-    way supersedes no Bilsky grade and is no index procedure, but the procedure check names it
-    beside an order at its level (contract §5 v3: an mCODE course summary stays in progress until
-    its last fraction)."""
+    """Radiotherapy courses and fixations in progress (status ``in-progress``, timed by their
+    start, up to the computation time), oldest first. Kept apart from the completed treatments:
+    neither supersedes a Bilsky grade, stabilises a level's findings or is an index procedure,
+    but the procedure check names a course beside an order at its level (contract §5 v3: an
+    mCODE course summary stays in progress until its last fraction), and screws going in at a
+    level make cement ordered there not cement alone (the seed's procedure, in theatre)."""
     out: list[Treatment] = []
     for proc in procedures:
         if proc.status != "in-progress" or proc.time is None:
             continue
-        kinds = _kinds_of(ctx.term, proc) & {"radiotherapy"}
+        kinds = _kinds_of(ctx.term, proc) & {"radiotherapy", "fixation"}
         if kinds and (treatment := _treatment(ctx, proc, staging, kinds)) is not None:
             out.append(treatment)
     return tuple(sorted(out, key=lambda t: t.time.instant))

@@ -8,16 +8,15 @@ it is ordered, which stays the treated level. A reason Condition that names seve
 (one diagnosis, as problem lists record it) is reached when any of them is: the order treats the
 level of it that needs treating.
 
-"Alone" means no fixation order at that level in the same request and no completed fixation
-there (PatientAssessment.treatments). Unstable means SINS certainly 13 or more (dated findings
-may raise this alarm, as §4 allows, and the text says so), or alignment ``subluxation``, or
-posterolateral involvement ``bilateral`` whatever the total: cement cannot treat translation or
-posterior destruction; or a recorded stability verdict of "unstable", which no total
+"Alone" means no fixation order at that level in the same request and no fixation completed or in
+progress there (PatientAssessment.treatments, under_way). Unstable means SINS certainly 13 or more
+(dated findings may raise this alarm, as §4 allows, and the text says so), or alignment
+``subluxation``, or posterolateral involvement ``bilateral`` whatever the total: cement cannot treat
+translation or posterior destruction; or a recorded stability verdict of "unstable", which no total
 overrides. Where one of these is possible but not certain — equal-time findings conflict, or an
-input is missing so the range reaches it — cement alone is a warning too, naming what to settle
-or record: §5 never calls an order fit from what is not certain. At a level
-cemented before and not re-imaged since, the findings are said as before that treatment.
-"""
+input is missing so the range reaches it — cement alone is a warning too, naming what to settle or
+record: §5 never calls an order fit from what is not certain. At a level cemented before and not
+re-imaged since, the findings are said as before that treatment."""
 
 from __future__ import annotations
 
@@ -105,9 +104,10 @@ def _fixes(order: Order, level: str, result: PatientResult) -> bool:
 
 
 def _fixed(ask: Ask, level: str) -> bool:
-    """A fixation at the level: ordered in the same request, or completed before."""
+    """A fixation at the level: ordered in the same request, in progress, or completed before."""
     ordered = any(_fixes(o, level, ask.result) for o in ask.others)
-    done = any("fixation" in t.kinds and t.at(level) for t in ask.result.assessment.treatments)
+    a = ask.result.assessment
+    done = any("fixation" in t.kinds and t.at(level) for t in (*a.treatments, *a.under_way))
     return ordered or done
 
 
