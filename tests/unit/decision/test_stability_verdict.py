@@ -9,7 +9,15 @@ from __future__ import annotations
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
-from tests.support.records import NOW, condition, default_patient, finding, order, procedure
+from tests.support.records import (
+    NOW,
+    SINS_AT_T12,
+    condition,
+    default_patient,
+    finding,
+    order,
+    procedure,
+)
 from tests.unit.decision.test_wording import decisions_for, surfaces
 from tests.unit.procedure.test_check import single, statuses
 
@@ -136,3 +144,120 @@ def test_cement_alone_at_a_level_recorded_unstable_warns_that_screws_were_combin
     )
     assert "recorded unstable at T12" in text
     assert "the case series combined cement with pedicle screw fixation" in text
+
+
+def _criterion(checked, level, number=3):
+    return next(
+        c for lv in checked.levels if lv.level == level for c in lv.criteria if c.number == number
+    )
+
+
+def test_a_verdict_after_cement_at_the_level_is_said_and_meets_criterion_3():
+    # Cement on 20 May, findings and the verdict on 30 May: the vertebra judged unstable since.
+    cement = procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z")
+    resources = _stable_t12(cement, _verdict("unstable"))
+    cards, text, report, _ = surfaces(decisions_for(resources))
+    assert "recorded unstable on 30 May 2024" in _sins_card(cards).summary
+    assert _sins_card(cards).indicator == "warning"
+    assert NO_CONSULT not in text
+    assert NO_CONSULT not in report
+    assert NO_CONSULT not in _risk(resources)["mitigation"]
+    assert statuses(single(resources, "T12", code="22842"), "T12")[3] == "met"
+
+
+def test_a_verdict_after_screws_at_the_level_is_said_beside_sins_not_applicable():
+    fixed = procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z")
+    resources = _stable_t12(fixed, _verdict("unstable"))
+    cards, text, _, _ = surfaces(decisions_for(resources))
+    card = _sins_card(cards) if any(c.summary.startswith("SINS") for c in cards) else None
+    summaries = [c.summary for c in cards]
+    line = next(s for s in summaries if "fixed on 20 May 2024" in s)
+    assert "recorded unstable on 30 May 2024" in line
+    assert card is None or card.indicator == "warning"
+    assert NO_CONSULT not in text
+    assert NO_CONSULT not in _risk(resources)["mitigation"]
+
+
+def test_stable_and_unstable_verdicts_of_the_same_time_keep_consultation_open():
+    resources = _stable_t12(_verdict("stable"), finding(
+        "stab-2", "spinal-stability", "unstable", level="T12", when="2024-05-30T09:00:00Z"))  # fmt: skip
+    cards, text, _, _ = surfaces(decisions_for(resources))
+    card = _sins_card(cards)
+    assert "stable and unstable both recorded on 30 May 2024" in card.summary
+    assert card.indicator == "warning"
+    assert NO_CONSULT not in text
+    assert NO_CONSULT not in _risk(resources)["mitigation"]
+    criterion = _criterion(single(resources, "T12"), "T12")
+    assert criterion.status == "unknown"
+    assert criterion.action == "settle the conflicting stability verdicts"
+
+
+def test_a_dated_verdict_keeps_criterion_3_open_asking_for_the_verdict_again():
+    resources = _stable_t12(_verdict("unstable", when="2022-01-10T09:00:00Z"))
+    criterion = _criterion(single(resources, "T12", code="22842"), "T12")
+    assert criterion.status == "unknown"
+    assert criterion.finding == "stability verdict at T12 dated"
+    assert criterion.action == "re-assess the stability verdict"
+    cement = single(resources, "T12")
+    assert any("recorded unstable (dated) at T12" in c.finding for c in cement.concerns)
+
+
+def test_a_current_verdict_is_said_beside_a_total_that_is_unstable_only_by_dated_findings():
+    old = "2023-01-10T09:00:00Z"
+    sins = {"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50"}  # SINS 15
+    resources = default_patient(
+        drop=tuple(f"t12-{code}" for code in ("spinal-pain", "bone-lesion-quality",
+                                              "spinal-alignment", "vertebral-body-collapse",
+                                              "posterolateral-involvement")),
+        extra=(
+            *(finding(f"old-{code}", code, answer, level="T12", when=old)
+              for code, answer in {**SINS_AT_T12, **sins}.items()),
+            _verdict("unstable"),
+        ),
+    )  # fmt: skip
+    cards, _, _, _ = surfaces(decisions_for(resources))
+    assert "recorded unstable on 30 May 2024" in _sins_card(cards).summary
+    assert statuses(single(resources, "T12", code="22842"), "T12")[3] == "met"
+
+
+def test_a_verdict_with_no_level_beside_two_levels_is_said_and_asks_for_its_level():
+    l2 = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+          "spinal-alignment": "normal", "vertebral-body-collapse": "none",
+          "posterolateral-involvement": "none"}  # fmt: skip
+    resources = _stable_t12(
+        condition("met-l2", "C79.51", level="L2"),
+        *(finding(f"l2-{code}", code, answer, level="L2") for code, answer in l2.items()),
+        finding("stab", "spinal-stability", "unstable", when="2024-05-30T09:00:00Z"),
+    )
+    cards, text, _, _ = surfaces(decisions_for(resources))
+    assert NO_CONSULT not in text
+    risk = _risk(resources)
+    assert risk["mitigation"].startswith(
+        "Recorded unstable with no level on 30 May 2024 — record its level."
+    )
+    assert "recorded unstable at T12" not in text  # never copied to a level
+
+
+def test_the_risk_assessment_cites_the_verdict_it_quotes():
+    risk = _risk(_stable_t12(_verdict("unstable")))
+    assert {"reference": "Observation/stab-T12"} in risk["basis"]
+
+
+def test_a_verdict_comes_before_what_to_record_in_a_card_summary():
+    resources = default_patient(drop=("t12-posterolateral-involvement",),
+                                extra=(_verdict("unstable"),))  # fmt: skip
+    summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
+    assert summary.startswith(
+        "SINS 10–13 at T12: surgical consultation recommended; recorded unstable on 30 May 2024; "
+        "could be up to 13"
+    )
+
+
+def test_a_deceased_patients_risk_assessment_is_not_a_new_result_for_words_it_does_not_show():
+    def dead(resources):
+        resources[0]["deceasedDateTime"] = "2024-05-31"
+        return resources
+
+    plain = _risk(dead(_stable_t12()))
+    risk = _risk(dead(_stable_t12(_verdict("unstable"))))
+    assert risk["identifier"] == plain["identifier"]
