@@ -169,6 +169,7 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         return SinsLevel(lv, state, worse(indicator, "warning"), words, treatment, consult=True)
     if indicator == "critical" and firm.low < SINS_UNSTABLE_FROM:
         words = f"SINS {total} at {lv.level}{_dated_day(lv)} (dated) — re-assess"
+        words += f"; {verdict}" if verdict is not None else ""
         return SinsLevel(lv, state, "warning", words, treatment, consult=True)
     if pain and total.low < SINS_CONSULT_FROM:
         words = (
@@ -181,15 +182,16 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     if band is not None:
         advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
         words = f"{where} ({band.short_label}): {advice}"
+        words += f"; {verdict}" if verdict is not None else ""
         if SINS.band_of(firm.low, firm.high) is not band:
             dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].any_dated]
             words += f"; rests on dated {', '.join(dated)}"
     else:
+        # The verdict before what to record: a summary is cut at its end.
         consult = f" {CONSULT};" if total.low >= SINS_CONSULT_FROM else ""
+        consult += f" {verdict};" if verdict is not None else ""
         words = f"{where}:{consult} could be up to {total.high} ({top.short_label})"
         words += f" — {to_settle(lv.result, lv.bases)}"
-    if verdict is not None:
-        words += f"; {verdict}"
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
@@ -309,7 +311,12 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
     done = [t for t in result.assessment.treatments if t.stabilises and t.at(lv.level)]
     treated = _treated_level(lv, done)
     if treated is not None:
-        return treated
+        # A verdict of instability since the treatment (pipeline: one before it is history).
+        verdict = recorded_unstable(lv)
+        if verdict is None or str(recorded_unstable(lv, day=False)) in treated.headline:
+            return treated
+        words = shorten(f"{treated.headline}; {verdict}")
+        return replace(treated, headline=words, indicator=worse(treated.indicator, "warning"))
     if not _assessed(lv):
         if (verdict := recorded_unstable(lv)) is not None:
             words = f"{not_assessed(lv)}; {verdict}: {SINS_OVERRIDE}"
@@ -344,12 +351,19 @@ def _without_fractures(lv: LevelResult) -> LevelResult:
 
 def recommendation(lv: SinsLevel, default: str) -> str:
     """The recommendation of a level's detail: ``default`` (the band's wording) for a level
-    scored as it is, otherwise what its treated or unassessed state means."""
+    scored as it is, otherwise what its treated or unassessed state means; a recorded verdict of
+    instability first, never beside "no surgical consultation needed"."""
+    text = _recommendation(lv, default)
+    verdict = recorded_unstable(lv.level, at=True, settle=True)
+    return text if verdict is None else beside_verdict(text, verdict[:1].upper() + verdict[1:])
+
+
+def _recommendation(lv: SinsLevel, default: str) -> str:
     t = lv.treatment
     fractures = (*lv.level.assessment.fractured_after, *lv.level.assessment.fractured_unsure)
     if lv.state in ("before-treatment", "fixed") and t is not None and fractures:
         since = "; ".join(fractures)
-        shown = recommendation(replace(lv, level=_without_fractures(lv.level)), default)
+        shown = _recommendation(replace(lv, level=_without_fractures(lv.level)), default)
         order = "Since" if lv.level.assessment.fractured_after else "Not known to be before"
         return (
             f"{shown} {order} the {t.name}{on_day(t.time.day)}: {since}: the level may have "
@@ -391,17 +405,9 @@ def recommendation(lv: SinsLevel, default: str) -> str:
         )
         cement = _cement_alone(lv.level) if _assessed(lv.level) else None
         return text + (f" {cement[1]}" if cement is not None else "")
-    verdict = recorded_unstable(lv.level, at=True)
     if lv.state == "not-assessed":
-        text = not_assessed_text(lv.level)
-        return (
-            text
-            if verdict is None
-            else f"{verdict[:1].upper()}{verdict[1:]}: {SINS_OVERRIDE}. {text}"
-        )
-    text = (
-        default if verdict is None else beside_verdict(default, verdict[:1].upper() + verdict[1:])
-    )
+        return not_assessed_text(lv.level)
+    text = default
     if lv.state == "after-treatment" and t is not None:
         text += (
             f" Scored from the findings after the {t.name}{on_day(t.time.day)}; earlier ones are "

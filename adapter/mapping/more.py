@@ -14,7 +14,12 @@ from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.mapping.context import Context, condition_evidence, condition_label, condition_named
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import caveats_of, enum_input, only
-from adapter.mapping.noms import radiosensitivity_input, stability_inputs, tolerance_input
+from adapter.mapping.noms import (
+    radiosensitivity_input,
+    stability_inputs,
+    tolerance_input,
+    unplaced_stability,
+)
 from adapter.mapping.observations import Findings, Performance
 from adapter.mapping.sins import LevelAssessment
 from adapter.mapping.staging import Staged, Staging
@@ -78,6 +83,8 @@ class MoreInputs:
     basis: dict[str, Basis]  # by component code, and "noms-o", "noms-s"
     # A recorded spinal-stability verdict per scored level (NOMS M) where there is one.
     stability: dict[str, tuple[Possible[Stability], Basis]] = field(default_factory=dict)
+    # One recorded with no level while several levels are scored: at one of them.
+    stability_unplaced: tuple[Possible[Stability], Basis] | None = None
 
 
 def _fracture(
@@ -229,6 +236,7 @@ def more_inputs(
         stability=stability_inputs(
             found, levels, (*staging.neoplastic_fractures, *staging.other_fractures)
         ),
+        stability_unplaced=unplaced_stability(found, levels),
         basis={
             BAUER_NO_FRACTURE.code: fracture_basis,
             BAUER_NO_VISCERAL.code: tomita_visceral[1],

@@ -17,7 +17,12 @@ from adapter.scoring import Possible, Radiosensitivity, Stability, Tolerance
 from adapter.vocabulary.findings import RADIOSENSITIVITY, SPINAL_STABILITY, SURGERY_TOLERANCE
 from adapter.vocabulary.noms import NOT_CONFIRMED_PRIMARY, UNCLASSIFIED_PRIMARY
 
-__all__ = ["radiosensitivity_input", "stability_inputs", "tolerance_input"]
+__all__ = [
+    "radiosensitivity_input",
+    "stability_inputs",
+    "tolerance_input",
+    "unplaced_stability",
+]
 
 
 def radiosensitivity_input(ctx: Context, found: Findings, staging: Staging) -> tuple[
@@ -91,3 +96,15 @@ def stability_inputs(
         else:
             out[lv.level] = (Possible(frozenset(Stability)) if stable else value, since.basis)
     return out
+
+
+def unplaced_stability(
+    found: Findings, levels: Sequence[LevelAssessment]
+) -> tuple[Possible[Stability], Basis] | None:
+    """The latest verdict recorded with no level when several levels are scored: it is at one of
+    them, not known which (NOMS reads none of them by it; SINS never overrides it)."""
+    if len(levels) < 2:
+        return None
+    loose = [f for f in found.coded.get(SPINAL_STABILITY, []) if f.levels is None]
+    chosen = only(choose_latest(loose, "spinal stability"), Stability)
+    return None if chosen is None else enum_input(chosen, Stability, None)

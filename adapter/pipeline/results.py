@@ -43,11 +43,29 @@ __all__ = [
     "PatientResult",
     "ScoreOutput",
     "Scoring",
+    "Verdict",
     "firm_total",
     "recorded_unstable",
     "to_settle",
     "worst_levels",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A recorded stability verdict (finding `spinal-stability`) that says, or may say,
+    "unstable" at a level, and what keeps it from being certain there."""
+
+    basis: Basis
+    conflicting: bool = False  # "stable" and "unstable" recorded at the same time
+    unplaced: bool = False  # recorded with no level while several levels are scored
+    fixed: bool = False  # recorded at a level fixed with screws before it
+
+    @property
+    def settle(self) -> str | None:
+        if self.unplaced:
+            return "record its level"
+        return "settle them" if self.conflicting else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +76,9 @@ class LevelResult:
     # A level re-scored after a stabilising treatment: as it was scored before it (its
     # Observation is never written; contract §6 v3 asks what cement alone there meant).
     before: LevelResult | None = None
-    # The recorded stability verdict (finding `spinal-stability`) when it says "unstable" at a
-    # level with no stabilising treatment: see :func:`recorded_unstable`.
-    verdict: Basis | None = None
+    # The recorded stability verdict (finding `spinal-stability`) when it says, or may say,
+    # "unstable", unless cement or screws came after it: see :func:`recorded_unstable`.
+    verdict: Verdict | None = None
 
     @property
     def level(self) -> str:
@@ -196,17 +214,29 @@ def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
     return Span(low, high) if changed else result.total
 
 
-def recorded_unstable(lv: LevelResult, *, at: bool = False) -> str | None:
-    """A recorded verdict of instability at a level SINS does not certainly call unstable:
-    "recorded unstable on 30 May 2024" ("recorded unstable at T12 on …" with ``at``; " (dated)"
-    when it may no longer hold, which may raise an alarm, never settle one); None otherwise.
-    SINS is the referral tool for the surgeon who gives such a verdict: it never overrides one."""
-    if lv.verdict is None or lv.result.total.low >= SINS_UNSTABLE_FROM:
+def recorded_unstable(
+    lv: LevelResult, *, at: bool = False, settle: bool = False, day: bool = True
+) -> str | None:
+    """A recorded verdict of instability that SINS does not already say: "recorded unstable on
+    30 May 2024" ("… at T12 …" with ``at``; "stable and unstable both recorded on …" when they
+    conflict; "… with no level …" when it may be at another level; " (dated)" when it may no
+    longer hold, which may raise an alarm, never settle one; " — settle them" / " — record its
+    level" with ``settle``; without its day, or "(dated)", when not ``day``); None otherwise.
+    SINS is the referral tool for the surgeon who gives such a verdict: it never overrides one.
+    Beside a total certainly 13 or more without dated findings it adds nothing, unless screws
+    make SINS not applicable there."""
+    v = lv.verdict
+    if v is None or (not v.fixed and firm_total(lv.result, lv.bases).low >= SINS_UNSTABLE_FROM):
         return None
-    times = [ev.time for ev in lv.verdict.evidence if ev.time is not None]
-    where = f" at {lv.level}" if at else ""
-    day = on_day(max(times).day) if times else ", no date recorded"
-    return f"recorded unstable{where}{day}{' (dated)' if lv.verdict.any_dated else ''}"
+    times = [ev.time for ev in v.basis.evidence if ev.time is not None]
+    said = "stable and unstable both recorded" if v.conflicting else "recorded unstable"
+    where = " with no level" if v.unplaced else f" at {lv.level}" if at else ""
+    if not day:
+        return f"{said}{where}"
+    when = on_day(max(times).day) if times else ", no date recorded"
+    dated = " (dated)" if v.basis.any_dated else ""
+    then = f" — {v.settle}" if settle and v.settle else ""
+    return f"{said}{where}{when}{dated}{then}"
 
 
 def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:

@@ -12,7 +12,7 @@ from adapter import __version__
 from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData, patients_from_resources, read_input
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, follows
 from adapter.fhir.write.build import (
     LevelSite,
     build_provenance,
@@ -30,6 +30,7 @@ from adapter.mapping.extract import (
 )
 from adapter.mapping.followup import extract_follow_up
 from adapter.mapping.more import more_results
+from adapter.mapping.placement import fractured_since
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline.results import (
@@ -38,6 +39,7 @@ from adapter.pipeline.results import (
     PatientResult,
     ScoreOutput,
     Scoring,
+    Verdict,
     firm_total,
     recorded_unstable,
     to_settle,
@@ -102,7 +104,7 @@ def _level_result(
     sites: dict[str, LevelSite],
     now: ClinicalTime,
     deceased: str | None,
-    verdict: Basis | None = None,
+    verdict: Verdict | None = None,
 ) -> LevelResult:
     """SINS at one level; after a stabilising treatment, also as it was before it."""
     result = score_sins(level.inputs)
@@ -121,16 +123,29 @@ def _level_result(
     return LevelResult(level, result, obs, before, verdict)
 
 
-def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> Basis | None:
-    """The recorded stability verdict at the level when it is certainly "unstable" and nothing
-    has stabilised the level (a verdict before cement or screws there is their history)."""
+def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> Verdict | None:
+    """The recorded stability verdict at the level (or with no level, several levels scored)
+    when it says, or may say, "unstable" — not a "stable" one a fracture since only makes
+    uncertain (SINS says that fracture) — unless cement or screws there certainly came after
+    it: then it is their history."""
     more = assessment.more
-    recorded = more.stability.get(level.level) if more is not None else None
-    if recorded is None or recorded[0].values != {Stability.UNSTABLE}:
+    if more is None:
         return None
-    if any(t.stabilises and t.at(level.level) for t in assessment.treatments):
+    recorded, unplaced = more.stability.get(level.level), False
+    if recorded is None and more.stability_unplaced is not None:
+        recorded, unplaced = more.stability_unplaced, True
+    if recorded is None or Stability.UNSTABLE not in recorded[0].values:
         return None
-    return recorded[1]
+    values, basis = recorded
+    conflicting = len(values.values) > 1
+    if conflicting and fractured_since(basis):
+        return None
+    times = [ev.time for ev in basis.evidence if ev.time is not None]
+    done = [t for t in assessment.treatments if t.stabilises and t.at(level.level)]
+    if times and any(follows(t.time, max(times)) for t in done):
+        return None
+    fixed = any("fixation" in t.kinds for t in done)
+    return Verdict(basis, conflicting=conflicting, unplaced=unplaced, fixed=fixed)
 
 
 def _deceased(assessment: PatientAssessment) -> str | None:
@@ -188,10 +203,13 @@ def _sins(
         described = f"{worst[0].level}{before}"
         # A recorded verdict of instability at any level: the patient's SINS words never say
         # "no surgical consultation needed" beside it.
-        verdicts = "; ".join(v for lv in levels if (v := recorded_unstable(lv, at=True)))
+        verdicts = "; ".join(
+            dict.fromkeys(v for lv in levels if (v := recorded_unstable(lv, at=True, settle=True)))
+        )
         said = [*beside, *(_identifier(lv.observation) for lv in worst[1:])]
-        if verdicts:
+        if verdicts and deceased is None:  # a deceased patient's words do not show it
             said.append(verdicts)
+        cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
         if beside or before:
             # Its words then say what holds and of what: another result when they change (sync
             # writes nothing for a result it has stored).
@@ -203,7 +221,9 @@ def _sins(
             patient=assessment.patient,
             result=worst[0].result,
             observations=[lv.observation for lv in worst],
-            evidence=evidence_of([b for lv in worst for b in lv.assessment.basis.values()]),
+            evidence=evidence_of(
+                [*(b for lv in worst for b in lv.assessment.basis.values()), *cited]
+            ),
             identifier=identifier,
             deceased=deceased,
             unsettled=beside,

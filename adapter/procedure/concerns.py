@@ -148,8 +148,9 @@ def unstable_reason(at: LevelResult) -> str | None:
         return "subluxation"
     if inputs.posterolateral.known and inputs.posterolateral.values == {Posterolateral.BILATERAL}:
         return "bilateral posterolateral involvement"
-    if recorded_unstable(at) is not None:  # a surgeon's verdict: SINS never overrides it
-        return "recorded unstable"
+    v = at.verdict  # a surgeon's verdict: SINS never overrides it
+    if v is not None and not (v.conflicting or v.unplaced) and recorded_unstable(at) is not None:
+        return "recorded unstable (dated)" if v.basis.any_dated else "recorded unstable"
     return None
 
 

@@ -100,6 +100,25 @@ def _after_treatment(at: LevelResult, prior: Prior, unsure: Sequence[Staged] = (
     )
 
 
+def _open_verdict(at: LevelResult, evidence: Sequence[Evidence]) -> Criterion | None:
+    """A verdict of instability that is dated, in conflict, or recorded with no level: it keeps
+    the criterion from being unmet, never makes it met, and is what to settle."""
+    v, verdict = at.verdict, recorded_unstable(at)
+    if v is None or verdict is None:
+        return None
+    level = at.level
+    shown = f"collapse at {level}: {cite(evidence) or 'not recorded'}; SINS {at.result.total}"
+    if v.conflicting:
+        action, finding = "settle the conflicting stability verdicts", "stability verdicts conflict"
+    elif v.unplaced:
+        action, finding = "record the stability verdict's level", "stability verdict with no level"
+    else:
+        action, finding = "re-assess the stability verdict", f"stability verdict at {level} dated"
+    if v.conflicting:
+        finding += f" at {level}"
+    return _JUDGE.unknown(f"{shown}; stability: {verdict}", action=action, finding=finding)
+
+
 def fracture_criterion(
     level: str, at: LevelResult | None, fractures: Sequence[Staged], prior: Prior | None = None
 ) -> Criterion:
@@ -118,6 +137,12 @@ def fracture_criterion(
             action="record the metastasis and its collapse",
             finding=f"no fracture or instability recorded at {level}",
         )
+    # A recorded verdict of instability is instability (SINS never overrides it; cement or
+    # screws before it do not undo it).
+    v, verdict = at.verdict, recorded_unstable(at)
+    certain = v is not None and not (v.conflicting or v.unplaced or v.basis.any_dated)
+    if certain and verdict is not None:
+        return _JUDGE.met(f"stability at {level}: {verdict}")
     if prior is not None and (prior.stale or prior.fixed):
         unsure = _unordered([s for s in fractures if level in s.levels and s.confirmed], prior)
         return _after_treatment(at, prior, unsure)
@@ -127,12 +152,9 @@ def fracture_criterion(
         return _JUDGE.met(f"collapse at {level}: {cite(evidence)}")
     if firm_total(at.result, at.bases).low >= SINS_CONSULT_FROM:
         return _JUDGE.met(f"SINS {total} at {level} (≥ {SINS_CONSULT_FROM})")
-    # A recorded verdict of instability is instability (SINS never overrides it); a dated one
-    # may keep the criterion from being unmet, never make it met.
-    verdict = recorded_unstable(at)
-    if verdict is not None and at.verdict is not None and not at.verdict.any_dated:
-        return _JUDGE.met(f"stability at {level}: {verdict}")
-    if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM and not verdict:
+    if (open_verdict := _open_verdict(at, evidence)) is not None:
+        return open_verdict
+    if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM:
         return _JUDGE.unmet(
             f"no collapse at {level} ({cite(evidence)}) and SINS {total}",
             finding=f"no fracture or instability at {level} (no collapse, SINS {total})",
@@ -142,8 +164,6 @@ def fracture_criterion(
     reported = early if early is not None and preliminary(at.bases[SINS_COLLAPSE.code]) else None
     absent = to_confirm(reported) if reported else _UNPLACED if unplaced else "not recorded"
     why = [f"collapse at {level}: {cite(evidence) or absent}", f"SINS {total}"]
-    if verdict is not None:
-        why.append(f"stability at {level}: {verdict}")
     if here:
         shown = cite(staged_evidence(here, _NEOPLASTIC))
         why.append(f"unconfirmed pathological fracture at {level}: {shown}")

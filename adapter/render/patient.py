@@ -21,7 +21,7 @@ from adapter.mapping.compression import on_day
 from adapter.mapping.levels import unscored_line
 from adapter.mapping.treatments import Treatment
 from adapter.outcomes import TIME_POINTS
-from adapter.pipeline import PatientResult
+from adapter.pipeline import PatientResult, recorded_unstable
 from adapter.render.header import computed_text, patient_header
 from adapter.render.html import fmt, page, table
 from adapter.render.noms import noms_section
@@ -288,6 +288,11 @@ def patient_body(decisions: Decisions) -> str:
                 lv.name: _before(lv.treatment, lv.level.assessment.unordered)
                 for lv in decisions.levels.levels
                 if lv.state == "before-treatment" and lv.treatment is not None
+            },
+            {
+                lv.name: verdict
+                for lv in decisions.levels.levels
+                if (verdict := recorded_unstable(lv.level, day=False)) is not None
             },
         ),
         "<figcaption>SINS per level (colour and words give the band)"

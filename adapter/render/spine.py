@@ -45,20 +45,35 @@ def spine_svg(
     treated: Mapping[str, str] | None = None,
     unbanded: Mapping[str, str] | None = None,
     before: Mapping[str, str] | None = None,
+    verdicts: Mapping[str, str] | None = None,
 ) -> str:
     """``scored`` maps a level to (total as shown, SINS band code or None when unsettled);
     ``treated`` a treated level to what was done there ("fixation on 20 May 2024");
     ``unbanded`` a level drawn without a band to what is said of it instead (``FIXED``: screws
     in or around it; ``NOT_ASSESSED``); ``before`` a level shown from findings before its
-    treatment ("before the vertebroplasty")."""
-    treated, before, unbanded = treated or {}, before or {}, unbanded or {}
+    treatment ("before the vertebroplasty"); ``verdicts`` a level to the recorded verdict of
+    instability its card says beside SINS ("recorded unstable"), never left out of the words."""
+    treated, before, unbanded, verdicts = (
+        treated or {},
+        before or {},
+        unbanded or {},
+        verdicts or {},
+    )
     height = _TOP * 2 + len(_DRAWN) * (_ROW + _GAP)
 
     def sins(level: str, total: str) -> str:
         return f"SINS {total} {before[level]}" if level in before else f"SINS {total}"
 
+    def verdict(level: str) -> str:
+        return f" · {verdicts[level]}" if level in verdicts else ""
+
     described = "; ".join(
-        f"{lv} {unbanded[lv]}" if lv in unbanded else f"{lv} {sins(lv, total)} ({BAND_WORDS[band]})"
+        (
+            f"{lv} {unbanded[lv]}"
+            if lv in unbanded
+            else f"{lv} {sins(lv, total)} ({BAND_WORDS[band]})"
+        )
+        + verdict(lv)
         for lv, (total, band) in scored.items()
     )
     label = f"Spine from C1 to S5. Scored levels: {described or 'none'}."
@@ -94,7 +109,7 @@ def spine_svg(
                 escape(unbanded[level])
                 if level in unbanded
                 else f"{escape(sins(level, total))} · {BAND_WORDS[band]}"
-            )
+            ) + escape(verdict(level))
             parts.append(
                 f'<text x="{_LEFT + 72}" y="{y + 13}" font-size="12" fill="#1b1f24">{said}</text>'
             )

@@ -43,7 +43,7 @@ def _risk(resources):
 
 
 def _sins_card(cards):
-    return next(c for c in cards if c.summary.startswith("SINS"))
+    return next(c for c in cards if "SINS" in c.summary.split(":")[0])
 
 
 def test_a_recorded_unstable_verdict_at_a_stable_level_is_said_on_the_card_as_a_warning():
@@ -157,8 +157,13 @@ def test_a_verdict_after_cement_at_the_level_is_said_and_meets_criterion_3():
     cement = procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z")
     resources = _stable_t12(cement, _verdict("unstable"))
     cards, text, report, _ = surfaces(decisions_for(resources))
-    assert "recorded unstable on 30 May 2024" in _sins_card(cards).summary
+    # Unstable after cement alone: what the card says of any instability found since it.
+    assert _sins_card(cards).summary.startswith(
+        "T12 SINS 5: recorded unstable at T12 after cement on 20 May 2024, unstable; no fixation "
+        "recorded"
+    )
     assert _sins_card(cards).indicator == "warning"
+    assert "Recorded unstable at T12 on 30 May 2024." in _sins_card(cards).detail
     assert NO_CONSULT not in text
     assert NO_CONSULT not in report
     assert NO_CONSULT not in _risk(resources)["mitigation"]
@@ -229,7 +234,7 @@ def test_a_verdict_with_no_level_beside_two_levels_is_said_and_asks_for_its_leve
         *(finding(f"l2-{code}", code, answer, level="L2") for code, answer in l2.items()),
         finding("stab", "spinal-stability", "unstable", when="2024-05-30T09:00:00Z"),
     )
-    cards, text, _, _ = surfaces(decisions_for(resources))
+    _, text, _, _ = surfaces(decisions_for(resources))
     assert NO_CONSULT not in text
     risk = _risk(resources)
     assert risk["mitigation"].startswith(
@@ -261,3 +266,9 @@ def test_a_deceased_patients_risk_assessment_is_not_a_new_result_for_words_it_do
     plain = _risk(dead(_stable_t12()))
     risk = _risk(dead(_stable_t12(_verdict("unstable"))))
     assert risk["identifier"] == plain["identifier"]
+
+
+def test_the_page_draws_the_verdict_beside_the_band_it_is_not_overridden_by():
+    _, _, _, page = surfaces(decisions_for(_stable_t12(_verdict("unstable"))))
+    assert "T12 SINS 5 (stable) · recorded unstable" in page  # the drawing's aria-label
+    assert "SINS 5 · stable · recorded unstable</text>" in page
