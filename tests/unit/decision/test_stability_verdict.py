@@ -43,7 +43,7 @@ def _risk(resources):
 
 
 def _sins_card(cards):
-    return next(c for c in cards if "SINS" in c.summary.split(":")[0])
+    return next(c for c in cards if "SINS" in c.summary.split(":")[0] or c.summary[:4] == "T12 ")
 
 
 def test_a_recorded_unstable_verdict_at_a_stable_level_is_said_on_the_card_as_a_warning():
@@ -272,3 +272,76 @@ def test_the_page_draws_the_verdict_beside_the_band_it_is_not_overridden_by():
     _, _, _, page = surfaces(decisions_for(_stable_t12(_verdict("unstable"))))
     assert "T12 SINS 5 (stable) · recorded unstable" in page  # the drawing's aria-label
     assert "SINS 5 · stable · recorded unstable</text>" in page
+
+
+def test_a_verdict_followed_by_cement_alone_is_instability_cement_did_not_fix():
+    # Verdict 30 May, kyphoplasty 31 May, no screws: as SINS 18 before cement alone would be.
+    kypho = procedure("k", "22513", "T12", when="2024-05-31T10:00:00Z")
+    resources = _stable_t12(kypho, _verdict("unstable"))
+    cards, text, _, _ = surfaces(decisions_for(resources))
+    card = _sins_card(cards)
+    assert card.indicator == "warning"
+    assert card.summary.startswith(
+        "T12 recorded unstable on 30 May 2024, before the kyphoplasty on 31 May 2024: no fixation "
+        "recorded"
+    )
+    assert NO_CONSULT not in text
+    assert NO_CONSULT not in _risk(resources)["mitigation"]
+    cement_again = single(resources, "T12")
+    assert any("recorded unstable at T12" in c.finding for c in cement_again.concerns)
+
+
+def test_a_verdict_after_cement_is_never_said_as_before_it():
+    # Findings 10 May, cement 20 May, verdict 30 May.
+    old = "2024-05-10T09:00:00Z"
+    resources = default_patient(
+        drop=tuple(f"t12-{code}" for code in SINS_AT_T12),
+        extra=(
+            *(finding(f"old-{code}", code, answer, level="T12", when=old)
+              for code, answer in {**SINS_AT_T12, **STABLE_T12}.items()),
+            procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"),
+            _verdict("unstable"),
+        ),
+    )  # fmt: skip
+    _, text, _, _ = surfaces(decisions_for(resources))
+    assert "unstable before cement alone" not in text
+    assert "recorded unstable on 30 May 2024, after the vertebroplasty on 20 May 2024" in text
+
+
+def test_a_verdict_of_unknown_order_against_the_cement_is_said_so():
+    cement = procedure("vp", "22511", "T12", when="2024-05-30")  # the day, no time
+    _, text, _, _ = surfaces(decisions_for(_stable_t12(cement, _verdict("unstable"))))
+    assert "not known to be before or after the vertebroplasty on 30 May 2024" in text
+    assert "after cement on 30 May 2024" not in text
+
+
+def test_a_verdict_with_no_level_beside_one_level_is_not_said_to_be_at_it():
+    resources = _stable_t12(
+        finding("stab", "spinal-stability", "unstable", when="2024-05-30T09:00:00Z")
+    )
+    cards, text, _, _ = surfaces(decisions_for(resources))
+    assert "recorded unstable with no level on 30 May 2024" in _sins_card(cards).summary
+    assert "recorded unstable at T12" not in text
+    assert NO_CONSULT not in text
+    criterion = _criterion(single(resources, "T12", code="22842"), "T12")
+    assert criterion.status == "unknown"
+    assert criterion.action == "record the stability verdict's level"
+
+
+def test_a_later_verdict_with_no_level_is_not_hidden_by_an_older_stable_one_at_the_level():
+    l2 = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+          "spinal-alignment": "normal", "vertebral-body-collapse": "none",
+          "posterolateral-involvement": "none"}  # fmt: skip
+    resources = _stable_t12(
+        condition("met-l2", "C79.51", level="L2"),
+        *(finding(f"l2-{code}", code, answer, level="L2") for code, answer in l2.items()),
+        _verdict("stable", when="2024-05-20T09:00:00Z"),
+        finding("stab", "spinal-stability", "unstable", when="2024-05-30T09:00:00Z"),
+    )
+    _, text, report, _ = surfaces(decisions_for(resources))
+    lines = report.splitlines()
+    t12 = lines[lines.index("  SINS T12: 5 — stable") + 1]
+    assert t12.startswith(
+        "    → Recorded unstable with no level on 30 May 2024 — record its level."
+    )
+    assert NO_CONSULT not in text
