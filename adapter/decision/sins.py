@@ -42,7 +42,7 @@ from adapter.vocabulary import (
     SINS_UNSTABLE_FROM,
 )
 from adapter.vocabulary.cards import REMISSION, URGENCY, Indicator, shorten
-from adapter.vocabulary.scores.sins import SINS_OVERRIDE, beside_verdict
+from adapter.vocabulary.scores.sins import NO_FIXATION, SINS_OVERRIDE, beside_verdict
 
 __all__ = [
     "CONSULT",
@@ -59,7 +59,6 @@ __all__ = [
 LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-treatment", "fixed"]
 
 CONSULT = SINS_CONSULT  # re-exported: the surfaces word it as the vocabulary does
-NO_FIXATION = "no fixation recorded — consider surgical review"
 CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
 CEMENT_POSSIBLE = "possibly unstable before cement alone"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
@@ -312,8 +311,13 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
     treated = _treated_level(lv, done)
     if treated is not None:
         # A verdict of instability since the treatment (pipeline: one before it is history).
-        verdict = recorded_unstable(lv)
-        if verdict is None or str(recorded_unstable(lv, day=False)) in treated.headline:
+        verdict, v = recorded_unstable(lv), lv.verdict
+        if verdict is None or v is None:
+            return treated
+        if v.certain and v.order:  # cement alone, before or after a verdict of instability
+            words = shorten(f"{lv.level} {verdict}: {NO_FIXATION}")
+            return replace(treated, headline=words, indicator="warning", consult=True)
+        if str(recorded_unstable(lv, day=False)) in treated.headline:
             return treated
         words = shorten(f"{treated.headline}; {verdict}")
         return replace(treated, headline=words, indicator=worse(treated.indicator, "warning"))
@@ -354,8 +358,13 @@ def recommendation(lv: SinsLevel, default: str) -> str:
     scored as it is, otherwise what its treated or unassessed state means; a recorded verdict of
     instability first, never beside "no surgical consultation needed"."""
     text = _recommendation(lv, default)
-    verdict = recorded_unstable(lv.level, at=True, settle=True)
-    return text if verdict is None else beside_verdict(text, verdict[:1].upper() + verdict[1:])
+    verdict, v = recorded_unstable(lv.level, at=True, settle=True), lv.level.verdict
+    if verdict is None or v is None:
+        return text
+    text = beside_verdict(text, verdict[:1].upper() + verdict[1:])
+    if v.certain and v.order and NO_FIXATION not in text:
+        text += f" Unstable, with cement alone; {NO_FIXATION}."
+    return text
 
 
 def _recommendation(lv: SinsLevel, default: str) -> str:

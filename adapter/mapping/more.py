@@ -83,7 +83,7 @@ class MoreInputs:
     basis: dict[str, Basis]  # by component code, and "noms-o", "noms-s"
     # A recorded spinal-stability verdict per scored level (NOMS M) where there is one.
     stability: dict[str, tuple[Possible[Stability], Basis]] = field(default_factory=dict)
-    # One recorded with no level while several levels are scored: at one of them.
+    # The latest recorded with no level: at one of the scored levels, or at none.
     stability_unplaced: tuple[Possible[Stability], Basis] | None = None
 
 

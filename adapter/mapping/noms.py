@@ -101,9 +101,10 @@ def stability_inputs(
 def unplaced_stability(
     found: Findings, levels: Sequence[LevelAssessment]
 ) -> tuple[Possible[Stability], Basis] | None:
-    """The latest verdict recorded with no level when several levels are scored: it is at one of
-    them, not known which (NOMS reads none of them by it; SINS never overrides it)."""
-    if len(levels) < 2:
+    """The latest verdict recorded with no level: at one of the scored levels, or at none, not
+    known which (NOMS reads it at a level only when a single level is scored; SINS never
+    overrides it, and never says it at a level)."""
+    if not levels:
         return None
     loose = [f for f in found.coded.get(SPINAL_STABILITY, []) if f.levels is None]
     chosen = only(choose_latest(loose, "spinal stability"), Stability)

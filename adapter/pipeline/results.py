@@ -58,8 +58,16 @@ class Verdict:
 
     basis: Basis
     conflicting: bool = False  # "stable" and "unstable" recorded at the same time
-    unplaced: bool = False  # recorded with no level while several levels are scored
+    unplaced: bool = False  # recorded with no level: at this level, or another
     fixed: bool = False  # recorded at a level fixed with screws before it
+    # Against the latest cement at a level without screws: "after the vertebroplasty on 20 May
+    # 2024", "before the kyphoplasty on …", "not known to be before or after …"; "" without.
+    order: str = ""
+
+    @property
+    def certain(self) -> bool:
+        """Certainly "unstable" and at this level (it may still be dated)."""
+        return not (self.conflicting or self.unplaced)
 
     @property
     def settle(self) -> str | None:
@@ -235,8 +243,9 @@ def recorded_unstable(
         return f"{said}{where}"
     when = on_day(max(times).day) if times else ", no date recorded"
     dated = " (dated)" if v.basis.any_dated else ""
+    order = f", {v.order}" if v.order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
-    return f"{said}{where}{when}{dated}{then}"
+    return f"{said}{where}{when}{dated}{order}{then}"
 
 
 def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:

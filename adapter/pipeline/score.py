@@ -22,6 +22,7 @@ from adapter.fhir.write.build import (
 )
 from adapter.fhir.write.built import Built
 from adapter.fhir.write.trajectory import build_outcome_observation
+from adapter.mapping.compression import on_day
 from adapter.mapping.extract import (
     LevelAssessment,
     PatientAssessment,
@@ -46,6 +47,7 @@ from adapter.pipeline.results import (
     worst_levels,
 )
 from adapter.scoring import (
+    Possible,
     ScoreResult,
     Stability,
     level_order,
@@ -55,6 +57,7 @@ from adapter.scoring import (
     score_tomita,
 )
 from adapter.vocabulary import SINS, SINS_CONSULT, SINS_CONSULT_FROM
+from adapter.vocabulary.scores.sins import NO_FIXATION
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
 from adapter.vocabulary.text import deceased_note
 
@@ -123,29 +126,59 @@ def _level_result(
     return LevelResult(level, result, obs, before, verdict)
 
 
-def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> Verdict | None:
-    """The recorded stability verdict at the level (or with no level, several levels scored)
-    when it says, or may say, "unstable" — not a "stable" one a fracture since only makes
-    uncertain (SINS says that fracture) — unless cement or screws there certainly came after
-    it: then it is their history."""
+def _latest(basis: Basis) -> ClinicalTime | None:
+    times = [ev.time for ev in basis.evidence if ev.time is not None]
+    return max(times, key=lambda t: t.instant) if times else None
+
+
+def _recorded_verdict(
+    assessment: PatientAssessment, level: str
+) -> tuple[tuple[Possible[Stability], Basis], bool] | None:
+    """The verdict that holds at the level, and whether it was recorded with no level: the
+    level's own, unless one with no level is later (or is the one read there, a single level
+    scored)."""
     more = assessment.more
     if more is None:
         return None
-    recorded, unplaced = more.stability.get(level.level), False
-    if recorded is None and more.stability_unplaced is not None:
-        recorded, unplaced = more.stability_unplaced, True
-    if recorded is None or Stability.UNSTABLE not in recorded[0].values:
+    own, loose = more.stability.get(level), more.stability_unplaced
+    if loose is None:
+        return None if own is None else (own, False)
+    if own is None or {ev.ref for ev in loose[1].evidence} <= {ev.ref for ev in own[1].evidence}:
+        return loose, True
+    mine, theirs = _latest(own[1]), _latest(loose[1])
+    later = mine is not None and theirs is not None and follows(theirs, mine)
+    return (loose, True) if later else (own, False)
+
+
+def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> Verdict | None:
+    """The recorded stability verdict at the level (or with no level) when it says, or may say,
+    "unstable" — not a "stable" one a fracture since only makes uncertain (SINS says that
+    fracture) — unless screws there certainly came after it: then it is their history. Cement
+    alone does not fix instability: the verdict stays, said against the latest cement."""
+    found = _recorded_verdict(assessment, level.level)
+    if found is None:
         return None
-    values, basis = recorded
+    (values, basis), unplaced = found
+    if Stability.UNSTABLE not in values.values:
+        return None
     conflicting = len(values.values) > 1
     if conflicting and fractured_since(basis):
         return None
-    times = [ev.time for ev in basis.evidence if ev.time is not None]
+    last = _latest(basis)
     done = [t for t in assessment.treatments if t.stabilises and t.at(level.level)]
-    if times and any(follows(t.time, max(times)) for t in done):
+    screws = [t for t in done if "fixation" in t.kinds]
+    if last is not None and any(follows(t.time, last) for t in screws):
         return None
-    fixed = any("fixation" in t.kinds for t in done)
-    return Verdict(basis, conflicting=conflicting, unplaced=unplaced, fixed=fixed)
+    cement = [t for t in done if "fixation" not in t.kinds]
+    order = ""
+    if cement and not screws:
+        t = cement[-1]
+        named = f"the {t.name}{on_day(t.time.day)}"
+        if last is None or not (follows(last, t.time) or follows(t.time, last)):
+            order = f"not known to be before or after {named}"
+        else:
+            order = f"before {named}" if follows(t.time, last) else f"after {named}"
+    return Verdict(basis, conflicting, unplaced, fixed=bool(screws), order=order)
 
 
 def _deceased(assessment: PatientAssessment) -> str | None:
@@ -203,9 +236,7 @@ def _sins(
         described = f"{worst[0].level}{before}"
         # A recorded verdict of instability at any level: the patient's SINS words never say
         # "no surgical consultation needed" beside it.
-        verdicts = "; ".join(
-            dict.fromkeys(v for lv in levels if (v := recorded_unstable(lv, at=True, settle=True)))
-        )
+        verdicts = "; ".join(dict.fromkeys(v for lv in levels if (v := _verdict_words(lv))))
         said = [*beside, *(_identifier(lv.observation) for lv in worst[1:])]
         if verdicts and deceased is None:  # a deceased patient's words do not show it
             said.append(verdicts)
@@ -233,6 +264,15 @@ def _sins(
         )
 
     return levels, worst, Built.later(risk_assessment)
+
+
+def _verdict_words(lv: LevelResult) -> str | None:
+    """A level's verdict of instability as the RiskAssessment says it; with cement alone before
+    or after it, what the SINS card says of that too."""
+    words, v = recorded_unstable(lv, at=True, settle=True), lv.verdict
+    if words is None or v is None or not (v.certain and v.order):
+        return words
+    return f"{words}: {NO_FIXATION}"
 
 
 def _before(lv: LevelResult, treatments: Sequence[Treatment]) -> str:

@@ -148,10 +148,19 @@ def unstable_reason(at: LevelResult) -> str | None:
         return "subluxation"
     if inputs.posterolateral.known and inputs.posterolateral.values == {Posterolateral.BILATERAL}:
         return "bilateral posterolateral involvement"
-    v = at.verdict  # a surgeon's verdict: SINS never overrides it
-    if v is not None and not (v.conflicting or v.unplaced) and recorded_unstable(at) is not None:
+    # A surgeon's verdict: SINS never overrides it. One against a cement is said with its own
+    # order (:func:`_cemented_verdict`), never as the picture before or after that cement.
+    v = at.verdict
+    if v is not None and v.certain and not v.order and recorded_unstable(at) is not None:
         return "recorded unstable (dated)" if v.basis.any_dated else "recorded unstable"
     return None
+
+
+def _cemented_verdict(at: LevelResult) -> str | None:
+    """A verdict of instability at a level cemented alone, before or after that cement:
+    "recorded unstable at T12 on 30 May 2024, after the vertebroplasty on 20 May 2024"."""
+    v = at.verdict
+    return recorded_unstable(at, at=True) if v is not None and v.certain and v.order else None
 
 
 def _unstable(at: LevelResult, before: str) -> str | None:
@@ -304,7 +313,7 @@ def _cement_alone(ask: Ask, levels: list[str]) -> list[Concern]:
         if at is None or _fixed(ask, level):
             continue
         prior = prior_treatment(level, ask.result)
-        why = cement_unstable(at, prior)
+        why = cement_unstable(at, prior) or _cemented_verdict(at)
         if why is None:
             out += cement_unsettled(at, prior)
             continue

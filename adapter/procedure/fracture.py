@@ -140,7 +140,7 @@ def fracture_criterion(
     # A recorded verdict of instability is instability (SINS never overrides it; cement or
     # screws before it do not undo it).
     v, verdict = at.verdict, recorded_unstable(at)
-    certain = v is not None and not (v.conflicting or v.unplaced or v.basis.any_dated)
+    certain = v is not None and v.certain and not v.basis.any_dated
     if certain and verdict is not None:
         return _JUDGE.met(f"stability at {level}: {verdict}")
     if prior is not None and (prior.stale or prior.fixed):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
 
 __all__ = [
+    "NO_FIXATION",
     "SINS",
     "SINS_ALIGNMENT",
     "SINS_BONE_LESION",
@@ -162,6 +163,8 @@ SINS_UNSTABLE_FROM = SINS.band("sins-unstable").low
 # referral tool for the surgeon who gives such verdicts, so a stable total never overrides one,
 # and "no surgical consultation needed" is never said beside it.
 SINS_OVERRIDE = "SINS does not override it"
+# Instability with cement alone at the level (before or after it): what a surgeon acts on.
+NO_FIXATION = "no fixation recorded — consider surgical review"
 _STABLE_WORDING = SINS.band("sins-stable").wording
 _STABLE_BESIDE_VERDICT = (
     f"Stable by SINS (0–6), which does not override a recorded verdict of instability. "

@@ -158,12 +158,15 @@ def test_a_verdict_after_cement_at_the_level_is_said_and_meets_criterion_3():
     resources = _stable_t12(cement, _verdict("unstable"))
     cards, text, report, _ = surfaces(decisions_for(resources))
     # Unstable after cement alone: what the card says of any instability found since it.
-    assert _sins_card(cards).summary.startswith(
-        "T12 SINS 5: recorded unstable at T12 after cement on 20 May 2024, unstable; no fixation "
-        "recorded"
+    assert _sins_card(cards).summary == (
+        "T12 recorded unstable on 30 May 2024, after the vertebroplasty on 20 May 2024: no fixation "
+        "recorded — consider surgical review"
     )
     assert _sins_card(cards).indicator == "warning"
-    assert "Recorded unstable at T12 on 30 May 2024." in _sins_card(cards).detail
+    assert (
+        "Recorded unstable at T12 on 30 May 2024, after the vertebroplasty on 20 May 2024."
+        in _sins_card(cards).detail
+    )
     assert NO_CONSULT not in text
     assert NO_CONSULT not in report
     assert NO_CONSULT not in _risk(resources)["mitigation"]
@@ -286,7 +289,10 @@ def test_a_verdict_followed_by_cement_alone_is_instability_cement_did_not_fix():
         "recorded"
     )
     assert NO_CONSULT not in text
-    assert NO_CONSULT not in _risk(resources)["mitigation"]
+    assert _risk(resources)["mitigation"].startswith(
+        "Recorded unstable at T12 on 30 May 2024, before the kyphoplasty on 31 May 2024: no "
+        "fixation recorded — consider surgical review. "
+    )
     cement_again = single(resources, "T12")
     assert any("recorded unstable at T12" in c.finding for c in cement_again.concerns)
 
