@@ -34,6 +34,17 @@ def _stable_t12(*extra):
     return default_patient(sins=STABLE_T12, extra=extra)
 
 
+def _stable_l2():
+    """L2: mobile spine 2 and nothing else (SINS 2), beside T12 (SINS 5, described)."""
+    l2 = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+          "spinal-alignment": "normal", "vertebral-body-collapse": "none",
+          "posterolateral-involvement": "none"}  # fmt: skip
+    return (
+        condition("met-l2", "C79.51", level="L2"),
+        *(finding(f"l2-{code}", code, answer, level="L2") for code, answer in l2.items()),
+    )
+
+
 def _risk(resources):
     data = patient_records(resources, "p")
     assert data is not None
@@ -106,13 +117,8 @@ def test_the_risk_assessment_never_says_no_consultation_beside_a_recorded_unstab
 
 
 def test_a_verdict_at_another_level_is_named_by_the_patients_risk_assessment():
-    # L2: mobile spine 2 and nothing else (SINS 2); T12 (SINS 5) is described.
-    l2 = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
-          "spinal-alignment": "normal", "vertebral-body-collapse": "none",
-          "posterolateral-involvement": "none"}  # fmt: skip
     resources = _stable_t12(
-        condition("met-l2", "C79.51", level="L2"),
-        *(finding(f"l2-{code}", code, answer, level="L2") for code, answer in l2.items()),
+        *_stable_l2(),
         _verdict("unstable", "L2"),
     )
     assert NO_CONSULT in _risk(resources[:-1])["mitigation"]
@@ -229,12 +235,8 @@ def test_a_current_verdict_is_said_beside_a_total_that_is_unstable_only_by_dated
 
 
 def test_a_verdict_with_no_level_beside_two_levels_is_said_and_asks_for_its_level():
-    l2 = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
-          "spinal-alignment": "normal", "vertebral-body-collapse": "none",
-          "posterolateral-involvement": "none"}  # fmt: skip
     resources = _stable_t12(
-        condition("met-l2", "C79.51", level="L2"),
-        *(finding(f"l2-{code}", code, answer, level="L2") for code, answer in l2.items()),
+        *_stable_l2(),
         finding("stab", "spinal-stability", "unstable", when="2024-05-30T09:00:00Z"),
     )
     _, text, _, _ = surfaces(decisions_for(resources))
@@ -335,12 +337,8 @@ def test_a_verdict_with_no_level_beside_one_level_is_not_said_to_be_at_it():
 
 
 def test_a_later_verdict_with_no_level_is_not_hidden_by_an_older_stable_one_at_the_level():
-    l2 = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
-          "spinal-alignment": "normal", "vertebral-body-collapse": "none",
-          "posterolateral-involvement": "none"}  # fmt: skip
     resources = _stable_t12(
-        condition("met-l2", "C79.51", level="L2"),
-        *(finding(f"l2-{code}", code, answer, level="L2") for code, answer in l2.items()),
+        *_stable_l2(),
         _verdict("stable", when="2024-05-20T09:00:00Z"),
         finding("stab", "spinal-stability", "unstable", when="2024-05-30T09:00:00Z"),
     )
