@@ -349,3 +349,75 @@ def test_a_later_verdict_with_no_level_is_not_hidden_by_an_older_stable_one_at_t
         "    → Recorded unstable with no level on 30 May 2024 — record its level."
     )
     assert NO_CONSULT not in text
+
+
+def _loose(answer, when="2024-05-30T09:00:00Z"):
+    return finding(f"stab-any-{answer}", "spinal-stability", answer, when=when)
+
+
+def test_a_later_stable_verdict_with_no_level_never_silences_the_levels_own_unstable_one():
+    resources = _stable_t12(_verdict("unstable", when="2024-05-20T09:00:00Z"), _loose("stable"))
+    cards, text, _, _ = surfaces(decisions_for(resources))
+    assert "recorded unstable on 20 May 2024" in _sins_card(cards).summary
+    assert _sins_card(cards).indicator == "warning"
+    assert NO_CONSULT not in text
+    assert statuses(single(resources, "T12", code="22842"), "T12")[3] == "met"
+
+
+def test_the_levels_own_unstable_verdict_stays_certain_beside_a_later_one_with_no_level():
+    resources = _stable_t12(_verdict("unstable", when="2024-05-20T09:00:00Z"), _loose("unstable"))
+    cards, _, _, _ = surfaces(decisions_for(resources))
+    assert "recorded unstable on 20 May 2024" in _sins_card(cards).summary
+    assert statuses(single(resources, "T12", code="22842"), "T12")[3] == "met"
+
+
+def test_noms_reads_the_level_as_either_beside_a_later_unstable_verdict_with_no_level():
+    resources = _stable_t12(_verdict("stable", when="2024-05-20T09:00:00Z"), _loose("unstable"))
+    _, _, report, _ = surfaces(decisions_for(resources))
+    m = next(line for line in report.splitlines() if line.strip().startswith("M:"))
+    assert "recorded unstable with no level on 30 May 2024" in m
+    assert "either" in m
+
+
+def test_noms_says_a_verdict_with_no_level_read_at_the_only_level_has_no_level():
+    _, _, report, _ = surfaces(decisions_for(_stable_t12(_loose("unstable"))))
+    m = next(line for line in report.splitlines() if line.strip().startswith("M:"))
+    assert "level not recorded" in m
+
+
+def test_the_cement_headline_keeps_a_fracture_coded_since():
+    resources = default_patient(
+        drop=tuple(f"t12-{code}" for code in SINS_AT_T12),
+        extra=(
+            *(finding(f"old-{code}", code, answer, level="T12", when="2024-05-10T09:00:00Z")
+              for code, answer in {**SINS_AT_T12, **STABLE_T12}.items()),
+            _verdict("unstable", when="2024-05-15T09:00:00Z"),
+            procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"),
+            condition("fx", "M84.58XA", onset="2024-05-25", level="T12"),
+        ),
+    )  # fmt: skip
+    card = _sins_card(surfaces(decisions_for(resources))[0])
+    assert card.summary.startswith(
+        "T12 recorded unstable on 15 May 2024, before the vertebroplasty"
+    )
+    assert "vertebral fracture coded after it" in card.summary
+
+
+def test_a_verdict_with_no_level_is_never_placed_against_one_levels_cement():
+    resources = _stable_t12(
+        *_stable_l2(),
+        procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"),
+        _loose("unstable"),
+    )
+    risk = _risk(resources)
+    assert risk["mitigation"].count("recorded unstable with no level") == 1
+    assert "after the vertebroplasty" not in risk["mitigation"]
+
+
+def test_a_dated_verdict_asks_to_be_re_assessed_in_the_detail_and_the_risk_assessment():
+    resources = _stable_t12(_verdict("unstable", when="2022-01-10T09:00:00Z"))
+    card = _sins_card(surfaces(decisions_for(resources))[0])
+    assert "Recorded unstable at T12 on 10 Jan 2022 (dated) — re-assess it." in card.detail
+    assert _risk(resources)["mitigation"].startswith(
+        "Recorded unstable at T12 on 10 Jan 2022 (dated) — re-assess it."
+    )
