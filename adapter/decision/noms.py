@@ -23,9 +23,10 @@ from adapter.fhir.read.evidence import Basis
 from adapter.mapping.coded import Coded, coded_compressions
 from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
+from adapter.mapping.noms import own_stability
 from adapter.mapping.placement import fracture_unplaced, fractured_since
 from adapter.mapping.treatments import Treatment
-from adapter.pipeline import LevelResult, PatientResult
+from adapter.pipeline import LevelResult, PatientResult, recorded_unstable
 from adapter.scoring import (
     Compression,
     NomsInput,
@@ -118,8 +119,19 @@ def _with_coded(
 
 
 def _stability(
-    lv: LevelResult, recorded: tuple[Possible[Stability], Basis] | None, fixed: Treatment | None
+    lv: LevelResult,
+    recorded: tuple[Possible[Stability], Basis] | None,
+    fixed: Treatment | None,
+    loose: tuple[Possible[Stability], Basis] | None = None,
 ) -> tuple[Possible[Stability], str]:
+    v, recorded = lv.verdict, own_stability(recorded, loose)
+    if v is not None and v.unplaced:  # as SINS says it: never at this level, and open here
+        said = recorded_unstable(lv, settle=True)
+        mine = f"{_cited(recorded[1])}; " if recorded is not None else ""
+        return Possible(frozenset(Stability)), f"M: {mine}{said} — either"
+    if recorded is None and loose is not None and len(loose[0].values) == 1:
+        # "stable" with no level, read at the only level scored: said without a level
+        return loose[0], f"M: {_cited(loose[1])}, level not recorded"
     if recorded is not None:
         shown = "; ".join(ev.cited for ev in recorded[1].evidence)
         basis = recorded[1]
@@ -157,6 +169,10 @@ def _stability(
     return Possible(frozenset(values)), f"M: SINS {total} at {lv.level} — {read}"
 
 
+def _cited(basis: Basis) -> str:
+    return "; ".join(ev.cited for ev in basis.evidence)
+
+
 def _reading(letter: str, basis: Basis, absent: str) -> str:
     if not basis.evidence:
         return f"{letter}: {absent}"
@@ -178,7 +194,7 @@ def noms_view(result: PatientResult) -> NomsView | None:
         grade = grade_at(grades, lv.level, len(result.levels))
         n, n_text = _with_coded(_compression(grade), grade, _coded_at(lv.level, grade, coded))
         fixed = next((t for t in reversed(done) if "fixation" in t.kinds and t.at(lv.level)), None)
-        m, m_text = _stability(lv, more.stability.get(lv.level), fixed)
+        m, m_text = _stability(lv, more.stability.get(lv.level), fixed, more.stability_unplaced)
         decided = noms_paths(NomsInput(lv.level, n, more.radiosensitivity, m, more.tolerance))
         levels.append(NomsLevel(decided, (n_text, o_text, m_text, s_text)))
     cited = sorted({key for lv in levels for path in lv.result.paths for key in path.sources})

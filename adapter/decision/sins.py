@@ -42,7 +42,7 @@ from adapter.vocabulary import (
     SINS_UNSTABLE_FROM,
 )
 from adapter.vocabulary.cards import REMISSION, URGENCY, Indicator, shorten
-from adapter.vocabulary.scores.sins import NO_FIXATION, SINS_OVERRIDE, beside_verdict
+from adapter.vocabulary.scores.sins import NO_FIXATION, SINS_OVERRIDE, UNFIXED, beside_verdict
 
 __all__ = [
     "CONSULT",
@@ -315,7 +315,12 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
         if verdict is None or v is None:
             return treated
         if v.certain and v.order:  # cement alone, before or after a verdict of instability
-            words = shorten(f"{lv.level} {verdict}: {NO_FIXATION}")
+            words = f"{lv.level} {verdict}: {NO_FIXATION}"
+            if (since := fracture_since(lv)) is not None:
+                # The cement's day and the advice left to the detail: the summary holds both.
+                verdict = verdict.replace(f"{v.order}{v.cement_day}", v.order)
+                words = f"{lv.level} {verdict}: {UNFIXED}; {since}"
+            words = shorten(words)
             return replace(treated, headline=words, indicator="warning", consult=True)
         if str(recorded_unstable(lv, day=False)) in treated.headline:
             return treated

@@ -18,6 +18,7 @@ from adapter.vocabulary.findings import RADIOSENSITIVITY, SPINAL_STABILITY, SURG
 from adapter.vocabulary.noms import NOT_CONFIRMED_PRIMARY, UNCLASSIFIED_PRIMARY
 
 __all__ = [
+    "own_stability",
     "radiosensitivity_input",
     "stability_inputs",
     "tolerance_input",
@@ -109,3 +110,15 @@ def unplaced_stability(
     loose = [f for f in found.coded.get(SPINAL_STABILITY, []) if f.levels is None]
     chosen = only(choose_latest(loose, "spinal stability"), Stability)
     return None if chosen is None else enum_input(chosen, Stability, None)
+
+
+def own_stability(
+    read: tuple[Possible[Stability], Basis] | None,
+    loose: tuple[Possible[Stability], Basis] | None,
+) -> tuple[Possible[Stability], Basis] | None:
+    """The verdict read at a level when it is the level's own; None when it is the one recorded
+    with no level (read at the only level scored), or there is none."""
+    if read is None or loose is None:
+        return read
+    mine = {ev.ref for ev in read[1].evidence}
+    return None if {ev.ref for ev in loose[1].evidence} <= mine else read

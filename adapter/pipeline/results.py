@@ -60,9 +60,10 @@ class Verdict:
     conflicting: bool = False  # "stable" and "unstable" recorded at the same time
     unplaced: bool = False  # recorded with no level: at this level, or another
     fixed: bool = False  # recorded at a level fixed with screws before it
-    # Against the latest cement at a level without screws: "after the vertebroplasty on 20 May
-    # 2024", "before the kyphoplasty on …", "not known to be before or after …"; "" without.
+    # Against the latest cement at a level without screws: "after the vertebroplasty", "before
+    # the kyphoplasty", "not known to be before or after the vertebroplasty"; "" without.
     order: str = ""
+    cement_day: str = ""  # that cement's day, as every surface dates it: " on 20 May 2024"
 
     @property
     def certain(self) -> bool:
@@ -73,7 +74,9 @@ class Verdict:
     def settle(self) -> str | None:
         if self.unplaced:
             return "record its level"
-        return "settle them" if self.conflicting else None
+        if self.conflicting:
+            return "settle them"
+        return "re-assess it" if self.basis.any_dated else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +230,7 @@ def recorded_unstable(
 ) -> str | None:
     """A recorded verdict of instability that SINS does not already say: "recorded unstable on
     30 May 2024" ("… at T12 …" with ``at``; "stable and unstable both recorded on …" when they
-    conflict; "… with no level …" when it may be at another level; " (dated)" when it may no
+    conflict; "…, level not recorded" when it may be at another level; " (dated)" when it may no
     longer hold, which may raise an alarm, never settle one; " — settle them" / " — record its
     level" with ``settle``; without its day, or "(dated)", when not ``day``); None otherwise.
     SINS is the referral tool for the surgeon who gives such a verdict: it never overrides one.
@@ -238,14 +241,15 @@ def recorded_unstable(
         return None
     times = [ev.time for ev in v.basis.evidence if ev.time is not None]
     said = "stable and unstable both recorded" if v.conflicting else "recorded unstable"
-    where = " with no level" if v.unplaced else f" at {lv.level}" if at else ""
+    where = f" at {lv.level}" if at and not v.unplaced else ""
+    unplaced = ", level not recorded" if v.unplaced else ""
     if not day:
-        return f"{said}{where}"
+        return f"{said}{where}{unplaced}"
     when = on_day(max(times).day) if times else ", no date recorded"
     dated = " (dated)" if v.basis.any_dated else ""
-    order = f", {v.order}" if v.order else ""
+    order = f", {v.order}{v.cement_day}" if v.order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
-    return f"{said}{where}{when}{dated}{order}{then}"
+    return f"{said}{where}{when}{dated}{unplaced}{order}{then}"
 
 
 def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:

@@ -31,6 +31,7 @@ from adapter.mapping.extract import (
 )
 from adapter.mapping.followup import extract_follow_up
 from adapter.mapping.more import more_results
+from adapter.mapping.noms import own_stability
 from adapter.mapping.placement import fractured_since
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import Treatment
@@ -134,20 +135,23 @@ def _latest(basis: Basis) -> ClinicalTime | None:
 def _recorded_verdict(
     assessment: PatientAssessment, level: str
 ) -> tuple[tuple[Possible[Stability], Basis], bool] | None:
-    """The verdict that holds at the level, and whether it was recorded with no level: the
-    level's own, unless one with no level is later (or is the one read there, a single level
-    scored)."""
+    """The verdict that may say "unstable" at the level, and whether it was recorded with no
+    level: the level's own when it may say so; else one with no level that may say so and is
+    not older than the level's own (the one read there when a single level is scored is that
+    one). A verdict with no level never silences the level's own."""
     more = assessment.more
     if more is None:
         return None
-    own, loose = more.stability.get(level), more.stability_unplaced
-    if loose is None:
-        return None if own is None else (own, False)
-    if own is None or {ev.ref for ev in loose[1].evidence} <= {ev.ref for ev in own[1].evidence}:
-        return loose, True
-    mine, theirs = _latest(own[1]), _latest(loose[1])
-    later = mine is not None and theirs is not None and follows(theirs, mine)
-    return (loose, True) if later else (own, False)
+    loose = more.stability_unplaced
+    own = own_stability(more.stability.get(level), loose)
+    if own is not None and Stability.UNSTABLE in own[0].values:
+        return own, False
+    if loose is None or Stability.UNSTABLE not in loose[0].values:
+        return None
+    mine, theirs = (_latest(own[1]), _latest(loose[1])) if own is not None else (None, None)
+    if mine is not None and theirs is not None and follows(mine, theirs):
+        return None  # the level's own "stable" is later
+    return loose, True
 
 
 def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> Verdict | None:
@@ -170,15 +174,16 @@ def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> 
     if last is not None and any(follows(t.time, last) for t in screws):
         return None
     cement = [t for t in done if "fixation" not in t.kinds]
-    order = ""
-    if cement and not screws:
+    order = day = ""
+    if cement and not screws and not unplaced:  # one with no level is no level's history
         t = cement[-1]
-        named = f"the {t.name}{on_day(t.time.day)}"
+        named = f"the {t.name}"
         if last is None or not (follows(last, t.time) or follows(t.time, last)):
             order = f"not known to be before or after {named}"
         else:
             order = f"before {named}" if follows(t.time, last) else f"after {named}"
-    return Verdict(basis, conflicting, unplaced, fixed=bool(screws), order=order)
+        day = on_day(t.time.day)
+    return Verdict(basis, conflicting, unplaced, bool(screws), order, day)
 
 
 def _deceased(assessment: PatientAssessment) -> str | None:

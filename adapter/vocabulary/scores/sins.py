@@ -21,6 +21,7 @@ __all__ = [
     "SINS_SCOPE_SHORT",
     "SINS_STABLE_UNTIL",
     "SINS_UNSTABLE_FROM",
+    "UNFIXED",
     "beside_verdict",
 ]
 
@@ -164,7 +165,8 @@ SINS_UNSTABLE_FROM = SINS.band("sins-unstable").low
 # and "no surgical consultation needed" is never said beside it.
 SINS_OVERRIDE = "SINS does not override it"
 # Instability with cement alone at the level (before or after it): what a surgeon acts on.
-NO_FIXATION = "no fixation recorded — consider surgical review"
+UNFIXED = "no fixation recorded"
+NO_FIXATION = f"{UNFIXED} — consider surgical review"
 _STABLE_WORDING = SINS.band("sins-stable").wording
 _STABLE_BESIDE_VERDICT = (
     f"Stable by SINS (0–6), which does not override a recorded verdict of instability. "

@@ -243,7 +243,7 @@ def test_a_verdict_with_no_level_beside_two_levels_is_said_and_asks_for_its_leve
     assert NO_CONSULT not in text
     risk = _risk(resources)
     assert risk["mitigation"].startswith(
-        "Recorded unstable with no level on 30 May 2024 — record its level."
+        "Recorded unstable on 30 May 2024, level not recorded — record its level."
     )
     assert "recorded unstable at T12" not in text  # never copied to a level
 
@@ -328,7 +328,7 @@ def test_a_verdict_with_no_level_beside_one_level_is_not_said_to_be_at_it():
         finding("stab", "spinal-stability", "unstable", when="2024-05-30T09:00:00Z")
     )
     cards, text, _, _ = surfaces(decisions_for(resources))
-    assert "recorded unstable with no level on 30 May 2024" in _sins_card(cards).summary
+    assert "recorded unstable on 30 May 2024, level not recorded" in _sins_card(cards).summary
     assert "recorded unstable at T12" not in text
     assert NO_CONSULT not in text
     criterion = _criterion(single(resources, "T12", code="22842"), "T12")
@@ -346,7 +346,7 @@ def test_a_later_verdict_with_no_level_is_not_hidden_by_an_older_stable_one_at_t
     lines = report.splitlines()
     t12 = lines[lines.index("  SINS T12: 5 — stable") + 1]
     assert t12.startswith(
-        "    → Recorded unstable with no level on 30 May 2024 — record its level."
+        "    → Recorded unstable on 30 May 2024, level not recorded — record its level."
     )
     assert NO_CONSULT not in text
 
@@ -375,7 +375,7 @@ def test_noms_reads_the_level_as_either_beside_a_later_unstable_verdict_with_no_
     resources = _stable_t12(_verdict("stable", when="2024-05-20T09:00:00Z"), _loose("unstable"))
     _, _, report, _ = surfaces(decisions_for(resources))
     m = next(line for line in report.splitlines() if line.strip().startswith("M:"))
-    assert "recorded unstable with no level on 30 May 2024" in m
+    assert "recorded unstable on 30 May 2024, level not recorded" in m
     assert "either" in m
 
 
@@ -410,7 +410,7 @@ def test_a_verdict_with_no_level_is_never_placed_against_one_levels_cement():
         _loose("unstable"),
     )
     risk = _risk(resources)
-    assert risk["mitigation"].count("recorded unstable with no level") == 1
+    assert risk["mitigation"].count("level not recorded") == 1
     assert "after the vertebroplasty" not in risk["mitigation"]
 
 
