@@ -9,6 +9,7 @@ from __future__ import annotations
 from adapter.fhir.read.timing import parse_time
 from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
+from adapter.procedure.summary import headline
 from tests.support.records import (
     NOW,
     SINS_AT_T12,
@@ -421,3 +422,56 @@ def test_a_dated_verdict_asks_to_be_re_assessed_in_the_detail_and_the_risk_asses
     assert _risk(resources)["mitigation"].startswith(
         "Recorded unstable at T12 on 10 Jan 2022 (dated) — re-assess it."
     )
+
+
+# L2: mobile 2 + mechanical 3 + lytic 2 + subluxation 4 + collapse > 50 % 3 + bilateral 3 = 17.
+_UNSTABLE_L2 = {"spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
+                "spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50",
+                "posterolateral-involvement": "bilateral"}  # fmt: skip
+
+
+def _noms_m(report, level):
+    lines = report.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{level}:"))
+    return next(line.strip() for line in lines[start:] if line.strip().startswith("M:"))
+
+
+def test_a_stable_verdict_with_no_level_never_settles_noms_where_sins_says_unstable():
+    resources = _stable_t12(
+        condition("met-l2", "C79.51", level="L2"),
+        *(finding(f"l2-{code}", code, answer, level="L2") for code, answer in _UNSTABLE_L2.items()),
+        _loose("stable"),
+    )
+    _, _, report, _ = surfaces(decisions_for(resources))
+    m = _noms_m(report, "L2")
+    assert m.startswith("M: SINS 17 at L2 — unstable")
+    assert "stable recorded, level not recorded" in m
+    assert m.endswith("either")
+    one = default_patient(
+        sins={"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50"},
+        extra=(_loose("stable"),),
+    )
+    assert _noms_m(surfaces(decisions_for(one))[2], "T12").endswith("either")
+
+
+def test_a_verdict_with_no_level_beside_cement_is_said_once_in_the_summary():
+    cement = procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z")
+    card = _sins_card(surfaces(decisions_for(_stable_t12(cement, _loose("unstable"))))[0])
+    assert card.summary.count("recorded unstable") == 1
+
+
+def test_a_verdict_after_cement_keeps_a_fracture_coded_since_the_findings_in_the_summary():
+    resources = _stable_t12(
+        procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"),
+        _verdict("unstable"),
+        condition("fx", "M84.58XA", onset="2024-05-31", level="T12"),
+    )
+    card = _sins_card(surfaces(decisions_for(resources))[0])
+    assert card.summary.startswith("T12 recorded unstable on 30 May 2024, after the vertebroplasty")
+    assert "vertebral fracture coded since its findings" in card.summary
+
+
+def test_level_less_verdicts_are_said_level_not_recorded_on_the_order_card_and_by_noms():
+    resources = _stable_t12(_loose("unstable"))
+    assert "stability verdict, level not recorded" in headline(single(resources, "T12"))
+    assert "— either" not in _noms_m(surfaces(decisions_for(resources))[2], "T12")
