@@ -128,10 +128,14 @@ def _stability(
     if v is not None and v.unplaced:  # as SINS says it: never at this level, and open here
         said = recorded_unstable(lv, settle=True)
         mine = f"{_cited(recorded[1])}; " if recorded is not None else ""
-        return Possible(frozenset(Stability)), f"M: {mine}{said} — either"
-    if recorded is None and loose is not None and len(loose[0].values) == 1:
-        # "stable" with no level, read at the only level scored: said without a level
-        return loose[0], f"M: {_cited(loose[1])}, level not recorded"
+        return Possible(frozenset(Stability)), f"M: {mine}{said}; either"
+    if recorded is None and loose is not None:
+        # "Stable" with no level settles no level: beside what the level's own reading is,
+        # either unless that says stable too.
+        own, text = _stability(lv, None, fixed)
+        widened = Possible(own.values | {Stability.STABLE})
+        either = "; either" if len(widened.values) > 1 else ""
+        return widened, f"{text}; stable recorded, level not recorded ({_cited(loose[1])}){either}"
     if recorded is not None:
         shown = "; ".join(ev.cited for ev in recorded[1].evidence)
         basis = recorded[1]

@@ -249,8 +249,17 @@ def fixed_fractured(lv: LevelResult) -> str | None:
     findings (or not known to be older): they widen only a score the card does not show (SINS
     is not applicable there), so it is said beside: "vertebral fracture coded since its
     findings — re-image"."""
-    after, widened = lv.assessment.after, lv.assessment.widened
-    if after is None or "fixation" not in after.kinds or widened is None:
+    after = lv.assessment.after
+    if after is None or "fixation" not in after.kinds:
+        return None
+    return _fractured_findings(lv)
+
+
+def _fractured_findings(lv: LevelResult) -> str | None:
+    """A vertebral fracture coded after the findings a level is scored from (or not known to be
+    older): "vertebral fracture coded since its findings — re-image"; None when there is none."""
+    widened = lv.assessment.widened
+    if widened is None:
         return None
     fracture, settle = fracture_words(widened.unplaced)
     order = "coded since" if widened.after else "not known to be older than"
@@ -316,13 +325,13 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             return treated
         if v.certain and v.order:  # cement alone, before or after a verdict of instability
             words = f"{lv.level} {verdict}: {NO_FIXATION}"
-            if (since := fracture_since(lv)) is not None:
+            if (since := fracture_since(lv) or _fractured_findings(lv)) is not None:
                 # The cement's day and the advice left to the detail: the summary holds both.
                 verdict = verdict.replace(f"{v.order}{v.cement_day}", v.order)
                 words = f"{lv.level} {verdict}: {UNFIXED}; {since}"
             words = shorten(words)
             return replace(treated, headline=words, indicator="warning", consult=True)
-        if str(recorded_unstable(lv, day=False)) in treated.headline:
+        if verdict in treated.headline:
             return treated
         words = shorten(f"{treated.headline}; {verdict}")
         return replace(treated, headline=words, indicator=worse(treated.indicator, "warning"))

@@ -111,7 +111,8 @@ def _open_verdict(at: LevelResult, evidence: Sequence[Evidence]) -> Criterion | 
     if v.conflicting:
         action, finding = "settle the conflicting stability verdicts", "stability verdicts conflict"
     elif v.unplaced:
-        action, finding = "record the stability verdict's level", "stability verdict with no level"
+        action = "record the stability verdict's level"
+        finding = "stability verdict, level not recorded"
     else:
         action, finding = "re-assess the stability verdict", f"stability verdict at {level} dated"
     if v.conflicting:
