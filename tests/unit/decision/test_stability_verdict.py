@@ -475,3 +475,34 @@ def test_level_less_verdicts_are_said_level_not_recorded_on_the_order_card_and_b
     resources = _stable_t12(_loose("unstable"))
     assert "stability verdict, level not recorded" in headline(single(resources, "T12"))
     assert "— either" not in _noms_m(surfaces(decisions_for(resources))[2], "T12")
+
+
+def test_a_later_stable_verdict_with_no_level_never_silences_an_earlier_unstable_one():
+    resources = _stable_t12(
+        _loose("unstable", when="2024-05-20T09:00:00Z"),
+        finding("stab-any-2", "spinal-stability", "stable", when="2024-05-30T09:00:00Z"),
+    )
+    cards, text, _, _ = surfaces(decisions_for(resources))
+    assert "recorded unstable on 20 May 2024, level not recorded" in _sins_card(cards).summary
+    assert NO_CONSULT not in text
+    assert _criterion(single(resources, "T12"), "T12").status == "unknown"
+
+
+def test_conflicting_verdicts_with_no_level_are_never_placed_at_the_ordered_level():
+    resources = _stable_t12(
+        _loose("unstable"),
+        finding("stab-any-2", "spinal-stability", "stable", when="2024-05-30T09:00:00Z"),
+    )
+    line = headline(single(resources, "T12"))
+    assert "conflict at T12" not in line
+    assert "stability verdict, level not recorded" in line
+
+
+def test_instability_after_cement_with_a_fracture_since_keeps_the_action_in_the_summary():
+    resources = _stable_t12(
+        procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"),
+        _verdict("unstable"),
+        condition("fx", "M84.58XA", onset="2024-05-31", level="T12"),
+    )
+    summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
+    assert summary.endswith("— re-image")
