@@ -328,7 +328,7 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             if (since := fracture_since(lv) or _fractured_findings(lv)) is not None:
                 # The cement's day and the advice left to the detail: the summary holds both.
                 verdict = verdict.replace(f"{v.order}{v.cement_day}", v.order)
-                words = f"{lv.level} {verdict}: {UNFIXED}; {since}"
+                words = f"{lv.level} {verdict}: {UNFIXED}; {since.replace(' its findings', '')}"
             words = shorten(words)
             return replace(treated, headline=words, indicator="warning", consult=True)
         if verdict in treated.headline:

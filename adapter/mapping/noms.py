@@ -5,10 +5,11 @@ radiosensitivity (O), the clinician's word on surgery (S) and each level's recor
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 
 from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.mapping.context import Context, condition_evidence
-from adapter.mapping.findings import choose_latest
+from adapter.mapping.findings import Chosen, Finding, choose_latest
 from adapter.mapping.inputs import enum_input, only
 from adapter.mapping.observations import Findings
 from adapter.mapping.sins import LevelAssessment, fractures_at, since_fracture
@@ -83,7 +84,7 @@ def stability_inputs(
     for lv in levels:
         own = [f for f in items if f.levels and lv.level in f.levels]
         loose = [f for f in items if f.levels is None] if len(levels) == 1 else []
-        chosen = only(choose_latest(own or loose, "spinal stability"), Stability)
+        chosen = only(choose_latest(own, "spinal stability"), Stability) if own else _loose(loose)
         if chosen is None:
             continue
         value, basis = enum_input(chosen, Stability, None)
@@ -103,13 +104,23 @@ def unplaced_stability(
     found: Findings, levels: Sequence[LevelAssessment]
 ) -> tuple[Possible[Stability], Basis] | None:
     """The latest verdict recorded with no level: at one of the scored levels, or at none, not
-    known which (NOMS reads it at a level only when a single level is scored; SINS never
-    overrides it, and never says it at a level)."""
+    known which. A later "stable" one never hides an "unstable" one: it may be another level's.
+    (SINS never overrides an "unstable" one nor says it at a level; NOMS reads neither as a
+    level's own.)"""
     if not levels:
         return None
-    loose = [f for f in found.coded.get(SPINAL_STABILITY, []) if f.levels is None]
-    chosen = only(choose_latest(loose, "spinal stability"), Stability)
+    chosen = _loose([f for f in found.coded.get(SPINAL_STABILITY, []) if f.levels is None])
     return None if chosen is None else enum_input(chosen, Stability, None)
+
+
+def _loose(items: Sequence[Finding[Enum | int]]) -> Chosen[Stability] | None:
+    """The latest of the verdicts recorded with no level, unless it is "stable" and one of them
+    says "unstable": then the latest of those (a "stable" may be another level's)."""
+    chosen = only(choose_latest(items, "spinal stability"), Stability)
+    unstable = [f for f in items if f.value is Stability.UNSTABLE]
+    if chosen is not None and chosen.values == {Stability.STABLE} and unstable:
+        return only(choose_latest(unstable, "spinal stability"), Stability)
+    return chosen
 
 
 def own_stability(

@@ -108,15 +108,14 @@ def _open_verdict(at: LevelResult, evidence: Sequence[Evidence]) -> Criterion | 
         return None
     level = at.level
     shown = f"collapse at {level}: {cite(evidence) or 'not recorded'}; SINS {at.result.total}"
-    if v.conflicting:
-        action, finding = "settle the conflicting stability verdicts", "stability verdicts conflict"
-    elif v.unplaced:
+    if v.unplaced:  # never placed at this level, in conflict or not
         action = "record the stability verdict's level"
         finding = "stability verdict, level not recorded"
+    elif v.conflicting:
+        action = "settle the conflicting stability verdicts"
+        finding = f"stability verdicts conflict at {level}"
     else:
         action, finding = "re-assess the stability verdict", f"stability verdict at {level} dated"
-    if v.conflicting:
-        finding += f" at {level}"
     return _JUDGE.unknown(f"{shown}; stability: {verdict}", action=action, finding=finding)
 
 

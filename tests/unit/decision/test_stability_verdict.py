@@ -468,7 +468,7 @@ def test_a_verdict_after_cement_keeps_a_fracture_coded_since_the_findings_in_the
     )
     card = _sins_card(surfaces(decisions_for(resources))[0])
     assert card.summary.startswith("T12 recorded unstable on 30 May 2024, after the vertebroplasty")
-    assert "vertebral fracture coded since its findings" in card.summary
+    assert "vertebral fracture coded since — re-image" in card.summary
 
 
 def test_level_less_verdicts_are_said_level_not_recorded_on_the_order_card_and_by_noms():
