@@ -506,3 +506,23 @@ def test_instability_after_cement_with_a_fracture_since_keeps_the_action_in_the_
     )
     summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
     assert summary.endswith("— re-image")
+
+
+def test_noms_names_a_level_less_verdict_by_what_it_says_at_a_fixed_level():
+    resources = _stable_t12(
+        _loose("unstable", when="2024-05-15T09:00:00Z"),
+        procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z"),
+    )
+    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
+    assert "unstable recorded, level not recorded" in m
+    assert "stable recorded" not in m.replace("unstable recorded", "")
+
+
+def test_noms_reads_sins_beside_a_level_less_verdict_sins_already_says():
+    resources = default_patient(
+        sins={"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50"},
+        extra=(_loose("unstable"),),
+    )
+    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
+    assert "None" not in m
+    assert m.startswith("M: SINS 15 at T12 — unstable")
