@@ -125,17 +125,19 @@ def _stability(
     loose: tuple[Possible[Stability], Basis] | None = None,
 ) -> tuple[Possible[Stability], str]:
     v, recorded = lv.verdict, own_stability(recorded, loose)
-    if v is not None and v.unplaced:  # as SINS says it: never at this level, and open here
-        said = recorded_unstable(lv, settle=True)
+    said = recorded_unstable(lv, settle=True) if v is not None and v.unplaced else None
+    if said is not None:  # as SINS says it: never at this level, and open here
         mine = f"{_cited(recorded[1])}; " if recorded is not None else ""
         return Possible(frozenset(Stability)), f"M: {mine}{said}; either"
     if recorded is None and loose is not None:
-        # "Stable" with no level settles no level: beside what the level's own reading is,
-        # either unless that says stable too.
+        # A verdict with no level settles no level: beside the level's own reading (SINS, or
+        # its screws), either unless both say the same; named by what it says.
         own, text = _stability(lv, None, fixed)
-        widened = Possible(own.values | {Stability.STABLE})
+        widened = Possible(own.values | loose[0].values)
         either = "; either" if len(widened.values) > 1 else ""
-        return widened, f"{text}; stable recorded, level not recorded ({_cited(loose[1])}){either}"
+        named = " and ".join(sorted(v.value for v in loose[0].values))
+        cited = _cited(loose[1])
+        return widened, f"{text}; {named} recorded, level not recorded ({cited}){either}"
     if recorded is not None:
         shown = "; ".join(ev.cited for ev in recorded[1].evidence)
         basis = recorded[1]
