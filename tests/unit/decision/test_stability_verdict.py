@@ -514,7 +514,7 @@ def test_noms_names_a_level_less_verdict_by_what_it_says_at_a_fixed_level():
         procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z"),
     )
     m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
-    assert "unstable recorded, level not recorded" in m
+    assert "unstable recorded" in m
     assert "stable recorded" not in m.replace("unstable recorded", "")
 
 
@@ -526,3 +526,25 @@ def test_noms_reads_sins_beside_a_level_less_verdict_sins_already_says():
     m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
     assert "None" not in m
     assert m.startswith("M: SINS 15 at T12 — unstable")
+
+
+def test_noms_keeps_a_later_level_less_unstable_beside_an_older_own_stable_at_sins_15():
+    resources = default_patient(
+        sins={"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50"},
+        extra=(_verdict("stable", when="2024-05-25T09:00:00Z"), _loose("unstable")),
+    )
+    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
+    assert "Stable" in m
+    assert "unstable recorded, level not recorded" in m
+    assert m.endswith("either")
+
+
+def test_noms_reads_a_level_less_verdict_before_the_screws_as_their_history():
+    resources = _stable_t12(
+        _loose("unstable", when="2024-05-15T09:00:00Z"),
+        procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z"),
+    )
+    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
+    assert m.startswith("M: T12 fixed")
+    assert "before its fixation" in m
+    assert not m.endswith("either")
