@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from adapter.decision.sins import fixed_fractured, fracture_since
 from adapter.fhir.read.evidence import Basis
+from adapter.fhir.read.timing import ClinicalTime, follows
 from adapter.mapping.coded import Coded, coded_compressions
 from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
@@ -124,20 +126,38 @@ def _stability(
     fixed: Treatment | None,
     loose: tuple[Possible[Stability], Basis] | None = None,
 ) -> tuple[Possible[Stability], str]:
+    """M: the level's own reading, and beside it a verdict recorded with no level, which settles
+    no level: either unless both say the same, named by what it says (as SINS says it when SINS
+    says it); one that screws at the level followed is their history."""
     v, recorded = lv.verdict, own_stability(recorded, loose)
-    said = recorded_unstable(lv, settle=True) if v is not None and v.unplaced else None
-    if said is not None:  # as SINS says it: never at this level, and open here
-        mine = f"{_cited(recorded[1])}; " if recorded is not None else ""
-        return Possible(frozenset(Stability)), f"M: {mine}{said}; either"
-    if recorded is None and loose is not None:
-        # A verdict with no level settles no level: beside the level's own reading (SINS, or
-        # its screws), either unless both say the same; named by what it says.
-        own, text = _stability(lv, None, fixed)
-        widened = Possible(own.values | loose[0].values)
-        either = "; either" if len(widened.values) > 1 else ""
-        named = " and ".join(sorted(v.value for v in loose[0].values))
-        cited = _cited(loose[1])
-        return widened, f"{text}; {named} recorded, level not recorded ({cited}){either}"
+    own, text = _own_stability(lv, recorded, fixed)
+    if v is not None and v.unplaced:  # one that may say "unstable" (the pipeline's choice)
+        values, basis = frozenset({Stability.UNSTABLE}), v.basis
+        if v.conflicting:
+            values = frozenset(Stability)
+        said = recorded_unstable(lv, settle=True)
+    elif recorded is None and loose is not None:
+        values, basis, said = loose[0].values, loose[1], None
+    else:
+        return own, text
+    latest = max((ev.time for ev in basis.evidence if ev.time), default=None, key=_instant)
+    if fixed is not None and latest is not None and follows(fixed.time, latest):
+        named = " and ".join(sorted(x.value for x in values))
+        return own, f"{text}; {named} recorded before its fixation, level not recorded"
+    if said is None:
+        named = " and ".join(sorted(x.value for x in values))
+        said = f"{named} recorded, level not recorded ({_cited(basis)})"
+    widened = Possible(own.values | values)
+    return widened, f"{text}; {said}{'; either' if len(widened.values) > 1 else ''}"
+
+
+def _instant(time: ClinicalTime) -> datetime:
+    return time.instant
+
+
+def _own_stability(
+    lv: LevelResult, recorded: tuple[Possible[Stability], Basis] | None, fixed: Treatment | None
+) -> tuple[Possible[Stability], str]:
     if recorded is not None:
         shown = "; ".join(ev.cited for ev in recorded[1].evidence)
         basis = recorded[1]
