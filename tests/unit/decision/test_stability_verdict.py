@@ -35,6 +35,12 @@ def _stable_t12(*extra):
     return default_patient(sins=STABLE_T12, extra=extra)
 
 
+def _unstable_t12(*extra):
+    """T12 at SINS 15: 3 + mechanical 3 + lytic 2 + subluxation 4 + collapse > 50 % 3 + none 0."""
+    sins = {"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50"}
+    return default_patient(sins=sins, extra=extra)
+
+
 def _stable_l2():
     """L2: mobile spine 2 and nothing else (SINS 2), beside T12 (SINS 5, described)."""
     l2 = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
@@ -447,10 +453,7 @@ def test_a_stable_verdict_with_no_level_never_settles_noms_where_sins_says_unsta
     assert m.startswith("M: SINS 17 at L2 — unstable")
     assert "stable recorded, level not recorded" in m
     assert m.endswith("either")
-    one = default_patient(
-        sins={"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50"},
-        extra=(_loose("stable"),),
-    )
+    one = _unstable_t12(_loose("stable"))
     assert _noms_m(surfaces(decisions_for(one))[2], "T12").endswith("either")
 
 
@@ -508,43 +511,39 @@ def test_instability_after_cement_with_a_fracture_since_keeps_the_action_in_the_
     assert summary.endswith("— re-image")
 
 
-def test_noms_names_a_level_less_verdict_by_what_it_says_at_a_fixed_level():
-    resources = _stable_t12(
-        _loose("unstable", when="2024-05-15T09:00:00Z"),
-        procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z"),
-    )
-    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
-    assert "unstable recorded" in m
-    assert "stable recorded" not in m.replace("unstable recorded", "")
-
-
 def test_noms_reads_sins_beside_a_level_less_verdict_sins_already_says():
-    resources = default_patient(
-        sins={"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50"},
-        extra=(_loose("unstable"),),
-    )
+    resources = _unstable_t12(_loose("unstable"))
     m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
     assert "None" not in m
     assert m.startswith("M: SINS 15 at T12 — unstable")
 
 
 def test_noms_keeps_a_later_level_less_unstable_beside_an_older_own_stable_at_sins_15():
-    resources = default_patient(
-        sins={"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50"},
-        extra=(_verdict("stable", when="2024-05-25T09:00:00Z"), _loose("unstable")),
-    )
+    resources = _unstable_t12(_verdict("stable", when="2024-05-25T09:00:00Z"), _loose("unstable"))
     m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
     assert "Stable" in m
     assert "unstable recorded, level not recorded" in m
     assert m.endswith("either")
 
 
-def test_noms_reads_a_level_less_verdict_before_the_screws_as_their_history():
+def test_noms_reads_a_level_less_verdict_before_the_screws_as_their_history_by_what_it_says():
     resources = _stable_t12(
         _loose("unstable", when="2024-05-15T09:00:00Z"),
         procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z"),
     )
     m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
     assert m.startswith("M: T12 fixed")
-    assert "before its fixation" in m
+    assert "unstable recorded before its fixation" in m
+    assert "stable recorded" not in m.replace("unstable recorded", "")
+    assert not m.endswith("either")
+
+
+def test_noms_reads_the_levels_own_verdict_before_the_screws_as_their_history_too():
+    resources = _stable_t12(
+        _verdict("unstable", when="2024-05-15T09:00:00Z"),
+        procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z"),
+    )
+    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
+    assert m.startswith("M: T12 fixed")
+    assert "unstable recorded before its fixation (" in m
     assert not m.endswith("either")
