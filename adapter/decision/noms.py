@@ -130,7 +130,15 @@ def _stability(
     no level: either unless both say the same, named by what it says (as SINS says it when SINS
     says it); one that screws at the level followed is their history."""
     v, recorded = lv.verdict, own_stability(recorded, loose)
+    history = ""
+    if recorded is not None and _before_screws(recorded[1], fixed):
+        # the level's own verdict before its screws: their history, as the SINS card reads it
+        history = (
+            f"; {_named(recorded[0].values)} recorded before its fixation ({_cited(recorded[1])})"
+        )
+        recorded = None
     own, text = _own_stability(lv, recorded, fixed)
+    text += history
     if v is not None and v.unplaced:  # one that may say "unstable" (the pipeline's choice)
         values, basis = frozenset({Stability.UNSTABLE}), v.basis
         if v.conflicting:
@@ -140,19 +148,30 @@ def _stability(
         values, basis, said = loose[0].values, loose[1], None
     else:
         return own, text
-    latest = max((ev.time for ev in basis.evidence if ev.time), default=None, key=_instant)
-    if fixed is not None and latest is not None and follows(fixed.time, latest):
-        named = " and ".join(sorted(x.value for x in values))
-        return own, f"{text}; {named} recorded before its fixation, level not recorded"
+    if _before_screws(basis, fixed):
+        named = _named(values)
+        return (
+            own,
+            f"{text}; {named} recorded before its fixation, level not recorded ({_cited(basis)})",
+        )
     if said is None:
-        named = " and ".join(sorted(x.value for x in values))
-        said = f"{named} recorded, level not recorded ({_cited(basis)})"
+        said = f"{_named(values)} recorded, level not recorded ({_cited(basis)})"
     widened = Possible(own.values | values)
     return widened, f"{text}; {said}{'; either' if len(widened.values) > 1 else ''}"
 
 
 def _instant(time: ClinicalTime) -> datetime:
     return time.instant
+
+
+def _named(values: frozenset[Stability]) -> str:
+    return " and ".join(sorted(x.value for x in values))
+
+
+def _before_screws(basis: Basis, fixed: Treatment | None) -> bool:
+    """Whether screws at the level certainly followed every reading of the verdict."""
+    latest = max((ev.time for ev in basis.evidence if ev.time), default=None, key=_instant)
+    return fixed is not None and latest is not None and follows(fixed.time, latest)
 
 
 def _own_stability(
