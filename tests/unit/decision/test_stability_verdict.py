@@ -547,3 +547,14 @@ def test_noms_reads_the_levels_own_verdict_before_the_screws_as_their_history_to
     assert m.startswith("M: T12 fixed")
     assert "unstable recorded before its fixation (" in m
     assert not m.endswith("either")
+
+
+def test_a_level_less_verdict_after_the_screws_is_said_beside_an_own_one_before_them():
+    resources = _stable_t12(
+        _verdict("unstable", when="2024-05-15T09:00:00Z"),
+        procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z"),
+        _loose("unstable"),
+    )
+    cards, _, report, _ = surfaces(decisions_for(resources))
+    assert "recorded unstable on 30 May 2024, level not recorded" in _sins_card(cards).summary
+    assert _noms_m(report, "T12").endswith("either")
