@@ -17,18 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from adapter.decision.sins import fixed_fractured, fracture_since
 from adapter.fhir.read.evidence import Basis
-from adapter.fhir.read.timing import ClinicalTime, follows
 from adapter.mapping.coded import Coded, coded_compressions
 from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.noms import own_stability
 from adapter.mapping.placement import fracture_unplaced, fractured_since
 from adapter.mapping.treatments import Treatment
-from adapter.pipeline import LevelResult, PatientResult, recorded_unstable
+from adapter.pipeline import LevelResult, PatientResult, before_screws, recorded_unstable
 from adapter.scoring import (
     Compression,
     NomsInput,
@@ -131,7 +129,7 @@ def _stability(
     says it); one that screws at the level followed is their history."""
     v, recorded = lv.verdict, own_stability(recorded, loose)
     history = ""
-    if recorded is not None and _before_screws(recorded[1], fixed):
+    if recorded is not None and fixed is not None and before_screws(recorded[1], [fixed], lv.level):
         # the level's own verdict before its screws: their history, as the SINS card reads it
         history = (
             f"; {_named(recorded[0].values)} recorded before its fixation ({_cited(recorded[1])})"
@@ -148,7 +146,7 @@ def _stability(
         values, basis, said = loose[0].values, loose[1], None
     else:
         return own, text
-    if _before_screws(basis, fixed):
+    if fixed is not None and before_screws(basis, [fixed], lv.level):
         named = _named(values)
         return (
             own,
@@ -160,18 +158,8 @@ def _stability(
     return widened, f"{text}; {said}{'; either' if len(widened.values) > 1 else ''}"
 
 
-def _instant(time: ClinicalTime) -> datetime:
-    return time.instant
-
-
 def _named(values: frozenset[Stability]) -> str:
     return " and ".join(sorted(x.value for x in values))
-
-
-def _before_screws(basis: Basis, fixed: Treatment | None) -> bool:
-    """Whether screws at the level certainly followed every reading of the verdict."""
-    latest = max((ev.time for ev in basis.evidence if ev.time), default=None, key=_instant)
-    return fixed is not None and latest is not None and follows(fixed.time, latest)
 
 
 def _own_stability(

@@ -3,13 +3,13 @@ total, and the deployment's scoring choices. Each of these rules is stated here 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.followup import ProcedureRecord
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.timing import ClinicalTime
+from adapter.fhir.read.timing import ClinicalTime, follows
 from adapter.fhir.write.build import provenance_narrative
 from adapter.fhir.write.built import Built
 from adapter.mapping.compression import on_day
@@ -23,6 +23,7 @@ from adapter.mapping.placement import (
     unplaced,
 )
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
+from adapter.mapping.treatments import Treatment
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import ScoreResult, Span, level_order, worst_first
 from adapter.settings.clinical import RuleFields
@@ -44,6 +45,7 @@ __all__ = [
     "ScoreOutput",
     "Scoring",
     "Verdict",
+    "before_screws",
     "firm_total",
     "recorded_unstable",
     "to_settle",
@@ -223,6 +225,16 @@ def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
             high += component.full.high - component.points.high
             changed = True
     return Span(low, high) if changed else result.total
+
+
+def before_screws(basis: Basis, treatments: Sequence[Treatment], level: str) -> bool:
+    """Whether screws at the level certainly came after every reading of a verdict: it is
+    their history on every surface."""
+    times = [ev.time for ev in basis.evidence if ev.time is not None]
+    last = max(times, key=lambda t: t.instant) if times else None
+    return last is not None and any(
+        follows(t.time, last) for t in treatments if "fixation" in t.kinds and t.at(level)
+    )
 
 
 def recorded_unstable(

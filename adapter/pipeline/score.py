@@ -42,6 +42,7 @@ from adapter.pipeline.results import (
     ScoreOutput,
     Scoring,
     Verdict,
+    before_screws,
     firm_total,
     recorded_unstable,
     to_settle,
@@ -144,6 +145,8 @@ def _recorded_verdict(
         return None
     loose = more.stability_unplaced
     own = own_stability(more.stability.get(level), loose)
+    if own is not None and before_screws(own[1], assessment.treatments, level):
+        own = None  # their history: a later one with no level may still hold
     if own is not None and Stability.UNSTABLE in own[0].values:
         return own, False
     if loose is None or Stability.UNSTABLE not in loose[0].values:
@@ -168,11 +171,11 @@ def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> 
     conflicting = len(values.values) > 1
     if conflicting and fractured_since(basis):
         return None
+    if before_screws(basis, assessment.treatments, level.level):
+        return None
     last = _latest(basis)
     done = [t for t in assessment.treatments if t.stabilises and t.at(level.level)]
     screws = [t for t in done if "fixation" in t.kinds]
-    if last is not None and any(follows(t.time, last) for t in screws):
-        return None
     cement = [t for t in done if "fixation" not in t.kinds]
     order = day = ""
     if cement and not screws and not unplaced:  # one with no level is no level's history
