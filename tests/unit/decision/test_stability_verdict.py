@@ -556,3 +556,22 @@ def test_a_level_less_verdict_after_the_screws_is_said_beside_an_own_one_before_
     cards, _, report, _ = surfaces(decisions_for(resources))
     assert "recorded unstable on 30 May 2024, level not recorded" in _sins_card(cards).summary
     assert _noms_m(report, "T12").endswith("either")
+
+
+def test_an_undated_verdict_is_said_once_as_undated():
+    undated = _verdict("unstable")
+    del undated["effectiveDateTime"]
+    card = _sins_card(surfaces(decisions_for(_stable_t12(undated)))[0])
+    assert "recorded unstable, no date recorded: SINS does not override it" in card.summary
+    assert "(dated)" not in card.summary
+
+
+def test_conflicting_verdicts_with_no_level_ask_to_be_settled_and_placed():
+    resources = _stable_t12(
+        _loose("unstable"),
+        finding("stab-any-2", "spinal-stability", "stable", when="2024-05-30T09:00:00Z"),
+    )
+    assert _risk(resources)["mitigation"].startswith(
+        "Stable and unstable both recorded on 30 May 2024, level not recorded — settle them and "
+        "record their level."
+    )
