@@ -75,7 +75,7 @@ class Verdict:
     @property
     def settle(self) -> str | None:
         if self.unplaced:
-            return "record its level"
+            return "settle them and record their level" if self.conflicting else "record its level"
         if self.conflicting:
             return "settle them"
         return "re-assess it" if self.basis.any_dated else None
@@ -258,7 +258,7 @@ def recorded_unstable(
     if not day:
         return f"{said}{where}{unplaced}"
     when = on_day(max(times).day) if times else ", no date recorded"
-    dated = " (dated)" if v.basis.any_dated else ""
+    dated = " (dated)" if v.basis.any_dated and times else ""  # undated: said once
     order = f", {v.order}{v.cement_day}" if v.order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
     return f"{said}{where}{when}{dated}{unplaced}{order}{then}"
