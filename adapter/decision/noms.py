@@ -166,7 +166,7 @@ def _own_stability(
     lv: LevelResult, recorded: tuple[Possible[Stability], Basis] | None, fixed: Treatment | None
 ) -> tuple[Possible[Stability], str]:
     if recorded is not None:
-        shown = "; ".join(ev.cited for ev in recorded[1].evidence)
+        shown = _cited(recorded[1])
         basis = recorded[1]
         if fractured_since(basis):
             either = " — either:" if len(recorded[0].values) > 1 else ";"
@@ -209,7 +209,7 @@ def _cited(basis: Basis) -> str:
 def _reading(letter: str, basis: Basis, absent: str) -> str:
     if not basis.evidence:
         return f"{letter}: {absent}"
-    return f"{letter}: " + "; ".join(ev.cited for ev in basis.evidence)
+    return f"{letter}: {_cited(basis)}"
 
 
 def noms_view(result: PatientResult) -> NomsView | None:

@@ -327,7 +327,7 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             words = f"{lv.level} {verdict}: {NO_FIXATION}"
             if (since := fracture_since(lv) or _fractured_findings(lv)) is not None:
                 # The cement's day and the advice left to the detail: the summary holds both.
-                verdict = verdict.replace(f"{v.order}{v.cement_day}", v.order)
+                verdict = str(recorded_unstable(lv, cement_day=False))
                 words = f"{lv.level} {verdict}: {UNFIXED}; {since.replace(' its findings', '')}"
             words = shorten(words)
             return replace(treated, headline=words, indicator="warning", consult=True)

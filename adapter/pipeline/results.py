@@ -230,36 +230,41 @@ def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
 def before_screws(basis: Basis, treatments: Sequence[Treatment], level: str) -> bool:
     """Whether screws at the level certainly came after every reading of a verdict: it is
     their history on every surface."""
-    times = [ev.time for ev in basis.evidence if ev.time is not None]
-    last = max(times, key=lambda t: t.instant) if times else None
+    last = basis.latest
     return last is not None and any(
         follows(t.time, last) for t in treatments if "fixation" in t.kinds and t.at(level)
     )
 
 
 def recorded_unstable(
-    lv: LevelResult, *, at: bool = False, settle: bool = False, day: bool = True
+    lv: LevelResult,
+    *,
+    at: bool = False,
+    settle: bool = False,
+    day: bool = True,
+    cement_day: bool = True,
 ) -> str | None:
     """A recorded verdict of instability that SINS does not already say: "recorded unstable on
     30 May 2024" ("… at T12 …" with ``at``; "stable and unstable both recorded on …" when they
     conflict; "…, level not recorded" when it may be at another level; " (dated)" when it may no
     longer hold, which may raise an alarm, never settle one; " — settle them" / " — record its
-    level" with ``settle``; without its day, or "(dated)", when not ``day``); None otherwise.
+    level" with ``settle``; without its day, or "(dated)", when not ``day``; the cement named
+    without its day when not ``cement_day``); None otherwise.
     SINS is the referral tool for the surgeon who gives such a verdict: it never overrides one.
     Beside a total certainly 13 or more without dated findings it adds nothing, unless screws
     make SINS not applicable there."""
     v = lv.verdict
     if v is None or (not v.fixed and firm_total(lv.result, lv.bases).low >= SINS_UNSTABLE_FROM):
         return None
-    times = [ev.time for ev in v.basis.evidence if ev.time is not None]
+    latest = v.basis.latest
     said = "stable and unstable both recorded" if v.conflicting else "recorded unstable"
     where = f" at {lv.level}" if at and not v.unplaced else ""
     unplaced = ", level not recorded" if v.unplaced else ""
     if not day:
         return f"{said}{where}{unplaced}"
-    when = on_day(max(times).day) if times else ", no date recorded"
-    dated = " (dated)" if v.basis.any_dated and times else ""  # undated: said once
-    order = f", {v.order}{v.cement_day}" if v.order else ""
+    when = on_day(latest.day) if latest is not None else ", no date recorded"
+    dated = " (dated)" if v.basis.any_dated and latest is not None else ""  # undated: said once
+    order = f", {v.order}{v.cement_day if cement_day else ''}" if v.order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
     return f"{said}{where}{when}{dated}{unplaced}{order}{then}"
 

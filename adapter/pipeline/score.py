@@ -128,11 +128,6 @@ def _level_result(
     return LevelResult(level, result, obs, before, verdict)
 
 
-def _latest(basis: Basis) -> ClinicalTime | None:
-    times = [ev.time for ev in basis.evidence if ev.time is not None]
-    return max(times, key=lambda t: t.instant) if times else None
-
-
 def _recorded_verdict(
     assessment: PatientAssessment, level: str
 ) -> tuple[tuple[Possible[Stability], Basis], bool] | None:
@@ -151,7 +146,7 @@ def _recorded_verdict(
         return own, False
     if loose is None or Stability.UNSTABLE not in loose[0].values:
         return None
-    mine, theirs = (_latest(own[1]), _latest(loose[1])) if own is not None else (None, None)
+    mine, theirs = (own[1].latest, loose[1].latest) if own is not None else (None, None)
     if mine is not None and theirs is not None and follows(mine, theirs):
         return None  # the level's own "stable" is later
     return loose, True
@@ -173,7 +168,7 @@ def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> 
         return None
     if before_screws(basis, assessment.treatments, level.level):
         return None
-    last = _latest(basis)
+    last = basis.latest
     done = [t for t in assessment.treatments if t.stabilises and t.at(level.level)]
     screws = [t for t in done if "fixation" in t.kinds]
     cement = [t for t in done if "fixation" not in t.kinds]

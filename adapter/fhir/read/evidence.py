@@ -96,6 +96,11 @@ class Basis:
     def all_notes(self) -> tuple[str, ...]:
         return (*self.caveats, *self.notes)
 
+    @property
+    def latest(self) -> ClinicalTime | None:
+        """The latest time of its evidence; None when none is timed."""
+        return max((ev.time for ev in self.evidence if ev.time is not None), default=None)
+
 
 def dated_said(evidence: Sequence[Evidence]) -> str:
     """ "dated" when every timed input is, "partly dated" when some are (findings that cannot be
