@@ -285,6 +285,26 @@ def test_cement_alone_where_only_the_total_could_be_unstable_says_so():
     assert lv.indicator == "info" and "cement alone" not in lv.headline
 
 
+def test_cement_alone_with_a_fracture_since_keeps_both_in_the_summary_uncut():
+    # Instability before cement alone and a fracture coded since it: the summary was cut at
+    # "vertebral…", losing the fracture and its action; the advice is the detail's to give.
+    fracture = condition("fx", "M84.58XA", onset="2024-06-01", level="T12")
+    lv = first(default_patient(sins={"spinal-alignment": "subluxation"}, extra=(CEMENT, fracture)))
+    assert lv.indicator == "warning"
+    assert lv.headline == (
+        "T12 SINS 14 before cement on 31 May 2024: unstable; no fixation recorded; vertebral "
+        "fracture coded after it — re-image"
+    )
+    # Only possibly unstable: the fracture and its action come first, what to settle after.
+    conflicting = finding("t12-al2", "spinal-alignment", "subluxation", level="T12")
+    lv = first(default_patient(extra=(conflicting, CEMENT, fracture)))
+    assert lv.headline.startswith(
+        "T12 SINS 10–14 before cement on 31 May 2024: vertebral fracture coded after it — "
+        "re-image; possibly unstable"
+    )
+    assert len(lv.headline) <= 140
+
+
 def test_a_level_fixed_with_screws_is_never_re_scored():
     later = finding("later-pain", "spinal-pain", "pain-free", level="T12", when=NOW)
     fixed = procedure("ppsf", FIXATION, "T11", "T12", "L1", when=AFTER)
