@@ -41,7 +41,7 @@ from adapter.vocabulary import (
     SINS_SCOPE_SHORT,
     SINS_UNSTABLE_FROM,
 )
-from adapter.vocabulary.cards import REMISSION, URGENCY, Indicator, shorten
+from adapter.vocabulary.cards import REMISSION, SUMMARY_MAX, URGENCY, Indicator, shorten
 from adapter.vocabulary.scores.sins import NO_FIXATION, SINS_OVERRIDE, UNFIXED, beside_verdict
 
 __all__ = [
@@ -272,8 +272,16 @@ def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:
     said = fracture_since(lv)
     if said is None:
         return shown
-    words = shorten(f"{shown.headline}; {said}")
-    return replace(shown, headline=words, indicator=worse(shown.indicator, "warning"))
+    words = f"{shown.headline}; {said}"
+    if len(words) > SUMMARY_MAX:
+        # Too long for a summary: the fracture and its action are kept whole; the advice on
+        # cement alone is the detail's, and what settles a possible instability comes last.
+        where, _, picture = shown.headline.partition(": ")
+        if picture == CEMENT_ALONE:
+            words = f"{where}: unstable; {UNFIXED}; {said}"
+        elif picture:
+            words = f"{where}: {said}; {picture}"
+    return replace(shown, headline=shorten(words), indicator=worse(shown.indicator, "warning"))
 
 
 def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:

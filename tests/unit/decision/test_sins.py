@@ -288,7 +288,7 @@ def test_cement_alone_where_only_the_total_could_be_unstable_says_so():
 def test_cement_alone_with_a_fracture_since_keeps_both_in_the_summary_uncut():
     # Instability before cement alone and a fracture coded since it: the summary was cut at
     # "vertebral…", losing the fracture and its action; the advice is the detail's to give.
-    fracture = condition("fx", "M84.58XA", onset="2024-06-01", level="T12")
+    fracture = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12")
     lv = first(default_patient(sins={"spinal-alignment": "subluxation"}, extra=(CEMENT, fracture)))
     assert lv.indicator == "warning"
     assert lv.headline == (
