@@ -566,6 +566,20 @@ def test_an_undated_verdict_is_said_once_as_undated():
     assert "(dated)" not in card.summary
 
 
+def test_the_order_check_says_an_undated_verdict_has_no_date_not_that_it_is_dated():
+    undated = _verdict("unstable")
+    del undated["effectiveDateTime"]
+    resources = _stable_t12(undated)
+    criterion = _criterion(single(resources, "T12", code="22842"), "T12")
+    assert criterion.status == "unknown"
+    assert criterion.finding == "stability verdict at T12 with no date"
+    assert criterion.action == "re-assess the stability verdict"
+    cement = single(resources, "T12")
+    said = "\n".join(c.finding for c in cement.concerns)
+    assert "recorded unstable, no date recorded, at T12" in said
+    assert "(dated)" not in said and "(dated)" not in headline(cement)
+
+
 def test_conflicting_verdicts_with_no_level_ask_to_be_settled_and_placed():
     resources = _stable_t12(
         _loose("unstable"),
