@@ -73,6 +73,15 @@ class Verdict:
         return not (self.conflicting or self.unplaced)
 
     @property
+    def freshness(self) -> str:
+        """How its age is said after "recorded unstable" and its day: ", no date recorded" when
+        no reading is timed (said once, never also "dated"), " (dated)" when it may no longer
+        hold, "" when current."""
+        if self.basis.latest is None:
+            return ", no date recorded"
+        return " (dated)" if self.basis.any_dated else ""
+
+    @property
     def settle(self) -> str | None:
         if self.unplaced:
             return "settle them and record their level" if self.conflicting else "record its level"
@@ -262,11 +271,10 @@ def recorded_unstable(
     unplaced = ", level not recorded" if v.unplaced else ""
     if not day:
         return f"{said}{where}{unplaced}"
-    when = on_day(latest.day) if latest is not None else ", no date recorded"
-    dated = " (dated)" if v.basis.any_dated and latest is not None else ""  # undated: said once
+    when = on_day(latest.day) if latest is not None else ""
     order = f", {v.order}{v.cement_day if cement_day else ''}" if v.order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
-    return f"{said}{where}{when}{dated}{unplaced}{order}{then}"
+    return f"{said}{where}{when}{v.freshness}{unplaced}{order}{then}"
 
 
 def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:

@@ -152,7 +152,8 @@ def unstable_reason(at: LevelResult) -> str | None:
     # order (:func:`_cemented_verdict`), never as the picture before or after that cement.
     v = at.verdict
     if v is not None and v.certain and not v.order and recorded_unstable(at) is not None:
-        return "recorded unstable (dated)" if v.basis.any_dated else "recorded unstable"
+        # ", no date recorded," closes before the level the caller adds ("… at T12").
+        return f"recorded unstable{v.freshness}{',' if v.basis.latest is None else ''}"
     return None
 
 

@@ -115,7 +115,8 @@ def _open_verdict(at: LevelResult, evidence: Sequence[Evidence]) -> Criterion | 
         action = "settle the conflicting stability verdicts"
         finding = f"stability verdicts conflict at {level}"
     else:
-        action, finding = "re-assess the stability verdict", f"stability verdict at {level} dated"
+        age = "with no date" if v.basis.latest is None else "dated"
+        action, finding = "re-assess the stability verdict", f"stability verdict at {level} {age}"
     return _JUDGE.unknown(f"{shown}; stability: {verdict}", action=action, finding=finding)
 
 
