@@ -493,6 +493,21 @@ def test_a_later_stable_verdict_with_no_level_never_silences_an_earlier_unstable
     assert _criterion(single(resources, "T12"), "T12").status == "unknown"
 
 
+def test_a_later_stable_verdict_with_no_level_is_said_beside_the_earlier_unstable_one():
+    # It may be another level's, so it never silences the "unstable"; but it is not hidden
+    # either: the surgeon who recorded it may have re-assessed this level.
+    resources = _stable_t12(
+        _loose("unstable", when="2024-05-20T09:00:00Z"),
+        finding("stab-any-2", "spinal-stability", "stable", when="2024-05-30T09:00:00Z"),
+    )
+    cards, _, report, _ = surfaces(decisions_for(resources))
+    said = "recorded unstable on 20 May 2024, stable on 30 May 2024, level not recorded"
+    assert said in _sins_card(cards).summary
+    assert _risk(resources)["mitigation"].startswith(f"R{said[1:]} — record their level.")
+    assert said in _noms_m(report, "T12")
+    assert "stable on 30 May 2024" in _sins_card(cards).detail
+
+
 def test_conflicting_verdicts_with_no_level_are_never_placed_at_the_ordered_level():
     resources = _stable_t12(
         _loose("unstable"),
