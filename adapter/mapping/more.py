@@ -15,6 +15,7 @@ from adapter.mapping.context import Context, condition_evidence, condition_label
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import caveats_of, enum_input, only
 from adapter.mapping.noms import (
+    later_stable,
     radiosensitivity_input,
     stability_inputs,
     tolerance_input,
@@ -85,6 +86,8 @@ class MoreInputs:
     stability: dict[str, tuple[Possible[Stability], Basis]] = field(default_factory=dict)
     # The latest recorded with no level: at one of the scored levels, or at none.
     stability_unplaced: tuple[Possible[Stability], Basis] | None = None
+    # A later "stable" with no level it passed over: said beside it, never in its place.
+    stability_later_stable: Evidence | None = None
 
 
 def _fracture(
@@ -237,6 +240,7 @@ def more_inputs(
             found, levels, (*staging.neoplastic_fractures, *staging.other_fractures)
         ),
         stability_unplaced=unplaced_stability(found, levels),
+        stability_later_stable=later_stable(found, levels),
         basis={
             BAUER_NO_FRACTURE.code: fracture_basis,
             BAUER_NO_VISCERAL.code: tomita_visceral[1],

@@ -19,6 +19,7 @@ from adapter.vocabulary.findings import RADIOSENSITIVITY, SPINAL_STABILITY, SURG
 from adapter.vocabulary.noms import NOT_CONFIRMED_PRIMARY, UNCLASSIFIED_PRIMARY
 
 __all__ = [
+    "later_stable",
     "own_stability",
     "radiosensitivity_input",
     "stability_inputs",
@@ -84,7 +85,9 @@ def stability_inputs(
     for lv in levels:
         own = [f for f in items if f.levels and lv.level in f.levels]
         loose = [f for f in items if f.levels is None] if len(levels) == 1 else []
-        chosen = only(choose_latest(own, "spinal stability"), Stability) if own else _loose(loose)
+        chosen = (
+            only(choose_latest(own, "spinal stability"), Stability) if own else _loose(loose)[0]
+        )
         if chosen is None:
             continue
         value, basis = enum_input(chosen, Stability, None)
@@ -109,18 +112,34 @@ def unplaced_stability(
     level's own.)"""
     if not levels:
         return None
-    chosen = _loose([f for f in found.coded.get(SPINAL_STABILITY, []) if f.levels is None])
+    chosen, _ = _loose(_unplaced(found))
     return None if chosen is None else enum_input(chosen, Stability, None)
 
 
-def _loose(items: Sequence[Finding[Enum | int]]) -> Chosen[Stability] | None:
+def later_stable(found: Findings, levels: Sequence[LevelAssessment]) -> Evidence | None:
+    """A "stable" verdict with no level recorded after the "unstable" one :func:`unplaced_stability`
+    keeps: passed over, as it may be another level's, but said beside it (the surgeon may have
+    re-assessed this level); None when there is none."""
+    if not levels:
+        return None
+    return _loose(_unplaced(found))[1]
+
+
+def _unplaced(found: Findings) -> list[Finding[Enum | int]]:
+    return [f for f in found.coded.get(SPINAL_STABILITY, []) if f.levels is None]
+
+
+def _loose(
+    items: Sequence[Finding[Enum | int]],
+) -> tuple[Chosen[Stability] | None, Evidence | None]:
     """The latest of the verdicts recorded with no level, unless it is "stable" and one of them
-    says "unstable": then the latest of those (a "stable" may be another level's)."""
+    says "unstable": then the latest of those (a "stable" may be another level's), with the
+    "stable" passed over."""
     chosen = only(choose_latest(items, "spinal stability"), Stability)
     unstable = [f for f in items if f.value is Stability.UNSTABLE]
     if chosen is not None and chosen.values == {Stability.STABLE} and unstable:
-        return only(choose_latest(unstable, "spinal stability"), Stability)
-    return chosen
+        return only(choose_latest(unstable, "spinal stability"), Stability), chosen.evidence[-1]
+    return chosen, None
 
 
 def own_stability(

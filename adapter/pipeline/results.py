@@ -66,6 +66,9 @@ class Verdict:
     # the kyphoplasty", "not known to be before or after the vertebroplasty"; "" without.
     order: str = ""
     cement_day: str = ""  # that cement's day, as every surface dates it: " on 20 May 2024"
+    # With no level: the day of a later "stable" with no level, passed over as it may be another
+    # level's, said beside it (" on 30 May 2024"); "" without.
+    later_stable: str = ""
 
     @property
     def certain(self) -> bool:
@@ -84,7 +87,9 @@ class Verdict:
     @property
     def settle(self) -> str | None:
         if self.unplaced:
-            return "settle them and record their level" if self.conflicting else "record its level"
+            if self.conflicting:
+                return "settle them and record their level"
+            return "record their level" if self.later_stable else "record its level"
         if self.conflicting:
             return "settle them"
         return "re-assess it" if self.basis.any_dated else None
@@ -274,7 +279,8 @@ def recorded_unstable(
     when = on_day(latest.day) if latest is not None else ""
     order = f", {v.order}{v.cement_day if cement_day else ''}" if v.order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
-    return f"{said}{where}{when}{v.freshness}{unplaced}{order}{then}"
+    later = f", stable{v.later_stable}" if v.later_stable else ""
+    return f"{said}{where}{when}{v.freshness}{later}{unplaced}{order}{then}"
 
 
 def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:

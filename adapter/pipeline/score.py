@@ -181,7 +181,9 @@ def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> 
         else:
             order = f"before {named}" if follows(t.time, last) else f"after {named}"
         day = on_day(t.time.day)
-    return Verdict(basis, conflicting, unplaced, bool(screws), order, day)
+    later = assessment.more.stability_later_stable if assessment.more and unplaced else None
+    said = on_day(later.time.day) if later is not None and later.time is not None else ""
+    return Verdict(basis, conflicting, unplaced, bool(screws), order, day, said)
 
 
 def _deceased(assessment: PatientAssessment) -> str | None:

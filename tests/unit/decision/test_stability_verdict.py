@@ -488,7 +488,8 @@ def test_a_later_stable_verdict_with_no_level_never_silences_an_earlier_unstable
         finding("stab-any-2", "spinal-stability", "stable", when="2024-05-30T09:00:00Z"),
     )
     cards, text, _, _ = surfaces(decisions_for(resources))
-    assert "recorded unstable on 20 May 2024, level not recorded" in _sins_card(cards).summary
+    summary = _sins_card(cards).summary
+    assert "recorded unstable on 20 May 2024, stable on 30 May 2024, level not recorded" in summary
     assert NO_CONSULT not in text
     assert _criterion(single(resources, "T12"), "T12").status == "unknown"
 
