@@ -5,6 +5,8 @@ normal alignment 0, collapse < 50 % 2, no posterolateral involvement 0 → 10.
 
 from __future__ import annotations
 
+import pytest
+
 from adapter.cds.cards import score_cards
 from adapter.decision import decide
 from adapter.decision.sins import recommendation, sins_decision
@@ -303,6 +305,41 @@ def test_cement_alone_with_a_fracture_since_keeps_both_in_the_summary_uncut():
         "re-image; possibly unstable"
     )
     assert len(lv.headline) <= 140
+
+
+NO_LEVEL_FRACTURE = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("sins", "cement", "fracture", "kept"),
+    [
+        # Findings of an unknown order against the cement: certain instability, said first.
+        ({"spinal-alignment": "subluxation"}, "2024-05-30", NO_LEVEL_FRACTURE,
+         (": unstable", "re-image", "record its level")),
+        # A fracture with no level keeps its whole action.
+        ({"spinal-alignment": "subluxation"}, AFTER, NO_LEVEL_FRACTURE,
+         ("unstable; no fixation recorded", "re-image", "record its level")),
+        # Of a day the cement may fall within: not known to be before it.
+        ({"spinal-alignment": "subluxation"}, AFTER,
+         condition("fx", "M84.58XA", onset="2024-05-31"),
+         ("unstable; no fixation recorded", "not known to be before it", "record its level")),
+        # Possibly unstable: the instability and what settles it are kept beside the fracture.
+        ({}, AFTER, condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
+         ("possibly unstable", "settle the conflicting alignment", "re-image")),
+        ({}, AFTER, NO_LEVEL_FRACTURE, ("possibly unstable", "re-image", "record its level")),
+    ],
+)  # fmt: skip
+def test_cement_alone_and_a_fracture_since_keep_the_instability_and_the_fracture_s_action(
+    sins, cement, fracture, kept
+):
+    extra = [procedure("vp", VERTEBROPLASTY, "T12", when=cement), fracture]
+    if not sins:  # normal alignment and subluxation recorded at the same time: SINS 10–14
+        extra.append(finding("t12-al2", "spinal-alignment", "subluxation", level="T12"))
+    lv = first(default_patient(sins=sins, extra=tuple(extra)))
+    assert lv.indicator in ("warning", "critical")
+    assert not lv.headline.endswith("…"), lv.headline
+    for words in kept:
+        assert words in lv.headline, lv.headline
 
 
 def test_a_level_fixed_with_screws_is_never_re_scored():
