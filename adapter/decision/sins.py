@@ -274,14 +274,31 @@ def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:
         return shown
     words = f"{shown.headline}; {said}"
     if len(words) > SUMMARY_MAX:
-        # Too long for a summary: the fracture and its action are kept whole; the advice on
-        # cement alone is the detail's, and what settles a possible instability comes last.
-        where, _, picture = shown.headline.partition(": ")
-        if picture == CEMENT_ALONE:
-            words = f"{where}: unstable; {UNFIXED}; {said}"
-        elif picture:
-            words = f"{where}: {said}; {picture}"
+        words = _compact(shown, said)
     return replace(shown, headline=shorten(words), indicator=worse(shown.indicator, "warning"))
+
+
+def _compact(shown: SinsLevel, said: str) -> str:
+    """A summary with a fracture since, too long as it stands: the fracture and its action kept
+    whole, the instability in brief. The most complete of these that fits; the detail gives what
+    the shorter ones leave out (the cement's day, the advice, what settles a possible
+    instability); the last is cut at a word."""
+    full, _, picture = shown.headline.partition(": ")
+    day = on_day(shown.treatment.time.day) if shown.treatment is not None else ""
+    short = full.replace(day, "") if day else full
+    brief = said.removeprefix("vertebral ")  # a vertebra's card: the level says where
+    forms = [(full, said), (short, said), (short, brief)]
+    if picture.startswith("unstable"):  # certain: before cement alone, or of an unknown order
+        candidates = [f"{w}: unstable; {UNFIXED}; {f}" for w, f in forms]
+        candidates.append(f"{short}: unstable; {brief}")
+    elif picture.startswith(CEMENT_POSSIBLE):  # possible: the fracture first, what settles after
+        settle = picture.removeprefix(CEMENT_POSSIBLE)
+        candidates = [f"{full}: {said}; {picture}"]
+        candidates += [f"{w}: {f}; possibly unstable{settle}" for w, f in forms]
+        candidates.append(f"{short}: {brief}; possibly unstable")
+    else:
+        candidates = [f"{w}: {picture}; {f}" if picture else f"{w}; {f}" for w, f in forms]
+    return next((c for c in candidates if len(c) <= SUMMARY_MAX), candidates[-1])
 
 
 def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
