@@ -529,6 +529,35 @@ def test_instability_after_cement_with_a_fracture_since_keeps_the_action_in_the_
     assert summary.endswith("— re-image")
 
 
+_CEMENT_31 = procedure("vp", "22511", "T12", when="2024-05-31T10:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("verdict_at", "fracture", "kept"),
+    [
+        (None, condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
+         ("recorded unstable", "re-image")),
+        ("2024-06-01T07:00:00Z", condition("fx", "M84.58XA", onset="2024-05-31", level="T12"),
+         ("recorded unstable", "re-image")),
+        ("2024-06-01T07:00:00Z", condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z"),
+         ("recorded unstable", "re-image", "record its level")),
+    ],
+)  # fmt: skip
+def test_a_verdict_with_cement_alone_and_a_fracture_since_keeps_the_fracture_s_action(
+    verdict_at, fracture, kept
+):
+    verdict = _verdict("unstable", when=verdict_at or "")
+    if verdict_at is None:
+        del verdict["effectiveDateTime"]
+    card = _sins_card(
+        surfaces(decisions_for(default_patient(extra=(_CEMENT_31, verdict, fracture))))[0]
+    )
+    assert card.indicator == "warning"
+    assert not card.summary.endswith("…"), card.summary
+    for words in kept:
+        assert words in card.summary, card.summary
+
+
 def test_noms_reads_sins_beside_a_level_less_verdict_sins_already_says():
     resources = _unstable_t12(_loose("unstable"))
     m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
