@@ -351,9 +351,17 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
         if v.certain and v.order:  # cement alone, before or after a verdict of instability
             words = f"{lv.level} {verdict}: {NO_FIXATION}"
             if (since := fracture_since(lv) or _fractured_findings(lv)) is not None:
-                # The cement's day and the advice left to the detail: the summary holds both.
-                verdict = str(recorded_unstable(lv, cement_day=False))
-                words = f"{lv.level} {verdict}: {UNFIXED}; {since.replace(' its findings', '')}"
+                # The cement's day and the advice left to the detail; then, as in _compact,
+                # "vertebral", then "no fixation recorded", before the fracture's action.
+                verdict = f"{lv.level} {recorded_unstable(lv, cement_day=False)}"
+                since = since.replace(" its findings", "")
+                brief = since.removeprefix("vertebral ")
+                candidates = (
+                    f"{verdict}: {UNFIXED}; {since}",
+                    f"{verdict}: {UNFIXED}; {brief}",
+                    f"{verdict}; {brief}",
+                )
+                words = next((c for c in candidates if len(c) <= SUMMARY_MAX), candidates[-1])
             words = shorten(words)
             return replace(treated, headline=words, indicator="warning", consult=True)
         if verdict in treated.headline:
