@@ -108,6 +108,15 @@ def test_cards_cite_the_reading_and_day_never_the_resource_id():
     assert "30 May 2024" in card_text
 
 
+def test_a_fracture_since_a_treatment_is_cited_on_the_card_by_its_day_never_its_id():
+    fracture = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12")
+    cement = procedure("vp", "22511", "T12", when="2024-05-31T10:00:00Z")
+    _, card_text, report, _ = surfaces(decisions_for(default_patient(extra=(cement, fracture))))
+    assert "a vertebral fracture (ICD-10-CM M84.58XA at T12) (1 Jun 2024)" in card_text
+    assert not re.search(r"(Observation|Condition|Procedure|Patient)/\w", card_text)
+    assert "Condition/fx" in report  # the text report lists the resource, as it lists inputs
+
+
 def test_an_antithrombotic_without_a_name_in_the_record_takes_the_mappings_display():
     bare = {
         "resourceType": "MedicationStatement", "id": "apx", "status": "active",
