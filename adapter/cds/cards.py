@@ -121,7 +121,7 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
     lines = [
         f"**{md(f'{summary.title}{where}: {summary.total}')}** ({md(band)})",
         "",
-        md(summary.recommendation),
+        md(without_ids(summary.recommendation)),  # it may cite a fracture (decision/sins.py)
         *(f"\n**{md(without_ids(caution))}**" for caution in summary.cautions),
         "",
         "| Component | Points | Source and date |",
