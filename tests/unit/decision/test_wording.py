@@ -75,6 +75,15 @@ def test_shorten_never_cuts_mid_word():
     assert text.startswith(kept) and text[len(kept)] == " "  # the cut falls between two words
 
 
+def test_a_summary_cut_again_never_ends_in_two_ellipses():
+    # A headline already cut, with more words after it, cut again (decision/sins.py adds a
+    # verdict to a headline that may have been cut for a fracture).
+    first = "T12 SINS 11 before cement: unstable; " + "word " * 17 + "re-imaging, or…"
+    assert len(first) == 137  # the next cut falls right after it
+    again = shorten(f"{first}; recorded unstable, level not recorded: SINS does not override it")
+    assert "……" not in again and again.endswith("…") and len(again) < 140
+
+
 def test_the_text_report_and_the_page_date_a_listed_input_as_the_cards_do():
     # The listing names the resource, then the day and the dated mark as every other surface
     # says them ("Mar 2023, dated"; "no date recorded" for an input with no time, which is why
