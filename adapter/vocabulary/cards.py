@@ -45,7 +45,7 @@ def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
     room = text[: limit - len(_ELLIPSIS) + 1]  # +1: a space right after the cut is a boundary
     cut = room.rfind(" ")
     kept = room[:cut] if cut > 0 else room[: limit - len(_ELLIPSIS)]
-    return kept.rstrip(" ,;:—–-(") + _ELLIPSIS
+    return kept.rstrip(" ,;:—–-(").removesuffix(_ELLIPSIS) + _ELLIPSIS  # cut before: one "…"
 
 
 # Markdown's inline syntax: emphasis, code, strikethrough, links and images, raw HTML and
