@@ -558,6 +558,14 @@ def test_a_verdict_with_cement_alone_and_a_fracture_since_keeps_the_fracture_s_a
         assert words in card.summary, card.summary
 
 
+def test_the_risk_assessment_joins_a_verdict_s_action_and_cement_alone_s_advice_plainly():
+    dated = _verdict("unstable", when="2024-01-10T09:00:00Z")
+    cement = procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z")
+    mitigation = _risk(_stable_t12(dated, cement))["mitigation"]
+    assert "— re-assess it; no fixation recorded — consider surgical review." in mitigation
+    assert "re-assess it:" not in mitigation
+
+
 def test_noms_reads_sins_beside_a_level_less_verdict_sins_already_says():
     resources = _unstable_t12(_loose("unstable"))
     m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
