@@ -277,7 +277,8 @@ def _verdict_words(lv: LevelResult) -> str | None:
     words, v = recorded_unstable(lv, at=True, settle=True), lv.verdict
     if words is None or v is None or not (v.certain and v.order):
         return words
-    return f"{words}: {NO_FIXATION}"
+    # After an action ("— re-assess it") a colon would read as that action's reason.
+    return f"{words}{'; ' if v.settle else ': '}{NO_FIXATION}"
 
 
 def _before(lv: LevelResult, treatments: Sequence[Treatment]) -> str:
