@@ -222,7 +222,7 @@ def test_a_dated_verdict_keeps_criterion_3_open_asking_for_the_verdict_again():
     assert criterion.finding == "stability verdict at T12 dated"
     assert criterion.action == "re-assess the stability verdict"
     cement = single(resources, "T12")
-    assert any("recorded unstable (dated) at T12" in c.finding for c in cement.concerns)
+    assert any("recorded unstable at T12 (dated)" in c.finding for c in cement.concerns)
 
 
 def test_a_current_verdict_is_said_beside_a_total_that_is_unstable_only_by_dated_findings():
@@ -629,7 +629,7 @@ def test_the_order_check_says_an_undated_verdict_has_no_date_not_that_it_is_date
     assert criterion.action == "re-assess the stability verdict"
     cement = single(resources, "T12")
     said = "\n".join(c.finding for c in cement.concerns)
-    assert "recorded unstable, no date recorded, at T12" in said
+    assert "recorded unstable at T12, no date recorded" in said  # the level first, as dated
     assert "(dated)" not in said and "(dated)" not in headline(cement)
 
 
