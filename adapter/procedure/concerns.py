@@ -138,6 +138,9 @@ def unstable_before_cement(at: LevelResult) -> str | None:
     return _unstable(at.before, f" before the {treatment.name}{on_or_in(treatment.time.day)}")
 
 
+_RECORDED = "recorded unstable"
+
+
 def unstable_reason(at: LevelResult) -> str | None:
     """What makes a level certainly too unstable for cement alone, in a few words: "SINS 14",
     "subluxation", "bilateral posterolateral involvement"; None when nothing certain does."""
@@ -152,8 +155,7 @@ def unstable_reason(at: LevelResult) -> str | None:
     # order (:func:`_cemented_verdict`), never as the picture before or after that cement.
     v = at.verdict
     if v is not None and v.certain and not v.order and recorded_unstable(at) is not None:
-        # ", no date recorded," closes before the level the caller adds ("… at T12").
-        return f"recorded unstable{v.freshness}{',' if v.basis.latest is None else ''}"
+        return f"{_RECORDED}{v.freshness}"
     return None
 
 
@@ -166,6 +168,8 @@ def _cemented_verdict(at: LevelResult) -> str | None:
 
 def _unstable(at: LevelResult, before: str) -> str | None:
     reason = unstable_reason(at)
+    if reason is not None and reason.startswith(_RECORDED):  # the level before its age
+        return f"{_RECORDED} at {at.level}{reason.removeprefix(_RECORDED)}{before}"
     if reason is None or not reason.startswith("SINS"):
         return None if reason is None else f"{reason} at {at.level}{before}"
     dated = firm_total(at.result, at.bases).low < SINS_UNSTABLE_FROM
