@@ -203,6 +203,21 @@ def test_the_text_report_names_the_fracture_once_a_level():
     assert text.count("(Condition/fx, 31 May 2024)") == 1, text
 
 
+def test_a_fracture_since_is_said_before_the_findings_to_record_so_a_summary_keeps_it():
+    # Alignment and posterolateral involvement not recorded, and a fracture coded since the
+    # findings: the summary was cut within the list of findings to record, losing "re-image".
+    missing = ("t12-spinal-alignment", "t12-posterolateral-involvement")
+    resources = default_patient(
+        drop=missing, extra=(condition("fx", FRACTURE, onset="2024-06-01T08:00:00Z", level="T12"),)
+    )
+    data = patient_records(resources, "p")
+    assert data is not None
+    result = score_patient(data, default_terminology(), now=parse_time(NOW))
+    summary = score_cards(decide(result), "h")[0].summary
+    assert "fracture coded since: re-image" in summary, summary
+    assert summary.index("re-image") < summary.index("record alignment")
+
+
 def test_a_fracture_with_no_level_says_that_recording_its_level_would_settle_it():
     result = _result(condition("fx", FRACTURE, onset="2024-05-31"), sins=COMPLETE)
     card = score_cards(decide(result), "h")[0]
