@@ -314,7 +314,7 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
         where = f"the level (bodySite) of {', '.join(placing)}"
         said.append(where if missing else f"record {where}")
     if said:
-        return "; ".join(said + imaging)
+        return "; ".join(imaging + said)  # re-imaging first: a cut summary keeps it
     uncertain = [c.spec.short for c in parts if not c.points.certain and c.spec.short not in since]
     if imaging and not uncertain:
         return imaging[0]

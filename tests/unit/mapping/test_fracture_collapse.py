@@ -213,9 +213,11 @@ def test_a_fracture_since_is_said_before_the_findings_to_record_so_a_summary_kee
     data = patient_records(resources, "p")
     assert data is not None
     result = score_patient(data, default_terminology(), now=parse_time(NOW))
-    summary = score_cards(decide(result), "h")[0].summary
-    assert "fracture coded since: re-image" in summary, summary
-    assert summary.index("re-image") < summary.index("record alignment")
+    card = score_cards(decide(result), "h")[0]
+    assert "fracture coded since: re-image" in card.summary, card.summary
+    # The findings to record come after it; the detail lists each, whatever the summary keeps.
+    assert "- Alignment: record the spinal alignment" in card.detail
+    assert "- Posterolateral involvement: record the posterolateral involvement" in card.detail
 
 
 def test_a_fracture_with_no_level_says_that_recording_its_level_would_settle_it():
