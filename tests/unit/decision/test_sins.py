@@ -743,6 +743,26 @@ def test_instability_found_after_cement_is_never_put_before_it():
         assert "Subluxation at T12 after the vertebroplasty on 22 May 2024" in said, said
 
 
+@pytest.mark.parametrize("fractured", [False, True])
+def test_instability_after_cement_keeps_its_advice_or_a_fracture_since_in_the_summary(fractured):
+    # Bilateral posterolateral involvement found after cement alone (SINS 11): the summary was
+    # cut at "consider…"; with a fracture since those findings it never named the fracture.
+    bilateral = {"posterolateral-involvement": "bilateral", "bone-lesion-quality": "blastic"}
+    cement = procedure("vp", VERTEBROPLASTY, "T12", when="2024-05-20T10:00:00Z")
+    fracture = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12")
+    lv = first(
+        default_patient(sins=bilateral, extra=(cement, fracture) if fractured else (cement,))
+    )
+    assert lv.indicator == "warning"
+    assert not lv.headline.endswith("…") and len(lv.headline) <= 139, lv.headline
+    assert "bilateral posterolateral involvement at T12 after cement" in lv.headline
+    assert "unstable; no fixation recorded" in lv.headline
+    if fractured:
+        assert "fracture coded since — re-image" in lv.headline
+    else:
+        assert lv.headline.endswith("— consider surgical review")
+
+
 def test_instability_before_cement_is_still_said_as_before_it():
     result = _cement_then({"spinal-alignment": "subluxation"}, {"spinal-alignment": "normal"})
     lv = sins_decision(result).levels[0]
