@@ -228,8 +228,18 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
         # Instability the findings after cement alone show is said as after it, first: what is
         # found now is what a surgeon acts on (a subluxation since the cement).
         if (now := unstable_after_cement(lv)) is not None:
-            words = f"{lv.level} SINS {lv.result.total}: {now} after cement{when}, unstable; "
-            return SinsLevel(lv, "after-treatment", "warning", words + NO_FIXATION, latest, True)
+            head = f"{lv.level} SINS {lv.result.total}: {now} after cement"
+            forms = [f"{head}{when}, unstable; {NO_FIXATION}", f"{head}, unstable; {NO_FIXATION}"]
+            if (fracture := _fractured_findings(lv)) is not None:  # since these findings
+                since = fracture.replace(" its findings", "")
+                brief = since.removeprefix("vertebral ")
+                forms = [f"{f}; {since}" for f in forms] + [
+                    f"{head}, unstable; {UNFIXED}; {since}",
+                    f"{head}, unstable; {UNFIXED}; {brief}",
+                    f"{head}, unstable; {brief}",
+                ]
+            words = _fitting(forms)
+            return SinsLevel(lv, "after-treatment", "warning", words, latest, True)
         # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
         if lv.before is None or unstable_before_cement(lv) is None:
             return scored
@@ -278,6 +288,12 @@ def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:
     return replace(shown, headline=shorten(words), indicator=worse(shown.indicator, "warning"))
 
 
+def _fitting(forms: Sequence[str]) -> str:
+    """The first of ``forms`` (the most complete first) that fits a summary; else the last, cut
+    at a word."""
+    return next((f for f in forms if len(f) <= SUMMARY_MAX), shorten(forms[-1]))
+
+
 def _compact(shown: SinsLevel, said: str) -> str:
     """A summary with a fracture since, too long as it stands: the fracture and its action kept
     whole, the instability in brief. The most complete of these that fits; the detail gives what
@@ -298,7 +314,7 @@ def _compact(shown: SinsLevel, said: str) -> str:
         candidates.append(f"{short}: {brief}; possibly unstable")
     else:
         candidates = [f"{w}: {picture}; {f}" if picture else f"{w}; {f}" for w, f in forms]
-    return next((c for c in candidates if len(c) <= SUMMARY_MAX), candidates[-1])
+    return _fitting(candidates)
 
 
 def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
@@ -361,7 +377,7 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
                     f"{verdict}: {UNFIXED}; {brief}",
                     f"{verdict}; {brief}",
                 )
-                words = next((c for c in candidates if len(c) <= SUMMARY_MAX), candidates[-1])
+                words = _fitting(candidates)
             words = shorten(words)
             return replace(treated, headline=words, indicator="warning", consult=True)
         if verdict in treated.headline:
