@@ -68,7 +68,9 @@ def cds_rows(quick: bool) -> list[Row]:
         (f"CDS HTTP at 200 calls/s for {seconds:g} s (vegeta, {WORKERS} workers): p99 against "
          "the same calls one at a time",
          f"p99 {http.p99:.1f} ms = {http.p99_over_serial:.1f}× one at a time (p50 "
-         f"{http.serial_p50:.1f} ms); under load p50 {http.p50:.1f} ms, max {http.max:.0f} ms; "
+         f"{http.serial_p50:.1f} ms); admitted (200) p99 {http.admitted_p99:.1f} ms = "
+         f"{http.admitted_p99 / http.serial_p50:.1f}×, shed (503) p99 {http.shed_p99:.1f} ms; "
+         f"under load p50 {http.p50:.1f} ms, max {http.max:.0f} ms; "
          f"{http.sent} calls, {http.errors} errors {http.failures or ''}".rstrip(),
          "≤ 3×, no errors", _met(http.p99_over_serial <= 3 and http.errors == 0)),
         ("CDS server RSS before / after the run",

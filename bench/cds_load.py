@@ -99,6 +99,10 @@ class HttpResult:
     # answered): the service's time with the processor kept busy, as json.loads is measured.
     # Shown beside the target's measure (one a call every 20 ms), never instead of it.
     back_to_back_own_p50: float = nan
+    # ms: the p99 of the calls answered 200 (the "calls admitted under overload"), and of
+    # those shed (503), which should be fast; nan when there were none.
+    admitted_p99: float = nan
+    shed_p99: float = nan
 
     @property
     def p99_over_serial(self) -> float:
@@ -137,6 +141,8 @@ def run_http(
     finally:
         stop_group(server)
     latencies = [r["latency"] / 1e6 for r in results]
+    admitted = [r["latency"] / 1e6 for r in results if r.get("code") == 200] or [nan]
+    shed = [r["latency"] / 1e6 for r in results if r.get("code") == 503] or [nan]
     own = [ms for ms in map(_server_ms, results) if ms is not None]
     failed = Counter(
         str(r.get("code") or r.get("error") or "?") for r in results if r.get("code") != 200
@@ -147,7 +153,7 @@ def run_http(
                       _pct(own, 0.99) if own else float("nan"), rss_before, rss_after,
                       dict(failed), _pct([r["latency"] / 1e6 for r in single], 0.5),
                       _pct([ms for ms in map(_server_ms, single) if ms is not None] or [nan], 0.5),
-                      _pct(busy or [nan], 0.5))  # fmt: skip
+                      _pct(busy or [nan], 0.5), _pct(admitted, 0.99), _pct(shed, 0.99))  # fmt: skip
 
 
 def _back_to_back(base: str, tokens: list[str], payloads: list[bytes]) -> list[float]:
@@ -270,7 +276,8 @@ def report(
         f"offered {args.rate:g}/s for {args.seconds:g} s: {http.sent} calls, {http.errors} errors "
         f"{http.failures or ''}",
         f"latency: p50 {http.p50:.2f} ms, p99 {http.p99:.2f} ms, max {http.max:.2f} ms; one "
-        f"call at a time: p50 {http.serial_p50:.2f} ms (p99 = {http.p99_over_serial:.1f}×)",
+        f"call at a time: p50 {http.serial_p50:.2f} ms (p99 = {http.p99_over_serial:.1f}×); "
+        f"p99 of the calls admitted {http.admitted_p99:.2f} ms, of those shed {http.shed_p99:.2f} ms",
         f"own time (Server-Timing), one at a time: p50 {http.serial_own_p50:.2f} ms = "
         f"{http.serial_own_p50 / base:.1f}× json.loads ({base:.3f} ms); back to back p50 "
         f"{http.back_to_back_own_p50:.2f} ms = {http.back_to_back_own_p50 / base:.1f}×; under "
