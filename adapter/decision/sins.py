@@ -230,9 +230,8 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
         if (now := unstable_after_cement(lv)) is not None:
             head = f"{lv.level} SINS {lv.result.total}: {now} after cement"
             forms = [f"{head}{when}, unstable; {NO_FIXATION}", f"{head}, unstable; {NO_FIXATION}"]
-            if (fracture := _fractured_findings(lv)) is not None:  # since these findings
-                since = fracture.replace(" its findings", "")
-                brief = since.removeprefix("vertebral ")
+            if (since := _since_findings(lv)) is not None:
+                brief = _brief(since)
                 forms = [f"{f}; {since}" for f in forms] + [
                     f"{head}, unstable; {UNFIXED}; {since}",
                     f"{head}, unstable; {UNFIXED}; {brief}",
@@ -288,6 +287,19 @@ def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:
     return replace(shown, headline=shorten(words), indicator=worse(shown.indicator, "warning"))
 
 
+def _since_findings(lv: LevelResult) -> str | None:
+    """A fracture coded since the findings a level is scored from, as a summary says it beside
+    them: "vertebral fracture coded since — re-image"; None when there is none."""
+    said = _fractured_findings(lv)
+    return None if said is None else said.replace(" its findings", "")
+
+
+def _brief(fracture: str) -> str:
+    """A fracture's words in a summary too long for them whole: a vertebra's card, so the level
+    says where ("fracture coded after it — re-image")."""
+    return fracture.removeprefix("vertebral ")
+
+
 def _fitting(forms: Sequence[str]) -> str:
     """The first of ``forms`` (the most complete first) that fits a summary; else the last, cut
     at a word."""
@@ -302,7 +314,7 @@ def _compact(shown: SinsLevel, said: str) -> str:
     full, _, picture = shown.headline.partition(": ")
     day = on_day(shown.treatment.time.day) if shown.treatment is not None else ""
     short = full.replace(day, "") if day else full
-    brief = said.removeprefix("vertebral ")  # a vertebra's card: the level says where
+    brief = _brief(said)
     forms = [(full, said), (short, said), (short, brief)]
     if picture.startswith("unstable"):  # certain: before cement alone, or of an unknown order
         candidates = [f"{w}: unstable; {UNFIXED}; {f}" for w, f in forms]
@@ -366,12 +378,11 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             return treated
         if v.certain and v.order:  # cement alone, before or after a verdict of instability
             words = f"{lv.level} {verdict}: {NO_FIXATION}"
-            if (since := fracture_since(lv) or _fractured_findings(lv)) is not None:
+            if (since := fracture_since(lv) or _since_findings(lv)) is not None:
                 # The cement's day and the advice left to the detail; then, as in _compact,
                 # "vertebral", then "no fixation recorded", before the fracture's action.
                 verdict = f"{lv.level} {recorded_unstable(lv, cement_day=False)}"
-                since = since.replace(" its findings", "")
-                brief = since.removeprefix("vertebral ")
+                brief = _brief(since)
                 candidates = (
                     f"{verdict}: {UNFIXED}; {since}",
                     f"{verdict}: {UNFIXED}; {brief}",
