@@ -763,6 +763,16 @@ def test_instability_after_cement_keeps_its_advice_or_a_fracture_since_in_the_su
         assert lv.headline.endswith("— consider surgical review")
 
 
+def test_a_fracture_not_known_to_be_older_than_the_findings_is_said_whole_in_the_summary():
+    # "fracture not known to be older than — re-image": the findings were cut out of the phrase.
+    bilateral = {"posterolateral-involvement": "bilateral", "bone-lesion-quality": "blastic"}
+    cement = procedure("vp", VERTEBROPLASTY, "T12", when="2024-05-20T10:00:00Z")
+    fracture = condition("fx", "M84.58XA", onset="2024-05-30", level="T12")  # the findings' day
+    lv = first(default_patient(sins=bilateral, extra=(cement, fracture)))
+    assert "older than —" not in lv.headline, lv.headline
+    assert lv.headline.endswith("fracture coded, perhaps since — re-image"), lv.headline
+
+
 def test_instability_before_cement_is_still_said_as_before_it():
     result = _cement_then({"spinal-alignment": "subluxation"}, {"spinal-alignment": "normal"})
     lv = sins_decision(result).levels[0]

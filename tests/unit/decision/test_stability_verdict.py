@@ -488,8 +488,7 @@ def test_a_later_stable_verdict_with_no_level_never_silences_an_earlier_unstable
         finding("stab-any-2", "spinal-stability", "stable", when="2024-05-30T09:00:00Z"),
     )
     cards, text, _, _ = surfaces(decisions_for(resources))
-    summary = _sins_card(cards).summary
-    assert "recorded unstable on 20 May 2024, stable on 30 May 2024, level not recorded" in summary
+    assert "recorded unstable on 20 May 2024, level not recorded" in _sins_card(cards).summary
     assert NO_CONSULT not in text
     assert _criterion(single(resources, "T12"), "T12").status == "unknown"
 
@@ -503,10 +502,22 @@ def test_a_later_stable_verdict_with_no_level_is_said_beside_the_earlier_unstabl
     )
     cards, _, report, _ = surfaces(decisions_for(resources))
     said = "recorded unstable on 20 May 2024, stable on 30 May 2024, level not recorded"
-    assert said in _sins_card(cards).summary
+    assert f"R{said[1:]} — record their level." in _sins_card(cards).detail
     assert _risk(resources)["mitigation"].startswith(f"R{said[1:]} — record their level.")
     assert said in _noms_m(report, "T12")
-    assert "stable on 30 May 2024" in _sins_card(cards).detail
+    # The summary keeps what a card must say whole ("level not recorded"); the detail, the rest.
+    assert "recorded unstable on 20 May 2024, level not recorded" in _sins_card(cards).summary
+
+
+def test_a_later_stable_verdict_with_no_level_never_pushes_level_not_recorded_out_of_a_summary():
+    resources = default_patient(
+        extra=(
+            _loose("unstable", when="2024-01-10T09:00:00Z"),
+            finding("stab-any-2", "spinal-stability", "stable", when="2024-06-01T08:00:00Z"),
+        )
+    )
+    summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
+    assert summary.endswith("recorded unstable on 10 Jan 2024 (dated), level not recorded"), summary
 
 
 def test_conflicting_verdicts_with_no_level_are_never_placed_at_the_ordered_level():
