@@ -290,8 +290,11 @@ def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:
 def _since_findings(lv: LevelResult) -> str | None:
     """A fracture coded since the findings a level is scored from, as a summary says it beside
     them: "vertebral fracture coded since — re-image"; None when there is none."""
-    said = _fractured_findings(lv)
-    return None if said is None else said.replace(" its findings", "")
+    widened = lv.assessment.widened
+    if widened is None:
+        return None
+    fracture, settle = fracture_words(widened.unplaced)
+    return f"{fracture} {'coded since' if widened.after else 'coded, perhaps since'} — {settle}"
 
 
 def _brief(fracture: str) -> str:

@@ -259,11 +259,12 @@ def recorded_unstable(
     cement_day: bool = True,
 ) -> str | None:
     """A recorded verdict of instability that SINS does not already say: "recorded unstable on
-    30 May 2024" ("… at T12 …" with ``at``; "stable and unstable both recorded on …" when they
-    conflict; "…, level not recorded" when it may be at another level; " (dated)" when it may no
-    longer hold, which may raise an alarm, never settle one; " — settle them" / " — record its
-    level" with ``settle``; without its day, or "(dated)", when not ``day``; the cement named
-    without its day when not ``cement_day``); None otherwise.
+    30 May 2024" ("… at T12 …" with ``at``; "…, stable on 30 May 2024, level not recorded"
+    beside a later "stable" with no level, with ``settle``; "stable and unstable both recorded on
+    …" when they conflict; "…, level not recorded" when it may be at another level; " (dated)"
+    when it may no longer hold, which may raise an alarm, never settle one; " — settle them" /
+    " — record its level" with ``settle``; without its day, or "(dated)", when not ``day``; the
+    cement named without its day when not ``cement_day``); None otherwise.
     SINS is the referral tool for the surgeon who gives such a verdict: it never overrides one.
     Beside a total certainly 13 or more without dated findings it adds nothing, unless screws
     make SINS not applicable there."""
@@ -279,7 +280,9 @@ def recorded_unstable(
     when = on_day(latest.day) if latest is not None else ""
     order = f", {v.order}{v.cement_day if cement_day else ''}" if v.order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
-    later = f", stable{v.later_stable}" if v.later_stable else ""
+    # A later "stable" with no level, where the words say what to do: a summary keeps "level
+    # not recorded" whole, and the detail says the rest.
+    later = f", stable{v.later_stable}" if v.later_stable and settle else ""
     return f"{said}{where}{when}{v.freshness}{later}{unplaced}{order}{then}"
 
 
