@@ -327,6 +327,9 @@ NO_LEVEL_FRACTURE = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z")
         ({}, AFTER, condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
          ("possibly unstable", "settle the conflicting alignment", "re-image")),
         ({}, AFTER, NO_LEVEL_FRACTURE, ("possibly unstable", "re-image", "record its level")),
+        # Possibly unstable, findings of an unknown order against the cement.
+        ({}, "2024-05-30", NO_LEVEL_FRACTURE,
+         ("findings before or after vertebroplasty", "re-image", "record its level")),
     ],
 )  # fmt: skip
 def test_cement_alone_and_a_fracture_since_keep_the_instability_and_the_fracture_s_action(
