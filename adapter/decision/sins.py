@@ -329,6 +329,10 @@ def _compact(shown: SinsLevel, said: str) -> str:
         candidates.append(f"{short}: {brief}; possibly unstable")
     else:
         candidates = [f"{w}: {picture}; {f}" if picture else f"{w}; {f}" for w, f in forms]
+        # Findings of an unknown order: "re-assess" is what re-imaging leads to anyway.
+        unordered = short.replace(" not known to be before or after ", " before or after ")
+        if unordered != short:
+            candidates += [f"{unordered}: {picture}; {brief}", f"{unordered}; {brief}"]
     return _fitting(candidates)
 
 
