@@ -520,6 +520,20 @@ def test_a_later_stable_verdict_with_no_level_never_pushes_level_not_recorded_ou
     assert summary.endswith("recorded unstable on 10 Jan 2024 (dated), level not recorded"), summary
 
 
+def test_verdicts_one_with_no_date_are_never_both_dated_by_the_other():
+    # An undated "unstable" beside a "stable" of an hour ago: neither is known to be later, so
+    # they conflict; but the undated one was not recorded that day, and neither is dated.
+    undated = _loose("unstable")
+    del undated["effectiveDateTime"]
+    stable = finding("stab-any-2", "spinal-stability", "stable", when="2024-06-01T08:00:00Z")
+    mitigation = _risk(_stable_t12(undated, stable))["mitigation"]
+    assert mitigation.startswith(
+        "Stable and unstable both recorded, the latest on 1 Jun 2024, one with no date recorded, "
+        "level not recorded — settle them and record their level."
+    ), mitigation
+    assert "(dated)" not in mitigation
+
+
 def test_conflicting_verdicts_with_no_level_are_never_placed_at_the_ordered_level():
     resources = _stable_t12(
         _loose("unstable"),
