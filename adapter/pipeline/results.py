@@ -78,11 +78,18 @@ class Verdict:
     @property
     def freshness(self) -> str:
         """How its age is said after "recorded unstable" and its day: ", no date recorded" when
-        no reading is timed (said once, never also "dated"), " (dated)" when it may no longer
-        hold, "" when current."""
+        no reading is timed (said once, never also "dated"), " (dated)" when a timed one may no
+        longer hold, ", one with no date recorded" beside timed ones, "" when current."""
         if self.basis.latest is None:
             return ", no date recorded"
-        return " (dated)" if self.basis.any_dated else ""
+        timed = [ev for ev in self.basis.evidence if ev.time is not None]
+        dated = " (dated)" if any(ev.dated for ev in timed) else ""
+        return dated + (", one with no date recorded" if self.untimed else "")
+
+    @property
+    def untimed(self) -> bool:
+        """Some of its readings are timed and some are not: its latest day is not theirs."""
+        return any(ev.time is None for ev in self.basis.evidence)
 
     @property
     def settle(self) -> str | None:
@@ -277,7 +284,9 @@ def recorded_unstable(
     unplaced = ", level not recorded" if v.unplaced else ""
     if not day:
         return f"{said}{where}{unplaced}"
-    when = on_day(latest.day) if latest is not None else ""
+    when = "" if latest is None else on_day(latest.day)
+    if latest is not None and v.untimed:  # "both recorded on 1 Jun" would date the undated one
+        when = f", the latest{when}"
     order = f", {v.order}{v.cement_day if cement_day else ''}" if v.order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
     # A later "stable" with no level, where the words say what to do: a summary keeps "level
