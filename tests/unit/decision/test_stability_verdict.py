@@ -591,6 +591,24 @@ def test_the_risk_assessment_joins_a_verdict_s_action_and_cement_alone_s_advice_
     assert "re-assess it:" not in mitigation
 
 
+@pytest.mark.parametrize("placed", [False, True])
+def test_a_level_less_verdict_beside_a_fracture_is_never_cut_into_the_level_s_own(placed):
+    # Cement alone at a level unstable by SINS, a fracture since and a level-less "unstable":
+    # the summary, already fitted for the fracture, was cut at "…; recorded unstable…", which
+    # reads as the level's own verdict.
+    bilateral = {"posterolateral-involvement": "bilateral", "bone-lesion-quality": "blastic"}
+    fracture = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", **(
+        {"level": "T12"} if placed else {}))  # fmt: skip
+    loose = _loose("unstable", when="2024-06-01T07:00:00Z")
+    summary = _sins_card(
+        surfaces(
+            decisions_for(default_patient(sins=bilateral, extra=(_CEMENT_31, fracture, loose)))
+        )[0]
+    ).summary
+    assert "unstable; no fixation recorded" in summary and "re-image" in summary, summary
+    assert "recorded unstable" not in summary or "level not recorded" in summary, summary
+
+
 def test_noms_reads_sins_beside_a_level_less_verdict_sins_already_says():
     resources = _unstable_t12(_loose("unstable"))
     m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
