@@ -400,7 +400,13 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             return replace(treated, headline=words, indicator="warning", consult=True)
         if verdict in treated.headline:
             return treated
-        words = shorten(f"{treated.headline}; {verdict}")
+        # Whole, or without its day; where it fits neither, a headline that already says
+        # "unstable" stands alone (the detail names the verdict), never one cut into it.
+        forms = [f"{treated.headline}; {verdict}"]
+        forms.append(f"{treated.headline}; {recorded_unstable(lv, day=False)}")
+        if ": unstable" in treated.headline:
+            forms.append(treated.headline)
+        words = _fitting(forms)
         return replace(treated, headline=words, indicator=worse(treated.indicator, "warning"))
     if not _assessed(lv):
         if (verdict := recorded_unstable(lv)) is not None:
