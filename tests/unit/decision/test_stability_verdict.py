@@ -534,6 +534,40 @@ def test_verdicts_one_with_no_date_are_never_both_dated_by_the_other():
     assert "(dated)" not in mitigation
 
 
+def test_verdicts_some_with_no_date_keep_level_not_recorded_in_the_summary_and_count_right():
+    undated = _loose("unstable")
+    del undated["effectiveDateTime"]
+    stable = finding("stab-any-2", "spinal-stability", "stable", when="2024-05-30T09:00:00Z")
+    card = _sins_card(surfaces(decisions_for(_stable_t12(undated, stable)))[0])
+    assert card.summary == (
+        "SINS 5 at T12 (stable); stable and unstable both recorded, one with no date recorded, "
+        "level not recorded: SINS does not override it"
+    )
+    # One dated, one not: "one on", never "the latest on"; two undated: counted.
+    assert "one on 30 May 2024, one with no date recorded" in card.detail
+    again = dict(undated, id="stab-any-3")
+    mitigation = _risk(_stable_t12(undated, again, stable))["mitigation"]
+    assert "one on 30 May 2024, 2 with no date recorded" in mitigation, mitigation
+
+
+@pytest.mark.parametrize("conflicting", [False, True])
+def test_a_level_less_verdict_is_never_cut_to_an_ellipsis_where_nothing_else_says_unstable(
+    conflicting,
+):
+    # SINS 10 (or 10–14), cement on the findings' day, a fracture with no level since, and a
+    # level-less "unstable": the verdict was cut to a bare "…" after the fracture's action.
+    extra = [
+        procedure("vp", "22511", "T12", when="2024-05-30"),
+        condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z"),
+        _loose("unstable", when="2024-05-20T09:00:00Z"),
+    ]
+    if conflicting:
+        extra.append(finding("t12-al2", "spinal-alignment", "subluxation", level="T12"))
+    summary = _sins_card(surfaces(decisions_for(default_patient(extra=tuple(extra))))[0]).summary
+    assert "recorded unstable, level not recorded" in summary, summary
+    assert "re-image" in summary and not summary.endswith("…"), summary
+
+
 def test_conflicting_verdicts_with_no_level_are_never_placed_at_the_ordered_level():
     resources = _stable_t12(
         _loose("unstable"),
