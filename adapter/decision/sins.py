@@ -181,7 +181,10 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     if band is not None:
         advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
         words = f"{where} ({band.short_label}): {advice}"
-        words += f"; {verdict}" if verdict is not None else ""
+        if verdict is not None:  # whole, or without its day (the detail gives it)
+            words = _fitting(
+                [f"{words}; {verdict}", f"{words}; {recorded_unstable(lv, day=False)}"]
+            )
         if SINS.band_of(firm.low, firm.high) is not band:
             dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].any_dated]
             words += f"; rests on dated {', '.join(dated)}"
@@ -401,11 +404,16 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
         if verdict in treated.headline:
             return treated
         # Whole, or without its day; where it fits neither, a headline that already says
-        # "unstable" stands alone (the detail names the verdict), never one cut into it.
-        forms = [f"{treated.headline}; {verdict}"]
-        forms.append(f"{treated.headline}; {recorded_unstable(lv, day=False)}")
+        # "unstable" stands alone (the detail names the verdict), never one cut into it; or,
+        # beside a fracture since, the verdict and the fracture's action alone.
+        short = recorded_unstable(lv, day=False)
+        forms = [f"{treated.headline}; {verdict}", f"{treated.headline}; {short}"]
         if ": unstable" in treated.headline:
             forms.append(treated.headline)
+        elif (fracture := fracture_since(lv) or _since_findings(lv)) is not None:
+            # Nothing else says "unstable": the verdict and the fracture's action lead.
+            head = "fixed" if treated.state == "fixed" else f"SINS {lv.result.total}"
+            forms.append(f"{lv.level} {head}: {short}; {_brief(fracture)}")
         words = _fitting(forms)
         return replace(treated, headline=words, indicator=worse(treated.indicator, "warning"))
     if not _assessed(lv):

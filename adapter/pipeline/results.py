@@ -84,12 +84,17 @@ class Verdict:
             return ", no date recorded"
         timed = [ev for ev in self.basis.evidence if ev.time is not None]
         dated = " (dated)" if any(ev.dated for ev in timed) else ""
-        return dated + (", one with no date recorded" if self.untimed else "")
+        untimed = self.untimed
+        return dated + (
+            f", {'one' if untimed == 1 else untimed} with no date recorded" if untimed else ""
+        )
 
     @property
-    def untimed(self) -> bool:
-        """Some of its readings are timed and some are not: its latest day is not theirs."""
-        return any(ev.time is None for ev in self.basis.evidence)
+    def untimed(self) -> int:
+        """How many of its readings have no time, beside timed ones (0 when all or none do):
+        its latest day is not theirs."""
+        count = sum(ev.time is None for ev in self.basis.evidence)
+        return 0 if count == len(self.basis.evidence) else count
 
     @property
     def settle(self) -> str | None:
@@ -286,7 +291,9 @@ def recorded_unstable(
         return f"{said}{where}{unplaced}"
     when = "" if latest is None else on_day(latest.day)
     if latest is not None and v.untimed:  # "both recorded on 1 Jun" would date the undated one
-        when = f", the latest{when}"
+        timed = len(v.basis.evidence) - v.untimed
+        # A summary leaves the day to the detail: "level not recorded" must fit whole.
+        when = "" if not settle else f", {'one' if timed == 1 else 'the latest'}{when}"
     order = f", {v.order}{v.cement_day if cement_day else ''}" if v.order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
     # A later "stable" with no level, where the words say what to do: a summary keeps "level

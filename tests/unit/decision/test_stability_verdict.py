@@ -528,7 +528,7 @@ def test_verdicts_one_with_no_date_are_never_both_dated_by_the_other():
     stable = finding("stab-any-2", "spinal-stability", "stable", when="2024-06-01T08:00:00Z")
     mitigation = _risk(_stable_t12(undated, stable))["mitigation"]
     assert mitigation.startswith(
-        "Stable and unstable both recorded, the latest on 1 Jun 2024, one with no date recorded, "
+        "Stable and unstable both recorded, one on 1 Jun 2024, one with no date recorded, "
         "level not recorded — settle them and record their level."
     ), mitigation
     assert "(dated)" not in mitigation
@@ -545,6 +545,12 @@ def test_verdicts_some_with_no_date_keep_level_not_recorded_in_the_summary_and_c
     )
     # One dated, one not: "one on", never "the latest on"; two undated: counted.
     assert "one on 30 May 2024, one with no date recorded" in card.detail
+    beside_consult = _sins_card(
+        surfaces(decisions_for(default_patient(extra=(undated, stable))))[0]
+    )
+    assert beside_consult.summary.endswith(
+        "surgical consultation recommended; stable and unstable both recorded, level not recorded"
+    ), beside_consult.summary
     again = dict(undated, id="stab-any-3")
     mitigation = _risk(_stable_t12(undated, again, stable))["mitigation"]
     assert "one on 30 May 2024, 2 with no date recorded" in mitigation, mitigation
