@@ -572,6 +572,23 @@ def test_a_level_less_verdict_is_never_cut_to_an_ellipsis_where_nothing_else_say
     summary = _sins_card(surfaces(decisions_for(default_patient(extra=tuple(extra))))[0]).summary
     assert "recorded unstable, level not recorded" in summary, summary
     assert "re-image" in summary and not summary.endswith("…"), summary
+    assert "vertebroplasty" in summary or "cement" in summary, summary  # what "since" follows
+
+
+def test_a_summary_that_says_the_level_is_unstable_keeps_it_beside_a_level_less_verdict():
+    # Bilateral involvement found after cement alone, a fracture with no level since and a
+    # level-less "unstable": the summary said only the verdict, blaming it for the instability.
+    bilateral = {"posterolateral-involvement": "bilateral", "bone-lesion-quality": "blastic"}
+    extra = (
+        procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"),
+        condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z"),
+        _loose("unstable", when="2024-05-20T09:00:00Z"),
+    )
+    summary = _sins_card(
+        surfaces(decisions_for(default_patient(sins=bilateral, extra=extra)))[0]
+    ).summary
+    assert "bilateral posterolateral involvement at T12 after cement" in summary, summary
+    assert "unstable; no fixation recorded" in summary, summary
 
 
 def test_conflicting_verdicts_with_no_level_are_never_placed_at_the_ordered_level():
