@@ -408,12 +408,19 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
         # beside a fracture since, the verdict and the fracture's action alone.
         short = recorded_unstable(lv, day=False)
         forms = [f"{treated.headline}; {verdict}", f"{treated.headline}; {short}"]
-        if ": unstable" in treated.headline:
-            forms.append(treated.headline)
+        if any(said in treated.headline for said in (": unstable", ", unstable")):
+            forms.append(treated.headline)  # the level is certainly unstable: said already
         elif (fracture := fracture_since(lv) or _since_findings(lv)) is not None:
-            # Nothing else says "unstable": the verdict and the fracture's action lead.
-            head = "fixed" if treated.state == "fixed" else f"SINS {lv.result.total}"
-            forms.append(f"{lv.level} {head}: {short}; {_brief(fracture)}")
+            # Nothing else says "unstable": the verdict leads, after what the level is shown
+            # against (the cement the fracture follows), and the fracture in brief.
+            where = treated.headline.partition(": ")[0]
+            if treated.treatment is not None:
+                where = where.replace(on_day(treated.treatment.time.day), "")
+            perhaps = "not known" in fracture or "perhaps" in fracture
+            forms.append(f"{where}: {short}; {_brief(fracture)}")
+            forms.append(
+                f"{where}: {short}; fracture{', perhaps' if perhaps else ''} since — re-image"
+            )
         words = _fitting(forms)
         return replace(treated, headline=words, indicator=worse(treated.indicator, "warning"))
     if not _assessed(lv):
