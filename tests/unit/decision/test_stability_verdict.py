@@ -573,6 +573,16 @@ def test_a_level_less_verdict_is_never_cut_to_an_ellipsis_where_nothing_else_say
     assert "recorded unstable, level not recorded" in summary, summary
     assert "re-image" in summary and not summary.endswith("…"), summary
     assert "vertebroplasty" in summary or "cement" in summary, summary  # what "since" follows
+    assert summary.startswith("T12 SINS 10") and "with no level" in summary, summary
+    # A stable level shown before its cement keeps its score too.
+    stable = _stable_t12(
+        _CEMENT_31,
+        condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z"),
+        _loose("unstable", when="2024-05-20T09:00:00Z"),
+    )
+    summary = _sins_card(surfaces(decisions_for(stable))[0]).summary
+    assert "SINS 5" in summary and "recorded unstable" in summary, summary
+    assert "with no level" in summary and not summary.endswith("…"), summary
 
 
 def test_a_summary_that_says_the_level_is_unstable_keeps_it_beside_a_level_less_verdict():
