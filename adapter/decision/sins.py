@@ -411,16 +411,18 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
         if any(said in treated.headline for said in (": unstable", ", unstable")):
             forms.append(treated.headline)  # the level is certainly unstable: said already
         elif (fracture := fracture_since(lv) or _since_findings(lv)) is not None:
-            # Nothing else says "unstable": the verdict leads, after what the level is shown
-            # against (the cement the fracture follows), and the fracture in brief.
-            where = treated.headline.partition(": ")[0]
-            if treated.treatment is not None:
-                where = where.replace(on_day(treated.treatment.time.day), "")
-            perhaps = "not known" in fracture or "perhaps" in fracture
-            forms.append(f"{where}: {short}; {_brief(fracture)}")
-            forms.append(
-                f"{where}: {short}; fracture{', perhaps' if perhaps else ''} since — re-image"
-            )
+            # Nothing else says "unstable": the verdict leads, after the level's score, and the
+            # fracture with what it follows (the treatment, or the findings) and its action.
+            t, a = treated.treatment, lv.assessment
+            if fracture_since(lv) is not None and t is not None:
+                follows, perhaps = f"the {t.name}", not a.fractured_after
+            else:
+                follows = "the findings"
+                perhaps = a.widened is not None and not a.widened.after
+            what, settle = fracture_words(a.fractured_unplaced or "with no level" in fracture)
+            head = "fixed" if treated.state == "fixed" else f"SINS {lv.result.total}"
+            since = f"{', perhaps' if perhaps else ''} since {follows} — {settle}"
+            forms.append(f"{lv.level} {head}: {short}; {what.removeprefix('vertebral ')}{since}")
         words = _fitting(forms)
         return replace(treated, headline=words, indicator=worse(treated.indicator, "warning"))
     if not _assessed(lv):
