@@ -410,16 +410,17 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
         forms = [f"{treated.headline}; {verdict}", f"{treated.headline}; {short}"]
         if any(said in treated.headline for said in (": unstable", ", unstable")):
             forms.append(treated.headline)  # the level is certainly unstable: said already
-        elif (fracture := fracture_since(lv) or _since_findings(lv)) is not None:
+        elif fracture_since(lv) is not None or _since_findings(lv) is not None:
             # Nothing else says "unstable": the verdict leads, after the level's score, and the
             # fracture with what it follows (the treatment, or the findings) and its action.
             t, a = treated.treatment, lv.assessment
-            if fracture_since(lv) is not None and t is not None:
+            treated_since, widened = bool(a.fractured_after or a.fractured_unsure), a.widened
+            if t is not None and (treated_since or fixed_fractured(lv) is not None):
                 follows, perhaps = f"the {t.name}", not a.fractured_after
             else:
-                follows = "the findings"
-                perhaps = a.widened is not None and not a.widened.after
-            what, settle = fracture_words(a.fractured_unplaced or "with no level" in fracture)
+                follows, perhaps = "the findings", widened is not None and not widened.after
+            unplaced = a.fractured_unplaced if treated_since else bool(widened and widened.unplaced)
+            what, settle = fracture_words(unplaced)
             head = "fixed" if treated.state == "fixed" else f"SINS {lv.result.total}"
             since = f"{', perhaps' if perhaps else ''} since {follows} — {settle}"
             forms.append(f"{lv.level} {head}: {short}; {what.removeprefix('vertebral ')}{since}")

@@ -15,7 +15,6 @@ from adapter.mapping.context import Context, condition_evidence, condition_label
 from adapter.mapping.findings import Chosen, choose_latest
 from adapter.mapping.inputs import caveats_of, enum_input, only
 from adapter.mapping.noms import (
-    later_stable,
     radiosensitivity_input,
     stability_inputs,
     tolerance_input,
@@ -230,6 +229,7 @@ def more_inputs(
     sensitivity, sensitivity_basis = radiosensitivity_input(ctx, found, staging)
     tolerance, tolerance_basis = tolerance_input(found)
     bauer = BauerInput(fracture, tomita_visceral[0], primary, bone[0])
+    unplaced = unplaced_stability(found, levels)
     return MoreInputs(
         bauer=bauer,
         nesms=NesmsInput(bauer, ambulation, albumin_value),
@@ -239,8 +239,8 @@ def more_inputs(
         stability=stability_inputs(
             found, levels, (*staging.neoplastic_fractures, *staging.other_fractures)
         ),
-        stability_unplaced=unplaced_stability(found, levels),
-        stability_later_stable=later_stable(found, levels),
+        stability_unplaced=unplaced[0],
+        stability_later_stable=unplaced[1],
         basis={
             BAUER_NO_FRACTURE.code: fracture_basis,
             BAUER_NO_VISCERAL.code: tomita_visceral[1],

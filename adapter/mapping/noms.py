@@ -19,7 +19,6 @@ from adapter.vocabulary.findings import RADIOSENSITIVITY, SPINAL_STABILITY, SURG
 from adapter.vocabulary.noms import NOT_CONFIRMED_PRIMARY, UNCLASSIFIED_PRIMARY
 
 __all__ = [
-    "later_stable",
     "own_stability",
     "radiosensitivity_input",
     "stability_inputs",
@@ -105,24 +104,16 @@ def stability_inputs(
 
 def unplaced_stability(
     found: Findings, levels: Sequence[LevelAssessment]
-) -> tuple[Possible[Stability], Basis] | None:
+) -> tuple[tuple[Possible[Stability], Basis] | None, Evidence | None]:
     """The latest verdict recorded with no level: at one of the scored levels, or at none, not
-    known which. A later "stable" one never hides an "unstable" one: it may be another level's.
-    (SINS never overrides an "unstable" one nor says it at a level; NOMS reads neither as a
-    level's own.)"""
+    known which; and a later "stable" one passed over, to be said beside it (the surgeon may
+    have re-assessed this level). A later "stable" one never hides an "unstable" one: it may be
+    another level's. (SINS never overrides an "unstable" one nor says it at a level; NOMS reads
+    neither as a level's own.)"""
     if not levels:
-        return None
-    chosen, _ = _loose(_unplaced(found))
-    return None if chosen is None else enum_input(chosen, Stability, None)
-
-
-def later_stable(found: Findings, levels: Sequence[LevelAssessment]) -> Evidence | None:
-    """A "stable" verdict with no level recorded after the "unstable" one :func:`unplaced_stability`
-    keeps: passed over, as it may be another level's, but said beside it (the surgeon may have
-    re-assessed this level); None when there is none."""
-    if not levels:
-        return None
-    return _loose(_unplaced(found))[1]
+        return None, None
+    chosen, later = _loose(_unplaced(found))
+    return (None if chosen is None else enum_input(chosen, Stability, None)), later
 
 
 def _unplaced(found: Findings) -> list[Finding[Enum | int]]:
