@@ -752,3 +752,43 @@ def test_conflicting_verdicts_with_no_level_ask_to_be_settled_and_placed():
         "Stable and unstable both recorded on 30 May 2024, level not recorded — settle them and "
         "record their level."
     )
+
+
+# The level's own verdict is NOMS's M, as the framework takes the surgeon's word; SINS is named
+# beside it where it reads otherwise, and findings certainly after the verdict that make SINS
+# read otherwise leave M open (the verdict may not have seen them).
+_OWN_M = "M: Mechanical stability of the spine: "
+
+
+@pytest.mark.parametrize(
+    ("patient", "verdict", "sins"),
+    [
+        (
+            _unstable_t12,
+            "stable",
+            "SINS 15 at T12 — unstable: the recorded verdict is read over it",
+        ),
+        (_stable_t12, "unstable", "SINS 5 at T12 — stable: the recorded verdict is read over it"),
+    ],
+)
+def test_noms_names_sins_beside_an_own_verdict_it_contradicts(patient, verdict, sins):
+    m = _noms_m(surfaces(decisions_for(patient(_verdict(verdict))))[2], "T12")
+    assert m == f"{_OWN_M}{verdict.capitalize()} (Observation/stab-T12, 30 May 2024); {sins}"
+
+
+def test_noms_says_the_verdict_settles_a_sins_of_7_to_12():
+    m = _noms_m(surfaces(decisions_for(default_patient(extra=(_verdict("stable"),))))[2], "T12")
+    assert m.endswith("; SINS 10 at T12 — stable or unstable: the recorded verdict settles it")
+
+
+def test_noms_reads_either_when_findings_since_the_verdict_make_sins_say_otherwise():
+    resources = _unstable_t12(_verdict("stable", when="2024-05-20T09:00:00Z"))
+    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
+    assert m == (
+        f"{_OWN_M}Stable (Observation/stab-T12, 20 May 2024); SINS 15 at T12 — unstable, from "
+        "findings since the verdict — either"
+    )
+    agreeing = _stable_t12(_verdict("stable", when="2024-05-20T09:00:00Z"))
+    assert _noms_m(surfaces(decisions_for(agreeing))[2], "T12") == (
+        f"{_OWN_M}Stable (Observation/stab-T12, 20 May 2024)"
+    )
