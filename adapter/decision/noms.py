@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from adapter.decision.sins import fixed_fractured, fracture_since
 from adapter.fhir.read.evidence import Basis
+from adapter.fhir.read.timing import follows
 from adapter.mapping.coded import Coded, coded_compressions
 from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
@@ -155,6 +156,7 @@ def _stability(
     if said is None:
         said = f"{_named(values)} recorded, level not recorded ({_cited(basis)})"
     widened = Possible(own.values | values)
+    text = text.removesuffix(" — either")  # said once, at the end
     return widened, f"{text}; {said}{'; either' if len(widened.values) > 1 else ''}"
 
 
@@ -173,7 +175,8 @@ def _own_stability(
             unplaced = fracture_unplaced(basis)
             level = " Or record the fracture's level." if unplaced else ""
             return recorded[0], f"M: {shown}{either} {basis.caveats[-1]}{level}"
-        return recorded[0], f"M: {shown}"
+        read, beside = _sins_beside(lv, recorded)
+        return read, f"M: {shown}{beside}"
     if fracture_since(lv) is not None:
         # The level's picture is from before its treatment, or is a fixed level's, and a
         # fracture is coded since: either.
@@ -190,6 +193,12 @@ def _own_stability(
         return Possible.of(
             Stability.STABLE
         ), f"M: {lv.level} fixed ({fixed.name}, {fixed.time.day})"
+    by_sins, said = _by_sins(lv)
+    return Possible(by_sins), f"M: {said}"
+
+
+def _by_sins(lv: LevelResult) -> tuple[frozenset[Stability], str]:
+    """What SINS reads at the level (13–18 unstable, 0–6 stable, 7–12 either), and in words."""
     total = lv.result.total
     values = set()
     if total.high >= SINS_UNSTABLE_FROM:
@@ -199,7 +208,32 @@ def _own_stability(
     if total.low < SINS_UNSTABLE_FROM and total.high > SINS_STABLE_UNTIL:
         values |= set(Stability)  # 7–12 (potentially unstable): either
     read = " or ".join(v.value for v in sorted(values, key=lambda v: v.value))
-    return Possible(frozenset(values)), f"M: SINS {total} at {lv.level} — {read}"
+    return frozenset(values), f"SINS {total} at {lv.level} — {read}"
+
+
+def _sins_beside(
+    lv: LevelResult, recorded: tuple[Possible[Stability], Basis]
+) -> tuple[Possible[Stability], str]:
+    """The level's own verdict, with SINS named beside it where SINS reads otherwise: the
+    framework takes the surgeon's word, but a reader must see what it is taken over. SINS
+    findings certainly after the verdict leave M open: the verdict may not have seen them."""
+    verdict = recorded[0]
+    values, read = _by_sins(lv)
+    if values <= verdict.values:
+        return verdict, ""
+    times = [ev.time for ev in recorded[1].evidence]
+    since = all(t is not None for t in times) and any(
+        ev.time is not None and all(follows(ev.time, t) for t in times if t is not None)
+        for basis in lv.bases.values()
+        for ev in basis.evidence
+    )
+    if since:
+        return Possible(
+            verdict.values | values
+        ), f"; {read}, from findings since the verdict — either"
+    if len(values) > 1:
+        return verdict, f"; {read}: the recorded verdict settles it"
+    return verdict, f"; {read}: the recorded verdict is read over it"
 
 
 def _cited(basis: Basis) -> str:
