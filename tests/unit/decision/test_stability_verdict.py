@@ -792,3 +792,17 @@ def test_noms_reads_either_when_findings_since_the_verdict_make_sins_say_otherwi
     assert _noms_m(surfaces(decisions_for(agreeing))[2], "T12") == (
         f"{_OWN_M}Stable (Observation/stab-T12, 20 May 2024)"
     )
+
+
+def test_noms_reads_instability_found_after_cement_alone_as_the_sins_card_does():
+    # Bilateral posterolateral involvement found after cement alone: the SINS card says the level
+    # is unstable after cement; NOMS read SINS 11 alone as "stable or unstable".
+    bilateral = {"posterolateral-involvement": "bilateral", "bone-lesion-quality": "blastic"}
+    cement = procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z")
+    cards, _, report, _ = surfaces(decisions_for(default_patient(sins=bilateral, extra=(cement,))))
+    assert "after cement, unstable" in _sins_card(cards).summary
+    m = _noms_m(report, "T12")
+    assert m == (
+        "M: SINS 11 at T12 — stable or unstable; bilateral posterolateral involvement at T12 "
+        "after cement — unstable"
+    )
