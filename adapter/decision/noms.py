@@ -28,6 +28,7 @@ from adapter.mapping.noms import own_stability
 from adapter.mapping.placement import fracture_unplaced, fractured_since
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, before_screws, recorded_unstable
+from adapter.procedure.concerns import unstable_after_cement
 from adapter.scoring import (
     Compression,
     NomsInput,
@@ -194,6 +195,10 @@ def _own_stability(
             Stability.STABLE
         ), f"M: {lv.level} fixed ({fixed.name}, {fixed.time.day})"
     by_sins, said = _by_sins(lv)
+    now = unstable_after_cement(lv)
+    if now is not None and by_sins != {Stability.UNSTABLE}:
+        # what the SINS card says of the level (adapter.decision.sins): unstable after cement
+        return Possible.of(Stability.UNSTABLE), f"M: {said}; {now} after cement — unstable"
     return Possible(by_sins), f"M: {said}"
 
 
