@@ -345,7 +345,7 @@ def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
     before = f"{lv.level} before {latest.name}{on_day(latest.time.day)}"
     if lv.assessment.unordered is not None:
         cement = _cement_alone(lv) if _assessed(lv) else None
-        return _unordered_level(lv, latest, cement is not None and cement[0] == CEMENT_ALONE)
+        return _unordered_level(lv, latest, None if cement is None else cement[0] == CEMENT_ALONE)
     if not _assessed(lv):
         return SinsLevel(lv, "before-treatment", "info", f"{before}: SINS not assessed", latest)
     cement = _cement_alone(lv)
@@ -359,11 +359,12 @@ def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
     return SinsLevel(lv, "before-treatment", "info", words, latest)
 
 
-def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool) -> SinsLevel:
+def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool | None) -> SinsLevel:
     """A treated level whose findings may come before or after the treatment (mapping/sins.py):
-    never "before" it, never re-scored as after it. Certain instability is a warning either way
-    (after cement it is instability still, before it cement alone was unsafe); otherwise the
-    findings are named as of an unknown order, to re-assess, as a level before treatment is."""
+    never "before" it, never re-scored as after it. Certain instability (``unstable`` True) is a
+    warning either way (after cement it is instability still, before it cement alone was unsafe);
+    otherwise the findings are named as of an unknown order, to re-assess, as a level before
+    treatment is, with a possible instability (False) said before the re-assessment."""
     when = on_day(latest.time.day)
     if not _assessed(lv):  # preliminary reports alone, of an order not known either
         words = f"{lv.level} SINS not assessed, reports not known to be before or after "
@@ -374,7 +375,13 @@ def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool) -> Sins
             lv, "before-treatment", "warning", words + f"unstable; {NO_FIXATION}", latest
         )
     words = f"{lv.level} SINS {lv.result.total}, findings not known to be before or after "
-    words += f"{latest.name}{when}: re-assess"
+    possibly = "possibly unstable — " if unstable is False else ""
+    words = _fitting(
+        (
+            f"{words}{latest.name}{when}: {possibly}re-assess",
+            f"{words}{latest.name}: {possibly}re-assess",
+        )
+    )
     return SinsLevel(lv, "before-treatment", "info", words, latest)
 
 
