@@ -36,6 +36,25 @@ async def test_a_loop_behind_at_two_samples_shows_as_lag_and_recovers():
     assert await _caught_up(lag)
 
 
+async def test_a_queue_of_work_shows_as_lag_before_the_next_sample_is_taken():
+    # An overloaded worker reads a batch of requests at once and works on them one after the
+    # other, inline: no sample can be taken until the batch is done, so the samples alone never
+    # saw it, and every call of the batch was admitted however long it had waited.
+    lag = LoopLag()
+    lag.seconds()
+    await asyncio.sleep(5 * PERIOD)
+    seen: list[float] = []
+
+    async def call() -> None:
+        time.sleep(0.03)  # a call worked on inline
+        seen.append(lag.seconds())
+
+    await asyncio.gather(*(call() for _ in range(6)))
+    assert seen[0] < 0.05  # the first of the batch has not waited
+    assert seen[-1] >= 0.1  # five calls were worked on ahead of the last one
+    assert await _caught_up(lag)
+
+
 async def _caught_up(lag: LoopLag, within: float = 2.0) -> bool:
     """Whether the lag falls back under 50 ms: at once on an idle machine, and within ``within``
     on a busy one, whose scheduler may itself hold the loop back for a sample or two."""
