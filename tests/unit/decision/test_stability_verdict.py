@@ -806,3 +806,76 @@ def test_noms_reads_instability_found_after_cement_alone_as_the_sins_card_does()
         "M: SINS 11 at T12 — stable or unstable; bilateral posterolateral involvement at T12 "
         "after cement — unstable"
     )
+
+
+@pytest.mark.parametrize(
+    ("sins", "said"),
+    [
+        ({}, "SINS 10 at T12 — stable or unstable: the recorded verdict settles it"),
+        (STABLE_T12, "SINS 5 at T12 — stable: the recorded verdict is read over it"),
+    ],
+)
+def test_noms_never_loosens_an_unstable_verdict_by_sins_findings_since_it(sins, said):
+    # SINS 7-12 or 6 from later findings is no evidence against a surgeon's "unstable": M
+    # stays unstable, so NOMS never offers radiation alone where the card says SINS does not
+    # override it.
+    resources = default_patient(
+        sins=sins, extra=(_verdict("unstable", when="2024-05-20T09:00:00Z"),)
+    )
+    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
+    assert m == f"{_OWN_M}Unstable (Observation/stab-T12, 20 May 2024); {said}"
+
+
+_BILATERAL = {"posterolateral-involvement": "bilateral", "bone-lesion-quality": "blastic"}
+
+
+def test_noms_reads_instability_after_cement_alone_beside_a_levels_own_verdict():
+    cement = procedure("vp", "22511", "T12", when="2024-05-22T10:00:00Z")
+    earlier = _verdict("unstable", when="2024-05-20T09:00:00Z")
+    resources = default_patient(sins=_BILATERAL, extra=(earlier, cement))
+    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
+    assert m == f"{_OWN_M}Unstable (Observation/stab-T12, 20 May 2024)"
+    stable = default_patient(sins=_BILATERAL, extra=(_verdict("stable"), cement))
+    m = _noms_m(surfaces(decisions_for(stable))[2], "T12")
+    assert m == (
+        f"{_OWN_M}Stable (Observation/stab-T12, 30 May 2024); SINS 11 at T12 — stable or "
+        "unstable; bilateral posterolateral involvement at T12 after cement — unstable: the "
+        "recorded verdict is read over it"
+    )
+
+
+def test_noms_reads_either_beside_a_stable_verdict_of_no_date_or_of_an_unknown_order():
+    undated = _verdict("stable")
+    del undated["effectiveDateTime"]
+    m = _noms_m(surfaces(decisions_for(_unstable_t12(undated)))[2], "T12")
+    assert m.endswith("; SINS 15 at T12 — unstable; the verdict has no date recorded — either"), m
+    month = [
+        {**r, "effectiveDateTime": "2024-05"} if r.get("id", "").startswith("t12-") else r
+        for r in _unstable_t12(_verdict("stable", when="2024-05-20T09:00:00Z"))
+    ]
+    m = _noms_m(surfaces(decisions_for(month))[2], "T12")
+    assert m.endswith(
+        "; SINS 15 at T12 — unstable, from findings not known to be before the verdict — either"
+    ), m
+
+
+def test_noms_never_names_sins_beside_a_verdict_at_a_level_fixed_with_screws():
+    screws = procedure("fix", "22842", "T12", when="2024-05-22T10:00:00Z")
+    m = _noms_m(surfaces(decisions_for(_unstable_t12(screws, _verdict("stable"))))[2], "T12")
+    assert m == f"{_OWN_M}Stable (Observation/stab-T12, 30 May 2024)"
+
+
+def test_a_level_less_verdict_beside_unordered_findings_keeps_level_not_recorded_whole():
+    resources = default_patient(
+        drop=("t12-spinal-alignment",),
+        extra=(
+            procedure("vp", "22511", "T12", when="2024-05"),
+            finding("stab-any", "spinal-stability", "unstable"),
+        ),
+    )
+    card = _sins_card(surfaces(decisions_for(resources))[0])
+    assert not card.summary.endswith("…"), card.summary
+    assert "possibly unstable — re-assess" in card.summary
+    assert card.summary.endswith("recorded unstable on 30 May 2024, level not recorded") or (
+        card.summary.endswith("recorded unstable, level not recorded")
+    ), card.summary
