@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from adapter.decision.sins import fixed_fractured, fracture_since
 from adapter.fhir.read.evidence import Basis
-from adapter.fhir.read.timing import follows
+from adapter.fhir.read.timing import follows, same_time
 from adapter.mapping.coded import Coded, coded_compressions
 from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
@@ -176,6 +176,8 @@ def _own_stability(
             unplaced = fracture_unplaced(basis)
             level = " Or record the fracture's level." if unplaced else ""
             return recorded[0], f"M: {shown}{either} {basis.caveats[-1]}{level}"
+        if fixed is not None:  # after its screws: SINS is not applicable there (§6 v3)
+            return recorded[0], f"M: {shown}"
         read, beside = _sins_beside(lv, recorded)
         return read, f"M: {shown}{beside}"
     if fracture_since(lv) is not None:
@@ -195,15 +197,13 @@ def _own_stability(
             Stability.STABLE
         ), f"M: {lv.level} fixed ({fixed.name}, {fixed.time.day})"
     by_sins, said = _by_sins(lv)
-    now = unstable_after_cement(lv)
-    if now is not None and by_sins != {Stability.UNSTABLE}:
-        # what the SINS card says of the level (adapter.decision.sins): unstable after cement
-        return Possible.of(Stability.UNSTABLE), f"M: {said}; {now} after cement — unstable"
     return Possible(by_sins), f"M: {said}"
 
 
 def _by_sins(lv: LevelResult) -> tuple[frozenset[Stability], str]:
-    """What SINS reads at the level (13–18 unstable, 0–6 stable, 7–12 either), and in words."""
+    """What SINS reads at the level (13–18 unstable, 0–6 stable, 7–12 either), and in words;
+    unstable where the SINS card says so of findings after cement alone (a subluxation or
+    bilateral posterolateral involvement since it: adapter.decision.sins)."""
     total = lv.result.total
     values = set()
     if total.high >= SINS_UNSTABLE_FROM:
@@ -213,32 +213,48 @@ def _by_sins(lv: LevelResult) -> tuple[frozenset[Stability], str]:
     if total.low < SINS_UNSTABLE_FROM and total.high > SINS_STABLE_UNTIL:
         values |= set(Stability)  # 7–12 (potentially unstable): either
     read = " or ".join(v.value for v in sorted(values, key=lambda v: v.value))
-    return frozenset(values), f"SINS {total} at {lv.level} — {read}"
+    said = f"SINS {total} at {lv.level} — {read}"
+    now = unstable_after_cement(lv)
+    if now is not None and values != {Stability.UNSTABLE}:
+        return frozenset({Stability.UNSTABLE}), f"{said}; {now} after cement — unstable"
+    return frozenset(values), said
 
 
 def _sins_beside(
     lv: LevelResult, recorded: tuple[Possible[Stability], Basis]
 ) -> tuple[Possible[Stability], str]:
     """The level's own verdict, with SINS named beside it where SINS reads otherwise: the
-    framework takes the surgeon's word, but a reader must see what it is taken over. SINS
-    findings certainly after the verdict leave M open: the verdict may not have seen them."""
+    framework takes the surgeon's word, but a reader must see what it is taken over. Only a
+    verdict of "stable" is ever left open by SINS: where SINS may read unstable from findings
+    the verdict may not have seen (recorded since it, of an order not known against it, or
+    beside a verdict with no date), M is either. SINS never loosens a verdict of "unstable"
+    (it does not override one: adapter.decision.sins)."""
     verdict = recorded[0]
     values, read = _by_sins(lv)
     if values <= verdict.values:
         return verdict, ""
-    times = [ev.time for ev in recorded[1].evidence]
-    since = all(t is not None for t in times) and any(
-        ev.time is not None and all(follows(ev.time, t) for t in times if t is not None)
-        for basis in lv.bases.values()
-        for ev in basis.evidence
-    )
-    if since:
-        return Possible(
-            verdict.values | values
-        ), f"; {read}, from findings since the verdict — either"
+    if verdict.values == {Stability.STABLE}:
+        unseen = _unseen(lv, recorded[1])
+        if unseen is not None:
+            return Possible(verdict.values | values), f"; {read}{unseen} — either"
     if len(values) > 1:
         return verdict, f"; {read}: the recorded verdict settles it"
     return verdict, f"; {read}: the recorded verdict is read over it"
+
+
+def _unseen(lv: LevelResult, verdict: Basis) -> str | None:
+    """Why the level's SINS findings may be ones the verdict did not see, in words; None when
+    every one is certainly from its time or before it."""
+    times = [ev.time for ev in verdict.evidence]
+    if not times or any(t is None for t in times):
+        return "; the verdict has no date recorded"
+    # A finding with no date is left to the card, which names it (it may be of any time).
+    found = [ev.time for basis in lv.bases.values() for ev in basis.evidence if ev.time]
+    if any(all(follows(f, t) for t in times if t is not None) for f in found):
+        return ", from findings recorded since the verdict"
+    if all(all(same_time(f, t) or follows(t, f) for t in times if t is not None) for f in found):
+        return None
+    return ", from findings not known to be before the verdict"
 
 
 def _cited(basis: Basis) -> str:

@@ -786,7 +786,7 @@ def test_noms_reads_either_when_findings_since_the_verdict_make_sins_say_otherwi
     m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
     assert m == (
         f"{_OWN_M}Stable (Observation/stab-T12, 20 May 2024); SINS 15 at T12 — unstable, from "
-        "findings since the verdict — either"
+        "findings recorded since the verdict — either"
     )
     agreeing = _stable_t12(_verdict("stable", when="2024-05-20T09:00:00Z"))
     assert _noms_m(surfaces(decisions_for(agreeing))[2], "T12") == (
