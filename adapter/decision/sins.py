@@ -359,6 +359,9 @@ def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
     return SinsLevel(lv, "before-treatment", "info", words, latest)
 
 
+_UNORDERED = " findings not known to be before or after "
+
+
 def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool | None) -> SinsLevel:
     """A treated level whose findings may come before or after the treatment (mapping/sins.py):
     never "before" it, never re-scored as after it. Certain instability (``unstable`` True) is a
@@ -374,7 +377,7 @@ def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool | None) 
         return SinsLevel(
             lv, "before-treatment", "warning", words + f"unstable; {NO_FIXATION}", latest
         )
-    words = f"{lv.level} SINS {lv.result.total}, findings not known to be before or after "
+    words = f"{lv.level} SINS {lv.result.total},{_UNORDERED}"
     possibly = "possibly unstable — " if unstable is False else ""
     words = _fitting(
         (
@@ -415,6 +418,15 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
         # beside a fracture since, the verdict and the fracture's action alone.
         short = recorded_unstable(lv, day=False)
         forms = [f"{treated.headline}; {verdict}", f"{treated.headline}; {short}"]
+        t = treated.treatment
+        if t is not None and (day := on_day(t.time.day)) in treated.headline:
+            # the treatment's day goes before the verdict's words do (the detail gives it), then
+            # the long form of an unknown order
+            brief = treated.headline.replace(day, "", 1)
+            forms.append(f"{brief}; {short}")
+            unordered = brief.replace(_UNORDERED, " findings of unknown order against ", 1)
+            if unordered != brief:
+                forms.append(f"{unordered}; {short}")
         if any(said in treated.headline for said in (": unstable", ", unstable")):
             forms.append(treated.headline)  # the level is certainly unstable: said already
         elif fracture_since(lv) is not None or _since_findings(lv) is not None:
