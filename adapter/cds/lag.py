@@ -8,7 +8,11 @@ queue of ready work, and before that in the socket's buffers. A timer due every
 :class:`adapter.cds.admission.Admission` compares with ``SPINEMETS_MAX_QUEUE_MS`` to shed new
 calls at once (503) rather than let every call wait seconds. Two samples, because one long piece
 of work (a large record, a slow form) makes one sample late without any queue behind it: only a
-loop that is still behind at the next sample has work waiting.
+loop that is still behind at the next sample has work waiting. A sample overdue now counts too:
+a worker that has read a batch of requests works on them one after the other, and no sample can
+be taken until the batch is done, so without it every call of the batch would be admitted
+however long it had waited; with it, the calls still waiting once the loop is ``max_queue``
+behind are shed at once, and the batch drains.
 """
 
 from __future__ import annotations
@@ -30,12 +34,13 @@ class LoopLag:
         self.samples = (0.0, 0.0)  # the lateness of the two latest samples, seconds
 
     def seconds(self) -> float:
-        """How far behind the loop has run at both of the latest samples."""
+        """How far behind the loop has run at both of the latest samples, or is running now: a
+        sample overdue this long cannot be taken until the work ahead of it is done."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._loop, self.samples = loop, (0.0, 0.0)
             self._schedule(loop)
-        return min(self.samples)
+        return max(min(self.samples), loop.time() - self._due)
 
     def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
         self._due = loop.time() + PERIOD
