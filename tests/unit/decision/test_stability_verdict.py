@@ -879,3 +879,27 @@ def test_a_level_less_verdict_beside_unordered_findings_keeps_level_not_recorded
     assert card.summary.endswith("recorded unstable on 30 May 2024, level not recorded") or (
         card.summary.endswith("recorded unstable, level not recorded")
     ), card.summary
+
+
+@pytest.mark.parametrize("verdict_time", [None, "2024-05-20T09:00:00Z", "2024-05"])
+@pytest.mark.parametrize("cement_time", ["2024-05-22T10:00:00Z", "2024-05"])
+@pytest.mark.parametrize("fracture_onset", [None, "2024-05", "2024-06-01T08:00:00Z", "absent"])
+def test_a_verdict_beside_cement_alone_keeps_no_fixation_and_the_fractures_action_whole(
+    verdict_time, cement_time, fracture_onset
+):
+    # Long order wordings ("no date recorded, not known to be before or after the
+    # vertebroplasty") cut the summary before "no fixation recorded" or "or record its level".
+    verdict = _verdict("unstable", when=verdict_time or NOW)
+    if verdict_time is None:
+        del verdict["effectiveDateTime"]
+    extra = [verdict, procedure("vp", "22511", "T12", when=cement_time)]
+    if fracture_onset != "absent":
+        fracture = condition("fx", "M84.58XA", onset=fracture_onset)
+        extra.append(fracture if fracture_onset else condition("fx", "M84.58XA"))
+    summary = _sins_card(surfaces(decisions_for(default_patient(extra=tuple(extra))))[0]).summary
+    assert not summary.endswith("…") and len(summary) <= 140, summary
+    assert summary.startswith("T12 recorded unstable"), summary
+    if "fracture" in summary:  # the fracture's whole action, before "no fixation recorded"
+        assert summary.endswith("— re-image, or record its level"), summary
+    else:
+        assert "no fixation recorded" in summary, summary
