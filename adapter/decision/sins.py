@@ -397,19 +397,29 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
         if verdict is None or v is None:
             return treated
         if v.certain and v.order:  # cement alone, before or after a verdict of instability
-            words = f"{lv.level} {verdict}: {NO_FIXATION}"
+            whole = f"{lv.level} {verdict}"
+            undated = f"{lv.level} {recorded_unstable(lv, cement_day=False)}"
+            # Last, the verdict's day and its order against the cement go to the detail too.
+            bare = f"{lv.level} {recorded_unstable(lv, day=False)}, cement alone"
             if (since := fracture_since(lv) or _since_findings(lv)) is not None:
                 # The cement's day and the advice left to the detail; then, as in _compact,
                 # "vertebral", then "no fixation recorded", before the fracture's action.
-                verdict = f"{lv.level} {recorded_unstable(lv, cement_day=False)}"
                 brief = _brief(since)
-                candidates = (
-                    f"{verdict}: {UNFIXED}; {since}",
-                    f"{verdict}: {UNFIXED}; {brief}",
-                    f"{verdict}; {brief}",
+                candidates: tuple[str, ...] = (
+                    f"{undated}: {UNFIXED}; {since}",
+                    f"{undated}: {UNFIXED}; {brief}",
+                    f"{undated}; {brief}",
+                    f"{bare}: {UNFIXED}; {brief}",
+                    f"{bare}; {brief}",
                 )
-                words = _fitting(candidates)
-            words = shorten(words)
+            else:
+                candidates = (
+                    f"{whole}: {NO_FIXATION}",
+                    f"{undated}: {NO_FIXATION}",
+                    f"{undated}: {UNFIXED}",
+                    f"{bare}: {NO_FIXATION}",
+                )
+            words = _fitting(candidates)
             return replace(treated, headline=words, indicator="warning", consult=True)
         if verdict in treated.headline:
             return treated
