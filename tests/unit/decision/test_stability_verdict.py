@@ -903,3 +903,18 @@ def test_a_verdict_beside_cement_alone_keeps_no_fixation_and_the_fractures_actio
         assert summary.endswith("— re-image, or record its level"), summary
     else:
         assert "no fixation recorded" in summary, summary
+
+
+def test_noms_reads_either_beside_a_stable_verdict_and_sins_findings_with_no_date():
+    # A finding with no date may be newer than the verdict, as a verdict with no date may be
+    # older than the findings: neither settles M.
+    resources = [
+        {k: v for k, v in r.items() if k != "effectiveDateTime"}
+        if r.get("id", "").startswith("t12-")
+        else r
+        for r in _unstable_t12(_verdict("stable", when="2024-05-20T09:00:00Z"))
+    ]
+    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
+    assert m.endswith(
+        "; SINS 15 at T12 — unstable, from findings with no date recorded — either"
+    ), m
