@@ -248,13 +248,19 @@ def _unseen(lv: LevelResult, verdict: Basis) -> str | None:
     times = [ev.time for ev in verdict.evidence]
     if not times or any(t is None for t in times):
         return "; the verdict has no date recorded"
-    # A finding with no date is left to the card, which names it (it may be of any time).
-    found = [ev.time for basis in lv.bases.values() for ev in basis.evidence if ev.time]
+    evidence = [ev for basis in lv.bases.values() for ev in basis.evidence]
+    found = [ev.time for ev in evidence if ev.time is not None]
     if any(all(follows(f, t) for t in times if t is not None) for f in found):
         return ", from findings recorded since the verdict"
-    if all(all(same_time(f, t) or follows(t, f) for t in times if t is not None) for f in found):
-        return None
-    return ", from findings not known to be before the verdict"
+    if not all(
+        all(same_time(f, t) or follows(t, f) for t in times if t is not None) for f in found
+    ):
+        return ", from findings not known to be before the verdict"
+    # A finding with no date may be newer than the verdict (the metastasis's own Condition is
+    # the level's location, not a finding a verdict weighs).
+    if any(ev.time is None and ev.ref.resource_type == "Observation" for ev in evidence):
+        return ", from findings with no date recorded"
+    return None
 
 
 def _cited(basis: Basis) -> str:
