@@ -918,3 +918,23 @@ def test_noms_reads_either_beside_a_stable_verdict_and_sins_findings_with_no_dat
     assert m.endswith(
         "; SINS 15 at T12 — unstable, from findings with no date recorded — either"
     ), m
+
+
+@pytest.mark.parametrize(
+    ("cement", "said"),
+    [
+        ("2024-05-31T10:00:00Z", "subluxation at T12 before cement alone — unstable"),
+        ("2024-05", "subluxation at T12, not known to be before or after cement alone — unstable"),
+    ],
+)
+def test_noms_reads_instability_before_cement_alone_as_the_sins_card_does(cement, said):
+    # Subluxation at SINS 9 before (or of an unknown order against) cement alone: the card says
+    # unstable, as cement does not reduce a subluxation; NOMS read SINS alone, "stable or unstable".
+    subluxation = {"spinal-alignment": "subluxation", "bone-lesion-quality": "blastic",
+                   "spinal-pain": "pain-free"}  # fmt: skip
+    resources = default_patient(
+        sins=subluxation, extra=(procedure("vp", "22511", "T12", when=cement),)
+    )
+    cards, _, report, _ = surfaces(decisions_for(resources))
+    assert "unstable" in _sins_card(cards).summary
+    assert _noms_m(report, "T12") == f"M: SINS 9 at T12 — stable or unstable; {said}"
