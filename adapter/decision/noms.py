@@ -28,7 +28,7 @@ from adapter.mapping.noms import own_stability
 from adapter.mapping.placement import fracture_unplaced, fractured_since
 from adapter.mapping.treatments import Treatment
 from adapter.pipeline import LevelResult, PatientResult, before_screws, recorded_unstable
-from adapter.procedure.concerns import unstable_after_cement
+from adapter.procedure.concerns import unstable_after_cement, unstable_reason
 from adapter.scoring import (
     Compression,
     NomsInput,
@@ -125,6 +125,7 @@ def _stability(
     recorded: tuple[Possible[Stability], Basis] | None,
     fixed: Treatment | None,
     loose: tuple[Possible[Stability], Basis] | None = None,
+    cemented: bool = False,
 ) -> tuple[Possible[Stability], str]:
     """M: the level's own reading, and beside it a verdict recorded with no level, which settles
     no level: either unless both say the same, named by what it says (as SINS says it when SINS
@@ -137,7 +138,7 @@ def _stability(
             f"; {_named(recorded[0].values)} recorded before its fixation ({_cited(recorded[1])})"
         )
         recorded = None
-    own, text = _own_stability(lv, recorded, fixed)
+    own, text = _own_stability(lv, recorded, fixed, cemented)
     text += history
     if v is not None and v.unplaced:  # one that may say "unstable" (the pipeline's choice)
         values, basis = frozenset({Stability.UNSTABLE}), v.basis
@@ -166,7 +167,10 @@ def _named(values: frozenset[Stability]) -> str:
 
 
 def _own_stability(
-    lv: LevelResult, recorded: tuple[Possible[Stability], Basis] | None, fixed: Treatment | None
+    lv: LevelResult,
+    recorded: tuple[Possible[Stability], Basis] | None,
+    fixed: Treatment | None,
+    cemented: bool,
 ) -> tuple[Possible[Stability], str]:
     if recorded is not None:
         shown = _cited(recorded[1])
@@ -178,7 +182,7 @@ def _own_stability(
             return recorded[0], f"M: {shown}{either} {basis.caveats[-1]}{level}"
         if fixed is not None:  # after its screws: SINS is not applicable there (§6 v3)
             return recorded[0], f"M: {shown}"
-        read, beside = _sins_beside(lv, recorded)
+        read, beside = _sins_beside(lv, recorded, cemented)
         return read, f"M: {shown}{beside}"
     if fracture_since(lv) is not None:
         # The level's picture is from before its treatment, or is a fixed level's, and a
@@ -196,11 +200,11 @@ def _own_stability(
         return Possible.of(
             Stability.STABLE
         ), f"M: {lv.level} fixed ({fixed.name}, {fixed.time.day})"
-    by_sins, said = _by_sins(lv)
+    by_sins, said = _by_sins(lv, cemented)
     return Possible(by_sins), f"M: {said}"
 
 
-def _by_sins(lv: LevelResult) -> tuple[frozenset[Stability], str]:
+def _by_sins(lv: LevelResult, cemented: bool) -> tuple[frozenset[Stability], str]:
     """What SINS reads at the level (13–18 unstable, 0–6 stable, 7–12 either), and in words;
     unstable where the SINS card says so of findings after cement alone (a subluxation or
     bilateral posterolateral involvement since it: adapter.decision.sins)."""
@@ -214,14 +218,29 @@ def _by_sins(lv: LevelResult) -> tuple[frozenset[Stability], str]:
         values |= set(Stability)  # 7–12 (potentially unstable): either
     read = " or ".join(v.value for v in sorted(values, key=lambda v: v.value))
     said = f"SINS {total} at {lv.level} — {read}"
-    now = unstable_after_cement(lv)
+    now = _cement_unsafe(lv, cemented)
     if now is not None and values != {Stability.UNSTABLE}:
-        return frozenset({Stability.UNSTABLE}), f"{said}; {now} after cement — unstable"
+        return frozenset({Stability.UNSTABLE}), f"{said}; {now} — unstable"
     return frozenset(values), said
 
 
+def _cement_unsafe(lv: LevelResult, cemented: bool) -> str | None:
+    """What the SINS card calls unstable at a level with cement alone (adapter.decision.sins): a
+    subluxation or bilateral posterolateral involvement found after it, or before it (or of an
+    order not known against it), which cement does not stabilise; None otherwise."""
+    if (now := unstable_after_cement(lv)) is not None:
+        return f"{now} after cement"
+    if not cemented or lv.assessment.after is not None:
+        return None
+    reason = unstable_reason(lv)
+    if reason is None or reason.startswith(("SINS", "recorded")):
+        return None  # SINS itself, or a verdict: read as such
+    order = ", not known to be before or after" if lv.assessment.unordered else " before"
+    return f"{reason} at {lv.level}{order} cement alone"
+
+
 def _sins_beside(
-    lv: LevelResult, recorded: tuple[Possible[Stability], Basis]
+    lv: LevelResult, recorded: tuple[Possible[Stability], Basis], cemented: bool
 ) -> tuple[Possible[Stability], str]:
     """The level's own verdict, with SINS named beside it where SINS reads otherwise: the
     framework takes the surgeon's word, but a reader must see what it is taken over. Only a
@@ -230,7 +249,7 @@ def _sins_beside(
     beside a verdict with no date), M is either. SINS never loosens a verdict of "unstable"
     (it does not override one: adapter.decision.sins)."""
     verdict = recorded[0]
-    values, read = _by_sins(lv)
+    values, read = _by_sins(lv, cemented)
     if values <= verdict.values:
         return verdict, ""
     if verdict.values == {Stability.STABLE}:
@@ -288,7 +307,10 @@ def noms_view(result: PatientResult) -> NomsView | None:
         grade = grade_at(grades, lv.level, len(result.levels))
         n, n_text = _with_coded(_compression(grade), grade, _coded_at(lv.level, grade, coded))
         fixed = next((t for t in reversed(done) if "fixation" in t.kinds and t.at(lv.level)), None)
-        m, m_text = _stability(lv, more.stability.get(lv.level), fixed, more.stability_unplaced)
+        cemented = fixed is None and any(t.stabilises and t.at(lv.level) for t in done)
+        m, m_text = _stability(
+            lv, more.stability.get(lv.level), fixed, more.stability_unplaced, cemented
+        )
         decided = noms_paths(NomsInput(lv.level, n, more.radiosensitivity, m, more.tolerance))
         levels.append(NomsLevel(decided, (n_text, o_text, m_text, s_text)))
     cited = sorted({key for lv in levels for path in lv.result.paths for key in path.sources})
