@@ -324,3 +324,16 @@ def test_findings_of_an_unknown_order_with_a_possible_instability_say_it_before_
         "T12 SINS 10–14, findings not known to be before or after vertebroplasty in May 2024: "
         "possibly unstable — re-assess"
     )
+
+
+def test_a_range_re_scored_after_the_treatment_ends_its_sentence_before_the_next():
+    # 3 + mechanical 3 + lytic 2 + 0–4 + 0–3 + 0–3 = 8–18 after the vertebroplasty: "Not settled:
+    # potentially unstable (indeterminate) or unstable" ran into "Scored from the findings after".
+    result = score(
+        procedure("vp", "22511", "T12", when=DONE),
+        finding("new-pain", "spinal-pain", "mechanical", level="T12", when=LATER),
+        finding("new-lesion", "bone-lesion-quality", "lytic", level="T12", when=LATER),
+    )
+    lv = sins_decision(result).levels[0]
+    said = recommendation(lv, "Not settled: potentially unstable (indeterminate) or unstable")
+    assert "or unstable. Scored from the findings after the vertebroplasty" in said, said
