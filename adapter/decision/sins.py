@@ -552,6 +552,8 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
         return not_assessed_text(lv.level)
     text = default
     if lv.state == "after-treatment" and t is not None:
+        # "Not settled: … or unstable" has no full stop of its own
+        text = text if text.endswith(".") else f"{text}."
         text += (
             f" Scored from the findings after the {t.name}{on_day(t.time.day)}; earlier ones are "
             "listed, not used."
