@@ -938,3 +938,21 @@ def test_noms_reads_instability_before_cement_alone_as_the_sins_card_does(cement
     cards, _, report, _ = surfaces(decisions_for(resources))
     assert "unstable" in _sins_card(cards).summary
     assert _noms_m(report, "T12") == f"M: SINS 9 at T12 — stable or unstable; {said}"
+
+
+@pytest.mark.parametrize(
+    ("verdict_time", "order"),
+    [("2024-02-28T09:00:00Z", "(dated), after the vertebroplasty"),
+     ("2024-02-18T09:00:00Z", "(dated), before the vertebroplasty")],
+)  # fmt: skip
+def test_a_verdict_beside_cement_alone_keeps_its_order_and_age_before_its_day(verdict_time, order):
+    # The shortest form, "T12 recorded unstable, cement alone", read the same for a verdict
+    # before the cement and one after it: the days go first, the order and "(dated)" after.
+    extra = (
+        _verdict("unstable", when=verdict_time),
+        procedure("vp", "22511", "T12", when="2024-02-20"),
+        condition("fx", "M84.58XA", onset="2024-05"),
+    )
+    summary = _sins_card(surfaces(decisions_for(default_patient(extra=extra)))[0]).summary
+    assert summary.startswith(f"T12 recorded unstable {order}"), summary
+    assert summary.endswith("— re-image, or record its level"), summary
