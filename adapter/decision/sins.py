@@ -398,25 +398,29 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             return treated
         if v.certain and v.order:  # cement alone, before or after a verdict of instability
             whole = f"{lv.level} {verdict}"
-            undated = f"{lv.level} {recorded_unstable(lv, cement_day=False)}"
-            # Last, the verdict's day and its order against the cement go to the detail too.
+            cement_dayless = f"{lv.level} {recorded_unstable(lv, cement_day=False)}"
+            # Then the verdict's day, its age ("(dated)") and its order against the cement kept;
+            # last, those go to the detail too.
+            dayless = f"{lv.level} {recorded_unstable(lv, cement_day=False, verdict_day=False)}"
             bare = f"{lv.level} {recorded_unstable(lv, day=False)}, cement alone"
             if (since := fracture_since(lv) or _since_findings(lv)) is not None:
                 # The cement's day and the advice left to the detail; then, as in _compact,
                 # "vertebral", then "no fixation recorded", before the fracture's action.
                 brief = _brief(since)
                 candidates: tuple[str, ...] = (
-                    f"{undated}: {UNFIXED}; {since}",
-                    f"{undated}: {UNFIXED}; {brief}",
-                    f"{undated}; {brief}",
-                    f"{bare}: {UNFIXED}; {brief}",
-                    f"{bare}; {brief}",
+                    f"{cement_dayless}: {UNFIXED}; {since}",
+                    f"{cement_dayless}: {UNFIXED}; {brief}",
+                    f"{cement_dayless}; {brief}",
+                    f"{dayless}: {UNFIXED}; {brief}",
+                    f"{dayless}; {brief}",
+                    f"{bare}; {brief}",  # "cement alone" says there is no fixation
                 )
             else:
                 candidates = (
                     f"{whole}: {NO_FIXATION}",
-                    f"{undated}: {NO_FIXATION}",
-                    f"{undated}: {UNFIXED}",
+                    f"{cement_dayless}: {NO_FIXATION}",
+                    f"{cement_dayless}: {UNFIXED}",
+                    f"{dayless}: {UNFIXED}",
                     f"{bare}: {NO_FIXATION}",
                 )
             words = _fitting(candidates)

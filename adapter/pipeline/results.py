@@ -269,6 +269,7 @@ def recorded_unstable(
     settle: bool = False,
     day: bool = True,
     cement_day: bool = True,
+    verdict_day: bool = True,
 ) -> str | None:
     """A recorded verdict of instability that SINS does not already say: "recorded unstable on
     30 May 2024" ("… at T12 …" with ``at``; "…, stable on 30 May 2024, level not recorded"
@@ -276,7 +277,8 @@ def recorded_unstable(
     …" when they conflict; "…, level not recorded" when it may be at another level; " (dated)"
     when it may no longer hold, which may raise an alarm, never settle one; " — settle them" /
     " — record its level" with ``settle``; without its day, or "(dated)", when not ``day``; the
-    cement named without its day when not ``cement_day``); None otherwise.
+    cement named without its day when not ``cement_day``; the verdict without its day, its age and
+    order kept, when not ``verdict_day``); None otherwise.
     SINS is the referral tool for the surgeon who gives such a verdict: it never overrides one.
     Beside a total certainly 13 or more without dated findings it adds nothing, unless screws
     make SINS not applicable there."""
@@ -289,8 +291,10 @@ def recorded_unstable(
     unplaced = ", level not recorded" if v.unplaced else ""
     if not day:
         return f"{said}{where}{unplaced}"
-    when = "" if latest is None else on_day(latest.day)
-    if latest is not None and v.untimed:  # "both recorded on 1 Jun" would date the undated one
+    when = "" if latest is None or not verdict_day else on_day(latest.day)
+    if (
+        latest is not None and v.untimed and verdict_day
+    ):  # "both recorded on 1 Jun" would date the undated one
         timed = len(v.basis.evidence) - v.untimed
         # A summary leaves the day to the detail: "level not recorded" must fit whole.
         when = "" if not settle else f", {'one' if timed == 1 else 'the latest'}{when}"
