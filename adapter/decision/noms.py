@@ -206,8 +206,7 @@ def _own_stability(
 
 def _by_sins(lv: LevelResult, cemented: bool) -> tuple[frozenset[Stability], str]:
     """What SINS reads at the level (13–18 unstable, 0–6 stable, 7–12 either), and in words;
-    unstable where the SINS card says so of findings after cement alone (a subluxation or
-    bilateral posterolateral involvement since it: adapter.decision.sins)."""
+    unstable where the SINS card says so of a level with cement alone (:func:`_cement_unsafe`)."""
     total = lv.result.total
     values = set()
     if total.high >= SINS_UNSTABLE_FROM:
@@ -245,9 +244,9 @@ def _sins_beside(
     """The level's own verdict, with SINS named beside it where SINS reads otherwise: the
     framework takes the surgeon's word, but a reader must see what it is taken over. Only a
     verdict of "stable" is ever left open by SINS: where SINS may read unstable from findings
-    the verdict may not have seen (recorded since it, of an order not known against it, or
-    beside a verdict with no date), M is either. SINS never loosens a verdict of "unstable"
-    (it does not override one: adapter.decision.sins)."""
+    the verdict may not have seen (recorded since it, of an order not known against it, with
+    no date, or beside a verdict with no date), M is either. SINS never loosens a verdict of
+    "unstable" (it does not override one: adapter.decision.sins)."""
     verdict = recorded[0]
     values, read = _by_sins(lv, cemented)
     if values <= verdict.values:

@@ -292,9 +292,8 @@ def recorded_unstable(
     if not day:
         return f"{said}{where}{unplaced}"
     when = "" if latest is None or not verdict_day else on_day(latest.day)
-    if (
-        latest is not None and v.untimed and verdict_day
-    ):  # "both recorded on 1 Jun" would date the undated one
+    # "both recorded on 1 Jun" would date the undated one
+    if latest is not None and v.untimed and verdict_day:
         timed = len(v.basis.evidence) - v.untimed
         # A summary leaves the day to the detail: "level not recorded" must fit whole.
         when = "" if not settle else f", {'one' if timed == 1 else 'the latest'}{when}"
