@@ -956,3 +956,22 @@ def test_a_verdict_beside_cement_alone_keeps_its_order_and_age_before_its_day(ve
     summary = _sins_card(surfaces(decisions_for(default_patient(extra=extra)))[0]).summary
     assert summary.startswith(f"T12 recorded unstable {order}"), summary
     assert summary.endswith("— re-image, or record its level"), summary
+
+
+def test_the_sins_detail_names_the_levels_own_stable_verdict_that_noms_goes_by():
+    # NOMS reads a surgeon's "stable" over SINS 15 and leaves surgery out; the SINS card said
+    # "surgical consultation recommended" and never named the verdict, so a reader could not see
+    # why the two differ.
+    cards, _, report, page = surfaces(decisions_for(_unstable_t12(_verdict("stable"))))
+    card = _sins_card(cards)
+    said = (
+        "Recorded stable at T12 on 30 May 2024: NOMS reads it as the level's mechanical "
+        "stability; SINS still recommends the surgical consultation."
+    )
+    assert card.summary == "SINS 15 at T12 (unstable): surgical consultation recommended"
+    assert said in (card.detail or "")
+    for surface in (report, page):
+        assert said in surface
+    # Where SINS says stable too, there is nothing to explain.
+    quiet = surfaces(decisions_for(_stable_t12(_verdict("stable"))))[0]
+    assert "Recorded stable" not in (_sins_card(quiet).detail or "")
