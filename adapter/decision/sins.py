@@ -20,6 +20,7 @@ from typing import Literal
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.compression import on_day
+from adapter.mapping.noms import own_stability
 from adapter.mapping.sins import fracture_words
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult, firm_total, recorded_unstable, to_settle
@@ -31,7 +32,7 @@ from adapter.procedure.concerns import (
     unstable_reason,
 )
 from adapter.procedure.treated import zone_doubt, zone_words
-from adapter.scoring import Pain, Span, level_order, worst_first
+from adapter.scoring import Pain, Span, Stability, level_order, worst_first
 from adapter.vocabulary import (
     SINS,
     SINS_CONSULT,
@@ -99,6 +100,8 @@ class SinsLevel:
     headline: str
     treatment: Treatment | None = None
     consult: bool = False
+    # The level's own "stable" verdict that NOMS goes by, where SINS recommends the consultation.
+    stable_said: str | None = None
 
     @property
     def name(self) -> str:
@@ -484,7 +487,29 @@ def _order(lv: SinsLevel) -> tuple[int, int, int, int, int]:
 def sins_decision(result: PatientResult) -> SinsDecision:
     """Each scored level's SINS as shown: the most serious first, then the worst by what is
     certain (as the pipeline chooses the worst level); treated and unassessed levels after."""
-    return SinsDecision(tuple(sorted((_level(lv, result) for lv in result.levels), key=_order)))
+    shown = (_stable_verdict(_level(lv, result), result) for lv in result.levels)
+    return SinsDecision(tuple(sorted(shown, key=_order)))
+
+
+def _stable_verdict(shown: SinsLevel, result: PatientResult) -> SinsLevel:
+    """The level with its own recorded "stable" verdict named, where SINS certainly recommends
+    the consultation: NOMS reads the verdict (adapter/decision/noms.py), and a reader of the SINS
+    card must see why the two differ. Never at a fixed level, where SINS is not applicable."""
+    more = result.assessment.more
+    if more is None or shown.state == "fixed":
+        return shown
+    if shown.level.result.total.low < SINS_CONSULT_FROM:
+        return shown
+    own = own_stability(more.stability.get(shown.name), more.stability_unplaced)
+    if own is None or own[0].values != {Stability.STABLE}:
+        return shown
+    latest = own[1].latest
+    when = on_day(latest.day) if latest is not None else ", no date recorded"
+    said = (
+        f"Recorded stable at {shown.name}{when}: NOMS reads it as the level's mechanical "
+        "stability; SINS still recommends the surgical consultation."
+    )
+    return replace(shown, stable_said=said)
 
 
 def _without_fractures(lv: LevelResult) -> LevelResult:
@@ -496,6 +521,8 @@ def recommendation(lv: SinsLevel, default: str) -> str:
     scored as it is, otherwise what its treated or unassessed state means; a recorded verdict of
     instability first, never beside "no surgical consultation needed"."""
     text = _recommendation(lv, default)
+    if lv.stable_said is not None:
+        text = f"{text if text.endswith('.') else f'{text}.'} {lv.stable_said}"
     verdict, v = recorded_unstable(lv.level, at=True, settle=True), lv.level.verdict
     if verdict is None or v is None:
         return text
