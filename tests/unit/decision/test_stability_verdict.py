@@ -977,3 +977,19 @@ def test_the_sins_detail_names_the_levels_own_stable_verdict_that_noms_goes_by()
     # Where SINS says stable too, there is nothing to explain.
     quiet = surfaces(decisions_for(_stable_t12(_verdict("stable"))))[0]
     assert "Recorded stable" not in (_sins_card(quiet).detail or "")
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [
+        # NOMS reads either: findings since the verdict, or a verdict with no level beside it
+        _unstable_t12(_verdict("stable", when="2024-05-20T09:00:00Z")),
+        _unstable_t12(_verdict("stable"), _loose("unstable")),
+        # cement after the findings: the card recommends no consultation on findings before it
+        _unstable_t12(_verdict("stable"), procedure("vp", "22511", "T12", when="2024-05-31")),
+    ],
+)
+def test_the_sins_detail_names_a_stable_verdict_only_where_noms_goes_by_it(resources):
+    cards, _, report, _ = surfaces(decisions_for(resources))
+    assert "NOMS reads it as" not in (_sins_card(cards).detail or "")
+    assert "NOMS reads it as" not in report
