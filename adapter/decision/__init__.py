@@ -24,6 +24,7 @@ from adapter.decision.neurology import (
     NeurologyItem,
     neurology_alert,
 )
+from adapter.decision.noms import stable_verdicts
 from adapter.decision.orders import Indicator, OrderDecision, order_decisions
 from adapter.decision.sins import SinsDecision, recommendation, sins_decision
 from adapter.decision.unplaced import Unplaced, unplaced_sins
@@ -167,7 +168,7 @@ def decide(
     summaries = summarise(result)
     count = len(result.levels)
     haematological = result.assessment.haematological
-    view = sins_decision(result)
+    view = stable_verdicts(sins_decision(result), result)
     by_level = {s.level: _as_shown(s, view) for s in summaries[:count]}
     checks = check_orders(orders, result, rules, frozenset(decompressing), request)
     return Decisions(

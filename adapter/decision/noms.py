@@ -16,13 +16,13 @@ recorded surgery tolerance, never derived. What is missing lists every path.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from adapter.decision.sins import fixed_fractured, fracture_since
+from adapter.decision.sins import SinsDecision, SinsLevel, fixed_fractured, fracture_since
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.timing import follows, same_time
 from adapter.mapping.coded import Coded, coded_compressions
-from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
+from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at, on_day
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.noms import own_stability
 from adapter.mapping.placement import fracture_unplaced, fractured_since
@@ -37,10 +37,10 @@ from adapter.scoring import (
     Stability,
     noms_paths,
 )
-from adapter.vocabulary import SINS_STABLE_UNTIL, SINS_UNSTABLE_FROM
+from adapter.vocabulary import SINS_CONSULT_FROM, SINS_STABLE_UNTIL, SINS_UNSTABLE_FROM
 from adapter.vocabulary.noms import NOMS_SOURCES, NOMS_TITLE, NOMS_WORDING
 
-__all__ = ["NomsLevel", "NomsView", "noms_view"]
+__all__ = ["NomsLevel", "NomsView", "noms_view", "stable_verdicts"]
 
 _LOW = frozenset({Bilsky.G0, Bilsky.G1A, Bilsky.G1B})
 _HIGH = frozenset({Bilsky.G2, Bilsky.G3})
@@ -305,13 +305,49 @@ def noms_view(result: PatientResult) -> NomsView | None:
     for lv in result.levels:
         grade = grade_at(grades, lv.level, len(result.levels))
         n, n_text = _with_coded(_compression(grade), grade, _coded_at(lv.level, grade, coded))
-        fixed = next((t for t in reversed(done) if "fixation" in t.kinds and t.at(lv.level)), None)
-        cemented = fixed is None and any(t.stabilises and t.at(lv.level) for t in done)
-        m, m_text = _stability(
-            lv, more.stability.get(lv.level), fixed, more.stability_unplaced, cemented
-        )
+        m, m_text = _m(lv, result)
         decided = noms_paths(NomsInput(lv.level, n, more.radiosensitivity, m, more.tolerance))
         levels.append(NomsLevel(decided, (n_text, o_text, m_text, s_text)))
     cited = sorted({key for lv in levels for path in lv.result.paths for key in path.sources})
     sources = tuple(f"{key}: {NOMS_SOURCES[key]}" for key in cited)
     return NomsView(NOMS_TITLE, NOMS_WORDING, tuple(levels), sources)
+
+
+def _m(lv: LevelResult, result: PatientResult) -> tuple[Possible[Stability], str]:
+    """M at a level: its verdicts, its screws or cement alone, and SINS (:func:`_stability`)."""
+    more, done = result.assessment.more, result.assessment.treatments
+    assert more is not None  # the caller has the v3 inputs
+    fixed = next((t for t in reversed(done) if "fixation" in t.kinds and t.at(lv.level)), None)
+    cemented = fixed is None and any(t.stabilises and t.at(lv.level) for t in done)
+    return _stability(lv, more.stability.get(lv.level), fixed, more.stability_unplaced, cemented)
+
+
+def stable_verdicts(view: SinsDecision, result: PatientResult) -> SinsDecision:
+    """The SINS levels with a level's own recorded "stable" named where NOMS reads M as that
+    verdict and SINS, scored as the level stands, certainly recommends the consultation: a
+    reader of the SINS card must see why NOMS leaves surgery out (contract §4 v3)."""
+    more = result.assessment.more
+    if more is None:
+        return view
+    levels = tuple(_stable_said(shown, result) for shown in view.levels)
+    return view if levels == view.levels else replace(view, levels=levels)
+
+
+def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
+    more, lv = result.assessment.more, shown.level
+    if more is None or shown.state not in ("assessed", "after-treatment"):
+        return shown  # a treated level's card recommends no consultation on old findings
+    if lv.result.total.low < SINS_CONSULT_FROM:
+        return shown
+    own = own_stability(more.stability.get(lv.level), more.stability_unplaced)
+    if own is None or own[0].values != {Stability.STABLE}:
+        return shown
+    if _m(lv, result)[0].values != {Stability.STABLE}:
+        return shown  # NOMS reads it as either: nothing of the verdict's own to explain
+    latest = own[1].latest
+    when = on_day(latest.day) if latest is not None else ", no date recorded"
+    said = (
+        f"Recorded stable at {lv.level}{when}: NOMS reads it as the level's mechanical "
+        "stability; SINS still recommends the surgical consultation."
+    )
+    return replace(shown, stable_said=said)

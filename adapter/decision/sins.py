@@ -20,7 +20,6 @@ from typing import Literal
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.compression import on_day
-from adapter.mapping.noms import own_stability
 from adapter.mapping.sins import fracture_words
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult, firm_total, recorded_unstable, to_settle
@@ -32,7 +31,7 @@ from adapter.procedure.concerns import (
     unstable_reason,
 )
 from adapter.procedure.treated import zone_doubt, zone_words
-from adapter.scoring import Pain, Span, Stability, level_order, worst_first
+from adapter.scoring import Pain, Span, level_order, worst_first
 from adapter.vocabulary import (
     SINS,
     SINS_CONSULT,
@@ -100,7 +99,8 @@ class SinsLevel:
     headline: str
     treatment: Treatment | None = None
     consult: bool = False
-    # The level's own "stable" verdict that NOMS goes by, where SINS recommends the consultation.
+    # The level's own "stable" verdict that NOMS goes by, where SINS recommends the consultation
+    # (adapter.decision.noms.stable_verdicts).
     stable_said: str | None = None
 
     @property
@@ -487,29 +487,7 @@ def _order(lv: SinsLevel) -> tuple[int, int, int, int, int]:
 def sins_decision(result: PatientResult) -> SinsDecision:
     """Each scored level's SINS as shown: the most serious first, then the worst by what is
     certain (as the pipeline chooses the worst level); treated and unassessed levels after."""
-    shown = (_stable_verdict(_level(lv, result), result) for lv in result.levels)
-    return SinsDecision(tuple(sorted(shown, key=_order)))
-
-
-def _stable_verdict(shown: SinsLevel, result: PatientResult) -> SinsLevel:
-    """The level with its own recorded "stable" verdict named, where SINS certainly recommends
-    the consultation: NOMS reads the verdict (adapter/decision/noms.py), and a reader of the SINS
-    card must see why the two differ. Never at a fixed level, where SINS is not applicable."""
-    more = result.assessment.more
-    if more is None or shown.state == "fixed":
-        return shown
-    if shown.level.result.total.low < SINS_CONSULT_FROM:
-        return shown
-    own = own_stability(more.stability.get(shown.name), more.stability_unplaced)
-    if own is None or own[0].values != {Stability.STABLE}:
-        return shown
-    latest = own[1].latest
-    when = on_day(latest.day) if latest is not None else ", no date recorded"
-    said = (
-        f"Recorded stable at {shown.name}{when}: NOMS reads it as the level's mechanical "
-        "stability; SINS still recommends the surgical consultation."
-    )
-    return replace(shown, stable_said=said)
+    return SinsDecision(tuple(sorted((_level(lv, result) for lv in result.levels), key=_order)))
 
 
 def _without_fractures(lv: LevelResult) -> LevelResult:
