@@ -500,7 +500,7 @@ def recommendation(lv: SinsLevel, default: str) -> str:
     instability first, never beside "no surgical consultation needed"."""
     text = _recommendation(lv, default)
     if lv.stable_said is not None:
-        text = f"{text if text.endswith('.') else f'{text}.'} {lv.stable_said}"
+        text = f"{_stopped(text)} {lv.stable_said}"
     verdict, v = recorded_unstable(lv.level, at=True, settle=True), lv.level.verdict
     if verdict is None or v is None:
         return text
@@ -508,6 +508,12 @@ def recommendation(lv: SinsLevel, default: str) -> str:
     if v.certain and v.order and NO_FIXATION not in text:
         text += f" Unstable, with cement alone; {NO_FIXATION}."
     return text
+
+
+def _stopped(text: str) -> str:
+    """``text`` ending in a full stop, before a sentence is added ("Not settled: … or unstable"
+    has none of its own)."""
+    return text if text.endswith(".") else f"{text}."
 
 
 def _recommendation(lv: SinsLevel, default: str) -> str:
@@ -561,8 +567,7 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
         return not_assessed_text(lv.level)
     text = default
     if lv.state == "after-treatment" and t is not None:
-        # "Not settled: … or unstable" has no full stop of its own
-        text = text if text.endswith(".") else f"{text}."
+        text = _stopped(text)
         text += (
             f" Scored from the findings after the {t.name}{on_day(t.time.day)}; earlier ones are "
             "listed, not used."

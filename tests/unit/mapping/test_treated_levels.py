@@ -27,7 +27,11 @@ def score(*extra):
         for code, answer in SINS_AT_T12.items()
     )
     drop = tuple(f"t12-{code}" for code in SINS_AT_T12)
-    data = patient_records(default_patient(drop=drop, extra=old + extra), "p")
+    return _scored(default_patient(drop=drop, extra=old + extra))
+
+
+def _scored(resources):
+    data = patient_records(resources, "p")
     assert data is not None
     return score_patient(data, TERM, now=parse_time("2024-06-01T09:00:00Z"))
 
@@ -310,14 +314,11 @@ def test_no_recorded_again_sentence_between_a_kyphoplasty_and_a_vertebroplasty()
 def test_findings_of_an_unknown_order_with_a_possible_instability_say_it_before_re_assess():
     # Alignment never recorded: SINS 10–14, which may be unstable. The summary said "re-assess"
     # alone, as for a SINS 10, and only the detail named the possible instability.
-    data = patient_records(
+    result = _scored(
         default_patient(
             drop=("t12-spinal-alignment",), extra=(procedure("vp", "22511", "T12", when=MONTH),)
-        ),
-        "p",
+        )
     )
-    assert data is not None
-    result = score_patient(data, TERM, now=parse_time("2024-06-01T09:00:00Z"))
     lv = sins_decision(result).levels[0]
     assert (lv.state, lv.indicator) == ("before-treatment", "info")
     assert lv.headline == (
