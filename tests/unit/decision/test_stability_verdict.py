@@ -960,6 +960,23 @@ def test_a_verdict_beside_cement_alone_keeps_its_order_and_age_before_its_day(ve
     assert summary.endswith("— re-image, or record its level"), summary
 
 
+@pytest.mark.parametrize("cement_time", ["2024-05-22T10:00:00Z", "2024-05"])
+@pytest.mark.parametrize("fracture_onset", [None, "2024-05", "absent"])
+def test_an_undated_verdict_beside_cement_alone_keeps_no_date_recorded(cement_time, fracture_onset):
+    # Where its order against the cement did not fit, the summary fell to "T12 recorded
+    # unstable, cement alone", which reads as a current verdict with 28 characters to spare;
+    # "no date recorded" says in 18 that its age and its order are unknown.
+    verdict = _verdict("unstable")
+    del verdict["effectiveDateTime"]
+    extra = [verdict, procedure("vp", "22511", "T12", when=cement_time)]
+    if fracture_onset != "absent":
+        fracture = condition("fx", "M84.58XA", onset=fracture_onset)
+        extra.append(fracture if fracture_onset else condition("fx", "M84.58XA"))
+    summary = _sins_card(surfaces(decisions_for(default_patient(extra=tuple(extra))))[0]).summary
+    assert not summary.endswith("…") and len(summary) <= 140, summary
+    assert summary.startswith("T12 recorded unstable, no date recorded"), summary
+
+
 def test_the_sins_detail_names_the_levels_own_stable_verdict_that_noms_goes_by():
     # NOMS reads a surgeon's "stable" over SINS 15 and leaves surgery out; the SINS card said
     # "surgical consultation recommended" and never named the verdict, so a reader could not see
