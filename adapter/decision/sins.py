@@ -405,6 +405,9 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             # Then the verdict's day, its age ("(dated)") and its order against the cement kept;
             # last, those go to the detail too.
             dayless = f"{lv.level} {recorded_unstable(lv, cement_day=False, verdict_day=False)}"
+            # Then the order: its age kept ("no date recorded" says the order is unknown too).
+            aged = recorded_unstable(lv, verdict_day=False, order=False)
+            unordered = f"{lv.level} {aged}, cement alone"
             bare = f"{lv.level} {recorded_unstable(lv, day=False)}, cement alone"
             if (since := fracture_since(lv) or _since_findings(lv)) is not None:
                 # The cement's day and the advice left to the detail; then, as in _compact,
@@ -416,7 +419,8 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
                     f"{cement_dayless}; {brief}",
                     f"{dayless}: {UNFIXED}; {brief}",
                     f"{dayless}; {brief}",
-                    f"{bare}; {brief}",  # "cement alone" says there is no fixation
+                    f"{unordered}; {brief}",  # "cement alone" says there is no fixation
+                    f"{bare}; {brief}",
                 )
             else:
                 candidates = (
@@ -424,6 +428,7 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
                     f"{cement_dayless}: {NO_FIXATION}",
                     f"{cement_dayless}: {UNFIXED}",
                     f"{dayless}: {UNFIXED}",
+                    f"{unordered}: {NO_FIXATION}",
                     f"{bare}: {NO_FIXATION}",
                 )
             words = _fitting(candidates)

@@ -270,6 +270,7 @@ def recorded_unstable(
     day: bool = True,
     cement_day: bool = True,
     verdict_day: bool = True,
+    order: bool = True,
 ) -> str | None:
     """A recorded verdict of instability that SINS does not already say: "recorded unstable on
     30 May 2024" ("… at T12 …" with ``at``; "…, stable on 30 May 2024, level not recorded"
@@ -278,7 +279,8 @@ def recorded_unstable(
     when it may no longer hold, which may raise an alarm, never settle one; " — settle them" /
     " — record its level" with ``settle``; without its day, or "(dated)", when not ``day``; the
     cement named without its day when not ``cement_day``; the verdict without its day, its age and
-    order kept, when not ``verdict_day``); None otherwise.
+    order kept, when not ``verdict_day``; without its order against the cement, its age kept,
+    when not ``order``); None otherwise.
     SINS is the referral tool for the surgeon who gives such a verdict: it never overrides one.
     Beside a total certainly 13 or more without dated findings it adds nothing, unless screws
     make SINS not applicable there."""
@@ -297,12 +299,12 @@ def recorded_unstable(
         timed = len(v.basis.evidence) - v.untimed
         # A summary leaves the day to the detail: "level not recorded" must fit whole.
         when = "" if not settle else f", {'one' if timed == 1 else 'the latest'}{when}"
-    order = f", {v.order}{v.cement_day if cement_day else ''}" if v.order else ""
+    against = f", {v.order}{v.cement_day if cement_day else ''}" if v.order and order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
     # A later "stable" with no level, where the words say what to do: a summary keeps "level
     # not recorded" whole, and the detail says the rest.
     later = f", stable{v.later_stable}" if v.later_stable and settle else ""
-    return f"{said}{where}{when}{v.freshness}{later}{unplaced}{order}{then}"
+    return f"{said}{where}{when}{v.freshness}{later}{unplaced}{against}{then}"
 
 
 def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:
