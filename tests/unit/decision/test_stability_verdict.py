@@ -268,9 +268,11 @@ def test_a_verdict_comes_before_what_to_record_in_a_card_summary():
     resources = default_patient(drop=("t12-posterolateral-involvement",),
                                 extra=(_verdict("unstable"),))  # fmt: skip
     summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
-    assert summary.startswith(
-        "SINS 10–13 at T12: surgical consultation recommended; recorded unstable on 30 May 2024; "
-        "could be up to 13"
+    # Whole, the verdict's day left to the detail: with it, what to record was cut ("record
+    # posterolateral invol…").
+    assert summary == (
+        "SINS 10–13 at T12: surgical consultation recommended; recorded unstable; could be up to "
+        "13 (unstable) — record posterolateral involvement"
     )
 
 
@@ -975,6 +977,22 @@ def test_an_undated_verdict_beside_cement_alone_keeps_no_date_recorded(cement_ti
     summary = _sins_card(surfaces(decisions_for(default_patient(extra=tuple(extra))))[0]).summary
     assert not summary.endswith("…") and len(summary) <= 140, summary
     assert summary.startswith("T12 recorded unstable, no date recorded"), summary
+
+
+@pytest.mark.parametrize(
+    "verdicts",
+    [(_loose("unstable"),), (_verdict("stable", when="2024-05-20T09:00:00Z"), _loose("unstable"))],
+)
+def test_a_sins_range_across_bands_beside_a_level_less_verdict_is_never_cut(verdicts):
+    # "SINS 10–14 at T12: surgical consultation recommended; recorded unstable on 30 May 2024,
+    # level not recorded; could be up to 14 (unstable)…" lost what to record; the verdict's
+    # day goes to the detail first.
+    resources = default_patient(drop=("t12-spinal-alignment",), extra=verdicts)
+    card = _sins_card(surfaces(decisions_for(resources))[0])
+    assert not card.summary.endswith("…") and len(card.summary) <= 140, card.summary
+    assert "recorded unstable" in card.summary and "level not recorded" in card.summary
+    assert card.summary.endswith("— record alignment"), card.summary
+    assert "Recorded unstable on 30 May 2024, level not recorded" in (card.detail or "")
 
 
 def test_the_sins_detail_names_the_levels_own_stable_verdict_that_noms_goes_by():
