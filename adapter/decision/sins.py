@@ -192,11 +192,15 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
             dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].any_dated]
             words += f"; rests on dated {', '.join(dated)}"
     else:
-        # The verdict before what to record: a summary is cut at its end.
         consult = f" {CONSULT};" if total.low >= SINS_CONSULT_FROM else ""
-        consult += f" {verdict};" if verdict is not None else ""
-        words = f"{where}:{consult} could be up to {total.high} ({top.short_label})"
-        words += f" — {to_settle(lv.result, lv.bases)}"
+        reach = f"up to {total.high} ({top.short_label}) — {to_settle(lv.result, lv.bases)}"
+        words = f"{where}:{consult} could be {reach}"
+        if verdict is not None:
+            # Before what to record, never cut: the verdict's day goes first (the detail gives
+            # it), then "could be" (the range says it); its age stays ("(dated)").
+            aged = recorded_unstable(lv, verdict_day=False)
+            said = ((verdict, "could be "), (aged, "could be "), (aged, ""))
+            words = _fitting([f"{where}:{consult} {v}; {could}{reach}" for v, could in said])
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
