@@ -995,6 +995,24 @@ def test_a_sins_range_across_bands_beside_a_level_less_verdict_is_never_cut(verd
     assert "Recorded unstable on 30 May 2024, level not recorded" in (card.detail or "")
 
 
+@pytest.mark.parametrize("fracture", [False, True])
+def test_conflicting_verdicts_before_cement_are_named_once_in_the_summary(fracture):
+    # Findings after the cement score the level, whose summary already names the conflict in
+    # brief: it was named again, and cut ("…; stable and unstable both recorded; stable and
+    # unstable both…").
+    extra = [
+        finding("stab-s", "spinal-stability", "stable", level="T12", when="2024-05-20T09:00:00Z"),
+        finding("stab-u", "spinal-stability", "unstable", level="T12", when="2024-05-20T09:00:00Z"),
+        procedure("vp", "22511", "T12", when="2024-05-22T10:00:00Z"),
+    ]
+    if fracture:  # with no date: not known to be older than anything
+        extra.append(condition("fx", "M84.58XA"))
+    card = _sins_card(surfaces(decisions_for(default_patient(extra=tuple(extra))))[0])
+    assert not card.summary.endswith("…") and len(card.summary) <= 140, card.summary
+    assert card.summary.count("stable and unstable both recorded") == 1, card.summary
+    assert "Stable and unstable both recorded at T12 on 20 May 2024" in (card.detail or "")
+
+
 def test_the_sins_detail_names_the_levels_own_stable_verdict_that_noms_goes_by():
     # NOMS reads a surgeon's "stable" over SINS 15 and leaves surgery out; the SINS card said
     # "surgical consultation recommended" and never named the verdict, so a reader could not see
