@@ -437,12 +437,12 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
                 )
             words = _fitting(candidates)
             return replace(treated, headline=words, indicator="warning", consult=True)
-        if verdict in treated.headline:
-            return treated
+        short = recorded_unstable(lv, day=False)
+        if verdict in treated.headline or (short is not None and short in treated.headline):
+            return treated  # said already, by the findings after the treatment (in brief)
         # Whole, or without its day; where it fits neither, a headline that already says
         # "unstable" stands alone (the detail names the verdict), never one cut into it; or,
         # beside a fracture since, the verdict and the fracture's action alone.
-        short = recorded_unstable(lv, day=False)
         forms = [f"{treated.headline}; {verdict}", f"{treated.headline}; {short}"]
         t = treated.treatment
         if t is not None and (day := on_day(t.time.day)) in treated.headline:
