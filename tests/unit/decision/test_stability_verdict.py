@@ -885,14 +885,9 @@ def test_a_level_less_verdict_beside_unordered_findings_keeps_level_not_recorded
     ), card.summary
 
 
-@pytest.mark.parametrize("verdict_time", [None, "2024-05-20T09:00:00Z", "2024-05"])
-@pytest.mark.parametrize("cement_time", ["2024-05-22T10:00:00Z", "2024-05"])
-@pytest.mark.parametrize("fracture_onset", [None, "2024-05", "2024-06-01T08:00:00Z", "absent"])
-def test_a_verdict_beside_cement_alone_keeps_no_fixation_and_the_fractures_action_whole(
-    verdict_time, cement_time, fracture_onset
-):
-    # Long order wordings ("no date recorded, not known to be before or after the
-    # vertebroplasty") cut the summary before "no fixation recorded" or "or record its level".
+def _beside_cement(verdict_time: str | None, cement_time: str, fracture_onset: str | None) -> str:
+    """The SINS card's summary of T12 with an "unstable" verdict (None: with no date), cement
+    alone, and a fracture with no level (None: with no date; "absent": none); never cut."""
     verdict = _verdict("unstable", when=verdict_time or NOW)
     if verdict_time is None:
         del verdict["effectiveDateTime"]
@@ -902,6 +897,18 @@ def test_a_verdict_beside_cement_alone_keeps_no_fixation_and_the_fractures_actio
         extra.append(fracture if fracture_onset else condition("fx", "M84.58XA"))
     summary = _sins_card(surfaces(decisions_for(default_patient(extra=tuple(extra))))[0]).summary
     assert not summary.endswith("…") and len(summary) <= 140, summary
+    return summary
+
+
+@pytest.mark.parametrize("verdict_time", [None, "2024-05-20T09:00:00Z", "2024-05"])
+@pytest.mark.parametrize("cement_time", ["2024-05-22T10:00:00Z", "2024-05"])
+@pytest.mark.parametrize("fracture_onset", [None, "2024-05", "2024-06-01T08:00:00Z", "absent"])
+def test_a_verdict_beside_cement_alone_keeps_no_fixation_and_the_fractures_action_whole(
+    verdict_time, cement_time, fracture_onset
+):
+    # Long order wordings ("no date recorded, not known to be before or after the
+    # vertebroplasty") cut the summary before "no fixation recorded" or "or record its level".
+    summary = _beside_cement(verdict_time, cement_time, fracture_onset)
     assert summary.startswith("T12 recorded unstable"), summary
     if "fracture" in summary:  # the fracture's whole action, before "no fixation recorded"
         assert summary.endswith("— re-image, or record its level"), summary
@@ -968,14 +975,7 @@ def test_an_undated_verdict_beside_cement_alone_keeps_no_date_recorded(cement_ti
     # Where its order against the cement did not fit, the summary fell to "T12 recorded
     # unstable, cement alone", which reads as a current verdict with 28 characters to spare;
     # "no date recorded" says in 18 that its age and its order are unknown.
-    verdict = _verdict("unstable")
-    del verdict["effectiveDateTime"]
-    extra = [verdict, procedure("vp", "22511", "T12", when=cement_time)]
-    if fracture_onset != "absent":
-        fracture = condition("fx", "M84.58XA", onset=fracture_onset)
-        extra.append(fracture if fracture_onset else condition("fx", "M84.58XA"))
-    summary = _sins_card(surfaces(decisions_for(default_patient(extra=tuple(extra))))[0]).summary
-    assert not summary.endswith("…") and len(summary) <= 140, summary
+    summary = _beside_cement(None, cement_time, fracture_onset)
     assert summary.startswith("T12 recorded unstable, no date recorded"), summary
 
 
@@ -993,6 +993,44 @@ def test_a_sins_range_across_bands_beside_a_level_less_verdict_is_never_cut(verd
     assert "recorded unstable" in card.summary and "level not recorded" in card.summary
     assert card.summary.endswith("— record alignment"), card.summary
     assert "Recorded unstable on 30 May 2024, level not recorded" in (card.detail or "")
+
+
+def _undated(resource):
+    return {k: v for k, v in resource.items() if k != "effectiveDateTime"}
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "said"),
+    [
+        (
+            (_undated(_loose("unstable")),),
+            "recorded unstable, no date recorded, level not recorded",
+        ),
+        ((_loose("stable"), _loose("unstable")), "stable and unstable both recorded"),
+    ],
+)
+def test_a_sins_range_beside_a_long_level_less_verdict_keeps_what_to_record(verdicts, said):
+    # With the verdict's day gone and "could be" too, "…; up to 14 (unstable)…" was still cut
+    # before what to record: the range's top goes last (the head, "SINS 10–14", gives it).
+    resources = default_patient(drop=("t12-spinal-alignment",), extra=verdicts)
+    summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
+    assert not summary.endswith("…") and len(summary) <= 140, summary
+    assert summary.startswith(f"SINS 10–14 at T12: surgical consultation recommended; {said}")
+    assert summary.endswith("— record alignment"), summary
+
+
+def test_a_dated_level_less_verdict_keeps_its_age_beside_cement_and_a_fracture():
+    # Cement before the findings, a fracture perhaps since them: the summary, which named the
+    # verdict as "recorded unstable (dated), level not recorded", was replaced by one that
+    # dropped "(dated)" and the consultation (which the detail does not give either).
+    extra = (
+        _loose("unstable", when="2023-06-01T09:00:00Z"),
+        procedure("vp", "22511", "T12", when="2024-05-22T10:00:00Z"),
+        condition("fx", "M84.58XA", onset="2024-05"),
+    )
+    summary = _sins_card(surfaces(decisions_for(default_patient(extra=extra)))[0]).summary
+    assert "recorded unstable (dated), level not recorded" in summary, summary
+    assert "surgical consultation recommended" in summary, summary
 
 
 @pytest.mark.parametrize("fracture", [False, True])
