@@ -193,14 +193,20 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
             words += f"; rests on dated {', '.join(dated)}"
     else:
         consult = f" {CONSULT};" if total.low >= SINS_CONSULT_FROM else ""
-        reach = f"up to {total.high} ({top.short_label}) — {to_settle(lv.result, lv.bases)}"
-        words = f"{where}:{consult} could be {reach}"
+        settle = to_settle(lv.result, lv.bases)
+        reach = f"up to {total.high} ({top.short_label})"
+        words = f"{where}:{consult} could be {reach} — {settle}"
         if verdict is not None:
             # Before what to record, never cut: the verdict's day goes first (the detail gives
-            # it), then "could be" (the range says it); its age stays ("(dated)").
+            # it), then "could be", then the range's top (the head gives both); its age stays.
             aged = recorded_unstable(lv, verdict_day=False)
-            said = ((verdict, "could be "), (aged, "could be "), (aged, ""))
-            words = _fitting([f"{where}:{consult} {v}; {could}{reach}" for v, could in said])
+            said = ((verdict, f"; could be {reach}"), (aged, f"; could be {reach}"))
+            forms = [f"{where}:{consult} {v}{could} — {settle}" for v, could in said]
+            forms += [f"{where}:{consult} {aged}; {reach} — {settle}"]
+            brief = recorded_unstable(lv, verdict_day=False, cement_day=False)
+            words = _fitting(
+                [*forms, *(f"{where}:{consult} {v} — {settle}" for v in (aged, brief))]
+            )
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
@@ -438,7 +444,8 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             words = _fitting(candidates)
             return replace(treated, headline=words, indicator="warning", consult=True)
         short = recorded_unstable(lv, day=False)
-        if verdict in treated.headline or (short is not None and short in treated.headline):
+        aged = recorded_unstable(lv, verdict_day=False)  # its age kept: "(dated)"
+        if any(said is not None and said in treated.headline for said in (verdict, aged, short)):
             return treated  # said already, by the findings after the treatment (in brief)
         # Whole, or without its day; where it fits neither, a headline that already says
         # "unstable" stands alone (the detail names the verdict), never one cut into it; or,
@@ -468,7 +475,13 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             what, settle = fracture_words(unplaced)
             head = "fixed" if treated.state == "fixed" else f"SINS {lv.result.total}"
             since = f"{', perhaps' if perhaps else ''} since {follows} — {settle}"
-            forms.append(f"{lv.level} {head}: {short}; {what.removeprefix('vertebral ')}{since}")
+            # Its age before what the fracture follows (the detail says it), then before both.
+            full = f"{what.removeprefix('vertebral ')}{since}"
+            brief = full.replace(f" since {follows} — ", " since — ", 1)
+            forms += [
+                f"{lv.level} {head}: {said}; {fracture}"
+                for said, fracture in ((aged, full), (aged, brief), (short, full), (short, brief))
+            ]
         words = _fitting(forms)
         return replace(treated, headline=words, indicator=worse(treated.indicator, "warning"))
     if not _assessed(lv):
