@@ -1051,6 +1051,28 @@ def test_conflicting_verdicts_before_cement_are_named_once_in_the_summary(fractu
     assert "Stable and unstable both recorded at T12 on 20 May 2024" in (card.detail or "")
 
 
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ("2023-06-01T09:00:00Z", "stable and unstable both recorded (dated)"),
+        (None, "stable and unstable both recorded, no date recorded"),
+    ],
+)
+def test_conflicting_verdicts_before_cement_keep_their_age_in_the_summary(when, said):
+    # Too long whole ("… on 1 Jun 2023 (dated), before the vertebroplasty on 22 May 2024"), the
+    # verdicts fell to "stable and unstable both recorded", which reads as current, with 32
+    # characters to spare.
+    verdicts = [
+        finding(f"stab-{a}", "spinal-stability", a, level="T12", when=when or NOW)
+        for a in ("stable", "unstable")
+    ]
+    extra = [_undated(v) if when is None else v for v in verdicts]
+    extra.append(procedure("vp", "22511", "T12", when="2024-05-22T10:00:00Z"))
+    summary = _sins_card(surfaces(decisions_for(default_patient(extra=tuple(extra))))[0]).summary
+    assert not summary.endswith("…") and len(summary) <= 140, summary
+    assert said in summary and summary.count("both recorded") == 1, summary
+
+
 def test_the_sins_detail_names_the_levels_own_stable_verdict_that_noms_goes_by():
     # NOMS reads a surgeon's "stable" over SINS 15 and leaves surgery out; the SINS card said
     # "surgical consultation recommended" and never named the verdict, so a reader could not see
