@@ -184,10 +184,17 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     if band is not None:
         advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
         words = f"{where} ({band.short_label}): {advice}"
-        if verdict is not None:  # whole, or without its day (the detail gives it)
-            words = _fitting(
-                [f"{words}; {verdict}", f"{words}; {recorded_unstable(lv, day=False)}"]
+        if verdict is not None:
+            # Whole; then without its day, the cement's day and its order against the cement, in
+            # turn (the detail gives them); its age ("(dated)") goes last.
+            shorter = (
+                verdict,
+                recorded_unstable(lv, verdict_day=False),
+                recorded_unstable(lv, verdict_day=False, cement_day=False),
+                recorded_unstable(lv, verdict_day=False, order=False),
+                recorded_unstable(lv, day=False),
             )
+            words = _fitting([f"{words}; {v}" for v in shorter])
         if SINS.band_of(firm.low, firm.high) is not band:
             dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].any_dated]
             words += f"; rests on dated {', '.join(dated)}"
