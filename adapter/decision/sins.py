@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.compression import on_day
@@ -160,7 +160,8 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     pain = _mechanical_now(lv)
     indicator = worse(certain_indicator(total), "warning" if pain else "info")
     firm = firm_total(lv.result, lv.bases)
-    verdict = recorded_unstable(lv)
+    worded = _verdict(lv)
+    verdict = worded.whole if worded is not None else None
     if verdict is not None and total.low < SINS_CONSULT_FROM:
         # A surgeon's verdict of instability: SINS, a referral tool, never overrides it.
         if band is not None:
@@ -184,16 +185,10 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     if band is not None:
         advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
         words = f"{where} ({band.short_label}): {advice}"
-        if verdict is not None:
+        if worded is not None:
             # Whole; then without its day, the cement's day and its order against the cement, in
             # turn (the detail gives them); its age ("(dated)") goes last.
-            shorter = (
-                verdict,
-                recorded_unstable(lv, verdict_day=False),
-                recorded_unstable(lv, verdict_day=False, cement_day=False),
-                recorded_unstable(lv, verdict_day=False, order=False),
-                recorded_unstable(lv, day=False),
-            )
+            shorter = (worded.whole, worded.dayless, worded.daysless, worded.unordered, worded.bare)
             words = _fitting([f"{words}; {v}" for v in shorter])
         if SINS.band_of(firm.low, firm.high) is not band:
             dated = [c.spec.short for c in lv.result.components if lv.bases[c.code].any_dated]
@@ -203,16 +198,14 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         settle = to_settle(lv.result, lv.bases)
         reach = f"up to {total.high} ({top.short_label})"
         words = f"{where}:{consult} could be {reach} — {settle}"
-        if verdict is not None:
+        if worded is not None:
             # Before what to record, never cut: the verdict's day goes first (the detail gives
             # it), then "could be", then the range's top (the head gives both); its age stays.
-            aged = recorded_unstable(lv, verdict_day=False)
-            said = ((verdict, f"; could be {reach}"), (aged, f"; could be {reach}"))
-            forms = [f"{where}:{consult} {v}{could} — {settle}" for v, could in said]
+            aged, could = worded.dayless, f"; could be {reach}"
+            forms = [f"{where}:{consult} {v}{could} — {settle}" for v in (worded.whole, aged)]
             forms += [f"{where}:{consult} {aged}; {reach} — {settle}"]
-            brief = recorded_unstable(lv, verdict_day=False, cement_day=False)
             words = _fitting(
-                [*forms, *(f"{where}:{consult} {v} — {settle}" for v in (aged, brief))]
+                [*forms, *(f"{where}:{consult} {v} — {settle}" for v in (aged, worded.daysless))]
             )
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
@@ -332,6 +325,34 @@ def _fitting(forms: Sequence[str]) -> str:
     return next((f for f in forms if len(f) <= SUMMARY_MAX), shorten(forms[-1]))
 
 
+class _Verdict(NamedTuple):
+    """A recorded verdict of instability as a summary words it, from whole to bare: what a form
+    leaves out, the detail gives. Its age ("(dated)", "no date recorded") outlasts its day and
+    its order against the cement: a verdict that reads as current may be acted on as one."""
+
+    whole: str  # "recorded unstable on 30 May 2024, after the vertebroplasty on 2 Jun 2024"
+    cement_dayless: str  # the cement's day left out
+    dayless: str  # the verdict's own day left out
+    daysless: str  # both days left out
+    unordered: str  # the verdict's day and its order against the cement left out
+    bare: str  # "recorded unstable" (", level not recorded" kept): no day, no age, no order
+
+
+def _verdict(lv: LevelResult) -> _Verdict | None:
+    whole = recorded_unstable(lv)
+    if whole is None:
+        return None
+    # The flags only leave words out: none of these is None once the whole is not.
+    return _Verdict(
+        whole,
+        recorded_unstable(lv, cement_day=False) or whole,
+        recorded_unstable(lv, verdict_day=False) or whole,
+        recorded_unstable(lv, verdict_day=False, cement_day=False) or whole,
+        recorded_unstable(lv, verdict_day=False, order=False) or whole,
+        recorded_unstable(lv, day=False) or whole,
+    )
+
+
 def _compact(shown: SinsLevel, said: str) -> str:
     """A summary with a fracture since, too long as it stands: the fracture and its action kept
     whole, the instability in brief. The most complete of these that fits; the detail gives what
@@ -413,19 +434,18 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
     treated = _treated_level(lv, done)
     if treated is not None:
         # A verdict of instability since the treatment (pipeline: one before it is history).
-        verdict, v = recorded_unstable(lv), lv.verdict
-        if verdict is None or v is None:
+        worded, v = _verdict(lv), lv.verdict
+        if worded is None or v is None:
             return treated
         if v.certain and v.order:  # cement alone, before or after a verdict of instability
-            whole = f"{lv.level} {verdict}"
-            cement_dayless = f"{lv.level} {recorded_unstable(lv, cement_day=False)}"
+            whole = f"{lv.level} {worded.whole}"
+            cement_dayless = f"{lv.level} {worded.cement_dayless}"
             # Then the verdict's day, its age ("(dated)") and its order against the cement kept;
             # last, those go to the detail too.
-            dayless = f"{lv.level} {recorded_unstable(lv, cement_day=False, verdict_day=False)}"
+            dayless = f"{lv.level} {worded.daysless}"
             # Then the order: its age kept ("no date recorded" says the order is unknown too).
-            aged = recorded_unstable(lv, verdict_day=False, order=False)
-            unordered = f"{lv.level} {aged}, cement alone"
-            bare = f"{lv.level} {recorded_unstable(lv, day=False)}, cement alone"
+            unordered = f"{lv.level} {worded.unordered}, cement alone"
+            bare = f"{lv.level} {worded.bare}, cement alone"
             if (since := fracture_since(lv) or _since_findings(lv)) is not None:
                 # The cement's day and the advice left to the detail; then, as in _compact,
                 # "vertebral", then "no fixation recorded", before the fracture's action.
@@ -450,9 +470,8 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
                 )
             words = _fitting(candidates)
             return replace(treated, headline=words, indicator="warning", consult=True)
-        short = recorded_unstable(lv, day=False)
-        aged = recorded_unstable(lv, verdict_day=False)  # its age kept: "(dated)"
-        if any(said is not None and said in treated.headline for said in (verdict, aged, short)):
+        verdict, short, aged = worded.whole, worded.bare, worded.dayless  # aged: "(dated)" kept
+        if any(said in treated.headline for said in (verdict, aged, short)):
             return treated  # said already, by the findings after the treatment (in brief)
         # Whole, or without its day; where it fits neither, a headline that already says
         # "unstable" stands alone (the detail names the verdict), never one cut into it; or,
@@ -492,8 +511,8 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
         words = _fitting(forms)
         return replace(treated, headline=words, indicator=worse(treated.indicator, "warning"))
     if not _assessed(lv):
-        if (verdict := recorded_unstable(lv)) is not None:
-            words = f"{not_assessed(lv)}; {verdict}: {SINS_OVERRIDE}"
+        if (unassessed := recorded_unstable(lv)) is not None:
+            words = f"{not_assessed(lv)}; {unassessed}: {SINS_OVERRIDE}"
             return SinsLevel(lv, "not-assessed", "warning", words, consult=True)
         return SinsLevel(lv, "not-assessed", "info", not_assessed(lv))
     return _assessed_level(lv, "assessed", None)
