@@ -505,6 +505,42 @@ def test_a_fixation_that_does_not_name_the_level_between_its_screws_does_not_fix
     assert (lv.name, lv.state, lv.indicator) == ("T12", "assessed", "critical")
 
 
+def test_screws_above_and_below_cement_on_the_same_day_fix_the_cemented_level():
+    # The case series' own procedure (seed: screws into the adjacent upper and lower vertebrae,
+    # cement into the affected one), recorded as two Procedures with no reasonReference: the
+    # cement was not alone, and T12 lies within the construct.
+    cement = procedure("vp", VERTEBROPLASTY, "T12", when="2024-05-31T11:30:00Z")
+    resources = default_patient(
+        sins={"spinal-alignment": "subluxation"}, extra=(bridging_fixation(reason=False), cement)
+    )
+    result = result_of(resources)
+    lv = sins_decision(result).levels[0]
+    assert (lv.name, lv.state, lv.indicator) == ("T12", "fixed", "info")
+    assert lv.headline == "T12 fixed on 31 May 2024: SINS not applicable"
+    decisions = decide(result)
+    said = text_report(decisions)
+    assert "no fixation recorded" not in said and "cement alone" not in said
+    assert "T12 was bridged by screws above and below it on 31 May 2024" in said
+    (screws,) = [t for t in result.assessment.treatments if "fixation" in t.kinds]
+    assert screws.bridged == ("T12",)
+    assert screws.evidence.summary == "fixation at T11, L1 around the cement at T12"
+    # Cement on another day keeps the screws to their own levels: T12 stays cement alone.
+    later = procedure("vp", VERTEBROPLASTY, "T12", when="2024-06-01T08:00:00Z")
+    apart = default_patient(
+        sins={"spinal-alignment": "subluxation"}, extra=(bridging_fixation(reason=False), later)
+    )
+    lv = sins_decision(result_of(apart)).levels[0]
+    assert lv.state != "fixed"
+    # Cement outside the construct's span is never bridged by it.
+    outside = procedure("vp", VERTEBROPLASTY, "L2", when=AFTER)
+    resources = default_patient(
+        sins={"spinal-alignment": "subluxation"},
+        extra=(bridging_fixation(reason=False), outside, condition("met-l2", "C79.51", level="L2")),
+    )
+    fixed = [lv.name for lv in sins_decision(result_of(resources)).levels if lv.state == "fixed"]
+    assert fixed == []
+
+
 UNSTABLE_BEFORE_CEMENT = (
     "T12 SINS 14 before cement on 31 May 2024: unstable before cement alone; no fixation "
     "recorded — consider surgical review"
