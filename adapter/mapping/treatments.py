@@ -12,7 +12,11 @@ alike: a cement augmentation's are its bodySite levels; a fixation's those of th
 reasonReference names, else its bodySite levels that carry a metastasis (§5: the others are
 instrumented). A fixation stabilises its bodySite levels and the treated levels its construct
 spans — screws above and below bridge the level between them; a named level outside the span is
-not taken as fixed (the record disagrees with itself, and SINS there stays shown).
+not taken as fixed (the record disagrees with itself, and SINS there stays shown). Cement put
+between the screws on the same day is bridged too, whatever the record names as the fixation's
+reason: screws into the adjacent vertebrae and cement into the affected one is the case series'
+own procedure, and the two are one index event (§6). Screws alone around a level they name
+nowhere do not fix it.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.followup import ProcedureRecord
 from adapter.fhir.read.timing import ClinicalTime, latest_moment
 from adapter.mapping.context import Context
+from adapter.mapping.measures import calendar_day
 from adapter.mapping.sites import Site, resolve_site
 from adapter.mapping.staging import Staging
 from adapter.mapping.terminology import Terminology
@@ -213,21 +219,32 @@ def _bridged(own: tuple[str, ...], treated: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _treatment(
-    ctx: Context, proc: ProcedureRecord, staging: Staging, kinds: frozenset[TreatmentKind]
+    ctx: Context,
+    proc: ProcedureRecord,
+    staging: Staging,
+    kinds: frozenset[TreatmentKind],
+    cemented: Iterable[str] = (),
 ) -> Treatment | None:
-    """The Procedure as a treatment, or None when it is timed after the computation time."""
+    """The Procedure as a treatment, or None when it is timed after the computation time;
+    ``cemented``: the levels cement went into on its day (one index event, contract §6)."""
     assert proc.time is not None  # callers keep timed Procedures only
     named = " and ".join(sorted(kinds)).capitalize()
     if ctx.from_future(proc.ref, proc.time, named):
         return None
     levels = levels_named(ctx.term, proc)
     bridged = _bridged(levels, treated_levels(ctx.term, proc, staging))
+    # Screws above and below, cement between them on the same day: the case series' construct,
+    # though the record names the screws' levels only.
+    around = _bridged(levels, tuple(lv for lv in cemented if lv not in bridged)) if levels else ()
     displays = _displays(ctx.term, proc) + ((proc.words,) if proc.words else ())
     augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
     summary = _name(kinds, augmentation)
     where = f" at {', '.join(levels)}" if levels else ", level not recorded"
     if bridged:
         where += f" for the lesion at {', '.join(bridged)}"
+    if around:
+        where += f" around the cement at {', '.join(around)}"
+        bridged = tuple(sorted({*bridged, *around}, key=level_order))
     if proc.status == "in-progress":
         where += ", in progress"
     evidence = Evidence(proc.ref, proc.time, summary + where)
@@ -324,12 +341,21 @@ def read_treatments(
     ctx: Context, procedures: Iterable[ProcedureRecord], staging: Staging
 ) -> tuple[Treatment, ...]:
     """Completed, timed spinal treatments up to the computation time, oldest first."""
+    done = [p for p in procedures if p.status == "completed" and p.time is not None]
+    kinds_of = {id(p): _kinds_of(ctx.term, p) for p in done}
+    # The levels cemented on each day known to the day (an index event, contract §6): a
+    # fixation of that day whose screws are above and below one of them fixes it too.
+    cemented: dict[date, set[str]] = {}
+    for proc in done:
+        if "augmentation" in kinds_of[id(proc)] and proc.time and len(proc.time.text) > 7:
+            cemented.setdefault(calendar_day(proc.time), set()).update(levels_named(ctx.term, proc))
     out: list[Treatment] = []
-    for proc in procedures:
-        if proc.status != "completed" or proc.time is None:
-            continue
-        kinds = _kinds_of(ctx.term, proc)
-        if kinds and (treatment := _treatment(ctx, proc, staging, kinds)) is not None:
+    for proc in done:
+        assert proc.time is not None
+        kinds = kinds_of[id(proc)]
+        day = calendar_day(proc.time) if len(proc.time.text) > 7 else None
+        around = cemented.get(day, ()) if day and "fixation" in kinds else ()
+        if kinds and (treatment := _treatment(ctx, proc, staging, kinds, around)) is not None:
             out.append(treatment)
     return tuple(sorted(out, key=lambda t: t.time.instant))
 
