@@ -16,6 +16,7 @@ from adapter.mapping.terminology import default_terminology
 from adapter.pipeline import patient_records, score_patient
 from adapter.procedure.check import OrderCheck, check_orders
 from adapter.procedure.orders import procedure_orders
+from adapter.procedure.summary import headline
 from tests.support.records import (
     ATC,
     CPT,
@@ -857,6 +858,29 @@ def test_cement_with_a_bridging_fixation_for_the_level_is_not_alone():
     _, alone = check(default_patient(sins=UNSTABLE_T12), dont, order("v", "22510", "T12"))
     assert [c.finding for c in alone.concerns] == [f"SINS 14, unstable: {_COMBINED}"]
     assert alone.indicator == "warning"
+
+
+def test_cement_between_the_screws_of_the_same_request_is_not_alone_without_a_reason():
+    # The case series' construct ordered as it is often coded: screws at T11 and L1 (no
+    # reasonReference), cement at T12. The cement is not alone, and the fixation treats T12.
+    bridge = order("f", "22842", "T11", "L1")
+    screws, cement = check(default_patient(sins=UNSTABLE_T12), bridge, order("v", "22510", "T12"))
+    assert not any(_COMBINED in c.finding for c in cement.concerns)
+    assert [(lv.level, lv.instrumented) for lv in screws.levels] == [
+        ("T12", False), ("T11", True), ("L1", True)
+    ]  # fmt: skip
+    assert "No metastasis recorded" not in headline(screws)
+    assert cement.indicator == "info" and screws.indicator == "info"
+    # Screws ordered alone still judge their own levels (contract §5: no reason, no metastasis
+    # at them), and cement outside their span stays alone.
+    (alone,) = check(default_patient(sins=UNSTABLE_T12), bridge)
+    assert [lv.level for lv in alone.levels if not lv.instrumented] == ["T11", "L1"]
+    below = {**order("v", "22511", "L2"), "id": "v2"}
+    resources = default_patient(
+        sins=UNSTABLE_T12, extra=(condition("met-l2", "C79.51", level="L2"),)
+    )
+    _, apart = check(resources, bridge, below)
+    assert [lv.level for lv in apart.levels] == ["L2"]
 
 
 def test_radiotherapy_in_progress_at_the_level_is_named():
