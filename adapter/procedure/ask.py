@@ -28,3 +28,9 @@ class Ask:
         """The request's other orders for a procedure to be done (an order not to place screws
         does not keep cement company)."""
         return [o for o in self.request if o is not self.order and not o.do_not_perform]
+
+    @property
+    def cemented(self) -> list[str]:
+        """The levels the request's orders put cement into (a fixation's own cement included)."""
+        orders = (o for o in self.request if o.cement and not o.do_not_perform)
+        return list(dict.fromkeys(lv for o in orders for lv in o.levels))

@@ -80,7 +80,7 @@ def _palsy(ask: Ask) -> Criterion:
 
 
 def _elsewhere(ask: Ask) -> Criterion:
-    treated, _ = treated_levels(ask.order, ask.result)
+    treated, _ = treated_levels(ask.order, ask.result, ask.cemented)
     reach = untreated_reach(ask.order, treated)
     return elsewhere_criterion(ask.result, treated, ask.rules, ask.decompressed, reach)
 
@@ -203,7 +203,7 @@ def check_order(
     if order.do_not_perform:
         return OrderCheck(order, (), bool(order.levels))
     ask = Ask(order, request or (order,), result, rules, decompressed)
-    treated, instrumented = treated_levels(order, result)
+    treated, instrumented = treated_levels(order, result, ask.cemented)
     patient = tuple(sorted((judge(ask) for judge in PATIENT_WIDE), key=lambda c: c.number))
     checks = []
     for level, is_instrumented in [

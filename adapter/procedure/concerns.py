@@ -29,7 +29,7 @@ from adapter.mapping.compression import on_day as on_or_in
 from adapter.mapping.findings import Chosen
 from adapter.mapping.placement import preliminary, to_confirm
 from adapter.mapping.sins import Widened, fracture_words
-from adapter.pipeline import LevelResult, PatientResult, firm_total, recorded_unstable, to_settle
+from adapter.pipeline import LevelResult, firm_total, recorded_unstable, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
 from adapter.procedure.orders import Order, reasons_by_level, treated_levels
@@ -85,16 +85,17 @@ _SUBLUXATION = _Unsafe(SINS_ALIGNMENT, Alignment.SUBLUXATION, "translation")
 _BILATERAL = _Unsafe(SINS_POSTEROLATERAL, Posterolateral.BILATERAL, "posterior destruction")
 
 
-def _fixes(order: Order, level: str, result: PatientResult) -> bool:
+def _fixes(order: Order, level: str, ask: Ask) -> bool:
     """Whether a fixation order fixes the level: screws there, or the level it treats (its
-    reasonReference, contract §5) bridged by screws above and below — as a completed fixation
-    counts the level it bridges (adapter/mapping/treatments.py). A level it names but does not
-    reach is the wrong-level risk said on its own card, not a fixation here."""
+    reasonReference, contract §5, or the request's cement between its screws) bridged by screws
+    above and below — as a completed fixation counts the level it bridges
+    (adapter/mapping/treatments.py). A level it names but does not reach is the wrong-level risk
+    said on its own card, not a fixation here."""
     if order.kind != "fixation" or order.do_not_perform:
         return False
     if level in order.levels:
         return True
-    treated, _ = treated_levels(order, result)
+    treated, _ = treated_levels(order, ask.result, ask.cemented)
     if level not in treated:
         return False
     if not order.levels:
@@ -105,7 +106,7 @@ def _fixes(order: Order, level: str, result: PatientResult) -> bool:
 
 def _fixed(ask: Ask, level: str) -> bool:
     """A fixation at the level: ordered in the same request, in progress, or completed before."""
-    ordered = any(_fixes(o, level, ask.result) for o in ask.others)
+    ordered = any(_fixes(o, level, ask) for o in ask.others)
     a = ask.result.assessment
     done = any("fixation" in t.kinds and t.at(level) for t in (*a.treatments, *a.under_way))
     return ordered or done

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.sites import Site, coded_levels, resolve_site
 from adapter.mapping.terminology import Terminology
+from adapter.mapping.treatments import spanned
 from adapter.pipeline import PatientResult
 from adapter.procedure.ordered import Disputed, disputed_sites, ordered_levels
 from adapter.procedure.recognise import Kind, cemented, decompression, order_kind, order_name
@@ -196,9 +197,11 @@ def decompressed_levels(records: Sequence[OrderRecord], term: Terminology) -> fr
     return frozenset(levels)
 
 
-def treated_levels(order: Order, result: PatientResult) -> tuple[list[str], list[str]]:
+def treated_levels(
+    order: Order, result: PatientResult, cemented: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
     """(treated levels, instrumented levels) of an order for this patient; an unrecognised order
-    is judged at no level."""
+    is judged at no level. ``cemented``: the levels the same request orders cement into."""
     if not order.recognised:
         return [], []
     scored = [lv.level for lv in result.levels]
@@ -207,9 +210,14 @@ def treated_levels(order: Order, result: PatientResult) -> tuple[list[str], list
         return (list(order.levels) or reasons or scored), []
     reasons = reason_levels(order, result)
     lesions = set(scored) | {level for level, _ in result.assessment.unscored}
+    # Cement ordered between the screws: the case series' construct, screws into the adjacent
+    # vertebrae, the cemented one treated (contract §5's instrumented levels).
+    between = [lv for lv in cemented if lv not in order.levels and lv in spanned(order.levels)]
     # With no level to treat by the rule the ordered levels are judged as treated: a construct
     # away from every metastasis is a wrong level to say, never one that meets by default.
-    treated = reasons or [lv for lv in order.levels if lv in lesions] or list(order.levels)
+    treated = (
+        reasons or [lv for lv in order.levels if lv in lesions] or between or list(order.levels)
+    )
     instrumented = [lv for lv in order.levels if lv not in treated]
     return sorted(treated, key=level_order), instrumented
 
