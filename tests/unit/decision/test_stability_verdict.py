@@ -1106,3 +1106,65 @@ def test_the_sins_detail_names_a_stable_verdict_only_where_noms_goes_by_it(resou
     cards, _, report, _ = surfaces(decisions_for(resources))
     assert "NOMS reads it as" not in (_sins_card(cards).detail or "")
     assert "NOMS reads it as" not in report
+
+
+_FRACTURE_SINCE = condition("fx", "M84.58XA", onset="2024-05-31", level="T12")
+
+
+def test_conflicting_verdicts_stay_said_beside_a_fracture_coded_since():
+    # "Stable" and "unstable" both recorded at T12, then a fracture: the conflict was dropped as
+    # if the fracture had only made a "stable" uncertain, and the risk assessment said "no
+    # surgical consultation needed" beside a recorded "unstable".
+    stable = finding(
+        "stab-T12-b", "spinal-stability", "stable", level="T12", when="2024-05-30T09:00:00Z"
+    )
+    resources = _stable_t12(_verdict("unstable"), stable, _FRACTURE_SINCE)
+    cards, _, text, _ = surfaces(decisions_for(resources))
+    card = _sins_card(cards)
+    assert card.indicator == "warning"
+    assert card.summary == (
+        "SINS 5–15 at T12: stable and unstable both recorded — fracture coded since: re-image, "
+        "re-assess pain, alignment, collapse"
+    )
+    assert "Stable and unstable both recorded at T12 on 30 May 2024 — settle them." in text
+    mitigation = _risk(resources)["mitigation"]
+    assert NO_CONSULT not in mitigation
+    assert "does not override a recorded verdict of instability" in mitigation
+
+
+def test_a_range_beside_a_verdict_keeps_what_a_fracture_since_asks():
+    # SINS 5–15 (a fracture since the findings) beside a recorded "unstable": the summary said
+    # the verdict and the range, never what to do about the fracture.
+    summary = _sins_card(
+        surfaces(decisions_for(_stable_t12(_verdict("unstable"), _FRACTURE_SINCE)))[0]
+    ).summary
+    assert summary == (
+        "SINS 5–15 at T12: recorded unstable; could be up to 15 (unstable) — fracture coded "
+        "since: re-image, re-assess pain, alignment, collapse"
+    )
+    # Where the fracture's whole action does not fit, its re-imaging is kept, never cut.
+    resources = default_patient(
+        extra=(
+            _loose("unstable"),
+            procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"),
+            condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
+        )
+    )
+    summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
+    assert summary == (
+        "SINS 10–15 at T12: surgical consultation recommended; recorded unstable, level not "
+        "recorded — fracture coded since: re-image"
+    )
+
+
+def test_a_dated_verdict_beside_cement_and_a_fracture_since_keeps_its_age_in_the_summary():
+    resources = _stable_t12(
+        _loose("unstable", when="2023-11-01T09:00:00Z"),
+        procedure("vp", "22511", "T12", when="2024-05-31T10:00:00Z"),
+        condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
+    )
+    summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
+    assert summary == (
+        "T12 before vertebroplasty: SINS 5; vertebral fracture coded after it — re-image; "
+        "recorded unstable (dated), level not recorded"
+    )
