@@ -162,13 +162,26 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     firm = firm_total(lv.result, lv.bases)
     worded = _verdict(lv)
     verdict = worded.whole if worded is not None else None
-    if verdict is not None and total.low < SINS_CONSULT_FROM:
+    if worded is not None and total.low < SINS_CONSULT_FROM:
         # A surgeon's verdict of instability: SINS, a referral tool, never overrides it.
         if band is not None:
             words = f"{where} ({band.short_label}); {verdict}: {SINS_OVERRIDE}"
         else:
-            words = f"{where}: {verdict} — {SINS_OVERRIDE}; could be up to {total.high} "
-            words += f"({top.short_label})"
+            # What would narrow the range (a fracture since: re-image) is kept before "SINS
+            # does not override it", the range's top and the verdict's day; its age stays.
+            reach, settle = (
+                f"up to {total.high} ({top.short_label})",
+                to_settle(lv.result, lv.bases),
+            )
+            aged = worded.dayless
+            forms = [
+                f"{where}: {v} — {SINS_OVERRIDE}; could be {reach} — {settle}"
+                for v in (worded.whole, aged)
+            ]
+            forms += [f"{where}: {aged}; could be {reach} — {settle}"]
+            briefer = dict.fromkeys((aged, worded.daysless, worded.unordered))
+            forms += [f"{where}: {v} — {s}" for s in _settles(settle) for v in briefer]
+            words = _fitting(forms)
         return SinsLevel(lv, state, worse(indicator, "warning"), words, treatment, consult=True)
     if indicator == "critical" and firm.low < SINS_UNSTABLE_FROM:
         words = f"SINS {total} at {lv.level}{_dated_day(lv)} (dated) — re-assess"
@@ -204,9 +217,9 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
             aged, could = worded.dayless, f"; could be {reach}"
             forms = [f"{where}:{consult} {v}{could} — {settle}" for v in (worded.whole, aged)]
             forms += [f"{where}:{consult} {aged}; {reach} — {settle}"]
-            words = _fitting(
-                [*forms, *(f"{where}:{consult} {v} — {settle}" for v in (aged, worded.daysless))]
-            )
+            briefer = dict.fromkeys((aged, worded.daysless, worded.unordered))
+            forms += [f"{where}:{consult} {v} — {s}" for s in _settles(settle) for v in briefer]
+            words = _fitting(forms)
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
@@ -317,6 +330,14 @@ def _brief(fracture: str) -> str:
     """A fracture's words in a summary too long for them whole: a vertebra's card, so the level
     says where ("fracture coded after it — re-image")."""
     return fracture.removeprefix("vertebral ")
+
+
+def _settles(settle: str) -> tuple[str, ...]:
+    """What settles a range as a summary words it: whole, then, where a fracture since asks to
+    re-image, that alone ("fracture coded since: re-image"): the detail names what to re-assess
+    and record."""
+    head, imaging, _ = settle.partition(": re-image")
+    return (settle, f"{head}{imaging}") if imaging else (settle,)
 
 
 def _fitting(forms: Sequence[str]) -> str:
@@ -470,23 +491,30 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
                 )
             words = _fitting(candidates)
             return replace(treated, headline=words, indicator="warning", consult=True)
-        verdict, short, aged = worded.whole, worded.bare, worded.dayless  # aged: "(dated)" kept
-        if any(said in treated.headline for said in (verdict, aged, short)):
+        verdict, short = worded.whole, worded.bare
+        if any(said in treated.headline for said in (verdict, *worded, short)):
             return treated  # said already, by the findings after the treatment (in brief)
-        # Whole, or without its day; where it fits neither, a headline that already says
-        # "unstable" stands alone (the detail names the verdict), never one cut into it; or,
-        # beside a fracture since, the verdict and the fracture's action alone.
-        forms = [f"{treated.headline}; {verdict}", f"{treated.headline}; {short}"]
+        # An old or undated verdict keeps its age ("(dated)", "no date recorded") longest:
+        # without its day, then its order too, before any form without it.
+        aged = (worded.dayless, worded.unordered) if worded.unordered != short else ()
+        heads = [treated.headline]
         t = treated.treatment
         if t is not None and (day := on_day(t.time.day)) in treated.headline:
             # the treatment's day goes before the verdict's words do (the detail gives it), then
             # the long form of an unknown order
             brief = treated.headline.replace(day, "", 1)
-            forms.append(f"{brief}; {short}")
+            heads.append(brief)
             unordered = brief.replace(_UNORDERED, " findings of unknown order against ", 1)
             if unordered != brief:
-                forms.append(f"{unordered}; {short}")
+                heads.append(unordered)
+        # Whole; then without its day, its order and the treatment's day in turn, its age last;
+        # where none fits, a headline that already says "unstable" stands alone (the detail
+        # names the verdict), never one cut into it; or, beside a fracture since, the verdict
+        # and the fracture's action alone.
+        forms = [f"{treated.headline}; {verdict}"]
+        forms += [f"{head}; {said}" for said in aged for head in heads]
         if any(said in treated.headline for said in (": unstable", ", unstable")):
+            forms += [f"{head}; {short}" for head in heads]
             forms.append(treated.headline)  # the level is certainly unstable: said already
         elif fracture_since(lv) is not None or _since_findings(lv) is not None:
             # Nothing else says "unstable": the verdict leads, after the level's score, and the
@@ -499,15 +527,21 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
                 follows, perhaps = "the findings", widened is not None and not widened.after
             unplaced = a.fractured_unplaced if treated_since else bool(widened and widened.unplaced)
             what, settle = fracture_words(unplaced)
-            head = "fixed" if treated.state == "fixed" else f"SINS {lv.result.total}"
+            score = "fixed" if treated.state == "fixed" else f"SINS {lv.result.total}"
             since = f"{', perhaps' if perhaps else ''} since {follows} — {settle}"
             # Its age before what the fracture follows (the detail says it), then before both.
             full = f"{what.removeprefix('vertebral ')}{since}"
             brief = full.replace(f" since {follows} — ", " since — ", 1)
-            forms += [
-                f"{lv.level} {head}: {said}; {fracture}"
-                for said, fracture in ((aged, full), (aged, brief), (short, full), (short, brief))
+            fractured = [
+                f"{lv.level} {score}: {said}; {fracture}"
+                for said in (*aged, worded.dayless, short)
+                for fracture in (full, brief)
             ]
+            forms += fractured[: 2 * len(aged)]
+            forms += [f"{head}; {short}" for head in heads]
+            forms += fractured[2 * len(aged) :]
+        else:
+            forms += [f"{head}; {short}" for head in heads]
         words = _fitting(forms)
         return replace(treated, headline=words, indicator=worse(treated.indicator, "warning"))
     if not _assessed(lv):

@@ -78,7 +78,8 @@ def stability_inputs(
     """Each level's own verdict; one without a level only when a single level is scored. A
     verdict with a vertebral fracture coded at the level (or at no level) not certainly before
     it may no longer hold: "stable" becomes either, the fracture named (as the SINS findings it
-    widens); "unstable" stays."""
+    widens); "unstable" stays; "stable" and "unstable" recorded together stay that conflict, to
+    be settled (the fracture is said beside the SINS findings it widens)."""
     items = found.coded.get(SPINAL_STABILITY, [])
     out: dict[str, tuple[Possible[Stability], Basis]] = {}
     for lv in levels:
@@ -90,6 +91,9 @@ def stability_inputs(
         if chosen is None:
             continue
         value, basis = enum_input(chosen, Stability, None)
+        if len(value.values) > 1:  # "stable" and "unstable" both recorded: either already
+            out[lv.level] = (value, basis)  # and the conflict is what to settle, fracture or not
+            continue
         # A fracture cannot make an unstable spine stable: only "stable" may no longer hold;
         # beside "unstable" the fracture is named, the verdict kept.
         stable = Stability.STABLE in value.values
