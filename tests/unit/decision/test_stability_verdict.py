@@ -1168,3 +1168,43 @@ def test_a_dated_verdict_beside_cement_and_a_fracture_since_keeps_its_age_in_the
         "T12 before vertebroplasty: SINS 5; vertebral fracture coded after it — re-image; "
         "recorded unstable (dated), level not recorded"
     )
+
+
+def test_noms_keeps_the_fracture_beside_conflicting_verdicts():
+    stable = finding(
+        "stab-T12-b", "spinal-stability", "stable", level="T12", when="2024-05-30T09:00:00Z"
+    )
+    resources = _stable_t12(_verdict("unstable"), stable, _FRACTURE_SINCE)
+    m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
+    assert m.endswith(
+        "— either: a vertebral fracture (ICD-10-CM M84.58XA at T12) (Condition/fx, 31 May 2024) is "
+        "recorded after the stability verdict: it may no longer hold — re-image and re-assess the "
+        "level."
+    ), m
+
+
+def test_a_fracture_with_no_level_keeps_record_its_level_in_a_verdict_s_summary():
+    # "fracture coded since: re-image" alone reads as a fracture at T12.
+    fracture = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z")
+    for verdict in (_loose("unstable"), _verdict("unstable")):
+        summary = _sins_card(surfaces(decisions_for(_stable_t12(verdict, fracture)))[0]).summary
+        assert "re-image" in summary and "record its level" in summary, summary
+        assert not summary.endswith("…"), summary
+
+
+def test_a_conflict_before_cement_alone_keeps_what_settles_the_possible_instability():
+    stable = finding(
+        "stab-T12-b", "spinal-stability", "stable", level="T12", when="2024-05-30T09:00:00Z"
+    )
+    resources = default_patient(
+        drop=("t12-spinal-alignment",),
+        extra=(
+            _verdict("unstable"),
+            stable,
+            procedure("vp", "22511", "T12", when="2024-05-31T10:00:00Z"),
+            condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
+        ),
+    )
+    summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
+    assert "stable and unstable both recorded" in summary, summary
+    assert "re-image" in summary and "possibly unstable — record alignment" in summary, summary
