@@ -334,10 +334,16 @@ def _brief(fracture: str) -> str:
 
 def _settles(settle: str) -> tuple[str, ...]:
     """What settles a range as a summary words it: whole, then, where a fracture since asks to
-    re-image, that alone ("fracture coded since: re-image"): the detail names what to re-assess
-    and record."""
-    head, imaging, _ = settle.partition(": re-image")
-    return (settle, f"{head}{imaging}") if imaging else (settle,)
+    re-image, without the findings to re-assess ("fracture coded since: re-image, or record its
+    level; record pain"), then the re-imaging alone, its level kept ("… re-image, or record its
+    level"): the detail names the rest."""
+    imaging, _, rest = settle.partition("; ")
+    head, image, _ = imaging.partition(": re-image")
+    if not image:
+        return (settle,)
+    unplaced = ", or record its level" if imaging.endswith(", or record its level") else ""
+    brief = f"{head}{image}{unplaced}"
+    return tuple(dict.fromkeys((settle, f"{brief}; {rest}" if rest else brief, brief)))
 
 
 def _fitting(forms: Sequence[str]) -> str:
@@ -532,14 +538,27 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             # Its age before what the fracture follows (the detail says it), then before both.
             full = f"{what.removeprefix('vertebral ')}{since}"
             brief = full.replace(f" since {follows} — ", " since — ", 1)
-            fractured = [
-                f"{lv.level} {score}: {said}; {fracture}"
-                for said in (*aged, worded.dayless, short)
-                for fracture in (full, brief)
-            ]
-            forms += fractured[: 2 * len(aged)]
+            # Cement alone at a level possibly unstable before it: what settles that, while it fits.
+            alone = _cement_alone(lv) if treated.state == "before-treatment" else None
+            possibly = alone[0] if alone and alone[0].startswith(CEMENT_POSSIBLE) else None
+            tails = (
+                ("; possibly unstable" + possibly.removeprefix(CEMENT_POSSIBLE), "")
+                if possibly
+                else ("",)
+            )
+
+            def fractured(saids: Sequence[str], tail: str) -> list[str]:
+                return [
+                    f"{lv.level} {score}: {said}; {fracture}{tail}"
+                    for said in saids
+                    for fracture in (full, brief)
+                ]
+
+            # An old or undated verdict's age before what settles the possible instability; that
+            # before the verdict's order against the cement.
+            forms += [form for said in aged for tail in tails for form in fractured([said], tail)]
             forms += [f"{head}; {short}" for head in heads]
-            forms += fractured[2 * len(aged) :]
+            forms += [form for tail in tails for form in fractured((worded.dayless, short), tail)]
         else:
             forms += [f"{head}; {short}" for head in heads]
         words = _fitting(forms)

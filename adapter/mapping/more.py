@@ -87,6 +87,8 @@ class MoreInputs:
     stability_unplaced: tuple[Possible[Stability], Basis] | None = None
     # A later "stable" with no level it passed over: said beside it, never in its place.
     stability_later_stable: Evidence | None = None
+    # The levels where "stable" and "unstable" are recorded together (a recorded "unstable").
+    stability_conflicts: frozenset[str] = frozenset()
 
 
 def _fracture(
@@ -230,17 +232,19 @@ def more_inputs(
     tolerance, tolerance_basis = tolerance_input(found)
     bauer = BauerInput(fracture, tomita_visceral[0], primary, bone[0])
     unplaced = unplaced_stability(found, levels)
+    stability, conflicts = stability_inputs(
+        found, levels, (*staging.neoplastic_fractures, *staging.other_fractures)
+    )
     return MoreInputs(
         bauer=bauer,
         nesms=NesmsInput(bauer, ambulation, albumin_value),
         linden=LindenInput(kps[0], primary, tomita_visceral[0]),
         radiosensitivity=sensitivity,
         tolerance=tolerance,
-        stability=stability_inputs(
-            found, levels, (*staging.neoplastic_fractures, *staging.other_fractures)
-        ),
+        stability=stability,
         stability_unplaced=unplaced[0],
         stability_later_stable=unplaced[1],
+        stability_conflicts=conflicts,
         basis={
             BAUER_NO_FRACTURE.code: fracture_basis,
             BAUER_NO_VISCERAL.code: tomita_visceral[1],

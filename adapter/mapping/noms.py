@@ -74,14 +74,16 @@ def tolerance_input(found: Findings) -> tuple[Possible[Tolerance], Basis]:
 
 def stability_inputs(
     found: Findings, levels: Sequence[LevelAssessment], fractures: Sequence[Staged] = ()
-) -> dict[str, tuple[Possible[Stability], Basis]]:
+) -> tuple[dict[str, tuple[Possible[Stability], Basis]], frozenset[str]]:
     """Each level's own verdict; one without a level only when a single level is scored. A
     verdict with a vertebral fracture coded at the level (or at no level) not certainly before
     it may no longer hold: "stable" becomes either, the fracture named (as the SINS findings it
-    widens); "unstable" stays; "stable" and "unstable" recorded together stay that conflict, to
-    be settled (the fracture is said beside the SINS findings it widens)."""
+    widens); "unstable" stays. With them, the levels where "stable" and "unstable" are recorded
+    together: either already, and a recorded "unstable" whatever a fracture since widens (the
+    two read alike once a fracture makes a "stable" either)."""
     items = found.coded.get(SPINAL_STABILITY, [])
     out: dict[str, tuple[Possible[Stability], Basis]] = {}
+    conflicts: set[str] = set()
     for lv in levels:
         own = [f for f in items if f.levels and lv.level in f.levels]
         loose = [f for f in items if f.levels is None] if len(levels) == 1 else []
@@ -91,9 +93,8 @@ def stability_inputs(
         if chosen is None:
             continue
         value, basis = enum_input(chosen, Stability, None)
-        if len(value.values) > 1:  # "stable" and "unstable" both recorded: either already
-            out[lv.level] = (value, basis)  # and the conflict is what to settle, fracture or not
-            continue
+        if len(value.values) > 1:
+            conflicts.add(lv.level)
         # A fracture cannot make an unstable spine stable: only "stable" may no longer hold;
         # beside "unstable" the fracture is named, the verdict kept.
         stable = Stability.STABLE in value.values
@@ -103,7 +104,7 @@ def stability_inputs(
             out[lv.level] = (value, basis)
         else:
             out[lv.level] = (Possible(frozenset(Stability)) if stable else value, since.basis)
-    return out
+    return out, frozenset(conflicts)
 
 
 def unplaced_stability(

@@ -164,8 +164,10 @@ def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> 
     if Stability.UNSTABLE not in values.values:
         return None
     conflicting = len(values.values) > 1
-    if conflicting and fractured_since(basis):
-        return None
+    more = assessment.more
+    recorded = more is not None and level.level in more.stability_conflicts
+    if conflicting and fractured_since(basis) and not recorded:
+        return None  # a "stable" a fracture since made either: SINS says that fracture
     if before_screws(basis, assessment.treatments, level.level):
         return None
     last = basis.latest
