@@ -541,6 +541,45 @@ def test_screws_above_and_below_cement_on_the_same_day_fix_the_cemented_level():
     assert fixed == []
 
 
+def test_cement_between_two_constructs_of_one_procedure_is_not_bridged():
+    # One Procedure records two short constructs (T4, T6 for T5; L2, L4 for L3): T12, cemented
+    # alone the same day, lies between them but no screw is near it.
+    screws = procedure("ppsf", FIXATION, "T4", "T6", "L2", "L4", when=AFTER)
+    resources = default_patient(sins={"spinal-alignment": "subluxation"}, extra=(screws, CEMENT))
+    lv = sins_decision(result_of(resources)).levels[0]
+    assert (lv.state, lv.headline) == ("before-treatment", UNSTABLE_BEFORE_CEMENT)
+
+
+def test_cement_after_the_computation_time_bridges_nothing():
+    # Screws at 07:00, cement at 11:00, computed at 09:00: the cement is not used, so T12 is
+    # not yet within a construct.
+    screws = procedure("ppsf", FIXATION, "T11", "L1", when="2024-06-01T07:00:00Z")
+    cement = procedure("vp", VERTEBROPLASTY, "T12", when="2024-06-01T11:00:00Z")
+    resources = default_patient(sins={"spinal-alignment": "subluxation"}, extra=(screws, cement))
+    lv = sins_decision(result_of(resources, now="2024-06-01T09:00:00Z")).levels[0]
+    assert lv.state != "fixed" and lv.indicator == "critical"
+
+
+def test_cement_in_two_levels_between_the_screws_is_named_in_anatomical_order():
+    cement = procedure("vp", VERTEBROPLASTY, "L1", "T12", when=AFTER)
+    screws = procedure("ppsf", FIXATION, "T11", "L2", when=AFTER)
+    resources = default_patient(
+        sins={"spinal-alignment": "subluxation"},
+        extra=(screws, cement, condition("met-l1", "C79.51", level="L1")),
+    )
+    result = result_of(resources)
+    (fixation,) = [t for t in result.assessment.treatments if "fixation" in t.kinds]
+    assert fixation.bridged == ("T12", "L1")
+    assert fixation.evidence.summary == "fixation at T11, L2 around the cement at T12, L1"
+    # Cement in one of two levels between the screws: the other is not bridged, nor is it.
+    resources = default_patient(
+        sins={"spinal-alignment": "subluxation"},
+        extra=(screws, CEMENT, condition("met-l1", "C79.51", level="L1")),
+    )
+    fixed = [lv.name for lv in sins_decision(result_of(resources)).levels if lv.state == "fixed"]
+    assert fixed == []
+
+
 UNSTABLE_BEFORE_CEMENT = (
     "T12 SINS 14 before cement on 31 May 2024: unstable before cement alone; no fixation "
     "recorded — consider surgical review"

@@ -883,6 +883,20 @@ def test_cement_between_the_screws_of_the_same_request_is_not_alone_without_a_re
     assert [lv.level for lv in apart.levels] == ["L2"]
 
 
+def test_cement_between_the_screws_is_not_alone_when_a_screw_level_holds_a_tumour_too():
+    resources = default_patient(
+        sins=UNSTABLE_T12, extra=(condition("met-l1", "C79.51", level="L1"),)
+    )
+    _, cement = check(resources, order("f", "22842", "T11", "L1"), order("v", "22510", "T12"))
+    assert not any(_COMBINED in c.finding for c in cement.concerns)
+
+
+def test_cement_between_two_ordered_constructs_stays_alone():
+    screws = order("f", "22842", "T4", "T6", "L2", "L4")
+    _, cement = check(default_patient(sins=UNSTABLE_T12), screws, order("v", "22510", "T12"))
+    assert [c.finding for c in cement.concerns] == [f"SINS 14, unstable: {_COMBINED}"]
+
+
 def test_radiotherapy_in_progress_at_the_level_is_named():
     running = procedure("rt", "77373", "T12", status="in-progress")
     del running["performedDateTime"]
