@@ -12,19 +12,21 @@ alike: a cement augmentation's are its bodySite levels; a fixation's those of th
 reasonReference names, else its bodySite levels that carry a metastasis (§5: the others are
 instrumented). A fixation stabilises its bodySite levels and the treated levels its construct
 spans — screws above and below bridge the level between them; a named level outside the span is
-not taken as fixed (the record disagrees with itself, and SINS there stays shown). Cement put
-between the screws on the same day is bridged too, whatever the record names as the fixation's
-reason: screws into the adjacent vertebrae and cement into the affected one is the case series'
-own procedure, and the two are one index event (§6). Screws alone around a level they name
-nowhere do not fix it.
+not taken as fixed (the record disagrees with itself, and SINS there stays shown). Cement done
+by the computation time on the fixation's day, filling a gap between its screws whole, is
+bridged too, whatever the record names as the fixation's reason: screws into the adjacent
+vertebrae and cement into the affected one is the case series' own procedure, and the two are
+one index event (§6). A gap cement leaves partly empty may lie between two constructs that one
+Procedure records; screws alone around a level they name nowhere do not fix it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from itertools import pairwise
 from typing import Literal
 
 from adapter.fhir.read.evidence import Evidence
@@ -42,6 +44,7 @@ __all__ = [
     "TREATMENT_VALUE_SETS",
     "Treatment",
     "TreatmentKind",
+    "between_screws",
     "latest_stabilising",
     "levels_named",
     "procedure_words",
@@ -218,33 +221,37 @@ def _bridged(own: tuple[str, ...], treated: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(lv for lv in treated if lv not in own and lv in span)
 
 
+def between_screws(screws: Sequence[str], cemented: Iterable[str]) -> tuple[str, ...]:
+    """The cemented levels a construct with screws at ``screws`` bridges, in anatomical order:
+    those in a gap between two screw levels that cement fills whole (screws into the adjacent
+    vertebrae, cement into the affected ones, as in the case series). A gap that cement leaves
+    partly empty is not taken as one construct: one Procedure may record two."""
+    placed = sorted({level_order(lv) for lv in screws})
+    filled = {level_order(lv) for lv in cemented}
+    out = []
+    for top, bottom in pairwise(placed):
+        gap = range(top + 1, bottom)
+        if gap and all(n in filled for n in gap):
+            out += [LEVELS[n] for n in gap]
+    return tuple(out)
+
+
 def _treatment(
-    ctx: Context,
-    proc: ProcedureRecord,
-    staging: Staging,
-    kinds: frozenset[TreatmentKind],
-    cemented: Iterable[str] = (),
+    ctx: Context, proc: ProcedureRecord, staging: Staging, kinds: frozenset[TreatmentKind]
 ) -> Treatment | None:
-    """The Procedure as a treatment, or None when it is timed after the computation time;
-    ``cemented``: the levels cement went into on its day (one index event, contract §6)."""
+    """The Procedure as a treatment, or None when it is timed after the computation time."""
     assert proc.time is not None  # callers keep timed Procedures only
     named = " and ".join(sorted(kinds)).capitalize()
     if ctx.from_future(proc.ref, proc.time, named):
         return None
     levels = levels_named(ctx.term, proc)
     bridged = _bridged(levels, treated_levels(ctx.term, proc, staging))
-    # Screws above and below, cement between them on the same day: the case series' construct,
-    # though the record names the screws' levels only.
-    around = _bridged(levels, tuple(lv for lv in cemented if lv not in bridged)) if levels else ()
     displays = _displays(ctx.term, proc) + ((proc.words,) if proc.words else ())
     augmentation = _augmentation(proc, displays) if "augmentation" in kinds else None
     summary = _name(kinds, augmentation)
     where = f" at {', '.join(levels)}" if levels else ", level not recorded"
     if bridged:
         where += f" for the lesion at {', '.join(bridged)}"
-    if around:
-        where += f" around the cement at {', '.join(around)}"
-        bridged = tuple(sorted({*bridged, *around}, key=level_order))
     if proc.status == "in-progress":
         where += ", in progress"
     evidence = Evidence(proc.ref, proc.time, summary + where)
@@ -337,26 +344,37 @@ def _outside_spine(term: Terminology, proc: ProcedureRecord) -> bool:
     return bool(words) and all(_NO_VERTEBRA.match(w) and not _SPINAL_WORDS.search(w) for w in words)
 
 
+def _around_cement(t: Treatment, cemented: dict[date, set[str]]) -> Treatment:
+    """A fixation with the levels cemented between its screws on its day bridged too (the case
+    series' construct, though the record names the screws' levels only)."""
+    if "fixation" not in t.kinds or len(t.time.text) <= 7:
+        return t
+    around = between_screws(t.levels, cemented.get(calendar_day(t.time), ()))
+    if not around:
+        return t
+    said = f"{t.evidence.summary} around the cement at {', '.join(around)}"
+    bridged = tuple(sorted({*t.bridged, *around}, key=level_order))
+    return replace(t, bridged=bridged, evidence=replace(t.evidence, summary=said))
+
+
 def read_treatments(
     ctx: Context, procedures: Iterable[ProcedureRecord], staging: Staging
 ) -> tuple[Treatment, ...]:
     """Completed, timed spinal treatments up to the computation time, oldest first."""
-    done = [p for p in procedures if p.status == "completed" and p.time is not None]
-    kinds_of = {id(p): _kinds_of(ctx.term, p) for p in done}
-    # The levels cemented on each day known to the day (an index event, contract §6): a
-    # fixation of that day whose screws are above and below one of them fixes it too.
-    cemented: dict[date, set[str]] = {}
-    for proc in done:
-        if "augmentation" in kinds_of[id(proc)] and proc.time and len(proc.time.text) > 7:
-            cemented.setdefault(calendar_day(proc.time), set()).update(levels_named(ctx.term, proc))
     out: list[Treatment] = []
-    for proc in done:
-        assert proc.time is not None
-        kinds = kinds_of[id(proc)]
-        day = calendar_day(proc.time) if len(proc.time.text) > 7 else None
-        around = cemented.get(day, ()) if day and "fixation" in kinds else ()
-        if kinds and (treatment := _treatment(ctx, proc, staging, kinds, around)) is not None:
+    for proc in procedures:
+        if proc.status != "completed" or proc.time is None:
+            continue
+        kinds = _kinds_of(ctx.term, proc)
+        if kinds and (treatment := _treatment(ctx, proc, staging, kinds)) is not None:
             out.append(treatment)
+    # The levels cemented on each day known to the day, by cement done by the computation time
+    # (one index event, contract §6): screws of that day above and below them fix them too.
+    cemented: dict[date, set[str]] = {}
+    for t in out:
+        if "augmentation" in t.kinds and len(t.time.text) > 7:
+            cemented.setdefault(calendar_day(t.time), set()).update(t.levels)
+    out = [_around_cement(t, cemented) for t in out]
     return tuple(sorted(out, key=lambda t: t.time.instant))
 
 

@@ -29,6 +29,7 @@ from adapter.mapping.compression import on_day as on_or_in
 from adapter.mapping.findings import Chosen
 from adapter.mapping.placement import preliminary, to_confirm
 from adapter.mapping.sins import Widened, fracture_words
+from adapter.mapping.treatments import between_screws
 from adapter.pipeline import LevelResult, firm_total, recorded_unstable, to_settle
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
@@ -93,7 +94,7 @@ def _fixes(order: Order, level: str, ask: Ask) -> bool:
     said on its own card, not a fixation here."""
     if order.kind != "fixation" or order.do_not_perform:
         return False
-    if level in order.levels:
+    if level in order.levels or level in between_screws(order.levels, ask.cemented):
         return True
     treated, _ = treated_levels(order, ask.result, ask.cemented)
     if level not in treated:

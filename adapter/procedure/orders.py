@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.sites import Site, coded_levels, resolve_site
 from adapter.mapping.terminology import Terminology
-from adapter.mapping.treatments import spanned
+from adapter.mapping.treatments import between_screws
 from adapter.pipeline import PatientResult
 from adapter.procedure.ordered import Disputed, disputed_sites, ordered_levels
 from adapter.procedure.recognise import Kind, cemented, decompression, order_kind, order_name
@@ -212,7 +212,7 @@ def treated_levels(
     lesions = set(scored) | {level for level, _ in result.assessment.unscored}
     # Cement ordered between the screws: the case series' construct, screws into the adjacent
     # vertebrae, the cemented one treated (contract §5's instrumented levels).
-    between = [lv for lv in cemented if lv not in order.levels and lv in spanned(order.levels)]
+    between = list(between_screws(order.levels, cemented))
     # With no level to treat by the rule the ordered levels are judged as treated: a construct
     # away from every metastasis is a wrong level to say, never one that meets by default.
     treated = (
