@@ -1109,16 +1109,24 @@ def test_the_sins_detail_names_a_stable_verdict_only_where_noms_goes_by_it(resou
 
 
 _FRACTURE_SINCE = condition("fx", "M84.58XA", onset="2024-05-31", level="T12")
+_STABLE_TOO = finding(
+    "stab-T12-b", "spinal-stability", "stable", level="T12", when="2024-05-30T09:00:00Z"
+)
+
+
+def _cement_then_fracture(cement: str) -> tuple[dict, dict]:
+    """Cement at T12 (``cement``: its time), then a fracture at T12 coded on 1 Jun 08:00."""
+    return (
+        procedure("vp", "22511", "T12", when=cement),
+        condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
+    )
 
 
 def test_conflicting_verdicts_stay_said_beside_a_fracture_coded_since():
     # "Stable" and "unstable" both recorded at T12, then a fracture: the conflict was dropped as
     # if the fracture had only made a "stable" uncertain, and the risk assessment said "no
     # surgical consultation needed" beside a recorded "unstable".
-    stable = finding(
-        "stab-T12-b", "spinal-stability", "stable", level="T12", when="2024-05-30T09:00:00Z"
-    )
-    resources = _stable_t12(_verdict("unstable"), stable, _FRACTURE_SINCE)
+    resources = _stable_t12(_verdict("unstable"), _STABLE_TOO, _FRACTURE_SINCE)
     cards, _, text, _ = surfaces(decisions_for(resources))
     card = _sins_card(cards)
     assert card.indicator == "warning"
@@ -1144,11 +1152,7 @@ def test_a_range_beside_a_verdict_keeps_what_a_fracture_since_asks():
     )
     # Where the fracture's whole action does not fit, its re-imaging is kept, never cut.
     resources = default_patient(
-        extra=(
-            _loose("unstable"),
-            procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"),
-            condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
-        )
+        extra=(_loose("unstable"), *_cement_then_fracture("2024-05-20T10:00:00Z"))
     )
     summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
     assert summary == (
@@ -1160,8 +1164,7 @@ def test_a_range_beside_a_verdict_keeps_what_a_fracture_since_asks():
 def test_a_dated_verdict_beside_cement_and_a_fracture_since_keeps_its_age_in_the_summary():
     resources = _stable_t12(
         _loose("unstable", when="2023-11-01T09:00:00Z"),
-        procedure("vp", "22511", "T12", when="2024-05-31T10:00:00Z"),
-        condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
+        *_cement_then_fracture("2024-05-31T10:00:00Z"),
     )
     summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
     assert summary == (
@@ -1171,10 +1174,7 @@ def test_a_dated_verdict_beside_cement_and_a_fracture_since_keeps_its_age_in_the
 
 
 def test_noms_keeps_the_fracture_beside_conflicting_verdicts():
-    stable = finding(
-        "stab-T12-b", "spinal-stability", "stable", level="T12", when="2024-05-30T09:00:00Z"
-    )
-    resources = _stable_t12(_verdict("unstable"), stable, _FRACTURE_SINCE)
+    resources = _stable_t12(_verdict("unstable"), _STABLE_TOO, _FRACTURE_SINCE)
     m = _noms_m(surfaces(decisions_for(resources))[2], "T12")
     assert m.endswith(
         "— either: a vertebral fracture (ICD-10-CM M84.58XA at T12) (Condition/fx, 31 May 2024) is "
@@ -1193,17 +1193,9 @@ def test_a_fracture_with_no_level_keeps_record_its_level_in_a_verdict_s_summary(
 
 
 def test_a_conflict_before_cement_alone_keeps_what_settles_the_possible_instability():
-    stable = finding(
-        "stab-T12-b", "spinal-stability", "stable", level="T12", when="2024-05-30T09:00:00Z"
-    )
     resources = default_patient(
         drop=("t12-spinal-alignment",),
-        extra=(
-            _verdict("unstable"),
-            stable,
-            procedure("vp", "22511", "T12", when="2024-05-31T10:00:00Z"),
-            condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
-        ),
+        extra=(_verdict("unstable"), _STABLE_TOO, *_cement_then_fracture("2024-05-31T10:00:00Z")),
     )
     summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
     assert "stable and unstable both recorded" in summary, summary
