@@ -1200,3 +1200,35 @@ def test_a_conflict_before_cement_alone_keeps_what_settles_the_possible_instabil
     summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
     assert "stable and unstable both recorded" in summary, summary
     assert "re-image" in summary and "possibly unstable — record alignment" in summary, summary
+
+
+def test_an_old_conflict_before_cement_alone_keeps_what_settles_before_its_order():
+    def old(answer):
+        return finding(f"stab-{answer}", "spinal-stability", answer, level="T12",
+                       when="2024-03-01T09:00:00Z")  # fmt: skip
+
+    resources = default_patient(
+        sins=STABLE_T12,
+        drop=("t12-spinal-alignment",),
+        extra=(old("unstable"), old("stable"), *_cement_then_fracture("2024-05-31T10:00:00Z")),
+    )
+    summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
+    assert summary == (
+        "T12 SINS 5–9: stable and unstable both recorded (dated); fracture since — re-image; "
+        "possibly unstable — record alignment"
+    )
+
+
+def test_an_undated_conflict_beside_a_fracture_with_no_level_keeps_re_imaging():
+    def undated(answer):
+        verdict = finding(f"stab-{answer}", "spinal-stability", answer, level="T12")
+        del verdict["effectiveDateTime"]
+        return verdict
+
+    fracture = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z")
+    resources = default_patient(extra=(undated("unstable"), undated("stable"), fracture))
+    summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
+    assert summary == (
+        "SINS 10–15 at T12: surgical consultation recommended; stable and unstable both recorded, "
+        "no date recorded — fracture, no level: re-image"
+    )
