@@ -336,14 +336,17 @@ def _settles(settle: str) -> tuple[str, ...]:
     """What settles a range as a summary words it: whole, then, where a fracture since asks to
     re-image, without the findings to re-assess ("fracture coded since: re-image, or record its
     level; record pain"), then the re-imaging alone, its level kept ("… re-image, or record its
-    level"): the detail names the rest."""
+    level"), then in brief ("fracture, no level: re-image", "fracture since: re-image"): the
+    detail names the rest."""
     imaging, _, rest = settle.partition("; ")
     head, image, _ = imaging.partition(": re-image")
     if not image:
         return (settle,)
     unplaced = ", or record its level" if imaging.endswith(", or record its level") else ""
     brief = f"{head}{image}{unplaced}"
-    return tuple(dict.fromkeys((settle, f"{brief}; {rest}" if rest else brief, brief)))
+    # Last, in the fewest words that still say a fracture with no level is not this level's.
+    least = f"fracture, no level{image}" if unplaced else f"{head.replace(' coded', '', 1)}{image}"
+    return tuple(dict.fromkeys((settle, f"{brief}; {rest}" if rest else brief, brief, least)))
 
 
 def _fitting(forms: Sequence[str]) -> str:
@@ -542,21 +545,26 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             alone = _cement_alone(lv) if treated.state == "before-treatment" else None
             possibly = alone[0] if alone and alone[0].startswith(CEMENT_POSSIBLE) else None
             tails = (
-                ("; possibly unstable" + possibly.removeprefix(CEMENT_POSSIBLE), "")
+                (
+                    "; possibly unstable" + possibly.removeprefix(CEMENT_POSSIBLE),
+                    "; possibly unstable",
+                    "",
+                )
                 if possibly
                 else ("",)
             )
 
             def fractured(saids: Sequence[str], tail: str) -> list[str]:
+                # "possibly unstable" without what settles it never outranks what the fracture
+                # follows (the treatment, or the findings)
+                wordings = (full,) if tail == "; possibly unstable" else (full, brief)
                 return [
-                    f"{lv.level} {score}: {said}; {fracture}{tail}"
-                    for said in saids
-                    for fracture in (full, brief)
+                    f"{lv.level} {score}: {said}; {f}{tail}" for said in saids for f in wordings
                 ]
 
             # An old or undated verdict's age before what settles the possible instability; that
             # before the verdict's order against the cement.
-            forms += [form for said in aged for tail in tails for form in fractured([said], tail)]
+            forms += [form for tail in tails for form in fractured(aged, tail)]
             forms += [f"{head}; {short}" for head in heads]
             forms += [form for tail in tails for form in fractured((worded.dayless, short), tail)]
         else:

@@ -1214,8 +1214,8 @@ def test_an_old_conflict_before_cement_alone_keeps_what_settles_before_its_order
     )
     summary = _sins_card(surfaces(decisions_for(resources))[0]).summary
     assert summary == (
-        "T12 SINS 5–9: stable and unstable both recorded (dated); fracture since — re-image; "
-        "possibly unstable — record alignment"
+        "T12 SINS 5–9: stable and unstable both recorded (dated); fracture since the "
+        "vertebroplasty — re-image; possibly unstable — record alignment"
     )
 
 
