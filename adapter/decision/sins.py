@@ -501,7 +501,7 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             words = _fitting(candidates)
             return replace(treated, headline=words, indicator="warning", consult=True)
         verdict, short = worded.whole, worded.bare
-        if any(said in treated.headline for said in (verdict, *worded, short)):
+        if any(said in treated.headline for said in worded):
             return treated  # said already, by the findings after the treatment (in brief)
         # An old or undated verdict keeps its age ("(dated)", "no date recorded") longest:
         # without its day, then its order too, before any form without it.

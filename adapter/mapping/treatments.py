@@ -344,12 +344,18 @@ def _outside_spine(term: Terminology, proc: ProcedureRecord) -> bool:
     return bool(words) and all(_NO_VERTEBRA.match(w) and not _SPINAL_WORDS.search(w) for w in words)
 
 
+def _day(time: ClinicalTime) -> date | None:
+    """The day a time was written on, when it names one (as the index event reads it, §6)."""
+    return calendar_day(time) if len(time.text) > 7 else None
+
+
 def _around_cement(t: Treatment, cemented: dict[date, set[str]]) -> Treatment:
     """A fixation with the levels cemented between its screws on its day bridged too (the case
     series' construct, though the record names the screws' levels only)."""
-    if "fixation" not in t.kinds or len(t.time.text) <= 7:
+    day = _day(t.time)
+    if "fixation" not in t.kinds or day is None:
         return t
-    around = between_screws(t.levels, cemented.get(calendar_day(t.time), ()))
+    around = between_screws(t.levels, cemented.get(day, ()))
     if not around:
         return t
     said = f"{t.evidence.summary} around the cement at {', '.join(around)}"
@@ -372,8 +378,8 @@ def read_treatments(
     # (one index event, contract §6): screws of that day above and below them fix them too.
     cemented: dict[date, set[str]] = {}
     for t in out:
-        if "augmentation" in t.kinds and len(t.time.text) > 7:
-            cemented.setdefault(calendar_day(t.time), set()).update(t.levels)
+        if "augmentation" in t.kinds and (day := _day(t.time)) is not None:
+            cemented.setdefault(day, set()).update(t.levels)
     out = [_around_cement(t, cemented) for t in out]
     return tuple(sorted(out, key=lambda t: t.time.instant))
 
