@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import tempfile
@@ -41,6 +42,11 @@ Row = tuple[str, str, str, str]  # what, measured, target, met
 
 def _met(ok: bool) -> str:
     return "**met**" if ok else "not met"
+
+
+def _shed(p99: float) -> str:
+    """The shed calls' p99, or that admission control shed none (their p99 is then nan)."""
+    return "none shed (503)" if math.isnan(p99) else f"shed (503) p99 {p99:.1f} ms"
 
 
 def cds_rows(quick: bool) -> list[Row]:
@@ -69,7 +75,7 @@ def cds_rows(quick: bool) -> list[Row]:
          "the same calls one at a time",
          f"p99 {http.p99:.1f} ms = {http.p99_over_serial:.1f}× one at a time (p50 "
          f"{http.serial_p50:.1f} ms); admitted (200) p99 {http.admitted_p99:.1f} ms = "
-         f"{http.admitted_p99 / http.serial_p50:.1f}×, shed (503) p99 {http.shed_p99:.1f} ms; "
+         f"{http.admitted_p99 / http.serial_p50:.1f}×, {_shed(http.shed_p99)}; "
          f"under load p50 {http.p50:.1f} ms, max {http.max:.0f} ms; "
          f"{http.sent} calls, {http.errors} errors {http.failures or ''}".rstrip(),
          "≤ 3×, no errors", _met(http.p99_over_serial <= 3 and http.errors == 0)),
