@@ -169,19 +169,10 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         else:
             # What would narrow the range (a fracture since: re-image) is kept before "SINS
             # does not override it", the range's top and the verdict's day; its age stays.
-            reach, settle = (
-                f"up to {total.high} ({top.short_label})",
-                to_settle(lv.result, lv.bases),
-            )
-            aged = worded.dayless
-            forms = [
-                f"{where}: {v} — {SINS_OVERRIDE}; could be {reach} — {settle}"
-                for v in (worded.whole, aged)
-            ]
-            forms += [f"{where}: {aged}; could be {reach} — {settle}"]
-            briefer = dict.fromkeys((aged, worded.daysless, worded.unordered))
-            forms += [f"{where}: {v} — {s}" for s in _settles(settle) for v in briefer]
-            words = _fitting(forms)
+            reach = f"up to {total.high} ({top.short_label})"
+            settle = to_settle(lv.result, lv.bases)
+            joint = f" — {SINS_OVERRIDE}; "
+            words = _range_summary(f"{where}:", worded, joint, reach, settle, reach_alone=False)
         return SinsLevel(lv, state, worse(indicator, "warning"), words, treatment, consult=True)
     if indicator == "critical" and firm.low < SINS_UNSTABLE_FROM:
         words = f"SINS {total} at {lv.level}{_dated_day(lv)} (dated) — re-assess"
@@ -214,12 +205,8 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         if worded is not None:
             # Before what to record, never cut: the verdict's day goes first (the detail gives
             # it), then "could be", then the range's top (the head gives both); its age stays.
-            aged, could = worded.dayless, f"; could be {reach}"
-            forms = [f"{where}:{consult} {v}{could} — {settle}" for v in (worded.whole, aged)]
-            forms += [f"{where}:{consult} {aged}; {reach} — {settle}"]
-            briefer = dict.fromkeys((aged, worded.daysless, worded.unordered))
-            forms += [f"{where}:{consult} {v} — {s}" for s in _settles(settle) for v in briefer]
-            words = _fitting(forms)
+            lead = f"{where}:{consult}"
+            words = _range_summary(lead, worded, "; ", reach, settle, reach_alone=True)
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
@@ -349,6 +336,24 @@ def _settles(settle: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((settle, f"{brief}; {rest}" if rest else brief, brief, least)))
 
 
+def _range_summary(
+    lead: str, worded: _Verdict, joint: str, reach: str, settle: str, *, reach_alone: bool
+) -> str:
+    """A SINS range's summary beside a verdict: ``lead`` ("SINS 10–15 at T12:" and the
+    consultation), the verdict whole, then without its day, ``joint`` before "could be"
+    ``reach``, then what settles the range; as room runs out "could be" and, with
+    ``reach_alone``, the range's top go before what settles it is shortened (``_settles``);
+    the verdict's age stays to the last."""
+    aged = worded.dayless
+    forms = [f"{lead} {v}{joint}could be {reach} — {settle}" for v in (worded.whole, aged)]
+    forms.append(f"{lead} {aged}; could be {reach} — {settle}")
+    if reach_alone:
+        forms.append(f"{lead} {aged}; {reach} — {settle}")
+    briefer = dict.fromkeys((aged, worded.daysless, worded.unordered))
+    forms += [f"{lead} {v} — {s}" for s in _settles(settle) for v in briefer]
+    return _fitting(forms)
+
+
 def _fitting(forms: Sequence[str]) -> str:
     """The first of ``forms`` (the most complete first) that fits a summary; else the last, cut
     at a word."""
@@ -381,6 +386,16 @@ def _verdict(lv: LevelResult) -> _Verdict | None:
         recorded_unstable(lv, verdict_day=False, order=False) or whole,
         recorded_unstable(lv, day=False) or whole,
     )
+
+
+def _verdict_fracture_forms(
+    start: str, saids: Sequence[str], full: str, brief: str, tail: str
+) -> list[str]:
+    """A treated level's summary forms with a verdict (each of ``saids``) and a fracture since
+    (``full``: with what it follows, then ``brief``), then ``tail``; "possibly unstable" without
+    what settles it never outranks what the fracture follows (the treatment, or the findings)."""
+    wordings = (full,) if tail == "; possibly unstable" else (full, brief)
+    return [f"{start} {said}; {f}{tail}" for said in saids for f in wordings]
 
 
 def _compact(shown: SinsLevel, said: str) -> str:
@@ -554,19 +569,19 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
                 else ("",)
             )
 
-            def fractured(saids: Sequence[str], tail: str) -> list[str]:
-                # "possibly unstable" without what settles it never outranks what the fracture
-                # follows (the treatment, or the findings)
-                wordings = (full,) if tail == "; possibly unstable" else (full, brief)
-                return [
-                    f"{lv.level} {score}: {said}; {f}{tail}" for said in saids for f in wordings
-                ]
-
             # An old or undated verdict's age before what settles the possible instability; that
             # before the verdict's order against the cement.
-            forms += [form for tail in tails for form in fractured(aged, tail)]
+            start = f"{lv.level} {score}:"
+            forms += [
+                f for tail in tails for f in _verdict_fracture_forms(start, aged, full, brief, tail)
+            ]
             forms += [f"{head}; {short}" for head in heads]
-            forms += [form for tail in tails for form in fractured((worded.dayless, short), tail)]
+            saids = (worded.dayless, short)
+            forms += [
+                f
+                for tail in tails
+                for f in _verdict_fracture_forms(start, saids, full, brief, tail)
+            ]
         else:
             forms += [f"{head}; {short}" for head in heads]
         words = _fitting(forms)
