@@ -765,6 +765,84 @@ def test_a_level_fixed_with_screws_is_never_the_level_that_may_be_worse():
     assert "T8" not in ra.get("mitigation", "") and "qualitativeRisk" in ra["prediction"][0]
 
 
+UNSTABLE_T12 = {"spinal-alignment": "subluxation", "vertebral-body-collapse": "gt-50"}  # SINS 15
+FIXED_T12 = (
+    "T12 was fixed with screws on 20 May 2024: SINS is not applicable to an instrumented level"
+)
+
+
+def _l3(**changed: str) -> tuple[dict, ...]:
+    answers = {**SINS_AT_T12, **changed}
+    return (
+        condition("met-l3", "C79.51", level="L3"),
+        *(finding(f"l3-{code}", code, answer, level="L3") for code, answer in answers.items()),
+    )
+
+
+def _sins_risk(resources) -> dict:
+    result = result_of(resources)
+    assert result.sins_risk is not None
+    return result.sins_risk.resource
+
+
+@pytest.mark.parametrize("fixed_on", ["2024-05-20T10:00:00Z", "2024-05-31T10:00:00Z"])
+def test_the_sins_risk_assessment_never_asks_for_surgery_at_a_level_fixed_with_screws(fixed_on):
+    # T12, the only level, fixed with screws (findings after the fixation, or before it): the
+    # card says "SINS not applicable" (contract §6 v3). The RiskAssessment written back to the
+    # record describes the same level and must not recommend a surgical consultation there.
+    screws = procedure("fix", "22842", "T12", when=fixed_on)
+    ra = _sins_risk(default_patient(sins=UNSTABLE_T12, extra=(screws,)))
+    day = "20 May 2024" if fixed_on.startswith("2024-05-20") else "31 May 2024"
+    said = f"T12 was fixed with screws on {day}: SINS is not applicable to an instrumented level"
+    assert "surgical consultation recommended" not in ra["mitigation"].lower()
+    assert said in ra["mitigation"] and said in ra["prediction"][0]["rationale"]
+    assert said in ra["text"]["div"]
+    assert "surgical consultation recommended" not in ra["text"]["div"].lower()
+
+
+def test_the_sins_risk_assessment_of_a_level_bridged_by_screws_says_so():
+    # The case series' construct: screws at T11 and L1, cement at T12, one day.
+    construct = (
+        procedure("fix", "22842", "T11", "L1", when="2024-05-20T10:00:00Z"),
+        procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"),
+    )
+    ra = _sins_risk(default_patient(sins=UNSTABLE_T12, extra=construct))
+    assert "surgical consultation recommended" not in ra["mitigation"].lower()
+    assert (
+        "T12 was bridged by screws above and below it on 20 May 2024: SINS is not applicable "
+        "within a construct"
+    ) in ra["mitigation"]
+
+
+def test_the_sins_risk_assessment_at_a_fixed_level_keeps_another_levels_consultation():
+    # T12 fixed (15 before), L3 SINS 9 with no treatment: the patient still needs the
+    # consultation L3 asks for, and the RiskAssessment says which level asks for it.
+    screws = procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z")
+    ra = _sins_risk(default_patient(sins=UNSTABLE_T12, extra=(screws, *_l3())))
+    assert FIXED_T12 in ra["mitigation"]
+    assert "Surgical consultation recommended (L3 SINS 9)" in ra["mitigation"]
+
+
+def test_the_sins_risk_assessment_at_a_fixed_level_beside_a_stable_one_asks_for_nothing():
+    # T12 fixed (15), L3 certainly stable (SINS 3): nothing recommends a consultation.
+    screws = procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z")
+    stable = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+              "vertebral-body-collapse": "none"}  # fmt: skip
+    ra = _sins_risk(default_patient(sins=UNSTABLE_T12, extra=(screws, *_l3(**stable))))
+    assert FIXED_T12 in ra["mitigation"]
+    assert "consultation recommended" not in ra["mitigation"].lower()
+
+
+def test_a_fixed_level_changes_the_sins_risk_assessments_identifier():
+    # Sync writes a result only when its identifier changes: an RA stored before the fixation
+    # (which said "surgical consultation recommended") must be replaced by the one after it,
+    # also when the findings follow the fixation.
+    screws = procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z")
+    before = _sins_risk(default_patient(sins=UNSTABLE_T12))
+    after = _sins_risk(default_patient(sins=UNSTABLE_T12, extra=(screws,)))
+    assert before["identifier"][0]["value"] != after["identifier"][0]["value"]
+
+
 def _with_l1(**changed: str) -> PatientResult:
     answers = {**SINS_AT_T12, **changed}  # L1 is junctional like T12: the same answers tie
     l1 = [finding(f"l1-{code}", code, answer, level="L1") for code, answer in answers.items()]
