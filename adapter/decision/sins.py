@@ -42,7 +42,13 @@ from adapter.vocabulary import (
     SINS_UNSTABLE_FROM,
 )
 from adapter.vocabulary.cards import REMISSION, SUMMARY_MAX, URGENCY, Indicator, shorten
-from adapter.vocabulary.scores.sins import NO_FIXATION, SINS_OVERRIDE, UNFIXED, beside_verdict
+from adapter.vocabulary.scores.sins import (
+    NO_FIXATION,
+    SINS_OVERRIDE,
+    UNFIXED,
+    beside_verdict,
+    not_applicable,
+)
 
 __all__ = [
     "CONSULT",
@@ -652,15 +658,7 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
             "fractured since what is shown — re-image and re-assess it."
         )
     if lv.state == "fixed" and t is not None:
-        if lv.name in t.bridged and lv.name not in t.levels:
-            return (
-                f"{lv.name} was bridged by screws above and below it{on_day(t.time.day)}: SINS "
-                "is not applicable within a construct and is not re-scored."
-            )
-        return (
-            f"{lv.name} was fixed with screws{on_day(t.time.day)}: SINS is not applicable to an "
-            "instrumented level and is not re-scored."
-        )
+        return f"{not_applicable(lv.name, on_day(t.time.day), bridged=t.bridges(lv.name))}."
     if lv.state == "before-treatment" and t is not None and lv.level.assessment.unordered:
         text = (
             f"SINS from findings not known to be before or after the {t.name}"

@@ -112,6 +112,10 @@ class Treatment:
     def at(self, level: str) -> bool:
         return level in self.levels or level in self.bridged
 
+    def bridges(self, level: str) -> bool:
+        """Whether it stabilises ``level`` only by screws above and below it."""
+        return level in self.bridged and level not in self.levels
+
     @property
     def spinal(self) -> bool:
         """Whether it is known to have reached the spine: at a spinal level, or a decompression

@@ -59,7 +59,7 @@ from adapter.scoring import (
     score_tomita,
 )
 from adapter.vocabulary import SINS, SINS_CONSULT, SINS_CONSULT_FROM
-from adapter.vocabulary.scores.sins import NO_FIXATION
+from adapter.vocabulary.scores.sins import NO_FIXATION, not_applicable
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
 from adapter.vocabulary.text import deceased_note
 
@@ -241,6 +241,18 @@ def _sins(
         )
         before = _before(worst[0], assessment.treatments)
         described = f"{worst[0].level}{before}"
+        # The level described fixed with screws: never re-scored (contract §6 v3), so the band's
+        # recommendation is not for it, whatever its findings said before or after the screws.
+        fixing = [t for t in screws if t.at(worst[0].level)]
+        fixed_words = (
+            not_applicable(
+                worst[0].level,
+                on_day(fixing[-1].time.day),
+                bridged=fixing[-1].bridges(worst[0].level),
+            )
+            if fixing
+            else None
+        )
         # A recorded verdict of instability at any level: the patient's SINS words never say
         # "no surgical consultation needed" beside it.
         verdicts = "; ".join(dict.fromkeys(v for lv in levels if (v := _verdict_words(lv))))
@@ -248,10 +260,10 @@ def _sins(
         if verdicts and deceased is None:  # a deceased patient's words do not show it
             said.append(verdicts)
         cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
-        if beside or before:
+        if beside or before or fixed_words:
             # Its words then say what holds and of what: another result when they change (sync
             # writes nothing for a result it has stored).
-            said += [settled or "" if beside else "", described]
+            said += [settled or "" if beside or fixed_words else "", described, fixed_words or ""]
         if said:
             key = hashlib.sha256("|".join(said).encode()).hexdigest()[:8]
             identifier = f"{identifier}-{key}"
@@ -266,8 +278,9 @@ def _sins(
             deceased=deceased,
             unsettled=beside,
             settled=settled,
-            described=described if beside or before else None,
+            described=described if beside or before or fixed_words else None,
             verdicts=verdicts or None,
+            fixed=fixed_words,
         )
 
     return levels, worst, Built.later(risk_assessment)

@@ -256,6 +256,7 @@ def build_risk_assessment(
     settled: str | None = None,
     described: str | None = None,
     verdicts: str | None = None,
+    fixed: str | None = None,
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
     ``deceased`` (the note that the record says the patient has died) replaces the
@@ -265,7 +266,10 @@ def build_risk_assessment(
     holds whatever they turn out to be ("Surgical consultation recommended (L2 SINS 7)");
     ``described`` names the level the result is of when that is not all the words need to say
     ("T12 (findings before its treatment)"); ``verdicts`` the recorded verdicts of instability
-    a SINS total does not override ("recorded unstable at T12 on 30 May 2024"): said first."""
+    a SINS total does not override ("recorded unstable at T12 on 30 May 2024"): said first;
+    ``fixed`` why the level described, fixed with screws, has no recommendation of its band
+    ("T12 was fixed with screws on 20 May 2024: SINS is not applicable …"): said in its place,
+    with ``settled`` (what another level recommends) after it."""
     coding = _coding(SCORE, result.code, result.spec.display)
     prediction, mitigation = _prediction(result, f" at {described}" if described else "")
     if described is not None:  # its findings are from before its treatment: said first
@@ -285,6 +289,13 @@ def build_risk_assessment(
         mitigation = f"Not settled for the patient: {said}."
         if settled is not None:
             mitigation = f"{settled}; not settled for the patient: {said}."
+    if fixed is not None:
+        rationale = prediction["rationale"].removesuffix(".")
+        prediction = {**prediction, "rationale": f"{rationale}; {fixed}."}
+        if unsettled:
+            mitigation = f"{fixed}. {mitigation}"
+        else:
+            mitigation = f"{fixed}." + (f" {settled}." if settled is not None else "")
     if verdicts is not None:
         rationale = prediction["rationale"].removesuffix(".")
         prediction = {**prediction, "rationale": f"{rationale}; {verdicts}."}

@@ -23,6 +23,7 @@ __all__ = [
     "SINS_UNSTABLE_FROM",
     "UNFIXED",
     "beside_verdict",
+    "not_applicable",
 ]
 
 SINS_LOCATION = ComponentSpec(
@@ -172,6 +173,20 @@ _STABLE_BESIDE_VERDICT = (
     f"Stable by SINS (0–6), which does not override a recorded verdict of instability. "
     f"{SINS_SCOPE}."
 )
+
+
+def not_applicable(level: str, day: str, *, bridged: bool) -> str:
+    """Why a level fixed with screws has no SINS recommendation (contract §6 v3: never
+    re-scored), as the SINS card and the RiskAssessment say it; ``day``: " on 20 May 2024" or ""."""
+    if bridged:
+        return (
+            f"{level} was bridged by screws above and below it{day}: SINS is not applicable "
+            "within a construct and is not re-scored"
+        )
+    return (
+        f"{level} was fixed with screws{day}: SINS is not applicable to an instrumented level "
+        "and is not re-scored"
+    )
 
 
 def beside_verdict(wording: str, verdicts: str) -> str:
