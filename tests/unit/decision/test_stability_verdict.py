@@ -1232,3 +1232,24 @@ def test_an_undated_conflict_beside_a_fracture_with_no_level_keeps_re_imaging():
         "SINS 10–15 at T12: surgical consultation recommended; stable and unstable both recorded, "
         "no date recorded — fracture, no level: re-image"
     )
+
+
+@pytest.mark.parametrize(("unstable_on", "stable_on"), [("2024-05", "2024-05-30T09:00:00Z"),
+                                                         ("2024-05-30T09:00:00Z", "2024-05")])  # fmt: skip
+def test_conflicting_verdicts_of_different_days_are_never_given_one_day(unstable_on, stable_on):
+    # "Unstable" recorded in May 2024 (no day) and "stable" on 30 May: not known to be in order,
+    # so a conflict; but "both recorded on 30 May 2024" dates the reading of May 2024 to a day
+    # it may not be (and reads as one visit's disagreement). Each reading keeps its own.
+    extra = (
+        finding("stab-u", "spinal-stability", "unstable", level="T12", when=unstable_on),
+        finding("stab-s", "spinal-stability", "stable", level="T12", when=stable_on),
+    )
+    resources = default_patient(extra=extra)
+    cards, text, _, _ = surfaces(decisions_for(resources))
+    card = _sins_card(cards)
+    said = "both recorded"
+    for where in (card.summary, card.detail or "", text, _risk(resources)["mitigation"]):
+        assert said in where, where
+        assert f"{said} on 30 May 2024" not in where and f"{said} at T12 on 30 May" not in where
+    assert "in May 2024 and on 30 May 2024" in (card.detail or "")
+    assert "in May 2024 and on 30 May 2024" in _risk(resources)["mitigation"]
