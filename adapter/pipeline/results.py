@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.followup import ProcedureRecord
@@ -299,12 +300,26 @@ def recorded_unstable(
         timed = len(v.basis.evidence) - v.untimed
         # A summary leaves the day to the detail: "level not recorded" must fit whole.
         when = "" if not settle else f", {'one' if timed == 1 else 'the latest'}{when}"
+    elif v.conflicting and verdict_day and len(days := _days(v.basis)) > 1:
+        # Not known to be in order (a month alone beside a day), or the later would be read:
+        # "both recorded on 30 May" would give the month's reading a day it may not have.
+        when = "" if not settle else ", " + " and ".join(on_day(d).strip() for d in days)
     against = f", {v.order}{v.cement_day if cement_day else ''}" if v.order and order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
     # A later "stable" with no level, where the words say what to do: a summary keeps "level
     # not recorded" whole, and the detail says the rest.
     later = f", stable{v.later_stable}" if v.later_stable and settle else ""
     return f"{said}{where}{when}{v.freshness}{later}{unplaced}{against}{then}"
+
+
+def _days(basis: Basis) -> list[str]:
+    """The days of a basis's timed readings, each once, the earliest first."""
+    timed = sorted((ev.time for ev in basis.evidence if ev.time is not None), key=_instant)
+    return list(dict.fromkeys(t.day for t in timed))
+
+
+def _instant(time: ClinicalTime) -> datetime:
+    return time.instant
 
 
 def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:
