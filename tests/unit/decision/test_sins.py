@@ -843,6 +843,79 @@ def test_a_fixed_level_changes_the_sins_risk_assessments_identifier():
     assert before["identifier"][0]["value"] != after["identifier"][0]["value"]
 
 
+def _l3_without(*codes: str, **changed: str) -> tuple[dict, ...]:
+    return tuple(r for r in _l3(**changed) if r["id"] not in {f"l3-{c}" for c in codes})
+
+
+SCREWS_T12 = procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z")
+
+
+def test_the_sins_risk_assessment_at_a_fixed_level_says_what_another_level_may_need_first():
+    # T12 fixed (15), L3 6-13 (alignment and posterolateral involvement not recorded): L3 may be
+    # unstable. Measured against the fixed level's band, L3 was never worse, and the words said
+    # nothing of it; they say what the unfixed levels alone would say, first.
+    l3 = _l3_without(
+        "spinal-alignment", "posterolateral-involvement", **{"spinal-pain": "pain-free"}
+    )
+    mitigation = _sins_risk(default_patient(sins=UNSTABLE_T12, extra=(SCREWS_T12, *l3)))[
+        "mitigation"
+    ]
+    assert mitigation.startswith("At L3: "), mitigation
+    assert "could be up to 13 (unstable)" in mitigation or "Not settled" in mitigation
+    assert "record alignment, posterolateral involvement" in mitigation
+    assert mitigation.index("At L3") < mitigation.index(FIXED_T12)
+
+
+def test_the_sins_risk_assessment_at_a_fixed_level_names_an_unassessed_level():
+    extra = (SCREWS_T12, condition("met-l3", "C79.51", level="L3"))
+    mitigation = _sins_risk(default_patient(sins=UNSTABLE_T12, extra=extra))["mitigation"]
+    assert mitigation.startswith("At L3: Not settled"), mitigation
+    assert FIXED_T12 in mitigation
+
+
+def test_a_fracture_since_the_findings_after_the_screws_is_said_by_the_risk_assessment():
+    # Findings after the screws (30 May), a vertebral fracture at T12 coded on 1 June: the card
+    # warns "re-image"; the RiskAssessment written back must say it too.
+    fracture = condition("fx", "M84.58XA", level="T12", onset="2024-06-01T08:00:00Z")
+    mitigation = _sins_risk(default_patient(extra=(SCREWS_T12, fracture)))["mitigation"]
+    assert FIXED_T12 in mitigation
+    assert "vertebral fracture coded since its findings — re-image" in mitigation
+
+
+def test_screws_with_no_level_are_never_said_to_bridge_the_level():
+    # Screws whose bodySite names no level, done for the metastasis at T12 (reasonReference):
+    # the record does not say the screws went above and below it.
+    screws = {**SCREWS_T12, "reasonReference": [{"reference": "Condition/met-t12"}]}
+    del screws["bodySite"]
+    resources = default_patient(sins=UNSTABLE_T12, extra=(screws,))
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert "bridged" not in mitigation and FIXED_T12 in mitigation
+    card = score_cards(decide(result_of(resources), ()), "h")[0]
+    assert "bridged" not in (card.detail or "")
+
+
+@pytest.mark.parametrize(
+    ("extra", "identifier"),
+    [
+        (
+            (procedure("vp", "22511", "T12", when="2024-05-31T10:00:00Z"),),
+            "sins-T12-508f8c430faeb4ad68e91589729d7f43-93ba8676",
+        ),
+        (
+            _l3_without("spinal-alignment", "posterolateral-involvement"),
+            "sins-T12-b12985b9b01c910d9550e07f4e2cff12-90ab8cd2",
+        ),
+    ],
+)
+def test_a_risk_assessment_with_no_fixed_level_keeps_its_identifier(extra, identifier):
+    # Pinned: the words of a RiskAssessment with no fixed level did not change with the fixed
+    # level's; a new identifier would make sync rewrite every such result on the server.
+    sins = UNSTABLE_T12 if "vp" in {r["id"] for r in extra} else None
+    assert _sins_risk(default_patient(sins=sins, extra=extra))["identifier"][0]["value"] == (
+        identifier
+    )
+
+
 def _with_l1(**changed: str) -> PatientResult:
     answers = {**SINS_AT_T12, **changed}  # L1 is junctional like T12: the same answers tie
     l1 = [finding(f"l1-{code}", code, answer, level="L1") for code, answer in answers.items()]
