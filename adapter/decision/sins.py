@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.compression import on_day
 from adapter.mapping.sins import fracture_words
-from adapter.mapping.treatments import Treatment, latest_stabilising
+from adapter.mapping.treatments import Treatment, fixation_at, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult, firm_total, recorded_unstable, to_settle
 from adapter.procedure.concerns import (
     cement_unsettled,
@@ -236,10 +236,10 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
     """A level stabilised by cement or screws, unless re-assessed after the latest of them."""
     if not done:
         return None
-    fixed = [t for t in done if "fixation" in t.kinds]
-    if fixed:
-        words = f"{lv.level} fixed{on_day(fixed[-1].time.day)}: SINS not applicable"
-        return _fractured(lv, SinsLevel(lv, "fixed", "info", words, fixed[-1]))
+    fixed = fixation_at(done, lv.level)
+    if fixed is not None:
+        words = f"{lv.level} fixed{on_day(fixed.time.day)}: SINS not applicable"
+        return _fractured(lv, SinsLevel(lv, "fixed", "info", words, fixed))
     latest = latest_stabilising(done) or done[-1]  # the one the level's findings are read against
     after = lv.assessment.after
     if after is not None:
@@ -276,25 +276,8 @@ def fracture_since(lv: LevelResult) -> str | None:
 
 
 def fixed_fractured(lv: LevelResult) -> str | None:
-    """A level fixed with screws, re-imaged since, with a vertebral fracture coded after those
-    findings (or not known to be older): they widen only a score the card does not show (SINS
-    is not applicable there), so it is said beside: "vertebral fracture coded since its
-    findings — re-image"."""
-    after = lv.assessment.after
-    if after is None or "fixation" not in after.kinds:
-        return None
-    return _fractured_findings(lv)
-
-
-def _fractured_findings(lv: LevelResult) -> str | None:
-    """A vertebral fracture coded after the findings a level is scored from (or not known to be
-    older): "vertebral fracture coded since its findings — re-image"; None when there is none."""
-    widened = lv.assessment.widened
-    if widened is None:
-        return None
-    fracture, settle = fracture_words(widened.unplaced)
-    order = "coded since" if widened.after else "not known to be older than"
-    return f"{fracture} {order} its findings — {settle}"
+    """A fracture coded since the findings of a level fixed with screws (mapping's words)."""
+    return lv.assessment.fixed_fractured()
 
 
 def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:

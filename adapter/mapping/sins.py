@@ -121,6 +121,18 @@ class LevelAssessment:
         """How a fracture named beside the level's picture is called, and what settles it."""
         return fracture_words(self.fractured_unplaced)
 
+    def fixed_fractured(self) -> str | None:
+        """A level fixed with screws, re-imaged since, with a vertebral fracture coded after those
+        findings (or not known to be older): they widen only a score no surface shows (SINS is
+        not applicable there), so it is said beside: "vertebral fracture coded since its
+        findings — re-image"; None when there is none."""
+        after, widened = self.after, self.widened
+        if after is None or "fixation" not in after.kinds or widened is None:
+            return None
+        fracture, settle = fracture_words(widened.unplaced)
+        order = "coded since" if widened.after else "not known to be older than"
+        return f"{fracture} {order} its findings — {settle}"
+
     def fractured_since(self, treatment: str) -> str | None:
         """A fracture named beside the picture from before the level's ``treatment`` ("it",
         "its treatment"): "vertebral fracture coded after it — re-image"; None without one."""

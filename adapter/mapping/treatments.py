@@ -45,6 +45,7 @@ __all__ = [
     "Treatment",
     "TreatmentKind",
     "between_screws",
+    "fixation_at",
     "latest_stabilising",
     "levels_named",
     "procedure_words",
@@ -113,8 +114,9 @@ class Treatment:
         return level in self.levels or level in self.bridged
 
     def bridges(self, level: str) -> bool:
-        """Whether it stabilises ``level`` only by screws above and below it."""
-        return level in self.bridged and level not in self.levels
+        """Whether it stabilises ``level`` by screws above and below it, none in it: screws whose
+        levels are not recorded are not known to be anywhere."""
+        return bool(self.levels) and level in self.bridged and level not in self.levels
 
     @property
     def spinal(self) -> bool:
@@ -122,6 +124,13 @@ class Treatment:
         (spinal by its code). A radiotherapy code is a delivery code for any site: one with no
         spinal level may have been to the breast or the brain."""
         return "decompression" in self.kinds or bool(self.levels or self.bridged)
+
+
+def fixation_at(done: Sequence[Treatment], level: str) -> Treatment | None:
+    """The fixation with screws a level is shown against (contract §6 v3: never re-scored): the
+    last of ``done`` at the level or bridging it; None when there is none."""
+    found = [t for t in done if "fixation" in t.kinds and t.at(level)]
+    return found[-1] if found else None
 
 
 def latest_stabilising(done: Iterable[Treatment]) -> Treatment | None:

@@ -34,7 +34,7 @@ from adapter.mapping.more import more_results
 from adapter.mapping.noms import own_stability
 from adapter.mapping.placement import fractured_since
 from adapter.mapping.terminology import Terminology
-from adapter.mapping.treatments import Treatment
+from adapter.mapping.treatments import Treatment, fixation_at
 from adapter.pipeline.results import (
     DEFAULT_SCORING,
     LevelResult,
@@ -216,74 +216,123 @@ def _sins(
 
     def risk_assessment() -> Built:
         # Worked out when the RiskAssessment is first read (a CDS call may never read it).
-        # A level fixed with screws is not re-scored (contract §6 v3): never one that may be worse.
-        screws = [t for t in assessment.treatments if "fixation" in t.kinds]
-        fixed = {lv.level for lv in levels if any(t.at(lv.level) for t in screws)}
-        beside = _possibly_worse(
-            worst[0], [lv for lv in levels if lv not in worst and lv.level not in fixed]
-        )
-        # A level shown from findings before its treatment with a fracture coded since: its
-        # band is history. Described, it settles no category for the patient now; elsewhere, it
-        # may be worse than the level described, unless that one is certainly unstable.
-        top = worst[0].result.possible_bands[-1]
-        firm = worst[0].result.band is not None and top is SINS.bands[-1]
-        beside += tuple(
-            f"{lv.level}: {fracture}"
-            for lv in levels
-            if (fracture := lv.assessment.fractured_since("its treatment")) is not None
-            and (lv in worst or not firm)
-        )
-        identifier = _identifier(worst[0].observation)
-        # Another result when what it says for the patient is not the first level's alone: the
-        # levels that may be worse, the levels tied with it (its basis and words name them).
-        settled = _consult_settled(
-            [lv for lv in levels if lv.level not in fixed], assessment.treatments
-        )
-        before = _before(worst[0], assessment.treatments)
-        described = f"{worst[0].level}{before}"
-        # The level described fixed with screws: never re-scored (contract §6 v3), so the band's
-        # recommendation is not for it, whatever its findings said before or after the screws.
-        fixing = [t for t in screws if t.at(worst[0].level)]
-        fixed_words = (
-            not_applicable(
-                worst[0].level,
-                on_day(fixing[-1].time.day),
-                bridged=fixing[-1].bridges(worst[0].level),
-            )
-            if fixing
-            else None
-        )
-        # A recorded verdict of instability at any level: the patient's SINS words never say
-        # "no surgical consultation needed" beside it.
-        verdicts = "; ".join(dict.fromkeys(v for lv in levels if (v := _verdict_words(lv))))
-        said = [*beside, *(_identifier(lv.observation) for lv in worst[1:])]
-        if verdicts and deceased is None:  # a deceased patient's words do not show it
-            said.append(verdicts)
-        cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
-        if beside or before or fixed_words:
-            # Its words then say what holds and of what: another result when they change (sync
-            # writes nothing for a result it has stored).
-            said += [settled or "" if beside or fixed_words else "", described, fixed_words or ""]
-        if said:
-            key = hashlib.sha256("|".join(said).encode()).hexdigest()[:8]
-            identifier = f"{identifier}-{key}"
-        return build_risk_assessment(
-            patient=assessment.patient,
-            result=worst[0].result,
-            observations=[lv.observation for lv in worst],
-            evidence=evidence_of(
-                [*(b for lv in worst for b in lv.assessment.basis.values()), *cited]
-            ),
-            identifier=identifier,
-            deceased=deceased,
-            unsettled=beside,
-            settled=settled,
-            described=described if beside or before or fixed_words else None,
-            verdicts=verdicts or None,
-            fixed=fixed_words,
-        )
+        return _sins_risk(assessment, levels, deceased)
 
     return levels, worst, Built.later(risk_assessment)
+
+
+def _sins_risk(
+    assessment: PatientAssessment,
+    levels: Sequence[LevelResult],
+    deceased: str | None,
+    *,
+    named: bool = False,
+) -> Built:
+    """The patient's SINS RiskAssessment, of the worst of ``levels`` (contract §3, §6 v3).
+    ``named``: its words name the level ("At L3: …") and leave out the recorded verdicts, as the
+    words of the levels not fixed beside one that is (:func:`_fixed_risk`) need them."""
+    worst = worst_levels(list(levels))
+    fixation = fixation_at(assessment.treatments, worst[0].level)
+    if fixation is not None and not named:
+        return _fixed_risk(assessment, levels, worst, fixation, deceased)
+    # A level fixed with screws is not re-scored (contract §6 v3): never one that may be worse.
+    screws = [t for t in assessment.treatments if "fixation" in t.kinds]
+    fixed = {lv.level for lv in levels if any(t.at(lv.level) for t in screws)}
+    beside = _possibly_worse(
+        worst[0], [lv for lv in levels if lv not in worst and lv.level not in fixed]
+    )
+    # A level shown from findings before its treatment with a fracture coded since: its
+    # band is history. Described, it settles no category for the patient now; elsewhere, it
+    # may be worse than the level described, unless that one is certainly unstable.
+    top = worst[0].result.possible_bands[-1]
+    firm = worst[0].result.band is not None and top is SINS.bands[-1]
+    beside += tuple(
+        f"{lv.level}: {fracture}"
+        for lv in levels
+        if (fracture := lv.assessment.fractured_since("its treatment")) is not None
+        and (lv in worst or not firm)
+    )
+    identifier = _identifier(worst[0].observation)
+    # Another result when what it says for the patient is not the first level's alone: the
+    # levels that may be worse, the levels tied with it (its basis and words name them).
+    unfixed = [lv for lv in levels if lv.level not in fixed]
+    settled = _consult_settled(unfixed, assessment.treatments)
+    before = _before(worst[0], assessment.treatments)
+    described = f"{worst[0].level}{before}"
+    # A recorded verdict of instability at any level: the patient's SINS words never say
+    # "no surgical consultation needed" beside it.
+    verdicts = "" if named else _verdicts(levels)
+    said = [*beside, *(_identifier(lv.observation) for lv in worst[1:])]
+    if verdicts and deceased is None:  # a deceased patient's words do not show it
+        said.append(verdicts)
+    cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
+    if beside or before:
+        # Its words then say what holds and of what: another result when they change (sync
+        # writes nothing for a result it has stored).
+        said += [settled or "" if beside else "", described]
+    if said:
+        key = hashlib.sha256("|".join(said).encode()).hexdigest()[:8]
+        identifier = f"{identifier}-{key}"
+    return build_risk_assessment(
+        patient=assessment.patient,
+        result=worst[0].result,
+        observations=[lv.observation for lv in worst],
+        evidence=evidence_of([*(b for lv in worst for b in lv.assessment.basis.values()), *cited]),
+        identifier=identifier,
+        deceased=deceased,
+        unsettled=beside,
+        settled=settled,
+        described=described if beside or before or named else None,
+        verdicts=verdicts or None,
+    )
+
+
+def _fixed_risk(
+    assessment: PatientAssessment,
+    levels: Sequence[LevelResult],
+    worst: Sequence[LevelResult],
+    fixation: Treatment,
+    deceased: str | None,
+) -> Built:
+    """The SINS RiskAssessment of a level fixed with screws: its total and category as recorded
+    (contract §3), but never its band's recommendation, as it is never re-scored (§6 v3). Its
+    words say first what the levels not fixed need, as their own RiskAssessment would ("At L3:
+    …", judged among themselves, not against a band that no longer applies), then the fixed
+    level's sentence and a fracture coded since its picture."""
+    level = worst[0]
+    fixed = not_applicable(
+        level.level, on_day(fixation.time.day), bridged=fixation.bridges(level.level)
+    )
+    a = level.assessment
+    fracture = a.fractured_since("its treatment") or a.fixed_fractured()
+    if fracture is not None:
+        fixed += f"; {fracture}"
+    screws = [t for t in assessment.treatments if "fixation" in t.kinds]
+    rest = [lv for lv in levels if not any(t.at(lv.level) for t in screws)]
+    others = _sins_risk(assessment, rest, deceased, named=True) if rest else None
+    before = (others.resource.get("mitigation") or "") if others is not None else ""
+    verdicts = _verdicts(levels)
+    said = [fixed, before, *(_identifier(lv.observation) for lv in worst[1:])]
+    if verdicts and deceased is None:  # a deceased patient's words do not show it
+        said.append(verdicts)
+    key = hashlib.sha256("|".join(said).encode()).hexdigest()[:8]
+    cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
+    return build_risk_assessment(
+        patient=assessment.patient,
+        result=level.result,
+        observations=[lv.observation for lv in worst],
+        evidence=evidence_of([*(b for lv in worst for b in lv.assessment.basis.values()), *cited]),
+        identifier=f"{_identifier(level.observation)}-{key}",
+        deceased=deceased,
+        described=f"{level.level}{_before(level, assessment.treatments)}",
+        verdicts=verdicts or None,
+        fixed=fixed,
+        others=before or None,
+    )
+
+
+def _verdicts(levels: Sequence[LevelResult]) -> str:
+    return "; ".join(dict.fromkeys(v for lv in levels if (v := _verdict_words(lv))))
 
 
 def _verdict_words(lv: LevelResult) -> str | None:

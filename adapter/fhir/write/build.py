@@ -257,6 +257,7 @@ def build_risk_assessment(
     described: str | None = None,
     verdicts: str | None = None,
     fixed: str | None = None,
+    others: str | None = None,
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
     ``deceased`` (the note that the record says the patient has died) replaces the
@@ -269,7 +270,7 @@ def build_risk_assessment(
     a SINS total does not override ("recorded unstable at T12 on 30 May 2024"): said first;
     ``fixed`` why the level described, fixed with screws, has no recommendation of its band
     ("T12 was fixed with screws on 20 May 2024: SINS is not applicable …"): said in its place,
-    with ``settled`` (what another level recommends) after it."""
+    after ``others``, what the levels not fixed recommend ("At L3: …")."""
     coding = _coding(SCORE, result.code, result.spec.display)
     prediction, mitigation = _prediction(result, f" at {described}" if described else "")
     if described is not None:  # its findings are from before its treatment: said first
@@ -292,10 +293,7 @@ def build_risk_assessment(
     if fixed is not None:
         rationale = prediction["rationale"].removesuffix(".")
         prediction = {**prediction, "rationale": f"{rationale}; {fixed}."}
-        if unsettled:
-            mitigation = f"{fixed}. {mitigation}"
-        else:
-            mitigation = f"{fixed}." + (f" {settled}." if settled is not None else "")
+        mitigation = f"{others} {fixed}." if others else f"{fixed}."
     if verdicts is not None:
         rationale = prediction["rationale"].removesuffix(".")
         prediction = {**prediction, "rationale": f"{rationale}; {verdicts}."}

@@ -819,8 +819,10 @@ def test_the_sins_risk_assessment_at_a_fixed_level_keeps_another_levels_consulta
     # consultation L3 asks for, and the RiskAssessment says which level asks for it.
     screws = procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z")
     ra = _sins_risk(default_patient(sins=UNSTABLE_T12, extra=(screws, *_l3())))
-    assert FIXED_T12 in ra["mitigation"]
-    assert "Surgical consultation recommended (L3 SINS 9)" in ra["mitigation"]
+    assert ra["mitigation"] == (
+        "At L3: Potentially unstable (SINS 7–12): surgical consultation recommended. "
+        f"{FIXED_T12} and is not re-scored."
+    )
 
 
 def test_the_sins_risk_assessment_at_a_fixed_level_beside_a_stable_one_asks_for_nothing():
@@ -853,17 +855,16 @@ SCREWS_T12 = procedure("fix", "22842", "T12", when="2024-05-20T10:00:00Z")
 def test_the_sins_risk_assessment_at_a_fixed_level_says_what_another_level_may_need_first():
     # T12 fixed (15), L3 6-13 (alignment and posterolateral involvement not recorded): L3 may be
     # unstable. Measured against the fixed level's band, L3 was never worse, and the words said
-    # nothing of it; they say what the unfixed levels alone would say, first.
+    # nothing of it; they say first what L3's own RiskAssessment says, named.
     l3 = _l3_without(
         "spinal-alignment", "posterolateral-involvement", **{"spinal-pain": "pain-free"}
     )
     mitigation = _sins_risk(default_patient(sins=UNSTABLE_T12, extra=(SCREWS_T12, *l3)))[
         "mitigation"
     ]
-    assert mitigation.startswith("At L3: "), mitigation
-    assert "could be up to 13 (unstable)" in mitigation or "Not settled" in mitigation
-    assert "record alignment, posterolateral involvement" in mitigation
-    assert mitigation.index("At L3") < mitigation.index(FIXED_T12)
+    alone = _sins_risk(default_patient(drop=("met-t12", *T12_FINDINGS), extra=l3))["mitigation"]
+    assert "Not settled" in alone and "Unstable (SINS 13–18)" in alone
+    assert mitigation == f"At L3: {alone} {FIXED_T12} and is not re-scored."
 
 
 def test_the_sins_risk_assessment_at_a_fixed_level_names_an_unassessed_level():
