@@ -1033,3 +1033,50 @@ def test_instability_before_cement_beside_instability_after_it_says_why_it_was_u
     said = recommendation(sins_decision(result).levels[0], "<band>")
     assert "Unstable then too." not in said, said
     assert "Before the vertebroplasty: SINS 9–12; unstable then too (subluxation)." in said, said
+
+
+MECHANICAL_6 = {"bone-lesion-quality": "blastic", "vertebral-body-collapse": "none"}  # T12: 3 + 3
+NOT_NEEDED = "no surgical consultation needed"
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [
+        pytest.param(default_patient(sins=MECHANICAL_6), id="the level described"),
+        pytest.param(
+            default_patient(
+                sins={**MECHANICAL_6, "spinal-pain": "non-mechanical"}, extra=_l3(**MECHANICAL_6)
+            ),
+            id="another level",
+        ),
+        pytest.param(
+            default_patient(sins=MECHANICAL_6, drop=("t12-posterolateral-involvement",)),
+            id="a range",
+        ),
+    ],
+)
+def test_the_sins_risk_assessment_never_says_no_consultation_beside_current_mechanical_pain(
+    resources,
+):
+    # Mechanical pain is the clinical sign of instability whatever the total: the card warns
+    # "consider surgical consultation" (contract §4 v3). The RiskAssessment written back said
+    # "no surgical consultation needed for instability" beside it.
+    card = score_cards(decide(result_of(resources), ()), "h")[0]
+    assert "consider surgical consultation" in card.summary
+    mitigation = _sins_risk(resources)["mitigation"]
+    level = "L3" if any(r["id"] == "met-l3" for r in resources) else "T12"
+    assert NOT_NEEDED not in mitigation, mitigation
+    assert (
+        f"Mechanical pain at {level} is the clinical sign of instability, whatever the total: "
+        "consider surgical consultation."
+    ) in mitigation, mitigation
+    assert "SINS does not assess neurology or epidural compression" in mitigation
+
+
+def test_dated_mechanical_pain_leaves_the_stable_risk_assessment_as_it_is():
+    # Pain recorded three months ago may have settled: the card does not warn for it, nor does
+    # the RiskAssessment.
+    dated = finding("t12-spinal-pain", "spinal-pain", "mechanical", level="T12", when=DATED)
+    resources = [r for r in default_patient(sins=MECHANICAL_6) if r["id"] != "t12-spinal-pain"]
+    mitigation = _sins_risk([*resources, dated])["mitigation"]
+    assert "Mechanical pain" not in mitigation
