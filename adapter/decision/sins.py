@@ -22,7 +22,14 @@ from adapter.decision.unassessed import not_assessed, not_assessed_text
 from adapter.mapping.compression import on_day
 from adapter.mapping.sins import fracture_words
 from adapter.mapping.treatments import Treatment, fixation_at, latest_stabilising
-from adapter.pipeline import LevelResult, PatientResult, firm_total, recorded_unstable, to_settle
+from adapter.pipeline import (
+    LevelResult,
+    PatientResult,
+    firm_total,
+    mechanical_now,
+    recorded_unstable,
+    to_settle,
+)
 from adapter.procedure.concerns import (
     cement_unsettled,
     cement_unstable,
@@ -31,13 +38,12 @@ from adapter.procedure.concerns import (
     unstable_reason,
 )
 from adapter.procedure.treated import zone_doubt, zone_words
-from adapter.scoring import Pain, Span, level_order, worst_first
+from adapter.scoring import Span, level_order, worst_first
 from adapter.vocabulary import (
     SINS,
     SINS_CONSULT,
     SINS_CONSULT_FROM,
     SINS_LOCATION,
-    SINS_PAIN,
     SINS_SCOPE_SHORT,
     SINS_UNSTABLE_FROM,
 )
@@ -47,6 +53,7 @@ from adapter.vocabulary.scores.sins import (
     SINS_OVERRIDE,
     UNFIXED,
     beside_verdict,
+    mechanical_pain,
     not_applicable,
 )
 
@@ -150,12 +157,6 @@ def _dated_day(lv: LevelResult) -> str:
     return on_day(max(times).day) if times else ""
 
 
-def _mechanical_now(lv: LevelResult) -> bool:
-    pain = lv.assessment.inputs.pain
-    basis = lv.bases.get(SINS_PAIN.code)
-    return pain.certain and Pain.MECHANICAL in pain.values and not (basis and basis.any_dated)
-
-
 def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | None) -> SinsLevel:
     total = lv.result.total
     where = f"SINS {total} at {lv.level}{_ORIGIN.get(lv.assessment.origin, '')}"
@@ -163,7 +164,7 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         where += REMISSION
     band = lv.result.band
     top = SINS.bands_within(total.low, total.high)[-1]
-    pain = _mechanical_now(lv)
+    pain = mechanical_now(lv)
     indicator = worse(certain_indicator(total), "warning" if pain else "info")
     firm = firm_total(lv.result, lv.bases)
     worded = _verdict(lv)
@@ -693,9 +694,6 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
                 else f". {CEMENT_ALONE.capitalize()}."
             )
             text += f" Before the {t.name}: SINS {was.result.total}{then}"
-    if _mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
-        text += (
-            " Mechanical pain is the clinical sign of instability, whatever the total: consider "
-            "surgical consultation."
-        )
+    if mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
+        text += f" {mechanical_pain()}."
     return text

@@ -26,9 +26,9 @@ from adapter.mapping.placement import (
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.mapping.treatments import Treatment
 from adapter.outcomes import PatientOutcome
-from adapter.scoring import ScoreResult, Span, level_order, worst_first
+from adapter.scoring import Pain, ScoreResult, Span, level_order, worst_first
 from adapter.settings.clinical import RuleFields
-from adapter.vocabulary import SINS_LOCATION, SINS_UNSTABLE_FROM
+from adapter.vocabulary import SINS_LOCATION, SINS_PAIN, SINS_UNSTABLE_FROM
 from adapter.vocabulary.outcomes import OUTCOME
 from adapter.vocabulary.scores import SCORES, SINS
 
@@ -48,6 +48,7 @@ __all__ = [
     "Verdict",
     "before_screws",
     "firm_total",
+    "mechanical_now",
     "recorded_unstable",
     "to_settle",
     "worst_levels",
@@ -252,6 +253,14 @@ def firm_total(result: ScoreResult, bases: Mapping[str, Basis]) -> Span:
             high += component.full.high - component.points.high
             changed = True
     return Span(low, high) if changed else result.total
+
+
+def mechanical_now(lv: LevelResult) -> bool:
+    """Whether the level's pain is certainly mechanical and not dated: the clinical sign of
+    instability, whatever the total (contract §4 v3)."""
+    pain = lv.assessment.inputs.pain
+    basis = lv.bases.get(SINS_PAIN.code)
+    return pain.certain and Pain.MECHANICAL in pain.values and not (basis and basis.any_dated)
 
 
 def before_screws(basis: Basis, treatments: Sequence[Treatment], level: str) -> bool:

@@ -44,6 +44,7 @@ from adapter.pipeline.results import (
     Verdict,
     before_screws,
     firm_total,
+    mechanical_now,
     recorded_unstable,
     to_settle,
     worst_levels,
@@ -266,6 +267,19 @@ def _sins_risk(
     if verdicts and deceased is None:  # a deceased patient's words do not show it
         said.append(verdicts)
     cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
+    # Current mechanical pain where SINS is below 7, as the card warns of it (contract §4 v3):
+    # the stable band's "no surgical consultation needed" is never said beside it.
+    pained = [
+        lv.level
+        for lv in unfixed
+        if mechanical_now(lv)
+        and lv.result.total.low < SINS_CONSULT_FROM
+        and not _before(lv, assessment.treatments)
+    ]
+    stable = SINS.bands[0] in worst[0].result.possible_bands
+    pain = ", ".join(pained) if pained and stable and not (beside or verdicts) else ""
+    if pain:
+        said.append(f"pain at {pain}")
     if beside or before:
         # Its words then say what holds and of what: another result when they change (sync
         # writes nothing for a result it has stored).
@@ -284,6 +298,7 @@ def _sins_risk(
         settled=settled,
         described=described if beside or before or named else None,
         verdicts=verdicts or None,
+        pain=pain or None,
     )
 
 

@@ -22,7 +22,9 @@ __all__ = [
     "SINS_STABLE_UNTIL",
     "SINS_UNSTABLE_FROM",
     "UNFIXED",
+    "beside_pain",
     "beside_verdict",
+    "mechanical_pain",
     "not_applicable",
 ]
 
@@ -169,6 +171,7 @@ SINS_OVERRIDE = "SINS does not override it"
 UNFIXED = "no fixation recorded"
 NO_FIXATION = f"{UNFIXED} — consider surgical review"
 _STABLE_WORDING = SINS.band("sins-stable").wording
+_STABLE_BY_SINS = f"Stable by SINS (0–6). {SINS_SCOPE}."
 _STABLE_BESIDE_VERDICT = (
     f"Stable by SINS (0–6), which does not override a recorded verdict of instability. "
     f"{SINS_SCOPE}."
@@ -187,6 +190,23 @@ def not_applicable(level: str, day: str, *, bridged: bool) -> str:
         f"{level} was fixed with screws{day}: SINS is not applicable to an instrumented level "
         "and is not re-scored"
     )
+
+
+def mechanical_pain(levels: str = "") -> str:
+    """What current mechanical pain at a level below SINS 7 says (contract §4 v3), as the SINS
+    card and the RiskAssessment say it; ``levels`` names where ("T12", "L3, L4") when needed."""
+    where = f" at {levels}" if levels else ""
+    return (
+        f"Mechanical pain{where} is the clinical sign of instability, whatever the total: "
+        "consider surgical consultation"
+    )
+
+
+def beside_pain(wording: str, levels: str) -> str:
+    """A SINS recommendation beside current mechanical pain at ``levels``: the stable band's
+    words lose "no surgical consultation needed", which the pain contradicts, and the pain is
+    said after them."""
+    return f"{wording.replace(_STABLE_WORDING, _STABLE_BY_SINS)} {mechanical_pain(levels)}."
 
 
 def beside_verdict(wording: str, verdicts: str) -> str:

@@ -1062,7 +1062,8 @@ def test_the_sins_risk_assessment_never_says_no_consultation_beside_current_mech
     # "consider surgical consultation" (contract §4 v3). The RiskAssessment written back said
     # "no surgical consultation needed for instability" beside it.
     card = score_cards(decide(result_of(resources), ()), "h")[0]
-    assert "consider surgical consultation" in card.summary
+    assert "mechanical pain (a sign of instability)" in card.summary
+    assert "consider surgical consultation" in f"{card.summary} {card.detail}"
     mitigation = _sins_risk(resources)["mitigation"]
     level = "L3" if any(r["id"] == "met-l3" for r in resources) else "T12"
     assert NOT_NEEDED not in mitigation, mitigation
