@@ -28,6 +28,7 @@ from tests.support.records import (
     procedure,
     site,
 )
+from tests.unit.decision.test_wording import decisions_for, surfaces
 
 TERM = default_terminology()
 T12_FINDINGS = tuple(f"t12-{code}" for code in SINS_AT_T12)
@@ -1081,3 +1082,87 @@ def test_dated_mechanical_pain_leaves_the_stable_risk_assessment_as_it_is():
     resources = [r for r in default_patient(sins=MECHANICAL_6) if r["id"] != "t12-spinal-pain"]
     mitigation = _sins_risk([*resources, dated])["mitigation"]
     assert "Mechanical pain" not in mitigation
+
+
+def test_no_surface_says_no_consultation_needed_beside_current_mechanical_pain():
+    # The card's detail, the text report and the page said "Stable (SINS 0–6): no surgical
+    # consultation needed for instability." and, next, "… consider surgical consultation".
+    cards, _, text, page = surfaces(decisions_for(default_patient(sins=MECHANICAL_6)))
+    for where in (cards[0].detail or "", text, page):
+        assert NOT_NEEDED not in where
+        assert "Mechanical pain is the clinical sign of instability" in where
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param((condition("met-t8", "C79.51", level="T8"),), id="a level that may be worse"),
+        pytest.param(
+            (finding("stab", "spinal-stability", "unstable", level="T12"),), id="a verdict"
+        ),
+    ],
+)
+def test_the_risk_assessment_keeps_the_pain_the_card_leads_with(extra):
+    resources = default_patient(sins=MECHANICAL_6, extra=extra)
+    card = score_cards(decide(result_of(resources), ()), "h")[0]
+    assert "Mechanical pain is the clinical sign of instability" in (card.detail or "")
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert "Mechanical pain at T12 is the clinical sign of instability" in mitigation, mitigation
+    assert NOT_NEEDED not in mitigation
+    if any(r["id"] == "stab" for r in extra):
+        assert "which does not override a recorded verdict of instability" in mitigation
+
+
+def test_mechanical_pain_at_two_levels_is_said_as_two():
+    resources = default_patient(
+        sins={**MECHANICAL_6, "spinal-pain": "non-mechanical"},
+        extra=(*_l3(**MECHANICAL_6), *_l4(**MECHANICAL_6)),
+    )
+    assert "Mechanical pain at L3 and L4 is" in _sins_risk(resources)["mitigation"]
+
+
+def _l4(**changed: str) -> tuple[dict, ...]:
+    return tuple(
+        {**r, "id": r["id"].replace("l3", "l4"), "bodySite": site("L4")}
+        if r["resourceType"] == "Observation"
+        else {**r, "id": "met-l4", **{"bodySite": site("L4")}}
+        for r in _l3(**changed)
+    )
+
+
+def _deceased(resources: list[dict]) -> list[dict]:
+    return [
+        {**r, "deceasedDateTime": "2024-05-31"} if r["resourceType"] == "Patient" else r
+        for r in resources
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sins", "extra", "identifier"),
+    [
+        (MECHANICAL_6, (), "sins-T12-a04d5cc0efb2395ce7f1d3ce8638e049"),
+        (UNSTABLE_T12, (SCREWS_T12,), "sins-T12-757fa491d23b35233e7c98cebdafe589"),
+    ],
+)
+def test_a_deceased_patients_risk_assessment_keeps_its_identifier(sins, extra, identifier):
+    # Pinned: a deceased patient's RiskAssessment shows no recommendation; words it does not
+    # show must not make it another result (sync would rewrite it on the server).
+    ra = _sins_risk(_deceased(default_patient(sins=sins, extra=extra)))
+    assert "mitigation" not in ra
+    assert ra["identifier"][0]["value"] == identifier
+
+
+def test_a_fixed_level_beside_one_cemented_since_its_findings_recommends_nothing_for_it():
+    # L3 cemented on 31 May, its findings (SINS 9) of 30 May: the card shows it as before the
+    # vertebroplasty, info, with no consultation (contract §6 v3); so does the RiskAssessment.
+    vp = procedure("vp", "22511", "L3", when="2024-05-31T10:00:00Z")
+    resources = default_patient(sins=UNSTABLE_T12, extra=(SCREWS_T12, vp, *_l3()))
+    assert score_cards(decide(result_of(resources), ()), "h")[0].indicator == "info"
+    assert _sins_risk(resources)["mitigation"] == f"{FIXED_T12} and is not re-scored."
+
+
+def test_a_fixed_level_beside_one_unstable_before_cement_alone_keeps_its_consultation():
+    vp = procedure("vp", "22511", "L3", when="2024-05-31T10:00:00Z")
+    resources = default_patient(sins=UNSTABLE_T12, extra=(SCREWS_T12, vp, *_l3(**UNSTABLE_T12)))
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert mitigation.startswith("At L3 (findings before its treatment): Unstable"), mitigation

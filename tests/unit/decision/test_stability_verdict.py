@@ -1253,3 +1253,13 @@ def test_conflicting_verdicts_of_different_days_are_never_given_one_day(unstable
         assert f"{said} on 30 May 2024" not in where and f"{said} at T12 on 30 May" not in where
     assert "in May 2024 and on 30 May 2024" in (card.detail or "")
     assert "in May 2024 and on 30 May 2024" in _risk(resources)["mitigation"]
+
+
+def test_conflicting_verdicts_of_different_days_date_only_the_reading_that_is_dated():
+    # "in May 2024 and on 30 May 2024 (dated)" read as if 30 May (two days ago) were dated.
+    extra = (
+        finding("stab-u", "spinal-stability", "unstable", level="T12", when="2024-05"),
+        finding("stab-s", "spinal-stability", "stable", level="T12", when="2024-05-30T09:00:00Z"),
+    )
+    mitigation = _risk(default_patient(extra=extra))["mitigation"]
+    assert "in May 2024 (dated) and on 30 May 2024 — settle them" in mitigation, mitigation
