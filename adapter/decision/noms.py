@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from adapter.decision.sins import SinsDecision, SinsLevel, fixed_fractured, fracture_since
+from adapter.decision.sins import SinsDecision, SinsLevel, fracture_since
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.timing import follows, same_time
 from adapter.mapping.coded import Coded, coded_compressions
@@ -26,9 +26,15 @@ from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grad
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.noms import own_stability
 from adapter.mapping.placement import fracture_unplaced, fractured_since
-from adapter.mapping.treatments import Treatment
-from adapter.pipeline import LevelResult, PatientResult, before_screws, recorded_unstable
-from adapter.procedure.concerns import unstable_after_cement, unstable_reason
+from adapter.mapping.treatments import Treatment, fixation_at
+from adapter.pipeline import (
+    LevelResult,
+    PatientResult,
+    before_screws,
+    recorded_unstable,
+    unstable_reason,
+)
+from adapter.procedure.concerns import unstable_after_cement
 from adapter.scoring import (
     Compression,
     NomsInput,
@@ -194,7 +200,7 @@ def _own_stability(
         elif a.fractured_unsure:
             said = f"{fracture}, perhaps after its treatment — either; {settle}"
         else:
-            said = f"fixed; either: {fixed_fractured(lv)}"
+            said = f"fixed; either: {lv.assessment.fixed_fractured()}"
         return Possible(frozenset(Stability)), f"M: {lv.level}: {said}"
     if fixed is not None:  # a level fixed with screws is never re-scored (contract §6 v3)
         return Possible.of(
@@ -317,7 +323,7 @@ def _m(lv: LevelResult, result: PatientResult) -> tuple[Possible[Stability], str
     """M at a level: its verdicts, its screws or cement alone, and SINS (:func:`_stability`)."""
     more, done = result.assessment.more, result.assessment.treatments
     assert more is not None  # the caller has the v3 inputs
-    fixed = next((t for t in reversed(done) if "fixation" in t.kinds and t.at(lv.level)), None)
+    fixed = fixation_at(done, lv.level)
     cemented = fixed is None and any(t.stabilises and t.at(lv.level) for t in done)
     return _stability(lv, more.stability.get(lv.level), fixed, more.stability_unplaced, cemented)
 

@@ -29,13 +29,13 @@ from adapter.pipeline import (
     mechanical_now,
     recorded_unstable,
     to_settle,
+    unstable_reason,
 )
 from adapter.procedure.concerns import (
     cement_unsettled,
     cement_unstable,
     unstable_after_cement,
     unstable_before_cement,
-    unstable_reason,
 )
 from adapter.procedure.treated import zone_doubt, zone_words
 from adapter.scoring import Span, level_order, worst_first
@@ -52,8 +52,8 @@ from adapter.vocabulary.scores.sins import (
     NO_FIXATION,
     SINS_OVERRIDE,
     UNFIXED,
+    beside_pain,
     beside_verdict,
-    mechanical_pain,
     not_applicable,
 )
 
@@ -273,12 +273,7 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
 def fracture_since(lv: LevelResult) -> str | None:
     """How a vertebral fracture coded since a treated level's picture is said ("vertebral
     fracture coded after it — re-image"); None when there is none."""
-    return lv.assessment.fractured_since("it") or fixed_fractured(lv)
-
-
-def fixed_fractured(lv: LevelResult) -> str | None:
-    """A fracture coded since the findings of a level fixed with screws (mapping's words)."""
-    return lv.assessment.fixed_fractured()
+    return lv.assessment.fractured_since("it") or lv.assessment.fixed_fractured()
 
 
 def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:
@@ -535,7 +530,7 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             # fracture with what it follows (the treatment, or the findings) and its action.
             t, a = treated.treatment, lv.assessment
             treated_since, widened = bool(a.fractured_after or a.fractured_unsure), a.widened
-            if t is not None and (treated_since or fixed_fractured(lv) is not None):
+            if t is not None and (treated_since or lv.assessment.fixed_fractured() is not None):
                 follows, perhaps = f"the {t.name}", not a.fractured_after
             else:
                 follows, perhaps = "the findings", widened is not None and not widened.after
@@ -695,5 +690,5 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
             )
             text += f" Before the {t.name}: SINS {was.result.total}{then}"
     if mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
-        text += f" {mechanical_pain()}."
+        text = beside_pain(text, "")
     return text

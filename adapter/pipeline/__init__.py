@@ -13,6 +13,7 @@ from adapter.pipeline.results import (
     DEFAULT_SCORING,
     NO_SCORE_BECAUSE,
     NOT_METASTATIC,
+    RECORDED_UNSTABLE,
     LevelResult,
     PatientResult,
     ScoreOutput,
@@ -23,6 +24,7 @@ from adapter.pipeline.results import (
     mechanical_now,
     recorded_unstable,
     to_settle,
+    unstable_reason,
     worst_levels,
 )
 from adapter.pipeline.score import (
@@ -37,6 +39,7 @@ __all__ = [
     "DEFAULT_SCORING",
     "NOT_METASTATIC",
     "NO_SCORE_BECAUSE",
+    "RECORDED_UNSTABLE",
     "LevelResult",
     "PatientResult",
     "ScoreOutput",
@@ -54,5 +57,6 @@ __all__ = [
     "score_patient",
     "scores_at_index",
     "to_settle",
+    "unstable_reason",
     "worst_levels",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.followup import ProcedureRecord
@@ -26,7 +25,15 @@ from adapter.mapping.placement import (
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.mapping.treatments import Treatment
 from adapter.outcomes import PatientOutcome
-from adapter.scoring import Pain, ScoreResult, Span, level_order, worst_first
+from adapter.scoring import (
+    Alignment,
+    Pain,
+    Posterolateral,
+    ScoreResult,
+    Span,
+    level_order,
+    worst_first,
+)
 from adapter.settings.clinical import RuleFields
 from adapter.vocabulary import SINS_LOCATION, SINS_PAIN, SINS_UNSTABLE_FROM
 from adapter.vocabulary.outcomes import OUTCOME
@@ -41,6 +48,7 @@ __all__ = [
     "DEFAULT_SCORING",
     "NOT_METASTATIC",
     "NO_SCORE_BECAUSE",
+    "RECORDED_UNSTABLE",
     "LevelResult",
     "PatientResult",
     "ScoreOutput",
@@ -51,6 +59,7 @@ __all__ = [
     "mechanical_now",
     "recorded_unstable",
     "to_settle",
+    "unstable_reason",
     "worst_levels",
 ]
 
@@ -309,26 +318,57 @@ def recorded_unstable(
         timed = len(v.basis.evidence) - v.untimed
         # A summary leaves the day to the detail: "level not recorded" must fit whole.
         when = "" if not settle else f", {'one' if timed == 1 else 'the latest'}{when}"
-    elif v.conflicting and verdict_day and len(days := _days(v.basis)) > 1:
+    fresh = v.freshness
+    if not v.untimed and v.conflicting and verdict_day and len(days := _days(v.basis)) > 1:
         # Not known to be in order (a month alone beside a day), or the later would be read:
-        # "both recorded on 30 May" would give the month's reading a day it may not have.
-        when = "" if not settle else ", " + " and ".join(on_day(d).strip() for d in days)
+        # "both recorded on 30 May" would give the month's reading a day it may not have, and
+        # "(dated)" after both days the later one's age; each reading keeps its own.
+        if settle:
+            when = ", " + " and ".join(f"{on_day(d).strip()}{dated}" for d, dated in days)
+            fresh = ""
+        else:
+            when = ""
     against = f", {v.order}{v.cement_day if cement_day else ''}" if v.order and order else ""
     then = f" — {v.settle}" if settle and v.settle else ""
     # A later "stable" with no level, where the words say what to do: a summary keeps "level
     # not recorded" whole, and the detail says the rest.
     later = f", stable{v.later_stable}" if v.later_stable and settle else ""
-    return f"{said}{where}{when}{v.freshness}{later}{unplaced}{against}{then}"
+    return f"{said}{where}{when}{fresh}{later}{unplaced}{against}{then}"
 
 
-def _days(basis: Basis) -> list[str]:
-    """The days of a basis's timed readings, each once, the earliest first."""
-    timed = sorted((ev.time for ev in basis.evidence if ev.time is not None), key=_instant)
-    return list(dict.fromkeys(t.day for t in timed))
+RECORDED_UNSTABLE = "recorded unstable"
 
 
-def _instant(time: ClinicalTime) -> datetime:
-    return time.instant
+def unstable_reason(at: LevelResult) -> str | None:
+    """What makes a level certainly too unstable for cement alone, in a few words: "SINS 14",
+    "subluxation", "bilateral posterolateral involvement" (contract §6 v3), "recorded unstable";
+    None when nothing certain does."""
+    inputs = at.assessment.inputs
+    if at.result.total.low >= SINS_UNSTABLE_FROM:
+        return f"SINS {at.result.total}"
+    if inputs.alignment.known and inputs.alignment.values == {Alignment.SUBLUXATION}:
+        return "subluxation"
+    if inputs.posterolateral.known and inputs.posterolateral.values == {Posterolateral.BILATERAL}:
+        return "bilateral posterolateral involvement"
+    # A surgeon's verdict: SINS never overrides it. One against a cement is said with its own
+    # order (adapter.procedure.concerns), never as the picture before or after that cement.
+    v = at.verdict
+    if v is not None and v.certain and not v.order and recorded_unstable(at) is not None:
+        return f"{RECORDED_UNSTABLE}{v.freshness}"
+    return None
+
+
+def _days(basis: Basis) -> list[tuple[str, str]]:
+    """The days of a basis's timed readings, each once, the earliest first, each with " (dated)"
+    when a reading of that day may no longer hold."""
+    timed = sorted(
+        ((ev.time, ev.dated) for ev in basis.evidence if ev.time is not None),
+        key=lambda pair: pair[0].instant,
+    )
+    days: dict[str, str] = {}
+    for time, dated in timed:
+        days[time.day] = days.get(time.day) or (" (dated)" if dated else "")
+    return list(days.items())
 
 
 def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:

@@ -47,6 +47,7 @@ from adapter.pipeline.results import (
     mechanical_now,
     recorded_unstable,
     to_settle,
+    unstable_reason,
     worst_levels,
 )
 from adapter.scoring import (
@@ -230,15 +231,16 @@ def _sins_risk(
     named: bool = False,
 ) -> Built:
     """The patient's SINS RiskAssessment, of the worst of ``levels`` (contract §3, §6 v3).
-    ``named``: its words name the level ("At L3: …") and leave out the recorded verdicts, as the
-    words of the levels not fixed beside one that is (:func:`_fixed_risk`) need them."""
+    ``named``: the words of the levels not fixed beside one that is (:func:`_fixed_risk`): they
+    name the level ("At L3: …") and leave the recorded verdicts to the words around them."""
     worst = worst_levels(list(levels))
-    fixation = fixation_at(assessment.treatments, worst[0].level)
-    if fixation is not None and not named:
-        return _fixed_risk(assessment, levels, worst, fixation, deceased)
+    # A deceased patient's RiskAssessment shows no recommendation: nothing to reword.
+    if not named and deceased is None:
+        fixation = fixation_at(assessment.treatments, worst[0].level)
+        if fixation is not None:
+            return _fixed_risk(assessment, levels, worst, fixation)
     # A level fixed with screws is not re-scored (contract §6 v3): never one that may be worse.
-    screws = [t for t in assessment.treatments if "fixation" in t.kinds]
-    fixed = {lv.level for lv in levels if any(t.at(lv.level) for t in screws)}
+    fixed = {lv.level for lv in levels if fixation_at(assessment.treatments, lv.level)}
     beside = _possibly_worse(
         worst[0], [lv for lv in levels if lv not in worst and lv.level not in fixed]
     )
@@ -276,9 +278,10 @@ def _sins_risk(
         and lv.result.total.low < SINS_CONSULT_FROM
         and not _before(lv, assessment.treatments)
     ]
+    # Where the words may say "stable" (a total certainly 7 or more already recommends it).
     stable = SINS.bands[0] in worst[0].result.possible_bands
-    pain = ", ".join(pained) if pained and stable and not (beside or verdicts) else ""
-    if pain:
+    pain = _joined(pained) if pained and stable else ""
+    if pain and deceased is None:  # a deceased patient's words do not show it
         said.append(f"pain at {pain}")
     if beside or before:
         # Its words then say what holds and of what: another result when they change (sync
@@ -307,7 +310,6 @@ def _fixed_risk(
     levels: Sequence[LevelResult],
     worst: Sequence[LevelResult],
     fixation: Treatment,
-    deceased: str | None,
 ) -> Built:
     """The SINS RiskAssessment of a level fixed with screws: its total and category as recorded
     (contract §3), but never its band's recommendation, as it is never re-scored (§6 v3). Its
@@ -322,14 +324,14 @@ def _fixed_risk(
     fracture = a.fractured_since("its treatment") or a.fixed_fractured()
     if fracture is not None:
         fixed += f"; {fracture}"
-    screws = [t for t in assessment.treatments if "fixation" in t.kinds]
-    rest = [lv for lv in levels if not any(t.at(lv.level) for t in screws)]
-    others = _sins_risk(assessment, rest, deceased, named=True) if rest else None
-    before = (others.resource.get("mitigation") or "") if others is not None else ""
+    treatments = assessment.treatments
+    rest = [
+        lv for lv in levels if fixation_at(treatments, lv.level) is None and _speaks(lv, treatments)
+    ]
+    others = _sins_risk(assessment, rest, None, named=True) if rest else None
+    others_said = (others.resource.get("mitigation") or "") if others is not None else ""
     verdicts = _verdicts(levels)
-    said = [fixed, before, *(_identifier(lv.observation) for lv in worst[1:])]
-    if verdicts and deceased is None:  # a deceased patient's words do not show it
-        said.append(verdicts)
+    said = [fixed, others_said, *(_identifier(lv.observation) for lv in worst[1:]), verdicts]
     key = hashlib.sha256("|".join(said).encode()).hexdigest()[:8]
     cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
     return build_risk_assessment(
@@ -338,12 +340,25 @@ def _fixed_risk(
         observations=[lv.observation for lv in worst],
         evidence=evidence_of([*(b for lv in worst for b in lv.assessment.basis.values()), *cited]),
         identifier=f"{_identifier(level.observation)}-{key}",
-        deceased=deceased,
-        described=f"{level.level}{_before(level, assessment.treatments)}",
+        described=f"{level.level}{_before(level, treatments)}",
         verdicts=verdicts or None,
         fixed=fixed,
-        others=before or None,
+        others=others_said or None,
     )
+
+
+def _speaks(lv: LevelResult, treatments: Sequence[Treatment]) -> bool:
+    """Whether a level not fixed is one the words beside a fixed level speak for, as the SINS
+    card does: one shown as it stands; one shown from findings before its treatment only where
+    they may make it unstable (cement alone, contract §6 v3), as the card warns of it then."""
+    if not _before(lv, treatments):
+        return True
+    return lv.result.possible_bands[-1] is SINS.bands[-1] or unstable_reason(lv) is not None
+
+
+def _joined(levels: Sequence[str]) -> str:
+    """ "L3", "L3 and L4", "T8, L3 and L4"."""
+    return levels[0] if len(levels) == 1 else f"{', '.join(levels[:-1])} and {levels[-1]}"
 
 
 def _verdicts(levels: Sequence[LevelResult]) -> str:

@@ -30,7 +30,14 @@ from adapter.mapping.findings import Chosen
 from adapter.mapping.placement import preliminary, to_confirm
 from adapter.mapping.sins import Widened, fracture_words
 from adapter.mapping.treatments import between_screws
-from adapter.pipeline import LevelResult, firm_total, recorded_unstable, to_settle
+from adapter.pipeline import (
+    RECORDED_UNSTABLE,
+    LevelResult,
+    firm_total,
+    recorded_unstable,
+    to_settle,
+    unstable_reason,
+)
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
 from adapter.procedure.orders import Order, reasons_by_level, treated_levels
@@ -51,7 +58,6 @@ __all__ = [
     "order_concerns",
     "unstable_after_cement",
     "unstable_before_cement",
-    "unstable_reason",
 ]
 
 _COMBINED = "the case series combined cement with pedicle screw fixation"
@@ -140,27 +146,6 @@ def unstable_before_cement(at: LevelResult) -> str | None:
     return _unstable(at.before, f" before the {treatment.name}{on_or_in(treatment.time.day)}")
 
 
-_RECORDED = "recorded unstable"
-
-
-def unstable_reason(at: LevelResult) -> str | None:
-    """What makes a level certainly too unstable for cement alone, in a few words: "SINS 14",
-    "subluxation", "bilateral posterolateral involvement"; None when nothing certain does."""
-    inputs = at.assessment.inputs
-    if at.result.total.low >= SINS_UNSTABLE_FROM:
-        return f"SINS {at.result.total}"
-    if inputs.alignment.known and inputs.alignment.values == {Alignment.SUBLUXATION}:
-        return "subluxation"
-    if inputs.posterolateral.known and inputs.posterolateral.values == {Posterolateral.BILATERAL}:
-        return "bilateral posterolateral involvement"
-    # A surgeon's verdict: SINS never overrides it. One against a cement is said with its own
-    # order (:func:`_cemented_verdict`), never as the picture before or after that cement.
-    v = at.verdict
-    if v is not None and v.certain and not v.order and recorded_unstable(at) is not None:
-        return f"{_RECORDED}{v.freshness}"
-    return None
-
-
 def _cemented_verdict(at: LevelResult) -> str | None:
     """A verdict of instability at a level cemented alone, before or after that cement:
     "recorded unstable at T12 on 30 May 2024, after the vertebroplasty on 20 May 2024"."""
@@ -170,8 +155,8 @@ def _cemented_verdict(at: LevelResult) -> str | None:
 
 def _unstable(at: LevelResult, before: str) -> str | None:
     reason = unstable_reason(at)
-    if reason is not None and reason.startswith(_RECORDED):  # the level before its age
-        return f"{_RECORDED} at {at.level}{reason.removeprefix(_RECORDED)}{before}"
+    if reason is not None and reason.startswith(RECORDED_UNSTABLE):  # the level before its age
+        return f"{RECORDED_UNSTABLE} at {at.level}{reason.removeprefix(RECORDED_UNSTABLE)}{before}"
     if reason is None or not reason.startswith("SINS"):
         return None if reason is None else f"{reason} at {at.level}{before}"
     dated = firm_total(at.result, at.bases).low < SINS_UNSTABLE_FROM

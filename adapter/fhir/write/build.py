@@ -278,8 +278,6 @@ def build_risk_assessment(
     prediction, mitigation = _prediction(result, f" at {described}" if described else "")
     if described is not None:  # its findings are from before its treatment: said first
         mitigation = f"At {described}: {mitigation}"
-    if pain is not None:
-        mitigation = beside_pain(mitigation, pain)
     headline = score_headline(result, described)
     if unsettled:
         described = described or "the level described"
@@ -303,6 +301,8 @@ def build_risk_assessment(
         rationale = prediction["rationale"].removesuffix(".")
         prediction = {**prediction, "rationale": f"{rationale}; {verdicts}."}
         mitigation = beside_verdict(mitigation, verdicts[:1].upper() + verdicts[1:])
+    if pain is not None:  # after the verdicts: their words of the stable band stay theirs
+        mitigation = beside_pain(mitigation, pain)
     if deceased is not None:
         # The band's label may itself be a strategy ("terminal care"): the total only.
         prediction = {**prediction, "rationale": f"{result.code} total {result.total}."}

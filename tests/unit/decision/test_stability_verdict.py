@@ -1251,8 +1251,8 @@ def test_conflicting_verdicts_of_different_days_are_never_given_one_day(unstable
     for where in (card.summary, card.detail or "", text, _risk(resources)["mitigation"]):
         assert said in where, where
         assert f"{said} on 30 May 2024" not in where and f"{said} at T12 on 30 May" not in where
-    assert "in May 2024 and on 30 May 2024" in (card.detail or "")
-    assert "in May 2024 and on 30 May 2024" in _risk(resources)["mitigation"]
+    assert "in May 2024 (dated) and on 30 May 2024" in (card.detail or "")
+    assert "in May 2024 (dated) and on 30 May 2024" in _risk(resources)["mitigation"]
 
 
 def test_conflicting_verdicts_of_different_days_date_only_the_reading_that_is_dated():
