@@ -1166,3 +1166,73 @@ def test_a_fixed_level_beside_one_unstable_before_cement_alone_keeps_its_consult
     resources = default_patient(sins=UNSTABLE_T12, extra=(SCREWS_T12, vp, *_l3(**UNSTABLE_T12)))
     mitigation = _sins_risk(resources)["mitigation"]
     assert mitigation.startswith("At L3 (findings before its treatment): Unstable"), mitigation
+
+
+VERDICT_T12 = finding("stab", "spinal-stability", "unstable", level="T12")
+NOT_OVERRIDDEN = "which does not override a recorded verdict of instability"
+STABLE_L3 = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+             "vertebral-body-collapse": "none"}  # fmt: skip
+CEMENT_L3 = procedure("vp-l3", "22511", "L3", when="2024-05-31T10:00:00Z")  # after L3's findings
+
+
+def test_a_verdict_beside_current_pain_keeps_its_clause_on_every_surface():
+    resources = default_patient(sins=MECHANICAL_6, extra=(VERDICT_T12,))
+    cards, _, text, page = surfaces(decisions_for(resources))
+    for where in (cards[0].detail or "", text, page, _sins_risk(resources)["mitigation"]):
+        assert NOT_OVERRIDDEN in where
+        assert NOT_NEEDED not in where
+
+
+def test_a_verdict_beside_pain_at_a_level_beside_a_fixed_one_keeps_its_clause():
+    verdict = finding("stab", "spinal-stability", "unstable", level="L3")
+    resources = default_patient(
+        sins=UNSTABLE_T12, extra=(SCREWS_T12, *_l3(**MECHANICAL_6), verdict)
+    )
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert NOT_OVERRIDDEN in mitigation and "Mechanical pain at L3" in mitigation, mitigation
+
+
+@pytest.mark.parametrize("screws", [(), (SCREWS_T12,)], ids=["alone", "beside a fixed level"])
+@pytest.mark.parametrize(
+    ("unsafe", "said"),
+    [
+        ({"spinal-alignment": "subluxation"}, "Subluxation"),
+        ({"posterolateral-involvement": "bilateral"}, "Bilateral posterolateral involvement"),
+    ],
+)
+def test_a_level_unstable_before_cement_alone_is_said_so_by_the_risk_assessment(
+    screws, unsafe, said
+):
+    # L3 SINS 5-6 before its cement, with a subluxation (or bilateral involvement): the card
+    # warns "unstable before cement alone; no fixation recorded — consider surgical review"
+    # (contract §6 v3); the RiskAssessment said "no surgical consultation needed" there.
+    resources = default_patient(
+        sins=UNSTABLE_T12 if screws else STABLE_L3,
+        extra=(*screws, CEMENT_L3, *_l3(**STABLE_L3, **unsafe)),
+    )
+    cards = score_cards(decide(result_of(resources), ()), "h")
+    assert any("unstable before cement alone" in c.summary for c in cards)
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert NOT_NEEDED not in mitigation, mitigation
+    assert (
+        f"{said} at L3 before the vertebroplasty on 31 May 2024: unstable before cement alone; "
+        "no fixation recorded — consider surgical review."
+    ) in mitigation, mitigation
+
+
+def test_a_fracture_since_the_cement_of_a_level_beside_a_fixed_one_is_said():
+    fracture = condition("fx3", "M84.58XA", level="L3", onset="2024-06-01T08:00:00Z")
+    resources = default_patient(
+        sins=UNSTABLE_T12, extra=(SCREWS_T12, CEMENT_L3, *_l3(**STABLE_L3), fracture)
+    )
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert "L3: vertebral fracture coded after its treatment — re-image" in mitigation, mitigation
+
+
+def test_pain_beside_a_level_shown_from_findings_before_its_cement_is_said():
+    # L3 (SINS 9) is described, from findings before its cement: history. The card warns of
+    # T12's current pain; the RiskAssessment names it too.
+    resources = default_patient(sins=MECHANICAL_6, extra=(CEMENT_L3, *_l3()))
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert mitigation.startswith("At L3 (findings before its treatment)"), mitigation
+    assert "Mechanical pain at T12 is the clinical sign of instability" in mitigation
