@@ -49,6 +49,7 @@ from adapter.vocabulary import (
 )
 from adapter.vocabulary.cards import REMISSION, SUMMARY_MAX, URGENCY, Indicator, shorten
 from adapter.vocabulary.scores.sins import (
+    CEMENT_ALONE,
     NO_FIXATION,
     SINS_OVERRIDE,
     UNFIXED,
@@ -72,7 +73,6 @@ __all__ = [
 LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-treatment", "fixed"]
 
 CONSULT = SINS_CONSULT  # re-exported: the surfaces word it as the vocabulary does
-CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
 CEMENT_POSSIBLE = "possibly unstable before cement alone"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
@@ -690,5 +690,5 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
             )
             text += f" Before the {t.name}: SINS {was.result.total}{then}"
     if mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
-        text = beside_pain(text, "")
+        text = beside_pain(text)
     return text

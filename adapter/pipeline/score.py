@@ -34,9 +34,10 @@ from adapter.mapping.more import more_results
 from adapter.mapping.noms import own_stability
 from adapter.mapping.placement import fractured_since
 from adapter.mapping.terminology import Terminology
-from adapter.mapping.treatments import Treatment, fixation_at
+from adapter.mapping.treatments import Treatment, fixation_at, latest_stabilising
 from adapter.pipeline.results import (
     DEFAULT_SCORING,
+    RECORDED_UNSTABLE,
     LevelResult,
     PatientResult,
     ScoreOutput,
@@ -61,7 +62,12 @@ from adapter.scoring import (
     score_tomita,
 )
 from adapter.vocabulary import SINS, SINS_CONSULT, SINS_CONSULT_FROM
-from adapter.vocabulary.scores.sins import NO_FIXATION, not_applicable
+from adapter.vocabulary.scores.sins import (
+    NO_FIXATION,
+    cement_alone,
+    mechanical_pain,
+    not_applicable,
+)
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
 from adapter.vocabulary.text import deceased_note
 
@@ -269,8 +275,12 @@ def _sins_risk(
     if verdicts and deceased is None:  # a deceased patient's words do not show it
         said.append(verdicts)
     cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
-    # Current mechanical pain where SINS is below 7, as the card warns of it (contract §4 v3):
-    # the stable band's "no surgical consultation needed" is never said beside it.
+    # Signs of instability a total does not show, as the card warns of them: "no surgical
+    # consultation needed" is never said beside them.
+    signs = _signs(unfixed, assessment.treatments)
+    # Current mechanical pain where SINS is below 7 (contract §4 v3): said where the words may
+    # say "stable", or describe a level as it was before its treatment (a total certainly 7 or
+    # more, as it stands, already recommends the consultation).
     pained = [
         lv.level
         for lv in unfixed
@@ -278,11 +288,10 @@ def _sins_risk(
         and lv.result.total.low < SINS_CONSULT_FROM
         and not _before(lv, assessment.treatments)
     ]
-    # Where the words may say "stable" (a total certainly 7 or more already recommends it).
-    stable = SINS.bands[0] in worst[0].result.possible_bands
-    pain = _joined(pained) if pained and stable else ""
-    if pain and deceased is None:  # a deceased patient's words do not show it
-        said.append(f"pain at {pain}")
+    if pained and (SINS.bands[0] in worst[0].result.possible_bands or before):
+        signs.insert(0, mechanical_pain(_joined(pained)))
+    if signs and deceased is None:  # a deceased patient's words do not show them
+        said += signs
     if beside or before:
         # Its words then say what holds and of what: another result when they change (sync
         # writes nothing for a result it has stored).
@@ -301,7 +310,7 @@ def _sins_risk(
         settled=settled,
         described=described if beside or before or named else None,
         verdicts=verdicts or None,
-        pain=pain or None,
+        signs=signs,
     )
 
 
@@ -331,7 +340,9 @@ def _fixed_risk(
     others = _sins_risk(assessment, rest, None, named=True) if rest else None
     others_said = (others.resource.get("mitigation") or "") if others is not None else ""
     verdicts = _verdicts(levels)
-    said = [fixed, others_said, *(_identifier(lv.observation) for lv in worst[1:]), verdicts]
+    said = [fixed, others_said, *(_identifier(lv.observation) for lv in worst[1:])]
+    if verdicts:
+        said.append(verdicts)
     key = hashlib.sha256("|".join(said).encode()).hexdigest()[:8]
     cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
     return build_risk_assessment(
@@ -348,12 +359,32 @@ def _fixed_risk(
 
 
 def _speaks(lv: LevelResult, treatments: Sequence[Treatment]) -> bool:
-    """Whether a level not fixed is one the words beside a fixed level speak for, as the SINS
-    card does: one shown as it stands; one shown from findings before its treatment only where
-    they may make it unstable (cement alone, contract §6 v3), as the card warns of it then."""
+    """Whether a level not fixed is one the words beside a fixed level speak for: one shown as
+    it stands; one shown from findings before its treatment only where the card warns of it —
+    certainly unstable before cement alone (contract §6 v3), or a fracture coded since. A level
+    only possibly unstable before cement alone is an info line of the card, and left out."""
     if not _before(lv, treatments):
         return True
-    return lv.result.possible_bands[-1] is SINS.bands[-1] or unstable_reason(lv) is not None
+    return (
+        unstable_reason(lv) is not None
+        or lv.assessment.fractured_since("its treatment") is not None
+    )
+
+
+def _signs(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> list[str]:
+    """Levels shown from findings before cement alone that a subluxation or a bilateral
+    posterolateral involvement make certainly unstable whatever their total (contract §6 v3):
+    "Subluxation at L3 before the vertebroplasty on 31 May 2024: unstable before cement alone;
+    …". A total of 13 or more says it by its band; a recorded verdict by its own words."""
+    out = []
+    for lv in levels:
+        reason = unstable_reason(lv) if _before(lv, treatments) else None
+        if reason is None or reason.startswith(("SINS", RECORDED_UNSTABLE)):
+            continue
+        cement = latest_stabilising(t for t in treatments if t.stabilises and t.at(lv.level))
+        if cement is not None:
+            out.append(cement_alone(reason, lv.level, f"{cement.name}{on_day(cement.time.day)}"))
+    return out
 
 
 def _joined(levels: Sequence[str]) -> str:

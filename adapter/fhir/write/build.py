@@ -21,7 +21,7 @@ from adapter.fhir.read.timing import ClinicalTime
 from adapter.fhir.write.built import Built, full_url
 from adapter.fhir.write.narrative import score_headline, score_lines, with_narrative
 from adapter.scoring import ComponentScore, ScoreResult, Span
-from adapter.vocabulary.scores.sins import beside_pain, beside_verdict
+from adapter.vocabulary.scores.sins import beside_signs, beside_verdict
 from adapter.vocabulary.systems import (
     ASSESSMENT_SID,
     CATEGORY,
@@ -258,7 +258,7 @@ def build_risk_assessment(
     verdicts: str | None = None,
     fixed: str | None = None,
     others: str | None = None,
-    pain: str | None = None,
+    signs: Sequence[str] = (),
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
     ``deceased`` (the note that the record says the patient has died) replaces the
@@ -271,9 +271,9 @@ def build_risk_assessment(
     a SINS total does not override ("recorded unstable at T12 on 30 May 2024"): said first;
     ``fixed`` why the level described, fixed with screws, has no recommendation of its band
     ("T12 was fixed with screws on 20 May 2024: SINS is not applicable …"): said in its place,
-    after ``others``, what the levels not fixed recommend ("At L3: …"); ``pain`` the levels with
-    current mechanical pain below SINS 7 ("L3"), said after the band's words, which then never
-    say "no surgical consultation needed"."""
+    after ``others``, what the levels not fixed recommend ("At L3: …"); ``signs`` the signs of
+    instability its total does not show ("Mechanical pain at L3 is …"), said last, beside which
+    the band's words never say "no surgical consultation needed"."""
     coding = _coding(SCORE, result.code, result.spec.display)
     prediction, mitigation = _prediction(result, f" at {described}" if described else "")
     if described is not None:  # its findings are from before its treatment: said first
@@ -301,8 +301,8 @@ def build_risk_assessment(
         rationale = prediction["rationale"].removesuffix(".")
         prediction = {**prediction, "rationale": f"{rationale}; {verdicts}."}
         mitigation = beside_verdict(mitigation, verdicts[:1].upper() + verdicts[1:])
-    if pain is not None:  # after the verdicts: their words of the stable band stay theirs
-        mitigation = beside_pain(mitigation, pain)
+    if signs:
+        mitigation = beside_signs(mitigation, signs)
     if deceased is not None:
         # The band's label may itself be a strategy ("terminal care"): the total only.
         prediction = {**prediction, "rationale": f"{result.code} total {result.total}."}

@@ -3,9 +3,12 @@ referral wording after Fourney DR et al., J Clin Oncol 2011;29:3072."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
 
 __all__ = [
+    "CEMENT_ALONE",
     "NO_FIXATION",
     "SINS",
     "SINS_ALIGNMENT",
@@ -23,7 +26,9 @@ __all__ = [
     "SINS_UNSTABLE_FROM",
     "UNFIXED",
     "beside_pain",
+    "beside_signs",
     "beside_verdict",
+    "cement_alone",
     "mechanical_pain",
     "not_applicable",
 ]
@@ -170,6 +175,7 @@ SINS_OVERRIDE = "SINS does not override it"
 # Instability with cement alone at the level (before or after it): what a surgeon acts on.
 UNFIXED = "no fixation recorded"
 NO_FIXATION = f"{UNFIXED} — consider surgical review"
+CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
 _STABLE_WORDING = SINS.band("sins-stable").wording
 _STABLE_BY_SINS = f"Stable by SINS (0–6). {SINS_SCOPE}."
 _STABLE_BESIDE_VERDICT = (
@@ -202,15 +208,30 @@ def mechanical_pain(levels: str = "") -> str:
     )
 
 
-def beside_pain(wording: str, levels: str) -> str:
-    """A SINS recommendation beside current mechanical pain at ``levels``: the stable band's
-    words lose "no surgical consultation needed", which the pain contradicts, and the pain is
-    said after them."""
-    return f"{wording.replace(_STABLE_WORDING, _STABLE_BY_SINS)} {mechanical_pain(levels)}."
+def cement_alone(reason: str, level: str, treatment: str) -> str:
+    """What a level certainly unstable before cement alone by an input other than its total
+    says (contract §6 v3), as the RiskAssessment names it: "Subluxation at L3 before the
+    vertebroplasty on 31 May 2024: unstable before cement alone; no fixation recorded — consider
+    surgical review"; ``treatment``: "vertebroplasty on 31 May 2024"."""
+    return f"{reason[:1].upper()}{reason[1:]} at {level} before the {treatment}: {CEMENT_ALONE}"
+
+
+def beside_signs(wording: str, signs: Sequence[str]) -> str:
+    """A SINS recommendation beside signs of instability its total does not show (current
+    mechanical pain, a subluxation before cement alone): the stable band's words lose "no
+    surgical consultation needed", which the signs contradict, and the signs are said after."""
+    return " ".join([wording.replace(_STABLE_WORDING, _STABLE_BY_SINS), *(f"{s}." for s in signs)])
+
+
+def beside_pain(wording: str, levels: str = "") -> str:
+    """:func:`beside_signs` with current mechanical pain (at ``levels``, when named)."""
+    return beside_signs(wording, [mechanical_pain(levels)])
 
 
 def beside_verdict(wording: str, verdicts: str) -> str:
     """A SINS recommendation beside recorded verdicts of instability ("Recorded unstable at T12
     on 30 May 2024"): they are said first, and the stable band's words lose "no surgical
     consultation needed", which they contradict."""
-    return f"{verdicts}. {wording.replace(_STABLE_WORDING, _STABLE_BESIDE_VERDICT)}"
+    # Whichever came first: the verdict's clause also replaces the words beside a sign.
+    stable = wording.replace(_STABLE_WORDING, _STABLE_BESIDE_VERDICT)
+    return f"{verdicts}. {stable.replace(_STABLE_BY_SINS, _STABLE_BESIDE_VERDICT)}"
