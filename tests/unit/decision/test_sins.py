@@ -5,6 +5,8 @@ normal alignment 0, collapse < 50 % 2, no posterolateral involvement 0 → 10.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from adapter.cds.cards import score_cards
@@ -1236,3 +1238,67 @@ def test_pain_beside_a_level_shown_from_findings_before_its_cement_is_said():
     mitigation = _sins_risk(resources)["mitigation"]
     assert mitigation.startswith("At L3 (findings before its treatment)"), mitigation
     assert "Mechanical pain at T12 is the clinical sign of instability" in mitigation
+
+
+SUBLUXED_L3 = {**STABLE_L3, "spinal-alignment": "subluxation"}  # L3 SINS 6
+
+
+def _l3_after(when: str = "2024-05-31T12:00:00Z", **changed: str) -> tuple[dict, ...]:
+    answers = {**SINS_AT_T12, **STABLE_L3, **changed}
+    return tuple(
+        finding(f"l3-after-{code}", code, answer, level="L3", when=when)
+        for code, answer in answers.items()
+    )
+
+
+CEMENTED_BEFORE_FINDINGS = procedure("vp-l3", "22511", "L3", when="2024-05-29T10:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        pytest.param(
+            (CEMENT_L3, *_l3(**SUBLUXED_L3), *_l3_after()),
+            "Subluxation at L3 before the vertebroplasty on 31 May 2024: unstable before cement "
+            "alone",
+            id="subluxed before the cement, normal after",
+        ),
+        pytest.param(
+            (CEMENTED_BEFORE_FINDINGS, *_l3(**SUBLUXED_L3)),
+            "Subluxation at L3 after the vertebroplasty on 29 May 2024: unstable after cement alone",
+            id="subluxed after the cement",
+        ),
+        pytest.param(
+            (procedure("vp-l3", "22511", "L3", when="2024-05-30"), *_l3(**SUBLUXED_L3)),
+            "Subluxation at L3, not known to be before or after the vertebroplasty on 30 May 2024: "
+            "unstable either way",
+            id="findings of unknown order",
+        ),
+    ],
+)
+@pytest.mark.parametrize("screws", [(), (SCREWS_T12,)], ids=["alone", "beside a fixed level"])
+def test_cement_alone_at_an_unstable_level_is_never_beside_no_consultation_needed(
+    extra, said, screws
+):
+    # The card warns "… cement alone; no fixation recorded — consider surgical review"; its own
+    # detail, the text report, the page and the RiskAssessment said "no surgical consultation
+    # needed" in the same paragraph, or called findings of unknown order "before" the cement.
+    resources = default_patient(sins=UNSTABLE_T12 if screws else STABLE_L3, extra=(*screws, *extra))
+    cards, _, text, page = surfaces(decisions_for(resources))
+    assert any(c.indicator == "warning" and "cement" in c.summary for c in cards)
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert NOT_NEEDED not in mitigation, mitigation
+    # The text report and the page list every level (a stable T12 is "no … needed"): never in
+    # the paragraph that warns of the cement.
+    for where in (*(c.detail or "" for c in cards), text, page):
+        for part in re.split(r"\n|<p>|</p>|<li>", where):
+            assert not (NOT_NEEDED in part and "cement alone" in part), part
+    assert f"{said}; no fixation recorded — consider surgical review." in mitigation, mitigation
+    assert mitigation.count("consider surgical review") == 1, mitigation
+
+
+def test_a_verdict_before_cement_at_a_subluxed_level_says_its_action_once():
+    verdict = finding("stab", "spinal-stability", "unstable", level="L3")
+    resources = default_patient(sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**SUBLUXED_L3), verdict))
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert mitigation.count("no fixation recorded — consider surgical review") == 1, mitigation
