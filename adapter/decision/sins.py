@@ -56,6 +56,7 @@ from adapter.vocabulary.scores.sins import (
     beside_pain,
     beside_verdict,
     not_applicable,
+    without_all_clear,
 )
 
 __all__ = [
@@ -689,6 +690,8 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
                 else f". {CEMENT_ALONE.capitalize()}."
             )
             text += f" Before the {t.name}: SINS {was.result.total}{then}"
+        if NO_FIXATION in text:  # unstable by cement alone: never "no consultation needed"
+            text = without_all_clear(text)
     if mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
         text = beside_pain(text)
     return text

@@ -64,6 +64,7 @@ from adapter.scoring import (
 from adapter.vocabulary import SINS, SINS_CONSULT, SINS_CONSULT_FROM
 from adapter.vocabulary.scores.sins import (
     NO_FIXATION,
+    CementOrder,
     cement_alone,
     mechanical_pain,
     not_applicable,
@@ -372,18 +373,37 @@ def _speaks(lv: LevelResult, treatments: Sequence[Treatment]) -> bool:
 
 
 def _signs(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> list[str]:
-    """Levels shown from findings before cement alone that a subluxation or a bilateral
-    posterolateral involvement make certainly unstable whatever their total (contract §6 v3):
-    "Subluxation at L3 before the vertebroplasty on 31 May 2024: unstable before cement alone;
-    …". A total of 13 or more says it by its band; a recorded verdict by its own words."""
-    out = []
+    """What makes each level cemented alone certainly unstable where its SINS words do not show
+    it (contract §6 v3), as the card warns of it: a subluxation or a bilateral posterolateral
+    involvement whatever the total, and a total of 13 or more before the cement of a level
+    scored from findings after it; each worded by the findings' order against the cement.
+    A level whose recorded verdict is said against the cement (:func:`_verdict_words`) carries
+    the action in the verdict's words."""
+    out: list[str] = []
     for lv in levels:
-        reason = unstable_reason(lv) if _before(lv, treatments) else None
-        if reason is None or reason.startswith(("SINS", RECORDED_UNSTABLE)):
+        v, a = lv.verdict, lv.assessment
+        if (v is not None and v.certain and v.order) or fixation_at(treatments, lv.level):
             continue
-        cement = latest_stabilising(t for t in treatments if t.stabilises and t.at(lv.level))
-        if cement is not None:
-            out.append(cement_alone(reason, lv.level, f"{cement.name}{on_day(cement.time.day)}"))
+        now = unstable_reason(lv)
+        shown = now is None or now.startswith(("SINS", RECORDED_UNSTABLE))  # its band, its verdict
+        if a.after is not None:  # scored from findings after the cement
+            cement = f"{a.after.name}{on_day(a.after.time.day)}"
+            if not shown and now is not None:
+                out.append(cement_alone(now, lv.level, cement, "after"))
+            was = unstable_reason(lv.before) if lv.before is not None else None
+            if was is not None and not was.startswith(RECORDED_UNSTABLE):
+                out.append(cement_alone(was, lv.level, cement, "before"))
+            continue
+        if shown or now is None or not _before(lv, treatments):
+            continue
+        latest = a.unordered or latest_stabilising(
+            t for t in treatments if t.stabilises and t.at(lv.level)
+        )
+        if latest is not None:
+            order: CementOrder = "unordered" if a.unordered is not None else "before"
+            out.append(
+                cement_alone(now, lv.level, f"{latest.name}{on_day(latest.time.day)}", order)
+            )
     return out
 
 

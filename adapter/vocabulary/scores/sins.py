@@ -4,6 +4,7 @@ referral wording after Fourney DR et al., J Clin Oncol 2011;29:3072."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
 
@@ -25,12 +26,14 @@ __all__ = [
     "SINS_STABLE_UNTIL",
     "SINS_UNSTABLE_FROM",
     "UNFIXED",
+    "CementOrder",
     "beside_pain",
     "beside_signs",
     "beside_verdict",
     "cement_alone",
     "mechanical_pain",
     "not_applicable",
+    "without_all_clear",
 ]
 
 SINS_LOCATION = ComponentSpec(
@@ -208,19 +211,34 @@ def mechanical_pain(levels: str = "") -> str:
     )
 
 
-def cement_alone(reason: str, level: str, treatment: str) -> str:
-    """What a level certainly unstable before cement alone by an input other than its total
-    says (contract §6 v3), as the RiskAssessment names it: "Subluxation at L3 before the
-    vertebroplasty on 31 May 2024: unstable before cement alone; no fixation recorded — consider
-    surgical review"; ``treatment``: "vertebroplasty on 31 May 2024"."""
-    return f"{reason[:1].upper()}{reason[1:]} at {level} before the {treatment}: {CEMENT_ALONE}"
+CementOrder = Literal["before", "after", "unordered"]
+
+
+def cement_alone(reason: str, level: str, treatment: str, order: CementOrder = "before") -> str:
+    """What makes a level certainly unstable with cement alone (contract §6 v3), said beside
+    SINS words that do not show it: "Subluxation at L3 before the vertebroplasty on 31 May 2024:
+    unstable before cement alone; no fixation recorded — consider surgical review"; ``order``
+    of the findings against the cement, ``treatment`` "vertebroplasty on 31 May 2024"."""
+    what = f"{reason[:1].upper()}{reason[1:]} at {level}"
+    if order == "unordered":
+        return (
+            f"{what}, not known to be before or after the {treatment}: unstable either way; "
+            f"{NO_FIXATION}"
+        )
+    return f"{what} {order} the {treatment}: unstable {order} cement alone; {NO_FIXATION}"
+
+
+def without_all_clear(wording: str) -> str:
+    """The stable band's words without "no surgical consultation needed", beside a sign of
+    instability its total does not show."""
+    return wording.replace(_STABLE_WORDING, _STABLE_BY_SINS)
 
 
 def beside_signs(wording: str, signs: Sequence[str]) -> str:
     """A SINS recommendation beside signs of instability its total does not show (current
     mechanical pain, a subluxation before cement alone): the stable band's words lose "no
     surgical consultation needed", which the signs contradict, and the signs are said after."""
-    return " ".join([wording.replace(_STABLE_WORDING, _STABLE_BY_SINS), *(f"{s}." for s in signs)])
+    return " ".join([without_all_clear(wording), *(f"{s}." for s in signs)])
 
 
 def beside_pain(wording: str, levels: str = "") -> str:
