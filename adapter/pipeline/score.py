@@ -65,9 +65,9 @@ from adapter.vocabulary import SINS, SINS_CONSULT, SINS_CONSULT_FROM
 from adapter.vocabulary.scores.sins import (
     NO_FIXATION,
     CementOrder,
-    cement_alone,
     mechanical_pain,
     not_applicable,
+    unstable_with_cement,
 )
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
 from adapter.vocabulary.text import deceased_note
@@ -278,19 +278,7 @@ def _sins_risk(
     cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
     # Signs of instability a total does not show, as the card warns of them: "no surgical
     # consultation needed" is never said beside them.
-    signs = _signs(unfixed, assessment.treatments)
-    # Current mechanical pain where SINS is below 7 (contract §4 v3): said where the words may
-    # say "stable", or describe a level as it was before its treatment (a total certainly 7 or
-    # more, as it stands, already recommends the consultation).
-    pained = [
-        lv.level
-        for lv in unfixed
-        if mechanical_now(lv)
-        and lv.result.total.low < SINS_CONSULT_FROM
-        and not _before(lv, assessment.treatments)
-    ]
-    if pained and (SINS.bands[0] in worst[0].result.possible_bands or before):
-        signs.insert(0, mechanical_pain(_joined(pained)))
+    signs = _signs(unfixed, worst[0], assessment.treatments)
     if signs and deceased is None:  # a deceased patient's words do not show them
         said += signs
     if beside or before:
@@ -372,7 +360,30 @@ def _speaks(lv: LevelResult, treatments: Sequence[Treatment]) -> bool:
     )
 
 
-def _signs(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> list[str]:
+def _signs(
+    levels: Sequence[LevelResult], described: LevelResult, treatments: Sequence[Treatment]
+) -> list[str]:
+    """Signs of instability the SINS words of ``described`` do not show, at ``levels`` (those
+    not fixed): current mechanical pain below SINS 7 (contract §4 v3), where the words may say
+    "stable" or describe a level as it was before its treatment (a total certainly 7 or more,
+    as it stands, already recommends the consultation); then cement alone (:func:`_cement`)."""
+    pained = [
+        lv.level
+        for lv in levels
+        if mechanical_now(lv)
+        and lv.result.total.low < SINS_CONSULT_FROM
+        and not _before(lv, treatments)
+    ]
+    stable = SINS.bands[0] in described.result.possible_bands
+    pain = (
+        [mechanical_pain(_joined(pained))]
+        if pained and (stable or _before(described, treatments))
+        else []
+    )
+    return pain + _cement(levels, treatments)
+
+
+def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> list[str]:
     """What makes each level cemented alone certainly unstable where its SINS words do not show
     it (contract §6 v3), as the card warns of it: a subluxation or a bilateral posterolateral
     involvement whatever the total, and a total of 13 or more before the cement of a level
@@ -389,10 +400,10 @@ def _signs(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> li
         if a.after is not None:  # scored from findings after the cement
             cement = f"{a.after.name}{on_day(a.after.time.day)}"
             if not shown and now is not None:
-                out.append(cement_alone(now, lv.level, cement, "after"))
+                out.append(unstable_with_cement(now, lv.level, cement, "after"))
             was = unstable_reason(lv.before) if lv.before is not None else None
             if was is not None and not was.startswith(RECORDED_UNSTABLE):
-                out.append(cement_alone(was, lv.level, cement, "before"))
+                out.append(unstable_with_cement(was, lv.level, cement, "before"))
             continue
         if shown or now is None or not _before(lv, treatments):
             continue
@@ -402,7 +413,9 @@ def _signs(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> li
         if latest is not None:
             order: CementOrder = "unordered" if a.unordered is not None else "before"
             out.append(
-                cement_alone(now, lv.level, f"{latest.name}{on_day(latest.time.day)}", order)
+                unstable_with_cement(
+                    now, lv.level, f"{latest.name}{on_day(latest.time.day)}", order
+                )
             )
     return out
 

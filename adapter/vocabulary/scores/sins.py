@@ -30,9 +30,9 @@ __all__ = [
     "beside_pain",
     "beside_signs",
     "beside_verdict",
-    "cement_alone",
     "mechanical_pain",
     "not_applicable",
+    "unstable_with_cement",
     "without_all_clear",
 ]
 
@@ -214,7 +214,9 @@ def mechanical_pain(levels: str = "") -> str:
 CementOrder = Literal["before", "after", "unordered"]
 
 
-def cement_alone(reason: str, level: str, treatment: str, order: CementOrder = "before") -> str:
+def unstable_with_cement(
+    reason: str, level: str, treatment: str, order: CementOrder = "before"
+) -> str:
     """What makes a level certainly unstable with cement alone (contract §6 v3), said beside
     SINS words that do not show it: "Subluxation at L3 before the vertebroplasty on 31 May 2024:
     unstable before cement alone; no fixation recorded — consider surgical review"; ``order``
