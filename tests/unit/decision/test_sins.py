@@ -1302,3 +1302,18 @@ def test_a_verdict_before_cement_at_a_subluxed_level_says_its_action_once():
     resources = default_patient(sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**SUBLUXED_L3), verdict))
     mitigation = _sins_risk(resources)["mitigation"]
     assert mitigation.count("no fixation recorded — consider surgical review") == 1, mitigation
+
+
+def test_a_level_unstable_after_and_before_its_cement_says_the_action_once():
+    # Subluxed before the cement and after it: the card says "… unstable then too"; the RA said
+    # "no fixation recorded — consider surgical review" twice.
+    resources = default_patient(
+        sins=STABLE_L3,
+        extra=(CEMENT_L3, *_l3(**SUBLUXED_L3), *_l3_after(**{"spinal-alignment": "subluxation"})),
+    )
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert mitigation.count("consider surgical review") == 1, mitigation
+    assert (
+        "Subluxation at L3 after the vertebroplasty on 31 May 2024: unstable after cement alone, "
+        "and before it (subluxation); no fixation recorded — consider surgical review."
+    ) in mitigation, mitigation
