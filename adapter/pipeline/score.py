@@ -399,10 +399,12 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
         shown = now is None or now.startswith(("SINS", RECORDED_UNSTABLE))  # its band, its verdict
         if a.after is not None:  # scored from findings after the cement
             cement = f"{a.after.name}{on_day(a.after.time.day)}"
-            if not shown and now is not None:
-                out.append(unstable_with_cement(now, lv.level, cement, "after"))
             was = unstable_reason(lv.before) if lv.before is not None else None
-            if was is not None and not was.startswith(RECORDED_UNSTABLE):
+            if was is not None and was.startswith(RECORDED_UNSTABLE):
+                was = None  # said by the verdict's own words
+            if not shown and now is not None:  # unstable now, and perhaps before it too: once
+                out.append(unstable_with_cement(now, lv.level, cement, "after", was))
+            elif was is not None:
                 out.append(unstable_with_cement(was, lv.level, cement, "before"))
             continue
         if shown or now is None or not _before(lv, treatments):

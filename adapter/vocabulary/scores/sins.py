@@ -215,19 +215,25 @@ CementOrder = Literal["before", "after", "unordered"]
 
 
 def unstable_with_cement(
-    reason: str, level: str, treatment: str, order: CementOrder = "before"
+    reason: str,
+    level: str,
+    treatment: str,
+    order: CementOrder = "before",
+    then: str | None = None,
 ) -> str:
     """What makes a level certainly unstable with cement alone (contract §6 v3), said beside
     SINS words that do not show it: "Subluxation at L3 before the vertebroplasty on 31 May 2024:
     unstable before cement alone; no fixation recorded — consider surgical review"; ``order``
-    of the findings against the cement, ``treatment`` "vertebroplasty on 31 May 2024"."""
+    of the findings against the cement, ``treatment`` "vertebroplasty on 31 May 2024"; ``then``
+    what made it unstable before the cement too, for findings after it ("subluxation")."""
     what = f"{reason[:1].upper()}{reason[1:]} at {level}"
     if order == "unordered":
         return (
             f"{what}, not known to be before or after the {treatment}: unstable either way; "
             f"{NO_FIXATION}"
         )
-    return f"{what} {order} the {treatment}: unstable {order} cement alone; {NO_FIXATION}"
+    too = f", and before it ({then})" if then is not None else ""
+    return f"{what} {order} the {treatment}: unstable {order} cement alone{too}; {NO_FIXATION}"
 
 
 def without_all_clear(wording: str) -> str:
