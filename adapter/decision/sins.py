@@ -675,7 +675,9 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
             "listed, not used."
         )
         now = unstable_after_cement(lv.level)
+        unstable = False
         if now is not None and lv.level.result.total.low < SINS_UNSTABLE_FROM:
+            unstable = True
             text += (
                 f" {now[:1].upper()}{now[1:]} after the {t.name}{on_day(t.time.day)}: unstable "
                 f"after cement alone; {NO_FIXATION}."
@@ -690,7 +692,8 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
                 else f". {CEMENT_ALONE.capitalize()}."
             )
             text += f" Before the {t.name}: SINS {was.result.total}{then}"
-        if NO_FIXATION in text:  # unstable by cement alone: never "no consultation needed"
+            unstable = True
+        if unstable:  # with cement alone: never "no surgical consultation needed" beside it
             text = without_all_clear(text)
     if mechanical_now(lv.level) and lv.level.result.total.low < SINS_CONSULT_FROM:
         text = beside_pain(text)
