@@ -1317,3 +1317,20 @@ def test_a_level_unstable_after_and_before_its_cement_says_the_action_once():
         "Subluxation at L3 after the vertebroplasty on 31 May 2024: unstable after cement alone, "
         "and before it (subluxation); no fixation recorded — consider surgical review."
     ) in mitigation, mitigation
+
+
+def test_dated_findings_of_sins_13_or_more_after_cement_alone_ask_to_re_assess():
+    # Findings of 3 March (dated at the computation time) after a cement of 1 March, SINS 14:
+    # the summary read "L3 SINS 14: SINS 14 (dated), unstable after cement …, unstable; …",
+    # with no "re-assess" (contract §4 v3: "SINS 14 on 3 Mar (dated) — re-assess").
+    dated = tuple(
+        {**r, "effectiveDateTime": DATED} if r["resourceType"] == "Observation" else r
+        for r in _l3(**UNSTABLE_T12)
+    )
+    cement = procedure("vp-l3", "22511", "L3", when="2024-03-01T10:00:00Z")
+    card = score_cards(
+        decide(result_of(default_patient(sins=STABLE_L3, extra=(cement, *dated))), ()), "h"
+    )[0]
+    assert card.indicator == "warning"
+    assert "re-assess" in card.summary, card.summary
+    assert card.summary.count("SINS 14") == 1, card.summary
