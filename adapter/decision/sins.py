@@ -250,8 +250,10 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
             return scored
         when = on_day(latest.time.day)
         # Instability the findings after cement alone show is said as after it, first: what is
-        # found now is what a surgeon acts on (a subluxation since the cement).
-        if (now := unstable_after_cement(lv)) is not None:
+        # found now is what a surgeon acts on (a subluxation since the cement). A total of 13 or
+        # more is its band's to say (dated: "— re-assess"), as the detail says it.
+        now = unstable_after_cement(lv) if lv.result.total.low < SINS_UNSTABLE_FROM else None
+        if now is not None:
             head = f"{lv.level} SINS {lv.result.total}: {now} after cement"
             forms = [f"{head}{when}, unstable; {NO_FIXATION}", f"{head}, unstable; {NO_FIXATION}"]
             if (since := _since_findings(lv)) is not None:
