@@ -70,7 +70,7 @@ from adapter.vocabulary.scores.sins import (
     unstable_with_cement,
 )
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
-from adapter.vocabulary.text import deceased_note
+from adapter.vocabulary.text import and_list, deceased_note
 
 __all__ = ["now_time", "patient_records", "primary_sites", "read_patients", "score_patient"]
 
@@ -376,7 +376,7 @@ def _signs(
     ]
     stable = SINS.bands[0] in described.result.possible_bands
     pain = (
-        [mechanical_pain(_joined(pained))]
+        [mechanical_pain(and_list(pained))]
         if pained and (stable or _before(described, treatments))
         else []
     )
@@ -420,11 +420,6 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
                 )
             )
     return out
-
-
-def _joined(levels: Sequence[str]) -> str:
-    """ "L3", "L3 and L4", "T8, L3 and L4"."""
-    return levels[0] if len(levels) == 1 else f"{', '.join(levels[:-1])} and {levels[-1]}"
 
 
 def _verdicts(levels: Sequence[LevelResult]) -> str:

@@ -20,6 +20,7 @@ from adapter.mapping.sites import Site, coded_levels, levels_in_words
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import level_order
 from adapter.vocabulary.cards import shorten
+from adapter.vocabulary.text import and_list
 
 __all__ = ["Disputed", "disputed_sites", "ordered_levels"]
 
@@ -30,8 +31,7 @@ def _listed(levels: Sequence[str]) -> str:
     """ "T12", "both T12 and L1", "all of T11, T12 and L1"."""
     if len(levels) == 1:
         return levels[0]
-    joined = f"{', '.join(levels[:-1])} and {levels[-1]}"
-    return f"both {joined}" if len(levels) == 2 else f"all of {joined}"
+    return f"both {and_list(levels)}" if len(levels) == 2 else f"all of {and_list(levels)}"
 
 
 @dataclass(frozen=True, slots=True)

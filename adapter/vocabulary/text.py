@@ -5,12 +5,18 @@ the cohort text all pass record text through here."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-__all__ = ["deceased_heading", "deceased_note", "one_line", "terminal_line"]
+__all__ = ["and_list", "deceased_heading", "deceased_note", "one_line", "terminal_line"]
 
 # C0 and C1 controls (ESC, CR, BEL, NEL, CSI...), line and paragraph separators, and the
 # bidirectional overrides and isolates that reorder what a terminal or a page shows.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def and_list(items: Sequence[str]) -> str:
+    """ "T12", "T12 and L1", "T11, T12 and L1"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def one_line(text: str) -> str:
