@@ -69,6 +69,7 @@ class FakeFhir:
         self.transactions: list[dict] = []
         self.batches: list[dict] = []  # batch Bundles of reads
         self.fail_next: list[int] = []  # statuses to answer the next transactions with
+        self.lose_next: list[int] = []  # ... after applying them: the answer lost on its way
         self.fail_batches: list[int] = []  # statuses to answer the next batches of reads with
         self.pages: list[str] = []  # the further pages asked for (``next`` links followed)
         self.puts: list[str] = []  # Type/id of each PUT outside a transaction
@@ -177,6 +178,8 @@ class FakeFhir:
             return _outcome(refused.status)
         for key, resource in self.store.items():  # urn:uuid references → the ids given
             self.store[key] = json.loads(_rewrite(resource, urls))
+        if self.lose_next:
+            return _outcome(self.lose_next.pop(0))
         entries = [{"response": {"status": s, **({"location": at} if at else {})}}
                    for s, at in results]  # fmt: skip
         return httpx.Response(200, json={"resourceType": "Bundle", "type": "transaction-response",

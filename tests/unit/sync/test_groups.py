@@ -1,6 +1,7 @@
 """Sync reads patients in groups (one batch request for up to ``read_group`` patients) and writes
-each with a transaction of its own: the grouping, a group whose read fails, a patient with more
-than a page of Observations, a patient missing from the server, and one patient's bad data."""
+a group's new results together (test_together.py): the grouping, a group whose read fails, a
+patient with more than a page of Observations, a patient missing from the server, and one
+patient's bad data."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def facts(summary) -> list[tuple]:
 
 
 @respx.mock
-def test_patients_are_read_in_groups_and_written_one_transaction_each(monkeypatch):
+def test_patients_are_read_in_groups_and_written_one_transaction_a_group(monkeypatch):
     fhir = FakeFhir(respx.mock, seed_resources(*SEEDS))
     hops: list[int] = []
     real = runner_module._score_all
@@ -71,14 +72,14 @@ def test_patients_are_read_in_groups_and_written_one_transaction_each(monkeypatc
     assert hops == [2, 2, 1]  # one hop off the event loop per group
     assert [o.patient for o in summary.outcomes] == SEEDS
     assert [o.status for o in summary.outcomes] == ["written"] * 5 and summary.retries == 0
-    # One transaction per patient, each holding that patient's outputs only.
-    assert len(fhir.transactions) == 5
-    for patient, tx in zip(SEEDS, fhir.transactions, strict=True):
+    # All new: one transaction per group, holding that group's patients' outputs only.
+    assert len(fhir.transactions) == 3
+    for group, tx in zip([SEEDS[0:2], SEEDS[2:4], SEEDS[4:]], fhir.transactions, strict=True):
         subjects = {e["resource"].get("subject", {}).get("reference") for e in tx["entry"]}
-        assert subjects - {None} == {f"Patient/{patient}"}
+        assert subjects - {None} == {f"Patient/{patient}" for patient in group}
     # A repeat reads the outputs stored from the same groups and writes nothing.
     again = run(SEEDS, read_group=2)
-    assert [o.status for o in again.outcomes] == ["unchanged"] * 5 and len(fhir.transactions) == 5
+    assert [o.status for o in again.outcomes] == ["unchanged"] * 5 and len(fhir.transactions) == 3
 
 
 def test_a_group_gives_each_patient_what_reading_it_alone_gives():
@@ -88,9 +89,11 @@ def test_a_group_gives_each_patient_what_reading_it_alone_gives():
             fhir = FakeFhir(respx.mock, seed_resources(*SEEDS))
             outcomes.append(facts(run(SEEDS, read_group=read_group)))
             assert len(fhir.batches) == 5 // read_group
-            sent = [sorted(json.dumps(e["resource"]["code"], sort_keys=True)
-                           for e in tx["entry"] if "code" in e["resource"])
-                    for tx in fhir.transactions]  # fmt: skip
+            # What is sent for each patient, whether in a transaction of its own or of several.
+            sent = sorted((e["resource"].get("subject", {}).get("reference", ""),
+                           json.dumps(e["resource"]["code"], sort_keys=True))
+                          for tx in fhir.transactions for e in tx["entry"]
+                          if "code" in e["resource"])  # fmt: skip
         outcomes.append(sent)
     assert outcomes[0] == outcomes[2] and outcomes[1] == outcomes[3]
 

@@ -1,0 +1,169 @@
+"""Patients of a group whose writes are all new (conditional creates: a first sync) are written in
+one transaction; each keeps its own outcome and outputs. A patient with stored results to update
+or withdraw is written alone. A transaction of several that fails is sent again patient by
+patient, so that only the patient at fault fails; one whose answer was lost is read again, and
+what it wrote is found stored, not written twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import respx
+
+from adapter.fhir.client import FhirClient, FhirServerSettings
+from adapter.mapping.terminology import default_terminology
+from adapter.sync.runner import Outcome, sync_patients
+from adapter.sync.write import ANSWER_LOST
+from tests.unit.sync.fakefhir import BASE, FakeFhir
+from tests.unit.sync.test_groups import FAST, NOW, SEEDS, seed_resources
+
+
+def run(patients, *, read_group=20, audit=None):
+    async def go():
+        async with FhirClient.connect(FhirServerSettings(base_url=BASE)) as client:
+            return await sync_patients(
+                client, default_terminology(), patients, now=NOW, policy=FAST,
+                concurrency=1, read_group=read_group, audit=audit,
+            )  # fmt: skip
+
+    return asyncio.run(go())
+
+
+def patients_in(tx: dict) -> list[str]:
+    """The patients a transaction writes for, in the order of their entries."""
+    out: list[str] = []
+    for entry in tx["entry"]:
+        subject = entry["resource"].get("subject", {}).get("reference")
+        if subject and (not out or out[-1] != subject.removeprefix("Patient/")):
+            out.append(subject.removeprefix("Patient/"))
+    return out
+
+
+def owner(fhir: FakeFhir, reference: str) -> str:
+    """The patient an output written belongs to (a Provenance: the patient of its targets)."""
+    resource = fhir.store["/".join(reference.split("/")[:2])]
+    if resource["resourceType"] == "Provenance":
+        (patient,) = {owner(fhir, t["reference"]) for t in resource["target"]}
+        return patient
+    return resource["subject"]["reference"].removeprefix("Patient/")
+
+
+def written_alone(patients: list[str]) -> Counter:
+    """What a sync of each patient on its own writes: resource types by patient."""
+    with respx.mock:
+        fhir = FakeFhir(respx.mock, seed_resources(*patients))
+        run(patients, read_group=1)
+        return Counter(
+            (r["resourceType"], owner(fhir, f"{r['resourceType']}/{r['id']}"))
+            for r in fhir.store.values()
+            if r["resourceType"] in ("Observation", "RiskAssessment", "Provenance")
+        )
+
+
+def test_new_patients_of_a_group_are_written_in_one_transaction_each_with_its_own_outcome():
+    expected = written_alone(SEEDS)
+    audited: list[Outcome] = []
+
+    async def audit(outcome: Outcome) -> None:
+        audited.append(outcome)
+
+    with respx.mock:
+        fhir = FakeFhir(respx.mock, seed_resources(*SEEDS))
+        summary = run(SEEDS, audit=audit)
+        again = run(SEEDS)
+    assert [(o.patient, o.status) for o in summary.outcomes] == [(p, "written") for p in SEEDS]
+    assert len(fhir.transactions) == 1 and patients_in(fhir.transactions[0]) == SEEDS
+    assert summary.retries == 0
+    # Each patient's outcome (and audit record) names what was created for it, and only that.
+    for outcome in summary.outcomes:
+        assert outcome.created == len(outcome.outputs) > 0
+        assert {owner(fhir, o.value) for o in outcome.outputs} == {outcome.patient}
+        assert {o.description for o in outcome.outputs} == {"created"}
+    assert audited == summary.outcomes
+    # The same resources as each patient written alone, none twice.
+    stored = Counter(
+        (r["resourceType"], owner(fhir, f"{r['resourceType']}/{r['id']}"))
+        for r in fhir.store.values()
+        if r["resourceType"] in ("Observation", "RiskAssessment", "Provenance")
+    )
+    assert stored == expected
+    # A repeat writes nothing.
+    assert [o.status for o in again.outcomes] == ["unchanged"] * 5 and len(fhir.transactions) == 1
+
+
+@respx.mock
+def test_a_patient_with_a_stored_result_to_update_is_written_alone():
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS))
+    run(SEEDS[:2])
+    before = len(fhir.transactions)
+    # One of seed-03's stored results withdrawn since: its next write is an update (ifMatch).
+    stored = next(r for r in fhir.of_type("Observation")
+                  if r["subject"]["reference"] == "Patient/seed-03")  # fmt: skip
+    stored["status"] = "entered-in-error"
+    summary = run(SEEDS)
+    assert [o.status for o in summary.outcomes] == ["written", "unchanged"] + ["written"] * 3
+    first, *rest = fhir.transactions[before:]
+    assert patients_in(first) == ["seed-03"]
+    assert any(e["request"]["method"] == "PUT" for e in first["entry"])
+    assert [patients_in(tx) for tx in rest] == [SEEDS[2:]]
+
+
+@respx.mock
+def test_a_transaction_of_several_refused_is_sent_again_patient_by_patient():
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
+    fhir.fail_next = [400, 400]  # the transaction of the three, then the first patient's own
+    summary = run(SEEDS[:3])
+    assert [(o.patient, o.status, o.reason) for o in summary.outcomes] == [
+        ("seed-03", "failed", "the FHIR server answered 400"),
+        ("seed-05", "written", None),
+        ("seed-07", "written", None),
+    ]
+    assert [patients_in(tx) for tx in fhir.transactions] == [
+        SEEDS[:3], ["seed-03"], ["seed-05"], ["seed-07"]]  # fmt: skip
+    assert summary.retries == 1  # the transaction of the three, sent again as three
+    assert {owner(fhir, o.value) for o in summary.outcomes[1].outputs} == {"seed-05"}
+
+
+@respx.mock
+def test_a_transaction_of_several_whose_answer_was_lost_is_found_stored_not_written_twice():
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
+    fhir.lose_next = [502]  # applied, and the answer lost
+    summary = run(SEEDS[:3])
+    assert [o.status for o in summary.outcomes] == ["written"] * 3 and summary.retries == 1
+    assert len(fhir.transactions) == 1  # each patient read again finds its results stored
+    for outcome in summary.outcomes:
+        assert outcome.outputs and {o.description for o in outcome.outputs} == {ANSWER_LOST}
+        assert {owner(fhir, o.value) for o in outcome.outputs} == {outcome.patient}
+    again = run(SEEDS[:3])
+    assert [o.status for o in again.outcomes] == ["unchanged"] * 3 and len(fhir.transactions) == 1
+
+
+@respx.mock
+def test_a_transaction_of_several_that_failed_for_a_while_is_not_sent_twice_where_it_was_not_applied():
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:2]))
+    fhir.fail_next = [503]  # not applied
+    summary = run(SEEDS[:2])
+    assert [o.status for o in summary.outcomes] == ["written"] * 2 and summary.retries == 1
+    assert [patients_in(tx) for tx in fhir.transactions] == [SEEDS[:2], ["seed-03"], ["seed-05"]]
+    assert all(o.description == "created" for out in summary.outcomes for o in out.outputs)
+
+
+def test_a_transaction_of_several_holds_at_most_its_limit_of_entries_and_whole_patients(
+    monkeypatch,
+):
+    with respx.mock:
+        alone = FakeFhir(respx.mock, seed_resources(*SEEDS))
+        run(SEEDS, read_group=1)
+        sizes = sorted(len(tx["entry"]) for tx in alone.transactions)
+    limit = sizes[-1] + sizes[-2]  # room for any two patients, not for three
+    assert sizes[0] + sizes[1] + sizes[2] > limit
+    monkeypatch.setattr("adapter.sync.together.MOST_ENTRIES", limit)
+    with respx.mock:
+        fhir = FakeFhir(respx.mock, seed_resources(*SEEDS))
+        summary = run(SEEDS)
+    assert [o.status for o in summary.outcomes] == ["written"] * 5
+    assert all(len(tx["entry"]) <= limit for tx in fhir.transactions)
+    grouped = [patients_in(tx) for tx in fhir.transactions]
+    assert [p for g in grouped for p in g] == SEEDS  # every patient once, whole, in order
+    assert len(fhir.transactions) < 5 and max(len(g) for g in grouped) >= 2
