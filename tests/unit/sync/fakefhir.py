@@ -70,6 +70,7 @@ class FakeFhir:
         self.batches: list[dict] = []  # batch Bundles of reads
         self.fail_next: list[int] = []  # statuses to answer the next transactions with
         self.lose_next: list[int] = []  # ... after applying them: the answer lost on its way
+        self.short_next = 0  # transactions to answer with their last entry's answer left out
         self.fail_batches: list[int] = []  # statuses to answer the next batches of reads with
         self.pages: list[str] = []  # the further pages asked for (``next`` links followed)
         self.puts: list[str] = []  # Type/id of each PUT outside a transaction
@@ -182,6 +183,9 @@ class FakeFhir:
             return _outcome(self.lose_next.pop(0))
         entries = [{"response": {"status": s, **({"location": at} if at else {})}}
                    for s, at in results]  # fmt: skip
+        if self.short_next:
+            self.short_next -= 1
+            entries.pop()
         return httpx.Response(200, json={"resourceType": "Bundle", "type": "transaction-response",
                                          "entry": entries})  # fmt: skip
 

@@ -90,7 +90,7 @@ def test_read_group_sets_how_many_patients_one_request_reads(capsys, monkeypatch
     fhir = FakeFhir(respx.mock, seed_resources("seed-03") + seed_resources("seed-05"))
     assert sync("--patient", "seed-03", "--patient", "seed-05", "--concurrency", "1",
                 "--read-group", "2") == 0  # fmt: skip
-    assert len(fhir.batches) == 1 and len(fhir.transactions) == 2
+    assert len(fhir.batches) == 1 and len(fhir.transactions) == 1  # both new: written together
     monkeypatch.setenv("SPINEMETS_SYNC_READ_GROUP", "1")
     assert sync("--patient", "seed-03", "--patient", "seed-05", "--concurrency", "1") == 0
     assert len(fhir.batches) == 3
