@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from adapter.errors import DuplicatesError, FhirServerError
 
-__all__ = ["RetryPolicy", "is_transient", "with_retries"]
+__all__ = ["RetryPolicy", "delay", "is_transient", "with_retries"]
 
 T = TypeVar("T")
 _TRANSIENT_4XX = frozenset({408, 409, 412, 429})
@@ -53,9 +53,14 @@ async def with_retries(
                 raise
             if on_retry is not None:
                 on_retry(exc)
-            backoff = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-            # Jitter spreads retries of many clients; nothing about it is secret.
-            jitter = random.uniform(0, backoff)  # noqa: S311  # nosec B311
-            delay = exc.retry_after if exc.retry_after is not None else jitter
-            await sleep(min(delay, policy.max_delay))
+            await sleep(delay(policy, attempt, exc))
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def delay(policy: RetryPolicy, attempt: int, error: FhirServerError) -> float:
+    """How long to wait after failed attempt ``attempt`` (from 1): full jitter, Retry-After wins."""
+    backoff = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
+    # Jitter spreads retries of many clients; nothing about it is secret.
+    jitter = random.uniform(0, backoff)  # noqa: S311  # nosec B311
+    wait = error.retry_after if error.retry_after is not None else jitter
+    return min(wait, policy.max_delay)

@@ -3,12 +3,14 @@
 Patients are read in groups: every search of up to ``read_group`` patients (their inputs and the
 outputs already on the server) as the entries of one batch request, retried as a whole; a
 patient whose own part failed is read again alone. A group is scored in one hop off the event
-loop, then each patient is written with a transaction of its own (atomic per patient). Each
-patient is independent: a failure (after bounded retries) is recorded with its reason and the
-run continues; running sync again completes what failed, and writes nothing for the rest. The
-write unit (:mod:`adapter.sync.write`) repeats from a fresh read of the record, scored again,
-after a conflict with a concurrent writer. A copy of an output beside its series' resource (an
-EHR that accepted a CDS suggestion, a concurrent writer) is withdrawn by that write.
+loop, then written: the patients whose results are all new in transactions of several
+(:mod:`adapter.sync.together`), any other patient in a transaction of its own; each patient's
+writes are atomic either way. Each patient is independent: a failure (after bounded retries)
+is recorded with its reason and the run continues; running sync again completes what failed,
+and writes nothing for the rest. The write unit (:mod:`adapter.sync.write`) repeats from a
+fresh read of the record, scored again, after a conflict with a concurrent writer. A copy of an
+output beside its series' resource (an EHR that accepted a CDS suggestion, a concurrent writer)
+is withdrawn by that write.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from adapter.pipeline import (
     score_patient,
 )
 from adapter.sync.reader import Snapshot, group_snapshots, patient_snapshot
-from adapter.sync.retry import RetryPolicy, is_transient, with_retries
+from adapter.sync.retry import RetryPolicy, delay, is_transient, with_retries
+from adapter.sync.together import chunks, creates_only, merged, split
 from adapter.sync.write import MAY_HAVE_BEEN_APPLIED, Rescore, Write
 from adapter.vocabulary import TOKUHASHI_ORIGINAL
 from adapter.vocabulary.systems import SCORE
@@ -99,7 +102,7 @@ def _score_all(
     read: list[tuple[str, list[Any]]], term: Terminology, now: ClinicalTime, scoring: Scoring
 ) -> list[Scored]:
     """Score several patients in one hop off the event loop; what one patient raises is handed
-    back in its place, to that patient's accounting (:meth:`_Run.write`)."""
+    back in its place, to that patient's accounting (:meth:`_Run.unit`)."""
     out: list[Scored] = []
     for patient, resources in read:
         try:
@@ -180,31 +183,80 @@ class _Run:
 
         return again
 
-    async def write(
-        self, patient: str, scored: Scored, stored: list[Any], scoring: Scoring | None = None
-    ) -> Outcome:
-        """Bring the server up to date with one patient's result (one transaction)."""
+    def unit(
+        self, patient: str, scored: Scored, stored: list[Any], scoring: Scoring
+    ) -> Write | Outcome:
+        """The write that brings the server up to date with one patient's result, or the
+        patient's outcome when there is nothing to write."""
+        if isinstance(scored, Exception):
+            if isinstance(scored, (FhirServerError, *_INTERNAL)):
+                return Outcome(patient, "failed", _reason(scored, patient))
+            raise scored
+        if scored is None:
+            return Outcome(patient, "failed", "no data for this patient")
+        # Nothing is written for a patient with no bone metastasis; but scores written
+        # before (the only metastasis since entered in error, refuted or deleted) are
+        # withdrawn (PatientResult.written), never left current nor updated.
+        if not scored.metastatic and not stored:
+            return Outcome(patient, "skipped", NOT_METASTATIC, issues=len(scored.issues))
+        return Write(self.client, scored, self.rescore(patient, scoring), first_look=stored)
+
+    async def settle(self, write: Write, written: tuple[Output, ...] | None) -> Outcome:
+        """The patient's outcome: what was ``written`` with others, else its own transaction
+        (retried as a whole)."""
+        patient = write.result.patient
         try:
-            if isinstance(scored, Exception):
-                raise scored
-            if scored is None:
-                return Outcome(patient, "failed", "no data for this patient")
-            # Nothing is written for a patient with no bone metastasis; but scores written
-            # before (the only metastasis since entered in error, refuted or deleted) are
-            # withdrawn (PatientResult.written), never left current nor updated.
-            if not scored.metastatic and not stored:
-                return Outcome(patient, "skipped", NOT_METASTATIC, issues=len(scored.issues))
-            write = Write(self.client, scored, self.rescore(patient, scoring), first_look=stored)
-            try:
+            if written is None:
                 written = await with_retries(write, self.policy, on_retry=self.on_retry)
-            except (FhirServerError, *_INTERNAL) as exc:
-                said = f"; {MAY_HAVE_BEEN_APPLIED} — check the server" if write.unanswered else ""
-                return Outcome(patient, "failed", _reason(exc, patient) + said)
         except (FhirServerError, *_INTERNAL) as exc:
-            return Outcome(patient, "failed", _reason(exc, patient))
+            said = f"; {MAY_HAVE_BEEN_APPLIED} — check the server" if write.unanswered else ""
+            return Outcome(patient, "failed", _reason(exc, patient) + said)
         status: Status = "written" if write.found_work else "unchanged"
         issues = len(write.result.issues)  # of the record the write was computed from
         return Outcome(patient, status, None, len(written), issues, written)
+
+    async def together(self, writes: list[Write]) -> dict[int, tuple[Output, ...]]:
+        """Plan every write; send the patients' transactions that only create in transactions of
+        several (adapter.sync.together). What each write sent so wrote, by ``id``; the others
+        (one alone, or one whose transaction of several failed) are sent by :meth:`settle`."""
+        planned = [(w, b) for w in writes if (b := w.plan()) is not None and creates_only(b)]
+        done: dict[int, tuple[Output, ...]] = {}
+        for chunk in chunks(planned):
+            if len(chunk) < 2:
+                continue
+            bundles = [bundle for _, bundle in chunk]
+            try:
+                answer = await self.client.transaction(merged(bundles))
+            except FhirServerError as exc:
+                for write, _ in chunk:
+                    write.lost(exc)
+                    if write.unanswered:
+                        write.planned = None  # it may have been applied: each reads again
+                await self.pause(exc)
+                continue
+            answers = split(answer, bundles)
+            parts: list[dict[str, Any] | None] = [*answers] if answers else [None] * len(chunk)
+            unclear: FhirServerError | None = None
+            for (write, bundle), part in zip(chunk, parts, strict=True):
+                try:
+                    if part is None:
+                        raise FhirServerError("a transaction's answer did not answer every entry")
+                    done[id(write)] = write.answered(bundle, part)
+                except FhirServerError as exc:
+                    # Applied, by its status, but what it wrote is not known: read again, and
+                    # what it wrote is found stored, as after an answer that was lost.
+                    write.unanswered, write.planned, unclear = True, None, exc
+            if unclear is not None:
+                await self.pause(unclear)
+        return done
+
+    async def pause(self, exc: FhirServerError) -> None:
+        """Before a transaction of several that failed is sent again patient by patient: counted
+        as a retry, after the backoff of one when a repeat may succeed."""
+        if self.on_retry is not None:
+            self.on_retry(exc)
+        if is_transient(exc):
+            await asyncio.sleep(delay(self.policy, 1, exc))
 
     async def recorded(self, outcome: Outcome) -> Outcome:
         """The outcome, once the audit trail holds it; one it cannot record fails the patient."""
@@ -252,8 +304,9 @@ class _Run:
         note: str = "",
         on_done: Callable[[Outcome], None] | None = None,
     ) -> list[Outcome]:
-        """Score the patients read in one hop, then write each in turn (a transaction each:
-        atomic per patient) and record its outcome."""
+        """Score the patients read in one hop, write them (the new results of several in one
+        transaction, any other patient's in its own: atomic per patient either way) and record
+        each outcome."""
         read = [(p, s[0]) for p, s in zip(patients, snapshots, strict=True) if isinstance(s, tuple)]
         how = {p: self.scoring_for(s[1]) for p, s in zip(patients, snapshots, strict=True)
                if isinstance(s, tuple)}  # fmt: skip
@@ -263,12 +316,18 @@ class _Run:
             if all(h is self.scoring for h in how.values())
             else [s for p, r in read for s in await self.score([(p, r)], how[p])]
         )
+        units = [
+            self.unit(patient, next(scored), snapshot[1], how[patient])
+            if isinstance(snapshot, tuple)
+            else Outcome(patient, "failed", _reason(snapshot, patient) + note)
+            for patient, snapshot in zip(patients, snapshots, strict=True)
+        ]
+        done = await self.together([u for u in units if isinstance(u, Write)])
         outcomes = []
-        for patient, snapshot in zip(patients, snapshots, strict=True):
-            if isinstance(snapshot, tuple):
-                outcome = await self.write(patient, next(scored), snapshot[1], how[patient])
-            else:
-                outcome = Outcome(patient, "failed", _reason(snapshot, patient) + note)
+        for unit in units:
+            outcome = (
+                unit if isinstance(unit, Outcome) else await self.settle(unit, done.get(id(unit)))
+            )
             outcome = await self.recorded(outcome)
             if on_done is not None:
                 on_done(outcome)

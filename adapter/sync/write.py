@@ -19,7 +19,7 @@ from adapter.sync.outputs import StoredOutputs, read_stored
 from adapter.sync.reader import patient_snapshot
 from adapter.vocabulary.systems import ASSESSMENT_SID
 
-__all__ = ["ANSWER_LOST", "MAY_HAVE_BEEN_APPLIED", "Rescore", "Write"]
+__all__ = ["ANSWER_LOST", "MAY_HAVE_BEEN_APPLIED", "Plan", "Rescore", "Write"]
 
 # How the audit trail names outputs a transaction wrote whose answer never came, and how a
 # patient that then failed says so: the server may hold a write nobody saw answered.
@@ -57,6 +57,15 @@ def _written(bundle: dict[str, Any], response: dict[str, Any]) -> tuple[Output, 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """An attempt's transaction (None: the server holds the result already) and what the server
+    held when it was planned."""
+
+    bundle: dict[str, Any] | None
+    stored: StoredOutputs
+
+
 @dataclass(slots=True)
 class Write:
     """The write unit, retried as a whole: read what the server holds, send what differs.
@@ -74,19 +83,57 @@ class Write:
     unanswered: bool = False
     # What the server held before that transaction: reference → version of each stored output.
     held: dict[str, str | None] | None = None
+    # The first attempt, planned from the first look before it is sent (:meth:`plan`).
+    planned: Plan | None = None
 
     async def __call__(self) -> tuple[Output, ...]:
         """What was written."""
-        patient = self.result.patient
+        plan, self.planned = self.planned, None
+        if plan is None:
+            plan = self._plan(await self._look())
+        if plan.bundle is None:
+            return self._found_stored(plan.stored) if self.unanswered else ()
+        try:
+            answer = await self.client.transaction(plan.bundle)
+        except FhirServerError as exc:
+            self.lost(exc)
+            raise
+        return self.answered(plan.bundle, answer)
+
+    def plan(self) -> dict[str, Any] | None:
+        """The first attempt's transaction, planned from the first look and kept for the first
+        call: for a caller that sends the writes of several patients in one transaction. None
+        when there is nothing to send, or no first look to plan from (the call reads)."""
+        if self.first_look is None:
+            return None
+        self.planned = self._plan(self.first_look)
+        self.first_look = None
+        return self.planned.bundle
+
+    def lost(self, exc: FhirServerError) -> None:
+        """The transaction failed: with no answer or a 5xx the server may hold it all the same."""
+        self.unanswered = self.unanswered or exc.status is None or exc.status >= 500
+
+    def answered(self, bundle: dict[str, Any], answer: dict[str, Any]) -> tuple[Output, ...]:
+        """What ``bundle`` wrote, by its answer (the entries of this patient's writes)."""
+        self.unanswered = False  # answered: that one was not applied, or this one said so
+        return _written(bundle, answer)
+
+    async def _look(self) -> list[Any]:
+        """What the server holds for the patient: the first look, else read again (the record
+        too, scored anew)."""
         if self.first_look is not None:
             raw, self.first_look = self.first_look, None
-        else:
-            inputs, raw = await patient_snapshot(self.client, patient)
-            result = await self.rescore(inputs)
-            if result is None:
-                # Not transient: the record read again holds nothing of the patient.
-                raise FhirServerError("no data for this patient when read again", status=404)
-            self.result = result
+            return raw
+        inputs, raw = await patient_snapshot(self.client, self.result.patient)
+        result = await self.rescore(inputs)
+        if result is None:
+            # Not transient: the record read again holds nothing of the patient.
+            raise FhirServerError("no data for this patient when read again", status=404)
+        self.result = result
+        return raw
+
+    def _plan(self, raw: list[Any]) -> Plan:
         stored = read_stored(raw)
         if self.held is None:
             self.held = {st.reference: st.version for st in stored.current.values()}
@@ -95,15 +142,7 @@ class Write:
         )
         if self.found_work is None:
             self.found_work = bundle is not None
-        if bundle is None:
-            return self._found_stored(stored) if self.unanswered else ()
-        try:
-            answer = await self.client.transaction(bundle)
-        except FhirServerError as exc:
-            self.unanswered = self.unanswered or exc.status is None or exc.status >= 500
-            raise
-        self.unanswered = False  # answered: that one was not applied, or this one said so
-        return _written(bundle, answer)
+        return Plan(bundle, stored)
 
     def _found_stored(self, stored: StoredOutputs) -> tuple[Output, ...]:
         """What a transaction whose answer was lost wrote, as the repeat finds it stored: the

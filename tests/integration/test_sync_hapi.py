@@ -110,6 +110,16 @@ def test_a_group_read_in_one_request_with_a_patient_missing_from_the_server(
         (ids[1], "written"), (ids[2], "written")]  # fmt: skip
     assert "404" in (summary.outcomes[1].reason or "") and summary.retries == 0
     assert_one_current_set(fhir_base, patients)
+    # The three were new, so written in one transaction: HAPI's answer, split by its entries'
+    # order, gives each patient the resources created for it, and only those.
+    for outcome in (o for o in summary.outcomes if o.status == "written"):
+        assert outcome.created == len(outcome.outputs) > 0
+        for output in outcome.outputs:
+            rtype, rid = output.value.split("/")[:2]
+            if rtype == "Provenance":
+                continue
+            stored = httpx.get(f"{fhir_base}/{rtype}/{rid}", timeout=60).json()
+            assert stored["subject"]["reference"] == f"Patient/{outcome.patient}"
     again = asyncio.run(sync(fhir_base, ids, RetryPolicy(), concurrency=1))
     assert [o.status for o in again.outcomes] == ["unchanged"] * 3
 
