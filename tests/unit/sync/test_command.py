@@ -107,3 +107,36 @@ def test_a_read_group_out_of_bounds_is_unusable_input(capsys, monkeypatch):
     assert sync("--patient", "p") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "SPINEMETS_SYNC_READ_GROUP" in err
+
+
+@respx.mock
+def test_transaction_entries_sets_how_many_entries_patients_may_share_in_one_transaction(
+    capsys, monkeypatch
+):
+    fhir = FakeFhir(respx.mock, seed_resources("seed-03") + seed_resources("seed-05"))
+    # 0: one transaction a patient, as contract §4 words it
+    assert sync("--patient", "seed-03", "--patient", "seed-05", "--concurrency", "1",
+                "--transaction-entries", "0") == 0  # fmt: skip
+    assert len(fhir.transactions) == 2
+    with respx.mock:
+        fhir = FakeFhir(respx.mock, seed_resources("seed-03") + seed_resources("seed-05"))
+        monkeypatch.setenv("SPINEMETS_SYNC_TRANSACTION_ENTRIES", "0")
+        assert sync("--patient", "seed-03", "--patient", "seed-05", "--concurrency", "1") == 0
+        assert len(fhir.transactions) == 2
+    with respx.mock:
+        fhir = FakeFhir(respx.mock, seed_resources("seed-03") + seed_resources("seed-05"))
+        monkeypatch.setenv("SPINEMETS_SYNC_TRANSACTION_ENTRIES", "500")
+        assert sync("--patient", "seed-03", "--patient", "seed-05", "--concurrency", "1") == 0
+        assert len(fhir.transactions) == 1
+
+
+@respx.mock
+def test_transaction_entries_out_of_bounds_are_unusable_input(capsys, monkeypatch):
+    FakeFhir(respx.mock, [])
+    assert sync("--patient", "p", "--transaction-entries", "-1") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--transaction-entries" in err
+    monkeypatch.setenv("SPINEMETS_SYNC_TRANSACTION_ENTRIES", "100000")
+    assert sync("--patient", "p") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SPINEMETS_SYNC_TRANSACTION_ENTRIES" in err

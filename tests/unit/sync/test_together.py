@@ -19,12 +19,12 @@ from tests.unit.sync.fakefhir import BASE, FakeFhir
 from tests.unit.sync.test_groups import FAST, NOW, SEEDS, seed_resources
 
 
-def run(patients, *, read_group=20, audit=None):
+def run(patients, *, read_group=20, audit=None, **more):
     async def go():
         async with FhirClient.connect(FhirServerSettings(base_url=BASE)) as client:
             return await sync_patients(
                 client, default_terminology(), patients, now=NOW, policy=FAST,
-                concurrency=1, read_group=read_group, audit=audit,
+                concurrency=1, read_group=read_group, audit=audit, **more,
             )  # fmt: skip
 
     return asyncio.run(go())
@@ -149,19 +149,16 @@ def test_a_transaction_of_several_that_failed_for_a_while_is_not_sent_twice_wher
     assert all(o.description == "created" for out in summary.outcomes for o in out.outputs)
 
 
-def test_a_transaction_of_several_holds_at_most_its_limit_of_entries_and_whole_patients(
-    monkeypatch,
-):
+def test_a_transaction_of_several_holds_at_most_its_limit_of_entries_and_whole_patients():
     with respx.mock:
         alone = FakeFhir(respx.mock, seed_resources(*SEEDS))
         run(SEEDS, read_group=1)
         sizes = sorted(len(tx["entry"]) for tx in alone.transactions)
     limit = sizes[-1] + sizes[-2]  # room for any two patients, not for three
     assert sizes[0] + sizes[1] + sizes[2] > limit
-    monkeypatch.setattr("adapter.sync.together.MOST_ENTRIES", limit)
     with respx.mock:
         fhir = FakeFhir(respx.mock, seed_resources(*SEEDS))
-        summary = run(SEEDS)
+        summary = run(SEEDS, transaction_entries=limit)
     assert [o.status for o in summary.outcomes] == ["written"] * 5
     assert all(len(tx["entry"]) <= limit for tx in fhir.transactions)
     grouped = [patients_in(tx) for tx in fhir.transactions]
@@ -179,3 +176,11 @@ def test_a_transaction_of_several_answered_short_is_read_again_and_found_stored(
     for outcome in summary.outcomes:
         assert outcome.outputs and {o.description for o in outcome.outputs} == {ANSWER_LOST}
         assert {owner(fhir, o.value) for o in outcome.outputs} == {outcome.patient}
+
+
+@respx.mock
+def test_with_no_entries_to_share_each_patient_has_a_transaction_of_its_own():
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
+    summary = run(SEEDS[:3], transaction_entries=0)
+    assert [o.status for o in summary.outcomes] == ["written"] * 3
+    assert [patients_in(tx) for tx in fhir.transactions] == [[p] for p in SEEDS[:3]]
