@@ -47,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="patients read in one batch request (default SPINEMETS_SYNC_READ_GROUP, 20)",
     )
     parser.add_argument(
+        "--transaction-entries",
+        type=int,
+        metavar="N",
+        help="most entries of a transaction that patients whose results are all new share; 0: "
+        "one transaction a patient (default SPINEMETS_SYNC_TRANSACTION_ENTRIES, 200)",
+    )
+    parser.add_argument(
         "--original", action="store_true", help="also write the original 1990 Tokuhashi score"
     )
     parser.add_argument(
@@ -115,6 +122,8 @@ async def _run(args: argparse.Namespace) -> int:
         raise InputError(f"--since {args.since!r} is not a FHIR instant")
     if args.read_group is not None and not 1 <= args.read_group <= 100:
         raise InputError("--read-group must be from 1 to 100")
+    if args.transaction_entries is not None and not 0 <= args.transaction_entries <= 10000:
+        raise InputError("--transaction-entries must be from 0 to 10000")
     term = default_terminology()
     policy = RetryPolicy()
     # A group's read is one request, but a patient's further pages run in parallel: room.
@@ -134,6 +143,11 @@ async def _run(args: argparse.Namespace) -> int:
             policy=policy,
             concurrency=args.concurrency,
             read_group=args.read_group or audited.sync_read_group,
+            transaction_entries=(
+                audited.sync_transaction_entries
+                if args.transaction_entries is None
+                else args.transaction_entries
+            ),
             scoring=Scoring.of(audited, original=args.original),
             on_done=_Progress(len(patients)),
             audit=audit,

@@ -87,5 +87,10 @@ class SyncFields(BaseModel):
     sync_read_group: int = Field(
         default=20, ge=1, le=100,
         description="patients whose records `spinemets sync` reads in one batch request "
-        "(`--read-group`); each is still written with a transaction of its own",
+        "(`--read-group`)",
+    )  # fmt: skip
+    sync_transaction_entries: int = Field(
+        default=200, ge=0, le=10000,
+        description="most entries of one transaction that patients whose results are all new "
+        "share (`--transaction-entries`); 0: one transaction a patient",
     )  # fmt: skip

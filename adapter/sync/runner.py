@@ -36,7 +36,7 @@ from adapter.pipeline import (
 )
 from adapter.sync.reader import Snapshot, group_snapshots, patient_snapshot
 from adapter.sync.retry import RetryPolicy, delay, is_transient, with_retries
-from adapter.sync.together import chunks, creates_only, merged, split
+from adapter.sync.together import MOST_ENTRIES, chunks, creates_only, merged, split
 from adapter.sync.write import MAY_HAVE_BEEN_APPLIED, Rescore, Write
 from adapter.vocabulary import TOKUHASHI_ORIGINAL
 from adapter.vocabulary.systems import SCORE
@@ -154,6 +154,7 @@ class _Run:
     scoring: Scoring
     on_retry: Callable[[FhirServerError], None] | None = None
     audit: Audit | None = None
+    transaction_entries: int = MOST_ENTRIES  # shared by patients whose results are all new
 
     async def score(
         self, read: list[tuple[str, list[Any]]], scoring: Scoring | None = None
@@ -221,7 +222,7 @@ class _Run:
         (one alone, or one whose transaction of several failed) are sent by :meth:`settle`."""
         planned = [(w, b) for w in writes if (b := w.plan()) is not None and creates_only(b)]
         done: dict[int, tuple[Output, ...]] = {}
-        for chunk in chunks(planned):
+        for chunk in chunks(planned, self.transaction_entries):
             if len(chunk) < 2:
                 continue
             bundles = [bundle for _, bundle in chunk]
@@ -371,18 +372,23 @@ async def sync_patients(
     policy: RetryPolicy | None = None,
     concurrency: int = 4,
     read_group: int = 20,
+    transaction_entries: int = MOST_ENTRIES,
     scoring: Scoring = DEFAULT_SCORING,
     on_done: Callable[[Outcome], None] | None = None,
     audit: Audit | None = None,
 ) -> Summary:
     """Sync many patients in a stable order of results: groups of up to ``read_group`` read in
-    one request each, ``concurrency`` groups at a time; within a group, writes one at a time."""
+    one request each, ``concurrency`` groups at a time; within a group, the patients whose
+    results are all new share transactions of at most ``transaction_entries`` entries (0: each
+    its own), the others are written one at a time."""
     summary = Summary()
 
     def count_retry(_: FhirServerError) -> None:
         summary.retries += 1
 
-    run = _Run(client, term, now, policy or RetryPolicy(), scoring, count_retry, audit)
+    run = _Run(
+        client, term, now, policy or RetryPolicy(), scoring, count_retry, audit, transaction_entries
+    )
     limit = asyncio.Semaphore(concurrency)
     unique = list(dict.fromkeys(patients))
     outcomes: dict[str, Outcome] = {}

@@ -22,8 +22,9 @@ from typing import Any, TypeVar
 
 __all__ = ["MOST_ENTRIES", "chunks", "creates_only", "merged", "split"]
 
-# Servers cap a Bundle's size (Azure's FHIR service at 500 entries); a refused transaction of
-# several is sent again patient by patient, so a lower cap only costs a request.
+# The default (SPINEMETS_SYNC_TRANSACTION_ENTRIES): servers cap a Bundle's size (Azure's FHIR
+# service at 500 entries); a refused transaction of several is sent again patient by patient, so
+# a cap set too high costs a request, not a patient.
 MOST_ENTRIES = 200
 
 T = TypeVar("T")
@@ -34,14 +35,16 @@ def creates_only(bundle: dict[str, Any]) -> bool:
     return all(entry["request"]["method"] == "POST" for entry in bundle["entry"])
 
 
-def chunks(planned: Sequence[tuple[T, dict[str, Any]]]) -> list[list[tuple[T, dict[str, Any]]]]:
-    """Consecutive patients' transactions, at most :data:`MOST_ENTRIES` entries together; a
-    transaction larger than that on its own stays alone."""
+def chunks(
+    planned: Sequence[tuple[T, dict[str, Any]]], most: int = MOST_ENTRIES
+) -> list[list[tuple[T, dict[str, Any]]]]:
+    """Consecutive patients' transactions, at most ``most`` entries together; a transaction
+    larger than that on its own stays alone."""
     out: list[list[tuple[T, dict[str, Any]]]] = []
     size = 0
     for item in planned:
         entries = len(item[1]["entry"])
-        if out and size + entries <= MOST_ENTRIES:
+        if out and size + entries <= most:
             out[-1].append(item)
             size += entries
         else:
