@@ -1,8 +1,8 @@
 """The new results of several patients written in one transaction.
 
 A first sync writes every output of every patient as a conditional create, and one transaction a
-patient cost sync about as much CPU as scoring the patient: the request and its answer, the event
-loop's turns, not the writes themselves. So the patients of a read group whose transactions hold
+patient cost about a fifth of a first sync's CPU: the request and its answer, the event loop's
+turns, not the writes themselves. So the patients of a read group whose transactions hold
 conditional creates only are sent together, in transactions of at most :data:`MOST_ENTRIES`
 entries; a patient's writes are never split between two.
 
