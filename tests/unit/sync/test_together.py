@@ -7,14 +7,18 @@ what it wrote is found stored, not written twice."""
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections import Counter
 
+import httpx
+import pytest
 import respx
 
 from adapter.fhir.client import FhirClient, FhirServerSettings
 from adapter.mapping.terminology import default_terminology
 from adapter.sync.runner import Outcome, sync_patients
 from adapter.sync.write import ANSWER_LOST
+from adapter.vocabulary.systems import SERIES_SID
 from tests.unit.sync.fakefhir import BASE, FakeFhir
 from tests.unit.sync.test_groups import FAST, NOW, SEEDS, seed_resources
 
@@ -184,3 +188,81 @@ def test_with_no_entries_to_share_each_patient_has_a_transaction_of_its_own():
     summary = run(SEEDS[:3], transaction_entries=0)
     assert [o.status for o in summary.outcomes] == ["written"] * 3
     assert [patients_in(tx) for tx in fhir.transactions] == [[p] for p in SEEDS[:3]]
+
+
+def _output_of(fhir: FakeFhir, patient: str) -> dict:
+    """One of the Observations sync stored for the patient (not one of its inputs)."""
+    return next(r for r in fhir.of_type("Observation")
+                if r["subject"]["reference"] == f"Patient/{patient}"
+                and any(i.get("system") == SERIES_SID for i in r.get("identifier", [])))  # fmt: skip
+
+
+def _odd_copy(fhir: FakeFhir, patient: str) -> None:
+    """A copy of one of the patient's stored outputs beside it, with a note of a shape nothing
+    expects (a list of strings): withdrawing it cannot be planned."""
+    stored = _output_of(fhir, patient)
+    odd = copy.deepcopy(stored) | {"id": "odd", "note": ["a string"]}
+    odd["meta"] = {**odd.get("meta", {}), "lastUpdated": "2099-01-01T00:00:00Z"}
+    fhir.store["Observation/odd"] = odd
+
+
+@pytest.mark.parametrize("entries", [200, 0])
+def test_a_patient_whose_write_cannot_be_planned_fails_alone_and_the_run_goes_on(entries):
+    with respx.mock:
+        fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:4]))
+        run(SEEDS[:2])
+        _odd_copy(fhir, "seed-03")
+        summary = run(SEEDS[:4], transaction_entries=entries)
+    assert [(o.patient, o.status, o.reason) for o in summary.outcomes] == [
+        ("seed-03", "failed", "internal error (AttributeError)"),
+        ("seed-05", "unchanged", None),
+        ("seed-07", "written", None),
+        ("seed-09", "written", None),
+    ]
+
+
+@respx.mock
+def test_a_transaction_of_several_answered_in_a_shape_nothing_expects_is_read_again():
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
+    applied = fhir.transaction
+
+    def odd(bundle: dict) -> httpx.Response:
+        applied(bundle)
+        entries = [{"response": "201 Created"} for _ in bundle["entry"]]
+        return httpx.Response(200, json={"resourceType": "Bundle", "type": "transaction-response",
+                                         "entry": entries})  # fmt: skip
+
+    fhir.transaction = odd
+    summary = run(SEEDS[:3])
+    assert [o.status for o in summary.outcomes] == ["written"] * 3 and summary.retries == 1
+    assert len(fhir.transactions) == 1  # applied: each patient read again finds it stored
+    for outcome in summary.outcomes:
+        assert outcome.outputs and {o.description for o in outcome.outputs} == {ANSWER_LOST}
+
+
+@respx.mock
+def test_a_stored_result_whose_code_is_not_an_object_does_not_stop_the_run():
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:2]))
+    run(SEEDS[:1])
+    _output_of(fhir, "seed-03")["code"] = "x"
+    summary = run(SEEDS[:2])
+    assert [o.patient for o in summary.outcomes] == SEEDS[:2]
+    assert summary.outcomes[1].status == "written"
+
+
+@respx.mock
+def test_the_patients_of_a_transaction_of_several_are_audited_before_the_next_is_sent():
+    with respx.mock:
+        alone = FakeFhir(respx.mock, seed_resources(*SEEDS[:4]))
+        run(SEEDS[:4], read_group=1)
+        limit = max(len(tx["entry"]) for tx in alone.transactions) * 2  # two patients a transaction
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:4]))
+    sent_when_audited: list[tuple[str, int]] = []
+
+    async def audit(outcome: Outcome) -> None:
+        sent_when_audited.append((outcome.patient, len(fhir.transactions)))
+
+    summary = run(SEEDS[:4], audit=audit, transaction_entries=limit)
+    assert [o.status for o in summary.outcomes] == ["written"] * 4
+    assert [patients_in(tx) for tx in fhir.transactions] == [SEEDS[:2], SEEDS[2:4]]
+    assert sent_when_audited == [(p, 1) for p in SEEDS[:2]] + [(p, 2) for p in SEEDS[2:4]]
