@@ -134,8 +134,9 @@ def _is_original(resource: Any) -> bool:
     """A stored 1990 Tokuhashi result that is current (not withdrawn)."""
     if not isinstance(resource, dict) or resource.get("status") == "entered-in-error":
         return False
-    codings = (resource.get("code") or {}).get("coding") or []
-    return any(
+    code = resource.get("code")
+    codings = code.get("coding") if isinstance(code, dict) else None
+    return isinstance(codings, list) and any(
         isinstance(c, dict)
         and c.get("system") == SCORE
         and c.get("code") == TOKUHASHI_ORIGINAL.code
@@ -216,39 +217,65 @@ class _Run:
         issues = len(write.result.issues)  # of the record the write was computed from
         return Outcome(patient, status, None, len(written), issues, written)
 
-    async def together(self, writes: list[Write]) -> dict[int, tuple[Output, ...]]:
-        """Plan every write; send the patients' transactions that only create in transactions of
-        several (adapter.sync.together). What each write sent so wrote, by ``id``; the others
-        (one alone, or one whose transaction of several failed) are sent by :meth:`settle`."""
-        planned = [(w, b) for w in writes if (b := w.plan()) is not None and creates_only(b)]
+    def planned(self, unit: Write | Outcome) -> Write | Outcome:
+        """The write with its first attempt planned; a patient whose write cannot be planned
+        (what the server holds has a shape nothing expected) fails alone, the run goes on."""
+        if isinstance(unit, Outcome):
+            return unit
+        try:
+            unit.plan()
+        except (FhirServerError, *_INTERNAL) as exc:
+            return Outcome(unit.result.patient, "failed", _reason(exc, unit.result.patient))
+        return unit
+
+    def shared(self, units: list[Write | Outcome]) -> dict[int, list[tuple[Write, dict[str, Any]]]]:
+        """The transactions of several (adapter.sync.together) of the planned writes that only
+        create, by the ``id`` of each one's first write."""
+        creates = [
+            (u, u.planned.bundle)
+            for u in units
+            if isinstance(u, Write)
+            and u.planned is not None
+            and u.planned.bundle is not None
+            and creates_only(u.planned.bundle)
+        ]
+        return {
+            id(chunk[0][0]): chunk
+            for chunk in chunks(creates, self.transaction_entries)
+            if len(chunk) > 1
+        }
+
+    async def send_shared(
+        self, chunk: list[tuple[Write, dict[str, Any]]]
+    ) -> dict[int, tuple[Output, ...]]:
+        """Send one transaction of several; what each write so wrote, by ``id``. The writes of
+        one that failed are left to :meth:`settle`, each alone: as planned after a refusal, read
+        again where it may have been applied."""
+        bundles = [bundle for _, bundle in chunk]
+        try:
+            answer = await self.client.transaction(merged(bundles))
+        except FhirServerError as exc:
+            for write, _ in chunk:
+                write.lost(exc)
+                if write.unanswered:
+                    write.planned = None  # it may have been applied: each reads again
+            await self.pause(exc)
+            return {}
+        answers = split(answer, bundles)
+        parts: list[dict[str, Any] | None] = [*answers] if answers else [None] * len(chunk)
         done: dict[int, tuple[Output, ...]] = {}
-        for chunk in chunks(planned, self.transaction_entries):
-            if len(chunk) < 2:
-                continue
-            bundles = [bundle for _, bundle in chunk]
+        unclear = False
+        for (write, bundle), part in zip(chunk, parts, strict=True):
             try:
-                answer = await self.client.transaction(merged(bundles))
-            except FhirServerError as exc:
-                for write, _ in chunk:
-                    write.lost(exc)
-                    if write.unanswered:
-                        write.planned = None  # it may have been applied: each reads again
-                await self.pause(exc)
-                continue
-            answers = split(answer, bundles)
-            parts: list[dict[str, Any] | None] = [*answers] if answers else [None] * len(chunk)
-            unclear: FhirServerError | None = None
-            for (write, bundle), part in zip(chunk, parts, strict=True):
-                try:
-                    if part is None:
-                        raise FhirServerError("a transaction's answer did not answer every entry")
-                    done[id(write)] = write.answered(bundle, part)
-                except FhirServerError as exc:
-                    # Applied, by its status, but what it wrote is not known: read again, and
-                    # what it wrote is found stored, as after an answer that was lost.
-                    write.unanswered, write.planned, unclear = True, None, exc
-            if unclear is not None:
-                await self.pause(unclear)
+                if part is None:
+                    raise FhirServerError("a transaction's answer did not answer every entry")
+                done[id(write)] = write.answered(bundle, part)
+            except (FhirServerError, *_INTERNAL):
+                # Applied, by its status, but what it wrote is not known: read again, and
+                # what it wrote is found stored, as after an answer that was lost.
+                write.unanswered, write.planned, unclear = True, None, True
+        if unclear:
+            await self.pause(FhirServerError("a transaction's answer was not understood"))
         return done
 
     async def pause(self, exc: FhirServerError) -> None:
@@ -318,17 +345,24 @@ class _Run:
             else [s for p, r in read for s in await self.score([(p, r)], how[p])]
         )
         units = [
-            self.unit(patient, next(scored), snapshot[1], how[patient])
+            self.planned(self.unit(patient, next(scored), snapshot[1], how[patient]))
             if isinstance(snapshot, tuple)
             else Outcome(patient, "failed", _reason(snapshot, patient) + note)
             for patient, snapshot in zip(patients, snapshots, strict=True)
         ]
-        done = await self.together([u for u in units if isinstance(u, Write)])
+        # A transaction of several is sent when its first patient's turn comes, so that its
+        # patients are audited before the next is sent: what an interrupted run leaves written
+        # but unaudited is at most one transaction's patients.
+        shared = self.shared(units)
+        done: dict[int, tuple[Output, ...]] = {}
         outcomes = []
         for unit in units:
-            outcome = (
-                unit if isinstance(unit, Outcome) else await self.settle(unit, done.get(id(unit)))
-            )
+            if isinstance(unit, Outcome):
+                outcome = unit
+            else:
+                if id(unit) in shared:
+                    done = await self.send_shared(shared[id(unit)])
+                outcome = await self.settle(unit, done.get(id(unit)))
             outcome = await self.recorded(outcome)
             if on_done is not None:
                 on_done(outcome)

@@ -232,7 +232,7 @@ def test_a_transaction_of_several_answered_in_a_shape_nothing_expects_is_read_ag
         return httpx.Response(200, json={"resourceType": "Bundle", "type": "transaction-response",
                                          "entry": entries})  # fmt: skip
 
-    fhir.transaction = odd
+    fhir.transaction = odd  # type: ignore[method-assign]
     summary = run(SEEDS[:3])
     assert [o.status for o in summary.outcomes] == ["written"] * 3 and summary.retries == 1
     assert len(fhir.transactions) == 1  # applied: each patient read again finds it stored
