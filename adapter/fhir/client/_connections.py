@@ -1,5 +1,5 @@
 """HTTP/1.1 connections of spinemets' own, for the requests a :class:`FhirClient` opened by
-``connect`` sends and reads whole: a sync's transaction a patient and its group reads.
+``connect`` sends and reads whole: a sync's transactions and its group reads.
 
 httpx's stack costs about 1 ms of CPU a request on this kind of machine (h11's parser in Python,
 httpcore, an anyio cancel scope around every read and write); a first sync's whole budget is a

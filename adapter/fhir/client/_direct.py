@@ -1,13 +1,14 @@
 """A request handed straight to the httpx client's transport: the connection pool, or the proxy
 the environment names for that URL, exactly as the client would choose it.
 
-A sync sends one transaction a patient, and the client's own layer around the transport costs
-~0.3 ms of CPU a request (a first sync's whole budget is a few): it merges headers and cookies
-into a new request, runs the authentication and redirect generators, binds the answer's stream
-and passes every answer through the cookie jar's urllib round trip. Used only where the request
-sent is the one the client would send: no cookies held, no event hooks, redirects not followed,
-no authentication, base URL or query parameters of the client's own, and no authentication or a
-static bearer token for the request; anything else goes through the client.
+A sync sends a group read for every 20 patients and a transaction for every few, and the client's
+own layer around the transport costs ~0.3 ms of CPU a request (a first sync's whole budget is a
+few): it merges headers and cookies into a new request, runs the authentication and redirect
+generators, binds the answer's stream and passes every answer through the cookie jar's urllib round
+trip. Used only where the request sent is the one the client would send: no cookies held, no event
+hooks, redirects not followed, no authentication, base URL or query parameters of the client's own,
+and no authentication or a static bearer token for the request; anything else goes through the
+client.
 """
 
 from __future__ import annotations
