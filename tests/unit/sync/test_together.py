@@ -14,6 +14,8 @@ import httpx
 import pytest
 import respx
 
+import adapter.sync.runner as runner_module
+import adapter.sync.together as together_module
 from adapter.fhir.client import FhirClient, FhirServerSettings
 from adapter.mapping.terminology import default_terminology
 from adapter.sync.runner import Outcome, sync_patients
@@ -266,3 +268,21 @@ def test_the_patients_of_a_transaction_of_several_are_audited_before_the_next_is
     assert [o.status for o in summary.outcomes] == ["written"] * 4
     assert [patients_in(tx) for tx in fhir.transactions] == [SEEDS[:2], SEEDS[2:4]]
     assert sent_when_audited == [(p, 1) for p in SEEDS[:2]] + [(p, 2) for p in SEEDS[2:4]]
+
+
+@respx.mock
+def test_a_transaction_of_several_that_fails_inside_spinemets_is_read_again_patient_by_patient(
+    monkeypatch,
+):
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
+    real = together_module.merged
+
+    def unsendable(bundles):
+        return real(bundles) | {"meta": {object()}}  # orjson cannot write it: nothing is sent
+
+    monkeypatch.setattr(together_module, "merged", unsendable)
+    monkeypatch.setattr(runner_module, "merged", unsendable)
+    summary = run(SEEDS[:3])
+    assert [o.status for o in summary.outcomes] == ["written"] * 3 and summary.retries == 1
+    assert [patients_in(tx) for tx in fhir.transactions] == [[p] for p in SEEDS[:3]]
+    assert all(o.description == "created" for out in summary.outcomes for o in out.outputs)
