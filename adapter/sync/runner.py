@@ -127,6 +127,13 @@ def _reason(exc: Exception, patient: str) -> str:
     return f"internal error ({type(exc).__name__})"
 
 
+def _internal(exc: Exception, patients: int) -> FhirServerError:
+    """An error of spinemets' own around a transaction of several, as one with no answer: it
+    may have come after the server applied it, so each patient is read again."""
+    log.error("a transaction of %d patients: internal error (%s)", patients, type(exc).__name__)
+    return FhirServerError(f"internal error ({type(exc).__name__})")
+
+
 Audit = Callable[[Outcome], Awaitable[None]]
 
 
@@ -254,12 +261,13 @@ class _Run:
         bundles = [bundle for _, bundle in chunk]
         try:
             answer = await self.client.transaction(merged(bundles))
-        except FhirServerError as exc:
+        except (FhirServerError, *_INTERNAL) as exc:
+            failed = exc if isinstance(exc, FhirServerError) else _internal(exc, len(chunk))
             for write, _ in chunk:
-                write.lost(exc)
+                write.lost(failed)
                 if write.unanswered:
                     write.planned = None  # it may have been applied: each reads again
-            await self.pause(exc)
+            await self.pause(failed)
             return {}
         answers = split(answer, bundles)
         parts: list[dict[str, Any] | None] = [*answers] if answers else [None] * len(chunk)
