@@ -286,3 +286,44 @@ def test_a_transaction_of_several_that_fails_inside_spinemets_is_read_again_pati
     assert [o.status for o in summary.outcomes] == ["written"] * 3 and summary.retries == 1
     assert [patients_in(tx) for tx in fhir.transactions] == [[p] for p in SEEDS[:3]]
     assert all(o.description == "created" for out in summary.outcomes for o in out.outputs)
+
+
+@respx.mock
+def test_a_transaction_of_several_is_audited_whole_before_a_patient_written_alone_between_them():
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
+    run(SEEDS[1:2])
+    _output_of(fhir, "seed-05")["status"] = "entered-in-error"  # seed-05: an update, alone
+    before = len(fhir.transactions)
+    sent_when_audited: dict[str, int] = {}
+
+    async def audit(outcome: Outcome) -> None:
+        sent_when_audited[outcome.patient] = len(fhir.transactions) - before
+
+    summary = run(SEEDS[:3], audit=audit)
+    assert [o.status for o in summary.outcomes] == ["written"] * 3
+    assert [patients_in(tx) for tx in fhir.transactions[before:]] == [
+        ["seed-03", "seed-07"], ["seed-05"]]  # fmt: skip
+    # seed-07 was written by the first transaction: audited before seed-05's is sent.
+    assert sent_when_audited == {"seed-03": 1, "seed-07": 1, "seed-05": 2}
+
+
+@respx.mock
+def test_a_patient_whose_scoring_raises_anything_fails_alone_and_the_others_are_written(
+    monkeypatch,
+):
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
+    real = runner_module._score
+
+    def scored(resources, patient, *rest):
+        if patient == "seed-05":
+            raise ZeroDivisionError
+        return real(resources, patient, *rest)
+
+    monkeypatch.setattr(runner_module, "_score", scored)
+    summary = run(SEEDS[:3])
+    assert [(o.patient, o.status, o.reason) for o in summary.outcomes] == [
+        ("seed-03", "written", None),
+        ("seed-05", "failed", "internal error (ZeroDivisionError)"),
+        ("seed-07", "written", None),
+    ]
+    assert [patients_in(tx) for tx in fhir.transactions] == [["seed-03", "seed-07"]]
