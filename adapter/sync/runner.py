@@ -198,9 +198,8 @@ class _Run:
         """The write that brings the server up to date with one patient's result, or the
         patient's outcome when there is nothing to write."""
         if isinstance(scored, Exception):
-            if isinstance(scored, (FhirServerError, *_INTERNAL)):
-                return Outcome(patient, "failed", _reason(scored, patient))
-            raise scored
+            # Whatever scoring raised is this patient's failure: the run goes on.
+            return Outcome(patient, "failed", _reason(scored, patient))
         if scored is None:
             return Outcome(patient, "failed", "no data for this patient")
         # Nothing is written for a patient with no bone metastasis; but scores written
@@ -358,24 +357,25 @@ class _Run:
             else Outcome(patient, "failed", _reason(snapshot, patient) + note)
             for patient, snapshot in zip(patients, snapshots, strict=True)
         ]
-        # A transaction of several is sent when its first patient's turn comes, so that its
-        # patients are audited before the next is sent: what an interrupted run leaves written
-        # but unaudited is at most one transaction's patients.
+        # A transaction of several is sent when its first patient's turn comes, and all its
+        # patients are audited before anything else is sent: what an interrupted run leaves
+        # written but unaudited is at most one transaction's patients a group.
         shared = self.shared(units)
-        done: dict[int, tuple[Output, ...]] = {}
-        outcomes = []
+        outcomes: dict[int, Outcome] = {}
         for unit in units:
-            if isinstance(unit, Outcome):
-                outcome = unit
-            else:
-                if id(unit) in shared:
-                    done = await self.send_shared(shared[id(unit)])
-                outcome = await self.settle(unit, done.get(id(unit)))
-            outcome = await self.recorded(outcome)
-            if on_done is not None:
-                on_done(outcome)
-            outcomes.append(outcome)
-        return outcomes
+            if id(unit) in outcomes:
+                continue  # a patient of a transaction of several, recorded with it
+            writes: list[tuple[Write | Outcome, tuple[Output, ...] | None]] = [(unit, None)]
+            if id(unit) in shared:
+                done = await self.send_shared(shared[id(unit)])
+                writes = [(write, done.get(id(write))) for write, _ in shared[id(unit)]]
+            for each, written in writes:
+                outcome = each if isinstance(each, Outcome) else await self.settle(each, written)
+                outcome = await self.recorded(outcome)
+                if on_done is not None:
+                    on_done(outcome)
+                outcomes[id(each)] = outcome
+        return [outcomes[id(unit)] for unit in units]
 
 
 async def sync_patient(
