@@ -327,3 +327,26 @@ def test_a_patient_whose_scoring_raises_anything_fails_alone_and_the_others_are_
         ("seed-07", "written", None),
     ]
     assert [patients_in(tx) for tx in fhir.transactions] == [["seed-03", "seed-07"]]
+
+
+@respx.mock
+def test_a_patient_whose_scoring_raises_anything_when_read_again_fails_alone(monkeypatch):
+    fhir = FakeFhir(respx.mock, seed_resources(*SEEDS[:3]))
+    fhir.lose_next = [502]  # the shared transaction applied, its answer lost: each read again
+    real = runner_module._score
+    calls: Counter = Counter()
+
+    def scored(resources, patient, *rest):
+        calls[patient] += 1
+        if patient == "seed-05" and calls[patient] > 1:
+            raise ZeroDivisionError
+        return real(resources, patient, *rest)
+
+    monkeypatch.setattr(runner_module, "_score", scored)
+    summary = run(SEEDS[:3])
+    assert [(o.patient, o.status) for o in summary.outcomes] == [
+        ("seed-03", "written"), ("seed-05", "failed"), ("seed-07", "written")]  # fmt: skip
+    assert summary.outcomes[1].reason == (
+        "internal error (ZeroDivisionError); a transaction whose answer was lost may have been "
+        "applied — check the server"
+    )
