@@ -112,7 +112,7 @@ def _score_all(
                 for output in result.resources():
                     output.build()
             out.append(result)
-        except Exception as exc:  # noqa: BLE001  # raised again in the patient's own unit
+        except Exception as exc:  # noqa: BLE001  # that patient's failure (_Run.unit, settle)
             out.append(exc)
     return out
 
@@ -216,7 +216,8 @@ class _Run:
         try:
             if written is None:
                 written = await with_retries(write, self.policy, on_retry=self.on_retry)
-        except (FhirServerError, *_INTERNAL) as exc:
+        # Whatever a repeat's scoring raised too (Write.rescore): this patient's failure.
+        except Exception as exc:  # noqa: BLE001
             said = f"; {MAY_HAVE_BEEN_APPLIED} — check the server" if write.unanswered else ""
             return Outcome(patient, "failed", _reason(exc, patient) + said)
         status: Status = "written" if write.found_work else "unchanged"
