@@ -264,9 +264,7 @@ class _Run:
         except (FhirServerError, *_INTERNAL) as exc:
             failed = exc if isinstance(exc, FhirServerError) else _internal(exc, len(chunk))
             for write, _ in chunk:
-                write.lost(failed)
-                if write.unanswered:
-                    write.planned = None  # it may have been applied: each reads again
+                write.lost(failed)  # after a refusal, each is sent alone as planned
             await self.pause(failed)
             return {}
         answers = split(answer, bundles)
@@ -279,9 +277,9 @@ class _Run:
                     raise FhirServerError("a transaction's answer did not answer every entry")
                 done[id(write)] = write.answered(bundle, part)
             except (FhirServerError, *_INTERNAL):
-                # Applied, by its status, but what it wrote is not known: read again, and
-                # what it wrote is found stored, as after an answer that was lost.
-                write.unanswered, write.planned, unclear = True, None, True
+                # Applied, by its status, but what it wrote is not known.
+                write.unknown()
+                unclear = True
         if unclear:
             await self.pause(FhirServerError("a transaction's answer was not understood"))
         return done

@@ -100,19 +100,24 @@ class Write:
             raise
         return self.answered(plan.bundle, answer)
 
-    def plan(self) -> dict[str, Any] | None:
-        """The first attempt's transaction, planned from the first look and kept for the first
-        call: for a caller that sends the writes of several patients in one transaction. None
-        when there is nothing to send, or no first look to plan from (the call reads)."""
-        if self.first_look is None:
-            return None
-        self.planned = self._plan(self.first_look)
-        self.first_look = None
-        return self.planned.bundle
+    def plan(self) -> None:
+        """Plan the first attempt from the first look (:attr:`planned`), kept for the first call:
+        for a caller that sends the writes of several patients in one transaction. Without a
+        first look there is nothing to plan from: the call reads."""
+        if self.first_look is not None:
+            self.planned = self._plan(self.first_look)
+            self.first_look = None
 
     def lost(self, exc: FhirServerError) -> None:
         """The transaction failed: with no answer or a 5xx the server may hold it all the same."""
-        self.unanswered = self.unanswered or exc.status is None or exc.status >= 500
+        if exc.status is None or exc.status >= 500:
+            self.unknown()
+
+    def unknown(self) -> None:
+        """What the transaction sent last did is not known (it may have been applied): the next
+        call reads again, and what it wrote is found stored rather than sent twice."""
+        self.unanswered = True
+        self.planned = None
 
     def answered(self, bundle: dict[str, Any], answer: dict[str, Any]) -> tuple[Output, ...]:
         """What ``bundle`` wrote, by its answer (the entries of this patient's writes)."""
