@@ -1297,6 +1297,49 @@ def test_cement_alone_at_an_unstable_level_is_never_beside_no_consultation_neede
     assert mitigation.count("consider surgical review") == 1, mitigation
 
 
+HIGH_L3 = {**SUBLUXED_L3, "vertebral-body-collapse": "gt-50", "bone-lesion-quality": "lytic",
+           "spinal-pain": "mechanical"}  # fmt: skip
+CEMENT_L3_BY_DAY = procedure("vp-l3", "22511", "L3", when="2024-05-31")  # order on 31 May unknown
+
+
+@pytest.mark.parametrize(
+    ("earlier", "said"),
+    [(HIGH_L3, "SINS 14 at L3"), (SUBLUXED_L3, "Subluxation at L3")],
+    ids=["SINS 14 before", "subluxed before"],
+)
+@pytest.mark.parametrize("screws", [(), (SCREWS_T12,)], ids=["alone", "beside a fixed level"])
+def test_findings_before_cement_alone_are_not_forgotten_beside_findings_of_unknown_order(
+    earlier, said, screws
+):
+    # L3 was SINS 14 (or subluxed) on 30 May; its vertebroplasty is dated 31 May by its day;
+    # stable findings of 31 May 12:00 may come before or after it. Had they come after it, L3
+    # was unstable before cement alone (contract §6 v3), and their order would settle it. Every
+    # surface gave the all-clear, and none said what L3 was on 30 May.
+    resources = default_patient(
+        sins=UNSTABLE_T12 if screws else STABLE_L3,
+        extra=(*screws, CEMENT_L3_BY_DAY, *_l3(**earlier), *_l3_after()),
+    )
+    cards, card_text, text, page = surfaces(decisions_for(resources))
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert NOT_NEEDED not in mitigation, mitigation
+    assert (
+        f"{said} before the vertebroplasty on 31 May 2024, with findings not known to be before "
+        "or after it: possibly unstable before cement alone; no fixation recorded — consider "
+        "surgical review."
+    ) in mitigation, mitigation
+    headline = next(line for line in card_text.splitlines() if "L3 SINS 2," in line)
+    assert "possibly unstable" in headline, card_text
+    opened = (
+        f"Possibly unstable: {said} before the vertebroplasty on 31 May 2024: unstable before "
+        "cement alone if the findings not known to be before or after it came after it; no "
+        "fixation recorded — consider surgical review."
+    )
+    for where in (text, page):
+        assert opened in " ".join(where.split()), where
+        for part in re.split(r"\n|<p>|</p>|<li>", where):
+            assert not (NOT_NEEDED in part and "cement alone" in part), part
+
+
 def test_a_verdict_before_cement_at_a_subluxed_level_says_its_action_once():
     verdict = finding("stab", "spinal-stability", "unstable", level="L3")
     resources = default_patient(sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**SUBLUXED_L3), verdict))
