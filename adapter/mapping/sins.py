@@ -175,6 +175,8 @@ class _Sources:
     """The findings a level is scored from, and those set aside as older than its treatment."""
 
     found: Findings
+    # With ``treatment``, those set aside as older than it; with ``unordered``, those certainly
+    # before it (the picture before it, had the others come after it).
     before: Findings | None = None
     treatment: Treatment | None = None
     # With ``treatment``: the findings that may come before or after it, listed and not used.
@@ -267,7 +269,11 @@ def _sources(found: Findings, level: str, levels: int, treatments: Sequence[Trea
     ]
     evidence = [ev for c in used if c for ev in c.evidence]
     if any(ev.time is None or not follows(latest.time, ev.time) for ev in evidence):
-        return _Sources(found, unordered=latest, again=_recorded_again(latest, done, evidence))
+        # Those certainly before it are the picture before the cement if the others came after
+        # it: what cement alone there meant (contract §6 v3) must not be lost to their order.
+        kept = any(finding_at(earlier, code, level, levels).chosen for code in SINS_FINDINGS)
+        again = _recorded_again(latest, done, evidence)
+        return _Sources(found, earlier if kept else None, unordered=latest, again=again)
     return _Sources(found)
 
 

@@ -25,6 +25,7 @@ from adapter.pipeline.results import (
     recorded_unstable,
     to_settle,
     unstable_reason,
+    unstable_unless_before,
     worst_levels,
 )
 from adapter.pipeline.score import (
@@ -58,5 +59,6 @@ __all__ = [
     "scores_at_index",
     "to_settle",
     "unstable_reason",
+    "unstable_unless_before",
     "worst_levels",
 ]

@@ -123,8 +123,9 @@ class LevelResult:
     assessment: LevelAssessment
     result: ScoreResult
     observation: Built
-    # A level re-scored after a stabilising treatment: as it was scored before it (its
-    # Observation is never written; contract §6 v3 asks what cement alone there meant).
+    # A level re-scored after a stabilising treatment: as it was scored before it; a level
+    # shown from findings of an unknown order against it: as the findings certainly before it
+    # score (its Observation is never written; contract §6 v3 asks what cement alone meant).
     before: LevelResult | None = None
     # The recorded stability verdict (finding `spinal-stability`) when it says, or may say,
     # "unstable", unless cement or screws came after it: see :func:`recorded_unstable`.
@@ -356,6 +357,17 @@ def unstable_reason(at: LevelResult) -> str | None:
     if v is not None and v.certain and not v.order and recorded_unstable(at) is not None:
         return f"{RECORDED_UNSTABLE}{v.freshness}"
     return None
+
+
+def unstable_unless_before(at: LevelResult) -> str | None:
+    """What makes a level shown from findings of an unknown order against its cement alone
+    certainly unstable by the findings certainly before that cement ("SINS 14", "subluxation"):
+    had the others come after it, cement alone went to an unstable level (contract §6 v3). None
+    when they do not, or when the level is certainly unstable whatever the order."""
+    treatment = at.assessment.unordered
+    if treatment is None or at.before is None or "fixation" in treatment.kinds:
+        return None
+    return None if unstable_reason(at) is not None else unstable_reason(at.before)
 
 
 def _days(basis: Basis) -> list[tuple[str, str]]:

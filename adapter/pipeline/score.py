@@ -49,6 +49,7 @@ from adapter.pipeline.results import (
     recorded_unstable,
     to_settle,
     unstable_reason,
+    unstable_unless_before,
     worst_levels,
 )
 from adapter.scoring import (
@@ -67,6 +68,7 @@ from adapter.vocabulary.scores.sins import (
     CementOrder,
     mechanical_pain,
     not_applicable,
+    unstable_if_after,
     unstable_with_cement,
 )
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
@@ -350,12 +352,15 @@ def _fixed_risk(
 def _speaks(lv: LevelResult, treatments: Sequence[Treatment]) -> bool:
     """Whether a level not fixed is one the words beside a fixed level speak for: one shown as
     it stands; one shown from findings before its treatment only where the card warns of it —
-    certainly unstable before cement alone (contract §6 v3), or a fracture coded since. A level
-    only possibly unstable before cement alone is an info line of the card, and left out."""
+    certainly unstable before cement alone (contract §6 v3), or so by its findings certainly
+    before the cement beside others of an unknown order against it, or a fracture coded since.
+    A level only possibly unstable otherwise (a conflict, a range) is an info line of the card,
+    and left out."""
     if not _before(lv, treatments):
         return True
     return (
         unstable_reason(lv) is not None
+        or unstable_unless_before(lv) is not None
         or lv.assessment.fractured_since("its treatment") is not None
     )
 
@@ -387,7 +392,9 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
     """What makes each level cemented alone certainly unstable where its SINS words do not show
     it (contract §6 v3), as the card warns of it: a subluxation or a bilateral posterolateral
     involvement whatever the total, and a total of 13 or more before the cement of a level
-    scored from findings after it; each worded by the findings' order against the cement.
+    scored from findings after it; each worded by the findings' order against the cement. A
+    level shown from findings of an unknown order, unstable by those certainly before the
+    cement, is possibly so: the others' order settles it.
     A level whose recorded verdict is said against the cement (:func:`_verdict_words`) carries
     the action in the verdict's words."""
     out: list[str] = []
@@ -406,6 +413,10 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
                 out.append(unstable_with_cement(now, lv.level, cement, "after", was))
             elif was is not None:
                 out.append(unstable_with_cement(was, lv.level, cement, "before"))
+            continue
+        if a.unordered is not None and (was := unstable_unless_before(lv)) is not None:
+            cement = f"{a.unordered.name}{on_day(a.unordered.time.day)}"
+            out.append(unstable_if_after(was, lv.level, cement)[1])
             continue
         if shown or now is None or not _before(lv, treatments):
             continue

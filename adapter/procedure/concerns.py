@@ -37,6 +37,7 @@ from adapter.pipeline import (
     recorded_unstable,
     to_settle,
     unstable_reason,
+    unstable_unless_before,
 )
 from adapter.procedure.ask import Ask
 from adapter.procedure.criteria import on_day
@@ -50,6 +51,7 @@ from adapter.vocabulary import (
     SINS_UNSTABLE_FROM,
     ComponentSpec,
 )
+from adapter.vocabulary.scores.sins import unstable_if_after
 
 __all__ = [
     "Concern",
@@ -278,9 +280,12 @@ def cement_unsettled(at: LevelResult, prior: Prior | None = None) -> list[Concer
         (_BILATERAL, inputs.posterolateral.values, inputs.posterolateral.known),
     ]
     out = [
-        _unsettled_input(at, unsafe, values if known else None, before)
-        for unsafe, values, known in pairs
-        if unsafe.value in values and values != {unsafe.value}
+        *_unless_before(at),
+        *(
+            _unsettled_input(at, unsafe, values if known else None, before)
+            for unsafe, values, known in pairs
+            if unsafe.value in values and values != {unsafe.value}
+        ),
     ]
     total = at.result.total
     if out or total.high < SINS_UNSTABLE_FROM:
@@ -294,6 +299,26 @@ def cement_unsettled(at: LevelResult, prior: Prior | None = None) -> list[Concer
             f"or more {_COMBINED}.",
             possible=True,
             open=could,
+        )
+    ]
+
+
+def _unless_before(at: LevelResult) -> list[Concern]:
+    """A level unstable by its findings certainly before its cement alone, beside findings of an
+    unknown order against it: possibly unstable before cement alone, their order settles it."""
+    was, t = unstable_unless_before(at), at.assessment.unordered
+    if was is None or t is None:
+        return []
+    cement = f"{t.name}{on_or_in(t.time.day)}"
+    open_, _ = unstable_if_after(was, at.level, cement)
+    said = f"{was} at {at.level} before the {cement}, findings of unknown order against it"
+    return [
+        Concern(
+            f"{said}: possibly unstable before cement alone — re-assess",
+            f"Cement alone at {at.level}: {open_}; {_COMBINED}.",
+            f"{was} at {at.level} before cement, then findings of unknown order: re-assess",
+            possible=True,
+            open=open_,
         )
     ]
 

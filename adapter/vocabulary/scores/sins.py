@@ -236,6 +236,21 @@ def unstable_with_cement(
     return f"{what} {order} the {treatment}: unstable {order} cement alone{too}; {NO_FIXATION}"
 
 
+def unstable_if_after(reason: str, level: str, treatment: str) -> tuple[str, str]:
+    """A level shown from findings of an unknown order against its cement alone, certainly
+    unstable by the findings certainly before that cement (``reason``, "SINS 14"): had the others
+    come after it, it was unstable before cement alone (contract §6 v3). What is open, as the
+    SINS card's detail says it after "Possibly unstable:"; and the sentence beside SINS words
+    that do not show it, as the RiskAssessment says it."""
+    what = f"{reason[:1].upper()}{reason[1:]} at {level} before the {treatment}"
+    return (
+        f"{what}: unstable before cement alone if the findings not known to be before or after "
+        "it came after it",
+        f"{what}, with findings not known to be before or after it: possibly unstable before "
+        f"cement alone; {NO_FIXATION}",
+    )
+
+
 def without_all_clear(wording: str) -> str:
     """The stable band's words without "no surgical consultation needed", beside a sign of
     instability its total does not show."""

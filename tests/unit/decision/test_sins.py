@@ -1319,7 +1319,7 @@ def test_findings_before_cement_alone_are_not_forgotten_beside_findings_of_unkno
         sins=UNSTABLE_T12 if screws else STABLE_L3,
         extra=(*screws, CEMENT_L3_BY_DAY, *_l3(**earlier), *_l3_after()),
     )
-    cards, card_text, text, page = surfaces(decisions_for(resources))
+    _, card_text, text, page = surfaces(decisions_for(resources))
     mitigation = _sins_risk(resources)["mitigation"]
     assert NOT_NEEDED not in mitigation, mitigation
     assert (
