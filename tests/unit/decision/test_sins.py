@@ -1340,6 +1340,22 @@ def test_findings_before_cement_alone_are_not_forgotten_beside_findings_of_unkno
             assert not (NOT_NEEDED in part and "cement alone" in part), part
 
 
+def test_noms_reads_either_at_a_level_possibly_unstable_before_cement_alone():
+    # The same L3 (SINS 14 on 30 May, stable findings of an unknown order against its cement):
+    # NOMS read M as "stable" from the SINS 2 of the findings it is shown from.
+    resources = default_patient(
+        sins=STABLE_L3, extra=(CEMENT_L3_BY_DAY, *_l3(**HIGH_L3), *_l3_after())
+    )
+    _, _, text, _ = surfaces(decisions_for(resources))
+    m = next(
+        line.strip() for line in text.splitlines() if line.strip().startswith("M: SINS 2 at L3")
+    )
+    assert m == (
+        "M: SINS 2 at L3 — stable; SINS 14 at L3 before the vertebroplasty on 31 May 2024, then "
+        "findings of unknown order against it: possibly unstable before cement alone — either"
+    ), text
+
+
 def test_a_verdict_before_cement_at_a_subluxed_level_says_its_action_once():
     verdict = finding("stab", "spinal-stability", "unstable", level="L3")
     resources = default_patient(sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**SUBLUXED_L3), verdict))
