@@ -1356,6 +1356,20 @@ def test_noms_reads_either_at_a_level_possibly_unstable_before_cement_alone():
     ), text
 
 
+def test_the_procedure_check_warns_of_cement_alone_at_a_level_possibly_unstable_before_it():
+    resources = default_patient(
+        sins=STABLE_L3, extra=(CEMENT_L3_BY_DAY, *_l3(**SUBLUXED_L3), *_l3_after())
+    )
+    cards, _, _, _ = surfaces(decisions_for(resources, [order("o1", "22511", "L3")]))
+    (check,) = [c for c in cards if c.summary.startswith("Vertebroplasty L3")]
+    assert check.indicator == "warning"
+    assert (
+        "**Warning**: Cement alone at L3: Subluxation at L3 before the vertebroplasty on 31 May "
+        "2024: unstable before cement alone if the findings not known to be before or after it "
+        "came after it; the case series combined cement with pedicle screw fixation."
+    ) in (check.detail or ""), check.detail
+
+
 def test_a_verdict_before_cement_at_a_subluxed_level_says_its_action_once():
     verdict = finding("stab", "spinal-stability", "unstable", level="L3")
     resources = default_patient(sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**SUBLUXED_L3), verdict))
