@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from adapter.decision.sins import SinsDecision, SinsLevel, fracture_since
+from adapter.decision.sins import CEMENT_POSSIBLE, SinsDecision, SinsLevel, fracture_since
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.timing import follows, same_time
 from adapter.mapping.coded import Coded, coded_compressions
@@ -33,6 +33,7 @@ from adapter.pipeline import (
     before_screws,
     recorded_unstable,
     unstable_reason,
+    unstable_unless_before,
 )
 from adapter.procedure.concerns import unstable_after_cement
 from adapter.scoring import (
@@ -226,6 +227,15 @@ def _by_sins(lv: LevelResult, cemented: bool) -> tuple[frozenset[Stability], str
     now = _cement_unsafe(lv, cemented)
     if now is not None and values != {Stability.UNSTABLE}:
         return frozenset({Stability.UNSTABLE}), f"{said}; {now} — unstable"
+    t = lv.assessment.unordered
+    was = unstable_unless_before(lv) if cemented else None
+    if was is not None and t is not None and Stability.UNSTABLE not in values:
+        # Unstable by the findings certainly before the cement: had the others come after it,
+        # cement alone went to an unstable level; their order settles it (adapter.decision.sins).
+        cement = f"{t.name}{on_day(t.time.day)}"
+        unknown = "findings of unknown order against it"
+        maybe = f"{was} at {lv.level} before the {cement}, then {unknown}"
+        return frozenset(Stability), f"{said}; {maybe}: {CEMENT_POSSIBLE} — either"
     return frozenset(values), said
 
 
