@@ -1407,3 +1407,40 @@ def test_dated_findings_of_sins_13_or_more_after_cement_alone_ask_to_re_assess()
     assert card.indicator == "warning"
     assert "re-assess" in card.summary, card.summary
     assert card.summary.count("SINS 14") == 1, card.summary
+
+
+def test_a_verdict_of_instability_recorded_after_a_levels_screws_asks_for_surgical_review():
+    # T12 fixed on 20 May, recorded unstable on 30 May: the construct may not hold. Every
+    # surface named the verdict and suggested nothing (contract §6 v3 is silent; a spine
+    # surgeon reviews it).
+    resources = default_patient(sins=UNSTABLE_T12, extra=(SCREWS_T12, VERDICT_T12))
+    cards, _, text, page = surfaces(decisions_for(resources))
+    assert cards[0].indicator == "warning"
+    assert cards[0].summary == (
+        "T12 fixed on 20 May 2024: SINS not applicable; recorded unstable on 30 May 2024, after "
+        "its screws — consider surgical review"
+    )
+    said = "Recorded unstable at T12 on 30 May 2024, after its screws — consider surgical review."
+    for where in (cards[0].detail or "", text, page, _sins_risk(resources)["mitigation"]):
+        assert said in " ".join(where.split()), where
+
+
+def test_a_verdict_recorded_before_a_levels_screws_asks_for_nothing():
+    before = finding("stab", "spinal-stability", "unstable", level="T12", when="2024-05-10")
+    resources = default_patient(sins=UNSTABLE_T12, extra=(SCREWS_T12, before))
+    cards, card_text, text, _ = surfaces(decisions_for(resources))
+    assert cards[0].summary == "T12 fixed on 20 May 2024: SINS not applicable"
+    assert "surgical review" not in card_text + text
+
+
+def test_a_verdict_at_a_fixed_level_is_not_set_against_another_levels_sins():
+    # The verdict is T12's; "At L3: Stable by SINS (0–6), which does not override a recorded
+    # verdict of instability" set it against L3's total. L3's words still never say "no surgical
+    # consultation needed" beside it.
+    resources = default_patient(
+        sins=UNSTABLE_T12, extra=(SCREWS_T12, *_l3(**STABLE_L3), VERDICT_T12)
+    )
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert NOT_OVERRIDDEN not in mitigation, mitigation
+    assert NOT_NEEDED not in mitigation, mitigation
+    assert "At L3: Stable by SINS (0–6). SINS does not assess" in mitigation, mitigation
