@@ -49,10 +49,12 @@ from adapter.vocabulary import (
 )
 from adapter.vocabulary.cards import REMISSION, SUMMARY_MAX, URGENCY, Indicator, shorten
 from adapter.vocabulary.scores.sins import (
+    AFTER_SCREWS,
     CEMENT_ALONE,
     NO_FIXATION,
     SINS_OVERRIDE,
     UNFIXED,
+    after_screws,
     beside_pain,
     beside_verdict,
     not_applicable,
@@ -504,6 +506,11 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             words = _fitting(candidates)
             return replace(treated, headline=words, indicator="warning", consult=True)
         verdict, short = worded.whole, worded.bare
+        if treated.state == "fixed" and v.fixed and v.certain:
+            # Recorded after its screws: the words that ask for review outlast the verdict's day.
+            said = (worded.whole, worded.dayless, worded.bare)
+            forms = [f"{treated.headline}; {w}, {AFTER_SCREWS}" for w in said]
+            return replace(treated, headline=_fitting(forms), indicator="warning")
         if any(said in treated.headline for said in worded):
             return treated  # said already, by the findings after the treatment (in brief)
         # An old or undated verdict keeps its age ("(dated)", "no date recorded") longest:
@@ -616,6 +623,8 @@ def recommendation(lv: SinsLevel, default: str) -> str:
     verdict, v = recorded_unstable(lv.level, at=True, settle=True), lv.level.verdict
     if verdict is None or v is None:
         return text
+    if v.certain and v.fixed:
+        verdict = after_screws(verdict, bool(v.settle))
     text = beside_verdict(text, verdict[:1].upper() + verdict[1:])
     if v.certain and v.order and NO_FIXATION not in text:
         text += f" Unstable, with cement alone; {NO_FIXATION}."

@@ -66,8 +66,10 @@ from adapter.vocabulary import SINS, SINS_CONSULT, SINS_CONSULT_FROM
 from adapter.vocabulary.scores.sins import (
     NO_FIXATION,
     CementOrder,
+    after_screws,
     mechanical_pain,
     not_applicable,
+    stable_words,
     unstable_if_after,
     unstable_with_cement,
 )
@@ -331,9 +333,12 @@ def _fixed_risk(
     others = _sins_risk(assessment, rest, None, named=True) if rest else None
     others_said = (others.resource.get("mitigation") or "") if others is not None else ""
     verdicts = _verdicts(levels)
+    elsewhere = not any(recorded_unstable(lv) for lv in rest)
     said = [fixed, others_said, *(_identifier(lv.observation) for lv in worst[1:])]
     if verdicts:
         said.append(verdicts)
+        if elsewhere and stable_words(others_said):
+            said.append("the verdicts are not the levels' not fixed")  # their words differ
     key = hashlib.sha256("|".join(said).encode()).hexdigest()[:8]
     cited = [lv.verdict.basis for lv in levels if lv.verdict and recorded_unstable(lv)]
     return build_risk_assessment(
@@ -346,6 +351,7 @@ def _fixed_risk(
         verdicts=verdicts or None,
         fixed=fixed,
         others=others_said or None,
+        verdicts_elsewhere=elsewhere,
     )
 
 
@@ -439,9 +445,13 @@ def _verdicts(levels: Sequence[LevelResult]) -> str:
 
 def _verdict_words(lv: LevelResult) -> str | None:
     """A level's verdict of instability as the RiskAssessment says it; with cement alone before
-    or after it, what the SINS card says of that too."""
+    or after it, or after its screws, what the SINS card says of that too."""
     words, v = recorded_unstable(lv, at=True, settle=True), lv.verdict
-    if words is None or v is None or not (v.certain and v.order):
+    if words is None or v is None or not v.certain:
+        return words
+    if v.fixed:  # recorded after its screws
+        return after_screws(words, bool(v.settle))
+    if not v.order:
         return words
     # After an action ("— re-assess it") a colon would read as that action's reason.
     return f"{words}{'; ' if v.settle else ': '}{NO_FIXATION}"

@@ -259,6 +259,7 @@ def build_risk_assessment(
     fixed: str | None = None,
     others: str | None = None,
     signs: Sequence[str] = (),
+    verdicts_elsewhere: bool = False,
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
     ``deceased`` (the note that the record says the patient has died) replaces the
@@ -271,7 +272,8 @@ def build_risk_assessment(
     a SINS total does not override ("recorded unstable at T12 on 30 May 2024"): said first;
     ``fixed`` why the level described, fixed with screws, has no recommendation of its band
     ("T12 was fixed with screws on 20 May 2024: SINS is not applicable …"): said in its place,
-    after ``others``, what the levels not fixed recommend ("At L3: …"); ``signs`` the signs of
+    after ``others``, what the levels not fixed recommend ("At L3: …"; ``verdicts_elsewhere``
+    when no verdict is at those levels: theirs is not set against it); ``signs`` the signs of
     instability its total does not show ("Mechanical pain at L3 is …"), said last, beside which
     the band's words never say "no surgical consultation needed"."""
     coding = _coding(SCORE, result.code, result.spec.display)
@@ -300,7 +302,8 @@ def build_risk_assessment(
     if verdicts is not None:
         rationale = prediction["rationale"].removesuffix(".")
         prediction = {**prediction, "rationale": f"{rationale}; {verdicts}."}
-        mitigation = beside_verdict(mitigation, verdicts[:1].upper() + verdicts[1:])
+        said = verdicts[:1].upper() + verdicts[1:]
+        mitigation = beside_verdict(mitigation, said, own=not verdicts_elsewhere)
     if signs:
         mitigation = beside_signs(mitigation, signs)
     if deceased is not None:

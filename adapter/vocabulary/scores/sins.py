@@ -179,6 +179,18 @@ SINS_OVERRIDE = "SINS does not override it"
 UNFIXED = "no fixation recorded"
 NO_FIXATION = f"{UNFIXED} — consider surgical review"
 CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
+# A verdict of instability recorded after a level's screws: the construct may not hold. The
+# contract is silent (SINS is not applicable there); a spine surgeon reviews it.
+AFTER_SCREWS = "after its screws — consider surgical review"
+
+
+def after_screws(verdict: str, settle: bool) -> str:
+    """A verdict of instability recorded after its level's screws, as the RiskAssessment and the
+    detail say it: "Recorded unstable at T12 on 30 May 2024, after its screws — consider surgical
+    review"; after an action of its own (``settle``: "— re-assess it"), a semicolon."""
+    return f"{verdict}{'; ' if settle else ', '}{AFTER_SCREWS}"
+
+
 _STABLE_WORDING = SINS.band("sins-stable").wording
 _STABLE_BY_SINS = f"Stable by SINS (0–6). {SINS_SCOPE}."
 _STABLE_BESIDE_VERDICT = (
@@ -269,10 +281,19 @@ def beside_pain(wording: str, levels: str = "") -> str:
     return beside_signs(wording, [mechanical_pain(levels)])
 
 
-def beside_verdict(wording: str, verdicts: str) -> str:
+def stable_words(wording: str) -> bool:
+    """Whether ``wording`` holds the stable band's words, which :func:`beside_verdict` rewords."""
+    return _STABLE_WORDING in wording or _STABLE_BY_SINS in wording
+
+
+def beside_verdict(wording: str, verdicts: str, *, own: bool = True) -> str:
     """A SINS recommendation beside recorded verdicts of instability ("Recorded unstable at T12
     on 30 May 2024"): they are said first, and the stable band's words lose "no surgical
-    consultation needed", which they contradict."""
+    consultation needed", which they contradict; "which does not override a recorded verdict"
+    only when ``own``, the words being of a level a verdict is at (a fixed level's verdict is
+    never set against another level's total)."""
+    if not own:
+        return f"{verdicts}. {without_all_clear(wording)}"
     # Whichever came first: the verdict's clause also replaces the words beside a sign.
     stable = wording.replace(_STABLE_WORDING, _STABLE_BESIDE_VERDICT)
     return f"{verdicts}. {stable.replace(_STABLE_BY_SINS, _STABLE_BESIDE_VERDICT)}"
