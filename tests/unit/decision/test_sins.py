@@ -1444,3 +1444,82 @@ def test_a_verdict_at_a_fixed_level_is_not_set_against_another_levels_sins():
     assert NOT_OVERRIDDEN not in mitigation, mitigation
     assert NOT_NEEDED not in mitigation, mitigation
     assert "At L3: Stable by SINS (0–6). SINS does not assess" in mitigation, mitigation
+
+
+def _l3_unordered(earlier=HIGH_L3, *extra, after=None):
+    """L3 with findings certainly before its cement (30 May), findings of an unknown order
+    against it (31 May 12:00, the cement dated 31 May by its day) and ``extra``."""
+    later = _l3_after(**after) if after is not None else _l3_after()
+    return default_patient(
+        sins=STABLE_L3, extra=(CEMENT_L3_BY_DAY, *_l3(**earlier), *later, *extra)
+    )
+
+
+def test_a_verdict_of_instability_against_the_cement_stays_certain_beside_findings_before_it():
+    # A surgeon's "unstable" on 20 May, before the cement: certainly unstable with cement
+    # alone. The detail ended "Unstable, with cement alone; …" and now read "Possibly unstable".
+    verdict = finding(
+        "stab", "spinal-stability", "unstable", level="L3", when="2024-05-20T09:00:00Z"
+    )
+    _, _, text, page = surfaces(decisions_for(_l3_unordered(HIGH_L3, verdict)))
+    for where in (text, page):
+        flat = " ".join(where.split())
+        assert "Unstable, with cement alone; no fixation recorded — consider surgical review." in (
+            flat
+        ), where
+        assert "Possibly unstable: SINS 14" not in flat, where
+
+
+def test_what_settles_a_range_stays_said_beside_findings_before_the_cement():
+    # Subluxed before the cement; the findings of unknown order reach SINS 10–13 by a
+    # conflicting collapse: "settle the conflicting collapse" was lost.
+    shown = {"spinal-pain": "mechanical", "bone-lesion-quality": "lytic",
+             "spinal-alignment": "de-novo-deformity", "vertebral-body-collapse": "none",
+             "posterolateral-involvement": "unilateral"}  # fmt: skip
+    conflict = finding("l3-conf", "vertebral-body-collapse", "gt-50", level="L3",
+                       when="2024-05-31T12:00:00Z")  # fmt: skip
+    resources = _l3_unordered(SUBLUXED_L3, conflict, after=shown)
+    _, _, text, page = surfaces(decisions_for(resources))
+    for where in (text, page):
+        assert "settle the conflicting collapse" in " ".join(where.split()), where
+
+
+def test_a_stable_verdict_given_after_the_findings_before_the_cement_is_read_by_noms():
+    # The surgeon said "stable" an hour after the SINS 14 findings, both before the cement:
+    # NOMS reads the verdict over SINS, as it does when every finding is before the cement.
+    verdict = finding("stab", "spinal-stability", "stable", level="L3", when="2024-05-30T10:00:00Z")
+    _, _, text, _ = surfaces(decisions_for(_l3_unordered(HIGH_L3, verdict)))
+    m = next(
+        line.strip()
+        for line in text.splitlines()
+        if line.strip().startswith("M: ") and "L3" in line
+    )
+    assert "either" not in m and "since the verdict" not in m, m
+
+
+def test_the_order_summary_keeps_its_action_beside_findings_before_the_cement():
+    cards, _, _, _ = surfaces(decisions_for(_l3_unordered(), [order("o1", "22511", "L3")]))
+    (check,) = [c for c in cards if c.summary.startswith("Vertebroplasty L3")]
+    assert check.summary == (
+        "Vertebroplasty L3: vertebroplasty at L3 on 31 May 2024 already recorded; no Bilsky grade "
+        "at L3; findings before or after it — re-image"
+    )
+
+
+def test_findings_a_year_before_the_cement_are_said_as_dated():
+    old = default_patient(
+        sins=STABLE_L3,
+        extra=(
+            CEMENT_L3_BY_DAY,
+            condition("met-l3", "C79.51", level="L3"),
+            *(
+                finding(f"l3-{code}", code, answer, level="L3", when="2023-06-01T09:00:00Z")
+                for code, answer in {**SINS_AT_T12, **HIGH_L3}.items()
+            ),
+            *_l3_after(),
+        ),
+    )
+    assert (
+        "SINS 14 (dated) at L3 before the vertebroplasty on 31 May 2024"
+        in (_sins_risk(old)["mitigation"])
+    )
