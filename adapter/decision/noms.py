@@ -46,6 +46,7 @@ from adapter.scoring import (
 )
 from adapter.vocabulary import SINS_CONSULT_FROM, SINS_STABLE_UNTIL, SINS_UNSTABLE_FROM
 from adapter.vocabulary.noms import NOMS_SOURCES, NOMS_TITLE, NOMS_WORDING
+from adapter.vocabulary.scores.sins import before_cement
 
 __all__ = ["NomsLevel", "NomsView", "noms_view", "stable_verdicts"]
 
@@ -211,9 +212,14 @@ def _own_stability(
     return Possible(by_sins), f"M: {said}"
 
 
-def _by_sins(lv: LevelResult, cemented: bool) -> tuple[frozenset[Stability], str]:
+def _by_sins(
+    lv: LevelResult, cemented: bool, *, weigh_before: bool = True
+) -> tuple[frozenset[Stability], str]:
     """What SINS reads at the level (13–18 unstable, 0–6 stable, 7–12 either), and in words;
-    unstable where the SINS card says so of a level with cement alone (:func:`_cement_unsafe`)."""
+    unstable where the SINS card says so of a level with cement alone (:func:`_cement_unsafe`);
+    either where it is possibly so by the findings certainly before the cement, unless a recorded
+    verdict is weighed (``weigh_before`` False): the surgeon's word is read over those, as it is
+    when every finding is before the cement."""
     total = lv.result.total
     values = set()
     if total.high >= SINS_UNSTABLE_FROM:
@@ -228,13 +234,11 @@ def _by_sins(lv: LevelResult, cemented: bool) -> tuple[frozenset[Stability], str
     if now is not None and values != {Stability.UNSTABLE}:
         return frozenset({Stability.UNSTABLE}), f"{said}; {now} — unstable"
     t = lv.assessment.unordered
-    was = unstable_unless_before(lv) if cemented else None
+    was = unstable_unless_before(lv) if cemented and weigh_before else None
     if was is not None and t is not None and Stability.UNSTABLE not in values:
         # Unstable by the findings certainly before the cement: had the others come after it,
         # cement alone went to an unstable level; their order settles it (adapter.decision.sins).
-        cement = f"{t.name}{on_day(t.time.day)}"
-        unknown = "findings of unknown order against it"
-        maybe = f"{was} at {lv.level} before the {cement}, then {unknown}"
+        maybe = before_cement(was, lv.level, f"{t.name}{on_day(t.time.day)}").clause
         return frozenset(Stability), f"{said}; {maybe}: {CEMENT_POSSIBLE} — either"
     return frozenset(values), said
 
@@ -264,7 +268,7 @@ def _sins_beside(
     no date, or beside a verdict with no date), M is either. SINS never loosens a verdict of
     "unstable" (it does not override one: adapter.decision.sins)."""
     verdict = recorded[0]
-    values, read = _by_sins(lv, cemented)
+    values, read = _by_sins(lv, cemented, weigh_before=False)
     if values <= verdict.values:
         return verdict, ""
     if verdict.values == {Stability.STABLE}:

@@ -361,13 +361,20 @@ def unstable_reason(at: LevelResult) -> str | None:
 
 def unstable_unless_before(at: LevelResult) -> str | None:
     """What makes a level shown from findings of an unknown order against its cement alone
-    certainly unstable by the findings certainly before that cement ("SINS 14", "subluxation"):
-    had the others come after it, cement alone went to an unstable level (contract §6 v3). None
-    when they do not, or when the level is certainly unstable whatever the order."""
-    treatment = at.assessment.unordered
+    certainly unstable by the findings certainly before that cement ("SINS 14", "SINS 14 (dated)",
+    "subluxation"): had the others come after it, cement alone went to an unstable level
+    (contract §6 v3). None when they do not, or when the level is certainly unstable whatever
+    the order (by the findings shown, or by a verdict said against the cement)."""
+    treatment, v = at.assessment.unordered, at.verdict
     if treatment is None or at.before is None or "fixation" in treatment.kinds:
         return None
-    return None if unstable_reason(at) is not None else unstable_reason(at.before)
+    if unstable_reason(at) is not None or (v is not None and v.certain and v.order):
+        return None  # certain already: by the findings shown, or a verdict against the cement
+    reason = unstable_reason(at.before)
+    if reason is not None and reason.startswith("SINS"):
+        dated = firm_total(at.before.result, at.before.bases).low < SINS_UNSTABLE_FROM
+        return f"{reason} (dated)" if dated else reason
+    return reason
 
 
 def _days(basis: Basis) -> list[tuple[str, str]]:

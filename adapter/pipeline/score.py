@@ -67,10 +67,10 @@ from adapter.vocabulary.scores.sins import (
     NO_FIXATION,
     CementOrder,
     after_screws,
+    before_cement,
     mechanical_pain,
     not_applicable,
     stable_words,
-    unstable_if_after,
     unstable_with_cement,
 )
 from adapter.vocabulary.systems import SNOMED, VERTEBRA
@@ -422,7 +422,7 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
             continue
         if a.unordered is not None and (was := unstable_unless_before(lv)) is not None:
             cement = f"{a.unordered.name}{on_day(a.unordered.time.day)}"
-            out.append(unstable_if_after(was, lv.level, cement)[1])
+            out.append(before_cement(was, lv.level, cement).sentence)
             continue
         if shown or now is None or not _before(lv, treatments):
             continue

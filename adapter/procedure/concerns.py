@@ -51,7 +51,7 @@ from adapter.vocabulary import (
     SINS_UNSTABLE_FROM,
     ComponentSpec,
 )
-from adapter.vocabulary.scores.sins import unstable_if_after
+from adapter.vocabulary.scores.sins import before_cement
 
 __all__ = [
     "Concern",
@@ -280,26 +280,24 @@ def cement_unsettled(at: LevelResult, prior: Prior | None = None) -> list[Concer
         (_BILATERAL, inputs.posterolateral.values, inputs.posterolateral.known),
     ]
     out = [
-        *_unless_before(at),
-        *(
-            _unsettled_input(at, unsafe, values if known else None, before)
-            for unsafe, values, known in pairs
-            if unsafe.value in values and values != {unsafe.value}
-        ),
+        _unsettled_input(at, unsafe, values if known else None, before)
+        for unsafe, values, known in pairs
+        if unsafe.value in values and values != {unsafe.value}
     ]
     total = at.result.total
     if out or total.high < SINS_UNSTABLE_FROM:
-        return out
+        return [*_unless_before(at), *out]
     settle = to_settle(at.result, at.bases)
     could = f"SINS {total}{before} could be {SINS_UNSTABLE_FROM} or more (unstable): {settle}"
     return [
+        *_unless_before(at),
         Concern(
             f"SINS {total} at {at.level}{before} could be unstable: {settle} before cement alone",
             f"Cement alone at {at.level}: {could} before cement alone; at {SINS_UNSTABLE_FROM} "
             f"or more {_COMBINED}.",
             possible=True,
             open=could,
-        )
+        ),
     ]
 
 
@@ -309,16 +307,15 @@ def _unless_before(at: LevelResult) -> list[Concern]:
     was, t = unstable_unless_before(at), at.assessment.unordered
     if was is None or t is None:
         return []
-    cement = f"{t.name}{on_or_in(t.time.day)}"
-    open_, _ = unstable_if_after(was, at.level, cement)
-    said = f"{was} at {at.level} before the {cement}, findings of unknown order against it"
+    said = before_cement(was, at.level, f"{t.name}{on_or_in(t.time.day)}")
+    # Said in the detail only: the summary's "findings before or after it — re-image"
+    # (criterion 3) is what settles it, and the summary has room for that alone.
     return [
         Concern(
-            f"{said}: possibly unstable before cement alone — re-assess",
-            f"Cement alone at {at.level}: {open_}; {_COMBINED}.",
-            f"{was} at {at.level} before cement, then findings of unknown order: re-assess",
+            "",
+            f"Cement alone at {at.level}: {said.open}; {_COMBINED}.",
             possible=True,
-            open=open_,
+            open=said.open,
         )
     ]
 

@@ -4,7 +4,7 @@ referral wording after Fourney DR et al., J Clin Oncol 2011;29:3072."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
 
@@ -248,18 +248,31 @@ def unstable_with_cement(
     return f"{what} {order} the {treatment}: unstable {order} cement alone{too}; {NO_FIXATION}"
 
 
-def unstable_if_after(reason: str, level: str, treatment: str) -> tuple[str, str]:
+class BeforeCement(NamedTuple):
     """A level shown from findings of an unknown order against its cement alone, certainly
-    unstable by the findings certainly before that cement (``reason``, "SINS 14"): had the others
-    come after it, it was unstable before cement alone (contract §6 v3). What is open, as the
-    SINS card's detail says it after "Possibly unstable:"; and the sentence beside SINS words
-    that do not show it, as the RiskAssessment says it."""
-    what = f"{reason[:1].upper()}{reason[1:]} at {level} before the {treatment}"
-    return (
-        f"{what}: unstable before cement alone if the findings not known to be before or after "
-        "it came after it",
-        f"{what}, with findings not known to be before or after it: possibly unstable before "
-        f"cement alone; {NO_FIXATION}",
+    unstable by the findings certainly before that cement: had the others come after it, it was
+    unstable before cement alone (contract §6 v3); their order settles it. Its words, each where
+    a surface says it."""
+
+    clause: str  # "SINS 14 at L3 before the vertebroplasty on 31 May 2024, with findings …"
+
+    @property
+    def open(self) -> str:
+        """What is open, as the SINS card's detail says it after "Possibly unstable:"."""
+        return f"{self.clause}: unstable before cement alone if those came after it"
+
+    @property
+    def sentence(self) -> str:
+        """Beside SINS words that do not show it, as the RiskAssessment says it."""
+        said = f"{self.clause[:1].upper()}{self.clause[1:]}"
+        return f"{said}: possibly unstable before cement alone; {NO_FIXATION}"
+
+
+def before_cement(reason: str, level: str, treatment: str) -> BeforeCement:
+    """``reason`` ("SINS 14", "subluxation") at ``level`` before ``treatment`` ("vertebroplasty
+    on 31 May 2024"), beside findings of an unknown order against it."""
+    return BeforeCement(
+        f"{reason} at {level} before the {treatment}, with findings of unknown order against it"
     )
 
 

@@ -1323,16 +1323,17 @@ def test_findings_before_cement_alone_are_not_forgotten_beside_findings_of_unkno
     mitigation = _sins_risk(resources)["mitigation"]
     assert NOT_NEEDED not in mitigation, mitigation
     assert (
-        f"{said} before the vertebroplasty on 31 May 2024, with findings not known to be before "
-        "or after it: possibly unstable before cement alone; no fixation recorded — consider "
+        f"{said} before the vertebroplasty on 31 May 2024, with findings of unknown order "
+        "against it: possibly unstable before cement alone; no fixation recorded — consider "
         "surgical review."
     ) in mitigation, mitigation
     headline = next(line for line in card_text.splitlines() if "L3 SINS 2," in line)
     assert "possibly unstable" in headline, card_text
     opened = (
-        f"Possibly unstable: {said} before the vertebroplasty on 31 May 2024: unstable before "
-        "cement alone if the findings not known to be before or after it came after it; no "
-        "fixation recorded — consider surgical review."
+        f"Possibly unstable: {said if said.startswith('SINS') else said.lower()[:1] + said[1:]} "
+        "before the vertebroplasty on 31 May "
+        "2024, with findings of unknown order against it: unstable before cement alone if those "
+        "came after it; no fixation recorded — consider surgical review."
     )
     for where in (text, page):
         assert opened in " ".join(where.split()), where
@@ -1351,7 +1352,7 @@ def test_noms_reads_either_at_a_level_possibly_unstable_before_cement_alone():
         line.strip() for line in text.splitlines() if line.strip().startswith("M: SINS 2 at L3")
     )
     assert m == (
-        "M: SINS 2 at L3 — stable; SINS 14 at L3 before the vertebroplasty on 31 May 2024, then "
+        "M: SINS 2 at L3 — stable; SINS 14 at L3 before the vertebroplasty on 31 May 2024, with "
         "findings of unknown order against it: possibly unstable before cement alone — either"
     ), text
 
@@ -1364,8 +1365,8 @@ def test_the_procedure_check_warns_of_cement_alone_at_a_level_possibly_unstable_
     (check,) = [c for c in cards if c.summary.startswith("Vertebroplasty L3")]
     assert check.indicator == "warning"
     assert (
-        "**Warning**: Cement alone at L3: Subluxation at L3 before the vertebroplasty on 31 May "
-        "2024: unstable before cement alone if the findings not known to be before or after it "
+        "**Warning**: Cement alone at L3: subluxation at L3 before the vertebroplasty on 31 May "
+        "2024, with findings of unknown order against it: unstable before cement alone if those "
         "came after it; the case series combined cement with pedicle screw fixation."
     ) in (check.detail or ""), check.detail
 
@@ -1489,12 +1490,10 @@ def test_a_stable_verdict_given_after_the_findings_before_the_cement_is_read_by_
     # NOMS reads the verdict over SINS, as it does when every finding is before the cement.
     verdict = finding("stab", "spinal-stability", "stable", level="L3", when="2024-05-30T10:00:00Z")
     _, _, text, _ = surfaces(decisions_for(_l3_unordered(HIGH_L3, verdict)))
-    m = next(
-        line.strip()
-        for line in text.splitlines()
-        if line.strip().startswith("M: ") and "L3" in line
-    )
-    assert "either" not in m and "since the verdict" not in m, m
+    lines = [line.strip() for line in text.splitlines()]
+    paths = next(n for n, line in enumerate(lines) if line.startswith("L3: one of these paths"))
+    m = next(line for line in lines[paths:] if line.startswith("M: "))
+    assert m == "M: Mechanical stability of the spine: Stable (Observation/stab, 30 May 2024)", m
 
 
 def test_the_order_summary_keeps_its_action_beside_findings_before_the_cement():
