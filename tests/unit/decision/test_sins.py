@@ -5,6 +5,7 @@ normal alignment 0, collapse < 50 % 2, no posterolateral involvement 0 → 10.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -1522,3 +1523,43 @@ def test_findings_a_year_before_the_cement_are_said_as_dated():
         "SINS 14 (dated) at L3 before the vertebroplasty on 31 May 2024"
         in (_sins_risk(old)["mitigation"])
     )
+
+
+@pytest.mark.parametrize(
+    ("resources", "drawn"),
+    [
+        pytest.param(
+            default_patient(sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**SUBLUXED_L3))),
+            "L3 SINS 6 before the vertebroplasty (stable) · unstable with cement alone",
+            id="subluxed before the cement",
+        ),
+        pytest.param(
+            default_patient(
+                sins=STABLE_L3,
+                extra=(procedure("vp-l3", "22511", "L3", when="2024-05-30"), *_l3(**SUBLUXED_L3)),
+            ),
+            "L3 SINS 6 not known to be before or after the vertebroplasty (stable) · unstable with "
+            "cement alone",
+            id="subluxed, of unknown order",
+        ),
+        pytest.param(
+            _l3_unordered(),
+            "L3 SINS 2 not known to be before or after the vertebroplasty (stable) · possibly "
+            "unstable with cement alone",
+            id="SINS 14 before, stable of unknown order",
+        ),
+        pytest.param(
+            default_patient(sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**SUBLUXED_L3), *_l3_after())),
+            "L3 SINS 2 (stable) · unstable with cement alone",
+            id="subluxed before, stable after",
+        ),
+    ],
+)
+def test_the_spine_drawing_never_shows_a_level_the_card_warns_of_as_only_stable(resources, drawn):
+    # The card warns "unstable before cement alone; no fixation recorded — consider surgical
+    # review"; the page's drawing labelled the level "· stable", its SINS band, and nothing else.
+    _, _, _, page = surfaces(decisions_for(resources))
+    label = html.unescape(re.search(r'aria-label="(Spine from[^"]*)"', page)[1])
+    assert drawn in label, label
+    shown = drawn.removeprefix("L3 ").replace(" (stable)", " · stable")  # the box's own words
+    assert shown in html.unescape(page), page
