@@ -77,6 +77,9 @@ LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-trea
 
 CONSULT = SINS_CONSULT  # re-exported: the surfaces word it as the vocabulary does
 CEMENT_POSSIBLE = "possibly unstable before cement alone"
+# What cement alone at a level means, in the spine drawing's few words beside its band.
+DRAWN_UNSTABLE = "unstable with cement alone"
+DRAWN_POSSIBLE = "possibly unstable with cement alone"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
 _GROUP: dict[LevelState, int] = {
@@ -131,6 +134,28 @@ class SinsLevel:
     @property
     def in_worst_choice(self) -> bool:
         return _GROUP[self.state] == 0
+
+    @property
+    def with_cement(self) -> str | None:
+        """What cement alone at the level means, as the card says it (contract §6 v3), in the
+        spine drawing's few words beside its band: :data:`DRAWN_UNSTABLE`, :data:`DRAWN_POSSIBLE`;
+        None when the level has no cement alone, neither holds, its band says it already, or a
+        verdict said against the cement does (its own words are drawn)."""
+        t, lv = self.treatment, self.level
+        if t is None or "fixation" in t.kinds or lv.result.total.low >= SINS_UNSTABLE_FROM:
+            return None
+        v = lv.verdict
+        if v is not None and v.certain and v.order:
+            return None
+        if self.state == "after-treatment":
+            now, was = unstable_after_cement(lv), unstable_before_cement(lv)
+            return DRAWN_UNSTABLE if now is not None or was is not None else None
+        if self.state != "before-treatment" or not _assessed(lv):
+            return None
+        alone = _cement_alone(lv)
+        if alone is None:
+            return None
+        return DRAWN_UNSTABLE if alone[0] == CEMENT_ALONE else DRAWN_POSSIBLE
 
 
 @dataclass(frozen=True, slots=True)

@@ -294,6 +294,11 @@ def patient_body(decisions: Decisions) -> str:
                 for lv in decisions.levels.levels
                 if (verdict := recorded_unstable(lv.level, day=False)) is not None
             },
+            {
+                lv.name: caution
+                for lv in decisions.levels.levels
+                if (caution := lv.with_cement) is not None
+            },
         ),
         "<figcaption>SINS per level (colour and words give the band)"
         + ("; ● treated level" if treated else "")

@@ -46,26 +46,27 @@ def spine_svg(
     unbanded: Mapping[str, str] | None = None,
     before: Mapping[str, str] | None = None,
     verdicts: Mapping[str, str] | None = None,
+    cautions: Mapping[str, str] | None = None,
 ) -> str:
     """``scored`` maps a level to (total as shown, SINS band code or None when unsettled);
     ``treated`` a treated level to what was done there ("fixation on 20 May 2024");
     ``unbanded`` a level drawn without a band to what is said of it instead (``FIXED``: screws
     in or around it; ``NOT_ASSESSED``); ``before`` a level shown from findings before its
     treatment ("before the vertebroplasty"); ``verdicts`` a level to the recorded verdict of
-    instability its card says beside SINS ("recorded unstable"), never left out of the words."""
-    treated, before, unbanded, verdicts = (
-        treated or {},
-        before or {},
-        unbanded or {},
-        verdicts or {},
-    )
+    instability its card says beside SINS ("recorded unstable"), never left out of the words;
+    ``cautions`` a level to what its card warns of that its band does not show ("unstable with
+    cement alone"), said after it, so that no level the card warns of is drawn as only "stable"."""
+    treated, before, unbanded = treated or {}, before or {}, unbanded or {}
+    beside = [verdicts or {}, cautions or {}]
+    # Each level's words after its band: its verdict, then what its card warns of.
+    words = {lv: " · ".join(m[lv] for m in beside if lv in m) for m in beside for lv in m}
     height = _TOP * 2 + len(_DRAWN) * (_ROW + _GAP)
 
     def sins(level: str, total: str) -> str:
         return f"SINS {total} {before[level]}" if level in before else f"SINS {total}"
 
     def verdict(level: str) -> str:
-        return f" · {verdicts[level]}" if level in verdicts else ""
+        return f" · {words[level]}" if level in words else ""
 
     described = "; ".join(
         (
