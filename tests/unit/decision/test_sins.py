@@ -1563,3 +1563,38 @@ def test_the_spine_drawing_never_shows_a_level_the_card_warns_of_as_only_stable(
     assert drawn in label, label
     shown = drawn.removeprefix("L3 ").replace(" (stable)", " · stable")  # the box's own words
     assert shown in html.unescape(page), page
+
+
+def _l1(**changed: str) -> tuple[dict, ...]:
+    return (
+        condition("met-l1", "C79.51", level="L1"),
+        *(
+            finding(f"l1-{code}", code, answer, level="L1")
+            for code, answer in {**SINS_AT_T12, **changed}.items()
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("screws", "said"),
+    [
+        pytest.param(
+            (procedure("fix", "22842", "T12", "L1", when="2024-05-20T10:00:00Z"),),
+            "T12 and L1 were fixed with screws on 20 May 2024: SINS is not applicable to "
+            "instrumented levels and is not re-scored.",
+            id="one construct",
+        ),
+        pytest.param(
+            (SCREWS_T12, procedure("fix2", "22842", "L1", when="2024-05-21T10:00:00Z")),
+            "T12 was fixed with screws on 20 May 2024: SINS is not applicable to an instrumented "
+            "level and is not re-scored; L1 was fixed with screws on 21 May 2024: SINS is not "
+            "applicable to an instrumented level and is not re-scored.",
+            id="two constructs",
+        ),
+    ],
+)
+def test_the_risk_assessment_names_every_fixed_level_tied_for_the_worst(screws, said):
+    # T12 and L1 both SINS 15, both fixed: the RiskAssessment describes both (its basis cites
+    # both) but said only "T12 was fixed …".
+    resources = default_patient(sins=UNSTABLE_T12, extra=(*screws, *_l1(**UNSTABLE_T12)))
+    assert _sins_risk(resources)["mitigation"] == said
