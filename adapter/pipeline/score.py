@@ -319,8 +319,17 @@ def _fixed_risk(
     …", judged among themselves, not against a band that no longer applies), then the fixed
     level's sentence and a fracture coded since its picture."""
     level = worst[0]
-    fixed = not_applicable(
-        level.level, on_day(fixation.time.day), bridged=fixation.bridges(level.level)
+    # Every level tied for the worst and fixed is named, those fixed the same way that day
+    # together ("T12 and L1 were fixed …"), as the basis cites them all.
+    groups: dict[tuple[str, bool], list[str]] = {}
+    for lv in worst:
+        done = fixation if lv is level else fixation_at(assessment.treatments, lv.level)
+        if done is not None:
+            way = (on_day(done.time.day), done.bridges(lv.level))
+            groups.setdefault(way, []).append(lv.level)
+    fixed = "; ".join(
+        not_applicable(named[0], day, bridged=bridged, more=named[1:])
+        for (day, bridged), named in groups.items()
     )
     a = level.assessment
     fracture = a.fractured_since("its treatment") or a.fixed_fractured()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
 from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreSpec
+from adapter.vocabulary.text import and_list
 
 __all__ = [
     "CEMENT_ALONE",
@@ -199,17 +200,20 @@ _STABLE_BESIDE_VERDICT = (
 )
 
 
-def not_applicable(level: str, day: str, *, bridged: bool) -> str:
+def not_applicable(level: str, day: str, *, bridged: bool, more: Sequence[str] = ()) -> str:
     """Why a level fixed with screws has no SINS recommendation (contract §6 v3: never
-    re-scored), as the SINS card and the RiskAssessment say it; ``day``: " on 20 May 2024" or ""."""
+    re-scored), as the SINS card and the RiskAssessment say it; ``day``: " on 20 May 2024" or "";
+    ``more``: other levels fixed the same way that day, said with it ("T12 and L1 were …")."""
+    levels = and_list([level, *more])
+    was, it, an, level_s = ("were", "them", "", "levels") if more else ("was", "it", "an ", "level")
     if bridged:
         return (
-            f"{level} was bridged by screws above and below it{day}: SINS is not applicable "
+            f"{levels} {was} bridged by screws above and below {it}{day}: SINS is not applicable "
             "within a construct and is not re-scored"
         )
     return (
-        f"{level} was fixed with screws{day}: SINS is not applicable to an instrumented level "
-        "and is not re-scored"
+        f"{levels} {was} fixed with screws{day}: SINS is not applicable to {an}instrumented "
+        f"{level_s} and is not re-scored"
     )
 
 
