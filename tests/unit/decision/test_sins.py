@@ -1598,3 +1598,32 @@ def test_the_risk_assessment_names_every_fixed_level_tied_for_the_worst(screws, 
     # both) but said only "T12 was fixed …".
     resources = default_patient(sins=UNSTABLE_T12, extra=(*screws, *_l1(**UNSTABLE_T12)))
     assert _sins_risk(resources)["mitigation"] == said
+
+
+@pytest.mark.parametrize(
+    ("cement", "said"),
+    [
+        pytest.param(
+            CEMENT_L3,
+            "SINS 14 at L3 before the vertebroplasty on 31 May 2024: unstable before cement alone; "
+            "no fixation recorded — consider surgical review.",
+            id="before the cement",
+        ),
+        pytest.param(
+            procedure("vp-l3", "22511", "L3", when="2024-05-30"),
+            "SINS 14 at L3, not known to be before or after the vertebroplasty on 30 May 2024: "
+            "unstable either way; no fixation recorded — consider surgical review.",
+            id="of unknown order",
+        ),
+    ],
+)
+def test_sins_13_or_more_before_cement_alone_is_said_as_the_card_says_it(cement, said):
+    # The card: "L3 SINS 14 before cement on 31 May 2024: unstable before cement alone; no
+    # fixation recorded — consider surgical review". The RiskAssessment gave the band's words
+    # alone, and words the same SINS 14 as cement alone only once later findings re-score L3.
+    resources = default_patient(sins=STABLE_L3, extra=(cement, *_l3(**HIGH_L3)))
+    cards = score_cards(decide(result_of(resources), ()), "h")
+    assert "cement" in cards[0].summary and cards[0].indicator == "warning", cards[0].summary
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert said in mitigation, mitigation
+    assert mitigation.count("no fixation recorded") == 1, mitigation
