@@ -406,8 +406,10 @@ def _signs(
 def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> list[str]:
     """What makes each level cemented alone certainly unstable where its SINS words do not show
     it (contract §6 v3), as the card warns of it: a subluxation or a bilateral posterolateral
-    involvement whatever the total, and a total of 13 or more before the cement of a level
-    scored from findings after it; each worded by the findings' order against the cement. A
+    involvement whatever the total, and a total of 13 or more before the cement (of a level
+    scored from findings after it, or shown from findings before it or of an unknown order
+    against it: its band's words do not say cement alone); each worded by the findings' order
+    against the cement. A
     level shown from findings of an unknown order, unstable by those certainly before the
     cement, is possibly so: the others' order settles it.
     A level whose recorded verdict is said against the cement (:func:`_verdict_words`) carries
@@ -433,7 +435,9 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
             cement = f"{a.unordered.name}{on_day(a.unordered.time.day)}"
             out.append(before_cement(was, lv.level, cement).sentence)
             continue
-        if shown or now is None or not _before(lv, treatments):
+        # Before the cement or of an unknown order against it, even a total its band shows is
+        # said as cement alone, as the card says it; a verdict says it in its own words.
+        if now is None or now.startswith(RECORDED_UNSTABLE) or not _before(lv, treatments):
             continue
         latest = a.unordered or latest_stabilising(
             t for t in treatments if t.stabilises and t.at(lv.level)
