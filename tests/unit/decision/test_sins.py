@@ -1628,3 +1628,69 @@ def test_sins_13_or_more_before_cement_alone_is_said_as_the_card_says_it(cement,
     mitigation = _sins_risk(resources)["mitigation"]
     assert said in mitigation, mitigation
     assert mitigation.count("no fixation recorded") == 1, mitigation
+
+
+@pytest.mark.parametrize(
+    ("verdict_time", "screws"),
+    [
+        pytest.param("2024-05-20", SCREWS_T12, id="the screws' day, dated by its day"),
+        pytest.param(
+            "2024-05-20T15:00:00Z",
+            procedure("fix", "22842", "T12", when="2024-05-20"),
+            id="screws dated by their day",
+        ),
+        pytest.param("2024-05", SCREWS_T12, id="dated by its month"),
+        pytest.param(None, SCREWS_T12, id="no date"),
+    ],
+)
+def test_a_verdict_not_known_to_follow_the_screws_is_never_said_to(verdict_time, screws):
+    # The same day's "unstable" is as likely the verdict that led to the screws: "after its
+    # screws" stated a sequence the record does not hold, on every surface and in the record.
+    verdict = finding("stab", "spinal-stability", "unstable", level="T12", when=verdict_time or NOW)
+    if verdict_time is None:
+        del verdict["effectiveDateTime"]
+    resources = default_patient(sins=UNSTABLE_T12, extra=(screws, verdict))
+    _, card_text, text, page = surfaces(decisions_for(resources))
+    for where in (card_text, text, page, _sins_risk(resources)["mitigation"]):
+        assert "after its screws" not in where, where
+
+
+def test_an_old_verdict_after_the_screws_is_said_in_one_sentence():
+    screws = procedure("fix", "22842", "T12", when="2023-06-01T10:00:00Z")
+    verdict = finding(
+        "stab", "spinal-stability", "unstable", level="T12", when="2023-09-01T09:00:00Z"
+    )
+    resources = default_patient(sins=UNSTABLE_T12, extra=(screws, verdict))
+    _, _, text, _ = surfaces(decisions_for(resources))
+    said = (
+        "Recorded unstable at T12 on 1 Sep 2023 (dated), after its screws — re-assess it and "
+        "consider surgical review."
+    )
+    assert said in _sins_risk(resources)["mitigation"]
+    assert said in " ".join(text.split()), text
+
+
+def test_a_verdict_after_the_screws_beside_a_fracture_since_keeps_its_action_in_the_summary():
+    fracture = condition("fx", "M84.58XA", level="T12", onset="2024-06-01T08:00:00Z")
+    resources = default_patient(extra=(SCREWS_T12, fracture, VERDICT_T12))
+    summary = score_cards(decide(result_of(resources), ()), "h")[0].summary
+    assert summary.endswith("consider surgical review") and "re-image" in summary, summary
+    assert len(summary) < 140
+
+
+def test_a_verdict_at_a_level_not_fixed_is_not_set_against_another_ones_sins():
+    # T12 fixed; the verdict is L3's; L4 (SINS 4) is the level the words beside the fixed one
+    # describe: "At L4: Stable by SINS (0–6), which does not override a recorded verdict".
+    l3_verdict = finding("stab3", "spinal-stability", "unstable", level="L3")
+    resources = default_patient(
+        sins=UNSTABLE_T12,
+        extra=(
+            SCREWS_T12,
+            *_l3(**STABLE_L3),
+            l3_verdict,
+            *_l4(**{"bone-lesion-quality": "blastic", "spinal-pain": "pain-free"}),
+        ),
+    )
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert "At L4: Stable by SINS (0–6). SINS does not assess" in mitigation, mitigation
+    assert NOT_NEEDED not in mitigation, mitigation
