@@ -51,6 +51,8 @@ from adapter.vocabulary.cards import REMISSION, SUMMARY_MAX, URGENCY, Indicator,
 from adapter.vocabulary.scores.sins import (
     AFTER_SCREWS,
     CEMENT_ALONE,
+    DRAWN_POSSIBLE,
+    DRAWN_UNSTABLE,
     NO_FIXATION,
     SINS_OVERRIDE,
     UNFIXED,
@@ -77,9 +79,6 @@ LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-trea
 
 CONSULT = SINS_CONSULT  # re-exported: the surfaces word it as the vocabulary does
 CEMENT_POSSIBLE = "possibly unstable before cement alone"
-# What cement alone at a level means, in the spine drawing's few words beside its band.
-DRAWN_UNSTABLE = "unstable with cement alone"
-DRAWN_POSSIBLE = "possibly unstable with cement alone"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
 _GROUP: dict[LevelState, int] = {
@@ -144,8 +143,7 @@ class SinsLevel:
         t, lv = self.treatment, self.level
         if t is None or "fixation" in t.kinds or lv.result.total.low >= SINS_UNSTABLE_FROM:
             return None
-        v = lv.verdict
-        if v is not None and v.certain and v.order:
+        if lv.verdict is not None and lv.verdict.against_cement:
             return None
         if self.state == "after-treatment":
             now, was = unstable_after_cement(lv), unstable_before_cement(lv)
@@ -497,7 +495,7 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
         worded, v = _verdict(lv), lv.verdict
         if worded is None or v is None:
             return treated
-        if v.certain and v.order:  # cement alone, before or after a verdict of instability
+        if v.against_cement:  # cement alone, before or after a verdict of instability
             whole = f"{lv.level} {worded.whole}"
             cement_dayless = f"{lv.level} {worded.cement_dayless}"
             # Then the verdict's day, its age ("(dated)") and its order against the cement kept;
@@ -531,10 +529,18 @@ def _level(lv: LevelResult, result: PatientResult) -> SinsLevel:
             words = _fitting(candidates)
             return replace(treated, headline=words, indicator="warning", consult=True)
         verdict, short = worded.whole, worded.bare
-        if treated.state == "fixed" and v.fixed and v.certain:
-            # Recorded after its screws: the words that ask for review outlast the verdict's day.
+        if treated.state == "fixed" and v.after_screws:
+            # Recorded after its screws: the words that ask for review outlast the verdict's day,
+            # and then "SINS not applicable" (the detail says it) beside a fracture since.
             said = (worded.whole, worded.dayless, worded.bare)
             forms = [f"{treated.headline}; {w}, {AFTER_SCREWS}" for w in said]
+            if (since := fracture_since(lv) or _since_findings(lv)) is not None:
+                t = treated.treatment
+                day = on_day(t.time.day) if t is not None else ""
+                forms += [
+                    f"{lv.level} fixed{d}: {_brief(since)}; {worded.bare}, {AFTER_SCREWS}"
+                    for d in (day, "")
+                ]
             return replace(treated, headline=_fitting(forms), indicator="warning")
         if any(said in treated.headline for said in worded):
             return treated  # said already, by the findings after the treatment (in brief)
@@ -648,10 +654,10 @@ def recommendation(lv: SinsLevel, default: str) -> str:
     verdict, v = recorded_unstable(lv.level, at=True, settle=True), lv.level.verdict
     if verdict is None or v is None:
         return text
-    if v.certain and v.fixed:
-        verdict = after_screws(verdict, bool(v.settle))
+    if v.after_screws:
+        verdict = after_screws(recorded_unstable(lv.level, at=True) or verdict, v.settle)
     text = beside_verdict(text, verdict[:1].upper() + verdict[1:])
-    if v.certain and v.order and NO_FIXATION not in text:
+    if v.against_cement and NO_FIXATION not in text:
         text += f" Unstable, with cement alone; {NO_FIXATION}."
     return text
 

@@ -80,11 +80,25 @@ class Verdict:
     # With no level: the day of a later "stable" with no level, passed over as it may be another
     # level's, said beside it (" on 30 May 2024"); "" without.
     later_stable: str = ""
+    # With ``fixed``: every screw at the level certainly came before its latest reading.
+    after_fixed: bool = False
 
     @property
     def certain(self) -> bool:
         """Certainly "unstable" and at this level (it may still be dated)."""
         return not (self.conflicting or self.unplaced)
+
+    @property
+    def against_cement(self) -> bool:
+        """Certain, and said against the latest cement alone at the level (:attr:`order`)."""
+        return self.certain and bool(self.order)
+
+    @property
+    def after_screws(self) -> bool:
+        """Certain, and certainly recorded after the level's screws: the construct may not hold
+        (adapter.vocabulary.scores.sins.AFTER_SCREWS). One of an unknown order against them
+        may be the verdict that led to them: only named."""
+        return self.certain and self.after_fixed
 
     @property
     def freshness(self) -> str:
@@ -368,7 +382,7 @@ def unstable_unless_before(at: LevelResult) -> str | None:
     treatment, v = at.assessment.unordered, at.verdict
     if treatment is None or at.before is None or "fixation" in treatment.kinds:
         return None
-    if unstable_reason(at) is not None or (v is not None and v.certain and v.order):
+    if unstable_reason(at) is not None or (v is not None and v.against_cement):
         return None  # certain already: by the findings shown, or a verdict against the cement
     reason = unstable_reason(at.before)
     if reason is not None and reason.startswith("SINS"):

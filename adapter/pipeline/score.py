@@ -198,7 +198,8 @@ def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> 
         day = on_day(t.time.day)
     later = assessment.more.stability_later_stable if assessment.more and unplaced else None
     said = on_day(later.time.day) if later is not None and later.time is not None else ""
-    return Verdict(basis, conflicting, unplaced, bool(screws), order, day, said)
+    after = last is not None and bool(screws) and all(follows(last, t.time) for t in screws)
+    return Verdict(basis, conflicting, unplaced, bool(screws), order, day, said, after)
 
 
 def _deceased(assessment: PatientAssessment) -> str | None:
@@ -342,7 +343,9 @@ def _fixed_risk(
     others = _sins_risk(assessment, rest, None, named=True) if rest else None
     others_said = (others.resource.get("mitigation") or "") if others is not None else ""
     verdicts = _verdicts(levels)
-    elsewhere = not any(recorded_unstable(lv) for lv in rest)
+    # The verdicts' clause belongs to the words of a level one is at: those describe the worst
+    # of the levels not fixed (``others``), never the levels a verdict is at elsewhere.
+    elsewhere = not any(recorded_unstable(lv) for lv in worst_levels(rest)) if rest else True
     said = [fixed, others_said, *(_identifier(lv.observation) for lv in worst[1:])]
     if verdicts:
         said.append(verdicts)
@@ -417,7 +420,7 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
     out: list[str] = []
     for lv in levels:
         v, a = lv.verdict, lv.assessment
-        if (v is not None and v.certain and v.order) or fixation_at(treatments, lv.level):
+        if (v is not None and v.against_cement) or fixation_at(treatments, lv.level):
             continue
         now = unstable_reason(lv)
         shown = now is None or now.startswith(("SINS", RECORDED_UNSTABLE))  # its band, its verdict
@@ -462,8 +465,8 @@ def _verdict_words(lv: LevelResult) -> str | None:
     words, v = recorded_unstable(lv, at=True, settle=True), lv.verdict
     if words is None or v is None or not v.certain:
         return words
-    if v.fixed:  # recorded after its screws
-        return after_screws(words, bool(v.settle))
+    if v.after_screws:
+        return after_screws(recorded_unstable(lv, at=True) or words, v.settle)
     if not v.order:
         return words
     # After an action ("— re-assess it") a colon would read as that action's reason.

@@ -152,7 +152,7 @@ def _cemented_verdict(at: LevelResult) -> str | None:
     """A verdict of instability at a level cemented alone, before or after that cement:
     "recorded unstable at T12 on 30 May 2024, after the vertebroplasty on 20 May 2024"."""
     v = at.verdict
-    return recorded_unstable(at, at=True) if v is not None and v.certain and v.order else None
+    return recorded_unstable(at, at=True) if v is not None and v.against_cement else None
 
 
 def _unstable(at: LevelResult, before: str) -> str | None:

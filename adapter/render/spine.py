@@ -65,6 +65,11 @@ def spine_svg(
     def sins(level: str, total: str) -> str:
         return f"SINS {total} {before[level]}" if level in before else f"SINS {total}"
 
+    def banded(level: str, band: str | None) -> str:
+        # Beside what the card warns of, the band is SINS's reading only ("stable by SINS").
+        said = BAND_WORDS[band]
+        return f"{said} by SINS" if level in (cautions or {}) and band is not None else said
+
     def verdict(level: str) -> str:
         return f" · {words[level]}" if level in words else ""
 
@@ -72,7 +77,7 @@ def spine_svg(
         (
             f"{lv} {unbanded[lv]}"
             if lv in unbanded
-            else f"{lv} {sins(lv, total)} ({BAND_WORDS[band]})"
+            else f"{lv} {sins(lv, total)} ({banded(lv, band)})"
         )
         + verdict(lv)
         for lv, (total, band) in scored.items()
@@ -109,7 +114,7 @@ def spine_svg(
             said = (
                 escape(unbanded[level])
                 if level in unbanded
-                else f"{escape(sins(level, total))} · {BAND_WORDS[band]}"
+                else f"{escape(sins(level, total))} · {banded(level, band)}"
             ) + escape(verdict(level))
             parts.append(
                 f'<text x="{_LEFT + 72}" y="{y + 13}" font-size="12" fill="#1b1f24">{said}</text>'

@@ -180,16 +180,21 @@ SINS_OVERRIDE = "SINS does not override it"
 UNFIXED = "no fixation recorded"
 NO_FIXATION = f"{UNFIXED} — consider surgical review"
 CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
+# What cement alone at a level means, in the spine drawing's few words beside its band.
+DRAWN_UNSTABLE = "unstable with cement alone"
+DRAWN_POSSIBLE = "possibly unstable with cement alone"
 # A verdict of instability recorded after a level's screws: the construct may not hold. The
 # contract is silent (SINS is not applicable there); a spine surgeon reviews it.
 AFTER_SCREWS = "after its screws — consider surgical review"
 
 
-def after_screws(verdict: str, settle: bool) -> str:
+def after_screws(verdict: str, settle: str | None = None) -> str:
     """A verdict of instability recorded after its level's screws, as the RiskAssessment and the
     detail say it: "Recorded unstable at T12 on 30 May 2024, after its screws — consider surgical
-    review"; after an action of its own (``settle``: "— re-assess it"), a semicolon."""
-    return f"{verdict}{'; ' if settle else ', '}{AFTER_SCREWS}"
+    review"; with an action of its own (``settle``, "re-assess it"), both in one sentence."""
+    if settle:
+        return f"{verdict}, after its screws — {settle} and consider surgical review"
+    return f"{verdict}, {AFTER_SCREWS}"
 
 
 _STABLE_WORDING = SINS.band("sins-stable").wording

@@ -1531,7 +1531,7 @@ def test_findings_a_year_before_the_cement_are_said_as_dated():
     [
         pytest.param(
             default_patient(sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**SUBLUXED_L3))),
-            "L3 SINS 6 before the vertebroplasty (stable) · unstable with cement alone",
+            "L3 SINS 6 before the vertebroplasty (stable by SINS) · unstable with cement alone",
             id="subluxed before the cement",
         ),
         pytest.param(
@@ -1539,19 +1539,19 @@ def test_findings_a_year_before_the_cement_are_said_as_dated():
                 sins=STABLE_L3,
                 extra=(procedure("vp-l3", "22511", "L3", when="2024-05-30"), *_l3(**SUBLUXED_L3)),
             ),
-            "L3 SINS 6 not known to be before or after the vertebroplasty (stable) · unstable with "
-            "cement alone",
+            "L3 SINS 6 not known to be before or after the vertebroplasty (stable by SINS) · "
+            "unstable with cement alone",
             id="subluxed, of unknown order",
         ),
         pytest.param(
             _l3_unordered(),
-            "L3 SINS 2 not known to be before or after the vertebroplasty (stable) · possibly "
+            "L3 SINS 2 not known to be before or after the vertebroplasty (stable by SINS) · possibly "
             "unstable with cement alone",
             id="SINS 14 before, stable of unknown order",
         ),
         pytest.param(
             default_patient(sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**SUBLUXED_L3), *_l3_after())),
-            "L3 SINS 2 (stable) · unstable with cement alone",
+            "L3 SINS 2 (stable by SINS) · unstable with cement alone",
             id="subluxed before, stable after",
         ),
     ],
@@ -1562,7 +1562,9 @@ def test_the_spine_drawing_never_shows_a_level_the_card_warns_of_as_only_stable(
     _, _, _, page = surfaces(decisions_for(resources))
     label = html.unescape(re.search(r'aria-label="(Spine from[^"]*)"', page)[1])
     assert drawn in label, label
-    shown = drawn.removeprefix("L3 ").replace(" (stable)", " · stable")  # the box's own words
+    shown = drawn.removeprefix("L3 ").replace(
+        " (stable by SINS)", " · stable by SINS"
+    )  # the box's own words
     assert shown in html.unescape(page), page
 
 
