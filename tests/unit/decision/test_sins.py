@@ -1696,3 +1696,47 @@ def test_a_verdict_at_a_level_not_fixed_is_not_set_against_another_ones_sins():
     mitigation = _sins_risk(resources)["mitigation"]
     assert "At L4: Stable by SINS (0–6). SINS does not assess" in mitigation, mitigation
     assert NOT_NEEDED not in mitigation, mitigation
+
+
+@pytest.mark.parametrize(
+    ("conflict", "said"),
+    [
+        pytest.param(
+            finding(
+                "l3-after-al2",
+                "spinal-alignment",
+                "subluxation",
+                level="L3",
+                when="2024-05-31T12:00:00Z",
+            ),
+            "Alignment conflicting at L3",
+            id="alignment",
+        ),
+        pytest.param(
+            finding(
+                "l3-after-pl2",
+                "posterolateral-involvement",
+                "bilateral",
+                level="L3",
+                when="2024-05-31T12:00:00Z",
+            ),
+            "Posterolateral involvement conflicting at L3",
+            id="posterolateral involvement",
+        ),
+    ],
+)
+def test_a_level_possibly_unstable_after_cement_alone_is_never_shown_as_only_stable(conflict, said):
+    # Findings after L3's cement alone disagree: a subluxation (or bilateral involvement) or not.
+    # Cement cannot treat either; the card showed "SINS 2–6 at L3 (stable)" and the text "no
+    # surgical consultation needed", as it does not for the same conflict before the cement.
+    resources = default_patient(
+        sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**STABLE_L3), *_l3_after(), conflict)
+    )
+    _, card_text, text, page = surfaces(decisions_for(resources))
+    line = next(line for line in card_text.splitlines() if "at L3" in line or "L3 SINS" in line)
+    assert "possibly unstable after cement alone" in line, card_text
+    for where in (text, page):
+        flat = " ".join(where.split())
+        assert f"Possibly unstable after cement alone: {said}" in flat, where
+        for part in re.split(r"\n|<p>|</p>|<li>", where):
+            assert not (NOT_NEEDED in part and "cement alone" in part), part
