@@ -32,8 +32,10 @@ from adapter.pipeline import (
     unstable_reason,
 )
 from adapter.procedure.concerns import (
+    Concern,
     cement_unsettled,
     cement_unstable,
+    unsettled_inputs,
     unstable_after_cement,
     unstable_before_cement,
 )
@@ -54,6 +56,7 @@ from adapter.vocabulary.scores.sins import (
     DRAWN_POSSIBLE,
     DRAWN_UNSTABLE,
     NO_FIXATION,
+    POSSIBLE_AFTER,
     SINS_OVERRIDE,
     UNFIXED,
     after_screws,
@@ -146,8 +149,9 @@ class SinsLevel:
         if lv.verdict is not None and lv.verdict.against_cement:
             return None
         if self.state == "after-treatment":
-            now, was = unstable_after_cement(lv), unstable_before_cement(lv)
-            return DRAWN_UNSTABLE if now is not None or was is not None else None
+            if unstable_after_cement(lv) is not None or unstable_before_cement(lv) is not None:
+                return DRAWN_UNSTABLE
+            return DRAWN_POSSIBLE if _unsettled_after(lv) else None
         if self.state != "before-treatment" or not _assessed(lv):
             return None
         alone = _cement_alone(lv)
@@ -292,10 +296,29 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
             return SinsLevel(lv, "after-treatment", "warning", words, latest, True)
         # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
         if lv.before is None or unstable_before_cement(lv) is None:
-            return scored
+            if scored.indicator != "info" or not _unsettled_after(lv):
+                return scored
+            # Possibly so after it (findings that conflict on what cement cannot treat): info,
+            # as a possible instability is, in words that say what settles it.
+            head = f"{lv.level} SINS {lv.result.total} after cement"
+            settle = to_settle(lv.result, lv.bases)
+            forms = [f"{head}{d}: {POSSIBLE_AFTER} — {settle}" for d in (when, "")]
+            return replace(scored, headline=_fitting(forms))
         words = f"{lv.level} SINS {lv.before.result.total} before cement{when}: {CEMENT_ALONE}"
         return SinsLevel(lv, "after-treatment", "warning", words, latest, scored.consult)
     return _fractured(lv, _before_level(lv, latest))
+
+
+def _unsettled_after(lv: LevelResult) -> list[Concern]:
+    """What may make a level re-scored after cement alone unstable whatever its total, each with
+    what settles it: the findings after it in conflict on a subluxation or a bilateral
+    involvement, which cement cannot treat (the procedure check's facts). One not recorded since
+    is its range's to say ("could be up to 15 (unstable) — record alignment"), as is a range
+    that could reach 13."""
+    t = lv.assessment.after
+    if t is None or "fixation" in t.kinds:
+        return []
+    return [c for c in unsettled_inputs(lv, recorded_only=True) if c.open]
 
 
 def fracture_since(lv: LevelResult) -> str | None:
@@ -734,6 +757,10 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
                 else f". {CEMENT_ALONE.capitalize()}."
             )
             text += f" Before the {t.name}: SINS {was.result.total}{then}"
+            unstable = True
+        if not unstable and (maybe := _unsettled_after(lv.level)):
+            said = "; ".join(c.open for c in maybe if c.open)
+            text += f" {POSSIBLE_AFTER[:1].upper()}{POSSIBLE_AFTER[1:]}: {said}; {NO_FIXATION}."
             unstable = True
         if unstable:  # with cement alone: never "no surgical consultation needed" beside it
             text = without_all_clear(text)

@@ -58,6 +58,7 @@ __all__ = [
     "cement_unsettled",
     "cement_unstable",
     "order_concerns",
+    "unsettled_inputs",
     "unstable_after_cement",
     "unstable_before_cement",
 ]
@@ -272,18 +273,7 @@ def cement_unsettled(at: LevelResult, prior: Prior | None = None) -> list[Concer
     """What may make the level too unstable for cement alone but is not certain, each named
     with what settles it (asked when :func:`cement_unstable` finds nothing certain)."""
     before = f" {prior.before}" if prior is not None and prior.stale else ""
-    inputs = at.assessment.inputs
-    # (the input's possible values, whether any was recorded) — a frozenset, unlike Possible, is
-    # covariant, so the two enums meet as Enum
-    pairs: list[tuple[_Unsafe, frozenset[Enum], bool]] = [
-        (_SUBLUXATION, inputs.alignment.values, inputs.alignment.known),
-        (_BILATERAL, inputs.posterolateral.values, inputs.posterolateral.known),
-    ]
-    out = [
-        _unsettled_input(at, unsafe, values if known else None, before)
-        for unsafe, values, known in pairs
-        if unsafe.value in values and values != {unsafe.value}
-    ]
+    out = unsettled_inputs(at, before)
     total = at.result.total
     if out or total.high < SINS_UNSTABLE_FROM:
         return [*_unless_before(at), *out]
@@ -298,6 +288,27 @@ def cement_unsettled(at: LevelResult, prior: Prior | None = None) -> list[Concer
             possible=True,
             open=could,
         ),
+    ]
+
+
+def unsettled_inputs(
+    at: LevelResult, before: str = "", *, recorded_only: bool = False
+) -> list[Concern]:
+    """The inputs that may hold what cement cannot treat (a subluxation, a bilateral
+    posterolateral involvement) but do not certainly: findings in conflict, or none recorded
+    (not with ``recorded_only``); ``before`` how the findings stand against a treatment
+    (" before the vertebroplasty …")."""
+    inputs = at.assessment.inputs
+    # (the input's possible values, whether any was recorded) — a frozenset, unlike Possible, is
+    # covariant, so the two enums meet as Enum
+    pairs: list[tuple[_Unsafe, frozenset[Enum], bool]] = [
+        (_SUBLUXATION, inputs.alignment.values, inputs.alignment.known),
+        (_BILATERAL, inputs.posterolateral.values, inputs.posterolateral.known),
+    ]
+    return [
+        _unsettled_input(at, unsafe, values if known else None, before)
+        for unsafe, values, known in pairs
+        if unsafe.value in values and values != {unsafe.value} and (known or not recorded_only)
     ]
 
 

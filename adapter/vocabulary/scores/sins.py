@@ -183,6 +183,9 @@ CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
 # What cement alone at a level means, in the spine drawing's few words beside its band.
 DRAWN_UNSTABLE = "unstable with cement alone"
 DRAWN_POSSIBLE = "possibly unstable with cement alone"
+# Findings after cement alone that may show what it cannot treat (a subluxation, a bilateral
+# posterolateral involvement, in conflict with others): said with what settles it.
+POSSIBLE_AFTER = "possibly unstable after cement alone"
 # A verdict of instability recorded after a level's screws: the construct may not hold. The
 # contract is silent (SINS is not applicable there); a spine surgeon reviews it.
 AFTER_SCREWS = "after its screws — consider surgical review"

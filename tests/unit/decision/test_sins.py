@@ -1709,7 +1709,7 @@ def test_a_verdict_at_a_level_not_fixed_is_not_set_against_another_ones_sins():
                 level="L3",
                 when="2024-05-31T12:00:00Z",
             ),
-            "Alignment conflicting at L3",
+            "alignment conflicting at L3",
             id="alignment",
         ),
         pytest.param(
@@ -1720,7 +1720,7 @@ def test_a_verdict_at_a_level_not_fixed_is_not_set_against_another_ones_sins():
                 level="L3",
                 when="2024-05-31T12:00:00Z",
             ),
-            "Posterolateral involvement conflicting at L3",
+            "posterolateral involvement conflicting at L3",
             id="posterolateral involvement",
         ),
     ],
