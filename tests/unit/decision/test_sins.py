@@ -1740,3 +1740,23 @@ def test_a_level_possibly_unstable_after_cement_alone_is_never_shown_as_only_sta
         assert f"Possibly unstable after cement alone: {said}" in flat, where
         for part in re.split(r"\n|<p>|</p>|<li>", where):
             assert not (NOT_NEEDED in part and "cement alone" in part), part
+
+
+def test_a_verdict_after_cement_alone_beside_a_fracture_since_stays_certain():
+    # Recorded unstable after T12's cement alone, a fracture coded since: certainly unstable
+    # with cement alone; the detail read "Possibly unstable after cement alone" instead.
+    resources = default_patient(
+        sins={"spinal-pain": "pain-free", "vertebral-body-collapse": "none"},
+        extra=(
+            procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"),
+            VERDICT_T12,
+            condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12"),
+        ),
+    )
+    _, card_text, text, _ = surfaces(decisions_for(resources))
+    for where in (card_text, text):
+        flat = " ".join(where.split())
+        assert "Unstable, with cement alone; no fixation recorded — consider surgical review." in (
+            flat
+        ), where
+        assert "Possibly unstable after cement alone" not in flat, where
