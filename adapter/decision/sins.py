@@ -315,9 +315,9 @@ def _unsettled_after(lv: LevelResult) -> list[Concern]:
     involvement, which cement cannot treat (the procedure check's facts). One not recorded since
     is its range's to say ("could be up to 15 (unstable) — record alignment"), as is a range
     that could reach 13."""
-    t = lv.assessment.after
-    if t is None or "fixation" in t.kinds:
-        return []
+    t, v = lv.assessment.after, lv.verdict
+    if t is None or "fixation" in t.kinds or (v is not None and v.against_cement):
+        return []  # none, or certain already by a verdict said against the cement
     return [c for c in unsettled_inputs(lv, recorded_only=True) if c.open]
 
 
