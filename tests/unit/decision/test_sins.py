@@ -1760,3 +1760,50 @@ def test_a_verdict_after_cement_alone_beside_a_fracture_since_stays_certain():
             flat
         ), where
         assert "Possibly unstable after cement alone" not in flat, where
+
+
+@pytest.mark.parametrize("level", ["T12", None], ids=["at the level", "with no level"])
+def test_a_fracture_since_cement_alone_is_no_conflict_of_findings(level):
+    # Alignment recorded once, normal, after T12's cement; a fracture coded since may make it
+    # worse: that is the range's and the fracture's to say ("could be up to 13 (unstable) —
+    # fracture coded since: re-image"), not "possibly unstable after cement alone".
+    fracture = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level=level)
+    resources = default_patient(
+        sins=STABLE_L3,
+        extra=(procedure("vp", "22511", "T12", when="2024-05-20T10:00:00Z"), fracture),
+    )
+    cards, card_text, text, page = surfaces(decisions_for(resources))
+    assert "could be up to 13 (unstable)" in cards[0].summary, cards[0].summary
+    for where in (card_text, text, page):
+        assert "possibly unstable after cement alone" not in where.lower(), where
+
+
+def test_a_range_after_cement_alone_keeps_its_reach_beside_a_conflict():
+    # Only the alignment re-imaged after L3's cement, in conflict: the range 2–17 could reach
+    # the unstable band, which the line keeps; the detail says what the conflict means.
+    conflict = (
+        finding("l3-a1", "spinal-alignment", "normal", level="L3", when="2024-05-31T12:00:00Z"),
+        finding(
+            "l3-a2", "spinal-alignment", "subluxation", level="L3", when="2024-05-31T12:00:00Z"
+        ),
+    )
+    resources = default_patient(sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**STABLE_L3), *conflict))
+    _, card_text, text, _ = surfaces(decisions_for(resources))
+    line = next(line for line in card_text.splitlines() if "L3" in line and "SINS" in line)
+    assert "could be up to 17 (unstable)" in line, card_text
+    assert "Possibly unstable after cement alone: alignment conflicting at L3" in " ".join(
+        text.split()
+    ), text
+
+
+def test_a_settled_band_after_cement_alone_names_the_conflict_to_settle():
+    conflict = finding("l3-after-al2", "spinal-alignment", "subluxation", level="L3",
+                       when="2024-05-31T12:00:00Z")  # fmt: skip
+    resources = default_patient(
+        sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**STABLE_L3), *_l3_after(), conflict)
+    )
+    _, card_text, _, _ = surfaces(decisions_for(resources))
+    assert (
+        "L3 SINS 2–6 after cement on 31 May 2024: possibly unstable after cement alone — settle "
+        "the conflicting alignment"
+    ) in card_text, card_text
