@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from adapter.decision.sins import CEMENT_POSSIBLE, SinsDecision, SinsLevel, fracture_since
+from adapter.decision.sins import SinsDecision, SinsLevel, fracture_since
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.timing import follows, same_time
 from adapter.mapping.coded import Coded, coded_compressions
@@ -46,7 +46,7 @@ from adapter.scoring import (
 )
 from adapter.vocabulary import SINS_CONSULT_FROM, SINS_STABLE_UNTIL, SINS_UNSTABLE_FROM
 from adapter.vocabulary.noms import NOMS_SOURCES, NOMS_TITLE, NOMS_WORDING
-from adapter.vocabulary.scores.sins import before_cement
+from adapter.vocabulary.scores.sins import CEMENT_POSSIBLE, before_cement
 
 __all__ = ["NomsLevel", "NomsView", "noms_view", "stable_verdicts"]
 

@@ -53,6 +53,7 @@ from adapter.vocabulary.cards import REMISSION, SUMMARY_MAX, URGENCY, Indicator,
 from adapter.vocabulary.scores.sins import (
     AFTER_SCREWS,
     CEMENT_ALONE,
+    CEMENT_POSSIBLE,
     DRAWN_POSSIBLE,
     DRAWN_UNSTABLE,
     NO_FIXATION,
@@ -81,7 +82,6 @@ __all__ = [
 LevelState = Literal["assessed", "not-assessed", "after-treatment", "before-treatment", "fixed"]
 
 CONSULT = SINS_CONSULT  # re-exported: the surfaces word it as the vocabulary does
-CEMENT_POSSIBLE = "possibly unstable before cement alone"
 _ORIGIN = {"unconfirmed": " (unconfirmed lesion)", "findings": " (level from findings only)"}
 # Shown first: the worst-level candidates, then treated levels, then levels never assessed.
 _GROUP: dict[LevelState, int] = {
@@ -296,8 +296,8 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
             return SinsLevel(lv, "after-treatment", "warning", words, latest, True)
         # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
         if lv.before is None or unstable_before_cement(lv) is None:
-            if scored.indicator != "info" or not _unsettled_after(lv):
-                return scored
+            if scored.indicator != "info" or lv.result.band is None or not _unsettled_after(lv):
+                return scored  # a range says what it could reach, and what settles it, first
             # Possibly so after it (findings that conflict on what cement cannot treat): info,
             # as a possible instability is, in words that say what settles it.
             head = f"{lv.level} SINS {lv.result.total} after cement"
@@ -318,7 +318,7 @@ def _unsettled_after(lv: LevelResult) -> list[Concern]:
     t, v = lv.assessment.after, lv.verdict
     if t is None or "fixation" in t.kinds or (v is not None and v.against_cement):
         return []  # none, or certain already by a verdict said against the cement
-    return [c for c in unsettled_inputs(lv, recorded_only=True) if c.open]
+    return [c for c in unsettled_inputs(lv, conflicts_only=True) if c.open]
 
 
 def fracture_since(lv: LevelResult) -> str | None:

@@ -199,7 +199,16 @@ def _unstable_verdict(assessment: PatientAssessment, level: LevelAssessment) -> 
     later = assessment.more.stability_later_stable if assessment.more and unplaced else None
     said = on_day(later.time.day) if later is not None and later.time is not None else ""
     after = last is not None and bool(screws) and all(follows(last, t.time) for t in screws)
-    return Verdict(basis, conflicting, unplaced, bool(screws), order, day, said, after)
+    return Verdict(
+        basis,
+        conflicting=conflicting,
+        unplaced=unplaced,
+        fixed=bool(screws),
+        order=order,
+        cement_day=day,
+        later_stable=said,
+        after_fixed=after,
+    )
 
 
 def _deceased(assessment: PatientAssessment) -> str | None:

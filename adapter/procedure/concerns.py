@@ -292,12 +292,13 @@ def cement_unsettled(at: LevelResult, prior: Prior | None = None) -> list[Concer
 
 
 def unsettled_inputs(
-    at: LevelResult, before: str = "", *, recorded_only: bool = False
+    at: LevelResult, before: str = "", *, conflicts_only: bool = False
 ) -> list[Concern]:
     """The inputs that may hold what cement cannot treat (a subluxation, a bilateral
-    posterolateral involvement) but do not certainly: findings in conflict, or none recorded
-    (not with ``recorded_only``); ``before`` how the findings stand against a treatment
-    (" before the vertebroplasty …")."""
+    posterolateral involvement) but do not certainly: findings in conflict, one widened by a
+    fracture since, or none recorded (with ``conflicts_only``, findings that disagree with one
+    another only); ``before`` how the findings stand against a treatment (" before the
+    vertebroplasty …")."""
     inputs = at.assessment.inputs
     # (the input's possible values, whether any was recorded) — a frozenset, unlike Possible, is
     # covariant, so the two enums meet as Enum
@@ -305,11 +306,16 @@ def unsettled_inputs(
         (_SUBLUXATION, inputs.alignment.values, inputs.alignment.known),
         (_BILATERAL, inputs.posterolateral.values, inputs.posterolateral.known),
     ]
-    return [
-        _unsettled_input(at, unsafe, values if known else None, before)
-        for unsafe, values, known in pairs
-        if unsafe.value in values and values != {unsafe.value} and (known or not recorded_only)
-    ]
+    widened = at.assessment.widened
+    out = []
+    for unsafe, values, known in pairs:
+        if unsafe.value not in values or values == {unsafe.value}:
+            continue
+        recorded = widened.recorded.get(unsafe.spec.code) if widened is not None else None
+        disagree = known and (recorded is None or (unsafe.value in recorded and len(recorded) > 1))
+        if disagree or not conflicts_only:
+            out.append(_unsettled_input(at, unsafe, values if known else None, before))
+    return out
 
 
 def _unless_before(at: LevelResult) -> list[Concern]:

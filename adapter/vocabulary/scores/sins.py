@@ -180,6 +180,7 @@ SINS_OVERRIDE = "SINS does not override it"
 UNFIXED = "no fixation recorded"
 NO_FIXATION = f"{UNFIXED} — consider surgical review"
 CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
+CEMENT_POSSIBLE = "possibly unstable before cement alone"
 # What cement alone at a level means, in the spine drawing's few words beside its band.
 DRAWN_UNSTABLE = "unstable with cement alone"
 DRAWN_POSSIBLE = "possibly unstable with cement alone"
