@@ -421,11 +421,10 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
     involvement whatever the total, and a total of 13 or more before the cement (of a level
     scored from findings after it, or shown from findings before it or of an unknown order
     against it: its band's words do not say cement alone); each worded by the findings' order
-    against the cement. A
-    level shown from findings of an unknown order, unstable by those certainly before the
-    cement, is possibly so: the others' order settles it.
-    A level whose recorded verdict is said against the cement (:func:`_verdict_words`) carries
-    the action in the verdict's words."""
+    against the cement. A level shown from findings of an unknown order, unstable by those
+    certainly before the cement, is possibly so: the others' order settles it. A level whose
+    recorded verdict is said against the cement (:func:`_verdict_words`) carries the action in
+    the verdict's words."""
     out: list[str] = []
     for lv in levels:
         v, a = lv.verdict, lv.assessment

@@ -10,8 +10,13 @@ from adapter.vocabulary.specs import BandSpec, ComponentSpec, MethodSpec, ScoreS
 from adapter.vocabulary.text import and_list
 
 __all__ = [
+    "AFTER_SCREWS",
     "CEMENT_ALONE",
+    "CEMENT_POSSIBLE",
+    "DRAWN_POSSIBLE",
+    "DRAWN_UNSTABLE",
     "NO_FIXATION",
+    "POSSIBLE_AFTER",
     "SINS",
     "SINS_ALIGNMENT",
     "SINS_BONE_LESION",
@@ -27,12 +32,16 @@ __all__ = [
     "SINS_STABLE_UNTIL",
     "SINS_UNSTABLE_FROM",
     "UNFIXED",
+    "BeforeCement",
     "CementOrder",
+    "after_screws",
+    "before_cement",
     "beside_pain",
     "beside_signs",
     "beside_verdict",
     "mechanical_pain",
     "not_applicable",
+    "stable_words",
     "unstable_with_cement",
     "without_all_clear",
 ]
