@@ -1807,3 +1807,21 @@ def test_a_settled_band_after_cement_alone_names_the_conflict_to_settle():
         "L3 SINS 2–6 after cement on 31 May 2024: possibly unstable after cement alone — settle "
         "the conflicting alignment"
     ) in card_text, card_text
+
+
+def test_noms_reads_either_at_a_level_possibly_unstable_after_cement_alone():
+    # The card says "possibly unstable after cement alone — settle the conflicting alignment";
+    # NOMS read M as stable from the SINS 2–6 of those findings.
+    conflict = finding("l3-after-al2", "spinal-alignment", "subluxation", level="L3",
+                       when="2024-05-31T12:00:00Z")  # fmt: skip
+    resources = default_patient(
+        sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**STABLE_L3), *_l3_after(), conflict)
+    )
+    _, _, text, _ = surfaces(decisions_for(resources))
+    lines = [line.strip() for line in text.splitlines()]
+    paths = next(n for n, line in enumerate(lines) if line.startswith("L3: "))
+    m = next(line for line in lines[paths:] if line.startswith("M: "))
+    assert m == (
+        "M: SINS 2–6 at L3 — stable; alignment conflicting at L3 after the vertebroplasty on 31 May "
+        "2024: possibly unstable after cement alone — either"
+    ), m
