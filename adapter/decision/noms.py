@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from adapter.decision.sins import SinsDecision, SinsLevel, fracture_since
+from adapter.decision.sins import SinsDecision, SinsLevel, fracture_since, unsettled_after
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.timing import follows, same_time
 from adapter.mapping.coded import Coded, coded_compressions
@@ -46,7 +46,7 @@ from adapter.scoring import (
 )
 from adapter.vocabulary import SINS_CONSULT_FROM, SINS_STABLE_UNTIL, SINS_UNSTABLE_FROM
 from adapter.vocabulary.noms import NOMS_SOURCES, NOMS_TITLE, NOMS_WORDING
-from adapter.vocabulary.scores.sins import CEMENT_POSSIBLE, before_cement
+from adapter.vocabulary.scores.sins import CEMENT_POSSIBLE, POSSIBLE_AFTER, before_cement
 
 __all__ = ["NomsLevel", "NomsView", "noms_view", "stable_verdicts"]
 
@@ -240,6 +240,14 @@ def _by_sins(
         # cement alone went to an unstable level; their order settles it (adapter.decision.sins).
         maybe = before_cement(was, lv.level, f"{t.name}{on_day(t.time.day)}").clause
         return frozenset(Stability), f"{said}; {maybe}: {CEMENT_POSSIBLE} — either"
+    after = lv.assessment.after
+    conflicts = unsettled_after(lv) if cemented and weigh_before and after is not None else []
+    if after is not None and Stability.UNSTABLE not in values and conflicts:
+        # Findings since cement alone that disagree on what it cannot treat (the SINS card's
+        # "possibly unstable after cement alone"): either, until they are settled.
+        what = "; ".join(c.what for c in conflicts if c.what)
+        cement = f"after the {after.name}{on_day(after.time.day)}"
+        return frozenset(Stability), f"{said}; {what}, {cement}: {POSSIBLE_AFTER} — either"
     return frozenset(values), said
 
 

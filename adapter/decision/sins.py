@@ -76,6 +76,7 @@ __all__ = [
     "certain_indicator",
     "recommendation",
     "sins_decision",
+    "unsettled_after",
     "worse",
 ]
 
@@ -151,7 +152,7 @@ class SinsLevel:
         if self.state == "after-treatment":
             if unstable_after_cement(lv) is not None or unstable_before_cement(lv) is not None:
                 return DRAWN_UNSTABLE
-            return DRAWN_POSSIBLE if _unsettled_after(lv) else None
+            return DRAWN_POSSIBLE if unsettled_after(lv) else None
         if self.state != "before-treatment" or not _assessed(lv):
             return None
         alone = _cement_alone(lv)
@@ -296,7 +297,7 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
             return SinsLevel(lv, "after-treatment", "warning", words, latest, True)
         # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
         if lv.before is None or unstable_before_cement(lv) is None:
-            if scored.indicator != "info" or lv.result.band is None or not _unsettled_after(lv):
+            if scored.indicator != "info" or lv.result.band is None or not unsettled_after(lv):
                 return scored  # a range says what it could reach, and what settles it, first
             # Possibly so after it (findings that conflict on what cement cannot treat): info,
             # as a possible instability is, in words that say what settles it.
@@ -309,7 +310,7 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
     return _fractured(lv, _before_level(lv, latest))
 
 
-def _unsettled_after(lv: LevelResult) -> list[Concern]:
+def unsettled_after(lv: LevelResult) -> list[Concern]:
     """What may make a level re-scored after cement alone unstable whatever its total, each with
     what settles it: the findings after it in conflict on a subluxation or a bilateral
     involvement, which cement cannot treat (the procedure check's facts). One not recorded since
@@ -758,7 +759,7 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
             )
             text += f" Before the {t.name}: SINS {was.result.total}{then}"
             unstable = True
-        if not unstable and (maybe := _unsettled_after(lv.level)):
+        if not unstable and (maybe := unsettled_after(lv.level)):
             said = "; ".join(c.open for c in maybe if c.open)
             text += f" {POSSIBLE_AFTER[:1].upper()}{POSSIBLE_AFTER[1:]}: {said}; {NO_FIXATION}."
             unstable = True

@@ -80,6 +80,8 @@ class Concern:
     # What is open, said of the level rather than of the order: how the SINS card words a level
     # already cemented alone whose instability is only possible (adapter/decision/sins.py).
     open: str | None = None
+    # The input in conflict as said, for a surface that says its own action (NOMS's M line).
+    what: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +214,7 @@ def _unsettled_input(
         f"{said}: {act} before cement alone",
         possible=True,
         open=f"{full}: {act} it — {unsafe.value.value} would need fixation {cannot}",
+        what=full,
     )
 
 

@@ -1822,6 +1822,7 @@ def test_noms_reads_either_at_a_level_possibly_unstable_after_cement_alone():
     paths = next(n for n, line in enumerate(lines) if line.startswith("L3: "))
     m = next(line for line in lines[paths:] if line.startswith("M: "))
     assert m == (
-        "M: SINS 2–6 at L3 — stable; alignment conflicting at L3 after the vertebroplasty on 31 May "
-        "2024: possibly unstable after cement alone — either"
+        "M: SINS 2–6 at L3 — stable; alignment conflicting at L3 (subluxation/normal, 31 May "
+        "2024), after the vertebroplasty on 31 May 2024: possibly unstable after cement alone — "
+        "either"
     ), m
