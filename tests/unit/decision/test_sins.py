@@ -1796,12 +1796,18 @@ def test_a_range_after_cement_alone_keeps_its_reach_beside_a_conflict():
     ), text
 
 
-def test_a_settled_band_after_cement_alone_names_the_conflict_to_settle():
+def _l3_conflicting_after() -> tuple[dict, ...]:
+    """L3 cemented alone on 31 May, stable before it; after it, stable findings and a
+    subluxation recorded beside the normal alignment at the same time."""
     conflict = finding("l3-after-al2", "spinal-alignment", "subluxation", level="L3",
                        when="2024-05-31T12:00:00Z")  # fmt: skip
-    resources = default_patient(
+    return default_patient(
         sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**STABLE_L3), *_l3_after(), conflict)
     )
+
+
+def test_a_settled_band_after_cement_alone_names_the_conflict_to_settle():
+    resources = _l3_conflicting_after()
     _, card_text, _, _ = surfaces(decisions_for(resources))
     assert (
         "L3 SINS 2–6 after cement on 31 May 2024: possibly unstable after cement alone — settle "
@@ -1812,11 +1818,7 @@ def test_a_settled_band_after_cement_alone_names_the_conflict_to_settle():
 def test_noms_reads_either_at_a_level_possibly_unstable_after_cement_alone():
     # The card says "possibly unstable after cement alone — settle the conflicting alignment";
     # NOMS read M as stable from the SINS 2–6 of those findings.
-    conflict = finding("l3-after-al2", "spinal-alignment", "subluxation", level="L3",
-                       when="2024-05-31T12:00:00Z")  # fmt: skip
-    resources = default_patient(
-        sins=STABLE_L3, extra=(CEMENT_L3, *_l3(**STABLE_L3), *_l3_after(), conflict)
-    )
+    resources = _l3_conflicting_after()
     _, _, text, _ = surfaces(decisions_for(resources))
     lines = [line.strip() for line in text.splitlines()]
     paths = next(n for n, line in enumerate(lines) if line.startswith("L3: "))
