@@ -1796,7 +1796,7 @@ def test_a_range_after_cement_alone_keeps_its_reach_beside_a_conflict():
     ), text
 
 
-def _l3_conflicting_after() -> tuple[dict, ...]:
+def _l3_conflicting_after() -> list[dict]:
     """L3 cemented alone on 31 May, stable before it; after it, stable findings and a
     subluxation recorded beside the normal alignment at the same time."""
     conflict = finding("l3-after-al2", "spinal-alignment", "subluxation", level="L3",
