@@ -1828,3 +1828,25 @@ def test_noms_reads_either_at_a_level_possibly_unstable_after_cement_alone():
         "2024), after the vertebroplasty on 31 May 2024: possibly unstable after cement alone — "
         "either"
     ), m
+
+
+def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_the_verdict():
+    # Screws again at T12, recorded unstable after its first screws: the order card said only
+    # "T12 already fixed on 20 May 2024", a repeat to check, never why it may be wanted.
+    resources = default_patient(sins=UNSTABLE_T12, extra=(SCREWS_T12, VERDICT_T12))
+    cards, _, _, _ = surfaces(decisions_for(resources, [order("o1", "22842", "T12")]))
+    (check,) = [c for c in cards if c.summary.startswith("Pedicle screw fixation T12")]
+    assert "T12 already fixed on 20 May 2024; recorded unstable after its screws" in check.summary
+    assert (
+        "Recorded unstable at T12 on 30 May 2024, after its screws — consider surgical review."
+    ) in (check.detail or ""), check.detail
+
+
+def test_a_revision_order_without_such_a_verdict_says_nothing_of_one():
+    cards, _, _, _ = surfaces(
+        decisions_for(
+            default_patient(sins=UNSTABLE_T12, extra=(SCREWS_T12,)), [order("o1", "22842", "T12")]
+        )
+    )
+    (check,) = [c for c in cards if c.summary.startswith("Pedicle screw fixation T12")]
+    assert "recorded unstable" not in check.summary + (check.detail or "")
