@@ -51,7 +51,7 @@ from adapter.vocabulary import (
     SINS_UNSTABLE_FROM,
     ComponentSpec,
 )
-from adapter.vocabulary.scores.sins import before_cement
+from adapter.vocabulary.scores.sins import UNSTABLE_AFTER_SCREWS, after_screws, before_cement
 
 __all__ = [
     "Concern",
@@ -463,12 +463,28 @@ def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
     screws = ask.order.kind == "fixation"
     return [
         Concern(
-            p.named,
-            p.detail(screws),
+            f"{p.named}; {UNSTABLE_AFTER_SCREWS}" if said else p.named,
+            f"{p.detail(screws)}{f' {said}.' if said else ''}",
             follows=(p.reimage, p.reimage_since) if p.stale else None,
         )
         for p in priors
+        for said in (_unstable_after_screws(ask, p),)
     ]
+
+
+def _unstable_after_screws(ask: Ask, prior: Prior) -> str:
+    """The verdict of instability recorded after the screws at an ordered level, as the SINS
+    card's detail says it ("Recorded unstable at T12 on 30 May 2024, after its screws — consider
+    surgical review"); "" when there is none."""
+    if not prior.fixed:
+        return ""
+    at = next((lv for lv in ask.result.levels if lv.level == prior.level), None)
+    v = at.verdict if at is not None else None
+    words = recorded_unstable(at, at=True) if at is not None and v is not None else None
+    if words is None or v is None or not v.after_screws:
+        return ""
+    said = after_screws(words, v.settle)
+    return f"{said[:1].upper()}{said[1:]}"
 
 
 def _unplaced_priors(ask: Ask, treated: list[str]) -> list[Concern]:

@@ -32,6 +32,7 @@ __all__ = [
     "SINS_STABLE_UNTIL",
     "SINS_UNSTABLE_FROM",
     "UNFIXED",
+    "UNSTABLE_AFTER_SCREWS",
     "BeforeCement",
     "CementOrder",
     "after_screws",
@@ -199,6 +200,9 @@ POSSIBLE_AFTER = "possibly unstable after cement alone"
 # A verdict of instability recorded after a level's screws: the construct may not hold. The
 # contract is silent (SINS is not applicable there); a spine surgeon reviews it.
 AFTER_SCREWS = "after its screws — consider surgical review"
+# The same verdict, as an order's summary names it beside "T12 already fixed …": a repeat may be
+# what the construct needs (the order's detail asks for surgical review).
+UNSTABLE_AFTER_SCREWS = "recorded unstable after its screws"
 
 
 def after_screws(verdict: str, settle: str | None = None) -> str:
