@@ -1850,3 +1850,15 @@ def test_a_revision_order_without_such_a_verdict_says_nothing_of_one():
     )
     (check,) = [c for c in cards if c.summary.startswith("Pedicle screw fixation T12")]
     assert "recorded unstable" not in check.summary + (check.detail or "")
+
+
+def test_a_revision_orders_summary_gives_way_to_an_unmet_criterion_and_says_the_action_once():
+    # The verdict's clause pushed "osteoporotic or traumatic fracture … (biopsy)" behind "+1 more",
+    # and the detail said "consider surgical review" twice (its level's line and its warning).
+    fracture = condition("fx", "M48.50XA", level="T12", onset="2024-05-25T08:00:00Z")
+    resources = default_patient(sins=UNSTABLE_T12, extra=(SCREWS_T12, VERDICT_T12, fracture))
+    cards, _, _, _ = surfaces(decisions_for(resources, [order("o1", "22842", "T12")]))
+    (check,) = [c for c in cards if c.summary.startswith("Pedicle screw fixation T12")]
+    assert "more in the card" not in check.summary, check.summary
+    assert "confirm tumour cause (biopsy)" in check.summary, check.summary
+    assert (check.detail or "").count("consider surgical review") == 1, check.detail
