@@ -51,7 +51,7 @@ from adapter.vocabulary import (
     SINS_UNSTABLE_FROM,
     ComponentSpec,
 )
-from adapter.vocabulary.scores.sins import UNSTABLE_AFTER_SCREWS, after_screws, before_cement
+from adapter.vocabulary.scores.sins import UNSTABLE_AFTER_SCREWS, before_cement
 
 __all__ = [
     "Concern",
@@ -461,10 +461,14 @@ def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
     """A treated level ordered again: a repeat, screws after cement, or the wrong level."""
     priors = [p for level in treated if (p := prior_treatment(level, ask.result)) is not None]
     screws = ask.order.kind == "fixation"
+    # A verdict of instability after the screws: named in the summary while it fits, else the
+    # summary's room is the other findings' (``short``); the card's line for the level says it
+    # with its action, once.
     return [
         Concern(
             f"{p.named}; {UNSTABLE_AFTER_SCREWS}" if said else p.named,
-            f"{p.detail(screws)}{f' {said}.' if said else ''}",
+            p.detail(screws),
+            short=p.named if said else None,
             follows=(p.reimage, p.reimage_since) if p.stale else None,
         )
         for p in priors
@@ -472,19 +476,12 @@ def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
     ]
 
 
-def _unstable_after_screws(ask: Ask, prior: Prior) -> str:
-    """The verdict of instability recorded after the screws at an ordered level, as the SINS
-    card's detail says it ("Recorded unstable at T12 on 30 May 2024, after its screws — consider
-    surgical review"); "" when there is none."""
+def _unstable_after_screws(ask: Ask, prior: Prior) -> bool:
+    """Whether a verdict of instability was recorded after the screws at an ordered level."""
     if not prior.fixed:
-        return ""
+        return False
     at = next((lv for lv in ask.result.levels if lv.level == prior.level), None)
-    v = at.verdict if at is not None else None
-    words = recorded_unstable(at, at=True) if at is not None and v is not None else None
-    if words is None or v is None or not v.after_screws:
-        return ""
-    said = after_screws(words, v.settle)
-    return f"{said[:1].upper()}{said[1:]}"
+    return at is not None and at.verdict is not None and at.verdict.after_screws
 
 
 def _unplaced_priors(ask: Ask, treated: list[str]) -> list[Concern]:
