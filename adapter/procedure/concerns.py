@@ -460,20 +460,19 @@ def _wrong_level(ask: Ask) -> list[Concern]:
 def _already_treated(ask: Ask, treated: list[str]) -> list[Concern]:
     """A treated level ordered again: a repeat, screws after cement, or the wrong level."""
     priors = [p for level in treated if (p := prior_treatment(level, ask.result)) is not None]
-    screws = ask.order.kind == "fixation"
-    # A verdict of instability after the screws: named in the summary while it fits, else the
-    # summary's room is the other findings' (``short``); the card's line for the level says it
-    # with its action, once.
-    return [
-        Concern(
-            f"{p.named}; {UNSTABLE_AFTER_SCREWS}" if said else p.named,
-            p.detail(screws),
-            short=p.named if said else None,
-            follows=(p.reimage, p.reimage_since) if p.stale else None,
-        )
-        for p in priors
-        for said in (_unstable_after_screws(ask, p),)
-    ]
+    return [_repeat(ask, p) for p in priors]
+
+
+def _repeat(ask: Ask, prior: Prior) -> Concern:
+    """A treated level ordered again. A verdict of instability after its screws is named in the
+    summary while it fits, else the room is the other findings' (``short``); the card's line for
+    the level says it with its action, once."""
+    detail = prior.detail(ask.order.kind == "fixation")
+    follows = (prior.reimage, prior.reimage_since) if prior.stale else None
+    if not _unstable_after_screws(ask, prior):
+        return Concern(prior.named, detail, follows=follows)
+    named = f"{prior.named}; {UNSTABLE_AFTER_SCREWS}"
+    return Concern(named, detail, short=prior.named, follows=follows)
 
 
 def _unstable_after_screws(ask: Ask, prior: Prior) -> bool:
