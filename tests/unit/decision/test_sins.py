@@ -1830,6 +1830,61 @@ def test_noms_reads_either_at_a_level_possibly_unstable_after_cement_alone():
     ), m
 
 
+def _noms_m(text: str, level: str) -> str:
+    lines = [line.strip() for line in text.splitlines()]
+    paths = next(n for n, line in enumerate(lines) if line.startswith(f"{level}: "))
+    return next(line for line in lines[paths:] if line.startswith("M: "))
+
+
+def _stable_l3(when: str) -> dict:
+    return finding("stab", "spinal-stability", "stable", level="L3", when=when)
+
+
+def test_noms_names_the_conflict_after_cement_alone_that_a_later_stable_verdict_settles():
+    # Recorded stable at L3 after the conflicting findings: NOMS read M as "Stable (…)" with no
+    # word of the conflict the card asks to settle.
+    resources = [*_l3_conflicting_after(), _stable_l3("2024-05-31T13:00:00Z")]
+    _, _, text, _ = surfaces(decisions_for(resources))
+    assert _noms_m(text, "L3") == (
+        "M: Mechanical stability of the spine: Stable (Observation/stab, 31 May 2024); SINS 2–6 "
+        "at L3 — stable; alignment conflicting at L3 (subluxation/normal, 31 May 2024), after the "
+        "vertebroplasty on 31 May 2024: possibly unstable after cement alone: the recorded "
+        "verdict settles it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("when", "unseen"),
+    [
+        ("2024-05-31T11:00:00Z", "from findings recorded since the verdict"),
+        ("2024-05-31", "from findings not known to be before the verdict"),
+    ],
+    ids=["before the conflict", "its order unknown"],
+)
+def test_a_stable_verdict_that_may_not_have_seen_the_conflict_after_cement_leaves_noms_either(
+    when, unseen
+):
+    # Recorded stable after the cement but before (or of an unknown order against) the
+    # conflicting findings: NOMS read M as stable while the card said possibly unstable.
+    resources = [*_l3_conflicting_after(), _stable_l3(when)]
+    _, _, text, _ = surfaces(decisions_for(resources))
+    m = _noms_m(text, "L3")
+    assert m.endswith(f"possibly unstable after cement alone, {unseen} — either"), m
+
+
+def test_the_sins_card_names_a_stable_verdict_noms_reads_over_a_conflict_after_cement():
+    resources = [*_l3_conflicting_after(), _stable_l3("2024-05-31T13:00:00Z")]
+    cards, card_text, text, _ = surfaces(decisions_for(resources))
+    # The card keeps its warning: a "stable" verdict changes no SINS output.
+    assert "possibly unstable after cement alone — settle the conflicting alignment" in card_text
+    said = (
+        "Recorded stable at L3 on 31 May 2024: NOMS reads it as the level's mechanical "
+        "stability; the conflicting findings after cement alone are still to settle."
+    )
+    assert said in " ".join((cards[0].detail or "").split()), cards[0].detail
+    assert said in " ".join(text.split())
+
+
 def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_the_verdict():
     # Screws again at T12, recorded unstable after its first screws: the order card said only
     # "T12 already fixed on 20 May 2024", a repeat to check, never why it may be wanted.
