@@ -219,7 +219,9 @@ def _by_sins(
     unstable where the SINS card says so of a level with cement alone (:func:`_cement_unsafe`);
     either where it is possibly so by the findings certainly before the cement, unless a recorded
     verdict is weighed (``weigh_before`` False): the surgeon's word is read over those, as it is
-    when every finding is before the cement."""
+    when every finding is before the cement. Either where findings after it conflict on what it
+    cannot treat; a weighed verdict is set against those as :func:`_sins_beside` says, so their
+    words are then given without a reading of their own."""
     total = lv.result.total
     values = set()
     if total.high >= SINS_UNSTABLE_FROM:
@@ -241,13 +243,15 @@ def _by_sins(
         maybe = before_cement(was, lv.level, f"{t.name}{on_day(t.time.day)}").clause
         return frozenset(Stability), f"{said}; {maybe}: {CEMENT_POSSIBLE} — either"
     after = lv.assessment.after
-    conflicts = unsettled_after(lv) if cemented and weigh_before and after is not None else []
+    conflicts = unsettled_after(lv) if cemented and after is not None else []
     if after is not None and Stability.UNSTABLE not in values and conflicts:
         # Findings since cement alone that disagree on what it cannot treat (the SINS card's
-        # "possibly unstable after cement alone"): either, until they are settled.
+        # "possibly unstable after cement alone"): either, until they are settled; a verdict is
+        # weighed against them as against any SINS reading (_sins_beside).
         what = "; ".join(c.what for c in conflicts if c.what)
         cement = f"after the {after.name}{on_day(after.time.day)}"
-        return frozenset(Stability), f"{said}; {what}, {cement}: {POSSIBLE_AFTER} — either"
+        either = " — either" if weigh_before else ""
+        return frozenset(Stability), f"{said}; {what}, {cement}: {POSSIBLE_AFTER}{either}"
     return frozenset(values), said
 
 
@@ -352,8 +356,9 @@ def _m(lv: LevelResult, result: PatientResult) -> tuple[Possible[Stability], str
 
 def stable_verdicts(view: SinsDecision, result: PatientResult) -> SinsDecision:
     """The SINS levels with a level's own recorded "stable" named where NOMS reads M as that
-    verdict and SINS, scored as the level stands, certainly recommends the consultation: a
-    reader of the SINS card must see why NOMS leaves surgery out (contract §4 v3)."""
+    verdict and SINS, scored as the level stands, certainly recommends the consultation, or the
+    card calls the level possibly unstable after cement alone: a reader of the SINS card must
+    see why NOMS leaves surgery out (contract §4 v3)."""
     more = result.assessment.more
     if more is None:
         return view
@@ -365,7 +370,10 @@ def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
     more, lv = result.assessment.more, shown.level
     if more is None or shown.state not in ("assessed", "after-treatment"):
         return shown  # a treated level's card recommends no consultation on old findings
-    if lv.result.total.low < SINS_CONSULT_FROM:
+    # Findings after cement alone in conflict on what it cannot treat: the card says "possibly
+    # unstable after cement alone" whatever the total.
+    conflict = shown.state == "after-treatment" and bool(unsettled_after(lv))
+    if lv.result.total.low < SINS_CONSULT_FROM and not conflict:
         return shown
     own = own_stability(more.stability.get(lv.level), more.stability_unplaced)
     if own is None or own[0].values != {Stability.STABLE}:
@@ -374,8 +382,13 @@ def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
         return shown  # NOMS reads it as either: nothing of the verdict's own to explain
     latest = own[1].latest
     when = on_day(latest.day) if latest is not None else ", no date recorded"
+    still = (
+        "the conflicting findings after cement alone are still to settle"
+        if conflict and lv.result.total.low < SINS_CONSULT_FROM
+        else "SINS still recommends the surgical consultation"
+    )
     said = (
         f"Recorded stable at {lv.level}{when}: NOMS reads it as the level's mechanical "
-        "stability; SINS still recommends the surgical consultation."
+        f"stability; {still}."
     )
     return replace(shown, stable_said=said)

@@ -1872,17 +1872,17 @@ def test_a_stable_verdict_that_may_not_have_seen_the_conflict_after_cement_leave
     assert m.endswith(f"possibly unstable after cement alone, {unseen} — either"), m
 
 
-def test_the_sins_card_names_a_stable_verdict_noms_reads_over_a_conflict_after_cement():
+def test_the_sins_detail_names_a_stable_verdict_noms_reads_over_a_conflict_after_cement():
     resources = [*_l3_conflicting_after(), _stable_l3("2024-05-31T13:00:00Z")]
-    cards, card_text, text, _ = surfaces(decisions_for(resources))
-    # The card keeps its warning: a "stable" verdict changes no SINS output.
+    _, card_text, text, page = surfaces(decisions_for(resources))
+    # The card's line keeps its warning: a "stable" verdict changes no SINS output.
     assert "possibly unstable after cement alone — settle the conflicting alignment" in card_text
     said = (
         "Recorded stable at L3 on 31 May 2024: NOMS reads it as the level's mechanical "
         "stability; the conflicting findings after cement alone are still to settle."
     )
-    assert said in " ".join((cards[0].detail or "").split()), cards[0].detail
-    assert said in " ".join(text.split())
+    assert said in " ".join(text.split()), text
+    assert said in " ".join(html.unescape(page).split())
 
 
 def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_the_verdict():
