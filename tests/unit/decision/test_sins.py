@@ -1898,6 +1898,21 @@ def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_th
     )
 
 
+def test_a_revision_orders_summary_says_when_the_verdict_after_its_screws_is_dated():
+    # A verdict nine months old read "recorded unstable after its screws" in the order's
+    # summary, as if current; the card's line says "(dated)".
+    screws = procedure("fix", "22842", "T12", when="2023-06-01T10:00:00Z")
+    verdict = finding(
+        "stab", "spinal-stability", "unstable", level="T12", when="2023-09-01T09:00:00Z"
+    )
+    resources = default_patient(sins=UNSTABLE_T12, extra=(screws, verdict))
+    cards, _, _, _ = surfaces(decisions_for(resources, [order("o1", "22842", "T12")]))
+    (check,) = [c for c in cards if c.summary.startswith("Pedicle screw fixation T12")]
+    assert check.summary.endswith(
+        "T12 already fixed on 1 Jun 2023; recorded unstable (dated) after its screws"
+    ), check.summary
+
+
 def test_a_revision_order_without_such_a_verdict_says_nothing_of_one():
     cards, _, _, _ = surfaces(
         decisions_for(
