@@ -33,6 +33,7 @@ from adapter.mapping.treatments import between_screws
 from adapter.pipeline import (
     RECORDED_UNSTABLE,
     LevelResult,
+    Verdict,
     firm_total,
     recorded_unstable,
     to_settle,
@@ -51,7 +52,7 @@ from adapter.vocabulary import (
     SINS_UNSTABLE_FROM,
     ComponentSpec,
 )
-from adapter.vocabulary.scores.sins import UNSTABLE_AFTER_SCREWS, before_cement
+from adapter.vocabulary.scores.sins import before_cement, unstable_after_screws
 
 __all__ = [
     "Concern",
@@ -469,18 +470,21 @@ def _repeat(ask: Ask, prior: Prior) -> Concern:
     the level says it with its action, once."""
     detail = prior.detail(ask.order.kind == "fixation")
     follows = (prior.reimage, prior.reimage_since) if prior.stale else None
-    if not _unstable_after_screws(ask, prior):
+    verdict = _unstable_after_screws(ask, prior)
+    if verdict is None:
         return Concern(prior.named, detail, follows=follows)
-    named = f"{prior.named}; {UNSTABLE_AFTER_SCREWS}"
+    named = f"{prior.named}; {unstable_after_screws(verdict.freshness)}"
     return Concern(named, detail, short=prior.named, follows=follows)
 
 
-def _unstable_after_screws(ask: Ask, prior: Prior) -> bool:
-    """Whether a verdict of instability was recorded after the screws at an ordered level."""
+def _unstable_after_screws(ask: Ask, prior: Prior) -> Verdict | None:
+    """The verdict of instability recorded after the screws at an ordered level, if any."""
     if not prior.fixed:
-        return False
+        return None
     at = next((lv for lv in ask.result.levels if lv.level == prior.level), None)
-    return at is not None and at.verdict is not None and at.verdict.after_screws
+    if at is None or at.verdict is None or not at.verdict.after_screws:
+        return None
+    return at.verdict
 
 
 def _unplaced_priors(ask: Ask, treated: list[str]) -> list[Concern]:

@@ -32,7 +32,6 @@ __all__ = [
     "SINS_STABLE_UNTIL",
     "SINS_UNSTABLE_FROM",
     "UNFIXED",
-    "UNSTABLE_AFTER_SCREWS",
     "BeforeCement",
     "CementOrder",
     "after_screws",
@@ -43,6 +42,7 @@ __all__ = [
     "mechanical_pain",
     "not_applicable",
     "stable_words",
+    "unstable_after_screws",
     "unstable_with_cement",
     "without_all_clear",
 ]
@@ -200,9 +200,15 @@ POSSIBLE_AFTER = "possibly unstable after cement alone"
 # A verdict of instability recorded after a level's screws: the construct may not hold. The
 # contract is silent (SINS is not applicable there); a spine surgeon reviews it.
 AFTER_SCREWS = "after its screws — consider surgical review"
-# The same verdict, as an order's summary names it beside "T12 already fixed …": a repeat may be
-# what the construct needs (the order's detail asks for surgical review).
-UNSTABLE_AFTER_SCREWS = "recorded unstable after its screws"
+
+
+def unstable_after_screws(freshness: str = "") -> str:
+    """The same verdict, as an order's summary names it beside "T12 already fixed …": a repeat
+    may be what the construct needs (the order's detail asks for surgical review). Its age
+    (``freshness``: " (dated)", ", one with no date recorded") is kept, as a verdict that reads
+    as current may be acted on as one: "recorded unstable (dated) after its screws"."""
+    gap = "," if freshness.endswith("recorded") else ""
+    return f"recorded unstable{freshness}{gap} after its screws"
 
 
 def after_screws(verdict: str, settle: str | None = None) -> str:
