@@ -100,6 +100,6 @@ def test_an_order_for_more_cement_names_the_earlier_cement_at_an_unstable_level(
 @pytest.mark.parametrize("extra", CASES.values(), ids=CASES.keys())
 def test_two_cements_at_a_level_stable_before_both_warn_of_nothing(extra):
     resources = _patient(*extra, before=STABLE)
-    cards, card_text, text, _ = surfaces(decisions_for(resources))
+    _, card_text, text, _ = surfaces(decisions_for(resources))
     assert "unstable before cement alone" not in card_text + text
     assert "20 May 2024: SINS" not in card_text + text
