@@ -29,6 +29,7 @@ from adapter.pipeline import (
     mechanical_now,
     recorded_unstable,
     to_settle,
+    unstable_before_earlier,
     unstable_reason,
 )
 from adapter.procedure.concerns import (
@@ -149,6 +150,8 @@ class SinsLevel:
             return None
         if lv.verdict is not None and lv.verdict.against_cement:
             return None
+        if unstable_before_earlier(lv) is not None:  # cement alone given at an unstable level
+            return DRAWN_UNSTABLE
         if self.state == "after-treatment":
             if unstable_after_cement(lv) is not None or unstable_before_cement(lv) is not None:
                 return DRAWN_UNSTABLE
@@ -295,6 +298,8 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
                 ]
             words = _fitting(forms)
             return SinsLevel(lv, "after-treatment", "warning", words, latest, True)
+        if (earlier := _earlier_cement(lv)) is not None:  # given at an unstable level
+            return SinsLevel(lv, "after-treatment", "warning", earlier, latest, scored.consult)
         # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
         if lv.before is None or unstable_before_cement(lv) is None:
             if scored.indicator != "info" or lv.result.band is None or not unsettled_after(lv):
@@ -466,6 +471,8 @@ def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
     """A treated level shown from findings before its latest stabilising treatment (or of an
     unknown order against it)."""
     before = f"{lv.level} before {latest.name}{on_day(latest.time.day)}"
+    if (earlier := _earlier_cement(lv)) is not None:  # cement alone given at an unstable level
+        return SinsLevel(lv, "before-treatment", "warning", earlier, latest)
     if lv.assessment.unordered is not None:
         cement = _cement_alone(lv) if _assessed(lv) else None
         return _unordered_level(lv, latest, None if cement is None else cement[0] == CEMENT_ALONE)
@@ -480,6 +487,31 @@ def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
         return SinsLevel(lv, "before-treatment", indicator, words + cement[0], latest)
     words = f"{before}: SINS {lv.result.total}"
     return SinsLevel(lv, "before-treatment", "info", words, latest)
+
+
+def _earlier_cement(lv: LevelResult) -> str | None:
+    """The headline of a level given cement alone, before the treatment its findings are read
+    against, at a level certainly unstable by the findings before it (a later cement does not
+    undo it, §6 v3): as a level re-scored after that cement says it; None when none was."""
+    earlier = unstable_before_earlier(lv)
+    if earlier is None:
+        return None
+    _, t, was = earlier
+    return f"{lv.level} SINS {was.result.total} before cement{on_day(t.time.day)}: {CEMENT_ALONE}"
+
+
+def earlier_cement_said(lv: LevelResult) -> str | None:
+    """The same, as the detail says it: "Before the vertebroplasty on 20 May 2024: SINS 14.
+    Unstable before cement alone; no fixation recorded — consider surgical review."."""
+    earlier = unstable_before_earlier(lv)
+    if earlier is None:
+        return None
+    reason, t, was = earlier
+    too = "" if reason.startswith("SINS") else f" ({reason})"
+    return (
+        f"Before the {t.name}{on_day(t.time.day)}: SINS {was.result.total}{too}. "
+        f"{CEMENT_ALONE.capitalize()}."
+    )
 
 
 _UNORDERED = " findings not known to be before or after "
@@ -720,6 +752,8 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
                 f"{on_day(again.time.day)} recorded again, which every finding used follows: its "
                 "day would settle the order."
             )
+        if (earlier := earlier_cement_said(lv.level)) is not None:
+            return f"{text} {earlier}"
         if cement_unstable(lv.level) is not None:
             return f"{text} Unstable, whether they came before or after it; {NO_FIXATION}."
         unsettled = "; ".join(c.open for c in cement_unsettled(lv.level) if c.open)
@@ -729,6 +763,8 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
             f"SINS as recorded before the {t.name}{on_day(t.time.day)}: not re-scored from "
             "findings older than the treatment; record new findings to re-assess the level."
         )
+        if (earlier := earlier_cement_said(lv.level)) is not None:
+            return f"{text} {earlier}"
         cement = _cement_alone(lv.level) if _assessed(lv.level) else None
         return text + (f" {cement[1]}" if cement is not None else "")
     if lv.state == "not-assessed":
@@ -758,6 +794,9 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
                 else f". {CEMENT_ALONE.capitalize()}."
             )
             text += f" Before the {t.name}: SINS {was.result.total}{then}"
+            unstable = True
+        if not unstable and (earlier := earlier_cement_said(lv.level)) is not None:
+            text += f" {earlier}"
             unstable = True
         if not unstable and (maybe := unsettled_after(lv.level)):
             said = "; ".join(c.open for c in maybe if c.open)

@@ -115,6 +115,11 @@ class LevelAssessment:
     fractured_unplaced: bool = False
     # The components a vertebral fracture coded since their findings widened (_since_fracture).
     widened: Widened | None = None
+    # Cement alone at the level before the treatment its findings are read against, the latest
+    # first, each with the level as the findings certainly before it showed it (none of an
+    # unknown order against it): cement alone there was unsafe if that picture was unstable,
+    # whatever came after (contract §6 v3), and a later cement must not hide it (_earlier).
+    earlier: tuple[tuple[Treatment, LevelAssessment], ...] = ()
 
     @property
     def fracture_beside(self) -> tuple[str, str]:
@@ -328,10 +333,38 @@ def level_assessment(
         fractured_unsure=tuple(_fracture_named(f) for f in unsure),
         fractured_unplaced=bool(after or unsure) and not any(f.levels for f in (*after, *unsure)),
     )
+    if len(done) > 1 and (earlier := _earlier(found, plan, level, done, latest)):
+        assessed = replace(assessed, earlier=earlier)
     if src.before is None:
         return assessed
     before = _assess(_Sources(src.before), plan, level, ())
     return replace(assessed, before=before)
+
+
+def _earlier(
+    found: Findings,
+    plan: LevelPlan,
+    level: str,
+    done: Sequence[Treatment],
+    latest: Treatment | None,
+) -> tuple[tuple[Treatment, LevelAssessment], ...]:
+    """Each cement alone at the level other than ``latest`` (none where screws are, which
+    SINS does not apply to), the latest first, with the level as the findings certainly before
+    it showed it, where some SINS finding is certainly before it and none is of an unknown
+    order against it (which might be the picture it was given at)."""
+    if any("fixation" in t.kinds for t in done):
+        return ()
+    levels = len(plan.origin)
+    out = []
+    for t in sorted(done, key=lambda d: d.time.instant, reverse=True):
+        if t is latest:
+            continue
+        _, earlier, unsure = _split(found, (t,), t.time)
+        if any(finding_at(unsure, code, level, levels).chosen for code in SINS_FINDINGS):
+            continue
+        if any(finding_at(earlier, code, level, levels).chosen for code in SINS_FINDINGS):
+            out.append((t, _assess(_Sources(earlier), plan, level, ())))
+    return tuple(out)
 
 
 def _began(fracture: Staged) -> ClinicalTime | None:

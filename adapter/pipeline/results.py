@@ -144,6 +144,9 @@ class LevelResult:
     # The recorded stability verdict (finding `spinal-stability`) when it says, or may say,
     # "unstable", unless cement or screws came after it: see :func:`recorded_unstable`.
     verdict: Verdict | None = None
+    # Cement alone given before the treatment the level is read against, the latest first, each
+    # with the level as scored from the findings certainly before it (mapping/sins.py).
+    earlier: tuple[tuple[Treatment, LevelResult], ...] = ()
 
     @property
     def level(self) -> str:
@@ -373,6 +376,27 @@ def unstable_reason(at: LevelResult) -> str | None:
     return None
 
 
+def unstable_before_earlier(at: LevelResult) -> tuple[str, Treatment, LevelResult] | None:
+    """Cement alone given at the level before the treatment it is read against, at a level
+    certainly unstable by the findings before it ("SINS 14", "subluxation"), with that cement and
+    the level as it was; the latest such cement. A later cement does not undo what the earlier
+    one was given at (contract §6 v3). None where none was, or where the level's own picture
+    already says it is unstable with cement alone: certainly unstable as shown, before the
+    cement it is read against, or by a verdict said against that cement."""
+    if not at.earlier or unstable_reason(at) is not None:
+        return None
+    v, a = at.verdict, at.assessment
+    if v is not None and v.against_cement:
+        return None
+    if a.after is not None and at.before is not None and unstable_reason(at.before) is not None:
+        return None
+    for treatment, was in at.earlier:
+        reason = unstable_reason(was)
+        if reason is not None:
+            return reason, treatment, was
+    return None
+
+
 def unstable_unless_before(at: LevelResult) -> str | None:
     """What makes a level shown from findings of an unknown order against its cement alone
     certainly unstable by the findings certainly before that cement ("SINS 14", "SINS 14 (dated)",
@@ -384,6 +408,8 @@ def unstable_unless_before(at: LevelResult) -> str | None:
         return None
     if unstable_reason(at) is not None or (v is not None and v.against_cement):
         return None  # certain already: by the findings shown, or a verdict against the cement
+    if unstable_before_earlier(at) is not None:
+        return None  # certain already: cement alone given earlier at an unstable level
     reason = unstable_reason(at.before)
     if reason is not None and reason.startswith("SINS"):
         dated = firm_total(at.before.result, at.before.bases).low < SINS_UNSTABLE_FROM

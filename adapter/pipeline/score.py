@@ -48,6 +48,7 @@ from adapter.pipeline.results import (
     mechanical_now,
     recorded_unstable,
     to_settle,
+    unstable_before_earlier,
     unstable_reason,
     unstable_unless_before,
     worst_levels,
@@ -138,7 +139,10 @@ def _level_result(
         )
     )
     before = _level_result(patient, level.before, sites, now, deceased) if level.before else None
-    return LevelResult(level, result, obs, before, verdict)
+    earlier = tuple(
+        (t, _level_result(patient, was, sites, now, deceased)) for t, was in level.earlier
+    )
+    return LevelResult(level, result, obs, before, verdict, earlier)
 
 
 def _recorded_verdict(
@@ -388,6 +392,7 @@ def _speaks(lv: LevelResult, treatments: Sequence[Treatment]) -> bool:
     return (
         unstable_reason(lv) is not None
         or unstable_unless_before(lv) is not None
+        or unstable_before_earlier(lv) is not None
         or lv.assessment.fractured_since("its treatment") is not None
     )
 
@@ -429,6 +434,11 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
     for lv in levels:
         v, a = lv.verdict, lv.assessment
         if (v is not None and v.against_cement) or fixation_at(treatments, lv.level):
+            continue
+        if (earlier := unstable_before_earlier(lv)) is not None:  # given at an unstable level
+            reason, t, _ = earlier
+            cement = f"{t.name}{on_day(t.time.day)}"
+            out.append(unstable_with_cement(reason, lv.level, cement, "before"))
             continue
         now = unstable_reason(lv)
         shown = now is None or now.startswith(("SINS", RECORDED_UNSTABLE))  # its band, its verdict

@@ -37,6 +37,7 @@ from adapter.pipeline import (
     firm_total,
     recorded_unstable,
     to_settle,
+    unstable_before_earlier,
     unstable_reason,
     unstable_unless_before,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "unsettled_inputs",
     "unstable_after_cement",
     "unstable_before_cement",
+    "unstable_before_earlier_cement",
 ]
 
 _COMBINED = "the case series combined cement with pedicle screw fixation"
@@ -150,6 +152,17 @@ def unstable_before_cement(at: LevelResult) -> str | None:
     if at.before is None or treatment is None or "fixation" in treatment.kinds:
         return None
     return _unstable(at.before, f" before the {treatment.name}{on_or_in(treatment.time.day)}")
+
+
+def unstable_before_earlier_cement(at: LevelResult) -> str | None:
+    """Why cement alone given at the level before the one it is read against was certainly
+    unsafe, by the findings before it ("SINS 14 before the vertebroplasty on 20 May 2024,
+    unstable"); None when it was not, or the level's own picture says so already."""
+    earlier = unstable_before_earlier(at)
+    if earlier is None:
+        return None
+    _, treatment, was = earlier
+    return _unstable(was, f" before the {treatment.name}{on_or_in(treatment.time.day)}")
 
 
 def _cemented_verdict(at: LevelResult) -> str | None:
@@ -348,7 +361,11 @@ def _cement_alone(ask: Ask, levels: list[str]) -> list[Concern]:
         if at is None or _fixed(ask, level):
             continue
         prior = prior_treatment(level, ask.result)
-        why = cement_unstable(at, prior) or _cemented_verdict(at)
+        why = (
+            cement_unstable(at, prior)
+            or _cemented_verdict(at)
+            or unstable_before_earlier_cement(at)
+        )
         if why is None:
             out += cement_unsettled(at, prior)
             continue
