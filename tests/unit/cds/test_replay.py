@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -58,10 +59,13 @@ async def test_concurrent_first_uses_accept_exactly_one(tmp_path):
         await cache.close()
 
 
-def _hold_write_lock(path, seconds: float) -> None:
-    """Another process's write in progress: the database's write lock, held for a while."""
+def _hold_write_lock(path, seconds: float, taken: threading.Event | None = None) -> None:
+    """Another process's write in progress: the database's write lock, held for a while
+    (``taken`` is set once it is held: a test must not guess how long a thread takes to start)."""
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
+    if taken is not None:
+        taken.set()
     time.sleep(seconds)
     other.execute("ROLLBACK")
     other.close()
@@ -70,8 +74,9 @@ def _hold_write_lock(path, seconds: float) -> None:
 async def test_a_write_waits_for_another_processs_write_then_succeeds(tmp_path):
     cache = SqliteReplayCache(tmp_path / "replay.sqlite3")
     await asyncio.to_thread(cache.open)
-    holder = asyncio.create_task(asyncio.to_thread(_hold_write_lock, cache.path, 0.3))
-    await asyncio.sleep(0.1)  # the lock is taken
+    taken = threading.Event()
+    holder = asyncio.create_task(asyncio.to_thread(_hold_write_lock, cache.path, 0.3, taken))
+    assert await asyncio.to_thread(taken.wait, 10)  # the lock is taken
     assert await cache.first_use("iss", "waited", time.time() + 60) is True
     assert holder.done()  # it could only succeed after the other write ended
     await holder
@@ -83,8 +88,9 @@ async def test_a_write_lock_held_past_the_deadline_is_a_storage_error(tmp_path, 
     monkeypatch.setattr(replay_module, "_BUSY_DEADLINE", 0.05)
     cache = SqliteReplayCache(tmp_path / "replay.sqlite3")
     await asyncio.to_thread(cache.open)
-    holder = asyncio.create_task(asyncio.to_thread(_hold_write_lock, cache.path, 1.0))
-    await asyncio.sleep(0.1)
+    taken = threading.Event()
+    holder = asyncio.create_task(asyncio.to_thread(_hold_write_lock, cache.path, 1.0, taken))
+    assert await asyncio.to_thread(taken.wait, 10)
     with pytest.raises(StorageError, match="locked"):
         await cache.first_use("iss", "refused", time.time() + 60)  # fails closed: never accepted
     await holder
