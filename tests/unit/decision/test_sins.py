@@ -1848,8 +1848,8 @@ def test_noms_names_the_conflict_after_cement_alone_that_a_later_stable_verdict_
     assert _noms_m(text, "L3") == (
         "M: Mechanical stability of the spine: Stable (Observation/stab, 31 May 2024); SINS 2–6 "
         "at L3 — stable; alignment conflicting at L3 (subluxation/normal, 31 May 2024), after the "
-        "vertebroplasty on 31 May 2024: possibly unstable after cement alone: the recorded "
-        "verdict settles it"
+        "vertebroplasty on 31 May 2024: possibly unstable after cement alone — the recorded "
+        "verdict is read over it"
     )
 
 
@@ -1879,10 +1879,86 @@ def test_the_sins_detail_names_a_stable_verdict_noms_reads_over_a_conflict_after
     assert "possibly unstable after cement alone — settle the conflicting alignment" in card_text
     said = (
         "Recorded stable at L3 on 31 May 2024: NOMS reads it as the level's mechanical "
-        "stability; the conflicting findings after cement alone are still to settle."
+        "stability; the findings after cement alone still conflict on what cement cannot treat "
+        "— settle them."
     )
     assert said in " ".join(text.split()), text
     assert said in " ".join(html.unescape(page).split())
+
+
+_CONFLICT_L3 = finding(
+    "l3-after-al2", "spinal-alignment", "subluxation", level="L3", when="2024-05-31T12:00:00Z"
+)
+_STILL = "still conflict on what cement cannot treat"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        (CEMENT_L3, *_l3(**SUBLUXED_L3), *_l3_after(), _CONFLICT_L3),  # unstable before cement
+        (
+            CEMENT_L3,
+            *_l3(**STABLE_L3),
+            *(f for f in _l3_after() if "collapse" not in f["id"]),  # a range: collapse unknown
+            _CONFLICT_L3,
+        ),
+        (
+            CEMENT_L3,
+            *_l3(**STABLE_L3),
+            *_l3_after(**{"bone-lesion-quality": "lytic"}),
+            _CONFLICT_L3,
+        ),
+    ],
+    ids=["unstable before the cement", "a range", "SINS 4–8"],
+)
+def test_a_stable_verdict_names_the_conflict_only_where_noms_and_the_card_do(extra):
+    # The sentence "…: NOMS reads it as the level's mechanical stability; the findings after
+    # cement alone still conflict …" was added where the card called the level unstable before
+    # cement alone, or where SINS read either and NOMS never named the conflict.
+    resources = default_patient(extra=(SCREWS_T12, *extra, _stable_l3("2024-05-31T13:00:00Z")))
+    _, _, text, _ = surfaces(decisions_for(resources))
+    assert "NOMS reads it as the level's mechanical stability" not in " ".join(text.split())
+
+
+def test_noms_and_the_detail_agree_on_a_conflict_after_cement_beside_a_stable_verdict():
+    resources = [*_l3_conflicting_after(), _stable_l3("2024-05-31T13:00:00Z")]
+    _, _, text, _ = surfaces(decisions_for(resources))
+    m = _noms_m(text, "L3")
+    assert _STILL in " ".join(text.split())
+    assert "possibly unstable after cement alone — the recorded verdict is read over it" in m
+    assert "settles it" not in m
+
+
+def test_a_metastasis_condition_dated_after_a_stable_verdict_is_no_finding_it_did_not_see():
+    # Every SINS finding at L3 is older than the surgeon's "stable"; only the metastasis
+    # Condition (the location) was recorded later: NOMS read "from findings recorded since the
+    # verdict — either".
+    def at(when: str, tag: str, answers: dict) -> tuple:
+        return tuple(
+            finding(f"l3-{tag}-{code}", code, answer, level="L3", when=when)
+            for code, answer in {**SINS_AT_T12, **STABLE_L3, **answers}.items()
+        )
+
+    resources = default_patient(
+        extra=(
+            condition("met-l3", "C79.51", level="L3", onset="2024-05-01"),
+            procedure("vp-l3", "22511", "L3", when="2024-01-10T10:00:00Z"),
+            *at("2024-01-09T09:00:00Z", "b", {}),
+            *at("2024-01-10T12:00:00Z", "a", {}),
+            finding(
+                "l3-a-al2",
+                "spinal-alignment",
+                "subluxation",
+                level="L3",
+                when="2024-01-10T12:00:00Z",
+            ),  # fmt: skip
+            _stable_l3("2024-01-10T13:00:00Z"),
+        )
+    )
+    _, _, text, _ = surfaces(decisions_for(resources))
+    m = _noms_m(text, "L3")
+    assert "recorded since the verdict" not in m, m
+    assert m.endswith("the recorded verdict is read over it"), m
 
 
 def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_the_verdict():
