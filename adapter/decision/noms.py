@@ -17,8 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-from adapter.decision.sins import SinsDecision, SinsLevel, fracture_since, unsettled_after
+from adapter.decision.sins import (
+    SinsDecision,
+    SinsLevel,
+    fracture_since,
+    possibly_unstable_after,
+)
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.timing import follows, same_time
 from adapter.mapping.coded import Coded, coded_compressions
@@ -44,7 +50,12 @@ from adapter.scoring import (
     Stability,
     noms_paths,
 )
-from adapter.vocabulary import SINS_CONSULT_FROM, SINS_STABLE_UNTIL, SINS_UNSTABLE_FROM
+from adapter.vocabulary import (
+    SINS_CONSULT_FROM,
+    SINS_LOCATION,
+    SINS_STABLE_UNTIL,
+    SINS_UNSTABLE_FROM,
+)
 from adapter.vocabulary.noms import NOMS_SOURCES, NOMS_TITLE, NOMS_WORDING
 from adapter.vocabulary.scores.sins import CEMENT_POSSIBLE, POSSIBLE_AFTER, before_cement
 
@@ -208,20 +219,27 @@ def _own_stability(
         return Possible.of(
             Stability.STABLE
         ), f"M: {lv.level} fixed ({fixed.name}, {fixed.time.day})"
-    by_sins, said = _by_sins(lv, cemented)
-    return Possible(by_sins), f"M: {said}"
+    by_sins = _by_sins(lv, cemented)
+    return Possible(by_sins.values), f"M: {by_sins.said}"
 
 
-def _by_sins(
-    lv: LevelResult, cemented: bool, *, weigh_before: bool = True
-) -> tuple[frozenset[Stability], str]:
+class _SinsRead(NamedTuple):
+    values: frozenset[Stability]
+    said: str
+    # Either only because findings after cement alone conflict on what it cannot treat (the
+    # SINS card's "possibly unstable after cement alone"): a verdict is read over them, and the
+    # conflict is still the card's to settle, so it never "settles" it.
+    conflict: bool = False
+
+
+def _by_sins(lv: LevelResult, cemented: bool, *, verdict: bool = False) -> _SinsRead:
     """What SINS reads at the level (13–18 unstable, 0–6 stable, 7–12 either), and in words;
     unstable where the SINS card says so of a level with cement alone (:func:`_cement_unsafe`);
     either where it is possibly so by the findings certainly before the cement, unless a recorded
-    verdict is weighed (``weigh_before`` False): the surgeon's word is read over those, as it is
+    verdict is weighed beside it (``verdict``): the surgeon's word is read over those, as it is
     when every finding is before the cement. Either where findings after it conflict on what it
-    cannot treat; a weighed verdict is set against those as :func:`_sins_beside` says, so their
-    words are then given without a reading of their own."""
+    cannot treat (:func:`possibly_unstable_after`); beside a verdict, :func:`_sins_beside` says
+    how the verdict stands against them, so " — either" is left to it."""
     total = lv.result.total
     values = set()
     if total.high >= SINS_UNSTABLE_FROM:
@@ -234,25 +252,25 @@ def _by_sins(
     said = f"SINS {total} at {lv.level} — {read}"
     now = _cement_unsafe(lv, cemented)
     if now is not None and values != {Stability.UNSTABLE}:
-        return frozenset({Stability.UNSTABLE}), f"{said}; {now} — unstable"
+        return _SinsRead(frozenset({Stability.UNSTABLE}), f"{said}; {now} — unstable")
     t = lv.assessment.unordered
-    was = unstable_unless_before(lv) if cemented and weigh_before else None
+    was = unstable_unless_before(lv) if cemented and not verdict else None
     if was is not None and t is not None and Stability.UNSTABLE not in values:
         # Unstable by the findings certainly before the cement: had the others come after it,
         # cement alone went to an unstable level; their order settles it (adapter.decision.sins).
         maybe = before_cement(was, lv.level, f"{t.name}{on_day(t.time.day)}").clause
-        return frozenset(Stability), f"{said}; {maybe}: {CEMENT_POSSIBLE} — either"
+        return _SinsRead(frozenset(Stability), f"{said}; {maybe}: {CEMENT_POSSIBLE} — either")
     after = lv.assessment.after
-    conflicts = unsettled_after(lv) if cemented and after is not None else []
-    if after is not None and Stability.UNSTABLE not in values and conflicts:
-        # Findings since cement alone that disagree on what it cannot treat (the SINS card's
-        # "possibly unstable after cement alone"): either, until they are settled; a verdict is
-        # weighed against them as against any SINS reading (_sins_beside).
+    conflicts = possibly_unstable_after(lv) if cemented and after is not None else []
+    if after is not None and conflicts:
+        # Findings since cement alone that disagree on what it cannot treat: either, until they
+        # are settled; a verdict is weighed against them as against any SINS reading.
         what = "; ".join(c.what for c in conflicts if c.what)
         cement = f"after the {after.name}{on_day(after.time.day)}"
-        either = " — either" if weigh_before else ""
-        return frozenset(Stability), f"{said}; {what}, {cement}: {POSSIBLE_AFTER}{either}"
-    return frozenset(values), said
+        either = "" if verdict else " — either"
+        said = f"{said}; {what}, {cement}: {POSSIBLE_AFTER}{either}"
+        return _SinsRead(frozenset(Stability), said, conflict=True)
+    return _SinsRead(frozenset(values), said)
 
 
 def _cement_unsafe(lv: LevelResult, cemented: bool) -> str | None:
@@ -280,13 +298,15 @@ def _sins_beside(
     no date, or beside a verdict with no date), M is either. SINS never loosens a verdict of
     "unstable" (it does not override one: adapter.decision.sins)."""
     verdict = recorded[0]
-    values, read = _by_sins(lv, cemented, weigh_before=False)
+    values, read, conflict = _by_sins(lv, cemented, verdict=True)
     if values <= verdict.values:
         return verdict, ""
     if verdict.values == {Stability.STABLE}:
         unseen = _unseen(lv, recorded[1])
         if unseen is not None:
             return Possible(verdict.values | values), f"; {read}{unseen} — either"
+    if conflict:  # read over, never settled: the findings still conflict (the SINS card)
+        return verdict, f"; {read} — the recorded verdict is read over it"
     if len(values) > 1:
         return verdict, f"; {read}: the recorded verdict settles it"
     return verdict, f"; {read}: the recorded verdict is read over it"
@@ -298,7 +318,10 @@ def _unseen(lv: LevelResult, verdict: Basis) -> str | None:
     times = [ev.time for ev in verdict.evidence]
     if not times or any(t is None for t in times):
         return "; the verdict has no date recorded"
-    evidence = [ev for basis in lv.bases.values() for ev in basis.evidence]
+    # The metastasis's own Condition is the level's location, not a finding a verdict weighs:
+    # a record updated after the verdict is no new picture of the level.
+    bases = [basis for code, basis in lv.bases.items() if code != SINS_LOCATION.code]
+    evidence = [ev for basis in bases for ev in basis.evidence]
     found = [ev.time for ev in evidence if ev.time is not None]
     if any(all(follows(f, t) for t in times if t is not None) for f in found):
         return ", from findings recorded since the verdict"
@@ -306,8 +329,7 @@ def _unseen(lv: LevelResult, verdict: Basis) -> str | None:
         all(same_time(f, t) or follows(t, f) for t in times if t is not None) for f in found
     ):
         return ", from findings not known to be before the verdict"
-    # A finding with no date may be newer than the verdict (the metastasis's own Condition is
-    # the level's location, not a finding a verdict weighs).
+    # A finding with no date may be newer than the verdict.
     if any(ev.time is None and ev.ref.resource_type == "Observation" for ev in evidence):
         return ", from findings with no date recorded"
     return None
@@ -372,7 +394,7 @@ def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
         return shown  # a treated level's card recommends no consultation on old findings
     # Findings after cement alone in conflict on what it cannot treat: the card says "possibly
     # unstable after cement alone" whatever the total.
-    conflict = shown.state == "after-treatment" and bool(unsettled_after(lv))
+    conflict = shown.state == "after-treatment" and bool(possibly_unstable_after(lv))
     if lv.result.total.low < SINS_CONSULT_FROM and not conflict:
         return shown
     own = own_stability(more.stability.get(lv.level), more.stability_unplaced)
@@ -383,8 +405,8 @@ def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
     latest = own[1].latest
     when = on_day(latest.day) if latest is not None else ", no date recorded"
     still = (
-        "the conflicting findings after cement alone are still to settle"
-        if conflict and lv.result.total.low < SINS_CONSULT_FROM
+        "the findings after cement alone still conflict on what cement cannot treat — settle them"
+        if conflict
         else "SINS still recommends the surgical consultation"
     )
     said = (

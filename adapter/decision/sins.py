@@ -75,6 +75,7 @@ __all__ = [
     "SinsDecision",
     "SinsLevel",
     "certain_indicator",
+    "possibly_unstable_after",
     "recommendation",
     "sins_decision",
     "unsettled_after",
@@ -302,8 +303,10 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
             return SinsLevel(lv, "after-treatment", "warning", earlier, latest, scored.consult)
         # Cement alone at a level unstable before it stays a warning once re-scored (§6 v3).
         if lv.before is None or unstable_before_cement(lv) is None:
-            if scored.indicator != "info" or lv.result.band is None or not unsettled_after(lv):
+            if scored.indicator != "info" or lv.result.band is None:
                 return scored  # a range says what it could reach, and what settles it, first
+            if not possibly_unstable_after(lv):
+                return scored
             # Possibly so after it (findings that conflict on what cement cannot treat): info,
             # as a possible instability is, in words that say what settles it.
             head = f"{lv.level} SINS {lv.result.total} after cement"
@@ -325,6 +328,21 @@ def unsettled_after(lv: LevelResult) -> list[Concern]:
     if t is None or "fixation" in t.kinds or (v is not None and v.against_cement):
         return []  # none, or certain already by a verdict said against the cement
     return [c for c in unsettled_inputs(lv, conflicts_only=True) if c.open]
+
+
+def possibly_unstable_after(lv: LevelResult) -> list[Concern]:
+    """What makes a level re-scored after cement alone, stable by SINS (at most 6), possibly
+    unstable after it whatever its total (:func:`unsettled_after`): what its line on the card,
+    NOMS and the words beside a recorded "stable" call "possibly unstable after cement alone".
+    None where SINS may read it otherwise (a band or a range says so, and the detail names the
+    conflict beside it), or where cement alone there is certainly unsafe."""
+    if lv.result.total.high >= SINS_CONSULT_FROM:
+        return []
+    if unstable_after_cement(lv) is not None or unstable_before_cement(lv) is not None:
+        return []
+    if unstable_before_earlier(lv) is not None:
+        return []
+    return unsettled_after(lv)
 
 
 def fracture_since(lv: LevelResult) -> str | None:

@@ -1951,7 +1951,7 @@ def test_a_metastasis_condition_dated_after_a_stable_verdict_is_no_finding_it_di
                 "subluxation",
                 level="L3",
                 when="2024-01-10T12:00:00Z",
-            ),  # fmt: skip
+            ),
             _stable_l3("2024-01-10T13:00:00Z"),
         )
     )
