@@ -202,13 +202,12 @@ POSSIBLE_AFTER = "possibly unstable after cement alone"
 AFTER_SCREWS = "after its screws — consider surgical review"
 
 
-def unstable_after_screws(freshness: str = "") -> str:
+def unstable_after_screws(freshness: str) -> str:
     """The same verdict, as an order's summary names it beside "T12 already fixed …": a repeat
     may be what the construct needs (the order's detail asks for surgical review). Its age
-    (``freshness``: " (dated)", ", one with no date recorded") is kept, as a verdict that reads
-    as current may be acted on as one: "recorded unstable (dated) after its screws"."""
-    gap = "," if freshness.endswith("recorded") else ""
-    return f"recorded unstable{freshness}{gap} after its screws"
+    (``freshness``, the verdict's: " (dated)" or "", as one certainly after the screws is timed)
+    is kept, as a verdict that reads as current may be acted on as one."""
+    return f"recorded unstable{freshness} after its screws"
 
 
 def after_screws(verdict: str, settle: str | None = None) -> str:
