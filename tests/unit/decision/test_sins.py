@@ -1961,6 +1961,21 @@ def test_a_metastasis_condition_dated_after_a_stable_verdict_is_no_finding_it_di
     assert m.endswith("the recorded verdict is read over it"), m
 
 
+@pytest.mark.parametrize("screws", [(), (SCREWS_T12,)], ids=["alone", "beside a fixed level"])
+def test_the_risk_assessment_gives_no_all_clear_at_a_level_possibly_unstable_after_cement(screws):
+    # The card: "L3 SINS 2–6 after cement on 31 May 2024: possibly unstable after cement alone —
+    # settle the conflicting alignment", its detail "consider surgical review"; the
+    # RiskAssessment written back: "Stable (SINS 0–6): no surgical consultation needed".
+    resources = [*_l3_conflicting_after(), *screws]
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert (
+        "L3 SINS 2–6 after the vertebroplasty on 31 May 2024: possibly unstable after cement "
+        "alone — settle the conflicting alignment; no fixation recorded — consider surgical "
+        "review."
+    ) in mitigation, mitigation
+    assert "no surgical consultation needed" not in mitigation
+
+
 def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_the_verdict():
     # Screws again at T12, recorded unstable after its first screws: the order card said only
     # "T12 already fixed on 20 May 2024", a repeat to check, never why it may be wanted.
