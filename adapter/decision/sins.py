@@ -27,6 +27,7 @@ from adapter.pipeline import (
     PatientResult,
     firm_total,
     mechanical_now,
+    possibly_unsafe_after,
     recorded_unstable,
     to_settle,
     unstable_before_earlier,
@@ -331,18 +332,11 @@ def unsettled_after(lv: LevelResult) -> list[Concern]:
 
 
 def possibly_unstable_after(lv: LevelResult) -> list[Concern]:
-    """What makes a level re-scored after cement alone, stable by SINS (at most 6), possibly
-    unstable after it whatever its total (:func:`unsettled_after`): what its line on the card,
-    NOMS and the words beside a recorded "stable" call "possibly unstable after cement alone".
-    None where SINS may read it otherwise (a band or a range says so, and the detail names the
-    conflict beside it), or where cement alone there is certainly unsafe."""
-    if lv.result.total.high >= SINS_CONSULT_FROM:
-        return []
-    if unstable_after_cement(lv) is not None or unstable_before_cement(lv) is not None:
-        return []
-    if unstable_before_earlier(lv) is not None:
-        return []
-    return unsettled_after(lv)
+    """What makes a level re-scored after cement alone, stable by SINS, possibly unstable after
+    it (:func:`adapter.pipeline.possibly_unsafe_after`, one rule for every surface), each with
+    what settles it: what its line on the card, NOMS and the words beside a recorded "stable"
+    call "possibly unstable after cement alone"."""
+    return unsettled_after(lv) if possibly_unsafe_after(lv) else []
 
 
 def fracture_since(lv: LevelResult) -> str | None:

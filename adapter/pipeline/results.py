@@ -35,7 +35,14 @@ from adapter.scoring import (
     worst_first,
 )
 from adapter.settings.clinical import RuleFields
-from adapter.vocabulary import SINS_LOCATION, SINS_PAIN, SINS_UNSTABLE_FROM
+from adapter.vocabulary import (
+    SINS_ALIGNMENT,
+    SINS_CONSULT_FROM,
+    SINS_LOCATION,
+    SINS_PAIN,
+    SINS_POSTEROLATERAL,
+    SINS_UNSTABLE_FROM,
+)
 from adapter.vocabulary.outcomes import OUTCOME
 from adapter.vocabulary.scores import SCORES, SINS
 
@@ -395,6 +402,43 @@ def unstable_before_earlier(at: LevelResult) -> tuple[str, Treatment, LevelResul
         if reason is not None:
             return reason, treatment, was
     return None
+
+
+def in_conflict(at: LevelResult, code: str) -> bool:
+    """Whether the findings of a component that may hold what cement cannot treat (alignment:
+    a subluxation; posterolateral involvement: bilateral) disagree with one another on it, as
+    recorded (a fracture coded since may widen the value, which is not a conflict)."""
+    inputs = at.assessment.inputs
+    value, unsafe = (
+        (inputs.alignment, Alignment.SUBLUXATION)
+        if code == SINS_ALIGNMENT.code
+        else (inputs.posterolateral, Posterolateral.BILATERAL)
+    )
+    values: frozenset[object] = frozenset(value.values)
+    if unsafe not in values or values == {unsafe} or not value.known:
+        return False
+    widened = at.assessment.widened
+    recorded = widened.recorded.get(code) if widened is not None else None
+    return recorded is None or (unsafe in recorded and len(recorded) > 1)
+
+
+def possibly_unsafe_after(at: LevelResult) -> tuple[str, ...]:
+    """The components whose findings since cement alone disagree on what it cannot treat, at a
+    level SINS reads stable (at most 6) and nothing makes certainly unsafe for cement alone:
+    "possibly unstable after cement alone", one rule for every surface. Empty otherwise: a band
+    or range that may read otherwise says it, and a certain instability is said as such."""
+    t, v = at.assessment.after, at.verdict
+    if t is None or "fixation" in t.kinds or (v is not None and v.against_cement):
+        return ()
+    if at.result.total.high >= SINS_CONSULT_FROM or unstable_reason(at) is not None:
+        return ()
+    if at.before is not None and unstable_reason(at.before) is not None:
+        return ()
+    if unstable_before_earlier(at) is not None:
+        return ()
+    return tuple(
+        code for code in (SINS_ALIGNMENT.code, SINS_POSTEROLATERAL.code) if in_conflict(at, code)
+    )
 
 
 def unstable_unless_before(at: LevelResult) -> str | None:

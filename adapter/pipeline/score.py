@@ -46,6 +46,7 @@ from adapter.pipeline.results import (
     before_screws,
     firm_total,
     mechanical_now,
+    possibly_unsafe_after,
     recorded_unstable,
     to_settle,
     unstable_before_earlier,
@@ -66,6 +67,7 @@ from adapter.scoring import (
 from adapter.vocabulary import SINS, SINS_CONSULT, SINS_CONSULT_FROM
 from adapter.vocabulary.scores.sins import (
     NO_FIXATION,
+    POSSIBLE_AFTER,
     CementOrder,
     after_screws,
     before_cement,
@@ -442,6 +444,13 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
             continue
         now = unstable_reason(lv)
         shown = now is None or now.startswith(("SINS", RECORDED_UNSTABLE))  # its band, its verdict
+        if a.after is not None and possibly_unsafe_after(lv):  # findings since in conflict
+            cement = f"{a.after.name}{on_day(a.after.time.day)}"
+            out.append(
+                f"{lv.level} SINS {lv.result.total} after the {cement}: {POSSIBLE_AFTER} — "
+                f"{to_settle(lv.result, lv.bases)}; {NO_FIXATION}."
+            )
+            continue
         if a.after is not None:  # scored from findings after the cement
             cement = f"{a.after.name}{on_day(a.after.time.day)}"
             was = unstable_reason(lv.before) if lv.before is not None else None

@@ -35,6 +35,7 @@ from adapter.pipeline import (
     LevelResult,
     Verdict,
     firm_total,
+    in_conflict,
     recorded_unstable,
     to_settle,
     unstable_before_earlier,
@@ -323,14 +324,11 @@ def unsettled_inputs(
         (_SUBLUXATION, inputs.alignment.values, inputs.alignment.known),
         (_BILATERAL, inputs.posterolateral.values, inputs.posterolateral.known),
     ]
-    widened = at.assessment.widened
     out = []
     for unsafe, values, known in pairs:
         if unsafe.value not in values or values == {unsafe.value}:
             continue
-        recorded = widened.recorded.get(unsafe.spec.code) if widened is not None else None
-        disagree = known and (recorded is None or (unsafe.value in recorded and len(recorded) > 1))
-        if disagree or not conflicts_only:
+        if in_conflict(at, unsafe.spec.code) or not conflicts_only:
             out.append(_unsettled_input(at, unsafe, values if known else None, before))
     return out
 
