@@ -1976,6 +1976,40 @@ def test_the_risk_assessment_gives_no_all_clear_at_a_level_possibly_unstable_aft
     assert "no surgical consultation needed" not in mitigation
 
 
+def _l3_conflicting_unordered() -> list[dict]:
+    """As :func:`_l3_conflicting_after`, the cement dated by its day alone: the conflicting
+    findings of 31 May may come before or after it."""
+    by_day = procedure("vp-l3", "22511", "L3", when="2024-05-31")
+    return [r for r in _l3_conflicting_after() if r.get("id") != "vp-l3"] + [by_day]
+
+
+def test_noms_and_the_risk_assessment_read_a_conflict_of_unknown_order_against_cement():
+    # The detail: "Possibly unstable: alignment conflicting at L3 …: settle it — subluxation
+    # would need fixation …; no fixation recorded — consider surgical review"; NOMS read "SINS
+    # 2–6 at L3 — stable" and the RiskAssessment "no surgical consultation needed".
+    resources = _l3_conflicting_unordered()
+    _, _, text, _ = surfaces(decisions_for(resources))
+    assert _noms_m(text, "L3") == (
+        "M: SINS 2–6 at L3 — stable; alignment conflicting at L3 (subluxation/normal, 31 May "
+        "2024), not known to be before or after the vertebroplasty on 31 May 2024: possibly "
+        "unstable with cement alone — either"
+    )
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert (
+        "L3 SINS 2–6, findings not known to be before or after the vertebroplasty on 31 May "
+        "2024: possibly unstable with cement alone — settle the conflicting alignment; no "
+        "fixation recorded — consider surgical review."
+    ) in mitigation, mitigation
+    assert "no surgical consultation needed" not in mitigation
+
+
+def test_a_later_stable_verdict_is_read_over_a_conflict_of_unknown_order_against_cement():
+    resources = [*_l3_conflicting_unordered(), _stable_l3("2024-05-31T13:00:00Z")]
+    _, _, text, _ = surfaces(decisions_for(resources))
+    m = _noms_m(text, "L3")
+    assert m.endswith("possibly unstable with cement alone — the recorded verdict is read over it")
+
+
 def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_the_verdict():
     # Screws again at T12, recorded unstable after its first screws: the order card said only
     # "T12 already fixed on 20 May 2024", a repeat to check, never why it may be wanted.
