@@ -24,6 +24,7 @@ from adapter.decision.sins import (
     SinsLevel,
     fracture_since,
     possibly_unstable_after,
+    possibly_unstable_unordered,
 )
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.timing import follows, same_time
@@ -57,7 +58,12 @@ from adapter.vocabulary import (
     SINS_UNSTABLE_FROM,
 )
 from adapter.vocabulary.noms import NOMS_SOURCES, NOMS_TITLE, NOMS_WORDING
-from adapter.vocabulary.scores.sins import CEMENT_POSSIBLE, POSSIBLE_AFTER, before_cement
+from adapter.vocabulary.scores.sins import (
+    CEMENT_POSSIBLE,
+    POSSIBLE_AFTER,
+    POSSIBLE_WITH,
+    before_cement,
+)
 
 __all__ = ["NomsLevel", "NomsView", "noms_view", "stable_verdicts"]
 
@@ -260,6 +266,14 @@ def _by_sins(lv: LevelResult, cemented: bool, *, verdict: bool = False) -> _Sins
         # cement alone went to an unstable level; their order settles it (adapter.decision.sins).
         maybe = before_cement(was, lv.level, f"{t.name}{on_day(t.time.day)}").clause
         return _SinsRead(frozenset(Stability), f"{said}; {maybe}: {CEMENT_POSSIBLE} — either")
+    if cemented and t is not None and (unsure := possibly_unstable_unordered(lv)):
+        # Findings of an unknown order against cement alone that disagree on what it cannot
+        # treat: either, as the SINS detail's "Possibly unstable"; a verdict is weighed as below.
+        what = "; ".join(c.what for c in unsure if c.what)
+        cement = f"not known to be before or after the {t.name}{on_day(t.time.day)}"
+        either = "" if verdict else " — either"
+        said = f"{said}; {what}, {cement}: {POSSIBLE_WITH}{either}"
+        return _SinsRead(frozenset(Stability), said, conflict=True)
     after = lv.assessment.after
     conflicts = possibly_unstable_after(lv) if cemented and after is not None else []
     if after is not None and conflicts:

@@ -28,6 +28,7 @@ from adapter.pipeline import (
     firm_total,
     mechanical_now,
     possibly_unsafe_after,
+    possibly_unsafe_unordered,
     recorded_unstable,
     to_settle,
     unstable_before_earlier,
@@ -77,6 +78,7 @@ __all__ = [
     "SinsLevel",
     "certain_indicator",
     "possibly_unstable_after",
+    "possibly_unstable_unordered",
     "recommendation",
     "sins_decision",
     "unsettled_after",
@@ -337,6 +339,15 @@ def possibly_unstable_after(lv: LevelResult) -> list[Concern]:
     what settles it: what its line on the card, NOMS and the words beside a recorded "stable"
     call "possibly unstable after cement alone"."""
     return unsettled_after(lv) if possibly_unsafe_after(lv) else []
+
+
+def possibly_unstable_unordered(lv: LevelResult) -> list[Concern]:
+    """The same for a level shown from findings of an unknown order against its cement alone
+    (:func:`adapter.pipeline.possibly_unsafe_unordered`): "possibly unstable with cement
+    alone" for NOMS and the words beside a verdict, as the detail says "Possibly unstable"."""
+    if not possibly_unsafe_unordered(lv):
+        return []
+    return [c for c in unsettled_inputs(lv, conflicts_only=True) if c.open]
 
 
 def fracture_since(lv: LevelResult) -> str | None:

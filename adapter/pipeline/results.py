@@ -427,12 +427,28 @@ def possibly_unsafe_after(at: LevelResult) -> tuple[str, ...]:
     level SINS reads stable (at most 6) and nothing makes certainly unsafe for cement alone:
     "possibly unstable after cement alone", one rule for every surface. Empty otherwise: a band
     or range that may read otherwise says it, and a certain instability is said as such."""
-    t, v = at.assessment.after, at.verdict
-    if t is None or "fixation" in t.kinds or (v is not None and v.against_cement):
-        return ()
-    if at.result.total.high >= SINS_CONSULT_FROM or unstable_reason(at) is not None:
+    if at.assessment.after is None:
         return ()
     if at.before is not None and unstable_reason(at.before) is not None:
+        return ()
+    return _in_conflict_with_cement(at, at.assessment.after)
+
+
+def possibly_unsafe_unordered(at: LevelResult) -> tuple[str, ...]:
+    """The same for a level shown from findings of an unknown order against its cement alone
+    ("possibly unstable with cement alone": before it, cement alone was given at a level that
+    may have been subluxed; after it, what it cannot treat may be there), unless the findings
+    certainly before it make it possibly so already (:func:`unstable_unless_before`)."""
+    if at.assessment.unordered is None or unstable_unless_before(at) is not None:
+        return ()
+    return _in_conflict_with_cement(at, at.assessment.unordered)
+
+
+def _in_conflict_with_cement(at: LevelResult, cement: Treatment) -> tuple[str, ...]:
+    v = at.verdict
+    if "fixation" in cement.kinds or (v is not None and v.against_cement):
+        return ()
+    if at.result.total.high >= SINS_CONSULT_FROM or unstable_reason(at) is not None:
         return ()
     if unstable_before_earlier(at) is not None:
         return ()

@@ -47,6 +47,7 @@ from adapter.pipeline.results import (
     firm_total,
     mechanical_now,
     possibly_unsafe_after,
+    possibly_unsafe_unordered,
     recorded_unstable,
     to_settle,
     unstable_before_earlier,
@@ -68,6 +69,7 @@ from adapter.vocabulary import SINS, SINS_CONSULT, SINS_CONSULT_FROM
 from adapter.vocabulary.scores.sins import (
     NO_FIXATION,
     POSSIBLE_AFTER,
+    POSSIBLE_WITH,
     CementOrder,
     after_screws,
     before_cement,
@@ -464,6 +466,13 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
         if a.unordered is not None and (was := unstable_unless_before(lv)) is not None:
             cement = f"{a.unordered.name}{on_day(a.unordered.time.day)}"
             out.append(before_cement(was, lv.level, cement).sentence)
+            continue
+        if a.unordered is not None and possibly_unsafe_unordered(lv):  # findings in conflict
+            cement = f"{a.unordered.name}{on_day(a.unordered.time.day)}"
+            out.append(
+                f"{lv.level} SINS {lv.result.total}, findings not known to be before or after the "
+                f"{cement}: {POSSIBLE_WITH} — {to_settle(lv.result, lv.bases)}; {NO_FIXATION}."
+            )
             continue
         # Before the cement or of an unknown order against it, even a total its band shows is
         # said as cement alone, as the card says it; a verdict says it in its own words.

@@ -17,6 +17,7 @@ __all__ = [
     "DRAWN_UNSTABLE",
     "NO_FIXATION",
     "POSSIBLE_AFTER",
+    "POSSIBLE_WITH",
     "SINS",
     "SINS_ALIGNMENT",
     "SINS_BONE_LESION",
@@ -193,7 +194,9 @@ CEMENT_ALONE = f"unstable before cement alone; {NO_FIXATION}"
 CEMENT_POSSIBLE = "possibly unstable before cement alone"
 # What cement alone at a level means, in the spine drawing's few words beside its band.
 DRAWN_UNSTABLE = "unstable with cement alone"
-DRAWN_POSSIBLE = "possibly unstable with cement alone"
+# Findings of an unknown order against cement alone that conflict on what it cannot treat.
+POSSIBLE_WITH = "possibly unstable with cement alone"
+DRAWN_POSSIBLE = POSSIBLE_WITH
 # Findings after cement alone that may show what it cannot treat (a subluxation, a bilateral
 # posterolateral involvement, in conflict with others): said with what settles it.
 POSSIBLE_AFTER = "possibly unstable after cement alone"
