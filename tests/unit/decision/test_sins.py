@@ -2010,6 +2010,16 @@ def test_a_later_stable_verdict_is_read_over_a_conflict_of_unknown_order_against
     assert m.endswith("possibly unstable with cement alone — the recorded verdict is read over it")
 
 
+def test_noms_reads_a_conflict_after_cement_alone_at_a_level_unstable_before_it():
+    # The card warns "unstable before cement alone"; NOMS reads the level as it stands, and the
+    # findings since the cement conflict on a subluxation: either. A rule shared with the card
+    # made it "SINS 2–6 at L3 — stable" and dropped the stabilisation path.
+    resources = default_patient(extra=(CEMENT_L3, *_l3(**SUBLUXED_L3), *_l3_after(), _CONFLICT_L3))
+    _, _, text, _ = surfaces(decisions_for(resources))
+    m = _noms_m(text, "L3")
+    assert m.endswith("possibly unstable after cement alone — either"), m
+
+
 def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_the_verdict():
     # Screws again at T12, recorded unstable after its first screws: the order card said only
     # "T12 already fixed on 20 May 2024", a repeat to check, never why it may be wanted.
