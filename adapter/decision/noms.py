@@ -22,9 +22,9 @@ from typing import NamedTuple
 from adapter.decision.sins import (
     SinsDecision,
     SinsLevel,
+    conflicting_now,
     fracture_since,
     possibly_unstable_after,
-    possibly_unstable_unordered,
 )
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.timing import follows, same_time
@@ -266,23 +266,18 @@ def _by_sins(lv: LevelResult, cemented: bool, *, verdict: bool = False) -> _Sins
         # cement alone went to an unstable level; their order settles it (adapter.decision.sins).
         maybe = before_cement(was, lv.level, f"{t.name}{on_day(t.time.day)}").clause
         return _SinsRead(frozenset(Stability), f"{said}; {maybe}: {CEMENT_POSSIBLE} — either")
-    if cemented and t is not None and (unsure := possibly_unstable_unordered(lv)):
-        # Findings of an unknown order against cement alone that disagree on what it cannot
-        # treat: either, as the SINS detail's "Possibly unstable"; a verdict is weighed as below.
-        what = "; ".join(c.what for c in unsure if c.what)
-        cement = f"not known to be before or after the {t.name}{on_day(t.time.day)}"
-        either = "" if verdict else " — either"
-        said = f"{said}; {what}, {cement}: {POSSIBLE_WITH}{either}"
-        return _SinsRead(frozenset(Stability), said, conflict=True)
-    after = lv.assessment.after
-    conflicts = possibly_unstable_after(lv) if cemented and after is not None else []
-    if after is not None and conflicts:
-        # Findings since cement alone that disagree on what it cannot treat: either, until they
-        # are settled; a verdict is weighed against them as against any SINS reading.
+    cement = lv.assessment.after or t
+    conflicts = conflicting_now(lv) if cemented and cement is not None else []
+    if cement is not None and conflicts:
+        # Findings with cement alone (since it, or of an unknown order against it) that
+        # disagree on what it cannot treat: either, until they are settled, as the SINS card
+        # says; a verdict is weighed against them as against any SINS reading (_sins_beside).
         what = "; ".join(c.what for c in conflicts if c.what)
-        cement = f"after the {after.name}{on_day(after.time.day)}"
+        after = lv.assessment.after is not None
+        order = "after the" if after else "not known to be before or after the"
+        possible = POSSIBLE_AFTER if after else POSSIBLE_WITH
         either = "" if verdict else " — either"
-        said = f"{said}; {what}, {cement}: {POSSIBLE_AFTER}{either}"
+        said = f"{said}; {what}, {order} {cement.name}{on_day(cement.time.day)}: {possible}{either}"
         return _SinsRead(frozenset(Stability), said, conflict=True)
     return _SinsRead(frozenset(values), said)
 

@@ -25,10 +25,10 @@ from adapter.mapping.treatments import Treatment, fixation_at, latest_stabilisin
 from adapter.pipeline import (
     LevelResult,
     PatientResult,
+    conflicts_with_cement,
     firm_total,
     mechanical_now,
     possibly_unsafe_after,
-    possibly_unsafe_unordered,
     recorded_unstable,
     to_settle,
     unstable_before_earlier,
@@ -77,8 +77,8 @@ __all__ = [
     "SinsDecision",
     "SinsLevel",
     "certain_indicator",
+    "conflicting_now",
     "possibly_unstable_after",
-    "possibly_unstable_unordered",
     "recommendation",
     "sins_decision",
     "unsettled_after",
@@ -341,11 +341,10 @@ def possibly_unstable_after(lv: LevelResult) -> list[Concern]:
     return unsettled_after(lv) if possibly_unsafe_after(lv) else []
 
 
-def possibly_unstable_unordered(lv: LevelResult) -> list[Concern]:
-    """The same for a level shown from findings of an unknown order against its cement alone
-    (:func:`adapter.pipeline.possibly_unsafe_unordered`): "possibly unstable with cement
-    alone" for NOMS and the words beside a verdict, as the detail says "Possibly unstable"."""
-    if not possibly_unsafe_unordered(lv):
+def conflicting_now(lv: LevelResult) -> list[Concern]:
+    """What makes a level with cement alone possibly unstable as it stands, each with what
+    settles it (:func:`adapter.pipeline.conflicts_with_cement`): what NOMS reads as either."""
+    if not conflicts_with_cement(lv):
         return []
     return [c for c in unsettled_inputs(lv, conflicts_only=True) if c.open]
 

@@ -422,39 +422,45 @@ def in_conflict(at: LevelResult, code: str) -> bool:
     return recorded is None or (unsafe in recorded and len(recorded) > 1)
 
 
+def conflicts_with_cement(at: LevelResult) -> tuple[str, ...]:
+    """The components whose findings disagree on what cement alone cannot treat, at a level
+    with cement alone (its findings after it, or of an unknown order against it) that SINS, as
+    it stands, reads stable (at most 6) and nothing shown makes certainly unstable: NOMS reads
+    the level as it stands, so these make M either. Empty otherwise."""
+    cement = at.assessment.after or at.assessment.unordered
+    v = at.verdict
+    if cement is None or "fixation" in cement.kinds or (v is not None and v.against_cement):
+        return ()
+    if at.result.total.high >= SINS_CONSULT_FROM or unstable_reason(at) is not None:
+        return ()
+    return tuple(
+        code for code in (SINS_ALIGNMENT.code, SINS_POSTEROLATERAL.code) if in_conflict(at, code)
+    )
+
+
 def possibly_unsafe_after(at: LevelResult) -> tuple[str, ...]:
-    """The components whose findings since cement alone disagree on what it cannot treat, at a
-    level SINS reads stable (at most 6) and nothing makes certainly unsafe for cement alone:
-    "possibly unstable after cement alone", one rule for every surface. Empty otherwise: a band
-    or range that may read otherwise says it, and a certain instability is said as such."""
-    if at.assessment.after is None:
+    """:func:`conflicts_with_cement` at a level re-scored after its cement alone, where nothing
+    makes cement alone there certainly unsafe (before it, or an earlier cement): "possibly
+    unstable after cement alone" on the card, beside a recorded "stable" and in the SINS
+    RiskAssessment. Empty otherwise: a certain instability is said as such, and a band or a
+    range that may read otherwise says it."""
+    if at.assessment.after is None or unstable_before_earlier(at) is not None:
         return ()
     if at.before is not None and unstable_reason(at.before) is not None:
         return ()
-    return _in_conflict_with_cement(at, at.assessment.after)
+    return conflicts_with_cement(at)
 
 
 def possibly_unsafe_unordered(at: LevelResult) -> tuple[str, ...]:
     """The same for a level shown from findings of an unknown order against its cement alone
     ("possibly unstable with cement alone": before it, cement alone was given at a level that
     may have been subluxed; after it, what it cannot treat may be there), unless the findings
-    certainly before it make it possibly so already (:func:`unstable_unless_before`)."""
+    certainly before it, or an earlier cement, say so already."""
     if at.assessment.unordered is None or unstable_unless_before(at) is not None:
-        return ()
-    return _in_conflict_with_cement(at, at.assessment.unordered)
-
-
-def _in_conflict_with_cement(at: LevelResult, cement: Treatment) -> tuple[str, ...]:
-    v = at.verdict
-    if "fixation" in cement.kinds or (v is not None and v.against_cement):
-        return ()
-    if at.result.total.high >= SINS_CONSULT_FROM or unstable_reason(at) is not None:
         return ()
     if unstable_before_earlier(at) is not None:
         return ()
-    return tuple(
-        code for code in (SINS_ALIGNMENT.code, SINS_POSTEROLATERAL.code) if in_conflict(at, code)
-    )
+    return conflicts_with_cement(at)
 
 
 def unstable_unless_before(at: LevelResult) -> str | None:
