@@ -103,3 +103,14 @@ def test_two_cements_at_a_level_stable_before_both_warn_of_nothing(extra):
     _, card_text, text, _ = surfaces(decisions_for(resources))
     assert "unstable before cement alone" not in card_text + text
     assert "20 May 2024: SINS" not in card_text + text
+
+
+def test_the_order_checks_level_line_keeps_the_earlier_cements_picture_apart_from_the_latest():
+    # "L3 SINS 14 before cement on 20 May 2024: … — from the findings after the vertebroplasty
+    # on 31 May 2024": SINS 14 is from before 20 May, not from after 31 May.
+    resources = _patient(SECOND, *AFTER_SECOND)
+    cards, _, _, _ = surfaces(decisions_for(resources, [order("o1", "22511", "L3")]))
+    (check,) = [c for c in cards if c.summary.startswith("Vertebroplasty L3")]
+    line = next(ln for ln in (check.detail or "").splitlines() if ln.startswith(LINE))
+    assert "— from the findings after" not in line, line
+    assert line.endswith("; SINS 2 from the findings after the vertebroplasty on 31 May 2024"), line
