@@ -2003,6 +2003,18 @@ def test_noms_and_the_risk_assessment_read_a_conflict_of_unknown_order_against_c
     assert "no surgical consultation needed" not in mitigation
 
 
+@pytest.mark.parametrize("conflict", [_l3_conflicting_after, _l3_conflicting_unordered],
+                         ids=["after the cement", "of unknown order"])  # fmt: skip
+@pytest.mark.parametrize("screws", [(), (SCREWS_T12,)], ids=["alone", "beside a fixed level"])
+def test_the_risk_assessments_possible_instability_with_cement_is_one_sentence(conflict, screws):
+    # Beside a fixed level the RiskAssessment left out a conflict of unknown order, and each
+    # new sentence ended "consider surgical review.." in the record.
+    mitigation = _sins_risk([*conflict(), *screws])["mitigation"]
+    assert "L3 SINS 2–6" in mitigation, mitigation
+    assert ".." not in mitigation, mitigation
+    assert mitigation.count("consider surgical review") == 1, mitigation
+
+
 def test_a_later_stable_verdict_is_read_over_a_conflict_of_unknown_order_against_cement():
     resources = [*_l3_conflicting_unordered(), _stable_l3("2024-05-31T13:00:00Z")]
     _, _, text, _ = surfaces(decisions_for(resources))
@@ -2018,6 +2030,15 @@ def test_noms_reads_a_conflict_after_cement_alone_at_a_level_unstable_before_it(
     _, _, text, _ = surfaces(decisions_for(resources))
     m = _noms_m(text, "L3")
     assert m.endswith("possibly unstable after cement alone — either"), m
+
+
+def test_the_detail_names_a_stable_verdict_noms_reads_over_a_conflict_of_unknown_order():
+    resources = [*_l3_conflicting_unordered(), _stable_l3("2024-05-31T13:00:00Z")]
+    _, _, text, _ = surfaces(decisions_for(resources))
+    assert (
+        "Recorded stable at L3 on 31 May 2024: NOMS reads it as the level's mechanical stability; "
+        "the findings with cement alone still conflict on what cement cannot treat — settle them."
+    ) in " ".join(text.split()), text
 
 
 def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_the_verdict():
