@@ -38,6 +38,7 @@ from adapter.pipeline import (
     LevelResult,
     PatientResult,
     before_screws,
+    possibly_unsafe_unordered,
     recorded_unstable,
     unstable_reason,
     unstable_unless_before,
@@ -399,11 +400,13 @@ def stable_verdicts(view: SinsDecision, result: PatientResult) -> SinsDecision:
 
 def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
     more, lv = result.assessment.more, shown.level
-    if more is None or shown.state not in ("assessed", "after-treatment"):
+    # Findings with cement alone in conflict on what it cannot treat, after it or of an unknown
+    # order against it: the card says "possibly unstable" whatever the total.
+    after = shown.state == "after-treatment" and bool(possibly_unstable_after(lv))
+    unordered = shown.state == "before-treatment" and bool(possibly_unsafe_unordered(lv))
+    conflict = after or unordered
+    if more is None or (shown.state not in ("assessed", "after-treatment") and not unordered):
         return shown  # a treated level's card recommends no consultation on old findings
-    # Findings after cement alone in conflict on what it cannot treat: the card says "possibly
-    # unstable after cement alone" whatever the total.
-    conflict = shown.state == "after-treatment" and bool(possibly_unstable_after(lv))
     if lv.result.total.low < SINS_CONSULT_FROM and not conflict:
         return shown
     own = own_stability(more.stability.get(lv.level), more.stability_unplaced)
@@ -414,7 +417,8 @@ def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
     latest = own[1].latest
     when = on_day(latest.day) if latest is not None else ", no date recorded"
     still = (
-        "the findings after cement alone still conflict on what cement cannot treat — settle them"
+        f"the findings {'after' if after else 'with'} cement alone still conflict on what cement "
+        "cannot treat — settle them"
         if conflict
         else "SINS still recommends the surgical consultation"
     )

@@ -335,9 +335,10 @@ def unsettled_after(lv: LevelResult) -> list[Concern]:
 
 def possibly_unstable_after(lv: LevelResult) -> list[Concern]:
     """What makes a level re-scored after cement alone, stable by SINS, possibly unstable after
-    it (:func:`adapter.pipeline.possibly_unsafe_after`, one rule for every surface), each with
-    what settles it: what its line on the card, NOMS and the words beside a recorded "stable"
-    call "possibly unstable after cement alone"."""
+    it (:func:`adapter.pipeline.possibly_unsafe_after`, as the SINS RiskAssessment reads it),
+    each with what settles it: what its line on the card and the words beside a recorded
+    "stable" call "possibly unstable after cement alone". NOMS reads the level as it stands
+    (:func:`conflicting_now`); the detail names a conflict beside a band or range too."""
     return unsettled_after(lv) if possibly_unsafe_after(lv) else []
 
 

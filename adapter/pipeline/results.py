@@ -441,9 +441,10 @@ def conflicts_with_cement(at: LevelResult) -> tuple[str, ...]:
 def possibly_unsafe_after(at: LevelResult) -> tuple[str, ...]:
     """:func:`conflicts_with_cement` at a level re-scored after its cement alone, where nothing
     makes cement alone there certainly unsafe (before it, or an earlier cement): "possibly
-    unstable after cement alone" on the card, beside a recorded "stable" and in the SINS
+    unstable after cement alone" on the card's line, beside a recorded "stable" and in the SINS
     RiskAssessment. Empty otherwise: a certain instability is said as such, and a band or a
-    range that may read otherwise says it."""
+    range that may read otherwise says it (the detail and the drawing still name the conflict
+    beside those, from :func:`adapter.decision.sins.unsettled_after`)."""
     if at.assessment.after is None or unstable_before_earlier(at) is not None:
         return ()
     if at.before is not None and unstable_reason(at.before) is not None:

@@ -68,13 +68,12 @@ from adapter.scoring import (
 from adapter.vocabulary import SINS, SINS_CONSULT, SINS_CONSULT_FROM
 from adapter.vocabulary.scores.sins import (
     NO_FIXATION,
-    POSSIBLE_AFTER,
-    POSSIBLE_WITH,
     CementOrder,
     after_screws,
     before_cement,
     mechanical_pain,
     not_applicable,
+    possibly_with_cement,
     stable_words,
     unstable_with_cement,
 )
@@ -388,15 +387,18 @@ def _speaks(lv: LevelResult, treatments: Sequence[Treatment]) -> bool:
     """Whether a level not fixed is one the words beside a fixed level speak for: one shown as
     it stands; one shown from findings before its treatment only where the card warns of it —
     certainly unstable before cement alone (contract §6 v3), or so by its findings certainly
-    before the cement beside others of an unknown order against it, or a fracture coded since.
-    A level only possibly unstable otherwise (a conflict, a range) is an info line of the card,
-    and left out."""
+    before the cement beside others of an unknown order against it, findings of an unknown
+    order against it in conflict on what it cannot treat (the RiskAssessment says "possibly
+    unstable with cement alone" as it does when no level is fixed), or a fracture coded since.
+    A level only possibly unstable otherwise (a range) is an info line of the card, and left
+    out."""
     if not _before(lv, treatments):
         return True
     return (
         unstable_reason(lv) is not None
         or unstable_unless_before(lv) is not None
         or unstable_before_earlier(lv) is not None
+        or bool(possibly_unsafe_unordered(lv))
         or lv.assessment.fractured_since("its treatment") is not None
     )
 
@@ -446,11 +448,17 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
             continue
         now = unstable_reason(lv)
         shown = now is None or now.startswith(("SINS", RECORDED_UNSTABLE))  # its band, its verdict
-        if a.after is not None and possibly_unsafe_after(lv):  # findings since in conflict
-            cement = f"{a.after.name}{on_day(a.after.time.day)}"
+        if possibly_unsafe_after(lv) or possibly_unsafe_unordered(lv):  # findings in conflict
+            with_cement = a.after or a.unordered
+            assert with_cement is not None  # each rule asks for one
             out.append(
-                f"{lv.level} SINS {lv.result.total} after the {cement}: {POSSIBLE_AFTER} — "
-                f"{to_settle(lv.result, lv.bases)}; {NO_FIXATION}."
+                possibly_with_cement(
+                    lv.level,
+                    str(lv.result.total),
+                    f"{with_cement.name}{on_day(with_cement.time.day)}",
+                    "after" if a.after is not None else "unordered",
+                    to_settle(lv.result, lv.bases),
+                )
             )
             continue
         if a.after is not None:  # scored from findings after the cement
@@ -466,13 +474,6 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
         if a.unordered is not None and (was := unstable_unless_before(lv)) is not None:
             cement = f"{a.unordered.name}{on_day(a.unordered.time.day)}"
             out.append(before_cement(was, lv.level, cement).sentence)
-            continue
-        if a.unordered is not None and possibly_unsafe_unordered(lv):  # findings in conflict
-            cement = f"{a.unordered.name}{on_day(a.unordered.time.day)}"
-            out.append(
-                f"{lv.level} SINS {lv.result.total}, findings not known to be before or after the "
-                f"{cement}: {POSSIBLE_WITH} — {to_settle(lv.result, lv.bases)}; {NO_FIXATION}."
-            )
             continue
         # Before the cement or of an unknown order against it, even a total its band shows is
         # said as cement alone, as the card says it; a verdict says it in its own words.

@@ -42,6 +42,7 @@ __all__ = [
     "beside_verdict",
     "mechanical_pain",
     "not_applicable",
+    "possibly_with_cement",
     "stable_words",
     "unstable_after_screws",
     "unstable_with_cement",
@@ -280,6 +281,20 @@ def unstable_with_cement(
         )
     too = f", and before it ({then})" if then is not None else ""
     return f"{what} {order} the {treatment}: unstable {order} cement alone{too}; {NO_FIXATION}"
+
+
+def possibly_with_cement(
+    level: str, total: str, treatment: str, order: CementOrder, settle: str
+) -> str:
+    """Findings with cement alone that conflict on what it cannot treat, at a level SINS reads
+    stable, said beside SINS words that do not show it: "L3 SINS 2–6 after the vertebroplasty
+    on 31 May 2024: possibly unstable after cement alone — settle the conflicting alignment; no
+    fixation recorded — consider surgical review"; ``order`` "after" (re-scored after it) or
+    "unordered" (findings not known to be before or after it), ``settle`` what settles it."""
+    if order == "unordered":
+        head = f"{level} SINS {total}, findings not known to be before or after the {treatment}"
+        return f"{head}: {POSSIBLE_WITH} — {settle}; {NO_FIXATION}"
+    return f"{level} SINS {total} after the {treatment}: {POSSIBLE_AFTER} — {settle}; {NO_FIXATION}"
 
 
 class BeforeCement(NamedTuple):
