@@ -2041,6 +2041,29 @@ def test_the_detail_names_a_stable_verdict_noms_reads_over_a_conflict_of_unknown
     ) in " ".join(text.split()), text
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        (CEMENT_L3, *_l3(**HIGH_L3), *_l3_after(), _CONFLICT_L3),  # and a conflict since
+        (CEMENT_L3, *_l3(**HIGH_L3), *_l3_after()),
+        (CEMENT_L3_BY_DAY, *_l3(**SUBLUXED_L3)),  # shown from before it
+    ],
+    ids=["SINS 14 before, a conflict since", "SINS 14 before", "subluxed before"],
+)
+def test_the_detail_says_why_noms_reads_a_stable_verdict_beside_cement_alone_warned_of(extra):
+    # The card warns "unstable before cement alone; … consider surgical review"; NOMS reads the
+    # surgeon's later "stable" as M and leaves the stabilisation path out, and nothing said why.
+    resources = default_patient(extra=(*extra, _stable_l3("2024-06-01T08:00:00Z")))
+    cards, card_text, text, page = surfaces(decisions_for(resources))
+    assert "unstable before cement alone" in card_text
+    said = (
+        "Recorded stable at L3 on 1 Jun 2024: NOMS reads it as the level's mechanical stability; "
+        "the warning of cement alone given at an unstable level still stands."
+    )
+    assert said in " ".join(text.split()), text
+    assert said in " ".join(html.unescape(page).split())
+
+
 def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_the_verdict():
     # Screws again at T12, recorded unstable after its first screws: the order card said only
     # "T12 already fixed on 20 May 2024", a repeat to check, never why it may be wanted.
