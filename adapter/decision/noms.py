@@ -61,6 +61,7 @@ from adapter.vocabulary import (
 from adapter.vocabulary.noms import NOMS_SOURCES, NOMS_TITLE, NOMS_WORDING
 from adapter.vocabulary.scores.sins import (
     CEMENT_POSSIBLE,
+    DRAWN_UNSTABLE,
     POSSIBLE_AFTER,
     POSSIBLE_WITH,
     before_cement,
@@ -233,9 +234,9 @@ def _own_stability(
 class _SinsRead(NamedTuple):
     values: frozenset[Stability]
     said: str
-    # Either only because findings after cement alone conflict on what it cannot treat (the
-    # SINS card's "possibly unstable after cement alone"): a verdict is read over them, and the
-    # conflict is still the card's to settle, so it never "settles" it.
+    # Either only because findings with cement alone (after it, or of an unknown order against
+    # it) conflict on what it cannot treat: a verdict is read over them, and the conflict is
+    # still the record's to settle, so a verdict is never said to "settle" it.
     conflict: bool = False
 
 
@@ -244,9 +245,10 @@ def _by_sins(lv: LevelResult, cemented: bool, *, verdict: bool = False) -> _Sins
     unstable where the SINS card says so of a level with cement alone (:func:`_cement_unsafe`);
     either where it is possibly so by the findings certainly before the cement, unless a recorded
     verdict is weighed beside it (``verdict``): the surgeon's word is read over those, as it is
-    when every finding is before the cement. Either where findings after it conflict on what it
-    cannot treat (:func:`possibly_unstable_after`); beside a verdict, :func:`_sins_beside` says
-    how the verdict stands against them, so " — either" is left to it."""
+    when every finding is before the cement. Either where findings after it, or of an unknown
+    order against it, conflict on what it cannot treat (:func:`conflicting_now`: the level as it
+    stands); beside a verdict, :func:`_sins_beside` says how the verdict stands against them, so
+    " — either" is left to it."""
     total = lv.result.total
     values = set()
     if total.high >= SINS_UNSTABLE_FROM:
@@ -405,9 +407,13 @@ def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
     after = shown.state == "after-treatment" and bool(possibly_unstable_after(lv))
     unordered = shown.state == "before-treatment" and bool(possibly_unsafe_unordered(lv))
     conflict = after or unordered
-    if more is None or (shown.state not in ("assessed", "after-treatment") and not unordered):
+    # The card warns of cement alone given at an unstable level: it asks for surgical review.
+    warned = shown.with_cement == DRAWN_UNSTABLE
+    if more is None:
+        return shown
+    if shown.state not in ("assessed", "after-treatment") and not (unordered or warned):
         return shown  # a treated level's card recommends no consultation on old findings
-    if lv.result.total.low < SINS_CONSULT_FROM and not conflict:
+    if lv.result.total.low < SINS_CONSULT_FROM and not (conflict or warned):
         return shown
     own = own_stability(more.stability.get(lv.level), more.stability_unplaced)
     if own is None or own[0].values != {Stability.STABLE}:
@@ -416,12 +422,15 @@ def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
         return shown  # NOMS reads it as either: nothing of the verdict's own to explain
     latest = own[1].latest
     when = on_day(latest.day) if latest is not None else ", no date recorded"
-    still = (
-        f"the findings {'after' if after else 'with'} cement alone still conflict on what cement "
-        "cannot treat — settle them"
-        if conflict
-        else "SINS still recommends the surgical consultation"
-    )
+    if warned:
+        still = "the warning of cement alone given at an unstable level still stands"
+    elif conflict:
+        still = (
+            f"the findings {'after' if after else 'with'} cement alone still conflict on what "
+            "cement cannot treat — settle them"
+        )
+    else:
+        still = "SINS still recommends the surgical consultation"
     said = (
         f"Recorded stable at {lv.level}{when}: NOMS reads it as the level's mechanical "
         f"stability; {still}."
