@@ -2047,18 +2047,28 @@ def test_the_detail_names_a_stable_verdict_noms_reads_over_a_conflict_of_unknown
         (CEMENT_L3, *_l3(**HIGH_L3), *_l3_after(), _CONFLICT_L3),  # and a conflict since
         (CEMENT_L3, *_l3(**HIGH_L3), *_l3_after()),
         (CEMENT_L3_BY_DAY, *_l3(**SUBLUXED_L3)),  # shown from before it
+        (CEMENT_L3_BY_DAY, *_l3(**HIGH_L3)),  # SINS 14 shown from before it: its band too
+        (CEMENT_L3, *_l3(**STABLE_L3), *_l3_after(**{"spinal-alignment": "subluxation"})),
     ],
-    ids=["SINS 14 before, a conflict since", "SINS 14 before", "subluxed before"],
+    ids=[
+        "SINS 14 before, a conflict since",
+        "SINS 14 before",
+        "subluxed before",
+        "SINS 14 before, nothing since",
+        "subluxed only since",
+    ],
 )
 def test_the_detail_says_why_noms_reads_a_stable_verdict_beside_cement_alone_warned_of(extra):
-    # The card warns "unstable before cement alone; … consider surgical review"; NOMS reads the
-    # surgeon's later "stable" as M and leaves the stabilisation path out, and nothing said why.
+    # The card warns "unstable before (or after) cement alone; … consider surgical review"; NOMS
+    # reads the surgeon's later "stable" as M and leaves the stabilisation path out, and nothing
+    # said why.
     resources = default_patient(extra=(*extra, _stable_l3("2024-06-01T08:00:00Z")))
     _, card_text, text, page = surfaces(decisions_for(resources))
-    assert "unstable before cement alone" in card_text
+    assert "cement alone" in card_text
+    assert _noms_m(text, "L3").startswith("M: Mechanical stability of the spine: Stable")
     said = (
         "Recorded stable at L3 on 1 Jun 2024: NOMS reads it as the level's mechanical stability; "
-        "the warning of cement alone given at an unstable level still stands."
+        "the warning of cement alone still stands."
     )
     assert said in " ".join(text.split()), text
     assert said in " ".join(html.unescape(page).split())
