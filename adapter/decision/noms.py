@@ -22,6 +22,7 @@ from typing import NamedTuple
 from adapter.decision.sins import (
     SinsDecision,
     SinsLevel,
+    cement_alone_warned,
     conflicting_now,
     fracture_since,
     possibly_unstable_after,
@@ -61,7 +62,6 @@ from adapter.vocabulary import (
 from adapter.vocabulary.noms import NOMS_SOURCES, NOMS_TITLE, NOMS_WORDING
 from adapter.vocabulary.scores.sins import (
     CEMENT_POSSIBLE,
-    DRAWN_UNSTABLE,
     POSSIBLE_AFTER,
     POSSIBLE_WITH,
     before_cement,
@@ -390,9 +390,10 @@ def _m(lv: LevelResult, result: PatientResult) -> tuple[Possible[Stability], str
 
 def stable_verdicts(view: SinsDecision, result: PatientResult) -> SinsDecision:
     """The SINS levels with a level's own recorded "stable" named where NOMS reads M as that
-    verdict and SINS, scored as the level stands, certainly recommends the consultation, or the
-    card calls the level possibly unstable after cement alone: a reader of the SINS card must
-    see why NOMS leaves surgery out (contract §4 v3)."""
+    verdict and the card asks for a surgeon: SINS, scored as the level stands, certainly
+    recommends the consultation; the card warns of cement alone at an unstable level; or it
+    calls the level possibly unstable with cement alone. A reader of the SINS card must see why
+    NOMS leaves surgery out (contract §4 v3)."""
     more = result.assessment.more
     if more is None:
         return view
@@ -407,12 +408,12 @@ def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
     after = shown.state == "after-treatment" and bool(possibly_unstable_after(lv))
     unordered = shown.state == "before-treatment" and bool(possibly_unsafe_unordered(lv))
     conflict = after or unordered
-    # The card warns of cement alone given at an unstable level: it asks for surgical review.
-    warned = shown.with_cement == DRAWN_UNSTABLE
+    # The card warns of cement alone at an unstable level: it asks for surgical review.
+    warned = cement_alone_warned(shown)
     if more is None:
         return shown
     if shown.state not in ("assessed", "after-treatment") and not (unordered or warned):
-        return shown  # a treated level's card recommends no consultation on old findings
+        return shown  # a level shown from before its treatment asks for nothing on old findings
     if lv.result.total.low < SINS_CONSULT_FROM and not (conflict or warned):
         return shown
     own = own_stability(more.stability.get(lv.level), more.stability_unplaced)
@@ -423,7 +424,7 @@ def _stable_said(shown: SinsLevel, result: PatientResult) -> SinsLevel:
     latest = own[1].latest
     when = on_day(latest.day) if latest is not None else ", no date recorded"
     if warned:
-        still = "the warning of cement alone given at an unstable level still stands"
+        still = "the warning of cement alone still stands"
     elif conflict:
         still = (
             f"the findings {'after' if after else 'with'} cement alone still conflict on what "

@@ -76,6 +76,7 @@ __all__ = [
     "LevelState",
     "SinsDecision",
     "SinsLevel",
+    "cement_alone_warned",
     "certain_indicator",
     "conflicting_now",
     "possibly_unstable_after",
@@ -126,8 +127,9 @@ class SinsLevel:
     headline: str
     treatment: Treatment | None = None
     consult: bool = False
-    # The level's own "stable" verdict that NOMS goes by, where SINS recommends the consultation
-    # (adapter.decision.noms.stable_verdicts).
+    # The level's own "stable" verdict that NOMS goes by, where the card asks for a surgeon
+    # (SINS recommends the consultation, or cement alone is warned of or possibly unsafe):
+    # adapter.decision.noms.stable_verdicts.
     stable_said: str | None = None
 
     @property
@@ -331,6 +333,20 @@ def unsettled_after(lv: LevelResult) -> list[Concern]:
     if t is None or "fixation" in t.kinds or (v is not None and v.against_cement):
         return []  # none, or certain already by a verdict said against the cement
     return [c for c in unsettled_inputs(lv, conflicts_only=True) if c.open]
+
+
+def cement_alone_warned(shown: SinsLevel) -> bool:
+    """Whether the card warns that the level is certainly unstable with the cement alone it was
+    given (contract §6 v3): before it, after it, or at an earlier cement; a verdict said against
+    the cement says it in its own words."""
+    lv, t = shown.level, shown.treatment
+    if t is None or "fixation" in t.kinds or shown.indicator == "info":
+        return False
+    if unstable_before_earlier(lv) is not None:
+        return True
+    if shown.state == "after-treatment":
+        return unstable_after_cement(lv) is not None or unstable_before_cement(lv) is not None
+    return shown.state == "before-treatment" and cement_unstable(lv) is not None
 
 
 def possibly_unstable_after(lv: LevelResult) -> list[Concern]:

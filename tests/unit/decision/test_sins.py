@@ -2064,7 +2064,8 @@ def test_the_detail_says_why_noms_reads_a_stable_verdict_beside_cement_alone_war
     # said why.
     resources = default_patient(extra=(*extra, _stable_l3("2024-06-01T08:00:00Z")))
     _, card_text, text, page = surfaces(decisions_for(resources))
-    assert "cement alone" in card_text
+    line = next(ln for ln in card_text.splitlines() if "L3 SINS" in ln)
+    assert "no fixation recorded — consider surgical review" in line, line
     assert _noms_m(text, "L3").startswith("M: Mechanical stability of the spine: Stable")
     said = (
         "Recorded stable at L3 on 1 Jun 2024: NOMS reads it as the level's mechanical stability; "

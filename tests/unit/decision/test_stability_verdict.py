@@ -1098,14 +1098,29 @@ def test_the_sins_detail_names_the_levels_own_stable_verdict_that_noms_goes_by()
         # NOMS reads either: findings since the verdict, or a verdict with no level beside it
         _unstable_t12(_verdict("stable", when="2024-05-20T09:00:00Z")),
         _unstable_t12(_verdict("stable"), _loose("unstable")),
-        # cement after the findings: the card recommends no consultation on findings before it
-        _unstable_t12(_verdict("stable"), procedure("vp", "22511", "T12", when="2024-05-31")),
     ],
 )
 def test_the_sins_detail_names_a_stable_verdict_only_where_noms_goes_by_it(resources):
     cards, _, report, _ = surfaces(decisions_for(resources))
     assert "NOMS reads it as" not in (_sins_card(cards).detail or "")
     assert "NOMS reads it as" not in report
+
+
+def test_a_stable_verdict_beside_cement_alone_at_an_unstable_level_names_the_cement_warning():
+    # Cement after the findings: the card recommends no consultation on findings before it, but
+    # warns of cement alone given at SINS 15 ("consider surgical review"); NOMS reads the
+    # surgeon's "stable" as M, and the detail says why, in the warning's words.
+    resources = _unstable_t12(
+        _verdict("stable"), procedure("vp", "22511", "T12", when="2024-05-31")
+    )
+    cards, _, report, _ = surfaces(decisions_for(resources))
+    detail = _sins_card(cards).detail or ""
+    said = (
+        "Recorded stable at T12 on 30 May 2024: NOMS reads it as the level's mechanical "
+        "stability; the warning of cement alone still stands."
+    )
+    assert said in detail and said in report
+    assert "SINS still recommends the surgical consultation" not in detail + report
 
 
 _FRACTURE_SINCE = condition("fx", "M84.58XA", onset="2024-05-31", level="T12")
