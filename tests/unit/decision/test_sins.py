@@ -2075,6 +2075,27 @@ def test_the_detail_says_why_noms_reads_a_stable_verdict_beside_cement_alone_war
     assert said in " ".join(html.unescape(page).split())
 
 
+def test_a_stable_verdict_beside_sins_13_or_more_after_cement_names_the_consultation():
+    # SINS 14 after the cement: the card shows the band alone ("surgical consultation
+    # recommended"), no warning of cement alone, yet the sentence said that warning still stood.
+    resources = default_patient(
+        extra=(
+            CEMENT_L3,
+            *_l3(**STABLE_L3),
+            *_l3_after(**HIGH_L3),
+            _stable_l3("2024-06-01T08:00:00Z"),
+        )
+    )
+    _, card_text, text, _ = surfaces(decisions_for(resources))
+    assert "SINS 14 at L3 (unstable): surgical consultation recommended" in card_text, card_text
+    flat = " ".join(text.split())
+    assert "the warning of cement alone still stands" not in flat
+    assert (
+        "Recorded stable at L3 on 1 Jun 2024: NOMS reads it as the level's mechanical stability; "
+        "SINS still recommends the surgical consultation."
+    ) in flat, text
+
+
 def test_a_revision_order_at_a_level_recorded_unstable_after_its_screws_names_the_verdict():
     # Screws again at T12, recorded unstable after its first screws: the order card said only
     # "T12 already fixed on 20 May 2024", a repeat to check, never why it may be wanted.
