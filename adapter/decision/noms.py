@@ -391,8 +391,9 @@ def _m(lv: LevelResult, result: PatientResult) -> tuple[Possible[Stability], str
 def stable_verdicts(view: SinsDecision, result: PatientResult) -> SinsDecision:
     """The SINS levels with a level's own recorded "stable" named where NOMS reads M as that
     verdict and the card asks for a surgeon: SINS, scored as the level stands, certainly
-    recommends the consultation; the card warns of cement alone at an unstable level; or it
-    calls the level possibly unstable with cement alone. A reader of the SINS card must see why
+    recommends the consultation; the card warns of cement alone at an unstable level; or the
+    findings with cement alone conflict on what it cannot treat (after it, or of an unknown
+    order where nothing certainly before it says more). A reader of the SINS card must see why
     NOMS leaves surgery out (contract §4 v3)."""
     more = result.assessment.more
     if more is None:

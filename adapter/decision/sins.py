@@ -128,8 +128,8 @@ class SinsLevel:
     treatment: Treatment | None = None
     consult: bool = False
     # The level's own "stable" verdict that NOMS goes by, where the card asks for a surgeon
-    # (SINS recommends the consultation, or cement alone is warned of or possibly unsafe):
-    # adapter.decision.noms.stable_verdicts.
+    # (SINS recommends the consultation, cement alone is warned of, or findings with cement
+    # alone conflict on what it cannot treat): adapter.decision.noms.stable_verdicts.
     stable_said: str | None = None
 
     @property
@@ -337,16 +337,23 @@ def unsettled_after(lv: LevelResult) -> list[Concern]:
 
 def cement_alone_warned(shown: SinsLevel) -> bool:
     """Whether the card warns that the level is certainly unstable with the cement alone it was
-    given (contract §6 v3): before it, after it, or at an earlier cement; a verdict said against
-    the cement says it in its own words."""
+    given (contract §6 v3), as :func:`_treated_level` words it: before it, after it, or at an
+    earlier cement. A level re-scored after it at 13 or more shows its band instead (surgical
+    consultation recommended), as the card does."""
     lv, t = shown.level, shown.treatment
     if t is None or "fixation" in t.kinds or shown.indicator == "info":
         return False
-    if unstable_before_earlier(lv) is not None:
-        return True
     if shown.state == "after-treatment":
-        return unstable_after_cement(lv) is not None or unstable_before_cement(lv) is not None
-    return shown.state == "before-treatment" and cement_unstable(lv) is not None
+        if lv.result.total.low >= SINS_UNSTABLE_FROM:
+            return False  # the band speaks first on the card
+        return (
+            unstable_after_cement(lv) is not None
+            or unstable_before_cement(lv) is not None
+            or unstable_before_earlier(lv) is not None
+        )
+    if shown.state != "before-treatment":
+        return False
+    return unstable_before_earlier(lv) is not None or cement_unstable(lv) is not None
 
 
 def possibly_unstable_after(lv: LevelResult) -> list[Concern]:
