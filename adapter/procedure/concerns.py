@@ -64,7 +64,6 @@ __all__ = [
     "unsettled_inputs",
     "unstable_after_cement",
     "unstable_before_cement",
-    "unstable_before_earlier_cement",
 ]
 
 _COMBINED = "the case series combined cement with pedicle screw fixation"
@@ -155,7 +154,7 @@ def unstable_before_cement(at: LevelResult) -> str | None:
     return _unstable(at.before, f" before the {treatment.name}{on_or_in(treatment.time.day)}")
 
 
-def unstable_before_earlier_cement(at: LevelResult) -> str | None:
+def _unstable_before_earlier_cement(at: LevelResult) -> str | None:
     """Why cement alone given at the level before the one it is read against was certainly
     unsafe, by the findings before it ("SINS 14 before the vertebroplasty on 20 May 2024,
     unstable"); None when it was not, or the level's own picture says so already."""
@@ -362,7 +361,7 @@ def _cement_alone(ask: Ask, levels: list[str]) -> list[Concern]:
         why = (
             cement_unstable(at, prior)
             or _cemented_verdict(at)
-            or unstable_before_earlier_cement(at)
+            or _unstable_before_earlier_cement(at)
         )
         if why is None:
             out += cement_unsettled(at, prior)
@@ -496,7 +495,7 @@ def _unstable_after_screws(ask: Ask, prior: Prior) -> Verdict | None:
     """The verdict of instability recorded after the screws at an ordered level, if any."""
     if not prior.fixed:
         return None
-    at = next((lv for lv in ask.result.levels if lv.level == prior.level), None)
+    at = ask.result.level(prior.level)
     if at is None or at.verdict is None or not at.verdict.after_screws:
         return None
     return at.verdict
