@@ -302,6 +302,49 @@ def test_a_neoplastic_fracture_without_a_vertebral_level_does_not_say_it_is_here
     assert criterion.status == "unknown" and "without a level" in criterion.basis
 
 
+L3_STABLE = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic", "spinal-alignment": "normal",
+             "vertebral-body-collapse": "none", "posterolateral-involvement": "none"}  # fmt: skip
+
+
+@pytest.mark.parametrize("code", ["22511", "22842"], ids=["vertebroplasty", "fixation"])
+@pytest.mark.parametrize(
+    ("conflict", "named"),
+    [
+        (finding("l3-al2", "spinal-alignment", "subluxation", level="L3"),
+         "alignment conflicting at L3 (subluxation/normal"),
+        (finding("l3-pl2", "posterolateral-involvement", "bilateral", level="L3"),
+         "posterolateral involvement conflicting at L3 (bilateral/none"),
+    ],
+    ids=["alignment", "posterolateral"],
+)  # fmt: skip
+def test_an_unmet_criterion_3_names_a_conflict_on_what_would_make_the_level_unstable(
+    code, conflict, named
+):
+    # Findings of one time at L3 disagree on a subluxation (or bilateral involvement): SINS is
+    # still certainly 6 or less (2–6, 2–5), so the criterion is unmet (contract §5), but the
+    # output names the conflict (§2) and never says "no instability" beside a subluxation the
+    # card asks to settle.
+    l3 = (condition("met-l3", "C79.51", level="L3"),
+          *(finding(f"l3-{c}", c, answer, level="L3") for c, answer in L3_STABLE.items()))  # fmt: skip
+    checked = single(default_patient(extra=(*l3, conflict)), "L3", code=code)
+    c3 = next(c for c in checked.levels[0].criteria if c.number == 3)
+    assert c3.status == "unmet"
+    assert named in c3.basis, c3.basis
+    assert c3.finding is not None and named.split(" (")[0] in c3.finding, c3.finding
+    assert "instability" not in c3.finding, c3.finding
+    assert c3.action is not None and c3.action.startswith("settle the conflicting"), c3.action
+    assert "no fracture or instability" not in headline(checked), headline(checked)
+
+
+def test_an_unmet_criterion_3_without_a_conflict_still_says_no_fracture_or_instability():
+    sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+            "vertebral-body-collapse": "none"}  # fmt: skip
+    checked = single(default_patient(sins=sins), "T12")
+    c3 = next(c for c in checked.levels[0].criteria if c.number == 3)
+    assert c3.status == "unmet" and c3.action is None
+    assert c3.finding == "no fracture or instability at T12 (no collapse, SINS 3)", c3.finding
+
+
 def test_a_dated_collapse_never_makes_the_criterion_met():
     stale = finding("t12-vertebral-body-collapse", "vertebral-body-collapse", "lt-50",
                     level="T12", when=STALE)  # fmt: skip
