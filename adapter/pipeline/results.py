@@ -3,8 +3,9 @@ total, and the deployment's scoring choices. Each of these rules is stated here 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from adapter.fhir.read.evidence import Basis
 from adapter.fhir.read.followup import ProcedureRecord
@@ -420,6 +421,26 @@ def in_conflict(at: LevelResult, code: str) -> bool:
     widened = at.assessment.widened
     recorded = widened.recorded.get(code) if widened is not None else None
     return recorded is None or (unsafe in recorded and len(recorded) > 1)
+
+
+def conflict_values(at: LevelResult, code: str) -> str:
+    """The values of a component :func:`in_conflict`, as recorded, the one cement alone cannot
+    treat first: "subluxation/normal", "bilateral/none"."""
+    inputs = at.assessment.inputs
+    value, unsafe = (
+        (inputs.alignment, Alignment.SUBLUXATION)
+        if code == SINS_ALIGNMENT.code
+        else (inputs.posterolateral, Posterolateral.BILATERAL)
+    )
+    widened = at.assessment.widened
+    recorded = widened.recorded.get(code) if widened is not None else None
+    return listed_first(unsafe, recorded or frozenset(value.values))
+
+
+def listed_first(first: Enum, values: Collection[object]) -> str:
+    """``values`` of ``first``'s kind in their order of definition, ``first`` before the rest."""
+    rest = [v.value for v in type(first) if v in values and v is not first]
+    return "/".join([str(first.value), *map(str, rest)])
 
 
 def conflicts_with_cement(at: LevelResult) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from adapter.pipeline import (
     Verdict,
     firm_total,
     in_conflict,
+    listed_first,
     recorded_unstable,
     to_settle,
     unstable_before_earlier,
@@ -182,12 +183,6 @@ def _unstable(at: LevelResult, before: str) -> str | None:
     return f"{reason}{' (dated)' if dated else ''}{before}, unstable"
 
 
-def _listed(unsafe: _Unsafe, values: frozenset[Enum]) -> str:
-    """The conflicting values, the one that rules out cement alone first: "subluxation/normal"."""
-    rest = [v.value for v in type(unsafe.value) if v in values and v is not unsafe.value]
-    return "/".join([unsafe.value.value, *rest])
-
-
 def _unsettled_input(
     at: LevelResult, unsafe: _Unsafe, values: frozenset[Enum] | None, before: str
 ) -> Concern:
@@ -210,7 +205,7 @@ def _unsettled_input(
         evidence = basis.evidence
         day = f", {days_of(evidence)}" if any(ev.time for ev in evidence) else ""
         short_day = on_day(evidence).strip(" ()")
-        listed = _listed(unsafe, recorded or values)
+        listed = listed_first(unsafe.value, recorded or values)
         # Findings that conflict, and a fracture coded since them: the conflict is what the
         # record holds; the fracture is said beside it.
         since = (

@@ -13,10 +13,16 @@ from collections.abc import Sequence
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import follows
-from adapter.mapping.compression import PRELIMINARY, on_day
+from adapter.mapping.compression import PRELIMINARY, days_of, on_day
 from adapter.mapping.placement import PLACE_IT, preliminary, to_confirm, unplaced
 from adapter.mapping.staging import Staged
-from adapter.pipeline import LevelResult, firm_total, recorded_unstable
+from adapter.pipeline import (
+    LevelResult,
+    conflict_values,
+    firm_total,
+    in_conflict,
+    recorded_unstable,
+)
 from adapter.procedure.criteria import (
     REASSESS,
     REIMAGE,
@@ -28,7 +34,12 @@ from adapter.procedure.criteria import (
 )
 from adapter.procedure.treated import Prior, zone_words
 from adapter.scoring import Collapse
-from adapter.vocabulary import SINS_COLLAPSE, SINS_CONSULT_FROM
+from adapter.vocabulary import (
+    SINS_ALIGNMENT,
+    SINS_COLLAPSE,
+    SINS_CONSULT_FROM,
+    SINS_POSTEROLATERAL,
+)
 
 __all__ = ["fracture_criterion"]
 
@@ -49,6 +60,18 @@ def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...
     collapse = at.assessment.inputs.collapse
     evidence = at.bases[SINS_COLLAPSE.code].evidence
     return (collapse.values if collapse.known else frozenset()), evidence
+
+
+def _conflicts(at: LevelResult) -> list[tuple[str, str, str]]:
+    """The components whose findings disagree on a subluxation or bilateral involvement: each
+    one's name, its values ("subluxation/normal") and its findings' days (", 30 May 2024")."""
+    out = []
+    for spec in (SINS_ALIGNMENT, SINS_POSTEROLATERAL):
+        if in_conflict(at, spec.code):
+            evidence = at.bases[spec.code].evidence
+            day = f", {days_of(evidence)}" if any(ev.time for ev in evidence) else ""
+            out.append((spec.short, conflict_values(at, spec.code), day))
+    return out
 
 
 def _since(fractures: Sequence[Staged], prior: Prior | None) -> list[Staged]:
@@ -156,9 +179,21 @@ def fracture_criterion(
     if (open_verdict := _open_verdict(at, evidence)) is not None:
         return open_verdict
     if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM:
+        shown = f"no collapse at {level} ({cite(evidence)}) and SINS {total}"
+        if conflicts := _conflicts(at):
+            # SINS is 6 or less whatever they say, but a subluxation or bilateral involvement is
+            # what the card asks to settle: never "no instability" beside it (contract §2, §5).
+            named = "; ".join(f"{short} conflicting at {level} ({v})" for short, v, _ in conflicts)
+            days = "; ".join(
+                f"{short} conflicting at {level} ({v}{d})" for short, v, d in conflicts
+            )
+            return _JUDGE.unmet(
+                f"{shown}; {days}",
+                action="settle the conflicting " + " and ".join(c[0] for c in conflicts),
+                finding=f"no fracture at {level} (no collapse), SINS {total}; {named} — settle it",
+            )
         return _JUDGE.unmet(
-            f"no collapse at {level} ({cite(evidence)}) and SINS {total}",
-            finding=f"no fracture or instability at {level} (no collapse, SINS {total})",
+            shown, finding=f"no fracture or instability at {level} (no collapse, SINS {total})"
         )
     unplaced = _unplaced(at)
     early = at.assessment.preliminary.get(SINS_COLLAPSE.code)
