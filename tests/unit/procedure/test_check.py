@@ -336,6 +336,47 @@ def test_an_unmet_criterion_3_names_a_conflict_on_what_would_make_the_level_unst
     assert "no fracture or instability" not in headline(checked), headline(checked)
 
 
+_NO_COLLAPSE = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+                "vertebral-body-collapse": "none"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sins", "drop", "extra", "action", "named"),
+    [
+        pytest.param(_NO_COLLAPSE, (),
+                     (finding("t12-al2", "spinal-alignment", "subluxation", level="T12"),),
+                     "settle the conflicting alignment",
+                     "alignment conflicting at T12 (subluxation/normal", id="alignment, SINS 3 to 7"),
+        pytest.param(_NO_COLLAPSE, (),
+                     (finding("t12-c2", "vertebral-body-collapse", "lt-50", level="T12"),),
+                     "settle the conflicting collapse", "collapse conflicting at T12",
+                     id="collapse in conflict"),
+        pytest.param({"bone-lesion-quality": "lytic", "vertebral-body-collapse": "none"},
+                     ("t12-spinal-pain",), (), "record pain", "SINS 5–8 at T12",
+                     id="pain missing, SINS 5 to 8"),
+        pytest.param({"bone-lesion-quality": "lytic", "vertebral-body-collapse": "none"},
+                     ("t12-spinal-pain",),
+                     (finding("t12-spinal-pain", "spinal-pain", "mechanical", level="T12",
+                              when=STALE),),
+                     "re-assess pain: the evidence is dated", "SINS 8 at T12, pain dated",
+                     id="pain dated, SINS 8"),
+    ],
+)  # fmt: skip
+def test_an_open_criterion_3_with_its_collapse_recorded_asks_for_what_is_missing(
+    sins, drop, extra, action, named
+):
+    # The collapse is recorded (not dated); what leaves the criterion open is a conflict or
+    # the rest of SINS reaching 7. The card said "collapse at T12 not recorded — record the
+    # vertebral body collapse": it sent the clinician after a finding already in the record.
+    checked = single(default_patient(sins=sins, drop=drop, extra=extra), "T12")
+    c3 = next(c for c in checked.levels[0].criteria if c.number == 3)
+    assert c3.status == "unknown"
+    assert c3.action == action, c3.action
+    assert c3.finding is not None and named in c3.finding, c3.finding
+    assert "not recorded" not in c3.finding, c3.finding
+    assert "Vertebral body collapse: None (30 May 2024)" in c3.basis, c3.basis
+
+
 def test_an_unmet_criterion_3_without_a_conflict_still_says_no_fracture_or_instability():
     sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
             "vertebral-body-collapse": "none"}  # fmt: skip
