@@ -22,6 +22,7 @@ from adapter.pipeline import (
     firm_total,
     in_conflict,
     recorded_unstable,
+    to_settle,
 )
 from adapter.procedure.criteria import (
     REASSESS,
@@ -64,13 +65,15 @@ def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...
 
 def _conflicts(at: LevelResult) -> list[tuple[str, str, str]]:
     """The components whose findings disagree on a subluxation or bilateral involvement: each
-    one's name, its values ("subluxation/normal") and its findings' days (", 30 May 2024")."""
+    one's name, then said for a summary ("alignment conflicting at T12 (subluxation/normal)")
+    and with its findings' days ("… (subluxation/normal, 30 May 2024)")."""
     out = []
     for spec in (SINS_ALIGNMENT, SINS_POSTEROLATERAL):
         if in_conflict(at, spec.code):
             evidence = at.bases[spec.code].evidence
             day = f", {days_of(evidence)}" if any(ev.time for ev in evidence) else ""
-            out.append((spec.short, conflict_values(at, spec.code), day))
+            said = f"{spec.short} conflicting at {at.level} ({conflict_values(at, spec.code)}"
+            out.append((spec.short, f"{said})", f"{said}{day})"))
     return out
 
 
@@ -143,6 +146,40 @@ def _open_verdict(at: LevelResult, evidence: Sequence[Evidence]) -> Criterion | 
     return _JUDGE.unknown(f"{shown}; stability: {verdict}", action=action, finding=finding)
 
 
+def _open_with_collapse(
+    at: LevelResult, collapse: frozenset[Collapse], why: list[str]
+) -> Criterion:
+    """The collapse recorded and current, the criterion still open: the collapse in conflict
+    (a fracture or not), or SINS reaching 7 by what the rest of it lacks — what to settle or
+    record is that, never the collapse already in the record."""
+    level, conflicts = at.level, _conflicts(at)
+    basis = "; ".join([*why, *(c[2] for c in conflicts)])
+    if collapse & _FRACTURE and collapse & _NO_FRACTURE:
+        listed = "/".join(str(c.value) for c in Collapse if c in collapse)
+        action = "settle the conflicting collapse"
+        return _JUDGE.unknown(
+            basis, action=action, finding=f"collapse conflicting at {level} ({listed}) — settle it"
+        )
+    total = at.result.total
+    # SINS may reach 7 by a finding missing or in conflict, or be 7 or more by dated ones.
+    todo = [] if total.certain else [to_settle(at.result, at.bases)]
+    stale = [
+        c.spec.short
+        for c in at.result.components
+        if (b := at.bases.get(c.code)) is not None and b.any_dated
+    ]
+    head = f"SINS {total} at {level}"
+    if stale:
+        head += f", {', '.join(stale)} dated"
+        todo.append(f"re-assess {', '.join(stale)}")
+    todo = todo or ["re-assess"]  # never reached: a certain total is met or unmet above
+    action = "; ".join(todo) + (": the evidence is dated" if stale else "")
+    if conflicts:
+        named = "; ".join(c[1] for c in conflicts)
+        return _JUDGE.unknown(basis, action=action, finding=f"{head}; {named} — settle it")
+    return _JUDGE.unknown(basis, action=action, finding=f"{head} — {'; '.join(todo)}")
+
+
 def fracture_criterion(
     level: str, at: LevelResult | None, fractures: Sequence[Staged], prior: Prior | None = None
 ) -> Criterion:
@@ -183,12 +220,9 @@ def fracture_criterion(
         if conflicts := _conflicts(at):
             # SINS is 6 or less whatever they say, but a subluxation or bilateral involvement is
             # what the card asks to settle: never "no instability" beside it (contract §2, §5).
-            named = "; ".join(f"{short} conflicting at {level} ({v})" for short, v, _ in conflicts)
-            days = "; ".join(
-                f"{short} conflicting at {level} ({v}{d})" for short, v, d in conflicts
-            )
+            named = "; ".join(c[1] for c in conflicts)
             return _JUDGE.unmet(
-                f"{shown}; {days}",
+                "; ".join([shown, *(c[2] for c in conflicts)]),
                 action="settle the conflicting " + " and ".join(c[0] for c in conflicts),
                 finding=f"no fracture at {level} (no collapse), SINS {total}; {named} — settle it",
             )
@@ -215,6 +249,8 @@ def fracture_criterion(
             "; ".join(why), action=action, finding=f"collapse at {level}: {PRELIMINARY}"
         )
     stale = dated(evidence)
+    if collapse and not stale:
+        return _open_with_collapse(at, collapse, why)
     action = REASSESS if stale else "record the vertebral body collapse at the level"
     finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"
     return _JUDGE.unknown("; ".join(why), action=action, finding=finding)
