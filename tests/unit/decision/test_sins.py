@@ -1742,6 +1742,28 @@ def test_a_level_possibly_unstable_after_cement_alone_is_never_shown_as_only_sta
             assert not (NOT_NEEDED in part and "cement alone" in part), part
 
 
+def test_findings_of_an_unknown_order_in_conflict_with_cement_alone_say_what_settles_them():
+    # L3 cemented on 31 May (by day), its findings that day in conflict on a subluxation: the
+    # SINS card's line said "possibly unstable — re-assess" while the outcome card and the SINS
+    # RiskAssessment said "possibly unstable with cement alone — settle the conflicting
+    # alignment": one decision, every surface (contract §4 v3).
+    conflict = finding("l3-after-al2", "spinal-alignment", "subluxation", level="L3",
+                       when="2024-05-31T12:00:00Z")  # fmt: skip
+    resources = default_patient(
+        sins=STABLE_L3,
+        extra=(CEMENT_L3_BY_DAY, condition("met-l3", "C79.51", level="L3"), *_l3_after(), conflict),
+    )
+    _, card_text, _, _ = surfaces(decisions_for(resources))
+    line = next(line for line in card_text.splitlines() if line.startswith("- L3 SINS"))
+    assert line.endswith(
+        "possibly unstable with cement alone — settle the conflicting alignment"
+    ), line
+    assert (
+        "possibly unstable with cement alone — settle the conflicting alignment"
+        in _sins_risk(resources)["mitigation"]
+    )
+
+
 def test_a_verdict_after_cement_alone_beside_a_fracture_since_stays_certain():
     # Recorded unstable after T12's cement alone, a fracture coded since: certainly unstable
     # with cement alone; the detail read "Possibly unstable after cement alone" instead.
