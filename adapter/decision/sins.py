@@ -29,6 +29,7 @@ from adapter.pipeline import (
     firm_total,
     mechanical_now,
     possibly_unsafe_after,
+    possibly_unsafe_unordered,
     recorded_unstable,
     to_settle,
     unstable_before_earlier,
@@ -61,6 +62,7 @@ from adapter.vocabulary.scores.sins import (
     DRAWN_UNSTABLE,
     NO_FIXATION,
     POSSIBLE_AFTER,
+    POSSIBLE_WITH,
     SINS_OVERRIDE,
     UNFIXED,
     after_screws,
@@ -580,10 +582,18 @@ def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool | None) 
         )
     words = f"{lv.level} SINS {lv.result.total},{_UNORDERED}"
     possibly = "possibly unstable — " if unstable is False else ""
+    then = "re-assess"
+    if unstable is False and possibly_unsafe_unordered(lv):
+        # Findings in conflict on what cement cannot treat: what settles them, as the SINS
+        # RiskAssessment and the outcome card say it.
+        possibly, then = f"{POSSIBLE_WITH} — ", to_settle(lv.result, lv.bases)
+    brief = f"{lv.level} SINS {lv.result.total}, findings before or after"
     words = _fitting(
         (
-            f"{words}{latest.name}{when}: {possibly}re-assess",
-            f"{words}{latest.name}: {possibly}re-assess",
+            f"{words}{latest.name}{when}: {possibly}{then}",
+            f"{words}{latest.name}: {possibly}{then}",
+            f"{brief} {latest.name}{when}: {possibly}{then}",
+            f"{brief} {latest.name}: {possibly}{then}",
         )
     )
     return SinsLevel(lv, "before-treatment", "info", words, latest)
