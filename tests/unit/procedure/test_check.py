@@ -377,6 +377,34 @@ def test_an_open_criterion_3_with_its_collapse_recorded_asks_for_what_is_missing
     assert "Vertebral body collapse: None (30 May 2024)" in c3.basis, c3.basis
 
 
+@pytest.mark.parametrize(
+    ("fracture", "named", "action"),
+    [
+        pytest.param(condition("fx", "M84.58XA", level="T12", verification="provisional"),
+                     "unconfirmed pathological fracture at T12", "confirm", id="provisional here"),
+        pytest.param(condition("fx", "M84.58XA"), "pathological fracture without a level",
+                     "record the level (bodySite)", id="confirmed, no level"),
+        pytest.param(condition("fx", "M84.58XA", verification="differential"),
+                     "pathological fracture without a level", "record the level (bodySite)",
+                     id="unconfirmed, no level"),
+    ],
+)  # fmt: skip
+def test_a_fracture_condition_that_may_be_here_keeps_criterion_3_from_no_fracture(
+    fracture, named, action
+):
+    # No collapse on imaging, SINS 3, and a pathological fracture Condition that may be at T12:
+    # unconfirmed there, or recorded with no level (the patient's only metastasis is T12). The
+    # card said "no fracture or instability at T12" and never named it; a confirmed one at T12
+    # meets the criterion, so either may: unknown, naming what settles it (contract §2, §5).
+    checked = single(default_patient(sins=_NO_COLLAPSE, extra=(fracture,)), "T12")
+    c3 = next(c for c in checked.levels[0].criteria if c.number == 3)
+    assert c3.status == "unknown", c3
+    assert c3.finding is not None and named in c3.finding, c3.finding
+    assert "no fracture" not in c3.finding, c3.finding
+    assert c3.action is not None and action in c3.action, c3.action
+    assert "no fracture or instability" not in headline(checked), headline(checked)
+
+
 def test_an_unmet_criterion_3_without_a_conflict_still_says_no_fracture_or_instability():
     sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
             "vertebral-body-collapse": "none"}  # fmt: skip
