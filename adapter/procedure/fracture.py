@@ -77,6 +77,37 @@ def _conflicts(at: LevelResult) -> list[tuple[str, str, str]]:
     return out
 
 
+def _may_be_here(fracture: Staged, level: str) -> bool:
+    """A fracture Condition with no vertebral level that may still be at ``level``: no site, a
+    spinal region that may hold it, or a site the mappings do not know (one outside the spine,
+    or a region elsewhere, is not)."""
+    return not fracture.sites or any(
+        site.kind in ("spinal", "unknown") and (not site.within or level in site.within)
+        for site in fracture.sites
+    )
+
+
+def _fracture_to_settle(
+    level: str, shown: str, unsure: Sequence[Staged], unplaced_here: Sequence[Staged]
+) -> Criterion:
+    """No collapse and SINS 6 or less, beside a pathological fracture Condition that may be at
+    the level: unconfirmed there, or with no level. A confirmed one there meets the criterion, so
+    either may: unknown, never "no fracture" (contract §2: nothing unconfirmed or unplaced is
+    counted as certain, nor dropped)."""
+    why, todo, said = [shown], [], []
+    if unsure:
+        why.append(f"unconfirmed pathological fracture at {level}: "
+                   f"{cite(staged_evidence(list(unsure), _NEOPLASTIC))}")  # fmt: skip
+        todo.append(f"confirm the pathological fracture at {level}")
+        said.append(f"unconfirmed pathological fracture at {level} — confirm it")
+    if unplaced_here:
+        shown_here = cite(staged_evidence(list(unplaced_here), _NEOPLASTIC))
+        why.append(f"pathological fracture without a level: {shown_here}")
+        todo.append("record the level (bodySite) of the pathological fracture")
+        said.append("pathological fracture without a level — record its level")
+    return _JUDGE.unknown("; ".join(why), action="; ".join(todo), finding="; ".join(said))
+
+
 def _since(fractures: Sequence[Staged], prior: Prior | None) -> list[Staged]:
     """The fracture Conditions recorded after the treatment: an earlier one is the fracture the
     treatment treated."""
@@ -217,6 +248,9 @@ def fracture_criterion(
         return open_verdict
     if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM:
         shown = f"no collapse at {level} ({cite(evidence)}) and SINS {total}"
+        unsure = [s for s in here if not s.confirmed]
+        if unsure or (maybe := [s for s in elsewhere if _may_be_here(s, level)]):
+            return _fracture_to_settle(level, shown, unsure, maybe if not unsure else [])
         if conflicts := _conflicts(at):
             # SINS is 6 or less whatever they say, but a subluxation or bilateral involvement is
             # what the card asks to settle: never "no instability" beside it (contract §2, §5).
