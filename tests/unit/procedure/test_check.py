@@ -330,36 +330,59 @@ def test_an_unmet_criterion_3_names_a_conflict_on_what_would_make_the_level_unst
     c3 = next(c for c in checked.levels[0].criteria if c.number == 3)
     assert c3.status == "unmet"
     assert named in c3.basis, c3.basis
-    assert c3.finding is not None and named.split(" (")[0] in c3.finding, c3.finding
+    short = named.split(" at ")[0]  # "alignment conflicting"
+    assert c3.finding is not None and c3.finding.startswith("no fracture at L3 (no collapse, SINS")
+    assert c3.finding.endswith(f", {short})"), c3.finding
     assert "instability" not in c3.finding, c3.finding
     assert c3.action is not None and c3.action.startswith("settle the conflicting"), c3.action
-    assert "no fracture or instability" not in headline(checked), headline(checked)
+    summary = headline(checked)
+    assert "no fracture or instability" not in summary, summary
+    # Short enough that the cord criterion left open (no Bilsky grade at L3) keeps its place.
+    assert "no Bilsky grade at L3" in summary, summary
 
 
 _NO_COLLAPSE = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
                 "vertebral-body-collapse": "none"}  # fmt: skip
 
 
+_SUBLUXED_T12 = finding("t12-al2", "spinal-alignment", "subluxation", level="T12")
+_LYTIC = {"bone-lesion-quality": "lytic", "vertebral-body-collapse": "none"}
+_DATED_PAIN = finding("t12-spinal-pain", "spinal-pain", "mechanical", level="T12", when=STALE)
+_UNDATED_PAIN = {k: v for k, v in _DATED_PAIN.items() if k != "effectiveDateTime"}
+_SUBLUXED = "settle the conflicting alignment (subluxation/normal)"
+
+
 @pytest.mark.parametrize(
     ("sins", "drop", "extra", "action", "named"),
     [
-        pytest.param(_NO_COLLAPSE, (),
-                     (finding("t12-al2", "spinal-alignment", "subluxation", level="T12"),),
-                     "settle the conflicting alignment",
-                     "alignment conflicting at T12 (subluxation/normal", id="alignment, SINS 3 to 7"),
+        pytest.param(_NO_COLLAPSE, (), (_SUBLUXED_T12,), "settle the conflicting alignment",
+                     f"SINS 3–7 at T12 — {_SUBLUXED}", id="alignment, SINS 3 to 7"),
         pytest.param(_NO_COLLAPSE, (),
                      (finding("t12-c2", "vertebral-body-collapse", "lt-50", level="T12"),),
-                     "settle the conflicting collapse", "collapse conflicting at T12",
+                     "settle the conflicting collapse",
+                     "SINS 3–5 at T12 — settle the conflicting collapse (lt-50/none)",
                      id="collapse in conflict"),
-        pytest.param({"bone-lesion-quality": "lytic", "vertebral-body-collapse": "none"},
-                     ("t12-spinal-pain",), (), "record pain", "SINS 5–8 at T12",
+        pytest.param(_NO_COLLAPSE, (),
+                     (finding("t12-c2", "vertebral-body-collapse", "lt-50", level="T12"),
+                      _SUBLUXED_T12),
+                     "settle the conflicting collapse; settle the conflicting alignment",
+                     "SINS 3–9 at T12 — settle the conflicting collapse (lt-50/none); "
+                     f"{_SUBLUXED}", id="collapse and alignment in conflict"),
+        pytest.param(_LYTIC, ("t12-spinal-pain",), (), "record pain", "SINS 5–8 at T12 — record pain",
                      id="pain missing, SINS 5 to 8"),
-        pytest.param({"bone-lesion-quality": "lytic", "vertebral-body-collapse": "none"},
-                     ("t12-spinal-pain",),
-                     (finding("t12-spinal-pain", "spinal-pain", "mechanical", level="T12",
-                              when=STALE),),
-                     "re-assess pain: the evidence is dated", "SINS 8 at T12, pain dated",
-                     id="pain dated, SINS 8"),
+        pytest.param({k: v for k, v in _NO_COLLAPSE.items() if k != "spinal-pain"},
+                     ("t12-spinal-pain",), (_SUBLUXED_T12,),
+                     "record pain; settle the conflicting alignment",
+                     f"SINS 3–10 at T12 — record pain; {_SUBLUXED}",
+                     id="pain missing, alignment in conflict"),
+        pytest.param(_LYTIC, ("t12-spinal-pain",), (_DATED_PAIN,), "re-assess pain (dated)",
+                     "SINS 8 at T12 — re-assess pain (dated)", id="pain dated, SINS 8"),
+        pytest.param(_LYTIC, ("t12-spinal-pain",), (_UNDATED_PAIN,), "re-assess pain (no date)",
+                     "SINS 8 at T12 — re-assess pain (no date)", id="pain with no date, SINS 8"),
+        pytest.param(_LYTIC, ("t12-spinal-pain",), (_DATED_PAIN, _SUBLUXED_T12),
+                     "re-assess pain (dated); settle the conflicting alignment",
+                     f"SINS 8–12 at T12 — re-assess pain (dated); {_SUBLUXED}",
+                     id="pain dated first, then the conflict"),
     ],
 )  # fmt: skip
 def test_an_open_criterion_3_with_its_collapse_recorded_asks_for_what_is_missing(
@@ -372,9 +395,29 @@ def test_an_open_criterion_3_with_its_collapse_recorded_asks_for_what_is_missing
     c3 = next(c for c in checked.levels[0].criteria if c.number == 3)
     assert c3.status == "unknown"
     assert c3.action == action, c3.action
-    assert c3.finding is not None and named in c3.finding, c3.finding
-    assert "not recorded" not in c3.finding, c3.finding
+    assert c3.finding == named, c3.finding
     assert "Vertebral body collapse: None (30 May 2024)" in c3.basis, c3.basis
+
+
+@pytest.mark.parametrize(
+    "fracture",
+    [
+        condition("ofx", "M80.08XA", level="T12", onset="2024-05-31"),
+        condition("tfx", "S22.000A", onset="2024-05-31"),
+    ],
+    ids=["osteoporotic at T12", "traumatic, no level"],
+)
+def test_a_fracture_coded_since_the_imaging_is_re_imaging_not_a_conflict_of_collapse(fracture):
+    # One collapse finding (none, 30 May), a vertebral fracture coded on 31 May: the collapse is
+    # widened, not in conflict. "Settle the conflicting collapse" sent the clinician back to the
+    # film that predates the fracture; the SINS line of the same card says "re-image".
+    checked = single(default_patient(sins=_NO_COLLAPSE, extra=(fracture,)), "T12")
+    c3 = next(c for c in checked.levels[0].criteria if c.number == 3)
+    assert c3.status == "unknown"
+    assert c3.finding is not None and "conflicting" not in c3.finding, c3.finding
+    assert c3.finding.startswith("collapse at T12 none (30 May"), c3.finding
+    assert "coded since — re-image" in c3.finding, c3.finding
+    assert c3.action is not None and c3.action.startswith("re-image the level"), c3.action
 
 
 @pytest.mark.parametrize(
