@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import follows
 from adapter.mapping.compression import PRELIMINARY, days_of, on_day
-from adapter.mapping.placement import PLACE_IT, preliminary, to_confirm, unplaced
+from adapter.mapping.placement import (
+    PLACE_IT,
+    fractured_since,
+    preliminary,
+    to_confirm,
+    unplaced,
+)
+from adapter.mapping.sins import fracture_words
 from adapter.mapping.staging import Staged
 from adapter.pipeline import (
     LevelResult,
@@ -33,12 +40,14 @@ from adapter.procedure.criteria import (
     dated,
     staged_evidence,
 )
+from adapter.procedure.criteria import on_day as evidence_day
 from adapter.procedure.treated import Prior, zone_words
 from adapter.scoring import Collapse
 from adapter.vocabulary import (
     SINS_ALIGNMENT,
     SINS_COLLAPSE,
     SINS_CONSULT_FROM,
+    SINS_LOCATION,
     SINS_POSTEROLATERAL,
 )
 
@@ -65,15 +74,17 @@ def _collapse(at: LevelResult) -> tuple[frozenset[Collapse], tuple[Evidence, ...
 
 def _conflicts(at: LevelResult) -> list[tuple[str, str, str]]:
     """The components whose findings disagree on a subluxation or bilateral involvement: each
-    one's name, then said for a summary ("alignment conflicting at T12 (subluxation/normal)")
-    and with its findings' days ("… (subluxation/normal, 30 May 2024)")."""
+    one's name, its values ("subluxation/normal") and how the basis says it, with its findings'
+    days ("alignment conflicting at T12 (subluxation/normal, 30 May 2024)")."""
     out = []
     for spec in (SINS_ALIGNMENT, SINS_POSTEROLATERAL):
         if in_conflict(at, spec.code):
             evidence = at.bases[spec.code].evidence
             day = f", {days_of(evidence)}" if any(ev.time for ev in evidence) else ""
-            said = f"{spec.short} conflicting at {at.level} ({conflict_values(at, spec.code)}"
-            out.append((spec.short, f"{said})", f"{said}{day})"))
+            values = conflict_values(at, spec.code)
+            out.append(
+                (spec.short, values, f"{spec.short} conflicting at {at.level} ({values}{day})")
+            )
     return out
 
 
@@ -180,35 +191,77 @@ def _open_verdict(at: LevelResult, evidence: Sequence[Evidence]) -> Criterion | 
 def _open_with_collapse(
     at: LevelResult, collapse: frozenset[Collapse], why: list[str]
 ) -> Criterion:
-    """The collapse recorded and current, the criterion still open: the collapse in conflict
-    (a fracture or not), or SINS reaching 7 by what the rest of it lacks — what to settle or
-    record is that, never the collapse already in the record."""
+    """The collapse recorded and current, the criterion still open: what to settle, record or
+    re-assess is what keeps it open, never the collapse already in the record. A vertebral
+    fracture coded since the collapse finding is re-imaging, not a conflict."""
     level, conflicts = at.level, _conflicts(at)
     basis = "; ".join([*why, *(c[2] for c in conflicts)])
+    kept = at.bases[SINS_COLLAPSE.code]
+    widened = at.assessment.widened
+    if fractured_since(kept) and widened is not None:
+        recorded = widened.recorded.get(SINS_COLLAPSE.code, collapse)
+        listed = "/".join(str(c.value) for c in Collapse if c in recorded)
+        order = "coded since" if widened.after else "not known to be older"
+        fracture = fracture_words(widened.unplaced)[0]
+        shown = f"collapse at {level} {listed}{evidence_day(kept.evidence)}"
+        return _JUDGE.unknown(
+            basis,
+            action=kept.settle or REIMAGE,
+            finding=f"{shown}, a {fracture} {order} — re-image",
+        )
+    said, todo = _to_settle(at, collapse, dict((c[0], c[1]) for c in conflicts))
+    return _JUDGE.unknown(
+        basis,
+        action="; ".join(todo),
+        finding=f"SINS {at.result.total} at {level} — {'; '.join(said)}",
+    )
+
+
+def _to_settle(
+    at: LevelResult, collapse: frozenset[Collapse], values: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """What keeps criterion 3 open at a level whose collapse is recorded: the collapse in
+    conflict (a fracture or not) first; then, where only dated findings keep SINS from 7 or
+    more, re-assessing them; what is missing (:func:`to_settle`); findings in conflict, with
+    their values where they may hold what cement cannot treat; dated ones last otherwise. As the
+    summary says each, and as the action column does."""
+    result, bases = at.result, at.bases
+    parts = [c for c in result.components if c.code != SINS_LOCATION.code]
+    said: list[str] = []
+    todo: list[str] = []
     if collapse & _FRACTURE and collapse & _NO_FRACTURE:
         listed = "/".join(str(c.value) for c in Collapse if c in collapse)
-        action = "settle the conflicting collapse"
-        return _JUDGE.unknown(
-            basis, action=action, finding=f"collapse conflicting at {level} ({listed}) — settle it"
-        )
-    total = at.result.total
-    # SINS may reach 7 by a finding missing or in conflict, or be 7 or more by dated ones.
-    todo = [] if total.certain else [to_settle(at.result, at.bases)]
-    stale = [
-        c.spec.short
-        for c in at.result.components
-        if (b := at.bases.get(c.code)) is not None and b.any_dated
-    ]
-    head = f"SINS {total} at {level}"
-    if stale:
-        head += f", {', '.join(stale)} dated"
-        todo.append(f"re-assess {', '.join(stale)}")
-    todo = todo or ["re-assess"]  # never reached: a certain total is met or unmet above
-    action = "; ".join(todo) + (": the evidence is dated" if stale else "")
-    if conflicts:
-        named = "; ".join(c[1] for c in conflicts)
-        return _JUDGE.unknown(basis, action=action, finding=f"{head}; {named} — settle it")
-    return _JUDGE.unknown(basis, action=action, finding=f"{head} — {'; '.join(todo)}")
+        said.append(f"settle the conflicting collapse ({listed})")
+        todo.append("settle the conflicting collapse")
+    stale: list[str] = []
+    for word, timed in (("dated", True), ("no date", False)):
+        names = [
+            c.spec.short
+            for c in parts
+            if (b := bases.get(c.code)) is not None
+            and b.any_dated
+            and any(ev.time is not None for ev in b.evidence) is timed
+        ]
+        stale += [f"re-assess {', '.join(names)} ({word})"] if names else []
+    first = result.total.low >= SINS_CONSULT_FROM  # only the dated keep it from met
+    said += stale if first else []
+    todo += stale if first else []
+    if not result.total.certain:
+        missing = to_settle(result, bases).split("; ")
+        todo += [m for m in missing if not m.startswith("settle the conflicting")]
+        said += [m for m in missing if not m.startswith("settle the conflicting")]
+    for c in parts:
+        b = bases.get(c.code)
+        if c.code == SINS_COLLAPSE.code or not c.known or c.points.certain or b is None:
+            continue
+        if b.any_dated or fractured_since(b):
+            continue
+        shown = f" ({values[c.spec.short]})" if c.spec.short in values else ""
+        said.append(f"settle the conflicting {c.spec.short}{shown}")
+        todo.append(f"settle the conflicting {c.spec.short}")
+    said += [] if first else stale
+    todo += [] if first else stale
+    return said or ["re-assess"], todo or ["re-assess"]
 
 
 def fracture_criterion(
@@ -254,11 +307,13 @@ def fracture_criterion(
         if conflicts := _conflicts(at):
             # SINS is 6 or less whatever they say, but a subluxation or bilateral involvement is
             # what the card asks to settle: never "no instability" beside it (contract §2, §5).
-            named = "; ".join(c[1] for c in conflicts)
+            # Kept short: the cement concern names the values, and an open cord criterion
+            # keeps its place in the summary.
+            names = " and ".join(c[0] for c in conflicts)
             return _JUDGE.unmet(
                 "; ".join([shown, *(c[2] for c in conflicts)]),
-                action="settle the conflicting " + " and ".join(c[0] for c in conflicts),
-                finding=f"no fracture at {level} (no collapse), SINS {total}; {named} — settle it",
+                action=f"settle the conflicting {names}",
+                finding=f"no fracture at {level} (no collapse, SINS {total}, {names} conflicting)",
             )
         return _JUDGE.unmet(
             shown, finding=f"no fracture or instability at {level} (no collapse, SINS {total})"
