@@ -1764,6 +1764,70 @@ def test_findings_of_an_unknown_order_in_conflict_with_cement_alone_say_what_set
     )
 
 
+def _unordered(level: str, *extra: dict, drop: tuple[str, ...] = ()) -> list[dict]:
+    """``level`` cemented on 31 May (by day), its findings that day stable but for ``drop``,
+    and ``extra``: of an unknown order against the cement."""
+    answers = {**SINS_AT_T12, **STABLE_L3}
+    findings = tuple(
+        finding(f"{level}-after-{code}", code, answer, level=level, when="2024-05-31T12:00:00Z")
+        for code, answer in answers.items()
+        if code not in drop
+    )
+    return default_patient(
+        sins=STABLE_L3,
+        extra=(
+            procedure("vp-x", "22511", level, when="2024-05-31"),
+            condition("met-x", "C79.51", level=level),
+            *findings,
+            *extra,
+        ),
+    )
+
+
+def _conflict(level: str, code: str, answer: str) -> dict:
+    return finding(f"{level}-{code}-2", code, answer, level=level, when="2024-05-31T12:00:00Z")
+
+
+def _line(resources, level: str) -> str:
+    """The level's SINS line: the card's summary where it is the worst level, else its line."""
+    cards, card_text, _, _ = surfaces(decisions_for(resources))
+    lines = [cards[0].summary, *card_text.splitlines()]
+    return next(line for line in lines if line.removeprefix("- ").startswith(f"{level} SINS"))
+
+
+_CONFLICTS = [("spinal-alignment", "subluxation"), ("posterolateral-involvement", "bilateral")]
+
+
+@pytest.mark.parametrize(("code", "answer"), _CONFLICTS, ids=["alignment", "bilateral"])
+def test_a_fracture_since_unordered_findings_in_conflict_keeps_its_re_imaging_on_the_line(
+    code, answer
+):
+    fracture = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="L3")
+    line = _line(_unordered("L3", _conflict("L3", code, answer), fracture), "L3")
+    assert "possibly unstable" in line, line
+    assert line.endswith("— re-image"), line
+
+
+def test_a_bilateral_conflict_with_cement_alone_is_said_whole_on_the_line():
+    line = _line(_unordered("L3", _conflict("L3", "posterolateral-involvement", "bilateral")), "L3")
+    assert not line.endswith("…"), line
+    assert line.endswith("settle the conflicting posterolateral involvement"), line
+
+
+def test_what_settles_a_conflict_with_cement_alone_names_the_conflict_before_what_is_missing():
+    # T5 (1 point), lesion quality never recorded, bilateral involvement in conflict: SINS 1–6.
+    # "Record lesion quality" alone cannot settle what cement cannot treat.
+    bilateral = _conflict("T5", "posterolateral-involvement", "bilateral")
+    resources = _unordered("T5", bilateral, drop=("bone-lesion-quality",))
+    settle = "settle the conflicting posterolateral involvement; record lesion quality"
+    line = _line(resources, "T5")
+    assert "SINS 1–6" in line, line
+    assert settle in line or line.endswith("settle the conflicting posterolateral involvement"), (
+        line
+    )
+    assert settle in _sins_risk(resources)["mitigation"]
+
+
 def test_a_verdict_after_cement_alone_beside_a_fracture_since_stays_certain():
     # Recorded unstable after T12's cement alone, a fracture coded since: certainly unstable
     # with cement alone; the detail read "Possibly unstable after cement alone" instead.
