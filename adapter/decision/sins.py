@@ -25,6 +25,7 @@ from adapter.mapping.treatments import Treatment, fixation_at, latest_stabilisin
 from adapter.pipeline import (
     LevelResult,
     PatientResult,
+    cement_settles,
     conflicts_with_cement,
     firm_total,
     mechanical_now,
@@ -317,8 +318,9 @@ def _treated_level(lv: LevelResult, done: Sequence[Treatment]) -> SinsLevel | No
             # Possibly so after it (findings that conflict on what cement cannot treat): info,
             # as a possible instability is, in words that say what settles it.
             head = f"{lv.level} SINS {lv.result.total} after cement"
-            settle = to_settle(lv.result, lv.bases)
+            settle = cement_settles(lv)
             forms = [f"{head}{d}: {POSSIBLE_AFTER} — {settle}" for d in (when, "")]
+            forms += [f"{head}{d}: possibly unstable — {settle}" for d in (when, "")]
             return replace(scored, headline=_fitting(forms))
         words = f"{lv.level} SINS {lv.before.result.total} before cement{when}: {CEMENT_ALONE}"
         return SinsLevel(lv, "after-treatment", "warning", words, latest, scored.consult)
@@ -501,6 +503,13 @@ def _compact(shown: SinsLevel, said: str) -> str:
     if picture.startswith("unstable"):  # certain: before cement alone, or of an unknown order
         candidates = [f"{w}: unstable; {UNFIXED}; {f}" for w, f in forms]
         candidates.append(f"{short}: unstable; {brief}")
+    elif shown.state == "before-treatment" and possibly_unsafe_unordered(shown.level):
+        # Findings of an unknown order in conflict with cement alone: the fracture kept whole.
+        unordered = short.replace(" not known to be before or after ", " before or after ")
+        candidates = [f"{full}: {picture}; {said}"]
+        candidates += [f"{w}: {POSSIBLE_WITH}; {f}" for w, f in forms]
+        candidates += [f"{unordered}: {POSSIBLE_WITH}; {f}" for f in (said, brief)]
+        candidates += [f"{unordered}: possibly unstable; {brief}", f"{unordered}; {brief}"]
     elif picture.startswith(CEMENT_POSSIBLE):  # possible: the fracture first, what settles after
         settle = picture.removeprefix(CEMENT_POSSIBLE)
         candidates = [f"{full}: {said}; {picture}"]
@@ -582,18 +591,26 @@ def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool | None) 
         )
     words = f"{lv.level} SINS {lv.result.total},{_UNORDERED}"
     possibly = "possibly unstable — " if unstable is False else ""
-    then = "re-assess"
+    brief = f"{lv.level} SINS {lv.result.total}, findings before or after"
     if unstable is False and possibly_unsafe_unordered(lv):
         # Findings in conflict on what cement cannot treat: what settles them, as the SINS
-        # RiskAssessment and the outcome card say it.
-        possibly, then = f"{POSSIBLE_WITH} — ", to_settle(lv.result, lv.bases)
-    brief = f"{lv.level} SINS {lv.result.total}, findings before or after"
+        # RiskAssessment says it; "with cement alone", then the day, go before what settles.
+        then = cement_settles(lv)
+        forms = [
+            f"{head}{latest.name}{d}: {p} — {settle}"
+            for settle in dict.fromkeys((then, then.split("; ")[0]))  # the conflict first
+            for p in (POSSIBLE_WITH, "possibly unstable")
+            for d in (when, "")  # the day before "not known to be"
+            for head in (words, f"{brief} ")
+        ]
+        forms.append(f"{brief} {latest.name}: {POSSIBLE_WITH}")
+        return SinsLevel(lv, "before-treatment", "info", _fitting(forms), latest)
     words = _fitting(
         (
-            f"{words}{latest.name}{when}: {possibly}{then}",
-            f"{words}{latest.name}: {possibly}{then}",
-            f"{brief} {latest.name}{when}: {possibly}{then}",
-            f"{brief} {latest.name}: {possibly}{then}",
+            f"{words}{latest.name}{when}: {possibly}re-assess",
+            f"{words}{latest.name}: {possibly}re-assess",
+            f"{brief} {latest.name}{when}: {possibly}re-assess",
+            f"{brief} {latest.name}: {possibly}re-assess",
         )
     )
     return SinsLevel(lv, "before-treatment", "info", words, latest)

@@ -459,6 +459,28 @@ def conflicts_with_cement(at: LevelResult) -> tuple[str, ...]:
     )
 
 
+def cement_settles(at: LevelResult) -> str:
+    """What settles a possible instability with cement alone (:func:`conflicts_with_cement`),
+    the conflict first, then what else the range lacks: "settle the conflicting posterolateral
+    involvement; record lesion quality". Recording a missing finding cannot settle a subluxation
+    the findings disagree on."""
+    said = to_settle(at.result, at.bases).split("; ")
+    named = [
+        name
+        for part in said
+        if part.startswith(_CONFLICTING)
+        for name in part.removeprefix(_CONFLICTING).split(", ")
+    ]
+    first = [SINS_ALIGNMENT.short if c == SINS_ALIGNMENT.code else SINS_POSTEROLATERAL.short
+             for c in conflicts_with_cement(at)]  # fmt: skip
+    conflicting = [*first, *(n for n in named if n and n not in first)]
+    rest = [part for part in said if not part.startswith(_CONFLICTING)]
+    return "; ".join([_CONFLICTING + ", ".join(conflicting), *rest] if conflicting else rest)
+
+
+_CONFLICTING = "settle the conflicting "
+
+
 def possibly_unsafe_after(at: LevelResult) -> tuple[str, ...]:
     """:func:`conflicts_with_cement` at a level re-scored after its cement alone, where nothing
     makes cement alone there certainly unsafe (before it, or an earlier cement): "possibly
@@ -553,7 +575,7 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
     uncertain = [c.spec.short for c in parts if not c.points.certain and c.spec.short not in since]
     if imaging and not uncertain:
         return imaging[0]
-    return "; ".join([*imaging, "settle the conflicting " + ", ".join(uncertain)])
+    return "; ".join([*imaging, _CONFLICTING + ", ".join(uncertain)])
 
 
 def worst_levels(levels: list[LevelResult]) -> tuple[LevelResult, ...]:

@@ -44,6 +44,7 @@ from adapter.pipeline.results import (
     Scoring,
     Verdict,
     before_screws,
+    cement_settles,
     firm_total,
     mechanical_now,
     possibly_unsafe_after,
@@ -457,7 +458,7 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
                     str(lv.result.total),
                     f"{with_cement.name}{on_day(with_cement.time.day)}",
                     "after" if a.after is not None else "unordered",
-                    to_settle(lv.result, lv.bases),
+                    cement_settles(lv),
                 )
             )
             continue
