@@ -1814,6 +1814,20 @@ def test_a_bilateral_conflict_with_cement_alone_is_said_whole_on_the_line():
     assert line.endswith("settle the conflicting posterolateral involvement"), line
 
 
+def test_both_conflicts_with_cement_alone_say_what_settles_them_though_the_range_reaches_7():
+    # Alignment and bilateral involvement both in conflict, of an unknown order against L3's
+    # cement: SINS 2–9. Either alone makes cement alone unsafe; the line said only "possibly
+    # unstable — re-assess", less than it says for one conflict.
+    resources = _unordered(
+        "L3",
+        _conflict("L3", "spinal-alignment", "subluxation"),
+        _conflict("L3", "posterolateral-involvement", "bilateral"),
+    )
+    line = _line(resources, "L3")
+    assert "SINS 2–9" in line, line
+    assert line.endswith("— settle the conflicting alignment, posterolateral involvement"), line
+
+
 def test_what_settles_a_conflict_with_cement_alone_names_the_conflict_before_what_is_missing():
     # T5 (1 point), lesion quality never recorded, bilateral involvement in conflict: SINS 1–6.
     # "Record lesion quality" alone cannot settle what cement cannot treat.
