@@ -28,6 +28,7 @@ from adapter.pipeline import (
     cement_settles,
     conflicts_with_cement,
     firm_total,
+    in_conflict,
     mechanical_now,
     possibly_unsafe_after,
     possibly_unsafe_unordered,
@@ -48,9 +49,11 @@ from adapter.procedure.treated import zone_doubt, zone_words
 from adapter.scoring import Span, level_order, worst_first
 from adapter.vocabulary import (
     SINS,
+    SINS_ALIGNMENT,
     SINS_CONSULT,
     SINS_CONSULT_FROM,
     SINS_LOCATION,
+    SINS_POSTEROLATERAL,
     SINS_SCOPE_SHORT,
     SINS_UNSTABLE_FROM,
 )
@@ -134,6 +137,9 @@ class SinsLevel:
     # (SINS recommends the consultation, cement alone is warned of, or findings with cement
     # alone conflict on what it cannot treat): adapter.decision.noms.stable_verdicts.
     stable_said: str | None = None
+    # Findings of an unknown order against cement alone that conflict on what it cannot treat:
+    # the line says what settles them, and keeps a fracture since whole (_compact).
+    conflict: bool = False
 
     @property
     def name(self) -> str:
@@ -503,8 +509,7 @@ def _compact(shown: SinsLevel, said: str) -> str:
     if picture.startswith("unstable"):  # certain: before cement alone, or of an unknown order
         candidates = [f"{w}: unstable; {UNFIXED}; {f}" for w, f in forms]
         candidates.append(f"{short}: unstable; {brief}")
-    elif shown.state == "before-treatment" and possibly_unsafe_unordered(shown.level):
-        # Findings of an unknown order in conflict with cement alone: the fracture kept whole.
+    elif shown.conflict:  # findings of an unknown order in conflict: the fracture kept whole
         unordered = short.replace(" not known to be before or after ", " before or after ")
         candidates = [f"{full}: {picture}; {said}"]
         candidates += [f"{w}: {POSSIBLE_WITH}; {f}" for w, f in forms]
@@ -592,7 +597,10 @@ def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool | None) 
     words = f"{lv.level} SINS {lv.result.total},{_UNORDERED}"
     possibly = "possibly unstable — " if unstable is False else ""
     brief = f"{lv.level} SINS {lv.result.total}, findings before or after"
-    if unstable is False and possibly_unsafe_unordered(lv):
+    unsafe = (SINS_ALIGNMENT.code, SINS_POSTEROLATERAL.code)
+    if unstable is False and (
+        possibly_unsafe_unordered(lv) or any(in_conflict(lv, code) for code in unsafe)
+    ):
         # Findings in conflict on what cement cannot treat: what settles them, as the SINS
         # RiskAssessment says it; "with cement alone", then the day, go before what settles.
         then = cement_settles(lv)
@@ -604,7 +612,7 @@ def _unordered_level(lv: LevelResult, latest: Treatment, unstable: bool | None) 
             for head in (words, f"{brief} ")
         ]
         forms.append(f"{brief} {latest.name}: {POSSIBLE_WITH}")
-        return SinsLevel(lv, "before-treatment", "info", _fitting(forms), latest)
+        return SinsLevel(lv, "before-treatment", "info", _fitting(forms), latest, conflict=True)
     words = _fitting(
         (
             f"{words}{latest.name}{when}: {possibly}re-assess",
