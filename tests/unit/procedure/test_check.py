@@ -448,6 +448,29 @@ def test_a_fracture_condition_that_may_be_here_keeps_criterion_3_from_no_fractur
     assert "no fracture or instability" not in headline(checked), headline(checked)
 
 
+@pytest.mark.parametrize("answer", ["lt-50", "gt-50"])
+def test_a_later_preliminary_collapse_keeps_criterion_3_from_no_fracture(answer):
+    # A final "no collapse" on 30 May, then a preliminary report of a collapse on 31 May: not
+    # scored (contract §2), but the card said "no fracture or instability at T12" and never
+    # named it. Preliminary evidence never makes a criterion met (§5 v3): unknown, "confirm".
+    early = finding("t12-c-prelim", "vertebral-body-collapse", answer, level="T12",
+                    when="2024-05-31T09:00:00Z", status="preliminary")  # fmt: skip
+    checked = single(default_patient(sins=_NO_COLLAPSE, extra=(early,)), "T12")
+    c3 = next(c for c in checked.levels[0].criteria if c.number == 3)
+    assert c3.status == "unknown", c3
+    assert c3.finding is not None and "preliminary" in c3.finding, c3.finding
+    assert c3.action is not None and "confirm" in c3.action, c3.action
+    assert "no fracture" not in headline(checked), headline(checked)
+
+
+def test_a_later_preliminary_report_of_no_collapse_leaves_criterion_3_unmet():
+    early = finding("t12-c-prelim", "vertebral-body-collapse", "none", level="T12",
+                    when="2024-05-31T09:00:00Z", status="preliminary")  # fmt: skip
+    checked = single(default_patient(sins=_NO_COLLAPSE, extra=(early,)), "T12")
+    c3 = next(c for c in checked.levels[0].criteria if c.number == 3)
+    assert c3.status == "unmet", c3
+
+
 def test_an_unmet_criterion_3_without_a_conflict_still_says_no_fracture_or_instability():
     sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
             "vertebral-body-collapse": "none"}  # fmt: skip
