@@ -59,6 +59,7 @@ _NEOPLASTIC = "pathological fracture in neoplastic disease"
 _JUDGE = Judge(3, "Pathological fracture or instability at the level")
 _UNPLACED = "recorded without a level"
 _PLACE_COLLAPSE = f"collapse {_UNPLACED} — record its level (bodySite)"
+_CONFIRM_COLLAPSE = "confirm the preliminary report with a final vertebral-body-collapse"
 
 
 def _unplaced(at: LevelResult) -> bool:
@@ -304,6 +305,18 @@ def fracture_criterion(
         unsure = [s for s in here if not s.confirmed]
         if unsure or (maybe := [s for s in elsewhere if _may_be_here(s, level)]):
             return _fracture_to_settle(level, shown, unsure, maybe if not unsure else [])
+        early = at.assessment.preliminary.get(SINS_COLLAPSE.code)
+        if early is not None and frozenset(early.values) & _FRACTURE:
+            # A later preliminary report of a collapse: not scored (contract §2), never "met"
+            # (§5 v3), and never "no fracture" beside it.
+            listed = "/".join(str(c.value) for c in Collapse if c in early.values)
+            day = evidence_day(early.evidence).strip(" ()")
+            said = f"{listed}, {day}" if day else listed
+            return _JUDGE.unknown(
+                f"{shown}; a later {to_confirm(early)}",
+                action=_CONFIRM_COLLAPSE,
+                finding=f"collapse at {level}: later {PRELIMINARY} ({said})",
+            )
         if conflicts := _conflicts(at):
             # SINS is 6 or less whatever they say, but a subluxation or bilateral involvement is
             # what the card asks to settle: never "no instability" beside it (contract §2, §5).
@@ -333,9 +346,8 @@ def fracture_criterion(
         return _JUDGE.unknown("; ".join(why), action=PLACE_IT, finding=_PLACE_COLLAPSE)
     if not evidence and reported:
         # A preliminary report is never scored (contract §2): it is what to confirm.
-        action = "confirm the preliminary report with a final vertebral-body-collapse"
         return _JUDGE.unknown(
-            "; ".join(why), action=action, finding=f"collapse at {level}: {PRELIMINARY}"
+            "; ".join(why), action=_CONFIRM_COLLAPSE, finding=f"collapse at {level}: {PRELIMINARY}"
         )
     stale = dated(evidence)
     if collapse and not stale:
