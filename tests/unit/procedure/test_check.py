@@ -471,6 +471,27 @@ def test_a_later_preliminary_report_of_no_collapse_leaves_criterion_3_unmet():
     assert c3.status == "unmet", c3
 
 
+@pytest.mark.parametrize(
+    ("fracture", "first"),
+    [
+        (condition("fx", "M84.58XA", level="T12", verification="provisional"),
+         "confirm the pathological fracture at T12"),
+        (condition("fx", "M84.58XA"), "record the level (bodySite) of the pathological fracture"),
+    ],
+    ids=["unconfirmed here", "no level"],
+)  # fmt: skip
+def test_an_open_criterion_3_asks_first_for_the_fracture_that_would_meet_it(fracture, first):
+    # Pain missing (SINS 5–8) beside a pathological fracture Condition that may be at T12:
+    # confirming it, or recording its level, meets the criterion outright; "record pain" alone
+    # did not say so.
+    resources = default_patient(sins=_LYTIC, drop=("t12-spinal-pain",), extra=(fracture,))
+    c3 = next(c for c in single(resources, "T12").levels[0].criteria if c.number == 3)
+    assert c3.status == "unknown"
+    assert c3.action is not None and c3.action.startswith(f"{first}; record pain"), c3.action
+    assert c3.finding is not None and "record pain" in c3.finding, c3.finding
+    assert "pathological fracture" in c3.finding, c3.finding
+
+
 def test_an_unmet_criterion_3_without_a_conflict_still_says_no_fracture_or_instability():
     sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
             "vertebral-body-collapse": "none"}  # fmt: skip
