@@ -99,6 +99,22 @@ def _may_be_here(fracture: Staged, level: str) -> bool:
     )
 
 
+def _fracture_asks(
+    level: str, unsure: Sequence[Staged], unplaced_here: Sequence[Staged]
+) -> tuple[list[str], list[str]]:
+    """What to do about a pathological fracture Condition that may be at the level (unconfirmed
+    there, or with no level), which would meet the criterion outright: as the summary says it,
+    and as the action column does."""
+    said, todo = [], []
+    if unsure:
+        said.append(f"unconfirmed pathological fracture at {level} — confirm it")
+        todo.append(f"confirm the pathological fracture at {level}")
+    if unplaced_here:
+        said.append("pathological fracture without a level — record its level")
+        todo.append("record the level (bodySite) of the pathological fracture")
+    return said, todo
+
+
 def _fracture_to_settle(
     level: str, shown: str, unsure: Sequence[Staged], unplaced_here: Sequence[Staged]
 ) -> Criterion:
@@ -106,17 +122,14 @@ def _fracture_to_settle(
     the level: unconfirmed there, or with no level. A confirmed one there meets the criterion, so
     either may: unknown, never "no fracture" (contract §2: nothing unconfirmed or unplaced is
     counted as certain, nor dropped)."""
-    why, todo, said = [shown], [], []
+    why = [shown]
     if unsure:
         why.append(f"unconfirmed pathological fracture at {level}: "
                    f"{cite(staged_evidence(list(unsure), _NEOPLASTIC))}")  # fmt: skip
-        todo.append(f"confirm the pathological fracture at {level}")
-        said.append(f"unconfirmed pathological fracture at {level} — confirm it")
     if unplaced_here:
         shown_here = cite(staged_evidence(list(unplaced_here), _NEOPLASTIC))
         why.append(f"pathological fracture without a level: {shown_here}")
-        todo.append("record the level (bodySite) of the pathological fracture")
-        said.append("pathological fracture without a level — record its level")
+    said, todo = _fracture_asks(level, unsure, unplaced_here)
     return _JUDGE.unknown("; ".join(why), action="; ".join(todo), finding="; ".join(said))
 
 
@@ -190,7 +203,10 @@ def _open_verdict(at: LevelResult, evidence: Sequence[Evidence]) -> Criterion | 
 
 
 def _open_with_collapse(
-    at: LevelResult, collapse: frozenset[Collapse], why: list[str]
+    at: LevelResult,
+    collapse: frozenset[Collapse],
+    why: list[str],
+    fractures: tuple[list[str], list[str]] = ([], []),
 ) -> Criterion:
     """The collapse recorded and current, the criterion still open: what to settle, record or
     re-assess is what keeps it open, never the collapse already in the record. A vertebral
@@ -211,6 +227,9 @@ def _open_with_collapse(
             finding=f"{shown}, a {fracture} {order} — re-image",
         )
     said, todo = _to_settle(at, collapse, dict((c[0], c[1]) for c in conflicts))
+    # A fracture Condition that would meet the criterion outright is asked for first.
+    ask = [t for t in fractures[1] if t not in todo]
+    said, todo = [*ask, *said], [*ask, *todo]
     return _JUDGE.unknown(
         basis,
         action="; ".join(todo),
@@ -351,7 +370,8 @@ def fracture_criterion(
         )
     stale = dated(evidence)
     if collapse and not stale:
-        return _open_with_collapse(at, collapse, why)
+        maybe = [s for s in elsewhere if _may_be_here(s, level)]
+        return _open_with_collapse(at, collapse, why, _fracture_asks(level, here, maybe))
     action = REASSESS if stale else "record the vertebral body collapse at the level"
     finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"
     return _JUDGE.unknown("; ".join(why), action=action, finding=finding)
