@@ -1828,6 +1828,28 @@ def test_both_conflicts_with_cement_alone_say_what_settles_them_though_the_range
     assert line.endswith("— settle the conflicting alignment, posterolateral involvement"), line
 
 
+def test_a_range_with_a_finding_missing_and_one_in_conflict_names_both():
+    # Pain missing and alignment in conflict at T12 (SINS 3–10): "could be up to 10 — record
+    # pain" alone, as if recording pain could settle a subluxation the findings disagree on.
+    conflict = finding("t12-al2", "spinal-alignment", "subluxation", level="T12")
+    sins = {"bone-lesion-quality": "blastic", "vertebral-body-collapse": "none"}
+    resources = default_patient(sins=sins, drop=("t12-spinal-pain",), extra=(conflict,))
+    cards, _, _, _ = surfaces(decisions_for(resources))
+    assert "record pain; settle the conflicting alignment" in cards[0].summary, cards[0].summary
+
+
+def test_unordered_findings_in_conflict_with_one_missing_say_both_on_the_line_and_in_the_risk():
+    # L3 alignment in conflict, lesion quality never recorded, of an unknown order against its
+    # cement alone (SINS 2–8): the line said "re-assess", the RiskAssessment "record lesion
+    # quality"; neither named the conflict.
+    resources = _unordered(
+        "L3", _conflict("L3", "spinal-alignment", "subluxation"), drop=("bone-lesion-quality",)
+    )
+    line = _line(resources, "L3")
+    assert "settle the conflicting alignment" in line, line
+    assert "settle the conflicting alignment" in _sins_risk(resources)["mitigation"]
+
+
 def test_what_settles_a_conflict_with_cement_alone_names_the_conflict_before_what_is_missing():
     # T5 (1 point), lesion quality never recorded, bilateral involvement in conflict: SINS 1–6.
     # "Record lesion quality" alone cannot settle what cement cannot treat.

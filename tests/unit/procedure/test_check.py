@@ -492,6 +492,68 @@ def test_an_open_criterion_3_asks_first_for_the_fracture_that_would_meet_it(frac
     assert "pathological fracture" in c3.finding, c3.finding
 
 
+def test_a_collapse_conflict_between_two_answers_of_no_fracture_is_named():
+    # None and none-gt-50-involved at one time (0 or 1 point) decide whether SINS reaches 7:
+    # criterion 3 said only "SINS 6–7 at T12 — re-assess" (and, with pain missing, "record pain").
+    sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "lytic",
+            "posterolateral-involvement": "unilateral", "vertebral-body-collapse": "none"}  # fmt: skip
+    other = finding("t12-c2", "vertebral-body-collapse", "none-gt-50-involved", level="T12")
+    c3 = next(c for c in single(default_patient(sins=sins, extra=(other,)), "T12").levels[0].criteria
+              if c.number == 3)  # fmt: skip
+    assert c3.finding == (
+        "SINS 6–7 at T12 — settle the conflicting collapse (none-gt-50-involved/none)"
+    ), c3.finding
+    assert c3.action == "settle the conflicting collapse", c3.action
+
+
+@pytest.mark.parametrize(
+    ("fracture", "named"),
+    [
+        (condition("fx", "M84.58XA", level="T12", verification="provisional", onset="2024-05-31"),
+         "unconfirmed pathological fracture at T12"),
+        (condition("fx", "M84.58XA", onset="2024-05-31"), "pathological fracture without a level"),
+    ],
+    ids=["unconfirmed here", "no level"],
+)  # fmt: skip
+def test_a_fracture_since_the_fixation_is_never_said_to_be_absent(fracture, named):
+    # Screws at T12 on 20 May, then a pathological fracture Condition that may be at T12 coded on
+    # 31 May: the criterion said "no fracture recorded at T12 since the fixation" and never
+    # named it, beside a SINS card that asks to re-image for it.
+    screws = procedure("fix", "22842", "T11", "T12", "L1", when="2024-05-20T10:00:00Z")
+    resources = default_patient(sins=_NO_COLLAPSE, extra=(screws, fracture))
+    c3 = next(c for c in single(resources, "T12").levels[0].criteria if c.number == 3)
+    assert c3.status == "unknown"
+    assert c3.finding is not None and named in c3.finding, c3.finding
+    assert "no fracture" not in c3.finding, c3.finding
+    assert named in c3.basis, c3.basis
+
+
+def test_a_fracture_unconfirmed_at_the_level_and_one_with_no_level_are_both_named():
+    fractures = (
+        condition("fx1", "M84.58XA", level="T12", verification="provisional"),
+        condition("fx2", "M84.58XA"),
+    )
+    c3 = next(c for c in single(default_patient(sins=_NO_COLLAPSE, extra=fractures), "T12")
+              .levels[0].criteria if c.number == 3)  # fmt: skip
+    assert c3.action == (
+        "confirm the pathological fracture at T12; "
+        "record the level (bodySite) of the pathological fracture"
+    ), c3.action
+    assert "pathological fracture without a level" in c3.basis, c3.basis
+
+
+def test_a_later_preliminary_collapse_is_asked_for_beside_what_sins_lacks():
+    early = finding("t12-c-prelim", "vertebral-body-collapse", "gt-50", level="T12",
+                    when="2024-05-31T09:00:00Z", status="preliminary")  # fmt: skip
+    resources = default_patient(sins=_LYTIC, drop=("t12-spinal-pain",), extra=(early,))
+    c3 = next(c for c in single(resources, "T12").levels[0].criteria if c.number == 3)
+    assert c3.status == "unknown"
+    assert c3.action is not None and c3.action.startswith(
+        "confirm the preliminary report with a final vertebral-body-collapse; record pain"
+    ), c3.action
+    assert "preliminary" in c3.basis, c3.basis
+
+
 def test_an_unmet_criterion_3_without_a_conflict_still_says_no_fracture_or_instability():
     sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
             "vertebral-body-collapse": "none"}  # fmt: skip
