@@ -570,9 +570,13 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
     if placing:
         where = f"the level (bodySite) of {', '.join(placing)}"
         said.append(where if missing else f"record {where}")
-    if said:
-        return "; ".join(imaging + said)  # re-imaging first: a cut summary keeps it
     uncertain = [c.spec.short for c in parts if not c.points.certain and c.spec.short not in since]
+    if said:
+        # Findings in conflict too: recording what is missing cannot settle them.
+        conflicting = [c.spec.short for c in parts if c.known and not c.points.certain
+                       and c.spec.short not in since]  # fmt: skip
+        said += [_CONFLICTING + ", ".join(conflicting)] if conflicting else []
+        return "; ".join(imaging + said)  # re-imaging first: a cut summary keeps it
     if imaging and not uncertain:
         return imaging[0]
     return "; ".join([*imaging, _CONFLICTING + ", ".join(uncertain)])

@@ -100,17 +100,17 @@ def _may_be_here(fracture: Staged, level: str) -> bool:
 
 
 def _fracture_asks(
-    level: str, unsure: Sequence[Staged], unplaced_here: Sequence[Staged]
+    level: str, unsure: Sequence[Staged], unplaced_here: Sequence[Staged], since: str = ""
 ) -> tuple[list[str], list[str]]:
     """What to do about a pathological fracture Condition that may be at the level (unconfirmed
     there, or with no level), which would meet the criterion outright: as the summary says it,
     and as the action column does."""
     said, todo = [], []
     if unsure:
-        said.append(f"unconfirmed pathological fracture at {level} — confirm it")
+        said.append(f"unconfirmed pathological fracture at {level}{since} — confirm it")
         todo.append(f"confirm the pathological fracture at {level}")
     if unplaced_here:
-        said.append("pathological fracture without a level — record its level")
+        said.append(f"pathological fracture without a level{since} — record its level")
         todo.append("record the level (bodySite) of the pathological fracture")
     return said, todo
 
@@ -156,14 +156,30 @@ def _unordered(fractures: Sequence[Staged], prior: Prior | None) -> list[Staged]
     ]
 
 
-def _after_treatment(at: LevelResult, prior: Prior, unsure: Sequence[Staged] = ()) -> Criterion:
+def _after_treatment(
+    at: LevelResult,
+    prior: Prior,
+    unsure: Sequence[Staged] = (),
+    since: tuple[Sequence[Staged], Sequence[Staged]] = ((), ()),
+) -> Criterion:
+    """``unsure``: confirmed fractures there of an unknown order against the treatment;
+    ``since``: fractures since it that may be there, unconfirmed at the level or with no level
+    (named, and what settles them asked for, never "no fracture")."""
     level = at.level
     collapse, evidence = _collapse(at)
     shown = f"collapse at {level}: {cite(evidence) or 'not recorded'}"
+    when = f"the {prior.treatment.name}{on_day(prior.day)}"
     if unsure:
-        when = f"the {prior.treatment.name}{on_day(prior.day)}"
         named = cite(staged_evidence(list(unsure), _NEOPLASTIC))
         shown += f"; {named}: not known to be before or after {when}"
+    unconfirmed, unplaced_since = since
+    if unconfirmed:
+        named = cite(staged_evidence(list(unconfirmed), _NEOPLASTIC))
+        shown += f"; unconfirmed pathological fracture at {level} since {when}: {named}"
+    if unplaced_since:
+        named = cite(staged_evidence(list(unplaced_since), _NEOPLASTIC))
+        shown += f"; pathological fracture without a level since {when}: {named}"
+    asked = _fracture_asks(level, unconfirmed, unplaced_since, f" since {when}")
     if prior.stale:
         sins = "SINS not applicable (fixed)" if prior.fixed else f"SINS {at.result.total}"
         if prior.zone_doubt and prior.unordered is not None:
@@ -175,9 +191,16 @@ def _after_treatment(at: LevelResult, prior: Prior, unsure: Sequence[Staged] = (
         )
     if collapse and collapse <= _FRACTURE and not dated(evidence):
         return _JUDGE.met(f"{shown}, after the {prior.treatment.name}{on_day(prior.day)}")
+    action = REASSESS if dated(evidence) else REIMAGE
+    if asked[0]:  # a fracture since that may be there: what settles it, never "no fracture"
+        return _JUDGE.unknown(
+            f"{shown}; SINS is not applicable to a level fixed with screws{on_day(prior.day)}",
+            action="; ".join([*asked[1], action]),
+            finding="; ".join(asked[0]),
+        )
     return _JUDGE.unknown(
         f"{shown}; SINS is not applicable to a level fixed with screws{on_day(prior.day)}",
-        action=REASSESS if dated(evidence) else REIMAGE,
+        action=action,
         finding=f"no fracture recorded at {level} since the fixation{on_day(prior.day)}",
     )
 
@@ -249,7 +272,7 @@ def _to_settle(
     parts = [c for c in result.components if c.code != SINS_LOCATION.code]
     said: list[str] = []
     todo: list[str] = []
-    if collapse & _FRACTURE and collapse & _NO_FRACTURE:
+    if len(collapse) > 1:  # in conflict: a fracture or not, or how much of the body is involved
         listed = "/".join(str(c.value) for c in Collapse if c in collapse)
         said.append(f"settle the conflicting collapse ({listed})")
         todo.append("settle the conflicting collapse")
@@ -310,7 +333,9 @@ def fracture_criterion(
         return _JUDGE.met(f"stability at {level}: {verdict}")
     if prior is not None and (prior.stale or prior.fixed):
         unsure = _unordered([s for s in fractures if level in s.levels and s.confirmed], prior)
-        return _after_treatment(at, prior, unsure)
+        maybe = _since([s for s in elsewhere if _may_be_here(s, level)], prior)
+        since = ([s for s in here if not s.confirmed], maybe)
+        return _after_treatment(at, prior, unsure, since)
     collapse, evidence = _collapse(at)
     total = at.result.total
     if collapse and collapse <= _FRACTURE and not dated(evidence):
@@ -322,8 +347,9 @@ def fracture_criterion(
     if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM:
         shown = f"no collapse at {level} ({cite(evidence)}) and SINS {total}"
         unsure = [s for s in here if not s.confirmed]
-        if unsure or (maybe := [s for s in elsewhere if _may_be_here(s, level)]):
-            return _fracture_to_settle(level, shown, unsure, maybe if not unsure else [])
+        maybe = [s for s in elsewhere if _may_be_here(s, level)]
+        if unsure or maybe:
+            return _fracture_to_settle(level, shown, unsure, maybe)
         early = at.assessment.preliminary.get(SINS_COLLAPSE.code)
         if early is not None and frozenset(early.values) & _FRACTURE:
             # A later preliminary report of a collapse: not scored (contract §2), never "met"
@@ -371,7 +397,12 @@ def fracture_criterion(
     stale = dated(evidence)
     if collapse and not stale:
         maybe = [s for s in elsewhere if _may_be_here(s, level)]
-        return _open_with_collapse(at, collapse, why, _fracture_asks(level, here, maybe))
+        asked = _fracture_asks(level, here, maybe)
+        early = at.assessment.preliminary.get(SINS_COLLAPSE.code)
+        if early is not None and frozenset(early.values) & _FRACTURE:  # a later report of one
+            why.append(f"a later {to_confirm(early)}")
+            asked = (asked[0], [_CONFIRM_COLLAPSE, *asked[1]])
+        return _open_with_collapse(at, collapse, why, asked)
     action = REASSESS if stale else "record the vertebral body collapse at the level"
     finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"
     return _JUDGE.unknown("; ".join(why), action=action, finding=finding)
