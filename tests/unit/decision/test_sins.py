@@ -1850,6 +1850,66 @@ def test_unordered_findings_in_conflict_with_one_missing_say_both_on_the_line_an
     assert "settle the conflicting alignment" in _sins_risk(resources)["mitigation"]
 
 
+def _at_t12(code: str, answer: str, **extra: str) -> dict:
+    return finding(f"t12-{code}-2", code, answer, level="T12", **extra)
+
+
+_BOTH = (
+    _at_t12("spinal-alignment", "subluxation"),
+    _at_t12("posterolateral-involvement", "bilateral"),
+)
+_RANGES = {
+    "two missing, two in conflict": default_patient(
+        drop=("t12-bone-lesion-quality", "t12-vertebral-body-collapse"), extra=_BOTH
+    ),
+    "a preliminary pain, one in conflict": default_patient(
+        drop=("t12-spinal-pain",),
+        extra=(_at_t12("spinal-pain", "mechanical", status="preliminary"), _BOTH[1]),
+    ),
+    "four missing, one in conflict": default_patient(
+        sins={"spinal-alignment": "normal"},
+        drop=tuple(f"t12-{c}" for c in SINS_AT_T12 if c != "spinal-alignment"),
+        extra=(_BOTH[0],),
+    ),
+    "a fracture since, two missing, two in conflict": default_patient(
+        drop=("t12-spinal-pain", "t12-bone-lesion-quality"),
+        extra=(condition("fx", "M84.58XA", onset="2024-05-31T08:00:00Z", level="T12"), *_BOTH),
+    ),
+}
+
+
+@pytest.mark.parametrize("resources", _RANGES.values(), ids=_RANGES.keys())
+def test_a_range_summary_drops_the_conflict_before_cutting_what_to_record(resources):
+    # Findings in conflict named after the missing ones made summaries end "settle the…" or
+    # cut the list of findings to record ("record pain, lesion…"), which §4 v3 asks for whole.
+    cards, _, _, _ = surfaces(decisions_for(resources))
+    assert not cards[0].summary.endswith("…"), cards[0].summary
+
+
+def test_a_range_beside_a_verdict_keeps_sins_does_not_override_it_before_the_conflict():
+    verdict = finding("stab", "spinal-stability", "unstable", level="T12")
+    sins = {"bone-lesion-quality": "blastic", "vertebral-body-collapse": "none"}
+    resources = default_patient(sins=sins, drop=("t12-spinal-pain",), extra=(verdict, *_BOTH))
+    summary = surfaces(decisions_for(resources))[0][0].summary
+    assert "SINS does not override it" in summary, summary
+    assert "could be up to 13 (unstable)" in summary, summary
+
+
+def test_a_possible_instability_before_cement_alone_names_the_conflict_first():
+    # Cement on 31 May after the 30 May findings at T12, lesion quality missing, alignment and
+    # bilateral involvement in conflict: the line stopped before the conflict cement cannot treat.
+    cement = procedure("vp", "22510", "T12", when="2024-05-31T10:00:00Z")
+    resources = default_patient(
+        sins={"spinal-pain": "pain-free", "vertebral-body-collapse": "none"},
+        drop=("t12-bone-lesion-quality",),
+        extra=(cement, *_BOTH),
+    )
+    summary = surfaces(decisions_for(resources))[0][0].summary
+    assert "possibly unstable before cement alone — settle the conflicting alignment" in summary, (
+        summary
+    )
+
+
 def test_what_settles_a_conflict_with_cement_alone_names_the_conflict_before_what_is_missing():
     # T5 (1 point), lesion quality never recorded, bilateral involvement in conflict: SINS 1–6.
     # "Record lesion quality" alone cannot settle what cement cannot treat.

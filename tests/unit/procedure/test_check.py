@@ -554,6 +554,51 @@ def test_a_later_preliminary_collapse_is_asked_for_beside_what_sins_lacks():
     assert "preliminary" in c3.basis, c3.basis
 
 
+_SCREWS_20_MAY = procedure("fix", "22842", "T11", "T12", "L1", when="2024-05-20T10:00:00Z")
+
+
+@pytest.mark.parametrize(
+    "fracture",
+    [
+        condition("f", "M84.58XA", onset="2024-05-20", level="T12", verification="unconfirmed"),
+        {
+            k: v
+            for k, v in condition("f", "M84.58XA", level="T12", verification="unconfirmed").items()
+            if k != "onsetDateTime"
+        },
+        condition("f", "M84.58XA", onset="2024-05-20"),
+        condition("f", "M84.58XA", onset="2024-05-20", level="T12"),
+    ],
+    ids=[
+        "unconfirmed, same day",
+        "unconfirmed, no date",
+        "no level, same day",
+        "confirmed, same day",
+    ],
+)
+def test_a_fracture_of_unknown_order_against_a_fixation_is_never_said_to_be_absent(fracture):
+    # Recorded the day of the screws, or with no date: it may have come after them. Criterion 3
+    # said "no fracture recorded at T12 since the fixation" and, for all but the last, never named it.
+    sins = {"vertebral-body-collapse": "none", "spinal-pain": "pain-free"}
+    resources = default_patient(sins=sins, extra=(_SCREWS_20_MAY, fracture))
+    c3 = next(c for c in single(resources, "T12").levels[0].criteria if c.number == 3)
+    assert c3.status == "unknown"
+    assert c3.finding is not None and "no fracture" not in c3.finding, c3.finding
+    assert "pathological fracture" in c3.finding, c3.finding
+    assert "pathological fracture" in c3.basis, c3.basis
+
+
+def test_a_criterion_3_met_after_a_fixation_says_after_it_of_the_collapse():
+    since = condition("fx", "M84.58XA", level="T12", verification="provisional", onset="2024-05-31")
+    sins = {"vertebral-body-collapse": "lt-50", "spinal-pain": "pain-free"}
+    resources = default_patient(sins=sins, extra=(_SCREWS_20_MAY, since))
+    c3 = next(c for c in single(resources, "T12").levels[0].criteria if c.number == 3)
+    assert c3.status == "met"
+    assert "Less than 50% collapse (30 May 2024), after the fixation on 20 May 2024" in c3.basis, (
+        c3.basis
+    )
+
+
 def test_an_unmet_criterion_3_without_a_conflict_still_says_no_fracture_or_instability():
     sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
             "vertebral-body-collapse": "none"}  # fmt: skip
