@@ -226,9 +226,10 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
             # What would narrow the range (a fracture since: re-image) is kept before "SINS
             # does not override it", the range's top and the verdict's day; its age stays.
             reach = f"up to {total.high} ({top.short_label})"
-            settle = to_settle(lv.result, lv.bases)
             joint = f" — {SINS_OVERRIDE}; "
-            words = _range_summary(f"{where}:", worded, joint, reach, settle, reach_alone=False)
+            words = _range_summary(
+                f"{where}:", worded, joint, reach, _settle_forms(lv), reach_alone=False
+            )
         return SinsLevel(lv, state, worse(indicator, "warning"), words, treatment, consult=True)
     if indicator == "critical" and firm.low < SINS_UNSTABLE_FROM:
         words = f"SINS {total} at {lv.level}{_dated_day(lv)} (dated) — re-assess"
@@ -239,8 +240,9 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
             f"{where} with mechanical pain (a sign of instability): consider surgical consultation"
         )
         if band is None:
-            words = f"{where} with mechanical pain (a sign of instability): could be up to "
-            words += f"{total.high} ({top.short_label}) — {to_settle(lv.result, lv.bases)}"
+            head = f"{where} with mechanical pain (a sign of instability): could be up to "
+            head += f"{total.high} ({top.short_label})"
+            words = _fitting([f"{head} — {settle}" for settle in _settle_forms(lv)])
         return SinsLevel(lv, state, indicator, words, treatment, consult=True)
     if band is not None:
         advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
@@ -255,14 +257,14 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
             words += f"; rests on dated {', '.join(dated)}"
     else:
         consult = f" {CONSULT};" if total.low >= SINS_CONSULT_FROM else ""
-        settle = to_settle(lv.result, lv.bases)
+        settles = _settle_forms(lv)
         reach = f"up to {total.high} ({top.short_label})"
-        words = f"{where}:{consult} could be {reach} — {settle}"
+        words = _fitting([f"{where}:{consult} could be {reach} — {s}" for s in settles])
         if worded is not None:
             # Before what to record, never cut: the verdict's day goes first (the detail gives
             # it), then "could be", then the range's top (the head gives both); its age stays.
             lead = f"{where}:{consult}"
-            words = _range_summary(lead, worded, "; ", reach, settle, reach_alone=True)
+            words = _range_summary(lead, worded, "; ", reach, settles, reach_alone=True)
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
@@ -277,7 +279,7 @@ def _cement_alone(lv: LevelResult) -> tuple[str, str] | None:
         return None
     said = "; ".join(c.open for c in unsettled if c.open)
     return (
-        f"{CEMENT_POSSIBLE} — {to_settle(lv.result, lv.bases)}",
+        f"{CEMENT_POSSIBLE} — {cement_settles(lv)}",
         f"{CEMENT_POSSIBLE.capitalize()}: {said}; {NO_FIXATION}.",
     )
 
@@ -434,8 +436,22 @@ def _settles(settle: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((settle, f"{brief}; {rest}" if rest else brief, brief, least)))
 
 
+def _settle_forms(lv: LevelResult) -> tuple[str, ...]:
+    """What narrows a level's range as a summary words it: whole, findings in conflict after
+    the missing ones; then the missing ones alone, before anything is cut (§4 v3 names them;
+    the detail names the conflict)."""
+    whole = to_settle(lv.result, lv.bases)
+    return tuple(dict.fromkeys((whole, to_settle(lv.result, lv.bases, conflicts=False))))
+
+
 def _range_summary(
-    lead: str, worded: _Verdict, joint: str, reach: str, settle: str, *, reach_alone: bool
+    lead: str,
+    worded: _Verdict,
+    joint: str,
+    reach: str,
+    settles: tuple[str, ...],
+    *,
+    reach_alone: bool,
 ) -> str:
     """A SINS range's summary beside a verdict: ``lead`` ("SINS 10–15 at T12:" and the
     consultation), the verdict whole, then without its day, ``joint`` before "could be"
@@ -443,12 +459,18 @@ def _range_summary(
     ``reach_alone``, the range's top go before what settles it is shortened (``_settles``);
     the verdict's age stays to the last."""
     aged = worded.dayless
-    forms = [f"{lead} {v}{joint}could be {reach} — {settle}" for v in (worded.whole, aged)]
-    forms.append(f"{lead} {aged}; could be {reach} — {settle}")
+    # The findings in conflict go (``settles``: whole, then without them) before "SINS does
+    # not override it" and the range's top do.
+    forms = [
+        f"{lead} {v}{joint}could be {reach} — {settle}"
+        for settle in settles
+        for v in (worded.whole, aged)
+    ]
+    forms += [f"{lead} {aged}; could be {reach} — {settle}" for settle in settles]
     if reach_alone:
-        forms.append(f"{lead} {aged}; {reach} — {settle}")
+        forms += [f"{lead} {aged}; {reach} — {settle}" for settle in settles]
     briefer = dict.fromkeys((aged, worded.daysless, worded.unordered))
-    forms += [f"{lead} {v} — {s}" for s in _settles(settle) for v in briefer]
+    forms += [f"{lead} {v} — {s}" for s in _settles(settles[-1]) for v in briefer]
     return _fitting(forms)
 
 

@@ -540,7 +540,9 @@ def _days(basis: Basis) -> list[tuple[str, str]]:
     return list(days.items())
 
 
-def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> str:
+def to_settle(
+    result: ScoreResult, bases: Mapping[str, Basis] | None = None, *, conflicts: bool = True
+) -> str:
     """What would narrow a SINS range, as every surface says it: "record pain, collapse" (the
     findings missing), else "settle the conflicting alignment" (the level itself is never
     either). A finding recorded without a level (``bases`` say so) is not missing: its level is
@@ -572,10 +574,11 @@ def to_settle(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> 
         said.append(where if missing else f"record {where}")
     uncertain = [c.spec.short for c in parts if not c.points.certain and c.spec.short not in since]
     if said:
-        # Findings in conflict too: recording what is missing cannot settle them.
+        # Findings in conflict too: recording what is missing cannot settle them (``conflicts``
+        # False leaves them to the detail, for a summary with no room).
         conflicting = [c.spec.short for c in parts if c.known and not c.points.certain
                        and c.spec.short not in since]  # fmt: skip
-        said += [_CONFLICTING + ", ".join(conflicting)] if conflicting else []
+        said += [_CONFLICTING + ", ".join(conflicting)] if conflicting and conflicts else []
         return "; ".join(imaging + said)  # re-imaging first: a cut summary keeps it
     if imaging and not uncertain:
         return imaging[0]

@@ -161,25 +161,37 @@ def _after_treatment(
     prior: Prior,
     unsure: Sequence[Staged] = (),
     since: tuple[Sequence[Staged], Sequence[Staged]] = ((), ()),
+    unordered: tuple[Sequence[Staged], Sequence[Staged]] = ((), ()),
 ) -> Criterion:
     """``unsure``: confirmed fractures there of an unknown order against the treatment;
-    ``since``: fractures since it that may be there, unconfirmed at the level or with no level
-    (named, and what settles them asked for, never "no fracture")."""
+    ``since`` and ``unordered``: fractures since it, or of an unknown order against it, that
+    may be there (unconfirmed at the level, or with no level). Each is named, and what settles
+    it asked for: never "no fracture" beside one."""
     level = at.level
     collapse, evidence = _collapse(at)
-    shown = f"collapse at {level}: {cite(evidence) or 'not recorded'}"
+    collapse_shown = f"collapse at {level}: {cite(evidence) or 'not recorded'}"
     when = f"the {prior.treatment.name}{on_day(prior.day)}"
+    order = f"not known to be before or after {when}"
+    named: list[str] = []
+    said: list[str] = []
+    todo: list[str] = []
     if unsure:
-        named = cite(staged_evidence(list(unsure), _NEOPLASTIC))
-        shown += f"; {named}: not known to be before or after {when}"
-    unconfirmed, unplaced_since = since
-    if unconfirmed:
-        named = cite(staged_evidence(list(unconfirmed), _NEOPLASTIC))
-        shown += f"; unconfirmed pathological fracture at {level} since {when}: {named}"
-    if unplaced_since:
-        named = cite(staged_evidence(list(unplaced_since), _NEOPLASTIC))
-        shown += f"; pathological fracture without a level since {when}: {named}"
-    asked = _fracture_asks(level, unconfirmed, unplaced_since, f" since {when}")
+        named.append(f"{cite(staged_evidence(list(unsure), _NEOPLASTIC))}: {order}")
+        said.append(f"pathological fracture at {level} {order} — re-image")
+    for (unconfirmed, unplaced_here), words in (
+        (since, f" since {when}"),
+        (unordered, f", {order}"),
+    ):
+        if unconfirmed:
+            shown = cite(staged_evidence(list(unconfirmed), _NEOPLASTIC))
+            named.append(f"unconfirmed pathological fracture at {level}{words}: {shown}")
+        if unplaced_here:
+            shown = cite(staged_evidence(list(unplaced_here), _NEOPLASTIC))
+            named.append(f"pathological fracture without a level{words}: {shown}")
+        asked = _fracture_asks(level, unconfirmed, unplaced_here, words)
+        said += asked[0]
+        todo += [t for t in asked[1] if t not in todo]
+    shown = "; ".join([collapse_shown, *named])
     if prior.stale:
         sins = "SINS not applicable (fixed)" if prior.fixed else f"SINS {at.result.total}"
         if prior.zone_doubt and prior.unordered is not None:
@@ -190,16 +202,14 @@ def _after_treatment(
             finding=prior.reimage,
         )
     if collapse and collapse <= _FRACTURE and not dated(evidence):
-        return _JUDGE.met(f"{shown}, after the {prior.treatment.name}{on_day(prior.day)}")
+        after = f"{collapse_shown}, after the {prior.treatment.name}{on_day(prior.day)}"
+        return _JUDGE.met("; ".join([after, *named]))
     action = REASSESS if dated(evidence) else REIMAGE
-    if asked[0]:  # a fracture since that may be there: what settles it, never "no fracture"
-        return _JUDGE.unknown(
-            f"{shown}; SINS is not applicable to a level fixed with screws{on_day(prior.day)}",
-            action="; ".join([*asked[1], action]),
-            finding="; ".join(asked[0]),
-        )
+    basis = f"{shown}; SINS is not applicable to a level fixed with screws{on_day(prior.day)}"
+    if said:  # a fracture that may be there since the screws: what settles it, never "no fracture"
+        return _JUDGE.unknown(basis, action="; ".join([*todo, action]), finding="; ".join(said))
     return _JUDGE.unknown(
-        f"{shown}; SINS is not applicable to a level fixed with screws{on_day(prior.day)}",
+        basis,
         action=action,
         finding=f"no fracture recorded at {level} since the fixation{on_day(prior.day)}",
     )
@@ -332,10 +342,13 @@ def fracture_criterion(
     if certain and verdict is not None:
         return _JUDGE.met(f"stability at {level}: {verdict}")
     if prior is not None and (prior.stale or prior.fixed):
-        unsure = _unordered([s for s in fractures if level in s.levels and s.confirmed], prior)
-        maybe = _since([s for s in elsewhere if _may_be_here(s, level)], prior)
-        since = ([s for s in here if not s.confirmed], maybe)
-        return _after_treatment(at, prior, unsure, since)
+        at_level = [s for s in fractures if level in s.levels]
+        unsure = _unordered([s for s in at_level if s.confirmed], prior)
+        maybe = [s for s in elsewhere if _may_be_here(s, level)]
+        since = ([s for s in here if not s.confirmed], _since(maybe, prior))
+        unordered = (_unordered([s for s in at_level if not s.confirmed], prior),
+                     _unordered(maybe, prior))  # fmt: skip
+        return _after_treatment(at, prior, unsure, since, unordered)
     collapse, evidence = _collapse(at)
     total = at.result.total
     if collapse and collapse <= _FRACTURE and not dated(evidence):
