@@ -1910,6 +1910,44 @@ def test_a_possible_instability_before_cement_alone_names_the_conflict_first():
     )
 
 
+def test_another_levels_line_in_the_detail_keeps_its_conflict_whole():
+    # L3 (not the worst level shown first): mechanical pain, bilateral involvement in conflict,
+    # three findings missing. Its line in the card's detail was cut to a summary's length and
+    # lost the conflict, which nothing else on the card names.
+    l3 = (
+        condition("met-l3", "C79.51", level="L3"),
+        finding("l3-pain", "spinal-pain", "mechanical", level="L3"),
+        _conflict("L3", "posterolateral-involvement", "none") | {"id": "l3-pl"},
+        _conflict("L3", "posterolateral-involvement", "bilateral"),
+    )
+    _, card_text, _, _ = surfaces(decisions_for(default_patient(extra=l3)))  # T12: SINS 10
+    line = next(
+        line for line in card_text.splitlines() if line.startswith("- SINS") and "L3" in line
+    )
+    assert line.endswith("settle the conflicting posterolateral involvement"), line
+
+
+def test_a_range_with_a_fracture_since_keeps_what_to_record_whole():
+    resources = default_patient(
+        drop=("t12-spinal-pain", "t12-bone-lesion-quality"),
+        extra=(condition("fx", "M84.58XA", onset="2024-05-31T08:00:00Z"), *_BOTH),
+    )
+    summary = surfaces(decisions_for(resources))[0][0].summary
+    assert not summary.endswith("…"), summary
+    assert "record pain, lesion quality" in summary, summary
+
+
+def test_a_possible_instability_before_cement_alone_fits_whole_without_the_cements_day():
+    cement = procedure("vp", "22510", "T12", when="2024-05-31T10:00:00Z")
+    resources = default_patient(
+        sins={"spinal-pain": "pain-free", "vertebral-body-collapse": "none"},
+        drop=("t12-bone-lesion-quality",),
+        extra=(cement, *_BOTH),
+    )
+    summary = surfaces(decisions_for(resources))[0][0].summary
+    assert not summary.endswith("…"), summary
+
+
 def test_what_settles_a_conflict_with_cement_alone_names_the_conflict_before_what_is_missing():
     # T5 (1 point), lesion quality never recorded, bilateral involvement in conflict: SINS 1–6.
     # "Record lesion quality" alone cannot settle what cement cannot treat.
