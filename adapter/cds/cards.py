@@ -144,7 +144,7 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
 
 
 def _other_levels(decision: SinsDecision, result: PatientResult) -> list[str]:
-    out = [lv.headline for lv in decision.levels[1:]]
+    out = [lv.line or lv.headline for lv in decision.levels[1:]]
     unscored = result.assessment.unscored
     out += [f"{label}: not scored ({without_ids(reason)})" for label, reason in unscored]
     return out

@@ -75,7 +75,7 @@ def _sins_line(level: str, decisions: Decisions) -> str | None:
     shown = decisions.levels.at(level)
     if shown is None:
         return None
-    line, done = shown.headline, shown.treatment
+    line, done = shown.line or shown.headline, shown.treatment
     # The card shows one line where patient-view has a detail too: what it was scored from.
     if shown.state == "after-treatment" and done is not None and done.time.day not in line:
         after = f"from the findings after the {done.name}{on_day(done.time.day)}"

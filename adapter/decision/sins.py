@@ -140,6 +140,9 @@ class SinsLevel:
     # Findings of an unknown order against cement alone that conflict on what it cannot treat:
     # the line says what settles them, and keeps a fracture since whole (_compact).
     conflict: bool = False
+    # The line whole where the headline had to leave something out to fit a summary: what a
+    # list of levels in a card's detail shows.
+    line: str = ""
 
     @property
     def name(self) -> str:
@@ -239,11 +242,13 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         words = (
             f"{where} with mechanical pain (a sign of instability): consider surgical consultation"
         )
+        line = ""
         if band is None:
             head = f"{where} with mechanical pain (a sign of instability): could be up to "
             head += f"{total.high} ({top.short_label})"
-            words = _fitting([f"{head} — {settle}" for settle in _settle_forms(lv)])
-        return SinsLevel(lv, state, indicator, words, treatment, consult=True)
+            forms = [f"{head} — {settle}" for settle in _range_settles(lv)]
+            words, line = _fitting(forms), forms[0]
+        return SinsLevel(lv, state, indicator, words, treatment, consult=True, line=line)
     if band is not None:
         advice = CONSULT if total.low >= SINS_CONSULT_FROM else SINS_SCOPE_SHORT
         words = f"{where} ({band.short_label}): {advice}"
@@ -259,12 +264,16 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
         consult = f" {CONSULT};" if total.low >= SINS_CONSULT_FROM else ""
         settles = _settle_forms(lv)
         reach = f"up to {total.high} ({top.short_label})"
-        words = _fitting([f"{where}:{consult} could be {reach} — {s}" for s in settles])
+        forms = [f"{where}:{consult} could be {reach} — {s}" for s in _range_settles(lv)]
+        words, whole = _fitting(forms), forms[0]
         if worded is not None:
             # Before what to record, never cut: the verdict's day goes first (the detail gives
             # it), then "could be", then the range's top (the head gives both); its age stays.
             lead = f"{where}:{consult}"
             words = _range_summary(lead, worded, "; ", reach, settles, reach_alone=True)
+            whole = ""
+        consult_now = total.low >= SINS_CONSULT_FROM
+        return SinsLevel(lv, state, indicator, words, treatment, consult=consult_now, line=whole)
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
 
 
@@ -444,6 +453,13 @@ def _settle_forms(lv: LevelResult) -> tuple[str, ...]:
     return tuple(dict.fromkeys((whole, to_settle(lv.result, lv.bases, conflicts=False))))
 
 
+def _range_settles(lv: LevelResult) -> tuple[str, ...]:
+    """:func:`_settle_forms`, then, where a fracture since asks to re-image, its briefer forms
+    (:func:`_settles`): what a range's summary tries before it is cut."""
+    settles = _settle_forms(lv)
+    return tuple(dict.fromkeys((*settles, *_settles(settles[-1]))))
+
+
 def _range_summary(
     lead: str,
     worded: _Verdict,
@@ -567,8 +583,13 @@ def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
         # Certain instability is a warning (§6 v3); a possible one stays info, as a range that
         # merely could reach a higher band does (§4 v3), in words that say what settles it.
         indicator: Indicator = "warning" if cement[0] == CEMENT_ALONE else "info"
-        words = f"{lv.level} SINS {lv.result.total} before cement{on_day(latest.time.day)}: "
-        return SinsLevel(lv, "before-treatment", indicator, words + cement[0], latest)
+        head = f"{lv.level} SINS {lv.result.total} before cement"
+        when = on_day(latest.time.day)
+        # Whole; without the cement's day (the detail gives it); then what settles a possible
+        # instability in its first clause (the conflict), before anything is cut.
+        said = dict.fromkeys((cement[0], cement[0].split("; ")[0]))
+        forms = [f"{head}{d}: {w}" for w in said for d in (when, "")]
+        return SinsLevel(lv, "before-treatment", indicator, _fitting(forms), latest, line=forms[0])
     words = f"{before}: SINS {lv.result.total}"
     return SinsLevel(lv, "before-treatment", "info", words, latest)
 

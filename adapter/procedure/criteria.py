@@ -69,6 +69,8 @@ class Criterion:
     # Criterion 8 unmet at a level the order names or bridges without treating it (an
     # instrumented level, an unrecognised order's own level): here, never "elsewhere".
     here: bool = False
+    # The finding in fewer words, for a summary too long to hold it whole (the detail keeps it).
+    short: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +98,14 @@ class Judge:
         )
 
     def unknown(
-        self, basis: str, *, action: str | None = None, finding: str | None = None
+        self,
+        basis: str,
+        *,
+        action: str | None = None,
+        finding: str | None = None,
+        short: str | None = None,
     ) -> Criterion:
-        return Criterion(self.number, self.name, "unknown", basis, action, finding)
+        return Criterion(self.number, self.name, "unknown", basis, action, finding, short=short)
 
 
 COMPRESSION_JUDGE = Judge(5, "No epidural compression needing decompression")

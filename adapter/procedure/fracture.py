@@ -100,11 +100,17 @@ def _may_be_here(fracture: Staged, level: str) -> bool:
 
 
 def _fracture_asks(
-    level: str, unsure: Sequence[Staged], unplaced_here: Sequence[Staged], since: str = ""
+    level: str,
+    unsure: Sequence[Staged],
+    unplaced_here: Sequence[Staged],
+    since: str = "",
+    unordered: Sequence[Staged] = (),
+    maybe_after: str = "",
 ) -> tuple[list[str], list[str]]:
-    """What to do about a pathological fracture Condition that may be at the level (unconfirmed
-    there, or with no level), which would meet the criterion outright: as the summary says it,
-    and as the action column does."""
+    """What to do about a pathological fracture Condition that may be at the level, which would
+    meet the criterion outright — unconfirmed there, with no level (``since`` a treatment, if
+    any), or there but ``unordered`` against a treatment (``maybe_after`` it) — as the summary
+    says it, and as the action column does."""
     said, todo = [], []
     if unsure:
         said.append(f"unconfirmed pathological fracture at {level}{since} — confirm it")
@@ -112,16 +118,28 @@ def _fracture_asks(
     if unplaced_here:
         said.append(f"pathological fracture without a level{since} — record its level")
         todo.append("record the level (bodySite) of the pathological fracture")
-    return said, todo
+    if confirmed := [s for s in unordered if s.confirmed]:
+        said.append(f"pathological fracture at {level}{maybe_after} — re-image")
+        todo.append(REIMAGE)
+    if len(confirmed) < len(unordered):
+        said.append(f"unconfirmed pathological fracture at {level}{maybe_after} — confirm it")
+        todo.append(f"confirm the pathological fracture at {level}")
+    return said, list(dict.fromkeys(todo))
 
 
 def _fracture_to_settle(
-    level: str, shown: str, unsure: Sequence[Staged], unplaced_here: Sequence[Staged]
+    level: str,
+    shown: str,
+    unsure: Sequence[Staged],
+    unplaced_here: Sequence[Staged],
+    unordered: Sequence[Staged] = (),
+    prior: Prior | None = None,
 ) -> Criterion:
     """No collapse and SINS 6 or less, beside a pathological fracture Condition that may be at
-    the level: unconfirmed there, or with no level. A confirmed one there meets the criterion, so
-    either may: unknown, never "no fracture" (contract §2: nothing unconfirmed or unplaced is
-    counted as certain, nor dropped)."""
+    the level: unconfirmed there, with no level, or there but not known to be before or after
+    the level's treatment. A confirmed one there (since it) meets the criterion, so either may:
+    unknown, never "no fracture" (contract §2: nothing unconfirmed or unplaced is counted as
+    certain, nor dropped)."""
     why = [shown]
     if unsure:
         why.append(f"unconfirmed pathological fracture at {level}: "
@@ -129,7 +147,13 @@ def _fracture_to_settle(
     if unplaced_here:
         shown_here = cite(staged_evidence(list(unplaced_here), _NEOPLASTIC))
         why.append(f"pathological fracture without a level: {shown_here}")
-    said, todo = _fracture_asks(level, unsure, unplaced_here)
+    maybe_after = ""
+    if unordered and prior is not None:
+        when = f"the {prior.treatment.name}{on_day(prior.day)}"
+        named = cite(staged_evidence(list(unordered), _NEOPLASTIC))
+        why.append(f"{named}: not known to be before or after {when}")
+        maybe_after = f", maybe after the {prior.treatment.name}"
+    said, todo = _fracture_asks(level, unsure, unplaced_here, "", unordered, maybe_after)
     return _JUDGE.unknown("; ".join(why), action="; ".join(todo), finding="; ".join(said))
 
 
@@ -173,11 +197,8 @@ def _after_treatment(
     when = f"the {prior.treatment.name}{on_day(prior.day)}"
     order = f"not known to be before or after {when}"
     named: list[str] = []
-    said: list[str] = []
-    todo: list[str] = []
     if unsure:
         named.append(f"{cite(staged_evidence(list(unsure), _NEOPLASTIC))}: {order}")
-        said.append(f"pathological fracture at {level} {order} — re-image")
     for (unconfirmed, unplaced_here), words in (
         (since, f" since {when}"),
         (unordered, f", {order}"),
@@ -188,9 +209,15 @@ def _after_treatment(
         if unplaced_here:
             shown = cite(staged_evidence(list(unplaced_here), _NEOPLASTIC))
             named.append(f"pathological fracture without a level{words}: {shown}")
-        asked = _fracture_asks(level, unconfirmed, unplaced_here, words)
-        said += asked[0]
-        todo += [t for t in asked[1] if t not in todo]
+    # The summary follows "T12 already fixed on 20 May 2024": the treatment without its day.
+    name = prior.treatment.name
+    said, todo = _fracture_asks(level, since[0], since[1], f" since the {name}")
+    again = _fracture_asks(
+        level, (), unordered[1], f", maybe after the {name}", [*unsure, *unordered[0]],
+        f", maybe after the {name}",
+    )  # fmt: skip
+    said += again[0]
+    todo += [t for t in again[1] if t not in todo]
     shown = "; ".join([collapse_shown, *named])
     if prior.stale:
         sins = "SINS not applicable (fixed)" if prior.fixed else f"SINS {at.result.total}"
@@ -207,7 +234,17 @@ def _after_treatment(
     action = REASSESS if dated(evidence) else REIMAGE
     basis = f"{shown}; SINS is not applicable to a level fixed with screws{on_day(prior.day)}"
     if said:  # a fracture that may be there since the screws: what settles it, never "no fracture"
-        return _JUDGE.unknown(basis, action="; ".join([*todo, action]), finding="; ".join(said))
+        steps = [*(t for t in todo if t != action), action]
+        # For a summary that follows "T12 already fixed on 20 May 2024": what, and what to do.
+        brief = "; ".join(
+            dict.fromkeys(
+                [
+                    *_fracture_asks(level, since[0], since[1])[0],
+                    *_fracture_asks(level, (), unordered[1], "", [*unsure, *unordered[0]])[0],
+                ]
+            )
+        )
+        return _JUDGE.unknown(basis, action="; ".join(steps), finding="; ".join(said), short=brief)
     return _JUDGE.unknown(
         basis,
         action=action,
@@ -346,9 +383,16 @@ def fracture_criterion(
         unsure = _unordered([s for s in at_level if s.confirmed], prior)
         maybe = [s for s in elsewhere if _may_be_here(s, level)]
         since = ([s for s in here if not s.confirmed], _since(maybe, prior))
-        unordered = (_unordered([s for s in at_level if not s.confirmed], prior),
-                     _unordered(maybe, prior))  # fmt: skip
-        return _after_treatment(at, prior, unsure, since, unordered)
+        either = (_unordered([s for s in at_level if not s.confirmed], prior),
+                  _unordered(maybe, prior))  # fmt: skip
+        return _after_treatment(at, prior, unsure, since, either)
+    # A fracture Condition that may be at the level since its treatment, if any: with no level,
+    # or there but not known to be before or after the treatment (one older is what it treated).
+    maybe = [s for s in elsewhere if _may_be_here(s, level)]
+    unordered: list[Staged] = []
+    if prior is not None:
+        unordered = _unordered([s for s in fractures if level in s.levels], prior)
+        maybe = [*_since(maybe, prior), *_unordered(maybe, prior)]
     collapse, evidence = _collapse(at)
     total = at.result.total
     if collapse and collapse <= _FRACTURE and not dated(evidence):
@@ -360,9 +404,8 @@ def fracture_criterion(
     if collapse and collapse <= _NO_FRACTURE and total.high < SINS_CONSULT_FROM:
         shown = f"no collapse at {level} ({cite(evidence)}) and SINS {total}"
         unsure = [s for s in here if not s.confirmed]
-        maybe = [s for s in elsewhere if _may_be_here(s, level)]
-        if unsure or maybe:
-            return _fracture_to_settle(level, shown, unsure, maybe)
+        if unsure or maybe or unordered:
+            return _fracture_to_settle(level, shown, unsure, maybe, unordered, prior)
         early = at.assessment.preliminary.get(SINS_COLLAPSE.code)
         if early is not None and frozenset(early.values) & _FRACTURE:
             # A later preliminary report of a collapse: not scored (contract §2), never "met"
@@ -409,8 +452,8 @@ def fracture_criterion(
         )
     stale = dated(evidence)
     if collapse and not stale:
-        maybe = [s for s in elsewhere if _may_be_here(s, level)]
-        asked = _fracture_asks(level, here, maybe)
+        after = f", maybe after the {prior.treatment.name}" if prior is not None else ""
+        asked = _fracture_asks(level, here, maybe, "", unordered, after)
         early = at.assessment.preliminary.get(SINS_COLLAPSE.code)
         if early is not None and frozenset(early.values) & _FRACTURE:  # a later report of one
             why.append(f"a later {to_confirm(early)}")

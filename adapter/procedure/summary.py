@@ -164,6 +164,12 @@ def _shorter(check: OrderCheck) -> list[list[tuple[str, str]]]:
     in view, the why left to the card's detail."""
     steps = [list(_WHERE.values())]
     steps += [[(c.finding, c.short)] for c in check.concerns if c.short is not None]
+    steps += [
+        [(c.finding, c.short)]
+        for lv in check.levels
+        for c in lv.criteria
+        if c.finding is not None and c.short is not None
+    ]
     if unplaced := check.order.unplaced:  # the sites' names stay in the card's detail
         steps.append([(_no_level(unplaced), _no_level(unplaced, named=False))])
     return steps
