@@ -1948,6 +1948,46 @@ def test_a_possible_instability_before_cement_alone_fits_whole_without_the_cemen
     assert not summary.endswith("…"), summary
 
 
+@pytest.mark.parametrize(
+    ("sins", "drop", "missing"),
+    [
+        ({}, ("t12-bone-lesion-quality",), "record lesion quality"),
+        ({"spinal-pain": "pain-free"},
+         ("t12-bone-lesion-quality", "t12-posterolateral-involvement"),
+         "record lesion quality, posterolateral involvement"),
+    ],
+    ids=["lesion quality", "lesion quality and posterolateral involvement"],
+)  # fmt: skip
+def test_a_range_beside_a_levelless_fracture_since_never_drops_what_to_record_silently(
+    sins, drop, missing
+):
+    # "— fracture coded since: re-image, or record its level": whole-looking, with the findings
+    # to record gone (§4 v3 names them), and no "…" to say something was left out.
+    fracture = condition("fx", "M84.58XA", onset="2024-05-31T08:00:00Z")
+    summary = surfaces(decisions_for(default_patient(sins=sins, drop=drop, extra=(fracture,))))[0][
+        0
+    ].summary
+    assert missing in summary or summary.endswith("…"), summary
+
+
+def test_another_levels_line_beside_a_verdict_keeps_its_conflict_whole():
+    l3 = (
+        condition("met-l3", "C79.51", level="L3"),
+        finding("l3-stab", "spinal-stability", "unstable", level="L3"),
+        finding("l3-bl", "bone-lesion-quality", "blastic", level="L3"),
+        finding("l3-co", "vertebral-body-collapse", "none", level="L3"),
+        _conflict("L3", "spinal-alignment", "normal") | {"id": "l3-al1"},
+        _conflict("L3", "spinal-alignment", "subluxation"),
+        _conflict("L3", "posterolateral-involvement", "none") | {"id": "l3-pl1"},
+        _conflict("L3", "posterolateral-involvement", "bilateral"),
+    )
+    _, card_text, _, _ = surfaces(decisions_for(default_patient(extra=l3)))  # T12: SINS 10
+    line = next(
+        line for line in card_text.splitlines() if line.startswith("- SINS") and "L3" in line
+    )
+    assert "settle the conflicting alignment, posterolateral involvement" in line, line
+
+
 def test_what_settles_a_conflict_with_cement_alone_names_the_conflict_before_what_is_missing():
     # T5 (1 point), lesion quality never recorded, bilateral involvement in conflict: SINS 1–6.
     # "Record lesion quality" alone cannot settle what cement cannot treat.

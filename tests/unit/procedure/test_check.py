@@ -638,6 +638,45 @@ def test_a_levelless_fracture_older_than_the_cement_is_the_one_it_treated():
     assert c3.status == "unmet", c3
 
 
+_CEMENT_20_MAY = procedure("vp", "22510", "T12", when="2024-05-20T10:00:00Z")
+_RE_IMAGED = {"vertebral-body-collapse": "none", "spinal-pain": "pain-free"}
+
+
+def test_a_fracture_of_unknown_order_beside_a_collapse_conflict_is_named_and_cited():
+    # Cement on 20 May, findings on 30 May in conflict on collapse, a fracture Condition dated
+    # 20 May: the finding asked to "re-image the level before the procedure" and nothing on the
+    # card said why; the basis never cited the fracture.
+    conflict = finding("t12-c2", "vertebral-body-collapse", "lt-50", level="T12")
+    fracture = condition("f", "M84.58XA", onset="2024-05-20", level="T12")
+    resources = default_patient(sins=_RE_IMAGED, extra=(_CEMENT_20_MAY, fracture, conflict))
+    c3 = next(c for c in single(resources, "T12").levels[0].criteria if c.number == 3)
+    assert c3.finding is not None
+    assert "pathological fracture at T12, maybe after the vertebroplasty" in c3.finding, c3.finding
+    assert "settle the conflicting collapse" in c3.finding, c3.finding
+    assert "not known to be before or after the vertebroplasty" in c3.basis, c3.basis
+
+
+@pytest.mark.parametrize("verification", [None, "unconfirmed"])
+def test_an_order_at_a_cemented_level_names_a_fracture_maybe_since_in_its_summary(verification):
+    fracture = condition(
+        "f", "M84.58XA", onset="2024-05-20", level="T12", verification=verification
+    )
+    resources = default_patient(sins=_RE_IMAGED, extra=(_CEMENT_20_MAY, fracture))
+    line = summary(single(resources, "T12"))
+    assert "pathological fracture at T12" in line, line
+
+
+def test_a_levelless_fracture_older_than_the_cement_is_not_cited_beside_an_open_criterion():
+    older = condition("f", "M84.58XA", onset="2024-05-10")
+    resources = default_patient(
+        sins={"vertebral-body-collapse": "none"}, drop=("t12-spinal-pain",),
+        extra=(_CEMENT_20_MAY, older),
+    )  # fmt: skip
+    c3 = next(c for c in single(resources, "T12").levels[0].criteria if c.number == 3)
+    assert c3.status == "unknown", c3
+    assert "without a level" not in c3.basis, c3.basis
+
+
 def test_an_unmet_criterion_3_without_a_conflict_still_says_no_fracture_or_instability():
     sins = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
             "vertebral-body-collapse": "none"}  # fmt: skip
