@@ -224,16 +224,18 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
     if worded is not None and total.low < SINS_CONSULT_FROM:
         # A surgeon's verdict of instability: SINS, a referral tool, never overrides it.
         if band is not None:
-            words = f"{where} ({band.short_label}); {verdict}: {SINS_OVERRIDE}"
+            words, line = f"{where} ({band.short_label}); {verdict}: {SINS_OVERRIDE}", ""
         else:
             # What would narrow the range (a fracture since: re-image) is kept before "SINS
             # does not override it", the range's top and the verdict's day; its age stays.
             reach = f"up to {total.high} ({top.short_label})"
             joint = f" — {SINS_OVERRIDE}; "
-            words = _range_summary(
+            words, line = _range_summary(
                 f"{where}:", worded, joint, reach, _settle_forms(lv), reach_alone=False
             )
-        return SinsLevel(lv, state, worse(indicator, "warning"), words, treatment, consult=True)
+        return SinsLevel(
+            lv, state, worse(indicator, "warning"), words, treatment, consult=True, line=line
+        )
     if indicator == "critical" and firm.low < SINS_UNSTABLE_FROM:
         words = f"SINS {total} at {lv.level}{_dated_day(lv)} (dated) — re-assess"
         words += f"; {verdict}" if verdict is not None else ""
@@ -270,8 +272,7 @@ def _assessed_level(lv: LevelResult, state: LevelState, treatment: Treatment | N
             # Before what to record, never cut: the verdict's day goes first (the detail gives
             # it), then "could be", then the range's top (the head gives both); its age stays.
             lead = f"{where}:{consult}"
-            words = _range_summary(lead, worded, "; ", reach, settles, reach_alone=True)
-            whole = ""
+            words, whole = _range_summary(lead, worded, "; ", reach, settles, reach_alone=True)
         consult_now = total.low >= SINS_CONSULT_FROM
         return SinsLevel(lv, state, indicator, words, treatment, consult=consult_now, line=whole)
     return SinsLevel(lv, state, indicator, words, treatment, consult=total.low >= SINS_CONSULT_FROM)
@@ -442,7 +443,9 @@ def _settles(settle: str) -> tuple[str, ...]:
     brief = f"{head}{image}{unplaced}"
     # Last, in the fewest words that still say a fracture with no level is not this level's.
     least = f"fracture, no level{image}" if unplaced else f"{head.replace(' coded', '', 1)}{image}"
-    return tuple(dict.fromkeys((settle, f"{brief}; {rest}" if rest else brief, brief, least)))
+    if rest:  # what to record is never left out silently: cut with "…" before that
+        return tuple(dict.fromkeys((settle, f"{brief}; {rest}", f"{least}; {rest}")))
+    return tuple(dict.fromkeys((settle, brief, least)))
 
 
 def _settle_forms(lv: LevelResult) -> tuple[str, ...]:
@@ -468,7 +471,7 @@ def _range_summary(
     settles: tuple[str, ...],
     *,
     reach_alone: bool,
-) -> str:
+) -> tuple[str, str]:
     """A SINS range's summary beside a verdict: ``lead`` ("SINS 10–15 at T12:" and the
     consultation), the verdict whole, then without its day, ``joint`` before "could be"
     ``reach``, then what settles the range; as room runs out "could be" and, with
@@ -487,7 +490,7 @@ def _range_summary(
         forms += [f"{lead} {aged}; {reach} — {settle}" for settle in settles]
     briefer = dict.fromkeys((aged, worded.daysless, worded.unordered))
     forms += [f"{lead} {v} — {s}" for s in _settles(settles[-1]) for v in briefer]
-    return _fitting(forms)
+    return _fitting(forms), forms[0]
 
 
 def _fitting(forms: Sequence[str]) -> str:

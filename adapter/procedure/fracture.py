@@ -154,7 +154,14 @@ def _fracture_to_settle(
         why.append(f"{named}: not known to be before or after {when}")
         maybe_after = f", maybe after the {prior.treatment.name}"
     said, todo = _fracture_asks(level, unsure, unplaced_here, "", unordered, maybe_after)
-    return _JUDGE.unknown("; ".join(why), action="; ".join(todo), finding="; ".join(said))
+    brief = "; ".join(_fracture_asks(level, unsure, unplaced_here, "", unordered)[0])
+    finding = "; ".join(said)
+    return _JUDGE.unknown(
+        "; ".join(why),
+        action="; ".join(todo),
+        finding=finding,
+        short=brief if brief != finding else None,
+    )
 
 
 def _since(fractures: Sequence[Staged], prior: Prior | None) -> list[Staged]:
@@ -276,7 +283,7 @@ def _open_with_collapse(
     at: LevelResult,
     collapse: frozenset[Collapse],
     why: list[str],
-    fractures: tuple[list[str], list[str]] = ([], []),
+    fractures: tuple[list[str], list[str], list[str]] = ([], [], []),
 ) -> Criterion:
     """The collapse recorded and current, the criterion still open: what to settle, record or
     re-assess is what keeps it open, never the collapse already in the record. A vertebral
@@ -297,13 +304,15 @@ def _open_with_collapse(
             finding=f"{shown}, a {fracture} {order} — re-image",
         )
     said, todo = _to_settle(at, collapse, dict((c[0], c[1]) for c in conflicts))
-    # A fracture Condition that would meet the criterion outright is asked for first.
-    ask = [t for t in fractures[1] if t not in todo]
-    said, todo = [*ask, *said], [*ask, *todo]
+    # A fracture Condition that would meet the criterion outright is asked for first; the
+    # summary's form leaves out against which treatment (the detail says it).
+    head = f"SINS {at.result.total} at {level} — "
+    asked, brief = fractures[0], fractures[2]
+    todo = [*(t for t in fractures[1] if t not in todo), *todo]
+    finding = head + "; ".join([*asked, *said])
+    short = head + "; ".join([*brief, *said])
     return _JUDGE.unknown(
-        basis,
-        action="; ".join(todo),
-        finding=f"SINS {at.result.total} at {level} — {'; '.join(said)}",
+        basis, action="; ".join(todo), finding=finding, short=short if short != finding else None
     )
 
 
@@ -440,9 +449,13 @@ def fracture_criterion(
     if here:
         shown = cite(staged_evidence(here, _NEOPLASTIC))
         why.append(f"unconfirmed pathological fracture at {level}: {shown}")
-    if elsewhere:
-        shown = cite(staged_evidence(elsewhere, _NEOPLASTIC))
+    if maybe:  # one older than the level's treatment is the fracture it treated: not cited
+        shown = cite(staged_evidence(maybe, _NEOPLASTIC))
         why.append(f"pathological fracture without a level: {shown}")
+    if unordered and prior is not None:
+        shown = cite(staged_evidence(unordered, _NEOPLASTIC))
+        when = f"the {prior.treatment.name}{on_day(prior.day)}"
+        why.append(f"{shown}: not known to be before or after {when}")
     if not evidence and unplaced:
         return _JUDGE.unknown("; ".join(why), action=PLACE_IT, finding=_PLACE_COLLAPSE)
     if not evidence and reported:
@@ -453,12 +466,14 @@ def fracture_criterion(
     stale = dated(evidence)
     if collapse and not stale:
         after = f", maybe after the {prior.treatment.name}" if prior is not None else ""
-        asked = _fracture_asks(level, here, maybe, "", unordered, after)
+        asks, todo = _fracture_asks(level, here, maybe, "", unordered, after)
+        brief = _fracture_asks(level, here, maybe, "", unordered)[0]
         early = at.assessment.preliminary.get(SINS_COLLAPSE.code)
         if early is not None and frozenset(early.values) & _FRACTURE:  # a later report of one
             why.append(f"a later {to_confirm(early)}")
-            asked = (asked[0], [_CONFIRM_COLLAPSE, *asked[1]])
-        return _open_with_collapse(at, collapse, why, asked)
+            confirm = "confirm the later preliminary collapse report"
+            asks, brief, todo = [confirm, *asks], [confirm, *brief], [_CONFIRM_COLLAPSE, *todo]
+        return _open_with_collapse(at, collapse, why, (asks, todo, brief))
     action = REASSESS if stale else "record the vertebral body collapse at the level"
     finding = f"collapse at {level} dated" if stale else f"collapse at {level} not recorded"
     return _JUDGE.unknown("; ".join(why), action=action, finding=finding)

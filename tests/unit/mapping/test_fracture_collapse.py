@@ -214,7 +214,9 @@ def test_a_fracture_since_is_said_before_the_findings_to_record_so_a_summary_kee
     assert data is not None
     result = score_patient(data, default_terminology(), now=parse_time(NOW))
     card = score_cards(decide(result), "h")[0]
-    assert "fracture coded since: re-image" in card.summary, card.summary
+    # In its briefest form ("fracture since: re-image") before the findings to record are cut:
+    # neither is left out silently.
+    assert "fracture since: re-image; record alignment" in card.summary, card.summary
     # The findings to record come after it; the detail lists each, whatever the summary keeps.
     assert "- Alignment: record the spinal alignment" in card.detail
     assert "- Posterolateral involvement: record the posterolateral involvement" in card.detail
