@@ -1988,6 +1988,51 @@ def test_another_levels_line_beside_a_verdict_keeps_its_conflict_whole():
     assert "settle the conflicting alignment, posterolateral involvement" in line, line
 
 
+def _cement_summary(*extra: dict, sins: dict[str, str] | None = None, drop=()) -> str:
+    cement = procedure("vp", "22510", "T12", when="2024-05-31T10:00:00Z")
+    resources = default_patient(sins=sins, drop=drop, extra=(*extra, cement))
+    return surfaces(decisions_for(resources))[0][0].summary
+
+
+def test_cement_alone_is_settled_by_what_is_missing_not_by_a_collapse_conflict():
+    # Alignment and posterolateral involvement never recorded, collapse in conflict: cement
+    # treats collapse, so settling it cannot say whether cement alone is enough; the missing
+    # findings can. The line said only "— settle the conflicting collapse".
+    summary = _cement_summary(
+        _at_t12("vertebral-body-collapse", "gt-50"),
+        drop=("t12-spinal-alignment", "t12-posterolateral-involvement"),
+    )
+    assert "record alignment, posterolateral involvement" in summary, summary
+
+
+def test_cement_alone_keeps_what_to_record_beside_a_conflict_or_marks_the_cut():
+    # Pain and posterolateral involvement missing, alignment in conflict: "— settle the
+    # conflicting alignment" alone, the findings to record dropped with no "…".
+    summary = _cement_summary(
+        _at_t12("spinal-alignment", "subluxation"),
+        drop=("t12-spinal-pain", "t12-posterolateral-involvement"),
+    )
+    assert summary.startswith("T12 SINS 7–17 before cement"), summary
+    assert "settle the conflicting alignment" in summary, summary
+    assert "record pain, posterolateral involvement" in summary or summary.endswith("…"), summary
+
+
+def test_cement_alone_beside_a_fracture_of_unknown_order_keeps_what_settles_it_or_marks_the_cut():
+    # Findings and cement on 30 May, a fracture the same day, alignment in conflict and
+    # posterolateral involvement missing: "… — re-image; possibly unstable", nothing after.
+    cement = procedure("vp", "22510", "T12", when="2024-05-30T10:00:00Z")
+    resources = default_patient(
+        sins={"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+              "vertebral-body-collapse": "none"},
+        drop=("t12-posterolateral-involvement",),
+        extra=(cement, _at_t12("spinal-alignment", "subluxation"),
+               condition("fx", "M84.58XA", onset="2024-05-30", level="T12")),
+    )  # fmt: skip
+    summary = surfaces(decisions_for(resources))[0][0].summary
+    assert "re-image" in summary, summary
+    assert not summary.endswith("possibly unstable"), summary
+
+
 def test_what_settles_a_conflict_with_cement_alone_names_the_conflict_before_what_is_missing():
     # T5 (1 point), lesion quality never recorded, bilateral involvement in conflict: SINS 1–6.
     # "Record lesion quality" alone cannot settle what cement cannot treat.
