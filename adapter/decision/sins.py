@@ -560,7 +560,10 @@ def _compact(shown: SinsLevel, said: str) -> str:
         settle = picture.removeprefix(CEMENT_POSSIBLE)
         candidates = [f"{full}: {said}; {picture}"]
         candidates += [f"{w}: {f}; possibly unstable{settle}" for w, f in forms]
-        candidates.append(f"{short}: {brief}; possibly unstable")
+        # Then "settle alignment" for "settle the conflicting alignment"; last, cut with "…":
+        # never "possibly unstable" with what settles it left out unsaid.
+        compact = settle.replace(" the conflicting ", " ")
+        candidates += [f"{short}: {brief}; possibly unstable{compact}"]
     else:
         candidates = [f"{w}: {picture}; {f}" if picture else f"{w}; {f}" for w, f in forms]
         # Findings of an unknown order: "re-assess" is what re-imaging leads to anyway.
@@ -588,10 +591,12 @@ def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
         indicator: Indicator = "warning" if cement[0] == CEMENT_ALONE else "info"
         head = f"{lv.level} SINS {lv.result.total} before cement"
         when = on_day(latest.time.day)
-        # Whole; without the cement's day (the detail gives it); then what settles a possible
-        # instability in its first clause (the conflict), before anything is cut.
-        said = dict.fromkeys((cement[0], cement[0].split("; ")[0]))
-        forms = [f"{head}{d}: {w}" for w in said for d in (when, "")]
+        # Whole; without the cement's day (the detail gives it); then without "before cement
+        # alone" (the head says "before cement"): last, that is cut with "…", never shortened
+        # to a part of what settles it.
+        forms = [f"{head}{d}: {cement[0]}" for d in (when, "")]
+        if cement[0].startswith(CEMENT_POSSIBLE):
+            forms.append(f"{head}: possibly unstable{cement[0].removeprefix(CEMENT_POSSIBLE)}")
         return SinsLevel(lv, "before-treatment", indicator, _fitting(forms), latest, line=forms[0])
     words = f"{before}: SINS {lv.result.total}"
     return SinsLevel(lv, "before-treatment", "info", words, latest)

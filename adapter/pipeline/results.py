@@ -460,10 +460,11 @@ def conflicts_with_cement(at: LevelResult) -> tuple[str, ...]:
 
 
 def cement_settles(at: LevelResult) -> str:
-    """What settles a possible instability with cement alone (:func:`conflicts_with_cement`),
-    the conflict first, then what else the range lacks: "settle the conflicting posterolateral
-    involvement; record lesion quality". Recording a missing finding cannot settle a subluxation
-    the findings disagree on."""
+    """What settles a possible instability with cement alone: findings in conflict on what it
+    cannot treat (a subluxation, bilateral involvement) first, then what else the range lacks,
+    then other conflicts (collapse, pain: cement treats those): "settle the conflicting
+    posterolateral involvement; record lesion quality". Recording a missing finding cannot settle
+    a subluxation the findings disagree on; settling a collapse cannot say cement is enough."""
     said = to_settle(at.result, at.bases).split("; ")
     named = [
         name
@@ -471,11 +472,14 @@ def cement_settles(at: LevelResult) -> str:
         if part.startswith(_CONFLICTING)
         for name in part.removeprefix(_CONFLICTING).split(", ")
     ]
-    first = [SINS_ALIGNMENT.short if c == SINS_ALIGNMENT.code else SINS_POSTEROLATERAL.short
-             for c in conflicts_with_cement(at)]  # fmt: skip
-    conflicting = [*first, *(n for n in named if n and n not in first)]
+    unsafe = [
+        spec.short for spec in (SINS_ALIGNMENT, SINS_POSTEROLATERAL) if in_conflict(at, spec.code)
+    ]
+    others = [n for n in named if n and n not in unsafe]
     rest = [part for part in said if not part.startswith(_CONFLICTING)]
-    return "; ".join([_CONFLICTING + ", ".join(conflicting), *rest] if conflicting else rest)
+    first = [_CONFLICTING + ", ".join(unsafe)] if unsafe else []
+    last = [_CONFLICTING + ", ".join(others)] if others else []
+    return "; ".join([*first, *rest, *last])
 
 
 _CONFLICTING = "settle the conflicting "
