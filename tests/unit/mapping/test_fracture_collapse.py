@@ -748,3 +748,12 @@ def test_a_range_from_findings_before_a_cement_says_so_in_its_rationale():
     assert "spans bands" in rationale and "at T12 (findings before its treatment)" in rationale, (
         rationale
     )
+
+
+def test_what_settles_a_finding_beside_a_fracture_of_unknown_order_reads_as_one_sentence():
+    # "a vertebral fracture with no level is coded that is not known to be older than the
+    # finding": two clauses run together.
+    from adapter.mapping.placement import FRACTURE_SETTLES
+
+    for said in FRACTURE_SETTLES.values():
+        assert "is coded that is" not in said, said
