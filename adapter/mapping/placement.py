@@ -48,8 +48,7 @@ PLACE_IT = "record the level (bodySite) of the finding"
 FRACTURE_SETTLES: dict[tuple[bool, bool], str] = {
     (True, False): "re-image the level: a vertebral fracture is coded since the finding",
     (False, False): (
-        "re-image the level: a vertebral fracture is coded that is not known to be older than "
-        "the finding"
+        "re-image the level: a vertebral fracture is coded, not known to be older than the finding"
     ),
     (True, True): (
         "re-image the level, or record the fracture's level: a vertebral fracture with no level "
@@ -57,7 +56,7 @@ FRACTURE_SETTLES: dict[tuple[bool, bool], str] = {
     ),
     (False, True): (
         "re-image the level, or record the fracture's level: a vertebral fracture with no level "
-        "is coded that is not known to be older than the finding"
+        "is coded, not known to be older than the finding"
     ),
 }
 FRACTURED_SINCE = FRACTURE_SETTLES[True, False]
