@@ -2038,6 +2038,15 @@ def test_cement_alone_beside_a_fracture_of_unknown_order_keeps_what_settles_it_o
     assert not summary.endswith("possibly unstable"), summary
 
 
+def test_cement_alone_and_a_fracture_since_keep_the_fracture_whatever_settles_the_range():
+    # Both conflicts, lesion quality missing, a fracture coded since the cement: the line was
+    # "… possibly unstable — settle the conflicting alignment, posterolateral involvement;
+    # record lesion quality…", the fracture and its re-imaging gone.
+    fracture = condition("fx", "M84.58XA", onset="2024-06-01T08:00:00Z", level="T12")
+    summary = _cement_summary(*_BOTH, fracture, drop=("t12-bone-lesion-quality",))
+    assert "fracture coded after it — re-image" in summary, summary
+
+
 def test_what_settles_a_conflict_with_cement_alone_names_the_conflict_before_what_is_missing():
     # T5 (1 point), lesion quality never recorded, bilateral involvement in conflict: SINS 1–6.
     # "Record lesion quality" alone cannot settle what cement cannot treat.
