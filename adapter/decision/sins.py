@@ -407,10 +407,16 @@ def _fractured(lv: LevelResult, shown: SinsLevel) -> SinsLevel:
     said = fracture_since(lv)
     if said is None:
         return shown
-    words = f"{shown.headline}; {said}"
-    if len(words) > SUMMARY_MAX:
-        words = _compact(shown, said)
-    return replace(shown, headline=shorten(words), indicator=worse(shown.indicator, "warning"))
+    # From the level's whole line: a headline already fitted may have left out what decides
+    # which of _compact's forms applies ("possibly unstable before cement alone").
+    whole = f"{shown.line or shown.headline}; {said}"
+    words = whole if len(whole) <= SUMMARY_MAX else _compact(shown, said)
+    return replace(
+        shown,
+        headline=shorten(words),
+        indicator=worse(shown.indicator, "warning"),
+        line=whole if whole != words else "",
+    )
 
 
 def _since_findings(lv: LevelResult) -> str | None:
@@ -542,7 +548,7 @@ def _compact(shown: SinsLevel, said: str) -> str:
     whole, the instability in brief. The most complete of these that fits; the detail gives what
     the shorter ones leave out (the cement's day, the advice, what settles a possible
     instability); the last is cut at a word."""
-    full, _, picture = shown.headline.partition(": ")
+    full, _, picture = (shown.line or shown.headline).partition(": ")
     day = on_day(shown.treatment.time.day) if shown.treatment is not None else ""
     short = full.replace(day, "") if day else full
     brief = _brief(said)
