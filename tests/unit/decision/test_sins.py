@@ -1854,6 +1854,7 @@ def _at_t12(code: str, answer: str, **extra: str) -> dict:
     return finding(f"t12-{code}-2", code, answer, level="T12", **extra)
 
 
+_PAIN_FREE = {"spinal-pain": "pain-free", "vertebral-body-collapse": "none"}
 _BOTH = (
     _at_t12("spinal-alignment", "subluxation"),
     _at_t12("posterolateral-involvement", "bilateral"),
@@ -1898,13 +1899,7 @@ def test_a_range_beside_a_verdict_keeps_sins_does_not_override_it_before_the_con
 def test_a_possible_instability_before_cement_alone_names_the_conflict_first():
     # Cement on 31 May after the 30 May findings at T12, lesion quality missing, alignment and
     # bilateral involvement in conflict: the line stopped before the conflict cement cannot treat.
-    cement = procedure("vp", "22510", "T12", when="2024-05-31T10:00:00Z")
-    resources = default_patient(
-        sins={"spinal-pain": "pain-free", "vertebral-body-collapse": "none"},
-        drop=("t12-bone-lesion-quality",),
-        extra=(cement, *_BOTH),
-    )
-    summary = surfaces(decisions_for(resources))[0][0].summary
+    summary = _cement_summary(*_BOTH, sins=_PAIN_FREE, drop=("t12-bone-lesion-quality",))
     # "before cement alone" may give way to the findings to record (the head says "before
     # cement"); the conflict stays first.
     assert "possibly unstable" in summary, summary
@@ -1943,13 +1938,7 @@ def test_a_range_with_a_fracture_since_keeps_what_to_record_whole():
 
 
 def test_a_possible_instability_before_cement_alone_fits_whole_without_the_cements_day():
-    cement = procedure("vp", "22510", "T12", when="2024-05-31T10:00:00Z")
-    resources = default_patient(
-        sins={"spinal-pain": "pain-free", "vertebral-body-collapse": "none"},
-        drop=("t12-bone-lesion-quality",),
-        extra=(cement, *_BOTH),
-    )
-    summary = surfaces(decisions_for(resources))[0][0].summary
+    summary = _cement_summary(*_BOTH, sins=_PAIN_FREE, drop=("t12-bone-lesion-quality",))
     assert not summary.endswith("…"), summary
 
 
