@@ -2007,6 +2007,8 @@ def test_cement_alone_keeps_what_to_record_beside_a_conflict_or_marks_the_cut():
         drop=("t12-spinal-pain", "t12-posterolateral-involvement"),
     )
     assert summary.startswith("T12 SINS 7–17 before cement"), summary
+    # "Alone" says no fixation was done, as the detail and the order card say.
+    assert "cement alone" in summary, summary
     assert "settle the conflicting alignment" in summary, summary
     assert "record pain, posterolateral involvement" in summary or summary.endswith("…"), summary
 
