@@ -597,12 +597,13 @@ def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
         indicator: Indicator = "warning" if cement[0] == CEMENT_ALONE else "info"
         head = f"{lv.level} SINS {lv.result.total} before cement"
         when = on_day(latest.time.day)
-        # Whole; without the cement's day (the detail gives it); then without "before cement
-        # alone" (the head says "before cement"): last, that is cut with "…", never shortened
-        # to a part of what settles it.
+        # Whole; without the cement's day (the detail gives it); then "before cement alone:
+        # possibly unstable" said once: last, that is cut with "…", never shortened to a part
+        # of what settles it.
         forms = [f"{head}{d}: {cement[0]}" for d in (when, "")]
         if cement[0].startswith(CEMENT_POSSIBLE):
-            forms.append(f"{head}: possibly unstable{cement[0].removeprefix(CEMENT_POSSIBLE)}")
+            settle = cement[0].removeprefix(CEMENT_POSSIBLE)
+            forms.append(f"{head} alone: possibly unstable{settle}")
         return SinsLevel(lv, "before-treatment", indicator, _fitting(forms), latest, line=forms[0])
     words = f"{before}: SINS {lv.result.total}"
     return SinsLevel(lv, "before-treatment", "info", words, latest)
