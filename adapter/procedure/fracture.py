@@ -9,7 +9,7 @@ criterion is unknown until the level is re-imaged; a level fixed with screws is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import follows
@@ -87,6 +87,11 @@ def _conflicts(at: LevelResult) -> list[tuple[str, str, str]]:
                 (spec.short, values, f"{spec.short} conflicting at {at.level} ({values}{day})")
             )
     return out
+
+
+def _collapse_values(values: Collection[object]) -> str:
+    """Collapse values as a finding lists them, in the order of their definition: "lt-50/none"."""
+    return "/".join(str(c.value) for c in Collapse if c in values)
 
 
 def _may_be_here(fracture: Staged, level: str) -> bool:
@@ -294,7 +299,7 @@ def _open_with_collapse(
     widened = at.assessment.widened
     if fractured_since(kept) and widened is not None:
         recorded = widened.recorded.get(SINS_COLLAPSE.code, collapse)
-        listed = "/".join(str(c.value) for c in Collapse if c in recorded)
+        listed = _collapse_values(recorded)
         order = "coded since" if widened.after else "not known to be older"
         fracture = fracture_words(widened.unplaced)[0]
         shown = f"collapse at {level} {listed}{evidence_day(kept.evidence)}"
@@ -329,7 +334,7 @@ def _to_settle(
     said: list[str] = []
     todo: list[str] = []
     if len(collapse) > 1:  # in conflict: a fracture or not, or how much of the body is involved
-        listed = "/".join(str(c.value) for c in Collapse if c in collapse)
+        listed = _collapse_values(collapse)
         said.append(f"settle the conflicting collapse ({listed})")
         todo.append("settle the conflicting collapse")
     stale: list[str] = []
@@ -419,7 +424,7 @@ def fracture_criterion(
         if early is not None and frozenset(early.values) & _FRACTURE:
             # A later preliminary report of a collapse: not scored (contract §2), never "met"
             # (§5 v3), and never "no fracture" beside it.
-            listed = "/".join(str(c.value) for c in Collapse if c in early.values)
+            listed = _collapse_values(early.values)
             day = evidence_day(early.evidence).strip(" ()")
             said = f"{listed}, {day}" if day else listed
             return _JUDGE.unknown(
