@@ -365,9 +365,9 @@ _SUBLUXED = "settle the conflicting alignment (subluxation/normal)"
         pytest.param(_NO_COLLAPSE, (),
                      (finding("t12-c2", "vertebral-body-collapse", "lt-50", level="T12"),
                       _SUBLUXED_T12),
-                     "settle the conflicting collapse; settle the conflicting alignment",
-                     "SINS 3–9 at T12 — settle the conflicting collapse (lt-50/none); "
-                     f"{_SUBLUXED}", id="collapse and alignment in conflict"),
+                     "settle the conflicting collapse, alignment",
+                     "SINS 3–9 at T12 — settle the conflicting collapse (lt-50/none), "
+                     "alignment (subluxation/normal)", id="collapse and alignment in conflict"),
         pytest.param(_LYTIC, ("t12-spinal-pain",), (), "record pain", "SINS 5–8 at T12 — record pain",
                      id="pain missing, SINS 5 to 8"),
         pytest.param({k: v for k, v in _NO_COLLAPSE.items() if k != "spinal-pain"},
@@ -490,6 +490,26 @@ def test_an_open_criterion_3_asks_first_for_the_fracture_that_would_meet_it(frac
     assert c3.action is not None and c3.action.startswith(f"{first}; record pain"), c3.action
     assert c3.finding is not None and "record pain" in c3.finding, c3.finding
     assert "pathological fracture" in c3.finding, c3.finding
+
+
+def test_two_conflicts_that_keep_criterion_3_open_are_settled_in_one_clause():
+    # Alignment and posterolateral involvement both in conflict: criterion 3 said "settle the
+    # conflicting alignment (…); settle the conflicting posterolateral involvement (…)", and the
+    # order's summary cut the second to "settle the conflicting…", naming neither.
+    sins = {"spinal-pain": "pain-free", "vertebral-body-collapse": "none",
+            "posterolateral-involvement": "none"}  # fmt: skip
+    both = (finding("t12-al2", "spinal-alignment", "subluxation", level="T12"),
+            finding("t12-pl2", "posterolateral-involvement", "bilateral", level="T12"))  # fmt: skip
+    checked = single(default_patient(sins=sins, extra=both), "T12")
+    c3 = next(c for c in checked.levels[0].criteria if c.number == 3)
+    assert c3.finding == (
+        "SINS 5–12 at T12 — settle the conflicting alignment (subluxation/normal), "
+        "posterolateral involvement (bilateral/none)"
+    ), c3.finding
+    assert c3.action == "settle the conflicting alignment, posterolateral involvement", c3.action
+    line = summary(checked)
+    assert "settle the conflicting alignment, posterolateral involvement" in line, line
+    assert "…" not in line, line
 
 
 def test_a_collapse_conflict_between_two_answers_of_no_fracture_is_named():
