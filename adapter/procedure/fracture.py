@@ -308,14 +308,14 @@ def _open_with_collapse(
             action=kept.settle or REIMAGE,
             finding=f"{shown}, a {fracture} {order} — re-image",
         )
-    said, todo = _to_settle(at, collapse, dict((c[0], c[1]) for c in conflicts))
+    said, fewer, todo = _to_settle(at, collapse, dict((c[0], c[1]) for c in conflicts))
     # A fracture Condition that would meet the criterion outright is asked for first; the
     # summary's form leaves out against which treatment (the detail says it).
     head = f"SINS {at.result.total} at {level} — "
     asked, brief = fractures[0], fractures[2]
+    short = head + "; ".join([*brief, *fewer])
     todo = [*(t for t in fractures[1] if t not in todo), *todo]
     finding = head + "; ".join([*asked, *said])
-    short = head + "; ".join([*brief, *said])
     return _JUDGE.unknown(
         basis, action="; ".join(todo), finding=finding, short=short if short != finding else None
     )
@@ -323,20 +323,16 @@ def _open_with_collapse(
 
 def _to_settle(
     at: LevelResult, collapse: frozenset[Collapse], values: dict[str, str]
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], list[str]]:
     """What keeps criterion 3 open at a level whose collapse is recorded: the collapse in
     conflict (a fracture or not) first; then, where only dated findings keep SINS from 7 or
     more, re-assessing them; what is missing (:func:`to_settle`); findings in conflict, with
     their values where they may hold what cement cannot treat; dated ones last otherwise. As the
-    summary says each, and as the action column does."""
+    summary says each, in its shorter form (a clause of several conflicts without their values:
+    the detail and the cement's concerns give them), and as the action column does. Conflicts
+    are settled in one clause, the collapse's too when nothing comes between."""
     result, bases = at.result, at.bases
     parts = [c for c in result.components if c.code != SINS_LOCATION.code]
-    said: list[str] = []
-    todo: list[str] = []
-    if len(collapse) > 1:  # in conflict: a fracture or not, or how much of the body is involved
-        listed = _collapse_values(collapse)
-        said.append(f"settle the conflicting collapse ({listed})")
-        todo.append("settle the conflicting collapse")
     stale: list[str] = []
     for word, timed in (("dated", True), ("no date", False)):
         names = [
@@ -348,12 +344,11 @@ def _to_settle(
         ]
         stale += [f"re-assess {', '.join(names)} ({word})"] if names else []
     first = result.total.low >= SINS_CONSULT_FROM  # only the dated keep it from met
-    said += stale if first else []
-    todo += stale if first else []
+    between = stale if first else []
     if not result.total.certain:
         missing = to_settle(result, bases).split("; ")
-        todo += [m for m in missing if not m.startswith("settle the conflicting")]
-        said += [m for m in missing if not m.startswith("settle the conflicting")]
+        between = [*between, *(m for m in missing if not m.startswith(_CONFLICTING))]
+    others: list[tuple[str, str]] = []
     for c in parts:
         b = bases.get(c.code)
         if c.code == SINS_COLLAPSE.code or not c.known or c.points.certain or b is None:
@@ -361,11 +356,29 @@ def _to_settle(
         if b.any_dated or fractured_since(b):
             continue
         shown = f" ({values[c.spec.short]})" if c.spec.short in values else ""
-        said.append(f"settle the conflicting {c.spec.short}{shown}")
-        todo.append(f"settle the conflicting {c.spec.short}")
-    said += [] if first else stale
-    todo += [] if first else stale
-    return said or ["re-assess"], todo or ["re-assess"]
+        others.append((c.spec.short, shown))
+    groups: list[list[tuple[str, str]]] = []
+    if len(collapse) > 1:  # in conflict: a fracture or not, or how much of the body is involved
+        groups.append([("collapse", f" ({_collapse_values(collapse)})")])
+    if others and groups and not between:
+        groups[0] += others
+        others = []
+    tail = [others] if others else []
+    after = [] if first else stale
+
+    def said(most: int) -> list[str]:
+        """With the values of a clause of at most ``most`` findings."""
+
+        def clause(group: list[tuple[str, str]]) -> str:
+            shown = len(group) <= most
+            return _CONFLICTING + ", ".join(name + (v if shown else "") for name, v in group)
+
+        return [*map(clause, groups), *between, *map(clause, tail), *after] or ["re-assess"]
+
+    return said(len(parts)), said(1), said(0)  # every value; a lone conflict's; none
+
+
+_CONFLICTING = "settle the conflicting "
 
 
 def fracture_criterion(
