@@ -2454,3 +2454,20 @@ def test_a_revision_orders_summary_gives_way_to_an_unmet_criterion_and_says_the_
     assert "more in the card" not in check.summary, check.summary
     assert "confirm tumour cause (biopsy)" in check.summary, check.summary
     assert (check.detail or "").count("consider surgical review") == 1, check.detail
+
+
+@pytest.mark.parametrize(("code", "answer"), _CONFLICTS)
+def test_a_conflicting_finding_is_settled_not_recorded_on_every_surface(code, answer):
+    # Findings of one time disagree: "what would settle it" told the clinician to "record the
+    # spinal alignment", as if none were recorded. The notes named the conflict; the action did
+    # not. Recording a later finding does settle it, as does correcting the wrong one.
+    t12 = finding("t12-c2", code, answer, level="T12")
+    _, card_text, text, page = surfaces(decisions_for(default_patient(extra=(t12,))))
+    title = {"spinal-alignment": "Alignment", "posterolateral-involvement": "Posterolateral"}[code]
+    for surface in (card_text, text, html.unescape(page)):
+        said = [
+            line for line in re.split(r"<li>|\n", surface) if title in line and "settle" in line
+        ]
+        assert said, surface
+        assert all("settle the conflicting findings" in line for line in said), said
+        assert not any(f"{title}: record" in line for line in re.split(r"<li>|\n", surface))
