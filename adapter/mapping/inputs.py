@@ -11,7 +11,7 @@ from adapter.fhir.read.evidence import DATED_INPUT, Basis, Evidence
 from adapter.mapping.findings import Chosen
 from adapter.scoring import Possible
 
-__all__ = ["caveats_of", "dated_caveats", "enum_input", "only"]
+__all__ = ["caveats_of", "conflict_settle", "dated_caveats", "enum_input", "only"]
 
 E = TypeVar("E", bound=Enum)
 
@@ -36,6 +36,15 @@ def caveats_of(chosen: Chosen[object]) -> tuple[str, ...]:
     return (*conflict, *dated_caveats(chosen.evidence))
 
 
+def conflict_settle(settle: str | None) -> str | None:
+    """What settles findings of one time that disagree (its note names them): "record …" alone
+    read as if nothing were recorded. A later finding settles them, as does correcting the wrong
+    one (entered-in-error). None for an input with nothing to record."""
+    if settle is None:
+        return None
+    return f"settle the conflicting findings — correct the wrong one, or {settle} again"
+
+
 def only(chosen: Chosen[object] | None, kind: type[E]) -> Chosen[E] | None:
     """The chosen values of one enum type (a finding's answers are typed by its code)."""
     if chosen is None:
@@ -50,5 +59,5 @@ def enum_input(
     """The possible values of a finding-fed input; unknown (every value) when none counts."""
     if chosen is None:
         return Possible.unknown(enum), Basis(settle=settle)
-    settles = settle if chosen.conflict else None
+    settles = conflict_settle(settle) if chosen.conflict else None
     return Possible(chosen.values), Basis(chosen.evidence, (), settles, caveats_of(chosen))

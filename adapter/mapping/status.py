@@ -8,7 +8,7 @@ from enum import Enum
 
 from adapter.fhir.read.evidence import Basis
 from adapter.mapping.findings import Chosen, Finding, choose_latest
-from adapter.mapping.inputs import caveats_of
+from adapter.mapping.inputs import caveats_of, conflict_settle
 from adapter.mapping.observations import ECOG_KPS, Findings, Performance
 from adapter.scoring import KPS_VALUES, Frankel, Possible
 from adapter.vocabulary import TOKUHASHI_GENERAL, TOKUHASHI_PALSY
@@ -98,5 +98,5 @@ def palsy_input(found: Findings) -> tuple[Possible[Frankel], Basis]:
     if any(ev.summary.startswith("AIS") for ev in chosen.evidence):
         grades = "/".join(sorted(g.value for g in chosen.values))
         caveats = (f"AIS grade {grades} stands in for Frankel {grades}.", *caveats)
-    settle = TOKUHASHI_PALSY.settle if chosen.conflict else None
+    settle = conflict_settle(TOKUHASHI_PALSY.settle) if chosen.conflict else None
     return Possible(chosen.values), Basis(chosen.evidence, (), settle, caveats)
