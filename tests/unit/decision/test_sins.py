@@ -2471,3 +2471,23 @@ def test_a_conflicting_finding_is_settled_not_recorded_on_every_surface(code, an
         assert said, surface
         assert all("settle the conflicting findings" in line for line in said), said
         assert not any(f"{title}: record" in line for line in re.split(r"<li>|\n", surface))
+
+
+@pytest.mark.parametrize(
+    ("drop", "extra", "inputs"),
+    [
+        (("t12-spinal-pain",), (), "missing inputs"),
+        ((), (finding("t12-al2", "spinal-alignment", "subluxation", level="T12"),),
+         "uncertain inputs"),
+        (("t12-spinal-pain",), (finding("t12-al2", "spinal-alignment", "subluxation", level="T12"),),
+         "missing or uncertain inputs"),
+    ],
+    ids=["missing", "in conflict", "both"],
+)  # fmt: skip
+def test_the_sins_risk_assessment_of_a_range_names_why_it_is_not_settled(drop, extra, inputs):
+    # "Not settled; depending on the missing inputs" where nothing was missing: the findings were
+    # in conflict, recorded both.
+    sins = {"vertebral-body-collapse": "none", "bone-lesion-quality": "lytic",
+            "spinal-pain": "pain-free"}  # fmt: skip
+    risk = _sins_risk(default_patient(sins=sins, drop=drop, extra=extra))
+    assert risk["mitigation"].startswith(f"Not settled; depending on the {inputs}:"), risk
