@@ -241,7 +241,17 @@ def _prediction(result: ScoreResult, where: str = "") -> tuple[dict[str, Any], s
         "no category until the missing or conflicting inputs are settled."
     }
     mitigation = " / ".join(b.wording for b in result.possible_bands)
-    return prediction, f"Not settled; depending on the missing inputs: {mitigation}"
+    return prediction, f"Not settled; depending on the {_unsettled(result)} inputs: {mitigation}"
+
+
+def _unsettled(result: ScoreResult) -> str:
+    """Why a range is one: inputs not recorded ("missing"), inputs recorded but not certain
+    (findings in conflict, a fracture since them: "uncertain"), or both."""
+    uncertain = [c for c in result.components if not c.points.certain]
+    missing = any(not c.known for c in uncertain)
+    if missing and all(not c.known for c in uncertain):
+        return "missing"
+    return "missing or uncertain" if missing else "uncertain"
 
 
 def build_risk_assessment(
