@@ -57,15 +57,18 @@ __all__ = [
     "NOT_METASTATIC",
     "NO_SCORE_BECAUSE",
     "RECORDED_UNSTABLE",
+    "SETTLE_CONFLICTING",
     "LevelResult",
     "PatientResult",
     "ScoreOutput",
     "Scoring",
+    "Settling",
     "Verdict",
     "before_screws",
     "firm_total",
     "mechanical_now",
     "recorded_unstable",
+    "settling_of",
     "to_settle",
     "unstable_reason",
     "worst_levels",
@@ -465,24 +468,18 @@ def cement_settles(at: LevelResult) -> str:
     then other conflicts (collapse, pain: cement treats those): "settle the conflicting
     posterolateral involvement; record lesion quality". Recording a missing finding cannot settle
     a subluxation the findings disagree on; settling a collapse cannot say cement is enough."""
-    said = to_settle(at.result, at.bases).split("; ")
-    named = [
-        name
-        for part in said
-        if part.startswith(_CONFLICTING)
-        for name in part.removeprefix(_CONFLICTING).split(", ")
-    ]
+    settling = settling_of(at.result, at.bases)
     unsafe = [
         spec.short for spec in (SINS_ALIGNMENT, SINS_POSTEROLATERAL) if in_conflict(at, spec.code)
     ]
-    others = [n for n in named if n and n not in unsafe]
-    rest = [part for part in said if not part.startswith(_CONFLICTING)]
-    first = [_CONFLICTING + ", ".join(unsafe)] if unsafe else []
-    last = [_CONFLICTING + ", ".join(others)] if others else []
-    return "; ".join([*first, *rest, *last])
+    others = [n for n in settling.conflicting if n not in unsafe]
+    first = [SETTLE_CONFLICTING + ", ".join(unsafe)] if unsafe else []
+    last = [SETTLE_CONFLICTING + ", ".join(others)] if others else []
+    return "; ".join([*first, *settling.asked, *last])
 
 
-_CONFLICTING = "settle the conflicting "
+# Findings in conflict: what every surface asks of them.
+SETTLE_CONFLICTING = "settle the conflicting "
 
 
 def possibly_unsafe_after(at: LevelResult) -> tuple[str, ...]:
@@ -544,14 +541,34 @@ def _days(basis: Basis) -> list[tuple[str, str]]:
     return list(days.items())
 
 
-def to_settle(
-    result: ScoreResult, bases: Mapping[str, Basis] | None = None, *, conflicts: bool = True
-) -> str:
-    """What would narrow a SINS range, as every surface says it: "record pain, collapse" (the
-    findings missing), else "settle the conflicting alignment" (the level itself is never
-    either). A finding recorded without a level (``bases`` say so) is not missing: its level is
-    ("record the level (bodySite) of pain, collapse", contract §4 v3); nor is one that only a
-    preliminary report records: the report is ("confirm the preliminary alignment", §2)."""
+@dataclass(frozen=True, slots=True)
+class Settling:
+    """What would narrow a SINS range, in parts, for each surface to word and order: re-imaging
+    for a fracture coded since the findings, what to confirm, record or place (``asked``, in
+    that order), and the components whose findings are in conflict."""
+
+    imaging: str | None  # "fracture coded since: re-image, re-assess pain, or record its level"
+    asked: tuple[str, ...]  # re-imaging first: a cut summary keeps it
+    conflicting: tuple[str, ...]  # short names, in the components' order
+
+    def text(self, *, conflicts: bool = True) -> str:
+        """As :func:`to_settle` says it."""
+        if self.asked[1 if self.imaging else 0 :]:
+            # Findings in conflict too: recording what is missing cannot settle them
+            # (``conflicts`` False leaves them to the detail, for a summary with no room).
+            shown = self.conflicting if conflicts else ()
+            clause = [SETTLE_CONFLICTING + ", ".join(shown)] if shown else []
+            return "; ".join([*self.asked, *clause])
+        if self.imaging is not None and not self.conflicting:
+            return self.imaging
+        return "; ".join([*self.asked, SETTLE_CONFLICTING + ", ".join(self.conflicting)])
+
+
+def settling_of(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -> Settling:
+    """What would narrow a SINS range, in parts (:class:`Settling`). A finding recorded without
+    a level (``bases`` say so) is not missing: its level is ("record the level (bodySite) of
+    pain, collapse", contract §4 v3); nor is one that only a preliminary report records: the
+    report is ("confirm the preliminary alignment", §2)."""
     parts = [c for c in result.components if c.code != SINS_LOCATION.code]
     levelless = {code for code, basis in (bases or {}).items() if unplaced(basis)}
     early = {code for code, basis in (bases or {}).items() if preliminary(basis)}
@@ -569,24 +586,29 @@ def to_settle(
     widened = [b for b in (bases or {}).values() if fractured_since(b)]
     where = ", or record its level" if any(fracture_unplaced(b) for b in widened) else ""
     coded = "coded since" if all(fracture_after(b) for b in widened) else "coded, perhaps since"
-    imaging = [f"fracture {coded}: re-image, re-assess {', '.join(since)}{where}"] if since else []
-    said = [f"confirm the preliminary {', '.join(confirming)}"] if confirming else []
+    imaging = f"fracture {coded}: re-image, re-assess {', '.join(since)}{where}" if since else None
+    asked = [imaging] if imaging else []
+    asked += [f"confirm the preliminary {', '.join(confirming)}"] if confirming else []
     if missing:
-        said.append("record " + ", ".join(missing))
+        asked.append("record " + ", ".join(missing))
     if placing:
-        where = f"the level (bodySite) of {', '.join(placing)}"
-        said.append(where if missing else f"record {where}")
-    uncertain = [c.spec.short for c in parts if not c.points.certain and c.spec.short not in since]
-    if said:
-        # Findings in conflict too: recording what is missing cannot settle them (``conflicts``
-        # False leaves them to the detail, for a summary with no room).
-        conflicting = [c.spec.short for c in parts if c.known and not c.points.certain
-                       and c.spec.short not in since]  # fmt: skip
-        said += [_CONFLICTING + ", ".join(conflicting)] if conflicting and conflicts else []
-        return "; ".join(imaging + said)  # re-imaging first: a cut summary keeps it
-    if imaging and not uncertain:
-        return imaging[0]
-    return "; ".join([*imaging, _CONFLICTING + ", ".join(uncertain)])
+        level = f"the level (bodySite) of {', '.join(placing)}"
+        asked.append(level if missing else f"record {level}")
+    conflicting = tuple(
+        c.spec.short
+        for c in parts
+        if c.known and not c.points.certain and c.spec.short not in since
+    )
+    return Settling(imaging, tuple(asked), conflicting)
+
+
+def to_settle(
+    result: ScoreResult, bases: Mapping[str, Basis] | None = None, *, conflicts: bool = True
+) -> str:
+    """What would narrow a SINS range, as every surface says it: "record pain, collapse" (the
+    findings missing), else "settle the conflicting alignment" (the level itself is never
+    either); :func:`settling_of` in words."""
+    return settling_of(result, bases).text(conflicts=conflicts)
 
 
 def worst_levels(levels: list[LevelResult]) -> tuple[LevelResult, ...]:

@@ -24,12 +24,13 @@ from adapter.mapping.placement import (
 from adapter.mapping.sins import fracture_words
 from adapter.mapping.staging import Staged
 from adapter.pipeline import (
+    SETTLE_CONFLICTING,
     LevelResult,
     conflict_values,
     firm_total,
     in_conflict,
     recorded_unstable,
-    to_settle,
+    settling_of,
 )
 from adapter.procedure.criteria import (
     REASSESS,
@@ -326,7 +327,7 @@ def _to_settle(
 ) -> tuple[list[str], list[str], list[str]]:
     """What keeps criterion 3 open at a level whose collapse is recorded: the collapse in
     conflict (a fracture or not) first; then, where only dated findings keep SINS from 7 or
-    more, re-assessing them; what is missing (:func:`to_settle`); findings in conflict, with
+    more, re-assessing them; what is missing (:func:`settling_of`); findings in conflict, with
     their values where they may hold what cement cannot treat; dated ones last otherwise. As the
     summary says each, in its shorter form (a clause of several conflicts without their values:
     the detail and the cement's concerns give them), and as the action column does. Conflicts
@@ -346,8 +347,7 @@ def _to_settle(
     first = result.total.low >= SINS_CONSULT_FROM  # only the dated keep it from met
     between = stale if first else []
     if not result.total.certain:
-        missing = to_settle(result, bases).split("; ")
-        between = [*between, *(m for m in missing if not m.startswith(_CONFLICTING))]
+        between = [*between, *settling_of(result, bases).asked]
     others: list[tuple[str, str]] = []
     for c in parts:
         b = bases.get(c.code)
@@ -371,14 +371,11 @@ def _to_settle(
 
         def clause(group: list[tuple[str, str]]) -> str:
             shown = len(group) <= most
-            return _CONFLICTING + ", ".join(name + (v if shown else "") for name, v in group)
+            return SETTLE_CONFLICTING + ", ".join(name + (v if shown else "") for name, v in group)
 
         return [*map(clause, groups), *between, *map(clause, tail), *after] or ["re-assess"]
 
     return said(len(parts)), said(1), said(0)  # every value; a lone conflict's; none
-
-
-_CONFLICTING = "settle the conflicting "
 
 
 def fracture_criterion(
