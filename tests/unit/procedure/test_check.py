@@ -632,6 +632,31 @@ def test_an_order_at_a_fixed_level_names_a_fracture_maybe_since_the_screws_in_it
     assert "pathological fracture at T12" in line, line
 
 
+@pytest.mark.parametrize("code", [None, "22842"], ids=["vertebroplasty", "fixation"])
+@pytest.mark.parametrize(
+    ("fractures", "actions"),
+    [
+        ((condition("f1", "M84.58XA", level="T12", verification="provisional", onset="2024-05-31"),
+          condition("f2", "M84.58XA", onset="2024-05-31")), "confirm, record a level"),
+        ((condition("f1", "M84.58XA", onset="2024-05-31"),
+          condition("f2", "M84.58XA", level="T12", onset="2024-05-20")), "record a level, re-image"),
+    ],
+    ids=["unconfirmed here and no level", "no level and of unknown order"],
+)  # fmt: skip
+def test_two_kinds_of_possible_fracture_at_a_fixed_level_are_named_in_the_summary(
+    fractures, actions, code
+):
+    # Two fracture Conditions that may be at T12 since its screws, each asking something else:
+    # their short forms together did not fit after "T12 already fixed on 20 May 2024", and the
+    # summary said "+1 more in the card", naming no fracture at all.
+    sins = {"vertebral-body-collapse": "none", "spinal-pain": "pain-free"}
+    checked = single(default_patient(sins=sins, extra=(_SCREWS_20_MAY, *fractures)), "T12",
+                     code=code)  # fmt: skip
+    line = summary(checked)
+    assert f"possible pathological fractures at T12 — {actions}" in line, line
+    assert "more in the card" not in line, line
+
+
 @pytest.mark.parametrize("verification", [None, "unconfirmed"])
 def test_a_fracture_the_day_of_the_cement_is_not_dropped_once_the_level_is_re_imaged(verification):
     # Cement at T12 on 20 May (10:00), findings on 30 May (no collapse, SINS 5), a pathological
