@@ -249,12 +249,22 @@ def _after_treatment(
     if said:  # a fracture that may be there since the screws: what settles it, never "no fracture"
         steps = [*(t for t in todo if t != action), action]
         # For a summary that follows "T12 already fixed on 20 May 2024": what, and what to do.
-        brief = "; ".join(
-            dict.fromkeys(
-                [
-                    *_fracture_asks(level, since[0], since[1])[0],
-                    *_fracture_asks(level, (), unordered[1], "", [*unsure, *unordered[0]])[0],
-                ]
+        asks = dict.fromkeys(
+            [
+                *_fracture_asks(level, since[0], since[1])[0],
+                *_fracture_asks(level, (), unordered[1], "", [*unsure, *unordered[0]])[0],
+            ]
+        )
+        # Two kinds asking different things do not fit after "T12 already fixed on …" together:
+        # what they may be, and each thing to do (the detail names them).
+        brief = (
+            "; ".join(asks)
+            if len(asks) == 1
+            else _possible_fractures(
+                level,
+                confirm=bool(since[0] or unordered[0]),  # unconfirmed at the level
+                place=bool(since[1] or unordered[1]),
+                reimage=bool(unsure),  # confirmed there, maybe after the screws
             )
         )
         return _JUDGE.unknown(basis, action="; ".join(steps), finding="; ".join(said), short=brief)
@@ -263,6 +273,14 @@ def _after_treatment(
         action=action,
         finding=f"no fracture recorded at {level} since the fixation{on_day(prior.day)}",
     )
+
+
+def _possible_fractures(level: str, *, confirm: bool, place: bool, reimage: bool) -> str:
+    """Fracture Conditions of several kinds that may be at ``level``, in the fewest words:
+    "possible pathological fractures at T12 — confirm, record a level"."""
+    acts = [act for act, asked in (("confirm", confirm), ("record a level", place),
+                                   ("re-image", reimage)) if asked]  # fmt: skip
+    return f"possible pathological fractures at {level} — {', '.join(acts)}"
 
 
 def _open_verdict(at: LevelResult, evidence: Sequence[Evidence]) -> Criterion | None:
