@@ -1,0 +1,41 @@
+"""The text report and the page hold no card: an order's line there that leaves findings "in the
+card" is followed by what the card would show of them, each with what to do (contract §4 v3: one
+decision, every surface)."""
+
+from __future__ import annotations
+
+import html
+
+from tests.support.records import condition, default_patient, finding, order, procedure
+from tests.unit.decision.test_wording import decisions_for, surfaces
+
+_CEMENT = procedure("vp", "22510", "T12", when="2024-05-20T10:00:00Z")
+_FRACTURE = condition("f", "M84.58XA", onset="2024-05-20", level="T12", verification="unconfirmed")
+_COLLAPSE = finding("t12-c2", "vertebral-body-collapse", "lt-50", level="T12")
+_SINS = {"vertebral-body-collapse": "none", "spinal-pain": "pain-free"}
+
+
+def test_what_an_orders_line_leaves_to_the_card_is_listed_in_the_report_and_the_page():
+    # Cement at T12 before, a collapse in conflict, a fracture of unknown order: the line holds
+    # "vertebroplasty … already recorded; +1 more in the card", and the report and the page
+    # had no card to show the rest.
+    resources = default_patient(sins=_SINS, extra=(_CEMENT, _FRACTURE, _COLLAPSE))
+    decisions = decisions_for(resources, orders=(order("vp2", "22510", "T12"),))
+    (verdict,) = decisions.orders
+    assert "more in the card" in verdict.summary, verdict.summary
+    c3 = next(c for c in verdict.check.levels[0].criteria if c.number == 3)
+    assert c3.finding is not None and c3.action is not None
+    _, _, text, page = surfaces(decisions)
+    for surface in (text, html.unescape(page)):
+        assert c3.finding in surface, surface
+        assert c3.action in surface, surface
+
+
+def test_an_order_that_meets_every_criterion_lists_nothing_more():
+    decisions = decisions_for(default_patient(), orders=(order("vp2", "22510", "T12"),))
+    (verdict,) = decisions.orders
+    assert verdict.indicator == "info", verdict.summary
+    _, _, text, _ = surfaces(decisions)
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  ORDER "))
+    assert not lines[at + 1].startswith("    - "), lines[at : at + 3]
