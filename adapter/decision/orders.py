@@ -35,6 +35,28 @@ class OrderDecision:
         return self.check.order.reference
 
     @property
+    def items(self) -> tuple[str, ...]:
+        """What the card's detail holds beyond the line, for a surface with no card (the text
+        report, the page): each warning, then each criterion not met, level by level and then
+        patient-wide, with what to do ("T12, criterion 3 (Pathological fracture or instability
+        at the level): unknown — … → confirm …"). Empty for an order not judged, or meeting
+        them all."""
+        check = self.check
+        if not self.checked:
+            return ()
+        out = [f"Warning: {concern.detail}" for concern in check.concerns]
+        rows = [(f"{lv.level}, criterion", c) for lv in check.levels for c in lv.criteria
+                if c not in check.patient]  # fmt: skip
+        rows += [("Criterion", c) for c in check.patient]
+        for which, c in rows:
+            if c.status == "met":
+                continue
+            then = f" → {c.action}" if c.action else ""
+            said = f"{c.status} — {c.finding or c.basis}{then}"
+            out.append(f"{which} {c.number} ({c.name}): {said}")
+        return tuple(out)
+
+    @property
     def where(self) -> str:
         """The ordered levels, or "level not recorded"."""
         return ", ".join(self.check.order.levels) or "level not recorded"

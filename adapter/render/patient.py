@@ -60,6 +60,15 @@ def _glance(decisions: Decisions) -> str:
     return f"<ul>{items}</ul>"
 
 
+def _items(items: tuple[str, ...]) -> str:
+    """What an order's card would add to its line: the page holds no card."""
+    return (
+        f'<ul class="order-items">{"".join(f"<li>{escape(i)}</li>" for i in items)}</ul>'
+        if items
+        else ""
+    )
+
+
 def _decisions(decisions: Decisions) -> str:
     """What heads the page, as it heads the cards: deceased, cord compression, the orders."""
     parts = []
@@ -90,7 +99,7 @@ def _decisions(decisions: Decisions) -> str:
         items = "".join(
             f'<li data-order="{escape(o.reference)}" data-verdict="{o.indicator}">'
             f'<span class="verdict verdict-{o.indicator}">{o.indicator}</span> '
-            f"{escape(o.summary)}</li>"
+            f"{escape(o.summary)}{_items(o.items)}</li>"
             for o in decisions.orders
         )
         parts.append(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from adapter.decision import NEUROLOGY_ACTION, Decisions
 from adapter.decision.noms import noms_view
-from adapter.decision.orders import OrderDecision
 from adapter.decision.outcome import outcome_view
 from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
@@ -39,12 +38,10 @@ def _head(decisions: Decisions) -> list[str]:
         lines += [f"    → {alert.steroid}"] if alert.steroid else []
         lines += [f"    - {item.indicator or 'listed'}: {item.text}" for item in alert.items]
         lines += [f"      from {src}" for src in alert.sources]
-    lines += [_order(order) for order in decisions.orders]
+    for order in decisions.orders:
+        lines.append(f"  ORDER {order.reference} [{order.indicator}] {order.summary}")
+        lines += [f"    - {readable_dates(item)}" for item in order.items]
     return lines
-
-
-def _order(order: OrderDecision) -> str:
-    return f"  ORDER {order.reference} [{order.indicator}] {order.summary}"
 
 
 def _summary(summary: ScoreSummary, heading: str, advice: str | None) -> list[str]:

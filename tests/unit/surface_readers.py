@@ -56,7 +56,8 @@ def text_sections(text: str) -> dict[str, str]:
 _PAGE_DECEASED = re.compile(r'data-deceased="([^"]*)"')
 _PAGE_ALERT = re.compile(r'data-neurology="(\w+)"><h2>(.*?)</h2>')
 _PAGE_ORDER = re.compile(
-    r'<li data-order="[^"]*" data-verdict="(\w+)"><span[^>]*>\w+</span> (.*?)</li>'
+    r'<li data-order="[^"]*" data-verdict="(\w+)"><span[^>]*>\w+</span> (.*?)'
+    r'(?:<ul class="order-items">|</li>)'  # the line, then what the card would add to it
 )
 _PAGE_SINS = re.compile(
     r'<span data-score="sins-([^"]+)">([^<]*)</span> <span class="[^"]*" data-band="[^"]*">([^<]*)</span>'
