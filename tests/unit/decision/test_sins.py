@@ -27,6 +27,7 @@ from tests.support.records import (
     default_patient,
     draft_orders,
     finding,
+    measurement,
     order,
     procedure,
     site,
@@ -2491,3 +2492,54 @@ def test_the_sins_risk_assessment_of_a_range_names_why_it_is_not_settled(drop, e
             "spinal-pain": "pain-free"}  # fmt: skip
     risk = _sins_risk(default_patient(sins=sins, drop=drop, extra=extra))
     assert risk["mitigation"].startswith(f"Not settled; depending on the {inputs}:"), risk
+
+
+def test_a_prognosis_range_from_an_unassessed_metastasis_depends_on_a_missing_input():
+    # A liver metastasis coded, its treatability not recorded: what settles Tomita and Tokuhashi
+    # is a finding to record. Their RiskAssessments said "depending on the uncertain inputs",
+    # which names conflicts or a fracture since, not what is missing.
+    result = result_of(default_patient(extra=(condition("liver", "C78.7"),)))
+    said = [s.risk.resource["mitigation"] for s in result.scores
+            if "Not settled" in s.risk.resource.get("mitigation", "")]  # fmt: skip
+    assert said, "no range to settle"
+    assert all(m.startswith("Not settled; depending on the missing inputs:") for m in said), said
+
+
+_GROWTH_CONFLICT = (
+    finding("g1", "tomita-primary-growth", "slow"),
+    finding("g2", "tomita-primary-growth", "rapid"),
+)
+_EXTENT_CONFLICT = (
+    finding("e1", "bone-metastasis-extent", "solitary"),
+    finding("e2", "bone-metastasis-extent", "multiple"),
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "title"),
+    [
+        (_GROWTH_CONFLICT, "Primary tumour growth"),
+        (_EXTENT_CONFLICT, "Bone metastases"),
+        ((measurement("kps2", "89243-0", 40),), "General condition (KPS)"),
+    ],
+    ids=["tomita growth", "bone extent", "karnofsky"],
+)
+def test_a_conflicting_prognosis_finding_is_settled_by_correcting_or_a_later_one(extra, title):
+    # Findings of one time disagree. Tomita's growth said "… or record the primary tumour
+    # Condition … again", which cannot settle it (a growth finding outranks the Condition, and
+    # the Condition is recorded); two Karnofsky values at one time said nothing at all.
+    _, _, text, page = surfaces(decisions_for(default_patient(extra=extra)))
+    expected = (
+        f"{title}: settle the conflicting findings — correct what is wrong, or record a later one"
+    )
+    assert expected in text, text
+    assert expected in html.unescape(page)
+    assert "again" not in text
+
+
+def test_the_page_heads_what_settles_a_range_as_the_card_does():
+    # A conflict is uncertain, not missing: the card's heading says so, the page's did not.
+    t12 = finding("t12-c2", "spinal-alignment", "subluxation", level="T12")
+    page = surfaces(decisions_for(default_patient(extra=(t12,))))[3]
+    assert "Missing or uncertain, and what would settle it" in page
+    assert "Missing, and what would settle it" not in page

@@ -46,7 +46,7 @@ def test_patient_page_draws_the_spine_scores_and_outcomes(capsys):
 
 def test_patient_page_says_what_would_settle_a_range(capsys):
     html = page_of(ROOT / "fixtures" / "edge" / "ecog-1-instead-of-kps.json", capsys)
-    assert "Missing, and what would settle it" in html and "89243-0" in html
+    assert "Missing or uncertain, and what would settle it" in html and "89243-0" in html
     assert "After the procedure" not in html  # no index procedure, no outcome section
 
 
