@@ -42,7 +42,7 @@ from adapter.vocabulary import (
     SINS_SCOPE_SHORT,
 )
 from adapter.vocabulary.cards import Indicator, markdown_text
-from adapter.vocabulary.specs import NOT_SETTLED_SHORT
+from adapter.vocabulary.specs import NOT_SETTLED_SHORT, TO_SETTLE_HEADING
 from adapter.vocabulary.systems import SCORE
 
 __all__ = [
@@ -133,7 +133,7 @@ def _detail(summary: ScoreSummary, extra: Sequence[tuple[str, Sequence[str]]] = 
     notes = dict.fromkeys(without_ids(n) for c in summary.components for n in c.notes)
     sections: list[tuple[str, Sequence[str]]] = [
         ("The band rests on dated inputs", [f"{name}: re-assess" for name in summary.dated]),
-        ("Missing or uncertain, and what would settle it", summary.missing),
+        (TO_SETTLE_HEADING, summary.missing),
         ("Notes", list(notes)),
         *extra,
     ]

@@ -11,7 +11,15 @@ from adapter.fhir.read.evidence import DATED_INPUT, Basis, Evidence
 from adapter.mapping.findings import Chosen
 from adapter.scoring import Possible
 
-__all__ = ["caveats_of", "conflict_settle", "dated_caveats", "enum_input", "only"]
+__all__ = [
+    "CONFLICT_SETTLE",
+    "caveats_of",
+    "conflict_settle",
+    "conflicting",
+    "dated_caveats",
+    "enum_input",
+    "only",
+]
 
 E = TypeVar("E", bound=Enum)
 
@@ -36,13 +44,21 @@ def caveats_of(chosen: Chosen[object]) -> tuple[str, ...]:
     return (*conflict, *dated_caveats(chosen.evidence))
 
 
+# What settles findings of one time that disagree (the note names them). The component's own
+# "record …" advice read as if nothing were recorded, and for an input with another source
+# ("or the primary tumour Condition") named one that cannot settle it: a finding outranks it.
+CONFLICT_SETTLE = "settle the conflicting findings — correct what is wrong, or record a later one"
+
+
 def conflict_settle(settle: str | None) -> str | None:
-    """What settles findings of one time that disagree (its note names them): "record …" alone
-    read as if nothing were recorded. A later finding settles them, as does correcting the wrong
-    one (entered-in-error). None for an input with nothing to record."""
-    if settle is None:
-        return None
-    return f"settle the conflicting findings — correct the wrong one, or {settle} again"
+    """:data:`CONFLICT_SETTLE` for an input whose findings disagree; None for one with nothing
+    to record (``settle`` None: the SINS location, a stability verdict)."""
+    return None if settle is None else CONFLICT_SETTLE
+
+
+def conflicting(basis: Basis) -> bool:
+    """Whether an input's findings of one time disagree (its settle says so)."""
+    return basis.settle == CONFLICT_SETTLE
 
 
 def only(chosen: Chosen[object] | None, kind: type[E]) -> Chosen[E] | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.mapping.context import Context, condition_evidence, condition_label, condition_named
 from adapter.mapping.findings import Chosen, choose_latest
-from adapter.mapping.inputs import caveats_of, enum_input, only
+from adapter.mapping.inputs import caveats_of, conflict_settle, enum_input, only
 from adapter.mapping.noms import (
     radiosensitivity_input,
     stability_inputs,
@@ -176,7 +176,8 @@ def _shown(value: Performance) -> str:
 def _albumin(albumin: Chosen[float] | None) -> tuple[Possible[float], Basis]:
     if albumin is None:
         return Possible.unknown(ALBUMIN_DOMAIN), Basis(settle=NESMS_ALBUMIN.settle)
-    basis = Basis(albumin.evidence, settle=NESMS_ALBUMIN.settle if albumin.conflict else None)
+    settle = conflict_settle(NESMS_ALBUMIN.settle) if albumin.conflict else None
+    basis = Basis(albumin.evidence, settle=settle)
     return Possible(albumin.values), basis.plus(caveats=caveats_of(albumin))
 
 

@@ -33,13 +33,15 @@ def kps_input(found: Findings) -> tuple[Possible[int], Basis]:
     kps = {p.value for p in chosen.values if p.scale == "Karnofsky"}
     grades = sorted(p.value for p in chosen.values if p.scale == "ECOG")
     if not grades:
-        return Possible(frozenset(kps)), Basis(chosen.evidence, caveats=caveats)
+        settle = conflict_settle(TOKUHASHI_GENERAL.settle) if chosen.conflict else None
+        return Possible(frozenset(kps)), Basis(chosen.evidence, settle=settle, caveats=caveats)
     # An ECOG beside a Karnofsky (one with no recorded time) widens it by the KPS it stands for.
     stand_in = {v for g in grades for v in range(ECOG_KPS[g][0], ECOG_KPS[g][1] + 1, 10)}
     shown = "/".join(str(g) for g in grades)
     note = f"ECOG {shown} stands in for Karnofsky {min(stand_in)}–{max(stand_in)}."
+    settle = conflict_settle(TOKUHASHI_GENERAL.settle) if chosen.conflict else None
     return Possible(frozenset(kps | stand_in)), Basis(
-        chosen.evidence, settle=TOKUHASHI_GENERAL.settle, caveats=(note, *caveats)
+        chosen.evidence, settle=settle or TOKUHASHI_GENERAL.settle, caveats=(note, *caveats)
     )
 
 

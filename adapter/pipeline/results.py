@@ -16,6 +16,7 @@ from adapter.fhir.write.built import Built
 from adapter.mapping.compression import on_day
 from adapter.mapping.context import AFTER_NOW
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
+from adapter.mapping.inputs import conflicting
 from adapter.mapping.placement import (
     fracture_after,
     fracture_unplaced,
@@ -67,6 +68,7 @@ __all__ = [
     "before_screws",
     "firm_total",
     "mechanical_now",
+    "pending_inputs",
     "recorded_unstable",
     "settling_of",
     "to_settle",
@@ -600,6 +602,23 @@ def settling_of(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -
         if c.known and not c.points.certain and c.spec.short not in since
     )
     return Settling(imaging, tuple(asked), conflicting)
+
+
+def pending_inputs(result: ScoreResult, bases: Mapping[str, Basis]) -> str:
+    """What keeps a range from settling, in a word for its RiskAssessment: inputs to record
+    ("missing": not recorded, only in a preliminary report, without a level, or recorded but
+    not assessed, as a metastasis coded whose treatability is not), inputs recorded that cannot
+    be relied on ("uncertain": findings in conflict, or a fracture coded since them), or both
+    ("missing or uncertain")."""
+    open_ = [c for c in result.components if not c.points.certain]
+    uncertain = [
+        c
+        for c in open_
+        if (b := bases.get(c.code)) is not None and (conflicting(b) or fractured_since(b))
+    ]
+    if not uncertain:
+        return "missing"
+    return "uncertain" if len(uncertain) == len(open_) else "missing or uncertain"
 
 
 def to_settle(

@@ -47,6 +47,7 @@ from adapter.pipeline.results import (
     cement_settles,
     firm_total,
     mechanical_now,
+    pending_inputs,
     possibly_unsafe_after,
     possibly_unsafe_unordered,
     recorded_unstable,
@@ -322,6 +323,7 @@ def _sins_risk(
         described=described if beside or before or named else None,
         verdicts=verdicts or None,
         signs=signs,
+        pending=pending_inputs(worst[0].result, worst[0].bases),
     )
 
 
@@ -381,6 +383,7 @@ def _fixed_risk(
         fixed=fixed,
         others=others_said or None,
         verdicts_elsewhere=elsewhere,
+        pending=pending_inputs(level.result, level.bases),
     )
 
 
@@ -593,6 +596,7 @@ def _score_outputs(
             evidence=evidence_of(bases.values()),
             identifier=_identifier(obs),
             deceased=deceased,
+            pending=pending_inputs(result, bases),
         )
     )
     return obs, risk

@@ -29,7 +29,7 @@ from adapter.render.plots import Series, series_svg
 from adapter.render.spine import FIXED, NOT_ASSESSED, spine_svg
 from adapter.report import ScoreSummary
 from adapter.vocabulary.outcomes import MEASURE_TITLES
-from adapter.vocabulary.specs import NOT_SETTLED
+from adapter.vocabulary.specs import NOT_SETTLED, TO_SETTLE_HEADING
 
 __all__ = ["TIME_POINT_LABELS", "patient_body", "patient_page"]
 
@@ -124,7 +124,7 @@ def _score(summary: ScoreSummary, recommendation: str | None, shows_band: bool =
     missing = ""
     if summary.missing:
         items = "".join(f"<li>{escape(m)}</li>" for m in summary.missing)
-        missing = f"<h4>Missing, and what would settle it</h4><ul>{items}</ul>"
+        missing = f"<h4>{TO_SETTLE_HEADING}</h4><ul>{items}</ul>"
     code = summary.result.band.code if summary.result.band else ""
     advice = f"<p>{escape(recommendation)}</p>" if recommendation else ""
     return (

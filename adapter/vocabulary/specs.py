@@ -13,6 +13,7 @@ __all__ = [
     "NOT_SETTLED",
     "NOT_SETTLED_SHORT",
     "NO_LABEL",
+    "TO_SETTLE_HEADING",
     "BandSpec",
     "ComponentSpec",
     "MethodSpec",
@@ -24,6 +25,8 @@ __all__ = [
 NOT_SETTLED_SHORT = "category not settled"
 NOT_SETTLED = f"{NOT_SETTLED_SHORT}: the range spans bands"
 NO_LABEL = "no label"
+# What heads a range's missing and conflicting inputs, each with what settles it.
+TO_SETTLE_HEADING = "Missing or uncertain, and what would settle it"
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,9 +221,12 @@ def build_score_observation(
     return Built(with_narrative(obs, lines), full_url("Observation", value))
 
 
-def _prediction(result: ScoreResult, where: str = "") -> tuple[dict[str, Any], str]:
+def _prediction(
+    result: ScoreResult, where: str = "", pending: str = "missing"
+) -> tuple[dict[str, Any], str]:
     """The prediction (the band as qualitativeRisk) and the band's recommendation in words;
-    ``where``: " at T12 (findings before its treatment)" when the words must say it."""
+    ``where``: " at T12 (findings before its treatment)" when the words must say it; ``pending``
+    what a range depends on ("missing", "uncertain", "missing or uncertain" inputs)."""
     if result.band is not None:
         band = result.band
         prediction = {
@@ -241,17 +244,7 @@ def _prediction(result: ScoreResult, where: str = "") -> tuple[dict[str, Any], s
         "no category until the missing or conflicting inputs are settled."
     }
     mitigation = " / ".join(b.wording for b in result.possible_bands)
-    return prediction, f"Not settled; depending on the {_unsettled(result)} inputs: {mitigation}"
-
-
-def _unsettled(result: ScoreResult) -> str:
-    """Why a range is one: inputs not recorded ("missing"), inputs recorded but not certain
-    (findings in conflict, a fracture since them: "uncertain"), or both."""
-    uncertain = [c for c in result.components if not c.points.certain]
-    missing = any(not c.known for c in uncertain)
-    if missing and all(not c.known for c in uncertain):
-        return "missing"
-    return "missing or uncertain" if missing else "uncertain"
+    return prediction, f"Not settled; depending on the {pending} inputs: {mitigation}"
 
 
 def build_risk_assessment(
@@ -270,6 +263,7 @@ def build_risk_assessment(
     others: str | None = None,
     signs: Sequence[str] = (),
     verdicts_elsewhere: bool = False,
+    pending: str = "missing",
 ) -> Built:
     """The RiskAssessment of a score: basis, category as qualitativeRisk, band recommendation.
     ``deceased`` (the note that the record says the patient has died) replaces the
@@ -285,9 +279,11 @@ def build_risk_assessment(
     after ``others``, what the levels not fixed recommend ("At L3: …"; ``verdicts_elsewhere``
     when no verdict is at those levels: theirs is not set against it); ``signs`` the signs of
     instability its total does not show ("Mechanical pain at L3 is …"), said last, beside which
-    the band's words never say "no surgical consultation needed"."""
+    the band's words never say "no surgical consultation needed"; ``pending`` what a range
+    depends on, in a word (adapter/pipeline/results.py ``pending_inputs``)."""
     coding = _coding(SCORE, result.code, result.spec.display)
-    prediction, mitigation = _prediction(result, f" at {described}" if described else "")
+    where = f" at {described}" if described else ""
+    prediction, mitigation = _prediction(result, where, pending)
     if described is not None:  # its findings are from before its treatment: said first
         mitigation = f"At {described}: {mitigation}"
     headline = score_headline(result, described)
