@@ -365,9 +365,9 @@ _SUBLUXED = "settle the conflicting alignment (subluxation/normal)"
         pytest.param(_NO_COLLAPSE, (),
                      (finding("t12-c2", "vertebral-body-collapse", "lt-50", level="T12"),
                       _SUBLUXED_T12),
-                     "settle the conflicting collapse, alignment",
-                     "SINS 3–9 at T12 — settle the conflicting collapse (lt-50/none), "
-                     "alignment (subluxation/normal)", id="collapse and alignment in conflict"),
+                     "settle the conflicting alignment, collapse",
+                     "SINS 3–9 at T12 — settle the conflicting alignment (subluxation/normal), "
+                     "collapse (lt-50/none)", id="collapse and alignment in conflict"),
         pytest.param(_LYTIC, ("t12-spinal-pain",), (), "record pain", "SINS 5–8 at T12 — record pain",
                      id="pain missing, SINS 5 to 8"),
         pytest.param({k: v for k, v in _NO_COLLAPSE.items() if k != "spinal-pain"},
@@ -510,6 +510,42 @@ def test_two_conflicts_that_keep_criterion_3_open_are_settled_in_one_clause():
     line = summary(checked)
     assert "settle the conflicting alignment, posterolateral involvement" in line, line
     assert "…" not in line, line
+
+
+_NO_COLLAPSE_BLASTIC = {"spinal-pain": "pain-free", "bone-lesion-quality": "blastic",
+                        "vertebral-body-collapse": "none"}  # fmt: skip
+_AL2 = finding("t12-al2", "spinal-alignment", "subluxation", level="T12")
+_PL2 = finding("t12-pl2", "posterolateral-involvement", "bilateral", level="T12")
+_PAIN2 = finding("t12-p2", "spinal-pain", "mechanical", level="T12")
+_COLLAPSE_NONE = finding("t12-c2", "vertebral-body-collapse", "none", level="T12")
+
+
+def test_a_summary_keeps_the_subluxation_where_the_line_has_room_for_it():
+    # Pain and alignment in conflict: the line had room for "(subluxation/normal)" beside the
+    # cement warning it leaves to the card, yet gave it up for fewer words it did not need.
+    checked = single(default_patient(sins=_NO_COLLAPSE_BLASTIC, extra=(_PAIN2, _AL2)), "T12")
+    line = summary(checked)
+    assert "settle the conflicting pain, alignment (subluxation/normal)" in line, line
+
+
+@pytest.mark.parametrize("code", [None, "22842"], ids=["vertebroplasty", "fixation"])
+@pytest.mark.parametrize(
+    ("kw", "named"),
+    [
+        ({"drop": ("t12-spinal-pain",), "extra": (_COLLAPSE_NONE, _AL2, _PL2)},
+         "alignment, collapse, posterolateral involvement"),
+        ({"drop": ("t12-bone-lesion-quality",), "extra": (_COLLAPSE_NONE, _AL2)},
+         "alignment (subluxation/normal), collapse"),
+    ],
+    ids=["collapse, pain missing, two more", "collapse, quality missing, alignment"],
+)  # fmt: skip
+def test_a_summary_never_cuts_what_to_settle_before_it_is_named(kw, named, code):
+    # A collapse in conflict, something missing between, then other conflicts: the summary cut
+    # the last clause to "settle the conflicting…" or "settle…", naming nothing to settle.
+    line = summary(single(default_patient(**kw), "T12", code=code))
+    assert f"settle the conflicting {named}" in line, line
+    assert "settle the conflicting…" not in line and "settle the…" not in line, line
+    assert "settle…" not in line, line
 
 
 def test_a_collapse_conflict_between_two_answers_of_no_fracture_is_named():
