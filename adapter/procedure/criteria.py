@@ -69,8 +69,10 @@ class Criterion:
     # Criterion 8 unmet at a level the order names or bridges without treating it (an
     # instrumented level, an unrecognised order's own level): here, never "elsewhere".
     here: bool = False
-    # The finding in fewer words, for a summary too long to hold it whole (the detail keeps it).
+    # The finding in fewer words, for a summary too long to hold it whole (the detail keeps it),
+    # and then in fewer still, one form after another.
     short: str | None = None
+    fewer: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +106,11 @@ class Judge:
         action: str | None = None,
         finding: str | None = None,
         short: str | None = None,
+        fewer: tuple[str, ...] = (),
     ) -> Criterion:
-        return Criterion(self.number, self.name, "unknown", basis, action, finding, short=short)
+        return Criterion(
+            self.number, self.name, "unknown", basis, action, finding, short=short, fewer=fewer
+        )
 
 
 COMPRESSION_JUDGE = Judge(5, "No epidural compression needing decompression")

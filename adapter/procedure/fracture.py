@@ -327,29 +327,34 @@ def _open_with_collapse(
             action=kept.settle or REIMAGE,
             finding=f"{shown}, a {fracture} {order} — re-image",
         )
-    said, fewer, todo = _to_settle(at, collapse, dict((c[0], c[1]) for c in conflicts))
+    forms, todo = _to_settle(at, collapse, dict((c[0], c[1]) for c in conflicts))
     # A fracture Condition that would meet the criterion outright is asked for first; the
-    # summary's form leaves out against which treatment (the detail says it).
+    # summary's forms leave out against which treatment (the detail says it).
     head = f"SINS {at.result.total} at {level} — "
     asked, brief = fractures[0], fractures[2]
-    short = head + "; ".join([*brief, *fewer])
     todo = [*(t for t in fractures[1] if t not in todo), *todo]
-    finding = head + "; ".join([*asked, *said])
+    finding = head + "; ".join([*asked, *forms[0]])
+    short, *fewer = dict.fromkeys(head + "; ".join([*brief, *form]) for form in forms[1:])
     return _JUDGE.unknown(
-        basis, action="; ".join(todo), finding=finding, short=short if short != finding else None
+        basis,
+        action="; ".join(todo),
+        finding=finding,
+        short=short if short != finding else None,
+        fewer=tuple(f for f in fewer if f != finding),
     )
 
 
 def _to_settle(
     at: LevelResult, collapse: frozenset[Collapse], values: dict[str, str]
-) -> tuple[list[str], list[str], list[str]]:
-    """What keeps criterion 3 open at a level whose collapse is recorded: the collapse in
-    conflict (a fracture or not) first; then, where only dated findings keep SINS from 7 or
-    more, re-assessing them; what is missing (:func:`settling_of`); findings in conflict, with
-    their values where they may hold what cement cannot treat; dated ones last otherwise. As the
-    summary says each, in its shorter form (a clause of several conflicts without their values:
-    the detail and the cement's concerns give them), and as the action column does. Conflicts
-    are settled in one clause, the collapse's too when nothing comes between."""
+) -> tuple[list[list[str]], list[str]]:
+    """What keeps criterion 3 open at a level whose collapse is recorded, in the summary's
+    forms and as the action column says it. The findings in conflict are settled in one clause,
+    in the components' order: first when the collapse is among them (a fracture or not), else
+    after what is missing (:func:`settling_of`), as the SINS card says it; where only dated
+    findings keep SINS from 7 or more, re-assessing them comes before what is missing, else
+    last. The forms: every value; only the values of what cement cannot treat (a subluxation,
+    bilateral involvement: ``values``) in a clause of several; none (the detail and the cement's
+    concerns give them). Never "settle pain", which reads as relieving it."""
     result, bases = at.result, at.bases
     parts = [c for c in result.components if c.code != SINS_LOCATION.code]
     stale: list[str] = []
@@ -366,34 +371,32 @@ def _to_settle(
     between = stale if first else []
     if not result.total.certain:
         between = [*between, *settling_of(result, bases).asked]
-    others: list[tuple[str, str]] = []
+    after = [] if first else stale
+    conflicts: list[tuple[str, str, bool]] = []  # name, its values, whether cement can treat it
     for c in parts:
         b = bases.get(c.code)
-        if c.code == SINS_COLLAPSE.code or not c.known or c.points.certain or b is None:
+        if c.code == SINS_COLLAPSE.code:
+            if len(collapse) > 1:  # in conflict: a fracture or not, how much of the body
+                conflicts.append(("collapse", f" ({_collapse_values(collapse)})", True))
             continue
-        if b.any_dated or fractured_since(b):
+        if not c.known or c.points.certain or b is None or b.any_dated or fractured_since(b):
             continue
         shown = f" ({values[c.spec.short]})" if c.spec.short in values else ""
-        others.append((c.spec.short, shown))
-    groups: list[list[tuple[str, str]]] = []
-    if len(collapse) > 1:  # in conflict: a fracture or not, or how much of the body is involved
-        groups.append([("collapse", f" ({_collapse_values(collapse)})")])
-    if others and groups and not between:
-        groups[0] += others
-        others = []
-    tail = [others] if others else []
-    after = [] if first else stale
+        conflicts.append((c.spec.short, shown, c.spec.short not in values))
+    lead = len(collapse) > 1
 
-    def said(most: int) -> list[str]:
-        """With the values of a clause of at most ``most`` findings."""
+    def said(form: int) -> list[str]:
+        """0: every value; 1: only those cement cannot treat, in a clause of several; 2: none."""
+        several = len(conflicts) > 1
+        named = [
+            name + ("" if form == 2 or (form == 1 and several and treats) else shown)
+            for name, shown, treats in conflicts
+        ]
+        clause = [SETTLE_CONFLICTING + ", ".join(named)] if named else []
+        ordered = [*clause, *between] if lead else [*between, *clause]
+        return [*ordered, *after] or ["re-assess"]
 
-        def clause(group: list[tuple[str, str]]) -> str:
-            shown = len(group) <= most
-            return SETTLE_CONFLICTING + ", ".join(name + (v if shown else "") for name, v in group)
-
-        return [*map(clause, groups), *between, *map(clause, tail), *after] or ["re-assess"]
-
-    return said(len(parts)), said(1), said(0)  # every value; a lone conflict's; none
+    return [said(0), said(1), said(2)], said(2)
 
 
 def fracture_criterion(

@@ -17,6 +17,7 @@ weighed once the level and the cord are known. An order not to do the procedure
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from adapter.mapping.sites import levels_in_words
 from adapter.procedure.check import COMPRESSION, OrderCheck, pressing
@@ -172,6 +173,10 @@ def _shorter(check: OrderCheck) -> list[list[tuple[str, str]]]:
     ]
     if unplaced := check.order.unplaced:  # the sites' names stay in the card's detail
         steps.append([(_no_level(unplaced), _no_level(unplaced, named=False))])
+    for lv in check.levels:
+        for c in lv.criteria:
+            forms = [f for f in (c.short or c.finding, *c.fewer) if f is not None]
+            steps += [[pair] for pair in pairwise(forms)]
     return steps
 
 
@@ -207,7 +212,14 @@ def _leads(check: OrderCheck, parts: list[str]) -> list[_Lead]:
     return forms
 
 
-def _fit(label: str, parts: list[str], leads: list[_Lead]) -> str:
+@dataclass(frozen=True, slots=True)
+class _Fitted:
+    line: str
+    hidden: int  # findings left to the card
+    cut: bool  # the first part cut at a word
+
+
+def _fit(label: str, parts: list[str], leads: list[_Lead]) -> _Fitted:
     """As many whole parts as fit, and how many more the card holds ("+2 more", when the longer
     tail does not fit), the first part in fewer words (``leads``) only when it does not fit
     otherwise; a first part too long even alone is cut at a word in its findings, what to do
@@ -220,12 +232,24 @@ def _fit(label: str, parts: list[str], leads: list[_Lead]) -> str:
             for tail in (_MORE, _MORE_SHORT) if more else ("",):
                 line = label + "; ".join(rest[:kept]) + tail.format(n=more)
                 if len(line) <= SUMMARY_MAX:
-                    return line
+                    return _Fitted(line, more, cut=False)
     lead = leads[-1]
     more = len(parts) - 1 + lead.hidden
     tail = (_MORE_SHORT if lead.action else _MORE).format(n=more) if more else ""
     room = SUMMARY_MAX - len(label) - len(lead.action) - len(tail)
-    return label + shorten(lead.said, room) + lead.action + tail
+    return _Fitted(label + shorten(lead.said, room) + lead.action + tail, more, cut=True)
+
+
+def _forms(check: OrderCheck) -> list[list[str]]:
+    """The parts as they stand, then in fewer words one step at a time, each step once."""
+    parts = _parts(check)
+    out = [parts]
+    for step in _shorter(check):
+        for old, new in step:
+            parts = [part.replace(old, new) for part in parts]
+        if parts != out[-1]:
+            out.append(parts)
+    return out
 
 
 def _shortened(check: OrderCheck, label: str) -> list[str]:
@@ -271,5 +295,15 @@ def _cut_early(findings: str) -> bool:
 
 
 def _line(check: OrderCheck, label: str) -> str:
-    parts = _shortened(check, label)
-    return _fit(label, parts, _leads(check, parts))
+    """The line that cuts nothing, then leaves the fewest findings to the card, in the fewest
+    steps of fewer words: a finding is shortened only where that shows more of them (words
+    given up for a finding the line then leaves out anyway would say less for nothing). A line
+    that must cut its first finding cuts it in its fewest words, where the cut takes least."""
+    best: tuple[tuple[bool, int, int], str] | None = None
+    for steps, parts in enumerate(_forms(check)):
+        fitted = _fit(label, parts, _leads(check, parts))
+        rank = (fitted.cut, fitted.hidden, -steps if fitted.cut else steps)
+        if best is None or rank < best[0]:
+            best = (rank, fitted.line)
+    assert best is not None  # _forms always holds the parts as they stand
+    return best[1]
