@@ -1443,3 +1443,19 @@ def test_frankel_e_beside_an_ais_c_of_the_same_time_does_not_meet_criterion_4():
     checked = single(default_patient(drop=("frankel",), extra=together), "T12")
     assert statuses(checked, "T12")[4] == "unmet"
     assert checked.indicator == "critical"
+
+
+_STALE_PAIN = finding("t12-dp", "spinal-pain", "mechanical", level="T12", when=STALE)
+
+
+@pytest.mark.parametrize("code", [None, "22842"], ids=["vertebroplasty", "fixation"])
+def test_a_summary_cut_never_ends_on_a_bare_record(code):
+    # Three conflicts, a dated pain and a finding missing: the first finding is too long for the
+    # line even in its fewest words, and was cut to "…; re-assess pain (dated); record…",
+    # naming nothing to record.
+    extra = (_COLLAPSE_NONE, _AL2, _PL2, _STALE_PAIN)
+    resources = default_patient(drop=("t12-spinal-pain", "t12-bone-lesion-quality"), extra=extra)
+    line = summary(single(resources, "T12", code=code))
+    assert "…" in line, line  # still too long: cut
+    for bare in ("record…", "settle…", "the…", "conflicting…", "re-assess…", "confirm…"):
+        assert bare not in line, line
