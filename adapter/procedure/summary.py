@@ -237,7 +237,22 @@ def _fit(label: str, parts: list[str], leads: list[_Lead]) -> _Fitted:
     more = len(parts) - 1 + lead.hidden
     tail = (_MORE_SHORT if lead.action else _MORE).format(n=more) if more else ""
     room = SUMMARY_MAX - len(label) - len(lead.action) - len(tail)
-    return _Fitted(label + shorten(lead.said, room) + lead.action + tail, more, cut=True)
+    return _Fitted(label + _cut(lead.said, room) + lead.action + tail, more, cut=True)
+
+
+def _cut(said: str, room: int) -> str:
+    """Findings cut to ``room`` at a word, or before their last clause where the cut would
+    leave it a bare "record" or "settle the conflicting" that names nothing."""
+    cut = shorten(said, room)
+    kept, _, last = cut.removesuffix("…").rpartition("; ")
+    return f"{kept}…" if kept and last in _BARE else cut
+
+
+# What to do, with nothing named: a clause cut to these says nothing.
+_BARE = frozenset(
+    {"record", "settle", "settle the", "settle the conflicting", "re-assess", "confirm",
+     "confirm the", "re-image"}
+)  # fmt: skip
 
 
 def _forms(check: OrderCheck) -> list[list[str]]:
