@@ -2543,3 +2543,42 @@ def test_the_page_heads_what_settles_a_range_as_the_card_does():
     page = surfaces(decisions_for(default_patient(extra=(t12,))))[3]
     assert "Missing or uncertain, and what would settle it" in page
     assert "Missing, and what would settle it" not in page
+
+
+def test_conflicting_ecog_grades_still_ask_for_a_karnofsky():
+    # ECOG 1 and 3 at one time stand in for Karnofsky: settling them leaves the range open, a
+    # Karnofsky settles it. The advice had become "settle the conflicting findings" alone, and
+    # the RiskAssessments "uncertain" where the Karnofsky is missing.
+    ecog = (measurement("ecog", "89247-1", 1), measurement("ecog2", "89247-1", 3))
+    resources = default_patient(drop=("kps",), extra=ecog)
+    _, _, text, _ = surfaces(decisions_for(resources))
+    assert "General condition (KPS): record a Karnofsky performance status" in text, text
+    said = [s.risk.resource["mitigation"] for s in result_of(resources).scores
+            if "Not settled" in s.risk.resource.get("mitigation", "")]  # fmt: skip
+    assert said and all("depending on the missing inputs" in m for m in said), said
+
+
+_L3_FOUND = {"spinal-pain": "non-mechanical", "bone-lesion-quality": "lytic",
+             "vertebral-body-collapse": "none", "posterolateral-involvement": "none"}  # fmt: skip
+
+
+def test_the_sins_risk_assessment_says_what_every_worst_level_lacks():
+    # T12 and L3 tie at 5–9: T12's alignment in conflict, L3's not recorded. The words were
+    # T12's alone ("uncertain"), though recording L3's alignment is as much what settles it.
+    l3 = [condition("met-l3", "C79.51", level="L3"),
+          *(finding(f"l3-{c}", c, a, level="L3") for c, a in _L3_FOUND.items())]  # fmt: skip
+    t12 = finding("t12-al2", "spinal-alignment", "subluxation", level="T12")
+    sins = {"spinal-pain": "pain-free", "vertebral-body-collapse": "none"}
+    resources = default_patient(sins=sins, extra=(*l3, t12))
+    assert len(result_of(resources).worst) == 2
+    mitigation = _sins_risk(resources)["mitigation"]
+    assert mitigation.startswith("Not settled; depending on the missing or uncertain inputs"), (
+        mitigation
+    )
+
+
+def test_a_finding_only_a_preliminary_report_holds_is_uncertain_not_missing():
+    early = finding("t12-p-pre", "spinal-pain", "mechanical", level="T12", status="preliminary")
+    sins = {"vertebral-body-collapse": "none", "bone-lesion-quality": "lytic"}
+    risk = _sins_risk(default_patient(sins=sins, drop=("t12-spinal-pain",), extra=(early,)))
+    assert risk["mitigation"].startswith("Not settled; depending on the uncertain inputs:"), risk

@@ -508,7 +508,10 @@ def test_two_conflicts_that_keep_criterion_3_open_are_settled_in_one_clause():
     ), c3.finding
     assert c3.action == "settle the conflicting alignment, posterolateral involvement", c3.action
     line = summary(checked)
-    assert "settle the conflicting alignment, posterolateral involvement" in line, line
+    # Where there is room for one value, it is the subluxation's: cement cannot treat it.
+    assert "settle the conflicting alignment (subluxation/normal), posterolateral involvement" in (
+        line
+    ), line
     assert "…" not in line, line
 
 
@@ -1458,4 +1461,25 @@ def test_a_summary_cut_never_ends_on_a_bare_record(code):
     line = summary(single(resources, "T12", code=code))
     assert "…" in line, line  # still too long: cut
     for bare in ("record…", "settle…", "the…", "conflicting…", "re-assess…", "confirm…"):
+        assert bare not in line, line
+
+
+@pytest.mark.parametrize("code", [None, "22513", "22842"])
+def test_with_alignment_and_posterolateral_in_conflict_the_summary_keeps_the_subluxation(code):
+    # Both what cement cannot treat in conflict: the shorter form dropped both values at once,
+    # and the vertebroplasty line, its cement warnings left to the card, said no subluxation.
+    sins = {"spinal-pain": "pain-free", "vertebral-body-collapse": "none"}
+    line = summary(single(default_patient(sins=sins, extra=(_AL2, _PL2)), "T12", code=code))
+    assert "alignment (subluxation/normal)" in line, line
+
+
+@pytest.mark.parametrize("extra", [(_AL2,), ()], ids=["alignment in conflict", "one alignment"])
+@pytest.mark.parametrize("code", [None, "22513"], ids=["vertebroplasty", "kyphoplasty"])
+def test_a_warning_cut_to_fit_never_ends_on_a_bare_verb(extra, code):
+    # The cement warning leads, a fracture with no level coded since its findings, and is too
+    # long even in its short form: it was cut to "… coded since: settle…" or "…: re-image, or…",
+    # what to do left unnamed.
+    unplaced = condition("fxn", "M84.58XA", onset="2024-05-31T20:00:00Z")
+    line = summary(single(default_patient(extra=(*extra, unplaced)), "T12", code=code))
+    for bare in ("settle…", "record…", "or…"):  # "re-image…" is an action whole
         assert bare not in line, line

@@ -39,3 +39,17 @@ def test_an_order_that_meets_every_criterion_lists_nothing_more():
     lines = text.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("  ORDER "))
     assert not lines[at + 1].startswith("    - "), lines[at : at + 3]
+
+
+def test_an_order_with_no_level_lists_that_beneath_its_line():
+    # The card's detail opens with "The order names no level"; beneath the line, the report
+    # and the page listed warnings and criteria only, and a wrong-site risk was nowhere.
+    cord = (finding("frankel-c", "frankel-grade", "frankel-c"),
+            finding("b2", "epidural-spinal-cord-compression", "bilsky-2", level="T12"))  # fmt: skip
+    resources = default_patient(drop=("frankel", "bilsky-t12"), extra=cord)
+    decisions = decisions_for(resources, orders=(order("o1", "22510"),))
+    (verdict,) = decisions.orders
+    assert "no level ordered" not in verdict.summary, verdict.summary  # left to the card
+    _, _, text, page = surfaces(decisions)
+    assert "    - no level ordered — record the level" in text.splitlines(), text
+    assert "<li>no level ordered — record the level</li>" in page
