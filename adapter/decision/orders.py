@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from adapter.decision.wording import shorten
 from adapter.procedure.check import OrderCheck
-from adapter.procedure.summary import summary
+from adapter.procedure.summary import about_order, summary
 from adapter.vocabulary.cards import Indicator
 
 __all__ = ["Indicator", "OrderDecision", "order_decisions"]
@@ -36,15 +36,15 @@ class OrderDecision:
 
     @property
     def items(self) -> tuple[str, ...]:
-        """What the card's detail holds beyond the line, for a surface with no card (the text
-        report, the page): each warning, then each criterion not met, level by level and then
-        patient-wide, with what to do ("T12, criterion 3 (Pathological fracture or instability
-        at the level): unknown — … → confirm …"). Empty for an order not judged, or meeting
-        them all."""
+        """What the card's detail holds, for a surface with no card (the text report, the page):
+        what is said of the order itself (not recognised, no level read), each warning, then
+        each criterion not met, level by level and then patient-wide, with what to do ("T12,
+        criterion 3 (Pathological fracture or instability at the level): unknown — … → confirm
+        …"). Empty for an order not judged, or meeting them all."""
         check = self.check
         if not self.checked:
             return ()
-        out = [f"Warning: {concern.detail}" for concern in check.concerns]
+        out = [*about_order(check), *(f"Warning: {concern.detail}" for concern in check.concerns)]
         rows = [(f"{lv.level}, criterion", c) for lv in check.levels for c in lv.criteria
                 if c not in check.patient]  # fmt: skip
         rows += [("Criterion", c) for c in check.patient]

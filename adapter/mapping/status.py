@@ -39,9 +39,9 @@ def kps_input(found: Findings) -> tuple[Possible[int], Basis]:
     stand_in = {v for g in grades for v in range(ECOG_KPS[g][0], ECOG_KPS[g][1] + 1, 10)}
     shown = "/".join(str(g) for g in grades)
     note = f"ECOG {shown} stands in for Karnofsky {min(stand_in)}–{max(stand_in)}."
-    settle = conflict_settle(TOKUHASHI_GENERAL.settle) if chosen.conflict else None
+    # A Karnofsky settles it, in conflict or not: recorded later, it outranks the ECOG grades.
     return Possible(frozenset(kps | stand_in)), Basis(
-        chosen.evidence, settle=settle or TOKUHASHI_GENERAL.settle, caveats=(note, *caveats)
+        chosen.evidence, settle=TOKUHASHI_GENERAL.settle, caveats=(note, *caveats)
     )
 
 

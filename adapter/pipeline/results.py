@@ -604,21 +604,26 @@ def settling_of(result: ScoreResult, bases: Mapping[str, Basis] | None = None) -
     return Settling(imaging, tuple(asked), conflicting)
 
 
-def pending_inputs(result: ScoreResult, bases: Mapping[str, Basis]) -> str:
-    """What keeps a range from settling, in a word for its RiskAssessment: inputs to record
-    ("missing": not recorded, only in a preliminary report, without a level, or recorded but
-    not assessed, as a metastasis coded whose treatability is not), inputs recorded that cannot
-    be relied on ("uncertain": findings in conflict, or a fracture coded since them), or both
-    ("missing or uncertain")."""
-    open_ = [c for c in result.components if not c.points.certain]
-    uncertain = [
-        c
-        for c in open_
-        if (b := bases.get(c.code)) is not None and (conflicting(b) or fractured_since(b))
-    ]
+def pending_inputs(*scored: tuple[ScoreResult, Mapping[str, Basis]]) -> str:
+    """What keeps a range from settling, in a word for its RiskAssessment, over each result it
+    describes (the tied worst levels): inputs to record ("missing": not recorded, without a
+    level, or recorded but not assessed, as a metastasis coded whose treatability is not),
+    inputs recorded that cannot be relied on yet ("uncertain": findings in conflict, only in a
+    preliminary report, or with a fracture coded since them), or both ("missing or
+    uncertain")."""
+    missing = uncertain = False
+    for result, bases in scored:
+        for c in result.components:
+            if c.points.certain:
+                continue
+            b = bases.get(c.code)
+            if b is not None and (conflicting(b) or preliminary(b) or fractured_since(b)):
+                uncertain = True
+            else:
+                missing = True
     if not uncertain:
         return "missing"
-    return "uncertain" if len(uncertain) == len(open_) else "missing or uncertain"
+    return "missing or uncertain" if missing else "uncertain"
 
 
 def to_settle(

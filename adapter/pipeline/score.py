@@ -323,7 +323,7 @@ def _sins_risk(
         described=described if beside or before or named else None,
         verdicts=verdicts or None,
         signs=signs,
-        pending=pending_inputs(worst[0].result, worst[0].bases),
+        pending=pending_inputs(*((lv.result, lv.bases) for lv in worst)),
     )
 
 
@@ -383,7 +383,7 @@ def _fixed_risk(
         fixed=fixed,
         others=others_said or None,
         verdicts_elsewhere=elsewhere,
-        pending=pending_inputs(level.result, level.bases),
+        pending=pending_inputs((level.result, level.bases)),
     )
 
 
@@ -596,7 +596,7 @@ def _score_outputs(
             evidence=evidence_of(bases.values()),
             identifier=_identifier(obs),
             deceased=deceased,
-            pending=pending_inputs(result, bases),
+            pending=pending_inputs((result, bases)),
         )
     )
     return obs, risk

@@ -59,6 +59,7 @@ _NO_FRACTURE = frozenset({Collapse.NONE, Collapse.NONE_GT_50_INVOLVED})
 _NEOPLASTIC = "pathological fracture in neoplastic disease"
 _JUDGE = Judge(3, "Pathological fracture or instability at the level")
 _UNPLACED = "recorded without a level"
+_ALIGNMENT = SINS_ALIGNMENT.short
 _PLACE_COLLAPSE = f"collapse {_UNPLACED} — record its level (bodySite)"
 _CONFIRM_COLLAPSE = "confirm the preliminary report with a final vertebral-body-collapse"
 
@@ -352,9 +353,10 @@ def _to_settle(
     in the components' order: first when the collapse is among them (a fracture or not), else
     after what is missing (:func:`settling_of`), as the SINS card says it; where only dated
     findings keep SINS from 7 or more, re-assessing them comes before what is missing, else
-    last. The forms: every value; only the values of what cement cannot treat (a subluxation,
-    bilateral involvement: ``values``) in a clause of several; none (the detail and the cement's
-    concerns give them). Never "settle pain", which reads as relieving it."""
+    last. The summary's forms: every value; in a clause of several, only the values of what
+    cement cannot treat (a subluxation, bilateral involvement: ``values``), then the
+    subluxation's alone; none, as the action says it (the detail and the cement's concerns give
+    them). Never "settle pain", which reads as relieving it."""
     result, bases = at.result, at.bases
     parts = [c for c in result.components if c.code != SINS_LOCATION.code]
     stale: list[str] = []
@@ -386,17 +388,25 @@ def _to_settle(
     lead = len(collapse) > 1
 
     def said(form: int) -> list[str]:
-        """0: every value; 1: only those cement cannot treat, in a clause of several; 2: none."""
+        """0: every value; in a clause of several, 1: those cement cannot treat, 2: the
+        alignment's (a subluxation: instability); 3: none."""
         several = len(conflicts) > 1
-        named = [
-            name + ("" if form == 2 or (form == 1 and several and treats) else shown)
-            for name, shown, treats in conflicts
-        ]
+
+        def kept(name: str, treats: bool) -> bool:
+            if form == 3:
+                return False
+            if not several or form == 0:
+                return True
+            if form == 1:
+                return not treats
+            return form == 2 and name == _ALIGNMENT
+
+        named = [name + (shown if kept(name, treats) else "") for name, shown, treats in conflicts]
         clause = [SETTLE_CONFLICTING + ", ".join(named)] if named else []
         ordered = [*clause, *between] if lead else [*between, *clause]
         return [*ordered, *after] or ["re-assess"]
 
-    return [said(0), said(1), said(2)], said(2)
+    return [said(0), said(1), said(2), said(3)], said(3)
 
 
 def fracture_criterion(

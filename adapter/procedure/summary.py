@@ -25,7 +25,15 @@ from adapter.procedure.criteria import Criterion
 from adapter.scoring import level_runs
 from adapter.vocabulary.cards import SUMMARY_MAX, shorten
 
-__all__ = ["IDENTITY", "NOT_TO_BE_DONE", "findings", "headline", "order_label", "summary"]
+__all__ = [
+    "IDENTITY",
+    "NOT_TO_BE_DONE",
+    "about_order",
+    "findings",
+    "headline",
+    "order_label",
+    "summary",
+]
 
 IDENTITY = "check the patient's identity"
 MEETS = "meets the case series' selection criteria"
@@ -121,12 +129,30 @@ def findings(check: OrderCheck) -> list[str]:
     out += [concern.finding for concern in check.concerns if not concern.possible]
     done = COMPRESSION | set(_LEADING)
     out += [_said(c) for c in unmet if c.number not in done or c.established]
-    if check.order.recognised and (not check.level_named or check.order.unplaced):
-        out.append(_no_level(check.order.unplaced))
+    out += _unread(check)
     unknown = [c for c in criteria if c.status == "unknown"]
     out += [_said(c) for c in sorted(unknown, key=_seriousness)]
     out += [concern.finding for concern in check.concerns if concern.possible]
     return _after_treatment(_unique(out), check)
+
+
+def _unread(check: OrderCheck) -> list[str]:
+    """No level read from a recognised order: none named, or sites not read as one."""
+    if check.order.recognised and (not check.level_named or check.order.unplaced):
+        return [_no_level(check.order.unplaced)]
+    return []
+
+
+def _unrecognised(check: OrderCheck) -> list[str]:
+    if not check.order.recognised and check.deceased is None:
+        return [_NOT_RECOGNISED.format(code=check.order.code)]
+    return []
+
+
+def about_order(check: OrderCheck) -> list[str]:
+    """What the line says of the order itself, as it says it: a spine procedure not recognised,
+    no level read from it."""
+    return [*_unrecognised(check), *_unread(check)]
 
 
 def _seriousness(c: Criterion) -> tuple[int, int]:
@@ -153,8 +179,8 @@ def _parts(check: OrderCheck) -> list[str]:
     if check.deceased is None and check.order.do_not_perform:
         return [NOT_TO_BE_DONE]
     found = findings(check)
-    if not check.order.recognised and check.deceased is None:
-        found = [*found[:1], _NOT_RECOGNISED.format(code=check.order.code), *found[1:]]
+    if unrecognised := _unrecognised(check):
+        found = [*found[:1], *unrecognised, *found[1:]]
         if not check.compression:  # the order itself leads unless the cord is at risk
             found = [found[1], found[0], *found[2:]] if len(found) > 1 else found
     return found or [MEETS]
@@ -241,18 +267,24 @@ def _fit(label: str, parts: list[str], leads: list[_Lead]) -> _Fitted:
 
 
 def _cut(said: str, room: int) -> str:
-    """Findings cut to ``room`` at a word, or before their last clause where the cut would
-    leave it a bare "record" or "settle the conflicting" that names nothing."""
+    """Findings cut to ``room`` at a word, then back before the phrase the cut would leave a
+    bare "record", "settle the conflicting" or "or" that names nothing ("…: re-image, or…" →
+    "…: re-image…")."""
     cut = shorten(said, room)
-    kept, _, last = cut.removesuffix("…").rpartition("; ")
-    return f"{kept}…" if kept and last in _BARE else cut
+    kept = cut.removesuffix("…")
+    while True:
+        at, mark = max((kept.rfind(mark), mark) for mark in _MARKS)
+        if at <= 0 or kept[at + len(mark) :].removeprefix("or ") not in _BARE:
+            return f"{kept}…" if kept != cut else cut
+        kept = kept[:at]
 
 
-# What to do, with nothing named: a clause cut to these says nothing.
+# What to do, with nothing named: a phrase cut to these says nothing; and where phrases part.
 _BARE = frozenset(
     {"record", "settle", "settle the", "settle the conflicting", "re-assess", "confirm",
-     "confirm the", "re-image"}
+     "confirm the", "or"}
 )  # fmt: skip
+_MARKS = ("; ", ": ", " — ", ", ")
 
 
 def _forms(check: OrderCheck) -> list[list[str]]:
