@@ -1483,3 +1483,12 @@ def test_a_warning_cut_to_fit_never_ends_on_a_bare_verb(extra, code):
     line = summary(single(default_patient(extra=(*extra, unplaced)), "T12", code=code))
     for bare in ("settle…", "record…", "or…"):  # "re-image…" is an action whole
         assert bare not in line, line
+
+
+@pytest.mark.parametrize("code", [None, "22513"], ids=["vertebroplasty", "kyphoplasty"])
+def test_a_cement_warning_cut_to_fit_keeps_what_to_do_before_cement_alone(code):
+    # The warning leads and is too long even alone: the cut took "settle before cement alone"
+    # with it, and the line said neither cement nor what to do.
+    unplaced = condition("fxn", "M84.58XA", onset="2024-05-31T20:00:00Z")
+    line = summary(single(default_patient(extra=(_AL2, unplaced)), "T12", code=code))
+    assert "settle before cement alone" in line, line

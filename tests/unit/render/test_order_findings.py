@@ -53,3 +53,19 @@ def test_an_order_with_no_level_lists_that_beneath_its_line():
     _, _, text, page = surfaces(decisions)
     assert "    - no level ordered — record the level" in text.splitlines(), text
     assert "<li>no level ordered — record the level</li>" in page
+
+
+def test_orders_for_different_sites_are_never_called_duplicates():
+    # Cord compression leads both lines and hides their sites, so two vertebroplasties ordered
+    # at different sites (named in words, not read as levels) read the same: they were labelled
+    # "Duplicate order 1 of 2" and "2 of 2", which invites cancelling one of them.
+    cord = (finding("frankel-c", "frankel-grade", "frankel-c"),
+            finding("b2", "epidural-spinal-cord-compression", "bilsky-2", level="T12"))  # fmt: skip
+    resources = default_patient(drop=("frankel", "bilsky-t12"), extra=cord)
+    at_t12, at_l2 = order("o2", "22510"), order("o3", "22510")
+    at_t12["bodySite"], at_l2["bodySite"] = [{"text": "twelfth thoracic"}], [{"text": "L2"}]
+    decisions = decisions_for(resources, orders=(at_t12, at_l2))
+    lines = [o.summary for o in decisions.orders]
+    assert not any("Duplicate" in line for line in lines), lines
+    assert lines[0] != lines[1], lines
+    assert "twelfth thoracic" in lines[0] and "L2" in lines[1], lines
