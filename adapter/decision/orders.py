@@ -64,13 +64,30 @@ class OrderDecision:
 
 def order_decisions(checks: Sequence[OrderCheck]) -> tuple[OrderDecision, ...]:
     """The verdict on each checked order of one request; two orders that would read the same are
-    told apart ("Duplicate order 1 of 2 — …", first, so that the cut never hides it)."""
+    told apart first, so that the cut never hides it: the same order twice as "Duplicate order 1
+    of 2 — …", other orders by where they were ordered ("twelfth thoracic — …")."""
     lines = [summary(check) for check in checks]
-    seen: dict[str, int] = {}
+    orders = [_same(check) for check in checks]
+    seen: dict[tuple[object, ...], int] = {}
     out = []
-    for check, line in zip(checks, lines, strict=True):
-        seen[line] = seen.get(line, 0) + 1
-        if (copies := lines.count(line)) > 1:
-            line = summary(check, f"Duplicate order {seen[line]} of {copies} — ")
+    for check, line, same in zip(checks, lines, orders, strict=True):
+        if lines.count(line) > 1:
+            if (copies := orders.count(same)) > 1:  # the same order twice: a repeat to cancel?
+                seen[same] = seen.get(same, 0) + 1
+                line = summary(check, f"Duplicate order {seen[same]} of {copies} — ")
+            else:  # other orders whose lines read alike: told apart by where they were ordered
+                line = summary(check, f"{_where(check)} — ")
         out.append(OrderDecision(check, check.indicator, shorten(line), checked=check.judged))
     return tuple(out)
+
+
+def _same(check: OrderCheck) -> tuple[object, ...]:
+    """What makes two orders the same order: the procedure, where, and whether it is to be done."""
+    order = check.order
+    return (order.kind, order.display, order.levels, order.unplaced, order.do_not_perform)
+
+
+def _where(check: OrderCheck) -> str:
+    """Where an order was ordered, as it names it: its levels, else its sites' own words."""
+    order = check.order
+    return ", ".join(order.levels) or ", ".join(order.unplaced) or "no site named"

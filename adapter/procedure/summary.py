@@ -223,9 +223,16 @@ class _Lead:
 def _leads(check: OrderCheck, parts: list[str]) -> list[_Lead]:
     """The first part as it stands, then in fewer words, each with how many findings it leaves
     to the card: cord compression with what to do in its short form, then with fewer of its
-    findings (each still whole). The last is cut in its findings, never in what to do."""
+    findings (each still whole); a leading warning with what to do apart. The last is cut in
+    its findings, never in what to do."""
     forms = [_Lead(parts[0])]
     compression, where = _cord(check)
+    leading = next((c for c in check.concerns if parts[0] in (c.finding, c.short)), None)
+    if not compression and leading is not None and ": " in parts[0]:
+        # A warning leads ("…, a fracture coded since: settle before cement alone"): cut in its
+        # why, never in what to do before the procedure.
+        said, _, action = parts[0].rpartition(": ")
+        forms.append(_Lead(said, f": {action}"))
     if check.deceased is None and compression:
         # Then without "elsewhere": the findings' own levels ("at T8", "level not recorded") say
         # where, and the room is theirs.
@@ -268,8 +275,8 @@ def _fit(label: str, parts: list[str], leads: list[_Lead]) -> _Fitted:
 
 def _cut(said: str, room: int) -> str:
     """Findings cut to ``room`` at a word, then back before the phrase the cut would leave a
-    bare "record", "settle the conflicting" or "or" that names nothing ("…: re-image, or…" →
-    "…: re-image…")."""
+    bare "record", "settle the conflicting", "or" or "a" that names nothing ("…: re-image,
+    or…" → "…: re-image…")."""
     cut = shorten(said, room)
     kept = cut.removesuffix("…")
     while True:
@@ -282,7 +289,7 @@ def _cut(said: str, room: int) -> str:
 # What to do, with nothing named: a phrase cut to these says nothing; and where phrases part.
 _BARE = frozenset(
     {"record", "settle", "settle the", "settle the conflicting", "re-assess", "confirm",
-     "confirm the", "or"}
+     "confirm the", "or", "and", "a", "an", "the", "and a"}
 )  # fmt: skip
 _MARKS = ("; ", ": ", " — ", ", ")
 
