@@ -69,3 +69,15 @@ def test_orders_for_different_sites_are_never_called_duplicates():
     assert not any("Duplicate" in line for line in lines), lines
     assert lines[0] != lines[1], lines
     assert "twelfth thoracic" in lines[0] and "L2" in lines[1], lines
+
+
+def test_the_report_and_the_page_point_below_not_to_a_card_they_do_not_hold():
+    resources = default_patient(sins=_SINS, extra=(_CEMENT, _FRACTURE, _COLLAPSE))
+    decisions = decisions_for(resources, orders=(order("vp2", "22510", "T12"),))
+    (verdict,) = decisions.orders
+    assert verdict.summary.endswith("; +1 more in the card"), verdict.summary  # the card's line
+    _, _, text, page = surfaces(decisions)
+    line = next(ln for ln in text.splitlines() if ln.startswith("  ORDER "))
+    assert line.endswith("; +1 more below"), line
+    assert "more in the card" not in text and "more in the card" not in page
+    assert "; +1 more below" in html.unescape(page)
