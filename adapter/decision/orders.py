@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from adapter.decision.wording import shorten
 from adapter.procedure.check import OrderCheck
-from adapter.procedure.summary import about_order, summary
+from adapter.procedure.summary import IN_THE_CARD, about_order, summary
 from adapter.vocabulary.cards import Indicator
 
 __all__ = ["Indicator", "OrderDecision", "order_decisions"]
@@ -33,6 +33,12 @@ class OrderDecision:
     @property
     def reference(self) -> str:
         return self.check.order.reference
+
+    @property
+    def listed(self) -> str:
+        """The line as a surface that lists :attr:`items` beneath it says it (the text report,
+        the page): what it leaves out is "+2 more below", not in a card it does not hold."""
+        return self.summary.replace(IN_THE_CARD, " more below")
 
     @property
     def items(self) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from adapter.vocabulary.cards import SUMMARY_MAX, shorten
 
 __all__ = [
     "IDENTITY",
+    "IN_THE_CARD",
     "NOT_TO_BE_DONE",
     "about_order",
     "findings",
@@ -65,7 +66,8 @@ _RECORD_CODE = "record the level as a vertebra code"
 _LEADING = (2, 9)
 _WRONG_SITE = 2  # no metastasis (known) at the ordered level
 # What does not fit is left whole to the card, and counted.
-_MORE = "; +{n} more in the card"
+IN_THE_CARD = " more in the card"
+_MORE = "; +{n}" + IN_THE_CARD
 _MORE_SHORT = "; +{n} more"
 
 

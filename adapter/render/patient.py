@@ -99,7 +99,7 @@ def _decisions(decisions: Decisions) -> str:
         items = "".join(
             f'<li data-order="{escape(o.reference)}" data-verdict="{o.indicator}">'
             f'<span class="verdict verdict-{o.indicator}">{o.indicator}</span> '
-            f"{escape(o.summary)}{_items(o.items)}</li>"
+            f"{escape(o.listed)}{_items(o.items)}</li>"
             for o in decisions.orders
         )
         parts.append(

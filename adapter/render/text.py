@@ -39,7 +39,7 @@ def _head(decisions: Decisions) -> list[str]:
         lines += [f"    - {item.indicator or 'listed'}: {item.text}" for item in alert.items]
         lines += [f"      from {src}" for src in alert.sources]
     for order in decisions.orders:
-        lines.append(f"  ORDER {order.reference} [{order.indicator}] {order.summary}")
+        lines.append(f"  ORDER {order.reference} [{order.indicator}] {order.listed}")
         lines += [f"    - {readable_dates(item)}" for item in order.items]
     return lines
 

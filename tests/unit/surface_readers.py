@@ -42,7 +42,7 @@ def read_text(section: str) -> Reading:
         elif m := _ALERT_LINE.match(line):
             reading.neurology = (m[1], m[2])
         elif m := _ORDER_LINE.match(line):
-            reading.orders.append((m[1], m[2]))
+            reading.orders.append((m[1], _as_on_the_card(m[2])))
         elif m := _SINS_LINE.match(line):
             reading.sins[m[1]] = (m[2], band_of(m[3]))
     return reading
@@ -64,13 +64,24 @@ _PAGE_SINS = re.compile(
 )
 
 
+def listed(line: str) -> str:
+    """An order's line as the report and the page say it, above the list of what it leaves out."""
+    return line.replace(" more in the card", " more below")
+
+
+def _as_on_the_card(line: str) -> str:
+    """An order's line as the card says it: the report and the page, which list beneath it what
+    it leaves out, say "+2 more below" where the card says "+2 more in the card"."""
+    return line.replace(" more below", " more in the card")
+
+
 def read_page(html: str) -> Reading:
     reading = Reading()
     if m := _PAGE_DECEASED.search(html):
         reading.deceased = unescape(m[1])
     if m := _PAGE_ALERT.search(html):
         reading.neurology = (m[1], unescape(m[2]))
-    reading.orders = [(m[1], unescape(m[2])) for m in _PAGE_ORDER.finditer(html)]
+    reading.orders = [(m[1], _as_on_the_card(unescape(m[2]))) for m in _PAGE_ORDER.finditer(html)]
     for m in _PAGE_SINS.finditer(html):
         reading.sins[unescape(m[1])] = (unescape(m[2]), band_of(unescape(m[3])))
     return reading

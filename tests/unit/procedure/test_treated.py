@@ -33,6 +33,7 @@ from tests.support.records import (
     procedure,
 )
 from tests.unit.procedure.test_check import TERM, single, statuses
+from tests.unit.surface_readers import listed
 
 BEFORE = "2024-05-20T09:00:00Z"  # the findings, two days before the treatment (22 May)
 LATER = "2024-05-30T09:00:00Z"  # a re-imaging after it
@@ -133,7 +134,7 @@ def test_the_card_shows_the_level_as_the_patient_view_does_and_the_text_agrees()
     detail = card.detail or ""
     assert "T12 fixed on 22 May 2024: SINS not applicable" in detail
     assert "SINS at T12: 14" not in detail
-    assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
+    assert f"ORDER ServiceRequest/vp [warning] {listed(card.summary)}" in text
     assert "T12 was fixed with screws on 22 May 2024" in text
     assert decisions.orders[0].summary == card.summary
 
@@ -145,7 +146,7 @@ def test_the_card_of_a_repeat_vertebroplasty_shows_sins_before_the_cement():
     assert "T12 SINS 14 before cement on 22 May 2024" in detail
     assert "SINS at T12: 14 (unstable)" not in detail
     assert "Vertebroplasty at T12 on 22 May 2024 already recorded" in detail
-    assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
+    assert f"ORDER ServiceRequest/vp [warning] {listed(card.summary)}" in text
 
 
 def test_the_summary_names_the_treatment_day_once_and_every_surface_says_it():
@@ -155,7 +156,7 @@ def test_the_summary_names_the_treatment_day_once_and_every_surface_says_it():
     assert card.summary == (
         "Vertebroplasty T12: T12 already fixed on 22 May 2024; findings before it — re-image"
     )
-    assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
+    assert f"ORDER ServiceRequest/vp [warning] {listed(card.summary)}" in text
     assert html.escape(card.summary, quote=False) in patient_page(decisions)
     # without the treatment named before it, the finding keeps its level and day
     assert criterion_3(single(resources, "T12")).finding == REIMAGE
@@ -171,7 +172,7 @@ def test_screws_after_cement_at_the_level_are_named_as_an_escalation_not_a_repea
     assert "Vertebroplasty at T12 on 22 May 2024 already recorded" in detail
     assert "repeat" not in detail
     assert "screws after the cement" in detail
-    assert f"ORDER ServiceRequest/fx [warning] {card.summary}" in text
+    assert f"ORDER ServiceRequest/fx [warning] {listed(card.summary)}" in text
     # A second vertebroplasty at the same level is still asked about as a repeat.
     _, (again,), _ = surfaces(patient_before(VP_DONE), order("vp", "22510", "T12"))
     assert "what a repeat procedure would treat" in (again.detail or "")
@@ -196,7 +197,7 @@ def test_findings_in_the_month_of_cement_dated_by_its_month_are_never_said_to_co
     assert "not known to be re-imaged since" in detail
     assert "T12 SINS 14, findings before or after cement in May 2024: unstable" in detail
     assert "before cement in May 2024" not in detail.replace("before or after cement", "")
-    assert f"ORDER ServiceRequest/vp [warning] {card.summary}" in text
+    assert f"ORDER ServiceRequest/vp [warning] {listed(card.summary)}" in text
     screws = procedure("fx-done", "22842", "T11", "T12", "L1", when="2024-05")
     _, (card,), _ = surfaces(patient_before(screws), order("vp", "22510", "T12"))
     assert card.summary == (

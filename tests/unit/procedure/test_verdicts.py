@@ -32,6 +32,7 @@ from tests.support.records import (
 )
 from tests.unit.decision.test_wording import decisions_for, surfaces
 from tests.unit.procedure.test_check import check, single, statuses
+from tests.unit.surface_readers import listed
 
 UNSTABLE = "SINS 14, unstable: the case series combined cement with pedicle screw fixation"
 # T12 (junctional 3) + mechanical 3 + lytic 2 + de novo deformity 2 + collapse > 50 % 3
@@ -203,8 +204,8 @@ def test_unknown_criteria_lead_over_what_is_unsettled_before_cement_alone(hook):
     assert "cement alone" not in line.split("; +")[0]
     cards, _, text, page = surfaces(decisions)
     assert [c.summary for c in cards if c.summary.startswith("Vertebroplasty")] == [line]
-    assert f"ORDER ServiceRequest/vp [warning] {line}" in text
-    assert html.escape(line, quote=False) in page
+    assert f"ORDER ServiceRequest/vp [warning] {listed(line)}" in text
+    assert html.escape(listed(line), quote=False) in page
 
 
 def test_an_unknown_criterion_leads_over_an_unsettled_alignment_where_both_are_at_the_level():
@@ -647,8 +648,8 @@ def test_a_summary_too_long_drops_whole_findings_and_says_how_many_more(extra, s
     assert len(findings(decision.check)) == len(kept) + more
     cards, _, text, page = surfaces(decisions)
     assert [c.summary for c in cards if c.summary.startswith("Vertebroplasty")] == [line]
-    assert f"ORDER ServiceRequest/vp [warning] {line}" in text
-    assert html.escape(line, quote=False) in page
+    assert f"ORDER ServiceRequest/vp [warning] {listed(line)}" in text
+    assert html.escape(listed(line), quote=False) in page
 
 
 def test_a_single_finding_too_long_is_still_cut_at_a_word():
