@@ -1492,3 +1492,17 @@ def test_a_cement_warning_cut_to_fit_keeps_what_to_do_before_cement_alone(code):
     unplaced = condition("fxn", "M84.58XA", onset="2024-05-31T20:00:00Z")
     line = summary(single(default_patient(extra=(_AL2, unplaced)), "T12", code=code))
     assert "settle before cement alone" in line, line
+
+
+@pytest.mark.parametrize("code", [None, "22513"], ids=["vertebroplasty", "kyphoplasty"])
+@pytest.mark.parametrize(
+    "extra", [(_PL2,), (_AL2, _PL2), ()], ids=["posterolateral", "both", "none"]
+)
+def test_a_cut_never_leaves_a_parenthesis_open_or_a_fracture_unnamed(extra, code):
+    # A cement warning cut in its why: "(30…" was left open, and "a vertebral…" or "with no…"
+    # named nothing, beside "record the fracture's level".
+    unplaced = condition("fxn", "M84.58XA", onset="2024-05-31T20:00:00Z")
+    line = summary(single(default_patient(extra=(*extra, unplaced)), "T12", code=code))
+    assert line.count("(") == line.count(")"), line
+    for dangling in ("vertebral…", "with…", "no…", "coded…"):
+        assert dangling not in line, line

@@ -81,3 +81,18 @@ def test_the_report_and_the_page_point_below_not_to_a_card_they_do_not_hold():
     assert line.endswith("; +1 more below"), line
     assert "more in the card" not in text and "more in the card" not in page
     assert "; +1 more below" in html.unescape(page)
+
+
+def test_orders_told_apart_by_long_site_words_keep_what_to_do():
+    # Two orders for sites named in long words, cord compression leading both: the site words
+    # led each line unbounded and pushed out "decompression and radiotherapy first".
+    cord = (finding("frankel-c", "frankel-grade", "frankel-c"),
+            finding("b2", "epidural-spinal-cord-compression", "bilsky-2", level="T12"))  # fmt: skip
+    resources = default_patient(drop=("frankel", "bilsky-t12"), extra=cord)
+    first, second = order("o2", "22510"), order("o3", "22510")
+    first["bodySite"] = [{"text": "the twelfth thoracic vertebra, left pedicle, as discussed"}]
+    second["bodySite"] = [{"text": "the second lumbar vertebra, right pedicle, as discussed"}]
+    decisions = decisions_for(resources, orders=(first, second))
+    lines = [o.summary for o in decisions.orders]
+    assert lines[0] != lines[1], lines
+    assert all("decompression and radiotherapy first" in line for line in lines), lines
