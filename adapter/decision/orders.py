@@ -74,15 +74,20 @@ def order_decisions(checks: Sequence[OrderCheck]) -> tuple[OrderDecision, ...]:
     of 2 — …", other orders by where they were ordered ("twelfth thoracic — …")."""
     lines = [summary(check) for check in checks]
     orders = [_same(check) for check in checks]
+    wheres = [_where(check) for check in checks]
     seen: dict[tuple[object, ...], int] = {}
     out = []
-    for check, line, same in zip(checks, lines, orders, strict=True):
-        if lines.count(line) > 1:
+    for n, (check, line, same) in enumerate(zip(checks, lines, orders, strict=True)):
+        alike = [i for i, other in enumerate(lines) if other == line]
+        if len(alike) > 1:
             if (copies := orders.count(same)) > 1:  # the same order twice: a repeat to cancel?
                 seen[same] = seen.get(same, 0) + 1
                 line = summary(check, f"Duplicate order {seen[same]} of {copies} — ")
             else:  # other orders whose lines read alike: told apart by where they were ordered
-                line = summary(check, f"{_where(check)} — ")
+                where = wheres[n]
+                if not where or [wheres[i] for i in alike].count(where) > 1:
+                    where = f"Order {n + 1} of {len(checks)}"  # no words tell them apart
+                line = summary(check, f"{where} — ")
         out.append(OrderDecision(check, check.indicator, shorten(line), checked=check.judged))
     return tuple(out)
 
@@ -94,6 +99,11 @@ def _same(check: OrderCheck) -> tuple[object, ...]:
 
 
 def _where(check: OrderCheck) -> str:
-    """Where an order was ordered, as it names it: its levels, else its sites' own words."""
-    order = check.order
-    return ", ".join(order.levels) or ", ".join(order.unplaced) or "no site named"
+    """Where an order was ordered, in the words of its sites not read as a level (its levels
+    are in its label already), briefly; empty when it names none."""
+    words = ", ".join(check.order.unplaced)
+    return shorten(words, _WHERE_ROOM) if words else ""
+
+
+# The room the words of an order's sites take before its line: the findings keep theirs.
+_WHERE_ROOM = 24

@@ -278,14 +278,24 @@ def _fit(label: str, parts: list[str], leads: list[_Lead]) -> _Fitted:
 def _cut(said: str, room: int) -> str:
     """Findings cut to ``room`` at a word, then back before the phrase the cut would leave a
     bare "record", "settle the conflicting", "or" or "a" that names nothing ("…: re-image,
-    or…" → "…: re-image…")."""
+    or…" → "…: re-image…"), or a noun cut from what it names ("a vertebral…"); a parenthesis
+    cut open is closed on what was cut ("(30…" → "(…)")."""
     cut = shorten(said, room)
     kept = cut.removesuffix("…")
     while True:
+        if kept.count("(") > kept.count(")"):
+            # "Frankel/AIS C (…)": the parenthesis closed on what was cut from it.
+            closed = f"{kept[: kept.rfind('(')]}(…)"
+            if len(closed) <= room and closed.count("(") == closed.count(")"):
+                return closed
+            kept = kept[: kept.rfind("(")].rstrip(" ,;:")
+            continue
         at, mark = max((kept.rfind(mark), mark) for mark in _MARKS)
-        if at <= 0 or kept[at + len(mark) :].removeprefix("or ") not in _BARE:
-            return f"{kept}…" if kept != cut else cut
-        kept = kept[:at]
+        tail = kept[at + len(mark) :].removeprefix("or ")
+        if at > 0 and (tail in _BARE or tail.split(" ")[-1] in _UNFINISHED):
+            kept = kept[:at]
+            continue
+        return f"{kept}…" if kept != cut else cut
 
 
 # What to do, with nothing named: a phrase cut to these says nothing; and where phrases part.
@@ -294,6 +304,8 @@ _BARE = frozenset(
      "confirm the", "or", "and", "a", "an", "the", "and a"}
 )  # fmt: skip
 _MARKS = ("; ", ": ", " — ", ", ")
+# Words a phrase cannot end on and still name what it is about ("a vertebral…", "with no…").
+_UNFINISHED = frozenset({"a", "an", "the", "and", "vertebral", "with", "no", "coded", "of"})
 
 
 def _forms(check: OrderCheck) -> list[list[str]]:

@@ -865,7 +865,7 @@ def test_a_grade_without_a_level_counting_only_at_the_order_s_own_level_is_not_e
     )
     # The summary keeps the action; where the compression is, its basis says (above).
     assert card.summary.startswith(
-        "Posterior spinal fusion T12: Bilsky 3, level not recorded (30…: suspected cord "
+        "Posterior spinal fusion T12: Bilsky 3, level not recorded (…): suspected cord "
         "compression — decompression and radiotherapy first"
     )
     assert "elsewhere" not in card.summary
