@@ -38,7 +38,10 @@ class OrderDecision:
     def listed(self) -> str:
         """The line as a surface that lists :attr:`items` beneath it says it (the text report,
         the page): what it leaves out is "+2 more below", not in a card it does not hold."""
-        return self.summary.replace(IN_THE_CARD, " more below")
+        line = self.summary
+        return (
+            f"{line.removesuffix(IN_THE_CARD)} more below" if line.endswith(IN_THE_CARD) else line
+        )
 
     @property
     def items(self) -> tuple[str, ...]:
