@@ -5,14 +5,40 @@ decision, every surface)."""
 from __future__ import annotations
 
 import html
+import re
 
-from tests.support.records import condition, default_patient, finding, order, procedure
+import pytest
+
+from adapter.cds.procedure import order_cards
+from tests.support.records import (
+    condition,
+    default_patient,
+    finding,
+    measurement,
+    order,
+    patient,
+    procedure,
+)
 from tests.unit.decision.test_wording import decisions_for, surfaces
 
 _CEMENT = procedure("vp", "22510", "T12", when="2024-05-20T10:00:00Z")
 _FRACTURE = condition("f", "M84.58XA", onset="2024-05-20", level="T12", verification="unconfirmed")
 _COLLAPSE = finding("t12-c2", "vertebral-body-collapse", "lt-50", level="T12")
 _SINS = {"vertebral-body-collapse": "none", "spinal-pain": "pain-free"}
+
+
+def _named(ordered, text):
+    ordered["bodySite"][0]["text"] = text
+    return ordered
+
+
+def _fusion(*levels):
+    return order("f", "X-1", *levels, system="http://hospital.example/codes", text="Lumbar fusion")
+
+
+def _sited(ordered, text):
+    ordered["bodySite"] = [*ordered.get("bodySite", []), {"text": text}]
+    return ordered
 
 
 def test_what_an_orders_line_leaves_to_the_card_is_listed_in_the_report_and_the_page():
@@ -51,8 +77,12 @@ def test_an_order_with_no_level_lists_that_beneath_its_line():
     (verdict,) = decisions.orders
     assert "no level ordered" not in verdict.summary, verdict.summary  # left to the card
     _, _, text, page = surfaces(decisions)
-    assert "    - no level ordered — record the level" in text.splitlines(), text
-    assert "<li>no level ordered — record the level</li>" in page
+    said = (  # in the card's words (the line's "no level ordered — record the level" is short)
+        "The order names no level: every scored level is checked as a candidate. Record the "
+        "level to treat (ServiceRequest.bodySite)."
+    )
+    assert f"    - {said}" in text.splitlines(), text
+    assert f"<li>{said}</li>" in page
 
 
 def test_orders_for_different_sites_are_never_called_duplicates():
@@ -96,3 +126,65 @@ def test_orders_told_apart_by_long_site_words_keep_what_to_do():
     lines = [o.summary for o in decisions.orders]
     assert lines[0] != lines[1], lines
     assert all("decompression and radiotherapy first" in line for line in lines), lines
+
+
+_NO_LEVEL_PATIENT = (
+    patient(),
+    condition("primary", "C34.90"),
+    condition("met", "C79.51"),  # a bone metastasis at no level: no level is scored
+    finding("frankel", "frankel-grade", "frankel-e"),
+    measurement("kps", "89243-0", 80),
+    measurement("inr", "6301-6", 1.1),
+    measurement("platelets", "777-3", 200, "10*9/L"),
+)
+
+
+def _plain(markdown: str) -> str:
+    """A card's Markdown line as plain words: bold and escapes taken off."""
+    return re.sub(r"\\(.)", r"\1", markdown.replace("**", ""))
+
+
+def test_a_patient_with_no_level_is_said_beneath_the_orders_line():
+    # A record with no spinal level (the mCODE example patient, an order in SNOMED CT): the card
+    # said "No spinal level is recorded for this patient, so no level could be checked"; the
+    # report and the page listed only "no level ordered" and the criteria.
+    decisions = decisions_for(list(_NO_LEVEL_PATIENT), orders=(order("o1", "22510"),))
+    (verdict,) = decisions.orders
+    assert not verdict.check.levels
+    said = "No spinal level is recorded for this patient, so no level could be checked."
+    _, card_text, text, page = surfaces(decisions)
+    assert said in card_text
+    assert f"    - {said}" in text.splitlines(), text
+    assert f"<li>{said}</li>" in page
+
+
+@pytest.mark.parametrize(
+    ("resources", "ordered"),
+    [
+        (list(_NO_LEVEL_PATIENT), order("o1", "22510")),
+        (default_patient(), order("o1", "22510")),
+        (default_patient(), order("o1", "22510", "T12")),
+        (default_patient(extra=(_CEMENT,)), order("o1", "22510", "T12")),
+        (default_patient(), _sited(order("o1", "22510"), "twelfth thoracic")),
+        (default_patient(), _sited(order("o1", "22510", "T12"), "L2-L3")),
+        (default_patient(), _sited(order("o1", "22510", "T12"), "[T8](http://x) *now*")),
+        (default_patient(), _named(order("o1", "22510", "T12"), "L2")),
+        (default_patient(), _fusion("L2", "L3")),
+        (default_patient(), _sited(_fusion("L2"), "L4 *left*")),
+        (list(_NO_LEVEL_PATIENT), _fusion()),
+    ],
+)
+def test_what_the_report_lists_of_the_order_itself_is_what_the_card_says(resources, ordered):
+    # The card's opening lines (the order not read, no level, each warning) and the items
+    # beneath the report's line were built apart, and the report's left things out.
+    decisions = decisions_for(resources, orders=(ordered,))
+    (verdict,) = decisions.orders
+    (card,) = order_cards(decisions, "h")
+    detail = card.detail or ""
+    said = []
+    for paragraph in detail.split("\n\n"):  # the order's own lines, up to its first table
+        if re.match(r"\*\*([CTLS]\d+\b|Patient-wide criteria)", paragraph):
+            break
+        said.append(_plain(paragraph))
+    about = [i for i in verdict.items if not re.match(r"(\w+, )?[Cc]riterion \d", i)]
+    assert about == said, (about, said)
