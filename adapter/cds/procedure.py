@@ -43,10 +43,6 @@ _GUIDE = (
     "vertebroplasty for thoracolumbar metastases): a guide to selection, not an indication."
 )
 _NOT_CHECKED = "Not checked: cardiopulmonary fitness, the patient's wishes."
-_NOT_JUDGED = (
-    "Not checked there: confirm the levels and record each as a vertebra code "
-    "(ServiceRequest.bodySite)."
-)
 _TABLE = ["| # | Criterion | Status | Source and date | What to do |", "|---|---|---|---|---|"]
 
 
@@ -103,46 +99,9 @@ def _prognosis(decisions: Decisions) -> list[str]:
     return [md(f"{lead}: {'; '.join([*out, seed])}.")]
 
 
-def _no_level(unplaced: Sequence[str]) -> str:
-    """No level read: none ordered, or sites ordered that were not read as one (named as the order
-    names them, never read as a level from their words)."""
-    if not unplaced:
-        return (
-            "**The order names no level**: every scored level is checked as a candidate. "
-            "Record the level to treat (ServiceRequest.bodySite)."
-        )
-    site = "sites were" if len(unplaced) > 1 else "site was"
-    return (
-        f"**The ordered {site} not read as a level** ({md(', '.join(unplaced))}): every scored "
-        "level is checked as a candidate. Record the level to treat as a vertebra code "
-        "(ServiceRequest.bodySite)."
-    )
-
-
-def _head(check: OrderCheck) -> list[str]:
-    lines: list[str] = []
-    if not check.order.recognised:
-        lines += [
-            f"**Spine procedure not recognised** (code {md(check.order.code)}): the level criteria "
-            "(1, 2, 3, 5, 6) were not checked; the patient-wide criteria below were.",
-            "",
-        ]
-    elif not check.level_named:
-        lines += [_no_level(check.order.unplaced), ""]
-    if check.order.unplaced and (check.level_named or not check.order.recognised):
-        unplaced = md(", ".join(check.order.unplaced))
-        more = f" {_NOT_JUDGED}" if check.order.recognised else ""
-        lines += [f"Ordered sites not read as a level: {unplaced}.{more}", ""]
-    if check.order.recognised and not check.levels:
-        lines += ["No spinal level is recorded for this patient, so no level could be checked.", ""]
-    for concern in check.concerns:
-        lines += [f"**Warning**: {md(concern.detail)}", ""]
-    return lines
-
-
-def _detail(check: OrderCheck, decisions: Decisions) -> str:
-    result = decisions.result
-    lines = _head(check)
+def _detail(decision: OrderDecision, decisions: Decisions) -> str:
+    check, result = decision.check, decisions.result
+    lines = [line for note in decision.notes for line in (note.markdown, "")]
     view = noms_view(result)  # the framework's path at a treated level: context, not a criterion
     for lv in check.levels:
         lines += _level_section(lv, decisions)
@@ -186,7 +145,7 @@ def order_card(
     """One card per order, rendering its verdict; ``key`` tells its uuid from the other cards'
     (by default the order's reference)."""
     check = decision.check
-    detail = _detail(check, decisions) if decision.checked else _unjudged_detail(check)
+    detail = _detail(decision, decisions) if decision.checked else _unjudged_detail(check)
     return Card(
         uuid=card_uuid(hook_instance, key or f"procedure:{check.order.reference}"),
         summary=decision.summary,

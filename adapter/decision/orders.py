@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from adapter.decision.order_notes import Note, order_notes
 from adapter.decision.wording import shorten
 from adapter.procedure.check import OrderCheck
-from adapter.procedure.summary import IN_THE_CARD, about_order, summary
+from adapter.procedure.summary import IN_THE_CARD, summary
 from adapter.vocabulary.cards import Indicator
 
 __all__ = ["Indicator", "OrderDecision", "order_decisions"]
@@ -44,16 +45,22 @@ class OrderDecision:
         )
 
     @property
+    def notes(self) -> tuple[Note, ...]:
+        """What is said of the order itself before its criteria (not recognised, no level read,
+        none recorded for the patient, each warning); none for an order not judged."""
+        return order_notes(self.check) if self.checked else ()
+
+    @property
     def items(self) -> tuple[str, ...]:
         """What the card's detail holds, for a surface with no card (the text report, the page):
-        what is said of the order itself (not recognised, no level read), each warning, then
-        each criterion not met, level by level and then patient-wide, with what to do ("T12,
-        criterion 3 (Pathological fracture or instability at the level): unknown — … → confirm
-        …"). Empty for an order not judged, or meeting them all."""
+        its :attr:`notes` in the card's words, then each criterion not met, level by level and
+        then patient-wide, with what to do ("T12, criterion 3 (Pathological fracture or
+        instability at the level): unknown — … → confirm …"). Empty for an order not judged, or
+        meeting them all."""
         check = self.check
         if not self.checked:
             return ()
-        out = [*about_order(check), *(f"Warning: {concern.detail}" for concern in check.concerns)]
+        out = [note.plain for note in self.notes]
         rows = [(f"{lv.level}, criterion", c) for lv in check.levels for c in lv.criteria
                 if c not in check.patient]  # fmt: skip
         rows += [("Criterion", c) for c in check.patient]

@@ -29,7 +29,6 @@ __all__ = [
     "IDENTITY",
     "IN_THE_CARD",
     "NOT_TO_BE_DONE",
-    "about_order",
     "findings",
     "headline",
     "order_label",
@@ -149,12 +148,6 @@ def _unrecognised(check: OrderCheck) -> list[str]:
     if not check.order.recognised and check.deceased is None:
         return [_NOT_RECOGNISED.format(code=check.order.code)]
     return []
-
-
-def about_order(check: OrderCheck) -> list[str]:
-    """What the line says of the order itself, as it says it: a spine procedure not recognised,
-    no level read from it."""
-    return [*_unrecognised(check), *_unread(check)]
 
 
 def _seriousness(c: Criterion) -> tuple[int, int]:

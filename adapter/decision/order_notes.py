@@ -1,0 +1,82 @@
+"""What is said of a spine order itself before its criteria (contract §5): the procedure not
+recognised, no level read from it, sites not read as a level, no spinal level recorded for the
+patient, each warning. Said once here; the procedure-check card says it in Markdown (the record's
+text escaped) and the text report and the page, which hold no card, in plain words beneath the
+order's line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from adapter.procedure.check import OrderCheck
+from adapter.vocabulary.cards import markdown_text
+from adapter.vocabulary.text import one_line
+
+__all__ = ["Note", "order_notes"]
+
+_NOT_JUDGED = (
+    "Not checked there: confirm the levels and record each as a vertebra code "
+    "(ServiceRequest.bodySite)."
+)
+_CANDIDATES = "every scored level is checked as a candidate"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One thing said of the order: ``lead`` (bold on the card), then ``words``, whose
+    ``{record}`` is the record's own text (a code, the sites' words), escaped on the card only."""
+
+    lead: str
+    words: str
+    record: str = ""
+
+    @property
+    def markdown(self) -> str:
+        lead = f"**{self.lead}**" if self.lead else ""
+        return lead + self.words.format(record=markdown_text(self.record))
+
+    @property
+    def plain(self) -> str:
+        return self.lead + self.words.format(record=one_line(self.record))
+
+
+def _no_level(unplaced: Sequence[str]) -> Note:
+    """No level read: none ordered, or sites ordered that were not read as one (named as the order
+    names them, never read as a level from their words)."""
+    if not unplaced:
+        return Note(
+            "The order names no level",
+            f": {_CANDIDATES}. Record the level to treat (ServiceRequest.bodySite).",
+        )
+    site = "sites were" if len(unplaced) > 1 else "site was"
+    return Note(
+        f"The ordered {site} not read as a level",
+        f" ({{record}}): {_CANDIDATES}. Record the level to treat as a vertebra code "
+        "(ServiceRequest.bodySite).",
+        ", ".join(unplaced),
+    )
+
+
+def order_notes(check: OrderCheck) -> tuple[Note, ...]:
+    """What is said of a judged order before its criteria, in the order the card says it."""
+    order = check.order
+    out: list[Note] = []
+    if not order.recognised:
+        words = (
+            " (code {record}): the level criteria (1, 2, 3, 5, 6) were not checked; the "
+            "patient-wide criteria were."
+        )
+        out.append(Note("Spine procedure not recognised", words, order.code))
+    elif not check.level_named:
+        out.append(_no_level(order.unplaced))
+    if order.unplaced and (check.level_named or not order.recognised):
+        more = f" {_NOT_JUDGED}" if order.recognised else ""
+        sites = ", ".join(order.unplaced)
+        out.append(Note("", f"Ordered sites not read as a level: {{record}}.{more}", sites))
+    if order.recognised and not check.levels:
+        said = "No spinal level is recorded for this patient, so no level could be checked."
+        out.append(Note("", said))
+    out += [Note("Warning", ": {record}", concern.detail) for concern in check.concerns]
+    return tuple(out)
