@@ -10,6 +10,7 @@ import re
 import pytest
 
 from adapter.cds.procedure import order_cards
+from adapter.decision.wording import without_ids
 from tests.support.records import (
     condition,
     default_patient,
@@ -52,8 +53,8 @@ def test_what_an_orders_line_leaves_to_the_card_is_listed_in_the_report_and_the_
     c3 = next(c for c in verdict.check.levels[0].criteria if c.number == 3)
     assert c3.finding is not None and c3.action is not None
     _, _, text, page = surfaces(decisions)
-    for surface in (text, html.unescape(page)):
-        assert c3.finding in surface, surface
+    for surface in (text, html.unescape(page)):  # in the card's row's words
+        assert without_ids(c3.basis) in surface, surface
         assert c3.action in surface, surface
 
 
@@ -188,3 +189,50 @@ def test_what_the_report_lists_of_the_order_itself_is_what_the_card_says(resourc
         said.append(_plain(paragraph))
     about = [i for i in verdict.items if not re.match(r"(\w+, )?[Cc]riterion \d", i)]
     assert about == said, (about, said)
+
+
+def _rows(detail):
+    """The card's criterion rows as (level or "Criterion", number, name, status, basis, action)."""
+    where = "Criterion"
+    for line in detail.split("\n"):
+        if heading := re.match(r"\*\*([CTLS]\d+)\b", line):
+            where = f"{heading[1]}, criterion"
+        elif line == "**Patient-wide criteria**":
+            where = "Criterion"
+        elif re.match(r"\| \d+ \|", line):
+            cells = [_plain(cell.strip()) for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+            yield (where, *cells)
+
+
+@pytest.mark.parametrize(
+    ("resources", "ordered"),
+    [
+        (list(_NO_LEVEL_PATIENT), order("o1", "22510", "T12")),
+        (
+            default_patient(sins=_SINS, extra=(_CEMENT, _FRACTURE, _COLLAPSE)),
+            order("o", "22510", "T12"),
+        ),
+        (default_patient(drop=("inr", "platelets", "frankel")), order("o1", "22510", "T12")),
+        (list(_NO_LEVEL_PATIENT), _fusion("L2")),
+    ],
+)
+def test_each_criterion_the_report_lists_is_the_cards_row(resources, ordered):
+    # The report listed a criterion by the line's short finding, which can hold what to do, and
+    # then what to do again: "… — record its level (bodySite) → record the bone metastasis's
+    # level (bodySite), then check the level". The card's row says what it rests on, then what
+    # to do, once.
+    decisions = decisions_for(resources, orders=(ordered,))
+    (verdict,) = decisions.orders
+    (card,) = order_cards(decisions, "h")
+    listed = [i for i in verdict.items if re.match(r"(\w+, )?[Cc]riterion \d", i)]
+    patient_wide = {str(c.number) for c in verdict.check.patient}
+    levels, everywhere = [], []  # a patient-wide criterion is in each level's table: listed once
+    for where, number, name, status, basis, action in _rows(card.detail or ""):
+        then = f" → {action}" if action else ""
+        if number in patient_wide:
+            row = f"Criterion {number} ({name}): {status} — {basis}{then}"
+            everywhere += [row] if status != "met" and row not in everywhere else []
+        elif status != "met":
+            levels.append(f"{where} {number} ({name}): {status} — {basis}{then}")
+    assert listed == levels + everywhere, (listed, levels + everywhere)
+    assert listed, verdict.items
