@@ -21,6 +21,7 @@ from adapter.cds.cards import card_uuid
 from adapter.cds.models import Card, CodingModel, Source
 from adapter.decision import Decisions, OrderDecision
 from adapter.decision.noms import noms_view
+from adapter.decision.orders import criterion_words
 from adapter.decision.wording import shorten, without_ids
 from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.compression import on_day
@@ -58,8 +59,7 @@ def override_reasons(term: Terminology) -> list[CodingModel]:
 
 
 def _row(c: Criterion) -> str:
-    action = c.action or ""
-    basis = without_ids(c.basis)
+    basis, action = criterion_words(c)
     return f"| {c.number} | {md(c.name)} | **{md(c.status)}** | {md(basis)} | {md(action)} |"
 
 

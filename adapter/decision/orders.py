@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapter.decision.order_notes import Note, order_notes
-from adapter.decision.wording import shorten
+from adapter.decision.wording import shorten, without_ids
 from adapter.procedure.check import OrderCheck
+from adapter.procedure.criteria import Criterion
 from adapter.procedure.summary import IN_THE_CARD, summary
 from adapter.vocabulary.cards import Indicator
 
-__all__ = ["Indicator", "OrderDecision", "order_decisions"]
+__all__ = ["Indicator", "OrderDecision", "criterion_words", "order_decisions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +68,22 @@ class OrderDecision:
         for which, c in rows:
             if c.status == "met":
                 continue
-            then = f" → {c.action}" if c.action else ""
-            said = f"{c.status} — {c.finding or c.basis}{then}"
-            out.append(f"{which} {c.number} ({c.name}): {said}")
+            basis, action = criterion_words(c)
+            then = f" → {action}" if action else ""
+            out.append(f"{which} {c.number} ({c.name}): {c.status} — {basis}{then}")
         return tuple(out)
 
     @property
     def where(self) -> str:
         """The ordered levels, or "level not recorded"."""
         return ", ".join(self.check.order.levels) or "level not recorded"
+
+
+def criterion_words(c: Criterion) -> tuple[str, str]:
+    """A criterion as the card's table and the report's list say it: what it rests on (its
+    sources and dates, without the record's ids), then what to do ("" for nothing). Not the
+    line's finding, which may hold what to do in a few words already."""
+    return without_ids(c.basis), c.action or ""
 
 
 def order_decisions(checks: Sequence[OrderCheck]) -> tuple[OrderDecision, ...]:
