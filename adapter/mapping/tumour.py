@@ -188,6 +188,24 @@ def _in_remission(chosen: Sequence[Primary]) -> tuple[str, ...]:
 
 _LISTED = 8
 _SITE_SETTLE = "record the primary tumour's site: the organ's code, or the Tokuhashi primary site"
+# What settles a range over primaries recorded but not singled out: the first words of the
+# settle, read back by primary_unsettled (the inputs are recorded, not missing).
+_UNCONFIRMED = "confirm the primary tumour Condition"
+_LINK = "link the bone metastasis to its primary tumour (Condition extension condition-related)"
+
+
+def primary_unsettled(basis: Basis) -> bool:
+    """Whether a range rests on primaries recorded but not singled out: one not confirmed, or
+    several, none linked from the metastasis. Recorded, so "uncertain" rather than missing."""
+    return basis.settle is not None and basis.settle.startswith((_UNCONFIRMED, _LINK))
+
+
+def _unsettled(chosen: Sequence[Primary], then: str) -> str | None:
+    """What singles out the primary (confirm it, or link the metastasis to one of several), or
+    ``then`` records the tool's own finding; None when the primaries need neither."""
+    if any(not p.confirmed for p in chosen):
+        return f"{_UNCONFIRMED}, or {then}"
+    return f"{_LINK}, or {then}" if len(chosen) > 1 else None
 
 
 def _ill_defined(chosen: Sequence[Primary]) -> tuple[str, ...]:
@@ -224,9 +242,6 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
         )
         for p in chosen
     )
-    unconfirmed_settle = (
-        "confirm the primary tumour Condition, or record the Tokuhashi primary site"
-    )
     site_pick = _explicit(found, TOKUHASHI_PRIMARY_SITE, PrimarySite)
     if site_pick is not None:
         site, site_basis = enum_input(site_pick, PrimarySite, TOKUHASHI_PRIMARY.settle)
@@ -234,7 +249,8 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
         site = Possible(frozenset(sites))
         settle = None
         if len(sites) > 1:
-            settle = unconfirmed_settle if caveats else _SITE_SETTLE if ill_defined else None
+            settle = _unsettled(chosen, "record the Tokuhashi primary site")
+            settle = settle or (_SITE_SETTLE if ill_defined else None)
         site_basis = Basis(evidence, notes, settle, (*caveats, *ill_defined, *remission))
     else:
         site, site_basis = Possible.unknown(PrimarySite), Basis(settle=TOKUHASHI_PRIMARY.settle)
@@ -251,11 +267,10 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
                 "Growth class not defined for this tumour by the sources: a range until "
                 "tomita-primary-growth is recorded.",
             )
-        settle = (
-            "record the Tomita primary tumour growth (slow, moderate, rapid)"
-            if len(classes) > 1
-            else None
-        )
+        settle = None
+        if len(classes) > 1:
+            growth_settle = "record the Tomita primary tumour growth (slow, moderate, rapid)"
+            settle = _unsettled(chosen, growth_settle) or growth_settle
         growth_basis = Basis(evidence, notes, settle, (*caveats, *ill_defined, *extra, *remission))
     else:
         growth, growth_basis = Possible.unknown(Growth), Basis(settle=TOMITA_PRIMARY.settle)

@@ -26,6 +26,7 @@ from adapter.mapping.placement import (
 )
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.mapping.treatments import Treatment
+from adapter.mapping.tumour import primary_unsettled
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import (
     Alignment,
@@ -609,15 +610,17 @@ def pending_inputs(*scored: tuple[ScoreResult, Mapping[str, Basis]]) -> str:
     describes (the tied worst levels): inputs to record ("missing": not recorded, without a
     level, or recorded but not assessed, as a metastasis coded whose treatability is not),
     inputs recorded that cannot be relied on yet ("uncertain": findings in conflict, only in a
-    preliminary report, or with a fracture coded since them), or both ("missing or
-    uncertain")."""
+    preliminary report, or with a fracture coded since them; a primary tumour not confirmed, or
+    several that the metastasis does not choose between), or both ("missing or uncertain")."""
     missing = uncertain = False
     for result, bases in scored:
         for c in result.components:
             if c.points.certain:
                 continue
             b = bases.get(c.code)
-            if b is not None and (conflicting(b) or preliminary(b) or fractured_since(b)):
+            if b is not None and (
+                conflicting(b) or preliminary(b) or fractured_since(b) or primary_unsettled(b)
+            ):
                 uncertain = True
             else:
                 missing = True
