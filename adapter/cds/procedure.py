@@ -24,7 +24,6 @@ from adapter.decision.noms import noms_view
 from adapter.decision.orders import criterion_words
 from adapter.decision.wording import shorten, without_ids
 from adapter.fhir.read.orders import OrderRecord
-from adapter.mapping.compression import on_day
 from adapter.mapping.terminology import Terminology
 from adapter.pipeline import unstable_before_earlier
 from adapter.procedure.check import LevelCheck, OrderCheck
@@ -74,7 +73,7 @@ def _sins_line(level: str, decisions: Decisions) -> str | None:
     line, done = shown.line or shown.headline, shown.treatment
     # The card shows one line where patient-view has a detail too: what it was scored from.
     if shown.state == "after-treatment" and done is not None and done.time.day not in line:
-        after = f"from the findings after the {done.name}{on_day(done.time.day)}"
+        after = f"from the findings after the {done.dated}"
         if unstable_before_earlier(shown.level) is not None:
             # The line is an earlier cement's picture: the score since is another.
             return f"{line}; SINS {shown.level.result.total} {after}"

@@ -29,7 +29,7 @@ from adapter.decision.orders import Indicator, OrderDecision, order_decisions
 from adapter.decision.sins import SinsDecision, recommendation, sins_decision
 from adapter.decision.unplaced import Unplaced, unplaced_sins
 from adapter.decision.wording import HAEMATOLOGICAL_CAVEAT, unvalidated
-from adapter.mapping.compression import on_day
+from adapter.fhir.read.evidence import on_day
 from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.pipeline import NO_SCORE_BECAUSE, NOT_METASTATIC, PatientResult
 from adapter.procedure.check import check_orders
@@ -144,12 +144,12 @@ def _as_shown(summary: ScoreSummary, view: SinsDecision) -> ScoreSummary:
         return summary
     done, assessment = level.treatment, level.level.assessment
     if assessment.after is not None:  # a fixed level, re-assessed after every treatment there
-        band = f"from findings after the {done.name}{on_day(done.time.day)}"
+        band = f"from findings after the {done.dated}"
     elif (unsure := assessment.unordered) is not None:
         band = f"from findings not known to be before or after the {unsure.name}"
         band += on_day(unsure.time.day)
     else:
-        band = f"as recorded before the {done.name}{on_day(done.time.day)}"
+        band = f"as recorded before the {done.dated}"
     return replace(summary, band=band)
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from adapter.decision.coded import coded_items
 from adapter.decision.item import NeurologyItem
-from adapter.fhir.read.evidence import UNORDERED, Evidence, dated_said, own_times
+from adapter.fhir.read.evidence import UNORDERED, Evidence, dated_said, on_day, own_times
 from adapter.fhir.read.timing import ClinicalTime, same_time
 from adapter.mapping.compression import (
     PRELIMINARY,
@@ -44,7 +44,6 @@ from adapter.mapping.compression import (
     concern,
     day_of,
     days_of,
-    on_day,
     reimaged,
     unplaced_compression,
     untimed_alarm,

@@ -27,10 +27,10 @@ from adapter.decision.sins import (
     fracture_since,
     possibly_unstable_after,
 )
-from adapter.fhir.read.evidence import Basis
+from adapter.fhir.read.evidence import Basis, on_day
 from adapter.fhir.read.timing import follows, same_time
 from adapter.mapping.coded import Coded, coded_compressions
-from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at, on_day
+from adapter.mapping.compression import UNTIMED, Grade, compression_grades, grade_at
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.noms import own_stability
 from adapter.mapping.placement import fracture_unplaced, fractured_since
@@ -267,7 +267,7 @@ def _by_sins(lv: LevelResult, cemented: bool, *, verdict: bool = False) -> _Sins
     if was is not None and t is not None and Stability.UNSTABLE not in values:
         # Unstable by the findings certainly before the cement: had the others come after it,
         # cement alone went to an unstable level; their order settles it (adapter.decision.sins).
-        maybe = before_cement(was, lv.level, f"{t.name}{on_day(t.time.day)}").clause
+        maybe = before_cement(was, lv.level, f"{t.dated}").clause
         return _SinsRead(frozenset(Stability), f"{said}; {maybe}: {CEMENT_POSSIBLE} — either")
     cement = lv.assessment.after or t
     conflicts = conflicting_now(lv) if cemented and cement is not None else []
@@ -280,7 +280,7 @@ def _by_sins(lv: LevelResult, cemented: bool, *, verdict: bool = False) -> _Sins
         order = "after the" if after else "not known to be before or after the"
         possible = POSSIBLE_AFTER if after else POSSIBLE_WITH
         either = "" if verdict else " — either"
-        said = f"{said}; {what}, {order} {cement.name}{on_day(cement.time.day)}: {possible}{either}"
+        said = f"{said}; {what}, {order} {cement.dated}: {possible}{either}"
         return _SinsRead(frozenset(Stability), said, conflict=True)
     return _SinsRead(frozenset(values), said)
 

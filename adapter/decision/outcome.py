@@ -17,8 +17,8 @@ from datetime import date, timedelta
 from typing import Literal
 
 from adapter.decision.wording import without_ids
+from adapter.fhir.read.evidence import on_day
 from adapter.fhir.read.timing import day_text
-from adapter.mapping.compression import on_day
 from adapter.mapping.measures import calendar_day, last_day
 from adapter.mapping.treatments import Treatment, spanned
 from adapter.outcomes import (

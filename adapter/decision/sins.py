@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
 from adapter.decision.unassessed import not_assessed, not_assessed_text
-from adapter.mapping.compression import on_day
+from adapter.fhir.read.evidence import on_day
 from adapter.mapping.sins import fracture_words
 from adapter.mapping.treatments import Treatment, fixation_at, latest_stabilising
 from adapter.pipeline import (
@@ -582,7 +582,7 @@ def _compact(shown: SinsLevel, said: str) -> str:
 def _before_level(lv: LevelResult, latest: Treatment) -> SinsLevel:
     """A treated level shown from findings before its latest stabilising treatment (or of an
     unknown order against it)."""
-    before = f"{lv.level} before {latest.name}{on_day(latest.time.day)}"
+    before = f"{lv.level} before {latest.dated}"
     if (earlier := _earlier_cement(lv)) is not None:  # cement alone given at an unstable level
         return SinsLevel(lv, "before-treatment", "warning", earlier, latest)
     if lv.assessment.unordered is not None:
@@ -628,10 +628,7 @@ def earlier_cement_said(lv: LevelResult) -> str | None:
         return None
     reason, t, was = earlier
     too = "" if reason.startswith("SINS") else f" ({reason})"
-    return (
-        f"Before the {t.name}{on_day(t.time.day)}: SINS {was.result.total}{too}. "
-        f"{CEMENT_ALONE.capitalize()}."
-    )
+    return f"Before the {t.dated}: SINS {was.result.total}{too}. {CEMENT_ALONE.capitalize()}."
 
 
 _UNORDERED = " findings not known to be before or after "
@@ -871,7 +868,7 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
         shown = _recommendation(replace(lv, level=_without_fractures(lv.level)), default)
         order = "Since" if lv.level.assessment.fractured_after else "Not known to be before"
         return (
-            f"{shown} {order} the {t.name}{on_day(t.time.day)}: {since}: the level may have "
+            f"{shown} {order} the {t.dated}: {since}: the level may have "
             "fractured since what is shown — re-image and re-assess it."
         )
     if lv.state == "fixed" and t is not None:
@@ -887,7 +884,7 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
             text += f" {said[:1].upper()}{said[1:]}."
         if (again := lv.level.assessment.again) is not None:
             text += (
-                f" The {t.name}{on_day(t.time.day)} may be the {again.name}"
+                f" The {t.dated} may be the {again.name}"
                 f"{on_day(again.time.day)} recorded again, which every finding used follows: its "
                 "day would settle the order."
             )
@@ -899,7 +896,7 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
         return f"{text} Possibly unstable: {unsettled}; {NO_FIXATION}." if unsettled else text
     if lv.state == "before-treatment" and t is not None:
         text = (
-            f"SINS as recorded before the {t.name}{on_day(t.time.day)}: not re-scored from "
+            f"SINS as recorded before the {t.dated}: not re-scored from "
             "findings older than the treatment; record new findings to re-assess the level."
         )
         if (earlier := earlier_cement_said(lv.level)) is not None:
@@ -911,16 +908,13 @@ def _recommendation(lv: SinsLevel, default: str) -> str:
     text = default
     if lv.state == "after-treatment" and t is not None:
         text = _stopped(text)
-        text += (
-            f" Scored from the findings after the {t.name}{on_day(t.time.day)}; earlier ones are "
-            "listed, not used."
-        )
+        text += f" Scored from the findings after the {t.dated}; earlier ones are listed, not used."
         now = unstable_after_cement(lv.level)
         unstable = False
         if now is not None and lv.level.result.total.low < SINS_UNSTABLE_FROM:
             unstable = True
             text += (
-                f" {now[:1].upper()}{now[1:]} after the {t.name}{on_day(t.time.day)}: unstable "
+                f" {now[:1].upper()}{now[1:]} after the {t.dated}: unstable "
                 f"after cement alone; {NO_FIXATION}."
             )
         was = lv.level.before

@@ -32,7 +32,6 @@ from typing import Literal
 
 from adapter.fhir.read.evidence import Evidence
 from adapter.fhir.read.timing import ClinicalTime
-from adapter.mapping.compression import on_day
 from adapter.mapping.findings import Chosen
 from adapter.mapping.safety import Safety
 from adapter.mapping.staging import Staged
@@ -141,7 +140,7 @@ class Coded:
     def treated(self) -> str:
         """ " before decompression on 5 May 2024", or nothing."""
         done = self.treatment
-        return f" before {done.name}{on_day(done.time.day)}" if done is not None else ""
+        return f" before {done.dated}" if done is not None else ""
 
     @property
     def unsettled(self) -> str:

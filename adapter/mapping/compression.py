@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from adapter.fhir.read.evidence import UNORDERED, Evidence, dated_said, own_times
+from adapter.fhir.read.evidence import UNORDERED, Evidence, dated_said, on_day, own_times
 from adapter.fhir.read.timing import ClinicalTime, at_or_after, certainly_after, latest_moment
 from adapter.mapping.findings import Bilsky, Chosen, WholeSpine
 from adapter.mapping.rules import Rules
@@ -87,16 +87,6 @@ def days_of(evidence: Sequence[Evidence]) -> str:
     another ("Frankel C/E (not known which is later)"; the evidence cites each with its own)."""
     times = own_times(evidence)
     return UNORDERED if len(times) > 1 else day_of(times[0] if times else None)
-
-
-def on_day(day: str) -> str:
-    """ " on 30 May 2024" after a name, " in May 2024" (a month or a year alone), ", not known
-    which is later", or nothing."""
-    if not day:
-        return ""
-    if day == UNORDERED:
-        return f", {day}"
-    return f" on {day}" if len(day.split()) == 3 else f" in {day}"
 
 
 def bracketed(*parts: str) -> str:

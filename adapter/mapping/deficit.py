@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from adapter.fhir.read.evidence import on_day
 from adapter.fhir.read.timing import ClinicalTime, at_or_after
-from adapter.mapping.compression import PRELIMINARY, on_day
+from adapter.mapping.compression import PRELIMINARY
 from adapter.mapping.findings import Chosen
 from adapter.mapping.safety import PalsyGrade, Safety
 from adapter.mapping.treatments import Treatment

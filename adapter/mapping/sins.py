@@ -25,7 +25,6 @@ from typing import TypeVar
 
 from adapter.fhir.read.evidence import Basis, Evidence
 from adapter.fhir.read.timing import ClinicalTime, follows
-from adapter.mapping.compression import on_day
 from adapter.mapping.context import condition_named
 from adapter.mapping.findings import SINS_FINDINGS, Bilsky, Chosen
 from adapter.mapping.inputs import enum_input, only
@@ -220,7 +219,7 @@ def _component(
     if early is not None and placed.chosen is not None:
         basis = basis.plus(caveats=(f"A later {to_confirm(early)}; not used until then.",))
     if src.treatment is not None:
-        when = f"{src.treatment.name}{on_day(src.treatment.time.day)}"
+        when = f"{src.treatment.dated}"
         for kept, said in (
             (src.before, f"Recorded before the {when}"),
             (src.unsure, f"Not known to be before or after the {when}"),

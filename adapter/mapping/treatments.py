@@ -29,7 +29,7 @@ from datetime import date
 from itertools import pairwise
 from typing import Literal
 
-from adapter.fhir.read.evidence import Evidence
+from adapter.fhir.read.evidence import Evidence, on_day
 from adapter.fhir.read.followup import ProcedureRecord
 from adapter.fhir.read.timing import ClinicalTime, latest_moment
 from adapter.mapping.context import Context
@@ -109,6 +109,11 @@ class Treatment:
     def name(self) -> str:
         """How a clinician names it: "vertebroplasty", "vertebroplasty/kyphoplasty", …"""
         return _name(self.kinds, self.augmentation)
+
+    @property
+    def dated(self) -> str:
+        """Its name and day, as every surface says it: "vertebroplasty on 20 May 2024"."""
+        return f"{self.name}{on_day(self.time.day)}"
 
     def at(self, level: str) -> bool:
         return level in self.levels or level in self.bridged

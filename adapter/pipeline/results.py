@@ -7,13 +7,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from adapter.fhir.read.evidence import Basis
+from adapter.fhir.read.evidence import Basis, on_day
 from adapter.fhir.read.followup import ProcedureRecord
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.timing import ClinicalTime, follows
 from adapter.fhir.write.build import provenance_narrative
 from adapter.fhir.write.built import Built
-from adapter.mapping.compression import on_day
 from adapter.mapping.context import AFTER_NOW
 from adapter.mapping.extract import LevelAssessment, PatientAssessment
 from adapter.mapping.inputs import conflicting

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapter import __version__
-from adapter.fhir.read.evidence import Basis, Evidence
+from adapter.fhir.read.evidence import Basis, Evidence, on_day
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData, patients_from_resources, read_input
 from adapter.fhir.read.timing import ClinicalTime, follows
@@ -22,7 +22,6 @@ from adapter.fhir.write.build import (
 )
 from adapter.fhir.write.built import Built
 from adapter.fhir.write.trajectory import build_outcome_observation
-from adapter.mapping.compression import on_day
 from adapter.mapping.extract import (
     LevelAssessment,
     PatientAssessment,
@@ -447,7 +446,7 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
             continue
         if (earlier := unstable_before_earlier(lv)) is not None:  # given at an unstable level
             reason, t, _ = earlier
-            cement = f"{t.name}{on_day(t.time.day)}"
+            cement = f"{t.dated}"
             out.append(unstable_with_cement(reason, lv.level, cement, "before"))
             continue
         now = unstable_reason(lv)
@@ -459,14 +458,14 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
                 possibly_with_cement(
                     lv.level,
                     str(lv.result.total),
-                    f"{with_cement.name}{on_day(with_cement.time.day)}",
+                    f"{with_cement.dated}",
                     "after" if a.after is not None else "unordered",
                     cement_settles(lv),
                 )
             )
             continue
         if a.after is not None:  # scored from findings after the cement
-            cement = f"{a.after.name}{on_day(a.after.time.day)}"
+            cement = f"{a.after.dated}"
             was = unstable_reason(lv.before) if lv.before is not None else None
             if was is not None and was.startswith(RECORDED_UNSTABLE):
                 was = None  # said by the verdict's own words
@@ -476,7 +475,7 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
                 out.append(unstable_with_cement(was, lv.level, cement, "before"))
             continue
         if a.unordered is not None and (was := unstable_unless_before(lv)) is not None:
-            cement = f"{a.unordered.name}{on_day(a.unordered.time.day)}"
+            cement = f"{a.unordered.dated}"
             out.append(before_cement(was, lv.level, cement).sentence)
             continue
         # Before the cement or of an unknown order against it, even a total its band shows is
@@ -488,11 +487,7 @@ def _cement(levels: Sequence[LevelResult], treatments: Sequence[Treatment]) -> l
         )
         if latest is not None:
             order: CementOrder = "unordered" if a.unordered is not None else "before"
-            out.append(
-                unstable_with_cement(
-                    now, lv.level, f"{latest.name}{on_day(latest.time.day)}", order
-                )
-            )
+            out.append(unstable_with_cement(now, lv.level, f"{latest.dated}", order))
     return out
 
 

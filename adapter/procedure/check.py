@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from adapter.fhir.read.evidence import on_day
 from adapter.mapping.coded import coded_compressions, coded_deficits
-from adapter.mapping.compression import compression_grades, grade_at, on_day
+from adapter.mapping.compression import compression_grades, grade_at
 from adapter.mapping.deficit import established_deficit, latest_deficit
 from adapter.mapping.rules import Rules
 from adapter.pipeline import PatientResult

@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from adapter.fhir.read.evidence import on_day as on_or_in
 from adapter.mapping.compression import days_of
-from adapter.mapping.compression import on_day as on_or_in
 from adapter.mapping.findings import Chosen
 from adapter.mapping.placement import preliminary, to_confirm
 from adapter.mapping.sins import Widened, fracture_words

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from adapter.mapping.compression import on_day
+from adapter.fhir.read.evidence import on_day
 from adapter.mapping.treatments import Treatment
 from adapter.procedure.ask import Ask
 from adapter.scoring import LEVELS, Frankel, level_order

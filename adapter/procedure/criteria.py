@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from adapter.fhir.read.evidence import Evidence, dated_said, own_times
+from adapter.fhir.read.evidence import on_day as on_or_in
 from adapter.mapping.compression import CONFIRM_BILSKY, UNTIMED, Grade
-from adapter.mapping.compression import on_day as on_or_in
 from adapter.mapping.findings import Bilsky
 from adapter.mapping.staging import Staged, levels_named
 from adapter.pipeline import PatientResult

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from adapter.fhir.read.evidence import Evidence
+from adapter.fhir.read.evidence import Evidence, on_day
 from adapter.fhir.read.timing import follows
-from adapter.mapping.compression import PRELIMINARY, days_of, on_day
+from adapter.mapping.compression import PRELIMINARY, days_of
 from adapter.mapping.placement import (
     PLACE_IT,
     fractured_since,
@@ -156,7 +156,7 @@ def _fracture_to_settle(
         why.append(f"pathological fracture without a level: {shown_here}")
     maybe_after = ""
     if unordered and prior is not None:
-        when = f"the {prior.treatment.name}{on_day(prior.day)}"
+        when = f"the {prior.treatment.dated}"
         named = cite(staged_evidence(list(unordered), _NEOPLASTIC))
         why.append(f"{named}: not known to be before or after {when}")
         maybe_after = f", maybe after the {prior.treatment.name}"
@@ -208,7 +208,7 @@ def _after_treatment(
     level = at.level
     collapse, evidence = _collapse(at)
     collapse_shown = f"collapse at {level}: {cite(evidence) or 'not recorded'}"
-    when = f"the {prior.treatment.name}{on_day(prior.day)}"
+    when = f"the {prior.treatment.dated}"
     order = f"not known to be before or after {when}"
     named: list[str] = []
     if unsure:
@@ -243,7 +243,7 @@ def _after_treatment(
             finding=prior.reimage,
         )
     if collapse and collapse <= _FRACTURE and not dated(evidence):
-        after = f"{collapse_shown}, after the {prior.treatment.name}{on_day(prior.day)}"
+        after = f"{collapse_shown}, after the {prior.treatment.dated}"
         return _JUDGE.met("; ".join([after, *named]))
     action = REASSESS if dated(evidence) else REIMAGE
     basis = f"{shown}; SINS is not applicable to a level fixed with screws{on_day(prior.day)}"
@@ -500,7 +500,7 @@ def fracture_criterion(
         why.append(f"pathological fracture without a level: {shown}")
     if unordered and prior is not None:
         shown = cite(staged_evidence(unordered, _NEOPLASTIC))
-        when = f"the {prior.treatment.name}{on_day(prior.day)}"
+        when = f"the {prior.treatment.dated}"
         why.append(f"{shown}: not known to be before or after {when}")
     if not evidence and unplaced:
         return _JUDGE.unknown("; ".join(why), action=PLACE_IT, finding=_PLACE_COLLAPSE)

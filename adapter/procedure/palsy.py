@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from adapter.fhir.read.evidence import on_day as on_or_in
 from adapter.mapping.coded import Coded
 from adapter.mapping.compression import UNTIMED, UNTIMED_NORMAL
-from adapter.mapping.compression import on_day as on_or_in
 from adapter.mapping.deficit import Established, palsy_named
 from adapter.mapping.findings import Chosen
 from adapter.procedure.coded import coded_deficit

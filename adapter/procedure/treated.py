@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapter.fhir.read.evidence import on_day
 from adapter.fhir.read.timing import follows, in_utc
-from adapter.mapping.compression import on_day
 from adapter.mapping.treatments import Treatment, latest_stabilising
 from adapter.pipeline import LevelResult, PatientResult
 from adapter.vocabulary import SINS_ALIGNMENT, SINS_BONE_LESION, SINS_COLLAPSE, SINS_POSTEROLATERAL
@@ -88,15 +88,15 @@ class Prior:
         """ "before the vertebroplasty on 22 May 2024" ("before or after" the treatment whose
         order is not known)."""
         if self.unordered is not None:
-            return f"before or after the {self.unordered.name}{on_day(self.unordered.time.day)}"
-        return f"before the {self.treatment.name}{on_day(self.day)}"
+            return f"before or after the {self.unordered.dated}"
+        return f"before the {self.treatment.dated}"
 
     @property
     def reimage(self) -> str:
         """Criterion 3's finding when no finding there certainly follows the treatment."""
         other = self.unordered
         if other is not None and other != self.treatment:
-            when = f"the {other.name}{on_day(other.time.day)}"
+            when = f"the {other.dated}"
             return f"findings at {self.level} not known to be before or after {when} — re-image"
         order = "before or after" if other is not None else "before"
         return f"findings at {self.level} {order} the treatment{on_day(self.day)} — re-image"
@@ -110,7 +110,7 @@ class Prior:
         if other == self.treatment:
             return _REIMAGE_UNORDERED
         # Short enough for the summary: the level is the order's, the treatment another's.
-        return f"findings before or after the {other.name}{on_day(other.time.day)} — re-image"
+        return f"findings before or after the {other.dated} — re-image"
 
     @property
     def done(self) -> str:

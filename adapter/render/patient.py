@@ -17,7 +17,7 @@ from adapter.decision.outcome import OutcomeView, follow_up_words, outcome_view
 from adapter.decision.sins import fracture_since
 from adapter.decision.unplaced import UNPLACED_HEADLINE, UNPLACED_SETTLE
 from adapter.decision.wording import readable_dates
-from adapter.mapping.compression import on_day
+from adapter.fhir.read.evidence import on_day
 from adapter.mapping.levels import unscored_line
 from adapter.mapping.treatments import Treatment
 from adapter.outcomes import TIME_POINTS

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from adapter.fhir.read.records import ResourceRef
 from adapter.fhir.read.timing import ClinicalTime, same_time
 
-__all__ = ["DATED_INPUT", "UNORDERED", "Basis", "Evidence", "dated_said", "own_times"]
+__all__ = ["DATED_INPUT", "UNORDERED", "Basis", "Evidence", "dated_said", "on_day", "own_times"]
 
 # How a caveat about an input that may no longer hold begins: its day count changes every day,
 # so what identifies a result is that the input is dated, never the count (fhir/write/build.py).
@@ -100,6 +100,16 @@ class Basis:
     def latest(self) -> ClinicalTime | None:
         """The latest time of its evidence; None when none is timed."""
         return max((ev.time for ev in self.evidence if ev.time is not None), default=None)
+
+
+def on_day(day: str) -> str:
+    """ " on 30 May 2024" after a name, " in May 2024" (a month or a year alone), ", not known
+    which is later", or nothing."""
+    if not day:
+        return ""
+    if day == UNORDERED:
+        return f", {day}"
+    return f" on {day}" if len(day.split()) == 3 else f" in {day}"
 
 
 def dated_said(evidence: Sequence[Evidence]) -> str:
