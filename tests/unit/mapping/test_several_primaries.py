@@ -61,3 +61,50 @@ def test_linking_the_metastasis_to_one_primary_settles_what_the_advice_says_it_d
     ]
     said = _mitigations(_result(resources))
     assert "tokuhashi-revised" not in said, said  # breast alone: one primary site
+
+
+def _settles(resources):
+    text = text_report(decisions_for(resources))
+    return [ln.strip() for ln in text.splitlines() if ln.strip().startswith("- Primary")]
+
+
+def _linked(met, *primaries):
+    met["extension"] = [
+        {"url": CONDITION_RELATED, "valueReference": {"reference": f"Condition/{p}"}}
+        for p in primaries
+    ]
+    return met
+
+
+def test_primaries_the_metastasis_links_to_are_not_told_to_be_linked():
+    # One metastasis linking to two primaries: the report said "Primary linked from the
+    # metastasis" and, beneath it, "link the bone metastasis to its primary tumour".
+    resources = default_patient(extra=(_BREAST,))
+    met = next(r for r in resources if r["id"] == "met-t12")
+    _linked(met, "primary", "primary2")
+    settles = _settles(resources)
+    assert settles, "no range to settle"
+    assert not any("link the bone metastasis" in line for line in settles), settles
+    assert any("record the Tokuhashi primary site" in line for line in settles), settles
+    said = _mitigations(_result(resources))
+    assert said["tokuhashi-revised"].startswith("Not settled; depending on the uncertain inputs:")
+
+
+def test_a_confirmed_and_a_provisional_primary_are_offered_the_link_that_settles_them():
+    # Confirming the provisional one leaves two confirmed primaries: the range stays. Linking the
+    # metastasis to its primary, or refuting the provisional one, settles it.
+    resources = default_patient(extra=(condition("primary2", "C50.9", verification="provisional"),))
+    settles = _settles(resources)
+    site = next(line for line in settles if line.startswith("- Primary site:"))
+    assert "link the bone metastasis to its primary tumour" in site, site
+    assert "refuted" in site, site
+    assert not site.startswith("- Primary site: confirm the primary tumour Condition"), site
+
+
+def test_an_ill_defined_primary_among_several_still_asks_for_the_organs_code():
+    # Lung and C76.8 (other ill-defined sites): linking the metastasis to the C76.8 primary
+    # leaves it every site group; its organ's code settles it.
+    resources = default_patient(extra=(condition("primary2", "C76.8"),))
+    site = next(line for line in _settles(resources) if line.startswith("- Primary site:"))
+    assert "the organ's code" in site, site
+    assert "link the bone metastasis to its primary tumour" in site, site

@@ -16,6 +16,7 @@ from tests.support.records import (
     default_patient,
     finding,
     measurement,
+    medication,
     order,
     patient,
     procedure,
@@ -236,3 +237,34 @@ def test_each_criterion_the_report_lists_is_the_cards_row(resources, ordered):
             levels.append(f"{where} {number} ({name}): {status} — {basis}{then}")
     assert listed == levels + everywhere, (listed, levels + everywhere)
     assert listed, verdict.items
+
+
+def test_record_text_in_a_criterion_listed_beneath_an_order_is_one_bounded_line():
+    # A medication named in 100,000 characters with line breaks, an escape sequence and a
+    # right-to-left override: the page's item carried them raw and unbounded.
+    drug = medication("m1", "1364445")
+    name = "apixaban\nline2\x1b[31m RED\u202e " + "z" * 100_000
+    drug["medicationCodeableConcept"]["text"] = name
+    drug["medicationCodeableConcept"]["coding"][0]["display"] = name
+    decisions = decisions_for(default_patient(extra=(drug,)), orders=(order("o1", "22510", "T12"),))
+    (verdict,) = decisions.orders
+    assert verdict.items
+    for item in verdict.items:
+        assert not re.search("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", item), item[:200]
+        assert len(item) <= 1_000, len(item)
+    _, _, text, page = surfaces(decisions)
+    assert "\x1b" not in page and "\u202e" not in page
+    assert max(len(line) for line in text.splitlines()) <= 1_000
+
+
+def test_an_order_naming_no_level_for_a_patient_with_none_does_not_offer_candidates():
+    # "every scored level is checked as a candidate" beside "No spinal level is recorded for
+    # this patient": there is none to check.
+    decisions = decisions_for(list(_NO_LEVEL_PATIENT), orders=(order("o1", "22510"),))
+    (verdict,) = decisions.orders
+    (card,) = order_cards(decisions, "h")
+    for surface in (" ".join(verdict.items), card.detail or ""):
+        assert "candidate" not in surface, surface
+        assert "No spinal level is recorded for this patient" in surface.replace(
+            "no spinal", "No spinal"
+        ), surface
