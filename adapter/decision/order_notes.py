@@ -1,8 +1,8 @@
 """What is said of a spine order itself before its criteria (contract §5): the procedure not
-recognised, no level read from it, sites not read as a level, no spinal level recorded for the
-patient, each warning. Said once here; the procedure-check card says it in Markdown (the record's
-text escaped) and the text report and the page, which hold no card, in plain words beneath the
-order's line.
+recognised, no level read from it (and none recorded for the patient to check instead), sites
+not read as a level, each warning. Said once here; the procedure-check card says it in Markdown
+(the record's text escaped) and the text report and the page, which hold no card, in plain
+words beneath the order's line.
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ _NOT_JUDGED = (
     "(ServiceRequest.bodySite)."
 )
 _CANDIDATES = "every scored level is checked as a candidate"
+_NONE_RECORDED = "no spinal level is recorded for this patient, so none could be checked"
 
 
 @dataclass(frozen=True, slots=True)
 class Note:
     """One thing said of the order: ``lead`` (bold on the card), then ``words``, whose
-    ``{record}`` is the record's own text (a code, the sites' words), escaped on the card only."""
+    ``{record}`` is text that may hold the record's own (a code, the sites' words, a warning
+    that quotes them), escaped on the card only and put on one line in plain words."""
 
     lead: str
     words: str
@@ -42,18 +44,20 @@ class Note:
         return self.lead + self.words.format(record=one_line(self.record))
 
 
-def _no_level(unplaced: Sequence[str]) -> Note:
+def _no_level(unplaced: Sequence[str], scored: bool) -> Note:
     """No level read: none ordered, or sites ordered that were not read as one (named as the order
-    names them, never read as a level from their words)."""
+    names them, never read as a level from their words); the patient's scored levels are checked
+    as candidates, or there are none."""
+    checked = _CANDIDATES if scored else _NONE_RECORDED
     if not unplaced:
         return Note(
             "The order names no level",
-            f": {_CANDIDATES}. Record the level to treat (ServiceRequest.bodySite).",
+            f": {checked}. Record the level to treat (ServiceRequest.bodySite).",
         )
     site = "sites were" if len(unplaced) > 1 else "site was"
     return Note(
         f"The ordered {site} not read as a level",
-        f" ({{record}}): {_CANDIDATES}. Record the level to treat as a vertebra code "
+        f" ({{record}}): {checked}. Record the level to treat as a vertebra code "
         "(ServiceRequest.bodySite).",
         ", ".join(unplaced),
     )
@@ -70,13 +74,10 @@ def order_notes(check: OrderCheck) -> tuple[Note, ...]:
         )
         out.append(Note("Spine procedure not recognised", words, order.code))
     elif not check.level_named:
-        out.append(_no_level(order.unplaced))
+        out.append(_no_level(order.unplaced, bool(check.levels)))
     if order.unplaced and (check.level_named or not order.recognised):
         more = f" {_NOT_JUDGED}" if order.recognised else ""
         sites = ", ".join(order.unplaced)
         out.append(Note("", f"Ordered sites not read as a level: {{record}}.{more}", sites))
-    if order.recognised and not check.levels:
-        said = "No spinal level is recorded for this patient, so no level could be checked."
-        out.append(Note("", said))
     out += [Note("Warning", ": {record}", concern.detail) for concern in check.concerns]
     return tuple(out)

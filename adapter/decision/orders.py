@@ -18,6 +18,7 @@ from adapter.procedure.check import OrderCheck
 from adapter.procedure.criteria import Criterion
 from adapter.procedure.summary import IN_THE_CARD, summary
 from adapter.vocabulary.cards import Indicator
+from adapter.vocabulary.text import one_line
 
 __all__ = ["Indicator", "OrderDecision", "criterion_words", "order_decisions"]
 
@@ -71,7 +72,9 @@ class OrderDecision:
             basis, action = criterion_words(c)
             then = f" → {action}" if action else ""
             out.append(f"{which} {c.number} ({c.name}): {c.status} — {basis}{then}")
-        return tuple(out)
+        # Record text (a drug's name, a site's words) on one line and bounded, as the card's
+        # Markdown escaping does for the card.
+        return tuple(shorten(one_line(item), _ITEM_ROOM) for item in out)
 
     @property
     def where(self) -> str:
@@ -125,3 +128,6 @@ def _where(check: OrderCheck) -> str:
 
 # The room the words of an order's sites take before its line: the findings keep theirs.
 _WHERE_ROOM = 24
+# The room of one item beneath an order's line: every criterion's words whole (a few hundred
+# characters), a hostile record's text bounded.
+_ITEM_ROOM = 1_000

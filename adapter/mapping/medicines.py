@@ -20,11 +20,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from adapter.fhir.read.evidence import Evidence
-from adapter.fhir.read.records import MedicationRecord
+from adapter.fhir.read.records import NAME_SHOWN, MedicationRecord
 from adapter.mapping.context import Context, condition_named
 from adapter.mapping.staging import Staged
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.words import names
+from adapter.vocabulary.cards import shorten
 
 __all__ = ["GIVEN_WITHIN", "active_of_kind", "problem_list_use", "unidentified"]
 
@@ -95,7 +96,8 @@ def active_of_kind(
             drug = med.name or ctx.term.display(coded.system or "", coded.code)
         elif (drug := _named_by(ctx.term, med, value_set)) is None:
             continue
-        found.append(Evidence(med.ref, med.time, f"{drug or _UNNAMED[value_set]}, {state}"))
+        named = shorten(drug, NAME_SHOWN) if drug else _UNNAMED[value_set]
+        found.append(Evidence(med.ref, med.time, f"{named}, {state}"))
     return tuple(found)
 
 

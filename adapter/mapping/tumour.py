@@ -140,8 +140,11 @@ class PrimaryInputs:
     growth_basis: Basis
 
 
-def _candidates(staging: Staging) -> tuple[list[Primary], tuple[str, ...], tuple[str, ...]]:
-    """The primaries that count, the notes and the caveats about them."""
+def _candidates(
+    staging: Staging,
+) -> tuple[list[Primary], bool, tuple[str, ...], tuple[str, ...]]:
+    """The primaries that count, whether the metastasis links to them, the notes and the
+    caveats about them."""
     linked = [p for p in staging.primaries if p.condition.ref.reference in staging.linked]
     chosen = linked or staging.primaries
     notes = ("Primary linked from the metastasis (condition-related extension).",) if linked else ()
@@ -158,7 +161,7 @@ def _candidates(staging: Staging) -> tuple[list[Primary], tuple[str, ...], tuple
             f"The primary tumour is recorded only as {listed}, which may or may not be present: "
             "it may be another, so every site is possible until it is confirmed."
         )
-    return chosen, notes, tuple(caveats)
+    return chosen, bool(linked), notes, tuple(caveats)
 
 
 def _explicit(found: Findings, code: str, kind: type[E]) -> Chosen[E] | None:
@@ -187,25 +190,30 @@ def _in_remission(chosen: Sequence[Primary]) -> tuple[str, ...]:
 
 
 _LISTED = 8
-_SITE_SETTLE = "record the primary tumour's site: the organ's code, or the Tokuhashi primary site"
-# What settles a range over primaries recorded but not singled out: the first words of the
-# settle, read back by primary_unsettled (the inputs are recorded, not missing).
-_UNCONFIRMED = "confirm the primary tumour Condition"
+# What settles a range over the primaries recorded, step by step: single out the one that counts
+# (confirm it; link the metastasis to one of several; refute one not present), name the organ of
+# one whose code names no single site, or record the tool's own finding.
+_CONFIRM = "confirm the primary tumour Condition"
 _LINK = "link the bone metastasis to its primary tumour (Condition extension condition-related)"
+_CONFIRM_AND_LINK = (
+    "confirm the primary tumour Condition and link the bone metastasis to it (Condition "
+    "extension condition-related)"
+)
+_REFUTE = "record an unconfirmed primary as refuted if it is not present"
+_ORGAN = "record the primary tumour's site: the organ's code"
+_SITE_SETTLE = f"{_ORGAN}, or the Tokuhashi primary site"
 
 
-def primary_unsettled(basis: Basis) -> bool:
-    """Whether a range rests on primaries recorded but not singled out: one not confirmed, or
-    several, none linked from the metastasis. Recorded, so "uncertain" rather than missing."""
-    return basis.settle is not None and basis.settle.startswith((_UNCONFIRMED, _LINK))
-
-
-def _unsettled(chosen: Sequence[Primary], then: str) -> str | None:
-    """What singles out the primary (confirm it, or link the metastasis to one of several), or
-    ``then`` records the tool's own finding; None when the primaries need neither."""
-    if any(not p.confirmed for p in chosen):
-        return f"{_UNCONFIRMED}, or {then}"
-    return f"{_LINK}, or {then}" if len(chosen) > 1 else None
+def _singling_out(chosen: Sequence[Primary], linked: bool) -> list[str]:
+    """What would single out the primary that counts: confirming the one recorded; among several,
+    linking the metastasis to its own (unless it links to them already) and refuting one not
+    present (confirming it would leave several)."""
+    unconfirmed = [p for p in chosen if not p.confirmed]
+    if len(chosen) == 1:
+        return [_CONFIRM] if unconfirmed else []
+    if len(unconfirmed) == len(chosen):  # none confirmed: linking leaves one unconfirmed
+        return [_CONFIRM] if linked else [_CONFIRM_AND_LINK]
+    return [*([] if linked else [_LINK]), *([_REFUTE] if unconfirmed else [])]
 
 
 def _ill_defined(chosen: Sequence[Primary]) -> tuple[str, ...]:
@@ -228,7 +236,10 @@ def _ill_defined(chosen: Sequence[Primary]) -> tuple[str, ...]:
 
 
 def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryInputs:
-    chosen, notes, caveats = _candidates(staging)
+    chosen, linked, notes, caveats = _candidates(staging)
+    steps = _singling_out(chosen, linked)
+    # Recorded but not singled out: several, or one not confirmed.
+    unsure = len(chosen) > 1 or any(not p.confirmed for p in chosen)
     remission = _in_remission(chosen)
     ill_defined = _ill_defined(chosen)
     sites: set[PrimarySite] = set()
@@ -248,10 +259,13 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
     elif sites:
         site = Possible(frozenset(sites))
         settle = None
-        if len(sites) > 1:
-            settle = _unsettled(chosen, "record the Tokuhashi primary site")
-            settle = settle or (_SITE_SETTLE if ill_defined else None)
-        site_basis = Basis(evidence, notes, settle, (*caveats, *ill_defined, *remission))
+        if len(sites) > 1 and (steps or not ill_defined):
+            organ = [_ORGAN] if ill_defined else []
+            settle = ", or ".join([*steps, *organ, "record the Tokuhashi primary site"])
+        elif len(sites) > 1:
+            settle = _SITE_SETTLE
+        caveats_all = (*caveats, *ill_defined, *remission)
+        site_basis = Basis(evidence, notes, settle, caveats_all, unsure and len(sites) > 1)
     else:
         site, site_basis = Possible.unknown(PrimarySite), Basis(settle=TOKUHASHI_PRIMARY.settle)
 
@@ -269,9 +283,10 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
             )
         settle = None
         if len(classes) > 1:
-            growth_settle = "record the Tomita primary tumour growth (slow, moderate, rapid)"
-            settle = _unsettled(chosen, growth_settle) or growth_settle
-        growth_basis = Basis(evidence, notes, settle, (*caveats, *ill_defined, *extra, *remission))
+            record = "record the Tomita primary tumour growth (slow, moderate, rapid)"
+            settle = ", or ".join([*steps, record])
+        caveats_all = (*caveats, *ill_defined, *extra, *remission)
+        growth_basis = Basis(evidence, notes, settle, caveats_all, unsure and len(classes) > 1)
     else:
         growth, growth_basis = Possible.unknown(Growth), Basis(settle=TOMITA_PRIMARY.settle)
     return PrimaryInputs(site, site_basis, growth, growth_basis)

@@ -25,7 +25,6 @@ from adapter.mapping.placement import (
 )
 from adapter.mapping.rules import DEFAULT_RULES, Rules, rules_of
 from adapter.mapping.treatments import Treatment
-from adapter.mapping.tumour import primary_unsettled
 from adapter.outcomes import PatientOutcome
 from adapter.scoring import (
     Alignment,
@@ -618,7 +617,7 @@ def pending_inputs(*scored: tuple[ScoreResult, Mapping[str, Basis]]) -> str:
                 continue
             b = bases.get(c.code)
             if b is not None and (
-                conflicting(b) or preliminary(b) or fractured_since(b) or primary_unsettled(b)
+                b.uncertain or conflicting(b) or preliminary(b) or fractured_since(b)
             ):
                 uncertain = True
             else:

@@ -76,10 +76,17 @@ class Basis:
     notes: tuple[str, ...] = ()
     settle: str | None = None
     caveats: tuple[str, ...] = ()
+    # Recorded, but not singled out or not confirmed (several primary tumours, a provisional
+    # one): a range over what is recorded is "uncertain", not "missing", in its RiskAssessment.
+    uncertain: bool = False
 
     def plus(self, evidence: Iterable[Evidence] = (), caveats: Iterable[str] = ()) -> Basis:
         return Basis(
-            (*self.evidence, *evidence), self.notes, self.settle, (*self.caveats, *caveats)
+            (*self.evidence, *evidence),
+            self.notes,
+            self.settle,
+            (*self.caveats, *caveats),
+            self.uncertain,
         )
 
     @property

@@ -153,9 +153,12 @@ def test_a_patient_with_no_level_is_said_beneath_the_orders_line():
     decisions = decisions_for(list(_NO_LEVEL_PATIENT), orders=(order("o1", "22510"),))
     (verdict,) = decisions.orders
     assert not verdict.check.levels
-    said = "No spinal level is recorded for this patient, so no level could be checked."
+    said = (  # one note: no level ordered, none to check instead
+        "The order names no level: no spinal level is recorded for this patient, so none could "
+        "be checked. Record the level to treat (ServiceRequest.bodySite)."
+    )
     _, card_text, text, page = surfaces(decisions)
-    assert said in card_text
+    assert said in card_text.replace("**", "")
     assert f"    - {said}" in text.splitlines(), text
     assert f"<li>{said}</li>" in page
 
