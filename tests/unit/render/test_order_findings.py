@@ -271,3 +271,19 @@ def test_an_order_naming_no_level_for_a_patient_with_none_does_not_offer_candida
         assert "No spinal level is recorded for this patient" in surface.replace(
             "no spinal", "No spinal"
         ), surface
+
+
+def test_a_wrong_level_row_says_where_the_metastases_are_and_no_scoring_jargon():
+    # The report's list is the card's rows: criterion 2 at a level with no metastasis said
+    # "no metastasis is recorded at L3" where the line says "(metastases: T12)", and criterion 3
+    # "no scored lesion at L3".
+    decisions = decisions_for(default_patient(), orders=(order("o", "22511", "L3"),))
+    (verdict,) = decisions.orders
+    rows = {c.number: c for c in verdict.check.levels[0].criteria}
+    assert "metastases: T12" in rows[2].basis, rows[2].basis
+    assert "scored lesion" not in rows[3].basis, rows[3].basis
+    assert "no fracture or instability" in rows[3].basis, rows[3].basis
+    unsited = default_patient(extra=(condition("met", "C79.51"),))
+    (verdict,) = decisions_for(unsited, orders=(order("o", "22511", "L3"),)).orders
+    two = next(c for c in verdict.check.levels[0].criteria if c.number == 2)
+    assert "metastases: T12" in two.basis, two.basis
