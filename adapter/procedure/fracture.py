@@ -423,7 +423,7 @@ def fracture_criterion(
         return _JUDGE.met(cite(staged_evidence(confirmed, _NEOPLASTIC)))
     if at is None:
         return _JUDGE.unknown(
-            f"no scored lesion at {level}",
+            f"no metastasis is scored at {level}, so no fracture or instability is known there",
             action="record the metastasis and its collapse",
             finding=f"no fracture or instability recorded at {level}",
         )

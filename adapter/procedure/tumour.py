@@ -84,6 +84,7 @@ def _not_here(level: str, named: list[str], beyond: Sequence[Staged]) -> Absent:
         where = f"{named[0]}, and {regional}" if named else f"metastases: {regional}"
         basis += f"; a bone metastasis recorded by a spinal region that does not hold {level}: "
         basis += _cited(beyond, region=True)
+    basis += f"; {named[0]}" if named else ""  # where they are, as the line says it
     finding = f"No metastasis recorded at {level} ({where}) — check the level"
     return Absent(False, basis, "check the level ordered", finding)
 
@@ -108,7 +109,7 @@ def absent_metastasis(level: str, result: PatientResult) -> Absent:
     where = f"{named[0]}, and {' and '.join(others)}" if named else alone
     return Absent(
         True,
-        f"no metastasis is recorded at {level}; {'; '.join(why)}",
+        f"no metastasis is recorded at {level}; {'; '.join([*why, *named])}",
         "record the bone metastasis's level (bodySite), then check the level",
         f"No metastasis recorded at {level} ({where}) — record its level (bodySite)",
     )

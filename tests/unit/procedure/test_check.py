@@ -162,7 +162,8 @@ def test_a_bone_metastasis_recorded_by_spinal_region_may_be_at_the_ordered_level
     two = next(c for c in checked.levels[0].criteria if c.number == 2)
     assert two.status == "unknown" and checked.indicator == "warning"
     assert two.basis.startswith(f"no metastasis is recorded at L2; {REGION}: ")
-    assert two.basis.endswith("(1 May 2024) (" + region + " names no spinal level)")
+    # the regional metastasis cited, then where the others are, as the line says it
+    assert two.basis.endswith(f"(1 May 2024) ({region} names no spinal level); metastases: T12")
     assert two.action == "record the bone metastasis's level (bodySite), then check the level"
     lead = (
         "No metastasis recorded at L2 (metastases: T12, and one recorded by region only) — "
