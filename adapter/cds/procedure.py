@@ -21,6 +21,7 @@ from adapter.cds.cards import card_uuid
 from adapter.cds.models import Card, CodingModel, Source
 from adapter.decision import Decisions, OrderDecision
 from adapter.decision.noms import noms_view
+from adapter.decision.order_notes import Note
 from adapter.decision.orders import criterion_words
 from adapter.decision.wording import shorten, without_ids
 from adapter.fhir.read.orders import OrderRecord
@@ -98,9 +99,16 @@ def _prognosis(decisions: Decisions) -> list[str]:
     return [md(f"{lead}: {'; '.join([*out, seed])}.")]
 
 
+def _note(note: Note) -> str:
+    """What is said of the order itself, in the card's Markdown: its lead in bold, the
+    record's text escaped."""
+    lead = f"**{note.lead}**" if note.lead else ""
+    return lead + note.words.format(record=md(note.record))
+
+
 def _detail(decision: OrderDecision, decisions: Decisions) -> str:
     check, result = decision.check, decisions.result
-    lines = [line for note in decision.notes for line in (note.markdown, "")]
+    lines = [line for note in decision.notes for line in (_note(note), "")]
     view = noms_view(result)  # the framework's path at a treated level: context, not a criterion
     for lv in check.levels:
         lines += _level_section(lv, decisions)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapter.procedure.check import OrderCheck
-from adapter.vocabulary.cards import markdown_text
 from adapter.vocabulary.text import one_line
 
 __all__ = ["Note", "order_notes"]
@@ -28,16 +27,12 @@ _NONE_RECORDED = "no spinal level is recorded for this patient, so none could be
 class Note:
     """One thing said of the order: ``lead`` (bold on the card), then ``words``, whose
     ``{record}`` is text that may hold the record's own (a code, the sites' words, a warning
-    that quotes them), escaped on the card only and put on one line in plain words."""
+    that quotes them): the card escapes it in its Markdown (adapter/cds/procedure.py), plain
+    words put it on one line."""
 
     lead: str
     words: str
     record: str = ""
-
-    @property
-    def markdown(self) -> str:
-        lead = f"**{self.lead}**" if self.lead else ""
-        return lead + self.words.format(record=markdown_text(self.record))
 
     @property
     def plain(self) -> str:
