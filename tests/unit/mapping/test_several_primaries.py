@@ -108,3 +108,32 @@ def test_an_ill_defined_primary_among_several_still_asks_for_the_organs_code():
     site = next(line for line in _settles(resources) if line.startswith("- Primary site:"))
     assert "the organ's code" in site, site
     assert "link the bone metastasis to its primary tumour" in site, site
+
+
+def test_each_step_offered_for_several_primaries_settles_the_range_when_followed():
+    # Two provisional primaries the metastasis links to: "confirm the primary tumour Condition"
+    # left the other provisional and linked, so the range stayed. Two confirmed and one
+    # provisional, none linked: refuting the provisional one left two confirmed.
+    both = default_patient(drop=("primary",), extra=(_PROVISIONAL,
+        condition("primary2", "C50.9", verification="provisional")))  # fmt: skip
+    _linked(next(r for r in both if r["id"] == "met-t12"), "primary", "primary2")
+    site = next(line for line in _settles(both) if line.startswith("- Primary site:"))
+    assert "record the others as refuted" in site, site
+    three = default_patient(
+        extra=(_BREAST, condition("primary3", "C61", verification="provisional"))
+    )
+    site = next(line for line in _settles(three) if line.startswith("- Primary site:"))
+    assert "refuted" not in site, site
+    assert "link the bone metastasis to its primary tumour" in site, site
+
+
+def test_a_provisional_ill_defined_primary_is_confirmed_with_its_organ():
+    # C76.8 provisional: confirming it leaves every site group its code may be, and an organ's
+    # code still provisional leaves every site: both are needed.
+    alone = default_patient(drop=("primary",), extra=(
+        condition("primary", "C76.8", verification="provisional"),))  # fmt: skip
+    settles = _settles(alone)
+    site = next(line for line in settles if line.startswith("- Primary site:"))
+    assert "confirm the primary tumour Condition with its organ's code" in site, site
+    growth = next(line for line in settles if line.startswith("- Primary tumour growth:"))
+    assert "confirm the primary tumour Condition with its organ's code" in growth, growth

@@ -995,12 +995,13 @@ def test_a_lab_out_of_range_is_said_against_its_limit_as_the_summary_says_it(
     bleeding = next(c for c in checked.levels[0].criteria if c.number == 7)
     assert bleeding.status == "unmet"
     assert bleeding.finding == "; ".join(unmet)
-    said = [part.split(": ")[0] for part in bleeding.basis.split("; ")]
+    said = [part.split(", ")[0] for part in bleeding.basis.split("; ")]  # then its day
     assert said == ([*met, *unmet] if code == "22511" else unmet)
     assert "(≥" not in bleeding.basis  # neither platelet count is said as if it met its limit
     # Each lab cited by its name as a clinician reads it, not the adapter's key ("inr: 2.3").
-    assert f"INR {inr:g} (30 May 2024)" in bleeding.basis
-    assert f"platelets {platelets:g} × 10⁹/L (30 May 2024)" in bleeding.basis
+    assert bleeding.basis.startswith(f"INR {inr:g} (")
+    assert f"platelets {platelets:g} × 10⁹/L (below " in bleeding.basis
+    assert bleeding.basis.count(", 30 May 2024") == 2  # each lab's day, said once
     assert "inr:" not in bleeding.basis and "platelets:" not in bleeding.basis
 
 
@@ -1507,3 +1508,13 @@ def test_a_cut_never_leaves_a_parenthesis_open_or_a_fracture_unnamed(extra, code
     assert line.count("(") == line.count(")"), line
     for dangling in ("vertebral…", "with…", "no…", "coded…"):
         assert dangling not in line, line
+
+
+def test_a_lab_out_of_range_is_said_once_with_its_day():
+    # "INR 3.2 (above 1.5): INR 3.2 (30 May 2024)": the value twice in the card's row.
+    resources = default_patient(drop=("inr",), extra=(measurement("inr", "6301-6", 3.2),))
+    checked = single(resources, "T12")
+    seven = next(c for c in checked.patient if c.number == 7)
+    assert seven.status == "unmet"
+    assert seven.basis.startswith("INR 3.2 (above 1.5), 30 May 2024;"), seven.basis
+    assert seven.basis.count("3.2") == 1, seven.basis

@@ -282,8 +282,60 @@ def test_a_wrong_level_row_says_where_the_metastases_are_and_no_scoring_jargon()
     rows = {c.number: c for c in verdict.check.levels[0].criteria}
     assert "metastases: T12" in rows[2].basis, rows[2].basis
     assert "scored lesion" not in rows[3].basis, rows[3].basis
-    assert "no fracture or instability" in rows[3].basis, rows[3].basis
+    assert "not assessed" in rows[3].basis, rows[3].basis
     unsited = default_patient(extra=(condition("met", "C79.51"),))
     (verdict,) = decisions_for(unsited, orders=(order("o", "22511", "L3"),)).orders
     two = next(c for c in verdict.check.levels[0].criteria if c.number == 2)
     assert "metastases: T12" in two.basis, two.basis
+
+
+@pytest.mark.parametrize(
+    "there",
+    [
+        condition("fx", "M84.58XA", level="L3", verification="provisional"),
+        finding("c3", "vertebral-body-collapse", "gt-50", level="L3"),
+        finding("st3", "spinal-stability", "unstable", level="L3"),
+        condition("ofx", "M80.08XA", level="L3"),
+    ],
+)
+def test_a_level_with_no_metastasis_is_not_said_to_have_no_fracture(there):
+    # "no metastasis is scored at L3, so no fracture or instability is known there" beside a
+    # collapse, a fracture or an "unstable" verdict recorded at L3: not assessed, not absent.
+    decisions = decisions_for(default_patient(extra=(there,)), orders=(order("o", "22511", "L3"),))
+    (verdict,) = decisions.orders
+    three = next(c for c in verdict.check.levels[0].criteria if c.number == 3)
+    for said in (three.basis, three.finding or "", verdict.summary, " ".join(verdict.items)):
+        assert "no fracture" not in said, said
+        assert "instability recorded" not in said and "is known there" not in said, said
+
+
+_ANTITHROMBOTICS = (
+    "apixaban 5 MG Oral Tablet [Eliquis]",
+    "enoxaparin sodium 40 MG in 0.4 ML Prefilled Syringe [Lovenox]",
+    "heparin sodium, porcine 5000 UNT/ML Injectable Solution",
+    "aspirin 81 MG Delayed Release Oral Tablet",
+    "clopidogrel 75 MG Oral Tablet [Plavix]",
+    "rivaroxaban 20 MG Oral Tablet [Xarelto]",
+    "warfarin sodium 5 MG Oral Tablet [Coumadin]",
+    "dabigatran etexilate 150 MG Oral Capsule [Pradaxa]",
+    "ticagrelor 90 MG Oral Tablet [Brilinta]",
+    "fondaparinux sodium 2.5 MG/0.5 ML Prefilled Syringe",
+)
+
+
+def test_every_active_antithrombotic_and_what_to_do_are_listed_beneath_the_order():
+    # Ten active antithrombotics: the bound on an item cut the last drugs, the labs and what to
+    # do from the report and the page (the card kept them).
+    drugs = []
+    for i, name in enumerate(_ANTITHROMBOTICS):
+        drug = medication(f"m{i}", "1364445")
+        drug["medicationCodeableConcept"]["coding"][0]["display"] = name
+        drugs.append(drug)
+    decisions = decisions_for(
+        default_patient(extra=tuple(drugs)), orders=(order("o1", "22510", "T12"),)
+    )
+    (verdict,) = decisions.orders
+    seven = next(i for i in verdict.items if i.startswith("Criterion 7"))
+    for name in _ANTITHROMBOTICS:
+        assert name in seven, name
+    assert seven.endswith("→ check INR, platelets and antithrombotic medication"), seven[-120:]
