@@ -128,6 +128,7 @@ def _where(check: OrderCheck) -> str:
 
 # The room the words of an order's sites take before its line: the findings keep theirs.
 _WHERE_ROOM = 24
-# The room of one item beneath an order's line: every criterion's words whole (a few hundred
-# characters), a hostile record's text bounded.
-_ITEM_ROOM = 1_000
+# The room of one item beneath an order's line: every criterion's words whole (ten active
+# antithrombotics named, 1,300 characters; each record's own words are bounded where they are
+# read), the sum of many hostile ones bounded.
+_ITEM_ROOM = 10_000

@@ -208,9 +208,7 @@ def _merged(bases: Sequence[Basis], settle: str | None) -> Basis:
     """One basis for a component fed by several (NESMS's modified Bauer item)."""
     evidence = tuple(dict.fromkeys(ev for b in bases for ev in b.evidence))
     caveats = tuple(dict.fromkeys(c for b in bases for c in b.caveats))
-    open_ = [b for b in bases if b.settle]
-    uncertain = bool(open_) and all(b.uncertain for b in open_)
-    return Basis(evidence, (), settle if open_ else None, caveats, uncertain)
+    return Basis(evidence, (), settle if any(b.settle for b in bases) else None, caveats)
 
 
 def more_inputs(

@@ -191,29 +191,39 @@ def _in_remission(chosen: Sequence[Primary]) -> tuple[str, ...]:
 
 _LISTED = 8
 # What settles a range over the primaries recorded, step by step: single out the one that counts
-# (confirm it; link the metastasis to one of several; refute one not present), name the organ of
-# one whose code names no single site, or record the tool's own finding.
+# (confirm it; link the metastasis to one of several; refute those not present), name the organ
+# of one whose code names no single site, or record the tool's own finding.
 _CONFIRM = "confirm the primary tumour Condition"
+_CONFIRM_ORGAN = "confirm the primary tumour Condition with its organ's code"
 _LINK = "link the bone metastasis to its primary tumour (Condition extension condition-related)"
 _CONFIRM_AND_LINK = (
     "confirm the primary tumour Condition and link the bone metastasis to it (Condition "
     "extension condition-related)"
 )
-_REFUTE = "record an unconfirmed primary as refuted if it is not present"
+_REFUTE = ("record the unconfirmed primary as refuted if it is not present",
+           "record the unconfirmed primaries as refuted if they are not present")  # fmt: skip
+_CONFIRM_ONE = "confirm the primary tumour Condition and record the others as refuted"
 _ORGAN = "record the primary tumour's site: the organ's code"
 _SITE_SETTLE = f"{_ORGAN}, or the Tokuhashi primary site"
 
 
 def _singling_out(chosen: Sequence[Primary], linked: bool) -> list[str]:
-    """What would single out the primary that counts: confirming the one recorded; among several,
-    linking the metastasis to its own (unless it links to them already) and refuting one not
-    present (confirming it would leave several)."""
-    unconfirmed = [p for p in chosen if not p.confirmed]
+    """What would single out the primary that counts, each step settling the range alone when
+    the record is otherwise right: confirming the one recorded (with its organ's code when its
+    code names no single site); among several, linking the metastasis to its own (unless it
+    links to them already), refuting those not confirmed when one alone is, or confirming one
+    and refuting the rest when none is and the metastasis links to them."""
+    confirmed = [p for p in chosen if p.confirmed]
     if len(chosen) == 1:
-        return [_CONFIRM] if unconfirmed else []
-    if len(unconfirmed) == len(chosen):  # none confirmed: linking leaves one unconfirmed
-        return [_CONFIRM] if linked else [_CONFIRM_AND_LINK]
-    return [*([] if linked else [_LINK]), *([_REFUTE] if unconfirmed else [])]
+        if confirmed:
+            return []
+        return [_CONFIRM_ORGAN if len(chosen[0].sites) > 1 else _CONFIRM]
+    steps = [] if linked else [_LINK if confirmed else _CONFIRM_AND_LINK]
+    if len(confirmed) == 1:
+        steps.append(_REFUTE[len(chosen) > 2])
+    elif not confirmed and linked:
+        steps.append(_CONFIRM_ONE)
+    return steps
 
 
 def _ill_defined(chosen: Sequence[Primary]) -> tuple[str, ...]:
@@ -260,7 +270,7 @@ def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryIn
         site = Possible(frozenset(sites))
         settle = None
         if len(sites) > 1 and (steps or not ill_defined):
-            organ = [_ORGAN] if ill_defined else []
+            organ = [_ORGAN] if ill_defined and len(chosen) > 1 else []
             settle = ", or ".join([*steps, *organ, "record the Tokuhashi primary site"])
         elif len(sites) > 1:
             settle = _SITE_SETTLE

@@ -67,11 +67,17 @@ def _lab(
         return "unknown", named, named
     if chosen is None:
         return "unknown", f"no {label} recorded", f"no {label} recorded"
+    # One value is said with its day ("INR 3.2 (above 1.5), 30 May 2024"), not quoted again;
+    # several of one time (in conflict, the worst judged) are each cited.
+    evidence = chosen.evidence
+    source = f", {evidence[0].dated_day}" if len(evidence) == 1 else f": {cite(evidence)}"
     if not ok:
-        return "unmet", f"{label} {said}: {cite(chosen.evidence)}", f"{label} {said}"
-    if any(ev.dated for ev in chosen.evidence):
-        return "unknown", f"{label} {said}, dated: {cite(chosen.evidence)}", f"{label} dated"
-    return "met", f"{label} {said}: {cite(chosen.evidence)}", ""
+        return "unmet", f"{label} {said}{source}", f"{label} {said}"
+    if any(ev.dated for ev in evidence):
+        if len(evidence) != 1 or "dated" not in source:
+            source = f", dated{source}"
+        return "unknown", f"{label} {said}{source}", f"{label} dated"
+    return "met", f"{label} {said}{source}", ""
 
 
 _NAMED = 3  # unidentified medications named before "+N more"

@@ -423,9 +423,9 @@ def fracture_criterion(
         return _JUDGE.met(cite(staged_evidence(confirmed, _NEOPLASTIC)))
     if at is None:
         return _JUDGE.unknown(
-            f"no metastasis is scored at {level}, so no fracture or instability is known there",
+            f"no metastasis is scored at {level}, so its fracture and stability were not assessed",
             action="record the metastasis and its collapse",
-            finding=f"no fracture or instability recorded at {level}",
+            finding=f"fracture and stability at {level} not assessed",
         )
     # A recorded verdict of instability is instability (SINS never overrides it; cement or
     # screws before it do not undo it).

@@ -57,7 +57,7 @@ def test_the_most_serious_finding_leads_and_the_others_follow_by_name():
     # no metastasis at L1 first; then the INR (unmet); then what is unknown, the cord first
     assert line == (
         "Vertebroplasty L1: No metastasis recorded at L1 (metastases: T12) — check the level; "
-        "INR 1.8 (above 1.5); no Bilsky grade at L1; no fracture or instability recorded at L1"
+        "INR 1.8 (above 1.5); no Bilsky grade at L1; fracture and stability at L1 not assessed"
     )
     assert not re.search(r"criteri\w* \d", line)  # never "criteria 1 unmet"
 
