@@ -154,8 +154,8 @@ def test_a_patient_with_no_level_is_said_beneath_the_orders_line():
     (verdict,) = decisions.orders
     assert not verdict.check.levels
     said = (  # one note: no level ordered, none to check instead
-        "The order names no level: no spinal level is recorded for this patient, so none could "
-        "be checked. Record the level to treat (ServiceRequest.bodySite)."
+        "The order names no level: no level is scored for this patient, so none could be "
+        "checked. Record the level to treat (ServiceRequest.bodySite)."
     )
     _, card_text, text, page = surfaces(decisions)
     assert said in card_text.replace("**", "")
@@ -268,9 +268,7 @@ def test_an_order_naming_no_level_for_a_patient_with_none_does_not_offer_candida
     (card,) = order_cards(decisions, "h")
     for surface in (" ".join(verdict.items), card.detail or ""):
         assert "candidate" not in surface, surface
-        assert "No spinal level is recorded for this patient" in surface.replace(
-            "no spinal", "No spinal"
-        ), surface
+        assert "no level is scored for this patient" in surface, surface
 
 
 def test_a_wrong_level_row_says_where_the_metastases_are_and_no_scoring_jargon():
@@ -339,3 +337,28 @@ def test_every_active_antithrombotic_and_what_to_do_are_listed_beneath_the_order
     for name in _ANTITHROMBOTICS:
         assert name in seven, name
     assert seven.endswith("→ check INR, platelets and antithrombotic medication"), seven[-120:]
+
+
+def test_a_fixation_naming_no_level_says_its_reasons_level_is_checked_not_every_level():
+    # Its reasonReference names the T12 metastasis: only T12 is checked, yet the note said
+    # "every scored level is checked as a candidate" beside an L2 metastasis left unchecked.
+    resources = default_patient(extra=(condition("met-l2", "C79.51", level="L2"),))
+    decisions = decisions_for(resources, orders=(order("o1", "22842", reasons=("met-t12",)),))
+    (verdict,) = decisions.orders
+    assert [lv.level for lv in verdict.check.levels] == ["T12"]
+    (card,) = order_cards(decisions, "h")
+    for surface in (" ".join(verdict.items), card.detail or ""):
+        assert "every scored level" not in surface, surface
+        assert "the level of its reason (T12) is checked" in surface, surface
+
+
+def test_a_patient_whose_only_metastasis_no_score_covers_is_not_said_to_have_no_level():
+    # A metastasis at the coccyx: recorded, not scored; "no spinal level is recorded" was false.
+    coccyx = condition("met-t12", "C79.51", level="coccyx")
+    resources = default_patient(drop=("met-t12",), extra=(coccyx,))
+    decisions = decisions_for(resources, orders=(order("o1", "22510"),))
+    (verdict,) = decisions.orders
+    assert not verdict.check.levels
+    said = " ".join(verdict.items)
+    assert "no spinal level is recorded" not in said, said
+    assert "no level is scored for this patient" in said, said
