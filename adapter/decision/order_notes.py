@@ -20,7 +20,7 @@ _NOT_JUDGED = (
     "(ServiceRequest.bodySite)."
 )
 _CANDIDATES = "every scored level is checked as a candidate"
-_NONE_RECORDED = "no spinal level is recorded for this patient, so none could be checked"
+_NONE_SCORED = "no level is scored for this patient, so none could be checked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +39,21 @@ class Note:
         return self.lead + self.words.format(record=one_line(self.record))
 
 
-def _no_level(unplaced: Sequence[str], scored: bool) -> Note:
+def _checked(check: OrderCheck) -> str:
+    """Which levels an order naming none is checked at: its reasons' (a fixation's
+    reasonReference), else every scored level as a candidate, else none."""
+    if by_reason := check.by_reason:
+        one = len(by_reason) == 1
+        return (
+            f"the level{'' if one else 's'} of its reason{'' if one else 's'} "
+            f"({', '.join(by_reason)}) {'is' if one else 'are'} checked"
+        )
+    return _CANDIDATES if check.levels else _NONE_SCORED
+
+
+def _no_level(unplaced: Sequence[str], checked: str) -> Note:
     """No level read: none ordered, or sites ordered that were not read as one (named as the order
-    names them, never read as a level from their words); the patient's scored levels are checked
-    as candidates, or there are none."""
-    checked = _CANDIDATES if scored else _NONE_RECORDED
+    names them, never read as a level from their words); then which levels are checked."""
     if not unplaced:
         return Note(
             "The order names no level",
@@ -69,7 +79,7 @@ def order_notes(check: OrderCheck) -> tuple[Note, ...]:
         )
         out.append(Note("Spine procedure not recognised", words, order.code))
     elif not check.level_named:
-        out.append(_no_level(order.unplaced, bool(check.levels)))
+        out.append(_no_level(order.unplaced, _checked(check)))
     if order.unplaced and (check.level_named or not order.recognised):
         more = f" {_NOT_JUDGED}" if order.recognised else ""
         sites = ", ".join(order.unplaced)

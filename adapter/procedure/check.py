@@ -36,7 +36,7 @@ from adapter.procedure.criteria import (
 from adapter.procedure.elsewhere import elsewhere_criterion
 from adapter.procedure.fracture import fracture_criterion
 from adapter.procedure.infection import infection_criterion
-from adapter.procedure.orders import Order, treated_levels, untreated_reach
+from adapter.procedure.orders import Order, reason_levels, treated_levels, untreated_reach
 from adapter.procedure.palsy import neurology_criterion
 from adapter.procedure.treated import prior_treatment
 from adapter.vocabulary.cards import Indicator
@@ -138,6 +138,9 @@ class OrderCheck:
     concerns: tuple[Concern, ...] = ()  # warnings that are not criteria
     context: tuple[str, ...] = ()  # information for the surgeon, no verdict
     deceased: str | None = None  # "recorded as deceased on 3 Dec 2026": nothing else is judged
+    # A fixation that names no level: the levels of its reasonReference, checked instead of
+    # every scored level (empty: none named, or the order names its levels).
+    by_reason: tuple[str, ...] = ()
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:
@@ -221,7 +224,16 @@ def check_order(
         patient=patient,
         concerns=(*_disputed(order), *order_concerns(ask, treated, instrumented)),
         context=order_context(ask, [*treated, *instrumented] or list(order.levels)),
+        by_reason=_by_reason(order, result),
     )
+
+
+def _by_reason(order: Order, result: PatientResult) -> tuple[str, ...]:
+    """The levels a fixation naming none is checked at, from its reasonReference (what
+    :func:`treated_levels` takes them from); () when it names levels or no reason has one."""
+    if order.levels or order.kind != "fixation":
+        return ()
+    return tuple(reason_levels(order, result))
 
 
 def check_orders(
