@@ -48,9 +48,6 @@ __all__ = [
     "untreated_reach",
 ]
 
-# The vertebrae: a metastasis "at an unrecorded level" fills no gap between screws.
-_LEVELS = frozenset(LEVELS)
-
 
 @dataclass(frozen=True, slots=True)
 class Order:
@@ -216,19 +213,10 @@ def treated_levels(
     # Cement ordered between the screws: the case series' construct, screws into the adjacent
     # vertebrae, the cemented one treated (contract §5's instrumented levels).
     between = list(between_screws(order.levels, cemented))
-    # Screws above and below a metastasis, none at one and no reason given: the construct
-    # bridges the metastases that fill a gap between its screws whole (contract §5: "the screws
-    # go into the neighbouring vertebrae"), which are judged, the screw levels instrumented;
-    # a gap partly free of metastasis is not taken as one construct, as for cement.
-    bridged = list(between_screws(order.levels, lesions & _LEVELS))
     # With no level to treat by the rule the ordered levels are judged as treated: a construct
     # away from every metastasis is a wrong level to say, never one that meets by default.
     treated = (
-        reasons
-        or [lv for lv in order.levels if lv in lesions]
-        or between
-        or bridged
-        or list(order.levels)
+        reasons or [lv for lv in order.levels if lv in lesions] or between or list(order.levels)
     )
     instrumented = [lv for lv in order.levels if lv not in treated]
     return sorted(treated, key=level_order), instrumented
