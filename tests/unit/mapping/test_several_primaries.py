@@ -137,3 +137,12 @@ def test_a_provisional_ill_defined_primary_is_confirmed_with_its_organ():
     assert "confirm the primary tumour Condition with its organ's code" in site, site
     growth = next(line for line in settles if line.startswith("- Primary tumour growth:"))
     assert "confirm the primary tumour Condition with its organ's code" in growth, growth
+
+
+def test_refuting_is_not_offered_where_the_one_confirmed_primary_names_no_single_site():
+    # C76.8 confirmed, a lung primary provisional: refuting the lung leaves C76.8, every site
+    # group it may be.
+    resources = default_patient(drop=("primary",), extra=(condition("primary", "C76.8"),
+        condition("primary2", "C34.90", verification="provisional")))  # fmt: skip
+    site = next(line for line in _settles(resources) if line.startswith("- Primary site:"))
+    assert "refuted" not in site, site

@@ -1518,3 +1518,14 @@ def test_a_lab_out_of_range_is_said_once_with_its_day():
     assert seven.status == "unmet"
     assert seven.basis.startswith("INR 3.2 (above 1.5), 30 May 2024;"), seven.basis
     assert seven.basis.count("3.2") == 1, seven.basis
+
+
+def test_a_lab_with_no_date_is_said_so_once():
+    # "INR 1.1 (≤ 1.5), dated, no date recorded": dated because it has no date.
+    untimed = measurement("inr", "6301-6", 1.1)
+    del untimed["effectiveDateTime"]
+    checked = single(default_patient(drop=("inr",), extra=(untimed,)), "T12")
+    seven = next(c for c in checked.patient if c.number == 7)
+    assert seven.status == "unknown"
+    assert seven.basis.startswith("INR 1.1 (≤ 1.5), no date recorded, so dated;"), seven.basis
+    assert seven.action == "re-assess: the evidence is dated"

@@ -362,3 +362,14 @@ def test_a_patient_whose_only_metastasis_no_score_covers_is_not_said_to_have_no_
     said = " ".join(verdict.items)
     assert "no spinal level is recorded" not in said, said
     assert "no level is scored for this patient" in said, said
+
+
+def test_a_reason_naming_two_vertebrae_is_one_reason():
+    # One metastasis Condition at T12 and L1: "the levels of its reasons (T12, L1)" named two.
+    met = condition("met-t12", "C79.51", level="T12")
+    met["bodySite"] += condition("x", "C79.51", level="L1")["bodySite"]
+    resources = default_patient(drop=("met-t12",), extra=(met,))
+    decisions = decisions_for(resources, orders=(order("o1", "22842", reasons=("met-t12",)),))
+    (verdict,) = decisions.orders
+    said = " ".join(verdict.items)
+    assert "the levels of its reason (T12, L1) are checked" in said, said
