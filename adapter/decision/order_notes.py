@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapter.procedure.check import OrderCheck
+from adapter.scoring import level_order
 from adapter.vocabulary.text import one_line
 
 __all__ = ["Note", "order_notes"]
@@ -43,11 +44,10 @@ def _checked(check: OrderCheck) -> str:
     """Which levels an order naming none is checked at: its reasons' (a fixation's
     reasonReference), else every scored level as a candidate, else none."""
     if by_reason := check.by_reason:
-        one = len(by_reason) == 1
-        return (
-            f"the level{'' if one else 's'} of its reason{'' if one else 's'} "
-            f"({', '.join(by_reason)}) {'is' if one else 'are'} checked"
-        )
+        levels = sorted({lv for each in by_reason for lv in each}, key=level_order)
+        one, reasons = len(levels) == 1, "reason" if len(by_reason) == 1 else "reasons"
+        noun, verb = ("level", "is") if one else ("levels", "are")
+        return f"the {noun} of its {reasons} ({', '.join(levels)}) {verb} checked"
     return _CANDIDATES if check.levels else _NONE_SCORED
 
 

@@ -219,7 +219,7 @@ def _singling_out(chosen: Sequence[Primary], linked: bool) -> list[str]:
             return []
         return [_CONFIRM_ORGAN if len(chosen[0].sites) > 1 else _CONFIRM]
     steps = [] if linked else [_LINK if confirmed else _CONFIRM_AND_LINK]
-    if len(confirmed) == 1:
+    if len(confirmed) == 1 and len(confirmed[0].sites) == 1:  # refuted, the rest leave one site
         steps.append(_REFUTE[len(chosen) > 2])
     elif not confirmed and linked:
         steps.append(_CONFIRM_ONE)

@@ -68,14 +68,20 @@ def _lab(
     if chosen is None:
         return "unknown", f"no {label} recorded", f"no {label} recorded"
     # One value is said with its day ("INR 3.2 (above 1.5), 30 May 2024"), not quoted again;
-    # several of one time (in conflict, the worst judged) are each cited.
+    # several of one time (in conflict, the worst judged) are each cited. "dated" is said
+    # whenever one is, which the criterion's action reads.
     evidence = chosen.evidence
-    source = f", {evidence[0].dated_day}" if len(evidence) == 1 else f": {cite(evidence)}"
+    dated = any(ev.dated for ev in evidence)
+    mark = ", dated" if dated else ""
+    if len(evidence) != 1:
+        source = f"{mark}: {cite(evidence)}"
+    elif evidence[0].time is None:
+        source = ", no date recorded, so dated"
+    else:
+        source = f", {evidence[0].time.day}{mark}"
     if not ok:
         return "unmet", f"{label} {said}{source}", f"{label} {said}"
-    if any(ev.dated for ev in evidence):
-        if len(evidence) != 1 or "dated" not in source:
-            source = f", dated{source}"
+    if dated:
         return "unknown", f"{label} {said}{source}", f"{label} dated"
     return "met", f"{label} {said}{source}", ""
 

@@ -36,7 +36,7 @@ from adapter.procedure.criteria import (
 from adapter.procedure.elsewhere import elsewhere_criterion
 from adapter.procedure.fracture import fracture_criterion
 from adapter.procedure.infection import infection_criterion
-from adapter.procedure.orders import Order, reason_levels, treated_levels, untreated_reach
+from adapter.procedure.orders import Order, reasons_by_level, treated_levels, untreated_reach
 from adapter.procedure.palsy import neurology_criterion
 from adapter.procedure.treated import prior_treatment
 from adapter.vocabulary.cards import Indicator
@@ -138,9 +138,9 @@ class OrderCheck:
     concerns: tuple[Concern, ...] = ()  # warnings that are not criteria
     context: tuple[str, ...] = ()  # information for the surgeon, no verdict
     deceased: str | None = None  # "recorded as deceased on 3 Dec 2026": nothing else is judged
-    # A fixation that names no level: the levels of its reasonReference, checked instead of
-    # every scored level (empty: none named, or the order names its levels).
-    by_reason: tuple[str, ...] = ()
+    # A fixation that names no level: the levels of each reasonReference that names one,
+    # checked instead of every scored level (empty: none, or the order names its levels).
+    by_reason: tuple[tuple[str, ...], ...] = ()
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:
@@ -228,12 +228,12 @@ def check_order(
     )
 
 
-def _by_reason(order: Order, result: PatientResult) -> tuple[str, ...]:
-    """The levels a fixation naming none is checked at, from its reasonReference (what
+def _by_reason(order: Order, result: PatientResult) -> tuple[tuple[str, ...], ...]:
+    """The levels a fixation naming none is checked at, reason by reason (what
     :func:`treated_levels` takes them from); () when it names levels or no reason has one."""
     if order.levels or order.kind != "fixation":
         return ()
-    return tuple(reason_levels(order, result))
+    return tuple(tuple(levels) for levels in reasons_by_level(order, result))
 
 
 def check_orders(
