@@ -1529,3 +1529,14 @@ def test_a_lab_with_no_date_is_said_so_once():
     assert seven.status == "unknown"
     assert seven.basis.startswith("INR 1.1 (≤ 1.5), no date recorded, so dated;"), seven.basis
     assert seven.action == "re-assess: the evidence is dated"
+
+
+def test_a_lab_given_as_a_bound_is_said_with_its_day():
+    # "INR > 3 (above 1.5, a bound)": when it was taken was said nowhere.
+    lab = measurement("inr", "6301-6", 3.5, when="2024-04-01T08:00:00Z")
+    lab["valueQuantity"] = {"value": 3, "comparator": ">"}
+    lab.pop("valueInteger", None)
+    checked = single(default_patient(drop=("inr",), extra=(lab,)), "T12")
+    seven = next(c for c in checked.patient if c.number == 7)
+    assert seven.status == "unmet"
+    assert seven.basis.startswith("INR > 3 (above 1.5, a bound), 1 Apr 2024;"), seven.basis
