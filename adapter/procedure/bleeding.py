@@ -26,10 +26,11 @@ def _versus(value: float, unit: str, ok: bool, limit: str, out: str) -> str:
     return f"{value:g}{unit} ({limit if ok else out})"
 
 
-def _bounded(bound: Bound, label: str, unit: str, limit: float, high: bool) -> _Part:
+def _bounded(bound: Bound, label: str, unit: str, limit: float, high: bool, day: str) -> _Part:
     """A later value given as a bound ("< 20"): out of range when the bound lies beyond the limit
     whatever the value (platelets < 20 against ≥ 50: contract §5, unmet), else unknown — the
-    bound shown either way. ``high``: the limit is a maximum (INR), else a minimum."""
+    bound shown either way, with its ``day``. ``high``: the limit is a maximum (INR), else a
+    minimum."""
     said = f"{label} {bound.comparator} {bound.number:g}{unit}"
     below = bound.comparator in ("<", "<=")
     strict = bound.comparator in ("<", ">")
@@ -42,10 +43,12 @@ def _bounded(bound: Bound, label: str, unit: str, limit: float, high: bool) -> _
         inside = not below and bound.number >= limit
         side = f"below {limit:g}"
     if out:
-        return "unmet", f"{said} ({side}, a bound)", f"{said} ({side})"
+        return "unmet", f"{said} ({side}, a bound), {day}", f"{said} ({side})"
     if inside:
-        return "unknown", f"{said} (a bound, within the limit) — check", f"{said} (a bound)"
-    return "unknown", f"{said} (a bound: either side of {limit:g}) — check", f"{said} (a bound)"
+        why = f"{said} (a bound, within the limit), {day} — check"
+        return "unknown", why, f"{said} (a bound)"
+    why = f"{said} (a bound: either side of {limit:g}), {day} — check"
+    return "unknown", why, f"{said} (a bound)"
 
 
 def _lab(
@@ -59,10 +62,12 @@ def _lab(
     """One lab value against its limit (``said``: :func:`_versus`); a later record that could
     not be read makes it unknown, named (contract §2 v3), never "no … recorded"; a later bound
     decides when it lies beyond the limit (``limit``: the limit, its unit, whether a maximum)."""
+    when = "date not recorded"
+    if unread is not None and unread.obs.time:
+        when = unread.obs.time.day
     if unread is not None and isinstance(unread.value, Bound) and limit is not None:
-        return _bounded(unread.value, label, limit[1], limit[0], limit[2])
+        return _bounded(unread.value, label, limit[1], limit[0], limit[2], when)
     if unread is not None:
-        when = unread.obs.time.day if unread.obs.time else "date not recorded"
         named = f"{label} {when}: {unread.value}"
         return "unknown", named, named
     if chosen is None:
