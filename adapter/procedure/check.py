@@ -36,7 +36,7 @@ from adapter.procedure.criteria import (
 from adapter.procedure.elsewhere import elsewhere_criterion
 from adapter.procedure.fracture import fracture_criterion
 from adapter.procedure.infection import infection_criterion
-from adapter.procedure.orders import Order, reasons_by_level, treated_levels, untreated_reach
+from adapter.procedure.orders import Order, by_reason, treated_levels, untreated_reach
 from adapter.procedure.palsy import neurology_criterion
 from adapter.procedure.treated import prior_treatment
 from adapter.vocabulary.cards import Indicator
@@ -224,16 +224,8 @@ def check_order(
         patient=patient,
         concerns=(*_disputed(order), *order_concerns(ask, treated, instrumented)),
         context=order_context(ask, [*treated, *instrumented] or list(order.levels)),
-        by_reason=_by_reason(order, result),
+        by_reason=tuple(tuple(levels) for levels in by_reason(order, result)),
     )
-
-
-def _by_reason(order: Order, result: PatientResult) -> tuple[tuple[str, ...], ...]:
-    """The levels a fixation naming none is checked at, reason by reason (what
-    :func:`treated_levels` takes them from); () when it names levels or no reason has one."""
-    if order.levels or order.kind != "fixation":
-        return ()
-    return tuple(tuple(levels) for levels in reasons_by_level(order, result))
 
 
 def check_orders(

@@ -38,6 +38,7 @@ from adapter.vocabulary.systems import code_label
 __all__ = [
     "Kind",
     "Order",
+    "by_reason",
     "decompressed_levels",
     "procedure_orders",
     "reason_levels",
@@ -206,7 +207,7 @@ def treated_levels(
         return [], []
     scored = [lv.level for lv in result.levels]
     if order.kind == "augmentation" or not order.levels:
-        reasons = reason_levels(order, result) if order.kind == "fixation" else []
+        reasons = sorted({lv for each in by_reason(order, result) for lv in each}, key=level_order)
         return (list(order.levels) or reasons or scored), []
     reasons = reason_levels(order, result)
     lesions = set(scored) | {level for level, _ in result.assessment.unscored}
@@ -220,6 +221,15 @@ def treated_levels(
     )
     instrumented = [lv for lv in order.levels if lv not in treated]
     return sorted(treated, key=level_order), instrumented
+
+
+def by_reason(order: Order, result: PatientResult) -> list[list[str]]:
+    """The levels a fixation naming none is checked at, reason by reason (its reasonReference);
+    [] for an order that names its levels, or for cement, which is checked at every scored
+    level instead."""
+    if order.levels or order.kind != "fixation":
+        return []
+    return reasons_by_level(order, result)
 
 
 def reason_levels(order: Order, result: PatientResult) -> list[str]:
