@@ -41,6 +41,7 @@ from tests.unit.procedure.test_check import check, single, statuses
 
 BILSKY = "epidural-spinal-cord-compression"
 T8 = condition("met-t8", "C79.51", level="T8")
+NOTHING_ELSEWHERE = "no metastasis or Bilsky grade recorded at another level"
 STALE = "2024-04-01T09:00:00Z"  # 61 days before NOW: past the 30-day compression window
 
 
@@ -97,7 +98,16 @@ def test_a_level_without_a_grade_is_unknown_and_named():
 def test_a_patient_with_one_level_has_nothing_elsewhere():
     checked = single(default_patient(), "T12")
     assert criterion(checked, 8).status == "met"
-    assert criterion(checked, 8).basis == "no other level recorded"
+    # What "met" rests on is said, not "no other level recorded", which reads as if the other
+    # levels were looked at and found clear.
+    assert criterion(checked, 8).basis == NOTHING_ELSEWHERE
+
+
+def test_a_patient_with_no_spinal_metastasis_has_nothing_recorded_elsewhere():
+    resources = default_patient(drop=("met-t12", "bilsky-t12"))
+    checked = single(resources, "L3")
+    assert criterion(checked, 8, "L3").status == "met"
+    assert criterion(checked, 8, "L3").basis == NOTHING_ELSEWHERE
 
 
 def test_a_recent_clear_whole_spine_mri_settles_the_other_levels():
