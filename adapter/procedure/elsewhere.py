@@ -345,4 +345,4 @@ def _met_basis(
         return f"Bilsky 0–1c at every level the order does not treat ({named})"
     if levels:
         return f"Bilsky 0–1c at every other level ({', '.join(levels)})"
-    return None if any(graded) else "no other level recorded"
+    return None if any(graded) else "no metastasis or Bilsky grade recorded at another level"

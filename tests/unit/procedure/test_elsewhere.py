@@ -751,7 +751,7 @@ def test_a_low_grade_without_a_level_does_not_count_at_a_metastasis_without_a_le
 
 def test_a_metastasis_without_a_level_and_no_grade_leaves_criterion_8_unknown():
     # The only other bone metastasis has no level and nothing grades it: compression there is
-    # not known (§5: never guessed), so criterion 8 is not "met, no other level recorded".
+    # not known (§5: never guessed), so criterion 8 is not "met, no metastasis or Bilsky grade recorded at another level".
     for case, (metastasis, where) in UNLOCATED.items():
         resources = _unlocated(metastasis)[:-1]  # no Bilsky grade without a level
         eight = criterion(single(resources, "L2"), 8, "L2")
