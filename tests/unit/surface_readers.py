@@ -66,15 +66,15 @@ _PAGE_SINS = re.compile(
 
 def listed(line: str) -> str:
     """An order's line as the report and the page say it, above the list of what it leaves out."""
-    return re.sub(r"; \+(\d+) more in the card$", r"; +\1 more below", line)
+    return re.sub(r"; \+(\d+) more in the card$", r"; +\1 more; the full list below", line)
 
 
 def _as_on_the_card(line: str) -> str:
     """An order's line as the card says it: the report and the page, which list beneath it what
-    it leaves out, say "+2 more below" where the card says "+2 more in the card" (and never
+    it leaves out, say "+2 more; the full list below" where the card says "+2 more in the card" (and never
     point to a card they do not hold)."""
     assert " more in the card" not in line, f"a card named where there is none: {line}"
-    return re.sub(r"; \+(\d+) more below$", r"; +\1 more in the card", line)
+    return re.sub(r"; \+(\d+) more; the full list below$", r"; +\1 more in the card", line)
 
 
 def read_page(html: str) -> Reading:
