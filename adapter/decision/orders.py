@@ -22,6 +22,10 @@ from adapter.vocabulary.text import one_line
 
 __all__ = ["Indicator", "OrderDecision", "criterion_words", "order_decisions"]
 
+# The list beneath the line holds every finding, the line's own too: "+6 more below" above seven
+# items would miscount it.
+_BELOW = " more; the full list below"
+
 
 @dataclass(frozen=True, slots=True)
 class OrderDecision:
@@ -40,11 +44,10 @@ class OrderDecision:
     @property
     def listed(self) -> str:
         """The line as a surface that lists :attr:`items` beneath it says it (the text report,
-        the page): what it leaves out is "+2 more below", not in a card it does not hold."""
+        the page): what it leaves out is "+2 more; the full list below", not in a card it does
+        not hold."""
         line = self.summary
-        return (
-            f"{line.removesuffix(IN_THE_CARD)} more below" if line.endswith(IN_THE_CARD) else line
-        )
+        return f"{line.removesuffix(IN_THE_CARD)}{_BELOW}" if line.endswith(IN_THE_CARD) else line
 
     @property
     def notes(self) -> tuple[Note, ...]:
