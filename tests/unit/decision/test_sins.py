@@ -501,11 +501,30 @@ def test_a_fixation_that_bridges_the_level_it_names_fixes_it_on_every_surface():
     assert "Cement alone at T12" not in text_report(with_order)
 
 
-def test_a_fixation_that_does_not_name_the_level_between_its_screws_does_not_fix_it():
-    # Without a reasonReference the record names T11 and L1 only: T12 is not taken as fixed.
+def test_screws_around_a_metastasis_they_do_not_name_fix_it():
+    # Without a reasonReference the record names T11 and L1 only, as billing-derived records
+    # do; the T12 metastasis fills the gap between the screws whole, so the construct bridges
+    # it (as an order of the same screws does): "unstable, surgical consultation" after the
+    # surgery would misread the patient.
     resources = default_patient(
         sins={"spinal-alignment": "subluxation"}, extra=(bridging_fixation(reason=False),)
     )
+    result = result_of(resources)
+    lv = sins_decision(result).levels[0]
+    assert (lv.name, lv.state, lv.indicator) == ("T12", "fixed", "info")
+    (screws,) = [t for t in result.assessment.treatments if "fixation" in t.kinds]
+    assert screws.bridged == ("T12",)
+    assert screws.evidence.summary == "fixation at T11, L1 for the lesion at T12"
+    assert "T12 was bridged by screws above and below it on 31 May 2024" in text_report(
+        decide(result)
+    )
+
+
+def test_screws_around_a_gap_a_metastasis_fills_only_partly_do_not_fix_it():
+    # Screws at T11 and L2, a metastasis at T12 and none at L1: two constructs may be recorded
+    # as one Procedure; T12 is not taken as fixed, and its instability stays said.
+    screws = procedure("ppsf", FIXATION, "T11", "L2", when=AFTER)
+    resources = default_patient(sins={"spinal-alignment": "subluxation"}, extra=(screws,))
     lv = sins_decision(result_of(resources)).levels[0]
     assert (lv.name, lv.state, lv.indicator) == ("T12", "assessed", "critical")
 

@@ -1341,10 +1341,15 @@ def test_cement_between_the_screws_of_the_same_request_is_not_alone_without_a_re
     ]  # fmt: skip
     assert "No metastasis recorded" not in headline(screws)
     assert cement.indicator == "info" and screws.indicator == "info"
-    # Screws ordered alone still judge their own levels (contract §5: no reason, no metastasis
-    # at them), and cement outside their span stays alone.
+    # Screws ordered alone, no reason given and no metastasis at their levels, bridge the
+    # metastasis their span holds: T12 is judged, not T11 and L1 as wrong levels (they said
+    # "No metastasis recorded at T11" and left T12's fracture and compression unjudged). Cement
+    # outside their span stays alone.
     (alone,) = check(default_patient(sins=UNSTABLE_T12), bridge)
-    assert [lv.level for lv in alone.levels if not lv.instrumented] == ["T11", "L1"]
+    assert [(lv.level, lv.instrumented) for lv in alone.levels] == [
+        ("T12", False), ("T11", True), ("L1", True)
+    ]  # fmt: skip
+    assert "No metastasis recorded" not in headline(alone)
     below = {**order("v", "22511", "L2"), "id": "v2"}
     resources = default_patient(
         sins=UNSTABLE_T12, extra=(condition("met-l2", "C79.51", level="L2"),)
@@ -1540,3 +1545,47 @@ def test_a_lab_given_as_a_bound_is_said_with_its_day():
     seven = next(c for c in checked.patient if c.number == 7)
     assert seven.status == "unmet"
     assert seven.basis.startswith("INR > 3 (above 1.5, a bound), 1 Apr 2024;"), seven.basis
+
+
+def test_screws_whose_span_holds_no_metastasis_still_judge_their_own_levels():
+    # A construct away from every metastasis is a wrong level to say, never one that meets.
+    (away,) = check(default_patient(), order("f", "22842", "L2", "L4"))
+    assert [lv.level for lv in away.levels if not lv.instrumented] == ["L2", "L4"]
+    assert "No metastasis recorded at L2" in headline(away)
+
+
+def test_screws_ordered_again_around_a_bridged_metastasis_say_it_is_already_fixed():
+    # Screws placed at T11 and L1 on 22 May with no reasonReference (as billing-derived records
+    # are) bridge the T12 metastasis; the same screws ordered again judge T12 and say it is
+    # already fixed, as the order bridges it too (the record and the order read one rule).
+    done = procedure("px", "22842", "T11", "L1")
+    (again,) = check(default_patient(extra=(done,)), order("o1", "22842", "T11", "L1"))
+    assert again.indicator == "warning"
+    assert "T12 already fixed on 22 May 2024" in headline(again), headline(again)
+    # Cement ordered at T12 after that construct is not cement alone: T12 is within it.
+    (cement,) = check(default_patient(sins=UNSTABLE_T12, extra=(done,)), order("v", "22510", "T12"))
+    said = headline(cement) + " ".join(c.detail for c in cement.concerns)
+    assert "Cement alone" not in said and "T12 already fixed on 22 May 2024" in said, said
+
+
+def test_a_second_construct_around_no_metastasis_in_the_same_order_is_judged():
+    # T4 and T6 bridge the T5 metastasis; L2 and L4 bracket L3, which carries none: those are
+    # wrong levels to say whether the EHR sends the two constructs as one order or as two.
+    resources = default_patient(extra=(condition("met-t5", "C79.51", level="T5"),))
+    (both,) = check(resources, order("o1", "22842", "T4", "T6", "L2", "L4"))
+    assert [lv.level for lv in both.levels if not lv.instrumented] == ["T5", "L2", "L4"]
+    assert [lv.level for lv in both.levels if lv.instrumented] == ["T4", "T6"]
+    assert "No metastasis recorded at L2" in headline(both), headline(both)
+    # A long construct (two screw levels above, two below) is one construct around T12.
+    (long,) = check(default_patient(), order("o2", "22842", "T10", "T11", "L1", "L2"))
+    assert [lv.level for lv in long.levels if not lv.instrumented] == ["T12"]
+
+
+def test_screws_into_one_metastasis_and_around_another_judge_both():
+    # Screws at T11 and L1, metastases at T12 and L1: the construct treats L1 (a screw in it)
+    # and bridges T12; T12's fracture and compression are judged, not left to criterion 8.
+    resources = default_patient(extra=(condition("met-l1", "C79.51", level="L1"),))
+    (screws,) = check(resources, order("o1", "22842", "T11", "L1"))
+    assert [(lv.level, lv.instrumented) for lv in screws.levels] == [
+        ("T12", False), ("L1", False), ("T11", True)
+    ]  # fmt: skip

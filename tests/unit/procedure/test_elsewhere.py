@@ -798,17 +798,17 @@ def test_compression_at_an_unrecognised_order_s_own_level_is_not_elsewhere():
 
 
 def test_compression_at_a_level_a_fixation_bridges_is_not_elsewhere():
-    # Screws at T11 and L1 around the T12 metastasis, no reasonReference: T12 is within the
-    # construct, not another level.
+    # Screws at T11 and L1 around the T12 metastasis, no reasonReference: the construct bridges
+    # T12, which is judged (criterion 5 there), not another level.
     checked, card = _order_card(_bilsky_3_at_t12(), order("f", "22842", "T11", "L1"))
+    assert [(lv.level, lv.instrumented) for lv in checked.levels][0] == ("T12", False)
+    five = next(c for c in checked.levels[0].criteria if c.number == 5)
+    assert five.status == "unmet" and "Bilsky 3" in five.basis
     eight = next(c for c in checked.patient if c.number == 8)
-    assert eight.basis == (
-        "Bilsky 3 at T12 (30 May 2024): suspected cord compression within the construct (T11–L1)"
-    )
+    assert "T12" not in eight.basis  # not compression elsewhere
     assert card.indicator == "critical"
     assert card.summary.startswith(
-        "Pedicle screw fixation T11, L1: Bilsky 3 at T12 (30 May 2024): suspected cord "
-        "compression — "
+        "Pedicle screw fixation T11, L1: Bilsky 3 at T12 (30 May): suspected cord compression — "
     )
     assert "elsewhere" not in card.summary
 
