@@ -9,15 +9,16 @@ spinal procedure is. The codes are data: the five procedure ValueSets in mapping
 
 The treated levels (contract §6) are read here once, for the SINS surfaces and the follow-up
 alike: a cement augmentation's are its bodySite levels; a fixation's those of the metastases its
-reasonReference names, else its bodySite levels that carry a metastasis (§5: the others are
-instrumented). A fixation stabilises its bodySite levels and the treated levels its construct
-spans — screws above and below bridge the level between them; a named level outside the span is
+reasonReference names, else its bodySite levels that carry a metastasis and the metastases that
+fill a gap between its screws whole (§5: the others are instrumented). A fixation stabilises
+its bodySite levels and the treated levels its construct spans — screws above and below bridge
+the level between them; a named level outside the span is
 not taken as fixed (the record disagrees with itself, and SINS there stays shown). Cement done
 by the computation time on the fixation's day, filling a gap between its screws whole, is
 bridged too, whatever the record names as the fixation's reason: screws into the adjacent
 vertebrae and cement into the affected one is the case series' own procedure, and the two are
-one index event (§6). A gap cement leaves partly empty may lie between two constructs that one
-Procedure records; screws alone around a level they name nowhere do not fix it.
+one index event (§6). A gap that cement or metastases leave partly empty may lie between two
+constructs that one Procedure records: nothing in it is taken as fixed.
 """
 
 from __future__ import annotations
@@ -207,7 +208,8 @@ def levels_named(term: Terminology, proc: ProcedureRecord) -> tuple[str, ...]:
 def treated_levels(term: Terminology, proc: ProcedureRecord, staging: Staging) -> tuple[str, ...]:
     """The levels a completed procedure treats (contract §5, §6): its bodySite levels, except
     that a fixation (without cement) treats the levels of the metastases its reasonReference
-    names, else those of its bodySite levels that carry a metastasis."""
+    names, else those of its bodySite levels that carry a metastasis and the metastases that
+    fill a gap between its screws whole."""
     own = levels_named(term, proc)
     kinds = _kinds_of(term, proc)
     if "fixation" not in kinds or "augmentation" in kinds:
@@ -217,7 +219,11 @@ def treated_levels(term: Terminology, proc: ProcedureRecord, staging: Staging) -
     if reasons:
         levels = {lv for les in reasons for lv in les.levels}
     else:
-        levels = set(own) & {lv for les in staging.lesions for lv in les.levels}
+        # Screws into a metastasis treat it; screws above and below metastases that fill the
+        # gap between them whole bridge them (contract §5: the screws go into the neighbouring
+        # vertebrae) — the rule an order of the same screws is checked by (procedure/orders.py).
+        metastases = {lv for les in staging.lesions for lv in les.levels}
+        levels = (set(own) & metastases) | set(between_screws(own, metastases))
     return tuple(sorted(levels, key=level_order))
 
 

@@ -2,9 +2,11 @@
 
 The ordered levels are the ServiceRequest's bodySite. For a vertebroplasty or kyphoplasty each
 ordered level is treated. For a fixation the treated levels are those of the metastasis
-Conditions named by ``reasonReference``, else the ordered levels that carry a metastasis; the
-other ordered levels are instrumented (the screws go into the neighbouring vertebrae); a fixation
-with no treated level by that rule has its ordered levels judged as treated. With no
+Conditions named by ``reasonReference``, else the ordered levels that carry a metastasis and the
+metastases, or the cement the request orders, that fill a gap between its screws whole (bridged,
+as a completed fixation bridges them); the other ordered levels are instrumented (the screws go
+into the neighbouring vertebrae), except those of a construct that treats nothing, alone or beside
+another in the same order, which are judged as treated. With no
 level read (no bodySite, or sites not read as a level: those are named), every scored level is a
 candidate and the card asks to record the level. A spine order the mappings do not recognise is
 checked by the patient-wide criteria only (recognise.py).
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from adapter.fhir.read.orders import OrderRecord
 from adapter.mapping.sites import Site, coded_levels, resolve_site
 from adapter.mapping.terminology import Terminology
-from adapter.mapping.treatments import between_screws
+from adapter.mapping.treatments import between_screws, spanned
 from adapter.pipeline import PatientResult
 from adapter.procedure.ordered import Disputed, disputed_sites, ordered_levels
 from adapter.procedure.recognise import Kind, cemented, decompression, order_kind, order_name
@@ -48,6 +50,8 @@ __all__ = [
     "unreadable_orders",
     "untreated_reach",
 ]
+
+_LEVELS = frozenset(LEVELS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,17 +214,38 @@ def treated_levels(
         reasons = sorted({lv for each in by_reason(order, result) for lv in each}, key=level_order)
         return (list(order.levels) or reasons or scored), []
     reasons = reason_levels(order, result)
-    lesions = set(scored) | {level for level, _ in result.assessment.unscored}
-    # Cement ordered between the screws: the case series' construct, screws into the adjacent
-    # vertebrae, the cemented one treated (contract §5's instrumented levels).
-    between = list(between_screws(order.levels, cemented))
-    # With no level to treat by the rule the ordered levels are judged as treated: a construct
-    # away from every metastasis is a wrong level to say, never one that meets by default.
-    treated = (
-        reasons or [lv for lv in order.levels if lv in lesions] or between or list(order.levels)
-    )
+    if reasons:
+        treated = reasons
+    else:
+        lesions = set(scored) | {level for level, _ in result.assessment.unscored}
+        # Screws into a metastasis treat it. Screws above and below the metastases, or the
+        # cement the same request orders, that fill a gap between them whole bridge them (the
+        # case series' construct: screws into the adjacent vertebrae), as a completed fixation
+        # does (adapter/mapping/treatments.py).
+        placed = lesions & _LEVELS  # a metastasis "at an unrecorded level" fills no gap
+        bridged = {*between_screws(order.levels, placed), *between_screws(order.levels, cemented)}
+        treated = [lv for lv in order.levels if lv in lesions] + sorted(bridged)
+        # The screws of a construct that treats nothing (all of them, when none does) are
+        # judged as treated: a construct away from every metastasis is a wrong level to say,
+        # never one that meets by default, whether it comes alone or beside another.
+        treated += _treating_nothing(order.levels, {*treated})
     instrumented = [lv for lv in order.levels if lv not in treated]
     return sorted(treated, key=level_order), instrumented
+
+
+def _treating_nothing(screws: Sequence[str], treated: set[str]) -> list[str]:
+    """The screw levels of the constructs that treat none of ``treated``: one order may hold two
+    constructs, told apart by a gap between screws that nothing treated fills whole."""
+    placed = sorted(screws, key=level_order)
+    runs: list[list[str]] = []
+    for level in placed:
+        if runs:
+            gap = LEVELS[LEVELS.index(runs[-1][-1]) + 1 : LEVELS.index(level)]
+            if all(lv in treated for lv in gap):  # adjacent, or bridging what it treats
+                runs[-1].append(level)
+                continue
+        runs.append([level])
+    return [lv for run in runs if not any(t in spanned(run) for t in treated) for lv in run]
 
 
 def by_reason(order: Order, result: PatientResult) -> list[list[str]]:

@@ -501,6 +501,11 @@ def test_a_fixation_that_bridges_the_level_it_names_fixes_it_on_every_surface():
     assert "Cement alone at T12" not in text_report(with_order)
 
 
+# A bone metastasis with no level recorded: T12 is then scored from its findings alone, and no
+# metastasis Condition names it (what the cement rules are tested on apart from bridging).
+UNPLACED_MET = condition("met-x", "C79.51")
+
+
 def test_screws_around_a_metastasis_they_do_not_name_fix_it():
     # Without a reasonReference the record names T11 and L1 only, as billing-derived records
     # do; the T12 metastasis fills the gap between the screws whole, so the construct bridges
@@ -547,11 +552,18 @@ def test_screws_above_and_below_cement_on_the_same_day_fix_the_cemented_level():
     assert "T12 was bridged by screws above and below it on 31 May 2024" in said
     (screws,) = [t for t in result.assessment.treatments if "fixation" in t.kinds]
     assert screws.bridged == ("T12",)
-    assert screws.evidence.summary == "fixation at T11, L1 around the cement at T12"
-    # Cement on another day keeps the screws to their own levels: T12 stays cement alone.
+    # T12's metastasis fills the gap too (the screws bridge it whatever the cement's day).
+    assert (
+        screws.evidence.summary
+        == "fixation at T11, L1 for the lesion at T12 around the cement at T12"
+    )
+    # Cement on another day keeps the screws to their own levels around a vertebra no
+    # metastasis Condition names (T12 known from findings only): T12 stays cement alone.
     later = procedure("vp", VERTEBROPLASTY, "T12", when="2024-06-01T08:00:00Z")
     apart = default_patient(
-        sins={"spinal-alignment": "subluxation"}, extra=(bridging_fixation(reason=False), later)
+        drop=("met-t12",),
+        sins={"spinal-alignment": "subluxation"},
+        extra=(bridging_fixation(reason=False), later, UNPLACED_MET),
     )
     lv = sins_decision(result_of(apart)).levels[0]
     assert lv.state != "fixed"
@@ -562,7 +574,7 @@ def test_screws_above_and_below_cement_on_the_same_day_fix_the_cemented_level():
         extra=(bridging_fixation(reason=False), outside, condition("met-l2", "C79.51", level="L2")),
     )
     fixed = [lv.name for lv in sins_decision(result_of(resources)).levels if lv.state == "fixed"]
-    assert fixed == []
+    assert fixed == ["T12"]  # bridged for its metastasis; L2, outside the span, is not
 
 
 def test_cement_between_two_constructs_of_one_procedure_is_not_bridged():
@@ -575,11 +587,15 @@ def test_cement_between_two_constructs_of_one_procedure_is_not_bridged():
 
 
 def test_cement_after_the_computation_time_bridges_nothing():
-    # Screws at 07:00, cement at 11:00, computed at 09:00: the cement is not used, so T12 is
-    # not yet within a construct.
+    # Screws at 07:00, cement at 11:00, computed at 09:00: the cement is not used, so T12 (no
+    # metastasis Condition names it: findings only) is not yet within a construct.
     screws = procedure("ppsf", FIXATION, "T11", "L1", when="2024-06-01T07:00:00Z")
     cement = procedure("vp", VERTEBROPLASTY, "T12", when="2024-06-01T11:00:00Z")
-    resources = default_patient(sins={"spinal-alignment": "subluxation"}, extra=(screws, cement))
+    resources = default_patient(
+        drop=("met-t12",),
+        sins={"spinal-alignment": "subluxation"},
+        extra=(screws, cement, UNPLACED_MET),
+    )
     lv = sins_decision(result_of(resources, now="2024-06-01T09:00:00Z")).levels[0]
     assert lv.state != "fixed" and lv.indicator == "critical"
 
@@ -594,11 +610,15 @@ def test_cement_in_two_levels_between_the_screws_is_named_in_anatomical_order():
     result = result_of(resources)
     (fixation,) = [t for t in result.assessment.treatments if "fixation" in t.kinds]
     assert fixation.bridged == ("T12", "L1")
-    assert fixation.evidence.summary == "fixation at T11, L2 around the cement at T12, L1"
-    # Cement in one of two levels between the screws: the other is not bridged, nor is it.
+    assert fixation.evidence.summary == (
+        "fixation at T11, L2 for the lesion at T12, L1 around the cement at T12, L1"
+    )
+    # Cement in one of two levels between the screws, no metastasis Condition in either: the
+    # other is not bridged, nor is it.
     resources = default_patient(
+        drop=("met-t12",),
         sins={"spinal-alignment": "subluxation"},
-        extra=(screws, CEMENT, condition("met-l1", "C79.51", level="L1")),
+        extra=(screws, CEMENT, UNPLACED_MET),
     )
     fixed = [lv.name for lv in sins_decision(result_of(resources)).levels if lv.state == "fixed"]
     assert fixed == []

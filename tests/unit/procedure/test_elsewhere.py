@@ -801,7 +801,7 @@ def test_compression_at_a_level_a_fixation_bridges_is_not_elsewhere():
     # Screws at T11 and L1 around the T12 metastasis, no reasonReference: the construct bridges
     # T12, which is judged (criterion 5 there), not another level.
     checked, card = _order_card(_bilsky_3_at_t12(), order("f", "22842", "T11", "L1"))
-    assert [(lv.level, lv.instrumented) for lv in checked.levels][0] == ("T12", False)
+    assert (checked.levels[0].level, checked.levels[0].instrumented) == ("T12", False)
     five = next(c for c in checked.levels[0].criteria if c.number == 5)
     assert five.status == "unmet" and "Bilsky 3" in five.basis
     eight = next(c for c in checked.patient if c.number == 8)
