@@ -203,3 +203,20 @@ def test_missing_inputs_give_the_tokuhashi_range_of_every_completion():
     # Known: extraspinal 0 (2), one vertebral level (2), no major organ (2); missing: KPS, site, palsy.
     assert (result.total.low, result.total.high) == (6, 15)
     assert result.band is None
+
+
+def test_a_sins_finding_whose_body_site_is_in_words_only_applies_to_no_level():
+    # "L2" in words is never read as a level; read as a finding without a level it counted at T5,
+    # the only metastatic level, with no word said: an L2 collapse made T5's SINS certain.
+    words = {"text": "L2 vertebral body"}
+    a = extract(
+        met("m", "T5"),
+        obs("x", FINDING, "vertebral-body-collapse", bodySite=words, **answer("gt-50")),
+    )
+    assert not a.levels[0].inputs.collapse.known
+    (said,) = [i.diagnostics for i in a.issues if "Observation/x" in i.diagnostics]
+    assert "in words only" in said and "L2 vertebral body" in said and "applies to none" in said
+    # Placed by its focus on the T5 lesion, it is at T5 whatever its words say.
+    focused = obs("y", FINDING, "vertebral-body-collapse", bodySite=words, **answer("gt-50"))
+    focused["focus"] = [{"reference": "Condition/m"}]
+    assert extract(met("m", "T5"), focused).levels[0].inputs.collapse.known
