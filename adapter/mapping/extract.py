@@ -61,6 +61,7 @@ from adapter.vocabulary import (
     TOMITA_PRIMARY,
     TOMITA_VISCERAL,
 )
+from adapter.vocabulary.cards import shorten
 from adapter.vocabulary.findings import MAJOR_ORGAN_METASTASES, VISCERAL_METASTASES
 
 __all__ = [
@@ -126,7 +127,11 @@ def _warn_unplaceable(ctx: Context, found: Findings) -> None:
         for finding in found.coded.get(code, []):
             if finding.levels is not None and not finding.levels:
                 ref = finding.obs.ref.reference
-                message = f"{ref}: its body site names no spinal level, so it applies to none."
+                words = None if finding.obs.body_sites else finding.obs.site_names[0]
+                why = "names no spinal level"
+                if words:
+                    why = f"is in words only ({shorten(words, 60)!r}), never read as a level"
+                message = f"{ref}: its body site {why}, so it applies to none."
                 ctx.issues.append(Issue("warning", "not-supported", message, ref))
 
 

@@ -240,6 +240,12 @@ def _levels(
             ctx.warn(obs.ref.reference, f"{obs.ref.reference}: {why}: read as at {named}.")
             return levels
         placed = frozenset(s.level for s in sites if s.level is not None)
+    elif code in SINS_FINDINGS and obs.site_names and obs.site_names[0]:
+        # A bodySite in words only places the finding somewhere, never at no level: words are
+        # never read as a level ("L2" in free text is not L2), and a SINS finding without a level
+        # would count at the only metastatic level (contract §2). It applies to none, and is
+        # named (extract.py), unless its focus places it.
+        placed = frozenset()
     if not obs.focus:  # most findings name their level by bodySite alone
         return placed
     focused = frozenset(lv for ref in obs.focus for lv in lesion_levels.get(ref, ()))
