@@ -794,3 +794,32 @@ def test_an_untimed_preliminary_reading_is_asked_for_its_time_too():
     got = follow(procedure("pvp", "22510", levels=["T12"]), early)
     said = [i.diagnostics for i in got.issues if "preliminary" in i.diagnostics]
     assert said and "time" in said[0], said
+
+
+def test_an_onset_on_the_day_the_metastasis_was_recorded_still_dates_it():
+    # onsetDateTime and recordedDate on the same day (EHRs often fill both): the onset was taken
+    # for a recordedDate alone, so a later lesion dated the first metastasis and the
+    # vertebroplasty for the first one was passed over for a fixation nine months later.
+    first = condition("m1", "C79.51", "2024-05-10", levels=["T12"])
+    first["recordedDate"] = "2024-05-10"
+    later = condition("m2", "C79.51", "2025-01-15", levels=["L3"])
+    pvp = procedure("pvp", "22510", levels=["T12"])
+    fix = procedure("fix", "22842", when="2025-02-10T08:00:00+00:00", levels=["L2", "L3", "L4"])
+    got = follow(first, later, pvp, fix)
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
+    assert not [i for i in got.issues if "not taken as the index" in i.diagnostics]
+    # Alone, it is a dated metastasis: no "No dated bone metastasis is recorded".
+    alone = follow(first, pvp, fix)
+    assert not [i for i in alone.issues if "No dated bone metastasis" in i.diagnostics]
+
+
+def test_a_metastasis_dated_only_by_its_record_keeps_a_procedure_from_being_passed_over():
+    # The T12 metastasis has only a recordedDate (entered 1 Jun 2024: it may have begun long
+    # before), a new L3 lesion an onset in 2025: when the first metastasis began is not known,
+    # so the vertebroplasty of May 2024 cannot be shown to be before it and stays the index.
+    first = _recorded_only("m1", "C79.51", "2024-06-01", levels=["T12"])
+    later = condition("m2", "C79.51", "2025-01-15", levels=["L3"])
+    pvp = procedure("pvp", "22510", levels=["T12"])
+    fix = procedure("fix", "22842", when="2025-02-10T08:00:00+00:00", levels=["L2", "L3", "L4"])
+    got = follow(first, later, pvp, fix)
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
