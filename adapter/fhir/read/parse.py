@@ -168,6 +168,8 @@ def _condition(
         notes.append(f"{words} read as possibly current (as unconfirmed).")
     note = " ".join(notes) or None
     names, uncoded = body_site_names(resource.get("bodySite"))
+    onset = parse_time(resource.get("onsetDateTime")) or _period_start(resource.get("onsetPeriod"))
+    recorded = parse_time(resource.get("recordedDate"))
     return ConditionRecord(
         ref=ref,
         patient=patient,
@@ -179,14 +181,13 @@ def _condition(
         site_names=names,
         uncoded_sites=uncoded,
         related=related,
-        time=parse_time(resource.get("onsetDateTime"))
-        or _period_start(resource.get("onsetPeriod"))
-        or parse_time(resource.get("recordedDate")),
+        time=onset or recorded,
         profiles=_profiles(resource),
         name=name,
         abatement=parse_time(resource.get("abatementDateTime"))
         or _abated_by(resource.get("abatementPeriod")),
-        recorded=parse_time(resource.get("recordedDate")),
+        recorded=recorded,
+        onset=onset,
     )
 
 

@@ -118,6 +118,9 @@ class ConditionRecord(NamedTuple):
     # Why its verificationStatus was read as unconfirmed (one given that cannot be read): said
     # once as a warning beside the patient's other issues.
     status_note: str | None = None
+    # When it began (onsetDateTime, else onsetPeriod.start); None when only its recordedDate,
+    # or nothing, dates it. An onset on the day it was recorded is an onset all the same.
+    onset: ClinicalTime | None = None
 
     @property
     def shown_name(self) -> str | None:
