@@ -823,3 +823,39 @@ def test_a_metastasis_dated_only_by_its_record_keeps_a_procedure_from_being_pass
     fix = procedure("fix", "22842", when="2025-02-10T08:00:00+00:00", levels=["L2", "L3", "L4"])
     got = follow(first, later, pvp, fix)
     assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
+
+
+def test_an_undated_complication_is_named_never_dropped():
+    # A surgical-site infection and a cement leak recorded with no date were dropped without a
+    # word, and every surface said "Complications: none recorded since the index procedure".
+    from adapter.cohort.summary import cohort_summary
+
+    ssi = condition("ssi", "T81.41XA", None)
+    ssi.pop("onsetDateTime")
+    leak = {"resourceType": "AdverseEvent", "id": "ae", "actuality": "actual", "subject": {"reference": f"Patient/{P}"},
+            "event": {"coding": [{"system": FINDING, "code": "cement-leakage"}]}}  # fmt: skip
+    got = follow(procedure("pvp", "22510", levels=["T12"]), ssi, leak)
+    assert got.outcome is not None
+    named = sorted(c.named for c in got.outcome.complications)
+    assert named == [
+        "cement leakage (no date: not known to be after the index procedure)",
+        "surgical site infection (no date: not known to be after the index procedure)",
+    ]
+    for ref in ("Condition/ssi", "AdverseEvent/ae"):
+        (said,) = [i.diagnostics for i in got.issues if ref in i.diagnostics]
+        assert "no date" in said and "record when it happened" in said
+    # Not counted as one that happened after the index procedure: named beside them.
+    summary = cohort_summary([got.outcome])
+    assert summary["complications"] == {}
+    assert summary["complications_unconfirmed"] == {
+        "cement-leakage": 1,
+        "surgical-site-infection": 1,
+    }
+
+
+def test_a_complication_after_the_computation_time_is_named():
+    late = condition("ssi", "T81.41XA", "2026-02-01")
+    got = follow(procedure("pvp", "22510", levels=["T12"]), late)
+    assert got.outcome is not None and got.outcome.complications == ()
+    (said,) = [i.diagnostics for i in got.issues if "Condition/ssi" in i.diagnostics]
+    assert "after the computation time" in said and "not used" in said
