@@ -143,12 +143,27 @@ class Complication:
     # The verificationStatus of a Condition that may or may not be present (provisional,
     # differential, unconfirmed): named, never counted as one that happened (contract §2).
     unconfirmed: str | None = None
+    # Recorded with no date: not known to be after the index procedure, so named, never counted
+    # as one that happened after it (nor dropped: "none recorded" would hide it).
+    undated: bool = False
 
     @property
     def named(self) -> str:
-        """ "cement leakage", "surgical site infection (provisional — confirm)"."""
+        """ "cement leakage", "surgical site infection (provisional — confirm)", "cement leakage
+        (no date: not known to be after the index procedure)"."""
         words = self.kind.replace("-", " ")
-        return f"{words} ({self.unconfirmed} — confirm)" if self.unconfirmed else words
+        said = [f"{self.unconfirmed} — confirm"] if self.unconfirmed else []
+        if self.undated:
+            said.append(_UNDATED)
+        return f"{words} ({'; '.join(said)})" if said else words
+
+    @property
+    def certain(self) -> bool:
+        """Confirmed and dated after the index procedure: one that happened."""
+        return self.unconfirmed is None and not self.undated
+
+
+_UNDATED = "no date: not known to be after the index procedure"
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,12 +134,13 @@ def _survival(outcomes: Sequence[PatientOutcome], issues: list[str]) -> dict[str
 
 
 def _complications(outcome: PatientOutcome, *, confirmed: bool) -> set[str]:
-    """The kinds of complication a patient had (``confirmed``), or has recorded only as
-    unconfirmed (a kind also confirmed is not)."""
-    certain = {c.kind for c in outcome.complications if c.unconfirmed is None}
+    """The kinds of complication a patient had (``confirmed``: confirmed and dated after the
+    index procedure), or has recorded only as unconfirmed or with no date (a kind also certain
+    is not)."""
+    certain = {c.kind for c in outcome.complications if c.certain}
     if confirmed:
         return certain
-    return {c.kind for c in outcome.complications if c.unconfirmed is not None} - certain
+    return {c.kind for c in outcome.complications if not c.certain} - certain
 
 
 def _scores(outcomes: Sequence[PatientOutcome]) -> dict[str, Any]:

@@ -124,7 +124,8 @@ def cohort_text(s: Mapping[str, Any]) -> str:
         )
     lines += _outcome_lines(s)
     unconfirmed = s.get("complications_unconfirmed") or {}
-    maybe = f"; unconfirmed: {_counts(unconfirmed)}" if unconfirmed else ""
+    # Recorded as unconfirmed, or with no date (not known to be after the index procedure).
+    maybe = f"; unconfirmed or undated: {_counts(unconfirmed)}" if unconfirmed else ""
     # "none recorded": the complication codes read are few (mappings/README.md), so no more is
     # known than that none of them is recorded.
     found = _counts(s["complications"]) if s["complications"] else "none recorded"

@@ -524,16 +524,29 @@ def _complications(
             for k in COMPLICATIONS
             if any(ctx.term.in_value_set(f"complication-{k}", c.system, c.code) for c in rec.codes)
         ]
-        if not kinds or rec.time is None or rec.time.instant > now.instant:
+        if not kinds:
             continue
-        if not _after_index(rec.time, start):
+        words = " and ".join(k.replace("-", " ") for k in kinds)
+        if ctx.from_future(rec.ref, rec.time, f"Complication: {words}"):
+            continue
+        if rec.time is not None and not _after_index(rec.time, start):
             continue  # before the index procedure: not its complication
         status = rec.verification_status if isinstance(rec, ConditionRecord) else None
         unconfirmed = status if status not in (None, "confirmed") else None
+        if rec.time is None:  # named, never dropped: "none recorded" would hide it
+            cited = rec.ref.reference or f"{rec.ref.resource_type} without id"
+            ctx.warn(
+                rec.ref.reference,
+                f"{cited}: {words} with no date: not known to be after the index procedure, so "
+                "not counted as one — record when it happened.",
+            )
         for kind in kinds:
-            text = rec.time.text
+            text = rec.time.text if rec.time is not None else None
             evidence = Evidence(rec.ref, rec.time, f"complication: {kind}")
-            found.append((Complication(kind, rec.ref.reference, text, unconfirmed), evidence))
+            complication = Complication(
+                kind, rec.ref.reference, text, unconfirmed, undated=rec.time is None
+            )
+            found.append((complication, evidence))
     return found
 
 

@@ -203,7 +203,10 @@ def cohort_page(
     unconfirmed = summary.get("complications_unconfirmed") or {}
     if unconfirmed:
         maybe = ", ".join(f"{escape(k.replace('-', ' '))}: {n}" for k, n in unconfirmed.items())
-        listed = f"{listed or 'None confirmed'}. Recorded as unconfirmed, not counted: {maybe}"
+        listed = (
+            f"{listed or 'None confirmed'}. Recorded as unconfirmed or with no date, not counted: "
+            f"{maybe}"
+        )
     issues = "".join(f"<li>{escape(i)}</li>" for i in summary["issues"])
     body = (
         _table4(summary)

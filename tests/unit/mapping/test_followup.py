@@ -471,7 +471,7 @@ def test_an_unconfirmed_complication_is_named_as_such_and_not_counted_as_certain
     assert summary["complications_unconfirmed"] == {
         "pulmonary-cement-embolism": 1, "surgical-site-infection": 1}  # fmt: skip
     assert (
-        "Complications: cement-leakage 1; unconfirmed: pulmonary-cement-embolism 1, "
+        "Complications: cement-leakage 1; unconfirmed or undated: pulmonary-cement-embolism 1, "
         "surgical-site-infection 1" in cohort_text(summary)
     )
 
