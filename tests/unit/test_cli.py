@@ -457,3 +457,37 @@ def test_an_output_path_that_cannot_be_written_exits_2_naming_it(tmp_path, capsy
     assert cli.main([*command, str(target)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"spinemets: cannot write {target}: ")
+
+
+def test_a_patient_posted_in_a_transaction_without_an_id_is_read_under_its_full_url(
+    tmp_path, capsys
+):
+    # A transaction Bundle POSTs its Patient with no id, its fullUrl a urn:uuid the other
+    # entries reference: the Patient was dropped ("has no id; ignored") while its Conditions
+    # were scored under the urn, so a death recorded on it was lost and surgical strategies
+    # were shown for a deceased patient.
+    icd, vertebra = (
+        "http://hl7.org/fhir/sid/icd-10-cm",
+        "http://spinemets.org/fhir/CodeSystem/vertebra",
+    )
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:1", "request": {"method": "POST", "url": "Patient"},
+         "resource": {"resourceType": "Patient", "deceasedDateTime": "2024-06-02"}},
+        {"fullUrl": "urn:uuid:2", "request": {"method": "POST", "url": "Condition"},
+         "resource": {"resourceType": "Condition", "subject": {"reference": "urn:uuid:1"},
+                      "code": {"coding": [{"system": icd, "code": "C79.51"}]},
+                      "bodySite": [{"coding": [{"system": vertebra, "code": "T8"}]}],
+                      "onsetDateTime": "2024-05-01"}},
+        {"fullUrl": "urn:uuid:3", "request": {"method": "POST", "url": "Condition"},
+         "resource": {"resourceType": "Condition", "subject": {"reference": "urn:uuid:1"},
+                      "code": {"coding": [{"system": icd, "code": "C34.90"}]},
+                      "onsetDateTime": "2024-05-01"}},
+    ]}  # fmt: skip
+    path = tmp_path / "tx.json"
+    path.write_text(json.dumps(bundle))
+    code = cli.main(["score", str(path), "--format", "text", "--now", "2024-06-05T00:00:00Z"])
+    out = capsys.readouterr()
+    assert code == 0
+    assert "DECEASED (2 Jun 2024)" in out.out, out.out
+    assert "has no id" not in out.out + out.err
+    assert "excision" not in out.out
