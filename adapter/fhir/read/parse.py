@@ -353,6 +353,20 @@ def parse_resource(
     return Issue("error", "structure", f"{label} is malformed ({reason}); ignored.", ref.reference)
 
 
+def _patient_by_full_url(full_url: str | None) -> str | None:
+    """The id a Patient without one goes by in its Bundle: a transaction POSTs it with none, and
+    its entries reference its fullUrl, which they are read under (references.patient_of); else
+    the id an absolute fullUrl ends with."""
+    if not full_url:
+        return None
+    named = normalise_reference({"reference": full_url})
+    if named is None:
+        return None
+    if named.startswith("urn:"):
+        return named
+    return named[len("Patient/") :] or None if named.startswith("Patient/") else None
+
+
 def _parse(
     resource: dict[str, Any], rtype: str, full_url: str | None, aliases: Mapping[str, str]
 ) -> ParsedResource | Issue | None:
@@ -361,6 +375,8 @@ def _parse(
     codes = codings(resource.get("code")) if rtype == "Observation" else ()
     ref = resource_ref(resource, full_url)
     patient = patient_of(resource, aliases)
+    if patient is None and rtype == "Patient":
+        patient = _patient_by_full_url(full_url)
     if patient is None:
         label = ref.reference or f"{rtype} without id"
         if rtype == "Patient":

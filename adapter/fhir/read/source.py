@@ -212,8 +212,13 @@ def _ndjson_patients(
         if resource.get("resourceType") == "Bundle":
             entries, aliases = bundle_entries(resource)
             for entry in entries:
-                key = patient_of(entry.resource, aliases)
                 parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
+                # A parsed record knows its patient (a Patient POSTed with no id, its fullUrl).
+                key = (
+                    patient_of(entry.resource, aliases)
+                    if parsed is None or isinstance(parsed, Issue)
+                    else parsed.patient
+                )
                 _add(pending, loose, key, parsed)
         else:
             parsed = parse_resource(resource, None, {}, wanted)
