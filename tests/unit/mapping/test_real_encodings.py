@@ -327,3 +327,39 @@ def test_a_metastasis_with_a_bone_and_an_organ_site_keeps_visceral_open():
     )
     visceral, _ = _visceral_and_major(met)
     assert {Visceral.NONE, Visceral.TREATABLE} <= visceral
+
+
+ICD10_WHO = "http://hl7.org/fhir/sid/icd-10"
+ICD10_GM = "http://fhir.de/CodeSystem/bfarm/icd-10-gm"
+
+
+@pytest.mark.parametrize("system", [ICD10_WHO, ICD10_GM])
+def test_a_metastasis_coded_in_another_icd10_edition_is_named_and_keeps_visceral_open(system):
+    """A liver metastasis coded C78.7 in WHO ICD-10 or ICD-10-GM (no display): it was dropped
+    without a word and the output said "No visceral metastasis Condition coded: none", Tomita 2.
+    The editions' codes are not read as ICD-10-CM's (their finer codes differ: ICD-10-GM's
+    S22.0x name other vertebrae), but a neoplasm coded in them is named, and a metastasis that
+    may be in an organ keeps the visceral and major-organ answers open."""
+    from adapter.scoring import MajorOrgan, Visceral
+
+    liver = condition("liver", "C78.7", system=system)
+    visceral, major = _visceral_and_major(liver)
+    assert {Visceral.NONE, Visceral.UNTREATABLE} <= visceral
+    assert {MajorOrgan.NONE, MajorOrgan.UNREMOVABLE} <= major
+    result = score(default_patient(extra=(liver,)))
+    said = issue(result, "Condition/liver")
+    assert said is not None and "C78.7" in said.diagnostics
+    # A bone or skin metastasis so coded is named, and places nothing in an organ.
+    bone = condition("bone", "C79.5", system=system)
+    visceral, _ = _visceral_and_major(bone)
+    assert visceral == {Visceral.NONE}
+    assert issue(score(default_patient(extra=(bone,))), "Condition/bone") is not None
+
+
+@pytest.mark.parametrize("system", [ICD10_WHO, ICD10_GM])
+def test_a_primary_coded_in_another_icd10_edition_is_named_never_dropped(system):
+    result = score(
+        default_patient(drop=("primary",), extra=(condition("p", "C50.9", system=system),))
+    )
+    said = issue(result, "Condition/p")
+    assert said is not None and "C50.9" in said.diagnostics
