@@ -18,7 +18,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.records import ConditionRecord
 from adapter.mapping.context import Context, condition_named
 from adapter.mapping.sites import resolve_site
-from adapter.vocabulary.systems import ICD10CM
+from adapter.vocabulary.systems import ICD10_EDITIONS, ICD10CM
 
 __all__ = [
     "STAGING_VALUE_SETS",
@@ -148,12 +148,27 @@ def _cancer(cond: ConditionRecord) -> bool:
 
 
 def neoplasm(cond: ConditionRecord) -> bool:
-    """A Condition that says it is a neoplasm: an mCODE cancer profile, ICD-10-CM C00–D49, or
-    (another system's code) its words."""
+    """A Condition that says it is a neoplasm: an mCODE cancer profile, ICD-10-CM C00–D49 (or
+    chapter II of another ICD-10 edition), or (another system's code) its words."""
     return (
         bool(_CANCER_PROFILES & set(cond.profiles))
-        or any(c.system == ICD10CM and _neoplasm_code(c.code.upper()) for c in cond.codes)
+        or any(
+            (c.system == ICD10CM or c.system in ICD10_EDITIONS) and _neoplasm_code(c.code.upper())
+            for c in cond.codes
+        )
         or _said(cond, _NEOPLASM_WORDS)
+    )
+
+
+def _other_edition_metastasis(cond: ConditionRecord) -> bool:
+    """A secondary neoplasm coded in another ICD-10 edition (C77–C79, the categories every
+    edition shares) that may be in an organ: not a lymph node (C77), the skin (C79.2) or bone
+    (C79.5)."""
+    return any(
+        c.system in ICD10_EDITIONS
+        and c.code.upper().startswith(("C78", "C79"))
+        and not c.code.upper().startswith(("C79.2", "C79.5", "C792", "C795"))
+        for c in cond.codes
     )
 
 
@@ -253,7 +268,11 @@ def possibly_visceral(ctx: Context, cond: ConditionRecord) -> bool:
     if not unnamed and any(c.system == ICD10CM for c in cond.codes):
         return False  # every other ICD-10-CM metastasis names its site, which the maps read
     if not unnamed:
-        said = _SECONDARY_PROFILE in cond.profiles or _said(cond, _METASTASIS_WORDS)
+        said = (
+            _SECONDARY_PROFILE in cond.profiles
+            or _other_edition_metastasis(cond)
+            or _said(cond, _METASTASIS_WORDS)
+        )
         blood = cond.name is not None and _HAEMATOLOGICAL.search(_folded(cond.name))
         if not said or blood:
             return False

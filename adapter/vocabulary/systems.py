@@ -25,6 +25,7 @@ __all__ = [
     "FINDING",
     "ICD10CM",
     "ICD10PCS",
+    "ICD10_EDITIONS",
     "LATERALITY_URLS",
     "LOINC",
     "OBSERVATION_CATEGORY",
@@ -59,6 +60,18 @@ SOFTWARE_SID = f"{BASE}/sid/software"
 CONVERSION_FACTOR = f"{BASE}/ConceptMap/ucum-lab-unit-conversion#factor"
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+# The other editions of ICD-10 records are coded in: WHO's, and Germany's ICD-10-GM (BfArM, and
+# its former DIMDI URL). Their categories are ICD-10-CM's, their finer codes are not (ICD-10-GM's
+# S22.01–S22.06 name other vertebrae than ICD-10-CM's), so no map reads them as ICD-10-CM; a
+# neoplasm coded in them is named, and a metastasis keeps what it may be open (mapping/unused.py).
+ICD10_WHO = "http://hl7.org/fhir/sid/icd-10"
+ICD10_EDITIONS = frozenset(
+    {
+        ICD10_WHO,
+        "http://fhir.de/CodeSystem/bfarm/icd-10-gm",
+        "http://fhir.de/CodeSystem/dimdi/icd-10-gm",
+    }
+)
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -70,6 +83,9 @@ ATC = "http://www.whocc.no/atc"
 # How people name the external systems when a code is shown to them: "SNOMED CT 415112005".
 _SYSTEM_NAMES = {
     ICD10CM: "ICD-10-CM",
+    ICD10_WHO: "ICD-10",
+    "http://fhir.de/CodeSystem/bfarm/icd-10-gm": "ICD-10-GM",
+    "http://fhir.de/CodeSystem/dimdi/icd-10-gm": "ICD-10-GM",
     SNOMED: "SNOMED CT",
     LOINC: "LOINC",
     UCUM: "UCUM",
