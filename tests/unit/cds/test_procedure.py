@@ -20,7 +20,7 @@ from tests.support.records import (
     order,
     site,
 )
-from tests.unit.cds.conftest import prefetch_for
+from tests.unit.cds.conftest import client_for, prefetch_for
 
 pytestmark = pytest.mark.anyio
 SIGN = "/cds-services/spinemets-procedure-check"
@@ -989,3 +989,22 @@ async def test_a_bilsky_3_worded_at_another_level_is_never_outranked_by_an_older
     (card,) = await cards(client, SIGN, body("order-sign", [order("vp", "22510", "T12")], record))
     row = next(line for line in card["detail"].splitlines() if line.startswith("| 5 "))
     assert "**met**" not in row
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+async def test_more_draft_orders_or_selections_than_the_limit_is_413(settings, hook):
+    # Nothing counted context.draftOrders or selections: 50,000 orders in a 12 MB body kept a
+    # core busy for tens of minutes (contract §8: limits on everything, a clean refusal).
+    capped = settings.model_copy(update={"max_draft_orders": 5})
+    orders = [order(f"vp{n}", "22510", "T12") for n in range(6)]
+    path = SIGN if hook == "order-sign" else SELECT
+    selections = [f"ServiceRequest/vp{n}" for n in range(6)] if hook == "order-select" else None
+    async with client_for(capped) as client:
+        over = await client.post(path, json=body(hook, orders, selections=selections))
+        under = await client.post(
+            path, json=body(hook, orders[:5], selections=selections and selections[:5])
+        )
+    assert over.status_code == 413, over.text
+    said = over.json()["issue"][0]
+    assert said["code"] == "too-costly" and "5 draft orders" in said["diagnostics"]
+    assert under.status_code == 200, under.text
