@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from adapter.cds.auth import Verifier
 from adapter.cds.logs import current_request
-from adapter.cds.models import CdsRequest, FeedbackRequest, instance_id
+from adapter.cds.models import CdsRequest, FeedbackRequest, HookContext, instance_id
 from adapter.cds.offload import INLINE_MAX_BYTES
 from adapter.cds.services import Service, service
 from adapter.cds.settings import Settings
@@ -131,7 +131,14 @@ def count_entries(prefetch: Mapping[str, Any] | None) -> int:
     return total
 
 
-def _parse_cds(raw: bytes, max_entries: int) -> CdsRequest:
+def _orders_in(context: HookContext) -> int:
+    """The draft orders and selections of an order call, whichever are more."""
+    orders = context.draftOrders or {}
+    entries = orders.get("entry") if isinstance(orders, Mapping) else None
+    return max(len(entries) if isinstance(entries, list) else 0, len(context.selections or ()))
+
+
+def _parse_cds(raw: bytes, max_entries: int, max_orders: int) -> CdsRequest:
     # orjson then the model: twice as fast as pydantic's own JSON parser on a 24 KiB prefetch.
     # What orjson refuses (NaN, 1e400, broken JSON) goes to pydantic's parser, whose messages
     # name the fault; an integer beyond 64 bits becomes a float, as in every NDJSON line read.
@@ -148,14 +155,18 @@ def _parse_cds(raw: bytes, max_entries: int) -> CdsRequest:
         raise _invalid(exc) from None
     if count_entries(parsed.prefetch) > max_entries:
         raise TooLargeError(f"more than {max_entries} prefetch entries")
+    # Each order is checked and carded: their count bounds what one call costs (contract §8).
+    if _orders_in(parsed.context) > max_orders:
+        raise TooLargeError(f"more than {max_orders} draft orders or selections")
     return parsed
 
 
 async def _cds_request(raw: bytes, state: AppState) -> CdsRequest:
+    limits = (state.settings.max_prefetch_entries, state.settings.max_draft_orders)
     if len(raw) <= INLINE_MAX_BYTES:  # parsed here sooner than a thread could take it
-        parsed = _parse_cds(raw, state.settings.max_prefetch_entries)
+        parsed = _parse_cds(raw, *limits)
     else:
-        parsed = await asyncio.to_thread(_parse_cds, raw, state.settings.max_prefetch_entries)
+        parsed = await asyncio.to_thread(_parse_cds, raw, *limits)
     info = current_request()
     if info is not None:  # the log lines of this call carry its hookInstance from here on
         info.id = instance_id(parsed.hookInstance)

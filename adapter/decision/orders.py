@@ -9,6 +9,7 @@ asks to check the patient's identity (contract §4 v3); nor is an order not to d
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -99,17 +100,19 @@ def order_decisions(checks: Sequence[OrderCheck]) -> tuple[OrderDecision, ...]:
     lines = [summary(check) for check in checks]
     orders = [_same(check) for check in checks]
     wheres = [_where(check) for check in checks]
+    # Counted once, not per order: a call may carry many (quadratic time was a denial of service).
+    alike, copies = Counter(lines), Counter(orders)
+    placed = Counter(zip(lines, wheres, strict=True))
     seen: dict[tuple[object, ...], int] = {}
     out = []
     for n, (check, line, same) in enumerate(zip(checks, lines, orders, strict=True)):
-        alike = [i for i, other in enumerate(lines) if other == line]
-        if len(alike) > 1:
-            if (copies := orders.count(same)) > 1:  # the same order twice: a repeat to cancel?
+        if alike[line] > 1:
+            if copies[same] > 1:  # the same order twice: a repeat to cancel?
                 seen[same] = seen.get(same, 0) + 1
-                line = summary(check, f"Duplicate order {seen[same]} of {copies} — ")
+                line = summary(check, f"Duplicate order {seen[same]} of {copies[same]} — ")
             else:  # other orders whose lines read alike: told apart by where they were ordered
                 where = wheres[n]
-                if not where or [wheres[i] for i in alike].count(where) > 1:
+                if not where or placed[line, where] > 1:
                     where = f"Order {n + 1} of {len(checks)}"  # no words tell them apart
                 line = summary(check, f"{where} — ")
         out.append(OrderDecision(check, check.indicator, shorten(line), checked=check.judged))

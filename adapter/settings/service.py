@@ -147,6 +147,11 @@ class LimitFields(BaseModel):
         default=20_000, ge=1,
         description="resources in one prefetch (→ 413) or read from fhirServer for a call (→ 412)",
     )  # fmt: skip
+    max_draft_orders: int = Field(
+        default=200, ge=1,
+        description="draft orders (context.draftOrders entries) or selections in one order call "
+        "(more → 413)",
+    )  # fmt: skip
     body_timeout: float = Field(
         default=30.0, gt=0, description="seconds for a request body to arrive (→ 408)"
     )
