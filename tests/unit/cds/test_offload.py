@@ -87,3 +87,67 @@ async def test_the_workers_client_keeps_no_cookie_from_one_users_read_for_anothe
     finally:
         await asyncio.to_thread(pool.stop)
     assert "cookie" not in first.headers and "cookie" not in second.headers
+
+
+async def test_a_call_still_computing_after_its_client_left_keeps_its_worker_counted_busy():
+    """CPU-bound work cannot be cancelled: a withdrawn call that keeps computing holds its loop.
+    Its worker read as idle the moment the caller left, so every later call went to the stuck
+    loop and waited; now the next call goes to a free worker."""
+    import threading
+
+    pool: LoopPool[str] = LoopPool(2, lambda http: "context")
+    await asyncio.to_thread(pool.start)
+    release, started = threading.Event(), threading.Event()
+
+    async def stuck(context: str) -> None:
+        started.set()
+        release.wait(30)  # blocks the worker's loop, as a long computation does
+
+    async def quick(context: str) -> str:
+        return threading.current_thread().name
+
+    try:
+        call = asyncio.ensure_future(pool.run(stuck))
+        await asyncio.to_thread(started.wait, 10)
+        call.cancel()
+        await asyncio.gather(call, return_exceptions=True)
+        served_by = await asyncio.wait_for(pool.run(quick), 5)
+        assert served_by.endswith("-1")  # the other worker
+    finally:
+        release.set()
+        await asyncio.to_thread(pool.stop)
+
+
+async def test_a_worker_loop_stalled_past_the_limit_is_not_alive_and_gets_no_call():
+    """/readyz reads ``alive``: a worker loop that has not turned for ``stall`` seconds keeps the
+    instance out of rotation until it turns again (contract §8: readyz checks the workers)."""
+    import threading
+
+    pool: LoopPool[str] = LoopPool(1, lambda http: "context", stall=0.3)
+    await asyncio.to_thread(pool.start)
+    release, started = threading.Event(), threading.Event()
+
+    async def stuck(context: str) -> None:
+        started.set()
+        release.wait(30)
+
+    try:
+        assert pool.alive()
+        call = asyncio.ensure_future(pool.run(stuck))
+        await asyncio.to_thread(started.wait, 10)
+        await asyncio.sleep(1.5)
+        assert not pool.alive()
+        from adapter.errors import OverloadedError
+
+        with pytest.raises(OverloadedError):  # refused at once, never queued behind it
+            await asyncio.wait_for(pool.run(stuck), 5)
+        release.set()
+        await asyncio.wait_for(call, 10)
+        for _ in range(300):
+            if pool.alive():
+                break
+            await asyncio.sleep(0.01)
+        assert pool.alive()
+    finally:
+        release.set()
+        await asyncio.to_thread(pool.stop)
