@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 import httpx
 
+from adapter.errors import OverloadedError
 from adapter.fhir.client import default_tls, no_cookies
 
 __all__ = ["INLINE_MAX_BYTES", "LoopPool"]
@@ -39,22 +41,47 @@ C = TypeVar("C")
 T = TypeVar("T")
 
 
+# How often each worker loop marks that it turns: a loop that has not for ``stall`` seconds is
+# computing without a pause (a call whose client has gone away cannot be cancelled then).
+_BEAT = 0.25
+
+
 @dataclass(slots=True)
 class _Worker(Generic[C]):
     loop: asyncio.AbstractEventLoop
     thread: threading.Thread
     http: httpx.AsyncClient | None = None
     context: C | None = None
-    busy: int = 0
+    busy: int = 0  # calls waiting for it (the server's loop counts them)
+    running: int = 0  # jobs being worked on (its own loop counts them): one outlives its caller
+    beat: float = field(default_factory=time.monotonic)  # when its loop last turned
+
+    @property
+    def load(self) -> int:
+        return max(self.busy, self.running)
+
+    def stalled(self, limit: float) -> bool:
+        return time.monotonic() - self.beat > limit
+
+
+def _beat(worker: _Worker[C]) -> None:
+    worker.beat = time.monotonic()
+    worker.loop.call_later(_BEAT, _beat, worker)
 
 
 class LoopPool(Generic[C]):
     """``size`` threads with an event loop and an HTTP client each; jobs go to the least busy."""
 
     def __init__(
-        self, size: int, make_context: Callable[[httpx.AsyncClient], C], *, name: str = "cds"
+        self,
+        size: int,
+        make_context: Callable[[httpx.AsyncClient], C],
+        *,
+        name: str = "cds",
+        stall: float = 30.0,
     ) -> None:
         self._size = size
+        self._stall = stall  # seconds a loop may go without turning before it counts as stuck
         self._make_context = make_context
         self._name = name
         self._workers: list[_Worker[C]] = []
@@ -68,6 +95,7 @@ class LoopPool(Generic[C]):
             worker: _Worker[C] = _Worker(loop, thread)
             thread.start()
             asyncio.run_coroutine_threadsafe(self._open(worker), loop).result(timeout=30)
+            loop.call_soon_threadsafe(_beat, worker)
             self._workers.append(worker)
 
     async def _open(self, worker: _Worker[C]) -> None:
@@ -77,12 +105,17 @@ class LoopPool(Generic[C]):
         worker.context = self._make_context(worker.http)
 
     async def run(self, job: Callable[[C], Awaitable[T]]) -> T:
-        """Run ``job(context)`` on the least busy worker loop and wait for its result."""
-        worker = min(self._workers, key=lambda w: w.busy)
+        """Run ``job(context)`` on the least busy worker loop and wait for its result; a loop
+        still computing a call whose client left counts as busy, and one stalled past the limit
+        gets none (OverloadedError, 503, when every one is: never a queue behind it)."""
+        turning = [w for w in self._workers if not w.stalled(self._stall)]
+        if not turning:
+            raise OverloadedError("every worker is busy with a long computation")
+        worker = min(turning, key=lambda w: w.load)
         assert worker.context is not None
         worker.busy += 1
         try:
-            coroutine = _as_coroutine(job, worker.context)
+            coroutine = _as_coroutine(job, worker)
             future = asyncio.run_coroutine_threadsafe(coroutine, worker.loop)
             try:
                 return await asyncio.wrap_future(future)
@@ -93,8 +126,11 @@ class LoopPool(Generic[C]):
             worker.busy -= 1
 
     def alive(self) -> bool:
-        """Every worker thread is running (a dead one would take its share of calls down)."""
-        return bool(self._workers) and all(w.thread.is_alive() for w in self._workers)
+        """Every worker thread is running and its loop turning (a dead or stuck one would take
+        its share of calls down)."""
+        return bool(self._workers) and all(
+            w.thread.is_alive() and not w.stalled(self._stall) for w in self._workers
+        )
 
     def stop(self) -> None:
         for worker in self._workers:
@@ -107,5 +143,12 @@ class LoopPool(Generic[C]):
         self._workers.clear()
 
 
-async def _as_coroutine(job: Callable[[C], Awaitable[T]], context: C) -> T:
-    return await job(context)
+async def _as_coroutine(job: Callable[[C], Awaitable[T]], worker: _Worker[C]) -> T:
+    # Counted on the worker's own loop, from its first step to its end, however long after its
+    # caller gave up; a job cancelled before it starts never counts.
+    assert worker.context is not None
+    worker.running += 1
+    try:
+        return await job(worker.context)
+    finally:
+        worker.running -= 1
