@@ -151,3 +151,32 @@ async def test_a_worker_loop_stalled_past_the_limit_is_not_alive_and_gets_no_cal
     finally:
         release.set()
         await asyncio.to_thread(pool.stop)
+
+
+async def test_stopping_with_a_worker_still_computing_is_bounded_and_says_so_in_one_line(caplog):
+    """At shutdown a loop still computing cannot close its client: stopping raised TimeoutError
+    out of the lifespan (a traceback, "Application shutdown failed"); it now gives up on that
+    worker after its timeout and logs one line."""
+    import logging
+    import threading
+
+    pool: LoopPool[str] = LoopPool(1, lambda http: "context")
+    await asyncio.to_thread(pool.start)
+    release, started = threading.Event(), threading.Event()
+
+    async def stuck(context: str) -> None:
+        started.set()
+        release.wait(30)
+
+    call = asyncio.ensure_future(pool.run(stuck))
+    try:
+        await asyncio.to_thread(started.wait, 10)
+        with caplog.at_level(logging.WARNING):
+            await asyncio.wait_for(asyncio.to_thread(pool.stop, 0.2), 10)
+        said = [r.getMessage() for r in caplog.records if "worker" in r.getMessage()]
+        assert len(said) == 1 and "still busy" in said[0], said
+        assert all(r.exc_info is None for r in caplog.records)
+    finally:
+        release.set()
+        call.cancel()
+        await asyncio.gather(call, return_exceptions=True)

@@ -123,3 +123,15 @@ def test_broken_mappings_exit_2_in_every_command(monkeypatch, capsys, tmp_path):
         assert "mappings" in _one_line(capsys)
     finally:
         default_terminology.cache_clear()
+
+
+def test_shutdown_is_bounded(monkeypatch, tmp_path):
+    # Without a graceful-shutdown timeout a stop signal waited on open connections without end
+    # (over two minutes seen with a worker still computing): an orchestrator's stop is bounded,
+    # under Kubernetes' 30 s before it kills.
+    import adapter.cds.serve as serve
+
+    seen: dict = {}
+    monkeypatch.setattr(serve.uvicorn, "run", lambda target, **kw: seen.update(kw))
+    serve._serve(Settings(host="127.0.0.1", state_dir=tmp_path), (), "adapter.cds.app:factory")
+    assert 0 < seen["timeout_graceful_shutdown"] < 30
