@@ -19,6 +19,7 @@ class is that, and nothing more (the threads and loops are the standard library'
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -40,6 +41,8 @@ INLINE_MAX_BYTES = 64 * 1024
 C = TypeVar("C")
 T = TypeVar("T")
 
+
+_log = logging.getLogger(__name__)
 
 # How often each worker loop marks that it turns: a loop that has not for ``stall`` seconds is
 # computing without a pause (a call whose client has gone away cannot be cancelled then).
@@ -132,13 +135,26 @@ class LoopPool(Generic[C]):
             w.thread.is_alive() and not w.stalled(self._stall) for w in self._workers
         )
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Close each worker's client and stop its loop, within ``timeout`` seconds in all. A
+        loop still computing (a call whose client left) cannot be stopped: it is left to end
+        with the process (its thread is a daemon), and said in one line."""
+        deadline = time.monotonic() + timeout
         for worker in self._workers:
-            if worker.http is not None:
-                closing = asyncio.run_coroutine_threadsafe(worker.http.aclose(), worker.loop)
-                closing.result(timeout=10)
-            worker.loop.call_soon_threadsafe(worker.loop.stop)
-            worker.thread.join(timeout=10)
+            try:
+                if worker.http is not None:
+                    closing = asyncio.run_coroutine_threadsafe(worker.http.aclose(), worker.loop)
+                    closing.result(timeout=max(deadline - time.monotonic(), 0.01))
+                worker.loop.call_soon_threadsafe(worker.loop.stop)
+                worker.thread.join(timeout=max(deadline - time.monotonic(), 0.01))
+            except TimeoutError:
+                pass
+            if worker.thread.is_alive():
+                _log.warning(
+                    "%s worker still busy at shutdown: left to end with the process",
+                    worker.thread.name,
+                )
+                continue
             worker.loop.close()
         self._workers.clear()
 

@@ -190,6 +190,9 @@ def run(
     return 0
 
 
+_GRACEFUL_SHUTDOWN = 20  # seconds
+
+
 def _serve(settings: Settings, extensions: Sequence[Extension], factory: str) -> None:
     if settings.workers > 1:
         target: Any = factory
@@ -213,4 +216,7 @@ def _serve(settings: Settings, extensions: Sequence[Extension], factory: str) ->
         log_config=_log_config(),
         log_level="info",
         lifespan="on",
+        # A stop signal waits this long for calls in flight, then closes: bounded, under the
+        # 30 s an orchestrator (Kubernetes) gives before it kills.
+        timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN,
     )

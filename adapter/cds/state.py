@@ -78,6 +78,7 @@ async def open_state(
             settings.worker_threads, lambda client: Deps(term, client, settings, metrics)
         )
         await asyncio.to_thread(pool.start)
-        stack.push_async_callback(asyncio.to_thread, pool.stop)
+        # Within the 20 s of graceful shutdown (serve.py), a loop still computing left behind.
+        stack.push_async_callback(asyncio.to_thread, pool.stop, 5.0)
         inline = Deps(term, http, settings, metrics)
         yield AppState(settings, term, http, verifier, feedback, pool, inline, audit, replay)

@@ -129,9 +129,11 @@ def test_shutdown_is_bounded(monkeypatch, tmp_path):
     # Without a graceful-shutdown timeout a stop signal waited on open connections without end
     # (over two minutes seen with a worker still computing): an orchestrator's stop is bounded,
     # under Kubernetes' 30 s before it kills.
+    import uvicorn
+
     import adapter.cds.serve as serve
 
     seen: dict = {}
-    monkeypatch.setattr(serve.uvicorn, "run", lambda target, **kw: seen.update(kw))
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: seen.update(kw))
     serve._serve(Settings(host="127.0.0.1", state_dir=tmp_path), (), "adapter.cds.app:factory")
     assert 0 < seen["timeout_graceful_shutdown"] < 30
