@@ -137,3 +137,17 @@ def test_shutdown_is_bounded(monkeypatch, tmp_path):
     monkeypatch.setattr(uvicorn, "run", lambda target, **kw: seen.update(kw))
     serve._serve(Settings(host="127.0.0.1", state_dir=tmp_path), (), "adapter.cds.app:factory")
     assert 0 < seen["timeout_graceful_shutdown"] < 30
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["SPINEMETS_FHIR_TIMEOUT", "SPINEMETS_FHIR_DEADLINE", "SPINEMETS_JWKS_TIMEOUT",
+     "SPINEMETS_BODY_TIMEOUT", "SPINEMETS_HEADER_TIMEOUT", "SPINEMETS_SMART_TIMEOUT",
+     "SPINEMETS_NOTIFY_TIMEOUT"],
+)  # fmt: skip
+@pytest.mark.parametrize("value", ["inf", "1e300", "nan"])
+def test_a_timeout_without_end_is_a_configuration_error(monkeypatch, name, value):
+    # "inf" turned the deadlines of contract §8 off, and the service started.
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError):
+        load_settings()
