@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import NoDecode
 
+from adapter.settings.bounds import seconds
 from adapter.settings.issuers import Issuer
 
 __all__ = ["CardFields", "LimitFields", "ServiceFields"]
@@ -105,12 +106,11 @@ class CardFields(BaseModel):
 class LimitFields(BaseModel):
     """What one request may cost the service, and how long it may take."""
 
-    fhir_timeout: float = Field(default=10.0, gt=0, description="seconds per fhirServer read")
+    fhir_timeout: float = seconds(10.0, "seconds per fhirServer read")
     fhir_max_pages: int = Field(default=20, ge=1, description="pages read per fhirServer search")
-    fhir_deadline: float = Field(
-        default=30.0,
-        gt=0,
-        description="seconds for all the fhirServer reads of one call (→ 412), "
+    fhir_deadline: float = seconds(
+        30.0,
+        "seconds for all the fhirServer reads of one call (→ 412), "
         "and for the SMART app's reads of one record",
     )
     fhir_max_bytes: int = Field(
@@ -127,9 +127,7 @@ class LimitFields(BaseModel):
         default=50.0, gt=0, le=60_000,
         description="milliseconds a worker's event loop may run behind before new calls → 503",
     )  # fmt: skip
-    jwks_timeout: float = Field(
-        default=5.0, gt=0, description="seconds to fetch a client's JWK Set"
-    )
+    jwks_timeout: float = seconds(5.0, "seconds to fetch a client's JWK Set")
     max_body_bytes: int = Field(
         default=16 * MiB, ge=1024, description="request body limit (larger → 413, unread)"
     )
@@ -152,13 +150,10 @@ class LimitFields(BaseModel):
         description="draft orders (context.draftOrders entries) or selections in one order call "
         "(more → 413)",
     )  # fmt: skip
-    body_timeout: float = Field(
-        default=30.0, gt=0, description="seconds for a request body to arrive (→ 408)"
+    body_timeout: float = seconds(30.0, "seconds for a request body to arrive (→ 408)")
+    header_timeout: float = seconds(
+        10.0, "seconds for a request line and headers to arrive, else the connection closes"
     )
-    header_timeout: float = Field(
-        default=10.0, gt=0,
-        description="seconds for a request line and headers to arrive, else the connection closes",
-    )  # fmt: skip
     keep_alive_timeout: int = Field(
         default=5, ge=1, description="seconds before an idle keep-alive connection is closed"
     )

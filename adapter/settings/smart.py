@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import NoDecode
 
+from adapter.settings.bounds import seconds
 from adapter.settings.issuers import is_loopback_url
 
 __all__ = ["READ_WRITE", "SmartFields"]
@@ -68,9 +69,7 @@ class SmartFields(BaseModel):
         description="how long a FHIR server's SMART configuration is kept (0: fetched for "
         "every launch); a failed fetch is kept 10 seconds at most",
     )
-    smart_timeout: float = Field(
-        default=10.0, gt=0, description="seconds per request to the authorization or FHIR server"
-    )
+    smart_timeout: float = seconds(10.0, "seconds per request to the authorization or FHIR server")
 
     @field_validator("smart_fhir_servers", mode="before")
     @classmethod

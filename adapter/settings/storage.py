@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
 
+from adapter.settings.bounds import seconds
+
 __all__ = ["NotifyFields", "StorageFields", "SyncFields"]
 
 
@@ -69,9 +71,7 @@ class NotifyFields(BaseModel):
     notify_concurrency: int = Field(
         default=2, ge=1, le=32, description="re-syncs at once per process"
     )
-    notify_timeout: float = Field(
-        default=30.0, gt=0, description="seconds per request to the FHIR server"
-    )
+    notify_timeout: float = seconds(30.0, "seconds per request to the FHIR server")
     notify_attempts: int = Field(
         default=5, ge=1, description="failed re-syncs before a patient is given up"
     )
