@@ -151,3 +151,18 @@ def test_a_timeout_without_end_is_a_configuration_error(monkeypatch, name, value
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError):
         load_settings()
+
+
+def test_a_misspelled_variable_is_named_at_start_never_its_value(monkeypatch, capsys, tmp_path):
+    # SPINEMETS_MAX_INFLIGHT (for SPINEMETS_MAX_IN_FLIGHT) was ignored without a word: the service
+    # ran with the default limit. Now one warning line names it (a value may be a secret).
+    import adapter.cds.serve as serve
+
+    monkeypatch.setenv("SPINEMETS_MAX_INFLIGHT", "s3cret-3")
+    monkeypatch.setenv("SPINEMETS_CACHE", str(tmp_path))  # the scripts' own: not a typo
+    monkeypatch.setenv("SPINEMETS_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(serve, "_serve", lambda *a, **k: None)
+    assert serve.run(host="127.0.0.1", port=0) == 0
+    err = capsys.readouterr().err
+    (line,) = [ln for ln in err.splitlines() if "SPINEMETS_MAX_INFLIGHT" in ln]
+    assert "not a setting" in line and "s3cret" not in err and "SPINEMETS_CACHE" not in err
