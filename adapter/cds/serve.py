@@ -30,6 +30,7 @@ from adapter.cds.state import open_replay_cache
 from adapter.errors import ConfigurationError, SpinemetsError, exit_status
 from adapter.fhir.read.shape import input_limits
 from adapter.mapping.terminology import default_terminology
+from adapter.settings import unknown_variables
 from adapter.smart.settings import smart_settings
 
 if TYPE_CHECKING:
@@ -179,9 +180,13 @@ def run(
         status, line = exit_status(exc)
         print(f"spinemets: {line}", file=sys.stderr)
         return status
-    if warning:
+    warnings = [warning] if warning else []
+    unknown = unknown_variables(os.environ)
+    if unknown:  # named, never their values (a value may be a secret)
+        warnings.append(f"{', '.join(unknown)}: not a setting of spinemets (misspelled?); ignored")
+    for said in warnings:
         # As a JSON line like the rest; uvicorn installs the logging configuration itself.
-        record = log.makeRecord(log.name, logging.WARNING, __file__, 0, warning, (), None)
+        record = log.makeRecord(log.name, logging.WARNING, __file__, 0, said, (), None)
         print(JsonFormatter().format(record), file=sys.stderr)
     # Worker processes build their settings from the environment: give them the overrides.
     for name, value in overrides.items():

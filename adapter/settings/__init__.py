@@ -40,6 +40,7 @@ __all__ = [
     "SpinemetsSettings",
     "from_mapping",
     "load",
+    "unknown_variables",
     "variable",
 ]
 
@@ -98,6 +99,13 @@ S = TypeVar("S", bound=BaseModel)
 def variable(field: str) -> str:
     """The environment variable of a field."""
     return PREFIX + field.upper()
+
+
+def unknown_variables(env: Mapping[str, str]) -> list[str]:
+    """The names with the prefix that are no setting and not the scripts' own: misspellings,
+    which would otherwise be ignored without a word (the default then applies)."""
+    known = {variable(field) for field in SpinemetsSettings.model_fields} | set(NOT_SETTINGS)
+    return sorted(name for name in env if name.startswith(PREFIX) and name not in known)
 
 
 def _one_line(exc: ValidationError) -> ConfigurationError:
