@@ -859,3 +859,18 @@ def test_a_complication_after_the_computation_time_is_named():
     assert got.outcome is not None and got.outcome.complications == ()
     (said,) = [i.diagnostics for i in got.issues if "Condition/ssi" in i.diagnostics]
     assert "after the computation time" in said and "not used" in said
+
+
+def test_an_encounter_under_way_at_the_computation_time_is_contact_up_to_it():
+    # In hospital since 1 Mar 2025, discharge planned after the computation time: the encounter
+    # was dropped for its end, and the patient censored at the index day (follow-up 0).
+    stay = {"resourceType": "Encounter", "id": "stay", "status": "in-progress",
+            "subject": {"reference": f"Patient/{P}"},
+            "period": {"start": "2025-03-01T09:00:00Z", "end": "2026-07-01T09:00:00Z"}}  # fmt: skip
+    got = follow(procedure("pvp", "22510", levels=["T12"]), stay).outcome
+    assert got is not None and got.last_follow_up is not None
+    assert got.last_follow_up.instant == NOW.instant  # seen up to the computation time
+    # One that begins after the computation time is no contact yet.
+    later = stay | {"id": "later", "period": {"start": "2026-02-01T09:00:00Z"}}
+    got = follow(procedure("pvp", "22510", levels=["T12"]), later).outcome
+    assert got is not None and got.last_follow_up.instant < parse_time("2025-01-01").instant
