@@ -352,6 +352,15 @@ def _death(ctx: Context, data: PatientData, now: ClinicalTime) -> tuple[bool, Cl
     return True, record.deceased_time
 
 
+def _seen_until(encounter: EncounterRecord, now: ClinicalTime) -> ClinicalTime | None:
+    """When an encounter last had the patient there, up to the computation time: its end, or the
+    computation time itself for one begun by then and ending after it (a stay under way)."""
+    end, start = encounter.time, encounter.start
+    if end is not None and start is not None and start <= now < end:
+        return now
+    return end
+
+
 def _last_contact(data: PatientData, term: Terminology, now: ClinicalTime) -> ClinicalTime | None:
     """The latest time of a record that counts (contract §6 "Last follow-up"); not an encounter
     a death brings about (its certification), which would place a death dated by its month."""
@@ -359,7 +368,7 @@ def _last_contact(data: PatientData, term: Terminology, now: ClinicalTime) -> Cl
         t
         for t in (
             *(
-                e.time
+                _seen_until(e, now)
                 for e in data.encounters
                 if e.status not in _NO_ENCOUNTER and not _post_mortem(term, e)
             ),
