@@ -1,0 +1,33 @@
+"""The patients of a cohort named by a FHIR Group (adapter/sync/cohort.py, contract §6)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from adapter.mapping.terminology import default_terminology
+from adapter.sync.cohort import cohort_patients
+
+
+class _Server:
+    def __init__(self, group: dict) -> None:
+        self.group = group
+
+    async def read(self, rtype: str, rid: str) -> dict:
+        assert (rtype, rid) == ("Group", "g")
+        return self.group
+
+
+def test_members_the_group_marks_inactive_or_ended_are_left_out_and_named():
+    # A registry records a withdrawal or an exclusion so: counted, they changed n, the means and
+    # the survival curve without a word.
+    group = {"resourceType": "Group", "id": "g", "type": "person", "actual": True, "member": [
+        {"entity": {"reference": "Patient/a"}},
+        {"entity": {"reference": "Patient/b"}, "inactive": True},
+        {"entity": {"reference": "Patient/c"},
+         "period": {"start": "2024-01-01", "end": "2024-02-01"}},
+        {"entity": {"reference": "Patient/d"}, "period": {"start": "2024-01-01"}},
+    ]}  # fmt: skip
+    patients, issues = asyncio.run(cohort_patients(_Server(group), default_terminology(), "g"))
+    assert patients == ["a", "d"]
+    assert any("Patient/b" in i and "inactive" in i for i in issues), issues
+    assert any("Patient/c" in i and "ended" in i and "2024-02-01" in i for i in issues), issues
