@@ -15,6 +15,7 @@ from adapter.mapping.extract import read_observation
 from adapter.mapping.followup import AUGMENTATION, FIXATION
 from adapter.mapping.terminology import Terminology
 from adapter.sync.reader import patient_inputs, whole_listing
+from adapter.vocabulary.cards import shorten
 
 __all__ = ["cohort_from_server", "cohort_patients"]
 
@@ -35,11 +36,25 @@ async def _members(client: FhirClient, group: str) -> tuple[list[str], list[str]
         raise
     patients, issues = [], []
     for member in found.get("member") or []:
-        entity = (member.get("entity") or {}).get("reference", "")
-        if isinstance(entity, str) and entity.startswith("Patient/"):
-            patients.append(entity.removeprefix("Patient/").split("/")[0])
-        else:
+        if not isinstance(member, dict):
+            issues.append(f"Group/{group}: a member is not a JSON object.")
+            continue
+        named = member.get("entity")
+        entity = named.get("reference", "") if isinstance(named, dict) else ""
+        if not isinstance(entity, str) or not entity.startswith("Patient/"):
             issues.append(f"Group/{group}: member {entity or '(no reference)'} is not a Patient.")
+            continue
+        # How a registry records a withdrawal or an exclusion: left out, and said.
+        period = member.get("period")
+        ended = period.get("end") if isinstance(period, dict) else None
+        if member.get("inactive") is True:
+            issues.append(f"Group/{group}: member {entity} is inactive; left out.")
+        elif isinstance(ended, str) and ended:
+            issues.append(
+                f"Group/{group}: membership of {entity} ended {shorten(ended, 40)}; left out."
+            )
+        else:
+            patients.append(entity.removeprefix("Patient/").split("/")[0])
     return patients, issues
 
 
