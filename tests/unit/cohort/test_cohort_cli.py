@@ -94,3 +94,31 @@ def test_the_v3_tools_have_score_distributions_too(seed_json):
         assert summary["n"] == seed_json["n"] and summary["n_certain"] <= summary["n"]
     # NESMS needs an albumin the seed does not record: never certain beyond its ceiling.
     assert seed_json["scores"]["nesms"]["max"] is None or seed_json["scores"]["nesms"]["max"] <= 3
+
+
+def test_an_export_in_one_file_per_resource_type_is_read_patient_by_patient(tmp_path, capsys):
+    # A Bulk Data export writes Patient.ndjson, Condition.ndjson, Procedure.ndjson …: each
+    # patient's records were read file by file, the first taken and the rest dropped ("given
+    # twice"), so the cohort was empty and said "no index procedure" of patients who had one.
+    by_type: dict[str, list[str]] = {}
+    for path in SEED[:2]:
+        for entry in json.loads(Path(path).read_text())["entry"]:
+            resource = entry["resource"]
+            by_type.setdefault(resource["resourceType"], []).append(json.dumps(resource))
+    files = []
+    for rtype, lines in by_type.items():
+        files.append(tmp_path / f"{rtype}.ndjson")
+        files[-1].write_text("\n".join(lines) + "\n")
+    assert cli.main(["cohort", *map(str, files), "--now", NOW]) == 0
+    split = json.loads(capsys.readouterr().out)
+    assert cli.main(["cohort", *SEED[:2], "--now", NOW]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert split["n"] == whole["n"] == 2
+    assert split["issues"] == whole["issues"] == []
+    assert split["follow_up_months"] == whole["follow_up_months"]
+    # The same file given twice is read once: nothing counted twice.
+    assert cli.main(["cohort", SEED[0], SEED[0], "--now", NOW]) == 0
+    twice = json.loads(capsys.readouterr().out)
+    assert cli.main(["cohort", SEED[0], "--now", NOW]) == 0
+    once = json.loads(capsys.readouterr().out)
+    assert twice == once and once["n"] == 1
