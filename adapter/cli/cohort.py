@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -22,7 +22,7 @@ from adapter.errors import InputError, OutputPathError
 from adapter.extras import require
 from adapter.fhir.client import BearerToken, FhirServerSettings
 from adapter.fhir.read.issues import Issue
-from adapter.fhir.read.source import PatientData, read_input
+from adapter.fhir.read.source import PatientData, merged_patients, read_input
 from adapter.fhir.read.timing import ClinicalTime
 from adapter.mapping.extract import read_observation
 from adapter.mapping.terminology import Terminology, default_terminology
@@ -47,11 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _from_files(files: list[str], loose: list[Issue]) -> Iterator[PatientData]:
+def _from_files(files: list[str], loose: list[Issue]) -> Iterable[PatientData]:
     if files.count("-") > 1:
         raise InputError("standard input ('-') can be read once")
-    for path in files:
-        yield from read_input(path, loose, read_observation)
+    if len(files) == 1:
+        return read_input(files[0], loose, read_observation)
+    # A patient's records may be spread over the files (a Bulk Data export: one file per
+    # resource type), or given twice: read together.
+    return merged_patients(read_input(path, loose, read_observation) for path in files)
 
 
 def _from_server(

@@ -38,7 +38,13 @@ from adapter.fhir.read.responses import ResponseRecord
 from adapter.fhir.read.shape import input_limits
 from adapter.fhir.read.timing import zoneless_issue
 
-__all__ = ["PatientData", "patients_from_resources", "read_input", "read_resources"]
+__all__ = [
+    "PatientData",
+    "merged_patients",
+    "patients_from_resources",
+    "read_input",
+    "read_resources",
+]
 
 JSON_READER_DEPTH = 1024  # orjson refuses a document nested deeper, whatever it holds
 
@@ -63,6 +69,44 @@ class PatientData:
     # The responses to spinemets' forms in the input, whatever their status: an Observation
     # extracted from one of them is not counted (the response says what still holds).
     responses: list[str] = field(default_factory=list)
+
+
+# The record lists of PatientData: what two inputs of one patient add up to.
+_RECORD_LISTS = (
+    "observations", "conditions", "medications", "procedures", "encounters", "adverse_events",
+    "orders",
+)  # fmt: skip
+
+
+def _reference(record: Any) -> str | None:
+    """A record's resource reference (an order's is its own field)."""
+    ref = getattr(record, "ref", None)
+    return ref.reference if ref is not None else getattr(record, "reference", None)
+
+
+def merged_patients(inputs: Iterable[Iterable[PatientData]]) -> list[PatientData]:
+    """Each patient's records from several inputs read together (a Bulk Data export holds one
+    file per resource type; the same file may be given twice): a resource given twice (its
+    reference) is read once, and copies of the Patient that disagree on a death are read as
+    deceased (:func:`_one_patient`). In order of each patient's first appearance."""
+    out: dict[str, PatientData] = {}
+    for patients in inputs:
+        for data in patients:
+            into = out.get(data.patient)
+            if into is None:
+                out[data.patient] = data
+                continue
+            if data.record is not None:
+                into.record = _one_patient(into, data.record)
+            for name in _RECORD_LISTS:
+                have: list[Any] = getattr(into, name)
+                seen = {_reference(r) for r in have} - {None}
+                have += [
+                    r for r in getattr(data, name) if _reference(r) not in seen or not _reference(r)
+                ]
+            into.issues += [i for i in data.issues if i not in into.issues]
+            into.responses += [r for r in data.responses if r not in into.responses]
+    return list(out.values())
 
 
 def _group(
