@@ -491,3 +491,23 @@ def test_a_patient_posted_in_a_transaction_without_an_id_is_read_under_its_full_
     assert "DECEASED (2 Jun 2024)" in out.out, out.out
     assert "has no id" not in out.out + out.err
     assert "excision" not in out.out
+
+
+def test_now_given_as_a_day_is_the_end_of_that_day(tmp_path, capsys):
+    # Contract §2: "spinemets score --now 2024-06-01 scores what was known on that day". A day
+    # was read as its first instant, so that day's findings were "after the computation time".
+    from adapter.cli.options import computation_time
+    from adapter.fhir.read.timing import parse_time
+    from tests.support.records import bundle, default_patient, measurement
+
+    assert computation_time("2024-06-01").instant == parse_time("2024-06-01T23:59:59Z").instant
+    kps = measurement("kps", "89243-0", 70, when="2024-06-01T10:00:00Z")
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(bundle(default_patient(drop=("kps",), extra=(kps,)))))
+    assert cli.main(["score", str(path), "--format", "text", "--now", "2024-06-01"]) == 0
+    out = capsys.readouterr().out
+    assert "after the computation time" not in out and "Karnofsky 70" in out
+    # A month or a year names no day to compute at: refused, one line.
+    for vague in ("2024-06", "2024"):
+        assert cli.main(["score", str(path), "--now", vague]) == 2
+        assert capsys.readouterr().err.count("\n") == 1
