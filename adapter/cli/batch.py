@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--output", required=True, metavar="DIR", help="directory of the results")
     parser.add_argument(
-        "--now", help="computation time (FHIR dateTime with zone); default: the current time"
+        "--now",
+        help="computation time (FHIR dateTime with zone, or a day: its end in UTC); default: now",
     )
     parser.add_argument(
         "--original", action="store_true", help="also compute the original 1990 Tokuhashi score"

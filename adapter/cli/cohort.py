@@ -37,7 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="*", help="FHIR Bundles or NDJSON files ('-' for stdin)")
     parser.add_argument("--fhir-server", metavar="URL", help="read the cohort from a FHIR server")
     parser.add_argument("--group", metavar="ID", help="with --fhir-server: a Group's members")
-    parser.add_argument("--now", help="computation time (FHIR dateTime); later data is not used")
+    parser.add_argument(
+        "--now",
+        help="computation time (FHIR dateTime, or a day: its end in UTC); later data is not used",
+    )
     parser.add_argument("--format", choices=("json", "text"), default="json")
     parser.add_argument("--html", metavar="FILE", help="also write the report as one HTML page")
     parser.add_argument(

@@ -49,8 +49,8 @@ def add_arguments(score: argparse.ArgumentParser) -> None:
     )
     score.add_argument(
         "--now",
-        help="computation time (FHIR dateTime with zone) for Provenance.recorded and for outputs "
-        "whose inputs carry no time; default: the current time",
+        help="computation time (FHIR dateTime with zone, or a day: its end in UTC) for "
+        "Provenance.recorded and for outputs whose inputs carry no time; default: the current time",
     )
     checks = score.add_mutually_exclusive_group()
     checks.add_argument(
