@@ -874,3 +874,16 @@ def test_an_encounter_under_way_at_the_computation_time_is_contact_up_to_it():
     later = stay | {"id": "later", "period": {"start": "2026-02-01T09:00:00Z"}}
     got = follow(procedure("pvp", "22510", levels=["T12"]), later).outcome
     assert got is not None and got.last_follow_up.instant < parse_time("2025-01-01").instant
+
+
+def test_a_metastasis_dated_by_its_record_bounds_the_first_one_and_never_unsets_it():
+    # One metastasis with a recordedDate alone (problem lists often leave the onset out) made
+    # the first metastasis's day unknown, and a vertebroplasty of 2015 became the index of a
+    # 2024 series. A recordedDate bounds the onset: the metastasis began by then.
+    dated = condition("m1", "C79.51", "2024-05-01", levels=["T12"])
+    recorded = _recorded_only("m2", "C79.51", "2024-05-15", levels=["L3"])
+    old = procedure("vp2015", "22510", when="2015-03-01T08:00:00+00:00", levels=["L1"])
+    fix = procedure("fix", "22842", levels=["T11", "T12", "L1"])
+    got = follow(dated, recorded, old, fix)
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/fix",)
+    assert [i for i in got.issues if "Procedure/vp2015" in i.diagnostics]
