@@ -127,12 +127,12 @@ _LESION_SETS = ("bone-metastasis", "bone-marrow-primary")
 
 def _first_metastasis(
     term: Terminology, conditions: Sequence[ConditionRecord], now: ClinicalTime
-) -> tuple[date | None, frozenset[str], tuple[str, ...]]:
-    """The day of the first bone metastasis known by its onset (resolved ones too: it was there),
-    every bone metastasis Condition a procedure may name as its reason, and those with no onset:
-    a recordedDate alone says when it was entered, not when it began, so while one has none the
-    first metastasis's day is not known (None) — it may have begun before any procedure."""
-    days, lesions, undated = [], set(), []
+) -> tuple[date | None, frozenset[str]]:
+    """The day by which the first bone metastasis had certainly begun (resolved ones too: it was
+    there), and every bone metastasis Condition a procedure may name as its reason. A
+    metastasis's onset dates it, whatever its recordedDate; with none, its recordedDate bounds
+    it (it began by the day it was entered), so it can only bring the day earlier."""
+    days, lesions = [], set()
     for cond in conditions:
         if cond.verification_status in _NOT_A_CONDITION:
             continue
@@ -142,12 +142,10 @@ def _first_metastasis(
             continue
         if cond.ref.reference:
             lesions.add(cond.ref.reference)
-        if cond.onset is None:
-            undated.append(cond.ref.reference or "a Condition without id")
-        elif cond.onset <= now:
-            days.append(calendar_day(cond.onset))
-    first = None if undated else min(days, default=None)
-    return first, frozenset(lesions), tuple(undated) if days else ()
+        began = cond.onset or cond.recorded
+        if began is not None and began <= now:
+            days.append(calendar_day(began))
+    return min(days, default=None), frozenset(lesions)
 
 
 def index_event(
@@ -176,7 +174,7 @@ def index_event(
         key=lambda pair: pair[0],
     )
     issues: list[Issue] = []
-    first_met, lesions, undated = _first_metastasis(term, conditions, now)
+    first_met, lesions = _first_metastasis(term, conditions, now)
     earliest = first_met - BEFORE_METASTASIS if first_met is not None else None
 
     def for_it(proc: ProcedureRecord) -> bool:
@@ -190,18 +188,11 @@ def index_event(
     if candidates and first_met is None:
         later = [(day, p) for day, p in candidates if day != candidates[0][0]]
         if later:
-            unknown = "No dated bone metastasis is recorded"
-            record = "record the metastasis (a Condition with its date)"
-            if undated:
-                named = ", ".join(undated[:3]) + (
-                    f" and {len(undated) - 3} more" * (len(undated) > 3)
-                )
-                unknown = f"When the first bone metastasis began is not known ({named}: no onset)"
-                record = "record when each metastasis began (onsetDateTime)"
             message = (
-                f"{unknown}, so the first vertebroplasty or fixation "
+                "No dated bone metastasis is recorded, so the first vertebroplasty or fixation "
                 f"is taken as the index procedure: {_named(candidates[:1])}; later ones: "
-                f"{_named(later)}. If it was not for the metastasis, {record}."
+                f"{_named(later)}. If it was not for the metastasis, record the metastasis (a "
+                "Condition with its date)."
             )
             issues.append(Issue("warning", "business-rule", message))
     elif candidates and first_met is not None:
