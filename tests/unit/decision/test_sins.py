@@ -525,6 +525,23 @@ def test_screws_around_a_metastasis_they_do_not_name_fix_it():
     )
 
 
+def test_screws_placed_before_the_metastasis_began_do_not_fix_it():
+    # A short-segment fixation of 2019 (a burst fracture) around T12, whose metastasis began in
+    # 2024: the screws were not for the lesion, and its instability must stay said ("fixed, for
+    # the lesion at T12" silenced a subluxation). A metastasis known within 90 days after the
+    # screws (confirmed by the procedure's own biopsy) is still theirs.
+    old = procedure("ppsf", FIXATION, "T11", "L1", when="2019-03-01T10:00:00Z")
+    resources = default_patient(sins={"spinal-alignment": "subluxation"}, extra=(old,))
+    result = result_of(resources)
+    lv = sins_decision(result).levels[0]
+    assert (lv.name, lv.state, lv.indicator) == ("T12", "assessed", "critical")
+    (screws,) = [t for t in result.assessment.treatments if "fixation" in t.kinds]
+    assert screws.bridged == () and "for the lesion" not in screws.evidence.summary
+    biopsy = procedure("ppsf", FIXATION, "T11", "L1", when="2024-03-01T10:00:00Z")
+    resources = default_patient(sins={"spinal-alignment": "subluxation"}, extra=(biopsy,))
+    assert sins_decision(result_of(resources)).levels[0].state == "fixed"
+
+
 def test_screws_around_a_gap_a_metastasis_fills_only_partly_do_not_fix_it():
     # Screws at T11 and L2, a metastasis at T12 and none at L1: two constructs may be recorded
     # as one Procedure; T12 is not taken as fixed, and its instability stays said.
