@@ -32,6 +32,7 @@ from adapter.mapping.rules import DEFAULT_RULES, Rules
 from adapter.mapping.staging import Staging, condition_counts, read_staging
 from adapter.mapping.terminology import Terminology
 from adapter.mapping.treatments import (
+    BEFORE_METASTASIS,
     TREATMENT_VALUE_SETS,
     levels_named,
     procedure_words,
@@ -97,14 +98,6 @@ class FollowUp:
 
 def _in(term: Terminology, value_set: str, proc: ProcedureRecord) -> bool:
     return any(term.in_value_set(value_set, c.system, c.code) for c in proc.codes)
-
-
-# How long before the first bone metastasis recorded a procedure may still be for it: the
-# procedure's biopsy is often what confirms the metastasis, and the Condition is then dated from
-# the histology, days or weeks later. An operation before that (a degenerative fusion, an
-# osteoporotic vertebroplasty years before) is no index procedure of a metastasis series: taken
-# as one, it would start survival and every window years too early (docs/outcomes.md).
-BEFORE_METASTASIS = timedelta(days=90)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ spinal procedure is. The codes are data: the five procedure ValueSets in mapping
 The treated levels (contract §6) are read here once, for the SINS surfaces and the follow-up
 alike: a cement augmentation's are its bodySite levels; a fixation's those of the metastases its
 reasonReference names, else its bodySite levels that carry a metastasis and the metastases that
-fill a gap between its screws whole (§5: the others are instrumented). A fixation stabilises
+fill a gap between its screws whole, known by its day or within 90 days after it (§5: the others
+are instrumented). A fixation stabilises
 its bodySite levels and the treated levels its construct spans — screws above and below bridge
 the level between them; a named level outside the span is
 not taken as fixed (the record disagrees with itself, and SINS there stays shown). Cement done
@@ -26,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 from typing import Literal
 
@@ -36,12 +37,20 @@ from adapter.fhir.read.timing import ClinicalTime, latest_moment
 from adapter.mapping.context import Context
 from adapter.mapping.measures import calendar_day
 from adapter.mapping.sites import Site, resolve_site
-from adapter.mapping.staging import Staging
+from adapter.mapping.staging import Staged, Staging
 from adapter.mapping.terminology import Terminology
 from adapter.scoring import LEVELS, level_order
 from adapter.vocabulary.cards import shorten
 
+# How long before the first bone metastasis recorded a procedure may still be for it: the
+# procedure's biopsy is often what confirms the metastasis, and the Condition is then dated from
+# the histology, days or weeks later (the index procedure, adapter/mapping/followup.py; a
+# metastasis bridged by screws).
+BEFORE_METASTASIS = timedelta(days=90)
+
+
 __all__ = [
+    "BEFORE_METASTASIS",
     "TREATMENT_VALUE_SETS",
     "Treatment",
     "TreatmentKind",
@@ -223,8 +232,20 @@ def treated_levels(term: Terminology, proc: ProcedureRecord, staging: Staging) -
         # gap between them whole bridge them (contract §5: the screws go into the neighbouring
         # vertebrae) — the rule an order of the same screws is checked by (procedure/orders.py).
         metastases = {lv for les in staging.lesions for lv in les.levels}
-        levels = (set(own) & metastases) | set(between_screws(own, metastases))
+        bridged = {lv for les in staging.lesions if _theirs(les, proc) for lv in les.levels}
+        levels = (set(own) & metastases) | set(between_screws(own, bridged))
     return tuple(sorted(levels, key=level_order))
+
+
+def _theirs(lesion: Staged, proc: ProcedureRecord) -> bool:
+    """Whether a metastasis the screws bridge may be what they were put in for: known by the
+    procedure's day, or within :data:`BEFORE_METASTASIS` after it (its biopsy confirming it).
+    Screws of years before it (a fracture's fixation) treat nothing of it; undated, it is not
+    known to be theirs."""
+    began = lesion.condition.onset or lesion.condition.recorded
+    if began is None or proc.time is None:
+        return False
+    return calendar_day(began) <= calendar_day(proc.time) + BEFORE_METASTASIS
 
 
 def spanned(own: Sequence[str]) -> frozenset[str]:
