@@ -118,10 +118,14 @@ async def test_a_call_still_computing_after_its_client_left_keeps_its_worker_cou
         await asyncio.to_thread(pool.stop)
 
 
-async def test_a_worker_loop_stalled_past_the_limit_is_not_alive_and_gets_no_call():
-    """/readyz reads ``alive``: a worker loop that has not turned for ``stall`` seconds keeps the
-    instance out of rotation until it turns again (contract §8: readyz checks the workers)."""
+async def test_a_worker_loop_stuck_on_a_withdrawn_call_is_not_alive_and_gets_no_call():
+    """/readyz reads ``alive``: a worker loop that has not turned for ``stall`` seconds while it
+    computes a call whose client has gone keeps the instance out of rotation until it turns
+    again, and a call that would need it is refused at once (contract §8: readyz checks the
+    workers; a fast 503, never a queue)."""
     import threading
+
+    from adapter.errors import OverloadedError
 
     pool: LoopPool[str] = LoopPool(1, lambda http: "context", stall=0.3)
     await asyncio.to_thread(pool.start)
@@ -135,14 +139,14 @@ async def test_a_worker_loop_stalled_past_the_limit_is_not_alive_and_gets_no_cal
         assert pool.alive()
         call = asyncio.ensure_future(pool.run(stuck))
         await asyncio.to_thread(started.wait, 10)
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(0.6)
+        assert pool.alive()  # its caller still waits: a long call, not a stuck loop
+        call.cancel()
+        await asyncio.gather(call, return_exceptions=True)
         assert not pool.alive()
-        from adapter.errors import OverloadedError
-
         with pytest.raises(OverloadedError):  # refused at once, never queued behind it
             await asyncio.wait_for(pool.run(stuck), 5)
         release.set()
-        await asyncio.wait_for(call, 10)
         for _ in range(300):
             if pool.alive():
                 break
@@ -153,6 +157,38 @@ async def test_a_worker_loop_stalled_past_the_limit_is_not_alive_and_gets_no_cal
         await asyncio.to_thread(pool.stop)
 
 
+async def test_calls_queued_on_busy_loops_never_make_them_stuck():
+    """Many calls whose clients wait, each a while of CPU, keep the loops from turning for
+    longer than ``stall`` in all: that is load, which admission control bounds, not a stuck loop;
+    the instance stays ready and takes the next call."""
+    import time
+
+    pool: LoopPool[str] = LoopPool(2, lambda http: "context", stall=0.2)
+    await asyncio.to_thread(pool.start)
+
+    async def busy(context: str) -> str:
+        end = time.monotonic() + 0.15
+        while time.monotonic() < end:  # CPU, no await
+            pass
+        return context
+
+    async def watch() -> bool:
+        seen = True
+        for _ in range(40):
+            seen = seen and pool.alive()
+            await asyncio.sleep(0.02)
+        return seen
+
+    try:
+        calls = asyncio.gather(*(pool.run(busy) for _ in range(8)))
+        always_alive = await watch()
+        await asyncio.wait_for(calls, 20)
+        assert always_alive
+        assert await asyncio.wait_for(pool.run(busy), 5) == "context"
+    finally:
+        await asyncio.to_thread(pool.stop)
+
+
 async def test_stopping_with_a_worker_still_computing_is_bounded_and_says_so_in_one_line(caplog):
     """At shutdown a loop still computing cannot close its client: stopping raised TimeoutError
     out of the lifespan (a traceback, "Application shutdown failed"); it now gives up on that
@@ -160,7 +196,7 @@ async def test_stopping_with_a_worker_still_computing_is_bounded_and_says_so_in_
     import logging
     import threading
 
-    pool: LoopPool[str] = LoopPool(1, lambda http: "context")
+    pool: LoopPool[str] = LoopPool(3, lambda http: "context")
     await asyncio.to_thread(pool.start)
     release, started = threading.Event(), threading.Event()
 
@@ -176,6 +212,8 @@ async def test_stopping_with_a_worker_still_computing_is_bounded_and_says_so_in_
         said = [r.getMessage() for r in caplog.records if "worker" in r.getMessage()]
         assert len(said) == 1 and "still busy" in said[0], said
         assert all(r.exc_info is None for r in caplog.records)
+        idle = [t for t in threading.enumerate() if t.name.endswith(("-1", "-2"))]
+        assert not [t for t in idle if t.name.startswith("spinemets-cds")]  # stopped
     finally:
         release.set()
         call.cancel()
