@@ -19,6 +19,7 @@ class is that, and nothing more (the threads and loops are the standard library'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -63,8 +64,11 @@ class _Worker(Generic[C]):
     def load(self) -> int:
         return max(self.busy, self.running)
 
-    def stalled(self, limit: float) -> bool:
-        return time.monotonic() - self.beat > limit
+    def stuck(self, limit: float) -> bool:
+        """Computing a call whose client has gone (more jobs running than callers waiting) and
+        not turned for ``limit`` seconds. Calls whose clients wait, however many, are load, which
+        admission control bounds: never taken for a stuck loop."""
+        return self.running > self.busy and time.monotonic() - self.beat > limit
 
 
 def _beat(worker: _Worker[C]) -> None:
@@ -93,7 +97,7 @@ class LoopPool(Generic[C]):
         for n in range(self._size):
             loop = asyncio.new_event_loop()
             thread = threading.Thread(
-                target=loop.run_forever, name=f"spinemets-{self._name}-{n}", daemon=True
+                target=_run, args=(loop,), name=f"spinemets-{self._name}-{n}", daemon=True
             )
             worker: _Worker[C] = _Worker(loop, thread)
             thread.start()
@@ -111,7 +115,7 @@ class LoopPool(Generic[C]):
         """Run ``job(context)`` on the least busy worker loop and wait for its result; a loop
         still computing a call whose client left counts as busy, and one stalled past the limit
         gets none (OverloadedError, 503, when every one is: never a queue behind it)."""
-        turning = [w for w in self._workers if not w.stalled(self._stall)]
+        turning = [w for w in self._workers if not w.stuck(self._stall)]
         if not turning:
             raise OverloadedError("every worker is busy with a long computation")
         worker = min(turning, key=lambda w: w.load)
@@ -129,34 +133,54 @@ class LoopPool(Generic[C]):
             worker.busy -= 1
 
     def alive(self) -> bool:
-        """Every worker thread is running and its loop turning (a dead or stuck one would take
-        its share of calls down)."""
-        return bool(self._workers) and all(
-            w.thread.is_alive() and not w.stalled(self._stall) for w in self._workers
+        """Every worker thread is running (a dead one would take its share of calls down), and
+        not every loop is stuck on a call whose client has gone (none could take a call)."""
+        workers = self._workers
+        return (
+            bool(workers)
+            and all(w.thread.is_alive() for w in workers)
+            and not all(w.stuck(self._stall) for w in workers)
         )
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Close each worker's client and stop its loop, within ``timeout`` seconds in all. A
-        loop still computing (a call whose client left) cannot be stopped: it is left to end
-        with the process (its thread is a daemon), and said in one line."""
+        """Close the workers' clients and stop their loops, within ``timeout`` seconds in all.
+        A loop still computing (a call whose client left) cannot be stopped: it is left to end
+        with the process (its thread is a daemon), and the busy ones are said in one line."""
         deadline = time.monotonic() + timeout
+        # A loop computing now would not run its client's close before the process ends (a
+        # task destroyed pending): only the others close theirs, all at once.
+        closing = [
+            asyncio.run_coroutine_threadsafe(w.http.aclose(), w.loop)
+            for w in self._workers
+            if w.http is not None and w.running == 0
+        ]
+        for done in closing:  # all asked at once: an idle loop closes while a busy one computes
+            with contextlib.suppress(TimeoutError):
+                done.result(timeout=max(deadline - time.monotonic(), 0))
         for worker in self._workers:
-            try:
-                if worker.http is not None:
-                    closing = asyncio.run_coroutine_threadsafe(worker.http.aclose(), worker.loop)
-                    closing.result(timeout=max(deadline - time.monotonic(), 0.01))
-                worker.loop.call_soon_threadsafe(worker.loop.stop)
-                worker.thread.join(timeout=max(deadline - time.monotonic(), 0.01))
-            except TimeoutError:
-                pass
+            worker.loop.call_soon_threadsafe(worker.loop.stop)
+        busy = []
+        for worker in self._workers:
+            # An idle loop stops at once: it is given a second whatever the busy ones took.
+            grace = 1.0 if worker.running == 0 else 0.0
+            worker.thread.join(timeout=max(deadline - time.monotonic(), grace))
             if worker.thread.is_alive():
-                _log.warning(
-                    "%s worker still busy at shutdown: left to end with the process",
-                    worker.thread.name,
-                )
-                continue
-            worker.loop.close()
+                busy.append(worker.thread.name)
+        if busy:
+            _log.warning(
+                "worker loops still busy at shutdown, left to end with the process: %s",
+                ", ".join(busy),
+            )
         self._workers.clear()
+
+
+def _run(loop: asyncio.AbstractEventLoop) -> None:
+    """A worker thread: its loop until stopped, then closed by the thread itself — at once when
+    idle, or once the computation that held it at shutdown ends."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
 
 
 async def _as_coroutine(job: Callable[[C], Awaitable[T]], worker: _Worker[C]) -> T:
