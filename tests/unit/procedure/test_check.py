@@ -1589,3 +1589,22 @@ def test_screws_into_one_metastasis_and_around_another_judge_both():
     assert [(lv.level, lv.instrumented) for lv in screws.levels] == [
         ("T12", False), ("L1", False), ("T11", True)
     ]  # fmt: skip
+
+
+def test_a_level_known_from_findings_only_is_bridged_by_neither_an_order_nor_a_record():
+    # T12 placed by its findings alone (the metastasis Condition names no level): screws at T11
+    # and L1 ordered bridged it while the same screws completed did not, so one record was read
+    # two ways. Neither bridges it; and the cement card names the screws around it rather than
+    # saying that no fixation is recorded there.
+    unplaced = condition("met-x", "C79.51")
+    resources = default_patient(drop=("met-t12",), sins=UNSTABLE_T12, extra=(unplaced,))
+    (screws,) = check(resources, order("f", "22842", "T11", "L1"))
+    assert [lv.level for lv in screws.levels if not lv.instrumented] == ["T11", "L1"]
+    done = procedure("px", "22842", "T11", "L1")
+    (cement,) = check(
+        default_patient(drop=("met-t12",), sins=UNSTABLE_T12, extra=(unplaced, done)),
+        order("v", "22510", "T12"),
+    )
+    said = " ".join(c.detail for c in cement.concerns)
+    assert "Cement alone at T12" in said and "no fixation ordered or recorded there" not in said
+    assert "screws recorded at T11, L1 around it" in said, said
