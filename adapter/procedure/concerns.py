@@ -365,11 +365,29 @@ def _cement_alone(ask: Ask, levels: list[str]) -> list[Concern]:
         out.append(
             Concern(
                 f"{prefix}{why}: {_COMBINED}",
-                f"Cement alone at {level} ({why}): no fixation ordered or recorded there; "
+                f"Cement alone at {level} ({why}): {_no_fixation(ask, level)}; "
                 f"{_COMBINED} — consider surgical review.",
             )
         )
     return out
+
+
+def _no_fixation(ask: Ask, level: str) -> str:
+    """How the card says that nothing fixes the level: "no fixation ordered or recorded there",
+    or, beside screws recorded above and below it that are not known to be for it (its
+    metastasis not recorded by a Condition with its level, or later than them), that they are
+    there and not read as its fixation."""
+    a = ask.result.assessment
+    at = level_order(level)
+    for t in (*a.treatments, *a.under_way):
+        placed = sorted(level_order(lv) for lv in t.levels)
+        if "fixation" in t.kinds and placed and placed[0] < at < placed[-1]:
+            screws = ", ".join(t.levels)
+            return (
+                f"screws recorded at {screws} around it are not recorded as its fixation "
+                "(record it as their reasonReference if they fix it)"
+            )
+    return "no fixation ordered or recorded there"
 
 
 _CONSTRUCT = "review the construct (levels to instrument, cement augmentation of the screws)"

@@ -222,7 +222,10 @@ def treated_levels(
         # cement the same request orders, that fill a gap between them whole bridge them (the
         # case series' construct: screws into the adjacent vertebrae), as a completed fixation
         # does (adapter/mapping/treatments.py).
-        placed = lesions & _LEVELS  # a metastasis "at an unrecorded level" fills no gap
+        # A metastasis Condition's level fills a gap, as for completed screws (treatments.py):
+        # not one known from findings only, nor one "at an unrecorded level".
+        named = {lv.level for lv in result.levels if lv.assessment.origin != "findings"}
+        placed = (named | {level for level, _ in result.assessment.unscored}) & _LEVELS
         bridged = {*between_screws(order.levels, placed), *between_screws(order.levels, cemented)}
         treated = [lv for lv in order.levels if lv in lesions] + sorted(bridged)
         # The screws of a construct that treats nothing (all of them, when none does) are
