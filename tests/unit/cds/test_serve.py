@@ -166,3 +166,11 @@ def test_a_misspelled_variable_is_named_at_start_never_its_value(monkeypatch, ca
     err = capsys.readouterr().err
     (line,) = [ln for ln in err.splitlines() if "SPINEMETS_MAX_INFLIGHT" in ln]
     assert "not a setting" in line and "s3cret" not in err and "SPINEMETS_CACHE" not in err
+
+
+def test_a_setting_written_in_lower_case_is_a_setting():
+    # pydantic-settings reads SPINEMETS_fhir_timeout as SPINEMETS_FHIR_TIMEOUT: never "misspelled".
+    from adapter.settings import unknown_variables
+
+    env = {"SPINEMETS_fhir_timeout": "5", "spinemets_max_in_flight": "3", "SPINEMETS_NOPE": "1"}
+    assert unknown_variables(env) == ["SPINEMETS_NOPE"]
