@@ -105,7 +105,10 @@ def unknown_variables(env: Mapping[str, str]) -> list[str]:
     """The names with the prefix that are no setting and not the scripts' own: misspellings,
     which would otherwise be ignored without a word (the default then applies)."""
     known = {variable(field) for field in SpinemetsSettings.model_fields} | set(NOT_SETTINGS)
-    return sorted(name for name in env if name.startswith(PREFIX) and name not in known)
+    # Read without regard to case, as the settings themselves are.
+    return sorted(
+        name for name in env if name.upper().startswith(PREFIX) and name.upper() not in known
+    )
 
 
 def _one_line(exc: ValidationError) -> ConfigurationError:
