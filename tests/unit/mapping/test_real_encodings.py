@@ -363,3 +363,21 @@ def test_a_primary_coded_in_another_icd10_edition_is_named_never_dropped(system)
     )
     said = issue(result, "Condition/p")
     assert said is not None and "C50.9" in said.diagnostics
+
+
+@pytest.mark.parametrize("profiled", [True, False], ids=["mcode-secondary", "code-only"])
+def test_a_metastasis_whose_code_names_no_site_at_a_vertebra_is_a_bone_metastasis_there(profiled):
+    """mCODE's SecondaryCancerCondition may code 128462008 (metastatic malignant neoplasm) and
+    give the place in bodySite (contract §2: "mCODE SecondaryCancerCondition; bodySite the
+    level"): at a vertebra it is a bone metastasis at that level. It was named as not mapped,
+    and every finding at T8 was refused as "where no metastasis is recorded"."""
+    meta = {"meta": {"profile": [MCODE_SECONDARY]}} if profiled else {}
+    met = condition("met", "128462008", system=SNOMED, level="T8", **meta)
+    result = score(default_patient(drop=("met-t12",), extra=(met,)))
+    assert [lv.level for lv in result.levels] == ["T8"]
+    assert result.levels[0].assessment.origin == "confirmed"
+    # In an organ it stays what it was: a metastasis that may be visceral, not one in bone.
+    liver = condition("liver", "128462008", system=SNOMED, **meta)
+    liver["bodySite"] = [{"coding": [{"system": SNOMED, "code": "10200004", "display": "Liver"}]}]
+    result = score(default_patient(extra=(liver,)))
+    assert [lv.level for lv in result.levels] == ["T12"]
