@@ -227,6 +227,8 @@ def _stage_tumour(
     """Bone metastasis, primary tumour (with its vertebral levels if it is of the marrow)."""
     bone = _coded_in(ctx, "bone-metastasis", cond)
     sites = primary_sites(ctx, cond) if not bone else None
+    if sites is None and not bone:
+        bone = _placed_in_bone(ctx, cond)
     marrow = sites is not None and _coded_in(ctx, "bone-marrow-primary", cond)
     if bone or marrow:
         resolved = _sites(ctx, cond)
@@ -239,6 +241,22 @@ def _stage_tumour(
             staging.lesions.append(Lesion(cond, certain, spinal, remission))
     if sites is not None:
         staging.primaries.append(Primary(cond, certain, sites, remission))
+
+
+def _placed_in_bone(ctx: Context, cond: ConditionRecord) -> bool:
+    """A metastasis whose code names no site (ValueSet metastasis-site-unnamed: mCODE's
+    SecondaryCancerCondition codes 128462008 and gives the place in bodySite, contract §2) whose
+    every bodySite is a bone — a vertebra, a spinal region, a bone outside the spine: a bone
+    metastasis there. In an organ, or with a site in words only, it is not placed in bone (it
+    may be visceral: unused.possibly_visceral)."""
+    if not cond.body_sites or cond.uncoded_sites:
+        return False
+    if not _coded_in(ctx, "metastasis-site-unnamed", cond):
+        return False
+    return all(
+        resolve_site(concept, ctx.term).kind in ("level", "spinal", "other")
+        for concept in cond.body_sites
+    )
 
 
 def _stage_other(

@@ -371,7 +371,7 @@ def test_a_metastasis_whose_code_names_no_site_at_a_vertebra_is_a_bone_metastasi
     give the place in bodySite (contract §2: "mCODE SecondaryCancerCondition; bodySite the
     level"): at a vertebra it is a bone metastasis at that level. It was named as not mapped,
     and every finding at T8 was refused as "where no metastasis is recorded"."""
-    meta = {"meta": {"profile": [MCODE_SECONDARY]}} if profiled else {}
+    meta: dict[str, Any] = {"meta": {"profile": [MCODE_SECONDARY]}} if profiled else {}
     met = condition("met", "128462008", system=SNOMED, level="T8", **meta)
     result = score(default_patient(drop=("met-t12",), extra=(met,)))
     assert [lv.level for lv in result.levels] == ["T8"]
