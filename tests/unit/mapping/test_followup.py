@@ -887,3 +887,20 @@ def test_a_metastasis_dated_by_its_record_bounds_the_first_one_and_never_unsets_
     got = follow(dated, recorded, old, fix)
     assert got.outcome is not None and got.outcome.procedures == ("Procedure/fix",)
     assert [i for i in got.issues if "Procedure/vp2015" in i.diagnostics]
+
+
+def test_a_completed_procedure_with_no_date_is_named_never_passed_over_in_silence():
+    # A vertebroplasty recorded with no date: the patient was "no index procedure; left out",
+    # and nothing said why. It is named — it cannot place the time points — and beside a dated
+    # one it is said to be of unknown order.
+    undated = procedure("pe", "22510", when="", levels=["T12"])
+    undated.pop("performedDateTime", None)
+    got = follow(undated)
+    assert got.outcome is None
+    (said,) = [i.diagnostics for i in got.issues if "Procedure/pe" in i.diagnostics]
+    assert "no date" in said and "record the day it was done" in said
+    dated = procedure("pvp", "22510", levels=["T12"])
+    got = follow(undated, dated)
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
+    (said,) = [i.diagnostics for i in got.issues if "Procedure/pe" in i.diagnostics]
+    assert "no date" in said and "before or after" in said
