@@ -10,7 +10,7 @@ over and named. Data later than the computation time is not used (§2).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from adapter.fhir.read.evidence import Evidence
@@ -149,7 +149,43 @@ def index_event(
 ) -> IndexEvent:
     """The completed index procedures of the first day one was performed for the metastasis: one
     naming a bone metastasis as its reason always counts; another, only from
-    :data:`BEFORE_METASTASIS` before the first one known by its onset."""
+    :data:`BEFORE_METASTASIS` before the first one known by its onset. One with no date at all
+    is named: it cannot place the time points, and its order is not known."""
+    event = _index_event(term, procedures, now, conditions)
+    undated = [
+        p
+        for p in procedures
+        if p.status == "completed"
+        and p.time is None
+        and (_in(term, AUGMENTATION, p) or _in(term, FIXATION, p))
+    ]
+    if not undated:
+        return event
+    index = [(calendar_day(p.time), p) for p in event.procedures if p.time is not None]
+    where = (
+        f"not known to be before or after the index procedure, {_in_words(index[:1])}"
+        if index
+        else "an index procedure needs its day to place the time points, follow-up and survival"
+    )
+    said = [
+        Issue(
+            "warning",
+            "business-rule",
+            f"{p.ref.reference or 'A Procedure without id'}: a vertebroplasty or fixation with "
+            f"no date: {where} — record the day it was done.",
+            p.ref.reference,
+        )
+        for p in undated
+    ]
+    return replace(event, issues=(*event.issues, *said))
+
+
+def _index_event(
+    term: Terminology,
+    procedures: list[ProcedureRecord],
+    now: ClinicalTime,
+    conditions: Sequence[ConditionRecord],
+) -> IndexEvent:
     done = [
         p
         for p in procedures
