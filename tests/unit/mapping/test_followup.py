@@ -904,3 +904,26 @@ def test_a_completed_procedure_with_no_date_is_named_never_passed_over_in_silenc
     assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
     (said,) = [i.diagnostics for i in got.issues if "Procedure/pe" in i.diagnostics]
     assert "no date" in said and "before or after" in said
+
+
+@pytest.mark.parametrize(
+    ("birth", "age", "said"),
+    [
+        ("1960-05-23", 63, None),
+        ("1960-02", 64, None),  # the month settles it: born before 22 May either way
+        ("1960", None, "1960 names no day: 63 or 64 at the index procedure"),
+        ("2025-01-01", None, "after the index procedure"),
+        ("0001-01-01", None, "an age of 2023 years"),
+    ],
+)
+def test_an_age_at_the_index_is_counted_only_when_the_birth_date_settles_it(birth, age, said):
+    # A birth after the index gave an age of -1 in Table 4's mean, year 1 an age of 2023, and a
+    # year alone one of two ages: each is named and left out of the mean (never a guess, §2).
+    PATIENT["birthDate"] = birth
+    try:
+        got = follow(procedure("pvp", "22510", levels=["T12"]))
+    finally:
+        PATIENT["birthDate"] = "1960-05-23"
+    assert got.outcome is not None and got.outcome.age_years == age
+    named = [i.diagnostics for i in got.issues if "birthDate" in i.diagnostics]
+    assert (named == []) if said is None else (len(named) == 1 and said in named[0]), named
