@@ -730,6 +730,35 @@ def _between_windows(m: Measurement, measure: str, days: int) -> Issue:
     return Issue("information", "informational", said, m.source)
 
 
+# The oldest age a record can be read as: older is a data error (a birth in year 1).
+_OLDEST = 120
+
+
+def _age(ctx: Context, patient: str, birth: ClinicalTime | None, on: date) -> int | None:
+    """The age at the index procedure when the birthDate settles it: a month or a year alone may
+    name two ages, a birth after the index or an age past 120 is a data error; each is named and
+    not counted (Table 4's mean is never fed a guess)."""
+    if birth is None:
+        return None
+    first, last = calendar_day(birth), last_day(birth)
+    ages = {age_at(first, on), age_at(last, on)}
+    where = f"Patient/{patient}: birthDate {birth.text}"
+    if first > on:
+        said = f"{where} is after the index procedure ({day_text(on)}): age not counted."
+    elif max(ages) > _OLDEST:
+        said = f"{where} gives an age of {max(ages)} years: a data error, age not counted."
+    elif len(ages) > 1:
+        low, high = sorted(ages)
+        said = (
+            f"{where} names no day: {low} or {high} at the index procedure ({day_text(on)}); "
+            "age not counted — record the day of birth."
+        )
+    else:
+        return ages.pop()
+    ctx.issues.append(Issue("warning", "business-rule", said, f"Patient/{patient}"))
+    return None
+
+
 def extract_follow_up(
     data: PatientData,
     term: Terminology,
@@ -770,7 +799,7 @@ def extract_follow_up(
         procedure_levels=procedure_levels,
         cement_ml=cement.total_ml,
         sex=record.gender if record else None,
-        age_years=age_at(calendar_day(birth), index_day) if birth else None,
+        age_years=_age(ctx, data.patient, birth, index_day),
         primary_sites=primary_sites,
         died=died,
         death=placed,
