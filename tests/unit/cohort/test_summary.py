@@ -138,3 +138,25 @@ def test_a_median_reached_with_deaths_left_out_is_said_to_be_a_bound(seed_record
     ] + [dataclasses.replace(seed_records[10], died=True, death=None), *seed_records[11:]]
     text = cohort_text(cohort_summary(records))
     assert "Kaplan–Meier median survival: 4.00 months or earlier" in text
+
+
+def test_every_surface_says_whom_the_age_and_follow_up_figures_cover(seed_records):
+    # The text said "(1 of 2 patients)" of the follow-up only, the HTML Table 4 of neither: a
+    # mean over fewer patients than the cohort read as the cohort's.
+    from adapter.render.cohort import cohort_page
+
+    records = [
+        dataclasses.replace(r, age_years=None, last_follow_up=None) if n < 3 else r
+        for n, r in enumerate(r for r in seed_records if not r.died)
+    ]
+    got = cohort_summary(records)
+    n = got["n"]
+    covered = f"({n - 3} of {n} patients)"
+    text = cohort_text(got)
+    assert [ln for ln in text.splitlines() if ln.strip().startswith(("Age:", "Follow-up:"))]
+    assert all(
+        covered in ln for ln in text.splitlines() if ln.strip().startswith(("Age:", "Follow-up:"))
+    )
+    page = cohort_page(got, [], computed="2026-11-26")
+    for row in ("Age, years (mean ± SD)", "Follow-up, months (mean)"):
+        assert covered in page.split(row, 1)[1].split("</tr>", 1)[0], row
