@@ -86,7 +86,7 @@ def _deaths(n: int) -> str:
     return f"{n} death" if n == 1 else f"{n} deaths"
 
 
-def _of(patients: int, n: int) -> str:
+def covered(patients: int, n: int) -> str:
     """ " (12 of 20 patients)" when a figure covers fewer than the cohort, else nothing."""
     return f" ({patients} of {n} patients)" if patients < n else ""
 
@@ -101,13 +101,13 @@ def cohort_text(s: Mapping[str, Any]) -> str:
         f"Cohort: {s['n']} patients with an index procedure",
         f"  Sex: {_counts(s['sex'])}",
         f"  Age: {_f(age['mean'])} ± {_f(age['sd'])} years (range {_f(age['min'])}–"
-        f"{_f(age['max'])})",
+        f"{_f(age['max'])}){covered(age['patients'], s['n'])}",
         f"  Primary sites: {_counts(s['primary_sites'])}",
         f"  Treated levels (patients): {_counts(s['levels_treated'])}{_unrecorded(s)}",
         f"  Cement: median {_f(cement['median'])} mL (range {_f(cement['min'])}–"
         f"{_f(cement['max'])}, {cement['patients']} patients)",
         f"  Follow-up: mean {_f(follow['mean'])} months (range {_f(follow['min'])}–"
-        f"{_f(follow['max'])}){_of(follow['patients'], s['n'])}",
+        f"{_f(follow['max'])}){covered(follow['patients'], s['n'])}",
         f"  Deaths: {s['deaths']}",
         f"  Kaplan–Meier median survival: {median}{curve}",
     ]

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from adapter.cohort.text import median_bound, median_survival
+from adapter.cohort.text import covered, median_bound, median_survival
 from adapter.outcomes import TIME_POINTS
 from adapter.render.html import fmt, page, table
 from adapter.render.patient import TIME_POINT_LABELS
@@ -46,7 +46,7 @@ def _table4(s: Mapping[str, Any]) -> str:
             "Age, years (mean ± SD)",
             _num("age_years.mean", age["mean"]),
             f'± <span data-key="age_years.sd">{fmt(age["sd"])}</span>; range '
-            f"{fmt(age['min'])}–{fmt(age['max'])}",
+            f"{fmt(age['min'])}–{fmt(age['max'])}{covered(age['patients'], s['n'])}",
         ),
         *(
             (f"Primary: {escape(_PLAIN.get(site, site))}", _num(f"primary_sites.{site}", count), "")
@@ -63,7 +63,8 @@ def _table4(s: Mapping[str, Any]) -> str:
             "Follow-up, months (mean)",
             _num("follow_up_months.mean", follow["mean"]),
             f'range <span data-key="follow_up_months.min">{fmt(follow["min"])}</span>–'
-            f'<span data-key="follow_up_months.max">{fmt(follow["max"])}</span>',
+            f'<span data-key="follow_up_months.max">{fmt(follow["max"])}</span>'
+            f"{covered(follow['patients'], s['n'])}",
         ),
         ("Deaths", _num("deaths", s["deaths"]), ""),
     ]
