@@ -927,3 +927,14 @@ def test_an_age_at_the_index_is_counted_only_when_the_birth_date_settles_it(birt
     assert got.outcome is not None and got.outcome.age_years == age
     named = [i.diagnostics for i in got.issues if "birthDate" in i.diagnostics]
     assert (named == []) if said is None else (len(named) == 1 and said in named[0]), named
+
+
+@pytest.mark.parametrize("ml", [300, 1e308])
+def test_a_cement_volume_no_vertebroplasty_holds_is_named_and_not_counted(ml):
+    # 300 mL (a typo for 3.00) became Table 4's maximum; two of 1e308 summed to infinity, shown
+    # as "inf" in the text and null in the JSON. Tens of millilitres fill several vertebrae; more
+    # than 100 mL for one event is a data error.
+    got = follow(procedure("pvp", "22510", levels=["T12"]), cement("c1", ml), cement("c2", ml))
+    assert got.outcome is not None and got.outcome.cement_ml is None
+    named = [i.diagnostics for i in got.issues if "cement" in i.diagnostics]
+    assert named and all("not counted" in n for n in named), named
