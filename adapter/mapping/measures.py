@@ -186,6 +186,11 @@ class Cement:
     used: tuple[ObservationRecord, ...]
 
 
+# The most cement one index event can take: 2–8 mL fill a vertebra (the case series: 1.5–6 mL),
+# so tens of millilitres cover several levels; beyond 100 mL the record is wrong.
+MOST_CEMENT_ML = 100.0
+
+
 def read_cement(
     ctx: Context,
     observations: Iterable[ObservationRecord],
@@ -214,4 +219,12 @@ def read_cement(
             continue
         total += value
         used.append(obs)
+    if total > MOST_CEMENT_ML:  # a typo (300 for 3.00), or no number a syringe holds
+        refs = ", ".join(o.ref.reference or "an Observation without id" for o in used)
+        message = (
+            f"{refs}: cement volumes summing to {total:g} mL for one index event — more than "
+            f"{MOST_CEMENT_ML:g} mL is a data error; not counted."
+        )
+        ctx.issues.append(Issue("warning", "business-rule", message, used[0].ref.reference))
+        return Cement(None, ())
     return Cement(total if used else None, tuple(used))
