@@ -511,3 +511,24 @@ def test_now_given_as_a_day_is_the_end_of_that_day(tmp_path, capsys):
     for vague in ("2024-06", "2024"):
         assert cli.main(["score", str(path), "--now", vague]) == 2
         assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_resources_contained_in_another_are_named_not_dropped_in_silence(tmp_path, capsys):
+    # A metastasis holding its primary as a contained Condition, a report holding its findings:
+    # §2 "nothing is dropped silently" — they are not read, and the record says so.
+    from tests.support.records import bundle, default_patient
+
+    resources = default_patient(drop=("primary",))
+    met = next(r for r in resources if r["id"] == "met-t12")
+    met["contained"] = [{"resourceType": "Condition", "id": "p", "code": {"coding": [
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C34.90"}]}}]  # fmt: skip
+    report = {"resourceType": "DiagnosticReport", "id": "mri", "status": "final",
+              "subject": {"reference": "Patient/p"}, "code": {"text": "MRI spine"},
+              "contained": [{"resourceType": "Observation", "id": "o", "status": "final"}]}  # fmt: skip
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(bundle([*resources, report])))
+    assert cli.main(["score", str(path), "--format", "text", "--now", "2024-06-01"]) == 0
+    out = capsys.readouterr().out
+    named = [ln for ln in out.splitlines() if "contained" in ln]
+    assert any("Condition/met-t12" in ln and "Condition" in ln for ln in named), out
+    assert any("DiagnosticReport/mri" in ln and "Observation" in ln for ln in named), out
