@@ -24,7 +24,7 @@ from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.lines import bounded_lines, skip_bom, sniff, spool_input, too_long
 from adapter.fhir.read.medicines import Medicines
 from adapter.fhir.read.orders import OrderRecord
-from adapter.fhir.read.parse import ParsedResource, parse_resource
+from adapter.fhir.read.parse import READ_TYPES, ParsedResource, parse_resource
 from adapter.fhir.read.partial import refuse_partial
 from adapter.fhir.read.records import (
     ConditionRecord,
@@ -32,6 +32,7 @@ from adapter.fhir.read.records import (
     ObservationFilter,
     ObservationRecord,
     PatientRecord,
+    resource_ref,
 )
 from adapter.fhir.read.references import patient_of
 from adapter.fhir.read.responses import ResponseRecord
@@ -116,6 +117,7 @@ def _group(
     loose: list[Issue] = []
     medicines = Medicines()
     for entry in entries:
+        _note_contained(patients, loose, entry.resource, entry.full_url, aliases)
         parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
         if parsed is None:
             medicines.note(entry.resource, entry.full_url)
@@ -127,6 +129,37 @@ def _group(
         for data in patients.values():
             data.medications = medicines.resolved(data.medications)
     return list(patients.values()), loose
+
+
+def _note_contained(
+    patients: dict[str, PatientData],
+    loose: list[Issue],
+    resource: Any,
+    full_url: str | None,
+    aliases: Mapping[str, str],
+) -> None:
+    """Resources of the record's kinds contained in another (a metastasis holding its primary, a
+    report holding its findings) are not read: said, never dropped in silence (contract §2). A
+    Medication contained in a request is read with it (parse.py)."""
+    held = resource.get("contained") if isinstance(resource, dict) else None
+    if not held or not isinstance(held, list):
+        return
+    kinds = sorted(
+        {k for r in held if isinstance(r, dict) and (k := r.get("resourceType")) in READ_TYPES}
+    )
+    if not kinds:
+        return
+    ref = resource_ref(resource, full_url).reference or f"{resource.get('resourceType')} without id"
+    message = (
+        f"{ref}: its contained {', '.join(kinds)} resources are not read — send them as "
+        "resources of their own."
+    )
+    _add(
+        patients,
+        loose,
+        patient_of(resource, aliases),
+        Issue("warning", "not-supported", message, ref),
+    )
 
 
 def _add(
@@ -256,6 +289,7 @@ def _ndjson_patients(
         if resource.get("resourceType") == "Bundle":
             entries, aliases = bundle_entries(resource)
             for entry in entries:
+                _note_contained(pending, loose, entry.resource, entry.full_url, aliases)
                 parsed = parse_resource(entry.resource, entry.full_url, aliases, wanted)
                 # A parsed record knows its patient (a Patient POSTed with no id, its fullUrl).
                 key = (
@@ -265,6 +299,7 @@ def _ndjson_patients(
                 )
                 _add(pending, loose, key, parsed)
         else:
+            _note_contained(pending, loose, resource, None, {})
             parsed = parse_resource(resource, None, {}, wanted)
             # A parsed record knows its patient; only the rest need the look-up.
             key = (
