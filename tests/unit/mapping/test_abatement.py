@@ -81,3 +81,15 @@ def test_resolved_before_the_computation_time_stays_resolved():
     result = score(l2)
     assert result.assessment.tokuhashi.vertebral_count == Possible.of(1)
     assert "clinical status resolved, so it is not used" in said(result, "Condition/met-l2")
+
+
+def test_a_current_status_beside_an_earlier_abatement_is_kept_and_named():
+    # "active" with an abatement before the computation time breaks FHIR's con-4: the status is
+    # kept (contract §2: an explicit current status whatever the abatement says), and said, so
+    # that the record can be corrected.
+    l2 = condition("met-l2", "C79.51", level="L2", abatementDateTime=EARLIER,
+                   **clinical("active"))  # fmt: skip
+    result = score(l2)
+    assert result.assessment.tokuhashi.vertebral_count == Possible.of(2)
+    message = said(result, "Condition/met-l2")
+    assert "clinical status active, abated 2024-05-15" in message and "check" in message
