@@ -29,6 +29,7 @@ from adapter.mapping.sited_primary import sited_primary
 from adapter.mapping.sites import Site, disputed_level, read_by_words, resolve_site
 from adapter.mapping.unused import (
     abated_before,
+    abated_yet_current,
     current_then,
     in_words,
     named,
@@ -378,6 +379,8 @@ def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging
             continue
         if cond is not recorded:
             current_then(ctx, recorded)
+        elif recorded.abatement is not None and recorded.abatement <= ctx.now and not remission:
+            abated_yet_current(ctx, recorded)
         certain = confirmed(cond)
         before = _used(staging)
         sited = _metastases(staging)

@@ -23,6 +23,7 @@ from adapter.vocabulary.systems import ICD10_EDITIONS, ICD10CM
 __all__ = [
     "STAGING_VALUE_SETS",
     "abated_before",
+    "abated_yet_current",
     "current_then",
     "in_words",
     "named",
@@ -223,6 +224,19 @@ def abated_before(ctx: Context, cond: ConditionRecord) -> None:
         return
     said = f"no clinical status, abated {cond.abatement.text}: read as resolved"
     ctx.warn(cond.ref.reference, f"{_cited(ctx, cond)}: {said}, so it is not used.")
+
+
+def abated_yet_current(ctx: Context, cond: ConditionRecord) -> None:
+    """A current clinicalStatus beside an abatement on or before the computation time (FHIR R4
+    con-4 forbids it): the status is kept (contract §2), and the contradiction said."""
+    if cond.abatement is None or not relevant(ctx, cond):
+        return
+    ctx.warn(
+        cond.ref.reference,
+        f"{_cited(ctx, cond)}: clinical status {cond.clinical_status}, abated "
+        f"{cond.abatement.text}: the record contradicts itself; read as current, as its status "
+        "says — check the record.",
+    )
 
 
 def current_then(ctx: Context, cond: ConditionRecord) -> None:
