@@ -381,3 +381,18 @@ def test_a_metastasis_whose_code_names_no_site_at_a_vertebra_is_a_bone_metastasi
     liver["bodySite"] = [{"coding": [{"system": SNOMED, "code": "10200004", "display": "Liver"}]}]
     result = score(default_patient(extra=(liver,)))
     assert [lv.level for lv in result.levels] == ["T12"]
+
+
+def test_a_link_to_a_primary_not_in_the_record_is_named_and_not_asked_for_again():
+    # The metastasis links (condition-related) to Condition/elsewhere, absent; two primaries are
+    # recorded. The advice was "link the bone metastasis to its primary tumour" — it is linked.
+    met = condition("met-t12", "C79.51", level="T12")
+    met["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/condition-related",
+                         "valueReference": {"reference": "Condition/elsewhere"}}]  # fmt: skip
+    breast = condition("breast", "C50.911")
+    result = score(default_patient(drop=("met-t12",), extra=(met, breast)))
+    basis = result.assessment.basis["tokuhashi-primary-site"]
+    said = " ".join(basis.caveats)
+    assert "Condition/elsewhere" in said and "not among" in said, said
+    assert basis.settle is not None and "link the bone metastasis" not in basis.settle
+    assert "Condition/elsewhere" in basis.settle
