@@ -149,6 +149,11 @@ def _candidates(
     chosen = linked or staging.primaries
     notes = ("Primary linked from the metastasis (condition-related extension).",) if linked else ()
     caveats: list[str] = []
+    if dangling := _dangling(staging):
+        caveats.append(
+            f"The bone metastasis links to {', '.join(dangling)}, which is not among the current "
+            "primary tumour Conditions read."
+        )
     if len(chosen) > 1:
         caveats.append(f"{len(chosen)} primary tumour Conditions: the range covers each.")
     unconfirmed = [p for p in chosen if not p.confirmed]
@@ -162,6 +167,13 @@ def _candidates(
             "it may be another, so every site is possible until it is confirmed."
         )
     return chosen, bool(linked), notes, tuple(caveats)
+
+
+def _dangling(staging: Staging) -> list[str]:
+    """What the metastases link to as their primary that no current primary read is: absent from
+    the record, refuted, resolved, or no primary at all (at most three named)."""
+    read = {p.condition.ref.reference for p in staging.primaries}
+    return sorted(staging.linked - read)[:3]
 
 
 def _explicit(found: Findings, code: str, kind: type[E]) -> Chosen[E] | None:
@@ -207,7 +219,9 @@ _ORGAN = "record the primary tumour's site: the organ's code"
 _SITE_SETTLE = f"{_ORGAN}, or the Tokuhashi primary site"
 
 
-def _singling_out(chosen: Sequence[Primary], linked: bool) -> list[str]:
+def _singling_out(
+    chosen: Sequence[Primary], linked: bool, dangling: Sequence[str] = ()
+) -> list[str]:
     """What would single out the primary that counts, each step settling the range alone when
     the record is otherwise right: confirming the one recorded (with its organ's code when its
     code names no single site); among several, linking the metastasis to its own (unless it
@@ -219,6 +233,10 @@ def _singling_out(chosen: Sequence[Primary], linked: bool) -> list[str]:
             return []
         return [_CONFIRM_ORGAN if len(chosen[0].sites) > 1 else _CONFIRM]
     steps = [] if linked else [_LINK if confirmed else _CONFIRM_AND_LINK]
+    if dangling and not linked:  # linked already, to a record not read: that record is the step
+        steps = [
+            f"send or correct the primary tumour Condition it links to ({', '.join(dangling)})"
+        ]
     if len(confirmed) == 1 and len(confirmed[0].sites) == 1:  # refuted, the rest leave one site
         steps.append(_REFUTE[len(chosen) > 2])
     elif not confirmed and linked:
@@ -247,7 +265,7 @@ def _ill_defined(chosen: Sequence[Primary]) -> tuple[str, ...]:
 
 def primary_inputs(ctx: Context, found: Findings, staging: Staging) -> PrimaryInputs:
     chosen, linked, notes, caveats = _candidates(staging)
-    steps = _singling_out(chosen, linked)
+    steps = _singling_out(chosen, linked, _dangling(staging))
     # Recorded but not singled out: several, or one not confirmed.
     unsure = len(chosen) > 1 or any(not p.confirmed for p in chosen)
     remission = _in_remission(chosen)
