@@ -938,3 +938,16 @@ def test_a_cement_volume_no_vertebroplasty_holds_is_named_and_not_counted(ml):
     assert got.outcome is not None and got.outcome.cement_ml is None
     named = [i.diagnostics for i in got.issues if "cement" in i.diagnostics]
     assert named and all("not counted" in n for n in named), named
+
+
+def test_a_metastasis_known_only_by_its_record_never_passes_over_a_procedure_alone():
+    # The only metastasis has a recordedDate (15 Mar 2024) and no onset: it may have begun long
+    # before. The vertebroplasty at its level in Jan 2023 stays the index (the first), with a
+    # warning, and is not passed over for a later fixation: a recordedDate only brings earlier a
+    # day that an onset gives.
+    met = _recorded_only("m1", "C79.51", "2024-03-15", levels=["T12"])
+    pvp = procedure("pvp", "22510", when="2023-01-10T08:00:00+00:00", levels=["T12"])
+    fix = procedure("fix", "22842", when="2024-04-01T08:00:00+00:00", levels=["L1", "L2", "L3"])
+    got = follow(met, pvp, fix)
+    assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
+    assert [i for i in got.issues if "No dated bone metastasis" in i.diagnostics]
