@@ -124,8 +124,9 @@ def _first_metastasis(
     """The day by which the first bone metastasis had certainly begun (resolved ones too: it was
     there), and every bone metastasis Condition a procedure may name as its reason. A
     metastasis's onset dates it, whatever its recordedDate; with none, its recordedDate bounds
-    it (it began by the day it was entered), so it can only bring the day earlier."""
-    days, lesions = [], set()
+    it (it began by the day it was entered), so it can only bring earlier a day the onsets give;
+    with no onset at all the day is not known (None)."""
+    onsets, recorded, lesions = [], [], set()
     for cond in conditions:
         if cond.verification_status in _NOT_A_CONDITION:
             continue
@@ -135,10 +136,13 @@ def _first_metastasis(
             continue
         if cond.ref.reference:
             lesions.add(cond.ref.reference)
-        began = cond.onset or cond.recorded
-        if began is not None and began <= now:
-            days.append(calendar_day(began))
-    return min(days, default=None), frozenset(lesions)
+        if cond.onset is not None and cond.onset <= now:
+            onsets.append(calendar_day(cond.onset))
+        elif cond.onset is None and cond.recorded is not None and cond.recorded <= now:
+            recorded.append(calendar_day(cond.recorded))
+    # A recordedDate is a bound from above (it began by then): it brings earlier a day the
+    # onsets give, never sets one alone (its metastasis may have begun before any procedure).
+    return (min(onsets + recorded) if onsets else None), frozenset(lesions)
 
 
 def index_event(
