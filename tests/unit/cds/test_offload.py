@@ -218,3 +218,41 @@ async def test_stopping_with_a_worker_still_computing_is_bounded_and_says_so_in_
         release.set()
         call.cancel()
         await asyncio.gather(call, return_exceptions=True)
+
+
+async def test_calls_queued_behind_a_stuck_loop_never_hide_it():
+    """A call that tied onto the loop of a runaway computation waits behind it; once that
+    computation's client has gone, the loop is stuck whatever is queued on it, and the next call
+    goes to the other loop at once."""
+    import threading
+
+    pool: LoopPool[str] = LoopPool(2, lambda http: "context", stall=0.3)
+    await asyncio.to_thread(pool.start)
+    release, started = threading.Event(), threading.Event()
+
+    async def stuck(context: str) -> None:
+        started.set()
+        release.wait(30)
+
+    async def waiting(context: str) -> None:
+        await asyncio.sleep(2)
+
+    async def quick(context: str) -> str:
+        return threading.current_thread().name
+
+    try:
+        hung = asyncio.ensure_future(pool.run(stuck))
+        await asyncio.to_thread(started.wait, 10)
+        other = asyncio.ensure_future(pool.run(waiting))  # the other loop, waiting on I/O
+        await asyncio.sleep(0.05)
+        queued = asyncio.ensure_future(pool.run(quick))  # ties: may queue behind the hung one
+        await asyncio.sleep(0.05)
+        hung.cancel()
+        await asyncio.gather(hung, return_exceptions=True)
+        await asyncio.sleep(0.6)
+        served_by = await asyncio.wait_for(pool.run(quick), 1.5)
+        assert served_by.endswith("-1"), served_by
+    finally:
+        release.set()
+        await asyncio.gather(other, queued, return_exceptions=True)
+        await asyncio.to_thread(pool.stop)
