@@ -50,6 +50,14 @@ _log = logging.getLogger(__name__)
 _BEAT = 0.25
 
 
+@dataclass(slots=True, eq=False)  # each job is itself: hashed by identity
+class _Job:
+    """One call on a worker loop: when it started there, and whether its caller has gone."""
+
+    started: float = 0.0
+    orphaned: bool = False  # set by the caller's side when its client went away
+
+
 @dataclass(slots=True)
 class _Worker(Generic[C]):
     loop: asyncio.AbstractEventLoop
@@ -59,16 +67,27 @@ class _Worker(Generic[C]):
     busy: int = 0  # calls waiting for it (the server's loop counts them)
     running: int = 0  # jobs being worked on (its own loop counts them): one outlives its caller
     beat: float = field(default_factory=time.monotonic)  # when its loop last turned
+    jobs: set[_Job] = field(default_factory=set)  # the jobs on it, kept by its own loop
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def load(self) -> int:
         return max(self.busy, self.running)
 
     def stuck(self, limit: float) -> bool:
-        """Computing a call whose client has gone (more jobs running than callers waiting) and
-        not turned for ``limit`` seconds. Calls whose clients wait, however many, are load, which
-        admission control bounds: never taken for a stuck loop."""
-        return self.running > self.busy and time.monotonic() - self.beat > limit
+        """Not turned for ``limit`` seconds while a job whose client has gone has held it that
+        long: a runaway computation, whatever calls are queued behind it. Calls whose clients
+        wait, however many, are load, which admission control bounds: never taken for this."""
+        now = time.monotonic()
+        if now - self.beat <= limit:
+            return False
+        with self.lock:
+            jobs = list(self.jobs)
+        return any(j.orphaned and now - j.started > limit for j in jobs)
+
+    def turning(self) -> bool:
+        """Its loop turned within the last second: a call sent there starts soon."""
+        return time.monotonic() - self.beat <= 1.0
 
 
 def _beat(worker: _Worker[C]) -> None:
@@ -115,18 +134,21 @@ class LoopPool(Generic[C]):
         """Run ``job(context)`` on the least busy worker loop and wait for its result; a loop
         still computing a call whose client left counts as busy, and one stalled past the limit
         gets none (OverloadedError, 503, when every one is: never a queue behind it)."""
-        turning = [w for w in self._workers if not w.stuck(self._stall)]
-        if not turning:
+        usable = [w for w in self._workers if not w.stuck(self._stall)]
+        if not usable:
             raise OverloadedError("every worker is busy with a long computation")
-        worker = min(turning, key=lambda w: w.load)
+        # A loop that is turning first, then the least loaded.
+        worker = min(usable, key=lambda w: (not w.turning(), w.load))
         assert worker.context is not None
+        state = _Job()
         worker.busy += 1
         try:
-            coroutine = _as_coroutine(job, worker)
+            coroutine = _as_coroutine(job, worker, state)
             future = asyncio.run_coroutine_threadsafe(coroutine, worker.loop)
             try:
                 return await asyncio.wrap_future(future)
             except asyncio.CancelledError:
+                state.orphaned = True  # a computation cannot be stopped mid-way: it is marked
                 future.cancel()  # the client went away: stop its work too
                 raise
         finally:
@@ -183,12 +205,17 @@ def _run(loop: asyncio.AbstractEventLoop) -> None:
         loop.close()
 
 
-async def _as_coroutine(job: Callable[[C], Awaitable[T]], worker: _Worker[C]) -> T:
+async def _as_coroutine(job: Callable[[C], Awaitable[T]], worker: _Worker[C], state: _Job) -> T:
     # Counted on the worker's own loop, from its first step to its end, however long after its
     # caller gave up; a job cancelled before it starts never counts.
     assert worker.context is not None
+    state.started = time.monotonic()
+    with worker.lock:
+        worker.jobs.add(state)
     worker.running += 1
     try:
         return await job(worker.context)
     finally:
         worker.running -= 1
+        with worker.lock:
+            worker.jobs.discard(state)
