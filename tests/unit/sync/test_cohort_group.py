@@ -33,3 +33,23 @@ def test_members_the_group_marks_inactive_or_ended_are_left_out_and_named():
     assert patients == ["a", "d"]
     assert any("Patient/b" in i and "inactive" in i for i in issues), issues
     assert any("Patient/c" in i and "ended" in i and "2024-02-01" in i for i in issues), issues
+
+
+def test_a_membership_ending_after_the_computation_time_is_kept():
+    # A planned end (a study's, a follow-up window's), or one after the date the cohort is
+    # computed as of: the patient was a member then. An end that cannot be read is named, kept.
+    from adapter.fhir.read.timing import parse_time
+
+    group = {"resourceType": "Group", "id": "g", "type": "person", "actual": True, "member": [
+        {"entity": {"reference": "Patient/a"}, "period": {"end": "2030-12-31"}},
+        {"entity": {"reference": "Patient/b"}, "period": {"end": "2025-06-01"}},
+        {"entity": {"reference": "Patient/c"}, "period": {"end": "soon"}},
+    ]}  # fmt: skip
+    server: Any = _Server(group)
+    now = parse_time("2025-01-01T00:00:00Z")
+    patients, issues = asyncio.run(cohort_patients(server, default_terminology(), "g", now))
+    assert patients == ["a", "b", "c"]
+    assert [i for i in issues if "Patient/c" in i and "cannot be read" in i], issues
+    later = parse_time("2026-01-01T00:00:00Z")
+    patients, _ = asyncio.run(cohort_patients(server, default_terminology(), "g", later))
+    assert patients == ["a", "c"]
