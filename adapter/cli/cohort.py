@@ -61,13 +61,17 @@ def _from_files(files: list[str], loose: list[Issue]) -> Iterable[PatientData]:
 
 
 def _from_server(
-    args: argparse.Namespace, term: Terminology, loose: list[Issue], notes: list[str]
+    args: argparse.Namespace,
+    term: Terminology,
+    loose: list[Issue],
+    notes: list[str],
+    now: ClinicalTime,
 ) -> list[PatientData]:
     token = os.environ.get(args.token_env) or None
     settings = FhirServerSettings(
         base_url=args.fhir_server, auth=BearerToken(token) if token else None, timeout=60.0
     )
-    return asyncio.run(cohort_from_server(settings, term, args.group, loose, notes))
+    return asyncio.run(cohort_from_server(settings, term, args.group, loose, notes, now))
 
 
 def _write_page(
@@ -96,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     loose: list[Issue] = []
     notes: list[str] = []
     if args.fhir_server:
-        patients: Any = _from_server(args, term, loose, notes)
+        patients: Any = _from_server(args, term, loose, notes, now)
     else:
         patients = _from_files(args.file, loose)
     found = cohort_records(patients, term, now=now, scoring=scoring)

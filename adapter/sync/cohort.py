@@ -11,11 +11,12 @@ from adapter.errors import FhirServerError, InputError
 from adapter.fhir.client import FhirClient, FhirServerSettings
 from adapter.fhir.read.issues import Issue
 from adapter.fhir.read.source import PatientData, patients_from_resources
+from adapter.fhir.read.timing import ClinicalTime, parse_time
 from adapter.mapping.extract import read_observation
 from adapter.mapping.followup import AUGMENTATION, FIXATION
 from adapter.mapping.terminology import Terminology
+from adapter.pipeline import now_time
 from adapter.sync.reader import patient_inputs, whole_listing
-from adapter.vocabulary.cards import shorten
 
 __all__ = ["cohort_from_server", "cohort_patients"]
 
@@ -27,7 +28,9 @@ def _subject(resource: Any) -> str | None:
     return None
 
 
-async def _members(client: FhirClient, group: str) -> tuple[list[str], list[str]]:
+async def _members(
+    client: FhirClient, group: str, now: ClinicalTime
+) -> tuple[list[str], list[str]]:
     try:
         found = await client.read("Group", group)
     except FhirServerError as exc:
@@ -47,23 +50,26 @@ async def _members(client: FhirClient, group: str) -> tuple[list[str], list[str]
         # How a registry records a withdrawal or an exclusion: left out, and said.
         period = member.get("period")
         ended = period.get("end") if isinstance(period, dict) else None
+        end = parse_time(ended) if isinstance(ended, str) else None
         if member.get("inactive") is True:
             issues.append(f"Group/{group}: member {entity} is inactive; left out.")
-        elif isinstance(ended, str) and ended:
-            issues.append(
-                f"Group/{group}: membership of {entity} ended {shorten(ended, 40)}; left out."
-            )
-        else:
-            patients.append(entity.removeprefix("Patient/").split("/")[0])
+            continue
+        if end is not None and end <= now:
+            issues.append(f"Group/{group}: membership of {entity} ended {end.text}; left out.")
+            continue
+        if ended is not None and end is None:  # it may have ended: kept, and said
+            issues.append(f"Group/{group}: the end of {entity}'s membership cannot be read; kept.")
+        patients.append(entity.removeprefix("Patient/").split("/")[0])
     return patients, issues
 
 
 async def cohort_patients(
-    client: FhirClient, term: Terminology, group: str | None
+    client: FhirClient, term: Terminology, group: str | None, now: ClinicalTime | None = None
 ) -> tuple[list[str], list[str]]:
-    """Patient ids in a stable order, and what was left out on the way."""
+    """Patient ids in a stable order, and what was left out on the way; a Group's members as of
+    ``now`` (the current time by default)."""
     if group is not None:
-        members, issues = await _members(client, group)
+        members, issues = await _members(client, group, now or now_time())
         return list(dict.fromkeys(members)), issues
     codes = [
         f"{system}|{code}"
@@ -84,10 +90,11 @@ async def cohort_from_server(
     group: str | None,
     loose: list[Issue],
     notes: list[str],
+    now: ClinicalTime | None = None,
 ) -> list[PatientData]:
     """Each cohort patient's records; ``notes`` gains what was left out of the cohort."""
     async with FhirClient.connect(settings) as client:
-        patients, issues = await cohort_patients(client, term, group)
+        patients, issues = await cohort_patients(client, term, group, now)
         notes += issues
         limit = asyncio.Semaphore(4)
 
