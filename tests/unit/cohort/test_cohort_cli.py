@@ -122,3 +122,19 @@ def test_an_export_in_one_file_per_resource_type_is_read_patient_by_patient(tmp_
     assert cli.main(["cohort", SEED[0], "--now", NOW]) == 0
     once = json.loads(capsys.readouterr().out)
     assert twice == once and once["n"] == 1
+
+
+def test_a_resource_given_twice_with_different_content_is_named(tmp_path, capsys):
+    # Two exports of different dates: the vertebroplasty in-progress in one, completed in the
+    # other. The first read was kept in silence, so the file order decided the cohort.
+    records = [e["resource"] for e in json.loads(Path(SEED[0]).read_text())["entry"]]
+    proc = next(r for r in records if r["resourceType"] == "Procedure")
+    early = [{**r, "status": "in-progress"} if r is proc else r for r in records]
+    a, b = tmp_path / "jan.ndjson", tmp_path / "jun.ndjson"
+    a.write_text("".join(json.dumps(r) + "\n" for r in early))
+    b.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert cli.main(["cohort", str(a), str(b), "--now", NOW]) == 0
+    got = json.loads(capsys.readouterr().out)
+    ref = f"Procedure/{proc['id']}"
+    said = [i for i in got["issues"] if ref in i and "different content" in i]
+    assert said, got["issues"]
