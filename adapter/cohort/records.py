@@ -43,6 +43,9 @@ def cohort_records(
             found.issues.append(f"Patient/{data.patient}: given twice; the first one is used.")
             continue
         seen.add(data.patient)
+        # Copies of one resource that differ across the inputs (source.merged_patients): which
+        # holds decides the figures, so the cohort says so.
+        found.issues += [_line(data.patient, i) for i in data.issues if i.code == "duplicate"]
         record = index_outcome(data, term, now=now, scoring=scoring)
         if record is None:
             found.issues.append(f"Patient/{data.patient}: no index procedure; left out.")

@@ -10,8 +10,9 @@ __all__ = ["Issue", "IssueType", "Severity"]
 Severity = Literal["fatal", "error", "warning", "information"]
 # The codes of http://hl7.org/fhir/issue-type that spinemets reports.
 IssueType = Literal[
-    "structure", "required", "invalid", "not-supported", "business-rule", "informational"
-]
+    "structure", "required", "invalid", "not-supported", "business-rule", "informational",
+    "duplicate",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

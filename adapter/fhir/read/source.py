@@ -85,11 +85,21 @@ def _reference(record: Any) -> str | None:
     return ref.reference if ref is not None else getattr(record, "reference", None)
 
 
+def _twice(ref: str) -> Issue:
+    message = (
+        f"{ref} is given more than once with different content: the first one read is used "
+        "(the order of the inputs) — give one copy, the current one."
+    )
+    return Issue("warning", "duplicate", message, ref)
+
+
 def merged_patients(inputs: Iterable[Iterable[PatientData]]) -> list[PatientData]:
     """Each patient's records from several inputs read together (a Bulk Data export holds one
     file per resource type; the same file may be given twice): a resource given twice (its
-    reference) is read once, and copies of the Patient that disagree on a death are read as
-    deceased (:func:`_one_patient`). In order of each patient's first appearance."""
+    reference) is read once, its copies that differ named; copies of the Patient that disagree
+    on a death are read as deceased (:func:`_one_patient`). A Medication in another input than
+    its request is not resolved (each input resolves its own). In order of each patient's first
+    appearance."""
     out: dict[str, PatientData] = {}
     for patients in inputs:
         for data in patients:
@@ -101,10 +111,17 @@ def merged_patients(inputs: Iterable[Iterable[PatientData]]) -> list[PatientData
                 into.record = _one_patient(into, data.record)
             for name in _RECORD_LISTS:
                 have: list[Any] = getattr(into, name)
-                seen = {_reference(r) for r in have} - {None}
-                have += [
-                    r for r in getattr(data, name) if _reference(r) not in seen or not _reference(r)
-                ]
+                seen = {_reference(r): r for r in have if _reference(r)}
+                for record in getattr(data, name):
+                    ref = _reference(record)
+                    if not ref:  # no id: the same content given again is one record
+                        if record not in have:
+                            have.append(record)
+                    elif ref not in seen:
+                        seen[ref] = record
+                        have.append(record)
+                    elif seen[ref] != record:  # which copy holds is not known: said
+                        into.issues.append(_twice(ref))
             into.issues += [i for i in data.issues if i not in into.issues]
             into.responses += [r for r in data.responses if r not in into.responses]
     return list(out.values())
