@@ -951,3 +951,22 @@ def test_a_metastasis_known_only_by_its_record_never_passes_over_a_procedure_alo
     got = follow(met, pvp, fix)
     assert got.outcome is not None and got.outcome.procedures == ("Procedure/pvp",)
     assert [i for i in got.issues if "No dated bone metastasis" in i.diagnostics]
+
+
+@pytest.mark.parametrize("died", ["2025-12", "2025-12-10"])
+def test_a_stay_under_way_is_no_contact_after_a_recorded_death(died):
+    # The stay a patient died in ends after the death: counted as contact up to the
+    # computation time, it moved a month-dated death to that day ("the last record of the
+    # patient") and put the last follow-up after a death dated to the day.
+    stay = {"resourceType": "Encounter", "id": "stay", "status": "finished",
+            "subject": {"reference": f"Patient/{P}"},
+            "period": {"start": "2025-12-02T09:00:00Z", "end": "2026-01-05T09:00:00Z"}}  # fmt: skip
+    now = parse_time("2025-12-20T00:00:00Z")
+    PATIENT["deceasedDateTime"] = died
+    try:
+        got = follow(procedure("pvp", "22510", levels=["T12"]), stay, now=now).outcome
+    finally:
+        PATIENT.pop("deceasedDateTime", None)
+    assert got is not None and got.died
+    assert got.last_follow_up is None or got.last_follow_up.instant < now.instant
+    assert got.death is None or got.death.instant < now.instant
