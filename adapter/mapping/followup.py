@@ -376,23 +376,26 @@ def _death(ctx: Context, data: PatientData, now: ClinicalTime) -> tuple[bool, Cl
     return True, record.deceased_time
 
 
-def _seen_until(encounter: EncounterRecord, now: ClinicalTime) -> ClinicalTime | None:
+def _seen_until(encounter: EncounterRecord, now: ClinicalTime, died: bool) -> ClinicalTime | None:
     """When an encounter last had the patient there, up to the computation time: its end, or the
-    computation time itself for one begun by then and ending after it (a stay under way)."""
+    computation time itself for one begun by then and ending after it (a stay under way) — not
+    for a patient recorded dead, whose last stay ends after the death."""
     end, start = encounter.time, encounter.start
-    if end is not None and start is not None and start <= now < end:
+    if not died and end is not None and start is not None and start <= now < end:
         return now
     return end
 
 
-def _last_contact(data: PatientData, term: Terminology, now: ClinicalTime) -> ClinicalTime | None:
+def _last_contact(
+    data: PatientData, term: Terminology, now: ClinicalTime, died: bool = False
+) -> ClinicalTime | None:
     """The latest time of a record that counts (contract §6 "Last follow-up"); not an encounter
     a death brings about (its certification), which would place a death dated by its month."""
     times = [
         t
         for t in (
             *(
-                _seen_until(e, now)
+                _seen_until(e, now, died)
                 for e in data.encounters
                 if e.status not in _NO_ENCOUNTER and not _post_mortem(term, e)
             ),
@@ -786,7 +789,7 @@ def extract_follow_up(
     cement = read_cement(ctx, data.observations, refs, now)
     died, death = _death(ctx, data, now)
     pain, barthel, unread = _trajectories(ctx, data, now, index_day, start, death)
-    last = _last_contact(data, term, now)
+    last = _last_contact(data, term, now, died)
     complications = _complications(ctx, data, start, now)
     record = data.record
     birth = record.birth_date if record else None
