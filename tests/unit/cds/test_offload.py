@@ -2,6 +2,8 @@
 executor of the standard library would not do (it runs one job per thread to its end)."""
 
 import asyncio
+import threading
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -13,6 +15,18 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend():
     return "asyncio"  # the pool's loops are asyncio loops
+
+
+def _runaway() -> tuple[threading.Event, threading.Event, Callable[[str], Awaitable[None]]]:
+    """A job that blocks its worker's loop, as a long computation does, until ``release``;
+    ``started`` once it runs."""
+    release, started = threading.Event(), threading.Event()
+
+    async def stuck(context: str) -> None:
+        started.set()
+        release.wait(30)
+
+    return release, started, stuck
 
 
 async def test_more_calls_than_threads_are_worked_on_at_once():
@@ -93,15 +107,9 @@ async def test_a_call_still_computing_after_its_client_left_keeps_its_worker_cou
     """CPU-bound work cannot be cancelled: a withdrawn call that keeps computing holds its loop.
     Its worker read as idle the moment the caller left, so every later call went to the stuck
     loop and waited; now the next call goes to a free worker."""
-    import threading
-
     pool: LoopPool[str] = LoopPool(2, lambda http: "context")
     await asyncio.to_thread(pool.start)
-    release, started = threading.Event(), threading.Event()
-
-    async def stuck(context: str) -> None:
-        started.set()
-        release.wait(30)  # blocks the worker's loop, as a long computation does
+    release, started, stuck = _runaway()
 
     async def quick(context: str) -> str:
         return threading.current_thread().name
@@ -123,17 +131,11 @@ async def test_a_worker_loop_stuck_on_a_withdrawn_call_is_not_alive_and_gets_no_
     computes a call whose client has gone keeps the instance out of rotation until it turns
     again, and a call that would need it is refused at once (contract §8: readyz checks the
     workers; a fast 503, never a queue)."""
-    import threading
-
     from adapter.errors import OverloadedError
 
     pool: LoopPool[str] = LoopPool(1, lambda http: "context", stall=0.3)
     await asyncio.to_thread(pool.start)
-    release, started = threading.Event(), threading.Event()
-
-    async def stuck(context: str) -> None:
-        started.set()
-        release.wait(30)
+    release, started, stuck = _runaway()
 
     try:
         assert pool.alive()
@@ -194,15 +196,10 @@ async def test_stopping_with_a_worker_still_computing_is_bounded_and_says_so_in_
     out of the lifespan (a traceback, "Application shutdown failed"); it now gives up on that
     worker after its timeout and logs one line."""
     import logging
-    import threading
 
     pool: LoopPool[str] = LoopPool(3, lambda http: "context")
     await asyncio.to_thread(pool.start)
-    release, started = threading.Event(), threading.Event()
-
-    async def stuck(context: str) -> None:
-        started.set()
-        release.wait(30)
+    release, started, stuck = _runaway()
 
     call = asyncio.ensure_future(pool.run(stuck))
     try:
@@ -224,15 +221,9 @@ async def test_calls_queued_behind_a_stuck_loop_never_hide_it():
     """A call that tied onto the loop of a runaway computation waits behind it; once that
     computation's client has gone, the loop is stuck whatever is queued on it, and the next call
     goes to the other loop at once."""
-    import threading
-
     pool: LoopPool[str] = LoopPool(2, lambda http: "context", stall=0.3)
     await asyncio.to_thread(pool.start)
-    release, started = threading.Event(), threading.Event()
-
-    async def stuck(context: str) -> None:
-        started.set()
-        release.wait(30)
+    release, started, stuck = _runaway()
 
     async def waiting(context: str) -> None:
         await asyncio.sleep(2)
