@@ -247,3 +247,62 @@ async def test_calls_queued_behind_a_stuck_loop_never_hide_it():
         release.set()
         await asyncio.gather(other, queued, return_exceptions=True)
         await asyncio.to_thread(pool.stop)
+
+
+async def test_an_abandoned_call_waiting_on_io_never_makes_a_busy_loop_stuck():
+    """Calls whose clients wait hold the loop; a call abandoned while it waits on I/O is not
+    what holds it: the loop is busy, not stuck, and the next call is served."""
+    import time
+
+    pool: LoopPool[str] = LoopPool(1, lambda http: "context", stall=0.3)
+    await asyncio.to_thread(pool.start)
+
+    async def waiting(context: str) -> None:
+        await asyncio.sleep(5)
+
+    async def busy(context: str) -> str:
+        end = time.monotonic() + 0.15
+        while time.monotonic() < end:
+            pass
+        return context
+
+    try:
+        io = asyncio.ensure_future(pool.run(waiting))
+        await asyncio.sleep(0.4)
+        load = asyncio.gather(*(pool.run(busy) for _ in range(6)))
+        await asyncio.sleep(0.05)
+        io.cancel()
+        seen = []
+        for _ in range(30):
+            seen.append(pool.alive())
+            await asyncio.sleep(0.03)
+        await asyncio.wait_for(load, 20)
+        assert all(seen), seen
+    finally:
+        await asyncio.to_thread(pool.stop)
+
+
+async def test_a_call_abandoned_before_its_job_starts_never_runs():
+    pool: LoopPool[str] = LoopPool(1, lambda http: "context")
+    await asyncio.to_thread(pool.start)
+    release, started, stuck = _runaway()
+    ran = []
+
+    async def job(context: str) -> None:
+        ran.append(1)
+
+    try:
+        hung = asyncio.ensure_future(pool.run(stuck))
+        await asyncio.to_thread(started.wait, 10)
+        queued = [asyncio.ensure_future(pool.run(job)) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        for call in queued:
+            call.cancel()
+        await asyncio.gather(*queued, return_exceptions=True)
+        release.set()
+        await asyncio.wait_for(hung, 10)
+        await asyncio.wait_for(pool.run(job), 5)
+        assert ran == [1]  # only the call whose client waited
+    finally:
+        release.set()
+        await asyncio.to_thread(pool.stop)

@@ -138,3 +138,14 @@ def test_a_resource_given_twice_with_different_content_is_named(tmp_path, capsys
     ref = f"Procedure/{proc['id']}"
     said = [i for i in got["issues"] if ref in i and "different content" in i]
     assert said, got["issues"]
+
+
+def test_two_copies_of_a_resource_in_one_input_are_read_once_and_named(tmp_path, capsys):
+    records = [e["resource"] for e in json.loads(Path(SEED[0]).read_text())["entry"]]
+    proc = next(r for r in records if r["resourceType"] == "Procedure")
+    erroneous = {**proc, "status": "entered-in-error"}
+    path = tmp_path / "one.ndjson"
+    path.write_text("".join(json.dumps(r) + "\n" for r in [*records, erroneous]))
+    assert cli.main(["cohort", str(path), "--now", NOW]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert [i for i in got["issues"] if f"Procedure/{proc['id']}" in i and "different content" in i]

@@ -970,3 +970,19 @@ def test_a_stay_under_way_is_no_contact_after_a_recorded_death(died):
     assert got is not None and got.died
     assert got.last_follow_up is None or got.last_follow_up.instant < now.instant
     assert got.death is None or got.death.instant < now.instant
+
+
+def test_a_stay_ending_after_the_computation_time_counts_at_its_start_for_a_patient_recorded_dead():
+    # Died in 2025 (the year alone), admitted 2 Mar 2025, the stay ending after T: the admission
+    # shows the patient alive then, so survival is counted to it, not to 1 Jan.
+    stay = {"resourceType": "Encounter", "id": "stay", "status": "finished",
+            "subject": {"reference": f"Patient/{P}"},
+            "period": {"start": "2025-03-02T09:00:00Z", "end": "2026-01-05T09:00:00Z"}}  # fmt: skip
+    now = parse_time("2025-12-20T00:00:00Z")
+    PATIENT["deceasedDateTime"] = "2025"
+    try:
+        got = follow(procedure("pvp", "22510", levels=["T12"]), stay, now=now).outcome
+    finally:
+        PATIENT.pop("deceasedDateTime", None)
+    assert got is not None and got.last_follow_up is not None
+    assert got.last_follow_up.instant == parse_time("2025-03-02T09:00:00Z").instant

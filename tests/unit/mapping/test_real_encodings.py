@@ -396,3 +396,15 @@ def test_a_link_to_a_primary_not_in_the_record_is_named_and_not_asked_for_again(
     assert "Condition/elsewhere" in said and "not among" in said, said
     assert basis.settle is not None and "link the bone metastasis" not in basis.settle
     assert "Condition/elsewhere" in basis.settle
+
+
+def test_a_link_to_a_condition_read_that_is_no_primary_is_not_called_a_missing_primary():
+    met = condition("met-t12", "C79.51", level="T12")
+    met["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/condition-related",
+                         "valueReference": {"reference": "Condition/frac"}}]  # fmt: skip
+    fracture = condition("frac", "M84.58XA", level="T12")
+    breast = condition("breast", "C50.911")
+    result = score(default_patient(drop=("met-t12",), extra=(met, fracture, breast)))
+    basis = result.assessment.basis["tokuhashi-primary-site"]
+    assert "Condition/frac" not in " ".join(basis.caveats)
+    assert basis.settle is not None and "link the bone metastasis" in basis.settle

@@ -53,3 +53,18 @@ def test_a_membership_ending_after_the_computation_time_is_kept():
     later = parse_time("2026-01-01T00:00:00Z")
     patients, _ = asyncio.run(cohort_patients(server, default_terminology(), "g", later))
     assert patients == ["a", "c"]
+
+
+def test_a_membership_is_read_to_the_end_of_its_day_or_month_and_from_its_start():
+    from adapter.fhir.read.timing import parse_time
+
+    group = {"resourceType": "Group", "id": "g", "type": "person", "actual": True, "member": [
+        {"entity": {"reference": "Patient/a"}, "period": {"end": "2025-06"}},
+        {"entity": {"reference": "Patient/b"}, "period": {"end": "2025-06-10"}},
+        {"entity": {"reference": "Patient/c"}, "period": {"start": "2026-01-01"}},
+    ]}  # fmt: skip
+    server: Any = _Server(group)
+    now = parse_time("2025-06-10T12:00:00Z")
+    patients, issues = asyncio.run(cohort_patients(server, default_terminology(), "g", now))
+    assert patients == ["a", "b"]
+    assert [i for i in issues if "Patient/c" in i and "begins" in i], issues
