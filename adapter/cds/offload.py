@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -56,6 +56,7 @@ class _Job:
 
     started: float = 0.0
     orphaned: bool = False  # set by the caller's side when its client went away
+    task: asyncio.Task[Any] | None = None  # its task on the worker loop, once it runs
 
 
 @dataclass(slots=True)
@@ -75,15 +76,17 @@ class _Worker(Generic[C]):
         return max(self.busy, self.running)
 
     def stuck(self, limit: float) -> bool:
-        """Not turned for ``limit`` seconds while a job whose client has gone has held it that
-        long: a runaway computation, whatever calls are queued behind it. Calls whose clients
-        wait, however many, are load, which admission control bounds: never taken for this."""
-        now = time.monotonic()
-        if now - self.beat <= limit:
+        """Not turned for ``limit`` seconds while the job holding it now is one whose client has
+        gone: a runaway computation, whatever calls are queued behind it. Calls whose clients
+        wait, however many, are load, which admission control bounds, and an abandoned call
+        waiting on I/O holds nothing: neither is taken for this."""
+        if time.monotonic() - self.beat <= limit:
+            return False
+        holding = asyncio.current_task(self.loop)  # the task in its step on that loop now
+        if holding is None:
             return False
         with self.lock:
-            jobs = list(self.jobs)
-        return any(j.orphaned and now - j.started > limit for j in jobs)
+            return any(j.orphaned and j.task is holding for j in self.jobs)
 
     def turning(self) -> bool:
         """Its loop turned within the last second: a call sent there starts soon."""
@@ -207,9 +210,12 @@ def _run(loop: asyncio.AbstractEventLoop) -> None:
 
 async def _as_coroutine(job: Callable[[C], Awaitable[T]], worker: _Worker[C], state: _Job) -> T:
     # Counted on the worker's own loop, from its first step to its end, however long after its
-    # caller gave up; a job cancelled before it starts never counts.
+    # caller gave up; a job whose caller left before it started does not run.
     assert worker.context is not None
+    if state.orphaned:  # its client left before it started: nothing to do for nobody
+        raise asyncio.CancelledError
     state.started = time.monotonic()
+    state.task = asyncio.current_task()
     with worker.lock:
         worker.jobs.add(state)
     worker.running += 1

@@ -53,10 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _from_files(files: list[str], loose: list[Issue]) -> Iterable[PatientData]:
     if files.count("-") > 1:
         raise InputError("standard input ('-') can be read once")
-    if len(files) == 1:
-        return read_input(files[0], loose, read_observation)
     # A patient's records may be spread over the files (a Bulk Data export: one file per
-    # resource type), or given twice: read together.
+    # resource type), or given twice, in one file or several: read together.
     return merged_patients(read_input(path, loose, read_observation) for path in files)
 
 

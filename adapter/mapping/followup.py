@@ -377,12 +377,14 @@ def _death(ctx: Context, data: PatientData, now: ClinicalTime) -> tuple[bool, Cl
 
 
 def _seen_until(encounter: EncounterRecord, now: ClinicalTime, died: bool) -> ClinicalTime | None:
-    """When an encounter last had the patient there, up to the computation time: its end, or the
-    computation time itself for one begun by then and ending after it (a stay under way) — not
-    for a patient recorded dead, whose last stay ends after the death."""
+    """When an encounter last had the patient there, up to the computation time: its end, or for
+    one begun by then and ending after it (a stay under way) the computation time itself — its
+    start for a patient recorded dead, whose last stay ends after the death."""
     end, start = encounter.time, encounter.start
-    if not died and end is not None and start is not None and start <= now < end:
-        return now
+    if end is not None and start is not None and start <= now < end:
+        # Under way at T: there up to T; for a patient recorded dead, at its start only (the
+        # stay a patient died in ends after the death).
+        return start if died else now
     return end
 
 

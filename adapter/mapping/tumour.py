@@ -151,8 +151,8 @@ def _candidates(
     caveats: list[str] = []
     if dangling := _dangling(staging):
         caveats.append(
-            f"The bone metastasis links to {', '.join(dangling)}, which is not among the current "
-            "primary tumour Conditions read."
+            f"The bone metastasis links to {', '.join(dangling)} as its primary, which is not in "
+            "the record: the primary tumour Conditions read are not among its links."
         )
     if len(chosen) > 1:
         caveats.append(f"{len(chosen)} primary tumour Conditions: the range covers each.")
@@ -170,10 +170,10 @@ def _candidates(
 
 
 def _dangling(staging: Staging) -> list[str]:
-    """What the metastases link to as their primary that no current primary read is: absent from
-    the record, refuted, resolved, or no primary at all (at most three named)."""
-    read = {p.condition.ref.reference for p in staging.primaries}
-    return sorted(staging.linked - read)[:3]
+    """What the metastases link to as their primary that is not in the record (at most three
+    named); a Condition read that is no primary (a fracture) is a link of another kind, and a
+    primary read but not counted (refuted, resolved) is said where it is left out."""
+    return sorted(staging.linked - staging.read)[:3]
 
 
 def _explicit(found: Findings, code: str, kind: type[E]) -> Chosen[E] | None:

@@ -51,11 +51,20 @@ async def _members(
         period = member.get("period")
         ended = period.get("end") if isinstance(period, dict) else None
         end = parse_time(ended) if isinstance(ended, str) else None
+        began = period.get("start") if isinstance(period, dict) else None
+        start = parse_time(began) if isinstance(began, str) else None
         if member.get("inactive") is True:
             issues.append(f"Group/{group}: member {entity} is inactive; left out.")
             continue
-        if end is not None and end <= now:
+        # A day or a month given alone lasts to its end (a FHIR Period includes its unit).
+        if end is not None and end.end <= now.instant:
             issues.append(f"Group/{group}: membership of {entity} ended {end.text}; left out.")
+            continue
+        if start is not None and start.instant > now.instant:
+            issues.append(
+                f"Group/{group}: membership of {entity} begins {start.text}, after the "
+                "computation time; left out."
+            )
             continue
         if ended is not None and end is None:  # it may have ended: kept, and said
             issues.append(f"Group/{group}: the end of {entity}'s membership cannot be read; kept.")

@@ -104,9 +104,8 @@ def merged_patients(inputs: Iterable[Iterable[PatientData]]) -> list[PatientData
     for patients in inputs:
         for data in patients:
             into = out.get(data.patient)
-            if into is None:
-                out[data.patient] = data
-                continue
+            if into is None:  # read into an empty one: copies within one input are found too
+                into = out[data.patient] = PatientData(data.patient)
             if data.record is not None:
                 into.record = _one_patient(into, data.record)
             for name in _RECORD_LISTS:
