@@ -306,3 +306,33 @@ async def test_a_call_abandoned_before_its_job_starts_never_runs():
     finally:
         release.set()
         await asyncio.to_thread(pool.stop)
+
+
+async def test_a_short_abandoned_job_amid_load_never_makes_the_loop_stuck():
+    """Calls that read (I/O) and then compute 0.3 s each, queued together: one whose client
+    times out holds the loop for 0.3 s when its turn comes, never past the limit, so the loop
+    is busy, not stuck."""
+    import time
+
+    pool: LoopPool[str] = LoopPool(1, lambda http: "context", stall=1.0)
+    await asyncio.to_thread(pool.start)
+
+    async def call(context: str) -> str:
+        await asyncio.sleep(0.05)  # the prefetch read
+        end = time.monotonic() + 0.3
+        while time.monotonic() < end:  # scoring
+            pass
+        return context
+
+    try:
+        calls = [asyncio.ensure_future(pool.run(call)) for _ in range(8)]
+        await asyncio.sleep(1.5)
+        calls[-1].cancel()
+        seen = []
+        for _ in range(50):
+            seen.append(pool.alive())
+            await asyncio.sleep(0.03)
+        await asyncio.gather(*calls, return_exceptions=True)
+        assert all(seen), seen
+    finally:
+        await asyncio.to_thread(pool.stop)

@@ -149,3 +149,30 @@ def test_two_copies_of_a_resource_in_one_input_are_read_once_and_named(tmp_path,
     assert cli.main(["cohort", str(path), "--now", NOW]) == 0
     got = json.loads(capsys.readouterr().out)
     assert [i for i in got["issues"] if f"Procedure/{proc['id']}" in i and "different content" in i]
+
+
+def test_a_forms_answers_are_all_read_when_a_cohorts_inputs_are_merged():
+    # The findings a QuestionnaireResponse records share its reference: merging kept the first
+    # and named the rest as a resource "given more than once".
+    from adapter.fhir.read.source import merged_patients, patients_from_resources
+    from adapter.mapping.extract import read_observation
+    from tests.support.forms import fill
+    from tests.support.records import default_patient, procedure
+    from tests.unit.questionnaire.test_round_trip import LATER, _populate
+
+    record = default_patient(drop=("t12-spinal-pain", "t12-spinal-alignment"))
+    answers = {("T12", "spinal-pain"): "pain-free", ("T12", "spinal-alignment"): "subluxation"}
+    response = fill(_populate("sins", record), answers, authored=LATER)
+    resources = [*record, response, procedure("pvp", "22510", "T12")]
+    (alone,) = patients_from_resources(resources, [], read_observation)
+    (merged,) = merged_patients([patients_from_resources(resources, [], read_observation)])
+
+    def codes(data):
+        return sorted(
+            o.codes[0].code
+            for o in data.observations
+            if (o.ref.reference or "").startswith("QuestionnaireResponse")
+        )
+
+    assert codes(merged) == codes(alone) and len(codes(alone)) == 2
+    assert not [i for i in merged.issues if i.code == "duplicate"]

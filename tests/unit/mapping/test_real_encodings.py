@@ -408,3 +408,21 @@ def test_a_link_to_a_condition_read_that_is_no_primary_is_not_called_a_missing_p
     basis = result.assessment.basis["tokuhashi-primary-site"]
     assert "Condition/frac" not in " ".join(basis.caveats)
     assert basis.settle is not None and "link the bone metastasis" in basis.settle
+
+
+@pytest.mark.parametrize("status", ["refuted", "resolved"])
+def test_a_link_to_a_primary_in_the_record_but_not_counted_is_named(status):
+    # Linked to a primary that is refuted or resolved: it is not the primary that counts, and
+    # asking to "link the bone metastasis to its primary" again hides why.
+    met = condition("met-t12", "C79.51", level="T12")
+    met["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/condition-related",
+                         "valueReference": {"reference": "Condition/old"}}]  # fmt: skip
+    if status == "refuted":
+        old = condition("old", "C61", verification="refuted")
+    else:
+        old = condition("old", "C61", **{"clinicalStatus": {"coding": [{"code": "resolved"}]}})
+    breast = condition("breast", "C50.911")
+    result = score(default_patient(drop=("met-t12",), extra=(met, old, breast)))
+    basis = result.assessment.basis["tokuhashi-primary-site"]
+    assert "Condition/old" in " ".join(basis.caveats)
+    assert basis.settle is not None and "Condition/old" in basis.settle
