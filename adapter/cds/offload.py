@@ -23,7 +23,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -52,11 +52,11 @@ _BEAT = 0.25
 
 @dataclass(slots=True, eq=False)  # each job is itself: hashed by identity
 class _Job:
-    """One call on a worker loop: when it started there, and whether its caller has gone."""
+    """One call on a worker loop: whether its caller has gone, and since when its current step
+    has held the loop."""
 
-    started: float = 0.0
     orphaned: bool = False  # set by the caller's side when its client went away
-    task: asyncio.Task[Any] | None = None  # its task on the worker loop, once it runs
+    step: float | None = None  # when its current step on the loop began; None between steps
 
 
 @dataclass(slots=True)
@@ -76,17 +76,12 @@ class _Worker(Generic[C]):
         return max(self.busy, self.running)
 
     def stuck(self, limit: float) -> bool:
-        """Not turned for ``limit`` seconds while the job holding it now is one whose client has
-        gone: a runaway computation, whatever calls are queued behind it. Calls whose clients
-        wait, however many, are load, which admission control bounds, and an abandoned call
-        waiting on I/O holds nothing: neither is taken for this."""
-        if time.monotonic() - self.beat <= limit:
-            return False
-        holding = asyncio.current_task(self.loop)  # the task in its step on that loop now
-        if holding is None:
-            return False
+        """One job's step — a computation with no await — has held the loop past ``limit``: a
+        runaway (a large call takes seconds), which no client waits out. Calls queued behind it,
+        however many, are load, which admission control bounds: never taken for this."""
+        now = time.monotonic()
         with self.lock:
-            return any(j.orphaned and j.task is holding for j in self.jobs)
+            return any(j.step is not None and now - j.step > limit for j in self.jobs)
 
     def turning(self) -> bool:
         """Its loop turned within the last second: a call sent there starts soon."""
@@ -214,14 +209,43 @@ async def _as_coroutine(job: Callable[[C], Awaitable[T]], worker: _Worker[C], st
     assert worker.context is not None
     if state.orphaned:  # its client left before it started: nothing to do for nobody
         raise asyncio.CancelledError
-    state.started = time.monotonic()
-    state.task = asyncio.current_task()
     with worker.lock:
         worker.jobs.add(state)
     worker.running += 1
     try:
-        return await job(worker.context)
+        return await _Timed(job(worker.context), state)
     finally:
         worker.running -= 1
         with worker.lock:
             worker.jobs.discard(state)
+
+
+class _Timed(Generator[Any, Any, T]):
+    """A job's coroutine, each step timed: when the loop runs it until its next await, ``step``
+    says since when (:meth:`_Worker.stuck`)."""
+
+    __slots__ = ("_coro", "_state")
+
+    def __init__(self, coro: Awaitable[T], state: _Job) -> None:
+        self._coro = coro.__await__()
+        self._state = state
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        return self
+
+    def send(self, value: Any) -> Any:
+        self._state.step = time.monotonic()
+        try:
+            return self._coro.send(value)
+        finally:
+            self._state.step = None
+
+    def throw(self, *error: Any) -> Any:
+        self._state.step = time.monotonic()
+        try:
+            return self._coro.throw(*error)
+        finally:
+            self._state.step = None
+
+    def close(self) -> None:
+        self._coro.close()

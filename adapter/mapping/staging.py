@@ -133,7 +133,9 @@ class Staging:
     major: list[Staged] = field(default_factory=list)
     primaries: list[Primary] = field(default_factory=list)
     linked: set[str] = field(default_factory=set)  # primaries a metastasis names as related
-    read: set[str] = field(default_factory=set)  # every Condition of the record, by reference
+    # The Conditions of the record that are no tumour (a fracture), by reference: a metastasis
+    # linked to one links to something other than its primary.
+    other: set[str] = field(default_factory=set)
     neoplastic_fractures: list[Staged] = field(default_factory=list)
     other_fractures: list[Staged] = field(default_factory=list)
     # A pathological fracture in neoplastic disease at any site (M84.5-): Bauer's fracture item.
@@ -365,8 +367,8 @@ def _counts(cond: ConditionRecord) -> bool | None:
 def read_staging(ctx: Context, conditions: Iterable[ConditionRecord]) -> Staging:
     staging = Staging()
     for recorded in conditions:
-        if recorded.ref.reference:
-            staging.read.add(recorded.ref.reference)
+        if recorded.ref.reference and not neoplasm(recorded):
+            staging.other.add(recorded.ref.reference)
         if not recorded.codes:
             _in_words_only(ctx, staging, recorded)
             continue

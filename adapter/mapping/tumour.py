@@ -151,8 +151,8 @@ def _candidates(
     caveats: list[str] = []
     if dangling := _dangling(staging):
         caveats.append(
-            f"The bone metastasis links to {', '.join(dangling)} as its primary, which is not in "
-            "the record: the primary tumour Conditions read are not among its links."
+            f"The bone metastasis links to {', '.join(dangling)} as its primary, which is not "
+            "among the current primary tumour Conditions read (absent, refuted or resolved)."
         )
     if len(chosen) > 1:
         caveats.append(f"{len(chosen)} primary tumour Conditions: the range covers each.")
@@ -170,10 +170,11 @@ def _candidates(
 
 
 def _dangling(staging: Staging) -> list[str]:
-    """What the metastases link to as their primary that is not in the record (at most three
-    named); a Condition read that is no primary (a fracture) is a link of another kind, and a
-    primary read but not counted (refuted, resolved) is said where it is left out."""
-    return sorted(staging.linked - staging.read)[:3]
+    """What the metastases link to as their primary that is no current primary read (at most
+    three named): absent from the record, refuted or resolved. A Condition that is no tumour
+    (a fracture) is a link of another kind."""
+    counted = {p.condition.ref.reference for p in staging.primaries}
+    return sorted(staging.linked - counted - staging.other)[:3]
 
 
 def _explicit(found: Findings, code: str, kind: type[E]) -> Chosen[E] | None:

@@ -72,17 +72,34 @@ class PatientData:
     responses: list[str] = field(default_factory=list)
 
 
-# The record lists of PatientData: what two inputs of one patient add up to.
-_RECORD_LISTS = (
-    "observations", "conditions", "medications", "procedures", "encounters", "adverse_events",
-    "orders",
-)  # fmt: skip
+# The record lists of PatientData, what two inputs of one patient add up to, with the type of
+# the resources each holds: a record named by another resource (a finding a form's answers
+# record, under the QuestionnaireResponse) is one of several under that name.
+_RECORD_LISTS = {
+    "observations": "Observation", "conditions": "Condition", "medications": "Medication",
+    "procedures": "Procedure", "encounters": "Encounter", "adverse_events": "AdverseEvent",
+    "orders": "ServiceRequest",
+}  # fmt: skip
 
 
-def _reference(record: Any) -> str | None:
-    """A record's resource reference (an order's is its own field)."""
+def _own_reference(record: Any, rtype: str) -> str | None:
+    """A record's reference when it names the record's own resource (an order's is its own
+    field); None for one without an id, or named by the resource it came from."""
     ref = getattr(record, "ref", None)
-    return ref.reference if ref is not None else getattr(record, "reference", None)
+    named = ref.reference if ref is not None else getattr(record, "reference", None)
+    if isinstance(named, str) and (named.startswith(f"{rtype}/") or rtype == "Medication"):
+        return named
+    return None
+
+
+def _identity(record: Any) -> Any:
+    """What makes two records the same content: the record itself when it hashes, else its
+    text (records hold tuples; a stray list would not hash)."""
+    try:
+        hash(record)
+    except TypeError:
+        return repr(record)
+    return record
 
 
 def _twice(ref: str) -> Issue:
@@ -108,19 +125,21 @@ def merged_patients(inputs: Iterable[Iterable[PatientData]]) -> list[PatientData
                 into = out[data.patient] = PatientData(data.patient)
             if data.record is not None:
                 into.record = _one_patient(into, data.record)
-            for name in _RECORD_LISTS:
+            for name, rtype in _RECORD_LISTS.items():
                 have: list[Any] = getattr(into, name)
-                seen = {_reference(r): r for r in have if _reference(r)}
+                same = {_identity(r) for r in have}
+                seen = {ref: r for r in have if (ref := _own_reference(r, rtype))}
                 for record in getattr(data, name):
-                    ref = _reference(record)
-                    if not ref:  # no id: the same content given again is one record
-                        if record not in have:
-                            have.append(record)
-                    elif ref not in seen:
-                        seen[ref] = record
-                        have.append(record)
-                    elif seen[ref] != record:  # which copy holds is not known: said
+                    if _identity(record) in same:  # the same content again: one record
+                        continue
+                    ref = _own_reference(record, rtype)
+                    if ref and ref in seen:  # another copy of one resource: which holds? said
                         into.issues.append(_twice(ref))
+                        continue
+                    if ref:
+                        seen[ref] = record
+                    same.add(_identity(record))
+                    have.append(record)
             into.issues += [i for i in data.issues if i not in into.issues]
             into.responses += [r for r in data.responses if r not in into.responses]
     return list(out.values())

@@ -126,11 +126,11 @@ async def test_a_call_still_computing_after_its_client_left_keeps_its_worker_cou
         await asyncio.to_thread(pool.stop)
 
 
-async def test_a_worker_loop_stuck_on_a_withdrawn_call_is_not_alive_and_gets_no_call():
-    """/readyz reads ``alive``: a worker loop that has not turned for ``stall`` seconds while it
-    computes a call whose client has gone keeps the instance out of rotation until it turns
-    again, and a call that would need it is refused at once (contract §8: readyz checks the
-    workers; a fast 503, never a queue)."""
+async def test_a_worker_loop_held_by_one_step_past_the_limit_is_not_alive_and_gets_no_call():
+    """/readyz reads ``alive``: a worker loop that one computation step (no await) has held for
+    ``stall`` seconds keeps the instance out of rotation until it turns again, and a call that
+    would need it is refused at once (contract §8: readyz checks the workers; a fast 503, never
+    a queue). A large call takes seconds: a step of 30 s is a runaway, whoever waits for it."""
     from adapter.errors import OverloadedError
 
     pool: LoopPool[str] = LoopPool(1, lambda http: "context", stall=0.3)
@@ -142,12 +142,11 @@ async def test_a_worker_loop_stuck_on_a_withdrawn_call_is_not_alive_and_gets_no_
         call = asyncio.ensure_future(pool.run(stuck))
         await asyncio.to_thread(started.wait, 10)
         await asyncio.sleep(0.6)
-        assert pool.alive()  # its caller still waits: a long call, not a stuck loop
-        call.cancel()
-        await asyncio.gather(call, return_exceptions=True)
         assert not pool.alive()
         with pytest.raises(OverloadedError):  # refused at once, never queued behind it
             await asyncio.wait_for(pool.run(stuck), 5)
+        call.cancel()
+        await asyncio.gather(call, return_exceptions=True)
         release.set()
         for _ in range(300):
             if pool.alive():

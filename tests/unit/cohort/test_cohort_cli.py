@@ -161,7 +161,10 @@ def test_a_forms_answers_are_all_read_when_a_cohorts_inputs_are_merged():
     from tests.unit.questionnaire.test_round_trip import LATER, _populate
 
     record = default_patient(drop=("t12-spinal-pain", "t12-spinal-alignment"))
-    answers = {("T12", "spinal-pain"): "pain-free", ("T12", "spinal-alignment"): "subluxation"}
+    answers: dict[tuple[str | None, str], str | int] = {
+        ("T12", "spinal-pain"): "pain-free",
+        ("T12", "spinal-alignment"): "subluxation",
+    }
     response = fill(_populate("sins", record), answers, authored=LATER)
     resources = [*record, response, procedure("pvp", "22510", "T12")]
     (alone,) = patients_from_resources(resources, [], read_observation)

@@ -420,7 +420,8 @@ def test_a_link_to_a_primary_in_the_record_but_not_counted_is_named(status):
     if status == "refuted":
         old = condition("old", "C61", verification="refuted")
     else:
-        old = condition("old", "C61", **{"clinicalStatus": {"coding": [{"code": "resolved"}]}})
+        old = condition("old", "C61")
+        old["clinicalStatus"] = {"coding": [{"code": "resolved"}]}
     breast = condition("breast", "C50.911")
     result = score(default_patient(drop=("met-t12",), extra=(met, old, breast)))
     basis = result.assessment.basis["tokuhashi-primary-site"]
