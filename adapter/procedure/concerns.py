@@ -29,7 +29,7 @@ from adapter.mapping.compression import days_of
 from adapter.mapping.findings import Chosen
 from adapter.mapping.placement import preliminary, to_confirm
 from adapter.mapping.sins import Widened, fracture_words
-from adapter.mapping.treatments import between_screws
+from adapter.mapping.treatments import between_screws, spanned
 from adapter.pipeline import (
     RECORDED_UNSTABLE,
     LevelResult,
@@ -378,10 +378,8 @@ def _no_fixation(ask: Ask, level: str) -> str:
     metastasis not recorded by a Condition with its level, or later than them), that they are
     there and not read as its fixation."""
     a = ask.result.assessment
-    at = level_order(level)
     for t in (*a.treatments, *a.under_way):
-        placed = sorted(level_order(lv) for lv in t.levels)
-        if "fixation" in t.kinds and placed and placed[0] < at < placed[-1]:
+        if "fixation" in t.kinds and level in spanned(t.levels) and level not in t.levels:
             screws = ", ".join(t.levels)
             return (
                 f"screws recorded at {screws} around it are not recorded as its fixation "
